@@ -1,0 +1,120 @@
+"""Field, rule and form declarations: the vocabulary every form of the platform is written in."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any
+
+from census_schema.codes import CodeList
+
+
+class FieldType(StrEnum):
+    """How a cell is read and stored."""
+
+    TEXT = "text"
+    INTEGER = "integer"
+    DECIMAL = "decimal"
+    CODE = "code"
+    USCC = "uscc"
+    DIVISION = "division"
+    PHONE = "phone"
+
+
+class Severity(StrEnum):
+    """Errors block a return; warnings are recorded with it."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+    @property
+    def label(self) -> str:
+        """The Chinese word used in reports."""
+        return "错误" if self is Severity.ERROR else "警告"
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column of a form."""
+
+    name: str
+    label: str
+    type: FieldType
+    description: str
+    unit: str | None = None
+    code_list: CodeList | None = None
+    required: bool = True
+    max_length: int | None = None
+    min_value: float | None = None
+    max_value: float | None = None
+    pattern: str | None = None
+    pattern_hint: str | None = None
+    decimals: int = 0
+    width: int = 12
+
+    @property
+    def is_numeric(self) -> bool:
+        """True for integer and decimal fields."""
+        return self.type in (FieldType.INTEGER, FieldType.DECIMAL)
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A declared validation rule: executed by `checks`, explained by templates and the UI."""
+
+    rule_id: str
+    kind: str
+    severity: Severity
+    field: str | None
+    message: str
+    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    def param(self, name: str) -> Any:
+        """One parameter of the rule."""
+        return self.params[name]
+
+
+@dataclass(frozen=True)
+class Form:
+    """A versioned form: its fields, its rules and where its rows live in a workbook."""
+
+    kind: str
+    version: str
+    title: str
+    round_id: str
+    reference_date: date
+    sheet_name: str
+    fields: tuple[Field, ...]
+    rules: tuple[Rule, ...]
+    max_rows: int
+
+    def field(self, name: str) -> Field:
+        """The field with this name."""
+        return self.fields_by_name[name]
+
+    @property
+    def fields_by_name(self) -> dict[str, Field]:
+        """Fields keyed by name, in form order."""
+        return {f.name: f for f in self.fields}
+
+    @property
+    def field_names(self) -> tuple[str, ...]:
+        """Field names in form order."""
+        return tuple(f.name for f in self.fields)
+
+    @property
+    def rules_by_id(self) -> dict[str, Rule]:
+        """Rules keyed by id."""
+        return {r.rule_id: r for r in self.rules}
+
+    def rules_for(self, field_name: str) -> tuple[Rule, ...]:
+        """Rules that mark cells of one field."""
+        return tuple(r for r in self.rules if r.field == field_name)
+
+
+def frozen_params(**params: Any) -> Mapping[str, Any]:
+    """An immutable parameter mapping for a rule."""
+    return MappingProxyType(dict(params))

@@ -1,0 +1,36 @@
+"""One settings object, read from the environment when asked for, never at import time."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DB = Path("var") / "warehouse.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the warehouse lives and the limits uploads are held to."""
+
+    db_path: Path
+    max_upload_bytes: int = 100 * 1024 * 1024
+    max_uncompressed_bytes: int = 1536 * 1024 * 1024
+    max_compression_ratio: int = 200
+    orchestrator: str = "auto"
+
+    @property
+    def var_dir(self) -> Path:
+        """The folder beside the warehouse for reports, snapshots and secrets."""
+        return self.db_path.parent
+
+
+def load_settings(db_path: str | Path | None = None) -> Settings:
+    """Settings from arguments, then `ARCHIVE_CENSUS_*` environment variables, then defaults."""
+    env = os.environ
+    path = Path(db_path) if db_path else Path(env.get("ARCHIVE_CENSUS_DB") or DEFAULT_DB)
+    return Settings(
+        db_path=path,
+        max_upload_bytes=int(env.get("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100")) * 1024 * 1024,
+        orchestrator=env.get("ARCHIVE_CENSUS_ORCHESTRATOR", "auto"),
+    )

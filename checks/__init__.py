@@ -1,0 +1,1 @@
+"""Validation of returns: suites built from census_schema rules, and the rules GX cannot express."""

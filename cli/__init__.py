@@ -1,0 +1,1 @@
+"""The `archive-census` command line: the composition root above every other package."""

@@ -1,0 +1,130 @@
+"""Argument parsing and dispatch for `archive-census`; handlers live in sibling modules, imported on use."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from census_schema.errors import CensusError
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _handler(module: str, function: str) -> Handler:
+    """A handler imported only when its command runs, so `--help` and light commands start fast."""
+
+    def run(args: argparse.Namespace) -> int:
+        return int(getattr(importlib.import_module(f"cli.{module}"), function)(args))
+
+    return run
+
+
+def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
+    parser.add_argument("--db", help="warehouse file (default: $ARCHIVE_CENSUS_DB or var/warehouse.duckdb)")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    if json_flag:
+        parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full command tree."""
+    parser = argparse.ArgumentParser(prog="archive-census", description="国有档案资源普查与监督平台")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    template = commands.add_parser("template", help="write an Excel template")
+    template.add_argument("kind", choices=["census", "register", "inspections", "evaluation", "indicators"])
+    template.add_argument("--province", help="6-digit province code (census and register)")
+    template.add_argument("--out", required=True, help="output .xlsx file")
+    _common(template)
+    template.set_defaults(handler=_handler("template_cmd", "run_template"))
+
+    ingest = commands.add_parser("ingest", help="validate and load a workbook")
+    ingest.add_argument("kind", choices=["census", "register", "inspections", "evaluation", "indicators"])
+    ingest.add_argument("file")
+    ingest.add_argument("--province", help="6-digit province code (census and register)")
+    ingest.add_argument("--report", help="where to write the annotated workbook of a rejected return")
+    ingest.add_argument("--dry-run", action="store_true", help="validate and report without loading")
+    ingest.add_argument("--by", default=None, help="who submits (default: the OS user)")
+    ingest.add_argument("--orchestrator", choices=["auto", "prefect", "direct"], default=None)
+    _common(ingest)
+    ingest.set_defaults(handler=_handler("ingest_cmd", "run_ingest"))
+
+    summary = commands.add_parser("summary", help="national and provincial figures")
+    summary.add_argument("--province")
+    _common(summary)
+    summary.set_defaults(handler=_handler("warehouse_cmd", "run_summary"))
+
+    submissions = commands.add_parser("submissions", help="list submissions")
+    submissions.add_argument("--province")
+    _common(submissions)
+    submissions.set_defaults(handler=_handler("warehouse_cmd", "run_submissions"))
+
+    review = commands.add_parser("review", help="accept or return a submission")
+    review.add_argument("action", choices=["accept", "return"])
+    review.add_argument("submission_id")
+    review.add_argument("--by", required=True)
+    review.add_argument("--reason")
+    _common(review)
+    review.set_defaults(handler=_handler("warehouse_cmd", "run_review"))
+
+    demo = commands.add_parser("demo", help="synthesise a national dataset and load it through the real flows")
+    demo.add_argument("--units", type=int, default=None, help="number of holders nationally")
+    demo.add_argument("--seed", type=int, default=2024)
+    demo.add_argument("--workdir", help="where the generated workbooks go (default: var/demo)")
+    demo.add_argument("--serve", action="store_true", help="start the dashboard afterwards")
+    demo.add_argument("--host", default="127.0.0.1")
+    demo.add_argument("--port", type=int, default=8050)
+    _common(demo)
+    demo.set_defaults(handler=_handler("ingest_cmd", "run_demo"))
+
+    serve = commands.add_parser("serve", help="serve the dashboard")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8050)
+    _common(serve, json_flag=False)
+    serve.set_defaults(handler=_handler("web_cmd", "run_serve"))
+
+    users = commands.add_parser("users", help="manage users")
+    users_commands = users.add_subparsers(dest="users_command", required=True)
+    add = users_commands.add_parser("add")
+    add.add_argument("name")
+    add.add_argument("--role", required=True, choices=["planner", "province", "evaluator", "admin"])
+    add.add_argument("--province")
+    add.add_argument("--password-stdin", action="store_true", required=True)
+    _common(add)
+    listing = users_commands.add_parser("list")
+    _common(listing)
+    users.set_defaults(handler=_handler("web_cmd", "run_users"))
+    return parser
+
+
+def emit_json(payload: dict[str, Any]) -> None:
+    """Print one JSON object on stdout."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; user errors become one paragraph on stderr and an exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except CensusError as error:
+        if args.debug:
+            raise
+        sys.stderr.write(error.describe() + "\n")
+        return error.exit_code
+    except KeyboardInterrupt:
+        sys.stderr.write("已中断。\n")
+        return 130
+    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+        if args.debug:
+            raise
+        sys.stderr.write(f"内部错误（{type(error).__name__}: {error}）。请加 --debug 重新运行并报告此问题。\n")
+        return 3
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
