@@ -208,7 +208,7 @@ CROSS_RETURN_RULES: tuple[Rule, ...] = (
 
 # Rules about the workbook as a whole, checked while reading it.
 WORKBOOK_RULES: tuple[Rule, ...] = (
-    Rule("cell_too_long", "cell_too_long", E, None, "单元格内容超过 32767 个字符（Excel 的上限），请检查是否误粘贴了大段内容。", P(max_chars=32767)),
+    Rule("cell_too_long", "cell_too_long", E, None, "单元格内容达到 Excel 的上限（32767 个字符），多半是误粘贴了大段内容，请检查是否误粘贴了大段内容。", P(max_chars=32767)),
 )
 
 

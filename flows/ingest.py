@@ -1,0 +1,185 @@
+"""The ingestion pipeline, written once as plain steps; Prefect flows run the same steps as tasks."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import duckdb
+
+from census_schema.failures import Failure
+from census_schema.fields import Form, Severity
+from census_schema.forms import get_form
+from census_schema.settings import Settings
+from checks.context import CheckContext, build_check_context
+from checks.validate import validate_return
+from flows.identify import WorkbookIdentity, identify_workbook
+from flows.parse import ParsedSheet, parse_form_sheet
+from flows.report import write_annotated_report
+from warehouse.loads import (
+    NewSubmission,
+    fetch_other_province_usccs,
+    fetch_previous_round_holdings,
+    fetch_register_usccs,
+    find_current_by_sha256,
+    record_submission,
+)
+
+T = TypeVar("T")
+
+
+class StepRunner(Protocol):
+    """Runs one named step of the pipeline: directly, or as a Prefect task."""
+
+    def __call__(self, step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T: ...
+
+
+def run_directly(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Call the step in-line."""
+    return step(*args, **kwargs)
+
+
+@dataclass(frozen=True)
+class IngestRequest:
+    """One uploaded workbook and what to do with it."""
+
+    path: Path
+    kind: str
+    province_code: str | None
+    submitted_by: str
+    file_name: str | None = None
+    report_path: Path | None = None
+    dry_run: bool = False
+    data_docs_dir: Path | None = None
+
+
+@dataclass
+class IngestOutcome:
+    """What happened to a workbook: the `ingest --json` contract."""
+
+    status: str
+    submission_id: str | None
+    province: str
+    rows: int
+    failures: list[Failure]
+    report: Path | None = None
+    dry_run: bool = False
+    file_sha256: str | None = None
+    stage_seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def errors(self) -> int:
+        """Number of blocking failures."""
+        return sum(f.severity is Severity.ERROR for f in self.failures)
+
+    @property
+    def warnings(self) -> int:
+        """Number of recorded warnings."""
+        return sum(f.severity is Severity.WARNING for f in self.failures)
+
+    @property
+    def exit_code(self) -> int:
+        """0 accepted or duplicate, 1 rejected by validation."""
+        return 1 if self.status == "rejected" else 0
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of the interfaces spec."""
+        return {
+            "status": self.status,
+            "submission_id": self.submission_id,
+            "province": self.province,
+            "rows": self.rows,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "report": str(self.report) if self.report else None,
+            "dry_run": self.dry_run,
+            "failures": [f.to_json() for f in sorted(self.failures, key=lambda f: f.sort_key)],
+        }
+
+
+def fetch_check_context(con: duckdb.DuckDBPyConnection, form: Form, province_code: str) -> CheckContext:
+    """What the checks need from the warehouse: the register, other provinces' codes and the previous round."""
+    if form.kind != "census":
+        return build_check_context(province_code)
+    return build_check_context(
+        province_code,
+        register_usccs=fetch_register_usccs(con, province_code, form.round_id),
+        other_province_usccs=fetch_other_province_usccs(con, province_code, form.round_id),
+        previous_holdings=fetch_previous_round_holdings(con, province_code, form.round_id),
+    )
+
+
+def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
+    """Where a rejected return's report goes when the caller did not say."""
+    stem = Path(identity.file_name).stem
+    return settings.var_dir / "reports" / f"{stem}-{identity.sha256[:8]}-错误报告.xlsx"
+
+
+def ingest_workbook(
+    con: duckdb.DuckDBPyConnection, request: IngestRequest, settings: Settings, run_step: StepRunner = run_directly
+) -> IngestOutcome:
+    """Identify, parse, validate, decide, report and load one workbook; all or nothing."""
+    timings: dict[str, float] = {}
+
+    def timed(name: str, step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        started = time.perf_counter()
+        try:
+            return run_step(step, *args, **kwargs)
+        finally:
+            timings[name] = round(time.perf_counter() - started, 3)
+
+    identity = timed(
+        "identify",
+        identify_workbook,
+        request.path,
+        expected_kind=request.kind,
+        expected_province=request.province_code,
+        settings=settings,
+        file_name=request.file_name,
+    )
+    form = get_form(identity.form_kind, identity.form_version)
+    province = identity.province_code
+    existing = find_current_by_sha256(con, form.kind, province, form.round_id, identity.sha256)
+    if existing is not None:
+        return IngestOutcome("duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings)
+    parsed: ParsedSheet = timed("parse", parse_form_sheet, identity.path, form, file_name=identity.file_name)
+    context = timed("context", fetch_check_context, con, form, province)
+    failures: list[Failure] = timed(
+        "validate",
+        validate_return,
+        form,
+        parsed.rows,
+        context,
+        parse_failures=parsed.failures,
+        data_docs_dir=request.data_docs_dir,
+    )
+    errors = [f for f in failures if f.severity is Severity.ERROR]
+    status = "rejected" if errors else "accepted"
+    report = None
+    if errors:
+        out = request.report_path or default_report_path(settings, identity)
+        report = timed("report", write_annotated_report, identity.path, out, form.sheet_name, parsed.columns, failures)
+    submission_id = None
+    if not request.dry_run:
+        submission = NewSubmission(
+            kind=form.kind,
+            province_code=province,
+            round_id=form.round_id,
+            form_version=form.version,
+            file_name=identity.file_name,
+            file_sha256=identity.sha256,
+            file_bytes=identity.size_bytes,
+            submitted_by=request.submitted_by,
+            status=status,
+            row_count=parsed.row_count,
+            error_count=len(errors),
+            warning_count=len(failures) - len(errors),
+        )
+        rows = parsed.rows if status == "accepted" else None
+        submission_id = timed("load", record_submission, con, submission, rows, failures)
+    return IngestOutcome(
+        status, submission_id, province, parsed.row_count, failures, report, request.dry_run, identity.sha256, timings
+    )

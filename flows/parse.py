@@ -1,0 +1,189 @@
+"""Parse a form's data sheet into typed rows, tolerant of what provinces really type."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import fastexcel
+import polars as pl
+
+from census_schema import layout
+from census_schema.errors import WorkbookUnusable
+from census_schema.failures import Failure, shorten_value
+from census_schema.fields import Field, FieldType, Form, Severity
+from flows.identify import open_workbook
+
+HEADER_SEARCH_ROWS = 30
+MAX_CELL_CHARS = 32_767
+_LABEL_SPACES = re.compile(r"[\s\u3000]+")
+# Cells of these types are codes: compared after NFKC (full-width to half-width), upper-cased, without spaces.
+CODE_TYPES = (FieldType.USCC, FieldType.DIVISION, FieldType.PHONE)
+POLARS_TYPES = {FieldType.INTEGER: pl.Int64, FieldType.DECIMAL: pl.Float64}
+
+
+@dataclass(frozen=True)
+class ParsedSheet:
+    """Typed rows of a form's data sheet (one column per field, plus `sheet` and `excel_row`) and what could not be read."""
+
+    rows: pl.DataFrame
+    failures: list[Failure]
+    header_row: int
+    columns: dict[str, int]
+
+    @property
+    def row_count(self) -> int:
+        """Number of data rows."""
+        return self.rows.height
+
+
+def normalize_label(text: str) -> str:
+    """A header label compared without whitespace and with half-width parentheses."""
+    return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", text)).replace("(", "（").replace(")", "）")
+
+
+def polars_dtype(field: Field) -> type[pl.DataType]:
+    """The polars type a field's values are held in."""
+    return POLARS_TYPES.get(field.type, pl.Utf8)
+
+
+def empty_rows_frame(form: Form) -> pl.DataFrame:
+    """A typed frame with no rows, in the shape parse_form_sheet returns."""
+    schema = {f.name: polars_dtype(f) for f in form.fields} | {"sheet": pl.Utf8, "excel_row": pl.Int64}
+    return pl.DataFrame(schema=schema)
+
+
+def _find_header(raw: pl.DataFrame, form: Form, file_name: str) -> tuple[int, dict[str, int]]:
+    wanted = {normalize_label(f.label): f.name for f in form.fields}
+    best: tuple[int, dict[str, int]] = (-1, {})
+    for index, row in enumerate(raw.head(HEADER_SEARCH_ROWS).iter_rows()):
+        found: dict[str, int] = {}
+        for position, cell in enumerate(row):
+            name = wanted.get(normalize_label(cell)) if cell else None
+            if name is not None and name not in found:
+                found[name] = position
+        if len(found) > len(best[1]):
+            best = (index, found)
+    index, found = best
+    if len(found) < max(2, len(form.fields) // 3):
+        raise WorkbookUnusable(
+            f"在前 {HEADER_SEARCH_ROWS} 行中找不到「{form.title}」的表头行（例如「{form.fields[0].label}」「{form.fields[1].label}」）。",
+            file=file_name,
+            sheet=form.sheet_name,
+            hint="请勿修改模板的列名；如表头被删除，请重新下载模板并粘贴数据。",
+        )
+    missing = [f.label for f in form.fields if f.name not in found and f.required]
+    if missing:
+        raise WorkbookUnusable(
+            f"表头缺少 {len(missing)} 列：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}。",
+            file=file_name,
+            sheet=form.sheet_name,
+            row=index + 1,
+            hint="请勿删除或改名模板中的列；请在最新模板中补齐这些列后重新上传。",
+        )
+    return index, found
+
+
+def _clean_text(expr: pl.Expr, field: Field) -> pl.Expr:
+    expr = expr.str.strip_chars(" \t\r\n\u3000\u00a0")
+    if field.type in CODE_TYPES or field.is_numeric:
+        expr = expr.str.normalize("NFKC").str.to_uppercase().str.replace_all(r"[\s,，]", "")
+        # Numbers typed into a text cell come back from Excel as "440106.0".
+        expr = expr.str.replace(r"^(\d+)\.0+$", "${1}")
+    return pl.when(expr == "").then(None).otherwise(expr)
+
+
+def _typed(expr: pl.Expr, field: Field) -> pl.Expr:
+    if field.type is FieldType.DECIMAL:
+        return expr.cast(pl.Float64, strict=False)
+    if field.type is FieldType.INTEGER:
+        number = expr.cast(pl.Float64, strict=False)
+        return pl.when(number == number.round(0)).then(number).otherwise(None).cast(pl.Int64, strict=False)
+    return expr
+
+
+def _drop_blank_and_total_rows(frame: pl.DataFrame, form: Form) -> pl.DataFrame:
+    fields = list(form.field_names)
+    non_empty = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in fields]))
+    if non_empty.height == 0:
+        return non_empty
+    last = non_empty.tail(1).row(0, named=True)
+    first_values = [last[c] for c in fields[:3] if last[c] is not None]
+    if first_values and str(first_values[0]).replace(" ", "") in layout.TOTAL_ROW_MARKERS:
+        return non_empty.head(non_empty.height - 1)
+    return non_empty
+
+
+def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) -> ParsedSheet:
+    """Read the form's sheet: find the header by label, type every cell, and locate what cannot be read."""
+    name = file_name or path.name
+    reader = open_workbook(path, name)
+    if form.sheet_name not in reader.sheet_names:
+        raise WorkbookUnusable(f"工作簿中没有名为「{form.sheet_name}」的工作表。", file=name, hint="请勿给模板的工作表改名；请重新下载模板。")
+    sheet = reader.load_sheet_by_name(form.sheet_name, header_row=None, skip_rows=0, dtypes="string")
+    return parse_raw_sheet(sheet, form, name)
+
+
+def parse_raw_sheet(sheet: fastexcel.ExcelSheet, form: Form, file_name: str) -> ParsedSheet:
+    """Turn the loaded sheet (all cells as text, row 0 = Excel row 1) into typed rows and located failures."""
+    raw = sheet.to_polars()
+    absolute = [c.absolute_index for c in sheet.available_columns()]
+    header_index, positions = _find_header(raw, form, file_name)
+    columns = {field: absolute[pos] for field, pos in positions.items()}
+    if raw.height - header_index - 1 > form.max_rows:
+        raise WorkbookUnusable(
+            f"数据约 {raw.height - header_index - 1} 行，超过单份报表上限 {form.max_rows} 行，不像是一个省的普查数据。",
+            file=file_name,
+            sheet=form.sheet_name,
+            hint="请检查是否误粘贴了大量空行或其他数据，删除多余行后重新上传。",
+        )
+    raw_columns = raw.columns
+    data = raw.slice(header_index + 1).with_row_index("excel_row", offset=header_index + 2)
+    selected = [
+        (pl.col(raw_columns[positions[f.name]]) if f.name in positions else pl.lit(None, pl.Utf8)).alias(f.name)
+        for f in form.fields
+    ]
+    text = data.select(pl.col("excel_row").cast(pl.Int64), *selected)
+    text = _drop_blank_and_total_rows(text, form)
+    if text.height == 0:
+        raise WorkbookUnusable(
+            f"「{form.sheet_name}」中没有数据行（表头在第 {header_index + 1} 行，其下为空）。",
+            file=file_name,
+            sheet=form.sheet_name,
+            hint="请在表头下方逐行填写数据后再上传。",
+        )
+    failures = _locate_unreadable(text, form)
+    cleaned = text.with_columns(_clean_text(pl.col(f.name), f).alias(f.name) for f in form.fields)
+    too_long = [pl.when(pl.col(f.name).str.len_chars() >= MAX_CELL_CHARS).then(None).otherwise(pl.col(f.name)) for f in form.fields]
+    typed = cleaned.with_columns(e.alias(f.name) for e, f in zip(too_long, form.fields, strict=True))
+    typed = typed.with_columns(_typed(pl.col(f.name), f).alias(f.name) for f in form.fields)
+    failures += _type_failures(cleaned, typed, text, form)
+    rows = typed.select(*form.field_names, pl.lit(form.sheet_name).alias("sheet"), "excel_row")
+    return ParsedSheet(rows, sorted(failures, key=lambda f: f.sort_key), header_index + 1, columns)
+
+
+def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
+    rule = form.rules_by_id["cell_too_long"]
+    failures = []
+    for field in form.fields:
+        long_rows = text.filter(pl.col(field.name).str.len_chars() >= MAX_CELL_CHARS)
+        for excel_row, value in long_rows.select("excel_row", field.name).iter_rows():
+            failures.append(Failure(form.sheet_name, excel_row, field.name, field.label, shorten_value(value), rule.rule_id, rule.severity, rule.message))
+    return failures
+
+
+def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFrame, form: Form) -> list[Failure]:
+    failures = []
+    for field in form.fields:
+        if not field.is_numeric:
+            continue
+        rule = form.rules_by_id[f"{field.name}_{'integer' if field.type is FieldType.INTEGER else 'number'}"]
+        bad = (
+            pl.DataFrame({"excel_row": text["excel_row"], "raw": text[field.name], "clean": cleaned[field.name], "typed": typed[field.name]})
+            .filter(pl.col("clean").is_not_null() & pl.col("typed").is_null() & (pl.col("raw").str.len_chars() < MAX_CELL_CHARS))
+        )
+        for excel_row, raw in bad.select("excel_row", "raw").iter_rows():
+            failures.append(Failure(form.sheet_name, excel_row, field.name, field.label, shorten_value(raw), rule.rule_id, Severity.ERROR, rule.message))
+    return failures

@@ -1,0 +1,52 @@
+"""Prefect flows: thin wrappers that run the plain pipeline steps as tasks and own the accept/reject policy."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from prefect import flow, task
+from prefect.cache_policies import NO_CACHE
+
+from census_schema.settings import load_settings
+from flows.ingest import IngestRequest, ingest_workbook
+
+T = TypeVar("T")
+
+
+def run_as_task(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run one pipeline step as a Prefect task named after its function (no caching: inputs include a connection)."""
+    prefect_task = task(step, name=step.__name__, cache_policy=NO_CACHE, persist_result=False)
+    return prefect_task(*args, **kwargs)
+
+
+def _ingest(kind: str, path: str, province_code: str | None, submitted_by: str, db_path: str | None, **options: Any) -> dict[str, Any]:
+    from warehouse.connection import connect_warehouse
+
+    settings = load_settings(db_path)
+    request = IngestRequest(Path(path), kind, province_code, submitted_by, **options)
+    con = connect_warehouse(settings.db_path)
+    try:
+        return ingest_workbook(con, request, settings, run_step=run_as_task).to_json()
+    finally:
+        con.close()
+
+
+@flow(name="census-return", validate_parameters=False, persist_result=False)
+def census_return_flow(
+    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
+) -> dict[str, Any]:
+    """Ingest one province's census return: identify, parse, validate, decide, report, load."""
+    return _ingest("census", path, province_code, submitted_by, db_path, **options)
+
+
+@flow(name="census-register", validate_parameters=False, persist_result=False)
+def register_flow(
+    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
+) -> dict[str, Any]:
+    """Ingest one province's register of expected holders."""
+    return _ingest("register", path, province_code, submitted_by, db_path, **options)
+
+
+FLOWS_BY_KIND = {"census": census_return_flow, "register": register_flow}
