@@ -119,7 +119,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("已中断。\n")
         return 130
-    except Exception as error:  # noqa: BLE001 - the last line of defence: no traceback without --debug
+    except Exception as error:  # the last line of defence: no traceback without --debug
         if args.debug:
             raise
         sys.stderr.write(f"内部错误（{type(error).__name__}: {error}）。请加 --debug 重新运行并报告此问题。\n")
