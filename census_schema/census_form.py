@@ -23,11 +23,11 @@ MAX_RETURN_ROWS = 200_000
 PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
 
 E, W = Severity.ERROR, Severity.WARNING
-T, I, D = FieldType.TEXT, FieldType.INTEGER, FieldType.DECIMAL
+T, INT, D = FieldType.TEXT, FieldType.INTEGER, FieldType.DECIMAL
 
 
 def _count(name: str, label: str, description: str, unit: str, width: int = 12) -> Field:
-    return Field(name, label, I, description, unit=unit, min_value=0, max_value=None, width=width)
+    return Field(name, label, INT, description, unit=unit, min_value=0, max_value=None, width=width)
 
 
 def _decimal(name: str, label: str, description: str, unit: str, decimals: int = 1) -> Field:
@@ -44,7 +44,9 @@ USCC = Field(
     pattern_hint="18位，由数字和大写字母组成，不含 I、O、Z、S、V",
     width=22,
 )
-UNIT_NAME = Field("unit_name", "单位名称", T, "普查对象的规范全称，与统一社会信用代码证书一致。", max_length=100, width=30)
+UNIT_NAME = Field(
+    "unit_name", "单位名称", T, "普查对象的规范全称，与统一社会信用代码证书一致。", max_length=100, width=30
+)
 NATURE = Field("unit_nature", "单位性质", FieldType.CODE, "普查对象的单位性质。", code_list=UNIT_NATURE, width=12)
 HOLDER = Field("holder_type", "普查对象类型", FieldType.CODE, "档案馆或档案室的类型。", code_list=HOLDER_TYPE, width=18)
 DIVISION = Field(
@@ -76,8 +78,24 @@ CENSUS_FIELDS: tuple[Field, ...] = (
         pattern_hint="18位，由数字和大写字母组成，不含 I、O、Z、S、V",
         width=22,
     ),
-    Field("staff_fulltime", "专职档案人员（人）", I, "标准时点在岗的专职档案工作人员数。", unit="人", min_value=0, max_value=5000),
-    Field("staff_parttime", "兼职档案人员（人）", I, "标准时点兼做档案工作的人员数。", unit="人", min_value=0, max_value=5000),
+    Field(
+        "staff_fulltime",
+        "专职档案人员（人）",
+        INT,
+        "标准时点在岗的专职档案工作人员数。",
+        unit="人",
+        min_value=0,
+        max_value=5000,
+    ),
+    Field(
+        "staff_parttime",
+        "兼职档案人员（人）",
+        INT,
+        "标准时点兼做档案工作的人员数。",
+        unit="人",
+        min_value=0,
+        max_value=5000,
+    ),
     _count("fonds_count", "全宗数（个）", "馆（室）藏档案的全宗数。", "个"),
     _count("vol_total", "以卷为保管单位档案（卷）", "以卷为保管单位的档案总数，等于下列四项之和。", "卷", 14),
     _count("vol_permanent", "其中：永久（卷）", "以卷为单位、保管期限为永久的档案。", "卷"),
@@ -110,8 +128,22 @@ CENSUS_FIELDS: tuple[Field, ...] = (
     _count("opened", "已开放档案（卷件）", "已向社会开放的档案；档案室填0。", "卷件"),
     _decimal("building_m2", "档案用房建筑面积（平方米）", "档案用房的建筑面积。", "平方米"),
     _decimal("storage_m2", "其中：库房面积（平方米）", "档案库房的建筑面积，不大于档案用房建筑面积。", "平方米"),
-    Field("has_climate_control", "是否配备温湿度控制系统", FieldType.CODE, "库房是否配备温湿度控制系统。", code_list=YES_NO, width=10),
-    Field("has_fire_alarm", "是否配备火灾自动报警系统", FieldType.CODE, "库房是否配备火灾自动报警系统。", code_list=YES_NO, width=10),
+    Field(
+        "has_climate_control",
+        "是否配备温湿度控制系统",
+        FieldType.CODE,
+        "库房是否配备温湿度控制系统。",
+        code_list=YES_NO,
+        width=10,
+    ),
+    Field(
+        "has_fire_alarm",
+        "是否配备火灾自动报警系统",
+        FieldType.CODE,
+        "库房是否配备火灾自动报警系统。",
+        code_list=YES_NO,
+        width=10,
+    ),
     Field("contact_name", "填报人", T, "填写本行数据的人员姓名。", max_length=50, width=10),
     Field(
         "contact_phone",
@@ -140,9 +172,13 @@ def build_field_rules(field: Field) -> tuple[Rule, ...]:
         hint = "没有的请填 0" if field.is_numeric else "请填写"
         rules.append(Rule(f"{field.name}_required", "required", E, field.name, f"{q}为必填项，不能为空；{hint}。"))
     if field.type is FieldType.INTEGER:
-        rules.append(Rule(f"{field.name}_integer", "integer", E, field.name, f"{q}应为整数（如 1234），不能含小数、文字或单位。"))
+        rules.append(
+            Rule(f"{field.name}_integer", "integer", E, field.name, f"{q}应为整数（如 1234），不能含小数、文字或单位。")
+        )
     if field.type is FieldType.DECIMAL:
-        rules.append(Rule(f"{field.name}_number", "decimal", E, field.name, f"{q}应为数字（可带小数），不能含文字或单位。"))
+        rules.append(
+            Rule(f"{field.name}_number", "decimal", E, field.name, f"{q}应为数字（可带小数），不能含文字或单位。")
+        )
     if field.is_numeric and field.min_value is not None:
         bounds = f"应在 {field.min_value:g}～{field.max_value:g} 之间" if field.max_value is not None else "不能为负数"
         params = frozen_params(min=field.min_value, max=field.max_value)
@@ -150,18 +186,62 @@ def build_field_rules(field: Field) -> tuple[Rule, ...]:
     if field.code_list is not None:
         values = "、".join(field.code_list.values)
         params = frozen_params(values=field.code_list.values)
-        rules.append(Rule(f"{field.name}_in_list", "in_list", E, field.name, f"{q}只能填写：{values}（请从下拉列表中选择）。", params))
+        rules.append(
+            Rule(
+                f"{field.name}_in_list",
+                "in_list",
+                E,
+                field.name,
+                f"{q}只能填写：{values}（请从下拉列表中选择）。",
+                params,
+            )
+        )
     if field.max_length is not None and field.type in (FieldType.TEXT, FieldType.PHONE):
         params = frozen_params(max=field.max_length)
-        rules.append(Rule(f"{field.name}_length", "max_length", E, field.name, f"{q}不能超过 {field.max_length} 个字，请精简。", params))
+        rules.append(
+            Rule(
+                f"{field.name}_length",
+                "max_length",
+                E,
+                field.name,
+                f"{q}不能超过 {field.max_length} 个字，请精简。",
+                params,
+            )
+        )
     if field.pattern is not None:
         params = frozen_params(pattern=field.pattern)
-        rules.append(Rule(f"{field.name}_format", "pattern", E, field.name, f"{q}格式不正确：应为{field.pattern_hint}。", params))
+        rules.append(
+            Rule(f"{field.name}_format", "pattern", E, field.name, f"{q}格式不正确：应为{field.pattern_hint}。", params)
+        )
     if field.type is FieldType.USCC:
-        rules.append(Rule(f"{field.name}_check_digit", "uscc_check_digit", E, field.name, f"{q}校验位不正确，请对照证书逐位核对（常见错误：0 与 D、1 与 L 混淆）。"))
+        rules.append(
+            Rule(
+                f"{field.name}_check_digit",
+                "uscc_check_digit",
+                E,
+                field.name,
+                f"{q}校验位不正确，请对照证书逐位核对（常见错误：0 与 D、1 与 L 混淆）。",
+            )
+        )
     if field.type is FieldType.DIVISION:
-        rules.append(Rule(f"{field.name}_current", "division_current", E, field.name, f"{q}不是现行有效的县级、地级或省级行政区划代码，请按 GB/T 2260 现行代码填写。"))
-        rules.append(Rule(f"{field.name}_in_province", "division_in_province", E, field.name, f"{q}不属于本省：前两位应与本省代码一致，外省单位请由其所在省填报。"))
+        rules.append(
+            Rule(
+                f"{field.name}_current",
+                "division_current",
+                E,
+                field.name,
+                f"{q}不是现行有效的县级、地级或省级行政区划代码，请按 GB/T 2260 现行代码填写。",
+            )
+        )
+        rules.append(
+            Rule(
+                f"{field.name}_in_province",
+                "division_in_province",
+                E,
+                field.name,
+                f"{q}不属于本省：前两位应与本省代码一致，外省单位请由其所在省填报。",
+            )
+        )
     return tuple(rules)
 
 
@@ -172,49 +252,224 @@ CATEGORY_PARTS = ("cat_ws", "cat_kj", "cat_ku", "cat_rs", "cat_zy", "cat_other")
 P = frozen_params
 
 COMMON_ROW_RULES: tuple[Rule, ...] = (
-    Rule("uscc_unique", "unique", E, "uscc", "同一统一社会信用代码在本表中出现多次：每个普查对象只填一行，请删除或合并重复行。"),
-    Rule("unit_nature_matches_uscc", "matches_uscc_nature", W, "unit_nature", "「单位性质」与统一社会信用代码第1-2位不一致（11 机关、12 事业单位、13 人民团体、91 企业），请核实。", P(uscc_field="uscc")),
-    Rule("admin_level_matches_division", "matches_division_level", W, "admin_level", "「行政层级」与行政区划代码的级别不一致（省级代码对应中央/省级，地级代码对应副省级/地级，县级代码对应县级/乡级），请核实。", P(division_field="division_code")),
+    Rule(
+        "uscc_unique",
+        "unique",
+        E,
+        "uscc",
+        "同一统一社会信用代码在本表中出现多次：每个普查对象只填一行，请删除或合并重复行。",
+    ),
+    Rule(
+        "unit_nature_matches_uscc",
+        "matches_uscc_nature",
+        W,
+        "unit_nature",
+        "「单位性质」与统一社会信用代码第1-2位不一致（11 机关、12 事业单位、13 人民团体、91 企业），请核实。",
+        P(uscc_field="uscc"),
+    ),
+    Rule(
+        "admin_level_matches_division",
+        "matches_division_level",
+        W,
+        "admin_level",
+        "「行政层级」与行政区划代码的级别不一致（省级代码对应中央/省级，地级代码对应副省级/地级，县级代码对应县级/乡级），请核实。",
+        P(division_field="division_code"),
+    ),
 )
 
 CENSUS_ROW_RULES: tuple[Rule, ...] = (
-    Rule("parent_uscc_not_self", "not_equal", E, "parent_uscc", "「上级主管单位统一社会信用代码」不能与本单位的代码相同；没有上级主管单位的请留空。", P(other="uscc")),
-    Rule("staff_with_holdings", "staff_with_holdings", W, "staff_parttime", "有馆（室）藏档案但专职、兼职档案人员均为 0，请核实。", P(staff=("staff_fulltime", "staff_parttime"), holdings=HOLDINGS)),
-    Rule("fonds_count_archives", "at_least_when", E, "fonds_count", "档案馆的「全宗数（个）」至少为 1，请填写实际全宗数。", P(min=1, when_field="holder_type", when_values=ARCHIVES_KINDS)),
-    Rule("vol_total_sum", "sum_equals", E, "vol_total", "「以卷为保管单位档案（卷）」应等于永久、定期30年、定期10年、未划定期限四项之和，请核对合计或分项。", P(parts=VOL_PARTS)),
-    Rule("vol_unassigned_share", "share_at_most", W, "vol_unassigned", "未划定期限的档案超过以卷为单位档案的 5%，请核实或尽快划定保管期限。", P(total="vol_total", share=0.05)),
-    Rule("item_total_sum", "sum_equals", E, "item_total", "「以件为保管单位档案（件）」应等于永久、定期30年、定期10年、未划定期限四项之和，请核对合计或分项。", P(parts=ITEM_PARTS)),
-    Rule("item_unassigned_share", "share_at_most", W, "item_unassigned", "未划定期限的档案超过以件为单位档案的 5%，请核实或尽快划定保管期限。", P(total="item_total", share=0.05)),
-    Rule("categories_sum", "sum_equals", E, "cat_ws", "各门类档案（文书、科技、会计、人事、专业、其他）之和应等于以卷和以件为单位档案之和，请核对。", P(parts=CATEGORY_PARTS, total_parts=HOLDINGS)),
-    Rule("shelf_plausible", "ratio_between", W, "shelf_m", "「总排架长度（米）」与档案数量明显不符（参考：每卷约 0.03 米、每件约 0.0015 米），请核实单位是否为米。", P(weights={"vol_total": 0.03, "item_total": 0.0015}, low=1 / 3, high=3.0)),
-    Rule("e_items_zero_together", "zero_together", E, "e_items", "「电子档案（件）」与「电子档案容量（GB）」应同时为 0 或同时大于 0，请核对。", P(other="e_gb")),
-    Rule("e_gb_per_item", "ratio_between", W, "e_gb", "平均每件电子档案容量不在 0.00001～50 GB 之间，请核实容量单位是否为 GB。", P(weights={"e_items": 1.0}, low=0.00001, high=50.0)),
-    Rule("digitized_vol_le_total", "at_most", E, "digitized_vol", "「已数字化（卷）」不能大于以卷为保管单位档案总数。", P(limit=("vol_total",))),
-    Rule("digitized_item_le_total", "at_most", E, "digitized_item", "「已数字化（件）」不能大于以件为保管单位档案总数。", P(limit=("item_total",))),
-    Rule("digitized_gb_positive", "positive_when_any", E, "digitized_gb", "已有数字化档案时「数字化成果容量（GB）」应大于 0，请填写容量。", P(when_fields=("digitized_vol", "digitized_item"))),
-    Rule("pre1949_le_holdings", "at_most", E, "pre1949", "「新中国成立前档案（卷件）」不能大于以卷和以件为单位档案之和。", P(limit=HOLDINGS)),
-    Rule("red_archives_le_pre1949", "at_most", E, "red_archives", "「革命历史档案（卷件）」不能大于新中国成立前档案数。", P(limit=("pre1949",))),
-    Rule("opened_le_holdings", "at_most", E, "opened", "「已开放档案（卷件）」不能大于以卷和以件为单位档案之和。", P(limit=HOLDINGS)),
-    Rule("opened_zero_for_rooms", "zero_when", E, "opened", "档案室不向社会开放档案，「已开放档案（卷件）」应填 0。", P(when_field="holder_type", when_values=ARCHIVE_ROOM_KINDS)),
-    Rule("storage_le_building", "at_most", E, "storage_m2", "「库房面积」不能大于「档案用房建筑面积」。", P(limit=("building_m2",))),
+    Rule(
+        "parent_uscc_not_self",
+        "not_equal",
+        E,
+        "parent_uscc",
+        "「上级主管单位统一社会信用代码」不能与本单位的代码相同；没有上级主管单位的请留空。",
+        P(other="uscc"),
+    ),
+    Rule(
+        "staff_with_holdings",
+        "staff_with_holdings",
+        W,
+        "staff_parttime",
+        "有馆（室）藏档案但专职、兼职档案人员均为 0，请核实。",
+        P(staff=("staff_fulltime", "staff_parttime"), holdings=HOLDINGS),
+    ),
+    Rule(
+        "fonds_count_archives",
+        "at_least_when",
+        E,
+        "fonds_count",
+        "档案馆的「全宗数（个）」至少为 1，请填写实际全宗数。",
+        P(min=1, when_field="holder_type", when_values=ARCHIVES_KINDS),
+    ),
+    Rule(
+        "vol_total_sum",
+        "sum_equals",
+        E,
+        "vol_total",
+        "「以卷为保管单位档案（卷）」应等于永久、定期30年、定期10年、未划定期限四项之和，请核对合计或分项。",
+        P(parts=VOL_PARTS),
+    ),
+    Rule(
+        "vol_unassigned_share",
+        "share_at_most",
+        W,
+        "vol_unassigned",
+        "未划定期限的档案超过以卷为单位档案的 5%，请核实或尽快划定保管期限。",
+        P(total="vol_total", share=0.05),
+    ),
+    Rule(
+        "item_total_sum",
+        "sum_equals",
+        E,
+        "item_total",
+        "「以件为保管单位档案（件）」应等于永久、定期30年、定期10年、未划定期限四项之和，请核对合计或分项。",
+        P(parts=ITEM_PARTS),
+    ),
+    Rule(
+        "item_unassigned_share",
+        "share_at_most",
+        W,
+        "item_unassigned",
+        "未划定期限的档案超过以件为单位档案的 5%，请核实或尽快划定保管期限。",
+        P(total="item_total", share=0.05),
+    ),
+    Rule(
+        "categories_sum",
+        "sum_equals",
+        E,
+        "cat_ws",
+        "各门类档案（文书、科技、会计、人事、专业、其他）之和应等于以卷和以件为单位档案之和，请核对。",
+        P(parts=CATEGORY_PARTS, total_parts=HOLDINGS),
+    ),
+    Rule(
+        "shelf_plausible",
+        "ratio_between",
+        W,
+        "shelf_m",
+        "「总排架长度（米）」与档案数量明显不符（参考：每卷约 0.03 米、每件约 0.0015 米），请核实单位是否为米。",
+        P(weights={"vol_total": 0.03, "item_total": 0.0015}, low=1 / 3, high=3.0),
+    ),
+    Rule(
+        "e_items_zero_together",
+        "zero_together",
+        E,
+        "e_items",
+        "「电子档案（件）」与「电子档案容量（GB）」应同时为 0 或同时大于 0，请核对。",
+        P(other="e_gb"),
+    ),
+    Rule(
+        "e_gb_per_item",
+        "ratio_between",
+        W,
+        "e_gb",
+        "平均每件电子档案容量不在 0.00001～50 GB 之间，请核实容量单位是否为 GB。",
+        P(weights={"e_items": 1.0}, low=0.00001, high=50.0),
+    ),
+    Rule(
+        "digitized_vol_le_total",
+        "at_most",
+        E,
+        "digitized_vol",
+        "「已数字化（卷）」不能大于以卷为保管单位档案总数。",
+        P(limit=("vol_total",)),
+    ),
+    Rule(
+        "digitized_item_le_total",
+        "at_most",
+        E,
+        "digitized_item",
+        "「已数字化（件）」不能大于以件为保管单位档案总数。",
+        P(limit=("item_total",)),
+    ),
+    Rule(
+        "digitized_gb_positive",
+        "positive_when_any",
+        E,
+        "digitized_gb",
+        "已有数字化档案时「数字化成果容量（GB）」应大于 0，请填写容量。",
+        P(when_fields=("digitized_vol", "digitized_item")),
+    ),
+    Rule(
+        "pre1949_le_holdings",
+        "at_most",
+        E,
+        "pre1949",
+        "「新中国成立前档案（卷件）」不能大于以卷和以件为单位档案之和。",
+        P(limit=HOLDINGS),
+    ),
+    Rule(
+        "red_archives_le_pre1949",
+        "at_most",
+        E,
+        "red_archives",
+        "「革命历史档案（卷件）」不能大于新中国成立前档案数。",
+        P(limit=("pre1949",)),
+    ),
+    Rule(
+        "opened_le_holdings",
+        "at_most",
+        E,
+        "opened",
+        "「已开放档案（卷件）」不能大于以卷和以件为单位档案之和。",
+        P(limit=HOLDINGS),
+    ),
+    Rule(
+        "opened_zero_for_rooms",
+        "zero_when",
+        E,
+        "opened",
+        "档案室不向社会开放档案，「已开放档案（卷件）」应填 0。",
+        P(when_field="holder_type", when_values=ARCHIVE_ROOM_KINDS),
+    ),
+    Rule(
+        "storage_le_building",
+        "at_most",
+        E,
+        "storage_m2",
+        "「库房面积」不能大于「档案用房建筑面积」。",
+        P(limit=("building_m2",)),
+    ),
 )
 
 # Rules that compare a return with other returns and the register; the flow supplies that context.
 CROSS_RETURN_RULES: tuple[Rule, ...] = (
-    Rule("uscc_in_other_province", "duplicate_across_provinces", W, "uscc", "该统一社会信用代码已出现在其他省份本轮已接收的普查表中，请核实是否重复填报（两行均保留）。"),
+    Rule(
+        "uscc_in_other_province",
+        "duplicate_across_provinces",
+        W,
+        "uscc",
+        "该统一社会信用代码已出现在其他省份本轮已接收的普查表中，请核实是否重复填报（两行均保留）。",
+    ),
     Rule("uscc_not_in_register", "not_in_register", W, "uscc", "该单位不在本省普查对象名录中，请核实，或先补充名录。"),
-    Rule("holdings_change_vs_previous", "change_vs_previous", W, "vol_total", "馆（室）藏总量（卷+件）与上一轮已接收数据相比变化超过 30%，请核实或在备注中说明原因。", P(fields=HOLDINGS, max_change=0.30)),
+    Rule(
+        "holdings_change_vs_previous",
+        "change_vs_previous",
+        W,
+        "vol_total",
+        "馆（室）藏总量（卷+件）与上一轮已接收数据相比变化超过 30%，请核实或在备注中说明原因。",
+        P(fields=HOLDINGS, max_change=0.30),
+    ),
 )
 
 # Rules about the workbook as a whole, checked while reading it.
 WORKBOOK_RULES: tuple[Rule, ...] = (
-    Rule("cell_too_long", "cell_too_long", E, None, "单元格内容达到 Excel 的上限（32767 个字符），多半是误粘贴了大段内容，请检查是否误粘贴了大段内容。", P(max_chars=32767)),
+    Rule(
+        "cell_too_long",
+        "cell_too_long",
+        E,
+        None,
+        "单元格内容达到 Excel 的上限（32767 个字符），多半是误粘贴了大段内容，请检查是否误粘贴了大段内容。",
+        P(max_chars=32767),
+    ),
 )
 
 
 def _form(kind: str, title: str, sheet: str, fields: tuple[Field, ...], extra: tuple[Rule, ...]) -> Form:
     field_rules = tuple(r for f in fields for r in build_field_rules(f))
-    return Form(kind, FORM_VERSION, title, ROUND_ID, REFERENCE_DATE, sheet, fields, field_rules + extra, MAX_RETURN_ROWS)
+    return Form(
+        kind, FORM_VERSION, title, ROUND_ID, REFERENCE_DATE, sheet, fields, field_rules + extra, MAX_RETURN_ROWS
+    )
 
 
 CENSUS_FORM = _form(

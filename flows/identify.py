@@ -58,13 +58,25 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
         raise _unusable(file_name, "文件是空的（0 字节）。")
     if size > settings.max_upload_bytes:
         limit = settings.max_upload_bytes // (1024 * 1024)
-        raise _unusable(file_name, f"文件大小 {size / 1048576:.1f} MB，超过上限 {limit} MB。", "请确认没有嵌入图片或多余工作表；如数据确实很多，请分批联系国家局。")
+        raise _unusable(
+            file_name,
+            f"文件大小 {size / 1048576:.1f} MB，超过上限 {limit} MB。",
+            "请确认没有嵌入图片或多余工作表；如数据确实很多，请分批联系国家局。",
+        )
     with path.open("rb") as handle:
         head = handle.read(65536)
     if head.startswith(OLE_MAGIC):
         if ENCRYPTION_MARKER in head:
-            raise _unusable(file_name, "工作簿设置了打开密码（加密），平台无法读取。", "请在 Excel 中打开，选择“文件 → 信息 → 保护工作簿 → 用密码进行加密”，清空密码并保存为 .xlsx 后重新上传。")
-        raise _unusable(file_name, "这是旧版 Excel 97-2003（.xls）文件，平台只接收 .xlsx 工作簿。", "请在 Excel 或 WPS 中打开，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。")
+            raise _unusable(
+                file_name,
+                "工作簿设置了打开密码（加密），平台无法读取。",
+                "请在 Excel 中打开，选择“文件 → 信息 → 保护工作簿 → 用密码进行加密”，清空密码并保存为 .xlsx 后重新上传。",
+            )
+        raise _unusable(
+            file_name,
+            "这是旧版 Excel 97-2003（.xls）文件，平台只接收 .xlsx 工作簿。",
+            "请在 Excel 或 WPS 中打开，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。",
+        )
     if not head.startswith(ZIP_MAGIC):
         kind = "文本或 CSV 文件" if _looks_like_text(head) else "未知格式的文件"
         raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）。")
@@ -72,7 +84,11 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:
-        raise _unusable(file_name, f"文件已损坏或不完整，无法作为工作簿打开（{error}）。", "请重新保存或重新下载后再上传；通过邮件或网盘传输时请确认文件完整。") from None
+        raise _unusable(
+            file_name,
+            f"文件已损坏或不完整，无法作为工作簿打开（{error}）。",
+            "请重新保存或重新下载后再上传；通过邮件或网盘传输时请确认文件完整。",
+        ) from None
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise _unusable(file_name, "这是一个压缩包，但不是 Excel 工作簿。")
@@ -80,11 +96,16 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
         raise _unusable(file_name, f"工作簿包含 {len(entries)} 个内部部件，远超正常数量，平台拒绝处理。")
     total = sum(entry.file_size for entry in entries)
     if total > settings.max_uncompressed_bytes:
-        raise _unusable(file_name, f"工作簿解压后约 {total / 1073741824:.1f} GB，超过上限，可能是异常文件（压缩炸弹）。")
+        raise _unusable(
+            file_name, f"工作簿解压后约 {total / 1073741824:.1f} GB，超过上限，可能是异常文件（压缩炸弹）。"
+        )
     for entry in entries:
         ratio = entry.file_size / max(entry.compress_size, 1)
         if entry.file_size > BOMB_RATIO_FLOOR_BYTES and ratio > settings.max_compression_ratio:
-            raise _unusable(file_name, f"工作簿内部部件 {entry.filename} 的压缩比异常（{ratio:.0f} 倍），可能是压缩炸弹，平台拒绝处理。")
+            raise _unusable(
+                file_name,
+                f"工作簿内部部件 {entry.filename} 的压缩比异常（{ratio:.0f} 倍），可能是压缩炸弹，平台拒绝处理。",
+            )
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -102,7 +123,11 @@ def open_workbook(path: Path, file_name: str) -> fastexcel.ExcelReader:
     try:
         return fastexcel.read_excel(path)
     except Exception as error:  # noqa: BLE001 - fastexcel raises several unrelated types for corrupt parts
-        raise _unusable(file_name, f"工作簿无法读取（{type(error).__name__}）：文件可能已损坏。", "请在 Excel 中打开并重新保存为 .xlsx 后上传。") from None
+        raise _unusable(
+            file_name,
+            f"工作簿无法读取（{type(error).__name__}）：文件可能已损坏。",
+            "请在 Excel 中打开并重新保存为 .xlsx 后上传。",
+        ) from None
 
 
 def read_workbook_metadata(reader: fastexcel.ExcelReader, file_name: str) -> dict[str, str]:
@@ -125,7 +150,11 @@ def identify_workbook(
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
     check_container(path, name, settings)
     meta = read_workbook_metadata(open_workbook(path, name), name)
-    kind, version, province = meta.get(layout.META_FORM_KIND), meta.get(layout.META_FORM_VERSION), meta.get(layout.META_PROVINCE)
+    kind, version, province = (
+        meta.get(layout.META_FORM_KIND),
+        meta.get(layout.META_FORM_VERSION),
+        meta.get(layout.META_PROVINCE),
+    )
     if not kind or not version or not province:
         raise _unusable(name, "工作簿不是由本平台模板生成的（缺少模板标识），无法确认表式版本和省份。")
     if kind != expected_kind:
@@ -138,10 +167,18 @@ def identify_workbook(
         form = get_form(kind, version)
     except UnknownForm:
         current = get_form(kind).version
-        raise _unusable(name, f"模板版本 {version} 已停用，本轮使用 {current}。", "请下载最新模板，把数据复制到新模板后重新上传。") from None
+        raise _unusable(
+            name, f"模板版本 {version} 已停用，本轮使用 {current}。", "请下载最新模板，把数据复制到新模板后重新上传。"
+        ) from None
     if expected_province and province != expected_province:
         divisions = load_divisions().by_code
         theirs = divisions[province].name if province in divisions else province
         ours = divisions[expected_province].name if expected_province in divisions else expected_province
-        raise _unusable(name, f"这是为{theirs}（{province}）生成的模板，但上传的省份是{ours}（{expected_province}）。", "请使用本省模板，或确认上传的省份。")
-    return WorkbookIdentity(path, name, compute_sha256(path), path.stat().st_size, kind, version, province, form.round_id)
+        raise _unusable(
+            name,
+            f"这是为{theirs}（{province}）生成的模板，但上传的省份是{ours}（{expected_province}）。",
+            "请使用本省模板，或确认上传的省份。",
+        )
+    return WorkbookIdentity(
+        path, name, compute_sha256(path), path.stat().st_size, kind, version, province, form.round_id
+    )

@@ -9,13 +9,14 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import duckdb
+import polars as pl
+from checks.context import CheckContext, build_check_context
+from checks.validate import validate_return
 
 from census_schema.failures import Failure
 from census_schema.fields import Form, Severity
 from census_schema.forms import get_form
 from census_schema.settings import Settings
-from checks.context import CheckContext, build_check_context
-from checks.validate import validate_return
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedSheet, parse_form_sheet
 from flows.report import write_annotated_report
@@ -27,6 +28,7 @@ from warehouse.loads import (
     find_current_by_sha256,
     record_submission,
 )
+from warehouse.store import WarehouseStore
 
 T = TypeVar("T")
 
@@ -112,6 +114,32 @@ def fetch_check_context(con: duckdb.DuckDBPyConnection, form: Form, province_cod
     )
 
 
+def read_check_context(store: WarehouseStore, form: Form, province_code: str) -> CheckContext:
+    """The check context, read from the latest published snapshot (never blocks a writer)."""
+    with store.reader() as con:
+        return fetch_check_context(con, form, province_code)
+
+
+def find_duplicate(store: WarehouseStore, form: Form, identity: WorkbookIdentity) -> str | None:
+    """The id of a current accepted submission with the same content, if any."""
+    with store.reader() as con:
+        return find_current_by_sha256(con, form.kind, identity.province_code, form.round_id, identity.sha256)
+
+
+def load_submission(
+    store: WarehouseStore, submission: NewSubmission, rows: pl.DataFrame | None, failures: list[Failure]
+) -> tuple[str, bool]:
+    """Record the submission in one transaction under the writer lock; (id, True) if an identical one won the race."""
+    with store.writer() as con:
+        if submission.status == "accepted":
+            existing = find_current_by_sha256(
+                con, submission.kind, submission.province_code, submission.round_id, submission.file_sha256
+            )
+            if existing is not None:
+                return existing, True
+        return record_submission(con, submission, rows, failures), False
+
+
 def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
     """Where a rejected return's report goes when the caller did not say."""
     stem = Path(identity.file_name).stem
@@ -119,7 +147,7 @@ def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
 
 
 def ingest_workbook(
-    con: duckdb.DuckDBPyConnection, request: IngestRequest, settings: Settings, run_step: StepRunner = run_directly
+    store: WarehouseStore, request: IngestRequest, settings: Settings, run_step: StepRunner = run_directly
 ) -> IngestOutcome:
     """Identify, parse, validate, decide, report and load one workbook; all or nothing."""
     timings: dict[str, float] = {}
@@ -142,11 +170,11 @@ def ingest_workbook(
     )
     form = get_form(identity.form_kind, identity.form_version)
     province = identity.province_code
-    existing = find_current_by_sha256(con, form.kind, province, form.round_id, identity.sha256)
+    existing = timed("duplicate", find_duplicate, store, form, identity)
     if existing is not None:
         return IngestOutcome("duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings)
     parsed: ParsedSheet = timed("parse", parse_form_sheet, identity.path, form, file_name=identity.file_name)
-    context = timed("context", fetch_check_context, con, form, province)
+    context = timed("context", read_check_context, store, form, province)
     failures: list[Failure] = timed(
         "validate",
         validate_return,
@@ -179,7 +207,11 @@ def ingest_workbook(
             warning_count=len(failures) - len(errors),
         )
         rows = parsed.rows if status == "accepted" else None
-        submission_id = timed("load", record_submission, con, submission, rows, failures)
+        submission_id, raced = timed("load", load_submission, store, submission, rows, failures)
+        if raced:
+            return IngestOutcome(
+                "duplicate", submission_id, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings
+            )
     return IngestOutcome(
         status, submission_id, province, parsed.row_count, failures, report, request.dry_run, identity.sha256, timings
     )

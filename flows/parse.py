@@ -121,7 +121,11 @@ def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) ->
     name = file_name or path.name
     reader = open_workbook(path, name)
     if form.sheet_name not in reader.sheet_names:
-        raise WorkbookUnusable(f"工作簿中没有名为「{form.sheet_name}」的工作表。", file=name, hint="请勿给模板的工作表改名；请重新下载模板。")
+        raise WorkbookUnusable(
+            f"工作簿中没有名为「{form.sheet_name}」的工作表。",
+            file=name,
+            hint="请勿给模板的工作表改名；请重新下载模板。",
+        )
     sheet = reader.load_sheet_by_name(form.sheet_name, header_row=None, skip_rows=0, dtypes="string")
     return parse_raw_sheet(sheet, form, name)
 
@@ -156,7 +160,10 @@ def parse_raw_sheet(sheet: fastexcel.ExcelSheet, form: Form, file_name: str) -> 
         )
     failures = _locate_unreadable(text, form)
     cleaned = text.with_columns(_clean_text(pl.col(f.name), f).alias(f.name) for f in form.fields)
-    too_long = [pl.when(pl.col(f.name).str.len_chars() >= MAX_CELL_CHARS).then(None).otherwise(pl.col(f.name)) for f in form.fields]
+    too_long = [
+        pl.when(pl.col(f.name).str.len_chars() >= MAX_CELL_CHARS).then(None).otherwise(pl.col(f.name))
+        for f in form.fields
+    ]
     typed = cleaned.with_columns(e.alias(f.name) for e, f in zip(too_long, form.fields, strict=True))
     typed = typed.with_columns(_typed(pl.col(f.name), f).alias(f.name) for f in form.fields)
     failures += _type_failures(cleaned, typed, text, form)
@@ -170,7 +177,18 @@ def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
     for field in form.fields:
         long_rows = text.filter(pl.col(field.name).str.len_chars() >= MAX_CELL_CHARS)
         for excel_row, value in long_rows.select("excel_row", field.name).iter_rows():
-            failures.append(Failure(form.sheet_name, excel_row, field.name, field.label, shorten_value(value), rule.rule_id, rule.severity, rule.message))
+            failures.append(
+                Failure(
+                    form.sheet_name,
+                    excel_row,
+                    field.name,
+                    field.label,
+                    shorten_value(value),
+                    rule.rule_id,
+                    rule.severity,
+                    rule.message,
+                )
+            )
     return failures
 
 
@@ -180,10 +198,27 @@ def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFram
         if not field.is_numeric:
             continue
         rule = form.rules_by_id[f"{field.name}_{'integer' if field.type is FieldType.INTEGER else 'number'}"]
-        bad = (
-            pl.DataFrame({"excel_row": text["excel_row"], "raw": text[field.name], "clean": cleaned[field.name], "typed": typed[field.name]})
-            .filter(pl.col("clean").is_not_null() & pl.col("typed").is_null() & (pl.col("raw").str.len_chars() < MAX_CELL_CHARS))
+        bad = pl.DataFrame(
+            {
+                "excel_row": text["excel_row"],
+                "raw": text[field.name],
+                "clean": cleaned[field.name],
+                "typed": typed[field.name],
+            }
+        ).filter(
+            pl.col("clean").is_not_null() & pl.col("typed").is_null() & (pl.col("raw").str.len_chars() < MAX_CELL_CHARS)
         )
         for excel_row, raw in bad.select("excel_row", "raw").iter_rows():
-            failures.append(Failure(form.sheet_name, excel_row, field.name, field.label, shorten_value(raw), rule.rule_id, Severity.ERROR, rule.message))
+            failures.append(
+                Failure(
+                    form.sheet_name,
+                    excel_row,
+                    field.name,
+                    field.label,
+                    shorten_value(raw),
+                    rule.rule_id,
+                    Severity.ERROR,
+                    rule.message,
+                )
+            )
     return failures

@@ -11,6 +11,7 @@ from prefect.cache_policies import NO_CACHE
 
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
+from warehouse.store import WarehouseStore
 
 T = TypeVar("T")
 
@@ -21,16 +22,12 @@ def run_as_task(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     return prefect_task(*args, **kwargs)
 
 
-def _ingest(kind: str, path: str, province_code: str | None, submitted_by: str, db_path: str | None, **options: Any) -> dict[str, Any]:
-    from warehouse.connection import connect_warehouse
-
+def _ingest(
+    kind: str, path: str, province_code: str | None, submitted_by: str, db_path: str | None, **options: Any
+) -> dict[str, Any]:
     settings = load_settings(db_path)
     request = IngestRequest(Path(path), kind, province_code, submitted_by, **options)
-    con = connect_warehouse(settings.db_path)
-    try:
-        return ingest_workbook(con, request, settings, run_step=run_as_task).to_json()
-    finally:
-        con.close()
+    return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step=run_as_task).to_json()
 
 
 @flow(name="census-return", validate_parameters=False, persist_result=False)

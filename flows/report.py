@@ -33,7 +33,11 @@ def _clear_previous_marks(sheet: Worksheet) -> None:
         for cell in row:
             if cell.comment is not None and cell.comment.author == REPORT_AUTHOR:
                 cell.comment = None
-            if cell.fill is not None and cell.fill.fill_type == "solid" and cell.fill.start_color.rgb in (ERROR_COLOR, WARNING_COLOR):
+            if (
+                cell.fill is not None
+                and cell.fill.fill_type == "solid"
+                and cell.fill.start_color.rgb in (ERROR_COLOR, WARNING_COLOR)
+            ):
                 cell.fill = NO_FILL
 
 
@@ -47,7 +51,18 @@ def _write_failure_list(workbook: openpyxl.Workbook, failures: Sequence[Failure]
     sheet = workbook.create_sheet(layout.ERRORS_SHEET, 0)
     sheet.append(list(layout.ERRORS_HEADER))
     for failure in sorted(failures, key=lambda f: f.sort_key):
-        sheet.append([failure.sheet, failure.row, failure.field, failure.label, failure.value, failure.rule, failure.severity.label, failure.message])
+        sheet.append(
+            [
+                failure.sheet,
+                failure.row,
+                failure.field,
+                failure.label,
+                failure.value,
+                failure.rule,
+                failure.severity.label,
+                failure.message,
+            ]
+        )
         if failure.value is not None:
             # A value that looks like a formula must stay text in the report.
             sheet.cell(sheet.max_row, 5).data_type = "s"
