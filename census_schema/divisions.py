@@ -134,3 +134,16 @@ def load_divisions() -> DivisionRegistry:
             parent = code[:2] + "0000"
         divisions[code] = Division(code, name, level, parent, lon, lat)
     return DivisionRegistry(divisions)
+
+
+def require_census_province(code: str) -> Division:
+    """The census province with this code; a UsageError naming the valid form otherwise."""
+    from census_schema.errors import UsageError
+
+    registry = load_divisions()
+    if code in registry.by_code and registry.by_code[code] in registry.census_provinces():
+        return registry.by_code[code]
+    raise UsageError(
+        f"省份代码 {code!r} 无效。",
+        hint="请使用6位省级行政区划代码，如 440000（广东省）；新疆生产建设兵团为 660000。",
+    )

@@ -1,0 +1,136 @@
+"""`archive-census ingest` and `demo`: run the ingestion flows from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from census_schema.divisions import require_census_province
+from census_schema.errors import UsageError
+from census_schema.settings import Settings, load_settings
+from cli.main import emit_json
+from flows.ingest import IngestOutcome, IngestRequest, ingest_workbook, run_directly
+from warehouse.store import WarehouseStore
+
+T = TypeVar("T")
+SHOWN_FAILURES = 20
+STAGE_LABELS = {
+    "identify_workbook": "识别文件",
+    "find_duplicate": "查重",
+    "parse_form_sheet": "读取数据",
+    "read_check_context": "读取核对依据",
+    "validate_return": "校验",
+    "write_annotated_report": "生成错误报告",
+    "load_submission": "装载入库",
+}
+
+
+def quiet_prefect() -> None:
+    """Keep Prefect's temporary server from phoning home; set before prefect is imported."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def choose_orchestrator(requested: str | None, settings: Settings) -> str:
+    """`prefect` when asked, or in `auto` when a Prefect API is configured; otherwise run the steps directly."""
+    mode = requested or settings.orchestrator
+    if mode == "auto":
+        return "prefect" if os.environ.get("PREFECT_API_URL") else "direct"
+    if mode not in ("prefect", "direct"):
+        raise UsageError(f"未知的编排方式 {mode!r}（可选 auto、prefect、direct）。")
+    return mode
+
+
+def progress_runner(show: bool) -> Callable[..., Any]:
+    """A step runner that names each stage on the terminal."""
+
+    def run(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        if show:
+            sys.stderr.write(f"… {STAGE_LABELS.get(step.__name__, step.__name__)}\n")
+            sys.stderr.flush()
+        return run_directly(step, *args, **kwargs)
+
+    return run
+
+
+def ingest_file(
+    kind: str,
+    path: Path,
+    province: str | None,
+    *,
+    settings: Settings,
+    submitted_by: str,
+    orchestrator: str,
+    report: Path | None = None,
+    dry_run: bool = False,
+    show_progress: bool = False,
+) -> dict[str, Any]:
+    """Ingest one workbook through the flow (Prefect) or the same steps called directly; the JSON outcome."""
+    options = {"report_path": report, "dry_run": dry_run}
+    if orchestrator == "prefect":
+        quiet_prefect()
+        from flows.prefect_flows import FLOWS_BY_KIND
+
+        return FLOWS_BY_KIND[kind](str(path), province, submitted_by, str(settings.db_path), **options)
+    request = IngestRequest(path, kind, province, submitted_by, **options)
+    outcome: IngestOutcome = ingest_workbook(
+        WarehouseStore(settings.db_path), request, settings, progress_runner(show_progress)
+    )
+    return outcome.to_json()
+
+
+def describe_outcome(result: dict[str, Any]) -> str:
+    """A short human account of an ingest outcome."""
+    status = result["status"]
+    head = {
+        "accepted": "已接收",
+        "rejected": "未通过校验，整份退回（未装载任何数据）",
+        "duplicate": "与已接收的文件完全相同，未作改动",
+    }[status]
+    if result.get("dry_run"):
+        head += "（试校验，未装载）"
+    lines = [
+        f"{head}：省份 {result['province']}，{result['rows']} 行，错误 {result['errors']} 个，警告 {result['warnings']} 个。"
+    ]
+    if result.get("submission_id"):
+        lines.append(f"提交编号：{result['submission_id']}")
+    for failure in result["failures"][:SHOWN_FAILURES]:
+        where = f"第 {failure['row']} 行「{failure['label']}」" if failure["row"] else "整个工作簿"
+        lines.append(f"  [{'错误' if failure['severity'] == 'error' else '警告'}] {where}：{failure['message']}")
+    if len(result["failures"]) > SHOWN_FAILURES:
+        lines.append(f"  ……共 {len(result['failures'])} 条，完整清单见错误报告。")
+    if result.get("report"):
+        lines.append(f"错误报告（原工作簿，已标注）：{result['report']}")
+    return "\n".join(lines)
+
+
+def run_ingest(args: argparse.Namespace) -> int:
+    """`archive-census ingest KIND FILE ...`."""
+    if args.kind not in ("census", "register"):
+        raise UsageError(
+            f"「{args.kind}」的装载尚未实现。", hint="目前可装载 census（普查表）和 register（普查对象名录）。"
+        )
+    if args.province:
+        require_census_province(args.province)
+    settings = load_settings(args.db)
+    result = ingest_file(
+        args.kind,
+        Path(args.file),
+        args.province,
+        settings=settings,
+        submitted_by=args.by or getpass.getuser(),
+        orchestrator=choose_orchestrator(args.orchestrator, settings),
+        report=Path(args.report) if args.report else None,
+        dry_run=args.dry_run,
+        show_progress=not args.json and sys.stderr.isatty(),
+    )
+    if args.json:
+        emit_json(result)
+    else:
+        print(describe_outcome(result))
+    return 1 if result["status"] == "rejected" else 0
