@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 
+from census_schema.errors import UsageError
+
 PROVINCE, PREFECTURE, COUNTY = "province", "prefecture", "county"
 LEVEL_LABELS = {PROVINCE: "省级", PREFECTURE: "地级", COUNTY: "县级"}
 
@@ -23,7 +25,9 @@ XPCC_CODE = "660000"
 # its divisions (师) use 66xx00 codes of the census's own numbering, not GB/T 2260.
 _XPCC_DIVISIONS = tuple(
     (f"66{n:02d}00", f"第{name}师")
-    for n, name in enumerate(("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四"), 1)
+    for n, name in enumerate(
+        ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四"), 1
+    )
 )
 
 
@@ -138,8 +142,6 @@ def load_divisions() -> DivisionRegistry:
 
 def require_census_province(code: str) -> Division:
     """The census province with this code; a UsageError naming the valid form otherwise."""
-    from census_schema.errors import UsageError
-
     registry = load_divisions()
     if code in registry.by_code and registry.by_code[code] in registry.census_provinces():
         return registry.by_code[code]
