@@ -1,0 +1,123 @@
+"""`summary`, `submissions` and `review`: the warehouse's commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import unicodedata
+from collections.abc import Sequence
+from typing import Any
+
+from census_schema.forms import KIND_LABELS
+from census_schema.settings import load_settings
+from cli.main import emit_json
+from warehouse.connection import connect_warehouse
+from warehouse.queries import list_submissions, query_summary, require_census_province
+from warehouse.reviews import review_submission
+
+STATUS_LABELS = {"accepted": "已接收", "rejected": "未通过"}
+SUMMARY_COLUMNS = (
+    ("units_expected", "应报单位"),
+    ("units_reported", "已报单位"),
+    ("units_unregistered", "名录外"),
+    ("coverage_pct", "覆盖率%"),
+    ("vol_total", "卷"),
+    ("item_total", "件"),
+    ("e_items", "电子档案(件)"),
+    ("e_gb", "电子容量(GB)"),
+)
+
+
+def _province_arg(args: argparse.Namespace) -> str | None:
+    return None if args.province is None else require_census_province(args.province.strip()).code
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table whose columns line up with Chinese text (wide characters count double)."""
+    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    widths = [max(_width(row[i]) for row in cells) for i in range(len(headers))]
+    lines = ["  ".join(c + " " * (w - _width(c)) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """Print national and provincial figures of the current round."""
+    province = _province_arg(args)
+    with connect_warehouse(load_settings(args.db).db_path) as con:
+        summary = query_summary(con, province_code=province)
+    if args.json:
+        emit_json(summary)
+        return 0
+    headers = ["代码", "省份", *(label for _, label in SUMMARY_COLUMNS)]
+    national = ["", "全国", *(summary["national"][key] for key, _ in SUMMARY_COLUMNS)]
+    rows = [
+        [p["province_code"], p["province_name"], *(p[key] for key, _ in SUMMARY_COLUMNS)] for p in summary["provinces"]
+    ]
+    sys.stdout.write(f"普查轮次 {summary['round']}\n{format_table(headers, [national, *rows])}\n")
+    return 0
+
+
+def run_submissions(args: argparse.Namespace) -> int:
+    """List recorded submissions, newest first."""
+    province = _province_arg(args)
+    with connect_warehouse(load_settings(args.db).db_path) as con:
+        submissions = list_submissions(con, province)
+    if args.json:
+        emit_json({"submissions": submissions})
+        return 0
+    if not submissions:
+        sys.stdout.write("尚无报送记录。\n")
+        return 0
+    headers = [
+        "报送编号",
+        "类型",
+        "省份",
+        "轮次",
+        "结果",
+        "当前有效",
+        "审核状态",
+        "行数",
+        "错误",
+        "警告",
+        "报送时间(UTC)",
+        "报送人",
+    ]
+    rows = [
+        [
+            s["submission_id"],
+            KIND_LABELS.get(s["kind"], s["kind"]),
+            s["province_code"],
+            s["round_id"],
+            STATUS_LABELS.get(s["status"], s["status"]),
+            "是" if s["is_current"] else "否",
+            s["review_state"] or "-",
+            s["row_count"],
+            s["error_count"],
+            s["warning_count"],
+            f"{s['submitted_at']:%Y-%m-%d %H:%M:%S}",
+            s["submitted_by"],
+        ]
+        for s in submissions
+    ]
+    sys.stdout.write(format_table(headers, rows) + "\n")
+    return 0
+
+
+def run_review(args: argparse.Namespace) -> int:
+    """Accept or return a submission."""
+    with connect_warehouse(load_settings(args.db).db_path) as con:
+        result = review_submission(con, args.submission_id, args.action, args.by, args.reason)
+    if args.json:
+        emit_json(result)
+        return 0
+    reason = f"，原因：{result['reason']}" if result["reason"] else ""
+    sys.stdout.write(
+        f"报送 {result['submission_id']}：{result['from_state']} → {result['to_state']}"
+        f"（审核人 {result['changed_by']}{reason}）\n"
+    )
+    return 0

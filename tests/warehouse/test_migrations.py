@@ -1,0 +1,183 @@
+"""Migrations: numbered, recorded once, each in its own transaction; raw tables generated from the schema."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from census_schema.archives import list_comprehensive_archives
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.divisions import load_divisions
+from census_schema.errors import UsageError
+from census_schema.fields import FieldType
+from tests.warehouse.factories import count
+from warehouse.connection import connect_warehouse
+from warehouse.migrations import (
+    Migration,
+    apply_migrations,
+    build_raw_table_ddl,
+    list_migrations,
+    quote_identifier,
+    refresh_reference_data,
+)
+
+TABLES = {
+    "schema_migrations",
+    "submissions",
+    "submission_failures",
+    "submission_reviews",
+    "raw_census_rows",
+    "raw_register_rows",
+    "divisions",
+    "comprehensive_archives",
+    "reference_data_versions",
+}
+VIEWS = {
+    "stg_census_returns",
+    "stg_register",
+    "int_division_hierarchy",
+    "mart_holder_returns",
+    "mart_coverage",
+    "mart_province_figures",
+}
+LINEAGE = ["submission_id", "sheet_name", "excel_row", "loaded_at"]
+EXPECTED_TYPES = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE"}
+
+
+def relations(con: duckdb.DuckDBPyConnection, table_type: str) -> set[str]:
+    rows = con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_type = ? AND table_schema = 'main'", [table_type]
+    ).fetchall()
+    return {r[0] for r in rows}
+
+
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
+    return [
+        (r[0], r[1])
+        for r in con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            [table],
+        ).fetchall()
+    ]
+
+
+def test_migrations_create_every_table_and_view(con):
+    assert relations(con, "BASE TABLE") == TABLES
+    assert relations(con, "VIEW") == VIEWS
+
+
+def test_applying_twice_applies_nothing_and_records_each_version_once(db_path):
+    first = connect_warehouse(db_path)
+    versions = [m.version for m in list_migrations()]
+    assert versions == sorted(set(versions))
+    assert apply_migrations(first) == []
+    first.close()
+    second = connect_warehouse(db_path)
+    assert apply_migrations(second) == []
+    recorded = second.execute("SELECT version, count(*) FROM schema_migrations GROUP BY version ORDER BY 1").fetchall()
+    assert recorded == [(v, 1) for v in versions]
+    assert relations(second, "BASE TABLE") == TABLES
+    second.close()
+
+
+def test_a_fresh_database_applies_every_version_in_order():
+    con = duckdb.connect(":memory:")
+    assert apply_migrations(con) == [m.version for m in list_migrations()]
+    names = [r[0] for r in con.execute("SELECT name FROM schema_migrations ORDER BY version").fetchall()]
+    assert names == [m.name for m in list_migrations()]
+    assert apply_migrations(con) == []
+
+
+@pytest.mark.parametrize(("table", "form"), [("raw_census_rows", CENSUS_FORM), ("raw_register_rows", REGISTER_FORM)])
+def test_raw_columns_are_the_schema_fields(con, table, form):
+    cols = columns(con, table)
+    assert [name for name, _ in cols] == LINEAGE + list(form.field_names)
+    types = dict(cols)
+    for field in form.fields:
+        assert types[field.name] == EXPECTED_TYPES.get(field.type, "VARCHAR"), field.name
+
+
+def test_raw_census_types_follow_the_field_types(con):
+    types = dict(columns(con, "raw_census_rows"))
+    assert types["vol_total"] == "BIGINT"
+    assert types["e_gb"] == "DOUBLE"
+    assert types["division_code"] == "VARCHAR"
+    assert types["loaded_at"] == "TIMESTAMP"
+
+
+def test_reference_data_is_loaded(con):
+    assert count(con, "divisions") == len(load_divisions().by_code)
+    assert count(con, "comprehensive_archives") == len(list_comprehensive_archives()) == 47
+    row = con.execute("SELECT name, level, parent_code, province_code FROM divisions WHERE division_code = '440106'")
+    assert row.fetchone() == ("天河区", "county", "440100", "440000")
+
+
+def test_reference_data_reloads_only_when_it_changed(con):
+    assert refresh_reference_data(con) == []
+    con.execute("DELETE FROM divisions WHERE division_code = '440106'")
+    con.execute("UPDATE reference_data_versions SET content_sha256 = 'stale' WHERE table_name = 'divisions'")
+    assert refresh_reference_data(con) == ["divisions"]
+    assert count(con, "divisions") == len(load_divisions().by_code)
+
+
+@pytest.mark.parametrize(
+    ("name", "allowed"),
+    [
+        ("vol_total", True),
+        ("_x1", True),
+        ("Vol", False),
+        ("1abc", False),
+        ('x"; DROP TABLE submissions; --', False),
+        ("a b", False),
+        ("", False),
+    ],
+)
+def test_identifiers_are_allow_listed(name, allowed):
+    if allowed:
+        assert quote_identifier(name) == f'"{name}"'
+    else:
+        with pytest.raises(ValueError, match="not an allowed SQL identifier"):
+            quote_identifier(name)
+
+
+def test_raw_table_ddl_quotes_every_column():
+    ddl = build_raw_table_ddl("raw_census_rows", CENSUS_FORM)
+    assert '"vol_total" BIGINT' in ddl and '"uscc" VARCHAR' in ddl
+    assert "PRIMARY KEY" not in ddl
+
+
+def test_a_failing_migration_rolls_back_alone(con):
+    def half_done(c: duckdb.DuckDBPyConnection) -> None:
+        c.execute("CREATE TABLE half_done (x INTEGER)")
+        raise RuntimeError("boom")
+
+    def good(c: duckdb.DuckDBPyConnection) -> None:
+        c.execute("CREATE TABLE good (x INTEGER)")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        apply_migrations(con, [Migration(100, "good", good), Migration(101, "half_done", half_done)])
+    assert "good" in relations(con, "BASE TABLE")
+    assert "half_done" not in relations(con, "BASE TABLE")
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (100,)
+
+
+def test_read_only_on_a_missing_file_is_a_usage_error(tmp_path):
+    missing = tmp_path / "nowhere" / "w.duckdb"
+    with pytest.raises(UsageError, match="不存在"):
+        connect_warehouse(missing, read_only=True)
+    assert not missing.parent.exists()
+
+
+def test_read_only_opens_an_existing_warehouse_without_writing(db_path):
+    connect_warehouse(db_path).close()
+    reader = connect_warehouse(db_path, read_only=True)
+    assert count(reader, "submissions") == 0
+    with pytest.raises(duckdb.Error):
+        reader.execute("CREATE TABLE nope (x INTEGER)")
+    reader.close()
+
+
+def test_writer_creates_the_parent_folder(tmp_path):
+    path = tmp_path / "a" / "b" / "w.duckdb"
+    connect_warehouse(path).close()
+    assert path.exists()

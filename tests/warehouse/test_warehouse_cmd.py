@@ -1,0 +1,131 @@
+"""`summary`, `submissions` and `review` through the real command line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.main import main
+from tests.warehouse.factories import load, make_uscc
+from warehouse.connection import connect_warehouse
+
+A, B = make_uscc(1), make_uscc(2)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def loaded_db(db_path):
+    """A warehouse with Guangdong's register (A, B) and a return of A; returns (path, census submission id)."""
+    with connect_warehouse(db_path) as con:
+        load(con, "register", "440000", [{"uscc": A}, {"uscc": B}])
+        submission_id = load(con, "census", "440000", [{"uscc": A, "vol_total": 12, "item_total": 3}])
+    return db_path, submission_id
+
+
+def test_summary_json_on_a_new_warehouse(capsys, db_path):
+    code, out, err = run(capsys, "summary", "--db", str(db_path), "--json")
+    assert (code, err) == (0, "")
+    summary = json.loads(out)
+    assert out.count("\n") == 1
+    assert summary["round"] == "2024"
+    assert len(summary["provinces"]) == 32
+    assert summary["national"]["units_expected"] == 0
+    assert db_path.exists()
+
+
+def test_summary_json_for_one_province(capsys, loaded_db):
+    db_path, _ = loaded_db
+    code, out, _ = run(capsys, "summary", "--db", str(db_path), "--json", "--province", "440000")
+    summary = json.loads(out)
+    assert code == 0
+    (gd,) = summary["provinces"]
+    assert (gd["province_code"], gd["province_name"]) == ("440000", "广东省")
+    assert (gd["units_expected"], gd["units_reported"], gd["coverage_pct"], gd["vol_total"]) == (2, 1, 50.0, 12)
+    assert summary["national"]["item_total"] == 3
+
+
+def test_summary_table(capsys, loaded_db):
+    db_path, _ = loaded_db
+    code, out, _ = run(capsys, "summary", "--db", str(db_path))
+    assert code == 0
+    assert "全国" in out and "广东省" in out and "50.0" in out
+    assert len(out.splitlines()) == 1 + 2 + 1 + 32  # round line, header and rule, national, provinces
+
+
+@pytest.mark.parametrize("code", ["44", "4400000", "710000", "440100", "广东"])
+def test_a_bad_province_is_a_usage_error(capsys, db_path, code):
+    exit_code, out, err = run(capsys, "summary", "--db", str(db_path), "--province", code, "--json")
+    assert exit_code == 2
+    assert out == ""
+    assert "省级" in err and "Traceback" not in err
+
+
+def test_submissions_json_and_table(capsys, loaded_db):
+    db_path, submission_id = loaded_db
+    code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--json", "--province", "440000")
+    listed = json.loads(out)["submissions"]
+    assert code == 0
+    assert [s["kind"] for s in listed] == ["census", "register"]
+    assert listed[0]["submission_id"] == submission_id
+    assert listed[0]["review_state"] == "待审核"
+    code, out, _ = run(capsys, "submissions", "--db", str(db_path))
+    assert code == 0 and submission_id in out and "普查表" in out and "待审核" in out
+    code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--province", "450000")
+    assert "尚无报送记录" in out
+
+
+def test_review_accept_and_return(capsys, loaded_db):
+    db_path, submission_id = loaded_db
+    code, out, err = run(
+        capsys, "review", "return", submission_id, "--by", "planner", "--reason", "第3行请核实", "--db", str(db_path)
+    )
+    assert (code, err) == (0, "")
+    assert "待审核 → 已退回" in out and "第3行请核实" in out
+    code, out, _ = run(capsys, "review", "accept", submission_id, "--by", "planner", "--db", str(db_path), "--json")
+    result = json.loads(out)
+    assert code == 0
+    assert (result["from_state"], result["to_state"], result["changed_by"]) == ("已退回", "已审核", "planner")
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["review", "return", "{id}", "--by", "planner"], "原因"),
+        (["review", "accept", "S-unknown", "--by", "planner"], "找不到"),
+    ],
+    ids=["return-without-reason", "unknown-id"],
+)
+def test_review_misuse_exits_2_with_a_message(capsys, loaded_db, argv, message):
+    db_path, submission_id = loaded_db
+    code, out, err = run(capsys, *[a.format(id=submission_id) for a in argv], "--db", str(db_path))
+    assert code == 2
+    assert out == ""
+    assert message in err
+
+
+def test_an_illegal_review_exits_2(capsys, loaded_db):
+    db_path, submission_id = loaded_db
+    assert run(capsys, "review", "accept", submission_id, "--by", "planner", "--db", str(db_path))[0] == 0
+    code, _, err = run(capsys, "review", "accept", submission_id, "--by", "planner", "--db", str(db_path))
+    assert code == 2 and "已审核" in err
+
+
+def test_the_database_path_comes_from_the_environment(capsys, monkeypatch, tmp_path):
+    path = tmp_path / "env" / "w.duckdb"
+    monkeypatch.setenv("ARCHIVE_CENSUS_DB", str(path))
+    code, out, _ = run(capsys, "summary", "--json")
+    assert code == 0 and json.loads(out)["round"] == "2024"
+    assert path.exists()
+
+
+def test_the_default_path_is_var_under_the_working_directory(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("ARCHIVE_CENSUS_DB", raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert run(capsys, "submissions", "--json")[0] == 0
+    assert (tmp_path / "var" / "warehouse.duckdb").exists()

@@ -1,0 +1,39 @@
+"""Opening the warehouse file: created and migrated for writers, opened as it is for readers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from census_schema.errors import UsageError
+from warehouse.migrations import apply_migrations
+
+
+def connect_warehouse(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """A connection to the warehouse; a writable one creates the file's folder and applies pending migrations."""
+    db_path = Path(db_path)
+    if read_only and not db_path.exists():
+        raise UsageError(
+            f"数据仓库文件 {db_path} 不存在，无法以只读方式打开。",
+            hint="请检查 --db 或环境变量 ARCHIVE_CENSUS_DB 指向的路径，"
+            "或先运行一次装载命令（如 archive-census ingest）创建数据仓库。",
+        )
+    if not read_only:
+        db_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        con = duckdb.connect(str(db_path), read_only=read_only)
+    except duckdb.IOException as error:
+        if "lock" not in str(error).lower():
+            raise
+        raise UsageError(
+            f"数据仓库文件 {db_path} 正被另一个进程使用（写入时其他进程无法打开）。",
+            hint="请等待其他正在使用该文件的命令或服务结束后重试。",
+        ) from error
+    if not read_only:
+        try:
+            apply_migrations(con)
+        except BaseException:
+            con.close()
+            raise
+    return con

@@ -1,0 +1,208 @@
+"""Recording submissions (one transaction each) and the reference look-ups a flow hands to the checks."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+
+from census_schema.failures import Failure
+from census_schema.forms import get_form
+from warehouse.migrations import RAW_TABLES, quote_identifier
+from warehouse.transactions import transaction, utc_now
+
+Kind = Literal["census", "register"]
+Status = Literal["accepted", "rejected"]
+PENDING_REVIEW = "待审核"
+# Columns of the incoming frame that say where each row came from, besides the form's fields.
+ROW_LOCATION_COLUMNS = ("sheet", "excel_row")
+_FAILURE_SCHEMA = pa.schema(
+    [
+        ("sheet", pa.string()),
+        ("excel_row", pa.int64()),
+        ("field", pa.string()),
+        ("label", pa.string()),
+        ("value", pa.string()),
+        ("rule", pa.string()),
+        ("severity", pa.string()),
+        ("message", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class NewSubmission:
+    """What a flow knows about a validated upload before it is recorded."""
+
+    kind: Kind
+    province_code: str
+    round_id: str
+    form_version: str
+    file_name: str
+    file_sha256: str
+    file_bytes: int
+    submitted_by: str
+    status: Status
+    row_count: int
+    error_count: int
+    warning_count: int
+
+
+def find_current_by_sha256(
+    con: duckdb.DuckDBPyConnection, kind: str, province_code: str, round_id: str, sha256: str
+) -> str | None:
+    """The id of the current accepted submission with this exact content, if any (an identical file is a duplicate)."""
+    row = con.execute(
+        "SELECT submission_id FROM submissions WHERE kind = ? AND province_code = ? AND round_id = ? "
+        "AND file_sha256 = ? AND status = 'accepted' AND is_current",
+        [kind, province_code, round_id, sha256],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def new_submission_id(round_id: str, province_code: str, at: datetime) -> str:
+    """A unique, readable submission id: round, province, UTC time of recording and a random suffix."""
+    return f"S{round_id}-{province_code}-{at:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
+
+
+def record_submission(
+    con: duckdb.DuckDBPyConnection,
+    submission: NewSubmission,
+    rows: pl.DataFrame | None,
+    failures: Sequence[Failure],
+) -> str:
+    """Record a submission, its failures and (when accepted) its rows in one transaction; returns its id.
+
+    An accepted submission supersedes the current accepted one of its kind, province and round and starts awaiting
+    review; a rejected one stores no rows (any passed are ignored) and supersedes nothing.
+    """
+    accepted = submission.status == "accepted"
+    if accepted and rows is None:
+        raise ValueError("an accepted submission needs its rows")
+    now = utc_now()
+    submission_id = new_submission_id(submission.round_id, submission.province_code, now)
+    with transaction(con):
+        if accepted:
+            con.execute(
+                "UPDATE submissions SET is_current = false, superseded_by = ?, superseded_at = ? "
+                "WHERE kind = ? AND province_code = ? AND round_id = ? AND status = 'accepted' AND is_current",
+                [submission_id, now, submission.kind, submission.province_code, submission.round_id],
+            )
+        _insert_submission(con, submission_id, submission, now)
+        _insert_failures(con, submission_id, failures)
+        if accepted and rows is not None:
+            _insert_rows(con, submission_id, submission, rows, now)
+    return submission_id
+
+
+def _insert_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: NewSubmission, now: datetime) -> None:
+    accepted = s.status == "accepted"
+    con.execute(
+        "INSERT INTO submissions (submission_id, kind, province_code, round_id, form_version, file_name, "
+        "file_sha256, file_bytes, submitted_by, submitted_at, status, is_current, review_state, row_count, "
+        "error_count, warning_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            submission_id,
+            s.kind,
+            s.province_code,
+            s.round_id,
+            s.form_version,
+            s.file_name,
+            s.file_sha256,
+            s.file_bytes,
+            s.submitted_by,
+            now,
+            s.status,
+            accepted,
+            PENDING_REVIEW if accepted else None,
+            s.row_count,
+            s.error_count,
+            s.warning_count,
+        ],
+    )
+
+
+def _insert_failures(con: duckdb.DuckDBPyConnection, submission_id: str, failures: Sequence[Failure]) -> None:
+    if not failures:
+        return
+    incoming = pa.Table.from_pylist(
+        [
+            {
+                "sheet": f.sheet,
+                "excel_row": f.row,
+                "field": f.field,
+                "label": f.label,
+                "value": f.value,
+                "rule": f.rule,
+                "severity": f.severity.value,
+                "message": f.message,
+            }
+            for f in failures
+        ],
+        schema=_FAILURE_SCHEMA,
+    )
+    con.register("_incoming_failures", incoming)
+    try:
+        con.execute(
+            "INSERT INTO submission_failures "
+            "SELECT ?, sheet, excel_row, field, label, value, rule, severity, message FROM _incoming_failures",
+            [submission_id],
+        )
+    finally:
+        con.unregister("_incoming_failures")
+
+
+def _insert_rows(
+    con: duckdb.DuckDBPyConnection, submission_id: str, submission: NewSubmission, rows: pl.DataFrame, now: datetime
+) -> None:
+    kind = submission.kind
+    fields = get_form(kind, submission.form_version).field_names
+    missing = [c for c in (*fields, *ROW_LOCATION_COLUMNS) if c not in rows.columns]
+    if missing:
+        raise ValueError(f"rows of a {kind} submission lack the columns {missing}")
+    # Only the schema's columns go in, matched by name (a missing one would silently become NULL: refused above).
+    con.register("_incoming_rows", rows.select(*ROW_LOCATION_COLUMNS, *fields))
+    try:
+        # The table name comes from RAW_TABLES through the identifier allow-list.
+        target = quote_identifier(RAW_TABLES[kind])
+        con.execute(
+            f"INSERT INTO {target} BY NAME SELECT ? AS submission_id, sheet AS sheet_name, ? AS loaded_at, "  # noqa: S608
+            "* EXCLUDE (sheet) FROM _incoming_rows",
+            [submission_id, now],
+        )
+    finally:
+        con.unregister("_incoming_rows")
+
+
+def fetch_register_usccs(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> frozenset[str]:
+    """The usccs on a province's current register for a round."""
+    result = con.execute(
+        "SELECT uscc FROM stg_register WHERE province_code = ? AND round_id = ?", [province_code, round_id]
+    ).fetchall()
+    return frozenset(row[0] for row in result)
+
+
+def fetch_other_province_usccs(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> dict[str, str]:
+    """uscc → province for holders in other provinces' current accepted census returns of a round (lowest code wins)."""
+    result = con.execute(
+        "SELECT uscc, min(province_code) FROM stg_census_returns WHERE province_code <> ? AND round_id = ? "
+        "GROUP BY uscc",
+        [province_code, round_id],
+    ).fetchall()
+    return {uscc: province for uscc, province in result}
+
+
+def fetch_previous_round_holdings(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> dict[str, int]:
+    """uscc → vol_total + item_total in the province's current accepted return of the latest earlier round."""
+    result = con.execute(
+        "SELECT uscc, vol_total + item_total FROM stg_census_returns WHERE province_code = ? AND round_id = ("
+        "SELECT max(round_id) FROM stg_census_returns WHERE province_code = ? AND round_id < ?)",
+        [province_code, province_code, round_id],
+    ).fetchall()
+    return {uscc: int(holdings) for uscc, holdings in result}

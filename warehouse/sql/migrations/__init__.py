@@ -1,0 +1,1 @@
+"""Numbered migrations `NNN_name.sql`, applied in order by `warehouse.migrations`."""
