@@ -11,9 +11,9 @@ from typing import Any
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
-from warehouse.connection import connect_warehouse
 from warehouse.queries import list_submissions, query_summary, require_census_province
 from warehouse.reviews import review_submission
+from warehouse.store import WarehouseStore
 
 STATUS_LABELS = {"accepted": "已接收", "rejected": "未通过"}
 SUMMARY_COLUMNS = (
@@ -26,6 +26,11 @@ SUMMARY_COLUMNS = (
     ("e_items", "电子档案(件)"),
     ("e_gb", "电子容量(GB)"),
 )
+
+
+def _store(args: argparse.Namespace) -> WarehouseStore:
+    # Reads go to the published snapshot (never blocked by a running load); writes take the writer lock and publish.
+    return WarehouseStore(load_settings(args.db).db_path)
 
 
 def _province_arg(args: argparse.Namespace) -> str | None:
@@ -48,7 +53,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def run_summary(args: argparse.Namespace) -> int:
     """Print national and provincial figures of the current round."""
     province = _province_arg(args)
-    with connect_warehouse(load_settings(args.db).db_path) as con:
+    with _store(args).reader() as con:
         summary = query_summary(con, province_code=province)
     if args.json:
         emit_json(summary)
@@ -65,7 +70,7 @@ def run_summary(args: argparse.Namespace) -> int:
 def run_submissions(args: argparse.Namespace) -> int:
     """List recorded submissions, newest first."""
     province = _province_arg(args)
-    with connect_warehouse(load_settings(args.db).db_path) as con:
+    with _store(args).reader() as con:
         submissions = list_submissions(con, province)
     if args.json:
         emit_json({"submissions": submissions})
@@ -110,7 +115,7 @@ def run_submissions(args: argparse.Namespace) -> int:
 
 def run_review(args: argparse.Namespace) -> int:
     """Accept or return a submission."""
-    with connect_warehouse(load_settings(args.db).db_path) as con:
+    with _store(args).writer() as con:
         result = review_submission(con, args.submission_id, args.action, args.by, args.reason)
     if args.json:
         emit_json(result)
