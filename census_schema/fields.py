@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
@@ -70,7 +71,7 @@ class Rule:
     severity: Severity
     field: str | None
     message: str
-    params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    params: Mapping[str, Any] = dataclass_field(default_factory=lambda: MappingProxyType({}))
 
     def param(self, name: str) -> Any:
         """One parameter of the rule."""

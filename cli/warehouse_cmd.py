@@ -8,10 +8,11 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+from census_schema.divisions import require_census_province
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
-from warehouse.queries import list_submissions, query_summary, require_census_province
+from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import review_submission
 from warehouse.store import WarehouseStore
 

@@ -7,8 +7,7 @@ from typing import Any
 import duckdb
 
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
-from census_schema.divisions import Division, load_divisions
-from census_schema.errors import UsageError
+from census_schema.divisions import load_divisions, require_census_province
 from census_schema.fields import FieldType
 
 UNIT_FIGURES = ("units_expected", "units_reported", "units_unregistered")
@@ -30,17 +29,6 @@ FIGURES = (*UNIT_FIGURES, "coverage_pct", *SUM_FIGURES)
 DECIMAL_FIGURES = frozenset(
     {"coverage_pct", *(name for name in SUM_FIGURES if CENSUS_FORM.field(name).type is FieldType.DECIMAL)}
 )
-
-
-def require_census_province(code: str) -> Division:
-    """The census province with this 6-digit code; anything else is a usage error."""
-    provinces = {p.code: p for p in load_divisions().census_provinces()}
-    if code not in provinces:
-        raise UsageError(
-            f"「{code}」不是普查的省级单位代码。",
-            hint="请填写6位省级行政区划代码，如 440000（广东省）；新疆生产建设兵团为 660000。",
-        )
-    return provinces[code]
 
 
 # Sums over every column of the province mart except keys and coverage, which is recomputed from the sums.
