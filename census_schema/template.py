@@ -1,0 +1,484 @@
+"""Excel workbooks generated from a form: the empty template a province fills, or a filled return (streamed)."""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+
+from census_schema.codes import CodeList
+from census_schema.divisions import load_divisions
+from census_schema.errors import UsageError
+from census_schema.fields import Field, FieldType, Form, Rule
+from census_schema.forms import CURRENT_FORMS, UnknownForm, get_form
+from census_schema.layout import (
+    CODES_SHEET,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    INSTRUCTIONS_SHEET,
+    META_FORM_KIND,
+    META_FORM_VERSION,
+    META_PROVINCE,
+    META_ROUND,
+    META_SHEET,
+    TEMPLATE_PREPARED_ROWS,
+    TITLE_ROW,
+)
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+# A font every Chinese Office and WPS install has; LibreOffice substitutes any installed CJK font.
+FONT_NAME = "宋体"
+# Columns A:B (code and name of the holder) stay visible while scrolling and are repeated on every printed page.
+FROZEN_COLUMNS = 2
+# Excel's limits on data-validation texts; longer texts make Excel "repair" the file.
+_PROMPT_TITLE_MAX, _PROMPT_MAX, _ERROR_MAX = 32, 255, 225
+# Column-width units that fit on one landscape A4 page at a readable scale (about 80 %); wider forms print over
+# several pages across instead of one page shrunk to an unreadable size.
+_UNITS_PER_PRINTED_PAGE = 170
+# Rows of wrapped text get an explicit height: LibreOffice (7.4) does not grow them when it loads the file.
+# The estimate follows Excel, where a 10-point CJK character is about 1.9 column units wide (Calibri 11 default);
+# LibreOffice draws the same text narrower, so there the rows show some spare space rather than clipped text.
+_CJK_UNITS = 1.9
+_POINTS_PER_LINE = 14.0
+
+_TYPE_LABELS: dict[FieldType, str] = {
+    FieldType.TEXT: "文本",
+    FieldType.INTEGER: "整数",
+    FieldType.DECIMAL: "数字",
+    FieldType.CODE: "代码，从下拉列表选择",
+    FieldType.USCC: "18位代码",
+    FieldType.DIVISION: "6位数字代码",
+    FieldType.PHONE: "电话号码",
+}
+# Columns where an input method should not interfere with typing digits and Latin letters.
+_IME_OFF_TYPES = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.USCC, FieldType.DIVISION, FieldType.PHONE})
+# Which declared rules explain each kind of Excel validation, in the order their messages are shown.
+_RULE_KINDS_FOR_VALIDATION: dict[str, tuple[str, ...]] = {
+    "list": ("in_list",),
+    "whole": ("integer", "range"),
+    "decimal": ("decimal", "range"),
+    "textLength": ("max_length", "pattern"),
+}
+
+_THIN = Side(style="thin", color="808080")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True)
+_HEADER_ALIGNMENT = Alignment(horizontal="center", vertical="center", wrap_text=True)
+_TITLE_FONT = Font(name=FONT_NAME, size=14, bold=True)
+_SECTION_FONT = Font(name=FONT_NAME, size=12, bold=True)
+_BODY_FONT = Font(name=FONT_NAME, size=10)
+_KEY_FONT = Font(name=FONT_NAME, size=10, bold=True)
+_WRAP_TOP = Alignment(vertical="top", wrap_text=True)
+
+# Each line fits the width of the instructions table, so it needs neither wrapping nor merged cells.
+_SUBMISSION_NOTES = (
+    "1. 在「{sheet}」工作表第 {first} 行起逐行填写，每个普查对象填一行；第 {header} 行为表头。",
+    "2. 不要修改工作表名称，不要修改、插入、删除或调换表头列；不要合并单元格；多余的空行可以删除。",
+    "3. 数值为零的必须填写 0，不能留空；数量只填数字，不要带单位或文字；有下拉列表的列请从列表中选择。",
+    "4. 统一社会信用代码、行政区划代码、联系电话按文本填写，保留开头的 0；表末的「合计」行会被忽略。",
+    "5. 上传后系统自动校验。有「错误」的表整体退回、不入库，请修改后重新上传整个工作簿。",
+    "6. 退回的工作簿中，出错的单元格标红并附批注；另附「错误清单」工作表，逐条列出行号、列名、填报值和说明。",
+    "7. 「警告」不影响接收，但请逐条核实；确有特殊情况的请在「备注」列中说明。",
+    "8. 本模板仅供 {province} 填报，表式版本 {version}；请勿用于其他省份，也不要使用旧版本模板。",
+)
+
+
+def write_form_workbook(
+    path: Path,
+    form: Form,
+    province_code: str,
+    rows: Iterable[Sequence[object]] = (),
+    *,
+    province_name: str | None = None,
+) -> None:
+    """Write the form's workbook for a province: an empty template, or a filled return when rows are given."""
+    registered_name = province_name_of(province_code)
+    name = province_name if province_name is not None else registered_name
+    workbook = Workbook(write_only=True)
+    workbook.properties.title = f"{form.title}（{name}）"
+    workbook.properties.creator = "国有档案资源普查平台"
+    workbook.properties.version = form.version
+    # Sheets are created in their final order; each streams to its own temporary file, so fill order is free.
+    instructions, data, codes, meta = (
+        workbook.create_sheet(title) for title in (INSTRUCTIONS_SHEET, form.sheet_name, CODES_SHEET, META_SHEET)
+    )
+    try:
+        code_ranges = _write_code_sheet(codes, form)
+        _write_instructions(instructions, form, province_code, name)
+        _write_meta(meta, form, province_code)
+        _write_data_sheet(data, form, name, rows, code_ranges)
+    except BaseException:
+        _end_streams(workbook.worksheets)
+        raise
+    # Save beside the target and rename, so a failed write never leaves a half-written workbook at `path`.
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        workbook.save(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def _end_streams(sheets: Iterable[WriteOnlyWorksheet]) -> None:
+    """Close the row streams of an abandoned workbook, which would otherwise fail noisily when collected."""
+    for ws in sheets:
+        if not ws.closed:
+            # The error already propagating is the one to report; a second one from a broken stream adds nothing.
+            with contextlib.suppress(Exception):
+                ws.close()
+
+
+def write_template(path: Path, kind: str, province_code: str) -> None:
+    """Write the empty template of the current form of a kind for a province."""
+    try:
+        form = get_form(kind)
+    except UnknownForm:
+        raise UsageError(
+            f"「{kind}」类表格的模板暂未提供。", hint=f"可生成模板的类型：{'、'.join(CURRENT_FORMS)}。"
+        ) from None
+    write_form_workbook(path, form, province_code)
+
+
+def province_name_of(province_code: str) -> str:
+    """The name of a census province; UsageError for any code that does not report to the census."""
+    provinces = {d.code: d.name for d in load_divisions().census_provinces()}
+    if province_code not in provinces:
+        raise UsageError(
+            f"省份代码「{province_code}」不是参加普查的省级单位代码。",
+            hint="请填写6位省级行政区划代码，如北京市 110000；新疆生产建设兵团为 660000。",
+        )
+    return provinces[province_code]
+
+
+def data_sheet_title(form: Form, province_name: str) -> str:
+    """The title written above the header row of the data sheet."""
+    return f"{form.title}（{province_name}，普查轮次 {form.round_id}）"
+
+
+def number_format_of(field: Field) -> str:
+    """The Excel number format of a field's cells: thousands for counts, fixed decimals, text for everything else."""
+    if field.type is FieldType.INTEGER:
+        return "#,##0"
+    if field.type is FieldType.DECIMAL:
+        return "#,##0." + "0" * field.decimals if field.decimals else "#,##0"
+    return "@"
+
+
+def type_label_of(field: Field) -> str:
+    """The 类型/单位 text of a field in the instructions."""
+    parts = [_TYPE_LABELS[field.type]]
+    if field.type is FieldType.DECIMAL and field.decimals:
+        parts.append(f"保留{field.decimals}位小数")
+    if field.max_length is not None and field.type in (FieldType.TEXT, FieldType.PHONE):
+        parts.append(f"不超过{field.max_length}字")
+    if field.unit:
+        parts.append(f"单位：{field.unit}")
+    return "，".join(parts)
+
+
+# ---------------------------------------------------------------------------------------------------------- sheets
+
+
+def _write_code_sheet(ws: WriteOnlyWorksheet, form: Form) -> dict[str, str]:
+    """One column per code list the form uses; returns each list's absolute range for drop-downs."""
+    lists: dict[str, CodeList] = {}
+    for field in form.fields:
+        if field.code_list is not None:
+            lists.setdefault(field.code_list.name, field.code_list)
+    ranges: dict[str, str] = {}
+    for column, code_list in enumerate(lists.values(), 1):
+        letter = get_column_letter(column)
+        last = 1 + len(code_list.values)
+        ranges[code_list.name] = f"{quote_sheetname(CODES_SHEET)}!${letter}$2:${letter}${last}"
+        ws.column_dimensions[letter].width = max(12, max(map(_display_width, (code_list.label, *code_list.values))) + 2)
+    ws.freeze_panes = "A2"
+    labels = [code_list.label for code_list in lists.values()]
+    ws.append([_cell(ws, label, font=_HEADER_FONT, fill=_HEADER_FILL, border=_BORDER) for label in labels])
+    depth = max((len(c.values) for c in lists.values()), default=0)
+    for index in range(depth):
+        values = [c.values[index] if index < len(c.values) else None for c in lists.values()]
+        ws.append([_cell(ws, v, font=_BODY_FONT, number_format="@") if v is not None else None for v in values])
+    return ranges
+
+
+def _write_meta(ws: WriteOnlyWorksheet, form: Form, province_code: str) -> None:
+    ws.sheet_state = "veryHidden"
+    for key, value in (
+        (META_FORM_KIND, form.kind),
+        (META_FORM_VERSION, form.version),
+        (META_PROVINCE, province_code),
+        (META_ROUND, form.round_id),
+    ):
+        ws.append([key, _cell(ws, value, number_format="@")])
+
+
+class _RowWriter:
+    """Appends rows to a write-only sheet, keeping count of the row number (a height must be set before its row)."""
+
+    def __init__(self, ws: WriteOnlyWorksheet) -> None:
+        self.ws = ws
+        self.next_row = 1
+
+    def append(self, cells: Sequence[object], *, height: float | None = None) -> int:
+        row = self.next_row
+        if height is not None:
+            self.ws.row_dimensions[row].height = height
+        self.ws.append(list(cells))
+        self.next_row += 1
+        return row
+
+    def skip_to(self, row: int) -> None:
+        while self.next_row < row:
+            self.append([])
+
+
+def _write_instructions(ws: WriteOnlyWorksheet, form: Form, province_code: str, province_name: str) -> None:
+    headers = ("序号", "列名", "字段", "类型/单位", "是否必填", "填写说明", "校验规则")
+    widths = (10, 26, 18, 20, 9, 40, 62)
+    for column, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(column)].width = width
+    _setup_print(ws, fit_pages_wide=1)
+    out = _RowWriter(ws)
+
+    def text(value: str, font: Font = _BODY_FONT) -> None:
+        out.append([_cell(ws, value, font=font)])
+
+    text(f"{form.title} 填表说明", _TITLE_FONT)
+    identity = (
+        ("普查轮次", form.round_id),
+        ("标准时点", f"{form.reference_date:%Y年%m月%d日}（{form.reference_date.isoformat()}）"),
+        ("省份", f"{province_code} {province_name}"),
+        ("表式版本", form.version),
+        ("填报工作表", form.sheet_name),
+    )
+    for key, value in identity:
+        out.append([_cell(ws, key, font=_KEY_FONT), _cell(ws, value, font=_BODY_FONT, number_format="@")])
+    out.append([])
+    text("一、各列填写说明", _SECTION_FONT)
+    header_row = out.append([_header_cell(ws, h) for h in headers])
+    # Print titles are a defined name written with the workbook, so they can be set after the rows.
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    for index, field in enumerate(form.fields, 1):
+        rules = "\n".join(f"【{r.severity.label}】{r.message}" for r in form.rules_for(field.name))
+        values: tuple[object, ...] = (
+            index,
+            field.label,
+            field.name,
+            type_label_of(field),
+            "是" if field.required else "否",
+            field.description,
+            rules,
+        )
+        cells = [_cell(ws, v, font=_BODY_FONT, border=_BORDER, alignment=_WRAP_TOP) for v in values]
+        out.append(cells, height=_row_height(values, widths))
+
+    out.append([])
+    text("二、整表规则", _SECTION_FONT)
+    for rule in form.rules:
+        if rule.field is None:
+            text(f"【{rule.severity.label}】{rule.message}")
+
+    out.append([])
+    text("三、填报与提交", _SECTION_FONT)
+    province = f"{province_name}（{province_code}）"
+    for note in _SUBMISSION_NOTES:
+        # One short line per cell, overflowing into the empty cells to its right: no wrapping, no merged cells.
+        text(
+            note.format(
+                sheet=form.sheet_name, first=FIRST_DATA_ROW, header=HEADER_ROW, province=province, version=form.version
+            )
+        )
+
+
+def _write_data_sheet(
+    ws: WriteOnlyWorksheet,
+    form: Form,
+    province_name: str,
+    rows: Iterable[Sequence[object]],
+    code_ranges: dict[str, str],
+) -> None:
+    fields = form.fields
+    # Everything above the rows (widths, column styles, panes, print setup) must be set before the first append.
+    for column, field in enumerate(fields, 1):
+        dimension = ws.column_dimensions[get_column_letter(column)]
+        dimension.width = field.width
+        # Cells typed later into the prepared empty rows inherit the column's format (text keeps leading zeros).
+        dimension.number_format = number_format_of(field)
+    frozen = min(FROZEN_COLUMNS, len(fields) - 1)
+    ws.freeze_panes = f"{get_column_letter(frozen + 1)}{FIRST_DATA_ROW}"
+    total_width = sum(f.width for f in fields)
+    title_width = sum(f.width for f in fields[:frozen])
+    pages_wide = max(1, math.ceil((total_width - title_width) / (_UNITS_PER_PRINTED_PAGE - title_width)))
+    _setup_print(ws, fit_pages_wide=pages_wide)
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    if frozen and pages_wide > 1:
+        ws.print_title_cols = f"A:{get_column_letter(frozen)}"
+
+    out = _RowWriter(ws)
+    out.skip_to(TITLE_ROW)
+    out.append([_cell(ws, data_sheet_title(form, province_name), font=_TITLE_FONT)])
+    out.skip_to(HEADER_ROW)
+    header_height = max(_row_height((f.label,), (f.width,)) for f in fields)
+    out.append([_header_cell(ws, f.label) for f in fields], height=header_height)
+    out.skip_to(FIRST_DATA_ROW)
+
+    written = _append_rows(ws, fields, rows)
+    last_row = FIRST_DATA_ROW + max(written, TEMPLATE_PREPARED_ROWS) - 1
+    for column, field in enumerate(fields, 1):
+        letter = get_column_letter(column)
+        validation = _validation_for(form, field, code_ranges)
+        validation.add(f"{letter}{FIRST_DATA_ROW}:{letter}{last_row}")
+        # WriteOnlyWorksheet lacks add_data_validation; the list itself is written with the sheet's tail.
+        ws.data_validations.append(validation)
+
+
+def _append_rows(ws: WriteOnlyWorksheet, fields: Sequence[Field], rows: Iterable[Sequence[object]]) -> int:
+    """Stream rows into the sheet with one reusable styled cell per column; returns how many were written."""
+    # openpyxl writes each cell as it is yielded, so a column's cell object can be refilled for the next row.
+    cells = [_cell(ws, None, font=_BODY_FONT, number_format=number_format_of(f)) for f in fields]
+    width = len(fields)
+    count = 0
+    for count, values in enumerate(rows, 1):
+        if len(values) != width:
+            raise ValueError(f"row {count} has {len(values)} values, the form has {width} fields")
+        out: list[WriteOnlyCell | None] = []
+        for cell, value in zip(cells, values, strict=True):
+            if value is None:
+                out.append(None)
+                continue
+            cell.value = value
+            if cell.data_type == "f":
+                # Text that starts with "=" is data, never a formula.
+                cell.data_type = "s"
+            out.append(cell)
+        ws.append(out)
+    return count
+
+
+# ------------------------------------------------------------------------------------------------------ validation
+
+
+def _validation_for(form: Form, field: Field, code_ranges: dict[str, str]) -> DataValidation:
+    """The Excel validation of a field's cells: a drop-down, a number range, a length limit, or only a prompt."""
+    validation = DataValidation(
+        allow_blank=True,
+        showInputMessage=True,
+        promptTitle=_clip(field.label, _PROMPT_TITLE_MAX),
+        prompt=_clip(_prompt_of(field), _PROMPT_MAX),
+        imeMode="off" if field.type in _IME_OFF_TYPES else None,
+    )
+    if field.code_list is not None:
+        validation.type = "list"
+        validation.formula1 = code_ranges[field.code_list.name]
+    elif field.type in (FieldType.INTEGER, FieldType.DECIMAL):
+        validation.type = "whole" if field.type is FieldType.INTEGER else "decimal"
+        low = field.min_value if field.min_value is not None else 0
+        validation.formula1 = _number(low)
+        if field.max_value is not None:
+            validation.operator = "between"
+            validation.formula2 = _number(field.max_value)
+        else:
+            validation.operator = "greaterThanOrEqual"
+    elif field.max_length is not None and field.type in (FieldType.TEXT, FieldType.USCC, FieldType.PHONE):
+        validation.type = "textLength"
+        validation.operator = "lessThanOrEqual"
+        validation.formula1 = str(field.max_length)
+    if validation.type is not None:
+        messages = _messages_for(form.rules_for(field.name), _RULE_KINDS_FOR_VALIDATION[validation.type])
+        validation.showErrorMessage = True
+        validation.errorStyle = "stop"
+        validation.errorTitle = _clip(f"{field.label}填写有误", _PROMPT_TITLE_MAX)
+        validation.error = _clip("\n".join(messages) or f"「{field.label}」填写有误。", _ERROR_MAX)
+    return validation
+
+
+def _prompt_of(field: Field) -> str:
+    need = "必填" if field.required else "可留空"
+    if field.required and field.is_numeric:
+        need = "必填，没有的填 0"
+    return f"{field.description}\n{type_label_of(field)}；{need}。"
+
+
+def _messages_for(rules: Iterable[Rule], kinds: tuple[str, ...]) -> list[str]:
+    by_kind = {r.kind: r.message for r in rules}
+    return [by_kind[k] for k in kinds if k in by_kind]
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(float(value))
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ------------------------------------------------------------------------------------------------------ cells, print
+
+
+def _cell(
+    ws: WriteOnlyWorksheet,
+    value: object,
+    *,
+    font: Font | None = None,
+    fill: PatternFill | None = None,
+    border: Border | None = None,
+    alignment: Alignment | None = None,
+    number_format: str | None = None,
+) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=value)
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if border is not None:
+        cell.border = border
+    if alignment is not None:
+        cell.alignment = alignment
+    if number_format is not None:
+        cell.number_format = number_format
+    return cell
+
+
+def _header_cell(ws: WriteOnlyWorksheet, label: str) -> WriteOnlyCell:
+    return _cell(ws, label, font=_HEADER_FONT, fill=_HEADER_FILL, border=_BORDER, alignment=_HEADER_ALIGNMENT)
+
+
+def _setup_print(ws: WriteOnlyWorksheet, *, fit_pages_wide: int) -> None:
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = fit_pages_wide
+    # 0 = as many pages down as the rows need.
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+
+
+def _display_width(text: str) -> float:
+    """Approximate width in Excel column units of 10-point text."""
+    return sum(_CJK_UNITS if ord(ch) >= 0x2E80 else 1.0 for ch in text)
+
+
+def _row_height(values: Sequence[object], widths: Sequence[int]) -> float:
+    """A row height in points that shows the wrapped text of every cell whole."""
+    lines = 1
+    for value, width in zip(values, widths, strict=False):
+        if value is None:
+            continue
+        usable = max(width - 1, 1)
+        lines = max(lines, sum(max(1, math.ceil(_display_width(part) / usable)) for part in str(value).split("\n")))
+    return lines * _POINTS_PER_LINE + 4

@@ -1,0 +1,262 @@
+"""The Excel template and filled returns written from the schema, read back with openpyxl."""
+
+import json
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter, range_boundaries
+
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.errors import UsageError
+from census_schema.fields import FieldType
+from census_schema.layout import (
+    CODES_SHEET,
+    FIRST_DATA_ROW,
+    HEADER_ROW,
+    INSTRUCTIONS_SHEET,
+    META_FORM_KIND,
+    META_FORM_VERSION,
+    META_PROVINCE,
+    META_ROUND,
+    META_SHEET,
+    TEMPLATE_PREPARED_ROWS,
+    TITLE_ROW,
+)
+from census_schema.template import data_sheet_title, number_format_of, write_form_workbook, write_template
+from cli.main import main
+
+
+@pytest.fixture(scope="module")
+def census_template(tmp_path_factory):
+    path = tmp_path_factory.mktemp("template") / "census.xlsx"
+    write_template(path, "census", "110000")
+    return openpyxl.load_workbook(path)
+
+
+def validations_by_column(ws):
+    """Each column letter's validations, with the row span they cover."""
+    out = {}
+    for dv in ws.data_validations.dataValidation:
+        for cell_range in dv.sqref.ranges:
+            min_col, min_row, max_col, max_row = range_boundaries(cell_range.coord)
+            for column in range(min_col, max_col + 1):
+                out.setdefault(get_column_letter(column), []).append((dv, min_row, max_row))
+    return out
+
+
+def test_sheets_are_present_in_order_and_instructions_are_active(census_template):
+    assert census_template.sheetnames == [INSTRUCTIONS_SHEET, "普查表", CODES_SHEET, META_SHEET]
+    assert census_template.active.title == INSTRUCTIONS_SHEET
+
+
+@pytest.mark.parametrize("form", [CENSUS_FORM, REGISTER_FORM], ids=lambda f: f.kind)
+def test_header_row_is_exactly_the_field_labels(tmp_path, form):
+    path = tmp_path / f"{form.kind}.xlsx"
+    write_template(path, form.kind, "440000")
+    ws = openpyxl.load_workbook(path)[form.sheet_name]
+    header = [cell.value for cell in ws[HEADER_ROW]]
+    assert header == [f.label for f in form.fields]
+    assert ws.max_column == len(form.fields)
+    assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(form, "广东省")
+
+
+def test_meta_sheet_is_very_hidden_and_carries_the_identity(census_template):
+    meta = census_template[META_SHEET]
+    assert meta.sheet_state == "veryHidden"
+    assert dict(meta.iter_rows(values_only=True)) == {
+        META_FORM_KIND: "census",
+        META_FORM_VERSION: CENSUS_FORM.version,
+        META_PROVINCE: "110000",
+        META_ROUND: CENSUS_FORM.round_id,
+    }
+
+
+def test_code_sheet_has_one_column_per_code_list(census_template):
+    ws = census_template[CODES_SHEET]
+    columns = {col[0].value: [c.value for c in col[1:] if c.value is not None] for col in ws.iter_cols()}
+    expected = {f.code_list.label: list(f.code_list.values) for f in CENSUS_FORM.fields if f.code_list}
+    assert columns == expected
+
+
+def test_every_code_list_field_has_a_drop_down_pointing_at_the_code_sheet(census_template):
+    by_column = validations_by_column(census_template["普查表"])
+    codes = census_template[CODES_SHEET]
+    last_row = FIRST_DATA_ROW + TEMPLATE_PREPARED_ROWS - 1
+    for column, field in enumerate(CENSUS_FORM.fields, 1):
+        if field.code_list is None:
+            continue
+        lists = [(dv, lo, hi) for dv, lo, hi in by_column[get_column_letter(column)] if dv.type == "list"]
+        assert len(lists) == 1, field.name
+        dv, lo, hi = lists[0]
+        assert (lo, hi) == (FIRST_DATA_ROW, last_row)
+        sheet, cells = dv.formula1.rsplit("!", 1)
+        assert sheet.strip("'") == CODES_SHEET
+        assert [c.value for row in codes[cells.replace("$", "")] for c in row] == list(field.code_list.values)
+        assert dv.promptTitle and dv.prompt
+        assert dv.errorTitle and "只能填写" in dv.error
+
+
+def test_numeric_fields_have_number_validations(census_template):
+    by_column = validations_by_column(census_template["普查表"])
+    for column, field in enumerate(CENSUS_FORM.fields, 1):
+        if not field.is_numeric:
+            continue
+        [(dv, lo, _)] = by_column[get_column_letter(column)]
+        assert dv.type == ("whole" if field.type is FieldType.INTEGER else "decimal"), field.name
+        assert lo == FIRST_DATA_ROW
+        assert float(dv.formula1) == field.min_value
+        if field.max_value is None:
+            assert dv.operator == "greaterThanOrEqual"
+        else:
+            assert (dv.operator, float(dv.formula2)) == ("between", field.max_value)
+        assert dv.error and dv.showErrorMessage
+
+
+def test_text_fields_have_length_validations(census_template):
+    by_column = validations_by_column(census_template["普查表"])
+    for column, field in enumerate(CENSUS_FORM.fields, 1):
+        if field.type in (FieldType.TEXT, FieldType.USCC) and field.max_length:
+            [(dv, _, _)] = by_column[get_column_letter(column)]
+            assert (dv.type, dv.operator, dv.formula1) == ("textLength", "lessThanOrEqual", str(field.max_length))
+
+
+def test_every_column_has_a_prompt(census_template):
+    by_column = validations_by_column(census_template["普查表"])
+    assert len(by_column) == len(CENSUS_FORM.fields)
+    assert all(dv.prompt and len(dv.prompt) <= 255 for entries in by_column.values() for dv, _, _ in entries)
+
+
+def test_layout_freeze_widths_formats_and_print_setup(census_template):
+    ws = census_template["普查表"]
+    assert ws.freeze_panes == f"C{FIRST_DATA_ROW}"
+    assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    for column, field in enumerate(CENSUS_FORM.fields, 1):
+        dimension = ws.column_dimensions[get_column_letter(column)]
+        assert dimension.width == field.width
+        assert dimension.number_format == number_format_of(field)
+    header = ws.cell(HEADER_ROW, 1)
+    assert header.font.bold and header.alignment.wrap_text and header.border.left.style == "thin"
+    assert header.fill.fgColor.rgb.endswith("DDEBF7")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [("uscc", "@"), ("division_code", "@"), ("contact_phone", "@"), ("vol_total", "#,##0"), ("e_gb", "#,##0.00")],
+)
+def test_number_formats(name, expected):
+    assert number_format_of(CENSUS_FORM.field(name)) == expected
+
+
+def test_instructions_list_every_field_with_its_rules(census_template):
+    ws = census_template[INSTRUCTIONS_SHEET]
+    rows = list(ws.iter_rows(values_only=True))
+    header_index = next(i for i, r in enumerate(rows) if r[:3] == ("序号", "列名", "字段"))
+    table = rows[header_index + 1 : header_index + 1 + len(CENSUS_FORM.fields)]
+    assert [(r[1], r[2]) for r in table] == [(f.label, f.name) for f in CENSUS_FORM.fields]
+    vol_total_rules = table[[f.name for f in CENSUS_FORM.fields].index("vol_total")][6]
+    for rule in CENSUS_FORM.rules_for("vol_total"):
+        assert f"【{rule.severity.label}】{rule.message}" in vol_total_rules
+    text = "\n".join(str(v) for r in rows for v in r if v is not None)
+    for needle in ("2024", "2024-12-31", "110000 北京市", CENSUS_FORM.version, "填 0", "合并单元格", "错误清单"):
+        assert needle in text
+    for rule in CENSUS_FORM.rules:
+        if rule.field is None:
+            assert rule.message in text
+
+
+def test_filled_workbook_has_values_in_the_right_cells(tmp_path):
+    fields = CENSUS_FORM.fields
+    first = [f"value {i}" for i in range(len(fields))]
+    first[CENSUS_FORM.field_names.index("vol_total")] = 1234
+    first[CENSUS_FORM.field_names.index("e_gb")] = Decimal("1.25")
+    first[CENSUS_FORM.field_names.index("division_code")] = "010101"
+    first[CENSUS_FORM.field_names.index("remarks")] = "=1+1"
+    second = [None] * len(fields)
+    second[0] = "91110000000000001X"
+    count = TEMPLATE_PREPARED_ROWS + 5
+    rows = [first, second] + [["x"] + [None] * (len(fields) - 1)] * (count - 2)
+    path = tmp_path / "filled.xlsx"
+    write_form_workbook(path, CENSUS_FORM, "110000", iter(rows))
+
+    ws = openpyxl.load_workbook(path)["普查表"]
+    header = [c.value for c in ws[HEADER_ROW]]
+    assert header == [f.label for f in fields]
+    cells = {f.name: ws.cell(FIRST_DATA_ROW, column) for column, f in enumerate(fields, 1)}
+    assert cells["vol_total"].value == 1234 and cells["vol_total"].number_format == "#,##0"
+    assert cells["e_gb"].value == pytest.approx(1.25) and cells["e_gb"].number_format == "#,##0.00"
+    assert cells["division_code"].value == "010101" and cells["division_code"].number_format == "@"
+    assert cells["remarks"].value == "=1+1" and cells["remarks"].data_type == "s"
+    assert cells["uscc"].value == "value 0"
+    assert [c.value for c in ws[FIRST_DATA_ROW + 1]] == second
+    assert ws.max_row == FIRST_DATA_ROW + count - 1
+    # Validation covers every written row when there are more than the prepared ones.
+    [(_, lo, hi)] = validations_by_column(ws)["C"]
+    assert (lo, hi) == (FIRST_DATA_ROW, FIRST_DATA_ROW + count - 1)
+
+
+def test_a_row_of_the_wrong_width_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="row 1"):
+        write_form_workbook(tmp_path / "bad.xlsx", CENSUS_FORM, "110000", [["only one value"]])
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("code", ["999999", "110100", "710000", "11", ""])
+def test_unknown_province_raises_usage_error(tmp_path, code):
+    with pytest.raises(UsageError):
+        write_template(tmp_path / "t.xlsx", "census", code)
+    assert not (tmp_path / "t.xlsx").exists()
+
+
+def test_a_kind_without_a_form_raises_usage_error(tmp_path):
+    with pytest.raises(UsageError, match="inspections"):
+        write_template(tmp_path / "t.xlsx", "inspections", "110000")
+
+
+def test_xpcc_has_a_template(tmp_path):
+    write_template(tmp_path / "t.xlsx", "register", "660000")
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")[REGISTER_FORM.sheet_name]
+    assert "新疆生产建设兵团" in ws.cell(TITLE_ROW, 1).value
+
+
+def test_province_name_can_be_given_but_the_code_is_still_checked(tmp_path):
+    write_form_workbook(tmp_path / "t.xlsx", REGISTER_FORM, "110000", province_name="测试省")
+    ws = openpyxl.load_workbook(tmp_path / "t.xlsx")[REGISTER_FORM.sheet_name]
+    assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(REGISTER_FORM, "测试省")
+    with pytest.raises(UsageError):
+        write_form_workbook(tmp_path / "u.xlsx", REGISTER_FORM, "990000", province_name="测试省")
+
+
+def test_cli_writes_the_template(tmp_path, capsys):
+    out = tmp_path / "sub" / "census.xlsx"
+    assert main(["template", "census", "--province", "110000", "--out", str(out), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload == {"template": str(out), "kind": "census", "province": "110000", "form_version": "GYDA-2024.1"}
+    assert openpyxl.load_workbook(out).sheetnames[1] == "普查表"
+
+
+def test_cli_without_json_prints_one_line(tmp_path, capsys):
+    assert main(["template", "register", "--province", "110000", "--out", str(tmp_path / "r.xlsx")]) == 0
+    assert capsys.readouterr().out.count("\n") == 1
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["template", "census", "--province", "999999"], "999999"),
+        (["template", "census"], "--province"),
+        (["template", "inspections", "--province", "110000"], "暂未提供"),
+    ],
+)
+def test_cli_refuses_bad_requests_with_exit_code_2(tmp_path, capsys, argv, message):
+    out = tmp_path / "t.xlsx"
+    assert main([*argv, "--out", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_cli_refuses_a_non_xlsx_output(tmp_path, capsys):
+    assert main(["template", "census", "--province", "110000", "--out", str(tmp_path / "t.xls")]) == 2
+    assert ".xlsx" in capsys.readouterr().err
