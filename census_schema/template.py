@@ -16,7 +16,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from census_schema.codes import CodeList
-from census_schema.divisions import load_divisions
+from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.fields import Field, FieldType, Form, Rule
 from census_schema.forms import CURRENT_FORMS, UnknownForm, get_form
@@ -104,8 +104,8 @@ def write_form_workbook(
     province_name: str | None = None,
 ) -> None:
     """Write the form's workbook for a province: an empty template, or a filled return when rows are given."""
-    registered_name = province_name_of(province_code)
-    name = province_name if province_name is not None else registered_name
+    province = require_census_province(province_code)
+    name = province_name if province_name is not None else province.name
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{form.title}（{name}）"
     workbook.properties.creator = "国有档案资源普查平台"
@@ -149,17 +149,6 @@ def write_template(path: Path, kind: str, province_code: str) -> None:
             f"「{kind}」类表格的模板暂未提供。", hint=f"可生成模板的类型：{'、'.join(CURRENT_FORMS)}。"
         ) from None
     write_form_workbook(path, form, province_code)
-
-
-def province_name_of(province_code: str) -> str:
-    """The name of a census province; UsageError for any code that does not report to the census."""
-    provinces = {d.code: d.name for d in load_divisions().census_provinces()}
-    if province_code not in provinces:
-        raise UsageError(
-            f"省份代码「{province_code}」不是参加普查的省级单位代码。",
-            hint="请填写6位省级行政区划代码，如北京市 110000；新疆生产建设兵团为 660000。",
-        )
-    return provinces[province_code]
 
 
 def data_sheet_title(form: Form, province_name: str) -> str:

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_FORMS, KIND_LABELS
-from census_schema.template import province_name_of, write_form_workbook
+from census_schema.template import write_form_workbook
 from cli.main import emit_json
 
 
@@ -28,7 +29,7 @@ def run_template(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"输出文件「{out.name}」的扩展名应为 .xlsx。", hint="例如 --out 普查表-110000.xlsx。")
     form = CURRENT_FORMS[args.kind]
-    province_name = province_name_of(args.province)
+    province_name = require_census_province(args.province).name
     out.parent.mkdir(parents=True, exist_ok=True)
     write_form_workbook(out, form, args.province, province_name=province_name)
     if args.json:
