@@ -136,13 +136,6 @@ def parse_raw_sheet(sheet: fastexcel.ExcelSheet, form: Form, file_name: str) -> 
     absolute = [c.absolute_index for c in sheet.available_columns()]
     header_index, positions = _find_header(raw, form, file_name)
     columns = {field: absolute[pos] for field, pos in positions.items()}
-    if raw.height - header_index - 1 > form.max_rows:
-        raise WorkbookUnusable(
-            f"数据约 {raw.height - header_index - 1} 行，超过单份报表上限 {form.max_rows} 行，不像是一个省的普查数据。",
-            file=file_name,
-            sheet=form.sheet_name,
-            hint="请检查是否误粘贴了大量空行或其他数据，删除多余行后重新上传。",
-        )
     raw_columns = raw.columns
     data = raw.slice(header_index + 1).with_row_index("excel_row", offset=header_index + 2)
     selected = [
@@ -151,6 +144,13 @@ def parse_raw_sheet(sheet: fastexcel.ExcelSheet, form: Form, file_name: str) -> 
     ]
     text = data.select(pl.col("excel_row").cast(pl.Int64), *selected)
     text = _drop_blank_and_total_rows(text, form)
+    if text.height > form.max_rows:
+        raise WorkbookUnusable(
+            f"数据有 {text.height} 行，超过单份报表上限 {form.max_rows} 行，不像是一个省的普查数据。",
+            file=file_name,
+            sheet=form.sheet_name,
+            hint="请确认表中只有本省的普查对象、没有误粘贴其他数据；如确有这么多，请联系国家局。",
+        )
     if text.height == 0:
         raise WorkbookUnusable(
             f"「{form.sheet_name}」中没有数据行（表头在第 {header_index + 1} 行，其下为空）。",

@@ -1,0 +1,156 @@
+"""Every kind of bad input gets exit 2 or 1, a specific message, and leaves the warehouse as it was."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from census_schema.census_form import CENSUS_FORM
+from census_schema.layout import HEADER_ROW
+from census_schema.template import write_form_workbook
+from cli.main import main
+from tests.flows.workbooks import PROVINCE, census_workbook, holder_rows, register_workbook, write_rows
+from warehouse.connection import connect_warehouse
+
+
+def warehouse_state(db: Path) -> tuple:
+    con = connect_warehouse(db)
+    try:
+        submissions = con.execute("select count(*) from submissions").fetchone()
+        rows = con.execute("select count(*) from raw_census_rows").fetchone()
+        register = con.execute("select count(*) from raw_register_rows").fetchone()
+        return submissions, rows, register
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = tmp_path / "var" / "w.duckdb"
+    assert main(["ingest", "register", str(register_workbook(tmp_path / "reg.xlsx")), "--db", str(db), "--json"]) == 0
+    return db
+
+
+def ingest(db, path, kind="census", province=PROVINCE):
+    return main(["ingest", kind, str(path), "--province", province, "--db", str(db), "--orchestrator", "direct"])
+
+
+def ole_file(path: Path, encrypted: bool) -> Path:
+    header = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504
+    body = "EncryptionInfo".encode("utf-16-le") if encrypted else "Workbook".encode("utf-16-le")
+    path.write_bytes(header + body + b"\x00" * 4096)
+    return path
+
+
+def bomb(path: Path) -> Path:
+    """A valid-looking workbook whose sheet inflates to 2 GiB of spaces (a few MB on disk)."""
+    template = census_workbook(path.with_name("seed.xlsx"), 1)
+    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
+        for item in source.infolist():
+            if item.filename != "xl/worksheets/sheet2.xml":
+                target.writestr(item, source.read(item))
+        info = zipfile.ZipInfo("xl/worksheets/sheet2.xml")
+        info.compress_type = zipfile.ZIP_DEFLATED
+        with target.open(info, "w", force_zip64=True) as handle:
+            chunk = b" " * (64 << 20)
+            for _ in range(32):
+                handle.write(chunk)
+    return path
+
+
+def other_version(path: Path) -> Path:
+    write_form_workbook(path, replace(CENSUS_FORM, version="GYDA-2019.1"), PROVINCE, [])
+    return path
+
+
+def without_column(path: Path) -> Path:
+    census_workbook(path, 2)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    column = next(c.column for c in sheet[HEADER_ROW] if c.value == CENSUS_FORM.field("digitized_vol").label)
+    sheet.delete_cols(column)
+    workbook.save(path)
+    return path
+
+
+def too_many_rows(path: Path) -> Path:
+    rows = holder_rows(CENSUS_FORM, 1)
+    write_rows(path, CENSUS_FORM, (rows[0] for _ in range(CENSUS_FORM.max_rows + 1)))
+    return path
+
+
+def truncated(path: Path) -> Path:
+    data = census_workbook(path.with_name("whole.xlsx"), 2).read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    return path
+
+
+def plain_zip(path: Path) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+    return path
+
+
+CASES = {
+    "empty file": (lambda p: (p.write_bytes(b""), p)[1], 2, "空"),
+    "text named .xlsx": (lambda p: (p.write_text("普查数据\n第二行", encoding="utf-8"), p)[1], 2, "不是 Excel 工作簿"),
+    "csv named .xlsx": (
+        lambda p: (p.write_text("统一社会信用代码,单位名称\n1,2\n", encoding="gb18030"), p)[1],
+        2,
+        "CSV",
+    ),
+    "truncated workbook": (truncated, 2, "损坏"),
+    "zip that is not a workbook": (plain_zip, 2, "不是 Excel 工作簿"),
+    "encrypted workbook": (lambda p: ole_file(p, encrypted=True), 2, "密码"),
+    "legacy xls": (lambda p: ole_file(p, encrypted=False), 2, ".xls"),
+    "register sent as census": (lambda p: register_workbook(p), 2, "普查对象名录"),
+    "other province's template": (
+        lambda p: write_rows(p, CENSUS_FORM, holder_rows(CENSUS_FORM, 1), "450000"),
+        2,
+        "广西",
+    ),
+    "other form version": (other_version, 2, "GYDA-2019.1"),
+    "required column deleted": (without_column, 2, "已数字化（卷）"),
+    "untouched template": (lambda p: (write_form_workbook(p, CENSUS_FORM, PROVINCE), p)[1], 2, "没有数据行"),
+    "million-character cell": (lambda p: census_workbook(p, 2, {1: {"remarks": "x" * 1_000_000}}), 1, "32767"),
+    "decompression bomb": (bomb, 2, "压缩"),
+    "more rows than any province": (too_many_rows, 2, "上限"),
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_refused_clearly_and_changes_nothing(case, db, tmp_path, capsys):
+    make, expected_exit, expected_text = CASES[case]
+    path = make(tmp_path / "upload.xlsx")
+    before = warehouse_state(db)
+    capsys.readouterr()
+    assert ingest(db, path) == expected_exit
+    out, err = capsys.readouterr()
+    message = err if expected_exit == 2 else out
+    assert expected_text in message
+    assert "Traceback" not in err
+    if expected_exit == 2:
+        assert warehouse_state(db) == before
+    else:  # read but rejected: the attempt is on record, no rows are loaded
+        assert warehouse_state(db)[1:] == before[1:]
+
+
+def test_census_sent_as_register_is_refused(db, tmp_path, capsys):
+    path = census_workbook(tmp_path / "c.xlsx", 1)
+    before = warehouse_state(db)
+    assert ingest(db, path, kind="register") == 2
+    assert "普查表" in capsys.readouterr().err
+    assert warehouse_state(db) == before
+
+
+def test_bomb_is_refused_without_inflating(db, tmp_path):
+    import time
+
+    path = bomb(tmp_path / "bomb.xlsx")
+    started = time.perf_counter()
+    assert ingest(db, path) == 2
+    assert time.perf_counter() - started < 5

@@ -1,0 +1,141 @@
+"""The parser takes real-world mess without complaint and locates what it cannot read."""
+
+from __future__ import annotations
+
+import openpyxl
+import polars as pl
+import pytest
+
+from census_schema.census_form import CENSUS_FORM
+from census_schema.errors import WorkbookUnusable
+from census_schema.layout import FIRST_DATA_ROW, HEADER_ROW
+from census_schema.template import write_form_workbook
+from flows.parse import normalize_label, parse_form_sheet
+from tests.flows.workbooks import PROVINCE, census_workbook, holder_rows
+
+FORM = CENSUS_FORM
+
+
+def fill_by_label(path, rows):
+    """Fill the template the way a person does: find each column by its label."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[FORM.sheet_name]
+    columns = {cell.value: cell.column for cell in sheet[HEADER_ROW] if cell.value}
+    for offset, row in enumerate(rows):
+        for field in FORM.fields:
+            sheet.cell(FIRST_DATA_ROW + offset, columns[field.label], row[field.name])
+    workbook.save(path)
+
+
+def test_template_filled_by_label_parses_back_to_the_same_values(tmp_path):
+    path = tmp_path / "census.xlsx"
+    write_form_workbook(path, FORM, PROVINCE)
+    rows = holder_rows(FORM, 4, {1: {"remarks": "备注 文字", "parent_uscc": None}, 2: {"shelf_m": 33.3}})
+    fill_by_label(path, rows)
+    parsed = parse_form_sheet(path, FORM)
+    assert parsed.failures == []
+    assert parsed.rows.drop("sheet", "excel_row").to_dicts() == rows
+    assert parsed.rows["excel_row"].to_list() == [3, 4, 5, 6]
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("１２３４", 1234),
+        ("1,234", 1234),
+        ("1，234", 1234),
+        (" 1234 ", 1234),
+        ("1234", 1234),
+        ("1234.0", 1234),
+        ("\u30001234\u3000", 1234),
+    ],
+)
+def test_integer_cells_accept_what_provinces_type(tmp_path, typed, expected):
+    path = census_workbook(tmp_path / "c.xlsx", 1, {0: {"photos": typed}})
+    parsed = parse_form_sheet(path, FORM)
+    assert parsed.failures == []
+    assert parsed.rows["photos"].to_list() == [expected]
+
+
+def test_codes_are_normalised(tmp_path):
+    path = census_workbook(
+        tmp_path / "c.xlsx",
+        1,
+        {
+            0: {
+                "uscc": " ９１４４０３００７０８４６１１３６ｔ ",
+                "division_code": 440106,
+                "contact_phone": "138 0013 8000",
+            }
+        },
+    )
+    row = parse_form_sheet(path, FORM).rows.row(0, named=True)
+    assert (row["uscc"], row["division_code"], row["contact_phone"]) == ("91440300708461136T", "440106", "13800138000")
+
+
+def test_blank_rows_trailing_total_and_formatted_empty_rows_are_ignored(tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 3)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[FORM.sheet_name]
+    sheet.insert_rows(FIRST_DATA_ROW + 1, 2)  # two blank rows between holders
+    total_row = FIRST_DATA_ROW + 5
+    sheet.cell(total_row, 1, "合计")
+    sheet.cell(total_row, 11, 9999)
+    for row in range(total_row + 1, total_row + 500):  # formatted but empty rows
+        sheet.cell(row, 3).number_format = "0.00"
+    workbook.save(path)
+    parsed = parse_form_sheet(path, FORM)
+    assert parsed.failures == []
+    assert parsed.rows["excel_row"].to_list() == [3, 6, 7]
+
+
+def test_header_is_found_below_extra_note_rows_with_loose_labels(tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 2)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[FORM.sheet_name]
+    sheet.insert_rows(1, 3)
+    sheet.cell(2, 1, "说明：本表由某某市汇总")
+    header = HEADER_ROW + 3
+    for cell in sheet[header]:
+        if cell.value:
+            cell.value = f" {cell.value.replace('（', '(').replace('）', ')')} "
+    workbook.save(path)
+    parsed = parse_form_sheet(path, FORM)
+    assert parsed.header_row == header
+    assert parsed.rows["excel_row"].to_list() == [header + 1, header + 2]
+    assert parsed.failures == []
+
+
+def test_unreadable_cells_become_located_failures(tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 3, {1: {"photos": "约100张", "e_gb": "12GB"}, 2: {"av_reels": "1.5"}})
+    parsed = parse_form_sheet(path, FORM)
+    located = {(f.row, f.field, f.rule, f.value) for f in parsed.failures}
+    assert located == {
+        (4, "photos", "photos_integer", "约100张"),
+        (4, "e_gb", "e_gb_number", "12GB"),
+        (5, "av_reels", "av_reels_integer", "1.5"),
+    }
+    assert parsed.rows.filter(pl.col("excel_row") == 4)["photos"].to_list() == [None]
+
+
+def test_a_cell_at_excels_limit_is_a_located_failure(tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {1: {"unit_name": "档" * 1_000_000}})
+    parsed = parse_form_sheet(path, FORM)
+    (failure,) = parsed.failures
+    assert (failure.row, failure.field, failure.rule) == (4, "unit_name", "cell_too_long")
+    assert len(failure.value) < 300
+
+
+def test_missing_required_column_is_unusable_and_names_it(tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 2)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[FORM.sheet_name]
+    column = next(c.column for c in sheet[HEADER_ROW] if c.value == FORM.field("vol_total").label)
+    sheet.delete_cols(column)
+    workbook.save(path)
+    with pytest.raises(WorkbookUnusable, match="以卷为保管单位档案（卷）"):
+        parse_form_sheet(path, FORM)
+
+
+def test_label_normalisation():
+    assert normalize_label(" 专职档案人员 (人)\n") == "专职档案人员（人）"

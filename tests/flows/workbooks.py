@@ -1,0 +1,36 @@
+"""Real workbooks for flow tests: written from the schema's template, filled with base rows and edits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.fields import Form
+from census_schema.template import write_form_workbook
+from tests.checks.builders import BASE_ROWS, make_uscc
+
+PROVINCE = "440000"
+
+
+def holder_rows(form: Form, count: int, edits: Mapping[int, Mapping[str, Any]] | None = None) -> list[dict[str, Any]]:
+    """`count` valid holders of a form (each its own USCC), with per-index edits."""
+    edits = edits or {}
+    return [{**BASE_ROWS[form.kind], "uscc": make_uscc(20_000 + i), **edits.get(i, {})} for i in range(count)]
+
+
+def write_rows(path: Path, form: Form, rows: Iterable[Mapping[str, Any]], province: str = PROVINCE) -> Path:
+    """Write rows (dicts by field name) into the form's real template for a province."""
+    write_form_workbook(path, form, province, [[row.get(f.name) for f in form.fields] for row in rows])
+    return path
+
+
+def census_workbook(path: Path, count: int = 3, edits: Mapping[int, Mapping[str, Any]] | None = None) -> Path:
+    """A census return of `count` holders of Guangdong."""
+    return write_rows(path, CENSUS_FORM, holder_rows(CENSUS_FORM, count, edits))
+
+
+def register_workbook(path: Path, count: int = 3) -> Path:
+    """Guangdong's register listing the same holders as census_workbook."""
+    return write_rows(path, REGISTER_FORM, holder_rows(REGISTER_FORM, count))
