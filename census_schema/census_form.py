@@ -86,6 +86,7 @@ CENSUS_FIELDS: tuple[Field, ...] = (
         unit="人",
         min_value=0,
         max_value=5000,
+        width=14,
     ),
     Field(
         "staff_parttime",
@@ -95,6 +96,7 @@ CENSUS_FIELDS: tuple[Field, ...] = (
         unit="人",
         min_value=0,
         max_value=5000,
+        width=14,
     ),
     _count("fonds_count", "全宗数（个）", "馆（室）藏档案的全宗数。", "个"),
     _count("vol_total", "以卷为保管单位档案（卷）", "以卷为保管单位的档案总数，等于下列四项之和。", "卷", 14),
