@@ -1,0 +1,254 @@
+"""The rectification lifecycle: every legal transition, the illegal ones, overdue and default deadlines."""
+
+from datetime import date, datetime
+
+import pytest
+
+from census_schema.errors import IllegalTransition, UsageError
+from census_schema.supervision.codes import FindingAction, FindingStatus, Role
+from census_schema.supervision.rectification import (
+    TRANSITION_TABLE,
+    FindingState,
+    add_working_days,
+    allowed_actions,
+    apply_transition,
+    default_deadline,
+    find_actions,
+    is_overdue,
+    issue_finding,
+)
+
+S, A = FindingStatus, FindingAction
+RECT, REV = Role.RECTIFIER, Role.REVIEWER
+DEADLINE = date(2024, 4, 12)
+LATER, EARLIER = date(2024, 5, 31), date(2024, 4, 1)
+AT = datetime(2024, 4, 1, 9, 30)
+RESPONSIBLE, COLLEAGUE, REVIEWER = "张三", "王五", "李四"
+
+
+def finding(status: FindingStatus, **changes) -> FindingState:
+    base = FindingState(
+        "F-2023-001",
+        status,
+        DEADLINE,
+        responsible_person=RESPONSIBLE,
+        rectifiers=frozenset({RESPONSIBLE, COLLEAGUE}),
+        updated_at=datetime(2024, 3, 1, 10, 0),
+    )
+    return FindingState(**{**base.__dict__, **changes})
+
+
+# from state, action, role, by, note, evidence, new deadline → to state, deadline after
+LEGAL = [
+    (S.ISSUED, A.START, RECT, RESPONSIBLE, None, None, None, S.IN_PROGRESS, DEADLINE),
+    (S.IN_PROGRESS, A.SUBMIT, RECT, RESPONSIBLE, None, "整改报告.pdf", None, S.SUBMITTED, DEADLINE),
+    (S.PHASED, A.SUBMIT, RECT, COLLEAGUE, None, "整改报告.pdf", None, S.SUBMITTED, DEADLINE),
+    (S.SUBMITTED, A.RETURN, REV, REVIEWER, "佐证材料不足", None, None, S.IN_PROGRESS, DEADLINE),
+    (S.SUBMITTED, A.CLOSE, REV, REVIEWER, None, "复核记录.pdf", None, S.CLOSED, DEADLINE),
+    (S.ISSUED, A.EXTEND, REV, REVIEWER, "涉及基建审批", None, LATER, S.ISSUED, LATER),
+    (S.IN_PROGRESS, A.EXTEND, REV, REVIEWER, "设备采购周期长", None, LATER, S.IN_PROGRESS, LATER),
+    (S.PHASED, A.EXTEND, REV, REVIEWER, "工程延误", None, LATER, S.PHASED, LATER),
+    (S.IN_PROGRESS, A.MAKE_PHASED, REV, REVIEWER, "分三阶段：立项、施工、验收", None, LATER, S.PHASED, LATER),
+    (S.PHASED, A.REPORT_MILESTONE, RECT, RESPONSIBLE, "第一阶段完成", "阶段报告.pdf", None, S.PHASED, DEADLINE),
+    (S.CLOSED, A.REOPEN, REV, REVIEWER, "回头看发现问题反弹", None, None, S.IN_PROGRESS, DEADLINE),
+    (S.CLOSED, A.REOPEN, REV, REVIEWER, "回头看发现问题反弹", None, LATER, S.IN_PROGRESS, LATER),
+]
+
+
+def test_the_table_is_exactly_the_legal_transitions():
+    assert set(TRANSITION_TABLE) == {(row[0], row[1]) for row in LEGAL}
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "role", "by", "note", "evidence", "new_deadline", "end", "deadline"), LEGAL
+)
+def test_legal_transition(start, action, role, by, note, evidence, new_deadline, end, deadline):
+    after, record = apply_transition(finding(start), action, by, role, AT, note, evidence, new_deadline)
+    assert (after.status, after.deadline, after.updated_at) == (end, deadline, AT)
+    assert record.finding_id == "F-2023-001"
+    assert (record.at, record.by, record.role) == (AT, by, role)
+    assert (record.from_state, record.to_state, record.action) == (start, end, action)
+    assert (record.note, record.evidence, record.new_deadline) == (note, evidence, new_deadline)
+    assert (by in after.rectifiers) == (role is RECT or by in finding(start).rectifiers)
+
+
+def test_actions_and_roles_may_be_given_as_text():
+    after, record = apply_transition(finding(S.ISSUED), "开始整改", "张三", "rectifier", AT)
+    assert after.status is S.IN_PROGRESS
+    assert record.action is A.START and record.role is RECT
+
+
+def test_a_full_walk_records_every_step_and_remembers_rectifiers():
+    state = issue_finding("F-1", date(2024, 3, 15), responsible_person="张三")
+    steps = [
+        (A.START, "张三", RECT, None, None, None),
+        (A.SUBMIT, "赵六", RECT, None, "报告v1.pdf", None),
+        (A.RETURN, "李四", REV, "缺少照片", None, None),
+        (A.EXTEND, "李四", REV, "补拍照片需时间", None, date(2024, 3, 29)),
+        (A.SUBMIT, "张三", RECT, None, "报告v2.pdf", None),
+        (A.CLOSE, "李四", REV, None, "复核意见.pdf", None),
+        (A.REOPEN, "钱七", REV, "回头看未通过", None, date(2024, 6, 28)),
+    ]
+    log = []
+    for i, (action, by, role, note, evidence, new_deadline) in enumerate(steps):
+        state, record = apply_transition(
+            state, action, by, role, datetime(2024, 3, 1 + i, 9), note, evidence, new_deadline
+        )
+        log.append((record.from_state, record.to_state))
+    assert log == [
+        (S.ISSUED, S.IN_PROGRESS),
+        (S.IN_PROGRESS, S.SUBMITTED),
+        (S.SUBMITTED, S.IN_PROGRESS),
+        (S.IN_PROGRESS, S.IN_PROGRESS),
+        (S.IN_PROGRESS, S.SUBMITTED),
+        (S.SUBMITTED, S.CLOSED),
+        (S.CLOSED, S.IN_PROGRESS),
+    ]
+    assert state.status is S.IN_PROGRESS and state.deadline == date(2024, 6, 28)
+    assert state.rectifiers == {"张三", "赵六"}
+
+
+# from state, action, role, by, note, evidence, new deadline → part of the message
+ILLEGAL = [
+    pytest.param(S.ISSUED, A.CLOSE, REV, REVIEWER, None, "x.pdf", None, "不允许", id="close-unsubmitted"),
+    pytest.param(S.ISSUED, A.SUBMIT, RECT, RESPONSIBLE, None, "x.pdf", None, "不允许", id="submit-unstarted"),
+    pytest.param(S.SUBMITTED, A.START, RECT, RESPONSIBLE, None, None, None, "不允许", id="start-submitted"),
+    pytest.param(S.SUBMITTED, A.EXTEND, REV, REVIEWER, "理由", None, LATER, "不允许", id="extend-submitted"),
+    pytest.param(S.CLOSED, A.EXTEND, REV, REVIEWER, "理由", None, LATER, "不允许", id="extend-closed"),
+    pytest.param(S.CLOSED, A.CLOSE, REV, REVIEWER, None, "x.pdf", None, "不允许", id="close-closed"),
+    pytest.param(S.IN_PROGRESS, A.RETURN, REV, REVIEWER, "意见", None, None, "不允许", id="return-in-progress"),
+    pytest.param(S.ISSUED, A.MAKE_PHASED, REV, REVIEWER, "计划", None, LATER, "不允许", id="phased-from-issued"),
+    pytest.param(S.IN_PROGRESS, A.REPORT_MILESTONE, RECT, RESPONSIBLE, "进展", "x", None, "不允许", id="milestone"),
+    pytest.param(
+        S.IN_PROGRESS, A.SUBMIT, REV, REVIEWER, None, "x.pdf", None, "只能由整改责任人", id="reviewer-submits"
+    ),
+    pytest.param(S.SUBMITTED, A.CLOSE, RECT, REVIEWER, None, "x.pdf", None, "只能由审核人", id="rectifier-role-closes"),
+    pytest.param(S.ISSUED, A.EXTEND, RECT, RESPONSIBLE, "理由", None, LATER, "只能由审核人", id="rectifier-extends"),
+    pytest.param(S.CLOSED, A.REOPEN, RECT, RESPONSIBLE, "理由", None, None, "只能由审核人", id="rectifier-reopens"),
+    pytest.param(S.SUBMITTED, A.CLOSE, REV, RESPONSIBLE, None, "x.pdf", None, "不能为自己", id="responsible-closes"),
+    pytest.param(S.SUBMITTED, A.CLOSE, REV, COLLEAGUE, None, "x.pdf", None, "不能为自己", id="co-rectifier-closes"),
+    pytest.param(S.SUBMITTED, A.CLOSE, REV, REVIEWER, None, None, None, "佐证材料", id="close-no-evidence"),
+    pytest.param(S.SUBMITTED, A.CLOSE, REV, REVIEWER, None, "  ", None, "佐证材料", id="close-blank-evidence"),
+    pytest.param(S.IN_PROGRESS, A.SUBMIT, RECT, RESPONSIBLE, None, None, None, "佐证材料", id="submit-no-evidence"),
+    pytest.param(S.SUBMITTED, A.RETURN, REV, REVIEWER, None, None, None, "退回须说明", id="return-no-note"),
+    pytest.param(S.SUBMITTED, A.RETURN, REV, REVIEWER, " ", None, None, "退回须说明", id="return-blank-note"),
+    pytest.param(S.CLOSED, A.REOPEN, REV, REVIEWER, None, None, None, "说明", id="reopen-no-note"),
+    pytest.param(S.IN_PROGRESS, A.EXTEND, REV, REVIEWER, None, None, LATER, "延期须说明理由", id="extend-no-reason"),
+    pytest.param(S.IN_PROGRESS, A.EXTEND, REV, REVIEWER, "理由", None, None, "新的整改期限", id="extend-no-date"),
+    pytest.param(S.IN_PROGRESS, A.EXTEND, REV, REVIEWER, "理由", None, EARLIER, "须晚于", id="extend-earlier"),
+    pytest.param(S.IN_PROGRESS, A.EXTEND, REV, REVIEWER, "理由", None, DEADLINE, "须晚于", id="extend-same-day"),
+    pytest.param(S.CLOSED, A.REOPEN, REV, REVIEWER, "理由", None, EARLIER, "须晚于", id="reopen-earlier"),
+    pytest.param(S.IN_PROGRESS, A.MAKE_PHASED, REV, REVIEWER, "计划", None, None, "新的整改期限", id="phased-no-date"),
+    pytest.param(S.ISSUED, A.START, RECT, RESPONSIBLE, None, None, LATER, "不改变整改期限", id="start-with-date"),
+    pytest.param(S.ISSUED, A.START, RECT, " ", None, None, None, "操作人", id="no-actor"),
+    pytest.param(S.ISSUED, "撤销", RECT, RESPONSIBLE, None, None, None, "未知的整改操作", id="unknown-action"),
+    pytest.param(S.ISSUED, A.START, "admin", RESPONSIBLE, None, None, None, "未知的角色", id="unknown-role"),
+]
+
+
+@pytest.mark.parametrize(("start", "action", "role", "by", "note", "evidence", "new_deadline", "message"), ILLEGAL)
+def test_illegal_transition(start, action, role, by, note, evidence, new_deadline, message):
+    with pytest.raises(IllegalTransition, match=message) as raised:
+        apply_transition(finding(start), action, by, role, AT, note, evidence, new_deadline)
+    assert "F-2023-001" in raised.value.message
+
+
+def test_a_transition_may_not_predate_the_last_one():
+    with pytest.raises(IllegalTransition, match="早于上一次状态变更"):
+        apply_transition(finding(S.ISSUED), A.START, RESPONSIBLE, RECT, datetime(2024, 2, 1))
+
+
+def test_illegal_transition_names_the_allowed_actions():
+    with pytest.raises(IllegalTransition) as raised:
+        apply_transition(finding(S.SUBMITTED), A.START, RESPONSIBLE, RECT, AT)
+    assert raised.value.hint == "该状态下允许的操作：退回、销号。"
+
+
+@pytest.mark.parametrize(
+    ("status", "role", "actions"),
+    [
+        (S.ISSUED, None, (A.START, A.EXTEND)),
+        (S.IN_PROGRESS, RECT, (A.SUBMIT,)),
+        (S.IN_PROGRESS, REV, (A.EXTEND, A.MAKE_PHASED)),
+        (S.PHASED, RECT, (A.SUBMIT, A.REPORT_MILESTONE)),
+        (S.SUBMITTED, RECT, ()),
+        (S.CLOSED, None, (A.REOPEN,)),
+    ],
+)
+def test_allowed_actions(status, role, actions):
+    assert allowed_actions(status, role) == actions
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "actions"),
+    [
+        (S.SUBMITTED, S.CLOSED, (A.CLOSE,)),
+        (S.SUBMITTED, S.IN_PROGRESS, (A.RETURN,)),
+        (S.IN_PROGRESS, S.IN_PROGRESS, (A.EXTEND,)),
+        (S.PHASED, S.PHASED, (A.EXTEND, A.REPORT_MILESTONE)),
+        (S.ISSUED, S.CLOSED, ()),
+    ],
+)
+def test_find_actions_by_target_state(start, end, actions):
+    assert find_actions(start, end) == actions
+
+
+@pytest.mark.parametrize(
+    ("status", "today", "overdue"),
+    [
+        (S.ISSUED, date(2024, 4, 11), False),
+        (S.ISSUED, DEADLINE, False),  # the deadline day itself is still in time
+        (S.ISSUED, date(2024, 4, 13), True),
+        (S.IN_PROGRESS, date(2024, 4, 13), True),
+        (S.PHASED, date(2024, 4, 13), True),
+        (S.SUBMITTED, date(2024, 4, 13), True),  # awaiting review is not closed
+        (S.CLOSED, date(2024, 4, 13), False),
+        (S.CLOSED, date(2030, 1, 1), False),
+    ],
+)
+def test_is_overdue(status, today, overdue):
+    assert is_overdue(finding(status), today) is overdue
+
+
+def test_an_extension_lifts_overdue():
+    late = finding(S.IN_PROGRESS)
+    assert is_overdue(late, date(2024, 4, 20))
+    extended, _ = apply_transition(late, A.EXTEND, REVIEWER, REV, AT, "理由", new_deadline=LATER)
+    assert not is_overdue(extended, date(2024, 4, 20))
+
+
+@pytest.mark.parametrize(
+    ("feedback", "basis", "deadline"),
+    [
+        (date(2024, 3, 1), "一般", date(2024, 4, 12)),  # Friday: six full weeks
+        (date(2024, 3, 2), "严重", date(2024, 4, 12)),  # Saturday: counting starts on Monday
+        (date(2024, 3, 3), "较重", date(2024, 4, 12)),  # Sunday
+        (date(2024, 3, 4), "重大安全隐患", date(2024, 4, 15)),  # Monday
+        (date(2024, 3, 2), "立行立改", date(2024, 3, 2)),  # same day, even a Saturday
+        (date(2024, 3, 4), "立行立改", date(2024, 3, 4)),
+    ],
+)
+def test_default_deadline(feedback, basis, deadline):
+    assert default_deadline(feedback, basis) == deadline
+
+
+def test_default_deadline_skips_given_holidays():
+    qingming = {date(2024, 4, 4), date(2024, 4, 5)}
+    assert default_deadline(date(2024, 3, 1), "一般", holidays=qingming) == date(2024, 4, 16)
+
+
+def test_default_deadline_rejects_unknown_basis():
+    with pytest.raises(UsageError, match="未知的整改期限依据"):
+        default_deadline(date(2024, 3, 1), "紧急")
+
+
+@pytest.mark.parametrize(
+    ("start", "days", "end"),
+    [
+        (date(2024, 3, 1), 0, date(2024, 3, 1)),
+        (date(2024, 3, 1), 1, date(2024, 3, 4)),
+        (date(2024, 3, 8), 5, date(2024, 3, 15)),
+    ],
+)
+def test_add_working_days(start, days, end):
+    assert add_working_days(start, days) == end
