@@ -1,0 +1,149 @@
+"""The pipeline end to end on real files and a real warehouse: accept, reject, duplicate, supersede, dry run."""
+
+from __future__ import annotations
+
+import json
+
+import openpyxl
+import pytest
+
+from census_schema.census_form import CENSUS_FORM
+from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET
+from census_schema.settings import load_settings
+from flows.ingest import IngestRequest, ingest_workbook
+from flows.report import ERROR_COLOR
+from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
+from warehouse.queries import list_submissions, query_summary
+from warehouse.store import WarehouseStore
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(tmp_path / "var" / "w.duckdb")
+
+
+@pytest.fixture
+def store(settings, tmp_path):
+    store = WarehouseStore(settings.db_path)
+    request = IngestRequest(register_workbook(tmp_path / "reg.xlsx", 4), "register", PROVINCE, "省档案局")
+    assert ingest_workbook(store, request, settings).status == "accepted"
+    return store
+
+
+def ingest(store, settings, path, **options):
+    return ingest_workbook(store, IngestRequest(path, "census", PROVINCE, "张三", **options), settings)
+
+
+def guangdong(store):
+    with store.reader() as con:
+        return query_summary(con, province_code=PROVINCE)["provinces"][0]
+
+
+def test_a_good_return_is_accepted_and_counted(store, settings, tmp_path):
+    outcome = ingest(store, settings, census_workbook(tmp_path / "c.xlsx", 3))
+    assert (outcome.status, outcome.errors, outcome.rows, outcome.exit_code) == ("accepted", 0, 3, 0)
+    figures = guangdong(store)
+    assert (figures["units_expected"], figures["units_reported"], figures["vol_total"]) == (4, 3, 3000)
+    assert figures["coverage_pct"] == 75.0
+
+
+def test_the_same_file_again_is_a_duplicate_that_changes_nothing(store, settings, tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 3)
+    first = ingest(store, settings, path)
+    with store.reader() as con:
+        before = (list_submissions(con), query_summary(con))
+    again = ingest(store, settings, path)
+    assert (again.status, again.submission_id, again.exit_code) == ("duplicate", first.submission_id, 0)
+    with store.reader() as con:
+        assert (list_submissions(con), query_summary(con)) == before
+
+
+def test_a_new_return_supersedes_the_current_one_and_keeps_history(store, settings, tmp_path):
+    first = ingest(store, settings, census_workbook(tmp_path / "c1.xlsx", 3))
+    second = ingest(store, settings, census_workbook(tmp_path / "c2.xlsx", 2, {0: {"photos": 7}}))
+    assert second.status == "accepted"
+    with store.reader() as con:
+        history = {s["submission_id"]: s for s in list_submissions(con, PROVINCE) if s["kind"] == "census"}
+    assert history[first.submission_id]["is_current"] is False
+    assert history[first.submission_id]["superseded_by"] == second.submission_id
+    assert history[second.submission_id]["is_current"] is True
+    assert guangdong(store)["vol_total"] == 2000
+
+
+def test_a_rejected_return_loads_nothing_and_gets_an_annotated_report(store, settings, tmp_path):
+    ingest(store, settings, census_workbook(tmp_path / "good.xlsx", 3))
+    before = guangdong(store)
+    bad = census_workbook(tmp_path / "bad.xlsx", 3, {1: {"vol_total": 1001}, 2: {"contact_phone": "12345"}})
+    outcome = ingest(store, settings, bad, report_path=tmp_path / "report.xlsx")
+    assert (outcome.status, outcome.exit_code) == ("rejected", 1)
+    assert {(f.row, f.field, f.rule) for f in outcome.failures if f.severity == "error"} >= {
+        (4, "vol_total", "vol_total_sum"),
+        (5, "contact_phone", "contact_phone_format"),
+    }
+    assert guangdong(store) == before
+
+    report = openpyxl.load_workbook(outcome.report)
+    sheet = report[CENSUS_FORM.sheet_name]
+    columns = {c.value: c.column for c in sheet[2] if c.value}
+    cell = sheet.cell(4, columns[CENSUS_FORM.field("vol_total").label])
+    assert cell.fill.start_color.rgb == ERROR_COLOR
+    assert "vol_total_sum" in cell.comment.text
+    assert sheet.cell(3, columns[CENSUS_FORM.field("vol_total").label]).comment is None
+    errors = report[ERRORS_SHEET]
+    listed = list(errors.iter_rows(values_only=True))
+    assert listed[0] == ERRORS_HEADER
+    expected = ("普查表", 4, "vol_total", CENSUS_FORM.field("vol_total").label, "1001", "vol_total_sum", "错误")
+    assert expected in [row[:7] for row in listed[1:]]
+    assert len(listed) - 1 == len(outcome.failures)
+    severities = [row[6] for row in listed[1:]]
+    assert severities == sorted(severities, key=lambda s: s != "错误")
+    assert report.sheetnames[0] == ERRORS_SHEET
+
+
+def test_dry_run_validates_and_reports_without_loading(store, settings, tmp_path):
+    with store.reader() as con:
+        before = (list_submissions(con), query_summary(con))
+    good = ingest(store, settings, census_workbook(tmp_path / "c.xlsx", 3), dry_run=True)
+    bad = ingest(store, settings, census_workbook(tmp_path / "b.xlsx", 2, {0: {"vol_total": 5}}), dry_run=True)
+    assert (good.status, good.submission_id, good.dry_run) == ("accepted", None, True)
+    assert bad.status == "rejected" and bad.report is not None and bad.report.exists()
+    with store.reader() as con:
+        assert (list_submissions(con), query_summary(con)) == before
+
+
+def test_warnings_travel_with_an_accepted_return_and_are_stored(store, settings, tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {1: {"uscc": "12440000MA0000001X"}})
+    outcome = ingest(store, settings, path)
+    assert outcome.status in ("accepted", "rejected")
+    warned = census_workbook(tmp_path / "w.xlsx", 5, {4: {"staff_fulltime": 0, "staff_parttime": 0}})
+    outcome = ingest(store, settings, warned)
+    assert outcome.status == "accepted"
+    assert ("staff_with_holdings", 7) in {(f.rule, f.row) for f in outcome.failures}
+    assert ("uscc_not_in_register", 7) in {(f.rule, f.row) for f in outcome.failures}
+    with store.reader() as con:
+        stored = con.execute(
+            "select rule, excel_row from submission_failures where submission_id = ?", [outcome.submission_id]
+        ).fetchall()
+    assert ("staff_with_holdings", 7) in stored
+
+
+def test_cli_json_contract(store, settings, tmp_path, capsys):
+    from cli.main import main
+
+    path = census_workbook(tmp_path / "c.xlsx", 2, {1: {"contact_phone": "12345"}})
+    code = main(["ingest", "census", str(path), "--province", PROVINCE, "--db", str(settings.db_path), "--json"])
+    out = capsys.readouterr().out
+    payload = json.loads(out)
+    assert code == 1
+    assert set(payload) >= {"status", "submission_id", "province", "rows", "errors", "warnings", "report", "failures"}
+    assert payload["failures"][0] == {
+        "sheet": "普查表",
+        "row": 4,
+        "field": "contact_phone",
+        "label": "联系电话",
+        "value": "12345",
+        "rule": "contact_phone_format",
+        "severity": "error",
+        "message": CENSUS_FORM.rules_by_id["contact_phone_format"].message,
+    }
+    assert (payload["errors"], payload["status"], payload["rows"]) == (1, "rejected", 2)
