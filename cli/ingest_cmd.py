@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import getpass
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +11,10 @@ from typing import Any, TypeVar
 
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
-from census_schema.settings import Settings, load_settings
+from census_schema.settings import load_settings
 from cli.main import emit_json
-from flows.ingest import IngestOutcome, IngestRequest, ingest_workbook, run_directly
-from warehouse.store import WarehouseStore
+from flows.ingest import IngestRequest, run_directly
+from flows.run import choose_orchestrator, run_ingestion
 
 T = TypeVar("T")
 SHOWN_FAILURES = 20
@@ -30,22 +29,6 @@ STAGE_LABELS = {
 }
 
 
-def quiet_prefect() -> None:
-    """Keep Prefect's temporary server from phoning home; set before prefect is imported."""
-    os.environ.setdefault("DO_NOT_TRACK", "1")
-    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-
-
-def choose_orchestrator(requested: str | None, settings: Settings) -> str:
-    """`prefect` when asked, or in `auto` when a Prefect API is configured; otherwise run the steps directly."""
-    mode = requested or settings.orchestrator
-    if mode == "auto":
-        return "prefect" if os.environ.get("PREFECT_API_URL") else "direct"
-    if mode not in ("prefect", "direct"):
-        raise UsageError(f"未知的编排方式 {mode!r}（可选 auto、prefect、direct）。")
-    return mode
-
-
 def progress_runner(show: bool) -> Callable[..., Any]:
     """A step runner that names each stage on the terminal."""
 
@@ -56,32 +39,6 @@ def progress_runner(show: bool) -> Callable[..., Any]:
         return run_directly(step, *args, **kwargs)
 
     return run
-
-
-def ingest_file(
-    kind: str,
-    path: Path,
-    province: str | None,
-    *,
-    settings: Settings,
-    submitted_by: str,
-    orchestrator: str,
-    report: Path | None = None,
-    dry_run: bool = False,
-    show_progress: bool = False,
-) -> dict[str, Any]:
-    """Ingest one workbook through the flow (Prefect) or the same steps called directly; the JSON outcome."""
-    options = {"report_path": report, "dry_run": dry_run}
-    if orchestrator == "prefect":
-        quiet_prefect()
-        from flows.prefect_flows import FLOWS_BY_KIND
-
-        return FLOWS_BY_KIND[kind](str(path), province, submitted_by, str(settings.db_path), **options)
-    request = IngestRequest(path, kind, province, submitted_by, **options)
-    outcome: IngestOutcome = ingest_workbook(
-        WarehouseStore(settings.db_path), request, settings, progress_runner(show_progress)
-    )
-    return outcome.to_json()
 
 
 def describe_outcome(result: dict[str, Any]) -> str:
@@ -118,17 +75,16 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.province:
         require_census_province(args.province)
     settings = load_settings(args.db)
-    result = ingest_file(
-        args.kind,
+    request = IngestRequest(
         Path(args.file),
+        args.kind,
         args.province,
-        settings=settings,
-        submitted_by=args.by or getpass.getuser(),
-        orchestrator=choose_orchestrator(args.orchestrator, settings),
-        report=Path(args.report) if args.report else None,
+        args.by or getpass.getuser(),
+        report_path=Path(args.report) if args.report else None,
         dry_run=args.dry_run,
-        show_progress=not args.json and sys.stderr.isatty(),
     )
+    orchestrator = choose_orchestrator(args.orchestrator, settings)
+    result = run_ingestion(request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty()))
     if args.json:
         emit_json(result)
     else:

@@ -82,3 +82,184 @@ def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None =
         "SELECT * FROM submissions WHERE ? IS NULL OR province_code = ? ORDER BY submitted_at DESC, submission_id",
         [province_code, province_code],
     )
+
+
+# Child divisions of a level: each child is a prefecture (or a county directly under the province) or a county.
+_COVERAGE_CHILDREN_SQL = """
+WITH expected AS (
+    SELECT {child} AS division_code, count(*) AS units_expected, count(*) FILTER (WHERE has_reported) AS units_reported
+    FROM mart_coverage
+    WHERE round_id = ? AND {parent} = ? AND {child} IS NOT NULL
+    GROUP BY ALL
+),
+unregistered AS (
+    SELECT {child} AS division_code, count(DISTINCT uscc) AS units_unregistered
+    FROM mart_holder_returns
+    WHERE round_id = ? AND {parent} = ? AND {child} IS NOT NULL AND NOT is_registered
+    GROUP BY ALL
+)
+SELECT
+    d.division_code,
+    d.name,
+    d.level,
+    coalesce(e.units_expected, 0) AS units_expected,
+    coalesce(e.units_reported, 0) AS units_reported,
+    coalesce(e.units_expected, 0) - coalesce(e.units_reported, 0) AS units_missing,
+    coalesce(u.units_unregistered, 0) AS units_unregistered,
+    coverage_pct(e.units_reported, e.units_expected) AS coverage_pct
+FROM divisions AS d
+LEFT JOIN expected AS e USING (division_code)
+LEFT JOIN unregistered AS u USING (division_code)
+WHERE d.division_code IN (SELECT division_code FROM expected UNION SELECT division_code FROM unregistered)
+ORDER BY d.division_code
+"""
+# Grouping columns by the level of the parent: an allow-list, never text from a request.
+_CHILD_COLUMNS = {
+    "province": ("province_code", "coalesce(prefecture_code, county_code)"),
+    "prefecture": ("prefecture_code", "county_code"),
+}
+
+
+def query_coverage_children(
+    con: duckdb.DuckDBPyConnection, parent_code: str, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """Coverage of the divisions directly below a province or prefecture: expected, reported, missing, unregistered."""
+    level = load_divisions().get(parent_code).level
+    if level not in _CHILD_COLUMNS:
+        return []
+    parent, child = _CHILD_COLUMNS[level]
+    sql = _COVERAGE_CHILDREN_SQL.format(parent=parent, child=child)
+    return _fetch_named(con, sql, [round_id, parent_code, round_id, parent_code])
+
+
+def _division_filter(division_code: str | None) -> tuple[str, list[Any]]:
+    if division_code is None:
+        return "TRUE", []
+    level = load_divisions().get(division_code).level
+    column = {"province": "province_code", "prefecture": "prefecture_code", "county": "county_code"}[level]
+    return f"{column} = ?", [division_code]
+
+
+def query_missing_holders(
+    con: duckdb.DuckDBPyConnection, division_code: str | None, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """Registered holders under a division (or nationally) without an accepted return: who has not reported."""
+    where, params = _division_filter(division_code)
+    return _fetch_named(
+        con,
+        f"SELECT province_code, division_code, uscc, unit_name, holder_type, admin_level FROM mart_coverage "  # noqa: S608
+        f"WHERE round_id = ? AND NOT has_reported AND {where} ORDER BY province_code, division_code, uscc",
+        [round_id, *params],
+    )
+
+
+def query_unregistered_holders(
+    con: duckdb.DuckDBPyConnection, division_code: str | None, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """Holders that reported without being on their province's register."""
+    where, params = _division_filter(division_code)
+    return _fetch_named(
+        con,
+        f"SELECT province_code, division_code, uscc, unit_name, holder_type, submission_id, sheet_name, excel_row "  # noqa: S608
+        f"FROM mart_holder_returns WHERE round_id = ? AND NOT is_registered AND {where} ORDER BY province_code, uscc",
+        [round_id, *params],
+    )
+
+
+def query_holder_lineage(
+    con: duckdb.DuckDBPyConnection, uscc: str, province_code: str | None = None, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """Where a holder's figures come from: every loaded row (current or superseded) with its submission, file, sheet, row."""
+    return _fetch_named(
+        con,
+        """
+        SELECT s.submission_id, s.province_code, s.file_name, s.file_sha256, s.submitted_by, s.submitted_at,
+               s.is_current, r.sheet_name, r.excel_row, r.unit_name, r.vol_total, r.item_total
+        FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id)
+        WHERE s.round_id = ? AND r.uscc = ? AND (? IS NULL OR s.province_code = ?)
+        ORDER BY s.submitted_at DESC
+        """,
+        [round_id, uscc, province_code, province_code],
+    )
+
+
+def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
+    """Per province: census submissions, how many were rejected, and warnings per 100 rows of the current return."""
+    return _fetch_named(
+        con,
+        """
+        SELECT
+            province_code,
+            count(*) AS submissions,
+            count(*) FILTER (WHERE status = 'rejected') AS rejected,
+            max(submitted_at) AS last_submitted_at,
+            any_value(warning_count) FILTER (WHERE is_current) AS current_warnings,
+            any_value(row_count) FILTER (WHERE is_current) AS current_rows,
+            round(100.0 - 100.0 * coalesce(any_value(warning_count) FILTER (WHERE is_current), 0)
+                  / greatest(coalesce(any_value(row_count) FILTER (WHERE is_current), 0), 1), 2) AS quality_score
+        FROM submissions
+        WHERE kind = 'census' AND round_id = ?
+        GROUP BY province_code
+        ORDER BY province_code
+        """,
+        [round_id],
+    )
+
+
+def query_submission_trend(
+    con: duckdb.DuckDBPyConnection, province_code: str | None, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """Census submissions over time with their error and warning counts (one province, or all)."""
+    return _fetch_named(
+        con,
+        "SELECT submission_id, province_code, submitted_at, status, row_count, error_count, warning_count "
+        "FROM submissions WHERE kind = 'census' AND round_id = ? AND (? IS NULL OR province_code = ?) "
+        "ORDER BY submitted_at",
+        [round_id, province_code, province_code],
+    )
+
+
+def query_failures(
+    con: duckdb.DuckDBPyConnection,
+    province_code: str | None,
+    *,
+    severity: str,
+    current_only: bool,
+    round_id: str = ROUND_ID,
+    limit: int = 5000,
+) -> list[dict[str, Any]]:
+    """Failures of census submissions, with the holder named: errors of rejected returns or warnings of current ones."""
+    return _fetch_named(
+        con,
+        """
+        SELECT s.province_code, s.submission_id, s.file_name, s.status, f.sheet, f.excel_row, f.field, f.label,
+               f.value, f.rule, f.severity, f.message, r.uscc, r.unit_name
+        FROM submission_failures AS f
+        JOIN submissions AS s USING (submission_id)
+        LEFT JOIN raw_census_rows AS r ON r.submission_id = f.submission_id AND r.excel_row = f.excel_row
+        WHERE s.kind = 'census' AND s.round_id = ? AND f.severity = ?
+          AND (? IS NULL OR s.province_code = ?) AND (NOT ? OR s.is_current)
+        ORDER BY s.province_code, s.submitted_at DESC, f.excel_row
+        LIMIT ?
+        """,
+        [round_id, severity, province_code, province_code, current_only, limit],
+    )
+
+
+def query_cross_province_duplicates(
+    con: duckdb.DuckDBPyConnection, province_code: str | None, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """Holders reported in the current returns of more than one province (both rows are kept and counted)."""
+    return _fetch_named(
+        con,
+        """
+        WITH multi AS (
+            SELECT uscc FROM stg_census_returns WHERE round_id = ? GROUP BY uscc HAVING count(DISTINCT province_code) > 1
+        )
+        SELECT r.uscc, r.unit_name, r.province_code, r.division_code, r.submission_id, r.sheet_name, r.excel_row
+        FROM stg_census_returns AS r JOIN multi USING (uscc)
+        WHERE r.round_id = ? AND (? IS NULL OR r.uscc IN (SELECT uscc FROM stg_census_returns WHERE province_code = ?))
+        ORDER BY r.uscc, r.province_code
+        """,
+        [round_id, round_id, province_code, province_code],
+    )

@@ -1,0 +1,56 @@
+"""Who is asking, and what they may see: enforced where data is read, never by hiding controls."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import flask
+from flask_login import current_user
+
+NATIONAL_ROLES = ("planner", "admin")
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """The signed-in user as the data layer sees them."""
+
+    user_name: str
+    role: str
+    province_code: str | None
+
+    @property
+    def is_national(self) -> bool:
+        """Planners and administrators see every province."""
+        return self.role in NATIONAL_ROLES
+
+
+def current_viewer() -> Viewer:
+    """The signed-in user; HTTP 401 when nobody is signed in."""
+    if not current_user.is_authenticated:
+        flask.abort(401)
+    return Viewer(current_user.id, current_user.role, current_user.province_code)
+
+
+def require_role(viewer: Viewer, *roles: str) -> None:
+    """HTTP 403 unless the viewer has one of the roles."""
+    if viewer.role not in roles:
+        flask.abort(403)
+
+
+def scope_division(viewer: Viewer, requested: str | None) -> str | None:
+    """The division (a province or one of its divisions) whose census rows a request may read; None is national.
+
+    A provincial user is held to their own province; asking for another province is refused (HTTP 403).
+    """
+    if viewer.is_national:
+        return requested
+    if viewer.role == "province" and viewer.province_code:
+        if requested not in (None, viewer.province_code) and requested[:2] != viewer.province_code[:2]:
+            flask.abort(403)
+        return requested if requested else viewer.province_code
+    flask.abort(403)
+
+
+def can_review(viewer: Viewer) -> bool:
+    """National reviewers (planners and administrators) accept or return submissions."""
+    return viewer.is_national

@@ -1,0 +1,46 @@
+"""Run an ingestion from any front end (command line or web): through Prefect when configured, else directly."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from census_schema.errors import UsageError
+from census_schema.settings import Settings
+from flows.ingest import IngestRequest, StepRunner, ingest_workbook, run_directly
+from warehouse.store import WarehouseStore
+
+
+def quiet_prefect() -> None:
+    """Keep Prefect's temporary server from phoning home; call before prefect is imported."""
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+
+
+def choose_orchestrator(requested: str | None, settings: Settings) -> str:
+    """`prefect` when asked, or in `auto` when a Prefect API is configured; otherwise the steps run directly."""
+    mode = requested or settings.orchestrator
+    if mode == "auto":
+        return "prefect" if os.environ.get("PREFECT_API_URL") else "direct"
+    if mode not in ("prefect", "direct"):
+        raise UsageError(f"未知的编排方式 {mode!r}（可选 auto、prefect、direct）。")
+    return mode
+
+
+def run_ingestion(
+    request: IngestRequest, settings: Settings, orchestrator: str, run_step: StepRunner = run_directly
+) -> dict[str, Any]:
+    """Ingest one workbook; the JSON outcome of the interfaces spec."""
+    if orchestrator == "prefect":
+        quiet_prefect()
+        from flows.prefect_flows import FLOWS_BY_KIND
+
+        options = {
+            "file_name": request.file_name,
+            "report_path": request.report_path,
+            "dry_run": request.dry_run,
+            "data_docs_dir": request.data_docs_dir,
+        }
+        flow = FLOWS_BY_KIND[request.kind]
+        return flow(str(request.path), request.province_code, request.submitted_by, str(settings.db_path), **options)
+    return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step).to_json()

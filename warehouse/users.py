@@ -1,0 +1,65 @@
+"""Users of the web app: stored with a password hash, a role and (for provincial offices) a province."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from census_schema.divisions import require_census_province
+from census_schema.errors import UsageError
+from warehouse.transactions import transaction, utc_now
+
+ROLES = ("planner", "province", "evaluator", "admin")
+ROLE_LABELS = {"planner": "国家局规划人员", "province": "省级档案部门", "evaluator": "评估专家", "admin": "系统管理员"}
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    """A stored user (the hash never leaves the server)."""
+
+    user_name: str
+    password_hash: str
+    role: str
+    province_code: str | None
+    is_active: bool
+
+
+def add_user(
+    con: duckdb.DuckDBPyConnection, user_name: str, password_hash: str, role: str, province_code: str | None
+) -> None:
+    """Create or replace a user; a province user needs a census province, other roles none."""
+    name = user_name.strip()
+    if not name or len(name) > 64:
+        raise UsageError("用户名不能为空，且不超过 64 个字符。")
+    if role not in ROLES:
+        raise UsageError(f"未知角色 {role!r}。", hint=f"可用角色：{'、'.join(ROLES)}。")
+    if role == "province":
+        if not province_code:
+            raise UsageError("省级用户必须指定 --province。")
+        require_census_province(province_code)
+    elif province_code:
+        raise UsageError("只有省级用户（province）才指定省份。")
+    with transaction(con):
+        con.execute("DELETE FROM users WHERE user_name = ?", [name])
+        con.execute(
+            "INSERT INTO users (user_name, password_hash, role, province_code, created_at) VALUES (?, ?, ?, ?, ?)",
+            [name, password_hash, role, province_code if role == "province" else None, utc_now()],
+        )
+
+
+def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | None:
+    """The active user with this name, if any."""
+    row = con.execute(
+        "SELECT user_name, password_hash, role, province_code, is_active FROM users WHERE user_name = ? AND is_active",
+        [user_name],
+    ).fetchone()
+    return UserRecord(*row) if row else None
+
+
+def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
+    """Every user without password hashes, by name."""
+    rows = con.execute(
+        "SELECT user_name, role, province_code, is_active, created_at FROM users ORDER BY user_name"
+    ).fetchall()
+    return [dict(zip(("user_name", "role", "province_code", "is_active", "created_at"), r, strict=True)) for r in rows]
