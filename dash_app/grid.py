@@ -31,26 +31,32 @@ class GridSpec:
     file_name: str
 
 
-def grid_block(spec: GridSpec, height: int = 420) -> html.Div:
-    """The grid with its export button."""
+def grid_block(
+    grid_id: str, columns: Sequence[tuple[str, str]], *, row_id: str | None = None, height: int = 420
+) -> html.Div:
+    """The grid with its export button and row count; `row_id` names the field that identifies a row."""
+    options: dict[str, Any] = {}
+    if row_id:
+        options["getRowId"] = f"params.data.{row_id}"
     return html.Div(
         [
             html.Div(
                 [
-                    html.Button("导出 Excel", id=ids.export_button(spec.grid_id), className="button-secondary"),
-                    html.Span(id=f"{spec.grid_id}-count", className="grid-count"),
+                    html.Button("导出 Excel", id=ids.export_button(grid_id), className="button-secondary"),
+                    html.Span(id=f"{grid_id}-count", className="grid-count"),
                 ],
                 className="grid-toolbar",
             ),
-            dcc.Download(id=ids.export_download(spec.grid_id)),
+            dcc.Download(id=ids.export_download(grid_id)),
             dag.AgGrid(
-                id=spec.grid_id,
-                columnDefs=[{"field": field, "headerName": header} for field, header in spec.columns],
+                id=grid_id,
+                columnDefs=[{"field": field, "headerName": header} for field, header in columns],
                 rowData=[],
                 defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
                 dashGridOptions={"pagination": True, "paginationPageSize": 50, "enableCellTextSelection": True},
                 columnSize="autoSize",
                 style={"height": f"{height}px"},
+                **options,
                 className="ag-theme-alpine",
             ),
         ],

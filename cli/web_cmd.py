@@ -1,0 +1,52 @@
+"""`archive-census serve` and `users`: the dashboard server and its accounts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from census_schema.errors import UsageError
+from census_schema.settings import load_settings
+from cli.main import emit_json
+from dash_app.auth import hash_password
+from warehouse.store import WarehouseStore
+from warehouse.users import add_user, list_users
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve the dashboard (threaded werkzeug server on loopback by default)."""
+    from dash_app.app import create_app
+
+    settings = load_settings(args.db)
+    WarehouseStore(settings.db_path).current_snapshot()
+    app = create_app(settings)
+    sys.stderr.write(f"仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n")
+    app.run(host=args.host, port=args.port, debug=False, threaded=True)
+    return 0
+
+
+def run_users(args: argparse.Namespace) -> int:
+    """`users add NAME --role ROLE [--province CODE] --password-stdin` and `users list`."""
+    store = WarehouseStore(load_settings(args.db).db_path)
+    if args.users_command == "list":
+        with store.reader() as con:
+            users = list_users(con)
+        if args.json:
+            emit_json({"users": users})
+        else:
+            for user in users:
+                print(f"{user['user_name']}\t{user['role']}\t{user['province_code'] or ''}")
+        return 0
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise UsageError(
+            "没有从标准输入读到密码。",
+            hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
+        )
+    with store.writer() as con:
+        add_user(con, args.name, hash_password(password), args.role, args.province)
+    if args.json:
+        emit_json({"user_name": args.name, "role": args.role, "province_code": args.province})
+    else:
+        print(f"已创建用户 {args.name}（{args.role}）")
+    return 0

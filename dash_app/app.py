@@ -1,0 +1,73 @@
+"""The shell: Flask server, sign-in, navigation, and one module per page (pages register their own callbacks)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dash
+import flask
+from dash import Dash, Input, Output, dcc, html
+from flask_login import current_user
+
+from census_schema.settings import Settings
+from dash_app import ids
+from dash_app.auth import install_auth, role_label
+from dash_app.context import AppContext
+from dash_app.pages import PAGES
+from dash_app.uploads import install_upload_routes
+from warehouse.store import WarehouseStore
+
+ASSETS = Path(__file__).parent / "assets"
+MAX_UPLOAD_BYTES_OVERHEAD = 1024 * 1024
+
+
+def _navigation() -> html.Nav:
+    if not current_user.is_authenticated:
+        return html.Nav()
+    links = [
+        dcc.Link(page.NAME, href=page.PATH, className="nav-link", id=f"nav-{page.NAME}")
+        for page in PAGES
+        if current_user.role in page.ROLES
+    ]
+    who = f"{current_user.id}（{role_label(current_user.role)}{'·' + current_user.province_code if current_user.province_code else ''}）"
+    return html.Nav(
+        [
+            html.Span("国有档案资源普查与监督平台", className="brand"),
+            *links,
+            html.Span(who, className="nav-user", id="nav-user"),
+            html.A("退出", href="/logout", className="nav-link", id="nav-logout"),
+        ],
+        className="navbar",
+    )
+
+
+def create_app(settings: Settings) -> Dash:
+    """A new app over the warehouse at settings.db_path (callbacks are registered on this app only)."""
+    server = flask.Flask(__name__)
+    server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
+    context = AppContext.create(settings, WarehouseStore(settings.db_path))
+    install_auth(server, context.reader, settings)
+    install_upload_routes(server, context.jobs)
+    app = Dash(
+        __name__,
+        server=server,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(ASSETS),
+        title="国有档案资源普查与监督平台",
+        update_title=None,
+        suppress_callback_exceptions=True,
+        serve_locally=True,
+    )
+    for page in PAGES:
+        dash.register_page(page.__name__, path=page.PATH, name=page.NAME, title=page.NAME, layout=page.layout)
+        page.register_callbacks(app, context)
+    app.layout = html.Div(
+        [dcc.Location(id=ids.URL), html.Div(id=ids.NAV), html.Main(dash.page_container, className="content")]
+    )
+
+    @app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"))
+    def show_navigation(_: str) -> html.Nav:
+        return _navigation()
+
+    return app

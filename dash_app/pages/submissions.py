@@ -1,0 +1,159 @@
+"""`/submissions`: every submission with status, who, when and counts; reviews; lineage of a holder's figures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, dcc, html, no_update
+
+from census_schema.errors import CensusError
+from dash_app import ids
+from dash_app.access import Viewer, can_review, current_viewer, scope_division
+from dash_app.context import AppContext
+from dash_app.grid import GridSpec, grid_block, register_grid
+from warehouse.queries import list_submissions, query_holder_lineage
+from warehouse.reviews import review_submission
+
+PATH = "/submissions"
+NAME = "提交记录"
+ROLES = ("planner", "admin", "province")
+SUBMISSION_COLUMNS = [
+    ("submission_id", "提交编号"),
+    ("kind", "类别"),
+    ("province_code", "省份"),
+    ("file_name", "文件"),
+    ("submitted_by", "提交人"),
+    ("submitted_at", "提交时间"),
+    ("status", "校验结果"),
+    ("review_state", "审核状态"),
+    ("is_current", "现行"),
+    ("row_count", "行数"),
+    ("error_count", "错误"),
+    ("warning_count", "警告"),
+    ("file_sha256", "SHA-256"),
+]
+LINEAGE_COLUMNS = [
+    ("submission_id", "提交编号"),
+    ("province_code", "省份"),
+    ("file_name", "文件"),
+    ("sheet_name", "工作表"),
+    ("excel_row", "行号"),
+    ("unit_name", "单位名称"),
+    ("vol_total", "卷"),
+    ("item_total", "件"),
+    ("is_current", "现行"),
+    ("submitted_at", "提交时间"),
+]
+
+
+def _province(viewer: Viewer) -> str | None:
+    scope = scope_division(viewer, None)
+    return None if scope is None else scope[:2] + "0000"
+
+
+def _specs(context: AppContext) -> list[GridSpec]:
+    def submissions(viewer: Viewer, _path: Any, _result: Any) -> list[dict[str, Any]]:
+        with context.reader.cursor() as con:
+            return list_submissions(con, _province(viewer))
+
+    def lineage(viewer: Viewer, uscc: str | None) -> list[dict[str, Any]]:
+        code = (uscc or "").strip().upper()
+        if not code:
+            return []
+        with context.reader.cursor() as con:
+            return query_holder_lineage(con, code, _province(viewer))
+
+    return [
+        GridSpec(
+            ids.SUBMISSIONS_GRID,
+            SUBMISSION_COLUMNS,
+            ("submission_id",),
+            submissions,
+            [(ids.URL, "pathname"), (ids.SUBMISSIONS_REVIEW_RESULT, "children")],
+            "提交记录",
+        ),
+        GridSpec(
+            ids.LINEAGE_GRID,
+            LINEAGE_COLUMNS,
+            ("submission_id", "excel_row"),
+            lineage,
+            [(ids.LINEAGE_USCC, "value")],
+            "数据来源",
+        ),
+    ]
+
+
+def layout(**_query: str) -> html.Div:
+    """Submission history, the review form (national reviewers), and lineage by holder."""
+    return html.Div(
+        [
+            html.H2("提交记录"),
+            grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
+            html.H3("审核（国家局）"),
+            html.Div(
+                [
+                    dcc.Input(
+                        id=ids.SUBMISSIONS_REVIEW_ID,
+                        placeholder="提交编号（点击上表一行可填入）",
+                        style={"width": "340px"},
+                    ),
+                    dcc.Input(
+                        id=ids.SUBMISSIONS_REVIEW_REASON, placeholder="退回理由（退回时必填）", style={"width": "340px"}
+                    ),
+                    html.Button("审核通过", id=ids.SUBMISSIONS_ACCEPT),
+                    html.Button("退回", id=ids.SUBMISSIONS_RETURN, className="button-danger"),
+                ],
+                className="toolbar",
+            ),
+            html.Div(id=ids.SUBMISSIONS_REVIEW_RESULT, className="result"),
+            html.H3("数据来源追溯"),
+            html.P(
+                "输入统一社会信用代码，查看该单位数字来自哪次提交、哪个文件、哪一行（含已被替代的历史提交）。",
+                className="hint",
+            ),
+            dcc.Input(id=ids.LINEAGE_USCC, placeholder="统一社会信用代码", debounce=True, style={"width": "260px"}),
+            grid_block(ids.LINEAGE_GRID, LINEAGE_COLUMNS, height=260),
+        ]
+    )
+
+
+def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: str, reason: str | None) -> str:
+    """Accept or return a submission for a national reviewer; a sentence saying what happened."""
+    if not can_review(viewer):
+        return "只有国家局审核人员可以审核。"
+    if not submission_id:
+        return "请先填写提交编号。"
+    try:
+        with context.store.writer() as con:
+            change = review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+    except CensusError as error:
+        return error.describe()
+    return f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"
+
+
+def register_callbacks(app: Dash, context: AppContext) -> None:
+    """Grids, row selection into the review form, and the review buttons."""
+    for spec in _specs(context):
+        register_grid(app, spec)
+
+    @app.callback(
+        Output(ids.SUBMISSIONS_REVIEW_ID, "value"),
+        Input(ids.SUBMISSIONS_GRID, "cellClicked"),
+        prevent_initial_call=True,
+    )
+    def pick(cell: dict[str, Any] | None) -> Any:
+        return (cell or {}).get("rowId") or no_update
+
+    @app.callback(
+        Output(ids.SUBMISSIONS_REVIEW_RESULT, "children"),
+        Input(ids.SUBMISSIONS_ACCEPT, "n_clicks"),
+        Input(ids.SUBMISSIONS_RETURN, "n_clicks"),
+        State(ids.SUBMISSIONS_REVIEW_ID, "value"),
+        State(ids.SUBMISSIONS_REVIEW_REASON, "value"),
+        prevent_initial_call=True,
+    )
+    def act(accept: int | None, send_back: int | None, submission_id: str | None, reason: str | None) -> str:
+        from dash import ctx
+
+        action = "accept" if ctx.triggered_id == ids.SUBMISSIONS_ACCEPT else "return"
+        return review(context, current_viewer(), submission_id, action, reason)

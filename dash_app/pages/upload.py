@@ -1,0 +1,134 @@
+"""`/upload`: a provincial office uploads its workbook and sees it accepted or the failures with the marked workbook."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from dash import Dash, Input, Output, dcc, html
+
+from census_schema.forms import KIND_LABELS
+from dash_app import ids
+from dash_app.access import current_viewer
+from dash_app.context import AppContext
+from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.uploads import UPLOAD_KINDS, UploadJob
+
+PATH = "/upload"
+NAME = "上传报表"
+ROLES = ("province",)
+FAILURE_COLUMNS = [
+    ("severity", "严重程度"),
+    ("row", "行号"),
+    ("label", "列名"),
+    ("value", "填报值"),
+    ("rule", "规则"),
+    ("message", "说明"),
+]
+STATUS_TEXT = {"accepted": "已接收", "rejected": "未通过校验，整份退回", "duplicate": "与已接收的文件相同，未作改动"}
+
+
+def job_from_search(search: str | None) -> str | None:
+    """The `job` query parameter."""
+    values = parse_qs((search or "").lstrip("?")).get("job")
+    return values[0] if values else None
+
+
+def describe_job(job: UploadJob | None) -> list[Any]:
+    """What the uploader sees about their job."""
+    if job is None:
+        return [html.P("选择工作簿后点击“上传并校验”。")]
+    if job.status in ("queued", "running"):
+        done = "、".join(job.stages) or "排队中"
+        return [html.P(f"正在处理「{job.file_name}」：{done} …", id="upload-progress")]
+    if job.status == "failed":
+        return [html.P(f"无法处理「{job.file_name}」：{job.error}", className="error", id="upload-outcome")]
+    result = job.result or {}
+    parts: list[Any] = [
+        html.P(
+            f"「{job.file_name}」{STATUS_TEXT[result['status']]}：{result['rows']} 行，错误 {result['errors']} 个，警告 {result['warnings']} 个。",
+            className="ok" if result["status"] != "rejected" else "error",
+            id="upload-outcome",
+        )
+    ]
+    if result.get("report"):
+        parts.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id="upload-report-link"))
+    return parts
+
+
+def layout(**_query: str) -> html.Div:
+    """The upload form (a plain multipart POST), template links and the job's outcome."""
+    viewer = current_viewer()
+    if viewer.role != "province":
+        return html.Div([html.H2("上传报表"), html.P("只有省级档案部门用户可以上传本省报表。")])
+    kinds = [html.Option(KIND_LABELS[k], value=k) for k in UPLOAD_KINDS]
+    return html.Div(
+        [
+            html.H2(f"上传报表（{viewer.province_code}）"),
+            html.Div(
+                [
+                    html.A(
+                        f"下载{KIND_LABELS[k]}模板",
+                        href=f"/download/template/{k}",
+                        className="button-secondary",
+                        id=f"template-{k}",
+                    )
+                    for k in UPLOAD_KINDS
+                ],
+                className="toolbar",
+            ),
+            html.Form(
+                [
+                    html.Select(kinds, name="kind", id="upload-kind"),
+                    dcc.Input(type="file", name="file", id="upload-file", accept=".xlsx"),
+                    html.Button("上传并校验", type="submit", id="upload-submit"),
+                ],
+                action="/api/upload",
+                method="POST",
+                encType="multipart/form-data",
+                className="toolbar",
+            ),
+            dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),
+            html.Div(id=ids.UPLOAD_STATUS, className="result"),
+            grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS),
+        ]
+    )
+
+
+def register_callbacks(app: Dash, context: AppContext) -> None:
+    """Poll the job until it is done; list its failures."""
+
+    def failures(viewer: Any, search: str | None, _ticks: Any) -> list[dict[str, Any]]:
+        job = context.jobs.get(job_from_search(search), viewer)
+        rows = ((job.result or {}).get("failures") or []) if job else []
+        return [
+            {
+                **f,
+                "severity": "错误" if f["severity"] == "error" else "警告",
+                "key": f"{f['row']}:{f['field']}:{f['rule']}",
+            }
+            for f in rows
+        ]
+
+    register_grid(
+        app,
+        GridSpec(
+            ids.UPLOAD_FAILURES_GRID,
+            FAILURE_COLUMNS,
+            ("key",),
+            failures,
+            [(ids.URL, "search"), (ids.UPLOAD_STATUS, "children")],
+            "校验结果",
+        ),
+    )
+
+    @app.callback(
+        Output(ids.UPLOAD_STATUS, "children"),
+        Output(ids.UPLOAD_POLL, "disabled"),
+        Input(ids.UPLOAD_POLL, "n_intervals"),
+        Input(ids.URL, "search"),
+    )
+    def poll(_: int | None, search: str | None) -> tuple[list[Any], bool]:
+        job = context.jobs.get(job_from_search(search), current_viewer())
+        finished = job is None or job.status in ("done", "failed")
+        return describe_job(job), finished

@@ -1,0 +1,149 @@
+"""Browser uploads: a multipart route streams the file to disk, one worker thread ingests it, the page polls."""
+
+from __future__ import annotations
+
+import io
+import tempfile
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import flask
+
+from census_schema.errors import CensusError
+from census_schema.forms import CURRENT_FORMS, KIND_LABELS
+from census_schema.settings import Settings
+from census_schema.template import write_template
+from dash_app.access import Viewer, current_viewer, require_role
+from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
+from flows.run import choose_orchestrator, run_ingestion
+
+T = TypeVar("T")
+UPLOAD_KINDS = ("census", "register")
+
+
+@dataclass
+class UploadJob:
+    """One browser upload on its way through the pipeline."""
+
+    job_id: str
+    user_name: str
+    province_code: str
+    kind: str
+    file_name: str
+    status: str = "queued"
+    stages: list[str] = field(default_factory=list)
+    result: dict[str, Any] | None = None
+    error: str | None = None
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+class UploadJobs:
+    """Upload jobs of one app: run one at a time in a worker thread; each visible only to its uploader."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._jobs: dict[str, UploadJob] = {}
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
+        self.upload_dir = settings.var_dir / "uploads"
+        self.report_dir = settings.var_dir / "reports"
+
+    def submit(self, viewer: Viewer, kind: str, saved: Path, file_name: str) -> UploadJob:
+        """Queue an upload of the viewer's own province."""
+        assert viewer.province_code is not None
+        job = UploadJob(uuid.uuid4().hex, viewer.user_name, viewer.province_code, kind, file_name)
+        with self._lock:
+            self._jobs[job.job_id] = job
+        self._executor.submit(self._run, job, saved)
+        return job
+
+    def get(self, job_id: str | None, viewer: Viewer) -> UploadJob | None:
+        """The job if it exists and belongs to the viewer."""
+        with self._lock:
+            job = self._jobs.get(job_id or "")
+        return job if job is not None and job.user_name == viewer.user_name else None
+
+    def wait(self, job_id: str, timeout: float = 120.0) -> None:
+        """Block until a job has finished (tests and the demo)."""
+        done = threading.Event()
+        self._executor.submit(done.set)
+        done.wait(timeout)
+
+    def _run(self, job: UploadJob, saved: Path) -> None:
+        def record_stage(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+            job.stages.append(STAGE_LABELS.get(step.__name__, step.__name__))
+            return run_directly(step, *args, **kwargs)
+
+        job.status = "running"
+        request = IngestRequest(
+            saved,
+            job.kind,
+            job.province_code,
+            job.user_name,
+            file_name=job.file_name,
+            report_path=self.report_dir / f"{job.job_id}.xlsx",
+        )
+        try:
+            job.result = run_ingestion(request, self.settings, choose_orchestrator(None, self.settings), record_stage)
+            job.status = "done"
+        except CensusError as error:
+            job.error = error.describe()
+            job.status = "failed"
+        finally:
+            saved.unlink(missing_ok=True)
+
+
+def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
+    """POST /api/upload, the report and template downloads; every route checks role and ownership."""
+
+    @server.route("/api/upload", methods=["POST"])
+    def upload() -> flask.Response:
+        viewer = current_viewer()
+        require_role(viewer, "province")
+        kind = flask.request.form.get("kind", "census")
+        stream = flask.request.files.get("file")
+        if kind not in UPLOAD_KINDS or stream is None or not stream.filename:
+            flask.abort(400)
+        jobs.upload_dir.mkdir(parents=True, exist_ok=True)
+        saved = jobs.upload_dir / f"{uuid.uuid4().hex}.upload"
+        stream.save(saved)
+        job = jobs.submit(viewer, kind, saved, Path(stream.filename).name)
+        return flask.redirect(f"/upload?job={job.job_id}")
+
+    @server.route("/download/report/<job_id>")
+    def download_report(job_id: str) -> flask.Response:
+        job = jobs.get(job_id, current_viewer())
+        report = (job.result or {}).get("report") if job else None
+        if not report or not Path(report).exists():
+            flask.abort(404)
+        name = f"{Path(job.file_name).stem}-错误报告.xlsx" if job else "错误报告.xlsx"
+        return flask.send_file(report, as_attachment=True, download_name=name)
+
+    @server.route("/download/template/<kind>")
+    def download_template(kind: str) -> flask.Response:
+        viewer = current_viewer()
+        if kind not in CURRENT_FORMS:
+            flask.abort(404)
+        province = viewer.province_code if viewer.role == "province" else flask.request.args.get("province")
+        if viewer.role not in ("province", "planner", "admin") or not province:
+            flask.abort(403 if viewer.role not in ("province", "planner", "admin") else 400)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"{kind}-{province}.xlsx"
+            try:
+                write_template(path, kind, province)
+            except CensusError:
+                flask.abort(400)
+            data = path.read_bytes()
+        name = f"{KIND_LABELS[kind]}模板-{province}.xlsx"
+        return flask.send_file(
+            io.BytesIO(data),
+            as_attachment=True,
+            download_name=name,
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
