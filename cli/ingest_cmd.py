@@ -13,20 +13,11 @@ from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from cli.main import emit_json
-from flows.ingest import IngestRequest, run_directly
+from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
 from flows.run import choose_orchestrator, run_ingestion
 
 T = TypeVar("T")
 SHOWN_FAILURES = 20
-STAGE_LABELS = {
-    "identify_workbook": "识别文件",
-    "find_duplicate": "查重",
-    "parse_form_sheet": "读取数据",
-    "read_check_context": "读取核对依据",
-    "validate_return": "校验",
-    "write_annotated_report": "生成错误报告",
-    "load_submission": "装载入库",
-}
 
 
 def progress_runner(show: bool) -> Callable[..., Any]:

@@ -10,13 +10,13 @@ from typing import Any, Protocol, TypeVar
 
 import duckdb
 import polars as pl
-from checks.context import CheckContext, build_check_context
-from checks.validate import validate_return
 
 from census_schema.failures import Failure
 from census_schema.fields import Form, Severity
 from census_schema.forms import get_form
 from census_schema.settings import Settings
+from checks.context import CheckContext, build_check_context
+from checks.validate import validate_return
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedSheet, parse_form_sheet
 from flows.report import write_annotated_report
@@ -31,6 +31,16 @@ from warehouse.loads import (
 from warehouse.store import WarehouseStore
 
 T = TypeVar("T")
+# The Chinese name of each step, for progress shown on a terminal or in the browser.
+STAGE_LABELS = {
+    "identify_workbook": "识别文件",
+    "find_duplicate": "查重",
+    "parse_form_sheet": "读取数据",
+    "read_check_context": "读取核对依据",
+    "validate_return": "校验",
+    "write_annotated_report": "生成错误报告",
+    "load_submission": "装载入库",
+}
 
 
 class StepRunner(Protocol):
