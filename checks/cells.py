@@ -1,0 +1,47 @@
+"""Failing rows of a parsed return turned into located failures, with the cell value as the uploader wrote it."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import polars as pl
+
+from census_schema.failures import Failure, shorten_value
+from census_schema.fields import Form, Rule
+
+EXCEL_ROW = "excel_row"
+SHEET = "sheet"
+
+
+class RowsMissingColumns(ValueError):
+    """The parsed rows lack columns the form or the checks need."""
+
+
+def require_columns(form: Form, rows: pl.DataFrame) -> None:
+    """Raise RowsMissingColumns unless the frame has every field of the form plus excel_row and sheet."""
+    missing = [name for name in (*form.field_names, EXCEL_ROW, SHEET) if name not in rows.columns]
+    if missing:
+        raise RowsMissingColumns(f"parsed rows of form {form.kind} lack column(s): {', '.join(missing)}")
+
+
+def display_value(value: object) -> str | None:
+    """A cell value as the uploader reads it: whole numbers without '.0', long text shortened."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return shorten_value(value)
+
+
+def failures_at(form: Form, rows: pl.DataFrame, rule: Rule, positions: Sequence[int] | pl.Series) -> list[Failure]:
+    """One failure of a rule for each row position given, in that order."""
+    if len(positions) == 0:
+        return []
+    columns = [SHEET, EXCEL_ROW] + ([rule.field] if rule.field is not None else [])
+    picked = rows.select(pl.col(columns).gather(pl.Series(positions, dtype=pl.Int64)))
+    label = form.field(rule.field).label if rule.field is not None else None
+    values = picked.get_column(rule.field).to_list() if rule.field is not None else [None] * picked.height
+    return [
+        Failure(sheet, row, rule.field, label, display_value(value), rule.rule_id, rule.severity, rule.message)
+        for sheet, row, value in zip(
+            picked.get_column(SHEET).to_list(), picked.get_column(EXCEL_ROW).to_list(), values, strict=True
+        )
+    ]

@@ -1,0 +1,182 @@
+"""The rule kinds GX does not express well, as polars expressions: one executor per kind, in a registry.
+
+An executor turns a rule into a boolean expression that is true on the rows that break it, or None when the
+context lacks what the rule needs. A null cell never fails here: it is either a missing value (the `required`
+rule reports it) or a value the parser could not read (the parser reports it).
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable, Mapping, Sequence
+from functools import reduce
+
+import polars as pl
+
+from census_schema.codes import DIVISION_LEVEL_ADMIN_LEVELS, USCC_PREFIX_NATURE
+from census_schema.failures import Failure
+from census_schema.fields import Form, Rule
+from census_schema.uscc import USCC_PATTERN, is_valid_uscc
+from checks.cells import failures_at, require_columns
+from checks.context import CheckContext
+from checks.kinds import applicable_rules
+
+RowRule = Callable[[Rule, Form, CheckContext], pl.Expr | None]
+
+# The field that identifies a holder across returns and rounds, unless a rule names another one.
+HOLDER_KEY_FIELD = "uscc"
+
+
+def _field_name(rule: Rule) -> str:
+    if rule.field is None:
+        raise ValueError(f"rule {rule.rule_id} ({rule.kind}) needs a field")
+    return rule.field
+
+
+def _field(rule: Rule) -> pl.Expr:
+    return pl.col(_field_name(rule))
+
+
+def _sum(fields: Sequence[str]) -> pl.Expr:
+    """The sum of fields; null when any of them is null, unlike pl.sum_horizontal."""
+    return reduce(operator.add, [pl.col(name) for name in fields])
+
+
+def _weighted_sum(weights: Mapping[str, float]) -> pl.Expr:
+    """The weighted sum of fields; null when any of them is null."""
+    return reduce(operator.add, [pl.col(name) * weight for name, weight in weights.items()])
+
+
+def _code_values(form: Form, rule: Rule) -> list[str]:
+    code_list = form.field(_field_name(rule)).code_list
+    if code_list is None:
+        raise ValueError(f"rule {rule.rule_id} ({rule.kind}) needs a coded field")
+    return list(code_list.values)
+
+
+def _valid_usccs(codes: pl.Series) -> pl.Series:
+    # The check digit comes from the schema's own validator; each distinct code is checked once.
+    valid = [code for code in codes.drop_nulls().unique().to_list() if is_valid_uscc(code)]
+    return codes.is_in(pl.Series(valid, dtype=pl.Utf8))
+
+
+def check_uscc_digit(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """Codes of the right charset and length whose check character is wrong (a bad shape is the pattern rule's)."""
+    code = _field(rule)
+    return code.str.contains(USCC_PATTERN) & ~code.map_batches(_valid_usccs, return_dtype=pl.Boolean)
+
+
+def check_not_equal(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell equals another field of the row."""
+    return _field(rule) == pl.col(rule.param("other"))
+
+
+def check_uscc_nature(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """A listed unit nature that differs from the one the USCC's characters 1-2 imply."""
+    nature = _field(rule)
+    implied = pl.col(rule.param("uscc_field")).str.slice(0, 2).replace_strict(USCC_PREFIX_NATURE, default=None)
+    return nature.is_in(_code_values(form, rule)) & implied.is_not_null() & (nature != implied)
+
+
+def check_division_level(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """A listed administrative level that does not fit the level of the row's division code."""
+    admin_level = _field(rule)
+    division_level = pl.col(rule.param("division_field")).replace_strict(
+        dict(context.division_levels), default=None, return_dtype=pl.Utf8
+    )
+    fitting = [f"{level}|{admin}" for level, admins in DIVISION_LEVEL_ADMIN_LEVELS.items() for admin in admins]
+    pair = pl.concat_str([division_level, admin_level], separator="|")
+    return admin_level.is_in(_code_values(form, rule)) & division_level.is_not_null() & ~pair.is_in(fitting)
+
+
+def check_staff_with_holdings(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """Every staff count is 0 while the holdings are positive."""
+    no_staff = reduce(operator.and_, [pl.col(f) == 0 for f in rule.param("staff")])
+    return no_staff & (_sum(rule.param("holdings")) > 0)
+
+
+def check_share_at_most(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell is more than a share of a positive total."""
+    total = pl.col(rule.param("total"))
+    return (total > 0) & (_field(rule) > total * rule.param("share"))
+
+
+def check_ratio_between(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell divided by a weighted sum of fields lies outside [low, high]; skipped when that sum is not positive."""
+    denominator = _weighted_sum(rule.param("weights"))
+    ratio = _field(rule) / denominator
+    return (denominator > 0) & ((ratio < rule.param("low")) | (ratio > rule.param("high")))
+
+
+def check_zero_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """Exactly one of the cell and another field is 0."""
+    return (_field(rule) == 0) != (pl.col(rule.param("other")) == 0)
+
+
+def check_duplicate_across_provinces(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
+    """The code was accepted this round in another province's return."""
+    if context.other_province_usccs is None:
+        return None
+    elsewhere = [code for code, province in context.other_province_usccs.items() if province != context.province_code]
+    return _field(rule).is_in(pl.Series(elsewhere, dtype=pl.Utf8))
+
+
+def check_not_in_register(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
+    """The code is absent from the province's register of expected holders."""
+    if context.register_usccs is None:
+        return None
+    code = _field(rule)
+    return code.is_not_null() & ~code.is_in(pl.Series(list(context.register_usccs), dtype=pl.Utf8))
+
+
+def check_change_vs_previous(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
+    """The sum of fields moved by more than max_change from the holder's previous-round value (any move from 0)."""
+    if context.previous_holdings is None:
+        return None
+    key = rule.params.get("key", HOLDER_KEY_FIELD)
+    previous = pl.col(key).replace_strict(dict(context.previous_holdings), default=None, return_dtype=pl.Int64)
+    current = _sum(rule.param("fields"))
+    moved = (current - previous).abs() > previous * rule.param("max_change")
+    return previous.is_not_null() & pl.when(previous == 0).then(current != 0).otherwise(moved)
+
+
+ROW_RULES: dict[str, RowRule] = {
+    "uscc_check_digit": check_uscc_digit,
+    "not_equal": check_not_equal,
+    "matches_uscc_nature": check_uscc_nature,
+    "matches_division_level": check_division_level,
+    "staff_with_holdings": check_staff_with_holdings,
+    "share_at_most": check_share_at_most,
+    "ratio_between": check_ratio_between,
+    "zero_together": check_zero_together,
+    "duplicate_across_provinces": check_duplicate_across_provinces,
+    "not_in_register": check_not_in_register,
+    "change_vs_previous": check_change_vs_previous,
+}
+ROW_RULE_KINDS = frozenset(ROW_RULES)
+
+
+def build_row_rule_masks(form: Form, context: CheckContext) -> dict[str, pl.Expr]:
+    """For each row rule of the form that can run with this context: rule id -> expression true on failing rows."""
+    masks = {}
+    for rule in applicable_rules(form):
+        if rule.kind in ROW_RULES:
+            expr = ROW_RULES[rule.kind](rule, form, context)
+            if expr is not None:
+                masks[rule.rule_id] = expr.fill_null(False)
+    return masks
+
+
+def run_row_rules(form: Form, rows: pl.DataFrame, context: CheckContext) -> list[Failure]:
+    """The failures of the form's row rules on parsed rows, rule by rule in form order."""
+    require_columns(form, rows)
+    masks = build_row_rule_masks(form, context)
+    if not masks or rows.height == 0:
+        return []
+    flagged = rows.select(**masks)
+    rules = form.rules_by_id
+    failures: list[Failure] = []
+    for rule_id in masks:
+        positions = flagged.get_column(rule_id).arg_true()
+        failures.extend(failures_at(form, rows, rules[rule_id], positions))
+    return failures

@@ -1,0 +1,367 @@
+"""The GX expectation suite of a form, built in code from its rules, and its run over parsed rows.
+
+One expectation per rule whose kind GX expresses well, each tagged with meta {"rule_id": ...}. Rules that compare a
+cell with a sum of fields read a derived column (`__sum__a__b`); all derived columns are computed in one place,
+`derived_columns`. GX runs on pandas (its SQL path is broken in 1.24); the frame keeps `excel_row` and a row position,
+so every unexpected row maps back to the uploaded cell.
+"""
+
+from __future__ import annotations
+
+import json
+import operator
+import re
+import warnings
+from collections.abc import Callable, Sequence
+from functools import reduce
+from pathlib import Path
+from typing import Any, Final, cast
+
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pandas as pd
+import polars as pl
+import pyarrow as pa
+from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.data_context.store.store import DataDocsSiteConfigTypedDict
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from census_schema.failures import Failure
+from census_schema.fields import FieldType, Form, Rule
+from checks.cells import EXCEL_ROW, failures_at, require_columns
+from checks.context import CheckContext
+from checks.kinds import PARSER_KINDS, applicable_rules, require_executors
+from checks.row_rules import ROW_RULE_KINDS
+
+# The row's position in the parsed frame: how an unexpected row finds its sheet and cell value again.
+ROW_POSITION = "__row"
+UNEXPECTED_INDEX_COLUMNS = [EXCEL_ROW, ROW_POSITION]
+RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": UNEXPECTED_INDEX_COLUMNS}
+DATA_DOCS_SITE = "census_checks"
+_PAIR_SKIP: Final = "either_value_is_missing"
+_PROVINCE_PREFIX = re.compile(r"^\d{2}$")
+
+ExpectationBuilder = Callable[[Rule, Form, CheckContext], gxe.Expectation]
+
+
+class SuiteExecutionError(RuntimeError):
+    """GX could not evaluate an expectation (a bug in the suite or the frame, never a data problem)."""
+
+    def __init__(self, rule_id: str, message: str) -> None:
+        super().__init__(f"GX could not evaluate rule {rule_id}: {message}")
+        self.rule_id = rule_id
+
+
+# Derived columns -------------------------------------------------------------------------------------------------
+
+
+def sum_column(fields: Sequence[str]) -> str:
+    """The column a rule compares with: the field itself, or the reserved name of the sum of several fields."""
+    return fields[0] if len(fields) == 1 else "__sum__" + "__".join(fields)
+
+
+def _sums_compared(rule: Rule) -> list[Sequence[str]]:
+    return [rule.params[key] for key in _SUM_PARAMS.get(rule.kind, ()) if key in rule.params]
+
+
+# Which parameters of a kind name fields whose sum the expectation compares.
+_SUM_PARAMS: dict[str, tuple[str, ...]] = {
+    "sum_equals": ("parts", "total_parts"),
+    "at_most": ("limit",),
+    "positive_when_any": ("when_fields",),
+}
+
+
+def _sum_expression(form: Form, fields: Sequence[str]) -> pl.Expr:
+    # Plain addition: a null part makes the sum null, so the rule skips a row whose cells the parser reported.
+    total = reduce(operator.add, [pl.col(name) for name in fields])
+    decimal_places = [form.field(name).decimals for name in fields if form.field(name).type is FieldType.DECIMAL]
+    # Sums of decimals are rounded to the cells' precision, so 0.1 + 0.2 equals a written 0.3.
+    return total.round(max(decimal_places)) if decimal_places else total
+
+
+def derived_columns(form: Form) -> dict[str, pl.Expr]:
+    """Every derived column the form's suite reads: reserved name -> polars expression over the parsed rows."""
+    columns: dict[str, pl.Expr] = {}
+    for rule in applicable_rules(form):
+        for fields in _sums_compared(rule):
+            if len(fields) > 1:
+                columns[sum_column(fields)] = _sum_expression(form, fields)
+    return columns
+
+
+# Expectation builders, one per rule kind ---------------------------------------------------------------------------
+
+
+def _column(rule: Rule) -> str:
+    if rule.field is None:
+        raise ValueError(f"rule {rule.rule_id} ({rule.kind}) needs a field")
+    return rule.field
+
+
+def _tags(rule: Rule) -> dict[str, Any]:
+    return {"meta": {"rule_id": rule.rule_id}, "notes": rule.message, "description": f"{rule.rule_id}：{rule.message}"}
+
+
+def _identifier(name: str) -> str:
+    # Names go into pandas query strings: allow plain identifiers only.
+    if not name.isidentifier():
+        raise ValueError(f"{name!r} cannot be used in a row condition")
+    return name
+
+
+def _in_values(field_name: str, values: Sequence[str]) -> str:
+    return f"{_identifier(field_name)} in {json.dumps(list(values), ensure_ascii=False)}"
+
+
+def _format_guard(form: Form, field_name: str) -> str | None:
+    # A code of the wrong shape is reported once, by the field's pattern rule.
+    pattern = form.field(field_name).pattern
+    return f"{_identifier(field_name)}.str.match({json.dumps(pattern)})" if pattern else None
+
+
+def _conditioned(condition: str | None) -> dict[str, Any]:
+    return {"row_condition": condition, "condition_parser": "pandas"} if condition else {}
+
+
+def expect_required(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The cell is not empty."""
+    return gxe.ExpectColumnValuesToNotBeNull(column=_column(rule), **_tags(rule))
+
+
+def expect_range(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The number lies in [min, max] (either bound may be open)."""
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=_column(rule), min_value=rule.params.get("min"), max_value=rule.params.get("max"), **_tags(rule)
+    )
+
+
+def expect_in_list(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The cell is one of the code list's values."""
+    return gxe.ExpectColumnValuesToBeInSet(column=_column(rule), value_set=list(rule.param("values")), **_tags(rule))
+
+
+def expect_max_length(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The text has at most max characters."""
+    return gxe.ExpectColumnValueLengthsToBeBetween(column=_column(rule), max_value=rule.param("max"), **_tags(rule))
+
+
+def expect_pattern(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The text matches the field's regular expression."""
+    return gxe.ExpectColumnValuesToMatchRegex(column=_column(rule), regex=rule.param("pattern"), **_tags(rule))
+
+
+def expect_division_current(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """A well-formed division code is a current one."""
+    return gxe.ExpectColumnValuesToBeInSet(
+        column=_column(rule),
+        value_set=sorted(context.valid_division_codes),
+        **_conditioned(_format_guard(form, _column(rule))),
+        **_tags(rule),
+    )
+
+
+def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """A well-formed division code starts with the uploading province's two digits."""
+    prefix = context.province_code[:2]
+    if not _PROVINCE_PREFIX.match(prefix):
+        raise ValueError(f"province code {context.province_code!r} does not start with two digits")
+    return gxe.ExpectColumnValuesToMatchRegex(
+        column=_column(rule),
+        regex=rf"^{prefix}\d{{4}}$",
+        **_conditioned(_format_guard(form, _column(rule))),
+        **_tags(rule),
+    )
+
+
+def expect_unique(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """No value appears twice in the return (every copy is reported)."""
+    return gxe.ExpectColumnValuesToBeUnique(column=_column(rule), **_tags(rule))
+
+
+def expect_sum_equals(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The total (the cell, or the sum of total_parts) equals the sum of parts."""
+    total = sum_column(rule.param("total_parts")) if "total_parts" in rule.params else _column(rule)
+    return gxe.ExpectColumnPairValuesToBeEqual(
+        column_A=total, column_B=sum_column(rule.param("parts")), ignore_row_if=_PAIR_SKIP, **_tags(rule)
+    )
+
+
+def expect_at_most(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The cell is at most the limit field, or the sum of the limit fields."""
+    return gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+        column_A=sum_column(rule.param("limit")),
+        column_B=_column(rule),
+        or_equal=True,
+        ignore_row_if=_PAIR_SKIP,
+        **_tags(rule),
+    )
+
+
+def expect_at_least_when(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The cell is at least min on rows whose when_field is one of when_values."""
+    condition = _in_values(rule.param("when_field"), rule.param("when_values"))
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=_column(rule), min_value=rule.param("min"), **_conditioned(condition), **_tags(rule)
+    )
+
+
+def expect_zero_when(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The cell is 0 on rows whose when_field is one of when_values."""
+    condition = _in_values(rule.param("when_field"), rule.param("when_values"))
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=_column(rule), min_value=0, max_value=0, **_conditioned(condition), **_tags(rule)
+    )
+
+
+def expect_positive_when_any(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The cell is > 0 on rows where the sum of when_fields is > 0."""
+    condition = f"{_identifier(sum_column(rule.param('when_fields')))} > 0"
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=_column(rule), min_value=0, strict_min=True, **_conditioned(condition), **_tags(rule)
+    )
+
+
+EXPECTATIONS: dict[str, ExpectationBuilder] = {
+    "required": expect_required,
+    "range": expect_range,
+    "in_list": expect_in_list,
+    "max_length": expect_max_length,
+    "pattern": expect_pattern,
+    "division_current": expect_division_current,
+    "division_in_province": expect_division_in_province,
+    "unique": expect_unique,
+    "sum_equals": expect_sum_equals,
+    "at_most": expect_at_most,
+    "at_least_when": expect_at_least_when,
+    "zero_when": expect_zero_when,
+    "positive_when_any": expect_positive_when_any,
+}
+GX_KINDS = frozenset(EXPECTATIONS)
+EXECUTORS = {"great_expectations": GX_KINDS, "row_rules": ROW_RULE_KINDS, "parser": PARSER_KINDS}
+
+
+def suite_name(form: Form, context: CheckContext) -> str:
+    """The suite's name: form kind, version and province."""
+    return f"{form.kind}-{form.version}-{context.province_code}".replace(".", "_")
+
+
+def build_suite(form: Form, context: CheckContext) -> gx.ExpectationSuite:
+    """The GX suite of a form's GX-expressible rules; raises RuleNotExecutable for a rule nothing can run."""
+    require_executors(form, EXECUTORS)
+    rules = [rule for rule in applicable_rules(form) if rule.kind in EXPECTATIONS]
+    expectations = [EXPECTATIONS[rule.kind](rule, form, context) for rule in rules]
+    # Passed to the constructor: add_expectation() on a suite needs an active GX context, building one does not.
+    return gx.ExpectationSuite(name=suite_name(form, context), expectations=expectations)
+
+
+# Running ---------------------------------------------------------------------------------------------------------
+
+# Nullable pandas dtypes keep integers integral (no float64 NaN) and make string matches on empty cells False.
+_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
+
+
+def build_gx_frame(form: Form, rows: pl.DataFrame) -> pd.DataFrame:
+    """The pandas frame GX validates: the form's fields, excel_row, the row position and the derived columns."""
+    require_columns(form, rows)
+    selected = rows.select(
+        *form.field_names,
+        pl.col(EXCEL_ROW).cast(pl.Int64),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW_POSITION),
+        **derived_columns(form),
+    )
+    return selected.to_arrow().to_pandas(types_mapper=_PANDAS_TYPES.get)
+
+
+def _gx_context(data_docs_dir: Path | None) -> Any:
+    # A fresh ephemeral context per run (about 20 ms): nothing is written unless Data Docs are asked for,
+    # and no state is shared between runs or threads.
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    if data_docs_dir is not None:
+        site: dict[str, Any] = {
+            "class_name": "SiteBuilder",
+            "show_how_to_buttons": False,
+            "store_backend": {"class_name": "TupleFilesystemStoreBackend", "base_directory": str(data_docs_dir)},
+            "site_index_builder": {"class_name": "DefaultSiteIndexBuilder"},
+        }
+        # show_how_to_buttons is a SiteBuilder option GX's TypedDict does not list.
+        context.add_data_docs_site(site_name=DATA_DOCS_SITE, site_config=cast(DataDocsSiteConfigTypedDict, site))
+    return context
+
+
+def validate_gx_frame(
+    suite: gx.ExpectationSuite, frame: pd.DataFrame, *, data_docs_dir: Path | None = None
+) -> ExpectationSuiteValidationResult:
+    """Run the suite once over the frame (one validation definition); build Data Docs into data_docs_dir if given."""
+    with warnings.catch_warnings():
+        # pandas warns that GX's regex match has groups (the phone pattern does); GX only tests for a match.
+        warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
+        return _validate(suite, frame, data_docs_dir)
+
+
+def _validate(
+    suite: gx.ExpectationSuite, frame: pd.DataFrame, data_docs_dir: Path | None
+) -> ExpectationSuiteValidationResult:
+    context = _gx_context(data_docs_dir)
+    batch = context.data_sources.add_pandas("parsed_return").add_dataframe_asset("rows")
+    definition = context.validation_definitions.add(
+        gx.ValidationDefinition(
+            name=suite.name,
+            data=batch.add_batch_definition_whole_dataframe("whole_return"),
+            suite=context.suites.add(suite),
+        )
+    )
+    if data_docs_dir is None:
+        return definition.run(batch_parameters={"dataframe": frame}, result_format=RESULT_FORMAT)
+    checkpoint = context.checkpoints.add(
+        gx.Checkpoint(
+            name=suite.name,
+            validation_definitions=[definition],
+            actions=[UpdateDataDocsAction(name="data_docs", site_names=[DATA_DOCS_SITE])],
+            result_format=RESULT_FORMAT,
+        )
+    )
+    (result,) = checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()
+    return result
+
+
+def _raised(exception_info: Any) -> str | None:
+    # GX reports an exception either directly or keyed by the metric that raised it.
+    infos = [exception_info] if "raised_exception" in (exception_info or {}) else list((exception_info or {}).values())
+    messages = [str(info.get("exception_message")) for info in infos if info.get("raised_exception")]
+    return "; ".join(messages) or None
+
+
+def collect_gx_failures(form: Form, rows: pl.DataFrame, result: ExpectationSuiteValidationResult) -> list[Failure]:
+    """The failures of a suite run, one per unexpected row, located through the row position column."""
+    rules = form.rules_by_id
+    failures: list[Failure] = []
+    for outcome in result.results:
+        config = outcome.expectation_config
+        if config is None or not config.meta or "rule_id" not in config.meta:
+            raise SuiteExecutionError("?", "a result without the rule_id of its expectation")
+        rule_id = config.meta["rule_id"]
+        problem = _raised(outcome.exception_info)
+        if problem:
+            raise SuiteExecutionError(rule_id, problem)
+        if outcome.success:
+            continue
+        unexpected = outcome.result.get("unexpected_index_list")
+        if unexpected is None:
+            raise SuiteExecutionError(rule_id, "failed without listing the unexpected rows")
+        positions = [int(index[ROW_POSITION]) for index in unexpected]
+        failures.extend(failures_at(form, rows, rules[rule_id], positions))
+    return failures
+
+
+def run_suite(
+    form: Form, rows: pl.DataFrame, context: CheckContext, *, data_docs_dir: Path | None = None
+) -> list[Failure]:
+    """The failures of the form's GX rules on parsed rows (Data Docs for the run into data_docs_dir if given)."""
+    suite = build_suite(form, context)
+    if rows.height == 0:
+        return []
+    result = validate_gx_frame(suite, build_gx_frame(form, rows), data_docs_dir=data_docs_dir)
+    return collect_gx_failures(form, rows, result)

@@ -1,0 +1,154 @@
+"""The GX suite: built from the rules, run once over pandas, failures located at the uploaded Excel rows."""
+
+from __future__ import annotations
+
+import socket
+
+import polars as pl
+import pytest
+
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from checks.cells import RowsMissingColumns
+from checks.context import build_check_context
+from checks.suite import ROW_POSITION, build_gx_frame, build_suite, derived_columns, run_suite, sum_column
+from tests.checks.builders import PROVINCE, build_rows
+
+
+@pytest.fixture(scope="module")
+def context():
+    return build_check_context(PROVINCE)
+
+
+def located(failures):
+    return sorted((f.row, f.rule, f.field) for f in failures)
+
+
+def test_failures_come_back_at_non_contiguous_excel_rows(context):
+    rows = build_rows(
+        CENSUS_FORM,
+        [{}, {"vol_permanent": 601}, {}, {"storage_m2": 600.0, "contact_phone": "12345"}],
+        excel_rows=[10, 11, 57, 1000],
+    )
+    assert located(run_suite(CENSUS_FORM, rows, context)) == [
+        (11, "vol_total_sum", "vol_total"),
+        (1000, "contact_phone_format", "contact_phone"),
+        (1000, "storage_le_building", "storage_m2"),
+    ]
+
+
+def test_failures_keep_each_rows_sheet(context):
+    rows = pl.concat(
+        [
+            build_rows(CENSUS_FORM, [{"vol_permanent": 601}], excel_rows=[5], sheet="普查表"),
+            build_rows(
+                CENSUS_FORM, [{"uscc": "91440300000000005X", "vol_permanent": 601}], excel_rows=[5], sheet="续表"
+            ),
+        ]
+    )
+    assert sorted((f.sheet, f.row) for f in run_suite(CENSUS_FORM, rows, context)) == [("普查表", 5), ("续表", 5)]
+
+
+def test_duplicate_codes_flag_every_copy(context):
+    rows = build_rows(REGISTER_FORM, [{"uscc": "91440300708461136T"}, {}, {"uscc": "91440300708461136T"}])
+    assert located(run_suite(REGISTER_FORM, rows, context)) == [(3, "uscc_unique", "uscc"), (5, "uscc_unique", "uscc")]
+
+
+def test_nulls_in_pair_and_conditional_rules_fail_nothing_but_required(context):
+    # Cells the parser could not read arrive as nulls: the sums, comparisons and conditions that need them skip.
+    changes = [
+        {"vol_permanent": None},
+        {"vol_total": None},
+        {"building_m2": None, "storage_m2": None},
+        {"digitized_vol": None, "digitized_gb": 0.0},
+        {"holder_type": None, "opened": 10},
+        {"item_total": None, "pre1949": 9999},
+    ]
+    rows = build_rows(CENSUS_FORM, changes)
+    assert located(run_suite(CENSUS_FORM, rows, context)) == [
+        (3, "vol_permanent_required", "vol_permanent"),
+        (4, "vol_total_required", "vol_total"),
+        (5, "building_m2_required", "building_m2"),
+        (5, "storage_m2_required", "storage_m2"),
+        (6, "digitized_vol_required", "digitized_vol"),
+        (7, "holder_type_required", "holder_type"),
+        (8, "item_total_required", "item_total"),
+    ]
+
+
+def test_division_rules_judge_only_well_formed_codes(context):
+    rows = build_rows(CENSUS_FORM, [{"division_code": "44010"}, {"division_code": "119999"}])
+    assert located(run_suite(CENSUS_FORM, rows, context)) == [
+        (3, "division_code_format", "division_code"),
+        (4, "division_code_current", "division_code"),
+        (4, "division_code_in_province", "division_code"),
+    ]
+
+
+def test_division_prefix_follows_the_uploading_province():
+    rows = build_rows(CENSUS_FORM, [{}, {"division_code": "660100", "admin_level": "地级"}])
+    xpcc = build_check_context("660000")
+    assert located(run_suite(CENSUS_FORM, rows, xpcc)) == [(3, "division_code_in_province", "division_code")]
+
+
+def test_derived_columns_are_sums_of_several_fields_named_once():
+    columns = derived_columns(CENSUS_FORM)
+    holdings = sum_column(("vol_total", "item_total"))
+    assert holdings == "__sum__vol_total__item_total"
+    assert sum_column(("pre1949",)) == "pre1949"
+    assert set(columns) == {
+        sum_column(("vol_permanent", "vol_30y", "vol_10y", "vol_unassigned")),
+        sum_column(("item_permanent", "item_30y", "item_10y", "item_unassigned")),
+        sum_column(("cat_ws", "cat_kj", "cat_ku", "cat_rs", "cat_zy", "cat_other")),
+        holdings,
+        sum_column(("digitized_vol", "digitized_item")),
+    }
+    frame = build_rows(CENSUS_FORM, [{}, {"item_total": None}]).select(**columns)
+    assert frame.get_column(holdings).to_list() == [3000, None]
+
+
+def test_gx_frame_keeps_types_excel_row_and_position():
+    frame = build_gx_frame(CENSUS_FORM, build_rows(CENSUS_FORM, [{}, {"vol_total": None}], excel_rows=[8, 9]))
+    assert frame["excel_row"].tolist() == [8, 9]
+    assert frame[ROW_POSITION].tolist() == [0, 1]
+    assert str(frame["vol_total"].dtype) == "Int64"
+    assert frame["vol_total"].isna().tolist() == [False, True]
+
+
+def test_missing_columns_are_named(context):
+    rows = build_rows(CENSUS_FORM, [{}]).drop("excel_row", "remarks")
+    with pytest.raises(RowsMissingColumns, match="remarks, excel_row"):
+        run_suite(CENSUS_FORM, rows, context)
+
+
+def test_suite_rejects_a_province_code_of_the_wrong_shape():
+    with pytest.raises(ValueError, match="province"):
+        build_check_context("44")
+
+
+def test_data_docs_are_built_locally_without_network_and_silently(tmp_path, context, monkeypatch, capsys):
+    attempts = []
+
+    def refuse(self, address):
+        attempts.append(address)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket.socket, "connect_ex", refuse)
+    rows = build_rows(CENSUS_FORM, [{}, {"vol_permanent": 601}])
+    failures = run_suite(CENSUS_FORM, rows, context, data_docs_dir=tmp_path / "docs")
+    assert located(failures) == [(4, "vol_total_sum", "vol_total")]
+    assert attempts == []
+    assert capsys.readouterr().out == ""
+    assert (tmp_path / "docs" / "index.html").is_file()
+    pages = list((tmp_path / "docs" / "validations").rglob("*.html"))
+    assert len(pages) == 1
+    assert "vol_total_sum" in pages[0].read_text(encoding="utf-8")
+
+
+def test_suite_is_the_declared_contract(context):
+    suite = build_suite(CENSUS_FORM, context)
+    by_rule = {e.meta["rule_id"]: e for e in suite.expectations}
+    assert by_rule["fonds_count_archives"].row_condition.pass_through_filter.startswith("holder_type in [")
+    assert by_rule["division_code_in_province"].regex == r"^44\d{4}$"
+    assert by_rule["opened_le_holdings"].column_A == "__sum__vol_total__item_total"
+    assert by_rule["vol_total_sum"].notes == CENSUS_FORM.rules_by_id["vol_total_sum"].message

@@ -1,0 +1,281 @@
+"""validate_return, rule by rule: every rule of every form has a passing example (the base row) and a failing one.
+
+All cases of a form run together in one frame, one case per group of rows at non-contiguous Excel rows, each row
+with its own USCC, so that one GX run covers the whole table.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import polars as pl
+import pytest
+
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.divisions import load_divisions
+from census_schema.failures import Failure
+from census_schema.fields import Form, Rule, Severity
+from checks.context import build_check_context
+from checks.kinds import PARSER_KINDS, applicable_rules
+from checks.validate import validate_return
+from tests.checks.builders import (
+    BASE_HOLDINGS,
+    BASE_USCC,
+    PARENT_USCC,
+    PROVINCE,
+    SHEET,
+    build_rows,
+    make_uscc,
+    with_wrong_check_char,
+)
+
+# Holders the cross-return cases need.
+ELSEWHERE_USCC = make_uscc(900_001)  # accepted this round in Beijing's return
+UNREGISTERED_USCC = make_uscc(900_002)  # not in Guangdong's register
+CHANGED_USCC = make_uscc(900_003)  # held a third as much in the previous round
+SELF_PARENT_USCC = make_uscc(900_004)
+NOT_A_DIVISION = "449999"
+
+
+@dataclass(frozen=True)
+class Case:
+    """Rows that break one rule; `also` lists the other rules the same change cannot help breaking."""
+
+    rows: tuple[dict[str, Any], ...]
+    also: frozenset[str] = field(default_factory=frozenset)
+
+
+def case(changes: dict[str, Any], *also: str) -> Case:
+    """A one-row case."""
+    return Case((changes,), frozenset(also))
+
+
+def default_case(form: Form, rule: Rule) -> Case | None:
+    """The obvious breaking change for the generic kinds; None when the rule needs a hand-written case."""
+    assert rule.field is not None
+    target = form.field(rule.field)
+    if rule.kind == "required":
+        return case({rule.field: None})
+    if rule.kind == "in_list":
+        return case({rule.field: "不在列表中"})
+    if rule.kind == "max_length":
+        return case({rule.field: "长" * (rule.param("max") + 1)})
+    if rule.kind == "range" and rule.params.get("max") is not None:
+        return case({rule.field: int(rule.param("max")) + 1})
+    if rule.kind == "range" and target.is_numeric:
+        below = rule.param("min") - 1
+        return case({rule.field: float(below) if target.decimals else int(below)})
+    return None
+
+
+# Hand-written cases: shape errors, parts of sums (moved so their total still adds up), relations, cross-return rules.
+CASES: dict[str, Case] = {
+    "uscc_format": case({"uscc": "91440300708461136I"}),  # I is not in the charset: no check-digit message as well
+    "uscc_check_digit": case({"uscc": with_wrong_check_char(make_uscc(800_001))}),
+    "parent_uscc_format": case({"parent_uscc": PARENT_USCC[:16]}),
+    "parent_uscc_check_digit": case({"parent_uscc": with_wrong_check_char(PARENT_USCC)}),
+    "division_code_format": case({"division_code": "4401"}),  # reported once: not also "not current"
+    "division_code_current": case({"division_code": NOT_A_DIVISION}),
+    "division_code_in_province": case({"division_code": "110101"}),  # 北京市东城区: current, county level
+    "contact_phone_length": case({"contact_phone": "1" * 31}, "contact_phone_format"),
+    "contact_phone_format": case({"contact_phone": "12345"}),
+    "vol_total_range": case(
+        {"vol_total": -1},
+        "vol_total_sum",
+        "categories_sum",
+        "digitized_vol_le_total",
+        "shelf_plausible",
+        "holdings_change_vs_previous",
+    ),
+    "vol_permanent_range": case({"vol_permanent": -1, "vol_30y": 801}),
+    "vol_30y_range": case({"vol_30y": -1, "vol_permanent": 801}),
+    "vol_10y_range": case({"vol_10y": -1, "vol_permanent": 761}),
+    "vol_unassigned_range": case({"vol_unassigned": -1, "vol_permanent": 641}),
+    "item_total_range": case(
+        {"item_total": -1}, "item_total_sum", "categories_sum", "digitized_item_le_total", "holdings_change_vs_previous"
+    ),
+    "item_permanent_range": case({"item_permanent": -1, "item_30y": 1501}),
+    "item_30y_range": case({"item_30y": -1, "item_permanent": 1501}),
+    "item_10y_range": case({"item_10y": -1, "item_permanent": 1461}),
+    "item_unassigned_range": case({"item_unassigned": -1, "item_permanent": 1041}),
+    "cat_ws_range": case({"cat_ws": -1, "cat_kj": 2001}),
+    "cat_kj_range": case({"cat_kj": -1, "cat_ws": 2001}),
+    "cat_ku_range": case({"cat_ku": -1, "cat_ws": 1901}),
+    "cat_rs_range": case({"cat_rs": -1, "cat_ws": 1801}),
+    "cat_zy_range": case({"cat_zy": -1, "cat_ws": 1701}),
+    "cat_other_range": case({"cat_other": -1, "cat_ws": 1601}),
+    "shelf_m_range": case({"shelf_m": -1.0}, "shelf_plausible"),
+    "e_gb_range": case({"e_gb": -1.0}, "e_gb_per_item"),
+    "digitized_gb_range": case({"digitized_gb": -1.0}, "digitized_gb_positive"),
+    "pre1949_range": case({"pre1949": -1}, "red_archives_le_pre1949"),
+    "opened_range": case({"opened": -1, "holder_type": "综合档案馆"}),
+    "building_m2_range": case({"building_m2": -1.0}, "storage_le_building"),
+    "uscc_unique": Case(({"uscc": make_uscc(800_002)}, {"uscc": make_uscc(800_002)})),
+    "unit_nature_matches_uscc": case({"unit_nature": "机关"}),
+    "admin_level_matches_division": case({"admin_level": "地级"}),
+    "parent_uscc_not_self": case({"uscc": SELF_PARENT_USCC, "parent_uscc": SELF_PARENT_USCC}),
+    "staff_with_holdings": case({"staff_fulltime": 0, "staff_parttime": 0}),
+    "fonds_count_archives": case({"holder_type": "综合档案馆", "fonds_count": 0}),
+    "vol_total_sum": case({"vol_permanent": 601}),
+    "vol_unassigned_share": case({"vol_unassigned": 100, "vol_permanent": 540}),
+    "item_total_sum": case({"item_permanent": 1001}),
+    "item_unassigned_share": case({"item_unassigned": 200, "item_permanent": 840}),
+    "categories_sum": case({"cat_ws": 1501}),
+    "shelf_plausible": case({"shelf_m": 200.0}),  # about 6 times the expected 33 m
+    "e_items_zero_together": case({"e_items": 0}),
+    "e_gb_per_item": case({"e_gb": 30_000.0}),  # 60 GB per item
+    "digitized_vol_le_total": case({"digitized_vol": 1001}),
+    "digitized_item_le_total": case({"digitized_item": 2001}),
+    "digitized_gb_positive": case({"digitized_gb": 0.0}),
+    "pre1949_le_holdings": case({"pre1949": 3001}),
+    "red_archives_le_pre1949": case({"red_archives": 101}),
+    "opened_le_holdings": case({"opened": 3001, "holder_type": "综合档案馆"}),
+    "opened_zero_for_rooms": case({"opened": 10}),
+    "storage_le_building": case({"storage_m2": 600.0}),
+    "uscc_in_other_province": case({"uscc": ELSEWHERE_USCC}),
+    "uscc_not_in_register": case({"uscc": UNREGISTERED_USCC}),
+    "holdings_change_vs_previous": case({"uscc": CHANGED_USCC}),
+}
+
+FORMS = {CENSUS_FORM.kind: CENSUS_FORM, REGISTER_FORM.kind: REGISTER_FORM}
+
+
+def case_for(form: Form, rule: Rule) -> Case:
+    """The case of a rule: hand-written, or the generic one of its kind."""
+    found = CASES.get(rule.rule_id) or default_case(form, rule)
+    assert found is not None, f"no failing example for rule {rule.rule_id} ({rule.kind}): add one to CASES"
+    return found
+
+
+def checked_rules(form: Form) -> list[Rule]:
+    """The rules checks execute: the parser's own kinds are tested with the parser; see test_kinds for the rules
+    that do not apply to a form."""
+    return [rule for rule in applicable_rules(form) if rule.kind not in PARSER_KINDS]
+
+
+@dataclass(frozen=True)
+class TableRun:
+    """One validation of all cases of a form: failures keyed by Excel row, and the Excel rows of each case."""
+
+    by_row: dict[int, list[Failure]]
+    case_rows: dict[str, list[int]]
+    base_row: int
+
+
+def run_table(form: Form) -> TableRun:
+    """Validate every case of a form in one frame (rows 3, 5, 7, …), plus one unchanged base row."""
+    overrides: list[dict[str, Any]] = [{"uscc": BASE_USCC}]
+    case_rows: dict[str, list[int]] = {}
+    for rule in checked_rules(form):
+        start = len(overrides)
+        for changes in case_for(form, rule).rows:
+            # Each row is its own holder unless the case says otherwise.
+            overrides.append({"uscc": make_uscc(100_000 + len(overrides)), **changes})
+        case_rows[rule.rule_id] = [3 + 2 * i for i in range(start, len(overrides))]
+    excel_rows = [3 + 2 * i for i in range(len(overrides))]
+    rows = build_rows(form, overrides, excel_rows=excel_rows)
+    usccs = {changes["uscc"] for changes in overrides}
+    context = build_check_context(
+        PROVINCE,
+        register_usccs=usccs - {UNREGISTERED_USCC},
+        other_province_usccs={ELSEWHERE_USCC: "110000", BASE_USCC: PROVINCE},
+        previous_holdings={**dict.fromkeys(usccs, BASE_HOLDINGS), CHANGED_USCC: BASE_HOLDINGS // 3},
+    )
+    by_row: dict[int, list[Failure]] = {}
+    for failure in validate_return(form, rows, context):
+        assert failure.row is not None
+        by_row.setdefault(failure.row, []).append(failure)
+    return TableRun(by_row, case_rows, base_row=excel_rows[0])
+
+
+@pytest.fixture(scope="module")
+def table_runs() -> dict[str, TableRun]:
+    return {kind: run_table(form) for kind, form in FORMS.items()}
+
+
+RULE_PARAMS = [
+    pytest.param(kind, rule.rule_id, id=f"{kind}-{rule.rule_id}")
+    for kind, form in FORMS.items()
+    for rule in checked_rules(form)
+]
+
+
+@pytest.mark.parametrize(("kind", "rule_id"), RULE_PARAMS)
+def test_rule_fails_on_its_case_and_nothing_else_does(table_runs, kind, rule_id):
+    form, run = FORMS[kind], table_runs[kind]
+    rule = form.rules_by_id[rule_id]
+    expected_also = case_for(form, rule).also
+    for excel_row in run.case_rows[rule_id]:
+        failures = run.by_row.get(excel_row, [])
+        assert (rule_id, rule.field) in {(f.rule, f.field) for f in failures}, failures
+        assert {f.rule for f in failures} == {rule_id} | expected_also
+        mine = next(f for f in failures if f.rule == rule_id)
+        assert (mine.sheet, mine.severity, mine.message) == (SHEET, rule.severity, rule.message)
+        assert mine.label == form.field(rule.field).label if rule.field else mine.label is None
+
+
+@pytest.mark.parametrize("kind", sorted(FORMS))
+def test_base_row_passes_every_rule(table_runs, kind):
+    run = table_runs[kind]
+    assert run.by_row.get(run.base_row, []) == []
+
+
+@pytest.mark.parametrize("kind", sorted(FORMS))
+def test_base_row_alone_has_no_errors_and_no_warnings(kind):
+    form = FORMS[kind]
+    context = build_check_context(
+        PROVINCE,
+        register_usccs={BASE_USCC},
+        other_province_usccs={},
+        previous_holdings={BASE_USCC: BASE_HOLDINGS},
+    )
+    assert validate_return(form, build_rows(form, [{}]), context) == []
+
+
+def test_cases_name_only_rules_of_the_forms():
+    known = {rule.rule_id for form in FORMS.values() for rule in form.rules}
+    assert set(CASES) - known == set()
+    assert NOT_A_DIVISION not in load_divisions().by_code
+
+
+def test_failures_carry_the_value_as_written_errors_first():
+    rows = build_rows(CENSUS_FORM, [{"shelf_m": 200.0}, {"vol_permanent": 601}, {"e_gb": 30_000.5}])
+    failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
+    assert [(f.row, f.rule, f.value, f.severity) for f in failures] == [
+        (4, "vol_total_sum", "1000", Severity.ERROR),
+        (3, "shelf_plausible", "200", Severity.WARNING),
+        (5, "e_gb_per_item", "30000.5", Severity.WARNING),
+    ]
+
+
+def test_a_cell_the_parser_reported_gets_no_second_message():
+    # The parser could not read vol_permanent of row 3 (so it is null) nor storage_m2 of row 4.
+    rows = build_rows(CENSUS_FORM, [{"vol_permanent": None}, {"storage_m2": None}])
+    parse_failures = [
+        Failure(SHEET, 3, "vol_permanent", "其中：永久（卷）", "六百", "vol_permanent_integer", Severity.ERROR, "整数"),
+        Failure(
+            SHEET, 4, "storage_m2", "其中：库房面积（平方米）", "三百", "storage_m2_number", Severity.ERROR, "数字"
+        ),
+    ]
+    failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE), parse_failures=parse_failures)
+    # No "required" on the same cells, and no sum or comparison judged on a value that could not be read.
+    assert failures == parse_failures
+
+
+def test_parse_failures_of_whole_rows_are_kept_and_sorted_with_the_rest():
+    workbook_failure = Failure(SHEET, None, None, None, None, "cell_too_long", Severity.ERROR, "过长")
+    rows = build_rows(CENSUS_FORM, [{"shelf_m": 200.0}])
+    failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE), parse_failures=[workbook_failure])
+    assert [f.rule for f in failures] == ["cell_too_long", "shelf_plausible"]
+
+
+def test_validate_return_prints_nothing(capsys):
+    rows = build_rows(CENSUS_FORM, [{}, {"vol_permanent": 601}])
+    validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
+    assert capsys.readouterr().out == ""
+
+
+def test_an_empty_return_has_no_failures():
+    empty = pl.DataFrame(schema=build_rows(CENSUS_FORM, []).schema)
+    assert validate_return(CENSUS_FORM, empty, build_check_context(PROVINCE)) == []
