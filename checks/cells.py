@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
+from decimal import Decimal
 
 import polars as pl
 
@@ -28,6 +30,9 @@ def display_value(value: object) -> str | None:
     """A cell value as the uploader reads it: whole numbers without '.0', long text shortened."""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
+    if isinstance(value, float) and math.isfinite(value):
+        # Positional, as typed in a cell: 0.00001, not 1e-05.
+        return format(Decimal(repr(value)), "f")
     return shorten_value(value)
 
 

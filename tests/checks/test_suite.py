@@ -10,7 +10,17 @@ import pytest
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from checks.cells import RowsMissingColumns
 from checks.context import build_check_context
-from checks.suite import ROW_POSITION, build_gx_frame, build_suite, derived_columns, run_suite, sum_column
+from checks.suite import (
+    ROW_POSITION,
+    SuiteExecutionError,
+    build_gx_frame,
+    build_suite,
+    collect_gx_failures,
+    derived_columns,
+    run_suite,
+    sum_column,
+    validate_gx_frame,
+)
 from tests.checks.builders import PROVINCE, build_rows
 
 
@@ -152,3 +162,12 @@ def test_suite_is_the_declared_contract(context):
     assert by_rule["division_code_in_province"].regex == r"^44\d{4}$"
     assert by_rule["opened_le_holdings"].column_A == "__sum__vol_total__item_total"
     assert by_rule["vol_total_sum"].notes == CENSUS_FORM.rules_by_id["vol_total_sum"].message
+
+
+def test_an_expectation_gx_cannot_evaluate_is_raised_not_swallowed(context):
+    # A frame without a column the suite reads: GX records an exception, which must not read as "no failures".
+    rows = build_rows(CENSUS_FORM, [{}])
+    frame = build_gx_frame(CENSUS_FORM, rows).drop(columns=["unit_name"])
+    result = validate_gx_frame(build_suite(CENSUS_FORM, context), frame)
+    with pytest.raises(SuiteExecutionError, match="unit_name_required"):
+        collect_gx_failures(CENSUS_FORM, rows, result)
