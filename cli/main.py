@@ -76,6 +76,8 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=2024)
     demo.add_argument("--workdir", help="where the generated workbooks go (default: var/demo)")
     demo.add_argument("--serve", action="store_true", help="start the dashboard afterwards")
+    demo.add_argument("--replace", action="store_true", help="replace an existing warehouse at --db")
+    demo.add_argument("--orchestrator", choices=["prefect", "direct"], default=None, help="default: prefect")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8050)
     _common(demo)
