@@ -21,7 +21,6 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 import pandas as pd
 import polars as pl
-import pyarrow as pa
 from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.data_context.store.store import DataDocsSiteConfigTypedDict
@@ -258,8 +257,12 @@ def build_suite(form: Form, context: CheckContext) -> gx.ExpectationSuite:
 
 # Running ---------------------------------------------------------------------------------------------------------
 
-# Nullable pandas dtypes keep integers integral (no float64 NaN) and make string matches on empty cells False.
-_PANDAS_TYPES = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype()}
+# Arrow type name -> nullable pandas dtype: integers stay integral (no float64 NaN), empty cells stay <NA>.
+_PANDAS_TYPES = {"int64": pd.Int64Dtype(), "double": pd.Float64Dtype()}
+
+
+def _pandas_type(arrow_type: object) -> Any:
+    return _PANDAS_TYPES.get(str(arrow_type))
 
 
 def build_gx_frame(form: Form, rows: pl.DataFrame) -> pd.DataFrame:
@@ -271,7 +274,7 @@ def build_gx_frame(form: Form, rows: pl.DataFrame) -> pd.DataFrame:
         pl.int_range(pl.len(), dtype=pl.Int64).alias(ROW_POSITION),
         **derived_columns(form),
     )
-    return selected.to_arrow().to_pandas(types_mapper=_PANDAS_TYPES.get)
+    return selected.to_pandas(types_mapper=_pandas_type)
 
 
 def _gx_context(data_docs_dir: Path | None) -> Any:
