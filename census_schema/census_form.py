@@ -248,6 +248,20 @@ def build_field_rules(field: Field) -> tuple[Rule, ...]:
 
 
 HOLDINGS = ("vol_total", "item_total")
+# The figures of `summary --json` (interfaces spec): holder counts, then sums over accepted, current returns.
+SUMMARY_UNIT_FIGURES = ("units_expected", "units_reported", "units_unregistered")
+SUMMARY_SUM_FIELDS = (
+    "vol_total",
+    "item_total",
+    "digitized_vol",
+    "digitized_item",
+    "e_items",
+    "e_gb",
+    "pre1949",
+    "red_archives",
+    "opened",
+    "storage_m2",
+)
 VOL_PARTS = ("vol_permanent", "vol_30y", "vol_10y", "vol_unassigned")
 ITEM_PARTS = ("item_permanent", "item_30y", "item_10y", "item_unassigned")
 CATEGORY_PARTS = ("cat_ws", "cat_kj", "cat_ku", "cat_rs", "cat_zy", "cat_other")

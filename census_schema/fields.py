@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -9,6 +10,8 @@ from datetime import date
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
+
+import polars as pl
 
 from census_schema.codes import CodeList
 
@@ -60,6 +63,11 @@ class Field:
     def is_numeric(self) -> bool:
         """True for integer and decimal fields."""
         return self.type in (FieldType.INTEGER, FieldType.DECIMAL)
+
+    @property
+    def polars_dtype(self) -> builtins.type[pl.DataType]:
+        """The polars type the field's values are held in: Int64, Float64 or String."""
+        return {FieldType.INTEGER: pl.Int64, FieldType.DECIMAL: pl.Float64}.get(self.type, pl.Utf8)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,14 @@ import numpy as np
 import polars as pl
 
 from census_schema.archives import SUB_PROVINCIAL_CITIES
-from census_schema.census_form import CENSUS_FORM, FORM_VERSION, REGISTER_FORM, ROUND_ID
+from census_schema.census_form import (
+    CENSUS_FORM,
+    FORM_VERSION,
+    REGISTER_FORM,
+    ROUND_ID,
+    SUMMARY_SUM_FIELDS,
+    SUMMARY_UNIT_FIGURES,
+)
 from census_schema.codes import (
     ARCHIVE_ROOM_KINDS,
     ARCHIVES_KINDS,
@@ -24,7 +31,6 @@ from census_schema.codes import (
     YES_NO,
 )
 from census_schema.divisions import COUNTY, PREFECTURE, PROVINCE, XPCC_CODE, Division, load_divisions
-from census_schema.fields import FieldType, Form
 from census_schema.layout import FIRST_DATA_ROW
 from census_schema.template import write_form_workbook
 from census_schema.uscc import USCC_CHARSET, compute_uscc_check_char
@@ -33,19 +39,6 @@ FULL_SCALE_UNITS = 1_000_000
 # Published figure (end of 2022): one comprehensive archives per division, plus development-zone archives.
 COMPREHENSIVE_AT_FULL_SCALE = 3_301
 # Figures of `summary --json` that are sums of census fields (interfaces spec).
-SUMMARY_SUM_FIELDS = (
-    "vol_total",
-    "item_total",
-    "digitized_vol",
-    "digitized_item",
-    "e_items",
-    "e_gb",
-    "pre1949",
-    "red_archives",
-    "opened",
-    "storage_m2",
-)
-SUMMARY_UNIT_FIELDS = ("units_expected", "units_reported", "units_unregistered")
 
 _LEVELS = (PROVINCE, PREFECTURE, COUNTY)
 _L_PROVINCE, _L_PREFECTURE, _L_COUNTY = range(3)
@@ -844,11 +837,6 @@ def _holding_figures(holders: _Holders, rng: np.random.Generator) -> dict[str, n
     return figures
 
 
-def _field_dtype(form: Form, name: str) -> type[pl.DataType]:
-    kind = form.field(name).type
-    return pl.Int64 if kind is FieldType.INTEGER else pl.Float64 if kind is FieldType.DECIMAL else pl.Utf8
-
-
 def _pick(rng: np.random.Generator, choices: Sequence[str], n: int) -> pl.Series:
     return pl.Series(list(choices), dtype=pl.Utf8).gather(rng.integers(0, len(choices), n))
 
@@ -952,7 +940,7 @@ def generate_province_rows(
         columns[name] = values / 10**decimals if decimals else values
     table = pl.DataFrame(
         {
-            name: pl.Series(name, columns[name], dtype=_field_dtype(CENSUS_FORM, name))
+            name: pl.Series(name, columns[name], dtype=CENSUS_FORM.field(name).polars_dtype)
             for name in CENSUS_FORM.field_names
         }
     ).with_columns(
@@ -1016,7 +1004,7 @@ def summarize_province(register: pl.DataFrame, census: pl.DataFrame | None) -> d
 def combine_figures(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     """National figures from provincial ones: sums, with coverage recomputed from the unit counts."""
     parts = list(parts)
-    figures: dict[str, Any] = {name: sum(p[name] for p in parts) for name in SUMMARY_UNIT_FIELDS}
+    figures: dict[str, Any] = {name: sum(p[name] for p in parts) for name in SUMMARY_UNIT_FIGURES}
     figures["coverage_pct"] = coverage_pct(figures["units_reported"], figures["units_expected"])
     for name in SUMMARY_SUM_FIELDS:
         decimals = CENSUS_FORM.field(name).decimals

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal, Protocol, TypeVar, cast
 
 import duckdb
 import polars as pl
@@ -195,7 +195,7 @@ def ingest_workbook(
         data_docs_dir=request.data_docs_dir,
     )
     errors = [f for f in failures if f.severity is Severity.ERROR]
-    status = "rejected" if errors else "accepted"
+    status: Literal["accepted", "rejected"] = "rejected" if errors else "accepted"
     report = None
     if errors:
         out = request.report_path or default_report_path(settings, identity)
@@ -203,7 +203,7 @@ def ingest_workbook(
     submission_id = None
     if not request.dry_run:
         submission = NewSubmission(
-            kind=form.kind,
+            kind=cast(Literal["census", "register"], form.kind),
             province_code=province,
             round_id=form.round_id,
             form_version=form.version,

@@ -21,7 +21,6 @@ MAX_CELL_CHARS = 32_767
 _LABEL_SPACES = re.compile(r"[\s\u3000]+")
 # Cells of these types are codes: compared after NFKC (full-width to half-width), upper-cased, without spaces.
 CODE_TYPES = (FieldType.USCC, FieldType.DIVISION, FieldType.PHONE)
-POLARS_TYPES = {FieldType.INTEGER: pl.Int64, FieldType.DECIMAL: pl.Float64}
 
 
 @dataclass(frozen=True)
@@ -42,17 +41,6 @@ class ParsedSheet:
 def normalize_label(text: str) -> str:
     """A header label compared without whitespace and with half-width parentheses."""
     return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", text)).replace("(", "（").replace(")", "）")
-
-
-def polars_dtype(field: Field) -> type[pl.DataType]:
-    """The polars type a field's values are held in."""
-    return POLARS_TYPES.get(field.type, pl.Utf8)
-
-
-def empty_rows_frame(form: Form) -> pl.DataFrame:
-    """A typed frame with no rows, in the shape parse_form_sheet returns."""
-    schema = {f.name: polars_dtype(f) for f in form.fields} | {"sheet": pl.Utf8, "excel_row": pl.Int64}
-    return pl.DataFrame(schema=schema)
 
 
 def _find_header(raw: pl.DataFrame, form: Form, file_name: str) -> tuple[int, dict[str, int]]:

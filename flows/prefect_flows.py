@@ -18,7 +18,7 @@ T = TypeVar("T")
 
 def run_as_task(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run one pipeline step as a Prefect task named after its function (no caching: inputs include a connection)."""
-    prefect_task = task(step, name=step.__name__, cache_policy=NO_CACHE, persist_result=False)
+    prefect_task = task(name=step.__name__, cache_policy=NO_CACHE, persist_result=False)(step)
     return prefect_task(*args, **kwargs)
 
 

@@ -6,24 +6,12 @@ from typing import Any
 
 import duckdb
 
-from census_schema.census_form import CENSUS_FORM, ROUND_ID
+from census_schema.census_form import CENSUS_FORM, ROUND_ID, SUMMARY_SUM_FIELDS, SUMMARY_UNIT_FIGURES
 from census_schema.divisions import load_divisions, require_census_province
 from census_schema.fields import FieldType
 
-UNIT_FIGURES = ("units_expected", "units_reported", "units_unregistered")
-# Census fields summed over current accepted returns (columns of mart_province_figures under the same names).
-SUM_FIGURES = (
-    "vol_total",
-    "item_total",
-    "digitized_vol",
-    "digitized_item",
-    "e_items",
-    "e_gb",
-    "pre1949",
-    "red_archives",
-    "opened",
-    "storage_m2",
-)
+UNIT_FIGURES = SUMMARY_UNIT_FIGURES
+SUM_FIGURES = SUMMARY_SUM_FIELDS
 FIGURES = (*UNIT_FIGURES, "coverage_pct", *SUM_FIGURES)
 # Figures reported as floats rounded to 2 decimals: coverage and the sums of the form's decimal fields.
 DECIMAL_FIGURES = frozenset(

@@ -8,14 +8,12 @@ from typing import Any
 import polars as pl
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
-from census_schema.fields import FieldType, Form
+from census_schema.fields import Form
 from census_schema.uscc import compute_uscc_check_char
 
 SHEET = "普查表"
 PROVINCE = "440000"
 BASE_USCC = "91440300708461136T"
-
-_POLARS_TYPES = {FieldType.INTEGER: pl.Int64, FieldType.DECIMAL: pl.Float64}
 
 
 def make_uscc(serial: int, prefix: str = "91440300") -> str:
@@ -90,7 +88,7 @@ BASE_ROWS: dict[str, dict[str, Any]] = {CENSUS_FORM.kind: CENSUS_BASE, REGISTER_
 
 def frame_schema(form: Form) -> dict[str, Any]:
     """The polars schema the parser delivers for a form."""
-    fields = {f.name: _POLARS_TYPES.get(f.type, pl.Utf8) for f in form.fields}
+    fields = {f.name: f.polars_dtype for f in form.fields}
     return {**fields, "excel_row": pl.Int64, "sheet": pl.Utf8}
 
 

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM
-from census_schema.layout import HEADER_ROW
+from census_schema.layout import HEADER_ROW, META_FORM_KIND, META_FORM_VERSION, META_PROVINCE, META_SHEET
 from census_schema.template import write_form_workbook
 from cli.main import main
 from tests.flows.workbooks import PROVINCE, census_workbook, holder_rows, register_workbook, write_rows
@@ -78,8 +78,16 @@ def without_column(path: Path) -> Path:
 
 
 def too_many_rows(path: Path) -> Path:
-    rows = holder_rows(CENSUS_FORM, 1)
-    write_rows(path, CENSUS_FORM, (rows[0] for _ in range(CENSUS_FORM.max_rows + 1)))
+    """The template's identity and header, then more filled rows than the form allows (one column, to stay fast)."""
+    workbook = openpyxl.Workbook(write_only=True)
+    data, meta = workbook.create_sheet(CENSUS_FORM.sheet_name), workbook.create_sheet(META_SHEET)
+    data.append(["标题"])
+    data.append([f.label for f in CENSUS_FORM.fields])
+    for index in range(CENSUS_FORM.max_rows + 1):
+        data.append([f"单位{index}"])
+    for key, value in ((META_FORM_KIND, "census"), (META_FORM_VERSION, CENSUS_FORM.version), (META_PROVINCE, PROVINCE)):
+        meta.append([key, value])
+    workbook.save(path)
     return path
 
 

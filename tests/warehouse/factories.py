@@ -15,8 +15,6 @@ from census_schema.forms import get_form
 from census_schema.uscc import compute_uscc_check_char
 from warehouse.loads import NewSubmission, record_submission
 
-POLARS_TYPES = {FieldType.INTEGER: pl.Int64, FieldType.DECIMAL: pl.Float64}
-
 
 def make_uscc(n: int, prefix: str = "12440000") -> str:
     """A valid 18-character USCC numbered n."""
@@ -38,7 +36,7 @@ def make_rows(kind: str, holders: list[dict[str, Any]], sheet: str | None = None
         record.update(holder)
         record.update(sheet=sheet or form.sheet_name, excel_row=i + 3)
         records.append(record)
-    schema = {f.name: POLARS_TYPES.get(f.type, pl.Utf8) for f in form.fields} | {
+    schema = {f.name: f.polars_dtype for f in form.fields} | {
         "sheet": pl.Utf8,
         "excel_row": pl.Int64,
     }

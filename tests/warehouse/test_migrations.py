@@ -31,6 +31,7 @@ TABLES = {
     "divisions",
     "comprehensive_archives",
     "reference_data_versions",
+    "users",
 }
 VIEWS = {
     "stg_census_returns",
