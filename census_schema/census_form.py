@@ -276,14 +276,6 @@ COMMON_ROW_RULES: tuple[Rule, ...] = (
         "同一统一社会信用代码在本表中出现多次：每个普查对象只填一行，请删除或合并重复行。",
     ),
     Rule(
-        "unit_nature_matches_uscc",
-        "matches_uscc_nature",
-        W,
-        "unit_nature",
-        "「单位性质」与统一社会信用代码第1-2位不一致（11 机关、12 事业单位、13 人民团体、91 企业），请核实。",
-        P(uscc_field="uscc"),
-    ),
-    Rule(
         "admin_level_matches_division",
         "matches_division_level",
         W,
@@ -294,6 +286,14 @@ COMMON_ROW_RULES: tuple[Rule, ...] = (
 )
 
 CENSUS_ROW_RULES: tuple[Rule, ...] = (
+    Rule(
+        "unit_nature_matches_uscc",
+        "matches_uscc_nature",
+        W,
+        "unit_nature",
+        "「单位性质」与统一社会信用代码第1-2位不一致（11 机关、12 事业单位、13 人民团体、91 企业），请核实。",
+        P(uscc_field="uscc"),
+    ),
     Rule(
         "parent_uscc_not_self",
         "not_equal",

@@ -116,9 +116,11 @@ def fetch_check_context(con: duckdb.DuckDBPyConnection, form: Form, province_cod
     """What the checks need from the warehouse: the register, other provinces' codes and the previous round."""
     if form.kind != "census":
         return build_check_context(province_code)
+    register = fetch_register_usccs(con, province_code, form.round_id)
     return build_check_context(
         province_code,
-        register_usccs=fetch_register_usccs(con, province_code, form.round_id),
+        # Without a register there is nothing to compare with: no "not on the register" warning on every row.
+        register_usccs=register or None,
         other_province_usccs=fetch_other_province_usccs(con, province_code, form.round_id),
         previous_holdings=fetch_previous_round_holdings(con, province_code, form.round_id),
     )

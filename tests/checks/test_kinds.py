@@ -19,7 +19,7 @@ FORM_PARAMS = [pytest.param(form, id=f"{kind}-{version}") for (kind, version), f
 
 # Rules a form declares but cannot apply because it lacks a field they read. The register declares the
 # 单位性质/USCC rule but has no 单位性质 column: census_schema should drop it from REGISTER_FORM.
-INAPPLICABLE = {("census", "GYDA-2024.1"): set(), ("register", "GYDA-2024.1"): {"unit_nature_matches_uscc"}}
+INAPPLICABLE = {("census", "GYDA-2024.1"): set(), ("register", "GYDA-2024.1"): set()}
 
 
 def test_executor_kinds_do_not_overlap():
