@@ -18,6 +18,7 @@ class Settings:
     max_uncompressed_bytes: int = 1536 * 1024 * 1024
     max_compression_ratio: int = 200
     orchestrator: str = "auto"
+    save_data_docs: bool = True
 
     @property
     def var_dir(self) -> Path:
@@ -33,4 +34,5 @@ def load_settings(db_path: str | Path | None = None) -> Settings:
         db_path=path,
         max_upload_bytes=int(env.get("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100")) * 1024 * 1024,
         orchestrator=env.get("ARCHIVE_CENSUS_ORCHESTRATOR", "auto"),
+        save_data_docs=env.get("ARCHIVE_CENSUS_DATA_DOCS", "1") != "0",
     )

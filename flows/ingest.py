@@ -81,6 +81,7 @@ class IngestOutcome:
     dry_run: bool = False
     file_sha256: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    data_docs: Path | None = None
 
     @property
     def errors(self) -> int:
@@ -108,6 +109,7 @@ class IngestOutcome:
             "warnings": self.warnings,
             "report": str(self.report) if self.report else None,
             "dry_run": self.dry_run,
+            "data_docs": str(self.data_docs / "index.html") if self.data_docs else None,
             "failures": [f.to_json() for f in sorted(self.failures, key=lambda f: f.sort_key)],
         }
 
@@ -158,6 +160,13 @@ def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
     return settings.var_dir / "reports" / f"{stem}-{identity.sha256[:8]}-错误报告.xlsx"
 
 
+def default_data_docs_dir(settings: Settings, form: Form, identity: WorkbookIdentity) -> Path | None:
+    """Where the GX Data Docs of a validation go (one site per file content), unless switched off in the settings."""
+    if not settings.save_data_docs:
+        return None
+    return settings.var_dir / "data_docs" / f"{form.kind}-{identity.province_code}-{identity.sha256[:12]}"
+
+
 def ingest_workbook(
     store: WarehouseStore, request: IngestRequest, settings: Settings, run_step: StepRunner = run_directly
 ) -> IngestOutcome:
@@ -187,6 +196,7 @@ def ingest_workbook(
         return IngestOutcome("duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings)
     parsed: ParsedSheet = timed("parse", parse_form_sheet, identity.path, form, file_name=identity.file_name)
     context = timed("context", read_check_context, store, form, province)
+    data_docs_dir = request.data_docs_dir or default_data_docs_dir(settings, form, identity)
     failures: list[Failure] = timed(
         "validate",
         validate_return,
@@ -194,7 +204,7 @@ def ingest_workbook(
         parsed.rows,
         context,
         parse_failures=parsed.failures,
-        data_docs_dir=request.data_docs_dir,
+        data_docs_dir=data_docs_dir,
     )
     errors = [f for f in failures if f.severity is Severity.ERROR]
     status: Literal["accepted", "rejected"] = "rejected" if errors else "accepted"
@@ -225,5 +235,14 @@ def ingest_workbook(
                 "duplicate", submission_id, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings
             )
     return IngestOutcome(
-        status, submission_id, province, parsed.row_count, failures, report, request.dry_run, identity.sha256, timings
+        status,
+        submission_id,
+        province,
+        parsed.row_count,
+        failures,
+        report,
+        request.dry_run,
+        identity.sha256,
+        timings,
+        data_docs_dir,
     )

@@ -147,3 +147,12 @@ def test_cli_json_contract(store, settings, tmp_path, capsys):
         "message": CENSUS_FORM.rules_by_id["contact_phone_format"].message,
     }
     assert (payload["errors"], payload["status"], payload["rows"]) == (1, "rejected", 2)
+
+
+def test_gx_data_docs_are_saved_per_submission(store, settings, tmp_path):
+    from dataclasses import replace
+
+    outcome = ingest(store, replace(settings, save_data_docs=True), census_workbook(tmp_path / "c.xlsx", 2))
+    index = outcome.data_docs / "index.html"
+    assert index.exists() and outcome.to_json()["data_docs"] == str(index)
+    assert "validation" in index.read_text(encoding="utf-8").lower()
