@@ -57,7 +57,7 @@ def run_once(path: Path, folder: Path, index: int) -> StageMeter:
     if errors:
         with meter.stage("report"):
             write_annotated_report(
-                path, folder / f"report{index}.xlsx", CENSUS_FORM.sheet_name, parsed.columns, failures
+                path, folder / f"report{index}.xlsx", {CENSUS_FORM.sheet_name: parsed.columns}, failures
             )
     status = "rejected" if errors else "accepted"
     submission = NewSubmission(

@@ -167,8 +167,11 @@ def _quote(field: Field) -> str:
     return f"「{field.label}」"
 
 
-def build_field_rules(field: Field) -> tuple[Rule, ...]:
-    """The rules a field's own declaration implies (required, type, range, list, length, format)."""
+def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ...]:
+    """The rules a field's own declaration implies (required, type, range, list, length, format).
+
+    A national form (filled by the national bureau for units anywhere) has no "in the uploading province" rule.
+    """
     q, rules = _quote(field), []
     if field.required:
         hint = "没有的请填 0" if field.is_numeric else "请填写"
@@ -180,6 +183,16 @@ def build_field_rules(field: Field) -> tuple[Rule, ...]:
     if field.type is FieldType.DECIMAL:
         rules.append(
             Rule(f"{field.name}_number", "decimal", E, field.name, f"{q}应为数字（可带小数），不能含文字或单位。")
+        )
+    if field.type is FieldType.DATE:
+        rules.append(
+            Rule(
+                f"{field.name}_date",
+                "date",
+                E,
+                field.name,
+                f"{q}应为日期（如 2024-03-05），请按“年-月-日”填写或从日历中选择。",
+            )
         )
     if field.is_numeric and field.min_value is not None:
         bounds = f"应在 {field.min_value:g}～{field.max_value:g} 之间" if field.max_value is not None else "不能为负数"
@@ -235,6 +248,7 @@ def build_field_rules(field: Field) -> tuple[Rule, ...]:
                 f"{q}不是现行有效的县级、地级或省级行政区划代码，请按 GB/T 2260 现行代码填写。",
             )
         )
+    if field.type is FieldType.DIVISION and not national:
         rules.append(
             Rule(
                 f"{field.name}_in_province",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class CensusError(Exception):
@@ -56,7 +57,11 @@ class NotFound(UsageError):
 
 
 class IllegalTransition(CensusError):
-    """A state change the lifecycle does not allow."""
+    """A state change the lifecycle does not allow; `rule` names the declared rule it breaks, when there is one."""
+
+    def __init__(self, message: str, *, rule: str | None = None, **location: Any) -> None:
+        super().__init__(message, **location)
+        self.rule = rule
 
 
 class AccessDenied(CensusError):

@@ -26,6 +26,7 @@ class FieldType(StrEnum):
     USCC = "uscc"
     DIVISION = "division"
     PHONE = "phone"
+    DATE = "date"
 
 
 class Severity(StrEnum):
@@ -38,6 +39,13 @@ class Severity(StrEnum):
     def label(self) -> str:
         """The Chinese word used in reports."""
         return "错误" if self is Severity.ERROR else "警告"
+
+
+_POLARS_TYPES: dict[FieldType, builtins.type[pl.DataType]] = {
+    FieldType.INTEGER: pl.Int64,
+    FieldType.DECIMAL: pl.Float64,
+    FieldType.DATE: pl.Date,
+}
 
 
 @dataclass(frozen=True)
@@ -66,8 +74,8 @@ class Field:
 
     @property
     def polars_dtype(self) -> builtins.type[pl.DataType]:
-        """The polars type the field's values are held in: Int64, Float64 or String."""
-        return {FieldType.INTEGER: pl.Int64, FieldType.DECIMAL: pl.Float64}.get(self.type, pl.Utf8)
+        """The polars type the field's values are held in: Int64, Float64, Date or String."""
+        return _POLARS_TYPES.get(self.type, pl.Utf8)
 
 
 @dataclass(frozen=True)
@@ -122,6 +130,47 @@ class Form:
     def rules_for(self, field_name: str) -> tuple[Rule, ...]:
         """Rules that mark cells of one field."""
         return tuple(r for r in self.rules if r.field == field_name)
+
+
+@dataclass(frozen=True)
+class WorkbookForm:
+    """A kind of uploaded workbook: one or several data sheets, each declared by its own Form, handled together.
+
+    A census return is a workbook of one sheet; an inspections workbook has three (records, findings, updates).
+    `needs_province`: the template and the upload belong to one province (census, register) or to the whole
+    country (supervision workbooks, filled by the national bureau). `supersedes`: an accepted upload replaces the
+    current one of its kind, province and round (a corrected return); otherwise uploads add to what is loaded.
+    `notes`: how to fill and submit, for the template (placeholders {first}, {header}, {version}); a sheet may be
+    left empty when `sheets_optional`, as long as one sheet has rows.
+    """
+
+    kind: str
+    version: str
+    title: str
+    sheets: tuple[Form, ...]
+    needs_province: bool = True
+    supersedes: bool = True
+    sheets_optional: bool = False
+    notes: tuple[str, ...] = ()
+
+    @property
+    def round_id(self) -> str:
+        """The round the workbook belongs to (that of its sheets)."""
+        return self.sheets[0].round_id
+
+    @property
+    def sheet_names(self) -> tuple[str, ...]:
+        """The data sheets' names in order."""
+        return tuple(form.sheet_name for form in self.sheets)
+
+    def sheet(self, sheet_name: str) -> Form:
+        """The form of one data sheet."""
+        return next(form for form in self.sheets if form.sheet_name == sheet_name)
+
+
+def single_sheet_workbook(form: Form) -> WorkbookForm:
+    """The workbook of a one-sheet provincial form (census return, register): same kind, version and title."""
+    return WorkbookForm(form.kind, form.version, form.title, (form,))
 
 
 def frozen_params(**params: Any) -> Mapping[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,8 +18,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from census_schema.codes import CodeList
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
-from census_schema.fields import Field, FieldType, Form, Rule
-from census_schema.forms import CURRENT_FORMS, UnknownForm, get_form
+from census_schema.fields import Field, FieldType, Form, Rule, WorkbookForm, single_sheet_workbook
+from census_schema.forms import CURRENT_WORKBOOKS, UnknownForm, get_workbook_form
 from census_schema.layout import (
     CODES_SHEET,
     FIRST_DATA_ROW,
@@ -60,16 +60,24 @@ _TYPE_LABELS: dict[FieldType, str] = {
     FieldType.USCC: "18位代码",
     FieldType.DIVISION: "6位数字代码",
     FieldType.PHONE: "电话号码",
+    FieldType.DATE: "日期（年-月-日）",
 }
 # Columns where an input method should not interfere with typing digits and Latin letters.
-_IME_OFF_TYPES = frozenset({FieldType.INTEGER, FieldType.DECIMAL, FieldType.USCC, FieldType.DIVISION, FieldType.PHONE})
+_IME_OFF_TYPES = frozenset(
+    {FieldType.INTEGER, FieldType.DECIMAL, FieldType.USCC, FieldType.DIVISION, FieldType.PHONE, FieldType.DATE}
+)
 # Which declared rules explain each kind of Excel validation, in the order their messages are shown.
 _RULE_KINDS_FOR_VALIDATION: dict[str, tuple[str, ...]] = {
     "list": ("in_list",),
     "whole": ("integer", "range"),
     "decimal": ("decimal", "range"),
     "textLength": ("max_length", "pattern"),
+    "date": ("date",),
 }
+# Excel stores dates as day serials; any day after 1900-01-01 is accepted by a date validation.
+_FIRST_EXCEL_DATE = "1"
+_DATE_FORMAT = "yyyy-mm-dd"
+_SECTION_NUMBERS = "一二三四五六七八九十"
 
 _THIN = Side(style="thin", color="808080")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -103,22 +111,49 @@ def write_form_workbook(
     *,
     province_name: str | None = None,
 ) -> None:
-    """Write the form's workbook for a province: an empty template, or a filled return when rows are given."""
-    province = require_census_province(province_code)
-    name = province_name if province_name is not None else province.name
-    workbook = Workbook(write_only=True)
-    workbook.properties.title = f"{form.title}（{name}）"
-    workbook.properties.creator = "国有档案资源普查平台"
-    workbook.properties.version = form.version
-    # Sheets are created in their final order; each streams to its own temporary file, so fill order is free.
-    instructions, data, codes, meta = (
-        workbook.create_sheet(title) for title in (INSTRUCTIONS_SHEET, form.sheet_name, CODES_SHEET, META_SHEET)
+    """Write a one-sheet form's workbook for a province: an empty template, or a filled return when rows are given."""
+    write_workbook(
+        path, single_sheet_workbook(form), province_code, {form.sheet_name: rows}, province_name=province_name
     )
+
+
+def write_workbook(
+    path: Path,
+    book: WorkbookForm,
+    province_code: str | None,
+    rows: Mapping[str, Iterable[Sequence[object]]] | None = None,
+    *,
+    province_name: str | None = None,
+) -> None:
+    """Write a workbook kind's file: an empty template, or filled sheets when rows are given (by sheet name).
+
+    A provincial workbook (census, register) is written for one province, which is checked; a national one
+    (supervision workbooks) for the whole country, and any province given is ignored.
+    """
+    rows = rows or {}
+    unknown = set(rows) - set(book.sheet_names)
+    if unknown:
+        raise ValueError(f"workbook {book.kind} has no sheet(s) {sorted(unknown)}")
+    name: str | None = None
+    if book.needs_province:
+        province = require_census_province(province_code or "")
+        province_code, name = province.code, province_name if province_name is not None else province.name
+    else:
+        province_code = None
+    workbook = Workbook(write_only=True)
+    workbook.properties.title = f"{book.title}（{name}）" if name else book.title
+    workbook.properties.creator = "国有档案资源普查平台"
+    workbook.properties.version = book.version
+    # Sheets are created in their final order; each streams to its own temporary file, so fill order is free.
+    instructions = workbook.create_sheet(INSTRUCTIONS_SHEET)
+    data = [workbook.create_sheet(form.sheet_name) for form in book.sheets]
+    codes, meta = (workbook.create_sheet(title) for title in (CODES_SHEET, META_SHEET))
     try:
-        code_ranges = _write_code_sheet(codes, form)
-        _write_instructions(instructions, form, province_code, name)
-        _write_meta(meta, form, province_code)
-        _write_data_sheet(data, form, name, rows, code_ranges)
+        code_ranges = _write_code_sheet(codes, book.sheets)
+        _write_instructions(instructions, book, province_code, name)
+        _write_meta(meta, book, province_code)
+        for ws, form in zip(data, book.sheets, strict=True):
+            _write_data_sheet(ws, form, name, rows.get(form.sheet_name, ()), code_ranges)
     except BaseException:
         _end_streams(workbook.worksheets)
         raise
@@ -140,19 +175,21 @@ def _end_streams(sheets: Iterable[WriteOnlyWorksheet]) -> None:
                 ws.close()
 
 
-def write_template(path: Path, kind: str, province_code: str) -> None:
-    """Write the empty template of the current form of a kind for a province."""
+def write_template(path: Path, kind: str, province_code: str | None) -> None:
+    """Write the empty template of the current workbook of a kind (for a province, when the kind needs one)."""
     try:
-        form = get_form(kind)
+        book = get_workbook_form(kind)
     except UnknownForm:
         raise UsageError(
-            f"「{kind}」类表格的模板暂未提供。", hint=f"可生成模板的类型：{'、'.join(CURRENT_FORMS)}。"
+            f"「{kind}」类表格的模板暂未提供。", hint=f"可生成模板的类型：{'、'.join(CURRENT_WORKBOOKS)}。"
         ) from None
-    write_form_workbook(path, form, province_code)
+    write_workbook(path, book, province_code)
 
 
-def data_sheet_title(form: Form, province_name: str) -> str:
-    """The title written above the header row of the data sheet."""
+def data_sheet_title(form: Form, province_name: str | None) -> str:
+    """The title written above the header row of a data sheet (a national sheet names its version instead)."""
+    if province_name is None:
+        return f"{form.title}（表式版本 {form.version}）"
     return f"{form.title}（{province_name}，普查轮次 {form.round_id}）"
 
 
@@ -162,6 +199,8 @@ def number_format_of(field: Field) -> str:
         return "#,##0"
     if field.type is FieldType.DECIMAL:
         return "#,##0." + "0" * field.decimals if field.decimals else "#,##0"
+    if field.type is FieldType.DATE:
+        return _DATE_FORMAT
     return "@"
 
 
@@ -180,10 +219,10 @@ def type_label_of(field: Field) -> str:
 # ---------------------------------------------------------------------------------------------------------- sheets
 
 
-def _write_code_sheet(ws: WriteOnlyWorksheet, form: Form) -> dict[str, str]:
-    """One column per code list the form uses; returns each list's absolute range for drop-downs."""
+def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str, str]:
+    """One column per code list the forms use; returns each list's absolute range for drop-downs."""
     lists: dict[str, CodeList] = {}
-    for field in form.fields:
+    for field in (f for form in forms for f in form.fields):
         if field.code_list is not None:
             lists.setdefault(field.code_list.name, field.code_list)
     ranges: dict[str, str] = {}
@@ -202,14 +241,13 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, form: Form) -> dict[str, str]:
     return ranges
 
 
-def _write_meta(ws: WriteOnlyWorksheet, form: Form, province_code: str) -> None:
+def _write_meta(ws: WriteOnlyWorksheet, book: WorkbookForm, province_code: str | None) -> None:
     ws.sheet_state = "veryHidden"
-    for key, value in (
-        (META_FORM_KIND, form.kind),
-        (META_FORM_VERSION, form.version),
-        (META_PROVINCE, province_code),
-        (META_ROUND, form.round_id),
-    ):
+    identity = [(META_FORM_KIND, book.kind), (META_FORM_VERSION, book.version)]
+    if province_code is not None:
+        identity.append((META_PROVINCE, province_code))
+    identity.append((META_ROUND, book.round_id))
+    for key, value in identity:
         ws.append([key, _cell(ws, value, number_format="@")])
 
 
@@ -233,7 +271,9 @@ class _RowWriter:
             self.append([])
 
 
-def _write_instructions(ws: WriteOnlyWorksheet, form: Form, province_code: str, province_name: str) -> None:
+def _write_instructions(
+    ws: WriteOnlyWorksheet, book: WorkbookForm, province_code: str | None, province_name: str | None
+) -> None:
     headers = ("序号", "列名", "字段", "类型/单位", "是否必填", "填写说明", "校验规则")
     widths = (10, 26, 18, 20, 9, 40, 62)
     for column, width in enumerate(widths, 1):
@@ -244,49 +284,63 @@ def _write_instructions(ws: WriteOnlyWorksheet, form: Form, province_code: str, 
     def text(value: str, font: Font = _BODY_FONT) -> None:
         out.append([_cell(ws, value, font=font)])
 
-    text(f"{form.title} 填表说明", _TITLE_FONT)
-    identity = (
-        ("普查轮次", form.round_id),
-        ("标准时点", f"{form.reference_date:%Y年%m月%d日}（{form.reference_date.isoformat()}）"),
-        ("省份", f"{province_code} {province_name}"),
-        ("表式版本", form.version),
-        ("填报工作表", form.sheet_name),
-    )
+    text(f"{book.title} 填表说明", _TITLE_FONT)
+    first = book.sheets[0]
+    identity: tuple[tuple[str, str], ...]
+    if province_code is not None:
+        identity = (
+            ("普查轮次", first.round_id),
+            ("标准时点", f"{first.reference_date:%Y年%m月%d日}（{first.reference_date.isoformat()}）"),
+            ("省份", f"{province_code} {province_name}"),
+            ("表式版本", book.version),
+            ("填报工作表", "、".join(book.sheet_names)),
+        )
+    else:
+        identity = (
+            ("适用范围", "全国（不分省份）"),
+            ("表式版本", book.version),
+            ("填报工作表", "、".join(book.sheet_names)),
+        )
     for key, value in identity:
         out.append([_cell(ws, key, font=_KEY_FONT), _cell(ws, value, font=_BODY_FONT, number_format="@")])
-    out.append([])
-    text("一、各列填写说明", _SECTION_FONT)
-    header_row = out.append([_header_cell(ws, h) for h in headers])
-    # Print titles are a defined name written with the workbook, so they can be set after the rows.
-    ws.print_title_rows = f"{header_row}:{header_row}"
-    for index, field in enumerate(form.fields, 1):
-        rules = "\n".join(f"【{r.severity.label}】{r.message}" for r in form.rules_for(field.name))
-        values: tuple[object, ...] = (
-            index,
-            field.label,
-            field.name,
-            type_label_of(field),
-            "是" if field.required else "否",
-            field.description,
-            rules,
-        )
-        cells = [_cell(ws, v, font=_BODY_FONT, border=_BORDER, alignment=_WRAP_TOP) for v in values]
-        out.append(cells, height=_row_height(values, widths))
+    sections = iter(_SECTION_NUMBERS)
+    for form in book.sheets:
+        out.append([])
+        where = f"工作表「{form.sheet_name}」" if len(book.sheets) > 1 else ""
+        text(f"{next(sections)}、{where}各列填写说明", _SECTION_FONT)
+        header_row = out.append([_header_cell(ws, h) for h in headers])
+        if form is first:
+            # Print titles are a defined name written with the workbook, so they can be set after the rows.
+            ws.print_title_rows = f"{header_row}:{header_row}"
+        for index, field in enumerate(form.fields, 1):
+            rules = "\n".join(f"【{r.severity.label}】{r.message}" for r in form.rules_for(field.name))
+            values: tuple[object, ...] = (
+                index,
+                field.label,
+                field.name,
+                type_label_of(field),
+                "是" if field.required else "否",
+                field.description,
+                rules,
+            )
+            cells = [_cell(ws, v, font=_BODY_FONT, border=_BORDER, alignment=_WRAP_TOP) for v in values]
+            out.append(cells, height=_row_height(values, widths))
 
     out.append([])
-    text("二、整表规则", _SECTION_FONT)
-    for rule in form.rules:
-        if rule.field is None:
-            text(f"【{rule.severity.label}】{rule.message}")
+    text(f"{next(sections)}、整表规则", _SECTION_FONT)
+    # A rule shared by several sheets (the too-long cell) is listed once.
+    whole = {r.rule_id: r for form in book.sheets for r in form.rules if r.field is None}
+    for rule in whole.values():
+        text(f"【{rule.severity.label}】{rule.message}")
 
     out.append([])
-    text("三、填报与提交", _SECTION_FONT)
+    text(f"{next(sections)}、填报与提交", _SECTION_FONT)
     province = f"{province_name}（{province_code}）"
-    for note in _SUBMISSION_NOTES:
+    for note in book.notes or _SUBMISSION_NOTES:
         # One short line per cell, overflowing into the empty cells to its right: no wrapping, no merged cells.
         text(
             note.format(
-                sheet=form.sheet_name, first=FIRST_DATA_ROW, header=HEADER_ROW, province=province, version=form.version
+                sheet=first.sheet_name, first=FIRST_DATA_ROW, header=HEADER_ROW, province=province, version=book.version
             )
         )
 
@@ -294,7 +348,7 @@ def _write_instructions(ws: WriteOnlyWorksheet, form: Form, province_code: str, 
 def _write_data_sheet(
     ws: WriteOnlyWorksheet,
     form: Form,
-    province_name: str,
+    province_name: str | None,
     rows: Iterable[Sequence[object]],
     code_ranges: dict[str, str],
 ) -> None:
@@ -380,6 +434,10 @@ def _validation_for(form: Form, field: Field, code_ranges: dict[str, str]) -> Da
             validation.formula2 = _number(field.max_value)
         else:
             validation.operator = "greaterThanOrEqual"
+    elif field.type is FieldType.DATE:
+        validation.type = "date"
+        validation.operator = "greaterThan"
+        validation.formula1 = _FIRST_EXCEL_DATE
     elif field.max_length is not None and field.type in (FieldType.TEXT, FieldType.USCC, FieldType.PHONE):
         validation.type = "textLength"
         validation.operator = "lessThanOrEqual"

@@ -36,17 +36,24 @@ def display_value(value: object) -> str | None:
     return shorten_value(value)
 
 
-def failures_at(form: Form, rows: pl.DataFrame, rule: Rule, positions: Sequence[int] | pl.Series) -> list[Failure]:
-    """One failure of a rule for each row position given, in that order."""
+def failures_at(
+    form: Form,
+    rows: pl.DataFrame,
+    rule: Rule,
+    positions: Sequence[int] | pl.Series,
+    messages: Sequence[str] | None = None,
+) -> list[Failure]:
+    """One failure of a rule for each row position given, in that order (with its own message, when given)."""
     if len(positions) == 0:
         return []
     columns = [SHEET, EXCEL_ROW] + ([rule.field] if rule.field is not None else [])
     picked = rows.select(pl.col(columns).gather(pl.Series(positions, dtype=pl.Int64)))
     label = form.field(rule.field).label if rule.field is not None else None
     values = picked.get_column(rule.field).to_list() if rule.field is not None else [None] * picked.height
+    texts = messages if messages is not None else [rule.message] * picked.height
     return [
-        Failure(sheet, row, rule.field, label, display_value(value), rule.rule_id, rule.severity, rule.message)
-        for sheet, row, value in zip(
-            picked.get_column(SHEET).to_list(), picked.get_column(EXCEL_ROW).to_list(), values, strict=True
+        Failure(sheet, row, rule.field, label, display_value(value), rule.rule_id, rule.severity, text)
+        for sheet, row, value, text in zip(
+            picked.get_column(SHEET).to_list(), picked.get_column(EXCEL_ROW).to_list(), values, texts, strict=True
         )
     ]

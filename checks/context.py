@@ -4,22 +4,55 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from types import MappingProxyType
 
 from census_schema.divisions import PROVINCE, UnknownDivision, load_divisions
+from census_schema.supervision.rectification import FindingState
 
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
+
+
+@dataclass(frozen=True)
+class InspectionFacts:
+    """What the warehouse already holds of inspections and findings, for checking an inspections workbook."""
+
+    # inspection id -> (feedback date, checklist version) of every loaded inspection.
+    inspections: Mapping[str, tuple[date, str]] = field(default_factory=lambda: MappingProxyType({}))
+    # finding id -> its current state (with deadline, responsible person, rectifiers and last change).
+    findings: Mapping[str, FindingState] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def inspection_ids(self) -> frozenset[str]:
+        """Ids of loaded inspections."""
+        return frozenset(self.inspections)
+
+    @property
+    def finding_ids(self) -> frozenset[str]:
+        """Ids of loaded findings."""
+        return frozenset(self.findings)
+
+
+@dataclass(frozen=True)
+class EvaluationFacts:
+    """The evaluation round a score sheet belongs to: whether it is open and who may score which archive."""
+
+    round_id: str
+    is_open: bool
+    # evaluator -> codes of the archives assigned to them in this round.
+    assignments: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
 class CheckContext:
     """The uploading province, the current divisions and, when the flow has them, the cross-return inputs.
 
-    A cross-return input left as None means "not available": the rules that need it are skipped.
+    A cross-return input left as None means "not available": the rules that need it are skipped. A national
+    workbook (supervision) has no province.
     """
 
-    province_code: str
+    province_code: str | None
     valid_division_codes: frozenset[str]
     # division code -> 'province' | 'prefecture' | 'county'
     division_levels: Mapping[str, str]
@@ -29,27 +62,33 @@ class CheckContext:
     other_province_usccs: Mapping[str, str] | None = None
     # USCC -> vol_total + item_total accepted for the holder in the previous round.
     previous_holdings: Mapping[str, int] | None = None
+    # What is already loaded, for the workbook rules of an inspections or evaluation workbook.
+    inspections: InspectionFacts | None = None
+    evaluation: EvaluationFacts | None = None
 
     def __post_init__(self) -> None:
-        if not _PROVINCE_CODE.match(self.province_code):
+        if self.province_code is not None and not _PROVINCE_CODE.match(self.province_code):
             raise ValueError(f"province_code must be a 6-digit province code like 440000, got {self.province_code!r}")
 
 
 def build_check_context(
-    province_code: str,
+    province_code: str | None,
     *,
     register_usccs: Iterable[str] | None = None,
     other_province_usccs: Mapping[str, str] | None = None,
     previous_holdings: Mapping[str, int] | None = None,
+    inspections: InspectionFacts | None = None,
+    evaluation: EvaluationFacts | None = None,
 ) -> CheckContext:
-    """A check context for a province, with the current GB/T 2260 divisions and the cross-return inputs given."""
+    """A check context for a province (or None: national), with the current divisions and the inputs given."""
     divisions = load_divisions()
-    try:
-        province = divisions.get(province_code)
-    except UnknownDivision:
-        raise ValueError(f"{province_code!r} is not a current province code") from None
-    if province.level != PROVINCE:
-        raise ValueError(f"{province_code!r} is a {province.level}, not a province")
+    if province_code is not None:
+        try:
+            province = divisions.get(province_code)
+        except UnknownDivision:
+            raise ValueError(f"{province_code!r} is not a current province code") from None
+        if province.level != PROVINCE:
+            raise ValueError(f"{province_code!r} is a {province.level}, not a province")
     return CheckContext(
         province_code=province_code,
         valid_division_codes=frozenset(divisions.by_code),
@@ -57,4 +96,6 @@ def build_check_context(
         register_usccs=frozenset(register_usccs) if register_usccs is not None else None,
         other_province_usccs=MappingProxyType(dict(other_province_usccs)) if other_province_usccs is not None else None,
         previous_holdings=MappingProxyType(dict(previous_holdings)) if previous_holdings is not None else None,
+        inspections=inspections,
+        evaluation=evaluation,
     )

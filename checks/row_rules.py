@@ -8,6 +8,7 @@ rule reports it) or a value the parser could not read (the parser reports it).
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import reduce
 
@@ -140,6 +141,23 @@ def check_change_vs_previous(rule: Rule, form: Form, context: CheckContext) -> p
     return previous.is_not_null() & pl.when(previous == 0).then(current != 0).otherwise(moved)
 
 
+def check_not_before(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell (a date) is earlier than another field of the row."""
+    return _field(rule) < pl.col(rule.param("other"))
+
+
+def check_unique_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """Another row has the same values in all the given fields (every copy is reported)."""
+    return pl.struct(list(rule.param("fields"))).is_duplicated()
+
+
+def check_min_names(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """A list of names (split at any of the separators) has fewer than `min` names."""
+    separators = "[" + re.escape(rule.param("separators")) + "]+"
+    names = _field(rule).str.strip_chars().str.replace_all(separators, "\n").str.split("\n")
+    return names.list.eval(pl.element().filter(pl.element() != "")).list.len() < rule.param("min")
+
+
 ROW_RULES: dict[str, RowRule] = {
     "uscc_check_digit": check_uscc_digit,
     "not_equal": check_not_equal,
@@ -152,6 +170,9 @@ ROW_RULES: dict[str, RowRule] = {
     "duplicate_across_provinces": check_duplicate_across_provinces,
     "not_in_register": check_not_in_register,
     "change_vs_previous": check_change_vs_previous,
+    "not_before": check_not_before,
+    "unique_together": check_unique_together,
+    "min_names": check_min_names,
 }
 ROW_RULE_KINDS = frozenset(ROW_RULES)
 

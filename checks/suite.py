@@ -32,6 +32,7 @@ from checks.cells import EXCEL_ROW, failures_at, require_columns
 from checks.context import CheckContext
 from checks.kinds import PARSER_KINDS, applicable_rules, require_executors
 from checks.row_rules import ROW_RULE_KINDS
+from checks.workbook_rules import WORKBOOK_RULE_KINDS
 
 # The row's position in the parsed frame: how an unexpected row finds its sheet and cell value again.
 ROW_POSITION = "__row"
@@ -163,6 +164,8 @@ def expect_division_current(rule: Rule, form: Form, context: CheckContext) -> gx
 
 def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
     """A well-formed division code starts with the uploading province's two digits."""
+    if context.province_code is None:
+        raise ValueError(f"rule {rule.rule_id} needs the uploading province, and the context has none")
     prefix = context.province_code[:2]
     if not _PROVINCE_PREFIX.match(prefix):
         raise ValueError(f"province code {context.province_code!r} does not start with two digits")
@@ -238,12 +241,17 @@ EXPECTATIONS: dict[str, ExpectationBuilder] = {
     "positive_when_any": expect_positive_when_any,
 }
 GX_KINDS = frozenset(EXPECTATIONS)
-EXECUTORS = {"great_expectations": GX_KINDS, "row_rules": ROW_RULE_KINDS, "parser": PARSER_KINDS}
+EXECUTORS = {
+    "great_expectations": GX_KINDS,
+    "row_rules": ROW_RULE_KINDS,
+    "parser": PARSER_KINDS,
+    "workbook_rules": WORKBOOK_RULE_KINDS,
+}
 
 
 def suite_name(form: Form, context: CheckContext) -> str:
     """The suite's name: form kind, version and province."""
-    return f"{form.kind}-{form.version}-{context.province_code}".replace(".", "_")
+    return f"{form.kind}-{form.version}-{context.province_code or 'national'}".replace(".", "_")
 
 
 def build_suite(form: Form, context: CheckContext) -> gx.ExpectationSuite:

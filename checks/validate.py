@@ -1,20 +1,27 @@
-"""The entry point: every failure of a parsed return, from the parser, the GX suite and the row rules."""
+"""The entry points: every failure of a parsed return (one sheet) or workbook (its sheets and the rules across them)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
 
 from census_schema.failures import Failure
-from census_schema.fields import Form
+from census_schema.fields import Form, WorkbookForm
 from checks.context import CheckContext
 from checks.kinds import PARSER_KINDS, require_executors
 from checks.row_rules import ROW_RULE_KINDS, run_row_rules
 from checks.suite import EXECUTORS, GX_KINDS, run_suite
+from checks.workbook_rules import WORKBOOK_RULE_KINDS, run_workbook_rules
 
-__all__ = ["GX_KINDS", "PARSER_KINDS", "ROW_RULE_KINDS", "validate_return"]
+__all__ = ["GX_KINDS", "PARSER_KINDS", "ROW_RULE_KINDS", "WORKBOOK_RULE_KINDS", "validate_return", "validate_workbook"]
+
+
+def _readable(failures: Sequence[Failure], parse_failures: Sequence[Failure]) -> list[Failure]:
+    """The failures not on a cell the parser could not read (one message per unreadable cell)."""
+    unreadable = {(f.sheet, f.row, f.field) for f in parse_failures if f.field is not None}
+    return [f for f in failures if (f.sheet, f.row, f.field) not in unreadable]
 
 
 def validate_return(
@@ -25,12 +32,33 @@ def validate_return(
     parse_failures: Sequence[Failure] = (),
     data_docs_dir: Path | None = None,
 ) -> list[Failure]:
-    """Parse failures plus the failures of every rule of the form, one message per unreadable cell, errors first."""
+    """Parse failures plus the failures of every rule of the form, one message per unreadable cell, errors first.
+
+    Workbook rules (across sheets, against the warehouse) are not run here: see `validate_workbook`.
+    """
     require_executors(form, EXECUTORS)
-    unreadable = {(f.sheet, f.row, f.field) for f in parse_failures if f.field is not None}
     checked = [
         *run_suite(form, rows, context, data_docs_dir=data_docs_dir),
         *run_row_rules(form, rows, context),
     ]
-    kept = [f for f in checked if (f.sheet, f.row, f.field) not in unreadable]
-    return sorted([*parse_failures, *kept], key=lambda f: f.sort_key)
+    return sorted([*parse_failures, *_readable(checked, parse_failures)], key=lambda f: f.sort_key)
+
+
+def validate_workbook(
+    book: WorkbookForm,
+    sheets: Mapping[str, pl.DataFrame],
+    context: CheckContext,
+    *,
+    parse_failures: Sequence[Failure] = (),
+    data_docs_dir: Path | None = None,
+) -> list[Failure]:
+    """Every failure of a parsed workbook: each sheet's own rules, then the rules across sheets, errors first."""
+    failures: list[Failure] = []
+    for form in book.sheets:
+        own = [f for f in parse_failures if f.sheet == form.sheet_name]
+        failures += validate_return(
+            form, sheets[form.sheet_name], context, parse_failures=own, data_docs_dir=data_docs_dir
+        )
+    failures += _readable(run_workbook_rules(book, sheets, context), parse_failures)
+    order = {name: i for i, name in enumerate(book.sheet_names)}
+    return sorted(failures, key=lambda f: (f.sort_key[0], order.get(f.sheet, 0), *f.sort_key[1:]))

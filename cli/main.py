@@ -37,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     template = commands.add_parser("template", help="write an Excel template")
     template.add_argument("kind", choices=["census", "register", "inspections", "evaluation", "indicators"])
-    template.add_argument("--province", help="6-digit province code (census and register)")
+    template.add_argument("--province", help="6-digit province code (census and register only)")
     template.add_argument("--out", required=True, help="output .xlsx file")
     _common(template)
     template.set_defaults(handler=_handler("template_cmd", "run_template"))

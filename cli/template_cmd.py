@@ -1,4 +1,4 @@
-"""`archive-census template`: write the Excel template of a form for a province."""
+"""`archive-census template`: write the Excel template of a workbook kind (for a province, when the kind needs one)."""
 
 from __future__ import annotations
 
@@ -8,33 +8,37 @@ from pathlib import Path
 
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
-from census_schema.forms import CURRENT_FORMS, KIND_LABELS
-from census_schema.template import write_form_workbook
+from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.template import write_workbook
 from cli.main import emit_json
 
 
 def run_template(args: argparse.Namespace) -> int:
-    """Write the template of `args.kind` for `args.province` to `args.out`; print where it went."""
-    # Only kinds whose forms are declared in census_schema have a template.
-    if args.kind not in CURRENT_FORMS:
+    """Write the template of `args.kind` (for `args.province` when needed) to `args.out`; print where it went."""
+    # Only kinds whose workbooks are declared in census_schema have a template.
+    if args.kind not in CURRENT_WORKBOOKS:
         raise UsageError(
             f"「{args.kind}」类表格的模板暂未提供。",
-            hint=f"目前可生成模板的类型：{'、'.join(CURRENT_FORMS)}。",
+            hint=f"目前可生成模板的类型：{'、'.join(CURRENT_WORKBOOKS)}。",
         )
-    if not args.province:
+    book = CURRENT_WORKBOOKS[args.kind]
+    label = KIND_LABELS.get(book.kind, book.kind)
+    if book.needs_province and not args.province:
         raise UsageError(
             "生成普查表或名录模板须指定省份。", hint="请加上 --province 和6位省级代码，如 --province 110000。"
         )
+    if not book.needs_province and args.province:
+        raise UsageError(f"{label}模板全国通用、不分省份，不能指定 --province。", hint="请去掉 --province 后重试。")
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"输出文件「{out.name}」的扩展名应为 .xlsx。", hint="例如 --out 普查表-110000.xlsx。")
-    form = CURRENT_FORMS[args.kind]
-    province_name = require_census_province(args.province).name
+    province_name = require_census_province(args.province).name if book.needs_province else None
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_form_workbook(out, form, args.province, province_name=province_name)
+    write_workbook(out, book, args.province)
     if args.json:
-        emit_json({"template": str(out), "kind": form.kind, "province": args.province, "form_version": form.version})
+        emit_json({"template": str(out), "kind": book.kind, "province": args.province, "form_version": book.version})
+    elif province_name is not None:
+        sys.stdout.write(f"已生成{label}模板：{out}（{province_name} {args.province}，表式版本 {book.version}）\n")
     else:
-        label = KIND_LABELS.get(form.kind, form.kind)
-        sys.stdout.write(f"已生成{label}模板：{out}（{province_name} {args.province}，表式版本 {form.version}）\n")
+        sys.stdout.write(f"已生成{label}模板：{out}（全国通用，表式版本 {book.version}）\n")
     return 0

@@ -12,7 +12,7 @@ import fastexcel
 from census_schema import layout
 from census_schema.divisions import load_divisions
 from census_schema.errors import WorkbookUnusable
-from census_schema.forms import KIND_LABELS, UnknownForm, get_form
+from census_schema.forms import KIND_LABELS, UnknownForm, get_workbook_form
 from census_schema.settings import Settings
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -26,7 +26,7 @@ TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新
 
 @dataclass(frozen=True)
 class WorkbookIdentity:
-    """What a file is: its hash and size, and the form, version and province embedded in it."""
+    """What a file is: its hash and size, and the workbook kind, version and province (if any) embedded in it."""
 
     path: Path
     file_name: str
@@ -34,7 +34,7 @@ class WorkbookIdentity:
     size_bytes: int
     form_kind: str
     form_version: str
-    province_code: str
+    province_code: str | None
     round_id: str
 
 
@@ -144,7 +144,10 @@ def read_workbook_metadata(reader: fastexcel.ExcelReader, file_name: str) -> dic
 def identify_workbook(
     path: Path, *, expected_kind: str, expected_province: str | None, settings: Settings, file_name: str | None = None
 ) -> WorkbookIdentity:
-    """Check a file and say which form, version and province it is; raise WorkbookUnusable when it is the wrong one."""
+    """Check a file and say which form, version and province it is; raise WorkbookUnusable when it is the wrong one.
+
+    A national workbook (no province of its own) ignores `expected_province`.
+    """
     name = file_name or path.name
     if not path.is_file():
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
@@ -155,7 +158,7 @@ def identify_workbook(
         meta.get(layout.META_FORM_VERSION),
         meta.get(layout.META_PROVINCE),
     )
-    if not kind or not version or not province:
+    if not kind or not version:
         raise _unusable(name, "工作簿不是由本平台模板生成的（缺少模板标识），无法确认表式版本和省份。")
     if kind != expected_kind:
         raise _unusable(
@@ -164,13 +167,17 @@ def identify_workbook(
             f"请在上传时选择「{KIND_LABELS.get(kind, kind)}」，或上传正确的文件。",
         )
     try:
-        form = get_form(kind, version)
+        book = get_workbook_form(kind, version)
     except UnknownForm:
-        current = get_form(kind).version
+        current = get_workbook_form(kind).version
         raise _unusable(
             name, f"模板版本 {version} 已停用，本轮使用 {current}。", "请下载最新模板，把数据复制到新模板后重新上传。"
         ) from None
-    if expected_province and province != expected_province:
+    if not book.needs_province:
+        province = None
+    elif not province:
+        raise _unusable(name, "工作簿不是由本平台模板生成的（缺少模板标识），无法确认表式版本和省份。")
+    elif expected_province and province != expected_province:
         divisions = load_divisions().by_code
         theirs = divisions[province].name if province in divisions else province
         ours = divisions[expected_province].name if expected_province in divisions else expected_province
@@ -180,5 +187,5 @@ def identify_workbook(
             "请使用本省模板，或确认上传的省份。",
         )
     return WorkbookIdentity(
-        path, name, compute_sha256(path), path.stat().st_size, kind, version, province, form.round_id
+        path, name, compute_sha256(path), path.stat().st_size, kind, version, province, book.round_id
     )

@@ -6,27 +6,29 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, TypeVar, cast
+from typing import Any, Literal, Protocol, TypeVar
 
 import duckdb
 import polars as pl
 
 from census_schema.failures import Failure
-from census_schema.fields import Form, Severity
-from census_schema.forms import get_form
+from census_schema.fields import Form, Severity, WorkbookForm
+from census_schema.forms import get_workbook_form
 from census_schema.settings import Settings
-from checks.context import CheckContext, build_check_context
-from checks.validate import validate_return
+from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
+from checks.validate import validate_workbook
 from flows.identify import WorkbookIdentity, identify_workbook
-from flows.parse import ParsedSheet, parse_form_sheet
+from flows.parse import ParsedWorkbook, parse_workbook
 from flows.report import write_annotated_report
+from warehouse.evaluation import fetch_assignments, fetch_round
+from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
     fetch_other_province_usccs,
     fetch_previous_round_holdings,
     fetch_register_usccs,
     find_current_by_sha256,
-    record_submission,
+    record_upload,
 )
 from warehouse.store import WarehouseStore
 
@@ -35,9 +37,9 @@ T = TypeVar("T")
 STAGE_LABELS = {
     "identify_workbook": "识别文件",
     "find_duplicate": "查重",
-    "parse_form_sheet": "读取数据",
+    "parse_workbook": "读取数据",
     "read_check_context": "读取核对依据",
-    "validate_return": "校验",
+    "validate_workbook": "校验",
     "write_annotated_report": "生成错误报告",
     "load_submission": "装载入库",
 }
@@ -74,7 +76,7 @@ class IngestOutcome:
 
     status: str
     submission_id: str | None
-    province: str
+    province: str | None
     rows: int
     failures: list[Failure]
     report: Path | None = None
@@ -114,34 +116,48 @@ class IngestOutcome:
         }
 
 
-def fetch_check_context(con: duckdb.DuckDBPyConnection, form: Form, province_code: str) -> CheckContext:
-    """What the checks need from the warehouse: the register, other provinces' codes and the previous round."""
-    if form.kind != "census":
-        return build_check_context(province_code)
-    register = fetch_register_usccs(con, province_code, form.round_id)
-    return build_check_context(
-        province_code,
-        # Without a register there is nothing to compare with: no "not on the register" warning on every row.
-        register_usccs=register or None,
-        other_province_usccs=fetch_other_province_usccs(con, province_code, form.round_id),
-        previous_holdings=fetch_previous_round_holdings(con, province_code, form.round_id),
-    )
+def fetch_check_context(
+    con: duckdb.DuckDBPyConnection, form: Form | WorkbookForm, province_code: str | None
+) -> CheckContext:
+    """What the checks need from the warehouse: for a census return the register, other provinces' codes and the
+    previous round; for an inspections or evaluation workbook what is already loaded or decided."""
+    if form.kind == "census" and province_code is not None:
+        register = fetch_register_usccs(con, province_code, form.round_id)
+        return build_check_context(
+            province_code,
+            # Without a register there is nothing to compare with: no "not on the register" warning on every row.
+            register_usccs=register or None,
+            other_province_usccs=fetch_other_province_usccs(con, province_code, form.round_id),
+            previous_holdings=fetch_previous_round_holdings(con, province_code, form.round_id),
+        )
+    if form.kind == "inspections":
+        facts = InspectionFacts(fetch_loaded_inspections(con), fetch_finding_states(con))
+        return build_check_context(None, inspections=facts)
+    if form.kind == "evaluation":
+        found = fetch_round(con, form.round_id)
+        is_open = bool(found and found["is_open"])
+        assignments = fetch_assignments(con, form.round_id)
+        return build_check_context(None, evaluation=EvaluationFacts(form.round_id, is_open, assignments))
+    return build_check_context(province_code)
 
 
-def read_check_context(store: WarehouseStore, form: Form, province_code: str) -> CheckContext:
+def read_check_context(store: WarehouseStore, form: Form | WorkbookForm, province_code: str | None) -> CheckContext:
     """The check context, read from the latest published snapshot (never blocks a writer)."""
     with store.reader() as con:
         return fetch_check_context(con, form, province_code)
 
 
-def find_duplicate(store: WarehouseStore, form: Form, identity: WorkbookIdentity) -> str | None:
+def find_duplicate(store: WarehouseStore, form: Form | WorkbookForm, identity: WorkbookIdentity) -> str | None:
     """The id of a current accepted submission with the same content, if any."""
     with store.reader() as con:
         return find_current_by_sha256(con, form.kind, identity.province_code, form.round_id, identity.sha256)
 
 
 def load_submission(
-    store: WarehouseStore, submission: NewSubmission, rows: pl.DataFrame | None, failures: list[Failure]
+    store: WarehouseStore,
+    submission: NewSubmission,
+    sheets: dict[str, pl.DataFrame] | None,
+    failures: list[Failure],
 ) -> tuple[str, bool]:
     """Record the submission in one transaction under the writer lock; (id, True) if an identical one won the race."""
     with store.writer() as con:
@@ -151,7 +167,7 @@ def load_submission(
             )
             if existing is not None:
                 return existing, True
-        return record_submission(con, submission, rows, failures), False
+        return record_upload(con, submission, sheets, failures), False
 
 
 def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
@@ -160,17 +176,18 @@ def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
     return settings.var_dir / "reports" / f"{stem}-{identity.sha256[:8]}-错误报告.xlsx"
 
 
-def default_data_docs_dir(settings: Settings, form: Form, identity: WorkbookIdentity) -> Path | None:
+def default_data_docs_dir(settings: Settings, form: Form | WorkbookForm, identity: WorkbookIdentity) -> Path | None:
     """Where the GX Data Docs of a validation go (one site per file content), unless switched off in the settings."""
     if not settings.save_data_docs:
         return None
-    return settings.var_dir / "data_docs" / f"{form.kind}-{identity.province_code}-{identity.sha256[:12]}"
+    scope = identity.province_code or "national"
+    return settings.var_dir / "data_docs" / f"{form.kind}-{scope}-{identity.sha256[:12]}"
 
 
 def ingest_workbook(
     store: WarehouseStore, request: IngestRequest, settings: Settings, run_step: StepRunner = run_directly
 ) -> IngestOutcome:
-    """Identify, parse, validate, decide, report and load one workbook; all or nothing."""
+    """Identify, parse, validate, decide, report and load one workbook (of any kind); all or nothing."""
     timings: dict[str, float] = {}
 
     def timed(name: str, step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -189,18 +206,18 @@ def ingest_workbook(
         settings=settings,
         file_name=request.file_name,
     )
-    form = get_form(identity.form_kind, identity.form_version)
+    book = get_workbook_form(identity.form_kind, identity.form_version)
     province = identity.province_code
-    existing = timed("duplicate", find_duplicate, store, form, identity)
+    existing = timed("duplicate", find_duplicate, store, book, identity)
     if existing is not None:
         return IngestOutcome("duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings)
-    parsed: ParsedSheet = timed("parse", parse_form_sheet, identity.path, form, file_name=identity.file_name)
-    context = timed("context", read_check_context, store, form, province)
-    data_docs_dir = request.data_docs_dir or default_data_docs_dir(settings, form, identity)
+    parsed: ParsedWorkbook = timed("parse", parse_workbook, identity.path, book, file_name=identity.file_name)
+    context = timed("context", read_check_context, store, book, province)
+    data_docs_dir = request.data_docs_dir or default_data_docs_dir(settings, book, identity)
     failures: list[Failure] = timed(
         "validate",
-        validate_return,
-        form,
+        validate_workbook,
+        book,
         parsed.rows,
         context,
         parse_failures=parsed.failures,
@@ -211,14 +228,14 @@ def ingest_workbook(
     report = None
     if errors:
         out = request.report_path or default_report_path(settings, identity)
-        report = timed("report", write_annotated_report, identity.path, out, form.sheet_name, parsed.columns, failures)
+        report = timed("report", write_annotated_report, identity.path, out, parsed.columns, failures)
     submission_id = None
     if not request.dry_run:
         submission = NewSubmission(
-            kind=cast(Literal["census", "register"], form.kind),
+            kind=book.kind,
             province_code=province,
-            round_id=form.round_id,
-            form_version=form.version,
+            round_id=book.round_id,
+            form_version=book.version,
             file_name=identity.file_name,
             file_sha256=identity.sha256,
             file_bytes=identity.size_bytes,

@@ -13,7 +13,7 @@ import polars as pl
 from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
-from census_schema.fields import Field, FieldType, Form, Severity
+from census_schema.fields import Field, FieldType, Form, Severity, WorkbookForm
 from flows.identify import open_workbook
 
 HEADER_SEARCH_ROWS = 30
@@ -21,6 +21,8 @@ MAX_CELL_CHARS = 32_767
 _LABEL_SPACES = re.compile(r"[\s\u3000]+")
 # Cells of these types are codes: compared after NFKC (full-width to half-width), upper-cased, without spaces.
 CODE_TYPES = (FieldType.USCC, FieldType.DIVISION, FieldType.PHONE)
+# The rule that reports a cell its type cannot read, by field type.
+_TYPE_RULE_SUFFIX = {FieldType.INTEGER: "integer", FieldType.DECIMAL: "number", FieldType.DATE: "date"}
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,33 @@ class ParsedSheet:
     def row_count(self) -> int:
         """Number of data rows."""
         return self.rows.height
+
+
+@dataclass(frozen=True)
+class ParsedWorkbook:
+    """Every data sheet of a workbook kind, parsed, by sheet name in the workbook's order."""
+
+    sheets: dict[str, ParsedSheet]
+
+    @property
+    def row_count(self) -> int:
+        """Number of data rows over all sheets."""
+        return sum(sheet.row_count for sheet in self.sheets.values())
+
+    @property
+    def rows(self) -> dict[str, pl.DataFrame]:
+        """The typed rows of each sheet."""
+        return {name: sheet.rows for name, sheet in self.sheets.items()}
+
+    @property
+    def failures(self) -> list[Failure]:
+        """What could not be read, over all sheets."""
+        return [f for sheet in self.sheets.values() for f in sheet.failures]
+
+    @property
+    def columns(self) -> dict[str, dict[str, int]]:
+        """Sheet name -> field name -> 0-based column of the field in that sheet."""
+        return {name: sheet.columns for name, sheet in self.sheets.items()}
 
 
 def normalize_label(text: str) -> str:
@@ -80,6 +109,16 @@ def _clean_text(expr: pl.Expr, field: Field) -> pl.Expr:
         expr = expr.str.normalize("NFKC").str.to_uppercase().str.replace_all(r"[\s,，]", "")
         # Numbers typed into a text cell come back from Excel as "440106.0".
         expr = expr.str.replace(r"^(\d+)\.0+$", "${1}")
+    if field.type is FieldType.DATE:
+        # Date cells come back as "2024-03-05 00:00:00"; typed ones as 2024-3-5, 2024/3/5, 2024.3.5, 2024年3月5日
+        # or 20240305: all become year-month-day.
+        expr = (
+            expr.str.normalize("NFKC")
+            .str.replace(r"\s.*$", "")
+            .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
+            .str.replace_all(r"[年月/.]", "-")
+            .str.replace(r"日$", "")
+        )
     return pl.when(expr == "").then(None).otherwise(expr)
 
 
@@ -89,6 +128,8 @@ def _typed(expr: pl.Expr, field: Field) -> pl.Expr:
     if field.type is FieldType.INTEGER:
         number = expr.cast(pl.Float64, strict=False)
         return pl.when(number == number.round(0)).then(number).otherwise(None).cast(pl.Int64, strict=False)
+    if field.type is FieldType.DATE:
+        return expr.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     return expr
 
 
@@ -107,18 +148,40 @@ def _drop_blank_and_total_rows(frame: pl.DataFrame, form: Form) -> pl.DataFrame:
 def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) -> ParsedSheet:
     """Read the form's sheet: find the header by label, type every cell, and locate what cannot be read."""
     name = file_name or path.name
+    return _load_sheet(open_workbook(path, name), form, name, allow_empty=False)
+
+
+def parse_workbook(path: Path, book: WorkbookForm, *, file_name: str | None = None) -> ParsedWorkbook:
+    """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all)."""
+    name = file_name or path.name
     reader = open_workbook(path, name)
+    sheets = {
+        form.sheet_name: _load_sheet(reader, form, name, allow_empty=book.sheets_optional) for form in book.sheets
+    }
+    parsed = ParsedWorkbook(sheets)
+    if parsed.row_count == 0:
+        raise WorkbookUnusable(
+            f"工作表「{'」「'.join(book.sheet_names)}」中都没有数据行。",
+            file=name,
+            hint="请在表头下方逐行填写数据后再上传。",
+        )
+    return parsed
+
+
+def _load_sheet(reader: fastexcel.ExcelReader, form: Form, file_name: str, *, allow_empty: bool) -> ParsedSheet:
     if form.sheet_name not in reader.sheet_names:
         raise WorkbookUnusable(
             f"工作簿中没有名为「{form.sheet_name}」的工作表。",
-            file=name,
+            file=file_name,
             hint="请勿给模板的工作表改名；请重新下载模板。",
         )
     sheet = reader.load_sheet_by_name(form.sheet_name, header_row=None, skip_rows=0, dtypes="string")
-    return parse_raw_sheet(sheet, form, name)
+    return parse_raw_sheet(sheet, form, file_name, allow_empty=allow_empty)
 
 
-def parse_raw_sheet(sheet: fastexcel.ExcelSheet, form: Form, file_name: str) -> ParsedSheet:
+def parse_raw_sheet(
+    sheet: fastexcel.ExcelSheet, form: Form, file_name: str, *, allow_empty: bool = False
+) -> ParsedSheet:
     """Turn the loaded sheet (all cells as text, row 0 = Excel row 1) into typed rows and located failures."""
     raw = sheet.to_polars()
     absolute = [c.absolute_index for c in sheet.available_columns()]
@@ -139,7 +202,7 @@ def parse_raw_sheet(sheet: fastexcel.ExcelSheet, form: Form, file_name: str) -> 
             sheet=form.sheet_name,
             hint="请确认表中只有本省的普查对象、没有误粘贴其他数据；如确有这么多，请联系国家局。",
         )
-    if text.height == 0:
+    if text.height == 0 and not allow_empty:
         raise WorkbookUnusable(
             f"「{form.sheet_name}」中没有数据行（表头在第 {header_index + 1} 行，其下为空）。",
             file=file_name,
@@ -183,9 +246,9 @@ def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
 def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFrame, form: Form) -> list[Failure]:
     failures = []
     for field in form.fields:
-        if not field.is_numeric:
+        if field.type not in _TYPE_RULE_SUFFIX:
             continue
-        rule = form.rules_by_id[f"{field.name}_{'integer' if field.type is FieldType.INTEGER else 'number'}"]
+        rule = form.rules_by_id[f"{field.name}_{_TYPE_RULE_SUFFIX[field.type]}"]
         bad = pl.DataFrame(
             {
                 "excel_row": text["excel_row"],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -13,11 +13,13 @@ import polars as pl
 import pyarrow as pa
 
 from census_schema.failures import Failure
-from census_schema.forms import get_form
+from census_schema.forms import get_form, get_workbook_form
+from warehouse.evaluation import load_evaluation_sheets
+from warehouse.indicators import load_indicator_sheets
+from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import RAW_TABLES, quote_identifier
 from warehouse.transactions import transaction, utc_now
 
-Kind = Literal["census", "register"]
 Status = Literal["accepted", "rejected"]
 PENDING_REVIEW = "待审核"
 # Columns of the incoming frame that say where each row came from, besides the form's fields.
@@ -40,8 +42,8 @@ _FAILURE_SCHEMA = pa.schema(
 class NewSubmission:
     """What a flow knows about a validated upload before it is recorded."""
 
-    kind: Kind
-    province_code: str
+    kind: str
+    province_code: str | None
     round_id: str
     form_version: str
     file_name: str
@@ -55,19 +57,19 @@ class NewSubmission:
 
 
 def find_current_by_sha256(
-    con: duckdb.DuckDBPyConnection, kind: str, province_code: str, round_id: str, sha256: str
+    con: duckdb.DuckDBPyConnection, kind: str, province_code: str | None, round_id: str, sha256: str
 ) -> str | None:
     """The id of the current accepted submission with this exact content, if any (an identical file is a duplicate)."""
     row = con.execute(
-        "SELECT submission_id FROM submissions WHERE kind = ? AND province_code = ? AND round_id = ? "
-        "AND file_sha256 = ? AND status = 'accepted' AND is_current",
+        "SELECT submission_id FROM submissions WHERE kind = ? AND province_code IS NOT DISTINCT FROM ? "
+        "AND round_id = ? AND file_sha256 = ? AND status = 'accepted' AND is_current",
         [kind, province_code, round_id, sha256],
     ).fetchone()
     return None if row is None else str(row[0])
 
 
-def new_submission_id(round_id: str, province_code: str, at: datetime) -> str:
-    """A unique, readable submission id: round, province, UTC time of recording and a random suffix."""
+def new_submission_id(round_id: str, province_code: str | None, at: datetime) -> str:
+    """A unique, readable submission id: round, province (or kind, for national workbooks), UTC time, random suffix."""
     return f"S{round_id}-{province_code}-{at:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
 
 
@@ -77,31 +79,56 @@ def record_submission(
     rows: pl.DataFrame | None,
     failures: Sequence[Failure],
 ) -> str:
-    """Record a submission, its failures and (when accepted) its rows in one transaction; returns its id.
+    """Record a one-sheet submission (census return, register), its failures and its rows; returns its id."""
+    sheet = get_form(submission.kind, submission.form_version).sheet_name
+    return record_upload(con, submission, None if rows is None else {sheet: rows}, failures)
 
-    An accepted submission supersedes the current accepted one of its kind, province and round and starts awaiting
-    review; a rejected one stores no rows (any passed are ignored) and supersedes nothing.
+
+def record_upload(
+    con: duckdb.DuckDBPyConnection,
+    submission: NewSubmission,
+    sheets: Mapping[str, pl.DataFrame] | None,
+    failures: Sequence[Failure],
+) -> str:
+    """Record a submission, its failures and (when accepted) its sheets' rows in one transaction; returns its id.
+
+    An accepted census return or register supersedes the current accepted one of its kind, province and round and
+    starts awaiting review; an accepted supervision workbook adds to what is loaded. A rejected submission stores
+    no rows (any passed are ignored) and supersedes nothing. A loader that refuses the rows (a state changed since
+    validation) rolls the whole submission back.
     """
     accepted = submission.status == "accepted"
-    if accepted and rows is None:
+    if accepted and sheets is None:
         raise ValueError("an accepted submission needs its rows")
+    book = get_workbook_form(submission.kind, submission.form_version)
     now = utc_now()
-    submission_id = new_submission_id(submission.round_id, submission.province_code, now)
+    submission_id = new_submission_id(submission.round_id, submission.province_code or submission.kind, now)
     with transaction(con):
-        if accepted:
+        if accepted and book.supersedes:
             con.execute(
                 "UPDATE submissions SET is_current = false, superseded_by = ?, superseded_at = ? "
                 "WHERE kind = ? AND province_code = ? AND round_id = ? AND status = 'accepted' AND is_current",
                 [submission_id, now, submission.kind, submission.province_code, submission.round_id],
             )
-        _insert_submission(con, submission_id, submission, now)
+        _insert_submission(con, submission_id, submission, now, reviewed=book.supersedes)
         _insert_failures(con, submission_id, failures)
-        if accepted and rows is not None:
-            _insert_rows(con, submission_id, submission, rows, now)
+        if accepted and sheets is not None:
+            SHEET_LOADERS[submission.kind](con, LoadTarget(submission_id, submission, now), sheets)
     return submission_id
 
 
-def _insert_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: NewSubmission, now: datetime) -> None:
+@dataclass(frozen=True)
+class LoadTarget:
+    """Where loaded rows belong: the submission being recorded, and when."""
+
+    submission_id: str
+    submission: NewSubmission
+    loaded_at: datetime
+
+
+def _insert_submission(
+    con: duckdb.DuckDBPyConnection, submission_id: str, s: NewSubmission, now: datetime, *, reviewed: bool
+) -> None:
     accepted = s.status == "accepted"
     con.execute(
         "INSERT INTO submissions (submission_id, kind, province_code, round_id, form_version, file_name, "
@@ -120,7 +147,7 @@ def _insert_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: Ne
             now,
             s.status,
             accepted,
-            PENDING_REVIEW if accepted else None,
+            PENDING_REVIEW if accepted and reviewed else None,
             s.row_count,
             s.error_count,
             s.warning_count,
@@ -158,10 +185,10 @@ def _insert_failures(con: duckdb.DuckDBPyConnection, submission_id: str, failure
         con.unregister("_incoming_failures")
 
 
-def _insert_rows(
-    con: duckdb.DuckDBPyConnection, submission_id: str, submission: NewSubmission, rows: pl.DataFrame, now: datetime
-) -> None:
+def _insert_raw_rows(con: duckdb.DuckDBPyConnection, target: LoadTarget, sheets: Mapping[str, pl.DataFrame]) -> None:
+    submission_id, submission, now = target.submission_id, target.submission, target.loaded_at
     kind = submission.kind
+    (rows,) = sheets.values()
     fields = get_form(kind, submission.form_version).field_names
     missing = [c for c in (*fields, *ROW_LOCATION_COLUMNS) if c not in rows.columns]
     if missing:
@@ -170,14 +197,26 @@ def _insert_rows(
     con.register("_incoming_rows", rows.select(*ROW_LOCATION_COLUMNS, *fields))
     try:
         # The table name comes from RAW_TABLES through the identifier allow-list.
-        target = quote_identifier(RAW_TABLES[kind])
+        table = quote_identifier(RAW_TABLES[kind])
         con.execute(
-            f"INSERT INTO {target} BY NAME SELECT ? AS submission_id, sheet AS sheet_name, ? AS loaded_at, "  # noqa: S608
+            f"INSERT INTO {table} BY NAME SELECT ? AS submission_id, sheet AS sheet_name, ? AS loaded_at, "  # noqa: S608
             "* EXCLUDE (sheet) FROM _incoming_rows",
             [submission_id, now],
         )
     finally:
         con.unregister("_incoming_rows")
+
+
+# What loads the accepted rows of each kind, inside the submission's transaction.
+SHEET_LOADERS: dict[str, Callable[[duckdb.DuckDBPyConnection, LoadTarget, Mapping[str, pl.DataFrame]], None]] = {
+    "census": _insert_raw_rows,
+    "register": _insert_raw_rows,
+    "inspections": lambda con, t, sheets: load_inspection_sheets(con, t.submission_id, t.loaded_at, sheets),
+    "evaluation": lambda con, t, sheets: load_evaluation_sheets(
+        con, t.submission_id, t.loaded_at, t.submission.round_id, t.submission.submitted_by, sheets
+    ),
+    "indicators": lambda con, t, sheets: load_indicator_sheets(con, t.submission_id, t.loaded_at, sheets),
+}
 
 
 def fetch_register_usccs(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> frozenset[str]:

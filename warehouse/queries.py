@@ -30,7 +30,8 @@ WHERE round_id = ?
 _PROVINCES_SQL = "SELECT * EXCLUDE (round_id) FROM mart_province_figures WHERE round_id = ?"
 
 
-def _fetch_named(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+def fetch_named(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    """Rows of a query as dicts by column name."""
     cursor = con.execute(sql, params)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -52,8 +53,8 @@ def query_summary(
     provinces = load_divisions().census_provinces()
     if province_code is not None:
         provinces = [require_census_province(province_code)]
-    (national,) = _fetch_named(con, _NATIONAL_SQL, [round_id])
-    by_province = {row["province_code"]: row for row in _fetch_named(con, _PROVINCES_SQL, [round_id])}
+    (national,) = fetch_named(con, _NATIONAL_SQL, [round_id])
+    by_province = {row["province_code"]: row for row in fetch_named(con, _PROVINCES_SQL, [round_id])}
     return {
         "round": round_id,
         "national": _figures(national),
@@ -65,7 +66,7 @@ def query_summary(
 
 def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None = None) -> list[dict[str, Any]]:
     """Every recorded submission (of one province, or all), newest first."""
-    return _fetch_named(
+    return fetch_named(
         con,
         "SELECT * FROM submissions WHERE ? IS NULL OR province_code = ? ORDER BY submitted_at DESC, submission_id",
         [province_code, province_code],
@@ -117,7 +118,7 @@ def query_coverage_children(
         return []
     parent, child = _CHILD_COLUMNS[level]
     sql = _COVERAGE_CHILDREN_SQL.format(parent=parent, child=child)
-    return _fetch_named(con, sql, [round_id, parent_code, round_id, parent_code])
+    return fetch_named(con, sql, [round_id, parent_code, round_id, parent_code])
 
 
 def _division_filter(division_code: str | None) -> tuple[str, list[Any]]:
@@ -133,7 +134,7 @@ def query_missing_holders(
 ) -> list[dict[str, Any]]:
     """Registered holders under a division (or nationally) without an accepted return: who has not reported."""
     where, params = _division_filter(division_code)
-    return _fetch_named(
+    return fetch_named(
         con,
         f"SELECT province_code, division_code, uscc, unit_name, holder_type, admin_level FROM mart_coverage "  # noqa: S608
         f"WHERE round_id = ? AND NOT has_reported AND {where} ORDER BY province_code, division_code, uscc",
@@ -146,7 +147,7 @@ def query_unregistered_holders(
 ) -> list[dict[str, Any]]:
     """Holders that reported without being on their province's register."""
     where, params = _division_filter(division_code)
-    return _fetch_named(
+    return fetch_named(
         con,
         f"SELECT province_code, division_code, uscc, unit_name, holder_type, submission_id, sheet_name, excel_row "  # noqa: S608
         f"FROM mart_holder_returns WHERE round_id = ? AND NOT is_registered AND {where} ORDER BY province_code, uscc",
@@ -158,7 +159,7 @@ def query_holder_lineage(
     con: duckdb.DuckDBPyConnection, uscc: str, province_code: str | None = None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
     """Where a holder's figures come from: every loaded row (current or superseded) with its submission, file, sheet, row."""
-    return _fetch_named(
+    return fetch_named(
         con,
         """
         SELECT s.submission_id, s.province_code, s.file_name, s.file_sha256, s.submitted_by, s.submitted_at,
@@ -173,7 +174,7 @@ def query_holder_lineage(
 
 def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
     """Per province: census submissions, how many were rejected, and warnings per 100 rows of the current return."""
-    return _fetch_named(
+    return fetch_named(
         con,
         """
         SELECT
@@ -198,7 +199,7 @@ def query_submission_trend(
     con: duckdb.DuckDBPyConnection, province_code: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
     """Census submissions over time with their error and warning counts (one province, or all)."""
-    return _fetch_named(
+    return fetch_named(
         con,
         "SELECT submission_id, province_code, submitted_at, status, row_count, error_count, warning_count "
         "FROM submissions WHERE kind = 'census' AND round_id = ? AND (? IS NULL OR province_code = ?) "
@@ -217,7 +218,7 @@ def query_failures(
     limit: int = 5000,
 ) -> list[dict[str, Any]]:
     """Failures of census submissions, with the holder named: errors of rejected returns or warnings of current ones."""
-    return _fetch_named(
+    return fetch_named(
         con,
         """
         SELECT s.province_code, s.submission_id, s.file_name, s.status, f.sheet, f.excel_row, f.field, f.label,
@@ -238,7 +239,7 @@ def query_cross_province_duplicates(
     con: duckdb.DuckDBPyConnection, province_code: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
     """Holders reported in the current returns of more than one province (both rows are kept and counted)."""
-    return _fetch_named(
+    return fetch_named(
         con,
         """
         WITH multi AS (

@@ -59,6 +59,22 @@ class Role(StrEnum):
         """The Chinese word used in messages."""
         return "整改责任人" if self is Role.RECTIFIER else "审核人"
 
+    @classmethod
+    def from_label(cls, label: str) -> Role:
+        """The role a Chinese label (as in an uploaded workbook) or an English value names."""
+        for role in cls:
+            if label in (role.label, role.value):
+                return role
+        raise ValueError(f"unknown role {label!r}")
+
+
+class EvaluationStatus(StrEnum):
+    """How far an archive's evaluation has got: scored and graded, waiting for a reconciled value, or incomplete."""
+
+    COMPLETE = "已完成"
+    PENDING_RECONCILIATION = "待合议"
+    INCOMPLETE = "未完成"
+
 
 class IndicatorAttribute(StrEnum):
     """The attribute of a plan indicator as the plan text classifies it."""
@@ -107,7 +123,10 @@ FINDING_STATUS = _code_list("finding_status", "整改状态", FindingStatus)
 FINDING_ACTION = _code_list("finding_action", "整改操作", FindingAction)
 INSPECTION_GRADE = _code_list("inspection_grade", "检查等次", Grade)
 EVALUATION_GRADE = _code_list("evaluation_grade", "评价等次", Grade)
-VETO_VERDICT = CodeList("veto_verdict", "否决项结论", ("通过", "不通过"))
+EVALUATION_STATUS = _code_list("evaluation_status", "评价进度", EvaluationStatus)
+FINDING_ROLE = CodeList("finding_role", "操作角色", tuple(role.label for role in Role))
+VETO_PASSED, VETO_FAILED = "通过", "不通过"
+VETO_VERDICT = CodeList("veto_verdict", "否决项结论", (VETO_PASSED, VETO_FAILED))
 INDICATOR_ATTRIBUTE = _code_list("indicator_attribute", "指标属性", IndicatorAttribute)
 INDICATOR_STATUS = _code_list("indicator_status", "进展状态", IndicatorStatus)
 
@@ -120,8 +139,10 @@ SUPERVISION_CODE_LISTS: dict[str, CodeList] = {
         DEADLINE_BASIS,
         FINDING_STATUS,
         FINDING_ACTION,
+        FINDING_ROLE,
         INSPECTION_GRADE,
         EVALUATION_GRADE,
+        EVALUATION_STATUS,
         VETO_VERDICT,
         INDICATOR_ATTRIBUTE,
         INDICATOR_STATUS,

@@ -18,13 +18,15 @@ from types import MappingProxyType
 
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.fields import Rule, Severity
-from census_schema.supervision.codes import Grade
+from census_schema.supervision.codes import EvaluationStatus, Grade
 
 STANDARD_VERSION = "PJ-2024.1"
 ONE_PLACE = Decimal("0.1")
 # Experts' spread and self-vs-expert gap above this share of the item maximum need attention.
 TOLERANCE_SHARE = Decimal("0.2")
 SELF_SOURCE = "自评"
+# An archive's expert score needs at least this many experts' complete, submitted sheets ("usually 3–5").
+MIN_EXPERTS = 3
 
 
 @dataclass(frozen=True)
@@ -390,24 +392,26 @@ def get_standard(version: str | None = None) -> EvaluationStandard:
 
 
 E = Severity.ERROR
-# The rules evaluation inputs are held to; problems refer to them by id.
+# The rules evaluation inputs are held to; problems refer to them by id. All are executed here, by the check
+# functions below (kind "evaluation"); the fields are the columns of the uploaded score sheet (加分项 rows use the
+# same 评分项编号 and 得分 columns as scoring items).
 EVALUATION_RULES: tuple[Rule, ...] = (
-    Rule("score_known_item", "known_item", E, "item_code", "评分项编号须为评价标准中的编号。"),
-    Rule("score_in_range", "range", E, "score", "得分须在 0 至该评分项满分之间。"),
-    Rule("score_one_decimal", "decimals", E, "score", "得分最多保留一位小数。"),
-    Rule("score_complete", "complete", E, "score", "每个适用评分项都须评分，不能遗漏。"),
-    Rule("veto_verdict_required", "veto_verdict", E, "veto_verdict", "否决项须给出「通过/不通过」结论后才能评分。"),
-    Rule("veto_verdict_only_veto", "veto_only", E, "veto_verdict", "只有否决项可以给出「通过/不通过」结论。"),
+    Rule("score_known_item", "evaluation", E, "item_code", "评分项编号须为评价标准中的编号。"),
+    Rule("score_in_range", "evaluation", E, "score", "得分须在 0 至该评分项满分之间。"),
+    Rule("score_one_decimal", "evaluation", E, "score", "得分最多保留一位小数。"),
+    Rule("score_complete", "evaluation", E, "score", "每个适用评分项都须评分，不能遗漏。"),
+    Rule("veto_verdict_required", "evaluation", E, "veto_verdict", "否决项须给出「通过/不通过」结论后才能评分。"),
+    Rule("veto_verdict_only_veto", "evaluation", E, "veto_verdict", "只有否决项可以给出「通过/不通过」结论。"),
     Rule(
         "reconciliation_required",
-        "reconciliation",
+        "evaluation",
         E,
         "reconciled",
         "专家评分相差超过该项满分的20%，须给出合议分并说明理由。",
     ),
-    Rule("reconciliation_note", "reconciliation_note", E, "note", "合议分须附说明。"),
-    Rule("bonus_known_item", "known_item", E, "bonus_code", "加分项编号须为评价标准中的编号。"),
-    Rule("bonus_in_range", "range", E, "bonus", "加分须在 0 至该加分项上限之间。"),
+    Rule("reconciliation_note", "evaluation", E, "note", "合议分须附说明。"),
+    Rule("bonus_known_item", "evaluation", E, "item_code", "加分项编号须为评价标准中的编号。"),
+    Rule("bonus_in_range", "evaluation", E, "score", "加分须在 0 至该加分项上限之间。"),
 )
 EVALUATION_RULES_BY_ID = {r.rule_id: r for r in EVALUATION_RULES}
 
@@ -749,3 +753,77 @@ def check_scoring_allowed(
         raise AccessDenied("本轮评价已结束，不能再提交或修改评分。")
     if archive_code not in assignments.get(evaluator, ()):
         raise AccessDenied(f"评价专家「{evaluator}」未被分配评价档案馆 {archive_code}，不能为其评分。")
+
+
+@dataclass(frozen=True)
+class ScoreSheet:
+    """One scorer's submitted sheet for one archive: item and bonus scores by code, veto verdicts (True = 通过)."""
+
+    scorer: str
+    scores: Mapping[str, Decimal]
+    veto_verdicts: Mapping[str, bool]
+
+
+@dataclass(frozen=True)
+class ArchiveEvaluation:
+    """Where an archive's evaluation stands: its status, the experts counted, items awaiting reconciliation, result."""
+
+    status: EvaluationStatus
+    experts: tuple[str, ...]
+    unreconciled: tuple[str, ...]
+    result: ArchiveResult | None
+
+
+def _mean(values: Sequence[Decimal]) -> Decimal:
+    return round_score(sum(values, Decimal(0)) / len(values))
+
+
+def evaluate_archive(
+    standard: EvaluationStandard,
+    self_sheet: ScoreSheet | None,
+    expert_sheets: Sequence[ScoreSheet],
+    reconciliations: Mapping[str, Reconciliation],
+    min_experts: int = MIN_EXPERTS,
+) -> ArchiveEvaluation:
+    """An archive's evaluation from submitted sheets: 未完成, 待合议, or 已完成 with its result.
+
+    未完成 without a complete self-evaluation or fewer than `min_experts` complete expert sheets (incomplete ones
+    are not counted); 待合议 while experts differ by more than 20 % of an item's maximum and no reconciled value
+    is given. A veto item fails when any counted expert's verdict is 不通过 (the self verdict is only shown). A
+    bonus item is worth its reconciled value, else the mean of the counted experts who awarded it; self-claimed
+    bonus points are shown, never counted.
+    """
+    items = standard.items_by_code
+    bonus_items = standard.bonus_by_code
+
+    def item_scores(sheet: ScoreSheet) -> dict[str, Decimal]:
+        return {code: value for code, value in sheet.scores.items() if code in items}
+
+    counted = [s for s in expert_sheets if not check_all_scored(standard, item_scores(s), s.scorer)]
+    experts = tuple(s.scorer for s in counted)
+    if (
+        self_sheet is None
+        or check_all_scored(standard, item_scores(self_sheet), SELF_SOURCE)
+        or len(counted) < min_experts
+    ):
+        return ArchiveEvaluation(EvaluationStatus.INCOMPLETE, experts, (), None)
+    by_item = pivot_expert_scores({s.scorer: item_scores(s) for s in counted})
+    item_reconciliations = {code: rec for code, rec in reconciliations.items() if code in items}
+    unreconciled = tuple(
+        p.item_code
+        for p in check_reconciliations(standard, by_item, item_reconciliations)
+        if p.rule_id == "reconciliation_required"
+    )
+    if unreconciled:
+        return ArchiveEvaluation(EvaluationStatus.PENDING_RECONCILIATION, experts, unreconciled, None)
+    awarded = pivot_expert_scores(
+        {s.scorer: {code: v for code, v in s.scores.items() if code in bonus_items} for s in counted}
+    )
+    bonus = {
+        code: reconciliations[code].value if code in reconciliations else _mean(values)
+        for code, values in awarded.items()
+    }
+    bonus.update({code: rec.value for code, rec in reconciliations.items() if code in bonus_items})
+    veto_failures = {code for s in counted for code, passed in s.veto_verdicts.items() if not passed}
+    result = score_archive(standard, item_scores(self_sheet), by_item, item_reconciliations, bonus, veto_failures)
+    return ArchiveEvaluation(EvaluationStatus.COMPLETE, experts, (), result)

@@ -13,12 +13,13 @@ report still awaiting review counts as overdue once the deadline has passed, as 
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass, replace
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 
 from census_schema.errors import IllegalTransition, UsageError
+from census_schema.fields import Rule, Severity
 from census_schema.supervision.codes import IMMEDIATE, FindingAction, FindingSeverity, FindingStatus, Role
 
 S, A = FindingStatus, FindingAction
@@ -62,6 +63,42 @@ TRANSITIONS: tuple[Transition, ...] = (
 TRANSITION_TABLE: dict[tuple[FindingStatus, FindingAction], Transition] = {
     (t.from_status, t.action): t for t in TRANSITIONS
 }
+
+E = Severity.ERROR
+# The rules every change of a finding is held to, by whatever way it arrives (an uploaded 整改进展 row, the command
+# line, the web app). `apply_transition` raises IllegalTransition carrying the id of the rule broken; the fields are
+# those of the 整改进展 sheet, where an upload's failures are marked.
+LIFECYCLE_RULES: tuple[Rule, ...] = (
+    Rule("finding_known", "lifecycle", E, "finding_id", "问题编号须为已装载或本工作簿「发现问题」表中的问题编号。"),
+    Rule(
+        "transition_allowed",
+        "lifecycle",
+        E,
+        "action",
+        "整改操作须为当前整改状态允许的操作（待整改 → 整改中 → 已提交整改报告 → 已销号；退回、延期、阶段性整改、复查未通过）。",
+    ),
+    Rule(
+        "transition_role",
+        "lifecycle",
+        E,
+        "role",
+        "开始整改、提交整改报告、报告阶段进展由整改责任人操作；退回、销号、延期、转为阶段性整改、复查未通过由审核人操作。",
+    ),
+    Rule("transition_actor", "lifecycle", E, "actor", "须填写操作人姓名。"),
+    Rule("transition_order", "lifecycle", E, "action_on", "操作日期不能早于该问题上一次状态变更（或问题的反馈日期）。"),
+    Rule("transition_note", "lifecycle", E, "note", "退回、延期、转为阶段性整改、报告阶段进展和复查未通过须填写说明。"),
+    Rule("transition_evidence", "lifecycle", E, "evidence", "提交整改报告、报告阶段进展和销号须附佐证材料。"),
+    Rule(
+        "closer_not_rectifier",
+        "lifecycle",
+        E,
+        "actor",
+        "销号须由未参与整改的审核人操作：整改责任人和参与过整改的人员不能为该问题销号。",
+    ),
+    Rule("deadline_unchanged", "lifecycle", E, "new_deadline", "此操作不改变整改期限，「新整改期限」须留空。"),
+    Rule("deadline_required", "lifecycle", E, "new_deadline", "延期和转为阶段性整改须给出新的整改期限。"),
+    Rule("deadline_later", "lifecycle", E, "new_deadline", "新的整改期限须晚于当前整改期限。"),
+)
 
 # Working days allowed for rectification by deadline basis; 立行立改 means the feedback day itself.
 RECTIFICATION_WORKING_DAYS: dict[str, int] = {**{str(s): 30 for s in FindingSeverity}, IMMEDIATE: 0}
@@ -114,18 +151,24 @@ def _blank(text: str | None) -> bool:
     return text is None or not text.strip()
 
 
-def _parse(kind: type[FindingAction] | type[Role], value: str, what: str, finding_id: str) -> FindingAction | Role:
+def _parse(
+    kind: type[FindingAction] | type[Role], value: str, what: str, finding_id: str, rule: str
+) -> FindingAction | Role:
     try:
         return kind(value)
     except ValueError:
         known = "、".join(str(v) for v in kind)
         raise IllegalTransition(
-            f"问题 {finding_id}：未知的{what}「{value}」。", hint=f"可用的{what}：{known}。"
+            f"问题 {finding_id}：未知的{what}「{value}」。", hint=f"可用的{what}：{known}。", rule=rule
         ) from None
 
 
-def _illegal(finding: FindingState, action: FindingAction, message: str, hint: str | None = None) -> IllegalTransition:
-    return IllegalTransition(f"问题 {finding.finding_id}（{finding.status}）不能「{action}」：{message}", hint=hint)
+def _illegal(
+    finding: FindingState, action: FindingAction, rule: str, message: str, hint: str | None = None
+) -> IllegalTransition:
+    return IllegalTransition(
+        f"问题 {finding.finding_id}（{finding.status}）不能「{action}」：{message}", hint=hint, rule=rule
+    )
 
 
 def apply_transition(
@@ -139,36 +182,55 @@ def apply_transition(
     new_deadline: date | None = None,
 ) -> tuple[FindingState, TransitionRecord]:
     """Apply one action to a finding if the table and its guards allow it; raise IllegalTransition otherwise."""
-    act = FindingAction(_parse(FindingAction, action, "整改操作", finding.finding_id))
-    who = Role(_parse(Role, role, "角色", finding.finding_id))
+    act = FindingAction(_parse(FindingAction, action, "整改操作", finding.finding_id, "transition_allowed"))
+    who = Role(_parse(Role, role, "角色", finding.finding_id, "transition_role"))
     by = by.strip()
     rule = TRANSITION_TABLE.get((finding.status, act))
     if rule is None:
         allowed = "、".join(allowed_actions(finding.status)) or "无"
-        raise _illegal(finding, act, f"「{finding.status}」状态下不允许此操作。", f"该状态下允许的操作：{allowed}。")
+        raise _illegal(
+            finding,
+            act,
+            "transition_allowed",
+            f"「{finding.status}」状态下不允许此操作。",
+            f"该状态下允许的操作：{allowed}。",
+        )
     if who is not rule.role:
-        raise _illegal(finding, act, f"此操作只能由{rule.role.label}执行，「{by}」的角色是{who.label}。")
+        raise _illegal(
+            finding, act, "transition_role", f"此操作只能由{rule.role.label}执行，「{by}」的角色是{who.label}。"
+        )
     if _blank(by):
-        raise _illegal(finding, act, "未填写操作人。", "请填写操作人姓名。")
+        raise _illegal(finding, act, "transition_actor", "未填写操作人。", "请填写操作人姓名。")
     if finding.updated_at is not None and at < finding.updated_at:
         raise _illegal(
-            finding, act, f"操作时间 {at:%Y-%m-%d %H:%M} 早于上一次状态变更（{finding.updated_at:%Y-%m-%d %H:%M}）。"
+            finding,
+            act,
+            "transition_order",
+            f"操作时间 {at:%Y-%m-%d %H:%M} 早于上一次状态变更（{finding.updated_at:%Y-%m-%d %H:%M}）。",
         )
     if rule.needs_note and _blank(note):
         reason = {A.EXTEND: "延期须说明理由", A.RETURN: "退回须说明退回意见"}.get(act, "须填写说明")
-        raise _illegal(finding, act, f"{reason}。", "请在说明（note）中填写。")
+        raise _illegal(finding, act, "transition_note", f"{reason}。", "请在说明（note）中填写。")
     if rule.needs_evidence and _blank(evidence):
-        raise _illegal(finding, act, "须附佐证材料。", "请提供整改报告或佐证材料文件。")
+        raise _illegal(finding, act, "transition_evidence", "须附佐证材料。", "请提供整改报告或佐证材料文件。")
     if rule.closes and (by in finding.rectifiers or by == finding.responsible_person):
         raise _illegal(
-            finding, act, f"「{by}」是该问题的整改责任人，不能为自己负责整改的问题销号。", "请由其他审核人复核销号。"
+            finding,
+            act,
+            "closer_not_rectifier",
+            f"「{by}」是该问题的整改责任人，不能为自己负责整改的问题销号。",
+            "请由其他审核人复核销号。",
         )
     if rule.deadline is DeadlineRule.KEEP and new_deadline is not None:
-        raise _illegal(finding, act, "此操作不改变整改期限。", f"如需调整期限，请使用「{A.EXTEND}」。")
+        raise _illegal(
+            finding, act, "deadline_unchanged", "此操作不改变整改期限。", f"如需调整期限，请使用「{A.EXTEND}」。"
+        )
     if rule.deadline is DeadlineRule.REQUIRED and new_deadline is None:
-        raise _illegal(finding, act, "须给出新的整改期限。")
+        raise _illegal(finding, act, "deadline_required", "须给出新的整改期限。")
     if new_deadline is not None and new_deadline <= finding.deadline:
-        raise _illegal(finding, act, f"新的整改期限 {new_deadline} 须晚于当前期限 {finding.deadline}。")
+        raise _illegal(
+            finding, act, "deadline_later", f"新的整改期限 {new_deadline} 须晚于当前期限 {finding.deadline}。"
+        )
     rectifiers = finding.rectifiers | {by} if who is Role.RECTIFIER else finding.rectifiers
     after = replace(
         finding,
@@ -190,6 +252,69 @@ def apply_transition(
         new_deadline,
     )
     return after, record
+
+
+@dataclass(frozen=True)
+class FindingUpdate:
+    """One requested action on a finding: a row of an uploaded 整改进展 sheet, a command, a web form."""
+
+    finding_id: str
+    action: FindingAction | str
+    by: str
+    role: Role | str
+    at: datetime
+    note: str | None = None
+    evidence: str | None = None
+    new_deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class UpdatesApplied:
+    """The states after a batch of updates, the log entries they made and the updates refused (by position)."""
+
+    states: Mapping[str, FindingState]
+    records: tuple[TransitionRecord, ...]
+    refused: tuple[tuple[int, IllegalTransition], ...] = field(default=())
+
+
+def apply_updates(states: Mapping[str, FindingState], updates: Sequence[FindingUpdate]) -> UpdatesApplied:
+    """Apply updates in order, each to the state its predecessors left; refusals are collected, not raised.
+
+    After a finding's first refused update its later updates are not applied (nor checked): they were written
+    for a state the finding never reached, and would only repeat the first refusal in other words.
+    """
+    current = dict(states)
+    records: list[TransitionRecord] = []
+    refused: list[tuple[int, IllegalTransition]] = []
+    stopped: set[str] = set()
+    for index, update in enumerate(updates):
+        if update.finding_id in stopped:
+            continue
+        state = current.get(update.finding_id)
+        try:
+            if state is None:
+                raise IllegalTransition(
+                    f"问题 {update.finding_id} 不存在。",
+                    hint="请核对问题编号：须为已装载的问题，或在本工作簿「发现问题」表中一并报送。",
+                    rule="finding_known",
+                )
+            after, record = apply_transition(
+                state,
+                update.action,
+                update.by,
+                update.role,
+                update.at,
+                update.note,
+                update.evidence,
+                update.new_deadline,
+            )
+        except IllegalTransition as refusal:
+            refused.append((index, refusal))
+            stopped.add(update.finding_id)
+            continue
+        current[update.finding_id] = after
+        records.append(record)
+    return UpdatesApplied(current, tuple(records), tuple(refused))
 
 
 def is_overdue(finding: FindingState, today: date) -> bool:

@@ -210,9 +210,10 @@ def test_unknown_province_raises_usage_error(tmp_path, code):
     assert not (tmp_path / "t.xlsx").exists()
 
 
-def test_a_kind_without_a_form_raises_usage_error(tmp_path):
-    with pytest.raises(UsageError, match="inspections"):
-        write_template(tmp_path / "t.xlsx", "inspections", "110000")
+def test_a_kind_without_a_workbook_raises_usage_error(tmp_path):
+    # A sheet of the inspections workbook is a form, not something uploaded on its own.
+    with pytest.raises(UsageError, match="findings"):
+        write_template(tmp_path / "t.xlsx", "findings", "110000")
 
 
 def test_xpcc_has_a_template(tmp_path):
@@ -247,7 +248,7 @@ def test_cli_without_json_prints_one_line(tmp_path, capsys):
     [
         (["template", "census", "--province", "999999"], "999999"),
         (["template", "census"], "--province"),
-        (["template", "inspections", "--province", "110000"], "暂未提供"),
+        (["template", "inspections", "--province", "110000"], "不分省份"),
     ],
 )
 def test_cli_refuses_bad_requests_with_exit_code_2(tmp_path, capsys, argv, message):

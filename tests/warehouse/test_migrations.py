@@ -32,6 +32,17 @@ TABLES = {
     "comprehensive_archives",
     "reference_data_versions",
     "users",
+    "inspections",
+    "findings",
+    "finding_transitions",
+    "evaluation_rounds",
+    "evaluation_assignments",
+    "evaluation_scores",
+    "evaluation_reconciliations",
+    "evaluation_results",
+    "evaluation_area_results",
+    "evaluation_item_results",
+    "indicator_values",
 }
 VIEWS = {
     "stg_census_returns",

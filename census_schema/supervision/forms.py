@@ -1,0 +1,557 @@
+"""The supervision workbooks, declared field by field: inspections (records, findings, rectification updates), the
+evaluation score sheet and the plan-indicator values.
+
+One workbook kind per upload (`archive-census ingest inspections|evaluation|indicators FILE`), one Form per data
+sheet. The inspections workbook has three sheets because an inspection team reports its record, the problems it
+found and, later, the progress of their rectification; a later upload may carry only updates, so each of its sheets
+may be empty as long as one has rows. All three are national workbooks: filled by the national bureau (or a
+provincial bureau for its own inspections) for units anywhere, so they carry no province of their own.
+
+Rules are declared once: each field's own rules come from `build_field_rules`; the lifecycle and evaluation rules
+are the domain's own (`LIFECYCLE_RULES`, `EVALUATION_RULES`), executed by the domain functions that enforce them;
+the rest are declared here and executed by `checks` (row rules over one sheet, workbook rules across sheets and
+against what the warehouse already holds).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from census_schema.archives import list_comprehensive_archives
+from census_schema.census_form import build_field_rules
+from census_schema.codes import YES_NO, CodeList
+from census_schema.divisions import load_divisions
+from census_schema.fields import Field, FieldType, Form, Rule, Severity, WorkbookForm, frozen_params
+from census_schema.supervision.checklist import CHECKLISTS
+from census_schema.supervision.codes import (
+    FINDING_ACTION,
+    FINDING_ROLE,
+    FINDING_SEVERITY,
+    IMMEDIATE,
+    INSPECTED_UNIT_CLASS,
+    INSPECTION_TYPE,
+    VETO_VERDICT,
+    FindingSeverity,
+)
+from census_schema.supervision.evaluation import EVALUATION_RULES, SELF_SOURCE, STANDARD_VERSION, get_standard
+from census_schema.supervision.indicators import PLAN_BASE_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR
+from census_schema.supervision.rectification import LIFECYCLE_RULES, RECTIFICATION_WORKING_DAYS
+from census_schema.uscc import USCC_PATTERN
+
+INSPECTIONS_VERSION = "JDJC-2025.1"
+EVALUATION_VERSION = "PJDF-2025.1"
+INDICATORS_VERSION = "GHZB-2025.1"
+# The round a workbook belongs to: the year of inspections, the evaluation round, the plan period.
+INSPECTIONS_ROUND = "2025"
+EVALUATION_ROUND = "2025"
+INDICATORS_ROUND = "2021-2025"
+MAX_SUPERVISION_ROWS = 100_000
+# Separators between the names of an inspection team's members.
+NAME_SEPARATORS = "、，,;；/ "
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$"
+ID_HINT = "1～40位字母、数字、短横线或下划线，如 JC2023-001"
+
+E, W = Severity.ERROR, Severity.WARNING
+T, INT, D, CODE, DATE = FieldType.TEXT, FieldType.INTEGER, FieldType.DECIMAL, FieldType.CODE, FieldType.DATE
+P = frozen_params
+
+# Code lists built from data declared elsewhere, never typed again.
+CHECKLIST_VERSIONS = CodeList("checklist_version", "检查清单版本", tuple(CHECKLISTS))
+COMPREHENSIVE_ARCHIVES = CodeList(
+    "comprehensive_archive", "综合档案馆代码", tuple(a.archive_code for a in list_comprehensive_archives())
+)
+PLAN_INDICATOR_CODES = CodeList("plan_indicator", "规划指标编号", tuple(i.code for i in PLAN_INDICATORS))
+CENSUS_PROVINCES = CodeList("census_province", "省份代码", tuple(p.code for p in load_divisions().census_provinces()))
+DEFAULT_WORKING_DAYS = RECTIFICATION_WORKING_DAYS[FindingSeverity.MINOR]
+REPORTED_INDICATORS = tuple(i.code for i in PLAN_INDICATORS if not i.is_computed)
+COMPUTED_INDICATORS = tuple(i.code for i in PLAN_INDICATORS if i.is_computed)
+
+
+def _id(name: str, label: str, description: str) -> Field:
+    return Field(name, label, T, description, max_length=40, pattern=ID_PATTERN, pattern_hint=ID_HINT, width=16)
+
+
+def _date(name: str, label: str, description: str, required: bool = True) -> Field:
+    return Field(name, label, DATE, description, required=required, width=13)
+
+
+def _text(name: str, label: str, description: str, max_length: int, width: int, required: bool = True) -> Field:
+    return Field(name, label, T, description, required=required, max_length=max_length, width=width)
+
+
+def _count(name: str, label: str, description: str) -> Field:
+    return Field(name, label, INT, description, unit="项", min_value=0, width=10)
+
+
+def _form(
+    kind: str,
+    version: str,
+    round_id: str,
+    title: str,
+    sheet: str,
+    fields: tuple[Field, ...],
+    extra: tuple[Rule, ...],
+) -> Form:
+    field_rules = tuple(r for f in fields for r in build_field_rules(f, national=True))
+    return Form(
+        kind, version, title, round_id, date(2025, 1, 1), sheet, fields, field_rules + extra, MAX_SUPERVISION_ROWS
+    )
+
+
+# The workbook rule every form carries: a cell pasted full of text.
+CELL_TOO_LONG = Rule(
+    "cell_too_long",
+    "cell_too_long",
+    E,
+    None,
+    "单元格内容达到 Excel 的上限（32767 个字符），多半是误粘贴了大段内容，请检查。",
+    P(max_chars=32767),
+)
+
+# ------------------------------------------------------------------------------------------------ inspections
+
+INSPECTION_FIELDS: tuple[Field, ...] = (
+    _id("inspection_id", "检查编号", "本次检查的编号，全国唯一（如 JC2023-001）。"),
+    Field("year", "检查年度", INT, "开展检查的年度。", unit="年", min_value=2015, max_value=2035, width=9),
+    Field("inspection_type", "检查类型", CODE, "综合检查按检查清单评分定等。", code_list=INSPECTION_TYPE, width=11),
+    _text("organiser", "组织单位", "组织检查的档案主管部门，如 国家档案局、广东省档案局。", 50, 16),
+    Field(
+        "unit_uscc",
+        "被检查单位统一社会信用代码",
+        FieldType.USCC,
+        "被检查单位的18位统一社会信用代码。",
+        max_length=18,
+        pattern=USCC_PATTERN,
+        pattern_hint="18位，由数字和大写字母组成，不含 I、O、Z、S、V",
+        width=22,
+    ),
+    _text("unit_name", "被检查单位名称", "被检查单位的规范全称。", 100, 28),
+    Field("unit_class", "被检查单位类别", CODE, "被检查单位的类别。", code_list=INSPECTED_UNIT_CLASS, width=14),
+    Field(
+        "division_code",
+        "所在地行政区划代码",
+        FieldType.DIVISION,
+        "被检查单位所在地的6位行政区划代码；中央和国家机关、中央企业填 110000。",
+        pattern=r"^\d{6}$",
+        pattern_hint="6位数字",
+        width=12,
+    ),
+    _date("notice_date", "检查通知日期", "印发检查通知的日期。"),
+    _date("onsite_start", "现场检查开始日期", "现场检查的第一天。"),
+    _date("onsite_end", "现场检查结束日期", "现场检查的最后一天。"),
+    _text("inspectors", "检查组成员", "检查组成员姓名，用顿号分隔，至少2人。", 200, 24),
+    Field(
+        "checklist_version",
+        "检查清单版本",
+        CODE,
+        "检查所用的检查清单版本。",
+        code_list=CHECKLIST_VERSIONS,
+        width=12,
+    ),
+    _count("items_applicable", "适用检查项目数", "检查清单中适用于被检查单位的项目数。"),
+    _count("items_compliant", "合规项目数", "适用项目中检查合规的项目数。"),
+    _count("failed_veto_items", "未通过否决项数", "未通过的否决项数（否决项未通过即为不合规项目）。"),
+    Field(
+        "has_security_incident",
+        "检查期内是否发生档案安全事故",
+        CODE,
+        "发生档案安全事故的，综合检查评定为不合格。",
+        code_list=YES_NO,
+        width=12,
+    ),
+    _date("feedback_date", "反馈日期", "向被检查单位反馈检查意见的日期，整改期限由此起算。"),
+    _text("feedback_doc_no", "反馈文书编号", "检查意见反馈文书的文号。", 50, 18),
+    _text("remarks", "备注", "需要说明的其他情况，可留空。", 500, 20, required=False),
+)
+
+INSPECTION_RULES: tuple[Rule, ...] = (
+    Rule("inspection_id_unique", "unique", E, "inspection_id", "同一检查编号在本表中出现多次：每次检查只填一行。"),
+    Rule(
+        "inspection_id_new",
+        "new_record",
+        E,
+        "inspection_id",
+        "该检查编号已装载，检查记录不能重复报送；如需报送整改进展，请只填「整改进展」表。",
+        P(known="inspection_ids"),
+    ),
+    Rule(
+        "inspectors_at_least_two",
+        "min_names",
+        E,
+        "inspectors",
+        "检查组至少2人，请填写全部成员姓名，用顿号分隔。",
+        P(min=2, separators=NAME_SEPARATORS),
+    ),
+    Rule(
+        "onsite_start_after_notice",
+        "not_before",
+        E,
+        "onsite_start",
+        "「现场检查开始日期」不能早于「检查通知日期」。",
+        P(other="notice_date"),
+    ),
+    Rule(
+        "onsite_end_after_start",
+        "not_before",
+        E,
+        "onsite_end",
+        "「现场检查结束日期」不能早于「现场检查开始日期」。",
+        P(other="onsite_start"),
+    ),
+    Rule(
+        "feedback_after_onsite",
+        "not_before",
+        E,
+        "feedback_date",
+        "「反馈日期」不能早于「现场检查结束日期」。",
+        P(other="onsite_end"),
+    ),
+    Rule(
+        "items_within_checklist",
+        "checklist_size",
+        E,
+        "items_applicable",
+        "「适用检查项目数」不能超过所用检查清单的项目总数。",
+    ),
+    Rule(
+        "inspection_counts",
+        "inspection_grading",
+        E,
+        "items_compliant",
+        "合规项目数须在 0～适用项目数之间，未通过否决项数不能超过不合规项目数；综合检查的适用项目数须大于 0。",
+    ),
+    CELL_TOO_LONG,
+)
+
+FINDING_FIELDS: tuple[Field, ...] = (
+    _id("finding_id", "问题编号", "问题的编号，全国唯一（如 JC2023-001-01）。"),
+    _id("inspection_id", "检查编号", "发现该问题的检查的编号：本工作簿「检查记录」中的，或已装载的。"),
+    Field(
+        "item_code",
+        "检查项目编号",
+        T,
+        "问题对应的检查清单项目编号（如 A03-04），见所用检查清单。",
+        max_length=10,
+        pattern=r"^A\d{2}-\d{2}$",
+        pattern_hint="A+两位区域号-两位项目号，如 A03-04",
+        width=12,
+    ),
+    _text("description", "问题描述", "发现的问题，写明事实和依据。", 500, 36),
+    Field("severity", "严重程度", CODE, "问题的严重程度。", code_list=FINDING_SEVERITY, width=12),
+    Field(
+        "is_immediate",
+        "是否立行立改",
+        CODE,
+        f"须当场整改的问题填“是”，其整改期限为反馈当日（{IMMEDIATE}）。",
+        code_list=YES_NO,
+        width=10,
+    ),
+    _text("requirement", "整改要求", "对整改的具体要求。", 500, 30),
+    _date(
+        "deadline",
+        "整改期限",
+        f"留空按默认：反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日；立行立改的为反馈当日。",
+        required=False,
+    ),
+    _text("responsible_unit", "整改责任单位", "负责整改的单位或部门。", 100, 20),
+    _text("responsible_person", "整改责任人", "负责整改的人员姓名。", 50, 10),
+    _text("remarks", "备注", "需要说明的其他情况，可留空。", 500, 20, required=False),
+)
+
+FINDING_RULES: tuple[Rule, ...] = (
+    Rule("finding_id_unique", "unique", E, "finding_id", "同一问题编号在本表中出现多次：每个问题只填一行。"),
+    Rule(
+        "finding_id_new",
+        "new_record",
+        E,
+        "finding_id",
+        "该问题编号已装载，问题不能重复报送；整改进展请填「整改进展」表。",
+        P(known="finding_ids"),
+    ),
+    Rule(
+        "finding_inspection_known",
+        "finding_inspection",
+        E,
+        "inspection_id",
+        "检查编号不存在：须为本工作簿「检查记录」中或已装载的检查编号。",
+    ),
+    Rule(
+        "finding_item_known",
+        "checklist_item",
+        E,
+        "item_code",
+        "检查项目编号不在该检查所用的检查清单中，请按检查清单填写。",
+    ),
+    Rule(
+        "finding_deadline_after_feedback",
+        "deadline_after_feedback",
+        E,
+        "deadline",
+        "整改期限不能早于检查的反馈日期；立行立改的问题整改期限须为反馈当日。",
+    ),
+    CELL_TOO_LONG,
+)
+
+UPDATE_FIELDS: tuple[Field, ...] = (
+    _id("finding_id", "问题编号", "问题的编号：本工作簿「发现问题」中的，或已装载的。"),
+    _date("action_on", "操作日期", "整改操作的日期；同一问题的多次操作按日期先后逐行填写。"),
+    Field("action", "整改操作", CODE, "本次整改操作。", code_list=FINDING_ACTION, width=14),
+    _text("actor", "操作人", "执行本次操作的人员姓名。", 50, 10),
+    Field("role", "操作角色", CODE, "操作人的角色。", code_list=FINDING_ROLE, width=12),
+    _text("note", "说明", "退回意见、延期理由、阶段进展等；退回、延期等操作必填。", 500, 30, required=False),
+    _text("evidence", "佐证材料", "整改报告、复核记录等材料的名称或文号；提交、销号必填。", 200, 24, required=False),
+    _date("new_deadline", "新整改期限", "延期、转为阶段性整改时的新整改期限；其他操作留空。", required=False),
+)
+
+UPDATE_RULES: tuple[Rule, ...] = (*LIFECYCLE_RULES, CELL_TOO_LONG)
+
+INSPECTION_RECORDS_FORM = _form(
+    "inspection_records",
+    INSPECTIONS_VERSION,
+    INSPECTIONS_ROUND,
+    "档案工作监督检查记录",
+    "检查记录",
+    INSPECTION_FIELDS,
+    INSPECTION_RULES,
+)
+FINDINGS_FORM = _form(
+    "findings", INSPECTIONS_VERSION, INSPECTIONS_ROUND, "检查发现问题清单", "发现问题", FINDING_FIELDS, FINDING_RULES
+)
+RECTIFICATION_FORM = _form(
+    "rectification_updates",
+    INSPECTIONS_VERSION,
+    INSPECTIONS_ROUND,
+    "问题整改进展",
+    "整改进展",
+    UPDATE_FIELDS,
+    UPDATE_RULES,
+)
+
+_COMMON_NOTES = (
+    "日期按“年-月-日”填写（如 2024-03-05）；有下拉列表的列请从列表中选择；不要合并单元格，不要修改工作表名称和表头。",
+    "上传后系统自动校验。有「错误」的工作簿整体退回、不入库；退回的工作簿中出错的单元格标红并附批注，另附「错误清单」。",
+    "本模板表式版本 {version}，请勿使用旧版本模板。",
+)
+
+INSPECTIONS_WORKBOOK = WorkbookForm(
+    "inspections",
+    INSPECTIONS_VERSION,
+    "档案工作监督检查与问题整改",
+    (INSPECTION_RECORDS_FORM, FINDINGS_FORM, RECTIFICATION_FORM),
+    needs_province=False,
+    supersedes=False,
+    sheets_optional=True,
+    notes=(
+        "1. 在各工作表第 {first} 行起逐行填写，第 {header} 行为表头；三张表可以只填其中一部分，但至少填一张。",
+        "2. 「检查记录」每次检查一行；「发现问题」每个问题一行；「整改进展」每次整改操作一行，同一问题按日期先后排列。",
+        "3. 检查编号、问题编号全国唯一；已装载的检查和问题不能重复报送，之后只需报送「整改进展」。",
+        f"4. 整改期限留空的，按反馈日期后{DEFAULT_WORKING_DAYS}个工作日计算；立行立改的问题整改期限为反馈当日。",
+        "5. 销号须由未参与整改的审核人操作并附佐证材料；逾期由系统按整改期限自动判断，不需填报。",
+        *(f"{i}. {note}" for i, note in enumerate(_COMMON_NOTES, 6)),
+    ),
+)
+
+# ------------------------------------------------------------------------------------------------- evaluation
+
+_STANDARD = get_standard(STANDARD_VERSION)
+_ITEM_CODE_PATTERN = r"^(A\d+\.\d+\.\d+|B\d+)$"
+
+SCORE_FIELDS: tuple[Field, ...] = (
+    Field(
+        "archive_code",
+        "档案馆代码",
+        CODE,
+        "被评价综合档案馆的代码（即所在行政区划代码），见代码表。",
+        code_list=COMPREHENSIVE_ARCHIVES,
+        width=11,
+    ),
+    _text("archive_name", "档案馆名称", "被评价档案馆的名称，仅供阅读，可留空。", 50, 22, required=False),
+    _text(
+        "scorer",
+        "评分人",
+        f"自评填“{SELF_SOURCE}”；专家评分填专家在平台上的用户名。",
+        50,
+        12,
+    ),
+    Field(
+        "item_code",
+        "评分项编号",
+        T,
+        f"评价标准（{STANDARD_VERSION}）中的评分项编号（如 A1.1.1），加分项为 B1～B{len(_STANDARD.bonus_items)}。",
+        max_length=10,
+        pattern=_ITEM_CODE_PATTERN,
+        pattern_hint="如 A1.1.1 或 B1",
+        width=11,
+    ),
+    Field(
+        "score",
+        "得分",
+        D,
+        "该评分项的得分，在 0 至该项满分之间，最多一位小数。",
+        unit="分",
+        min_value=0,
+        decimals=1,
+        width=9,
+    ),
+    Field(
+        "veto_verdict",
+        "否决项结论",
+        CODE,
+        "否决项必须填写“通过”或“不通过”；其他评分项留空。",
+        code_list=VETO_VERDICT,
+        required=False,
+        width=10,
+    ),
+    _text("evidence", "佐证材料", "评分依据的佐证材料名称。", 500, 24, required=False),
+    Field(
+        "reconciled",
+        "合议分",
+        D,
+        "专家评分相差超过该项满分20%时，专家组合议确定的得分；其他情况可留空。",
+        unit="分",
+        required=False,
+        min_value=0,
+        decimals=1,
+        width=9,
+    ),
+    _text("note", "合议说明", "给出合议分的理由；填写合议分时必填。", 500, 24, required=False),
+)
+
+SCORE_RULES: tuple[Rule, ...] = (
+    *EVALUATION_RULES,
+    Rule(
+        "score_row_unique",
+        "unique_together",
+        E,
+        "item_code",
+        "同一档案馆、同一评分人的同一评分项在本表中出现多次：每项只填一行。",
+        P(fields=("archive_code", "scorer", "item_code")),
+    ),
+    Rule(
+        "reconciliation_consistent",
+        "reconciliation_consistent",
+        E,
+        "reconciled",
+        "同一档案馆同一评分项的合议分在各行中须一致。",
+    ),
+    Rule(
+        "evaluation_round_open",
+        "evaluation_access",
+        E,
+        None,
+        "本轮评价须处于开放状态才能报送评分（由国家档案局开启和结束）。",
+    ),
+    Rule(
+        "scorer_assigned",
+        "evaluation_access",
+        E,
+        "scorer",
+        "评价专家只能为分配给本人的档案馆评分。",
+    ),
+    CELL_TOO_LONG,
+)
+
+EVALUATION_SCORES_FORM = _form(
+    "evaluation_scores",
+    EVALUATION_VERSION,
+    EVALUATION_ROUND,
+    "综合档案馆业务建设评价评分表",
+    "评分表",
+    SCORE_FIELDS,
+    SCORE_RULES,
+)
+EVALUATION_WORKBOOK = WorkbookForm(
+    "evaluation",
+    EVALUATION_VERSION,
+    "综合档案馆业务建设评价评分",
+    (EVALUATION_SCORES_FORM,),
+    needs_province=False,
+    supersedes=False,
+    notes=(
+        "1. 在「评分表」第 {first} 行起逐行填写，每个档案馆、每位评分人、每个评分项一行；第 {header} 行为表头。",
+        f"2. 档案馆自评的「评分人」填“{SELF_SOURCE}”；专家填本人在平台上的用户名，只能为分配给本人的档案馆评分。",
+        "3. 每位评分人须对全部评分项评分；否决项须填写“通过”或“不通过”；加分项只在有加分时填写。",
+        "4. 专家评分相差超过该项满分20%的，须在该项的专家行填写「合议分」和「合议说明」。",
+        "5. 同一档案馆、同一评分人再次报送的，以最后一次接收的评分为准；评价结束后不再接收评分。",
+        *(f"{i}. {note}" for i, note in enumerate(_COMMON_NOTES, 6)),
+    ),
+)
+
+# ------------------------------------------------------------------------------------------------- indicators
+
+INDICATOR_FIELDS: tuple[Field, ...] = (
+    Field("indicator_code", "指标编号", CODE, "规划指标编号，见代码表。", code_list=PLAN_INDICATOR_CODES, width=10),
+    Field(
+        "year",
+        "年度",
+        INT,
+        "数值所属的年度（年末数）。",
+        unit="年",
+        min_value=PLAN_BASE_YEAR,
+        max_value=PLAN_TARGET_YEAR,
+        width=8,
+    ),
+    Field(
+        "province_code",
+        "省份代码",
+        CODE,
+        "分省数值填6位省级代码；全国数值留空。",
+        code_list=CENSUS_PROVINCES,
+        required=False,
+        width=10,
+    ),
+    Field("value", "数值", D, "指标的数值，单位见指标说明。", min_value=0, decimals=2, width=14),
+    _text("note", "说明", "数据来源或需要说明的情况，可留空。", 500, 30, required=False),
+)
+
+INDICATOR_RULES: tuple[Rule, ...] = (
+    Rule(
+        "indicator_value_unique",
+        "unique_together",
+        E,
+        "indicator_code",
+        "同一指标、年度、省份在本表中出现多次：每项只填一行。",
+        P(fields=("indicator_code", "year", "province_code")),
+    ),
+    Rule(
+        "indicator_reported",
+        "indicator_source",
+        E,
+        "indicator_code",
+        f"该指标由平台按普查数据计算（{'、'.join(COMPUTED_INDICATORS)}），不需填报。",
+    ),
+    CELL_TOO_LONG,
+)
+
+INDICATOR_VALUES_FORM = _form(
+    "indicator_values",
+    INDICATORS_VERSION,
+    INDICATORS_ROUND,
+    "“十四五”规划指标数值",
+    "指标数值",
+    INDICATOR_FIELDS,
+    INDICATOR_RULES,
+)
+INDICATORS_WORKBOOK = WorkbookForm(
+    "indicators",
+    INDICATORS_VERSION,
+    "“十四五”规划指标填报",
+    (INDICATOR_VALUES_FORM,),
+    needs_province=False,
+    supersedes=False,
+    notes=(
+        "1. 在「指标数值」第 {first} 行起逐行填写，每个指标、年度、省份一行；第 {header} 行为表头；全国数值不填省份代码。",
+        f"2. 只填报填报类指标（{'、'.join(REPORTED_INDICATORS)}）；{'、'.join(COMPUTED_INDICATORS)} 由平台按普查数据计算。",
+        "3. 同一指标、年度、省份再次报送的，以最后一次接收的数值为准，此前的数值保留在历史中。",
+        *(f"{i}. {note}" for i, note in enumerate(_COMMON_NOTES, 4)),
+    ),
+)
+
+SUPERVISION_SHEET_FORMS: tuple[Form, ...] = (
+    INSPECTION_RECORDS_FORM,
+    FINDINGS_FORM,
+    RECTIFICATION_FORM,
+    EVALUATION_SCORES_FORM,
+    INDICATOR_VALUES_FORM,
+)
+SUPERVISION_WORKBOOKS: tuple[WorkbookForm, ...] = (INSPECTIONS_WORKBOOK, EVALUATION_WORKBOOK, INDICATORS_WORKBOOK)

@@ -1,0 +1,111 @@
+"""Rows of the supervision sheets read as domain values, the same way for the checks and for the loads.
+
+A row is a mapping of field name to typed cell (as parsed from the sheet, or as the demo generates it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
+from datetime import date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from census_schema.codes import YES_NO
+from census_schema.supervision.checklist import grade_inspection
+from census_schema.supervision.codes import IMMEDIATE, FindingAction, Grade, Role
+from census_schema.supervision.forms import NAME_SEPARATORS
+from census_schema.supervision.rectification import FindingState, FindingUpdate, default_deadline, issue_finding
+
+Row = Mapping[str, Any]
+YES = YES_NO.values[0]
+COMPREHENSIVE = "综合检查"
+_NAMES = re.compile("[" + re.escape(NAME_SEPARATORS) + "]+")
+
+
+def is_yes(value: object) -> bool:
+    """True for the code list's 是."""
+    return value == YES
+
+
+def start_of(day: date) -> datetime:
+    """The first moment of a day: when an action dated only by its day is taken to have happened."""
+    return datetime.combine(day, time.min)
+
+
+def split_names(text: str) -> list[str]:
+    """The names in a list written with any of the accepted separators."""
+    return [name for name in _NAMES.split(text.strip()) if name]
+
+
+def as_decimal(value: object) -> Decimal:
+    """A cell's number as a Decimal, through its text (7.3 stays 7.3)."""
+    return value if isinstance(value, Decimal) else Decimal(str(value))
+
+
+def grade_record(row: Row) -> tuple[Decimal | None, Grade | None, str]:
+    """An inspection record's compliance %, grade and grade reason: graded when comprehensive; a share whenever
+    there are applicable items; nothing otherwise."""
+    applicable = int(row["items_applicable"])
+    if row["inspection_type"] != COMPREHENSIVE and applicable == 0:
+        return None, None, ""
+    graded = grade_inspection(
+        applicable, int(row["items_compliant"]), int(row["failed_veto_items"]), is_yes(row["has_security_incident"])
+    )
+    if row["inspection_type"] != COMPREHENSIVE:
+        return graded.compliance_pct, None, ""
+    return graded.compliance_pct, graded.grade, graded.reason
+
+
+def finding_deadline(feedback: date, severity: str | None, is_immediate: bool, given: date | None) -> date:
+    """A finding's deadline: as given, else the default from the feedback date (立行立改: the same day)."""
+    if given is not None:
+        return given
+    return default_deadline(feedback, IMMEDIATE if is_immediate else str(severity))
+
+
+def issued_finding_states(
+    findings: Iterable[Row], inspections: Mapping[str, tuple[date, str]]
+) -> dict[str, FindingState]:
+    """The state of each finding row as issued: its deadline, its responsible person, issued on the feedback day.
+
+    `inspections`: inspection id -> (feedback date, checklist version). A finding whose inspection is unknown (a
+    rule of its own reports that) gets no meaningful deadline, so that its updates can still be checked.
+    """
+    states = {}
+    for row in findings:
+        if not row["finding_id"]:
+            continue
+        inspection = inspections.get(str(row["inspection_id"]))
+        feedback = inspection[0] if inspection else None
+        given = row["deadline"]
+        if feedback is not None and (given is not None or row["severity"] is not None):
+            deadline = finding_deadline(feedback, row["severity"], is_yes(row["is_immediate"]), given)
+        else:
+            deadline = given or date.min
+        issued = issue_finding(row["finding_id"], deadline, row["responsible_person"])
+        states[row["finding_id"]] = replace(issued, updated_at=start_of(feedback) if feedback else None)
+    return states
+
+
+def read_update(row: Row) -> FindingUpdate | None:
+    """A 整改进展 row as an update, or None when a needed cell is empty or names an unknown action or role."""
+    if not (row["finding_id"] and row["action_on"] and row["actor"]):
+        return None
+    if row["action"] not in {a.value for a in FindingAction}:
+        return None
+    try:
+        role = Role.from_label(str(row["role"]))
+    except ValueError:
+        return None
+    return FindingUpdate(
+        row["finding_id"],
+        row["action"],
+        row["actor"],
+        role,
+        start_of(row["action_on"]),
+        row["note"],
+        row["evidence"],
+        row["new_deadline"],
+    )

@@ -1,0 +1,343 @@
+"""Rules across the sheets of a workbook and against what the warehouse holds: the supervision workbooks' rules.
+
+One executor per rule kind, in a registry. An executor gets every rule of its kind that a sheet's form declares,
+the parsed sheets of the workbook (by sheet name) and the check context, and returns located failures. The
+lifecycle and evaluation kinds run the domain's own functions (`apply_updates`, the evaluation checks), so a rule
+is enforced by the same code wherever a change comes from. Rows whose needed cells are empty or unreadable are
+skipped: the required and type rules report those.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from census_schema.errors import AccessDenied, UsageError
+from census_schema.failures import Failure
+from census_schema.fields import Form, Rule, WorkbookForm
+from census_schema.supervision.checklist import CHECKLISTS
+from census_schema.supervision.codes import VETO_PASSED
+from census_schema.supervision.evaluation import (
+    SELF_SOURCE,
+    Reconciliation,
+    ScoreProblem,
+    check_all_scored,
+    check_bonus,
+    check_reconciliations,
+    check_score_values,
+    check_scoring_allowed,
+    check_veto_verdicts,
+    get_standard,
+    pivot_expert_scores,
+)
+from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
+from census_schema.supervision.rectification import apply_updates
+from census_schema.supervision.rows import as_decimal, grade_record, is_yes, issued_finding_states, read_update
+from checks.cells import failures_at
+from checks.context import CheckContext
+
+Sheets = Mapping[str, pl.DataFrame]
+WorkbookRule = Callable[[Sequence[Rule], Form, Sheets, CheckContext], list[Failure]]
+
+
+def _rows(sheets: Sheets, form: Form) -> pl.DataFrame:
+    return sheets[form.sheet_name]
+
+
+def _positioned(rows: pl.DataFrame) -> list[dict[str, Any]]:
+    """The rows as dicts, each with its position in the frame under `_at`."""
+    return [{**row, "_at": i} for i, row in enumerate(rows.iter_rows(named=True))]
+
+
+def _fail(form: Form, rows: pl.DataFrame, rule: Rule, hits: Sequence[tuple[int, str | None]]) -> list[Failure]:
+    """Failures of a rule at row positions, each with its own message (None: the rule's)."""
+    if not hits:
+        return []
+    positions = [at for at, _ in hits]
+    return failures_at(form, rows, rule, positions, [text or rule.message for _, text in hits])
+
+
+def _unplaced(form: Form, rule: Rule, value: str | None, message: str) -> Failure:
+    """A failure about something that has no row of its own (a missing score, a closed round)."""
+    label = form.field(rule.field).label if rule.field is not None else None
+    return Failure(form.sheet_name, None, rule.field, label, value, rule.rule_id, rule.severity, message)
+
+
+# ----------------------------------------------------------------------------------------------- inspections
+
+
+def _uploaded_inspections(sheets: Sheets) -> dict[str, tuple[date, str]]:
+    """inspection id -> (feedback date, checklist version) of the records in this workbook that have both."""
+    rows = _rows(sheets, INSPECTION_RECORDS_FORM)
+    return {
+        r["inspection_id"]: (r["feedback_date"], r["checklist_version"])
+        for r in rows.iter_rows(named=True)
+        if r["inspection_id"] and r["feedback_date"] and r["checklist_version"]
+    }
+
+
+def _known_inspections(sheets: Sheets, context: CheckContext) -> dict[str, tuple[date, str]]:
+    loaded = dict(context.inspections.inspections) if context.inspections else {}
+    return {**loaded, **_uploaded_inspections(sheets)}
+
+
+def check_new_records(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """Ids already loaded (inspections or findings are reported once; later only their updates)."""
+    if context.inspections is None:
+        return []
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        known: frozenset[str] = getattr(context.inspections, rule.param("known"))
+        hits = [(r["_at"], None) for r in _positioned(rows) if r[str(rule.field)] in known]
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_checklist_size(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """More applicable items than the checklist version has."""
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        hits = []
+        for r in _positioned(rows):
+            checklist = CHECKLISTS.get(str(r["checklist_version"]))
+            if checklist is not None and r["items_applicable"] is not None:
+                size = len(checklist.items)
+                if r["items_applicable"] > size:
+                    hits.append((r["_at"], f"{rule.message}（检查清单 {checklist.version} 共 {size} 项）"))
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_inspection_grading(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """Counts the grading refuses: compliant beyond applicable, more failed vetoes than non-compliant items."""
+    rows, failures = _rows(sheets, form), []
+    needed = ("inspection_type", "items_applicable", "items_compliant", "failed_veto_items", "has_security_incident")
+    for rule in rules:
+        hits = []
+        for r in _positioned(rows):
+            if any(r[name] is None for name in needed):
+                continue
+            try:
+                grade_record(r)
+            except UsageError as problem:
+                hits.append((int(r["_at"]), problem.message))
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_finding_inspection(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """A finding of an inspection neither in this workbook nor loaded."""
+    known = _known_inspections(sheets, context)
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        hits = [(r["_at"], None) for r in _positioned(rows) if r["inspection_id"] and r["inspection_id"] not in known]
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_checklist_item(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """An item code absent from the checklist version its inspection used."""
+    known = _known_inspections(sheets, context)
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        hits = []
+        for r in _positioned(rows):
+            inspection = known.get(str(r["inspection_id"]))
+            checklist = CHECKLISTS.get(inspection[1]) if inspection else None
+            if checklist is not None and r["item_code"] and r["item_code"] not in checklist.items_by_code:
+                hits.append(
+                    (r["_at"], f"检查项目编号「{r['item_code']}」不在检查清单 {checklist.version} 中，请按该清单填写。")
+                )
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_deadline_after_feedback(
+    rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext
+) -> list[Failure]:
+    """A deadline before the feedback date, or a 立行立改 deadline other than the feedback date."""
+    known = _known_inspections(sheets, context)
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        hits = []
+        for r in _positioned(rows):
+            inspection = known.get(str(r["inspection_id"]))
+            deadline = r["deadline"]
+            if inspection is None or not isinstance(deadline, date):
+                continue
+            feedback = inspection[0]
+            if is_yes(r["is_immediate"]) and deadline != feedback:
+                hits.append((r["_at"], f"立行立改的问题整改期限须为反馈当日 {feedback}，填写的是 {deadline}。"))
+            elif deadline < feedback:
+                hits.append((r["_at"], f"整改期限 {deadline} 早于检查的反馈日期 {feedback}。"))
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_lifecycle(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """Apply the updates in sheet order to the loaded and newly reported findings; locate every refusal."""
+    loaded = dict(context.inspections.findings) if context.inspections else {}
+    findings = _rows(sheets, FINDINGS_FORM).iter_rows(named=True)
+    states = {**loaded, **issued_finding_states(findings, _known_inspections(sheets, context))}
+    rows = _rows(sheets, form)
+    read = [(at, update) for at, row in enumerate(rows.iter_rows(named=True)) if (update := read_update(row))]
+    applied = apply_updates(states, [update for _, update in read])
+    by_rule = {rule.rule_id: rule for rule in rules}
+    hits: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
+    for index, refusal in applied.refused:
+        rule_id = refusal.rule if refusal.rule in by_rule else "transition_allowed"
+        hits[rule_id].append((read[index][0], refusal.describe()))
+    return [f for rule_id, found in hits.items() for f in _fail(form, rows, by_rule[rule_id], found)]
+
+
+# ------------------------------------------------------------------------------------------------ evaluation
+
+
+def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """The evaluation rules of the domain, per archive and scorer (and per archive over the experts given)."""
+    standard = get_standard()
+    rows = _rows(sheets, form)
+    by_rule = {rule.rule_id: rule for rule in rules}
+    positioned = [r for r in _positioned(rows) if r["archive_code"] and r["scorer"] and r["item_code"]]
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    for r in positioned:
+        groups[(str(r["archive_code"]), str(r["scorer"]))].append(r)
+    failures: list[Failure] = []
+
+    def locate(problems: list[ScoreProblem], candidates: list[dict[str, Any]], archive: str, scorer: str) -> None:
+        for p in problems:
+            rule = by_rule[p.rule_id]
+            where = [r for r in candidates if r["item_code"] == p.item_code]
+            if rule.rule_id == "reconciliation_note" or rule.field == "reconciled":
+                where = [r for r in where if r["reconciled"] is not None] or where
+            text = f"{p.message}（档案馆 {archive}，{scorer}，评分项 {p.item_code}）"
+            if where:
+                failures.extend(_fail(form, rows, rule, [(int(r["_at"]), text) for r in where]))
+            else:
+                failures.append(_unplaced(form, rule, p.item_code, text))
+
+    experts_by_archive: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(dict)
+    for (archive, scorer), group in groups.items():
+        scored = [r for r in group if r["score"] is not None]
+        items = {
+            str(r["item_code"]): as_decimal(r["score"]) for r in scored if r["item_code"] not in standard.bonus_by_code
+        }
+        bonus = {
+            str(r["item_code"]): as_decimal(r["score"]) for r in scored if r["item_code"] in standard.bonus_by_code
+        }
+        verdicts = {str(r["item_code"]): r["veto_verdict"] == VETO_PASSED for r in group if r["veto_verdict"]}
+        problems = check_score_values(standard, items, scorer)
+        problems += check_all_scored(standard, items, scorer)
+        problems += check_bonus(standard, bonus)
+        problems += check_veto_verdicts(standard, items, verdicts)
+        locate(problems, group, archive, scorer)
+        if scorer != SELF_SOURCE:
+            experts_by_archive[archive][scorer] = items
+    for archive, experts in experts_by_archive.items():
+        expert_rows = [r for (a, s), group in groups.items() if a == archive and s != SELF_SOURCE for r in group]
+        reconciliations: dict[str, Reconciliation] = {}
+        for r in expert_rows:
+            if r["reconciled"] is not None:
+                reconciliations.setdefault(
+                    str(r["item_code"]), Reconciliation(as_decimal(r["reconciled"]), str(r["note"] or ""))
+                )
+        by_item = pivot_expert_scores(experts)
+        known = {code: scores for code, scores in by_item.items() if code in standard.items_by_code}
+        items_only = {c: rec for c, rec in reconciliations.items() if c not in standard.bonus_by_code}
+        locate(check_reconciliations(standard, known, items_only), expert_rows, archive, "专家组")
+    return failures
+
+
+def check_reconciliation_consistent(
+    rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext
+) -> list[Failure]:
+    """Different reconciled values for the same archive and item on different rows."""
+    rows, failures = _rows(sheets, form), []
+    values: dict[tuple[object, object], set[object]] = defaultdict(set)
+    positioned = _positioned(rows)
+    for r in positioned:
+        if r["reconciled"] is not None:
+            values[(r["archive_code"], r["item_code"])].add(r["reconciled"])
+    for rule in rules:
+        hits = [
+            (int(r["_at"]), None)
+            for r in positioned
+            if r["reconciled"] is not None and len(values[(r["archive_code"], r["item_code"])]) > 1
+        ]
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_evaluation_access(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """The round is open; an expert scores only the archives assigned to them (once per archive and expert)."""
+    facts = context.evaluation
+    if facts is None:
+        return []
+    rows, failures = _rows(sheets, form), []
+    by_rule = {rule.rule_id: rule for rule in rules}
+    if not facts.is_open:
+        if "evaluation_round_open" in by_rule and rows.height:
+            message = f"评价轮次 {facts.round_id} 未开启或已结束，不能报送评分。"
+            failures.append(_unplaced(form, by_rule["evaluation_round_open"], facts.round_id, message))
+        return failures
+    rule = by_rule.get("scorer_assigned")
+    if rule is None:
+        return failures
+    seen: set[tuple[object, object]] = set()
+    hits = []
+    for r in _positioned(rows):
+        key = (r["archive_code"], r["scorer"])
+        if not r["archive_code"] or not r["scorer"] or r["scorer"] == SELF_SOURCE or key in seen:
+            continue
+        seen.add(key)
+        try:
+            check_scoring_allowed(str(r["scorer"]), str(r["archive_code"]), facts.assignments, facts.is_open)
+        except AccessDenied as denied:
+            hits.append((int(r["_at"]), denied.message))
+    return failures + _fail(form, rows, rule, hits)
+
+
+# ------------------------------------------------------------------------------------------------ indicators
+
+
+def check_indicator_source(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """A computed indicator uploaded as if it were reported."""
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        hits = [(r["_at"], None) for r in _positioned(rows) if r["indicator_code"] in COMPUTED_INDICATORS]
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+WORKBOOK_RULES: dict[str, WorkbookRule] = {
+    "new_record": check_new_records,
+    "checklist_size": check_checklist_size,
+    "inspection_grading": check_inspection_grading,
+    "finding_inspection": check_finding_inspection,
+    "checklist_item": check_checklist_item,
+    "deadline_after_feedback": check_deadline_after_feedback,
+    "lifecycle": check_lifecycle,
+    "evaluation": check_evaluation,
+    "reconciliation_consistent": check_reconciliation_consistent,
+    "evaluation_access": check_evaluation_access,
+    "indicator_source": check_indicator_source,
+}
+WORKBOOK_RULE_KINDS = frozenset(WORKBOOK_RULES)
+
+
+def run_workbook_rules(book: WorkbookForm, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """The failures of every workbook rule of every sheet of the workbook, kind by kind in declaration order."""
+    failures: list[Failure] = []
+    for form in book.sheets:
+        rules_by_kind: dict[str, list[Rule]] = defaultdict(list)
+        for rule in form.rules:
+            if rule.kind in WORKBOOK_RULES:
+                rules_by_kind[rule.kind].append(rule)
+        for kind, rules in rules_by_kind.items():
+            failures += WORKBOOK_RULES[kind](rules, form, sheets, context)
+    return failures

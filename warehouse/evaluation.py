@@ -1,0 +1,575 @@
+"""The evaluation of the 47 comprehensive archives in the warehouse: rounds, assignments, scores, results, queries.
+
+Who may score what is decided here, where scores are written: an evaluator scores only the archives assigned to
+them, and only while the round is open (`check_may_score`, the domain's `check_scoring_allowed`). Results are
+derived from submitted scores by the domain's `evaluate_archive` and `rank_archives`, for the whole round, in the
+same transaction as the change of scores that calls for them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from census_schema.archives import list_comprehensive_archives
+from census_schema.errors import IllegalTransition, NotFound, UsageError
+from census_schema.supervision.codes import VETO_PASSED, EvaluationStatus, Grade
+from census_schema.supervision.evaluation import (
+    SELF_SOURCE,
+    STANDARD_VERSION,
+    ArchiveResult,
+    EvaluationInvalid,
+    Reconciliation,
+    ScoreSheet,
+    check_all_scored,
+    check_bonus,
+    check_score_values,
+    check_scoring_allowed,
+    check_veto_verdicts,
+    evaluate_archive,
+    get_standard,
+    rank_archives,
+)
+from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
+from census_schema.supervision.rows import as_decimal
+from warehouse.queries import fetch_named
+from warehouse.transactions import transaction, utc_now
+
+DEFAULT_ROUND = EVALUATION_ROUND
+
+
+def _archive_names() -> dict[str, str]:
+    return {a.archive_code: a.name for a in list_comprehensive_archives()}
+
+
+def require_archive(archive_code: str) -> str:
+    """The code of one of the 47 comprehensive archives; NotFound otherwise."""
+    if archive_code not in _archive_names():
+        raise NotFound(
+            f"「{archive_code}」不是参加评价的副省级以上综合档案馆代码。",
+            hint="代码即档案馆所在行政区划代码，如 440000（广东省档案馆）、440100（广州市档案馆）。",
+        )
+    return archive_code
+
+
+# ------------------------------------------------------------------------------------------ rounds, assignments
+
+
+def fetch_round(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[str, Any] | None:
+    """The round's record (standard version, open or not, when and by whom), or None."""
+    rows = fetch_named(con, "SELECT * FROM evaluation_rounds WHERE round_id = ?", [round_id])
+    return rows[0] if rows else None
+
+
+def _ensure_round(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]:
+    found = fetch_round(con, round_id)
+    if found is None:
+        con.execute(
+            "INSERT INTO evaluation_rounds (round_id, standard_version, is_open) VALUES (?, ?, false)",
+            [round_id, STANDARD_VERSION],
+        )
+        found = fetch_round(con, round_id)
+    assert found is not None
+    return found
+
+
+def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEFAULT_ROUND) -> dict[str, Any]:
+    """Open a round for scoring (creating it with the current standard if new); an open round cannot be opened."""
+    by = _who(by)
+    with transaction(con):
+        current = _ensure_round(con, round_id)
+        if current["is_open"]:
+            raise IllegalTransition(f"评价轮次 {round_id} 已处于开放状态。")
+        con.execute(
+            "UPDATE evaluation_rounds SET is_open = true, opened_at = ?, opened_by = ?, closed_at = NULL, "
+            "closed_by = NULL WHERE round_id = ?",
+            [utc_now(), by, round_id],
+        )
+        return _round_state(con, round_id)
+
+
+def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEFAULT_ROUND) -> dict[str, Any]:
+    """Close an open round: no more scores; the results are recomputed one last time."""
+    by = _who(by)
+    with transaction(con):
+        current = fetch_round(con, round_id)
+        if current is None or not current["is_open"]:
+            raise IllegalTransition(f"评价轮次 {round_id} 未开启，不能结束。", hint="请先用 evaluation open 开启。")
+        con.execute(
+            "UPDATE evaluation_rounds SET is_open = false, closed_at = ?, closed_by = ? WHERE round_id = ?",
+            [utc_now(), by, round_id],
+        )
+        recompute_results(con, round_id)
+        return _round_state(con, round_id)
+
+
+def _round_state(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]:
+    found = fetch_round(con, round_id)
+    assert found is not None
+    return found
+
+
+def _who(name: str) -> str:
+    name = name.strip()
+    if not name:
+        raise UsageError("未指明操作人。", hint="请用 --by 填写操作人的用户名。")
+    return name
+
+
+def assign_evaluator(
+    con: duckdb.DuckDBPyConnection, archive_code: str, evaluator: str, by: str, round_id: str = DEFAULT_ROUND
+) -> dict[str, Any]:
+    """Let an evaluator score an archive in a round (creating the round, closed, if new); repeating is harmless."""
+    require_archive(archive_code)
+    evaluator, by = evaluator.strip(), _who(by)
+    if not evaluator or evaluator == SELF_SOURCE:
+        raise UsageError(f"评价专家的用户名不能为空，也不能是「{SELF_SOURCE}」。")
+    with transaction(con):
+        _ensure_round(con, round_id)
+        exists = con.execute(
+            "SELECT count(*) FROM evaluation_assignments WHERE round_id = ? AND archive_code = ? AND evaluator = ?",
+            [round_id, archive_code, evaluator],
+        ).fetchone()
+        if not (exists and exists[0]):
+            con.execute(
+                "INSERT INTO evaluation_assignments VALUES (?, ?, ?, ?, ?)",
+                [round_id, archive_code, evaluator, utc_now(), by],
+            )
+    return {
+        "round_id": round_id,
+        "archive_code": archive_code,
+        "evaluator": evaluator,
+        "already": bool(exists and exists[0]),
+    }
+
+
+def fetch_assignments(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[str, frozenset[str]]:
+    """evaluator -> the archives assigned to them in the round."""
+    by_evaluator: dict[str, set[str]] = defaultdict(set)
+    for evaluator, archive in con.execute(
+        "SELECT evaluator, archive_code FROM evaluation_assignments WHERE round_id = ?", [round_id]
+    ).fetchall():
+        by_evaluator[evaluator].add(archive)
+    return {evaluator: frozenset(archives) for evaluator, archives in by_evaluator.items()}
+
+
+def check_may_score(
+    con: duckdb.DuckDBPyConnection, evaluator: str, archive_code: str, round_id: str = DEFAULT_ROUND
+) -> None:
+    """Raise AccessDenied unless the round is open and the evaluator is assigned to the archive."""
+    found = fetch_round(con, round_id)
+    check_scoring_allowed(evaluator, archive_code, fetch_assignments(con, round_id), bool(found and found["is_open"]))
+
+
+def query_assignments(
+    con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, evaluator: str | None = None
+) -> list[dict[str, Any]]:
+    """Assignments with the archive's name and how far the evaluator's sheet has got (无 / 草稿 / 已提交).
+
+    Grain: one row per archive and evaluator assigned in the round.
+    """
+    rows = fetch_named(
+        con,
+        """
+        SELECT a.round_id, a.archive_code, a.evaluator, a.assigned_at, a.assigned_by,
+               count(s.item_code) AS items_saved,
+               coalesce(bool_and(s.is_submitted), false) AS is_submitted,
+               max(s.saved_at) AS last_saved_at
+        FROM evaluation_assignments AS a
+        LEFT JOIN evaluation_scores AS s
+          ON s.round_id = a.round_id AND s.archive_code = a.archive_code AND s.scorer = a.evaluator
+        WHERE a.round_id = ? AND (? IS NULL OR a.evaluator = ?)
+        GROUP BY ALL ORDER BY a.archive_code, a.evaluator
+        """,
+        [round_id, evaluator, evaluator],
+    )
+    names = _archive_names()
+    for row in rows:
+        row["archive_name"] = names[row["archive_code"]]
+        row["sheet_state"] = (
+            "已提交" if row["is_submitted"] and row["items_saved"] else "草稿" if row["items_saved"] else "无"
+        )
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------------- scores
+
+
+def query_scores(
+    con: duckdb.DuckDBPyConnection, archive_code: str, scorer: str | None = None, round_id: str = DEFAULT_ROUND
+) -> list[dict[str, Any]]:
+    """Scores of an archive (one scorer's, or all), drafts included. Grain: one row per scorer and item."""
+    return fetch_named(
+        con,
+        "SELECT scorer, is_self, item_code, score, veto_passed, evidence, is_submitted, saved_at, saved_by, "
+        "submission_id, sheet_name, excel_row FROM evaluation_scores "
+        "WHERE round_id = ? AND archive_code = ? AND (? IS NULL OR scorer = ?) ORDER BY scorer, item_code",
+        [round_id, archive_code, scorer, scorer],
+    )
+
+
+def save_evaluator_scores(
+    con: duckdb.DuckDBPyConnection,
+    evaluator: str,
+    archive_code: str,
+    scores: Mapping[str, Decimal | None],
+    submit: bool,
+    *,
+    veto_verdicts: Mapping[str, bool] | None = None,
+    evidence: Mapping[str, str] | None = None,
+    round_id: str = DEFAULT_ROUND,
+) -> dict[str, Any]:
+    """Save an evaluator's scores for an assigned archive while the round is open, as a draft or submitted.
+
+    `scores` are merged into the evaluator's sheet for the archive (None clears an item); verdicts and evidence
+    likewise. A sheet is a draft or submitted as a whole: saving a draft withdraws an earlier submission until it
+    is submitted again. Every value is checked (known item, 0..max, one decimal; verdicts only on veto items);
+    submitting also needs every item scored and every veto item's verdict. Raises AccessDenied or
+    EvaluationInvalid (a UsageError listing every problem); nothing is saved then.
+    """
+    require_archive(archive_code)
+    evaluator = evaluator.strip()
+    standard = get_standard()
+    with transaction(con):
+        check_may_score(con, evaluator, archive_code, round_id)
+        current = {r["item_code"]: r for r in query_scores(con, archive_code, evaluator, round_id)}
+        merged = {code: row["score"] for code, row in current.items() if row["score"] is not None}
+        verdicts = {code: row["veto_passed"] for code, row in current.items() if row["veto_passed"] is not None}
+        notes = {code: row["evidence"] for code, row in current.items() if row["evidence"]}
+        for code, value in scores.items():
+            if value is None:
+                merged.pop(code, None)
+            else:
+                merged[code] = as_decimal(value)
+        verdicts.update(veto_verdicts or {})
+        notes.update(evidence or {})
+        items = {c: v for c, v in merged.items() if c not in standard.bonus_by_code}
+        bonus = {c: v for c, v in merged.items() if c in standard.bonus_by_code}
+        problems = check_score_values(standard, items, evaluator) + check_bonus(standard, bonus)
+        problems += check_veto_verdicts(standard, items if submit else (), verdicts)
+        if submit:
+            problems += check_all_scored(standard, items, evaluator)
+        if problems:
+            raise EvaluationInvalid(problems)
+        con.execute(
+            "DELETE FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND scorer = ?",
+            [round_id, archive_code, evaluator],
+        )
+        now = utc_now()
+        codes = sorted(set(merged) | set(verdicts) | set(notes))
+        con.executemany(
+            "INSERT INTO evaluation_scores VALUES (?, ?, ?, false, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+            [
+                [
+                    round_id,
+                    archive_code,
+                    evaluator,
+                    code,
+                    merged.get(code),
+                    verdicts.get(code),
+                    notes.get(code),
+                    submit,
+                    now,
+                    evaluator,
+                ]
+                for code in codes
+            ],  # fmt: skip
+        )
+        recompute_results(con, round_id)
+    missing = [p.item_code for p in check_all_scored(standard, items, evaluator)]
+    return {
+        "round_id": round_id,
+        "archive_code": archive_code,
+        "evaluator": evaluator,
+        "status": "submitted" if submit else "draft",
+        "scored": len(items),
+        "missing": missing,
+        "saved_at": now.isoformat(timespec="seconds"),
+    }
+
+
+def load_evaluation_sheets(
+    con: duckdb.DuckDBPyConnection,
+    submission_id: str,
+    loaded_at: datetime,
+    round_id: str,
+    submitted_by: str,
+    sheets: Mapping[str, pl.DataFrame],
+) -> None:
+    """Load an accepted score sheet inside the caller's transaction: each archive and scorer's sheet replaces the
+    earlier one (submitted), reconciled values replace earlier ones, then the round's results are recomputed."""
+    rows = list(sheets[EVALUATION_SCORES_FORM.sheet_name].iter_rows(named=True))
+    sheet_name = EVALUATION_SCORES_FORM.sheet_name
+    for archive, scorer in dict.fromkeys((r["archive_code"], r["scorer"]) for r in rows):
+        con.execute(
+            "DELETE FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND scorer = ?",
+            [round_id, archive, scorer],
+        )
+    con.executemany(
+        "INSERT INTO evaluation_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, true, ?, ?, ?, ?, ?)",
+        [
+            [
+                round_id,
+                r["archive_code"],
+                r["scorer"],
+                r["scorer"] == SELF_SOURCE,
+                r["item_code"],
+                as_decimal(r["score"]),
+                None if r["veto_verdict"] is None else r["veto_verdict"] == VETO_PASSED,
+                r["evidence"],
+                loaded_at,
+                submitted_by,
+                submission_id,
+                sheet_name,
+                r["excel_row"],
+            ]
+            for r in rows
+        ],
+    )
+    reconciled = {(r["archive_code"], r["item_code"]): r for r in rows if r["reconciled"] is not None}
+    for archive, item in reconciled:
+        con.execute(
+            "DELETE FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ? AND item_code = ?",
+            [round_id, archive, item],
+        )
+    if reconciled:
+        con.executemany(
+            "INSERT INTO evaluation_reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                [
+                    round_id,
+                    archive,
+                    item,
+                    as_decimal(r["reconciled"]),
+                    r["note"],
+                    loaded_at,
+                    submitted_by,
+                    submission_id,
+                    sheet_name,
+                    r["excel_row"],
+                ]
+                for (archive, item), r in reconciled.items()
+            ],  # fmt: skip
+        )
+    recompute_results(con, round_id)
+
+
+# ---------------------------------------------------------------------------------------------------- results
+
+
+def fetch_score_sheets(
+    con: duckdb.DuckDBPyConnection, round_id: str
+) -> tuple[dict[str, ScoreSheet], dict[str, list[ScoreSheet]], dict[str, dict[str, Reconciliation]]]:
+    """The round's submitted sheets: self sheet by archive, expert sheets by archive, reconciliations by archive."""
+    scores: dict[tuple[str, str], dict[str, Decimal]] = defaultdict(dict)
+    verdicts: dict[tuple[str, str], dict[str, bool]] = defaultdict(dict)
+    for archive, scorer, item, score, passed in con.execute(
+        "SELECT archive_code, scorer, item_code, score, veto_passed FROM evaluation_scores "
+        "WHERE round_id = ? AND is_submitted ORDER BY archive_code, scorer, item_code",
+        [round_id],
+    ).fetchall():
+        if score is not None:
+            scores[(archive, scorer)][item] = score
+        if passed is not None:
+            verdicts[(archive, scorer)][item] = passed
+    self_sheets: dict[str, ScoreSheet] = {}
+    expert_sheets: dict[str, list[ScoreSheet]] = defaultdict(list)
+    for archive, scorer in sorted(set(scores) | set(verdicts)):
+        sheet = ScoreSheet(scorer, scores[(archive, scorer)], verdicts[(archive, scorer)])
+        if scorer == SELF_SOURCE:
+            self_sheets[archive] = sheet
+        else:
+            expert_sheets[archive].append(sheet)
+    reconciliations: dict[str, dict[str, Reconciliation]] = defaultdict(dict)
+    for archive, item, value, note in con.execute(
+        "SELECT archive_code, item_code, value, note FROM evaluation_reconciliations WHERE round_id = ?", [round_id]
+    ).fetchall():
+        reconciliations[archive][item] = Reconciliation(value, note)
+    return self_sheets, expert_sheets, reconciliations
+
+
+def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
+    """Derive every archive's status, result, area subtotals, item results and rank from the submitted scores."""
+    found = fetch_round(con, round_id)
+    standard = get_standard(found["standard_version"] if found else None)
+    self_sheets, expert_sheets, reconciliations = fetch_score_sheets(con, round_id)
+    assigned = Counter(
+        archive
+        for (archive,) in con.execute(
+            "SELECT archive_code FROM evaluation_assignments WHERE round_id = ?", [round_id]
+        ).fetchall()
+    )
+    evaluations = {
+        code: evaluate_archive(
+            standard, self_sheets.get(code), expert_sheets.get(code, []), reconciliations.get(code, {})
+        )
+        for code in _archive_names()
+    }
+    complete: dict[str, ArchiveResult] = {code: e.result for code, e in evaluations.items() if e.result is not None}
+    ranks = {r.archive_code: r.rank for r in rank_archives(complete)}
+    now = utc_now()
+    for table in ("evaluation_results", "evaluation_area_results", "evaluation_item_results"):
+        # The table names are constants of this module, never input.
+        con.execute(f"DELETE FROM {table} WHERE round_id = ?", [round_id])  # noqa: S608
+    results, areas, items = [], [], []
+    for code, e in evaluations.items():
+        r = e.result
+        results.append(
+            [
+                round_id,
+                code,
+                e.status.value,
+                len(e.experts),
+                assigned[code],
+                r.total if r else None,
+                r.bonus_claimed if r else None,
+                r.bonus_capped if r else None,
+                r.final_score if r else None,
+                r.grade.value if r else None,
+                ranks.get(code),
+                "、".join(r.veto_failures) if r and r.veto_failures else None,
+                len(r.deviations) if r else None,
+                "、".join(e.unreconciled) or None,
+                now,
+            ]
+        )
+        if r is None:
+            continue
+        deviating = {d.item_code for d in r.deviations}
+        areas += [[round_id, code, a.code, r.area_subtotals[a.code], a.max_points] for a in standard.areas]
+        own = self_sheets[code].scores
+        for item in standard.items:
+            ir = r.items[item.code]
+            items.append(
+                [
+                    round_id,
+                    code,
+                    item.code,
+                    own[item.code],
+                    "、".join(str(s) for s in ir.expert_scores),
+                    ir.mean,
+                    ir.spread,
+                    ir.needs_reconciliation,
+                    ir.score,
+                    ir.is_reconciled,
+                    ir.note,
+                    item.code in deviating,
+                ]
+            )
+    con.executemany("INSERT INTO evaluation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
+    if areas:
+        con.executemany("INSERT INTO evaluation_area_results VALUES (?, ?, ?, ?, ?)", areas)
+    if items:
+        con.executemany("INSERT INTO evaluation_item_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
+
+
+def query_evaluation_results(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> list[dict[str, Any]]:
+    """Every archive's status, total, bonus, final score, grade and rank (best first, then the unfinished).
+
+    Grain: one row per comprehensive archive in the round (all 47 once any score was recorded).
+    """
+    rows = fetch_named(
+        con,
+        "SELECT * EXCLUDE (computed_at) FROM evaluation_results WHERE round_id = ? "
+        "ORDER BY rank NULLS LAST, archive_code",
+        [round_id],
+    )
+    names = _archive_names()
+    for row in rows:
+        row["archive_name"] = names[row["archive_code"]]
+    return rows
+
+
+def query_area_results(
+    con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, archive_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Area subtotals of the archives whose evaluation is complete. Grain: one row per archive and area."""
+    names = {a.code: a.name for a in get_standard().areas}
+    rows = fetch_named(
+        con,
+        "SELECT archive_code, area_code, subtotal, max_points FROM evaluation_area_results "
+        "WHERE round_id = ? AND (? IS NULL OR archive_code = ?) ORDER BY archive_code, area_code",
+        [round_id, archive_code, archive_code],
+    )
+    for row in rows:
+        row["area_name"] = names.get(row["area_code"], row["area_code"])
+    return rows
+
+
+def query_item_results(
+    con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
+) -> list[dict[str, Any]]:
+    """An archive's items: self score, experts' scores, mean, reconciled value and note, the score that counts,
+    deviation flag, with the item's text and maximum. Grain: one row per scoring item, in standard order."""
+    standard = get_standard()
+    found = {
+        r["item_code"]: r
+        for r in fetch_named(
+            con,
+            "SELECT * EXCLUDE (round_id, archive_code) FROM evaluation_item_results "
+            "WHERE round_id = ? AND archive_code = ?",
+            [round_id, archive_code],
+        )
+    }
+    rows = []
+    for area in standard.areas:
+        for indicator in area.indicators:
+            for item in indicator.items:
+                if item.code in found:
+                    rows.append(
+                        {
+                            "area_code": area.code,
+                            "area_name": area.name,
+                            "indicator_name": indicator.name,
+                            "item_text": item.text,
+                            "max_points": item.max_points,
+                            "is_veto": item.is_veto,
+                            **found[item.code],
+                            "item_code": item.code,
+                        }
+                    )
+    return rows
+
+
+def query_deviations(
+    con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, archive_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Items whose self score differs from the expert score by more than 20 % of the item's maximum.
+
+    Grain: one row per archive and deviating item.
+    """
+    return fetch_named(
+        con,
+        "SELECT archive_code, item_code, self_score, score AS expert_score, abs(self_score - score) AS difference "
+        "FROM evaluation_item_results WHERE round_id = ? AND is_deviation AND (? IS NULL OR archive_code = ?) "
+        "ORDER BY archive_code, item_code",
+        [round_id, archive_code, archive_code],
+    )
+
+
+def summarize_evaluation(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[str, Any]:
+    """The round at a glance: open or not, archives by status, grades of the completed ones, assignments."""
+    found = fetch_round(con, round_id)
+    results = query_evaluation_results(con, round_id)
+    statuses = Counter(r["status"] for r in results)
+    grades = Counter(r["grade"] for r in results if r["grade"])
+    assignments = fetch_named(
+        con,
+        "SELECT count(*) AS assignments, count(DISTINCT archive_code) AS assigned_archives, "
+        "count(DISTINCT evaluator) AS evaluators FROM evaluation_assignments WHERE round_id = ?",
+        [round_id],
+    )[0]
+    return {
+        "round": round_id,
+        "is_open": bool(found and found["is_open"]),
+        "archives": len(_archive_names()),
+        **assignments,
+        "by_status": {s.value: statuses.get(s.value, 0) for s in EvaluationStatus},
+        "grades": {g.value: grades.get(g.value, 0) for g in Grade},
+    }

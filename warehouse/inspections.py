@@ -1,0 +1,512 @@
+"""Inspections, findings and the rectification lifecycle in the warehouse: loads, single changes and queries.
+
+Every change of a finding, whatever its origin (an uploaded 整改进展 row, the command line, the web app), goes
+through the domain's `apply_transition`/`apply_updates` and is recorded in `finding_transitions` in the same
+transaction as the finding's new state. Overdue is derived for a given day (`as_of`), never stored.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from census_schema.divisions import load_divisions
+from census_schema.errors import IllegalTransition, NotFound, UsageError
+from census_schema.supervision.checklist import get_checklist
+from census_schema.supervision.codes import FindingAction, FindingSeverity, FindingStatus, Role
+from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
+from census_schema.supervision.rectification import (
+    TRANSITION_TABLE,
+    TRANSITIONS,
+    FindingState,
+    TransitionRecord,
+    apply_transition,
+    apply_updates,
+    find_actions,
+)
+from census_schema.supervision.rows import (
+    grade_record,
+    is_yes,
+    issued_finding_states,
+    read_update,
+    split_names,
+    start_of,
+)
+from warehouse.queries import fetch_named
+from warehouse.transactions import transaction, utc_now
+
+CENTRAL_CLASSES = ("中央和国家机关", "中央企业")
+# Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
+_OVERDUE_SQL = "(? > f.deadline AND f.status <> ?)"
+
+
+# --------------------------------------------------------------------------------------------- reading state
+
+
+def fetch_loaded_inspections(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[date, str]]:
+    """inspection id -> (feedback date, checklist version) of every loaded inspection."""
+    rows = con.execute("SELECT inspection_id, feedback_date, checklist_version FROM inspections").fetchall()
+    return {inspection_id: (feedback, version) for inspection_id, feedback, version in rows}
+
+
+def fetch_finding_states(
+    con: duckdb.DuckDBPyConnection, finding_ids: Collection[str] | None = None
+) -> dict[str, FindingState]:
+    """The current state of loaded findings (all, or those named), with who has acted on them as rectifier."""
+    wanted = None if finding_ids is None else sorted(finding_ids)
+    rows = con.execute(
+        """
+        SELECT f.finding_id, f.status, f.deadline, f.responsible_person, f.status_changed_at,
+               coalesce(r.rectifiers, []) AS rectifiers
+        FROM findings AS f
+        LEFT JOIN (
+            SELECT finding_id, list(DISTINCT changed_by) AS rectifiers
+            FROM finding_transitions WHERE role = ? GROUP BY finding_id
+        ) AS r USING (finding_id)
+        WHERE ? IS NULL OR list_contains(?, f.finding_id)
+        """,
+        [Role.RECTIFIER.value, wanted, wanted],
+    ).fetchall()
+    return {
+        finding_id: FindingState(finding_id, FindingStatus(status), deadline, person, frozenset(rectifiers), changed_at)
+        for finding_id, status, deadline, person, changed_at, rectifiers in rows
+    }
+
+
+# --------------------------------------------------------------------------------------------------- loading
+
+
+def load_inspection_sheets(
+    con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, sheets: Mapping[str, pl.DataFrame]
+) -> None:
+    """Load an accepted inspections workbook inside the caller's transaction: records, findings, then updates.
+
+    The updates are applied again to the states now in the warehouse; a refusal means a state changed since the
+    workbook was validated, and raises (rolling the submission back) rather than recording a different history.
+    """
+    _insert_inspections(con, submission_id, loaded_at, sheets[INSPECTION_RECORDS_FORM.sheet_name])
+    _insert_findings(con, submission_id, loaded_at, sheets[FINDINGS_FORM.sheet_name])
+    updates = sheets[RECTIFICATION_FORM.sheet_name]
+    read = []
+    for row in updates.iter_rows(named=True):
+        update = read_update(row)
+        if update is None:
+            raise ValueError(f"update row {row['excel_row']} was accepted but cannot be read")
+        read.append((row, update))
+    states = fetch_finding_states(con, {update.finding_id for _, update in read})
+    applied = apply_updates(states, [update for _, update in read])
+    if applied.refused:
+        index, refusal = applied.refused[0]
+        raise IllegalTransition(
+            f"{RECTIFICATION_FORM.sheet_name}第 {read[index][0]['excel_row']} 行：{refusal.message}",
+            hint="问题的整改状态在校验之后发生了变化，请核对后重新上传。",
+            rule=refusal.rule,
+        )
+    lineage = [(submission_id, RECTIFICATION_FORM.sheet_name, row["excel_row"]) for row, _ in read]
+    _record_transitions(con, applied.records, lineage, "upload")
+    _save_states(con, [applied.states[fid] for fid in dict.fromkeys(u.finding_id for _, u in read)])
+
+
+def _insert_inspections(
+    con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, records: pl.DataFrame
+) -> None:
+    divisions = load_divisions()
+    values = []
+    for r in records.iter_rows(named=True):
+        pct, grade, reason = grade_record(r)
+        values.append(
+            [
+                r["inspection_id"],
+                r["year"],
+                r["inspection_type"],
+                r["organiser"],
+                r["unit_uscc"],
+                r["unit_name"],
+                r["unit_class"],
+                r["division_code"],
+                divisions.get(r["division_code"]).province_code,
+                r["notice_date"],
+                r["onsite_start"],
+                r["onsite_end"],
+                r["inspectors"],
+                len(split_names(r["inspectors"])),
+                r["checklist_version"],
+                r["items_applicable"],
+                r["items_compliant"],
+                r["failed_veto_items"],
+                is_yes(r["has_security_incident"]),
+                pct,
+                grade.value if grade else None,
+                reason or None,
+                r["feedback_date"],
+                r["feedback_doc_no"],
+                r["remarks"],
+                submission_id,
+                INSPECTION_RECORDS_FORM.sheet_name,
+                r["excel_row"],
+                loaded_at,
+            ]
+        )
+    if values:
+        placeholders = ", ".join(["?"] * len(values[0]))
+        con.executemany(f"INSERT INTO inspections VALUES ({placeholders})", values)  # noqa: S608 - placeholders only
+
+
+def _insert_findings(
+    con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, findings: pl.DataFrame
+) -> None:
+    inspections = fetch_loaded_inspections(con)
+    rows = list(findings.iter_rows(named=True))
+    states = issued_finding_states(rows, inspections)
+    values = []
+    for r in rows:
+        feedback, version = inspections[r["inspection_id"]]
+        area = get_checklist(version).area_of(r["item_code"])
+        state = states[r["finding_id"]]
+        values.append(
+            [
+                r["finding_id"],
+                r["inspection_id"],
+                r["item_code"],
+                area.code,
+                area.name,
+                r["description"],
+                r["severity"],
+                is_yes(r["is_immediate"]),
+                r["requirement"],
+                state.deadline,
+                state.deadline,
+                r["responsible_unit"],
+                r["responsible_person"],
+                r["remarks"],
+                state.status.value,
+                feedback,
+                start_of(feedback),
+                submission_id,
+                FINDINGS_FORM.sheet_name,
+                r["excel_row"],
+                loaded_at,
+            ]
+        )
+    if values:
+        placeholders = ", ".join(["?"] * len(values[0]))
+        con.executemany(f"INSERT INTO findings VALUES ({placeholders})", values)  # noqa: S608 - placeholders only
+
+
+def _record_transitions(
+    con: duckdb.DuckDBPyConnection,
+    records: Iterable[TransitionRecord],
+    lineage: Iterable[tuple[str | None, str | None, int | None]],
+    via: str,
+) -> None:
+    records = list(records)
+    ids = sorted({r.finding_id for r in records})
+    last = dict(
+        con.execute(
+            "SELECT finding_id, max(seq) FROM finding_transitions WHERE list_contains(?, finding_id) GROUP BY 1",
+            [ids],
+        ).fetchall()
+    )
+    now = utc_now()
+    values = []
+    for record, (submission_id, sheet, row) in zip(records, lineage, strict=True):
+        seq = last.get(record.finding_id, 0) + 1
+        last[record.finding_id] = seq
+        values.append(
+            [
+                record.finding_id,
+                seq,
+                record.at,
+                record.by,
+                record.role.value,
+                record.action.value,
+                record.from_state.value,
+                record.to_state.value,
+                record.note,
+                record.evidence,
+                record.new_deadline,
+                now,
+                via,
+                submission_id,
+                sheet,
+                row,
+            ]
+        )
+    if values:
+        placeholders = ", ".join(["?"] * len(values[0]))
+        con.executemany(f"INSERT INTO finding_transitions VALUES ({placeholders})", values)  # noqa: S608
+
+
+def _save_states(con: duckdb.DuckDBPyConnection, states: Iterable[FindingState]) -> None:
+    con.executemany(
+        "UPDATE findings SET status = ?, deadline = ?, status_changed_at = ? WHERE finding_id = ?",
+        [[s.status.value, s.deadline, s.updated_at, s.finding_id] for s in states],
+    )
+
+
+# ----------------------------------------------------------------------------------------- one change at a time
+
+
+def _status(value: str) -> FindingStatus:
+    try:
+        return FindingStatus(value)
+    except ValueError:
+        known = "、".join(FindingStatus)
+        raise UsageError(f"未知的整改状态「{value}」。", hint=f"可用的状态：{known}。") from None
+
+
+def transition_finding(
+    con: duckdb.DuckDBPyConnection,
+    finding_id: str,
+    *,
+    by: str,
+    to_status: str | None = None,
+    action: str | None = None,
+    role: str | None = None,
+    note: str | None = None,
+    evidence: str | None = None,
+    new_deadline: date | None = None,
+    at: datetime | None = None,
+    via: str = "command",
+) -> dict[str, Any]:
+    """Change one finding (to a state, or by a named action) in one transaction, logging the transition.
+
+    With only a target state the action is the one that leads there (an ambiguous target, such as 阶段性整改 →
+    阶段性整改, needs the action named). The role defaults to the one the action requires. Illegal changes raise
+    IllegalTransition with the domain's message; an unknown finding raises NotFound.
+    """
+    if to_status is None and action is None:
+        raise UsageError("须指明目标状态或整改操作。", hint="例如 --to 整改中。")
+    with transaction(con):
+        state = fetch_finding_states(con, [finding_id]).get(finding_id)
+        if state is None:
+            raise NotFound(
+                f"找不到问题「{finding_id}」。", hint="请核对问题编号（archive-census finding show 可查看）。"
+            )
+        if action is not None:
+            act = FindingAction(action) if action in {a.value for a in FindingAction} else action
+        else:
+            target = _status(str(to_status))
+            actions = find_actions(state.status, target)
+            if not actions:
+                reachable = "、".join(dict.fromkeys(t.to_status for t in TRANSITIONS if t.from_status is state.status))
+                raise IllegalTransition(
+                    f"问题 {finding_id} 当前为「{state.status}」，不能变为「{target}」。",
+                    hint=f"当前状态下可变为：{reachable or '无'}。",
+                    rule="transition_allowed",
+                )
+            if len(actions) > 1:
+                raise UsageError(
+                    f"问题 {finding_id} 从「{state.status}」到「{target}」有多种操作：{'、'.join(actions)}。",
+                    hint="请用 --action 指明是哪一种。",
+                )
+            act = actions[0]
+        rule = TRANSITION_TABLE.get((state.status, act)) if isinstance(act, FindingAction) else None
+        if to_status is not None and rule is not None and rule.to_status is not _status(to_status):
+            raise IllegalTransition(
+                f"问题 {finding_id}：「{act}」会使状态变为「{rule.to_status}」，而不是「{to_status}」。",
+                rule="transition_allowed",
+            )
+        who = role if role is not None else (rule.role if rule is not None else Role.REVIEWER)
+        after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline)
+        _record_transitions(con, [record], [(None, None, None)], via)
+        _save_states(con, [after])
+    return {
+        "finding_id": finding_id,
+        "action": record.action.value,
+        "role": record.role.value,
+        "from_status": record.from_state.value,
+        "to_status": record.to_state.value,
+        "deadline": after.deadline.isoformat(),
+        "changed_by": record.by,
+        "changed_at": record.at.isoformat(timespec="seconds"),
+        "note": record.note,
+        "evidence": record.evidence,
+    }
+
+
+# --------------------------------------------------------------------------------------------------- queries
+
+
+def _group_of(unit_class: str, province_code: str) -> tuple[str, str]:
+    """Where a finding is counted: central units by their class, the others by their province."""
+    return ("central", unit_class) if unit_class in CENTRAL_CLASSES else ("province", province_code)
+
+
+def query_finding_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """Findings and overdue findings on `as_of`, by inspected unit class, province, status and severity.
+
+    Grain: one row per (unit_class, province_code, status, severity) that has findings.
+    """
+    return fetch_named(
+        con,
+        f"""
+        SELECT i.unit_class, i.province_code, f.status, f.severity,
+               count(*) AS findings,
+               count(*) FILTER (WHERE {_OVERDUE_SQL}) AS overdue
+        FROM findings AS f JOIN inspections AS i USING (inspection_id)
+        GROUP BY ALL ORDER BY ALL
+        """,  # noqa: S608 - a constant fragment; values are bound
+        [as_of, FindingStatus.CLOSED.value],
+    )
+
+
+def summarize_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Any]:
+    """Findings by state and severity, overdue counts, per province (all census provinces) and per central class."""
+    counts = query_finding_counts(con, as_of)
+    states = {s.value: 0 for s in FindingStatus}
+    severities = {s.value: 0 for s in FindingSeverity}
+    groups: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def group(key: tuple[str, str]) -> dict[str, Any]:
+        return groups.setdefault(key, {"findings": 0, "overdue": 0, "by_state": dict.fromkeys(states, 0)})
+
+    for p in load_divisions().census_provinces():
+        group(("province", p.code))
+    for unit_class in CENTRAL_CLASSES:
+        group(("central", unit_class))
+    for row in counts:
+        states[row["status"]] += row["findings"]
+        severities[row["severity"]] += row["findings"]
+        target = group(_group_of(row["unit_class"], row["province_code"]))
+        target["findings"] += row["findings"]
+        target["overdue"] += row["overdue"]
+        target["by_state"][row["status"]] += row["findings"]
+    divisions = load_divisions()
+    return {
+        "total": sum(states.values()),
+        "overdue": sum(row["overdue"] for row in counts),
+        "by_state": states,
+        "by_severity": severities,
+        "provinces": [
+            {"province_code": code, "province_name": divisions.name(code), **figures}
+            for (kind, code), figures in groups.items()
+            if kind == "province"
+        ],
+        "central": [
+            {"unit_class": unit_class, **figures} for (kind, unit_class), figures in groups.items() if kind == "central"
+        ],
+    }
+
+
+def summarize_inspections(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Inspections counted by year, type, inspected unit class and grade (comprehensive ones)."""
+    rows = con.execute("SELECT year, inspection_type, unit_class, grade FROM inspections").fetchall()
+    return {
+        "total": len(rows),
+        "by_year": dict(sorted(Counter(str(r[0]) for r in rows).items())),
+        "by_type": dict(sorted(Counter(r[1] for r in rows).items())),
+        "by_class": dict(sorted(Counter(r[2] for r in rows).items())),
+        "by_grade": dict(sorted(Counter(r[3] for r in rows if r[3] is not None).items())),
+    }
+
+
+def query_findings(
+    con: duckdb.DuckDBPyConnection,
+    as_of: date,
+    *,
+    province_code: str | None = None,
+    unit_class: str | None = None,
+    status: str | None = None,
+    overdue_only: bool = False,
+    inspection_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Findings with their inspection and unit, whether overdue on `as_of` and by how many days, filtered.
+
+    Grain: one row per finding. province_code filters by the inspected unit's province.
+    """
+    closed = FindingStatus.CLOSED.value
+    return fetch_named(
+        con,
+        f"""
+        SELECT f.finding_id, f.inspection_id, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class,
+               i.province_code, f.item_code, f.area_name, f.description, f.severity, f.is_immediate,
+               f.responsible_unit, f.responsible_person, f.status, f.issued_on, f.original_deadline, f.deadline,
+               {_OVERDUE_SQL} AS is_overdue,
+               CASE WHEN {_OVERDUE_SQL} THEN date_diff('day', f.deadline, ?) ELSE 0 END AS overdue_days,
+               f.status_changed_at
+        FROM findings AS f JOIN inspections AS i USING (inspection_id)
+        WHERE (? IS NULL OR i.province_code = ?) AND (? IS NULL OR i.unit_class = ?)
+          AND (? IS NULL OR f.status = ?) AND (? IS NULL OR f.inspection_id = ?)
+          AND (NOT ? OR {_OVERDUE_SQL})
+        ORDER BY f.finding_id
+        """,  # noqa: S608 - a constant fragment; values are bound
+        [
+            as_of,
+            closed,
+            as_of,
+            closed,
+            as_of,
+            province_code,
+            province_code,
+            unit_class,
+            unit_class,
+            status,
+            status,
+            inspection_id,
+            inspection_id,
+            overdue_only,
+            as_of,
+            closed,
+        ],
+    )
+
+
+def query_overdue_findings(
+    con: duckdb.DuckDBPyConnection, as_of: date, province_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Findings past their deadline and not closed on `as_of`, longest overdue first."""
+    rows = query_findings(con, as_of, province_code=province_code, overdue_only=True)
+    return sorted(rows, key=lambda r: (-r["overdue_days"], r["finding_id"]))
+
+
+def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict[str, Any]:
+    """A finding with its inspection and its full transition log (oldest first); NotFound when unknown."""
+    found = fetch_named(
+        con,
+        "SELECT f.*, i.unit_name, i.unit_class, i.province_code, i.organiser, i.feedback_doc_no "
+        "FROM findings AS f JOIN inspections AS i USING (inspection_id) WHERE f.finding_id = ?",
+        [finding_id],
+    )
+    if not found:
+        raise NotFound(f"找不到问题「{finding_id}」。", hint="请核对问题编号。")
+    transitions = fetch_named(
+        con,
+        "SELECT seq, changed_at, changed_by, role, action, from_status, to_status, note, evidence, new_deadline, "
+        "recorded_via, submission_id, sheet_name, excel_row FROM finding_transitions WHERE finding_id = ? "
+        "ORDER BY seq",
+        [finding_id],
+    )
+    return {**found[0], "transitions": transitions}
+
+
+def query_inspections(
+    con: duckdb.DuckDBPyConnection, *, year: int | None = None, province_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Inspections with their grade and finding counts. Grain: one row per inspection."""
+    return fetch_named(
+        con,
+        """
+        SELECT i.inspection_id, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class, i.province_code,
+               i.feedback_date, i.compliance_pct, i.grade, i.grade_reason, count(f.finding_id) AS findings,
+               i.submission_id, i.sheet_name, i.excel_row
+        FROM inspections AS i LEFT JOIN findings AS f USING (inspection_id)
+        WHERE (? IS NULL OR i.year = ?) AND (? IS NULL OR i.province_code = ?)
+        GROUP BY ALL ORDER BY i.inspection_id
+        """,
+        [year, year, province_code, province_code],
+    )
+
+
+def allowed_targets(status: FindingStatus) -> list[dict[str, str]]:
+    """What can happen to a finding in a state: each action with its target state and the role that may take it."""
+    return [
+        {"action": t.action.value, "to_status": t.to_status.value, "role": t.role.value}
+        for t in TRANSITIONS
+        if t.from_status is status
+    ]
