@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
+from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
@@ -43,12 +44,18 @@ def describe_outcome(result: dict[str, Any]) -> str:
     if result.get("dry_run"):
         head += "（试校验，未装载）"
     lines = [
-        f"{head}：省份 {result['province']}，{result['rows']} 行，错误 {result['errors']} 个，警告 {result['warnings']} 个。"
+        f"{head}：{'省份 ' + result['province'] if result['province'] else '全国'}，{result['rows']} 行，"
+        f"错误 {result['errors']} 个，警告 {result['warnings']} 个。"
     ]
     if result.get("submission_id"):
         lines.append(f"提交编号：{result['submission_id']}")
     for failure in result["failures"][:SHOWN_FAILURES]:
-        where = f"第 {failure['row']} 行「{failure['label']}」" if failure["row"] else "整个工作簿"
+        label = f"「{failure['label']}」" if failure["label"] else ""
+        where = (
+            f"「{failure['sheet']}」第 {failure['row']} 行{label}"
+            if failure["row"]
+            else f"「{failure['sheet']}」{label}"
+        )
         lines.append(f"  [{'错误' if failure['severity'] == 'error' else '警告'}] {where}：{failure['message']}")
     if len(result["failures"]) > SHOWN_FAILURES:
         lines.append(f"  ……共 {len(result['failures'])} 条，完整清单见错误报告。")
@@ -59,10 +66,12 @@ def describe_outcome(result: dict[str, Any]) -> str:
 
 def run_ingest(args: argparse.Namespace) -> int:
     """`archive-census ingest KIND FILE ...`."""
-    if args.kind not in ("census", "register"):
-        raise UsageError(
-            f"「{args.kind}」的装载尚未实现。", hint="目前可装载 census（普查表）和 register（普查对象名录）。"
-        )
+    book = CURRENT_WORKBOOKS.get(args.kind)
+    if book is None:
+        raise UsageError(f"「{args.kind}」的装载尚未实现。", hint=f"可装载的类型：{'、'.join(CURRENT_WORKBOOKS)}。")
+    if args.province and not book.needs_province:
+        label = KIND_LABELS.get(book.kind, book.kind)
+        raise UsageError(f"{label}工作簿全国通用、不分省份，不能指定 --province。", hint="请去掉 --province 后重试。")
     if args.province:
         require_census_province(args.province)
     settings = load_settings(args.db)

@@ -83,6 +83,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(demo)
     demo.set_defaults(handler=_handler("ingest_cmd", "run_demo"))
 
+    _supervision_commands(commands)
+
     serve = commands.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8050)
@@ -101,6 +103,75 @@ def build_parser() -> argparse.ArgumentParser:
     _common(listing)
     users.set_defaults(handler=_handler("web_cmd", "run_users"))
     return parser
+
+
+def _supervision_commands(commands: Any) -> None:
+    """`finding`, `evaluation`, `indicators` and `supervision`: inspections, evaluation and plan indicators."""
+    finding = commands.add_parser("finding", help="rectification of findings: change, show, list")
+    finding_commands = finding.add_subparsers(dest="finding_command", required=True)
+    transition = finding_commands.add_parser("transition", help="move a finding through its lifecycle")
+    transition.add_argument("finding_id")
+    transition.add_argument("--to", help="target state, e.g. 整改中, 已提交整改报告, 已销号")
+    transition.add_argument("--action", help="the action when several lead to the state, e.g. 延期, 报告阶段进展")
+    transition.add_argument("--by", help="who acts (default: the OS user)")
+    transition.add_argument("--role", choices=["rectifier", "reviewer"], help="default: the role the action needs")
+    transition.add_argument("--note", help="reason, opinion or progress (required for 退回, 延期, ...)")
+    transition.add_argument("--evidence", help="evidence file (required to submit or close)")
+    transition.add_argument("--deadline", help="new deadline YYYY-MM-DD (延期, 阶段性整改, 复查未通过)")
+    _common(transition)
+    show = finding_commands.add_parser("show", help="a finding and its transition log")
+    show.add_argument("finding_id")
+    show.add_argument("--as-of", help="the day overdue is judged on (default: today)")
+    _common(show)
+    listing = finding_commands.add_parser("list", help="findings, optionally only overdue ones")
+    listing.add_argument("--province")
+    listing.add_argument("--status")
+    listing.add_argument("--overdue", action="store_true")
+    listing.add_argument("--as-of", help="the day overdue is judged on (default: today)")
+    _common(listing)
+    finding.set_defaults(handler=_handler("supervision_cmd", "run_finding"))
+
+    evaluation = commands.add_parser("evaluation", help="the evaluation of the 47 comprehensive archives")
+    evaluation_commands = evaluation.add_subparsers(dest="evaluation_command", required=True)
+    for name, text in (("open", "open the round for scoring"), ("close", "close the round")):
+        command = evaluation_commands.add_parser(name, help=text)
+        command.add_argument("--by", help="who (default: the OS user)")
+        _evaluation_round(command)
+    assign = evaluation_commands.add_parser("assign", help="let an evaluator score an archive")
+    assign.add_argument("archive_code")
+    assign.add_argument("--evaluator", required=True)
+    assign.add_argument("--by", help="who assigns (default: the OS user)")
+    _evaluation_round(assign)
+    assignments = evaluation_commands.add_parser("assignments", help="list assignments")
+    assignments.add_argument("--evaluator")
+    _evaluation_round(assignments)
+    results = evaluation_commands.add_parser("results", help="list results and ranks")
+    _evaluation_round(results)
+    report = evaluation_commands.add_parser("report", help="write an archive's feedback report")
+    report.add_argument("archive_code")
+    report.add_argument("--out", required=True, help="output .xlsx file")
+    _evaluation_round(report)
+    evaluation.set_defaults(handler=_handler("supervision_cmd", "run_evaluation"))
+
+    indicators = commands.add_parser("indicators", help="the five-year plan's indicators")
+    indicators_commands = indicators.add_subparsers(dest="indicators_command", required=True)
+    indicators_report = indicators_commands.add_parser("report", help="write the mid-term evaluation workbook")
+    indicators_report.add_argument("--out", required=True, help="output .xlsx file")
+    indicators_report.add_argument("--as-of", help="leave out years after this day's year")
+    _common(indicators_report)
+    indicators.set_defaults(handler=_handler("supervision_cmd", "run_indicators"))
+
+    supervision = commands.add_parser("supervision", help="supervision figures")
+    supervision_commands = supervision.add_subparsers(dest="supervision_command", required=True)
+    summary = supervision_commands.add_parser("summary", help="findings, overdue, evaluation grades, indicators")
+    summary.add_argument("--as-of", help="the day overdue is judged on, YYYY-MM-DD (default: today)")
+    _evaluation_round(summary)
+    supervision.set_defaults(handler=_handler("supervision_cmd", "run_supervision_summary"))
+
+
+def _evaluation_round(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--round", help="evaluation round (default: the current one)")
+    _common(parser)
 
 
 def emit_json(payload: dict[str, Any]) -> None:

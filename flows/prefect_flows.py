@@ -46,4 +46,34 @@ def register_flow(
     return _ingest("register", path, province_code, submitted_by, db_path, **options)
 
 
-FLOWS_BY_KIND = {"census": census_return_flow, "register": register_flow}
+@flow(name="supervision-inspections", validate_parameters=False, persist_result=False)
+def inspections_flow(
+    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
+) -> dict[str, Any]:
+    """Ingest an inspections workbook: inspection records, findings and rectification updates, all or nothing."""
+    return _ingest("inspections", path, province_code, submitted_by, db_path, **options)
+
+
+@flow(name="supervision-evaluation", validate_parameters=False, persist_result=False)
+def evaluation_flow(
+    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
+) -> dict[str, Any]:
+    """Ingest an evaluation score sheet (self-evaluation or experts' scores) and recompute the round's results."""
+    return _ingest("evaluation", path, province_code, submitted_by, db_path, **options)
+
+
+@flow(name="supervision-indicators", validate_parameters=False, persist_result=False)
+def indicators_flow(
+    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
+) -> dict[str, Any]:
+    """Ingest reported values of the five-year plan's indicators."""
+    return _ingest("indicators", path, province_code, submitted_by, db_path, **options)
+
+
+FLOWS_BY_KIND = {
+    "census": census_return_flow,
+    "register": register_flow,
+    "inspections": inspections_flow,
+    "evaluation": evaluation_flow,
+    "indicators": indicators_flow,
+}

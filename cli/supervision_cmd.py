@@ -1,0 +1,216 @@
+"""`finding`, `evaluation`, `indicators` and `supervision summary`: the supervision side's commands."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from census_schema.errors import UsageError
+from census_schema.settings import load_settings
+from cli.main import emit_json
+from cli.warehouse_cmd import format_table
+from flows.supervision import change_finding
+from flows.supervision_reports import write_evaluation_report, write_indicators_report
+from warehouse.evaluation import (
+    DEFAULT_ROUND,
+    assign_evaluator,
+    close_evaluation,
+    open_evaluation,
+    query_assignments,
+    query_evaluation_results,
+)
+from warehouse.inspections import query_finding_history, query_findings
+from warehouse.store import WarehouseStore
+from warehouse.supervision import query_supervision_summary
+
+
+def _store(args: argparse.Namespace) -> WarehouseStore:
+    return WarehouseStore(load_settings(args.db).db_path)
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option value; a UsageError naming the option otherwise."""
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"{option} 的值「{text}」不是日期。", hint=f"请按“年-月-日”填写，如 {option} 2025-06-30。"
+        ) from None
+
+
+def _xlsx(out: str) -> Path:
+    path = Path(out)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"输出文件「{path.name}」的扩展名应为 .xlsx。", hint="例如 --out 反馈报告.xlsx。")
+    return path
+
+
+def _by(args: argparse.Namespace) -> str:
+    return args.by or getpass.getuser()
+
+
+def _print(args: argparse.Namespace, payload: dict[str, Any], text: str) -> int:
+    if args.json:
+        emit_json(payload)
+    else:
+        sys.stdout.write(text + "\n")
+    return 0
+
+
+# ----------------------------------------------------------------------------------------------------- findings
+
+
+def run_finding(args: argparse.Namespace) -> int:
+    """`finding transition|show|list`."""
+    if args.finding_command == "transition":
+        return _transition(args)
+    as_of = parse_day(getattr(args, "as_of", None), "--as-of") or date.today()
+    with _store(args).reader() as con:
+        if args.finding_command == "show":
+            history = query_finding_history(con, args.finding_id)
+            overdue = history["status"] != "已销号" and as_of > history["deadline"]
+            history["is_overdue"] = overdue
+            return _print(args, history, _describe_history(history, as_of))
+        findings = query_findings(
+            con, as_of, province_code=args.province, status=args.status, overdue_only=args.overdue
+        )
+    headers = ["问题编号", "被检查单位", "严重程度", "状态", "整改期限", "逾期天数"]
+    rows = [
+        [f["finding_id"], f["unit_name"], f["severity"], f["status"], f["deadline"], f["overdue_days"] or ""]
+        for f in findings
+    ]
+    return _print(
+        args, {"as_of": as_of.isoformat(), "findings": findings}, f"截至 {as_of}：\n{format_table(headers, rows)}"
+    )
+
+
+def _transition(args: argparse.Namespace) -> int:
+    settings = load_settings(args.db)
+    result = change_finding(
+        settings,
+        args.finding_id,
+        by=_by(args),
+        to_status=args.to,
+        action=args.action,
+        role=args.role,
+        note=args.note,
+        evidence_file=Path(args.evidence) if args.evidence else None,
+        new_deadline=parse_day(args.deadline, "--deadline"),
+        via="command",
+    )
+    text = (
+        f"问题 {result['finding_id']}：{result['from_status']} → {result['to_status']}"
+        f"（{result['action']}，{result['changed_by']}，整改期限 {result['deadline']}）"
+    )
+    return _print(args, result, text)
+
+
+def _describe_history(history: dict[str, Any], as_of: date) -> str:
+    lines = [
+        f"问题 {history['finding_id']}（{history['unit_name']}，检查 {history['inspection_id']}）",
+        f"  {history['area_name']} {history['item_code']}：{history['description']}",
+        f"  严重程度 {history['severity']}；状态 {history['status']}；整改期限 {history['deadline']}"
+        + ("（已逾期）" if history["is_overdue"] else "")
+        + f"；截至 {as_of}",
+    ]
+    for t in history["transitions"]:
+        extra = "；".join(x for x in (t["note"], t["evidence"] and f"佐证：{t['evidence']}") if x)
+        lines.append(
+            f"  {t['seq']}. {t['changed_at']:%Y-%m-%d %H:%M} {t['changed_by']} {t['action']}："
+            f"{t['from_status']} → {t['to_status']}{'（' + extra + '）' if extra else ''}"
+        )
+    return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------------------------------- evaluation
+
+
+def run_evaluation(args: argparse.Namespace) -> int:
+    """`evaluation open|close|assign|assignments|results|report`."""
+    command, store = args.evaluation_command, _store(args)
+    args.round = args.round or DEFAULT_ROUND
+    if command in ("open", "close"):
+        with store.writer() as con:
+            change = open_evaluation if command == "open" else close_evaluation
+            state = change(con, _by(args), args.round)
+        label = "已开启" if state["is_open"] else "已结束"
+        return _print(args, state, f"评价轮次 {state['round_id']} {label}。")
+    if command == "assign":
+        with store.writer() as con:
+            result = assign_evaluator(con, args.archive_code, args.evaluator, _by(args), args.round)
+        note = "（此前已分配）" if result["already"] else ""
+        return _print(
+            args, result, f"已分配：评价专家 {result['evaluator']} 评价档案馆 {result['archive_code']}{note}。"
+        )
+    if command == "report":
+        out = _xlsx(args.out)
+        with store.reader() as con:
+            write_evaluation_report(con, args.archive_code, out, args.round)
+        return _print(
+            args,
+            {"report": str(out), "archive_code": args.archive_code, "round_id": args.round},
+            f"已生成评价反馈报告：{out}",
+        )
+    with store.reader() as con:
+        if command == "assignments":
+            assignments = query_assignments(con, args.round, args.evaluator)
+            headers = ["档案馆代码", "档案馆", "评价专家", "评分进度"]
+            rows = [[a["archive_code"], a["archive_name"], a["evaluator"], a["sheet_state"]] for a in assignments]
+            return _print(args, {"assignments": assignments}, format_table(headers, rows))
+        results = query_evaluation_results(con, args.round)
+    headers = ["排名", "档案馆", "状态", "专家", "得分", "加分", "最终得分", "等次"]
+    rows = [
+        [r["rank"] or "", r["archive_name"], r["status"], r["experts"], r["total"], r["bonus"], r["final_score"],
+         r["grade"]]
+        for r in results
+    ]  # fmt: skip
+    return _print(args, {"round_id": args.round, "results": results}, format_table(headers, rows))
+
+
+# --------------------------------------------------------------------------------------------------- indicators
+
+
+def run_indicators(args: argparse.Namespace) -> int:
+    """`indicators report --out FILE.xlsx`."""
+    out = _xlsx(args.out)
+    as_of = parse_day(args.as_of, "--as-of")
+    with _store(args).reader() as con:
+        write_indicators_report(con, out, as_of)
+    return _print(args, {"report": str(out)}, f"已生成规划指标中期评估工作簿：{out}")
+
+
+# ------------------------------------------------------------------------------------------------------ summary
+
+
+def run_supervision_summary(args: argparse.Namespace) -> int:
+    """`supervision summary [--as-of DATE] [--round R] --json`."""
+    as_of = parse_day(args.as_of, "--as-of") or date.today()
+    with _store(args).reader() as con:
+        summary = query_supervision_summary(con, as_of, evaluation_round=args.round or DEFAULT_ROUND)
+    if args.json:
+        emit_json(summary)
+        return 0
+    findings, evaluation = summary["findings"], summary["evaluation"]
+    lines = [
+        f"截至 {summary['as_of']}：检查 {summary['inspections']['total']} 次，问题 {findings['total']} 个，"
+        f"逾期 {findings['overdue']} 个。",
+        "整改状态：" + "，".join(f"{k} {v}" for k, v in findings["by_state"].items()),
+        f"评价轮次 {evaluation['round']}（{'开放中' if evaluation['is_open'] else '未开放'}）："
+        + "，".join(f"{k} {v}" for k, v in evaluation["by_status"].items())
+        + "；等次 "
+        + "，".join(f"{k} {v}" for k, v in evaluation["grades"].items()),
+    ]
+    headers = ["省份", "问题", "逾期", *findings["by_state"]]
+    rows = [
+        [p["province_name"], p["findings"], p["overdue"], *p["by_state"].values()]
+        for p in findings["provinces"]
+        if p["findings"]
+    ] + [[c["unit_class"], c["findings"], c["overdue"], *c["by_state"].values()] for c in findings["central"]]
+    sys.stdout.write("\n".join(lines) + "\n" + format_table(headers, rows) + "\n")
+    return 0

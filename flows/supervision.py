@@ -1,0 +1,99 @@
+"""Supervision actions for any front end (command line or web): each takes the writer lock and one transaction.
+
+The web app calls these with the signed-in user's name; access rules live where the data is written
+(`warehouse.evaluation.check_may_score`, the lifecycle's role and reviewer rules), not here.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from census_schema.errors import UsageError
+from census_schema.settings import Settings
+from flows.identify import compute_sha256
+from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
+from warehouse.inspections import transition_finding
+from warehouse.store import WarehouseStore
+
+EVIDENCE_DIR = "evidence"
+_UNSAFE = re.compile(r"[^\w.\-（）()]+")
+
+
+def store_evidence(settings: Settings, finding_id: str, source: Path, file_name: str | None = None) -> str:
+    """Copy an evidence file beside the warehouse (by content hash) and return the reference recorded with a change."""
+    if not source.is_file():
+        raise UsageError(f"佐证材料文件「{source}」不存在。", hint="请检查 --evidence 的路径。")
+    name = _UNSAFE.sub("_", file_name or source.name).strip("._") or "evidence"
+    digest = compute_sha256(source)[:12]
+    folder = settings.var_dir / EVIDENCE_DIR / _UNSAFE.sub("_", finding_id)
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / f"{digest}-{name}"
+    if not target.exists():
+        shutil.copyfile(source, target)
+    return str(target.relative_to(settings.var_dir))
+
+
+def change_finding(
+    settings: Settings,
+    finding_id: str,
+    *,
+    by: str,
+    to_status: str | None = None,
+    action: str | None = None,
+    role: str | None = None,
+    note: str | None = None,
+    evidence_file: Path | None = None,
+    evidence_name: str | None = None,
+    new_deadline: date | None = None,
+    via: str = "web",
+) -> dict[str, Any]:
+    """Change one finding's state under the writer lock (see `warehouse.inspections.transition_finding`).
+
+    An evidence file is kept beside the warehouse and referenced by the logged transition. Raises
+    IllegalTransition (with the lifecycle's Chinese message), NotFound or UsageError; nothing changes then.
+    """
+    evidence = store_evidence(settings, finding_id, evidence_file, evidence_name) if evidence_file else None
+    with WarehouseStore(settings.db_path).writer() as con:
+        return transition_finding(
+            con,
+            finding_id,
+            by=by,
+            to_status=to_status,
+            action=action,
+            role=role,
+            note=note,
+            evidence=evidence,
+            new_deadline=new_deadline,
+            via=via,
+        )
+
+
+def save_scores(
+    settings: Settings,
+    evaluator: str,
+    archive_code: str,
+    scores: Mapping[str, Decimal | None],
+    submit: bool,
+    *,
+    veto_verdicts: Mapping[str, bool] | None = None,
+    evidence: Mapping[str, str] | None = None,
+    round_id: str = DEFAULT_ROUND,
+) -> dict[str, Any]:
+    """Save an evaluator's draft or submit their scores under the writer lock (see `save_evaluator_scores`)."""
+    with WarehouseStore(settings.db_path).writer() as con:
+        return save_evaluator_scores(
+            con,
+            evaluator,
+            archive_code,
+            scores,
+            submit,
+            veto_verdicts=veto_verdicts,
+            evidence=evidence,
+            round_id=round_id,
+        )
