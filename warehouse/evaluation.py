@@ -39,7 +39,7 @@ from census_schema.supervision.evaluation import (
 from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
 from census_schema.supervision.rows import as_decimal
 from warehouse.queries import fetch_named
-from warehouse.transactions import transaction, utc_now
+from warehouse.transactions import execute_many, transaction, utc_now
 
 DEFAULT_ROUND = EVALUATION_ROUND
 
@@ -263,7 +263,8 @@ def save_evaluator_scores(
         )
         now = utc_now()
         codes = sorted(set(merged) | set(verdicts) | set(notes))
-        con.executemany(
+        execute_many(
+            con,
             "INSERT INTO evaluation_scores VALUES (?, ?, ?, false, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
             [
                 [
@@ -311,7 +312,8 @@ def load_evaluation_sheets(
             "DELETE FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND scorer = ?",
             [round_id, archive, scorer],
         )
-    con.executemany(
+    execute_many(
+        con,
         "INSERT INTO evaluation_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, true, ?, ?, ?, ?, ?)",
         [
             [
@@ -338,25 +340,25 @@ def load_evaluation_sheets(
             "DELETE FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ? AND item_code = ?",
             [round_id, archive, item],
         )
-    if reconciled:
-        con.executemany(
-            "INSERT INTO evaluation_reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    execute_many(
+        con,
+        "INSERT INTO evaluation_reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
             [
-                [
-                    round_id,
-                    archive,
-                    item,
-                    as_decimal(r["reconciled"]),
-                    r["note"],
-                    loaded_at,
-                    submitted_by,
-                    submission_id,
-                    sheet_name,
-                    r["excel_row"],
-                ]
-                for (archive, item), r in reconciled.items()
-            ],  # fmt: skip
-        )
+                round_id,
+                archive,
+                item,
+                as_decimal(r["reconciled"]),
+                r["note"],
+                loaded_at,
+                submitted_by,
+                submission_id,
+                sheet_name,
+                r["excel_row"],
+            ]
+            for (archive, item), r in reconciled.items()
+        ],  # fmt: skip
+    )
     recompute_results(con, round_id)
 
 
@@ -462,11 +464,9 @@ def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
                     item.code in deviating,
                 ]
             )
-    con.executemany("INSERT INTO evaluation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
-    if areas:
-        con.executemany("INSERT INTO evaluation_area_results VALUES (?, ?, ?, ?, ?)", areas)
-    if items:
-        con.executemany("INSERT INTO evaluation_item_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
+    execute_many(con, "INSERT INTO evaluation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
+    execute_many(con, "INSERT INTO evaluation_area_results VALUES (?, ?, ?, ?, ?)", areas)
+    execute_many(con, "INSERT INTO evaluation_item_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
 
 
 def query_evaluation_results(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> list[dict[str, Any]]:

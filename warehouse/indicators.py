@@ -33,6 +33,7 @@ from census_schema.supervision.indicators import (
 )
 from census_schema.supervision.rows import as_decimal
 from warehouse.queries import fetch_named, query_summary
+from warehouse.transactions import execute_many
 
 # Computed values are shown with this many decimal places.
 PLACES = Decimal("0.01")
@@ -43,12 +44,14 @@ def load_indicator_sheets(
 ) -> None:
     """Load accepted values inside the caller's transaction; each supersedes the current one of its key."""
     rows = list(sheets[INDICATOR_VALUES_FORM.sheet_name].iter_rows(named=True))
-    con.executemany(
+    execute_many(
+        con,
         "UPDATE indicator_values SET is_current = false WHERE indicator_code = ? AND year = ? "
         "AND province_code IS NOT DISTINCT FROM ? AND is_current",
         [[r["indicator_code"], r["year"], r["province_code"]] for r in rows],
     )
-    con.executemany(
+    execute_many(
+        con,
         "INSERT INTO indicator_values VALUES (?, ?, ?, ?, ?, true, ?, ?, ?, ?)",
         [
             [

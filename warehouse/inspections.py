@@ -38,7 +38,7 @@ from census_schema.supervision.rows import (
     start_of,
 )
 from warehouse.queries import fetch_named
-from warehouse.transactions import transaction, utc_now
+from warehouse.transactions import execute_many, transaction, utc_now
 
 CENTRAL_CLASSES = ("中央和国家机关", "中央企业")
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
@@ -152,9 +152,7 @@ def _insert_inspections(
                 loaded_at,
             ]
         )
-    if values:
-        placeholders = ", ".join(["?"] * len(values[0]))
-        con.executemany(f"INSERT INTO inspections VALUES ({placeholders})", values)  # noqa: S608 - placeholders only
+    _insert_all(con, "inspections", values)
 
 
 def _insert_findings(
@@ -193,9 +191,7 @@ def _insert_findings(
                 loaded_at,
             ]
         )
-    if values:
-        placeholders = ", ".join(["?"] * len(values[0]))
-        con.executemany(f"INSERT INTO findings VALUES ({placeholders})", values)  # noqa: S608 - placeholders only
+    _insert_all(con, "findings", values)
 
 
 def _record_transitions(
@@ -237,13 +233,24 @@ def _record_transitions(
                 row,
             ]
         )
+    _insert_all(con, "finding_transitions", values)
+
+
+# The tables this module inserts whole rows into, in column order: a constant allow-list, never input.
+_TABLES = frozenset({"inspections", "findings", "finding_transitions"})
+
+
+def _insert_all(con: duckdb.DuckDBPyConnection, table: str, values: list[list[Any]]) -> None:
+    if table not in _TABLES:
+        raise ValueError(f"{table!r} is not a table of the inspections side")
     if values:
         placeholders = ", ".join(["?"] * len(values[0]))
-        con.executemany(f"INSERT INTO finding_transitions VALUES ({placeholders})", values)  # noqa: S608
+        execute_many(con, f"INSERT INTO {table} VALUES ({placeholders})", values)  # noqa: S608 - allow-listed
 
 
 def _save_states(con: duckdb.DuckDBPyConnection, states: Iterable[FindingState]) -> None:
-    con.executemany(
+    execute_many(
+        con,
         "UPDATE findings SET status = ?, deadline = ?, status_changed_at = ? WHERE finding_id = ?",
         [[s.status.value, s.deadline, s.updated_at, s.finding_id] for s in states],
     )

@@ -16,7 +16,13 @@ from census_schema.codes import YES_NO
 from census_schema.supervision.checklist import grade_inspection
 from census_schema.supervision.codes import IMMEDIATE, FindingAction, Grade, Role
 from census_schema.supervision.forms import NAME_SEPARATORS
-from census_schema.supervision.rectification import FindingState, FindingUpdate, default_deadline, issue_finding
+from census_schema.supervision.rectification import (
+    RECTIFICATION_WORKING_DAYS,
+    FindingState,
+    FindingUpdate,
+    default_deadline,
+    issue_finding,
+)
 
 Row = Mapping[str, Any]
 YES = YES_NO.values[0]
@@ -80,9 +86,11 @@ def issued_finding_states(
         inspection = inspections.get(str(row["inspection_id"]))
         feedback = inspection[0] if inspection else None
         given = row["deadline"]
-        if feedback is not None and (given is not None or row["severity"] is not None):
+        basis = IMMEDIATE if is_yes(row["is_immediate"]) else row["severity"]
+        if feedback is not None and (given is not None or basis in RECTIFICATION_WORKING_DAYS):
             deadline = finding_deadline(feedback, row["severity"], is_yes(row["is_immediate"]), given)
         else:
+            # No feedback day or no known severity (their own rules say so): no meaningful deadline.
             deadline = given or date.min
         issued = issue_finding(row["finding_id"], deadline, row["responsible_person"])
         states[row["finding_id"]] = replace(issued, updated_at=start_of(feedback) if feedback else None)

@@ -1,0 +1,322 @@
+"""The inspections workbook through the real pipeline: every rule and every transition, legal and illegal, the
+annotated report read back, the command line's exit codes, and the warehouse untouched by anything refused."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import openpyxl
+import pytest
+
+from census_schema.layout import ERRORS_SHEET
+from census_schema.settings import load_settings
+from census_schema.supervision.codes import FindingStatus
+from census_schema.supervision.rectification import TRANSITIONS
+from cli.main import main
+from flows.ingest import IngestRequest, ingest_workbook
+from flows.report import ERROR_COLOR
+from tests.flows.supervision_workbooks import (
+    CLOSE_WALK,
+    FEEDBACK,
+    RECT,
+    REV,
+    finding,
+    inspection,
+    inspections_workbook,
+    update,
+)
+from tests.flows.workbooks import census_workbook
+from warehouse.store import WarehouseStore
+
+S = FindingStatus
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(tmp_path / "var" / "w.duckdb")
+
+
+@pytest.fixture
+def store(settings):
+    return WarehouseStore(settings.db_path)
+
+
+def ingest(store, settings, path, **options):
+    return ingest_workbook(store, IngestRequest(path, "inspections", None, "国家档案局", **options), settings)
+
+
+def state(store):
+    """Everything the inspections side holds, to compare before and after a refused upload."""
+    with store.reader() as con:
+        return tuple(
+            con.execute(sql).fetchall()
+            for sql in (
+                "SELECT * EXCLUDE (loaded_at) FROM inspections ORDER BY 1",
+                "SELECT finding_id, status, deadline FROM findings ORDER BY 1",
+                "SELECT finding_id, seq, action, to_status FROM finding_transitions ORDER BY 1, 2",
+            )
+        )
+
+
+def errors_of(outcome):
+    return {(f.sheet, f.row, f.field, f.rule) for f in outcome.failures if f.severity == "error"}
+
+
+def test_a_good_workbook_loads_records_findings_and_updates_with_lineage(store, settings, tmp_path):
+    path = inspections_workbook(
+        tmp_path / "i.xlsx",
+        [inspection(1), inspection(2, inspection_type="专项检查", items_applicable=0, items_compliant=0)],
+        [finding(1), finding(2, is_immediate="是"), finding(3, deadline=date(2023, 6, 30))],
+        CLOSE_WALK,
+    )
+    outcome = ingest(store, settings, path)
+    assert (outcome.status, outcome.errors, outcome.rows, outcome.province) == ("accepted", 0, 8, None)
+    with store.reader() as con:
+        inspections = con.execute(
+            "SELECT inspection_id, compliance_pct, grade, inspector_count, province_code, submission_id, sheet_name, "
+            "excel_row FROM inspections ORDER BY 1"
+        ).fetchall()
+        findings = con.execute(
+            "SELECT finding_id, area_name, status, original_deadline, deadline, excel_row FROM findings ORDER BY 1"
+        ).fetchall()
+        log = con.execute(
+            "SELECT seq, changed_by, role, from_status, to_status, recorded_via, sheet_name, excel_row "
+            "FROM finding_transitions ORDER BY seq"
+        ).fetchall()
+        kind = con.execute("SELECT kind, province_code, review_state FROM submissions").fetchall()
+    sid = outcome.submission_id
+    assert inspections == [
+        ("JC2023-001", 82.5, "优秀", 2, "110000", sid, "检查记录", 3),
+        ("JC2023-002", None, None, 2, "110000", sid, "检查记录", 4),
+    ]
+    # 30 working days after Monday 2023-03-20; 立行立改: the feedback day; or as given.
+    assert findings == [
+        ("JC2023-001-01", "档案用房与库房", "已销号", date(2023, 5, 1), date(2023, 5, 1), 3),
+        ("JC2023-001-02", "档案用房与库房", "待整改", FEEDBACK, FEEDBACK, 4),
+        ("JC2023-001-03", "档案用房与库房", "待整改", date(2023, 6, 30), date(2023, 6, 30), 5),
+    ]
+    assert log == [
+        (1, "王五", "rectifier", "待整改", "整改中", "upload", "整改进展", 3),
+        (2, "王五", "rectifier", "整改中", "已提交整改报告", "upload", "整改进展", 4),
+        (3, "赵六", "reviewer", "已提交整改报告", "已销号", "upload", "整改进展", 5),
+    ]
+    assert kind == [("inspections", None, None)]
+    again = ingest(store, settings, path)
+    assert (again.status, again.submission_id) == ("duplicate", sid)
+
+
+def test_every_legal_transition_through_an_upload(store, settings, tmp_path):
+    d = date
+    walks = {
+        # 开始 → 提交 → 退回 → 提交 → 销号 → 复查未通过 (with a new deadline)
+        "01": [
+            ("开始整改", "王五", RECT, d(2023, 3, 21), {}),
+            ("提交整改报告", "王五", RECT, d(2023, 3, 22), {"evidence": "报告1"}),
+            ("退回", "赵六", REV, d(2023, 3, 23), {"note": "缺少照片"}),
+            ("提交整改报告", "孙八", RECT, d(2023, 3, 24), {"evidence": "报告2"}),
+            ("销号", "赵六", REV, d(2023, 3, 25), {"evidence": "复核意见"}),
+            ("复查未通过", "钱七", REV, d(2023, 9, 1), {"note": "回头看反弹", "new_deadline": d(2023, 10, 31)}),
+        ],
+        # 延期 (issued) → 开始 → 阶段性整改 → 阶段进展 → 延期 (phased) → 提交 (from phased)
+        "02": [
+            ("延期", "赵六", REV, d(2023, 3, 21), {"note": "需立项", "new_deadline": d(2023, 6, 30)}),
+            ("开始整改", "王五", RECT, d(2023, 3, 22), {}),
+            ("转为阶段性整改", "赵六", REV, d(2023, 3, 23), {"note": "分三期", "new_deadline": d(2023, 12, 31)}),
+            ("报告阶段进展", "王五", RECT, d(2023, 6, 1), {"note": "一期完成", "evidence": "阶段报告"}),
+            ("延期", "赵六", REV, d(2023, 6, 2), {"note": "工程延误", "new_deadline": d(2024, 3, 31)}),
+            ("提交整改报告", "王五", RECT, d(2024, 3, 1), {"evidence": "总结报告"}),
+        ],
+        # 开始 → 延期 (in progress)
+        "03": [
+            ("开始整改", "王五", RECT, d(2023, 3, 21), {}),
+            ("延期", "赵六", REV, d(2023, 3, 22), {"note": "设备采购", "new_deadline": d(2023, 7, 31)}),
+        ],
+    }
+    updates = [
+        update(action, actor, role, day, f"JC2023-001-{n}", **extra)
+        for n, steps in walks.items()
+        for action, actor, role, day, extra in steps
+    ]
+    path = inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(int(n)) for n in walks], updates)
+    outcome = ingest(store, settings, path)
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    with store.reader() as con:
+        findings = con.execute("SELECT finding_id, status, deadline FROM findings ORDER BY 1").fetchall()
+        used = set(con.execute("SELECT from_status, action FROM finding_transitions").fetchall())
+    assert findings == [
+        ("JC2023-001-01", "整改中", d(2023, 10, 31)),
+        ("JC2023-001-02", "已提交整改报告", d(2024, 3, 31)),
+        ("JC2023-001-03", "整改中", d(2023, 7, 31)),
+    ]
+    assert used == {(t.from_status.value, t.action.value) for t in TRANSITIONS}
+
+
+def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, settings, tmp_path):
+    records = [
+        inspection(1),
+        inspection(2, inspectors="张三"),
+        inspection(3, onsite_start=date(2023, 2, 1)),
+        inspection(4, onsite_end=date(2023, 3, 9)),
+        inspection(5, feedback_date=date(2023, 3, 11)),
+        inspection(6, items_applicable=200, items_compliant=150),
+        inspection(7, items_compliant=41),
+        inspection(8, failed_veto_items=8),
+        inspection(1, unit_name="重复编号"),
+        inspection(9, notice_date="2023-02-30"),
+        inspection(10, inspection_type="其他检查"),
+        inspection(11, unit_uscc=inspection(11)["unit_uscc"][:-1] + "0"),
+        inspection(12, organiser=None),
+        inspection(13, division_code="999999"),
+        inspection(14, inspection_id="JC 14"),
+    ]
+    findings = [
+        finding(1),
+        finding(2, inspection_id="JC2099-001"),
+        finding(3, item_code="A99-01"),
+        finding(4, deadline=date(2023, 3, 1)),
+        finding(5, is_immediate="是", deadline=date(2023, 3, 25)),
+        finding(1, description="重复编号"),
+        finding(6, severity="很重"),
+    ]
+    updates = [update("开始整改", "王五", RECT, date(2023, 3, 25), "JC2099-001-01")]
+    outcome = ingest(store, settings, inspections_workbook(tmp_path / "bad.xlsx", records, findings, updates))
+    assert (outcome.status, outcome.exit_code, outcome.submission_id is not None) == ("rejected", 1, True)
+    R, F, U = "检查记录", "发现问题", "整改进展"
+    assert errors_of(outcome) == {
+        (R, 3, "inspection_id", "inspection_id_unique"),
+        (R, 11, "inspection_id", "inspection_id_unique"),
+        (R, 4, "inspectors", "inspectors_at_least_two"),
+        (R, 5, "onsite_start", "onsite_start_after_notice"),
+        (R, 6, "onsite_end", "onsite_end_after_start"),
+        (R, 7, "feedback_date", "feedback_after_onsite"),
+        (R, 8, "items_applicable", "items_within_checklist"),
+        (R, 9, "items_compliant", "inspection_counts"),
+        (R, 10, "items_compliant", "inspection_counts"),
+        (R, 12, "notice_date", "notice_date_date"),
+        (R, 13, "inspection_type", "inspection_type_in_list"),
+        (R, 14, "unit_uscc", "unit_uscc_check_digit"),
+        (R, 15, "organiser", "organiser_required"),
+        (R, 16, "division_code", "division_code_current"),
+        (R, 17, "inspection_id", "inspection_id_format"),
+        (F, 3, "finding_id", "finding_id_unique"),
+        (F, 8, "finding_id", "finding_id_unique"),
+        (F, 4, "inspection_id", "finding_inspection_known"),
+        (F, 5, "item_code", "finding_item_known"),
+        (F, 6, "deadline", "finding_deadline_after_feedback"),
+        (F, 7, "deadline", "finding_deadline_after_feedback"),
+        (F, 9, "severity", "severity_in_list"),
+        (U, 3, "finding_id", "finding_known"),
+    }
+    assert state(store) == ([], [], [])
+
+    report = openpyxl.load_workbook(outcome.report)
+    assert report.active.title == ERRORS_SHEET
+    listed = [row[:2] + (row[5],) for row in report[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert (F, 5, "finding_item_known") in listed and (U, 3, "finding_known") in listed
+    sheet = report[F]
+    item_column = next(c.column for c in sheet[2] if c.value == "检查项目编号")
+    marked = sheet.cell(5, item_column)
+    assert marked.fill.start_color.rgb == ERROR_COLOR and "JC-2023.1" in marked.comment.text
+    assert report[R].cell(3, 1).comment is not None  # the duplicated id, in the other sheet
+
+
+# Findings 01-09 are brought to a state by a first, accepted upload; a second upload then tries one illegal
+# change on each (a finding's first refusal stops its later rows, so each finding carries one case).
+SETUP = {
+    "01": [],
+    "02": [("开始整改", "王五", RECT, {})],
+    "03": [("开始整改", "王五", RECT, {}), ("提交整改报告", "王五", RECT, {"evidence": "报告"})],
+    "04": [("开始整改", "王五", RECT, {}), ("提交整改报告", "王五", RECT, {"evidence": "报告"})],
+    "05": [("开始整改", "王五", RECT, {}), ("提交整改报告", "孙八", RECT, {"evidence": "报告"})],
+    "06": [("开始整改", "王五", RECT, {})],
+    "07": [],
+    "08": [("开始整改", "王五", RECT, {})],
+    "09": [("开始整改", "王五", RECT, {})],
+}
+DAY = date(2023, 4, 3)
+ILLEGAL = [
+    ("01", "销号", "赵六", REV, {"evidence": "复核"}, "action", "transition_allowed"),
+    ("02", "提交整改报告", "赵六", REV, {"evidence": "报告"}, "role", "transition_role"),
+    ("03", "销号", "王五", REV, {"evidence": "复核"}, "actor", "closer_not_rectifier"),
+    ("04", "销号", "赵六", REV, {}, "evidence", "transition_evidence"),
+    ("05", "退回", "赵六", REV, {}, "note", "transition_note"),
+    ("06", "提交整改报告", "王五", RECT, {"evidence": "报告", "action_on": date(2023, 3, 21)}, "action_on",
+     "transition_order"),
+    ("07", "开始整改", "王五", RECT, {"new_deadline": date(2023, 9, 1)}, "new_deadline", "deadline_unchanged"),
+    ("08", "延期", "赵六", REV, {"note": "采购"}, "new_deadline", "deadline_required"),
+    ("09", "延期", "赵六", REV, {"note": "采购", "new_deadline": date(2023, 4, 1)}, "new_deadline", "deadline_later"),
+]  # fmt: skip
+
+
+def test_every_illegal_change_is_refused_with_its_rule_and_changes_nothing(store, settings, tmp_path):
+    setup = [
+        update(action, actor, role, date(2023, 3, 22 + i), f"JC2023-001-{n}", **extra)
+        for n, steps in SETUP.items()
+        for i, (action, actor, role, extra) in enumerate(steps)
+    ]
+    first = inspections_workbook(tmp_path / "setup.xlsx", [inspection(1)], [finding(int(n)) for n in SETUP], setup)
+    assert ingest(store, settings, first).status == "accepted"
+    before = state(store)
+    updates = [
+        update(action, actor, role, extra.pop("action_on", DAY), f"JC2023-001-{n}", **extra)
+        for n, action, actor, role, extra, _, _ in ILLEGAL
+    ]
+    updates.append(update("开始整改", "王五", RECT, DAY, "JC2023-001-99"))
+    updates.append(update("提交整改报告", "王五", RECT, DAY, "JC2023-001-01", evidence="x"))  # after a refusal
+    outcome = ingest(store, settings, inspections_workbook(tmp_path / "illegal.xlsx", updates=updates))
+    assert outcome.status == "rejected"
+    expected = {("整改进展", 3 + i, field, rule) for i, (*_, field, rule) in enumerate(ILLEGAL)}
+    expected.add(("整改进展", 3 + len(ILLEGAL), "finding_id", "finding_known"))
+    assert errors_of(outcome) == expected
+    assert state(store) == before
+    messages = {f.rule: f.message for f in outcome.failures}
+    assert "不能为自己负责整改的问题销号" in messages["closer_not_rectifier"]
+    assert "「待整改」状态下不允许此操作" in messages["transition_allowed"]
+
+
+def test_records_and_findings_already_loaded_are_refused(store, settings, tmp_path):
+    assert ingest(store, settings, inspections_workbook(tmp_path / "a.xlsx", [inspection(1)], [finding(1)])).status == (
+        "accepted"
+    )
+    again = inspections_workbook(tmp_path / "b.xlsx", [inspection(1, remarks="再次报送")], [finding(1), finding(2)])
+    outcome = ingest(store, settings, again)
+    assert errors_of(outcome) == {
+        ("检查记录", 3, "inspection_id", "inspection_id_new"),
+        ("发现问题", 3, "finding_id", "finding_id_new"),
+    }
+    # Updates alone, for a loaded finding, in a later upload: accepted.
+    later = ingest(store, settings, inspections_workbook(tmp_path / "c.xlsx", updates=CLOSE_WALK))
+    assert later.status == "accepted"
+    with store.reader() as con:
+        assert con.execute("SELECT status FROM findings").fetchall() == [("已销号",)]
+
+
+@pytest.mark.parametrize(
+    ("argv", "code", "message"),
+    [
+        (["--province", "440000"], 2, "不分省份"),
+        ([], 1, "不在检查清单 JC-2023.1 中"),
+    ],
+)
+def test_cli_exit_codes(tmp_path, capsys, argv, code, message):
+    db = tmp_path / "var" / "w.duckdb"
+    path = inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(1, item_code="A99-01")])
+    assert main(["ingest", "inspections", str(path), "--db", str(db), "--orchestrator", "direct", *argv]) == code
+    captured = capsys.readouterr()
+    assert message in captured.out + captured.err
+
+
+def test_cli_refuses_a_census_return_uploaded_as_inspections(tmp_path, capsys):
+    db = tmp_path / "var" / "w.duckdb"
+    path = census_workbook(tmp_path / "c.xlsx", 1)
+    assert main(["ingest", "inspections", str(path), "--db", str(db), "--json"]) == 2
+    assert "普查表" in capsys.readouterr().err
+
+
+def test_cli_json_of_an_accepted_workbook(tmp_path, capsys):
+    db = tmp_path / "var" / "w.duckdb"
+    path = inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(1)], CLOSE_WALK[:1])
+    assert main(["ingest", "inspections", str(path), "--db", str(db), "--json", "--orchestrator", "direct"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["status"], payload["province"], payload["rows"], payload["failures"]) == ("accepted", None, 3, [])
