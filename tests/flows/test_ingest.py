@@ -97,7 +97,27 @@ def test_a_rejected_return_loads_nothing_and_gets_an_annotated_report(store, set
     assert len(listed) - 1 == len(outcome.failures)
     severities = [row[6] for row in listed[1:]]
     assert severities == sorted(severities, key=lambda s: s != "错误")
-    assert report.sheetnames[0] == ERRORS_SHEET
+    assert report.active.title == ERRORS_SHEET
+    assert report.sheetnames.count(ERRORS_SHEET) == 1
+
+
+def test_a_report_sent_back_gets_fresh_marks(store, settings, tmp_path):
+    bad = census_workbook(tmp_path / "bad.xlsx", 3, {1: {"contact_phone": "12345"}, 2: {"contact_phone": "999"}})
+    first = ingest(store, settings, bad, report_path=tmp_path / "report1.xlsx")
+    workbook = openpyxl.load_workbook(first.report)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    phone = next(c.column for c in sheet[2] if c.value == CENSUS_FORM.field("contact_phone").label)
+    sheet.cell(5, phone).value = "13900139000"  # the province fixes one of the two cells
+    workbook.save(tmp_path / "resent.xlsx")
+    second = ingest(store, settings, tmp_path / "resent.xlsx", report_path=tmp_path / "report2.xlsx")
+    assert {(f.row, f.rule) for f in second.failures if f.severity == "error"} == {(4, "contact_phone_format")}
+    report = openpyxl.load_workbook(second.report)
+    sheet = report[CENSUS_FORM.sheet_name]
+    assert sheet.cell(4, phone).fill.start_color.rgb == ERROR_COLOR and sheet.cell(4, phone).comment is not None
+    fixed = sheet.cell(5, phone)
+    assert fixed.fill.start_color.rgb != ERROR_COLOR and fixed.comment is None
+    assert report.sheetnames.count(ERRORS_SHEET) == 1
+    assert len(list(report[ERRORS_SHEET].iter_rows())) == 1 + len(second.failures)
 
 
 def test_dry_run_validates_and_reports_without_loading(store, settings, tmp_path):
