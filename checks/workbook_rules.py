@@ -37,7 +37,14 @@ from census_schema.supervision.evaluation import (
 )
 from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
 from census_schema.supervision.rectification import apply_updates
-from census_schema.supervision.rows import as_decimal, grade_record, is_yes, issued_finding_states, read_update
+from census_schema.supervision.rows import (
+    as_decimal,
+    grade_record,
+    is_bonus_code,
+    is_yes,
+    issued_finding_states,
+    read_update,
+)
 from checks.cells import failures_at
 from checks.context import CheckContext
 
@@ -213,7 +220,9 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         for p in problems:
             rule = by_rule[p.rule_id]
             where = [r for r in candidates if r["item_code"] == p.item_code]
-            if rule.rule_id == "reconciliation_note" or rule.field == "reconciled":
+            if rule.rule_id == "reconciliation_note":
+                where = [r for r in where if r["reconciled"] is not None and not (r["note"] or "").strip()]
+            elif p.source == "合议分":
                 where = [r for r in where if r["reconciled"] is not None] or where
             text = f"{p.message}（档案馆 {archive}，{scorer}，评分项 {p.item_code}）"
             if where:
@@ -224,12 +233,8 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
     experts_by_archive: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(dict)
     for (archive, scorer), group in groups.items():
         scored = [r for r in group if r["score"] is not None]
-        items = {
-            str(r["item_code"]): as_decimal(r["score"]) for r in scored if r["item_code"] not in standard.bonus_by_code
-        }
-        bonus = {
-            str(r["item_code"]): as_decimal(r["score"]) for r in scored if r["item_code"] in standard.bonus_by_code
-        }
+        items = {str(r["item_code"]): as_decimal(r["score"]) for r in scored if not is_bonus_code(r["item_code"])}
+        bonus = {str(r["item_code"]): as_decimal(r["score"]) for r in scored if is_bonus_code(r["item_code"])}
         verdicts = {str(r["item_code"]): r["veto_verdict"] == VETO_PASSED for r in group if r["veto_verdict"]}
         problems = check_score_values(standard, items, scorer)
         problems += check_all_scored(standard, items, scorer)

@@ -30,6 +30,11 @@ COMPREHENSIVE = "综合检查"
 _NAMES = re.compile("[" + re.escape(NAME_SEPARATORS) + "]+")
 
 
+def is_bonus_code(code: str) -> bool:
+    """Bonus items are numbered B1, B2, … (scoring items A1.1.1, …): a B-code is a bonus claim, known or not."""
+    return code.startswith("B")
+
+
 def is_yes(value: object) -> bool:
     """True for the code list's 是."""
     return value == YES

@@ -1,0 +1,207 @@
+"""Evaluation score sheets through the real pipeline: every rule located, access by assignment and round, results
+recomputed from what was submitted, the feedback report read back, and the commands' exit codes."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal as D
+
+import openpyxl
+import pytest
+
+from census_schema.settings import load_settings
+from census_schema.supervision.evaluation import CURRENT_STANDARD
+from cli.main import main
+from flows.ingest import IngestRequest, ingest_workbook
+from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook, score_sheet
+from warehouse.evaluation import (
+    assign_evaluator,
+    close_evaluation,
+    open_evaluation,
+    query_evaluation_results,
+    query_item_results,
+)
+from warehouse.store import WarehouseStore
+
+EXPERTS = ("专家甲", "专家乙", "专家丙")
+CITY = "440100"
+
+
+@pytest.fixture
+def settings(tmp_path):
+    settings = load_settings(tmp_path / "var" / "w.duckdb")
+    with WarehouseStore(settings.db_path).writer() as con:
+        open_evaluation(con, "规划处")
+        for expert in EXPERTS:
+            assign_evaluator(con, ARCHIVE, expert, "规划处")
+        assign_evaluator(con, CITY, "专家甲", "规划处")
+    return settings
+
+
+@pytest.fixture
+def store(settings):
+    return WarehouseStore(settings.db_path)
+
+
+def ingest(store, settings, rows, path):
+    return ingest_workbook(
+        store, IngestRequest(evaluation_workbook(path, rows), "evaluation", None, "专家组"), settings
+    )
+
+
+def result_of(store, archive=ARCHIVE):
+    with store.reader() as con:
+        return next(r for r in query_evaluation_results(con) if r["archive_code"] == archive)
+
+
+def test_self_and_expert_scores_give_a_graded_ranked_result(store, settings, tmp_path):
+    rows = score_sheet(SELF, A1_2_1={"score": D(8)})
+    rows += score_sheet("专家甲", A1_1_1={"score": D(10), "reconciled": D(9), "note": "合议：资料齐全但执行有差距"})
+    rows += score_sheet("专家乙", A1_1_1={"score": D(10)})
+    rows += score_sheet("专家丙", A1_1_1={"score": D(6)})
+    rows += [{"archive_code": ARCHIVE, "scorer": e, "item_code": "B1", "score": D(5)} for e in ("专家甲", "专家乙")]
+    outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    result = result_of(store)
+    # Every item at 90 % of its maximum: 900.0; the reconciled A1.1.1 (9) equals that; bonus B1 = mean(5, 5).
+    assert (result["status"], result["experts"], result["assigned"]) == ("已完成", 3, 3)
+    assert (result["total"], result["bonus"], result["final_score"], result["grade"], result["rank"]) == (
+        D("900.0"),
+        D("5.0"),
+        D("905.0"),
+        "优秀",
+        1,
+    )
+    assert result["deviation_count"] == 1
+    with store.reader() as con:
+        items = {i["item_code"]: i for i in query_item_results(con, ARCHIVE)}
+        lineage = con.execute(
+            "SELECT submission_id, sheet_name, excel_row FROM evaluation_scores WHERE scorer = ? AND item_code = ?",
+            [SELF, "A1.1.1"],
+        ).fetchone()
+    assert sorted(items["A1.1.1"]["expert_scores"].split("、")) == ["10.0", "10.0", "6.0"]
+    assert (items["A1.1.1"]["score"], items["A1.1.1"]["is_reconciled"]) == (D("9.0"), True)
+    assert items["A1.2.1"]["is_deviation"] and not items["A1.1.1"]["is_deviation"]
+    assert lineage == (outcome.submission_id, "评分表", 3)
+
+
+def test_a_later_sheet_replaces_the_scorers_earlier_one_and_results_follow(store, settings, tmp_path):
+    first = score_sheet(SELF) + score_sheet("专家甲") + score_sheet("专家乙")
+    assert ingest(store, settings, first, tmp_path / "a.xlsx").status == "accepted"
+    assert result_of(store)["status"] == "未完成"  # two experts are not enough
+    third = score_sheet("专家丙", value=lambda item: item.max_points)
+    assert ingest(store, settings, third, tmp_path / "b.xlsx").status == "accepted"
+    # Each item: mean(0.9m, 0.9m, m) rounded half up: 25 × 14.0 + 19 × 9.3 + 18 × 18.7 + 3 × 23.3 = 933.2.
+    assert (result_of(store)["status"], result_of(store)["total"]) == ("已完成", D("933.2"))
+    again = score_sheet("专家丙")
+    assert ingest(store, settings, again, tmp_path / "c.xlsx").status == "accepted"
+    assert result_of(store)["total"] == D("900.0")
+
+
+def locate(rows, scorer, item):
+    return 3 + next(i for i, r in enumerate(rows) if r["scorer"] == scorer and r["item_code"] == item)
+
+
+def test_every_score_rule_is_located_and_nothing_is_loaded(store, settings, tmp_path):
+    own = score_sheet(
+        SELF,
+        A1_1_1={"score": D(11)},
+        A1_1_2={"score": 7.25},
+        A2_4_2={"veto_verdict": None},
+        A1_2_2={"veto_verdict": "通过"},
+    )
+    own = [r for r in own if r["item_code"] != "A1.1.3"]
+    own.append(dict(own[5]))  # a repeated row
+    extra = [
+        {"archive_code": ARCHIVE, "scorer": SELF, "item_code": code, "score": score}
+        for code, score in (("A9.9.9", D(1)), ("B1", D(15)), ("B9", D(1)))
+    ]
+    experts = score_sheet(
+        "专家甲",
+        A1_1_1={"score": D(10)},
+        A1_2_1={"reconciled": D(13)},
+        A1_2_2={"reconciled": D(13), "note": "合议"},
+    )
+    experts += score_sheet("专家乙", A1_1_1={"score": D(6)}, A1_2_2={"reconciled": D(12), "note": "合议"})
+    stranger = score_sheet("专家丁", archive=CITY)
+    rows = own + extra + experts + stranger
+    outcome = ingest(store, settings, rows, tmp_path / "bad.xlsx")
+    assert outcome.status == "rejected"
+    found = {(f.row, f.field, f.rule) for f in outcome.failures if f.severity == "error"}
+    repeated = own[-1]["item_code"]
+    assert found == {
+        (locate(rows, SELF, "A1.1.1"), "score", "score_in_range"),
+        (locate(rows, SELF, "A1.1.2"), "score", "score_one_decimal"),
+        (None, "score", "score_complete"),
+        (locate(rows, SELF, "A2.4.2"), "veto_verdict", "veto_verdict_required"),
+        (locate(rows, SELF, "A1.2.2"), "veto_verdict", "veto_verdict_only_veto"),
+        (locate(rows, SELF, "A9.9.9"), "item_code", "score_known_item"),
+        (locate(rows, SELF, "B1"), "score", "bonus_in_range"),
+        (locate(rows, SELF, "B9"), "item_code", "bonus_known_item"),
+        (locate(rows, SELF, repeated), "item_code", "score_row_unique"),
+        (3 + len(own) - 1, "item_code", "score_row_unique"),
+        (locate(rows, "专家甲", "A1.1.1"), "reconciled", "reconciliation_required"),
+        (locate(rows, "专家乙", "A1.1.1"), "reconciled", "reconciliation_required"),
+        (locate(rows, "专家甲", "A1.2.1"), "note", "reconciliation_note"),
+        (locate(rows, "专家甲", "A1.2.2"), "reconciled", "reconciliation_consistent"),
+        (locate(rows, "专家乙", "A1.2.2"), "reconciled", "reconciliation_consistent"),
+        (locate(rows, "专家丁", "A1.1.1"), "scorer", "scorer_assigned"),
+    }
+    missing = next(f for f in outcome.failures if f.rule == "score_complete")
+    assert (missing.value, "A1.1.3" in missing.message) == ("A1.1.3", True)
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM evaluation_scores").fetchone() == (0,)
+
+
+def test_a_closed_round_takes_no_scores(store, settings, tmp_path):
+    with store.writer() as con:
+        close_evaluation(con, "规划处")
+    outcome = ingest(store, settings, score_sheet(SELF), tmp_path / "e.xlsx")
+    assert [(f.row, f.rule) for f in outcome.failures] == [(None, "evaluation_round_open")]
+    assert "未开启或已结束" in outcome.failures[0].message
+
+
+def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
+    rows = score_sheet(SELF, A1_2_1={"score": D(8)}) + score_sheet("专家甲", A2_4_2={"veto_verdict": "不通过"})
+    rows += score_sheet("专家乙") + score_sheet("专家丙")
+    assert ingest(store, settings, rows, tmp_path / "e.xlsx").status == "accepted"
+    out = tmp_path / "反馈.xlsx"
+    db = str(settings.db_path)
+    assert main(["evaluation", "report", ARCHIVE, "--out", str(out), "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["report"] == str(out)
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["评价结果", "领域小计", "分项得分", "自评偏差", "合议说明", "发现问题"]
+    facts = {row[0]: row[1] for row in book["评价结果"].iter_rows(min_row=3, values_only=True) if row[0]}
+    assert facts["评价等次"] == "不合格"  # a failed veto item, whatever the score
+    assert facts["最终得分"] == 900 and facts["未通过的否决项"] == "A2.4.2"
+    assert facts["排名"].startswith("第 1 名")
+    areas = list(book["领域小计"].iter_rows(min_row=2, values_only=True))
+    assert [a[0] for a in areas] == ["A1", "A2", "A3", "A4", "A5", "A6"] and areas[0][3] == 135
+    deviations = list(book["自评偏差"].iter_rows(min_row=2, values_only=True))
+    assert [d[0] for d in deviations] == ["A1.2.1"]
+    problems = list(book["发现问题"].iter_rows(min_row=2, values_only=True))
+    assert problems[0][0] == "A2.4.2" and problems[0][6] == "是"
+    assert len(problems) == len(CURRENT_STANDARD.items)  # every item lost its 10 %
+
+    assert main(["evaluation", "report", CITY, "--out", str(tmp_path / "x.xlsx"), "--db", db]) == 2
+    assert "未完成" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["evaluation", "open"], "已处于开放状态"),
+        (["evaluation", "assign", "999999", "--evaluator", "专家甲"], "不是参加评价"),
+        (["evaluation", "report", ARCHIVE, "--out", "x.txt"], ".xlsx"),
+    ],
+)
+def test_evaluation_commands_refuse_misuse_with_exit_2(settings, capsys, argv, message):
+    assert main([*argv, "--db", str(settings.db_path)]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_close_then_close_again_is_refused(settings, capsys):
+    db = str(settings.db_path)
+    assert main(["evaluation", "close", "--db", db, "--by", "规划处"]) == 0
+    assert main(["evaluation", "close", "--db", db]) == 2
+    assert "未开启" in capsys.readouterr().err
