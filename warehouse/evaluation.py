@@ -37,7 +37,7 @@ from census_schema.supervision.evaluation import (
     rank_archives,
 )
 from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
-from census_schema.supervision.rows import as_decimal
+from census_schema.supervision.rows import as_decimal, is_bonus_code
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, transaction, utc_now
 
@@ -249,8 +249,8 @@ def save_evaluator_scores(
                 merged[code] = as_decimal(value)
         verdicts.update(veto_verdicts or {})
         notes.update(evidence or {})
-        items = {c: v for c, v in merged.items() if c not in standard.bonus_by_code}
-        bonus = {c: v for c, v in merged.items() if c in standard.bonus_by_code}
+        items = {c: v for c, v in merged.items() if not is_bonus_code(c)}
+        bonus = {c: v for c, v in merged.items() if is_bonus_code(c)}
         problems = check_score_values(standard, items, evaluator) + check_bonus(standard, bonus)
         problems += check_veto_verdicts(standard, items if submit else (), verdicts)
         if submit:

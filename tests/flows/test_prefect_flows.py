@@ -5,8 +5,20 @@ from __future__ import annotations
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.prefect_flows import census_return_flow, register_flow
+from flows.prefect_flows import census_return_flow, evaluation_flow, indicators_flow, inspections_flow, register_flow
+from tests.flows.supervision_workbooks import (
+    ARCHIVE,
+    CLOSE_WALK,
+    SELF,
+    evaluation_workbook,
+    finding,
+    indicators_workbook,
+    inspection,
+    inspections_workbook,
+    score_sheet,
+)
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
+from warehouse.evaluation import assign_evaluator, open_evaluation, query_evaluation_results
 from warehouse.queries import query_summary
 from warehouse.store import WarehouseStore
 
@@ -25,3 +37,27 @@ def test_register_then_census_flows_load_the_warehouse(harness, tmp_path):
     with WarehouseStore(db).reader() as con:
         figures = query_summary(con, province_code=PROVINCE)["provinces"][0]
     assert (figures["units_expected"], figures["units_reported"], figures["coverage_pct"]) == (3, 3, 100.0)
+
+
+def test_the_supervision_flows_load_inspections_scores_and_indicator_values(harness, tmp_path):
+    db = tmp_path / "var" / "w.duckdb"
+    store = WarehouseStore(db)
+    with store.writer() as con:
+        open_evaluation(con, "规划处")
+        for expert in ("专家甲", "专家乙", "专家丙"):
+            assign_evaluator(con, ARCHIVE, expert, "规划处")
+    inspections = inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(1)], CLOSE_WALK)
+    scores = evaluation_workbook(
+        tmp_path / "e.xlsx", [row for scorer in (SELF, "专家甲", "专家乙", "专家丙") for row in score_sheet(scorer)]
+    )
+    values = indicators_workbook(tmp_path / "v.xlsx", [{"indicator_code": "ZB01", "year": 2023, "value": 95}])
+    outcomes = [
+        inspections_flow(str(inspections), None, "国家档案局", str(db)),
+        evaluation_flow(str(scores), None, "专家组", str(db)),
+        indicators_flow(str(values), None, "规划处", str(db)),
+    ]
+    assert [(o["status"], o["errors"]) for o in outcomes] == [("accepted", 0)] * 3
+    with store.reader() as con:
+        closed = con.execute("SELECT status FROM findings").fetchall()
+        result = next(r for r in query_evaluation_results(con) if r["archive_code"] == ARCHIVE)
+    assert closed == [("已销号",)] and (result["status"], result["grade"]) == ("已完成", "优秀")

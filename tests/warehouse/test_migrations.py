@@ -193,3 +193,35 @@ def test_writer_creates_the_parent_folder(tmp_path):
     path = tmp_path / "a" / "b" / "w.duckdb"
     connect_warehouse(path).close()
     assert path.exists()
+
+
+def test_the_submissions_rebuild_keeps_every_row_and_widens_the_kinds():
+    con = duckdb.connect()
+    migrations = list_migrations()
+    apply_migrations(con, [m for m in migrations if m.version < 8])
+    con.execute(
+        "INSERT INTO submissions VALUES ('S1', 'census', '440000', '2024', 'GYDA-2024.1', 'c.xlsx', 'abc', 10, 'u', "
+        "TIMESTAMP '2024-01-01', 'accepted', true, NULL, NULL, '待审核', 1, 0, 1)"
+    )
+    con.execute("INSERT INTO submission_failures VALUES ('S1', '普查表', 3, 'uscc', '代码', 'x', 'r', 'warning', 'm')")
+    con.execute("INSERT INTO submission_reviews VALUES ('S1', TIMESTAMP '2024-01-02', 'p', '待审核', '已审核', NULL)")
+    before = [
+        con.execute(f"SELECT * FROM {t}").fetchall()
+        for t in ("submissions", "submission_failures", "submission_reviews")
+    ]
+    assert apply_migrations(con) == [m.version for m in migrations if m.version >= 8]
+    after = [
+        con.execute(f"SELECT * FROM {t}").fetchall()
+        for t in ("submissions", "submission_failures", "submission_reviews")
+    ]
+    assert after == before
+    assert count(con, "stg_census_returns") == 0  # the views over the rebuilt table still bind
+    con.execute(
+        "INSERT INTO submissions VALUES ('S2', 'inspections', NULL, '2025', 'JDJC-2025.1', 'i.xlsx', 'def', 10, 'u', "
+        "TIMESTAMP '2025-01-01', 'accepted', true, NULL, NULL, NULL, 1, 0, 0)"
+    )
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(
+            "INSERT INTO submissions VALUES ('S3', 'census', NULL, '2024', 'v', 'c.xlsx', 'ghi', 10, 'u', "
+            "TIMESTAMP '2025-01-01', 'rejected', false, NULL, NULL, NULL, 1, 1, 0)"
+        )

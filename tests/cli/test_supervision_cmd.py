@@ -1,0 +1,87 @@
+"""The supervision commands end to end: a finding's change from the command line (evidence kept, illegal ones
+refused with exit 2 and nothing changed) and `supervision summary --json` as documented."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from cli.main import main
+from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection, inspections_workbook
+
+
+@pytest.fixture
+def db(tmp_path):
+    db = tmp_path / "var" / "w.duckdb"
+    path = inspections_workbook(
+        tmp_path / "i.xlsx",
+        [inspection(1), inspection(2, unit_class="市县", division_code="440106", unit_name="天河区档案馆")],
+        [finding(1), finding(2), finding(1, 2)],
+        CLOSE_WALK,
+    )
+    assert main(["ingest", "inspections", str(path), "--db", str(db), "--orchestrator", "direct", "--json"]) == 0
+    return db
+
+
+def run(capsys, *argv):
+    code = main([*argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_a_finding_moves_with_its_evidence_kept_beside_the_warehouse(db, tmp_path, capsys):
+    base = ["--db", str(db)]
+    assert run(capsys, "finding", "transition", "JC2023-001-02", "--to", "整改中", "--by", "王五", *base)[0] == 0
+    report = tmp_path / "整改报告.pdf"
+    report.write_bytes(b"%PDF-1.4 evidence")
+    argv = ["finding", "transition", "JC2023-001-02", "--to", "已提交整改报告", "--by", "王五", "--json"]
+    code, out, _ = run(capsys, *argv, "--evidence", str(report), *base)
+    result = json.loads(out)
+    assert (code, result["to_status"]) == (0, "已提交整改报告")
+    kept = db.parent / result["evidence"]
+    assert kept.read_bytes() == b"%PDF-1.4 evidence" and "JC2023-001-02" in result["evidence"]
+    code, out, _ = run(capsys, "finding", "show", "JC2023-001-02", "--json", *base)
+    assert [t["to_status"] for t in json.loads(out)["transitions"]] == ["整改中", "已提交整改报告"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["JC2023-001-01", "--to", "已销号", "--by", "赵六"], "不能变为「已销号」"),
+        (["JC2023-001-02", "--to", "已销号", "--by", "赵六"], "不能变为「已销号」"),
+        (["JC2023-001-02", "--to", "待整改", "--by", "赵六", "--note", "等待立项"], "须给出新的整改期限"),
+        (["JC2023-001-02", "--to", "整改中", "--by", "赵六", "--role", "reviewer"], "只能由整改责任人"),
+        (["JC2023-001-02", "--to", "整改中", "--by", "王五", "--deadline", "2023-13-01"], "不是日期"),
+        (["JC2023-001-02", "--to", "整改中", "--by", "王五", "--evidence", "/nonexistent.pdf"], "不存在"),
+        (["JC2023-009-09", "--to", "整改中", "--by", "王五"], "找不到问题"),
+    ],
+)
+def test_illegal_changes_exit_2_with_a_chinese_message_and_change_nothing(db, capsys, argv, message):
+    before = run(capsys, "finding", "list", "--db", str(db), "--json", "--as-of", "2023-06-01")[1]
+    code, out, err = run(capsys, "finding", "transition", *argv, "--db", str(db))
+    assert (code, out) == (2, "")
+    assert message in err and "Traceback" not in err
+    assert run(capsys, "finding", "list", "--db", str(db), "--json", "--as-of", "2023-06-01")[1] == before
+
+
+def test_supervision_summary_json_counts_findings_and_overdue_for_the_day_asked(db, capsys):
+    code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--json", "--as-of", "2023-05-02")
+    summary = json.loads(out)
+    assert code == 0 and summary["as_of"] == "2023-05-02"
+    assert summary["findings"]["by_state"] == {
+        "待整改": 2,
+        "整改中": 0,
+        "阶段性整改": 0,
+        "已提交整改报告": 0,
+        "已销号": 1,
+    }
+    assert summary["findings"]["overdue"] == 2
+    guangdong = next(p for p in summary["findings"]["provinces"] if p["province_code"] == "440000")
+    assert (guangdong["findings"], guangdong["overdue"]) == (1, 1)
+    assert summary["inspections"]["by_grade"] == {"优秀": 2}
+    assert summary["evaluation"]["by_status"]["未完成"] == 0 and summary["indicators"]["by_year"] == {}
+    earlier = json.loads(run(capsys, "supervision", "summary", "--db", str(db), "--json", "--as-of", "2023-05-01")[1])
+    assert earlier["findings"]["overdue"] == 0
+    assert date.fromisoformat(json.loads(run(capsys, "supervision", "summary", "--db", str(db), "--json")[1])["as_of"])

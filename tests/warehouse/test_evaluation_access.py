@@ -1,0 +1,117 @@
+"""What the web app calls to score: only assigned archives, only while open; drafts never count; submitting needs a
+complete sheet; every bad value is listed; results follow each save."""
+
+from __future__ import annotations
+
+from decimal import Decimal as D
+
+import polars as pl
+import pytest
+
+from census_schema.errors import AccessDenied
+from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE, EvaluationInvalid
+from census_schema.supervision.forms import EVALUATION_SCORES_FORM
+from warehouse.evaluation import (
+    assign_evaluator,
+    check_may_score,
+    close_evaluation,
+    load_evaluation_sheets,
+    open_evaluation,
+    query_assignments,
+    query_evaluation_results,
+    query_scores,
+    save_evaluator_scores,
+)
+from warehouse.transactions import utc_now
+
+ARCHIVE, OTHER = "440000", "450000"
+
+
+@pytest.fixture
+def opened(con):
+    open_evaluation(con, "规划处")
+    for expert in ("evaluator", "专家乙", "专家丙"):
+        assign_evaluator(con, ARCHIVE, expert, "规划处")
+    return con
+
+
+def full(value=lambda item: item.max_points):
+    return {item.code: value(item) for item in CURRENT_STANDARD.items}
+
+
+VETO = {item.code: True for item in CURRENT_STANDARD.veto_items}
+
+
+def status_of(con, archive=ARCHIVE):
+    return next(r["status"] for r in query_evaluation_results(con) if r["archive_code"] == archive)
+
+
+def test_an_evaluator_may_score_only_assigned_archives_while_open(opened):
+    check_may_score(opened, "evaluator", ARCHIVE)
+    with pytest.raises(AccessDenied, match="未被分配"):
+        check_may_score(opened, "evaluator", OTHER)
+    with pytest.raises(AccessDenied, match="未被分配"):
+        save_evaluator_scores(opened, "evaluator", OTHER, {"A1.1.1": D(5)}, submit=False)
+    close_evaluation(opened, "规划处")
+    with pytest.raises(AccessDenied, match="已结束"):
+        save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(5)}, submit=False)
+    assert query_scores(opened, ARCHIVE) == []
+
+
+def test_drafts_are_merged_and_submitting_needs_everything(opened):
+    first = save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D("8.5"), "A1.1.2": D(7)}, submit=False)
+    assert (first["status"], first["scored"], len(first["missing"])) == ("draft", 2, len(CURRENT_STANDARD.items) - 2)
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.2": None, "A1.1.3": D(6)}, submit=False)
+    saved = {r["item_code"]: (r["score"], r["is_submitted"]) for r in query_scores(opened, ARCHIVE, "evaluator")}
+    assert saved == {"A1.1.1": (D("8.5"), False), "A1.1.3": (D("6.0"), False)}
+    with pytest.raises(EvaluationInvalid) as refused:
+        save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A2.4.2": D(20)}, submit=True)
+    rules = {p.rule_id for p in refused.value.problems}
+    assert rules == {"score_complete", "veto_verdict_required"}
+    done = save_evaluator_scores(opened, "evaluator", ARCHIVE, full(), submit=True, veto_verdicts=VETO)
+    assert (done["status"], done["missing"]) == ("submitted", [])
+    assert {r["is_submitted"] for r in query_scores(opened, ARCHIVE, "evaluator")} == {True}
+    [row] = query_assignments(opened, evaluator="evaluator")
+    assert (row["archive_code"], row["sheet_state"]) == (ARCHIVE, "已提交")
+
+
+@pytest.mark.parametrize(
+    ("scores", "verdicts", "rule"),
+    [
+        ({"A1.1.1": D(11)}, {}, "score_in_range"),
+        ({"A1.1.1": D("7.25")}, {}, "score_one_decimal"),
+        ({"A9.9.9": D(1)}, {}, "score_known_item"),
+        ({"B1": D(11)}, {}, "bonus_in_range"),
+        ({"B9": D(1)}, {}, "bonus_known_item"),
+        ({}, {"A1.1.1": True}, "veto_verdict_only_veto"),
+    ],
+)
+def test_bad_values_are_refused_and_nothing_is_saved(opened, scores, verdicts, rule):
+    with pytest.raises(EvaluationInvalid) as refused:
+        save_evaluator_scores(opened, "evaluator", ARCHIVE, scores, submit=False, veto_verdicts=verdicts)
+    assert [p.rule_id for p in refused.value.problems] == [rule]
+    assert query_scores(opened, ARCHIVE) == []
+
+
+def self_evaluation() -> dict[str, pl.DataFrame]:
+    """The archive's own sheet as an accepted upload hands it to the warehouse."""
+    fields = {f.name: f.polars_dtype for f in EVALUATION_SCORES_FORM.fields}
+    rows = [
+        {"archive_code": ARCHIVE, "scorer": SELF_SOURCE, "item_code": item.code, "score": float(item.max_points),
+         "veto_verdict": "通过" if item.is_veto else None, "excel_row": 3 + i}
+        for i, item in enumerate(CURRENT_STANDARD.items)
+    ]  # fmt: skip
+    frame = pl.DataFrame(rows).with_columns(
+        *(pl.lit(None, dtype).alias(name) for name, dtype in fields.items() if name not in rows[0])
+    )
+    return {EVALUATION_SCORES_FORM.sheet_name: frame}
+
+
+def test_results_follow_submissions_and_a_draft_withdraws_one(opened):
+    for expert in ("evaluator", "专家乙", "专家丙"):
+        save_evaluator_scores(opened, expert, ARCHIVE, full(), submit=True, veto_verdicts=VETO)
+    assert status_of(opened) == "未完成"  # no self-evaluation yet
+    load_evaluation_sheets(opened, "S-self", utc_now(), "2025", "广东省档案馆", self_evaluation())
+    assert status_of(opened) == "已完成"
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(9)}, submit=False)
+    assert status_of(opened) == "未完成"  # two submitted experts are not enough
