@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import dash
 import flask
@@ -13,6 +16,7 @@ from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.auth import install_auth, role_label
 from dash_app.context import AppContext
+from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES
 from dash_app.uploads import install_upload_routes
 from warehouse.store import WarehouseStore
@@ -41,6 +45,19 @@ def _navigation() -> html.Nav:
     )
 
 
+def _layout_for_roles(page: ModuleType) -> Callable[..., Any]:
+    """The page's layout for its roles; others get a refusal instead of a page whose callbacks all fail with 403."""
+
+    def layout(**query: str) -> Any:
+        if current_user.is_authenticated and current_user.role not in page.ROLES:
+            return html.Div(
+                [html.H2(page.NAME), html.P(f"{role_label(current_user.role)}无权查看此页面。", id="page-refused")]
+            )
+        return page.layout(**query)
+
+    return layout
+
+
 def create_app(settings: Settings) -> Dash:
     """A new app over the warehouse at settings.db_path (callbacks are registered on this app only)."""
     server = flask.Flask(__name__)
@@ -48,6 +65,7 @@ def create_app(settings: Settings) -> Dash:
     context = AppContext.create(settings, WarehouseStore(settings.db_path))
     install_auth(server, context.reader, settings)
     install_upload_routes(server, context.jobs)
+    install_download_routes(server, context.reader)
     app = Dash(
         __name__,
         server=server,
@@ -60,7 +78,9 @@ def create_app(settings: Settings) -> Dash:
         serve_locally=True,
     )
     for page in PAGES:
-        dash.register_page(page.__name__, path=page.PATH, name=page.NAME, title=page.NAME, layout=page.layout)
+        dash.register_page(
+            page.__name__, path=page.PATH, name=page.NAME, title=page.NAME, layout=_layout_for_roles(page)
+        )
         page.register_callbacks(app, context)
     app.layout = html.Div(
         [dcc.Location(id=ids.URL), html.Div(id=ids.NAV), html.Main(dash.page_container, className="content")]

@@ -2,16 +2,92 @@
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
 
+from census_schema.divisions import PROVINCE, load_divisions
+
 GEOJSON_URL = "/assets/china_provinces.geojson"
 TOPOJSON_URL = "/assets/topojson/"
+SOUTH_SEA_LINE = Path(__file__).parent / "assets" / "china_south_sea_line.geojson"
 NO_DATA_COLOR = "#d9d9d9"
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
 MAP_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False}
+
+# The map is drawn at a fixed size so the South China Sea inset sits in the empty sea at the lower right of the
+# mainland view, clear of Taiwan, Diaoyu Dao and Chiwei Yu (east to 124.6° E): the inset starts at 126° E.
+MAP_WIDTH_PX, MAP_HEIGHT_PX, MAP_TOP_PX = 920, 620, 40
+MAINLAND_LON, MAINLAND_LAT = (73.0, 140.0), (16.5, 54.0)
+INSET_LON, INSET_LAT = (106.0, 123.5), (2.5, 24.8)
+INSET_WEST_LON = 126.0
+
+
+def _mercator_y(lat: float) -> float:
+    return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
+
+
+def mercator_aspect(lon: tuple[float, float], lat: tuple[float, float]) -> float:
+    """Width over height of a lon/lat box on a Mercator map."""
+    return math.radians(lon[1] - lon[0]) / (_mercator_y(lat[1]) - _mercator_y(lat[0]))
+
+
+def mercator_center(lon: tuple[float, float], lat: tuple[float, float]) -> dict[str, float]:
+    """The centre of a lon/lat box on a Mercator map (plotly's default, the middle latitude, cuts off the north)."""
+    middle = (_mercator_y(lat[0]) + _mercator_y(lat[1])) / 2
+    return {"lon": (lon[0] + lon[1]) / 2, "lat": round(math.degrees(2 * math.atan(math.exp(middle)) - math.pi / 2), 4)}
+
+
+_PLOT_HEIGHT = MAP_HEIGHT_PX - MAP_TOP_PX
+# Paper fractions: the mainland box fills the full height; the inset fills its lower right corner from 126° E.
+MAINLAND_RIGHT = round(mercator_aspect(MAINLAND_LON, MAINLAND_LAT) * _PLOT_HEIGHT / MAP_WIDTH_PX, 4)
+INSET_LEFT = round(MAINLAND_RIGHT * (INSET_WEST_LON - MAINLAND_LON[0]) / (MAINLAND_LON[1] - MAINLAND_LON[0]), 4)
+INSET_TOP = round(
+    (MAINLAND_RIGHT - INSET_LEFT) * MAP_WIDTH_PX / mercator_aspect(INSET_LON, INSET_LAT) / _PLOT_HEIGHT, 4
+)
+LINE_COLOR = "#5b6770"
+
+
+@lru_cache(maxsize=1)
+def load_south_sea_line() -> tuple[tuple[float | None, ...], tuple[float | None, ...]]:
+    """The dashed line's lon and lat lists, dashes separated by None (from the shipped GeoJSON)."""
+    collection = json.loads(SOUTH_SEA_LINE.read_text(encoding="utf-8"))
+    lons: list[float | None] = []
+    lats: list[float | None] = []
+    for feature in collection["features"]:
+        for dash in feature["geometry"]["coordinates"]:
+            lons += [point[0] for point in dash] + [None]
+            lats += [point[1] for point in dash] + [None]
+    return tuple(lons), tuple(lats)
+
+
+def outside_census_rows() -> list[dict[str, Any]]:
+    """Provincial-level units on the map but outside the census (Taiwan, Hong Kong, Macao): drawn, never coloured."""
+    divisions = load_divisions()
+    census = {d.code for d in divisions.census_provinces()}
+    return [
+        {"province_code": d.code, "province_name": d.name, "note": "不在本次普查范围"}
+        for d in divisions.by_code.values()
+        if d.level == PROVINCE and d.code not in census
+    ]
+
+
+def _south_sea_line(geo: str) -> go.Scattergeo:
+    lons, lats = load_south_sea_line()
+    return go.Scattergeo(
+        lon=list(lons),
+        lat=list(lats),
+        mode="lines",
+        line={"color": LINE_COLOR, "width": 1.5},
+        hoverinfo="skip",
+        showlegend=False,
+        geo=geo,
+    )
 
 
 def build_choropleth(
@@ -20,40 +96,86 @@ def build_choropleth(
     """Provinces coloured by a figure; provinces with no value drawn in a separate grey 'no data' class."""
     with_data = [r for r in rows if r.get(value_key) is not None]
     without = [r for r in rows if r.get(value_key) is None]
+    # The map shows the whole country: units without a row (outside the census) still get their no-data shape.
+    listed = {r["province_code"] for r in rows}
+    without += [r for r in outside_census_rows() if r["province_code"] not in listed]
     figure = go.Figure()
-    if without:
-        figure.add_trace(
-            go.Choropleth(
-                geojson=geojson,
-                featureidkey="id",
-                locations=[r["province_code"] for r in without],
-                z=[0] * len(without),
-                text=[f"{r['province_name']}：无数据" for r in without],
-                hoverinfo="text",
-                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
-                showscale=False,
-                marker_line_color="white",
-                name="无数据",
+    # Every trace is drawn twice: on the mainland view and on the inset, where the islands of Hainan (460000) show.
+    for geo in ("geo", "geo2"):
+        if without:
+            figure.add_trace(
+                go.Choropleth(
+                    geojson=geojson,
+                    featureidkey="id",
+                    locations=[r["province_code"] for r in without],
+                    z=[0] * len(without),
+                    text=[f"{r['province_name']}：{r.get('note', '无数据')}" for r in without],
+                    hoverinfo="text",
+                    colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                    showscale=False,
+                    marker_line_color="white",
+                    name="无数据",
+                    geo=geo,
+                )
             )
-        )
-    if with_data:
-        figure.add_trace(
-            go.Choropleth(
-                geojson=geojson,
-                featureidkey="id",
-                locations=[r["province_code"] for r in with_data],
-                z=[r[value_key] for r in with_data],
-                text=[r["province_name"] for r in with_data],
-                hovertemplate="%{text}<br>" + title + "：%{z:,.2f}<extra></extra>",
-                colorscale="Blues",
-                marker_line_color="white",
-                colorbar={"title": {"text": title}},
-                name=title,
+        if with_data:
+            figure.add_trace(
+                go.Choropleth(
+                    geojson=geojson,
+                    featureidkey="id",
+                    locations=[r["province_code"] for r in with_data],
+                    z=[r[value_key] for r in with_data],
+                    text=[r["province_name"] for r in with_data],
+                    hovertemplate="%{text}<br>" + title + "：%{z:,.2f}<extra></extra>",
+                    colorscale="Blues",
+                    marker_line_color="white",
+                    showscale=geo == "geo",
+                    # No colorbar title (the figure's title names the metric): a wide one would push the right
+                    # margin out and shift the inset off the mainland's lower right corner.
+                    colorbar={"x": MAINLAND_RIGHT + 0.015, "len": 0.55, "y": 0.7, "thickness": 16},
+                    name=title,
+                    geo=geo,
+                )
             )
-        )
-    figure.update_geos(fitbounds="locations", visible=False)
+        figure.add_trace(_south_sea_line(geo))
+    mercator = {"projection_type": "mercator", "visible": False, "bgcolor": "white"}
     figure.update_layout(
-        margin={"l": 0, "r": 0, "t": 30, "b": 0}, height=520, font_family=FONT, title={"text": title, "x": 0.01}
+        geo={
+            **mercator,
+            "lonaxis_range": list(MAINLAND_LON),
+            "lataxis_range": list(MAINLAND_LAT),
+            "center": mercator_center(MAINLAND_LON, MAINLAND_LAT),
+            "domain": {"x": [0, MAINLAND_RIGHT], "y": [0, 1]},
+        },
+        geo2={
+            **mercator,
+            "lonaxis_range": list(INSET_LON),
+            "lataxis_range": list(INSET_LAT),
+            "center": mercator_center(INSET_LON, INSET_LAT),
+            "domain": {"x": [INSET_LEFT, MAINLAND_RIGHT], "y": [0, INSET_TOP]},
+            "showframe": True,
+            "framecolor": LINE_COLOR,
+            "framewidth": 1,
+        },
+        annotations=[
+            {
+                "text": "南海诸岛",
+                "x": MAINLAND_RIGHT - 0.005,
+                "y": 0.01,
+                "xref": "paper",
+                "yref": "paper",
+                "xanchor": "right",
+                "yanchor": "bottom",
+                "showarrow": False,
+                "font": {"size": 11, "color": LINE_COLOR},
+            }
+        ],
+        width=MAP_WIDTH_PX,
+        height=MAP_HEIGHT_PX,
+        autosize=False,
+        margin={"l": 0, "r": 0, "t": MAP_TOP_PX, "b": 0},
+        font_family=FONT,
+        title={"text": title, "x": 0.01},
     )
     return figure
 
@@ -75,6 +197,50 @@ def build_bar(labels: Sequence[str], values: Sequence[float], title: str, *, col
     figure.update_layout(
         height=max(260, 22 * len(labels) + 80),
         margin={"l": 120, "r": 10, "t": 30, "b": 30},
+        font_family=FONT,
+        title={"text": title, "x": 0.01},
+        yaxis={"autorange": "reversed"},
+    )
+    return figure
+
+
+def build_radar(areas: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
+    """An archive's area subtotals as a share of each area's maximum points."""
+    labels = [a["area_name"] for a in areas]
+    shares = [round(100 * float(a["subtotal"]) / float(a["max_points"]), 1) if a["max_points"] else 0 for a in areas]
+    figure = go.Figure(
+        go.Scatterpolar(r=[*shares, *shares[:1]], theta=[*labels, *labels[:1]], fill="toself", name=title)
+    )
+    figure.update_layout(
+        polar={"radialaxis": {"range": [0, 100], "ticksuffix": "%"}},
+        height=380,
+        margin={"l": 40, "r": 40, "t": 40, "b": 20},
+        font_family=FONT,
+        title={"text": title, "x": 0.01},
+        showlegend=False,
+    )
+    return figure
+
+
+def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str) -> go.Figure:
+    """One line per named series of (x, y) points."""
+    figure = go.Figure()
+    for name, points in series.items():
+        figure.add_scatter(x=[x for x, _ in points], y=[y for _, y in points], mode="lines+markers", name=name)
+    figure.update_layout(
+        height=340, margin={"l": 50, "r": 10, "t": 40, "b": 40}, font_family=FONT, title={"text": title, "x": 0.01}
+    )
+    return figure
+
+
+def build_heatmap(
+    rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], title: str
+) -> go.Figure:
+    """A province × indicator heatmap (None cells left blank)."""
+    figure = go.Figure(go.Heatmap(z=values, x=list(columns), y=list(rows), colorscale="Blues", hoverongaps=False))
+    figure.update_layout(
+        height=max(360, 20 * len(rows) + 120),
+        margin={"l": 130, "r": 10, "t": 40, "b": 120},
         font_family=FONT,
         title={"text": title, "x": 0.01},
         yaxis={"autorange": "reversed"},

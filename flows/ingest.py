@@ -181,7 +181,8 @@ def default_data_docs_dir(settings: Settings, form: Form | WorkbookForm, identit
     if not settings.save_data_docs:
         return None
     scope = identity.province_code or "national"
-    return settings.var_dir / "data_docs" / f"{form.kind}-{scope}-{identity.sha256[:12]}"
+    # GX needs an absolute folder for a filesystem site.
+    return (settings.var_dir / "data_docs" / f"{form.kind}-{scope}-{identity.sha256[:12]}").resolve()
 
 
 def ingest_workbook(

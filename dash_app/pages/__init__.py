@@ -1,5 +1,5 @@
 """One module per page; the shell registers them in this order."""
 
-from dash_app.pages import coverage, overview, quality, submissions, upload
+from dash_app.pages import coverage, evaluation, indicators, inspections, overview, quality, submissions, upload
 
-PAGES = (overview, coverage, quality, submissions, upload)
+PAGES = (overview, coverage, quality, inspections, evaluation, indicators, submissions, upload)
