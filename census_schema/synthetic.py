@@ -159,8 +159,8 @@ _TOWN_SECOND = "山河水林桥岭坪湖溪沟庄集店铺寨营口头塘湾坝�
 _TOWNS = tuple(a + b for a in _TOWN_FIRST for b in _TOWN_SECOND)
 # Coprime to len(_TOWNS), so consecutive overflow ranks within a division visit distinct towns.
 _TOWN_STEP = 7
-_SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国红志文玲德海波宁燕丹萍鹏辉斌宇浩凯健俊帆琳雪婷晶"
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
+GIVEN_NAME_CHARS = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国红志文玲德海波宁燕丹萍鹏辉斌宇浩凯健俊帆琳雪婷晶"
 _REMARKS_SHARE = 0.03
 _REMARKS = (
     "含代管撤销单位档案",
@@ -843,8 +843,8 @@ def _pick(rng: np.random.Generator, choices: Sequence[str], n: int) -> pl.Series
 
 def _contacts(frame: _ProvinceFrame, n: int, rng: np.random.Generator) -> dict[str, pl.Series]:
     """Contact names (surname and one or two given characters) and phone numbers, mobile or landline."""
-    second = pl.Series(np.where(rng.random(n) < 0.7, _pick(rng, _GIVEN, n).to_numpy(), ""))
-    names = pl.DataFrame({"s": _pick(rng, _SURNAMES, n), "g": _pick(rng, _GIVEN, n), "h": second})
+    second = pl.Series(np.where(rng.random(n) < 0.7, _pick(rng, GIVEN_NAME_CHARS, n).to_numpy(), ""))
+    names = pl.DataFrame({"s": _pick(rng, SURNAMES, n), "g": _pick(rng, GIVEN_NAME_CHARS, n), "h": second})
     phones = pl.DataFrame(
         {
             "mobile": rng.integers(13_000_000_000, 20_000_000_000, n),

@@ -18,7 +18,13 @@ import polars as pl
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.supervision.checklist import get_checklist
-from census_schema.supervision.codes import FindingAction, FindingSeverity, FindingStatus, Role
+from census_schema.supervision.codes import (
+    CENTRAL_UNIT_CLASSES,
+    FindingAction,
+    FindingSeverity,
+    FindingStatus,
+    Role,
+)
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
 from census_schema.supervision.rectification import (
     TRANSITION_TABLE,
@@ -40,7 +46,7 @@ from census_schema.supervision.rows import (
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, transaction, utc_now
 
-CENTRAL_CLASSES = ("中央和国家机关", "中央企业")
+CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
 _OVERDUE_SQL = "(? > f.deadline AND f.status <> ?)"
 

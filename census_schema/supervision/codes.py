@@ -113,9 +113,9 @@ def _code_list(name: str, label: str, values: type[StrEnum] | tuple[str, ...]) -
 
 
 INSPECTION_TYPE = CodeList("inspection_type", "检查类型", ("综合检查", "专项检查", "执法检查", "回头看"))
-INSPECTED_UNIT_CLASS = CodeList(
-    "inspected_unit_class", "被检查单位类别", ("省级", "中央和国家机关", "中央企业", "市县")
-)
+# Central units are counted by their class, the others by the province they lie in.
+CENTRAL_UNIT_CLASSES = ("中央和国家机关", "中央企业")
+INSPECTED_UNIT_CLASS = CodeList("inspected_unit_class", "被检查单位类别", ("省级", *CENTRAL_UNIT_CLASSES, "市县"))
 FINDING_SEVERITY = _code_list("finding_severity", "问题严重程度", FindingSeverity)
 # What the deadline of a finding is derived from: its severity (30 working days) or the 立行立改 flag (same day).
 DEADLINE_BASIS = _code_list("deadline_basis", "整改期限依据", (*(str(s) for s in FindingSeverity), IMMEDIATE))
