@@ -124,7 +124,10 @@ def run_demo(args: argparse.Namespace) -> int:
             sys.stderr.write(message + "\n")
 
     workdir = Path(args.workdir) if args.workdir else settings.var_dir / "demo"
-    result = build_demo(settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say)
+    evaluator = next(name for name, role, _ in DEMO_USERS if role == "evaluator")
+    result = build_demo(
+        settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say, evaluator=evaluator
+    )
     store = WarehouseStore(settings.db_path)
     users = []
     with store.writer() as con:
@@ -135,6 +138,8 @@ def run_demo(args: argparse.Namespace) -> int:
     with store.reader() as con:
         national = query_summary(con)["national"]
     matches = national == result.expected
+    supervision = result.supervision
+    supervision_matches = supervision is None or supervision.matches
     if args.json:
         emit_json(
             {
@@ -142,6 +147,9 @@ def run_demo(args: argparse.Namespace) -> int:
                 "national": national,
                 "expected": result.expected,
                 "matches_manifest": matches,
+                "supervision": supervision.summary if supervision else None,
+                "supervision_expected": supervision.expected if supervision else None,
+                "supervision_matches_manifest": supervision_matches,
                 "users": users,
             }
         )
@@ -149,6 +157,13 @@ def run_demo(args: argparse.Namespace) -> int:
         say(
             f"演示数据已装载：{national['units_reported']}/{national['units_expected']} 个普查对象已报送，与生成清单{'一致' if matches else '不一致'}。"
         )
+        if supervision is not None:
+            findings, evaluation = supervision.summary["findings"], supervision.summary["evaluation"]
+            say(
+                f"监督数据已装载：问题 {findings['total']} 个（截至 {supervision.summary['as_of']} 逾期 "
+                f"{findings['overdue']} 个），评价轮次 {evaluation['round']} 开放中，"
+                f"与生成清单{'一致' if supervision_matches else '不一致'}。"
+            )
         say("演示用户（每次运行重新生成密码）：")
         for user in users:
             say(
@@ -158,4 +173,4 @@ def run_demo(args: argparse.Namespace) -> int:
         from cli.web_cmd import run_serve
 
         return run_serve(args)
-    return 0 if matches else 1
+    return 0 if matches and supervision_matches else 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -11,13 +12,22 @@ from typing import Any
 from census_schema.census_form import CENSUS_FORM
 from census_schema.errors import UsageError
 from census_schema.settings import Settings
+from census_schema.supervision.synthetic import (
+    DEMO_TODAY,
+    generate_supervision_dataset,
+    write_supervision_workbooks,
+)
 from census_schema.synthetic import Manifest, generate_national_dataset, write_dataset
 from census_schema.template import write_form_workbook
 from flows.ingest import IngestRequest
+from warehouse.evaluation import assign_evaluator, open_evaluation
 from warehouse.store import WarehouseStore
+from warehouse.supervision import query_supervision_summary
 
 DEFAULT_DEMO_UNITS = 12_000
 DEMO_ERROR_PROVINCES = 3
+# Who runs the evaluation round in the demo.
+DEMO_PLANNER = "国家档案局业务指导司"
 Ingest = Callable[[IngestRequest], dict[str, Any]]
 Progress = Callable[[str], None]
 
@@ -29,6 +39,53 @@ class DemoResult:
     manifest: Manifest
     outcomes: list[dict[str, Any]]
     expected: dict[str, Any]
+    supervision: SupervisionDemo | None = None
+
+
+@dataclass(frozen=True)
+class SupervisionDemo:
+    """What the supervision part of the demo loaded, the summary it gave on DEMO_TODAY and the one expected."""
+
+    outcomes: list[dict[str, Any]]
+    summary: dict[str, Any]
+    expected: dict[str, Any]
+
+    @property
+    def matches(self) -> bool:
+        """True when the warehouse shows exactly what the generator planned."""
+        return self.summary == self.expected
+
+
+def build_supervision_demo(
+    settings: Settings,
+    seed: int,
+    workdir: Path,
+    ingest: Ingest,
+    progress: Progress = lambda _: None,
+    *,
+    evaluator: str = "evaluator",
+) -> SupervisionDemo:
+    """Inspections, an open evaluation round (the demo evaluator assigned to a few archives) and indicator values,
+    written as workbooks and loaded through the real flows; the summary on DEMO_TODAY and the expected one."""
+    progress("生成监督检查、业务建设评价和规划指标的模拟数据")
+    dataset = generate_supervision_dataset(seed, evaluator=evaluator)
+    files = write_supervision_workbooks(dataset, workdir / "supervision")
+    store = WarehouseStore(settings.db_path)
+    with store.writer() as con:
+        open_evaluation(con, DEMO_PLANNER)
+        for archive_code, expert in dataset.assignments:
+            assign_evaluator(con, archive_code, expert, DEMO_PLANNER)
+    outcomes = []
+    for kind, path in files:
+        outcome = ingest(IngestRequest(path, kind, None, DEMO_PLANNER))
+        outcomes.append(outcome)
+        progress(f"{path.name}：{outcome['status']}（{outcome['rows']} 行，错误 {outcome['errors']}）")
+    with store.reader() as con:
+        summary = query_supervision_summary(con, DEMO_TODAY)
+    # The summary's values go through JSON on the command line: compare them as they print.
+    printable = json.loads(json.dumps(summary, ensure_ascii=False, default=str))
+    expected = json.loads(json.dumps(dataset.expected_summary, ensure_ascii=False, default=str))
+    return SupervisionDemo(outcomes, printable, expected)
 
 
 def reset_warehouse(settings: Settings, *, replace: bool) -> None:
@@ -46,9 +103,17 @@ def reset_warehouse(settings: Settings, *, replace: bool) -> None:
 
 
 def build_demo(
-    settings: Settings, units: int, seed: int, workdir: Path, ingest: Ingest, progress: Progress = lambda _: None
+    settings: Settings,
+    units: int,
+    seed: int,
+    workdir: Path,
+    ingest: Ingest,
+    progress: Progress = lambda _: None,
+    *,
+    evaluator: str = "evaluator",
 ) -> DemoResult:
-    """Generate, write and load registers and returns for every province, with rejections and resubmissions."""
+    """Generate, write and load registers and returns for every province, with rejections and resubmissions, then
+    the supervision data (inspections, the evaluation round with `evaluator` assigned to a few archives, indicators)."""
     progress(f"生成 {units} 个普查对象的模拟数据（种子 {seed}）")
     dataset = generate_national_dataset(units, seed)
     progress(f"写出各省名录和普查表工作簿到 {workdir}")
@@ -75,4 +140,5 @@ def build_demo(
         outcome = ingest(IngestRequest(corrected, "census", code, f"{expectation.province_name}填报员"))
         outcomes.append(outcome)
         progress(f"{expectation.province_name} 重新报送：{outcome['status']}")
-    return DemoResult(manifest, outcomes, manifest.national_if_corrected)
+    supervision = build_supervision_demo(settings, seed, workdir, ingest, progress, evaluator=evaluator)
+    return DemoResult(manifest, outcomes, manifest.national_if_corrected, supervision)

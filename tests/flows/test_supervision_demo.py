@@ -1,0 +1,55 @@
+"""The supervision part of the demo: its workbooks load through the real flows and the supervision summary on the
+demo's day equals the generator's manifest; the demo evaluator is assigned to a few archives only, the round open."""
+
+from __future__ import annotations
+
+import pytest
+
+from census_schema.errors import AccessDenied
+from census_schema.settings import load_settings
+from census_schema.supervision.codes import FindingStatus
+from census_schema.supervision.synthetic import DEMO_TODAY
+from flows.demo import build_supervision_demo
+from flows.ingest import IngestRequest
+from flows.run import run_ingestion
+from warehouse.evaluation import check_may_score, query_assignments
+from warehouse.inspections import query_findings
+from warehouse.store import WarehouseStore
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("supervision-demo")
+    settings = load_settings(folder / "var" / "w.duckdb")
+
+    def ingest(request: IngestRequest):
+        return run_ingestion(request, settings, "direct")
+
+    return settings, build_supervision_demo(settings, 7, folder / "work", ingest)
+
+
+def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo):
+    _, result = demo
+    assert [(o["status"], o["errors"]) for o in result.outcomes] == [("accepted", 0)] * len(result.outcomes)
+    assert result.summary == result.expected
+    findings = result.summary["findings"]
+    assert all(count > 0 for count in findings["by_state"].values())  # every lifecycle state occurs
+    assert 0 < findings["overdue"] < findings["total"]
+    assert {c["unit_class"]: c for c in findings["central"]}["中央企业"]["findings"] > 0
+    assert result.summary["inspections"]["by_year"]["2023"] == 60
+    assert result.summary["evaluation"]["by_status"]["已完成"] == 47
+    assert set(result.summary["indicators"]["by_year"]) == {"2021", "2022", "2023", "2024", "2025"}
+
+
+def test_the_demo_evaluator_may_score_a_few_archives_and_not_the_others(demo):
+    settings, _ = demo
+    with WarehouseStore(settings.db_path).reader() as con:
+        mine = [a["archive_code"] for a in query_assignments(con, evaluator="evaluator")]
+        assert len(mine) == 3 and all(a["sheet_state"] == "无" for a in query_assignments(con, evaluator="evaluator"))
+        check_may_score(con, "evaluator", mine[0])
+        other = next(code for code in ("110000", "120000", "130000", "140000") if code not in mine)
+        with pytest.raises(AccessDenied, match="未被分配"):
+            check_may_score(con, "evaluator", other)
+        in_progress = query_findings(con, DEMO_TODAY, status=FindingStatus.IN_PROGRESS.value)
+        reopened = con.execute("SELECT count(*) FROM finding_transitions WHERE action = '复查未通过'").fetchone()
+    assert any(f["is_overdue"] for f in in_progress) and reopened[0] > 0
