@@ -53,8 +53,14 @@ def grid_block(
                 columnDefs=[{"field": field, "headerName": header} for field, header in columns],
                 rowData=[],
                 defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
-                dashGridOptions={"pagination": True, "paginationPageSize": 50, "enableCellTextSelection": True},
-                columnSize="autoSize",
+                dashGridOptions={
+                    "pagination": True,
+                    "paginationPageSize": 50,
+                    "enableCellTextSelection": True,
+                    # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
+                    # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
+                    "autoSizeStrategy": {"type": "fitCellContents"},
+                },
                 style={"height": f"{height}px"},
                 **options,
                 className="ag-theme-alpine",

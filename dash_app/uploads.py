@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import logging
 import tempfile
 import threading
 import uuid
@@ -24,6 +25,7 @@ from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
 from flows.run import choose_orchestrator, run_ingestion
 
 T = TypeVar("T")
+LOGGER = logging.getLogger(__name__)
 UPLOAD_KINDS = ("census", "register")
 
 
@@ -95,6 +97,12 @@ class UploadJobs:
         except CensusError as error:
             job.error = error.describe()
             job.status = "failed"
+        except Exception:
+            # The worker thread is the last place such an error can surface: without this the job stayed
+            # "running" for ever and the page polled without end. Log it in full, tell the uploader.
+            LOGGER.exception("upload job %s (%s) failed", job.job_id, job.file_name)
+            job.error = "服务器处理该文件时出错（已记录日志），请联系系统管理员。"
+            job.status = "failed"
         finally:
             saved.unlink(missing_ok=True)
 
@@ -111,7 +119,8 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         if kind not in UPLOAD_KINDS or stream is None or not stream.filename:
             flask.abort(400)
         jobs.upload_dir.mkdir(parents=True, exist_ok=True)
-        saved = jobs.upload_dir / f"{uuid.uuid4().hex}.upload"
+        # The suffix matters: openpyxl (the annotated report of a rejected return) refuses other extensions.
+        saved = jobs.upload_dir / f"{uuid.uuid4().hex}.xlsx"
         stream.save(saved)
         job = jobs.submit(viewer, kind, saved, Path(stream.filename).name)
         return flask.redirect(f"/upload?job={job.job_id}")

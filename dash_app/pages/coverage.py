@@ -133,7 +133,9 @@ def layout(**_query: str) -> html.Div:
     """Breadcrumbs, the level below, then who has not reported and who reported without being registered."""
     return html.Div(
         [
-            dcc.Location(id=GO, refresh=False),
+            # "callback-nav" tells the other Location components (the page router, the grids' url) about the new
+            # search; refresh=False only pushed the browser history, so a row click changed the URL and nothing else.
+            dcc.Location(id=GO, refresh="callback-nav"),
             html.H2("普查覆盖情况"),
             html.Div(id=ids.COVERAGE_CRUMBS, className="crumbs"),
             html.P(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -25,6 +26,15 @@ FAILURE_COLUMNS = [
     ("rule", "规则"),
     ("message", "说明"),
 ]
+# Parsed as JSX by dcc.Markdown: void elements self-closed, React attribute names (className, encType).
+UPLOAD_FORM_HTML = (
+    '<form action="/api/upload" method="POST" encType="multipart/form-data" className="toolbar" id="upload-form">'
+    '<select name="kind" id="upload-kind">'
+    + "".join(f'<option value="{k}">{escape(KIND_LABELS[k])}</option>' for k in UPLOAD_KINDS)
+    + "</select>"
+    '<input type="file" name="file" id="upload-file" accept=".xlsx" required />'
+    '<button type="submit" id="upload-submit">上传并校验</button></form>'
+)
 STATUS_TEXT = {"accepted": "已接收", "rejected": "未通过校验，整份退回", "duplicate": "与已接收的文件相同，未作改动"}
 
 
@@ -61,7 +71,6 @@ def layout(**_query: str) -> html.Div:
     viewer = current_viewer()
     if viewer.role != "province":
         return html.Div([html.H2("上传报表"), html.P("只有省级档案部门用户可以上传本省报表。")])
-    kinds = [html.Option(KIND_LABELS[k], value=k) for k in UPLOAD_KINDS]
     return html.Div(
         [
             html.H2(f"上传报表（{viewer.province_code}）"),
@@ -77,17 +86,11 @@ def layout(**_query: str) -> html.Div:
                 ],
                 className="toolbar",
             ),
-            html.Form(
-                [
-                    html.Select(kinds, name="kind", id="upload-kind"),
-                    dcc.Input(type="file", name="file", id="upload-file", accept=".xlsx"),
-                    html.Button("上传并校验", type="submit", id="upload-submit"),
-                ],
-                action="/api/upload",
-                method="POST",
-                encType="multipart/form-data",
-                className="toolbar",
-            ),
+            # Dash has no native file input (dcc.Input has no type="file" and rejects `accept`, which made this
+            # page fail with HTTP 500), so the plain multipart form is static HTML rendered by dcc.Markdown.
+            # It re-mounts once, when its lazily loaded highlighter arrives (~0.5 s): a file chosen before that
+            # is dropped and the required input stops the submit.
+            dcc.Markdown(UPLOAD_FORM_HTML, dangerously_allow_html=True),
             dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),
             html.Div(id=ids.UPLOAD_STATUS, className="result"),
             grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS),
