@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 DEFAULT_DB = Path("var") / "warehouse.duckdb"
@@ -19,6 +20,11 @@ class Settings:
     max_compression_ratio: int = 200
     orchestrator: str = "auto"
     save_data_docs: bool = True
+    as_of: date | None = None
+
+    def today(self) -> date:
+        """The day deadlines are judged on: `ARCHIVE_CENSUS_AS_OF` (the demo sets its own day), else today."""
+        return self.as_of or date.today()
 
     @property
     def var_dir(self) -> Path:
@@ -35,4 +41,5 @@ def load_settings(db_path: str | Path | None = None) -> Settings:
         max_upload_bytes=int(env.get("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100")) * 1024 * 1024,
         orchestrator=env.get("ARCHIVE_CENSUS_ORCHESTRATOR", "auto"),
         save_data_docs=env.get("ARCHIVE_CENSUS_DATA_DOCS", "1") != "0",
+        as_of=date.fromisoformat(env["ARCHIVE_CENSUS_AS_OF"]) if env.get("ARCHIVE_CENSUS_AS_OF") else None,
     )

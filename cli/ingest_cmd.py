@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -170,7 +171,12 @@ def run_demo(args: argparse.Namespace) -> int:
                 f"  {user['user_name']:<10} 角色 {user['role']:<9} {user['province_code'] or '':<7} 密码 {user['password']}"
             )
     if args.serve:
+        from census_schema.supervision.synthetic import DEMO_TODAY
         from cli.web_cmd import run_serve
+
+        # The demo's findings are dated around its own day; judge deadlines on it, not on the real date.
+        os.environ.setdefault("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())
+        say(f"整改期限按演示日期 {os.environ['ARCHIVE_CENSUS_AS_OF']} 判断是否逾期。")
 
         return run_serve(args)
     return 0 if matches and supervision_matches else 1

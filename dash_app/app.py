@@ -50,8 +50,14 @@ def _layout_for_roles(page: ModuleType) -> Callable[..., Any]:
 
     def layout(**query: str) -> Any:
         if current_user.is_authenticated and current_user.role not in page.ROLES:
+            # Where this role may go instead (e.g. an evaluator signing in lands on the overview).
+            allowed = [dcc.Link(p.NAME, href=p.PATH) for p in PAGES if current_user.role in p.ROLES]
             return html.Div(
-                [html.H2(page.NAME), html.P(f"{role_label(current_user.role)}无权查看此页面。", id="page-refused")]
+                [
+                    html.H2(page.NAME),
+                    html.P(f"{role_label(current_user.role)}无权查看此页面。", id="page-refused"),
+                    html.P(["可以前往：", *allowed], className="toolbar") if allowed else None,
+                ]
             )
         return page.layout(**query)
 
@@ -65,7 +71,7 @@ def create_app(settings: Settings) -> Dash:
     context = AppContext.create(settings, WarehouseStore(settings.db_path))
     install_auth(server, context.reader, settings)
     install_upload_routes(server, context.jobs)
-    install_download_routes(server, context.reader)
+    install_download_routes(server, context.reader, settings)
     app = Dash(
         __name__,
         server=server,

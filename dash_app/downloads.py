@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import io
 import tempfile
-from datetime import date
 from pathlib import Path
 
 import flask
 
 from census_schema.errors import CensusError
+from census_schema.settings import Settings
 from dash_app.access import current_viewer, require_role
 from dash_app.reader import SnapshotReader
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
@@ -22,7 +22,7 @@ def _send(path: Path, name: str) -> flask.Response:
     return flask.send_file(io.BytesIO(path.read_bytes()), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
-def install_download_routes(server: flask.Flask, reader: SnapshotReader) -> None:
+def install_download_routes(server: flask.Flask, reader: SnapshotReader, settings: Settings) -> None:
     """/download/evaluation/<archive> (national users, or an evaluator assigned to it) and /download/indicators-report."""
 
     @server.route("/download/evaluation/<archive_code>")
@@ -48,5 +48,5 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader) -> None
         require_role(current_viewer(), "planner", "admin")
         with reader.cursor() as con, tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "report.xlsx"
-            write_indicators_report(con, path, date.today())
+            write_indicators_report(con, path, settings.today())
             return _send(path, "十四五规划指标中期评估.xlsx")

@@ -77,7 +77,11 @@ def load_findings(
     """The findings the viewer may see, filtered."""
     with context.reader.cursor() as con:
         return query_findings(
-            con, date.today(), province_code=_province(viewer), status=status or None, overdue_only=bool(overdue)
+            con,
+            context.settings.today(),
+            province_code=_province(viewer),
+            status=status or None,
+            overdue_only=bool(overdue),
         )
 
 
@@ -221,7 +225,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_summary(_: Any) -> tuple[list[html.Div], Any]:
         viewer = current_viewer()
         with context.reader.cursor() as con:
-            summary = summarize_findings(con, date.today())
+            summary = summarize_findings(con, context.settings.today())
         province = _province(viewer)
         if province is not None:
             mine = next(p for p in summary["provinces"] if p["province_code"] == province)
@@ -260,7 +264,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             for t in allowed_targets(FindingStatus(history["status"]))
             if t["role"] == role
         ]
-        overdue = history["status"] != FindingStatus.CLOSED.value and date.today() > history["deadline"]
+        overdue = history["status"] != FindingStatus.CLOSED.value and context.settings.today() > history["deadline"]
         text = (
             f"{history['finding_id']}｜{history['unit_name']}｜{history['severity']}｜当前状态：{history['status']}"
             f"｜整改期限：{history['deadline']}{'（已逾期）' if overdue else ''}｜{history['description']}"
