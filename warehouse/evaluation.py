@@ -396,6 +396,13 @@ def fetch_score_sheets(
     return self_sheets, expert_sheets, reconciliations
 
 
+_CLEAR_RESULTS = (
+    "DELETE FROM evaluation_results WHERE round_id = ?",
+    "DELETE FROM evaluation_area_results WHERE round_id = ?",
+    "DELETE FROM evaluation_item_results WHERE round_id = ?",
+)
+
+
 def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
     """Derive every archive's status, result, area subtotals, item results and rank from the submitted scores."""
     found = fetch_round(con, round_id)
@@ -416,9 +423,8 @@ def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
     complete: dict[str, ArchiveResult] = {code: e.result for code, e in evaluations.items() if e.result is not None}
     ranks = {r.archive_code: r.rank for r in rank_archives(complete)}
     now = utc_now()
-    for table in ("evaluation_results", "evaluation_area_results", "evaluation_item_results"):
-        # The table names are constants of this module, never input.
-        con.execute(f"DELETE FROM {table} WHERE round_id = ?", [round_id])  # noqa: S608
+    for sql in _CLEAR_RESULTS:
+        con.execute(sql, [round_id])
     results, areas, items = [], [], []
     for code, e in evaluations.items():
         r = e.result
