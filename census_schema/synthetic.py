@@ -160,7 +160,9 @@ _TOWNS = tuple(a + b for a in _TOWN_FIRST for b in _TOWN_SECOND)
 # Coprime to len(_TOWNS), so consecutive overflow ranks within a division visit distinct towns.
 _TOWN_STEP = 7
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢"
-GIVEN_NAME_CHARS = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国红志文玲德海波宁燕丹萍鹏辉斌宇浩凯健俊帆琳雪婷晶"
+GIVEN_NAME_CHARS = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国红志文玲德海波宁燕丹萍鹏辉斌宇浩凯健俊帆琳雪婷晶"
+)
 _REMARKS_SHARE = 0.03
 _REMARKS = (
     "含代管撤销单位档案",

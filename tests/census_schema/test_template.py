@@ -10,6 +10,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import UsageError
 from census_schema.fields import FieldType
+from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.layout import (
     CODES_SHEET,
     FIRST_DATA_ROW,
@@ -261,3 +262,35 @@ def test_cli_refuses_bad_requests_with_exit_code_2(tmp_path, capsys, argv, messa
 def test_cli_refuses_a_non_xlsx_output(tmp_path, capsys):
     assert main(["template", "census", "--province", "110000", "--out", str(tmp_path / "t.xls")]) == 2
     assert ".xlsx" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("kind", ["inspections", "evaluation", "indicators"])
+def test_national_workbooks_have_their_sheets_no_province_and_their_rules_explained(tmp_path, capsys, kind):
+    out = tmp_path / f"{kind}.xlsx"
+    assert main(["template", kind, "--out", str(out), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    book = CURRENT_WORKBOOKS[kind]
+    assert (payload["kind"], payload["province"], payload["form_version"]) == (kind, None, book.version)
+    workbook = openpyxl.load_workbook(out)
+    assert workbook.sheetnames == [INSTRUCTIONS_SHEET, *book.sheet_names, CODES_SHEET, META_SHEET]
+    meta = {row[0]: row[1] for row in workbook[META_SHEET].iter_rows(values_only=True)}
+    assert meta[META_FORM_KIND] == kind and META_PROVINCE not in meta
+    for form in book.sheets:
+        ws = workbook[form.sheet_name]
+        assert [c.value for c in ws[HEADER_ROW]] == [f.label for f in form.fields]
+        assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(form, None)
+    text = "\n".join(str(v) for r in workbook[INSTRUCTIONS_SHEET].iter_rows(values_only=True) for v in r if v)
+    for rule in (r for form in book.sheets for r in form.rules):
+        assert rule.message in text
+
+
+def test_date_fields_get_a_date_format_and_validation(tmp_path):
+    write_template(tmp_path / "i.xlsx", "inspections", None)
+    ws = openpyxl.load_workbook(tmp_path / "i.xlsx")["检查记录"]
+    form = CURRENT_WORKBOOKS["inspections"].sheets[0]
+    column = get_column_letter(form.field_names.index("feedback_date") + 1)
+    assert ws.column_dimensions[column].number_format == "yyyy-mm-dd"
+    kinds = {
+        v.type for v in ws.data_validations.dataValidation if str(v.sqref).startswith(f"{column}{FIRST_DATA_ROW}:")
+    }
+    assert kinds == {"date"}
