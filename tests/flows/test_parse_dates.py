@@ -1,0 +1,39 @@
+"""Dates as people type them: real date cells and the usual written forms are read; anything else is located."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import pytest
+
+from census_schema.errors import WorkbookUnusable
+from census_schema.supervision.forms import INSPECTIONS_WORKBOOK
+from flows.parse import parse_workbook
+from tests.flows.supervision_workbooks import inspection, inspections_workbook
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [date(2023, 3, 5), datetime(2023, 3, 5, 0, 0), "2023-03-05", "2023-3-5", "2023/3/5", "2023.3.5", "2023年3月5日",
+     "20230305", " 2023-03-05 ", "２０２３－０３－０５"],
+)  # fmt: skip
+def test_every_usual_form_of_a_date_is_read(tmp_path, typed):
+    path = inspections_workbook(tmp_path / "d.xlsx", [inspection(1, notice_date=typed)])
+    parsed = parse_workbook(path, INSPECTIONS_WORKBOOK)
+    assert parsed.failures == []
+    assert parsed.rows["检查记录"]["notice_date"].to_list() == [date(2023, 3, 5)]
+
+
+@pytest.mark.parametrize("typed", ["2023-02-30", "明年三月", "3/5/2023", "45000"])
+def test_what_is_not_a_date_is_located_with_the_cell_as_typed(tmp_path, typed):
+    path = inspections_workbook(tmp_path / "d.xlsx", [inspection(1, notice_date=typed)])
+    parsed = parse_workbook(path, INSPECTIONS_WORKBOOK)
+    assert [(f.sheet, f.row, f.field, f.rule, f.value) for f in parsed.failures] == [
+        ("检查记录", 3, "notice_date", "notice_date_date", typed)
+    ]
+    assert parsed.rows["检查记录"]["notice_date"].to_list() == [None]
+
+
+def test_empty_sheets_are_allowed_but_not_an_empty_workbook(tmp_path):
+    with pytest.raises(WorkbookUnusable, match="都没有数据行"):
+        parse_workbook(inspections_workbook(tmp_path / "e.xlsx"), INSPECTIONS_WORKBOOK)
