@@ -157,7 +157,11 @@ def write_workbook(
     except BaseException:
         _end_streams(workbook.worksheets)
         raise
-    # Save beside the target and rename, so a failed write never leaves a half-written workbook at `path`.
+    save_workbook(workbook, path)
+
+
+def save_workbook(workbook: Workbook, path: Path) -> None:
+    """Save beside the target and rename, so a failed write never leaves a half-written workbook at `path`."""
     partial = path.with_name(f".{path.name}.partial")
     try:
         workbook.save(partial)

@@ -20,6 +20,7 @@ from census_schema.errors import UsageError
 from census_schema.supervision.codes import EvaluationStatus
 from census_schema.supervision.evaluation import get_standard
 from census_schema.supervision.indicators import FORMULAS, PLAN_INDICATORS, PLAN_TITLE
+from census_schema.template import save_workbook
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     fetch_round,
@@ -68,12 +69,7 @@ def _table(
 
 def _save(workbook: Workbook, out: Path) -> Path:
     out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(f".{out.name}.partial")
-    try:
-        workbook.save(partial)
-        partial.replace(out)
-    finally:
-        partial.unlink(missing_ok=True)
+    save_workbook(workbook, out)
     return out
 
 
