@@ -20,7 +20,7 @@ from census_schema.supervision.synthetic import (
 from census_schema.synthetic import Manifest, generate_national_dataset, write_dataset
 from census_schema.template import write_form_workbook
 from flows.ingest import IngestRequest
-from warehouse.evaluation import assign_evaluator, open_evaluation
+from warehouse.evaluation import assign_evaluators, open_evaluation
 from warehouse.store import WarehouseStore
 from warehouse.supervision import query_supervision_summary
 
@@ -73,8 +73,7 @@ def build_supervision_demo(
     store = WarehouseStore(settings.db_path)
     with store.writer() as con:
         open_evaluation(con, DEMO_PLANNER)
-        for archive_code, expert in dataset.assignments:
-            assign_evaluator(con, archive_code, expert, DEMO_PLANNER)
+        assign_evaluators(con, dataset.assignments, DEMO_PLANNER)
     outcomes = []
     for kind, path in files:
         outcome = ingest(IngestRequest(path, kind, None, DEMO_PLANNER))

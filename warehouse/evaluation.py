@@ -9,7 +9,7 @@ same transaction as the change of scores that calls for them.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -91,6 +91,7 @@ def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEF
             "closed_by = NULL WHERE round_id = ?",
             [utc_now(), by, round_id],
         )
+        recompute_results(con, round_id)
         return _round_state(con, round_id)
 
 
@@ -126,27 +127,40 @@ def assign_evaluator(
     con: duckdb.DuckDBPyConnection, archive_code: str, evaluator: str, by: str, round_id: str = DEFAULT_ROUND
 ) -> dict[str, Any]:
     """Let an evaluator score an archive in a round (creating the round, closed, if new); repeating is harmless."""
-    require_archive(archive_code)
-    evaluator, by = evaluator.strip(), _who(by)
-    if not evaluator or evaluator == SELF_SOURCE:
-        raise UsageError(f"评价专家的用户名不能为空，也不能是「{SELF_SOURCE}」。")
+    (result,) = assign_evaluators(con, [(archive_code, evaluator)], by, round_id)
+    return result
+
+
+def assign_evaluators(
+    con: duckdb.DuckDBPyConnection, pairs: Iterable[tuple[str, str]], by: str, round_id: str = DEFAULT_ROUND
+) -> list[dict[str, Any]]:
+    """Several (archive, evaluator) assignments in one transaction; see `assign_evaluator`."""
+    by = _who(by)
+    pairs = [(require_archive(archive), evaluator.strip()) for archive, evaluator in pairs]
+    for _, evaluator in pairs:
+        if not evaluator or evaluator == SELF_SOURCE:
+            raise UsageError(f"评价专家的用户名不能为空，也不能是「{SELF_SOURCE}」。")
+    results = []
     with transaction(con):
         _ensure_round(con, round_id)
-        exists = con.execute(
-            "SELECT count(*) FROM evaluation_assignments WHERE round_id = ? AND archive_code = ? AND evaluator = ?",
-            [round_id, archive_code, evaluator],
-        ).fetchone()
-        if not (exists and exists[0]):
-            con.execute(
-                "INSERT INTO evaluation_assignments VALUES (?, ?, ?, ?, ?)",
-                [round_id, archive_code, evaluator, utc_now(), by],
-            )
-    return {
-        "round_id": round_id,
-        "archive_code": archive_code,
-        "evaluator": evaluator,
-        "already": bool(exists and exists[0]),
-    }
+        existing = {
+            (archive, evaluator)
+            for archive, evaluator in con.execute(
+                "SELECT archive_code, evaluator FROM evaluation_assignments WHERE round_id = ?", [round_id]
+            ).fetchall()
+        }
+        now = utc_now()
+        for archive, evaluator in pairs:
+            already = (archive, evaluator) in existing
+            if not already:
+                con.execute(
+                    "INSERT INTO evaluation_assignments VALUES (?, ?, ?, ?, ?)", [round_id, archive, evaluator, now, by]
+                )
+                existing.add((archive, evaluator))
+            results.append({"round_id": round_id, "archive_code": archive, "evaluator": evaluator, "already": already})
+        # The results show how many experts each archive has been given.
+        recompute_results(con, round_id)
+    return results
 
 
 def fetch_assignments(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[str, frozenset[str]]:

@@ -85,3 +85,21 @@ def test_supervision_summary_json_counts_findings_and_overdue_for_the_day_asked(
     earlier = json.loads(run(capsys, "supervision", "summary", "--db", str(db), "--json", "--as-of", "2023-05-01")[1])
     assert earlier["findings"]["overdue"] == 0
     assert date.fromisoformat(json.loads(run(capsys, "supervision", "summary", "--db", str(db), "--json")[1])["as_of"])
+
+
+def test_listings_print_tables_or_json(db, capsys):
+    code, out, _ = run(capsys, "finding", "list", "--overdue", "--as-of", "2023-05-02", "--db", str(db))
+    assert code == 0 and "JC2023-001-02" in out and "JC2023-001-01" not in out
+    code, out, _ = run(capsys, "finding", "show", "JC2023-001-01", "--db", str(db), "--as-of", "2023-05-02")
+    assert code == 0 and "赵六 销号" in out
+    code, out, _ = run(capsys, "evaluation", "assign", "440000", "--evaluator", "专家甲", "--db", str(db), "--json")
+    assert (code, json.loads(out)["already"]) == (0, False)
+    assert json.loads(
+        run(capsys, "evaluation", "assign", "440000", "--evaluator", "专家甲", "--db", str(db), "--json")[1]
+    )["already"]
+    code, out, _ = run(capsys, "evaluation", "assignments", "--db", str(db))
+    assert code == 0 and "广东省档案馆" in out and "专家甲" in out
+    code, out, _ = run(capsys, "evaluation", "results", "--db", str(db), "--json")
+    assert code == 0 and len(json.loads(out)["results"]) == 47
+    code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", "2023-05-02")
+    assert code == 0 and "逾期 2 个" in out and "中央和国家机关" in out
