@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -182,6 +183,8 @@ def emit_json(payload: dict[str, Any]) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; user errors become one paragraph on stderr and an exit code."""
     args = build_parser().parse_args(argv)
+    # GX logs a line per validation about its temporary docs folder; only its warnings matter on a terminal.
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     try:
         return args.handler(args)
     except CensusError as error:
