@@ -1,0 +1,81 @@
+"""Shared by the web app's tests: one user of each role (two provinces), their passwords, settings for a tmp warehouse."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+
+from census_schema.fields import Form
+from census_schema.settings import Settings, load_settings
+from dash_app.auth import hash_password
+from tests.checks.builders import make_uscc
+from tests.flows.workbooks import holder_rows, write_rows
+from warehouse.store import WarehouseStore
+from warehouse.users import add_user
+
+# (user name, role, province): two provincial offices so that one can try to read the other.
+USERS = (
+    ("planner", "planner", None),
+    ("guangdong", "province", "440000"),
+    ("guangxi", "province", "450000"),
+    ("evaluator", "evaluator", None),
+    ("admin", "admin", None),
+)
+
+
+def password_of(user_name: str) -> str:
+    """Every test user's password (long enough for hash_password)."""
+    return f"pw-{user_name}-2024"
+
+
+def web_settings(db_path: Path) -> Settings:
+    """Settings for a test warehouse: absolute path, uploads run in-process without Prefect, no Data Docs."""
+    settings = load_settings(db_path.absolute())
+    return dataclasses.replace(settings, orchestrator="direct", save_data_docs=False)
+
+
+def add_users(store: WarehouseStore, users: Iterable[tuple[str, str, str | None]] = USERS) -> None:
+    """Create the users with their test passwords."""
+    with store.writer() as con:
+        for name, role, province in users:
+            add_user(con, name, hash_password(password_of(name)), role, province)
+
+
+def read_sheet(content: bytes, sheet: str | None = None) -> list[tuple[object, ...]]:
+    """The rows of a sheet (the active one by default) of an .xlsx given as bytes."""
+    workbook = openpyxl.load_workbook(io.BytesIO(content))
+    return [tuple(row) for row in (workbook[sheet] if sheet else workbook.active).iter_rows(values_only=True)]
+
+
+def read_meta(content: bytes) -> dict[object, object]:
+    """A platform workbook's `_meta` key/value rows."""
+    return {row[0]: row[1] for row in read_sheet(content, "_meta") if row and row[0] is not None}
+
+
+# Each test province: a county of its own and the USCC prefix of its holders.
+PROVINCE_HOLDERS = {"440000": ("440106", "91440300"), "450000": ("450102", "91450100")}
+
+
+def province_rows(
+    form: Form, province: str, count: int, edits: Mapping[int, Mapping[str, Any]] | None = None
+) -> list[dict[str, Any]]:
+    """`count` valid holders of a test province (named `<province>单位<i>`), with per-index edits."""
+    county, prefix = PROVINCE_HOLDERS[province]
+    edits = edits or {}
+    return [
+        {**row, "uscc": make_uscc(30_000 + i, prefix), "division_code": county, "unit_name": f"{province}单位{i}"}
+        | dict(edits.get(i, {}))
+        for i, row in enumerate(holder_rows(form, count))
+    ]
+
+
+def province_workbook(
+    path: Path, form: Form, province: str, count: int, edits: Mapping[int, Mapping[str, Any]] | None = None
+) -> Path:
+    """A real workbook of the form for a test province."""
+    return write_rows(path, form, province_rows(form, province, count, edits), province)

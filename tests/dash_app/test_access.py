@@ -1,0 +1,549 @@
+"""Access control of the web app, without a browser: a real warehouse of two provinces, the real app, Flask's client.
+
+Callbacks are posted the way the Dash renderer posts them (POST /_dash-update-component with output, outputs,
+inputs, state and changedPropIds), so a forged request is exactly what a user with the browser's developer tools
+could send.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.layout import ERRORS_SHEET
+from dash_app import ids
+from dash_app.access import Viewer
+from dash_app.app import create_app
+from dash_app.auth import MAX_FAILED_LOGINS
+from dash_app.pages import PAGES
+from dash_app.uploads import UploadJobs
+from flows.ingest import IngestRequest, ingest_workbook
+from tests.checks.builders import make_uscc
+from tests.dash_app.conftest import (
+    PROVINCE_HOLDERS,
+    USERS,
+    add_users,
+    password_of,
+    province_workbook,
+    read_meta,
+    read_sheet,
+    web_settings,
+)
+from tests.flows.workbooks import census_workbook
+from warehouse.queries import list_submissions
+from warehouse.store import WarehouseStore
+
+PROVINCES = tuple(PROVINCE_HOLDERS)
+REGISTERED, REPORTED = 4, 3
+FORMULA_TEXT = "=1+1"
+GUANGXI_USCC_PREFIX = PROVINCE_HOLDERS["450000"][1]
+# Guangdong's holder that does not report is named like a formula: it shows in the missing holders' grid.
+FORMULA_EDITS = {"440000": {REPORTED: {"unit_name": FORMULA_TEXT}}, "450000": {}}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Registers and accepted returns of 440000 and 450000, one user per role, and the app over them."""
+    folder = tmp_path_factory.mktemp("access")
+    settings = web_settings(folder / "var" / "warehouse.duckdb")
+    store = WarehouseStore(settings.db_path)
+    for province in PROVINCES:
+        for form, count in ((REGISTER_FORM, REGISTERED), (CENSUS_FORM, REPORTED)):
+            path = folder / f"{form.kind}-{province}.xlsx"
+            province_workbook(path, form, province, count, FORMULA_EDITS[province] if count > REPORTED else None)
+            outcome = ingest_workbook(store, IngestRequest(path, form.kind, province, "测试"), settings)
+            assert outcome.status == "accepted", outcome.failures
+    add_users(store, [*USERS, ("lockme", "province", "440000")])
+    app = create_app(settings)
+    yield app, store, folder
+    app.server.config.clear()
+
+
+@pytest.fixture
+def app(site):
+    return site[0]
+
+
+def client_of(app, user_name: str | None = None):
+    """A Flask test client, signed in as the user if one is named."""
+    client = app.server.test_client()
+    if user_name:
+        response = client.post("/login", data={"username": user_name, "password": password_of(user_name)})
+        assert response.status_code == 302, response.text
+    return client
+
+
+def callback_key(outputs: Sequence[tuple[str, str]]) -> str:
+    """Dash's name of a callback: `id.prop`, or `..id1.prop1...id2.prop2..` for several outputs."""
+    names = [f"{component}.{prop}" for component, prop in outputs]
+    return names[0] if len(names) == 1 else ".." + "...".join(names) + ".."
+
+
+def post_callback(app, client, outputs, inputs, state=()):
+    """POST a callback request as the Dash renderer does; inputs and state are (id, prop, value) triples."""
+    key = callback_key(outputs)
+    # A typo would get HTTP 500 ("callback not found"), which a test of refusals must not mistake for one.
+    assert key in app.callback_map, key
+    targets = [{"id": component, "property": prop} for component, prop in outputs]
+    body = {
+        "output": key,
+        "outputs": targets[0] if len(targets) == 1 else targets,
+        "inputs": [{"id": c, "property": p, "value": v} for c, p, v in inputs],
+        "state": [{"id": c, "property": p, "value": v} for c, p, v in state],
+        "changedPropIds": [f"{inputs[0][0]}.{inputs[0][1]}"],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def returned(response, component: str, prop: str) -> Any:
+    """One output value of a successful callback response."""
+    assert response.status_code == 200, response.status_code
+    return response.json["response"][component][prop]
+
+
+def grid_inputs(app, grid_id: str) -> list[tuple[str, str]]:
+    """The (id, prop) inputs of a grid's row callback, as registered."""
+    entry = app.callback_map[callback_key([(grid_id, "rowData"), (f"{grid_id}-count", "children")])]
+    return [(i["id"], i["property"]) for i in entry["inputs"]]
+
+
+def load_grid(app, client, grid_id: str, *values: Any):
+    """POST a grid's rowData callback with these input values."""
+    inputs = [(*target, value) for target, value in zip(grid_inputs(app, grid_id), values, strict=True)]
+    return post_callback(app, client, [(grid_id, "rowData"), (f"{grid_id}-count", "children")], inputs)
+
+
+def grid_rows(app, client, grid_id: str, *values: Any) -> list[dict[str, Any]]:
+    """The rows a grid receives."""
+    return returned(load_grid(app, client, grid_id, *values), grid_id, "rowData")
+
+
+def export_grid(app, client, grid_id: str, shown: list[Mapping[str, Any]] | None, *values: Any):
+    """POST a grid's export callback as if its button was clicked while the grid showed `shown`."""
+    state = [(grid_id, "virtualRowData", shown)]
+    state += [(*target, value) for target, value in zip(grid_inputs(app, grid_id), values, strict=True)]
+    return post_callback(
+        app, client, [(ids.export_download(grid_id), "data")], [(ids.export_button(grid_id), "n_clicks", 1)], state
+    )
+
+
+def exported_workbook(response, grid_id: str) -> openpyxl.Workbook:
+    """The workbook an export callback sends."""
+    data = returned(response, ids.export_download(grid_id), "data")
+    assert data["filename"].endswith(".xlsx") and data["base64"]
+    return openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"])))
+
+
+COVERAGE_GRIDS = (ids.COVERAGE_GRID, ids.COVERAGE_MISSING_GRID, ids.COVERAGE_UNREGISTERED_GRID)
+QUALITY_GRIDS = (ids.QUALITY_GRID, ids.QUALITY_ERRORS_GRID, ids.QUALITY_WARNINGS_GRID, ids.QUALITY_DUPLICATES_GRID)
+OVERVIEW = [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children")]
+PAGES_CONTENT = [("_pages_content", "children"), ("_pages_store", "data")]
+
+
+def render_page(app, client, path: str, search: str = ""):
+    """POST the callback that renders a page's layout."""
+    return post_callback(
+        app, client, PAGES_CONTENT, [("_pages_location", "pathname", path), ("_pages_location", "search", search)]
+    )
+
+
+# --- signed out -------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/", "/coverage?division=440000", "/quality", "/submissions", "/upload"])
+def test_pages_redirect_to_login_when_signed_out(app, path):
+    response = client_of(app).get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"].startswith("/login?next=")
+
+
+def test_callbacks_downloads_and_uploads_refuse_anonymous_requests(app, tmp_path):
+    client = client_of(app)
+    assert load_grid(app, client, ids.COVERAGE_GRID, "").status_code == 401
+    assert export_grid(app, client, ids.COVERAGE_MISSING_GRID, None, "").status_code == 401
+    for path in ("/_dash-layout", "/_dash-dependencies", "/download/template/census", "/download/report/abc"):
+        assert client.get(path).status_code == 401, path
+    workbook = census_workbook(tmp_path / "c.xlsx")
+    response = client.post(
+        "/api/upload",
+        data={"kind": "census", "file": (workbook.open("rb"), "c.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 401
+
+
+def test_login_page_health_and_assets_are_public(app):
+    client = client_of(app)
+    assert client.get("/login").status_code == 200
+    assert client.get("/health").json == {"status": "ok"}
+    assert client.get("/assets/china_provinces.geojson").status_code == 200
+    assert client.get("/assets/topojson/world_110m.json").status_code == 200
+
+
+# --- signing in ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("user", "password"), [("guangdong", "wrong-password"), ("nobody", "pw-nobody-2024")])
+def test_a_wrong_password_or_unknown_user_does_not_sign_in(app, user, password):
+    client = client_of(app)
+    response = client.post("/login", data={"username": user, "password": password})
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.text
+    assert client.get("/").status_code == 302
+
+
+def test_repeated_failures_lock_the_account_even_for_the_right_password(app):
+    client = client_of(app)
+    for _ in range(MAX_FAILED_LOGINS):
+        client.post("/login", data={"username": "lockme", "password": "not-the-password"})
+    response = client.post("/login", data={"username": "lockme", "password": password_of("lockme")})
+    assert "登录失败次数过多" in response.text
+    assert client.get("/").status_code == 302
+    # Other accounts are not affected.
+    assert client_of(app, "guangdong").get("/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("next_page", "expected"),
+    [
+        ("/coverage?division=440000", "/coverage?division=440000"),
+        ("//evil.example/x", "/"),
+        ("https://evil.example", "/"),
+    ],
+)
+def test_after_sign_in_only_local_pages_are_followed(app, next_page, expected):
+    response = client_of(app).post(
+        "/login", data={"username": "planner", "password": password_of("planner"), "next": next_page}
+    )
+    assert response.headers["Location"] == expected
+
+
+def test_a_backslash_next_page_stays_on_this_site(app):
+    response = client_of(app).post(
+        "/login", data={"username": "planner", "password": password_of("planner"), "next": "/\\evil.example"}
+    )
+    location = response.headers["Location"]
+    assert location.startswith("/") and not location.startswith("//") and "\\" not in location
+
+
+# --- a provincial office sees its own province only ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("search", ["?division=450000", "?division=450100", "?division=450102"])
+@pytest.mark.parametrize("grid_id", COVERAGE_GRIDS)
+def test_a_forged_coverage_request_for_another_province_is_refused(app, grid_id, search):
+    response = load_grid(app, client_of(app, "guangdong"), grid_id, search)
+    assert response.status_code == 403
+    assert GUANGXI_USCC_PREFIX not in response.text
+
+
+@pytest.mark.parametrize("grid_id", COVERAGE_GRIDS)
+def test_a_forged_export_for_another_province_is_refused(app, grid_id):
+    response = export_grid(app, client_of(app, "guangdong"), grid_id, None, "?division=450000")
+    assert response.status_code == 403
+
+
+def test_breadcrumbs_of_another_province_are_refused(app):
+    client = client_of(app, "guangdong")
+    response = post_callback(
+        app, client, [(ids.COVERAGE_CRUMBS, "children")], [(ids.URL, "search", "?division=450000")]
+    )
+    assert response.status_code == 403
+
+
+def test_a_province_user_s_coverage_rows_are_its_own(app):
+    client = client_of(app, "guangdong")
+    children = grid_rows(app, client, ids.COVERAGE_GRID, "")
+    assert children and {row["division_code"][:2] for row in children} == {"44"}
+    missing = grid_rows(app, client, ids.COVERAGE_MISSING_GRID, "")
+    assert [(row["province_code"], row["unit_name"]) for row in missing] == [("440000", FORMULA_TEXT)]
+    assert grid_rows(app, client, ids.COVERAGE_UNREGISTERED_GRID, "") == []
+    # A planner sees both provinces' missing holders.
+    national = grid_rows(app, client_of(app, "planner"), ids.COVERAGE_MISSING_GRID, "")
+    assert {row["province_code"] for row in national} == {"440000", "450000"}
+
+
+def test_a_province_user_s_overview_colours_only_its_province(app):
+    response = post_callback(app, client_of(app, "guangdong"), OVERVIEW, [(ids.OVERVIEW_METRIC, "value", "holdings")])
+    figure = returned(response, ids.OVERVIEW_MAP, "figure")
+    coloured = [t for t in figure["data"] if t["type"] == "choropleth" and t.get("name") != "无数据"]
+    assert coloured and all(trace["locations"] == ["440000"] for trace in coloured)
+    # Holdings: Guangdong's 3 returns of 1,000 volumes and 2,000 items each; the nation has twice that.
+    cards = json.dumps(returned(response, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
+    assert "9,000" in cards and "1.8 万" not in cards
+    planner = post_callback(app, client_of(app, "planner"), OVERVIEW, [(ids.OVERVIEW_METRIC, "value", "holdings")])
+    assert "1.8 万" in json.dumps(returned(planner, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
+
+
+@pytest.mark.parametrize("grid_id", QUALITY_GRIDS)
+def test_a_province_user_s_quality_rows_are_its_own(app, grid_id):
+    response = load_grid(app, client_of(app, "guangdong"), grid_id, "/quality")
+    rows = returned(response, grid_id, "rowData")
+    assert all(row["province_code"] == "440000" for row in rows)
+    assert GUANGXI_USCC_PREFIX not in response.text and "450000" not in response.text
+    if grid_id == ids.QUALITY_GRID:
+        assert [row["province_code"] for row in rows] == ["440000"]
+
+
+def test_a_province_user_s_submissions_and_trend_are_its_own(app, site):
+    client = client_of(app, "guangdong")
+    rows = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None)
+    with site[1].reader() as con:
+        own = {s["submission_id"] for s in list_submissions(con, "440000")}
+    assert {row["submission_id"] for row in rows} == own and len(own) == 2
+    trend = post_callback(app, client, [(ids.QUALITY_TREND, "figure")], [(ids.URL, "pathname", "/quality")])
+    bars = returned(trend, ids.QUALITY_TREND, "figure")["data"]
+    assert all(len(bar["x"]) == 1 for bar in bars)  # Guangdong's one census submission
+
+
+def test_lineage_of_another_province_s_holder_is_empty_for_a_province_user(app):
+    guangxi_holder = make_uscc(30_000, GUANGXI_USCC_PREFIX)
+    assert grid_rows(app, client_of(app, "guangdong"), ids.LINEAGE_GRID, guangxi_holder) == []
+    assert len(grid_rows(app, client_of(app, "planner"), ids.LINEAGE_GRID, guangxi_holder)) == 1
+
+
+def test_a_province_user_cannot_review_submissions(app, site):
+    with site[1].reader() as con:
+        target = next(s for s in list_submissions(con, "450000") if s["kind"] == "census")
+    response = post_callback(
+        app,
+        client_of(app, "guangdong"),
+        [(ids.SUBMISSIONS_REVIEW_RESULT, "children")],
+        [(ids.SUBMISSIONS_ACCEPT, "n_clicks", 1), (ids.SUBMISSIONS_RETURN, "n_clicks", None)],
+        [(ids.SUBMISSIONS_REVIEW_ID, "value", target["submission_id"]), (ids.SUBMISSIONS_REVIEW_REASON, "value", "x")],
+    )
+    assert returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children") == "只有国家局审核人员可以审核。"
+    with site[1].reader() as con:
+        after = next(s for s in list_submissions(con, "450000") if s["submission_id"] == target["submission_id"])
+    assert after["review_state"] == target["review_state"]
+
+
+# --- exports -------------------------------------------------------------------------------------------------------
+
+
+def test_an_export_holds_exactly_the_authorised_rows_shown_and_formulas_stay_text(app):
+    client = client_of(app, "guangdong")
+    own = grid_rows(app, client, ids.COVERAGE_MISSING_GRID, "")
+    forged = {**own[0], "province_code": "450000", "uscc": make_uscc(30_003, GUANGXI_USCC_PREFIX), "unit_name": "伪造"}
+    invented = {**own[0], "uscc": make_uscc(99_999), "unit_name": "凭空捏造"}
+    response = export_grid(app, client, ids.COVERAGE_MISSING_GRID, [forged, *own, invented], "")
+    sheet = exported_workbook(response, ids.COVERAGE_MISSING_GRID).active
+    rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
+    assert rows[0] == ["省份", "区划", "统一社会信用代码", "单位名称", "类型"]
+    assert [row[:4] for row in rows[1:]] == [
+        [r["province_code"], r["division_code"], r["uscc"], r["unit_name"]] for r in own
+    ]
+    formula_cell = sheet.cell(row=2, column=4)
+    assert (formula_cell.value, formula_cell.data_type) == (FORMULA_TEXT, "s")
+
+
+def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_authorised_row(app):
+    client = client_of(app, "planner")
+    rows = grid_rows(app, client, ids.COVERAGE_MISSING_GRID, "")
+    reordered = list(reversed(rows))
+    shown = exported_workbook(
+        export_grid(app, client, ids.COVERAGE_MISSING_GRID, reordered, ""), ids.COVERAGE_MISSING_GRID
+    )
+    assert [row[2] for row in shown.active.iter_rows(min_row=2, values_only=True)] == [r["uscc"] for r in reordered]
+    everything = exported_workbook(
+        export_grid(app, client, ids.COVERAGE_MISSING_GRID, None, ""), ids.COVERAGE_MISSING_GRID
+    )
+    assert everything.active.max_row == 1 + len(rows)
+
+
+# --- evaluators ----------------------------------------------------------------------------------------------------
+
+
+def test_an_evaluator_cannot_read_census_data(app):
+    client = client_of(app, "evaluator")
+    assert post_callback(app, client, OVERVIEW, [(ids.OVERVIEW_METRIC, "value", "coverage_pct")]).status_code == 403
+    for grid_id in COVERAGE_GRIDS:
+        assert load_grid(app, client, grid_id, "").status_code == 403
+        assert export_grid(app, client, grid_id, None, "").status_code == 403
+    for grid_id in QUALITY_GRIDS:
+        assert load_grid(app, client, grid_id, "/quality").status_code == 403
+    assert load_grid(app, client, ids.SUBMISSIONS_GRID, "/submissions", None).status_code == 403
+    assert load_grid(app, client, ids.LINEAGE_GRID, make_uscc(30_000, GUANGXI_USCC_PREFIX)).status_code == 403
+    assert post_callback(app, client, [(ids.QUALITY_TREND, "figure")], [(ids.URL, "pathname", "/")]).status_code == 403
+    assert client.get("/download/template/census?province=440000").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("user", "path", "component"),
+    [
+        ("planner", "/", ids.OVERVIEW_MAP),
+        ("planner", "/coverage", ids.COVERAGE_GRID),
+        ("planner", "/quality", ids.QUALITY_GRID),
+        ("planner", "/submissions", ids.SUBMISSIONS_GRID),
+        ("guangdong", "/", ids.OVERVIEW_MAP),
+        ("guangdong", "/upload", "upload-file"),
+    ],
+)
+def test_every_page_renders_for_its_roles(app, user, path, component):
+    response = render_page(app, client_of(app, user), path)
+    assert response.status_code == 200
+    assert component in response.text and "page-refused" not in response.text
+
+
+def test_the_upload_form_is_a_plain_multipart_post(app):
+    response = render_page(app, client_of(app, "guangdong"), "/upload")
+    markup = [text for text in strings_in(returned(response, "_pages_content", "children")) if "<form" in text]
+    assert len(markup) == 1
+    for part in (
+        'action="/api/upload"',
+        'method="POST"',
+        'encType="multipart/form-data"',
+        'type="file"',
+        'name="file"',
+    ):
+        assert part in markup[0], part
+
+
+def strings_in(tree: Any) -> list[str]:
+    """Every string inside a serialised component tree."""
+    if isinstance(tree, str):
+        return [tree]
+    if isinstance(tree, dict):
+        return [text for value in tree.values() for text in strings_in(value)]
+    if isinstance(tree, list):
+        return [text for value in tree for text in strings_in(value)]
+    return []
+
+
+@pytest.mark.parametrize(("user", "path"), [("evaluator", "/"), ("evaluator", "/coverage"), ("planner", "/upload")])
+def test_a_page_outside_the_user_s_role_renders_a_refusal(app, user, path):
+    response = render_page(app, client_of(app, user), path)
+    assert response.status_code == 200
+    assert "page-refused" in response.text
+    assert ids.OVERVIEW_MAP not in response.text and ids.COVERAGE_GRID not in response.text
+    role = dict((name, r) for name, r, _ in USERS)[user]
+    links = [p.PATH for p in PAGES if role in p.ROLES]
+    assert hrefs_in(returned(response, "_pages_content", "children")) == links
+
+
+def hrefs_in(tree: Any) -> list[str]:
+    """Every link target inside a serialised component tree, in order."""
+    if isinstance(tree, dict):
+        own = [tree["props"]["href"]] if "href" in tree.get("props", {}) else []
+        return own + [href for value in tree.get("props", {}).values() for href in hrefs_in(value)]
+    if isinstance(tree, list):
+        return [href for value in tree for href in hrefs_in(value)]
+    return []
+
+
+# --- uploads and downloads -----------------------------------------------------------------------------------------
+
+
+def upload(client, path: Path, kind: str = "census"):
+    return client.post(
+        "/api/upload", data={"kind": kind, "file": (path.open("rb"), path.name)}, content_type="multipart/form-data"
+    )
+
+
+def job_status(app, client, job_id: str) -> tuple[str, bool]:
+    """The upload page's status (as JSON text) for ?job=job_id, and whether polling has stopped."""
+    response = post_callback(
+        app,
+        client,
+        [(ids.UPLOAD_STATUS, "children"), (ids.UPLOAD_POLL, "disabled")],
+        [(ids.UPLOAD_POLL, "n_intervals", 1), (ids.URL, "search", f"?job={job_id}")],
+    )
+    children = returned(response, ids.UPLOAD_STATUS, "children")
+    return json.dumps(children, ensure_ascii=False), returned(response, ids.UPLOAD_POLL, "disabled")
+
+
+def wait_for_job(app, client, job_id: str, timeout_s: float = 90.0) -> str:
+    """Poll like the page does until the job has finished; its status text."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        text, finished = job_status(app, client, job_id)
+        if finished:
+            return text
+        time.sleep(0.2)
+    raise AssertionError(f"upload job {job_id} did not finish in {timeout_s} s: {text}")
+
+
+@pytest.fixture(scope="module")
+def rejected_job(site):
+    """Guangdong uploads a return that breaks two rules; the job id once it has finished."""
+    app, _, folder = site
+    client = client_of(app, "guangdong")
+    bad = census_workbook(folder / "bad.xlsx", 3, {1: {"vol_total": 1001}, 2: {"contact_phone": "12345"}})
+    response = upload(client, bad)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/upload?job=")
+    job_id = response.headers["Location"].split("=", 1)[1]
+    status = wait_for_job(app, client, job_id)
+    assert "未通过校验" in status and f"/download/report/{job_id}" in status, status
+    return job_id
+
+
+def test_the_uploader_downloads_the_annotated_report(app, rejected_job):
+    response = client_of(app, "guangdong").get(f"/download/report/{rejected_job}")
+    assert response.status_code == 200
+    errors = read_sheet(response.data, ERRORS_SHEET)
+    assert {(row[1], row[5]) for row in errors[1:]} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
+
+
+@pytest.mark.parametrize("user", ["guangxi", "planner", "admin"])
+def test_another_user_s_upload_report_and_job_are_not_found(app, rejected_job, user):
+    client = client_of(app, user)
+    assert client.get(f"/download/report/{rejected_job}").status_code == 404
+    if user == "guangxi":
+        status, finished = job_status(app, client, rejected_job)
+        assert finished and "bad.xlsx" not in status and rejected_job not in status
+        assert grid_rows(app, client, ids.UPLOAD_FAILURES_GRID, f"?job={rejected_job}", None) == []
+
+
+def test_the_uploader_sees_the_failures_listed(app, rejected_job):
+    rows = grid_rows(app, client_of(app, "guangdong"), ids.UPLOAD_FAILURES_GRID, f"?job={rejected_job}", None)
+    assert {(row["row"], row["rule"], row["severity"]) for row in rows} >= {
+        (4, "vol_total_sum", "错误"),
+        (5, "contact_phone_format", "错误"),
+    }
+
+
+def test_an_unexpected_error_in_an_upload_job_fails_the_job_and_is_logged(site, monkeypatch, caplog, tmp_path):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("dash_app.uploads.run_ingestion", broken)
+    jobs = UploadJobs(web_settings(site[2] / "var" / "warehouse.duckdb"))
+    saved = census_workbook(tmp_path / "saved.xlsx")
+    job = jobs.submit(Viewer("guangdong", "province", "440000"), "census", saved, "c.xlsx")
+    jobs.wait(job.job_id)
+    assert job.status == "failed" and "已记录日志" in (job.error or "")
+    assert "disk on fire" in caplog.text
+    assert not saved.exists()
+
+
+def test_only_province_users_upload_and_only_known_kinds(app, site):
+    workbook = census_workbook(site[2] / "upload-good.xlsx")
+    assert upload(client_of(app, "planner"), workbook).status_code == 403
+    assert upload(client_of(app, "evaluator"), workbook).status_code == 403
+    assert upload(client_of(app, "guangdong"), workbook, kind="inspections").status_code == 400
+
+
+def test_a_province_user_s_template_is_for_its_own_province(app):
+    response = client_of(app, "guangdong").get("/download/template/census?province=450000")
+    assert response.status_code == 200
+    assert read_meta(response.data)["province_code"] == "440000"
+    assert "440000" in response.headers["Content-Disposition"]
+
+
+def test_a_planner_chooses_the_template_s_province(app):
+    client = client_of(app, "planner")
+    response = client.get("/download/template/register?province=450000")
+    assert response.status_code == 200
+    meta = read_meta(response.data)
+    assert (meta["province_code"], meta["form_kind"]) == ("450000", "register")
+    assert client.get("/download/template/census").status_code == 400
+    assert client.get("/download/template/nonsense?province=450000").status_code == 404

@@ -1,0 +1,82 @@
+"""The map figure: the whole country on a Mercator mainland view, with the South China Sea inset."""
+
+from __future__ import annotations
+
+import pytest
+
+from census_schema.divisions import load_divisions
+from dash_app.figures import (
+    INSET_LAT,
+    INSET_LEFT,
+    INSET_LON,
+    INSET_TOP,
+    MAINLAND_LAT,
+    MAINLAND_LON,
+    MAINLAND_RIGHT,
+    MAP_HEIGHT_PX,
+    MAP_TOP_PX,
+    MAP_WIDTH_PX,
+    build_choropleth,
+    load_south_sea_line,
+    mercator_aspect,
+)
+
+
+def census_rows(values: dict[str, float | None]) -> list[dict[str, object]]:
+    divisions = load_divisions()
+    return [
+        {"province_code": d.code, "province_name": d.name, "coverage_pct": values.get(d.code)}
+        for d in divisions.census_provinces()
+    ]
+
+
+@pytest.fixture
+def figure():
+    return build_choropleth(census_rows({"440000": 75.0, "450000": 100.0}), "coverage_pct", "普查覆盖率（%）")
+
+
+def traces_on(figure, geo: str, kind: str) -> list:
+    return [t for t in figure.data if t.type == kind and (t.geo or "geo") == geo]
+
+
+def test_every_trace_is_drawn_on_the_mainland_and_on_the_inset(figure):
+    for geo in ("geo", "geo2"):
+        choropleths = traces_on(figure, geo, "choropleth")
+        assert [t.name for t in choropleths] == ["无数据", "普查覆盖率（%）"]
+        assert list(choropleths[1].locations) == ["440000", "450000"]
+        (line,) = traces_on(figure, geo, "scattergeo")
+        assert line.mode == "lines" and list(line.lon) == list(load_south_sea_line()[0])
+    assert [t.showscale for t in figure.data if t.type == "choropleth" and t.name != "无数据"] == [True, False]
+
+
+def test_taiwan_hong_kong_and_macao_are_drawn_as_outside_the_census(figure):
+    no_data = traces_on(figure, "geo", "choropleth")[0]
+    drawn = dict(zip(no_data.locations, no_data.text, strict=True))
+    for code in ("710000", "810000", "820000"):
+        assert drawn[code].endswith("不在本次普查范围")
+    assert drawn["110000"].endswith("无数据")
+    assert "440000" not in drawn
+
+
+def test_the_mainland_view_is_mercator_without_fitbounds_and_the_inset_sits_in_its_lower_right(figure):
+    layout = figure.layout
+    for geo in (layout.geo, layout.geo2):
+        assert geo.projection.type == "mercator" and geo.fitbounds in (None, False) and geo.visible is False
+    assert tuple(layout.geo.lonaxis.range) == MAINLAND_LON and tuple(layout.geo.lataxis.range) == MAINLAND_LAT
+    assert tuple(layout.geo2.lataxis.range) == INSET_LAT and layout.geo2.showframe
+    assert tuple(layout.geo.domain.x) == (0, MAINLAND_RIGHT)
+    assert tuple(layout.geo2.domain.x) == (INSET_LEFT, MAINLAND_RIGHT) and tuple(layout.geo2.domain.y) == (0, INSET_TOP)
+    # The mainland box fills the plot height exactly at this figure size; the inset keeps its own aspect.
+    plot_height = MAP_HEIGHT_PX - MAP_TOP_PX
+    assert MAINLAND_RIGHT * MAP_WIDTH_PX / plot_height == pytest.approx(
+        mercator_aspect(MAINLAND_LON, MAINLAND_LAT), 1e-3
+    )
+    assert 0.2 < INSET_TOP < 0.5 and 0.5 < INSET_LEFT < MAINLAND_RIGHT
+    assert (layout.width, layout.height, layout.autosize) == (MAP_WIDTH_PX, MAP_HEIGHT_PX, False)
+
+
+def test_the_inset_shows_the_islands_and_the_whole_dashed_line():
+    lons, lats = load_south_sea_line()
+    points = [(x, y) for x, y in zip(lons, lats, strict=True) if x is not None]
+    assert len([x for x in lons if x is None]) == 10  # ten dashes
+    assert all(INSET_LON[0] <= x <= INSET_LON[1] and INSET_LAT[0] <= y <= INSET_LAT[1] for x, y in points)
