@@ -17,6 +17,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.layout import ERRORS_SHEET
@@ -199,6 +200,19 @@ def test_a_wrong_password_or_unknown_user_does_not_sign_in(app, user, password):
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.text
     assert client.get("/").status_code == 302
+
+
+def test_an_unknown_user_costs_the_same_password_check_as_a_known_one(app, monkeypatch):
+    checked = []
+
+    def counting(stored_hash: str, password: str) -> bool:
+        checked.append(stored_hash)
+        return check_password_hash(stored_hash, password)
+
+    monkeypatch.setattr("dash_app.auth.check_password_hash", counting)
+    for user in ("guangxi", "no-such-user"):
+        client_of(app).post("/login", data={"username": user, "password": "wrong-password"})
+    assert len(checked) == 2 and all(h.startswith("scrypt:") for h in checked)
 
 
 def test_repeated_failures_lock_the_account_even_for_the_right_password(app):
