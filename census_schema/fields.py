@@ -140,6 +140,7 @@ class WorkbookForm:
     `needs_province`: the template and the upload belong to one province (census, register) or to the whole
     country (supervision workbooks, filled by the national bureau). `supersedes`: an accepted upload replaces the
     current one of its kind, province and round (a corrected return); otherwise uploads add to what is loaded.
+    `reviewed`: an accepted upload then waits for the national bureau's review (待审核).
     `notes`: how to fill and submit, for the template (placeholders {first}, {header}, {version}); a sheet may be
     left empty when `sheets_optional`, as long as one sheet has rows.
     """
@@ -150,6 +151,7 @@ class WorkbookForm:
     sheets: tuple[Form, ...]
     needs_province: bool = True
     supersedes: bool = True
+    reviewed: bool = True
     sheets_optional: bool = False
     notes: tuple[str, ...] = ()
 

@@ -110,7 +110,7 @@ def record_upload(
                 "WHERE kind = ? AND province_code = ? AND round_id = ? AND status = 'accepted' AND is_current",
                 [submission_id, now, submission.kind, submission.province_code, submission.round_id],
             )
-        _insert_submission(con, submission_id, submission, now, reviewed=book.supersedes)
+        _insert_submission(con, submission_id, submission, now, reviewed=book.reviewed)
         _insert_failures(con, submission_id, failures)
         if accepted and sheets is not None:
             SHEET_LOADERS[submission.kind](con, LoadTarget(submission_id, submission, now), sheets)

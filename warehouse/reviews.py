@@ -56,6 +56,11 @@ def _apply_review(
         raise IllegalTransition(
             f"报送「{submission_id}」已被「{superseded_by}」替代，不能{label}。", hint="请审核该省当前有效的报送。"
         )
+    if state is None:
+        raise IllegalTransition(
+            f"报送「{submission_id}」是监督检查、评价或规划指标的报送，接收即生效，不经审核。",
+            hint="只有普查表和普查对象名录的报送需要审核。",
+        )
     to_state = TRANSITIONS[action].get(state)
     if to_state is None:
         allowed = "、".join(TRANSITIONS[action])

@@ -340,6 +340,7 @@ INSPECTIONS_WORKBOOK = WorkbookForm(
     (INSPECTION_RECORDS_FORM, FINDINGS_FORM, RECTIFICATION_FORM),
     needs_province=False,
     supersedes=False,
+    reviewed=False,
     sheets_optional=True,
     notes=(
         "1. 在各工作表第 {first} 行起逐行填写，第 {header} 行为表头；三张表可以只填其中一部分，但至少填一张。",
@@ -467,6 +468,7 @@ EVALUATION_WORKBOOK = WorkbookForm(
     (EVALUATION_SCORES_FORM,),
     needs_province=False,
     supersedes=False,
+    reviewed=False,
     notes=(
         "1. 在「评分表」第 {first} 行起逐行填写，每个档案馆、每位评分人、每个评分项一行；第 {header} 行为表头。",
         f"2. 档案馆自评的「评分人」填“{SELF_SOURCE}”；专家填本人在平台上的用户名，只能为分配给本人的档案馆评分。",
@@ -539,6 +541,7 @@ INDICATORS_WORKBOOK = WorkbookForm(
     (INDICATOR_VALUES_FORM,),
     needs_province=False,
     supersedes=False,
+    reviewed=False,
     notes=(
         "1. 在「指标数值」第 {first} 行起逐行填写，每个指标、年度、省份一行；第 {header} 行为表头；全国数值不填省份代码。",
         f"2. 只填报填报类指标（{'、'.join(REPORTED_INDICATORS)}）；{'、'.join(COMPUTED_INDICATORS)} 由平台按普查数据计算。",

@@ -320,3 +320,10 @@ def test_cli_json_of_an_accepted_workbook(tmp_path, capsys):
     assert main(["ingest", "inspections", str(path), "--db", str(db), "--json", "--orchestrator", "direct"]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert (payload["status"], payload["province"], payload["rows"], payload["failures"]) == ("accepted", None, 3, [])
+
+
+def test_a_supervision_upload_takes_effect_without_review(store, settings, tmp_path, capsys):
+    outcome = ingest(store, settings, inspections_workbook(tmp_path / "i.xlsx", [inspection(1)]))
+    db = str(settings.db_path)
+    assert main(["review", "accept", outcome.submission_id, "--by", "planner", "--db", db]) == 2
+    assert "不经审核" in capsys.readouterr().err
