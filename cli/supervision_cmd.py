@@ -11,6 +11,7 @@ from typing import Any
 
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
+from census_schema.supervision.codes import FindingStatus
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table
 from flows.supervision import change_finding
@@ -74,7 +75,7 @@ def run_finding(args: argparse.Namespace) -> int:
     with _store(args).reader() as con:
         if args.finding_command == "show":
             history = query_finding_history(con, args.finding_id)
-            overdue = history["status"] != "已销号" and as_of > history["deadline"]
+            overdue = history["status"] != FindingStatus.CLOSED and as_of > history["deadline"]
             history["is_overdue"] = overdue
             return _print(args, history, _describe_history(history, as_of))
         findings = query_findings(

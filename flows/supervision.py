@@ -14,7 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from census_schema.errors import UsageError
+from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
 from flows.identify import compute_sha256
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
@@ -58,20 +58,28 @@ def change_finding(
     An evidence file is kept beside the warehouse and referenced by the logged transition. Raises
     IllegalTransition (with the lifecycle's Chinese message), NotFound or UsageError; nothing changes then.
     """
+    kept = settings.var_dir / EVIDENCE_DIR
+    before = set(kept.rglob("*")) if kept.exists() else set()
     evidence = store_evidence(settings, finding_id, evidence_file, evidence_name) if evidence_file else None
-    with WarehouseStore(settings.db_path).writer() as con:
-        return transition_finding(
-            con,
-            finding_id,
-            by=by,
-            to_status=to_status,
-            action=action,
-            role=role,
-            note=note,
-            evidence=evidence,
-            new_deadline=new_deadline,
-            via=via,
-        )
+    try:
+        with WarehouseStore(settings.db_path).writer() as con:
+            return transition_finding(
+                con,
+                finding_id,
+                by=by,
+                to_status=to_status,
+                action=action,
+                role=role,
+                note=note,
+                evidence=evidence,
+                new_deadline=new_deadline,
+                via=via,
+            )
+    except CensusError:
+        # A refused change keeps no evidence it brought (a file kept for an earlier change stays).
+        if evidence is not None and (settings.var_dir / evidence) not in before:
+            (settings.var_dir / evidence).unlink(missing_ok=True)
+        raise
 
 
 def save_scores(

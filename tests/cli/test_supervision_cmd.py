@@ -103,3 +103,11 @@ def test_listings_print_tables_or_json(db, capsys):
     assert code == 0 and len(json.loads(out)["results"]) == 47
     code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", "2023-05-02")
     assert code == 0 and "逾期 2 个" in out and "中央和国家机关" in out
+
+
+def test_a_refused_change_keeps_no_evidence(db, tmp_path, capsys):
+    report = tmp_path / "报告.pdf"
+    report.write_bytes(b"%PDF-1.4")
+    argv = ["finding", "transition", "JC2023-001-02", "--to", "已提交整改报告", "--by", "王五", "--db", str(db)]
+    assert run(capsys, *argv, "--evidence", str(report))[0] == 2
+    assert list((db.parent / "evidence").rglob("*.pdf")) == []
