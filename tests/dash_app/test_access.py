@@ -64,9 +64,7 @@ def site(tmp_path_factory):
             outcome = ingest_workbook(store, IngestRequest(path, form.kind, province, "测试"), settings)
             assert outcome.status == "accepted", outcome.failures
     add_users(store, [*USERS, ("lockme", "province", "440000")])
-    app = create_app(settings)
-    yield app, store, folder
-    app.server.config.clear()
+    return create_app(settings), store, folder
 
 
 @pytest.fixture
