@@ -9,6 +9,7 @@ and is not what this measures.
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 import time
 from collections.abc import Sequence
@@ -41,6 +42,14 @@ CALLBACKS: list[tuple[str, str, list[Prop], list[tuple[str, str, Any]]]] = [
     ("/quality", "warnings", [(ids.QUALITY_WARNINGS_GRID, "rowData"), (f"{ids.QUALITY_WARNINGS_GRID}-count", "children")], [(ids.URL, "pathname", "/quality")]),
     ("/quality", "duplicates", [(ids.QUALITY_DUPLICATES_GRID, "rowData"), (f"{ids.QUALITY_DUPLICATES_GRID}-count", "children")], [(ids.URL, "pathname", "/quality")]),
     ("/quality", "trend", [(ids.QUALITY_TREND, "figure")], [(ids.URL, "pathname", "/quality")]),
+    ("/inspections", "findings", [("inspections-grid", "rowData"), ("inspections-grid-count", "children")], [("inspections-status", "value", None), ("inspections-overdue", "value", []), ("inspections-result", "children", None)]),
+    ("/inspections", "overdue findings", [("inspections-grid", "rowData"), ("inspections-grid-count", "children")], [("inspections-status", "value", None), ("inspections-overdue", "value", ["overdue"]), ("inspections-result", "children", None)]),
+    ("/inspections", "summary", [("inspections-cards", "children"), ("inspections-chart", "figure")], [("inspections-result", "children", None)]),
+    ("/evaluation", "results of the 47", [("evaluation-results-grid", "rowData"), ("evaluation-results-grid-count", "children")], [("evaluation-result", "children", None)]),
+    ("/evaluation", "one archive's radar", [("evaluation-radar", "figure"), ("evaluation-report-link", "children")], [("evaluation-archive", "value", "440000"), ("evaluation-result", "children", None)]),
+    ("/evaluation", "one archive's items", [("evaluation-items-grid", "rowData"), ("evaluation-items-grid-count", "children")], [("evaluation-archive", "value", "440000"), ("evaluation-result", "children", None)]),
+    ("/indicators", "cards and heatmap", [("indicators-cards", "children"), ("indicators-heatmap", "figure")], [("indicators-choice", "id", "indicators-choice")]),
+    ("/indicators", "trajectory", [("indicators-trajectory", "figure")], [("indicators-choice", "value", "JC01")]),
     ("/submissions", "history", [(ids.SUBMISSIONS_GRID, "rowData"), (f"{ids.SUBMISSIONS_GRID}-count", "children")], [(ids.URL, "pathname", "/submissions"), (ids.SUBMISSIONS_REVIEW_RESULT, "children", None)]),
 ]  # fmt: skip
 
@@ -79,14 +88,15 @@ def load_generated_warehouse(db: Path, units: int) -> None:
                     0, "benchmark", "accepted", frame.height, 0, 0,
                 )  # fmt: skip
                 record_submission(con, submission, rows, [])
-        add_user(con, "planner", hash_password(PASSWORD), "planner", None)
 
 
 def time_callbacks(db: Path, repeat: int) -> list[tuple[str, str, float, float]]:
     """Median and p95 milliseconds of each callback, signed in as a planner."""
     app = create_app(load_settings(db))
     client = app.server.test_client()
-    client.post("/login", data={"username": "planner", "password": PASSWORD})
+    with WarehouseStore(db).writer() as con:
+        add_user(con, "benchmark-planner", hash_password(PASSWORD), "planner", None)
+    client.post("/login", data={"username": "benchmark-planner", "password": PASSWORD})
     results = []
     for page, name, outputs, inputs in CALLBACKS:
         body = callback_payload(outputs, inputs)
@@ -107,9 +117,16 @@ def main(argv: list[str] | None = None) -> str:
     parser = argparse.ArgumentParser(prog="bench pages")
     parser.add_argument("--units", type=int, nargs="+", default=[12_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--db", type=Path, help="also time an existing warehouse (e.g. the demo's), on a copy")
     args = parser.parse_args(argv)
     lines = ["| warehouse | page | callback | median ms | p95 ms |", "|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
+        if args.db:
+            copy = Path(tmp) / "existing.duckdb"
+            shutil.copyfile(WarehouseStore(args.db).current_snapshot(), copy)
+            lines.append(f"| {args.db} (copy) | | | | |")
+            for page, name, median, p95 in time_callbacks(copy, args.repeat):
+                lines.append(f"| existing | {page} | {name} | {median:.0f} | {p95:.0f} |")
         for units in args.units:
             db = Path(tmp) / f"w{units}.duckdb"
             started = time.perf_counter()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import copy
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, TypeVar
 
 import duckdb
 
@@ -13,6 +15,7 @@ from warehouse.store import WarehouseStore
 
 # Connections to superseded snapshots kept open for requests still using their cursors.
 KEEP_OLD_CONNECTIONS = 2
+T = TypeVar("T")
 
 
 class SnapshotReader:
@@ -23,6 +26,8 @@ class SnapshotReader:
         self._lock = threading.Lock()
         self._path: Path | None = None
         self._connections: list[duckdb.DuckDBPyConnection] = []
+        self._cache_path: Path | None = None
+        self._cache: dict[tuple[Any, ...], Any] = {}
 
     def _connection(self) -> duckdb.DuckDBPyConnection:
         path = self.store.current_snapshot()
@@ -42,6 +47,25 @@ class SnapshotReader:
             yield cursor
         finally:
             cursor.close()
+
+    def cached(self, query: Callable[..., T], *args: Hashable) -> T:
+        """A query's result on the current snapshot, computed once per snapshot: a snapshot never changes.
+
+        For the national aggregates every page starts from (~0.4 s each on a million holders); callers get a copy.
+        """
+        path = self.store.current_snapshot()
+        key = (query.__module__, query.__qualname__, args)
+        with self._lock:
+            if self._cache_path != path:
+                self._cache, self._cache_path = {}, path
+            if key in self._cache:
+                return copy.deepcopy(self._cache[key])
+        with self.cursor() as cursor:
+            value = query(cursor, *args)
+        with self._lock:
+            if self._cache_path == path:
+                self._cache[key] = value
+        return copy.deepcopy(value)
 
     def close(self) -> None:
         """Close every connection."""

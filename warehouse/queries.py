@@ -20,14 +20,18 @@ DECIMAL_FIGURES = frozenset(
 
 
 # Sums over every column of the province mart except keys and coverage, which is recomputed from the sums.
-_NATIONAL_SQL = """
+# One pass over the province mart (a CTE computed once): each province's row, then the national sums with coverage
+# recomputed from them. province_code is NULL on the national row.
+_SUMMARY_SQL = """
+WITH provinces AS MATERIALIZED (SELECT * EXCLUDE (round_id) FROM mart_province_figures WHERE round_id = ?)
+SELECT * FROM provinces
+UNION ALL BY NAME
 SELECT
-    coalesce(sum(COLUMNS(* EXCLUDE (round_id, province_code, coverage_pct))), 0),
+    NULL AS province_code,
+    coalesce(sum(COLUMNS(* EXCLUDE (province_code, coverage_pct))), 0),
     coverage_pct(sum(units_reported), sum(units_expected)) AS coverage_pct
-FROM mart_province_figures
-WHERE round_id = ?
+FROM provinces
 """
-_PROVINCES_SQL = "SELECT * EXCLUDE (round_id) FROM mart_province_figures WHERE round_id = ?"
 
 
 def fetch_named(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
@@ -53,8 +57,8 @@ def query_summary(
     provinces = load_divisions().census_provinces()
     if province_code is not None:
         provinces = [require_census_province(province_code)]
-    (national,) = fetch_named(con, _NATIONAL_SQL, [round_id])
-    by_province = {row["province_code"]: row for row in fetch_named(con, _PROVINCES_SQL, [round_id])}
+    by_province = {row["province_code"]: row for row in fetch_named(con, _SUMMARY_SQL, [round_id])}
+    national = by_province.pop(None)
     return {
         "round": round_id,
         "national": _figures(national),

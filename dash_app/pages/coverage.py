@@ -33,20 +33,20 @@ def division_from_search(search: str | None) -> str | None:
     return values[0] if values else None
 
 
-def load_children(viewer: Viewer, con: Any, search: str | None) -> list[dict[str, Any]]:
+def load_children(viewer: Viewer, context: AppContext, search: str | None) -> list[dict[str, Any]]:
     """The rows below the requested division that the viewer may see."""
     scope = scope_division(viewer, division_from_search(search))
     if scope is None:
         return [
             {"division_code": p["province_code"], "name": p["province_name"], "level": "province", **p}
             | {"units_missing": p["units_expected"] - p["units_reported"]}
-            for p in query_summary(con)["provinces"]
+            for p in context.reader.cached(query_summary)["provinces"]
         ]
     try:
         load_divisions().get(scope)
     except UnknownDivision:
         return []
-    return query_coverage_children(con, scope)
+    return context.reader.cached(query_coverage_children, scope)
 
 
 def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
@@ -77,8 +77,7 @@ def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) 
 
 
 def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
-    with context.reader.cursor() as con:
-        return load_children(viewer, con, search)
+    return load_children(viewer, context, search)
 
 
 CHILD_COLUMNS = [("division_code", "代码"), ("name", "名称"), *COUNT_COLUMNS]

@@ -41,8 +41,7 @@ PROGRESS_COLUMNS = [
 def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
     """Indicator rows the viewer may see: national and every province for planners, their own province otherwise."""
     scope = scope_division(viewer, None)
-    with context.reader.cursor() as con:
-        rows = query_indicator_progress(con)
+    rows = context.reader.cached(query_indicator_progress)
     province = None if scope is None else scope[:2] + "0000"
     keep = [r for r in rows if province is None or r["province_code"] in (None, province)]
     return [{**r, "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"} for r in keep]
@@ -125,8 +124,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         viewer = current_viewer()
         rows = load_progress(context, viewer)
         scope = scope_division(viewer, None)
-        with context.reader.cursor() as con:
-            computed = [r for r in computed_indicator_values(con) if r["province_code"] is not None]
+        computed = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] is not None]
         if scope is not None:
             computed = [r for r in computed if r["province_code"] == scope[:2] + "0000"]
         names = {i.code: i.name for i in PLAN_INDICATORS}

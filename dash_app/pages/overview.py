@@ -41,10 +41,9 @@ def derive_metrics(figures: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def load_overview(viewer: Viewer, con: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """Headline figures and per-province map rows the viewer may see."""
+def load_overview(viewer: Viewer, summary: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Headline figures and per-province map rows the viewer may see, from the national summary."""
     scope = scope_division(viewer, None)
-    summary = query_summary(con)
     rows = []
     for province in summary["provinces"]:
         visible = scope is None or province["province_code"] == scope
@@ -113,8 +112,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Output(ids.OVERVIEW_MAP, "figure"), Output(ids.OVERVIEW_CARDS, "children"), Input(ids.OVERVIEW_METRIC, "value")
     )
     def show_overview(metric: str) -> tuple[Any, list[html.Div]]:
-        with context.reader.cursor() as con:
-            headline, rows = load_overview(current_viewer(), con)
+        headline, rows = load_overview(current_viewer(), context.reader.cached(query_summary))
         return build_choropleth(rows, metric, METRICS[metric]), build_cards(headline)
 
     @app.callback(Output(GO, "href"), Input(ids.OVERVIEW_MAP, "clickData"), prevent_initial_call=True)
