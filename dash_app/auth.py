@@ -21,6 +21,8 @@ from warehouse.users import ROLE_LABELS, get_user
 
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/health", "/_favicon.ico", "/favicon.ico")
 MAX_FAILED_LOGINS = 5
+# Where a role starts when it signs in without a page to return to (evaluators have no overview).
+LANDING_PAGES = {"evaluator": "/evaluation"}
 LOCKOUT_SECONDS = 300
 
 
@@ -112,7 +114,7 @@ def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings
             elif check_password_hash(stored_hash, request.form.get("password", "")) and record:
                 failures.pop(name, None)
                 login_user(WebUser(record.user_name, record.role, record.province_code))
-                return flask.redirect(next_page)
+                return flask.redirect(LANDING_PAGES.get(record.role, "/") if next_page == "/" else next_page)
             else:
                 failures[name].append(time.monotonic())
                 message = '<p class="error">用户名或密码不正确。</p>'

@@ -204,8 +204,26 @@ def build_bar(labels: Sequence[str], values: Sequence[float], title: str, *, col
     return figure
 
 
+def empty_figure(message: str) -> go.Figure:
+    """A blank figure that says why there is nothing to draw."""
+    figure = go.Figure()
+    figure.add_annotation(
+        text=message, showarrow=False, font={"size": 16, "color": "#616e7c"}, x=0.5, y=0.5, xref="paper", yref="paper"
+    )
+    figure.update_layout(
+        height=220,
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        font_family=FONT,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+    )
+    return figure
+
+
 def build_radar(areas: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
     """An archive's area subtotals as a share of each area's maximum points."""
+    if not areas:
+        return empty_figure("该档案馆的评价尚未完成，暂无各方面得分。")
     labels = [a["area_name"] for a in areas]
     shares = [round(100 * float(a["subtotal"]) / float(a["max_points"]), 1) if a["max_points"] else 0 for a in areas]
     figure = go.Figure(
@@ -223,12 +241,18 @@ def build_radar(areas: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
 
 
 def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str) -> go.Figure:
-    """One line per named series of (x, y) points."""
+    """One line per named series of (year, value) points; years are whole numbers on the axis."""
+    if not any(y is not None for points in series.values() for _, y in points):
+        return empty_figure("该指标暂无数值。")
     figure = go.Figure()
     for name, points in series.items():
         figure.add_scatter(x=[x for x, _ in points], y=[y for _, y in points], mode="lines+markers", name=name)
     figure.update_layout(
-        height=340, margin={"l": 50, "r": 10, "t": 40, "b": 40}, font_family=FONT, title={"text": title, "x": 0.01}
+        height=340,
+        margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        font_family=FONT,
+        title={"text": title, "x": 0.01},
+        xaxis={"dtick": 1, "tickformat": "d"},
     )
     return figure
 
@@ -236,13 +260,30 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str) -> 
 def build_heatmap(
     rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], title: str
 ) -> go.Figure:
-    """A province × indicator heatmap (None cells left blank)."""
-    figure = go.Figure(go.Heatmap(z=values, x=list(columns), y=list(rows), colorscale="Blues", hoverongaps=False))
+    """A province × indicator heatmap: each column coloured relative to its own largest value, cells show values."""
+    if not rows or not columns:
+        return empty_figure("暂无分省计算指标。")
+    largest = [max((abs(r[c]) for r in values if r[c] is not None), default=0.0) for c in range(len(columns))]
+    relative = [[None if v is None or not largest[c] else v / largest[c] for c, v in enumerate(row)] for row in values]
+    text = [["" if v is None else f"{v:,.2f}" for v in row] for row in values]
+    figure = go.Figure(
+        go.Heatmap(
+            z=relative,
+            x=list(columns),
+            y=list(rows),
+            text=text,
+            texttemplate="%{text}",
+            hovertemplate="%{y}｜%{x}：%{text}<extra></extra>",
+            colorscale="Blues",
+            showscale=False,
+            hoverongaps=False,
+        )
+    )
     figure.update_layout(
-        height=max(360, 20 * len(rows) + 120),
-        margin={"l": 130, "r": 10, "t": 40, "b": 120},
+        height=max(360, 22 * len(rows) + 140),
+        margin={"l": 130, "r": 10, "t": 40, "b": 140},
         font_family=FONT,
-        title={"text": title, "x": 0.01},
+        title={"text": f"{title}（每列按该列最大值着色）", "x": 0.01},
         yaxis={"autorange": "reversed"},
     )
     return figure

@@ -17,6 +17,44 @@ from dash_app.access import Viewer, current_viewer
 
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 Loader = Callable[..., list[dict[str, Any]]]
+# AG Grid's own words (pagination, filters, empty grid) in Chinese.
+GRID_LOCALE = {
+    "page": "第",
+    "of": "页，共",
+    "to": "至",
+    "more": "更多",
+    "next": "下一页",
+    "previous": "上一页",
+    "first": "首页",
+    "last": "末页",
+    "pageSizeSelectorLabel": "每页行数：",
+    "noRowsToShow": "没有数据",
+    "loadingOoo": "加载中……",
+    "filterOoo": "筛选……",
+    "searchOoo": "搜索……",
+    "selectAll": "全选",
+    "applyFilter": "应用",
+    "resetFilter": "重置",
+    "clearFilter": "清除",
+    "equals": "等于",
+    "notEqual": "不等于",
+    "contains": "包含",
+    "notContains": "不包含",
+    "startsWith": "开头是",
+    "endsWith": "结尾是",
+    "blank": "为空",
+    "notBlank": "不为空",
+    "lessThan": "小于",
+    "greaterThan": "大于",
+    "lessThanOrEqual": "小于等于",
+    "greaterThanOrEqual": "大于等于",
+    "inRange": "介于",
+    "inRangeStart": "从",
+    "inRangeEnd": "到",
+    "andCondition": "且",
+    "orCondition": "或",
+    "dateFormatOoo": "yyyy-mm-dd",
+}
 
 
 @dataclass(frozen=True)
@@ -60,6 +98,7 @@ def grid_block(
                     # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
                     # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
                     "autoSizeStrategy": {"type": "fitCellContents"},
+                    "localeText": GRID_LOCALE,
                 },
                 style={"height": f"{height}px"},
                 **options,

@@ -4,7 +4,7 @@ One demo-like warehouse is built once for the module: the demo's own generator, 
 (`flows.demo.build_demo`), restricted to a few provinces to keep the run short (the full national demo loads
 64 workbooks, ~3 minutes here; set ARCHIVE_CENSUS_BROWSER_FULL_DEMO=1 to use it, e.g. for the README screenshots).
 Every request a page makes is recorded: none may leave 127.0.0.1 (map geometry and topojson stub are local).
-Screenshots of every page go to docs/screenshots/<page>.png.
+Screenshots of every page go to docs/screenshots/<page>.png when ARCHIVE_CENSUS_SCREENSHOTS=1 (else a temp folder).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import io
 import os
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -49,7 +50,13 @@ LAUNCH_ARGS = [
     "--disable-dev-shm-usage",
 ]
 VIEWPORT = {"width": 1400, "height": 900}
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The committed pictures are refreshed on purpose (ARCHIVE_CENSUS_SCREENSHOTS=1), not by every test run.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    DOCS_SCREENSHOTS
+    if os.environ.get("ARCHIVE_CENSUS_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "archive-census-screenshots"
+)
 # Spread over the map, with both test provinces and Hainan (the South China Sea inset); some get injected errors.
 DEMO_PROVINCES = ("110000", "230000", "310000", "420000", "440000", "450000", "460000", "510000", "540000", "650000")
 DEMO_UNITS, DEMO_SEED = 1500, 2024
