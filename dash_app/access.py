@@ -51,6 +51,12 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
     flask.abort(403)
 
 
+def scope_province(viewer: Viewer) -> str | None:
+    """The province whose rows the viewer may read: None (all provinces) for national users, else their own."""
+    scope = scope_division(viewer, None)
+    return None if scope is None else scope[:2] + "0000"
+
+
 def can_review(viewer: Viewer) -> bool:
     """National reviewers (planners and administrators) accept or return submissions."""
     return viewer.is_national

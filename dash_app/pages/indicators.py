@@ -8,7 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html
 
 from census_schema.supervision.indicators import PLAN_INDICATORS
-from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
 from dash_app.grid import GridSpec, grid_block, register_grid
@@ -40,9 +40,8 @@ PROGRESS_COLUMNS = [
 
 def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
     """Indicator rows the viewer may see: national and every province for planners, their own province otherwise."""
-    scope = scope_division(viewer, None)
     rows = context.reader.cached(query_indicator_progress)
-    province = None if scope is None else scope[:2] + "0000"
+    province = scope_province(viewer)
     keep = [r for r in rows if province is None or r["province_code"] in (None, province)]
     return [{**r, "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"} for r in keep]
 
@@ -123,10 +122,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_overview(_: str) -> tuple[list[html.Div], Any]:
         viewer = current_viewer()
         rows = load_progress(context, viewer)
-        scope = scope_division(viewer, None)
+        province = scope_province(viewer)
         computed = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] is not None]
-        if scope is not None:
-            computed = [r for r in computed if r["province_code"] == scope[:2] + "0000"]
+        if province is not None:
+            computed = [r for r in computed if r["province_code"] == province]
         names = {i.code: i.name for i in PLAN_INDICATORS}
         provinces = sorted({r["province_code"] for r in computed})
         codes = sorted({r["indicator_code"] for r in computed})

@@ -13,7 +13,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
 from census_schema.supervision.codes import FindingStatus
-from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
 from dash_app.grid import GridSpec, grid_block, register_grid
@@ -66,11 +66,6 @@ HISTORY_COLUMNS = [
 LIFECYCLE_ROLES = {"province": "rectifier", "planner": "reviewer", "admin": "reviewer"}
 
 
-def _province(viewer: Viewer) -> str | None:
-    scope = scope_division(viewer, None)
-    return None if scope is None else scope[:2] + "0000"
-
-
 def load_findings(
     context: AppContext, viewer: Viewer, status: str | None, overdue: list[str] | None
 ) -> list[dict[str, Any]]:
@@ -79,7 +74,7 @@ def load_findings(
         return query_findings(
             con,
             context.settings.today(),
-            province_code=_province(viewer),
+            province_code=scope_province(viewer),
             status=status or None,
             overdue_only=bool(overdue),
         )
@@ -94,7 +89,7 @@ def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) ->
             history = query_finding_history(con, finding_id)
         except CensusError:
             return None
-    province = _province(viewer)
+    province = scope_province(viewer)
     return history if province is None or history["province_code"] == province else None
 
 
@@ -226,7 +221,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         viewer = current_viewer()
         with context.reader.cursor() as con:
             summary = summarize_findings(con, context.settings.today())
-        province = _province(viewer)
+        province = scope_province(viewer)
         if province is not None:
             mine = next(p for p in summary["provinces"] if p["province_code"] == province)
             states, total, overdue = mine["by_state"], mine["findings"], mine["overdue"]

@@ -7,7 +7,7 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html
 
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.figures import build_trend
 from dash_app.grid import GridSpec, grid_block, register_grid
@@ -52,14 +52,9 @@ DUPLICATE_COLUMNS = [
 ]
 
 
-def _province(viewer: Viewer) -> str | None:
-    scope = scope_division(viewer, None)
-    return None if scope is None else scope[:2] + "0000"
-
-
 def load_quality(viewer: Viewer, con: Any) -> list[dict[str, Any]]:
     """Quality rows of the provinces the viewer may see."""
-    province = _province(viewer)
+    province = scope_province(viewer)
     return [r for r in query_quality_by_province(con) if province is None or r["province_code"] == province]
 
 
@@ -67,7 +62,7 @@ def _failures(context: AppContext, severity: str, current_only: bool) -> Any:
     def load(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
             rows = query_failures(
-                con, _province(viewer), severity=severity, current_only=current_only, limit=FAILURE_LIMIT + 1
+                con, scope_province(viewer), severity=severity, current_only=current_only, limit=FAILURE_LIMIT + 1
             )
         return [{**row, "row_key": f"{row['submission_id']}:{row['excel_row']}:{row['rule']}"} for row in rows]
 
@@ -83,7 +78,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
 
     def duplicates(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
-            return query_cross_province_duplicates(con, _province(viewer))
+            return query_cross_province_duplicates(con, scope_province(viewer))
 
     failure_key = ("row_key",)
     return [
@@ -138,5 +133,5 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_trend(_: str) -> Any:
         viewer = current_viewer()
         with context.reader.cursor() as con:
-            rows = query_submission_trend(con, _province(viewer))
+            rows = query_submission_trend(con, scope_province(viewer))
         return build_trend(rows)

@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
 from dash_app import ids
-from dash_app.access import Viewer, can_review, current_viewer, scope_division
+from dash_app.access import Viewer, can_review, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.grid import GridSpec, grid_block, register_grid
 from warehouse.queries import list_submissions, query_holder_lineage
@@ -46,22 +46,17 @@ LINEAGE_COLUMNS = [
 ]
 
 
-def _province(viewer: Viewer) -> str | None:
-    scope = scope_division(viewer, None)
-    return None if scope is None else scope[:2] + "0000"
-
-
 def _specs(context: AppContext) -> list[GridSpec]:
     def submissions(viewer: Viewer, _path: Any, _result: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
-            return list_submissions(con, _province(viewer))
+            return list_submissions(con, scope_province(viewer))
 
     def lineage(viewer: Viewer, uscc: str | None) -> list[dict[str, Any]]:
         code = (uscc or "").strip().upper()
         if not code:
             return []
         with context.reader.cursor() as con:
-            return query_holder_lineage(con, code, _province(viewer))
+            return query_holder_lineage(con, code, scope_province(viewer))
 
     return [
         GridSpec(
