@@ -90,8 +90,12 @@ def load_generated_warehouse(db: Path, units: int) -> None:
                 record_submission(con, submission, rows, [])
 
 
-def time_callbacks(db: Path, repeat: int) -> list[tuple[str, str, float, float]]:
-    """Median and p95 milliseconds of each callback, signed in as a planner."""
+def time_callbacks(db: Path, repeat: int) -> list[tuple[str, str, float, float, float]]:
+    """First-request, median and p95 milliseconds of each callback, signed in as a planner.
+
+    The first request after a load pays for opening the snapshot and for national aggregates, which the dashboard
+    then caches for that (immutable) snapshot; the median and p95 are over the requests after it.
+    """
     app = create_app(load_settings(db))
     client = app.server.test_client()
     with WarehouseStore(db).writer() as con:
@@ -107,8 +111,8 @@ def time_callbacks(db: Path, repeat: int) -> list[tuple[str, str, float, float]]
             samples.append((time.perf_counter() - started) * 1000)
             if response.status_code != 200:
                 raise RuntimeError(f"{page} {name}: HTTP {response.status_code} {response.data[:200]!r}")
-        median, p95 = median_and_p95(samples[1:])  # the first request warms the snapshot connection
-        results.append((page, name, median, p95))
+        median, p95 = median_and_p95(samples[1:])
+        results.append((page, name, samples[0], median, p95))
     return results
 
 
@@ -119,19 +123,19 @@ def main(argv: list[str] | None = None) -> str:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--db", type=Path, help="also time an existing warehouse (e.g. the demo's), on a copy")
     args = parser.parse_args(argv)
-    lines = ["| warehouse | page | callback | median ms | p95 ms |", "|---|---|---|---|---|"]
+    lines = ["| warehouse | page | callback | first ms | median ms | p95 ms |", "|---|---|---|---|---|---|"]
     with tempfile.TemporaryDirectory() as tmp:
         if args.db:
             copy = Path(tmp) / "existing.duckdb"
             shutil.copyfile(WarehouseStore(args.db).current_snapshot(), copy)
-            lines.append(f"| {args.db} (copy) | | | | |")
-            for page, name, median, p95 in time_callbacks(copy, args.repeat):
-                lines.append(f"| existing | {page} | {name} | {median:.0f} | {p95:.0f} |")
+            lines.append(f"| {args.db} (copy) | | | | | |")
+            for page, name, first, median, p95 in time_callbacks(copy, args.repeat):
+                lines.append(f"| existing | {page} | {name} | {first:.0f} | {median:.0f} | {p95:.0f} |")
         for units in args.units:
             db = Path(tmp) / f"w{units}.duckdb"
             started = time.perf_counter()
             load_generated_warehouse(db, units)
-            lines.append(f"| {units:,} holders (loaded in {time.perf_counter() - started:.0f} s) | | | | |")
-            for page, name, median, p95 in time_callbacks(db, args.repeat):
-                lines.append(f"| {units:,} | {page} | {name} | {median:.0f} | {p95:.0f} |")
+            lines.append(f"| {units:,} holders (loaded in {time.perf_counter() - started:.0f} s) | | | | | |")
+            for page, name, first, median, p95 in time_callbacks(db, args.repeat):
+                lines.append(f"| {units:,} | {page} | {name} | {first:.0f} | {median:.0f} | {p95:.0f} |")
     return "\n".join(lines) + "\n"
