@@ -12,7 +12,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
-from census_schema.supervision.codes import FindingStatus
+from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
@@ -66,18 +66,29 @@ HISTORY_COLUMNS = [
 LIFECYCLE_ROLES = {"province": "rectifier", "planner": "reviewer", "admin": "reviewer"}
 
 
+def _visible(province: str | None, finding: dict[str, Any]) -> bool:
+    """National users see every finding; a provincial office those of its province's own units. Central organs and
+    central enterprises (all located in Beijing) answer to the national bureau, not to Beijing's office, and are
+    counted apart from every province (`summarize_findings`)."""
+    if province is None:
+        return True
+    return finding["province_code"] == province and finding["unit_class"] not in CENTRAL_UNIT_CLASSES
+
+
 def load_findings(
     context: AppContext, viewer: Viewer, status: str | None, overdue: list[str] | None
 ) -> list[dict[str, Any]]:
     """The findings the viewer may see, filtered."""
+    province = scope_province(viewer)
     with context.reader.cursor() as con:
-        return query_findings(
+        rows = query_findings(
             con,
             context.settings.today(),
-            province_code=scope_province(viewer),
+            province_code=province,
             status=status or None,
             overdue_only=bool(overdue),
         )
+    return [row for row in rows if _visible(province, row)]
 
 
 def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) -> dict[str, Any] | None:
@@ -89,8 +100,7 @@ def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) ->
             history = query_finding_history(con, finding_id)
         except CensusError:
             return None
-    province = scope_province(viewer)
-    return history if province is None or history["province_code"] == province else None
+    return history if _visible(scope_province(viewer), history) else None
 
 
 def layout(**query: str) -> html.Div:
@@ -150,17 +160,18 @@ def apply_action(
     note: str | None,
     evidence: tuple[str, str] | None,
     new_deadline: str | None = None,
-) -> str:
-    """Run one lifecycle action for the signed-in user under the same rules as the CLI; what happened, in Chinese."""
+) -> tuple[str, bool]:
+    """Run one lifecycle action for the signed-in user under the same rules as the CLI: what happened, in Chinese,
+    and whether the change was recorded."""
     role = LIFECYCLE_ROLES.get(viewer.role)
     if role is None or load_history(context, viewer, finding_id) is None:
-        return "无权操作该问题。"
+        return "无权操作该问题。", False
     if not action:
-        return "请选择操作。"
+        return "请选择操作。", False
     try:
         deadline = date.fromisoformat(new_deadline) if new_deadline else None
     except ValueError:
-        return "新整改期限不是有效日期。"
+        return "新整改期限不是有效日期。", False
     try:
         if evidence is None:
             change = change_finding(
@@ -182,8 +193,8 @@ def apply_action(
                     evidence_file=path, evidence_name=name, new_deadline=deadline,
                 )  # fmt: skip
     except CensusError as error:
-        return error.describe()
-    return f"{change['finding_id']}：{change['from_status']} → {change['to_status']}（{change['action']}）"
+        return error.describe(), False
+    return f"{change['finding_id']}：{change['from_status']} → {change['to_status']}（{change['action']}）", True
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
@@ -268,12 +279,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     @app.callback(
         Output(RESULT, "children"),
+        Output(EVIDENCE, "contents"),
+        Output(EVIDENCE, "filename"),
         Input(APPLY, "n_clicks"),
         State(FINDING, "value"),
         State(ACTION, "value"),
         State(NOTE, "value"),
         State(EVIDENCE, "filename"),
         State(EVIDENCE, "contents"),
+        State(DEADLINE, "value"),
         prevent_initial_call=True,
     )
     def apply(
@@ -283,6 +297,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         note: str | None,
         name: str | None,
         contents: str | None,
-    ) -> str:
+        new_deadline: str | None,
+    ) -> tuple[str, Any, Any]:
         evidence = (name or "evidence", contents) if contents else None
-        return apply_action(context, current_viewer(), finding_id, action, note, evidence)
+        message, changed = apply_action(context, current_viewer(), finding_id, action, note, evidence, new_deadline)
+        # Once a change is recorded its file is cleared from the form: it must not go out again unseen as the
+        # evidence of the next change (e.g. closing another finding, which needs evidence of its own).
+        return (message, None, None) if changed else (message, no_update, no_update)

@@ -1,17 +1,21 @@
-"""Shared by the web app's tests: one user of each role (two provinces), their passwords, settings for a tmp warehouse."""
+"""Shared by the web app's tests: one user of each role (two provinces), their passwords, settings for a tmp warehouse,
+and the supervision part of the demo, loaded once per session."""
 
 from __future__ import annotations
 
 import dataclasses
 import io
+import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 from census_schema.fields import Form
 from census_schema.settings import Settings, load_settings
+from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app.auth import hash_password
 from tests.checks.builders import make_uscc
 from tests.flows.workbooks import holder_rows, write_rows
@@ -79,3 +83,39 @@ def province_workbook(
 ) -> Path:
     """A real workbook of the form for a test province."""
     return write_rows(path, form, province_rows(form, province, count, edits), province)
+
+
+SUPERVISION_DEMO_SEED = 2024
+
+
+@pytest.fixture(scope="session")
+def supervision_demo_db(tmp_path_factory) -> Path:
+    """The supervision part of the demo (inspections with every lifecycle state, the open evaluation round with the
+    demo's `evaluator` assigned to 3 archives, plan indicator values), loaded once through the real flows (~15 s).
+
+    Tests do not write to it: `supervision_warehouse` gives each module its own copy.
+    """
+    from flows.demo import build_supervision_demo  # the ingestion stack loads only when a test needs the demo
+    from flows.run import run_ingestion
+
+    folder = tmp_path_factory.mktemp("supervision-demo")
+    settings = web_settings(folder / "var" / "warehouse.duckdb")
+    result = build_supervision_demo(
+        settings, SUPERVISION_DEMO_SEED, folder / "work", lambda request: run_ingestion(request, settings, "direct")
+    )
+    assert result.matches, "the supervision demo did not load as generated"
+    return settings.db_path
+
+
+def supervision_warehouse(source: Path, folder: Path, users: Iterable[tuple[str, str, str | None]] = USERS) -> Settings:
+    """A private copy of the supervision demo's warehouse with the users; deadlines are judged on the demo's day
+    (ARCHIVE_CENSUS_AS_OF, as the demo's manifest is for DEMO_TODAY)."""
+    target = folder / "var" / "warehouse.duckdb"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(source, target)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())
+        settings = web_settings(target)
+    assert settings.today() == DEMO_TODAY
+    add_users(WarehouseStore(target), users)  # publishes the copy's first snapshot
+    return settings

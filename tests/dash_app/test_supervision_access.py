@@ -1,0 +1,665 @@
+"""The supervision pages without a browser: /evaluation, /inspections and /indicators over a copy of the supervision
+demo (plus accepted census returns of 440000 and 450000), with the real app and Flask's test client.
+
+Callbacks are posted as the Dash renderer posts them (see test_access.py), wildcard states as the lists the renderer
+sends for `ALL`, an upload as dcc.Upload's base64 data URL: what the browser's developer tools could send. What the
+app says is checked against the warehouse's own query functions, and every change (or refusal) against the
+warehouse state afterwards. Deadlines are judged on the demo's day (ARCHIVE_CENSUS_AS_OF = DEMO_TODAY).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+
+from census_schema.archives import list_comprehensive_archives
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.errors import IllegalTransition
+from census_schema.settings import Settings
+from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
+from census_schema.supervision.evaluation import get_standard
+from census_schema.supervision.rectification import apply_transition
+from census_schema.supervision.synthetic import DEMO_TODAY
+from dash_app import ids
+from dash_app.app import create_app
+from dash_app.pages import evaluation, indicators, inspections
+from flows.ingest import IngestRequest, ingest_workbook
+from flows.supervision import change_finding
+from tests.dash_app.conftest import PROVINCE_HOLDERS, USERS, province_workbook, supervision_warehouse
+from tests.dash_app.test_access import (
+    callback_key,
+    client_of,
+    export_grid,
+    grid_rows,
+    load_grid,
+    render_page,
+    returned,
+)
+from warehouse.evaluation import query_assignments, query_deviations, query_evaluation_results, query_scores
+from warehouse.indicators import query_indicator_progress
+from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings
+from warehouse.store import WarehouseStore
+
+STANDARD = get_standard()
+EVIDENCE_BYTES = "整改报告：已按要求完成整改。".encode()
+# dcc.Upload's `contents`: a data URL with the file base64-encoded.
+EVIDENCE_UPLOAD = "data:application/pdf;base64," + base64.b64encode(EVIDENCE_BYTES).decode()
+# Beijing's office: central organs and central enterprises lie in Beijing but answer to the national bureau.
+BEIJING = ("beijing", "province", "110000")
+
+
+@dataclass(frozen=True)
+class Site:
+    """The app and the warehouse it serves."""
+
+    app: Any
+    store: WarehouseStore
+    settings: Settings
+
+
+@pytest.fixture(scope="module")
+def site(supervision_demo_db, tmp_path_factory) -> Site:
+    """A private copy of the supervision demo, census returns of two provinces, the users, and the app."""
+    folder = tmp_path_factory.mktemp("supervision-access")
+    settings = supervision_warehouse(supervision_demo_db, folder, [*USERS, BEIJING])
+    store = WarehouseStore(settings.db_path)
+    # Census returns give the computed plan indicators provincial values (the heatmap) for both test provinces.
+    for province in PROVINCE_HOLDERS:
+        for form in (REGISTER_FORM, CENSUS_FORM):
+            path = province_workbook(folder / f"{form.kind}-{province}.xlsx", form, province, 3)
+            outcome = ingest_workbook(store, IngestRequest(path, form.kind, province, "测试"), settings)
+            assert outcome.status == "accepted", outcome.failures
+    return Site(create_app(settings), store, settings)
+
+
+@pytest.fixture
+def app(site):
+    return site.app
+
+
+@pytest.fixture
+def con(site) -> Iterator[Any]:
+    """A read connection to the warehouse as it is now (open it after the change you want to see)."""
+    with site.store.reader() as connection:
+        yield connection
+
+
+def read(site: Site, query: Any, *args: Any, **kwargs: Any) -> Any:
+    """A query on the warehouse's current state."""
+    with site.store.reader() as connection:
+        return query(connection, *args, **kwargs)
+
+
+def _entry(item: Any) -> Any:
+    if isinstance(item, list):  # a wildcard (ALL) dependency: one entry per matching component
+        return [_entry(i) for i in item]
+    component, prop, value = item
+    return {"id": component, "property": prop, "value": value}
+
+
+def post(
+    app, client, outputs: Sequence[tuple[str, str]], inputs: Sequence[Any], state: Sequence[Any] = (), changed=None
+):
+    """POST a callback as the renderer does; `changed` names the input that fired (default: the first)."""
+    key = callback_key(outputs)
+    assert key in app.callback_map, key
+    targets = [{"id": component, "property": prop} for component, prop in outputs]
+    fired = changed or f"{inputs[0][0]}.{inputs[0][1]}"
+    body = {
+        "output": key,
+        "outputs": targets[0] if len(targets) == 1 else targets,
+        "inputs": [_entry(i) for i in inputs],
+        "state": [_entry(s) for s in state],
+        "changedPropIds": [fired],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def components(tree: Any, kind: str) -> dict[str, dict[str, Any]]:
+    """Props of the components in a serialised tree whose id is {"type": kind, "item": code}, by code."""
+    found: dict[str, dict[str, Any]] = {}
+    if isinstance(tree, list):
+        for value in tree:
+            found |= components(value, kind)
+    elif isinstance(tree, dict):
+        props = tree.get("props", {})
+        if isinstance(props.get("id"), dict) and props["id"].get("type") == kind:
+            found[props["id"]["item"]] = props
+        for value in props.values():
+            found |= components(value, kind)
+    return found
+
+
+# --- /evaluation: the evaluator's form ------------------------------------------------------------------------------
+
+SCORE_CODES = [item.code for item in STANDARD.items] + [bonus.code for bonus in STANDARD.bonus_items]
+VETO_CODES = [item.code for item in STANDARD.veto_items]
+
+
+def score_id(code: str) -> dict[str, str]:
+    return {"type": evaluation.SCORE, "item": code}
+
+
+def verdict_id(code: str) -> dict[str, str]:
+    return {"type": evaluation.VERDICT, "item": code}
+
+
+def show_form(app, client, archive: str | None):
+    return post(
+        app,
+        client,
+        [(evaluation.FORM, "children")],
+        [(evaluation.ARCHIVE, "value", archive), (evaluation.RESULT, "children", None)],
+    )
+
+
+def save(app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False):
+    """Click 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as in the browser)."""
+    trigger = evaluation.SUBMIT if submit else evaluation.SAVE
+    state = [
+        (evaluation.ARCHIVE, "value", archive),
+        [(score_id(c), "value", scores.get(c)) for c in SCORE_CODES],
+        [(score_id(c), "id", score_id(c)) for c in SCORE_CODES],
+        [(verdict_id(c), "value", verdicts.get(c)) for c in VETO_CODES],
+        [(verdict_id(c), "id", verdict_id(c)) for c in VETO_CODES],
+    ]
+    inputs = [
+        (evaluation.SAVE, "n_clicks", None if submit else 1),
+        (evaluation.SUBMIT, "n_clicks", 1 if submit else None),
+    ]
+    response = post(app, client, [(evaluation.RESULT, "children")], inputs, state, changed=f"{trigger}.n_clicks")
+    return returned(response, evaluation.RESULT, "children")
+
+
+def full_sheet() -> tuple[dict[str, float], dict[str, str]]:
+    """Valid scores for every item of the standard (90 % of its maximum, one decimal), a bonus, every veto passed."""
+    scores = {item.code: float((item.max_points * Decimal("0.9")).quantize(Decimal("0.1"))) for item in STANDARD.items}
+    scores[STANDARD.bonus_items[0].code] = 2.0
+    return scores, dict.fromkeys(VETO_CODES, "pass")
+
+
+@pytest.fixture(scope="module")
+def assigned(site) -> list[str]:
+    """The demo evaluator's archives (3, none scored yet)."""
+    rows = read(site, query_assignments, evaluator="evaluator")
+    assert len(rows) == 3 and {r["sheet_state"] for r in rows} == {"无"}
+    return [r["archive_code"] for r in rows]
+
+
+@pytest.fixture(scope="module")
+def unassigned(assigned) -> str:
+    """An archive the demo evaluator is not assigned to."""
+    return next(a.archive_code for a in list_comprehensive_archives() if a.archive_code not in assigned)
+
+
+def test_an_evaluator_may_choose_exactly_the_assigned_archives(app, assigned):
+    response = post(
+        app, client_of(app, "evaluator"), [(evaluation.ARCHIVE, "options")], [(evaluation.RESULT, "children", None)]
+    )
+    assert sorted(o["value"] for o in returned(response, evaluation.ARCHIVE, "options")) == sorted(assigned)
+    planner = post(
+        app, client_of(app, "planner"), [(evaluation.ARCHIVE, "options")], [(evaluation.RESULT, "children", None)]
+    )
+    assert len(returned(planner, evaluation.ARCHIVE, "options")) == 47
+
+
+def test_the_scoring_form_renders_for_an_assigned_archive(app, assigned):
+    form = returned(show_form(app, client_of(app, "evaluator"), assigned[0]), evaluation.FORM, "children")
+    assert sorted(components(form, evaluation.SCORE)) == sorted(SCORE_CODES)
+    assert sorted(components(form, evaluation.VERDICT)) == sorted(VETO_CODES)
+    maxima = {item.code: float(item.max_points) for item in STANDARD.items}
+    assert {c: p["max"] for c, p in components(form, evaluation.SCORE).items() if c in maxima} == maxima
+
+
+def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, unassigned):
+    client = client_of(app, "evaluator")
+    experts = {r["scorer"] for r in read(site, query_scores, unassigned)}
+    assert experts  # the archive has been scored by others: their names must not reach this evaluator
+
+    # The page opened as /evaluation?archive=CODE: the layout takes the code, the form callback refuses it.
+    page = render_page(app, client, evaluation.PATH, f"?archive={unassigned}")
+    assert page.status_code == 200 and "page-refused" not in page.text
+    form = show_form(app, client, unassigned)
+    refusal = returned(form, evaluation.FORM, "children")
+    assert refusal["props"]["id"] == "evaluation-refused"
+    assert "未被分配" in refusal["props"]["children"] and unassigned in refusal["props"]["children"]
+    assert components(refusal, evaluation.SCORE) == {}
+
+    # Nor does anything else on the page show the archive's scores.
+    radar = post(
+        app, client, [(evaluation.RADAR, "figure"), (evaluation.REPORT_LINK, "children")],
+        [(evaluation.ARCHIVE, "value", unassigned), (evaluation.RESULT, "children", None)],
+    )  # fmt: skip
+    assert (
+        returned(radar, evaluation.RADAR, "figure") == {} and returned(radar, evaluation.REPORT_LINK, "children") == ""
+    )
+    items = load_grid(app, client, evaluation.ITEMS_GRID, unassigned, None)
+    assert returned(items, evaluation.ITEMS_GRID, "rowData") == []
+    for response in (form, radar, items):
+        assert not any(expert in response.text for expert in experts)
+
+    # A forged save is refused by the warehouse's own rule, and nothing is written.
+    scores, verdicts = full_sheet()
+    message = save(app, client, unassigned, scores, verdicts, submit=True)
+    assert "未被分配" in message
+    assert read(site, query_scores, unassigned, "evaluator") == []
+
+
+def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assigned):
+    archive = assigned[0]
+    client = client_of(app, "evaluator")
+    veto = VETO_CODES[0]
+    draft = {"A1.1.1": 8.5, veto: 4.0, STANDARD.bonus_items[0].code: 1.5}
+    message = save(app, client, archive, draft, {veto: "fail"})
+    assert message.startswith(f"草稿已保存：{archive} 已评 2 项，尚有 {len(STANDARD.items) - 2} 项未评")
+
+    saved = {r["item_code"]: r for r in read(site, query_scores, archive, "evaluator")}
+    assert {code: float(r["score"]) for code, r in saved.items()} == draft
+    assert saved[veto]["veto_passed"] is False
+    assert not any(r["is_submitted"] for r in saved.values())
+    state = {r["archive_code"]: r["sheet_state"] for r in read(site, query_assignments, evaluator="evaluator")}
+    assert state[archive] == "草稿"
+
+    # Reloading the page (a new client, the same user) shows the draft in the form.
+    form = returned(show_form(app, client_of(app, "evaluator"), archive), evaluation.FORM, "children")
+    shown = {code: props.get("value") for code, props in components(form, evaluation.SCORE).items()}
+    assert {code: value for code, value in shown.items() if value is not None} == draft
+    assert components(form, evaluation.VERDICT)[veto]["value"] == "fail"
+    rows = grid_rows(app, client, evaluation.ASSIGNMENTS_GRID, None)
+    assert {r["archive_code"]: (r["sheet_state"], r["items_saved"]) for r in rows}[archive] == ("草稿", 3)
+
+
+def test_an_incomplete_sheet_cannot_be_submitted_and_the_missing_items_are_named(app, site, assigned):
+    archive = assigned[1]
+    client = client_of(app, "evaluator")
+    scores, verdicts = full_sheet()
+    left_out = [STANDARD.items[3].code, STANDARD.items[40].code]
+    for code in left_out:
+        scores.pop(code)
+    assert save(app, client, archive, {"A1.1.1": 9.0}, {}).startswith("草稿已保存")
+    before = read(site, query_scores, archive, "evaluator")
+
+    message = save(app, client, archive, scores, verdicts, submit=True)
+    assert message.startswith("评分数据有 2 处问题")
+    assert all(code in message for code in left_out)
+    assert read(site, query_scores, archive, "evaluator") == before  # the draft stays as it was, not submitted
+
+    # The form as reloaded (the draft's one score prefilled): the first missing items and how many more there are.
+    message = save(app, client, archive, {"A1.1.1": 9.0}, {}, submit=True)
+    missing = [item.code for item in STANDARD.items if item.code != "A1.1.1"]
+    assert message.startswith(f"评分数据有 {len(missing)} 处问题")
+    assert all(code in message for code in missing[:5]) and f"另有 {len(missing) - 5} 处" in message
+    assert read(site, query_scores, archive, "evaluator") == before
+
+
+def test_a_complete_sheet_is_submitted(app, site, assigned):
+    archive = assigned[2]
+    experts = next(r["experts"] for r in read(site, query_evaluation_results) if r["archive_code"] == archive)
+    scores, verdicts = full_sheet()
+    message = save(app, client_of(app, "evaluator"), archive, scores, verdicts, submit=True)
+    assert message.startswith(f"已提交：{archive} 已评 {len(STANDARD.items)} 项（")
+    saved = {r["item_code"]: r for r in read(site, query_scores, archive, "evaluator")}
+    assert {code: float(r["score"]) for code, r in saved.items()} == scores
+    assert all(r["is_submitted"] for r in saved.values())
+    assert {code for code, r in saved.items() if r["veto_passed"]} == set(VETO_CODES)
+    state = {r["archive_code"]: r["sheet_state"] for r in read(site, query_assignments, evaluator="evaluator")}
+    assert state[archive] == "已提交"
+    result = next(r for r in read(site, query_evaluation_results) if r["archive_code"] == archive)
+    assert result["experts"] == experts + 1  # the results now count this evaluator's sheet
+
+
+def test_an_evaluator_cannot_read_the_results_nor_another_archive_s_report(app, assigned, unassigned):
+    client = client_of(app, "evaluator")
+    assert load_grid(app, client, evaluation.RESULTS_GRID, None).status_code == 403
+    assert export_grid(app, client, evaluation.RESULTS_GRID, None, None).status_code == 403
+    assert client.get(f"/download/evaluation/{unassigned}").status_code == 403
+    assert client.get(f"/download/evaluation/{assigned[0]}").status_code == 200
+    assert client_of(app, "guangdong").get(f"/download/evaluation/{unassigned}").status_code == 403
+
+
+def test_a_planner_downloads_an_archive_s_feedback_report(app, unassigned):
+    name = next(a.name for a in list_comprehensive_archives() if a.archive_code == unassigned)
+    response = client_of(app, "planner").get(f"/download/evaluation/{unassigned}")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert unassigned in response.headers["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    assert sheet["A1"].value == f"{name}业务建设评价反馈报告"
+    assert sheet["B3"].value == f"{name}（{unassigned}）"
+
+
+# --- /evaluation: the planner's results ----------------------------------------------------------------------------
+
+
+def test_the_results_grid_lists_the_47_archives_as_the_warehouse_ranks_them(app, site):
+    rows = grid_rows(app, client_of(app, "planner"), evaluation.RESULTS_GRID, None)
+    expected = read(site, query_evaluation_results)
+    assert len(rows) == 47 == len(expected)
+    assert {r["archive_code"] for r in rows} == {a.archive_code for a in list_comprehensive_archives()}
+
+    def shown(row: Mapping[str, Any]) -> tuple[Any, ...]:
+        score = row["final_score"]
+        return (row["archive_code"], row["rank"], row["grade"], row["status"], None if score is None else float(score))
+
+    assert [shown(r) for r in rows] == [shown(r) for r in expected]
+    assert any(r["grade"] for r in rows) and [r["rank"] for r in rows if r["rank"]] == sorted(
+        r["rank"] for r in rows if r["rank"]
+    )
+
+
+def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, assigned):
+    deviations = [d for d in read(site, query_deviations) if d["archive_code"] not in assigned]
+    archive = min(
+        {d["archive_code"] for d in deviations}, key=lambda a: (-sum(d["archive_code"] == a for d in deviations), a)
+    )
+    rows = grid_rows(app, client_of(app, "planner"), evaluation.ITEMS_GRID, archive, None)
+    assert [r["item_code"] for r in rows] == [item.code for item in STANDARD.items]
+    flagged = {r["item_code"] for r in rows if r["is_deviation"]}
+    assert flagged == {d["item_code"] for d in deviations if d["archive_code"] == archive} and len(flagged) >= 2
+
+
+@pytest.mark.parametrize(
+    ("user", "grid_id"), [("planner", evaluation.RESULTS_GRID), ("evaluator", evaluation.ASSIGNMENTS_GRID)]
+)
+def test_the_evaluation_page_renders_for_its_roles(app, user, grid_id):
+    response = render_page(app, client_of(app, user), evaluation.PATH)
+    assert response.status_code == 200 and "page-refused" not in response.text
+    assert grid_id in response.text
+    assert (evaluation.FORM in response.text) == (user == "evaluator")
+
+
+# --- /inspections ---------------------------------------------------------------------------------------------------
+
+FINDINGS_OUTPUTS = [(inspections.DETAIL, "children"), (inspections.ACTION, "options")]
+
+
+def findings_of(
+    site: Site, province: str, status: FindingStatus | None = None, *, central: bool = False
+) -> list[dict[str, Any]]:
+    rows = read(site, query_findings, DEMO_TODAY, province_code=province, status=status and status.value)
+    return [r for r in rows if (r["unit_class"] in CENTRAL_UNIT_CLASSES) == central]
+
+
+def detail(app, client, finding_id: str | None) -> tuple[Any, list[dict[str, str]]]:
+    response = post(
+        app,
+        client,
+        FINDINGS_OUTPUTS,
+        [(inspections.FINDING, "value", finding_id), (inspections.RESULT, "children", None)],
+    )
+    return returned(response, inspections.DETAIL, "children"), returned(response, inspections.ACTION, "options")
+
+
+def act(
+    app,
+    client,
+    finding_id: str,
+    action: str,
+    note: str | None = None,
+    evidence: str | None = None,
+    deadline: str | None = None,
+):
+    """Click 提交 on the lifecycle form; the response."""
+    state = [
+        (inspections.FINDING, "value", finding_id),
+        (inspections.ACTION, "value", action),
+        (inspections.NOTE, "value", note),
+        (inspections.EVIDENCE, "filename", "整改报告.pdf" if evidence else None),
+        (inspections.EVIDENCE, "contents", evidence),
+        (inspections.DEADLINE, "value", deadline),
+    ]
+    outputs = [(inspections.RESULT, "children"), (inspections.EVIDENCE, "contents"), (inspections.EVIDENCE, "filename")]
+    return post(app, client, outputs, [(inspections.APPLY, "n_clicks", 1)], state)
+
+
+def message_of(response) -> str:
+    return returned(response, inspections.RESULT, "children")
+
+
+def transitions(site: Site, finding_id: str | None = None) -> int:
+    """Rows in the transition log (of one finding, or all)."""
+    with site.store.reader() as connection:
+        sql = "SELECT count(*) FROM finding_transitions WHERE ? IS NULL OR finding_id = ?"
+        return connection.execute(sql, [finding_id, finding_id]).fetchone()[0]
+
+
+def state_of(site: Site, finding_id: str) -> tuple[str, date]:
+    found = read(site, fetch_finding_states, [finding_id])[finding_id]
+    return found.status.value, found.deadline
+
+
+def evidence_files(site: Site) -> set[Path]:
+    folder = site.settings.var_dir / "evidence"
+    return {path for path in folder.rglob("*") if path.is_file()} if folder.exists() else set()
+
+
+def test_a_province_user_sees_only_its_province_s_findings(app, site):
+    client = client_of(app, "guangdong")
+    rows = grid_rows(app, client, inspections.GRID, None, [], None)
+    assert rows and {r["finding_id"] for r in rows} == {r["finding_id"] for r in findings_of(site, "440000")}
+    overdue = grid_rows(app, client, inspections.GRID, None, ["overdue"], None)
+    assert overdue and {r["finding_id"] for r in overdue} == {
+        r["finding_id"] for r in findings_of(site, "440000") if r["is_overdue"]
+    }
+    everyone = grid_rows(app, client_of(app, "planner"), inspections.GRID, None, [], None)
+    assert len(everyone) == len(read(site, query_findings, DEMO_TODAY)) > len(rows)
+
+
+def test_central_units_findings_are_not_beijing_s(app, site):
+    """Central organs and enterprises lie in Beijing but are counted apart, and their rectification is not Beijing's."""
+    client = client_of(app, "beijing")
+    rows = grid_rows(app, client, inspections.GRID, None, [], None)
+    assert {r["finding_id"] for r in rows} == {r["finding_id"] for r in findings_of(site, "110000")}
+    summary = post(
+        app,
+        client,
+        [(inspections.CARDS, "children"), (inspections.CHART, "figure")],
+        [(inspections.RESULT, "children", None)],
+    )
+    total = returned(summary, inspections.CARDS, "children")[0]["props"]["children"]
+    assert [part["props"]["children"] for part in total] == ["问题总数", str(len(rows))]
+    central = findings_of(site, "110000", FindingStatus.SUBMITTED, central=True)[0]["finding_id"]
+    assert detail(app, client, central) == ("找不到该问题，或无权查看。", [])
+    assert grid_rows(app, client, inspections.HISTORY_GRID, central, None) == []
+    before = transitions(site)
+    assert message_of(act(app, client, central, "开始整改")) == "无权操作该问题。"
+    assert transitions(site) == before
+
+
+def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
+    guangxi = findings_of(site, "450000", FindingStatus.IN_PROGRESS)[0]
+    client = client_of(app, "guangdong")
+    assert grid_rows(app, client, inspections.HISTORY_GRID, guangxi["finding_id"], None) == []
+    exported = export_grid(app, client, inspections.HISTORY_GRID, None, guangxi["finding_id"], None)
+    data = returned(exported, ids.export_download(inspections.HISTORY_GRID), "data")
+    assert openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active.max_row == 1  # headers only
+    text, options = detail(app, client, guangxi["finding_id"])
+    assert (text, options) == ("找不到该问题，或无权查看。", [])
+    before = transitions(site)
+    response = act(app, client, guangxi["finding_id"], "提交整改报告", evidence=EVIDENCE_UPLOAD)
+    assert message_of(response) == "无权操作该问题。"
+    assert guangxi["description"] not in response.text and guangxi["unit_name"] not in response.text
+    assert transitions(site) == before and state_of(site, guangxi["finding_id"])[0] == FindingStatus.IN_PROGRESS
+    # The planner sees it.
+    assert len(
+        grid_rows(app, client_of(app, "planner"), inspections.HISTORY_GRID, guangxi["finding_id"], None)
+    ) == transitions(site, guangxi["finding_id"])
+
+
+def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app, site):
+    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[0]["finding_id"]
+    province, planner = client_of(app, "guangdong"), client_of(app, "planner")
+    start, total = transitions(site, finding), transitions(site)
+    assert detail(app, province, finding)[1] == [{"label": "提交整改报告 → 已提交整改报告", "value": "提交整改报告"}]
+
+    # Without the report's evidence the rectifier is refused with the lifecycle's message.
+    refused = act(app, province, finding, "提交整改报告")
+    assert "须附佐证材料" in message_of(refused) and inspections.EVIDENCE not in refused.json["response"]
+    assert (transitions(site), state_of(site, finding)[0]) == (total, "整改中")
+
+    submitted = act(app, province, finding, "提交整改报告", evidence=EVIDENCE_UPLOAD)
+    assert message_of(submitted) == f"{finding}：整改中 → 已提交整改报告（提交整改报告）"
+    # The upload is emptied once used: it cannot go out again with the next change.
+    assert submitted.json["response"][inspections.EVIDENCE] == {"contents": None, "filename": None}
+    assert (transitions(site), transitions(site, finding)) == (total + 1, start + 1)
+    last = read(site, query_finding_history, finding)["transitions"][-1]
+    assert (last["changed_by"], last["role"], last["action"], last["recorded_via"]) == (
+        "guangdong",
+        "rectifier",
+        "提交整改报告",
+        "web",
+    )
+    assert last["evidence"].endswith("整改报告.pdf")
+    assert (site.settings.var_dir / last["evidence"]).read_bytes() == EVIDENCE_BYTES
+
+    # The reviewer may close it only with evidence of their own review.
+    assert [o["value"] for o in detail(app, planner, finding)[1]] == ["退回", "销号"]
+    files = evidence_files(site)
+    refused = act(app, planner, finding, "销号")
+    assert "须附佐证材料" in message_of(refused)
+    assert (transitions(site), state_of(site, finding)[0]) == (total + 1, "已提交整改报告")
+    closed = act(app, planner, finding, "销号", evidence=EVIDENCE_UPLOAD)
+    assert message_of(closed) == f"{finding}：已提交整改报告 → 已销号（销号）"
+    assert (transitions(site), state_of(site, finding)[0]) == (total + 2, "已销号")
+    assert evidence_files(site) == files  # the same file, kept once by its content hash
+
+    # The province user sees the whole history, one row per change.
+    history = grid_rows(app, province, inspections.HISTORY_GRID, finding, None)
+    assert [r["seq"] for r in history] == list(range(1, start + 3))
+    assert [(r["changed_by"], r["action"]) for r in history[-2:]] == [
+        ("guangdong", "提交整改报告"),
+        ("planner", "销号"),
+    ]
+
+
+def test_a_reviewer_cannot_close_a_finding_they_rectified(app, site, tmp_path):
+    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[1]["finding_id"]
+    report = tmp_path / "report.pdf"
+    report.write_bytes(EVIDENCE_BYTES)
+    # The planner once worked on the rectification (recorded from the command line, as the CLI does).
+    change_finding(
+        site.settings,
+        finding,
+        by="planner",
+        action="提交整改报告",
+        role="rectifier",
+        evidence_file=report,
+        via="command",
+    )
+    total, files = transitions(site), evidence_files(site)
+    response = act(app, client_of(app, "planner"), finding, "销号", evidence=EVIDENCE_UPLOAD)
+    assert "不能为自己负责整改的问题销号" in message_of(response)
+    assert (transitions(site), state_of(site, finding)[0]) == (total, "已提交整改报告")
+    assert evidence_files(site) == files  # a refused change keeps no file
+
+
+ILLEGAL = [
+    # (user, the finding's state, action, note, evidence, new deadline)
+    ("guangdong", FindingStatus.CLOSED, "开始整改", None, None, None),
+    ("guangdong", FindingStatus.SUBMITTED, "销号", None, EVIDENCE_UPLOAD, None),
+    ("planner", FindingStatus.IN_PROGRESS, "退回", "退回意见", None, None),
+    ("planner", FindingStatus.IN_PROGRESS, "延期", None, None, "2025-12-31"),
+    ("planner", FindingStatus.ISSUED, "延期", "申请延期", None, "2020-01-01"),
+    ("guangdong", FindingStatus.ISSUED, "不存在的操作", None, None, None),
+]
+
+
+@pytest.mark.parametrize(("user", "status", "action", "note", "evidence", "deadline"), ILLEGAL)
+def test_an_illegal_change_gets_the_lifecycle_s_message_and_changes_nothing(
+    app, site, user, status, action, note, evidence, deadline
+):
+    finding = findings_of(site, "440000", status)[-1]["finding_id"]
+    state = read(site, fetch_finding_states, [finding])[finding]
+    role = inspections.LIFECYCLE_ROLES[dict((n, r) for n, r, _ in USERS)[user]]
+    new_deadline = date.fromisoformat(deadline) if deadline else None
+    with pytest.raises(IllegalTransition) as expected:
+        apply_transition(
+            state, action, user, role, datetime.now(), note, "evidence" if evidence else None, new_deadline
+        )
+    total, files = transitions(site), evidence_files(site)
+    response = act(app, client_of(app, user), finding, action, note, evidence, deadline)
+    assert message_of(response) == expected.value.describe()
+    assert inspections.EVIDENCE not in response.json["response"]  # the chosen file stays for another try
+    assert read(site, fetch_finding_states, [finding])[finding] == state
+    assert (transitions(site), evidence_files(site)) == (total, files)
+
+
+def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
+    overdue = [r for r in findings_of(site, "440000", FindingStatus.IN_PROGRESS) if r["is_overdue"]]
+    finding = overdue[-1]["finding_id"]
+    client = client_of(app, "planner")
+    total = transitions(site)
+    response = act(app, client, finding, "延期", note="涉及基建，申请延期", deadline="2025-12-31")
+    assert message_of(response) == f"{finding}：整改中 → 整改中（延期）"
+    assert state_of(site, finding) == ("整改中", date(2025, 12, 31)) and transitions(site) == total + 1
+    assert read(site, query_finding_history, finding)["transitions"][-1]["new_deadline"] == date(2025, 12, 31)
+    still_overdue = grid_rows(app, client, inspections.GRID, None, ["overdue"], None)
+    assert finding not in {r["finding_id"] for r in still_overdue}
+
+
+@pytest.mark.parametrize(("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True)])
+def test_the_inspections_page_renders_for_its_roles(app, user, refused):
+    response = render_page(app, client_of(app, user), inspections.PATH)
+    assert response.status_code == 200
+    assert ("page-refused" in response.text) == refused and (inspections.GRID in response.text) != refused
+    if refused:
+        assert load_grid(app, client_of(app, user), inspections.GRID, None, [], None).status_code == 403
+
+
+# --- /indicators ---------------------------------------------------------------------------------------------------
+
+
+def progress_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (row["indicator_code"], row["province_code"] or "", row["year"])
+
+
+def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
+    client = client_of(app, "guangdong")
+    rows = grid_rows(app, client, indicators.GRID, indicators.CHOICE)
+    everything = read(site, query_indicator_progress)
+    assert sorted(map(progress_key, rows)) == sorted(
+        progress_key(r) for r in everything if r["province_code"] in (None, "440000")
+    )
+    assert {r["province_code"] for r in rows} == {None, "440000"}
+    assert "450000" in {r["province_code"] for r in everything}
+
+    overview = post(
+        app,
+        client,
+        [(indicators.CARDS, "children"), (indicators.HEATMAP, "figure")],
+        [(indicators.CHOICE, "id", indicators.CHOICE)],
+    )
+    heatmap = returned(overview, indicators.HEATMAP, "figure")
+    assert [list(t["y"]) for t in heatmap["data"] if t["type"] == "heatmap"] and all(
+        set(t["y"]) == {"440000"} for t in heatmap["data"] if t["type"] == "heatmap"
+    )
+    planner = grid_rows(app, client_of(app, "planner"), indicators.GRID, indicators.CHOICE)
+    assert sorted(map(progress_key, planner)) == sorted(map(progress_key, everything))
+
+
+@pytest.mark.parametrize(("user", "status"), [("planner", 200), ("admin", 200), ("guangdong", 403), ("evaluator", 403)])
+def test_only_national_users_download_the_mid_term_report(app, user, status):
+    response = client_of(app, user).get("/download/indicators-report")
+    assert response.status_code == status
+    if status == 200:
+        assert openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
+    page = render_page(app, client_of(app, user), indicators.PATH)
+    assert ("indicators-report-download" in page.text) == (status == 200)
+
+
+def test_an_evaluator_reads_no_indicators(app):
+    client = client_of(app, "evaluator")
+    assert load_grid(app, client, indicators.GRID, indicators.CHOICE).status_code == 403
+    assert (
+        post(app, client, [(indicators.TRAJECTORY, "figure")], [(indicators.CHOICE, "value", "ZB01")]).status_code
+        == 403
+    )
