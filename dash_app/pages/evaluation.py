@@ -12,6 +12,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.supervision.evaluation import get_standard
+from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role
 from dash_app.context import AppContext
 from dash_app.figures import build_radar
@@ -24,6 +25,7 @@ from warehouse.evaluation import (
     query_evaluation_results,
     query_item_results,
     query_scores,
+    require_archive,
 )
 
 PATH = "/evaluation"
@@ -35,6 +37,7 @@ ASSIGNMENTS_GRID = "evaluation-assignments-grid"
 ITEMS_GRID = "evaluation-items-grid"
 RADAR = "evaluation-radar"
 REPORT_LINK = "evaluation-report-link"
+REQUESTED = "evaluation-requested"
 FORM = "evaluation-form"
 SAVE = "evaluation-save"
 SUBMIT = "evaluation-submit"
@@ -99,6 +102,19 @@ def may_open(context: AppContext, viewer: Viewer, archive_code: str | None) -> b
     return any(o["value"] == archive_code for o in archive_options(context, viewer))
 
 
+def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
+    """Why the viewer may not open the archive, in the words of the rule that refuses it."""
+    try:
+        if _national(viewer):
+            require_archive(archive_code)
+        else:
+            with context.reader.cursor() as con:
+                check_may_score(con, viewer.user_name, archive_code)
+    except CensusError as error:
+        return error.describe()
+    return f"无权查看档案馆 {archive_code}。"
+
+
 def layout(**query: str) -> html.Div:
     """Results (national), assignments (evaluators), an archive's detail, and the scoring form."""
     viewer = current_viewer()
@@ -116,13 +132,14 @@ def layout(**query: str) -> html.Div:
     parts += [
         html.Div(
             [
-                dcc.Dropdown(
-                    id=ARCHIVE, value=query.get("archive"), placeholder="选择档案馆", style={"width": "360px"}
-                ),
+                # Its value comes with its options (`options` below, from ?archive=CODE when the viewer may open
+                # it): Dash 4's dropdown drops a value that is not among its options.
+                dcc.Dropdown(id=ARCHIVE, placeholder="选择档案馆", style={"width": "360px"}),
                 html.Div(id=REPORT_LINK),
             ],
             className="toolbar",
         ),
+        html.Div(id=REQUESTED),
         html.Div(id=RESULT, className="result"),
         dcc.Graph(id=RADAR),
         grid_block(ITEMS_GRID, ITEM_COLUMNS),
@@ -252,9 +269,28 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         ),
     )
 
-    @app.callback(Output(ARCHIVE, "options"), Input(RESULT, "children"))
-    def options(_: Any) -> list[dict[str, str]]:
-        return archive_options(context, current_viewer())
+    @app.callback(
+        Output(ARCHIVE, "options"),
+        Output(ARCHIVE, "value", allow_duplicate=True),
+        Input(RESULT, "children"),
+        State(ARCHIVE, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def options(_: Any, chosen: str | None, search: str | None) -> tuple[list[dict[str, str]], str | None]:
+        allowed = archive_options(context, current_viewer())
+        wanted = chosen or archive_from_search(search)
+        return allowed, wanted if any(o["value"] == wanted for o in allowed) else None
+
+    @app.callback(Output(REQUESTED, "children"), Input(ids.URL, "search"))
+    def show_requested(search: str | None) -> Any:
+        """/evaluation?archive=CODE for an archive the viewer may not open: the refusal, and nothing of it."""
+        viewer = current_viewer()
+        require_role(viewer, *ROLES)
+        wanted = archive_from_search(search)
+        if not wanted or may_open(context, viewer, wanted):
+            return None
+        return html.P(refusal(context, viewer, wanted), className="error", id="evaluation-refused")
 
     @app.callback(Output(ARCHIVE, "value"), Input(RESULTS_GRID, "cellClicked"), prevent_initial_call=True)
     def pick_result(cell: dict[str, Any] | None) -> Any:

@@ -1,5 +1,5 @@
 """Shared by the web app's tests: one user of each role (two provinces), their passwords, settings for a tmp warehouse,
-and the supervision part of the demo, loaded once per session."""
+the supervision part of the demo, loaded once per session, and the session's headless Chromium."""
 
 from __future__ import annotations
 
@@ -119,3 +119,18 @@ def supervision_warehouse(source: Path, folder: Path, users: Iterable[tuple[str,
     assert settings.today() == DEMO_TODAY
     add_users(WarehouseStore(target), users)  # publishes the copy's first snapshot
     return settings
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the whole session, shared by every browser test module: Playwright's sync API runs
+    one instance per thread, so a second module starting its own would fail. Launched as test_browser.py says."""
+    from tests.dash_app.test_browser import CHROMIUM, LAUNCH_ARGS, require_browser
+
+    require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        yield browser
+        browser.close()

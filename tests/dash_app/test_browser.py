@@ -129,18 +129,6 @@ def site(tmp_path_factory) -> Iterator[Site]:
         thread.join(timeout=10)
 
 
-@pytest.fixture(scope="session")
-def chromium():
-    """One headless Chromium for the whole session."""
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
 @dataclass
 class Session:
     """A fresh browser context: its requests, failed responses and page errors are recorded."""
@@ -441,7 +429,8 @@ def test_every_page_loads_without_errors(browsing, user, path, grid_id, name):
     ],
 )
 def test_supervision_pages_load_without_errors(browsing, user, path, name):
-    """A smoke test and the screenshots only: these pages' behaviour is not yet tested in the browser."""
+    """A smoke test and the screenshots on the demo-like warehouse; these pages' behaviour in the browser is tested in
+    test_supervision_browser.py."""
     page = browsing.sign_in(user)
     page.goto(path)
     page.wait_for_load_state("networkidle")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import base64
 import io
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -86,13 +87,6 @@ def app(site):
     return site.app
 
 
-@pytest.fixture
-def con(site) -> Iterator[Any]:
-    """A read connection to the warehouse as it is now (open it after the change you want to see)."""
-    with site.store.reader() as connection:
-        yield connection
-
-
 def read(site: Site, query: Any, *args: Any, **kwargs: Any) -> Any:
     """A query on the warehouse's current state."""
     with site.store.reader() as connection:
@@ -106,13 +100,23 @@ def _entry(item: Any) -> Any:
     return {"id": component, "property": prop, "value": value}
 
 
+def registered_key(app, outputs: Sequence[tuple[str, str]]) -> str:
+    """The name Dash registered a callback under: `callback_key`, where an output that may be set by several
+    callbacks (allow_duplicate) carries a suffix `@<hash>`."""
+    wanted = callback_key(outputs)
+    found = [key for key in app.callback_map if re.sub(r"@[0-9a-f]+", "", key) == wanted]
+    # A typo would get HTTP 500 ("callback not found"), which a test of refusals must not mistake for one.
+    assert len(found) == 1, (wanted, found)
+    return found[0]
+
+
 def post(
     app, client, outputs: Sequence[tuple[str, str]], inputs: Sequence[Any], state: Sequence[Any] = (), changed=None
 ):
     """POST a callback as the renderer does; `changed` names the input that fired (default: the first)."""
-    key = callback_key(outputs)
-    assert key in app.callback_map, key
-    targets = [{"id": component, "property": prop} for component, prop in outputs]
+    key = registered_key(app, outputs)
+    names = [key] if not key.startswith("..") else key[2:-2].split("...")
+    targets = [{"id": name.rsplit(".", 1)[0], "property": name.rsplit(".", 1)[1]} for name in names]
     fired = changed or f"{inputs[0][0]}.{inputs[0][1]}"
     body = {
         "output": key,
@@ -201,15 +205,39 @@ def unassigned(assigned) -> str:
     return next(a.archive_code for a in list_comprehensive_archives() if a.archive_code not in assigned)
 
 
-def test_an_evaluator_may_choose_exactly_the_assigned_archives(app, assigned):
+ARCHIVE_CHOICE = [(evaluation.ARCHIVE, "options"), (evaluation.ARCHIVE, "value")]
+
+
+def archive_choice(app, client, search: str = "", chosen: str | None = None) -> tuple[list[str], str | None]:
+    """The archives the dropdown offers (sorted) and the one it shows, on /evaluation<search>."""
     response = post(
-        app, client_of(app, "evaluator"), [(evaluation.ARCHIVE, "options")], [(evaluation.RESULT, "children", None)]
+        app, client, ARCHIVE_CHOICE, [(evaluation.RESULT, "children", None)],
+        [(evaluation.ARCHIVE, "value", chosen), (ids.URL, "search", search)],
+    )  # fmt: skip
+    options = returned(response, evaluation.ARCHIVE, "options")
+    return sorted(o["value"] for o in options), returned(response, evaluation.ARCHIVE, "value")
+
+
+def requested(app, client, search: str) -> Any:
+    """What the page says about the archive named in its URL."""
+    response = post(app, client, [(evaluation.REQUESTED, "children")], [(ids.URL, "search", search)])
+    return returned(response, evaluation.REQUESTED, "children")
+
+
+def test_an_evaluator_may_choose_exactly_the_assigned_archives(app, assigned):
+    client = client_of(app, "evaluator")
+    assert archive_choice(app, client) == (assigned, None)
+    # /evaluation?archive=CODE opens an assigned archive; the dropdown keeps what the user chose since.
+    assert archive_choice(app, client, f"?archive={assigned[1]}") == (assigned, assigned[1])
+    assert archive_choice(app, client, f"?archive={assigned[1]}", assigned[2]) == (assigned, assigned[2])
+    assert requested(app, client, f"?archive={assigned[1]}") is None
+    planner = client_of(app, "planner")
+    assert archive_choice(app, planner, "?archive=110000") == (
+        sorted(a.archive_code for a in list_comprehensive_archives()),
+        "110000",
     )
-    assert sorted(o["value"] for o in returned(response, evaluation.ARCHIVE, "options")) == sorted(assigned)
-    planner = post(
-        app, client_of(app, "planner"), [(evaluation.ARCHIVE, "options")], [(evaluation.RESULT, "children", None)]
-    )
-    assert len(returned(planner, evaluation.ARCHIVE, "options")) == 47
+    assert requested(app, planner, "?archive=110000") is None
+    assert "不是参加评价的副省级以上综合档案馆代码" in requested(app, planner, "?archive=999999")["props"]["children"]
 
 
 def test_the_scoring_form_renders_for_an_assigned_archive(app, assigned):
@@ -225,9 +253,15 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
     experts = {r["scorer"] for r in read(site, query_scores, unassigned)}
     assert experts  # the archive has been scored by others: their names must not reach this evaluator
 
-    # The page opened as /evaluation?archive=CODE: the layout takes the code, the form callback refuses it.
+    # The page opened as /evaluation?archive=CODE: the dropdown does not take the code, the page says why.
     page = render_page(app, client, evaluation.PATH, f"?archive={unassigned}")
     assert page.status_code == 200 and "page-refused" not in page.text
+    assert archive_choice(app, client, f"?archive={unassigned}")[1] is None
+    said = requested(app, client, f"?archive={unassigned}")
+    assert said["props"]["id"] == "evaluation-refused"
+    assert said["props"]["children"].startswith(f"评价专家「evaluator」未被分配评价档案馆 {unassigned}")
+
+    # A forged callback with the code in the dropdown is refused by the form, and by everything else on the page.
     form = show_form(app, client, unassigned)
     refusal = returned(form, evaluation.FORM, "children")
     assert refusal["props"]["id"] == "evaluation-refused"
@@ -632,18 +666,23 @@ def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
     assert {r["province_code"] for r in rows} == {None, "440000"}
     assert "450000" in {r["province_code"] for r in everything}
 
-    overview = post(
-        app,
-        client,
-        [(indicators.CARDS, "children"), (indicators.HEATMAP, "figure")],
-        [(indicators.CHOICE, "id", indicators.CHOICE)],
-    )
-    heatmap = returned(overview, indicators.HEATMAP, "figure")
-    assert [list(t["y"]) for t in heatmap["data"] if t["type"] == "heatmap"] and all(
-        set(t["y"]) == {"440000"} for t in heatmap["data"] if t["type"] == "heatmap"
-    )
+    # The heatmap of indicators computed from the census: Guangdong's row only, with its values.
+    (own,) = heatmap_rows(app, client)
+    assert own[0] == "440000" and any(value is not None for value in own[1])
+    assert "450000" in {province for province, _ in heatmap_rows(app, client_of(app, "planner"))}
     planner = grid_rows(app, client_of(app, "planner"), indicators.GRID, indicators.CHOICE)
     assert sorted(map(progress_key, planner)) == sorted(map(progress_key, everything))
+
+
+def heatmap_rows(app, client) -> list[tuple[str, list[Any]]]:
+    """The province × indicator heatmap's rows: (province, cell values)."""
+    response = post(
+        app, client, [(indicators.CARDS, "children"), (indicators.HEATMAP, "figure")],
+        [(indicators.CHOICE, "id", indicators.CHOICE)],
+    )  # fmt: skip
+    traces = [t for t in returned(response, indicators.HEATMAP, "figure")["data"] if t["type"] == "heatmap"]
+    assert len(traces) == 1
+    return list(zip(traces[0]["y"], traces[0]["z"], strict=True))
 
 
 @pytest.mark.parametrize(("user", "status"), [("planner", 200), ("admin", 200), ("guangdong", 403), ("evaluator", 403)])
