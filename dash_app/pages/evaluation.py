@@ -15,7 +15,7 @@ from census_schema.supervision.evaluation import get_standard
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role
 from dash_app.context import AppContext
-from dash_app.figures import build_radar
+from dash_app.figures import build_radar, empty_figure
 from dash_app.grid import GridSpec, grid_block, register_grid
 from flows.supervision import save_scores
 from warehouse.evaluation import (
@@ -141,8 +141,11 @@ def layout(**query: str) -> html.Div:
         ),
         html.Div(id=REQUESTED),
         html.Div(id=RESULT, className="result"),
-        dcc.Graph(id=RADAR),
-        grid_block(ITEMS_GRID, ITEM_COLUMNS),
+        # Results of other experts are not an evaluator's to see: the radar and items stay hidden for them.
+        html.Div(
+            [dcc.Graph(id=RADAR), grid_block(ITEMS_GRID, ITEM_COLUMNS)],
+            style=None if _national(viewer) else {"display": "none"},
+        ),
     ]
     if viewer.role == "evaluator":
         parts += [
@@ -310,7 +313,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_archive(archive_code: str | None, _: Any) -> tuple[Any, Any]:
         viewer = current_viewer()
         if not _national(viewer) or not may_open(context, viewer, archive_code):
-            return {}, ""
+            return empty_figure("在上表点击一家档案馆或从列表中选择，查看各方面得分率。"), ""
         with context.reader.cursor() as con:
             areas = query_area_results(con, archive_code=archive_code)
         link = html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id="evaluation-report-download")
