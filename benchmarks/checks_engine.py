@@ -22,7 +22,7 @@ from typing import Any
 import polars as pl
 
 from census_schema.census_form import CENSUS_FORM
-from census_schema.fields import FieldType, Form, Rule
+from census_schema.fields import Form, Rule
 from census_schema.uscc import compute_uscc_check_char
 from checks.cells import failures_at
 from checks.context import CheckContext, build_check_context
@@ -38,64 +38,18 @@ from checks.suite import (
     validate_gx_frame,
 )
 from checks.validate import validate_return
+from tests.checks.builders import CENSUS_BASE
 
 PROVINCE = "440000"
 ENGINES = ("gx", "polars", "row_rules", "validate_return")
-BASE: dict[str, Any] = {
-    "uscc": None,
-    "unit_name": "广州某国有企业",
-    "unit_nature": "国有企业",
-    "holder_type": "企事业单位档案室",
-    "division_code": "440106",
-    "admin_level": "县级",
-    "parent_uscc": "11440000000000001A",
-    "staff_fulltime": 2,
-    "staff_parttime": 1,
-    "fonds_count": 3,
-    "vol_total": 1000,
-    "vol_permanent": 600,
-    "vol_30y": 200,
-    "vol_10y": 160,
-    "vol_unassigned": 40,
-    "item_total": 2000,
-    "item_permanent": 1000,
-    "item_30y": 500,
-    "item_10y": 460,
-    "item_unassigned": 40,
-    "cat_ws": 1500,
-    "cat_kj": 500,
-    "cat_ku": 400,
-    "cat_rs": 300,
-    "cat_zy": 200,
-    "cat_other": 100,
-    "shelf_m": 33.0,
-    "unsorted_shelf_m": 1.5,
-    "photos": 100,
-    "av_reels": 5,
-    "physical_items": 10,
-    "e_items": 500,
-    "e_gb": 12.5,
-    "digitized_vol": 300,
-    "digitized_item": 800,
-    "digitized_gb": 120.5,
-    "pre1949": 100,
-    "red_archives": 20,
-    "opened": 0,
-    "building_m2": 500.0,
-    "storage_m2": 300.0,
-    "has_climate_control": "是",
-    "has_fire_alarm": "否",
-    "contact_name": "张三",
-    "contact_phone": "13800138000",
-    "remarks": None,
-}
+# The same valid holder the check tests start from (one definition, in tests/checks/builders.py).
+BASE: dict[str, Any] = {**CENSUS_BASE, "uscc": None}
 _SCALED = [f.name for f in CENSUS_FORM.fields if f.is_numeric and f.name not in ("staff_fulltime", "staff_parttime")]
 
 
 def synthetic_rows(n: int) -> pl.DataFrame:
     """n holders: the base row scaled by 1-5 (sums stay consistent), with about 1 % of rows broken somehow."""
-    types = {FieldType.INTEGER: pl.Int64, FieldType.DECIMAL: pl.Float64}
-    schema = {f.name: types.get(f.type, pl.Utf8) for f in CENSUS_FORM.fields}
+    schema = {f.name: f.polars_dtype for f in CENSUS_FORM.fields}
     base = pl.DataFrame([BASE], schema=schema)
     first17 = [f"91440300{i:09d}" for i in range(n)]
     usccs = [code + compute_uscc_check_char(code) for code in first17]
