@@ -166,11 +166,10 @@ class Session:
         return urlparse(url).netloc == urlparse(self.base_url).netloc
 
 
-@pytest.fixture
-def browsing(chromium, site) -> Iterator[Session]:
-    """A new context per test; afterwards no request may have left 127.0.0.1 and no page may have thrown."""
-    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, base_url=site.url)
-    session = Session(context, site.url)
+def browse(chromium, url: str) -> Iterator[Session]:
+    """A new browser context on the served app; afterwards no request may have left 127.0.0.1 and no page thrown."""
+    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, base_url=url)
+    session = Session(context, url)
     context.on("request", lambda request: session.requests.append(request.url))
     context.on(
         "response", lambda response: response.status >= 400 and session.failed.append((response.status, response.url))
@@ -179,6 +178,12 @@ def browsing(chromium, site) -> Iterator[Session]:
     context.close()
     assert session.offsite() == []
     assert session.errors == []
+
+
+@pytest.fixture
+def browsing(chromium, site) -> Iterator[Session]:
+    """A new context per test (see browse)."""
+    yield from browse(chromium, site.url)
 
 
 def screenshot(page: Any, name: str) -> None:

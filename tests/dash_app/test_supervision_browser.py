@@ -23,10 +23,10 @@ from dash_app.app import create_app
 from dash_app.pages import evaluation, indicators, inspections
 from tests.dash_app.conftest import password_of, supervision_warehouse
 from tests.dash_app.test_browser import (
-    VIEWPORT,
     QuietRequestHandler,
     Session,
     Site,
+    browse,
     require_browser,
     screenshot,
     shown_rows,
@@ -59,17 +59,8 @@ def site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
 
 @pytest.fixture
 def browsing(chromium, site) -> Iterator[Session]:
-    """A new context per test; afterwards no request may have left 127.0.0.1 and no page may have thrown."""
-    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, base_url=site.url)
-    session = Session(context, site.url)
-    context.on("request", lambda request: session.requests.append(request.url))
-    context.on(
-        "response", lambda response: response.status >= 400 and session.failed.append((response.status, response.url))
-    )
-    yield session
-    context.close()
-    assert session.offsite() == []
-    assert session.errors == []
+    """A new context per test (see test_browser.browse)."""
+    yield from browse(chromium, site.url)
 
 
 def read(site: Site, query: Any, *args: Any, **kwargs: Any) -> Any:
