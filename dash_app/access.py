@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import flask
 from flask_login import current_user
 
-NATIONAL_ROLES = ("planner", "admin")
+from census_schema.roles import NATIONAL_ROLES, Role
 
 
 @dataclass(frozen=True)
@@ -44,7 +44,7 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
     """
     if viewer.is_national:
         return requested
-    if viewer.role == "province" and viewer.province_code:
+    if viewer.role == Role.PROVINCE and viewer.province_code:
         if requested not in (None, viewer.province_code) and requested[:2] != viewer.province_code[:2]:
             flask.abort(403)
         return requested if requested else viewer.province_code

@@ -15,9 +15,10 @@ from flask_login import LoginManager, UserMixin, current_user, login_user, logou
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from census_schema.errors import UsageError
+from census_schema.roles import ROLE_LABELS, Role
 from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
-from warehouse.users import ROLE_LABELS, get_user
+from warehouse.users import get_user
 
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/health", "/_favicon.ico", "/favicon.ico")
 MAX_FAILED_LOGINS = 5
@@ -142,4 +143,4 @@ def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings
 
 def role_label(role: str) -> str:
     """The Chinese name of a role."""
-    return ROLE_LABELS.get(role, role)
+    return ROLE_LABELS[Role(role)] if role in ROLE_LABELS else role

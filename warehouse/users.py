@@ -8,10 +8,10 @@ import duckdb
 
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
+from census_schema.roles import Role
 from warehouse.transactions import transaction, utc_now
 
-ROLES = ("planner", "province", "evaluator", "admin")
-ROLE_LABELS = {"planner": "国家局规划人员", "province": "省级档案部门", "evaluator": "评估专家", "admin": "系统管理员"}
+ROLES = tuple(Role)
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,10 @@ def add_user(
     if not name or len(name) > 64:
         raise UsageError("用户名不能为空，且不超过 64 个字符。")
     if role not in ROLES:
-        raise UsageError(f"未知角色 {role!r}。", hint=f"可用角色：{'、'.join(ROLES)}。")
-    if role == "province":
+        raise UsageError(
+            f"未知角色 {role!r}。", hint="可用角色：" + "；".join(f"{r.value}（{r.label}）" for r in Role) + "。"
+        )
+    if role == Role.PROVINCE:
         if not province_code:
             raise UsageError("省级用户必须指定 --province。")
         require_census_province(province_code)
@@ -44,7 +46,7 @@ def add_user(
         con.execute("DELETE FROM users WHERE user_name = ?", [name])
         con.execute(
             "INSERT INTO users (user_name, password_hash, role, province_code, created_at) VALUES (?, ?, ?, ?, ?)",
-            [name, password_hash, role, province_code if role == "province" else None, utc_now()],
+            [name, password_hash, role, province_code if role == Role.PROVINCE else None, utc_now()],
         )
 
 

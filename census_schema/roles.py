@@ -1,0 +1,33 @@
+"""The roles of the web app's users, declared once with their Chinese names."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """What a signed-in user may see and do."""
+
+    PLANNER = "planner"
+    PROVINCE = "province"
+    EVALUATOR = "evaluator"
+    ADMIN = "admin"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return ROLE_LABELS[self]
+
+    @property
+    def is_national(self) -> bool:
+        """True for the roles that see the whole country."""
+        return self in NATIONAL_ROLES
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.PLANNER: "国家档案局规划人员",
+    Role.PROVINCE: "省级档案部门",
+    Role.EVALUATOR: "评价专家",
+    Role.ADMIN: "系统管理员",
+}
+NATIONAL_ROLES = frozenset({Role.PLANNER, Role.ADMIN})
