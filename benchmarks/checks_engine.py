@@ -38,11 +38,11 @@ from checks.suite import (
     validate_gx_frame,
 )
 from checks.validate import validate_return
-from tests.checks.builders import CENSUS_BASE
+from synthetic.holders import CENSUS_BASE
 
 PROVINCE = "440000"
 ENGINES = ("gx", "polars", "row_rules", "validate_return")
-# The same valid holder the check tests start from (one definition, in tests/checks/builders.py).
+# The same valid holder the check tests start from (one definition, in synthetic/holders.py).
 BASE: dict[str, Any] = {**CENSUS_BASE, "uscc": None}
 _SCALED = [f.name for f in CENSUS_FORM.fields if f.is_numeric and f.name not in ("staff_fulltime", "staff_parttime")]
 

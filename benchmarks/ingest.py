@@ -13,13 +13,13 @@ from pathlib import Path
 from benchmarks.measure import StageMeter
 from census_schema.census_form import CENSUS_FORM
 from census_schema.settings import load_settings
-from census_schema.synthetic import generate_province_rows
 from census_schema.template import write_form_workbook
 from checks.validate import validate_return
 from flows.identify import identify_workbook
 from flows.ingest import fetch_check_context
 from flows.parse import parse_form_sheet
 from flows.report import write_annotated_report
+from synthetic.census import generate_province_rows
 from warehouse.loads import NewSubmission, record_submission
 from warehouse.store import WarehouseStore
 

@@ -21,10 +21,10 @@ import polars as pl
 from benchmarks.measure import median_and_p95
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.settings import load_settings
-from census_schema.synthetic import generate_national_dataset
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.auth import hash_password
+from synthetic.census import generate_national_dataset
 from warehouse.loads import NewSubmission, record_submission
 from warehouse.store import WarehouseStore
 from warehouse.users import add_user

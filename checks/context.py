@@ -9,7 +9,7 @@ from datetime import date
 from types import MappingProxyType
 
 from census_schema.divisions import PROVINCE, UnknownDivision, load_divisions
-from census_schema.supervision.rectification import FindingState
+from supervision.lifecycle import FindingState
 
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 

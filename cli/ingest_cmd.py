@@ -171,8 +171,8 @@ def run_demo(args: argparse.Namespace) -> int:
                 f"  {user['user_name']:<10} 角色 {user['role']:<9} {user['province_code'] or '':<7} 密码 {user['password']}"
             )
     if args.serve:
-        from census_schema.supervision.synthetic import DEMO_TODAY
         from cli.web_cmd import run_serve
+        from synthetic.supervision import DEMO_TODAY
 
         # The demo's findings are dated around its own day; judge deadlines on it, not on the real date.
         os.environ.setdefault("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())

@@ -19,8 +19,9 @@ from openpyxl.worksheet.worksheet import Worksheet
 from census_schema.errors import UsageError
 from census_schema.supervision.codes import EvaluationStatus
 from census_schema.supervision.evaluation import get_standard
-from census_schema.supervision.indicators import FORMULAS, PLAN_INDICATORS, PLAN_TITLE
+from census_schema.supervision.indicators import PLAN_INDICATORS, PLAN_TITLE
 from census_schema.template import save_workbook
+from supervision.indicators import FORMULAS
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     fetch_round,

@@ -26,7 +26,8 @@ from census_schema.supervision.codes import (
     Role,
 )
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
-from census_schema.supervision.rectification import (
+from supervision.grading import grade_record
+from supervision.lifecycle import (
     TRANSITION_TABLE,
     TRANSITIONS,
     FindingState,
@@ -35,14 +36,7 @@ from census_schema.supervision.rectification import (
     apply_updates,
     find_actions,
 )
-from census_schema.supervision.rows import (
-    grade_record,
-    is_yes,
-    issued_finding_states,
-    read_update,
-    split_names,
-    start_of,
-)
+from supervision.rows import is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, transaction, utc_now
 

@@ -15,9 +15,9 @@ import pytest
 
 from census_schema.fields import Form
 from census_schema.settings import Settings, load_settings
-from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app.auth import hash_password
-from tests.checks.builders import make_uscc
+from synthetic.holders import make_uscc
+from synthetic.supervision import DEMO_TODAY
 from tests.flows.workbooks import holder_rows, write_rows
 from warehouse.store import WarehouseStore
 from warehouse.users import add_user

@@ -28,7 +28,7 @@ from dash_app.auth import MAX_FAILED_LOGINS
 from dash_app.pages import PAGES
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
-from tests.checks.builders import make_uscc
+from synthetic.holders import make_uscc
 from tests.dash_app.conftest import (
     PROVINCE_HOLDERS,
     USERS,

@@ -28,13 +28,13 @@ from census_schema.errors import IllegalTransition
 from census_schema.settings import Settings
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.evaluation import get_standard
-from census_schema.supervision.rectification import apply_transition
-from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.pages import evaluation, indicators, inspections
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
+from supervision.lifecycle import apply_transition
+from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.conftest import PROVINCE_HOLDERS, USERS, province_workbook, supervision_warehouse
 from tests.dash_app.test_access import (
     callback_key,

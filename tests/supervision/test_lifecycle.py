@@ -6,7 +6,7 @@ import pytest
 
 from census_schema.errors import IllegalTransition, UsageError
 from census_schema.supervision.codes import FindingAction, FindingStatus, Role
-from census_schema.supervision.rectification import (
+from supervision.lifecycle import (
     TRANSITION_TABLE,
     FindingState,
     add_working_days,
