@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from census_schema.errors import CensusError
+from census_schema.roles import Role
+from census_schema.supervision.codes import FindingRole
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -96,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     users_commands = users.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser("add")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["planner", "province", "evaluator", "admin"])
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
     add.add_argument("--province")
     add.add_argument("--password-stdin", action="store_true", required=True)
     _common(add)
@@ -115,7 +117,9 @@ def _supervision_commands(commands: Any) -> None:
     transition.add_argument("--to", help="target state, e.g. 整改中, 已提交整改报告, 已销号")
     transition.add_argument("--action", help="the action when several lead to the state, e.g. 延期, 报告阶段进展")
     transition.add_argument("--by", help="who acts (default: the OS user)")
-    transition.add_argument("--role", choices=["rectifier", "reviewer"], help="default: the role the action needs")
+    transition.add_argument(
+        "--role", choices=[role.value for role in FindingRole], help="default: the role the action needs"
+    )
     transition.add_argument("--note", help="reason, opinion or progress (required for 退回, 延期, ...)")
     transition.add_argument("--evidence", help="evidence file (required to submit or close)")
     transition.add_argument("--deadline", help="new deadline YYYY-MM-DD (延期, 阶段性整改, 复查未通过)")

@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from enum import Enum
 
 from census_schema.errors import IllegalTransition, UsageError
-from census_schema.supervision.codes import FindingAction, FindingStatus, Role
+from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
 from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
 
 S, A = FindingStatus, FindingAction
@@ -42,7 +42,7 @@ class Transition:
     from_status: FindingStatus
     action: FindingAction
     to_status: FindingStatus
-    role: Role
+    role: FindingRole
     needs_note: bool = False
     needs_evidence: bool = False
     deadline: DeadlineRule = DeadlineRule.KEEP
@@ -50,17 +50,23 @@ class Transition:
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.ISSUED, A.START, S.IN_PROGRESS, Role.RECTIFIER),
-    Transition(S.IN_PROGRESS, A.SUBMIT, S.SUBMITTED, Role.RECTIFIER, needs_evidence=True),
-    Transition(S.PHASED, A.SUBMIT, S.SUBMITTED, Role.RECTIFIER, needs_evidence=True),
-    Transition(S.SUBMITTED, A.RETURN, S.IN_PROGRESS, Role.REVIEWER, needs_note=True),
-    Transition(S.SUBMITTED, A.CLOSE, S.CLOSED, Role.REVIEWER, needs_evidence=True, closes=True),
-    Transition(S.ISSUED, A.EXTEND, S.ISSUED, Role.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
-    Transition(S.IN_PROGRESS, A.EXTEND, S.IN_PROGRESS, Role.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
-    Transition(S.PHASED, A.EXTEND, S.PHASED, Role.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
-    Transition(S.IN_PROGRESS, A.MAKE_PHASED, S.PHASED, Role.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
-    Transition(S.PHASED, A.REPORT_MILESTONE, S.PHASED, Role.RECTIFIER, needs_note=True, needs_evidence=True),
-    Transition(S.CLOSED, A.REOPEN, S.IN_PROGRESS, Role.REVIEWER, needs_note=True, deadline=DeadlineRule.OPTIONAL),
+    Transition(S.ISSUED, A.START, S.IN_PROGRESS, FindingRole.RECTIFIER),
+    Transition(S.IN_PROGRESS, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
+    Transition(S.PHASED, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
+    Transition(S.SUBMITTED, A.RETURN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True),
+    Transition(S.SUBMITTED, A.CLOSE, S.CLOSED, FindingRole.REVIEWER, needs_evidence=True, closes=True),
+    Transition(S.ISSUED, A.EXTEND, S.ISSUED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
+    Transition(
+        S.IN_PROGRESS, A.EXTEND, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED
+    ),
+    Transition(S.PHASED, A.EXTEND, S.PHASED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
+    Transition(
+        S.IN_PROGRESS, A.MAKE_PHASED, S.PHASED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED
+    ),
+    Transition(S.PHASED, A.REPORT_MILESTONE, S.PHASED, FindingRole.RECTIFIER, needs_note=True, needs_evidence=True),
+    Transition(
+        S.CLOSED, A.REOPEN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.OPTIONAL
+    ),
 )
 TRANSITION_TABLE: dict[tuple[FindingStatus, FindingAction], Transition] = {
     (t.from_status, t.action): t for t in TRANSITIONS
@@ -91,7 +97,7 @@ class TransitionRecord:
     action: FindingAction
     note: str | None
     evidence: str | None
-    role: Role
+    role: FindingRole
     new_deadline: date | None = None
 
 
@@ -100,7 +106,7 @@ def issue_finding(finding_id: str, deadline: date, responsible_person: str | Non
     return FindingState(finding_id, S.ISSUED, deadline, responsible_person)
 
 
-def allowed_actions(status: FindingStatus, role: Role | None = None) -> tuple[FindingAction, ...]:
+def allowed_actions(status: FindingStatus, role: FindingRole | None = None) -> tuple[FindingAction, ...]:
     """The actions the table allows from a state, optionally only those of one role."""
     return tuple(t.action for t in TRANSITIONS if t.from_status is status and (role is None or t.role is role))
 
@@ -115,8 +121,8 @@ def _blank(text: str | None) -> bool:
 
 
 def _parse(
-    kind: type[FindingAction] | type[Role], value: str, what: str, finding_id: str, rule: str
-) -> FindingAction | Role:
+    kind: type[FindingAction] | type[FindingRole], value: str, what: str, finding_id: str, rule: str
+) -> FindingAction | FindingRole:
     try:
         return kind(value)
     except ValueError:
@@ -138,7 +144,7 @@ def apply_transition(
     finding: FindingState,
     action: FindingAction | str,
     by: str,
-    role: Role | str,
+    role: FindingRole | str,
     at: datetime,
     note: str | None = None,
     evidence: str | None = None,
@@ -146,7 +152,7 @@ def apply_transition(
 ) -> tuple[FindingState, TransitionRecord]:
     """Apply one action to a finding if the table and its guards allow it; raise IllegalTransition otherwise."""
     act = FindingAction(_parse(FindingAction, action, "整改操作", finding.finding_id, "transition_allowed"))
-    who = Role(_parse(Role, role, "角色", finding.finding_id, "transition_role"))
+    who = FindingRole(_parse(FindingRole, role, "角色", finding.finding_id, "transition_role"))
     by = by.strip()
     rule = TRANSITION_TABLE.get((finding.status, act))
     if rule is None:
@@ -194,7 +200,7 @@ def apply_transition(
         raise _illegal(
             finding, act, "deadline_later", f"新的整改期限 {new_deadline} 须晚于当前期限 {finding.deadline}。"
         )
-    rectifiers = finding.rectifiers | {by} if who is Role.RECTIFIER else finding.rectifiers
+    rectifiers = finding.rectifiers | {by} if who is FindingRole.RECTIFIER else finding.rectifiers
     after = replace(
         finding,
         status=rule.to_status,
@@ -224,7 +230,7 @@ class FindingUpdate:
     finding_id: str
     action: FindingAction | str
     by: str
-    role: Role | str
+    role: FindingRole | str
     at: datetime
     note: str | None = None
     evidence: str | None = None

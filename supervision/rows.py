@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import Any
 
 from census_schema.codes import YES_NO
-from census_schema.supervision.codes import IMMEDIATE, FindingAction, Role
+from census_schema.supervision.codes import IMMEDIATE, FindingAction, FindingRole
 from census_schema.supervision.forms import NAME_SEPARATORS
 from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
 from supervision.lifecycle import FindingState, FindingUpdate, default_deadline, issue_finding
@@ -88,7 +88,7 @@ def read_update(row: Row) -> FindingUpdate | None:
     if row["action"] not in {a.value for a in FindingAction}:
         return None
     try:
-        role = Role.from_label(str(row["role"]))
+        role = FindingRole.from_label(str(row["role"]))
     except ValueError:
         return None
     return FindingUpdate(

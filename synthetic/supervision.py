@@ -39,11 +39,11 @@ from census_schema.supervision.codes import (
     VETO_PASSED,
     EvaluationStatus,
     FindingAction,
+    FindingRole,
     FindingSeverity,
     FindingStatus,
     Grade,
     IndicatorStatus,
-    Role,
 )
 from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import (
@@ -68,7 +68,7 @@ CENTRAL_DIVISION = "110000"
 _USCC_BODY_BASE = 97_000_000
 ONE = Decimal("0.1")
 S, A = FindingStatus, FindingAction
-R, V = Role.RECTIFIER, Role.REVIEWER
+R, V = FindingRole.RECTIFIER, FindingRole.REVIEWER
 
 CENTRAL_ORGANS = (
     "外交部", "国家发展和改革委员会", "教育部", "科学技术部", "工业和信息化部", "国家民族事务委员会", "公安部",

@@ -46,10 +46,11 @@ def test_package_imports_only_lower_layers(package):
     assert offenders == {}
 
 
-def test_every_package_has_a_layer_and_is_installed():
+def test_every_package_has_a_layer_is_installed_and_type_checked():
     packages = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests"}
     assert packages == set(ALLOWED)
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert set(config["tool"]["mypy"]["packages"]) == set(ALLOWED)
     installed = {name.rstrip("*") for name in config["tool"]["setuptools"]["packages"]["find"]["include"]}
     assert installed == set(ALLOWED) - {"benchmarks"}
 

@@ -21,9 +21,9 @@ from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
     FindingAction,
+    FindingRole,
     FindingSeverity,
     FindingStatus,
-    Role,
 )
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
 from supervision.grading import grade_record
@@ -70,7 +70,7 @@ def fetch_finding_states(
         ) AS r USING (finding_id)
         WHERE ? IS NULL OR list_contains(?, f.finding_id)
         """,
-        [Role.RECTIFIER.value, wanted, wanted],
+        [FindingRole.RECTIFIER.value, wanted, wanted],
     ).fetchall()
     return {
         finding_id: FindingState(finding_id, FindingStatus(status), deadline, person, frozenset(rectifiers), changed_at)
@@ -319,7 +319,7 @@ def transition_finding(
                 f"问题 {finding_id}：「{act}」会使状态变为「{rule.to_status}」，而不是「{to_status}」。",
                 rule="transition_allowed",
             )
-        who = role if role is not None else (rule.role if rule is not None else Role.REVIEWER)
+        who = role if role is not None else (rule.role if rule is not None else FindingRole.REVIEWER)
         after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline)
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])

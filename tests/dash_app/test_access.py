@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.layout import ERRORS_SHEET
+from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
@@ -63,7 +64,7 @@ def site(tmp_path_factory):
             province_workbook(path, form, province, count, FORMULA_EDITS[province] if count > REPORTED else None)
             outcome = ingest_workbook(store, IngestRequest(path, form.kind, province, "测试"), settings)
             assert outcome.status == "accepted", outcome.failures
-    add_users(store, [*USERS, ("lockme", "province", "440000")])
+    add_users(store, [*USERS, ("lockme", Role.PROVINCE, "440000")])
     return create_app(settings), store, folder
 
 
@@ -530,7 +531,7 @@ def test_an_unexpected_error_in_an_upload_job_fails_the_job_and_is_logged(site, 
     monkeypatch.setattr("dash_app.uploads.run_ingestion", broken)
     jobs = UploadJobs(web_settings(site[2] / "var" / "warehouse.duckdb"))
     saved = census_workbook(tmp_path / "saved.xlsx")
-    job = jobs.submit(Viewer("guangdong", "province", "440000"), "census", saved, "c.xlsx")
+    job = jobs.submit(Viewer("guangdong", Role.PROVINCE, "440000"), "census", saved, "c.xlsx")
     jobs.wait(job.job_id)
     assert job.status == "failed" and "已记录日志" in (job.error or "")
     assert "disk on fire" in caplog.text
