@@ -41,12 +41,13 @@ from tests.dash_app.conftest import (
     web_settings,
 )
 from tests.flows.workbooks import census_workbook
+from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
 
 PROVINCES = tuple(PROVINCE_HOLDERS)
 REGISTERED, REPORTED = 4, 3
-FORMULA_TEXT = "=1+1"
+FORMULA_TEXT = INJECTION
 GUANGXI_USCC_PREFIX = PROVINCE_HOLDERS["450000"][1]
 # Guangdong's holder that does not report is named like a formula: it shows in the missing holders' grid.
 FORMULA_EDITS = {"440000": {REPORTED: {"unit_name": FORMULA_TEXT}}, "450000": {}}
@@ -355,8 +356,7 @@ def test_an_export_holds_exactly_the_authorised_rows_shown_and_formulas_stay_tex
     assert [row[:4] for row in rows[1:]] == [
         [r["province_code"], r["division_code"], r["uscc"], r["unit_name"]] for r in own
     ]
-    formula_cell = sheet.cell(row=2, column=4)
-    assert (formula_cell.value, formula_cell.data_type) == (FORMULA_TEXT, "s")
+    assert_kept_as_text(sheet.cell(row=2, column=4))
 
 
 def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_authorised_row(app):
