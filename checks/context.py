@@ -24,11 +24,6 @@ class InspectionFacts:
     findings: Mapping[str, FindingState] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
-    def inspection_ids(self) -> frozenset[str]:
-        """Ids of loaded inspections."""
-        return frozenset(self.inspections)
-
-    @property
     def finding_ids(self) -> frozenset[str]:
         """Ids of loaded findings."""
         return frozenset(self.findings)

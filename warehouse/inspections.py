@@ -492,24 +492,6 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
     return {**found[0], "transitions": transitions}
 
 
-def query_inspections(
-    con: duckdb.DuckDBPyConnection, *, year: int | None = None, province_code: str | None = None
-) -> list[dict[str, Any]]:
-    """Inspections with their grade and finding counts. Grain: one row per inspection."""
-    return fetch_named(
-        con,
-        """
-        SELECT i.inspection_id, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class, i.province_code,
-               i.feedback_date, i.compliance_pct, i.grade, i.grade_reason, count(f.finding_id) AS findings,
-               i.submission_id, i.sheet_name, i.excel_row
-        FROM inspections AS i LEFT JOIN findings AS f USING (inspection_id)
-        WHERE (? IS NULL OR i.year = ?) AND (? IS NULL OR i.province_code = ?)
-        GROUP BY ALL ORDER BY i.inspection_id
-        """,
-        [year, year, province_code, province_code],
-    )
-
-
 def allowed_targets(status: FindingStatus) -> list[dict[str, str]]:
     """What can happen to a finding in a state: each action with its target state and the role that may take it."""
     return [
