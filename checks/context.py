@@ -23,6 +23,12 @@ class InspectionFacts:
     # finding id -> its current state (with deadline, responsible person, rectifiers and last change).
     findings: Mapping[str, FindingState] = field(default_factory=lambda: MappingProxyType({}))
 
+    # inspection_ids and finding_ids are named by the rules' `known` parameter (census_schema.supervision.forms).
+    @property
+    def inspection_ids(self) -> frozenset[str]:
+        """Ids of loaded inspections."""
+        return frozenset(self.inspections)
+
     @property
     def finding_ids(self) -> frozenset[str]:
         """Ids of loaded findings."""
