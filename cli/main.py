@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from census_schema.errors import CensusError
+from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
 from census_schema.supervision.codes import FindingRole
 
@@ -39,14 +40,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     template = commands.add_parser("template", help="write an Excel template")
-    template.add_argument("kind", choices=["census", "register", "inspections", "evaluation", "indicators"])
+    template.add_argument("kind", choices=list(CURRENT_WORKBOOKS))
     template.add_argument("--province", help="6-digit province code (census and register only)")
     template.add_argument("--out", required=True, help="output .xlsx file")
     _common(template)
     template.set_defaults(handler=_handler("template_cmd", "run_template"))
 
     ingest = commands.add_parser("ingest", help="validate and load a workbook")
-    ingest.add_argument("kind", choices=["census", "register", "inspections", "evaluation", "indicators"])
+    ingest.add_argument("kind", choices=list(CURRENT_WORKBOOKS))
     ingest.add_argument("file")
     ingest.add_argument("--province", help="6-digit province code (census and register)")
     ingest.add_argument("--report", help="where to write the annotated workbook of a rejected return")

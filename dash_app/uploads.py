@@ -18,7 +18,7 @@ import flask
 from werkzeug.wrappers import Response
 
 from census_schema.errors import CensusError
-from census_schema.forms import CURRENT_FORMS, KIND_LABELS
+from census_schema.forms import CURRENT_FORMS, CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.template import write_template
@@ -28,7 +28,8 @@ from flows.run import choose_orchestrator, run_ingestion
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
-UPLOAD_KINDS = ("census", "register")
+# The kinds a provincial office uploads from the web page: those filled for one province.
+UPLOAD_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province)
 # Who may download a blank template: a province for itself, national users for any province.
 TEMPLATE_ROLES = frozenset({Role.PROVINCE, *NATIONAL_ROLES})
 
