@@ -21,6 +21,9 @@ class Settings:
     orchestrator: str = "auto"
     save_data_docs: bool = True
     as_of: date | None = None
+    # A return that would drop more than this share of the holders its scope currently reports is loaded only when
+    # the uploader confirms it (`--confirm-shrink`, or the web page's confirmation step).
+    shrink_limit_pct: float = 10.0
 
     def today(self) -> date:
         """The day deadlines are judged on: `ARCHIVE_CENSUS_AS_OF` (the demo sets its own day), else today."""
@@ -42,4 +45,5 @@ def load_settings(db_path: str | Path | None = None) -> Settings:
         orchestrator=env.get("ARCHIVE_CENSUS_ORCHESTRATOR", "auto"),
         save_data_docs=env.get("ARCHIVE_CENSUS_DATA_DOCS", "1") != "0",
         as_of=date.fromisoformat(env["ARCHIVE_CENSUS_AS_OF"]) if env.get("ARCHIVE_CENSUS_AS_OF") else None,
+        shrink_limit_pct=float(env.get("ARCHIVE_CENSUS_SHRINK_LIMIT_PCT") or 10.0),
     )

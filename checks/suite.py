@@ -44,7 +44,8 @@ DATA_DOCS_SITE = "census_checks"
 _PAIR_SKIP: Final = "either_value_is_missing"
 _PROVINCE_PREFIX = re.compile(r"^\d{2}$")
 
-ExpectationBuilder = Callable[[Rule, Form, CheckContext], gxe.Expectation]
+# A builder returns None when the rule does not apply to the context (the province rule to a central channel).
+ExpectationBuilder = Callable[[Rule, Form, CheckContext], gxe.Expectation | None]
 
 
 class SuiteExecutionError(RuntimeError):
@@ -164,8 +165,11 @@ def expect_division_current(rule: Rule, form: Form, context: CheckContext) -> gx
     )
 
 
-def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
-    """A well-formed division code starts with the uploading province's two digits."""
+def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation | None:
+    """A well-formed division code starts with the uploading province's two digits (a central channel's units may
+    lie anywhere: no expectation)."""
+    if context.province_code is None and context.scope is not None and context.scope.is_central:
+        return None
     if context.province_code is None:
         raise ValueError(f"rule {rule.rule_id} needs the uploading province, and the context has none")
     prefix = context.province_code[:2]
@@ -260,7 +264,8 @@ def build_suite(form: Form, context: CheckContext) -> gx.ExpectationSuite:
     """The GX suite of a form's GX-expressible rules; raises RuleNotExecutable for a rule nothing can run."""
     require_executors(form, EXECUTORS)
     rules = [rule for rule in applicable_rules(form) if rule.kind in EXPECTATIONS]
-    expectations = [EXPECTATIONS[rule.kind](rule, form, context) for rule in rules]
+    built = [EXPECTATIONS[rule.kind](rule, form, context) for rule in rules]
+    expectations = [expectation for expectation in built if expectation is not None]
     # Passed to the constructor: add_expectation() on a suite needs an active GX context, building one does not.
     return gx.ExpectationSuite(name=suite_name(form, context), expectations=expectations)
 

@@ -58,5 +58,7 @@ def scope_province(viewer: Viewer) -> str | None:
 
 
 def can_review(viewer: Viewer) -> bool:
-    """National reviewers (planners and administrators) accept or return submissions."""
-    return viewer.is_national
+    """Reviewers: national ones (planners and administrators: province-wide and central returns, and what the
+    provinces passed on) and provincial offices (their own prefectures' and counties' returns). Which return a
+    reviewer may act on is decided where the review is recorded (warehouse.reviews)."""
+    return viewer.is_national or (viewer.role is Role.PROVINCE and viewer.province_code is not None)

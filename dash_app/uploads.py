@@ -48,6 +48,10 @@ class UploadJob:
     result: dict[str, Any] | None = None
     error: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Load even if the return drops more of its scope's holders than allowed (the confirmation step).
+    confirm_shrink: bool = False
+    # The uploaded file, kept while the job waits for that confirmation.
+    kept_file: Path | None = None
 
 
 class UploadJobs:
@@ -61,10 +65,14 @@ class UploadJobs:
         self.upload_dir = settings.var_dir / "uploads"
         self.report_dir = settings.var_dir / "reports"
 
-    def submit(self, viewer: Viewer, kind: str, saved: Path, file_name: str) -> UploadJob:
-        """Queue an upload of the viewer's own province."""
+    def submit(
+        self, viewer: Viewer, kind: str, saved: Path, file_name: str, *, confirm_shrink: bool = False
+    ) -> UploadJob:
+        """Queue an upload of the viewer's own province (any scope inside it: the workbook says which)."""
         assert viewer.province_code is not None
-        job = UploadJob(uuid.uuid4().hex, viewer.user_name, viewer.province_code, kind, file_name)
+        job = UploadJob(
+            uuid.uuid4().hex, viewer.user_name, viewer.province_code, kind, file_name, confirm_shrink=confirm_shrink
+        )
         with self._lock:
             self._jobs[job.job_id] = job
         self._executor.submit(self._run, job, saved)
@@ -95,10 +103,14 @@ class UploadJobs:
             job.user_name,
             file_name=job.file_name,
             report_path=self.report_dir / f"{job.job_id}.xlsx",
+            confirm_shrink=job.confirm_shrink,
         )
         try:
             job.result = run_ingestion(request, self.settings, choose_orchestrator(None, self.settings), record_stage)
             job.status = "done"
+            if job.result["status"] == "needs_confirmation":
+                # Kept for the confirmation step, which loads this very file again with the confirmation.
+                job.kept_file = saved
         except CensusError as error:
             job.error = error.describe()
             job.status = "failed"
@@ -109,7 +121,16 @@ class UploadJobs:
             job.error = "服务器处理该文件时出错（已记录日志），请联系系统管理员。"
             job.status = "failed"
         finally:
-            saved.unlink(missing_ok=True)
+            if job.kept_file is None:
+                saved.unlink(missing_ok=True)
+
+    def confirm(self, job_id: str, viewer: Viewer) -> UploadJob | None:
+        """Load again, confirmed, the file of one of the viewer's jobs that waits for a shrink confirmation."""
+        job = self.get(job_id, viewer)
+        if job is None or job.kept_file is None or not job.kept_file.exists():
+            return None
+        kept, job.kept_file = job.kept_file, None
+        return self.submit(viewer, job.kind, kept, job.file_name, confirm_shrink=True)
 
 
 def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
@@ -128,6 +149,15 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         saved = jobs.upload_dir / f"{uuid.uuid4().hex}.xlsx"
         stream.save(saved)
         job = jobs.submit(viewer, kind, saved, Path(stream.filename).name)
+        return flask.redirect(f"/upload?job={job.job_id}")
+
+    @server.route("/api/upload/confirm", methods=["POST"])
+    def confirm_upload() -> Response:
+        viewer = current_viewer()
+        require_role(viewer, Role.PROVINCE)
+        job = jobs.confirm(flask.request.form.get("job", ""), viewer)
+        if job is None:
+            flask.abort(404)
         return flask.redirect(f"/upload?job={job.job_id}")
 
     @server.route("/download/report/<job_id>")

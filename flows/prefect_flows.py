@@ -12,6 +12,7 @@ from prefect.cache_policies import NO_CACHE
 
 from census_schema.fields import WorkbookForm
 from census_schema.forms import get_workbook_form
+from census_schema.scopes import parse_stored_scope
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
 from warehouse.store import WarehouseStore
@@ -29,7 +30,9 @@ def _ingest(
     kind: str, path: str, province_code: str | None, submitted_by: str, db_path: str | None, **options: Any
 ) -> dict[str, Any]:
     settings = load_settings(db_path)
-    request = IngestRequest(Path(path), kind, province_code, submitted_by, **options)
+    kind_of_scope, scope_code = options.pop("scope_kind", None), options.pop("scope_code", None)
+    scope = parse_stored_scope(kind_of_scope, scope_code, None)
+    request = IngestRequest(Path(path), kind, province_code, submitted_by, scope=scope, **options)
     return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step=run_as_task).to_json()
 
 

@@ -40,6 +40,10 @@ def run_ingestion(
             "report_path": request.report_path,
             "dry_run": request.dry_run,
             "data_docs_dir": request.data_docs_dir,
+            "confirm_shrink": request.confirm_shrink,
+            # The scope as plain values: flow parameters are stored as JSON.
+            "scope_kind": None if request.scope is None else request.scope.kind.value,
+            "scope_code": None if request.scope is None else request.scope.code,
         }
         flow = flow_for(request.kind)
         return flow(str(request.path), request.province_code, request.submitted_by, str(settings.db_path), **options)

@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from census_schema.failures import Failure
 from census_schema.forms import get_form, get_workbook_form
+from census_schema.scopes import Scope, ScopeKind
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.indicators import load_indicator_sheets
 from warehouse.inspections import load_inspection_sheets
@@ -54,16 +55,34 @@ class NewSubmission:
     row_count: int
     error_count: int
     warning_count: int
+    # The reporting scope of a census return or register; None means the whole province `province_code`.
+    scope: Scope | None = None
+
+    @property
+    def scope_or_province(self) -> Scope | None:
+        """The scope the upload is for: the one given, else its whole province (None for national workbooks)."""
+        if self.scope is not None:
+            return self.scope
+        return None if self.province_code is None else Scope(ScopeKind.PROVINCE, self.province_code)
 
 
 def find_current_by_sha256(
-    con: duckdb.DuckDBPyConnection, kind: str, province_code: str | None, round_id: str, sha256: str
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    province_code: str | None,
+    round_id: str,
+    sha256: str,
+    scope: Scope | None = None,
 ) -> str | None:
-    """The id of the current accepted submission with this exact content, if any (an identical file is a duplicate)."""
+    """The id of the current accepted submission of the same scope with this exact content, if any (an identical
+    file is a duplicate). Without a scope: the whole province `province_code` (None: a national workbook)."""
+    if scope is None and province_code is not None:
+        scope = Scope(ScopeKind.PROVINCE, province_code)
     row = con.execute(
-        "SELECT submission_id FROM submissions WHERE kind = ? AND province_code IS NOT DISTINCT FROM ? "
-        "AND round_id = ? AND file_sha256 = ? AND status = 'accepted' AND is_current",
-        [kind, province_code, round_id, sha256],
+        "SELECT submission_id FROM submissions WHERE kind = ? AND scope_kind IS NOT DISTINCT FROM ? "
+        "AND scope_code IS NOT DISTINCT FROM ? AND round_id = ? AND file_sha256 = ? AND status = 'accepted' "
+        "AND is_current",
+        [kind, None if scope is None else scope.kind.value, None if scope is None else scope.code, round_id, sha256],
     ).fetchone()
     return None if row is None else str(row[0])
 
@@ -92,25 +111,30 @@ def record_upload(
 ) -> str:
     """Record a submission, its failures and (when accepted) its sheets' rows in one transaction; returns its id.
 
-    An accepted census return or register supersedes the current accepted one of its kind, province and round and
-    starts awaiting review; an accepted supervision workbook adds to what is loaded. A rejected submission stores
-    no rows (any passed are ignored) and supersedes nothing. A loader that refuses the rows (a state changed since
-    validation) rolls the whole submission back.
+    An accepted census return or register supersedes the current accepted one of its kind, scope and round (only
+    that one: returns of other scopes are untouched) and starts awaiting review at its scope's first level; an
+    accepted supervision workbook adds to what is loaded. A rejected submission stores no rows (any passed are
+    ignored) and supersedes nothing. A loader that refuses the rows (a state changed since validation) rolls the
+    whole submission back.
     """
     accepted = submission.status == "accepted"
     if accepted and sheets is None:
         raise ValueError("an accepted submission needs its rows")
     book = get_workbook_form(submission.kind, submission.form_version)
-    if book.needs_province != (submission.province_code is not None):
-        raise ValueError(f"a {submission.kind} submission {'needs' if book.needs_province else 'has no'} province")
+    scope = submission.scope_or_province
+    if book.needs_province != (scope is not None):
+        raise ValueError(f"a {submission.kind} submission {'needs' if book.needs_province else 'has no'} scope")
+    if scope is not None and scope.province_code != submission.province_code:
+        raise ValueError(f"scope {scope} does not lie in province {submission.province_code}")
     now = utc_now()
-    submission_id = new_submission_id(submission.round_id, submission.province_code or submission.kind, now)
+    submission_id = new_submission_id(submission.round_id, scope.code if scope else submission.kind, now)
     with transaction(con):
-        if accepted and book.supersedes:
+        if accepted and book.supersedes and scope is not None:
             con.execute(
                 "UPDATE submissions SET is_current = false, superseded_by = ?, superseded_at = ? "
-                "WHERE kind = ? AND province_code = ? AND round_id = ? AND status = 'accepted' AND is_current",
-                [submission_id, now, submission.kind, submission.province_code, submission.round_id],
+                "WHERE kind = ? AND scope_kind = ? AND scope_code = ? AND round_id = ? AND status = 'accepted' "
+                "AND is_current",
+                [submission_id, now, submission.kind, scope.kind.value, scope.code, submission.round_id],
             )
         _insert_submission(con, submission_id, submission, now, reviewed=book.reviewed)
         _insert_failures(con, submission_id, failures)
@@ -136,10 +160,13 @@ def _insert_submission(
     con: duckdb.DuckDBPyConnection, submission_id: str, s: NewSubmission, now: datetime, *, reviewed: bool
 ) -> None:
     accepted = s.status == "accepted"
+    scope = s.scope_or_province
+    under_review = accepted and reviewed
     con.execute(
         "INSERT INTO submissions (submission_id, kind, province_code, round_id, form_version, file_name, "
         "file_sha256, file_bytes, submitted_by, submitted_at, status, is_current, review_state, row_count, "
-        "error_count, warning_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "error_count, warning_count, scope_kind, scope_code, review_stage) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             submission_id,
             s.kind,
@@ -153,10 +180,13 @@ def _insert_submission(
             now,
             s.status,
             accepted,
-            PENDING_REVIEW if accepted and reviewed else None,
+            PENDING_REVIEW if under_review else None,
             s.row_count,
             s.error_count,
             s.warning_count,
+            None if scope is None else scope.kind.value,
+            None if scope is None else scope.code,
+            scope.first_review_level if under_review and scope is not None else None,
         ],
     )
 

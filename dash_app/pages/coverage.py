@@ -8,6 +8,7 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, NoUpdate, Output, dcc, html, no_update
 
 from census_schema.divisions import UnknownDivision, load_divisions
+from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, central_area_code, parse_central_area
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
@@ -36,12 +37,16 @@ def division_from_search(search: str | None) -> str | None:
 def load_children(viewer: Viewer, context: AppContext, search: str | None) -> list[dict[str, Any]]:
     """The rows below the requested division that the viewer may see."""
     scope = scope_division(viewer, division_from_search(search))
-    if scope is None:
-        return [
-            {"division_code": p["province_code"], "name": p["province_name"], "level": "province", **p}
-            | {"units_missing": p["units_expected"] - p["units_reported"]}
-            for p in context.reader.cached(query_summary)["provinces"]
-        ]
+    is_central, channel = parse_central_area(scope)
+    if scope is None or is_central:
+        summary = context.reader.cached(query_summary)
+        if is_central:
+            # All three channels, or the one asked for (its missing and unregistered holders are listed below).
+            channels = [c for c in summary["central"]["channels"] if channel in (None, c["channel"])]
+            return [_count_row(central_area_code(c["channel"]), c["channel_name"], "central", c) for c in channels]
+        rows = [_count_row(p["province_code"], p["province_name"], "province", p) for p in summary["provinces"]]
+        # The central channels report to the national bureau directly: one row beside the provinces.
+        return [*rows, _count_row(central_area_code(), summary["central"]["name"], "central", summary["central"])]
     try:
         load_divisions().get(scope)
     except UnknownDivision:
@@ -49,15 +54,30 @@ def load_children(viewer: Viewer, context: AppContext, search: str | None) -> li
     return context.reader.cached(query_coverage_children, scope)
 
 
+def _count_row(code: str, name: str, level: str, figures: dict[str, Any]) -> dict[str, Any]:
+    """A grid row of a province or central channel from its summary figures."""
+    counts = {key: figures[key] for key, _ in COUNT_COLUMNS if key in figures}
+    return {"division_code": code, "name": name, "level": level, **counts} | {
+        "units_missing": figures["units_expected"] - figures["units_reported"]
+    }
+
+
 def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
-    """Links from the nation (or the viewer's province) down to the division."""
+    """Links from the nation (or the viewer's province) down to the division (or the central channels)."""
+    is_central, channel = parse_central_area(division)
+    if is_central:
+        crumbs: list[Any] = [dcc.Link("全国", href=PATH), html.Span(" › ")]
+        if channel is None:
+            return [*crumbs, html.Strong(CENTRAL_NAME)]
+        central = dcc.Link(CENTRAL_NAME, href=f"{PATH}?division={central_area_code()}")
+        return [*crumbs, central, html.Span(" › "), html.Strong(CENTRAL_CHANNELS[channel])]
     divisions = load_divisions()
     chain: list[str] = []
     code = division
     while code and code in divisions.by_code:
         chain.insert(0, code)
         code = divisions.by_code[code].parent_code
-    crumbs: list[Any] = [dcc.Link("全国", href=PATH)] if viewer.is_national else []
+    crumbs = [dcc.Link("全国", href=PATH)] if viewer.is_national else []
     for index, code in enumerate(chain):
         if crumbs:
             crumbs.append(html.Span(" › "))
@@ -138,7 +158,8 @@ def layout(**_query: str) -> html.Div:
             html.H2("普查覆盖情况"),
             html.Div(id=ids.COVERAGE_CRUMBS, className="crumbs"),
             html.P(
-                "点击一行进入下一级。覆盖率 = 名录内已报送单位 / 名录应报单位，不超过 100%；名录外报送单独计数。",
+                "点击一行进入下一级；“中央”一行为中央和国家机关、中央企业、中央级档案馆三个渠道（直接报国家档案局）。"
+                "覆盖率 = 名录内已报送单位 / 名录应报单位，不超过 100%；名录外报送单独计数。",
                 className="hint",
             ),
             grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code"),
@@ -165,5 +186,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         code = (cell or {}).get("rowId")
         if not code:
             return no_update
+        if parse_central_area(code)[0]:
+            return f"?division={code}"
         division = load_divisions().by_code.get(code)
         return f"?division={code}" if division and division.level != "county" else no_update

@@ -24,11 +24,13 @@ METRICS = {
     "opened_pct": "开放档案占比（%）",
     "red_archives": "革命历史档案（卷件）",
     "e_gb": "电子档案容量（GB）",
+    "review_pct": "审核进度（已审核的现行普查表，%）",
 }
 
 
-def derive_metrics(figures: dict[str, Any]) -> dict[str, Any]:
-    """The map's figures for one province or the nation (None where there is no data)."""
+def derive_metrics(figures: dict[str, Any], review: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The map's figures for one province or the nation (None where there is no data); review progress from the
+    province's `review` entry of the summary (None without current returns)."""
     holdings = figures["vol_total"] + figures["item_total"]
     has_data = figures["units_expected"] > 0 or holdings > 0
     return {
@@ -38,16 +40,19 @@ def derive_metrics(figures: dict[str, Any]) -> dict[str, Any]:
         "opened_pct": share_pct(figures["opened"], holdings),
         "red_archives": figures["red_archives"] if has_data else None,
         "e_gb": figures["e_gb"] if has_data else None,
+        "review_pct": review["reviewed_pct"] if review and review["returns"] else None,
     }
 
 
 def load_overview(viewer: Viewer, summary: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Headline figures and per-province map rows the viewer may see, from the national summary."""
     scope = scope_division(viewer, None)
+    reviews = {p["province_code"]: p for p in summary["review"]["provinces"]}
     rows = []
     for province in summary["provinces"]:
         visible = scope is None or province["province_code"] == scope
-        metrics = derive_metrics(province) if visible else dict.fromkeys(METRICS)
+        review = reviews.get(province["province_code"])
+        metrics = derive_metrics(province, review) if visible else dict.fromkeys(METRICS)
         rows.append({"province_code": province["province_code"], "province_name": province["province_name"], **metrics})
     headline = (
         summary["national"] if scope is None else next(p for p in summary["provinces"] if p["province_code"] == scope)

@@ -11,8 +11,8 @@ from dash_app import ids
 from dash_app.access import Viewer, can_review, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.grid import GridSpec, grid_block, register_grid
-from warehouse.queries import list_submissions, query_holder_lineage
-from warehouse.reviews import Action, review_submission
+from warehouse.queries import list_submissions, query_holder_lineage, query_review_progress
+from warehouse.reviews import Action, Reviewer, review_submission
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -20,12 +20,13 @@ ROLES = ("planner", "admin", "province")
 SUBMISSION_COLUMNS = [
     ("submission_id", "提交编号"),
     ("kind", "类别"),
-    ("province_code", "省份"),
+    ("scope_name", "填报范围"),
     ("file_name", "文件"),
     ("submitted_by", "提交人"),
     ("submitted_at", "提交时间"),
     ("status", "校验结果"),
-    ("review_state", "审核状态"),
+    ("review_progress", "审核状态"),
+    ("return_reason", "退回原因"),
     ("is_current", "现行"),
     ("row_count", "行数"),
     ("error_count", "错误"),
@@ -84,7 +85,13 @@ def layout(**_query: str) -> html.Div:
         [
             html.H2("提交记录"),
             grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
-            html.H3("审核（国家局）"),
+            html.Div(id=ids.SUBMISSIONS_REVIEW_PROGRESS, className="hint"),
+            html.H3("审核"),
+            html.P(
+                "省级档案部门审核本省地级、县级单位的报表；国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
+                "退回须写明原因，被退回的报表不计入统计数字。",
+                className="hint",
+            ),
             html.Div(
                 [
                     dcc.Input(
@@ -112,15 +119,26 @@ def layout(**_query: str) -> html.Div:
     )
 
 
+def describe_review_progress(viewer: Viewer, progress: dict[str, Any]) -> str:
+    """One line of review progress over the current census returns the viewer may see."""
+    province = scope_province(viewer)
+    if province is not None:
+        progress = next(p for p in progress["provinces"] if p["province_code"] == province)
+    where = "全国（含中央渠道）" if province is None else progress["province_name"]
+    states = "，".join(f"{state} {count} 份" for state, count in progress["by_state"].items())
+    return f"审核进度（{where}现行普查表 {progress['returns']} 份）：{states}；已审核 {progress['reviewed_pct']:.2f}%。"
+
+
 def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: Action, reason: str | None) -> str:
     """Accept or return a submission for a national reviewer; a sentence saying what happened."""
     if not can_review(viewer):
-        return "只有国家局审核人员可以审核。"
+        return "只有省级档案部门和国家档案局的审核人员可以审核。"
     if not submission_id:
         return "请先填写提交编号。"
+    reviewer = Reviewer(viewer.user_name, viewer.role, viewer.province_code)
     try:
         with context.store.writer() as con:
-            change = review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+            change = review_submission(con, submission_id.strip(), action, reviewer, reason)
     except CensusError as error:
         return error.describe()
     return f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"
@@ -130,6 +148,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids, row selection into the review form, and the review buttons."""
     for spec in _specs(context):
         register_grid(app, spec)
+
+    @app.callback(
+        Output(ids.SUBMISSIONS_REVIEW_PROGRESS, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.SUBMISSIONS_REVIEW_RESULT, "children"),
+    )
+    def show_progress(_path: Any, _result: Any) -> str:
+        viewer = current_viewer()
+        with context.reader.cursor() as con:
+            return describe_review_progress(viewer, query_review_progress(con))
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_ID, "value"),
