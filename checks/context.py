@@ -60,8 +60,6 @@ class CheckContext:
     division_levels: Mapping[str, str]
     # USCCs of the province's register of expected holders.
     register_usccs: frozenset[str] | None = None
-    # USCC -> code of the province whose return of this round was accepted with it.
-    other_province_usccs: Mapping[str, str] | None = None
     # USCC -> vol_total + item_total accepted for the holder in the previous round.
     previous_holdings: Mapping[str, int] | None = None
     # What is already loaded, for the workbook rules of an inspections or evaluation workbook.
@@ -83,7 +81,6 @@ def build_check_context(
     province_code: str | None,
     *,
     register_usccs: Iterable[str] | None = None,
-    other_province_usccs: Mapping[str, str] | None = None,
     previous_holdings: Mapping[str, int] | None = None,
     inspections: InspectionFacts | None = None,
     evaluation: EvaluationFacts | None = None,
@@ -105,7 +102,6 @@ def build_check_context(
         valid_division_codes=frozenset(divisions.by_code),
         division_levels=MappingProxyType({code: d.level for code, d in divisions.by_code.items()}),
         register_usccs=frozenset(register_usccs) if register_usccs is not None else None,
-        other_province_usccs=MappingProxyType(dict(other_province_usccs)) if other_province_usccs is not None else None,
         previous_holdings=MappingProxyType(dict(previous_holdings)) if previous_holdings is not None else None,
         inspections=inspections,
         evaluation=evaluation,

@@ -187,7 +187,8 @@ def _scope_arguments(parser: argparse.ArgumentParser, *, checked: bool = False) 
     """--division and --central: a return's reporting scope below or beside the provinces."""
     what = "the workbook's scope must be" if checked else "a return for"
     parser.add_argument("--division", help=f"{what} this prefecture or county of --province (e.g. 440100)")
-    parser.add_argument("--central", choices=list(CENTRAL_CHANNELS), help=f"{what} this central channel")
+    channels = "|".join(CENTRAL_CHANNELS)
+    parser.add_argument("--central", metavar=channels, help=f"{what} this central channel ({channels})")
 
 
 def _evaluation_round(parser: argparse.ArgumentParser) -> None:

@@ -11,12 +11,12 @@ from typing import Any
 import duckdb
 
 from census_schema.divisions import require_census_province
-from census_schema.errors import NotFound, UsageError
+from census_schema.errors import NotFound
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from warehouse.queries import list_submissions, query_summary
-from warehouse.reviews import Reviewer, review_submission
+from warehouse.reviews import Reviewer, check_review_request, review_submission
 from warehouse.store import WarehouseStore
 from warehouse.users import get_user
 
@@ -145,8 +145,7 @@ def find_reviewer(con: duckdb.DuckDBPyConnection, name: str) -> Reviewer:
 def run_review(args: argparse.Namespace) -> int:
     """Accept or return a submission, at the level of the user named by --by."""
     with _store(args).writer() as con:
-        if not args.by.strip():
-            raise UsageError("未指明审核人。", hint="请用 --by 填写审核人的用户名。")
+        check_review_request(args.action, args.by, args.reason)
         result = review_submission(con, args.submission_id, args.action, find_reviewer(con, args.by), args.reason)
     if args.json:
         emit_json(result)

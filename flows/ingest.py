@@ -34,7 +34,6 @@ from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
-    fetch_other_province_usccs,
     fetch_previous_round_holdings,
     fetch_register_usccs,
     find_current_by_sha256,
@@ -150,7 +149,6 @@ def _census_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code
         province_code,
         # Without a register there is nothing to compare with: no "not on the register" warning on every row.
         register_usccs=register or None,
-        other_province_usccs=fetch_other_province_usccs(con, province_code, round_id),
         previous_holdings=fetch_previous_round_holdings(con, province_code, round_id),
     )
 

@@ -267,16 +267,6 @@ def fetch_register_usccs(con: duckdb.DuckDBPyConnection, province_code: str, rou
     return frozenset(row[0] for row in result)
 
 
-def fetch_other_province_usccs(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> dict[str, str]:
-    """uscc → province for holders in other provinces' current accepted census returns of a round (lowest code wins)."""
-    result = con.execute(
-        "SELECT uscc, min(province_code) FROM stg_census_returns WHERE province_code <> ? AND round_id = ? "
-        "GROUP BY uscc",
-        [province_code, round_id],
-    ).fetchall()
-    return {uscc: province for uscc, province in result}
-
-
 def fetch_previous_round_holdings(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> dict[str, int]:
     """uscc → vol_total + item_total in the province's current accepted return of the latest earlier round."""
     result = con.execute(

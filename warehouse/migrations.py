@@ -272,7 +272,7 @@ def refresh_models(con: duckdb.DuckDBPyConnection, *, force: bool = False, stric
         for name, sql in pending.items():
             try:
                 con.execute(sql)
-            except duckdb.CatalogException as error:
+            except (duckdb.CatalogException, duckdb.BinderException) as error:
                 errors[name] = str(error)
         if len(errors) == len(pending):
             break

@@ -56,17 +56,24 @@ class Reviewer:
         return None
 
 
-def review_submission(
-    con: duckdb.DuckDBPyConnection, submission_id: str, action: Action, reviewer: Reviewer, reason: str | None
-) -> dict[str, Any]:
-    """Accept or return a current accepted return at the reviewer's level, recording the change in one transaction."""
+def check_review_request(action: str, by: str, reason: str | None) -> tuple[str, str | None]:
+    """The reviewer's name and reason, trimmed; UsageError for an unknown action, no reviewer, or a return without
+    a reason."""
     if action not in TRANSITIONS:
         raise UsageError(f"未知的审核操作「{action}」。", hint=f"可用的操作：{', '.join(TRANSITIONS)}。")
-    by, reason = reviewer.name.strip(), (reason or "").strip() or None
+    by, reason = by.strip(), (reason or "").strip() or None
     if not by:
         raise UsageError("未指明审核人。", hint="请用 --by 填写审核人的用户名。")
     if action == "return" and reason is None:
         raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要报送单位修改的内容。")
+    return by, reason
+
+
+def review_submission(
+    con: duckdb.DuckDBPyConnection, submission_id: str, action: Action, reviewer: Reviewer, reason: str | None
+) -> dict[str, Any]:
+    """Accept or return a current accepted return at the reviewer's level, recording the change in one transaction."""
+    by, reason = check_review_request(action, reviewer.name, reason)
     with transaction(con):
         return _apply_review(con, submission_id, action, Reviewer(by, reviewer.role, reviewer.province_code), reason)
 
