@@ -503,23 +503,26 @@ def _rules_to_locate(result: ExpectationSuiteValidationResult, frame: pd.DataFra
 
 def _locate(
     form: Form, rows: pl.DataFrame, context: CheckContext, plan: SuitePlan, frame: pd.DataFrame, rule_ids: list[str]
-) -> tuple[list[Failure], ExpectationSuiteValidationResult]:
+) -> tuple[gx.ExpectationSuite, list[Failure], ExpectationSuiteValidationResult]:
     by_id = form.rules_by_id
     expectations = [EXPECTATIONS[by_id[rule_id].kind](by_id[rule_id], form, context) for rule_id in rule_ids]
     suite = gx.ExpectationSuite(name=_RUNNER.unique_name(plan.name + "-locate"), expectations=expectations)
     located = _RUNNER.run(suite, frame, RESULT_FORMAT, keep=False)
-    return collect_gx_failures(form, rows, located), located
+    return suite, collect_gx_failures(form, rows, located), located
 
 
-def save_validation_results(folder: Path, results: Sequence[ExpectationSuiteValidationResult]) -> list[Path]:
-    """Keep GX validation results as JSON in folder/results, for Data Docs built later (see `build_data_docs`)."""
+def save_validation_results(
+    folder: Path, runs: Sequence[tuple[gx.ExpectationSuite, ExpectationSuiteValidationResult]]
+) -> list[Path]:
+    """Keep GX suites and validation results as JSON in folder/results, for Data Docs built later."""
     target = folder / RESULTS_FOLDER
     target.mkdir(parents=True, exist_ok=True)
     saved = []
-    for result in results:
+    for suite, result in runs:
         stamp = result.meta["run_id"].run_time.strftime("%Y%m%dT%H%M%S%f")
         path = target / f"{stamp}-{result.suite_name}.json"
-        path.write_text(json.dumps(result.to_json_dict(), ensure_ascii=False), encoding="utf-8")
+        kept = {"suite": suite.to_json_dict(), "result": result.to_json_dict()}
+        path.write_text(json.dumps(kept, ensure_ascii=False, default=str), encoding="utf-8")
         saved.append(path)
     return saved
 
@@ -538,7 +541,11 @@ def build_data_docs(site: Path) -> Path:
     schema = ExpectationSuiteValidationResultSchema()
     store = context.validation_results_store
     for path in sorted((site / RESULTS_FOLDER).glob("*.json")):
-        result = schema.load(json.loads(path.read_text(encoding="utf-8")))
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        suite = kept["suite"]
+        if suite["name"] not in {existing.name for existing in context.suites.all()}:
+            context.suites.add(gx.ExpectationSuite(**{k: suite[k] for k in ("name", "expectations", "meta")}))
+        result = schema.load(kept["result"])
         run = result.meta.get("run_id") or {}
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
@@ -620,15 +627,17 @@ def run_suite(
     frame = build_gx_frame(form, rows)
     checked = _RUNNER.run(plan.grouped, frame, GROUPED_RESULT_FORMAT, keep=True)
     to_locate = _rules_to_locate(checked, frame)
-    results = [checked]
+    runs = [(plan.grouped, checked)]
     failures: list[Failure] = []
     if to_locate:
-        failures, located = _locate(form, rows, context, plan, frame, [r for ids in to_locate.values() for r in ids])
-        results.append(located)
+        suite, failures, located = _locate(
+            form, rows, context, plan, frame, [r for ids in to_locate.values() for r in ids]
+        )
+        runs.append((suite, located))
         found = {f.rule for f in failures}
         for expectation, rule_ids in to_locate.items():
             if not found.intersection(rule_ids):
                 raise SuiteExecutionError(expectation, "the grouped expectation failed but none of its rules did")
     if results_dir is not None:
-        save_validation_results(results_dir, results)
+        save_validation_results(results_dir, runs)
     return failures
