@@ -15,7 +15,7 @@ from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
-from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
+from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
 
 T = TypeVar("T")
@@ -76,6 +76,10 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.province:
         require_census_province(args.province)
     settings = load_settings(args.db)
+    orchestrator = choose_orchestrator(args.orchestrator, settings)
+    if orchestrator == "direct":
+        # Great Expectations loads while the workbook is identified and parsed (two cores, two jobs).
+        prefetch_validation()
     request = IngestRequest(
         Path(args.file),
         args.kind,
@@ -84,7 +88,6 @@ def run_ingest(args: argparse.Namespace) -> int:
         report_path=Path(args.report) if args.report else None,
         dry_run=args.dry_run,
     )
-    orchestrator = choose_orchestrator(args.orchestrator, settings)
     result = run_ingestion(request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty()))
     if args.json:
         emit_json(result)

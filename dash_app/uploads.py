@@ -22,7 +22,7 @@ from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
 from flows.data_docs import ensure_data_docs
-from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
+from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, run_ingestion
 
 T = TypeVar("T")
@@ -57,6 +57,8 @@ class UploadJobs:
         # Data Docs are built after the uploader has the answer, on a worker of their own.
         self._docs_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-docs")
         self.upload_dir = settings.var_dir / "uploads"
+        # The first upload should not wait for Great Expectations to load: it loads while the server starts.
+        prefetch_validation()
         self.report_dir = settings.var_dir / "reports"
 
     def submit(self, viewer: Viewer, kind: str, saved: Path, file_name: str) -> UploadJob:

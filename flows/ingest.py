@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,6 @@ from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
-from checks.validate import validate_workbook
 from flows.data_docs import clear_data_docs, data_docs_dir
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedWorkbook, parse_workbook
@@ -34,6 +35,9 @@ from warehouse.loads import (
 from warehouse.store import WarehouseStore
 
 T = TypeVar("T")
+# The checks bring in Great Expectations (3-5 s to import): imported on first validation, or ahead of it in the
+# background by `prefetch_validation` while the workbook is identified and parsed.
+_VALIDATION_MODULE = "checks.validate"
 # The Chinese name of each step, for progress shown on a terminal or in the browser.
 STAGE_LABELS = {
     "identify_workbook": "识别文件",
@@ -141,6 +145,23 @@ def fetch_check_context(
         assignments = fetch_assignments(con, form.round_id)
         return build_check_context(None, evaluation=EvaluationFacts(form.round_id, is_open, assignments))
     return build_check_context(province_code)
+
+
+def prefetch_validation() -> threading.Thread:
+    """Start importing the checks (and Great Expectations) in a background thread; the import lock makes the first
+    validation wait for it if it has not finished."""
+    thread = threading.Thread(target=importlib.import_module, args=(_VALIDATION_MODULE,), daemon=True)
+    thread.start()
+    return thread
+
+
+def validate_workbook(
+    book: WorkbookForm, sheets: dict[str, pl.DataFrame], context: CheckContext, **options: Any
+) -> list[Failure]:
+    """Every failure of a parsed workbook (checks.validate.validate_workbook, imported on first use)."""
+    validate = importlib.import_module(_VALIDATION_MODULE).validate_workbook
+    failures: list[Failure] = validate(book, sheets, context, **options)
+    return failures
 
 
 def read_check_context(store: WarehouseStore, form: Form | WorkbookForm, province_code: str | None) -> CheckContext:
