@@ -62,6 +62,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
         lines.append(f"  ……共 {len(result['failures'])} 条，完整清单见错误报告。")
     if result.get("report"):
         lines.append(f"错误报告（原工作簿，已标注）：{result['report']}")
+    if result.get("data_docs") and result.get("submission_id"):
+        lines.append(f"校验详情（Data Docs）：archive-census data-docs {result['submission_id']}")
     return "\n".join(lines)
 
 
