@@ -212,7 +212,10 @@ def parse_raw_sheet(
             hint="请在表头下方逐行填写数据后再上传。",
         )
     failures = _locate_unreadable(text, form)
-    cleaned = text.with_columns(_clean_text(pl.col(f.name), f).alias(f.name) for f in form.fields)
+    plain = _plain_number_columns(text, form)
+    cleaned = text.with_columns(
+        _clean_text(pl.col(f.name), f).alias(f.name) for f in form.fields if f.name not in plain
+    )
     # A cell too long to keep (reported above) is typed as empty; one pass over the cleaned columns.
     typed = cleaned.with_columns(
         _typed(pl.when(pl.col(f.name).str.len_chars() >= MAX_CELL_CHARS).then(None).otherwise(pl.col(f.name)), f).alias(
@@ -223,6 +226,23 @@ def parse_raw_sheet(
     failures += _type_failures(cleaned, typed, text, form)
     rows = typed.select(*form.field_names, pl.lit(form.sheet_name).alias("sheet"), "excel_row")
     return ParsedSheet(rows, sorted(failures, key=lambda f: f.sort_key), header_index + 1, columns)
+
+
+def _plain_number_columns(text: pl.DataFrame, form: Form) -> set[str]:
+    """Numeric fields whose every filled cell already reads as a number: they skip the text clean-up.
+
+    Cleaning (NFKC, upper case, separators) turns "１,２３４" into 1234; a cell that reads as a number without it
+    reads the same with it, so a column of plain numbers (nearly every numeric column of a real return) is typed as
+    it is. One cell that does not read as a number sends its whole column through the clean-up, as before.
+    """
+    numeric = [f.name for f in form.fields if f.is_numeric]
+    if not numeric or text.height == 0:
+        return set(numeric)
+    unread = text.select(
+        (pl.col(name).is_not_null() & pl.col(name).cast(pl.Float64, strict=False).is_null()).any().alias(name)
+        for name in numeric
+    ).row(0, named=True)
+    return {name for name, has_text in unread.items() if not has_text}
 
 
 def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
