@@ -190,12 +190,13 @@ def parse_raw_sheet(
     header_index, positions = _find_header(raw, form, file_name)
     columns = {field: absolute[pos] for field, pos in positions.items()}
     raw_columns = raw.columns
-    data = raw.slice(header_index + 1).with_row_index("excel_row", offset=header_index + 2)
     selected = [
         (pl.col(raw_columns[positions[f.name]]) if f.name in positions else pl.lit(None, pl.Utf8)).alias(f.name)
         for f in form.fields
     ]
-    text = data.select(pl.col("excel_row").cast(pl.Int64), *selected)
+    # The Excel row of each data row, computed in the same pass that picks the form's columns.
+    excel_row = (pl.int_range(pl.len(), dtype=pl.Int64) + (header_index + 2)).alias("excel_row")
+    text = raw.slice(header_index + 1).select(excel_row, *selected)
     text = _drop_blank_and_total_rows(text, form)
     if text.height > form.max_rows:
         raise WorkbookUnusable(
@@ -268,28 +269,25 @@ def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
 
 def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFrame, form: Form) -> list[Failure]:
     failures = []
+    excel_rows = text["excel_row"]
     for field in form.fields:
         if field.type not in _TYPE_RULE_SUFFIX:
             continue
         rule = form.rules_by_id[f"{field.name}_{_TYPE_RULE_SUFFIX[field.type]}"]
-        bad = pl.DataFrame(
-            {
-                "excel_row": text["excel_row"],
-                "raw": text[field.name],
-                "clean": cleaned[field.name],
-                "typed": typed[field.name],
-            }
-        ).filter(
-            pl.col("clean").is_not_null() & pl.col("typed").is_null() & (pl.col("raw").str.len_chars() < MAX_CELL_CHARS)
-        )
-        for excel_row, raw in bad.select("excel_row", "raw").iter_rows():
+        raw = text[field.name]
+        bad = (
+            cleaned[field.name].is_not_null() & typed[field.name].is_null() & (raw.str.len_chars() < MAX_CELL_CHARS)
+        ).arg_true()
+        if bad.len() == 0:
+            continue
+        for excel_row, value in zip(excel_rows.gather(bad).to_list(), raw.gather(bad).to_list(), strict=True):
             failures.append(
                 Failure(
                     form.sheet_name,
                     excel_row,
                     field.name,
                     field.label,
-                    shorten_value(raw),
+                    shorten_value(value),
                     rule.rule_id,
                     Severity.ERROR,
                     rule.message,
