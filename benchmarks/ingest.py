@@ -42,8 +42,8 @@ def write_return(folder: Path, rows: int, broken_every: int | None) -> Path:
     if path.exists():
         return path
     from census_schema.census_form import CENSUS_FORM
-    from census_schema.synthetic import generate_province_rows
     from census_schema.template import write_form_workbook
+    from synthetic.census import generate_province_rows
 
     dataset = generate_province_rows(PROVINCE, rows, seed=7)
     values = [list(row) for row in dataset.census.iter_rows()]
@@ -63,7 +63,7 @@ def write_national(folder: Path, units: int) -> Path:
     target = folder / f"national-{units}"
     if (target / "manifest.json").exists():
         return target
-    from census_schema.synthetic import generate_national_dataset, write_dataset
+    from synthetic.census import generate_national_dataset, write_dataset
 
     shutil.rmtree(target, ignore_errors=True)
     write_dataset(generate_national_dataset(units, seed=2024), target, inject_errors=0)

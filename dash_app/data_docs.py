@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import flask
+from werkzeug.wrappers import Response
 
 from census_schema.settings import Settings
 from dash_app.access import Viewer, current_viewer, require_role
@@ -40,12 +41,12 @@ def install_data_docs_routes(server: flask.Flask, reader: SnapshotReader, settin
     """GET /data-docs/<submission_id>/ and the site's pages and static files under it."""
 
     @server.route("/data-docs/<submission_id>")
-    def data_docs_root(submission_id: str) -> flask.Response:
+    def data_docs_root(submission_id: str) -> Response:
         return flask.redirect(data_docs_url(submission_id))
 
     @server.route("/data-docs/<submission_id>/", defaults={"page": INDEX})
     @server.route("/data-docs/<submission_id>/<path:page>")
-    def data_docs(submission_id: str, page: str) -> flask.Response:
+    def data_docs(submission_id: str, page: str) -> Response:
         submission = _submission(reader, current_viewer(), submission_id)
         folder = submission_data_docs_dir(settings, submission)
         if ensure_data_docs(folder) is None:

@@ -28,7 +28,6 @@ SUBMISSIONS_DATA_DOCS_LINK = "submissions-data-docs-link"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
 
-UPLOAD_JOB = "upload-job"
 UPLOAD_POLL = "upload-poll"
 UPLOAD_STATUS = "upload-status"
 UPLOAD_FAILURES_GRID = "upload-failures-grid"
