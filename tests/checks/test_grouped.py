@@ -20,7 +20,8 @@ from checks.suite import (
     run_suite,
     validate_gx_frame,
 )
-from tests.checks.builders import BASE_USCC, PROVINCE, build_rows, make_uscc
+from synthetic.holders import BASE_USCC, make_uscc
+from tests.checks.builders import PROVINCE, build_rows
 from tests.checks.test_validate import FORMS, case_for, checked_rules
 
 
