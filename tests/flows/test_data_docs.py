@@ -54,3 +54,16 @@ def test_inline_data_docs_are_built_with_the_validation(tmp_path, monkeypatch):
         settings,
     )
     assert outcome.data_docs is not None and (outcome.data_docs / "index.html").is_file()
+
+
+def test_a_workbook_of_several_sheets_keeps_each_sheets_results_in_one_site(settings, tmp_path):
+    from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection, inspections_workbook
+
+    path = inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(1)], CLOSE_WALK)
+    outcome = ingest_workbook(
+        WarehouseStore(settings.db_path), IngestRequest(path, "inspections", None, "国家局"), settings
+    )
+    assert outcome.status == "accepted", outcome.failures
+    assert outcome.data_docs is not None and len(list((outcome.data_docs / "results").glob("*.json"))) >= 2
+    index = ensure_data_docs(outcome.data_docs)
+    assert index is not None and index.is_file()
