@@ -25,6 +25,7 @@ SUBMISSIONS_ACCEPT = "submissions-accept"
 SUBMISSIONS_RETURN = "submissions-return"
 SUBMISSIONS_REVIEW_RESULT = "submissions-review-result"
 SUBMISSIONS_REVIEW_PROGRESS = "submissions-review-progress"
+SUBMISSIONS_DATA_DOCS_LINK = "submissions-data-docs-link"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
 
