@@ -200,8 +200,14 @@ def run_demo(args: argparse.Namespace) -> int:
             add_user(con, name, hash_password(password), role, province)
             users.append({"user_name": name, "role": role, "province_code": province, "password": password})
     with store.reader() as con:
-        national = query_summary(con)["national"]
-    matches = national == result.expected
+        summary = query_summary(con)
+    national = summary["national"]
+    manifest = result.manifest
+    # Figures (provinces and central channels) and review progress as the generator planned them.
+    matches = national == result.expected and (summary["central"], summary["review"]) == (
+        manifest.central,
+        manifest.review,
+    )
     supervision = result.supervision
     supervision_matches = supervision is None or supervision.matches
     if args.json:
@@ -210,6 +216,8 @@ def run_demo(args: argparse.Namespace) -> int:
                 "workdir": str(workdir),
                 "national": national,
                 "expected": result.expected,
+                "central": summary["central"],
+                "review": {key: summary["review"][key] for key in ("returns", "by_state", "reviewed_pct")},
                 "matches_manifest": matches,
                 "supervision": supervision.summary if supervision else None,
                 "supervision_expected": supervision.expected if supervision else None,
