@@ -416,6 +416,8 @@ class Manifest:
         return asdict(self) | {
             "provinces": [asdict(p) for p in self.provinces],
             "injected_errors": [asdict(e) for e in self.injected_errors],
+            "central_files": [asdict(e) for e in self.central_files],
+            "returns": [asdict(r) for r in self.returns],
         }
 
 
