@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -119,17 +119,23 @@ def build_demo(
     progress: Progress = lambda _: None,
     *,
     evaluator: str = "evaluator",
+    provinces: Sequence[str] | None = None,
 ) -> DemoResult:
     """Generate, write and load registers and returns of every scope (provinces, some provinces' prefectures and
     counties, the central channels), with rejections and resubmissions, returns sent back with reasons and
     corrected, and reviews at both levels; then the supervision data (inspections, the evaluation round with
-    `evaluator` assigned to a few archives, indicators)."""
+    `evaluator` assigned to a few archives, indicators). `provinces`: load only these (default all; tests)."""
     progress(f"生成 {units} 个普查对象的模拟数据（种子 {seed}）")
     dataset = generate_national_dataset(units, seed)
-    splits = plan_scope_splits(dataset)
+    splits = plan_scope_splits(dataset, provinces=provinces)
     progress(f"写出各省、部分地级和县级单位、中央渠道的名录和普查表工作簿到 {workdir}")
     manifest = write_demo_dataset(
-        dataset, generate_central_dataset(seed), workdir, splits, inject_errors=DEMO_ERROR_PROVINCES
+        dataset,
+        generate_central_dataset(seed),
+        workdir,
+        splits,
+        inject_errors=DEMO_ERROR_PROVINCES,
+        provinces=provinces,
     )
     outcomes = []
     for expectation in manifest.provinces:

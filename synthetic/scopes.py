@@ -277,9 +277,13 @@ def _split_of(province_code: str, census: pl.DataFrame) -> ScopeSplit | None:
     return split
 
 
-def plan_scope_splits(dataset: NationalDataset, count: int = DEMO_SPLIT_PROVINCES) -> list[ScopeSplit]:
-    """Provinces (seeded choice, the demo province last) whose returns are split into prefecture and county returns."""
-    codes = [c for c in dataset.provinces if c not in _MUNICIPALITIES and c != "660000"]
+def plan_scope_splits(
+    dataset: NationalDataset, count: int = DEMO_SPLIT_PROVINCES, provinces: Sequence[str] | None = None
+) -> list[ScopeSplit]:
+    """Provinces (seeded choice among `provinces`, default all; the demo province last) whose returns are split
+    into prefecture and county returns."""
+    candidates = dataset.provinces if provinces is None else provinces
+    codes = [c for c in candidates if c not in _MUNICIPALITIES and c != "660000"]
     order = [codes[i] for i in np.random.default_rng([dataset.seed, 12]).permutation(len(codes))]
     order = [c for c in order if c != DEMO_PROVINCE] + ([DEMO_PROVINCE] if DEMO_PROVINCE in codes else [])
     splits = [split for code in order if (split := _split_of(code, dataset.provinces[code].census)) is not None]
@@ -369,13 +373,16 @@ def write_demo_dataset(
     splits: Sequence[ScopeSplit],
     *,
     inject_errors: int = 0,
+    provinces: Sequence[str] | None = None,
 ) -> Manifest:
     """Write every scope's workbooks (provinces, their split prefectures and counties, the central channels, the
     corrected files sent after a return) and `manifest.json` with the figures and review progress expected."""
     by_province = {s.province_code: s for s in splits}
     parts = {code: s.rows_by_scope(dataset.provinces[code].census) for code, s in by_province.items()}
     province_rows = {code: rows[province_scope(code)] for code, rows in parts.items()}
-    manifest = write_dataset(dataset, out_dir, inject_errors=inject_errors, province_scope_rows=province_rows)
+    manifest = write_dataset(
+        dataset, out_dir, inject_errors=inject_errors, provinces=provinces, province_scope_rows=province_rows
+    )
     planned: list[PlannedReturn] = []
 
     # Province-wide returns: every third (by code) reviewed nationally; the first accepted, unsplit province's

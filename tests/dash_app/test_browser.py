@@ -10,7 +10,6 @@ Screenshots of every page go to docs/screenshots/<page>.png when ARCHIVE_CENSUS_
 from __future__ import annotations
 
 import dataclasses
-import functools
 import io
 import os
 import tempfile
@@ -33,7 +32,6 @@ from dash_app import ids
 from dash_app.app import create_app
 from dash_app.pages import PAGES, coverage
 from flows.run import run_ingestion
-from synthetic.census import write_dataset
 from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.conftest import USERS, add_users, password_of, province_workbook, read_meta, web_settings
 from tests.flows.workbooks import census_workbook
@@ -112,12 +110,15 @@ def site(tmp_path_factory) -> Iterator[Site]:
     require_browser()
     folder = tmp_path_factory.mktemp("browser")
     settings = web_settings(folder / "var" / "warehouse.duckdb")
-    with pytest.MonkeyPatch.context() as patch:
-        if not os.environ.get("ARCHIVE_CENSUS_BROWSER_FULL_DEMO"):
-            patch.setattr(flows.demo, "write_dataset", functools.partial(write_dataset, provinces=DEMO_PROVINCES))
-        result = flows.demo.build_demo(
-            settings, DEMO_UNITS, DEMO_SEED, folder / "demo", lambda request: run_ingestion(request, settings, "direct")
-        )
+    provinces = None if os.environ.get("ARCHIVE_CENSUS_BROWSER_FULL_DEMO") else DEMO_PROVINCES
+    result = flows.demo.build_demo(
+        settings,
+        DEMO_UNITS,
+        DEMO_SEED,
+        folder / "demo",
+        lambda request: run_ingestion(request, settings, "direct"),
+        provinces=provinces,
+    )
     assert {o["status"] for o in result.outcomes} == {"accepted", "rejected"}
     add_users(WarehouseStore(settings.db_path), USERS)
     # The demo's findings are dated around its own day: judge overdue on it, as the served demo does.
@@ -471,8 +472,12 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     errors = list(report[ERRORS_SHEET].iter_rows(values_only=True))
     assert {(row[1], row[5]) for row in errors[1:]} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
 
+    # A valid return of 3 holders would drop Guangdong's province-wide holders: listed, loaded only when confirmed.
     good = census_workbook(site.folder / "广东-正确.xlsx", 3)
     upload_file(page, good)
+    page.wait_for_selector("#upload-confirm-shrink")
+    assert "须确认" in page.inner_text("#upload-outcome") and page.locator("#upload-dropped li").count() > 0
+    page.click("#upload-confirm-shrink")
     page.wait_for_function("() => (document.getElementById('upload-outcome') || {}).textContent?.includes('已接收')")
     assert page.locator("#upload-report-link").count() == 0
 
