@@ -14,7 +14,9 @@ from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import Field, FieldType, Form, Severity, WorkbookForm
+from census_schema.forms import get_workbook_form
 from flows.identify import open_workbook
+from flows.worker import ReaderWorker
 
 HEADER_SEARCH_ROWS = 30
 MAX_CELL_CHARS = 32_767
@@ -151,9 +153,16 @@ def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) ->
     return _load_sheet(open_workbook(path, name), form, name, allow_empty=False)
 
 
-def parse_workbook(path: Path, book: WorkbookForm, *, file_name: str | None = None) -> ParsedWorkbook:
-    """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all)."""
+def parse_workbook(
+    path: Path, book: WorkbookForm, *, file_name: str | None = None, worker: ReaderWorker | None = None
+) -> ParsedWorkbook:
+    """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all).
+
+    With a worker the reader runs in that bounded process (uploads); without, in this one (trusted files, tests).
+    """
     name = file_name or path.name
+    if worker is not None:
+        return worker.call(parse_workbook_by_form, path, book.kind, book.version, name, file_name=name)
     reader = open_workbook(path, name)
     sheets = {
         form.sheet_name: _load_sheet(reader, form, name, allow_empty=book.sheets_optional) for form in book.sheets
@@ -168,6 +177,11 @@ def parse_workbook(path: Path, book: WorkbookForm, *, file_name: str | None = No
     return parsed
 
 
+def parse_workbook_by_form(path: Path, kind: str, version: str, file_name: str) -> ParsedWorkbook:
+    """`parse_workbook` for a form named by kind and version (what a worker process is sent)."""
+    return parse_workbook(path, get_workbook_form(kind, version), file_name=file_name)
+
+
 def _load_sheet(reader: fastexcel.ExcelReader, form: Form, file_name: str, *, allow_empty: bool) -> ParsedSheet:
     if form.sheet_name not in reader.sheet_names:
         raise WorkbookUnusable(
@@ -175,7 +189,15 @@ def _load_sheet(reader: fastexcel.ExcelReader, form: Form, file_name: str, *, al
             file=file_name,
             hint="请勿给模板的工作表改名；请重新下载模板。",
         )
-    sheet = reader.load_sheet_by_name(form.sheet_name, header_row=None, skip_rows=0, dtypes="string")
+    try:
+        sheet = reader.load_sheet_by_name(form.sheet_name, header_row=None, skip_rows=0, dtypes="string")
+    except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
+        raise WorkbookUnusable(
+            f"工作表无法读取（{type(error).__name__}）：文件可能已损坏。",
+            file=file_name,
+            sheet=form.sheet_name,
+            hint="请在 Excel 中打开并重新保存为 .xlsx 后上传。",
+        ) from None
     return parse_raw_sheet(sheet, form, file_name, allow_empty=allow_empty)
 
 
