@@ -8,6 +8,7 @@ from typing import Any
 from census_schema.errors import UsageError
 from census_schema.settings import Settings
 from flows.ingest import IngestRequest, StepRunner, ingest_workbook, run_directly
+from flows.worker import ReaderWorker
 from warehouse.store import WarehouseStore
 
 
@@ -28,9 +29,17 @@ def choose_orchestrator(requested: str | None, settings: Settings) -> str:
 
 
 def run_ingestion(
-    request: IngestRequest, settings: Settings, orchestrator: str, run_step: StepRunner = run_directly
+    request: IngestRequest,
+    settings: Settings,
+    orchestrator: str,
+    run_step: StepRunner = run_directly,
+    worker: ReaderWorker | None = None,
 ) -> dict[str, Any]:
-    """Ingest one workbook; the JSON outcome of the interfaces spec."""
+    """Ingest one workbook; the JSON outcome of the interfaces spec.
+
+    Directly, the reader runs in `worker` when given (the web app reuses one), else in one started for this file;
+    a Prefect flow run starts its own.
+    """
     if orchestrator == "prefect":
         quiet_prefect()
         from flows.prefect_flows import FLOWS_BY_KIND
@@ -43,4 +52,4 @@ def run_ingestion(
         }
         flow = FLOWS_BY_KIND[request.kind]
         return flow(str(request.path), request.province_code, request.submitted_by, str(settings.db_path), **options)
-    return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step).to_json()
+    return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step, worker).to_json()

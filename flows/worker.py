@@ -145,7 +145,7 @@ class ReaderWorker:
                     hint=READER_HINT,
                 ) from None
         if status == "ok":
-            return value  # type: ignore[no-any-return]
+            return value
         if status == "error":
             raise value
         if status == "memory":
