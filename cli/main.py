@@ -72,6 +72,16 @@ def build_parser() -> argparse.ArgumentParser:
     _common(review)
     review.set_defaults(handler=_handler("warehouse_cmd", "run_review"))
 
+    backup = commands.add_parser("backup", help="a consistent backup of the warehouse (safe while the app runs)")
+    backup.add_argument("--out", required=True, help="new or empty folder for the backup")
+    _common(backup)
+    backup.set_defaults(handler=_handler("warehouse_cmd", "run_backup"))
+
+    restore = commands.add_parser("restore", help="replace the warehouse by a verified backup")
+    restore.add_argument("folder", help="a folder written by `backup --out`")
+    _common(restore)
+    restore.set_defaults(handler=_handler("warehouse_cmd", "run_restore"))
+
     demo = commands.add_parser("demo", help="synthesise a national dataset and load it through the real flows")
     demo.add_argument("--units", type=int, default=None, help="number of holders nationally")
     demo.add_argument("--seed", type=int, default=2024)

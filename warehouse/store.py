@@ -18,6 +18,7 @@ anything is committed where it can be foreseen (free space is checked first), an
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -83,6 +84,26 @@ class WarehouseStore:
                 yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def locked_for_backup(self) -> Iterator[None]:
+        """Hold the writer lock with the main file closed, checkpointed and published (for a consistent copy)."""
+        with self._lock():
+            if self.pending.exists() or self.db_path.with_name(self.db_path.name + ".wal").exists():
+                self._republish_locked()
+            yield
+
+    @contextmanager
+    def locked_for_restore(self) -> Iterator[None]:
+        """Hold the writer lock while the main file is replaced, then publish it (owed until then)."""
+        with self._lock():
+            self._begin()
+            yield
+            self._republish_locked()
+
+    def storage(self, where: Path) -> contextlib.AbstractContextManager[None]:
+        """A full disk or read-only folder met inside becomes a StorageError that says what to do."""
+        return self._storage(where)
 
     @contextmanager
     def _storage(self, where: Path) -> Iterator[None]:
