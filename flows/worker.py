@@ -3,22 +3,23 @@
 calamine is native code: on a hostile workbook it can abort the whole process (a Rust allocation failure is not a
 Python exception) or run for minutes. So every read of an uploaded workbook is sent to a child process whose
 address space (RLIMIT_AS) and run time are limited. If the child dies, runs out of memory or time, the caller gets a
-`WorkbookUnusable` with a clear message and the next call starts a fresh child. The child is started once from a
-forkserver (which has already imported the readers) and reused for every call, so the cost is one process start per
-worker plus pickling the parsed rows back (measured in benchmarks/RESULTS.md).
+`WorkbookUnusable` with a clear message and the next call starts a fresh child. The child is a fresh interpreter
+(`python -m flows.worker`, not a fork: nothing of the caller's threads, locks or main module comes along) that loads
+the reader once and is reused for every call; calls and results travel pickled over two pipes. The cost is one
+process start per worker and pickling the parsed rows back (see benchmarks/RESULTS.md, `reader_worker`).
 """
 
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import resource
 import signal
+import subprocess
+import sys
 import threading
 from collections.abc import Callable
 from multiprocessing.connection import Connection
-from multiprocessing.context import ForkServerContext
 from typing import Any, TypeVar
 
 from census_schema.errors import CensusError, WorkbookUnusable
@@ -26,29 +27,20 @@ from census_schema.settings import Settings
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
-# Imported once by the forkserver, so each worker starts with the reader already loaded.
-PRELOAD = ["flows.parse"]
+# Imported by the child before its first call, so a call pays only for reading.
+PRELOAD = "flows.parse"
 READER_HINT = "请在 Excel 中打开，删除数据区以外多余的行列和格式，另存为新的 .xlsx 后重新上传；最好直接使用平台模板。"
 
 
-def _context() -> ForkServerContext:
-    # multiprocessing keeps one forkserver per process; the preload list only matters before it first starts.
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOAD)
-    return context
-
-
-def _serve(connection: Connection, memory_bytes: int) -> None:
-    """The child's loop: limits first, then run each call and send back ("ok", value) or ("error", exception)."""
+def serve(requests: Connection, replies: Connection, memory_bytes: int) -> None:
+    """The child's loop: limits first, then run each call and send back ("ok", value) or a failure."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    # A native abort prints to stderr ("memory allocation of ... failed"): the parent says it better.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    __import__(PRELOAD)
     while True:
         try:
-            function, args, kwargs = connection.recv()
+            function, args, kwargs = requests.recv()
         except EOFError:
             return
         try:
@@ -60,9 +52,9 @@ def _serve(connection: Connection, memory_bytes: int) -> None:
         except Exception as error:  # noqa: BLE001 - any reader failure becomes one refusal, not a crash
             reply = ("failed", f"{type(error).__name__}: {error}"[:300])
         try:
-            connection.send(reply)
+            replies.send(reply)
         except MemoryError:
-            connection.send(("memory", None))
+            replies.send(("memory", None))
 
 
 class ReaderWorker:
@@ -72,8 +64,9 @@ class ReaderWorker:
         self.memory_bytes = memory_bytes
         self.timeout_s = timeout_s
         self._lock = threading.Lock()
-        self._process: multiprocessing.process.BaseProcess | None = None
-        self._connection: Connection | None = None
+        self._process: subprocess.Popen[bytes] | None = None
+        self._requests: Connection | None = None
+        self._replies: Connection | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReaderWorker:
@@ -89,29 +82,47 @@ class ReaderWorker:
     @property
     def pid(self) -> int | None:
         """The child's process id while it runs (tests use it)."""
-        return self._process.pid if self._process is not None and self._process.is_alive() else None
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
 
-    def _start(self) -> Connection:
-        if self._process is not None and self._process.is_alive() and self._connection is not None:
-            return self._connection
+    def _start(self) -> tuple[Connection, Connection]:
+        if self._process is not None and self._process.poll() is None and self._requests and self._replies:
+            return self._requests, self._replies
         self._stop()
-        context = _context()
-        parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, self.memory_bytes), daemon=True, name="reader")
-        process.start()
-        child.close()
-        self._process, self._connection = process, parent
-        return parent
+        reply_read, reply_write = os.pipe()
+        request_read, request_write = os.pipe()
+        try:
+            command = [
+                sys.executable,
+                "-m",
+                "flows.worker",
+                str(request_read),
+                str(reply_write),
+                str(self.memory_bytes),
+            ]
+            # stderr is dropped: a native abort prints "memory allocation of ... failed"; the parent says it better.
+            self._process = subprocess.Popen(
+                command,
+                pass_fds=(request_read, reply_write),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        self._requests = Connection(request_write, readable=False)
+        self._replies = Connection(reply_read, writable=False)
+        return self._requests, self._replies
 
     def _stop(self) -> None:
-        if self._connection is not None:
-            self._connection.close()
+        for connection in (self._requests, self._replies):
+            if connection is not None:
+                connection.close()
         if self._process is not None:
-            if self._process.is_alive():
+            if self._process.poll() is None:
                 self._process.kill()
-            self._process.join(5)
-            self._process.close()
-        self._process, self._connection = None, None
+            self._process.wait(10)
+        self._process, self._requests, self._replies = None, None, None
 
     def close(self) -> None:
         """Stop the child (a later call starts a new one)."""
@@ -121,9 +132,13 @@ class ReaderWorker:
     def call(self, function: Callable[..., T], /, *args: Any, file_name: str, **kwargs: Any) -> T:
         """`function(*args, **kwargs)` in the child; a crash, memory or time overrun is a WorkbookUnusable."""
         with self._lock:
-            connection = self._start()
-            connection.send((function, args, kwargs))
-            if not connection.poll(self.timeout_s):
+            requests, replies = self._start()
+            try:
+                requests.send((function, args, kwargs))
+                answered = replies.poll(self.timeout_s)
+            except (BrokenPipeError, EOFError, OSError):
+                answered = True  # the child is gone: recv below says so
+            if not answered:
                 self._stop()
                 raise WorkbookUnusable(
                     f"读取工作簿超过 {self.timeout_s:.0f} 秒仍未完成，平台已停止读取。",
@@ -131,12 +146,10 @@ class ReaderWorker:
                     hint=READER_HINT,
                 )
             try:
-                status, value = connection.recv()
+                status, value = replies.recv()
             except (EOFError, OSError):
-                process, code = self._process, None
-                if process is not None:
-                    process.join(5)
-                    code = process.exitcode
+                process = self._process
+                code = process.wait(10) if process is not None else None
                 self._stop()
                 LOGGER.warning("reader worker ended with exit code %s on %s", code, file_name)
                 raise WorkbookUnusable(
@@ -155,3 +168,7 @@ class ReaderWorker:
                 hint=READER_HINT,
             )
         raise WorkbookUnusable(f"工作簿无法读取（{value}）：文件可能已损坏。", file=file_name, hint=READER_HINT)
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False), int(sys.argv[3]))
