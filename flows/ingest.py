@@ -223,6 +223,7 @@ def ingest_workbook(
     """
     if worker is None:
         with ReaderWorker.from_settings(settings) as own:
+            own.warm_up()
             return ingest_workbook(store, request, settings, run_step, own)
     timings: dict[str, float] = {}
 

@@ -124,6 +124,11 @@ class ReaderWorker:
             self._process.wait(10)
         self._process, self._requests, self._replies = None, None, None
 
+    def warm_up(self) -> None:
+        """Start the child now, so that it loads the reader while the caller measures the file."""
+        with self._lock:
+            self._start()
+
     def close(self) -> None:
         """Stop the child (a later call starts a new one)."""
         with self._lock:
