@@ -17,7 +17,6 @@ from census_schema.forms import get_workbook_form
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from checks.validate import validate_workbook
-from flows.housekeeping import prune_data_docs
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedWorkbook, parse_workbook
 from flows.report import write_annotated_report
@@ -26,7 +25,6 @@ from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
-    fetch_current_file_hashes,
     fetch_other_province_usccs,
     fetch_previous_round_holdings,
     fetch_register_usccs,
@@ -291,9 +289,6 @@ def ingest_workbook(
             return IngestOutcome(
                 "duplicate", submission_id, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings
             )
-    if data_docs_dir is not None and not request.data_docs_dir:
-        with store.reader() as con:
-            prune_data_docs(settings, fetch_current_file_hashes(con))
     return IngestOutcome(
         status,
         submission_id,

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
+from pathlib import Path
 
 from census_schema.settings import load_settings
 from flows.housekeeping import prune_data_docs
+from flows.ingest import IngestRequest
+from flows.run import run_ingestion
+from tests.flows.workbooks import PROVINCE, census_workbook
 
 
 def test_data_docs_keep_the_newest_per_kind_and_province_and_every_current_one(tmp_path):
@@ -28,3 +33,15 @@ def test_data_docs_keep_the_newest_per_kind_and_province_and_every_current_one(t
         assert f"{scope}-{1 + offset:012x}" not in kept
     assert f"census-440000-{0:012x}" in kept and f"census-450000-{100:012x}" not in kept
     assert len(removed) == 2 * 3 - 1
+
+
+def test_each_ingestion_prunes_the_data_docs_it_no_longer_needs(tmp_path):
+    settings = dataclasses.replace(load_settings(tmp_path / "var" / "w.duckdb"), save_data_docs=True, data_docs_keep=1)
+    sites = []
+    for count in (2, 3):
+        request = IngestRequest(census_workbook(tmp_path / f"c{count}.xlsx", count), "census", PROVINCE, "测试")
+        outcome = run_ingestion(request, settings, "direct")
+        assert outcome["status"] == "accepted"
+        sites.append(Path(outcome["data_docs"]).parent)
+    # The first return is superseded and older than the newest one kept: its site is gone, the current one stays.
+    assert not sites[0].exists() and sites[1].is_dir()
