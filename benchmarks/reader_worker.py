@@ -59,7 +59,7 @@ def main(argv: list[str] | None = None) -> str:
         f"| measure (inflate every member, count cells and rows) | {measure:.2f} |",
         f"| parse in this process | {in_process:.2f} |",
         f"| start the worker (a fresh interpreter importing the reader; once per server, per CLI ingest) | {start:.2f} |",
-        f"| parse in the reused worker (rows pickled back) | {reused:.2f} |",
+        f"| parse with the reader in the reused worker (sheet text pickled back) | {reused:.2f} |",
         f"| **worker overhead per upload** | {reused - in_process:.2f} |",
     ]
     return "\n".join(lines) + "\n"
