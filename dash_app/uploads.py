@@ -12,6 +12,7 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +27,8 @@ from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
-from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
+from flows.data_docs import ensure_data_docs
+from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, run_ingestion
 from flows.worker import ReaderWorker
 
@@ -101,7 +103,11 @@ class UploadJobs:
         self._ready = threading.Condition()
         self._runner: threading.Thread | None = None
         self._worker = ReaderWorker.from_settings(settings)
+        # Data Docs are built after the uploader has the answer, on a worker of their own.
+        self._docs_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-docs")
         self.upload_dir = settings.var_dir / "uploads"
+        # The first upload should not wait for Great Expectations to load: it loads while the server starts.
+        prefetch_validation()
         self.report_dir = settings.var_dir / "reports"
         remove_stale_uploads(self.upload_dir)
 
@@ -179,6 +185,8 @@ class UploadJobs:
             orchestrator = choose_orchestrator(None, self.settings)
             job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
             job.status = "done"
+            if job.result.get("data_docs"):
+                self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
         except CensusError as error:
             job.error = error.describe()
             job.status = "failed"
@@ -202,6 +210,14 @@ def remove_stale_uploads(folder: Path, older_than_s: float = STALE_UPLOAD_S) -> 
         with contextlib.suppress(FileNotFoundError):
             if path.stat().st_mtime < cutoff:
                 path.unlink()
+
+
+def _build_data_docs(folder: Path) -> None:
+    try:
+        ensure_data_docs(folder)
+    except Exception:
+        # Nobody waits for this build: log it; opening the Data Docs later tries again.
+        LOGGER.exception("Data Docs of %s could not be built", folder)
 
 
 def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
