@@ -29,6 +29,8 @@ T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
 # Imported by the child before its first call, so a call pays only for reading.
 PRELOAD = "flows.parse"
+# How long a fresh child may take to start and import the reader (not counted in a call's time limit).
+STARTUP_TIMEOUT_S = 180.0
 READER_HINT = "请在 Excel 中打开，删除数据区以外多余的行列和格式，另存为新的 .xlsx 后重新上传；最好直接使用平台模板。"
 
 
@@ -38,6 +40,7 @@ def serve(requests: Connection, replies: Connection, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     __import__(PRELOAD)
+    replies.send(("ready", None))
     while True:
         try:
             function, args, kwargs = requests.recv()
@@ -67,6 +70,7 @@ class ReaderWorker:
         self._process: subprocess.Popen[bytes] | None = None
         self._requests: Connection | None = None
         self._replies: Connection | None = None
+        self._ready = False
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReaderWorker:
@@ -112,7 +116,25 @@ class ReaderWorker:
             os.close(reply_write)
         self._requests = Connection(request_write, readable=False)
         self._replies = Connection(reply_read, writable=False)
+        self._ready = False
         return self._requests, self._replies
+
+    def _wait_ready(self, replies: Connection, file_name: str) -> None:
+        """Wait for a new child to say it has loaded the reader (its start-up is not the workbook's time)."""
+        if self._ready:
+            return
+        try:
+            started = replies.poll(STARTUP_TIMEOUT_S) and replies.recv() == ("ready", None)
+        except (EOFError, OSError):
+            started = False
+        if not started:
+            self._stop()
+            raise WorkbookUnusable(
+                "服务器上的工作簿读取程序未能启动，本文件未处理。",
+                file=file_name,
+                hint="请稍后重试；如反复出现，请联系系统管理员。",
+            )
+        self._ready = True
 
     def _stop(self) -> None:
         for connection in (self._requests, self._replies):
@@ -122,7 +144,7 @@ class ReaderWorker:
             if self._process.poll() is None:
                 self._process.kill()
             self._process.wait(10)
-        self._process, self._requests, self._replies = None, None, None
+        self._process, self._requests, self._replies, self._ready = None, None, None, False
 
     def warm_up(self) -> None:
         """Start the child now, so that it loads the reader while the caller measures the file."""
@@ -138,6 +160,7 @@ class ReaderWorker:
         """`function(*args, **kwargs)` in the child; a crash, memory or time overrun is a WorkbookUnusable."""
         with self._lock:
             requests, replies = self._start()
+            self._wait_ready(replies, file_name)
             try:
                 requests.send((function, args, kwargs))
                 answered = replies.poll(self.timeout_s)

@@ -149,8 +149,8 @@ def test_the_worker_is_stopped_at_its_time_limit(tmp_path):
 
 
 def test_the_worker_refuses_what_passes_its_memory_limit(tmp_path):
-    with ReaderWorker(512 << 20, timeout_s=60) as worker, pytest.raises(WorkbookUnusable, match="内存"):
-        worker.call(bytearray, 1 << 30, file_name="big.xlsx")
+    with ReaderWorker(1536 << 20, timeout_s=60) as worker, pytest.raises(WorkbookUnusable, match="内存"):
+        worker.call(bytearray, 2 << 30, file_name="big.xlsx")
 
 
 def test_a_reader_error_in_the_worker_is_a_refusal_with_its_location(tmp_path):
