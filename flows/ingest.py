@@ -32,6 +32,7 @@ from flows.scopes import (
     read_scope_facts,
     recheck_before_load,
 )
+from flows.worker import ReaderWorker
 from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
@@ -275,9 +276,21 @@ def default_data_docs_dir(settings: Settings, form: Form | WorkbookForm, identit
 
 
 def ingest_workbook(
-    store: WarehouseStore, request: IngestRequest, settings: Settings, run_step: StepRunner = run_directly
+    store: WarehouseStore,
+    request: IngestRequest,
+    settings: Settings,
+    run_step: StepRunner = run_directly,
+    worker: ReaderWorker | None = None,
 ) -> IngestOutcome:
-    """Identify, parse, validate, decide, report and load one workbook (of any kind); all or nothing."""
+    """Identify, parse, validate, decide, report and load one workbook (of any kind); all or nothing.
+
+    The spreadsheet reader runs in `worker` (a bounded process reused across calls), or in one started for this
+    workbook and stopped after it.
+    """
+    if worker is None:
+        with ReaderWorker.from_settings(settings) as own:
+            own.warm_up()
+            return ingest_workbook(store, request, settings, run_step, own)
     timings: dict[str, float] = {}
 
     def timed(name: str, step: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -295,6 +308,7 @@ def ingest_workbook(
         expected_province=request.province_code,
         settings=settings,
         file_name=request.file_name,
+        worker=worker,
         expected_scope=request.scope,
     )
     book = get_workbook_form(identity.form_kind, identity.form_version)
@@ -304,7 +318,9 @@ def ingest_workbook(
         return IngestOutcome(
             "duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings, scope=scope
         )
-    parsed: ParsedWorkbook = timed("parse", parse_workbook, identity.path, book, file_name=identity.file_name)
+    parsed: ParsedWorkbook = timed(
+        "parse", parse_workbook, identity.path, book, file_name=identity.file_name, worker=worker
+    )
     context = timed("context", read_check_context, store, book, province)
     usccs = holder_codes(book, parsed.rows)
     facts: ScopeFacts | None = None
