@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from census_schema.errors import CensusError
 from census_schema.forms import CURRENT_FORMS, CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, Role
+from census_schema.scopes import choose_scope
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
@@ -288,16 +289,24 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         if kind not in CURRENT_FORMS:
             flask.abort(404)
         province = viewer.province_code if viewer.role is Role.PROVINCE else flask.request.args.get("province")
-        if viewer.role not in TEMPLATE_ROLES or not province:
-            flask.abort(403 if viewer.role not in TEMPLATE_ROLES else 400)
+        # ?division= a prefecture or county of the province; ?central= a channel (national users only).
+        division, central = flask.request.args.get("division"), flask.request.args.get("central")
+        if viewer.role not in TEMPLATE_ROLES or (central and viewer.role is Role.PROVINCE):
+            flask.abort(403)
+        if not (province or central):
+            flask.abort(400)
+        try:
+            scope = choose_scope(None if central else province, division, central)
+        except CensusError:
+            flask.abort(400)
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"{kind}-{province}.xlsx"
+            path = Path(folder) / f"{kind}-{scope.code}.xlsx"
             try:
-                write_template(path, kind, province)
+                write_template(path, kind, scope.province_code, scope)
             except CensusError:
                 flask.abort(400)
             data = path.read_bytes()
-        name = f"{KIND_LABELS[kind]}模板-{province}.xlsx"
+        name = f"{KIND_LABELS[kind]}模板-{scope.code}.xlsx"
         return flask.send_file(
             io.BytesIO(data),
             as_attachment=True,

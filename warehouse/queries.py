@@ -270,7 +270,8 @@ def query_holder_lineage(
 
 
 def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
-    """Per province: census submissions, how many were rejected, and warnings per 100 rows of the current return."""
+    """Per province (all its scopes; the central channels together under a NULL province): census submissions, how
+    many were rejected, and warnings per 100 rows of the current returns."""
     return fetch_named(
         con,
         """
@@ -279,10 +280,10 @@ def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = RO
             count(*) AS submissions,
             count(*) FILTER (WHERE status = 'rejected') AS rejected,
             max(submitted_at) AS last_submitted_at,
-            any_value(warning_count) FILTER (WHERE is_current) AS current_warnings,
-            any_value(row_count) FILTER (WHERE is_current) AS current_rows,
-            round(100.0 - 100.0 * coalesce(any_value(warning_count) FILTER (WHERE is_current), 0)
-                  / greatest(coalesce(any_value(row_count) FILTER (WHERE is_current), 0), 1), 2) AS quality_score
+            sum(warning_count) FILTER (WHERE is_current) AS current_warnings,
+            sum(row_count) FILTER (WHERE is_current) AS current_rows,
+            round(100.0 - 100.0 * coalesce(sum(warning_count) FILTER (WHERE is_current), 0)
+                  / greatest(coalesce(sum(row_count) FILTER (WHERE is_current), 0), 1), 2) AS quality_score
         FROM submissions
         WHERE kind = 'census' AND round_id = ?
         GROUP BY province_code

@@ -14,7 +14,7 @@ from dash_app.access import Viewer
 from dash_app.app import create_app
 from dash_app.pages.overview import load_overview
 from flows.ingest import IngestRequest, ingest_workbook
-from tests.dash_app.conftest import USERS, add_users, province_rows, web_settings
+from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, load_grid, post_callback, returned, upload, wait_for_job
 from tests.flows.workbooks import write_rows
 from warehouse.queries import list_submissions, query_summary
@@ -164,3 +164,14 @@ def test_review_progress_is_a_map_metric(site):
     progress = {p["province_code"]: p for p in summary["review"]["provinces"]}
     assert by_code["440000"]["review_pct"] == progress["440000"]["reviewed_pct"] == 50.0
     assert by_code["450000"]["review_pct"] is None, "no current returns: no figure (grey on the map)"
+
+
+def test_templates_for_a_prefecture_or_a_central_channel(site):
+    app, _, _ = site
+    guangdong, planner = client_of(app, "guangdong"), client_of(app, "planner")
+    meta = read_meta(guangdong.get("/download/template/census?division=440100").data)
+    assert (meta["province_code"], meta["scope_kind"], meta["scope_code"]) == ("440000", "prefecture", "440100")
+    assert guangdong.get("/download/template/census?division=450102").status_code == 400
+    assert guangdong.get("/download/template/census?central=organs").status_code == 403
+    meta = read_meta(planner.get("/download/template/register?central=organs").data)
+    assert (meta.get("province_code"), meta["scope_kind"], meta["scope_code"]) == (None, "central", "organs")
