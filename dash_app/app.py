@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -66,6 +67,9 @@ def _layout_for_roles(page: ModuleType) -> Callable[..., Any]:
 
 def create_app(settings: Settings) -> Dash:
     """A new app over the warehouse at settings.db_path (callbacks are registered on this app only)."""
+    # Flask resolves a relative file path against the package folder, not the working directory (a rejected
+    # upload's report under the demo's relative var/ was a 500): every path below var/ is made absolute here, once.
+    settings = dataclasses.replace(settings, db_path=settings.db_path.absolute())
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, WarehouseStore(settings.db_path))

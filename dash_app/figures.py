@@ -221,20 +221,43 @@ def empty_figure(message: str) -> go.Figure:
 
 
 def build_radar(areas: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
-    """An archive's area subtotals as a share of each area's maximum points."""
+    """An archive's area subtotals as a share of each area's maximum points.
+
+    The first area sits at the top and the areas run clockwise; the radial axis is drawn between the first two
+    areas with small ticks, so its labels never sit on an area's name."""
     if not areas:
         return empty_figure("该档案馆的评价尚未完成，暂无各方面得分。")
     labels = [a["area_name"] for a in areas]
     shares = [round(100 * float(a["subtotal"]) / float(a["max_points"]), 1) if a["max_points"] else 0 for a in areas]
+    points = [f"{a['subtotal']} / {a['max_points']} 分" for a in areas]
     figure = go.Figure(
-        go.Scatterpolar(r=[*shares, *shares[:1]], theta=[*labels, *labels[:1]], fill="toself", name=title)
+        go.Scatterpolar(
+            r=[*shares, *shares[:1]],
+            theta=[*labels, *labels[:1]],
+            customdata=[*points, *points[:1]],
+            fill="toself",
+            name=title,
+            hovertemplate="%{theta}：%{r:.1f}%（%{customdata}）<extra></extra>",
+        )
     )
+    between_first_two = 90 - 180 / len(labels)
     figure.update_layout(
-        polar={"radialaxis": {"range": [0, 100], "ticksuffix": "%"}},
-        height=380,
-        margin={"l": 40, "r": 40, "t": 40, "b": 20},
+        polar={
+            "radialaxis": {
+                "range": [0, 100],
+                "ticksuffix": "%",
+                "tickvals": [25, 50, 75, 100],
+                "angle": between_first_two,
+                "tickangle": between_first_two,
+                "tickfont": {"size": 10, "color": "#616e7c"},
+            },
+            "angularaxis": {"rotation": 90, "direction": "clockwise", "tickfont": {"size": 13}},
+            "domain": {"x": [0.1, 0.9], "y": [0, 0.88]},
+        },
+        height=420,
+        margin={"l": 60, "r": 60, "t": 50, "b": 40},
         font_family=FONT,
-        title={"text": title, "x": 0.01},
+        title={"text": title, "x": 0.01, "y": 0.98, "yanchor": "top"},
         showlegend=False,
     )
     return figure

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 from census_schema.divisions import load_divisions
@@ -28,3 +29,31 @@ def division_name(code: str | None) -> str:
         return "全国"
     divisions = load_divisions().by_code
     return divisions[code].name if code in divisions else code
+
+
+# The warehouse stores naive UTC; people here read Beijing time.
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+
+def to_beijing(value: datetime | str) -> datetime:
+    """A warehouse timestamp (naive UTC, aware, or its ISO text) in Beijing time."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING)
+
+
+def format_date(value: date | str | None) -> str:
+    """A date as people write it: 2025年6月30日."""
+    if value is None or value == "":
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_datetime(value: datetime | str | None) -> str:
+    """A warehouse timestamp as people write it, in Beijing time to the minute: 2026年11月30日 10:17."""
+    if value is None or value == "":
+        return ""
+    moment = to_beijing(value)
+    return f"{format_date(moment.date())} {moment:%H:%M}"

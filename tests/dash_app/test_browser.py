@@ -1,68 +1,35 @@
-"""The web app in real headless Chromium (Debian's /usr/bin/chromium driven by Playwright), served in-process.
-
-One demo-like warehouse is built once for the module: the demo's own generator, workbooks and flows
-(`flows.demo.build_demo`), restricted to a few provinces to keep the run short (the full national demo loads
-64 workbooks, ~3 minutes here; set ARCHIVE_CENSUS_BROWSER_FULL_DEMO=1 to use it, e.g. for the README screenshots).
-Every request a page makes is recorded: none may leave 127.0.0.1 (map geometry and topojson stub are local).
-Screenshots of every page go to docs/screenshots/<page>.png when ARCHIVE_CENSUS_SCREENSHOTS=1 (else a temp folder).
-"""
+"""The web app in real headless Chromium (Debian's /usr/bin/chromium driven by Playwright), served in-process on
+the session's demo-like site (conftest.site; helpers in browser.py): sign-in, the map, drilling, exports, uploads."""
 
 from __future__ import annotations
 
-import dataclasses
-import functools
 import io
-import os
-import tempfile
-import threading
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlparse
 
 import openpyxl
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-import flows.demo
 from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_SHEET
-from census_schema.supervision.synthetic import DEMO_TODAY
-from census_schema.synthetic import write_dataset
 from dash_app import ids
-from dash_app.app import create_app
 from dash_app.pages import PAGES, coverage
-from flows.run import run_ingestion
-from tests.dash_app.conftest import USERS, add_users, password_of, province_workbook, read_meta, web_settings
+from tests.dash_app import browser
+from tests.dash_app.browser import (
+    as_text,
+    nav_links,
+    require_browser,
+    screenshot,
+    shown_rows,
+    upload_file,
+    wait_for_grid,
+)
+from tests.dash_app.conftest import password_of, province_workbook, read_meta
 from tests.flows.workbooks import census_workbook
-from warehouse.store import WarehouseStore
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
-VIEWPORT = {"width": 1400, "height": 900}
-# The committed pictures are refreshed on purpose (ARCHIVE_CENSUS_SCREENSHOTS=1), not by every test run.
-DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-SCREENSHOTS = (
-    DOCS_SCREENSHOTS
-    if os.environ.get("ARCHIVE_CENSUS_SCREENSHOTS") == "1"
-    else Path(tempfile.gettempdir()) / "archive-census-screenshots"
-)
-# Spread over the map, with both test provinces and Hainan (the South China Sea inset); some get injected errors.
-DEMO_PROVINCES = ("110000", "230000", "310000", "420000", "440000", "450000", "460000", "510000", "540000", "650000")
-DEMO_UNITS, DEMO_SEED = 1500, 2024
-WAIT_MS = 30_000
 # The census pages each role sees, in menu order (other pages, e.g. supervision, may sit between them).
 CENSUS_PAGES = ("总览", "覆盖情况", "数据质量", "提交记录", "上传报表")
 CENSUS_NAVIGATION = {
@@ -74,175 +41,11 @@ CENSUS_NAVIGATION = {
 BAD_EDITS = {1: {"vol_total": 1001}, 2: {"contact_phone": "12345"}}
 
 
-def require_browser() -> None:
-    """Skip without Chromium or Playwright locally; in CI (the CI variable set) that is a failure."""
-    problem = None
-    if not CHROMIUM.exists():
-        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            problem = "the playwright package is missing (pip install -e '.[dev]')"
-    if problem and os.environ.get("CI"):
-        pytest.fail(f"browser tests cannot run in CI: {problem}", pytrace=False)
-    if problem:
-        pytest.skip(problem)
-
-
-class QuietRequestHandler(WSGIRequestHandler):
-    """No access log: hundreds of callback requests would bury a failure's output."""
-
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        pass
-
-
-@dataclass
-class Site:
-    """The served app and what was loaded into it."""
-
-    url: str
-    settings: Any
-    folder: Path
-
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Iterator[Site]:
-    """A demo-like warehouse (a few provinces through the real demo flows), users, and the app on a free port."""
-    require_browser()
-    folder = tmp_path_factory.mktemp("browser")
-    settings = web_settings(folder / "var" / "warehouse.duckdb")
-    with pytest.MonkeyPatch.context() as patch:
-        if not os.environ.get("ARCHIVE_CENSUS_BROWSER_FULL_DEMO"):
-            patch.setattr(flows.demo, "write_dataset", functools.partial(write_dataset, provinces=DEMO_PROVINCES))
-        result = flows.demo.build_demo(
-            settings, DEMO_UNITS, DEMO_SEED, folder / "demo", lambda request: run_ingestion(request, settings, "direct")
-        )
-    assert {o["status"] for o in result.outcomes} == {"accepted", "rejected"}
-    add_users(WarehouseStore(settings.db_path), USERS)
-    # The demo's findings are dated around its own day: judge overdue on it, as the served demo does.
-    app = create_app(dataclasses.replace(settings, as_of=DEMO_TODAY))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="dash-test-server", daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", settings, folder)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@dataclass
-class Session:
-    """A fresh browser context: its requests, failed responses and page errors are recorded."""
-
-    context: Any
-    base_url: str
-    requests: list[str] = field(default_factory=list)
-    failed: list[tuple[int, str]] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
-
-    def new_page(self) -> Any:
-        page = self.context.new_page()
-        page.set_default_timeout(WAIT_MS)
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        return page
-
-    def sign_in(self, user: str) -> Any:
-        """A page signed in as the user, on the page the sign-in leads to."""
-        page = self.new_page()
-        page.goto("/login")
-        page.fill("#login-username", user)
-        page.fill("#login-password", password_of(user))
-        page.click("#login-submit")
-        page.wait_for_selector("#nav-user")
-        return page
-
-    def offsite(self) -> list[str]:
-        """Requests to any host but the test server (data: and blob: URLs stay in the page)."""
-        return [u for u in self.requests if urlparse(u).scheme in ("http", "https", "ws", "wss") and not self.local(u)]
-
-    def local(self, url: str) -> bool:
-        return urlparse(url).netloc == urlparse(self.base_url).netloc
-
-
-def browse(chromium, url: str) -> Iterator[Session]:
-    """A new browser context on the served app; afterwards no request may have left 127.0.0.1 and no page thrown."""
-    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, base_url=url)
-    session = Session(context, url)
-    context.on("request", lambda request: session.requests.append(request.url))
-    context.on(
-        "response", lambda response: response.status >= 400 and session.failed.append((response.status, response.url))
-    )
-    yield session
-    context.close()
-    assert session.offsite() == []
-    assert session.errors == []
-
-
-@pytest.fixture
-def browsing(chromium, site) -> Iterator[Session]:
-    """A new context per test (see browse)."""
-    yield from browse(chromium, site.url)
-
-
-def screenshot(page: Any, name: str) -> None:
-    """docs/screenshots/<name>.png of the whole page, once fonts and pending callbacks have settled."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.wait_for_load_state("networkidle")
-    page.evaluate("document.fonts.ready")
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def wait_for_grid(page: Any, grid_id: str) -> None:
-    """Until the grid's rows have arrived (its count says 共 N 条) and, if there are any, are drawn."""
-    page.wait_for_function(
-        """id => {
-            const count = (document.getElementById(id + '-count') || {}).textContent || '';
-            return count === '共 0 条' || (count.startsWith('共')
-                && document.querySelector(`#${id} .ag-center-cols-container .ag-row .ag-cell`) !== null);
-        }""",
-        arg=grid_id,
-    )
-
-
-def shown_rows(page: Any, grid_id: str) -> list[dict[str, str]]:
-    """The rows the grid displays, in display order, as {column id: cell text} (rows rendered in the DOM)."""
-    return page.evaluate(
-        """id => Array.from(document.querySelectorAll(`#${id} .ag-center-cols-container .ag-row`))
-            .sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))
-            .map(row => Object.fromEntries(Array.from(row.querySelectorAll('.ag-cell'))
-                .map(cell => [cell.getAttribute('col-id'), cell.innerText.trim()])))""",
-        grid_id,
-    )
-
-
-def as_text(value: Any) -> str:
-    """A spreadsheet value as the grid prints it (95.0 → '95', None → '')."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def upload_file(page: Any, path: Path) -> None:
-    """Choose the workbook in the upload form and submit it (the form re-mounts once after the page loads)."""
-    page.wait_for_load_state("networkidle")
-    page.set_input_files("#upload-file", str(path))
-    assert page.evaluate("() => document.getElementById('upload-file').files.length") == 1
-    page.click("#upload-submit")
-
-
-def nav_links(page: Any) -> list[str]:
-    return [text.strip() for text in page.locator(".navbar a.nav-link").all_inner_texts() if text.strip() != "退出"]
-
-
 # --- the skip/fail rule -------------------------------------------------------------------------------------------
 
 
 def test_without_chromium_the_browser_tests_fail_in_ci_and_skip_elsewhere(monkeypatch, tmp_path):
-    monkeypatch.setattr(f"{__name__}.CHROMIUM", tmp_path / "no-chromium")
+    monkeypatch.setattr(browser, "CHROMIUM", tmp_path / "no-chromium")
     monkeypatch.setenv("CI", "1")
     with pytest.raises(pytest.fail.Exception, match="cannot run in CI"):
         require_browser()
@@ -482,12 +285,13 @@ def test_a_province_user_cannot_see_or_fetch_another_province(browsing, chromium
     page.goto("/coverage?division=450000")
     page.wait_for_load_state("networkidle")
     page.wait_for_function("() => !document.querySelector('[data-dash-is-loading=\"true\"]')")
-    refused = [u for status, u in browsing.failed if status == 403 and urlparse(u).path == "/_dash-update-component"]
+    refused = [
+        u for status, u in browsing.expect_refusals() if status == 403 and urlparse(u).path == "/_dash-update-component"
+    ]
     assert len(refused) >= 4  # breadcrumbs and three grids
     assert shown_rows(page, ids.COVERAGE_GRID) == []
     text = page.inner_text("main")
     assert "广西" not in text and "南宁" not in text and "4501" not in text
-    browsing.failed.clear()
 
     # Templates are always the user's own province, whatever the query asks.
     template = page.request.get("/download/template/census?province=450000")
@@ -521,4 +325,4 @@ def test_a_province_user_cannot_see_or_fetch_another_province(browsing, chromium
     page.wait_for_load_state("networkidle")
     assert bad.name not in page.inner_text("main")
     assert shown_rows(page, ids.UPLOAD_FAILURES_GRID) == []
-    browsing.failed.clear()
+    browsing.expect_refusals()

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -149,6 +150,17 @@ SCORE_CODES = [item.code for item in STANDARD.items] + [bonus.code for bonus in 
 VETO_CODES = [item.code for item in STANDARD.veto_items]
 
 
+def stores(tree: Any, store_id: str) -> list[Any]:
+    """The data of the dcc.Store components whose pattern id has this type in a serialised tree."""
+    if isinstance(tree, list):
+        return [d for t in tree for d in stores(t, store_id)]
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        found = [props.get("data")] if isinstance(props.get("id"), dict) and props["id"].get("type") == store_id else []
+        return found + [d for value in props.values() for d in stores(value, store_id)]
+    return []
+
+
 def score_id(code: str) -> dict[str, str]:
     return {"type": evaluation.SCORE, "item": code}
 
@@ -162,26 +174,65 @@ def show_form(app, client, archive: str | None):
         app,
         client,
         [(evaluation.FORM, "children")],
-        [(evaluation.ARCHIVE, "value", archive), (evaluation.RESULT, "children", None)],
+        [(evaluation.ARCHIVE, "value", archive)],
     )
 
 
-def save(app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False):
-    """Click 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as in the browser)."""
+def error_id(code: str) -> dict[str, str]:
+    return {"type": evaluation.SCORE_ERROR, "item": code}
+
+
+def text_of(tree: Any) -> str:
+    """The text a serialised component tree shows."""
+    if isinstance(tree, list):
+        return "".join(text_of(t) for t in tree)
+    if isinstance(tree, dict):
+        return text_of(tree.get("props", {}).get("children"))
+    return "" if tree is None else str(tree)
+
+
+def wildcard(kind: str) -> str:
+    """How Dash names a pattern-matching dependency {"type": kind, "item": ALL} in a callback's key."""
+    return json.dumps({"item": ["ALL"], "type": kind}, sort_keys=True, separators=(",", ":"))
+
+
+def save_outcome(
+    app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False
+) -> tuple[str, dict[str, str]]:
+    """Click 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as in the browser):
+    the message beside the buttons and the problem shown beside each field (by item)."""
     trigger = evaluation.SUBMIT if submit else evaluation.SAVE
-    state = [
-        (evaluation.ARCHIVE, "value", archive),
-        [(score_id(c), "value", scores.get(c)) for c in SCORE_CODES],
-        [(score_id(c), "id", score_id(c)) for c in SCORE_CODES],
-        [(verdict_id(c), "value", verdicts.get(c)) for c in VETO_CODES],
-        [(verdict_id(c), "id", verdict_id(c)) for c in VETO_CODES],
-    ]
-    inputs = [
-        (evaluation.SAVE, "n_clicks", None if submit else 1),
-        (evaluation.SUBMIT, "n_clicks", 1 if submit else None),
-    ]
-    response = post(app, client, [(evaluation.RESULT, "children")], inputs, state, changed=f"{trigger}.n_clicks")
-    return returned(response, evaluation.RESULT, "children")
+    key = registered_key(app, [(evaluation.RESULT, "children"), (wildcard(evaluation.SCORE_ERROR), "children")])
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": evaluation.RESULT, "property": "children"},
+            [{"id": error_id(c), "property": "children"} for c in SCORE_CODES],
+        ],
+        "inputs": [
+            {"id": evaluation.SAVE, "property": "n_clicks", "value": None if submit else 1},
+            {"id": evaluation.SUBMIT, "property": "n_clicks", "value": 1 if submit else None},
+        ],
+        "state": [
+            {"id": evaluation.ARCHIVE, "property": "value", "value": archive},
+            [{"id": score_id(c), "property": "value", "value": scores.get(c)} for c in SCORE_CODES],
+            [{"id": score_id(c), "property": "id", "value": score_id(c)} for c in SCORE_CODES],
+            [{"id": verdict_id(c), "property": "value", "value": verdicts.get(c)} for c in VETO_CODES],
+            [{"id": verdict_id(c), "property": "id", "value": verdict_id(c)} for c in VETO_CODES],
+            [{"id": error_id(c), "property": "id", "value": error_id(c)} for c in SCORE_CODES],
+        ],
+        "changedPropIds": [f"{trigger}.n_clicks"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.status_code
+    answer = response.json["response"]
+    slots = {c: answer[json.dumps(error_id(c), sort_keys=True, separators=(",", ":"))]["children"] for c in SCORE_CODES}
+    return text_of(answer[evaluation.RESULT]["children"]), {c: text for c, text in slots.items() if text}
+
+
+def save(app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False):
+    """The message beside the buttons after a save (see save_outcome)."""
+    return save_outcome(app, client, archive, scores, verdicts, submit=submit)[0]
 
 
 def full_sheet() -> tuple[dict[str, float], dict[str, str]]:
@@ -211,8 +262,7 @@ ARCHIVE_CHOICE = [(evaluation.ARCHIVE, "options"), (evaluation.ARCHIVE, "value")
 def archive_choice(app, client, search: str = "", chosen: str | None = None) -> tuple[list[str], str | None]:
     """The archives the dropdown offers (sorted) and the one it shows, on /evaluation<search>."""
     response = post(
-        app, client, ARCHIVE_CHOICE, [(evaluation.RESULT, "children", None)],
-        [(evaluation.ARCHIVE, "value", chosen), (ids.URL, "search", search)],
+        app, client, ARCHIVE_CHOICE, [(ids.URL, "search", search)], [(evaluation.ARCHIVE, "value", chosen)],
     )  # fmt: skip
     options = returned(response, evaluation.ARCHIVE, "options")
     return sorted(o["value"] for o in options), returned(response, evaluation.ARCHIVE, "value")
@@ -245,7 +295,10 @@ def test_the_scoring_form_renders_for_an_assigned_archive(app, assigned):
     assert sorted(components(form, evaluation.SCORE)) == sorted(SCORE_CODES)
     assert sorted(components(form, evaluation.VERDICT)) == sorted(VETO_CODES)
     maxima = {item.code: float(item.max_points) for item in STANDARD.items}
-    assert {c: p["max"] for c, p in components(form, evaluation.SCORE).items() if c in maxima} == maxima
+    store = next(iter(stores(form, evaluation.MAXIMA)))
+    assert {c: m for c, (_area, m) in store["items"].items() if c in maxima} == maxima
+    assert all(p["placeholder"] == f"0–{item.max_points}" for item in STANDARD.items
+               for c, p in components(form, evaluation.SCORE).items() if c == item.code)  # fmt: skip
 
 
 def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, unassigned):
@@ -305,7 +358,7 @@ def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assi
     # Reloading the page (a new client, the same user) shows the draft in the form.
     form = returned(show_form(app, client_of(app, "evaluator"), archive), evaluation.FORM, "children")
     shown = {code: props.get("value") for code, props in components(form, evaluation.SCORE).items()}
-    assert {code: value for code, value in shown.items() if value is not None} == draft
+    assert {code: float(value) for code, value in shown.items() if value is not None} == draft
     assert components(form, evaluation.VERDICT)[veto]["value"] == "fail"
     rows = grid_rows(app, client, evaluation.ASSIGNMENTS_GRID, None)
     assert {r["archive_code"]: (r["sheet_state"], r["items_saved"]) for r in rows}[archive] == ("草稿", 3)
@@ -321,17 +374,50 @@ def test_an_incomplete_sheet_cannot_be_submitted_and_the_missing_items_are_named
     assert save(app, client, archive, {"A1.1.1": 9.0}, {}).startswith("草稿已保存")
     before = read(site, query_scores, archive, "evaluator")
 
-    message = save(app, client, archive, scores, verdicts, submit=True)
-    assert message.startswith("评分数据有 2 处问题")
+    message, slots = save_outcome(app, client, archive, scores, verdicts, submit=True)
+    assert message.startswith("未提交：2 项需要更正")
     assert all(code in message for code in left_out)
+    assert set(slots) == set(left_out) and all("每个适用评分项都须评分" in text for text in slots.values())
     assert read(site, query_scores, archive, "evaluator") == before  # the draft stays as it was, not submitted
 
-    # The form as reloaded (the draft's one score prefilled): the first missing items and how many more there are.
-    message = save(app, client, archive, {"A1.1.1": 9.0}, {}, submit=True)
+    # The form as reloaded (the draft's one score prefilled): each missing item beside its field, the first ten in
+    # the list beside the buttons and how many more there are.
+    message, slots = save_outcome(app, client, archive, {"A1.1.1": 9.0}, {}, submit=True)
     missing = [item.code for item in STANDARD.items if item.code != "A1.1.1"]
-    assert message.startswith(f"评分数据有 {len(missing)} 处问题")
-    assert all(code in message for code in missing[:5]) and f"另有 {len(missing) - 5} 处" in message
+    assert message.startswith(f"未提交：{len(missing)} 项需要更正")
+    shown = missing[: evaluation.MAX_LISTED_PROBLEMS]
+    assert all(f"{code}：" in message for code in shown) and f"另有 {len(missing) - len(shown)} 项" in message
+    assert set(slots) == set(missing)
     assert read(site, query_scores, archive, "evaluator") == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("999", "得分须在 0 至该评分项满分之间。（填写 999，满分 10）"),
+        ("-3", "得分须在 0 至该评分项满分之间。（填写 -3，满分 10）"),
+        ("9.75", "得分最多保留一位小数。（填写 9.75）"),
+        ("九", "「九」不是数字。"),
+    ],
+)
+def test_an_invalid_score_is_shown_beside_its_field_and_nothing_is_saved(app, site, assigned, typed, reason):
+    archive = assigned[1]
+    client = client_of(app, "evaluator")
+    before = read(site, query_scores, archive, "evaluator")
+    assert STANDARD.items_by_code["A1.1.2"].max_points == 10
+    message, slots = save_outcome(app, client, archive, {"A1.1.1": "8", "A1.1.2": typed}, {})
+    assert slots == {"A1.1.2": reason}
+    assert message.startswith("未保存：1 项需要更正") and "本次未作任何改动" in message
+    assert read(site, query_scores, archive, "evaluator") == before
+
+
+def test_full_width_digits_are_read_as_scores(app, site, assigned):
+    archive = assigned[1]
+    message, slots = save_outcome(app, client_of(app, "evaluator"), archive, {"A1.1.1": "９．５"}, {})
+    assert slots == {} and message.startswith(f"草稿已保存：{archive} 已评 1 项")
+    assert {r["item_code"]: float(r["score"]) for r in read(site, query_scores, archive, "evaluator")} == {
+        "A1.1.1": 9.5
+    }
 
 
 def test_a_complete_sheet_is_submitted(app, site, assigned):

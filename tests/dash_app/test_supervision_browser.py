@@ -1,66 +1,30 @@
 """The supervision pages in real headless Chromium (as test_browser.py: Debian's chromium, Playwright, the app served
 in-process, every request recorded and none may leave 127.0.0.1, no page may throw).
 
-The warehouse is a copy of the supervision demo (conftest.supervision_demo_db: inspections in every lifecycle state,
-the open evaluation round with the demo evaluator assigned to 3 archives, plan indicator values), deadlines judged on
-the demo's day. What a page shows is checked against the warehouse's query functions; what a user saves, in the
+The site is the session's (conftest.site), whose supervision part is the demo's (inspections in every lifecycle
+state, the open evaluation round with the demo evaluator assigned to 3 archives, plan indicator values), deadlines
+judged on the demo's day. What a page shows is checked against the warehouse's query functions; what a user saves, in the
 warehouse. Screenshots go where test_browser.screenshot puts them (docs/screenshots only on request).
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.supervision.synthetic import DEMO_TODAY
-from dash_app.app import create_app
 from dash_app.pages import evaluation, indicators, inspections
-from tests.dash_app.conftest import password_of, supervision_warehouse
-from tests.dash_app.test_browser import (
-    QuietRequestHandler,
-    Session,
-    Site,
-    browse,
-    require_browser,
-    screenshot,
-    shown_rows,
-    wait_for_grid,
-)
-from warehouse.evaluation import query_assignments, query_scores
+from tests.dash_app.browser import Session, Site, screenshot, shown_rows, wait_for_grid
+from tests.dash_app.conftest import password_of
+from warehouse.evaluation import query_assignments, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.store import WarehouseStore
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
-    """A copy of the supervision demo with the test users, and the app on a free port of 127.0.0.1."""
-    require_browser()
-    folder = tmp_path_factory.mktemp("supervision-browser")
-    settings = supervision_warehouse(supervision_demo_db, folder)
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="dash-supervision-server", daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", settings, folder)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def browsing(chromium, site) -> Iterator[Session]:
-    """A new context per test (see test_browser.browse)."""
-    yield from browse(chromium, site.url)
 
 
 def read(site: Site, query: Any, *args: Any, **kwargs: Any) -> Any:
@@ -160,6 +124,71 @@ def test_an_evaluator_cannot_open_an_unassigned_archive_by_its_url(browsing, sit
     assert browsing.failed == []
 
 
+def in_view(page: Any, selector: str) -> bool:
+    """Whether the element is entirely inside the browser window (as scrolled now)."""
+    return page.evaluate(
+        """sel => { const r = document.querySelector(sel).getBoundingClientRect();
+            return r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth; }""",
+        selector,
+    )
+
+
+def error_slot(code: str) -> str:
+    dom_id = json.dumps({"type": evaluation.SCORE_ERROR, "item": code}, sort_keys=True, separators=(",", ":"))
+    return f"div[id='{dom_id}']"
+
+
+def subtotal(page: Any, area: str) -> str:
+    dom_id = json.dumps({"type": evaluation.SUBTOTAL, "area": area}, sort_keys=True, separators=(",", ":"))
+    return page.inner_text(f"span[id='{dom_id}']")
+
+
+def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtotals(browsing, site):
+    archive = assigned_archives(site)[2]
+    before = read(site, query_scores, archive, "evaluator")
+    page = open_as(browsing, "evaluator", f"{evaluation.PATH}?archive={archive}")
+    page.wait_for_selector(f"#{evaluation.FORM} table.score-table")
+    # Every field is labelled: the scores by their item and maximum, the veto verdicts as a named group.
+    page.get_by_label("A1.1.1 得分（满分 10）").fill("8")
+    page.get_by_label("A1.1.3 得分（满分 10）").fill("5.5")
+    page.wait_for_function(
+        "sel => document.querySelector(sel).textContent === '已评 2/11 项，小计 13.5 / 150 分'",
+        arg=f"span[id='{json.dumps({'area': 'A1', 'type': evaluation.SUBTOTAL}, separators=(',', ':'))}']",
+    )
+    assert page.get_by_role("group", name="否决项结论").count() == 3
+    for typed in ("999", "-3", "9.75"):
+        page.fill(score_input("A1.1.2"), typed)
+        assert subtotal(page, "A1") == "已评 2/11 项，小计 13.5 / 150 分，1 项待更正"
+        page.click(f"#{evaluation.SAVE}")
+        page.wait_for_function(
+            "([sel, typed]) => document.querySelector(sel).textContent.includes(typed)",
+            arg=[error_slot("A1.1.2"), typed],
+        )
+        assert page.inner_text(f"#{evaluation.RESULT}").startswith("未保存：1 项需要更正")
+        # The message is beside the buttons, in view without scrolling back up to the top of the form.
+        assert in_view(page, f"#{evaluation.RESULT}") and in_view(page, f"#{evaluation.SAVE}")
+        assert read(site, query_scores, archive, "evaluator") == before  # nothing saved, nothing dropped
+    screenshot(page, "evaluation-invalid")
+
+    page.fill(score_input("A1.1.2"), "9.5")
+    page.click(f"#{evaluation.SAVE}")
+    page.wait_for_function(
+        "id => document.getElementById(id).textContent.startsWith('草稿已保存')", arg=evaluation.RESULT
+    )
+    assert page.inner_text(error_slot("A1.1.2")) == ""
+    saved = {r["item_code"]: float(r["score"]) for r in read(site, query_scores, archive, "evaluator")}
+    assert saved == {"A1.1.1": 8.0, "A1.1.2": 9.5, "A1.1.3": 5.5}
+    assert "基本分 23 分（已评 3/65 项）" in page.inner_text(".action-bar .subtotal")
+
+    # Submitting an incomplete sheet lists what is missing, one item a line, and marks every missing field.
+    page.click(f"#{evaluation.SUBMIT}")
+    page.wait_for_selector("#evaluation-problems li")
+    assert page.locator("#evaluation-problems li").count() == evaluation.MAX_LISTED_PROBLEMS
+    assert "另有 52 项" in page.inner_text(f"#{evaluation.RESULT}")
+    assert "每个适用评分项都须评分" in page.inner_text(error_slot("A6.2.1"))
+    assert browsing.failed == []
+
+
 # --- a planner -------------------------------------------------------------------------------------------------------
 
 
@@ -243,4 +272,45 @@ def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
     )
     assert trajectory()["series"] == expected(other)
     screenshot(page, "indicators-trajectory")
+    assert browsing.failed == []
+
+
+def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(browsing, site):
+    expected = {r["archive_code"]: r for r in read(site, query_evaluation_results)}
+    assert any(r["bonus"] for r in expected.values())
+    page = open_as(browsing, "planner", evaluation.PATH)
+    wait_for_grid(page, evaluation.RESULTS_GRID)
+    rows = shown_rows(page, evaluation.RESULTS_GRID)
+    assert rows
+    for row in rows:
+        want = expected[row["archive_code"]]
+        assert (float(row["bonus"]) if row["bonus"] else None) == (
+            None if want["bonus"] is None else float(want["bonus"])
+        )
+        if want["final_score"] is not None:
+            assert float(row["total"]) + float(row["bonus"] or 0) == float(want["final_score"])
+    assert any(row["bonus"] for row in rows)
+
+
+def test_the_radar_s_labels_do_not_overlap(browsing, site):
+    archive = next(r["archive_code"] for r in read(site, query_evaluation_results) if r["final_score"] is not None)
+    page = open_as(browsing, "planner", evaluation.PATH)
+    wait_for_grid(page, evaluation.RESULTS_GRID)
+    page.locator(f"#{evaluation.RESULTS_GRID} .ag-row[row-id='{archive}'] .ag-cell[col-id='archive_name']").click()
+    page.wait_for_selector(f"#{evaluation.RADAR} .angularaxistick text")
+    boxes = page.evaluate(
+        """id => Array.from(document.querySelectorAll(`#${id} svg text`))
+            .filter(t => t.textContent.trim())
+            .map(t => { const r = t.getBoundingClientRect();
+                        return [t.textContent, r.left, r.top, r.right, r.bottom]; })""",
+        evaluation.RADAR,
+    )
+    assert len(boxes) >= 6 + 4 + 1
+
+    def overlap(a: list[Any], b: list[Any]) -> bool:
+        return a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+
+    clashes = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if overlap(a, b)]
+    assert clashes == []
+    screenshot(page, "evaluation-radar")
     assert browsing.failed == []
