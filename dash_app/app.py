@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import dash
@@ -18,7 +17,8 @@ from dash_app import ids
 from dash_app.auth import install_auth, role_label
 from dash_app.context import AppContext
 from dash_app.downloads import install_download_routes
-from dash_app.pages import PAGES
+from dash_app.formatting import division_name
+from dash_app.pages import PAGES, Page
 from dash_app.uploads import install_upload_routes
 from warehouse.store import WarehouseStore
 
@@ -34,7 +34,8 @@ def _navigation() -> html.Nav:
         for page in PAGES
         if current_user.role in page.ROLES
     ]
-    who = f"{current_user.id}（{role_label(current_user.role)}{'·' + current_user.province_code if current_user.province_code else ''}）"
+    province = f"·{division_name(current_user.province_code)}" if current_user.province_code else ""
+    who = f"{current_user.id}（{role_label(current_user.role)}{province}）"
     return html.Nav(
         [
             html.Span("国有档案资源普查与监督平台", className="brand"),
@@ -46,7 +47,7 @@ def _navigation() -> html.Nav:
     )
 
 
-def _layout_for_roles(page: ModuleType) -> Callable[..., Any]:
+def _layout_for_roles(page: Page) -> Callable[..., Any]:
     """The page's layout for its roles; others get a refusal instead of a page whose callbacks all fail with 403."""
 
     def layout(**query: str) -> Any:
@@ -87,6 +88,8 @@ def create_app(settings: Settings) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
+    # People read Chinese here: browsers, screen readers and the print stylesheet's hyphenation go by <html lang>.
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     for page in PAGES:
         dash.register_page(
             page.__name__, path=page.PATH, name=page.NAME, title=page.NAME, layout=_layout_for_roles(page)

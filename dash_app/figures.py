@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,13 +13,24 @@ from typing import Any
 import plotly.graph_objects as go
 
 from census_schema.divisions import PROVINCE, load_divisions
+from dash_app.formatting import format_date, to_beijing
 
 GEOJSON_URL = "/assets/china_provinces.geojson"
 TOPOJSON_URL = "/assets/topojson/"
 SOUTH_SEA_LINE = Path(__file__).parent / "assets" / "china_south_sea_line.geojson"
 NO_DATA_COLOR = "#d9d9d9"
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
-MAP_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False}
+# Every graph: plotly's zh-CN locale (assets/plotly-locale-zh-cn.js), no Plotly logo and none of the buttons that
+# send a chart to Plotly's cloud; a downloaded picture named in Chinese.
+GRAPH_CONFIG: dict[str, Any] = {
+    "locale": "zh-CN",
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "modeBarButtonsToRemove": ["sendChartToCloud", "sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"],
+    "toImageButtonOptions": {"filename": "国有档案资源普查图表"},
+}
+MAP_CONFIG: dict[str, Any] = {**GRAPH_CONFIG, "topojsonURL": TOPOJSON_URL, "scrollZoom": False}
 
 # The map is drawn at a fixed size so the South China Sea inset sits in the empty sea at the lower right of the
 # mainland view, clear of Taiwan, Diaoyu Dao and Chiwei Yu (east to 124.6° E): the inset starts at 126° E.
@@ -91,9 +103,16 @@ def _south_sea_line(geo: str) -> go.Scattergeo:
 
 
 def build_choropleth(
-    rows: Sequence[Mapping[str, Any]], value_key: str, title: str, *, geojson: str | dict[str, Any] = GEOJSON_URL
+    rows: Sequence[Mapping[str, Any]],
+    value_key: str,
+    title: str,
+    *,
+    geojson: str | dict[str, Any] = GEOJSON_URL,
+    value_format: str = ",.0f",
+    suffix: str = "",
 ) -> go.Figure:
-    """Provinces coloured by a figure; provinces with no value drawn in a separate grey 'no data' class."""
+    """Provinces coloured by a figure; provinces with no value drawn in a separate grey 'no data' class.
+    `value_format` is the d3 format of the figure in hovers and on the colour bar (counts without decimals)."""
     with_data = [r for r in rows if r.get(value_key) is not None]
     without = [r for r in rows if r.get(value_key) is None]
     # The map shows the whole country: units without a row (outside the census) still get their no-data shape.
@@ -126,13 +145,20 @@ def build_choropleth(
                     locations=[r["province_code"] for r in with_data],
                     z=[r[value_key] for r in with_data],
                     text=[r["province_name"] for r in with_data],
-                    hovertemplate="%{text}<br>" + title + "：%{z:,.2f}<extra></extra>",
+                    hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
                     colorscale="Blues",
                     marker_line_color="white",
                     showscale=geo == "geo",
                     # No colorbar title (the figure's title names the metric): a wide one would push the right
                     # margin out and shift the inset off the mainland's lower right corner.
-                    colorbar={"x": MAINLAND_RIGHT + 0.015, "len": 0.55, "y": 0.7, "thickness": 16},
+                    colorbar={
+                        "x": MAINLAND_RIGHT + 0.015,
+                        "len": 0.55,
+                        "y": 0.7,
+                        "thickness": 16,
+                        "tickformat": value_format,
+                        "ticksuffix": suffix,
+                    },
                     name=title,
                     geo=geo,
                 )
@@ -181,19 +207,59 @@ def build_choropleth(
 
 
 def build_trend(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """Errors and warnings of each census submission over time."""
+    """Errors and warnings of the census submissions per day (Beijing time) of submission."""
+    if not rows:
+        return empty_figure("尚无普查表提交。")
+    days: dict[date, list[int]] = {}
+    for row in rows:
+        day = to_beijing(row["submitted_at"]).date()
+        counts = days.setdefault(day, [0, 0, 0])
+        counts[0] += int(row["error_count"] or 0)
+        counts[1] += int(row["warning_count"] or 0)
+        counts[2] += 1
+    ordered = sorted(days)
+    labels = [format_date(day) for day in ordered]
+    submissions = [days[day][2] for day in ordered]
     figure = go.Figure()
-    times = [r["submitted_at"] for r in rows]
-    figure.add_bar(x=times, y=[r["error_count"] for r in rows], name="错误", marker_color="#d9534f")
-    figure.add_bar(x=times, y=[r["warning_count"] for r in rows], name="警告", marker_color="#f0ad4e")
-    figure.update_layout(barmode="group", height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40}, font_family=FONT)
-    figure.update_layout(title={"text": "各次提交的错误与警告", "x": 0.01})
+    for index, (name, color) in enumerate((("错误", "#d9534f"), ("警告", "#f0ad4e"))):
+        figure.add_bar(
+            x=labels,
+            y=[days[day][index] for day in ordered],
+            name=name,
+            marker_color=color,
+            customdata=submissions,
+            width=0.35 if len(ordered) < 4 else None,
+            hovertemplate="%{x}：" + name + " %{y:,} 个（当日提交 %{customdata:,} 次）<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="group",
+        height=320,
+        margin={"l": 60, "r": 10, "t": 40, "b": 40},
+        font_family=FONT,
+        title={"text": "每日提交的错误与警告（个，北京时间）", "x": 0.01},
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": "个"}, "tickformat": ",d", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+    )
     return figure
 
 
-def build_bar(labels: Sequence[str], values: Sequence[float], title: str, *, color: str = "#2c7fb8") -> go.Figure:
-    """A simple horizontal bar chart."""
-    figure = go.Figure(go.Bar(x=list(values), y=list(labels), orientation="h", marker_color=color))
+def build_bar(
+    labels: Sequence[str], values: Sequence[float], title: str, *, color: str = "#2c7fb8", unit: str = "个"
+) -> go.Figure:
+    """A simple horizontal bar chart of counts (whole numbers, the unit in the hover and on the axis)."""
+    figure = go.Figure(
+        go.Bar(
+            x=list(values),
+            y=list(labels),
+            orientation="h",
+            marker_color=color,
+            text=[f"{v:,}" for v in values],
+            textposition="auto",
+            hovertemplate="%{y}：%{x:,} " + unit + "<extra></extra>",
+        )
+    )
+    figure.update_xaxes(tickformat=",d", title={"text": unit}, rangemode="tozero")
     figure.update_layout(
         height=max(260, 22 * len(labels) + 80),
         margin={"l": 120, "r": 10, "t": 30, "b": 30},
@@ -212,6 +278,8 @@ def empty_figure(message: str) -> go.Figure:
     )
     figure.update_layout(
         height=220,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
         xaxis={"visible": False},
         yaxis={"visible": False},
         font_family=FONT,
@@ -263,36 +331,52 @@ def build_radar(areas: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
     return figure
 
 
-def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str) -> go.Figure:
-    """One line per named series of (year, value) points; years are whole numbers on the axis."""
+def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, unit: str = "") -> go.Figure:
+    """One line per named series of (year, value) points; years are whole numbers on the axis (2025年)."""
     if not any(y is not None for points in series.values() for _, y in points):
         return empty_figure("该指标暂无数值。")
     figure = go.Figure()
     for name, points in series.items():
-        figure.add_scatter(x=[x for x, _ in points], y=[y for _, y in points], mode="lines+markers", name=name)
+        figure.add_scatter(
+            x=[x for x, _ in points],
+            y=[y for _, y in points],
+            mode="lines+markers",
+            name=name,
+            hovertemplate="%{x}年 " + name + "：%{y:,}" + (f" {unit}" if unit else "") + "<extra></extra>",
+        )
     figure.update_layout(
         height=340,
-        margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        margin={"l": 60, "r": 10, "t": 40, "b": 40},
         font_family=FONT,
         title={"text": title, "x": 0.01},
-        xaxis={"dtick": 1, "tickformat": "d"},
+        xaxis={"dtick": 1, "tickformat": "d", "ticksuffix": "年"},
+        yaxis={"title": {"text": unit}, "tickformat": ","},
+        legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
     )
     return figure
 
 
 def build_heatmap(
-    rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], title: str
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    title: str,
+    *,
+    units: Sequence[str] | None = None,
 ) -> go.Figure:
-    """A province × indicator heatmap: each column coloured relative to its own largest value, cells show values."""
+    """A province × indicator heatmap: each column coloured relative to its own largest value, cells show values
+    (with the column's unit in the column header and in the hover)."""
     if not rows or not columns:
         return empty_figure("暂无分省计算指标。")
-    largest = [max((abs(r[c]) for r in values if r[c] is not None), default=0.0) for c in range(len(columns))]
+    units = list(units or [""] * len(columns))
+    largest = [max((abs(v) for r in values if (v := r[c]) is not None), default=0.0) for c in range(len(columns))]
     relative = [[None if v is None or not largest[c] else v / largest[c] for c, v in enumerate(row)] for row in values]
-    text = [["" if v is None else f"{v:,.2f}" for v in row] for row in values]
+    text = [["" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".") for v in row] for row in values]
+    headers = [f"{name}（{unit}）" if unit else name for name, unit in zip(columns, units, strict=True)]
     figure = go.Figure(
         go.Heatmap(
             z=relative,
-            x=list(columns),
+            x=headers,
             y=list(rows),
             text=text,
             texttemplate="%{text}",
@@ -303,10 +387,11 @@ def build_heatmap(
         )
     )
     figure.update_layout(
-        height=max(360, 22 * len(rows) + 140),
-        margin={"l": 130, "r": 10, "t": 40, "b": 140},
+        height=max(360, 22 * len(rows) + 160),
+        margin={"l": 130, "r": 10, "t": 40, "b": 160},
         font_family=FONT,
         title={"text": f"{title}（每列按该列最大值着色）", "x": 0.01},
         yaxis={"autorange": "reversed"},
+        xaxis={"tickangle": -30},
     )
     return figure

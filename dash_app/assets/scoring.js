@@ -1,7 +1,7 @@
 /* The evaluator's running subtotals, computed in the browser as scores are typed (the server still judges every
    value when the sheet is saved). Loaded by Dash from assets/; used by a clientside callback of pages/evaluation.py. */
-window.dash_clientside = Object.assign({}, window.dash_clientside, {
-  archiveCensus: Object.assign({}, (window.dash_clientside || {}).archiveCensus, {
+window.dash_clientside = Object.assign({}, window.dash_clientside);
+window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
     scoreSubtotals: function (values, ids, areaIds, stores, totalIds) {
       var maxima = stores && stores[0];
       var blankTotals = totalIds.map(function () { return ""; });
@@ -46,5 +46,4 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       var total = "基本分 " + one(base) + " 分（已评 " + count + "/" + all + " 项）＋ 加分 " + one(bonus) + " 分";
       return [texts, totalIds.map(function () { return total; })];
     },
-  }),
 });

@@ -8,22 +8,43 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, Output, dcc, html, no_update
 
 from census_schema.divisions import UnknownDivision, load_divisions
+from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
-from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.formatting import with_names
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import query_coverage_children, query_missing_holders, query_summary, query_unregistered_holders
 
 PATH = "/coverage"
 NAME = "覆盖情况"
-ROLES = ("planner", "admin", "province")
-GO = "coverage-go"
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 COUNT_COLUMNS = [
-    ("units_expected", "应报"),
-    ("units_reported", "已报"),
-    ("units_missing", "未报"),
-    ("units_unregistered", "名录外报送"),
-    ("coverage_pct", "覆盖率（%）"),
+    Column("units_expected", "应报", "int", "个"),
+    Column("units_reported", "已报", "int", "个"),
+    Column("units_missing", "未报", "int", "个"),
+    Column("units_unregistered", "名录外报送", "int", "个"),
+    Column("coverage_pct", "覆盖率", "pct", "%"),
+]
+CHILD_COLUMNS = [
+    Column("name", "名称", tooltip="division_code"),
+    Column("division_code", "区划代码", "code"),
+    *COUNT_COLUMNS,
+]
+MISSING_COLUMNS = [
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("division_name", "区划", tooltip="division_code"),
+    Column("uscc", "统一社会信用代码", "code"),
+    Column("unit_name", "单位名称"),
+    Column("holder_type", "类型"),
+]
+UNREGISTERED_COLUMNS = [
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("division_name", "区划", tooltip="division_code"),
+    Column("uscc", "统一社会信用代码", "code"),
+    Column("unit_name", "单位名称"),
+    Column("submission_id", "提交编号", "code"),
+    Column("excel_row", "行号", "int"),
 ]
 
 
@@ -39,7 +60,11 @@ def load_children(viewer: Viewer, context: AppContext, search: str | None) -> li
     if scope is None:
         return [
             {"division_code": p["province_code"], "name": p["province_name"], "level": "province", **p}
-            | {"units_missing": p["units_expected"] - p["units_reported"]}
+            | {
+                "units_missing": p["units_expected"] - p["units_reported"],
+                # No register, no coverage: 0 of 0 is not 0 %.
+                "coverage_pct": p["coverage_pct"] if p["units_expected"] else None,
+            }
             for p in context.reader.cached(query_summary)["provinces"]
         ]
     try:
@@ -68,34 +93,16 @@ def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
 
 def _load_missing(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
     with context.reader.cursor() as con:
-        return query_missing_holders(con, scope_division(viewer, division_from_search(search)))
+        return with_names(query_missing_holders(con, scope_division(viewer, division_from_search(search))))
 
 
 def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
     with context.reader.cursor() as con:
-        return query_unregistered_holders(con, scope_division(viewer, division_from_search(search)))
+        return with_names(query_unregistered_holders(con, scope_division(viewer, division_from_search(search))))
 
 
 def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
     return load_children(viewer, context, search)
-
-
-CHILD_COLUMNS = [("division_code", "代码"), ("name", "名称"), *COUNT_COLUMNS]
-MISSING_COLUMNS = [
-    ("province_code", "省份"),
-    ("division_code", "区划"),
-    ("uscc", "统一社会信用代码"),
-    ("unit_name", "单位名称"),
-    ("holder_type", "类型"),
-]
-UNREGISTERED_COLUMNS = [
-    ("province_code", "省份"),
-    ("division_code", "区划"),
-    ("uscc", "统一社会信用代码"),
-    ("unit_name", "单位名称"),
-    ("submission_id", "提交编号"),
-    ("excel_row", "行号"),
-]
 
 
 def _specs(context: AppContext) -> list[GridSpec]:
@@ -134,14 +141,14 @@ def layout(**_query: str) -> html.Div:
         [
             # "callback-nav" tells the other Location components (the page router, the grids' url) about the new
             # search; refresh=False only pushed the browser history, so a row click changed the URL and nothing else.
-            dcc.Location(id=GO, refresh="callback-nav"),
+            dcc.Location(id=ids.COVERAGE_GO, refresh="callback-nav"),
             html.H2("普查覆盖情况"),
             html.Div(id=ids.COVERAGE_CRUMBS, className="crumbs"),
             html.P(
                 "点击一行进入下一级。覆盖率 = 名录内已报送单位 / 名录应报单位，不超过 100%；名录外报送单独计数。",
                 className="hint",
             ),
-            grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code"),
+            grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code", page_size=50),
             html.H3("未报送的普查对象"),
             grid_block(ids.COVERAGE_MISSING_GRID, MISSING_COLUMNS),
             html.H3("名录外报送的单位"),
@@ -160,8 +167,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         viewer = current_viewer()
         return breadcrumbs(viewer, scope_division(viewer, division_from_search(search)))
 
-    @app.callback(Output(GO, "search"), Input(ids.COVERAGE_GRID, "cellClicked"), prevent_initial_call=True)
-    def drill_down(cell: dict[str, Any] | None) -> str:
+    @app.callback(Output(ids.COVERAGE_GO, "search"), Input(ids.COVERAGE_GRID, "cellClicked"), prevent_initial_call=True)
+    def drill_down(cell: dict[str, Any] | None) -> Any:
         code = (cell or {}).get("rowId")
         if not code:
             return no_update

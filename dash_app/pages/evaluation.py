@@ -17,10 +17,11 @@ from census_schema.roles import Role
 from census_schema.supervision.evaluation import EvaluationInvalid, ScoreProblem, get_standard
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role
+from dash_app.components import dropdown, graph, labelled
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime
-from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.supervision import save_scores
 from warehouse.evaluation import (
     check_may_score,
@@ -34,52 +35,35 @@ from warehouse.evaluation import (
 
 PATH = "/evaluation"
 NAME = "业务建设评价"
-ROLES = ("planner", "admin", "evaluator")
-ARCHIVE = "evaluation-archive"
-RESULTS_GRID = "evaluation-results-grid"
-ASSIGNMENTS_GRID = "evaluation-assignments-grid"
-ITEMS_GRID = "evaluation-items-grid"
-RADAR = "evaluation-radar"
-REPORT_LINK = "evaluation-report-link"
-REQUESTED = "evaluation-requested"
-FORM = "evaluation-form"
-SAVE = "evaluation-save"
-SUBMIT = "evaluation-submit"
-RESULT = "evaluation-result"
-SCORE = "evaluation-score"
-VERDICT = "evaluation-verdict"
-SCORE_ERROR = "evaluation-score-error"
-SUBTOTAL = "evaluation-subtotal"
-TOTAL = "evaluation-total"
-MAXIMA = "evaluation-maxima"
+ROLES = (Role.PLANNER, Role.ADMIN, Role.EVALUATOR)
 BONUS_AREA = "bonus"
 MAX_LISTED_PROBLEMS = 10
 RESULT_COLUMNS = [
-    ("rank", "排名"),
-    ("archive_code", "代码"),
-    ("archive_name", "档案馆"),
-    ("status", "状态"),
-    ("total", "基本分"),
-    ("bonus", "加分"),
-    ("final_score", "总分"),
-    ("grade", "等级"),
+    Column("rank", "排名", "int"),
+    Column("archive_name", "档案馆", tooltip="archive_code"),
+    Column("archive_code", "代码", "code"),
+    Column("status", "状态"),
+    Column("total", "基本分", "decimal", "分", decimals=1),
+    Column("bonus", "加分", "decimal", "分", decimals=1),
+    Column("final_score", "总分", "decimal", "分", decimals=1),
+    Column("grade", "等级"),
 ]
 ASSIGNMENT_COLUMNS = [
-    ("archive_code", "代码"),
-    ("archive_name", "档案馆"),
-    ("sheet_state", "评分表"),
-    ("items_saved", "已评项"),
-    ("last_saved_at", "最近保存"),
+    Column("archive_name", "档案馆", tooltip="archive_code"),
+    Column("archive_code", "代码", "code"),
+    Column("sheet_state", "评分表"),
+    Column("items_saved", "已评", "int", "项"),
+    Column("last_saved_at", "最近保存", "datetime"),
 ]
 ITEM_COLUMNS = [
-    ("area_name", "方面"),
-    ("item_code", "评分项"),
-    ("item_text", "内容"),
-    ("max_points", "满分"),
-    ("self_score", "自评"),
-    ("score", "专家得分"),
-    ("is_deviation", "自评偏差"),
-    ("reconciled_note", "合议说明"),
+    Column("area_name", "方面"),
+    Column("item_code", "评分项", "code"),
+    Column("item_text", "内容", wrap=True),
+    Column("max_points", "满分", "decimal", "分", decimals=1),
+    Column("self_score", "自评", "decimal", "分", decimals=1),
+    Column("score", "专家得分", "decimal", "分", decimals=1),
+    Column("is_deviation", "自评偏差", "bool"),
+    Column("reconciled_note", "合议说明", wrap=True),
 ]
 
 
@@ -90,18 +74,20 @@ def archive_from_search(search: str | None) -> str | None:
 
 
 def _national(viewer: Viewer) -> bool:
-    return viewer.role in ("planner", "admin")
+    return viewer.is_national
 
 
 def archive_options(context: AppContext, viewer: Viewer) -> list[dict[str, str]]:
     """The archives the viewer may open: all for national users, the assigned ones for an evaluator."""
     archives = list_comprehensive_archives()
     if _national(viewer):
-        return [{"label": f"{a.archive_code} {a.name}", "value": a.archive_code} for a in archives]
+        return [{"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code} for a in archives]
     with context.reader.cursor() as con:
         assigned = {r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name)}
     return [
-        {"label": f"{a.archive_code} {a.name}", "value": a.archive_code} for a in archives if a.archive_code in assigned
+        {"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code}
+        for a in archives
+        if a.archive_code in assigned
     ]
 
 
@@ -132,47 +118,50 @@ def layout(**query: str) -> html.Div:
     if _national(viewer):
         parts += [
             html.H3("47 家综合档案馆评价结果"),
-            grid_block(RESULTS_GRID, RESULT_COLUMNS, row_id="archive_code", height=360),
+            grid_block(ids.EVALUATION_RESULTS_GRID, RESULT_COLUMNS, row_id="archive_code", page_size=50),
         ]
     else:
         parts += [
             html.H3("分配给我的评价任务"),
-            grid_block(ASSIGNMENTS_GRID, ASSIGNMENT_COLUMNS, row_id="archive_code", height=240),
+            grid_block(ids.EVALUATION_ASSIGNMENTS_GRID, ASSIGNMENT_COLUMNS, row_id="archive_code"),
         ]
     parts += [
         html.Div(
             [
                 # Its value comes with its options (`options` below, from ?archive=CODE when the viewer may open
                 # it): Dash 4's dropdown drops a value that is not among its options.
-                dcc.Dropdown(id=ARCHIVE, placeholder="选择档案馆", style={"width": "360px"}),
-                html.Div(id=REPORT_LINK),
+                labelled(
+                    "档案馆",
+                    dropdown(ids.EVALUATION_ARCHIVE, [], placeholder="选择档案馆", style={"width": "360px"}),
+                ),
+                html.Div(id=ids.EVALUATION_REPORT_LINK),
             ],
             className="toolbar",
         ),
-        html.Div(id=REQUESTED),
+        html.Div(id=ids.EVALUATION_REQUESTED),
         # Results of other experts are not an evaluator's to see: the radar and items stay hidden for them.
         html.Div(
-            [dcc.Graph(id=RADAR), grid_block(ITEMS_GRID, ITEM_COLUMNS)],
+            [graph(ids.EVALUATION_RADAR), grid_block(ids.EVALUATION_ITEMS_GRID, ITEM_COLUMNS, page_size=100)],
             style=None if _national(viewer) else {"display": "none"},
         ),
     ]
     if viewer.role == Role.EVALUATOR:
         parts += [
             html.H3("逐项评分"),
-            html.Div(id=FORM),
+            html.Div(id=ids.EVALUATION_FORM),
             # Kept in view at the bottom of the window: what a save did shows beside the buttons that did it.
             html.Div(
                 [
-                    html.Button("保存草稿", id=SAVE, className="button-secondary"),
-                    html.Button("提交评分", id=SUBMIT),
-                    html.Div(id={"type": TOTAL, "sheet": "mine"}, className="subtotal"),
-                    html.Div(id=RESULT, className="result", role="status"),
+                    html.Button("保存草稿", id=ids.EVALUATION_SAVE, className="button-secondary"),
+                    html.Button("提交评分", id=ids.EVALUATION_SUBMIT),
+                    html.Div(id={"type": ids.EVALUATION_TOTAL, "sheet": "mine"}, className="subtotal"),
+                    html.Div(id=ids.EVALUATION_RESULT, className="result", role="status"),
                 ],
                 className="action-bar",
             ),
         ]
     else:
-        parts.append(html.Div(id=RESULT, hidden=True))
+        parts.append(html.Div(id=ids.EVALUATION_RESULT, hidden=True))
     return html.Div(parts)
 
 
@@ -180,7 +169,7 @@ def _score_input(code: str, max_points: Decimal, value: Any, label: str) -> html
     # Text, not type="number": a number input whose text breaks min/max/step reports no value at all, so 999 or
     # 9.75 reached the server as "empty" and the item was silently dropped. The server reads and judges the text.
     field = dcc.Input(
-        id={"type": SCORE, "item": code},
+        id={"type": ids.EVALUATION_SCORE, "item": code},
         type="text",
         value=None if value is None else f"{value}",
         placeholder=f"0–{max_points}",
@@ -196,7 +185,7 @@ def _verdict(code: str, saved: dict[str, Any]) -> html.Fieldset:
         [
             html.Legend("否决项结论"),
             dcc.RadioItems(
-                id={"type": VERDICT, "item": code},
+                id={"type": ids.EVALUATION_VERDICT, "item": code},
                 options=[{"label": "通过", "value": "pass"}, {"label": "不通过", "value": "fail"}],
                 value=value,
                 inline=True,
@@ -207,7 +196,7 @@ def _verdict(code: str, saved: dict[str, Any]) -> html.Fieldset:
 
 
 def _error_slot(code: str) -> html.Div:
-    return html.Div(id={"type": SCORE_ERROR, "item": code}, className="field-error", role="alert")
+    return html.Div(id={"type": ids.EVALUATION_SCORE_ERROR, "item": code}, className="field-error", role="alert")
 
 
 def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) -> Any:
@@ -231,7 +220,10 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
             html.Tr(
                 [
                     html.Th(f"{area.code} {area.name}（满分 {area.points} 分）", colSpan=3),
-                    html.Th(html.Span(id={"type": SUBTOTAL, "area": area.code}, className="subtotal"), colSpan=2),
+                    html.Th(
+                        html.Span(id={"type": ids.EVALUATION_SUBTOTAL, "area": area.code}, className="subtotal"),
+                        colSpan=2,
+                    ),
                 ],
                 className="area-row",
             )
@@ -261,7 +253,9 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
         html.Tr(
             [
                 html.Th(f"加分项（合计不超过 {standard.bonus_cap} 分）", colSpan=3),
-                html.Th(html.Span(id={"type": SUBTOTAL, "area": BONUS_AREA}, className="subtotal"), colSpan=2),
+                html.Th(
+                    html.Span(id={"type": ids.EVALUATION_SUBTOTAL, "area": BONUS_AREA}, className="subtotal"), colSpan=2
+                ),
             ],
             className="area-row",
         )
@@ -284,7 +278,10 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     area_maxima = {a.code: float(a.points) for a in standard.areas} | {BONUS_AREA: float(standard.bonus_cap)}
     return html.Div(
         [
-            dcc.Store(id={"type": MAXIMA, "archive": archive_code}, data={"items": maxima, "areas": area_maxima}),
+            dcc.Store(
+                id={"type": ids.EVALUATION_MAXIMA, "archive": archive_code},
+                data={"items": maxima, "areas": area_maxima},
+            ),
             html.Table(
                 [
                     html.Thead(
@@ -345,12 +342,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     """Results, assignments, detail of the chosen archive, and the evaluator's save and submit."""
 
     def results(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
-        require_role(viewer, "planner", "admin")
+        require_role(viewer, Role.PLANNER, Role.ADMIN)
         with context.reader.cursor() as con:
             return query_evaluation_results(con)
 
     def assignments(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
-        require_role(viewer, "evaluator")
+        require_role(viewer, Role.EVALUATOR)
         with context.reader.cursor() as con:
             return query_assignments(con, evaluator=viewer.user_name)
 
@@ -361,26 +358,44 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return query_item_results(con, archive_code or "")
 
     register_grid(
-        app, GridSpec(RESULTS_GRID, RESULT_COLUMNS, ("archive_code",), results, [(RESULT, "children")], "评价结果")
-    )
-    register_grid(
         app,
         GridSpec(
-            ASSIGNMENTS_GRID, ASSIGNMENT_COLUMNS, ("archive_code",), assignments, [(RESULT, "children")], "评价任务"
+            ids.EVALUATION_RESULTS_GRID,
+            RESULT_COLUMNS,
+            ("archive_code",),
+            results,
+            [(ids.EVALUATION_RESULT, "children")],
+            "评价结果",
         ),
     )
     register_grid(
         app,
         GridSpec(
-            ITEMS_GRID, ITEM_COLUMNS, ("item_code",), items, [(ARCHIVE, "value"), (RESULT, "children")], "评分明细"
+            ids.EVALUATION_ASSIGNMENTS_GRID,
+            ASSIGNMENT_COLUMNS,
+            ("archive_code",),
+            assignments,
+            [(ids.EVALUATION_RESULT, "children")],
+            "评价任务",
+        ),
+    )
+    register_grid(
+        app,
+        GridSpec(
+            ids.EVALUATION_ITEMS_GRID,
+            ITEM_COLUMNS,
+            ("item_code",),
+            items,
+            [(ids.EVALUATION_ARCHIVE, "value"), (ids.EVALUATION_RESULT, "children")],
+            "评分明细",
         ),
     )
 
     @app.callback(
-        Output(ARCHIVE, "options"),
-        Output(ARCHIVE, "value", allow_duplicate=True),
+        Output(ids.EVALUATION_ARCHIVE, "options"),
+        Output(ids.EVALUATION_ARCHIVE, "value", allow_duplicate=True),
         Input(ids.URL, "search"),
-        State(ARCHIVE, "value"),
+        State(ids.EVALUATION_ARCHIVE, "value"),
         prevent_initial_call="initial_duplicate",
     )
     def options(search: str | None, chosen: str | None) -> tuple[list[dict[str, str]], str | None]:
@@ -388,7 +403,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         wanted = chosen or archive_from_search(search)
         return allowed, wanted if any(o["value"] == wanted for o in allowed) else None
 
-    @app.callback(Output(REQUESTED, "children"), Input(ids.URL, "search"))
+    @app.callback(Output(ids.EVALUATION_REQUESTED, "children"), Input(ids.URL, "search"))
     def show_requested(search: str | None) -> Any:
         """/evaluation?archive=CODE for an archive the viewer may not open: the refusal, and nothing of it."""
         viewer = current_viewer()
@@ -398,20 +413,27 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return None
         return html.P(refusal(context, viewer, wanted), className="error", id="evaluation-refused")
 
-    @app.callback(Output(ARCHIVE, "value"), Input(RESULTS_GRID, "cellClicked"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.EVALUATION_ARCHIVE, "value"),
+        Input(ids.EVALUATION_RESULTS_GRID, "cellClicked"),
+        prevent_initial_call=True,
+    )
     def pick_result(cell: dict[str, Any] | None) -> Any:
         return (cell or {}).get("rowId") or no_update
 
     @app.callback(
-        Output(ARCHIVE, "value", allow_duplicate=True),
-        Input(ASSIGNMENTS_GRID, "cellClicked"),
+        Output(ids.EVALUATION_ARCHIVE, "value", allow_duplicate=True),
+        Input(ids.EVALUATION_ASSIGNMENTS_GRID, "cellClicked"),
         prevent_initial_call=True,
     )
     def pick_assignment(cell: dict[str, Any] | None) -> Any:
         return (cell or {}).get("rowId") or no_update
 
     @app.callback(
-        Output(RADAR, "figure"), Output(REPORT_LINK, "children"), Input(ARCHIVE, "value"), Input(RESULT, "children")
+        Output(ids.EVALUATION_RADAR, "figure"),
+        Output(ids.EVALUATION_REPORT_LINK, "children"),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+        Input(ids.EVALUATION_RESULT, "children"),
     )
     def show_archive(archive_code: str | None, _: Any) -> tuple[Any, Any]:
         viewer = current_viewer()
@@ -423,36 +445,36 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return build_radar(areas, "各方面得分率"), link
 
     # Not redrawn after a save: a refused save must leave what the evaluator typed (and the problems beside it).
-    @app.callback(Output(FORM, "children"), Input(ARCHIVE, "value"))
+    @app.callback(Output(ids.EVALUATION_FORM, "children"), Input(ids.EVALUATION_ARCHIVE, "value"))
     def show_form(archive_code: str | None) -> Any:
         viewer = current_viewer()
-        require_role(viewer, "evaluator")
+        require_role(viewer, Role.EVALUATOR)
         return scoring_form(context, viewer, archive_code)
 
     # Pattern-matched outputs and states: the form, its store and the total exist only once an evaluator opens an
     # archive (a plain id that is absent makes the renderer throw).
     app.clientside_callback(
         ClientsideFunction("archiveCensus", "scoreSubtotals"),
-        Output({"type": SUBTOTAL, "area": ALL}, "children"),
-        Output({"type": TOTAL, "sheet": ALL}, "children"),
-        Input({"type": SCORE, "item": ALL}, "value"),
-        State({"type": SCORE, "item": ALL}, "id"),
-        State({"type": SUBTOTAL, "area": ALL}, "id"),
-        State({"type": MAXIMA, "archive": ALL}, "data"),
-        State({"type": TOTAL, "sheet": ALL}, "id"),
+        Output({"type": ids.EVALUATION_SUBTOTAL, "area": ALL}, "children"),
+        Output({"type": ids.EVALUATION_TOTAL, "sheet": ALL}, "children"),
+        Input({"type": ids.EVALUATION_SCORE, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_SCORE, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_SUBTOTAL, "area": ALL}, "id"),
+        State({"type": ids.EVALUATION_MAXIMA, "archive": ALL}, "data"),
+        State({"type": ids.EVALUATION_TOTAL, "sheet": ALL}, "id"),
     )
 
     @app.callback(
-        Output(RESULT, "children"),
-        Output({"type": SCORE_ERROR, "item": ALL}, "children"),
-        Input(SAVE, "n_clicks"),
-        Input(SUBMIT, "n_clicks"),
-        State(ARCHIVE, "value"),
-        State({"type": SCORE, "item": ALL}, "value"),
-        State({"type": SCORE, "item": ALL}, "id"),
-        State({"type": VERDICT, "item": ALL}, "value"),
-        State({"type": VERDICT, "item": ALL}, "id"),
-        State({"type": SCORE_ERROR, "item": ALL}, "id"),
+        Output(ids.EVALUATION_RESULT, "children"),
+        Output({"type": ids.EVALUATION_SCORE_ERROR, "item": ALL}, "children"),
+        Input(ids.EVALUATION_SAVE, "n_clicks"),
+        Input(ids.EVALUATION_SUBMIT, "n_clicks"),
+        State(ids.EVALUATION_ARCHIVE, "value"),
+        State({"type": ids.EVALUATION_SCORE, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_SCORE, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_VERDICT, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_VERDICT, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_SCORE_ERROR, "item": ALL}, "id"),
         prevent_initial_call=True,
     )
     def save(
@@ -469,7 +491,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         require_role(viewer, Role.EVALUATOR)
         if not archive_code:
             return "请先选择档案馆。", [""] * len(slot_ids)
-        submit = ctx.triggered_id == SUBMIT
+        submit = ctx.triggered_id == ids.EVALUATION_SUBMIT
         values, unreadable = read_score_texts({i["item"]: v for i, v in zip(score_ids, scores, strict=True)})
         veto = {i["item"]: v == "pass" for i, v in zip(verdict_ids, verdicts, strict=True) if v}
         problems = dict(unreadable)

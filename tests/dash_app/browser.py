@@ -176,6 +176,26 @@ def as_text(value: Any) -> str:
     return str(value)
 
 
+def as_shown(column: Any, value: Any) -> str:
+    """A value as a grid column shows it (the formats of assets/grid_formats.js): 1,234, 96.39%, 是."""
+    if value is None or value == "":
+        return ""
+    if column.kind == "int":
+        return f"{round(float(value)):,}"
+    if column.kind == "decimal":
+        return f"{float(value):,.{column.decimals}f}"
+    if column.kind == "pct":
+        return f"{float(value):,.{column.decimals}f}%"
+    if column.kind == "bool":
+        return "是" if value else "否"
+    return as_text(value)
+
+
+def number(text: str) -> float:
+    """A number as a grid shows it (1,234 / 96.39%) read back."""
+    return float(text.replace(",", "").rstrip("%"))
+
+
 def upload_file(page: Any, path: Path) -> None:
     """Choose the workbook in the upload form and submit it (the form re-mounts once after the page loads)."""
     page.wait_for_load_state("networkidle")

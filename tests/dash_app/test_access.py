@@ -291,9 +291,9 @@ def test_a_province_user_s_overview_colours_only_its_province(app):
     assert coloured and all(trace["locations"] == ["440000"] for trace in coloured)
     # Holdings: Guangdong's 3 returns of 1,000 volumes and 2,000 items each; the nation has twice that.
     cards = json.dumps(returned(response, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
-    assert "9,000" in cards and "1.8 万" not in cards
+    assert "9,000" in cards and "18,000" not in cards
     planner = post_callback(app, client_of(app, "planner"), OVERVIEW, [(ids.OVERVIEW_METRIC, "value", "holdings")])
-    assert "1.8 万" in json.dumps(returned(planner, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
+    assert "18,000" in json.dumps(returned(planner, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
 
 
 @pytest.mark.parametrize("grid_id", QUALITY_GRIDS)
@@ -352,8 +352,9 @@ def test_an_export_holds_exactly_the_authorised_rows_shown_and_formulas_stay_tex
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0] == ["省份", "区划", "统一社会信用代码", "单位名称", "类型"]
     assert [row[:4] for row in rows[1:]] == [
-        [r["province_code"], r["division_code"], r["uscc"], r["unit_name"]] for r in own
+        [r["province_name"], r["division_name"], r["uscc"], r["unit_name"]] for r in own
     ]
+    assert rows[1][:2] == ["广东省", "广州市天河区"]  # names, not codes
     formula_cell = sheet.cell(row=2, column=4)
     assert (formula_cell.value, formula_cell.data_type) == (FORMULA_TEXT, "s")
 

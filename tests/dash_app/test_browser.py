@@ -13,12 +13,14 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_SHEET
+from census_schema.rule_titles import rule_title
 from dash_app import ids
 from dash_app.pages import PAGES, coverage
 from tests.dash_app import browser
 from tests.dash_app.browser import (
-    as_text,
+    as_shown,
     nav_links,
+    number,
     require_browser,
     screenshot,
     shown_rows,
@@ -194,16 +196,18 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
     )
     shown = shown_rows(page, ids.COVERAGE_GRID)
     assert 1 < len(shown) < len(everything)
-    expected_counts = [int(row["units_expected"]) for row in shown]
+    expected_counts = [number(row["units_expected"]) for row in shown]
     assert expected_counts == sorted(expected_counts, reverse=True) and expected_counts[0] > 0
 
     with page.expect_download() as download:
         page.click(f"#{ids.export_button(ids.COVERAGE_GRID)}")
     workbook = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert list(rows[0]) == [header for _, header in coverage.CHILD_COLUMNS]
-    fields = [field for field, _ in coverage.CHILD_COLUMNS]
-    assert [[as_text(v) for v in row] for row in rows[1:]] == [[row[f] for f in fields] for row in shown]
+    assert list(rows[0]) == [column.title for column in coverage.CHILD_COLUMNS]
+    columns = coverage.CHILD_COLUMNS
+    assert [[as_shown(c, v) for c, v in zip(columns, row, strict=True)] for row in rows[1:]] == [
+        [row[c.field] for c in columns] for row in shown
+    ]
 
 
 # --- every page (before the uploads below change Guangdong's data) ----------------------------------------------------
@@ -263,8 +267,8 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     outcome = page.wait_for_selector("#upload-outcome")
     assert "未通过校验" in outcome.inner_text()
     wait_for_grid(page, ids.UPLOAD_FAILURES_GRID)
-    listed = {(row["row"], row["rule"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
-    assert {("4", "vol_total_sum"), ("5", "contact_phone_format")} <= listed
+    listed = {(row["row"], row["rule_title"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
+    assert {("4", rule_title("vol_total_sum")), ("5", rule_title("contact_phone_format"))} <= listed
     screenshot(page, "upload")
 
     with page.expect_download() as download:
