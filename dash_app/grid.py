@@ -17,11 +17,11 @@ import dash_ag_grid as dag
 import openpyxl
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
+from census_schema.xlsx import set_cell_value
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer
 from dash_app.formatting import format_count, to_beijing
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 Loader = Callable[..., list[dict[str, Any]]]
 ColumnKind = Literal["text", "code", "int", "year", "decimal", "number", "pct", "date", "datetime", "bool"]
 NUMERIC_KINDS = frozenset({"int", "decimal", "number", "pct"})
@@ -274,13 +274,14 @@ def build_export_workbook(columns: Sequence[Column | tuple[str, str]], rows: Seq
     declared = as_columns(columns)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.append([c.title for c in declared])
-    for row in rows:
-        sheet.append([_cell_value(row.get(c.field)) for c in declared])
-        for column, cell in zip(declared, sheet[sheet.max_row], strict=True):
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-                cell.data_type = "s"
-            elif cell.value is not None and column.excel_format():
+    assert sheet is not None
+    for number, column in enumerate(declared, 1):
+        set_cell_value(sheet.cell(1, number), column.title)
+    for row_number, row in enumerate(rows, 2):
+        for number, column in enumerate(declared, 1):
+            cell = sheet.cell(row_number, number)
+            set_cell_value(cell, _cell_value(row.get(column.field)))
+            if cell.value is not None and column.excel_format():
                 cell.number_format = column.excel_format()
     buffer = io.BytesIO()
     workbook.save(buffer)

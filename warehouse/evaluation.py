@@ -20,9 +20,10 @@ import polars as pl
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.supervision.codes import VETO_PASSED, EvaluationStatus, Grade
-from census_schema.supervision.evaluation import (
-    SELF_SOURCE,
-    STANDARD_VERSION,
+from census_schema.supervision.evaluation import SELF_SOURCE, STANDARD_VERSION, get_standard
+from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
+from supervision.rows import as_decimal, is_bonus_code
+from supervision.scoring import (
     ArchiveResult,
     EvaluationInvalid,
     Reconciliation,
@@ -33,11 +34,8 @@ from census_schema.supervision.evaluation import (
     check_scoring_allowed,
     check_veto_verdicts,
     evaluate_archive,
-    get_standard,
     rank_archives,
 )
-from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
-from census_schema.supervision.rows import as_decimal, is_bonus_code
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, transaction, utc_now
 

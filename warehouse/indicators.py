@@ -22,16 +22,9 @@ from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.supervision.codes import IndicatorStatus
 from census_schema.supervision.forms import INDICATOR_VALUES_FORM
-from census_schema.supervision.indicators import (
-    CENSUS_YEAR,
-    PLAN_INDICATORS,
-    PLAN_TARGET_YEAR,
-    PlanIndicator,
-    compute_indicator,
-    evaluate_indicator,
-    expected_progress,
-)
-from census_schema.supervision.rows import as_decimal
+from census_schema.supervision.indicators import CENSUS_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR, PlanIndicator
+from supervision.indicators import compute_indicator, evaluate_indicator, expected_progress
+from supervision.rows import as_decimal
 from warehouse.queries import fetch_named, query_summary
 from warehouse.transactions import execute_many
 

@@ -21,12 +21,13 @@ from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
     FindingAction,
+    FindingRole,
     FindingSeverity,
     FindingStatus,
-    Role,
 )
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
-from census_schema.supervision.rectification import (
+from supervision.grading import grade_record
+from supervision.lifecycle import (
     TRANSITION_TABLE,
     TRANSITIONS,
     FindingState,
@@ -35,14 +36,7 @@ from census_schema.supervision.rectification import (
     apply_updates,
     find_actions,
 )
-from census_schema.supervision.rows import (
-    grade_record,
-    is_yes,
-    issued_finding_states,
-    read_update,
-    split_names,
-    start_of,
-)
+from supervision.rows import is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, transaction, utc_now
 
@@ -76,7 +70,7 @@ def fetch_finding_states(
         ) AS r USING (finding_id)
         WHERE ? IS NULL OR list_contains(?, f.finding_id)
         """,
-        [Role.RECTIFIER.value, wanted, wanted],
+        [FindingRole.RECTIFIER.value, wanted, wanted],
     ).fetchall()
     return {
         finding_id: FindingState(finding_id, FindingStatus(status), deadline, person, frozenset(rectifiers), changed_at)
@@ -325,7 +319,7 @@ def transition_finding(
                 f"问题 {finding_id}：「{act}」会使状态变为「{rule.to_status}」，而不是「{to_status}」。",
                 rule="transition_allowed",
             )
-        who = role if role is not None else (rule.role if rule is not None else Role.REVIEWER)
+        who = role if role is not None else (rule.role if rule is not None else FindingRole.REVIEWER)
         after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline)
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])
@@ -496,24 +490,6 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
         [finding_id],
     )
     return {**found[0], "transitions": transitions}
-
-
-def query_inspections(
-    con: duckdb.DuckDBPyConnection, *, year: int | None = None, province_code: str | None = None
-) -> list[dict[str, Any]]:
-    """Inspections with their grade and finding counts. Grain: one row per inspection."""
-    return fetch_named(
-        con,
-        """
-        SELECT i.inspection_id, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class, i.province_code,
-               i.feedback_date, i.compliance_pct, i.grade, i.grade_reason, count(f.finding_id) AS findings,
-               i.submission_id, i.sheet_name, i.excel_row
-        FROM inspections AS i LEFT JOIN findings AS f USING (inspection_id)
-        WHERE (? IS NULL OR i.year = ?) AND (? IS NULL OR i.province_code = ?)
-        GROUP BY ALL ORDER BY i.inspection_id
-        """,
-        [year, year, province_code, province_code],
-    )
 
 
 def allowed_targets(status: FindingStatus) -> list[dict[str, str]]:

@@ -14,7 +14,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.roles import Role
-from census_schema.supervision.evaluation import EvaluationInvalid, ScoreProblem, get_standard
+from census_schema.supervision.evaluation import get_standard
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role
 from dash_app.components import dropdown, graph, labelled
@@ -23,6 +23,7 @@ from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.supervision import save_scores
+from supervision.scoring import EvaluationInvalid, ScoreProblem
 from warehouse.evaluation import (
     check_may_score,
     query_area_results,

@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
-from census_schema.supervision.codes import Role as LifecycleRole
+from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.components import card, dropdown, graph, labelled

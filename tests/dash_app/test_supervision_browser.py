@@ -15,9 +15,9 @@ from typing import Any
 import pytest
 
 from census_schema.archives import list_comprehensive_archives
-from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app import ids
 from dash_app.pages import evaluation, indicators, inspections
+from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.browser import Session, Site, screenshot, shown_rows, wait_for_grid
 from tests.dash_app.conftest import password_of
 from warehouse.evaluation import query_assignments, query_evaluation_results, query_scores

@@ -12,10 +12,10 @@ import pytest
 from census_schema.layout import ERRORS_SHEET
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingStatus
-from census_schema.supervision.rectification import TRANSITIONS
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.report import ERROR_COLOR
+from supervision.lifecycle import TRANSITIONS
 from tests.flows.supervision_workbooks import (
     CLOSE_WALK,
     FEEDBACK,
