@@ -395,3 +395,65 @@ def build_heatmap(
         xaxis={"tickangle": -30},
     )
     return figure
+
+
+def division_geojson_url(province_code: str) -> str:
+    """Where the geometry of a province's prefectures (and counties directly under it) is served."""
+    return f"/assets/prefectures/{province_code}.geojson"
+
+
+def build_division_map(
+    rows: Sequence[Mapping[str, Any]],
+    value_key: str,
+    title: str,
+    geojson: str | dict[str, Any],
+    *,
+    value_format: str = ",.0f",
+    suffix: str = "",
+) -> go.Figure:
+    """A province's prefectures coloured by a figure (rows: division_code, name and the figure); prefectures without
+    a value in grey. The view fits the province; the colour scale runs over the province's own values."""
+    with_data = [r for r in rows if r.get(value_key) is not None]
+    without = [r for r in rows if r.get(value_key) is None]
+    figure = go.Figure()
+    if without:
+        figure.add_trace(
+            go.Choropleth(
+                geojson=geojson,
+                featureidkey="id",
+                locations=[r["division_code"] for r in without],
+                z=[0] * len(without),
+                text=[f"{r['name']}：无数据" for r in without],
+                hoverinfo="text",
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                showscale=False,
+                marker_line_color="white",
+                name="无数据",
+            )
+        )
+    if with_data:
+        values = [float(r[value_key]) for r in with_data]
+        figure.add_trace(
+            go.Choropleth(
+                geojson=geojson,
+                featureidkey="id",
+                locations=[r["division_code"] for r in with_data],
+                z=values,
+                zmin=min(values),
+                zmax=max(values) if max(values) > min(values) else min(values) + 1,
+                text=[r["name"] for r in with_data],
+                hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
+                colorscale="Blues",
+                marker_line_color="white",
+                colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},
+                name=title,
+            )
+        )
+    figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    figure.update_layout(
+        height=560,
+        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        font_family=FONT,
+        title={"text": title, "x": 0.01},
+    )
+    return figure

@@ -29,6 +29,11 @@ def format_number(value: Any, decimals: int = 2) -> str:
     return f"{number:,.{decimals}f}"
 
 
+def format_value(value: Any) -> str:
+    """A reported or computed value: separators, at most two decimals, no trailing zeros (131, 81.95, 2,049)."""
+    return "—" if value is None else f"{float(value):,.2f}".rstrip("0").rstrip(".")
+
+
 def format_pct(value: Any, decimals: int = 2) -> str:
     """A percentage: 96.39%."""
     return "—" if value is None else f"{float(value):.{decimals}f}%"

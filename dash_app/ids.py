@@ -12,6 +12,7 @@ OVERVIEW_METRIC = "overview-metric"
 OVERVIEW_MAP = "overview-map"
 OVERVIEW_CARDS = "overview-cards"
 OVERVIEW_GO = "overview-go"
+OVERVIEW_PROVINCE = "overview-province"
 
 # /coverage
 COVERAGE_CRUMBS = "coverage-crumbs"

