@@ -10,6 +10,7 @@ from typing import Any
 import dash
 import flask
 from dash import Dash, Input, Output, dcc, html
+from flask_compress import Compress
 from flask_login import current_user
 
 from census_schema.settings import Settings
@@ -19,11 +20,23 @@ from dash_app.context import AppContext
 from dash_app.downloads import install_download_routes
 from dash_app.formatting import division_name
 from dash_app.pages import PAGES, Page
+from dash_app.reports import data_stamp, install_report_routes, not_found
 from dash_app.uploads import install_upload_routes
 from warehouse.store import WarehouseStore
 
 ASSETS = Path(__file__).parent / "assets"
 MAX_UPLOAD_BYTES_OVERHEAD = 1024 * 1024
+# What the app serves as text: pages, scripts, styles, callback JSON and the map geometry.
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/geo+json",
+    "image/svg+xml",
+]
 
 
 def _navigation() -> html.Nav:
@@ -77,6 +90,12 @@ def create_app(settings: Settings) -> Dash:
     install_auth(server, context.reader, settings)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)
+    install_report_routes(server, context)
+    # gzip/brotli for pages, callbacks and assets: the first load is ~7 MB of JavaScript and GeoJSON uncompressed.
+    server.config["COMPRESS_MIMETYPES"] = COMPRESSED_TYPES
+    # Assets are sent as file streams: compress those too, with what every browser accepts.
+    server.config["COMPRESS_ALGORITHM_STREAMING"] = ["br", "gzip"]
+    Compress(server)
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash annotates bool | Callable; its docs take a Flask app
@@ -95,12 +114,18 @@ def create_app(settings: Settings) -> Dash:
             page.__name__, path=page.PATH, name=page.NAME, title=page.NAME, layout=_layout_for_roles(page)
         )
         page.register_callbacks(app, context)
+    dash.register_page("not_found_404", path="/404", title="页面不存在", layout=not_found)
     app.layout = html.Div(
-        [dcc.Location(id=ids.URL), html.Div(id=ids.NAV), html.Main(dash.page_container, className="content")]
+        [
+            dcc.Location(id=ids.URL),
+            html.Div(id=ids.NAV),
+            html.Div(id=ids.STAMP, className="stamp"),
+            html.Main(dash.page_container, className="content"),
+        ]
     )
 
-    @app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"))
-    def show_navigation(_: str) -> html.Nav:
-        return _navigation()
+    @app.callback(Output(ids.NAV, "children"), Output(ids.STAMP, "children"), Input(ids.URL, "pathname"))
+    def show_navigation(_: str) -> tuple[html.Nav, Any]:
+        return _navigation(), data_stamp(context) if current_user.is_authenticated else None
 
     return app

@@ -16,16 +16,22 @@ from typing import Any, Literal
 import dash_ag_grid as dag
 import openpyxl
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from census_schema.xlsx import set_cell_value
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer
-from dash_app.formatting import format_count, to_beijing
+from dash_app.context import AppContext
+from dash_app.formatting import BEIJING, division_name, format_count, format_date, format_datetime, to_beijing
+from warehouse.queries import query_data_as_of
 
 Loader = Callable[..., list[dict[str, Any]]]
-ColumnKind = Literal["text", "code", "int", "year", "decimal", "number", "pct", "date", "datetime", "bool"]
+ColumnKind = Literal["text", "code", "int", "year", "decimal", "number", "pct", "date", "datetime", "bool", "link"]
 NUMERIC_KINDS = frozenset({"int", "decimal", "number", "pct"})
 PAGE_SIZE = 20
+# An exported workbook: a title line, a line of scope, as-of and exporter, a blank line, then the header.
+EXPORT_HEADER_ROW = 4
 PAGE_SIZES = [20, 50, 100]
 # AG Grid's own words in Chinese. Its page summary reads "{page} N {of} M" and its row summary "{from} {to} {of}
 # {count}" with the same "of": the row summary is left out (paginationPanels) and the grid's toolbar counts the rows.
@@ -144,6 +150,9 @@ class Column:
             spec["filter"] = "agNumberColumnFilter"
         if self.kind == "year":
             spec["type"] = "rightAligned"
+        if self.kind == "link":
+            # Markdown links ([name](/path)), rendered and sanitised by dash-ag-grid, opened in a new tab.
+            spec.update(cellRenderer="markdown", linkTarget="_blank")
         if self.tooltip:
             spec["tooltipField"] = self.tooltip
         if self.wrap:
@@ -200,6 +209,9 @@ class GridSpec:
     inputs: Sequence[tuple[str, str]]
     file_name: str
     total: Callable[..., dict[str, Any] | None] | None = field(default=None)
+    # Whose rows an export holds (广东省, 四川省成都市), from the viewer and the grid's inputs; default: the viewer's
+    # province, or 全国.
+    scope: Callable[..., str] | None = field(default=None)
 
 
 def grid_block(
@@ -268,16 +280,47 @@ def _cell_value(value: Any) -> Any:
     return str(value)
 
 
-def build_export_workbook(columns: Sequence[Column | tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> bytes:
-    """An .xlsx of exactly these rows, numbers and dates in the grid's formats; text that looks like a formula
-    stays text."""
+@dataclass(frozen=True)
+class ExportHeading:
+    """What an exported workbook says above its table: what it is, whose rows, as of when, exported by whom."""
+
+    title: str
+    scope: str
+    as_of: str
+    exported_by: str
+    exported_at: str
+
+    def lines(self) -> list[str]:
+        """The title line and the line under it."""
+        return [
+            f"{self.title}（{self.scope}）",
+            f"数据截至：{self.as_of}；导出人：{self.exported_by}；导出时间：{self.exported_at}（北京时间）",
+        ]
+
+
+def build_export_workbook(
+    columns: Sequence[Column | tuple[str, str]],
+    rows: Sequence[Mapping[str, Any]],
+    heading: ExportHeading | None = None,
+) -> bytes:
+    """An .xlsx of exactly these rows under a title, scope, as-of and exported-by heading, the header on row
+    EXPORT_HEADER_ROW (frozen), numbers and dates in the grid's formats; text that looks like a formula stays text."""
     declared = as_columns(columns)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
+    sheet.title = (heading.title if heading else "导出")[:31]
+    for line, text in enumerate(heading.lines() if heading else [], 1):
+        set_cell_value(sheet.cell(line, 1), text)
+        sheet.cell(line, 1).font = Font(bold=line == 1, size=14 if line == 1 else 10)
     for number, column in enumerate(declared, 1):
-        set_cell_value(sheet.cell(1, number), column.title)
-    for row_number, row in enumerate(rows, 2):
+        set_cell_value(sheet.cell(EXPORT_HEADER_ROW, number), column.title)
+        sheet.cell(EXPORT_HEADER_ROW, number).font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(number)].width = (
+            36 if column.wrap else max(10, 2 * len(column.title) + 2)
+        )
+    sheet.freeze_panes = sheet.cell(EXPORT_HEADER_ROW + 1, 1)
+    for row_number, row in enumerate(rows, EXPORT_HEADER_ROW + 1):
         for number, column in enumerate(declared, 1):
             cell = sheet.cell(row_number, number)
             set_cell_value(cell, _cell_value(row.get(column.field)))
@@ -298,12 +341,17 @@ def rows_as_shown(
     return [by_key[k] for k in (_row_key(r, key) for r in shown) if k in by_key]
 
 
+def export_file_name(title: str, scope: str, day: date) -> str:
+    """覆盖情况-广东省-2026年11月30日.xlsx: what, whose, which day."""
+    return f"{title}-{scope}-{format_date(day)}.xlsx"
+
+
 def count_text(count: int) -> str:
     """The toolbar's row count: 共 1,234 条."""
     return f"共 {format_count(count)} 条"
 
 
-def register_grid(app: Dash, spec: GridSpec) -> None:
+def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) -> None:
     """Wire a grid: its rows (and total) follow its inputs; the count follows its filters; its export re-reads the
     rows for the signed-in user."""
     inputs = [Input(component, prop) for component, prop in spec.inputs]
@@ -341,5 +389,15 @@ def register_grid(app: Dash, spec: GridSpec) -> None:
             return no_update
         viewer: Viewer = current_viewer()
         rows = rows_as_shown(spec.load(viewer, *values), shown, spec.key)
-        content = build_export_workbook(spec.columns, rows)
-        return dcc.send_bytes(content, f"{spec.file_name}.xlsx")
+        scope = spec.scope(viewer, *values) if spec.scope else division_name(viewer.province_code)
+        now = datetime.now(BEIJING)
+        as_of = context.reader.cached(query_data_as_of) if context else None
+        heading = ExportHeading(
+            spec.file_name,
+            scope,
+            format_datetime(as_of) if as_of else format_datetime(now),
+            viewer.user_name,
+            format_datetime(now),
+        )
+        content = build_export_workbook(spec.columns, rows, heading)
+        return dcc.send_bytes(content, export_file_name(spec.file_name, scope, now.date()))

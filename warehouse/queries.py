@@ -68,6 +68,12 @@ def query_summary(
     }
 
 
+def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
+    """When the data shown was last changed: the latest accepted submission's time (None for an empty warehouse)."""
+    row = con.execute("SELECT max(submitted_at) FROM submissions WHERE status = 'accepted'").fetchone()
+    return row[0] if row else None
+
+
 def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None = None) -> list[dict[str, Any]]:
     """Every recorded submission (of one province, or all), newest first."""
     return fetch_named(

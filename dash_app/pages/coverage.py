@@ -12,7 +12,7 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
-from dash_app.formatting import division_name, with_names
+from dash_app.formatting import division_full_name, division_name, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import (
     query_coverage_children,
@@ -141,6 +141,17 @@ def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> l
     return load_children(viewer, context, search)
 
 
+def export_scope(viewer: Viewer, search: str | None) -> str:
+    """Whose rows an export holds: 全国, 四川省, 四川省成都市."""
+    scope = scope_division(viewer, division_from_search(search))
+    division = known_division(scope)
+    if division is None:
+        return "全国"
+    if division.level == "province":
+        return division.name
+    return division_name(division.province_code) + division_full_name(division.code)
+
+
 def _specs(context: AppContext) -> list[GridSpec]:
     url = [(ids.URL, "search")]
     return [
@@ -152,6 +163,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             url,
             "覆盖情况",
             total=lambda v, s: load_total(v, context, s),
+            scope=export_scope,
         ),
         GridSpec(
             ids.COVERAGE_MISSING_GRID,
@@ -160,6 +172,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             lambda v, s: _load_missing(v, s, context),
             url,
             "未报送普查对象",
+            scope=export_scope,
         ),
         GridSpec(
             ids.COVERAGE_UNREGISTERED_GRID,
@@ -168,6 +181,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             lambda v, s: _load_unregistered(v, s, context),
             url,
             "名录外报送单位",
+            scope=export_scope,
         ),
     ]
 
@@ -239,7 +253,7 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids follow the URL; a row click goes one level down."""
     for spec in _specs(context):
-        register_grid(app, spec)
+        register_grid(app, spec, context)
 
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))
     def show_crumbs(search: str | None) -> list[Any]:

@@ -368,6 +368,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.EVALUATION_RESULT, "children")],
             "评价结果",
         ),
+        context,
     )
     register_grid(
         app,
@@ -379,6 +380,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.EVALUATION_RESULT, "children")],
             "评价任务",
         ),
+        context,
     )
     register_grid(
         app,
@@ -390,6 +392,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.EVALUATION_ARCHIVE, "value"), (ids.EVALUATION_RESULT, "children")],
             "评分明细",
         ),
+        context,
     )
 
     @app.callback(

@@ -123,6 +123,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.INDICATORS_CHOICE, "id")],
             "规划指标",
         ),
+        context,
     )
 
     @app.callback(

@@ -8,6 +8,7 @@ import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -50,7 +51,7 @@ HISTORY_COLUMNS = [
     Column("from_status", "原状态"),
     Column("to_status", "新状态"),
     Column("note", "说明", wrap=True),
-    Column("evidence", "佐证材料"),
+    Column("evidence_link", "佐证材料", "link"),
     Column("new_deadline", "新期限", "date"),
 ]
 # The lifecycle role each web role acts in: provincial offices rectify, the national bureau reviews.
@@ -174,6 +175,14 @@ def layout(**query: str) -> html.Div:
     )
 
 
+def evidence_link(finding_id: str, transition: dict[str, Any]) -> str:
+    """A transition's evidence file as a link (markdown, rendered by the grid) to /evidence/, which checks access."""
+    if not transition.get("evidence"):
+        return ""
+    name = str(transition["evidence"]).rsplit("/", 1)[-1].split("-", 1)[-1].replace("[", "（").replace("]", "）")
+    return f"[{name}](/evidence/{quote(finding_id)}/{transition['seq']})"
+
+
 def apply_action(
     context: AppContext,
     viewer: Viewer,
@@ -235,6 +244,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             ],
             "整改问题",
         ),
+        context,
     )
 
     def history_rows(viewer: Viewer, finding_id: str | None, _result: Any) -> list[dict[str, Any]]:
@@ -242,7 +252,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if history is None:
             return []
         return [
-            {**t, "key": t["seq"], "role_label": LifecycleRole.from_label(t["role"]).label if t.get("role") else ""}
+            {
+                **t,
+                "key": t["seq"],
+                "role_label": LifecycleRole.from_label(t["role"]).label if t.get("role") else "",
+                "evidence_link": evidence_link(history["finding_id"], t),
+            }
             for t in history["transitions"]
         ]
 
@@ -256,6 +271,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.INSPECTIONS_FINDING, "value"), (ids.INSPECTIONS_RESULT, "children")],
             "整改记录",
         ),
+        context,
     )
 
     @app.callback(

@@ -155,7 +155,7 @@ def layout(**_query: str) -> html.Div:
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids and the trend load when the page opens."""
     for spec in _specs(context):
-        register_grid(app, spec)
+        register_grid(app, spec, context)
 
     @app.callback(Output(ids.QUALITY_TREND, "figure"), Input(ids.URL, "pathname"))
     def show_trend(_: str) -> Any:

@@ -155,7 +155,7 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids, row selection into the review form, and the review buttons."""
     for spec in _specs(context):
-        register_grid(app, spec)
+        register_grid(app, spec, context)
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_ID, "value"),

@@ -129,6 +129,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.URL, "search"), (ids.UPLOAD_STATUS, "children")],
             "校验结果",
         ),
+        context,
     )
 
     @app.callback(

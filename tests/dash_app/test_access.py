@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -26,6 +27,7 @@ from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
 from dash_app.auth import MAX_FAILED_LOGINS
+from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
@@ -395,12 +397,14 @@ def test_an_export_holds_exactly_the_authorised_rows_shown_and_formulas_stay_tex
     response = export_grid(app, client, ids.COVERAGE_MISSING_GRID, [forged, *own, invented], "")
     sheet = exported_workbook(response, ids.COVERAGE_MISSING_GRID).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert rows[0] == ["省份", "区划", "统一社会信用代码", "单位名称", "类型"]
-    assert [row[:4] for row in rows[1:]] == [
+    assert rows[0][0] == "未报送普查对象（广东省）"
+    assert rows[1][0].startswith("数据截至：") and "导出人：guangdong" in rows[1][0]
+    assert rows[EXPORT_HEADER_ROW - 1] == ["省份", "区划", "统一社会信用代码", "单位名称", "类型"]
+    assert [row[:4] for row in rows[EXPORT_HEADER_ROW:]] == [
         [r["province_name"], r["division_name"], r["uscc"], r["unit_name"]] for r in own
     ]
-    assert rows[1][:2] == ["广东省", "广州市天河区"]  # names, not codes
-    assert_kept_as_text(sheet.cell(row=2, column=4))
+    assert rows[EXPORT_HEADER_ROW][:2] == ["广东省", "广州市天河区"]  # names, not codes
+    assert_kept_as_text(sheet.cell(row=EXPORT_HEADER_ROW + 1, column=4))
 
 
 def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_authorised_row(app):
@@ -410,11 +414,12 @@ def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_a
     shown = exported_workbook(
         export_grid(app, client, ids.COVERAGE_MISSING_GRID, reordered, ""), ids.COVERAGE_MISSING_GRID
     )
-    assert [row[2] for row in shown.active.iter_rows(min_row=2, values_only=True)] == [r["uscc"] for r in reordered]
+    body = shown.active.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)
+    assert [row[2] for row in body] == [r["uscc"] for r in reordered]
     everything = exported_workbook(
         export_grid(app, client, ids.COVERAGE_MISSING_GRID, None, ""), ids.COVERAGE_MISSING_GRID
     )
-    assert everything.active.max_row == 1 + len(rows)
+    assert everything.active.max_row == EXPORT_HEADER_ROW + len(rows)
 
 
 # --- evaluators ----------------------------------------------------------------------------------------------------
@@ -609,6 +614,62 @@ def test_a_planner_chooses_the_template_s_province(app):
     assert (meta["province_code"], meta["form_kind"]) == ("450000", "register")
     assert client.get("/download/template/census").status_code == 400
     assert client.get("/download/template/nonsense?province=450000").status_code == 404
+
+
+# --- around every page: the data stamp, the 404 page, compression, the bulletin --------------------------------------
+
+
+def test_every_page_carries_the_data_stamp_and_the_census_round(app):
+    response = post_callback(
+        app, client_of(app, "guangdong"), [(ids.NAV, "children"), (ids.STAMP, "children")], [(ids.URL, "pathname", "/")]
+    )
+    stamp = json.dumps(returned(response, ids.STAMP, "children"), ensure_ascii=False)
+    assert "数据截至 20" in stamp and "年" in stamp and "（北京时间）" in stamp
+    assert "2024 年度国有档案资源普查表（统计截止 2024年12月31日）" in stamp
+
+
+def test_an_unknown_address_gets_a_chinese_page(app):
+    response = render_page(app, client_of(app, "planner"), "/no-such-page")
+    assert response.status_code == 200 and "页面不存在" in response.text and "404" not in response.text
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_pages_and_assets_are_compressed(app, encoding):
+    client = client_of(app, "planner")
+    for path in ("/", "/assets/china_provinces.geojson", "/assets/app.css"):
+        with client.get(path, headers={"Accept-Encoding": encoding}) as response:
+            assert response.status_code == 200 and response.headers.get("Content-Encoding") == encoding, path
+            assert len(response.get_data()) > 0
+
+
+@pytest.mark.parametrize(
+    ("user", "province", "status"),
+    [
+        ("planner", "440000", 200),
+        ("admin", "450000", 200),
+        ("guangdong", "440000", 200),
+        ("guangdong", "450000", 403),
+        ("evaluator", "440000", 403),
+        ("planner", "999999", 404),
+    ],
+)
+def test_a_province_s_bulletin_is_for_those_who_may_see_the_province(app, user, province, status):
+    response = client_of(app, user).get(f"/bulletin/{province}")
+    assert response.status_code == status
+    if status == 200:
+        page = response.get_data(as_text=True)
+        assert '<html lang="zh-CN">' in page and "国有档案资源普查简报" in page
+        for section in ("普查覆盖", "数据质量", "审核状态", "逾期未销号的整改问题", "规划指标"):
+            assert section in page
+        other = "广西" if province == "440000" else "广东"
+        assert other not in page
+
+
+def test_a_bulletin_downloads_with_its_province_and_day_in_the_name(app):
+    response = client_of(app, "guangdong").get("/bulletin/440000?download=1")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "attachment" in disposition and quote("普查简报-广东省-") in disposition
 
 
 # --- last: changes the module's warehouse ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_SHEET
 from census_schema.rule_titles import rule_title
 from dash_app import ids
+from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, coverage
 from tests.dash_app import browser
 from tests.dash_app.browser import (
@@ -276,10 +277,14 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
     with page.expect_download() as download:
         page.click(f"#{ids.export_button(ids.COVERAGE_GRID)}")
     workbook = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert download.value.suggested_filename.startswith(
+        "覆盖情况-全国-"
+    ) and download.value.suggested_filename.endswith("日.xlsx")
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert list(rows[0]) == [column.title for column in coverage.CHILD_COLUMNS]
+    assert rows[0][0] == "覆盖情况（全国）" and "导出人：planner" in rows[1][0]
+    assert list(rows[EXPORT_HEADER_ROW - 1]) == [column.title for column in coverage.CHILD_COLUMNS]
     columns = coverage.CHILD_COLUMNS
-    assert [[as_shown(c, v) for c, v in zip(columns, row, strict=True)] for row in rows[1:]] == [
+    assert [[as_shown(c, v) for c, v in zip(columns, row, strict=True)] for row in rows[EXPORT_HEADER_ROW:]] == [
         [row[c.field] for c in columns] for row in shown
     ]
 

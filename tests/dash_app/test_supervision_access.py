@@ -32,6 +32,7 @@ from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.evaluation import get_standard
 from dash_app import ids
 from dash_app.app import create_app
+from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import evaluation, indicators, inspections
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
@@ -605,7 +606,9 @@ def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
     assert grid_rows(app, client, ids.INSPECTIONS_HISTORY_GRID, guangxi["finding_id"], None) == []
     exported = export_grid(app, client, ids.INSPECTIONS_HISTORY_GRID, None, guangxi["finding_id"], None)
     data = returned(exported, ids.export_download(ids.INSPECTIONS_HISTORY_GRID), "data")
-    assert openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active.max_row == 1  # headers only
+    assert (
+        openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active.max_row == EXPORT_HEADER_ROW
+    )  # headers only
     text, options = detail(app, client, guangxi["finding_id"])
     assert (text, options) == ("找不到该问题，或无权查看。", [])
     before = transitions(site)
@@ -644,6 +647,22 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
     )
     assert last["evidence"].endswith("整改报告.pdf")
     assert (site.settings.var_dir / last["evidence"]).read_bytes() == EVIDENCE_BYTES
+    # Whoever may see the finding opens the file from its history; nobody else.
+    history = grid_rows(app, planner, ids.INSPECTIONS_HISTORY_GRID, finding, None)
+    link = f"/evidence/{finding}/{last['seq']}"
+    assert any(link in (row["evidence_link"] or "") for row in history)
+    for client, status in (
+        (province, 200),
+        (planner, 200),
+        (client_of(app, "guangxi"), 403),
+        (client_of(app, "evaluator"), 403),
+    ):
+        response = client.get(link)
+        assert response.status_code == status
+        if status == 200:
+            assert response.data == EVIDENCE_BYTES and response.mimetype == "application/pdf"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert planner.get(f"/evidence/{finding}/999").status_code == 404
 
     # The reviewer may close it only with evidence of their own review.
     assert [o["value"] for o in detail(app, planner, finding)[1]] == ["退回", "销号"]
