@@ -4,9 +4,11 @@ plotly configuration."""
 from __future__ import annotations
 
 from typing import Any, cast
+from urllib.parse import urlencode
 
 from dash import dcc, html
 
+from dash_app import ids
 from dash_app.figures import GRAPH_CONFIG
 
 # Dash 4's drop-down has English words of its own (search box, select all, nothing found).
@@ -43,10 +45,21 @@ def labelled(label: str, component: Any, *, for_id: str | None = None, hint: str
 
 
 def card(
-    label: str, value: str, *, unit: str = "", detail: Any = None, value_class: str = "", card_id: str | None = None
+    label: str,
+    value: str,
+    *,
+    unit: str = "",
+    detail: Any = None,
+    value_class: str = "",
+    card_id: str | None = None,
+    source: str | None = None,
 ) -> html.Div:
-    """A headline figure: its label, the value with its unit, and a line of detail."""
+    """A headline figure: its label, the value with its unit, a line of detail, and where it comes from (`source`,
+    a /lineage address)."""
     props: dict[str, Any] = {"id": card_id} if card_id else {}
+    if source:
+        link = dcc.Link("来源", href=source, className="card-source", title="这个数字来自哪些报表、哪些行")
+        detail = [detail, " ", link] if detail is not None else link
     return html.Div(
         [
             html.Div(label, className="card-label"),
@@ -66,3 +79,14 @@ def graph(graph_id: str, *, config: dict[str, Any] | None = None, **props: Any) 
     return dcc.Loading(
         dcc.Graph(id=graph_id, config=cast(Any, config or GRAPH_CONFIG), **props), type="default", delay_show=300
     )
+
+
+def page_url() -> dcc.Location:
+    """Where a page writes its filters (the query string) without reloading: a link then reproduces the view."""
+    return dcc.Location(id=ids.PAGE_URL, refresh=False)
+
+
+def query_string(**params: Any) -> str:
+    """?a=1&b=2 from the parameters that are set (empty values left out)."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", [], False)}
+    return "?" + urlencode(kept) if kept else ""

@@ -152,7 +152,7 @@ class Column:
             spec["type"] = "rightAligned"
         if self.kind == "link":
             # Markdown links ([name](/path)), rendered and sanitised by dash-ag-grid, opened in a new tab.
-            spec.update(cellRenderer="markdown", linkTarget="_blank")
+            spec.update(cellRenderer="markdown", cellRendererParams={"linkTarget": "_blank"})
         if self.tooltip:
             spec["tooltipField"] = self.tooltip
         if self.wrap:
@@ -220,12 +220,15 @@ def grid_block(
     *,
     row_id: str | None = None,
     page_size: int = PAGE_SIZE,
+    filter_model: dict[str, Any] | None = None,
 ) -> html.Div:
     """The grid with its export button and row count; `row_id` names the field that identifies a row. The grid is
     as tall as its rows (a page of at most `page_size` rows)."""
     options: dict[str, Any] = {}
     if row_id:
         options["getRowId"] = f"params.data.{row_id}"
+    if filter_model:
+        options["filterModel"] = filter_model
     return html.Div(
         [
             html.Div(
@@ -237,27 +240,33 @@ def grid_block(
                 className="grid-toolbar",
             ),
             dcc.Download(id=ids.export_download(grid_id)),
-            dag.AgGrid(
-                id=grid_id,
-                columnDefs=[c.definition() for c in as_columns(columns)],
-                rowData=[],
-                defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
-                dashGridOptions={
-                    "pagination": True,
-                    "paginationPageSize": page_size,
-                    "paginationPageSizeSelector": sorted({*PAGE_SIZES, page_size}),
-                    "paginationPanels": ["pageSize", "pageSummary"],
-                    "domLayout": "autoHeight",
-                    "enableCellTextSelection": True,
-                    "tooltipShowDelay": 300,
-                    # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
-                    # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
-                    "autoSizeStrategy": {"type": "fitCellContents"},
-                    "localeText": GRID_LOCALE,
-                },
-                style={"height": None},
-                **options,
-                className="ag-theme-alpine",
+            # A spinner over the grid (kept in place, dimmed) while its rows load, after 400 ms.
+            dcc.Loading(
+                dag.AgGrid(
+                    id=grid_id,
+                    columnDefs=[c.definition() for c in as_columns(columns)],
+                    rowData=[],
+                    defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
+                    dashGridOptions={
+                        "pagination": True,
+                        "paginationPageSize": page_size,
+                        "paginationPageSizeSelector": sorted({*PAGE_SIZES, page_size}),
+                        "paginationPanels": ["pageSize", "pageSummary"],
+                        "domLayout": "autoHeight",
+                        "enableCellTextSelection": True,
+                        "tooltipShowDelay": 300,
+                        # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
+                        # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
+                        "autoSizeStrategy": {"type": "fitCellContents"},
+                        "localeText": GRID_LOCALE,
+                    },
+                    style={"height": None},
+                    **options,
+                    className="ag-theme-alpine",
+                ),
+                type="dot",
+                delay_show=400,
+                overlay_style={"visibility": "visible", "opacity": 0.6},
             ),
         ],
         className="grid-block",

@@ -6,13 +6,15 @@ component that exists only in some states of a page (the scoring form, its field
 URL = "url"
 NAV = "nav"
 STAMP = "data-stamp"
+# A page's own address bar: its filters written into the URL (refresh=False), so a link reproduces the view.
+PAGE_URL = "page-url"
 
 # /: the overview
 OVERVIEW_METRIC = "overview-metric"
 OVERVIEW_MAP = "overview-map"
 OVERVIEW_CARDS = "overview-cards"
-OVERVIEW_GO = "overview-go"
 OVERVIEW_PROVINCE = "overview-province"
+OVERVIEW_REGION = "overview-region"
 
 # /coverage
 COVERAGE_CRUMBS = "coverage-crumbs"
@@ -81,6 +83,11 @@ SUBMISSIONS_RETURN = "submissions-return"
 SUBMISSIONS_REVIEW_RESULT = "submissions-review-result"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
+
+# /lineage
+LINEAGE_SUMMARY = "lineage-summary"
+LINEAGE_RETURNS_GRID = "lineage-returns-grid"
+LINEAGE_ROWS_GRID = "lineage-rows-grid"
 
 # /upload
 UPLOAD_POLL = "upload-poll"

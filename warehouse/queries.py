@@ -68,6 +68,41 @@ def query_summary(
     }
 
 
+# Figures whose lineage can be shown, as SQL over mart_holder_returns: an allow-list, never text from a request.
+# Each is (the row's contribution, the rows that count); a holder's contribution sums to the figure of
+# query_summary / query_coverage_total for the same scope.
+LINEAGE_FIGURES: dict[str, tuple[str, str]] = {
+    **{name: (name, "TRUE") for name in SUM_FIGURES},
+    "holdings": ("vol_total + item_total", "TRUE"),
+    "units_reported": ("1", "is_registered"),
+    "units_unregistered": ("1", "NOT is_registered"),
+}
+
+
+def query_figure_lineage(
+    con: duckdb.DuckDBPyConnection, figure: str, division_code: str | None, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """The rows of the current accepted returns that sum to a figure of a division (or the nation): each with its
+    submission, file, sheet, Excel row, holder and its contribution. Grain: one row per holder row that counts."""
+    contribution, condition = LINEAGE_FIGURES[figure]
+    where, params = _division_filter(division_code)
+    return fetch_named(
+        con,
+        f"""
+        WITH counted AS (
+            SELECT submission_id, sheet_name, excel_row, uscc, unit_name, province_code, division_code,
+                   {contribution} AS value
+            FROM mart_holder_returns
+            WHERE round_id = ? AND {condition} AND {where}
+        )
+        SELECT r.*, s.file_name, s.submitted_at, s.submitted_by
+        FROM counted AS r JOIN submissions AS s USING (submission_id)
+        ORDER BY r.province_code, r.submission_id, r.excel_row
+        """,  # noqa: S608 - contribution, condition and where come from allow-lists
+        [round_id, *params],
+    )
+
+
 def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
     """When the data shown was last changed: the latest accepted submission's time (None for an empty warehouse)."""
     row = con.execute("SELECT max(submitted_at) FROM submissions WHERE status = 'accepted'").fetchone()

@@ -38,10 +38,21 @@ from dash_app.pages import (  # noqa: E402 - the protocol first: pages never imp
     evaluation,
     indicators,
     inspections,
+    lineage,
     overview,
     quality,
     submissions,
     upload,
 )
 
-PAGES: tuple[Page, ...] = (overview, coverage, quality, inspections, evaluation, indicators, submissions, upload)
+PAGES: tuple[Page, ...] = (
+    overview,
+    coverage,
+    quality,
+    inspections,
+    evaluation,
+    indicators,
+    submissions,
+    lineage,
+    upload,
+)

@@ -11,6 +11,7 @@ from census_schema.divisions import Division, load_divisions
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.components import query_string
 from dash_app.context import AppContext
 from dash_app.formatting import division_full_name, division_name, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
@@ -52,6 +53,10 @@ UNREGISTERED_COLUMNS = [
     Column("submission_id", "提交编号", "code"),
     Column("excel_row", "行号", "int"),
 ]
+
+
+# The 合计 row's id (a click on it opens the lineage of its figure).
+TOTAL_ROW_ID = "—"
 
 
 def division_from_search(search: str | None) -> str | None:
@@ -101,7 +106,7 @@ def load_total(viewer: Viewer, context: AppContext, search: str | None) -> dict[
     if scope is not None and known_division(scope) is None:
         return None
     total = context.reader.cached(query_coverage_total, scope)
-    return {**total, "division_code": "—", "name": "合计", "is_own_level": False}
+    return {**total, "division_code": TOTAL_ROW_ID, "name": "合计", "is_own_level": False}
 
 
 def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
@@ -262,14 +267,20 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return breadcrumbs(viewer, scope if known_division(scope) else None)
 
     @app.callback(
-        Output(ids.COVERAGE_GO, "search"),
+        Output(ids.COVERAGE_GO, "href"),
         Input(ids.COVERAGE_GRID, "cellClicked"),
         State(ids.URL, "search"),
         prevent_initial_call=True,
     )
     def drill_down(cell: dict[str, Any] | None, search: str | None) -> Any:
-        """One level down; a county's row opens the county (its holders); the own-level and 合计 rows stay."""
+        """One level down (a county's row opens the county's holders); the 合计 row opens where its figure comes
+        from (the clicked count, or the reported holders); the own-level row stays."""
         code = (cell or {}).get("rowId")
-        if not code or code == division_from_search(search) or known_division(code) is None:
+        current = division_from_search(search)
+        if code == TOTAL_ROW_ID:
+            column = (cell or {}).get("colId")
+            figure = column if column in ("units_reported", "units_unregistered") else "units_reported"
+            return "/lineage" + query_string(figure=figure, division=current)
+        if not code or code == current or known_division(code) is None:
             return no_update
-        return f"?division={code}"
+        return f"{PATH}?division={code}"

@@ -17,7 +17,7 @@ from census_schema.roles import Role
 from census_schema.supervision.evaluation import get_standard
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role
-from dash_app.components import dropdown, graph, labelled
+from dash_app.components import dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime
@@ -115,7 +115,7 @@ def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
 def layout(**query: str) -> html.Div:
     """Results (national), assignments (evaluators), an archive's detail, and the scoring form."""
     viewer = current_viewer()
-    parts: list[Any] = [html.H2("综合档案馆业务建设评价")]
+    parts: list[Any] = [page_url(), html.H2("综合档案馆业务建设评价")]
     if _national(viewer):
         parts += [
             html.H3("47 家综合档案馆评价结果"),
@@ -402,10 +402,17 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State(ids.EVALUATION_ARCHIVE, "value"),
         prevent_initial_call="initial_duplicate",
     )
-    def options(search: str | None, chosen: str | None) -> tuple[list[dict[str, str]], str | None]:
+    def options(search: str | None, chosen: str | None) -> tuple[list[dict[str, str]], Any]:
         allowed = archive_options(context, current_viewer())
         wanted = chosen or archive_from_search(search)
-        return allowed, wanted if any(o["value"] == wanted for o in allowed) else None
+        value = wanted if any(o["value"] == wanted for o in allowed) else None
+        # Unchanged, the value is not sent again: that would redraw the scoring form over what was typed (the page
+        # writes the chosen archive into its address, which fires this callback).
+        return allowed, no_update if value == chosen else value
+
+    @app.callback(Output(ids.PAGE_URL, "search"), Input(ids.EVALUATION_ARCHIVE, "value"), prevent_initial_call=True)
+    def remember_archive(archive_code: str | None) -> str:
+        return query_string(archive=archive_code)
 
     @app.callback(Output(ids.EVALUATION_REQUESTED, "children"), Input(ids.URL, "search"))
     def show_requested(search: str | None) -> Any:

@@ -11,7 +11,7 @@ from census_schema.roles import Role
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_province
-from dash_app.components import card, dropdown, graph, labelled
+from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
 from dash_app.formatting import division_name, format_value
@@ -73,7 +73,7 @@ def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:
     return cards
 
 
-def layout(**_query: str) -> html.Div:
+def layout(indicator: str | None = None, **_query: str) -> html.Div:
     """Cards, trajectory of one indicator, heatmap, all values, and the report download."""
     viewer = current_viewer()
     download = (
@@ -90,6 +90,7 @@ def layout(**_query: str) -> html.Div:
     )
     return html.Div(
         [
+            page_url(),
             html.H2("“十四五”规划指标监测"),
             html.Div(download, className="toolbar"),
             html.Div(id=ids.INDICATORS_CARDS, className="cards"),
@@ -99,7 +100,7 @@ def layout(**_query: str) -> html.Div:
                     ids.INDICATORS_CHOICE,
                     [{"label": f"{i.name}（{i.unit}）", "value": i.code} for i in PLAN_INDICATORS],
                     placeholder="选择指标",
-                    value=PLAN_INDICATORS[0].code,
+                    value=indicator if indicator in {i.code for i in PLAN_INDICATORS} else PLAN_INDICATORS[0].code,
                     clearable=False,
                     style={"width": "420px"},
                 ),
@@ -154,6 +155,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             units=[indicators[c].unit for c in codes],
         )
         return build_cards(rows), heatmap
+
+    @app.callback(Output(ids.PAGE_URL, "search"), Input(ids.INDICATORS_CHOICE, "value"), prevent_initial_call=True)
+    def remember_indicator(code: str) -> str:
+        return query_string(indicator=code)
 
     @app.callback(Output(ids.INDICATORS_TRAJECTORY, "figure"), Input(ids.INDICATORS_CHOICE, "value"))
     def show_trajectory(code: str) -> Any:

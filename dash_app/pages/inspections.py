@@ -18,7 +18,7 @@ from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_province
-from dash_app.components import card, dropdown, graph, labelled
+from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
 from dash_app.formatting import format_count, format_date, with_names
@@ -99,10 +99,15 @@ def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) ->
     return history if _visible(scope_province(viewer), history) else None
 
 
-def layout(**query: str) -> html.Div:
-    """Summary, filters, the findings grid, and a finding's history with the lifecycle form."""
+def layout(
+    status: str | None = None, overdue: str | None = None, finding: str | None = None, **_query: str
+) -> html.Div:
+    """Summary, filters, the findings grid, and a finding's history with the lifecycle form; the filters and the
+    finding come from the address (?status=整改中&overdue=1&finding=…) and go back into it."""
+    statuses = [s.value for s in FindingStatus]
     return html.Div(
         [
+            page_url(),
             html.H2("监督检查与问题整改"),
             html.Div(id=ids.INSPECTIONS_CARDS, className="cards"),
             graph(ids.INSPECTIONS_CHART),
@@ -112,13 +117,16 @@ def layout(**query: str) -> html.Div:
                         "整改状态",
                         dropdown(
                             ids.INSPECTIONS_STATUS,
-                            [{"label": s.value, "value": s.value} for s in FindingStatus],
+                            [{"label": s, "value": s} for s in statuses],
                             placeholder="全部状态",
+                            value=status if status in statuses else None,
                             style={"width": "220px"},
                         ),
                     ),
                     dcc.Checklist(
-                        id=ids.INSPECTIONS_OVERDUE, options=[{"label": "只看逾期", "value": "overdue"}], value=[]
+                        id=ids.INSPECTIONS_OVERDUE,
+                        options=[{"label": "只看逾期", "value": "overdue"}],
+                        value=["overdue"] if overdue == "1" else [],
                     ),
                 ],
                 className="toolbar",
@@ -129,7 +137,7 @@ def layout(**query: str) -> html.Div:
                 "问题编号",
                 dcc.Input(
                     id=ids.INSPECTIONS_FINDING,
-                    value=query.get("finding", ""),
+                    value=finding or "",
                     placeholder="点击上表一行，或输入编号",
                     debounce=True,
                     style={"width": "260px"},
@@ -295,6 +303,17 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             card("逾期未销号", format_count(overdue), unit="个", value_class="error", detail=f"截至 {as_of}"),
         ]
         return cards, build_bar(list(states), list(states.values()), "各状态问题数（个）")
+
+    @app.callback(
+        Output(ids.PAGE_URL, "search"),
+        Input(ids.INSPECTIONS_STATUS, "value"),
+        Input(ids.INSPECTIONS_OVERDUE, "value"),
+        Input(ids.INSPECTIONS_FINDING, "value"),
+        prevent_initial_call=True,
+    )
+    def remember_filters(status: str | None, overdue: list[str] | None, finding: str | None) -> str:
+        """The filters and the open finding in the address: a link reproduces the view."""
+        return query_string(status=status, overdue="1" if overdue else None, finding=finding)
 
     @app.callback(
         Output(ids.INSPECTIONS_FINDING, "value"), Input(ids.INSPECTIONS_GRID, "cellClicked"), prevent_initial_call=True

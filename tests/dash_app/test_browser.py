@@ -145,6 +145,10 @@ def test_a_planner_sees_the_map_and_drills_down_to_a_prefecture(browsing):
     )
     page.mouse.move(x, y)
     page.mouse.click(x, y)
+    # The region offers its coverage one level down and the lineage of its figure.
+    assert page.wait_for_selector(f"#{ids.OVERVIEW_REGION} strong").inner_text() == "四川省"
+    assert page.get_attribute("#overview-lineage", "href") == "/lineage?figure=units_reported&division=510000"
+    page.click("#overview-drill")
     page.wait_for_url("**/coverage?division=510000")
     wait_for_grid(page, ids.COVERAGE_GRID)
     assert page.inner_text(f"#{ids.COVERAGE_CRUMBS}").split(" › ") == ["全国", "四川省"]
@@ -243,6 +247,42 @@ def test_an_unknown_division_says_so(browsing, user):
     assert "没有这个区划" in notice.inner_text()
     page.wait_for_load_state("networkidle")
     assert browsing.failed == []
+
+
+def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_submission(browsing):
+    page = browsing.sign_in("planner")
+    page.goto("/coverage?division=510000")
+    total = wait_for_total(page, ids.COVERAGE_GRID)
+    page.locator(f"#{ids.COVERAGE_GRID} .ag-floating-bottom .ag-cell[col-id='units_reported']").click()
+    page.wait_for_url("**/lineage?figure=units_reported&division=510000")
+    wait_for_grid(page, ids.LINEAGE_RETURNS_GRID)
+    summary = page.wait_for_selector(f"#{ids.LINEAGE_SUMMARY}").inner_text()
+    assert summary.startswith(f"四川省已报普查对象（名录内） = {total['units_reported']} 个")
+    returns = shown_rows(page, ids.LINEAGE_RETURNS_GRID)
+    assert sum(number(r["value"]) for r in returns) == number(wait_for_total(page, ids.LINEAGE_RETURNS_GRID)["value"])
+    assert number(grid_total(page, ids.LINEAGE_RETURNS_GRID)["value"]) == number(total["units_reported"])
+    # Every row that counts, down to its cell in the uploader's workbook.
+    page.select_option(f"#{ids.LINEAGE_ROWS_GRID} .ag-paging-page-size select", "100") if page.locator(
+        f"#{ids.LINEAGE_ROWS_GRID} .ag-paging-page-size select"
+    ).count() else None
+    rows = shown_rows(page, ids.LINEAGE_ROWS_GRID)
+    assert rows and all(r["cell"] == f"A{r['excel_row']}" for r in rows)
+    screenshot(page, "lineage")
+    page.locator(f"#{ids.LINEAGE_RETURNS_GRID} .ag-cell[col-id='open'] a").first.click()
+    page.wait_for_url(f"**/submissions?submission={returns[0]['submission_id']}")
+    page.wait_for_function(
+        "id => (document.getElementById(id) || {}).textContent === '（筛选后 1 条）'", arg="submissions-grid-filtered"
+    )
+    assert [r["submission_id"] for r in shown_rows(page, ids.SUBMISSIONS_GRID)] == [returns[0]["submission_id"]]
+
+
+def test_a_card_leads_to_the_lineage_of_its_figure(browsing):
+    page = browsing.sign_in("guangdong")
+    page.wait_for_selector(f"#{ids.OVERVIEW_CARDS} .card-source")
+    page.locator(f"#{ids.OVERVIEW_CARDS} .card", has_text="馆（室）藏").locator(".card-source").click()
+    page.wait_for_url("**/lineage?figure=holdings&division=440000")
+    summary = page.wait_for_selector(f"#{ids.LINEAGE_SUMMARY}").inner_text()
+    assert summary.startswith("广东省馆（室）藏")
 
 
 # --- exports -------------------------------------------------------------------------------------------------------
