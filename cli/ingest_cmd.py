@@ -162,6 +162,9 @@ def run_demo(args: argparse.Namespace) -> int:
     orchestrator = args.orchestrator or "prefect"
     if orchestrator == "prefect":
         quiet_prefect()
+        # Prefect waits 20 s for its temporary API server to start: on 2 busy cores a first run timed out
+        # ("Timed out while attempting to connect to ephemeral Prefect API server") before loading anything.
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
     if not getattr(args, "verbose", False):
         quiet_logs()
     stop_on_sigterm()
