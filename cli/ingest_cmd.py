@@ -121,9 +121,12 @@ def quiet_logs() -> None:
     import logging
 
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
-    for name in ("prefect", "great_expectations", "werkzeug", "httpx", "uvicorn"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+    noisy = ("prefect", "great_expectations", "werkzeug", "httpx", "uvicorn")
+    for name in [*noisy, *logging.root.manager.loggerDict]:
+        if name.split(".")[0] in noisy:
+            logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def stop_on_sigterm() -> None:
@@ -173,6 +176,8 @@ def run_demo(args: argparse.Namespace) -> int:
         return run_ingestion(request, settings, orchestrator)
 
     def say(message: str) -> None:
+        if not getattr(args, "verbose", False):
+            quiet_logs()  # again at every step: Prefect's logging set-up, on its first flow run, resets levels
         if not args.json:
             sys.stderr.write(message + "\n")
 

@@ -410,7 +410,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         # writes the chosen archive into its address, which fires this callback).
         return allowed, no_update if value == chosen else value
 
-    @app.callback(Output(ids.PAGE_URL, "search"), Input(ids.EVALUATION_ARCHIVE, "value"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+        prevent_initial_call=True,
+    )
     def remember_archive(archive_code: str | None) -> str:
         return query_string(archive=archive_code)
 

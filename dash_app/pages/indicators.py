@@ -156,7 +156,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         )
         return build_cards(rows), heatmap
 
-    @app.callback(Output(ids.PAGE_URL, "search"), Input(ids.INDICATORS_CHOICE, "value"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.INDICATORS_CHOICE, "value"),
+        prevent_initial_call=True,
+    )
     def remember_indicator(code: str) -> str:
         return query_string(indicator=code)
 

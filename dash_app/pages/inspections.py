@@ -305,7 +305,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return cards, build_bar(list(states), list(states.values()), "各状态问题数（个）")
 
     @app.callback(
-        Output(ids.PAGE_URL, "search"),
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
         Input(ids.INSPECTIONS_STATUS, "value"),
         Input(ids.INSPECTIONS_OVERDUE, "value"),
         Input(ids.INSPECTIONS_FINDING, "value"),

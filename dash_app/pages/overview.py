@@ -307,7 +307,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return figure, build_cards(headline, province), province_panel(context, province)
 
     @app.callback(
-        Output(ids.PAGE_URL, "search"),
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
         Input(ids.OVERVIEW_METRIC, "value"),
         State(ids.URL, "search"),
         prevent_initial_call=True,

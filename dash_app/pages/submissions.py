@@ -178,7 +178,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     for spec in _specs(context):
         register_grid(app, spec, context)
 
-    @app.callback(Output(ids.PAGE_URL, "search"), Input(ids.LINEAGE_USCC, "value"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.LINEAGE_USCC, "value"),
+        prevent_initial_call=True,
+    )
     def remember_holder(uscc: str | None) -> str:
         return query_string(uscc=(uscc or "").strip().upper())
 

@@ -207,10 +207,10 @@ def grid_total(page: Any, grid_id: str) -> dict[str, str]:
     )
 
 
-def wait_for_total(page: Any, grid_id: str) -> dict[str, str]:
+def wait_for_total(page: Any, grid_id: str, label_column: str = "name") -> dict[str, str]:
     page.wait_for_function(
-        "id => (document.querySelector(`#${id} .ag-floating-bottom .ag-row .ag-cell[col-id='name']`) || {}).innerText === '合计'",
-        arg=grid_id,
+        "([id, column]) => (document.querySelector(`#${id} .ag-floating-bottom .ag-row .ag-cell[col-id='${column}']`) || {}).innerText === '合计'",
+        arg=[grid_id, label_column],
     )
     return grid_total(page, grid_id)
 
@@ -259,7 +259,9 @@ def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_subm
     summary = page.wait_for_selector(f"#{ids.LINEAGE_SUMMARY}").inner_text()
     assert summary.startswith(f"四川省已报普查对象（名录内） = {total['units_reported']} 个")
     returns = shown_rows(page, ids.LINEAGE_RETURNS_GRID)
-    assert sum(number(r["value"]) for r in returns) == number(wait_for_total(page, ids.LINEAGE_RETURNS_GRID)["value"])
+    assert sum(number(r["value"]) for r in returns) == number(
+        wait_for_total(page, ids.LINEAGE_RETURNS_GRID, "submission_id")["value"]
+    )
     assert number(grid_total(page, ids.LINEAGE_RETURNS_GRID)["value"]) == number(total["units_reported"])
     # Every row that counts, down to its cell in the uploader's workbook.
     rows = shown_rows(page, ids.LINEAGE_ROWS_GRID)
