@@ -272,6 +272,11 @@ def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_subm
     page.wait_for_function(
         "id => (document.getElementById(id) || {}).textContent === '（筛选后 1 条）'", arg="submissions-grid-filtered"
     )
+    # Rows leaving the grid stay in the page for the length of AG Grid's row animation.
+    page.wait_for_function(
+        "id => document.querySelectorAll(`#${id} .ag-center-cols-container .ag-row`).length === 1",
+        arg=ids.SUBMISSIONS_GRID,
+    )
     assert [r["submission_id"] for r in shown_rows(page, ids.SUBMISSIONS_GRID)] == [returns[0]["submission_id"]]
 
 
