@@ -17,6 +17,7 @@ from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.auth import install_auth
 from dash_app.context import AppContext
+from dash_app.data_docs import install_data_docs_routes
 from dash_app.downloads import install_download_routes
 from dash_app.formatting import division_name
 from dash_app.pages import PAGES, Page
@@ -90,6 +91,7 @@ def create_app(settings: Settings) -> Dash:
     install_auth(server, context.reader, settings)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)
+    install_data_docs_routes(server, context.reader, settings)
     install_report_routes(server, context)
     # gzip/brotli for pages, callbacks and assets: the first load is ~7 MB of JavaScript and GeoJSON uncompressed.
     server.config["COMPRESS_MIMETYPES"] = COMPRESSED_TYPES

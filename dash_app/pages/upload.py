@@ -14,6 +14,7 @@ from census_schema.rule_titles import rule_title
 from dash_app import ids
 from dash_app.access import current_viewer
 from dash_app.context import AppContext
+from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.uploads import UPLOAD_KINDS, UploadJob
@@ -68,6 +69,15 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     ]
     if result.get("report"):
         parts.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id="upload-report-link"))
+    if result.get("data_docs") and result.get("submission_id"):
+        parts.append(
+            html.A(
+                "查看校验详情（Great Expectations Data Docs）",
+                href=data_docs_url(result["submission_id"]),
+                target="_blank",
+                id="upload-data-docs-link",
+            )
+        )
     return parts
 
 
