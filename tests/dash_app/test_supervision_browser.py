@@ -89,15 +89,16 @@ def test_an_evaluator_scores_an_assigned_archive_and_finds_the_draft_after_reloa
     assert {r["item_code"]: float(r["score"]) for r in saved} == draft
     assert not any(r["is_submitted"] for r in saved)
 
+    # The chosen archive is in the address: reloading reopens its sheet, with the draft.
+    assert page.url.endswith(f"{evaluation.PATH}?archive={archive}")
     page.reload()
     wait_for_grid(page, ids.EVALUATION_ASSIGNMENTS_GRID)
     page.wait_for_function(
         "sel => (document.querySelector(sel + \" .ag-cell[col-id='sheet_state']\") || {}).textContent === '草稿'",
         arg=row,
     )
-    assert page.locator(f"#{ids.EVALUATION_FORM} table.score-table").count() == 0  # nothing open until chosen
-    page.locator(f"{row} .ag-cell[col-id='archive_name']").click()
     page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    page.wait_for_function("sel => document.querySelector(sel).value !== ''", arg=score_input("A1.1.1"))
     assert {code: float(page.input_value(score_input(code))) for code in draft} == draft
     assert page.input_value(score_input("A1.1.2")) == ""
     screenshot(page, "evaluation-scoring")
