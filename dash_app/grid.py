@@ -156,8 +156,9 @@ class Column:
         if self.tooltip:
             spec["tooltipField"] = self.tooltip
         if self.wrap:
-            # Not sized to its content (which would push the columns after it off the screen): wrapped instead.
-            spec.update(wrapText=True, autoHeight=True, width=360, minWidth=240, suppressAutoSize=True)
+            # Not sized to its content (which pushed it off the screen): it takes the width the other columns leave
+            # and wraps.
+            spec.update(wrapText=True, autoHeight=True, flex=1, minWidth=280, suppressAutoSize=True)
             spec["cellClass"] = "wrap-cell"
         if self.classes:
             spec["cellClassRules"] = {css: f"params.value === {value!r}" for css, value in self.classes}

@@ -11,7 +11,7 @@ import pytest
 
 from census_schema.roles import Role
 from dash_app.pages import PAGES
-from tests.dash_app.browser import number, screenshot
+from tests.dash_app.browser import number
 from tests.dash_app.conftest import USERS
 
 pytestmark = pytest.mark.browser
@@ -116,4 +116,3 @@ def test_every_page_reads_in_chinese_and_its_grids_add_up(browsing, user):
         assert page.evaluate(UNLABELLED) == [], (user, target.PATH)
         assert page.locator("#data-as-of").inner_text().startswith("数据截至 ")
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
-    screenshot(page, f"walk-{user}")
