@@ -267,7 +267,9 @@ def archive_choice(app, client, search: str = "", chosen: str | None = None) -> 
         app, client, ARCHIVE_CHOICE, [(ids.URL, "search", search)], [(ids.EVALUATION_ARCHIVE, "value", chosen)],
     )  # fmt: skip
     options = returned(response, ids.EVALUATION_ARCHIVE, "options")
-    return sorted(o["value"] for o in options), returned(response, ids.EVALUATION_ARCHIVE, "value")
+    # An unchanged value is not sent again (no_update): the drop-down keeps what it shows.
+    value = response.json["response"][ids.EVALUATION_ARCHIVE].get("value", chosen)
+    return sorted(o["value"] for o in options), value
 
 
 def requested(app, client, search: str) -> Any:
