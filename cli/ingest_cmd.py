@@ -75,7 +75,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         raise UsageError(f"{label}工作簿全国通用、不分省份，不能指定 --province。", hint="请去掉 --province 后重试。")
     if args.province:
         require_census_province(args.province)
-    settings = load_settings(args.db)
+    settings = load_settings(args.db, args.warehouse)
     request = IngestRequest(
         Path(args.file),
         args.kind,
@@ -107,11 +107,11 @@ def run_demo(args: argparse.Namespace) -> int:
 
     from dash_app.auth import hash_password
     from flows.demo import DEFAULT_DEMO_UNITS, build_demo, reset_warehouse
+    from warehouse.backends import open_warehouse
     from warehouse.queries import query_summary
-    from warehouse.store import WarehouseStore
     from warehouse.users import add_user
 
-    settings = load_settings(args.db)
+    settings = load_settings(args.db, args.warehouse)
     reset_warehouse(settings, replace=args.replace)
     orchestrator = args.orchestrator or "prefect"
     if orchestrator == "prefect":
@@ -129,13 +129,13 @@ def run_demo(args: argparse.Namespace) -> int:
     result = build_demo(
         settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say, evaluator=evaluator
     )
-    store = WarehouseStore(settings.db_path)
+    store = open_warehouse(settings)
     users = []
-    with store.writer() as con:
-        for name, role, province in DEMO_USERS:
-            password = secrets.token_urlsafe(9)
-            add_user(con, name, hash_password(password), role, province)
-            users.append({"user_name": name, "role": role, "province_code": province, "password": password})
+    for name, role, province in DEMO_USERS:
+        password = secrets.token_urlsafe(9)
+        password_hash = hash_password(password)
+        store.write(lambda con, n=name, r=role, p=province, h=password_hash: add_user(con, n, h, r, p))
+        users.append({"user_name": name, "role": role, "province_code": province, "password": password})
     with store.reader() as con:
         national = query_summary(con)["national"]
     matches = national == result.expected

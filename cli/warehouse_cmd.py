@@ -12,9 +12,9 @@ from census_schema.divisions import require_census_province
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
+from warehouse.backends import Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import review_submission
-from warehouse.store import WarehouseStore
 
 STATUS_LABELS = {"accepted": "已接收", "rejected": "未通过"}
 SUMMARY_COLUMNS = (
@@ -29,9 +29,9 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _store(args: argparse.Namespace) -> WarehouseStore:
-    # Reads go to the published snapshot (never blocked by a running load); writes take the writer lock and publish.
-    return WarehouseStore(load_settings(args.db).db_path)
+def _store(args: argparse.Namespace) -> Warehouse:
+    # Reads see the latest committed state (never blocked by a running load); writes are one transaction each.
+    return open_warehouse(load_settings(args.db, args.warehouse))
 
 
 def _province_arg(args: argparse.Namespace) -> str | None:
@@ -116,8 +116,9 @@ def run_submissions(args: argparse.Namespace) -> int:
 
 def run_review(args: argparse.Namespace) -> int:
     """Accept or return a submission."""
-    with _store(args).writer() as con:
-        result = review_submission(con, args.submission_id, args.action, args.by, args.reason)
+    result = _store(args).write(
+        lambda con: review_submission(con, args.submission_id, args.action, args.by, args.reason)
+    )
     if args.json:
         emit_json(result)
         return 0

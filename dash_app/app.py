@@ -19,7 +19,7 @@ from dash_app.context import AppContext
 from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES
 from dash_app.uploads import install_upload_routes
-from warehouse.store import WarehouseStore
+from warehouse.backends import open_warehouse
 
 ASSETS = Path(__file__).parent / "assets"
 MAX_UPLOAD_BYTES_OVERHEAD = 1024 * 1024
@@ -65,10 +65,10 @@ def _layout_for_roles(page: ModuleType) -> Callable[..., Any]:
 
 
 def create_app(settings: Settings) -> Dash:
-    """A new app over the warehouse at settings.db_path (callbacks are registered on this app only)."""
+    """A new app over the warehouse the settings name (callbacks are registered on this app only)."""
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
-    context = AppContext.create(settings, WarehouseStore(settings.db_path))
+    context = AppContext.create(settings, open_warehouse(settings))
     install_auth(server, context.reader, settings)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)

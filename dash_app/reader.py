@@ -1,4 +1,7 @@
-"""The dashboard's read side: one read-only connection to the latest published snapshot, a cursor per request."""
+"""The dashboard's read side: one read-only connection per committed version of the warehouse, a cursor per request.
+
+A version is a published snapshot file of the embedded warehouse, or a DuckLake snapshot id (warehouse.backends).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,11 @@ import copy
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
 
-from warehouse.store import WarehouseStore
+from warehouse.backends import ReadSnapshot, Warehouse
 
 # Connections to superseded snapshots kept open for requests still using their cursors.
 KEEP_OLD_CONNECTIONS = 2
@@ -21,19 +23,19 @@ T = TypeVar("T")
 class SnapshotReader:
     """Hands out cursors on the newest snapshot; switches when a writer publishes, never mid-request."""
 
-    def __init__(self, store: WarehouseStore) -> None:
+    def __init__(self, store: Warehouse) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._path: Path | None = None
-        self._connections: list[duckdb.DuckDBPyConnection] = []
-        self._cache_path: Path | None = None
+        self._path: Hashable | None = None
+        self._connections: list[ReadSnapshot] = []
+        self._cache_path: Hashable | None = None
         self._cache: dict[tuple[Any, ...], Any] = {}
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
-        path = self.store.current_snapshot()
+    def _connection(self) -> ReadSnapshot:
+        path = self.store.current_version()
         with self._lock:
             if path != self._path or not self._connections:
-                self._connections.append(duckdb.connect(str(path), read_only=True))
+                self._connections.append(self.store.open_snapshot(path))
                 self._path = path
                 while len(self._connections) > KEEP_OLD_CONNECTIONS + 1:
                     self._connections.pop(0).close()
@@ -53,7 +55,7 @@ class SnapshotReader:
 
         For the national aggregates every page starts from (~0.4 s each on a million holders); callers get a copy.
         """
-        path = self.store.current_snapshot()
+        path = self.store.current_version()
         key = (query.__module__, query.__qualname__, args)
         with self._lock:
             if self._cache_path != path:

@@ -119,8 +119,9 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     if not submission_id:
         return "请先填写提交编号。"
     try:
-        with context.store.writer() as con:
-            change = review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+        change = context.store.write(
+            lambda con: review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+        )
     except CensusError as error:
         return error.describe()
     return f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"

@@ -51,6 +51,7 @@ TABLES = {
     "raw_rectification_updates_rows",
     "raw_evaluation_scores_rows",
     "raw_indicator_values_rows",
+    "reminders",
 }
 VIEWS = {
     "stg_census_returns",
