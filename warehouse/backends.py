@@ -41,8 +41,6 @@ T = TypeVar("T")
 MAX_WRITE_ATTEMPTS = 40
 FIRST_RETRY_WAIT_S = 0.05
 MAX_RETRY_WAIT_S = 2.0
-LAKE = "lake"
-LAKE_READ_ONLY = "lake_ro"
 # The offline extension packages (duckdb-extension-*) and the DuckDB extension each one carries.
 EXTENSION_PACKAGES = (("duckdb_extension_postgres", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
 
@@ -222,17 +220,33 @@ def _unavailable(settings_text: str, error: BaseException) -> WarehouseUnavailab
 
 @dataclass
 class _LakeEngine:
-    """One DuckDB instance per process and lake: extensions loaded and the lake attached once (~0.5 s), then a
-    cursor per writer or reader. Pinned read snapshots are further read-only attachments, counted."""
+    """A lake attached to the process's DuckDB instance: read-write as `alias`, read-only as `alias_ro`, and pinned
+    read snapshots as `alias_v<id>` (counted). A cursor of the instance per writer or reader."""
 
     connection: duckdb.DuckDBPyConnection
+    alias: str
     lock: threading.Lock = field(default_factory=threading.Lock)
     migrated: bool = False
     pinned: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def read_only(self) -> str:
+        """The read-only attachment's name."""
+        return f"{self.alias}_ro"
 
+
+# One in-memory DuckDB instance per process with the extensions loaded (~0.4 s once); lakes attach to it.
+_INSTANCE: list[duckdb.DuckDBPyConnection] = []
 _ENGINES: dict[tuple[str, str], _LakeEngine] = {}
 _ENGINES_LOCK = threading.Lock()
+
+
+def _instance() -> duckdb.DuckDBPyConnection:
+    if not _INSTANCE:
+        con = duckdb.connect(config={"autoinstall_known_extensions": False})
+        load_lake_extensions(con)
+        _INSTANCE.append(con)
+    return _INSTANCE[0]
 
 
 @dataclass
@@ -278,32 +292,31 @@ class DuckLakeWarehouse:
         with _ENGINES_LOCK:
             engine = _ENGINES.get(key)
             if engine is None:
-                engine = _ENGINES[key] = _LakeEngine(self._open_engine())
+                engine = _ENGINES[key] = self._open_engine(f"lake{len(_ENGINES)}_{time.monotonic_ns()}")
             return engine
 
-    def _open_engine(self) -> duckdb.DuckDBPyConnection:
+    def _open_engine(self, alias: str) -> _LakeEngine:
         self.data_path.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(config={"autoinstall_known_extensions": False})
         try:
-            load_lake_extensions(con)
+            con = _instance()
             # The first attach of an empty catalog creates DuckLake's tables; processes starting together race.
             for attempt in range(5):
                 try:
-                    self._attach(con, LAKE)
+                    self._attach(con, alias)
                     break
                 except duckdb.Error as error:
                     if attempt == 4 or "connect" in str(error).lower():
                         raise
                     time.sleep(0.2 * (attempt + 1))
-            self._attach(con, LAKE_READ_ONLY, "READ_ONLY")
+            self._attach(con, f"{alias}_ro", "READ_ONLY")
         except duckdb.Error as error:
-            con.close()
             raise _unavailable(self.describe(), error) from error
-        return con
+        return _LakeEngine(con, alias)
 
-    def _cursor(self, alias: str) -> duckdb.DuckDBPyConnection:
-        cursor = self._engine().connection.cursor()
-        cursor.execute(f"USE {alias}")
+    def _cursor(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        engine = self._engine()
+        cursor = engine.connection.cursor()
+        cursor.execute(f"USE {engine.read_only if read_only else engine.alias}")
         return cursor
 
     def migrate(self) -> None:
@@ -314,7 +327,7 @@ class DuckLakeWarehouse:
         with engine.lock:
             if engine.migrated:
                 return
-            cursor = self._cursor(LAKE)
+            cursor = self._cursor()
             try:
                 retry_conflicts(lambda: apply_migrations(cursor))
             finally:
@@ -325,7 +338,7 @@ class DuckLakeWarehouse:
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A migrated cursor on the lake; each transaction the caller runs commits on its own."""
         self.migrate()
-        cursor = self._cursor(LAKE)
+        cursor = self._cursor()
         try:
             yield cursor
         except duckdb.IOException as error:
@@ -346,7 +359,7 @@ class DuckLakeWarehouse:
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only cursor in one transaction: every query of the block sees the same committed snapshot."""
         self.migrate()
-        cursor = self._cursor(LAKE_READ_ONLY)
+        cursor = self._cursor(read_only=True)
         try:
             cursor.begin()
             yield cursor
@@ -356,9 +369,10 @@ class DuckLakeWarehouse:
     def current_version(self) -> Hashable:
         """The id of the lake's latest snapshot."""
         self.migrate()
-        cursor = self._engine().connection.cursor()
+        engine = self._engine()
+        cursor = engine.connection.cursor()
         try:
-            row = cursor.execute(f"SELECT id FROM {LAKE_READ_ONLY}.current_snapshot()").fetchone()  # noqa: S608 - constant
+            row = cursor.execute(f"SELECT id FROM {engine.read_only}.current_snapshot()").fetchone()  # noqa: S608
         except duckdb.IOException as error:
             raise _unavailable(self.describe(), error) from error
         finally:
@@ -370,7 +384,7 @@ class DuckLakeWarehouse:
         """The lake as of one snapshot, attached read-only under its own name until closed."""
         assert isinstance(version, int)
         engine = self._engine()
-        alias = f"lake_v{version}"
+        alias = f"{engine.alias}_v{version}"
         with engine.lock:
             if alias not in engine.pinned:
                 self._attach(engine.connection, alias, "READ_ONLY", f"SNAPSHOT_VERSION {version}")
@@ -379,11 +393,11 @@ class DuckLakeWarehouse:
 
     def exists(self) -> bool:
         """True when the lake holds the warehouse's tables."""
-        cursor = self._cursor(LAKE)
+        cursor = self._cursor()
         try:
             row = cursor.execute(
-                "SELECT count(*) FROM duckdb_tables() WHERE database_name = ? AND table_name = 'schema_migrations'",
-                [LAKE],
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND table_name = 'schema_migrations'"
             ).fetchone()
         finally:
             cursor.close()
@@ -391,7 +405,7 @@ class DuckLakeWarehouse:
 
     def destroy(self) -> None:
         """Drop every view, macro and table of the lake in one transaction (the demo's --replace)."""
-        cursor = self._cursor(LAKE)
+        cursor = self._cursor()
         try:
             cursor.begin()
             for kind, listing in (
@@ -403,7 +417,7 @@ class DuckLakeWarehouse:
                 ),
                 ("TABLE", "SELECT table_name FROM duckdb_tables() WHERE database_name = ?"),
             ):
-                for (name,) in cursor.execute(listing, [LAKE]).fetchall():
+                for (name,) in cursor.execute(listing.replace("?", "current_database()")).fetchall():
                     cursor.execute(f'DROP {kind} "{name}"')
             cursor.commit()
         finally:
@@ -415,7 +429,9 @@ class DuckLakeWarehouse:
         with _ENGINES_LOCK:
             engine = _ENGINES.pop((self.url, str(self.data_path)), None)
         if engine is not None:
-            engine.connection.close()
+            with engine.lock:
+                for alias in [*engine.pinned, engine.read_only, engine.alias]:
+                    engine.connection.execute(f"DETACH DATABASE IF EXISTS {alias}")
 
 
 def open_warehouse(settings: Settings) -> EmbeddedWarehouse | DuckLakeWarehouse:
