@@ -45,6 +45,7 @@ def deploy_all(plan: DeploymentPlan) -> list[str]:
     from prefect import Flow
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+    from prefect.deployments.runner import RunnerDeployment
     from prefect.exceptions import ObjectAlreadyExists, ObjectNotFound
     from prefect.schedules import Cron
 
@@ -65,12 +66,8 @@ def deploy_all(plan: DeploymentPlan) -> list[str]:
         flow = Flow.from_source(source=str(plan.source.absolute()), entrypoint=entrypoint)
         assert isinstance(flow, Flow)  # called synchronously, from_source returns the flow itself
         schedule = [Cron(REMINDERS_CRON, timezone=REMINDERS_TIMEZONE)] if attribute == "daily_reminders" else None
-        flow.deploy(
-            name=DEPLOYMENT_NAME,
-            work_pool_name=plan.work_pool,
-            schedules=schedule,
-            print_next_steps=False,
-            ignore_warnings=True,
-        )
+        deployment = flow.to_deployment(name=DEPLOYMENT_NAME, work_pool_name=plan.work_pool, schedules=schedule)
+        assert isinstance(deployment, RunnerDeployment)
+        deployment.apply()
         names.append(f"{flow.name}/{DEPLOYMENT_NAME}")
     return names

@@ -107,8 +107,17 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
         submitted_by: str,
         warehouse: str | None = None,
         outcome_path: str | None = None,
-        **options: Any,
+        file_name: str | None = None,
+        report_path: str | None = None,
+        dry_run: bool = False,
+        data_docs_dir: str | None = None,
     ) -> dict[str, Any]:
+        options = {
+            "file_name": file_name,
+            "report_path": report_path,
+            "dry_run": dry_run,
+            "data_docs_dir": data_docs_dir,
+        }
         return _ingest(book.kind, path, province_code, submitted_by, warehouse, outcome_path, **options)
 
     ingest_flow.__doc__ = f"Ingest one {book.kind} workbook ({book.label}): all or nothing."

@@ -114,7 +114,10 @@ def current_census(warehouse: Warehouse) -> dict[str, int]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("writers", [2, 8])
-def test_writers_at_once_each_land_exactly_once(target, returns, watcher, writers):
+def test_writers_at_once_each_land_exactly_once(request, target, returns, watcher, writers):
+    if writers > 2 and isinstance(target.warehouse, EmbeddedWarehouse):
+        # The embedded file queues its writers on one lock (measured: docs/../stack findings); CI time goes to the lake.
+        pytest.skip("eight writers are run on the DuckLake only")
     chosen = returns[:writers]
     processes = [start_ingest(target, item) for item in chosen]
     outcomes = [finish(p) for p in processes]
