@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.roles import Role
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
@@ -94,16 +95,18 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 DEMO_USERS = (
-    ("planner", "planner", None),
-    ("guangdong", "province", "440000"),
-    ("evaluator", "evaluator", None),
-    ("admin", "admin", None),
+    ("planner", Role.PLANNER, None),
+    ("guangdong", Role.PROVINCE, "440000"),
+    ("evaluator", Role.EVALUATOR, None),
+    ("admin", Role.ADMIN, None),
 )
 
 
 def run_demo(args: argparse.Namespace) -> int:
     """`archive-census demo`: build the demo warehouse through the flows, create one user per role, maybe serve."""
     import secrets
+
+    import duckdb
 
     from dash_app.auth import hash_password
     from flows.demo import DEFAULT_DEMO_UNITS, build_demo, reset_warehouse
@@ -125,17 +128,22 @@ def run_demo(args: argparse.Namespace) -> int:
             sys.stderr.write(message + "\n")
 
     workdir = Path(args.workdir) if args.workdir else settings.var_dir / "demo"
-    evaluator = next(name for name, role, _ in DEMO_USERS if role == "evaluator")
+    evaluator = next(name for name, role, _ in DEMO_USERS if role is Role.EVALUATOR)
     result = build_demo(
         settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say, evaluator=evaluator
     )
     store = open_warehouse(settings)
-    users = []
-    for name, role, province in DEMO_USERS:
-        password = secrets.token_urlsafe(9)
-        password_hash = hash_password(password)
-        store.write(lambda con, n=name, r=role, p=province, h=password_hash: add_user(con, n, h, r, p))
-        users.append({"user_name": name, "role": role, "province_code": province, "password": password})
+    passwords = {name: secrets.token_urlsafe(9) for name, _, _ in DEMO_USERS}
+
+    def add_demo_users(con: duckdb.DuckDBPyConnection) -> None:
+        for name, role, province in DEMO_USERS:
+            add_user(con, name, hash_password(passwords[name]), role, province)
+
+    store.write(add_demo_users)
+    users = [
+        {"user_name": name, "role": role, "province_code": province, "password": passwords[name]}
+        for name, role, province in DEMO_USERS
+    ]
     with store.reader() as con:
         national = query_summary(con)["national"]
     matches = national == result.expected
@@ -171,8 +179,8 @@ def run_demo(args: argparse.Namespace) -> int:
                 f"  {user['user_name']:<10} 角色 {user['role']:<9} {user['province_code'] or '':<7} 密码 {user['password']}"
             )
     if args.serve:
-        from census_schema.supervision.synthetic import DEMO_TODAY
         from cli.web_cmd import run_serve
+        from synthetic.supervision import DEMO_TODAY
 
         # The demo's findings are dated around its own day; judge deadlines on it, not on the real date.
         os.environ.setdefault("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())

@@ -13,9 +13,10 @@ from urllib.parse import quote, urlparse
 import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
 
 from census_schema.errors import UsageError
-from census_schema.roles import ROLE_LABELS, Role
+from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
 from warehouse.users import get_user
@@ -23,14 +24,14 @@ from warehouse.users import get_user
 PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/health", "/_favicon.ico", "/favicon.ico")
 MAX_FAILED_LOGINS = 5
 # Where a role starts when it signs in without a page to return to (evaluators have no overview).
-LANDING_PAGES = {"evaluator": "/evaluation"}
+LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
 LOCKOUT_SECONDS = 300
 
 
 class WebUser(UserMixin):
     """The signed-in user held by flask-login."""
 
-    def __init__(self, user_name: str, role: str, province_code: str | None) -> None:
+    def __init__(self, user_name: str, role: Role, province_code: str | None) -> None:
         self.id = user_name
         self.role = role
         self.province_code = province_code
@@ -99,7 +100,7 @@ def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings
         return WebUser(record.user_name, record.role, record.province_code) if record else None
 
     @server.route("/login", methods=["GET", "POST"])
-    def login() -> flask.Response | str:
+    def login() -> Response | str:
         request = flask.request
         next_page = _safe_next(request.values.get("next"))
         message = ""
@@ -122,7 +123,7 @@ def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings
         return LOGIN_PAGE.format(message=message, next=html.escape(next_page, quote=True))
 
     @server.route("/logout")
-    def logout() -> flask.Response:
+    def logout() -> Response:
         logout_user()
         return flask.redirect("/login")
 
@@ -131,7 +132,7 @@ def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings
         return {"status": "ok"}
 
     @server.before_request
-    def guard() -> flask.Response | None:
+    def guard() -> Response | None:
         path = flask.request.path
         if current_user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
             return None
@@ -139,8 +140,3 @@ def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings
             return flask.redirect("/login?next=" + quote(flask.request.full_path.rstrip("?"), safe="/"))
         flask.abort(401)
         return None
-
-
-def role_label(role: str) -> str:
-    """The Chinese name of a role."""
-    return ROLE_LABELS[Role(role)] if role in ROLE_LABELS else role

@@ -9,6 +9,7 @@ from pathlib import Path
 import flask
 
 from census_schema.errors import CensusError
+from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
 from dash_app.access import current_viewer, require_role
 from dash_app.reader import SnapshotReader
@@ -29,12 +30,12 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
     def evaluation_report(archive_code: str) -> flask.Response:
         viewer = current_viewer()
         with reader.cursor() as con:
-            if viewer.role == "evaluator":
+            if viewer.role is Role.EVALUATOR:
                 assigned = {r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name)}
                 if archive_code not in assigned:
                     flask.abort(403)
             else:
-                require_role(viewer, "planner", "admin")
+                require_role(viewer, *NATIONAL_ROLES)
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "report.xlsx"
                 try:
@@ -45,7 +46,7 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
 
     @server.route("/download/indicators-report")
     def indicators_report() -> flask.Response:
-        require_role(current_viewer(), "planner", "admin")
+        require_role(current_viewer(), *NATIONAL_ROLES)
         with reader.cursor() as con, tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "report.xlsx"
             write_indicators_report(con, path, settings.today())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from census_schema.synthetic import generate_national_dataset, write_dataset
+from synthetic.census import generate_national_dataset, write_dataset
 
 
 @dataclass(frozen=True)

@@ -29,15 +29,15 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 import flows.demo
 from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_SHEET
-from census_schema.supervision.synthetic import DEMO_TODAY
-from census_schema.synthetic import write_dataset
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.pages import PAGES, coverage
 from flows.run import run_ingestion
+from synthetic.census import write_dataset
+from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.conftest import USERS, add_users, password_of, province_workbook, read_meta, web_settings
 from tests.flows.workbooks import census_workbook
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse
 
 pytestmark = pytest.mark.browser
 
@@ -119,7 +119,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
             settings, DEMO_UNITS, DEMO_SEED, folder / "demo", lambda request: run_ingestion(request, settings, "direct")
         )
     assert {o["status"] for o in result.outcomes} == {"accepted", "rejected"}
-    add_users(WarehouseStore(settings.db_path), USERS)
+    add_users(EmbeddedWarehouse(settings.db_path), USERS)
     # The demo's findings are dated around its own day: judge overdue on it, as the served demo does.
     app = create_app(dataclasses.replace(settings, as_of=DEMO_TODAY))
     server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=QuietRequestHandler)

@@ -25,16 +25,17 @@ import pytest
 from census_schema.archives import list_comprehensive_archives
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import IllegalTransition
+from census_schema.roles import Role
 from census_schema.settings import Settings
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.evaluation import get_standard
-from census_schema.supervision.rectification import apply_transition
-from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.pages import evaluation, indicators, inspections
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
+from supervision.lifecycle import apply_transition
+from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.conftest import PROVINCE_HOLDERS, USERS, province_workbook, supervision_warehouse
 from tests.dash_app.test_access import (
     callback_key,
@@ -45,17 +46,17 @@ from tests.dash_app.test_access import (
     render_page,
     returned,
 )
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import query_assignments, query_deviations, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings
-from warehouse.store import WarehouseStore
 
 STANDARD = get_standard()
 EVIDENCE_BYTES = "整改报告：已按要求完成整改。".encode()
 # dcc.Upload's `contents`: a data URL with the file base64-encoded.
 EVIDENCE_UPLOAD = "data:application/pdf;base64," + base64.b64encode(EVIDENCE_BYTES).decode()
 # Beijing's office: central organs and central enterprises lie in Beijing but answer to the national bureau.
-BEIJING = ("beijing", "province", "110000")
+BEIJING = ("beijing", Role.PROVINCE, "110000")
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Site:
     """The app and the warehouse it serves."""
 
     app: Any
-    store: WarehouseStore
+    store: EmbeddedWarehouse
     settings: Settings
 
 
@@ -72,7 +73,7 @@ def site(supervision_demo_db, tmp_path_factory) -> Site:
     """A private copy of the supervision demo, census returns of two provinces, the users, and the app."""
     folder = tmp_path_factory.mktemp("supervision-access")
     settings = supervision_warehouse(supervision_demo_db, folder, [*USERS, BEIJING])
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     # Census returns give the computed plan indicators provincial values (the heatmap) for both test provinces.
     for province in PROVINCE_HOLDERS:
         for form in (REGISTER_FORM, CENSUS_FORM):

@@ -18,9 +18,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from census_schema.archives import list_comprehensive_archives
-from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app.app import create_app
 from dash_app.pages import evaluation, indicators, inspections
+from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.conftest import password_of, supervision_warehouse
 from tests.dash_app.test_browser import (
     QuietRequestHandler,
@@ -32,10 +32,10 @@ from tests.dash_app.test_browser import (
     shown_rows,
     wait_for_grid,
 )
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import query_assignments, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import query_finding_history, query_findings
-from warehouse.store import WarehouseStore
 
 pytestmark = pytest.mark.browser
 
@@ -64,7 +64,7 @@ def browsing(chromium, site) -> Iterator[Session]:
 
 
 def read(site: Site, query: Any, *args: Any, **kwargs: Any) -> Any:
-    with WarehouseStore(site.settings.db_path).reader() as con:
+    with EmbeddedWarehouse(site.settings.db_path).reader() as con:
         return query(con, *args, **kwargs)
 
 
