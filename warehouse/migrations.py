@@ -153,11 +153,24 @@ def _inspectors_as_lists(con: duckdb.DuckDBPyConnection) -> None:
     """Inspections keep their inspectors as a list (split as the form's rules read it), not as the typed text; the
     count is the list's length. (An UPDATE of a list column in a keyed table trips DuckDB's key check: the column is
     converted in place through a temporary function instead.)"""
-    con.create_function("split_inspector_names", split_names, ["VARCHAR"], "VARCHAR[]")
-    try:
-        con.execute("ALTER TABLE inspections ALTER inspectors TYPE VARCHAR[] USING split_inspector_names(inspectors)")
-    finally:
-        con.remove_function("split_inspector_names")
+    if is_ducklake(con):
+        # DuckLake changes a column's type only by a cast, so the column is replaced (renaming the old one first:
+        # dropping it and renaming a new one to its name in one transaction corrupts DuckLake 1.5.5's catalog). No
+        # lake can hold inspections from before this step (DuckLake support came later), so there is nothing to
+        # convert; converting rows here also trips DuckLake ("Missing stats when merging inlined data").
+        if con.execute("SELECT count(*) FROM inspections").fetchone() != (0,):
+            raise RuntimeError("migration 35 cannot convert existing inspections on a DuckLake")
+        con.execute("ALTER TABLE inspections RENAME COLUMN inspectors TO inspectors_text")
+        con.execute("ALTER TABLE inspections ADD COLUMN inspectors VARCHAR[]")
+        con.execute("ALTER TABLE inspections DROP COLUMN inspectors_text")
+    else:
+        con.create_function("split_inspector_names", split_names, ["VARCHAR"], "VARCHAR[]")
+        try:
+            con.execute(
+                "ALTER TABLE inspections ALTER inspectors TYPE VARCHAR[] USING split_inspector_names(inspectors)"
+            )
+        finally:
+            con.remove_function("split_inspector_names")
     con.execute("ALTER TABLE inspections DROP COLUMN inspector_count")
 
 

@@ -113,11 +113,17 @@ def current_census(warehouse: Warehouse) -> dict[str, int]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("writers", [2, 8])
-def test_writers_at_once_each_land_exactly_once(request, target, returns, watcher, writers):
-    if writers > 2 and isinstance(target.warehouse, EmbeddedWarehouse):
-        # The embedded file queues its writers on one lock (measured: docs/../stack findings); CI time goes to the lake.
-        pytest.skip("eight writers are run on the DuckLake only")
+@pytest.mark.parametrize(
+    ("target", "writers"),
+    [
+        ("embedded", 2),
+        pytest.param("ducklake", 2, marks=pytest.mark.ducklake),
+        # The embedded file queues its writers on one lock: eight at once are exercised on the lake only.
+        pytest.param("ducklake", 8, marks=pytest.mark.ducklake),
+    ],
+    indirect=["target"],
+)
+def test_writers_at_once_each_land_exactly_once(target, returns, watcher, writers):
     chosen = returns[:writers]
     processes = [start_ingest(target, item) for item in chosen]
     outcomes = [finish(p) for p in processes]
