@@ -40,3 +40,7 @@ def export_button(grid_id: str) -> str:
 def export_download(grid_id: str) -> str:
     """The id of a grid's download target."""
     return f"{grid_id}-download"
+
+
+# The daily reminders panel of the overview (reporting reminders).
+OVERVIEW_REMINDERS = "overview-reminders"

@@ -17,6 +17,7 @@ from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
 from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding
 from warehouse.inspections import allowed_targets, query_finding_history, query_findings, summarize_findings
 
@@ -27,6 +28,7 @@ STATUS = "inspections-status"
 OVERDUE = "inspections-overdue"
 CARDS = "inspections-cards"
 CHART = "inspections-chart"
+REMINDERS = "inspections-reminders"
 GRID = "inspections-grid"
 FINDING = "inspections-finding"
 DETAIL = "inspections-detail"
@@ -109,6 +111,7 @@ def layout(**query: str) -> html.Div:
         [
             html.H2("监督检查与问题整改"),
             html.Div(id=CARDS, className="cards"),
+            html.Div(id=REMINDERS),
             dcc.Graph(id=CHART),
             html.Div(
                 [
@@ -205,6 +208,11 @@ def apply_action(
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids, summary, selection, and the lifecycle form."""
+
+    @app.callback(Output(REMINDERS, "children"), Input(STATUS, "value"))
+    def show_reminders(_status: str | None) -> html.Div:
+        return reminders_panel(load_reminders(context, current_viewer(), FINDING_KINDS), "整改期限提醒")
+
     register_grid(
         app,
         GridSpec(

