@@ -31,7 +31,9 @@ def free_port() -> int:
 
 def require_binary(name: str) -> str:
     """The path of a program, or a skip (a failure under CI=1, where .ci/run installs it)."""
-    path = shutil.which(name)
+    # Debian keeps the server programs out of PATH, under /usr/lib/postgresql/<version>/bin.
+    extra = sorted(Path("/usr/lib/postgresql").glob("*/bin"), reverse=True)
+    path = shutil.which(name) or shutil.which(name, path=os.pathsep.join(map(str, extra)))
     if path is None:
         message = f"{name} is not installed (Debian: apt-get install postgresql)"
         if os.environ.get("CI"):
