@@ -7,8 +7,8 @@ readers query the dashboard's query functions; the same rush on the embedded war
 Census returns have no prefecture scope yet (a return is a province's): a "prefecture return" here is a census
 workbook of one province holding the holders of one slice of it, so the returns of a province supersede each other
 and each province ends with one current return. Workers are long-lived processes that each run the ingestion
-pipeline in-line, as a Prefect process worker's flow run does, without Prefect's per-run process start. Without
---catalog the DuckLake's PostgreSQL is started for the run from Debian's binaries (tests/cluster.py).
+pipeline in-line, as a Prefect process worker's flow run does, without Prefect's per-run process start. The
+DuckLake's catalog is an empty PostgreSQL database named by --catalog (scripts/local-cluster.sh starts a server).
 """
 
 from __future__ import annotations
@@ -79,7 +79,9 @@ def _ingest_one(item: tuple[str, str]) -> tuple[str, str, str | None, float]:
     province, path = item
     settings = load_settings()
     started = time.perf_counter()
-    outcome = ingest_workbook(open_warehouse(settings), IngestRequest(Path(path), "census", province, "填报员"), settings)
+    outcome = ingest_workbook(
+        open_warehouse(settings), IngestRequest(Path(path), "census", province, "填报员"), settings
+    )
     return path, outcome.status, outcome.submission_id, time.perf_counter() - started
 
 
@@ -133,15 +135,14 @@ def _backend_env(backend: str, folder: Path, catalog: str | None) -> Iterator[di
     if backend == "embedded":
         yield {**env, "ARCHIVE_CENSUS_DB": str(folder / "var" / "warehouse.duckdb")}
         return
+    if not catalog:
+        raise SystemExit(
+            "the DuckLake rush needs a PostgreSQL database: --catalog 'dbname=… host=… port=… user=…' "
+            "(scripts/local-cluster.sh start gives one: dbname=census host=127.0.0.1 port=55432 user=postgres), "
+            "or --backends embedded"
+        )
     lake = {"ARCHIVE_CENSUS_DATA_PATH": str(folder / "lake")}
-    if catalog:
-        yield {**env, **lake, "ARCHIVE_CENSUS_WAREHOUSE": f"ducklake:postgres:{catalog}"}
-        return
-    from tests.cluster import running_postgres
-
-    with running_postgres() as postgres:
-        name = postgres.create_database("rush")
-        yield {**env, **lake, "ARCHIVE_CENSUS_WAREHOUSE": f"ducklake:postgres:{postgres.dsn(name)}"}
+    yield {**env, **lake, "ARCHIVE_CENSUS_WAREHOUSE": f"ducklake:postgres:{catalog}"}
 
 
 def run_rush(
@@ -220,8 +221,7 @@ def main(options: list[str]) -> str:
     try:
         returns = write_rush_returns(folder / "returns", args.provincial, args.prefecture, args.units, args.seed)
         results = [
-            run_rush(b, returns, folder / b, args.workers, args.readers, args.catalog)
-            for b in args.backends.split(",")
+            run_rush(b, returns, folder / b, args.workers, args.readers, args.catalog) for b in args.backends.split(",")
         ]
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -28,27 +28,49 @@ class SnapshotReader:
         self._lock = threading.Lock()
         self._path: Hashable | None = None
         self._connections: list[ReadSnapshot] = []
+        # Cursors open on each connection: a superseded connection is closed only when its last cursor is done
+        # (a slow request must not lose its snapshot while writers publish several new ones).
+        self._in_use: dict[int, int] = {}
+        self._retired: list[ReadSnapshot] = []
         self._cache_path: Hashable | None = None
         self._cache: dict[tuple[Any, ...], Any] = {}
 
-    def _connection(self) -> ReadSnapshot:
+    def _acquire(self) -> ReadSnapshot:
         path = self.store.current_version()
         with self._lock:
             if path != self._path or not self._connections:
                 self._connections.append(self.store.open_snapshot(path))
                 self._path = path
                 while len(self._connections) > KEEP_OLD_CONNECTIONS + 1:
-                    self._connections.pop(0).close()
-            return self._connections[-1]
+                    self._retired.append(self._connections.pop(0))
+            connection = self._connections[-1]
+            self._in_use[id(connection)] = self._in_use.get(id(connection), 0) + 1
+            self._close_unused()
+            return connection
+
+    def _release(self, connection: ReadSnapshot) -> None:
+        with self._lock:
+            self._in_use[id(connection)] -= 1
+            self._close_unused()
+
+    def _close_unused(self) -> None:
+        for connection in [c for c in self._retired if not self._in_use.get(id(c))]:
+            self._retired.remove(connection)
+            self._in_use.pop(id(connection), None)
+            connection.close()
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor (its own snapshot-consistent view) for one request."""
-        cursor = self._connection().cursor()
+        connection = self._acquire()
         try:
-            yield cursor
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
+            self._release(connection)
 
     def cached(self, query: Callable[..., T], *args: Hashable) -> T:
         """A query's result on the current snapshot, computed once per snapshot: a snapshot never changes.
@@ -72,7 +94,9 @@ class SnapshotReader:
     def close(self) -> None:
         """Close every connection."""
         with self._lock:
-            for connection in self._connections:
+            for connection in [*self._connections, *self._retired]:
                 connection.close()
             self._connections.clear()
+            self._retired.clear()
+            self._in_use.clear()
             self._path = None

@@ -53,6 +53,11 @@ def lake_env(make_lake: Callable[[], DuckLakeWarehouse], tmp_path: Path) -> tupl
     return lake, env
 
 
+def worker_log(server: PrefectServer) -> str:
+    logs = sorted(server.home.glob("worker-*.log"))
+    return logs[-1].read_text(errors="replace")[-3000:] if logs else ""
+
+
 def cli(server: PrefectServer, env: dict[str, str], *argv: str) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [CLI, *argv], env={**server.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
@@ -81,7 +86,7 @@ def test_the_command_line_submits_to_the_pool_and_prints_what_an_in_line_run_pri
     (good_out, _), good_code = finished[0]
     (bad_out, _), bad_code = finished[1]
     (_, unusable_err), unusable_code = finished[2]
-    assert (good_code, bad_code, unusable_code) == (0, 1, 2)
+    assert (good_code, bad_code, unusable_code) == (0, 1, 2), [err for (_, err), _ in finished] + [worker_log(server)]
     assert "不是 Excel 工作簿" in unusable_err
     # The same files run in-line on an embedded warehouse give the same outcome.
     settings = load_settings(tmp_path / "inline" / "w.duckdb")
