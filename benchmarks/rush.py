@@ -21,6 +21,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -190,6 +191,7 @@ def run_rush(
         "backend": backend,
         "total_s": total,
         "accepted": sum(o[1] == "accepted" for o in outcomes),
+        "statuses": ", ".join(f"{k} {v}" for k, v in sorted(Counter(o[1] for o in outcomes).items())),
         "recorded": landed[0],
         "distinct_files": landed[1],
         "current": landed[2],
@@ -233,13 +235,13 @@ def main(options: list[str]) -> str:
         f"query functions through its snapshot reader. Machine: {os.cpu_count()} cores.\n\n"
     )
     table = [
-        "| backend | total s | accepted / returns | recorded once (rows, distinct files) | current per province "
+        "| backend | total s | outcomes | recorded once (rows, distinct files) | current per province "
         "| ingest median / p95 s | reads | read median / p95 ms | read errors | half loads seen |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         table.append(
-            f"| {r['backend']} | {r['total_s']:.1f} | {r['accepted']} / {len(returns)} | "
+            f"| {r['backend']} | {r['total_s']:.1f} | {r['statuses']} of {len(returns)} | "
             f"{r['recorded']}, {r['distinct_files']} | {r['current']} of {r['provinces']} | "
             f"{r['ingest_median_s']:.2f} / {r['ingest_p95_s']:.2f} | {r['reads']} | "
             f"{r['read_median_ms']:.0f} / {r['read_p95_ms']:.0f} | {r['read_errors']} | {r['half_loads_seen']} |"
