@@ -15,7 +15,9 @@ from flows.prefect_flows import FLOW_ATTRIBUTE_PREFIX, WRITE_TAG
 from flows.run import DEPLOYMENT_NAME
 
 WORK_POOL = "archive-census"
-FLOWS_FILE = "flows/prefect_flows.py"
+# Prefect loads an entry point file as a script, its folder first on sys.path: flows/prefect_flows.py would let
+# flows/supervision.py hide the `supervision` package, so the entry points live in a file of their own.
+ENTRYPOINTS_FILE = "scripts/flow_entrypoints.py"
 # Reminders are written every morning, before offices open (China Standard Time).
 REMINDERS_CRON = "30 6 * * *"
 REMINDERS_TIMEZONE = "Asia/Shanghai"
@@ -37,7 +39,7 @@ class DeploymentPlan:
 def entrypoints() -> dict[str, str]:
     """Entry point of every flow, by flow attribute: one ingest flow per registered kind, and the reminders."""
     names = [f"{FLOW_ATTRIBUTE_PREFIX}{kind}" for kind in CURRENT_WORKBOOKS] + ["daily_reminders"]
-    return {name: f"{FLOWS_FILE}:{name}" for name in names}
+    return {name: f"{ENTRYPOINTS_FILE}:{name}" for name in names}
 
 
 def deploy_all(plan: DeploymentPlan) -> list[str]:
