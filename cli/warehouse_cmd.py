@@ -13,9 +13,10 @@ from census_schema.errors import UsageError
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
-from warehouse.backends import Warehouse, open_warehouse
+from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import review_submission
+from warehouse.store import WarehouseStore
 
 STATUS_LABELS = {"accepted": "已接收", "rejected": "未通过"}
 SUMMARY_COLUMNS = (
@@ -33,6 +34,17 @@ SUMMARY_COLUMNS = (
 def _store(args: argparse.Namespace) -> Warehouse:
     # Reads see the latest committed state (never blocked by a running load); writes are one transaction each.
     return open_warehouse(load_settings(args.db, args.warehouse))
+
+
+def _embedded_store(args: argparse.Namespace) -> WarehouseStore:
+    """The embedded file's store, for the commands that copy it (a DuckLake is backed up with its catalog)."""
+    store = _store(args)
+    if not isinstance(store, EmbeddedWarehouse):
+        raise UsageError(
+            "backup 和 restore 只适用于内置数据仓库文件。",
+            hint="DuckLake 数据仓库请同时备份 PostgreSQL 目录库（pg_dump）与 ARCHIVE_CENSUS_DATA_PATH 目录。",
+        )
+    return store.store
 
 
 def _province_arg(args: argparse.Namespace) -> str | None:
@@ -153,4 +165,36 @@ def run_data_docs(args: argparse.Namespace) -> int:
         emit_json({"submission_id": args.submission_id, "data_docs": str(index)})
     else:
         sys.stdout.write(f"校验详情（Great Expectations Data Docs）：{index}\n")
+    return 0
+
+
+def run_backup(args: argparse.Namespace) -> int:
+    """`archive-census backup --out DIR`: copy the warehouse under the writer lock and write its manifest."""
+    from pathlib import Path
+
+    from warehouse.backup import backup_warehouse
+
+    manifest = backup_warehouse(_embedded_store(args), Path(args.out))
+    if args.json:
+        emit_json({"backup": str(Path(args.out)), **manifest})
+        return 0
+    rows = sum(manifest["tables"].values())
+    sys.stdout.write(
+        f"备份完成：{args.out}（{manifest['size_bytes'] / 1048576:.1f} MB，{len(manifest['tables'])} 张表共 {rows} 行，"
+        f"SHA-256 {manifest['sha256'][:12]}…）\n"
+    )
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    """`archive-census restore DIR`: verify the backup, replace the warehouse with it and publish it."""
+    from pathlib import Path
+
+    from warehouse.backup import restore_warehouse
+
+    manifest = restore_warehouse(_embedded_store(args), Path(args.folder))
+    if args.json:
+        emit_json({"restored_from": str(Path(args.folder)), **manifest})
+        return 0
+    sys.stdout.write(f"已从 {args.folder} 恢复（备份时间 {manifest['created_at']}），读取快照已更新。\n")
     return 0

@@ -17,8 +17,11 @@ from typing import Any
 
 from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
+from flows.housekeeping import DATA_DOCS_DIR, prune_data_docs
 from flows.ingest import IngestRequest, StepRunner, ingest_workbook, run_directly
+from flows.worker import ReaderWorker
 from warehouse.backends import WarehouseUnavailable, open_warehouse
+from warehouse.loads import fetch_current_file_hashes
 
 # The name every flow's deployment has (flows.deployments registers them).
 DEPLOYMENT_NAME = "archive-census"
@@ -60,9 +63,17 @@ class RemoteRunFailed(CensusError):
 
 
 def run_ingestion(
-    request: IngestRequest, settings: Settings, orchestrator: str, run_step: StepRunner = run_directly
+    request: IngestRequest,
+    settings: Settings,
+    orchestrator: str,
+    run_step: StepRunner = run_directly,
+    worker: ReaderWorker | None = None,
 ) -> dict[str, Any]:
-    """Ingest one workbook; the JSON outcome of the interfaces spec."""
+    """Ingest one workbook; the JSON outcome of the interfaces spec.
+
+    Directly, the reader runs in `worker` when given (the web app reuses one), else in one started for this file;
+    a Prefect flow run starts its own.
+    """
     if orchestrator == "prefect":
         quiet_prefect()
         from flows.prefect_flows import flow_for
@@ -81,12 +92,24 @@ def run_ingestion(
             "warehouse": warehouse_parameter(settings),
             **options,
         }
-        if os.environ.get("PREFECT_API_URL"):
-            deployment = f"{flow.name}/{DEPLOYMENT_NAME}"
-            if deployment_exists(deployment):
-                return submit_and_wait(deployment, parameters, settings)
-        return flow(**parameters)
-    return ingest_workbook(open_warehouse(settings), request, settings, run_step).to_json()
+        deployment = f"{flow.name}/{DEPLOYMENT_NAME}"
+        if os.environ.get("PREFECT_API_URL") and deployment_exists(deployment):
+            result = submit_and_wait(deployment, parameters, settings)
+        else:
+            result = flow(**parameters)
+    else:
+        result = ingest_workbook(open_warehouse(settings), request, settings, run_step, worker).to_json()
+    if request.data_docs_dir is None:
+        prune_data_docs_of(settings)
+    return result
+
+
+def prune_data_docs_of(settings: Settings) -> None:
+    """Prune the Data Docs beside the warehouse (flows.housekeeping's policy), keeping current submissions' own."""
+    if not (settings.var_dir / DATA_DOCS_DIR).is_dir():
+        return
+    with open_warehouse(settings).reader() as con:
+        prune_data_docs(settings, fetch_current_file_hashes(con))
 
 
 def deployment_exists(name: str) -> bool:

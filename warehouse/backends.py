@@ -154,9 +154,10 @@ class EmbeddedWarehouse:
         return self.store.current_snapshot()
 
     def open_snapshot(self, version: Hashable) -> ReadSnapshot:
-        """A read-only connection to a published snapshot file."""
+        """A read-only connection to the current published snapshot (the store republishes a damaged one first);
+        the next request moves on if a newer one was published since `version` was read."""
         assert isinstance(version, Path)
-        return _FileSnapshot(duckdb.connect(str(version), read_only=True))
+        return _FileSnapshot(self.store.open_snapshot()[1])
 
     def describe(self) -> str:
         """The file's path."""
