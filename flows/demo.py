@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,10 +26,10 @@ from flows.ingest import IngestRequest
 from synthetic.census import Manifest, generate_national_dataset
 from synthetic.scopes import PlannedReturn, generate_central_dataset, plan_scope_splits, write_demo_dataset
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
+from warehouse.backends import open_warehouse
 from warehouse.evaluation import assign_evaluators, open_evaluation
 from warehouse.reviews import Reviewer, review_submission
 from warehouse.scopes import fetch_scope_return
-from warehouse.store import WarehouseStore
 from warehouse.supervision import query_supervision_summary
 
 DEFAULT_DEMO_UNITS = 12_000
@@ -79,10 +78,9 @@ def build_supervision_demo(
     progress("生成监督检查、业务建设评价和规划指标的模拟数据")
     dataset = generate_supervision_dataset(seed, evaluator=evaluator)
     files = write_supervision_workbooks(dataset, workdir / "supervision")
-    store = WarehouseStore(settings.db_path)
-    with store.writer() as con:
-        open_evaluation(con, DEMO_PLANNER)
-        assign_evaluators(con, dataset.assignments, DEMO_PLANNER)
+    store = open_warehouse(settings)
+    store.write(lambda con: open_evaluation(con, DEMO_PLANNER))
+    store.write(lambda con: assign_evaluators(con, dataset.assignments, DEMO_PLANNER))
     outcomes = []
     for kind, path in files:
         outcome = ingest(IngestRequest(path, kind, None, DEMO_PLANNER))
@@ -98,16 +96,14 @@ def build_supervision_demo(
 
 def reset_warehouse(settings: Settings, *, replace: bool) -> None:
     """Start from an empty warehouse; an existing one is only replaced when asked to."""
-    store = WarehouseStore(settings.db_path)
-    if settings.db_path.exists():
+    store = open_warehouse(settings)
+    if store.exists():
         if not replace:
             raise UsageError(
-                f"数据仓库 {settings.db_path} 已存在，演示不会覆盖它。",
+                f"数据仓库 {store.describe()} 已存在，演示不会覆盖它。",
                 hint="请用 --db 指定新的文件，或加 --replace 用演示数据替换它。",
             )
-        settings.db_path.unlink()
-        settings.db_path.with_suffix(".lock").unlink(missing_ok=True)
-        shutil.rmtree(store.snapshot_dir, ignore_errors=True)
+        store.destroy()
 
 
 def build_demo(
@@ -196,7 +192,7 @@ def _reviewer(level: str, planned: PlannedReturn) -> Reviewer:
 
 
 def _current_id(settings: Settings, scope: Scope) -> str:
-    with WarehouseStore(settings.db_path).reader() as con:
+    with open_warehouse(settings).reader() as con:
         current, _ = fetch_scope_return(con, "census", scope, ROUND_ID)
     if current is None:
         raise RuntimeError(f"the demo has no current census return for {scope}")
@@ -208,15 +204,13 @@ def _review(
 ) -> list[dict[str, Any]]:
     """Send back the planned returns with their reasons and load their corrections, then review every current
     return up to its planned state: the province first for prefectures and counties, then the national bureau."""
-    store, outcomes = WarehouseStore(settings.db_path), []
+    store, outcomes = open_warehouse(settings), []
     for planned in manifest.returns:
         if planned.return_reason is None or planned.corrected_file is None:
             continue
-        level = planned.scope.first_review_level
-        with store.writer() as con:
-            review_submission(
-                con, _current_id(settings, planned.scope), "return", _reviewer(level, planned), planned.return_reason
-            )
+        level, submission_id = planned.scope.first_review_level, _current_id(settings, planned.scope)
+        reviewer, reason = _reviewer(level, planned), planned.return_reason
+        store.write(lambda con: review_submission(con, submission_id, "return", reviewer, reason))
         request = IngestRequest(
             workdir / planned.corrected_file, "census", planned.province_code, _uploader(planned), scope=planned.scope
         )
@@ -229,7 +223,7 @@ def _review(
         if planned.final_state == APPROVED:
             steps.append(NATIONAL_REVIEW)
         for level in steps:
-            with store.writer() as con:
-                review_submission(con, _current_id(settings, planned.scope), "accept", _reviewer(level, planned), None)
+            submission_id, reviewer = _current_id(settings, planned.scope), _reviewer(level, planned)
+            store.write(lambda con: review_submission(con, submission_id, "accept", reviewer, None))
     progress(f"审核：{len(manifest.returns)} 份现行普查表，已审核 {manifest.review['by_state'][APPROVED]} 份")
     return outcomes

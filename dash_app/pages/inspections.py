@@ -23,6 +23,7 @@ from dash_app.context import AppContext
 from dash_app.figures import build_bar
 from dash_app.formatting import format_count, format_date, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding
 from warehouse.inspections import allowed_targets, query_finding_history, query_findings, summarize_findings
 
@@ -110,6 +111,7 @@ def layout(
             page_url(),
             html.H2("监督检查与问题整改"),
             html.Div(id=ids.INSPECTIONS_CARDS, className="cards"),
+            html.Div(id=ids.INSPECTIONS_REMINDERS),
             graph(ids.INSPECTIONS_CHART),
             html.Div(
                 [
@@ -285,6 +287,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         ),
         context,
     )
+
+    @app.callback(Output(ids.INSPECTIONS_REMINDERS, "children"), Input(ids.INSPECTIONS_RESULT, "children"))
+    def show_reminders(_: Any) -> html.Div:
+        return reminders_panel(load_reminders(context, current_viewer(), FINDING_KINDS), "整改期限提醒")
 
     @app.callback(
         Output(ids.INSPECTIONS_CARDS, "children"),
