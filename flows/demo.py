@@ -8,6 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
@@ -28,7 +30,7 @@ from synthetic.scopes import PlannedReturn, generate_central_dataset, plan_scope
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import assign_evaluators, open_evaluation
-from warehouse.reviews import Reviewer, review_submission
+from warehouse.reviews import Action, Reviewer, review_submission
 from warehouse.scopes import fetch_scope_return
 from warehouse.supervision import query_supervision_summary
 
@@ -199,6 +201,13 @@ def _current_id(settings: Settings, scope: Scope) -> str:
     return current.submission_id
 
 
+def _reviewing(
+    submission_id: str, action: Action, reviewer: Reviewer, reason: str | None
+) -> Callable[[duckdb.DuckDBPyConnection], dict[str, Any]]:
+    """The work of one review, for the warehouse's writer."""
+    return lambda con: review_submission(con, submission_id, action, reviewer, reason)
+
+
 def _review(
     settings: Settings, manifest: Manifest, workdir: Path, ingest: Ingest, progress: Progress
 ) -> list[dict[str, Any]]:
@@ -210,7 +219,7 @@ def _review(
             continue
         level, submission_id = planned.scope.first_review_level, _current_id(settings, planned.scope)
         reviewer, reason = _reviewer(level, planned), planned.return_reason
-        store.write(lambda con: review_submission(con, submission_id, "return", reviewer, reason))
+        store.write(_reviewing(submission_id, "return", reviewer, reason))
         request = IngestRequest(
             workdir / planned.corrected_file, "census", planned.province_code, _uploader(planned), scope=planned.scope
         )
@@ -224,6 +233,6 @@ def _review(
             steps.append(NATIONAL_REVIEW)
         for level in steps:
             submission_id, reviewer = _current_id(settings, planned.scope), _reviewer(level, planned)
-            store.write(lambda con: review_submission(con, submission_id, "accept", reviewer, None))
+            store.write(_reviewing(submission_id, "accept", reviewer, None))
     progress(f"审核：{len(manifest.returns)} 份现行普查表，已审核 {manifest.review['by_state'][APPROVED]} 份")
     return outcomes

@@ -253,7 +253,12 @@ def load_submission(
 
         def check(con: duckdb.DuckDBPyConnection) -> None:
             recheck_before_load(
-                con, scope_guard.book, scope_guard.scope, scope_guard.usccs, scope_guard.limit_pct, scope_guard.confirmed
+                con,
+                scope_guard.book,
+                scope_guard.scope,
+                scope_guard.usccs,
+                scope_guard.limit_pct,
+                scope_guard.confirmed,
             )
 
     return store.write(lambda con: record_upload_once(con, submission, sheets, failures, check=check))

@@ -194,7 +194,9 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
         return "请先填写提交编号。"
     reviewer = Reviewer(viewer.user_name, viewer.role, viewer.province_code)
     try:
-        change = context.store.write(lambda con: review_submission(con, submission_id.strip(), action, reviewer, reason))
+        change = context.store.write(
+            lambda con: review_submission(con, submission_id.strip(), action, reviewer, reason)
+        )
     except CensusError as error:
         return error.describe()
     return f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"

@@ -17,8 +17,8 @@ from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, load_grid, post_callback, returned, upload, wait_for_job
 from tests.flows.workbooks import write_rows
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
-from warehouse.store import WarehouseStore
 
 GUANGZHOU = division_scope("440000", "440100")
 
@@ -29,7 +29,7 @@ def site(tmp_path_factory):
     and return; one user per role."""
     folder = tmp_path_factory.mktemp("scopes-web")
     settings = web_settings(folder / "var" / "warehouse.duckdb")
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     holders = province_rows(REGISTER_FORM, "440000", 6)
     returns = province_rows(CENSUS_FORM, "440000", 6)
     enterprises = central_scope("enterprises")

@@ -21,8 +21,8 @@ from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from synthetic.holders import make_uscc
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
-from warehouse.store import WarehouseStore
 from warehouse.users import add_user
 
 GUANGZHOU = division_scope(PROVINCE, "440100")
@@ -52,7 +52,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def store(settings):
-    return WarehouseStore(settings.db_path)
+    return EmbeddedWarehouse(settings.db_path)
 
 
 def ingest(store, settings, path, scope=None, kind="census", **options):
