@@ -73,8 +73,8 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
         if row["kind"] not in _reported_kinds() or row["review_state"] != RETURNED_STATE:
             continue
         label = KIND_LABELS.get(row["kind"], row["kind"])
-        scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
-        scope_name = scope.name if scope is not None else label
+        returned_scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
+        scope_name = returned_scope.name if returned_scope is not None else label
         reason = f"退回原因：{row['reason']}" if row["reason"] else "请按审核意见修改后重新报送"
         reminders.append(
             _reminder(
