@@ -267,6 +267,9 @@ def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_subm
     rows = shown_rows(page, ids.LINEAGE_ROWS_GRID)
     assert rows and all(r["cell"] == f"A{r['excel_row']}" for r in rows)
     screenshot(page, "lineage")
+    # The link is the last column, beyond the page's width: the grid renders a column only once it is scrolled to.
+    viewport = page.locator(f"#{ids.LINEAGE_RETURNS_GRID} .ag-body-horizontal-scroll-viewport")
+    viewport.evaluate("element => { element.scrollLeft = element.scrollWidth; }")
     page.locator(f"#{ids.LINEAGE_RETURNS_GRID} .ag-cell[col-id='open'] a").first.click()
     page.wait_for_url(f"**/submissions?submission={returns[0]['submission_id']}")
     page.wait_for_function(
