@@ -50,8 +50,17 @@ def settings(tmp_path):
     return load_settings(tmp_path / "var" / "w.duckdb")
 
 
+@pytest.fixture(params=["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+def store(request, settings):
+    """The embedded file, or a new DuckLake on PostgreSQL: the scope rules hold on both backends."""
+    if request.param == "embedded":
+        return EmbeddedWarehouse(settings.db_path)
+    return request.getfixturevalue("make_lake")()
+
+
 @pytest.fixture
-def store(settings):
+def file_store(settings):
+    """The embedded file the command-line tests name with --db."""
     return EmbeddedWarehouse(settings.db_path)
 
 
@@ -202,8 +211,8 @@ def test_a_return_dropping_no_more_than_the_limit_loads_and_the_limit_is_a_setti
     assert ingest(store, strict, census(tmp_path, "c4", holders(1, 4))).status == "needs_confirmation"
 
 
-def test_the_command_line_exits_1_until_the_shrink_is_confirmed(store, settings, tmp_path, capsys):
-    ingest(store, settings, census(tmp_path, "c1", holders(1, 10)))
+def test_the_command_line_exits_1_until_the_shrink_is_confirmed(file_store, settings, tmp_path, capsys):
+    ingest(file_store, settings, census(tmp_path, "c1", holders(1, 10)))
     smaller = str(census(tmp_path, "c2", holders(1, 2)))
     db = ["--db", str(settings.db_path)]
     assert main(["ingest", "census", smaller, *db]) == 1
@@ -216,7 +225,7 @@ def test_the_command_line_exits_1_until_the_shrink_is_confirmed(store, settings,
     assert (payload["status"], payload["shrink"]["dropped"], payload["scope"]["code"]) == ("accepted", 8, PROVINCE)
 
 
-def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(store, settings, tmp_path, capsys):
+def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(file_store, settings, tmp_path, capsys):
     path = census(tmp_path, "gz", holders(1, 2), GUANGZHOU)
     db = ["--db", str(settings.db_path)]
     assert main(["ingest", "census", str(path), "--province", PROVINCE, "--division", "440300", *db]) == 2
@@ -225,7 +234,7 @@ def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(store, sett
     assert "填报范围" in capsys.readouterr().err
     central = census(tmp_path, "central", central_holders(1, 2), central_scope("enterprises"))
     with pytest.raises(WorkbookUnusable, match="中央企业渠道的模板"):
-        ingest_workbook(store, IngestRequest(central, "census", PROVINCE, "广东省填报员"), settings)
+        ingest_workbook(file_store, IngestRequest(central, "census", PROVINCE, "广东省填报员"), settings)
     assert main(["ingest", "census", str(path), "--province", PROVINCE, "--division", "440100", "--json", *db]) == 0
     assert json.loads(capsys.readouterr().out)["scope"] == {
         "kind": "prefecture",
@@ -256,16 +265,16 @@ def test_central_channels_are_registered_reported_and_counted_beside_the_provinc
     assert summary["review"]["central"]["by_state"]["待国家局审核"] == 1
 
 
-def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(store, settings, tmp_path, capsys):
-    with store.writer() as con:
+def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(file_store, settings, tmp_path, capsys):
+    with file_store.writer() as con:
         add_user(con, "guangdong", "hash", Role.PROVINCE, "440000")
         add_user(con, "planner", "hash", Role.PLANNER, None)
     register = write_rows(tmp_path / "reg.xlsx", REGISTER_FORM, holders(1, 4))
-    assert ingest(store, settings, register, kind="register").status == "accepted"
-    assert ingest(store, settings, census(tmp_path, "province", holders(1, 2, division_code="440304"))).status == (
+    assert ingest(file_store, settings, register, kind="register").status == "accepted"
+    assert ingest(file_store, settings, census(tmp_path, "province", holders(1, 2, division_code="440304"))).status == (
         "accepted"
     )
-    guangzhou = ingest(store, settings, census(tmp_path, "gz", holders(3, 2), GUANGZHOU), GUANGZHOU)
+    guangzhou = ingest(file_store, settings, census(tmp_path, "gz", holders(3, 2), GUANGZHOU), GUANGZHOU)
     db = ["--db", str(settings.db_path)]
 
     def review(*argv: str) -> tuple[int, str]:
@@ -274,7 +283,7 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(s
         return code, captured.out + captured.err
 
     def figures() -> tuple[int, int, dict[str, int]]:
-        with store.reader() as con:
+        with file_store.reader() as con:
             summary = query_summary(con, province_code=PROVINCE)
         province = summary["provinces"][0]
         return province["units_reported"], province["vol_total"], summary["review"]["provinces"][0]["by_state"]
@@ -294,15 +303,17 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(s
         "guangdong",
     )
 
-    corrected = ingest(store, settings, census(tmp_path, "gz2", holders(3, 2, remarks="已核实"), GUANGZHOU), GUANGZHOU)
+    corrected = ingest(
+        file_store, settings, census(tmp_path, "gz2", holders(3, 2, remarks="已核实"), GUANGZHOU), GUANGZHOU
+    )
     assert corrected.status == "accepted"
     assert figures() == (4, 4000, {"待省级审核": 1, "待国家局审核": 1, "已审核": 0, "已退回": 0})
     assert review("accept", corrected.submission_id, "--by", "guangdong")[0] == 0
     assert review("accept", corrected.submission_id, "--by", "planner")[0] == 0
-    province_wide = current(store, province_scope(PROVINCE))
+    province_wide = current(file_store, province_scope(PROVINCE))
     code, text = review("accept", province_wide, "--by", "guangdong")
     assert code == 2 and "国家档案局" in text
     assert review("accept", province_wide, "--by", "planner")[0] == 0
-    with store.reader() as con:
+    with file_store.reader() as con:
         progress = query_summary(con)["review"]
     assert (progress["returns"], progress["reviewed_pct"], progress["by_state"]["已审核"]) == (2, 100.0, 2)
