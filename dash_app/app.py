@@ -18,6 +18,7 @@ from dash_app.auth import install_auth, role_label
 from dash_app.context import AppContext
 from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES
+from dash_app.security import install_security
 from dash_app.uploads import install_upload_routes
 from warehouse.store import WarehouseStore
 
@@ -39,7 +40,13 @@ def _navigation() -> html.Nav:
             html.Span("国有档案资源普查与监督平台", className="brand"),
             *links,
             html.Span(who, className="nav-user", id="nav-user"),
-            html.A("退出", href="/logout", className="nav-link", id="nav-logout"),
+            # A form: signing out changes state, so it is a POST (cross-origin checked), never a GET link.
+            html.Form(
+                html.Button("退出", type="submit", className="nav-link", id="nav-logout"),
+                method="POST",
+                action="/logout",
+                className="nav-logout",
+            ),
         ],
         className="navbar",
     )
@@ -69,7 +76,7 @@ def create_app(settings: Settings) -> Dash:
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, WarehouseStore(settings.db_path))
-    install_auth(server, context.reader, settings)
+    install_auth(server, context.reader, settings, context.sessions, context.outbox)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)
     app = Dash(
@@ -88,6 +95,9 @@ def create_app(settings: Settings) -> Dash:
             page.__name__, path=page.PATH, name=page.NAME, title=page.NAME, layout=_layout_for_roles(page)
         )
         page.register_callbacks(app, context)
+    # After every callback is registered: the CSP allows Dash's inline scripts by their hashes.
+    install_security(server, app.csp_hashes)
+    context.outbox.schedule()  # sign-in events a previous run left in the outbox
     app.layout = html.Div(
         [dcc.Location(id=ids.URL), html.Div(id=ids.NAV), html.Main(dash.page_container, className="content")]
     )

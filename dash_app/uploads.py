@@ -23,6 +23,7 @@ from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
 from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
 from flows.run import choose_orchestrator, run_ingestion
+from warehouse.audit import AuditSource, audit_source, current_source
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
@@ -43,6 +44,8 @@ class UploadJob:
     result: dict[str, Any] | None = None
     error: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Where the upload came from (the uploader's address), for the audit log: the worker thread runs with it.
+    source: AuditSource = field(default_factory=current_source)
 
 
 class UploadJobs:
@@ -92,7 +95,10 @@ class UploadJobs:
             report_path=self.report_dir / f"{job.job_id}.xlsx",
         )
         try:
-            job.result = run_ingestion(request, self.settings, choose_orchestrator(None, self.settings), record_stage)
+            with audit_source(job.source):
+                job.result = run_ingestion(
+                    request, self.settings, choose_orchestrator(None, self.settings), record_stage
+                )
             job.status = "done"
         except CensusError as error:
             job.error = error.describe()

@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from census_schema.archives import list_comprehensive_archives
+from census_schema.audit import AuditKind
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.supervision.codes import VETO_PASSED, EvaluationStatus, Grade
 from census_schema.supervision.evaluation import (
@@ -38,6 +39,7 @@ from census_schema.supervision.evaluation import (
 )
 from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
 from census_schema.supervision.rows import as_decimal, is_bonus_code
+from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, transaction, utc_now
 
@@ -91,6 +93,15 @@ def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEF
             "closed_by = NULL WHERE round_id = ?",
             [utc_now(), by, round_id],
         )
+        record_event(
+            con,
+            AuditKind.EVALUATION_ROUND,
+            "open",
+            actor=by,
+            target=round_id,
+            before={"is_open": False},
+            after={"is_open": True},
+        )
         recompute_results(con, round_id)
         return _round_state(con, round_id)
 
@@ -105,6 +116,15 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
         con.execute(
             "UPDATE evaluation_rounds SET is_open = false, closed_at = ?, closed_by = ? WHERE round_id = ?",
             [utc_now(), by, round_id],
+        )
+        record_event(
+            con,
+            AuditKind.EVALUATION_ROUND,
+            "close",
+            actor=by,
+            target=round_id,
+            before={"is_open": True},
+            after={"is_open": False},
         )
         recompute_results(con, round_id)
         return _round_state(con, round_id)
@@ -156,6 +176,10 @@ def assign_evaluators(
                 con.execute(
                     "INSERT INTO evaluation_assignments VALUES (?, ?, ?, ?, ?)", [round_id, archive, evaluator, now, by]
                 )
+                record_event(
+                    con, AuditKind.ASSIGNMENT, "assign", actor=by, target=archive,
+                    after={"round_id": round_id, "archive_code": archive, "evaluator": evaluator},
+                )  # fmt: skip
                 existing.add((archive, evaluator))
             results.append({"round_id": round_id, "archive_code": archive, "evaluator": evaluator, "already": already})
         # The results show how many experts each archive has been given.
@@ -296,6 +320,11 @@ def save_evaluator_scores(
                 for code in codes
             ],  # fmt: skip
         )
+        before, after = _score_changes(current, merged, verdicts)
+        record_event(
+            con, AuditKind.EVALUATION_SCORE, "submit" if submit else "save_draft", actor=evaluator,
+            target=archive_code, before=before, after={**after, "round_id": round_id, "is_submitted": submit},
+        )  # fmt: skip
         recompute_results(con, round_id)
     missing = [p.item_code for p in check_all_scored(standard, items, evaluator)]
     return {
@@ -307,6 +336,24 @@ def save_evaluator_scores(
         "missing": missing,
         "saved_at": now.isoformat(timespec="seconds"),
     }
+
+
+def _score_changes(
+    current: Mapping[str, Mapping[str, Any]], scores: Mapping[str, Decimal], verdicts: Mapping[str, bool | None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The items whose score or veto verdict a save changes: (before, after) for the audit log."""
+    old = {code: (row["score"], row["veto_passed"]) for code, row in current.items()}
+    new = {code: (scores.get(code), verdicts.get(code)) for code in set(scores) | set(verdicts)}
+    changed = sorted(code for code in set(old) | set(new) if old.get(code, (None, None)) != new.get(code, (None, None)))
+
+    def sheet(values: Mapping[str, tuple[Any, Any]]) -> dict[str, Any]:
+        return {
+            "scores": {c: values[c][0] for c in changed if c in values and values[c][0] is not None},
+            "veto_passed": {c: values[c][1] for c in changed if c in values and values[c][1] is not None},
+        }
+
+    was_submitted = any(row["is_submitted"] for row in current.values())
+    return {**sheet(old), "is_submitted": was_submitted}, sheet(new)
 
 
 def load_evaluation_sheets(

@@ -141,12 +141,18 @@ class Session:
     requests: list[str] = field(default_factory=list)
     failed: list[tuple[int, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
 
     def new_page(self) -> Any:
         page = self.context.new_page()
         page.set_default_timeout(WAIT_MS)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and self.console_errors.append(message.text))
         return page
+
+    def csp_violations(self) -> list[str]:
+        """What Chromium refused under the app's Content-Security-Policy (it says so on the console)."""
+        return [m for m in self.console_errors if "Content Security Policy" in m]
 
     def sign_in(self, user: str) -> Any:
         """A page signed in as the user, on the page the sign-in leads to."""
@@ -178,6 +184,7 @@ def browse(chromium, url: str) -> Iterator[Session]:
     context.close()
     assert session.offsite() == []
     assert session.errors == []
+    assert session.csp_violations() == []
 
 
 @pytest.fixture

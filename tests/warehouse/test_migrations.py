@@ -43,6 +43,7 @@ TABLES = {
     "evaluation_area_results",
     "evaluation_item_results",
     "indicator_values",
+    "audit_log",
 }
 VIEWS = {
     "stg_census_returns",
