@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from census_schema.codes import (
@@ -12,7 +13,7 @@ from census_schema.codes import (
     UNIT_NATURE,
     YES_NO,
 )
-from census_schema.fields import Field, FieldType, Form, Rule, Severity, frozen_params
+from census_schema.fields import Field, FieldType, Form, Rule, Severity, frozen_params, single_sheet_workbook
 from census_schema.uscc import USCC_PATTERN
 
 FORM_VERSION = "GYDA-2024.1"
@@ -482,23 +483,85 @@ CROSS_RETURN_RULES: tuple[Rule, ...] = (
     ),
 )
 
-# Rules about the workbook as a whole, checked while reading it.
-WORKBOOK_RULES: tuple[Rule, ...] = (
-    Rule(
-        "cell_too_long",
-        "cell_too_long",
-        E,
-        None,
-        "单元格内容达到 Excel 的上限（32767 个字符），多半是误粘贴了大段内容，请检查是否误粘贴了大段内容。",
-        P(max_chars=32767),
-    ),
+# The workbook rule every form carries, checked while reading it: a cell pasted full of text.
+CELL_TOO_LONG = Rule(
+    "cell_too_long",
+    "cell_too_long",
+    E,
+    None,
+    "单元格内容达到 Excel 的上限（32767 个字符），多半是误粘贴了大段内容，请检查后重新填写。",
+    P(max_chars=32767),
 )
 
 
-def _form(kind: str, title: str, sheet: str, fields: tuple[Field, ...], extra: tuple[Rule, ...]) -> Form:
-    field_rules = tuple(r for f in fields for r in build_field_rules(f))
+def declare_form(
+    kind: str,
+    version: str,
+    title: str,
+    round_id: str,
+    reference_date: date,
+    sheet_name: str,
+    fields: tuple[Field, ...],
+    rules: tuple[Rule, ...] = (),
+    *,
+    max_rows: int,
+    national: bool = False,
+) -> Form:
+    """A form: the rules its fields' declarations imply, its own rules across fields, and the workbook rules every
+    form carries (a national form, filled by the national bureau, has no "in the uploading province" rule)."""
+    field_rules = tuple(r for f in fields for r in build_field_rules(f, national=national))
     return Form(
-        kind, FORM_VERSION, title, ROUND_ID, REFERENCE_DATE, sheet, fields, field_rules + extra, MAX_RETURN_ROWS
+        kind,
+        version,
+        title,
+        round_id,
+        reference_date,
+        sheet_name,
+        fields,
+        field_rules + rules + (CELL_TOO_LONG,),
+        max_rows,
+    )
+
+
+def evolve_form(
+    form: Form,
+    version: str,
+    *,
+    add: tuple[Field, ...] = (),
+    remove: tuple[str, ...] = (),
+    relabel: dict[str, str] | None = None,
+) -> Form:
+    """The next version of a form: fields added at the end, removed or relabelled, their own rules regenerated.
+
+    Rules across fields (sums, comparisons) are kept as declared: a change that touches them is written by hand.
+    """
+    relabel = relabel or {}
+    unknown = sorted((set(remove) | set(relabel)) - set(form.field_names))
+    if unknown:
+        raise ValueError(f"{unknown} are not fields of {form.kind} {form.version}")
+    kept = tuple(replace(f, label=relabel.get(f.name, f.label)) for f in form.fields if f.name not in remove)
+    national = not any(r.kind == "division_in_province" for r in form.rules)
+    implied = {r.rule_id for f in form.fields for r in build_field_rules(f, national=national)} | {
+        CELL_TOO_LONG.rule_id
+    }
+    own_rules = tuple(r for r in form.rules if r.rule_id not in implied and r.field not in remove)
+    return declare_form(
+        form.kind,
+        version,
+        form.title,
+        form.round_id,
+        form.reference_date,
+        form.sheet_name,
+        kept + add,
+        own_rules,
+        max_rows=form.max_rows,
+        national=national,
+    )
+
+
+def _form(kind: str, title: str, sheet: str, fields: tuple[Field, ...], rules: tuple[Rule, ...]) -> Form:
+    return declare_form(
+        kind, FORM_VERSION, title, ROUND_ID, REFERENCE_DATE, sheet, fields, rules, max_rows=MAX_RETURN_ROWS
     )
 
 
@@ -507,6 +570,8 @@ CENSUS_FORM = _form(
     "国有档案资源普查表",
     "普查表",
     CENSUS_FIELDS,
-    COMMON_ROW_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES + WORKBOOK_RULES,
+    COMMON_ROW_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES,
 )
-REGISTER_FORM = _form("register", "普查对象名录", "普查对象名录", REGISTER_FIELDS, COMMON_ROW_RULES + WORKBOOK_RULES)
+REGISTER_FORM = _form("register", "普查对象名录", "普查对象名录", REGISTER_FIELDS, COMMON_ROW_RULES)
+CENSUS_WORKBOOK = single_sheet_workbook(CENSUS_FORM, "普查表", "census-return")
+REGISTER_WORKBOOK = single_sheet_workbook(REGISTER_FORM, "普查对象名录", "census-register")

@@ -142,13 +142,16 @@ class WorkbookForm:
     current one of its kind, province and round (a corrected return); otherwise uploads add to what is loaded.
     `reviewed`: an accepted upload then waits for the national bureau's review (待审核).
     `notes`: how to fill and submit, for the template (placeholders {first}, {header}, {version}); a sheet may be
-    left empty when `sheets_optional`, as long as one sheet has rows.
+    left empty when `sheets_optional`, as long as one sheet has rows. `label`: the short Chinese name in menus and
+    messages; `flow_name`: the name of its Prefect flow.
     """
 
     kind: str
     version: str
     title: str
     sheets: tuple[Form, ...]
+    label: str
+    flow_name: str
     needs_province: bool = True
     supersedes: bool = True
     reviewed: bool = True
@@ -170,9 +173,9 @@ class WorkbookForm:
         return next(form for form in self.sheets if form.sheet_name == sheet_name)
 
 
-def single_sheet_workbook(form: Form) -> WorkbookForm:
+def single_sheet_workbook(form: Form, label: str, flow_name: str) -> WorkbookForm:
     """The workbook of a one-sheet provincial form (census return, register): same kind, version and title."""
-    return WorkbookForm(form.kind, form.version, form.title, (form,))
+    return WorkbookForm(form.kind, form.version, form.title, (form,), label, flow_name)
 
 
 def frozen_params(**params: Any) -> Mapping[str, Any]:

@@ -1,30 +1,71 @@
-"""The registry of forms (one per data sheet) and of workbook kinds (what is uploaded), keyed by kind and version."""
+"""The one registry of workbook kinds (what is uploaded) and of their forms (one per data sheet), by kind and version.
+
+Every other list of kinds is derived from here: template and ingest choices on the command line, the Chinese
+labels, the Prefect flows, the warehouse's raw tables. A kind keeps every version it ever had, oldest first; the
+last one is current. Changing a form means declaring a new version here and a migration that upgrades the
+warehouse to it (see CONTRIBUTING.md, "Change the form").
+"""
 
 from __future__ import annotations
 
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
-from census_schema.fields import Form, WorkbookForm, single_sheet_workbook
-from census_schema.supervision.forms import SUPERVISION_SHEET_FORMS, SUPERVISION_WORKBOOKS
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-_ALL_FORMS = (CENSUS_FORM, REGISTER_FORM, *SUPERVISION_SHEET_FORMS)
-FORMS: dict[tuple[str, str], Form] = {(f.kind, f.version): f for f in _ALL_FORMS}
-CURRENT_FORMS: dict[str, Form] = {f.kind: f for f in _ALL_FORMS}
-_ALL_WORKBOOKS = (single_sheet_workbook(CENSUS_FORM), single_sheet_workbook(REGISTER_FORM), *SUPERVISION_WORKBOOKS)
-WORKBOOKS: dict[tuple[str, str], WorkbookForm] = {(w.kind, w.version): w for w in _ALL_WORKBOOKS}
+from census_schema.census_form import CENSUS_WORKBOOK, REGISTER_WORKBOOK
+from census_schema.fields import Form, WorkbookForm
+from census_schema.supervision.forms import SUPERVISION_WORKBOOKS
+
+# Every version of every workbook kind, oldest first within a kind (the order kinds are listed in menus).
+WORKBOOK_HISTORY: tuple[WorkbookForm, ...] = (CENSUS_WORKBOOK, REGISTER_WORKBOOK, *SUPERVISION_WORKBOOKS)
+
+WORKBOOKS: dict[tuple[str, str], WorkbookForm] = {}
 # The kinds of workbook that are uploaded and have a template, current version of each.
-CURRENT_WORKBOOKS: dict[str, WorkbookForm] = {w.kind: w for w in _ALL_WORKBOOKS}
-KIND_LABELS = {
-    "census": "普查表",
-    "register": "普查对象名录",
-    "inspections": "监督检查与问题整改",
-    "evaluation": "业务建设评价评分",
-    "indicators": "规划指标填报",
-    **{f.kind: f.title for f in SUPERVISION_SHEET_FORMS},
-}
+CURRENT_WORKBOOKS: dict[str, WorkbookForm] = {}
+FORMS: dict[tuple[str, str], Form] = {}
+CURRENT_FORMS: dict[str, Form] = {}
+# The Chinese name of every workbook kind and every sheet's form kind.
+KIND_LABELS: dict[str, str] = {}
 
 
 class UnknownForm(LookupError):
     """Raised for a kind or version the platform does not know."""
+
+
+def register_workbook(book: WorkbookForm) -> None:
+    """Add a workbook kind, or a new version of one (which becomes current), and its sheets' forms."""
+    if (book.kind, book.version) in WORKBOOKS:
+        raise ValueError(f"workbook {book.kind!r} version {book.version!r} is already registered")
+    WORKBOOKS[(book.kind, book.version)] = book
+    CURRENT_WORKBOOKS[book.kind] = book
+    KIND_LABELS[book.kind] = book.label
+    for form in book.sheets:
+        FORMS[(form.kind, form.version)] = form
+        CURRENT_FORMS[form.kind] = form
+        KIND_LABELS.setdefault(form.kind, form.title)
+
+
+def _rebuild(books: tuple[WorkbookForm, ...]) -> None:
+    for registry in (WORKBOOKS, CURRENT_WORKBOOKS, FORMS, CURRENT_FORMS, KIND_LABELS):
+        registry.clear()
+    for book in books:
+        register_workbook(book)
+
+
+@contextmanager
+def registered(*books: WorkbookForm) -> Iterator[None]:
+    """Register workbooks for the duration of a block (tests and tools trying a form change), then forget them."""
+    before = tuple(WORKBOOKS.values())
+    try:
+        for book in books:
+            register_workbook(book)
+        yield
+    finally:
+        _rebuild(before)
+
+
+def form_history(kind: str) -> list[Form]:
+    """Every version of a sheet's form, oldest first."""
+    return [form for (form_kind, _), form in FORMS.items() if form_kind == kind]
 
 
 def get_form(kind: str, version: str | None = None) -> Form:
@@ -49,3 +90,6 @@ def get_workbook_form(kind: str, version: str | None = None) -> WorkbookForm:
         return WORKBOOKS[(kind, version)]
     except KeyError:
         raise UnknownForm(f"unknown workbook {kind!r} version {version!r}") from None
+
+
+_rebuild(WORKBOOK_HISTORY)

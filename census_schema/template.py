@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,7 +19,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from census_schema.codes import CodeList
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
-from census_schema.fields import Field, FieldType, Form, Rule, WorkbookForm, single_sheet_workbook
+from census_schema.fields import Field, FieldType, Form, Rule, WorkbookForm
 from census_schema.forms import CURRENT_WORKBOOKS, UnknownForm, get_workbook_form
 from census_schema.layout import (
     CODES_SHEET,
@@ -113,7 +114,12 @@ def write_form_workbook(
 ) -> None:
     """Write a one-sheet form's workbook for a province: an empty template, or a filled return when rows are given."""
     write_workbook(
-        path, single_sheet_workbook(form), province_code, {form.sheet_name: rows}, province_name=province_name
+        path,
+        # The kind's workbook with this version of the form (also an unregistered one, to test refusing it).
+        replace(get_workbook_form(form.kind), version=form.version, sheets=(form,)),
+        province_code,
+        {form.sheet_name: rows},
+        province_name=province_name,
     )
 
 

@@ -11,6 +11,8 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from census_schema.errors import CensusError
+from census_schema.forms import CURRENT_WORKBOOKS
+from census_schema.roles import Role
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -37,14 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     template = commands.add_parser("template", help="write an Excel template")
-    template.add_argument("kind", choices=["census", "register", "inspections", "evaluation", "indicators"])
+    template.add_argument("kind", choices=list(CURRENT_WORKBOOKS))
     template.add_argument("--province", help="6-digit province code (census and register only)")
     template.add_argument("--out", required=True, help="output .xlsx file")
     _common(template)
     template.set_defaults(handler=_handler("template_cmd", "run_template"))
 
     ingest = commands.add_parser("ingest", help="validate and load a workbook")
-    ingest.add_argument("kind", choices=["census", "register", "inspections", "evaluation", "indicators"])
+    ingest.add_argument("kind", choices=list(CURRENT_WORKBOOKS))
     ingest.add_argument("file")
     ingest.add_argument("--province", help="6-digit province code (census and register)")
     ingest.add_argument("--report", help="where to write the annotated workbook of a rejected return")
@@ -96,7 +98,7 @@ def build_parser() -> argparse.ArgumentParser:
     users_commands = users.add_subparsers(dest="users_command", required=True)
     add = users_commands.add_parser("add")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=["planner", "province", "evaluator", "admin"])
+    add.add_argument("--role", required=True, choices=[role.value for role in Role])
     add.add_argument("--province")
     add.add_argument("--password-stdin", action="store_true", required=True)
     _common(add)

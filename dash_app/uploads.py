@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 import flask
 
 from census_schema.errors import CensusError
-from census_schema.forms import CURRENT_FORMS, KIND_LABELS
+from census_schema.forms import CURRENT_FORMS, CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
@@ -27,7 +27,8 @@ from warehouse.audit import AuditSource, audit_source, current_source
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
-UPLOAD_KINDS = ("census", "register")
+# The kinds a provincial office uploads from the web page: those filled for one province.
+UPLOAD_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province)
 
 
 @dataclass

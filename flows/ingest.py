@@ -116,29 +116,50 @@ class IngestOutcome:
         }
 
 
+def _census_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None) -> CheckContext:
+    if province_code is None:
+        return build_check_context(None)
+    register = fetch_register_usccs(con, province_code, round_id)
+    return build_check_context(
+        province_code,
+        # Without a register there is nothing to compare with: no "not on the register" warning on every row.
+        register_usccs=register or None,
+        other_province_usccs=fetch_other_province_usccs(con, province_code, round_id),
+        previous_holdings=fetch_previous_round_holdings(con, province_code, round_id),
+    )
+
+
+def _inspections_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None) -> CheckContext:
+    return build_check_context(
+        None, inspections=InspectionFacts(fetch_loaded_inspections(con), fetch_finding_states(con))
+    )
+
+
+def _evaluation_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None) -> CheckContext:
+    found = fetch_round(con, round_id)
+    facts = EvaluationFacts(round_id, bool(found and found["is_open"]), fetch_assignments(con, round_id))
+    return build_check_context(None, evaluation=facts)
+
+
+ContextFetcher = Callable[[duckdb.DuckDBPyConnection, str, str | None], CheckContext]
+# What the checks of a workbook kind need from the warehouse (round, province given); other kinds need only the
+# province: a census return the register, other provinces' codes and the previous round; an inspections or
+# evaluation workbook what is already loaded or decided.
+CONTEXT_FETCHERS: dict[str, ContextFetcher] = {
+    "census": _census_context,
+    "inspections": _inspections_context,
+    "evaluation": _evaluation_context,
+}
+
+
 def fetch_check_context(
     con: duckdb.DuckDBPyConnection, form: Form | WorkbookForm, province_code: str | None
 ) -> CheckContext:
-    """What the checks need from the warehouse: for a census return the register, other provinces' codes and the
-    previous round; for an inspections or evaluation workbook what is already loaded or decided."""
-    if form.kind == "census" and province_code is not None:
-        register = fetch_register_usccs(con, province_code, form.round_id)
-        return build_check_context(
-            province_code,
-            # Without a register there is nothing to compare with: no "not on the register" warning on every row.
-            register_usccs=register or None,
-            other_province_usccs=fetch_other_province_usccs(con, province_code, form.round_id),
-            previous_holdings=fetch_previous_round_holdings(con, province_code, form.round_id),
-        )
-    if form.kind == "inspections":
-        facts = InspectionFacts(fetch_loaded_inspections(con), fetch_finding_states(con))
-        return build_check_context(None, inspections=facts)
-    if form.kind == "evaluation":
-        found = fetch_round(con, form.round_id)
-        is_open = bool(found and found["is_open"])
-        assignments = fetch_assignments(con, form.round_id)
-        return build_check_context(None, evaluation=EvaluationFacts(form.round_id, is_open, assignments))
-    return build_check_context(province_code)
+    """What the checks of a workbook need from the warehouse, fetched by the fetcher registered for its kind."""
+    fetcher = CONTEXT_FETCHERS.get(form.kind)
+    if fetcher is None:
+        return build_check_context(province_code)
+    return fetcher(con, form.round_id, province_code)
 
 
 def read_check_context(store: WarehouseStore, form: Form | WorkbookForm, province_code: str | None) -> CheckContext:

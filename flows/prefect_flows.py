@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
-from prefect import flow, task
+from prefect import Flow, flow, task
 from prefect.cache_policies import NO_CACHE
 
+from census_schema.fields import WorkbookForm
+from census_schema.forms import get_workbook_form
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
 from warehouse.store import WarehouseStore
@@ -30,50 +33,20 @@ def _ingest(
     return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step=run_as_task).to_json()
 
 
-@flow(name="census-return", validate_parameters=False, persist_result=False)
-def census_return_flow(
-    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
-) -> dict[str, Any]:
-    """Ingest one province's census return: identify, parse, validate, decide, report, load."""
-    return _ingest("census", path, province_code, submitted_by, db_path, **options)
+def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
+    """The Prefect flow that ingests one workbook of a kind (named by the registry): identify, parse, validate,
+    decide, report, load."""
+
+    def ingest_flow(
+        path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
+    ) -> dict[str, Any]:
+        return _ingest(book.kind, path, province_code, submitted_by, db_path, **options)
+
+    ingest_flow.__doc__ = f"Ingest one {book.kind} workbook ({book.label}): all or nothing."
+    return flow(name=book.flow_name, validate_parameters=False, persist_result=False)(ingest_flow)
 
 
-@flow(name="census-register", validate_parameters=False, persist_result=False)
-def register_flow(
-    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
-) -> dict[str, Any]:
-    """Ingest one province's register of expected holders."""
-    return _ingest("register", path, province_code, submitted_by, db_path, **options)
-
-
-@flow(name="supervision-inspections", validate_parameters=False, persist_result=False)
-def inspections_flow(
-    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
-) -> dict[str, Any]:
-    """Ingest an inspections workbook: inspection records, findings and rectification updates, all or nothing."""
-    return _ingest("inspections", path, province_code, submitted_by, db_path, **options)
-
-
-@flow(name="supervision-evaluation", validate_parameters=False, persist_result=False)
-def evaluation_flow(
-    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
-) -> dict[str, Any]:
-    """Ingest an evaluation score sheet (self-evaluation or experts' scores) and recompute the round's results."""
-    return _ingest("evaluation", path, province_code, submitted_by, db_path, **options)
-
-
-@flow(name="supervision-indicators", validate_parameters=False, persist_result=False)
-def indicators_flow(
-    path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
-) -> dict[str, Any]:
-    """Ingest reported values of the five-year plan's indicators."""
-    return _ingest("indicators", path, province_code, submitted_by, db_path, **options)
-
-
-FLOWS_BY_KIND = {
-    "census": census_return_flow,
-    "register": register_flow,
-    "inspections": inspections_flow,
-    "evaluation": evaluation_flow,
-    "indicators": indicators_flow,
-}
+@cache
+def flow_for(kind: str) -> Flow[..., dict[str, Any]]:
+    """The ingest flow of a registered workbook kind (built once per process)."""
+    return build_ingest_flow(get_workbook_form(kind))

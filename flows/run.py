@@ -33,7 +33,7 @@ def run_ingestion(
     """Ingest one workbook; the JSON outcome of the interfaces spec."""
     if orchestrator == "prefect":
         quiet_prefect()
-        from flows.prefect_flows import FLOWS_BY_KIND
+        from flows.prefect_flows import flow_for
 
         options = {
             "file_name": request.file_name,
@@ -41,6 +41,6 @@ def run_ingestion(
             "dry_run": request.dry_run,
             "data_docs_dir": request.data_docs_dir,
         }
-        flow = FLOWS_BY_KIND[request.kind]
+        flow = flow_for(request.kind)
         return flow(str(request.path), request.province_code, request.submitted_by, str(settings.db_path), **options)
     return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step).to_json()

@@ -19,7 +19,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.indicators import load_indicator_sheets
 from warehouse.inspections import load_inspection_sheets
-from warehouse.migrations import RAW_TABLES, quote_identifier
+from warehouse.migrations import quote_identifier, raw_table_name
 from warehouse.transactions import transaction, utc_now
 
 Status = Literal["accepted", "rejected"]
@@ -103,6 +103,8 @@ def record_upload(
     if accepted and sheets is None:
         raise ValueError("an accepted submission needs its rows")
     book = get_workbook_form(submission.kind, submission.form_version)
+    if book.needs_province != (submission.province_code is not None):
+        raise ValueError(f"a {submission.kind} submission {'needs' if book.needs_province else 'has no'} province")
     now = utc_now()
     submission_id = new_submission_id(submission.round_id, submission.province_code or submission.kind, now)
     with transaction(con):
@@ -115,7 +117,11 @@ def record_upload(
         _insert_submission(con, submission_id, submission, now, reviewed=book.reviewed)
         _insert_failures(con, submission_id, failures)
         if accepted and sheets is not None:
-            SHEET_LOADERS[submission.kind](con, LoadTarget(submission_id, submission, now), sheets)
+            target = LoadTarget(submission_id, submission, now)
+            insert_raw_rows(con, target, sheets)
+            domain_loader = DOMAIN_LOADERS.get(submission.kind)
+            if domain_loader is not None:
+                domain_loader(con, target, sheets)
         _audit_submission(con, submission_id, submission)
     return submission_id
 
@@ -211,32 +217,36 @@ def _insert_failures(con: duckdb.DuckDBPyConnection, submission_id: str, failure
         con.unregister("_incoming_failures")
 
 
-def _insert_raw_rows(con: duckdb.DuckDBPyConnection, target: LoadTarget, sheets: Mapping[str, pl.DataFrame]) -> None:
+def insert_raw_rows(con: duckdb.DuckDBPyConnection, target: LoadTarget, sheets: Mapping[str, pl.DataFrame]) -> None:
+    """Insert every sheet's rows as uploaded into its form's raw table, with submission, sheet, row and load time."""
     submission_id, submission, now = target.submission_id, target.submission, target.loaded_at
-    kind = submission.kind
-    (rows,) = sheets.values()
-    fields = get_form(kind, submission.form_version).field_names
-    missing = [c for c in (*fields, *ROW_LOCATION_COLUMNS) if c not in rows.columns]
-    if missing:
-        raise ValueError(f"rows of a {kind} submission lack the columns {missing}")
-    # Only the schema's columns go in, matched by name (a missing one would silently become NULL: refused above).
-    con.register("_incoming_rows", rows.select(*ROW_LOCATION_COLUMNS, *fields))
-    try:
-        # The table name comes from RAW_TABLES through the identifier allow-list.
-        table = quote_identifier(RAW_TABLES[kind])
-        con.execute(
-            f"INSERT INTO {table} BY NAME SELECT ? AS submission_id, sheet AS sheet_name, ? AS loaded_at, "  # noqa: S608
-            "* EXCLUDE (sheet) FROM _incoming_rows",
-            [submission_id, now],
-        )
-    finally:
-        con.unregister("_incoming_rows")
+    book = get_workbook_form(submission.kind, submission.form_version)
+    for form in book.sheets:
+        rows = sheets.get(form.sheet_name)
+        if rows is None or rows.is_empty():
+            continue
+        missing = [c for c in (*form.field_names, *ROW_LOCATION_COLUMNS) if c not in rows.columns]
+        if missing:
+            raise ValueError(f"rows of sheet {form.sheet_name} of a {submission.kind} submission lack {missing}")
+        # Only the schema's columns go in, matched by name (a missing one would silently become NULL: refused above).
+        con.register("_incoming_rows", rows.select(*ROW_LOCATION_COLUMNS, *form.field_names))
+        try:
+            # The table name is derived from the registered form kind through the identifier allow-list.
+            table = quote_identifier(raw_table_name(form.kind))
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT ? AS submission_id, sheet AS sheet_name, ? AS loaded_at, "  # noqa: S608
+                "* EXCLUDE (sheet) FROM _incoming_rows",
+                [submission_id, now],
+            )
+        finally:
+            con.unregister("_incoming_rows")
 
 
-# What loads the accepted rows of each kind, inside the submission's transaction.
-SHEET_LOADERS: dict[str, Callable[[duckdb.DuckDBPyConnection, LoadTarget, Mapping[str, pl.DataFrame]], None]] = {
-    "census": _insert_raw_rows,
-    "register": _insert_raw_rows,
+DomainLoader = Callable[[duckdb.DuckDBPyConnection, LoadTarget, Mapping[str, pl.DataFrame]], None]
+# What an accepted upload changes beyond its raw rows, by workbook kind (inside the submission's transaction):
+# supervision uploads add inspections and findings, move findings along their lifecycle, record scores and
+# recompute the round's results, or supersede indicator values. Census returns and registers need nothing more.
+DOMAIN_LOADERS: dict[str, DomainLoader] = {
     "inspections": lambda con, t, sheets: load_inspection_sheets(con, t.submission_id, t.loaded_at, sheets),
     "evaluation": lambda con, t, sheets: load_evaluation_sheets(
         con, t.submission_id, t.loaded_at, t.submission.round_id, t.submission.submitted_by, sheets

@@ -1,29 +1,40 @@
-"""Numbered warehouse migrations (SQL files and schema-generated DDL), one runner, and the reference-data refresh."""
+"""Numbered warehouse migrations, one runner, the SQL models re-created on migrate, and the reference-data refresh.
+
+Tables live in numbered migrations: SQL files in `warehouse/sql/migrations/`, and the raw tables of the forms,
+whose DDL is generated from a *pinned* form version (so an old migration builds today what it built then).
+A form change is a new form version in `census_schema.forms` plus one `upgrade_raw_table` migration below: a
+fresh warehouse runs the whole chain and an old one the missing steps, so both end identical. Which form versions
+built the warehouse is recorded in `form_versions`. Views and macros (staging, intermediate, marts) are not
+migrations: they live one per file in `warehouse/sql/models/` and are re-created whenever they or the tables change.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
+from types import MappingProxyType
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from census_schema.archives import list_comprehensive_archives
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.divisions import load_divisions
+from census_schema.errors import UsageError
 from census_schema.fields import FieldType, Form
+from census_schema.forms import CURRENT_FORMS, KIND_LABELS, get_form
 from warehouse.transactions import transaction, utc_now
 
 _SQL_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
+_MODEL_NAME = re.compile(r"^([a-z0-9_]+)\.sql$")
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
-# Field types stored as numbers; every other type (codes, codes of divisions, USCCs, phones, text) is VARCHAR.
-SQL_TYPES: dict[FieldType, str] = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE"}
+# Field types stored as numbers or dates; every other type (codes, divisions, USCCs, phones, text) is VARCHAR.
+SQL_TYPES: dict[FieldType, str] = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE", FieldType.DATE: "DATE"}
 # Columns every raw table carries before the form's fields: where each row came from and when it was loaded.
 RAW_LINEAGE_COLUMNS = (
     ("submission_id", "VARCHAR NOT NULL"),
@@ -31,8 +42,10 @@ RAW_LINEAGE_COLUMNS = (
     ("excel_row", "BIGINT NOT NULL"),
     ("loaded_at", "TIMESTAMP NOT NULL"),
 )
-# The raw table of each form kind.
-RAW_TABLES: dict[str, str] = {"census": "raw_census_rows", "register": "raw_register_rows"}
+
+
+class WarehouseOutOfDate(UsageError):
+    """The code declares a form version that no migration brings the warehouse to."""
 
 
 def quote_identifier(name: str) -> str:
@@ -40,6 +53,11 @@ def quote_identifier(name: str) -> str:
     if not _IDENTIFIER.match(name):
         raise ValueError(f"{name!r} is not an allowed SQL identifier (lower-case letters, digits, underscores)")
     return f'"{name}"'
+
+
+def raw_table_name(form_kind: str) -> str:
+    """The raw table holding the uploaded rows of one sheet's form kind, as loaded."""
+    return f"raw_{form_kind}_rows"
 
 
 def sql_type(field_type: FieldType) -> str:
@@ -56,13 +74,44 @@ def build_raw_table_ddl(table: str, form: Form) -> str:
     return f"CREATE TABLE {quote_identifier(table)} (\n    {body}\n)"
 
 
+def build_raw_table_upgrade_ddl(
+    table: str, old: Form, new: Form, renamed: Mapping[str, str] = MappingProxyType({})
+) -> list[str]:
+    """ALTER statements taking a raw table from one form version to the next: renamed columns, then added ones.
+
+    A field dropped from the form keeps its column and data (uploads of the new version leave it empty); a
+    relabelled field needs nothing (columns are field names). A field whose type changes cannot be migrated by
+    this generator: write that migration by hand, with the conversion it needs.
+    """
+    old_types = {f.name: f.type for f in old.fields}
+    unknown = sorted(set(renamed) - set(old_types))
+    if unknown:
+        raise ValueError(f"renamed fields {unknown} are not fields of {old.kind} {old.version}")
+    statements = [
+        f"ALTER TABLE {quote_identifier(table)} RENAME COLUMN {quote_identifier(a)} TO {quote_identifier(b)}"
+        for a, b in renamed.items()
+    ]
+    types_now = {renamed.get(name, name): field_type for name, field_type in old_types.items()}
+    for f in new.fields:
+        if f.name not in types_now:
+            statements.append(
+                f"ALTER TABLE {quote_identifier(table)} ADD COLUMN {quote_identifier(f.name)} {sql_type(f.type)}"
+            )
+        elif sql_type(types_now[f.name]) != sql_type(f.type):
+            raise ValueError(
+                f"{new.kind}.{f.name} changes type from {types_now[f.name]} to {f.type}: write this migration by hand"
+            )
+    return statements
+
+
 @dataclass(frozen=True)
 class Migration:
-    """One numbered step of the warehouse schema."""
+    """One numbered step of the warehouse schema; `builds` names the form version it brings a raw table to."""
 
     version: int
     name: str
     apply: Callable[[duckdb.DuckDBPyConnection], None]
+    builds: tuple[str, str] | None = field(default=None)
 
 
 def _sql_migration(version: int, name: str, sql: str) -> Migration:
@@ -72,27 +121,44 @@ def _sql_migration(version: int, name: str, sql: str) -> Migration:
     return Migration(version, name, apply)
 
 
-def _raw_table_migration(version: int, kind: str, form: Form) -> Migration:
-    table = RAW_TABLES[kind]
+def create_raw_table(version: int, form_kind: str, form_version: str) -> Migration:
+    """The migration creating a form's raw table as the form was at `form_version`."""
 
     def apply(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(build_raw_table_ddl(table, form))
+        con.execute(build_raw_table_ddl(raw_table_name(form_kind), get_form(form_kind, form_version)))
 
-    return Migration(version, table, apply)
+    return Migration(version, raw_table_name(form_kind), apply, (form_kind, form_version))
 
 
-# Migrations whose DDL is generated from the schema; the others are the .sql files.
-PYTHON_MIGRATIONS: tuple[Migration, ...] = (
-    _raw_table_migration(2, "census", CENSUS_FORM),
-    _raw_table_migration(3, "register", REGISTER_FORM),
+def upgrade_raw_table(
+    version: int, form_kind: str, from_version: str, to_version: str, renamed: Mapping[str, str] | None = None
+) -> Migration:
+    """The migration taking a form's raw table from one version of the form to the next."""
+
+    def apply(con: duckdb.DuckDBPyConnection) -> None:
+        old, new = get_form(form_kind, from_version), get_form(form_kind, to_version)
+        for statement in build_raw_table_upgrade_ddl(raw_table_name(form_kind), old, new, renamed or {}):
+            con.execute(statement)
+
+    return Migration(version, f"{raw_table_name(form_kind)}_to_{to_version}", apply, (form_kind, to_version))
+
+
+# The raw tables of every form, created and upgraded version by version (the other migrations are the .sql files).
+FORM_MIGRATIONS: tuple[Migration, ...] = (
+    create_raw_table(2, "census", "GYDA-2024.1"),
+    create_raw_table(3, "register", "GYDA-2024.1"),
+    create_raw_table(14, "inspection_records", "JDJC-2025.1"),
+    create_raw_table(15, "findings", "JDJC-2025.1"),
+    create_raw_table(16, "rectification_updates", "JDJC-2025.1"),
+    create_raw_table(17, "evaluation_scores", "PJDF-2025.1"),
+    create_raw_table(18, "indicator_values", "GHZB-2025.1"),
 )
 
 
 def list_migrations() -> list[Migration]:
-    """Every migration, SQL files and Python ones, ordered by version; versions must be unique."""
-    migrations = list(PYTHON_MIGRATIONS)
-    folder = resources.files("warehouse.sql.migrations")
-    for entry in folder.iterdir():
+    """Every migration, SQL files and form ones, ordered by version; versions must be unique."""
+    migrations = list(FORM_MIGRATIONS)
+    for entry in resources.files("warehouse.sql.migrations").iterdir():
         match = _SQL_NAME.match(entry.name)
         if match:
             migrations.append(_sql_migration(int(match[1]), match[2], entry.read_text(encoding="utf-8")))
@@ -109,10 +175,17 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migration] | None = None) -> list[int]:
-    """Apply pending migrations in order, each in its own transaction, then refresh reference data; returns versions."""
+    """Apply pending migrations in order, each in its own transaction, then re-create the models if they or the
+    tables changed, refresh reference data and check the warehouse holds every current form; returns versions."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    # Grain: one row per form version a migration brought a raw table to (the latest per form is the current one).
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS form_versions (form_kind VARCHAR NOT NULL, form_version VARCHAR NOT NULL, "
+        "raw_table VARCHAR NOT NULL, migration_version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL, "
+        "PRIMARY KEY (form_kind, form_version))"
     )
     done = applied_versions(con)
     applied = []
@@ -121,12 +194,95 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
             continue
         with transaction(con):
             migration.apply(con)
-            con.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, ?)", [migration.version, migration.name, utc_now()]
-            )
+            now = utc_now()
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [migration.version, migration.name, now])
+            if migration.builds is not None:
+                kind, version = migration.builds
+                con.execute(
+                    "INSERT INTO form_versions VALUES (?, ?, ?, ?, ?)",
+                    [kind, version, raw_table_name(kind), migration.version, now],
+                )
         applied.append(migration.version)
+    refresh_models(con, force=bool(applied), strict=migrations is None)
     refresh_reference_data(con)
+    if migrations is None:
+        check_form_versions(con)
     return applied
+
+
+def fetch_form_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The form version each raw table is at now, by form kind."""
+    rows = con.execute(
+        "SELECT form_kind, arg_max(form_version, migration_version) FROM form_versions GROUP BY form_kind"
+    ).fetchall()
+    return dict(rows)
+
+
+def check_form_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a warehouse whose raw tables are not at the forms' current versions (a form changed, no migration)."""
+    stored = fetch_form_versions(con)
+    behind = [
+        f"「{KIND_LABELS.get(kind, kind)}」（{kind}）代码中为 {form.version}，数据仓库中为 {stored.get(kind, '无')}"
+        for kind, form in CURRENT_FORMS.items()
+        if stored.get(kind) != form.version
+    ]
+    if behind:
+        raise WarehouseOutOfDate(
+            "数据仓库的表结构与当前表式版本不一致：" + "；".join(behind) + "。",
+            hint="表式每次变更都须在 warehouse/migrations.py 的 FORM_MIGRATIONS 中增加对应的迁移"
+            "（见 CONTRIBUTING.md「修改表式」）；如果是旧版本程序打开了新数据仓库，请升级程序。",
+        )
+
+
+def list_models() -> dict[str, str]:
+    """The SQL of every model (views and macros), by name."""
+    models = {}
+    for entry in resources.files("warehouse.sql.models").iterdir():
+        match = _MODEL_NAME.match(entry.name)
+        if match:
+            models[match[1]] = entry.read_text(encoding="utf-8")
+    return dict(sorted(models.items()))
+
+
+def refresh_models(con: duckdb.DuckDBPyConnection, *, force: bool = False, strict: bool = True) -> bool:
+    """Drop every view and macro and create the models again when their SQL changed (or `force`); True if so.
+
+    A model may use another (a mart over a staging view): models that cannot be created yet are retried after the
+    others, so files need no order. Each statement commits on its own (a failed one must not abort the others);
+    readers never see the gap, they read published snapshots. With `strict` false (a warehouse migrated only part
+    of the way, in tests), models whose tables do not exist yet are left out and the refresh is not recorded.
+    """
+    models = list_models()
+    digest = hashlib.sha256(json.dumps(models, sort_keys=True).encode()).hexdigest()
+    stored = con.execute("SELECT content_sha256 FROM reference_data_versions WHERE table_name = '_models'").fetchone()
+    if not force and stored is not None and stored[0] == digest:
+        return False
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'").fetchall()
+    for (name,) in views:
+        con.execute(f"DROP VIEW {quote_identifier(name)}")
+    macros = con.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() "
+        "WHERE NOT internal AND schema_name = 'main' AND function_type = 'macro'"
+    ).fetchall()
+    for (name,) in macros:
+        con.execute(f"DROP MACRO {quote_identifier(name)}")
+    pending, errors = dict(models), dict[str, str]()
+    while pending:
+        errors = {}
+        for name, sql in pending.items():
+            try:
+                con.execute(sql)
+            except duckdb.CatalogException as error:
+                errors[name] = str(error)
+        if len(errors) == len(pending):
+            break
+        pending = {name: models[name] for name in errors}
+    if errors:
+        if strict:
+            raise RuntimeError(f"models that cannot be created: {errors}")
+        return True
+    con.execute("INSERT OR REPLACE INTO reference_data_versions VALUES ('_models', ?, ?)", [digest, utc_now()])
+    return True
 
 
 def _division_rows() -> list[dict[str, Any]]:

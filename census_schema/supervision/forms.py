@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import date
 
 from census_schema.archives import list_comprehensive_archives
-from census_schema.census_form import build_field_rules
+from census_schema.census_form import declare_form
 from census_schema.codes import YES_NO, CodeList
 from census_schema.divisions import load_divisions
 from census_schema.fields import Field, FieldType, Form, Rule, Severity, WorkbookForm, frozen_params
@@ -92,21 +92,19 @@ def _form(
     fields: tuple[Field, ...],
     extra: tuple[Rule, ...],
 ) -> Form:
-    field_rules = tuple(r for f in fields for r in build_field_rules(f, national=True))
-    return Form(
-        kind, version, title, round_id, date(2025, 1, 1), sheet, fields, field_rules + extra, MAX_SUPERVISION_ROWS
+    return declare_form(
+        kind,
+        version,
+        title,
+        round_id,
+        date(2025, 1, 1),
+        sheet,
+        fields,
+        extra,
+        max_rows=MAX_SUPERVISION_ROWS,
+        national=True,
     )
 
-
-# The workbook rule every form carries: a cell pasted full of text.
-CELL_TOO_LONG = Rule(
-    "cell_too_long",
-    "cell_too_long",
-    E,
-    None,
-    "单元格内容达到 Excel 的上限（32767 个字符），多半是误粘贴了大段内容，请检查。",
-    P(max_chars=32767),
-)
 
 # ------------------------------------------------------------------------------------------------ inspections
 
@@ -220,7 +218,6 @@ INSPECTION_RULES: tuple[Rule, ...] = (
         "items_compliant",
         "合规项目数须在 0～适用项目数之间，未通过否决项数不能超过不合规项目数；综合检查的适用项目数须大于 0。",
     ),
-    CELL_TOO_LONG,
 )
 
 FINDING_FIELDS: tuple[Field, ...] = (
@@ -289,7 +286,6 @@ FINDING_RULES: tuple[Rule, ...] = (
         "deadline",
         "整改期限不能早于检查的反馈日期；立行立改的问题整改期限须为反馈当日。",
     ),
-    CELL_TOO_LONG,
 )
 
 UPDATE_FIELDS: tuple[Field, ...] = (
@@ -303,7 +299,7 @@ UPDATE_FIELDS: tuple[Field, ...] = (
     _date("new_deadline", "新整改期限", "延期、转为阶段性整改时的新整改期限；其他操作留空。", required=False),
 )
 
-UPDATE_RULES: tuple[Rule, ...] = (*LIFECYCLE_RULES, CELL_TOO_LONG)
+UPDATE_RULES: tuple[Rule, ...] = LIFECYCLE_RULES
 
 INSPECTION_RECORDS_FORM = _form(
     "inspection_records",
@@ -338,6 +334,8 @@ INSPECTIONS_WORKBOOK = WorkbookForm(
     INSPECTIONS_VERSION,
     "档案工作监督检查与问题整改",
     (INSPECTION_RECORDS_FORM, FINDINGS_FORM, RECTIFICATION_FORM),
+    "监督检查与问题整改",
+    "supervision-inspections",
     needs_province=False,
     supersedes=False,
     reviewed=False,
@@ -449,7 +447,6 @@ SCORE_RULES: tuple[Rule, ...] = (
         "scorer",
         "评价专家只能为分配给本人的档案馆评分。",
     ),
-    CELL_TOO_LONG,
 )
 
 EVALUATION_SCORES_FORM = _form(
@@ -466,6 +463,8 @@ EVALUATION_WORKBOOK = WorkbookForm(
     EVALUATION_VERSION,
     "综合档案馆业务建设评价评分",
     (EVALUATION_SCORES_FORM,),
+    "业务建设评价评分",
+    "supervision-evaluation",
     needs_province=False,
     supersedes=False,
     reviewed=False,
@@ -522,7 +521,6 @@ INDICATOR_RULES: tuple[Rule, ...] = (
         "indicator_code",
         f"该指标由平台按普查数据计算（{'、'.join(COMPUTED_INDICATORS)}），不需填报。",
     ),
-    CELL_TOO_LONG,
 )
 
 INDICATOR_VALUES_FORM = _form(
@@ -539,6 +537,8 @@ INDICATORS_WORKBOOK = WorkbookForm(
     INDICATORS_VERSION,
     "“十四五”规划指标填报",
     (INDICATOR_VALUES_FORM,),
+    "规划指标填报",
+    "supervision-indicators",
     needs_province=False,
     supersedes=False,
     reviewed=False,

@@ -17,6 +17,8 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import INSTRUCTIONS_SHEET
 from census_schema.template import data_sheet_title, write_template
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 PROVINCE_CODE, PROVINCE_NAME = "110000", "北京市"

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cli.main import main
+
+pytestmark = pytest.mark.slow
 
 
 def test_demo_loads_what_the_manifest_expects(tmp_path, capsys):

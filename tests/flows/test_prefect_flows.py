@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
-from flows.prefect_flows import census_return_flow, evaluation_flow, indicators_flow, inspections_flow, register_flow
+from census_schema.forms import CURRENT_WORKBOOKS
+from flows.prefect_flows import flow_for
 from tests.flows.supervision_workbooks import (
     ARCHIVE,
     CLOSE_WALK,
@@ -23,6 +24,16 @@ from warehouse.queries import query_summary
 from warehouse.store import WarehouseStore
 
 
+def test_every_registered_kind_has_its_flow_named_by_the_registry():
+    assert {kind: flow_for(kind).name for kind in CURRENT_WORKBOOKS} == {
+        "census": "census-return",
+        "register": "census-register",
+        "inspections": "supervision-inspections",
+        "evaluation": "supervision-evaluation",
+        "indicators": "supervision-indicators",
+    }
+
+
 @pytest.fixture(scope="module")
 def harness():
     with prefect_test_harness(server_startup_timeout=120):
@@ -31,8 +42,8 @@ def harness():
 
 def test_register_then_census_flows_load_the_warehouse(harness, tmp_path):
     db = tmp_path / "var" / "w.duckdb"
-    register = register_flow(str(register_workbook(tmp_path / "r.xlsx", 3)), PROVINCE, "省档案局", str(db))
-    census = census_return_flow(str(census_workbook(tmp_path / "c.xlsx", 3)), PROVINCE, "张三", str(db))
+    register = flow_for("register")(str(register_workbook(tmp_path / "r.xlsx", 3)), PROVINCE, "省档案局", str(db))
+    census = flow_for("census")(str(census_workbook(tmp_path / "c.xlsx", 3)), PROVINCE, "张三", str(db))
     assert (register["status"], census["status"], census["rows"]) == ("accepted", "accepted", 3)
     with WarehouseStore(db).reader() as con:
         figures = query_summary(con, province_code=PROVINCE)["provinces"][0]
@@ -52,9 +63,9 @@ def test_the_supervision_flows_load_inspections_scores_and_indicator_values(harn
     )
     values = indicators_workbook(tmp_path / "v.xlsx", [{"indicator_code": "ZB01", "year": 2023, "value": 95}])
     outcomes = [
-        inspections_flow(str(inspections), None, "国家档案局", str(db)),
-        evaluation_flow(str(scores), None, "专家组", str(db)),
-        indicators_flow(str(values), None, "规划处", str(db)),
+        flow_for("inspections")(str(inspections), None, "国家档案局", str(db)),
+        flow_for("evaluation")(str(scores), None, "专家组", str(db)),
+        flow_for("indicators")(str(values), None, "规划处", str(db)),
     ]
     assert [(o["status"], o["errors"]) for o in outcomes] == [("accepted", 0)] * 3
     with store.reader() as con:

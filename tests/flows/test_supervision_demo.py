@@ -16,6 +16,8 @@ from warehouse.evaluation import check_may_score, query_assignments
 from warehouse.inspections import query_findings
 from warehouse.store import WarehouseStore
 
+pytestmark = pytest.mark.slow
+
 
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):

@@ -1,0 +1,154 @@
+"""Schema evolution: old warehouses upgrade without losing a row, fresh and upgraded ones end identical, form
+changes become generated migrations, a form without its migration is refused, models follow their SQL."""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from census_schema.census_form import CENSUS_FORM, CENSUS_WORKBOOK, evolve_form
+from census_schema.fields import Field, FieldType
+from census_schema.forms import CURRENT_FORMS, registered
+from warehouse.connection import connect_warehouse
+from warehouse.migrations import (
+    WarehouseOutOfDate,
+    apply_migrations,
+    build_raw_table_upgrade_ddl,
+    fetch_form_versions,
+    list_migrations,
+    list_models,
+    refresh_models,
+)
+
+LEGACY = Path(__file__).parent / "fixtures" / "warehouse-m011.duckdb.gz"
+# The tables the legacy warehouse (migration 011) had; every one of their rows must survive the upgrade.
+LEGACY_TABLES = (
+    "submissions",
+    "submission_failures",
+    "submission_reviews",
+    "raw_census_rows",
+    "raw_register_rows",
+    "users",
+    "inspections",
+    "findings",
+    "finding_transitions",
+    "indicator_values",
+)
+LEGACY_VIEWS = ("stg_census_returns", "stg_register", "mart_holder_returns", "mart_coverage", "mart_province_figures")
+
+
+def legacy_copy(tmp_path: Path) -> Path:
+    """A copy of the warehouse written by the code of migration 011."""
+    path = tmp_path / "legacy.duckdb"
+    with gzip.open(LEGACY, "rb") as source, open(path, "wb") as target:
+        shutil.copyfileobj(source, target)
+    return path
+
+
+def contents(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple]:
+    return sorted(con.execute(f"SELECT * FROM {relation}").fetchall(), key=repr)
+
+
+def schema_of(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
+    """Every table's columns with types, in order; every view's and macro's name."""
+    tables = con.execute(
+        "SELECT table_name, list(column_name || ' ' || data_type ORDER BY column_index) FROM duckdb_columns() "
+        "WHERE schema_name = 'main' AND NOT internal GROUP BY table_name"
+    ).fetchall()
+    views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'").fetchall()
+    macros = con.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() WHERE NOT internal AND schema_name = 'main'"
+    ).fetchall()
+    return {"columns": dict(tables), "views": sorted(views), "macros": sorted(macros)}
+
+
+def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(tmp_path):
+    path = legacy_copy(tmp_path)
+    old = duckdb.connect(str(path), read_only=True)
+    assert old.execute("SELECT max(version) FROM schema_migrations").fetchone() == (11,)
+    before = {name: contents(old, name) for name in LEGACY_TABLES + LEGACY_VIEWS}
+    old.close()
+    assert len(before["raw_census_rows"]) == 3 and len(before["finding_transitions"]) > 0
+
+    con = connect_warehouse(path)
+    assert {name: contents(con, name) for name in LEGACY_TABLES + LEGACY_VIEWS} == before
+    assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
+    con.close()
+
+
+def test_fresh_and_upgraded_warehouses_have_the_same_schema(tmp_path):
+    upgraded = connect_warehouse(legacy_copy(tmp_path))
+    fresh = connect_warehouse(tmp_path / "fresh.duckdb")
+    assert schema_of(upgraded) == schema_of(fresh)
+    recorded = "SELECT version, name FROM schema_migrations ORDER BY version"
+    assert upgraded.execute(recorded).fetchall() == fresh.execute(recorded).fetchall()
+    upgraded.close()
+    fresh.close()
+
+
+def test_a_warehouse_migrated_part_way_by_the_old_steps_upgrades_like_a_fresh_one():
+    part_way = duckdb.connect()
+    apply_migrations(part_way, [m for m in list_migrations() if m.version <= 11])
+    apply_migrations(part_way)
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(part_way) == schema_of(fresh)
+
+
+NEW_FIELD = Field("oral_items", "口述档案（件）", FieldType.INTEGER, "口述历史档案的件数。", unit="件", min_value=0)
+
+
+def test_form_changes_become_rename_and_add_statements():
+    renamed_field = dataclasses.replace(CENSUS_FORM.field("remarks"), name="notes")
+    fields = tuple(renamed_field if f.name == "remarks" else f for f in CENSUS_FORM.fields if f.name != "fonds_count")
+    new = dataclasses.replace(CENSUS_FORM, version="T.2", fields=(*fields, NEW_FIELD))
+    statements = build_raw_table_upgrade_ddl("raw_census_rows", CENSUS_FORM, new, {"remarks": "notes"})
+    assert statements == [
+        'ALTER TABLE "raw_census_rows" RENAME COLUMN "remarks" TO "notes"',
+        'ALTER TABLE "raw_census_rows" ADD COLUMN "oral_items" BIGINT',
+    ]  # the dropped fonds_count keeps its column and data
+
+
+def test_a_type_change_or_an_unknown_rename_is_not_generated():
+    retyped = tuple(
+        dataclasses.replace(f, type=FieldType.TEXT) if f.name == "vol_total" else f for f in CENSUS_FORM.fields
+    )
+    with pytest.raises(ValueError, match="changes type"):
+        build_raw_table_upgrade_ddl("t", CENSUS_FORM, dataclasses.replace(CENSUS_FORM, fields=retyped))
+    with pytest.raises(ValueError, match="not fields"):
+        build_raw_table_upgrade_ddl("t", CENSUS_FORM, CENSUS_FORM, {"nope": "x"})
+
+
+def test_a_form_version_without_its_migration_is_refused_with_a_clear_message(tmp_path):
+    changed = evolve_form(CENSUS_FORM, "GYDA-TEST.1", add=(NEW_FIELD,))
+    book = dataclasses.replace(CENSUS_WORKBOOK, version=changed.version, sheets=(changed,))
+    with registered(book), pytest.raises(WarehouseOutOfDate, match="普查表.*GYDA-TEST.1.*GYDA-2024.1"):
+        connect_warehouse(tmp_path / "w.duckdb")
+
+
+def test_models_are_recreated_when_their_sql_changes_and_only_then(tmp_path):
+    con = connect_warehouse(tmp_path / "w.duckdb")
+    assert refresh_models(con) is False
+    con.execute("DROP VIEW mart_province_figures")
+    con.execute("UPDATE reference_data_versions SET content_sha256 = 'older' WHERE table_name = '_models'")
+    assert refresh_models(con) is True
+    views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
+    assert views == {name for name in list_models() if name != "coverage_pct"}
+    con.close()
+
+
+def test_evolving_a_form_regenerates_the_rules_of_its_fields_only():
+    assert evolve_form(CENSUS_FORM, CENSUS_FORM.version) == CENSUS_FORM
+    grown = evolve_form(CENSUS_FORM, "T.2", add=(NEW_FIELD,), remove=("remarks",), relabel={"unit_name": "单位全称"})
+    assert grown.field_names == (*(n for n in CENSUS_FORM.field_names if n != "remarks"), "oral_items")
+    assert {"oral_items_required", "oral_items_integer", "oral_items_range"} <= set(grown.rules_by_id)
+    assert not [r for r in grown.rules if r.field == "remarks"]
+    assert "单位全称" in grown.rules_by_id["unit_name_required"].message
+    assert grown.rules_by_id["vol_total_sum"] == CENSUS_FORM.rules_by_id["vol_total_sum"]
+    with pytest.raises(ValueError, match="not fields"):
+        evolve_form(CENSUS_FORM, "T.3", remove=("nope",))

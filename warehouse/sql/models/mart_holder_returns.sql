@@ -1,0 +1,15 @@
+-- Grain: one row per holder per current accepted census return (a holder reported by two provinces has two rows).
+-- is_registered: the holder is on the current register of the province that reported it.
+CREATE VIEW mart_holder_returns AS
+SELECT
+    r.* EXCLUDE (province_code),
+    coalesce(h.province_code, r.province_code) AS province_code,
+    h.prefecture_code,
+    h.county_code,
+    r.vol_total + r.item_total AS holdings,
+    EXISTS (
+        SELECT 1 FROM stg_register AS g
+        WHERE g.round_id = r.round_id AND g.province_code = r.province_code AND g.uscc = r.uscc
+    ) AS is_registered
+FROM stg_census_returns AS r
+LEFT JOIN int_division_hierarchy AS h ON h.division_code = r.division_code;

@@ -1,0 +1,47 @@
+-- Grain: one row per round and reporting province that has a current register or a current accepted census return.
+-- units_reported counts distinct registered holders that reported, so it never exceeds units_expected;
+-- units_unregistered counts distinct reporting holders absent from the register, apart.
+CREATE VIEW mart_province_figures AS
+WITH expected AS (
+    SELECT round_id, province_code, count(*) AS units_expected
+    FROM stg_register
+    GROUP BY round_id, province_code
+),
+reported AS (
+    SELECT
+        round_id,
+        province_code,
+        count(DISTINCT uscc) FILTER (WHERE is_registered) AS units_reported,
+        count(DISTINCT uscc) FILTER (WHERE NOT is_registered) AS units_unregistered,
+        sum(vol_total) AS vol_total,
+        sum(item_total) AS item_total,
+        sum(digitized_vol) AS digitized_vol,
+        sum(digitized_item) AS digitized_item,
+        sum(e_items) AS e_items,
+        sum(e_gb) AS e_gb,
+        sum(pre1949) AS pre1949,
+        sum(red_archives) AS red_archives,
+        sum(opened) AS opened,
+        sum(storage_m2) AS storage_m2
+    FROM mart_holder_returns
+    GROUP BY round_id, province_code
+)
+SELECT
+    coalesce(e.round_id, r.round_id) AS round_id,
+    coalesce(e.province_code, r.province_code) AS province_code,
+    coalesce(e.units_expected, 0) AS units_expected,
+    coalesce(r.units_reported, 0) AS units_reported,
+    coalesce(r.units_unregistered, 0) AS units_unregistered,
+    coverage_pct(r.units_reported, e.units_expected) AS coverage_pct,
+    coalesce(r.vol_total, 0) AS vol_total,
+    coalesce(r.item_total, 0) AS item_total,
+    coalesce(r.digitized_vol, 0) AS digitized_vol,
+    coalesce(r.digitized_item, 0) AS digitized_item,
+    coalesce(r.e_items, 0) AS e_items,
+    coalesce(r.e_gb, 0) AS e_gb,
+    coalesce(r.pre1949, 0) AS pre1949,
+    coalesce(r.red_archives, 0) AS red_archives,
+    coalesce(r.opened, 0) AS opened,
+    coalesce(r.storage_m2, 0) AS storage_m2
+FROM expected AS e
+FULL OUTER JOIN reported AS r ON r.round_id = e.round_id AND r.province_code = e.province_code;
