@@ -151,6 +151,21 @@ _OUTBOX_COLUMNS = (
 )
 
 
+def read_outbox(state: WebState) -> list[AuditEvent]:
+    """The events in the outbox, oldest first."""
+    with state.connect() as con:
+        rows = con.execute(
+            "SELECT event_id, occurred_at, actor, via, address, kind, action, target, before_state, after_state, "
+            "reason FROM audit_outbox ORDER BY occurred_at"
+        ).fetchall()
+    events = []
+    for row in rows:
+        values: dict[str, Any] = dict(zip(_OUTBOX_COLUMNS, row, strict=True))
+        values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
+        events.append(AuditEvent(**values))
+    return events
+
+
 class AuditOutbox:
     """Sign-in events on their way to the warehouse's audit log (durable here from the moment they happen)."""
 
@@ -177,17 +192,7 @@ class AuditOutbox:
 
     def pending(self) -> list[AuditEvent]:
         """Events not yet in the warehouse, oldest first."""
-        with self.state.connect() as con:
-            rows = con.execute(
-                "SELECT event_id, occurred_at, actor, via, address, kind, action, target, before_state, after_state, "
-                "reason FROM audit_outbox ORDER BY occurred_at"
-            ).fetchall()
-        events = []
-        for row in rows:
-            values: dict[str, Any] = dict(zip(_OUTBOX_COLUMNS, row, strict=True))
-            values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
-            events.append(AuditEvent(**values))
-        return events
+        return read_outbox(self.state)
 
     def schedule(self) -> None:
         """Flush in `delay_s` seconds unless a flush is already due (one timer thread at most, none when idle)."""
@@ -228,3 +233,17 @@ class AuditOutbox:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+
+
+def pending_events(var_dir: Path) -> list[AuditEvent]:
+    """Sign-in events a web server has kept but not yet moved to the warehouse (none when it never ran here)."""
+    if not (Path(var_dir) / FILE_NAME).exists():
+        return []
+    return read_outbox(WebState(var_dir))
+
+
+def end_sessions_of(var_dir: Path, user_name: str, reason: str) -> int:
+    """End a user's live web sessions (their password or role changed); 0 when no web server ever ran here."""
+    if not (Path(var_dir) / FILE_NAME).exists():
+        return 0
+    return SessionStore(WebState(var_dir)).end_all(user_name, reason)

@@ -9,7 +9,9 @@ shown in Beijing time (`to_beijing`).
 
 from __future__ import annotations
 
+import getpass
 import json
+import socket
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -242,6 +244,44 @@ def query_audit_log(
         f"SELECT {', '.join(COLUMNS)} FROM audit_log "  # noqa: S608 (column names from COLUMNS)
         "WHERE (? IS NULL OR actor = ?) AND (? IS NULL OR kind = ?) "
         "AND (? IS NULL OR occurred_at >= ?) AND (? IS NULL OR occurred_at < ?) "
-        "ORDER BY occurred_at DESC, event_id LIMIT ?",
+        "ORDER BY occurred_at DESC, event_id DESC LIMIT ?",
         [actor, actor, kind, kind, start, start, end, end, limit],
     )
+
+
+def _matches(row: Mapping[str, Any], actor: str | None, kind: str | None, start: Any, end: Any) -> bool:
+    return (
+        (actor is None or row["actor"] == actor)
+        and (kind is None or row["kind"] == kind)
+        and (start is None or row["occurred_at"] >= start)
+        and (end is None or row["occurred_at"] < end)
+    )
+
+
+def search_audit_log(
+    con: duckdb.DuckDBPyConnection,
+    pending: Iterable[AuditEvent] = (),
+    *,
+    actor: str | None = None,
+    kind: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    """`query_audit_log` plus events still on their way to the log (the web server's sign-ins), same filters and
+    order; a pending event already in the log is listed once."""
+    logged = query_audit_log(con, actor=actor, kind=kind, since=since, until=until, limit=limit)
+    start = beijing_day_start(since) if since else None
+    end = beijing_day_start(until + timedelta(days=1)) if until else None
+    seen = {row["event_id"] for row in logged}
+    waiting = [e.as_dict() for e in pending if e.event_id not in seen]
+    rows = logged + [row for row in waiting if _matches(row, actor, kind, start, end)]
+    rows.sort(key=lambda row: (row["occurred_at"], row["event_id"]), reverse=True)
+    return rows[:limit]
+
+
+@contextmanager
+def command_line_source() -> Iterator[AuditSource]:
+    """Changes recorded inside the block come from the command line of this OS user on this host."""
+    with audit_source(AuditSource("command", f"{getpass.getuser()}@{socket.gethostname()}")) as source:
+        yield source

@@ -3,7 +3,6 @@ provincial offices (rectifiers) and national reviewers move findings through the
 
 from __future__ import annotations
 
-import base64
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -13,10 +12,11 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
-from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.access import Viewer, current_viewer, refuse, scope_province
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
 from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.security import decode_data_url
 from flows.supervision import change_finding
 from warehouse.inspections import allowed_targets, query_finding_history, query_findings, summarize_findings
 
@@ -79,6 +79,8 @@ def load_findings(
     context: AppContext, viewer: Viewer, status: str | None, overdue: list[str] | None
 ) -> list[dict[str, Any]]:
     """The findings the viewer may see, filtered."""
+    if status and status not in {s.value for s in FindingStatus}:
+        refuse(400, f"未知的整改状态「{str(status)[:20]}」。")
     province = scope_province(viewer)
     with context.reader.cursor() as con:
         rows = query_findings(
@@ -93,7 +95,7 @@ def load_findings(
 
 def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) -> dict[str, Any] | None:
     """A finding and its transitions, if the viewer may see it."""
-    if not finding_id:
+    if not finding_id or not isinstance(finding_id, str):
         return None
     with context.reader.cursor() as con:
         try:
@@ -189,7 +191,7 @@ def apply_action(
             name, content = evidence
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "evidence"
-                path.write_bytes(base64.b64decode(content.split(",", 1)[1]))
+                path.write_bytes(decode_data_url(content, "佐证材料"))
                 change = change_finding(
                     context.settings, finding_id or "", by=viewer.user_name, action=action, role=role, note=note,
                     evidence_file=path, evidence_name=name, new_deadline=deadline,

@@ -7,7 +7,7 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html, no_update
 
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.access import Viewer, current_viewer, refuse, scope_division
 from dash_app.context import AppContext
 from dash_app.figures import MAP_CONFIG, build_choropleth
 from dash_app.formatting import format_count, share_pct
@@ -113,6 +113,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def show_overview(metric: str) -> tuple[Any, list[html.Div]]:
         headline, rows = load_overview(current_viewer(), context.reader.cached(query_summary))
+        if metric not in METRICS:
+            refuse(400, f"未知的地图指标「{str(metric)[:40]}」。")
         return build_choropleth(rows, metric, METRICS[metric]), build_cards(headline)
 
     @app.callback(Output(GO, "href"), Input(ids.OVERVIEW_MAP, "clickData"), prevent_initial_call=True)
