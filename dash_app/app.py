@@ -96,7 +96,7 @@ def create_app(settings: Settings) -> Dash:
         )
         page.register_callbacks(app, context)
     # After every callback is registered: the CSP allows Dash's inline scripts by their hashes.
-    install_security(server, app.csp_hashes)
+    install_security(server, app.csp_hashes, app.callback_map)
     context.outbox.schedule()  # sign-in events a previous run left in the outbox
     app.layout = html.Div(
         [dcc.Location(id=ids.URL), html.Div(id=ids.NAV), html.Main(dash.page_container, className="content")]

@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import flask
@@ -168,10 +168,13 @@ def _dependency_problem(entry: Any) -> str | None:
     return None
 
 
-def callback_request_problem(body: Any) -> str | None:
-    """Why a POST to /_dash-update-component is not what the Dash renderer sends, or None when it is well formed."""
+def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | None:
+    """Why a POST to /_dash-update-component is not what the Dash renderer sends (for one of the app's server-side
+    `callbacks`, by output), or None when it is well formed."""
     if not isinstance(body, dict) or not isinstance(body.get("output"), str):
         return "请求不是有效的回调请求"
+    if "callback" not in callbacks.get(body["output"], {}):  # unknown, or run in the browser (clientside)
+        return "请求的回调不存在"
     for part in ("inputs", "state"):
         entries = body.get(part, [])
         if not isinstance(entries, list):
@@ -200,11 +203,13 @@ def refusal(status: int, message: str) -> flask.Response:
     return flask.Response(message, status=status, mimetype="text/plain")
 
 
-def install_security(server: flask.Flask, script_hashes: Callable[[], Iterable[str]]) -> None:
+def install_security(
+    server: flask.Flask, script_hashes: Callable[[], Iterable[str]], callbacks: Mapping[str, Any]
+) -> None:
     """Refuse cross-origin state changes and malformed callbacks before any route runs; add the headers after.
 
     `script_hashes` gives the hashes of Dash's inline scripts; it is asked again for each page, because Dash adds
-    the pages' title script only when it sets itself up on the first request.
+    the pages' title script only when it sets itself up on the first request. `callbacks` is the app's callback map.
     """
     https = os.environ.get("ARCHIVE_CENSUS_HTTPS") == "1"
 
@@ -218,7 +223,7 @@ def install_security(server: flask.Flask, script_hashes: Callable[[], Iterable[s
                 body = json.loads(request.get_data(cache=True) or b"null")
             except ValueError:
                 return refusal(400, "请求不是有效的回调请求（JSON 格式错误）。")
-            problem = callback_request_problem(body)
+            problem = callback_request_problem(body, callbacks)
             if problem:
                 return refusal(400, f"{problem}。请刷新页面后重试。")
         return None

@@ -83,6 +83,8 @@ def load_events(
 ) -> list[dict[str, Any]]:
     """The events an administrator asked for, newest first (the log plus sign-ins still on their way to it)."""
     require_role(viewer, "admin")
+    if not isinstance(actor, str | None) or not isinstance(kind, str | None):
+        refuse(400, "审计日志的查询条件格式不正确。")
     if kind and kind not in {k.value for k in AuditKind}:
         refuse(400, f"未知的审计事件类别「{str(kind)[:20]}」。")
     first, last = _day(since, "起始日期"), _day(until, "截止日期")

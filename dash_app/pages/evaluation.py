@@ -97,7 +97,7 @@ def archive_options(context: AppContext, viewer: Viewer) -> list[dict[str, str]]
 
 def may_open(context: AppContext, viewer: Viewer, archive_code: str | None) -> bool:
     """National users open any archive; an evaluator only an assigned one."""
-    if not archive_code:
+    if not archive_code or not isinstance(archive_code, str):
         return False
     return any(o["value"] == archive_code for o in archive_options(context, viewer))
 
@@ -161,7 +161,7 @@ def layout(**query: str) -> html.Div:
 
 def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) -> Any:
     """The evaluator's sheet for an assigned archive, prefilled with their draft; a refusal otherwise."""
-    if not archive_code:
+    if not archive_code or not isinstance(archive_code, str):
         return html.P("请选择分配给您的档案馆。")
     with context.reader.cursor() as con:
         try:
@@ -347,7 +347,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     ) -> str:
         viewer = current_viewer()
         require_role(viewer, "evaluator")
-        if not archive_code:
+        if not archive_code or not isinstance(archive_code, str):
             return "请先选择档案馆。"
         submit = ctx.triggered_id == SUBMIT
         values = {i["item"]: _decimal(v) for i, v in zip(score_ids, scores, strict=True)}

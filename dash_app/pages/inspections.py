@@ -79,7 +79,7 @@ def load_findings(
     context: AppContext, viewer: Viewer, status: str | None, overdue: list[str] | None
 ) -> list[dict[str, Any]]:
     """The findings the viewer may see, filtered."""
-    if status and status not in {s.value for s in FindingStatus}:
+    if status and (not isinstance(status, str) or status not in {s.value for s in FindingStatus}):
         refuse(400, f"未知的整改状态「{str(status)[:20]}」。")
     province = scope_province(viewer)
     with context.reader.cursor() as con:

@@ -113,7 +113,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def show_overview(metric: str) -> tuple[Any, list[html.Div]]:
         headline, rows = load_overview(current_viewer(), context.reader.cached(query_summary))
-        if metric not in METRICS:
+        if not isinstance(metric, str) or metric not in METRICS:
             refuse(400, f"未知的地图指标「{str(metric)[:40]}」。")
         return build_choropleth(rows, metric, METRICS[metric]), build_cards(headline)
 

@@ -52,7 +52,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             return list_submissions(con, scope_province(viewer))
 
     def lineage(viewer: Viewer, uscc: str | None) -> list[dict[str, Any]]:
-        code = (uscc or "").strip().upper()
+        code = (uscc if isinstance(uscc, str) else "").strip().upper()
         if not code:
             return []
         with context.reader.cursor() as con:
@@ -116,7 +116,7 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     """Accept or return a submission for a national reviewer; a sentence saying what happened."""
     if not can_review(viewer):
         return "只有国家局审核人员可以审核。"
-    if not submission_id:
+    if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
     try:
         with context.store.writer() as con:

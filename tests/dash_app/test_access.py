@@ -92,7 +92,7 @@ def callback_key(outputs: Sequence[tuple[str, str]]) -> str:
 def post_callback(app, client, outputs, inputs, state=()):
     """POST a callback request as the Dash renderer does; inputs and state are (id, prop, value) triples."""
     key = callback_key(outputs)
-    # A typo would get HTTP 500 ("callback not found"), which a test of refusals must not mistake for one.
+    # A typo would get HTTP 400 ("回调不存在"), which a test of refusals must not mistake for one.
     assert key in app.callback_map, key
     targets = [{"id": component, "property": prop} for component, prop in outputs]
     body = {
