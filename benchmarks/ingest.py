@@ -13,14 +13,14 @@ from pathlib import Path
 from benchmarks.measure import StageMeter
 from census_schema.census_form import CENSUS_FORM
 from census_schema.settings import load_settings
-from census_schema.synthetic import generate_province_rows
 from census_schema.template import write_form_workbook
 from checks.validate import validate_return
 from flows.identify import identify_workbook
 from flows.ingest import fetch_check_context
 from flows.parse import parse_form_sheet
 from flows.report import write_annotated_report
-from warehouse.loads import NewSubmission, record_submission
+from synthetic.census import generate_province_rows
+from warehouse.loads import NewSubmission, Status, record_submission
 from warehouse.store import WarehouseStore
 
 PROVINCE = "440000"
@@ -59,7 +59,7 @@ def run_once(path: Path, folder: Path, index: int) -> StageMeter:
             write_annotated_report(
                 path, folder / f"report{index}.xlsx", {CENSUS_FORM.sheet_name: parsed.columns}, failures
             )
-    status = "rejected" if errors else "accepted"
+    status: Status = "rejected" if errors else "accepted"
     submission = NewSubmission(
         "census", PROVINCE, CENSUS_FORM.round_id, CENSUS_FORM.version, path.name, identity.sha256,
         identity.size_bytes, "bench", status, parsed.row_count, len(errors), len(failures) - len(errors),

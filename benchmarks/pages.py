@@ -20,11 +20,12 @@ import polars as pl
 
 from benchmarks.measure import median_and_p95
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.roles import Role
 from census_schema.settings import load_settings
-from census_schema.synthetic import generate_national_dataset
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.auth import hash_password
+from synthetic.census import generate_national_dataset
 from warehouse.loads import NewSubmission, record_submission
 from warehouse.store import WarehouseStore
 from warehouse.users import add_user
@@ -99,7 +100,7 @@ def time_callbacks(db: Path, repeat: int) -> list[tuple[str, str, float, float, 
     app = create_app(load_settings(db))
     client = app.server.test_client()
     with WarehouseStore(db).writer() as con:
-        add_user(con, "benchmark-planner", hash_password(PASSWORD), "planner", None)
+        add_user(con, "benchmark-planner", hash_password(PASSWORD), Role.PLANNER, None)
     client.post("/login", data={"username": "benchmark-planner", "password": PASSWORD})
     results = []
     for page, name, outputs, inputs in CALLBACKS:

@@ -23,8 +23,6 @@ HOLDER_TYPE = CodeList(
 ADMIN_LEVEL = CodeList("admin_level", "行政层级", ("中央", "省级", "副省级", "地级", "县级", "乡级"))
 YES_NO = CodeList("yes_no", "是否", ("是", "否"))
 
-CODE_LISTS: dict[str, CodeList] = {c.name: c for c in (UNIT_NATURE, HOLDER_TYPE, ADMIN_LEVEL, YES_NO)}
-
 ARCHIVES_KINDS = ("综合档案馆", "专门档案馆", "部门档案馆", "企事业单位档案馆")
 ARCHIVE_ROOM_KINDS = ("机关档案室", "企事业单位档案室")
 

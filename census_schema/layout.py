@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from census_schema.failures import Failure
+from census_schema.xlsx import Column
+
 INSTRUCTIONS_SHEET = "填表说明"
 CODES_SHEET = "代码表"
 # A very hidden sheet of key/value rows (column A key, column B value): it survives Excel, WPS and LibreOffice.
@@ -19,5 +22,16 @@ META_FORM_VERSION = "form_version"
 META_PROVINCE = "province_code"
 META_ROUND = "round_id"
 
-ERRORS_HEADER = ("工作表", "行号", "字段", "列名", "填报值", "规则", "严重程度", "说明")
+# The 错误清单 sheet of an annotated report: one row per failure.
+ERRORS_COLUMNS: tuple[Column[Failure], ...] = (
+    Column("工作表", lambda f: f.sheet, 12),
+    Column("行号", lambda f: f.row, 8),
+    Column("字段", lambda f: f.field, 18),
+    Column("列名", lambda f: f.label, 26),
+    Column("填报值", lambda f: f.value, 24),
+    Column("规则", lambda f: f.rule, 28),
+    Column("严重程度", lambda f: f.severity.label, 10),
+    Column("说明", lambda f: f.message, 70),
+)
+ERRORS_HEADER = tuple(column.header for column in ERRORS_COLUMNS)
 TOTAL_ROW_MARKERS = ("合计", "总计")

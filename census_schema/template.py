@@ -34,6 +34,7 @@ from census_schema.layout import (
     TEMPLATE_PREPARED_ROWS,
     TITLE_ROW,
 )
+from census_schema.xlsx import looks_like_formula, set_cell_value
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -399,23 +400,28 @@ def _write_data_sheet(
 
 def _append_rows(ws: WriteOnlyWorksheet, fields: Sequence[Field], rows: Iterable[Sequence[object]]) -> int:
     """Stream rows into the sheet with one reusable styled cell per column; returns how many were written."""
-    # openpyxl writes each cell as it is yielded, so a column's cell object can be refilled for the next row.
-    cells = [_cell(ws, None, font=_BODY_FONT, number_format=number_format_of(f)) for f in fields]
+    # openpyxl writes each cell as it is yielded, so a column's cell object can be refilled for the next row; its
+    # style is fixed once written, so formula-like text gets a quote-prefixed twin of its own.
+    formats = [number_format_of(f) for f in fields]
+    cells = [_cell(ws, None, font=_BODY_FONT, number_format=number_format) for number_format in formats]
+    quoted: dict[int, WriteOnlyCell] = {}
     width = len(fields)
     count = 0
     for count, values in enumerate(rows, 1):
         if len(values) != width:
             raise ValueError(f"row {count} has {len(values)} values, the form has {width} fields")
         out: list[WriteOnlyCell | None] = []
-        for cell, value in zip(cells, values, strict=True):
+        for index, value in enumerate(values):
             if value is None:
                 out.append(None)
-                continue
-            cell.value = value
-            if cell.data_type == "f":
-                # Text that starts with "=" is data, never a formula.
-                cell.data_type = "s"
-            out.append(cell)
+            elif looks_like_formula(value):
+                if index not in quoted:
+                    quoted[index] = _cell(ws, value, font=_BODY_FONT, number_format=formats[index])
+                out.append(set_cell_value(quoted[index], value))
+            else:
+                # Not formula-like (checked above): stored as typed, so the hot loop skips the helper's second look.
+                cells[index].value = value
+                out.append(cells[index])
         ws.append(out)
     return count
 
@@ -494,7 +500,7 @@ def _cell(
     alignment: Alignment | None = None,
     number_format: str | None = None,
 ) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = set_cell_value(WriteOnlyCell(ws), value)
     if font is not None:
         cell.font = font
     if fill is not None:

@@ -9,7 +9,7 @@ from datetime import date
 from types import MappingProxyType
 
 from census_schema.divisions import PROVINCE, UnknownDivision, load_divisions
-from census_schema.supervision.rectification import FindingState
+from supervision.lifecycle import FindingState
 
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 
@@ -23,6 +23,7 @@ class InspectionFacts:
     # finding id -> its current state (with deadline, responsible person, rectifiers and last change).
     findings: Mapping[str, FindingState] = field(default_factory=lambda: MappingProxyType({}))
 
+    # inspection_ids and finding_ids are named by the rules' `known` parameter (census_schema.supervision.forms).
     @property
     def inspection_ids(self) -> frozenset[str]:
         """Ids of loaded inspections."""

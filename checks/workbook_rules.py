@@ -22,8 +22,14 @@ from census_schema.failures import Failure
 from census_schema.fields import Form, Rule, WorkbookForm
 from census_schema.supervision.checklist import CHECKLISTS
 from census_schema.supervision.codes import VETO_PASSED
-from census_schema.supervision.evaluation import (
-    SELF_SOURCE,
+from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
+from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
+from checks.cells import failures_at
+from checks.context import CheckContext
+from supervision.grading import grade_record
+from supervision.lifecycle import apply_updates
+from supervision.rows import as_decimal, is_bonus_code, is_yes, issued_finding_states, read_update
+from supervision.scoring import (
     Reconciliation,
     ScoreProblem,
     check_all_scored,
@@ -32,21 +38,8 @@ from census_schema.supervision.evaluation import (
     check_score_values,
     check_scoring_allowed,
     check_veto_verdicts,
-    get_standard,
     pivot_expert_scores,
 )
-from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
-from census_schema.supervision.rectification import apply_updates
-from census_schema.supervision.rows import (
-    as_decimal,
-    grade_record,
-    is_bonus_code,
-    is_yes,
-    issued_finding_states,
-    read_update,
-)
-from checks.cells import failures_at
-from checks.context import CheckContext
 
 Sheets = Mapping[str, pl.DataFrame]
 WorkbookRule = Callable[[Sequence[Rule], Form, Sheets, CheckContext], list[Failure]]

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.roles import Role
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
@@ -94,10 +95,10 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 
 DEMO_USERS = (
-    ("planner", "planner", None),
-    ("guangdong", "province", "440000"),
-    ("evaluator", "evaluator", None),
-    ("admin", "admin", None),
+    ("planner", Role.PLANNER, None),
+    ("guangdong", Role.PROVINCE, "440000"),
+    ("evaluator", Role.EVALUATOR, None),
+    ("admin", Role.ADMIN, None),
 )
 
 
@@ -125,7 +126,7 @@ def run_demo(args: argparse.Namespace) -> int:
             sys.stderr.write(message + "\n")
 
     workdir = Path(args.workdir) if args.workdir else settings.var_dir / "demo"
-    evaluator = next(name for name, role, _ in DEMO_USERS if role == "evaluator")
+    evaluator = next(name for name, role, _ in DEMO_USERS if role is Role.EVALUATOR)
     result = build_demo(
         settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say, evaluator=evaluator
     )
@@ -171,8 +172,8 @@ def run_demo(args: argparse.Namespace) -> int:
                 f"  {user['user_name']:<10} 角色 {user['role']:<9} {user['province_code'] or '':<7} 密码 {user['password']}"
             )
     if args.serve:
-        from census_schema.supervision.synthetic import DEMO_TODAY
         from cli.web_cmd import run_serve
+        from synthetic.supervision import DEMO_TODAY
 
         # The demo's findings are dated around its own day; judge deadlines on it, not on the real date.
         os.environ.setdefault("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())

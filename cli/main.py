@@ -13,6 +13,7 @@ from typing import Any
 from census_schema.errors import CensusError
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
+from census_schema.supervision.codes import FindingRole
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -128,7 +129,9 @@ def _supervision_commands(commands: Any) -> None:
     transition.add_argument("--to", help="target state, e.g. 整改中, 已提交整改报告, 已销号")
     transition.add_argument("--action", help="the action when several lead to the state, e.g. 延期, 报告阶段进展")
     transition.add_argument("--by", help="who acts (default: the OS user)")
-    transition.add_argument("--role", choices=["rectifier", "reviewer"], help="default: the role the action needs")
+    transition.add_argument(
+        "--role", choices=[role.value for role in FindingRole], help="default: the role the action needs"
+    )
     transition.add_argument("--note", help="reason, opinion or progress (required for 退回, 延期, ...)")
     transition.add_argument("--evidence", help="evidence file (required to submit or close)")
     transition.add_argument("--deadline", help="new deadline YYYY-MM-DD (延期, 阶段性整改, 复查未通过)")

@@ -9,7 +9,7 @@ import flask
 from flask_login import current_user
 
 from census_schema.divisions import load_divisions
-from census_schema.roles import NATIONAL_ROLES, Role
+from census_schema.roles import Role
 
 
 @dataclass(frozen=True)
@@ -17,13 +17,13 @@ class Viewer:
     """The signed-in user as the data layer sees them."""
 
     user_name: str
-    role: str
+    role: Role
     province_code: str | None
 
     @property
     def is_national(self) -> bool:
         """Planners and administrators see every province."""
-        return self.role in NATIONAL_ROLES
+        return self.role.is_national
 
 
 def current_viewer() -> Viewer:
@@ -38,8 +38,8 @@ def refuse(status: int, message: str) -> NoReturn:
     flask.abort(flask.Response(message, status=status, mimetype="text/plain"))
 
 
-def require_role(viewer: Viewer, *roles: str) -> None:
-    """HTTP 403 unless the viewer has one of the roles."""
+def require_role(viewer: Viewer, *roles: Role | str) -> None:
+    """HTTP 403 unless the viewer has one of the roles (Role members; their values are accepted too)."""
     if viewer.role not in roles:
         flask.abort(403)
 
@@ -54,7 +54,7 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
         refuse(404, f"「{requested[:20]}」不是现行的行政区划代码。")
     if viewer.is_national:
         return requested
-    if viewer.role == Role.PROVINCE and viewer.province_code:
+    if viewer.role is Role.PROVINCE and viewer.province_code:
         if requested not in (None, viewer.province_code) and requested[:2] != viewer.province_code[:2]:
             flask.abort(403)
         return requested if requested else viewer.province_code

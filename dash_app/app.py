@@ -14,7 +14,7 @@ from flask_login import current_user
 
 from census_schema.settings import Settings
 from dash_app import ids
-from dash_app.auth import install_auth, role_label
+from dash_app.auth import install_auth
 from dash_app.context import AppContext
 from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES
@@ -34,7 +34,7 @@ def _navigation() -> html.Nav:
         for page in PAGES
         if current_user.role in page.ROLES
     ]
-    who = f"{current_user.id}（{role_label(current_user.role)}{'·' + current_user.province_code if current_user.province_code else ''}）"
+    who = f"{current_user.id}（{current_user.role.label}{'·' + current_user.province_code if current_user.province_code else ''}）"
     return html.Nav(
         [
             html.Span("国有档案资源普查与监督平台", className="brand"),
@@ -62,7 +62,7 @@ def _layout_for_roles(page: ModuleType) -> Callable[..., Any]:
             return html.Div(
                 [
                     html.H2(page.NAME),
-                    html.P(f"{role_label(current_user.role)}无权查看此页面。", id="page-refused"),
+                    html.P(f"{current_user.role.label}无权查看此页面。", id="page-refused"),
                     html.P(["可以前往：", *allowed], className="toolbar") if allowed else None,
                 ]
             )
@@ -81,12 +81,12 @@ def create_app(settings: Settings) -> Dash:
     install_download_routes(server, context.reader, settings)
     app = Dash(
         __name__,
-        server=server,
+        server=server,  # type: ignore[arg-type]  # Dash annotates bool | Callable; its docs take a Flask app
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
         title="国有档案资源普查与监督平台",
-        update_title=None,
+        update_title="",  # keep the page title while callbacks run
         suppress_callback_exceptions=True,
         serve_locally=True,
     )

@@ -22,10 +22,11 @@ import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
+from werkzeug.wrappers import Response
 
 from census_schema.audit import AuditKind
 from census_schema.errors import UsageError
-from census_schema.roles import ROLE_LABELS, Role
+from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
 from dash_app.throttle import KDF_WAIT_S, LoginThrottle
@@ -43,7 +44,7 @@ PUBLIC_PREFIXES = (
     "/favicon.ico",
 )
 # Where a role starts when it signs in without a page to return to (evaluators have no overview).
-LANDING_PAGES = {"evaluator": "/evaluation"}
+LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
 MAX_NAME_CHARS = 64
 DEVICE_COOKIE = "archive_census_device"
 DEVICE_MAX_AGE_S = 180 * 24 * 3600
@@ -52,7 +53,7 @@ DEVICE_MAX_AGE_S = 180 * 24 * 3600
 class WebUser(UserMixin):
     """The signed-in user held by flask-login."""
 
-    def __init__(self, user_name: str, role: str, province_code: str | None) -> None:
+    def __init__(self, user_name: str, role: Role, province_code: str | None) -> None:
         self.id = user_name
         self.role = role
         self.province_code = province_code
@@ -159,7 +160,7 @@ class Authenticator:
             return None
         return WebUser(record.user_name, record.role, record.province_code)
 
-    def sign_in(self, next_page: str) -> flask.Response:
+    def sign_in(self, next_page: str) -> Response:
         """POST /login: throttle, check the password, start a session."""
         request = flask.request
         name = request.form.get("username", "").strip()[: MAX_NAME_CHARS * 2]
@@ -198,7 +199,7 @@ class Authenticator:
         )
         return response
 
-    def sign_out(self) -> flask.Response:
+    def sign_out(self) -> Response:
         """POST /logout: end the session on the server, then forget it in the browser."""
         if current_user.is_authenticated:
             self.sessions.end(flask.session.get("sid"), "logout")
@@ -208,10 +209,10 @@ class Authenticator:
         return flask.redirect("/login")
 
     @staticmethod
-    def page(message: str, next_page: str, status: int, retry_after: int | None = None) -> flask.Response:
+    def page(message: str, next_page: str, status: int, retry_after: int | None = None) -> Response:
         """The sign-in page with a message."""
         body = LOGIN_PAGE.format(message=message, next=html.escape(next_page, quote=True))
-        response = flask.Response(body, status=status, mimetype="text/html")
+        response = Response(body, status=status, mimetype="text/html")
         if retry_after is not None:
             response.headers["Retry-After"] = str(retry_after)
         return response
@@ -236,14 +237,14 @@ def install_auth(
     manager.user_loader(auth.load_user)
 
     @server.route("/login", methods=["GET", "POST"])
-    def login() -> flask.Response | str:
+    def login() -> Response | str:
         next_page = _safe_next(flask.request.values.get("next"))
         if flask.request.method == "POST":
             return auth.sign_in(next_page)
         return auth.page("", next_page, 200)
 
     @server.route("/logout", methods=["GET", "POST"])
-    def logout() -> flask.Response | str:
+    def logout() -> Response | str:
         # Signing out changes state, so only a POST does it; a GET (an old link) asks first.
         return auth.sign_out() if flask.request.method == "POST" else LOGOUT_PAGE
 
@@ -262,7 +263,7 @@ def install_auth(
             leave_audit_source(token)
 
     @server.before_request
-    def guard() -> flask.Response | None:
+    def guard() -> Response | None:
         path = flask.request.path
         if current_user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
             return None
@@ -272,8 +273,3 @@ def install_auth(
         return None
 
     return auth
-
-
-def role_label(role: str) -> str:
-    """The Chinese name of a role."""
-    return ROLE_LABELS[Role(role)] if role in ROLE_LABELS else role

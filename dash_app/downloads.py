@@ -12,8 +12,9 @@ from typing import Any
 import flask
 
 from census_schema.errors import CensusError, NotFound
+from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
-from census_schema.supervision.evaluation import get_standard
+from census_schema.supervision.evaluation import BonusItem, ScoringItem, get_standard
 from dash_app.access import current_viewer, require_role
 from dash_app.grid import build_export_workbook
 from dash_app.reader import SnapshotReader
@@ -44,7 +45,8 @@ def own_sheet_rows(scores: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     standard = get_standard()
     mine = {row["item_code"]: row for row in scores}
     rows = []
-    for item in [*standard.items, *standard.bonus_items]:
+    items: list[ScoringItem | BonusItem] = [*standard.items, *standard.bonus_items]
+    for item in items:
         saved = mine.get(item.code, {})
         verdict = saved.get("veto_passed")
         rows.append(
@@ -69,11 +71,11 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
     @server.route("/download/evaluation/<archive_code>")
     def evaluation_report(archive_code: str) -> flask.Response:
         viewer = current_viewer()
-        require_role(viewer, "planner", "admin", "evaluator")
+        require_role(viewer, *NATIONAL_ROLES, Role.EVALUATOR)
         with reader.cursor() as con:
             try:
                 require_archive(archive_code)
-                if viewer.role == "evaluator":
+                if viewer.role is Role.EVALUATOR:
                     # The page shows an evaluator their own sheet only, never other experts' scores nor the results
                     # computed from them (which the feedback report holds): the download holds the same.
                     check_may_score(con, viewer.user_name, archive_code)
@@ -98,7 +100,7 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
 
     @server.route("/download/indicators-report")
     def indicators_report() -> flask.Response:
-        require_role(current_viewer(), "planner", "admin")
+        require_role(current_viewer(), *NATIONAL_ROLES)
         with reader.cursor() as con, tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "report.xlsx"
             write_indicators_report(con, path, settings.today())

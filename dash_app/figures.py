@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+from dash import dcc
 
 from census_schema.divisions import PROVINCE, load_divisions
 
@@ -18,7 +19,7 @@ TOPOJSON_URL = "/assets/topojson/"
 SOUTH_SEA_LINE = Path(__file__).parent / "assets" / "china_south_sea_line.geojson"
 NO_DATA_COLOR = "#d9d9d9"
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
-MAP_CONFIG = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False}
+MAP_CONFIG: dcc.Graph.Config = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False}
 
 # The map is drawn at a fixed size so the South China Sea inset sits in the empty sea at the lower right of the
 # mainland view, clear of Taiwan, Diaoyu Dao and Chiwei Yu (east to 124.6° E): the inset starts at 126° E.
@@ -263,7 +264,7 @@ def build_heatmap(
     """A province × indicator heatmap: each column coloured relative to its own largest value, cells show values."""
     if not rows or not columns:
         return empty_figure("暂无分省计算指标。")
-    largest = [max((abs(r[c]) for r in values if r[c] is not None), default=0.0) for c in range(len(columns))]
+    largest = [max((abs(v) for r in values if (v := r[c]) is not None), default=0.0) for c in range(len(columns))]
     relative = [[None if v is None or not largest[c] else v / largest[c] for c, v in enumerate(row)] for row in values]
     text = [["" if v is None else f"{v:,.2f}" for v in row] for row in values]
     figure = go.Figure(

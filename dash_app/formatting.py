@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from census_schema.divisions import load_divisions
-
 
 def format_count(value: Any) -> str:
     """An integer with thousands separators; large ones in 万 or 亿."""
@@ -20,11 +18,3 @@ def format_count(value: Any) -> str:
 def share_pct(part: Any, whole: Any) -> float | None:
     """part / whole in percent, None without a whole."""
     return round(100.0 * float(part or 0) / float(whole), 2) if whole else None
-
-
-def division_name(code: str | None) -> str:
-    """The name of a division, '全国' for None."""
-    if code is None:
-        return "全国"
-    divisions = load_divisions().by_code
-    return divisions[code].name if code in divisions else code

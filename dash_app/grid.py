@@ -12,10 +12,10 @@ import dash_ag_grid as dag
 import openpyxl
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from census_schema.xlsx import set_cell_value
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer
 
-FORMULA_PREFIXES = ("=", "+", "-", "@")
 Loader = Callable[..., list[dict[str, Any]]]
 # AG Grid's own words (pagination, filters, empty grid) in Chinese.
 GRID_LOCALE = {
@@ -125,12 +125,12 @@ def build_export_workbook(columns: Sequence[tuple[str, str]], rows: Sequence[Map
     """An .xlsx of exactly these rows; text that looks like a formula stays text."""
     workbook = openpyxl.Workbook()
     sheet = workbook.active
-    sheet.append([header for _, header in columns])
-    for row in rows:
-        sheet.append([_cell_value(row.get(field)) for field, _ in columns])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith(FORMULA_PREFIXES):
-                cell.data_type = "s"
+    assert sheet is not None
+    for number, (_, header) in enumerate(columns, 1):
+        set_cell_value(sheet.cell(1, number), header)
+    for row_number, row in enumerate(rows, 2):
+        for number, (field, _) in enumerate(columns, 1):
+            set_cell_value(sheet.cell(row_number, number), _cell_value(row.get(field)))
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

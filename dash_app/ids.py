@@ -27,7 +27,6 @@ SUBMISSIONS_REVIEW_RESULT = "submissions-review-result"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
 
-UPLOAD_JOB = "upload-job"
 UPLOAD_POLL = "upload-poll"
 UPLOAD_STATUS = "upload-status"
 UPLOAD_FAILURES_GRID = "upload-failures-grid"

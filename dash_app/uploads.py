@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import flask
+from werkzeug.wrappers import Response
 
 from census_schema.errors import CensusError
 from census_schema.forms import CURRENT_FORMS, CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
@@ -29,6 +31,8 @@ T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
 # The kinds a provincial office uploads from the web page: those filled for one province.
 UPLOAD_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province)
+# Who may download a blank template: a province for itself, national users for any province.
+TEMPLATE_ROLES = frozenset({Role.PROVINCE, *NATIONAL_ROLES})
 
 
 @dataclass
@@ -118,9 +122,9 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
     """POST /api/upload, the report and template downloads; every route checks role and ownership."""
 
     @server.route("/api/upload", methods=["POST"])
-    def upload() -> flask.Response:
+    def upload() -> Response:
         viewer = current_viewer()
-        require_role(viewer, "province")
+        require_role(viewer, Role.PROVINCE)
         kind = flask.request.form.get("kind", "census")
         stream = flask.request.files.get("file")
         if kind not in UPLOAD_KINDS or stream is None or not stream.filename:
@@ -146,9 +150,9 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         viewer = current_viewer()
         if kind not in CURRENT_FORMS:
             flask.abort(404)
-        province = viewer.province_code if viewer.role == "province" else flask.request.args.get("province")
-        if viewer.role not in ("province", "planner", "admin") or not province:
-            flask.abort(403 if viewer.role not in ("province", "planner", "admin") else 400)
+        province = viewer.province_code if viewer.role is Role.PROVINCE else flask.request.args.get("province")
+        if viewer.role not in TEMPLATE_ROLES or not province:
+            flask.abort(403 if viewer.role not in TEMPLATE_ROLES else 400)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"{kind}-{province}.xlsx"
             try:

@@ -221,8 +221,8 @@ class AuditOutbox:
         if not events:
             return 0
         store = WarehouseStore(self.store.db_path, lock_timeout_s=FLUSH_LOCK_WAIT_S)
-        with store.writer() as con, transaction(con):
-            added = append_events(con, events)
+        with store.writer() as warehouse, transaction(warehouse):
+            added = append_events(warehouse, events)
         with self.state.connect() as con:
             con.executemany("DELETE FROM audit_outbox WHERE event_id = ?", [[e.event_id] for e in events])
         return added

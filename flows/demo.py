@@ -12,14 +12,10 @@ from typing import Any
 from census_schema.census_form import CENSUS_FORM
 from census_schema.errors import UsageError
 from census_schema.settings import Settings
-from census_schema.supervision.synthetic import (
-    DEMO_TODAY,
-    generate_supervision_dataset,
-    write_supervision_workbooks,
-)
-from census_schema.synthetic import Manifest, generate_national_dataset, write_dataset
 from census_schema.template import write_form_workbook
 from flows.ingest import IngestRequest
+from synthetic.census import Manifest, generate_national_dataset, write_dataset
+from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
 from warehouse.evaluation import assign_evaluators, open_evaluation
 from warehouse.store import WarehouseStore
 from warehouse.supervision import query_supervision_summary

@@ -24,12 +24,12 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from census_schema import layout
 from census_schema.failures import Failure
 from census_schema.fields import Severity
+from census_schema.xlsx import looks_like_formula
 
 REPORT_AUTHOR = "普查平台"
 ERROR_COLOR = "FFFF8080"
 WARNING_COLOR = "FFFFE699"
 MARK_COLORS = {Severity.ERROR: ERROR_COLOR, Severity.WARNING: WARNING_COLOR}
-ERRORS_WIDTHS = (12, 8, 18, 26, 24, 28, 10, 70)
 
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -138,6 +138,7 @@ class _Styles:
     added: dict[tuple[int, Severity], int] = field(default_factory=dict)
     new_xfs: list[str] = field(default_factory=list)
     header: int = 0
+    quoted: int = 0  # text with Excel's quote prefix: formula-like values stay text
 
     def marked(self, original: int, severity: Severity) -> int:
         """The index of the original format with the severity's fill."""
@@ -158,7 +159,7 @@ class _Styles:
     def render(self) -> str:
         """styles.xml with the new formats appended."""
         xml = self.xml
-        if self.new_xfs or self.header:
+        if self.new_xfs:
             match = re.search(r"<((?:\w+:)?)cellXfs\b[^>]*>(.*?)</\1cellXfs>", xml, re.DOTALL)
             assert match is not None
             prefix = match.group(1)
@@ -218,7 +219,8 @@ def _load_styles(package: _Package) -> _Styles:
             ours[index] = twin
     styles = _Styles(xml, {Severity.ERROR: first_fill, Severity.WARNING: first_fill + 1}, originals, ours)
     styles.new_xfs.append(f'<xf numFmtId="0" fontId="{bold}" fillId="0" borderId="0" applyFont="1"/>')
-    styles.header = len(originals)
+    styles.new_xfs.append('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" quotePrefix="1"/>')
+    styles.header, styles.quoted = len(originals), len(originals) + 1
     return styles
 
 
@@ -329,10 +331,14 @@ def _vml_xml(comments: list[tuple[str, str, str]], first_block: int) -> str:
     )
 
 
-def _errors_sheet_xml(failures: Sequence[Failure], header_style: int) -> str:
+def _errors_sheet_xml(failures: Sequence[Failure], styles: _Styles) -> str:
+    """The 错误清单 sheet, column by column as `layout.ERRORS_COLUMNS` declares it."""
+
     def cell(reference: str, value: object, style: int = 0) -> str:
         if value is None:
             return ""
+        # Inline text is never a formula; the quote prefix keeps it text when the cell is edited, too.
+        style = styles.quoted if looks_like_formula(value) else style
         styled = f' s="{style}"' if style else ""
         if isinstance(value, int):
             return f'<c r="{reference}"{styled}><v>{value}</v></c>'
@@ -340,23 +346,28 @@ def _errors_sheet_xml(failures: Sequence[Failure], header_style: int) -> str:
 
     rows = [
         '<row r="1">'
-        + "".join(cell(f"{get_column_letter(i)}1", h, header_style) for i, h in enumerate(layout.ERRORS_HEADER, 1))
+        + "".join(
+            cell(f"{get_column_letter(i)}1", c.header, styles.header) for i, c in enumerate(layout.ERRORS_COLUMNS, 1)
+        )
         + "</row>"
     ]
     for number, f in enumerate(sorted(failures, key=lambda f: f.sort_key), 2):
-        values = (f.sheet, f.row, f.field, f.label, f.value, f.rule, f.severity.label, f.message)
         rows.append(
             f'<row r="{number}">'
-            + "".join(cell(f"{get_column_letter(i)}{number}", v) for i, v in enumerate(values, 1))
+            + "".join(
+                cell(f"{get_column_letter(i)}{number}", c.value(f)) for i, c in enumerate(layout.ERRORS_COLUMNS, 1)
+            )
             + "</row>"
         )
-    columns = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(ERRORS_WIDTHS, 1))
+    columns = "".join(
+        f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>' for i, c in enumerate(layout.ERRORS_COLUMNS, 1)
+    )
     last = max(1, len(failures) + 1)
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
         '<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
         f'state="frozen"/></sheetView></sheetViews><cols>{columns}</cols><sheetData>{"".join(rows)}</sheetData>'
-        f'<autoFilter ref="A1:H{last}"/></worksheet>'
+        f'<autoFilter ref="A1:{get_column_letter(len(layout.ERRORS_COLUMNS))}{last}"/></worksheet>'
     )
 
 
@@ -563,7 +574,7 @@ def _write(package: _Package, out: Path, columns: dict[str, dict[str, int]], fai
         target.writestr("xl/workbook.xml", workbook.encode("utf-8"), zipfile.ZIP_DEFLATED)
         target.writestr("xl/_rels/workbook.xml.rels", workbook_rels.encode("utf-8"), zipfile.ZIP_DEFLATED)
         target.writestr("[Content_Types].xml", content_types.encode("utf-8"), zipfile.ZIP_DEFLATED)
-        target.writestr(ERRORS_PART, _errors_sheet_xml(failures, styles.header).encode("utf-8"), zipfile.ZIP_DEFLATED)
+        target.writestr(ERRORS_PART, _errors_sheet_xml(failures, styles).encode("utf-8"), zipfile.ZIP_DEFLATED)
     partial.replace(out)
     return out
 

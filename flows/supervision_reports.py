@@ -1,14 +1,18 @@
 """Report workbooks of the supervision side: an archive's evaluation feedback and the plan's mid-term evaluation.
 
-Data come from warehouse queries; this module only lays them out (openpyxl) and saves atomically.
+Data come from warehouse queries; this module only lays them out and saves atomically. Each sheet is a table
+declared once as a tuple of `Column`s (header, value, width, number format, status fill): the writer walks it, so a
+column's header, value and width can never drift apart.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import duckdb
 from openpyxl import Workbook
@@ -17,10 +21,13 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from census_schema.errors import UsageError
-from census_schema.supervision.codes import EvaluationStatus
-from census_schema.supervision.evaluation import get_standard
-from census_schema.supervision.indicators import FORMULAS, PLAN_INDICATORS, PLAN_TITLE
+from census_schema.supervision.codes import EvaluationStatus, IndicatorStatus
+from census_schema.supervision.evaluation import EvaluationStandard, ScoringItem, get_standard
+from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICATORS, PLAN_TITLE, PlanIndicator
 from census_schema.template import save_workbook
+from census_schema.xlsx import Column, set_cell_value
+from supervision.indicators import FORMULAS
+from supervision.scoring import TOLERANCE_SHARE, tolerance
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     fetch_round,
@@ -31,40 +38,82 @@ from warehouse.evaluation import (
 )
 from warehouse.indicators import query_indicator_progress, query_reported_values
 
+R = TypeVar("R")
+Row = Mapping[str, Any]
+
 _TITLE = Font(size=14, bold=True)
 _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _FLAG_FILL = PatternFill("solid", fgColor="FFE699")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 STATUS_FILLS = {
-    "达标": PatternFill("solid", fgColor="C6EFCE"),
-    "滞后": PatternFill("solid", fgColor="FFEB9C"),
-    "严重滞后": PatternFill("solid", fgColor="FFC7CE"),
+    IndicatorStatus.ON_TRACK: PatternFill("solid", fgColor="C6EFCE"),
+    IndicatorStatus.LAGGING: PatternFill("solid", fgColor="FFEB9C"),
+    IndicatorStatus.SEVERELY_LAGGING: PatternFill("solid", fgColor="FFC7CE"),
 }
+SCORE = "0.0"  # scores have one decimal place
+DECIMAL = "#,##0.00"
 
 
-def _table(
-    ws: Worksheet,
-    headers: Sequence[str],
-    rows: Sequence[Sequence[Any]],
-    widths: Sequence[int],
-    *,
-    start_row: int = 1,
-    flag_column: int | None = None,
-) -> None:
-    """A header row and data rows from `start_row`; rows whose `flag_column` value is truthy are highlighted."""
-    for column, (header, width) in enumerate(zip(headers, widths, strict=True), 1):
-        cell = ws.cell(start_row, column, header)
+@dataclass(frozen=True)
+class Table(Generic[R]):
+    """A sheet's table: its columns and which rows to highlight."""
+
+    columns: tuple[Column[R], ...]
+    flagged: Callable[[R], bool] | None = None
+
+
+def _key(name: str) -> Callable[[Row], Any]:
+    return lambda row: row[name]
+
+
+def _joined(name: str) -> Callable[[Row], object]:
+    """A list column written as the list a person reads (张三、李四; 8.5、9.0)."""
+    return lambda row: "、".join(str(v) for v in row[name])
+
+
+def _status_fill(value: object) -> PatternFill | None:
+    return STATUS_FILLS[IndicatorStatus(value)] if isinstance(value, str) and value in STATUS_FILLS else None
+
+
+def _yes(flag: object) -> str:
+    return "是" if flag else ""
+
+
+def _write_header(ws: Worksheet, columns: Sequence[Column[Any]], row: int) -> None:
+    for number, column in enumerate(columns, 1):
+        cell = set_cell_value(ws.cell(row, number), column.header)
         cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _WRAP
-        ws.column_dimensions[get_column_letter(column)].width = width
-    for offset, values in enumerate(rows, 1):
-        for column, value in enumerate(values, 1):
-            cell = ws.cell(start_row + offset, column, value)
-            cell.alignment = _WRAP
-            if flag_column is not None and values[flag_column]:
-                cell.fill = _FLAG_FILL
+        ws.column_dimensions[get_column_letter(number)].width = column.width
+
+
+def _write_row(ws: Worksheet, table: Table[R], row: R, number: int) -> None:
+    flagged = table.flagged is not None and table.flagged(row)
+    for index, column in enumerate(table.columns, 1):
+        value = column.value(row)
+        cell = set_cell_value(ws.cell(number, index), value)
+        cell.alignment = _WRAP
+        if column.number_format is not None:
+            cell.number_format = column.number_format
+        if flagged:
+            cell.fill = _FLAG_FILL
+        fill = column.fill(value) if column.fill is not None else None
+        if fill is not None:
+            cell.fill = fill
+
+
+def write_table(ws: Worksheet, table: Table[R], rows: Iterable[R], *, start_row: int = 1) -> None:
+    """The table's header at `start_row`, then one row per item; panes frozen below the header, a filter on it."""
+    _write_header(ws, table.columns, start_row)
+    count = 0
+    for count, row in enumerate(rows, 1):
+        _write_row(ws, table, row, start_row + count)
     ws.freeze_panes = ws.cell(start_row + 1, 1)
-    ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(headers))}{start_row + max(len(rows), 1)}"
+    ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(table.columns))}{start_row + max(count, 1)}"
+
+
+def _write_title(ws: Worksheet, title: str) -> None:
+    set_cell_value(ws["A1"], title).font = _TITLE
 
 
 def _save(workbook: Workbook, out: Path) -> Path:
@@ -73,18 +122,104 @@ def _save(workbook: Workbook, out: Path) -> Path:
     return out
 
 
-def _yes(flag: bool | None) -> str:
-    return "是" if flag else ""
-
-
 # ------------------------------------------------------------------------------------------ evaluation feedback
 
 
-def write_evaluation_report(
-    con: duckdb.DuckDBPyConnection, archive_code: str, out: Path, round_id: str = DEFAULT_ROUND
-) -> Path:
-    """The feedback report an archive receives: result, area subtotals, scores by item, deviations,
-    reconciliations and the problems found (items that lost points, failed veto items)."""
+@dataclass(frozen=True)
+class Problem:
+    """An item that lost points or whose veto failed, with what the standard says about it."""
+
+    item: Row
+    scoring_item: ScoringItem
+    veto_failed: bool
+
+
+AREA_TABLE: Table[Row] = Table(
+    (
+        Column("领域编号", _key("area_code"), 10),
+        Column("一级领域", _key("area_name"), 20),
+        Column("满分", _key("max_points"), 10, SCORE),
+        Column("得分", _key("subtotal"), 10, SCORE),
+        Column("得分率%", lambda a: round(a["subtotal"] * 100 / a["max_points"], 1), 10, SCORE),
+    )
+)
+ITEM_TABLE: Table[Row] = Table(
+    (
+        Column("评分项", _key("item_code"), 9),
+        Column("一级领域", _key("area_name"), 14),
+        Column("二级指标", _key("indicator_name"), 14),
+        Column("评分内容", _key("item_text"), 40),
+        Column("满分", _key("max_points"), 7, SCORE),
+        Column("否决项", lambda i: _yes(i["is_veto"]), 7),
+        Column("自评分", _key("self_score"), 8, SCORE),
+        Column("专家评分", _joined("expert_scores"), 18),
+        Column("专家均分", _key("expert_mean"), 9, SCORE),
+        Column("合议分", lambda i: i["score"] if i["is_reconciled"] else None, 8, SCORE),
+        Column("合议说明", _key("reconciliation_note"), 24),
+        Column("最终得分", _key("score"), 9, SCORE),
+        Column("自评偏差", lambda i: _yes(i["is_deviation"]), 9),
+    ),
+    flagged=lambda i: bool(i["is_deviation"]),
+)
+DEVIATION_TABLE: Table[Row] = Table(
+    (
+        Column("评分项", _key("item_code"), 9),
+        Column("评分内容", _key("item_text"), 40),
+        Column("满分", _key("max_points"), 7, SCORE),
+        Column("自评分", _key("self_score"), 8, SCORE),
+        Column("最终得分", _key("score"), 9, SCORE),
+        Column("相差", lambda i: abs(i["self_score"] - i["score"]), 7, SCORE),
+        Column(f"允许偏差（满分{TOLERANCE_SHARE:.0%}）", lambda i: tolerance(Decimal(i["max_points"])), 18, SCORE),
+    )
+)
+RECONCILIATION_TABLE: Table[Row] = Table(
+    (
+        Column("评分项", _key("item_code"), 9),
+        Column("评分内容", _key("item_text"), 40),
+        Column("专家评分", _joined("expert_scores"), 18),
+        Column("专家均分", _key("expert_mean"), 9, SCORE),
+        Column("合议分", _key("score"), 8, SCORE),
+        Column("合议说明", _key("reconciliation_note"), 40),
+    )
+)
+PROBLEM_TABLE: Table[Problem] = Table(
+    (
+        Column("评分项", lambda p: p.item["item_code"], 9),
+        Column("一级领域", lambda p: p.item["area_name"], 14),
+        Column("评分内容", lambda p: p.item["item_text"], 40),
+        Column("满分", lambda p: p.item["max_points"], 7, SCORE),
+        Column("最终得分", lambda p: p.item["score"], 9, SCORE),
+        Column("扣分", lambda p: p.item["max_points"] - p.item["score"], 7, SCORE),
+        Column("否决项未通过", lambda p: _yes(p.veto_failed), 12),
+        Column("评分规则", lambda p: p.scoring_item.rule, 36),
+        Column("佐证材料要求", lambda p: p.scoring_item.evidence, 24),
+    ),
+    flagged=lambda p: p.veto_failed,
+)
+
+
+@dataclass(frozen=True)
+class EvaluationFeedback:
+    """What an archive's feedback report shows: its result among the completed ones, its areas and items."""
+
+    archive_code: str
+    round_id: str
+    result: Row
+    completed: int
+    standard: EvaluationStandard
+    areas: list[dict[str, Any]]
+    items: list[dict[str, Any]]
+
+    @property
+    def veto_failures(self) -> set[str]:
+        """The codes of the veto items the archive failed."""
+        return set(self.result["veto_failures"] or ())
+
+
+def fetch_evaluation_feedback(
+    con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
+) -> EvaluationFeedback:
+    """An archive's completed evaluation; UsageError when the round is unknown or the evaluation not complete."""
     require_archive(archive_code)
     found = fetch_round(con, round_id)
     if found is None:
@@ -93,25 +228,29 @@ def write_evaluation_report(
     result = next((r for r in results if r["archive_code"] == archive_code), None)
     if result is None or result["status"] != EvaluationStatus.COMPLETE:
         status = result["status"] if result else EvaluationStatus.INCOMPLETE.value
-        pending = f"（待合议的评分项：{result['unreconciled']}）" if result and result["unreconciled"] else ""
+        pending = (
+            f"（待合议的评分项：{'、'.join(result['unreconciled'])}）" if result and result["unreconciled"] else ""
+        )
         raise UsageError(
             f"档案馆 {archive_code} 的评价{status}{pending}，尚不能生成反馈报告。",
             hint="须有完整的自评、至少3位专家提交的评分，且专家分歧较大的评分项已给出合议分。",
         )
-    completed = sum(1 for r in results if r["status"] == EvaluationStatus.COMPLETE)
-    standard = get_standard(found["standard_version"])
-    items = query_item_results(con, archive_code, round_id)
-    areas = query_area_results(con, round_id, archive_code)
+    return EvaluationFeedback(
+        archive_code,
+        round_id,
+        result,
+        sum(1 for r in results if r["status"] == EvaluationStatus.COMPLETE),
+        get_standard(found["standard_version"]),
+        query_area_results(con, round_id, archive_code),
+        query_item_results(con, archive_code, round_id),
+    )
 
-    workbook = Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = "评价结果"
-    summary["A1"] = f"{result['archive_name']}业务建设评价反馈报告"
-    summary["A1"].font = _TITLE
-    facts = [
-        ("档案馆", f"{result['archive_name']}（{archive_code}）"),
-        ("评价轮次", round_id),
+
+def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
+    result, standard = report.result, report.standard
+    return [
+        ("档案馆", f"{result['archive_name']}（{report.archive_code}）"),
+        ("评价轮次", report.round_id),
         ("评价标准", f"{standard.title}（{standard.version}）"),
         ("评价专家（人）", result["experts"]),
         ("评分项得分合计", result["total"]),
@@ -119,273 +258,164 @@ def write_evaluation_report(
         ("加分（申报合计）", result["bonus_claimed"]),
         ("最终得分", result["final_score"]),
         ("评价等次", result["grade"]),
-        ("排名", f"第 {result['rank']} 名（共 {completed} 个已完成评价的档案馆）"),
-        ("未通过的否决项", result["veto_failures"] or "无"),
+        ("排名", f"第 {result['rank']} 名（共 {report.completed} 个已完成评价的档案馆）"),
+        ("未通过的否决项", "、".join(result["veto_failures"] or ()) or "无"),
         ("自评偏差项（个）", result["deviation_count"]),
     ]
-    for offset, (key, value) in enumerate(facts, 3):
-        summary.cell(offset, 1, key).font = _BOLD
-        summary.cell(offset, 2, value)
-    summary.column_dimensions["A"].width, summary.column_dimensions["B"].width = 20, 60
 
-    area_sheet = workbook.create_sheet("领域小计")
-    _table(
-        area_sheet,
-        ("领域编号", "一级领域", "满分", "得分", "得分率%"),
-        [
-            [
-                a["area_code"],
-                a["area_name"],
-                a["max_points"],
-                a["subtotal"],
-                round(a["subtotal"] * 100 / a["max_points"], 1),
-            ]
-            for a in areas
-        ],
-        (10, 20, 10, 10, 10),
-    )
 
-    item_sheet = workbook.create_sheet("分项得分")
-    _table(
-        item_sheet,
-        (
-            "评分项",
-            "一级领域",
-            "二级指标",
-            "评分内容",
-            "满分",
-            "否决项",
-            "自评分",
-            "专家评分",
-            "专家均分",
-            "合议分",
-            "合议说明",
-            "最终得分",
-            "自评偏差",
-        ),  # fmt: skip
-        [
-            [
-                i["item_code"],
-                i["area_name"],
-                i["indicator_name"],
-                i["item_text"],
-                i["max_points"],
-                _yes(i["is_veto"]),
-                i["self_score"],
-                i["expert_scores"],
-                i["expert_mean"],
-                i["score"] if i["is_reconciled"] else None,
-                i["reconciliation_note"],
-                i["score"],
-                _yes(i["is_deviation"]),
-            ]
-            for i in items
-        ],  # fmt: skip
-        (9, 14, 14, 40, 7, 7, 8, 18, 9, 8, 24, 9, 9),
-        flag_column=12,
+def _write_result_sheet(ws: Worksheet, report: EvaluationFeedback) -> None:
+    ws.title = "评价结果"
+    _write_title(ws, f"{report.result['archive_name']}业务建设评价反馈报告")
+    for number, (key, value) in enumerate(_result_facts(report), 3):
+        set_cell_value(ws.cell(number, 1), key).font = _BOLD
+        set_cell_value(ws.cell(number, 2), value)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 20, 60
+
+
+def list_problems(report: EvaluationFeedback) -> list[Problem]:
+    """Failed veto items first, then the items that lost most points."""
+    vetoes = report.veto_failures
+    problems = [
+        Problem(i, report.standard.items_by_code[i["item_code"]], i["item_code"] in vetoes)
+        for i in report.items
+        if i["score"] < i["max_points"] or i["item_code"] in vetoes
+    ]
+    return sorted(
+        problems, key=lambda p: (not p.veto_failed, -(p.item["max_points"] - p.item["score"]), p.item["item_code"])
     )
 
-    deviation_sheet = workbook.create_sheet("自评偏差")
-    _table(
-        deviation_sheet,
-        ("评分项", "评分内容", "满分", "自评分", "最终得分", "相差", "允许偏差（满分20%）"),
-        [
-            [
-                i["item_code"],
-                i["item_text"],
-                i["max_points"],
-                i["self_score"],
-                i["score"],
-                abs(i["self_score"] - i["score"]),
-                i["max_points"] * 2 / 10,
-            ]
-            for i in items
-            if i["is_deviation"]
-        ],  # fmt: skip
-        (9, 40, 7, 8, 9, 7, 18),
-    )
 
-    reconciled_sheet = workbook.create_sheet("合议说明")
-    _table(
-        reconciled_sheet,
-        ("评分项", "评分内容", "专家评分", "专家均分", "合议分", "合议说明"),
-        [
-            [i["item_code"], i["item_text"], i["expert_scores"], i["expert_mean"], i["score"], i["reconciliation_note"]]
-            for i in items
-            if i["is_reconciled"]
-        ],
-        (9, 40, 18, 9, 8, 40),
+def write_evaluation_report(
+    con: duckdb.DuckDBPyConnection, archive_code: str, out: Path, round_id: str = DEFAULT_ROUND
+) -> Path:
+    """The feedback report an archive receives: result, area subtotals, scores by item, deviations,
+    reconciliations and the problems found (items that lost points, failed veto items)."""
+    report = fetch_evaluation_feedback(con, archive_code, round_id)
+    workbook = Workbook()
+    assert workbook.active is not None
+    _write_result_sheet(workbook.active, report)
+    write_table(workbook.create_sheet("领域小计"), AREA_TABLE, report.areas)
+    write_table(workbook.create_sheet("分项得分"), ITEM_TABLE, report.items)
+    write_table(workbook.create_sheet("自评偏差"), DEVIATION_TABLE, [i for i in report.items if i["is_deviation"]])
+    write_table(
+        workbook.create_sheet("合议说明"), RECONCILIATION_TABLE, [i for i in report.items if i["is_reconciled"]]
     )
-
-    problem_sheet = workbook.create_sheet("发现问题")
-    vetoes = set((result["veto_failures"] or "").split("、")) - {""}
-    problems = sorted(
-        (i for i in items if i["score"] < i["max_points"] or i["item_code"] in vetoes),
-        key=lambda i: (i["item_code"] not in vetoes, -(i["max_points"] - i["score"]), i["item_code"]),
-    )
-    _table(
-        problem_sheet,
-        ("评分项", "一级领域", "评分内容", "满分", "最终得分", "扣分", "否决项未通过", "评分规则", "佐证材料要求"),
-        [
-            [
-                i["item_code"],
-                i["area_name"],
-                i["item_text"],
-                i["max_points"],
-                i["score"],
-                i["max_points"] - i["score"],
-                _yes(i["item_code"] in vetoes),
-                standard.items_by_code[i["item_code"]].rule,
-                standard.items_by_code[i["item_code"]].evidence,
-            ]
-            for i in problems
-        ],  # fmt: skip
-        (9, 14, 40, 7, 9, 7, 12, 36, 24),
-        flag_column=6,
-    )
+    write_table(workbook.create_sheet("发现问题"), PROBLEM_TABLE, list_problems(report))
     return _save(workbook, out)
 
 
 # ------------------------------------------------------------------------------------------- plan indicators
 
 
+@dataclass(frozen=True)
+class IndicatorLatest:
+    """A plan indicator with its latest national value (empty when none was reported or computed)."""
+
+    indicator: PlanIndicator
+    latest: Row
+
+    def get(self, name: str) -> Any:
+        """A figure of the latest national value, None when there is none."""
+        return self.latest.get(name)
+
+
+def _indicator_name(row: Row) -> str:
+    found = INDICATORS_BY_CODE.get(row["indicator_code"])
+    return found.name if found else ""
+
+
+def _yearly_status(row: Row) -> str:
+    return row["status"] or ("未填报" if row["value"] is None else "")
+
+
+OVERVIEW_TABLE: Table[IndicatorLatest] = Table(
+    (
+        Column("指标编号", lambda x: x.indicator.code, 9),
+        Column("指标名称", lambda x: x.indicator.name, 34),
+        Column("单位", lambda x: x.indicator.unit, 7),
+        Column("属性", lambda x: x.indicator.attribute.value, 8),
+        Column("来源", lambda x: x.indicator.source_label, 6),
+        Column("层级", lambda x: x.indicator.level.label, 6),
+        Column("基期年", lambda x: x.indicator.base_year, 7),
+        Column("基期值", lambda x: x.latest.get("baseline", x.indicator.baseline), 14),
+        Column("目标年", lambda x: x.indicator.target_year, 7),
+        Column("目标值", lambda x: x.indicator.target, 10),
+        Column("最新年度", lambda x: x.get("year"), 9),
+        Column("最新值", lambda x: x.get("value"), 16),
+        Column("预期进度", lambda x: x.get("expected"), 12, DECIMAL),
+        Column("进展状态", lambda x: x.get("status"), 10, fill=_status_fill),
+        Column("说明", lambda x: x.indicator.note, 30),
+    )
+)
+YEARLY_TABLE: Table[Row] = Table(
+    (
+        Column("指标编号", _key("indicator_code"), 9),
+        Column("指标名称", _key("indicator_name"), 34),
+        Column("年度", _key("year"), 7),
+        Column("实际值", _key("value"), 14),
+        Column("基期值", _key("baseline"), 12),
+        Column("目标值", _key("target"), 10),
+        Column("预期进度", _key("expected"), 12, DECIMAL),
+        Column("进展状态", _yearly_status, 10, fill=_status_fill),
+    )
+)
+PROVINCE_TABLE: Table[Row] = Table(
+    (
+        Column("指标编号", _key("indicator_code"), 9),
+        Column("指标名称", _key("indicator_name"), 30),
+        Column("年度", _key("year"), 7),
+        Column("省份代码", lambda p: p["province_code"] or "", 10),
+        Column("省份", _key("province_name"), 16),
+        Column("数值", _key("value"), 16),
+    )
+)
+REPORTED_TABLE: Table[Row] = Table(
+    (
+        Column("指标编号", _key("indicator_code"), 9),
+        Column("指标名称", _indicator_name, 30),
+        Column("年度", _key("year"), 7),
+        Column("省份代码", lambda r: r["province_code"] or "全国", 10),
+        Column("数值", _key("value"), 14),
+        Column("说明", _key("note"), 30),
+        Column("报送编号", _key("submission_id"), 36),
+        Column("工作表", _key("sheet_name"), 10),
+        Column("行号", _key("excel_row"), 6),
+    )
+)
+FORMULA_TABLE: Table[PlanIndicator] = Table(
+    (
+        Column("指标编号", lambda i: i.code, 9),
+        Column("指标名称", lambda i: i.name, 30),
+        Column("计算公式", lambda i: FORMULAS[i.formula].expression if i.formula else "", 60),
+        Column("数据来源", lambda i: "当前有效的普查表汇总（已接收、未被替代）", 36),
+    )
+)
+
+
+def latest_national_values(progress: Iterable[Row]) -> list[IndicatorLatest]:
+    """Every plan indicator with its latest national value (progress rows come year by year)."""
+    latest: dict[str, Row] = {}
+    for row in progress:
+        if row["province_code"] is None and row["value"] is not None:
+            latest[row["indicator_code"]] = row
+    return [IndicatorLatest(i, latest.get(i.code, {})) for i in PLAN_INDICATORS]
+
+
 def write_indicators_report(con: duckdb.DuckDBPyConnection, out: Path, as_of: date | None = None) -> Path:
     """The mid-term evaluation workbook: each indicator's latest value against expected progress, the progress
     year by year, computed indicators per province and the reported values with their lineage."""
-    progress = query_indicator_progress(con)
-    if as_of is not None:
-        progress = [p for p in progress if p["year"] <= as_of.year]
+    progress = [p for p in query_indicator_progress(con) if as_of is None or p["year"] <= as_of.year]
     workbook = Workbook()
     overview = workbook.active
     assert overview is not None
     overview.title = "指标总览"
-    overview["A1"] = f"{PLAN_TITLE}主要指标中期评估"
-    overview["A1"].font = _TITLE
-    latest: dict[str, dict[str, Any]] = {}
-    for row in progress:
-        if row["province_code"] is None and row["value"] is not None:
-            latest[row["indicator_code"]] = row
-    _table(
-        overview,
-        (
-            "指标编号",
-            "指标名称",
-            "单位",
-            "属性",
-            "来源",
-            "层级",
-            "基期年",
-            "基期值",
-            "目标年",
-            "目标值",
-            "最新年度",
-            "最新值",
-            "预期进度",
-            "进展状态",
-            "说明",
-        ),  # fmt: skip
-        [
-            [
-                i.code,
-                i.name,
-                i.unit,
-                i.attribute.value,
-                i.source_label,
-                i.level.label,
-                i.base_year,
-                latest.get(i.code, {}).get("baseline", i.baseline),
-                i.target_year,
-                i.target,
-                latest.get(i.code, {}).get("year"),
-                latest.get(i.code, {}).get("value"),
-                latest.get(i.code, {}).get("expected"),
-                latest.get(i.code, {}).get("status"),
-                i.note,
-            ]
-            for i in PLAN_INDICATORS
-        ],  # fmt: skip
-        (9, 34, 7, 8, 6, 6, 7, 14, 7, 10, 9, 16, 12, 10, 30),
-        start_row=3,
-    )
-    for row in overview.iter_rows(min_row=4, min_col=14, max_col=14):
-        fill = STATUS_FILLS.get(str(row[0].value))
-        if fill is not None:
-            row[0].fill = fill
-
-    yearly = workbook.create_sheet("年度进展")
-    targeted = [p for p in progress if p["province_code"] is None and p["target"] is not None]
-    _table(
-        yearly,
-        ("指标编号", "指标名称", "年度", "实际值", "基期值", "目标值", "预期进度", "进展状态"),
-        [
-            [
-                p["indicator_code"],
-                p["indicator_name"],
-                p["year"],
-                p["value"],
-                p["baseline"],
-                p["target"],
-                p["expected"],
-                p["status"] or ("未填报" if p["value"] is None else ""),
-            ]
-            for p in targeted
-        ],  # fmt: skip
-        (9, 34, 7, 14, 12, 10, 12, 10),
-    )
-    for row in yearly.iter_rows(min_row=2, min_col=8, max_col=8):
-        fill = STATUS_FILLS.get(str(row[0].value))
-        if fill is not None:
-            row[0].fill = fill
-
-    provinces = workbook.create_sheet("分省计算指标")
-    names = {i.code: i.name for i in PLAN_INDICATORS}
-    _table(
-        provinces,
-        ("指标编号", "指标名称", "年度", "省份代码", "省份", "数值"),
-        [
-            [
-                p["indicator_code"],
-                p["indicator_name"],
-                p["year"],
-                p["province_code"] or "",
-                p["province_name"],
-                p["value"],
-            ]
-            for p in progress
-            if p["source"] == "计算"
-        ],
-        (9, 30, 7, 10, 16, 16),
-    )
-
-    reported = workbook.create_sheet("填报数据")
-    _table(
-        reported,
-        ("指标编号", "指标名称", "年度", "省份代码", "数值", "说明", "报送编号", "工作表", "行号"),
-        [
-            [
-                r["indicator_code"],
-                names.get(r["indicator_code"], ""),
-                r["year"],
-                r["province_code"] or "全国",
-                r["value"],
-                r["note"],
-                r["submission_id"],
-                r["sheet_name"],
-                r["excel_row"],
-            ]
-            for r in query_reported_values(con)
-        ],  # fmt: skip
-        (9, 30, 7, 10, 14, 30, 36, 10, 6),
-    )
-    formulas = workbook.create_sheet("计算口径")
-    _table(
-        formulas,
-        ("指标编号", "指标名称", "计算公式", "数据来源"),
-        [
-            [i.code, i.name, FORMULAS[i.formula].expression, "当前有效的普查表汇总（已接收、未被替代）"]
-            for i in PLAN_INDICATORS
-            if i.formula is not None
-        ],
-        (9, 30, 60, 36),
-    )
+    _write_title(overview, f"{PLAN_TITLE}主要指标中期评估")
+    write_table(overview, OVERVIEW_TABLE, latest_national_values(progress), start_row=3)
+    national_targets = [p for p in progress if p["province_code"] is None and p["target"] is not None]
+    write_table(workbook.create_sheet("年度进展"), YEARLY_TABLE, national_targets)
+    write_table(workbook.create_sheet("分省计算指标"), PROVINCE_TABLE, [p for p in progress if p["source"] == "计算"])
+    write_table(workbook.create_sheet("填报数据"), REPORTED_TABLE, query_reported_values(con))
+    computed = [i for i in PLAN_INDICATORS if i.formula is not None]
+    write_table(workbook.create_sheet("计算口径"), FORMULA_TABLE, computed)
     return _save(workbook, out)

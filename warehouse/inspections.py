@@ -22,12 +22,13 @@ from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
     FindingAction,
+    FindingRole,
     FindingSeverity,
     FindingStatus,
-    Role,
 )
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
-from census_schema.supervision.rectification import (
+from supervision.grading import grade_record
+from supervision.lifecycle import (
     TRANSITION_TABLE,
     TRANSITIONS,
     FindingState,
@@ -36,17 +37,10 @@ from census_schema.supervision.rectification import (
     apply_updates,
     find_actions,
 )
-from census_schema.supervision.rows import (
-    grade_record,
-    is_yes,
-    issued_finding_states,
-    read_update,
-    split_names,
-    start_of,
-)
+from supervision.rows import is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.audit import record_event
 from warehouse.queries import fetch_named
-from warehouse.transactions import execute_many, transaction, utc_now
+from warehouse.transactions import execute_many, insert_rows, transaction, utc_now
 
 CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
@@ -78,7 +72,7 @@ def fetch_finding_states(
         ) AS r USING (finding_id)
         WHERE ? IS NULL OR list_contains(?, f.finding_id)
         """,
-        [Role.RECTIFIER.value, wanted, wanted],
+        [FindingRole.RECTIFIER.value, wanted, wanted],
     ).fetchall()
     return {
         finding_id: FindingState(finding_id, FindingStatus(status), deadline, person, frozenset(rectifiers), changed_at)
@@ -124,82 +118,91 @@ def _insert_inspections(
     con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, records: pl.DataFrame
 ) -> None:
     divisions = load_divisions()
-    values = []
+    rows = []
     for r in records.iter_rows(named=True):
         pct, grade, reason = grade_record(r)
-        values.append(
-            [
-                r["inspection_id"],
-                r["year"],
-                r["inspection_type"],
-                r["organiser"],
-                r["unit_uscc"],
-                r["unit_name"],
-                r["unit_class"],
-                r["division_code"],
-                divisions.get(r["division_code"]).province_code,
-                r["notice_date"],
-                r["onsite_start"],
-                r["onsite_end"],
-                r["inspectors"],
-                len(split_names(r["inspectors"])),
-                r["checklist_version"],
-                r["items_applicable"],
-                r["items_compliant"],
-                r["failed_veto_items"],
-                is_yes(r["has_security_incident"]),
-                pct,
-                grade.value if grade else None,
-                reason or None,
-                r["feedback_date"],
-                r["feedback_doc_no"],
-                r["remarks"],
-                submission_id,
-                INSPECTION_RECORDS_FORM.sheet_name,
-                r["excel_row"],
-                loaded_at,
-            ]
+        rows.append(
+            {
+                **{name: r[name] for name in _INSPECTION_COLUMNS},
+                "province_code": divisions.get(r["division_code"]).province_code,
+                "inspectors": split_names(r["inspectors"]),
+                "has_security_incident": is_yes(r["has_security_incident"]),
+                "compliance_pct": pct,
+                "grade": grade.value if grade else None,
+                "grade_reason": reason or None,
+                "submission_id": submission_id,
+                "sheet_name": INSPECTION_RECORDS_FORM.sheet_name,
+                "excel_row": r["excel_row"],
+                "loaded_at": loaded_at,
+            }
         )
-    _insert_all(con, "inspections", values)
+    insert_rows(con, "inspections", rows)
+
+
+# Columns of `inspections` taken as uploaded (the others are derived when loading).
+_INSPECTION_COLUMNS = (
+    "inspection_id",
+    "year",
+    "inspection_type",
+    "organiser",
+    "unit_uscc",
+    "unit_name",
+    "unit_class",
+    "division_code",
+    "notice_date",
+    "onsite_start",
+    "onsite_end",
+    "checklist_version",
+    "items_applicable",
+    "items_compliant",
+    "failed_veto_items",
+    "feedback_date",
+    "feedback_doc_no",
+    "remarks",
+)
+# Columns of `findings` taken as uploaded.
+_FINDING_COLUMNS = (
+    "finding_id",
+    "inspection_id",
+    "item_code",
+    "description",
+    "severity",
+    "requirement",
+    "responsible_unit",
+    "responsible_person",
+    "remarks",
+)
 
 
 def _insert_findings(
     con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, findings: pl.DataFrame
 ) -> None:
     inspections = fetch_loaded_inspections(con)
-    rows = list(findings.iter_rows(named=True))
-    states = issued_finding_states(rows, inspections)
-    values = []
-    for r in rows:
+    uploaded = list(findings.iter_rows(named=True))
+    states = issued_finding_states(uploaded, inspections)
+    rows = []
+    for r in uploaded:
         feedback, version = inspections[r["inspection_id"]]
         area = get_checklist(version).area_of(r["item_code"])
         state = states[r["finding_id"]]
-        values.append(
-            [
-                r["finding_id"],
-                r["inspection_id"],
-                r["item_code"],
-                area.code,
-                area.name,
-                r["description"],
-                r["severity"],
-                is_yes(r["is_immediate"]),
-                r["requirement"],
-                state.deadline,
-                state.deadline,
-                r["responsible_unit"],
-                r["responsible_person"],
-                r["remarks"],
-                state.status.value,
-                feedback,
-                start_of(feedback),
-                submission_id,
-                FINDINGS_FORM.sheet_name,
-                r["excel_row"],
-                loaded_at,
-            ]
+        rows.append(
+            {
+                **{name: r[name] for name in _FINDING_COLUMNS},
+                "area_code": area.code,
+                "area_name": area.name,
+                "is_immediate": is_yes(r["is_immediate"]),
+                "original_deadline": state.deadline,
+                "deadline": state.deadline,
+                "status": state.status.value,
+                "issued_on": feedback,
+                "status_changed_at": start_of(feedback),
+                "submission_id": submission_id,
+                "sheet_name": FINDINGS_FORM.sheet_name,
+                "excel_row": r["excel_row"],
+                "loaded_at": loaded_at,
+            }
         )
-    _insert_all(con, "findings", values)
+    insert_rows(con, "findings", rows)
 
 
 def _record_transitions(
@@ -217,43 +220,31 @@ def _record_transitions(
         ).fetchall()
     )
     now = utc_now()
-    values = []
+    rows = []
     for record, (submission_id, sheet, row) in zip(records, lineage, strict=True):
         seq = last.get(record.finding_id, 0) + 1
         last[record.finding_id] = seq
-        values.append(
-            [
-                record.finding_id,
-                seq,
-                record.at,
-                record.by,
-                record.role.value,
-                record.action.value,
-                record.from_state.value,
-                record.to_state.value,
-                record.note,
-                record.evidence,
-                record.new_deadline,
-                now,
-                via,
-                submission_id,
-                sheet,
-                row,
-            ]
+        rows.append(
+            {
+                "finding_id": record.finding_id,
+                "seq": seq,
+                "changed_at": record.at,
+                "changed_by": record.by,
+                "role": record.role.value,
+                "action": record.action.value,
+                "from_status": record.from_state.value,
+                "to_status": record.to_state.value,
+                "note": record.note,
+                "evidence": record.evidence,
+                "new_deadline": record.new_deadline,
+                "recorded_at": now,
+                "recorded_via": via,
+                "submission_id": submission_id,
+                "sheet_name": sheet,
+                "excel_row": row,
+            }
         )
-    _insert_all(con, "finding_transitions", values)
-
-
-# The tables this module inserts whole rows into, in column order: a constant allow-list, never input.
-_TABLES = frozenset({"inspections", "findings", "finding_transitions"})
-
-
-def _insert_all(con: duckdb.DuckDBPyConnection, table: str, values: list[list[Any]]) -> None:
-    if table not in _TABLES:
-        raise ValueError(f"{table!r} is not a table of the inspections side")
-    if values:
-        placeholders = ", ".join(["?"] * len(values[0]))
-        execute_many(con, f"INSERT INTO {table} VALUES ({placeholders})", values)  # noqa: S608 - allow-listed
+    insert_rows(con, "finding_transitions", rows)
 
 
 def _save_states(con: duckdb.DuckDBPyConnection, states: Iterable[FindingState]) -> None:
@@ -327,7 +318,7 @@ def transition_finding(
                 f"问题 {finding_id}：「{act}」会使状态变为「{rule.to_status}」，而不是「{to_status}」。",
                 rule="transition_allowed",
             )
-        who = role if role is not None else (rule.role if rule is not None else Role.REVIEWER)
+        who = role if role is not None else (rule.role if rule is not None else FindingRole.REVIEWER)
         after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline)
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])
@@ -503,24 +494,6 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
         [finding_id],
     )
     return {**found[0], "transitions": transitions}
-
-
-def query_inspections(
-    con: duckdb.DuckDBPyConnection, *, year: int | None = None, province_code: str | None = None
-) -> list[dict[str, Any]]:
-    """Inspections with their grade and finding counts. Grain: one row per inspection."""
-    return fetch_named(
-        con,
-        """
-        SELECT i.inspection_id, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class, i.province_code,
-               i.feedback_date, i.compliance_pct, i.grade, i.grade_reason, count(f.finding_id) AS findings,
-               i.submission_id, i.sheet_name, i.excel_row
-        FROM inspections AS i LEFT JOIN findings AS f USING (inspection_id)
-        WHERE (? IS NULL OR i.year = ?) AND (? IS NULL OR i.province_code = ?)
-        GROUP BY ALL ORDER BY i.inspection_id
-        """,
-        [year, year, province_code, province_code],
-    )
 
 
 def allowed_targets(status: FindingStatus) -> list[dict[str, str]]:

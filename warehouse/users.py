@@ -13,8 +13,6 @@ from census_schema.roles import Role
 from warehouse.audit import record_event
 from warehouse.transactions import transaction, utc_now
 
-ROLES = tuple(Role)
-
 
 @dataclass(frozen=True)
 class UserRecord:
@@ -22,16 +20,25 @@ class UserRecord:
 
     user_name: str
     password_hash: str
-    role: str
+    role: Role
     province_code: str | None
     is_active: bool
+
+
+def parse_role(role: Role | str) -> Role:
+    """The role named by its value (planner, province, evaluator, admin); a clear refusal for anything else."""
+    try:
+        return Role(role)
+    except ValueError:
+        known = "；".join(f"{r.value}（{r.label}）" for r in Role)
+        raise UsageError(f"未知角色 {role!r}。", hint=f"可用角色：{known}。") from None
 
 
 def add_user(
     con: duckdb.DuckDBPyConnection,
     user_name: str,
     password_hash: str,
-    role: str,
+    role: Role | str,
     province_code: str | None,
     *,
     by: str | None = None,
@@ -40,11 +47,8 @@ def add_user(
     name = user_name.strip()
     if not name or len(name) > 64:
         raise UsageError("用户名不能为空，且不超过 64 个字符。")
-    if role not in ROLES:
-        raise UsageError(
-            f"未知角色 {role!r}。", hint="可用角色：" + "；".join(f"{r.value}（{r.label}）" for r in Role) + "。"
-        )
-    if role == Role.PROVINCE:
+    role = parse_role(role)
+    if role is Role.PROVINCE:
         if not province_code:
             raise UsageError("省级用户必须指定 --province。")
         require_census_province(province_code)
@@ -57,9 +61,13 @@ def add_user(
         con.execute("DELETE FROM users WHERE user_name = ?", [name])
         con.execute(
             "INSERT INTO users (user_name, password_hash, role, province_code, created_at) VALUES (?, ?, ?, ?, ?)",
-            [name, password_hash, role, province_code if role == Role.PROVINCE else None, utc_now()],
+            [name, password_hash, role, province_code if role is Role.PROVINCE else None, utc_now()],
         )
-        after = {"role": role, "province_code": province_code if role == Role.PROVINCE else None, "is_active": True}
+        after = {
+            "role": str(role),
+            "province_code": province_code if role is Role.PROVINCE else None,
+            "is_active": True,
+        }
         before = None
         if previous is not None:
             before = {"role": previous[1], "province_code": previous[2], "is_active": previous[3]}
@@ -75,7 +83,10 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
         "SELECT user_name, password_hash, role, province_code, is_active FROM users WHERE user_name = ? AND is_active",
         [user_name],
     ).fetchone()
-    return UserRecord(*row) if row else None
+    if row is None:
+        return None
+    user_name, password_hash, role, province_code, is_active = row
+    return UserRecord(user_name, password_hash, Role(role), province_code, is_active)
 
 
 def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:

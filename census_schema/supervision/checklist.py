@@ -1,11 +1,10 @@
-"""The inspection checklist as versioned data (areas → items, veto items) and the grading of comprehensive inspections."""
+"""The inspection checklist as versioned data (areas → items, veto items) and the grade bands of comprehensive
+inspections; the grading itself is `supervision.grading`."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from fractions import Fraction
 
 from census_schema.errors import UsageError
@@ -193,36 +192,3 @@ def get_checklist(version: str | None = None) -> Checklist:
         return CHECKLISTS[version]
     except KeyError:
         raise UsageError(f"未知的检查清单版本「{version}」。", hint=f"现有版本：{'、'.join(CHECKLISTS)}。") from None
-
-
-@dataclass(frozen=True)
-class InspectionGrade:
-    """The grade of a comprehensive inspection; the percentage is truncated to two places, never rounded up."""
-
-    compliance_pct: Decimal
-    grade: Grade
-    reason: str = ""
-
-
-def grade_inspection(
-    applicable: int, compliant: int, failed_veto_items: int, security_incident: bool
-) -> InspectionGrade:
-    """Grade a comprehensive inspection by the share of applicable items found compliant, with the veto rules."""
-    if applicable <= 0:
-        raise UsageError("适用检查项目数为 0，无法计算合规率和评定等次。", hint="请核对适用检查项目数。")
-    if not 0 <= compliant <= applicable:
-        raise UsageError(f"合规项目数 {compliant} 应在 0～{applicable}（适用项目数）之间。")
-    if not 0 <= failed_veto_items <= applicable - compliant:
-        raise UsageError(
-            f"未通过的否决项数 {failed_veto_items} 应在 0～{applicable - compliant}（不合规项目数）之间：否决项未通过即为不合规项目。"
-        )
-    share = Fraction(compliant * 100, applicable)
-    # Truncation keeps the shown figure on the same side of every integer band bound as the exact share:
-    # 79.996 % shows as 79.99 % (良好), never as 80.00 % beside a 良好.
-    pct = Decimal(math.floor(share * 100)).scaleb(-2)
-    if security_incident:
-        return InspectionGrade(pct, Grade.FAIL, "检查期内发生档案安全事故，评定为不合格")
-    by_share = next((grade for bound, grade in INSPECTION_GRADE_BANDS if share >= bound), Grade.FAIL)
-    if failed_veto_items and by_share is Grade.EXCELLENT:
-        return InspectionGrade(pct, VETO_GRADE_CAP, f"有 {failed_veto_items} 个否决项未通过，不能评为优秀")
-    return InspectionGrade(pct, by_share)

@@ -48,7 +48,7 @@ class FindingAction(StrEnum):
     REOPEN = "复查未通过"
 
 
-class Role(StrEnum):
+class FindingRole(StrEnum):
     """Who acts on a finding: the inspected unit's rectifier or the inspecting body's reviewer."""
 
     RECTIFIER = "rectifier"
@@ -57,10 +57,10 @@ class Role(StrEnum):
     @property
     def label(self) -> str:
         """The Chinese word used in messages."""
-        return "整改责任人" if self is Role.RECTIFIER else "审核人"
+        return "整改责任人" if self is FindingRole.RECTIFIER else "审核人"
 
     @classmethod
-    def from_label(cls, label: str) -> Role:
+    def from_label(cls, label: str) -> FindingRole:
         """The role a Chinese label (as in an uploaded workbook) or an English value names."""
         for role in cls:
             if label in (role.label, role.value):
@@ -124,7 +124,7 @@ FINDING_ACTION = _code_list("finding_action", "整改操作", FindingAction)
 INSPECTION_GRADE = _code_list("inspection_grade", "检查等次", Grade)
 EVALUATION_GRADE = _code_list("evaluation_grade", "评价等次", Grade)
 EVALUATION_STATUS = _code_list("evaluation_status", "评价进度", EvaluationStatus)
-FINDING_ROLE = CodeList("finding_role", "操作角色", tuple(role.label for role in Role))
+FINDING_ROLE = CodeList("finding_role", "操作角色", tuple(role.label for role in FindingRole))
 VETO_PASSED, VETO_FAILED = "通过", "不通过"
 VETO_VERDICT = CodeList("veto_verdict", "否决项结论", (VETO_PASSED, VETO_FAILED))
 INDICATOR_ATTRIBUTE = _code_list("indicator_attribute", "指标属性", IndicatorAttribute)

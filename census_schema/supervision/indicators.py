@@ -1,4 +1,4 @@
-"""The five-year plan's indicators as data, the formulas that compute some of them, and progress against targets.
+"""The five-year plan's indicators as data: what each measures, its baseline and target, where its values come from.
 
 Baselines and targets are the plan's (2020 base year, 2025 target year for the "+N" targets, counted as new since
 2020); monitored indicators have no target and so no status. A baseline of None means it is not known yet and must be
@@ -8,95 +8,14 @@ or per province; `level` is the level at which the plan sets the indicator's bas
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from fractions import Fraction
 
 from census_schema.errors import UsageError
-from census_schema.supervision.codes import IndicatorAttribute, IndicatorLevel, IndicatorStatus
+from census_schema.supervision.codes import IndicatorAttribute, IndicatorLevel
 
 PLAN_TITLE = "“十四五”全国档案事业发展规划"
 PLAN_BASE_YEAR, PLAN_TARGET_YEAR = 2020, 2025
-# Progress of at least this share of the expected progress is 滞后 rather than 严重滞后.
-LAGGING_SHARE = Fraction(8, 10)
-
-# The summed census figures formulas read: the keys of the warehouse's summary figures.
-SUMMARY_FIGURE_KEYS = (
-    "vol_total",
-    "item_total",
-    "digitized_vol",
-    "digitized_item",
-    "e_gb",
-    "opened",
-    "red_archives",
-    "storage_m2",
-    "units_expected",
-    "units_reported",
-)
-
-Figures = Mapping[str, int | float | Decimal]
-
-
-@dataclass(frozen=True)
-class Formula:
-    """A named way to compute an indicator from summed census figures."""
-
-    key: str
-    expression: str
-    inputs: tuple[str, ...]
-    compute: Callable[[Mapping[str, Decimal]], Decimal | None]
-
-
-def _percent(numerator: Decimal, denominator: Decimal) -> Decimal | None:
-    # No denominator means no data, not 0 %.
-    return None if denominator == 0 else numerator * 100 / denominator
-
-
-def _digitisation_rate(f: Mapping[str, Decimal]) -> Decimal | None:
-    return _percent(f["digitized_vol"] + f["digitized_item"], f["vol_total"] + f["item_total"])
-
-
-def _opened_share(f: Mapping[str, Decimal]) -> Decimal | None:
-    return _percent(f["opened"], f["vol_total"] + f["item_total"])
-
-
-def _census_completion(f: Mapping[str, Decimal]) -> Decimal | None:
-    return _percent(f["units_reported"], f["units_expected"])
-
-
-FORMULAS: dict[str, Formula] = {
-    f.key: f
-    for f in (
-        Formula(
-            "digitisation_rate",
-            "(已数字化卷 + 已数字化件) ÷ (以卷为单位档案 + 以件为单位档案) × 100%",
-            ("digitized_vol", "digitized_item", "vol_total", "item_total"),
-            _digitisation_rate,
-        ),
-        Formula(
-            "opened_share",
-            "已开放档案 ÷ (以卷为单位档案 + 以件为单位档案) × 100%",
-            ("opened", "vol_total", "item_total"),
-            _opened_share,
-        ),
-        Formula("electronic_gb", "电子档案容量（GB）合计", ("e_gb",), lambda f: f["e_gb"]),
-        Formula(
-            "census_completion",
-            "已接收普查表的普查对象数 ÷ 应普查对象数 × 100%",
-            ("units_reported", "units_expected"),
-            _census_completion,
-        ),
-        Formula("red_archive_holdings", "革命历史档案合计（卷件）", ("red_archives",), lambda f: f["red_archives"]),
-        Formula("storage_area", "档案库房面积合计（平方米）", ("storage_m2",), lambda f: f["storage_m2"]),
-        Formula(
-            "holdings_total",
-            "以卷为单位档案 + 以件为单位档案",
-            ("vol_total", "item_total"),
-            lambda f: f["vol_total"] + f["item_total"],
-        ),
-    )
-}
 
 
 @dataclass(frozen=True)
@@ -112,6 +31,7 @@ class PlanIndicator:
     target_year: int
     target: Decimal | None
     level: IndicatorLevel
+    # The key of the formula in `supervision.indicators.FORMULAS` that computes it; None when reported.
     formula: str | None = None
     note: str = ""
 
@@ -205,73 +125,3 @@ def get_indicator(code: str) -> PlanIndicator:
         return INDICATORS_BY_CODE[code]
     except KeyError:
         raise UsageError(f"未知的规划指标「{code}」。", hint=f"现有指标：{'、'.join(INDICATORS_BY_CODE)}。") from None
-
-
-def _as_decimal(value: int | float | Decimal) -> Decimal:
-    # Through str so that a float such as 0.1 becomes Decimal("0.1"), not its binary expansion.
-    return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def compute_formula(key: str, figures: Figures) -> Decimal | None:
-    """The value of a named formula over summed census figures; None when its denominator is 0."""
-    try:
-        formula = FORMULAS[key]
-    except KeyError:
-        raise UsageError(f"未知的指标计算公式「{key}」。", hint=f"现有公式：{'、'.join(FORMULAS)}。") from None
-    missing = [name for name in formula.inputs if name not in figures]
-    if missing:
-        raise UsageError(f"计算「{key}」缺少汇总数据：{'、'.join(missing)}。")
-    return formula.compute({name: _as_decimal(figures[name]) for name in formula.inputs})
-
-
-def compute_indicator(indicator: PlanIndicator, figures: Figures) -> Decimal | None:
-    """A computed indicator's value over summed census figures."""
-    if indicator.formula is None:
-        raise UsageError(f"指标 {indicator.code}「{indicator.name}」为填报指标，不能由普查数据计算。")
-    return compute_formula(indicator.formula, figures)
-
-
-def _expected(baseline: Fraction, target: Fraction, base_year: int, target_year: int, year: int) -> Fraction:
-    if target_year <= base_year:
-        raise UsageError(f"目标年份 {target_year} 须晚于基期年份 {base_year}。")
-    if year < base_year:
-        raise UsageError(f"评估年份 {year} 早于基期年份 {base_year}。")
-    # After the target year the expectation stays at the target rather than growing past it.
-    elapsed = min(year, target_year) - base_year
-    return baseline + (target - baseline) * elapsed / (target_year - base_year)
-
-
-def expected_progress(baseline: Decimal, target: Decimal, base_year: int, target_year: int, year: int) -> Decimal:
-    """The value expected by a year: baseline + (target − baseline) × (year − base_year) / (target_year − base_year)."""
-    value = _expected(Fraction(baseline), Fraction(target), base_year, target_year, year)
-    return Decimal(value.numerator) / Decimal(value.denominator)
-
-
-def indicator_status(
-    actual: Decimal, baseline: Decimal, target: Decimal, base_year: int, target_year: int, year: int
-) -> IndicatorStatus:
-    """达标 at or beyond the expected value, 滞后 with at least 80 % of the expected progress, else 严重滞后.
-
-    Progress is measured from the baseline towards the target, so a decreasing target (target < baseline) counts
-    a fall as progress. When the expected progress is 0 (the base year, or a target equal to the baseline) there is
-    no 80 % band: holding the baseline or better is 达标, any slip back is 严重滞后.
-    """
-    base, goal = Fraction(baseline), Fraction(target)
-    direction = 1 if goal >= base else -1
-    expected = _expected(base, goal, base_year, target_year, year)
-    progress = direction * (Fraction(actual) - base)
-    expected_gain = direction * (expected - base)
-    if progress >= expected_gain:
-        return IndicatorStatus.ON_TRACK
-    if progress >= LAGGING_SHARE * expected_gain:
-        return IndicatorStatus.LAGGING
-    return IndicatorStatus.SEVERELY_LAGGING
-
-
-def evaluate_indicator(indicator: PlanIndicator, actual: Decimal | None, year: int) -> IndicatorStatus | None:
-    """An indicator's status in a year; None without an actual value, a baseline or a target (monitored indicators)."""
-    if actual is None or indicator.baseline is None or indicator.target is None:
-        return None
-    return indicator_status(
-        actual, indicator.baseline, indicator.target, indicator.base_year, indicator.target_year, year
-    )

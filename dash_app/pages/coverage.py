@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from dash import Dash, Input, Output, dcc, html, no_update
+from dash import Dash, Input, NoUpdate, Output, dcc, html, no_update
 
 from census_schema.divisions import UnknownDivision, load_divisions
 from dash_app import ids
@@ -161,7 +161,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return breadcrumbs(viewer, scope_division(viewer, division_from_search(search)))
 
     @app.callback(Output(GO, "search"), Input(ids.COVERAGE_GRID, "cellClicked"), prevent_initial_call=True)
-    def drill_down(cell: dict[str, Any] | None) -> str:
+    def drill_down(cell: dict[str, Any] | None) -> str | NoUpdate:
         code = (cell or {}).get("rowId")
         if not code:
             return no_update

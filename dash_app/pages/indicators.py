@@ -140,5 +140,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         rows = [r for r in load_progress(context, viewer) if r["indicator_code"] == code and r["province_code"] is None]
         actual = [(r["year"], None if r["value"] is None else float(r["value"])) for r in rows]
         expected = [(r["year"], float(r["expected"])) for r in rows if r["expected"] is not None]
-        series = {"实际值": actual, **({"应达进度": expected} if expected else {})}
+        series: dict[str, list[tuple[int, float | None]]] = {"实际值": actual}
+        if expected:
+            series["应达进度"] = list(expected)
         return build_lines(series, next((f"{r['indicator_name']}（{r['unit']}）" for r in rows), code))

@@ -139,8 +139,12 @@ def layout(**query: str) -> html.Div:
                 [
                     dcc.Dropdown(id=ACTION, placeholder="选择操作", style={"width": "280px"}),
                     dcc.Input(id=NOTE, placeholder="说明（退回、延期、复查未通过时必填）", style={"width": "320px"}),
+                    # dcc.Input renders any HTML input type; its annotation lists only the documented ones.
                     dcc.Input(
-                        id=DEADLINE, type="date", placeholder="新整改期限（延期时填写）", style={"width": "180px"}
+                        id=DEADLINE,
+                        type="date",  # type: ignore[arg-type]
+                        placeholder="新整改期限（延期时填写）",
+                        style={"width": "180px"},
                     ),
                     dcc.Upload(
                         html.Button("上传佐证材料", className="button-secondary"),

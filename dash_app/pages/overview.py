@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, dcc, html, no_update
+from dash import Dash, Input, NoUpdate, Output, dcc, html, no_update
 
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, scope_division
@@ -118,7 +118,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return build_choropleth(rows, metric, METRICS[metric]), build_cards(headline)
 
     @app.callback(Output(GO, "href"), Input(ids.OVERVIEW_MAP, "clickData"), prevent_initial_call=True)
-    def drill_down(click: dict[str, Any] | None) -> str:
+    def drill_down(click: dict[str, Any] | None) -> str | NoUpdate:
         if not click or not click.get("points"):
             return no_update
         return f"/coverage?division={click['points'][0]['location']}"

@@ -12,7 +12,7 @@ from dash_app.access import Viewer, can_review, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.grid import GridSpec, grid_block, register_grid
 from warehouse.queries import list_submissions, query_holder_lineage
-from warehouse.reviews import review_submission
+from warehouse.reviews import Action, review_submission
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -112,7 +112,7 @@ def layout(**_query: str) -> html.Div:
     )
 
 
-def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: str, reason: str | None) -> str:
+def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: Action, reason: str | None) -> str:
     """Accept or return a submission for a national reviewer; a sentence saying what happened."""
     if not can_review(viewer):
         return "只有国家局审核人员可以审核。"
@@ -150,5 +150,5 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def act(accept: int | None, send_back: int | None, submission_id: str | None, reason: str | None) -> str:
         from dash import ctx
 
-        action = "accept" if ctx.triggered_id == ids.SUBMISSIONS_ACCEPT else "return"
+        action: Action = "accept" if ctx.triggered_id == ids.SUBMISSIONS_ACCEPT else "return"
         return review(context, current_viewer(), submission_id, action, reason)

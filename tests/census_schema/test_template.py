@@ -26,6 +26,7 @@ from census_schema.layout import (
 )
 from census_schema.template import data_sheet_title, number_format_of, write_form_workbook, write_template
 from cli.main import main
+from tests.formula_text import INJECTION, assert_kept_as_text
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +175,7 @@ def test_filled_workbook_has_values_in_the_right_cells(tmp_path):
     first[CENSUS_FORM.field_names.index("vol_total")] = 1234
     first[CENSUS_FORM.field_names.index("e_gb")] = Decimal("1.25")
     first[CENSUS_FORM.field_names.index("division_code")] = "010101"
-    first[CENSUS_FORM.field_names.index("remarks")] = "=1+1"
+    first[CENSUS_FORM.field_names.index("remarks")] = INJECTION
     second = [None] * len(fields)
     second[0] = "91110000000000001X"
     count = TEMPLATE_PREPARED_ROWS + 5
@@ -189,7 +190,7 @@ def test_filled_workbook_has_values_in_the_right_cells(tmp_path):
     assert cells["vol_total"].value == 1234 and cells["vol_total"].number_format == "#,##0"
     assert cells["e_gb"].value == pytest.approx(1.25) and cells["e_gb"].number_format == "#,##0.00"
     assert cells["division_code"].value == "010101" and cells["division_code"].number_format == "@"
-    assert cells["remarks"].value == "=1+1" and cells["remarks"].data_type == "s"
+    assert_kept_as_text(cells["remarks"])
     assert cells["uscc"].value == "value 0"
     assert [c.value for c in ws[FIRST_DATA_ROW + 1]] == second
     assert ws.max_row == FIRST_DATA_ROW + count - 1
@@ -294,3 +295,22 @@ def test_date_fields_get_a_date_format_and_validation(tmp_path):
         v.type for v in ws.data_validations.dataValidation if str(v.sqref).startswith(f"{column}{FIRST_DATA_ROW}:")
     }
     assert kinds == {"date"}
+
+
+def test_a_filled_workbook_keeps_formula_like_text_as_text_row_after_row(tmp_path):
+    remarks = [INJECTION, "普通说明", "+86 020", None, "-", INJECTION]
+    column = CENSUS_FORM.field_names.index("remarks")
+    rows = [[f"row {i}", *([None] * (len(CENSUS_FORM.fields) - 1))] for i in range(len(remarks))]
+    for row, text in zip(rows, remarks, strict=True):
+        row[column] = text
+    write_form_workbook(tmp_path / "f.xlsx", CENSUS_FORM, "110000", rows)
+
+    ws = openpyxl.load_workbook(tmp_path / "f.xlsx")["普查表"]
+    cells = [ws.cell(FIRST_DATA_ROW + i, column + 1) for i in range(len(remarks))]
+    for cell, text in zip(cells, remarks, strict=True):
+        if text is None:
+            assert cell.value is None
+        elif text in (INJECTION, "+86 020", "-"):
+            assert_kept_as_text(cell, text)
+        else:
+            assert (cell.value, cell.quotePrefix) == (text, False)

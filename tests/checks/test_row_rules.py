@@ -14,7 +14,8 @@ from census_schema.forms import FORMS
 from census_schema.uscc import USCC_CHARSET, is_valid_uscc
 from checks.context import build_check_context
 from checks.row_rules import ROW_RULE_KINDS, ROW_RULES, check_uscc_digit, run_row_rules
-from tests.checks.builders import BASE_HOLDINGS, BASE_USCC, PROVINCE, build_rows, make_uscc, with_wrong_check_char
+from synthetic.holders import BASE_HOLDINGS, BASE_USCC, make_uscc
+from tests.checks.builders import PROVINCE, build_rows, with_wrong_check_char
 
 
 def located(failures: list[Failure]) -> list[tuple[int | None, str]]:

@@ -19,16 +19,8 @@ from census_schema.fields import Form, Rule, Severity
 from checks.context import build_check_context
 from checks.kinds import PARSER_KINDS, applicable_rules
 from checks.validate import validate_return
-from tests.checks.builders import (
-    BASE_HOLDINGS,
-    BASE_USCC,
-    PARENT_USCC,
-    PROVINCE,
-    SHEET,
-    build_rows,
-    make_uscc,
-    with_wrong_check_char,
-)
+from synthetic.holders import BASE_HOLDINGS, BASE_USCC, PARENT_USCC, make_uscc
+from tests.checks.builders import PROVINCE, SHEET, build_rows, with_wrong_check_char
 
 # Holders the cross-return cases need.
 ELSEWHERE_USCC = make_uscc(900_001)  # accepted this round in Beijing's return

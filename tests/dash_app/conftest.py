@@ -14,21 +14,22 @@ import openpyxl
 import pytest
 
 from census_schema.fields import Form
+from census_schema.roles import Role
 from census_schema.settings import Settings, load_settings
-from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app.auth import hash_password
-from tests.checks.builders import make_uscc
+from synthetic.holders import make_uscc
+from synthetic.supervision import DEMO_TODAY
 from tests.flows.workbooks import holder_rows, write_rows
 from warehouse.store import WarehouseStore
 from warehouse.users import add_user
 
 # (user name, role, province): two provincial offices so that one can try to read the other.
 USERS = (
-    ("planner", "planner", None),
-    ("guangdong", "province", "440000"),
-    ("guangxi", "province", "450000"),
-    ("evaluator", "evaluator", None),
-    ("admin", "admin", None),
+    ("planner", Role.PLANNER, None),
+    ("guangdong", Role.PROVINCE, "440000"),
+    ("guangxi", Role.PROVINCE, "450000"),
+    ("evaluator", Role.EVALUATOR, None),
+    ("admin", Role.ADMIN, None),
 )
 
 
@@ -43,7 +44,7 @@ def web_settings(db_path: Path) -> Settings:
     return dataclasses.replace(settings, orchestrator="direct", save_data_docs=False)
 
 
-def add_users(store: WarehouseStore, users: Iterable[tuple[str, str, str | None]] = USERS) -> None:
+def add_users(store: WarehouseStore, users: Iterable[tuple[str, Role, str | None]] = USERS) -> None:
     """Create the users with their test passwords."""
     with store.writer() as con:
         for name, role, province in users:
@@ -107,7 +108,9 @@ def supervision_demo_db(tmp_path_factory) -> Path:
     return settings.db_path
 
 
-def supervision_warehouse(source: Path, folder: Path, users: Iterable[tuple[str, str, str | None]] = USERS) -> Settings:
+def supervision_warehouse(
+    source: Path, folder: Path, users: Iterable[tuple[str, Role, str | None]] = USERS
+) -> Settings:
     """A private copy of the supervision demo's warehouse with the users; deadlines are judged on the demo's day
     (ARCHIVE_CENSUS_AS_OF, as the demo's manifest is for DEMO_TODAY)."""
     target = folder / "var" / "warehouse.duckdb"

@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.layout import ERRORS_SHEET
+from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
@@ -28,7 +29,7 @@ from dash_app.pages import PAGES
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
-from tests.checks.builders import make_uscc
+from synthetic.holders import make_uscc
 from tests.dash_app.conftest import (
     PROVINCE_HOLDERS,
     USERS,
@@ -40,12 +41,13 @@ from tests.dash_app.conftest import (
     web_settings,
 )
 from tests.flows.workbooks import census_workbook
+from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
 
 PROVINCES = tuple(PROVINCE_HOLDERS)
 REGISTERED, REPORTED = 4, 3
-FORMULA_TEXT = "=1+1"
+FORMULA_TEXT = INJECTION
 GUANGXI_USCC_PREFIX = PROVINCE_HOLDERS["450000"][1]
 # Guangdong's holder that does not report is named like a formula: it shows in the missing holders' grid.
 FORMULA_EDITS = {"440000": {REPORTED: {"unit_name": FORMULA_TEXT}}, "450000": {}}
@@ -63,7 +65,7 @@ def site(tmp_path_factory):
             province_workbook(path, form, province, count, FORMULA_EDITS[province] if count > REPORTED else None)
             outcome = ingest_workbook(store, IngestRequest(path, form.kind, province, "测试"), settings)
             assert outcome.status == "accepted", outcome.failures
-    add_users(store, [*USERS, ("lockme", "province", "440000")])
+    add_users(store, [*USERS, ("lockme", Role.PROVINCE, "440000")])
     return create_app(settings), store, folder
 
 
@@ -356,8 +358,7 @@ def test_an_export_holds_exactly_the_authorised_rows_shown_and_formulas_stay_tex
     assert [row[:4] for row in rows[1:]] == [
         [r["province_code"], r["division_code"], r["uscc"], r["unit_name"]] for r in own
     ]
-    formula_cell = sheet.cell(row=2, column=4)
-    assert (formula_cell.value, formula_cell.data_type) == (FORMULA_TEXT, "s")
+    assert_kept_as_text(sheet.cell(row=2, column=4))
 
 
 def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_authorised_row(app):
@@ -532,7 +533,7 @@ def test_an_unexpected_error_in_an_upload_job_fails_the_job_and_is_logged(site, 
     monkeypatch.setattr("dash_app.uploads.run_ingestion", broken)
     jobs = UploadJobs(web_settings(site[2] / "var" / "warehouse.duckdb"))
     saved = census_workbook(tmp_path / "saved.xlsx")
-    job = jobs.submit(Viewer("guangdong", "province", "440000"), "census", saved, "c.xlsx")
+    job = jobs.submit(Viewer("guangdong", Role.PROVINCE, "440000"), "census", saved, "c.xlsx")
     jobs.wait(job.job_id)
     assert job.status == "failed" and "已记录日志" in (job.error or "")
     assert "disk on fire" in caplog.text

@@ -29,12 +29,12 @@ from werkzeug.serving import WSGIRequestHandler, make_server
 import flows.demo
 from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_SHEET
-from census_schema.supervision.synthetic import DEMO_TODAY
-from census_schema.synthetic import write_dataset
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.pages import PAGES, coverage
 from flows.run import run_ingestion
+from synthetic.census import write_dataset
+from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.conftest import USERS, add_users, password_of, province_workbook, read_meta, web_settings
 from tests.flows.workbooks import census_workbook
 from warehouse.store import WarehouseStore

@@ -25,16 +25,17 @@ import pytest
 from census_schema.archives import list_comprehensive_archives
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import IllegalTransition
+from census_schema.roles import Role
 from census_schema.settings import Settings
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.evaluation import get_standard
-from census_schema.supervision.rectification import apply_transition
-from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.pages import evaluation, indicators, inspections
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
+from supervision.lifecycle import apply_transition
+from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.conftest import PROVINCE_HOLDERS, USERS, province_workbook, supervision_warehouse
 from tests.dash_app.test_access import (
     callback_key,
@@ -55,7 +56,7 @@ EVIDENCE_BYTES = "整改报告：已按要求完成整改。".encode()
 # dcc.Upload's `contents`: a data URL with the file base64-encoded.
 EVIDENCE_UPLOAD = "data:application/pdf;base64," + base64.b64encode(EVIDENCE_BYTES).decode()
 # Beijing's office: central organs and central enterprises lie in Beijing but answer to the national bureau.
-BEIJING = ("beijing", "province", "110000")
+BEIJING = ("beijing", Role.PROVINCE, "110000")
 
 
 @dataclass(frozen=True)

@@ -18,9 +18,9 @@ import pytest
 from werkzeug.serving import make_server
 
 from census_schema.archives import list_comprehensive_archives
-from census_schema.supervision.synthetic import DEMO_TODAY
 from dash_app.app import create_app
 from dash_app.pages import evaluation, indicators, inspections
+from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.conftest import password_of, supervision_warehouse
 from tests.dash_app.test_browser import (
     QuietRequestHandler,

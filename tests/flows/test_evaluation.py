@@ -14,6 +14,7 @@ from census_schema.supervision.evaluation import CURRENT_STANDARD
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook, score_sheet
+from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.evaluation import (
     assign_evaluator,
     close_evaluation,
@@ -79,7 +80,7 @@ def test_self_and_expert_scores_give_a_graded_ranked_result(store, settings, tmp
             "SELECT submission_id, sheet_name, excel_row FROM evaluation_scores WHERE scorer = ? AND item_code = ?",
             [SELF, "A1.1.1"],
         ).fetchone()
-    assert sorted(items["A1.1.1"]["expert_scores"].split("、")) == ["10.0", "10.0", "6.0"]
+    assert sorted(items["A1.1.1"]["expert_scores"]) == [D("6.0"), D("10.0"), D("10.0")]
     assert (items["A1.1.1"]["score"], items["A1.1.1"]["is_reconciled"]) == (D("9.0"), True)
     assert items["A1.2.1"]["is_deviation"] and not items["A1.1.1"]["is_deviation"]
     assert lineage == (outcome.submission_id, "评分表", 3)
@@ -162,7 +163,9 @@ def test_a_closed_round_takes_no_scores(store, settings, tmp_path):
 
 
 def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
-    rows = score_sheet(SELF, A1_2_1={"score": D(8)}) + score_sheet("专家甲", A2_4_2={"veto_verdict": "不通过"})
+    reconciled = {"reconciled": D(9), "note": INJECTION}  # the experts agree on 9: the note is the only change
+    rows = score_sheet(SELF, A1_2_1={"score": D(8)})
+    rows += score_sheet("专家甲", A2_4_2={"veto_verdict": "不通过"}, A1_1_1=reconciled)
     rows += score_sheet("专家乙") + score_sheet("专家丙")
     assert ingest(store, settings, rows, tmp_path / "e.xlsx").status == "accepted"
     out = tmp_path / "反馈.xlsx"
@@ -182,6 +185,8 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     problems = list(book["发现问题"].iter_rows(min_row=2, values_only=True))
     assert problems[0][0] == "A2.4.2" and problems[0][6] == "是"
     assert len(problems) == len(CURRENT_STANDARD.items)  # every item lost its 10 %
+    [note] = [row[5] for row in book["合议说明"].iter_rows(min_row=2)]
+    assert_kept_as_text(note)
 
     assert main(["evaluation", "report", CITY, "--out", str(tmp_path / "x.xlsx"), "--db", db]) == 2
     assert "未完成" in capsys.readouterr().err

@@ -13,6 +13,7 @@ from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.flows.supervision_workbooks import indicators_workbook
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
+from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.indicators import query_indicator_progress, query_reported_values, summarize_indicators
 from warehouse.store import WarehouseStore
 
@@ -48,7 +49,7 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
         reported = query_reported_values(con, "ZB01")
         progress = [p for p in query_indicator_progress(con) if p["indicator_code"] == "ZB01"]
         history = con.execute(
-            "SELECT value, is_current FROM indicator_values WHERE indicator_code = 'ZB01' AND year = 2023 "
+            "SELECT value, is_current FROM stg_indicator_values WHERE indicator_code = 'ZB01' AND year = 2023 "
             "AND province_code IS NULL ORDER BY value"
         ).fetchall()
         summary = summarize_indicators(con)
@@ -100,7 +101,7 @@ def test_every_indicator_rule_is_located(store, settings, tmp_path):
 def test_computed_indicators_come_from_the_census_and_the_report_reads_back(store, settings, tmp_path, capsys):
     assert ingest(store, settings, register_workbook(tmp_path / "r.xlsx", 4), "register", PROVINCE).status == "accepted"
     assert ingest(store, settings, census_workbook(tmp_path / "c.xlsx", 3), "census", PROVINCE).status == "accepted"
-    baseline = [value("ZB04", 2020, 80), value("ZB04", 2023, 92)]
+    baseline = [value("ZB04", 2020, 80), value("ZB04", 2023, 92, note=INJECTION)]
     assert ingest(store, settings, indicators_workbook(tmp_path / "v.xlsx", baseline)).status == "accepted"
     with store.reader() as con:
         progress = query_indicator_progress(con)
@@ -122,3 +123,6 @@ def test_computed_indicators_come_from_the_census_and_the_report_reads_back(stor
     computed = [row for row in book["分省计算指标"].iter_rows(min_row=2, values_only=True) if row[0] == "JC04"]
     assert ("JC04", "档案资源普查完成率", 2024, "440000", "广东省", 75) in computed
     assert book["指标总览"].cell(4 + 3, 14).fill.start_color.rgb.endswith("C6EFCE")  # ZB04's status cell, green
+    reported = book["填报数据"]
+    note = next(row[5] for row in reported.iter_rows(min_row=2) if (row[0].value, row[2].value) == ("ZB04", 2023))
+    assert_kept_as_text(note)

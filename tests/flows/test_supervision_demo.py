@@ -8,10 +8,10 @@ import pytest
 from census_schema.errors import AccessDenied
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingStatus
-from census_schema.supervision.synthetic import DEMO_TODAY
 from flows.demo import build_supervision_demo
 from flows.ingest import IngestRequest
 from flows.run import run_ingestion
+from synthetic.supervision import DEMO_TODAY
 from warehouse.evaluation import check_may_score, query_assignments
 from warehouse.inspections import query_findings
 from warehouse.store import WarehouseStore

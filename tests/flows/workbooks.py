@@ -9,7 +9,7 @@ from typing import Any
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.fields import Form
 from census_schema.template import write_form_workbook
-from tests.checks.builders import BASE_ROWS, make_uscc
+from synthetic.holders import BASE_ROWS, make_uscc
 
 PROVINCE = "440000"
 

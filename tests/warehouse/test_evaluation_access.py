@@ -9,8 +9,9 @@ import polars as pl
 import pytest
 
 from census_schema.errors import AccessDenied
-from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE, EvaluationInvalid
+from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import EVALUATION_SCORES_FORM
+from supervision.scoring import EvaluationInvalid
 from warehouse.evaluation import (
     assign_evaluator,
     check_may_score,

@@ -39,31 +39,27 @@ from census_schema.supervision.codes import (
     VETO_PASSED,
     EvaluationStatus,
     FindingAction,
+    FindingRole,
     FindingSeverity,
     FindingStatus,
     Grade,
     IndicatorStatus,
-    Role,
 )
-from census_schema.supervision.evaluation import (
-    CURRENT_STANDARD,
-    SELF_SOURCE,
-    Reconciliation,
-    ScoreSheet,
-    evaluate_archive,
-    tolerance,
-)
+from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import (
     EVALUATION_ROUND,
     EVALUATION_WORKBOOK,
     INDICATORS_WORKBOOK,
     INSPECTIONS_WORKBOOK,
 )
-from census_schema.supervision.indicators import INDICATORS_BY_CODE, evaluate_indicator, expected_progress
-from census_schema.supervision.rectification import FindingState, apply_transition, is_overdue
-from census_schema.supervision.rows import finding_deadline, grade_record, start_of
-from census_schema.synthetic import GIVEN_NAME_CHARS, SURNAMES, generate_uscc
+from census_schema.supervision.indicators import INDICATORS_BY_CODE
 from census_schema.template import write_workbook
+from supervision.grading import grade_record
+from supervision.indicators import evaluate_indicator, expected_progress
+from supervision.lifecycle import FindingState, apply_transition, is_overdue
+from supervision.rows import finding_deadline, start_of
+from supervision.scoring import Reconciliation, ScoreSheet, evaluate_archive, tolerance
+from synthetic.census import GIVEN_NAME_CHARS, SURNAMES, generate_uscc
 
 DEMO_TODAY = date(2025, 6, 30)
 NATIONAL_BUREAU = "国家档案局"
@@ -72,7 +68,7 @@ CENTRAL_DIVISION = "110000"
 _USCC_BODY_BASE = 97_000_000
 ONE = Decimal("0.1")
 S, A = FindingStatus, FindingAction
-R, V = Role.RECTIFIER, Role.REVIEWER
+R, V = FindingRole.RECTIFIER, FindingRole.REVIEWER
 
 CENTRAL_ORGANS = (
     "外交部", "国家发展和改革委员会", "教育部", "科学技术部", "工业和信息化部", "国家民族事务委员会", "公安部",

@@ -21,7 +21,8 @@ from census_schema.codes import (
 from census_schema.divisions import load_divisions
 from census_schema.fields import FieldType
 from census_schema.layout import FIRST_DATA_ROW, HEADER_ROW
-from census_schema.synthetic import (
+from census_schema.uscc import is_valid_uscc
+from synthetic.census import (
     INJECTABLE_RULES,
     SUMMARY_SUM_FIELDS,
     generate_national_dataset,
@@ -30,7 +31,6 @@ from census_schema.synthetic import (
     plan_province_holders,
     write_dataset,
 )
-from census_schema.uscc import is_valid_uscc
 
 SEED = 11
 SMALL_UNITS = 2_000

@@ -5,8 +5,8 @@ from datetime import date, datetime
 import pytest
 
 from census_schema.errors import IllegalTransition, UsageError
-from census_schema.supervision.codes import FindingAction, FindingStatus, Role
-from census_schema.supervision.rectification import (
+from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
+from supervision.lifecycle import (
     TRANSITION_TABLE,
     FindingState,
     add_working_days,
@@ -19,7 +19,7 @@ from census_schema.supervision.rectification import (
 )
 
 S, A = FindingStatus, FindingAction
-RECT, REV = Role.RECTIFIER, Role.REVIEWER
+RECT, REV = FindingRole.RECTIFIER, FindingRole.REVIEWER
 DEADLINE = date(2024, 4, 12)
 LATER, EARLIER = date(2024, 5, 31), date(2024, 4, 1)
 AT = datetime(2024, 4, 1, 9, 30)

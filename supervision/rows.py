@@ -13,20 +13,13 @@ from decimal import Decimal
 from typing import Any
 
 from census_schema.codes import YES_NO
-from census_schema.supervision.checklist import grade_inspection
-from census_schema.supervision.codes import IMMEDIATE, FindingAction, Grade, Role
+from census_schema.supervision.codes import IMMEDIATE, FindingAction, FindingRole
 from census_schema.supervision.forms import NAME_SEPARATORS
-from census_schema.supervision.rectification import (
-    RECTIFICATION_WORKING_DAYS,
-    FindingState,
-    FindingUpdate,
-    default_deadline,
-    issue_finding,
-)
+from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
+from supervision.lifecycle import FindingState, FindingUpdate, default_deadline, issue_finding
 
 Row = Mapping[str, Any]
 YES = YES_NO.values[0]
-COMPREHENSIVE = "综合检查"
 _NAMES = re.compile("[" + re.escape(NAME_SEPARATORS) + "]+")
 
 
@@ -53,20 +46,6 @@ def split_names(text: str) -> list[str]:
 def as_decimal(value: object) -> Decimal:
     """A cell's number as a Decimal, through its text (7.3 stays 7.3)."""
     return value if isinstance(value, Decimal) else Decimal(str(value))
-
-
-def grade_record(row: Row) -> tuple[Decimal | None, Grade | None, str]:
-    """An inspection record's compliance %, grade and grade reason: graded when comprehensive; a share whenever
-    there are applicable items; nothing otherwise."""
-    applicable = int(row["items_applicable"])
-    if row["inspection_type"] != COMPREHENSIVE and applicable == 0:
-        return None, None, ""
-    graded = grade_inspection(
-        applicable, int(row["items_compliant"]), int(row["failed_veto_items"]), is_yes(row["has_security_incident"])
-    )
-    if row["inspection_type"] != COMPREHENSIVE:
-        return graded.compliance_pct, None, ""
-    return graded.compliance_pct, graded.grade, graded.reason
 
 
 def finding_deadline(feedback: date, severity: str | None, is_immediate: bool, given: date | None) -> date:
@@ -109,7 +88,7 @@ def read_update(row: Row) -> FindingUpdate | None:
     if row["action"] not in {a.value for a in FindingAction}:
         return None
     try:
-        role = Role.from_label(str(row["role"]))
+        role = FindingRole.from_label(str(row["role"]))
     except ValueError:
         return None
     return FindingUpdate(

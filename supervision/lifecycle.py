@@ -1,0 +1,317 @@
+"""The rectification lifecycle of a finding: one transition table, its guards, the transition log and derived overdue.
+
+States: 待整改 → 整改中 → 已提交整改报告 → 已销号, with 阶段性整改 for long-term items.
+延期 (deadline extension) is an action, not a state: the finding stays where it is and only its deadline moves,
+so "where is it" and "how long has it got" never mix and an extended finding is still counted by its real state.
+阶段性整改 is a state: a reviewer accepts that an item needs longer and sets its final deadline; the rectifier then
+reports milestones (报告阶段进展) without leaving the state, and finally submits the report as for any other finding.
+A failed follow-up (复查未通过) reopens a closed finding to 整改中; without a new deadline it keeps the old one and is
+overdue at once. Only a reviewer who has never acted as its rectifier (nor is its responsible person) may close a
+finding, and only with evidence. Overdue is derived from the deadline by `is_overdue`, never stored: a submitted
+report still awaiting review counts as overdue once the deadline has passed, as only 已销号 ends the clock.
+The rules enforced here (LIFECYCLE_RULES) and the working days allowed are declared in
+`census_schema.supervision.rectification`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from enum import Enum
+
+from census_schema.errors import IllegalTransition, UsageError
+from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
+from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
+
+S, A = FindingStatus, FindingAction
+
+
+class DeadlineRule(Enum):
+    """Whether an action takes a new deadline."""
+
+    KEEP = "keep"
+    REQUIRED = "required"
+    OPTIONAL = "optional"
+
+
+@dataclass(frozen=True)
+class Transition:
+    """One row of the transition table: from a state, an action by a role leads to a state, under these guards."""
+
+    from_status: FindingStatus
+    action: FindingAction
+    to_status: FindingStatus
+    role: FindingRole
+    needs_note: bool = False
+    needs_evidence: bool = False
+    deadline: DeadlineRule = DeadlineRule.KEEP
+    closes: bool = False
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition(S.ISSUED, A.START, S.IN_PROGRESS, FindingRole.RECTIFIER),
+    Transition(S.IN_PROGRESS, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
+    Transition(S.PHASED, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
+    Transition(S.SUBMITTED, A.RETURN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True),
+    Transition(S.SUBMITTED, A.CLOSE, S.CLOSED, FindingRole.REVIEWER, needs_evidence=True, closes=True),
+    Transition(S.ISSUED, A.EXTEND, S.ISSUED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
+    Transition(
+        S.IN_PROGRESS, A.EXTEND, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED
+    ),
+    Transition(S.PHASED, A.EXTEND, S.PHASED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
+    Transition(
+        S.IN_PROGRESS, A.MAKE_PHASED, S.PHASED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED
+    ),
+    Transition(S.PHASED, A.REPORT_MILESTONE, S.PHASED, FindingRole.RECTIFIER, needs_note=True, needs_evidence=True),
+    Transition(
+        S.CLOSED, A.REOPEN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.OPTIONAL
+    ),
+)
+TRANSITION_TABLE: dict[tuple[FindingStatus, FindingAction], Transition] = {
+    (t.from_status, t.action): t for t in TRANSITIONS
+}
+
+
+@dataclass(frozen=True)
+class FindingState:
+    """Where a finding stands: its state, its current deadline and who has worked on it."""
+
+    finding_id: str
+    status: FindingStatus
+    deadline: date
+    responsible_person: str | None = None
+    rectifiers: frozenset[str] = frozenset()
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class TransitionRecord:
+    """One entry of a finding's transition log."""
+
+    finding_id: str
+    at: datetime
+    by: str
+    from_state: FindingStatus
+    to_state: FindingStatus
+    action: FindingAction
+    note: str | None
+    evidence: str | None
+    role: FindingRole
+    new_deadline: date | None = None
+
+
+def issue_finding(finding_id: str, deadline: date, responsible_person: str | None = None) -> FindingState:
+    """A newly issued finding, waiting for rectification."""
+    return FindingState(finding_id, S.ISSUED, deadline, responsible_person)
+
+
+def allowed_actions(status: FindingStatus, role: FindingRole | None = None) -> tuple[FindingAction, ...]:
+    """The actions the table allows from a state, optionally only those of one role."""
+    return tuple(t.action for t in TRANSITIONS if t.from_status is status and (role is None or t.role is role))
+
+
+def find_actions(from_status: FindingStatus, to_status: FindingStatus) -> tuple[FindingAction, ...]:
+    """The actions that lead from one state to another (for callers that name the target state)."""
+    return tuple(t.action for t in TRANSITIONS if t.from_status is from_status and t.to_status is to_status)
+
+
+def _blank(text: str | None) -> bool:
+    return text is None or not text.strip()
+
+
+def _parse(
+    kind: type[FindingAction] | type[FindingRole], value: str, what: str, finding_id: str, rule: str
+) -> FindingAction | FindingRole:
+    try:
+        return kind(value)
+    except ValueError:
+        known = "、".join(str(v) for v in kind)
+        raise IllegalTransition(
+            f"问题 {finding_id}：未知的{what}「{value}」。", hint=f"可用的{what}：{known}。", rule=rule
+        ) from None
+
+
+def _illegal(
+    finding: FindingState, action: FindingAction, rule: str, message: str, hint: str | None = None
+) -> IllegalTransition:
+    return IllegalTransition(
+        f"问题 {finding.finding_id}（{finding.status}）不能「{action}」：{message}", hint=hint, rule=rule
+    )
+
+
+def apply_transition(
+    finding: FindingState,
+    action: FindingAction | str,
+    by: str,
+    role: FindingRole | str,
+    at: datetime,
+    note: str | None = None,
+    evidence: str | None = None,
+    new_deadline: date | None = None,
+) -> tuple[FindingState, TransitionRecord]:
+    """Apply one action to a finding if the table and its guards allow it; raise IllegalTransition otherwise."""
+    act = FindingAction(_parse(FindingAction, action, "整改操作", finding.finding_id, "transition_allowed"))
+    who = FindingRole(_parse(FindingRole, role, "角色", finding.finding_id, "transition_role"))
+    by = by.strip()
+    rule = TRANSITION_TABLE.get((finding.status, act))
+    if rule is None:
+        allowed = "、".join(allowed_actions(finding.status)) or "无"
+        raise _illegal(
+            finding,
+            act,
+            "transition_allowed",
+            f"「{finding.status}」状态下不允许此操作。",
+            f"该状态下允许的操作：{allowed}。",
+        )
+    if who is not rule.role:
+        raise _illegal(
+            finding, act, "transition_role", f"此操作只能由{rule.role.label}执行，「{by}」的角色是{who.label}。"
+        )
+    if _blank(by):
+        raise _illegal(finding, act, "transition_actor", "未填写操作人。", "请填写操作人姓名。")
+    if finding.updated_at is not None and at < finding.updated_at:
+        raise _illegal(
+            finding,
+            act,
+            "transition_order",
+            f"操作时间 {at:%Y-%m-%d %H:%M} 早于上一次状态变更（{finding.updated_at:%Y-%m-%d %H:%M}）。",
+        )
+    if rule.needs_note and _blank(note):
+        reason = {A.EXTEND: "延期须说明理由", A.RETURN: "退回须说明退回意见"}.get(act, "须填写说明")
+        raise _illegal(finding, act, "transition_note", f"{reason}。", "请在说明（note）中填写。")
+    if rule.needs_evidence and _blank(evidence):
+        raise _illegal(finding, act, "transition_evidence", "须附佐证材料。", "请提供整改报告或佐证材料文件。")
+    if rule.closes and (by in finding.rectifiers or by == finding.responsible_person):
+        raise _illegal(
+            finding,
+            act,
+            "closer_not_rectifier",
+            f"「{by}」是该问题的整改责任人，不能为自己负责整改的问题销号。",
+            "请由其他审核人复核销号。",
+        )
+    if rule.deadline is DeadlineRule.KEEP and new_deadline is not None:
+        raise _illegal(
+            finding, act, "deadline_unchanged", "此操作不改变整改期限。", f"如需调整期限，请使用「{A.EXTEND}」。"
+        )
+    if rule.deadline is DeadlineRule.REQUIRED and new_deadline is None:
+        raise _illegal(finding, act, "deadline_required", "须给出新的整改期限。")
+    if new_deadline is not None and new_deadline <= finding.deadline:
+        raise _illegal(
+            finding, act, "deadline_later", f"新的整改期限 {new_deadline} 须晚于当前期限 {finding.deadline}。"
+        )
+    rectifiers = finding.rectifiers | {by} if who is FindingRole.RECTIFIER else finding.rectifiers
+    after = replace(
+        finding,
+        status=rule.to_status,
+        deadline=new_deadline or finding.deadline,
+        rectifiers=rectifiers,
+        updated_at=at,
+    )
+    record = TransitionRecord(
+        finding.finding_id,
+        at,
+        by,
+        finding.status,
+        rule.to_status,
+        act,
+        None if _blank(note) else note,
+        None if _blank(evidence) else evidence,
+        who,
+        new_deadline,
+    )
+    return after, record
+
+
+@dataclass(frozen=True)
+class FindingUpdate:
+    """One requested action on a finding: a row of an uploaded 整改进展 sheet, a command, a web form."""
+
+    finding_id: str
+    action: FindingAction | str
+    by: str
+    role: FindingRole | str
+    at: datetime
+    note: str | None = None
+    evidence: str | None = None
+    new_deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class UpdatesApplied:
+    """The states after a batch of updates, the log entries they made and the updates refused (by position)."""
+
+    states: Mapping[str, FindingState]
+    records: tuple[TransitionRecord, ...]
+    refused: tuple[tuple[int, IllegalTransition], ...] = field(default=())
+
+
+def apply_updates(states: Mapping[str, FindingState], updates: Sequence[FindingUpdate]) -> UpdatesApplied:
+    """Apply updates in order, each to the state its predecessors left; refusals are collected, not raised.
+
+    After a finding's first refused update its later updates are not applied (nor checked): they were written
+    for a state the finding never reached, and would only repeat the first refusal in other words.
+    """
+    current = dict(states)
+    records: list[TransitionRecord] = []
+    refused: list[tuple[int, IllegalTransition]] = []
+    stopped: set[str] = set()
+    for index, update in enumerate(updates):
+        if update.finding_id in stopped:
+            continue
+        state = current.get(update.finding_id)
+        try:
+            if state is None:
+                raise IllegalTransition(
+                    f"问题 {update.finding_id} 不存在。",
+                    hint="请核对问题编号：须为已装载的问题，或在本工作簿「发现问题」表中一并报送。",
+                    rule="finding_known",
+                )
+            after, record = apply_transition(
+                state,
+                update.action,
+                update.by,
+                update.role,
+                update.at,
+                update.note,
+                update.evidence,
+                update.new_deadline,
+            )
+        except IllegalTransition as refusal:
+            refused.append((index, refusal))
+            stopped.add(update.finding_id)
+            continue
+        current[update.finding_id] = after
+        records.append(record)
+    return UpdatesApplied(current, tuple(records), tuple(refused))
+
+
+def is_overdue(finding: FindingState, today: date) -> bool:
+    """Past its deadline and not closed; derived on demand, never stored."""
+    return today > finding.deadline and finding.status is not S.CLOSED
+
+
+def add_working_days(start: date, days: int, holidays: Collection[date] = ()) -> date:
+    """The date `days` working days after `start`, skipping weekends and the given holidays.
+
+    Public holidays are skipped only when passed in, and weekend make-up working days (调休) are not counted:
+    the platform has no official holiday calendar, so by default every Monday to Friday is a working day.
+    """
+    if days < 0:
+        raise UsageError(f"工作日数 {days} 不能为负数。")
+    current = start
+    while days:
+        current += timedelta(days=1)
+        if current.weekday() < 5 and current not in holidays:
+            days -= 1
+    return current
+
+
+def default_deadline(feedback_date: date, severity_or_flag: str, holidays: Collection[date] = ()) -> date:
+    """The default deadline: 30 working days after the feedback, or the feedback day itself for 立行立改."""
+    try:
+        days = RECTIFICATION_WORKING_DAYS[severity_or_flag]
+    except KeyError:
+        known = "、".join(RECTIFICATION_WORKING_DAYS)
+        raise UsageError(f"未知的整改期限依据「{severity_or_flag}」。", hint=f"可填写：{known}。") from None
+    return add_working_days(feedback_date, days, holidays)

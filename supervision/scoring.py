@@ -1,0 +1,440 @@
+"""The arithmetic of the business-construction evaluation: validating, reconciling, scoring, grading and ranking.
+
+Scores are Decimals with one decimal place. An item's expert score is the mean of its experts' scores, rounded half
+up to one place, unless a reconciled value (合议分) is given; when the experts' scores differ by more than 20 % of the
+item's maximum (highest minus lowest) a reconciled value is required, and scoring refuses to go on without it
+(`EvaluationInvalid`, whose problems the validation helpers also report up front). A reconciled value always needs a
+note, and may also be given when the experts agree. The grade and the rank use the
+final score = item total + capped bonus; any failed veto item makes the grade 不合格 whatever the score. Archives with
+the same final score share a rank (standard competition ranking, "1224").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from types import MappingProxyType
+
+from census_schema.errors import AccessDenied, UsageError
+from census_schema.supervision.codes import EvaluationStatus, Grade
+from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, SELF_SOURCE, EvaluationStandard
+
+ONE_PLACE = Decimal("0.1")
+# Experts' spread and self-vs-expert gap above this share of the item maximum need attention.
+TOLERANCE_SHARE = Decimal("0.2")
+# An archive's expert score needs at least this many experts' complete, submitted sheets ("usually 3–5").
+MIN_EXPERTS = 3
+
+
+@dataclass(frozen=True)
+class ScoreProblem:
+    """A problem with evaluation input, located by item and by whose score it is."""
+
+    rule_id: str
+    item_code: str
+    source: str
+    message: str
+
+
+class EvaluationInvalid(UsageError):
+    """Scoring cannot go on: the input has problems; `problems` lists every one."""
+
+    def __init__(self, problems: Sequence[ScoreProblem]) -> None:
+        self.problems = tuple(problems)
+        shown = "；".join(f"{p.source} {p.item_code}：{p.message}" for p in self.problems[:5])
+        more = f"（另有 {len(self.problems) - 5} 处）" if len(self.problems) > 5 else ""
+        super().__init__(f"评分数据有 {len(self.problems)} 处问题：{shown}{more}", hint="请更正后重新提交。")
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A reconciled item score (合议分) agreed by the expert panel, with the reason."""
+
+    value: Decimal
+    note: str
+
+
+@dataclass(frozen=True)
+class ItemResult:
+    """An item's expert scores and the expert score that counts."""
+
+    expert_scores: tuple[Decimal, ...]
+    mean: Decimal
+    spread: Decimal
+    needs_reconciliation: bool
+    score: Decimal
+    is_reconciled: bool
+    note: str | None
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A self score that differs from the expert score by more than the tolerance."""
+
+    item_code: str
+    self_score: Decimal
+    expert_score: Decimal
+    difference: Decimal
+    tolerance: Decimal
+
+
+@dataclass(frozen=True)
+class ArchiveResult:
+    """One archive's evaluation: item results, area subtotals, totals, grade and deviations."""
+
+    items: Mapping[str, ItemResult]
+    area_subtotals: Mapping[str, Decimal]
+    total: Decimal
+    bonus_claimed: Decimal
+    bonus_capped: Decimal
+    final_score: Decimal
+    grade: Grade
+    deviations: tuple[Deviation, ...]
+    veto_failures: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RankedArchive:
+    """An archive's place among those evaluated."""
+
+    rank: int
+    archive_code: str
+    final_score: Decimal
+    grade: Grade
+
+
+def _problem(rule_id: str, item_code: str, source: str, detail: str = "") -> ScoreProblem:
+    message = EVALUATION_RULES_BY_ID[rule_id].message
+    return ScoreProblem(rule_id, item_code, source, f"{message}{detail}")
+
+
+def _value_problems(value: Decimal, max_points: Decimal, code: str, source: str, range_rule: str) -> list[ScoreProblem]:
+    if not value.is_finite() or not Decimal(0) <= value <= max_points:
+        return [_problem(range_rule, code, source, f"（填写 {value}，满分 {max_points}）")]
+    if value != value.quantize(ONE_PLACE):
+        return [_problem("score_one_decimal", code, source, f"（填写 {value}）")]
+    return []
+
+
+def tolerance(max_points: Decimal) -> Decimal:
+    """The allowed gap between scores of one item: 20 % of its maximum."""
+    return max_points * TOLERANCE_SHARE
+
+
+def round_score(value: Decimal) -> Decimal:
+    """A score rounded half up to one decimal place."""
+    return value.quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
+
+
+def reconcile_item(
+    expert_scores: Sequence[Decimal],
+    max_points: Decimal,
+    reconciled: Decimal | None,
+    note: str | None,
+    item_code: str = "",
+) -> ItemResult:
+    """An item's expert score: the experts' mean, or the reconciled value, which is required when they differ too much."""
+    if not expert_scores:
+        raise EvaluationInvalid([_problem("score_complete", item_code, "专家", "（该项没有专家评分）")])
+    problems = [p for s in expert_scores for p in _value_problems(s, max_points, item_code, "专家", "score_in_range")]
+    if reconciled is not None:
+        problems += _value_problems(reconciled, max_points, item_code, "合议分", "score_in_range")
+        if note is None or not note.strip():
+            problems.append(_problem("reconciliation_note", item_code, "合议分"))
+    if problems:
+        raise EvaluationInvalid(problems)
+    scores = tuple(expert_scores)
+    mean = round_score(sum(scores, Decimal(0)) / len(scores))
+    spread = max(scores) - min(scores)
+    needs = spread > tolerance(max_points)
+    if reconciled is None:
+        if needs:
+            detail = f"（最高 {max(scores)}、最低 {min(scores)}，相差 {spread}，超过 {tolerance(max_points)}）"
+            raise EvaluationInvalid([_problem("reconciliation_required", item_code, "专家", detail)])
+        return ItemResult(scores, mean, spread, needs, mean, False, None)
+    return ItemResult(scores, mean, spread, needs, reconciled, True, note)
+
+
+def flag_deviation(self_score: Decimal, expert_score: Decimal, max_points: Decimal) -> bool:
+    """True when the self score differs from the expert score by more than 20 % of the item maximum."""
+    return abs(self_score - expert_score) > tolerance(max_points)
+
+
+def check_score_values(standard: EvaluationStandard, scores: Mapping[str, Decimal], source: str) -> list[ScoreProblem]:
+    """Scores for known items only, each within 0..max with at most one decimal place."""
+    items = standard.items_by_code
+    problems = []
+    for code, value in scores.items():
+        if code not in items:
+            problems.append(_problem("score_known_item", code, source))
+        else:
+            problems += _value_problems(value, items[code].max_points, code, source, "score_in_range")
+    return problems
+
+
+def check_expert_values(
+    standard: EvaluationStandard, expert_scores_by_item: Mapping[str, Sequence[Decimal]]
+) -> list[ScoreProblem]:
+    """Experts' scores, given per item without expert names, for known items within 0..max, one decimal place."""
+    items = standard.items_by_code
+    problems = []
+    for code, scores in expert_scores_by_item.items():
+        if code not in items:
+            problems.append(_problem("score_known_item", code, "专家"))
+            continue
+        problems += [
+            p for v in scores for p in _value_problems(v, items[code].max_points, code, "专家", "score_in_range")
+        ]
+    return problems
+
+
+def check_all_scored(standard: EvaluationStandard, scored: Collection[str], source: str) -> list[ScoreProblem]:
+    """Every item of the standard has a score (all items apply to every comprehensive archive)."""
+    return [_problem("score_complete", i.code, source) for i in standard.items if i.code not in scored]
+
+
+def check_veto_verdicts(
+    standard: EvaluationStandard, scored: Collection[str], veto_verdicts: Mapping[str, bool]
+) -> list[ScoreProblem]:
+    """A scored veto item has a verdict (True = 通过); only veto items have verdicts."""
+    veto_codes = {i.code for i in standard.veto_items}
+    problems = [
+        _problem("veto_verdict_required", code, "否决项结论")
+        for code in sorted(veto_codes & set(scored))
+        if code not in veto_verdicts
+    ]
+    problems += [
+        _problem("veto_verdict_only_veto", code, "否决项结论") for code in veto_verdicts if code not in veto_codes
+    ]
+    return problems
+
+
+def check_reconciliations(
+    standard: EvaluationStandard,
+    expert_scores_by_item: Mapping[str, Sequence[Decimal]],
+    reconciliations: Mapping[str, Reconciliation],
+) -> list[ScoreProblem]:
+    """Items whose experts differ by more than 20 % of the maximum have a reconciled value with a note."""
+    items = standard.items_by_code
+    problems = []
+    for code, scores in expert_scores_by_item.items():
+        if code in items and scores and max(scores) - min(scores) > tolerance(items[code].max_points):
+            if code not in reconciliations:
+                problems.append(
+                    _problem("reconciliation_required", code, "专家", f"（相差 {max(scores) - min(scores)}）")
+                )
+    for code, rec in reconciliations.items():
+        if code not in items:
+            problems.append(_problem("score_known_item", code, "合议分"))
+            continue
+        problems += _value_problems(rec.value, items[code].max_points, code, "合议分", "score_in_range")
+        if not rec.note.strip():
+            problems.append(_problem("reconciliation_note", code, "合议分"))
+    return problems
+
+
+def check_bonus(standard: EvaluationStandard, bonus: Mapping[str, Decimal]) -> list[ScoreProblem]:
+    """Bonus points for known bonus items only, each within 0..its maximum, one decimal place."""
+    items = standard.bonus_by_code
+    problems = []
+    for code, value in bonus.items():
+        if code not in items:
+            problems.append(_problem("bonus_known_item", code, "加分"))
+        else:
+            problems += _value_problems(value, items[code].max_points, code, "加分", "bonus_in_range")
+    return problems
+
+
+def pivot_expert_scores(scores_by_expert: Mapping[str, Mapping[str, Decimal]]) -> dict[str, tuple[Decimal, ...]]:
+    """Expert score sheets turned into each item's scores, experts in the given order."""
+    by_item: dict[str, list[Decimal]] = {}
+    for sheet in scores_by_expert.values():
+        for code, value in sheet.items():
+            by_item.setdefault(code, []).append(value)
+    return {code: tuple(values) for code, values in by_item.items()}
+
+
+def validate_evaluation(
+    standard: EvaluationStandard,
+    self_scores: Mapping[str, Decimal],
+    scores_by_expert: Mapping[str, Mapping[str, Decimal]],
+    veto_verdicts: Mapping[str, bool],
+    reconciliations: Mapping[str, Reconciliation],
+    bonus: Mapping[str, Decimal],
+) -> list[ScoreProblem]:
+    """Every problem of one archive's evaluation input, located by item and source (自评, expert name, ...)."""
+    problems = check_score_values(standard, self_scores, SELF_SOURCE) + check_all_scored(
+        standard, self_scores, SELF_SOURCE
+    )
+    for expert, sheet in scores_by_expert.items():
+        problems += check_score_values(standard, sheet, expert) + check_all_scored(standard, sheet, expert)
+    scored = set(self_scores).union(*(set(sheet) for sheet in scores_by_expert.values()))
+    problems += check_veto_verdicts(standard, scored, veto_verdicts)
+    problems += check_reconciliations(standard, pivot_expert_scores(scores_by_expert), reconciliations)
+    return problems + check_bonus(standard, bonus)
+
+
+def failed_veto_items(veto_verdicts: Mapping[str, bool]) -> tuple[str, ...]:
+    """The veto items whose verdict is 不通过 (False)."""
+    return tuple(code for code, passed in veto_verdicts.items() if not passed)
+
+
+def grade_evaluation(standard: EvaluationStandard, final_score: Decimal, has_veto_failure: bool) -> Grade:
+    """The grade band of a final score; any failed veto item makes it 不合格."""
+    if has_veto_failure:
+        return Grade.FAIL
+    return next((grade for bound, grade in standard.grade_bands if final_score >= bound), Grade.FAIL)
+
+
+def score_archive(
+    standard: EvaluationStandard,
+    self_scores: Mapping[str, Decimal],
+    expert_scores_by_item: Mapping[str, Sequence[Decimal]],
+    reconciliations: Mapping[str, Reconciliation],
+    bonus: Mapping[str, Decimal],
+    veto_failures: Collection[str],
+) -> ArchiveResult:
+    """One archive's result from its self scores, its experts' scores per item, reconciliations, bonus and vetoes."""
+    problems = check_score_values(standard, self_scores, SELF_SOURCE)
+    problems += check_all_scored(standard, self_scores, SELF_SOURCE)
+    problems += check_expert_values(standard, expert_scores_by_item)
+    problems += check_all_scored(standard, [c for c, s in expert_scores_by_item.items() if s], "专家")
+    problems += check_reconciliations(standard, expert_scores_by_item, reconciliations)
+    problems += check_bonus(standard, bonus)
+    veto_codes = {i.code for i in standard.veto_items}
+    problems += [_problem("veto_verdict_only_veto", c, "否决项结论") for c in veto_failures if c not in veto_codes]
+    if problems:
+        raise EvaluationInvalid(problems)
+
+    results: dict[str, ItemResult] = {}
+    deviations = []
+    for item in standard.items:
+        rec = reconciliations.get(item.code)
+        result = reconcile_item(
+            expert_scores_by_item[item.code],
+            item.max_points,
+            rec.value if rec else None,
+            rec.note if rec else None,
+            item.code,
+        )
+        results[item.code] = result
+        own = self_scores[item.code]
+        if flag_deviation(own, result.score, item.max_points):
+            gap = abs(own - result.score)
+            deviations.append(Deviation(item.code, own, result.score, gap, tolerance(item.max_points)))
+    subtotals = {
+        area.code: sum((results[i.code].score for i in area.items), Decimal(0)).quantize(ONE_PLACE)
+        for area in standard.areas
+    }
+    total = sum(subtotals.values(), Decimal(0)).quantize(ONE_PLACE)
+    claimed = sum(bonus.values(), Decimal(0)).quantize(ONE_PLACE)
+    capped = min(claimed, standard.bonus_cap).quantize(ONE_PLACE)
+    final = total + capped
+    failed = tuple(i.code for i in standard.veto_items if i.code in veto_failures)
+    return ArchiveResult(
+        MappingProxyType(results),
+        MappingProxyType(subtotals),
+        total,
+        claimed,
+        capped,
+        final,
+        grade_evaluation(standard, final, bool(failed)),
+        tuple(deviations),
+        failed,
+    )
+
+
+def rank_archives(results: Mapping[str, ArchiveResult]) -> list[RankedArchive]:
+    """Archives ranked by final score (total + capped bonus); equal scores share a rank ("1224"), listed by code."""
+    ordered = sorted(results.items(), key=lambda kv: (-kv[1].final_score, kv[0]))
+    ranked: list[RankedArchive] = []
+    for position, (code, result) in enumerate(ordered, 1):
+        tied = bool(ranked) and ranked[-1].final_score == result.final_score
+        rank = ranked[-1].rank if tied else position
+        ranked.append(RankedArchive(rank, code, result.final_score, result.grade))
+    return ranked
+
+
+def check_scoring_allowed(
+    evaluator: str, archive_code: str, assignments: Mapping[str, Collection[str]], is_open: bool
+) -> None:
+    """Raise AccessDenied unless the evaluation is open and the evaluator is assigned to the archive."""
+    if not is_open:
+        raise AccessDenied("本轮评价已结束，不能再提交或修改评分。")
+    if archive_code not in assignments.get(evaluator, ()):
+        raise AccessDenied(f"评价专家「{evaluator}」未被分配评价档案馆 {archive_code}，不能为其评分。")
+
+
+@dataclass(frozen=True)
+class ScoreSheet:
+    """One scorer's submitted sheet for one archive: item and bonus scores by code, veto verdicts (True = 通过)."""
+
+    scorer: str
+    scores: Mapping[str, Decimal]
+    veto_verdicts: Mapping[str, bool]
+
+
+@dataclass(frozen=True)
+class ArchiveEvaluation:
+    """Where an archive's evaluation stands: its status, the experts counted, items awaiting reconciliation, result."""
+
+    status: EvaluationStatus
+    experts: tuple[str, ...]
+    unreconciled: tuple[str, ...]
+    result: ArchiveResult | None
+
+
+def _mean(values: Sequence[Decimal]) -> Decimal:
+    return round_score(sum(values, Decimal(0)) / len(values))
+
+
+def evaluate_archive(
+    standard: EvaluationStandard,
+    self_sheet: ScoreSheet | None,
+    expert_sheets: Sequence[ScoreSheet],
+    reconciliations: Mapping[str, Reconciliation],
+    min_experts: int = MIN_EXPERTS,
+) -> ArchiveEvaluation:
+    """An archive's evaluation from submitted sheets: 未完成, 待合议, or 已完成 with its result.
+
+    未完成 without a complete self-evaluation or fewer than `min_experts` complete expert sheets (incomplete ones
+    are not counted); 待合议 while experts differ by more than 20 % of an item's maximum and no reconciled value
+    is given. A veto item fails when any counted expert's verdict is 不通过 (the self verdict is only shown). A
+    bonus item is worth its reconciled value, else the mean of the counted experts who awarded it; self-claimed
+    bonus points are shown, never counted.
+    """
+    items = standard.items_by_code
+    bonus_items = standard.bonus_by_code
+
+    def item_scores(sheet: ScoreSheet) -> dict[str, Decimal]:
+        return {code: value for code, value in sheet.scores.items() if code in items}
+
+    counted = [s for s in expert_sheets if not check_all_scored(standard, item_scores(s), s.scorer)]
+    experts = tuple(s.scorer for s in counted)
+    if (
+        self_sheet is None
+        or check_all_scored(standard, item_scores(self_sheet), SELF_SOURCE)
+        or len(counted) < min_experts
+    ):
+        return ArchiveEvaluation(EvaluationStatus.INCOMPLETE, experts, (), None)
+    by_item = pivot_expert_scores({s.scorer: item_scores(s) for s in counted})
+    item_reconciliations = {code: rec for code, rec in reconciliations.items() if code in items}
+    unreconciled = tuple(
+        p.item_code
+        for p in check_reconciliations(standard, by_item, item_reconciliations)
+        if p.rule_id == "reconciliation_required"
+    )
+    if unreconciled:
+        return ArchiveEvaluation(EvaluationStatus.PENDING_RECONCILIATION, experts, unreconciled, None)
+    awarded = pivot_expert_scores(
+        {s.scorer: {code: v for code, v in s.scores.items() if code in bonus_items} for s in counted}
+    )
+    bonus = {
+        code: reconciliations[code].value if code in reconciliations else _mean(values)
+        for code, values in awarded.items()
+    }
+    bonus.update({code: rec.value for code, rec in reconciliations.items() if code in bonus_items})
+    veto_failures = {code for s in counted for code, passed in s.veto_verdicts.items() if not passed}
+    result = score_archive(standard, item_scores(self_sheet), by_item, item_reconciliations, bonus, veto_failures)
+    return ArchiveEvaluation(EvaluationStatus.COMPLETE, experts, (), result)

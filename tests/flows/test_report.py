@@ -1,0 +1,31 @@
+"""The annotated report on its own: what it writes into the 错误清单 sheet and the marked cells."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from census_schema.census_form import CENSUS_FORM
+from census_schema.failures import Failure
+from census_schema.fields import Severity
+from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, FIRST_DATA_ROW
+from flows.report import ERROR_COLOR, write_annotated_report
+from tests.flows.workbooks import census_workbook
+from tests.formula_text import INJECTION, assert_kept_as_text
+
+
+def test_formula_like_values_stay_text_in_the_errors_list_and_the_marked_cell(tmp_path):
+    source = census_workbook(tmp_path / "c.xlsx", 2, {0: {"contact_phone": INJECTION}})
+    field = CENSUS_FORM.field("contact_phone")
+    failure = Failure(
+        CENSUS_FORM.sheet_name, FIRST_DATA_ROW, field.name, field.label, INJECTION, "contact_phone_format",
+        Severity.ERROR, "联系电话格式不正确。",
+    )  # fmt: skip
+    columns = {CENSUS_FORM.sheet_name: {name: i for i, name in enumerate(CENSUS_FORM.field_names)}}
+    report = openpyxl.load_workbook(write_annotated_report(source, tmp_path / "r.xlsx", columns, [failure]))
+
+    errors = report[ERRORS_SHEET]
+    assert tuple(c.value for c in errors[1]) == ERRORS_HEADER
+    assert_kept_as_text(errors.cell(2, ERRORS_HEADER.index("填报值") + 1))
+    marked = report[CENSUS_FORM.sheet_name].cell(FIRST_DATA_ROW, CENSUS_FORM.field_names.index(field.name) + 1)
+    assert marked.fill.start_color.rgb == ERROR_COLOR
+    assert_kept_as_text(marked)
