@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from census_schema.errors import UsageError
 
@@ -27,6 +28,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of requests made by this site's own pages, or by the user (address bar, bookmark).
 SAME_ORIGIN_FETCH_SITES = frozenset({"same-origin", "none"})
 TRUSTED_ORIGINS_ENV = "ARCHIVE_CENSUS_TRUSTED_ORIGINS"
+# Behind N reverse proxies, the client's address, scheme and host come from their X-Forwarded-* headers (sign-in
+# throttling counts per client address; without this every client would share the proxy's). Never set it when the
+# app is reached directly: anyone could then claim any address.
+PROXY_HOPS_ENV = "ARCHIVE_CENSUS_PROXY_HOPS"
 # Paths whose responses may be cached: versioned static files. Everything else is per user and never stored.
 CACHEABLE_PREFIXES = ("/assets/", "/_dash-component-suites/")
 CALLBACK_PATH = "/_dash-update-component"
@@ -212,6 +217,9 @@ def install_security(
     the pages' title script only when it sets itself up on the first request. `callbacks` is the app's callback map.
     """
     https = os.environ.get("ARCHIVE_CENSUS_HTTPS") == "1"
+    hops = int(os.environ.get(PROXY_HOPS_ENV, "0") or 0)
+    if hops > 0:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 
     @server.before_request
     def refuse_cross_origin() -> flask.Response | None:
