@@ -23,9 +23,10 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE
 from dash_app import ids
+from dash_app.app import create_app
 from dash_app.downloads import OWN_SHEET_COLUMNS
 from dash_app.pages import PAGES, audit
-from dash_app.security import TRUSTED_ORIGINS_ENV
+from dash_app.security import PROXY_HOPS_ENV, TRUSTED_ORIGINS_ENV
 from dash_app.throttle import ACCOUNT_POLICY, ADDRESS_POLICY
 from dash_app.webstate import AuditOutbox, WebState
 from flows.ingest import IngestRequest, ingest_workbook
@@ -577,3 +578,28 @@ def test_the_audit_page_renders_for_administrators_only(app):
     assert audit.GRID in render_page(app, client_of(app, "admin"), audit.PATH).text
     refused = render_page(app, client_of(app, "planner"), audit.PATH)
     assert "page-refused" in refused.text and audit.GRID not in refused.text
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch):
+    def failures(app, proxy: str, clients: list[str]) -> None:
+        for i, client in enumerate(clients):
+            sign_in(with_headers(client_of(app, address=proxy), {"X-Forwarded-For": client}), f"nobody-{i}", "wrong")
+
+    victim = new_user(site)
+    # Directly reached (the default), the header is anyone's to write: it is ignored, the address is the peer's.
+    direct = site.app
+    failures(direct, "10.7.1.1", [f"10.8.0.{i}" for i in range(ADDRESS_POLICY.free_failures)])
+    assert (
+        sign_in(
+            with_headers(client_of(direct, address="10.7.1.1"), {"X-Forwarded-For": "10.8.1.1"}), victim
+        ).status_code
+        == 429
+    )
+    # Behind one proxy, each client is counted on its own address.
+    monkeypatch.setenv(PROXY_HOPS_ENV, "1")
+    proxied = create_app(site.settings)
+    failures(proxied, "10.7.2.1", ["10.9.0.1"] * ADDRESS_POLICY.free_failures)
+    blocked = with_headers(client_of(proxied, address="10.7.2.1"), {"X-Forwarded-For": "10.9.0.1"})
+    assert sign_in(blocked, victim).status_code == 429
+    other = with_headers(client_of(proxied, address="10.7.2.1"), {"X-Forwarded-For": "10.9.0.2"})
+    assert sign_in(other, victim).status_code == 302
