@@ -153,7 +153,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def data_docs_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
         # The route checks the viewer's scope when the link is opened.
-        code = (submission_id or "").strip()
+        code = (submission_id if isinstance(submission_id, str) else "").strip()
         return (data_docs_url(code), {}) if code else (None, {"display": "none"})
 
     @app.callback(
