@@ -63,17 +63,18 @@ def is_cross_origin(request: flask.Request, trusted: frozenset[str]) -> bool:
 def content_security_policy(script_hashes: Iterable[str]) -> str:
     """The CSP the app satisfies: its own scripts plus Dash's inline ones by hash; no eval; no framing.
 
-    `style-src 'unsafe-inline'`: plotly.js and AG Grid insert <style> elements and style attributes at run time
-    (measured in Chromium: without it the map, charts and grids lose their layout); styles cannot run code.
+    `style-src 'unsafe-inline'`: plotly.js and AG Grid insert <style> elements and style attributes at run time,
+    and Dash renders `style=` props as attributes; styles cannot run code. `img-src data:`: plotly's modebar and its
+    "download plot" image. Nothing else is allowed beyond the app's own origin (checked in Chromium: the browser
+    tests fail on any CSP violation on the console).
     """
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", *script_hashes],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
-        "worker-src": ["'self'", "blob:"],
         "object-src": ["'none'"],
         "base-uri": ["'none'"],
         "form-action": ["'self'"],

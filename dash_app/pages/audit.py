@@ -122,8 +122,8 @@ def layout(**_query: str) -> html.Div:
                         placeholder="全部类别",
                         style={"width": "200px"},
                     ),
-                    html.Label(["自", dcc.Input(id=SINCE, type="date", debounce=True)]),  # type: ignore[arg-type]
-                    html.Label(["至", dcc.Input(id=UNTIL, type="date", debounce=True)]),  # type: ignore[arg-type]
+                    html.Label(["自", dcc.Input(id=SINCE, type="date", debounce=True, style={"width": "160px"})]),  # type: ignore[arg-type]
+                    html.Label(["至", dcc.Input(id=UNTIL, type="date", debounce=True, style={"width": "160px"})]),  # type: ignore[arg-type]
                 ],
                 className="toolbar",
             ),

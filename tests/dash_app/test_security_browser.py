@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from census_schema.census_form import CENSUS_FORM
 from dash_app.app import create_app
 from tests.dash_app.conftest import USERS, password_of, province_workbook, supervision_warehouse
-from tests.dash_app.test_browser import QuietRequestHandler, Session, Site, browse, require_browser
+from tests.dash_app.test_browser import QuietRequestHandler, Session, Site, browse, require_browser, screenshot
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
 
@@ -161,4 +161,5 @@ def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):
     audit.goto("/audit")
     audit.wait_for_selector("#audit-grid .ag-row")
     audit.wait_for_load_state("networkidle")
+    screenshot(audit, "audit")
     assert browsing.csp_violations() == []
