@@ -280,3 +280,8 @@ def fetch_previous_round_holdings(con: duckdb.DuckDBPyConnection, province_code:
         [province_code, province_code, round_id],
     ).fetchall()
     return {uscc: int(holdings) for uscc, holdings in result}
+
+
+def fetch_current_file_hashes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The content SHA-256 of every current submission (whose Data Docs are always kept)."""
+    return frozenset(row[0] for row in con.execute("SELECT file_sha256 FROM submissions WHERE is_current").fetchall())

@@ -193,9 +193,10 @@ def apply_action(
             )
         else:
             name, content = evidence
+            data = decode_data_url(content, "佐证材料")  # a UsageError (said below) when the upload is malformed
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "evidence"
-                path.write_bytes(decode_data_url(content, "佐证材料"))
+                path.write_bytes(data)
                 change = change_finding(
                     context.settings, finding_id or "", by=viewer.user_name, action=action, role=role, note=note,
                     evidence_file=path, evidence_name=name, new_deadline=deadline,
