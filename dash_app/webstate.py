@@ -23,6 +23,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from census_schema.errors import CensusError
 from warehouse.audit import AuditEvent, append_events
 from warehouse.store import WarehouseStore
@@ -36,6 +38,8 @@ SESSION_MAX_AGE = timedelta(hours=12)
 SESSION_KEEP = timedelta(days=30)
 FLUSH_DELAY_S = 5.0
 FLUSH_LOCK_WAIT_S = 5.0
+# After a failed flush (a long load holds the lock, a damaged warehouse) the next try waits longer, up to this.
+MAX_RETRY_DELAY_S = 300.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS web_sessions (
     session_hash TEXT PRIMARY KEY,   -- sha256 of the session id the cookie carries
@@ -175,6 +179,7 @@ class AuditOutbox:
         self.delay_s = delay_s
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        self._retry_delay_s = delay_s
 
     def add(self, event: AuditEvent) -> None:
         """Keep an event and schedule a flush."""
@@ -194,12 +199,12 @@ class AuditOutbox:
         """Events not yet in the warehouse, oldest first."""
         return read_outbox(self.state)
 
-    def schedule(self) -> None:
+    def schedule(self, delay_s: float | None = None) -> None:
         """Flush in `delay_s` seconds unless a flush is already due (one timer thread at most, none when idle)."""
         with self._lock:
             if self._timer is not None:
                 return
-            self._timer = threading.Timer(self.delay_s, self._flush_later)
+            self._timer = threading.Timer(self.delay_s if delay_s is None else delay_s, self._flush_later)
             self._timer.daemon = True
             self._timer.start()
 
@@ -208,9 +213,15 @@ class AuditOutbox:
             self._timer = None
         try:
             self.flush()
-        except CensusError as error:  # the writer lock was busy (a long load): try again later
-            LOGGER.info("audit events wait for the warehouse: %s", error.describe())
-            self.schedule()
+        except (CensusError, duckdb.Error, OSError) as error:
+            # The writer lock stayed busy (a long load) or the warehouse cannot be opened (being restored, damaged):
+            # the events stay in the outbox, durable; try again later, less and less often.
+            self._retry_delay_s = min(self._retry_delay_s * 2, MAX_RETRY_DELAY_S)
+            message = error.describe() if isinstance(error, CensusError) else str(error)
+            LOGGER.warning("audit events wait in the outbox (retry in %.0f s): %s", self._retry_delay_s, message)
+            self.schedule(self._retry_delay_s)
+        else:
+            self._retry_delay_s = self.delay_s
 
     def flush(self) -> int:
         """Move pending events into the warehouse's audit log (one transaction); returns how many were new there.

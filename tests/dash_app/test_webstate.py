@@ -75,3 +75,18 @@ def test_a_scheduled_flush_runs_by_itself(tmp_path):
     assert outbox.pending() == []
     with store.reader() as con:
         assert [r["actor"] for r in query_audit_log(con)] == ["alice"]
+
+
+def test_a_flush_that_cannot_open_the_warehouse_keeps_the_events_and_tries_again_later(tmp_path, caplog):
+    db = tmp_path / "w.duckdb"
+    store = WarehouseStore(db)
+    store.current_snapshot()
+    db.write_bytes(b"not a duckdb file" * 100)  # damaged (or being replaced by a restore)
+    outbox = AuditOutbox(WebState(tmp_path), store, delay_s=0.05)
+    outbox.add(new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=WEB))
+    deadline = time.monotonic() + 10
+    while "audit events wait in the outbox" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    outbox.cancel()
+    assert "audit events wait in the outbox" in caplog.text
+    assert [e.actor for e in outbox.pending()] == ["mallory"]
