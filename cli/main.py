@@ -99,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orchestrator", choices=["prefect", "direct"], default=None, help="default: prefect")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8050)
+    demo.add_argument("--verbose", action="store_true", help="show Prefect, Great Expectations and request logs")
     _common(demo)
     demo.set_defaults(handler=_handler("ingest_cmd", "run_demo"))
 

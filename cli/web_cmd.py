@@ -15,15 +15,22 @@ from warehouse.store import WarehouseStore
 from warehouse.users import add_user, list_users
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    """Serve the dashboard (threaded werkzeug server on loopback by default)."""
+def run_serve(args: argparse.Namespace, banner: str = "") -> int:
+    """Serve the dashboard (threaded werkzeug server on loopback by default); `banner` is printed last."""
+    from werkzeug.serving import run_simple
+
     from dash_app.app import create_app
 
     settings = load_settings(args.db)
     WarehouseStore(settings.db_path).current_snapshot()
     app = create_app(settings)
-    sys.stderr.write(f"仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n")
-    app.run(host=args.host, port=args.port, debug=False, threaded=True)
+    sys.stderr.write(f"\n仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n{banner}\n")
+    sys.stderr.flush()
+    try:
+        # werkzeug directly, not app.run: Flask's banner ("Serving Flask app …") would print after ours.
+        run_simple(args.host, args.port, app.server, threaded=True)
+    except KeyboardInterrupt:
+        sys.stderr.write("已停止。\n")
     return 0
 
 

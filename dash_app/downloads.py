@@ -6,17 +6,20 @@ from __future__ import annotations
 import io
 import tempfile
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import flask
 
+from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError, NotFound
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.supervision.evaluation import BonusItem, ScoringItem, get_standard
 from dash_app.access import current_viewer, require_role
-from dash_app.grid import build_export_workbook
+from dash_app.formatting import BEIJING, format_datetime
+from dash_app.grid import ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.evaluation import check_may_score, query_scores, require_archive
@@ -37,6 +40,12 @@ OWN_SHEET_COLUMNS = [
 
 def _send(path: Path, name: str) -> flask.Response:
     return flask.send_file(io.BytesIO(path.read_bytes()), as_attachment=True, download_name=name, mimetype=XLSX)
+
+
+def archive_label(archive_code: str) -> str:
+    """An archive's name with its code: 广东省档案馆（440000）."""
+    names = {a.archive_code: a.name for a in list_comprehensive_archives()}
+    return f"{names.get(archive_code, '')}（{archive_code}）"
 
 
 def own_sheet_rows(scores: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -80,7 +89,9 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                     # computed from them (which the feedback report holds): the download holds the same.
                     check_may_score(con, viewer.user_name, archive_code)
                     rows = own_sheet_rows(query_scores(con, archive_code, viewer.user_name))
-                    content = build_export_workbook(OWN_SHEET_COLUMNS, rows)
+                    now = format_datetime(datetime.now(BEIJING))
+                    heading = ExportHeading("本人评分表", archive_label(archive_code), now, viewer.user_name, now)
+                    content = build_export_workbook(OWN_SHEET_COLUMNS, rows, heading)
                     return flask.send_file(
                         io.BytesIO(content),
                         as_attachment=True,

@@ -12,8 +12,6 @@ POST), so a token is not needed for Dash's fetch calls or the plain forms.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
@@ -21,8 +19,6 @@ from typing import Any
 
 import flask
 from werkzeug.middleware.proxy_fix import ProxyFix
-
-from census_schema.errors import UsageError
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of requests made by this site's own pages, or by the user (address bar, bookmark).
@@ -190,18 +186,6 @@ def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | N
             if problem:
                 return problem
     return None
-
-
-def decode_data_url(contents: str, what: str = "上传的文件") -> bytes:
-    """The bytes of a file dcc.Upload sends as a base64 data URL (`data:<type>;base64,<data>`); UsageError when the
-    request does not hold one (a forged or damaged upload)."""
-    header, comma, data = contents.partition(",")
-    if not comma or not header.startswith("data:") or not header.endswith(";base64"):
-        raise UsageError(f"{what}格式不正确，无法读取。", hint="请重新选择文件上传。")
-    try:
-        return base64.b64decode(data, validate=True)
-    except (binascii.Error, ValueError):
-        raise UsageError(f"{what}内容已损坏（不是有效的 base64 数据）。", hint="请重新选择文件上传。") from None
 
 
 def refusal(status: int, message: str) -> flask.Response:

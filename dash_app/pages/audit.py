@@ -11,30 +11,31 @@ from dash import Dash, dcc, html
 
 from census_schema.audit import AUDIT_VIA_LABELS, AuditKind, action_label
 from census_schema.errors import CensusError
+from census_schema.roles import Role
 from dash_app.access import Viewer, refuse, require_role
 from dash_app.context import AppContext
-from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.audit import DEFAULT_LIMIT, search_audit_log, to_beijing
 
 PATH = "/audit"
 NAME = "审计日志"
-ROLES = ("admin",)
+ROLES = (Role.ADMIN,)
 ACTOR = "audit-actor"
 KIND = "audit-kind"
 SINCE = "audit-since"
 UNTIL = "audit-until"
 GRID = "audit-grid"
 COLUMNS = [
-    ("occurred_at", "时间（北京时间）"),
-    ("actor", "操作人"),
-    ("via", "途径"),
-    ("source_address", "来源地址"),
-    ("kind", "类别"),
-    ("action", "操作"),
-    ("target", "对象"),
-    ("before_state", "变更前"),
-    ("after_state", "变更后"),
-    ("reason", "原因或说明"),
+    Column("occurred_at", "时间（北京时间）"),
+    Column("actor", "操作人"),
+    Column("via", "途径"),
+    Column("source_address", "来源地址"),
+    Column("kind", "类别"),
+    Column("action", "操作"),
+    Column("target", "对象"),
+    Column("before_state", "变更前", wrap=True),
+    Column("after_state", "变更后", wrap=True),
+    Column("reason", "原因或说明", wrap=True),
 ]
 
 
@@ -82,7 +83,7 @@ def load_events(
     context: AppContext, viewer: Viewer, actor: str | None, kind: str | None, since: Any, until: Any
 ) -> list[dict[str, Any]]:
     """The events an administrator asked for, newest first (the log plus sign-ins still on their way to it)."""
-    require_role(viewer, "admin")
+    require_role(viewer, Role.ADMIN)
     if not isinstance(actor, str | None) or not isinstance(kind, str | None):
         refuse(400, "审计日志的查询条件格式不正确。")
     if kind and kind not in {k.value for k in AuditKind}:
@@ -127,7 +128,7 @@ def layout(**_query: str) -> html.Div:
                 ],
                 className="toolbar",
             ),
-            grid_block(GRID, COLUMNS, row_id="event_id", height=560),
+            grid_block(GRID, COLUMNS, row_id="event_id"),
         ]
     )
 

@@ -24,7 +24,8 @@ from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE
 from dash_app import ids
 from dash_app.app import create_app
-from dash_app.downloads import OWN_SHEET_COLUMNS
+from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
+from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, audit
 from dash_app.security import PROXY_HOPS_ENV, TRUSTED_ORIGINS_ENV
 from dash_app.throttle import ACCOUNT_POLICY, ADDRESS_POLICY
@@ -348,11 +349,12 @@ def test_an_evaluator_s_download_holds_only_their_own_sheet(app, site, assigned)
     response = client.get(f"/download/evaluation/{archive}")
     assert response.status_code == 200
     workbook = openpyxl.load_workbook(io.BytesIO(response.data))
-    rows = list(workbook.active.values)
+    rows = list(workbook.active.values)[EXPORT_HEADER_ROW - 1 :]
     cells = {str(c) for row in rows for c in row if c is not None}
     assert not cells & expert_scores and not cells & others  # nothing of the other experts
     assert len(workbook.sheetnames) == 1 and "本人评分表" in unquote(response.headers["Content-Disposition"])
     assert rows[0] == tuple(label for _, label in OWN_SHEET_COLUMNS)
+    assert workbook.active["A1"].value == f"本人评分表（{archive_label(archive)}）"
     mine = {row[0]: row[3] for row in rows[1:]}
     assert mine["A1.1.1"] == 7.5 and [v for code, v in mine.items() if code != "A1.1.1" and v is not None] == []
     assert not {"专家评分", "专家均分", "最终得分", "评价等次", "排名"} & cells
@@ -391,9 +393,9 @@ def test_an_unknown_map_metric_is_a_bad_request(app):
 @pytest.mark.parametrize(
     ("contents", "message"),
     [
-        ("data:application/pdf;base64,!!!not base64!!!", "内容已损坏"),
-        ("just some text", "格式不正确"),
-        ("data:application/pdf,plain", "格式不正确"),
+        ("data:application/pdf;base64,!!!not base64!!!", "格式有误"),
+        ("just some text", "格式有误"),
+        ("data:application/pdf;base64,cGxhaW4", "格式有误"),
     ],
 )
 def test_malformed_evidence_gets_a_message_and_changes_nothing(app, site, contents, message):
@@ -421,7 +423,7 @@ FORGED = [
     ),
     (
         "a query string that is a number",
-        [(ids.UPLOAD_FAILURES_GRID, "rowData"), (f"{ids.UPLOAD_FAILURES_GRID}-count", "children")],
+        [(ids.UPLOAD_FAILURES_GRID, "rowData"), (ids.grid_count(ids.UPLOAD_FAILURES_GRID), "children")],
         ids.URL,
         "search",
         12345,
@@ -569,7 +571,7 @@ def test_the_audit_page_is_for_administrators_and_exports_what_it_shows(app, sit
     exported = export_grid(app, admin, audit.GRID, rows[:3], None, "login", None, None)
     data = returned(exported, ids.export_download(audit.GRID), "data")
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active
-    assert sheet.max_row == 4 and sheet["A1"].value == "时间（北京时间）"
+    assert sheet.max_row == EXPORT_HEADER_ROW + 3 and sheet.cell(EXPORT_HEADER_ROW, 1).value == "时间（北京时间）"
     assert export_grid(app, client_of(app, "planner"), audit.GRID, None, None, None, None, None).status_code == 403
 
 
