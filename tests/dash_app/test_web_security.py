@@ -384,8 +384,8 @@ def test_an_unknown_map_metric_is_a_bad_request(app):
     response = post(
         app,
         client_of(app, "planner"),
-        [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children")],
-        [(ids.OVERVIEW_METRIC, "value", "no-such-metric")],
+        [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children"), (ids.OVERVIEW_PROVINCE, "children")],
+        [(ids.OVERVIEW_METRIC, "value", "no-such-metric"), (ids.URL, "search", "")],
     )
     assert response.status_code == 400 and "未知的地图指标" in response.text
 
