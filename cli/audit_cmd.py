@@ -14,7 +14,7 @@ from cli.main import emit_json
 from cli.warehouse_cmd import format_table
 from dash_app.webstate import pending_events
 from warehouse.audit import require_kind, search_audit_log, to_beijing
-from warehouse.store import WarehouseStore
+from warehouse.backends import open_warehouse
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -50,12 +50,12 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
 
 def run_audit(args: argparse.Namespace) -> int:
     """Print the events that match (`--since`, `--until` in Beijing days, `--kind`, `--by`)."""
-    settings = load_settings(args.db)
+    settings = load_settings(args.db, args.warehouse)
     kind = None if args.kind is None else require_kind(args.kind.strip()).value
     since, until = _day(args.since, "--since"), _day(args.until, "--until")
     if args.limit < 1:
         raise UsageError("--limit 须为正整数。")
-    with WarehouseStore(settings.db_path).reader() as con:
+    with open_warehouse(settings).reader() as con:
         rows = search_audit_log(
             con,
             pending_events(settings.var_dir),

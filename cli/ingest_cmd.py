@@ -78,7 +78,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         raise UsageError(f"{label}工作簿全国通用、不分省份，不能指定 --province。", hint="请去掉 --province 后重试。")
     if args.province:
         require_census_province(args.province)
-    settings = load_settings(args.db)
+    settings = load_settings(args.db, args.warehouse)
     orchestrator = choose_orchestrator(args.orchestrator, settings)
     if orchestrator == "direct":
         # Great Expectations loads while the workbook is identified and parsed (two cores, two jobs).
@@ -159,13 +159,15 @@ def run_demo(args: argparse.Namespace) -> int:
     """`archive-census demo`: build the demo warehouse through the flows, create one user per role, maybe serve."""
     import secrets
 
+    import duckdb
+
     from dash_app.auth import hash_password
     from flows.demo import DEFAULT_DEMO_UNITS, build_demo, reset_warehouse
+    from warehouse.backends import open_warehouse
     from warehouse.queries import query_summary
-    from warehouse.store import WarehouseStore
     from warehouse.users import add_user
 
-    settings = load_settings(args.db)
+    settings = load_settings(args.db, args.warehouse)
     reset_warehouse(settings, replace=args.replace)
     orchestrator = args.orchestrator or "prefect"
     if orchestrator == "prefect":
@@ -191,13 +193,18 @@ def run_demo(args: argparse.Namespace) -> int:
     result = build_demo(
         settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say, evaluator=evaluator
     )
-    store = WarehouseStore(settings.db_path)
-    users = []
-    with store.writer() as con:
+    store = open_warehouse(settings)
+    passwords = {name: secrets.token_urlsafe(9) for name, _, _ in DEMO_USERS}
+
+    def add_demo_users(con: duckdb.DuckDBPyConnection) -> None:
         for name, role, province in DEMO_USERS:
-            password = secrets.token_urlsafe(9)
-            add_user(con, name, hash_password(password), role, province)
-            users.append({"user_name": name, "role": role, "province_code": province, "password": password})
+            add_user(con, name, hash_password(passwords[name]), role, province)
+
+    store.write(add_demo_users)
+    users = [
+        {"user_name": name, "role": role, "province_code": province, "password": passwords[name]}
+        for name, role, province in DEMO_USERS
+    ]
     with store.reader() as con:
         national = query_summary(con)["national"]
     matches = national == result.expected

@@ -11,7 +11,7 @@ from census_schema.settings import load_settings
 from cli.main import emit_json
 from dash_app.auth import hash_password
 from dash_app.webstate import end_sessions_of
-from warehouse.store import WarehouseStore
+from warehouse.backends import open_warehouse
 from warehouse.users import add_user, list_users
 
 
@@ -21,8 +21,8 @@ def run_serve(args: argparse.Namespace, banner: str = "") -> int:
 
     from dash_app.app import create_app
 
-    settings = load_settings(args.db)
-    WarehouseStore(settings.db_path).current_snapshot()
+    settings = load_settings(args.db, args.warehouse)
+    open_warehouse(settings).current_version()  # creates and migrates the warehouse when needed
     app = create_app(settings)
     sys.stderr.write(f"\n仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n{banner}\n")
     sys.stderr.flush()
@@ -36,8 +36,8 @@ def run_serve(args: argparse.Namespace, banner: str = "") -> int:
 
 def run_users(args: argparse.Namespace) -> int:
     """`users add NAME --role ROLE [--province CODE] --password-stdin` and `users list`."""
-    settings = load_settings(args.db)
-    store = WarehouseStore(settings.db_path)
+    settings = load_settings(args.db, args.warehouse)
+    store = open_warehouse(settings)
     if args.users_command == "list":
         with store.reader() as con:
             users = list_users(con)
@@ -53,8 +53,8 @@ def run_users(args: argparse.Namespace) -> int:
             "没有从标准输入读到密码。",
             hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
         )
-    with store.writer() as con:
-        add_user(con, args.name, hash_password(password), args.role, args.province, by=getpass.getuser())
+    password_hash = hash_password(password)
+    store.write(lambda con: add_user(con, args.name, password_hash, args.role, args.province, by=getpass.getuser()))
     # Signed-in browsers of this user must sign in again with the new password or role (their cookies would also
     # fail the credentials fingerprint; this ends the sessions on the server as well).
     end_sessions_of(settings.var_dir, args.name.strip(), "credentials_changed")

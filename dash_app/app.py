@@ -24,7 +24,7 @@ from dash_app.pages import PAGES, Page
 from dash_app.reports import data_stamp, install_report_routes, not_found
 from dash_app.security import install_security
 from dash_app.uploads import install_upload_routes
-from warehouse.store import WarehouseStore
+from warehouse.backends import open_warehouse
 
 ASSETS = Path(__file__).parent / "assets"
 MAX_UPLOAD_BYTES_OVERHEAD = 1024 * 1024
@@ -88,13 +88,13 @@ def _layout_for_roles(page: Page) -> Callable[..., Any]:
 
 
 def create_app(settings: Settings) -> Dash:
-    """A new app over the warehouse at settings.db_path (callbacks are registered on this app only)."""
+    """A new app over the warehouse the settings name (callbacks are registered on this app only)."""
     # Flask resolves a relative file path against the package folder, not the working directory (a rejected
     # upload's report under the demo's relative var/ was a 500): every path below var/ is made absolute here, once.
     settings = dataclasses.replace(settings, db_path=settings.db_path.absolute())
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
-    context = AppContext.create(settings, WarehouseStore(settings.db_path))
+    context = AppContext.create(settings, open_warehouse(settings))
     install_auth(server, context.reader, settings, context.sessions, context.outbox)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)

@@ -9,7 +9,7 @@ from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
 from dash_app.uploads import UploadJobs
 from dash_app.webstate import AuditOutbox, SessionStore, WebState
-from warehouse.store import WarehouseStore
+from warehouse.backends import Warehouse
 
 
 @dataclass(frozen=True)
@@ -17,14 +17,14 @@ class AppContext:
     """Shared, per-app objects (no module-level state)."""
 
     settings: Settings
-    store: WarehouseStore
+    store: Warehouse
     reader: SnapshotReader
     jobs: UploadJobs
     sessions: SessionStore
     outbox: AuditOutbox
 
     @classmethod
-    def create(cls, settings: Settings, store: WarehouseStore) -> AppContext:
+    def create(cls, settings: Settings, store: Warehouse) -> AppContext:
         """A context over one warehouse."""
         state = WebState(settings.var_dir)
         return cls(

@@ -114,3 +114,8 @@ def grid_count(grid_id: str) -> str:
 def grid_filtered(grid_id: str) -> str:
     """The id of the count of a grid's rows left by its filters."""
     return f"{grid_id}-filtered"
+
+
+# The daily reminders panels: reporting reminders on the overview, finding deadlines on /inspections.
+OVERVIEW_REMINDERS = "overview-reminders"
+INSPECTIONS_REMINDERS = "inspections-reminders"

@@ -27,7 +27,7 @@ import duckdb
 
 from census_schema.errors import CensusError
 from warehouse.audit import AuditEvent, append_events
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse, Warehouse
 from warehouse.transactions import transaction, utc_now
 
 LOGGER = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ def read_outbox(state: WebState) -> list[AuditEvent]:
 class AuditOutbox:
     """Sign-in events on their way to the warehouse's audit log (durable here from the moment they happen)."""
 
-    def __init__(self, state: WebState, store: WarehouseStore, *, delay_s: float = FLUSH_DELAY_S) -> None:
+    def __init__(self, state: WebState, store: Warehouse, *, delay_s: float = FLUSH_DELAY_S) -> None:
         self.state = state
         self.store = store
         self.delay_s = delay_s
@@ -231,12 +231,16 @@ class AuditOutbox:
         events = self.pending()
         if not events:
             return 0
-        store = WarehouseStore(self.store.db_path, lock_timeout_s=FLUSH_LOCK_WAIT_S)
-        with store.writer() as warehouse, transaction(warehouse):
-            added = append_events(warehouse, events)
+        added = self._store_for_flush().write(lambda warehouse: _append_in_transaction(warehouse, events))
         with self.state.connect() as con:
             con.executemany("DELETE FROM audit_outbox WHERE event_id = ?", [[e.event_id] for e in events])
         return added
+
+    def _store_for_flush(self) -> Warehouse:
+        # An embedded file's writer lock is waited for only briefly: a long load keeps the events for the next try.
+        if isinstance(self.store, EmbeddedWarehouse):
+            return EmbeddedWarehouse(self.store.db_path, lock_timeout_s=FLUSH_LOCK_WAIT_S)
+        return self.store
 
     def cancel(self) -> None:
         """Stop a scheduled flush (tests; the events stay in the outbox)."""
@@ -244,6 +248,11 @@ class AuditOutbox:
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+
+
+def _append_in_transaction(warehouse: duckdb.DuckDBPyConnection, events: list[AuditEvent]) -> int:
+    with transaction(warehouse):
+        return append_events(warehouse, events)
 
 
 def pending_events(var_dir: Path) -> list[AuditEvent]:

@@ -17,12 +17,13 @@ from census_schema.roles import Role
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.access import Viewer, current_viewer, refuse, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
 from dash_app.formatting import format_count, format_date, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding
 from warehouse.inspections import allowed_targets, query_finding_history, query_findings, summarize_findings
 
@@ -74,7 +75,9 @@ def _visible(province: str | None, finding: dict[str, Any]) -> bool:
 def load_findings(
     context: AppContext, viewer: Viewer, status: str | None, overdue: list[str] | None
 ) -> list[dict[str, Any]]:
-    """The findings the viewer may see, filtered."""
+    """The findings the viewer may see, filtered (an unknown status is a bad request)."""
+    if status and (not isinstance(status, str) or status not in set(FindingStatus)):
+        refuse(400, f"未知的整改状态「{str(status)[:20]}」。")
     province = scope_province(viewer)
     with context.reader.cursor() as con:
         rows = query_findings(
@@ -88,8 +91,8 @@ def load_findings(
 
 
 def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) -> dict[str, Any] | None:
-    """A finding and its transitions, if the viewer may see it."""
-    if not finding_id:
+    """A finding and its transitions, if the viewer may see it (none for a value that is not a finding number)."""
+    if not finding_id or not isinstance(finding_id, str):
         return None
     with context.reader.cursor() as con:
         try:
@@ -110,6 +113,7 @@ def layout(
             page_url(),
             html.H2("监督检查与问题整改"),
             html.Div(id=ids.INSPECTIONS_CARDS, className="cards"),
+            html.Div(id=ids.INSPECTIONS_REMINDERS),
             graph(ids.INSPECTIONS_CHART),
             html.Div(
                 [
@@ -285,6 +289,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         ),
         context,
     )
+
+    @app.callback(Output(ids.INSPECTIONS_REMINDERS, "children"), Input(ids.INSPECTIONS_RESULT, "children"))
+    def show_reminders(_: Any) -> html.Div:
+        return reminders_panel(load_reminders(context, current_viewer(), FINDING_KINDS), "整改期限提醒")
 
     @app.callback(
         Output(ids.INSPECTIONS_CARDS, "children"),

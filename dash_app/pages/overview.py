@@ -24,6 +24,7 @@ from dash_app.formatting import (
     format_value,
     share_pct,
 )
+from dash_app.reminders import REPORTING_KINDS, load_reminders, reminders_panel
 from warehouse.indicators import computed_indicator_values
 from warehouse.queries import (
     query_children_figures,
@@ -272,12 +273,17 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
                 className="attribution",
             ),
             html.Div(id=ids.OVERVIEW_PROVINCE),
+            html.Div(id=ids.OVERVIEW_REMINDERS),
         ]
     )
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Map and cards follow the chosen metric; a click on a province drills down."""
+
+    @app.callback(Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"))
+    def show_reminders(_metric: str) -> html.Div:
+        return reminders_panel(load_reminders(context, current_viewer(), REPORTING_KINDS), "报送提醒")
 
     @app.callback(
         Output(ids.OVERVIEW_MAP, "figure"),

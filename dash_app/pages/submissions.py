@@ -173,8 +173,9 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
     try:
-        with context.store.writer() as con:
-            change = review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+        change = context.store.write(
+            lambda con: review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+        )
     except CensusError as error:
         return error.describe()
     return f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"
@@ -190,8 +191,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Input(ids.LINEAGE_USCC, "value"),
         prevent_initial_call=True,
     )
-    def remember_holder(uscc: str | None) -> str:
-        return query_string(uscc=(uscc or "").strip().upper())
+    def remember_holder(uscc: object) -> str:
+        return query_string(uscc=(uscc if isinstance(uscc, str) else "").strip().upper())
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_ID, "value"),

@@ -12,7 +12,7 @@ from census_schema.audit import AuditKind
 from cli.main import main
 from dash_app.webstate import AuditOutbox, WebState
 from warehouse.audit import AuditSource, new_event
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse
 
 
 def run(capsys, *argv):
@@ -64,8 +64,8 @@ def test_changes_made_on_the_command_line_are_listed_as_json(tmp_path, capsys, m
 
 def test_sign_ins_waiting_in_the_web_server_s_outbox_are_listed(tmp_path, capsys):
     db = tmp_path / "var" / "w.duckdb"
-    store = WarehouseStore(db)
-    store.current_snapshot()
+    store = EmbeddedWarehouse(db)
+    store.current_version()
     outbox = AuditOutbox(WebState(db.parent), store)
     outbox.add(new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=AuditSource("web", "10.9.8.7")))
     outbox.cancel()

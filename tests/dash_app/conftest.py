@@ -21,7 +21,7 @@ from dash_app.auth import hash_password
 from synthetic.holders import make_uscc
 from synthetic.supervision import DEMO_TODAY
 from tests.flows.workbooks import holder_rows, write_rows
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.users import add_user
 
 # (user name, role, province): two provincial offices so that one can try to read the other.
@@ -45,7 +45,7 @@ def web_settings(db_path: Path) -> Settings:
     return dataclasses.replace(settings, orchestrator="direct", save_data_docs=False)
 
 
-def add_users(store: WarehouseStore, users: Iterable[tuple[str, Role, str | None]] = USERS) -> None:
+def add_users(store: EmbeddedWarehouse, users: Iterable[tuple[str, Role, str | None]] = USERS) -> None:
     """Create the users with their test passwords."""
     with store.writer() as con:
         for name, role, province in users:
@@ -121,7 +121,7 @@ def supervision_warehouse(
         patch.setenv("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())
         settings = web_settings(target)
     assert settings.today() == DEMO_TODAY
-    add_users(WarehouseStore(target), users)  # publishes the copy's first snapshot
+    add_users(EmbeddedWarehouse(target), users)  # publishes the copy's first snapshot
     return settings
 
 
@@ -180,7 +180,7 @@ def site(tmp_path_factory):
         )
         assert {o["status"] for o in result.outcomes} == {"accepted", "rejected"}
         assert result.supervision is not None and result.supervision.matches
-        add_users(WarehouseStore(settings.db_path), USERS)
+        add_users(EmbeddedWarehouse(settings.db_path), USERS)
         # The demo's findings are dated around its own day: judge overdue on it, as the served demo does.
         settings = dataclasses.replace(settings, as_of=DEMO_TODAY)
         app = create_app(settings)

@@ -44,8 +44,8 @@ from tests.dash_app.conftest import (
 )
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions
-from warehouse.store import WarehouseStore
 
 PROVINCES = tuple(PROVINCE_HOLDERS)
 REGISTERED, REPORTED = 4, 3
@@ -60,7 +60,7 @@ def site(tmp_path_factory):
     """Registers and accepted returns of 440000 and 450000, one user per role, and the app over them."""
     folder = tmp_path_factory.mktemp("access")
     settings = web_settings(folder / "var" / "warehouse.duckdb")
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     for province in PROVINCES:
         for form, count in ((REGISTER_FORM, REGISTERED), (CENSUS_FORM, REPORTED)):
             path = folder / f"{form.kind}-{province}.xlsx"

@@ -48,10 +48,10 @@ from tests.dash_app.test_access import (
     render_page,
     returned,
 )
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import query_assignments, query_deviations, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings
-from warehouse.store import WarehouseStore
 
 STANDARD = get_standard()
 EVIDENCE_BYTES = "整改报告：已按要求完成整改。".encode()
@@ -66,7 +66,7 @@ class Site:
     """The app and the warehouse it serves."""
 
     app: Any
-    store: WarehouseStore
+    store: EmbeddedWarehouse
     settings: Settings
 
 
@@ -75,7 +75,7 @@ def site(supervision_demo_db, tmp_path_factory) -> Site:
     """A private copy of the supervision demo, census returns of two provinces, the users, and the app."""
     folder = tmp_path_factory.mktemp("supervision-access")
     settings = supervision_warehouse(supervision_demo_db, folder, [*USERS, BEIJING])
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     # Census returns give the computed plan indicators provincial values (the heatmap) for both test provinces.
     for province in PROVINCE_HOLDERS:
         for form in (REGISTER_FORM, CENSUS_FORM):

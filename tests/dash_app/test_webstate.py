@@ -9,7 +9,7 @@ from datetime import timedelta
 from census_schema.audit import AuditKind
 from dash_app.webstate import SESSION_MAX_AGE, AuditOutbox, SessionStore, WebState, end_sessions_of, pending_events
 from warehouse.audit import AuditSource, append_events, new_event, query_audit_log
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.transactions import transaction, utc_now
 
 WEB = AuditSource("web", "10.0.0.1")
@@ -45,8 +45,8 @@ def test_the_cookie_s_session_id_is_not_stored(tmp_path):
 
 
 def test_outbox_events_reach_the_audit_log_once_even_when_a_flush_was_interrupted(tmp_path):
-    store = WarehouseStore(tmp_path / "w.duckdb")
-    store.current_snapshot()
+    store = EmbeddedWarehouse(tmp_path / "w.duckdb")
+    store.current_version()
     outbox = AuditOutbox(WebState(tmp_path), store)
     events = [new_event(AuditKind.LOGIN, "login_failed", actor=f"u{i}", source=WEB) for i in range(3)]
     for event in events:
@@ -65,8 +65,8 @@ def test_outbox_events_reach_the_audit_log_once_even_when_a_flush_was_interrupte
 
 
 def test_a_scheduled_flush_runs_by_itself(tmp_path):
-    store = WarehouseStore(tmp_path / "w.duckdb")
-    store.current_snapshot()
+    store = EmbeddedWarehouse(tmp_path / "w.duckdb")
+    store.current_version()
     outbox = AuditOutbox(WebState(tmp_path), store, delay_s=0.05)
     outbox.add(new_event(AuditKind.LOGIN, "login_succeeded", actor="alice", source=WEB))
     deadline = time.monotonic() + 10
@@ -79,8 +79,8 @@ def test_a_scheduled_flush_runs_by_itself(tmp_path):
 
 def test_a_flush_that_cannot_open_the_warehouse_keeps_the_events_and_tries_again_later(tmp_path, caplog):
     db = tmp_path / "w.duckdb"
-    store = WarehouseStore(db)
-    store.current_snapshot()
+    store = EmbeddedWarehouse(db)
+    store.current_version()
     db.write_bytes(b"not a duckdb file" * 100)  # damaged (or being replaced by a restore)
     outbox = AuditOutbox(WebState(tmp_path), store, delay_s=0.05)
     outbox.add(new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=WEB))
