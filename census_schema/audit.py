@@ -61,3 +61,32 @@ AUDIT_VIA_LABELS: dict[str, str] = {"web": "网页", "command": "命令行"}
 def action_label(action: str) -> str:
     """The Chinese name of an action (finding actions already are)."""
     return AUDIT_ACTION_LABELS.get(action, action)
+
+
+# The fields of a recorded state (before, after), by their Chinese names.
+AUDIT_STATE_LABELS: dict[str, str] = {
+    "kind": "报表类别",
+    "province_code": "省份",
+    "round_id": "轮次",
+    "file_name": "文件名",
+    "file_sha256": "文件指纹",
+    "rows": "行数",
+    "errors": "错误数",
+    "warnings": "警告数",
+    "current": "被替代的报送",
+    "review_state": "审核状态",
+    "is_open": "开放",
+    "archive_code": "档案馆",
+    "evaluator": "评价专家",
+    "scores": "得分",
+    "veto_passed": "否决项通过",
+    "is_submitted": "已提交",
+    "status": "整改状态",
+    "deadline": "整改期限",
+    "role": "角色",
+    "evidence": "佐证材料",
+    "is_active": "启用",
+    "password_changed": "修改了密码",
+}
+# Fields whose values are what people typed (user and file names): shown quoted, as in messages.
+AUDIT_TYPED_FIELDS = frozenset({"file_name", "evaluator", "evidence"})

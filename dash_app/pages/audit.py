@@ -4,18 +4,21 @@ Beijing-time days, and exported to Excel."""
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from dash import Dash, dcc, html
 
-from census_schema.audit import AUDIT_VIA_LABELS, AuditKind, action_label
+from census_schema.audit import AUDIT_STATE_LABELS, AUDIT_TYPED_FIELDS, AUDIT_VIA_LABELS, AuditKind, action_label
 from census_schema.errors import CensusError
 from census_schema.roles import Role
+from census_schema.supervision.codes import FindingRole
 from dash_app.access import Viewer, refuse, require_role
+from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
+from dash_app.formatting import division_name, format_count, format_date, kind_label, to_beijing
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from warehouse.audit import DEFAULT_LIMIT, search_audit_log, to_beijing
+from warehouse.audit import DEFAULT_LIMIT, search_audit_log
 
 PATH = "/audit"
 NAME = "审计日志"
@@ -48,17 +51,53 @@ def _day(value: Any, label: str) -> date | None:
         refuse(400, f"{label}「{str(value)[:20]}」不是有效日期（YYYY-MM-DD）。")
 
 
+def _moment(value: datetime) -> str:
+    """When, in Beijing time to the second: 2026年11月30日 16:00:05."""
+    moment = to_beijing(value)
+    return f"{format_date(moment.date())} {moment:%H:%M:%S}"
+
+
+def _state_value(key: str, value: Any) -> str:
+    """One recorded value as a person reads it: names for codes, 是/否, Chinese dates, typed names quoted."""
+    if value is None:
+        return "无"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "，".join(f"{k} {_state_value(key, v)}" for k, v in value.items()) or "无"
+    if isinstance(value, list):
+        return "、".join(_state_value(key, v) for v in value) or "无"
+    if key == "kind":
+        return kind_label(str(value))
+    if key == "province_code":
+        return division_name(str(value))
+    if key == "role":
+        return _role_label(str(value))
+    if key == "deadline":
+        return format_date(str(value))
+    if key in AUDIT_TYPED_FIELDS:
+        return f"「{value}」"
+    return format_count(value) if isinstance(value, int) else str(value)
+
+
+def _role_label(value: str) -> str:
+    for roles in (Role, FindingRole):
+        if value in set(roles):
+            return roles(value).label
+    return value
+
+
 def _state(text: str | None) -> str | None:
-    """A stored JSON state as `key：value；…` (Chinese punctuation, no braces)."""
+    """A stored JSON state as `字段：值；…` with the fields' Chinese names (no braces, no codes)."""
     if not text:
         return None
     state = json.loads(text)
     if not isinstance(state, dict):
         return str(state)
-    return "；".join(
-        f"{key}：{json.dumps(value, ensure_ascii=False) if isinstance(value, dict | list) else value}"
-        for key, value in state.items()
-    )
+    return "；".join(f"{AUDIT_STATE_LABELS.get(key, key)}：{_state_value(key, value)}" for key, value in state.items())
+
+
+USER_TARGETS = frozenset({AuditKind.USER, AuditKind.LOGIN})
 
 
 def shown_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -66,13 +105,14 @@ def shown_row(row: dict[str, Any]) -> dict[str, Any]:
     kind = AuditKind(row["kind"])
     return {
         "event_id": row["event_id"],
-        "occurred_at": to_beijing(row["occurred_at"]).strftime("%Y-%m-%d %H:%M:%S"),
+        "occurred_at": _moment(row["occurred_at"]),
         "actor": row["actor"],
         "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
         "source_address": row["source_address"],
         "kind": kind.label,
         "action": action_label(row["action"]),
-        "target": row["target"],
+        # A user's name is what an administrator typed: quoted, as in messages.
+        "target": f"「{row['target']}」" if row["target"] and kind in USER_TARGETS else row["target"],
         "before_state": _state(row["before_state"]),
         "after_state": _state(row["after_state"]),
         "reason": row["reason"],
@@ -104,6 +144,10 @@ def load_events(
     return [shown_row(row) for row in rows]
 
 
+def _date_input(component_id: str) -> dcc.Input:
+    return dcc.Input(id=component_id, type="date", debounce=True, style={"width": "160px"})  # type: ignore[arg-type]
+
+
 def layout(**_query: str) -> html.Div:
     """Filters, the events, the export."""
     return html.Div(
@@ -116,15 +160,22 @@ def layout(**_query: str) -> html.Div:
             ),
             html.Div(
                 [
-                    dcc.Input(id=ACTOR, placeholder="操作人（用户名）", debounce=True, style={"width": "200px"}),
-                    dcc.Dropdown(
-                        id=KIND,
-                        options=[{"label": k.label, "value": k.value} for k in AuditKind],
-                        placeholder="全部类别",
-                        style={"width": "200px"},
+                    labelled(
+                        "操作人",
+                        dcc.Input(id=ACTOR, placeholder="用户名", debounce=True, style={"width": "200px"}),
+                        for_id=ACTOR,
                     ),
-                    html.Label(["自", dcc.Input(id=SINCE, type="date", debounce=True, style={"width": "160px"})]),  # type: ignore[arg-type]
-                    html.Label(["至", dcc.Input(id=UNTIL, type="date", debounce=True, style={"width": "160px"})]),  # type: ignore[arg-type]
+                    labelled(
+                        "类别",
+                        dropdown(
+                            KIND,
+                            [{"label": k.label, "value": k.value} for k in AuditKind],
+                            placeholder="全部类别",
+                            style={"width": "200px"},
+                        ),
+                    ),
+                    labelled("自", _date_input(SINCE), for_id=SINCE),
+                    labelled("至", _date_input(UNTIL), for_id=UNTIL),
                 ],
                 className="toolbar",
             ),

@@ -12,7 +12,9 @@ import base64
 import io
 import itertools
 import json
+import re
 import secrets
+from datetime import datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -562,7 +564,7 @@ def test_the_audit_page_is_for_administrators_and_exports_what_it_shows(app, sit
     rows = grid_rows(app, admin, audit.GRID, None, "login", None, None)
     mine = [r for r in rows if r["actor"] == "admin" and r["action"] == "登录成功"]
     assert mine and mine[0]["source_address"] == "10.5.2.1" and mine[0]["kind"] == "登录" and mine[0]["via"] == "网页"
-    assert len(mine[0]["occurred_at"]) == 19  # YYYY-MM-DD HH:MM:SS, Beijing time
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}", mine[0]["occurred_at"])  # Beijing time
     by_planner = grid_rows(app, admin, audit.GRID, "planner", None, None, None)
     assert by_planner and {r["actor"] for r in by_planner} == {"planner"}
     assert grid_rows(app, admin, audit.GRID, None, None, "2000-01-01", "2000-01-02") == []
@@ -605,3 +607,23 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monk
     assert sign_in(blocked, victim).status_code == 429
     other = with_headers(client_of(proxied, address="10.7.2.1"), {"X-Forwarded-For": "10.9.0.2"})
     assert sign_in(other, victim).status_code == 302
+
+
+def test_the_audit_page_shows_recorded_states_with_names_not_codes():
+    row = {
+        "event_id": "e",
+        "occurred_at": datetime(2026, 11, 30, 8, 0, 5),
+        "actor": "admin",
+        "via": "command",
+        "source_address": "root@host",
+        "kind": "user",
+        "action": "change",
+        "target": "planner",
+        "reason": None,
+        "before_state": json.dumps({"role": "province", "province_code": "440000", "is_active": True}),
+        "after_state": json.dumps({"role": "planner", "province_code": None, "password_changed": False}),
+    }
+    shown = audit.shown_row(row)
+    assert shown["occurred_at"] == "2026年11月30日 16:00:05" and shown["target"] == "「planner」"
+    assert shown["before_state"] == "角色：省级档案部门；省份：广东省；启用：是"
+    assert shown["after_state"] == "角色：国家档案局规划人员；省份：无；修改了密码：否"
