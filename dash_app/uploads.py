@@ -32,6 +32,7 @@ from flows.data_docs import ensure_data_docs
 from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, run_ingestion
 from flows.worker import ReaderWorker
+from warehouse.audit import AuditSource, audit_source, current_source
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
@@ -63,6 +64,8 @@ class UploadJob:
     kept_file: Path | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # Where the upload came from (the uploader's address), for the audit log: the worker thread runs with it.
+    source: AuditSource = field(default_factory=current_source)
 
 
 class FairQueue:
@@ -194,7 +197,8 @@ class UploadJobs:
         )
         try:
             orchestrator = choose_orchestrator(None, self.settings)
-            job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
+            with audit_source(job.source):
+                job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
             job.status = "done"
             if job.result["status"] == "needs_confirmation":
                 # Kept for the confirmation step, which loads this very file again with the confirmation.

@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import duckdb
 
+from census_schema.audit import AuditKind
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.scopes import (
@@ -26,6 +27,7 @@ from census_schema.scopes import (
     parse_stored_scope,
     review_label,
 )
+from warehouse.audit import record_event
 from warehouse.transactions import transaction, utc_now
 
 Action = Literal["accept", "return"]
@@ -153,6 +155,11 @@ def _apply_review(
         "review_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [submission_id, changed_at, reviewer.name, from_label, to_label, reason, stage],
     )
+    # The progress labels (待省级审核, 待国家局审核, ...) say which level a review moved the return between.
+    record_event(
+        con, AuditKind.REVIEW, action, actor=reviewer.name, target=submission_id,
+        before={"review_state": from_label}, after={"review_state": to_label}, reason=reason,
+    )  # fmt: skip
     return {
         "submission_id": submission_id,
         "action": action,
