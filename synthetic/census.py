@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from decimal import ROUND_HALF_UP, Decimal
 from functools import cache
 from pathlib import Path
@@ -404,12 +404,20 @@ class Manifest:
     national_if_corrected: dict[str, Any]
     provinces: tuple[ProvinceExpectation, ...]
     injected_errors: tuple[InjectedError, ...]
+    # The reporting scopes (synthetic.scopes): the central channels' expected figures, the returns of every scope
+    # with the reviews the demo makes, and the review progress expected at the end.
+    central: dict[str, Any] = field(default_factory=dict)
+    central_files: tuple[Any, ...] = ()
+    returns: tuple[Any, ...] = ()
+    review: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as written to `manifest.json`."""
         return asdict(self) | {
             "provinces": [asdict(p) for p in self.provinces],
             "injected_errors": [asdict(e) for e in self.injected_errors],
+            "central_files": [asdict(e) for e in self.central_files],
+            "returns": [asdict(r) for r in self.returns],
         }
 
 
@@ -920,7 +928,8 @@ def generate_province_rows(
         division_codes[at] = frame.codes[level][people.division[at]]
         places[at] = frame.places[level][people.division[at]]
         admin_levels[at] = frame.admin_levels[level][people.division[at]]
-    admin_levels[people.central] = DIVISION_LEVEL_ADMIN_LEVELS[PROVINCE][0]
+    # A central enterprise's provincial branch is a local unit of its province (the 中央 level is for the central
+    # channels' own units), so it keeps its division's level.
     admin_levels[people.township] = DIVISION_LEVEL_ADMIN_LEVELS[COUNTY][1]
 
     figures = _holding_figures(people, rng)
@@ -1160,14 +1169,25 @@ def _error_provinces(codes: Sequence[str], count: int, seed: int) -> set[str]:
 
 
 def write_dataset(
-    dataset: NationalDataset, out_dir: Path, *, inject_errors: int = 0, provinces: Sequence[str] | None = None
+    dataset: NationalDataset,
+    out_dir: Path,
+    *,
+    inject_errors: int = 0,
+    provinces: Sequence[str] | None = None,
+    province_scope_rows: Mapping[str, pl.DataFrame] | None = None,
 ) -> Manifest:
-    """Write each province's register and census workbooks and `manifest.json`; errors go into some returns."""
+    """Write each province's register and census workbooks and `manifest.json`; errors go into some returns.
+
+    `province_scope_rows`: for provinces whose return is split into scopes (synthetic.scopes), the rows of the
+    province-wide return, written as its census file (its prefectures' and counties' returns are written apart);
+    those provinces get no injected errors.
+    """
+    split = province_scope_rows or {}
     codes = list(dataset.provinces) if provinces is None else list(provinces)
     unknown = [c for c in codes if c not in dataset.provinces]
     if unknown:
         raise ValueError(f"not in the dataset: {', '.join(unknown)}")
-    eligible = [c for c in codes if dataset.provinces[c].census.height >= 2]
+    eligible = [c for c in codes if dataset.provinces[c].census.height >= 2 and c not in split]
     broken = _error_provinces(eligible, inject_errors, dataset.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     expectations: list[ProvinceExpectation] = []
@@ -1182,7 +1202,8 @@ def write_dataset(
             province.register.iter_rows(),
             province_name=province.province_name,
         )
-        rows: Iterable[Sequence[object]] = province.census.iter_rows()
+        written = split.get(code, province.census)
+        rows: Iterable[Sequence[object]] = written.iter_rows()
         if code in broken:
             mutable = [list(row) for row in province.census.iter_rows()]
             rng = np.random.default_rng([dataset.seed, int(code), 404])
@@ -1197,7 +1218,7 @@ def write_dataset(
                 register_file,
                 census_file,
                 province.register.height,
-                province.census.height,
+                written.height,
                 "rejected" if code in broken else "accepted",
                 summarize_province(province.register, None) if code in broken else corrected,
                 corrected,

@@ -300,7 +300,7 @@ def _recreate_models(con: duckdb.DuckDBPyConnection, models: Mapping[str, str], 
     for name in order_models(models):
         try:
             con.execute(models[name])
-        except duckdb.CatalogException as error:
+        except (duckdb.CatalogException, duckdb.BinderException) as error:
             if not tolerate:
                 raise
             errors[name] = str(error)

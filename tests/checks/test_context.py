@@ -13,7 +13,7 @@ def test_context_carries_current_divisions_and_their_levels():
     assert context.division_levels["440000"] == "province"
     assert context.division_levels["440100"] == "prefecture"
     assert context.division_levels["440106"] == "county"
-    assert (context.register_usccs, context.other_province_usccs, context.previous_holdings) == (None, None, None)
+    assert (context.register_usccs, context.held_elsewhere, context.previous_holdings) == (None, None, None)
 
 
 def test_cross_return_inputs_are_frozen_copies():

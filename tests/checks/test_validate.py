@@ -16,18 +16,20 @@ from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.divisions import load_divisions
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule, Severity
+from census_schema.scopes import division_scope
 from checks.context import build_check_context
 from checks.kinds import PARSER_KINDS, applicable_rules
-from checks.validate import validate_return
+from checks.validate import WORKBOOK_RULE_KINDS, validate_return
 from synthetic.holders import BASE_HOLDINGS, BASE_USCC, PARENT_USCC, make_uscc
 from tests.checks.builders import PROVINCE, SHEET, build_rows, with_wrong_check_char
 
 # Holders the cross-return cases need.
-ELSEWHERE_USCC = make_uscc(900_001)  # accepted this round in Beijing's return
 UNREGISTERED_USCC = make_uscc(900_002)  # not in Guangdong's register
 CHANGED_USCC = make_uscc(900_003)  # held a third as much in the previous round
 SELF_PARENT_USCC = make_uscc(900_004)
 NOT_A_DIVISION = "449999"
+# The scope the rule table is validated for: the base row (440106, 广州市天河区) lies inside it.
+TABLE_SCOPE = division_scope(PROVINCE, "440100")
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,9 @@ CASES: dict[str, Case] = {
     "opened_le_holdings": case({"opened": 3001, "holder_type": "综合档案馆"}),
     "opened_zero_for_rooms": case({"opened": 10}),
     "storage_le_building": case({"storage_m2": 600.0}),
-    "uscc_in_other_province": case({"uscc": ELSEWHERE_USCC}),
+    # The table runs for the prefecture 广州市 (440100): 440306 is a county of 深圳市, in the province but not in scope.
+    "division_in_scope": case({"division_code": "440306"}),
+    "admin_level_in_scope": case({"admin_level": "中央"}, "admin_level_matches_division"),
     "uscc_not_in_register": case({"uscc": UNREGISTERED_USCC}),
     "holdings_change_vs_previous": case({"uscc": CHANGED_USCC}),
 }
@@ -141,9 +145,10 @@ def case_for(form: Form, rule: Rule) -> Case:
 
 
 def checked_rules(form: Form) -> list[Rule]:
-    """The rules checks execute: the parser's own kinds are tested with the parser; see test_kinds for the rules
-    that do not apply to a form."""
-    return [rule for rule in applicable_rules(form) if rule.kind not in PARSER_KINDS]
+    """The rules validate_return executes: the parser's own kinds are tested with the parser, the workbook rules
+    (against other returns, with messages of their own) in test_scope_rules; see test_kinds for the rules that do
+    not apply to a form."""
+    return [rule for rule in applicable_rules(form) if rule.kind not in PARSER_KINDS | WORKBOOK_RULE_KINDS]
 
 
 @dataclass(frozen=True)
@@ -171,7 +176,7 @@ def run_table(form: Form) -> TableRun:
     context = build_check_context(
         PROVINCE,
         register_usccs=usccs - {UNREGISTERED_USCC},
-        other_province_usccs={ELSEWHERE_USCC: "110000", BASE_USCC: PROVINCE},
+        scope=TABLE_SCOPE,
         previous_holdings={**dict.fromkeys(usccs, BASE_HOLDINGS), CHANGED_USCC: BASE_HOLDINGS // 3},
     )
     by_row: dict[int, list[Failure]] = {}
@@ -219,7 +224,7 @@ def test_base_row_alone_has_no_errors_and_no_warnings(kind):
     context = build_check_context(
         PROVINCE,
         register_usccs={BASE_USCC},
-        other_province_usccs={},
+        scope=TABLE_SCOPE,
         previous_holdings={BASE_USCC: BASE_HOLDINGS},
     )
     assert validate_return(form, build_rows(form, [{}]), context) == []

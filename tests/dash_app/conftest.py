@@ -156,7 +156,6 @@ def site(tmp_path_factory):
     As under `./dev demo`, the warehouse path is relative (`var/warehouse.duckdb` from the site's folder as working
     directory): Flask resolves relative file paths against the package, not the working directory.
     """
-    import functools
     import threading
 
     from werkzeug.serving import make_server
@@ -164,7 +163,6 @@ def site(tmp_path_factory):
     import flows.demo
     from dash_app.app import create_app
     from flows.run import run_ingestion
-    from synthetic.census import write_dataset
     from tests.dash_app.browser import QuietRequestHandler, Site, require_browser
 
     require_browser()
@@ -173,10 +171,14 @@ def site(tmp_path_factory):
         patch.chdir(folder)
         relative = Path("var") / "warehouse.duckdb"
         settings = dataclasses.replace(load_settings(relative), orchestrator="direct", save_data_docs=False)
-        if not os.environ.get("ARCHIVE_CENSUS_BROWSER_FULL_DEMO"):
-            patch.setattr(flows.demo, "write_dataset", functools.partial(write_dataset, provinces=DEMO_PROVINCES))
+        provinces = None if os.environ.get("ARCHIVE_CENSUS_BROWSER_FULL_DEMO") else DEMO_PROVINCES
         result = flows.demo.build_demo(
-            settings, DEMO_UNITS, DEMO_SEED, Path("demo"), lambda request: run_ingestion(request, settings, "direct")
+            settings,
+            DEMO_UNITS,
+            DEMO_SEED,
+            Path("demo"),
+            lambda request: run_ingestion(request, settings, "direct"),
+            provinces=provinces,
         )
         assert {o["status"] for o in result.outcomes} == {"accepted", "rejected"}
         assert result.supervision is not None and result.supervision.matches

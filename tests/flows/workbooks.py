@@ -8,6 +8,7 @@ from typing import Any
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.fields import Form
+from census_schema.scopes import Scope
 from census_schema.template import write_form_workbook
 from synthetic.holders import BASE_ROWS, make_uscc
 
@@ -20,9 +21,12 @@ def holder_rows(form: Form, count: int, edits: Mapping[int, Mapping[str, Any]] |
     return [{**BASE_ROWS[form.kind], "uscc": make_uscc(20_000 + i), **edits.get(i, {})} for i in range(count)]
 
 
-def write_rows(path: Path, form: Form, rows: Iterable[Mapping[str, Any]], province: str = PROVINCE) -> Path:
-    """Write rows (dicts by field name) into the form's real template for a province."""
-    write_form_workbook(path, form, province, [[row.get(f.name) for f in form.fields] for row in rows])
+def write_rows(
+    path: Path, form: Form, rows: Iterable[Mapping[str, Any]], province: str = PROVINCE, scope: Scope | None = None
+) -> Path:
+    """Write rows (dicts by field name) into the form's real template for a province (or another scope)."""
+    values = [[row.get(f.name) for f in form.fields] for row in rows]
+    write_form_workbook(path, form, None if scope is not None else province, values, scope=scope)
     return path
 
 
