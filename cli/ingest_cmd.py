@@ -212,6 +212,18 @@ def stop_prefect_server() -> None:
         server.stop()
 
 
+def _demo_provinces(text: str | None) -> list[str] | None:
+    """`--provinces 110000,440000` as census province codes (each checked), or None for all."""
+    if text is None:
+        return None
+    codes = [code.strip() for code in text.replace("，", ",").split(",") if code.strip()]
+    if not codes:
+        raise UsageError("--provinces 没有列出省份。", hint="例如：--provinces 110000,440000")
+    for code in codes:
+        require_census_province(code)
+    return codes
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """`archive-census demo`: build the demo warehouse through the flows, create one user per role, maybe serve."""
     import secrets
@@ -225,6 +237,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from warehouse.users import add_user
 
     settings = load_settings(args.db, args.warehouse)
+    provinces = _demo_provinces(getattr(args, "provinces", None))
     reset_warehouse(settings, replace=args.replace)
     orchestrator = args.orchestrator or "prefect"
     if orchestrator == "prefect":
@@ -248,7 +261,14 @@ def run_demo(args: argparse.Namespace) -> int:
     workdir = Path(args.workdir) if args.workdir else settings.var_dir / "demo"
     evaluator = next(name for name, role, _ in DEMO_USERS if role is Role.EVALUATOR)
     result = build_demo(
-        settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say, evaluator=evaluator
+        settings,
+        args.units or DEFAULT_DEMO_UNITS,
+        args.seed,
+        workdir,
+        ingest,
+        say,
+        evaluator=evaluator,
+        provinces=provinces,
     )
     store = open_warehouse(settings)
     passwords = {name: secrets.token_urlsafe(9) for name, _, _ in DEMO_USERS}

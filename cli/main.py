@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="synthesise a national dataset and load it through the real flows")
     demo.add_argument("--units", type=int, default=None, help="number of holders nationally")
     demo.add_argument("--seed", type=int, default=2024)
+    demo.add_argument("--provinces", help="load only these census provinces, e.g. 110000,440000 (default: all)")
     demo.add_argument("--workdir", help="where the generated workbooks go (default: var/demo)")
     demo.add_argument("--serve", action="store_true", help="start the dashboard afterwards")
     demo.add_argument("--replace", action="store_true", help="replace an existing warehouse at --db")
