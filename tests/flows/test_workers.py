@@ -137,6 +137,17 @@ def commits_held(postgres: Postgres, dbname: str) -> Iterator[Callable[[], bool]
         holder.wait(timeout=60)
 
 
+def _pool(server: PrefectServer, action: str) -> None:
+    """`prefect work-pool pause|resume` of the deployments' pool."""
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "prefect"), "work-pool", action, "archive-census"],
+        env=server.env,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+
+
 def _census_run_states() -> list[str]:
     from prefect.client.orchestration import get_client
 
@@ -177,6 +188,8 @@ def test_a_run_killed_during_its_load_leaves_nothing_half_loaded_and_its_retry_c
                 assert submitter.poll() is None, submitter.communicate()
                 assert time.monotonic() < deadline, "the load never started"
                 time.sleep(0.1)
+            # The pool takes no run until the new worker: the old one must not pick up the run scheduled again.
+            _pool(server, "pause")
             # Kill the process running the flow in the middle of its load, then the worker itself.
             for pid in _flow_run_processes(worker):
                 os.kill(pid, signal.SIGKILL)
@@ -187,6 +200,7 @@ def test_a_run_killed_during_its_load_leaves_nothing_half_loaded_and_its_retry_c
             time.sleep(0.2)  # the worker reports the run as crashed, the submitter schedules it again
         stop_group(worker, signal.SIGKILL)
         # A new worker takes the run the submitter scheduled again.
+        _pool(server, "resume")
         worker = start_worker(server, env)
         out, err = submitter.communicate(timeout=900)
     finally:
