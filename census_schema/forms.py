@@ -24,6 +24,13 @@ CURRENT_WORKBOOKS: dict[str, WorkbookForm] = {}
 FORMS: dict[tuple[str, str], Form] = {}
 CURRENT_FORMS: dict[str, Form] = {}
 # The Chinese name of every workbook kind and every sheet's form kind.
+# What became of an upload, by its short Chinese name (messages say more, e.g. cli's describe_outcome).
+SUBMISSION_STATUS_LABELS = {
+    "accepted": "已接收",
+    "rejected": "未通过校验",
+    "duplicate": "重复文件",
+    "needs_confirmation": "待确认",
+}
 KIND_LABELS: dict[str, str] = {}
 
 

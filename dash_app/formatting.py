@@ -10,7 +10,6 @@ from census_schema.forms import KIND_LABELS
 
 # The warehouse stores naive UTC; people here read Beijing time.
 BEIJING = timezone(timedelta(hours=8), "北京时间")
-SUBMISSION_STATUS_LABELS = {"accepted": "已接收", "rejected": "未通过校验", "duplicate": "重复文件"}
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 
 

@@ -13,6 +13,7 @@ import duckdb
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
+from census_schema.forms import SUBMISSION_STATUS_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import (
     APPROVED,
@@ -87,7 +88,9 @@ def build_supervision_demo(
     for kind, path in files:
         outcome = ingest(IngestRequest(path, kind, None, DEMO_PLANNER))
         outcomes.append(outcome)
-        progress(f"{path.name}：{outcome['status']}（{outcome['rows']} 行，错误 {outcome['errors']}）")
+        progress(
+            f"{path.name}：{SUBMISSION_STATUS_LABELS[outcome['status']]}（{outcome['rows']} 行，错误 {outcome['errors']}）"
+        )
     with store.reader() as con:
         summary = query_supervision_summary(con, DEMO_TODAY)
     # The summary's values go through JSON on the command line: compare them as they print.
@@ -145,7 +148,9 @@ def build_demo(
         request = IngestRequest(workdir / expectation.census_file, "census", code, f"{expectation.province_name}填报员")
         outcome = ingest(request)
         outcomes.append(outcome)
-        progress(f"{expectation.province_name}：{outcome['status']}（{outcome['rows']} 行，错误 {outcome['errors']}）")
+        progress(
+            f"{expectation.province_name}：{SUBMISSION_STATUS_LABELS[outcome['status']]}（{outcome['rows']} 行，错误 {outcome['errors']}）"
+        )
     split_codes = {split.province_code for split in splits}
     resubmit = [e for e in manifest.provinces if e.status == "rejected"]
     # One accepted province also sends its return again (a new file of the same data): it supersedes the first.

@@ -7,13 +7,14 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from census_schema.errors import CensusError
+from census_schema.forms import SUBMISSION_STATUS_LABELS
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, can_review, current_viewer, scope_province
 from dash_app.components import labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.formatting import SUBMISSION_STATUS_LABELS, kind_label, with_names
+from dash_app.formatting import kind_label, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import list_submissions, query_holder_lineage, query_review_progress
 from warehouse.reviews import Action, Reviewer, review_submission
