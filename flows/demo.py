@@ -162,7 +162,7 @@ def build_demo(
         write_form_workbook(corrected, CENSUS_FORM, code, rows, province_name=expectation.province_name)
         outcome = ingest(IngestRequest(corrected, "census", code, f"{expectation.province_name}填报员"))
         outcomes.append(outcome)
-        progress(f"{expectation.province_name} 重新报送：{outcome['status']}")
+        progress(f"{expectation.province_name} 重新报送：{SUBMISSION_STATUS_LABELS[outcome['status']]}")
     outcomes += _load_other_scopes(manifest, workdir, ingest, progress)
     outcomes += _review(settings, manifest, workdir, ingest, progress)
     supervision = build_supervision_demo(settings, seed, workdir, ingest, progress, evaluator=evaluator)
