@@ -180,14 +180,18 @@ def _load_other_scopes(manifest: Manifest, workdir: Path, ingest: Ingest, progre
         if planned.scope_kind in ("prefecture", "county") and planned.file:
             request = IngestRequest(workdir / planned.file, "census", planned.province_code, _uploader(planned))
             outcomes.append(ingest(request))
-            progress(f"{planned.scope_name}：{outcomes[-1]['status']}（{outcomes[-1]['rows']} 行）")
+            progress(
+                f"{planned.scope_name}：{SUBMISSION_STATUS_LABELS[outcomes[-1]['status']]}（{outcomes[-1]['rows']} 行）"
+            )
     for files in manifest.central_files:
         scope = central_scope(files.channel)
         for kind, file in (("register", files.register_file), ("census", files.census_file)):
             outcomes.append(
                 ingest(IngestRequest(workdir / file, kind, None, f"{files.channel_name}报送人", scope=scope))
             )
-        progress(f"{files.channel_name}：{outcomes[-1]['status']}（{outcomes[-1]['rows']} 行）")
+        progress(
+            f"{files.channel_name}：{SUBMISSION_STATUS_LABELS[outcomes[-1]['status']]}（{outcomes[-1]['rows']} 行）"
+        )
     return outcomes
 
 
@@ -229,7 +233,7 @@ def _review(
             workdir / planned.corrected_file, "census", planned.province_code, _uploader(planned), scope=planned.scope
         )
         outcomes.append(ingest(request))
-        progress(f"{planned.scope_name} 退回后更正重报：{outcomes[-1]['status']}")
+        progress(f"{planned.scope_name} 退回后更正重报：{SUBMISSION_STATUS_LABELS[outcomes[-1]['status']]}")
     for planned in manifest.returns:
         steps = []
         if planned.scope.first_review_level == PROVINCE_REVIEW and planned.final_state != AWAITING_PROVINCE:
