@@ -17,6 +17,7 @@ from census_schema.roles import Role
 from census_schema.scopes import choose_scope
 from census_schema.settings import load_settings
 from cli.main import emit_json
+from dash_app.formatting import format_date
 from flows.ingest import REFUSED_STATUSES, STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
 
@@ -315,7 +316,7 @@ def run_demo(args: argparse.Namespace) -> int:
         if supervision is not None:
             findings, evaluation = supervision.summary["findings"], supervision.summary["evaluation"]
             say(
-                f"监督数据已装载：问题 {findings['total']} 个（截至 {supervision.summary['as_of']} 逾期 "
+                f"监督数据已装载：问题 {findings['total']} 个（截至 {format_date(supervision.summary['as_of'])} 逾期 "
                 f"{findings['overdue']} 个），评价轮次 {evaluation['round']} 开放中，"
                 f"与生成清单{'一致' if supervision_matches else '不一致'}。"
             )
@@ -328,7 +329,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
         # The demo's findings are dated around its own day; judge deadlines on it, not on the real date.
         os.environ.setdefault("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())
-        say(f"整改期限按演示日期 {os.environ['ARCHIVE_CENSUS_AS_OF']} 判断是否逾期。")
+        say(f"整改期限按演示日期 {format_date(os.environ['ARCHIVE_CENSUS_AS_OF'])} 判断是否逾期。")
 
         return run_serve(args, banner="" if args.json else users_banner(users))
     return 0 if matches and supervision_matches else 1

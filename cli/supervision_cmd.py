@@ -14,6 +14,7 @@ from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingStatus
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table
+from dash_app.formatting import format_date
 from flows.supervision import change_finding
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
@@ -87,7 +88,9 @@ def run_finding(args: argparse.Namespace) -> int:
         for f in findings
     ]
     return _print(
-        args, {"as_of": as_of.isoformat(), "findings": findings}, f"截至 {as_of}：\n{format_table(headers, rows)}"
+        args,
+        {"as_of": as_of.isoformat(), "findings": findings},
+        f"截至 {format_date(as_of)}：\n{format_table(headers, rows)}",
     )
 
 
@@ -118,7 +121,7 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         f"  {history['area_name']} {history['item_code']}：{history['description']}",
         f"  严重程度 {history['severity']}；状态 {history['status']}；整改期限 {history['deadline']}"
         + ("（已逾期）" if history["is_overdue"] else "")
-        + f"；截至 {as_of}",
+        + f"；截至 {format_date(as_of)}",
     ]
     for t in history["transitions"]:
         extra = "；".join(x for x in (t["note"], t["evidence"] and f"佐证：{t['evidence']}") if x)
@@ -199,7 +202,7 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
         return 0
     findings, evaluation = summary["findings"], summary["evaluation"]
     lines = [
-        f"截至 {summary['as_of']}：检查 {summary['inspections']['total']} 次，问题 {findings['total']} 个，"
+        f"截至 {format_date(summary['as_of'])}：检查 {summary['inspections']['total']} 次，问题 {findings['total']} 个，"
         f"逾期 {findings['overdue']} 个。",
         "整改状态：" + "，".join(f"{k} {v}" for k, v in findings["by_state"].items()),
         f"评价轮次 {evaluation['round']}（{'开放中' if evaluation['is_open'] else '未开放'}）："
