@@ -85,12 +85,14 @@ def format_date(value: date | str | None) -> str:
     return f"{day.year}年{day.month}月{day.day}日"
 
 
-def format_datetime(value: datetime | str | None) -> str:
-    """A warehouse timestamp as people write it, in Beijing time to the minute: 2026年11月30日 10:17."""
+def format_datetime(value: datetime | str | None, *, seconds: bool = False) -> str:
+    """A warehouse timestamp as people write it, in Beijing time to the minute (2026年11月30日 10:17) or second."""
     if value is None or value == "":
         return ""
     moment = to_beijing(value)
-    return f"{format_date(moment.date())} {moment:%H:%M}"
+    return (
+        f"{format_date(moment.date())} {moment:%H:%M:%S}" if seconds else f"{format_date(moment.date())} {moment:%H:%M}"
+    )
 
 
 def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -4,7 +4,7 @@ Beijing-time days, and exported to Excel."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from dash import Dash, dcc, html
@@ -16,7 +16,7 @@ from census_schema.supervision.codes import FindingRole
 from dash_app.access import Viewer, refuse, require_role
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
-from dash_app.formatting import division_name, format_count, format_date, kind_label, to_beijing
+from dash_app.formatting import division_name, format_count, format_date, format_datetime, kind_label
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.audit import DEFAULT_LIMIT, search_audit_log
 
@@ -49,12 +49,6 @@ def _day(value: Any, label: str) -> date | None:
         return date.fromisoformat(str(value))
     except ValueError:
         refuse(400, f"{label}「{str(value)[:20]}」不是有效日期（YYYY-MM-DD）。")
-
-
-def _moment(value: datetime) -> str:
-    """When, in Beijing time to the second: 2026年11月30日 16:00:05."""
-    moment = to_beijing(value)
-    return f"{format_date(moment.date())} {moment:%H:%M:%S}"
 
 
 def _state_value(key: str, value: Any) -> str:
@@ -105,7 +99,7 @@ def shown_row(row: dict[str, Any]) -> dict[str, Any]:
     kind = AuditKind(row["kind"])
     return {
         "event_id": row["event_id"],
-        "occurred_at": _moment(row["occurred_at"]),
+        "occurred_at": format_datetime(row["occurred_at"], seconds=True),
         "actor": row["actor"],
         "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
         "source_address": row["source_address"],
