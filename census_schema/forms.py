@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from census_schema.census_form import CENSUS_WORKBOOK, REGISTER_WORKBOOK
+from census_schema.census_form import CENSUS_WORKBOOK, CENSUS_WORKBOOK_2024, REGISTER_WORKBOOK
 from census_schema.fields import Form, WorkbookForm
 from census_schema.supervision.forms import SUPERVISION_WORKBOOKS
 
 # Every version of every workbook kind, oldest first within a kind (the order kinds are listed in menus).
-WORKBOOK_HISTORY: tuple[WorkbookForm, ...] = (CENSUS_WORKBOOK, REGISTER_WORKBOOK, *SUPERVISION_WORKBOOKS)
+WORKBOOK_HISTORY: tuple[WorkbookForm, ...] = (
+    CENSUS_WORKBOOK_2024,
+    CENSUS_WORKBOOK,
+    REGISTER_WORKBOOK,
+    *SUPERVISION_WORKBOOKS,
+)
 
 WORKBOOKS: dict[tuple[str, str], WorkbookForm] = {}
 # The kinds of workbook that are uploaded and have a template, current version of each.

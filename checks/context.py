@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-from census_schema.divisions import PROVINCE, UnknownDivision, load_divisions
+from census_schema.divisions import PROVINCE, UnknownDivision, allowed_admin_levels, load_divisions
 from supervision.lifecycle import FindingState
 
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
@@ -50,19 +50,21 @@ class CheckContext:
     """The uploading province, the current divisions and, when the flow has them, the cross-return inputs.
 
     A cross-return input left as None means "not available": the rules that need it are skipped. A national
-    workbook (supervision) has no province.
+    workbook (supervision, a central return) has no province.
     """
 
     province_code: str | None
     valid_division_codes: frozenset[str]
     # division code -> 'province' | 'prefecture' | 'county'
     division_levels: Mapping[str, str]
+    # division code -> the census province that reports for it (the Corps for its cities).
+    division_provinces: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # division code -> the administrative levels a holder there may have (in this kind of return).
+    division_admin_levels: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # USCCs of the province's register of expected holders.
     register_usccs: frozenset[str] | None = None
     # USCC -> code of the province whose return of this round was accepted with it.
     other_province_usccs: Mapping[str, str] | None = None
-    # USCC -> vol_total + item_total accepted for the holder in the previous round.
-    previous_holdings: Mapping[str, int] | None = None
     # What is already loaded, for the workbook rules of an inspections or evaluation workbook.
     inspections: InspectionFacts | None = None
     evaluation: EvaluationFacts | None = None
@@ -77,7 +79,6 @@ def build_check_context(
     *,
     register_usccs: Iterable[str] | None = None,
     other_province_usccs: Mapping[str, str] | None = None,
-    previous_holdings: Mapping[str, int] | None = None,
     inspections: InspectionFacts | None = None,
     evaluation: EvaluationFacts | None = None,
 ) -> CheckContext:
@@ -90,13 +91,17 @@ def build_check_context(
             raise ValueError(f"{province_code!r} is not a current province code") from None
         if province.level != PROVINCE:
             raise ValueError(f"{province_code!r} is a {province.level}, not a province")
+    central = province_code is None
     return CheckContext(
         province_code=province_code,
         valid_division_codes=frozenset(divisions.by_code),
         division_levels=MappingProxyType({code: d.level for code, d in divisions.by_code.items()}),
+        division_provinces=MappingProxyType({code: d.province_code for code, d in divisions.by_code.items()}),
+        division_admin_levels=MappingProxyType(
+            {code: allowed_admin_levels(d, central_return=central) for code, d in divisions.by_code.items()}
+        ),
         register_usccs=frozenset(register_usccs) if register_usccs is not None else None,
         other_province_usccs=MappingProxyType(dict(other_province_usccs)) if other_province_usccs is not None else None,
-        previous_holdings=MappingProxyType(dict(previous_holdings)) if previous_holdings is not None else None,
         inspections=inspections,
         evaluation=evaluation,
     )

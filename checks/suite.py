@@ -42,7 +42,7 @@ UNEXPECTED_INDEX_COLUMNS = [EXCEL_ROW, ROW_POSITION]
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": UNEXPECTED_INDEX_COLUMNS}
 DATA_DOCS_SITE = "census_checks"
 _PAIR_SKIP: Final = "either_value_is_missing"
-_PROVINCE_PREFIX = re.compile(r"^\d{2}$")
+_PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 
 ExpectationBuilder = Callable[[Rule, Form, CheckContext], gxe.Expectation]
 
@@ -165,16 +165,21 @@ def expect_division_current(rule: Rule, form: Form, context: CheckContext) -> gx
 
 
 def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
-    """A well-formed division code starts with the uploading province's two digits."""
+    """A well-formed, current division code is one the uploading province reports for (the Corps' cities belong to
+    the Corps, not to Xinjiang)."""
     if context.province_code is None:
         raise ValueError(f"rule {rule.rule_id} needs the uploading province, and the context has none")
-    prefix = context.province_code[:2]
-    if not _PROVINCE_PREFIX.match(prefix):
-        raise ValueError(f"province code {context.province_code!r} does not start with two digits")
-    return gxe.ExpectColumnValuesToMatchRegex(
-        column=_column(rule),
-        regex=rf"^{prefix}\d{{4}}$",
-        **_conditioned(_format_guard(form, _column(rule))),
+    if not _PROVINCE_CODE.match(context.province_code):
+        raise ValueError(f"province code {context.province_code!r} is not a province code")
+    own = sorted(code for code, province in context.division_provinces.items() if province == context.province_code)
+    column = _column(rule)
+    # Codes of the wrong shape, or not current, are reported once, by the format and division_current rules.
+    guard = _format_guard(form, column)
+    condition = f"{_in_values(column, sorted(context.valid_division_codes))}"
+    return gxe.ExpectColumnValuesToBeInSet(
+        column=column,
+        value_set=own,
+        **_conditioned(f"({guard}) and ({condition})" if guard else condition),
         **_tags(rule),
     )
 

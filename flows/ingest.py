@@ -25,7 +25,6 @@ from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
     fetch_other_province_usccs,
-    fetch_previous_round_holdings,
     fetch_register_usccs,
     find_current_by_sha256,
     record_upload,
@@ -125,7 +124,6 @@ def _census_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code
         # Without a register there is nothing to compare with: no "not on the register" warning on every row.
         register_usccs=register or None,
         other_province_usccs=fetch_other_province_usccs(con, province_code, round_id),
-        previous_holdings=fetch_previous_round_holdings(con, province_code, round_id),
     )
 
 
@@ -143,8 +141,8 @@ def _evaluation_context(con: duckdb.DuckDBPyConnection, round_id: str, province_
 
 ContextFetcher = Callable[[duckdb.DuckDBPyConnection, str, str | None], CheckContext]
 # What the checks of a workbook kind need from the warehouse (round, province given); other kinds need only the
-# province: a census return the register, other provinces' codes and the previous round; an inspections or
-# evaluation workbook what is already loaded or decided.
+# province: a census return the register and other provinces' codes; an inspections or evaluation workbook what is
+# already loaded or decided.
 CONTEXT_FETCHERS: dict[str, ContextFetcher] = {
     "census": _census_context,
     "inspections": _inspections_context,

@@ -156,7 +156,8 @@ def parse_workbook(path: Path, book: WorkbookForm, *, file_name: str | None = No
     name = file_name or path.name
     reader = open_workbook(path, name)
     sheets = {
-        form.sheet_name: _load_sheet(reader, form, name, allow_empty=book.sheets_optional) for form in book.sheets
+        form.sheet_name: _load_sheet(reader, form, name, allow_empty=book.sheets_optional or form.may_be_empty)
+        for form in book.sheets
     }
     parsed = ParsedWorkbook(sheets)
     if parsed.row_count == 0:

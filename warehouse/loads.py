@@ -245,13 +245,3 @@ def fetch_other_province_usccs(con: duckdb.DuckDBPyConnection, province_code: st
         [province_code, round_id],
     ).fetchall()
     return {uscc: province for uscc, province in result}
-
-
-def fetch_previous_round_holdings(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> dict[str, int]:
-    """uscc → vol_total + item_total in the province's current accepted return of the latest earlier round."""
-    result = con.execute(
-        "SELECT uscc, vol_total + item_total FROM stg_census_returns WHERE province_code = ? AND round_id = ("
-        "SELECT max(round_id) FROM stg_census_returns WHERE province_code = ? AND round_id < ?)",
-        [province_code, province_code, round_id],
-    ).fetchall()
-    return {uscc: int(holdings) for uscc, holdings in result}

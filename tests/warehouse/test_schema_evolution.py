@@ -50,8 +50,13 @@ def legacy_copy(tmp_path: Path) -> Path:
     return path
 
 
-def contents(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple]:
-    return sorted(con.execute(f"SELECT * FROM {relation}").fetchall(), key=repr)
+def contents(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str] | None = None) -> list[tuple]:
+    selected = ", ".join(f'"{c}"' for c in columns) if columns else "*"
+    return sorted(con.execute(f"SELECT {selected} FROM {relation}").fetchall(), key=repr)
+
+
+def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()]
 
 
 def schema_of(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
@@ -71,12 +76,14 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
     path = legacy_copy(tmp_path)
     old = duckdb.connect(str(path), read_only=True)
     assert old.execute("SELECT max(version) FROM schema_migrations").fetchone() == (11,)
+    columns = {name: columns_of(old, name) for name in LEGACY_TABLES + LEGACY_VIEWS}
     before = {name: contents(old, name) for name in LEGACY_TABLES + LEGACY_VIEWS}
     old.close()
     assert len(before["raw_census_rows"]) == 3 and len(before["finding_transitions"]) > 0
 
     con = connect_warehouse(path)
-    assert {name: contents(con, name) for name in LEGACY_TABLES + LEGACY_VIEWS} == before
+    # Later form versions add columns (GYDA-2025.1: 长期/短期); every old column keeps every value.
+    assert {name: contents(con, name, columns[name]) for name in LEGACY_TABLES + LEGACY_VIEWS} == before
     assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
     con.close()
 
@@ -127,7 +134,7 @@ def test_a_type_change_or_an_unknown_rename_is_not_generated():
 def test_a_form_version_without_its_migration_is_refused_with_a_clear_message(tmp_path):
     changed = evolve_form(CENSUS_FORM, "GYDA-TEST.1", add=(NEW_FIELD,))
     book = dataclasses.replace(CENSUS_WORKBOOK, version=changed.version, sheets=(changed,))
-    with registered(book), pytest.raises(WarehouseOutOfDate, match="普查表.*GYDA-TEST.1.*GYDA-2024.1"):
+    with registered(book), pytest.raises(WarehouseOutOfDate, match="普查表.*GYDA-TEST.1.*GYDA-2025.1"):
         connect_warehouse(tmp_path / "w.duckdb")
 
 
