@@ -38,11 +38,13 @@ class GroupBreakdown:
 
 @dataclass(frozen=True)
 class PartBreakdown:
-    """Holdings split into parts of the form: each member is one or more fields summed."""
+    """Holdings split into parts of the form: each member reads one field per column (a category its holdings; a
+    retention class its volumes and its items), and its holdings are their sum."""
 
     key: str
     label: str
     member_key: str
+    columns: tuple[str, ...]
     members: tuple[tuple[str, tuple[str, ...]], ...]
 
     @property
@@ -63,6 +65,7 @@ BY_CATEGORY = PartBreakdown(
     "by_category",
     "门类",
     "category",
+    ("holdings",),
     (
         ("文书档案", ("cat_ws",)),
         ("科技档案", ("cat_kj",)),
@@ -76,6 +79,7 @@ BY_RETENTION = PartBreakdown(
     "by_retention",
     "保管期限",
     "retention",
+    ("vol", "item"),
     tuple(
         (name, (vol, item)) for name, vol, item in zip(RETENTION_CLASSES, VOL_PARTS_2025, ITEM_PARTS_2025, strict=True)
     ),
@@ -112,3 +116,14 @@ CODE_GROUPS: dict[str, dict[str, tuple[str, int]]] = {
     "level_tier": {level: (tier, TIER_ORDER.index(tier)) for level, tier in LEVEL_TIERS.items()},
     "basis": {t: (basis, list(BASES).index(basis)) for t, basis in HOLDER_BASIS.items()},
 }
+
+# Values screened for outliers among their peers (same holder type and tier): mart column -> label and unit.
+OUTLIER_FIELDS: dict[str, tuple[str, str]] = {
+    "holdings": ("馆（室）藏档案", "卷件"),
+    "staff_fulltime": ("专职档案人员", "人"),
+    "storage_m2": ("库房面积", "平方米"),
+    "e_gb": ("电子档案容量", "GB"),
+}
+# A value is an outlier when its modified z-score on the log scale exceeds this (Iglewicz and Hoaglin's 3.5), among
+# at least this many peers.
+OUTLIER_Z, OUTLIER_MIN_PEERS = 3.5, 8

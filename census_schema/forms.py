@@ -68,6 +68,14 @@ def registered(*books: WorkbookForm) -> Iterator[None]:
         _rebuild(before)
 
 
+def workbook_of_sheet(form_kind: str) -> WorkbookForm:
+    """The current workbook kind one of whose sheets is of this form kind."""
+    for book in CURRENT_WORKBOOKS.values():
+        if any(form.kind == form_kind for form in book.sheets):
+            return book
+    raise UnknownForm(f"no workbook has a sheet of kind {form_kind!r}")
+
+
 def form_history(kind: str) -> list[Form]:
     """Every version of a sheet's form, oldest first."""
     return [form for (form_kind, _), form in FORMS.items() if form_kind == kind]

@@ -201,7 +201,7 @@ def parse_raw_sheet(
             f"数据有 {text.height} 行，超过单份报表上限 {form.max_rows} 行，不像是一个省的普查数据。",
             file=file_name,
             sheet=form.sheet_name,
-            hint="请确认表中只有本省的普查对象、没有误粘贴其他数据；如确有这么多，请联系国家局。",
+            hint="请确认表中只有本省的普查对象、没有误粘贴其他数据；如确有这么多，请联系国家档案局。",
         )
     if text.height == 0 and not allow_empty:
         raise WorkbookUnusable(

@@ -9,6 +9,7 @@ import duckdb
 from census_schema.census_form import CENSUS_FORM, ROUND_ID, SUMMARY_SUM_FIELDS, SUMMARY_UNIT_FIGURES
 from census_schema.divisions import load_divisions, require_census_province
 from census_schema.fields import FieldType
+from warehouse.breakdowns import empty_bases, query_basis_figures, query_breakdowns, query_red_archives
 
 UNIT_FIGURES = SUMMARY_UNIT_FIGURES
 SUM_FIGURES = SUMMARY_SUM_FIELDS
@@ -53,18 +54,33 @@ def _figures(row: dict[str, Any] | None) -> dict[str, Any]:
 def query_summary(
     con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID, province_code: str | None = None
 ) -> dict[str, Any]:
-    """National figures and those of every census province (or of one), as `summary --json` prints them."""
+    """National figures and those of every census province (or of one), as `summary --json` prints them.
+
+    Each figures block carries `bases`: the same figures for 综合档案馆, the other archives and archive rooms (they sum
+    to the block). The breakdowns (`by_holder_type`, `by_unit_nature`, `by_level`, `by_category`, `by_retention`,
+    `by_carrier`) and the red-archive inventory (`red_archive_resources`) are those of the scope: the nation, or the
+    province asked for.
+    """
     provinces = load_divisions().census_provinces()
     if province_code is not None:
         provinces = [require_census_province(province_code)]
     by_province = {row["province_code"]: row for row in fetch_named(con, _SUMMARY_SQL, [round_id])}
     national = by_province.pop(None)
+    bases = query_basis_figures(con, round_id)
     return {
         "round": round_id,
-        "national": _figures(national),
+        "national": {**_figures(national), "bases": bases[None]},
         "provinces": [
-            {"province_code": p.code, "province_name": p.name, **_figures(by_province.get(p.code))} for p in provinces
+            {
+                "province_code": p.code,
+                "province_name": p.name,
+                **_figures(by_province.get(p.code)),
+                "bases": bases.get(p.code, empty_bases()),
+            }
+            for p in provinces
         ],
+        **query_breakdowns(con, province_code, round_id),
+        "red_archive_resources": query_red_archives(con, province_code, round_id),
     }
 
 

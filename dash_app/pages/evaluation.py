@@ -52,7 +52,7 @@ RESULT_COLUMNS = [
     ("total", "基本分"),
     ("bonus_capped", "加分"),
     ("final_score", "总分"),
-    ("grade", "等级"),
+    ("grade", "等次"),
 ]
 ASSIGNMENT_COLUMNS = [
     ("archive_code", "代码"),

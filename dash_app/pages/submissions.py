@@ -84,7 +84,7 @@ def layout(**_query: str) -> html.Div:
         [
             html.H2("提交记录"),
             grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
-            html.H3("审核（国家局）"),
+            html.H3("审核（国家档案局）"),
             html.Div(
                 [
                     dcc.Input(
@@ -115,7 +115,7 @@ def layout(**_query: str) -> html.Div:
 def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: Action, reason: str | None) -> str:
     """Accept or return a submission for a national reviewer; a sentence saying what happened."""
     if not can_review(viewer):
-        return "只有国家局审核人员可以审核。"
+        return "只有国家档案局审核人员可以审核。"
     if not submission_id:
         return "请先填写提交编号。"
     try:

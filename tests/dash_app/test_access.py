@@ -335,7 +335,7 @@ def test_a_province_user_cannot_review_submissions(app, site):
         [(ids.SUBMISSIONS_ACCEPT, "n_clicks", 1), (ids.SUBMISSIONS_RETURN, "n_clicks", None)],
         [(ids.SUBMISSIONS_REVIEW_ID, "value", target["submission_id"]), (ids.SUBMISSIONS_REVIEW_REASON, "value", "x")],
     )
-    assert returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children") == "只有国家局审核人员可以审核。"
+    assert returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children") == "只有国家档案局审核人员可以审核。"
     with site[1].reader() as con:
         after = next(s for s in list_submissions(con, "450000") if s["submission_id"] == target["submission_id"])
     assert after["review_state"] == target["review_state"]

@@ -1,5 +1,6 @@
 -- Grain: one row per holder per current accepted census return (a holder reported by two provinces has two rows).
--- is_registered: the holder is on the current register of the province that reported it.
+-- is_registered: the holder is on the current register of the province that reported it. level_tier: the tier (层级)
+-- of its administrative level; basis: the basis indicators count it in (综合档案馆, other archives, archive rooms).
 CREATE VIEW mart_holder_returns AS
 SELECT
     r.* EXCLUDE (province_code),
@@ -7,9 +8,13 @@ SELECT
     h.prefecture_code,
     h.county_code,
     r.vol_total + r.item_total AS holdings,
+    tier.group_value AS level_tier,
+    basis.group_value AS basis,
     EXISTS (
         SELECT 1 FROM stg_register AS g
         WHERE g.round_id = r.round_id AND g.province_code = r.province_code AND g.uscc = r.uscc
     ) AS is_registered
 FROM stg_census_returns AS r
-LEFT JOIN int_division_hierarchy AS h ON h.division_code = r.division_code;
+LEFT JOIN int_division_hierarchy AS h ON h.division_code = r.division_code
+LEFT JOIN code_groups AS tier ON tier.grouping = 'level_tier' AND tier.value = r.admin_level
+LEFT JOIN code_groups AS basis ON basis.grouping = 'basis' AND basis.value = r.holder_type;

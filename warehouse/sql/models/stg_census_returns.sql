@@ -1,10 +1,15 @@
--- Grain: one row per holder row of a current accepted census return.
+-- Grain: one row per holder row of a current accepted census return. Fields a later form version added are 0 in
+-- returns of the versions before it (GYDA-2024.1 had no 长期/短期 retention classes).
 CREATE VIEW stg_census_returns AS
 SELECT
     s.round_id,
     s.province_code,
     s.form_version,
-    r.* EXCLUDE (loaded_at)
+    r.* EXCLUDE (loaded_at, vol_long, vol_short, item_long, item_short),
+    coalesce(r.vol_long, 0) AS vol_long,
+    coalesce(r.vol_short, 0) AS vol_short,
+    coalesce(r.item_long, 0) AS item_long,
+    coalesce(r.item_short, 0) AS item_short
 FROM raw_census_rows AS r
 JOIN submissions AS s USING (submission_id)
 WHERE s.kind = 'census' AND s.status = 'accepted' AND s.is_current;
