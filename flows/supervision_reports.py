@@ -67,6 +67,11 @@ def _key(name: str) -> Callable[[Row], Any]:
     return lambda row: row[name]
 
 
+def _joined(name: str) -> Callable[[Row], object]:
+    """A list column written as the list a person reads (张三、李四; 8.5、9.0)."""
+    return lambda row: "、".join(str(v) for v in row[name])
+
+
 def _status_fill(value: object) -> PatternFill | None:
     return STATUS_FILLS[IndicatorStatus(value)] if isinstance(value, str) and value in STATUS_FILLS else None
 
@@ -147,7 +152,7 @@ ITEM_TABLE: Table[Row] = Table(
         Column("满分", _key("max_points"), 7, SCORE),
         Column("否决项", lambda i: _yes(i["is_veto"]), 7),
         Column("自评分", _key("self_score"), 8, SCORE),
-        Column("专家评分", _key("expert_scores"), 18),
+        Column("专家评分", _joined("expert_scores"), 18),
         Column("专家均分", _key("expert_mean"), 9, SCORE),
         Column("合议分", lambda i: i["score"] if i["is_reconciled"] else None, 8, SCORE),
         Column("合议说明", _key("reconciliation_note"), 24),
@@ -171,7 +176,7 @@ RECONCILIATION_TABLE: Table[Row] = Table(
     (
         Column("评分项", _key("item_code"), 9),
         Column("评分内容", _key("item_text"), 40),
-        Column("专家评分", _key("expert_scores"), 18),
+        Column("专家评分", _joined("expert_scores"), 18),
         Column("专家均分", _key("expert_mean"), 9, SCORE),
         Column("合议分", _key("score"), 8, SCORE),
         Column("合议说明", _key("reconciliation_note"), 40),
@@ -208,7 +213,7 @@ class EvaluationFeedback:
     @property
     def veto_failures(self) -> set[str]:
         """The codes of the veto items the archive failed."""
-        return set((self.result["veto_failures"] or "").split("、")) - {""}
+        return set(self.result["veto_failures"] or ())
 
 
 def fetch_evaluation_feedback(
@@ -223,7 +228,9 @@ def fetch_evaluation_feedback(
     result = next((r for r in results if r["archive_code"] == archive_code), None)
     if result is None or result["status"] != EvaluationStatus.COMPLETE:
         status = result["status"] if result else EvaluationStatus.INCOMPLETE.value
-        pending = f"（待合议的评分项：{result['unreconciled']}）" if result and result["unreconciled"] else ""
+        pending = (
+            f"（待合议的评分项：{'、'.join(result['unreconciled'])}）" if result and result["unreconciled"] else ""
+        )
         raise UsageError(
             f"档案馆 {archive_code} 的评价{status}{pending}，尚不能生成反馈报告。",
             hint="须有完整的自评、至少3位专家提交的评分，且专家分歧较大的评分项已给出合议分。",
@@ -252,7 +259,7 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
         ("最终得分", result["final_score"]),
         ("评价等次", result["grade"]),
         ("排名", f"第 {result['rank']} 名（共 {report.completed} 个已完成评价的档案馆）"),
-        ("未通过的否决项", result["veto_failures"] or "无"),
+        ("未通过的否决项", "、".join(result["veto_failures"] or ()) or "无"),
         ("自评偏差项（个）", result["deviation_count"]),
     ]
 

@@ -23,7 +23,7 @@ from census_schema.breakdowns import (
 )
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, ROUND_ID, SUMMARY_SUM_FIELDS
 from census_schema.fields import FieldType
-from warehouse.migrations import quote_identifier
+from warehouse.transactions import quote_identifier
 
 # The columns breakdowns may group by, in the marts: an allow-list.
 _GROUP_COLUMNS = frozenset({"holder_type", "unit_nature", "level_tier", "basis", "province_code"})

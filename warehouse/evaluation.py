@@ -37,7 +37,7 @@ from supervision.scoring import (
     rank_archives,
 )
 from warehouse.queries import fetch_named
-from warehouse.transactions import execute_many, transaction, utc_now
+from warehouse.transactions import insert_rows, transaction, utc_now
 
 DEFAULT_ROUND = EVALUATION_ROUND
 
@@ -152,7 +152,9 @@ def assign_evaluators(
             already = (archive, evaluator) in existing
             if not already:
                 con.execute(
-                    "INSERT INTO evaluation_assignments VALUES (?, ?, ?, ?, ?)", [round_id, archive, evaluator, now, by]
+                    "INSERT INTO evaluation_assignments (round_id, archive_code, evaluator, assigned_at, assigned_by) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    [round_id, archive, evaluator, now, by],
                 )
                 existing.add((archive, evaluator))
             results.append({"round_id": round_id, "archive_code": archive, "evaluator": evaluator, "already": already})
@@ -275,24 +277,25 @@ def save_evaluator_scores(
         )
         now = utc_now()
         codes = sorted(set(merged) | set(verdicts) | set(notes))
-        execute_many(
+        insert_rows(
             con,
-            "INSERT INTO evaluation_scores VALUES (?, ?, ?, false, ?, ?, ?, ?, ?, ?, ?, NULL, NULL, NULL)",
+            "evaluation_scores",
             [
-                [
-                    round_id,
-                    archive_code,
-                    evaluator,
-                    code,
-                    merged.get(code),
-                    verdicts.get(code),
-                    notes.get(code),
-                    submit,
-                    now,
-                    evaluator,
-                ]
+                {
+                    "round_id": round_id,
+                    "archive_code": archive_code,
+                    "scorer": evaluator,
+                    "is_self": False,
+                    "item_code": code,
+                    "score": merged.get(code),
+                    "veto_passed": verdicts.get(code),
+                    "evidence": notes.get(code),
+                    "is_submitted": submit,
+                    "saved_at": now,
+                    "saved_by": evaluator,
+                }
                 for code in codes
-            ],  # fmt: skip
+            ],
         )
         recompute_results(con, round_id)
     missing = [p.item_code for p in check_all_scored(standard, items, evaluator)]
@@ -324,25 +327,26 @@ def load_evaluation_sheets(
             "DELETE FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND scorer = ?",
             [round_id, archive, scorer],
         )
-    execute_many(
+    lineage = {"submission_id": submission_id, "sheet_name": sheet_name}
+    insert_rows(
         con,
-        "INSERT INTO evaluation_scores VALUES (?, ?, ?, ?, ?, ?, ?, ?, true, ?, ?, ?, ?, ?)",
+        "evaluation_scores",
         [
-            [
-                round_id,
-                r["archive_code"],
-                r["scorer"],
-                r["scorer"] == SELF_SOURCE,
-                r["item_code"],
-                as_decimal(r["score"]),
-                None if r["veto_verdict"] is None else r["veto_verdict"] == VETO_PASSED,
-                r["evidence"],
-                loaded_at,
-                submitted_by,
-                submission_id,
-                sheet_name,
-                r["excel_row"],
-            ]
+            {
+                "round_id": round_id,
+                "archive_code": r["archive_code"],
+                "scorer": r["scorer"],
+                "is_self": r["scorer"] == SELF_SOURCE,
+                "item_code": r["item_code"],
+                "score": as_decimal(r["score"]),
+                "veto_passed": None if r["veto_verdict"] is None else r["veto_verdict"] == VETO_PASSED,
+                "evidence": r["evidence"],
+                "is_submitted": True,
+                "saved_at": loaded_at,
+                "saved_by": submitted_by,
+                **lineage,
+                "excel_row": r["excel_row"],
+            }
             for r in rows
         ],
     )
@@ -352,24 +356,23 @@ def load_evaluation_sheets(
             "DELETE FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ? AND item_code = ?",
             [round_id, archive, item],
         )
-    execute_many(
+    insert_rows(
         con,
-        "INSERT INTO evaluation_reconciliations VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "evaluation_reconciliations",
         [
-            [
-                round_id,
-                archive,
-                item,
-                as_decimal(r["reconciled"]),
-                r["note"],
-                loaded_at,
-                submitted_by,
-                submission_id,
-                sheet_name,
-                r["excel_row"],
-            ]
+            {
+                "round_id": round_id,
+                "archive_code": archive,
+                "item_code": item,
+                "value": as_decimal(r["reconciled"]),
+                "note": r["note"],
+                "recorded_at": loaded_at,
+                "recorded_by": submitted_by,
+                **lineage,
+                "excel_row": r["excel_row"],
+            }
             for (archive, item), r in reconciled.items()
-        ],  # fmt: skip
+        ],
     )
     recompute_results(con, round_id)
 
@@ -408,10 +411,11 @@ def fetch_score_sheets(
     return self_sheets, expert_sheets, reconciliations
 
 
+# The result marts, recomputed whole for a round (constant statements: table names are never interpolated).
 _CLEAR_RESULTS = (
-    "DELETE FROM evaluation_results WHERE round_id = ?",
-    "DELETE FROM evaluation_area_results WHERE round_id = ?",
-    "DELETE FROM evaluation_item_results WHERE round_id = ?",
+    "DELETE FROM mart_evaluation_results WHERE round_id = ?",
+    "DELETE FROM mart_evaluation_area_results WHERE round_id = ?",
+    "DELETE FROM mart_evaluation_item_results WHERE round_id = ?",
 )
 
 
@@ -440,51 +444,53 @@ def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
     results, areas, items = [], [], []
     for code, e in evaluations.items():
         r = e.result
+        key = {"round_id": round_id, "archive_code": code}
         results.append(
-            [
-                round_id,
-                code,
-                e.status.value,
-                len(e.experts),
-                assigned[code],
-                r.total if r else None,
-                r.bonus_claimed if r else None,
-                r.bonus_capped if r else None,
-                r.final_score if r else None,
-                r.grade.value if r else None,
-                ranks.get(code),
-                "、".join(r.veto_failures) if r and r.veto_failures else None,
-                len(r.deviations) if r else None,
-                "、".join(e.unreconciled) or None,
-                now,
-            ]
+            {
+                **key,
+                "status": e.status.value,
+                "experts": len(e.experts),
+                "assigned": assigned[code],
+                "total": r.total if r else None,
+                "bonus_claimed": r.bonus_claimed if r else None,
+                "bonus": r.bonus_capped if r else None,
+                "final_score": r.final_score if r else None,
+                "grade": r.grade.value if r else None,
+                "rank": ranks.get(code),
+                "veto_failures": list(r.veto_failures) if r else None,
+                "deviation_count": len(r.deviations) if r else None,
+                "unreconciled": list(e.unreconciled),
+                "computed_at": now,
+            }
         )
         if r is None:
             continue
         deviating = {d.item_code for d in r.deviations}
-        areas += [[round_id, code, a.code, r.area_subtotals[a.code], a.max_points] for a in standard.areas]
+        areas += [
+            {**key, "area_code": a.code, "subtotal": r.area_subtotals[a.code], "max_points": a.max_points}
+            for a in standard.areas
+        ]
         own = self_sheets[code].scores
         for item in standard.items:
             ir = r.items[item.code]
             items.append(
-                [
-                    round_id,
-                    code,
-                    item.code,
-                    own[item.code],
-                    "、".join(str(s) for s in ir.expert_scores),
-                    ir.mean,
-                    ir.spread,
-                    ir.needs_reconciliation,
-                    ir.score,
-                    ir.is_reconciled,
-                    ir.note,
-                    item.code in deviating,
-                ]
+                {
+                    **key,
+                    "item_code": item.code,
+                    "self_score": own[item.code],
+                    "expert_scores": list(ir.expert_scores),
+                    "expert_mean": ir.mean,
+                    "spread": ir.spread,
+                    "needs_reconciliation": ir.needs_reconciliation,
+                    "score": ir.score,
+                    "is_reconciled": ir.is_reconciled,
+                    "reconciliation_note": ir.note,
+                    "is_deviation": item.code in deviating,
+                }
             )
-    execute_many(con, "INSERT INTO evaluation_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", results)
-    execute_many(con, "INSERT INTO evaluation_area_results VALUES (?, ?, ?, ?, ?)", areas)
-    execute_many(con, "INSERT INTO evaluation_item_results VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", items)
+    insert_rows(con, "mart_evaluation_results", results)
+    insert_rows(con, "mart_evaluation_area_results", areas)
+    insert_rows(con, "mart_evaluation_item_results", items)
 
 
 def query_evaluation_results(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> list[dict[str, Any]]:
@@ -494,7 +500,7 @@ def query_evaluation_results(con: duckdb.DuckDBPyConnection, round_id: str = DEF
     """
     rows = fetch_named(
         con,
-        "SELECT * EXCLUDE (computed_at) FROM evaluation_results WHERE round_id = ? "
+        "SELECT * EXCLUDE (computed_at) FROM mart_evaluation_results WHERE round_id = ? "
         "ORDER BY rank NULLS LAST, archive_code",
         [round_id],
     )
@@ -511,7 +517,7 @@ def query_area_results(
     names = {a.code: a.name for a in get_standard().areas}
     rows = fetch_named(
         con,
-        "SELECT archive_code, area_code, subtotal, max_points FROM evaluation_area_results "
+        "SELECT archive_code, area_code, subtotal, max_points FROM mart_evaluation_area_results "
         "WHERE round_id = ? AND (? IS NULL OR archive_code = ?) ORDER BY archive_code, area_code",
         [round_id, archive_code, archive_code],
     )
@@ -530,7 +536,7 @@ def query_item_results(
         r["item_code"]: r
         for r in fetch_named(
             con,
-            "SELECT * EXCLUDE (round_id, archive_code) FROM evaluation_item_results "
+            "SELECT * EXCLUDE (round_id, archive_code) FROM mart_evaluation_item_results "
             "WHERE round_id = ? AND archive_code = ?",
             [round_id, archive_code],
         )
@@ -565,7 +571,7 @@ def query_deviations(
     return fetch_named(
         con,
         "SELECT archive_code, item_code, self_score, score AS expert_score, abs(self_score - score) AS difference "
-        "FROM evaluation_item_results WHERE round_id = ? AND is_deviation AND (? IS NULL OR archive_code = ?) "
+        "FROM mart_evaluation_item_results WHERE round_id = ? AND is_deviation AND (? IS NULL OR archive_code = ?) "
         "ORDER BY archive_code, item_code",
         [round_id, archive_code, archive_code],
     )

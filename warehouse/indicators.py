@@ -11,56 +11,20 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 import duckdb
-import polars as pl
 
 from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.supervision.codes import IndicatorStatus
-from census_schema.supervision.forms import INDICATOR_VALUES_FORM
 from census_schema.supervision.indicators import CENSUS_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR, PlanIndicator
 from supervision.indicators import compute_indicator, evaluate_indicator, expected_progress
-from supervision.rows import as_decimal
 from warehouse.queries import fetch_named, query_summary
-from warehouse.transactions import execute_many
 
 # Computed values are shown with this many decimal places.
 PLACES = Decimal("0.01")
-
-
-def load_indicator_sheets(
-    con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, sheets: Mapping[str, pl.DataFrame]
-) -> None:
-    """Load accepted values inside the caller's transaction; each supersedes the current one of its key."""
-    rows = list(sheets[INDICATOR_VALUES_FORM.sheet_name].iter_rows(named=True))
-    execute_many(
-        con,
-        "UPDATE indicator_values SET is_current = false WHERE indicator_code = ? AND year = ? "
-        "AND province_code IS NOT DISTINCT FROM ? AND is_current",
-        [[r["indicator_code"], r["year"], r["province_code"]] for r in rows],
-    )
-    execute_many(
-        con,
-        "INSERT INTO indicator_values VALUES (?, ?, ?, ?, ?, true, ?, ?, ?, ?)",
-        [
-            [
-                r["indicator_code"],
-                r["year"],
-                r["province_code"],
-                as_decimal(r["value"]),
-                r["note"],
-                submission_id,
-                INDICATOR_VALUES_FORM.sheet_name,
-                r["excel_row"],
-                loaded_at,
-            ]
-            for r in rows
-        ],  # fmt: skip
-    )
 
 
 def query_reported_values(con: duckdb.DuckDBPyConnection, indicator_code: str | None = None) -> list[dict[str, Any]]:
@@ -68,7 +32,7 @@ def query_reported_values(con: duckdb.DuckDBPyConnection, indicator_code: str | 
     return fetch_named(
         con,
         "SELECT indicator_code, year, province_code, value, note, submission_id, sheet_name, excel_row, loaded_at "
-        "FROM indicator_values WHERE is_current AND (? IS NULL OR indicator_code = ?) "
+        "FROM stg_indicator_values WHERE is_current AND (? IS NULL OR indicator_code = ?) "
         "ORDER BY indicator_code, year, province_code NULLS FIRST",
         [indicator_code, indicator_code],
     )

@@ -38,7 +38,7 @@ from supervision.lifecycle import (
 )
 from supervision.rows import is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.queries import fetch_named
-from warehouse.transactions import execute_many, transaction, utc_now
+from warehouse.transactions import execute_many, insert_rows, transaction, utc_now
 
 CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
@@ -116,82 +116,91 @@ def _insert_inspections(
     con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, records: pl.DataFrame
 ) -> None:
     divisions = load_divisions()
-    values = []
+    rows = []
     for r in records.iter_rows(named=True):
         pct, grade, reason = grade_record(r)
-        values.append(
-            [
-                r["inspection_id"],
-                r["year"],
-                r["inspection_type"],
-                r["organiser"],
-                r["unit_uscc"],
-                r["unit_name"],
-                r["unit_class"],
-                r["division_code"],
-                divisions.get(r["division_code"]).province_code,
-                r["notice_date"],
-                r["onsite_start"],
-                r["onsite_end"],
-                r["inspectors"],
-                len(split_names(r["inspectors"])),
-                r["checklist_version"],
-                r["items_applicable"],
-                r["items_compliant"],
-                r["failed_veto_items"],
-                is_yes(r["has_security_incident"]),
-                pct,
-                grade.value if grade else None,
-                reason or None,
-                r["feedback_date"],
-                r["feedback_doc_no"],
-                r["remarks"],
-                submission_id,
-                INSPECTION_RECORDS_FORM.sheet_name,
-                r["excel_row"],
-                loaded_at,
-            ]
+        rows.append(
+            {
+                **{name: r[name] for name in _INSPECTION_COLUMNS},
+                "province_code": divisions.get(r["division_code"]).province_code,
+                "inspectors": split_names(r["inspectors"]),
+                "has_security_incident": is_yes(r["has_security_incident"]),
+                "compliance_pct": pct,
+                "grade": grade.value if grade else None,
+                "grade_reason": reason or None,
+                "submission_id": submission_id,
+                "sheet_name": INSPECTION_RECORDS_FORM.sheet_name,
+                "excel_row": r["excel_row"],
+                "loaded_at": loaded_at,
+            }
         )
-    _insert_all(con, "inspections", values)
+    insert_rows(con, "inspections", rows)
+
+
+# Columns of `inspections` taken as uploaded (the others are derived when loading).
+_INSPECTION_COLUMNS = (
+    "inspection_id",
+    "year",
+    "inspection_type",
+    "organiser",
+    "unit_uscc",
+    "unit_name",
+    "unit_class",
+    "division_code",
+    "notice_date",
+    "onsite_start",
+    "onsite_end",
+    "checklist_version",
+    "items_applicable",
+    "items_compliant",
+    "failed_veto_items",
+    "feedback_date",
+    "feedback_doc_no",
+    "remarks",
+)
+# Columns of `findings` taken as uploaded.
+_FINDING_COLUMNS = (
+    "finding_id",
+    "inspection_id",
+    "item_code",
+    "description",
+    "severity",
+    "requirement",
+    "responsible_unit",
+    "responsible_person",
+    "remarks",
+)
 
 
 def _insert_findings(
     con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, findings: pl.DataFrame
 ) -> None:
     inspections = fetch_loaded_inspections(con)
-    rows = list(findings.iter_rows(named=True))
-    states = issued_finding_states(rows, inspections)
-    values = []
-    for r in rows:
+    uploaded = list(findings.iter_rows(named=True))
+    states = issued_finding_states(uploaded, inspections)
+    rows = []
+    for r in uploaded:
         feedback, version = inspections[r["inspection_id"]]
         area = get_checklist(version).area_of(r["item_code"])
         state = states[r["finding_id"]]
-        values.append(
-            [
-                r["finding_id"],
-                r["inspection_id"],
-                r["item_code"],
-                area.code,
-                area.name,
-                r["description"],
-                r["severity"],
-                is_yes(r["is_immediate"]),
-                r["requirement"],
-                state.deadline,
-                state.deadline,
-                r["responsible_unit"],
-                r["responsible_person"],
-                r["remarks"],
-                state.status.value,
-                feedback,
-                start_of(feedback),
-                submission_id,
-                FINDINGS_FORM.sheet_name,
-                r["excel_row"],
-                loaded_at,
-            ]
+        rows.append(
+            {
+                **{name: r[name] for name in _FINDING_COLUMNS},
+                "area_code": area.code,
+                "area_name": area.name,
+                "is_immediate": is_yes(r["is_immediate"]),
+                "original_deadline": state.deadline,
+                "deadline": state.deadline,
+                "status": state.status.value,
+                "issued_on": feedback,
+                "status_changed_at": start_of(feedback),
+                "submission_id": submission_id,
+                "sheet_name": FINDINGS_FORM.sheet_name,
+                "excel_row": r["excel_row"],
+                "loaded_at": loaded_at,
+            }
         )
-    _insert_all(con, "findings", values)
+    insert_rows(con, "findings", rows)
 
 
 def _record_transitions(
@@ -209,43 +218,31 @@ def _record_transitions(
         ).fetchall()
     )
     now = utc_now()
-    values = []
+    rows = []
     for record, (submission_id, sheet, row) in zip(records, lineage, strict=True):
         seq = last.get(record.finding_id, 0) + 1
         last[record.finding_id] = seq
-        values.append(
-            [
-                record.finding_id,
-                seq,
-                record.at,
-                record.by,
-                record.role.value,
-                record.action.value,
-                record.from_state.value,
-                record.to_state.value,
-                record.note,
-                record.evidence,
-                record.new_deadline,
-                now,
-                via,
-                submission_id,
-                sheet,
-                row,
-            ]
+        rows.append(
+            {
+                "finding_id": record.finding_id,
+                "seq": seq,
+                "changed_at": record.at,
+                "changed_by": record.by,
+                "role": record.role.value,
+                "action": record.action.value,
+                "from_status": record.from_state.value,
+                "to_status": record.to_state.value,
+                "note": record.note,
+                "evidence": record.evidence,
+                "new_deadline": record.new_deadline,
+                "recorded_at": now,
+                "recorded_via": via,
+                "submission_id": submission_id,
+                "sheet_name": sheet,
+                "excel_row": row,
+            }
         )
-    _insert_all(con, "finding_transitions", values)
-
-
-# The tables this module inserts whole rows into, in column order: a constant allow-list, never input.
-_TABLES = frozenset({"inspections", "findings", "finding_transitions"})
-
-
-def _insert_all(con: duckdb.DuckDBPyConnection, table: str, values: list[list[Any]]) -> None:
-    if table not in _TABLES:
-        raise ValueError(f"{table!r} is not a table of the inspections side")
-    if values:
-        placeholders = ", ".join(["?"] * len(values[0]))
-        execute_many(con, f"INSERT INTO {table} VALUES ({placeholders})", values)  # noqa: S608 - allow-listed
+    insert_rows(con, "finding_transitions", rows)
 
 
 def _save_states(con: duckdb.DuckDBPyConnection, states: Iterable[FindingState]) -> None:

@@ -15,10 +15,9 @@ import pyarrow as pa
 from census_schema.failures import Failure
 from census_schema.forms import get_form, get_workbook_form
 from warehouse.evaluation import load_evaluation_sheets
-from warehouse.indicators import load_indicator_sheets
 from warehouse.inspections import load_inspection_sheets
-from warehouse.migrations import quote_identifier, raw_table_name
-from warehouse.transactions import transaction, utc_now
+from warehouse.migrations import raw_table_name
+from warehouse.transactions import quote_identifier, transaction, utc_now
 
 Status = Literal["accepted", "rejected"]
 PENDING_REVIEW = "待审核"
@@ -218,14 +217,14 @@ def insert_raw_rows(con: duckdb.DuckDBPyConnection, target: LoadTarget, sheets: 
 
 DomainLoader = Callable[[duckdb.DuckDBPyConnection, LoadTarget, Mapping[str, pl.DataFrame]], None]
 # What an accepted upload changes beyond its raw rows, by workbook kind (inside the submission's transaction):
-# supervision uploads add inspections and findings, move findings along their lifecycle, record scores and
-# recompute the round's results, or supersede indicator values. Census returns and registers need nothing more.
+# inspections add inspections and findings and move findings along their lifecycle; score sheets record scores and
+# recompute the round's results. Census returns, registers and indicator values need nothing more: their models
+# read the raw rows.
 DOMAIN_LOADERS: dict[str, DomainLoader] = {
     "inspections": lambda con, t, sheets: load_inspection_sheets(con, t.submission_id, t.loaded_at, sheets),
     "evaluation": lambda con, t, sheets: load_evaluation_sheets(
         con, t.submission_id, t.loaded_at, t.submission.round_id, t.submission.submitted_by, sheets
     ),
-    "indicators": lambda con, t, sheets: load_indicator_sheets(con, t.submission_id, t.loaded_at, sheets),
 }
 
 

@@ -30,11 +30,11 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from census_schema.fields import FieldType, Form
 from census_schema.forms import CURRENT_FORMS, FORMS, KIND_LABELS, get_form
-from warehouse.transactions import transaction, utc_now
+from supervision.rows import split_names
+from warehouse.transactions import quote_identifier, transaction, utc_now
 
 _SQL_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _MODEL_NAME = re.compile(r"^([a-z0-9_]+)\.sql$")
-_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 # Field types stored as numbers or dates; every other type (codes, divisions, USCCs, phones, text) is VARCHAR.
 SQL_TYPES: dict[FieldType, str] = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE", FieldType.DATE: "DATE"}
 # Columns every raw table carries before the form's fields: where each row came from and when it was loaded.
@@ -48,13 +48,6 @@ RAW_LINEAGE_COLUMNS = (
 
 class WarehouseOutOfDate(UsageError):
     """The code declares a form version that no migration brings the warehouse to."""
-
-
-def quote_identifier(name: str) -> str:
-    """A double-quoted SQL identifier, for names from the schema only: anything else is refused."""
-    if not _IDENTIFIER.match(name):
-        raise ValueError(f"{name!r} is not an allowed SQL identifier (lower-case letters, digits, underscores)")
-    return f'"{name}"'
 
 
 def raw_table_name(form_kind: str) -> str:
@@ -145,6 +138,21 @@ def upgrade_raw_table(
     return Migration(version, f"{raw_table_name(form_kind)}_to_{to_version}", apply, (form_kind, to_version))
 
 
+def _inspectors_as_lists(con: duckdb.DuckDBPyConnection) -> None:
+    """Inspections keep their inspectors as a list (split as the form's rules read it), not as the typed text; the
+    count is the list's length. (An UPDATE of a list column in a keyed table trips DuckDB's key check: the column is
+    converted in place through a temporary function instead.)"""
+    con.create_function("split_inspector_names", split_names, ["VARCHAR"], "VARCHAR[]")
+    try:
+        con.execute("ALTER TABLE inspections ALTER inspectors TYPE VARCHAR[] USING split_inspector_names(inspectors)")
+    finally:
+        con.remove_function("split_inspector_names")
+    con.execute("ALTER TABLE inspections DROP COLUMN inspector_count")
+
+
+# Migrations written in Python: data conversions that need the domain's own rules.
+PYTHON_MIGRATIONS: tuple[Migration, ...] = (Migration(35, "inspectors_as_lists", _inspectors_as_lists),)
+
 # The raw tables of every form, created and upgraded version by version (the other migrations are the .sql files).
 FORM_MIGRATIONS: tuple[Migration, ...] = (
     create_raw_table(2, "census", "GYDA-2024.1"),
@@ -163,7 +171,7 @@ FORM_MIGRATIONS: tuple[Migration, ...] = (
 
 def list_migrations() -> list[Migration]:
     """Every migration, SQL files and form ones, ordered by version; versions must be unique."""
-    migrations = list(FORM_MIGRATIONS)
+    migrations = [*FORM_MIGRATIONS, *PYTHON_MIGRATIONS]
     for entry in resources.files("warehouse.sql.migrations").iterdir():
         match = _SQL_NAME.match(entry.name)
         if match:
@@ -278,7 +286,8 @@ def refresh_models(con: duckdb.DuckDBPyConnection, *, force: bool = False, stric
         for name, sql in pending.items():
             try:
                 con.execute(sql)
-            except duckdb.CatalogException as error:
+            except (duckdb.CatalogException, duckdb.BinderException) as error:
+                # A table or a column the model reads does not exist yet (or a model it reads is not created yet).
                 errors[name] = str(error)
         if len(errors) == len(pending):
             break

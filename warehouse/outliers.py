@@ -16,7 +16,7 @@ import duckdb
 
 from census_schema.breakdowns import OUTLIER_FIELDS, OUTLIER_MIN_PEERS, OUTLIER_Z
 from census_schema.census_form import ROUND_ID
-from warehouse.migrations import quote_identifier
+from warehouse.transactions import quote_identifier
 
 # The consistency constant of the MAD for a normal distribution, and of the mean absolute deviation.
 MAD_SCALE, MEAN_AD_SCALE = 0.6745, 1.253314

@@ -70,7 +70,8 @@ def _apply_review(
     changed_at = utc_now()
     con.execute("UPDATE submissions SET review_state = ? WHERE submission_id = ?", [to_state, submission_id])
     con.execute(
-        "INSERT INTO submission_reviews VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO submission_reviews (submission_id, changed_at, changed_by, from_state, to_state, reason) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
         [submission_id, changed_at, by, state, to_state, reason],
     )
     return {

@@ -80,7 +80,7 @@ def test_self_and_expert_scores_give_a_graded_ranked_result(store, settings, tmp
             "SELECT submission_id, sheet_name, excel_row FROM evaluation_scores WHERE scorer = ? AND item_code = ?",
             [SELF, "A1.1.1"],
         ).fetchone()
-    assert sorted(items["A1.1.1"]["expert_scores"].split("、")) == ["10.0", "10.0", "6.0"]
+    assert sorted(items["A1.1.1"]["expert_scores"]) == [D("6.0"), D("10.0"), D("10.0")]
     assert (items["A1.1.1"]["score"], items["A1.1.1"]["is_reconciled"]) == (D("9.0"), True)
     assert items["A1.2.1"]["is_deviation"] and not items["A1.1.1"]["is_deviation"]
     assert lineage == (outcome.submission_id, "评分表", 3)

@@ -49,7 +49,7 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
         reported = query_reported_values(con, "ZB01")
         progress = [p for p in query_indicator_progress(con) if p["indicator_code"] == "ZB01"]
         history = con.execute(
-            "SELECT value, is_current FROM indicator_values WHERE indicator_code = 'ZB01' AND year = 2023 "
+            "SELECT value, is_current FROM stg_indicator_values WHERE indicator_code = 'ZB01' AND year = 2023 "
             "AND province_code IS NULL ORDER BY value"
         ).fetchall()
         summary = summarize_indicators(con)

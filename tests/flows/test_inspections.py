@@ -74,7 +74,7 @@ def test_a_good_workbook_loads_records_findings_and_updates_with_lineage(store, 
     assert (outcome.status, outcome.errors, outcome.rows, outcome.province) == ("accepted", 0, 8, None)
     with store.reader() as con:
         inspections = con.execute(
-            "SELECT inspection_id, compliance_pct, grade, inspector_count, province_code, submission_id, sheet_name, "
+            "SELECT inspection_id, compliance_pct, grade, inspectors, province_code, submission_id, sheet_name, "
             "excel_row FROM inspections ORDER BY 1"
         ).fetchall()
         findings = con.execute(
@@ -87,8 +87,8 @@ def test_a_good_workbook_loads_records_findings_and_updates_with_lineage(store, 
         kind = con.execute("SELECT kind, province_code, review_state FROM submissions").fetchall()
     sid = outcome.submission_id
     assert inspections == [
-        ("JC2023-001", 82.5, "优秀", 2, "110000", sid, "检查记录", 3),
-        ("JC2023-002", None, None, 2, "110000", sid, "检查记录", 4),
+        ("JC2023-001", 82.5, "优秀", ["张三", "李四"], "110000", sid, "检查记录", 3),
+        ("JC2023-002", None, None, ["张三", "李四"], "110000", sid, "检查记录", 4),
     ]
     # 30 working days after Monday 2023-03-20; 立行立改: the feedback day; or as given.
     assert findings == [

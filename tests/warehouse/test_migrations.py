@@ -18,10 +18,10 @@ from warehouse.migrations import (
     apply_migrations,
     build_raw_table_ddl,
     list_migrations,
-    quote_identifier,
     raw_table_name,
     refresh_reference_data,
 )
+from warehouse.transactions import quote_identifier
 
 TABLES = {
     "schema_migrations",
@@ -41,10 +41,9 @@ TABLES = {
     "evaluation_assignments",
     "evaluation_scores",
     "evaluation_reconciliations",
-    "evaluation_results",
-    "evaluation_area_results",
-    "evaluation_item_results",
-    "indicator_values",
+    "mart_evaluation_results",
+    "mart_evaluation_area_results",
+    "mart_evaluation_item_results",
     "form_versions",
     "raw_inspection_records_rows",
     "raw_findings_rows",
@@ -63,6 +62,7 @@ VIEWS = {
     "mart_holder_returns",
     "mart_coverage",
     "mart_province_figures",
+    "stg_indicator_values",
 }
 LINEAGE = ["submission_id", "sheet_name", "excel_row", "loaded_at"]
 EXPECTED_TYPES = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE", FieldType.DATE: "DATE"}

@@ -26,7 +26,7 @@ from warehouse.migrations import (
 )
 
 LEGACY = Path(__file__).parent / "fixtures" / "warehouse-m011.duckdb.gz"
-# The tables the legacy warehouse (migration 011) had; every one of their rows must survive the upgrade.
+# Tables of the legacy warehouse (migration 011) kept as they were; every one of their rows must survive.
 LEGACY_TABLES = (
     "submissions",
     "submission_failures",
@@ -34,10 +34,19 @@ LEGACY_TABLES = (
     "raw_census_rows",
     "raw_register_rows",
     "users",
-    "inspections",
     "findings",
     "finding_transitions",
-    "indicator_values",
+)
+# Tables whose shape changed, read before as they were and after as the upgrade keeps them.
+INSPECTIONS_BEFORE = "SELECT * EXCLUDE (inspector_count, inspectors) FROM inspections ORDER BY inspection_id"
+INSPECTIONS_AFTER = "SELECT * EXCLUDE (inspectors) FROM inspections ORDER BY inspection_id"
+VALUES_BEFORE = (
+    "SELECT indicator_code, year, province_code, value, note, submission_id, sheet_name, excel_row, loaded_at "
+    "FROM indicator_values WHERE is_current ORDER BY ALL"
+)
+VALUES_AFTER = (
+    "SELECT indicator_code, year, province_code, value, note, submission_id, sheet_name, excel_row, loaded_at "
+    "FROM stg_indicator_values WHERE is_current ORDER BY ALL"
 )
 LEGACY_VIEWS = ("stg_census_returns", "stg_register", "mart_holder_returns", "mart_coverage", "mart_province_figures")
 
@@ -78,12 +87,18 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
     assert old.execute("SELECT max(version) FROM schema_migrations").fetchone() == (11,)
     columns = {name: columns_of(old, name) for name in LEGACY_TABLES + LEGACY_VIEWS}
     before = {name: contents(old, name) for name in LEGACY_TABLES + LEGACY_VIEWS}
+    inspections, values = old.execute(INSPECTIONS_BEFORE).fetchall(), old.execute(VALUES_BEFORE).fetchall()
+    typed_inspectors = old.execute("SELECT inspectors FROM inspections ORDER BY inspection_id").fetchall()
     old.close()
     assert len(before["raw_census_rows"]) == 3 and len(before["finding_transitions"]) > 0
+    assert len(inspections) == 1 and len(values) == 1 and typed_inspectors == [("张三、李四",)]
 
     con = connect_warehouse(path)
     # Later form versions add columns (GYDA-2025.1: 长期/短期); every old column keeps every value.
     assert {name: contents(con, name, columns[name]) for name in LEGACY_TABLES + LEGACY_VIEWS} == before
+    assert con.execute(INSPECTIONS_AFTER).fetchall() == inspections
+    assert con.execute("SELECT inspectors FROM inspections").fetchall() == [(["张三", "李四"],)]
+    assert con.execute(VALUES_AFTER).fetchall() == values
     assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
     con.close()
 
