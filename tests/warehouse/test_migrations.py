@@ -63,6 +63,7 @@ VIEWS = {
     "mart_coverage",
     "mart_province_figures",
     "stg_indicator_values",
+    "mart_red_archives",
 }
 LINEAGE = ["submission_id", "sheet_name", "excel_row", "loaded_at"]
 EXPECTED_TYPES = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE", FieldType.DATE: "DATE"}
