@@ -10,6 +10,7 @@ to the holdings, the retention classes to the volumes and items (the form's own 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from census_schema.census_form import ITEM_PARTS_2025, VOL_PARTS_2025
 from census_schema.codes import (
@@ -116,6 +117,22 @@ CODE_GROUPS: dict[str, dict[str, tuple[str, int]]] = {
     "level_tier": {level: (tier, TIER_ORDER.index(tier)) for level, tier in LEVEL_TIERS.items()},
     "basis": {t: (basis, list(BASES).index(basis)) for t, basis in HOLDER_BASIS.items()},
 }
+
+# The condition classes of the red-archive inventory: 完好, then GB/T 42468.1-2023's four damage grades.
+RED_CONDITIONS: tuple[tuple[str, str], ...] = (
+    ("完好", "red_intact"),
+    ("轻度破损", "red_light"),
+    ("中度破损", "red_moderate"),
+    ("严重破损", "red_severe"),
+    ("特残破损", "red_extreme"),
+)
+
+def percent(part: int, whole: int) -> float | None:
+    """part / whole in percent, rounded half up to 2 decimals (exactly, on integers); None without a whole."""
+    if whole == 0:
+        return None
+    return float((Decimal(part * 100) / Decimal(whole)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
 
 # Values screened for outliers among their peers (same holder type and tier): mart column -> label and unit.
 OUTLIER_FIELDS: dict[str, tuple[str, str]] = {

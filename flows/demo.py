@@ -9,12 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from census_schema.census_form import CENSUS_FORM
 from census_schema.errors import UsageError
 from census_schema.settings import Settings
-from census_schema.template import write_form_workbook
 from flows.ingest import IngestRequest
-from synthetic.census import Manifest, generate_national_dataset, write_dataset
+from synthetic.census import Manifest, generate_national_dataset, write_census_return, write_dataset
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
 from warehouse.evaluation import assign_evaluators, open_evaluation
 from warehouse.store import WarehouseStore
@@ -36,6 +34,18 @@ class DemoResult:
     outcomes: list[dict[str, Any]]
     expected: dict[str, Any]
     supervision: SupervisionDemo | None = None
+
+    def matches(self, summary: dict[str, Any]) -> bool:
+        """True when `summary --json` shows the manifest's national figures, breakdowns and red-archive inventory."""
+        expected = {
+            "national": self.expected,
+            **self.manifest.breakdowns_if_corrected,
+            "red_archive_resources": self.manifest.red_archive_resources_if_corrected,
+        }
+        # Compared as they print.
+        return json.loads(json.dumps({k: summary[k] for k in expected}, ensure_ascii=False)) == json.loads(
+            json.dumps(expected, ensure_ascii=False)
+        )
 
 
 @dataclass(frozen=True)
@@ -130,8 +140,7 @@ def build_demo(
     for expectation in resubmit:
         code = expectation.province_code
         corrected = workdir / f"census-{code}-resubmitted.xlsx"
-        rows = dataset.provinces[code].census.iter_rows()
-        write_form_workbook(corrected, CENSUS_FORM, code, rows, province_name=expectation.province_name)
+        write_census_return(corrected, dataset.provinces[code])
         outcome = ingest(IngestRequest(corrected, "census", code, f"{expectation.province_name}填报员"))
         outcomes.append(outcome)
         progress(f"{expectation.province_name} 重新报送：{outcome['status']}")

@@ -261,7 +261,7 @@ def ingest_workbook(
             file_bytes=identity.size_bytes,
             submitted_by=request.submitted_by,
             status=status,
-            row_count=parsed.row_count,
+            row_count=parsed.main_row_count(book),
             error_count=len(errors),
             warning_count=len(failures) - len(errors),
         )
@@ -275,7 +275,7 @@ def ingest_workbook(
         status,
         submission_id,
         province,
-        parsed.row_count,
+        parsed.main_row_count(book),
         failures,
         report,
         request.dry_run,

@@ -51,6 +51,12 @@ class ParsedWorkbook:
         """Number of data rows over all sheets."""
         return sum(sheet.row_count for sheet in self.sheets.values())
 
+    def main_row_count(self, book: WorkbookForm) -> int:
+        """Number of data rows of the workbook's own sheets, not counting supplementary ones (a census return's
+        red-archive inventory and foot): the holders of a census return."""
+        main = [form.sheet_name for form in book.sheets if not form.may_be_empty and form.sheet_name in self.sheets]
+        return sum(self.sheets[name].row_count for name in main) if main else self.row_count
+
     @property
     def rows(self) -> dict[str, pl.DataFrame]:
         """The typed rows of each sheet."""

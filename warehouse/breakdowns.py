@@ -18,8 +18,10 @@ from census_schema.breakdowns import (
     CARRIERS,
     GROUP_BREAKDOWNS,
     PART_BREAKDOWNS,
+    RED_CONDITIONS,
     GroupBreakdown,
     PartBreakdown,
+    percent,
 )
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, ROUND_ID, SUMMARY_SUM_FIELDS
 from census_schema.fields import FieldType
@@ -44,7 +46,7 @@ def _number(name: str, value: Any) -> Any:
 
 def coverage_pct(reported: int, expected: int) -> float:
     """Reported holders as a percentage of expected ones (0 without expected holders, never above 100)."""
-    return 0.0 if expected == 0 else min(100.0, round(reported * 100.0 / expected, 2))
+    return min(percent(reported, expected) or 0.0, 100.0)
 
 
 def _group_sql(column: str, register_column: str | None, *, extra_key: str | None = None) -> tuple[str, int]:
@@ -191,13 +193,6 @@ def empty_bases() -> dict[str, dict[str, Any]]:
 # ------------------------------------------------------------------------------------------------ red archives
 
 RED_SUM_FIELDS = tuple(f.name for f in RED_ARCHIVES_FORM.fields if f.type is FieldType.INTEGER)
-RED_CONDITIONS = (
-    ("完好", "red_intact"),
-    ("轻度破损", "red_light"),
-    ("中度破损", "red_moderate"),
-    ("严重破损", "red_severe"),
-    ("特残破损", "red_extreme"),
-)
 
 
 def summarize_red_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -211,7 +206,7 @@ def summarize_red_row(row: dict[str, Any]) -> dict[str, Any]:
         "red_total": total,
         "by_condition": [{"condition": label, "value": int(row.get(f) or 0)} for label, f in RED_CONDITIONS],
         "red_digitized": digitized,
-        "digitized_pct": round(digitized * 100.0 / total, 2) if total else None,
+        "digitized_pct": percent(digitized, total),
         "red_exhibitions": int(row.get("red_exhibitions") or 0),
         "red_publications": int(row.get("red_publications") or 0),
         "red_research": int(row.get("red_research") or 0),
