@@ -22,6 +22,7 @@ from typing import Any
 import polars as pl
 
 from census_schema.census_form import CENSUS_FORM
+from census_schema.divisions import province_code_pattern
 from census_schema.fields import Form, Rule
 from census_schema.uscc import compute_uscc_check_char
 from checks.cells import failures_at
@@ -99,8 +100,7 @@ def _in_province(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     # As the GX suite: the rule needs the uploading province.
     if context.province_code is None:
         raise ValueError(f"rule {rule.rule_id} needs the uploading province, and the context has none")
-    own = [code for code, province in context.division_provinces.items() if province == context.province_code]
-    return _guarded(rule, form, ~pl.col(rule.field or "").is_in(own))
+    return _guarded(rule, form, ~pl.col(rule.field or "").str.contains(province_code_pattern(context.province_code)))
 
 
 def _guarded(rule: Rule, form: Form, expr: pl.Expr) -> pl.Expr:

@@ -127,6 +127,7 @@ RED_CONDITIONS: tuple[tuple[str, str], ...] = (
     ("特残破损", "red_extreme"),
 )
 
+
 def percent(part: int, whole: int) -> float | None:
     """part / whole in percent, rounded half up to 2 decimals (exactly, on integers); None without a whole."""
     if whole == 0:

