@@ -19,7 +19,11 @@ class Settings:
     max_uncompressed_bytes: int = 1536 * 1024 * 1024
     max_compression_ratio: int = 200
     orchestrator: str = "auto"
-    save_data_docs: bool = True
+    # GX Data Docs. By default a validation keeps GX's results (a few KB) and the site is built when someone opens
+    # it (or by the web app after answering an upload). save_data_docs builds it during the validation itself
+    # (about a second more per validation); keep_validation_results False keeps nothing, so no Data Docs.
+    save_data_docs: bool = False
+    keep_validation_results: bool = True
     as_of: date | None = None
 
     def today(self) -> date:
@@ -40,6 +44,8 @@ def load_settings(db_path: str | Path | None = None) -> Settings:
         db_path=path,
         max_upload_bytes=int(env.get("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100")) * 1024 * 1024,
         orchestrator=env.get("ARCHIVE_CENSUS_ORCHESTRATOR", "auto"),
-        save_data_docs=env.get("ARCHIVE_CENSUS_DATA_DOCS", "1") != "0",
+        # ARCHIVE_CENSUS_DATA_DOCS: "deferred" (default, also "1"), "inline" (built during validation), "0" or "off".
+        save_data_docs=env.get("ARCHIVE_CENSUS_DATA_DOCS", "deferred") == "inline",
+        keep_validation_results=env.get("ARCHIVE_CENSUS_DATA_DOCS", "deferred") not in ("0", "off"),
         as_of=date.fromisoformat(env["ARCHIVE_CENSUS_AS_OF"]) if env.get("ARCHIVE_CENSUS_AS_OF") else None,
     )

@@ -18,7 +18,7 @@ import polars as pl
 from census_schema.codes import USCC_PREFIX_NATURE
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule
-from census_schema.uscc import USCC_PATTERN, has_uscc_structure, is_valid_uscc
+from census_schema.uscc import USCC_CHARSET, USCC_PATTERN, USCC_PREFIXES, USCC_WEIGHTS
 from checks.cells import failures_at, require_columns
 from checks.context import CheckContext
 from checks.kinds import applicable_rules
@@ -53,28 +53,37 @@ def _code_values(form: Form, rule: Rule) -> list[str]:
     return list(code_list.values)
 
 
-def _valid_usccs(codes: pl.Series) -> pl.Series:
-    # The check digit comes from the schema's own validator; each distinct code is checked once.
-    valid = [code for code in codes.drop_nulls().unique().to_list() if is_valid_uscc(code)]
-    return codes.is_in(pl.Series(valid, dtype=pl.Utf8))
+def uscc_check_char(code: pl.Expr) -> pl.Expr:
+    """The GB 32100 check character of each code's first 17 symbols (null where one is outside the charset).
 
-
-def _structured_usccs(codes: pl.Series) -> pl.Series:
-    valid = [code for code in codes.drop_nulls().unique().to_list() if has_uscc_structure(code)]
-    return codes.is_in(pl.Series(valid, dtype=pl.Utf8))
+    The same weighted sum modulo 31 as census_schema.uscc.compute_uscc_check_char, as one polars expression (a test
+    compares the two): per code in Python it was ~1 s per 100,000 rows.
+    """
+    values = {ch: i for i, ch in enumerate(USCC_CHARSET)}
+    total = reduce(
+        operator.add,
+        [
+            code.str.slice(i, 1).replace_strict(values, default=None, return_dtype=pl.Int64) * weight
+            for i, weight in enumerate(USCC_WEIGHTS)
+        ],
+    )
+    chars = dict(enumerate(USCC_CHARSET))
+    return ((31 - total % 31) % 31).replace_strict(chars, default=None, return_dtype=pl.Utf8)
 
 
 def check_uscc_structure(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """Codes of the right charset and length whose positions 1-2 are not a registration authority and organisation
-    type of GB 32100, or whose positions 3-8 are not six digits."""
+    type of GB 32100, or whose positions 3-8 are not six digits (census_schema.uscc.has_uscc_structure, as one
+    polars expression; a test compares the two)."""
     code = _field(rule)
-    return code.str.contains(USCC_PATTERN) & ~code.map_batches(_structured_usccs, return_dtype=pl.Boolean)
+    structured = code.str.slice(0, 2).is_in(sorted(USCC_PREFIXES)) & code.str.slice(2, 6).str.contains(r"^\d{6}$")
+    return code.str.contains(USCC_PATTERN) & ~structured
 
 
 def check_uscc_digit(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """Codes of the right charset and length whose check character is wrong (a bad shape is the pattern rule's)."""
     code = _field(rule)
-    return code.str.contains(USCC_PATTERN) & ~code.map_batches(_valid_usccs, return_dtype=pl.Boolean)
+    return code.str.contains(USCC_PATTERN) & (code.str.slice(17, 1) != uscc_check_char(code))
 
 
 def check_not_equal(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:

@@ -13,8 +13,11 @@ import operator
 import os
 import re
 import shutil
+import threading
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import reduce
 from pathlib import Path
 from typing import Any, Final, cast
@@ -27,12 +30,14 @@ from great_expectations.checkpoint import UpdateDataDocsAction
 from great_expectations.core import ExpectationSuiteValidationResult
 from great_expectations.data_context.store.store import DataDocsSiteConfigTypedDict
 from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.execution_engine import pandas_execution_engine
 
 from census_schema.divisions import province_code_pattern
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
 from checks.cells import EXCEL_ROW, failures_at, require_columns
 from checks.context import CheckContext
+from checks.grouped import FAMILIES, ExpectRowsToPassGroupedChecks, check_of, columns_read, failing_checks
 from checks.kinds import PARSER_KINDS, applicable_rules, require_executors
 from checks.row_rules import ROW_RULE_KINDS
 from checks.workbook_rules import WORKBOOK_RULE_KINDS
@@ -40,7 +45,11 @@ from checks.workbook_rules import WORKBOOK_RULE_KINDS
 # The row's position in the parsed frame: how an unexpected row finds its sheet and cell value again.
 ROW_POSITION = "__row"
 UNEXPECTED_INDEX_COLUMNS = [EXCEL_ROW, ROW_POSITION]
+# The rules that failed run again with COMPLETE results: their unexpected rows, by Excel row and row position.
 RESULT_FORMAT = {"result_format": "COMPLETE", "unexpected_index_column_names": UNEXPECTED_INDEX_COLUMNS}
+# The grouped pass over every row only says whether each expectation held: nothing is collected that nobody reads.
+GROUPED_RESULT_FORMAT = {"result_format": "BOOLEAN_ONLY"}
+RESULTS_FOLDER = "results"
 DATA_DOCS_SITE = "census_checks"
 _PAIR_SKIP: Final = "either_value_is_missing"
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
@@ -289,8 +298,7 @@ def build_gx_frame(form: Form, rows: pl.DataFrame) -> pd.DataFrame:
 
 
 def _gx_context(data_docs_dir: Path | None) -> Any:
-    # A fresh ephemeral context per run (about 20 ms): nothing is written unless Data Docs are asked for,
-    # and no state is shared between runs or threads.
+    # An ephemeral context (about 20 ms): nothing is written unless Data Docs are asked for.
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     if data_docs_dir is not None:
@@ -308,11 +316,20 @@ def _gx_context(data_docs_dir: Path | None) -> Any:
 def validate_gx_frame(
     suite: gx.ExpectationSuite, frame: pd.DataFrame, *, data_docs_dir: Path | None = None
 ) -> ExpectationSuiteValidationResult:
-    """Run the suite once over the frame (one validation definition); build Data Docs into data_docs_dir if given."""
+    """Run the suite once over the frame in a context of its own (COMPLETE results); Data Docs into data_docs_dir.
+
+    The slow, self-contained path: `run_suite` uses it when Data Docs are wanted during the validation itself.
+    """
+    with _quiet_regex_warning():
+        return _validate(suite, frame, data_docs_dir)
+
+
+@contextmanager
+def _quiet_regex_warning() -> Iterator[None]:
     with warnings.catch_warnings():
         # pandas warns that GX's regex match has groups (the phone pattern does); GX only tests for a match.
         warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
-        return _validate(suite, frame, data_docs_dir)
+        yield
 
 
 def _validate(
@@ -340,6 +357,207 @@ def _validate(
     (result,) = checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()
     share_static_assets(data_docs_dir)
     return result
+
+
+# The fast path: one GX context per process, grouped expectations, located failures only where GX found some ------
+
+
+@dataclass(frozen=True)
+class SuitePlan:
+    """How a form's suite runs on the fast path: the grouped suite GX checks every row with, under a unique name."""
+
+    name: str
+    grouped: gx.ExpectationSuite
+
+
+class _GxRunner:
+    """One ephemeral GX context for the process, its pandas data source and a validation definition per suite.
+
+    GX's context is not thread-safe: runs are serialised by a lock (validations are CPU-bound; two at once on the
+    same cores would not finish sooner). Each run's results are removed from the context's in-memory store, so a
+    long-lived web server does not keep every result it ever produced.
+    """
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self._context: Any = None
+        self._batch: Any = None
+        self._definitions: dict[str, gx.ValidationDefinition] = {}
+        self._runs = 0
+
+    def _ensure(self) -> None:
+        if self._context is None:
+            # GX fingerprints every pandas batch under 1 GB (an md5 over pandas' hash of every cell: ~0.3 s per
+            # 100,000 rows) only to tag the result with it; nothing here reads it.
+            pandas_execution_engine.HASH_THRESHOLD = 0
+            self._context = _gx_context(None)
+            asset = self._context.data_sources.add_pandas("parsed_return").add_dataframe_asset("rows")
+            self._batch = asset.add_batch_definition_whole_dataframe("whole_return")
+
+    def run(
+        self, suite: gx.ExpectationSuite, frame: pd.DataFrame, result_format: dict[str, Any], *, keep: bool
+    ) -> ExpectationSuiteValidationResult:
+        """Validate the frame with the suite; keep its validation definition for the next run, or drop it."""
+        with self.lock, _quiet_regex_warning():
+            self._ensure()
+            context = self._context
+            definition = self._definitions.get(suite.name)
+            if definition is None:
+                definition = context.validation_definitions.add(
+                    gx.ValidationDefinition(name=suite.name, data=self._batch, suite=context.suites.add(suite))
+                )
+                if keep:
+                    self._definitions[suite.name] = definition
+            try:
+                return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
+            finally:
+                store = context.validation_results_store
+                for key in store.list_keys():
+                    store.remove_key(key)
+                if not keep:
+                    context.validation_definitions.delete(suite.name)
+                    context.suites.delete(suite.name)
+
+    def unique_name(self, prefix: str) -> str:
+        """A suite name not used before in this process."""
+        with self.lock:
+            self._runs += 1
+            return f"{prefix}-{self._runs}"
+
+
+_RUNNER = _GxRunner()
+_PLANS: dict[tuple[Any, ...], SuitePlan] = {}
+_PLANS_LOCK = threading.Lock()
+
+
+def _plan_key(form: Form, context: CheckContext) -> tuple[Any, ...]:
+    # What the expectations depend on: the form (kind, version, sheet), the province and the current divisions.
+    return (form.kind, form.version, form.sheet_name, context.province_code, context.valid_division_codes)
+
+
+def build_grouped_suite(form: Form, context: CheckContext, name: str) -> gx.ExpectationSuite:
+    """The per-rule suite with its expectations of one type merged: one grouped expectation per type of 2+ rules.
+
+    The grouped checks are the per-rule expectations' own arguments, so both suites check the same thing.
+    """
+    available = [*form.field_names, *derived_columns(form)]
+    by_type: dict[str, list[gxe.Expectation]] = {}
+    for expectation in build_suite(form, context).expectations:
+        by_type.setdefault(expectation.expectation_type, []).append(expectation)
+    expectations: list[gxe.Expectation] = []
+    for expectation_type, members in by_type.items():
+        checks = (
+            [check_of(expectation_type, e.configuration.kwargs) for e in members]
+            if expectation_type in FAMILIES
+            else []
+        )
+        columns = columns_read(checks, available)
+        if len(members) < 2 or len(columns) < 2:
+            expectations += members
+            continue
+        rule_ids = [(e.meta or {})["rule_id"] for e in members]
+        expectations.append(
+            ExpectRowsToPassGroupedChecks(
+                column_list=columns,
+                grouped_type=expectation_type,
+                checks=checks,
+                meta={"rule_ids": rule_ids},
+                description=f"{len(rule_ids)} 条规则（{expectation_type}）一次校验：{'、'.join(rule_ids)}",
+            )
+        )
+    return gx.ExpectationSuite(name=name, expectations=expectations)
+
+
+def plan_suite(form: Form, context: CheckContext) -> SuitePlan:
+    """The grouped suite of a form for a context, built once per process and reused."""
+    key = _plan_key(form, context)
+    with _PLANS_LOCK:
+        plan = _PLANS.get(key)
+        if plan is None:
+            name = _RUNNER.unique_name(suite_name(form, context))
+            plan = SuitePlan(name, build_grouped_suite(form, context, name))
+            _PLANS[key] = plan
+        return plan
+
+
+def _rules_to_locate(result: ExpectationSuiteValidationResult, frame: pd.DataFrame) -> dict[str, list[str]]:
+    """Failed expectation -> the rules to run one by one to find their rows (raises if GX could not evaluate one)."""
+    to_locate: dict[str, list[str]] = {}
+    for outcome in result.results:
+        config = outcome.expectation_config
+        meta = (config.meta if config is not None else None) or {}
+        rule_ids = meta.get("rule_ids") or ([meta["rule_id"]] if "rule_id" in meta else [])
+        if config is None or not rule_ids:
+            raise SuiteExecutionError("?", "a result without the rule ids of its expectation")
+        problem = _raised(outcome.exception_info)
+        if problem:
+            raise SuiteExecutionError("、".join(rule_ids), problem)
+        if outcome.success:
+            continue
+        if "grouped_type" in config.kwargs:
+            # Only the rules some row breaks; all of the group's if this narrowing found none.
+            failing = failing_checks(frame, config.kwargs["grouped_type"], config.kwargs["checks"])
+            rule_ids = [rule_ids[i] for i in failing] or rule_ids
+        to_locate[config.type + ":" + "、".join(meta.get("rule_ids") or [meta["rule_id"]])] = list(rule_ids)
+    return to_locate
+
+
+def _locate(
+    form: Form, rows: pl.DataFrame, context: CheckContext, plan: SuitePlan, frame: pd.DataFrame, rule_ids: list[str]
+) -> tuple[gx.ExpectationSuite, list[Failure], ExpectationSuiteValidationResult]:
+    by_id = form.rules_by_id
+    expectations = [EXPECTATIONS[by_id[rule_id].kind](by_id[rule_id], form, context) for rule_id in rule_ids]
+    suite = gx.ExpectationSuite(name=_RUNNER.unique_name(plan.name + "-locate"), expectations=expectations)
+    located = _RUNNER.run(suite, frame, RESULT_FORMAT, keep=False)
+    return suite, collect_gx_failures(form, rows, located), located
+
+
+def save_validation_results(
+    folder: Path, runs: Sequence[tuple[gx.ExpectationSuite, ExpectationSuiteValidationResult]]
+) -> list[Path]:
+    """Keep GX suites and validation results as JSON in folder/results, for Data Docs built later."""
+    target = folder / RESULTS_FOLDER
+    target.mkdir(parents=True, exist_ok=True)
+    saved = []
+    for suite, result in runs:
+        stamp = result.meta["run_id"].run_time.strftime("%Y%m%dT%H%M%S%f")
+        path = target / f"{stamp}-{result.suite_name}.json"
+        kept = {"suite": suite.to_json_dict(), "result": result.to_json_dict()}
+        path.write_text(json.dumps(kept, ensure_ascii=False, default=str), encoding="utf-8")
+        saved.append(path)
+    return saved
+
+
+def build_data_docs(site: Path) -> Path:
+    """Build the GX Data Docs site of the validation results kept in site/results; the path of its index.html."""
+    from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.data_context.types.resource_identifiers import (
+        ExpectationSuiteIdentifier,
+        ValidationResultIdentifier,
+    )
+
+    site = site.resolve()
+    context = _gx_context(site)
+    schema = ExpectationSuiteValidationResultSchema()
+    store = context.validation_results_store
+    for path in sorted((site / RESULTS_FOLDER).glob("*.json")):
+        kept = json.loads(path.read_text(encoding="utf-8"))
+        suite = kept["suite"]
+        if suite["name"] not in {existing.name for existing in context.suites.all()}:
+            context.suites.add(gx.ExpectationSuite(**{k: suite[k] for k in ("name", "expectations", "meta")}))
+        result = schema.load(kept["result"])
+        run = result.meta.get("run_id") or {}
+        key = ValidationResultIdentifier(
+            expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
+            run_id=RunIdentifier(run_name=run.get("run_name"), run_time=run.get("run_time")),
+            batch_identifier=path.stem,
+        )
+        store.set(key, result)
+    with _quiet_regex_warning():
+        context.build_data_docs(site_names=[DATA_DOCS_SITE])
+    share_static_assets(site)
+    return site / "index.html"
 
 
 def share_static_assets(site: Path) -> None:
@@ -384,11 +602,43 @@ def collect_gx_failures(form: Form, rows: pl.DataFrame, result: ExpectationSuite
 
 
 def run_suite(
-    form: Form, rows: pl.DataFrame, context: CheckContext, *, data_docs_dir: Path | None = None
+    form: Form,
+    rows: pl.DataFrame,
+    context: CheckContext,
+    *,
+    data_docs_dir: Path | None = None,
+    results_dir: Path | None = None,
 ) -> list[Failure]:
-    """The failures of the form's GX rules on parsed rows (Data Docs for the run into data_docs_dir if given)."""
-    suite = build_suite(form, context)
+    """The failures of the form's GX rules on parsed rows.
+
+    GX checks every row with the grouped suite, collecting only whether each expectation held; the rules of the
+    expectations that failed are then run one by one with COMPLETE results, which locate their rows. With
+    `results_dir`, both GX results are kept there for Data Docs built on demand; with `data_docs_dir`, the whole
+    per-rule suite runs the slow way and its Data Docs are built at once.
+    """
+    if data_docs_dir is not None:
+        suite = build_suite(form, context)
+        if rows.height == 0:
+            return []
+        result = validate_gx_frame(suite, build_gx_frame(form, rows), data_docs_dir=data_docs_dir)
+        return collect_gx_failures(form, rows, result)
+    plan = plan_suite(form, context)
     if rows.height == 0:
         return []
-    result = validate_gx_frame(suite, build_gx_frame(form, rows), data_docs_dir=data_docs_dir)
-    return collect_gx_failures(form, rows, result)
+    frame = build_gx_frame(form, rows)
+    checked = _RUNNER.run(plan.grouped, frame, GROUPED_RESULT_FORMAT, keep=True)
+    to_locate = _rules_to_locate(checked, frame)
+    runs = [(plan.grouped, checked)]
+    failures: list[Failure] = []
+    if to_locate:
+        suite, failures, located = _locate(
+            form, rows, context, plan, frame, [r for ids in to_locate.values() for r in ids]
+        )
+        runs.append((suite, located))
+        found = {f.rule for f in failures}
+        for expectation, rule_ids in to_locate.items():
+            if not found.intersection(rule_ids):
+                raise SuiteExecutionError(expectation, "the grouped expectation failed but none of its rules did")
+    if results_dir is not None:
+        save_validation_results(results_dir, runs)
+    return failures

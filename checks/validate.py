@@ -31,14 +31,16 @@ def validate_return(
     *,
     parse_failures: Sequence[Failure] = (),
     data_docs_dir: Path | None = None,
+    results_dir: Path | None = None,
 ) -> list[Failure]:
     """Parse failures plus the failures of every rule of the form, one message per unreadable cell, errors first.
 
-    Workbook rules (across sheets, against the warehouse) are not run here: see `validate_workbook`.
+    Workbook rules (across sheets, against the warehouse) are not run here: see `validate_workbook`. GX's results
+    are kept in results_dir for Data Docs built on demand; data_docs_dir builds them during the validation (slow).
     """
     require_executors(form, EXECUTORS)
     checked = [
-        *run_suite(form, rows, context, data_docs_dir=data_docs_dir),
+        *run_suite(form, rows, context, data_docs_dir=data_docs_dir, results_dir=results_dir),
         *run_row_rules(form, rows, context),
     ]
     return sorted([*parse_failures, *_readable(checked, parse_failures)], key=lambda f: f.sort_key)
@@ -51,13 +53,19 @@ def validate_workbook(
     *,
     parse_failures: Sequence[Failure] = (),
     data_docs_dir: Path | None = None,
+    results_dir: Path | None = None,
 ) -> list[Failure]:
     """Every failure of a parsed workbook: each sheet's own rules, then the rules across sheets, errors first."""
     failures: list[Failure] = []
     for form in book.sheets:
         own = [f for f in parse_failures if f.sheet == form.sheet_name]
         failures += validate_return(
-            form, sheets[form.sheet_name], context, parse_failures=own, data_docs_dir=data_docs_dir
+            form,
+            sheets[form.sheet_name],
+            context,
+            parse_failures=own,
+            data_docs_dir=data_docs_dir,
+            results_dir=results_dir,
         )
     failures += _readable(run_workbook_rules(book, sheets, context), parse_failures)
     order = {name: i for i, name in enumerate(book.sheet_names)}

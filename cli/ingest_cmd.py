@@ -16,7 +16,7 @@ from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
 from census_schema.settings import load_settings
 from cli.main import emit_json
-from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
+from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
 
 T = TypeVar("T")
@@ -63,6 +63,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
         lines.append(f"  ……共 {len(result['failures'])} 条，完整清单见错误报告。")
     if result.get("report"):
         lines.append(f"错误报告（原工作簿，已标注）：{result['report']}")
+    if result.get("data_docs") and result.get("submission_id"):
+        lines.append(f"校验详情（Data Docs）：archive-census data-docs {result['submission_id']}")
     return "\n".join(lines)
 
 
@@ -77,6 +79,10 @@ def run_ingest(args: argparse.Namespace) -> int:
     if args.province:
         require_census_province(args.province)
     settings = load_settings(args.db)
+    orchestrator = choose_orchestrator(args.orchestrator, settings)
+    if orchestrator == "direct":
+        # Great Expectations loads while the workbook is identified and parsed (two cores, two jobs).
+        prefetch_validation()
     request = IngestRequest(
         Path(args.file),
         args.kind,
@@ -85,7 +91,6 @@ def run_ingest(args: argparse.Namespace) -> int:
         report_path=Path(args.report) if args.report else None,
         dry_run=args.dry_run,
     )
-    orchestrator = choose_orchestrator(args.orchestrator, settings)
     result = run_ingestion(request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty()))
     if args.json:
         emit_json(result)

@@ -67,6 +67,11 @@ def build_parser() -> argparse.ArgumentParser:
     _common(submissions)
     submissions.set_defaults(handler=_handler("warehouse_cmd", "run_submissions"))
 
+    data_docs = commands.add_parser("data-docs", help="build and locate a submission's GX Data Docs")
+    data_docs.add_argument("submission_id")
+    _common(data_docs)
+    data_docs.set_defaults(handler=_handler("warehouse_cmd", "run_data_docs"))
+
     review = commands.add_parser("review", help="accept or return a submission")
     review.add_argument("action", choices=["accept", "return"])
     review.add_argument("submission_id")

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from census_schema.divisions import require_census_province
+from census_schema.errors import UsageError
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
@@ -126,4 +127,29 @@ def run_review(args: argparse.Namespace) -> int:
         f"报送 {result['submission_id']}：{result['from_state']} → {result['to_state']}"
         f"（审核人 {result['changed_by']}{reason}）\n"
     )
+    return 0
+
+
+def run_data_docs(args: argparse.Namespace) -> int:
+    """Build (if not yet built) the GX Data Docs of a submission and print where they are."""
+    # Imported here: building a site loads Great Expectations; the other warehouse commands must not.
+    from flows.data_docs import ensure_data_docs, submission_data_docs_dir
+
+    settings = load_settings(args.db)
+    with WarehouseStore(settings.db_path).reader() as con:
+        found = [s for s in list_submissions(con) if s["submission_id"] == args.submission_id]
+    if not found:
+        raise UsageError(
+            f"没有编号为 {args.submission_id} 的报送。", hint="可用 archive-census submissions 查看报送编号。"
+        )
+    index = ensure_data_docs(submission_data_docs_dir(settings, found[0]))
+    if index is None:
+        raise UsageError(
+            f"报送 {args.submission_id} 没有保留校验详情（校验时 ARCHIVE_CENSUS_DATA_DOCS=0）。",
+            hint="重新校验同一文件（ingest --dry-run）即可生成。",
+        )
+    if args.json:
+        emit_json({"submission_id": args.submission_id, "data_docs": str(index)})
+    else:
+        sys.stdout.write(f"校验详情（Great Expectations Data Docs）：{index}\n")
     return 0

@@ -16,6 +16,7 @@ from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.auth import install_auth
 from dash_app.context import AppContext
+from dash_app.data_docs import install_data_docs_routes
 from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES
 from dash_app.uploads import install_upload_routes
@@ -72,6 +73,7 @@ def create_app(settings: Settings) -> Dash:
     install_auth(server, context.reader, settings)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)
+    install_data_docs_routes(server, context.reader, settings)
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash annotates bool | Callable; its docs take a Flask app

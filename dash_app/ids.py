@@ -24,6 +24,7 @@ SUBMISSIONS_REVIEW_REASON = "submissions-review-reason"
 SUBMISSIONS_ACCEPT = "submissions-accept"
 SUBMISSIONS_RETURN = "submissions-return"
 SUBMISSIONS_REVIEW_RESULT = "submissions-review-result"
+SUBMISSIONS_DATA_DOCS_LINK = "submissions-data-docs-link"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
 

@@ -23,7 +23,8 @@ from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
-from flows.ingest import STAGE_LABELS, IngestRequest, run_directly
+from flows.data_docs import ensure_data_docs
+from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, run_ingestion
 
 T = TypeVar("T")
@@ -58,7 +59,11 @@ class UploadJobs:
         self._jobs: dict[str, UploadJob] = {}
         self._lock = threading.Lock()
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
+        # Data Docs are built after the uploader has the answer, on a worker of their own.
+        self._docs_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-docs")
         self.upload_dir = settings.var_dir / "uploads"
+        # The first upload should not wait for Great Expectations to load: it loads while the server starts.
+        prefetch_validation()
         self.report_dir = settings.var_dir / "reports"
 
     def submit(self, viewer: Viewer, kind: str, saved: Path, file_name: str) -> UploadJob:
@@ -99,6 +104,8 @@ class UploadJobs:
         try:
             job.result = run_ingestion(request, self.settings, choose_orchestrator(None, self.settings), record_stage)
             job.status = "done"
+            if job.result.get("data_docs"):
+                self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
         except CensusError as error:
             job.error = error.describe()
             job.status = "failed"
@@ -110,6 +117,14 @@ class UploadJobs:
             job.status = "failed"
         finally:
             saved.unlink(missing_ok=True)
+
+
+def _build_data_docs(folder: Path) -> None:
+    try:
+        ensure_data_docs(folder)
+    except Exception:
+        # Nobody waits for this build: log it; opening the Data Docs later tries again.
+        LOGGER.exception("Data Docs of %s could not be built", folder)
 
 
 def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:

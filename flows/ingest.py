@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,7 +18,7 @@ from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
-from checks.validate import validate_workbook
+from flows.data_docs import clear_data_docs, data_docs_dir
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedWorkbook, parse_workbook
 from flows.report import write_annotated_report
@@ -32,6 +34,9 @@ from warehouse.loads import (
 from warehouse.store import WarehouseStore
 
 T = TypeVar("T")
+# The checks bring in Great Expectations (3-5 s to import): imported on first validation, or ahead of it in the
+# background by `prefetch_validation` while the workbook is identified and parsed.
+_VALIDATION_MODULE = "checks.validate"
 # The Chinese name of each step, for progress shown on a terminal or in the browser.
 STAGE_LABELS = {
     "identify_workbook": "识别文件",
@@ -82,6 +87,7 @@ class IngestOutcome:
     dry_run: bool = False
     file_sha256: str | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    # The Data Docs folder: its index.html exists once built (at once when inline, else on first request).
     data_docs: Path | None = None
 
     @property
@@ -160,6 +166,23 @@ def fetch_check_context(
     return fetcher(con, form.round_id, province_code)
 
 
+def prefetch_validation() -> threading.Thread:
+    """Start importing the checks (and Great Expectations) in a background thread; the import lock makes the first
+    validation wait for it if it has not finished."""
+    thread = threading.Thread(target=importlib.import_module, args=(_VALIDATION_MODULE,), daemon=True)
+    thread.start()
+    return thread
+
+
+def validate_workbook(
+    book: WorkbookForm, sheets: dict[str, pl.DataFrame], context: CheckContext, **options: Any
+) -> list[Failure]:
+    """Every failure of a parsed workbook (checks.validate.validate_workbook, imported on first use)."""
+    validate = importlib.import_module(_VALIDATION_MODULE).validate_workbook
+    failures: list[Failure] = validate(book, sheets, context, **options)
+    return failures
+
+
 def read_check_context(store: WarehouseStore, form: Form | WorkbookForm, province_code: str | None) -> CheckContext:
     """The check context, read from the latest published snapshot (never blocks a writer)."""
     with store.reader() as con:
@@ -197,11 +220,9 @@ def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
 
 def default_data_docs_dir(settings: Settings, form: Form | WorkbookForm, identity: WorkbookIdentity) -> Path | None:
     """Where the GX Data Docs of a validation go (one site per file content), unless switched off in the settings."""
-    if not settings.save_data_docs:
+    if not (settings.save_data_docs or settings.keep_validation_results):
         return None
-    scope = identity.province_code or "national"
-    # GX needs an absolute folder for a filesystem site.
-    return (settings.var_dir / "data_docs" / f"{form.kind}-{scope}-{identity.sha256[:12]}").resolve()
+    return data_docs_dir(settings, form.kind, identity.province_code, identity.sha256)
 
 
 def ingest_workbook(
@@ -233,7 +254,11 @@ def ingest_workbook(
         return IngestOutcome("duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings)
     parsed: ParsedWorkbook = timed("parse", parse_workbook, identity.path, book, file_name=identity.file_name)
     context = timed("context", read_check_context, store, book, province)
-    data_docs_dir = request.data_docs_dir or default_data_docs_dir(settings, book, identity)
+    docs = request.data_docs_dir or default_data_docs_dir(settings, book, identity)
+    # Data Docs are built during the validation only when asked for; otherwise GX's results are kept for them.
+    inline = request.data_docs_dir is not None or settings.save_data_docs
+    if docs is not None and not inline:
+        clear_data_docs(docs)
     failures: list[Failure] = timed(
         "validate",
         validate_workbook,
@@ -241,7 +266,8 @@ def ingest_workbook(
         parsed.rows,
         context,
         parse_failures=parsed.failures,
-        data_docs_dir=data_docs_dir,
+        data_docs_dir=docs if inline else None,
+        results_dir=None if inline else docs,
     )
     errors = [f for f in failures if f.severity is Severity.ERROR]
     status: Literal["accepted", "rejected"] = "rejected" if errors else "accepted"
@@ -281,5 +307,5 @@ def ingest_workbook(
         request.dry_run,
         identity.sha256,
         timings,
-        data_docs_dir,
+        docs,
     )

@@ -10,6 +10,7 @@ from census_schema.errors import CensusError
 from dash_app import ids
 from dash_app.access import Viewer, can_review, current_viewer, scope_province
 from dash_app.context import AppContext
+from dash_app.data_docs import data_docs_url
 from dash_app.grid import GridSpec, grid_block, register_grid
 from warehouse.queries import list_submissions, query_holder_lineage
 from warehouse.reviews import Action, review_submission
@@ -101,6 +102,12 @@ def layout(**_query: str) -> html.Div:
                 className="toolbar",
             ),
             html.Div(id=ids.SUBMISSIONS_REVIEW_RESULT, className="result"),
+            html.A(
+                "查看所填提交的校验详情（Great Expectations Data Docs）",
+                id=ids.SUBMISSIONS_DATA_DOCS_LINK,
+                target="_blank",
+                style={"display": "none"},
+            ),
             html.H3("数据来源追溯"),
             html.P(
                 "输入统一社会信用代码，查看该单位数字来自哪次提交、哪个文件、哪一行（含已被替代的历史提交）。",
@@ -138,6 +145,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def pick(cell: dict[str, Any] | None) -> Any:
         return (cell or {}).get("rowId") or no_update
+
+    @app.callback(
+        Output(ids.SUBMISSIONS_DATA_DOCS_LINK, "href"),
+        Output(ids.SUBMISSIONS_DATA_DOCS_LINK, "style"),
+        Input(ids.SUBMISSIONS_REVIEW_ID, "value"),
+    )
+    def data_docs_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
+        # The route checks the viewer's scope when the link is opened.
+        code = (submission_id or "").strip()
+        return (data_docs_url(code), {}) if code else (None, {"display": "none"})
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_RESULT, "children"),

@@ -12,6 +12,7 @@ from census_schema.forms import KIND_LABELS
 from dash_app import ids
 from dash_app.access import current_viewer
 from dash_app.context import AppContext
+from dash_app.data_docs import data_docs_url
 from dash_app.grid import GridSpec, grid_block, register_grid
 from dash_app.uploads import UPLOAD_KINDS, UploadJob
 
@@ -63,6 +64,15 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     ]
     if result.get("report"):
         parts.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id="upload-report-link"))
+    if result.get("data_docs") and result.get("submission_id"):
+        parts.append(
+            html.A(
+                "查看校验详情（Great Expectations Data Docs）",
+                href=data_docs_url(result["submission_id"]),
+                target="_blank",
+                id="upload-data-docs-link",
+            )
+        )
     return parts
 
 

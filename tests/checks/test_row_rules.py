@@ -11,9 +11,15 @@ from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.failures import Failure
 from census_schema.fields import Severity
 from census_schema.forms import FORMS
-from census_schema.uscc import USCC_CHARSET, compute_uscc_check_char, is_valid_uscc
+from census_schema.uscc import (
+    USCC_CHARSET,
+    USCC_PREFIXES,
+    compute_uscc_check_char,
+    has_uscc_structure,
+    is_valid_uscc,
+)
 from checks.context import build_check_context
-from checks.row_rules import ROW_RULE_KINDS, ROW_RULES, check_uscc_digit, run_row_rules
+from checks.row_rules import ROW_RULE_KINDS, ROW_RULES, check_uscc_digit, check_uscc_structure, run_row_rules
 from synthetic.holders import BASE_USCC, make_uscc
 from tests.checks.builders import PROVINCE, build_rows, with_wrong_check_char
 
@@ -47,6 +53,21 @@ def test_check_digit_agrees_with_the_schema_validator_on_random_codes():
     rule = CENSUS_FORM.rules_by_id["uscc_check_digit"]
     flagged = pl.DataFrame({"uscc": codes}).select(check_uscc_digit(rule, CENSUS_FORM, build_check_context(PROVINCE)))
     assert flagged.to_series().to_list() == [not is_valid_uscc(code) for code in codes]
+
+
+def test_structure_agrees_with_the_schema_validator_on_random_codes():
+    generator = random.Random(32100)
+    prefixes = sorted(USCC_PREFIXES) + ["94", "B1", "Y2", "01"]
+    codes = [
+        generator.choice(prefixes) + "".join(generator.choice(USCC_CHARSET) for _ in range(16)) for _ in range(2000)
+    ]
+    codes += [generator.choice(prefixes) + f"{generator.randrange(10**6):06d}" + "0" * 10 for _ in range(500)]
+    rule = CENSUS_FORM.rules_by_id["uscc_structure"]
+    flagged = pl.DataFrame({"uscc": codes}).select(
+        check_uscc_structure(rule, CENSUS_FORM, build_check_context(PROVINCE))
+    )
+    assert flagged.to_series().to_list() == [not has_uscc_structure(code) for code in codes]
+    assert 0 < sum(flagged.to_series()) < len(codes)
 
 
 @pytest.mark.parametrize(

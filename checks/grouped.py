@@ -1,0 +1,213 @@
+"""GX expectations that check many rules in one pass, so a validation costs what the data costs.
+
+GX pays a fixed price per expectation (metric graph, row-condition filtering, result assembly): about 20 ms each at
+100,000 rows, 2-3 s for the 106 of the census form. Each class below checks, in one multicolumn expectation, every
+rule whose own expectation is of one GX type. Its `checks` are those expectations' own keyword arguments (column,
+bounds, value set, regular expression, row condition...), taken from the per-rule suite, so both read the same
+parameters, and each family function applies them with the semantics of the GX expectation it stands for:
+
+- a row condition (a pandas expression, as GX's `condition_parser="pandas"`) limits the rows a rule judges;
+- a null cell passes every check but "not null" (GX's map expectations skip nulls), and a pair check skips a row
+  where either value is missing (`ignore_row_if="either_value_is_missing"`).
+
+A row is unexpected when any of its cells breaks its rule; `failing_checks` says which rules, so only those run
+again one by one, with GX's own expectations, to locate their rows (see checks/suite.py).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import warnings
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any, ClassVar
+
+import pandas as pd
+from great_expectations.execution_engine import PandasExecutionEngine
+from great_expectations.expectations.expectation import MulticolumnMapExpectation
+from great_expectations.expectations.metrics.map_metric_provider import MulticolumnMapMetricProvider
+from great_expectations.expectations.metrics.map_metric_provider.multicolumn_condition_partial import (
+    multicolumn_condition_partial,
+)
+
+Check = Mapping[str, Any]
+_DOMAIN_KEYS = ("batch_id", "table", "column_list", "row_condition", "condition_parser", "ignore_row_if")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _judged(frame: pd.DataFrame, check: Check) -> pd.Series | bool:
+    """The rows a check judges: those its row condition selects (all rows, True, without one)."""
+    condition = check.get("row_condition")
+    if not condition:
+        return True
+    with _quiet_regex_warning():
+        selected = frame.eval(condition, engine="python")
+    return pd.Series(selected, index=frame.index).fillna(False).astype(bool)
+
+
+@contextmanager
+def _quiet_regex_warning() -> Iterator[None]:
+    with warnings.catch_warnings():
+        # pandas warns that a pattern has groups (the phone pattern does); only whether it matches is used.
+        warnings.filterwarnings("ignore", "This pattern is interpreted as a regular expression", UserWarning)
+        yield
+
+
+def _cell_check(passes: Callable[[pd.Series, Check], pd.Series]) -> Callable[[pd.DataFrame, Check], pd.Series]:
+    """A check of one column's filled cells on the judged rows: True where a cell breaks it."""
+
+    def broken(frame: pd.DataFrame, check: Check) -> pd.Series:
+        column = frame[check["column"]]
+        with _quiet_regex_warning():
+            # Computed on the whole column, nulls included (they give NA or a value that is masked out below).
+            ok = pd.Series(passes(column, check), index=frame.index).fillna(True).astype(bool)
+        return column.notna() & ~ok & _judged(frame, check)
+
+    return broken
+
+
+def _between(values: pd.Series, check: Check) -> pd.Series:
+    ok = pd.Series(True, index=values.index)
+    low, high = check.get("min_value"), check.get("max_value")
+    if low is not None:
+        ok &= values > low if check.get("strict_min") else values >= low
+    if high is not None:
+        ok &= values < high if check.get("strict_max") else values <= high
+    return ok
+
+
+def _lengths_between(values: pd.Series, check: Check) -> pd.Series:
+    return _between(values.astype(str).str.len(), check)
+
+
+def _pair_broken(equal: bool) -> Callable[[pd.DataFrame, Check], pd.Series]:
+    def broken(frame: pd.DataFrame, check: Check) -> pd.Series:
+        a, b = frame[check["column_A"]], frame[check["column_B"]]
+        candidates = a.notna() & b.notna() & _judged(frame, check)
+        if equal:
+            ok = a == b
+        else:
+            ok = a >= b if check.get("or_equal") else a > b
+        return (candidates & ~ok.fillna(False).astype(bool)).astype(bool)
+
+    return broken
+
+
+# Large value sets (the ~3,400 current division codes) are kept here by name: GX copies an expectation's
+# arguments many times per run (pydantic .dict()), which for the codes themselves cost ~1 s per validation.
+_VALUE_SETS: dict[str, frozenset[Any]] = {}
+LARGE_VALUE_SET = 100
+
+
+def _name_value_set(values: Sequence[Any]) -> str:
+    digest = hashlib.sha256(json.dumps(sorted(map(str, values)), ensure_ascii=False).encode()).hexdigest()[:16]
+    name = f"{len(values)}-values-{digest}"
+    _VALUE_SETS.setdefault(name, frozenset(values))
+    return name
+
+
+def _value_set(check: Check) -> Any:
+    if "value_set_name" in check:
+        return _VALUE_SETS[check["value_set_name"]]
+    return list(check["value_set"])
+
+
+# GX expectation type -> the function that finds the cells (rows) breaking one of its checks.
+FAMILIES: dict[str, Callable[[pd.DataFrame, Check], pd.Series]] = {
+    "expect_column_values_to_not_be_null": lambda frame, check: frame[check["column"]].isna() & _judged(frame, check),
+    "expect_column_values_to_be_between": _cell_check(_between),
+    "expect_column_value_lengths_to_be_between": _cell_check(_lengths_between),
+    "expect_column_values_to_match_regex": _cell_check(
+        lambda values, check: values.astype(str).str.contains(check["regex"])
+    ),
+    "expect_column_values_to_be_in_set": _cell_check(lambda values, check: values.isin(_value_set(check))),
+    "expect_column_pair_values_to_be_equal": _pair_broken(equal=True),
+    "expect_column_pair_values_a_to_be_greater_than_b": _pair_broken(equal=False),
+}
+# The per-rule expectation arguments a grouped check keeps (the rest are GX bookkeeping or defaults).
+CHECK_KEYS = (
+    "column",
+    "column_A",
+    "column_B",
+    "min_value",
+    "max_value",
+    "strict_min",
+    "strict_max",
+    "value_set",
+    "regex",
+    "or_equal",
+    "row_condition",
+)
+
+
+def broken_checks(frame: pd.DataFrame, expectation_type: str, checks: Sequence[Check]) -> pd.DataFrame:
+    """One boolean column per check (in order): True on the rows where the check's rule is broken."""
+    family = FAMILIES[expectation_type]
+    return pd.DataFrame({i: family(frame, check) for i, check in enumerate(checks)}, index=frame.index)
+
+
+def failing_checks(frame: pd.DataFrame, expectation_type: str, checks: Sequence[Check]) -> list[int]:
+    """The positions of the checks that at least one row of the frame breaks."""
+    broken = broken_checks(frame, expectation_type, checks).any(axis=0)
+    return [i for i in range(len(checks)) if bool(broken[i])]
+
+
+def check_of(expectation_type: str, kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The check a grouped expectation keeps for one per-rule expectation (its type and arguments)."""
+    if expectation_type not in FAMILIES:
+        raise ValueError(f"GX expectations of type {expectation_type} cannot be grouped")
+    ignore = kwargs.get("ignore_row_if")
+    if ignore not in (None, "either_value_is_missing"):
+        raise ValueError(f"grouped pair checks skip rows with a missing value, not {ignore!r}")
+    if kwargs.get("condition_parser") not in (None, "pandas"):
+        raise ValueError("grouped checks read row conditions as pandas expressions")
+    if kwargs.get("mostly", 1) != 1:
+        raise ValueError("grouped checks hold for every row (mostly=1)")
+    check = {key: kwargs[key] for key in CHECK_KEYS if kwargs.get(key) is not None}
+    condition = check.get("row_condition")
+    if isinstance(condition, Mapping):
+        # GX keeps a pandas row condition string as a "pass-through" condition.
+        if condition.get("type") != "pass_through" or not isinstance(condition.get("pass_through_filter"), str):
+            raise ValueError(f"grouped checks read pandas row conditions only, not {condition!r}")
+        check["row_condition"] = condition["pass_through_filter"]
+    if len(check.get("value_set", ())) > LARGE_VALUE_SET:
+        check["value_set_name"] = _name_value_set(check.pop("value_set"))
+    return check
+
+
+def columns_read(checks: Sequence[Check], available: Sequence[str]) -> list[str]:
+    """The frame columns the checks read (their columns and those their row conditions name), in frame order."""
+    names: set[str] = set()
+    for check in checks:
+        names.update(check[key] for key in ("column", "column_A", "column_B") if key in check)
+        names.update(_NAME.findall(check.get("row_condition") or ""))
+    return [name for name in available if name in names]
+
+
+class GroupedChecks(MulticolumnMapMetricProvider):
+    """Row metric: the row breaks none of the checks."""
+
+    condition_metric_name = "multicolumn_values.census_grouped_checks"
+    condition_domain_keys = _DOMAIN_KEYS
+    condition_value_keys = ("grouped_type", "checks")
+
+    @multicolumn_condition_partial(engine=PandasExecutionEngine)
+    def _pandas(cls, column_list: pd.DataFrame, grouped_type: str, checks: Any, **kwargs: Any) -> pd.Series:
+        return ~broken_checks(column_list, grouped_type, checks).any(axis=1)
+
+
+class ExpectRowsToPassGroupedChecks(MulticolumnMapExpectation):
+    """Every row passes every check: many rules (one per check, of one GX expectation type) in one pass.
+
+    Each check holds the arguments of the rule's own GX expectation (of type `grouped_type`; a value set of more than
+    LARGE_VALUE_SET values by name); meta["rule_ids"] names the rules in order.
+    """
+
+    grouped_type: str
+    checks: list[dict[str, Any]]
+    ignore_row_if: str = "never"  # type: ignore[assignment]
+    map_metric: ClassVar[str] = "multicolumn_values.census_grouped_checks"
+    args_keys = ("column_list", "grouped_type", "checks")
+    success_keys = ("grouped_type", "checks", "mostly")

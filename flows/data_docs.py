@@ -1,0 +1,64 @@
+"""A submission's GX Data Docs: where they live, and built from the kept validation results when first asked for.
+
+Validation keeps GX's results beside the warehouse (`var/data_docs/<kind>-<province>-<sha256[:12]>/results`, a few
+KB); rendering them as a Data Docs site costs about a second, so it happens when someone opens them (the web app's
+`/data-docs/<submission>/` route, `archive-census data-docs`), or in the background after a web upload's answer.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from census_schema.settings import Settings
+
+INDEX = "index.html"
+_LOCKS: dict[Path, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def data_docs_dir(settings: Settings, kind: str, province_code: str | None, file_sha256: str) -> Path:
+    """The Data Docs folder of a validated file (one per kind, province and file content)."""
+    # GX needs an absolute folder for a filesystem site.
+    return (settings.var_dir / "data_docs" / f"{kind}-{province_code or 'national'}-{file_sha256[:12]}").resolve()
+
+
+def submission_data_docs_dir(settings: Settings, submission: Mapping[str, Any]) -> Path:
+    """The Data Docs folder of a recorded submission (a row of `submissions`)."""
+    return data_docs_dir(settings, submission["kind"], submission["province_code"], submission["file_sha256"])
+
+
+def clear_data_docs(folder: Path) -> None:
+    """Forget what an earlier validation of the same file kept there (its results and any site built from them)."""
+    with _lock(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def has_data_docs(folder: Path) -> bool:
+    """True when a site was built there, or validation results were kept to build one."""
+    from checks.suite import RESULTS_FOLDER
+
+    return (folder / INDEX).is_file() or any((folder / RESULTS_FOLDER).glob("*.json"))
+
+
+def ensure_data_docs(folder: Path) -> Path | None:
+    """The index.html of the folder's Data Docs, built now from the kept results if needed; None if none were kept."""
+    # Imported here: only the requests that build a site pay for GX's renderers.
+    from checks.suite import RESULTS_FOLDER, build_data_docs
+
+    with _lock(folder):
+        index = folder / INDEX
+        if index.is_file():
+            return index
+        if not any((folder / RESULTS_FOLDER).glob("*.json")):
+            return None
+        return build_data_docs(folder)
+
+
+def _lock(folder: Path) -> threading.Lock:
+    # One build per folder at a time (a background build and a first request may race).
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault(folder, threading.Lock())

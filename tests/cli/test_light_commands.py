@@ -1,0 +1,56 @@
+"""Commands load only what they need: reading figures or writing a template never imports Great Expectations or
+Prefect; a submission's Data Docs are built when asked for with `data-docs`."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cli.main import main
+from tests.flows.workbooks import PROVINCE, census_workbook
+
+HEAVY = ("great_expectations", "prefect", "dash")
+
+
+def imported_by(*argv: str) -> set[str]:
+    """The heavy packages a fresh process imported while running the command."""
+    code = (
+        "import sys; from cli.main import main; code = main(sys.argv[1:]); "
+        f"print([name for name in {HEAVY!r} if name in sys.modules]); raise SystemExit(code)"
+    )
+    done = subprocess.run([sys.executable, "-c", code, *argv], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.strip().splitlines()[-1].replace("'", '"')))
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("summary", "--json"),
+        ("submissions", "--json"),
+        ("template", "census", "--province", PROVINCE, "--out", "{tmp}/t.xlsx"),
+        ("template", "inspections", "--out", "{tmp}/i.xlsx"),
+    ],
+)
+def test_light_commands_do_not_import_great_expectations_or_prefect(tmp_path, argv):
+    args = [a.format(tmp=tmp_path) for a in argv]
+    if args[0] != "template":
+        args += ["--db", str(tmp_path / "w.duckdb")]
+    assert imported_by(*args) == set()
+
+
+def test_data_docs_of_a_submission_are_built_on_request(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_DOCS", "deferred")
+    db = str(tmp_path / "var" / "w.duckdb")
+    path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
+    assert main(["ingest", "census", str(path), "--province", PROVINCE, "--db", db, "--json"]) == 1
+    ingested = json.loads(capsys.readouterr().out)
+    assert not (tmp_path / ingested["data_docs"]).exists()
+    assert main(["data-docs", ingested["submission_id"], "--db", db, "--json"]) == 0
+    built = json.loads(capsys.readouterr().out)
+    assert built["data_docs"] == ingested["data_docs"]
+    assert (tmp_path / built["data_docs"]).is_file()
+    assert main(["data-docs", "S-none", "--db", db]) == 2

@@ -1,0 +1,69 @@
+"""A submission's Data Docs from the web app: built on first request, served to the roles that see the submission."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pytest
+
+from census_schema.census_form import CENSUS_FORM
+from dash_app import ids
+from dash_app.app import create_app
+from flows.ingest import IngestRequest, ingest_workbook
+from tests.dash_app.conftest import USERS, add_users, province_workbook, web_settings
+from tests.dash_app.test_access import client_of, post_callback, returned
+from warehouse.store import WarehouseStore
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """One rejected census return of 440000 and one accepted of 450000 (their Data Docs not yet built)."""
+    folder = tmp_path_factory.mktemp("docs")
+    # The test session switches Data Docs off (tests/conftest.py): keep GX's results here, as by default.
+    settings = dataclasses.replace(web_settings(folder / "var" / "warehouse.duckdb"), keep_validation_results=True)
+    store = WarehouseStore(settings.db_path)
+    ids_by_province = {}
+    for province, edits in (("440000", {1: {"vol_total": 1}}), ("450000", None)):
+        path = province_workbook(folder / f"c-{province}.xlsx", CENSUS_FORM, province, 2, edits)
+        outcome = ingest_workbook(store, IngestRequest(path, "census", province, "测试"), settings)
+        assert outcome.data_docs is not None and not (outcome.data_docs / "index.html").exists()
+        ids_by_province[province] = outcome.submission_id
+    add_users(store, USERS)
+    return create_app(settings), ids_by_province
+
+
+def test_a_planner_opens_any_submissions_data_docs_built_on_first_request(site):
+    app, submissions = site
+    client = client_of(app, "planner")
+    assert client.get(f"/data-docs/{submissions['440000']}").status_code == 302
+    index = client.get(f"/data-docs/{submissions['440000']}/")
+    assert index.status_code == 200 and "Data Docs" in index.text
+    page = re.search(r"(validations/[^'\"]+\.html)", index.text)
+    assert page is not None
+    validation = client.get(f"/data-docs/{submissions['440000']}/{page.group(1)}")
+    assert validation.status_code == 200 and "vol_total_sum" in validation.text
+    suite = re.search(r'href="(expectations/[^"]+\.html)"', index.text)
+    assert suite is not None and client.get(f"/data-docs/{submissions['440000']}/{suite.group(1)}").status_code == 200
+    icon = client.get(f"/data-docs/{submissions['440000']}/static/images/favicon.ico")
+    assert icon.status_code == 200
+    assert client.get(f"/data-docs/{submissions['440000']}/../../secret_key").status_code == 404
+
+
+def test_a_province_opens_its_own_data_docs_only(site):
+    app, submissions = site
+    guangdong = client_of(app, "guangdong")
+    assert guangdong.get(f"/data-docs/{submissions['440000']}/").status_code == 200
+    assert guangdong.get(f"/data-docs/{submissions['450000']}/").status_code == 403
+    assert client_of(app, "evaluator").get(f"/data-docs/{submissions['440000']}/").status_code == 403
+    anonymous = client_of(app).get(f"/data-docs/{submissions['440000']}/")
+    assert anonymous.status_code == 302 and "/login" in anonymous.location
+    assert client_of(app, "planner").get("/data-docs/S-none/").status_code == 404
+
+
+def test_the_submissions_page_links_the_chosen_submission_to_its_data_docs(site):
+    app, submissions = site
+    client = client_of(app, "guangdong")
+    outputs = [(ids.SUBMISSIONS_DATA_DOCS_LINK, "href"), (ids.SUBMISSIONS_DATA_DOCS_LINK, "style")]
+    response = post_callback(app, client, outputs, [(ids.SUBMISSIONS_REVIEW_ID, "value", submissions["440000"])])
+    assert returned(response, ids.SUBMISSIONS_DATA_DOCS_LINK, "href") == f"/data-docs/{submissions['440000']}/"

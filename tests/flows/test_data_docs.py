@@ -1,0 +1,69 @@
+"""Data Docs of a submission: kept as GX results by the ingestion, built as a site when first asked for."""
+
+from __future__ import annotations
+
+import pytest
+
+from census_schema.settings import load_settings
+from flows.data_docs import ensure_data_docs, has_data_docs, submission_data_docs_dir
+from flows.ingest import IngestRequest, ingest_workbook
+from tests.flows.workbooks import PROVINCE, census_workbook
+from warehouse.queries import list_submissions
+from warehouse.store import WarehouseStore
+
+
+@pytest.fixture
+def settings(tmp_path, monkeypatch):
+    monkeypatch.delenv("ARCHIVE_CENSUS_DATA_DOCS", raising=False)
+    return load_settings(tmp_path / "var" / "w.duckdb")
+
+
+def test_by_default_the_answer_does_not_wait_for_data_docs_but_they_can_be_built(settings, tmp_path):
+    store = WarehouseStore(settings.db_path)
+    bad = census_workbook(tmp_path / "bad.xlsx", 2, {1: {"vol_total": 1001}})
+    outcome = ingest_workbook(store, IngestRequest(bad, "census", PROVINCE, "张三"), settings)
+    assert outcome.status == "rejected"
+    assert outcome.data_docs is not None and not (outcome.data_docs / "index.html").exists()
+    assert has_data_docs(outcome.data_docs)
+    with store.reader() as con:
+        (submission,) = list_submissions(con, PROVINCE)
+    folder = submission_data_docs_dir(settings, submission)
+    assert folder == outcome.data_docs
+    index = ensure_data_docs(folder)
+    assert index is not None and index.is_file() and outcome.to_json()["data_docs"] == str(index)
+    assert "vol_total_sum" in "".join(p.read_text(encoding="utf-8") for p in (folder / "validations").rglob("*.html"))
+    assert ensure_data_docs(folder) == index  # built once
+
+
+def test_switched_off_nothing_is_kept(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_DOCS", "0")
+    settings = load_settings(tmp_path / "var" / "w.duckdb")
+    store = WarehouseStore(settings.db_path)
+    outcome = ingest_workbook(
+        store, IngestRequest(census_workbook(tmp_path / "c.xlsx", 2), "census", PROVINCE, "张三"), settings
+    )
+    assert outcome.data_docs is None and outcome.to_json()["data_docs"] is None
+
+
+def test_inline_data_docs_are_built_with_the_validation(tmp_path, monkeypatch):
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_DOCS", "inline")
+    settings = load_settings(tmp_path / "var" / "w.duckdb")
+    outcome = ingest_workbook(
+        WarehouseStore(settings.db_path),
+        IngestRequest(census_workbook(tmp_path / "c.xlsx", 2), "census", PROVINCE, "张三"),
+        settings,
+    )
+    assert outcome.data_docs is not None and (outcome.data_docs / "index.html").is_file()
+
+
+def test_a_workbook_of_several_sheets_keeps_each_sheets_results_in_one_site(settings, tmp_path):
+    from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection, inspections_workbook
+
+    path = inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(1)], CLOSE_WALK)
+    outcome = ingest_workbook(
+        WarehouseStore(settings.db_path), IngestRequest(path, "inspections", None, "国家局"), settings
+    )
+    assert outcome.status == "accepted", outcome.failures
+    assert outcome.data_docs is not None and len(list((outcome.data_docs / "results").glob("*.json"))) >= 2
+    index = ensure_data_docs(outcome.data_docs)
+    assert index is not None and index.is_file()
