@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import flask
 from flask_login import current_user
 
+from census_schema.divisions import census_province_of
 from census_schema.roles import Role
 
 
@@ -45,7 +46,7 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
     if viewer.is_national:
         return requested
     if viewer.role is Role.PROVINCE and viewer.province_code:
-        if requested not in (None, viewer.province_code) and requested[:2] != viewer.province_code[:2]:
+        if requested not in (None, viewer.province_code) and census_province_of(requested) != viewer.province_code:
             flask.abort(403)
         return requested if requested else viewer.province_code
     flask.abort(403)
@@ -54,7 +55,7 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
 def scope_province(viewer: Viewer) -> str | None:
     """The province whose rows the viewer may read: None (all provinces) for national users, else their own."""
     scope = scope_division(viewer, None)
-    return None if scope is None else scope[:2] + "0000"
+    return None if scope is None else census_province_of(scope)
 
 
 def can_review(viewer: Viewer) -> bool:

@@ -288,3 +288,36 @@ def build_heatmap(
         yaxis={"autorange": "reversed"},
     )
     return figure
+
+
+def build_breakdown_figure(rows: Sequence[Mapping[str, Any]], member_key: str, metric: str, title: str) -> go.Figure:
+    """One breakdown as horizontal bars: holdings (卷件) of each member, or coverage (%) with the counts on hover."""
+    if not rows:
+        return empty_figure("暂无数据")
+    labels = [str(r[member_key]) for r in rows]
+    if metric == "coverage_pct":
+        values = [r["coverage_pct"] or 0.0 for r in rows]
+        hover = [
+            f"应报 {r['units_expected']}，已报 {r['units_reported']}，名录外 {r['units_unregistered']}" for r in rows
+        ]
+        color = "#41ab5d"
+    else:
+        values = [r["holdings"] if "holdings" in r else r["vol_total"] + r["item_total"] for r in rows]
+        hover = [f"{v:,} 卷件" for v in values]
+        color = "#2c7fb8"
+    figure = build_bar(labels, values, title, color=color)
+    figure.update_traces(hovertext=hover, hoverinfo="text+y")
+    return figure
+
+
+def build_red_conditions(red: Mapping[str, Any]) -> go.Figure:
+    """The red-archive inventory's condition classes (完好 to 特残破损) as bars."""
+    if not red["red_total"]:
+        return empty_figure("暂无红色档案资源摸底数据")
+    conditions = red["by_condition"]
+    return build_bar(
+        [c["condition"] for c in conditions],
+        [c["value"] for c in conditions],
+        "红色档案保管状况（卷件）",
+        color="#c0392b",
+    )

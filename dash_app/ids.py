@@ -6,6 +6,7 @@ NAV = "nav"
 OVERVIEW_METRIC = "overview-metric"
 OVERVIEW_MAP = "overview-map"
 OVERVIEW_CARDS = "overview-cards"
+OVERVIEW_RED = "overview-red"
 
 COVERAGE_CRUMBS = "coverage-crumbs"
 COVERAGE_GRID = "coverage-grid"
@@ -17,6 +18,7 @@ QUALITY_TREND = "quality-trend"
 QUALITY_ERRORS_GRID = "quality-errors-grid"
 QUALITY_WARNINGS_GRID = "quality-warnings-grid"
 QUALITY_DUPLICATES_GRID = "quality-duplicates-grid"
+QUALITY_OUTLIERS_GRID = "quality-outliers-grid"
 
 SUBMISSIONS_GRID = "submissions-grid"
 SUBMISSIONS_REVIEW_ID = "submissions-review-id"
@@ -41,3 +43,13 @@ def export_button(grid_id: str) -> str:
 def export_download(grid_id: str) -> str:
     """The id of a grid's download target."""
     return f"{grid_id}-download"
+
+
+def breakdown_choice(page: str) -> str:
+    """The id of a page's breakdown selector."""
+    return f"{page}-breakdown-choice"
+
+
+def breakdown_graph(page: str) -> str:
+    """The id of a page's breakdown chart."""
+    return f"{page}-breakdown-graph"

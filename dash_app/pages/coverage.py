@@ -10,6 +10,7 @@ from dash import Dash, Input, NoUpdate, Output, dcc, html, no_update
 from census_schema.divisions import UnknownDivision, load_divisions
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.context import AppContext
 from dash_app.grid import GridSpec, grid_block, register_grid
 from warehouse.queries import query_coverage_children, query_missing_holders, query_summary, query_unregistered_holders
@@ -18,6 +19,7 @@ PATH = "/coverage"
 NAME = "覆盖情况"
 ROLES = ("planner", "admin", "province")
 GO = "coverage-go"
+PAGE_KEY = "coverage"
 COUNT_COLUMNS = [
     ("units_expected", "应报"),
     ("units_reported", "已报"),
@@ -142,6 +144,8 @@ def layout(**_query: str) -> html.Div:
                 className="hint",
             ),
             grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code"),
+            html.H3("分类覆盖率"),
+            breakdown_block(PAGE_KEY, "coverage_pct"),
             html.H3("未报送的普查对象"),
             grid_block(ids.COVERAGE_MISSING_GRID, MISSING_COLUMNS),
             html.H3("名录外报送的单位"),
@@ -154,6 +158,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids follow the URL; a row click goes one level down."""
     for spec in _specs(context):
         register_grid(app, spec)
+    register_breakdown(app, context, PAGE_KEY, "coverage_pct")
 
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))
     def show_crumbs(search: str | None) -> list[Any]:

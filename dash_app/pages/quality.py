@@ -11,6 +11,7 @@ from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.context import AppContext
 from dash_app.figures import build_trend
 from dash_app.grid import GridSpec, grid_block, register_grid
+from warehouse.outliers import query_outliers
 from warehouse.queries import (
     query_cross_province_duplicates,
     query_failures,
@@ -41,6 +42,21 @@ FAILURE_COLUMNS = [
     ("value", "填报值"),
     ("rule", "规则"),
     ("message", "说明"),
+]
+OUTLIER_COLUMNS = [
+    ("province_code", "省份"),
+    ("unit_name", "单位名称"),
+    ("uscc", "统一社会信用代码"),
+    ("holder_type", "类型"),
+    ("level_tier", "层级"),
+    ("field_label", "指标"),
+    ("value", "填报值"),
+    ("peer_median", "同类中位数"),
+    ("direction", "方向"),
+    ("peer_count", "同类单位数"),
+    ("modified_z", "稳健Z值"),
+    ("impact_pct", "影响全国合计（%）"),
+    ("excel_row", "行号"),
 ]
 DUPLICATE_COLUMNS = [
     ("uscc", "统一社会信用代码"),
@@ -76,6 +92,10 @@ def _specs(context: AppContext) -> list[GridSpec]:
         with context.reader.cursor() as con:
             return load_quality(viewer, con)
 
+    def outliers(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
+        with context.reader.cursor() as con:
+            return query_outliers(con, scope_province(viewer))
+
     def duplicates(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
             return query_cross_province_duplicates(con, scope_province(viewer))
@@ -99,6 +119,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             trigger,
             "待说明警告",
         ),
+        GridSpec(ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS, ("uscc", "field"), outliers, trigger, "偏离同类的数值"),
         GridSpec(
             ids.QUALITY_DUPLICATES_GRID, DUPLICATE_COLUMNS, ("uscc", "province_code"), duplicates, trigger, "跨省重复"
         ),
@@ -118,6 +139,13 @@ def layout(**_query: str) -> html.Div:
             grid_block(ids.QUALITY_ERRORS_GRID, FAILURE_COLUMNS),
             html.H3("待说明的警告（现行普查表）"),
             grid_block(ids.QUALITY_WARNINGS_GRID, FAILURE_COLUMNS),
+            html.H3("偏离同类单位的数值（警告，按对全国合计的影响排序）"),
+            html.P(
+                "同类 = 同一普查对象类型、同一层级；在对数尺度上用稳健Z值（中位数与中位绝对偏差）判断，|Z| > 3.5 列出。"
+                "仅供核实，不影响接收。",
+                className="hint",
+            ),
+            grid_block(ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS, height=320),
             html.H3("跨省重复报送"),
             grid_block(ids.QUALITY_DUPLICATES_GRID, DUPLICATE_COLUMNS, height=300),
         ]
