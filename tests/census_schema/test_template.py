@@ -332,3 +332,16 @@ def test_a_filled_workbook_keeps_formula_like_text_as_text_row_after_row(tmp_pat
             assert_kept_as_text(cell, text)
         else:
             assert (cell.value, cell.quotePrefix) == (text, False)
+
+
+def test_the_census_template_carries_the_statutory_marks_and_its_supplementary_sheets(census_template):
+    for sheet, number in (("普查表", "GYDA-1表"), ("红色档案资源摸底", "GYDA-2表")):
+        ws = census_template[sheet]
+        marks = [c.value for c in ws[TITLE_ROW] if c.value and "表号" in str(c.value)]
+        assert marks and number in marks[0] and "制定机关：国家档案局" in marks[0] and "暂定" in marks[0]
+        assert number in ws.oddHeader.right.text
+    foot = census_template["表尾"]
+    assert [c.value for c in foot[HEADER_ROW]] == ["单位负责人", "统计负责人", "填表人", "联系电话", "报出日期"]
+    assert not [c.value for c in foot[TITLE_ROW] if c.value and "表号" in str(c.value)]
+    instructions = [row[:2] for row in census_template[INSTRUCTIONS_SHEET].iter_rows(max_row=20, values_only=True)]
+    assert ("制定机关", "国家档案局") in instructions and any(key == "表号" for key, _ in instructions)

@@ -235,3 +235,13 @@ def test_the_submissions_rebuilds_keep_every_row_and_leave_kinds_to_the_registry
             "INSERT INTO submissions VALUES ('S3', 'census', '440000', '2024', 'v', 'c.xlsx', 'ghi', 10, 'u', "
             "TIMESTAMP '2025-01-01', 'rejected', false, NULL, NULL, '待审核', 1, 1, 0)"
         )
+
+
+def test_provisional_codes_and_code_lists_are_marked_in_the_reference_data(con):
+    provisional = con.execute("SELECT division_code FROM divisions WHERE is_provisional").fetchall()
+    assert provisional == [("660000",)]
+    assert con.execute("SELECT count(*) FROM divisions WHERE division_code LIKE '66%'").fetchone() == (1,)
+    lists = dict(con.execute("SELECT list_name, bool_and(is_provisional) FROM code_lists GROUP BY 1").fetchall())
+    assert lists["unit_nature"] and lists["holder_type"] and lists["admin_level"] and not lists["yes_no"]
+    tiers = dict(con.execute("SELECT value, group_value FROM code_groups WHERE grouping = 'level_tier'").fetchall())
+    assert (tiers["副省级"], tiers["乡级"]) == ("地级", "县级")
