@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Any
 
@@ -66,3 +67,34 @@ class IllegalTransition(CensusError):
 
 class AccessDenied(CensusError):
     """The signed-in user may not do this."""
+
+
+class StorageError(CensusError):
+    """The warehouse's folder cannot be written (disk full, read-only, no permission) or its files are damaged."""
+
+
+# errno values that mean "the disk cannot take this write", whatever the call that met them.
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG}
+_READ_ONLY = {errno.EROFS, errno.EACCES, errno.EPERM}
+_FULL_TEXT = ("no space left", "disk quota", "file too large")
+_READ_ONLY_TEXT = ("read-only file system", "permission denied")
+
+
+def storage_error_from(error: BaseException, where: str | Path) -> StorageError | None:
+    """A StorageError saying what to do when `error` (or what caused it) is a full disk or a read-only folder."""
+    seen: BaseException | None = error
+    while seen is not None:
+        code = getattr(seen, "errno", None)
+        text = str(seen).lower()
+        if code in _FULL or any(t in text for t in _FULL_TEXT):
+            return StorageError(
+                f"磁盘空间不足，无法写入 {where}（{seen}）。本次操作未完成。",
+                hint="请清理磁盘空间（或扩容）后重试；已提交的数据不受影响。",
+            )
+        if code in _READ_ONLY or any(t in text for t in _READ_ONLY_TEXT):
+            return StorageError(
+                f"无法写入 {where}：目录只读或当前用户没有写权限（{seen}）。本次操作未完成。",
+                hint="请让运行本平台的用户对该目录有读写权限（或改用 --db 指向可写目录）后重试。",
+            )
+        seen = seen.__cause__ or seen.__context__
+    return None

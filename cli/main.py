@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from census_schema.errors import CensusError
+from census_schema.errors import CensusError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
 from census_schema.supervision.codes import FindingRole
@@ -79,6 +79,16 @@ def build_parser() -> argparse.ArgumentParser:
     review.add_argument("--reason")
     _common(review)
     review.set_defaults(handler=_handler("warehouse_cmd", "run_review"))
+
+    backup = commands.add_parser("backup", help="a consistent backup of the warehouse (safe while the app runs)")
+    backup.add_argument("--out", required=True, help="new or empty folder for the backup")
+    _common(backup)
+    backup.set_defaults(handler=_handler("warehouse_cmd", "run_backup"))
+
+    restore = commands.add_parser("restore", help="replace the warehouse by a verified backup")
+    restore.add_argument("folder", help="a folder written by `backup --out`")
+    _common(restore)
+    restore.set_defaults(handler=_handler("warehouse_cmd", "run_restore"))
 
     demo = commands.add_parser("demo", help="synthesise a national dataset and load it through the real flows")
     demo.add_argument("--units", type=int, default=None, help="number of holders nationally")
@@ -190,17 +200,39 @@ def emit_json(payload: dict[str, Any]) -> None:
     sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
 
 
+def error_json(error: BaseException, exit_code: int) -> dict[str, Any]:
+    """The JSON object `--json` prints on stdout when a command fails (exit 2 or 3)."""
+    if isinstance(error, CensusError):
+        detail: dict[str, Any] = {
+            "exit_code": exit_code,
+            "kind": type(error).__name__,
+            "message": error.message,
+            "file": error.file,
+            "sheet": error.sheet,
+            "row": error.row,
+            "column": error.column,
+            "hint": error.hint,
+            "text": error.describe(),
+        }
+    else:
+        detail = {"exit_code": exit_code, "kind": "internal", "message": f"{type(error).__name__}: {error}"}
+    return {"status": "error", "error": detail}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run one command; user errors become one paragraph on stderr and an exit code."""
+    """Run one command; user errors become one paragraph on stderr and an exit code (and JSON with --json)."""
     args = build_parser().parse_args(argv)
     # GX logs a line per validation about its temporary docs folder; only its warnings matter on a terminal.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    wants_json = bool(getattr(args, "json", False))
     try:
         return args.handler(args)
     except CensusError as error:
         if args.debug:
             raise
         sys.stderr.write(error.describe() + "\n")
+        if wants_json:
+            emit_json(error_json(error, error.exit_code))
         return error.exit_code
     except KeyboardInterrupt:
         sys.stderr.write("已中断。\n")
@@ -208,7 +240,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: no traceback without --debug
         if args.debug:
             raise
+        storage = storage_error_from(error, getattr(args, "db", None) or "数据目录")
+        if storage is not None:
+            # A full disk or read-only folder met outside the warehouse (reports, Data Docs): still exit 2.
+            sys.stderr.write(storage.describe() + "\n")
+            if wants_json:
+                emit_json(error_json(storage, storage.exit_code))
+            return storage.exit_code
         sys.stderr.write(f"内部错误（{type(error).__name__}: {error}）。请加 --debug 重新运行并报告此问题。\n")
+        if wants_json:
+            emit_json(error_json(error, 3))
         return 3
 
 

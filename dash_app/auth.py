@@ -10,12 +10,13 @@ from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
+import duckdb
 import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
-from census_schema.errors import UsageError
+from census_schema.errors import CensusError, UsageError
 from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
@@ -128,8 +129,16 @@ def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings
         return flask.redirect("/login")
 
     @server.route("/health")
-    def health() -> dict[str, str]:
-        return {"status": "ok"}
+    def health() -> tuple[dict[str, str], int]:
+        # Healthy only if a sign-in could read its user: the published snapshot opens and answers.
+        try:
+            with reader.cursor() as cursor:
+                cursor.execute("SELECT count(*) FROM users").fetchone()
+        except CensusError as error:
+            return {"status": "error", "message": error.describe()}, 503
+        except duckdb.Error as error:
+            return {"status": "error", "message": f"读取快照失败：{error}"}, 503
+        return {"status": "ok"}, 200
 
     @server.before_request
     def guard() -> Response | None:

@@ -33,7 +33,8 @@ class SnapshotReader:
         path = self.store.current_snapshot()
         with self._lock:
             if path != self._path or not self._connections:
-                self._connections.append(duckdb.connect(str(path), read_only=True))
+                path, connection = self.store.open_snapshot()
+                self._connections.append(connection)
                 self._path = path
                 while len(self._connections) > KEEP_OLD_CONNECTIONS + 1:
                     self._connections.pop(0).close()

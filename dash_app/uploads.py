@@ -1,12 +1,16 @@
-"""Browser uploads: a multipart route streams the file to disk, one worker thread ingests it, the page polls."""
+"""Browser uploads: a multipart route streams the file to disk, a fair queue feeds one thread that ingests it (its
+reader in a bounded worker process), the page polls."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import logging
 import tempfile
 import threading
+import time
 import uuid
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,11 +30,14 @@ from dash_app.access import Viewer, current_viewer, require_role
 from flows.data_docs import ensure_data_docs
 from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, run_ingestion
+from flows.worker import ReaderWorker
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
 # The kinds a provincial office uploads from the web page: those filled for one province.
 UPLOAD_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province)
+# Files in var/uploads older than this at start-up were left by a server that stopped mid-job.
+STALE_UPLOAD_S = 3600.0
 # Who may download a blank template: a province for itself, national users for any province.
 TEMPLATE_ROLES = frozenset({Role.PROVINCE, *NATIONAL_ROLES})
 
@@ -49,43 +56,115 @@ class UploadJob:
     result: dict[str, Any] | None = None
     error: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+class FairQueue:
+    """Waiting jobs, one line per province; the next job comes from the province served least recently (a province
+    never served goes first), so a province's second file waits for every other province's first one and no
+    province can hold the others up by queuing several large or hostile files."""
+
+    def __init__(self) -> None:
+        self._lines: dict[str, deque[tuple[UploadJob, Path]]] = {}
+        self._served_at: dict[str, int] = {}
+        self._turn = 0
+
+    def __len__(self) -> int:
+        return sum(len(line) for line in self._lines.values())
+
+    def put(self, job: UploadJob, saved: Path) -> None:
+        """Queue a job at the end of its province's line."""
+        self._lines.setdefault(job.province_code, deque()).append((job, saved))
+
+    def take(self) -> tuple[UploadJob, Path] | None:
+        """The next job: the head of the line of the province served least recently (ties: first queued)."""
+        if not self._lines:
+            return None
+        province = min(self._lines, key=lambda p: self._served_at.get(p, -1))
+        line = self._lines[province]
+        item = line.popleft()
+        if not line:
+            del self._lines[province]
+        self._turn += 1
+        self._served_at[province] = self._turn
+        return item
 
 
 class UploadJobs:
-    """Upload jobs of one app: run one at a time in a worker thread; each visible only to its uploader."""
+    """Upload jobs of one app: queued fairly by province, run by one thread whose spreadsheet reader is a bounded
+    worker process (reused across uploads); each job visible only to its uploader."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self._jobs: dict[str, UploadJob] = {}
-        self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
+        self._done: dict[str, threading.Event] = {}
+        self._queue = FairQueue()
+        self._ready = threading.Condition()
+        self._runner: threading.Thread | None = None
+        self._worker = ReaderWorker.from_settings(settings)
         # Data Docs are built after the uploader has the answer, on a worker of their own.
         self._docs_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-docs")
         self.upload_dir = settings.var_dir / "uploads"
         # The first upload should not wait for Great Expectations to load: it loads while the server starts.
         prefetch_validation()
         self.report_dir = settings.var_dir / "reports"
+        remove_stale_uploads(self.upload_dir)
 
     def submit(self, viewer: Viewer, kind: str, saved: Path, file_name: str) -> UploadJob:
-        """Queue an upload of the viewer's own province."""
+        """Queue an upload of the viewer's own province; refused (a failed job) past the per-user limit."""
         assert viewer.province_code is not None
         job = UploadJob(uuid.uuid4().hex, viewer.user_name, viewer.province_code, kind, file_name)
-        with self._lock:
+        with self._ready:
             self._jobs[job.job_id] = job
-        self._executor.submit(self._run, job, saved)
+            self._done[job.job_id] = threading.Event()
+            pending = sum(
+                j.user_name == viewer.user_name and j.status in ("queued", "running") for j in self._jobs.values()
+            )
+            if pending > self.settings.max_uploads_per_user:
+                job.status = "failed"
+                job.error = (
+                    f"您已有 {pending - 1} 个文件正在排队或处理（每位用户最多 {self.settings.max_uploads_per_user} 个），"
+                    "本文件未处理。请等前面的文件处理完后再上传。"
+                )
+                saved.unlink(missing_ok=True)
+                self._done[job.job_id].set()
+                return job
+            self._queue.put(job, saved)
+            if self._runner is None or not self._runner.is_alive():
+                self._runner = threading.Thread(target=self._serve, name="upload", daemon=True)
+                self._runner.start()
+            self._ready.notify()
         return job
 
     def get(self, job_id: str | None, viewer: Viewer) -> UploadJob | None:
         """The job if it exists and belongs to the viewer."""
-        with self._lock:
+        with self._ready:
             job = self._jobs.get(job_id or "")
         return job if job is not None and job.user_name == viewer.user_name else None
 
-    def wait(self, job_id: str, timeout: float = 120.0) -> None:
-        """Block until a job has finished (tests and the demo)."""
-        done = threading.Event()
-        self._executor.submit(done.set)
-        done.wait(timeout)
+    def wait(self, job_id: str, timeout: float = 120.0) -> bool:
+        """Block until a job has finished (tests and the demo); False on time-out."""
+        with self._ready:
+            done = self._done.get(job_id)
+        return done.wait(timeout) if done is not None else False
+
+    def close(self) -> None:
+        """Stop the reader worker process (the runner thread ends with the process)."""
+        self._worker.close()
+
+    def _serve(self) -> None:
+        while True:
+            with self._ready:
+                item = self._queue.take()
+                while item is None:
+                    self._ready.wait()
+                    item = self._queue.take()
+            job, saved = item
+            try:
+                self._run(job, saved)
+            finally:
+                self._done[job.job_id].set()
 
     def _run(self, job: UploadJob, saved: Path) -> None:
         def record_stage(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
@@ -93,6 +172,7 @@ class UploadJobs:
             return run_directly(step, *args, **kwargs)
 
         job.status = "running"
+        job.started_at = datetime.now(UTC)
         request = IngestRequest(
             saved,
             job.kind,
@@ -102,7 +182,8 @@ class UploadJobs:
             report_path=self.report_dir / f"{job.job_id}.xlsx",
         )
         try:
-            job.result = run_ingestion(request, self.settings, choose_orchestrator(None, self.settings), record_stage)
+            orchestrator = choose_orchestrator(None, self.settings)
+            job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
             job.status = "done"
             if job.result.get("data_docs"):
                 self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
@@ -117,6 +198,18 @@ class UploadJobs:
             job.status = "failed"
         finally:
             saved.unlink(missing_ok=True)
+            job.finished_at = datetime.now(UTC)
+
+
+def remove_stale_uploads(folder: Path, older_than_s: float = STALE_UPLOAD_S) -> None:
+    """Delete uploads left by a server that stopped mid-job (a running server deletes each file when its job ends)."""
+    if not folder.is_dir():
+        return
+    cutoff = time.time() - older_than_s
+    for path in folder.glob("*.xlsx"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
 
 
 def _build_data_docs(folder: Path) -> None:
@@ -141,7 +234,11 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         jobs.upload_dir.mkdir(parents=True, exist_ok=True)
         # The suffix matters: openpyxl (the annotated report of a rejected return) refuses other extensions.
         saved = jobs.upload_dir / f"{uuid.uuid4().hex}.xlsx"
-        stream.save(saved)
+        try:
+            stream.save(saved)
+        except BaseException:
+            saved.unlink(missing_ok=True)
+            raise
         job = jobs.submit(viewer, kind, saved, Path(stream.filename).name)
         return flask.redirect(f"/upload?job={job.job_id}")
 

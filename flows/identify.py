@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,13 +13,12 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import WorkbookUnusable
 from census_schema.forms import KIND_LABELS, UnknownForm, get_workbook_form
 from census_schema.settings import Settings
+from flows.measure import measure_workbook
+from flows.worker import ReaderWorker
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
 ENCRYPTION_MARKER = "EncryptionInfo".encode("utf-16-le")
-MAX_ZIP_ENTRIES = 5_000
-# Entries smaller than this are never considered bombs, whatever their ratio.
-BOMB_RATIO_FLOOR_BYTES = 8 * 1024 * 1024
 TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
 
 
@@ -52,7 +50,10 @@ def _unusable(file_name: str, message: str, hint: str = TEMPLATE_HINT) -> Workbo
 
 
 def check_container(path: Path, file_name: str, settings: Settings) -> None:
-    """Refuse what is not a safe .xlsx before any spreadsheet reader touches it; trust neither name nor sizes."""
+    """Refuse what is not a safe .xlsx before any spreadsheet reader touches it; trust neither name nor sizes.
+
+    Magic bytes first (text, CSV, legacy or encrypted .xls), then `flows.measure` inflates and counts every member.
+    """
     size = path.stat().st_size
     if size == 0:
         raise _unusable(file_name, "文件是空的（0 字节）。")
@@ -80,32 +81,7 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
     if not head.startswith(ZIP_MAGIC):
         kind = "文本或 CSV 文件" if _looks_like_text(head) else "未知格式的文件"
         raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）。")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError) as error:
-        raise _unusable(
-            file_name,
-            f"文件已损坏或不完整，无法作为工作簿打开（{error}）。",
-            "请重新保存或重新下载后再上传；通过邮件或网盘传输时请确认文件完整。",
-        ) from None
-    names = {entry.filename for entry in entries}
-    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise _unusable(file_name, "这是一个压缩包，但不是 Excel 工作簿。")
-    if len(entries) > MAX_ZIP_ENTRIES:
-        raise _unusable(file_name, f"工作簿包含 {len(entries)} 个内部部件，远超正常数量，平台拒绝处理。")
-    total = sum(entry.file_size for entry in entries)
-    if total > settings.max_uncompressed_bytes:
-        raise _unusable(
-            file_name, f"工作簿解压后约 {total / 1073741824:.1f} GB，超过上限，可能是异常文件（压缩炸弹）。"
-        )
-    for entry in entries:
-        ratio = entry.file_size / max(entry.compress_size, 1)
-        if entry.file_size > BOMB_RATIO_FLOOR_BYTES and ratio > settings.max_compression_ratio:
-            raise _unusable(
-                file_name,
-                f"工作簿内部部件 {entry.filename} 的压缩比异常（{ratio:.0f} 倍），可能是压缩炸弹，平台拒绝处理。",
-            )
+    measure_workbook(path, file_name, settings)
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -134,25 +110,48 @@ def read_workbook_metadata(reader: fastexcel.ExcelReader, file_name: str) -> dic
     """The key/value pairs of the hidden identity sheet (empty when the sheet is absent)."""
     if layout.META_SHEET not in reader.sheet_names:
         return {}
-    frame = reader.load_sheet_by_name(layout.META_SHEET, header_row=None, skip_rows=0, dtypes="string").to_polars()
+    try:
+        sheet = reader.load_sheet_by_name(layout.META_SHEET, header_row=None, skip_rows=0, dtypes="string")
+    except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
+        raise _unusable(
+            file_name,
+            f"工作簿的模板标识无法读取（{type(error).__name__}）：文件可能已损坏。",
+            "请在 Excel 中打开并重新保存为 .xlsx 后上传。",
+        ) from None
+    frame = sheet.to_polars()
     if frame.width < 2:
         return {}
     keys, values = frame.to_series(0).to_list(), frame.to_series(1).to_list()
     return {str(k).strip(): str(v).strip() for k, v in zip(keys, values, strict=True) if k and v}
 
 
+def read_metadata_of(path: Path, file_name: str) -> dict[str, str]:
+    """Open the workbook and read its identity sheet (what a worker process is sent)."""
+    return read_workbook_metadata(open_workbook(path, file_name), file_name)
+
+
 def identify_workbook(
-    path: Path, *, expected_kind: str, expected_province: str | None, settings: Settings, file_name: str | None = None
+    path: Path,
+    *,
+    expected_kind: str,
+    expected_province: str | None,
+    settings: Settings,
+    file_name: str | None = None,
+    worker: ReaderWorker | None = None,
 ) -> WorkbookIdentity:
     """Check a file and say which form, version and province it is; raise WorkbookUnusable when it is the wrong one.
 
-    A national workbook (no province of its own) ignores `expected_province`.
+    A national workbook (no province of its own) ignores `expected_province`. The file is measured first; the
+    reader then runs in `worker` (a bounded process) when given, else in this process.
     """
     name = file_name or path.name
     if not path.is_file():
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
     check_container(path, name, settings)
-    meta = read_workbook_metadata(open_workbook(path, name), name)
+    if worker is not None:
+        meta = worker.call(read_metadata_of, path, name, file_name=name)
+    else:
+        meta = read_metadata_of(path, name)
     kind, version, province = (
         meta.get(layout.META_FORM_KIND),
         meta.get(layout.META_FORM_VERSION),

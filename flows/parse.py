@@ -15,6 +15,7 @@ from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import Field, FieldType, Form, Severity, WorkbookForm
 from flows.identify import open_workbook
+from flows.worker import ReaderWorker
 
 HEADER_SEARCH_ROWS = 30
 MAX_CELL_CHARS = 32_767
@@ -153,18 +154,35 @@ def _drop_blank_and_total_rows(frame: pl.DataFrame, form: Form) -> pl.DataFrame:
     return non_empty
 
 
+# A sheet as the reader gives it: every cell as text (row 0 = Excel row 1), and the 0-based column of each frame column.
+RawSheet = tuple[pl.DataFrame, list[int]]
+
+
 def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) -> ParsedSheet:
     """Read the form's sheet: find the header by label, type every cell, and locate what cannot be read."""
     name = file_name or path.name
-    return _load_sheet(open_workbook(path, name), form, name, allow_empty=False)
+    raw = read_raw_sheets(path, [form.sheet_name], name)
+    return _parse_loaded(raw.get(form.sheet_name), form, name, allow_empty=False)
 
 
-def parse_workbook(path: Path, book: WorkbookForm, *, file_name: str | None = None) -> ParsedWorkbook:
-    """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all)."""
+def parse_workbook(
+    path: Path, book: WorkbookForm, *, file_name: str | None = None, worker: ReaderWorker | None = None
+) -> ParsedWorkbook:
+    """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all).
+
+    With a worker only the reader (calamine, native code) runs in that bounded process (uploads) and sends the
+    sheets' text back; without, it runs in this one (trusted files, tests). Typing the cells happens here.
+    """
     name = file_name or path.name
-    reader = open_workbook(path, name)
+    wanted = [form.sheet_name for form in book.sheets]
+    if worker is not None:
+        raw = worker.call(read_raw_sheets, path, wanted, name, file_name=name)
+    else:
+        raw = read_raw_sheets(path, wanted, name)
     sheets = {
-        form.sheet_name: _load_sheet(reader, form, name, allow_empty=book.sheets_optional or form.may_be_empty)
+        form.sheet_name: _parse_loaded(
+            raw.get(form.sheet_name), form, name, allow_empty=book.sheets_optional or form.may_be_empty
+        )
         for form in book.sheets
     }
     parsed = ParsedWorkbook(sheets)
@@ -177,23 +195,48 @@ def parse_workbook(path: Path, book: WorkbookForm, *, file_name: str | None = No
     return parsed
 
 
-def _load_sheet(reader: fastexcel.ExcelReader, form: Form, file_name: str, *, allow_empty: bool) -> ParsedSheet:
-    if form.sheet_name not in reader.sheet_names:
+def read_raw_sheets(path: Path, sheet_names: list[str], file_name: str) -> dict[str, RawSheet]:
+    """The named sheets that exist in the workbook, every cell as text (what a reader worker process is sent)."""
+    reader = open_workbook(path, file_name)
+    found = {}
+    for sheet_name in sheet_names:
+        if sheet_name not in reader.sheet_names:
+            continue
+        try:
+            sheet = reader.load_sheet_by_name(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+            found[sheet_name] = (sheet.to_polars(), [c.absolute_index for c in sheet.available_columns()])
+        except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
+            raise WorkbookUnusable(
+                f"工作表无法读取（{type(error).__name__}）：文件可能已损坏。",
+                file=file_name,
+                sheet=sheet_name,
+                hint="请在 Excel 中打开并重新保存为 .xlsx 后上传。",
+            ) from None
+    return found
+
+
+def _parse_loaded(raw: RawSheet | None, form: Form, file_name: str, *, allow_empty: bool) -> ParsedSheet:
+    if raw is None:
         raise WorkbookUnusable(
             f"工作簿中没有名为「{form.sheet_name}」的工作表。",
             file=file_name,
             hint="请勿给模板的工作表改名；请重新下载模板。",
         )
-    sheet = reader.load_sheet_by_name(form.sheet_name, header_row=None, skip_rows=0, dtypes="string")
-    return parse_raw_sheet(sheet, form, file_name, allow_empty=allow_empty)
+    return parse_raw_frame(raw[0], raw[1], form, file_name, allow_empty=allow_empty)
 
 
 def parse_raw_sheet(
     sheet: fastexcel.ExcelSheet, form: Form, file_name: str, *, allow_empty: bool = False
 ) -> ParsedSheet:
     """Turn the loaded sheet (all cells as text, row 0 = Excel row 1) into typed rows and located failures."""
-    raw = sheet.to_polars()
     absolute = [c.absolute_index for c in sheet.available_columns()]
+    return parse_raw_frame(sheet.to_polars(), absolute, form, file_name, allow_empty=allow_empty)
+
+
+def parse_raw_frame(
+    raw: pl.DataFrame, absolute: list[int], form: Form, file_name: str, *, allow_empty: bool = False
+) -> ParsedSheet:
+    """Type a sheet read as text (`absolute`: each frame column's 0-based column) and locate what cannot be read."""
     header_index, positions = _find_header(raw, form, file_name)
     columns = {field: absolute[pos] for field, pos in positions.items()}
     raw_columns = raw.columns

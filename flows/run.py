@@ -7,7 +7,10 @@ from typing import Any
 
 from census_schema.errors import UsageError
 from census_schema.settings import Settings
+from flows.housekeeping import DATA_DOCS_DIR, prune_data_docs
 from flows.ingest import IngestRequest, StepRunner, ingest_workbook, run_directly
+from flows.worker import ReaderWorker
+from warehouse.loads import fetch_current_file_hashes
 from warehouse.store import WarehouseStore
 
 
@@ -28,9 +31,17 @@ def choose_orchestrator(requested: str | None, settings: Settings) -> str:
 
 
 def run_ingestion(
-    request: IngestRequest, settings: Settings, orchestrator: str, run_step: StepRunner = run_directly
+    request: IngestRequest,
+    settings: Settings,
+    orchestrator: str,
+    run_step: StepRunner = run_directly,
+    worker: ReaderWorker | None = None,
 ) -> dict[str, Any]:
-    """Ingest one workbook; the JSON outcome of the interfaces spec."""
+    """Ingest one workbook; the JSON outcome of the interfaces spec.
+
+    Directly, the reader runs in `worker` when given (the web app reuses one), else in one started for this file;
+    a Prefect flow run starts its own.
+    """
     if orchestrator == "prefect":
         quiet_prefect()
         from flows.prefect_flows import flow_for
@@ -42,5 +53,17 @@ def run_ingestion(
             "data_docs_dir": request.data_docs_dir,
         }
         flow = flow_for(request.kind)
-        return flow(str(request.path), request.province_code, request.submitted_by, str(settings.db_path), **options)
-    return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step).to_json()
+        result = flow(str(request.path), request.province_code, request.submitted_by, str(settings.db_path), **options)
+    else:
+        result = ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step, worker).to_json()
+    if request.data_docs_dir is None:
+        prune_data_docs_of(settings)
+    return result
+
+
+def prune_data_docs_of(settings: Settings) -> None:
+    """Prune the Data Docs beside the warehouse (flows.housekeeping's policy), keeping current submissions' own."""
+    if not (settings.var_dir / DATA_DOCS_DIR).is_dir():
+        return
+    with WarehouseStore(settings.db_path).reader() as con:
+        prune_data_docs(settings, fetch_current_file_hashes(con))

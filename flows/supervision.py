@@ -29,6 +29,15 @@ def store_evidence(settings: Settings, finding_id: str, source: Path, file_name:
     """Copy an evidence file beside the warehouse (by content hash) and return the reference recorded with a change."""
     if not source.is_file():
         raise UsageError(f"佐证材料文件「{source}」不存在。", hint="请检查 --evidence 的路径。")
+    shown = file_name or source.name
+    size = source.stat().st_size
+    if size == 0:
+        raise UsageError(f"佐证材料「{shown}」是空文件（0 字节）。", hint="请选择实际的整改报告或佐证文件后重试。")
+    if size > settings.max_evidence_bytes:
+        raise UsageError(
+            f"佐证材料「{shown}」大小 {size / 1048576:.1f} MB，超过上限 {settings.max_evidence_bytes / 1048576:.0f} MB。",
+            hint="请压缩或拆分材料（例如只附整改报告正文和关键照片）后重试。",
+        )
     name = _UNSAFE.sub("_", file_name or source.name).strip("._") or "evidence"
     digest = compute_sha256(source)[:12]
     folder = settings.var_dir / EVIDENCE_DIR / _UNSAFE.sub("_", finding_id)

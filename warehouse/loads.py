@@ -244,3 +244,8 @@ def fetch_other_province_usccs(con: duckdb.DuckDBPyConnection, province_code: st
         [province_code, round_id],
     ).fetchall()
     return {uscc: province for uscc, province in result}
+
+
+def fetch_current_file_hashes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The content SHA-256 of every current submission (whose Data Docs are always kept)."""
+    return frozenset(row[0] for row in con.execute("SELECT file_sha256 FROM submissions WHERE is_current").fetchall())

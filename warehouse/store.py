@@ -5,12 +5,24 @@ So writers take an OS file lock, open the main file, commit, checkpoint, close, 
 new read snapshot (atomic rename of the copy, then of the `CURRENT` pointer). Readers (the dashboard, the
 summary command, a flow fetching context) open the current snapshot read-only: they never block writers,
 and they see either the state before a load or after it, never half of it.
+
+Nothing committed stays hidden. Before it opens the main file a writer records that a publication is owed (the
+`PENDING` marker, written and synced); it removes the marker only once the new snapshot and pointer are on disk.
+A writer killed in between (or one whose publication failed: disk full) leaves the marker, and the next reader
+or start-up that finds the writer lock free republishes from the main file (replaying DuckDB's WAL first), so
+readers find the newest committed state. A pointer that is not a snapshot name, a snapshot whose size is not the
+size published or that DuckDB cannot open are repaired the same way; temporary files of a killed writer are
+removed whenever the lock is held. A full disk or a read-only folder is a `StorageError` (exit 2) raised before
+anything is committed where it can be foreseen (free space is checked first), and never leaves a temporary file.
 """
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import logging
 import os
+import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -19,10 +31,16 @@ from pathlib import Path
 
 import duckdb
 
-from census_schema.errors import CensusError
+from census_schema.errors import CensusError, StorageError, storage_error_from
 from warehouse.connection import connect_warehouse
 
+LOGGER = logging.getLogger(__name__)
 KEEP_SNAPSHOTS = 3
+PENDING = "PENDING"
+SNAPSHOT_NAME = re.compile(r"^snapshot-[0-9]{1,25}\.duckdb$")
+# A write may grow the main file; its snapshot is a full copy. Free space below this refuses the write up front.
+FREE_SPACE_MARGIN_BYTES = 32 * 1024 * 1024
+RESTORE_HINT = "数据仓库主文件已损坏：请停止服务，用 archive-census restore 备份目录 从最近的备份恢复。"
 
 
 class WarehouseBusy(CensusError):
@@ -37,74 +55,272 @@ class WarehouseStore:
         self.lock_timeout_s = lock_timeout_s
         self.snapshot_dir = self.db_path.parent / f"{self.db_path.stem}.snapshots"
         self.pointer = self.snapshot_dir / "CURRENT"
+        self.pending = self.snapshot_dir / PENDING
+
+    # --- the writer lock -------------------------------------------------------------------------------------
 
     @contextmanager
-    def _lock(self) -> Iterator[None]:
-        self.db_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.db_path.with_suffix(".lock"), "a+b") as handle:
+    def _lock(self, *, wait: bool = True) -> Iterator[bool]:
+        """Hold the writer lock; with wait=False yield False at once when another process holds it."""
+        with self._storage(self.db_path.parent):
+            self.db_path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.db_path.with_suffix(".lock"), "a+b")
+        with handle:
             deadline = time.monotonic() + self.lock_timeout_s
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
+                    if not wait:
+                        yield False
+                        return
                     if time.monotonic() > deadline:
                         raise WarehouseBusy(
                             f"数据仓库正被其他装载任务占用，已等待 {self.lock_timeout_s:.0f} 秒。", hint="请稍后重试。"
                         ) from None
                     time.sleep(0.1)
             try:
-                yield
+                yield True
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def locked_for_backup(self) -> Iterator[None]:
+        """Hold the writer lock with the main file closed, checkpointed and published (for a consistent copy)."""
+        with self._lock():
+            if self.pending.exists() or self.db_path.with_name(self.db_path.name + ".wal").exists():
+                self._republish_locked()
+            yield
+
+    @contextmanager
+    def locked_for_restore(self) -> Iterator[None]:
+        """Hold the writer lock while the main file is replaced, then publish it (owed until then)."""
+        with self._lock():
+            self._begin()
+            yield
+            self._republish_locked()
+
+    def storage(self, where: Path) -> contextlib.AbstractContextManager[None]:
+        """A full disk or read-only folder met inside becomes a StorageError that says what to do."""
+        return self._storage(where)
+
+    @contextmanager
+    def _storage(self, where: Path) -> Iterator[None]:
+        """Turn a full disk or a read-only folder met inside into a StorageError that says what to do."""
+        try:
+            yield
+        except CensusError:
+            raise
+        except (OSError, duckdb.Error) as error:
+            translated = storage_error_from(error, where)
+            if translated is None:
+                raise
+            raise translated from error
+
+    # --- writing ---------------------------------------------------------------------------------------------
 
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The only read-write connection; on success the new state is published for readers."""
         with self._lock():
-            con = connect_warehouse(self.db_path)
+            self._begin()
+            before = self._main_file_state()
+            with self._storage(self.db_path):
+                con = connect_warehouse(self.db_path)
             try:
-                yield con
-                con.execute("CHECKPOINT")
-            finally:
+                with self._storage(self.db_path):
+                    yield con
+            except BaseException:
                 con.close()
-            self._publish()
+                if self._main_file_state() == before:
+                    # Refused before anything was committed: nothing to publish.
+                    self.pending.unlink(missing_ok=True)
+                raise
+            with self._committed():
+                try:
+                    with self._storage(self.db_path):
+                        con.execute("CHECKPOINT")
+                finally:
+                    con.close()
+                self._publish()
+
+    @contextmanager
+    def _committed(self) -> Iterator[None]:
+        """After the caller's commit: a storage failure says the data is safe and will be published by itself."""
+        try:
+            yield
+        except StorageError as error:
+            raise StorageError(
+                f"本次操作的数据已提交并保存，但整理数据文件或发布读取快照时失败：{error.message}",
+                hint="释放磁盘空间（或恢复写权限）后，下一次读取或服务启动会自动发布最新数据，无需重新提交。",
+            ) from error
+
+    def _main_file_state(self) -> tuple[tuple[int, int] | None, ...]:
+        def state(path: Path) -> tuple[int, int] | None:
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                return None
+            return info.st_mtime_ns, info.st_size
+
+        return state(self.db_path), state(self.db_path.with_name(self.db_path.name + ".wal"))
+
+    def _begin(self) -> None:
+        """Under the lock: remove a killed writer's temporary files, check free space, record the owed publication."""
+        with self._storage(self.snapshot_dir):
+            self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+            self._remove_temporary_files()
+            self._check_free_space()
+            self._write_synced(self.pending, b"publication owed\n")
+
+    def _check_free_space(self) -> None:
+        size = self.db_path.stat().st_size if self.db_path.exists() else 0
+        wal = self.db_path.with_name(self.db_path.name + ".wal")
+        size += wal.stat().st_size if wal.exists() else 0
+        free = shutil.disk_usage(self.snapshot_dir).free
+        needed = size + FREE_SPACE_MARGIN_BYTES
+        if free < needed:
+            raise StorageError(
+                f"磁盘空间不足：数据仓库写入和发布读取快照约需 {needed / 1048576:.0f} MB，"
+                f"{self.snapshot_dir} 所在磁盘只剩 {free / 1048576:.0f} MB。本次操作未执行，数据未改变。",
+                hint="请清理磁盘空间（或扩容）后重试。",
+            )
+
+    def _remove_temporary_files(self) -> None:
+        for stray in self.snapshot_dir.glob(".*.tmp"):
+            stray.unlink(missing_ok=True)
+
+    @staticmethod
+    def _write_synced(path: Path, data: bytes) -> None:
+        temporary = path.with_name(f".{path.name}.tmp")
+        try:
+            with open(temporary, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def _publish(self) -> None:
+        """Copy the closed main file as a new snapshot, point CURRENT at it, then clear the owed publication."""
+        name = f"snapshot-{time.time_ns()}.duckdb"
+        staging = self.snapshot_dir / f".{name}.tmp"
+        with self._storage(self.snapshot_dir):
+            try:
+                shutil.copyfile(self.db_path, staging)
+                with open(staging, "rb") as handle:
+                    os.fsync(handle.fileno())
+                size = staging.stat().st_size
+                os.replace(staging, self.snapshot_dir / name)
+            finally:
+                staging.unlink(missing_ok=True)
+            self._write_synced(self.pointer, f"{name}\n{size}\n".encode())
+            self._sync_folder()
+            self.pending.unlink(missing_ok=True)
+            # Readers that still hold an older snapshot keep reading it: unlinking an open file is safe on POSIX.
+            for old in sorted(self.snapshot_dir.glob("snapshot-*.duckdb"))[:-KEEP_SNAPSHOTS]:
+                old.unlink(missing_ok=True)
+
+    def _sync_folder(self) -> None:
+        descriptor = os.open(self.snapshot_dir, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    # --- reading ---------------------------------------------------------------------------------------------
 
     @contextmanager
     def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-only connection to the latest published snapshot."""
-        con = duckdb.connect(str(self.current_snapshot()), read_only=True)
+        con = self.open_snapshot()[1]
         try:
             yield con
         finally:
             con.close()
 
+    def open_snapshot(self) -> tuple[Path, duckdb.DuckDBPyConnection]:
+        """The current snapshot and a read-only connection to it; a snapshot DuckDB cannot open is republished once."""
+        path = self.current_snapshot()
+        try:
+            return path, duckdb.connect(str(path), read_only=True)
+        except duckdb.Error:
+            self.republish(reason=path)
+        path = self.current_snapshot()
+        try:
+            return path, duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as error:
+            raise StorageError(f"读取快照 {path} 无法打开（{error}）。", hint=RESTORE_HINT) from None
+
     def current_snapshot(self) -> Path:
-        """The path of the latest published snapshot, creating the warehouse and a first snapshot if needed."""
-        path = self._read_pointer()
-        if path is None or not path.exists():
-            with self.writer():
-                pass
-            path = self._read_pointer()
-        assert path is not None
+        """The path of the latest published snapshot; republished first when a publication is owed or the pointer
+        or its snapshot is damaged (creating the warehouse and a first snapshot if needed)."""
+        path = self._valid_snapshot()
+        owed = self.pending.exists()
+        if path is not None and not owed:
+            return path
+        # A live writer holds the lock and will publish: read what is published meanwhile, never wait for it.
+        try:
+            with self._lock(wait=path is None) as locked:
+                if locked and (self.pending.exists() or self._valid_snapshot() is None):
+                    self._republish_locked()
+        except StorageError as error:
+            if path is None:
+                raise
+            # Readable but possibly behind: better than no answer; the next reader with a writable folder repairs.
+            LOGGER.warning("could not republish %s: %s", self.db_path, error.describe())
+            return path
+        path = self._valid_snapshot()
+        if path is None:
+            raise StorageError(f"数据仓库 {self.db_path} 没有可读的快照，且无法重新发布。", hint=RESTORE_HINT)
         return path
 
-    def _read_pointer(self) -> Path | None:
+    def republish(self, *, reason: Path | None = None) -> None:
+        """Publish the main file again under the writer lock (a damaged snapshot, a stale pointer, start-up)."""
+        with self._lock():
+            if reason is None or self._valid_snapshot() in (None, reason):
+                self._republish_locked()
+
+    def recover(self) -> bool:
+        """At start-up: republish when a publication is owed or the pointer is damaged; True if it did."""
+        if self._valid_snapshot() is not None and not self.pending.exists():
+            return False
+        with self._lock():
+            if self._valid_snapshot() is not None and not self.pending.exists():
+                return False
+            self._republish_locked()
+        return True
+
+    def _republish_locked(self) -> None:
+        self._begin()
         try:
-            name = self.pointer.read_text(encoding="utf-8").strip()
+            with self._storage(self.db_path):
+                # Opening read-write replays a WAL left by a killed writer; the checkpoint folds it into the file.
+                con = connect_warehouse(self.db_path)
+        except duckdb.Error as error:
+            raise StorageError(f"数据仓库主文件 {self.db_path} 无法打开（{error}）。", hint=RESTORE_HINT) from None
+        try:
+            with self._storage(self.db_path):
+                con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        self._publish()
+
+    def _valid_snapshot(self) -> Path | None:
+        """The snapshot CURRENT names, if the name is one of ours and the file has the size it was published with."""
+        try:
+            lines = self.pointer.read_bytes()[:200].decode("utf-8").split()
+        except (FileNotFoundError, UnicodeDecodeError, NotADirectoryError):
+            return None
+        if not lines or not SNAPSHOT_NAME.match(lines[0]):
+            return None
+        path = self.snapshot_dir / lines[0]
+        try:
+            size = path.stat().st_size
         except FileNotFoundError:
             return None
-        return self.snapshot_dir / name if name else None
-
-    def _publish(self) -> None:
-        self.snapshot_dir.mkdir(parents=True, exist_ok=True)
-        name = f"snapshot-{time.time_ns()}.duckdb"
-        staging = self.snapshot_dir / f".{name}.tmp"
-        shutil.copyfile(self.db_path, staging)
-        os.replace(staging, self.snapshot_dir / name)
-        pointer_tmp = self.snapshot_dir / ".CURRENT.tmp"
-        pointer_tmp.write_text(name, encoding="utf-8")
-        os.replace(pointer_tmp, self.pointer)
-        # Readers that still hold an older snapshot keep reading it: unlinking an open file is safe on POSIX.
-        for old in sorted(self.snapshot_dir.glob("snapshot-*.duckdb"))[:-KEEP_SNAPSHOTS]:
-            old.unlink(missing_ok=True)
+        if len(lines) > 1 and lines[1].isdigit() and int(lines[1]) != size:
+            return None
+        return path

@@ -191,9 +191,13 @@ def apply_action(
             )
         else:
             name, content = evidence
+            try:
+                data = base64.b64decode(content.split(",", 1)[1], validate=True)
+            except (IndexError, ValueError):
+                return "佐证材料上传不完整或格式有误，请重新选择文件。", False
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "evidence"
-                path.write_bytes(base64.b64decode(content.split(",", 1)[1]))
+                path.write_bytes(data)
                 change = change_finding(
                     context.settings, finding_id or "", by=viewer.user_name, action=action, role=role, note=note,
                     evidence_file=path, evidence_name=name, new_deadline=deadline,

@@ -111,3 +111,16 @@ def test_a_refused_change_keeps_no_evidence(db, tmp_path, capsys):
     argv = ["finding", "transition", "JC2023-001-02", "--to", "已提交整改报告", "--by", "王五", "--db", str(db)]
     assert run(capsys, *argv, "--evidence", str(report))[0] == 2
     assert list((db.parent / "evidence").rglob("*.pdf")) == []
+
+
+@pytest.mark.parametrize(("size", "message"), [(0, "0 字节"), (2 * 1024 * 1024 + 1, "超过上限 2 MB")])
+def test_empty_and_oversized_evidence_is_refused(db, tmp_path, capsys, monkeypatch, size, message):
+    monkeypatch.setenv("ARCHIVE_CENSUS_MAX_EVIDENCE_MB", "2")
+    base = ["--db", str(db)]
+    assert run(capsys, "finding", "transition", "JC2023-001-02", "--to", "整改中", "--by", "王五", *base)[0] == 0
+    report = tmp_path / "整改报告.pdf"
+    report.write_bytes(b"x" * size)
+    argv = ["finding", "transition", "JC2023-001-02", "--to", "已提交整改报告", "--by", "王五", *base]
+    code, _, err = run(capsys, *argv, "--evidence", str(report))
+    assert code == 2 and message in err
+    assert not (db.parent / "evidence").exists() or list((db.parent / "evidence").rglob("*")) == []

@@ -62,8 +62,24 @@ def test_summary_table(capsys, loaded_db):
 def test_a_bad_province_is_a_usage_error(capsys, db_path, code):
     exit_code, out, err = run(capsys, "summary", "--db", str(db_path), "--province", code, "--json")
     assert exit_code == 2
-    assert out == ""
+    # --json: one JSON object on stdout on failure too, the same paragraph on stderr.
+    error = json.loads(out)["error"]
+    assert error["exit_code"] == 2 and "省级" in error["message"] and error["text"] == err.strip()
     assert "省级" in err and "Traceback" not in err
+
+
+def test_an_internal_error_with_json_prints_a_json_object_and_exits_3(capsys, db_path, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise RuntimeError("unexpected")
+
+    monkeypatch.setattr("cli.warehouse_cmd.query_summary", broken)
+    exit_code, out, err = run(capsys, "summary", "--db", str(db_path), "--json")
+    assert exit_code == 3
+    assert json.loads(out) == {
+        "status": "error",
+        "error": {"exit_code": 3, "kind": "internal", "message": "RuntimeError: unexpected"},
+    }
+    assert "内部错误" in err
 
 
 def test_submissions_json_and_table(capsys, loaded_db):

@@ -1,0 +1,202 @@
+"""The spreadsheet reader runs in a separate, bounded process: a reader failure costs one refusal, never the server.
+
+calamine is native code: on a hostile workbook it can abort the whole process (a Rust allocation failure is not a
+Python exception) or run for minutes. So every read of an uploaded workbook is sent to a child process whose
+address space (RLIMIT_AS) and run time are limited. If the child dies, runs out of memory or time, the caller gets a
+`WorkbookUnusable` with a clear message and the next call starts a fresh child. The child is a fresh interpreter
+(`python -m flows.worker`, not a fork: nothing of the caller's threads, locks or main module comes along) that loads
+the reader once and is reused for every call; calls and results travel pickled over two pipes. The cost is one
+process start per worker and pickling the parsed rows back (see benchmarks/RESULTS.md, `reader_worker`).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any, TypeVar
+
+from census_schema.errors import CensusError, WorkbookUnusable
+from census_schema.settings import Settings
+
+T = TypeVar("T")
+LOGGER = logging.getLogger(__name__)
+# Imported by the child before its first call, so a call pays only for reading.
+PRELOAD = "flows.parse"
+# How long a fresh child may take to start and import the reader (not counted in a call's time limit).
+STARTUP_TIMEOUT_S = 180.0
+READER_HINT = "请在 Excel 中打开，删除数据区以外多余的行列和格式，另存为新的 .xlsx 后重新上传；最好直接使用平台模板。"
+
+
+def serve(requests: Connection, replies: Connection, memory_bytes: int) -> None:
+    """The child's loop: limits first, then run each call and send back ("ok", value) or a failure."""
+    resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    __import__(PRELOAD)
+    replies.send(("ready", None))
+    while True:
+        try:
+            function, args, kwargs = requests.recv()
+        except EOFError:
+            return
+        try:
+            reply: tuple[str, Any] = ("ok", function(*args, **kwargs))
+        except CensusError as error:
+            reply = ("error", error)
+        except MemoryError:
+            reply = ("memory", None)
+        except Exception as error:  # noqa: BLE001 - any reader failure becomes one refusal, not a crash
+            reply = ("failed", f"{type(error).__name__}: {error}"[:300])
+        try:
+            replies.send(reply)
+        except MemoryError:
+            replies.send(("memory", None))
+
+
+class ReaderWorker:
+    """One bounded child process that runs reader functions; thread-safe (calls are served one at a time)."""
+
+    def __init__(self, memory_bytes: int, timeout_s: float) -> None:
+        self.memory_bytes = memory_bytes
+        self.timeout_s = timeout_s
+        self._lock = threading.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._requests: Connection | None = None
+        self._replies: Connection | None = None
+        self._ready = False
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ReaderWorker:
+        """A worker with the memory and time limits of the settings."""
+        return cls(settings.reader_memory_mb * 1024 * 1024, settings.reader_timeout_s)
+
+    def __enter__(self) -> ReaderWorker:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def pid(self) -> int | None:
+        """The child's process id while it runs (tests use it)."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    def _start(self) -> tuple[Connection, Connection]:
+        if self._process is not None and self._process.poll() is None and self._requests and self._replies:
+            return self._requests, self._replies
+        self._stop()
+        reply_read, reply_write = os.pipe()
+        request_read, request_write = os.pipe()
+        try:
+            command = [
+                sys.executable,
+                "-m",
+                "flows.worker",
+                str(request_read),
+                str(reply_write),
+                str(self.memory_bytes),
+            ]
+            # stderr is dropped: a native abort prints "memory allocation of ... failed"; the parent says it better.
+            self._process = subprocess.Popen(
+                command,
+                pass_fds=(request_read, reply_write),
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        finally:
+            os.close(request_read)
+            os.close(reply_write)
+        self._requests = Connection(request_write, readable=False)
+        self._replies = Connection(reply_read, writable=False)
+        self._ready = False
+        return self._requests, self._replies
+
+    def _wait_ready(self, replies: Connection, file_name: str) -> None:
+        """Wait for a new child to say it has loaded the reader (its start-up is not the workbook's time)."""
+        if self._ready:
+            return
+        try:
+            started = replies.poll(STARTUP_TIMEOUT_S) and replies.recv() == ("ready", None)
+        except (EOFError, OSError):
+            started = False
+        if not started:
+            self._stop()
+            raise WorkbookUnusable(
+                "服务器上的工作簿读取程序未能启动，本文件未处理。",
+                file=file_name,
+                hint="请稍后重试；如反复出现，请联系系统管理员。",
+            )
+        self._ready = True
+
+    def _stop(self) -> None:
+        for connection in (self._requests, self._replies):
+            if connection is not None:
+                connection.close()
+        if self._process is not None:
+            if self._process.poll() is None:
+                self._process.kill()
+            self._process.wait(10)
+        self._process, self._requests, self._replies, self._ready = None, None, None, False
+
+    def warm_up(self) -> None:
+        """Start the child now, so that it loads the reader while the caller measures the file."""
+        with self._lock:
+            self._start()
+
+    def close(self) -> None:
+        """Stop the child (a later call starts a new one)."""
+        with self._lock:
+            self._stop()
+
+    def call(self, function: Callable[..., T], /, *args: Any, file_name: str, **kwargs: Any) -> T:
+        """`function(*args, **kwargs)` in the child; a crash, memory or time overrun is a WorkbookUnusable."""
+        with self._lock:
+            requests, replies = self._start()
+            self._wait_ready(replies, file_name)
+            try:
+                requests.send((function, args, kwargs))
+                answered = replies.poll(self.timeout_s)
+            except (BrokenPipeError, EOFError, OSError):
+                answered = True  # the child is gone: recv below says so
+            if not answered:
+                self._stop()
+                raise WorkbookUnusable(
+                    f"读取工作簿超过 {self.timeout_s:.0f} 秒仍未完成，平台已停止读取。",
+                    file=file_name,
+                    hint=READER_HINT,
+                )
+            try:
+                status, value = replies.recv()
+            except (EOFError, OSError):
+                process = self._process
+                code = process.wait(10) if process is not None else None
+                self._stop()
+                LOGGER.warning("reader worker ended with exit code %s on %s", code, file_name)
+                raise WorkbookUnusable(
+                    "读取工作簿时读取程序异常终止（通常是工作表声明或占用的范围过大，超出了内存上限），平台拒绝处理该文件。",
+                    file=file_name,
+                    hint=READER_HINT,
+                ) from None
+        if status == "ok":
+            return value
+        if status == "error":
+            raise value
+        if status == "memory":
+            raise WorkbookUnusable(
+                f"读取工作簿所需内存超过上限（{self.memory_bytes // 1048576} MB），平台拒绝处理该文件。",
+                file=file_name,
+                hint=READER_HINT,
+            )
+        raise WorkbookUnusable(f"工作簿无法读取（{value}）：文件可能已损坏。", file=file_name, hint=READER_HINT)
+
+
+if __name__ == "__main__":
+    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False), int(sys.argv[3]))

@@ -1,0 +1,47 @@
+"""Data Docs are pruned: the newest sites of each kind and province and those of current submissions stay."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+from census_schema.settings import load_settings
+from flows.housekeeping import prune_data_docs
+from flows.ingest import IngestRequest
+from flows.run import run_ingestion
+from tests.flows.workbooks import PROVINCE, census_workbook
+
+
+def test_data_docs_keep_the_newest_per_kind_and_province_and_every_current_one(tmp_path):
+    settings = load_settings(tmp_path / "var" / "w.duckdb")
+    root = settings.var_dir / "data_docs"
+    (root / "_static").mkdir(parents=True)
+    names = {}
+    for index in range(6):
+        for offset, scope in ((0, "census-440000"), (100, "census-450000")):
+            site = root / f"{scope}-{index + offset:012x}"
+            (site / "validations").mkdir(parents=True)
+            os.utime(site, (1_000_000 + index, 1_000_000 + index))
+            names[(scope, index)] = site
+    current = [f"{0:012x}" + "f" * 52]  # the oldest Guangdong return is still the current one
+    removed = prune_data_docs(settings, current)
+    kept = {p.name for p in root.iterdir()}
+    assert "_static" in kept
+    for offset, scope in ((0, "census-440000"), (100, "census-450000")):
+        assert {f"{scope}-{i + offset:012x}" for i in (3, 4, 5)} <= kept
+        assert f"{scope}-{1 + offset:012x}" not in kept
+    assert f"census-440000-{0:012x}" in kept and f"census-450000-{100:012x}" not in kept
+    assert len(removed) == 2 * 3 - 1
+
+
+def test_each_ingestion_prunes_the_data_docs_it_no_longer_needs(tmp_path):
+    settings = dataclasses.replace(load_settings(tmp_path / "var" / "w.duckdb"), save_data_docs=True, data_docs_keep=1)
+    sites = []
+    for count in (2, 3):
+        request = IngestRequest(census_workbook(tmp_path / f"c{count}.xlsx", count), "census", PROVINCE, "测试")
+        outcome = run_ingestion(request, settings, "direct")
+        assert outcome["status"] == "accepted"
+        sites.append(Path(outcome["data_docs"]).parent)
+    # The first return is superseded and older than the newest one kept: its site is gone, the current one stays.
+    assert not sites[0].exists() and sites[1].is_dir()

@@ -1,0 +1,114 @@
+"""`backup` and `restore`: a round trip gives back every figure and every table's rows; a damaged backup is refused;
+a backup taken while a load runs waits for it and holds all of it or none."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+
+import pytest
+
+from cli.main import main
+from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
+from warehouse.backup import count_table_rows
+from warehouse.store import WarehouseStore
+from warehouse.users import add_user
+
+
+def run_json(capsys, *argv: str) -> tuple[int, dict]:
+    capsys.readouterr()
+    code = main([*argv, "--json"])
+    out = capsys.readouterr().out
+    return code, json.loads(out)
+
+
+def figures(capsys, db) -> dict:
+    """Every figure the command line reports."""
+    return {
+        "summary": run_json(capsys, "summary", "--db", str(db))[1],
+        "province": run_json(capsys, "summary", "--province", PROVINCE, "--db", str(db))[1],
+        "submissions": run_json(capsys, "submissions", "--db", str(db))[1],
+        "supervision": run_json(capsys, "supervision", "summary", "--as-of", "2025-06-30", "--db", str(db))[1],
+    }
+
+
+@pytest.fixture
+def loaded(tmp_path, capsys):
+    db = tmp_path / "var" / "w.duckdb"
+    assert main(["ingest", "register", str(register_workbook(tmp_path / "r.xlsx", 4)), "--db", str(db)]) == 0
+    census = census_workbook(tmp_path / "c.xlsx", 3)
+    code, outcome = run_json(capsys, "ingest", "census", str(census), "--province", PROVINCE, "--db", str(db))
+    assert code == 0
+    assert main(["review", "accept", outcome["submission_id"], "--by", "审核员", "--db", str(db)]) == 0
+    evidence = db.parent / "evidence" / "F-1"
+    evidence.mkdir(parents=True)
+    (evidence / "abc-整改报告.pdf").write_bytes(b"%PDF-1.4 evidence")
+    return db
+
+
+def snapshot_counts(db) -> dict[str, int]:
+    return count_table_rows(WarehouseStore(db).current_snapshot())
+
+
+def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys):
+    db = loaded
+    before, rows_before = figures(capsys, db), snapshot_counts(db)
+    code, manifest = run_json(capsys, "backup", "--out", str(tmp_path / "backup"), "--db", str(db))
+    assert code == 0
+    assert manifest["tables"] == rows_before and rows_before["raw_census_rows"] == 3
+    # Things change after the backup: a new return supersedes the old one, a user is added, evidence is removed.
+    newer = census_workbook(tmp_path / "c2.xlsx", 4)
+    assert main(["ingest", "census", str(newer), "--province", PROVINCE, "--db", str(db)]) == 0
+    with WarehouseStore(db).writer() as con:
+        add_user(con, "later", "hash", "planner", None)
+    (db.parent / "evidence" / "F-1" / "abc-整改报告.pdf").unlink()
+    assert figures(capsys, db) != before
+    code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(db))
+    assert code == 0 and restored["sha256"] == manifest["sha256"]
+    assert figures(capsys, db) == before
+    assert snapshot_counts(db) == rows_before
+    assert (db.parent / "evidence" / "F-1" / "abc-整改报告.pdf").read_bytes() == b"%PDF-1.4 evidence"
+
+
+def test_a_damaged_backup_is_refused_and_changes_nothing(loaded, tmp_path, capsys):
+    db = loaded
+    backup = tmp_path / "backup"
+    assert main(["backup", "--out", str(backup), "--db", str(db)]) == 0
+    with WarehouseStore(db).writer() as con:
+        add_user(con, "later", "hash", "planner", None)
+    rows = snapshot_counts(db)
+    data = bytearray((backup / "warehouse.duckdb").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (backup / "warehouse.duckdb").write_bytes(bytes(data))
+    capsys.readouterr()
+    assert main(["restore", str(backup), "--db", str(db)]) == 2
+    assert "已损坏" in capsys.readouterr().err
+    assert snapshot_counts(db) == rows
+    assert main(["restore", str(tmp_path), "--db", str(db)]) == 2
+    assert main(["backup", "--out", str(backup), "--db", str(db)]) == 2  # never over an existing backup
+
+
+def test_a_backup_during_a_load_waits_for_it_and_holds_all_of_it(loaded, tmp_path):
+    db = loaded
+    store = WarehouseStore(db)
+    started = threading.Event()
+
+    def slow_load() -> None:
+        with store.writer() as con:
+            add_user(con, "during", "hash", "planner", None)
+            started.set()
+            time.sleep(1.5)
+            add_user(con, "during-2", "hash", "planner", None)
+
+    # A dashboard reader holds the current snapshot open all along.
+    with store.reader() as reading:
+        loader = threading.Thread(target=slow_load)
+        loader.start()
+        assert started.wait(30)
+        assert main(["backup", "--out", str(tmp_path / "backup"), "--db", str(db)]) == 0
+        loader.join()
+        assert reading.execute("SELECT count(*) FROM users WHERE user_name LIKE 'during%'").fetchone() == (0,)
+    manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["tables"]["users"] == snapshot_counts(db)["users"]
+    assert manifest["tables"] == snapshot_counts(db)

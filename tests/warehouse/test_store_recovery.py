@@ -1,0 +1,298 @@
+"""Publishing cannot hide committed data: crashes, damaged pointers and snapshots, a full disk, a read-only folder.
+
+Real files throughout: writers killed with SIGKILL in a child process at the point under test, a small tmpfs for
+a full disk, a read-only bind mount for a read-only folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from census_schema.errors import StorageError
+from cli.main import main
+from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
+from warehouse import store as store_module
+from warehouse.store import WarehouseStore
+from warehouse.users import add_user, get_user
+
+
+def user_names(store: WarehouseStore) -> set[str]:
+    with store.reader() as con:
+        return {row[0] for row in con.execute("SELECT user_name FROM users").fetchall()}
+
+
+def add(store: WarehouseStore, name: str) -> None:
+    with store.writer() as con:
+        add_user(con, name, "hash", "planner", None)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = WarehouseStore(tmp_path / "var" / "w.duckdb")
+    add(store, "before")
+    return store
+
+
+def killed_writer(db: Path, at: str) -> int:
+    """A child process adds user `after` and kills itself with SIGKILL at `at`; its exit code."""
+    script = textwrap.dedent(
+        f"""
+        import os, shutil, signal
+        from warehouse import store as store_module
+        from warehouse.store import WarehouseStore
+        from warehouse.users import add_user
+
+        def die(*_args, **_kwargs):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        def half_copy(source, target):
+            data = open(source, "rb").read()
+            with open(target, "wb") as handle:
+                handle.write(data[: len(data) // 2])
+                handle.flush()
+                os.fsync(handle.fileno())
+            die()
+
+        at = {at!r}
+        if at == "before publishing":
+            WarehouseStore._publish = die
+        elif at == "while copying the snapshot":
+            store_module.shutil.copyfile = half_copy
+        store = WarehouseStore({str(db)!r})
+        with store.writer() as con:
+            add_user(con, "after", "hash", "planner", None)
+            if at == "before the checkpoint":
+                con.execute("PRAGMA disable_checkpoint_on_shutdown")
+                die()
+        """
+    )
+    return subprocess.run([sys.executable, "-c", script], check=False, timeout=120).returncode
+
+
+@pytest.mark.parametrize("at", ["before the checkpoint", "before publishing", "while copying the snapshot"])
+def test_a_writer_killed_after_its_commit_hides_nothing(store, at):
+    assert killed_writer(store.db_path, at) == -9
+    assert user_names(store) == {"before", "after"}
+    assert not store.pending.exists()
+    assert not list(store.snapshot_dir.glob(".*.tmp"))
+
+
+def test_start_up_republishes_what_a_killed_writer_committed(store):
+    assert killed_writer(store.db_path, "before publishing") == -9
+    assert store.pending.exists()
+    assert WarehouseStore(store.db_path).recover() is True
+    assert not store.pending.exists()
+    with duckdb_read_only(store.current_snapshot()) as con:
+        assert con.execute("SELECT count(*) FROM users WHERE user_name = 'after'").fetchone() == (1,)
+    assert WarehouseStore(store.db_path).recover() is False
+
+
+class duckdb_read_only:
+    def __init__(self, path: Path) -> None:
+        import duckdb
+
+        self.con = duckdb.connect(str(path), read_only=True)
+
+    def __enter__(self):
+        return self.con
+
+    def __exit__(self, *_):
+        self.con.close()
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"\x00\xff\xfe garbage", b"../../etc/passwd", b"snapshot-1.duckdb", b""],
+    ids=["binary", "path outside", "missing snapshot", "empty"],
+)
+def test_a_garbage_pointer_is_repaired(store, garbage):
+    store.pointer.write_bytes(garbage)
+    assert user_names(WarehouseStore(store.db_path)) == {"before"}
+    assert store._valid_snapshot() is not None
+
+
+@pytest.mark.parametrize("with_size", [True, False], ids=["pointer with size", "pointer of an older version"])
+def test_a_truncated_snapshot_is_repaired(store, with_size):
+    snapshot = store.current_snapshot()
+    if not with_size:
+        store.pointer.write_text(snapshot.name, encoding="utf-8")
+    data = snapshot.read_bytes()
+    snapshot.write_bytes(data[: len(data) // 3])
+    assert user_names(WarehouseStore(store.db_path)) == {"before"}
+    assert store.current_snapshot() != snapshot
+
+
+def test_a_damaged_main_file_is_refused_with_what_to_do(store, capsys):
+    store.pointer.write_bytes(b"garbage")
+    data = store.db_path.read_bytes()
+    store.db_path.write_bytes(data[:4096] + b"\x00" * 100)
+    assert main(["summary", "--db", str(store.db_path), "--json"]) == 2
+    captured = capsys.readouterr()
+    assert "restore" in captured.err and "Traceback" not in captured.err
+    assert json.loads(captured.out)["error"]["exit_code"] == 2
+
+
+def test_health_is_503_when_no_sign_in_could_work_and_200_once_repaired(tmp_path):
+    from dash_app.app import create_app
+    from tests.dash_app.conftest import add_users, password_of, web_settings
+
+    settings = web_settings(tmp_path / "var" / "w.duckdb")
+    store = WarehouseStore(settings.db_path)
+    add_users(store)
+    client = create_app(settings).server.test_client()
+    store.pointer.write_bytes(b"\x00garbage")
+    assert client.get("/health").status_code == 200  # repaired from the main file
+    response = client.post("/login", data={"username": "planner", "password": password_of("planner")})
+    assert response.status_code == 302
+    # Now the main file is damaged as well: nothing can be repaired, and /health says so.
+    store.pointer.write_bytes(b"\x00garbage")
+    store.db_path.write_bytes(b"\x00" * 8192)
+    broken = create_app(settings).server.test_client()
+    health = broken.get("/health")
+    assert health.status_code == 503 and "restore" in health.json["message"]
+
+
+# --- a full disk -----------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def small_disk():
+    """A 96 MB tmpfs (root only; CI runs as root)."""
+    folder = Path(tempfile.mkdtemp(prefix="full-disk-"))
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96m", "tmpfs", str(folder)], check=False)
+    if mounted.returncode != 0:
+        folder.rmdir()
+        # A capability of the machine, not a dependency: the RLIMIT_FSIZE test covers a full disk without it.
+        pytest.skip("cannot mount a tmpfs here (needs root and a kernel that allows it)")
+    try:
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+        folder.rmdir()
+
+
+def fill(folder: Path, leave_bytes: int) -> Path:
+    """Fill the disk of `folder` until `leave_bytes` are free."""
+    filler = folder / "filler"
+    free = shutil.disk_usage(folder).free
+    with filler.open("wb") as handle:
+        handle.truncate(0)
+        remaining = max(free - leave_bytes, 0)
+        block = b"\x00" * (1 << 20)
+        while remaining > 0:
+            handle.write(block[: min(len(block), remaining)])
+            remaining -= min(len(block), remaining)
+    return filler
+
+
+def counts(db: Path) -> tuple:
+    store = WarehouseStore(db)
+    with store.reader() as con:
+        return con.execute(
+            "SELECT (SELECT count(*) FROM submissions), (SELECT count(*) FROM raw_census_rows)"
+        ).fetchone()
+
+
+def test_a_full_disk_refuses_the_load_before_it_commits(small_disk, tmp_path, capsys):
+    db = small_disk / "var" / "w.duckdb"
+    assert main(["ingest", "register", str(register_workbook(tmp_path / "r.xlsx")), "--db", str(db)]) == 0
+    before = counts(db)
+    filler = fill(small_disk, 8 << 20)
+    census = census_workbook(tmp_path / "c.xlsx", 3)
+    capsys.readouterr()
+    code = main(["ingest", "census", str(census), "--province", PROVINCE, "--db", str(db), "--json"])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err
+    assert "磁盘空间不足" in captured.err and "Traceback" not in captured.err
+    assert json.loads(captured.out)["error"]["exit_code"] == 2
+    assert counts(db) == before
+    assert not list(db.parent.rglob(".*.tmp"))
+    filler.unlink()
+    assert main(["ingest", "census", str(census), "--province", PROVINCE, "--db", str(db)]) == 0
+    assert counts(db)[0] == before[0] + 1
+
+
+def test_a_disk_that_fills_during_publication_hides_nothing_once_space_is_back(small_disk, monkeypatch):
+    store = WarehouseStore(small_disk / "var" / "w.duckdb")
+    add(store, "before")
+    size = store.db_path.stat().st_size
+    # Room for the commit but not for the snapshot copy: the free-space check cannot foresee everything.
+    monkeypatch.setattr(store_module, "FREE_SPACE_MARGIN_BYTES", 0)
+    filler = fill(small_disk, size + (256 << 10))
+    with pytest.raises(StorageError, match="已提交并保存.*磁盘空间不足"):
+        add(store, "after")
+    assert not list(store.snapshot_dir.glob(".*.tmp"))
+    assert store.pending.exists()
+    filler.unlink()
+    assert user_names(WarehouseStore(store.db_path)) == {"before", "after"}
+
+
+def test_a_write_past_the_file_size_limit_is_a_clear_refusal(tmp_path):
+    """RLIMIT_FSIZE in a child: DuckDB's own write fails mid-commit; exit 2, nothing committed, nothing left over."""
+    db = tmp_path / "var" / "w.duckdb"
+    assert main(["ingest", "register", str(register_workbook(tmp_path / "r.xlsx")), "--db", str(db)]) == 0
+    before = counts(db)
+    big = census_workbook(tmp_path / "c.xlsx", 400)
+    limit = 16 << 10  # below the WAL the commit needs; the main file is only rewritten past it
+    script = (
+        f"import resource, sys; resource.setrlimit(resource.RLIMIT_FSIZE, ({limit}, {limit})); "
+        "from cli.main import main; sys.exit(main(sys.argv[1:]))"
+    )
+    env = {**os.environ, "ARCHIVE_CENSUS_DATA_DOCS": "0"}
+    args = ["ingest", "census", str(big), "--province", PROVINCE, "--db", str(db), "--orchestrator", "direct"]
+    result = subprocess.run(
+        [sys.executable, "-c", script, *args], capture_output=True, text=True, env=env, check=False, timeout=300
+    )
+    assert result.returncode == 2, result.stderr[-3000:]
+    assert "磁盘空间不足" in result.stderr and "Traceback" not in result.stderr
+    assert counts(db) == before
+    assert not list(db.parent.rglob(".*.tmp"))
+
+
+# --- a read-only folder --------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def read_only_var(tmp_path):
+    """A warehouse with one return, then its folder bind-mounted read-only over itself (root only; CI is root)."""
+    db = tmp_path / "var" / "w.duckdb"
+    assert main(["ingest", "register", str(register_workbook(tmp_path / "r.xlsx")), "--db", str(db)]) == 0
+    folder = db.parent
+    bound = subprocess.run(["mount", "--bind", str(folder), str(folder)], check=False)
+    if bound.returncode != 0:
+        # A capability of the machine, not a dependency (root ignores chmod, so only a mount makes a folder
+        # read-only for it); say so rather than fail where the kernel refuses mounts.
+        pytest.skip("cannot bind-mount here (needs root and a kernel that allows it)")
+    try:
+        subprocess.run(["mount", "-o", "remount,ro,bind", str(folder)], check=True)
+        yield db
+    finally:
+        subprocess.run(["umount", str(folder)], check=True)
+
+
+def test_a_read_only_folder_is_a_clear_refusal_and_reads_still_work(read_only_var, tmp_path, capsys):
+    db = read_only_var
+    census = census_workbook(tmp_path / "c.xlsx", 3)
+    capsys.readouterr()
+    code = main(["ingest", "census", str(census), "--province", PROVINCE, "--db", str(db), "--orchestrator", "direct"])
+    captured = capsys.readouterr()
+    assert code == 2, captured.err
+    assert "只读" in captured.err and "Traceback" not in captured.err
+    assert len(captured.err.strip().splitlines()) <= 2
+    assert main(["summary", "--db", str(db), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["national"]
+
+
+def test_get_user_reads_through_a_repaired_snapshot(store):
+    store.pointer.write_bytes(b"nonsense")
+    with store.reader() as con:
+        assert get_user(con, "before") is not None
