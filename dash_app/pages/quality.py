@@ -93,8 +93,8 @@ def _specs(context: AppContext) -> list[GridSpec]:
             return load_quality(viewer, con)
 
     def outliers(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
-        with context.reader.cursor() as con:
-            return query_outliers(con, scope_province(viewer))
+        # Medians over every peer group of the country: computed once per snapshot.
+        return context.reader.cached(query_outliers, scope_province(viewer))
 
     def duplicates(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
