@@ -3,7 +3,8 @@
 Peers are the holders of the same type and tier (层级). A value is compared on the log scale, x = ln(1 + value),
 because holdings, staff and areas spread over orders of magnitude: its modified z-score is 0.6745 (x − median) / MAD
 (Iglewicz and Hoaglin), with 1.253314 × the mean absolute deviation in place of a MAD of 0 (a group where most
-values are equal). |z| > 3.5 among at least 8 peers flags it. Outliers are ranked by impact: how much the national
+values are equal). |z| > 3.5 among at least 8 peers flags it. Only positive values are judged: a 0 is an absence
+(no full-time staff, no electronic records), which the form's own rules judge, not a size. Outliers are ranked by impact: how much the national
 total of the field would change if the value were its peers' median, as a share of that total. They are warnings
 for a person to look at, never errors: nothing is refused or changed.
 """
@@ -32,9 +33,9 @@ def _outlier_sql() -> str:
         FROM mart_holder_returns WHERE round_id = ?
     ),
     v AS (
-        SELECT *, ln(1 + greatest(value, 0)) AS x
+        SELECT *, ln(1 + value) AS x
         FROM wide UNPIVOT (value FOR field IN ({fields}))
-        WHERE value IS NOT NULL
+        WHERE value > 0
     ),
     peers AS (
         SELECT holder_type, level_tier, field, count(*) AS peer_count, median(x) AS median_x,
