@@ -26,8 +26,8 @@ from dash_app import ids
 from dash_app.app import create_app
 from dash_app.auth import hash_password
 from synthetic.census import generate_national_dataset
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.loads import NewSubmission, record_submission
-from warehouse.store import WarehouseStore
 from warehouse.users import add_user
 
 PASSWORD = "benchmark-password"
@@ -76,7 +76,7 @@ def callback_payload(outputs: Sequence[Prop], inputs: Sequence[tuple[str, str, A
 def load_generated_warehouse(db: Path, units: int) -> None:
     """Every province's register and clean return, straight from the generator into the warehouse."""
     dataset = generate_national_dataset(units, seed=2024)
-    store = WarehouseStore(db)
+    store = EmbeddedWarehouse(db)
     with store.writer() as con:
         for code, province in dataset.provinces.items():
             for form, frame in ((REGISTER_FORM, province.register), (CENSUS_FORM, province.census)):
@@ -99,7 +99,7 @@ def time_callbacks(db: Path, repeat: int) -> list[tuple[str, str, float, float, 
     """
     app = create_app(load_settings(db))
     client = app.server.test_client()
-    with WarehouseStore(db).writer() as con:
+    with EmbeddedWarehouse(db).writer() as con:
         add_user(con, "benchmark-planner", hash_password(PASSWORD), Role.PLANNER, None)
     client.post("/login", data={"username": "benchmark-planner", "password": PASSWORD})
     results = []
@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         if args.db:
             copy = Path(tmp) / "existing.duckdb"
-            shutil.copyfile(WarehouseStore(args.db).current_snapshot(), copy)
+            shutil.copyfile(EmbeddedWarehouse(args.db).store.current_snapshot(), copy)
             lines.append(f"| {args.db} (copy) | | | | | |")
             for page, name, first, median, p95 in time_callbacks(copy, args.repeat):
                 lines.append(f"| existing | {page} | {name} | {first:.0f} | {median:.0f} | {p95:.0f} |")

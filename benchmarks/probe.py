@@ -39,10 +39,10 @@ def bare_read(path: Path) -> float:
 def _ingest(path: Path, folder: Path, kind: str = "census", province: str | None = PROVINCE) -> dict[str, Any]:
     from census_schema.settings import load_settings
     from flows.ingest import IngestRequest, ingest_workbook
-    from warehouse.store import WarehouseStore
+    from warehouse.backends import EmbeddedWarehouse
 
     settings = load_settings(folder / "warehouse.duckdb")
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     with store.writer():
         pass  # create and migrate the warehouse before the clock starts: the web server's is there already
     request = IngestRequest(path, kind, province, "bench", report_path=folder / "report.xlsx")
@@ -94,11 +94,11 @@ def national(folder: Path) -> dict[str, Any]:
     """Registers then census returns of every province in the folder (manifest.json), through the ingestion flow."""
     from census_schema.settings import load_settings
     from flows.ingest import IngestRequest, ingest_workbook
-    from warehouse.store import WarehouseStore
+    from warehouse.backends import EmbeddedWarehouse
 
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     settings = load_settings(folder / "run" / "warehouse.duckdb")
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     with store.writer():
         pass
     started = time.perf_counter()

@@ -7,7 +7,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from census_schema.errors import UsageError
+
 DEFAULT_DB = Path("var") / "warehouse.duckdb"
+# A warehouse URL naming a DuckLake whose catalog is a PostgreSQL database (libpq keywords after the prefix).
+DUCKLAKE_POSTGRES_PREFIX = "ducklake:postgres:"
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,10 @@ class Settings:
     queued or running. Evidence files must hold 1 byte to `max_evidence_bytes` (`ARCHIVE_CENSUS_MAX_EVIDENCE_MB`).
     Data Docs of the `data_docs_keep` newest validations per form kind and province are kept (older ones are
     pruned after each validation), and those of current submissions always.
+
+    `warehouse_url` is None for the embedded warehouse (one DuckDB file at `db_path`, snapshots beside it), or a
+    `ducklake:postgres:…` URL whose tables' Parquet files live under `data_path`. Files that are not tables
+    (reports, uploads, evidence, Data Docs) go to `var_dir`, which every web process and worker must share.
     """
 
     db_path: Path
@@ -48,6 +56,9 @@ class Settings:
     save_data_docs: bool = False
     keep_validation_results: bool = True
     as_of: date | None = None
+    warehouse_url: str | None = None
+    data_path: Path | None = None
+    var_override: Path | None = None
 
     def today(self) -> date:
         """The day deadlines are judged on: `ARCHIVE_CENSUS_AS_OF` (the demo sets its own day), else today."""
@@ -55,14 +66,49 @@ class Settings:
 
     @property
     def var_dir(self) -> Path:
-        """The folder beside the warehouse for reports, snapshots and secrets."""
-        return self.db_path.parent
+        """The folder for reports, snapshots, uploads and secrets: `ARCHIVE_CENSUS_VAR_DIR`, else beside the file."""
+        return self.var_override or self.db_path.parent
+
+    @property
+    def is_ducklake(self) -> bool:
+        """True when the warehouse is a DuckLake (catalog in PostgreSQL) rather than the embedded file."""
+        return self.warehouse_url is not None
+
+    def describe_warehouse(self) -> str:
+        """Where the warehouse is, for messages (the catalog's connection keywords, never a password)."""
+        if self.warehouse_url is None:
+            return str(self.db_path)
+        keywords = [kw for kw in self.warehouse_url[len(DUCKLAKE_POSTGRES_PREFIX) :].split() if "password" not in kw]
+        return f"DuckLake（PostgreSQL 目录 {' '.join(keywords)}，数据目录 {self.data_path}）"
 
 
-def load_settings(db_path: str | Path | None = None) -> Settings:
+def parse_warehouse(value: str | None, db_path: str | Path | None, env: dict[str, str]) -> tuple[Path, str | None]:
+    """The embedded file and the DuckLake URL (or None) a `--warehouse` / `--db` pair or the environment names."""
+    value = value or env.get("ARCHIVE_CENSUS_WAREHOUSE") or None
+    if value and value.startswith("ducklake:"):
+        if not value.startswith(DUCKLAKE_POSTGRES_PREFIX) or not value[len(DUCKLAKE_POSTGRES_PREFIX) :].strip():
+            raise UsageError(
+                f"不支持的数据仓库地址「{value}」。",
+                hint="DuckLake 的目录须在 PostgreSQL 中，例如 "
+                "ducklake:postgres:dbname=census host=127.0.0.1 port=5432 user=census。",
+            )
+        return Path(db_path or env.get("ARCHIVE_CENSUS_DB") or DEFAULT_DB), value
+    if value and db_path and Path(value.removeprefix("duckdb:")) != Path(db_path):
+        raise UsageError("--warehouse 与 --db 指向了不同的数据仓库文件。", hint="只需给出其中一个。")
+    embedded = value.removeprefix("duckdb:") if value else None
+    return Path(db_path or embedded or env.get("ARCHIVE_CENSUS_DB") or DEFAULT_DB), None
+
+
+def load_settings(db_path: str | Path | None = None, warehouse: str | None = None) -> Settings:
     """Settings from arguments, then `ARCHIVE_CENSUS_*` environment variables, then defaults."""
-    env = os.environ
-    path = Path(db_path) if db_path else Path(env.get("ARCHIVE_CENSUS_DB") or DEFAULT_DB)
+    env = dict(os.environ)
+    path, url = parse_warehouse(warehouse, db_path, env)
+    data_path = env.get("ARCHIVE_CENSUS_DATA_PATH")
+    if url is not None and not data_path:
+        raise UsageError(
+            "使用 DuckLake 数据仓库时必须指定数据文件目录。",
+            hint="请设置环境变量 ARCHIVE_CENSUS_DATA_PATH（所有写入进程共享的目录，例如 /srv/census/lake）。",
+        )
     return Settings(
         db_path=path,
         max_upload_bytes=int(env.get("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100")) * 1024 * 1024,
@@ -74,4 +120,7 @@ def load_settings(db_path: str | Path | None = None) -> Settings:
         save_data_docs=env.get("ARCHIVE_CENSUS_DATA_DOCS", "deferred") == "inline",
         keep_validation_results=env.get("ARCHIVE_CENSUS_DATA_DOCS", "deferred") not in ("0", "off"),
         as_of=date.fromisoformat(env["ARCHIVE_CENSUS_AS_OF"]) if env.get("ARCHIVE_CENSUS_AS_OF") else None,
+        warehouse_url=url,
+        data_path=Path(data_path).absolute() if url is not None and data_path else None,
+        var_override=Path(env["ARCHIVE_CENSUS_VAR_DIR"]) if env.get("ARCHIVE_CENSUS_VAR_DIR") else None,
     )

@@ -78,7 +78,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         raise UsageError(f"{label}工作簿全国通用、不分省份，不能指定 --province。", hint="请去掉 --province 后重试。")
     if args.province:
         require_census_province(args.province)
-    settings = load_settings(args.db)
+    settings = load_settings(args.db, args.warehouse)
     orchestrator = choose_orchestrator(args.orchestrator, settings)
     if orchestrator == "direct":
         # Great Expectations loads while the workbook is identified and parsed (two cores, two jobs).
@@ -107,26 +107,84 @@ DEMO_USERS = (
 )
 
 
+def users_banner(users: list[dict[str, Any]]) -> str:
+    """The demo's accounts, framed so they stand out as the last thing printed."""
+    from census_schema.roles import Role
+
+    lines = ["", "=" * 64, "演示用户（每次运行重新生成密码）：", ""]
+    for user in users:
+        province = user["province_code"] or ""
+        lines.append(
+            f"  用户名 {user['user_name']:<10} 密码 {user['password']:<14} {Role(user['role']).label} {province}"
+        )
+    lines += ["=" * 64, ""]
+    return "\n".join(lines)
+
+
+def quiet_logs() -> None:
+    """One line per step: Prefect's and Great Expectations' INFO logs (hundreds of lines) and the request log off."""
+    import logging
+
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_ROOT_LEVEL", "WARNING")
+    os.environ.setdefault("PREFECT_LOGGING_LOG_PRINTS", "false")
+    noisy = ("prefect", "great_expectations", "werkzeug", "httpx", "uvicorn")
+    for name in [*noisy, *logging.root.manager.loggerDict]:
+        if name.split(".")[0] in noisy:
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM ends the demo as Ctrl-C does: exit handlers run, and they stop Prefect's temporary API server (a
+    uvicorn child process, ~250 MB) instead of leaving it behind."""
+    import signal
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, stop)
+
+
+def stop_prefect_server() -> None:
+    """Stop the temporary Prefect API server if this process started one."""
+    if "prefect.server.api.server" not in sys.modules:
+        return
+    from prefect.server.api.server import SubprocessASGIServer
+
+    for server in list(SubprocessASGIServer._instances.values()):
+        server.stop()
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """`archive-census demo`: build the demo warehouse through the flows, create one user per role, maybe serve."""
     import secrets
 
+    import duckdb
+
     from dash_app.auth import hash_password
     from flows.demo import DEFAULT_DEMO_UNITS, build_demo, reset_warehouse
+    from warehouse.backends import open_warehouse
     from warehouse.queries import query_summary
-    from warehouse.store import WarehouseStore
     from warehouse.users import add_user
 
-    settings = load_settings(args.db)
+    settings = load_settings(args.db, args.warehouse)
     reset_warehouse(settings, replace=args.replace)
     orchestrator = args.orchestrator or "prefect"
     if orchestrator == "prefect":
         quiet_prefect()
+        # Prefect waits 20 s for its temporary API server to start: on 2 busy cores a first run timed out
+        # ("Timed out while attempting to connect to ephemeral Prefect API server") before loading anything.
+        os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+    if not getattr(args, "verbose", False):
+        quiet_logs()
+    stop_on_sigterm()
 
     def ingest(request: IngestRequest) -> dict[str, Any]:
         return run_ingestion(request, settings, orchestrator)
 
     def say(message: str) -> None:
+        if not getattr(args, "verbose", False):
+            quiet_logs()  # again at every step: Prefect's logging set-up, on its first flow run, resets levels
         if not args.json:
             sys.stderr.write(message + "\n")
 
@@ -135,13 +193,18 @@ def run_demo(args: argparse.Namespace) -> int:
     result = build_demo(
         settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say, evaluator=evaluator
     )
-    store = WarehouseStore(settings.db_path)
-    users = []
-    with store.writer() as con:
+    store = open_warehouse(settings)
+    passwords = {name: secrets.token_urlsafe(9) for name, _, _ in DEMO_USERS}
+
+    def add_demo_users(con: duckdb.DuckDBPyConnection) -> None:
         for name, role, province in DEMO_USERS:
-            password = secrets.token_urlsafe(9)
-            add_user(con, name, hash_password(password), role, province)
-            users.append({"user_name": name, "role": role, "province_code": province, "password": password})
+            add_user(con, name, hash_password(passwords[name]), role, province)
+
+    store.write(add_demo_users)
+    users = [
+        {"user_name": name, "role": role, "province_code": province, "password": passwords[name]}
+        for name, role, province in DEMO_USERS
+    ]
     with store.reader() as con:
         summary = query_summary(con)
     national = summary["national"]
@@ -172,11 +235,9 @@ def run_demo(args: argparse.Namespace) -> int:
                 f"{findings['overdue']} 个），评价轮次 {evaluation['round']} 开放中，"
                 f"与生成清单{'一致' if supervision_matches else '不一致'}。"
             )
-        say("演示用户（每次运行重新生成密码）：")
-        for user in users:
-            say(
-                f"  {user['user_name']:<10} 角色 {user['role']:<9} {user['province_code'] or '':<7} 密码 {user['password']}"
-            )
+        if not args.serve:
+            say(users_banner(users))
+    stop_prefect_server()  # every load is done: the temporary Prefect API server is not needed any more
     if args.serve:
         from cli.web_cmd import run_serve
         from synthetic.supervision import DEMO_TODAY
@@ -185,5 +246,5 @@ def run_demo(args: argparse.Namespace) -> int:
         os.environ.setdefault("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())
         say(f"整改期限按演示日期 {os.environ['ARCHIVE_CENSUS_AS_OF']} 判断是否逾期。")
 
-        return run_serve(args)
+        return run_serve(args, banner="" if args.json else users_banner(users))
     return 0 if matches and supervision_matches else 1

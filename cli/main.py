@@ -29,6 +29,10 @@ def _handler(module: str, function: str) -> Handler:
 
 def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
     parser.add_argument("--db", help="warehouse file (default: $ARCHIVE_CENSUS_DB or var/warehouse.duckdb)")
+    parser.add_argument(
+        "--warehouse",
+        help="warehouse URL: a file, or ducklake:postgres:dbname=… host=… (default: $ARCHIVE_CENSUS_WAREHOUSE, else --db)",
+    )
     parser.add_argument("--debug", action="store_true", help="show tracebacks")
     if json_flag:
         parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
@@ -99,10 +103,29 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orchestrator", choices=["prefect", "direct"], default=None, help="default: prefect")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8050)
+    demo.add_argument("--verbose", action="store_true", help="show Prefect, Great Expectations and request logs")
     _common(demo)
     demo.set_defaults(handler=_handler("ingest_cmd", "run_demo"))
 
     _supervision_commands(commands)
+
+    reminders = commands.add_parser("reminders", help="write (or show) the day's reminders")
+    reminders.add_argument("--as-of", help="the day, YYYY-MM-DD (default: today or $ARCHIVE_CENSUS_AS_OF)")
+    reminders.add_argument("--show", action="store_true", help="only show the latest stored reminders")
+    _common(reminders)
+    reminders.set_defaults(handler=_handler("cluster_cmd", "run_reminders"))
+
+    orchestration = commands.add_parser("prefect", help="Prefect deployments and the work pool")
+    orchestration_commands = orchestration.add_subparsers(dest="prefect_command", required=True)
+    deploy = orchestration_commands.add_parser("deploy", help="register the work pool and every flow's deployment")
+    deploy.add_argument("--pool", default=None, help="work pool name (default: archive-census)")
+    deploy.add_argument("--pool-limit", type=int, default=4, help="concurrent flow runs on the pool")
+    deploy.add_argument(
+        "--write-limit", type=int, default=None, help="concurrent loads (default: 1 embedded, 4 DuckLake)"
+    )
+    deploy.add_argument("--source", default=None, help="the code folder workers run from (default: this checkout)")
+    _common(deploy)
+    orchestration.set_defaults(handler=_handler("cluster_cmd", "run_prefect"))
 
     serve = commands.add_parser("serve", help="serve the dashboard")
     serve.add_argument("--host", default="127.0.0.1")

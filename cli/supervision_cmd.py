@@ -16,6 +16,7 @@ from cli.main import emit_json
 from cli.warehouse_cmd import format_table
 from flows.supervision import change_finding
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
+from warehouse.backends import Warehouse, open_warehouse
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     assign_evaluator,
@@ -25,12 +26,11 @@ from warehouse.evaluation import (
     query_evaluation_results,
 )
 from warehouse.inspections import query_finding_history, query_findings
-from warehouse.store import WarehouseStore
 from warehouse.supervision import query_supervision_summary
 
 
-def _store(args: argparse.Namespace) -> WarehouseStore:
-    return WarehouseStore(load_settings(args.db).db_path)
+def _store(args: argparse.Namespace) -> Warehouse:
+    return open_warehouse(load_settings(args.db, args.warehouse))
 
 
 def parse_day(text: str | None, option: str) -> date | None:
@@ -92,7 +92,7 @@ def run_finding(args: argparse.Namespace) -> int:
 
 
 def _transition(args: argparse.Namespace) -> int:
-    settings = load_settings(args.db)
+    settings = load_settings(args.db, args.warehouse)
     result = change_finding(
         settings,
         args.finding_id,
@@ -137,14 +137,14 @@ def run_evaluation(args: argparse.Namespace) -> int:
     command, store = args.evaluation_command, _store(args)
     args.round = args.round or DEFAULT_ROUND
     if command in ("open", "close"):
-        with store.writer() as con:
-            change = open_evaluation if command == "open" else close_evaluation
-            state = change(con, _by(args), args.round)
+        change = open_evaluation if command == "open" else close_evaluation
+        by = _by(args)
+        state = store.write(lambda con: change(con, by, args.round))
         label = "已开启" if state["is_open"] else "已结束"
         return _print(args, state, f"评价轮次 {state['round_id']} {label}。")
     if command == "assign":
-        with store.writer() as con:
-            result = assign_evaluator(con, args.archive_code, args.evaluator, _by(args), args.round)
+        by = _by(args)
+        result = store.write(lambda con: assign_evaluator(con, args.archive_code, args.evaluator, by, args.round))
         note = "（此前已分配）" if result["already"] else ""
         return _print(
             args, result, f"已分配：评价专家 {result['evaluator']} 评价档案馆 {result['archive_code']}{note}。"

@@ -13,6 +13,7 @@ from census_schema.errors import UsageError
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
+from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import review_submission
 from warehouse.store import WarehouseStore
@@ -30,9 +31,20 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _store(args: argparse.Namespace) -> WarehouseStore:
-    # Reads go to the published snapshot (never blocked by a running load); writes take the writer lock and publish.
-    return WarehouseStore(load_settings(args.db).db_path)
+def _store(args: argparse.Namespace) -> Warehouse:
+    # Reads see the latest committed state (never blocked by a running load); writes are one transaction each.
+    return open_warehouse(load_settings(args.db, args.warehouse))
+
+
+def _embedded_store(args: argparse.Namespace) -> WarehouseStore:
+    """The embedded file's store, for the commands that copy it (a DuckLake is backed up with its catalog)."""
+    store = _store(args)
+    if not isinstance(store, EmbeddedWarehouse):
+        raise UsageError(
+            "backup 和 restore 只适用于内置数据仓库文件。",
+            hint="DuckLake 数据仓库请同时备份 PostgreSQL 目录库（pg_dump）与 ARCHIVE_CENSUS_DATA_PATH 目录。",
+        )
+    return store.store
 
 
 def _province_arg(args: argparse.Namespace) -> str | None:
@@ -117,8 +129,9 @@ def run_submissions(args: argparse.Namespace) -> int:
 
 def run_review(args: argparse.Namespace) -> int:
     """Accept or return a submission."""
-    with _store(args).writer() as con:
-        result = review_submission(con, args.submission_id, args.action, args.by, args.reason)
+    result = _store(args).write(
+        lambda con: review_submission(con, args.submission_id, args.action, args.by, args.reason)
+    )
     if args.json:
         emit_json(result)
         return 0
@@ -135,8 +148,8 @@ def run_data_docs(args: argparse.Namespace) -> int:
     # Imported here: building a site loads Great Expectations; the other warehouse commands must not.
     from flows.data_docs import ensure_data_docs, submission_data_docs_dir
 
-    settings = load_settings(args.db)
-    with WarehouseStore(settings.db_path).reader() as con:
+    settings = load_settings(args.db, args.warehouse)
+    with open_warehouse(settings).reader() as con:
         found = [s for s in list_submissions(con) if s["submission_id"] == args.submission_id]
     if not found:
         raise UsageError(
@@ -161,7 +174,7 @@ def run_backup(args: argparse.Namespace) -> int:
 
     from warehouse.backup import backup_warehouse
 
-    manifest = backup_warehouse(_store(args), Path(args.out))
+    manifest = backup_warehouse(_embedded_store(args), Path(args.out))
     if args.json:
         emit_json({"backup": str(Path(args.out)), **manifest})
         return 0
@@ -179,7 +192,7 @@ def run_restore(args: argparse.Namespace) -> int:
 
     from warehouse.backup import restore_warehouse
 
-    manifest = restore_warehouse(_store(args), Path(args.folder))
+    manifest = restore_warehouse(_embedded_store(args), Path(args.folder))
     if args.json:
         emit_json({"restored_from": str(Path(args.folder)), **manifest})
         return 0

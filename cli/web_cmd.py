@@ -9,25 +9,32 @@ from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from dash_app.auth import hash_password
-from warehouse.store import WarehouseStore
+from warehouse.backends import open_warehouse
 from warehouse.users import add_user, list_users
 
 
-def run_serve(args: argparse.Namespace) -> int:
-    """Serve the dashboard (threaded werkzeug server on loopback by default)."""
+def run_serve(args: argparse.Namespace, banner: str = "") -> int:
+    """Serve the dashboard (threaded werkzeug server on loopback by default); `banner` is printed last."""
+    from werkzeug.serving import run_simple
+
     from dash_app.app import create_app
 
-    settings = load_settings(args.db)
-    WarehouseStore(settings.db_path).current_snapshot()
+    settings = load_settings(args.db, args.warehouse)
+    open_warehouse(settings).current_version()  # creates and migrates the warehouse when needed
     app = create_app(settings)
-    sys.stderr.write(f"仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n")
-    app.run(host=args.host, port=args.port, debug=False, threaded=True)
+    sys.stderr.write(f"\n仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n{banner}\n")
+    sys.stderr.flush()
+    try:
+        # werkzeug directly, not app.run: Flask's banner ("Serving Flask app …") would print after ours.
+        run_simple(args.host, args.port, app.server, threaded=True)
+    except KeyboardInterrupt:
+        sys.stderr.write("已停止。\n")
     return 0
 
 
 def run_users(args: argparse.Namespace) -> int:
     """`users add NAME --role ROLE [--province CODE] --password-stdin` and `users list`."""
-    store = WarehouseStore(load_settings(args.db).db_path)
+    store = open_warehouse(load_settings(args.db, args.warehouse))
     if args.users_command == "list":
         with store.reader() as con:
             users = list_users(con)
@@ -43,8 +50,8 @@ def run_users(args: argparse.Namespace) -> int:
             "没有从标准输入读到密码。",
             hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
         )
-    with store.writer() as con:
-        add_user(con, args.name, hash_password(password), args.role, args.province)
+    password_hash = hash_password(password)
+    store.write(lambda con: add_user(con, args.name, password_hash, args.role, args.province))
     if args.json:
         emit_json({"user_name": args.name, "role": args.role, "province_code": args.province})
     else:

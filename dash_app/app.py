@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import dash
 import flask
 from dash import Dash, Input, Output, dcc, html
+from flask_compress import Compress
 from flask_login import current_user
 
 from census_schema.settings import Settings
@@ -18,12 +19,25 @@ from dash_app.auth import install_auth
 from dash_app.context import AppContext
 from dash_app.data_docs import install_data_docs_routes
 from dash_app.downloads import install_download_routes
-from dash_app.pages import PAGES
+from dash_app.formatting import division_name
+from dash_app.pages import PAGES, Page
+from dash_app.reports import data_stamp, install_report_routes, not_found
 from dash_app.uploads import install_upload_routes
-from warehouse.store import WarehouseStore
+from warehouse.backends import open_warehouse
 
 ASSETS = Path(__file__).parent / "assets"
 MAX_UPLOAD_BYTES_OVERHEAD = 1024 * 1024
+# What the app serves as text: pages, scripts, styles, callback JSON and the map geometry.
+COMPRESSED_TYPES = [
+    "text/html",
+    "text/css",
+    "text/plain",
+    "text/javascript",
+    "application/javascript",
+    "application/json",
+    "application/geo+json",
+    "image/svg+xml",
+]
 
 
 def _navigation() -> html.Nav:
@@ -34,7 +48,8 @@ def _navigation() -> html.Nav:
         for page in PAGES
         if current_user.role in page.ROLES
     ]
-    who = f"{current_user.id}（{current_user.role.label}{'·' + current_user.province_code if current_user.province_code else ''}）"
+    province = f"·{division_name(current_user.province_code)}" if current_user.province_code else ""
+    who = f"{current_user.id}（{current_user.role.label}{province}）"
     return html.Nav(
         [
             html.Span("国有档案资源普查与监督平台", className="brand"),
@@ -46,7 +61,7 @@ def _navigation() -> html.Nav:
     )
 
 
-def _layout_for_roles(page: ModuleType) -> Callable[..., Any]:
+def _layout_for_roles(page: Page) -> Callable[..., Any]:
     """The page's layout for its roles; others get a refusal instead of a page whose callbacks all fail with 403."""
 
     def layout(**query: str) -> Any:
@@ -66,14 +81,23 @@ def _layout_for_roles(page: ModuleType) -> Callable[..., Any]:
 
 
 def create_app(settings: Settings) -> Dash:
-    """A new app over the warehouse at settings.db_path (callbacks are registered on this app only)."""
+    """A new app over the warehouse the settings name (callbacks are registered on this app only)."""
+    # Flask resolves a relative file path against the package folder, not the working directory (a rejected
+    # upload's report under the demo's relative var/ was a 500): every path below var/ is made absolute here, once.
+    settings = dataclasses.replace(settings, db_path=settings.db_path.absolute())
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
-    context = AppContext.create(settings, WarehouseStore(settings.db_path))
+    context = AppContext.create(settings, open_warehouse(settings))
     install_auth(server, context.reader, settings)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)
     install_data_docs_routes(server, context.reader, settings)
+    install_report_routes(server, context)
+    # gzip/brotli for pages, callbacks and assets: the first load is ~7 MB of JavaScript and GeoJSON uncompressed.
+    server.config["COMPRESS_MIMETYPES"] = COMPRESSED_TYPES
+    # Assets are sent as file streams: compress those too, with what every browser accepts.
+    server.config["COMPRESS_ALGORITHM_STREAMING"] = ["br", "gzip"]
+    Compress(server)
     app = Dash(
         __name__,
         server=server,  # type: ignore[arg-type]  # Dash annotates bool | Callable; its docs take a Flask app
@@ -85,17 +109,25 @@ def create_app(settings: Settings) -> Dash:
         suppress_callback_exceptions=True,
         serve_locally=True,
     )
+    # People read Chinese here: browsers, screen readers and the print stylesheet's hyphenation go by <html lang>.
+    app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     for page in PAGES:
         dash.register_page(
             page.__name__, path=page.PATH, name=page.NAME, title=page.NAME, layout=_layout_for_roles(page)
         )
         page.register_callbacks(app, context)
+    dash.register_page("not_found_404", path="/404", title="页面不存在", layout=not_found)
     app.layout = html.Div(
-        [dcc.Location(id=ids.URL), html.Div(id=ids.NAV), html.Main(dash.page_container, className="content")]
+        [
+            dcc.Location(id=ids.URL),
+            html.Div(id=ids.NAV),
+            html.Div(id=ids.STAMP, className="stamp"),
+            html.Main(dash.page_container, className="content"),
+        ]
     )
 
-    @app.callback(Output(ids.NAV, "children"), Input(ids.URL, "pathname"))
-    def show_navigation(_: str) -> html.Nav:
-        return _navigation()
+    @app.callback(Output(ids.NAV, "children"), Output(ids.STAMP, "children"), Input(ids.URL, "pathname"))
+    def show_navigation(_: str) -> tuple[html.Nav, Any]:
+        return _navigation(), data_stamp(context) if current_user.is_authenticated else None
 
     return app

@@ -5,14 +5,18 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, html
 
 from census_schema.breakdowns import BREAKDOWN_LABELS, GROUP_BREAKDOWNS, PART_BREAKDOWNS
+from census_schema.divisions import census_province_of, load_divisions
 from dash_app import ids
-from dash_app.access import current_viewer, scope_province
+from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.components import dropdown, graph, labelled
 from dash_app.context import AppContext
 from dash_app.figures import build_breakdown_figure
+from dash_app.formatting import division_name
 from warehouse.breakdowns import query_breakdowns
 
 # metric -> the breakdowns that have it (coverage needs expected holders: the register's attributes only).
@@ -30,32 +34,50 @@ def breakdown_block(page: str, metric: str) -> html.Div:
     return html.Div(
         [
             html.Div(
-                [
-                    html.Label("分类查看", htmlFor=ids.breakdown_choice(page)),
-                    dcc.Dropdown(
-                        id=ids.breakdown_choice(page),
-                        options=options,
+                labelled(
+                    "分类查看",
+                    dropdown(
+                        ids.breakdown_choice(page),
+                        options,
+                        placeholder="选择分类",
                         value=options[0]["value"],
                         clearable=False,
                         style={"width": "220px"},
                     ),
-                ],
+                ),
                 className="toolbar",
             ),
-            dcc.Graph(id=ids.breakdown_graph(page)),
+            graph(ids.breakdown_graph(page)),
         ],
         className="breakdown",
     )
 
 
+def breakdown_scope(viewer: Viewer, search: str | None) -> str | None:
+    """The province the chart shows: a provincial office's own; for national users the province the page shows
+    (?province=CODE, or the province of ?division=CODE), else the nation (None)."""
+    if not viewer.is_national:
+        return scope_province(viewer)
+    query = parse_qs((search or "").lstrip("?"))
+    divisions = load_divisions().by_code
+    for code in (*query.get("province", []), *query.get("division", [])):
+        if code in divisions:
+            return census_province_of(code)
+    return None
+
+
 def register_breakdown(app: Dash, context: AppContext, page: str, metric: str) -> None:
     """The chart follows the selector, for the viewer's scope (the nation, or a province user's province)."""
 
-    @app.callback(Output(ids.breakdown_graph(page), "figure"), Input(ids.breakdown_choice(page), "value"))
-    def show_breakdown(key: str) -> Any:
+    @app.callback(
+        Output(ids.breakdown_graph(page), "figure"),
+        Input(ids.breakdown_choice(page), "value"),
+        Input(ids.URL, "search"),
+    )
+    def show_breakdown(key: str, search: str | None) -> Any:
         if key not in _BREAKDOWNS[metric]:
             key = _BREAKDOWNS[metric][0]
-        province = scope_province(current_viewer())
+        province = breakdown_scope(current_viewer(), search)
         rows = context.reader.cached(query_breakdowns, province)[key]
-        title = f"{_TITLES[metric]}，按{BREAKDOWN_LABELS[key]}"
+        title = f"{division_name(province)}{_TITLES[metric]}，按{BREAKDOWN_LABELS[key]}"
         return build_breakdown_figure(rows, _MEMBER_KEYS[key], metric, title)

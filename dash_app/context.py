@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
 from dash_app.uploads import UploadJobs
-from warehouse.store import WarehouseStore
+from warehouse.backends import Warehouse
 
 
 @dataclass(frozen=True)
@@ -15,11 +15,11 @@ class AppContext:
     """Shared, per-app objects (no module-level state)."""
 
     settings: Settings
-    store: WarehouseStore
+    store: Warehouse
     reader: SnapshotReader
     jobs: UploadJobs
 
     @classmethod
-    def create(cls, settings: Settings, store: WarehouseStore) -> AppContext:
+    def create(cls, settings: Settings, store: Warehouse) -> AppContext:
         """A context over one warehouse."""
         return cls(settings, store, SnapshotReader(store), UploadJobs(settings))

@@ -5,21 +5,32 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
-from dash import dcc
 
 from census_schema.divisions import PROVINCE, load_divisions
+from dash_app.formatting import format_date, to_beijing
 
 GEOJSON_URL = "/assets/china_provinces.geojson"
 TOPOJSON_URL = "/assets/topojson/"
 SOUTH_SEA_LINE = Path(__file__).parent / "assets" / "china_south_sea_line.geojson"
 NO_DATA_COLOR = "#d9d9d9"
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
-MAP_CONFIG: dcc.Graph.Config = {"topojsonURL": TOPOJSON_URL, "displaylogo": False, "scrollZoom": False}
+# Every graph: plotly's zh-CN locale (assets/plotly-locale-zh-cn.js), no Plotly logo and none of the buttons that
+# send a chart to Plotly's cloud; a downloaded picture named in Chinese.
+GRAPH_CONFIG: dict[str, Any] = {
+    "locale": "zh-CN",
+    "displaylogo": False,
+    "showSendToCloud": False,
+    "showEditInChartStudio": False,
+    "modeBarButtonsToRemove": ["sendChartToCloud", "sendDataToCloud", "editInChartStudio", "lasso2d", "select2d"],
+    "toImageButtonOptions": {"filename": "国有档案资源普查图表"},
+}
+MAP_CONFIG: dict[str, Any] = {**GRAPH_CONFIG, "topojsonURL": TOPOJSON_URL, "scrollZoom": False}
 
 # The map is drawn at a fixed size so the South China Sea inset sits in the empty sea at the lower right of the
 # mainland view, clear of Taiwan, Diaoyu Dao and Chiwei Yu (east to 124.6° E): the inset starts at 126° E.
@@ -92,9 +103,16 @@ def _south_sea_line(geo: str) -> go.Scattergeo:
 
 
 def build_choropleth(
-    rows: Sequence[Mapping[str, Any]], value_key: str, title: str, *, geojson: str | dict[str, Any] = GEOJSON_URL
+    rows: Sequence[Mapping[str, Any]],
+    value_key: str,
+    title: str,
+    *,
+    geojson: str | dict[str, Any] = GEOJSON_URL,
+    value_format: str = ",.0f",
+    suffix: str = "",
 ) -> go.Figure:
-    """Provinces coloured by a figure; provinces with no value drawn in a separate grey 'no data' class."""
+    """Provinces coloured by a figure; provinces with no value drawn in a separate grey 'no data' class.
+    `value_format` is the d3 format of the figure in hovers and on the colour bar (counts without decimals)."""
     with_data = [r for r in rows if r.get(value_key) is not None]
     without = [r for r in rows if r.get(value_key) is None]
     # The map shows the whole country: units without a row (outside the census) still get their no-data shape.
@@ -127,13 +145,20 @@ def build_choropleth(
                     locations=[r["province_code"] for r in with_data],
                     z=[r[value_key] for r in with_data],
                     text=[r["province_name"] for r in with_data],
-                    hovertemplate="%{text}<br>" + title + "：%{z:,.2f}<extra></extra>",
+                    hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
                     colorscale="Blues",
                     marker_line_color="white",
                     showscale=geo == "geo",
                     # No colorbar title (the figure's title names the metric): a wide one would push the right
                     # margin out and shift the inset off the mainland's lower right corner.
-                    colorbar={"x": MAINLAND_RIGHT + 0.015, "len": 0.55, "y": 0.7, "thickness": 16},
+                    colorbar={
+                        "x": MAINLAND_RIGHT + 0.015,
+                        "len": 0.55,
+                        "y": 0.7,
+                        "thickness": 16,
+                        "tickformat": value_format,
+                        "ticksuffix": suffix,
+                    },
                     name=title,
                     geo=geo,
                 )
@@ -182,19 +207,59 @@ def build_choropleth(
 
 
 def build_trend(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
-    """Errors and warnings of each census submission over time."""
+    """Errors and warnings of the census submissions per day (Beijing time) of submission."""
+    if not rows:
+        return empty_figure("尚无普查表提交。")
+    days: dict[date, list[int]] = {}
+    for row in rows:
+        day = to_beijing(row["submitted_at"]).date()
+        counts = days.setdefault(day, [0, 0, 0])
+        counts[0] += int(row["error_count"] or 0)
+        counts[1] += int(row["warning_count"] or 0)
+        counts[2] += 1
+    ordered = sorted(days)
+    labels = [format_date(day) for day in ordered]
+    submissions = [days[day][2] for day in ordered]
     figure = go.Figure()
-    times = [r["submitted_at"] for r in rows]
-    figure.add_bar(x=times, y=[r["error_count"] for r in rows], name="错误", marker_color="#d9534f")
-    figure.add_bar(x=times, y=[r["warning_count"] for r in rows], name="警告", marker_color="#f0ad4e")
-    figure.update_layout(barmode="group", height=320, margin={"l": 40, "r": 10, "t": 30, "b": 40}, font_family=FONT)
-    figure.update_layout(title={"text": "各次提交的错误与警告", "x": 0.01})
+    for index, (name, color) in enumerate((("错误", "#d9534f"), ("警告", "#f0ad4e"))):
+        figure.add_bar(
+            x=labels,
+            y=[days[day][index] for day in ordered],
+            name=name,
+            marker_color=color,
+            customdata=submissions,
+            width=0.35 if len(ordered) < 4 else None,
+            hovertemplate="%{x}：" + name + " %{y:,} 个（当日提交 %{customdata:,} 次）<extra></extra>",
+        )
+    figure.update_layout(
+        barmode="group",
+        height=320,
+        margin={"l": 60, "r": 10, "t": 40, "b": 40},
+        font_family=FONT,
+        title={"text": "每日提交的错误与警告（个，北京时间）", "x": 0.01},
+        xaxis={"type": "category"},
+        yaxis={"title": {"text": "个"}, "tickformat": ",d", "rangemode": "tozero"},
+        legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+    )
     return figure
 
 
-def build_bar(labels: Sequence[str], values: Sequence[float], title: str, *, color: str = "#2c7fb8") -> go.Figure:
-    """A simple horizontal bar chart."""
-    figure = go.Figure(go.Bar(x=list(values), y=list(labels), orientation="h", marker_color=color))
+def build_bar(
+    labels: Sequence[str], values: Sequence[float], title: str, *, color: str = "#2c7fb8", unit: str = "个"
+) -> go.Figure:
+    """A simple horizontal bar chart of counts (whole numbers, the unit in the hover and on the axis)."""
+    figure = go.Figure(
+        go.Bar(
+            x=list(values),
+            y=list(labels),
+            orientation="h",
+            marker_color=color,
+            text=[f"{v:,}" for v in values],
+            textposition="auto",
+            hovertemplate="%{y}：%{x:,} " + unit + "<extra></extra>",
+        )
+    )
+    figure.update_xaxes(tickformat=",d", title={"text": unit}, rangemode="tozero")
     figure.update_layout(
         height=max(260, 22 * len(labels) + 80),
         margin={"l": 120, "r": 10, "t": 30, "b": 30},
@@ -213,6 +278,8 @@ def empty_figure(message: str) -> go.Figure:
     )
     figure.update_layout(
         height=220,
+        plot_bgcolor="white",
+        paper_bgcolor="white",
         xaxis={"visible": False},
         yaxis={"visible": False},
         font_family=FONT,
@@ -222,55 +289,94 @@ def empty_figure(message: str) -> go.Figure:
 
 
 def build_radar(areas: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
-    """An archive's area subtotals as a share of each area's maximum points."""
+    """An archive's area subtotals as a share of each area's maximum points.
+
+    The first area sits at the top and the areas run clockwise; the radial axis is drawn between the first two
+    areas with small ticks, so its labels never sit on an area's name."""
     if not areas:
         return empty_figure("该档案馆的评价尚未完成，暂无各方面得分。")
     labels = [a["area_name"] for a in areas]
     shares = [round(100 * float(a["subtotal"]) / float(a["max_points"]), 1) if a["max_points"] else 0 for a in areas]
+    points = [f"{a['subtotal']} / {a['max_points']} 分" for a in areas]
     figure = go.Figure(
-        go.Scatterpolar(r=[*shares, *shares[:1]], theta=[*labels, *labels[:1]], fill="toself", name=title)
+        go.Scatterpolar(
+            r=[*shares, *shares[:1]],
+            theta=[*labels, *labels[:1]],
+            customdata=[*points, *points[:1]],
+            fill="toself",
+            name=title,
+            hovertemplate="%{theta}：%{r:.1f}%（%{customdata}）<extra></extra>",
+        )
     )
+    between_first_two = 90 - 180 / len(labels)
     figure.update_layout(
-        polar={"radialaxis": {"range": [0, 100], "ticksuffix": "%"}},
-        height=380,
-        margin={"l": 40, "r": 40, "t": 40, "b": 20},
+        polar={
+            "radialaxis": {
+                "range": [0, 100],
+                "ticksuffix": "%",
+                "tickvals": [25, 50, 75, 100],
+                "angle": between_first_two,
+                "tickangle": between_first_two,
+                "tickfont": {"size": 10, "color": "#616e7c"},
+            },
+            "angularaxis": {"rotation": 90, "direction": "clockwise", "tickfont": {"size": 13}},
+            "domain": {"x": [0.1, 0.9], "y": [0, 0.88]},
+        },
+        height=420,
+        margin={"l": 60, "r": 60, "t": 50, "b": 40},
         font_family=FONT,
-        title={"text": title, "x": 0.01},
+        title={"text": title, "x": 0.01, "y": 0.98, "yanchor": "top"},
         showlegend=False,
     )
     return figure
 
 
-def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str) -> go.Figure:
-    """One line per named series of (year, value) points; years are whole numbers on the axis."""
+def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, unit: str = "") -> go.Figure:
+    """One line per named series of (year, value) points; years are whole numbers on the axis (2025年)."""
     if not any(y is not None for points in series.values() for _, y in points):
         return empty_figure("该指标暂无数值。")
     figure = go.Figure()
     for name, points in series.items():
-        figure.add_scatter(x=[x for x, _ in points], y=[y for _, y in points], mode="lines+markers", name=name)
+        figure.add_scatter(
+            x=[x for x, _ in points],
+            y=[y for _, y in points],
+            mode="lines+markers",
+            name=name,
+            hovertemplate="%{x}年 " + name + "：%{y:,}" + (f" {unit}" if unit else "") + "<extra></extra>",
+        )
     figure.update_layout(
         height=340,
-        margin={"l": 50, "r": 10, "t": 40, "b": 40},
+        margin={"l": 60, "r": 10, "t": 40, "b": 40},
         font_family=FONT,
         title={"text": title, "x": 0.01},
-        xaxis={"dtick": 1, "tickformat": "d"},
+        xaxis={"dtick": 1, "tickformat": "d", "ticksuffix": "年"},
+        yaxis={"title": {"text": unit}, "tickformat": ","},
+        legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
     )
     return figure
 
 
 def build_heatmap(
-    rows: Sequence[str], columns: Sequence[str], values: Sequence[Sequence[float | None]], title: str
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    title: str,
+    *,
+    units: Sequence[str] | None = None,
 ) -> go.Figure:
-    """A province × indicator heatmap: each column coloured relative to its own largest value, cells show values."""
+    """A province × indicator heatmap: each column coloured relative to its own largest value, cells show values
+    (with the column's unit in the column header and in the hover)."""
     if not rows or not columns:
         return empty_figure("暂无分省计算指标。")
+    units = list(units or [""] * len(columns))
     largest = [max((abs(v) for r in values if (v := r[c]) is not None), default=0.0) for c in range(len(columns))]
     relative = [[None if v is None or not largest[c] else v / largest[c] for c, v in enumerate(row)] for row in values]
-    text = [["" if v is None else f"{v:,.2f}" for v in row] for row in values]
+    text = [["" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".") for v in row] for row in values]
+    headers = [f"{name}（{unit}）" if unit else name for name, unit in zip(columns, units, strict=True)]
     figure = go.Figure(
         go.Heatmap(
             z=relative,
-            x=list(columns),
+            x=headers,
             y=list(rows),
             text=text,
             texttemplate="%{text}",
@@ -281,11 +387,74 @@ def build_heatmap(
         )
     )
     figure.update_layout(
-        height=max(360, 22 * len(rows) + 140),
-        margin={"l": 130, "r": 10, "t": 40, "b": 140},
+        height=max(360, 22 * len(rows) + 160),
+        margin={"l": 130, "r": 10, "t": 40, "b": 160},
         font_family=FONT,
         title={"text": f"{title}（每列按该列最大值着色）", "x": 0.01},
         yaxis={"autorange": "reversed"},
+        xaxis={"tickangle": -30},
+    )
+    return figure
+
+
+def division_geojson_url(province_code: str) -> str:
+    """Where the geometry of a province's prefectures (and counties directly under it) is served."""
+    return f"/assets/prefectures/{province_code}.geojson"
+
+
+def build_division_map(
+    rows: Sequence[Mapping[str, Any]],
+    value_key: str,
+    title: str,
+    geojson: str | dict[str, Any],
+    *,
+    value_format: str = ",.0f",
+    suffix: str = "",
+) -> go.Figure:
+    """A province's prefectures coloured by a figure (rows: division_code, name and the figure); prefectures without
+    a value in grey. The view fits the province; the colour scale runs over the province's own values."""
+    with_data = [r for r in rows if r.get(value_key) is not None]
+    without = [r for r in rows if r.get(value_key) is None]
+    figure = go.Figure()
+    if without:
+        figure.add_trace(
+            go.Choropleth(
+                geojson=geojson,
+                featureidkey="id",
+                locations=[r["division_code"] for r in without],
+                z=[0] * len(without),
+                text=[f"{r['name']}：无数据" for r in without],
+                hoverinfo="text",
+                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+                showscale=False,
+                marker_line_color="white",
+                name="无数据",
+            )
+        )
+    if with_data:
+        values = [float(r[value_key]) for r in with_data]
+        figure.add_trace(
+            go.Choropleth(
+                geojson=geojson,
+                featureidkey="id",
+                locations=[r["division_code"] for r in with_data],
+                z=values,
+                zmin=min(values),
+                zmax=max(values) if max(values) > min(values) else min(values) + 1,
+                text=[r["name"] for r in with_data],
+                hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
+                colorscale="Blues",
+                marker_line_color="white",
+                colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},
+                name=title,
+            )
+        )
+    figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
+    figure.update_layout(
+        height=560,
+        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        font_family=FONT,
+        title={"text": title, "x": 0.01},
     )
     return figure
 

@@ -1,20 +1,107 @@
-"""Numbers and labels as the pages show them."""
+"""Numbers, names, dates and labels as people read them on the pages (Chinese formats, names not codes)."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
+
+from census_schema.divisions import load_divisions
+from census_schema.forms import KIND_LABELS
+
+# The warehouse stores naive UTC; people here read Beijing time.
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+SUBMISSION_STATUS_LABELS = {"accepted": "已接收", "rejected": "未通过校验", "duplicate": "重复文件"}
+SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 
 
 def format_count(value: Any) -> str:
-    """An integer with thousands separators; large ones in 万 or 亿."""
-    number = float(value or 0)
-    if abs(number) >= 1e8:
-        return f"{number / 1e8:,.2f} 亿"
-    if abs(number) >= 1e4:
-        return f"{number / 1e4:,.1f} 万"
-    return f"{number:,.0f}"
+    """An exact count with thousands separators: 12,345 (never rounded to 万, which hides differences)."""
+    return f"{int(round(float(value or 0))):,}"
+
+
+def format_number(value: Any, decimals: int = 2) -> str:
+    """A measured quantity with thousands separators and fixed decimals; a whole number without them."""
+    if value is None:
+        return "—"
+    number = float(value)
+    if number.is_integer() and decimals == 0:
+        return f"{int(number):,}"
+    return f"{number:,.{decimals}f}"
+
+
+def format_value(value: Any) -> str:
+    """A reported or computed value: separators, at most two decimals, no trailing zeros (131, 81.95, 2,049)."""
+    return "—" if value is None else f"{float(value):,.2f}".rstrip("0").rstrip(".")
+
+
+def format_pct(value: Any, decimals: int = 2) -> str:
+    """A percentage: 96.39%."""
+    return "—" if value is None else f"{float(value):.{decimals}f}%"
 
 
 def share_pct(part: Any, whole: Any) -> float | None:
     """part / whole in percent, None without a whole."""
     return round(100.0 * float(part or 0) / float(whole), 2) if whole else None
+
+
+def division_name(code: str | None) -> str:
+    """The name of a division, '全国' for None, the code itself when it is unknown."""
+    if code is None:
+        return "全国"
+    divisions = load_divisions().by_code
+    return divisions[code].name if code in divisions else code
+
+
+def division_full_name(code: str | None) -> str:
+    """A division with its parents below the province: 广东省 › 广州市 › 越秀区 reads 广州市越秀区."""
+    divisions = load_divisions().by_code
+    if code is None or code not in divisions:
+        return division_name(code)
+    names: list[str] = []
+    current: str | None = code
+    while current and current in divisions and divisions[current].level != "province":
+        names.insert(0, divisions[current].name)
+        current = divisions[current].parent_code
+    return "".join(names) or divisions[code].name
+
+
+def kind_label(kind: str | None) -> str:
+    """The Chinese name of a workbook kind."""
+    return KIND_LABELS.get(kind or "", kind or "")
+
+
+def to_beijing(value: datetime | str) -> datetime:
+    """A warehouse timestamp (naive UTC, aware, or its ISO text) in Beijing time."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(BEIJING)
+
+
+def format_date(value: date | str | None) -> str:
+    """A date as people write it: 2025年6月30日."""
+    if value is None or value == "":
+        return ""
+    day = date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_datetime(value: datetime | str | None) -> str:
+    """A warehouse timestamp as people write it, in Beijing time to the minute: 2026年11月30日 10:17."""
+    if value is None or value == "":
+        return ""
+    moment = to_beijing(value)
+    return f"{format_date(moment.date())} {moment:%H:%M}"
+
+
+def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with the names of their province and division beside the codes (province_name, division_name)."""
+    named = []
+    for row in rows:
+        extra: dict[str, Any] = {}
+        if "province_code" in row and "province_name" not in row:
+            extra["province_name"] = division_name(row["province_code"]) if row["province_code"] else "全国"
+        if row.get("division_code") and "division_name" not in row:
+            extra["division_name"] = division_full_name(row["division_code"])
+        named.append({**row, **extra})
+    return named

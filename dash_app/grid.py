@@ -1,23 +1,40 @@
-"""Data grids (dash-ag-grid) whose rows and Excel exports come from one server-side, access-checked loader."""
+"""Data grids (dash-ag-grid) whose rows and Excel exports come from one server-side, access-checked loader.
+
+Columns are declared with their kind (integer, percentage, date, ...) and unit: the grid keeps raw values (so it
+sorts and filters numbers as numbers) and shows them in Chinese formats through the formatters of
+assets/grid_formats.js; the Excel export writes the same values with matching number formats."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, Literal
 
 import dash_ag_grid as dag
 import openpyxl
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 from census_schema.xlsx import set_cell_value
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer
+from dash_app.context import AppContext
+from dash_app.formatting import BEIJING, division_name, format_count, format_date, format_datetime, to_beijing
+from warehouse.queries import query_data_as_of
 
 Loader = Callable[..., list[dict[str, Any]]]
-# AG Grid's own words (pagination, filters, empty grid) in Chinese.
+ColumnKind = Literal["text", "code", "int", "year", "decimal", "number", "pct", "date", "datetime", "bool", "link"]
+NUMERIC_KINDS = frozenset({"int", "decimal", "number", "pct"})
+PAGE_SIZE = 20
+# An exported workbook: a title line, a line of scope, as-of and exporter, a blank line, then the header.
+EXPORT_HEADER_ROW = 4
+PAGE_SIZES = [20, 50, 100]
+# AG Grid's own words in Chinese. Its page summary reads "{page} N {of} M" and its row summary "{from} {to} {of}
+# {count}" with the same "of": the row summary is left out (paginationPanels) and the grid's toolbar counts the rows.
 GRID_LOCALE = {
     "page": "第",
     "of": "页，共",
@@ -27,15 +44,19 @@ GRID_LOCALE = {
     "previous": "上一页",
     "first": "首页",
     "last": "末页",
+    "nextPage": "下一页",
+    "previousPage": "上一页",
+    "firstPage": "首页",
+    "lastPage": "末页",
     "pageSizeSelectorLabel": "每页行数：",
+    "ariaPageSizeSelectorLabel": "每页行数",
+    "pageLastRowUnknown": "？",
     "noRowsToShow": "没有数据",
     "loadingOoo": "加载中……",
+    "loadingError": "加载出错",
     "filterOoo": "筛选……",
-    "searchOoo": "搜索……",
     "selectAll": "全选",
-    "applyFilter": "应用",
-    "resetFilter": "重置",
-    "clearFilter": "清除",
+    "blanks": "（空白）",
     "equals": "等于",
     "notEqual": "不等于",
     "contains": "包含",
@@ -44,6 +65,9 @@ GRID_LOCALE = {
     "endsWith": "结尾是",
     "blank": "为空",
     "notBlank": "不为空",
+    "empty": "请选择",
+    "before": "早于",
+    "after": "晚于",
     "lessThan": "小于",
     "greaterThan": "大于",
     "lessThanOrEqual": "小于等于",
@@ -53,56 +77,197 @@ GRID_LOCALE = {
     "inRangeEnd": "到",
     "andCondition": "且",
     "orCondition": "或",
-    "dateFormatOoo": "yyyy-mm-dd",
+    "dateFormatOoo": "年-月-日",
+    "filterSummaryInactive": "未筛选",
+    "ariaFilterValue": "筛选值",
+    "ariaFilteringOperator": "筛选条件",
+    "ariaFilterInput": "筛选输入",
+    "ariaFilterColumn": "筛选此列",
+    "ariaFilterFromValue": "起始值",
+    "ariaFilterToValue": "结束值",
+    "ariaMenuColumn": "列菜单",
+    "ariaColumnFiltered": "已筛选",
+    "ariaRowSelect": "按空格键选择此行",
+    "ariaSortableColumn": "按回车键排序",
+    "ariaLabelColumnMenu": "列菜单",
+    "ariaLabelColumnFilter": "列筛选",
+    "ariaLabelSelectField": "选择字段",
+    "ariaLabelTooltip": "提示",
+    "ariaChecked": "已选中",
+    "ariaUnchecked": "未选中",
+    "ariaIndeterminate": "部分选中",
+}
+# The formatters of assets/grid_formats.js, by column kind.
+FORMATTERS = {
+    "int": "zhInteger(params.value)",
+    "decimal": "zhDecimal(params.value, {decimals})",
+    "number": "zhNumber(params.value, {decimals})",
+    "pct": "zhPercent(params.value, {decimals})",
+    "date": "zhDate(params.value)",
+    "datetime": "zhDateTime(params.value)",
+    "bool": "zhBool(params.value)",
+}
+# The same formats in Excel (percentages are stored as percent numbers, 96.39 for 96.39 %).
+EXCEL_FORMATS = {
+    "int": "#,##0",
+    "decimal": "#,##0.{zeros}",
+    "number": "#,##0.##",
+    "pct": '0.{zeros}"%"',
+    "date": 'yyyy"年"m"月"d"日"',
+    "datetime": 'yyyy"年"m"月"d"日" hh:mm',
+    "year": "0",
 }
 
 
 @dataclass(frozen=True)
+class Column:
+    """A grid column: the row field it shows, its Chinese header, what kind of value it holds and its unit."""
+
+    field: str
+    header: str
+    kind: ColumnKind = "text"
+    unit: str = ""
+    decimals: int = 2
+    # A field shown on hover (the code behind a name).
+    tooltip: str | None = None
+    # Long text: a fixed width, wrapped over several lines.
+    wrap: bool = False
+    # CSS classes of a cell by its value (e.g. {"warn": "滞后"}).
+    classes: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def title(self) -> str:
+        """The header with its unit: 应报（个）."""
+        return f"{self.header}（{self.unit}）" if self.unit else self.header
+
+    def definition(self) -> dict[str, Any]:
+        """The AG Grid column definition."""
+        spec: dict[str, Any] = {"field": self.field, "headerName": self.title, "headerTooltip": self.title}
+        if self.kind in FORMATTERS:
+            spec["valueFormatter"] = {"function": FORMATTERS[self.kind].format(decimals=self.decimals)}
+        if self.kind in NUMERIC_KINDS:
+            spec["type"] = "rightAligned"
+            spec["filter"] = "agNumberColumnFilter"
+        if self.kind == "year":
+            spec["type"] = "rightAligned"
+        if self.kind == "link":
+            # Markdown links ([name](/path)), rendered and sanitised by dash-ag-grid, opened in a new tab.
+            spec.update(cellRenderer="markdown", cellRendererParams={"linkTarget": "_blank"})
+        if self.tooltip:
+            spec["tooltipField"] = self.tooltip
+        if self.wrap:
+            # Not sized to its content (which pushed it off the screen): it takes the width the other columns leave
+            # and wraps.
+            spec.update(wrapText=True, autoHeight=True, flex=1, minWidth=280, suppressAutoSize=True)
+            spec["cellClass"] = "wrap-cell"
+        if self.classes:
+            spec["cellClassRules"] = {css: f"params.value === {value!r}" for css, value in self.classes}
+        return spec
+
+    def excel_format(self) -> str | None:
+        """The cell number format of this column in an exported workbook."""
+        found = EXCEL_FORMATS.get(self.kind)
+        return (
+            None
+            if found is None
+            else found.format(zeros="0" * self.decimals)
+            if self.decimals
+            else found.replace(".{zeros}", "")
+        )
+
+
+def as_columns(columns: Sequence[Column | tuple[str, str]]) -> list[Column]:
+    """Columns declared as (field, header) pairs are plain text columns."""
+    return [c if isinstance(c, Column) else Column(*c) for c in columns]
+
+
+def prepare_value(value: Any) -> Any:
+    """A value as the grid receives it: timestamps in Beijing time (ISO, to the second), decimals as floats."""
+    if isinstance(value, datetime):
+        return to_beijing(value).replace(tzinfo=None).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def prepare_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Rows as the grid receives them (see prepare_value)."""
+    return [{key: prepare_value(value) for key, value in row.items()} for row in rows]
+
+
+@dataclass(frozen=True)
 class GridSpec:
-    """A grid: its columns (field, Chinese header), the key of a row, and the loader that reads its rows."""
+    """A grid: its columns, the key of a row, the loader that reads its rows and the inputs it follows; `total`,
+    when given, reads the figures of the whole the rows are parts of (shown as a pinned 合计 row, never summed here:
+    rows that do not add up to it must show)."""
 
     grid_id: str
-    columns: Sequence[tuple[str, str]]
+    columns: Sequence[Column | tuple[str, str]]
     key: Sequence[str]
     load: Loader
     inputs: Sequence[tuple[str, str]]
     file_name: str
+    total: Callable[..., dict[str, Any] | None] | None = field(default=None)
+    # Whose rows an export holds (广东省, 四川省成都市), from the viewer and the grid's inputs; default: the viewer's
+    # province, or 全国.
+    scope: Callable[..., str] | None = field(default=None)
 
 
 def grid_block(
-    grid_id: str, columns: Sequence[tuple[str, str]], *, row_id: str | None = None, height: int = 420
+    grid_id: str,
+    columns: Sequence[Column | tuple[str, str]],
+    *,
+    row_id: str | None = None,
+    page_size: int = PAGE_SIZE,
+    filter_model: dict[str, Any] | None = None,
 ) -> html.Div:
-    """The grid with its export button and row count; `row_id` names the field that identifies a row."""
+    """The grid with its export button and row count; `row_id` names the field that identifies a row. The grid is
+    as tall as its rows (a page of at most `page_size` rows)."""
     options: dict[str, Any] = {}
     if row_id:
         options["getRowId"] = f"params.data.{row_id}"
+    if filter_model:
+        options["filterModel"] = filter_model
     return html.Div(
         [
             html.Div(
                 [
                     html.Button("导出 Excel", id=ids.export_button(grid_id), className="button-secondary"),
-                    html.Span(id=f"{grid_id}-count", className="grid-count"),
+                    html.Span(id=ids.grid_count(grid_id), className="grid-count"),
+                    html.Span(id=ids.grid_filtered(grid_id), className="grid-count"),
                 ],
                 className="grid-toolbar",
             ),
             dcc.Download(id=ids.export_download(grid_id)),
-            dag.AgGrid(
-                id=grid_id,
-                columnDefs=[{"field": field, "headerName": header} for field, header in columns],
-                rowData=[],
-                defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 90},
-                dashGridOptions={
-                    "pagination": True,
-                    "paginationPageSize": 50,
-                    "enableCellTextSelection": True,
-                    # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
-                    # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
-                    "autoSizeStrategy": {"type": "fitCellContents"},
-                    "localeText": GRID_LOCALE,
-                },
-                style={"height": f"{height}px"},
-                **options,
-                className="ag-theme-alpine",
+            # A spinner over the grid (kept in place, dimmed) while its rows load, after 400 ms.
+            dcc.Loading(
+                dag.AgGrid(
+                    id=grid_id,
+                    columnDefs=[c.definition() for c in as_columns(columns)],
+                    rowData=[],
+                    defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
+                    dashGridOptions={
+                        "pagination": True,
+                        "paginationPageSize": page_size,
+                        "paginationPageSizeSelector": sorted({*PAGE_SIZES, page_size}),
+                        "paginationPanels": ["pageSize", "pageSummary"],
+                        "domLayout": "autoHeight",
+                        "enableCellTextSelection": True,
+                        "tooltipShowDelay": 300,
+                        # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
+                        # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
+                        "autoSizeStrategy": {"type": "fitCellContents"},
+                        "localeText": GRID_LOCALE,
+                    },
+                    style={"height": None},
+                    **options,
+                    className="ag-theme-alpine",
+                ),
+                type="dot",
+                delay_show=400,
+                overlay_style={"visibility": "visible", "opacity": 0.6},
             ),
         ],
         className="grid-block",
@@ -115,22 +280,62 @@ def _row_key(row: Mapping[str, Any], key: Sequence[str]) -> tuple[Any, ...]:
 
 def _cell_value(value: Any) -> Any:
     if isinstance(value, datetime):
-        return value.replace(tzinfo=None)
-    if isinstance(value, bool) or value is None or isinstance(value, int | float):
+        return to_beijing(value).replace(tzinfo=None)
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value is None or isinstance(value, int | float | date):
         return value
     return str(value)
 
 
-def build_export_workbook(columns: Sequence[tuple[str, str]], rows: Sequence[Mapping[str, Any]]) -> bytes:
-    """An .xlsx of exactly these rows; text that looks like a formula stays text."""
+@dataclass(frozen=True)
+class ExportHeading:
+    """What an exported workbook says above its table: what it is, whose rows, as of when, exported by whom."""
+
+    title: str
+    scope: str
+    as_of: str
+    exported_by: str
+    exported_at: str
+
+    def lines(self) -> list[str]:
+        """The title line and the line under it."""
+        return [
+            f"{self.title}（{self.scope}）",
+            f"数据截至：{self.as_of}；导出人：{self.exported_by}；导出时间：{self.exported_at}（北京时间）",
+        ]
+
+
+def build_export_workbook(
+    columns: Sequence[Column | tuple[str, str]],
+    rows: Sequence[Mapping[str, Any]],
+    heading: ExportHeading | None = None,
+) -> bytes:
+    """An .xlsx of exactly these rows under a title, scope, as-of and exported-by heading, the header on row
+    EXPORT_HEADER_ROW (frozen), numbers and dates in the grid's formats; text that looks like a formula stays text."""
+    declared = as_columns(columns)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
     assert sheet is not None
-    for number, (_, header) in enumerate(columns, 1):
-        set_cell_value(sheet.cell(1, number), header)
-    for row_number, row in enumerate(rows, 2):
-        for number, (field, _) in enumerate(columns, 1):
-            set_cell_value(sheet.cell(row_number, number), _cell_value(row.get(field)))
+    sheet.title = (heading.title if heading else "导出")[:31]
+    for line, text in enumerate(heading.lines() if heading else [], 1):
+        set_cell_value(sheet.cell(line, 1), text)
+        sheet.cell(line, 1).font = Font(bold=line == 1, size=14 if line == 1 else 10)
+    for number, column in enumerate(declared, 1):
+        set_cell_value(sheet.cell(EXPORT_HEADER_ROW, number), column.title)
+        sheet.cell(EXPORT_HEADER_ROW, number).font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(number)].width = (
+            36 if column.wrap else max(10, 2 * len(column.title) + 2)
+        )
+    sheet.freeze_panes = sheet.cell(EXPORT_HEADER_ROW + 1, 1)
+    for row_number, row in enumerate(rows, EXPORT_HEADER_ROW + 1):
+        for number, column in enumerate(declared, 1):
+            cell = sheet.cell(row_number, number)
+            set_cell_value(cell, _cell_value(row.get(column.field)))
+            if cell.value is not None and column.excel_format():
+                cell.number_format = column.excel_format()
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -146,14 +351,39 @@ def rows_as_shown(
     return [by_key[k] for k in (_row_key(r, key) for r in shown) if k in by_key]
 
 
-def register_grid(app: Dash, spec: GridSpec) -> None:
-    """Wire a grid: its rows follow its inputs; its export re-reads them for the signed-in user."""
-    inputs = [Input(component, prop) for component, prop in spec.inputs]
+def export_file_name(title: str, scope: str, day: date) -> str:
+    """覆盖情况-广东省-2026年11月30日.xlsx: what, whose, which day."""
+    return f"{title}-{scope}-{format_date(day)}.xlsx"
 
-    @app.callback(Output(spec.grid_id, "rowData"), Output(f"{spec.grid_id}-count", "children"), *inputs)
-    def load_rows(*values: Any) -> tuple[list[dict[str, Any]], str]:
-        rows = spec.load(current_viewer(), *values)
-        return rows, f"共 {len(rows)} 条"
+
+def count_text(count: int) -> str:
+    """The toolbar's row count: 共 1,234 条."""
+    return f"共 {format_count(count)} 条"
+
+
+def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) -> None:
+    """Wire a grid: its rows (and total) follow its inputs; the count follows its filters; its export re-reads the
+    rows for the signed-in user."""
+    inputs = [Input(component, prop) for component, prop in spec.inputs]
+    outputs = [Output(spec.grid_id, "rowData"), Output(ids.grid_count(spec.grid_id), "children")]
+    if spec.total is not None:
+        outputs.append(Output(spec.grid_id, "pinnedBottomRowData"))
+
+    @app.callback(*outputs, *inputs)
+    def load_rows(*values: Any) -> tuple[Any, ...]:
+        viewer = current_viewer()
+        rows = spec.load(viewer, *values)
+        if spec.total is None:
+            return prepare_rows(rows), count_text(len(rows))
+        total = spec.total(viewer, *values)
+        return prepare_rows(rows), count_text(len(rows)), prepare_rows([total] if total else [])
+
+    app.clientside_callback(
+        ClientsideFunction("archiveCensus", "filteredCount"),
+        Output(ids.grid_filtered(spec.grid_id), "children"),
+        Input(spec.grid_id, "virtualRowData"),
+        State(spec.grid_id, "rowData"),
+    )
 
     states = [State(component, prop) for component, prop in spec.inputs]
 
@@ -169,5 +399,15 @@ def register_grid(app: Dash, spec: GridSpec) -> None:
             return no_update
         viewer: Viewer = current_viewer()
         rows = rows_as_shown(spec.load(viewer, *values), shown, spec.key)
-        content = build_export_workbook(spec.columns, rows)
-        return dcc.send_bytes(content, f"{spec.file_name}.xlsx")
+        scope = spec.scope(viewer, *values) if spec.scope else division_name(viewer.province_code)
+        now = datetime.now(BEIJING)
+        as_of = context.reader.cached(query_data_as_of) if context else None
+        heading = ExportHeading(
+            spec.file_name,
+            scope,
+            format_datetime(as_of) if as_of else format_datetime(now),
+            viewer.user_name,
+            format_datetime(now),
+        )
+        content = build_export_workbook(spec.columns, rows, heading)
+        return dcc.send_bytes(content, export_file_name(spec.file_name, scope, now.date()))

@@ -1,18 +1,32 @@
-"""Component ids, one place for all pages (callbacks and browser tests refer to these)."""
+"""Component ids, the one place for all pages (callbacks and browser tests refer to these).
+
+Plain strings for single components; pattern-matching ids (dicts) are built from the `*_TYPE` names below, because a
+component that exists only in some states of a page (the scoring form, its fields) must be matched with ALL."""
 
 URL = "url"
 NAV = "nav"
+STAMP = "data-stamp"
+# A page's own address bar: its filters written into the URL (refresh=False), so a link reproduces the view.
+PAGE_URL = "page-url"
 
+# /: the overview
 OVERVIEW_METRIC = "overview-metric"
 OVERVIEW_MAP = "overview-map"
 OVERVIEW_CARDS = "overview-cards"
 OVERVIEW_RED = "overview-red"
+OVERVIEW_RED_CONDITIONS = "overview-red-conditions"
+OVERVIEW_PROVINCE = "overview-province"
+OVERVIEW_REGION = "overview-region"
 
+# /coverage
 COVERAGE_CRUMBS = "coverage-crumbs"
 COVERAGE_GRID = "coverage-grid"
 COVERAGE_MISSING_GRID = "coverage-missing-grid"
 COVERAGE_UNREGISTERED_GRID = "coverage-unregistered-grid"
+COVERAGE_GO = "coverage-go"
+COVERAGE_NOTICE = "coverage-notice"
 
+# /quality
 QUALITY_GRID = "quality-grid"
 QUALITY_TREND = "quality-trend"
 QUALITY_ERRORS_GRID = "quality-errors-grid"
@@ -20,6 +34,50 @@ QUALITY_WARNINGS_GRID = "quality-warnings-grid"
 QUALITY_DUPLICATES_GRID = "quality-duplicates-grid"
 QUALITY_OUTLIERS_GRID = "quality-outliers-grid"
 
+# /inspections
+INSPECTIONS_STATUS = "inspections-status"
+INSPECTIONS_OVERDUE = "inspections-overdue"
+INSPECTIONS_CARDS = "inspections-cards"
+INSPECTIONS_CHART = "inspections-chart"
+INSPECTIONS_GRID = "inspections-grid"
+INSPECTIONS_FINDING = "inspections-finding"
+INSPECTIONS_DETAIL = "inspections-detail"
+INSPECTIONS_HISTORY_GRID = "inspections-history-grid"
+INSPECTIONS_ACTION = "inspections-action"
+INSPECTIONS_NOTE = "inspections-note"
+INSPECTIONS_EVIDENCE = "inspections-evidence"
+INSPECTIONS_APPLY = "inspections-apply"
+INSPECTIONS_RESULT = "inspections-result"
+INSPECTIONS_DEADLINE = "inspections-deadline"
+
+# /evaluation
+EVALUATION_ARCHIVE = "evaluation-archive"
+EVALUATION_RESULTS_GRID = "evaluation-results-grid"
+EVALUATION_ASSIGNMENTS_GRID = "evaluation-assignments-grid"
+EVALUATION_ITEMS_GRID = "evaluation-items-grid"
+EVALUATION_RADAR = "evaluation-radar"
+EVALUATION_REPORT_LINK = "evaluation-report-link"
+EVALUATION_REQUESTED = "evaluation-requested"
+EVALUATION_FORM = "evaluation-form"
+EVALUATION_SAVE = "evaluation-save"
+EVALUATION_SUBMIT = "evaluation-submit"
+EVALUATION_RESULT = "evaluation-result"
+# Pattern-matching id types of the scoring form: {"type": EVALUATION_SCORE, "item": code}, ...
+EVALUATION_SCORE = "evaluation-score"
+EVALUATION_VERDICT = "evaluation-verdict"
+EVALUATION_SCORE_ERROR = "evaluation-score-error"
+EVALUATION_SUBTOTAL = "evaluation-subtotal"
+EVALUATION_TOTAL = "evaluation-total"
+EVALUATION_MAXIMA = "evaluation-maxima"
+
+# /indicators
+INDICATORS_CARDS = "indicators-cards"
+INDICATORS_CHOICE = "indicators-choice"
+INDICATORS_TRAJECTORY = "indicators-trajectory"
+INDICATORS_HEATMAP = "indicators-heatmap"
+INDICATORS_GRID = "indicators-grid"
+
+# /submissions
 SUBMISSIONS_GRID = "submissions-grid"
 SUBMISSIONS_REVIEW_ID = "submissions-review-id"
 SUBMISSIONS_REVIEW_REASON = "submissions-review-reason"
@@ -30,6 +88,12 @@ SUBMISSIONS_DATA_DOCS_LINK = "submissions-data-docs-link"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
 
+# /lineage
+LINEAGE_SUMMARY = "lineage-summary"
+LINEAGE_RETURNS_GRID = "lineage-returns-grid"
+LINEAGE_ROWS_GRID = "lineage-rows-grid"
+
+# /upload
 UPLOAD_POLL = "upload-poll"
 UPLOAD_STATUS = "upload-status"
 UPLOAD_FAILURES_GRID = "upload-failures-grid"
@@ -53,3 +117,18 @@ def breakdown_choice(page: str) -> str:
 def breakdown_graph(page: str) -> str:
     """The id of a page's breakdown chart."""
     return f"{page}-breakdown-graph"
+
+
+def grid_count(grid_id: str) -> str:
+    """The id of a grid's row count (共 N 条)."""
+    return f"{grid_id}-count"
+
+
+def grid_filtered(grid_id: str) -> str:
+    """The id of the count of a grid's rows left by its filters."""
+    return f"{grid_id}-filtered"
+
+
+# The daily reminders panels: reporting reminders on the overview, finding deadlines on /inspections.
+OVERVIEW_REMINDERS = "overview-reminders"
+INSPECTIONS_REMINDERS = "inspections-reminders"

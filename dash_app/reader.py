@@ -1,4 +1,7 @@
-"""The dashboard's read side: one read-only connection to the latest published snapshot, a cursor per request."""
+"""The dashboard's read side: one read-only connection per committed version of the warehouse, a cursor per request.
+
+A version is a published snapshot file of the embedded warehouse, or a DuckLake snapshot id (warehouse.backends).
+"""
 
 from __future__ import annotations
 
@@ -6,12 +9,11 @@ import copy
 import threading
 from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Any, TypeVar
 
 import duckdb
 
-from warehouse.store import WarehouseStore
+from warehouse.backends import ReadSnapshot, Warehouse
 
 # Connections to superseded snapshots kept open for requests still using their cursors.
 KEEP_OLD_CONNECTIONS = 2
@@ -21,40 +23,61 @@ T = TypeVar("T")
 class SnapshotReader:
     """Hands out cursors on the newest snapshot; switches when a writer publishes, never mid-request."""
 
-    def __init__(self, store: WarehouseStore) -> None:
+    def __init__(self, store: Warehouse) -> None:
         self.store = store
         self._lock = threading.Lock()
-        self._path: Path | None = None
-        self._connections: list[duckdb.DuckDBPyConnection] = []
-        self._cache_path: Path | None = None
+        self._path: Hashable | None = None
+        self._connections: list[ReadSnapshot] = []
+        # Cursors open on each connection: a superseded connection is closed only when its last cursor is done
+        # (a slow request must not lose its snapshot while writers publish several new ones).
+        self._in_use: dict[int, int] = {}
+        self._retired: list[ReadSnapshot] = []
+        self._cache_path: Hashable | None = None
         self._cache: dict[tuple[Any, ...], Any] = {}
 
-    def _connection(self) -> duckdb.DuckDBPyConnection:
-        path = self.store.current_snapshot()
+    def _acquire(self) -> ReadSnapshot:
+        path = self.store.current_version()
         with self._lock:
             if path != self._path or not self._connections:
-                path, connection = self.store.open_snapshot()
-                self._connections.append(connection)
+                self._connections.append(self.store.open_snapshot(path))
                 self._path = path
                 while len(self._connections) > KEEP_OLD_CONNECTIONS + 1:
-                    self._connections.pop(0).close()
-            return self._connections[-1]
+                    self._retired.append(self._connections.pop(0))
+            connection = self._connections[-1]
+            self._in_use[id(connection)] = self._in_use.get(id(connection), 0) + 1
+            self._close_unused()
+            return connection
+
+    def _release(self, connection: ReadSnapshot) -> None:
+        with self._lock:
+            self._in_use[id(connection)] -= 1
+            self._close_unused()
+
+    def _close_unused(self) -> None:
+        for connection in [c for c in self._retired if not self._in_use.get(id(c))]:
+            self._retired.remove(connection)
+            self._in_use.pop(id(connection), None)
+            connection.close()
 
     @contextmanager
     def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A cursor (its own snapshot-consistent view) for one request."""
-        cursor = self._connection().cursor()
+        connection = self._acquire()
         try:
-            yield cursor
+            cursor = connection.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
         finally:
-            cursor.close()
+            self._release(connection)
 
     def cached(self, query: Callable[..., T], *args: Hashable) -> T:
         """A query's result on the current snapshot, computed once per snapshot: a snapshot never changes.
 
         For the national aggregates every page starts from (~0.4 s each on a million holders); callers get a copy.
         """
-        path = self.store.current_snapshot()
+        path = self.store.current_version()
         key = (query.__module__, query.__qualname__, args)
         with self._lock:
             if self._cache_path != path:
@@ -71,7 +94,9 @@ class SnapshotReader:
     def close(self) -> None:
         """Close every connection."""
         with self._lock:
-            for connection in self._connections:
+            for connection in [*self._connections, *self._retired]:
                 connection.close()
             self._connections.clear()
+            self._retired.clear()
+            self._in_use.clear()
             self._path = None

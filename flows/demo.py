@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,8 +13,8 @@ from census_schema.settings import Settings
 from flows.ingest import IngestRequest
 from synthetic.census import Manifest, generate_national_dataset, write_census_return, write_dataset
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
+from warehouse.backends import open_warehouse
 from warehouse.evaluation import assign_evaluators, open_evaluation
-from warehouse.store import WarehouseStore
 from warehouse.supervision import query_supervision_summary
 
 DEFAULT_DEMO_UNITS = 12_000
@@ -76,10 +75,9 @@ def build_supervision_demo(
     progress("生成监督检查、业务建设评价和规划指标的模拟数据")
     dataset = generate_supervision_dataset(seed, evaluator=evaluator)
     files = write_supervision_workbooks(dataset, workdir / "supervision")
-    store = WarehouseStore(settings.db_path)
-    with store.writer() as con:
-        open_evaluation(con, DEMO_PLANNER)
-        assign_evaluators(con, dataset.assignments, DEMO_PLANNER)
+    store = open_warehouse(settings)
+    store.write(lambda con: open_evaluation(con, DEMO_PLANNER))
+    store.write(lambda con: assign_evaluators(con, dataset.assignments, DEMO_PLANNER))
     outcomes = []
     for kind, path in files:
         outcome = ingest(IngestRequest(path, kind, None, DEMO_PLANNER))
@@ -95,16 +93,14 @@ def build_supervision_demo(
 
 def reset_warehouse(settings: Settings, *, replace: bool) -> None:
     """Start from an empty warehouse; an existing one is only replaced when asked to."""
-    store = WarehouseStore(settings.db_path)
-    if settings.db_path.exists():
+    store = open_warehouse(settings)
+    if store.exists():
         if not replace:
             raise UsageError(
-                f"数据仓库 {settings.db_path} 已存在，演示不会覆盖它。",
+                f"数据仓库 {store.describe()} 已存在，演示不会覆盖它。",
                 hint="请用 --db 指定新的文件，或加 --replace 用演示数据替换它。",
             )
-        settings.db_path.unlink()
-        settings.db_path.with_suffix(".lock").unlink(missing_ok=True)
-        shutil.rmtree(store.snapshot_dir, ignore_errors=True)
+        store.destroy()
 
 
 def build_demo(

@@ -23,6 +23,7 @@ from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedWorkbook, parse_workbook
 from flows.report import write_annotated_report
 from flows.worker import ReaderWorker
+from warehouse.backends import Warehouse
 from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
@@ -30,9 +31,8 @@ from warehouse.loads import (
     fetch_other_province_usccs,
     fetch_register_usccs,
     find_current_by_sha256,
-    record_upload,
+    record_upload_once,
 )
-from warehouse.store import WarehouseStore
 
 T = TypeVar("T")
 # The checks bring in Great Expectations (3-5 s to import): imported on first validation, or ahead of it in the
@@ -184,33 +184,27 @@ def validate_workbook(
     return failures
 
 
-def read_check_context(store: WarehouseStore, form: Form | WorkbookForm, province_code: str | None) -> CheckContext:
-    """The check context, read from the latest published snapshot (never blocks a writer)."""
+def read_check_context(store: Warehouse, form: Form | WorkbookForm, province_code: str | None) -> CheckContext:
+    """The check context, read from the latest committed state (never blocks a writer)."""
     with store.reader() as con:
         return fetch_check_context(con, form, province_code)
 
 
-def find_duplicate(store: WarehouseStore, form: Form | WorkbookForm, identity: WorkbookIdentity) -> str | None:
+def find_duplicate(store: Warehouse, form: Form | WorkbookForm, identity: WorkbookIdentity) -> str | None:
     """The id of a current accepted submission with the same content, if any."""
     with store.reader() as con:
         return find_current_by_sha256(con, form.kind, identity.province_code, form.round_id, identity.sha256)
 
 
 def load_submission(
-    store: WarehouseStore,
+    store: Warehouse,
     submission: NewSubmission,
     sheets: dict[str, pl.DataFrame] | None,
     failures: list[Failure],
 ) -> tuple[str, bool]:
-    """Record the submission in one transaction under the writer lock; (id, True) if an identical one won the race."""
-    with store.writer() as con:
-        if submission.status == "accepted":
-            existing = find_current_by_sha256(
-                con, submission.kind, submission.province_code, submission.round_id, submission.file_sha256
-            )
-            if existing is not None:
-                return existing, True
-        return record_upload(con, submission, sheets, failures), False
+    """Record the submission in one transaction; (id, True) if an identical one won the race (the check is made
+    inside the transaction, which the backend re-runs if a concurrent writer made it conflict)."""
+    return store.write(lambda con: record_upload_once(con, submission, sheets, failures))
 
 
 def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
@@ -227,7 +221,7 @@ def default_data_docs_dir(settings: Settings, form: Form | WorkbookForm, identit
 
 
 def ingest_workbook(
-    store: WarehouseStore,
+    store: Warehouse,
     request: IngestRequest,
     settings: Settings,
     run_step: StepRunner = run_directly,

@@ -1,36 +1,100 @@
-"""Prefect flows: thin wrappers that run the plain pipeline steps as tasks and own the accept/reject policy."""
+"""Prefect flows: thin wrappers that run the plain pipeline steps as tasks and own the accept/reject policy.
+
+Where and when they run (deployments, the work pool, schedules, limits) is configured in `flows.deployments`.
+"""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import duckdb
 from prefect import Flow, flow, task
 from prefect.cache_policies import NO_CACHE
 
+from census_schema.errors import CensusError
 from census_schema.fields import WorkbookForm
-from census_schema.forms import get_workbook_form
+from census_schema.forms import CURRENT_WORKBOOKS, get_workbook_form
 from census_schema.settings import load_settings
-from flows.ingest import IngestRequest, ingest_workbook
-from warehouse.store import WarehouseStore
+from flows.ingest import IngestRequest, find_duplicate, ingest_workbook, load_submission, read_check_context
+from flows.reminders import write_daily_reminders
+from warehouse.backends import WarehouseUnavailable, open_warehouse
 
 T = TypeVar("T")
+# Steps that reach the warehouse: a lost catalog connection, a full or unreachable data folder or a write that
+# kept conflicting is worth another try. Identify, parse, validate and report are deterministic: never retried.
+WAREHOUSE_STEPS = frozenset({find_duplicate.__name__, read_check_context.__name__, load_submission.__name__})
+STEP_RETRIES = 3
+STEP_RETRY_DELAYS_S: list[float] = [2, 10, 30]
+# Tag of the step that writes: a tag concurrency limit (flows.deployments) bounds concurrent writers.
+WRITE_TAG = "warehouse-write"
+# The ingest flows are module attributes `ingest_<kind>` (deployments name them as entry points).
+FLOW_ATTRIBUTE_PREFIX = "ingest_"
+
+
+def is_transient_failure(task_: Any, task_run: Any, state: Any) -> bool:
+    """Retry condition: only an unreachable warehouse or storage, never a refused or unreadable workbook."""
+    try:
+        state.result()
+    except (WarehouseUnavailable, duckdb.IOException, duckdb.HTTPException):
+        return True
+    except Exception:  # noqa: BLE001 - any other failure (validation, bad input, a bug) is final
+        return False
+    return False
 
 
 def run_as_task(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run one pipeline step as a Prefect task named after its function (no caching: inputs include a connection)."""
-    prefect_task = task(name=step.__name__, cache_policy=NO_CACHE, persist_result=False)(step)
+    options: dict[str, Any] = {"name": step.__name__, "cache_policy": NO_CACHE, "persist_result": False}
+    if step.__name__ in WAREHOUSE_STEPS:
+        options.update(
+            retries=STEP_RETRIES,
+            retry_delay_seconds=STEP_RETRY_DELAYS_S,
+            retry_condition_fn=is_transient_failure,
+            tags=[WRITE_TAG] if step.__name__ == load_submission.__name__ else [],
+        )
+    prefect_task = task(**options)(step)
     return prefect_task(*args, **kwargs)
 
 
+def write_outcome(path: str | None, payload: dict[str, Any]) -> None:
+    """Leave a flow's outcome where the submitter waits for it (a file in the shared var folder), atomically."""
+    if not path:
+        return
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = target.with_suffix(".tmp")
+    staging.write_text(json.dumps(payload, ensure_ascii=False, default=str), encoding="utf-8")
+    os.replace(staging, target)
+
+
 def _ingest(
-    kind: str, path: str, province_code: str | None, submitted_by: str, db_path: str | None, **options: Any
+    kind: str,
+    path: str,
+    province_code: str | None,
+    submitted_by: str,
+    warehouse: str | None,
+    outcome_path: str | None = None,
+    **options: Any,
 ) -> dict[str, Any]:
-    settings = load_settings(db_path)
-    request = IngestRequest(Path(path), kind, province_code, submitted_by, **options)
-    return ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step=run_as_task).to_json()
+    try:
+        settings = load_settings(warehouse=warehouse)
+        # Parameters cross the API as JSON: folders and files arrive as text.
+        paths = {k: Path(v) for k in ("report_path", "data_docs_dir") if isinstance(v := options.get(k), str)}
+        request = IngestRequest(Path(path), kind, province_code, submitted_by, **{**options, **paths})
+        result = ingest_workbook(open_warehouse(settings), request, settings, run_step=run_as_task).to_json()
+    except CensusError as error:
+        # The submitter prints the same paragraph and exit code as an in-line run would.
+        error_fields = {"message": error.describe(), "exit_code": error.exit_code, "type": type(error).__name__}
+        write_outcome(outcome_path, {"error": error_fields})
+        raise
+    write_outcome(outcome_path, {"result": result})
+    return result
 
 
 def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
@@ -38,9 +102,23 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
     decide, report, load."""
 
     def ingest_flow(
-        path: str, province_code: str | None, submitted_by: str, db_path: str | None = None, **options: Any
+        path: str,
+        province_code: str | None,
+        submitted_by: str,
+        warehouse: str | None = None,
+        outcome_path: str | None = None,
+        file_name: str | None = None,
+        report_path: str | None = None,
+        dry_run: bool = False,
+        data_docs_dir: str | None = None,
     ) -> dict[str, Any]:
-        return _ingest(book.kind, path, province_code, submitted_by, db_path, **options)
+        options = {
+            "file_name": file_name,
+            "report_path": report_path,
+            "dry_run": dry_run,
+            "data_docs_dir": data_docs_dir,
+        }
+        return _ingest(book.kind, path, province_code, submitted_by, warehouse, outcome_path, **options)
 
     ingest_flow.__doc__ = f"Ingest one {book.kind} workbook ({book.label}): all or nothing."
     return flow(name=book.flow_name, validate_parameters=False, persist_result=False)(ingest_flow)
@@ -50,3 +128,28 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
 def flow_for(kind: str) -> Flow[..., dict[str, Any]]:
     """The ingest flow of a registered workbook kind (built once per process)."""
     return build_ingest_flow(get_workbook_form(kind))
+
+
+@flow(name="daily-reminders", persist_result=False)
+def daily_reminders(warehouse: str | None = None, as_of: str | None = None) -> dict[str, Any]:
+    """Write today's reminders: provinces that have not reported or were returned, findings soon overdue."""
+    settings = load_settings(warehouse=warehouse)
+    day = date.fromisoformat(as_of) if as_of else settings.today()
+    store = open_warehouse(settings)
+    step = task(
+        name="write_daily_reminders",
+        cache_policy=NO_CACHE,
+        persist_result=False,
+        retries=STEP_RETRIES,
+        retry_delay_seconds=STEP_RETRY_DELAYS_S,
+        retry_condition_fn=is_transient_failure,
+    )(write_daily_reminders)
+    return step(store, day)
+
+
+def __getattr__(name: str) -> Flow[..., Any]:
+    """`ingest_census`, `ingest_register`, …: the flow of each registered kind, for deployment entry points."""
+    kind = name.removeprefix(FLOW_ATTRIBUTE_PREFIX)
+    if name.startswith(FLOW_ATTRIBUTE_PREFIX) and kind in CURRENT_WORKBOOKS:
+        return flow_for(kind)
+    raise AttributeError(name)

@@ -1,17 +1,32 @@
-"""Run an ingestion from any front end (command line or web): through Prefect when configured, else directly."""
+"""Run an ingestion from any front end (command line or web): on a Prefect worker, as a flow here, or directly.
+
+With `PREFECT_API_URL` set and the flow's deployment registered (`archive-census prefect deploy`), the run is
+submitted to the work pool and this process waits for it: the worker leaves the outcome in the shared var folder
+and the caller prints it as an in-line run would. A run whose worker died (crashed) is scheduled again, a bounded
+number of times; the load is all-or-nothing and idempotent by content, so a second attempt loads once.
+"""
 
 from __future__ import annotations
 
+import json
 import os
+import time
+import uuid
+from pathlib import Path
 from typing import Any
 
-from census_schema.errors import UsageError
+from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
 from flows.housekeeping import DATA_DOCS_DIR, prune_data_docs
 from flows.ingest import IngestRequest, StepRunner, ingest_workbook, run_directly
 from flows.worker import ReaderWorker
+from warehouse.backends import WarehouseUnavailable, open_warehouse
 from warehouse.loads import fetch_current_file_hashes
-from warehouse.store import WarehouseStore
+
+# The name every flow's deployment has (flows.deployments registers them).
+DEPLOYMENT_NAME = "archive-census"
+CRASH_RESUBMISSIONS = 2
+POLL_S = 0.5
 
 
 def quiet_prefect() -> None:
@@ -28,6 +43,23 @@ def choose_orchestrator(requested: str | None, settings: Settings) -> str:
     if mode not in ("prefect", "direct"):
         raise UsageError(f"未知的编排方式 {mode!r}（可选 auto、prefect、direct）。")
     return mode
+
+
+def warehouse_parameter(settings: Settings) -> str:
+    """How a flow run (here or on a worker) is told which warehouse to use."""
+    return settings.warehouse_url or str(settings.db_path.absolute())
+
+
+class RemoteRunFailed(CensusError):
+    """A flow run on a worker ended with a user-facing error; its paragraph and exit code are the worker's."""
+
+    def __init__(self, message: str, exit_code: int) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def describe(self) -> str:
+        """The worker's paragraph, unchanged."""
+        return self.message
 
 
 def run_ingestion(
@@ -48,14 +80,25 @@ def run_ingestion(
 
         options = {
             "file_name": request.file_name,
-            "report_path": request.report_path,
+            "report_path": str(request.report_path) if request.report_path else None,
             "dry_run": request.dry_run,
-            "data_docs_dir": request.data_docs_dir,
+            "data_docs_dir": str(request.data_docs_dir) if request.data_docs_dir else None,
         }
         flow = flow_for(request.kind)
-        result = flow(str(request.path), request.province_code, request.submitted_by, str(settings.db_path), **options)
+        parameters = {
+            "path": str(request.path.absolute()),
+            "province_code": request.province_code,
+            "submitted_by": request.submitted_by,
+            "warehouse": warehouse_parameter(settings),
+            **options,
+        }
+        deployment = f"{flow.name}/{DEPLOYMENT_NAME}"
+        if os.environ.get("PREFECT_API_URL") and deployment_exists(deployment):
+            result = submit_and_wait(deployment, parameters, settings)
+        else:
+            result = flow(**parameters)
     else:
-        result = ingest_workbook(WarehouseStore(settings.db_path), request, settings, run_step, worker).to_json()
+        result = ingest_workbook(open_warehouse(settings), request, settings, run_step, worker).to_json()
     if request.data_docs_dir is None:
         prune_data_docs_of(settings)
     return result
@@ -65,5 +108,64 @@ def prune_data_docs_of(settings: Settings) -> None:
     """Prune the Data Docs beside the warehouse (flows.housekeeping's policy), keeping current submissions' own."""
     if not (settings.var_dir / DATA_DOCS_DIR).is_dir():
         return
-    with WarehouseStore(settings.db_path).reader() as con:
+    with open_warehouse(settings).reader() as con:
         prune_data_docs(settings, fetch_current_file_hashes(con))
+
+
+def deployment_exists(name: str) -> bool:
+    """True when the Prefect server knows the deployment `flow-name/deployment-name`."""
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_deployment_by_name(name)
+        except ObjectNotFound:
+            return False
+    return True
+
+
+def submit_and_wait(deployment: str, parameters: dict[str, Any], settings: Settings) -> dict[str, Any]:
+    """Run a deployment on the work pool, wait for it, and return the outcome the flow left in the var folder."""
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.objects import FlowRun
+    from prefect.deployments import run_deployment
+    from prefect.states import Scheduled
+
+    outcome = settings.var_dir.absolute() / "outcomes" / f"{uuid.uuid4().hex}.json"
+    flow_run = run_deployment(
+        deployment, parameters={**parameters, "outcome_path": str(outcome)}, timeout=0, as_subflow=False
+    )
+    assert isinstance(flow_run, FlowRun)  # the synchronous call returns the run, not a coroutine
+    resubmitted = 0
+    with get_client(sync_client=True) as client:
+        while True:
+            run = client.read_flow_run(flow_run.id)
+            state = run.state
+            if state is not None and state.is_final():
+                if state.is_crashed() and resubmitted < CRASH_RESUBMISSIONS:
+                    # The worker (or its machine) died mid-run: nothing was half-loaded, so run it again.
+                    resubmitted += 1
+                    client.set_flow_run_state(flow_run.id, Scheduled(), force=True)
+                    continue
+                break
+            time.sleep(POLL_S)
+    return read_outcome(outcome, state)
+
+
+def read_outcome(path: Path, state: Any) -> dict[str, Any]:
+    """The outcome a worker wrote; a failed run without one becomes a transient error naming the state."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        name = getattr(state, "name", "未知")
+        raise WarehouseUnavailable(
+            f"工作节点上的运行以「{name}」结束，没有留下结果：{getattr(state, 'message', '') or ''}",
+            hint="请在 Prefect 界面查看该运行的日志；确认工作节点与本机共享 ARCHIVE_CENSUS_VAR_DIR 目录。",
+        ) from None
+    finally:
+        path.unlink(missing_ok=True)
+    if "error" in payload:
+        raise RemoteRunFailed(payload["error"]["message"], int(payload["error"]["exit_code"]))
+    result: dict[str, Any] = payload["result"]
+    return result

@@ -17,9 +17,9 @@ from typing import Any
 from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
 from flows.identify import compute_sha256
+from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
 from warehouse.inspections import transition_finding
-from warehouse.store import WarehouseStore
 
 EVIDENCE_DIR = "evidence"
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
@@ -62,7 +62,7 @@ def change_finding(
     new_deadline: date | None = None,
     via: str = "web",
 ) -> dict[str, Any]:
-    """Change one finding's state under the writer lock (see `warehouse.inspections.transition_finding`).
+    """Change one finding's state in one write (see `warehouse.inspections.transition_finding`).
 
     An evidence file is kept beside the warehouse and referenced by the logged transition. Raises
     IllegalTransition (with the lifecycle's Chinese message), NotFound or UsageError; nothing changes then.
@@ -71,8 +71,8 @@ def change_finding(
     before = set(kept.rglob("*")) if kept.exists() else set()
     evidence = store_evidence(settings, finding_id, evidence_file, evidence_name) if evidence_file else None
     try:
-        with WarehouseStore(settings.db_path).writer() as con:
-            return transition_finding(
+        return open_warehouse(settings).write(
+            lambda con: transition_finding(
                 con,
                 finding_id,
                 by=by,
@@ -84,6 +84,7 @@ def change_finding(
                 new_deadline=new_deadline,
                 via=via,
             )
+        )
     except CensusError:
         # A refused change keeps no evidence it brought (a file kept for an earlier change stays).
         if evidence is not None and (settings.var_dir / evidence) not in before:
@@ -102,9 +103,9 @@ def save_scores(
     evidence: Mapping[str, str] | None = None,
     round_id: str = DEFAULT_ROUND,
 ) -> dict[str, Any]:
-    """Save an evaluator's draft or submit their scores under the writer lock (see `save_evaluator_scores`)."""
-    with WarehouseStore(settings.db_path).writer() as con:
-        return save_evaluator_scores(
+    """Save an evaluator's draft or submit their scores in one write (see `save_evaluator_scores`)."""
+    return open_warehouse(settings).write(
+        lambda con: save_evaluator_scores(
             con,
             evaluator,
             archive_code,
@@ -114,3 +115,4 @@ def save_scores(
             evidence=evidence,
             round_id=round_id,
         )
+    )

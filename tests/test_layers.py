@@ -76,7 +76,7 @@ def test_layer_check_detects_an_import(tmp_path, source, found):
     [
         ("census_schema", "from supervision.scoring import score_archive\n"),
         ("supervision", "from synthetic.census import generate_province_rows\n"),
-        ("supervision", "from warehouse.store import WarehouseStore\n"),
+        ("supervision", "from warehouse.backends import EmbeddedWarehouse\n"),
         ("checks", "from synthetic.supervision import DEMO_TODAY\n"),
         ("warehouse", "import synthetic\n"),
         ("dash_app", "from synthetic.census import write_dataset\n"),

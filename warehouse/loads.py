@@ -96,6 +96,30 @@ def record_upload(
     no rows (any passed are ignored) and supersedes nothing. A loader that refuses the rows (a state changed since
     validation) rolls the whole submission back.
     """
+    submission_id, _ = _record(con, submission, sheets, failures, unless_loaded=False)
+    return submission_id
+
+
+def record_upload_once(
+    con: duckdb.DuckDBPyConnection,
+    submission: NewSubmission,
+    sheets: Mapping[str, pl.DataFrame] | None,
+    failures: Sequence[Failure],
+) -> tuple[str, bool]:
+    """As `record_upload`, but an accepted file whose content is already the current accepted one is not loaded
+    again: (its id, True). The check runs inside the recording transaction, so it holds at commit on every backend
+    (two identical files submitted at once land once)."""
+    return _record(con, submission, sheets, failures, unless_loaded=True)
+
+
+def _record(
+    con: duckdb.DuckDBPyConnection,
+    submission: NewSubmission,
+    sheets: Mapping[str, pl.DataFrame] | None,
+    failures: Sequence[Failure],
+    *,
+    unless_loaded: bool,
+) -> tuple[str, bool]:
     accepted = submission.status == "accepted"
     if accepted and sheets is None:
         raise ValueError("an accepted submission needs its rows")
@@ -105,6 +129,12 @@ def record_upload(
     now = utc_now()
     submission_id = new_submission_id(submission.round_id, submission.province_code or submission.kind, now)
     with transaction(con):
+        if accepted and unless_loaded:
+            existing = find_current_by_sha256(
+                con, submission.kind, submission.province_code, submission.round_id, submission.file_sha256
+            )
+            if existing is not None:
+                return existing, True
         if accepted and book.supersedes:
             con.execute(
                 "UPDATE submissions SET is_current = false, superseded_by = ?, superseded_at = ? "
@@ -119,7 +149,7 @@ def record_upload(
             domain_loader = DOMAIN_LOADERS.get(submission.kind)
             if domain_loader is not None:
                 domain_loader(con, target, sheets)
-    return submission_id
+    return submission_id, False
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ migrations: they live one per file in `warehouse/sql/models/` and are re-created
 
 from __future__ import annotations
 
+import graphlib
 import hashlib
 import json
 import re
@@ -31,6 +32,7 @@ from census_schema.errors import UsageError
 from census_schema.fields import FieldType, Form
 from census_schema.forms import CURRENT_FORMS, FORMS, KIND_LABELS, get_form
 from supervision.rows import split_names
+from warehouse.dialect import adapt_ddl, ensure_write_guard, is_ducklake
 from warehouse.transactions import quote_identifier, transaction, utc_now
 
 _SQL_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
@@ -43,6 +45,17 @@ RAW_LINEAGE_COLUMNS = (
     ("sheet_name", "VARCHAR NOT NULL"),
     ("excel_row", "BIGINT NOT NULL"),
     ("loaded_at", "TIMESTAMP NOT NULL"),
+)
+
+
+# The runner's own tables, created before any migration. form_versions' grain: one row per form version a
+# migration brought a raw table to (the latest per form is the current one).
+RUNNER_TABLES = (
+    "CREATE TABLE IF NOT EXISTS schema_migrations "
+    "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS form_versions (form_kind VARCHAR NOT NULL, form_version VARCHAR NOT NULL, "
+    "raw_table VARCHAR NOT NULL, migration_version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL, "
+    "PRIMARY KEY (form_kind, form_version))",
 )
 
 
@@ -111,7 +124,7 @@ class Migration:
 
 def _sql_migration(version: int, name: str, sql: str) -> Migration:
     def apply(con: duckdb.DuckDBPyConnection) -> None:
-        con.execute(sql)
+        con.execute(adapt_ddl(sql) if is_ducklake(con) else sql)
 
     return Migration(version, name, apply)
 
@@ -142,11 +155,24 @@ def _inspectors_as_lists(con: duckdb.DuckDBPyConnection) -> None:
     """Inspections keep their inspectors as a list (split as the form's rules read it), not as the typed text; the
     count is the list's length. (An UPDATE of a list column in a keyed table trips DuckDB's key check: the column is
     converted in place through a temporary function instead.)"""
-    con.create_function("split_inspector_names", split_names, ["VARCHAR"], "VARCHAR[]")
-    try:
-        con.execute("ALTER TABLE inspections ALTER inspectors TYPE VARCHAR[] USING split_inspector_names(inspectors)")
-    finally:
-        con.remove_function("split_inspector_names")
+    if is_ducklake(con):
+        # DuckLake changes a column's type only by a cast, so the column is replaced (renaming the old one first:
+        # dropping it and renaming a new one to its name in one transaction corrupts DuckLake 1.5.5's catalog). No
+        # lake can hold inspections from before this step (DuckLake support came later), so there is nothing to
+        # convert; converting rows here also trips DuckLake ("Missing stats when merging inlined data").
+        if con.execute("SELECT count(*) FROM inspections").fetchone() != (0,):
+            raise RuntimeError("migration 35 cannot convert existing inspections on a DuckLake")
+        con.execute("ALTER TABLE inspections RENAME COLUMN inspectors TO inspectors_text")
+        con.execute("ALTER TABLE inspections ADD COLUMN inspectors VARCHAR[]")
+        con.execute("ALTER TABLE inspections DROP COLUMN inspectors_text")
+    else:
+        con.create_function("split_inspector_names", split_names, ["VARCHAR"], "VARCHAR[]")
+        try:
+            con.execute(
+                "ALTER TABLE inspections ALTER inspectors TYPE VARCHAR[] USING split_inspector_names(inspectors)"
+            )
+        finally:
+            con.remove_function("split_inspector_names")
     con.execute("ALTER TABLE inspections DROP COLUMN inspector_count")
 
 
@@ -191,16 +217,11 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
 def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migration] | None = None) -> list[int]:
     """Apply pending migrations in order, each in its own transaction, then re-create the models if they or the
     tables changed, refresh reference data and check the warehouse holds every current form; returns versions."""
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations "
-        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
-    )
-    # Grain: one row per form version a migration brought a raw table to (the latest per form is the current one).
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS form_versions (form_kind VARCHAR NOT NULL, form_version VARCHAR NOT NULL, "
-        "raw_table VARCHAR NOT NULL, migration_version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL, "
-        "PRIMARY KEY (form_kind, form_version))"
-    )
+    ducklake = is_ducklake(con)
+    if ducklake:
+        ensure_write_guard(con)
+    for ddl in RUNNER_TABLES:
+        con.execute(adapt_ddl(ddl) if ducklake else ddl)
     done = applied_versions(con)
     applied = []
     for migration in list_migrations() if migrations is None else migrations:
@@ -258,45 +279,73 @@ def list_models() -> dict[str, str]:
     return dict(sorted(models.items()))
 
 
+def order_models(models: Mapping[str, str]) -> list[str]:
+    """Model names in an order where each comes after the models its SQL names (a mart after its staging views)."""
+    graph = {
+        name: {other for other in models if other != name and re.search(rf"\b{re.escape(other)}\b", sql)}
+        for name, sql in models.items()
+    }
+    return list(graphlib.TopologicalSorter(graph).static_order())
+
+
+def _recreate_models(con: duckdb.DuckDBPyConnection, models: Mapping[str, str], *, tolerate: bool) -> dict[str, str]:
+    # Only this database's objects: a DuckLake connection also sees its in-memory and temporary databases.
+    views = con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main' "
+        "AND database_name = current_database()"
+    ).fetchall()
+    for (name,) in views:
+        con.execute(f"DROP VIEW {quote_identifier(name)}")
+    macros = con.execute(
+        "SELECT DISTINCT function_name FROM duckdb_functions() WHERE NOT internal AND schema_name = 'main' "
+        "AND function_type = 'macro' AND database_name = current_database()"
+    ).fetchall()
+    for (name,) in macros:
+        con.execute(f"DROP MACRO {quote_identifier(name)}")
+    errors: dict[str, str] = {}
+    for name in order_models(models):
+        try:
+            con.execute(models[name])
+        except (duckdb.CatalogException, duckdb.BinderException) as error:
+            # A table or a column the model reads does not exist yet (a warehouse migrated part of the way).
+            if not tolerate:
+                raise
+            errors[name] = str(error)
+    return errors
+
+
+def record_reference_version(con: duckdb.DuckDBPyConnection, table: str, digest: str) -> None:
+    """Remember the fingerprint of what was last loaded into a reference table (or of the models)."""
+    con.execute("DELETE FROM reference_data_versions WHERE table_name = ?", [table])
+    con.execute("INSERT INTO reference_data_versions VALUES (?, ?, ?)", [table, digest, utc_now()])
+
+
 def refresh_models(con: duckdb.DuckDBPyConnection, *, force: bool = False, strict: bool = True) -> bool:
     """Drop every view and macro and create the models again when their SQL changed (or `force`); True if so.
 
-    A model may use another (a mart over a staging view): models that cannot be created yet are retried after the
-    others, so files need no order. Each statement commits on its own (a failed one must not abort the others);
-    readers never see the gap, they read published snapshots. With `strict` false (a warehouse migrated only part
-    of the way, in tests), models whose tables do not exist yet are left out and the refresh is not recorded.
+    Models are created after the models they name, so files need no order. On the embedded warehouse each
+    statement commits on its own (readers never see the gap, they read published snapshots); with `strict` false
+    (a warehouse migrated only part of the way, in tests) models whose tables do not exist yet are left out and
+    the refresh is not recorded. On a DuckLake, whose readers read the catalog itself, the whole refresh is one
+    transaction: a reader sees the old models or the new ones.
     """
     models = list_models()
     digest = hashlib.sha256(json.dumps(models, sort_keys=True).encode()).hexdigest()
     stored = con.execute("SELECT content_sha256 FROM reference_data_versions WHERE table_name = '_models'").fetchone()
     if not force and stored is not None and stored[0] == digest:
         return False
-    views = con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal AND schema_name = 'main'").fetchall()
-    for (name,) in views:
-        con.execute(f"DROP VIEW {quote_identifier(name)}")
-    macros = con.execute(
-        "SELECT DISTINCT function_name FROM duckdb_functions() "
-        "WHERE NOT internal AND schema_name = 'main' AND function_type = 'macro'"
-    ).fetchall()
-    for (name,) in macros:
-        con.execute(f"DROP MACRO {quote_identifier(name)}")
-    pending, errors = dict(models), dict[str, str]()
-    while pending:
-        errors = {}
-        for name, sql in pending.items():
-            try:
-                con.execute(sql)
-            except (duckdb.CatalogException, duckdb.BinderException) as error:
-                # A table or a column the model reads does not exist yet (or a model it reads is not created yet).
-                errors[name] = str(error)
-        if len(errors) == len(pending):
-            break
-        pending = {name: models[name] for name in errors}
+    if is_ducklake(con):
+        with transaction(con):
+            _recreate_models(con, models, tolerate=False)
+            record_reference_version(con, "_models", digest)
+        return True
+    errors = _recreate_models(con, models, tolerate=True)
     if errors:
         if strict:
             raise RuntimeError(f"models that cannot be created: {errors}")
         return True
-    con.execute("INSERT OR REPLACE INTO reference_data_versions VALUES ('_models', ?, ?)", [digest, utc_now()])
+    with transaction(con):
+        record_reference_version(con, "_models", digest)
     return True
 
 
@@ -370,7 +419,9 @@ def _reference_snapshot(table: str) -> tuple[pa.Table, str]:
 
 def _table_columns(con: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     rows = con.execute(
-        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ?", [table]
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? "
+        "AND database_name = current_database()",
+        [table],
     ).fetchall()
     return {row[0] for row in rows}
 
@@ -399,9 +450,7 @@ def refresh_reference_data(con: duckdb.DuckDBPyConnection) -> list[str]:
             with transaction(con):
                 con.execute(f"DELETE FROM {target}")  # noqa: S608
                 con.execute(f"INSERT INTO {target} BY NAME SELECT * FROM _reference_rows")  # noqa: S608
-                con.execute(
-                    "INSERT OR REPLACE INTO reference_data_versions VALUES (?, ?, ?)", [table, digest, utc_now()]
-                )
+                record_reference_version(con, table, digest)
         finally:
             con.unregister("_reference_rows")
         refreshed.append(table)

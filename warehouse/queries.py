@@ -84,6 +84,48 @@ def query_summary(
     }
 
 
+# Figures whose lineage can be shown, as SQL over mart_holder_returns: an allow-list, never text from a request.
+# Each is (the row's contribution, the rows that count); a holder's contribution sums to the figure of
+# query_summary / query_coverage_total for the same scope.
+LINEAGE_FIGURES: dict[str, tuple[str, str]] = {
+    **{name: (name, "TRUE") for name in SUM_FIGURES},
+    "holdings": ("vol_total + item_total", "TRUE"),
+    "comprehensive_holdings": ("vol_total + item_total", "basis = 'comprehensive'"),
+    "units_reported": ("1", "is_registered"),
+    "units_unregistered": ("1", "NOT is_registered"),
+}
+
+
+def query_figure_lineage(
+    con: duckdb.DuckDBPyConnection, figure: str, division_code: str | None, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """The rows of the current accepted returns that sum to a figure of a division (or the nation): each with its
+    submission, file, sheet, Excel row, holder and its contribution. Grain: one row per holder row that counts."""
+    contribution, condition = LINEAGE_FIGURES[figure]
+    where, params = _division_filter(division_code)
+    return fetch_named(
+        con,
+        f"""
+        WITH counted AS (
+            SELECT submission_id, sheet_name, excel_row, uscc, unit_name, province_code, division_code,
+                   {contribution} AS value
+            FROM mart_holder_returns
+            WHERE round_id = ? AND {condition} AND {where}
+        )
+        SELECT r.*, s.file_name, s.submitted_at, s.submitted_by
+        FROM counted AS r JOIN submissions AS s USING (submission_id)
+        ORDER BY r.province_code, r.submission_id, r.excel_row
+        """,  # noqa: S608 - contribution, condition and where come from allow-lists
+        [round_id, *params],
+    )
+
+
+def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
+    """When the data shown was last changed: the latest accepted submission's time (None for an empty warehouse)."""
+    row = con.execute("SELECT max(submitted_at) FROM submissions WHERE status = 'accepted'").fetchone()
+    return row[0] if row else None
+
+
 def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None = None) -> list[dict[str, Any]]:
     """Every recorded submission (of one province, or all), newest first."""
     return fetch_named(
@@ -94,33 +136,40 @@ def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None =
 
 
 # Child divisions of a level: each child is a prefecture (or a county directly under the province) or a county.
+# Holders registered at the parent's own level (a provincial body under 440000, a city's own bureau under 440100)
+# have no child: they form the parent's own row (is_own_level), so the children always add up to the parent.
 _COVERAGE_CHILDREN_SQL = """
 WITH expected AS (
-    SELECT {child} AS division_code, count(*) AS units_expected, count(*) FILTER (WHERE has_reported) AS units_reported
+    SELECT
+        coalesce({child}, ?) AS division_code,
+        count(*) AS units_expected,
+        count(*) FILTER (WHERE has_reported) AS units_reported
     FROM mart_coverage
-    WHERE round_id = ? AND {parent} = ? AND {child} IS NOT NULL
+    WHERE round_id = ? AND {parent} = ?
     GROUP BY ALL
 ),
 unregistered AS (
-    SELECT {child} AS division_code, count(DISTINCT uscc) AS units_unregistered
+    SELECT coalesce({child}, ?) AS division_code, count(DISTINCT uscc) AS units_unregistered
     FROM mart_holder_returns
-    WHERE round_id = ? AND {parent} = ? AND {child} IS NOT NULL AND NOT is_registered
+    WHERE round_id = ? AND {parent} = ? AND NOT is_registered
     GROUP BY ALL
-)
+),
+codes AS (SELECT division_code FROM expected UNION SELECT division_code FROM unregistered)
 SELECT
-    d.division_code,
+    c.division_code,
     d.name,
     d.level,
+    c.division_code = ? AS is_own_level,
     coalesce(e.units_expected, 0) AS units_expected,
     coalesce(e.units_reported, 0) AS units_reported,
     coalesce(e.units_expected, 0) - coalesce(e.units_reported, 0) AS units_missing,
     coalesce(u.units_unregistered, 0) AS units_unregistered,
     coverage_pct(e.units_reported, e.units_expected) AS coverage_pct
-FROM divisions AS d
+FROM codes AS c
+LEFT JOIN divisions AS d USING (division_code)
 LEFT JOIN expected AS e USING (division_code)
 LEFT JOIN unregistered AS u USING (division_code)
-WHERE d.division_code IN (SELECT division_code FROM expected UNION SELECT division_code FROM unregistered)
-ORDER BY d.division_code
+ORDER BY is_own_level DESC, c.division_code
 """
 # Grouping columns by the level of the parent: an allow-list, never text from a request.
 _CHILD_COLUMNS = {
@@ -132,13 +181,81 @@ _CHILD_COLUMNS = {
 def query_coverage_children(
     con: duckdb.DuckDBPyConnection, parent_code: str, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
-    """Coverage of the divisions directly below a province or prefecture: expected, reported, missing, unregistered."""
+    """Coverage of the divisions directly below a province or prefecture, and of the parent's own level (its own
+    holders, is_own_level): expected, reported, missing, unregistered. Empty below a county (the lowest level).
+    Grain: one row per child division with holders, plus at most one own-level row; they add up to
+    `query_coverage_total` of the parent."""
     level = load_divisions().get(parent_code).level
     if level not in _CHILD_COLUMNS:
         return []
     parent, child = _CHILD_COLUMNS[level]
     sql = _COVERAGE_CHILDREN_SQL.format(parent=parent, child=child)
-    return fetch_named(con, sql, [round_id, parent_code, round_id, parent_code])
+    params = [parent_code, round_id, parent_code] * 2 + [parent_code]
+    return fetch_named(con, sql, params)
+
+
+_CHILD_FIGURES_SQL = """
+SELECT
+    coalesce({child}, ?) AS division_code,
+    sum(vol_total) AS vol_total,
+    sum(item_total) AS item_total,
+    sum(digitized_vol) AS digitized_vol,
+    sum(digitized_item) AS digitized_item,
+    sum(opened) AS opened,
+    sum(red_archives) AS red_archives,
+    sum(e_gb) AS e_gb,
+    -- The comprehensive archives' own figures: the basis of the rates the overview's map shows.
+    sum(vol_total) FILTER (WHERE basis = 'comprehensive') AS comprehensive_vol_total,
+    sum(item_total) FILTER (WHERE basis = 'comprehensive') AS comprehensive_item_total,
+    sum(digitized_vol) FILTER (WHERE basis = 'comprehensive') AS comprehensive_digitized_vol,
+    sum(digitized_item) FILTER (WHERE basis = 'comprehensive') AS comprehensive_digitized_item,
+    sum(opened) FILTER (WHERE basis = 'comprehensive') AS comprehensive_opened
+FROM mart_holder_returns
+WHERE round_id = ? AND {parent} = ?
+GROUP BY ALL
+ORDER BY division_code
+"""
+
+
+def query_children_figures(
+    con: duckdb.DuckDBPyConnection, parent_code: str, round_id: str = ROUND_ID
+) -> list[dict[str, Any]]:
+    """Holdings figures of the current returns below a province or prefecture, grouped as the coverage children
+    (the parent's own level under its own code). Grain: one row per child division with returns."""
+    level = load_divisions().get(parent_code).level
+    if level not in _CHILD_COLUMNS:
+        return []
+    parent, child = _CHILD_COLUMNS[level]
+    rows = fetch_named(con, _CHILD_FIGURES_SQL.format(parent=parent, child=child), [parent_code, round_id, parent_code])
+    return [{k: (v if k == "division_code" else float(v or 0)) for k, v in row.items()} for row in rows]
+
+
+def query_coverage_total(
+    con: duckdb.DuckDBPyConnection, division_code: str | None, round_id: str = ROUND_ID
+) -> dict[str, Any]:
+    """Coverage of everything under a division (or the nation), counted over its holders directly rather than
+    summed from its children: expected, reported, missing, unregistered (distinct per reporting province)."""
+    where, params = _division_filter(division_code)
+    expected = fetch_named(
+        con,
+        f"SELECT count(*) AS units_expected, count(*) FILTER (WHERE has_reported) AS units_reported "  # noqa: S608
+        f"FROM mart_coverage WHERE round_id = ? AND {where}",
+        [round_id, *params],
+    )[0]
+    unregistered = fetch_named(
+        con,
+        f"SELECT count(DISTINCT (province_code, uscc)) AS units_unregistered FROM mart_holder_returns "  # noqa: S608
+        f"WHERE round_id = ? AND NOT is_registered AND {where}",
+        [round_id, *params],
+    )[0]
+    units_expected, units_reported = int(expected["units_expected"]), int(expected["units_reported"])
+    return {
+        "units_expected": units_expected,
+        "units_reported": units_reported,
+        "units_missing": units_expected - units_reported,
+        "units_unregistered": int(unregistered["units_unregistered"]),
+        "coverage_pct": round(100.0 * units_reported / units_expected, 2) if units_expected else None,
+    }
 
 
 def _division_filter(division_code: str | None) -> tuple[str, list[Any]]:

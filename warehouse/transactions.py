@@ -11,14 +11,21 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from warehouse.dialect import claim_writes
+
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 @contextmanager
 def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
-    """BEGIN, then COMMIT when the block ends, or ROLLBACK and re-raise on any error."""
+    """BEGIN, then COMMIT when the block ends, or ROLLBACK and re-raise on any error.
+
+    On a DuckLake the transaction also claims the write guard, so that it conflicts with any concurrent writing
+    transaction (`warehouse.dialect`); the backend re-runs the loser.
+    """
     con.begin()
     try:
+        claim_writes(con)
         yield con
     except BaseException:
         con.rollback()

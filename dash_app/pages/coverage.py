@@ -5,28 +5,60 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs
 
-from dash import Dash, Input, NoUpdate, Output, dcc, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from census_schema.divisions import UnknownDivision, load_divisions
+from census_schema.divisions import Division, census_province_of, load_divisions
+from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.breakdown import breakdown_block, register_breakdown
+from dash_app.components import query_string
 from dash_app.context import AppContext
-from dash_app.grid import GridSpec, grid_block, register_grid
-from warehouse.queries import query_coverage_children, query_missing_holders, query_summary, query_unregistered_holders
+from dash_app.formatting import division_full_name, division_name, with_names
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from warehouse.queries import (
+    query_coverage_children,
+    query_coverage_total,
+    query_missing_holders,
+    query_summary,
+    query_unregistered_holders,
+)
 
 PATH = "/coverage"
 NAME = "覆盖情况"
-ROLES = ("planner", "admin", "province")
-GO = "coverage-go"
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 PAGE_KEY = "coverage"
 COUNT_COLUMNS = [
-    ("units_expected", "应报"),
-    ("units_reported", "已报"),
-    ("units_missing", "未报"),
-    ("units_unregistered", "名录外报送"),
-    ("coverage_pct", "覆盖率（%）"),
+    Column("units_expected", "应报", "int", "个"),
+    Column("units_reported", "已报", "int", "个"),
+    Column("units_missing", "未报", "int", "个"),
+    Column("units_unregistered", "名录外报送", "int", "个"),
+    Column("coverage_pct", "覆盖率", "pct", "%"),
 ]
+CHILD_COLUMNS = [
+    Column("name", "名称", tooltip="division_code"),
+    Column("division_code", "区划代码", "code"),
+    *COUNT_COLUMNS,
+]
+MISSING_COLUMNS = [
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("division_name", "区划", tooltip="division_code"),
+    Column("uscc", "统一社会信用代码", "code"),
+    Column("unit_name", "单位名称"),
+    Column("holder_type", "类型"),
+]
+UNREGISTERED_COLUMNS = [
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("division_name", "区划", tooltip="division_code"),
+    Column("uscc", "统一社会信用代码", "code"),
+    Column("unit_name", "单位名称"),
+    Column("submission_id", "提交编号", "code"),
+    Column("excel_row", "行号", "int"),
+]
+
+
+# The 合计 row's id (a click on it opens the lineage of its figure).
+TOTAL_ROW_ID = "—"
 
 
 def division_from_search(search: str | None) -> str | None:
@@ -35,20 +67,48 @@ def division_from_search(search: str | None) -> str | None:
     return values[0] if values else None
 
 
+def known_division(code: str | None) -> Division | None:
+    """The division a URL names, None for the nation or an unknown code."""
+    return load_divisions().by_code.get(code) if code else None
+
+
+def may_view(viewer: Viewer, code: str | None) -> bool:
+    """National users see every division; a provincial office only its own province's."""
+    return viewer.is_national or (code is None or census_province_of(code) == viewer.province_code)
+
+
 def load_children(viewer: Viewer, context: AppContext, search: str | None) -> list[dict[str, Any]]:
-    """The rows below the requested division that the viewer may see."""
+    """The rows below the requested division that the viewer may see, the division's own level first (省本级,
+    市本级); nothing below a county (the lowest level) or an unknown code."""
     scope = scope_division(viewer, division_from_search(search))
     if scope is None:
         return [
             {"division_code": p["province_code"], "name": p["province_name"], "level": "province", **p}
-            | {"units_missing": p["units_expected"] - p["units_reported"]}
+            | {"units_missing": p["units_expected"] - p["units_reported"], "is_own_level": False}
+            | _coverage(p)
             for p in context.reader.cached(query_summary)["provinces"]
         ]
-    try:
-        load_divisions().get(scope)
-    except UnknownDivision:
+    division = known_division(scope)
+    if division is None:
         return []
-    return context.reader.cached(query_coverage_children, scope)
+    rows = context.reader.cached(query_coverage_children, scope)
+    own = f"{division.name}本级"
+    return [{**r, "name": own if r["is_own_level"] else r["name"]} | _coverage(r) for r in rows]
+
+
+def _coverage(row: dict[str, Any]) -> dict[str, Any]:
+    # No register, no coverage: 0 of 0 is not 0 %.
+    return {"coverage_pct": row["coverage_pct"] if row["units_expected"] else None}
+
+
+def load_total(viewer: Viewer, context: AppContext, search: str | None) -> dict[str, Any] | None:
+    """The 合计 row: the requested division's (or the nation's) own figures, counted over its holders, never summed
+    from the rows above it (rows that miss holders must show)."""
+    scope = scope_division(viewer, division_from_search(search))
+    if scope is not None and known_division(scope) is None:
+        return None
+    total = context.reader.cached(query_coverage_total, scope)
+    return {**total, "division_code": TOTAL_ROW_ID, "name": "合计", "is_own_level": False}
 
 
 def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
@@ -69,35 +129,34 @@ def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
 
 
 def _load_missing(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
+    scope = scope_division(viewer, division_from_search(search))
+    if scope is not None and known_division(scope) is None:
+        return []
     with context.reader.cursor() as con:
-        return query_missing_holders(con, scope_division(viewer, division_from_search(search)))
+        return with_names(query_missing_holders(con, scope))
 
 
 def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
+    scope = scope_division(viewer, division_from_search(search))
+    if scope is not None and known_division(scope) is None:
+        return []
     with context.reader.cursor() as con:
-        return query_unregistered_holders(con, scope_division(viewer, division_from_search(search)))
+        return with_names(query_unregistered_holders(con, scope))
 
 
 def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
     return load_children(viewer, context, search)
 
 
-CHILD_COLUMNS = [("division_code", "代码"), ("name", "名称"), *COUNT_COLUMNS]
-MISSING_COLUMNS = [
-    ("province_code", "省份"),
-    ("division_code", "区划"),
-    ("uscc", "统一社会信用代码"),
-    ("unit_name", "单位名称"),
-    ("holder_type", "类型"),
-]
-UNREGISTERED_COLUMNS = [
-    ("province_code", "省份"),
-    ("division_code", "区划"),
-    ("uscc", "统一社会信用代码"),
-    ("unit_name", "单位名称"),
-    ("submission_id", "提交编号"),
-    ("excel_row", "行号"),
-]
+def export_scope(viewer: Viewer, search: str | None) -> str:
+    """Whose rows an export holds: 全国, 四川省, 四川省成都市."""
+    scope = scope_division(viewer, division_from_search(search))
+    division = known_division(scope)
+    if division is None:
+        return "全国"
+    if division.level == "province":
+        return division.name
+    return division_name(division.province_code) + division_full_name(division.code)
 
 
 def _specs(context: AppContext) -> list[GridSpec]:
@@ -110,6 +169,8 @@ def _specs(context: AppContext) -> list[GridSpec]:
             lambda v, s: _load_children(v, s, context),
             url,
             "覆盖情况",
+            total=lambda v, s: load_total(v, context, s),
+            scope=export_scope,
         ),
         GridSpec(
             ids.COVERAGE_MISSING_GRID,
@@ -118,6 +179,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             lambda v, s: _load_missing(v, s, context),
             url,
             "未报送普查对象",
+            scope=export_scope,
         ),
         GridSpec(
             ids.COVERAGE_UNREGISTERED_GRID,
@@ -126,24 +188,67 @@ def _specs(context: AppContext) -> list[GridSpec]:
             lambda v, s: _load_unregistered(v, s, context),
             url,
             "名录外报送单位",
+            scope=export_scope,
         ),
     ]
 
 
-def layout(**_query: str) -> html.Div:
-    """Breadcrumbs, the level below, then who has not reported and who reported without being registered."""
+def notice(viewer: Viewer, code: str | None) -> html.Div | None:
+    """Why the page shows no grids for this address: an unknown division, or another province's."""
+    if code is None:
+        return None
+    division = known_division(code)
+    back = dcc.Link("返回上一级" if viewer.is_national else "返回本省", href=PATH)
+    if division is None:
+        return html.Div(
+            [html.P(f"没有这个区划：「{code}」不是现行行政区划代码。", className="error"), back],
+            id=ids.COVERAGE_NOTICE,
+        )
+    if not may_view(viewer, code):
+        return html.Div(
+            [html.P(f"无权查看{division_name(division.province_code)}的数据：只能查看本省。", className="error"), back],
+            id=ids.COVERAGE_NOTICE,
+        )
+    return None
+
+
+def level_hint(code: str | None) -> str:
+    """What a click on a row does at this level."""
+    division = known_division(code)
+    if division is not None and division.level == "county":
+        return "区县是最低一级，不再下钻：下方列出该区县未报送和名录外报送的单位。"
+    return "点击一行进入下一级（区县一行列出该区县的单位）；“本级”为直属本级的单位，“合计”为本级及以下全部单位。"
+
+
+def layout(division: str | None = None, **_query: str) -> html.Div:
+    """Breadcrumbs, the level below with its 合计 row, then who has not reported and who reported without being
+    registered; for an unknown division or another province's, only why there is nothing to show."""
+    viewer = current_viewer()
+    refused = notice(viewer, division)
+    parts: list[Any] = [
+        # "callback-nav" tells the other Location components (the page router, the grids' url) about the new
+        # search; refresh=False only pushed the browser history, so a row click changed the URL and nothing else.
+        dcc.Location(id=ids.COVERAGE_GO, refresh="callback-nav"),
+        html.H2("普查覆盖情况"),
+    ]
+    if refused is not None:
+        return html.Div([*parts, refused])
+    is_county = (d := known_division(division)) is not None and d.level == "county"
     return html.Div(
         [
-            # "callback-nav" tells the other Location components (the page router, the grids' url) about the new
-            # search; refresh=False only pushed the browser history, so a row click changed the URL and nothing else.
-            dcc.Location(id=GO, refresh="callback-nav"),
-            html.H2("普查覆盖情况"),
+            *parts,
             html.Div(id=ids.COVERAGE_CRUMBS, className="crumbs"),
             html.P(
-                "点击一行进入下一级。覆盖率 = 名录内已报送单位 / 名录应报单位，不超过 100%；名录外报送单独计数。",
+                [
+                    level_hint(division),
+                    " 覆盖率 = 名录内已报送单位 / 名录应报单位，不超过 100%；名录外报送单独计数。",
+                ],
                 className="hint",
             ),
-            grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code"),
+            html.Div(
+                grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code", page_size=50),
+                hidden=is_county,
+            ),
             html.H3("分类覆盖率"),
             breakdown_block(PAGE_KEY, "coverage_pct"),
             html.H3("未报送的普查对象"),
@@ -157,18 +262,30 @@ def layout(**_query: str) -> html.Div:
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids follow the URL; a row click goes one level down."""
     for spec in _specs(context):
-        register_grid(app, spec)
+        register_grid(app, spec, context)
     register_breakdown(app, context, PAGE_KEY, "coverage_pct")
 
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))
     def show_crumbs(search: str | None) -> list[Any]:
         viewer = current_viewer()
-        return breadcrumbs(viewer, scope_division(viewer, division_from_search(search)))
+        scope = scope_division(viewer, division_from_search(search))
+        return breadcrumbs(viewer, scope if known_division(scope) else None)
 
-    @app.callback(Output(GO, "search"), Input(ids.COVERAGE_GRID, "cellClicked"), prevent_initial_call=True)
-    def drill_down(cell: dict[str, Any] | None) -> str | NoUpdate:
+    @app.callback(
+        Output(ids.COVERAGE_GO, "href"),
+        Input(ids.COVERAGE_GRID, "cellClicked"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def drill_down(cell: dict[str, Any] | None, search: str | None) -> Any:
+        """One level down (a county's row opens the county's holders); the 合计 row opens where its figure comes
+        from (the clicked count, or the reported holders); the own-level row stays."""
         code = (cell or {}).get("rowId")
-        if not code:
+        current = division_from_search(search)
+        if code == TOTAL_ROW_ID:
+            column = (cell or {}).get("colId")
+            figure = column if column in ("units_reported", "units_unregistered") else "units_reported"
+            return "/lineage" + query_string(figure=figure, division=current)
+        if not code or code == current or known_division(code) is None:
             return no_update
-        division = load_divisions().by_code.get(code)
-        return f"?division={code}" if division and division.level != "county" else no_update
+        return f"{PATH}?division={code}"

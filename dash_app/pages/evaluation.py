@@ -3,21 +3,27 @@ evaluators score their assigned archives item by item (draft, then submit) while
 
 from __future__ import annotations
 
+import unicodedata
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import parse_qs
 
-from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
+from census_schema.roles import Role
 from census_schema.supervision.evaluation import get_standard
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role
+from dash_app.components import dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
-from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.formatting import format_datetime
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.supervision import save_scores
+from supervision.scoring import EvaluationInvalid, ScoreProblem
 from warehouse.evaluation import (
     check_may_score,
     query_area_results,
@@ -30,46 +36,35 @@ from warehouse.evaluation import (
 
 PATH = "/evaluation"
 NAME = "业务建设评价"
-ROLES = ("planner", "admin", "evaluator")
-ARCHIVE = "evaluation-archive"
-RESULTS_GRID = "evaluation-results-grid"
-ASSIGNMENTS_GRID = "evaluation-assignments-grid"
-ITEMS_GRID = "evaluation-items-grid"
-RADAR = "evaluation-radar"
-REPORT_LINK = "evaluation-report-link"
-REQUESTED = "evaluation-requested"
-FORM = "evaluation-form"
-SAVE = "evaluation-save"
-SUBMIT = "evaluation-submit"
-RESULT = "evaluation-result"
-SCORE = "evaluation-score"
-VERDICT = "evaluation-verdict"
+ROLES = (Role.PLANNER, Role.ADMIN, Role.EVALUATOR)
+BONUS_AREA = "bonus"
+MAX_LISTED_PROBLEMS = 10
 RESULT_COLUMNS = [
-    ("rank", "排名"),
-    ("archive_code", "代码"),
-    ("archive_name", "档案馆"),
-    ("status", "状态"),
-    ("total", "基本分"),
-    ("bonus_capped", "加分"),
-    ("final_score", "总分"),
-    ("grade", "等次"),
+    Column("rank", "排名", "int"),
+    Column("archive_name", "档案馆", tooltip="archive_code"),
+    Column("archive_code", "代码", "code"),
+    Column("status", "状态"),
+    Column("total", "基本分", "decimal", "分", decimals=1),
+    Column("bonus", "加分", "decimal", "分", decimals=1),
+    Column("final_score", "总分", "decimal", "分", decimals=1),
+    Column("grade", "等次"),
 ]
 ASSIGNMENT_COLUMNS = [
-    ("archive_code", "代码"),
-    ("archive_name", "档案馆"),
-    ("sheet_state", "评分表"),
-    ("items_saved", "已评项"),
-    ("last_saved_at", "最近保存"),
+    Column("archive_name", "档案馆", tooltip="archive_code"),
+    Column("archive_code", "代码", "code"),
+    Column("sheet_state", "评分表"),
+    Column("items_saved", "已评", "int", "项"),
+    Column("last_saved_at", "最近保存", "datetime"),
 ]
 ITEM_COLUMNS = [
-    ("area_name", "方面"),
-    ("item_code", "评分项"),
-    ("item_text", "内容"),
-    ("max_points", "满分"),
-    ("self_score", "自评"),
-    ("score", "专家得分"),
-    ("is_deviation", "自评偏差"),
-    ("reconciled_note", "合议说明"),
+    Column("area_name", "方面"),
+    Column("item_code", "评分项", "code"),
+    Column("item_text", "内容", wrap=True),
+    Column("max_points", "满分", "decimal", "分", decimals=1),
+    Column("self_score", "自评", "decimal", "分", decimals=1),
+    Column("score", "专家得分", "decimal", "分", decimals=1),
+    Column("is_deviation", "自评偏差", "bool"),
+    Column("reconciled_note", "合议说明", wrap=True),
 ]
 
 
@@ -80,18 +75,20 @@ def archive_from_search(search: str | None) -> str | None:
 
 
 def _national(viewer: Viewer) -> bool:
-    return viewer.role in ("planner", "admin")
+    return viewer.is_national
 
 
 def archive_options(context: AppContext, viewer: Viewer) -> list[dict[str, str]]:
     """The archives the viewer may open: all for national users, the assigned ones for an evaluator."""
     archives = list_comprehensive_archives()
     if _national(viewer):
-        return [{"label": f"{a.archive_code} {a.name}", "value": a.archive_code} for a in archives]
+        return [{"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code} for a in archives]
     with context.reader.cursor() as con:
         assigned = {r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name)}
     return [
-        {"label": f"{a.archive_code} {a.name}", "value": a.archive_code} for a in archives if a.archive_code in assigned
+        {"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code}
+        for a in archives
+        if a.archive_code in assigned
     ]
 
 
@@ -118,49 +115,96 @@ def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
 def layout(**query: str) -> html.Div:
     """Results (national), assignments (evaluators), an archive's detail, and the scoring form."""
     viewer = current_viewer()
-    parts: list[Any] = [html.H2("综合档案馆业务建设评价")]
+    parts: list[Any] = [page_url(), html.H2("综合档案馆业务建设评价")]
     if _national(viewer):
         parts += [
             html.H3("47 家综合档案馆评价结果"),
-            grid_block(RESULTS_GRID, RESULT_COLUMNS, row_id="archive_code", height=360),
+            grid_block(ids.EVALUATION_RESULTS_GRID, RESULT_COLUMNS, row_id="archive_code", page_size=50),
         ]
     else:
         parts += [
             html.H3("分配给我的评价任务"),
-            grid_block(ASSIGNMENTS_GRID, ASSIGNMENT_COLUMNS, row_id="archive_code", height=240),
+            grid_block(ids.EVALUATION_ASSIGNMENTS_GRID, ASSIGNMENT_COLUMNS, row_id="archive_code"),
         ]
     parts += [
         html.Div(
             [
                 # Its value comes with its options (`options` below, from ?archive=CODE when the viewer may open
                 # it): Dash 4's dropdown drops a value that is not among its options.
-                dcc.Dropdown(id=ARCHIVE, placeholder="选择档案馆", style={"width": "360px"}),
-                html.Div(id=REPORT_LINK),
+                labelled(
+                    "档案馆",
+                    dropdown(ids.EVALUATION_ARCHIVE, [], placeholder="选择档案馆", style={"width": "360px"}),
+                ),
+                html.Div(id=ids.EVALUATION_REPORT_LINK),
             ],
             className="toolbar",
         ),
-        html.Div(id=REQUESTED),
-        html.Div(id=RESULT, className="result"),
+        html.Div(id=ids.EVALUATION_REQUESTED),
         # Results of other experts are not an evaluator's to see: the radar and items stay hidden for them.
         html.Div(
-            [dcc.Graph(id=RADAR), grid_block(ITEMS_GRID, ITEM_COLUMNS)],
+            [graph(ids.EVALUATION_RADAR), grid_block(ids.EVALUATION_ITEMS_GRID, ITEM_COLUMNS, page_size=100)],
             style=None if _national(viewer) else {"display": "none"},
         ),
     ]
-    if viewer.role == "evaluator":
+    if viewer.role == Role.EVALUATOR:
         parts += [
             html.H3("逐项评分"),
-            html.Div(id=FORM),
+            html.Div(id=ids.EVALUATION_FORM),
+            # Kept in view at the bottom of the window: what a save did shows beside the buttons that did it.
             html.Div(
-                [html.Button("保存草稿", id=SAVE, className="button-secondary"), html.Button("提交评分", id=SUBMIT)],
-                className="toolbar",
+                [
+                    html.Button("保存草稿", id=ids.EVALUATION_SAVE, className="button-secondary"),
+                    html.Button("提交评分", id=ids.EVALUATION_SUBMIT),
+                    html.Div(id={"type": ids.EVALUATION_TOTAL, "sheet": "mine"}, className="subtotal"),
+                    html.Div(id=ids.EVALUATION_RESULT, className="result", role="status"),
+                ],
+                className="action-bar",
             ),
         ]
+    else:
+        parts.append(html.Div(id=ids.EVALUATION_RESULT, hidden=True))
     return html.Div(parts)
 
 
+def _score_input(code: str, max_points: Decimal, value: Any, label: str) -> html.Label:
+    # Text, not type="number": a number input whose text breaks min/max/step reports no value at all, so 999 or
+    # 9.75 reached the server as "empty" and the item was silently dropped. The server reads and judges the text.
+    field = dcc.Input(
+        id={"type": ids.EVALUATION_SCORE, "item": code},
+        type="text",
+        value=None if value is None else f"{value}",
+        placeholder=f"0–{max_points}",
+        autoComplete="off",
+        className="score-input",
+    )
+    return html.Label([html.Span(label, className="visually-hidden"), field])
+
+
+def _verdict(code: str, saved: dict[str, Any]) -> html.Fieldset:
+    value = None if saved.get("veto_passed") is None else ("pass" if saved["veto_passed"] else "fail")
+    return html.Fieldset(
+        [
+            html.Legend("否决项结论"),
+            dcc.RadioItems(
+                id={"type": ids.EVALUATION_VERDICT, "item": code},
+                options=[{"label": "通过", "value": "pass"}, {"label": "不通过", "value": "fail"}],
+                value=value,
+                inline=True,
+            ),
+        ],
+        className="verdict",
+    )
+
+
+def _error_slot(code: str) -> html.Div:
+    return html.Div(id={"type": ids.EVALUATION_SCORE_ERROR, "item": code}, className="field-error", role="alert")
+
+
 def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) -> Any:
-    """The evaluator's sheet for an assigned archive, prefilled with their draft; a refusal otherwise."""
+    """The evaluator's sheet for an assigned archive, prefilled with their draft; a refusal otherwise.
+
+    Each area's header carries its running subtotal (computed in the browser as the evaluator types, by
+    assets/scoring.js, from the item maxima in the form's store); each field has a slot for its own problem."""
     if not archive_code:
         return html.P("请选择分配给您的档案馆。")
     with context.reader.cursor() as con:
@@ -170,83 +214,141 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
             return html.P(error.describe(), className="error", id="evaluation-refused")
         saved = {r["item_code"]: r for r in query_scores(con, archive_code, viewer.user_name)}
     standard = get_standard()
-    rows = []
+    maxima: dict[str, list[Any]] = {}
+    rows: list[Any] = []
     for area in standard.areas:
-        rows.append(html.Tr(html.Th(f"{area.name}（{area.points} 分）", colSpan=4)))
+        rows.append(
+            html.Tr(
+                [
+                    html.Th(f"{area.code} {area.name}（满分 {area.points} 分）", colSpan=3),
+                    html.Th(
+                        html.Span(id={"type": ids.EVALUATION_SUBTOTAL, "area": area.code}, className="subtotal"),
+                        colSpan=2,
+                    ),
+                ],
+                className="area-row",
+            )
+        )
         for indicator in area.indicators:
             for item in indicator.items:
+                maxima[item.code] = [area.code, float(item.max_points)]
                 mine = saved.get(item.code, {})
-                verdict = (
-                    dcc.Dropdown(
-                        id={"type": VERDICT, "item": item.code},
-                        options=[{"label": "通过", "value": "pass"}, {"label": "不通过", "value": "fail"}],
-                        value=None if mine.get("veto_passed") is None else ("pass" if mine["veto_passed"] else "fail"),
-                        style={"width": "110px"},
-                    )
-                    if item.is_veto
-                    else ""
-                )
-                score = dcc.Input(
-                    id={"type": SCORE, "item": item.code},
-                    type="number",
-                    min=0,
-                    max=float(item.max_points),
-                    step=0.1,
-                    value=None if mine.get("score") is None else float(mine["score"]),
-                    style={"width": "90px"},
-                )
+                label = f"{item.code} 得分（满分 {item.max_points}）"
                 rows.append(
                     html.Tr(
                         [
                             html.Td(item.code),
                             html.Td(item.text),
-                            html.Td(f"{item.max_points}"),
-                            html.Td([score, verdict]),
+                            html.Td(f"{item.max_points}", className="number"),
+                            html.Td(
+                                [
+                                    _score_input(item.code, item.max_points, mine.get("score"), label),
+                                    _verdict(item.code, mine) if item.is_veto else None,
+                                ]
+                            ),
+                            html.Td(_error_slot(item.code)),
                         ]
                     )
                 )
-    for bonus in standard.bonus_items:
-        mine = saved.get(bonus.code, {})
-        value = None if mine.get("score") is None else float(mine["score"])
-        score = dcc.Input(
-            id={"type": SCORE, "item": bonus.code},
-            type="number",
-            min=0,
-            max=float(bonus.max_points),
-            step=0.1,
-            value=value,
-            style={"width": "90px"},
+    rows.append(
+        html.Tr(
+            [
+                html.Th(f"加分项（合计不超过 {standard.bonus_cap} 分）", colSpan=3),
+                html.Th(
+                    html.Span(id={"type": ids.EVALUATION_SUBTOTAL, "area": BONUS_AREA}, className="subtotal"), colSpan=2
+                ),
+            ],
+            className="area-row",
         )
+    )
+    for bonus in standard.bonus_items:
+        maxima[bonus.code] = [BONUS_AREA, float(bonus.max_points)]
+        mine = saved.get(bonus.code, {})
+        label = f"{bonus.code} 加分（上限 {bonus.max_points}）"
         rows.append(
             html.Tr(
-                [html.Td(bonus.code), html.Td(f"加分：{bonus.text}"), html.Td(f"{bonus.max_points}"), html.Td(score)]
+                [
+                    html.Td(bonus.code),
+                    html.Td(f"加分：{bonus.text}"),
+                    html.Td(f"{bonus.max_points}", className="number"),
+                    html.Td(_score_input(bonus.code, bonus.max_points, mine.get("score"), label)),
+                    html.Td(_error_slot(bonus.code)),
+                ]
             )
         )
-    return html.Table(
-        [html.Thead(html.Tr([html.Th("评分项"), html.Th("内容"), html.Th("满分"), html.Th("得分")])), html.Tbody(rows)],
-        className="score-table",
+    area_maxima = {a.code: float(a.points) for a in standard.areas} | {BONUS_AREA: float(standard.bonus_cap)}
+    return html.Div(
+        [
+            dcc.Store(
+                id={"type": ids.EVALUATION_MAXIMA, "archive": archive_code},
+                data={"items": maxima, "areas": area_maxima},
+            ),
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr([html.Th("评分项"), html.Th("内容"), html.Th("满分"), html.Th("得分"), html.Th("")])
+                    ),
+                    html.Tbody(rows),
+                ],
+                className="score-table",
+            ),
+        ]
     )
 
 
-def _decimal(value: Any) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        return Decimal(str(value))
-    except InvalidOperation:
-        return None
+def read_score_texts(texts: Mapping[str, Any]) -> tuple[dict[str, Decimal | None], dict[str, str]]:
+    """The scores typed into the form: a number (full-width digits and a decimal comma tolerated) or empty; text
+    that is not a number is a problem of its field, never an empty score."""
+    values: dict[str, Decimal | None] = {}
+    problems: dict[str, str] = {}
+    for code, raw in texts.items():
+        text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip().replace("，", ".")
+        if not text:
+            values[code] = None
+            continue
+        try:
+            number = Decimal(text.replace(",", "."))
+        except InvalidOperation:
+            problems[code] = f"「{raw}」不是数字。"
+            continue
+        if not number.is_finite():
+            problems[code] = f"「{raw}」不是数字。"
+            continue
+        values[code] = number
+    return values, problems
+
+
+def problems_by_item(problems: Sequence[ScoreProblem]) -> dict[str, str]:
+    """Each item's problems as one sentence for the slot beside its field."""
+    by_item: dict[str, list[str]] = {}
+    for problem in problems:
+        by_item.setdefault(problem.item_code, []).append(problem.message)
+    return {code: " ".join(messages) for code, messages in by_item.items()}
+
+
+def problem_list(title: str, problems: Mapping[str, str]) -> html.Div:
+    """The problems of a save or submit as a list the evaluator can work down (first items shown)."""
+    shown = list(problems.items())[:MAX_LISTED_PROBLEMS]
+    more = len(problems) - len(shown)
+    return html.Div(
+        [
+            html.P(title, className="error"),
+            html.Ul([html.Li(f"{code}：{message}") for code, message in shown], id="evaluation-problems"),
+            html.P(f"另有 {more} 项，见各项旁的提示。", className="hint") if more else None,
+        ]
+    )
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Results, assignments, detail of the chosen archive, and the evaluator's save and submit."""
 
     def results(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
-        require_role(viewer, "planner", "admin")
+        require_role(viewer, Role.PLANNER, Role.ADMIN)
         with context.reader.cursor() as con:
             return query_evaluation_results(con)
 
     def assignments(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
-        require_role(viewer, "evaluator")
+        require_role(viewer, Role.EVALUATOR)
         with context.reader.cursor() as con:
             return query_assignments(con, evaluator=viewer.user_name)
 
@@ -257,35 +359,66 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return query_item_results(con, archive_code or "")
 
     register_grid(
-        app, GridSpec(RESULTS_GRID, RESULT_COLUMNS, ("archive_code",), results, [(RESULT, "children")], "评价结果")
+        app,
+        GridSpec(
+            ids.EVALUATION_RESULTS_GRID,
+            RESULT_COLUMNS,
+            ("archive_code",),
+            results,
+            [(ids.EVALUATION_RESULT, "children")],
+            "评价结果",
+        ),
+        context,
     )
     register_grid(
         app,
         GridSpec(
-            ASSIGNMENTS_GRID, ASSIGNMENT_COLUMNS, ("archive_code",), assignments, [(RESULT, "children")], "评价任务"
+            ids.EVALUATION_ASSIGNMENTS_GRID,
+            ASSIGNMENT_COLUMNS,
+            ("archive_code",),
+            assignments,
+            [(ids.EVALUATION_RESULT, "children")],
+            "评价任务",
         ),
+        context,
     )
     register_grid(
         app,
         GridSpec(
-            ITEMS_GRID, ITEM_COLUMNS, ("item_code",), items, [(ARCHIVE, "value"), (RESULT, "children")], "评分明细"
+            ids.EVALUATION_ITEMS_GRID,
+            ITEM_COLUMNS,
+            ("item_code",),
+            items,
+            [(ids.EVALUATION_ARCHIVE, "value"), (ids.EVALUATION_RESULT, "children")],
+            "评分明细",
         ),
+        context,
     )
 
     @app.callback(
-        Output(ARCHIVE, "options"),
-        Output(ARCHIVE, "value", allow_duplicate=True),
-        Input(RESULT, "children"),
-        State(ARCHIVE, "value"),
-        State(ids.URL, "search"),
+        Output(ids.EVALUATION_ARCHIVE, "options"),
+        Output(ids.EVALUATION_ARCHIVE, "value", allow_duplicate=True),
+        Input(ids.URL, "search"),
+        State(ids.EVALUATION_ARCHIVE, "value"),
         prevent_initial_call="initial_duplicate",
     )
-    def options(_: Any, chosen: str | None, search: str | None) -> tuple[list[dict[str, str]], str | None]:
+    def options(search: str | None, chosen: str | None) -> tuple[list[dict[str, str]], Any]:
         allowed = archive_options(context, current_viewer())
         wanted = chosen or archive_from_search(search)
-        return allowed, wanted if any(o["value"] == wanted for o in allowed) else None
+        value = wanted if any(o["value"] == wanted for o in allowed) else None
+        # Unchanged, the value is not sent again: that would redraw the scoring form over what was typed (the page
+        # writes the chosen archive into its address, which fires this callback).
+        return allowed, no_update if value == chosen else value
 
-    @app.callback(Output(REQUESTED, "children"), Input(ids.URL, "search"))
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+        prevent_initial_call=True,
+    )
+    def remember_archive(archive_code: str | None) -> str:
+        return query_string(archive=archive_code)
+
+    @app.callback(Output(ids.EVALUATION_REQUESTED, "children"), Input(ids.URL, "search"))
     def show_requested(search: str | None) -> Any:
         """/evaluation?archive=CODE for an archive the viewer may not open: the refusal, and nothing of it."""
         viewer = current_viewer()
@@ -295,20 +428,27 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return None
         return html.P(refusal(context, viewer, wanted), className="error", id="evaluation-refused")
 
-    @app.callback(Output(ARCHIVE, "value"), Input(RESULTS_GRID, "cellClicked"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.EVALUATION_ARCHIVE, "value"),
+        Input(ids.EVALUATION_RESULTS_GRID, "cellClicked"),
+        prevent_initial_call=True,
+    )
     def pick_result(cell: dict[str, Any] | None) -> Any:
         return (cell or {}).get("rowId") or no_update
 
     @app.callback(
-        Output(ARCHIVE, "value", allow_duplicate=True),
-        Input(ASSIGNMENTS_GRID, "cellClicked"),
+        Output(ids.EVALUATION_ARCHIVE, "value", allow_duplicate=True),
+        Input(ids.EVALUATION_ASSIGNMENTS_GRID, "cellClicked"),
         prevent_initial_call=True,
     )
     def pick_assignment(cell: dict[str, Any] | None) -> Any:
         return (cell or {}).get("rowId") or no_update
 
     @app.callback(
-        Output(RADAR, "figure"), Output(REPORT_LINK, "children"), Input(ARCHIVE, "value"), Input(RESULT, "children")
+        Output(ids.EVALUATION_RADAR, "figure"),
+        Output(ids.EVALUATION_REPORT_LINK, "children"),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+        Input(ids.EVALUATION_RESULT, "children"),
     )
     def show_archive(archive_code: str | None, _: Any) -> tuple[Any, Any]:
         viewer = current_viewer()
@@ -319,21 +459,37 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         link = html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id="evaluation-report-download")
         return build_radar(areas, "各方面得分率"), link
 
-    @app.callback(Output(FORM, "children"), Input(ARCHIVE, "value"), Input(RESULT, "children"))
-    def show_form(archive_code: str | None, _: Any) -> Any:
+    # Not redrawn after a save: a refused save must leave what the evaluator typed (and the problems beside it).
+    @app.callback(Output(ids.EVALUATION_FORM, "children"), Input(ids.EVALUATION_ARCHIVE, "value"))
+    def show_form(archive_code: str | None) -> Any:
         viewer = current_viewer()
-        require_role(viewer, "evaluator")
+        require_role(viewer, Role.EVALUATOR)
         return scoring_form(context, viewer, archive_code)
 
+    # Pattern-matched outputs and states: the form, its store and the total exist only once an evaluator opens an
+    # archive (a plain id that is absent makes the renderer throw).
+    app.clientside_callback(
+        ClientsideFunction("archiveCensus", "scoreSubtotals"),
+        Output({"type": ids.EVALUATION_SUBTOTAL, "area": ALL}, "children"),
+        Output({"type": ids.EVALUATION_TOTAL, "sheet": ALL}, "children"),
+        Input({"type": ids.EVALUATION_SCORE, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_SCORE, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_SUBTOTAL, "area": ALL}, "id"),
+        State({"type": ids.EVALUATION_MAXIMA, "archive": ALL}, "data"),
+        State({"type": ids.EVALUATION_TOTAL, "sheet": ALL}, "id"),
+    )
+
     @app.callback(
-        Output(RESULT, "children"),
-        Input(SAVE, "n_clicks"),
-        Input(SUBMIT, "n_clicks"),
-        State(ARCHIVE, "value"),
-        State({"type": SCORE, "item": ALL}, "value"),
-        State({"type": SCORE, "item": ALL}, "id"),
-        State({"type": VERDICT, "item": ALL}, "value"),
-        State({"type": VERDICT, "item": ALL}, "id"),
+        Output(ids.EVALUATION_RESULT, "children"),
+        Output({"type": ids.EVALUATION_SCORE_ERROR, "item": ALL}, "children"),
+        Input(ids.EVALUATION_SAVE, "n_clicks"),
+        Input(ids.EVALUATION_SUBMIT, "n_clicks"),
+        State(ids.EVALUATION_ARCHIVE, "value"),
+        State({"type": ids.EVALUATION_SCORE, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_SCORE, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_VERDICT, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_VERDICT, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_SCORE_ERROR, "item": ALL}, "id"),
         prevent_initial_call=True,
     )
     def save(
@@ -344,17 +500,35 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         score_ids: list[dict[str, str]],
         verdicts: list[Any],
         verdict_ids: list[dict[str, str]],
-    ) -> str:
+        slot_ids: list[dict[str, str]],
+    ) -> tuple[Any, list[str]]:
         viewer = current_viewer()
-        require_role(viewer, "evaluator")
+        require_role(viewer, Role.EVALUATOR)
         if not archive_code:
-            return "请先选择档案馆。"
-        submit = ctx.triggered_id == SUBMIT
-        values = {i["item"]: _decimal(v) for i, v in zip(score_ids, scores, strict=True)}
+            return "请先选择档案馆。", [""] * len(slot_ids)
+        submit = ctx.triggered_id == ids.EVALUATION_SUBMIT
+        values, unreadable = read_score_texts({i["item"]: v for i, v in zip(score_ids, scores, strict=True)})
         veto = {i["item"]: v == "pass" for i, v in zip(verdict_ids, verdicts, strict=True) if v}
-        try:
-            outcome = save_scores(context.settings, viewer.user_name, archive_code, values, submit, veto_verdicts=veto)
-        except CensusError as error:
-            return error.describe()
+        problems = dict(unreadable)
+        outcome = None
+        if not problems:
+            try:
+                outcome = save_scores(
+                    context.settings, viewer.user_name, archive_code, values, submit, veto_verdicts=veto
+                )
+            except EvaluationInvalid as error:
+                problems = problems_by_item(error.problems)
+            except CensusError as error:
+                return html.P(error.describe(), className="error"), [""] * len(slot_ids)
+        slots = [problems.get(i["item"], "") for i in slot_ids]
+        if outcome is None:
+            verb = "提交" if submit else "保存"
+            return problem_list(
+                f"未{verb}：{len(problems)} 项需要更正（已在各项旁标出），本次未作任何改动。", problems
+            ), slots
         missing = f"，尚有 {len(outcome['missing'])} 项未评" if outcome["missing"] else ""
-        return f"{'已提交' if submit else '草稿已保存'}：{archive_code} 已评 {outcome['scored']} 项{missing}（{outcome['saved_at']}）"
+        saved_at = format_datetime(outcome["saved_at"])
+        verb = "已提交" if submit else "草稿已保存"
+        return html.P(
+            f"{verb}：{archive_code} 已评 {outcome['scored']} 项{missing}（{saved_at}）", className="ok"
+        ), slots

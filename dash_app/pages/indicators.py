@@ -5,36 +5,34 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, html
 
+from census_schema.roles import Role
 from census_schema.supervision.indicators import PLAN_INDICATORS
+from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
-from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.formatting import division_name, format_value
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.indicators import computed_indicator_values, query_indicator_progress
 
 PATH = "/indicators"
 NAME = "规划指标"
-ROLES = ("planner", "admin", "province")
-CARDS = "indicators-cards"
-CHOICE = "indicators-choice"
-TRAJECTORY = "indicators-trajectory"
-HEATMAP = "indicators-heatmap"
-GRID = "indicators-grid"
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 STATUS_CLASS = {"达标": "ok", "滞后": "warn", "严重滞后": "error"}
 PROGRESS_COLUMNS = [
-    ("indicator_code", "代码"),
-    ("indicator_name", "指标"),
-    ("province_name", "范围"),
-    ("year", "年份"),
-    ("value", "实际值"),
-    ("baseline", "基期值"),
-    ("target", "目标值"),
-    ("expected", "应达进度"),
-    ("status", "状态"),
-    ("unit", "单位"),
-    ("source", "来源"),
+    Column("indicator_name", "指标", tooltip="indicator_code"),
+    Column("province_name", "范围"),
+    Column("year", "年份", "year"),
+    Column("value", "实际值", "number"),
+    Column("baseline", "基期值", "number"),
+    Column("target", "目标值", "number"),
+    Column("expected", "应达进度", "number"),
+    Column("status", "状态", classes=(("ok", "达标"), ("warn", "滞后"), ("error", "严重滞后"))),
+    Column("unit", "单位"),
+    Column("source", "来源"),
 ]
 
 
@@ -46,8 +44,7 @@ def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
     return [{**r, "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"} for r in keep]
 
 
-def _number(value: Any) -> str:
-    return "—" if value is None else f"{float(value):,.2f}".rstrip("0").rstrip(".")
+_number = format_value
 
 
 def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:
@@ -57,25 +54,26 @@ def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:
         if row["province_code"] is None and row["target"] is not None and row["value"] is not None:
             latest[row["indicator_code"]] = row
     cards = []
-    for code, row in latest.items():
+    for row in latest.values():
         status = row["status"] or "—"
         cards.append(
-            html.Div(
-                [
-                    html.Div(f"{code} {row['indicator_name']}", className="card-label"),
-                    html.Div(f"{_number(row['value'])} {row['unit']}", className="card-value"),
+            card(
+                row["indicator_name"],
+                _number(row["value"]),
+                unit=row["unit"],
+                detail=[
                     html.Div(
-                        f"基期 {_number(row['baseline'])} → 目标 {_number(row['target'])}；{row['year']} 年应达 {_number(row['expected'])}"
+                        f"基期 {_number(row['baseline'])} → 目标 {_number(row['target'])}；"
+                        f"{row['year']}年应达 {_number(row['expected'])}"
                     ),
-                    html.Div(status, className=STATUS_CLASS.get(status, "")),
+                    html.Div(status, className=f"status {STATUS_CLASS.get(status, '')}"),
                 ],
-                className="card",
             )
         )
     return cards
 
 
-def layout(**_query: str) -> html.Div:
+def layout(indicator: str | None = None, **_query: str) -> html.Div:
     """Cards, trajectory of one indicator, heatmap, all values, and the report download."""
     viewer = current_viewer()
     download = (
@@ -92,19 +90,24 @@ def layout(**_query: str) -> html.Div:
     )
     return html.Div(
         [
+            page_url(),
             html.H2("“十四五”规划指标监测"),
             html.Div(download, className="toolbar"),
-            html.Div(id=CARDS, className="cards"),
-            dcc.Dropdown(
-                id=CHOICE,
-                options=[{"label": f"{i.code} {i.name}", "value": i.code} for i in PLAN_INDICATORS],
-                value=PLAN_INDICATORS[0].code,
-                clearable=False,
-                style={"width": "420px"},
+            html.Div(id=ids.INDICATORS_CARDS, className="cards"),
+            labelled(
+                "指标",
+                dropdown(
+                    ids.INDICATORS_CHOICE,
+                    [{"label": f"{i.name}（{i.unit}）", "value": i.code} for i in PLAN_INDICATORS],
+                    placeholder="选择指标",
+                    value=indicator if indicator in {i.code for i in PLAN_INDICATORS} else PLAN_INDICATORS[0].code,
+                    clearable=False,
+                    style={"width": "420px"},
+                ),
             ),
-            dcc.Graph(id=TRAJECTORY),
-            dcc.Graph(id=HEATMAP),
-            grid_block(GRID, PROGRESS_COLUMNS),
+            graph(ids.INDICATORS_TRAJECTORY),
+            graph(ids.INDICATORS_HEATMAP),
+            grid_block(ids.INDICATORS_GRID, PROGRESS_COLUMNS),
         ]
     )
 
@@ -114,11 +117,21 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     register_grid(
         app,
         GridSpec(
-            GRID, PROGRESS_COLUMNS, ("key",), lambda v, _c: load_progress(context, v), [(CHOICE, "id")], "规划指标"
+            ids.INDICATORS_GRID,
+            PROGRESS_COLUMNS,
+            ("key",),
+            lambda v, _c: load_progress(context, v),
+            [(ids.INDICATORS_CHOICE, "id")],
+            "规划指标",
         ),
+        context,
     )
 
-    @app.callback(Output(CARDS, "children"), Output(HEATMAP, "figure"), Input(CHOICE, "id"))
+    @app.callback(
+        Output(ids.INDICATORS_CARDS, "children"),
+        Output(ids.INDICATORS_HEATMAP, "figure"),
+        Input(ids.INDICATORS_CHOICE, "id"),
+    )
     def show_overview(_: str) -> tuple[list[html.Div], Any]:
         viewer = current_viewer()
         rows = load_progress(context, viewer)
@@ -126,21 +139,38 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         computed = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] is not None]
         if province is not None:
             computed = [r for r in computed if r["province_code"] == province]
-        names = {i.code: i.name for i in PLAN_INDICATORS}
+        indicators = {i.code: i for i in PLAN_INDICATORS}
         provinces = sorted({r["province_code"] for r in computed})
         codes = sorted({r["indicator_code"] for r in computed})
         cell = {(r["province_code"], r["indicator_code"]): r["value"] for r in computed}
         values = [[None if cell.get((p, c)) is None else float(cell[(p, c)]) for c in codes] for p in provinces]
-        heatmap = build_heatmap(provinces, [names[c] for c in codes], values, "各省计算指标")
+        # Provinces without census returns compute to nothing: they are left out, not drawn as rows of zeros.
+        kept = [i for i, row in enumerate(values) if any(v for v in row)]
+        provinces, values = [provinces[i] for i in kept], [values[i] for i in kept]
+        heatmap = build_heatmap(
+            [division_name(p) for p in provinces],
+            [indicators[c].name for c in codes],
+            values,
+            "各省计算指标",
+            units=[indicators[c].unit for c in codes],
+        )
         return build_cards(rows), heatmap
 
-    @app.callback(Output(TRAJECTORY, "figure"), Input(CHOICE, "value"))
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.INDICATORS_CHOICE, "value"),
+        prevent_initial_call=True,
+    )
+    def remember_indicator(code: str) -> str:
+        return query_string(indicator=code)
+
+    @app.callback(Output(ids.INDICATORS_TRAJECTORY, "figure"), Input(ids.INDICATORS_CHOICE, "value"))
     def show_trajectory(code: str) -> Any:
         viewer = current_viewer()
         rows = [r for r in load_progress(context, viewer) if r["indicator_code"] == code and r["province_code"] is None]
         actual = [(r["year"], None if r["value"] is None else float(r["value"])) for r in rows]
         expected = [(r["year"], float(r["expected"])) for r in rows if r["expected"] is not None]
-        series: dict[str, list[tuple[int, float | None]]] = {"实际值": actual}
-        if expected:
-            series["应达进度"] = list(expected)
-        return build_lines(series, next((f"{r['indicator_name']}（{r['unit']}）" for r in rows), code))
+        series: dict[str, list[tuple[Any, Any]]] = {"实际值": actual, **({"应达进度": expected} if expected else {})}
+        unit = next((r["unit"] for r in rows), "")
+        title = next((f"{r['indicator_name']}（{r['unit']}）" for r in rows), code)
+        return build_lines(series, title, unit=unit)

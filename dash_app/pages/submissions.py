@@ -4,60 +4,78 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from census_schema.errors import CensusError
+from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, can_review, current_viewer, scope_province
+from dash_app.components import labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.formatting import SUBMISSION_STATUS_LABELS, kind_label, with_names
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import list_submissions, query_holder_lineage
 from warehouse.reviews import Action, review_submission
 
 PATH = "/submissions"
 NAME = "提交记录"
-ROLES = ("planner", "admin", "province")
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 SUBMISSION_COLUMNS = [
-    ("submission_id", "提交编号"),
-    ("kind", "类别"),
-    ("province_code", "省份"),
-    ("file_name", "文件"),
-    ("submitted_by", "提交人"),
-    ("submitted_at", "提交时间"),
-    ("status", "校验结果"),
-    ("review_state", "审核状态"),
-    ("is_current", "现行"),
-    ("row_count", "行数"),
-    ("error_count", "错误"),
-    ("warning_count", "警告"),
-    ("file_sha256", "SHA-256"),
+    Column("submission_id", "提交编号", "code"),
+    Column("kind_label", "类别"),
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("file_name", "文件"),
+    Column("submitted_by", "提交人"),
+    Column("submitted_at", "提交时间", "datetime"),
+    Column("status_label", "校验结果"),
+    Column("review_state", "审核状态"),
+    Column("is_current", "现行", "bool"),
+    Column("row_count", "行数", "int", "行"),
+    Column("error_count", "错误", "int", "个"),
+    Column("warning_count", "警告", "int", "个"),
+    Column("file_sha256", "文件指纹（SHA-256）", "code"),
 ]
 LINEAGE_COLUMNS = [
-    ("submission_id", "提交编号"),
-    ("province_code", "省份"),
-    ("file_name", "文件"),
-    ("sheet_name", "工作表"),
-    ("excel_row", "行号"),
-    ("unit_name", "单位名称"),
-    ("vol_total", "卷"),
-    ("item_total", "件"),
-    ("is_current", "现行"),
-    ("submitted_at", "提交时间"),
+    Column("submission_id", "提交编号", "code"),
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("file_name", "文件"),
+    Column("sheet_name", "工作表"),
+    Column("excel_row", "行号", "int"),
+    Column("unit_name", "单位名称"),
+    Column("vol_total", "以卷为单位", "int", "卷"),
+    Column("item_total", "以件为单位", "int", "件"),
+    Column("is_current", "现行", "bool"),
+    Column("submitted_at", "提交时间", "datetime"),
 ]
+
+
+def describe_submissions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Submissions with their kind, result and province named in Chinese."""
+    return with_names(
+        [
+            {
+                **row,
+                "kind_label": kind_label(row["kind"]),
+                "status_label": SUBMISSION_STATUS_LABELS.get(row["status"], row["status"]),
+                "review_state": row.get("review_state") or "—",
+            }
+            for row in rows
+        ]
+    )
 
 
 def _specs(context: AppContext) -> list[GridSpec]:
     def submissions(viewer: Viewer, _path: Any, _result: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
-            return list_submissions(con, scope_province(viewer))
+            return describe_submissions(list_submissions(con, scope_province(viewer)))
 
     def lineage(viewer: Viewer, uscc: str | None) -> list[dict[str, Any]]:
         code = (uscc or "").strip().upper()
         if not code:
             return []
         with context.reader.cursor() as con:
-            return query_holder_lineage(con, code, scope_province(viewer))
+            return with_names(query_holder_lineage(con, code, scope_province(viewer)))
 
     return [
         GridSpec(
@@ -79,22 +97,41 @@ def _specs(context: AppContext) -> list[GridSpec]:
     ]
 
 
-def layout(**_query: str) -> html.Div:
+def layout(uscc: str | None = None, submission: str | None = None, **_query: str) -> html.Div:
     """Submission history, the review form (national reviewers), and lineage by holder."""
     return html.Div(
         [
+            page_url(),
             html.H2("提交记录"),
-            grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
+            html.P([f"只显示提交 {submission}。", dcc.Link("显示全部", href="/submissions")], className="hint")
+            if submission
+            else None,
+            grid_block(
+                ids.SUBMISSIONS_GRID,
+                SUBMISSION_COLUMNS,
+                row_id="submission_id",
+                # Opened from a figure's lineage: that submission alone (the grid's own filter, cleared at will).
+                filter_model={"submission_id": {"filterType": "text", "type": "equals", "filter": submission}}
+                if submission
+                else None,
+            ),
             html.H3("审核（国家档案局）"),
             html.Div(
                 [
-                    dcc.Input(
-                        id=ids.SUBMISSIONS_REVIEW_ID,
-                        placeholder="提交编号（点击上表一行可填入）",
-                        style={"width": "340px"},
+                    labelled(
+                        "提交编号",
+                        dcc.Input(
+                            id=ids.SUBMISSIONS_REVIEW_ID,
+                            value=submission or "",
+                            placeholder="点击上表一行可填入",
+                            style={"width": "340px"},
+                        ),
+                        for_id=ids.SUBMISSIONS_REVIEW_ID,
                     ),
-                    dcc.Input(
-                        id=ids.SUBMISSIONS_REVIEW_REASON, placeholder="退回理由（退回时必填）", style={"width": "340px"}
+                    labelled(
+                        "退回理由",
+                        dcc.Input(id=ids.SUBMISSIONS_REVIEW_REASON, placeholder="退回时必填", style={"width": "340px"}),
+                        for_id=ids.SUBMISSIONS_REVIEW_REASON,
                     ),
                     html.Button("审核通过", id=ids.SUBMISSIONS_ACCEPT),
                     html.Button("退回", id=ids.SUBMISSIONS_RETURN, className="button-danger"),
@@ -113,8 +150,18 @@ def layout(**_query: str) -> html.Div:
                 "输入统一社会信用代码，查看该单位数字来自哪次提交、哪个文件、哪一行（含已被替代的历史提交）。",
                 className="hint",
             ),
-            dcc.Input(id=ids.LINEAGE_USCC, placeholder="统一社会信用代码", debounce=True, style={"width": "260px"}),
-            grid_block(ids.LINEAGE_GRID, LINEAGE_COLUMNS, height=260),
+            labelled(
+                "统一社会信用代码",
+                dcc.Input(
+                    id=ids.LINEAGE_USCC,
+                    value=uscc or "",
+                    placeholder="18 位代码",
+                    debounce=True,
+                    style={"width": "260px"},
+                ),
+                for_id=ids.LINEAGE_USCC,
+            ),
+            grid_block(ids.LINEAGE_GRID, LINEAGE_COLUMNS),
         ]
     )
 
@@ -126,8 +173,9 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     if not submission_id:
         return "请先填写提交编号。"
     try:
-        with context.store.writer() as con:
-            change = review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+        change = context.store.write(
+            lambda con: review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+        )
     except CensusError as error:
         return error.describe()
     return f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"
@@ -136,7 +184,15 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids, row selection into the review form, and the review buttons."""
     for spec in _specs(context):
-        register_grid(app, spec)
+        register_grid(app, spec, context)
+
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.LINEAGE_USCC, "value"),
+        prevent_initial_call=True,
+    )
+    def remember_holder(uscc: str | None) -> str:
+        return query_string(uscc=(uscc or "").strip().upper())
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_ID, "value"),
@@ -165,7 +221,5 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         prevent_initial_call=True,
     )
     def act(accept: int | None, send_back: int | None, submission_id: str | None, reason: str | None) -> str:
-        from dash import ctx
-
         action: Action = "accept" if ctx.triggered_id == ids.SUBMISSIONS_ACCEPT else "return"
         return review(context, current_viewer(), submission_id, action, reason)

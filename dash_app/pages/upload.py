@@ -9,30 +9,34 @@ from urllib.parse import parse_qs
 from dash import Dash, Input, Output, dcc, html
 
 from census_schema.forms import KIND_LABELS
+from census_schema.roles import Role
+from census_schema.rule_titles import rule_title
 from dash_app import ids
 from dash_app.access import current_viewer
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.grid import GridSpec, grid_block, register_grid
+from dash_app.formatting import SEVERITY_LABELS, division_name, format_count
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.uploads import UPLOAD_KINDS, UploadJob
 
 PATH = "/upload"
 NAME = "上传报表"
-ROLES = ("province",)
+ROLES = (Role.PROVINCE,)
 FAILURE_COLUMNS = [
-    ("severity", "严重程度"),
-    ("row", "行号"),
-    ("label", "列名"),
-    ("value", "填报值"),
-    ("rule", "规则"),
-    ("message", "说明"),
+    Column("severity", "严重程度"),
+    Column("row", "行号", "int"),
+    Column("label", "列名"),
+    Column("value", "填报值"),
+    Column("rule_title", "问题", tooltip="rule"),
+    Column("message", "说明", wrap=True),
 ]
 # Parsed as JSX by dcc.Markdown: void elements self-closed, React attribute names (className, encType).
 UPLOAD_FORM_HTML = (
     '<form action="/api/upload" method="POST" encType="multipart/form-data" className="toolbar" id="upload-form">'
-    '<select name="kind" id="upload-kind">'
+    '<label htmlFor="upload-kind">报表类别</label><select name="kind" id="upload-kind">'
     + "".join(f'<option value="{k}">{escape(KIND_LABELS[k])}</option>' for k in UPLOAD_KINDS)
     + "</select>"
+    '<label htmlFor="upload-file">工作簿（.xlsx）</label>'
     '<input type="file" name="file" id="upload-file" accept=".xlsx" required />'
     '<button type="submit" id="upload-submit">上传并校验</button></form>'
 )
@@ -57,7 +61,8 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     result = job.result or {}
     parts: list[Any] = [
         html.P(
-            f"「{job.file_name}」{STATUS_TEXT[result['status']]}：{result['rows']} 行，错误 {result['errors']} 个，警告 {result['warnings']} 个。",
+            f"「{job.file_name}」{STATUS_TEXT[result['status']]}：{format_count(result['rows'])} 行，"
+            f"错误 {format_count(result['errors'])} 个，警告 {format_count(result['warnings'])} 个。",
             className="ok" if result["status"] != "rejected" else "error",
             id="upload-outcome",
         )
@@ -79,11 +84,11 @@ def describe_job(job: UploadJob | None) -> list[Any]:
 def layout(**_query: str) -> html.Div:
     """The upload form (a plain multipart POST), template links and the job's outcome."""
     viewer = current_viewer()
-    if viewer.role != "province":
+    if viewer.role != Role.PROVINCE:
         return html.Div([html.H2("上传报表"), html.P("只有省级档案部门用户可以上传本省报表。")])
     return html.Div(
         [
-            html.H2(f"上传报表（{viewer.province_code}）"),
+            html.H2(f"上传报表（{division_name(viewer.province_code)}）"),
             html.Div(
                 [
                     html.A(
@@ -117,7 +122,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return [
             {
                 **f,
-                "severity": "错误" if f["severity"] == "error" else "警告",
+                "severity": SEVERITY_LABELS.get(f["severity"], f["severity"]),
+                "rule_title": rule_title(f["rule"]),
                 "key": f"{f['row']}:{f['field']}:{f['rule']}",
             }
             for f in rows
@@ -133,6 +139,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.URL, "search"), (ids.UPLOAD_STATUS, "children")],
             "校验结果",
         ),
+        context,
     )
 
     @app.callback(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import os
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -20,7 +21,7 @@ from dash_app.auth import hash_password
 from synthetic.holders import make_uscc
 from synthetic.supervision import DEMO_TODAY
 from tests.flows.workbooks import holder_rows, write_rows
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.users import add_user
 
 # (user name, role, province): two provincial offices so that one can try to read the other.
@@ -44,7 +45,7 @@ def web_settings(db_path: Path) -> Settings:
     return dataclasses.replace(settings, orchestrator="direct", save_data_docs=False)
 
 
-def add_users(store: WarehouseStore, users: Iterable[tuple[str, Role, str | None]] = USERS) -> None:
+def add_users(store: EmbeddedWarehouse, users: Iterable[tuple[str, Role, str | None]] = USERS) -> None:
     """Create the users with their test passwords."""
     with store.writer() as con:
         for name, role, province in users:
@@ -120,7 +121,7 @@ def supervision_warehouse(
         patch.setenv("ARCHIVE_CENSUS_AS_OF", DEMO_TODAY.isoformat())
         settings = web_settings(target)
     assert settings.today() == DEMO_TODAY
-    add_users(WarehouseStore(target), users)  # publishes the copy's first snapshot
+    add_users(EmbeddedWarehouse(target), users)  # publishes the copy's first snapshot
     return settings
 
 
@@ -128,7 +129,7 @@ def supervision_warehouse(
 def chromium():
     """One headless Chromium for the whole session, shared by every browser test module: Playwright's sync API runs
     one instance per thread, so a second module starting its own would fail. Launched as test_browser.py says."""
-    from tests.dash_app.test_browser import CHROMIUM, LAUNCH_ARGS, require_browser
+    from tests.dash_app.browser import CHROMIUM, LAUNCH_ARGS, require_browser
 
     require_browser()
     from playwright.sync_api import sync_playwright
@@ -137,3 +138,67 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         yield browser
         browser.close()
+
+
+# The site's census part: spread over the map, with both test provinces and Hainan (the South China Sea inset); the
+# demo injects errors into some. The full national demo loads 64 workbooks (~3 minutes here): set
+# ARCHIVE_CENSUS_BROWSER_FULL_DEMO=1 to use it, e.g. for the README screenshots.
+DEMO_PROVINCES = ("110000", "230000", "310000", "420000", "440000", "450000", "460000", "510000", "540000", "650000")
+DEMO_UNITS, DEMO_SEED = 1500, 2024
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """One served app for every browser test of the session: a demo-like warehouse built through the demo's own
+    generator, workbooks and flows (census for a few provinces, and the whole supervision part), the test users, and
+    the app on a free port of 127.0.0.1.
+
+    As under `./dev demo`, the warehouse path is relative (`var/warehouse.duckdb` from the site's folder as working
+    directory): Flask resolves relative file paths against the package, not the working directory.
+    """
+    import functools
+    import threading
+
+    from werkzeug.serving import make_server
+
+    import flows.demo
+    from dash_app.app import create_app
+    from flows.run import run_ingestion
+    from synthetic.census import write_dataset
+    from tests.dash_app.browser import QuietRequestHandler, Site, require_browser
+
+    require_browser()
+    folder = tmp_path_factory.mktemp("browser")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        relative = Path("var") / "warehouse.duckdb"
+        settings = dataclasses.replace(load_settings(relative), orchestrator="direct", save_data_docs=False)
+        if not os.environ.get("ARCHIVE_CENSUS_BROWSER_FULL_DEMO"):
+            patch.setattr(flows.demo, "write_dataset", functools.partial(write_dataset, provinces=DEMO_PROVINCES))
+        result = flows.demo.build_demo(
+            settings, DEMO_UNITS, DEMO_SEED, Path("demo"), lambda request: run_ingestion(request, settings, "direct")
+        )
+        assert {o["status"] for o in result.outcomes} == {"accepted", "rejected"}
+        assert result.supervision is not None and result.supervision.matches
+        add_users(EmbeddedWarehouse(settings.db_path), USERS)
+        # The demo's findings are dated around its own day: judge overdue on it, as the served demo does.
+        settings = dataclasses.replace(settings, as_of=DEMO_TODAY)
+        app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name="dash-test-server", daemon=True)
+    thread.start()
+    try:
+        yield Site(
+            f"http://127.0.0.1:{server.server_port}", dataclasses.replace(settings, db_path=folder / relative), folder
+        )
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browsing(chromium, site):
+    """A new browser context per test on the session's site (see browser.browse)."""
+    from tests.dash_app.browser import browse
+
+    yield from browse(chromium, site.url)

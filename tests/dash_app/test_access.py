@@ -14,6 +14,7 @@ import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -26,6 +27,7 @@ from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
 from dash_app.auth import MAX_FAILED_LOGINS
+from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
@@ -42,8 +44,8 @@ from tests.dash_app.conftest import (
 )
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions
-from warehouse.store import WarehouseStore
 
 PROVINCES = tuple(PROVINCE_HOLDERS)
 REGISTERED, REPORTED = 4, 3
@@ -58,7 +60,7 @@ def site(tmp_path_factory):
     """Registers and accepted returns of 440000 and 450000, one user per role, and the app over them."""
     folder = tmp_path_factory.mktemp("access")
     settings = web_settings(folder / "var" / "warehouse.duckdb")
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     for province in PROVINCES:
         for form, count in ((REGISTER_FORM, REGISTERED), (CENSUS_FORM, REPORTED)):
             path = folder / f"{form.kind}-{province}.xlsx"
@@ -111,16 +113,23 @@ def returned(response, component: str, prop: str) -> Any:
     return response.json["response"][component][prop]
 
 
+def grid_outputs(app, grid_id: str) -> list[tuple[str, str]]:
+    """The outputs of a grid's row callback: its rows, its count and, for a grid with a 合计 row, that row."""
+    rows = [(grid_id, "rowData"), (ids.grid_count(grid_id), "children")]
+    with_total = [*rows, (grid_id, "pinnedBottomRowData")]
+    return with_total if callback_key(with_total) in app.callback_map else rows
+
+
 def grid_inputs(app, grid_id: str) -> list[tuple[str, str]]:
     """The (id, prop) inputs of a grid's row callback, as registered."""
-    entry = app.callback_map[callback_key([(grid_id, "rowData"), (f"{grid_id}-count", "children")])]
+    entry = app.callback_map[callback_key(grid_outputs(app, grid_id))]
     return [(i["id"], i["property"]) for i in entry["inputs"]]
 
 
 def load_grid(app, client, grid_id: str, *values: Any):
     """POST a grid's rowData callback with these input values."""
     inputs = [(*target, value) for target, value in zip(grid_inputs(app, grid_id), values, strict=True)]
-    return post_callback(app, client, [(grid_id, "rowData"), (f"{grid_id}-count", "children")], inputs)
+    return post_callback(app, client, grid_outputs(app, grid_id), inputs)
 
 
 def grid_rows(app, client, grid_id: str, *values: Any) -> list[dict[str, Any]]:
@@ -152,7 +161,7 @@ QUALITY_GRIDS = (
     ids.QUALITY_OUTLIERS_GRID,
     ids.QUALITY_DUPLICATES_GRID,
 )
-OVERVIEW = [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children")]
+OVERVIEW = [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children"), (ids.OVERVIEW_PROVINCE, "children")]
 PAGES_CONTENT = [("_pages_content", "children"), ("_pages_store", "data")]
 
 
@@ -280,6 +289,26 @@ def test_breadcrumbs_of_another_province_are_refused(app):
     assert response.status_code == 403
 
 
+def coverage_total(app, client, search: str) -> dict[str, Any] | None:
+    """The 合计 row of the coverage grid."""
+    response = load_grid(app, client, ids.COVERAGE_GRID, search)
+    total = returned(response, ids.COVERAGE_GRID, "pinnedBottomRowData")
+    return total[0] if total else None
+
+
+COUNTS = ("units_expected", "units_reported", "units_missing", "units_unregistered")
+
+
+@pytest.mark.parametrize(("user", "search"), [("planner", ""), ("guangdong", ""), ("planner", "?division=440100")])
+def test_coverage_rows_add_up_to_their_total_own_level_included(app, user, search):
+    client = client_of(app, user)
+    rows = grid_rows(app, client, ids.COVERAGE_GRID, search)
+    total = coverage_total(app, client, search)
+    assert rows and total is not None
+    assert {c: sum(r[c] for r in rows) for c in COUNTS} == {c: total[c] for c in COUNTS}
+    assert total["units_expected"] > 0
+
+
 def test_a_province_user_s_coverage_rows_are_its_own(app):
     client = client_of(app, "guangdong")
     children = grid_rows(app, client, ids.COVERAGE_GRID, "")
@@ -292,16 +321,32 @@ def test_a_province_user_s_coverage_rows_are_its_own(app):
     assert {row["province_code"] for row in national} == {"440000", "450000"}
 
 
-def test_a_province_user_s_overview_colours_only_its_province(app):
-    response = post_callback(app, client_of(app, "guangdong"), OVERVIEW, [(ids.OVERVIEW_METRIC, "value", "holdings")])
+def overview(app, user: str, search: str = "", metric: str = "holdings"):
+    return post_callback(
+        app, client_of(app, user), OVERVIEW, [(ids.OVERVIEW_METRIC, "value", metric), (ids.URL, "search", search)]
+    )
+
+
+def test_a_province_user_s_overview_is_its_own_province_s_view(app):
+    response = overview(app, "guangdong", "?province=450000")  # the query is a national user's choice only
     figure = returned(response, ids.OVERVIEW_MAP, "figure")
     coloured = [t for t in figure["data"] if t["type"] == "choropleth" and t.get("name") != "无数据"]
-    assert coloured and all(trace["locations"] == ["440000"] for trace in coloured)
+    # Its prefectures on its own map: Guangdong's holders lie in Guangzhou (440100).
+    assert coloured and all(trace["geojson"] == "/assets/prefectures/440000.geojson" for trace in figure["data"])
+    assert [trace["locations"] for trace in coloured] == [["440100"]]
+    assert figure["layout"]["title"]["text"].startswith("广东省各市")
     # Holdings: Guangdong's 3 returns of 1,000 volumes and 2,000 items each; the nation has twice that.
     cards = json.dumps(returned(response, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
-    assert "9,000" in cards and "1.8 万" not in cards
-    planner = post_callback(app, client_of(app, "planner"), OVERVIEW, [(ids.OVERVIEW_METRIC, "value", "holdings")])
-    assert "1.8 万" in json.dumps(returned(planner, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
+    assert "9,000" in cards and "18,000" not in cards
+    panel = json.dumps(returned(response, ids.OVERVIEW_PROVINCE, "children"), ensure_ascii=False)
+    assert "广东省数据质量" in panel and "广东省规划指标" in panel and "广西" not in panel
+    assert "广东省普查总览" in render_page(app, client_of(app, "guangdong"), "/").text
+    planner = overview(app, "planner")
+    assert "18,000" in json.dumps(returned(planner, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
+    assert returned(planner, ids.OVERVIEW_PROVINCE, "children") == []
+    # A national user opens any province's own view by its address.
+    guangxi = returned(overview(app, "planner", "?province=450000"), ids.OVERVIEW_MAP, "figure")
+    assert guangxi["data"][0]["geojson"] == "/assets/prefectures/450000.geojson"
 
 
 @pytest.mark.parametrize("grid_id", QUALITY_GRIDS)
@@ -358,11 +403,14 @@ def test_an_export_holds_exactly_the_authorised_rows_shown_and_formulas_stay_tex
     response = export_grid(app, client, ids.COVERAGE_MISSING_GRID, [forged, *own, invented], "")
     sheet = exported_workbook(response, ids.COVERAGE_MISSING_GRID).active
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
-    assert rows[0] == ["省份", "区划", "统一社会信用代码", "单位名称", "类型"]
-    assert [row[:4] for row in rows[1:]] == [
-        [r["province_code"], r["division_code"], r["uscc"], r["unit_name"]] for r in own
+    assert rows[0][0] == "未报送普查对象（广东省）"
+    assert rows[1][0].startswith("数据截至：") and "导出人：guangdong" in rows[1][0]
+    assert rows[EXPORT_HEADER_ROW - 1] == ["省份", "区划", "统一社会信用代码", "单位名称", "类型"]
+    assert [row[:4] for row in rows[EXPORT_HEADER_ROW:]] == [
+        [r["province_name"], r["division_name"], r["uscc"], r["unit_name"]] for r in own
     ]
-    assert_kept_as_text(sheet.cell(row=2, column=4))
+    assert rows[EXPORT_HEADER_ROW][:2] == ["广东省", "广州市天河区"]  # names, not codes
+    assert_kept_as_text(sheet.cell(row=EXPORT_HEADER_ROW + 1, column=4))
 
 
 def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_authorised_row(app):
@@ -372,11 +420,12 @@ def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_a
     shown = exported_workbook(
         export_grid(app, client, ids.COVERAGE_MISSING_GRID, reordered, ""), ids.COVERAGE_MISSING_GRID
     )
-    assert [row[2] for row in shown.active.iter_rows(min_row=2, values_only=True)] == [r["uscc"] for r in reordered]
+    body = shown.active.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)
+    assert [row[2] for row in body] == [r["uscc"] for r in reordered]
     everything = exported_workbook(
         export_grid(app, client, ids.COVERAGE_MISSING_GRID, None, ""), ids.COVERAGE_MISSING_GRID
     )
-    assert everything.active.max_row == 1 + len(rows)
+    assert everything.active.max_row == EXPORT_HEADER_ROW + len(rows)
 
 
 # --- evaluators ----------------------------------------------------------------------------------------------------
@@ -384,7 +433,12 @@ def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_a
 
 def test_an_evaluator_cannot_read_census_data(app):
     client = client_of(app, "evaluator")
-    assert post_callback(app, client, OVERVIEW, [(ids.OVERVIEW_METRIC, "value", "coverage_pct")]).status_code == 403
+    assert (
+        post_callback(
+            app, client, OVERVIEW, [(ids.OVERVIEW_METRIC, "value", "coverage_pct"), (ids.URL, "search", "")]
+        ).status_code
+        == 403
+    )
     for grid_id in COVERAGE_GRIDS:
         assert load_grid(app, client, grid_id, "").status_code == 403
         assert export_grid(app, client, grid_id, None, "").status_code == 403
@@ -596,3 +650,79 @@ def test_a_province_user_s_red_archive_panel_is_its_own(app):
     # Every holder of the test returns has one red-archive row of 80 卷件.
     assert "240" in json.dumps(returned(own, ids.OVERVIEW_RED, "children"), ensure_ascii=False)
     assert "480" in json.dumps(returned(national, ids.OVERVIEW_RED, "children"), ensure_ascii=False)
+
+
+# --- around every page: the data stamp, the 404 page, compression, the bulletin --------------------------------------
+
+
+def test_every_page_carries_the_data_stamp_and_the_census_round(app):
+    response = post_callback(
+        app, client_of(app, "guangdong"), [(ids.NAV, "children"), (ids.STAMP, "children")], [(ids.URL, "pathname", "/")]
+    )
+    stamp = json.dumps(returned(response, ids.STAMP, "children"), ensure_ascii=False)
+    assert "数据截至 20" in stamp and "年" in stamp and "（北京时间）" in stamp
+    assert "2024 年度国有档案资源普查表（统计截止 2024年12月31日）" in stamp
+
+
+def test_an_unknown_address_gets_a_chinese_page(app):
+    response = render_page(app, client_of(app, "planner"), "/no-such-page")
+    assert response.status_code == 200 and "页面不存在" in response.text and "404" not in response.text
+
+
+@pytest.mark.parametrize("encoding", ["br", "gzip"])
+def test_pages_and_assets_are_compressed(app, encoding):
+    client = client_of(app, "planner")
+    for path in ("/", "/assets/china_provinces.geojson", "/assets/app.css"):
+        with client.get(path, headers={"Accept-Encoding": encoding}) as response:
+            assert response.status_code == 200 and response.headers.get("Content-Encoding") == encoding, path
+            assert len(response.get_data()) > 0
+
+
+@pytest.mark.parametrize(
+    ("user", "province", "status"),
+    [
+        ("planner", "440000", 200),
+        ("admin", "450000", 200),
+        ("guangdong", "440000", 200),
+        ("guangdong", "450000", 403),
+        ("evaluator", "440000", 403),
+        ("planner", "999999", 404),
+    ],
+)
+def test_a_province_s_bulletin_is_for_those_who_may_see_the_province(app, user, province, status):
+    response = client_of(app, user).get(f"/bulletin/{province}")
+    assert response.status_code == status
+    if status == 200:
+        page = response.get_data(as_text=True)
+        assert '<html lang="zh-CN">' in page and "国有档案资源普查简报" in page
+        for section in ("普查覆盖", "数据质量", "审核状态", "逾期未销号的整改问题", "规划指标"):
+            assert section in page
+        other = "广西" if province == "440000" else "广东"
+        assert other not in page
+
+
+def test_a_bulletin_downloads_with_its_province_and_day_in_the_name(app):
+    response = client_of(app, "guangdong").get("/bulletin/440000?download=1")
+    assert response.status_code == 200
+    disposition = response.headers["Content-Disposition"]
+    assert "attachment" in disposition and quote("普查简报-广东省-") in disposition
+
+
+# --- last: changes the module's warehouse ----------------------------------------------------------------------------
+
+
+def test_holders_registered_at_a_division_s_own_level_have_their_own_row(app, site):
+    # One of Guangdong's registered holders moves up to the province's own level (a provincial body, division 440000).
+    store = site[1]
+    with store.writer() as con:
+        con.execute(
+            "UPDATE raw_register_rows SET division_code = '440000' WHERE uscc = ("
+            "SELECT min(uscc) FROM raw_register_rows WHERE division_code LIKE '44%')"
+        )
+    client = client_of(app, "guangdong")
+    rows = grid_rows(app, client, ids.COVERAGE_GRID, "")
+    own = [r for r in rows if r["is_own_level"]]
+    assert [(r["division_code"], r["name"]) for r in own] == [("440000", "广东省本级")]
+    assert rows[0] == own[0]  # first
+    total = coverage_total(app, client, "")
+    assert total is not None and sum(r["units_expected"] for r in rows) == total["units_expected"]

@@ -13,7 +13,7 @@ from dash_app.app import create_app
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_workbook, web_settings
 from tests.dash_app.test_access import client_of, post_callback, returned
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +22,7 @@ def site(tmp_path_factory):
     folder = tmp_path_factory.mktemp("docs")
     # The test session switches Data Docs off (tests/conftest.py): keep GX's results here, as by default.
     settings = dataclasses.replace(web_settings(folder / "var" / "warehouse.duckdb"), keep_validation_results=True)
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     ids_by_province = {}
     for province, edits in (("440000", {1: {"vol_total": 1}}), ("450000", None)):
         path = province_workbook(folder / f"c-{province}.xlsx", CENSUS_FORM, province, 2, edits)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.evaluation import get_standard
 from dash_app import ids
 from dash_app.app import create_app
+from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import evaluation, indicators, inspections
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
@@ -46,10 +48,10 @@ from tests.dash_app.test_access import (
     render_page,
     returned,
 )
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import query_assignments, query_deviations, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings
-from warehouse.store import WarehouseStore
 
 STANDARD = get_standard()
 EVIDENCE_BYTES = "整改报告：已按要求完成整改。".encode()
@@ -64,7 +66,7 @@ class Site:
     """The app and the warehouse it serves."""
 
     app: Any
-    store: WarehouseStore
+    store: EmbeddedWarehouse
     settings: Settings
 
 
@@ -73,7 +75,7 @@ def site(supervision_demo_db, tmp_path_factory) -> Site:
     """A private copy of the supervision demo, census returns of two provinces, the users, and the app."""
     folder = tmp_path_factory.mktemp("supervision-access")
     settings = supervision_warehouse(supervision_demo_db, folder, [*USERS, BEIJING])
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     # Census returns give the computed plan indicators provincial values (the heatmap) for both test provinces.
     for province in PROVINCE_HOLDERS:
         for form in (REGISTER_FORM, CENSUS_FORM):
@@ -150,39 +152,89 @@ SCORE_CODES = [item.code for item in STANDARD.items] + [bonus.code for bonus in 
 VETO_CODES = [item.code for item in STANDARD.veto_items]
 
 
+def stores(tree: Any, store_id: str) -> list[Any]:
+    """The data of the dcc.Store components whose pattern id has this type in a serialised tree."""
+    if isinstance(tree, list):
+        return [d for t in tree for d in stores(t, store_id)]
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        found = [props.get("data")] if isinstance(props.get("id"), dict) and props["id"].get("type") == store_id else []
+        return found + [d for value in props.values() for d in stores(value, store_id)]
+    return []
+
+
 def score_id(code: str) -> dict[str, str]:
-    return {"type": evaluation.SCORE, "item": code}
+    return {"type": ids.EVALUATION_SCORE, "item": code}
 
 
 def verdict_id(code: str) -> dict[str, str]:
-    return {"type": evaluation.VERDICT, "item": code}
+    return {"type": ids.EVALUATION_VERDICT, "item": code}
 
 
 def show_form(app, client, archive: str | None):
     return post(
         app,
         client,
-        [(evaluation.FORM, "children")],
-        [(evaluation.ARCHIVE, "value", archive), (evaluation.RESULT, "children", None)],
+        [(ids.EVALUATION_FORM, "children")],
+        [(ids.EVALUATION_ARCHIVE, "value", archive)],
     )
 
 
+def error_id(code: str) -> dict[str, str]:
+    return {"type": ids.EVALUATION_SCORE_ERROR, "item": code}
+
+
+def text_of(tree: Any) -> str:
+    """The text a serialised component tree shows."""
+    if isinstance(tree, list):
+        return "".join(text_of(t) for t in tree)
+    if isinstance(tree, dict):
+        return text_of(tree.get("props", {}).get("children"))
+    return "" if tree is None else str(tree)
+
+
+def wildcard(kind: str) -> str:
+    """How Dash names a pattern-matching dependency {"type": kind, "item": ALL} in a callback's key."""
+    return json.dumps({"item": ["ALL"], "type": kind}, sort_keys=True, separators=(",", ":"))
+
+
+def save_outcome(
+    app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False
+) -> tuple[str, dict[str, str]]:
+    """Click 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as in the browser):
+    the message beside the buttons and the problem shown beside each field (by item)."""
+    trigger = ids.EVALUATION_SUBMIT if submit else ids.EVALUATION_SAVE
+    key = registered_key(app, [(ids.EVALUATION_RESULT, "children"), (wildcard(ids.EVALUATION_SCORE_ERROR), "children")])
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": ids.EVALUATION_RESULT, "property": "children"},
+            [{"id": error_id(c), "property": "children"} for c in SCORE_CODES],
+        ],
+        "inputs": [
+            {"id": ids.EVALUATION_SAVE, "property": "n_clicks", "value": None if submit else 1},
+            {"id": ids.EVALUATION_SUBMIT, "property": "n_clicks", "value": 1 if submit else None},
+        ],
+        "state": [
+            {"id": ids.EVALUATION_ARCHIVE, "property": "value", "value": archive},
+            [{"id": score_id(c), "property": "value", "value": scores.get(c)} for c in SCORE_CODES],
+            [{"id": score_id(c), "property": "id", "value": score_id(c)} for c in SCORE_CODES],
+            [{"id": verdict_id(c), "property": "value", "value": verdicts.get(c)} for c in VETO_CODES],
+            [{"id": verdict_id(c), "property": "id", "value": verdict_id(c)} for c in VETO_CODES],
+            [{"id": error_id(c), "property": "id", "value": error_id(c)} for c in SCORE_CODES],
+        ],
+        "changedPropIds": [f"{trigger}.n_clicks"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.status_code
+    answer = response.json["response"]
+    slots = {c: answer[json.dumps(error_id(c), sort_keys=True, separators=(",", ":"))]["children"] for c in SCORE_CODES}
+    return text_of(answer[ids.EVALUATION_RESULT]["children"]), {c: text for c, text in slots.items() if text}
+
+
 def save(app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False):
-    """Click 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as in the browser)."""
-    trigger = evaluation.SUBMIT if submit else evaluation.SAVE
-    state = [
-        (evaluation.ARCHIVE, "value", archive),
-        [(score_id(c), "value", scores.get(c)) for c in SCORE_CODES],
-        [(score_id(c), "id", score_id(c)) for c in SCORE_CODES],
-        [(verdict_id(c), "value", verdicts.get(c)) for c in VETO_CODES],
-        [(verdict_id(c), "id", verdict_id(c)) for c in VETO_CODES],
-    ]
-    inputs = [
-        (evaluation.SAVE, "n_clicks", None if submit else 1),
-        (evaluation.SUBMIT, "n_clicks", 1 if submit else None),
-    ]
-    response = post(app, client, [(evaluation.RESULT, "children")], inputs, state, changed=f"{trigger}.n_clicks")
-    return returned(response, evaluation.RESULT, "children")
+    """The message beside the buttons after a save (see save_outcome)."""
+    return save_outcome(app, client, archive, scores, verdicts, submit=submit)[0]
 
 
 def full_sheet() -> tuple[dict[str, float], dict[str, str]]:
@@ -206,23 +258,24 @@ def unassigned(assigned) -> str:
     return next(a.archive_code for a in list_comprehensive_archives() if a.archive_code not in assigned)
 
 
-ARCHIVE_CHOICE = [(evaluation.ARCHIVE, "options"), (evaluation.ARCHIVE, "value")]
+ARCHIVE_CHOICE = [(ids.EVALUATION_ARCHIVE, "options"), (ids.EVALUATION_ARCHIVE, "value")]
 
 
 def archive_choice(app, client, search: str = "", chosen: str | None = None) -> tuple[list[str], str | None]:
     """The archives the dropdown offers (sorted) and the one it shows, on /evaluation<search>."""
     response = post(
-        app, client, ARCHIVE_CHOICE, [(evaluation.RESULT, "children", None)],
-        [(evaluation.ARCHIVE, "value", chosen), (ids.URL, "search", search)],
+        app, client, ARCHIVE_CHOICE, [(ids.URL, "search", search)], [(ids.EVALUATION_ARCHIVE, "value", chosen)],
     )  # fmt: skip
-    options = returned(response, evaluation.ARCHIVE, "options")
-    return sorted(o["value"] for o in options), returned(response, evaluation.ARCHIVE, "value")
+    options = returned(response, ids.EVALUATION_ARCHIVE, "options")
+    # An unchanged value is not sent again (no_update): the drop-down keeps what it shows.
+    value = response.json["response"][ids.EVALUATION_ARCHIVE].get("value", chosen)
+    return sorted(o["value"] for o in options), value
 
 
 def requested(app, client, search: str) -> Any:
     """What the page says about the archive named in its URL."""
-    response = post(app, client, [(evaluation.REQUESTED, "children")], [(ids.URL, "search", search)])
-    return returned(response, evaluation.REQUESTED, "children")
+    response = post(app, client, [(ids.EVALUATION_REQUESTED, "children")], [(ids.URL, "search", search)])
+    return returned(response, ids.EVALUATION_REQUESTED, "children")
 
 
 def test_an_evaluator_may_choose_exactly_the_assigned_archives(app, assigned):
@@ -242,11 +295,14 @@ def test_an_evaluator_may_choose_exactly_the_assigned_archives(app, assigned):
 
 
 def test_the_scoring_form_renders_for_an_assigned_archive(app, assigned):
-    form = returned(show_form(app, client_of(app, "evaluator"), assigned[0]), evaluation.FORM, "children")
-    assert sorted(components(form, evaluation.SCORE)) == sorted(SCORE_CODES)
-    assert sorted(components(form, evaluation.VERDICT)) == sorted(VETO_CODES)
+    form = returned(show_form(app, client_of(app, "evaluator"), assigned[0]), ids.EVALUATION_FORM, "children")
+    assert sorted(components(form, ids.EVALUATION_SCORE)) == sorted(SCORE_CODES)
+    assert sorted(components(form, ids.EVALUATION_VERDICT)) == sorted(VETO_CODES)
     maxima = {item.code: float(item.max_points) for item in STANDARD.items}
-    assert {c: p["max"] for c, p in components(form, evaluation.SCORE).items() if c in maxima} == maxima
+    store = next(iter(stores(form, ids.EVALUATION_MAXIMA)))
+    assert {c: m for c, (_area, m) in store["items"].items() if c in maxima} == maxima
+    assert all(p["placeholder"] == f"0–{item.max_points}" for item in STANDARD.items
+               for c, p in components(form, ids.EVALUATION_SCORE).items() if c == item.code)  # fmt: skip
 
 
 def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, unassigned):
@@ -264,20 +320,20 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
 
     # A forged callback with the code in the dropdown is refused by the form, and by everything else on the page.
     form = show_form(app, client, unassigned)
-    refusal = returned(form, evaluation.FORM, "children")
+    refusal = returned(form, ids.EVALUATION_FORM, "children")
     assert refusal["props"]["id"] == "evaluation-refused"
     assert "未被分配" in refusal["props"]["children"] and unassigned in refusal["props"]["children"]
-    assert components(refusal, evaluation.SCORE) == {}
+    assert components(refusal, ids.EVALUATION_SCORE) == {}
 
     # Nor does anything else on the page show the archive's scores.
     radar = post(
-        app, client, [(evaluation.RADAR, "figure"), (evaluation.REPORT_LINK, "children")],
-        [(evaluation.ARCHIVE, "value", unassigned), (evaluation.RESULT, "children", None)],
+        app, client, [(ids.EVALUATION_RADAR, "figure"), (ids.EVALUATION_REPORT_LINK, "children")],
+        [(ids.EVALUATION_ARCHIVE, "value", unassigned), (ids.EVALUATION_RESULT, "children", None)],
     )  # fmt: skip
-    figure = returned(radar, evaluation.RADAR, "figure")
-    assert figure["data"] == [] and returned(radar, evaluation.REPORT_LINK, "children") == ""  # a message, no data
-    items = load_grid(app, client, evaluation.ITEMS_GRID, unassigned, None)
-    assert returned(items, evaluation.ITEMS_GRID, "rowData") == []
+    figure = returned(radar, ids.EVALUATION_RADAR, "figure")
+    assert figure["data"] == [] and returned(radar, ids.EVALUATION_REPORT_LINK, "children") == ""  # a message, no data
+    items = load_grid(app, client, ids.EVALUATION_ITEMS_GRID, unassigned, None)
+    assert returned(items, ids.EVALUATION_ITEMS_GRID, "rowData") == []
     for response in (form, radar, items):
         assert not any(expert in response.text for expert in experts)
 
@@ -304,11 +360,11 @@ def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assi
     assert state[archive] == "草稿"
 
     # Reloading the page (a new client, the same user) shows the draft in the form.
-    form = returned(show_form(app, client_of(app, "evaluator"), archive), evaluation.FORM, "children")
-    shown = {code: props.get("value") for code, props in components(form, evaluation.SCORE).items()}
-    assert {code: value for code, value in shown.items() if value is not None} == draft
-    assert components(form, evaluation.VERDICT)[veto]["value"] == "fail"
-    rows = grid_rows(app, client, evaluation.ASSIGNMENTS_GRID, None)
+    form = returned(show_form(app, client_of(app, "evaluator"), archive), ids.EVALUATION_FORM, "children")
+    shown = {code: props.get("value") for code, props in components(form, ids.EVALUATION_SCORE).items()}
+    assert {code: float(value) for code, value in shown.items() if value is not None} == draft
+    assert components(form, ids.EVALUATION_VERDICT)[veto]["value"] == "fail"
+    rows = grid_rows(app, client, ids.EVALUATION_ASSIGNMENTS_GRID, None)
     assert {r["archive_code"]: (r["sheet_state"], r["items_saved"]) for r in rows}[archive] == ("草稿", 3)
 
 
@@ -322,17 +378,50 @@ def test_an_incomplete_sheet_cannot_be_submitted_and_the_missing_items_are_named
     assert save(app, client, archive, {"A1.1.1": 9.0}, {}).startswith("草稿已保存")
     before = read(site, query_scores, archive, "evaluator")
 
-    message = save(app, client, archive, scores, verdicts, submit=True)
-    assert message.startswith("评分数据有 2 处问题")
+    message, slots = save_outcome(app, client, archive, scores, verdicts, submit=True)
+    assert message.startswith("未提交：2 项需要更正")
     assert all(code in message for code in left_out)
+    assert set(slots) == set(left_out) and all("每个适用评分项都须评分" in text for text in slots.values())
     assert read(site, query_scores, archive, "evaluator") == before  # the draft stays as it was, not submitted
 
-    # The form as reloaded (the draft's one score prefilled): the first missing items and how many more there are.
-    message = save(app, client, archive, {"A1.1.1": 9.0}, {}, submit=True)
+    # The form as reloaded (the draft's one score prefilled): each missing item beside its field, the first ten in
+    # the list beside the buttons and how many more there are.
+    message, slots = save_outcome(app, client, archive, {"A1.1.1": 9.0}, {}, submit=True)
     missing = [item.code for item in STANDARD.items if item.code != "A1.1.1"]
-    assert message.startswith(f"评分数据有 {len(missing)} 处问题")
-    assert all(code in message for code in missing[:5]) and f"另有 {len(missing) - 5} 处" in message
+    assert message.startswith(f"未提交：{len(missing)} 项需要更正")
+    shown = missing[: evaluation.MAX_LISTED_PROBLEMS]
+    assert all(f"{code}：" in message for code in shown) and f"另有 {len(missing) - len(shown)} 项" in message
+    assert set(slots) == set(missing)
     assert read(site, query_scores, archive, "evaluator") == before
+
+
+@pytest.mark.parametrize(
+    ("typed", "reason"),
+    [
+        ("999", "得分须在 0 至该评分项满分之间。（填写 999，满分 10）"),
+        ("-3", "得分须在 0 至该评分项满分之间。（填写 -3，满分 10）"),
+        ("9.75", "得分最多保留一位小数。（填写 9.75）"),
+        ("九", "「九」不是数字。"),
+    ],
+)
+def test_an_invalid_score_is_shown_beside_its_field_and_nothing_is_saved(app, site, assigned, typed, reason):
+    archive = assigned[1]
+    client = client_of(app, "evaluator")
+    before = read(site, query_scores, archive, "evaluator")
+    assert STANDARD.items_by_code["A1.1.2"].max_points == 10
+    message, slots = save_outcome(app, client, archive, {"A1.1.1": "8", "A1.1.2": typed}, {})
+    assert slots == {"A1.1.2": reason}
+    assert message.startswith("未保存：1 项需要更正") and "本次未作任何改动" in message
+    assert read(site, query_scores, archive, "evaluator") == before
+
+
+def test_full_width_digits_are_read_as_scores(app, site, assigned):
+    archive = assigned[1]
+    message, slots = save_outcome(app, client_of(app, "evaluator"), archive, {"A1.1.1": "９．５"}, {})
+    assert slots == {} and message.startswith(f"草稿已保存：{archive} 已评 1 项")
+    assert {r["item_code"]: float(r["score"]) for r in read(site, query_scores, archive, "evaluator")} == {
+        "A1.1.1": 9.5
+    }
 
 
 def test_a_complete_sheet_is_submitted(app, site, assigned):
@@ -353,8 +442,8 @@ def test_a_complete_sheet_is_submitted(app, site, assigned):
 
 def test_an_evaluator_cannot_read_the_results_nor_another_archive_s_report(app, assigned, unassigned):
     client = client_of(app, "evaluator")
-    assert load_grid(app, client, evaluation.RESULTS_GRID, None).status_code == 403
-    assert export_grid(app, client, evaluation.RESULTS_GRID, None, None).status_code == 403
+    assert load_grid(app, client, ids.EVALUATION_RESULTS_GRID, None).status_code == 403
+    assert export_grid(app, client, ids.EVALUATION_RESULTS_GRID, None, None).status_code == 403
     assert client.get(f"/download/evaluation/{unassigned}").status_code == 403
     assert client.get(f"/download/evaluation/{assigned[0]}").status_code == 200
     assert client_of(app, "guangdong").get(f"/download/evaluation/{unassigned}").status_code == 403
@@ -375,7 +464,7 @@ def test_a_planner_downloads_an_archive_s_feedback_report(app, unassigned):
 
 
 def test_the_results_grid_lists_the_47_archives_as_the_warehouse_ranks_them(app, site):
-    rows = grid_rows(app, client_of(app, "planner"), evaluation.RESULTS_GRID, None)
+    rows = grid_rows(app, client_of(app, "planner"), ids.EVALUATION_RESULTS_GRID, None)
     expected = read(site, query_evaluation_results)
     assert len(rows) == 47 == len(expected)
     assert {r["archive_code"] for r in rows} == {a.archive_code for a in list_comprehensive_archives()}
@@ -395,25 +484,25 @@ def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, a
     archive = min(
         {d["archive_code"] for d in deviations}, key=lambda a: (-sum(d["archive_code"] == a for d in deviations), a)
     )
-    rows = grid_rows(app, client_of(app, "planner"), evaluation.ITEMS_GRID, archive, None)
+    rows = grid_rows(app, client_of(app, "planner"), ids.EVALUATION_ITEMS_GRID, archive, None)
     assert [r["item_code"] for r in rows] == [item.code for item in STANDARD.items]
     flagged = {r["item_code"] for r in rows if r["is_deviation"]}
     assert flagged == {d["item_code"] for d in deviations if d["archive_code"] == archive} and len(flagged) >= 2
 
 
 @pytest.mark.parametrize(
-    ("user", "grid_id"), [("planner", evaluation.RESULTS_GRID), ("evaluator", evaluation.ASSIGNMENTS_GRID)]
+    ("user", "grid_id"), [("planner", ids.EVALUATION_RESULTS_GRID), ("evaluator", ids.EVALUATION_ASSIGNMENTS_GRID)]
 )
 def test_the_evaluation_page_renders_for_its_roles(app, user, grid_id):
     response = render_page(app, client_of(app, user), evaluation.PATH)
     assert response.status_code == 200 and "page-refused" not in response.text
     assert grid_id in response.text
-    assert (evaluation.FORM in response.text) == (user == "evaluator")
+    assert (ids.EVALUATION_FORM in response.text) == (user == "evaluator")
 
 
 # --- /inspections ---------------------------------------------------------------------------------------------------
 
-FINDINGS_OUTPUTS = [(inspections.DETAIL, "children"), (inspections.ACTION, "options")]
+FINDINGS_OUTPUTS = [(ids.INSPECTIONS_DETAIL, "children"), (ids.INSPECTIONS_ACTION, "options")]
 
 
 def findings_of(
@@ -428,9 +517,9 @@ def detail(app, client, finding_id: str | None) -> tuple[Any, list[dict[str, str
         app,
         client,
         FINDINGS_OUTPUTS,
-        [(inspections.FINDING, "value", finding_id), (inspections.RESULT, "children", None)],
+        [(ids.INSPECTIONS_FINDING, "value", finding_id), (ids.INSPECTIONS_RESULT, "children", None)],
     )
-    return returned(response, inspections.DETAIL, "children"), returned(response, inspections.ACTION, "options")
+    return returned(response, ids.INSPECTIONS_DETAIL, "children"), returned(response, ids.INSPECTIONS_ACTION, "options")
 
 
 def act(
@@ -444,19 +533,23 @@ def act(
 ):
     """Click 提交 on the lifecycle form; the response."""
     state = [
-        (inspections.FINDING, "value", finding_id),
-        (inspections.ACTION, "value", action),
-        (inspections.NOTE, "value", note),
-        (inspections.EVIDENCE, "filename", "整改报告.pdf" if evidence else None),
-        (inspections.EVIDENCE, "contents", evidence),
-        (inspections.DEADLINE, "value", deadline),
+        (ids.INSPECTIONS_FINDING, "value", finding_id),
+        (ids.INSPECTIONS_ACTION, "value", action),
+        (ids.INSPECTIONS_NOTE, "value", note),
+        (ids.INSPECTIONS_EVIDENCE, "filename", "整改报告.pdf" if evidence else None),
+        (ids.INSPECTIONS_EVIDENCE, "contents", evidence),
+        (ids.INSPECTIONS_DEADLINE, "value", deadline),
     ]
-    outputs = [(inspections.RESULT, "children"), (inspections.EVIDENCE, "contents"), (inspections.EVIDENCE, "filename")]
-    return post(app, client, outputs, [(inspections.APPLY, "n_clicks", 1)], state)
+    outputs = [
+        (ids.INSPECTIONS_RESULT, "children"),
+        (ids.INSPECTIONS_EVIDENCE, "contents"),
+        (ids.INSPECTIONS_EVIDENCE, "filename"),
+    ]
+    return post(app, client, outputs, [(ids.INSPECTIONS_APPLY, "n_clicks", 1)], state)
 
 
 def message_of(response) -> str:
-    return returned(response, inspections.RESULT, "children")
+    return returned(response, ids.INSPECTIONS_RESULT, "children")
 
 
 def transitions(site: Site, finding_id: str | None = None) -> int:
@@ -478,32 +571,32 @@ def evidence_files(site: Site) -> set[Path]:
 
 def test_a_province_user_sees_only_its_province_s_findings(app, site):
     client = client_of(app, "guangdong")
-    rows = grid_rows(app, client, inspections.GRID, None, [], None)
+    rows = grid_rows(app, client, ids.INSPECTIONS_GRID, None, [], None)
     assert rows and {r["finding_id"] for r in rows} == {r["finding_id"] for r in findings_of(site, "440000")}
-    overdue = grid_rows(app, client, inspections.GRID, None, ["overdue"], None)
+    overdue = grid_rows(app, client, ids.INSPECTIONS_GRID, None, ["overdue"], None)
     assert overdue and {r["finding_id"] for r in overdue} == {
         r["finding_id"] for r in findings_of(site, "440000") if r["is_overdue"]
     }
-    everyone = grid_rows(app, client_of(app, "planner"), inspections.GRID, None, [], None)
+    everyone = grid_rows(app, client_of(app, "planner"), ids.INSPECTIONS_GRID, None, [], None)
     assert len(everyone) == len(read(site, query_findings, DEMO_TODAY)) > len(rows)
 
 
 def test_central_units_findings_are_not_beijing_s(app, site):
     """Central organs and enterprises lie in Beijing but are counted apart, and their rectification is not Beijing's."""
     client = client_of(app, "beijing")
-    rows = grid_rows(app, client, inspections.GRID, None, [], None)
+    rows = grid_rows(app, client, ids.INSPECTIONS_GRID, None, [], None)
     assert {r["finding_id"] for r in rows} == {r["finding_id"] for r in findings_of(site, "110000")}
     summary = post(
         app,
         client,
-        [(inspections.CARDS, "children"), (inspections.CHART, "figure")],
-        [(inspections.RESULT, "children", None)],
+        [(ids.INSPECTIONS_CARDS, "children"), (ids.INSPECTIONS_CHART, "figure")],
+        [(ids.INSPECTIONS_RESULT, "children", None)],
     )
-    total = returned(summary, inspections.CARDS, "children")[0]["props"]["children"]
-    assert [part["props"]["children"] for part in total] == ["问题总数", str(len(rows))]
+    total = returned(summary, ids.INSPECTIONS_CARDS, "children")[0]
+    assert text_of(total).replace(" ", "") == f"问题总数{len(rows):,}个"
     central = findings_of(site, "110000", FindingStatus.SUBMITTED, central=True)[0]["finding_id"]
     assert detail(app, client, central) == ("找不到该问题，或无权查看。", [])
-    assert grid_rows(app, client, inspections.HISTORY_GRID, central, None) == []
+    assert grid_rows(app, client, ids.INSPECTIONS_HISTORY_GRID, central, None) == []
     before = transitions(site)
     assert message_of(act(app, client, central, "开始整改")) == "无权操作该问题。"
     assert transitions(site) == before
@@ -512,10 +605,12 @@ def test_central_units_findings_are_not_beijing_s(app, site):
 def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
     guangxi = findings_of(site, "450000", FindingStatus.IN_PROGRESS)[0]
     client = client_of(app, "guangdong")
-    assert grid_rows(app, client, inspections.HISTORY_GRID, guangxi["finding_id"], None) == []
-    exported = export_grid(app, client, inspections.HISTORY_GRID, None, guangxi["finding_id"], None)
-    data = returned(exported, ids.export_download(inspections.HISTORY_GRID), "data")
-    assert openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active.max_row == 1  # headers only
+    assert grid_rows(app, client, ids.INSPECTIONS_HISTORY_GRID, guangxi["finding_id"], None) == []
+    exported = export_grid(app, client, ids.INSPECTIONS_HISTORY_GRID, None, guangxi["finding_id"], None)
+    data = returned(exported, ids.export_download(ids.INSPECTIONS_HISTORY_GRID), "data")
+    assert (
+        openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active.max_row == EXPORT_HEADER_ROW
+    )  # headers only
     text, options = detail(app, client, guangxi["finding_id"])
     assert (text, options) == ("找不到该问题，或无权查看。", [])
     before = transitions(site)
@@ -525,7 +620,7 @@ def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
     assert transitions(site) == before and state_of(site, guangxi["finding_id"])[0] == FindingStatus.IN_PROGRESS
     # The planner sees it.
     assert len(
-        grid_rows(app, client_of(app, "planner"), inspections.HISTORY_GRID, guangxi["finding_id"], None)
+        grid_rows(app, client_of(app, "planner"), ids.INSPECTIONS_HISTORY_GRID, guangxi["finding_id"], None)
     ) == transitions(site, guangxi["finding_id"])
 
 
@@ -537,13 +632,13 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
 
     # Without the report's evidence the rectifier is refused with the lifecycle's message.
     refused = act(app, province, finding, "提交整改报告")
-    assert "须附佐证材料" in message_of(refused) and inspections.EVIDENCE not in refused.json["response"]
+    assert "须附佐证材料" in message_of(refused) and ids.INSPECTIONS_EVIDENCE not in refused.json["response"]
     assert (transitions(site), state_of(site, finding)[0]) == (total, "整改中")
 
     submitted = act(app, province, finding, "提交整改报告", evidence=EVIDENCE_UPLOAD)
     assert message_of(submitted) == f"{finding}：整改中 → 已提交整改报告（提交整改报告）"
     # The upload is emptied once used: it cannot go out again with the next change.
-    assert submitted.json["response"][inspections.EVIDENCE] == {"contents": None, "filename": None}
+    assert submitted.json["response"][ids.INSPECTIONS_EVIDENCE] == {"contents": None, "filename": None}
     assert (transitions(site), transitions(site, finding)) == (total + 1, start + 1)
     last = read(site, query_finding_history, finding)["transitions"][-1]
     assert (last["changed_by"], last["role"], last["action"], last["recorded_via"]) == (
@@ -554,6 +649,22 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
     )
     assert last["evidence"].endswith("整改报告.pdf")
     assert (site.settings.var_dir / last["evidence"]).read_bytes() == EVIDENCE_BYTES
+    # Whoever may see the finding opens the file from its history; nobody else.
+    history = grid_rows(app, planner, ids.INSPECTIONS_HISTORY_GRID, finding, None)
+    link = f"/evidence/{finding}/{last['seq']}"
+    assert any(link in (row["evidence_link"] or "") for row in history)
+    for client, status in (
+        (province, 200),
+        (planner, 200),
+        (client_of(app, "guangxi"), 403),
+        (client_of(app, "evaluator"), 403),
+    ):
+        response = client.get(link)
+        assert response.status_code == status
+        if status == 200:
+            assert response.data == EVIDENCE_BYTES and response.mimetype == "application/pdf"
+            assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert planner.get(f"/evidence/{finding}/999").status_code == 404
 
     # The reviewer may close it only with evidence of their own review.
     assert [o["value"] for o in detail(app, planner, finding)[1]] == ["退回", "销号"]
@@ -567,7 +678,7 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
     assert evidence_files(site) == files  # the same file, kept once by its content hash
 
     # The province user sees the whole history, one row per change.
-    history = grid_rows(app, province, inspections.HISTORY_GRID, finding, None)
+    history = grid_rows(app, province, ids.INSPECTIONS_HISTORY_GRID, finding, None)
     assert [r["seq"] for r in history] == list(range(1, start + 3))
     assert [(r["changed_by"], r["action"]) for r in history[-2:]] == [
         ("guangdong", "提交整改报告"),
@@ -622,7 +733,7 @@ def test_an_illegal_change_gets_the_lifecycle_s_message_and_changes_nothing(
     total, files = transitions(site), evidence_files(site)
     response = act(app, client_of(app, user), finding, action, note, evidence, deadline)
     assert message_of(response) == expected.value.describe()
-    assert inspections.EVIDENCE not in response.json["response"]  # the chosen file stays for another try
+    assert ids.INSPECTIONS_EVIDENCE not in response.json["response"]  # the chosen file stays for another try
     assert read(site, fetch_finding_states, [finding])[finding] == state
     assert (transitions(site), evidence_files(site)) == (total, files)
 
@@ -636,7 +747,7 @@ def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
     assert message_of(response) == f"{finding}：整改中 → 整改中（延期）"
     assert state_of(site, finding) == ("整改中", date(2025, 12, 31)) and transitions(site) == total + 1
     assert read(site, query_finding_history, finding)["transitions"][-1]["new_deadline"] == date(2025, 12, 31)
-    still_overdue = grid_rows(app, client, inspections.GRID, None, ["overdue"], None)
+    still_overdue = grid_rows(app, client, ids.INSPECTIONS_GRID, None, ["overdue"], None)
     assert finding not in {r["finding_id"] for r in still_overdue}
 
 
@@ -644,9 +755,9 @@ def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
 def test_the_inspections_page_renders_for_its_roles(app, user, refused):
     response = render_page(app, client_of(app, user), inspections.PATH)
     assert response.status_code == 200
-    assert ("page-refused" in response.text) == refused and (inspections.GRID in response.text) != refused
+    assert ("page-refused" in response.text) == refused and (ids.INSPECTIONS_GRID in response.text) != refused
     if refused:
-        assert load_grid(app, client_of(app, user), inspections.GRID, None, [], None).status_code == 403
+        assert load_grid(app, client_of(app, user), ids.INSPECTIONS_GRID, None, [], None).status_code == 403
 
 
 # --- /indicators ---------------------------------------------------------------------------------------------------
@@ -658,7 +769,7 @@ def progress_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
 
 def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
     client = client_of(app, "guangdong")
-    rows = grid_rows(app, client, indicators.GRID, indicators.CHOICE)
+    rows = grid_rows(app, client, ids.INDICATORS_GRID, ids.INDICATORS_CHOICE)
     everything = read(site, query_indicator_progress)
     assert sorted(map(progress_key, rows)) == sorted(
         progress_key(r) for r in everything if r["province_code"] in (None, "440000")
@@ -668,19 +779,19 @@ def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
 
     # The heatmap of indicators computed from the census: Guangdong's row only, with its values.
     (own,) = heatmap_rows(app, client)
-    assert own[0] == "440000" and any(value is not None for value in own[1])
-    assert "450000" in {province for province, _ in heatmap_rows(app, client_of(app, "planner"))}
-    planner = grid_rows(app, client_of(app, "planner"), indicators.GRID, indicators.CHOICE)
+    assert own[0] == "广东省" and any(value is not None for value in own[1])
+    assert "广西壮族自治区" in {province for province, _ in heatmap_rows(app, client_of(app, "planner"))}
+    planner = grid_rows(app, client_of(app, "planner"), ids.INDICATORS_GRID, ids.INDICATORS_CHOICE)
     assert sorted(map(progress_key, planner)) == sorted(map(progress_key, everything))
 
 
 def heatmap_rows(app, client) -> list[tuple[str, list[Any]]]:
     """The province × indicator heatmap's rows: (province, cell values)."""
     response = post(
-        app, client, [(indicators.CARDS, "children"), (indicators.HEATMAP, "figure")],
-        [(indicators.CHOICE, "id", indicators.CHOICE)],
+        app, client, [(ids.INDICATORS_CARDS, "children"), (ids.INDICATORS_HEATMAP, "figure")],
+        [(ids.INDICATORS_CHOICE, "id", ids.INDICATORS_CHOICE)],
     )  # fmt: skip
-    traces = [t for t in returned(response, indicators.HEATMAP, "figure")["data"] if t["type"] == "heatmap"]
+    traces = [t for t in returned(response, ids.INDICATORS_HEATMAP, "figure")["data"] if t["type"] == "heatmap"]
     assert len(traces) == 1
     return list(zip(traces[0]["y"], traces[0]["z"], strict=True))
 
@@ -697,8 +808,10 @@ def test_only_national_users_download_the_mid_term_report(app, user, status):
 
 def test_an_evaluator_reads_no_indicators(app):
     client = client_of(app, "evaluator")
-    assert load_grid(app, client, indicators.GRID, indicators.CHOICE).status_code == 403
+    assert load_grid(app, client, ids.INDICATORS_GRID, ids.INDICATORS_CHOICE).status_code == 403
     assert (
-        post(app, client, [(indicators.TRAJECTORY, "figure")], [(indicators.CHOICE, "value", "ZB01")]).status_code
+        post(
+            app, client, [(ids.INDICATORS_TRAJECTORY, "figure")], [(ids.INDICATORS_CHOICE, "value", "ZB01")]
+        ).status_code
         == 403
     )

@@ -1,66 +1,31 @@
 """The supervision pages in real headless Chromium (as test_browser.py: Debian's chromium, Playwright, the app served
 in-process, every request recorded and none may leave 127.0.0.1, no page may throw).
 
-The warehouse is a copy of the supervision demo (conftest.supervision_demo_db: inspections in every lifecycle state,
-the open evaluation round with the demo evaluator assigned to 3 archives, plan indicator values), deadlines judged on
-the demo's day. What a page shows is checked against the warehouse's query functions; what a user saves, in the
+The site is the session's (conftest.site), whose supervision part is the demo's (inspections in every lifecycle
+state, the open evaluation round with the demo evaluator assigned to 3 archives, plan indicator values), deadlines
+judged on the demo's day. What a page shows is checked against the warehouse's query functions; what a user saves, in the
 warehouse. Screenshots go where test_browser.screenshot puts them (docs/screenshots only on request).
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
 from census_schema.archives import list_comprehensive_archives
-from dash_app.app import create_app
+from dash_app import ids
 from dash_app.pages import evaluation, indicators, inspections
 from synthetic.supervision import DEMO_TODAY
-from tests.dash_app.conftest import password_of, supervision_warehouse
-from tests.dash_app.test_browser import (
-    QuietRequestHandler,
-    Session,
-    Site,
-    browse,
-    require_browser,
-    screenshot,
-    shown_rows,
-    wait_for_grid,
-)
-from warehouse.evaluation import query_assignments, query_scores
+from tests.dash_app.browser import Session, Site, screenshot, shown_rows, wait_for_grid
+from tests.dash_app.conftest import password_of
+from warehouse.evaluation import query_assignments, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.store import WarehouseStore
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
-    """A copy of the supervision demo with the test users, and the app on a free port of 127.0.0.1."""
-    require_browser()
-    folder = tmp_path_factory.mktemp("supervision-browser")
-    settings = supervision_warehouse(supervision_demo_db, folder)
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True, request_handler=QuietRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, name="dash-supervision-server", daemon=True)
-    thread.start()
-    try:
-        yield Site(f"http://127.0.0.1:{server.server_port}", settings, folder)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-
-
-@pytest.fixture
-def browsing(chromium, site) -> Iterator[Session]:
-    """A new context per test (see test_browser.browse)."""
-    yield from browse(chromium, site.url)
 
 
 def read(site: Site, query: Any, *args: Any, **kwargs: Any) -> Any:
@@ -87,7 +52,7 @@ def assigned_archives(site: Site) -> list[str]:
 
 def score_input(code: str) -> str:
     """The selector of an item's score input (Dash writes a dict id as JSON with sorted keys)."""
-    dom_id = json.dumps({"type": evaluation.SCORE, "item": code}, sort_keys=True, separators=(",", ":"))
+    dom_id = json.dumps({"type": ids.EVALUATION_SCORE, "item": code}, sort_keys=True, separators=(",", ":"))
     return f"input[id='{dom_id}']"
 
 
@@ -95,7 +60,7 @@ def grid_count(page: Any, grid_id: str, count: int) -> None:
     """Until the grid says it holds `count` rows."""
     page.wait_for_function(
         "([id, text]) => (document.getElementById(id + '-count') || {}).textContent === text",
-        arg=[grid_id, f"共 {count} 条"],
+        arg=[grid_id, f"共 {count:,} 条"],
     )
 
 
@@ -106,33 +71,34 @@ def test_an_evaluator_scores_an_assigned_archive_and_finds_the_draft_after_reloa
     archive = assigned_archives(site)[0]
     draft = {"A1.1.1": 8.5, "A1.2.1": 12.0, "B1": 3.0}
     page = open_as(browsing, "evaluator", evaluation.PATH)
-    wait_for_grid(page, evaluation.ASSIGNMENTS_GRID)
-    assert sorted(row["archive_code"] for row in shown_rows(page, evaluation.ASSIGNMENTS_GRID)) == sorted(
+    wait_for_grid(page, ids.EVALUATION_ASSIGNMENTS_GRID)
+    assert sorted(row["archive_code"] for row in shown_rows(page, ids.EVALUATION_ASSIGNMENTS_GRID)) == sorted(
         assigned_archives(site)
     )
-    row = f"#{evaluation.ASSIGNMENTS_GRID} .ag-row[row-id='{archive}']"
+    row = f"#{ids.EVALUATION_ASSIGNMENTS_GRID} .ag-row[row-id='{archive}']"
     page.locator(f"{row} .ag-cell[col-id='archive_name']").click()
-    page.wait_for_selector(f"#{evaluation.FORM} table.score-table")
+    page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
     for code, value in draft.items():
         page.fill(score_input(code), f"{value:g}")
-    page.click(f"#{evaluation.SAVE}")
+    page.click(f"#{ids.EVALUATION_SAVE}")
     page.wait_for_function(
-        "id => document.getElementById(id).textContent.startsWith('草稿已保存')", arg=evaluation.RESULT
+        "id => document.getElementById(id).textContent.startsWith('草稿已保存')", arg=ids.EVALUATION_RESULT
     )
-    assert f"{archive} 已评 2 项" in page.inner_text(f"#{evaluation.RESULT}")
+    assert f"{archive} 已评 2 项" in page.inner_text(f"#{ids.EVALUATION_RESULT}")
     saved = read(site, query_scores, archive, "evaluator")
     assert {r["item_code"]: float(r["score"]) for r in saved} == draft
     assert not any(r["is_submitted"] for r in saved)
 
+    # The chosen archive is in the address: reloading reopens its sheet, with the draft.
+    assert page.url.endswith(f"{evaluation.PATH}?archive={archive}")
     page.reload()
-    wait_for_grid(page, evaluation.ASSIGNMENTS_GRID)
+    wait_for_grid(page, ids.EVALUATION_ASSIGNMENTS_GRID)
     page.wait_for_function(
         "sel => (document.querySelector(sel + \" .ag-cell[col-id='sheet_state']\") || {}).textContent === '草稿'",
         arg=row,
     )
-    assert page.locator(f"#{evaluation.FORM} table.score-table").count() == 0  # nothing open until chosen
-    page.locator(f"{row} .ag-cell[col-id='archive_name']").click()
-    page.wait_for_selector(f"#{evaluation.FORM} table.score-table")
+    page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    page.wait_for_function("sel => document.querySelector(sel).value !== ''", arg=score_input("A1.1.1"))
     assert {code: float(page.input_value(score_input(code))) for code in draft} == draft
     assert page.input_value(score_input("A1.1.2")) == ""
     screenshot(page, "evaluation-scoring")
@@ -146,17 +112,82 @@ def test_an_evaluator_cannot_open_an_unassigned_archive_by_its_url(browsing, sit
     refusal = page.wait_for_selector("#evaluation-refused")
     assert f"未被分配评价档案馆 {other.archive_code}" in refusal.inner_text()
     page.wait_for_load_state("networkidle")
-    assert page.locator(f"#{evaluation.FORM} table.score-table").count() == 0
-    assert "选择档案馆" in page.inner_text(f"#{evaluation.ARCHIVE}")  # nothing chosen
+    assert page.locator(f"#{ids.EVALUATION_FORM} table.score-table").count() == 0
+    assert "选择档案馆" in page.inner_text(f"#{ids.EVALUATION_ARCHIVE}")  # nothing chosen
     assert other.name not in page.inner_text("main")
     screenshot(page, "evaluation-refused")
 
     # An assigned archive's address opens its form.
     name = next(a.name for a in list_comprehensive_archives() if a.archive_code == mine[1])
     page.goto(f"{evaluation.PATH}?archive={mine[1]}")
-    page.wait_for_selector(f"#{evaluation.FORM} table.score-table")
-    assert name in page.inner_text(f"#{evaluation.ARCHIVE}")
+    page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    assert name in page.inner_text(f"#{ids.EVALUATION_ARCHIVE}")
     assert page.locator("#evaluation-refused").count() == 0
+    assert browsing.failed == []
+
+
+def in_view(page: Any, selector: str) -> bool:
+    """Whether the element is entirely inside the browser window (as scrolled now)."""
+    return page.evaluate(
+        """sel => { const r = document.querySelector(sel).getBoundingClientRect();
+            return r.top >= 0 && r.left >= 0 && r.bottom <= window.innerHeight && r.right <= window.innerWidth; }""",
+        selector,
+    )
+
+
+def error_slot(code: str) -> str:
+    dom_id = json.dumps({"type": ids.EVALUATION_SCORE_ERROR, "item": code}, sort_keys=True, separators=(",", ":"))
+    return f"div[id='{dom_id}']"
+
+
+def subtotal(page: Any, area: str) -> str:
+    dom_id = json.dumps({"type": ids.EVALUATION_SUBTOTAL, "area": area}, sort_keys=True, separators=(",", ":"))
+    return page.inner_text(f"span[id='{dom_id}']")
+
+
+def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtotals(browsing, site):
+    archive = assigned_archives(site)[2]
+    before = read(site, query_scores, archive, "evaluator")
+    page = open_as(browsing, "evaluator", f"{evaluation.PATH}?archive={archive}")
+    page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    # Every field is labelled: the scores by their item and maximum, the veto verdicts as a named group.
+    page.get_by_label("A1.1.1 得分（满分 10）").fill("8")
+    page.get_by_label("A1.1.3 得分（满分 10）").fill("5.5")
+    page.wait_for_function(
+        "sel => document.querySelector(sel).textContent === '已评 2/11 项，小计 13.5 / 150 分'",
+        arg=f"span[id='{json.dumps({'area': 'A1', 'type': ids.EVALUATION_SUBTOTAL}, separators=(',', ':'))}']",
+    )
+    assert page.get_by_role("group", name="否决项结论").count() == 3
+    for typed in ("999", "-3", "9.75"):
+        page.fill(score_input("A1.1.2"), typed)
+        assert subtotal(page, "A1") == "已评 2/11 项，小计 13.5 / 150 分，1 项待更正"
+        page.click(f"#{ids.EVALUATION_SAVE}")
+        page.wait_for_function(
+            "([sel, typed]) => document.querySelector(sel).textContent.includes(typed)",
+            arg=[error_slot("A1.1.2"), typed],
+        )
+        assert page.inner_text(f"#{ids.EVALUATION_RESULT}").startswith("未保存：1 项需要更正")
+        # The message is beside the buttons, in view without scrolling back up to the top of the form.
+        assert in_view(page, f"#{ids.EVALUATION_RESULT}") and in_view(page, f"#{ids.EVALUATION_SAVE}")
+        assert read(site, query_scores, archive, "evaluator") == before  # nothing saved, nothing dropped
+    screenshot(page, "evaluation-invalid")
+
+    page.fill(score_input("A1.1.2"), "9.5")
+    page.click(f"#{ids.EVALUATION_SAVE}")
+    page.wait_for_function(
+        "id => document.getElementById(id).textContent.startsWith('草稿已保存')", arg=ids.EVALUATION_RESULT
+    )
+    assert page.inner_text(error_slot("A1.1.2")) == ""
+    saved = {r["item_code"]: float(r["score"]) for r in read(site, query_scores, archive, "evaluator")}
+    assert saved == {"A1.1.1": 8.0, "A1.1.2": 9.5, "A1.1.3": 5.5}
+    assert "基本分 23 分（已评 3/65 项）" in page.inner_text(".action-bar .subtotal")
+
+    # Submitting an incomplete sheet lists what is missing, one item a line, and marks every missing field.
+    page.click(f"#{ids.EVALUATION_SUBMIT}")
+    page.wait_for_selector("#evaluation-problems li")
+    assert page.locator("#evaluation-problems li").count() == evaluation.MAX_LISTED_PROBLEMS
+    assert "另有 52 项" in page.inner_text(f"#{ids.EVALUATION_RESULT}")
+    assert "每个适用评分项都须评分" in page.inner_text(error_slot("A6.2.1"))
     assert browsing.failed == []
 
 
@@ -172,29 +203,31 @@ def test_a_planner_lists_the_overdue_findings_and_opens_one_s_history(browsing, 
     history = read(site, query_finding_history, finding["finding_id"])["transitions"]
 
     page = open_as(browsing, "planner", inspections.PATH)
-    wait_for_grid(page, inspections.GRID)
-    grid_count(page, inspections.GRID, len(everything))
-    page.locator(f"#{inspections.OVERDUE} input[value='overdue']").check()
-    grid_count(page, inspections.GRID, len(overdue))
+    wait_for_grid(page, ids.INSPECTIONS_GRID)
+    grid_count(page, ids.INSPECTIONS_GRID, len(everything))
+    page.locator(f"#{ids.INSPECTIONS_OVERDUE} input[value='overdue']").check()
+    grid_count(page, ids.INSPECTIONS_GRID, len(overdue))
     # Rows leaving the grid stay in the page for the length of AG Grid's row animation.
     page.wait_for_function(
         "id => Array.from(document.querySelectorAll(`#${id} .ag-center-cols-container .ag-cell[col-id='overdue_days']`))"
         ".every(cell => Number(cell.textContent) > 0)",
-        arg=inspections.GRID,
+        arg=ids.INSPECTIONS_GRID,
     )
-    shown = shown_rows(page, inspections.GRID)
+    shown = shown_rows(page, ids.INSPECTIONS_GRID)
     assert shown and all(int(row["overdue_days"]) > 0 for row in shown)
     assert [row["finding_id"] for row in shown] == [f["finding_id"] for f in overdue[: len(shown)]]
 
-    page.locator(f"#{inspections.GRID} .ag-row[row-id='{finding['finding_id']}'] .ag-cell[col-id='unit_name']").click()
+    page.locator(
+        f"#{ids.INSPECTIONS_GRID} .ag-row[row-id='{finding['finding_id']}'] .ag-cell[col-id='unit_name']"
+    ).click()
     page.wait_for_function(
         "([id, finding]) => document.getElementById(id).textContent.startsWith(finding)",
-        arg=[inspections.DETAIL, finding["finding_id"]],
+        arg=[ids.INSPECTIONS_DETAIL, finding["finding_id"]],
     )
-    text = page.inner_text(f"#{inspections.DETAIL}")
+    text = page.inner_text(f"#{ids.INSPECTIONS_DETAIL}")
     assert f"当前状态：{finding['status']}" in text and "（已逾期）" in text
-    grid_count(page, inspections.HISTORY_GRID, len(history))
-    rows = shown_rows(page, inspections.HISTORY_GRID)
+    grid_count(page, ids.INSPECTIONS_HISTORY_GRID, len(history))
+    rows = shown_rows(page, ids.INSPECTIONS_HISTORY_GRID)
     assert [(row["seq"], row["action"], row["to_status"]) for row in rows] == [
         (str(t["seq"]), t["action"], t["to_status"]) for t in history[: len(rows)]
     ]
@@ -206,12 +239,12 @@ def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
     progress = [r for r in read(site, query_indicator_progress) if r["province_code"] is None]
     latest = {r["indicator_code"]: r for r in progress if r["target"] is not None and r["value"] is not None}
     page = open_as(browsing, "planner", indicators.PATH)
-    page.wait_for_selector(f"#{indicators.CARDS} .card")
-    cards = page.locator(f"#{indicators.CARDS} .card").all_inner_texts()
+    page.wait_for_selector(f"#{ids.INDICATORS_CARDS} .card")
+    cards = page.locator(f"#{ids.INDICATORS_CARDS} .card").all_inner_texts()
     assert len(cards) == len(latest) > 0
     for card, row in zip(cards, latest.values(), strict=True):
-        assert card.startswith(f"{row['indicator_code']} {row['indicator_name']}")
-        assert card.rstrip().endswith(row["status"]) and f"{row['year']} 年应达" in card
+        assert card.startswith(row["indicator_name"])
+        assert card.rstrip().endswith(row["status"]) and f"{row['year']}年应达" in card
 
     def trajectory() -> dict[str, Any]:
         return page.evaluate(
@@ -219,7 +252,7 @@ def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
                 const gd = document.querySelector(`#${id} .js-plotly-plot`);
                 return {title: gd.layout.title.text, series: Object.fromEntries(gd.data.map(t => [t.name, [t.x, t.y]]))};
             }""",
-            indicators.TRAJECTORY,
+            ids.INDICATORS_TRAJECTORY,
         )
 
     def expected(code: str) -> dict[str, Any]:
@@ -233,14 +266,55 @@ def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
         }
 
     first, other = list(latest)[0], list(latest)[3]
-    page.wait_for_selector(f"#{indicators.TRAJECTORY} .js-plotly-plot .scatterlayer .trace")
+    page.wait_for_selector(f"#{ids.INDICATORS_TRAJECTORY} .js-plotly-plot .scatterlayer .trace")
     assert trajectory()["series"] == expected(first)
-    page.click(f"#{indicators.CHOICE}")
-    page.get_by_role("option", name=f"{other} {latest[other]['indicator_name']}").click()
+    page.click(f"#{ids.INDICATORS_CHOICE}")
+    page.get_by_role("option", name=f"{latest[other]['indicator_name']}（{latest[other]['unit']}）").click()
     page.wait_for_function(
         "([id, name]) => document.querySelector(`#${id} .js-plotly-plot`).layout.title.text.startsWith(name)",
-        arg=[indicators.TRAJECTORY, latest[other]["indicator_name"]],
+        arg=[ids.INDICATORS_TRAJECTORY, latest[other]["indicator_name"]],
     )
     assert trajectory()["series"] == expected(other)
     screenshot(page, "indicators-trajectory")
+    assert browsing.failed == []
+
+
+def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(browsing, site):
+    expected = {r["archive_code"]: r for r in read(site, query_evaluation_results)}
+    assert any(r["bonus"] for r in expected.values())
+    page = open_as(browsing, "planner", evaluation.PATH)
+    wait_for_grid(page, ids.EVALUATION_RESULTS_GRID)
+    rows = shown_rows(page, ids.EVALUATION_RESULTS_GRID)
+    assert rows
+    for row in rows:
+        want = expected[row["archive_code"]]
+        assert (float(row["bonus"]) if row["bonus"] else None) == (
+            None if want["bonus"] is None else float(want["bonus"])
+        )
+        if want["final_score"] is not None:
+            assert float(row["total"]) + float(row["bonus"] or 0) == float(want["final_score"])
+    assert any(row["bonus"] for row in rows)
+
+
+def test_the_radar_s_labels_do_not_overlap(browsing, site):
+    archive = next(r["archive_code"] for r in read(site, query_evaluation_results) if r["final_score"] is not None)
+    page = open_as(browsing, "planner", evaluation.PATH)
+    wait_for_grid(page, ids.EVALUATION_RESULTS_GRID)
+    page.locator(f"#{ids.EVALUATION_RESULTS_GRID} .ag-row[row-id='{archive}'] .ag-cell[col-id='archive_name']").click()
+    page.wait_for_selector(f"#{ids.EVALUATION_RADAR} .angularaxistick text")
+    boxes = page.evaluate(
+        """id => Array.from(document.querySelectorAll(`#${id} svg text`))
+            .filter(t => t.textContent.trim())
+            .map(t => { const r = t.getBoundingClientRect();
+                        return [t.textContent, r.left, r.top, r.right, r.bottom]; })""",
+        ids.EVALUATION_RADAR,
+    )
+    assert len(boxes) >= 6 + 4 + 1
+
+    def overlap(a: list[Any], b: list[Any]) -> bool:
+        return a[1] < b[3] and b[1] < a[3] and a[2] < b[4] and b[2] < a[4]
+
+    clashes = [(a[0], b[0]) for i, a in enumerate(boxes) for b in boxes[i + 1 :] if overlap(a, b)]
+    assert clashes == []
+    screenshot(page, "evaluation-radar")
     assert browsing.failed == []

@@ -8,8 +8,8 @@ from census_schema.settings import load_settings
 from flows.data_docs import ensure_data_docs, has_data_docs, submission_data_docs_dir
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.flows.workbooks import PROVINCE, census_workbook
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions
-from warehouse.store import WarehouseStore
 
 
 @pytest.fixture
@@ -19,7 +19,7 @@ def settings(tmp_path, monkeypatch):
 
 
 def test_by_default_the_answer_does_not_wait_for_data_docs_but_they_can_be_built(settings, tmp_path):
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     bad = census_workbook(tmp_path / "bad.xlsx", 2, {1: {"vol_total": 1001}})
     outcome = ingest_workbook(store, IngestRequest(bad, "census", PROVINCE, "张三"), settings)
     assert outcome.status == "rejected"
@@ -38,7 +38,7 @@ def test_by_default_the_answer_does_not_wait_for_data_docs_but_they_can_be_built
 def test_switched_off_nothing_is_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHIVE_CENSUS_DATA_DOCS", "0")
     settings = load_settings(tmp_path / "var" / "w.duckdb")
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     outcome = ingest_workbook(
         store, IngestRequest(census_workbook(tmp_path / "c.xlsx", 2), "census", PROVINCE, "张三"), settings
     )
@@ -49,7 +49,7 @@ def test_inline_data_docs_are_built_with_the_validation(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHIVE_CENSUS_DATA_DOCS", "inline")
     settings = load_settings(tmp_path / "var" / "w.duckdb")
     outcome = ingest_workbook(
-        WarehouseStore(settings.db_path),
+        EmbeddedWarehouse(settings.db_path),
         IngestRequest(census_workbook(tmp_path / "c.xlsx", 2), "census", PROVINCE, "张三"),
         settings,
     )
@@ -61,7 +61,7 @@ def test_a_workbook_of_several_sheets_keeps_each_sheets_results_in_one_site(sett
 
     path = inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(1)], CLOSE_WALK)
     outcome = ingest_workbook(
-        WarehouseStore(settings.db_path), IngestRequest(path, "inspections", None, "国家局"), settings
+        EmbeddedWarehouse(settings.db_path), IngestRequest(path, "inspections", None, "国家局"), settings
     )
     assert outcome.status == "accepted", outcome.failures
     assert outcome.data_docs is not None and len(list((outcome.data_docs / "results").glob("*.json"))) >= 2

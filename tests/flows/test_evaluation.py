@@ -15,6 +15,7 @@ from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook, score_sheet
 from tests.formula_text import INJECTION, assert_kept_as_text
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import (
     assign_evaluator,
     close_evaluation,
@@ -22,7 +23,6 @@ from warehouse.evaluation import (
     query_evaluation_results,
     query_item_results,
 )
-from warehouse.store import WarehouseStore
 
 EXPERTS = ("专家甲", "专家乙", "专家丙")
 CITY = "440100"
@@ -31,7 +31,7 @@ CITY = "440100"
 @pytest.fixture
 def settings(tmp_path):
     settings = load_settings(tmp_path / "var" / "w.duckdb")
-    with WarehouseStore(settings.db_path).writer() as con:
+    with EmbeddedWarehouse(settings.db_path).writer() as con:
         open_evaluation(con, "规划处")
         for expert in EXPERTS:
             assign_evaluator(con, ARCHIVE, expert, "规划处")
@@ -41,7 +41,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def store(settings):
-    return WarehouseStore(settings.db_path)
+    return EmbeddedWarehouse(settings.db_path)
 
 
 def ingest(store, settings, rows, path):

@@ -12,9 +12,9 @@ from flows.ingest import IngestRequest, ingest_workbook
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
 from tests.warehouse.test_schema_evolution import NEW_FIELD, legacy_copy
 from warehouse import migrations
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.migrations import upgrade_raw_table
 from warehouse.queries import query_summary
-from warehouse.store import WarehouseStore
 
 NEXT = evolve_form(CENSUS_FORM, "GYDA-TEST.1", add=(NEW_FIELD,))
 
@@ -24,7 +24,7 @@ def test_an_added_field_migrates_an_old_warehouse_and_reaches_the_marts(tmp_path
     var.mkdir()
     legacy_copy(tmp_path).rename(var / "warehouse.duckdb")
     settings = load_settings(var / "warehouse.duckdb")
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     book = dataclasses.replace(CENSUS_WORKBOOK, version=NEXT.version, sheets=(NEXT, *CENSUS_WORKBOOK.sheets[1:]))
     with registered(book):
         # What a developer writes: the new form version above, and this one line in FORM_MIGRATIONS.

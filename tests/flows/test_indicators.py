@@ -14,8 +14,8 @@ from flows.ingest import IngestRequest, ingest_workbook
 from tests.flows.supervision_workbooks import indicators_workbook
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.indicators import query_indicator_progress, query_reported_values, summarize_indicators
-from warehouse.store import WarehouseStore
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def store(settings):
-    return WarehouseStore(settings.db_path)
+    return EmbeddedWarehouse(settings.db_path)
 
 
 def ingest(store, settings, path, kind="indicators", province=None):

@@ -13,8 +13,8 @@ from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.report import ERROR_COLOR
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
-from warehouse.store import WarehouseStore
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def store(settings, tmp_path):
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     request = IngestRequest(register_workbook(tmp_path / "reg.xlsx", 4), "register", PROVINCE, "省档案局")
     assert ingest_workbook(store, request, settings).status == "accepted"
     return store

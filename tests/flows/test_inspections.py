@@ -27,7 +27,7 @@ from tests.flows.supervision_workbooks import (
     update,
 )
 from tests.flows.workbooks import census_workbook
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse
 
 S = FindingStatus
 
@@ -39,7 +39,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def store(settings):
-    return WarehouseStore(settings.db_path)
+    return EmbeddedWarehouse(settings.db_path)
 
 
 def ingest(store, settings, path, **options):

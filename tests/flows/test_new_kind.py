@@ -16,8 +16,8 @@ from census_schema.layout import FIRST_DATA_ROW
 from cli.main import main
 from flows.prefect_flows import flow_for
 from warehouse import migrations
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.migrations import create_raw_table
-from warehouse.store import WarehouseStore
 
 FIELDS = (
     Field("course", "培训班名称", FieldType.TEXT, "培训班的名称。", max_length=50),
@@ -87,7 +87,7 @@ def test_a_kind_registered_once_gets_a_template_an_ingest_a_raw_table_and_a_flow
     assert main(["ingest", "training", str(good), "--db", db, "--json"]) == 0
     accepted = json.loads(capsys.readouterr().out)
     assert (accepted["status"], accepted["rows"]) == ("accepted", 2)
-    with WarehouseStore(tmp_path / "var" / "w.duckdb").reader() as con:
+    with EmbeddedWarehouse(tmp_path / "var" / "w.duckdb").reader() as con:
         rows = con.execute(
             "SELECT submission_id, sheet_name, excel_row, course, held_on, trainees FROM raw_training_sessions_rows "
             "ORDER BY excel_row"

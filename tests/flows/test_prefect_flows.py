@@ -19,9 +19,9 @@ from tests.flows.supervision_workbooks import (
     score_sheet,
 )
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import assign_evaluator, open_evaluation, query_evaluation_results
 from warehouse.queries import query_summary
-from warehouse.store import WarehouseStore
 
 
 def test_every_registered_kind_has_its_flow_named_by_the_registry():
@@ -45,14 +45,14 @@ def test_register_then_census_flows_load_the_warehouse(harness, tmp_path):
     register = flow_for("register")(str(register_workbook(tmp_path / "r.xlsx", 3)), PROVINCE, "省档案局", str(db))
     census = flow_for("census")(str(census_workbook(tmp_path / "c.xlsx", 3)), PROVINCE, "张三", str(db))
     assert (register["status"], census["status"], census["rows"]) == ("accepted", "accepted", 3)
-    with WarehouseStore(db).reader() as con:
+    with EmbeddedWarehouse(db).reader() as con:
         figures = query_summary(con, province_code=PROVINCE)["provinces"][0]
     assert (figures["units_expected"], figures["units_reported"], figures["coverage_pct"]) == (3, 3, 100.0)
 
 
 def test_the_supervision_flows_load_inspections_scores_and_indicator_values(harness, tmp_path):
     db = tmp_path / "var" / "w.duckdb"
-    store = WarehouseStore(db)
+    store = EmbeddedWarehouse(db)
     with store.writer() as con:
         open_evaluation(con, "规划处")
         for expert in ("专家甲", "专家乙", "专家丙"):
@@ -72,3 +72,13 @@ def test_the_supervision_flows_load_inspections_scores_and_indicator_values(harn
         closed = con.execute("SELECT status FROM findings").fetchall()
         result = next(r for r in query_evaluation_results(con) if r["archive_code"] == ARCHIVE)
     assert closed == [("已销号",)] and (result["status"], result["grade"]) == ("已完成", "优秀")
+
+
+def test_the_daily_reminders_flow_writes_the_days_reminders(harness, tmp_path):
+    from flows.prefect_flows import daily_reminders
+
+    db = tmp_path / "var" / "w.duckdb"
+    summary = daily_reminders(str(db), "2025-06-30")
+    assert summary["as_of"] == "2025-06-30" and summary["by_kind"] == {"未报送": summary["total"]}
+    with EmbeddedWarehouse(db).reader() as con:
+        assert con.execute("SELECT count(*) FROM reminders").fetchone() == (summary["total"],)

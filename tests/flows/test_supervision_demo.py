@@ -12,9 +12,9 @@ from flows.demo import build_supervision_demo
 from flows.ingest import IngestRequest
 from flows.run import run_ingestion
 from synthetic.supervision import DEMO_TODAY
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import check_may_score, query_assignments
 from warehouse.inspections import query_findings
-from warehouse.store import WarehouseStore
 
 pytestmark = pytest.mark.slow
 
@@ -45,7 +45,7 @@ def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo):
 
 def test_the_demo_evaluator_may_score_a_few_archives_and_not_the_others(demo):
     settings, _ = demo
-    with WarehouseStore(settings.db_path).reader() as con:
+    with EmbeddedWarehouse(settings.db_path).reader() as con:
         mine = [a["archive_code"] for a in query_assignments(con, evaluator="evaluator")]
         assert len(mine) == 3 and all(a["sheet_state"] == "无" for a in query_assignments(con, evaluator="evaluator"))
         check_may_score(con, "evaluator", mine[0])

@@ -1,14 +1,17 @@
-"""Fixtures: a fresh warehouse file per test."""
+"""Fixtures: a fresh warehouse per test, on each backend (the DuckLake runs are marked `ducklake`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from warehouse.backends import DuckLakeWarehouse
 from warehouse.connection import connect_warehouse
+
+BACKENDS = ["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)]
 
 
 @pytest.fixture
@@ -16,8 +19,14 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "var" / "warehouse.duckdb"
 
 
-@pytest.fixture
-def con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
-    connection = connect_warehouse(db_path)
-    yield connection
-    connection.close()
+@pytest.fixture(params=BACKENDS)
+def con(request: pytest.FixtureRequest, db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A migrated connection for writing and reading: the embedded file, or a writer on a new DuckLake."""
+    if request.param == "embedded":
+        connection = connect_warehouse(db_path)
+        yield connection
+        connection.close()
+        return
+    make_lake: Callable[[], DuckLakeWarehouse] = request.getfixturevalue("make_lake")
+    with make_lake().writer() as connection:
+        yield connection

@@ -54,6 +54,7 @@ TABLES = {
     "raw_census_sign_off_rows",
     "code_lists",
     "code_groups",
+    "reminders",
 }
 VIEWS = {
     "stg_census_returns",
@@ -71,16 +72,20 @@ EXPECTED_TYPES = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE", Fiel
 
 def relations(con: duckdb.DuckDBPyConnection, table_type: str) -> set[str]:
     rows = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_type = ? AND table_schema = 'main'", [table_type]
+        "SELECT table_name FROM information_schema.tables WHERE table_type = ? AND table_schema = 'main' "
+        "AND table_catalog = current_database()",
+        [table_type],
     ).fetchall()
-    return {r[0] for r in rows}
+    # A DuckLake also holds the write guard its writers claim (warehouse.dialect).
+    return {r[0] for r in rows} - {"write_guard"}
 
 
 def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]:
     return [
         (r[0], r[1])
         for r in con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+            "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = ? "
+            "AND table_catalog = current_database() ORDER BY ordinal_position",
             [table],
         ).fetchall()
     ]

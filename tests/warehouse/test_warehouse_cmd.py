@@ -8,7 +8,7 @@ import pytest
 
 from cli.main import main
 from tests.warehouse.factories import load, make_uscc
-from warehouse.store import WarehouseStore
+from warehouse.backends import EmbeddedWarehouse
 
 A, B = make_uscc(1), make_uscc(2)
 
@@ -22,7 +22,7 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 @pytest.fixture
 def loaded_db(db_path):
     """A warehouse with Guangdong's register (A, B) and a return of A; returns (path, census submission id)."""
-    with WarehouseStore(db_path).writer() as con:
+    with EmbeddedWarehouse(db_path).writer() as con:
         load(con, "register", "440000", [{"uscc": A}, {"uscc": B}])
         submission_id = load(con, "census", "440000", [{"uscc": A, "vol_total": 12, "item_total": 3}])
     return db_path, submission_id
@@ -150,13 +150,13 @@ def test_the_default_path_is_var_under_the_working_directory(capsys, monkeypatch
 def test_a_review_is_published_to_readers(capsys, loaded_db):
     db_path, submission_id = loaded_db
     run(capsys, "review", "accept", submission_id, "--by", "planner", "--db", str(db_path))
-    with WarehouseStore(db_path).reader() as con:
+    with EmbeddedWarehouse(db_path).reader() as con:
         row = con.execute("SELECT review_state FROM submissions WHERE submission_id = ?", [submission_id]).fetchone()
     assert row == ("已审核",)
 
 
 def test_summary_reads_while_a_load_holds_the_warehouse(capsys, loaded_db):
     db_path, _ = loaded_db
-    with WarehouseStore(db_path).writer():
+    with EmbeddedWarehouse(db_path).writer():
         code, out, _ = run(capsys, "summary", "--db", str(db_path), "--json", "--province", "440000")
     assert code == 0 and json.loads(out)["provinces"][0]["units_expected"] == 2

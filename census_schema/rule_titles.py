@@ -1,0 +1,65 @@
+"""Short Chinese titles of the declared rules, by their kind (a rule's message explains; its title names it in a
+list): 合计不符, 校验位错误, ... People see these, never a rule id."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+RULE_KIND_TITLES: dict[str, str] = {
+    "required": "必填项为空",
+    "pattern": "格式不符",
+    "uscc_check_digit": "校验位错误",
+    "max_length": "超过长度",
+    "in_list": "不在可选值中",
+    "division_current": "区划代码已停用",
+    "division_in_province": "区划不属本省",
+    "integer": "须为整数",
+    "range": "超出取值范围",
+    "decimal": "须为数值",
+    "unique": "重复",
+    "unique_together": "重复",
+    "matches_division_level": "行政级别与区划不符",
+    "matches_uscc_nature": "单位性质与代码不符",
+    "not_equal": "不得与本单位相同",
+    "staff_with_holdings": "有馆藏而无人员",
+    "at_least_when": "数量不足",
+    "sum_equals": "合计与分项不符",
+    "share_at_most": "占比过高",
+    "ratio_between": "比例异常",
+    "zero_together": "须同时为零或同时大于零",
+    "at_most": "超过上限",
+    "positive_when_any": "须大于零",
+    "zero_when": "应为零",
+    "duplicate_across_provinces": "跨省重复报送",
+    "not_in_register": "不在名录中",
+    "change_vs_previous": "较上次变化过大",
+    "cell_too_long": "单元格内容过长",
+    "date": "日期无效",
+    "new_record": "编号已存在",
+    "min_names": "人数不足",
+    "not_before": "日期先后不符",
+    "checklist_size": "检查项数不符",
+    "inspection_grading": "评定结果不符",
+    "finding_inspection": "检查记录不存在",
+    "checklist_item": "检查项不存在",
+    "deadline_after_feedback": "整改期限早于反馈",
+    "lifecycle": "整改流转不允许",
+    "evaluation": "评分不符合要求",
+    "reconciliation_consistent": "合议结果不一致",
+    "evaluation_access": "无权评分",
+    "indicator_source": "指标来源不符",
+}
+UNKNOWN_RULE_TITLE = "其他问题"
+
+
+@lru_cache(maxsize=1)
+def _kinds_by_rule() -> dict[str, str]:
+    from census_schema.forms import FORMS
+
+    return {rule.rule_id: rule.kind for form in FORMS.values() for rule in form.rules}
+
+
+def rule_title(rule_id: str | None) -> str:
+    """The title of a declared rule (by its kind), for lists and grids."""
+    kind = _kinds_by_rule().get(rule_id or "")
+    return RULE_KIND_TITLES.get(kind or "", UNKNOWN_RULE_TITLE)

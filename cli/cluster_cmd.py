@@ -1,0 +1,68 @@
+"""`reminders` and `prefect deploy`: the scheduled reminders and the Prefect deployments of a cluster."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+from census_schema.errors import UsageError
+from census_schema.settings import load_settings
+from cli.main import emit_json
+from cli.supervision_cmd import parse_day
+from flows.reminders import write_daily_reminders
+from flows.run import quiet_prefect
+from warehouse.backends import open_warehouse
+from warehouse.reminders import query_reminders
+
+# The checkout the command runs from: workers load the flows from the same path.
+CODE_ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_reminders(args: argparse.Namespace) -> int:
+    """Compute and store the day's reminders (what the daily flow does), or show the latest stored ones."""
+    settings = load_settings(args.db, args.warehouse)
+    store = open_warehouse(settings)
+    if not args.show:
+        day = parse_day(args.as_of, "--as-of") or settings.today()
+        summary = write_daily_reminders(store, day)
+        if not args.json:
+            by_kind = "，".join(f"{kind} {count} 条" for kind, count in summary["by_kind"].items()) or "无"
+            print(f"{summary['as_of']} 的提醒已写入：共 {summary['total']} 条（{by_kind}）。")
+            return 0
+    with store.reader() as con:
+        reminders = query_reminders(con)
+    if args.json:
+        emit_json({"reminders": reminders})
+    else:
+        for r in reminders:
+            print(f"[{r['kind']}] {r['scope_name']}：{r['message']}")
+    return 0
+
+
+def run_prefect(args: argparse.Namespace) -> int:
+    """`prefect deploy`: the work pool, its limits and a deployment of every flow on the configured server."""
+    if not os.environ.get("PREFECT_API_URL"):
+        raise UsageError(
+            "未设置 PREFECT_API_URL，不知道向哪个 Prefect 服务器注册部署。",
+            hint="例如：export PREFECT_API_URL=http://127.0.0.1:4200/api（见 README「多机部署」）。",
+        )
+    quiet_prefect()
+    from flows.deployments import WORK_POOL, DeploymentPlan, deploy_all
+
+    settings = load_settings(args.db, args.warehouse)
+    write_limit = args.write_limit or (4 if settings.is_ducklake else 1)
+    plan = DeploymentPlan(
+        source=Path(args.source) if args.source else CODE_ROOT,
+        work_pool=args.pool or WORK_POOL,
+        pool_limit=args.pool_limit,
+        write_limit=write_limit,
+    )
+    names = deploy_all(plan)
+    if args.json:
+        emit_json({"work_pool": plan.work_pool, "write_limit": write_limit, "deployments": names})
+    else:
+        print(f"工作池 {plan.work_pool}（并发 {plan.pool_limit}，装载并发 {write_limit}）已注册部署：")
+        for name in names:
+            print(f"  {name}")
+    return 0

@@ -1,0 +1,41 @@
+/* Chinese formats for the data grids (dash-ag-grid calls these by name from a column's valueFormatter) and the
+   grids' filtered row count. The grid keeps raw values, so it sorts and filters numbers as numbers. */
+(function () {
+  var funcs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
+  var blank = function (value) { return value === null || value === undefined || value === ""; };
+
+  funcs.zhInteger = function (value) {
+    return blank(value) ? "" : Number(value).toLocaleString("zh-CN", { maximumFractionDigits: 0 });
+  };
+  funcs.zhDecimal = function (value, decimals) {
+    return blank(value) ? "" : Number(value).toLocaleString("zh-CN", {
+      minimumFractionDigits: decimals, maximumFractionDigits: decimals,
+    });
+  };
+  funcs.zhNumber = function (value, decimals) {
+    return blank(value) ? "" : Number(value).toLocaleString("zh-CN", { maximumFractionDigits: decimals });
+  };
+  funcs.zhPercent = function (value, decimals) {
+    return blank(value) ? "" : funcs.zhDecimal(value, decimals) + "%";
+  };
+  funcs.zhDate = function (value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(blank(value) ? "" : String(value));
+    return m ? Number(m[1]) + "年" + Number(m[2]) + "月" + Number(m[3]) + "日" : (blank(value) ? "" : String(value));
+  };
+  funcs.zhDateTime = function (value) {
+    var m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/.exec(blank(value) ? "" : String(value));
+    return m ? funcs.zhDate(value) + " " + m[4] + ":" + m[5] : funcs.zhDate(value);
+  };
+  funcs.zhBool = function (value) {
+    return blank(value) ? "" : (value ? "是" : "否");
+  };
+
+  window.dash_clientside = Object.assign({}, window.dash_clientside);
+  window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
+    /* "（筛选后 12 条）" beside the grid's count while a filter hides rows. */
+    filteredCount: function (shown, all) {
+      if (!shown || !all || shown.length === all.length) { return ""; }
+      return "（筛选后 " + shown.length.toLocaleString("zh-CN") + " 条）";
+    },
+  });
+})();

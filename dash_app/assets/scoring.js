@@ -1,0 +1,49 @@
+/* The evaluator's running subtotals, computed in the browser as scores are typed (the server still judges every
+   value when the sheet is saved). Loaded by Dash from assets/; used by a clientside callback of pages/evaluation.py. */
+window.dash_clientside = Object.assign({}, window.dash_clientside);
+window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
+    scoreSubtotals: function (values, ids, areaIds, stores, totalIds) {
+      var maxima = stores && stores[0];
+      var blankTotals = totalIds.map(function () { return ""; });
+      if (!maxima || !ids) {
+        return [areaIds.map(function () { return ""; }), blankTotals];
+      }
+      var sums = {}, scored = {}, items = {}, invalid = {};
+      Object.keys(maxima.items).forEach(function (code) {
+        var area = maxima.items[code][0];
+        items[area] = (items[area] || 0) + 1;
+      });
+      ids.forEach(function (id, index) {
+        var spec = maxima.items[id.item];
+        if (!spec) { return; }
+        var area = spec[0], max = spec[1];
+        var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim().replace("，", ".");
+        if (text === "") { return; }
+        var number = /^\d+(\.\d)?$/.test(text) ? Number(text) : NaN;
+        if (isNaN(number) || number > max) {
+          invalid[area] = (invalid[area] || 0) + 1;
+          return;
+        }
+        sums[area] = (sums[area] || 0) + number;
+        scored[area] = (scored[area] || 0) + 1;
+      });
+      var one = function (x) { return (Math.round(x * 10) / 10).toString(); };
+      var texts = areaIds.map(function (id) {
+        var area = id.area;
+        var text = "已评 " + (scored[area] || 0) + "/" + (items[area] || 0) + " 项，小计 " + one(sums[area] || 0)
+          + " / " + maxima.areas[area] + " 分";
+        if (invalid[area]) { text += "，" + invalid[area] + " 项待更正"; }
+        return text;
+      });
+      var base = 0, count = 0, all = 0;
+      Object.keys(maxima.areas).forEach(function (area) {
+        if (area === "bonus") { return; }
+        base += sums[area] || 0;
+        count += scored[area] || 0;
+        all += items[area] || 0;
+      });
+      var bonus = Math.min(sums.bonus || 0, maxima.areas.bonus || 0);
+      var total = "基本分 " + one(base) + " 分（已评 " + count + "/" + all + " 项）＋ 加分 " + one(bonus) + " 分";
+      return [texts, totalIds.map(function () { return total; })];
+    },
+});

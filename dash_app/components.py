@@ -1,0 +1,92 @@
+"""Building blocks the pages share: labelled inputs, drop-downs in Chinese, headline cards, graphs with the app's
+plotly configuration."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from dash import dcc, html
+
+from dash_app import ids
+from dash_app.figures import GRAPH_CONFIG
+
+# Dash 4's drop-down has English words of its own (search box, select all, nothing found).
+DROPDOWN_LABELS = {
+    "select_all": "全选",
+    "deselect_all": "全部取消",
+    "selected_count": "已选 {num_selected} 项",
+    "search": "搜索",
+    "clear_search": "清除搜索",
+    "clear_selection": "清除选择",
+    "no_options_found": "没有匹配的选项",
+}
+
+
+def dropdown(component_id: Any, options: Any, *, placeholder: str, **props: Any) -> dcc.Dropdown:
+    """A drop-down with Chinese texts throughout."""
+    return dcc.Dropdown(
+        id=component_id, options=options, placeholder=placeholder, labels=cast(Any, DROPDOWN_LABELS), **props
+    )
+
+
+def labelled(label: str, component: Any, *, for_id: str | None = None, hint: str | None = None) -> html.Div:
+    """A visible label tied to its input (for_id names a plain input's id; a drop-down is wrapped by its label)."""
+    if for_id:
+        head = html.Label(label, htmlFor=for_id, className="field-label")
+        return html.Div([head, component, html.Span(hint, className="hint") if hint else None], className="field")
+    return html.Div(
+        [
+            html.Label([html.Span(label, className="field-label"), component]),
+            html.Span(hint, className="hint") if hint else None,
+        ],
+        className="field",
+    )
+
+
+def card(
+    label: str,
+    value: str,
+    *,
+    unit: str = "",
+    detail: Any = None,
+    value_class: str = "",
+    card_id: str | None = None,
+    source: str | None = None,
+) -> html.Div:
+    """A headline figure: its label, the value with its unit, a line of detail, and where it comes from (`source`,
+    a /lineage address)."""
+    props: dict[str, Any] = {"id": card_id} if card_id else {}
+    if source:
+        link = dcc.Link("来源", href=source, className="card-source", title="这个数字来自哪些报表、哪些行")
+        detail = [detail, " ", link] if detail is not None else link
+    return html.Div(
+        [
+            html.Div(label, className="card-label"),
+            html.Div(
+                [value, html.Span(f" {unit}", className="card-unit") if unit else None],
+                className=f"card-value {value_class}".strip(),
+            ),
+            html.Div(detail, className="card-detail") if detail is not None else None,
+        ],
+        className="card",
+        **props,
+    )
+
+
+def graph(graph_id: str, *, config: dict[str, Any] | None = None, **props: Any) -> dcc.Loading:
+    """A plotly graph with the app's configuration (Chinese locale, no cloud buttons) and a loading indicator."""
+    return dcc.Loading(
+        dcc.Graph(id=graph_id, config=cast(Any, config or GRAPH_CONFIG), **props), type="default", delay_show=300
+    )
+
+
+def page_url() -> dcc.Location:
+    """Where a page writes its filters (the query string) without reloading: a link then reproduces the view."""
+    return dcc.Location(id=ids.PAGE_URL, refresh=False)
+
+
+def query_string(**params: Any) -> str:
+    """?a=1&b=2 from the parameters that are set (empty values left out)."""
+    kept = {k: v for k, v in params.items() if v not in (None, "", [], False)}
+    return "?" + urlencode(kept) if kept else ""

@@ -1,0 +1,235 @@
+"""`/lineage`: where a figure comes from: the current returns, their files, sheets and rows (down to the uploader's
+cell) that sum to it, each return opening its submission. Reached from a card, a map region or a grid's 合计 row:
+/lineage?figure=holdings&division=440000."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs, quote
+
+from dash import Dash, Input, Output, html
+
+from census_schema.census_form import CENSUS_FORM, ROUND_ID
+from census_schema.divisions import census_province_of
+from census_schema.roles import Role
+from dash_app import ids
+from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.context import AppContext
+from dash_app.formatting import division_full_name, division_name, format_number, with_names
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from warehouse.queries import LINEAGE_FIGURES, query_coverage_total, query_figure_lineage, query_summary
+
+PATH = "/lineage"
+NAME = "数据来源"
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+DEFAULT_FIGURE = "holdings"
+UNIT_LABELS = {"units_reported": ("已报普查对象（名录内）", "个"), "units_unregistered": ("名录外报送单位", "个")}
+
+
+def figure_label(figure: str) -> tuple[str, str]:
+    """A figure's Chinese name and unit, from the census form's own labels."""
+    if figure in UNIT_LABELS:
+        return UNIT_LABELS[figure]
+    if figure == "holdings":
+        return "馆（室）藏（以卷 + 以件为保管单位）", "卷件"
+    if figure == "comprehensive_holdings":
+        return "综合档案馆馆藏（以卷 + 以件为保管单位）", "卷件"
+    field = CENSUS_FORM.field(figure)
+    return field.label.split("（")[0], field.unit or ""
+
+
+def template_cells(figure: str, excel_row: int) -> str:
+    """Where the figure sits in the uploader's workbook (the template's column order): K12, or K12 + P12."""
+    holdings = ("vol_total", "item_total")
+    names = {
+        "holdings": holdings,
+        "comprehensive_holdings": holdings,
+        "units_reported": ("uscc",),
+        "units_unregistered": ("uscc",),
+    }
+    columns = [i for i, f in enumerate(CENSUS_FORM.fields) if f.name in names.get(figure, (figure,))]
+    return " + ".join(f"{_letter(i)}{excel_row}" for i in columns)
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def request_from_search(viewer: Viewer, search: str | None) -> tuple[str, str | None]:
+    """The figure and the division asked for (a provincial office held to its own province; HTTP 403 otherwise)."""
+    query = parse_qs((search or "").lstrip("?"))
+    figure = query.get("figure", [DEFAULT_FIGURE])[0]
+    figure = figure if figure in LINEAGE_FIGURES else DEFAULT_FIGURE
+    return figure, scope_division(viewer, query.get("division", [None])[0])
+
+
+def scope_name(division: str | None) -> str:
+    """全国, 广东省, 广东省广州市."""
+    if division is None:
+        return "全国"
+    if division.endswith("0000"):
+        return division_name(division)
+    return division_name(census_province_of(division)) + division_full_name(division)
+
+
+def load_rows(context: AppContext, viewer: Viewer, search: str | None) -> list[dict[str, Any]]:
+    """The rows that sum to the figure, with where each sits in its workbook."""
+    figure, division = request_from_search(viewer, search)
+    with context.reader.cursor() as con:
+        rows = query_figure_lineage(con, figure, division)
+    return with_names(
+        [
+            {
+                **row,
+                "cell": template_cells(figure, row["excel_row"]),
+                "row_key": f"{row['submission_id']}:{row['excel_row']}",
+            }
+            for row in rows
+        ]
+    )
+
+
+def load_returns(context: AppContext, viewer: Viewer, search: str | None) -> list[dict[str, Any]]:
+    """The current returns the figure comes from: rows and their sum per return, each opening its submission."""
+    by_submission: dict[str, dict[str, Any]] = {}
+    for row in load_rows(context, viewer, search):
+        entry = by_submission.setdefault(
+            row["submission_id"],
+            {
+                "submission_id": row["submission_id"],
+                "province_code": row["province_code"],
+                "province_name": row["province_name"],
+                "file_name": row["file_name"],
+                "sheet_name": row["sheet_name"],
+                "submitted_at": row["submitted_at"],
+                "submitted_by": row["submitted_by"],
+                "rows": 0,
+                "value": 0.0,
+                "open": f"[打开提交](/submissions?submission={quote(row['submission_id'])})",
+            },
+        )
+        entry["rows"] += 1
+        entry["value"] += float(row["value"] or 0)
+    return list(by_submission.values())
+
+
+def figure_total(context: AppContext, viewer: Viewer, search: str | None) -> dict[str, Any] | None:
+    """The figure as the overview and coverage pages show it (from the marts, not summed from the rows here)."""
+    figure, division = request_from_search(viewer, search)
+    if figure.startswith("units_"):
+        value: float | None = float(context.reader.cached(query_coverage_total, division)[figure])
+    elif division is None or division.endswith("0000"):
+        summary = context.reader.cached(query_summary, ROUND_ID, division)
+        figures = summary["national"] if division is None else summary["provinces"][0]
+        if figure == "comprehensive_holdings":
+            figures = figures["bases"]["comprehensive"]
+        holdings = figure in ("holdings", "comprehensive_holdings")
+        value = float(figures["vol_total"] + figures["item_total"]) if holdings else float(figures[figure])
+    else:
+        value = sum(float(r["value"] or 0) for r in load_rows(context, viewer, search))
+    return {"submission_id": "合计", "row_key": "合计", "value": value, "rows": None}
+
+
+def value_column(figure: str) -> Column:
+    label, unit = figure_label(figure)
+    if figure in ("e_gb", "storage_m2"):
+        return Column("value", label, "decimal", unit)
+    return Column("value", label, "int", unit)
+
+
+RETURN_COLUMNS = [
+    Column("submission_id", "提交编号", "code"),
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("file_name", "文件"),
+    Column("sheet_name", "工作表"),
+    Column("submitted_by", "提交人"),
+    Column("submitted_at", "提交时间", "datetime"),
+    Column("rows", "行数", "int", "行"),
+    Column("value", "合计数", "decimal"),
+    Column("open", "提交记录", "link"),
+]
+ROW_COLUMNS = [
+    Column("submission_id", "提交编号", "code"),
+    Column("sheet_name", "工作表"),
+    Column("excel_row", "行号", "int"),
+    Column("cell", "单元格（模板列）", "code"),
+    Column("uscc", "统一社会信用代码", "code"),
+    Column("unit_name", "单位名称"),
+    Column("division_name", "区划", tooltip="division_code"),
+    Column("value", "数值", "decimal"),
+]
+
+
+def layout(figure: str | None = None, division: str | None = None, **_query: str) -> html.Div:
+    """What the figure is, the returns it comes from, and their rows."""
+    viewer = current_viewer()
+    chosen, scope = request_from_search(viewer, f"?figure={figure or ''}&division={division or ''}")
+    label, unit = figure_label(chosen)
+    return html.Div(
+        [
+            html.H2(f"数据来源：{scope_name(scope)} · {label}"),
+            html.P(id=ids.LINEAGE_SUMMARY, className="result"),
+            html.P(
+                "下表为该数字所依据的现行报表（已接收且未被替代）及其逐行数值，合计即页面上的数字；"
+                f"单元格按模板的列位置标出。单位：{unit or '—'}。",
+                className="hint",
+            ),
+            html.H3("来自哪些报表"),
+            grid_block(
+                ids.LINEAGE_RETURNS_GRID,
+                [*RETURN_COLUMNS[:-2], value_column(chosen), RETURN_COLUMNS[-1]],
+                row_id="submission_id",
+            ),
+            html.H3("逐行数值"),
+            grid_block(ids.LINEAGE_ROWS_GRID, [*ROW_COLUMNS[:-1], value_column(chosen)]),
+        ]
+    )
+
+
+def register_callbacks(app: Dash, context: AppContext) -> None:
+    """Both grids follow the address; the summary line says what sums to what."""
+    url = [(ids.URL, "search")]
+    register_grid(
+        app,
+        GridSpec(
+            ids.LINEAGE_RETURNS_GRID,
+            RETURN_COLUMNS,
+            ("submission_id",),
+            lambda v, s: load_returns(context, v, s),
+            url,
+            "数据来源-报表",
+            total=lambda v, s: figure_total(context, v, s),
+            scope=lambda v, s: scope_name(request_from_search(v, s)[1]),
+        ),
+        context,
+    )
+    register_grid(
+        app,
+        GridSpec(
+            ids.LINEAGE_ROWS_GRID,
+            ROW_COLUMNS,
+            ("row_key",),
+            lambda v, s: load_rows(context, v, s),
+            url,
+            "数据来源-逐行",
+            total=lambda v, s: figure_total(context, v, s),
+            scope=lambda v, s: scope_name(request_from_search(v, s)[1]),
+        ),
+        context,
+    )
+
+    @app.callback(Output(ids.LINEAGE_SUMMARY, "children"), Input(ids.URL, "search"))
+    def summarize(search: str | None) -> str:
+        viewer = current_viewer()
+        figure, division = request_from_search(viewer, search)
+        label, unit = figure_label(figure)
+        total = figure_total(context, viewer, search) or {}
+        returns = load_returns(context, viewer, search)
+        rows = sum(r["rows"] for r in returns)
+        value = format_number(total.get("value"), 2 if figure in ("e_gb", "storage_m2") else 0)
+        return f"{scope_name(division)}{label} = {value} {unit}，来自 {len(returns):,} 份现行报表的 {rows:,} 行。"

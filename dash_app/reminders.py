@@ -1,0 +1,36 @@
+"""The reminders panel (overview and inspections): the latest daily reminders within the viewer's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from dash_app.access import Viewer, scope_province
+from dash_app.context import AppContext
+from warehouse.reminders import DUE_SOON, NOT_REPORTED, RETURNED, query_reminders
+
+SHOWN = 8
+
+
+def load_reminders(context: AppContext, viewer: Viewer, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    """The latest day's reminders of some kinds, only the viewer's province for a provincial user."""
+    with context.reader.cursor() as con:
+        return query_reminders(con, province_code=scope_province(viewer), kinds=kinds)
+
+
+def reminders_panel(reminders: list[dict[str, Any]], title: str) -> html.Div:
+    """A short list of reminders (the first few, and how many there are), or a line saying there are none."""
+    if not reminders:
+        return html.Div([html.H3(title), html.P("今日无提醒。", className="hint")], className="reminders")
+    day = reminders[0]["generated_on"]
+    items = [html.Li(f"【{r['kind']}】{r['scope_name']}：{r['message']}") for r in reminders[:SHOWN]]
+    more = (
+        [html.P(f"共 {len(reminders)} 条，仅列出前 {SHOWN} 条。", className="hint")] if len(reminders) > SHOWN else []
+    )
+    heading = f"{title}（{day:%Y年%-m月%-d日}生成）"
+    return html.Div([html.H3(heading), html.Ul(items), *more], className="reminders")
+
+
+REPORTING_KINDS = (NOT_REPORTED, RETURNED)
+FINDING_KINDS = (DUE_SOON,)

@@ -1,0 +1,224 @@
+"""What every page carries and what a page links to outside Dash: the data stamp, the Chinese 404 page, a province's
+one-page bulletin (printable HTML) and the evidence files of rectification findings. Every route checks the
+signed-in user's scope before reading anything."""
+
+from __future__ import annotations
+
+import io
+import mimetypes
+from datetime import datetime
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import flask
+from dash import dcc, html
+
+from census_schema.census_form import CENSUS_FORM, ROUND_ID
+from census_schema.divisions import XPCC_CODE, load_divisions
+from census_schema.errors import CensusError
+from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES
+from census_schema.supervision.indicators import PLAN_INDICATORS
+from dash_app.access import Viewer, current_viewer, scope_division, scope_province
+from dash_app.context import AppContext
+from dash_app.formatting import (
+    BEIJING,
+    division_name,
+    format_count,
+    format_date,
+    format_datetime,
+    format_number,
+    format_pct,
+    format_value,
+)
+from warehouse.indicators import computed_indicator_values
+from warehouse.inspections import query_finding_history, query_findings
+from warehouse.queries import (
+    list_submissions,
+    query_coverage_children,
+    query_coverage_total,
+    query_data_as_of,
+    query_quality_by_province,
+)
+
+# Evidence shown in the browser; anything else (an HTML file, a script) only as a download.
+INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"}
+OVERDUE_LISTED = 10
+
+
+def census_round_label() -> str:
+    """The census round as people name it: 2024 年度普查（统计截止 2024年12月31日）."""
+    return f"{ROUND_ID} 年度{CENSUS_FORM.title}（统计截止 {format_date(CENSUS_FORM.reference_date)}）"
+
+
+def data_stamp(context: AppContext) -> list[Any]:
+    """The line under the menu on every page: when the data was last changed and which census round it is."""
+    as_of = context.reader.cached(query_data_as_of)
+    when = format_datetime(as_of) if as_of else "尚无数据"
+    return [
+        html.Span("国有档案资源普查与监督平台", className="print-only"),
+        html.Span(f"数据截至 {when}（北京时间）", id="data-as-of"),
+        html.Span(census_round_label(), id="census-round"),
+    ]
+
+
+def not_found(**_query: str) -> html.Div:
+    """The page for an address that is not one of the app's pages."""
+    return html.Div(
+        [
+            html.H2("页面不存在"),
+            html.P("您访问的地址不存在，或页面已经移动。", id="page-not-found"),
+            dcc.Link("返回总览", href="/"),
+        ]
+    )
+
+
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
+    numeric = numeric or set()
+    head = "".join(f"<th>{escape(h)}</th>" for h in headers)
+    body = "".join(
+        "<tr>"
+        + "".join(f'<td class="{"num" if i in numeric else ""}">{escape(c)}</td>' for i, c in enumerate(r))
+        + "</tr>"
+        for r in rows
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
+    """A province's one-page bulletin: coverage by prefecture, data quality, review state of its returns, overdue
+    rectifications and the plan indicators computed from its census figures."""
+    name = division_name(province)
+    today = context.settings.today()
+    with context.reader.cursor() as con:
+        total = query_coverage_total(con, province)
+        children = query_coverage_children(con, province)
+        quality = next((r for r in query_quality_by_province(con) if r["province_code"] == province), None)
+        submissions = [s for s in list_submissions(con, province) if s["is_current"]]
+        overdue = [
+            f
+            for f in query_findings(con, today, province_code=province, overdue_only=True)
+            if f["unit_class"] not in CENTRAL_UNIT_CLASSES
+        ]
+        as_of = query_data_as_of(con)
+    indicators = {i.code: i for i in PLAN_INDICATORS}
+    computed = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] == province]
+    coverage_rows = [
+        [
+            f"{name}本级" if r["is_own_level"] else r["name"],
+            format_count(r["units_expected"]),
+            format_count(r["units_reported"]),
+            format_count(r["units_missing"]),
+            format_count(r["units_unregistered"]),
+            format_pct(r["coverage_pct"]) if r["units_expected"] else "—",
+        ]
+        for r in children
+    ]
+    coverage_rows.append(
+        [
+            "合计",
+            format_count(total["units_expected"]),
+            format_count(total["units_reported"]),
+            format_count(total["units_missing"]),
+            format_count(total["units_unregistered"]),
+            format_pct(total["coverage_pct"]),
+        ]
+    )
+    quality_line = (
+        f"质量分 {format_number(quality['quality_score'])} 分；提交 {format_count(quality['submissions'])} 次，"
+        f"退回 {format_count(quality['rejected'])} 次；现行普查表 {format_count(quality['current_rows'] or 0)} 行，"
+        f"待说明警告 {format_count(quality['current_warnings'] or 0)} 个。"
+        if quality
+        else "尚无普查表提交。"
+    )
+    review_rows = [
+        [s["file_name"], format_datetime(s["submitted_at"]), s.get("review_state") or "—"] for s in submissions
+    ]
+    overdue_rows = [
+        [f["finding_id"], f["unit_name"], f["severity"], format_date(f["deadline"]), format_count(f["overdue_days"])]
+        for f in overdue[:OVERDUE_LISTED]
+    ]
+    more = (
+        f"<p>另有 {format_count(len(overdue) - OVERDUE_LISTED)} 个逾期问题未列出。</p>"
+        if len(overdue) > OVERDUE_LISTED
+        else ""
+    )
+    indicator_rows = [
+        [indicators[r["indicator_code"]].name, format_value(r["value"]), indicators[r["indicator_code"]].unit]
+        for r in computed
+        if r["value"] is not None
+    ]
+    generated = datetime.now(BEIJING)
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(name)}国有档案资源普查简报</title>
+<link rel="stylesheet" href="/assets/bulletin.css"></head>
+<body class="bulletin">
+<h1>{escape(name)}国有档案资源普查简报</h1>
+<p class="meta">{escape(census_round_label())}；数据截至 {escape(format_datetime(as_of) if as_of else "尚无数据")}；
+整改逾期按 {escape(format_date(today))} 计；{escape(viewer.user_name)} 于 {escape(format_datetime(generated))} 生成。</p>
+<h2>一、普查覆盖</h2>
+<p>应报 {format_count(total["units_expected"])} 个，已报 {format_count(total["units_reported"])} 个，
+覆盖率 {escape(format_pct(total["coverage_pct"]))}；未报 {format_count(total["units_missing"])} 个；名录外报送 {format_count(total["units_unregistered"])} 个。</p>
+{_table(["区划", "应报（个）", "已报（个）", "未报（个）", "名录外（个）", "覆盖率"], coverage_rows, {1, 2, 3, 4, 5})}
+<h2>二、数据质量</h2><p>{escape(quality_line)}</p>
+<h2>三、审核状态（现行报表）</h2>
+{_table(["文件", "提交时间", "审核状态"], review_rows) if review_rows else "<p>暂无现行报表。</p>"}
+<h2>四、逾期未销号的整改问题（{format_count(len(overdue))} 个）</h2>
+{_table(["问题编号", "被检查单位", "严重程度", "整改期限", "逾期（天）"], overdue_rows, {4}) if overdue_rows else "<p>无逾期问题。</p>"}{more}
+<h2>五、规划指标（按普查数据计算）</h2>
+{_table(["指标", "数值", "单位"], indicator_rows, {1}) if indicator_rows else "<p>暂无可计算的指标。</p>"}
+</body></html>"""
+
+
+def bulletin_file_name(province: str, today: Any) -> str:
+    """普查简报-广东省-2025年6月30日.html."""
+    return f"普查简报-{division_name(province)}-{format_date(today)}.html"
+
+
+def _visible_finding(viewer: Viewer, finding: dict[str, Any]) -> bool:
+    """The inspections page's rule: national users see every finding; a provincial office its province's own units'."""
+    province = scope_province(viewer)
+    return province is None or (
+        finding["province_code"] == province and finding["unit_class"] not in CENTRAL_UNIT_CLASSES
+    )
+
+
+def install_report_routes(server: flask.Flask, context: AppContext) -> None:
+    """/bulletin/<province> (national users, or the province's own office) and /evidence/<finding>/<seq> (whoever
+    may see the finding)."""
+
+    @server.route("/bulletin/<province>")
+    def bulletin(province: str) -> flask.Response:
+        viewer = current_viewer()
+        census = {d.code for d in load_divisions().census_provinces()} - {XPCC_CODE}
+        if province not in census:
+            flask.abort(404)
+        scope_division(viewer, province)  # 403 for another province's office and for evaluators
+        page = bulletin_html(context, viewer, province).encode()
+        if flask.request.args.get("download") == "1":
+            name = bulletin_file_name(province, context.settings.today())
+            return flask.send_file(io.BytesIO(page), as_attachment=True, download_name=name, mimetype="text/html")
+        return flask.Response(page, mimetype="text/html")
+
+    @server.route("/evidence/<finding_id>/<int:seq>")
+    def evidence(finding_id: str, seq: int) -> flask.Response:
+        viewer = current_viewer()
+        with context.reader.cursor() as con:
+            try:
+                history = query_finding_history(con, finding_id)
+            except CensusError:
+                flask.abort(404)
+        if not _visible_finding(viewer, history):
+            flask.abort(403)
+        reference = next((t["evidence"] for t in history["transitions"] if t["seq"] == seq), None)
+        var_dir = context.settings.var_dir.resolve()
+        path = (var_dir / reference).resolve() if reference else None
+        if path is None or not path.is_relative_to(var_dir) or not path.is_file():
+            flask.abort(404)
+        mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        inline = mimetype in INLINE_TYPES
+        response = flask.send_file(
+            path, mimetype=mimetype, as_attachment=not inline, download_name=Path(path).name.split("-", 1)[-1]
+        )
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response

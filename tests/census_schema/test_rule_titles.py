@@ -1,0 +1,13 @@
+from census_schema.forms import FORMS
+from census_schema.rule_titles import RULE_KIND_TITLES, UNKNOWN_RULE_TITLE, rule_title
+
+
+def test_every_declared_rule_kind_has_a_chinese_title():
+    kinds = {rule.kind for form in FORMS.values() for rule in form.rules}
+    assert kinds - set(RULE_KIND_TITLES) == set()
+
+
+def test_a_rule_is_titled_by_its_kind_and_an_unknown_one_says_so():
+    assert rule_title("vol_total_sum") == "合计与分项不符"
+    assert rule_title("uscc_not_in_register") == "不在名录中"
+    assert rule_title("no_such_rule") == UNKNOWN_RULE_TITLE

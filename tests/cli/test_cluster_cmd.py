@@ -1,0 +1,29 @@
+"""`archive-census reminders` (what the daily flow runs) and `prefect deploy` refusing without a server."""
+
+from __future__ import annotations
+
+import json
+
+from cli.main import main
+
+
+def test_reminders_are_written_then_shown(capsys, tmp_path):
+    db = str(tmp_path / "var" / "w.duckdb")
+    assert main(["reminders", "--as-of", "2025-06-30", "--db", db]) == 0
+    assert "2025-06-30 的提醒已写入" in capsys.readouterr().out
+    assert main(["reminders", "--show", "--json", "--db", db]) == 0
+    reminders = json.loads(capsys.readouterr().out)["reminders"]
+    assert reminders and {r["kind"] for r in reminders} == {"未报送"}
+
+
+def test_deploy_without_a_prefect_server_is_a_usage_error(capsys, monkeypatch, tmp_path):
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    assert main(["prefect", "deploy", "--db", str(tmp_path / "w.duckdb")]) == 2
+    assert "PREFECT_API_URL" in capsys.readouterr().err
+
+
+def test_a_ducklake_without_a_data_path_is_a_usage_error(capsys, monkeypatch):
+    monkeypatch.delenv("ARCHIVE_CENSUS_DATA_PATH", raising=False)
+    url = "ducklake:postgres:dbname=census host=127.0.0.1"
+    assert main(["summary", "--json", "--warehouse", url]) == 2
+    assert "ARCHIVE_CENSUS_DATA_PATH" in capsys.readouterr().err

@@ -1,0 +1,208 @@
+"""Helpers of the browser tests: Debian's /usr/bin/chromium driven by Playwright, the app served in-process on one
+session-wide site (a demo-like warehouse built once, see conftest.site), a recorded browser context per test.
+
+Every request a page makes is recorded: none may leave 127.0.0.1 (map geometry and topojson stub are local).
+Screenshots go to docs/screenshots/<page>.png when ARCHIVE_CENSUS_SCREENSHOTS=1 (else a temp folder).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from werkzeug.serving import WSGIRequestHandler
+
+from tests.dash_app.conftest import password_of
+
+CHROMIUM = Path("/usr/bin/chromium")
+LAUNCH_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+VIEWPORT = {"width": 1400, "height": 900}
+# The committed pictures are refreshed on purpose (ARCHIVE_CENSUS_SCREENSHOTS=1), not by every test run.
+DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = (
+    DOCS_SCREENSHOTS
+    if os.environ.get("ARCHIVE_CENSUS_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "archive-census-screenshots"
+)
+WAIT_MS = 30_000
+
+
+def require_browser() -> None:
+    """Skip without Chromium or Playwright locally; in CI (the CI variable set) that is a failure."""
+    problem = None
+    if not CHROMIUM.exists():
+        problem = f"{CHROMIUM} is missing (apt-get install chromium)"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            problem = "the playwright package is missing (pip install -e '.[dev]')"
+    if problem and os.environ.get("CI"):
+        pytest.fail(f"browser tests cannot run in CI: {problem}", pytrace=False)
+    if problem:
+        pytest.skip(problem)
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """No access log: hundreds of callback requests would bury a failure's output."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+@dataclass
+class Site:
+    """The served app and what was loaded into it."""
+
+    url: str
+    settings: Any
+    folder: Path
+
+
+@dataclass
+class Session:
+    """A fresh browser context: its requests, failed responses, console errors and page errors are recorded."""
+
+    context: Any
+    base_url: str
+    requests: list[str] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+
+    def new_page(self) -> Any:
+        page = self.context.new_page()
+        page.set_default_timeout(WAIT_MS)
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", lambda message: message.type == "error" and self.console.append(message.text))
+        return page
+
+    def expect_refusals(self) -> list[tuple[int, str]]:
+        """The failed responses so far, forgotten (with the console lines browsers log for them): a test that
+        provokes refusals on purpose checks them, then clears them."""
+        failed, self.failed = self.failed, []
+        self.console = [
+            line
+            for line in self.console
+            if not line.startswith("Failed to load resource") and "<title>403 Forbidde" not in line
+        ]
+        return failed
+
+    def sign_in(self, user: str) -> Any:
+        """A page signed in as the user, on the page the sign-in leads to."""
+        page = self.new_page()
+        page.goto("/login")
+        page.fill("#login-username", user)
+        page.fill("#login-password", password_of(user))
+        page.click("#login-submit")
+        page.wait_for_selector("#nav-user")
+        return page
+
+    def offsite(self) -> list[str]:
+        """Requests to any host but the test server (data: and blob: URLs stay in the page)."""
+        return [u for u in self.requests if urlparse(u).scheme in ("http", "https", "ws", "wss") and not self.local(u)]
+
+    def local(self, url: str) -> bool:
+        return urlparse(url).netloc == urlparse(self.base_url).netloc
+
+
+def browse(chromium: Any, url: str) -> Iterator[Session]:
+    """A new browser context on the served app; afterwards no request may have left 127.0.0.1 and no page thrown."""
+    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN", accept_downloads=True, base_url=url)
+    session = Session(context, url)
+    context.on("request", lambda request: session.requests.append(request.url))
+    context.on(
+        "response", lambda response: response.status >= 400 and session.failed.append((response.status, response.url))
+    )
+    yield session
+    context.close()
+    assert session.offsite() == []
+    assert session.errors == []
+    assert session.console == [], session.console
+    assert session.failed == [], session.failed
+
+
+def screenshot(page: Any, name: str) -> None:
+    """docs/screenshots/<name>.png of the whole page, once fonts and pending callbacks have settled."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_load_state("networkidle")
+    page.evaluate("document.fonts.ready")
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def wait_for_grid(page: Any, grid_id: str) -> None:
+    """Until the grid's rows have arrived (its count says 共 N 条) and, if there are any, are drawn."""
+    page.wait_for_function(
+        """id => {
+            const count = (document.getElementById(id + '-count') || {}).textContent || '';
+            return count === '共 0 条' || (count.startsWith('共')
+                && document.querySelector(`#${id} .ag-center-cols-container .ag-row .ag-cell`) !== null);
+        }""",
+        arg=grid_id,
+    )
+
+
+def shown_rows(page: Any, grid_id: str) -> list[dict[str, str]]:
+    """The rows the grid displays, in display order, as {column id: cell text} (rows rendered in the DOM)."""
+    return page.evaluate(
+        """id => Array.from(document.querySelectorAll(`#${id} .ag-center-cols-container .ag-row`))
+            .sort((a, b) => Number(a.getAttribute('row-index')) - Number(b.getAttribute('row-index')))
+            .map(row => Object.fromEntries(Array.from(row.querySelectorAll('.ag-cell'))
+                .map(cell => [cell.getAttribute('col-id'), cell.innerText.trim()])))""",
+        grid_id,
+    )
+
+
+def as_text(value: Any) -> str:
+    """A spreadsheet value as the grid prints it (95.0 → '95', None → '')."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def as_shown(column: Any, value: Any) -> str:
+    """A value as a grid column shows it (the formats of assets/grid_formats.js): 1,234, 96.39%, 是."""
+    if value is None or value == "":
+        return ""
+    if column.kind == "int":
+        return f"{round(float(value)):,}"
+    if column.kind == "decimal":
+        return f"{float(value):,.{column.decimals}f}"
+    if column.kind == "pct":
+        return f"{float(value):,.{column.decimals}f}%"
+    if column.kind == "bool":
+        return "是" if value else "否"
+    return as_text(value)
+
+
+def number(text: str) -> float:
+    """A number as a grid shows it (1,234 / 96.39%) read back."""
+    return float(text.replace(",", "").rstrip("%"))
+
+
+def upload_file(page: Any, path: Path) -> None:
+    """Choose the workbook in the upload form and submit it (the form re-mounts once after the page loads)."""
+    page.wait_for_load_state("networkidle")
+    page.set_input_files("#upload-file", str(path))
+    assert page.evaluate("() => document.getElementById('upload-file').files.length") == 1
+    page.click("#upload-submit")
+
+
+def nav_links(page: Any) -> list[str]:
+    return [text.strip() for text in page.locator(".navbar a.nav-link").all_inner_texts() if text.strip() != "退出"]

@@ -1,0 +1,173 @@
+"""A real Prefect server, the deployments and process workers, on a DuckLake in a real PostgreSQL: the command line
+submits to the work pool and prints what an in-line run prints; a run killed in the middle of its load leaves
+nothing half-loaded, and the retried run completes and lands once."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from census_schema.settings import load_settings
+from flows.ingest import IngestRequest, ingest_workbook
+from tests.cluster import ROOT, PrefectServer, running_prefect_server, start_worker, stop_group
+from tests.flows.workbooks import census_workbook
+from warehouse.backends import DuckLakeWarehouse, EmbeddedWarehouse
+from warehouse.queries import list_submissions
+
+pytestmark = [pytest.mark.prefect_server, pytest.mark.ducklake, pytest.mark.slow]
+CLI = str(ROOT / ".venv" / "bin" / "archive-census")
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[PrefectServer]:
+    with running_prefect_server() as running:
+        deployed = subprocess.run(
+            [CLI, "prefect", "deploy", "--json", "--write-limit", "4"],
+            env=running.env,
+            capture_output=True,
+            text=True,
+            timeout=900,
+        )
+        assert deployed.returncode == 0, deployed.stderr
+        assert len(json.loads(deployed.stdout)["deployments"]) == 6
+        yield running
+
+
+@pytest.fixture
+def lake_env(make_lake: Callable[[], DuckLakeWarehouse], tmp_path: Path) -> tuple[DuckLakeWarehouse, dict[str, str]]:
+    lake = make_lake()
+    env = {
+        "ARCHIVE_CENSUS_WAREHOUSE": lake.url,
+        "ARCHIVE_CENSUS_DATA_PATH": str(lake.data_path),
+        # The folder every web process and worker shares: uploads, reports, the outcome a worker leaves.
+        "ARCHIVE_CENSUS_VAR_DIR": str(tmp_path / "var"),
+        "ARCHIVE_CENSUS_DATA_DOCS": "0",
+    }
+    return lake, env
+
+
+def worker_log(server: PrefectServer) -> str:
+    logs = sorted(server.home.glob("worker-*.log"))
+    return logs[-1].read_text(errors="replace")[-3000:] if logs else ""
+
+
+def cli(server: PrefectServer, env: dict[str, str], *argv: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [CLI, *argv], env={**server.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def comparable(result: dict[str, object]) -> dict[str, object]:
+    return {k: v for k, v in result.items() if k not in ("submission_id", "report")}
+
+
+def test_the_command_line_submits_to_the_pool_and_prints_what_an_in_line_run_prints(server, lake_env, tmp_path):
+    lake, env = lake_env
+    good = census_workbook(tmp_path / "good.xlsx", 3)
+    bad = census_workbook(tmp_path / "bad.xlsx", 3, {1: {"vol_total": -5}})
+    not_a_workbook = tmp_path / "notes.xlsx"
+    not_a_workbook.write_text("a,b\n1,2\n", encoding="utf-8")
+    worker = start_worker(server, env)
+    try:
+        runs = [
+            cli(server, env, "ingest", "census", str(path), "--province", "440000", "--json")
+            for path in (good, bad, not_a_workbook)
+        ]
+        finished = [(p.communicate(timeout=900), p.returncode) for p in runs]
+    finally:
+        stop_group(worker)
+    (good_out, _), good_code = finished[0]
+    (bad_out, _), bad_code = finished[1]
+    (_, unusable_err), unusable_code = finished[2]
+    assert (good_code, bad_code, unusable_code) == (0, 1, 2), [err for (_, err), _ in finished] + [worker_log(server)]
+    assert "不是 Excel 工作簿" in unusable_err
+    # The same files run in-line on an embedded warehouse give the same outcome.
+    settings = load_settings(tmp_path / "inline" / "w.duckdb")
+    inline = EmbeddedWarehouse(settings.db_path)
+    for out, path in ((good_out, good), (bad_out, bad)):
+        expected = ingest_workbook(inline, IngestRequest(path, "census", "440000", "x"), settings).to_json()
+        assert comparable(json.loads(out)) == comparable(expected)
+    with lake.reader() as con:
+        statuses = sorted(s["status"] for s in list_submissions(con))
+    assert statuses == ["accepted", "rejected"]
+
+
+def _running_task(server: PrefectServer, name: str) -> bool:
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName, TaskRunFilterState
+    from prefect.client.schemas.filters import TaskRunFilterStateType as StateTypeFilter
+    from prefect.client.schemas.objects import StateType
+
+    running = TaskRunFilter(
+        name=TaskRunFilterName(like_=name), state=TaskRunFilterState(type=StateTypeFilter(any_=[StateType.RUNNING]))
+    )
+    with get_client(sync_client=True) as client:
+        return bool(client.read_task_runs(task_run_filter=running))
+
+
+def _census_run_states() -> list[str]:
+    from prefect.client.orchestration import get_client
+
+    with get_client(sync_client=True) as client:
+        return [run.state.type.value for run in client.read_flow_runs() if run.state is not None]
+
+
+def _flow_run_processes(worker: subprocess.Popen[bytes]) -> list[int]:
+    """The processes the worker started (its flow runs), read from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == worker.pid:
+                children.append(int(entry.name))
+    return children
+
+
+def test_a_run_killed_during_its_load_leaves_nothing_half_loaded_and_its_retry_completes(
+    server, lake_env, tmp_path, monkeypatch
+):
+    lake, env = lake_env
+    for key in ("PREFECT_API_URL", "PREFECT_HOME"):
+        monkeypatch.setenv(key, server.env[key])
+    big = census_workbook(tmp_path / "big.xlsx", 20_000)
+    worker = start_worker(server, env)
+    submitter = cli(server, env, "ingest", "census", str(big), "--province", "440000", "--json")
+    try:
+        deadline = time.monotonic() + 600
+        while not _running_task(server, "load_submission"):
+            assert submitter.poll() is None, submitter.communicate()
+            assert time.monotonic() < deadline, "the load never started"
+            time.sleep(0.05)
+        # Kill the process running the flow in the middle of its load, then the worker itself.
+        for pid in _flow_run_processes(worker):
+            os.kill(pid, signal.SIGKILL)
+        with lake.reader() as con:
+            assert list_submissions(con) == []  # nothing half-loaded: the transaction never committed
+        while "RUNNING" in _census_run_states():
+            assert time.monotonic() < deadline, "the worker never reported the killed run"
+            time.sleep(0.2)  # the worker reports the run as crashed, the submitter schedules it again
+        stop_group(worker, signal.SIGKILL)
+        # A new worker takes the run the submitter scheduled again.
+        worker = start_worker(server, env)
+        out, err = submitter.communicate(timeout=900)
+    finally:
+        stop_group(worker)
+        if submitter.poll() is None:
+            submitter.kill()
+    assert submitter.returncode == 0, err
+    assert json.loads(out)["status"] in ("accepted", "duplicate")
+    with lake.reader() as con:
+        census = [s for s in list_submissions(con) if s["kind"] == "census"]
+        loaded = con.execute("SELECT count(*) FROM raw_census_rows").fetchone()
+    assert [(s["status"], s["is_current"], s["row_count"]) for s in census] == [("accepted", True, 20_000)]
+    assert loaded == (20_000,)

@@ -1,0 +1,57 @@
+"""Daily reminders: provinces not reported or sent back, findings soon overdue; a day's run replaces that day's."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from census_schema.divisions import load_divisions
+from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
+from tests.flows.supervision_workbooks import finding, inspection
+from tests.warehouse.factories import count, load
+from tests.warehouse.supervision_factories import sheet_frame
+from warehouse.inspections import load_inspection_sheets
+from warehouse.reminders import DUE_SOON, NOT_REPORTED, RETURNED, query_reminders, refresh_reminders
+from warehouse.reviews import review_submission
+
+PROVINCES = len(load_divisions().census_provinces())
+
+
+def by_kind(reminders):
+    return {kind: [r for r in reminders if r["kind"] == kind] for kind in (NOT_REPORTED, RETURNED, DUE_SOON)}
+
+
+def test_an_empty_warehouse_reminds_every_province_of_both_workbooks(con):
+    reminders = by_kind(refresh_reminders(con, date(2025, 6, 30)))
+    assert len(reminders[NOT_REPORTED]) == 2 * PROVINCES
+    assert reminders[RETURNED] == reminders[DUE_SOON] == []
+    assert {r["subject"] for r in reminders[NOT_REPORTED]} == {"普查表", "普查对象名录"}
+
+
+def test_a_returned_return_is_reminded_with_its_reason_and_a_reported_one_is_not(con):
+    census = load(con, "census", "440000", [{}])
+    load(con, "register", "440000", [{}])
+    review_submission(con, census, "return", "规划处", "第3行卷数请核实")
+    reminders = by_kind(refresh_reminders(con, date(2025, 6, 30)))
+    [returned] = reminders[RETURNED]
+    assert (returned["province_code"], returned["submission_id"]) == ("440000", census)
+    assert "第3行卷数请核实" in returned["message"]
+    assert not [r for r in reminders[NOT_REPORTED] if r["province_code"] == "440000"]
+    assert [r["kind"] for r in query_reminders(con, province_code="440000")] == [RETURNED]
+
+
+def test_open_findings_within_the_warning_window_are_reminded(con):
+    sheets = {
+        INSPECTION_RECORDS_FORM.sheet_name: sheet_frame(INSPECTION_RECORDS_FORM, [inspection(1)]),
+        FINDINGS_FORM.sheet_name: sheet_frame(FINDINGS_FORM, [finding(1), finding(2)]),
+        RECTIFICATION_FORM.sheet_name: sheet_frame(RECTIFICATION_FORM, []),
+    }
+    load_inspection_sheets(con, "S-test", datetime(2023, 3, 21), sheets)
+    deadline = date(2023, 5, 1)  # both findings: 30 working days after the feedback
+    assert by_kind(refresh_reminders(con, date(2023, 4, 1)))[DUE_SOON] == []
+    due = by_kind(refresh_reminders(con, date(2023, 4, 28)))[DUE_SOON]
+    assert [(r["finding_id"], r["due_on"]) for r in due] == [("JC2023-001-01", deadline), ("JC2023-001-02", deadline)]
+    assert "3 天后" in due[0]["message"]
+    # A second run of the same day replaces its reminders; the earlier day's stay.
+    refresh_reminders(con, date(2023, 4, 28))
+    assert count(con, "reminders") == 2 * (2 * PROVINCES) + 2
+    assert {r["kind"] for r in query_reminders(con, kinds=(DUE_SOON,))} == {DUE_SOON}

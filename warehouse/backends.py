@@ -1,0 +1,443 @@
+"""The warehouse behind one interface: the embedded DuckDB file, or a DuckLake with its catalog in PostgreSQL.
+
+Every command, flow and the web app open the warehouse the settings name (`open_warehouse`) and use the same
+contract:
+
+- `writer()`: a connection for writing, migrated; the caller's work runs in its own transaction(s);
+- `write(work)`: `work(connection)` in a writer, re-run when a concurrent writer made it conflict (DuckLake);
+- `reader()`: a read-only connection on one consistent, committed state (never half a load);
+- `current_version()` / `open_snapshot(version)`: what the dashboard pins its reads to, one version at a time.
+
+The embedded backend is `warehouse.store.WarehouseStore` (one writer at a time under a file lock, readers on
+published copies). The DuckLake backend lets writers in several processes and machines commit at once; DuckLake
+commits optimistically, and every writing transaction claims the write guard (`warehouse.dialect`), so of two
+concurrent writers one commits and the other is re-run here against the new state, a bounded number of times.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib.util
+import random
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol, TypeVar
+
+import duckdb
+
+from census_schema.errors import CensusError, UsageError
+from census_schema.settings import DUCKLAKE_POSTGRES_PREFIX, Settings
+from warehouse.migrations import apply_migrations
+from warehouse.store import WarehouseStore
+
+T = TypeVar("T")
+# A write that keeps losing to other writers gives up after this many attempts (about a minute in all).
+MAX_WRITE_ATTEMPTS = 40
+FIRST_RETRY_WAIT_S = 0.05
+MAX_RETRY_WAIT_S = 2.0
+# The offline extension packages (duckdb-extension-*) and the DuckDB extension each one carries.
+EXTENSION_PACKAGES = (("duckdb_extension_postgres", "postgres_scanner"), ("duckdb_extension_ducklake", "ducklake"))
+
+
+class WarehouseUnavailable(CensusError):
+    """The warehouse could not be reached, or a write kept conflicting with others: transient, worth retrying."""
+
+    exit_code = 3
+
+
+class ReadSnapshot(Protocol):
+    """One committed state of the warehouse, open for reading; a cursor per request."""
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        """A new cursor on this state."""
+        ...
+
+    def close(self) -> None:
+        """Release the state."""
+        ...
+
+
+class Warehouse(Protocol):
+    """What every command, flow and web process uses, whichever backend holds the data."""
+
+    def writer(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A migrated connection for writing."""
+        ...
+
+    def reader(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A read-only connection on the latest committed state, consistent for the whole block."""
+        ...
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run `work` in a writer; re-run it when it lost a race with another writer."""
+        ...
+
+    def current_version(self) -> Hashable:
+        """An identifier of the latest committed state; it changes with every write."""
+        ...
+
+    def open_snapshot(self, version: Hashable) -> ReadSnapshot:
+        """The state `current_version()` named, for reading until closed."""
+        ...
+
+    def describe(self) -> str:
+        """Where the warehouse is, for messages."""
+        ...
+
+
+def is_conflict(error: BaseException) -> bool:
+    """True for a DuckLake commit that lost to a concurrent transaction."""
+    return isinstance(error, duckdb.TransactionException) and "conflict" in str(error).lower()
+
+
+def retry_conflicts(work: Callable[[], T], *, attempts: int = MAX_WRITE_ATTEMPTS) -> T:
+    """`work()`, re-run with a growing, jittered wait while it fails with a commit conflict."""
+    wait = FIRST_RETRY_WAIT_S
+    for attempt in range(1, attempts + 1):
+        try:
+            return work()
+        except duckdb.TransactionException as error:
+            if not is_conflict(error):
+                raise
+            if attempt == attempts:
+                raise WarehouseUnavailable(
+                    f"数据仓库写入与其他任务冲突，重试 {attempts} 次仍未成功。",
+                    hint="这是并发写入过多造成的暂时现象，请稍后重试。",
+                ) from error
+        time.sleep(wait * random.uniform(0.5, 1.5))  # noqa: S311 - jitter, not secrecy
+        wait = min(MAX_RETRY_WAIT_S, wait * 1.5)
+    raise AssertionError("unreachable")
+
+
+# ------------------------------------------------------------------------------------------------- embedded
+
+
+@dataclass
+class _FileSnapshot:
+    connection: duckdb.DuckDBPyConnection
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self.connection.cursor()
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class EmbeddedWarehouse:
+    """The DuckDB file under `var/` (or `--db`): `WarehouseStore`'s writer lock and published read snapshots."""
+
+    def __init__(self, db_path: Path) -> None:
+        self.store = WarehouseStore(db_path)
+        self.db_path = self.store.db_path
+
+    def writer(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The only read-write connection; the new state is published for readers when the block ends."""
+        return self.store.writer()
+
+    def reader(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """A read-only connection to the latest published snapshot."""
+        return self.store.reader()
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`work` under the writer lock (writers queue, so nothing conflicts)."""
+        with self.store.writer() as con:
+            return work(con)
+
+    def current_version(self) -> Hashable:
+        """The path of the latest published snapshot."""
+        return self.store.current_snapshot()
+
+    def open_snapshot(self, version: Hashable) -> ReadSnapshot:
+        """A read-only connection to the current published snapshot (the store republishes a damaged one first);
+        the next request moves on if a newer one was published since `version` was read."""
+        assert isinstance(version, Path)
+        return _FileSnapshot(self.store.open_snapshot()[1])
+
+    def describe(self) -> str:
+        """The file's path."""
+        return str(self.db_path)
+
+    def exists(self) -> bool:
+        """True when the warehouse file exists."""
+        return self.db_path.exists()
+
+    def destroy(self) -> None:
+        """Delete the file, its lock and its snapshots (the demo's --replace)."""
+        self.db_path.unlink(missing_ok=True)
+        self.db_path.with_suffix(".lock").unlink(missing_ok=True)
+        shutil.rmtree(self.store.snapshot_dir, ignore_errors=True)
+
+
+# ------------------------------------------------------------------------------------------------- DuckLake
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _extension_file(package: str) -> Path:
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise UsageError(
+            f"缺少 DuckDB 扩展包 {package.replace('_', '-')}。",
+            hint="请按 requirements.lock 安装依赖（pip install -c requirements.lock -e .），扩展随包离线安装。",
+        )
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return next(folder.rglob("*.duckdb_extension"))
+
+
+def load_lake_extensions(con: duckdb.DuckDBPyConnection) -> None:
+    """Install the postgres and ducklake extensions from their pinned packages (never downloaded) and load them."""
+    installed = dict(
+        con.execute(
+            "SELECT extension_name, installed FROM duckdb_extensions() WHERE extension_name IN (?, ?)",
+            [name for _, name in EXTENSION_PACKAGES],
+        ).fetchall()
+    )
+    missing = [(package, name) for package, name in EXTENSION_PACKAGES if not installed.get(name)]
+    if missing:
+        # Several processes starting at once would copy the same files into DuckDB's extension folder.
+        lock_path = Path(tempfile.gettempdir()) / "archive-census-duckdb-extensions.lock"
+        with open(lock_path, "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            for package, _ in missing:
+                con.execute(f"INSTALL {_sql_string(str(_extension_file(package)))}")
+    for _, name in EXTENSION_PACKAGES:
+        con.execute(f"LOAD {name}")
+
+
+def _unavailable(settings_text: str, error: BaseException) -> WarehouseUnavailable:
+    return WarehouseUnavailable(
+        f"无法连接 DuckLake 数据仓库（{settings_text}）：{str(error).splitlines()[0]}",
+        hint="请检查 PostgreSQL 是否在运行、ARCHIVE_CENSUS_WAREHOUSE 中的连接参数和 ARCHIVE_CENSUS_DATA_PATH 目录。",
+    )
+
+
+@dataclass
+class _LakeEngine:
+    """A lake attached to the process's DuckDB instance: read-write as `alias`, read-only as `alias_ro`, and pinned
+    read snapshots as `alias_v<id>` (counted). A cursor of the instance per writer or reader."""
+
+    connection: duckdb.DuckDBPyConnection
+    alias: str
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    migrated: bool = False
+    pinned: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def read_only(self) -> str:
+        """The read-only attachment's name."""
+        return f"{self.alias}_ro"
+
+
+# One in-memory DuckDB instance per process with the extensions loaded (~0.4 s once); lakes attach to it.
+_INSTANCE: list[duckdb.DuckDBPyConnection] = []
+_ENGINES: dict[tuple[str, str], _LakeEngine] = {}
+_ENGINES_LOCK = threading.Lock()
+
+
+def _instance() -> duckdb.DuckDBPyConnection:
+    if not _INSTANCE:
+        con = duckdb.connect(config={"autoinstall_known_extensions": False})
+        load_lake_extensions(con)
+        _INSTANCE.append(con)
+    return _INSTANCE[0]
+
+
+@dataclass
+class _LakeSnapshot:
+    engine: _LakeEngine
+    alias: str
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        cursor = self.engine.connection.cursor()
+        cursor.execute(f"USE {self.alias}")
+        return cursor
+
+    def close(self) -> None:
+        with self.engine.lock:
+            left = self.engine.pinned.get(self.alias, 1) - 1
+            if left > 0:
+                self.engine.pinned[self.alias] = left
+                return
+            self.engine.pinned.pop(self.alias, None)
+            self.engine.connection.execute(f"DETACH DATABASE IF EXISTS {self.alias}")
+
+
+class DuckLakeWarehouse:
+    """A DuckLake: tables as Parquet files under `data_path`, the catalog in PostgreSQL; many writers at once."""
+
+    def __init__(self, url: str, data_path: Path, *, description: str | None = None) -> None:
+        if not url.startswith(DUCKLAKE_POSTGRES_PREFIX):
+            raise UsageError(f"不支持的 DuckLake 地址「{url}」。")
+        self.url = url
+        self.data_path = Path(data_path)
+        self._description = description or url
+
+    def describe(self) -> str:
+        """The catalog and the data folder."""
+        return self._description
+
+    def _attach(self, con: duckdb.DuckDBPyConnection, alias: str, *options: str) -> None:
+        listed = ", ".join([f"DATA_PATH {_sql_string(str(self.data_path) + '/')}", *options])
+        con.execute(f"ATTACH {_sql_string(self.url)} AS {alias} ({listed})")
+
+    def _engine(self) -> _LakeEngine:
+        key = (self.url, str(self.data_path))
+        with _ENGINES_LOCK:
+            engine = _ENGINES.get(key)
+            if engine is None:
+                engine = _ENGINES[key] = self._open_engine(f"lake{len(_ENGINES)}_{time.monotonic_ns()}")
+            return engine
+
+    def _open_engine(self, alias: str) -> _LakeEngine:
+        self.data_path.mkdir(parents=True, exist_ok=True)
+        try:
+            con = _instance()
+            # The first attach of an empty catalog creates DuckLake's tables; processes starting together race.
+            for attempt in range(5):
+                try:
+                    self._attach(con, alias)
+                    break
+                except duckdb.Error as error:
+                    if attempt == 4 or "connect" in str(error).lower():
+                        raise
+                    time.sleep(0.2 * (attempt + 1))
+            self._attach(con, f"{alias}_ro", "READ_ONLY")
+        except duckdb.Error as error:
+            raise _unavailable(self.describe(), error) from error
+        return _LakeEngine(con, alias)
+
+    def _cursor(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        engine = self._engine()
+        cursor = engine.connection.cursor()
+        cursor.execute(f"USE {engine.read_only if read_only else engine.alias}")
+        return cursor
+
+    def migrate(self) -> None:
+        """Create and migrate the lake once per process (concurrent processes: the losers re-run theirs)."""
+        engine = self._engine()
+        if engine.migrated:
+            return
+        with engine.lock:
+            if engine.migrated:
+                return
+            cursor = self._cursor()
+            try:
+                retry_conflicts(lambda: apply_migrations(cursor))
+            finally:
+                cursor.close()
+            engine.migrated = True
+
+    @contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A migrated cursor on the lake; each transaction the caller runs commits on its own."""
+        self.migrate()
+        cursor = self._cursor()
+        try:
+            yield cursor
+        except duckdb.IOException as error:
+            raise _unavailable(self.describe(), error) from error
+        finally:
+            cursor.close()
+
+    def write(self, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """`work` in a writer, re-run while its commit conflicts with a concurrent writer's."""
+
+        def attempt() -> T:
+            with self.writer() as con:
+                return work(con)
+
+        return retry_conflicts(attempt)
+
+    @contextmanager
+    def reader(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only cursor in one transaction: every query of the block sees the same committed snapshot."""
+        self.migrate()
+        cursor = self._cursor(read_only=True)
+        try:
+            cursor.begin()
+            yield cursor
+        finally:
+            cursor.close()
+
+    def current_version(self) -> Hashable:
+        """The id of the lake's latest snapshot."""
+        self.migrate()
+        engine = self._engine()
+        cursor = engine.connection.cursor()
+        try:
+            row = cursor.execute(f"SELECT id FROM {engine.read_only}.current_snapshot()").fetchone()  # noqa: S608
+        except duckdb.IOException as error:
+            raise _unavailable(self.describe(), error) from error
+        finally:
+            cursor.close()
+        assert row is not None
+        return int(row[0])
+
+    def open_snapshot(self, version: Hashable) -> ReadSnapshot:
+        """The lake as of one snapshot, attached read-only under its own name until closed."""
+        assert isinstance(version, int)
+        engine = self._engine()
+        alias = f"{engine.alias}_v{version}"
+        with engine.lock:
+            if alias not in engine.pinned:
+                self._attach(engine.connection, alias, "READ_ONLY", f"SNAPSHOT_VERSION {version}")
+            engine.pinned[alias] = engine.pinned.get(alias, 0) + 1
+        return _LakeSnapshot(engine, alias)
+
+    def exists(self) -> bool:
+        """True when the lake holds the warehouse's tables."""
+        cursor = self._cursor()
+        try:
+            row = cursor.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+                "AND table_name = 'schema_migrations'"
+            ).fetchone()
+        finally:
+            cursor.close()
+        return row is not None and row[0] > 0
+
+    def destroy(self) -> None:
+        """Drop every view, macro and table of the lake in one transaction (the demo's --replace)."""
+        cursor = self._cursor()
+        try:
+            cursor.begin()
+            for kind, listing in (
+                ("VIEW", "SELECT view_name FROM duckdb_views() WHERE database_name = ? AND NOT internal"),
+                (
+                    "MACRO",
+                    "SELECT DISTINCT function_name FROM duckdb_functions() WHERE database_name = ? "
+                    "AND function_type = 'macro' AND NOT internal",
+                ),
+                ("TABLE", "SELECT table_name FROM duckdb_tables() WHERE database_name = ?"),
+            ):
+                for (name,) in cursor.execute(listing.replace("?", "current_database()")).fetchall():
+                    cursor.execute(f'DROP {kind} "{name}"')
+            cursor.commit()
+        finally:
+            cursor.close()
+        self._engine().migrated = False
+
+    def close(self) -> None:
+        """Close this process's connection to the lake (tests open many lakes)."""
+        with _ENGINES_LOCK:
+            engine = _ENGINES.pop((self.url, str(self.data_path)), None)
+        if engine is not None:
+            with engine.lock:
+                for alias in [*engine.pinned, engine.read_only, engine.alias]:
+                    engine.connection.execute(f"DETACH DATABASE IF EXISTS {alias}")
+
+
+def open_warehouse(settings: Settings) -> EmbeddedWarehouse | DuckLakeWarehouse:
+    """The warehouse the settings name: a DuckLake when a `ducklake:postgres:` URL is set, else the embedded file."""
+    if settings.warehouse_url is not None:
+        assert settings.data_path is not None
+        return DuckLakeWarehouse(settings.warehouse_url, settings.data_path, description=settings.describe_warehouse())
+    return EmbeddedWarehouse(settings.db_path)

@@ -1,0 +1,158 @@
+"""Daily reminders: provinces that have not reported or whose return was sent back, findings soon overdue.
+
+Computed from the warehouse for one day and stored (table `reminders`, migration 060) by the daily-reminders flow,
+so the overview and the inspections page show the same list to everyone, and history stays.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+
+from census_schema.census_form import ROUND_ID
+from census_schema.divisions import load_divisions
+from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
+from warehouse.queries import fetch_named
+from warehouse.transactions import transaction, utc_now
+
+# A finding is reminded of when its deadline falls within this many days (today included).
+WARNING_DAYS = 7
+NOT_REPORTED, RETURNED, DUE_SOON = "未报送", "已退回", "即将逾期"
+_COLUMNS = (
+    "generated_on",
+    "kind",
+    "province_code",
+    "scope_name",
+    "subject",
+    "message",
+    "due_on",
+    "submission_id",
+    "finding_id",
+    "generated_at",
+)
+
+
+def _reported_kinds() -> list[str]:
+    # The workbooks every province sends and planners review (census return, register), from the registry.
+    return [kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province and book.reviewed]
+
+
+def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
+    """The reminders due on `as_of`: one per province and workbook not reported or returned, one per open finding
+    whose deadline is within WARNING_DAYS."""
+    provinces = load_divisions().census_provinces()
+    current = {
+        (row["kind"], row["province_code"]): row
+        for row in fetch_named(
+            con,
+            "SELECT s.kind, s.province_code, s.submission_id, s.review_state, "
+            "(SELECT arg_max(r.reason, r.changed_at) FROM submission_reviews AS r "
+            " WHERE r.submission_id = s.submission_id) AS reason "
+            "FROM submissions AS s WHERE s.status = 'accepted' AND s.is_current AND s.round_id = ?",
+            [round_id],
+        )
+    }
+    reminders: list[dict[str, Any]] = []
+    for province in provinces:
+        for kind in _reported_kinds():
+            label = KIND_LABELS.get(kind, kind)
+            found = current.get((kind, province.code))
+            if found is None:
+                reminders.append(
+                    _reminder(
+                        as_of, NOT_REPORTED, province.code, province.name, label, f"尚未报送{round_id}年度{label}。"
+                    )
+                )
+            elif found["review_state"] == "已退回":
+                reason = f"退回原因：{found['reason']}" if found["reason"] else "请按审核意见修改后重新报送"
+                reminders.append(
+                    _reminder(
+                        as_of,
+                        RETURNED,
+                        province.code,
+                        province.name,
+                        label,
+                        f"{label}已被退回，{reason}。",
+                        submission_id=found["submission_id"],
+                    )
+                )
+    soon = fetch_named(
+        con,
+        "SELECT f.finding_id, f.deadline, f.status, i.unit_name, i.unit_class, i.province_code "
+        "FROM findings AS f JOIN inspections AS i USING (inspection_id) "
+        "WHERE f.status <> ? AND f.deadline BETWEEN ? AND ? ORDER BY f.deadline, f.finding_id",
+        [FindingStatus.CLOSED.value, as_of, as_of + timedelta(days=WARNING_DAYS)],
+    )
+    divisions = load_divisions()
+    for f in soon:
+        central = f["unit_class"] in CENTRAL_UNIT_CLASSES
+        scope = f["unit_class"] if central else divisions.get(f["province_code"]).name
+        days = (f["deadline"] - as_of).days
+        when = "今天" if days == 0 else f"{days} 天后（{f['deadline']:%Y年%-m月%-d日}）"
+        reminders.append(
+            _reminder(
+                as_of,
+                DUE_SOON,
+                None if central else f["province_code"],
+                scope,
+                f["finding_id"],
+                f"{f['unit_name']}的问题 {f['finding_id']}（{f['status']}）整改期限{when}到期。",
+                due_on=f["deadline"],
+                finding_id=f["finding_id"],
+            )
+        )
+    return reminders
+
+
+def _reminder(
+    as_of: date,
+    kind: str,
+    province_code: str | None,
+    scope_name: str,
+    subject: str,
+    message: str,
+    *,
+    due_on: date | None = None,
+    submission_id: str | None = None,
+    finding_id: str | None = None,
+) -> dict[str, Any]:
+    return {
+        "generated_on": as_of,
+        "kind": kind,
+        "province_code": province_code,
+        "scope_name": scope_name,
+        "subject": subject,
+        "message": message,
+        "due_on": due_on,
+        "submission_id": submission_id,
+        "finding_id": finding_id,
+    }
+
+
+def refresh_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """Compute and store the day's reminders in one transaction (a second run the same day replaces the first)."""
+    with transaction(con):
+        reminders = compute_reminders(con, as_of)
+        now = utc_now()
+        con.execute("DELETE FROM reminders WHERE generated_on = ?", [as_of])
+        rows = [[*(r[c] for c in _COLUMNS[:-1]), now] for r in reminders]
+        if rows:
+            con.executemany(f"INSERT INTO reminders VALUES ({', '.join('?' * len(_COLUMNS))})", rows)  # noqa: S608
+    return reminders
+
+
+def query_reminders(
+    con: duckdb.DuckDBPyConnection, *, province_code: str | None = None, kinds: tuple[str, ...] | None = None
+) -> list[dict[str, Any]]:
+    """The latest day's reminders, optionally of one province (a province user's scope) and of some kinds only."""
+    rows = fetch_named(
+        con,
+        "SELECT * EXCLUDE (generated_at) FROM reminders "
+        "WHERE generated_on = (SELECT max(generated_on) FROM reminders) "
+        "AND (? IS NULL OR province_code = ?) ORDER BY kind, due_on NULLS FIRST, province_code, subject",
+        [province_code, province_code],
+    )
+    return [r for r in rows if kinds is None or r["kind"] in kinds]
