@@ -622,9 +622,12 @@ def test_a_planner_chooses_the_template_s_province(app):
     assert client.get("/download/template/nonsense?province=450000").status_code == 404
 
 
-def breakdown_figure(app, user: str, page: str, key: str) -> dict[str, Any]:
+def breakdown_figure(app, user: str, page: str, key: str, search: str = "") -> dict[str, Any]:
     response = post_callback(
-        app, client_of(app, user), [(ids.breakdown_graph(page), "figure")], [(ids.breakdown_choice(page), "value", key)]
+        app,
+        client_of(app, user),
+        [(ids.breakdown_graph(page), "figure")],
+        [(ids.breakdown_choice(page), "value", key), (ids.URL, "search", search)],
     )
     return returned(response, ids.breakdown_graph(page), "figure")
 
@@ -635,6 +638,13 @@ def test_a_province_user_s_breakdowns_are_its_own(app):
     national = breakdown_figure(app, "planner", "overview", "by_holder_type")["data"][0]
     assert dict(zip(own["y"], own["x"], strict=True))["企事业单位档案室"] == 9_000
     assert dict(zip(national["y"], national["x"], strict=True))["企事业单位档案室"] == 18_000
+    # A national user on a province's own view (or its coverage) sees that province's, named in the title.
+    for page, search in (("overview", "?province=440000"), ("coverage", "?division=440100")):
+        figure = breakdown_figure(app, "planner", page, "by_holder_type", search)
+        assert figure["layout"]["title"]["text"].startswith("广东省"), page
+    # A provincial office cannot widen its scope through the address.
+    forged = breakdown_figure(app, "guangdong", "overview", "by_holder_type", "?province=450000")["data"][0]
+    assert dict(zip(forged["y"], forged["x"], strict=True))["企事业单位档案室"] == 9_000
     coverage = breakdown_figure(app, "guangdong", "coverage", "by_level")["data"][0]
     # Guangdong's 4 registered 县级 holders, 3 reported.
     assert dict(zip(coverage["y"], coverage["x"], strict=True))["县级"] == 75.0
@@ -645,8 +655,9 @@ def test_a_province_user_s_breakdowns_are_its_own(app):
 
 def test_a_province_user_s_red_archive_panel_is_its_own(app):
     outputs = [(ids.OVERVIEW_RED, "children")]
-    own = post_callback(app, client_of(app, "guangdong"), outputs, [(ids.OVERVIEW_METRIC, "value", "holdings")])
-    national = post_callback(app, client_of(app, "planner"), outputs, [(ids.OVERVIEW_METRIC, "value", "holdings")])
+    inputs = [(ids.OVERVIEW_METRIC, "value", "holdings"), (ids.URL, "search", "")]
+    own = post_callback(app, client_of(app, "guangdong"), outputs, inputs)
+    national = post_callback(app, client_of(app, "planner"), outputs, inputs)
     # Every holder of the test returns has one red-archive row of 80 卷件.
     assert "240" in json.dumps(returned(own, ids.OVERVIEW_RED, "children"), ensure_ascii=False)
     assert "480" in json.dumps(returned(national, ids.OVERVIEW_RED, "children"), ensure_ascii=False)

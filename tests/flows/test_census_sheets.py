@@ -12,8 +12,8 @@ from flows.ingest import IngestRequest, ingest_workbook
 from flows.report import ERROR_COLOR
 from synthetic.holders import RED_BASE, SIGN_OFF_BASE
 from tests.flows.workbooks import PROVINCE, holder_rows, register_workbook, write_rows
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import query_summary
-from warehouse.store import WarehouseStore
 
 
 @pytest.fixture
@@ -23,7 +23,7 @@ def settings(tmp_path):
 
 @pytest.fixture
 def store(settings, tmp_path):
-    store = WarehouseStore(settings.db_path)
+    store = EmbeddedWarehouse(settings.db_path)
     request = IngestRequest(register_workbook(tmp_path / "reg.xlsx", 3), "register", PROVINCE, "省档案局")
     assert ingest_workbook(store, request, settings).status == "accepted"
     return store
