@@ -1,8 +1,10 @@
 -- Code lists and groupings as reference data (reloaded from census_schema whenever they change), and the mark on
 -- codes of the census's own numbering: the census scheme has not fixed them yet, so they are provisional.
 
--- The Corps' reporting code 660000 is not a GB/T 2260 code.
-ALTER TABLE divisions ADD COLUMN is_provisional BOOLEAN DEFAULT false;
+-- The Corps' reporting code 660000 is not a GB/T 2260 code. (No DEFAULT: a DuckLake adds a column only with a
+-- literal default and rejects `false`; the reference data reload right after the migrations sets every row.)
+ALTER TABLE divisions ADD COLUMN is_provisional BOOLEAN;
+UPDATE divisions SET is_provisional = false;
 
 -- Grain: one row per value of a code list used by a form.
 CREATE TABLE code_lists (
