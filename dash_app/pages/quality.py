@@ -57,19 +57,19 @@ WARNING_COLUMNS = [
     Column("rule_title", "问题", tooltip="rule"),
     Column("message", "说明", wrap=True),
 ]
+# What ranks a row first (value, peer median, impact), then who the peers are.
 OUTLIER_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
     Column("unit_name", "单位名称", tooltip="uscc"),
-    Column("uscc", "统一社会信用代码", "code"),
-    Column("holder_type", "普查对象类型"),
-    Column("level_tier", "层级"),
     Column("field_label", "指标"),
     Column("value", "填报值", "number"),
     Column("peer_median", "同类中位数", "number"),
-    Column("direction", "方向", classes=(("warn", "偏高"),)),
-    Column("peer_count", "同类单位", "int", "个"),
-    Column("modified_z", "稳健Z值", "decimal"),
     Column("impact_pct", "影响全国合计", "pct", decimals=4),
+    Column("direction", "方向", classes=(("warn", "偏高"),)),
+    Column("holder_type", "普查对象类型"),
+    Column("level_tier", "层级"),
+    Column("modified_z", "稳健Z值", "decimal"),
+    Column("peer_count", "同类单位", "int", "个"),
     Column("excel_row", "行号", "int"),
 ]
 DUPLICATE_COLUMNS = [
@@ -118,7 +118,14 @@ def _specs(context: AppContext) -> list[GridSpec]:
 
     def outliers(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         # Medians over every peer group of the country: computed once per snapshot.
-        return with_names(context.reader.cached(query_outliers, scope_province(viewer)))
+        rows = context.reader.cached(query_outliers, scope_province(viewer))
+        # The unit beside the field's name: 库房面积（平方米）, so that the value and the median read as quantities.
+        return with_names(
+            [
+                {**r, "field_label": f"{r['field_label']}（{r['unit']}）" if r["unit"] else r["field_label"]}
+                for r in rows
+            ]
+        )
 
     def duplicates(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
