@@ -8,7 +8,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-BENCHMARKS = ("ingest", "pages", "checks_engine", "reader_worker", "rush")
+BENCHMARKS = ("ingest", "pages", "checks_engine", "reader_worker", "login_flood", "rush")
 RESULTS = Path(__file__).with_name("RESULTS.md")
 
 

@@ -144,6 +144,17 @@ def build_parser() -> argparse.ArgumentParser:
     listing = users_commands.add_parser("list")
     _common(listing)
     users.set_defaults(handler=_handler("web_cmd", "run_users"))
+
+    audit = commands.add_parser("audit", help="the audit log of state changes and sign-ins")
+    audit.add_argument("--since", help="first day, YYYY-MM-DD in Beijing time")
+    audit.add_argument("--until", help="last day, YYYY-MM-DD in Beijing time")
+    audit.add_argument(
+        "--kind", help="submission, review, finding, evaluation_score, evaluation_round, assignment, user, login"
+    )
+    audit.add_argument("--by", help="only this user's events")
+    audit.add_argument("--limit", type=int, default=10_000)
+    _common(audit)
+    audit.set_defaults(handler=_handler("audit_cmd", "run_audit"))
     return parser
 
 
@@ -249,7 +260,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     wants_json = bool(getattr(args, "json", False))
     try:
-        return args.handler(args)
+        # Every change this command records in the audit log comes from the command line of this OS user and host.
+        from warehouse.audit import command_line_source
+
+        with command_line_source():
+            return args.handler(args)
     except CensusError as error:
         if args.debug:
             raise

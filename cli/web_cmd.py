@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from dash_app.auth import hash_password
+from dash_app.webstate import end_sessions_of
 from warehouse.backends import open_warehouse
 from warehouse.users import add_user, list_users
 
@@ -34,7 +36,8 @@ def run_serve(args: argparse.Namespace, banner: str = "") -> int:
 
 def run_users(args: argparse.Namespace) -> int:
     """`users add NAME --role ROLE [--province CODE] --password-stdin` and `users list`."""
-    store = open_warehouse(load_settings(args.db, args.warehouse))
+    settings = load_settings(args.db, args.warehouse)
+    store = open_warehouse(settings)
     if args.users_command == "list":
         with store.reader() as con:
             users = list_users(con)
@@ -51,7 +54,10 @@ def run_users(args: argparse.Namespace) -> int:
             hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
         )
     password_hash = hash_password(password)
-    store.write(lambda con: add_user(con, args.name, password_hash, args.role, args.province))
+    store.write(lambda con: add_user(con, args.name, password_hash, args.role, args.province, by=getpass.getuser()))
+    # Signed-in browsers of this user must sign in again with the new password or role (their cookies would also
+    # fail the credentials fingerprint; this ends the sessions on the server as well).
+    end_sessions_of(settings.var_dir, args.name.strip(), "credentials_changed")
     if args.json:
         emit_json({"user_name": args.name, "role": args.role, "province_code": args.province})
     else:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NoReturn
 
 import flask
 from flask_login import current_user
 
-from census_schema.divisions import census_province_of
+from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
 
 
@@ -32,6 +33,11 @@ def current_viewer() -> Viewer:
     return Viewer(current_user.id, current_user.role, current_user.province_code)
 
 
+def refuse(status: int, message: str) -> NoReturn:
+    """Stop the request with a short Chinese message as plain text (a 4xx, never a traceback)."""
+    flask.abort(flask.Response(message, status=status, mimetype="text/plain"))
+
+
 def require_role(viewer: Viewer, *roles: Role | str) -> None:
     """HTTP 403 unless the viewer has one of the roles (Role members; their values are accepted too)."""
     if viewer.role not in roles:
@@ -41,8 +47,11 @@ def require_role(viewer: Viewer, *roles: Role | str) -> None:
 def scope_division(viewer: Viewer, requested: str | None) -> str | None:
     """The division (a province or one of its divisions) whose census rows a request may read; None is national.
 
-    A provincial user is held to their own province; asking for another province is refused (HTTP 403).
+    A provincial user is held to their own province; asking for another province is refused (HTTP 403). A code that
+    is not a current division is refused as not found (HTTP 404), whoever asks.
     """
+    if requested is not None and requested not in load_divisions().by_code:
+        refuse(404, f"「{requested[:20]}」不是现行的行政区划代码。")
     if viewer.is_national:
         return requested
     if viewer.role is Role.PROVINCE and viewer.province_code:

@@ -22,6 +22,7 @@ from dash_app.downloads import install_download_routes
 from dash_app.formatting import division_name
 from dash_app.pages import PAGES, Page
 from dash_app.reports import data_stamp, install_report_routes, not_found
+from dash_app.security import install_security
 from dash_app.uploads import install_upload_routes
 from warehouse.backends import open_warehouse
 
@@ -55,7 +56,13 @@ def _navigation() -> html.Nav:
             html.Span("国有档案资源普查与监督平台", className="brand"),
             *links,
             html.Span(who, className="nav-user", id="nav-user"),
-            html.A("退出", href="/logout", className="nav-link", id="nav-logout"),
+            # A form: signing out changes state, so it is a POST (cross-origin checked), never a GET link.
+            html.Form(
+                html.Button("退出", type="submit", className="nav-link", id="nav-logout"),
+                method="POST",
+                action="/logout",
+                className="nav-logout",
+            ),
         ],
         className="navbar",
     )
@@ -88,7 +95,7 @@ def create_app(settings: Settings) -> Dash:
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, open_warehouse(settings))
-    install_auth(server, context.reader, settings)
+    install_auth(server, context.reader, settings, context.sessions, context.outbox)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)
     install_data_docs_routes(server, context.reader, settings)
@@ -117,6 +124,9 @@ def create_app(settings: Settings) -> Dash:
         )
         page.register_callbacks(app, context)
     dash.register_page("not_found_404", path="/404", title="页面不存在", layout=not_found)
+    # After every callback is registered: the CSP allows Dash's inline scripts by their hashes.
+    install_security(server, app.csp_hashes, app.callback_map)
+    context.outbox.schedule()  # sign-in events a previous run left in the outbox
     app.layout = html.Div(
         [
             dcc.Location(id=ids.URL),

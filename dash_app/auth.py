@@ -1,32 +1,55 @@
-"""Sign-in: flask-login on the Flask server, KDF password hashes, a guard on every request, a fixed secret key."""
+"""Sign-in: flask-login on the Flask server, KDF password hashes, server-side sessions, throttling, a guard on every
+request, a fixed secret key, and sign-in events for the audit log.
+
+A session cookie only names a session kept on the server (`dash_app.webstate.SessionStore`) and carries a
+fingerprint of the user's password hash and role: signing out ends the session, so a copy of the cookie taken before
+is refused after; changing a user's password or role (`archive-census users add`) makes every earlier cookie of
+theirs fail the fingerprint. Sign-in attempts are throttled (`dash_app.throttle`) before the password is checked.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import html
+import math
 import os
 import secrets
-import time
-from collections import defaultdict
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
 import duckdb
 import flask
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
+from census_schema.audit import AuditKind
 from census_schema.errors import CensusError, UsageError
 from census_schema.roles import Role
 from census_schema.settings import Settings
+from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
-from warehouse.users import get_user
+from dash_app.throttle import KDF_WAIT_S, LoginThrottle
+from dash_app.webstate import AuditOutbox, SessionStore
+from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
+from warehouse.users import UserRecord, get_user
 
-PUBLIC_PREFIXES = ("/login", "/assets/", "/_dash-component-suites/", "/health", "/_favicon.ico", "/favicon.ico")
-MAX_FAILED_LOGINS = 5
+PUBLIC_PREFIXES = (
+    "/login",
+    "/logout",
+    "/assets/",
+    "/_dash-component-suites/",
+    "/health",
+    "/_favicon.ico",
+    "/favicon.ico",
+)
 # Where a role starts when it signs in without a page to return to (evaluators have no overview).
 LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
-LOCKOUT_SECONDS = 300
+MAX_NAME_CHARS = 64
+DEVICE_COOKIE = "archive_census_device"
+DEVICE_MAX_AGE_S = 180 * 24 * 3600
 
 
 class WebUser(UserMixin):
@@ -68,6 +91,10 @@ LOGIN_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><t
 <label>密码<input name="password" id="login-password" type="password" autocomplete="current-password" required></label>
 <input type="hidden" name="next" value="{next}">
 <button type="submit" id="login-submit">登录</button></form></body></html>"""
+LOGOUT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>退出 · 国有档案资源普查平台</title>
+<link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
+<form method="post" action="/logout" class="login-card" id="logout-form"><h1>退出登录</h1>
+<button type="submit" id="logout-submit">确认退出</button></form></body></html>"""
 
 
 def _safe_next(target: str | None) -> str:
@@ -78,55 +105,150 @@ def _safe_next(target: str | None) -> str:
     return target if not parsed.scheme and not parsed.netloc and target.startswith("/") else "/"
 
 
-def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings) -> None:
+def _error(message: str) -> str:
+    return f'<p class="error" id="login-error">{html.escape(message)}</p>'
+
+
+def fingerprint(secret_key: str, record: UserRecord) -> str:
+    """What a session remembers of the user's credentials: it changes with the password hash, role or province."""
+    material = "\0".join([record.user_name, record.password_hash, record.role, record.province_code or ""])
+    return hmac.new(secret_key.encode(), material.encode(), hashlib.sha256).hexdigest()
+
+
+class Authenticator:
+    """Sign-in and sign-out of one app: sessions, throttling, device cookies and the audit trail of sign-ins."""
+
+    def __init__(
+        self, reader: SnapshotReader, sessions: SessionStore, outbox: AuditOutbox, secret_key: str, https: bool
+    ) -> None:
+        self.reader = reader
+        self.sessions = sessions
+        self.outbox = outbox
+        self.secret_key = secret_key
+        self.https = https
+        self.throttle = LoginThrottle()
+        self.devices = URLSafeTimedSerializer(secret_key, salt="archive-census-device")
+        # Checked when the user does not exist, so an unknown name costs the same KDF time as a wrong password
+        # (otherwise 3 ms against 130 ms tells which user names exist).
+        self.decoy_hash = generate_password_hash(secrets.token_hex(16))
+
+    def audit(self, action: str, actor: str, *, after: dict[str, object] | None = None) -> None:
+        """Keep a sign-in event for the audit log."""
+        self.outbox.add(new_event(AuditKind.LOGIN, action, actor=actor[:MAX_NAME_CHARS], target=actor, after=after))
+
+    def device_of(self, request: flask.Request, name: str) -> str | None:
+        """The device id of a browser that has signed in to this account before (a valid signed cookie)."""
+        raw = request.cookies.get(DEVICE_COOKIE)
+        if not raw:
+            return None
+        try:
+            device = self.devices.loads(raw, max_age=DEVICE_MAX_AGE_S)
+        except BadSignature:
+            return None
+        if not isinstance(device, dict) or device.get("u") != name.casefold():
+            return None
+        return str(device.get("n"))
+
+    def load_user(self, user_name: str) -> WebUser | None:
+        """The session's user, if the session is live and the credentials have not changed since it started."""
+        with self.reader.cursor() as cursor:
+            record = get_user(cursor, user_name)
+        if record is None:
+            return None
+        session = flask.session
+        if not hmac.compare_digest(str(session.get("auth", "")), fingerprint(self.secret_key, record)):
+            return None
+        if not self.sessions.is_live(session.get("sid"), user_name):
+            return None
+        return WebUser(record.user_name, record.role, record.province_code)
+
+    def sign_in(self, next_page: str) -> Response:
+        """POST /login: throttle, check the password, start a session."""
+        request = flask.request
+        name = request.form.get("username", "").strip()[: MAX_NAME_CHARS * 2]
+        address = request.remote_addr
+        device = self.device_of(request, name)
+        verdict = self.throttle.check(address, name, device)
+        if verdict.wait_s > 0:
+            wait = math.ceil(verdict.wait_s)
+            return self.page(_error(f"登录尝试过于频繁，请 {wait} 秒后再试。"), next_page, 429, retry_after=wait)
+        if not self.throttle.kdf_slots.acquire(timeout=KDF_WAIT_S):
+            return self.page(_error("登录请求过多，服务器繁忙，请稍后再试。"), next_page, 503, retry_after=5)
+        try:
+            with self.reader.cursor() as cursor:
+                record = get_user(cursor, name)
+            matches = check_password_hash(
+                record.password_hash if record else self.decoy_hash, request.form.get("password", "")
+            )
+        finally:
+            self.throttle.kdf_slots.release()
+        if record is None or not matches:
+            throttled = self.throttle.failed(address, name, device)
+            self.audit("login_failed", name, after={"known_user": record is not None, "trusted_device": bool(device)})
+            if throttled:
+                self.audit("login_throttled", name, after={"counters": list(throttled)})
+            return self.page(_error("用户名或密码不正确。"), next_page, 200)
+        self.throttle.succeeded(name, device)
+        flask.session.clear()  # no session fixation: a new session every sign-in
+        login_user(WebUser(record.user_name, record.role, record.province_code))
+        flask.session["sid"] = self.sessions.start(record.user_name, address)
+        flask.session["auth"] = fingerprint(self.secret_key, record)
+        self.audit("login_succeeded", record.user_name, after={"role": record.role})
+        response = flask.redirect(LANDING_PAGES.get(record.role, "/") if next_page == "/" else next_page)
+        token = self.devices.dumps({"u": record.user_name.casefold(), "n": device or secrets.token_urlsafe(16)})
+        response.set_cookie(
+            DEVICE_COOKIE, token, max_age=DEVICE_MAX_AGE_S, httponly=True, samesite="Strict", secure=self.https
+        )
+        return response
+
+    def sign_out(self) -> Response:
+        """POST /logout: end the session on the server, then forget it in the browser."""
+        if current_user.is_authenticated:
+            self.sessions.end(flask.session.get("sid"), "logout")
+            self.audit("logout", current_user.id)
+        logout_user()
+        flask.session.clear()
+        return flask.redirect("/login")
+
+    @staticmethod
+    def page(message: str, next_page: str, status: int, retry_after: int | None = None) -> Response:
+        """The sign-in page with a message."""
+        body = LOGIN_PAGE.format(message=message, next=html.escape(next_page, quote=True))
+        response = Response(body, status=status, mimetype="text/html")
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
+
+def install_auth(
+    server: flask.Flask, reader: SnapshotReader, settings: Settings, sessions: SessionStore, outbox: AuditOutbox
+) -> Authenticator:
     """Sign-in routes, the user loader and the guard that refuses unauthenticated requests."""
+    https = os.environ.get("ARCHIVE_CENSUS_HTTPS") == "1"
     server.config.update(
         SECRET_KEY=load_secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=os.environ.get("ARCHIVE_CENSUS_HTTPS") == "1",
+        # Strict: a page of another site cannot send the cookie at all (state changes are also Origin-checked).
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=https,
         REMEMBER_COOKIE_HTTPONLY=True,
     )
+    auth = Authenticator(reader, sessions, outbox, server.config["SECRET_KEY"], https)
     manager = LoginManager()
     manager.init_app(server)
-    failures: dict[str, list[float]] = defaultdict(list)
-    # Checked when the user does not exist, so an unknown name costs the same KDF time as a wrong password
-    # (otherwise 3 ms against 130 ms tells which user names exist).
-    decoy_hash = generate_password_hash(secrets.token_hex(16))
-
-    @manager.user_loader
-    def load_user(user_name: str) -> WebUser | None:
-        with reader.cursor() as cursor:
-            record = get_user(cursor, user_name)
-        return WebUser(record.user_name, record.role, record.province_code) if record else None
+    manager.user_loader(auth.load_user)
 
     @server.route("/login", methods=["GET", "POST"])
     def login() -> Response | str:
-        request = flask.request
-        next_page = _safe_next(request.values.get("next"))
-        message = ""
-        if request.method == "POST":
-            name = request.form.get("username", "").strip()
-            recent = [t for t in failures[name] if time.monotonic() - t < LOCKOUT_SECONDS]
-            failures[name] = recent
-            with reader.cursor() as cursor:
-                record = get_user(cursor, name)
-            stored_hash = record.password_hash if record else decoy_hash
-            if len(recent) >= MAX_FAILED_LOGINS:
-                message = '<p class="error">登录失败次数过多，请 5 分钟后再试。</p>'
-            elif check_password_hash(stored_hash, request.form.get("password", "")) and record:
-                failures.pop(name, None)
-                login_user(WebUser(record.user_name, record.role, record.province_code))
-                return flask.redirect(LANDING_PAGES.get(record.role, "/") if next_page == "/" else next_page)
-            else:
-                failures[name].append(time.monotonic())
-                message = '<p class="error">用户名或密码不正确。</p>'
-        return LOGIN_PAGE.format(message=message, next=html.escape(next_page, quote=True))
+        next_page = _safe_next(flask.request.values.get("next"))
+        if flask.request.method == "POST":
+            return auth.sign_in(next_page)
+        return auth.page("", next_page, 200)
 
-    @server.route("/logout")
-    def logout() -> Response:
-        logout_user()
-        return flask.redirect("/login")
+    @server.route("/logout", methods=["GET", "POST"])
+    def logout() -> Response | str:
+        # Signing out changes state, so only a POST does it; a GET (an old link) asks first.
+        return auth.sign_out() if flask.request.method == "POST" else LOGOUT_PAGE
 
     @server.route("/health")
     def health() -> tuple[dict[str, str], int]:
@@ -141,11 +263,25 @@ def install_auth(server: flask.Flask, reader: SnapshotReader, settings: Settings
         return {"status": "ok"}, 200
 
     @server.before_request
+    def mark_audit_source() -> None:
+        flask.g.audit_token = enter_audit_source(AuditSource("web", flask.request.remote_addr))
+
+    @server.teardown_request
+    def unmark_audit_source(_error: BaseException | None) -> None:
+        token = flask.g.pop("audit_token", None)
+        if token is not None:
+            leave_audit_source(token)
+
+    @server.before_request
     def guard() -> Response | None:
         path = flask.request.path
         if current_user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
+            return None
+        if TOKEN_PATH.match(path):  # the sandboxed Data Docs: their route checks the signed token instead
             return None
         if flask.request.method == "GET" and not path.startswith(("/_dash", "/download", "/api")):
             return flask.redirect("/login?next=" + quote(flask.request.full_path.rstrip("?"), safe="/"))
         flask.abort(401)
         return None
+
+    return auth

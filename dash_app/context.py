@@ -1,4 +1,5 @@
-"""What every page's callbacks need: settings, the warehouse store, the snapshot reader and upload jobs."""
+"""What every page's callbacks need: settings, the warehouse store, the snapshot reader, upload jobs, and the web
+server's own state (sessions, the outbox of sign-in events for the audit log)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from dataclasses import dataclass
 from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
 from dash_app.uploads import UploadJobs
+from dash_app.webstate import AuditOutbox, SessionStore, WebState
 from warehouse.backends import Warehouse
 
 
@@ -18,8 +20,13 @@ class AppContext:
     store: Warehouse
     reader: SnapshotReader
     jobs: UploadJobs
+    sessions: SessionStore
+    outbox: AuditOutbox
 
     @classmethod
     def create(cls, settings: Settings, store: Warehouse) -> AppContext:
         """A context over one warehouse."""
-        return cls(settings, store, SnapshotReader(store), UploadJobs(settings))
+        state = WebState(settings.var_dir)
+        return cls(
+            settings, store, SnapshotReader(store), UploadJobs(settings), SessionStore(state), AuditOutbox(state, store)
+        )

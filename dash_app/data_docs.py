@@ -2,23 +2,69 @@
 
 The site is built from the GX results the validation kept the first time someone opens it (about a second), or
 just after a web upload's answer by the upload worker; later requests serve the files as they are.
+
+GX's pages run inline scripts and load jQuery, Bootstrap and Vega from public CDNs, and show values taken from the
+uploaded workbook: they must not run with the app's origin and the user's session. So the signed-in route only
+checks who may see the submission and redirects into a *sandboxed* copy of the site: `/data-docs/<id>/~<token>/...`,
+where a short-lived signed token (user and submission) replaces the session cookie, and every response carries
+`Content-Security-Policy: sandbox allow-scripts ...`. The browser gives such a page an opaque origin: its scripts
+(GX's own and the CDNs') cannot read the app's pages, send the session cookie (SameSite=Strict) or pass the
+cross-origin check of a state change (Origin: null); the policy names the only outside hosts it may load from.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import flask
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app.access import Viewer, current_viewer, require_role
 from dash_app.reader import SnapshotReader
 from flows.data_docs import INDEX, ensure_data_docs, submission_data_docs_dir
 from warehouse.queries import list_submissions
+from warehouse.users import get_user
 
 # The roles of the /submissions page; a province user sees only its own province's submissions.
 DATA_DOCS_ROLES = ("planner", "admin", "province")
+TOKEN_MAX_AGE_S = 3600
+# Paths of the sandboxed site: the guard lets them through without a session, the route checks the token.
+TOKEN_PATH = re.compile(r"^/data-docs/[^/]+/~[A-Za-z0-9_.\-]+/")
+# Where GX's Data Docs pages load their scripts, styles, fonts and logo from (GX 1.24's templates).
+GX_SCRIPT_HOSTS = (
+    "https://cdn.jsdelivr.net",
+    "https://cdnjs.cloudflare.com",
+    "https://code.jquery.com",
+    "https://stackpath.bootstrapcdn.com",
+    "https://unpkg.com",
+)
+GX_STYLE_HOSTS = (
+    "https://unpkg.com",
+    "https://maxcdn.bootstrapcdn.com",
+    "https://cdnjs.cloudflare.com",
+    "https://cdn.jsdelivr.net",
+)
+GX_IMAGE_HOSTS = ("https://great-expectations-web-assets.s3.us-east-2.amazonaws.com",)
+SANDBOX_POLICY = "; ".join(
+    [
+        # No allow-same-origin: an opaque origin. No allow-forms, allow-top-navigation or allow-modals.
+        "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox",
+        "default-src 'none'",
+        # Vega compiles its chart expressions with Function(): contained by the sandbox.
+        f"script-src 'unsafe-inline' 'unsafe-eval' {' '.join(GX_SCRIPT_HOSTS)}",
+        f"style-src 'self' 'unsafe-inline' {' '.join(GX_STYLE_HOSTS)}",
+        "font-src 'self' data: https://cdnjs.cloudflare.com",
+        f"img-src 'self' data: {' '.join(GX_IMAGE_HOSTS)}",
+        "connect-src 'none'",
+        "form-action 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def data_docs_url(submission_id: str) -> str:
@@ -38,7 +84,8 @@ def _submission(reader: SnapshotReader, viewer: Viewer, submission_id: str) -> d
 
 
 def install_data_docs_routes(server: flask.Flask, reader: SnapshotReader, settings: Settings) -> None:
-    """GET /data-docs/<submission_id>/ and the site's pages and static files under it."""
+    """GET /data-docs/<submission_id>/ (signed in) and the sandboxed site's pages and static files."""
+    tokens = URLSafeTimedSerializer(server.config["SECRET_KEY"], salt="archive-census-data-docs")
 
     @server.route("/data-docs/<submission_id>")
     def data_docs_root(submission_id: str) -> Response:
@@ -47,7 +94,26 @@ def install_data_docs_routes(server: flask.Flask, reader: SnapshotReader, settin
     @server.route("/data-docs/<submission_id>/", defaults={"page": INDEX})
     @server.route("/data-docs/<submission_id>/<path:page>")
     def data_docs(submission_id: str, page: str) -> Response:
-        submission = _submission(reader, current_viewer(), submission_id)
+        viewer = current_viewer()
+        _submission(reader, viewer, submission_id)
+        token = tokens.dumps([submission_id, viewer.user_name])
+        return flask.redirect(f"/data-docs/{submission_id}/~{token}/{'' if page == INDEX else page}")
+
+    @server.route("/data-docs/<submission_id>/~<token>/", defaults={"page": INDEX})
+    @server.route("/data-docs/<submission_id>/~<token>/<path:page>")
+    def sandboxed(submission_id: str, token: str, page: str) -> Response:
+        try:
+            granted_id, user_name = tokens.loads(token, max_age=TOKEN_MAX_AGE_S)
+        except (BadSignature, ValueError):
+            return flask.Response("链接已失效，请从“提交记录”页面重新打开。", status=403, mimetype="text/plain")
+        if granted_id != submission_id:
+            flask.abort(403)
+        with reader.cursor() as con:
+            user = get_user(con, user_name)
+        if user is None:
+            flask.abort(403)
+        # Who may see the submission is checked again: a role or province may have changed since the link was made.
+        submission = _submission(reader, Viewer(user.user_name, Role(user.role), user.province_code), submission_id)
         folder = submission_data_docs_dir(settings, submission)
         if ensure_data_docs(folder) is None:
             return flask.Response(
@@ -56,4 +122,6 @@ def install_data_docs_routes(server: flask.Flask, reader: SnapshotReader, settin
                 mimetype="text/plain",
             )
         # send_from_directory refuses paths that leave the folder; static/ links to one shared copy beside it.
-        return flask.send_from_directory(folder, page)
+        response = flask.send_from_directory(folder, page)
+        response.headers["Content-Security-Policy"] = SANDBOX_POLICY
+        return response

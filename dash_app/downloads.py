@@ -1,41 +1,106 @@
-"""Report downloads of the supervision side; each route checks the signed-in user's role before reading anything."""
+"""Report downloads of the supervision side; each route checks the signed-in user's role before reading anything, and
+gives each role no more than its pages show it."""
 
 from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import flask
 
-from census_schema.errors import CensusError
+from census_schema.archives import list_comprehensive_archives
+from census_schema.errors import CensusError, NotFound
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
+from census_schema.supervision.evaluation import BonusItem, ScoringItem, get_standard
 from dash_app.access import current_viewer, require_role
+from dash_app.formatting import BEIJING, format_datetime
+from dash_app.grid import ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
-from warehouse.evaluation import query_assignments
+from warehouse.evaluation import check_may_score, query_scores, require_archive
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# An evaluator's own sheet for an archive: what the scoring form on /evaluation shows them, no more.
+OWN_SHEET_COLUMNS = [
+    ("item_code", "评分项"),
+    ("item_text", "评分内容"),
+    ("max_points", "满分"),
+    ("score", "本人评分"),
+    ("veto", "否决项结论"),
+    ("evidence", "佐证说明"),
+    ("state", "状态"),
+    ("saved_at", "保存时间（UTC）"),
+]
 
 
 def _send(path: Path, name: str) -> flask.Response:
     return flask.send_file(io.BytesIO(path.read_bytes()), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
+def archive_label(archive_code: str) -> str:
+    """An archive's name with its code: 广东省档案馆（440000）."""
+    names = {a.archive_code: a.name for a in list_comprehensive_archives()}
+    return f"{names.get(archive_code, '')}（{archive_code}）"
+
+
+def own_sheet_rows(scores: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every item of the standard with the evaluator's own score, verdict and evidence (from `query_scores` of that
+    evaluator alone): the scoring form as a table."""
+    standard = get_standard()
+    mine = {row["item_code"]: row for row in scores}
+    rows = []
+    items: list[ScoringItem | BonusItem] = [*standard.items, *standard.bonus_items]
+    for item in items:
+        saved = mine.get(item.code, {})
+        verdict = saved.get("veto_passed")
+        rows.append(
+            {
+                "item_code": item.code,
+                "item_text": item.text,
+                "max_points": float(item.max_points),
+                "score": None if saved.get("score") is None else float(saved["score"]),
+                "veto": None if verdict is None else ("通过" if verdict else "不通过"),
+                "evidence": saved.get("evidence"),
+                "state": None if not saved else ("已提交" if saved.get("is_submitted") else "草稿"),
+                "saved_at": saved.get("saved_at"),
+            }
+        )
+    return rows
+
+
 def install_download_routes(server: flask.Flask, reader: SnapshotReader, settings: Settings) -> None:
-    """/download/evaluation/<archive> (national users, or an evaluator assigned to it) and /download/indicators-report."""
+    """/download/evaluation/<archive> (national users: the feedback report; an evaluator: their own sheet of an
+    archive assigned to them) and /download/indicators-report (national users)."""
 
     @server.route("/download/evaluation/<archive_code>")
     def evaluation_report(archive_code: str) -> flask.Response:
         viewer = current_viewer()
+        require_role(viewer, *NATIONAL_ROLES, Role.EVALUATOR)
         with reader.cursor() as con:
-            if viewer.role is Role.EVALUATOR:
-                assigned = {r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name)}
-                if archive_code not in assigned:
-                    flask.abort(403)
-            else:
-                require_role(viewer, *NATIONAL_ROLES)
+            try:
+                require_archive(archive_code)
+                if viewer.role is Role.EVALUATOR:
+                    # The page shows an evaluator their own sheet only, never other experts' scores nor the results
+                    # computed from them (which the feedback report holds): the download holds the same.
+                    check_may_score(con, viewer.user_name, archive_code)
+                    rows = own_sheet_rows(query_scores(con, archive_code, viewer.user_name))
+                    now = format_datetime(datetime.now(BEIJING))
+                    heading = ExportHeading("本人评分表", archive_label(archive_code), now, viewer.user_name, now)
+                    content = build_export_workbook(OWN_SHEET_COLUMNS, rows, heading)
+                    return flask.send_file(
+                        io.BytesIO(content),
+                        as_attachment=True,
+                        download_name=f"本人评分表-{archive_code}.xlsx",
+                        mimetype=XLSX,
+                    )
+            except CensusError as error:
+                status = 404 if isinstance(error, NotFound) else 403
+                return flask.Response(error.describe(), status=status, mimetype="text/plain")
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "report.xlsx"
                 try:

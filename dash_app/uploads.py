@@ -31,6 +31,7 @@ from flows.data_docs import ensure_data_docs
 from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, run_ingestion
 from flows.worker import ReaderWorker
+from warehouse.audit import AuditSource, audit_source, current_source
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
@@ -58,6 +59,8 @@ class UploadJob:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    # Where the upload came from (the uploader's address), for the audit log: the worker thread runs with it.
+    source: AuditSource = field(default_factory=current_source)
 
 
 class FairQueue:
@@ -183,7 +186,8 @@ class UploadJobs:
         )
         try:
             orchestrator = choose_orchestrator(None, self.settings)
-            job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
+            with audit_source(job.source):
+                job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
             job.status = "done"
             if job.result.get("data_docs"):
                 self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)

@@ -34,7 +34,7 @@ import duckdb
 from census_schema.errors import CensusError, UsageError
 from census_schema.settings import DUCKLAKE_POSTGRES_PREFIX, Settings
 from warehouse.migrations import apply_migrations
-from warehouse.store import WarehouseStore
+from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, WarehouseStore
 
 T = TypeVar("T")
 # A write that keeps losing to other writers gives up after this many attempts (about a minute in all).
@@ -132,8 +132,8 @@ class _FileSnapshot:
 class EmbeddedWarehouse:
     """The DuckDB file under `var/` (or `--db`): `WarehouseStore`'s writer lock and published read snapshots."""
 
-    def __init__(self, db_path: Path) -> None:
-        self.store = WarehouseStore(db_path)
+    def __init__(self, db_path: Path, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
+        self.store = WarehouseStore(db_path, lock_timeout_s=lock_timeout_s)
         self.db_path = self.store.db_path
 
     def writer(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:

@@ -161,9 +161,18 @@ def _adapt_create_table(statement: str) -> str:
     return f"{head.rstrip()} (\n    {body}\n){statement[close + 1 :]}"
 
 
+def _is_create_index(statement: str) -> bool:
+    words = statement.upper().split()
+    return words[:2] == ["CREATE", "INDEX"] or words[:3] == ["CREATE", "UNIQUE", "INDEX"]
+
+
 def adapt_ddl(sql: str) -> str:
     """The migration SQL for a DuckLake: every CREATE TABLE without its key, unique, check and foreign-key
-    constraints (NOT NULL and DEFAULT stay); every other statement as written."""
+    constraints (NOT NULL and DEFAULT stay), no CREATE INDEX (a lake has none); every other statement as written."""
     statements = [s.strip() for s in _split_top_level(_strip_comments(sql), ";") if s.strip()]
-    adapted = [_adapt_create_table(s) if s.upper().split()[:2] == ["CREATE", "TABLE"] else s for s in statements]
+    adapted = [
+        _adapt_create_table(s) if s.upper().split()[:2] == ["CREATE", "TABLE"] else s
+        for s in statements
+        if not _is_create_index(s)
+    ]
     return ";\n".join(adapted) + ";"

@@ -18,6 +18,7 @@ import duckdb
 import polars as pl
 
 from census_schema.archives import list_comprehensive_archives
+from census_schema.audit import AuditKind
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.supervision.codes import VETO_PASSED, EvaluationStatus, Grade
 from census_schema.supervision.evaluation import SELF_SOURCE, STANDARD_VERSION, get_standard
@@ -36,6 +37,7 @@ from supervision.scoring import (
     evaluate_archive,
     rank_archives,
 )
+from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import insert_rows, transaction, utc_now
 
@@ -89,6 +91,15 @@ def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEF
             "closed_by = NULL WHERE round_id = ?",
             [utc_now(), by, round_id],
         )
+        record_event(
+            con,
+            AuditKind.EVALUATION_ROUND,
+            "open",
+            actor=by,
+            target=round_id,
+            before={"is_open": False},
+            after={"is_open": True},
+        )
         recompute_results(con, round_id)
         return _round_state(con, round_id)
 
@@ -103,6 +114,15 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
         con.execute(
             "UPDATE evaluation_rounds SET is_open = false, closed_at = ?, closed_by = ? WHERE round_id = ?",
             [utc_now(), by, round_id],
+        )
+        record_event(
+            con,
+            AuditKind.EVALUATION_ROUND,
+            "close",
+            actor=by,
+            target=round_id,
+            before={"is_open": True},
+            after={"is_open": False},
         )
         recompute_results(con, round_id)
         return _round_state(con, round_id)
@@ -156,6 +176,10 @@ def assign_evaluators(
                     "VALUES (?, ?, ?, ?, ?)",
                     [round_id, archive, evaluator, now, by],
                 )
+                record_event(
+                    con, AuditKind.ASSIGNMENT, "assign", actor=by, target=archive,
+                    after={"round_id": round_id, "archive_code": archive, "evaluator": evaluator},
+                )  # fmt: skip
                 existing.add((archive, evaluator))
             results.append({"round_id": round_id, "archive_code": archive, "evaluator": evaluator, "already": already})
         # The results show how many experts each archive has been given.
@@ -297,6 +321,11 @@ def save_evaluator_scores(
                 for code in codes
             ],
         )
+        before, after = _score_changes(current, merged, verdicts)
+        record_event(
+            con, AuditKind.EVALUATION_SCORE, "submit" if submit else "save_draft", actor=evaluator,
+            target=archive_code, before=before, after={**after, "round_id": round_id, "is_submitted": submit},
+        )  # fmt: skip
         recompute_results(con, round_id)
     missing = [p.item_code for p in check_all_scored(standard, items, evaluator)]
     return {
@@ -308,6 +337,24 @@ def save_evaluator_scores(
         "missing": missing,
         "saved_at": now.isoformat(timespec="seconds"),
     }
+
+
+def _score_changes(
+    current: Mapping[str, Mapping[str, Any]], scores: Mapping[str, Decimal], verdicts: Mapping[str, bool | None]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The items whose score or veto verdict a save changes: (before, after) for the audit log."""
+    old = {code: (row["score"], row["veto_passed"]) for code, row in current.items()}
+    new = {code: (scores.get(code), verdicts.get(code)) for code in set(scores) | set(verdicts)}
+    changed = sorted(code for code in set(old) | set(new) if old.get(code, (None, None)) != new.get(code, (None, None)))
+
+    def sheet(values: Mapping[str, tuple[Any, Any]]) -> dict[str, Any]:
+        return {
+            "scores": {c: values[c][0] for c in changed if c in values and values[c][0] is not None},
+            "veto_passed": {c: values[c][1] for c in changed if c in values and values[c][1] is not None},
+        }
+
+    was_submitted = any(row["is_submitted"] for row in current.values())
+    return {**sheet(old), "is_submitted": was_submitted}, sheet(new)
 
 
 def load_evaluation_sheets(

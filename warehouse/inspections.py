@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from census_schema.audit import AuditKind
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.supervision.checklist import get_checklist
@@ -37,6 +38,7 @@ from supervision.lifecycle import (
     find_actions,
 )
 from supervision.rows import is_yes, issued_finding_states, read_update, split_names, start_of
+from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, insert_rows, transaction, utc_now
 
@@ -320,6 +322,11 @@ def transition_finding(
         after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline)
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])
+        record_event(
+            con, AuditKind.FINDING, record.action.value, actor=by, target=finding_id, reason=note,
+            before={"status": state.status.value, "deadline": state.deadline},
+            after={"status": after.status.value, "deadline": after.deadline, "role": record.role.value, "evidence": evidence},
+        )  # fmt: skip
     return {
         "finding_id": finding_id,
         "action": record.action.value,

@@ -12,8 +12,10 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
+from census_schema.audit import AuditKind
 from census_schema.failures import Failure
 from census_schema.forms import get_form, get_workbook_form
+from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import raw_table_name
@@ -149,7 +151,31 @@ def _record(
             domain_loader = DOMAIN_LOADERS.get(submission.kind)
             if domain_loader is not None:
                 domain_loader(con, target, sheets)
+        _audit_submission(con, submission_id, submission)
     return submission_id, False
+
+
+def _audit_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: NewSubmission) -> None:
+    superseded = [
+        row[0]
+        for row in con.execute(
+            "SELECT submission_id FROM submissions WHERE superseded_by = ?", [submission_id]
+        ).fetchall()
+    ]
+    after = {
+        "kind": s.kind,
+        "province_code": s.province_code,
+        "round_id": s.round_id,
+        "file_name": s.file_name,
+        "file_sha256": s.file_sha256,
+        "rows": s.row_count,
+        "errors": s.error_count,
+        "warnings": s.warning_count,
+    }
+    before = {"current": superseded} if superseded else None
+    record_event(
+        con, AuditKind.SUBMISSION, s.status, actor=s.submitted_by, target=submission_id, before=before, after=after
+    )
 
 
 @dataclass(frozen=True)

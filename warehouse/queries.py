@@ -375,17 +375,27 @@ def query_failures(
 def query_cross_province_duplicates(
     con: duckdb.DuckDBPyConnection, province_code: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
-    """Holders reported in the current returns of more than one province (both rows are kept and counted)."""
+    """Holders reported in the current returns of more than one province (both rows are kept and counted).
+
+    For one province (a provincial office's view) only holders it reports itself, and of the other provinces' rows
+    only which province reports the holder: their names, divisions, submissions and rows are that province's data.
+    """
     return fetch_named(
         con,
         """
         WITH multi AS (
             SELECT uscc FROM stg_census_returns WHERE round_id = ? GROUP BY uscc HAVING count(DISTINCT province_code) > 1
+        ), visible AS (
+            SELECT r.*, (? IS NULL OR r.province_code = ?) AS is_own FROM stg_census_returns AS r
         )
-        SELECT r.uscc, r.unit_name, r.province_code, r.division_code, r.submission_id, r.sheet_name, r.excel_row
-        FROM stg_census_returns AS r JOIN multi USING (uscc)
+        SELECT r.uscc, CASE WHEN is_own THEN r.unit_name END AS unit_name, r.province_code,
+               CASE WHEN is_own THEN r.division_code END AS division_code,
+               CASE WHEN is_own THEN r.submission_id END AS submission_id,
+               CASE WHEN is_own THEN r.sheet_name END AS sheet_name,
+               CASE WHEN is_own THEN r.excel_row END AS excel_row
+        FROM visible AS r JOIN multi USING (uscc)
         WHERE r.round_id = ? AND (? IS NULL OR r.uscc IN (SELECT uscc FROM stg_census_returns WHERE province_code = ?))
         ORDER BY r.uscc, r.province_code
         """,
-        [round_id, round_id, province_code, province_code],
+        [round_id, province_code, province_code, round_id, province_code, province_code],
     )

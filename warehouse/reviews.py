@@ -6,7 +6,9 @@ from typing import Any, Literal
 
 import duckdb
 
+from census_schema.audit import AuditKind
 from census_schema.errors import IllegalTransition, NotFound, UsageError
+from warehouse.audit import record_event
 from warehouse.transactions import transaction, utc_now
 
 Action = Literal["accept", "return"]
@@ -74,6 +76,10 @@ def _apply_review(
         "VALUES (?, ?, ?, ?, ?, ?)",
         [submission_id, changed_at, by, state, to_state, reason],
     )
+    record_event(
+        con, AuditKind.REVIEW, action, actor=by, target=submission_id,
+        before={"review_state": state}, after={"review_state": to_state}, reason=reason,
+    )  # fmt: skip
     return {
         "submission_id": submission_id,
         "action": action,

@@ -37,6 +37,7 @@ from warehouse.connection import connect_warehouse
 LOGGER = logging.getLogger(__name__)
 KEEP_SNAPSHOTS = 3
 PENDING = "PENDING"
+DEFAULT_LOCK_TIMEOUT_S = 600.0
 SNAPSHOT_NAME = re.compile(r"^snapshot-[0-9]{1,25}\.duckdb$")
 # A write may grow the main file; its snapshot is a full copy. Free space below this refuses the write up front.
 FREE_SPACE_MARGIN_BYTES = 32 * 1024 * 1024
@@ -50,7 +51,7 @@ class WarehouseBusy(CensusError):
 class WarehouseStore:
     """The warehouse file, its writer lock and its published read snapshots."""
 
-    def __init__(self, db_path: Path, *, lock_timeout_s: float = 600.0) -> None:
+    def __init__(self, db_path: Path, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
         self.db_path = Path(db_path)
         self.lock_timeout_s = lock_timeout_s
         self.snapshot_dir = self.db_path.parent / f"{self.db_path.stem}.snapshots"

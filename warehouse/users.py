@@ -6,9 +6,11 @@ from dataclasses import dataclass
 
 import duckdb
 
+from census_schema.audit import AuditKind
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.roles import Role
+from warehouse.audit import record_event
 from warehouse.transactions import transaction, utc_now
 
 
@@ -33,9 +35,15 @@ def parse_role(role: Role | str) -> Role:
 
 
 def add_user(
-    con: duckdb.DuckDBPyConnection, user_name: str, password_hash: str, role: Role | str, province_code: str | None
+    con: duckdb.DuckDBPyConnection,
+    user_name: str,
+    password_hash: str,
+    role: Role | str,
+    province_code: str | None,
+    *,
+    by: str | None = None,
 ) -> None:
-    """Create or replace a user; a province user needs a census province, other roles none."""
+    """Create or replace a user; a province user needs a census province, other roles none. `by`: who did it."""
     name = user_name.strip()
     if not name or len(name) > 64:
         raise UsageError("用户名不能为空，且不超过 64 个字符。")
@@ -47,10 +55,25 @@ def add_user(
     elif province_code:
         raise UsageError("只有省级用户（province）才指定省份。")
     with transaction(con):
+        previous = con.execute(
+            "SELECT password_hash, role, province_code, is_active FROM users WHERE user_name = ?", [name]
+        ).fetchone()
         con.execute("DELETE FROM users WHERE user_name = ?", [name])
         con.execute(
             "INSERT INTO users (user_name, password_hash, role, province_code, created_at) VALUES (?, ?, ?, ?, ?)",
             [name, password_hash, role, province_code if role is Role.PROVINCE else None, utc_now()],
+        )
+        after = {
+            "role": str(role),
+            "province_code": province_code if role is Role.PROVINCE else None,
+            "is_active": True,
+        }
+        before = None
+        if previous is not None:
+            before = {"role": previous[1], "province_code": previous[2], "is_active": previous[3]}
+            after["password_changed"] = previous[0] != password_hash
+        record_event(
+            con, AuditKind.USER, "change" if previous else "create", actor=by, target=name, before=before, after=after
         )
 
 

@@ -34,6 +34,7 @@ class Page(Protocol):
 
 
 from dash_app.pages import (  # noqa: E402 - the protocol first: pages never import it, but mypy reads it here
+    audit,
     coverage,
     evaluation,
     indicators,
@@ -55,4 +56,5 @@ PAGES: tuple[Page, ...] = (
     submissions,
     lineage,
     upload,
+    audit,
 )

@@ -205,7 +205,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
 
     Each area's header carries its running subtotal (computed in the browser as the evaluator types, by
     assets/scoring.js, from the item maxima in the form's store); each field has a slot for its own problem."""
-    if not archive_code:
+    if not archive_code or not isinstance(archive_code, str):
         return html.P("请选择分配给您的档案馆。")
     with context.reader.cursor() as con:
         try:

@@ -17,7 +17,7 @@ from census_schema.roles import Role
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.access import Viewer, current_viewer, refuse, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
@@ -75,7 +75,9 @@ def _visible(province: str | None, finding: dict[str, Any]) -> bool:
 def load_findings(
     context: AppContext, viewer: Viewer, status: str | None, overdue: list[str] | None
 ) -> list[dict[str, Any]]:
-    """The findings the viewer may see, filtered."""
+    """The findings the viewer may see, filtered (an unknown status is a bad request)."""
+    if status and (not isinstance(status, str) or status not in set(FindingStatus)):
+        refuse(400, f"未知的整改状态「{str(status)[:20]}」。")
     province = scope_province(viewer)
     with context.reader.cursor() as con:
         rows = query_findings(
@@ -89,8 +91,8 @@ def load_findings(
 
 
 def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) -> dict[str, Any] | None:
-    """A finding and its transitions, if the viewer may see it."""
-    if not finding_id:
+    """A finding and its transitions, if the viewer may see it (none for a value that is not a finding number)."""
+    if not finding_id or not isinstance(finding_id, str):
         return None
     with context.reader.cursor() as con:
         try:

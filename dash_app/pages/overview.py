@@ -11,7 +11,7 @@ from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_division, scope_province
+from dash_app.access import Viewer, current_viewer, refuse, scope_division, scope_province
 from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
@@ -357,6 +357,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_overview(metric: str, search: str | None) -> tuple[Any, list[html.Div], list[Any]]:
         viewer = current_viewer()
         summary = context.reader.cached(query_summary)
+        if not isinstance(metric, str) or metric not in METRICS:
+            refuse(400, f"未知的地图指标「{str(metric)[:40]}」。")
         _, _, value_format, suffix = METRICS[metric]
         province = province_from_search(viewer, search)
         if province is None:

@@ -71,7 +71,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             return describe_submissions(list_submissions(con, scope_province(viewer)))
 
     def lineage(viewer: Viewer, uscc: str | None) -> list[dict[str, Any]]:
-        code = (uscc or "").strip().upper()
+        code = (uscc if isinstance(uscc, str) else "").strip().upper()
         if not code:
             return []
         with context.reader.cursor() as con:
@@ -170,7 +170,7 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     """Accept or return a submission for a national reviewer; a sentence saying what happened."""
     if not can_review(viewer):
         return "只有国家档案局审核人员可以审核。"
-    if not submission_id:
+    if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
     try:
         change = context.store.write(
@@ -191,8 +191,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Input(ids.LINEAGE_USCC, "value"),
         prevent_initial_call=True,
     )
-    def remember_holder(uscc: str | None) -> str:
-        return query_string(uscc=(uscc or "").strip().upper())
+    def remember_holder(uscc: object) -> str:
+        return query_string(uscc=(uscc if isinstance(uscc, str) else "").strip().upper())
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_ID, "value"),
@@ -209,7 +209,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def data_docs_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
         # The route checks the viewer's scope when the link is opened.
-        code = (submission_id or "").strip()
+        code = (submission_id if isinstance(submission_id, str) else "").strip()
         return (data_docs_url(code), {}) if code else (None, {"display": "none"})
 
     @app.callback(

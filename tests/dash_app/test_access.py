@@ -26,9 +26,9 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
-from dash_app.auth import MAX_FAILED_LOGINS
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
+from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
 from synthetic.holders import make_uscc
@@ -76,9 +76,11 @@ def app(site):
     return site[0]
 
 
-def client_of(app, user_name: str | None = None):
-    """A Flask test client, signed in as the user if one is named."""
+def client_of(app, user_name: str | None = None, address: str = "127.0.0.1"):
+    """A Flask test client, signed in as the user if one is named; `address` is its remote address (sign-in
+    throttling counts failures per address: tests that fail on purpose use addresses of their own)."""
     client = app.server.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
     if user_name:
         response = client.post("/login", data={"username": user_name, "password": password_of(user_name)})
         assert response.status_code == 302, response.text
@@ -94,7 +96,7 @@ def callback_key(outputs: Sequence[tuple[str, str]]) -> str:
 def post_callback(app, client, outputs, inputs, state=()):
     """POST a callback request as the Dash renderer does; inputs and state are (id, prop, value) triples."""
     key = callback_key(outputs)
-    # A typo would get HTTP 500 ("callback not found"), which a test of refusals must not mistake for one.
+    # A typo would get HTTP 400 ("回调不存在"), which a test of refusals must not mistake for one.
     assert key in app.callback_map, key
     targets = [{"id": component, "property": prop} for component, prop in outputs]
     body = {
@@ -210,7 +212,7 @@ def test_login_page_health_and_assets_are_public(app):
 
 @pytest.mark.parametrize(("user", "password"), [("guangdong", "wrong-password"), ("nobody", "pw-nobody-2024")])
 def test_a_wrong_password_or_unknown_user_does_not_sign_in(app, user, password):
-    client = client_of(app)
+    client = client_of(app, address="10.0.0.1")
     response = client.post("/login", data={"username": user, "password": password})
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.text
@@ -226,16 +228,16 @@ def test_an_unknown_user_costs_the_same_password_check_as_a_known_one(app, monke
 
     monkeypatch.setattr("dash_app.auth.check_password_hash", counting)
     for user in ("guangxi", "no-such-user"):
-        client_of(app).post("/login", data={"username": user, "password": "wrong-password"})
+        client_of(app, address="10.0.0.2").post("/login", data={"username": user, "password": "wrong-password"})
     assert len(checked) == 2 and all(h.startswith("scrypt:") for h in checked)
 
 
-def test_repeated_failures_lock_the_account_even_for_the_right_password(app):
-    client = client_of(app)
-    for _ in range(MAX_FAILED_LOGINS):
+def test_repeated_failures_slow_a_new_browser_even_for_the_right_password(app):
+    client = client_of(app, address="10.0.0.3")
+    for _ in range(ACCOUNT_POLICY.free_failures):
         client.post("/login", data={"username": "lockme", "password": "not-the-password"})
     response = client.post("/login", data={"username": "lockme", "password": password_of("lockme")})
-    assert "登录失败次数过多" in response.text
+    assert response.status_code == 429 and "登录尝试过于频繁" in response.text
     assert client.get("/").status_code == 302
     # Other accounts are not affected.
     assert client_of(app, "guangdong").get("/").status_code == 200

@@ -37,25 +37,26 @@ def test_a_planner_opens_any_submissions_data_docs_built_on_first_request(site):
     app, submissions = site
     client = client_of(app, "planner")
     assert client.get(f"/data-docs/{submissions['440000']}").status_code == 302
-    index = client.get(f"/data-docs/{submissions['440000']}/")
+    index = client.get(f"/data-docs/{submissions['440000']}/", follow_redirects=True)
     assert index.status_code == 200 and "Data Docs" in index.text
     # One validation per sheet of the workbook (普查表, its supplementary sheets): the main sheet's names the rule.
     pages = sorted(set(re.findall(r"(validations/[^'\"]+\.html)", index.text)))
     assert pages
-    validations = [client.get(f"/data-docs/{submissions['440000']}/{page}") for page in pages]
+    validations = [client.get(f"/data-docs/{submissions['440000']}/{page}", follow_redirects=True) for page in pages]
     assert all(v.status_code == 200 for v in validations)
     assert any("vol_total_sum" in v.text for v in validations)
     suite = re.search(r'href="(expectations/[^"]+\.html)"', index.text)
-    assert suite is not None and client.get(f"/data-docs/{submissions['440000']}/{suite.group(1)}").status_code == 200
-    icon = client.get(f"/data-docs/{submissions['440000']}/static/images/favicon.ico")
+    suite_page = client.get(f"/data-docs/{submissions['440000']}/{suite.group(1)}", follow_redirects=True)
+    assert suite is not None and suite_page.status_code == 200
+    icon = client.get(f"/data-docs/{submissions['440000']}/static/images/favicon.ico", follow_redirects=True)
     assert icon.status_code == 200
-    assert client.get(f"/data-docs/{submissions['440000']}/../../secret_key").status_code == 404
+    assert client.get(f"/data-docs/{submissions['440000']}/../../secret_key", follow_redirects=True).status_code == 404
 
 
 def test_a_province_opens_its_own_data_docs_only(site):
     app, submissions = site
     guangdong = client_of(app, "guangdong")
-    assert guangdong.get(f"/data-docs/{submissions['440000']}/").status_code == 200
+    assert guangdong.get(f"/data-docs/{submissions['440000']}/", follow_redirects=True).status_code == 200
     assert guangdong.get(f"/data-docs/{submissions['450000']}/").status_code == 403
     assert client_of(app, "evaluator").get(f"/data-docs/{submissions['440000']}/").status_code == 403
     anonymous = client_of(app).get(f"/data-docs/{submissions['440000']}/")
@@ -69,3 +70,39 @@ def test_the_submissions_page_links_the_chosen_submission_to_its_data_docs(site)
     outputs = [(ids.SUBMISSIONS_DATA_DOCS_LINK, "href"), (ids.SUBMISSIONS_DATA_DOCS_LINK, "style")]
     response = post_callback(app, client, outputs, [(ids.SUBMISSIONS_REVIEW_ID, "value", submissions["440000"])])
     assert returned(response, ids.SUBMISSIONS_DATA_DOCS_LINK, "href") == f"/data-docs/{submissions['440000']}/"
+
+
+def sandboxed_link(client, submission_id: str) -> str:
+    """Where the signed-in route sends a user: the sandboxed site under a signed token."""
+    response = client.get(f"/data-docs/{submission_id}/")
+    assert response.status_code == 302 and response.location.startswith(f"/data-docs/{submission_id}/~")
+    return response.location
+
+
+def test_data_docs_run_sandboxed_under_a_token_not_the_session(site):
+    """GX's pages (inline scripts, CDN scripts, values from the workbook) get an opaque origin: no session, no
+    same-origin access to the app; a signed token of the user and the submission opens them instead."""
+    app, submissions = site
+    link = sandboxed_link(client_of(app, "guangdong"), submissions["440000"])
+    page = client_of(app).get(link)  # no session cookie at all, as in the sandbox
+    assert page.status_code == 200 and "Data Docs" in page.text
+    policy = page.headers["Content-Security-Policy"]
+    assert policy.startswith("sandbox allow-scripts") and "allow-same-origin" not in policy
+    assert "connect-src 'none'" in policy and "frame-ancestors 'none'" in policy and "form-action 'none'" in policy
+    assert page.headers["X-Frame-Options"] == "DENY"
+    # A token opens its own submission only, and not once tampered with.
+    token = link.split("/~", 1)[1].split("/", 1)[0]
+    assert client_of(app).get(f"/data-docs/{submissions['450000']}/~{token}/").status_code == 403
+    forged = client_of(app).get(link.replace(token, token[:-2] + ("AA" if not token.endswith("AA") else "BB")))
+    assert forged.status_code == 403 and "链接已失效" in forged.text
+    assert client_of(app).get(f"/data-docs/{submissions['440000']}/~nonsense/").status_code == 403
+
+
+def test_a_data_docs_token_expires_after_an_hour(site, monkeypatch):
+    app, submissions = site
+    link = sandboxed_link(client_of(app, "guangdong"), submissions["440000"])
+    import itsdangerous.timed
+
+    later = itsdangerous.timed.TimestampSigner.get_timestamp
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: later(self) + 3601)
+    assert client_of(app).get(link).status_code == 403

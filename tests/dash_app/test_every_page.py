@@ -27,10 +27,10 @@ CODE_WORDS = re.compile(
 )
 ISO_TIME = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?(?![\w-])")
 ENGLISH_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")
-# Text that is data, not the app's words: the signed-in user's name, file names as uploaded, user names quoted in a
-# message (「evaluator」), the plotly mode bar (icons).
+# Text that is data, not the app's words: the signed-in user's name, file names as uploaded, the audit log's actors
+# (user names as typed), user names quoted in a message (「evaluator」), the plotly mode bar (icons).
 VISIBLE_TEXT = """() => {
-    const skip = el => el.matches('#nav-user, [col-id="file_name"], .modebar, script, style, [hidden]')
+    const skip = el => el.matches('#nav-user, [col-id="file_name"], #audit-grid [col-id="actor"], .modebar, script, style, [hidden]')
         || getComputedStyle(el).display === 'none' || getComputedStyle(el).visibility === 'hidden';
     const parts = [];
     const walk = node => {

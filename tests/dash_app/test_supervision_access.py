@@ -108,7 +108,7 @@ def registered_key(app, outputs: Sequence[tuple[str, str]]) -> str:
     callbacks (allow_duplicate) carries a suffix `@<hash>`."""
     wanted = callback_key(outputs)
     found = [key for key in app.callback_map if re.sub(r"@[0-9a-f]+", "", key) == wanted]
-    # A typo would get HTTP 500 ("callback not found"), which a test of refusals must not mistake for one.
+    # A typo would get HTTP 400 ("回调不存在"), which a test of refusals must not mistake for one.
     assert len(found) == 1, (wanted, found)
     return found[0]
 

@@ -1,28 +1,40 @@
 """A real Prefect server, the deployments and process workers, on a DuckLake in a real PostgreSQL: the command line
-submits to the work pool and prints what an in-line run prints; a run killed in the middle of its load leaves
-nothing half-loaded, and the retried run completes and lands once."""
+submits to the work pool and prints what an in-line run prints; a run killed in the middle of its load (its rows
+written, its commit held back by a lock on the catalog) leaves nothing half-loaded, and the retried run completes and
+lands once."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
-from tests.cluster import ROOT, PrefectServer, running_prefect_server, start_worker, stop_group
+from tests.cluster import (
+    ROOT,
+    Postgres,
+    PrefectServer,
+    require_binary,
+    running_prefect_server,
+    start_worker,
+    stop_group,
+)
 from tests.flows.workbooks import census_workbook
 from warehouse.backends import DuckLakeWarehouse, EmbeddedWarehouse
 from warehouse.queries import list_submissions
 
 pytestmark = [pytest.mark.prefect_server, pytest.mark.ducklake, pytest.mark.slow]
 CLI = str(ROOT / ".venv" / "bin" / "archive-census")
+ROWS = 2_000
 
 
 @pytest.fixture(scope="module")
@@ -99,17 +111,30 @@ def test_the_command_line_submits_to_the_pool_and_prints_what_an_in_line_run_pri
     assert statuses == ["accepted", "rejected"]
 
 
-def _running_task(server: PrefectServer, name: str) -> bool:
-    from prefect.client.orchestration import get_client
-    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName, TaskRunFilterState
-    from prefect.client.schemas.filters import TaskRunFilterStateType as StateTypeFilter
-    from prefect.client.schemas.objects import StateType
-
-    running = TaskRunFilter(
-        name=TaskRunFilterName(like_=name), state=TaskRunFilterState(type=StateTypeFilter(any_=[StateType.RUNNING]))
+@contextmanager
+def commits_held(postgres: Postgres, dbname: str) -> Iterator[Callable[[], bool]]:
+    """While the block runs, every DuckLake commit on the catalog waits (reads go on): a psql session holds the
+    snapshot table in EXCLUSIVE mode. Yields whether some connection is waiting for it (a load at its commit)."""
+    holder = subprocess.Popen(
+        [require_binary("psql"), "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", postgres.dsn(dbname)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
+        text=True,
     )
-    with get_client(sync_client=True) as client:
-        return bool(client.read_task_runs(task_run_filter=running))
+    assert holder.stdin is not None
+    holder.stdin.write("BEGIN; LOCK TABLE ducklake_snapshot IN EXCLUSIVE MODE; SELECT pg_sleep(0);\n")
+    holder.stdin.flush()
+
+    def waiting() -> bool:
+        sql = f"SELECT count(*) FROM pg_stat_activity WHERE datname = '{dbname}' AND wait_event_type = 'Lock'"
+        return postgres.psql(sql) != "0"
+
+    try:
+        yield waiting
+    finally:
+        holder.stdin.write("ROLLBACK;\n")
+        holder.stdin.close()
+        holder.wait(timeout=60)
 
 
 def _census_run_states() -> list[str]:
@@ -134,23 +159,27 @@ def _flow_run_processes(worker: subprocess.Popen[bytes]) -> list[int]:
 
 
 def test_a_run_killed_during_its_load_leaves_nothing_half_loaded_and_its_retry_completes(
-    server, lake_env, tmp_path, monkeypatch
+    server, postgres, lake_env, tmp_path, monkeypatch
 ):
     lake, env = lake_env
     for key in ("PREFECT_API_URL", "PREFECT_HOME"):
         monkeypatch.setenv(key, server.env[key])
-    big = census_workbook(tmp_path / "big.xlsx", 20_000)
+    big = census_workbook(tmp_path / "big.xlsx", ROWS)
+    dbname = re.search(r"dbname=(\S+)", lake.url)
+    assert dbname is not None
     worker = start_worker(server, env)
     submitter = cli(server, env, "ingest", "census", str(big), "--province", "440000", "--json")
     try:
         deadline = time.monotonic() + 600
-        while not _running_task(server, "load_submission"):
-            assert submitter.poll() is None, submitter.communicate()
-            assert time.monotonic() < deadline, "the load never started"
-            time.sleep(0.05)
-        # Kill the process running the flow in the middle of its load, then the worker itself.
-        for pid in _flow_run_processes(worker):
-            os.kill(pid, signal.SIGKILL)
+        with commits_held(postgres, dbname.group(1)) as load_is_committing:
+            # The load's transaction has written its rows and waits to commit: the middle of the load.
+            while not load_is_committing():
+                assert submitter.poll() is None, submitter.communicate()
+                assert time.monotonic() < deadline, "the load never started"
+                time.sleep(0.1)
+            # Kill the process running the flow in the middle of its load, then the worker itself.
+            for pid in _flow_run_processes(worker):
+                os.kill(pid, signal.SIGKILL)
         with lake.reader() as con:
             assert list_submissions(con) == []  # nothing half-loaded: the transaction never committed
         while "RUNNING" in _census_run_states():
@@ -169,5 +198,5 @@ def test_a_run_killed_during_its_load_leaves_nothing_half_loaded_and_its_retry_c
     with lake.reader() as con:
         census = [s for s in list_submissions(con) if s["kind"] == "census"]
         loaded = con.execute("SELECT count(*) FROM raw_census_rows").fetchone()
-    assert [(s["status"], s["is_current"], s["row_count"]) for s in census] == [("accepted", True, 20_000)]
-    assert loaded == (20_000,)
+    assert [(s["status"], s["is_current"], s["row_count"]) for s in census] == [("accepted", True, ROWS)]
+    assert loaded == (ROWS,)

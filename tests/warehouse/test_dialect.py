@@ -23,6 +23,7 @@ def test_adapting_drops_keys_checks_and_references_and_keeps_columns_nulls_and_d
         PRIMARY KEY (id, parent),
         CHECK (state IS NOT NULL OR NOT is_active)
     );
+    CREATE INDEX t_state ON t (state);
     CREATE TEMP TABLE _old AS SELECT 1 AS x;
     """
     assert adapt_ddl(sql) == (
@@ -53,6 +54,9 @@ def test_the_whole_chain_builds_the_same_columns_without_constraints_on_the_duck
         "SELECT DISTINCT constraint_type FROM duckdb_constraints() WHERE database_name = current_database()"
     ).fetchall()
     assert kinds == [("NOT NULL",)]
+    assert lake_like.execute(
+        "SELECT count(*) FROM duckdb_indexes() WHERE database_name = current_database()"
+    ).fetchone() == (0,)
     assert lake_like.execute("SELECT count(*) FROM write_guard").fetchone() == (1,)
 
 

@@ -44,6 +44,7 @@ TABLES = {
     "mart_evaluation_results",
     "mart_evaluation_area_results",
     "mart_evaluation_item_results",
+    "audit_log",
     "form_versions",
     "raw_inspection_records_rows",
     "raw_findings_rows",

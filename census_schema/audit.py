@@ -1,0 +1,92 @@
+"""What the audit log records: kinds of state change and their actions, declared once with their Chinese names."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class AuditKind(StrEnum):
+    """The kinds of state change the audit log records."""
+
+    SUBMISSION = "submission"
+    REVIEW = "review"
+    FINDING = "finding"
+    EVALUATION_SCORE = "evaluation_score"
+    EVALUATION_ROUND = "evaluation_round"
+    ASSIGNMENT = "assignment"
+    USER = "user"
+    LOGIN = "login"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name shown to people."""
+        return AUDIT_KIND_LABELS[self]
+
+
+AUDIT_KIND_LABELS: dict[AuditKind, str] = {
+    AuditKind.SUBMISSION: "报送",
+    AuditKind.REVIEW: "报送审核",
+    AuditKind.FINDING: "问题整改",
+    AuditKind.EVALUATION_SCORE: "评价评分",
+    AuditKind.EVALUATION_ROUND: "评价轮次",
+    AuditKind.ASSIGNMENT: "评价专家分配",
+    AuditKind.USER: "用户与角色",
+    AuditKind.LOGIN: "登录",
+}
+
+# Actions recorded under a code, by their Chinese names (finding transitions are recorded by the lifecycle's own
+# Chinese action names, e.g. 开始整改, and shown as they are).
+AUDIT_ACTION_LABELS: dict[str, str] = {
+    "accepted": "接收",
+    "rejected": "未通过校验",
+    "accept": "审核通过",
+    "return": "退回",
+    "save_draft": "保存草稿",
+    "submit": "提交评分",
+    "open": "开启",
+    "close": "结束",
+    "assign": "分配",
+    "create": "新建",
+    "change": "修改",
+    "login_succeeded": "登录成功",
+    "login_failed": "登录失败",
+    "login_throttled": "登录受限（尝试过于频繁）",
+    "logout": "退出登录",
+}
+
+# How a change reached the warehouse.
+AUDIT_VIA_LABELS: dict[str, str] = {"web": "网页", "command": "命令行"}
+
+
+def action_label(action: str) -> str:
+    """The Chinese name of an action (finding actions already are)."""
+    return AUDIT_ACTION_LABELS.get(action, action)
+
+
+# The fields of a recorded state (before, after), by their Chinese names.
+AUDIT_STATE_LABELS: dict[str, str] = {
+    "kind": "报表类别",
+    "province_code": "省份",
+    "round_id": "轮次",
+    "file_name": "文件名",
+    "file_sha256": "文件指纹",
+    "rows": "行数",
+    "errors": "错误数",
+    "warnings": "警告数",
+    "current": "被替代的报送",
+    "review_state": "审核状态",
+    "is_open": "开放",
+    "archive_code": "档案馆",
+    "evaluator": "评价专家",
+    "scores": "得分",
+    "veto_passed": "否决项通过",
+    "is_submitted": "已提交",
+    "status": "整改状态",
+    "deadline": "整改期限",
+    "role": "角色",
+    "evidence": "佐证材料",
+    "is_active": "启用",
+    "password_changed": "修改了密码",
+}
+# Fields whose values are what people typed (user and file names): shown quoted, as in messages.
+AUDIT_TYPED_FIELDS = frozenset({"file_name", "evaluator", "evidence"})

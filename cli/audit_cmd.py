@@ -1,0 +1,86 @@
+"""`audit`: the audit log of state changes and sign-ins, newest first, times in Beijing time."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import date
+from typing import Any
+
+from census_schema.audit import AUDIT_VIA_LABELS, AuditKind, action_label
+from census_schema.errors import UsageError
+from census_schema.settings import load_settings
+from cli.main import emit_json
+from cli.warehouse_cmd import format_table
+from dash_app.webstate import pending_events
+from warehouse.audit import require_kind, search_audit_log, to_beijing
+from warehouse.backends import open_warehouse
+
+
+def _day(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise UsageError(
+            f"{option} 的值「{value}」不是有效日期。", hint="日期格式为 YYYY-MM-DD（北京时间）。"
+        ) from None
+
+
+def as_json(row: dict[str, Any]) -> dict[str, Any]:
+    """An event for `--json`: UTC and Beijing times, states as JSON objects, Chinese names beside the codes."""
+    return {
+        "event_id": row["event_id"],
+        "occurred_at": row["occurred_at"].isoformat(timespec="seconds") + "Z",
+        "occurred_at_beijing": to_beijing(row["occurred_at"]).isoformat(timespec="seconds"),
+        "actor": row["actor"],
+        "via": row["via"],
+        "source_address": row["source_address"],
+        "kind": row["kind"],
+        "kind_label": AuditKind(row["kind"]).label,
+        "action": row["action"],
+        "action_label": action_label(row["action"]),
+        "target": row["target"],
+        "before": None if row["before_state"] is None else json.loads(row["before_state"]),
+        "after": None if row["after_state"] is None else json.loads(row["after_state"]),
+        "reason": row["reason"],
+    }
+
+
+def run_audit(args: argparse.Namespace) -> int:
+    """Print the events that match (`--since`, `--until` in Beijing days, `--kind`, `--by`)."""
+    settings = load_settings(args.db, args.warehouse)
+    kind = None if args.kind is None else require_kind(args.kind.strip()).value
+    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    if args.limit < 1:
+        raise UsageError("--limit 须为正整数。")
+    with open_warehouse(settings).reader() as con:
+        rows = search_audit_log(
+            con,
+            pending_events(settings.var_dir),
+            actor=args.by,
+            kind=kind,
+            since=since,
+            until=until,
+            limit=args.limit,
+        )
+    if args.json:
+        emit_json({"count": len(rows), "events": [as_json(row) for row in rows]})
+        return 0
+    table = [
+        (
+            to_beijing(r["occurred_at"]).strftime("%Y-%m-%d %H:%M:%S"),
+            r["actor"] or "",
+            AUDIT_VIA_LABELS.get(r["via"], r["via"]),
+            r["source_address"] or "",
+            AuditKind(r["kind"]).label,
+            action_label(r["action"]),
+            r["target"] or "",
+            r["reason"] or "",
+        )
+        for r in rows
+    ]
+    print(format_table(("时间（北京时间）", "操作人", "途径", "来源", "类别", "操作", "对象", "原因"), table))
+    print(f"共 {len(rows)} 条。")
+    return 0

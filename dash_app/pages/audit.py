@@ -1,0 +1,199 @@
+"""`/audit` (administrators only): the audit log of every state change and sign-in, searched by who, kind and
+Beijing-time days, and exported to Excel."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from dash import Dash, dcc, html
+
+from census_schema.audit import AUDIT_STATE_LABELS, AUDIT_TYPED_FIELDS, AUDIT_VIA_LABELS, AuditKind, action_label
+from census_schema.errors import CensusError
+from census_schema.roles import Role
+from census_schema.supervision.codes import FindingRole
+from dash_app.access import Viewer, refuse, require_role
+from dash_app.components import dropdown, labelled
+from dash_app.context import AppContext
+from dash_app.formatting import division_name, format_count, format_date, kind_label, to_beijing
+from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from warehouse.audit import DEFAULT_LIMIT, search_audit_log
+
+PATH = "/audit"
+NAME = "审计日志"
+ROLES = (Role.ADMIN,)
+ACTOR = "audit-actor"
+KIND = "audit-kind"
+SINCE = "audit-since"
+UNTIL = "audit-until"
+GRID = "audit-grid"
+COLUMNS = [
+    Column("occurred_at", "时间（北京时间）"),
+    Column("actor", "操作人"),
+    Column("via", "途径"),
+    Column("source_address", "来源地址"),
+    Column("kind", "类别"),
+    Column("action", "操作"),
+    Column("target", "对象"),
+    Column("before_state", "变更前", wrap=True),
+    Column("after_state", "变更后", wrap=True),
+    Column("reason", "原因或说明", wrap=True),
+]
+
+
+def _day(value: Any, label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError:
+        refuse(400, f"{label}「{str(value)[:20]}」不是有效日期（YYYY-MM-DD）。")
+
+
+def _moment(value: datetime) -> str:
+    """When, in Beijing time to the second: 2026年11月30日 16:00:05."""
+    moment = to_beijing(value)
+    return f"{format_date(moment.date())} {moment:%H:%M:%S}"
+
+
+def _state_value(key: str, value: Any) -> str:
+    """One recorded value as a person reads it: names for codes, 是/否, Chinese dates, typed names quoted."""
+    if value is None:
+        return "无"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, dict):
+        return "，".join(f"{k} {_state_value(key, v)}" for k, v in value.items()) or "无"
+    if isinstance(value, list):
+        return "、".join(_state_value(key, v) for v in value) or "无"
+    if key == "kind":
+        return kind_label(str(value))
+    if key == "province_code":
+        return division_name(str(value))
+    if key == "role":
+        return _role_label(str(value))
+    if key == "deadline":
+        return format_date(str(value))
+    if key in AUDIT_TYPED_FIELDS:
+        return f"「{value}」"
+    return format_count(value) if isinstance(value, int) else str(value)
+
+
+def _role_label(value: str) -> str:
+    for roles in (Role, FindingRole):
+        if value in set(roles):
+            return roles(value).label
+    return value
+
+
+def _state(text: str | None) -> str | None:
+    """A stored JSON state as `字段：值；…` with the fields' Chinese names (no braces, no codes)."""
+    if not text:
+        return None
+    state = json.loads(text)
+    if not isinstance(state, dict):
+        return str(state)
+    return "；".join(f"{AUDIT_STATE_LABELS.get(key, key)}：{_state_value(key, value)}" for key, value in state.items())
+
+
+USER_TARGETS = frozenset({AuditKind.USER, AuditKind.LOGIN})
+
+
+def shown_row(row: dict[str, Any]) -> dict[str, Any]:
+    """An audit event as the grid shows it: Beijing time, Chinese names of kinds, actions and sources."""
+    kind = AuditKind(row["kind"])
+    return {
+        "event_id": row["event_id"],
+        "occurred_at": _moment(row["occurred_at"]),
+        "actor": row["actor"],
+        "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
+        "source_address": row["source_address"],
+        "kind": kind.label,
+        "action": action_label(row["action"]),
+        # A user's name is what an administrator typed: quoted, as in messages.
+        "target": f"「{row['target']}」" if row["target"] and kind in USER_TARGETS else row["target"],
+        "before_state": _state(row["before_state"]),
+        "after_state": _state(row["after_state"]),
+        "reason": row["reason"],
+    }
+
+
+def load_events(
+    context: AppContext, viewer: Viewer, actor: str | None, kind: str | None, since: Any, until: Any
+) -> list[dict[str, Any]]:
+    """The events an administrator asked for, newest first (the log plus sign-ins still on their way to it)."""
+    require_role(viewer, Role.ADMIN)
+    if not isinstance(actor, str | None) or not isinstance(kind, str | None):
+        refuse(400, "审计日志的查询条件格式不正确。")
+    if kind and kind not in {k.value for k in AuditKind}:
+        refuse(400, f"未知的审计事件类别「{str(kind)[:20]}」。")
+    first, last = _day(since, "起始日期"), _day(until, "截止日期")
+    with context.reader.cursor() as con:
+        try:
+            rows = search_audit_log(
+                con,
+                context.outbox.pending(),
+                actor=(actor or "").strip() or None,
+                kind=kind or None,
+                since=first,
+                until=last,
+            )
+        except CensusError as error:
+            refuse(400, error.describe())
+    return [shown_row(row) for row in rows]
+
+
+def _date_input(component_id: str) -> dcc.Input:
+    return dcc.Input(id=component_id, type="date", debounce=True, style={"width": "160px"})  # type: ignore[arg-type]
+
+
+def layout(**_query: str) -> html.Div:
+    """Filters, the events, the export."""
+    return html.Div(
+        [
+            html.H2("审计日志"),
+            html.P(
+                f"记录每一次报送、审核、问题整改、评价评分、评价轮次与专家分配、用户与角色变更，以及登录成功、失败和受限。"
+                f"只增不改。时间为北京时间；最多显示最近 {DEFAULT_LIMIT} 条，请用条件缩小范围。",
+                className="hint",
+            ),
+            html.Div(
+                [
+                    labelled(
+                        "操作人",
+                        dcc.Input(id=ACTOR, placeholder="用户名", debounce=True, style={"width": "200px"}),
+                        for_id=ACTOR,
+                    ),
+                    labelled(
+                        "类别",
+                        dropdown(
+                            KIND,
+                            [{"label": k.label, "value": k.value} for k in AuditKind],
+                            placeholder="全部类别",
+                            style={"width": "200px"},
+                        ),
+                    ),
+                    labelled("自", _date_input(SINCE), for_id=SINCE),
+                    labelled("至", _date_input(UNTIL), for_id=UNTIL),
+                ],
+                className="toolbar",
+            ),
+            grid_block(GRID, COLUMNS, row_id="event_id"),
+        ]
+    )
+
+
+def register_callbacks(app: Dash, context: AppContext) -> None:
+    """The grid follows the filters; its export re-reads the same events."""
+    register_grid(
+        app,
+        GridSpec(
+            GRID,
+            COLUMNS,
+            ("event_id",),
+            lambda viewer, actor, kind, since, until: load_events(context, viewer, actor, kind, since, until),
+            [(ACTOR, "value"), (KIND, "value"), (SINCE, "value"), (UNTIL, "value")],
+            "审计日志",
+        ),
+    )

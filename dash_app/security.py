@@ -1,0 +1,231 @@
+"""Guards around every request: cross-origin refusal (CSRF), security headers, well-formed callback requests.
+
+Cross-origin refusal follows the algorithm of Go's `net/http.CrossOriginProtection` (Go 1.25): a state-changing
+request (any method but GET, HEAD, OPTIONS) is refused with HTTP 403 when the browser says it comes from another
+origin. Browsers say so in `Sec-Fetch-Site` (sent by every current browser to https and to localhost) and in
+`Origin` (sent on every cross-origin request and every same-origin POST). A request carrying neither did not come
+from a browser page, so it cannot carry a victim's cookie on an attacker's behalf. Another port of the same host is
+another origin (`Sec-Fetch-Site: same-site`, or an `Origin` that differs by port): refused too. With the session
+cookie `SameSite=Strict` on top, a cross-site page cannot even send it. No GET route changes state (sign-out is a
+POST), so a token is not needed for Dash's fetch calls or the plain forms.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# Sec-Fetch-Site values of requests made by this site's own pages, or by the user (address bar, bookmark).
+SAME_ORIGIN_FETCH_SITES = frozenset({"same-origin", "none"})
+TRUSTED_ORIGINS_ENV = "ARCHIVE_CENSUS_TRUSTED_ORIGINS"
+# Behind N reverse proxies, the client's address, scheme and host come from their X-Forwarded-* headers (sign-in
+# throttling counts per client address; without this every client would share the proxy's). Never set it when the
+# app is reached directly: anyone could then claim any address.
+PROXY_HOPS_ENV = "ARCHIVE_CENSUS_PROXY_HOPS"
+# Paths whose responses may be cached: versioned static files. Everything else is per user and never stored.
+CACHEABLE_PREFIXES = ("/assets/", "/_dash-component-suites/")
+CALLBACK_PATH = "/_dash-update-component"
+
+
+def trusted_origins() -> frozenset[str]:
+    """Origins allowed besides the request's own (a reverse proxy's public https origin): `ARCHIVE_CENSUS_TRUSTED_ORIGINS`,
+    comma-separated, e.g. `https://census.example.gov.cn`."""
+    raw = os.environ.get(TRUSTED_ORIGINS_ENV, "")
+    return frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+
+
+def is_cross_origin(request: flask.Request, trusted: frozenset[str]) -> bool:
+    """True when a state-changing request comes from a page of another origin (see the module's docstring)."""
+    if request.method in SAFE_METHODS:
+        return False
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") in trusted:
+        return False
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:
+        return fetch_site not in SAME_ORIGIN_FETCH_SITES
+    if origin is None:
+        return False
+    # "null" (sandboxed frames, data: pages) never equals an http origin, so it is refused here.
+    return origin.rstrip("/") != f"{request.scheme}://{request.host}"
+
+
+def content_security_policy(script_hashes: Iterable[str]) -> str:
+    """The CSP the app satisfies: its own scripts plus Dash's inline ones by hash; no eval; no framing.
+
+    `style-src 'unsafe-inline'`: plotly.js and AG Grid insert <style> elements and style attributes at run time,
+    and Dash renders `style=` props as attributes; styles cannot run code. `img-src data:`: plotly's modebar and its
+    "download plot" image. Nothing else is allowed beyond the app's own origin (checked in Chromium: the browser
+    tests fail on any CSP violation on the console).
+    """
+    directives = {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", *script_hashes],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+    return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
+
+
+def security_headers(csp: str, *, https: bool) -> dict[str, str]:
+    """Headers every response carries."""
+    headers = {
+        "Content-Security-Policy": csp,
+        "X-Frame-Options": "DENY",
+        "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "same-origin",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
+    }
+    if https:
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+    return headers
+
+
+# --- the shape of a callback request --------------------------------------------------------------------------------
+
+# What the Dash renderer sends for these properties; anything else is a forged request (HTTP 400), not a reason for a
+# callback to fail with a traceback. Properties not listed may hold any JSON value.
+_SCALAR = (str, int, float, bool, type(None))
+
+
+def _is_text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def _is_count(value: Any) -> bool:
+    return value is None or (isinstance(value, int) and not isinstance(value, bool))
+
+
+def _is_object(value: Any) -> bool:
+    return value is None or isinstance(value, dict)
+
+
+def _is_rows(value: Any) -> bool:
+    return value is None or (isinstance(value, list) and all(isinstance(row, dict) for row in value))
+
+
+def _is_value(value: Any) -> bool:
+    return isinstance(value, _SCALAR) or (isinstance(value, list) and all(isinstance(v, _SCALAR) for v in value))
+
+
+def _is_path(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value.startswith("/"))
+
+
+def _is_files(value: Any) -> bool:
+    return _is_text(value) or (isinstance(value, list) and all(isinstance(v, str) for v in value))
+
+
+PROPERTY_CHECKS = {
+    "pathname": _is_path,
+    "search": _is_text,
+    "hash": _is_text,
+    "href": _is_text,
+    "n_clicks": _is_count,
+    "n_intervals": _is_count,
+    "cellClicked": _is_object,
+    "clickData": _is_object,
+    "virtualRowData": _is_rows,
+    "rowData": _is_rows,
+    "selectedRows": _is_rows,
+    "value": _is_value,
+    "contents": _is_files,
+    "filename": _is_files,
+    "start_date": _is_text,
+    "end_date": _is_text,
+    "date": _is_text,
+    "disabled": lambda v: v is None or isinstance(v, bool),
+    "id": lambda v: isinstance(v, str | dict),
+}
+
+
+def _dependency_problem(entry: Any) -> str | None:
+    if isinstance(entry, list):  # a wildcard dependency: one entry per matching component
+        for item in entry:
+            problem = _dependency_problem(item)
+            if problem:
+                return problem
+        return None
+    if not isinstance(entry, dict) or not isinstance(entry.get("property"), str):
+        return "依赖项格式不正确"
+    if not isinstance(entry.get("id"), str | dict):
+        return "组件标识格式不正确"
+    check = PROPERTY_CHECKS.get(entry["property"])
+    if check is not None and "value" in entry and not check(entry["value"]):
+        return f"属性「{entry['property']}」的取值类型不正确"
+    return None
+
+
+def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | None:
+    """Why a POST to /_dash-update-component is not what the Dash renderer sends (for one of the app's server-side
+    `callbacks`, by output), or None when it is well formed."""
+    if not isinstance(body, dict) or not isinstance(body.get("output"), str):
+        return "请求不是有效的回调请求"
+    if "callback" not in callbacks.get(body["output"], {}):  # unknown, or run in the browser (clientside)
+        return "请求的回调不存在"
+    for part in ("inputs", "state"):
+        entries = body.get(part, [])
+        if not isinstance(entries, list):
+            return "请求不是有效的回调请求"
+        for entry in entries:
+            problem = _dependency_problem(entry)
+            if problem:
+                return problem
+    return None
+
+
+def refusal(status: int, message: str) -> flask.Response:
+    """A short Chinese refusal as plain text (also what a forged callback request receives)."""
+    return flask.Response(message, status=status, mimetype="text/plain")
+
+
+def install_security(
+    server: flask.Flask, script_hashes: Callable[[], Iterable[str]], callbacks: Mapping[str, Any]
+) -> None:
+    """Refuse cross-origin state changes and malformed callbacks before any route runs; add the headers after.
+
+    `script_hashes` gives the hashes of Dash's inline scripts; it is asked again for each page, because Dash adds
+    the pages' title script only when it sets itself up on the first request. `callbacks` is the app's callback map.
+    """
+    https = os.environ.get("ARCHIVE_CENSUS_HTTPS") == "1"
+    hops = int(os.environ.get(PROXY_HOPS_ENV, "0") or 0)
+    if hops > 0:
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
+
+    @server.before_request
+    def refuse_cross_origin() -> flask.Response | None:
+        request = flask.request
+        if is_cross_origin(request, trusted_origins()):
+            return refusal(403, "拒绝来自其他网站（或同一主机其他端口）的修改请求。请直接在本平台页面上操作。")
+        if request.method == "POST" and request.path == CALLBACK_PATH:
+            try:
+                body = json.loads(request.get_data(cache=True) or b"null")
+            except ValueError:
+                return refusal(400, "请求不是有效的回调请求（JSON 格式错误）。")
+            problem = callback_request_problem(body, callbacks)
+            if problem:
+                return refusal(400, f"{problem}。请刷新页面后重试。")
+        return None
+
+    @server.after_request
+    def add_headers(response: flask.Response) -> flask.Response:
+        headers = security_headers(content_security_policy(script_hashes()), https=https)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        if not flask.request.path.startswith(CACHEABLE_PREFIXES):
+            response.headers["Cache-Control"] = "no-store"
+        return response

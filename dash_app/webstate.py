@@ -1,0 +1,269 @@
+"""The web server's own state, beside the warehouse in one SQLite file (`var/web_state.sqlite3`):
+
+- sign-in sessions, so that signing out ends a session on the server: a copy of the cookie taken before is refused
+  after (the cookie only names a session; whether it is live is decided here);
+- the outbox of sign-in events for the audit log. Writing each sign-in to the warehouse would copy the warehouse file
+  (a snapshot) every time and queue behind loads on its writer lock; events are kept here durably at once and moved
+  to the warehouse's `audit_log` in batches (`AuditOutbox.flush`), a few seconds later.
+
+SQLite because several server processes may share it and it needs no server; the warehouse stays DuckDB.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from census_schema.errors import CensusError
+from warehouse.audit import AuditEvent, append_events
+from warehouse.backends import EmbeddedWarehouse, Warehouse
+from warehouse.transactions import transaction, utc_now
+
+LOGGER = logging.getLogger(__name__)
+FILE_NAME = "web_state.sqlite3"
+# A session ends at sign-out, when the user's password or role changes, or at the latest this long after sign-in.
+SESSION_MAX_AGE = timedelta(hours=12)
+# Ended sessions are kept this long (for the record), then pruned.
+SESSION_KEEP = timedelta(days=30)
+FLUSH_DELAY_S = 5.0
+FLUSH_LOCK_WAIT_S = 5.0
+# After a failed flush (a long load holds the lock, a damaged warehouse) the next try waits longer, up to this.
+MAX_RETRY_DELAY_S = 300.0
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS web_sessions (
+    session_hash TEXT PRIMARY KEY,   -- sha256 of the session id the cookie carries
+    user_name TEXT NOT NULL,
+    started_at TEXT NOT NULL,        -- UTC ISO
+    remote_address TEXT,
+    ended_at TEXT,
+    ended_reason TEXT
+);
+CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (user_name);
+CREATE TABLE IF NOT EXISTS audit_outbox (
+    event_id TEXT PRIMARY KEY,
+    occurred_at TEXT NOT NULL,
+    actor TEXT,
+    via TEXT NOT NULL,
+    address TEXT,
+    kind TEXT NOT NULL,
+    action TEXT NOT NULL,
+    target TEXT,
+    before_state TEXT,
+    after_state TEXT,
+    reason TEXT
+);
+"""
+
+
+class WebState:
+    """The SQLite file; a short-lived connection per operation (threads and processes may share the file)."""
+
+    def __init__(self, var_dir: Path) -> None:
+        self.path = Path(var_dir) / FILE_NAME
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self.connect() as con:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.executescript(SCHEMA)
+
+    @contextmanager
+    def connect(self) -> Iterator[sqlite3.Connection]:
+        """A connection whose block is one transaction (committed at the end, rolled back on error)."""
+        with closing(sqlite3.connect(self.path, timeout=10)) as con:
+            con.execute("PRAGMA synchronous=NORMAL")
+            with con:
+                yield con
+
+
+def _hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
+
+
+class SessionStore:
+    """Sign-in sessions kept on the server."""
+
+    def __init__(self, state: WebState) -> None:
+        self.state = state
+
+    def start(self, user_name: str, remote_address: str | None) -> str:
+        """A new session for the user; returns its id (to be kept in the signed cookie)."""
+        session_id = secrets.token_urlsafe(32)
+        now = utc_now()
+        with self.state.connect() as con:
+            con.execute(
+                "INSERT INTO web_sessions (session_hash, user_name, started_at, remote_address) VALUES (?, ?, ?, ?)",
+                [_hash(session_id), user_name, now.isoformat(), remote_address],
+            )
+            con.execute(
+                "DELETE FROM web_sessions WHERE started_at < ?", [(now - SESSION_MAX_AGE - SESSION_KEEP).isoformat()]
+            )
+        return session_id
+
+    def is_live(self, session_id: str | None, user_name: str) -> bool:
+        """True when the session exists, belongs to the user, has not ended and is not too old."""
+        if not session_id:
+            return False
+        with self.state.connect() as con:
+            row = con.execute(
+                "SELECT user_name, started_at, ended_at FROM web_sessions WHERE session_hash = ?", [_hash(session_id)]
+            ).fetchone()
+        if row is None or row[0] != user_name or row[2] is not None:
+            return False
+        return utc_now() - datetime.fromisoformat(row[1]) < SESSION_MAX_AGE
+
+    def end(self, session_id: str | None, reason: str) -> None:
+        """End one session (sign-out)."""
+        if session_id:
+            with self.state.connect() as con:
+                con.execute(
+                    "UPDATE web_sessions SET ended_at = ?, ended_reason = ? WHERE session_hash = ? AND ended_at IS NULL",
+                    [utc_now().isoformat(), reason, _hash(session_id)],
+                )
+
+    def end_all(self, user_name: str, reason: str) -> int:
+        """End every live session of a user (e.g. after a password change); returns how many."""
+        with self.state.connect() as con:
+            cursor = con.execute(
+                "UPDATE web_sessions SET ended_at = ?, ended_reason = ? WHERE user_name = ? AND ended_at IS NULL",
+                [utc_now().isoformat(), reason, user_name],
+            )
+            return cursor.rowcount
+
+
+_OUTBOX_COLUMNS = (
+    "event_id",
+    "occurred_at",
+    "actor",
+    "via",
+    "address",
+    "kind",
+    "action",
+    "target",
+    "before",
+    "after",
+    "reason",
+)
+
+
+def read_outbox(state: WebState) -> list[AuditEvent]:
+    """The events in the outbox, oldest first."""
+    with state.connect() as con:
+        rows = con.execute(
+            "SELECT event_id, occurred_at, actor, via, address, kind, action, target, before_state, after_state, "
+            "reason FROM audit_outbox ORDER BY occurred_at"
+        ).fetchall()
+    events = []
+    for row in rows:
+        values: dict[str, Any] = dict(zip(_OUTBOX_COLUMNS, row, strict=True))
+        values["occurred_at"] = datetime.fromisoformat(values["occurred_at"])
+        events.append(AuditEvent(**values))
+    return events
+
+
+class AuditOutbox:
+    """Sign-in events on their way to the warehouse's audit log (durable here from the moment they happen)."""
+
+    def __init__(self, state: WebState, store: Warehouse, *, delay_s: float = FLUSH_DELAY_S) -> None:
+        self.state = state
+        self.store = store
+        self.delay_s = delay_s
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._retry_delay_s = delay_s
+
+    def add(self, event: AuditEvent) -> None:
+        """Keep an event and schedule a flush."""
+        values = asdict(event)
+        with self.state.connect() as con:
+            con.execute(
+                "INSERT OR IGNORE INTO audit_outbox VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    values["event_id"],
+                    event.occurred_at.isoformat(),
+                    *(values[c] for c in _OUTBOX_COLUMNS[2:]),
+                ],
+            )
+        self.schedule()
+
+    def pending(self) -> list[AuditEvent]:
+        """Events not yet in the warehouse, oldest first."""
+        return read_outbox(self.state)
+
+    def schedule(self, delay_s: float | None = None) -> None:
+        """Flush in `delay_s` seconds unless a flush is already due (one timer thread at most, none when idle)."""
+        with self._lock:
+            if self._timer is not None:
+                return
+            self._timer = threading.Timer(self.delay_s if delay_s is None else delay_s, self._flush_later)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _flush_later(self) -> None:
+        with self._lock:
+            self._timer = None
+        try:
+            self.flush()
+        except (CensusError, duckdb.Error, OSError) as error:
+            # The writer lock stayed busy (a long load) or the warehouse cannot be opened (being restored, damaged):
+            # the events stay in the outbox, durable; try again later, less and less often.
+            self._retry_delay_s = min(self._retry_delay_s * 2, MAX_RETRY_DELAY_S)
+            message = error.describe() if isinstance(error, CensusError) else str(error)
+            LOGGER.warning("audit events wait in the outbox (retry in %.0f s): %s", self._retry_delay_s, message)
+            self.schedule(self._retry_delay_s)
+        else:
+            self._retry_delay_s = self.delay_s
+
+    def flush(self) -> int:
+        """Move pending events into the warehouse's audit log (one transaction); returns how many were new there.
+
+        Idempotent: an event already in the log (a flush that stopped after the warehouse commit) is not added again.
+        """
+        events = self.pending()
+        if not events:
+            return 0
+        added = self._store_for_flush().write(lambda warehouse: _append_in_transaction(warehouse, events))
+        with self.state.connect() as con:
+            con.executemany("DELETE FROM audit_outbox WHERE event_id = ?", [[e.event_id] for e in events])
+        return added
+
+    def _store_for_flush(self) -> Warehouse:
+        # An embedded file's writer lock is waited for only briefly: a long load keeps the events for the next try.
+        if isinstance(self.store, EmbeddedWarehouse):
+            return EmbeddedWarehouse(self.store.db_path, lock_timeout_s=FLUSH_LOCK_WAIT_S)
+        return self.store
+
+    def cancel(self) -> None:
+        """Stop a scheduled flush (tests; the events stay in the outbox)."""
+        with self._lock:
+            if self._timer is not None:
+                self._timer.cancel()
+                self._timer = None
+
+
+def _append_in_transaction(warehouse: duckdb.DuckDBPyConnection, events: list[AuditEvent]) -> int:
+    with transaction(warehouse):
+        return append_events(warehouse, events)
+
+
+def pending_events(var_dir: Path) -> list[AuditEvent]:
+    """Sign-in events a web server has kept but not yet moved to the warehouse (none when it never ran here)."""
+    if not (Path(var_dir) / FILE_NAME).exists():
+        return []
+    return read_outbox(WebState(var_dir))
+
+
+def end_sessions_of(var_dir: Path, user_name: str, reason: str) -> int:
+    """End a user's live web sessions (their password or role changed); 0 when no web server ever ran here."""
+    if not (Path(var_dir) / FILE_NAME).exists():
+        return 0
+    return SessionStore(WebState(var_dir)).end_all(user_name, reason)

@@ -1,0 +1,86 @@
+"""`archive-census audit`: the audit log on the command line, as JSON with UTC and Beijing times, filtered by day,
+kind and user; commands record their OS user and host; sign-ins still in the web server's outbox are listed too."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+from datetime import datetime
+
+from census_schema.audit import AuditKind
+from cli.main import main
+from dash_app.webstate import AuditOutbox, WebState
+from warehouse.audit import AuditSource, new_event
+from warehouse.backends import EmbeddedWarehouse
+
+
+def run(capsys, *argv):
+    code = main([*argv])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def add_user(capsys, monkeypatch, db, *argv):
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-password-1\n"))
+    return run(capsys, "users", "add", *argv, "--password-stdin", "--db", str(db))
+
+
+def test_changes_made_on_the_command_line_are_listed_as_json(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "var" / "w.duckdb"
+    assert add_user(capsys, monkeypatch, db, "alice", "--role", "planner")[0] == 0
+    assert add_user(capsys, monkeypatch, db, "alice", "--role", "province", "--province", "440000")[0] == 0
+    assert run(capsys, "evaluation", "open", "--by", "规划处", "--db", str(db))[0] == 0
+    code, out, err = run(capsys, "audit", "--json", "--db", str(db))
+    assert (code, err) == (0, "")
+    payload = json.loads(out)
+    assert payload["count"] == 3
+    opened, changed, created = payload["events"]
+    assert (opened["kind"], opened["action"], opened["actor"], opened["target"]) == (
+        "evaluation_round",
+        "open",
+        "规划处",
+        "2025",
+    )
+    assert (changed["kind_label"], changed["action_label"]) == ("用户与角色", "修改")
+    assert changed["before"]["role"] == "planner" and changed["after"]["role"] == "province"
+    assert changed["actor"] == getpass.getuser() and created["action"] == "create"
+    assert all(
+        e["via"] == "command" and e["source_address"] == f"{getpass.getuser()}@{socket.gethostname()}"
+        for e in payload["events"]
+    )
+    utc = datetime.fromisoformat(opened["occurred_at"].replace("Z", "+00:00"))
+    assert datetime.fromisoformat(opened["occurred_at_beijing"]) == utc and opened["occurred_at_beijing"].endswith(
+        "+08:00"
+    )
+
+    code, out, _ = run(capsys, "audit", "--json", "--kind", "user", "--by", getpass.getuser(), "--db", str(db))
+    assert [e["action"] for e in json.loads(out)["events"]] == ["change", "create"]
+    code, out, _ = run(capsys, "audit", "--json", "--since", "2000-01-01", "--until", "2000-01-31", "--db", str(db))
+    assert json.loads(out) == {"count": 0, "events": []}
+    code, out, _ = run(capsys, "audit", "--db", str(db))
+    assert code == 0 and "评价轮次" in out and "共 3 条。" in out
+
+
+def test_sign_ins_waiting_in_the_web_server_s_outbox_are_listed(tmp_path, capsys):
+    db = tmp_path / "var" / "w.duckdb"
+    store = EmbeddedWarehouse(db)
+    store.current_version()
+    outbox = AuditOutbox(WebState(db.parent), store)
+    outbox.add(new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=AuditSource("web", "10.9.8.7")))
+    outbox.cancel()
+    code, out, _ = run(capsys, "audit", "--json", "--kind", "login", "--db", str(db))
+    [event] = json.loads(out)["events"]
+    assert (event["actor"], event["source_address"], event["action_label"]) == ("mallory", "10.9.8.7", "登录失败")
+    assert outbox.flush() == 1 and outbox.pending() == []
+    assert json.loads(run(capsys, "audit", "--json", "--db", str(db))[1])["count"] == 1  # moved, listed once
+
+
+def test_bad_filters_exit_2_with_a_message(tmp_path, capsys):
+    db = str(tmp_path / "var" / "w.duckdb")
+    code, out, err = run(capsys, "audit", "--kind", "nonsense", "--db", db)
+    assert (code, out) == (2, "") and "未知的审计事件类别" in err and "login（登录）" in err
+    code, _, err = run(capsys, "audit", "--since", "2025-02-30", "--db", db)
+    assert code == 2 and "不是有效日期" in err
+    code, _, err = run(capsys, "audit", "--since", "2025-03-02", "--until", "2025-03-01", "--db", db)
+    assert code == 2 and "截止日期早于起始日期" in err

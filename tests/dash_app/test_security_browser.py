@@ -1,0 +1,165 @@
+"""Finding 3 and the web parts of finding 8 as an attacker would try them, in real headless Chromium: a page served
+from another port of the same host (same site, another origin: SameSite cookies do not separate ports) posts an
+upload to the app with the signed-in user's cookie, and frames the app; a session cookie copied before sign-out is
+presented after it. The app itself keeps working under its CSP: every browser test (browser.browse) fails on a
+CSP violation (any console error) in the browser.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Request, Response
+
+from census_schema.census_form import CENSUS_FORM
+from dash_app.app import create_app
+from tests.dash_app.browser import QuietRequestHandler, Session, Site, browse, require_browser, screenshot
+from tests.dash_app.conftest import USERS, password_of, province_workbook, supervision_warehouse
+from warehouse.queries import list_submissions
+from warehouse.store import WarehouseStore
+
+pytestmark = pytest.mark.browser
+
+ATTACK_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>抽奖</title></head><body>
+<h1>恭喜中奖</h1>
+<iframe id="framed" src="{app}/" width="800" height="400"></iframe>
+<script>
+const bytes = Uint8Array.from(atob("{workbook}"), c => c.charCodeAt(0));
+const form = new FormData();
+form.append("kind", "census");
+form.append("file", new Blob([bytes], {{type: "application/octet-stream"}}), "广东-伪造.xlsx");
+fetch("{app}/api/upload", {{method: "POST", body: form, credentials: "include", mode: "no-cors"}})
+  .then(() => {{ document.title = "sent"; }}, () => {{ document.title = "sent"; }});
+</script></body></html>"""
+
+
+def serve(wsgi: Any, name: str) -> tuple[str, Any, threading.Thread]:
+    server = make_server("127.0.0.1", 0, wsgi, threaded=True, request_handler=QuietRequestHandler)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.server_port}", server, thread
+
+
+# What the app answered to each request that reached it: (method, path, status, Origin header, cookie sent).
+ANSWERED: list[tuple[str, str, int, str | None, bool]] = []
+
+
+def recording(wsgi: Any) -> Any:
+    """The app, noting what it answers (a no-cors response is opaque to the page and to Playwright)."""
+
+    def app(environ: dict[str, Any], start_response: Any) -> Any:
+        def start(status: str, headers: Any, *rest: Any) -> Any:
+            note = (environ["REQUEST_METHOD"], environ["PATH_INFO"], int(status.split()[0]))
+            ANSWERED.append((*note, environ.get("HTTP_ORIGIN"), "session=" in environ.get("HTTP_COOKIE", "")))
+            return start_response(status, headers, *rest)
+
+        return wsgi(environ, start)
+
+    return app
+
+
+@pytest.fixture(scope="module")
+def site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
+    """A copy of the supervision demo with the test users, the app on one port of 127.0.0.1."""
+    require_browser()
+    folder = tmp_path_factory.mktemp("security-browser")
+    settings = supervision_warehouse(supervision_demo_db, folder, USERS)
+    url, server, thread = serve(recording(create_app(settings).server), "dash-security-server")
+    try:
+        yield Site(url, settings, folder)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def attacker(site) -> Iterator[str]:
+    """Another port of the same host serving a page that uploads a forged return to the app and frames it."""
+    workbook = province_workbook(Path(site.folder) / "forged.xlsx", CENSUS_FORM, "440000", 2)
+    page = ATTACK_PAGE.format(app=site.url, workbook=base64.b64encode(workbook.read_bytes()).decode())
+
+    @Request.application
+    def attack(_request: Request) -> Response:
+        return Response(page, mimetype="text/html")
+
+    url, server, thread = serve(attack, "attacker-server")
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def browsing(chromium, site) -> Iterator[Session]:
+    yield from browse(chromium, site.url)
+
+
+def census_submissions(site: Site) -> list[dict[str, Any]]:
+    with WarehouseStore(site.settings.db_path).reader() as con:
+        return [s for s in list_submissions(con) if s["kind"] == "census"]
+
+
+def sign_in(browsing: Session, user: str) -> Any:
+    page = browsing.new_page()
+    page.goto("/login")
+    page.fill("#login-username", user)
+    page.fill("#login-password", password_of(user))
+    page.click("#login-submit")
+    page.wait_for_selector("#nav-user")
+    return page
+
+
+def test_a_page_on_another_port_cannot_upload_as_the_signed_in_user_nor_frame_the_app(browsing, site, attacker):
+    before = census_submissions(site)
+    page = sign_in(browsing, "guangdong")
+    ANSWERED.clear()
+    page.goto(attacker)
+    page.wait_for_function("document.title === 'sent'")
+    # The browser did send the user's cookie (same site: SameSite does not separate ports); the app refused.
+    assert [a for a in ANSWERED if a[1] == "/api/upload"] == [("POST", "/api/upload", 403, attacker, True)]
+    assert census_submissions(site) == before
+    # The app refuses to be framed: Chromium shows an error page in the frame instead of the app.
+    framed = next(f for f in page.frames if f is not page.main_frame)
+    assert framed.url.startswith("chrome-error://") or "国有档案资源普查" not in framed.content()
+    # What the attacker's page did is not the app's doing: its own request, the refused frame, the 403.
+    browsing.requests[:] = [u for u in browsing.requests if not u.startswith(attacker)]
+    browsing.console.clear()
+    browsing.failed.clear()
+
+
+def test_a_session_cookie_copied_before_sign_out_is_refused_after_it(browsing, chromium, site):
+    page = sign_in(browsing, "planner")
+    copied = browsing.context.cookies()
+    assert any(c["name"] == "session" for c in copied)
+    page.click("#nav-logout")
+    page.wait_for_url("**/login")
+    thief = chromium.new_context(base_url=site.url)
+    try:
+        thief.add_cookies([c for c in copied if c["name"] == "session"])
+        stolen = thief.new_page()
+        stolen.goto("/coverage")
+        assert "/login" in stolen.url
+        assert stolen.request.get("/download/indicators-report").status == 401
+    finally:
+        thief.close()
+
+
+def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):
+    page = browsing.new_page()
+    response = page.goto("/login")
+    headers = response.all_headers()
+    assert "frame-ancestors 'none'" in headers["content-security-policy"]
+    assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
+    audit = sign_in(browsing, "admin")
+    audit.goto("/audit")
+    audit.wait_for_selector("#audit-grid .ag-row")
+    audit.wait_for_load_state("networkidle")
+    screenshot(audit, "audit")
+    assert [line for line in browsing.console if "Content Security Policy" in line] == []

@@ -1,0 +1,629 @@
+"""Web security without a browser (issue 10: findings 3, 4, 5 and the web parts of 8), over a copy of the supervision
+demo with census returns of 440000 and 450000, the real app and Flask's test client (whose pages are at
+http://localhost): cross-origin refusal of every state change, security headers, server-side sessions, sign-in
+throttling, downloads no fuller than the pages, 4xx (never 500) for unknown or forged input, other provinces' holder
+names kept out of the duplicates grid, and sign-ins in the audit log.
+"""
+
+# ruff: noqa: F811  (the fixtures `site`, `app` and `assigned` are imported from test_supervision_access)
+from __future__ import annotations
+
+import base64
+import io
+import itertools
+import json
+import re
+import secrets
+from datetime import datetime
+from typing import Any
+from urllib.parse import unquote
+
+import openpyxl
+import pytest
+
+from census_schema.census_form import CENSUS_FORM
+from census_schema.supervision.codes import FindingStatus
+from census_schema.supervision.evaluation import SELF_SOURCE
+from dash_app import ids
+from dash_app.app import create_app
+from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
+from dash_app.grid import EXPORT_HEADER_ROW
+from dash_app.pages import PAGES, audit
+from dash_app.security import PROXY_HOPS_ENV, TRUSTED_ORIGINS_ENV
+from dash_app.throttle import ACCOUNT_POLICY, ADDRESS_POLICY
+from dash_app.webstate import AuditOutbox, WebState
+from flows.ingest import IngestRequest, ingest_workbook
+from tests.checks.builders import make_uscc
+from tests.dash_app.conftest import PROVINCE_HOLDERS, password_of, province_workbook
+from tests.dash_app.test_access import (
+    callback_key,
+    client_of,
+    export_grid,
+    grid_rows,
+    load_grid,
+    post_callback,
+    render_page,
+    returned,
+    upload,
+    wait_for_job,
+)
+from tests.dash_app.test_supervision_access import (  # noqa: F401 (site, app and assigned are fixtures)
+    EVIDENCE_UPLOAD,
+    act,
+    app,
+    assigned,
+    findings_of,
+    message_of,
+    post,
+    read,
+    save,
+    site,
+    state_of,
+    transitions,
+)
+from warehouse.audit import query_audit_log
+from warehouse.evaluation import query_item_results, query_scores
+from warehouse.queries import list_submissions
+from warehouse.users import add_user
+
+SELF = "http://localhost"
+EVIL = "http://evil.example"
+OTHER_PORT = "http://localhost:9999"
+# What browsers send with a request from another site, or from another port of this host (same site, other origin).
+CROSS_ORIGIN = {
+    "evil-origin": {"Origin": EVIL},
+    "other-port": {"Origin": OTHER_PORT},
+    "opaque-origin": {"Origin": "null"},
+    "cross-site": {"Sec-Fetch-Site": "cross-site", "Origin": EVIL},
+    "same-site-other-port": {"Sec-Fetch-Site": "same-site", "Origin": OTHER_PORT},
+    "fetch-metadata-only": {"Sec-Fetch-Site": "cross-site"},
+}
+SAME_ORIGIN = {"Origin": SELF, "Sec-Fetch-Site": "same-origin"}
+REFUSED = "拒绝来自其他网站"
+
+
+def with_headers(client, headers: dict[str, str]):
+    """The client sends these headers with every request from now on."""
+    for name, value in headers.items():
+        client.environ_base["HTTP_" + name.upper().replace("-", "_")] = value
+    return client
+
+
+def new_user(site, role: str = "province", province: str | None = "440000") -> str:
+    """A user of its own (throttling and sessions of one test do not touch another's); its password is
+    password_of(name)."""
+    from dash_app.auth import hash_password
+
+    name = f"u{secrets.token_hex(4)}"
+    with site.store.writer() as con:
+        add_user(con, name, hash_password(password_of(name)), role, province if role == "province" else None)
+    return name
+
+
+def sign_in(client, name: str, password: str | None = None):
+    return client.post("/login", data={"username": name, "password": password or password_of(name)})
+
+
+def census_submissions(site, province: str) -> list[dict[str, Any]]:
+    with site.store.reader() as con:
+        return [s for s in list_submissions(con, province) if s["kind"] == "census"]
+
+
+def flush_sign_ins(site) -> None:
+    """Move the sign-in events the app has kept into the warehouse's audit log now (the app does it a few seconds
+    later by itself)."""
+    AuditOutbox(WebState(site.settings.var_dir), site.store).flush()
+
+
+def audit_events(site, **filters: Any) -> list[dict[str, Any]]:
+    with site.store.reader() as con:
+        return query_audit_log(con, **filters)
+
+
+# --- finding 3: cross-origin requests cannot change anything -------------------------------------------------------
+
+
+@pytest.mark.parametrize("headers", CROSS_ORIGIN.values(), ids=CROSS_ORIGIN)
+def test_a_cross_origin_upload_is_refused_and_nothing_is_kept(app, site, tmp_path, headers):
+    client = with_headers(client_of(app, "guangdong"), headers)
+    before = census_submissions(site, "440000")
+    uploads = site.settings.var_dir / "uploads"
+    kept = set(uploads.iterdir()) if uploads.exists() else set()
+    response = upload(client, province_workbook(tmp_path / "c.xlsx", CENSUS_FORM, "440000", 2))
+    assert response.status_code == 403 and REFUSED in response.text
+    assert census_submissions(site, "440000") == before
+    assert (set(uploads.iterdir()) if uploads.exists() else set()) == kept
+
+
+def test_a_same_origin_upload_is_accepted(app, site, tmp_path):
+    client = with_headers(client_of(app, "guangdong"), SAME_ORIGIN)
+    before = len(census_submissions(site, "440000"))
+    response = upload(client, province_workbook(tmp_path / "c.xlsx", CENSUS_FORM, "440000", 2))
+    assert response.status_code == 302, response.text
+    status = wait_for_job(app, client, response.headers["Location"].split("=", 1)[1])
+    assert "已接收：2 行" in status, status
+    assert len(census_submissions(site, "440000")) == before + 1
+
+
+def review(app, client, submission_id: str):
+    return post_callback(
+        app,
+        client,
+        [(ids.SUBMISSIONS_REVIEW_RESULT, "children")],
+        [(ids.SUBMISSIONS_ACCEPT, "n_clicks", 1), (ids.SUBMISSIONS_RETURN, "n_clicks", None)],
+        [(ids.SUBMISSIONS_REVIEW_ID, "value", submission_id), (ids.SUBMISSIONS_REVIEW_REASON, "value", None)],
+    )
+
+
+@pytest.mark.parametrize("headers", CROSS_ORIGIN.values(), ids=CROSS_ORIGIN)
+def test_a_cross_origin_callback_cannot_review_a_submission(app, site, headers):
+    target = next(s for s in census_submissions(site, "450000") if s["is_current"])
+    response = review(app, with_headers(client_of(app, "planner"), headers), target["submission_id"])
+    assert response.status_code == 403 and REFUSED in response.text
+    after = next(s for s in census_submissions(site, "450000") if s["submission_id"] == target["submission_id"])
+    assert after["review_state"] == target["review_state"]
+
+
+def test_a_cross_origin_finding_transition_and_score_are_refused(app, site, assigned):
+    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[0]["finding_id"]
+    before = transitions(site)
+    province = with_headers(client_of(app, "guangdong"), {"Origin": OTHER_PORT})
+    assert act(app, province, finding, "提交整改报告", evidence=EVIDENCE_UPLOAD).status_code == 403
+    assert transitions(site) == before
+    expert = with_headers(client_of(app, "evaluator"), {"Origin": EVIL})
+    scores_before = read(site, query_scores, assigned[1], "evaluator")
+    with pytest.raises(AssertionError):  # the helper asserts HTTP 200: it gets 403
+        save(app, expert, assigned[1], {"A1.1.1": 5.0}, {})
+    assert read(site, query_scores, assigned[1], "evaluator") == scores_before
+
+
+def test_signing_in_from_another_origin_is_refused(app, site):
+    name = new_user(site)
+    client = with_headers(client_of(app, address="10.3.0.1"), {"Origin": EVIL})
+    response = sign_in(client, name)
+    assert response.status_code == 403 and client.get("/").status_code == 302
+
+
+def test_same_origin_requests_and_trusted_origins_work(app, site, monkeypatch):
+    name = new_user(site)
+    client = with_headers(client_of(app, address="10.3.0.2"), SAME_ORIGIN)
+    assert sign_in(client, name).status_code == 302 and client.get("/").status_code == 200
+    # Behind a reverse proxy the public origin is declared; it is then accepted as the app's own.
+    monkeypatch.setenv(TRUSTED_ORIGINS_ENV, "https://census.example.gov.cn")
+    proxied = with_headers(client_of(app, address="10.3.0.3"), {"Origin": "https://census.example.gov.cn"})
+    assert sign_in(proxied, name).status_code == 302
+
+
+def test_signing_out_is_a_post(app, site):
+    client = client_of(app, new_user(site), address="10.3.0.4")
+    page = client.get("/logout")  # an old link asks to confirm: it does not sign out by itself
+    assert page.status_code == 200 and 'method="post" action="/logout"' in page.text
+    assert client.get("/").status_code == 200
+    assert with_headers(client, {"Origin": EVIL}).post("/logout").status_code == 403
+    assert client.get("/").status_code == 200
+    assert with_headers(client, {"Origin": SELF}).post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+# --- finding 8: headers on every response ----------------------------------------------------------------------------
+
+
+def test_every_response_carries_the_security_headers(app):
+    client = client_of(app, "planner")
+    responses = {
+        "login page": client_of(app).get("/login"),
+        "page": client.get("/"),
+        "callback": load_grid(app, client, ids.QUALITY_GRID, "/quality"),
+        "download": client.get("/download/template/census?province=440000"),
+        "refusal": client.get("/download/indicators-report", headers={"Origin": EVIL}),
+        "health": client.get("/health"),
+        "asset": client.get("/assets/app.css"),
+    }
+    for what, response in responses.items():
+        headers = response.headers
+        csp = dict(part.strip().split(" ", 1) for part in headers["Content-Security-Policy"].split(";"))
+        assert csp["frame-ancestors"] == "'none'", what
+        assert "'unsafe-inline'" not in csp["script-src"] and "'unsafe-eval'" not in csp["script-src"], what
+        assert csp["object-src"] == "'none'" and csp["base-uri"] == "'none'", what
+        assert headers["X-Frame-Options"] == "DENY", what
+        assert headers["X-Content-Type-Options"] == "nosniff", what
+        assert headers["Referrer-Policy"] == "same-origin", what
+        if what != "asset":
+            assert headers["Cache-Control"] == "no-store", what
+    # Dash's inline scripts are allowed by their hashes, and only they.
+    page = responses["page"]
+    script_src = page.headers["Content-Security-Policy"].split("script-src ", 1)[1].split(";", 1)[0]
+    assert script_src.count("'sha256-") >= 1
+
+
+def test_the_session_cookie_is_strict_and_http_only(app, site):
+    response = sign_in(client_of(app, address="10.3.0.5"), new_user(site))
+    cookies = response.headers.getlist("Set-Cookie")
+    session = next(c for c in cookies if c.startswith("session="))
+    assert "HttpOnly" in session and "SameSite=Strict" in session
+
+
+# --- finding 8: a copied cookie stops working at sign-out; password and role changes end sessions -----------------
+
+
+def session_cookie(client) -> str:
+    return client.get_cookie("session").value
+
+
+def replay(app, cookie: str):
+    """A new client (another machine) presenting a copied session cookie."""
+    thief = client_of(app, address="10.66.0.1")
+    thief.set_cookie("session", cookie)
+    return thief
+
+
+def test_a_session_cookie_copied_before_sign_out_does_not_work_after_it(app, site):
+    name = new_user(site)
+    client = client_of(app, name, address="10.3.1.1")
+    copied = session_cookie(client)
+    assert replay(app, copied).get("/").status_code == 200  # the copy works while the session lives
+    assert client.post("/logout").status_code == 302
+    thief = replay(app, copied)
+    assert thief.get("/").status_code == 302
+    assert load_grid(app, thief, ids.QUALITY_GRID, "/quality").status_code == 401
+
+
+@pytest.mark.parametrize("change", ["password", "role"])
+def test_a_password_or_role_change_ends_earlier_sessions(app, site, change):
+    from dash_app.auth import hash_password
+
+    name = new_user(site)
+    client = client_of(app, name, address="10.3.1.2")
+    assert client.get("/").status_code == 200
+    with site.store.writer() as con:
+        if change == "password":
+            add_user(con, name, hash_password("a-new-password"), "province", "440000")
+        else:
+            add_user(con, name, hash_password(password_of(name)), "province", "450000")
+    assert client.get("/").status_code == 302
+    fresh = client_of(app, address="10.3.1.3")
+    password = "a-new-password" if change == "password" else None
+    assert sign_in(fresh, name, password).status_code == 302 and fresh.get("/").status_code == 200
+
+
+# --- finding 5: throttling slows strangers, not the real user; refusals cost no password check --------------------
+
+
+def test_a_stranger_s_wrong_passwords_do_not_lock_the_real_user_out(app, site):
+    name = new_user(site)
+    real = client_of(app, name, address="10.4.0.1")  # has signed in from this browser before
+    real.post("/logout")
+    stranger = client_of(app, address="10.4.0.2")
+    for _ in range(ACCOUNT_POLICY.free_failures + 3):
+        sign_in(stranger, name, "not-the-password")
+    refused = sign_in(stranger, name)  # even the right password waits, from a browser never used for the account
+    assert refused.status_code == 429 and "登录尝试过于频繁" in refused.text and int(refused.headers["Retry-After"]) > 0
+    # The real user, on their own browser, signs in at once.
+    assert sign_in(real, name).status_code == 302 and real.get("/").status_code == 200
+
+
+def test_a_throttled_attempt_is_refused_before_the_password_is_checked(app, site, monkeypatch):
+    from werkzeug.security import check_password_hash
+
+    checked = []
+
+    def counting(stored_hash: str, password: str) -> bool:
+        checked.append(password)
+        return check_password_hash(stored_hash, password)
+
+    monkeypatch.setattr("dash_app.auth.check_password_hash", counting)
+    name = new_user(site)
+    client = client_of(app, address="10.4.1.1")
+    for _ in range(ACCOUNT_POLICY.free_failures):
+        assert sign_in(client, name, "not-the-password").status_code == 200
+    assert len(checked) == ACCOUNT_POLICY.free_failures
+    for _ in range(20):
+        assert sign_in(client, name, "still-not-it").status_code == 429
+    assert len(checked) == ACCOUNT_POLICY.free_failures
+
+
+def test_failures_from_one_address_slow_that_address_for_every_account(app, site):
+    client = client_of(app, address="10.4.2.1")
+    for i in range(ADDRESS_POLICY.free_failures):
+        sign_in(client, f"nobody-{i}", "not-the-password")  # one failure per name: no account is held back
+    victim = new_user(site)
+    assert sign_in(client, victim).status_code == 429
+    assert sign_in(client_of(app, address="10.4.2.2"), victim).status_code == 302
+
+
+# --- finding 4: an evaluator's download holds only what the page shows them -------------------------------------
+
+
+def test_an_evaluator_s_download_holds_only_their_own_sheet(app, site, assigned):
+    archive = assigned[0]
+    others = {r["scorer"] for r in read(site, query_scores, archive)} - {"evaluator", SELF_SOURCE}
+    assert others  # other experts have scored it: the feedback report holds their individual scores
+    assert any(len(i["expert_scores"]) > 1 for i in read(site, query_item_results, archive))
+    # The individual experts' scores as the feedback report writes them (its 专家评分 column): national users get them.
+    planner = openpyxl.load_workbook(io.BytesIO(client_of(app, "planner").get(f"/download/evaluation/{archive}").data))
+    items = list(planner["分项得分"].values)
+    column = items[0].index("专家评分")
+    expert_scores = {str(row[column]) for row in items[1:] if row[column] is not None}
+    assert expert_scores
+
+    client = client_of(app, "evaluator")
+    save(app, client, archive, {"A1.1.1": 7.5}, {})  # a draft of their own
+    response = client.get(f"/download/evaluation/{archive}")
+    assert response.status_code == 200
+    workbook = openpyxl.load_workbook(io.BytesIO(response.data))
+    rows = list(workbook.active.values)[EXPORT_HEADER_ROW - 1 :]
+    cells = {str(c) for row in rows for c in row if c is not None}
+    assert not cells & expert_scores and not cells & others  # nothing of the other experts
+    assert len(workbook.sheetnames) == 1 and "本人评分表" in unquote(response.headers["Content-Disposition"])
+    assert rows[0] == tuple(label for _, label in OWN_SHEET_COLUMNS)
+    assert workbook.active["A1"].value == f"本人评分表（{archive_label(archive)}）"
+    mine = {row[0]: row[3] for row in rows[1:]}
+    assert mine["A1.1.1"] == 7.5 and [v for code, v in mine.items() if code != "A1.1.1" and v is not None] == []
+    assert not {"专家评分", "专家均分", "最终得分", "评价等次", "排名"} & cells
+
+
+def test_an_evaluator_gets_no_report_of_an_unknown_or_unassigned_archive(app, assigned):
+    client = client_of(app, "evaluator")
+    unknown = client.get("/download/evaluation/999999")
+    assert unknown.status_code == 404 and "不是参加评价" in unknown.text
+    unassigned = next(code for code in ("110000", "120000", "130000", "310000") if code not in assigned)
+    refused = client.get(f"/download/evaluation/{unassigned}")
+    assert refused.status_code == 403 and unassigned in refused.text
+    assert client_of(app, "guangdong").get(f"/download/evaluation/{assigned[0]}").status_code == 403
+
+
+# --- finding 8: unknown divisions, metrics and malformed input get 4xx in Chinese, never 500 ---------------------
+
+
+@pytest.mark.parametrize("grid_id", [ids.COVERAGE_GRID, ids.COVERAGE_MISSING_GRID, ids.COVERAGE_UNREGISTERED_GRID])
+@pytest.mark.parametrize("user", ["planner", "guangdong"])
+def test_an_unknown_division_is_not_found(app, grid_id, user):
+    response = load_grid(app, client_of(app, user), grid_id, "?division=999999")
+    assert response.status_code == 404 and "不是现行的行政区划代码" in response.text
+
+
+def test_an_unknown_map_metric_is_a_bad_request(app):
+    response = post(
+        app,
+        client_of(app, "planner"),
+        [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children"), (ids.OVERVIEW_PROVINCE, "children")],
+        [(ids.OVERVIEW_METRIC, "value", "no-such-metric"), (ids.URL, "search", "")],
+    )
+    assert response.status_code == 400 and "未知的地图指标" in response.text
+
+
+@pytest.mark.parametrize(
+    ("contents", "message"),
+    [
+        ("data:application/pdf;base64,!!!not base64!!!", "格式有误"),
+        ("just some text", "格式有误"),
+        ("data:application/pdf;base64,cGxhaW4", "格式有误"),
+    ],
+)
+def test_malformed_evidence_gets_a_message_and_changes_nothing(app, site, contents, message):
+    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[-1]["finding_id"]
+    before, state = transitions(site), state_of(site, finding)
+    response = act(app, client_of(app, "guangdong"), finding, "提交整改报告", evidence=contents)
+    assert response.status_code == 200 and message in message_of(response) and "佐证材料" in message_of(response)
+    assert (transitions(site), state_of(site, finding)) == (before, state)
+
+
+FORGED = [
+    (
+        "a grid click that is not an object",
+        [(ids.SUBMISSIONS_REVIEW_ID, "value")],
+        ids.SUBMISSIONS_GRID,
+        "cellClicked",
+        "x",
+    ),
+    (
+        "a page address that is not a path",
+        [("_pages_content", "children"), ("_pages_store", "data")],
+        "_pages_location",
+        "pathname",
+        "999999",
+    ),
+    (
+        "a query string that is a number",
+        [(ids.UPLOAD_FAILURES_GRID, "rowData"), (ids.grid_count(ids.UPLOAD_FAILURES_GRID), "children")],
+        ids.URL,
+        "search",
+        12345,
+    ),
+]
+
+
+@pytest.mark.parametrize(("what", "outputs", "component", "prop", "value"), FORGED, ids=[f[0] for f in FORGED])
+def test_a_malformed_callback_request_is_a_bad_request(app, what, outputs, component, prop, value):
+    key = callback_key(outputs)
+    assert key in app.callback_map
+    targets = [{"id": c, "property": p} for c, p in outputs]
+    body = {
+        "output": key,
+        "outputs": targets[0] if len(targets) == 1 else targets,
+        "inputs": [{"id": component, "property": prop, "value": value}],
+        "state": [],
+        "changedPropIds": [f"{component}.{prop}"],
+    }
+    response = client_of(app, "planner").post("/_dash-update-component", json=body)
+    assert response.status_code == 400 and "取值类型不正确" in response.text
+    assert client_of(app, "planner").post("/_dash-update-component", data="{not json").status_code == 400
+    unknown = {**body, "output": "no-such-component.children"}
+    assert client_of(app, "planner").post("/_dash-update-component", json=unknown).status_code == 400
+
+
+# Values a forged request may put anywhere the page would put a text, a number, an object or a list.
+GARBAGE = ["999999", "?division=999999&archive=999999&job=x", 12345, {"a": 1}, [1, 2]]
+
+
+def _dependency(entry: dict[str, Any], value: Any) -> Any:
+    if entry["id"].startswith("{"):  # a wildcard: one matching component
+        component = {**json.loads(entry["id"]), "item": "A1.1.1"}
+        component = {k: ("A1.1.1" if v == ["ALL"] else v) for k, v in component.items()}
+        return [{"id": component, "property": entry["property"], "value": value}]
+    return {"id": entry["id"], "property": entry["property"], "value": value}
+
+
+@pytest.mark.parametrize("user", ["planner", "guangdong", "evaluator", "admin"])
+def test_no_callback_answers_forged_values_with_a_server_error(app, user):
+    """Every callback of the app, each of its inputs and states in turn given each garbage value: a 4xx or a result,
+    never HTTP 500."""
+    client = client_of(app, user)
+    failures = []
+    for key, entry in app.callback_map.items():
+        names = [key] if not key.startswith("..") else key[2:-2].split("...")
+        outputs = [{"id": n.rsplit(".", 1)[0], "property": n.rsplit(".", 1)[1].split("@")[0]} for n in names]
+        dependencies = entry["inputs"] + entry.get("state", [])
+        for position, value in itertools.product(range(len(dependencies)), GARBAGE):
+            values = [1 if i == 0 and position != 0 else None for i in range(len(dependencies))]
+            values[position] = value
+            deps = [_dependency(d, v) for d, v in zip(dependencies, values, strict=True)]
+            body = {
+                "output": key,
+                "outputs": outputs[0] if len(outputs) == 1 else outputs,
+                "inputs": deps[: len(entry["inputs"])],
+                "state": deps[len(entry["inputs"]) :],
+                "changedPropIds": [f"{entry['inputs'][0]['id']}.{entry['inputs'][0]['property']}"],
+            }
+            status = client.post("/_dash-update-component", json=body).status_code
+            if status >= 500:
+                failures.append((key, dependencies[position]["id"], dependencies[position]["property"], value))
+    assert failures == []
+
+
+# --- finding 8: a return holding another province's USCC does not show that province's holder name -------------
+
+
+def test_the_duplicates_grid_does_not_name_another_province_s_holder(app, site, tmp_path):
+    guangdong_holder = make_uscc(30_001, PROVINCE_HOLDERS["440000"][1])
+    path = province_workbook(tmp_path / "gx.xlsx", CENSUS_FORM, "450000", 3, {0: {"uscc": guangdong_holder}})
+    outcome = ingest_workbook(site.store, IngestRequest(path, "census", "450000", "guangxi"), site.settings)
+    assert outcome.status == "accepted", outcome.failures
+    response = load_grid(app, client_of(app, "guangxi"), ids.QUALITY_DUPLICATES_GRID, "/quality")
+    rows = returned(response, ids.QUALITY_DUPLICATES_GRID, "rowData")
+    mine = [r for r in rows if r["uscc"] == guangdong_holder]
+    assert {r["province_code"] for r in mine} == {"440000", "450000"}
+    theirs = next(r for r in mine if r["province_code"] == "440000")
+    assert (theirs["unit_name"], theirs["division_code"], theirs["submission_id"], theirs["excel_row"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    assert "440000单位1" not in response.text and PROVINCE_HOLDERS["440000"][0] not in response.text
+    # The national view names both; Guangdong's own view names its own holder.
+    national = grid_rows(app, client_of(app, "planner"), ids.QUALITY_DUPLICATES_GRID, "/quality")
+    assert {r["unit_name"] for r in national if r["uscc"] == guangdong_holder} == {"440000单位1", "450000单位0"}
+    guangdong = grid_rows(app, client_of(app, "guangdong"), ids.QUALITY_DUPLICATES_GRID, "/quality")
+    assert {r["unit_name"] for r in guangdong if r["uscc"] == guangdong_holder} == {"440000单位1", None}
+    exported = export_grid(app, client_of(app, "guangxi"), ids.QUALITY_DUPLICATES_GRID, None, "/quality")
+    assert "440000单位1" not in json.dumps(returned(exported, ids.export_download(ids.QUALITY_DUPLICATES_GRID), "data"))
+
+
+# --- item 5: sign-ins, failures and throttling in the audit log; the administrators' page --------------------------
+
+
+def test_sign_ins_failures_and_throttling_reach_the_audit_log_with_the_address(app, site):
+    name = new_user(site)
+    real = client_of(app, name, address="10.5.0.3")
+    real.post("/logout")
+    stranger = client_of(app, address="10.5.0.1")
+    for _ in range(ACCOUNT_POLICY.free_failures + 2):  # the last two are refused unchecked: not logged one by one
+        sign_in(stranger, name, "not-the-password")
+    flush_sign_ins(site)
+    logged = audit_events(site, kind="login", actor=name)
+    actions = [(e["action"], e["source_address"]) for e in reversed(logged)]
+    failures = [("login_failed", "10.5.0.1")] * ACCOUNT_POLICY.free_failures
+    assert actions == [
+        ("login_succeeded", "10.5.0.3"),
+        ("logout", "10.5.0.3"),
+        *failures,
+        ("login_throttled", "10.5.0.1"),
+    ]
+    assert all(e["via"] == "web" and e["target"] == name for e in logged)
+    assert json.loads(logged[0]["after_state"]) == {"counters": ["account"]}
+
+
+def test_a_web_review_and_upload_are_logged_with_the_remote_address(app, site, tmp_path):
+    target = next(s for s in census_submissions(site, "450000") if s["is_current"] and s["review_state"] == "待审核")
+    planner = client_of(app, "planner", address="10.5.1.1")
+    message = returned(review(app, planner, target["submission_id"]), ids.SUBMISSIONS_REVIEW_RESULT, "children")
+    assert message == f"{target['submission_id']}：待审核 → 已审核"
+    [event] = audit_events(site, kind="review", actor="planner")[:1]
+    assert (event["target"], event["via"], event["source_address"]) == (target["submission_id"], "web", "10.5.1.1")
+    province = client_of(app, "guangdong", address="10.5.1.2")
+    response = upload(province, province_workbook(tmp_path / "c.xlsx", CENSUS_FORM, "440000", 1))
+    wait_for_job(app, province, response.headers["Location"].split("=", 1)[1])
+    submitted = audit_events(site, kind="submission", actor="guangdong")[0]
+    assert (submitted["via"], submitted["source_address"], submitted["action"]) == ("web", "10.5.1.2", "accepted")
+
+
+def test_the_audit_page_is_for_administrators_and_exports_what_it_shows(app, site):
+    assert load_grid(app, client_of(app, "planner"), audit.GRID, None, None, None, None).status_code == 403
+    admin = client_of(app, "admin", address="10.5.2.1")
+    rows = grid_rows(app, admin, audit.GRID, None, "login", None, None)
+    mine = [r for r in rows if r["actor"] == "admin" and r["action"] == "登录成功"]
+    assert mine and mine[0]["source_address"] == "10.5.2.1" and mine[0]["kind"] == "登录" and mine[0]["via"] == "网页"
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}", mine[0]["occurred_at"])  # Beijing time
+    by_planner = grid_rows(app, admin, audit.GRID, "planner", None, None, None)
+    assert by_planner and {r["actor"] for r in by_planner} == {"planner"}
+    assert grid_rows(app, admin, audit.GRID, None, None, "2000-01-01", "2000-01-02") == []
+    bad = load_grid(app, admin, audit.GRID, None, "nonsense", None, None)
+    assert bad.status_code == 400 and "未知的审计事件类别" in bad.text
+    exported = export_grid(app, admin, audit.GRID, rows[:3], None, "login", None, None)
+    data = returned(exported, ids.export_download(audit.GRID), "data")
+    sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active
+    assert sheet.max_row == EXPORT_HEADER_ROW + 3 and sheet.cell(EXPORT_HEADER_ROW, 1).value == "时间（北京时间）"
+    assert export_grid(app, client_of(app, "planner"), audit.GRID, None, None, None, None, None).status_code == 403
+
+
+def test_the_audit_page_renders_for_administrators_only(app):
+    assert audit in PAGES
+    assert audit.GRID in render_page(app, client_of(app, "admin"), audit.PATH).text
+    refused = render_page(app, client_of(app, "planner"), audit.PATH)
+    assert "page-refused" in refused.text and audit.GRID not in refused.text
+
+
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch):
+    def failures(app, proxy: str, clients: list[str]) -> None:
+        for i, client in enumerate(clients):
+            sign_in(with_headers(client_of(app, address=proxy), {"X-Forwarded-For": client}), f"nobody-{i}", "wrong")
+
+    victim = new_user(site)
+    # Directly reached (the default), the header is anyone's to write: it is ignored, the address is the peer's.
+    direct = site.app
+    failures(direct, "10.7.1.1", [f"10.8.0.{i}" for i in range(ADDRESS_POLICY.free_failures)])
+    assert (
+        sign_in(
+            with_headers(client_of(direct, address="10.7.1.1"), {"X-Forwarded-For": "10.8.1.1"}), victim
+        ).status_code
+        == 429
+    )
+    # Behind one proxy, each client is counted on its own address.
+    monkeypatch.setenv(PROXY_HOPS_ENV, "1")
+    proxied = create_app(site.settings)
+    failures(proxied, "10.7.2.1", ["10.9.0.1"] * ADDRESS_POLICY.free_failures)
+    blocked = with_headers(client_of(proxied, address="10.7.2.1"), {"X-Forwarded-For": "10.9.0.1"})
+    assert sign_in(blocked, victim).status_code == 429
+    other = with_headers(client_of(proxied, address="10.7.2.1"), {"X-Forwarded-For": "10.9.0.2"})
+    assert sign_in(other, victim).status_code == 302
+
+
+def test_the_audit_page_shows_recorded_states_with_names_not_codes():
+    row = {
+        "event_id": "e",
+        "occurred_at": datetime(2026, 11, 30, 8, 0, 5),
+        "actor": "admin",
+        "via": "command",
+        "source_address": "root@host",
+        "kind": "user",
+        "action": "change",
+        "target": "planner",
+        "reason": None,
+        "before_state": json.dumps({"role": "province", "province_code": "440000", "is_active": True}),
+        "after_state": json.dumps({"role": "planner", "province_code": None, "password_changed": False}),
+    }
+    shown = audit.shown_row(row)
+    assert shown["occurred_at"] == "2026年11月30日 16:00:05" and shown["target"] == "「planner」"
+    assert shown["before_state"] == "角色：省级档案部门；省份：广东省；启用：是"
+    assert shown["after_state"] == "角色：国家档案局规划人员；省份：无；修改了密码：否"

@@ -1,0 +1,92 @@
+"""The web server's own state (SQLite beside the warehouse): sessions end at sign-out, on a credentials change and
+after their maximum age; sign-in events wait in the outbox until they are in the warehouse's audit log, once."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+
+from census_schema.audit import AuditKind
+from dash_app.webstate import SESSION_MAX_AGE, AuditOutbox, SessionStore, WebState, end_sessions_of, pending_events
+from warehouse.audit import AuditSource, append_events, new_event, query_audit_log
+from warehouse.backends import EmbeddedWarehouse
+from warehouse.transactions import transaction, utc_now
+
+WEB = AuditSource("web", "10.0.0.1")
+
+
+def test_a_session_lives_until_it_ends_and_only_for_its_user(tmp_path):
+    sessions = SessionStore(WebState(tmp_path))
+    first, second = sessions.start("alice", "10.0.0.1"), sessions.start("alice", "10.0.0.2")
+    assert sessions.is_live(first, "alice") and not sessions.is_live(first, "bob")
+    assert not sessions.is_live("made-up", "alice") and not sessions.is_live(None, "alice")
+    sessions.end(first, "logout")
+    assert not sessions.is_live(first, "alice") and sessions.is_live(second, "alice")
+    assert end_sessions_of(tmp_path, "alice", "credentials_changed") == 1
+    assert not sessions.is_live(second, "alice")
+    assert end_sessions_of(tmp_path / "never-served", "alice", "x") == 0
+    assert not (tmp_path / "never-served").exists()
+
+
+def test_a_session_ends_after_its_maximum_age(tmp_path, monkeypatch):
+    sessions = SessionStore(WebState(tmp_path))
+    session = sessions.start("alice", None)
+    later = utc_now() + SESSION_MAX_AGE + timedelta(minutes=1)
+    monkeypatch.setattr("dash_app.webstate.utc_now", lambda: later)
+    assert not sessions.is_live(session, "alice")
+
+
+def test_the_cookie_s_session_id_is_not_stored(tmp_path):
+    state = WebState(tmp_path)
+    session = SessionStore(state).start("alice", None)
+    with state.connect() as con:
+        stored = [row[0] for row in con.execute("SELECT session_hash FROM web_sessions")]
+    assert session not in stored and len(stored[0]) == 64
+
+
+def test_outbox_events_reach_the_audit_log_once_even_when_a_flush_was_interrupted(tmp_path):
+    store = EmbeddedWarehouse(tmp_path / "w.duckdb")
+    store.current_version()
+    outbox = AuditOutbox(WebState(tmp_path), store)
+    events = [new_event(AuditKind.LOGIN, "login_failed", actor=f"u{i}", source=WEB) for i in range(3)]
+    for event in events:
+        outbox.add(event)
+    outbox.cancel()
+    assert [e.event_id for e in pending_events(tmp_path)] == [e.event_id for e in events]
+    # A flush that committed to the warehouse but stopped before emptying the outbox:
+    with store.writer() as con, transaction(con):
+        append_events(con, events[:2])
+    assert outbox.flush() == 1
+    assert outbox.pending() == [] and outbox.flush() == 0
+    with store.reader() as con:
+        logged = query_audit_log(con, kind="login")
+    assert sorted(r["actor"] for r in logged) == ["u0", "u1", "u2"]
+    assert {r["source_address"] for r in logged} == {"10.0.0.1"}
+
+
+def test_a_scheduled_flush_runs_by_itself(tmp_path):
+    store = EmbeddedWarehouse(tmp_path / "w.duckdb")
+    store.current_version()
+    outbox = AuditOutbox(WebState(tmp_path), store, delay_s=0.05)
+    outbox.add(new_event(AuditKind.LOGIN, "login_succeeded", actor="alice", source=WEB))
+    deadline = time.monotonic() + 10
+    while outbox.pending() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert outbox.pending() == []
+    with store.reader() as con:
+        assert [r["actor"] for r in query_audit_log(con)] == ["alice"]
+
+
+def test_a_flush_that_cannot_open_the_warehouse_keeps_the_events_and_tries_again_later(tmp_path, caplog):
+    db = tmp_path / "w.duckdb"
+    store = EmbeddedWarehouse(db)
+    store.current_version()
+    db.write_bytes(b"not a duckdb file" * 100)  # damaged (or being replaced by a restore)
+    outbox = AuditOutbox(WebState(tmp_path), store, delay_s=0.05)
+    outbox.add(new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=WEB))
+    deadline = time.monotonic() + 10
+    while "audit events wait in the outbox" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    outbox.cancel()
+    assert "audit events wait in the outbox" in caplog.text
+    assert [e.actor for e in outbox.pending()] == ["mallory"]

@@ -1,0 +1,233 @@
+"""The audit log: every write function records who, when, from where, what, before, after and why in the same
+transaction as its change (a refused change records nothing); the log is only ever appended to; searches by Beijing
+days."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from census_schema.audit import AuditKind
+from census_schema.errors import AccessDenied, IllegalTransition, UsageError
+from tests.warehouse.factories import load, make_uscc
+from tests.warehouse.test_evaluation_access import ARCHIVE, opened  # noqa: F401 (fixture)
+from tests.warehouse.test_findings import loaded  # noqa: F401 (fixture)
+from warehouse.audit import (
+    AuditSource,
+    append_events,
+    audit_source,
+    beijing_day_start,
+    new_event,
+    query_audit_log,
+    search_audit_log,
+    to_beijing,
+)
+from warehouse.evaluation import assign_evaluator, close_evaluation, save_evaluator_scores
+from warehouse.inspections import transition_finding
+from warehouse.reviews import review_submission
+from warehouse.users import add_user
+
+ROOT = Path(__file__).resolve().parents[2]
+WEB = AuditSource("web", "10.1.2.3")
+
+
+def events(con, kind: AuditKind | None = None) -> list[dict]:
+    """The log, oldest first, states as objects."""
+    rows = query_audit_log(con, kind=kind and kind.value)
+    for row in rows:
+        row["before"] = None if row["before_state"] is None else json.loads(row["before_state"])
+        row["after"] = None if row["after_state"] is None else json.loads(row["after_state"])
+    return list(reversed(rows))
+
+
+def test_a_review_is_logged_with_who_from_where_before_after_and_why(con):
+    submission = load(con, "census", "440000", [{"uscc": make_uscc(1)}])
+    with audit_source(WEB):
+        review_submission(con, submission, "return", "审核员甲", "第5行数据有误")
+    [event] = events(con, AuditKind.REVIEW)
+    assert (event["actor"], event["via"], event["source_address"], event["action"], event["target"]) == (
+        "审核员甲",
+        "web",
+        "10.1.2.3",
+        "return",
+        submission,
+    )
+    assert (event["before"], event["after"], event["reason"]) == (
+        {"review_state": "待审核"},
+        {"review_state": "已退回"},
+        "第5行数据有误",
+    )
+
+
+def test_a_refused_change_logs_nothing(con):
+    submission = load(con, "census", "440000", [{"uscc": make_uscc(1)}])
+    review_submission(con, submission, "accept", "审核员甲", None)
+    before = len(events(con))
+    with pytest.raises(IllegalTransition):
+        review_submission(con, submission, "return", "审核员乙", "再看看")  # 已审核 is final
+    assert len(events(con)) == before
+
+
+def test_a_submission_is_logged_with_the_one_it_supersedes(con):
+    first = load(con, "census", "440000", [{"uscc": make_uscc(1)}], content="a")
+    second = load(con, "census", "440000", [{"uscc": make_uscc(2)}], content="b")
+    logged = events(con, AuditKind.SUBMISSION)
+    assert [(e["target"], e["action"], e["actor"]) for e in logged] == [
+        (first, "accepted", "tester"),
+        (second, "accepted", "tester"),
+    ]
+    assert logged[0]["before"] is None and logged[1]["before"] == {"current": [first]}
+    assert logged[1]["after"]["province_code"] == "440000" and logged[1]["after"]["rows"] == 1
+    assert logged[0]["via"] == "command"
+
+
+def test_a_finding_transition_is_logged_with_states_deadline_and_note(loaded):  # noqa: F811
+    transition_finding(loaded, "JC2023-001-01", to_status="整改中", by="王五", note="已部署整改")
+    [event] = events(loaded, AuditKind.FINDING)
+    assert (event["actor"], event["action"], event["target"], event["reason"]) == (
+        "王五",
+        "开始整改",
+        "JC2023-001-01",
+        "已部署整改",
+    )
+    assert event["before"]["status"] == "待整改" and event["after"]["status"] == "整改中"
+    assert event["after"]["role"] == "rectifier" and event["before"]["deadline"] == event["after"]["deadline"]
+    with pytest.raises(IllegalTransition):
+        transition_finding(loaded, "JC2023-001-01", to_status="已销号", by="王五")
+    assert len(events(loaded, AuditKind.FINDING)) == 1
+
+
+def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
+    logged = events(opened)
+    assert [(e["kind"], e["action"], e["actor"]) for e in logged] == [
+        ("evaluation_round", "open", "规划处"),
+        ("assignment", "assign", "规划处"),
+        ("assignment", "assign", "规划处"),
+        ("assignment", "assign", "规划处"),
+    ]
+    assert logged[1]["after"] == {"round_id": "2025", "archive_code": ARCHIVE, "evaluator": "evaluator"}
+    assign_evaluator(opened, ARCHIVE, "evaluator", "规划处")  # repeating changes nothing and logs nothing
+    assert len(events(opened)) == 4
+
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("9.5")}, False)
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("8"), "A1.1.2": Decimal("3")}, False)
+    first, second = events(opened, AuditKind.EVALUATION_SCORE)
+    assert (first["action"], first["target"], first["after"]["scores"]) == ("save_draft", ARCHIVE, {"A1.1.1": "9.5"})
+    assert second["before"]["scores"] == {"A1.1.1": "9.5"}
+    assert second["after"]["scores"] == {"A1.1.1": "8", "A1.1.2": "3"}
+    with pytest.raises(AccessDenied):
+        save_evaluator_scores(opened, "专家丁", ARCHIVE, {"A1.1.1": Decimal(1)}, False)  # not assigned
+    close_evaluation(opened, "规划处")
+    assert [(e["action"], e["before"], e["after"]) for e in events(opened, AuditKind.EVALUATION_ROUND)][-1] == (
+        "close",
+        {"is_open": True},
+        {"is_open": False},
+    )
+    assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 2
+
+
+def test_users_and_role_changes_are_logged_without_password_hashes(con):
+    add_user(con, "alice", "scrypt:hash-one", "planner", None, by="root")
+    add_user(con, "alice", "scrypt:hash-two", "province", "440000", by="root")
+    created, changed = events(con, AuditKind.USER)
+    assert (created["action"], created["before"], created["actor"]) == ("create", None, "root")
+    assert changed["before"] == {"role": "planner", "province_code": None, "is_active": True}
+    assert changed["after"] == {
+        "role": "province",
+        "province_code": "440000",
+        "is_active": True,
+        "password_changed": True,
+    }
+    assert "hash" not in json.dumps([created["after"], changed["after"]]).replace("password_changed", "")
+    with pytest.raises(UsageError):
+        add_user(con, "bob", "scrypt:x", "province", None)  # a province user needs a province
+    assert len(events(con, AuditKind.USER)) == 2
+
+
+def test_an_event_appended_twice_is_logged_once(con):
+    event = new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=WEB)
+    assert append_events(con, [event]) == 1
+    assert append_events(con, [event]) == 0
+    assert len(events(con, AuditKind.LOGIN)) == 1
+
+
+def test_searches_are_by_beijing_days_actor_and_kind(con):
+    # 2025-06-30 16:30 UTC is 2025-07-01 00:30 in Beijing.
+    late = new_event(AuditKind.LOGIN, "login_failed", actor="a", at=datetime(2025, 6, 30, 16, 30), source=WEB)
+    early = new_event(AuditKind.LOGIN, "login_succeeded", actor="b", at=datetime(2025, 6, 30, 15, 59), source=WEB)
+    append_events(con, [late, early])
+    assert beijing_day_start(date(2025, 7, 1)) == datetime(2025, 6, 30, 16, 0)
+    assert to_beijing(late.occurred_at).strftime("%Y-%m-%d %H:%M") == "2025-07-01 00:30"
+    july = query_audit_log(con, since=date(2025, 7, 1), until=date(2025, 7, 1))
+    june = query_audit_log(con, since=date(2025, 6, 30), until=date(2025, 6, 30))
+    assert [r["actor"] for r in july] == ["a"] and [r["actor"] for r in june] == ["b"]
+    assert [r["actor"] for r in query_audit_log(con, actor="b")] == ["b"]
+    assert query_audit_log(con, kind="review") == []
+    with pytest.raises(UsageError, match="未知的审计事件类别"):
+        query_audit_log(con, kind="nonsense")
+    with pytest.raises(UsageError, match="截止日期早于起始日期"):
+        query_audit_log(con, since=date(2025, 7, 2), until=date(2025, 7, 1))
+    waiting = new_event(AuditKind.LOGIN, "logout", actor="a", at=datetime(2025, 6, 30, 17, 0), source=WEB)
+    merged = search_audit_log(con, [waiting, late], actor="a")  # `late` is already logged: listed once
+    assert [(r["action"], r["event_id"]) for r in merged] == [
+        ("logout", waiting.event_id),
+        ("login_failed", late.event_id),
+    ]
+
+
+# --- append-only --------------------------------------------------------------------------------------------------
+
+# Any statement that could change or remove audit rows: UPDATE, DELETE, TRUNCATE, DROP, ALTER, INSERT OR REPLACE,
+# or an upsert (ON CONFLICT ... DO UPDATE) on the audit_log table.
+FORBIDDEN = re.compile(
+    r"(UPDATE\s+\"?audit_log|DELETE\s+FROM\s+\"?audit_log|TRUNCATE\s+(TABLE\s+)?\"?audit_log"
+    r"|DROP\s+TABLE\s+(IF\s+EXISTS\s+)?\"?audit_log|ALTER\s+TABLE\s+\"?audit_log"
+    r"|INSERT\s+OR\s+REPLACE\s+INTO\s+\"?audit_log|INTO\s+audit_log[^;]*ON\s+CONFLICT[^;]*DO\s+UPDATE)",
+    re.IGNORECASE | re.DOTALL,
+)
+SOURCE_FOLDERS = ("census_schema", "checks", "warehouse", "flows", "dash_app", "cli", "benchmarks", "scripts")
+
+
+def audit_log_changes(text: str) -> list[str]:
+    """Statements in a source text that would change or remove audit rows."""
+    return [match.group(0) for match in FORBIDDEN.finditer(text)]
+
+
+def test_no_code_updates_or_deletes_audit_rows():
+    offenders = {}
+    for folder in SOURCE_FOLDERS:
+        for path in sorted((ROOT / folder).rglob("*")):
+            if path.suffix in (".py", ".sql", ".sh") and path.is_file():
+                found = audit_log_changes(path.read_text(encoding="utf-8"))
+                if found:
+                    offenders[str(path.relative_to(ROOT))] = found
+    assert offenders == {}
+    # Only warehouse/audit.py writes to it at all.
+    writers = [
+        str(path.relative_to(ROOT))
+        for folder in SOURCE_FOLDERS
+        for path in (ROOT / folder).rglob("*.py")
+        if re.search(r"INTO\s+audit_log", path.read_text(encoding="utf-8"), re.IGNORECASE)
+    ]
+    assert writers == ["warehouse/audit.py"]
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE audit_log SET actor = 'x'",
+        'delete from "audit_log" where true',
+        "TRUNCATE audit_log",
+        "DROP TABLE IF EXISTS audit_log",
+        "ALTER TABLE audit_log ADD COLUMN x INT",
+        "INSERT OR REPLACE INTO audit_log VALUES (1)",
+        "INSERT INTO audit_log VALUES (1) ON CONFLICT (event_id) DO UPDATE SET actor = 'x'",
+    ],
+)
+def test_the_append_only_check_catches_each_kind_of_change(statement):
+    assert audit_log_changes(f'con.execute("{statement}")')

@@ -1,0 +1,287 @@
+"""The append-only audit log: who changed what, when, from where, what it was before and after, and why.
+
+Write functions call `record_event` inside their own transaction, so an event is committed with its change or not
+at all. Where a change came from (the web with the remote address, or the command line with user@host) is set once
+per request or command with `audit_source`, not passed through every write function. Nothing here (or anywhere)
+updates or deletes audit rows: `tests/warehouse/test_audit.py` checks the source for it. Times are stored in UTC and
+shown in Beijing time (`to_beijing`).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar, Token
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from typing import Any
+
+import duckdb
+
+from census_schema.audit import AUDIT_VIA_LABELS, AuditKind
+from census_schema.errors import UsageError
+from warehouse.queries import fetch_named
+from warehouse.transactions import execute_many, utc_now
+
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+MAX_TEXT = 2000
+DEFAULT_LIMIT = 10_000
+COLUMNS = (
+    "event_id",
+    "occurred_at",
+    "actor",
+    "via",
+    "source_address",
+    "kind",
+    "action",
+    "target",
+    "before_state",
+    "after_state",
+    "reason",
+)
+
+
+@dataclass(frozen=True)
+class AuditSource:
+    """Where changes come from: `via` web or command, and the address (remote address, or user@host)."""
+
+    via: str = "command"
+    address: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.via not in AUDIT_VIA_LABELS:
+            raise ValueError(f"unknown audit source {self.via!r}")
+
+
+_SOURCE: ContextVar[AuditSource | None] = ContextVar("audit_source", default=None)
+_DEFAULT_SOURCE = AuditSource()
+
+
+@contextmanager
+def audit_source(source: AuditSource) -> Iterator[AuditSource]:
+    """Changes recorded inside the block come from `source` (a web request, a command)."""
+    token = _SOURCE.set(source)
+    try:
+        yield source
+    finally:
+        _SOURCE.reset(token)
+
+
+def enter_audit_source(source: AuditSource) -> Token[AuditSource | None]:
+    """Set the source until `leave_audit_source(token)` (for a request's before/teardown hooks)."""
+    return _SOURCE.set(source)
+
+
+def leave_audit_source(token: Token[AuditSource | None]) -> None:
+    """Undo `enter_audit_source`."""
+    _SOURCE.reset(token)
+
+
+def current_source() -> AuditSource:
+    """Where changes recorded now come from."""
+    return _SOURCE.get() or _DEFAULT_SOURCE
+
+
+def _clip(text: str | None) -> str | None:
+    return None if text is None else str(text)[:MAX_TEXT]
+
+
+def _as_json(state: Mapping[str, Any] | None) -> str | None:
+    if state is None:
+        return None
+    return json.dumps(state, ensure_ascii=False, sort_keys=True, default=str)
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    """One recorded event; `before` and `after` are JSON texts."""
+
+    kind: str
+    action: str
+    actor: str | None
+    target: str | None = None
+    before: str | None = None
+    after: str | None = None
+    reason: str | None = None
+    occurred_at: datetime = field(default_factory=utc_now)
+    via: str = "command"
+    address: str | None = None
+    event_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    def row(self) -> list[Any]:
+        """The values in COLUMNS order."""
+        return [
+            self.event_id,
+            self.occurred_at,
+            _clip(self.actor),
+            self.via,
+            _clip(self.address),
+            self.kind,
+            self.action,
+            _clip(self.target),
+            self.before,
+            self.after,
+            _clip(self.reason),
+        ]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The event as the log's columns."""
+        return dict(zip(COLUMNS, self.row(), strict=True))
+
+
+def new_event(
+    kind: AuditKind | str,
+    action: str,
+    *,
+    actor: str | None,
+    target: str | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+    source: AuditSource | None = None,
+    at: datetime | None = None,
+) -> AuditEvent:
+    """An event from the current source (see `audit_source`), stamped now in UTC."""
+    kind = AuditKind(kind)
+    origin = source or current_source()
+    return AuditEvent(
+        kind=kind.value,
+        action=action,
+        actor=actor,
+        target=target,
+        before=_as_json(before),
+        after=_as_json(after),
+        reason=reason,
+        occurred_at=at or utc_now(),
+        via=origin.via,
+        address=origin.address,
+    )
+
+
+def append_events(con: duckdb.DuckDBPyConnection, events: Iterable[AuditEvent]) -> int:
+    """Append events in the caller's transaction; an event already logged (same id) is not added again. Returns
+    how many were new."""
+    events = list(events)
+    if not events:
+        return 0
+    ids = [e.event_id for e in events]
+    present = {
+        row[0]
+        for row in con.execute(
+            "SELECT event_id FROM audit_log WHERE event_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+        ).fetchall()
+    }
+    fresh = [e.row() for e in events if e.event_id not in present]
+    placeholders = ", ".join("?" for _ in COLUMNS)
+    execute_many(con, f"INSERT INTO audit_log ({', '.join(COLUMNS)}) VALUES ({placeholders})", fresh)  # noqa: S608
+    return len(fresh)
+
+
+def record_event(
+    con: duckdb.DuckDBPyConnection,
+    kind: AuditKind | str,
+    action: str,
+    *,
+    actor: str | None,
+    target: str | None = None,
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    reason: str | None = None,
+) -> AuditEvent:
+    """Log one change inside the caller's transaction (call it where the change is written)."""
+    event = new_event(kind, action, actor=actor, target=target, before=before, after=after, reason=reason)
+    append_events(con, [event])
+    return event
+
+
+# ----------------------------------------------------------------------------------------------------- reading
+
+
+def to_beijing(moment: datetime) -> datetime:
+    """A stored (naive UTC) time in Beijing time."""
+    return moment.replace(tzinfo=UTC).astimezone(BEIJING)
+
+
+def beijing_day_start(day: date) -> datetime:
+    """00:00 Beijing time of a day, as naive UTC (how the log stores times)."""
+    return datetime.combine(day, time(), BEIJING).astimezone(UTC).replace(tzinfo=None)
+
+
+def require_kind(kind: str) -> AuditKind:
+    """A kind of the audit log; UsageError naming the kinds otherwise."""
+    try:
+        return AuditKind(kind)
+    except ValueError:
+        known = "；".join(f"{k.value}（{k.label}）" for k in AuditKind)
+        raise UsageError(f"未知的审计事件类别「{kind}」。", hint=f"可用的类别：{known}。") from None
+
+
+def query_audit_log(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    actor: str | None = None,
+    kind: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    """Events, newest first, by actor (exact name), kind and Beijing-time days (both inclusive).
+
+    Grain: one row per event; `occurred_at` is UTC, `before_state`/`after_state` are JSON texts.
+    """
+    if kind is not None:
+        require_kind(kind)
+    if since is not None and until is not None and until < since:
+        raise UsageError("审计日志查询的截止日期早于起始日期。", hint="请检查日期范围。")
+    start = beijing_day_start(since) if since else None
+    end = beijing_day_start(until + timedelta(days=1)) if until else None
+    return fetch_named(
+        con,
+        f"SELECT {', '.join(COLUMNS)} FROM audit_log "  # noqa: S608 (column names from COLUMNS)
+        "WHERE (? IS NULL OR actor = ?) AND (? IS NULL OR kind = ?) "
+        "AND (? IS NULL OR occurred_at >= ?) AND (? IS NULL OR occurred_at < ?) "
+        "ORDER BY occurred_at DESC, event_id DESC LIMIT ?",
+        [actor, actor, kind, kind, start, start, end, end, limit],
+    )
+
+
+def _matches(row: Mapping[str, Any], actor: str | None, kind: str | None, start: Any, end: Any) -> bool:
+    return (
+        (actor is None or row["actor"] == actor)
+        and (kind is None or row["kind"] == kind)
+        and (start is None or row["occurred_at"] >= start)
+        and (end is None or row["occurred_at"] < end)
+    )
+
+
+def search_audit_log(
+    con: duckdb.DuckDBPyConnection,
+    pending: Iterable[AuditEvent] = (),
+    *,
+    actor: str | None = None,
+    kind: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+    limit: int = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    """`query_audit_log` plus events still on their way to the log (the web server's sign-ins), same filters and
+    order; a pending event already in the log is listed once."""
+    logged = query_audit_log(con, actor=actor, kind=kind, since=since, until=until, limit=limit)
+    start = beijing_day_start(since) if since else None
+    end = beijing_day_start(until + timedelta(days=1)) if until else None
+    seen = {row["event_id"] for row in logged}
+    waiting = [e.as_dict() for e in pending if e.event_id not in seen]
+    rows = logged + [row for row in waiting if _matches(row, actor, kind, start, end)]
+    rows.sort(key=lambda row: (row["occurred_at"], row["event_id"]), reverse=True)
+    return rows[:limit]
+
+
+@contextmanager
+def command_line_source() -> Iterator[AuditSource]:
+    """Changes recorded inside the block come from the command line of this OS user on this host."""
+    with audit_source(AuditSource("command", f"{getpass.getuser()}@{socket.gethostname()}")) as source:
+        yield source
