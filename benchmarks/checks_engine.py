@@ -77,7 +77,6 @@ def synthetic_context(rows: pl.DataFrame) -> CheckContext:
     return build_check_context(
         PROVINCE,
         register_usccs=usccs[::-1][:-50],
-        other_province_usccs={code: "110000" for code in usccs[:20]},
     )
 
 

@@ -67,6 +67,7 @@ def action_label(action: str) -> str:
 AUDIT_STATE_LABELS: dict[str, str] = {
     "kind": "报表类别",
     "province_code": "省份",
+    "scope": "填报范围",
     "round_id": "轮次",
     "file_name": "文件名",
     "file_sha256": "文件指纹",

@@ -331,6 +331,35 @@ COMMON_ROW_RULES: tuple[Rule, ...] = (
     ),
 )
 
+# The reporting-scope rules (census_schema.scopes): where a holder of a return may lie, and that each holder is
+# counted in one current return only. The last names the return that holds the row in its own message.
+SCOPE_RULES: tuple[Rule, ...] = (
+    Rule(
+        "division_in_scope",
+        "division_in_scope",
+        E,
+        "division_code",
+        "「行政区划代码」不在本表的填报范围内：地级的表只填本级及所辖县级的普查对象，县级的表只填本县级的普查对象；"
+        "其他地区的单位由其所在地区填报。",
+    ),
+    Rule(
+        "admin_level_in_scope",
+        "admin_level_in_scope",
+        E,
+        "admin_level",
+        "「行政层级」与本表的填报范围不符：中央单位（行政层级“中央”）只由中央和国家机关、中央企业、中央级档案馆渠道报送，"
+        "中央渠道的表也只填中央单位；中央企业在地方的分支机构由所在地填报，行政层级按所在地填写。",
+    ),
+    Rule(
+        "uscc_in_other_return",
+        "held_by_other_return",
+        E,
+        "uscc",
+        "该普查对象已在另一范围现行有效的表中：同一普查对象只能计入一份表。请从本表删去该行，"
+        "或由那份表的报送单位先重新报送不含该单位的表。",
+    ),
+)
+
 CENSUS_ROW_RULES: tuple[Rule, ...] = (
     Rule(
         "unit_nature_matches_uscc",
@@ -495,14 +524,9 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
 )
 
 # Rules that compare a return with other returns and the register; the flow supplies that context.
+# (A holder in another province's or scope's current return is refused by `uscc_in_other_return` above, so that
+# figures count each holder once: it replaces the earlier warning `uscc_in_other_province`.)
 CROSS_RETURN_RULES: tuple[Rule, ...] = (
-    Rule(
-        "uscc_in_other_province",
-        "duplicate_across_provinces",
-        W,
-        "uscc",
-        "该统一社会信用代码已出现在其他省份本轮已接收的普查表中，请核实是否重复填报（两行均保留）。",
-    ),
     Rule("uscc_not_in_register", "not_in_register", W, "uscc", "该单位不在本省普查对象名录中，请核实，或先补充名录。"),
 )
 
@@ -606,9 +630,9 @@ CENSUS_FORM_2024 = _form(
     "国有档案资源普查表",
     "普查表",
     CENSUS_FIELDS,
-    COMMON_ROW_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES,
+    COMMON_ROW_RULES + SCOPE_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES,
 )
-REGISTER_FORM = _form("register", "普查对象名录", "普查对象名录", REGISTER_FIELDS, COMMON_ROW_RULES)
+REGISTER_FORM = _form("register", "普查对象名录", "普查对象名录", REGISTER_FIELDS, COMMON_ROW_RULES + SCOPE_RULES)
 CENSUS_WORKBOOK_2024 = single_sheet_workbook(CENSUS_FORM_2024, "普查表", "census-return")
 REGISTER_WORKBOOK = single_sheet_workbook(REGISTER_FORM, "普查对象名录", "census-register")
 
@@ -653,7 +677,7 @@ CENSUS_TO_RED_RULE = Rule(
 CENSUS_RULES_2025 = (
     *(
         _resummed(r) if r.rule_id in ("vol_total_sum", "item_total_sum") else r
-        for r in COMMON_ROW_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES
+        for r in COMMON_ROW_RULES + SCOPE_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES
     ),
     CENSUS_TO_RED_RULE,
 )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 from census_schema.failures import Failure
 from census_schema.xlsx import Column
 
@@ -21,6 +24,10 @@ META_FORM_KIND = "form_kind"
 META_FORM_VERSION = "form_version"
 META_PROVINCE = "province_code"
 META_ROUND = "round_id"
+# The reporting scope (census_schema.scopes): its kind and code. Templates made before scopes have neither and are
+# for their whole province.
+META_SCOPE_KIND = "scope_kind"
+META_SCOPE_CODE = "scope_code"
 
 # The 错误清单 sheet of an annotated report: one row per failure.
 ERRORS_COLUMNS: tuple[Column[Failure], ...] = (
@@ -35,3 +42,12 @@ ERRORS_COLUMNS: tuple[Column[Failure], ...] = (
 )
 ERRORS_HEADER = tuple(column.header for column in ERRORS_COLUMNS)
 TOTAL_ROW_MARKERS = ("合计", "总计")
+# The report sheet listing the holders a return would drop from its scope (the shrink guard): one row per holder of
+# the scope's current return that the new return leaves out.
+DROPPED_SHEET = "减少的普查对象"
+DROPPED_COLUMNS: tuple[Column[Mapping[str, Any]], ...] = (
+    Column("统一社会信用代码", lambda h: h["uscc"], 22),
+    Column("单位名称", lambda h: h["unit_name"], 36),
+    Column("行政区划代码", lambda h: h["division_code"], 14),
+    Column("普查对象类型", lambda h: h["holder_type"], 18),
+)

@@ -59,6 +59,9 @@ class Settings:
     warehouse_url: str | None = None
     data_path: Path | None = None
     var_override: Path | None = None
+    # A return that would drop more than this share of the holders its scope currently reports is loaded only when
+    # the uploader confirms it (`--confirm-shrink`, or the web page's confirmation step).
+    shrink_limit_pct: float = 10.0
 
     def today(self) -> date:
         """The day deadlines are judged on: `ARCHIVE_CENSUS_AS_OF` (the demo sets its own day), else today."""
@@ -123,4 +126,5 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
         warehouse_url=url,
         data_path=Path(data_path).absolute() if url is not None and data_path else None,
         var_override=Path(env["ARCHIVE_CENSUS_VAR_DIR"]) if env.get("ARCHIVE_CENSUS_VAR_DIR") else None,
+        shrink_limit_pct=float(env.get("ARCHIVE_CENSUS_SHRINK_LIMIT_PCT") or 10.0),
     )

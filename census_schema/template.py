@@ -17,7 +17,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from census_schema.codes import PROVISIONAL_NOTE, CodeList
-from census_schema.divisions import XPCC_CODE, require_census_province
+from census_schema.divisions import XPCC_CODE, load_divisions, require_census_province
 from census_schema.errors import UsageError
 from census_schema.fields import Field, FieldType, Form, Rule, WorkbookForm
 from census_schema.forms import CURRENT_WORKBOOKS, UnknownForm, get_workbook_form, workbook_of_sheet
@@ -30,10 +30,13 @@ from census_schema.layout import (
     META_FORM_VERSION,
     META_PROVINCE,
     META_ROUND,
+    META_SCOPE_CODE,
+    META_SCOPE_KIND,
     META_SHEET,
     TEMPLATE_PREPARED_ROWS,
     TITLE_ROW,
 )
+from census_schema.scopes import Scope, ScopeKind, province_scope
 from census_schema.xlsx import looks_like_formula, set_cell_value
 
 if TYPE_CHECKING:
@@ -101,20 +104,37 @@ _SUBMISSION_NOTES = (
     "5. 上传后系统自动校验。有「错误」的表整体退回、不入库，请修改后重新上传整个工作簿。",
     "6. 退回的工作簿中，出错的单元格标红并附批注；另附「错误清单」工作表，逐条列出行号、列名、填报值和说明。",
     "7. 「警告」不影响接收，但请逐条核实；确有特殊情况的请在「备注」列中说明。",
-    "8. 本模板仅供 {province} 填报，表式版本 {version}；请勿用于其他省份，也不要使用旧版本模板。",
+    "8. 本模板仅供 {province} 填报，表式版本 {version}；请勿用于其他范围，也不要使用旧版本模板。",
+)
+# How reporting scopes interact (census_schema.scopes, docs/interfaces-supplement.md), for every scoped workbook.
+_SCOPE_NOTES = (
+    "1. 本表的填报范围：{scope}。每份表对应一个范围：全省，省内一个地级或县级单位，",
+    "   或中央和国家机关、中央企业、中央级档案馆三个中央渠道之一。",
+    "2. 只填本范围内的普查对象：地级范围填本级及所辖县级的单位，县级范围只填本县级的单位。",
+    "3. 地方各级的表不填行政层级为“中央”的单位；中央企业在地方的分支机构由所在地填报，",
+    "   行政层级按所在地填写。中央渠道的表只填中央单位，行政层级填“中央”。",
+    "4. 每个普查对象只能计入一份现行有效的表。本表中的单位如已在其他范围现行有效的表中",
+    "   （如全省的表与地级的表），本表整表退回，并写明是哪一份表、哪些单位会被重复计数；",
+    "   请先由那份表的报送单位重新报送不含这些单位的表，或从本表删去这些行。",
+    "5. 同一范围重新报送时，新表只替代本范围原有的表，不影响其他范围。新表比原表减少的",
+    "   普查对象超过规定比例（默认 10%）时，平台列出将减少的单位，须报送人确认后才装载。",
+    "6. 地级、县级的表先由省级档案部门审核，再由国家档案局审核；全省的表和中央渠道的表",
+    "   由国家档案局审核。被退回的表不计入统计数字，退回原因在“提交记录”中查看。",
 )
 
 
 def write_form_workbook(
     path: Path,
     form: Form,
-    province_code: str,
+    province_code: str | None,
     rows: Iterable[Sequence[object]] = (),
     *,
     province_name: str | None = None,
     companions: Mapping[str, Iterable[Sequence[object]]] | None = None,
+    scope: Scope | None = None,
 ) -> None:
-    """Write a form's workbook for a province: an empty template, or a filled return when rows are given.
+    """Write a form's workbook for a province (or another scope): an empty template, or a filled return when rows
+    are given.
 
     The workbook is the current one holding the form's sheet, at the form's version (also an unregistered one, to
     test refusing it), with this form in its sheet's place; its other sheets get the `companions` rows, by name.
@@ -127,6 +147,7 @@ def write_form_workbook(
         province_code,
         {**(companions or {}), form.sheet_name: rows},
         province_name=province_name,
+        scope=scope,
     )
 
 
@@ -137,11 +158,13 @@ def write_workbook(
     rows: Mapping[str, Iterable[Sequence[object]]] | None = None,
     *,
     province_name: str | None = None,
+    scope: Scope | None = None,
 ) -> None:
     """Write a workbook kind's file: an empty template, or filled sheets when rows are given (by sheet name).
 
-    A provincial workbook (census, register) is written for one province, which is checked; a national one
-    (supervision workbooks) for the whole country, and any province given is ignored.
+    A scoped workbook (census, register) is written for one reporting scope: `scope`, or the whole province
+    `province_code` (checked); a national one (supervision workbooks) for the whole country, and any province given
+    is ignored. `province_name` overrides the name a whole-province workbook shows.
     """
     rows = rows or {}
     unknown = set(rows) - set(book.sheet_names)
@@ -149,10 +172,14 @@ def write_workbook(
         raise ValueError(f"workbook {book.kind} has no sheet(s) {sorted(unknown)}")
     name: str | None = None
     if book.needs_province:
-        province = require_census_province(province_code or "")
-        province_code, name = province.code, province_name if province_name is not None else province.name
+        scope = scope or province_scope(province_code or "")
+        province_code = scope.province_code
+        if province_code is not None:
+            require_census_province(province_code)
+        custom = province_name is not None and scope.kind is ScopeKind.PROVINCE
+        name = province_name if custom else scope.name
     else:
-        province_code = None
+        province_code, scope = None, None
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{book.title}（{name}）" if name else book.title
     workbook.properties.creator = "国有档案资源普查平台"
@@ -163,8 +190,8 @@ def write_workbook(
     codes, meta = (workbook.create_sheet(title) for title in (CODES_SHEET, META_SHEET))
     try:
         code_ranges = _write_code_sheet(codes, book.sheets)
-        _write_instructions(instructions, book, province_code, name)
-        _write_meta(meta, book, province_code)
+        _write_instructions(instructions, book, scope, name)
+        _write_meta(meta, book, scope)
         for ws, form in zip(data, book.sheets, strict=True):
             marks = book.header.line(form.sheet_name) if book.header is not None else ""
             _write_data_sheet(ws, form, name, rows.get(form.sheet_name, ()), code_ranges, marks)
@@ -193,15 +220,16 @@ def _end_streams(sheets: Iterable[WriteOnlyWorksheet]) -> None:
                 ws.close()
 
 
-def write_template(path: Path, kind: str, province_code: str | None) -> None:
-    """Write the empty template of the current workbook of a kind (for a province, when the kind needs one)."""
+def write_template(path: Path, kind: str, province_code: str | None, scope: Scope | None = None) -> None:
+    """Write the empty template of the current workbook of a kind (for a province or another scope, when the kind
+    has scopes)."""
     try:
         book = get_workbook_form(kind)
     except UnknownForm:
         raise UsageError(
             f"「{kind}」类表格的模板暂未提供。", hint=f"可生成模板的类型：{'、'.join(CURRENT_WORKBOOKS)}。"
         ) from None
-    write_workbook(path, book, province_code)
+    write_workbook(path, book, province_code, scope=scope)
 
 
 def data_sheet_title(form: Form, province_name: str | None) -> str:
@@ -286,11 +314,13 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str
     return ranges
 
 
-def _write_meta(ws: WriteOnlyWorksheet, book: WorkbookForm, province_code: str | None) -> None:
+def _write_meta(ws: WriteOnlyWorksheet, book: WorkbookForm, scope: Scope | None) -> None:
     ws.sheet_state = "veryHidden"
     identity = [(META_FORM_KIND, book.kind), (META_FORM_VERSION, book.version)]
-    if province_code is not None:
-        identity.append((META_PROVINCE, province_code))
+    if scope is not None:
+        if scope.province_code is not None:
+            identity.append((META_PROVINCE, scope.province_code))
+        identity += [(META_SCOPE_KIND, scope.kind.value), (META_SCOPE_CODE, scope.code)]
     identity.append((META_ROUND, book.round_id))
     for key, value in identity:
         ws.append([key, _cell(ws, value, number_format="@")])
@@ -317,7 +347,7 @@ class _RowWriter:
 
 
 def _write_instructions(
-    ws: WriteOnlyWorksheet, book: WorkbookForm, province_code: str | None, province_name: str | None
+    ws: WriteOnlyWorksheet, book: WorkbookForm, scope: Scope | None, scope_name: str | None
 ) -> None:
     headers = ("序号", "列名", "字段", "类型/单位", "是否必填", "填写说明", "校验规则")
     widths = (10, 26, 18, 20, 9, 40, 62)
@@ -332,11 +362,21 @@ def _write_instructions(
     text(f"{book.title} 填表说明", _TITLE_FONT)
     first = book.sheets[0]
     identity: tuple[tuple[str, str], ...]
-    if province_code is not None:
+    if scope is not None:
+        scope_rows: tuple[tuple[str, str], ...] = ()
+        if scope.province_code is not None:
+            own = scope.kind is ScopeKind.PROVINCE
+            scope_rows = (
+                ("省份", f"{scope.province_code} {scope_name if own else load_divisions().name(scope.province_code)}"),
+            )
+        if scope.is_central:
+            scope_rows = (("报送渠道", f"{scope_name}（中央渠道，直接报国家档案局）"),)
+        elif scope.kind is not ScopeKind.PROVINCE:
+            scope_rows += (("填报范围", f"{scope.code} {scope_name}（{scope.kind.label}）"),)
         identity = (
             ("普查轮次", first.round_id),
             ("标准时点", f"{first.reference_date:%Y年%m月%d日}（{first.reference_date.isoformat()}）"),
-            ("省份", f"{province_code} {province_name}"),
+            *scope_rows,
             ("表式版本", book.version),
             ("填报工作表", "、".join(book.sheet_names)),
         )
@@ -380,9 +420,15 @@ def _write_instructions(
     for rule in whole.values():
         text(f"【{rule.severity.label}】{rule.message}")
 
+    if scope is not None:
+        out.append([])
+        text(f"{next(sections)}、填报范围与重复计数", _SECTION_FONT)
+        for note in _SCOPE_NOTES:
+            text(note.format(scope=f"{scope_name}（{scope.kind.label}）"))
+
     out.append([])
     text(f"{next(sections)}、填报与提交", _SECTION_FONT)
-    province = f"{province_name}（{province_code}）"
+    province = f"{scope_name}（{scope.code}）" if scope is not None else "全国"
     for note in book.notes or _SUBMISSION_NOTES:
         # One short line per cell, overflowing into the empty cells to its right: no wrapping, no merged cells.
         text(

@@ -9,6 +9,7 @@ from datetime import date
 from types import MappingProxyType
 
 from census_schema.divisions import PROVINCE, UnknownDivision, allowed_admin_levels, load_divisions
+from census_schema.scopes import Scope, ScopeKind, ScopeReturn
 from supervision.lifecycle import FindingState
 
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
@@ -47,10 +48,10 @@ class EvaluationFacts:
 
 @dataclass(frozen=True)
 class CheckContext:
-    """The uploading province, the current divisions and, when the flow has them, the cross-return inputs.
+    """The uploading province and scope, the current divisions and, when the flow has them, the cross-return inputs.
 
     A cross-return input left as None means "not available": the rules that need it are skipped. A national
-    workbook (supervision, a central return) has no province.
+    workbook (supervision) has no province, nor has a central channel's return (its scope says which channel).
     """
 
     province_code: str | None
@@ -63,26 +64,32 @@ class CheckContext:
     division_admin_levels: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # USCCs of the province's register of expected holders.
     register_usccs: frozenset[str] | None = None
-    # USCC -> code of the province whose return of this round was accepted with it.
-    other_province_usccs: Mapping[str, str] | None = None
     # What is already loaded, for the workbook rules of an inspections or evaluation workbook.
     inspections: InspectionFacts | None = None
     evaluation: EvaluationFacts | None = None
+    # The reporting scope of a census return or register (the whole province when only a province is given).
+    scope: Scope | None = None
+    # USCC -> the current accepted return of another scope that already holds the holder.
+    held_elsewhere: Mapping[str, ScopeReturn] | None = None
 
     def __post_init__(self) -> None:
         if self.province_code is not None and not _PROVINCE_CODE.match(self.province_code):
             raise ValueError(f"province_code must be a 6-digit province code like 440000, got {self.province_code!r}")
+        if self.scope is not None and self.scope.province_code != self.province_code:
+            raise ValueError(f"scope {self.scope} does not lie in province {self.province_code!r}")
 
 
 def build_check_context(
     province_code: str | None,
     *,
     register_usccs: Iterable[str] | None = None,
-    other_province_usccs: Mapping[str, str] | None = None,
     inspections: InspectionFacts | None = None,
     evaluation: EvaluationFacts | None = None,
+    scope: Scope | None = None,
+    held_elsewhere: Mapping[str, ScopeReturn] | None = None,
 ) -> CheckContext:
-    """A check context for a province (or None: national), with the current divisions and the inputs given."""
+    """A check context for a province (or None: national or central), with the current divisions and the inputs
+    given; the scope defaults to the whole province."""
     divisions = load_divisions()
     if province_code is not None:
         try:
@@ -101,7 +108,8 @@ def build_check_context(
             {code: allowed_admin_levels(d, central_return=central) for code, d in divisions.by_code.items()}
         ),
         register_usccs=frozenset(register_usccs) if register_usccs is not None else None,
-        other_province_usccs=MappingProxyType(dict(other_province_usccs)) if other_province_usccs is not None else None,
         inspections=inspections,
         evaluation=evaluation,
+        scope=scope or (Scope(ScopeKind.PROVINCE, province_code) if province_code is not None else None),
+        held_elsewhere=MappingProxyType(dict(held_elsewhere)) if held_elsewhere is not None else None,
     )

@@ -18,6 +18,7 @@ import polars as pl
 from census_schema.codes import USCC_PREFIX_NATURE
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule
+from census_schema.scopes import CENTRAL_ADMIN_LEVEL, ScopeKind
 from census_schema.uscc import USCC_CHARSET, USCC_PATTERN, USCC_PREFIXES, USCC_WEIGHTS
 from checks.cells import failures_at, require_columns
 from checks.context import CheckContext
@@ -138,12 +139,27 @@ def check_zero_together(rule: Rule, form: Form, context: CheckContext) -> pl.Exp
     return (_field(rule) == 0) != (pl.col(rule.param("other")) == 0)
 
 
-def check_duplicate_across_provinces(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
-    """The code was accepted this round in another province's return."""
-    if context.other_province_usccs is None:
+def check_division_in_scope(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
+    """A current division of the uploading province that lies outside the return's prefecture or county (codes of
+    other provinces and unknown codes have rules of their own)."""
+    scope = context.scope
+    if scope is None or scope.kind not in (ScopeKind.PREFECTURE, ScopeKind.COUNTY):
         return None
-    elsewhere = [code for code, province in context.other_province_usccs.items() if province != context.province_code]
-    return _field(rule).is_in(pl.Series(elsewhere, dtype=pl.Utf8))
+    prefix = scope.code[:2]
+    in_province = [code for code in context.valid_division_codes if code[:2] == prefix]
+    inside = [code for code in in_province if scope.contains_division(code)]
+    code = _field(rule)
+    return code.is_in(pl.Series(in_province, dtype=pl.Utf8)) & ~code.is_in(pl.Series(inside, dtype=pl.Utf8))
+
+
+def check_admin_level_in_scope(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
+    """A central unit (行政层级 中央) in a local return, or a local one in a central channel's return."""
+    if context.scope is None:
+        return None
+    level = _field(rule)
+    if context.scope.is_central:
+        return level.is_in(pl.Series(_code_values(form, rule), dtype=pl.Utf8)) & (level != CENTRAL_ADMIN_LEVEL)
+    return level == CENTRAL_ADMIN_LEVEL
 
 
 def check_not_in_register(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
@@ -186,7 +202,8 @@ ROW_RULES: dict[str, RowRule] = {
     "share_at_most": check_share_at_most,
     "ratio_between": check_ratio_between,
     "zero_together": check_zero_together,
-    "duplicate_across_provinces": check_duplicate_across_provinces,
+    "division_in_scope": check_division_in_scope,
+    "admin_level_in_scope": check_admin_level_in_scope,
     "not_in_register": check_not_in_register,
     "date_on_or_after": check_date_on_or_after,
     "not_before": check_not_before,

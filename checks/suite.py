@@ -54,7 +54,8 @@ DATA_DOCS_SITE = "census_checks"
 _PAIR_SKIP: Final = "either_value_is_missing"
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 
-ExpectationBuilder = Callable[[Rule, Form, CheckContext], gxe.Expectation]
+# A builder returns None when the rule does not apply to the context (the province rule to a central channel).
+ExpectationBuilder = Callable[[Rule, Form, CheckContext], gxe.Expectation | None]
 
 
 class SuiteExecutionError(RuntimeError):
@@ -174,9 +175,11 @@ def expect_division_current(rule: Rule, form: Form, context: CheckContext) -> gx
     )
 
 
-def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation | None:
     """A well-formed division code is one the uploading province reports for (the Corps' cities belong to the
-    Corps, not to Xinjiang)."""
+    Corps, not to Xinjiang); a central channel's units may lie anywhere: no expectation."""
+    if context.province_code is None and context.scope is not None and context.scope.is_central:
+        return None
     if context.province_code is None:
         raise ValueError(f"rule {rule.rule_id} needs the uploading province, and the context has none")
     if not _PROVINCE_CODE.match(context.province_code):
@@ -270,7 +273,8 @@ def build_suite(form: Form, context: CheckContext) -> gx.ExpectationSuite:
     """The GX suite of a form's GX-expressible rules; raises RuleNotExecutable for a rule nothing can run."""
     require_executors(form, EXECUTORS)
     rules = [rule for rule in applicable_rules(form) if rule.kind in EXPECTATIONS]
-    expectations = [EXPECTATIONS[rule.kind](rule, form, context) for rule in rules]
+    built = [EXPECTATIONS[rule.kind](rule, form, context) for rule in rules]
+    expectations = [expectation for expectation in built if expectation is not None]
     # Passed to the constructor: add_expectation() on a suite needs an active GX context, building one does not.
     return gx.ExpectationSuite(name=suite_name(form, context), expectations=expectations)
 
@@ -431,8 +435,10 @@ _PLANS_LOCK = threading.Lock()
 
 
 def _plan_key(form: Form, context: CheckContext) -> tuple[Any, ...]:
-    # What the expectations depend on: the form (kind, version, sheet), the province and the current divisions.
-    return (form.kind, form.version, form.sheet_name, context.province_code, context.valid_division_codes)
+    # What the expectations depend on: the form (kind, version, sheet), the province (or a central channel: no
+    # province rule) and the current divisions.
+    central = context.scope is not None and context.scope.is_central
+    return (form.kind, form.version, form.sheet_name, context.province_code, central, context.valid_division_codes)
 
 
 def build_grouped_suite(form: Form, context: CheckContext, name: str) -> gx.ExpectationSuite:
@@ -506,7 +512,8 @@ def _locate(
     form: Form, rows: pl.DataFrame, context: CheckContext, plan: SuitePlan, frame: pd.DataFrame, rule_ids: list[str]
 ) -> tuple[gx.ExpectationSuite, list[Failure], ExpectationSuiteValidationResult]:
     by_id = form.rules_by_id
-    expectations = [EXPECTATIONS[by_id[rule_id].kind](by_id[rule_id], form, context) for rule_id in rule_ids]
+    built = [EXPECTATIONS[by_id[rule_id].kind](by_id[rule_id], form, context) for rule_id in rule_ids]
+    expectations = [expectation for expectation in built if expectation is not None]
     suite = gx.ExpectationSuite(name=_RUNNER.unique_name(plan.name + "-locate"), expectations=expectations)
     located = _RUNNER.run(suite, frame, RESULT_FORMAT, keep=False)
     return suite, collect_gx_failures(form, rows, located), located

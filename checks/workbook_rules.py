@@ -377,6 +377,26 @@ def check_indicator_source(rules: Sequence[Rule], form: Form, sheets: Sheets, co
     return failures
 
 
+# ------------------------------------------------------------------------------------------------------ scopes
+
+
+def check_held_elsewhere(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """Holders already in a current accepted return of another scope: each row names the return that holds it."""
+    if context.held_elsewhere is None or not context.held_elsewhere:
+        return []
+    rows = _rows(sheets, form)
+    failures: list[Failure] = []
+    for rule in rules:
+        assert rule.field is not None
+        hits = [
+            (at, f"{rule.message}（已计入{held.describe()}）")
+            for at, code in enumerate(rows.get_column(rule.field).to_list())
+            if code is not None and (held := context.held_elsewhere.get(code)) is not None
+        ]
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
 WORKBOOK_RULES: dict[str, WorkbookRule] = {
     "key_in_sheet": check_key_in_sheet,
     "compare_in_sheet": check_compare_in_sheet,
@@ -392,6 +412,7 @@ WORKBOOK_RULES: dict[str, WorkbookRule] = {
     "reconciliation_consistent": check_reconciliation_consistent,
     "evaluation_access": check_evaluation_access,
     "indicator_source": check_indicator_source,
+    "held_by_other_return": check_held_elsewhere,
 }
 WORKBOOK_RULE_KINDS = frozenset(WORKBOOK_RULES)
 

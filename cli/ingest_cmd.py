@@ -14,13 +14,15 @@ from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
+from census_schema.scopes import choose_scope
 from census_schema.settings import load_settings
 from cli.main import emit_json
-from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
+from flows.ingest import REFUSED_STATUSES, STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
 
 T = TypeVar("T")
 SHOWN_FAILURES = 20
+SHOWN_HOLDERS = 20
 
 
 def progress_runner(show: bool) -> Callable[..., Any]:
@@ -42,15 +44,21 @@ def describe_outcome(result: dict[str, Any]) -> str:
         "accepted": "已接收",
         "rejected": "未通过校验，整份退回（未装载任何数据）",
         "duplicate": "与已接收的文件完全相同，未作改动",
+        "needs_confirmation": "未装载：减少的普查对象超过允许比例，须确认",
     }[status]
     if result.get("dry_run"):
         head += "（试校验，未装载）"
-    lines = [
-        f"{head}：{'省份 ' + result['province'] if result['province'] else '全国'}，{result['rows']} 行，"
-        f"错误 {result['errors']} 个，警告 {result['warnings']} 个。"
-    ]
+    scope = result.get("scope")
+    where = (
+        f"{scope['name']}（{scope['code']}）"
+        if scope
+        else ("省份 " + result["province"] if result["province"] else "全国")
+    )
+    lines = [f"{head}：{where}，{result['rows']} 行，错误 {result['errors']} 个，警告 {result['warnings']} 个。"]
     if result.get("submission_id"):
         lines.append(f"提交编号：{result['submission_id']}")
+    lines += _describe_conflicts(result.get("conflicts") or [])
+    lines += _describe_shrink(result.get("shrink"), status)
     for failure in result["failures"][:SHOWN_FAILURES]:
         label = f"「{failure['label']}」" if failure["label"] else ""
         where = (
@@ -68,16 +76,63 @@ def describe_outcome(result: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _describe_conflicts(conflicts: list[dict[str, Any]]) -> list[str]:
+    """Which current returns of other scopes already hold uploaded holders (they would be counted twice)."""
+    lines = []
+    for held in conflicts:
+        holders = held["holders"]
+        listed = "、".join(
+            f"第 {h['row']} 行 {h['uscc']} {h['unit_name'] or ''}".rstrip() for h in holders[:SHOWN_HOLDERS]
+        )
+        more = f" 等 {len(holders)} 个" if len(holders) > SHOWN_HOLDERS else f" 共 {len(holders)} 个"
+        lines.append(
+            f"重复计数：以下普查对象已计入{held['scope']['name']}（{held['scope']['code']}）现行有效的报表"
+            f"（文件「{held['file_name']}」，{held['submitted_by']} {held['submitted_at'][:10]} 报送，"
+            f"编号 {held['submission_id']}）：{listed}{more}。"
+        )
+    return lines
+
+
+def _describe_shrink(shrink: dict[str, Any] | None, status: str) -> list[str]:
+    """How many holders of the scope's current return the upload leaves out, and which, when over the limit."""
+    if not shrink:
+        return []
+    current = shrink["current"]
+    line = (
+        f"与本范围现行报表（文件「{current['file_name']}」，编号 {current['submission_id']}，{shrink['current_holders']} 个"
+        f"普查对象）相比，减少 {shrink['dropped']} 个（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%）"
+    )
+    if not shrink["exceeds_limit"]:
+        return [line + "。"]
+    if shrink["confirmed"]:
+        return [line + "，已确认减少。"]
+    lines = [line + "：须确认后才能装载。将减少的普查对象："]
+    for holder in shrink["holders"][:SHOWN_HOLDERS]:
+        lines.append(f"  {holder['uscc']} {holder['unit_name']}（{holder['division_code']}，{holder['holder_type']}）")
+    if len(shrink["holders"]) > SHOWN_HOLDERS:
+        lines.append(f"  ……共 {len(shrink['holders'])} 个，完整清单见报告的「减少的普查对象」工作表。")
+    if status == "needs_confirmation":
+        lines.append("确属减少的，请加 --confirm-shrink 重新装载；否则请补全后重新上传。")
+    return lines
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     """`archive-census ingest KIND FILE ...`."""
     book = CURRENT_WORKBOOKS.get(args.kind)
     if book is None:
         raise UsageError(f"「{args.kind}」的装载尚未实现。", hint=f"可装载的类型：{'、'.join(CURRENT_WORKBOOKS)}。")
-    if args.province and not book.needs_province:
+    if (args.province or args.division or args.central) and not book.needs_province:
         label = KIND_LABELS.get(book.kind, book.kind)
-        raise UsageError(f"{label}工作簿全国通用、不分省份，不能指定 --province。", hint="请去掉 --province 后重试。")
+        raise UsageError(
+            f"{label}工作簿全国通用、不分省份，不能指定 --province、--division 或 --central。",
+            hint="请去掉这些选项后重试。",
+        )
+    if args.division and not args.province:
+        raise UsageError("--division 须与 --province 一起使用。", hint="例如 --province 440000 --division 440100。")
     if args.province:
         require_census_province(args.province)
+    # Without --division or --central the workbook's own scope is used (any scope inside --province, if given).
+    scope = choose_scope(args.province, args.division, args.central) if (args.division or args.central) else None
     settings = load_settings(args.db, args.warehouse)
     orchestrator = choose_orchestrator(args.orchestrator, settings)
     if orchestrator == "direct":
@@ -90,13 +145,15 @@ def run_ingest(args: argparse.Namespace) -> int:
         args.by or getpass.getuser(),
         report_path=Path(args.report) if args.report else None,
         dry_run=args.dry_run,
+        scope=scope,
+        confirm_shrink=args.confirm_shrink,
     )
     result = run_ingestion(request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty()))
     if args.json:
         emit_json(result)
     else:
         print(describe_outcome(result))
-    return 1 if result["status"] == "rejected" else 0
+    return 1 if result["status"] in REFUSED_STATUSES else 0
 
 
 DEMO_USERS = (
@@ -155,6 +212,18 @@ def stop_prefect_server() -> None:
         server.stop()
 
 
+def _demo_provinces(text: str | None) -> list[str] | None:
+    """`--provinces 110000,440000` as census province codes (each checked), or None for all."""
+    if text is None:
+        return None
+    codes = [code.strip() for code in text.replace("，", ",").split(",") if code.strip()]
+    if not codes:
+        raise UsageError("--provinces 没有列出省份。", hint="例如：--provinces 110000,440000")
+    for code in codes:
+        require_census_province(code)
+    return codes
+
+
 def run_demo(args: argparse.Namespace) -> int:
     """`archive-census demo`: build the demo warehouse through the flows, create one user per role, maybe serve."""
     import secrets
@@ -168,6 +237,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from warehouse.users import add_user
 
     settings = load_settings(args.db, args.warehouse)
+    provinces = _demo_provinces(getattr(args, "provinces", None))
     reset_warehouse(settings, replace=args.replace)
     orchestrator = args.orchestrator or "prefect"
     if orchestrator == "prefect":
@@ -191,7 +261,14 @@ def run_demo(args: argparse.Namespace) -> int:
     workdir = Path(args.workdir) if args.workdir else settings.var_dir / "demo"
     evaluator = next(name for name, role, _ in DEMO_USERS if role is Role.EVALUATOR)
     result = build_demo(
-        settings, args.units or DEFAULT_DEMO_UNITS, args.seed, workdir, ingest, say, evaluator=evaluator
+        settings,
+        args.units or DEFAULT_DEMO_UNITS,
+        args.seed,
+        workdir,
+        ingest,
+        say,
+        evaluator=evaluator,
+        provinces=provinces,
     )
     store = open_warehouse(settings)
     passwords = {name: secrets.token_urlsafe(9) for name, _, _ in DEMO_USERS}
@@ -208,6 +285,8 @@ def run_demo(args: argparse.Namespace) -> int:
     with store.reader() as con:
         summary = query_summary(con)
     national = summary["national"]
+    # Figures (provinces and central channels), breakdowns, red archives and review progress as the generator
+    # planned them.
     matches = result.matches(summary)
     supervision = result.supervision
     supervision_matches = supervision is None or supervision.matches
@@ -217,6 +296,8 @@ def run_demo(args: argparse.Namespace) -> int:
                 "workdir": str(workdir),
                 "national": national,
                 "expected": result.expected,
+                "central": summary["central"],
+                "review": {key: summary["review"][key] for key in ("returns", "by_state", "reviewed_pct")},
                 "matches_manifest": matches,
                 "supervision": supervision.summary if supervision else None,
                 "supervision_expected": supervision.expected if supervision else None,

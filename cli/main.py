@@ -13,6 +13,7 @@ from typing import Any
 from census_schema.errors import CensusError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
+from census_schema.scopes import CENTRAL_CHANNELS
 from census_schema.supervision.codes import FindingRole
 
 Handler = Callable[[argparse.Namespace], int]
@@ -46,6 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     template = commands.add_parser("template", help="write an Excel template")
     template.add_argument("kind", choices=list(CURRENT_WORKBOOKS))
     template.add_argument("--province", help="6-digit province code (census and register only)")
+    _scope_arguments(template)
     template.add_argument("--out", required=True, help="output .xlsx file")
     _common(template)
     template.set_defaults(handler=_handler("template_cmd", "run_template"))
@@ -54,6 +56,12 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("kind", choices=list(CURRENT_WORKBOOKS))
     ingest.add_argument("file")
     ingest.add_argument("--province", help="6-digit province code (census and register)")
+    _scope_arguments(ingest, checked=True)
+    ingest.add_argument(
+        "--confirm-shrink",
+        action="store_true",
+        help="load even if the return drops more of its scope's current holders than the limit allows",
+    )
     ingest.add_argument("--report", help="where to write the annotated workbook of a rejected return")
     ingest.add_argument("--dry-run", action="store_true", help="validate and report without loading")
     ingest.add_argument("--by", default=None, help="who submits (default: the OS user)")
@@ -97,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="synthesise a national dataset and load it through the real flows")
     demo.add_argument("--units", type=int, default=None, help="number of holders nationally")
     demo.add_argument("--seed", type=int, default=2024)
+    demo.add_argument("--provinces", help="load only these census provinces, e.g. 110000,440000 (default: all)")
     demo.add_argument("--workdir", help="where the generated workbooks go (default: var/demo)")
     demo.add_argument("--serve", action="store_true", help="start the dashboard afterwards")
     demo.add_argument("--replace", action="store_true", help="replace an existing warehouse at --db")
@@ -222,6 +231,14 @@ def _supervision_commands(commands: Any) -> None:
     summary.add_argument("--as-of", help="the day overdue is judged on, YYYY-MM-DD (default: today)")
     _evaluation_round(summary)
     supervision.set_defaults(handler=_handler("supervision_cmd", "run_supervision_summary"))
+
+
+def _scope_arguments(parser: argparse.ArgumentParser, *, checked: bool = False) -> None:
+    """--division and --central: a return's reporting scope below or beside the provinces."""
+    what = "the workbook's scope must be" if checked else "a return for"
+    parser.add_argument("--division", help=f"{what} this prefecture or county of --province (e.g. 440100)")
+    channels = "|".join(CENTRAL_CHANNELS)
+    parser.add_argument("--central", metavar=channels, help=f"{what} this central channel ({channels})")
 
 
 def _evaluation_round(parser: argparse.ArgumentParser) -> None:

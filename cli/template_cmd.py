@@ -6,9 +6,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.scopes import choose_scope
 from census_schema.template import write_workbook
 from cli.main import emit_json
 
@@ -23,22 +23,35 @@ def run_template(args: argparse.Namespace) -> int:
         )
     book = CURRENT_WORKBOOKS[args.kind]
     label = KIND_LABELS.get(book.kind, book.kind)
-    if book.needs_province and not args.province:
+    if book.needs_province and not (args.province or args.central):
         raise UsageError(
-            "生成普查表或名录模板须指定省份。", hint="请加上 --province 和6位省级代码，如 --province 110000。"
+            "生成普查表或名录模板须指定填报范围。",
+            hint="请加上 --province 和6位省级代码（如 --province 110000，地级、县级再加 --division），"
+            "或 --central organs|enterprises|archives。",
         )
-    if not book.needs_province and args.province:
-        raise UsageError(f"{label}模板全国通用、不分省份，不能指定 --province。", hint="请去掉 --province 后重试。")
+    if not book.needs_province and (args.province or args.division or args.central):
+        raise UsageError(
+            f"{label}模板全国通用、不分省份，不能指定 --province、--division 或 --central。",
+            hint="请去掉这些选项后重试。",
+        )
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"输出文件「{out.name}」的扩展名应为 .xlsx。", hint="例如 --out 普查表-110000.xlsx。")
-    province_name = require_census_province(args.province).name if book.needs_province else None
+    scope = choose_scope(args.province, args.division, args.central) if book.needs_province else None
     out.parent.mkdir(parents=True, exist_ok=True)
-    write_workbook(out, book, args.province)
+    write_workbook(out, book, None, scope=scope)
     if args.json:
-        emit_json({"template": str(out), "kind": book.kind, "province": args.province, "form_version": book.version})
-    elif province_name is not None:
-        sys.stdout.write(f"已生成{label}模板：{out}（{province_name} {args.province}，表式版本 {book.version}）\n")
+        emit_json(
+            {
+                "template": str(out),
+                "kind": book.kind,
+                "province": None if scope is None else scope.province_code,
+                "scope": None if scope is None else scope.to_json(),
+                "form_version": book.version,
+            }
+        )
+    elif scope is not None:
+        sys.stdout.write(f"已生成{label}模板：{out}（{scope.label} {scope.code}，表式版本 {book.version}）\n")
     else:
         sys.stdout.write(f"已生成{label}模板：{out}（全国通用，表式版本 {book.version}）\n")
     return 0

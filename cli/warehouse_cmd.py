@@ -8,15 +8,18 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
+import duckdb
+
 from census_schema.divisions import require_census_province
-from census_schema.errors import UsageError
+from census_schema.errors import NotFound, UsageError
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
-from warehouse.reviews import review_submission
+from warehouse.reviews import Reviewer, check_review_request, review_submission
 from warehouse.store import WarehouseStore
+from warehouse.users import get_user
 
 STATUS_LABELS = {"accepted": "已接收", "rejected": "未通过"}
 SUMMARY_COLUMNS = (
@@ -77,7 +80,17 @@ def run_summary(args: argparse.Namespace) -> int:
     rows = [
         [p["province_code"], p["province_name"], *(p[key] for key, _ in SUMMARY_COLUMNS)] for p in summary["provinces"]
     ]
-    sys.stdout.write(f"普查轮次 {summary['round']}\n{format_table(headers, [national, *rows])}\n")
+    central = summary["central"]
+    rows.append(["", central["name"], *(central[key] for key, _ in SUMMARY_COLUMNS)])
+    rows += [
+        [c["channel"], f"  {c['channel_name']}", *(c[key] for key, _ in SUMMARY_COLUMNS)] for c in central["channels"]
+    ]
+    review = summary["review"]
+    progress = "，".join(f"{state} {count}" for state, count in review["by_state"].items())
+    sys.stdout.write(
+        f"普查轮次 {summary['round']}\n{format_table(headers, [national, *rows])}\n"
+        f"审核进度：现行普查表 {review['returns']} 份，{progress}（已审核 {review['reviewed_pct']:.2f}%）\n"
+    )
     return 0
 
 
@@ -95,7 +108,7 @@ def run_submissions(args: argparse.Namespace) -> int:
     headers = [
         "报送编号",
         "类型",
-        "省份",
+        "填报范围",
         "轮次",
         "结果",
         "当前有效",
@@ -105,21 +118,23 @@ def run_submissions(args: argparse.Namespace) -> int:
         "警告",
         "报送时间(UTC)",
         "报送人",
+        "退回原因",
     ]
     rows = [
         [
             s["submission_id"],
             KIND_LABELS.get(s["kind"], s["kind"]),
-            s["province_code"],
+            s["scope_name"] or "全国",
             s["round_id"],
             STATUS_LABELS.get(s["status"], s["status"]),
             "是" if s["is_current"] else "否",
-            s["review_state"] or "-",
+            s["review_progress"] or "-",
             s["row_count"],
             s["error_count"],
             s["warning_count"],
             f"{s['submitted_at']:%Y-%m-%d %H:%M:%S}",
             s["submitted_by"],
+            s["return_reason"] or "",
         ]
         for s in submissions
     ]
@@ -127,11 +142,26 @@ def run_submissions(args: argparse.Namespace) -> int:
     return 0
 
 
+def find_reviewer(con: duckdb.DuckDBPyConnection, name: str) -> Reviewer:
+    """The platform user named by --by, as a reviewer with their role and province (the level they review at)."""
+    user = get_user(con, name.strip())
+    if user is None:
+        raise NotFound(
+            f"找不到审核人「{name}」：审核人须是平台的有效用户。",
+            hint="省级用户审核本省地级、县级的报表，国家档案局规划人员审核全省的报表和中央渠道的报表；"
+            "用户用 archive-census users add 创建。",
+        )
+    return Reviewer(user.user_name, user.role, user.province_code)
+
+
 def run_review(args: argparse.Namespace) -> int:
-    """Accept or return a submission."""
-    result = _store(args).write(
-        lambda con: review_submission(con, args.submission_id, args.action, args.by, args.reason)
-    )
+    """Accept or return a submission, at the level of the user named by --by."""
+    check_review_request(args.action, args.by, args.reason)
+
+    def review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+        return review_submission(con, args.submission_id, args.action, find_reviewer(con, args.by), args.reason)
+
+    result = _store(args).write(review)
     if args.json:
         emit_json(result)
         return 0

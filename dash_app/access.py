@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
+from census_schema.scopes import parse_central_area
 
 
 @dataclass(frozen=True)
@@ -48,8 +49,13 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
     """The division (a province or one of its divisions) whose census rows a request may read; None is national.
 
     A provincial user is held to their own province; asking for another province is refused (HTTP 403). A code that
-    is not a current division is refused as not found (HTTP 404), whoever asks.
+    is not a current division is refused as not found (HTTP 404), whoever asks. The central channels' area
+    (`central`, `central:<channel>`) is national users' only: they report to the national bureau directly.
     """
+    if parse_central_area(requested)[0]:
+        if viewer.is_national:
+            return requested
+        flask.abort(403)
     if requested is not None and requested not in load_divisions().by_code:
         refuse(404, f"「{requested[:20]}」不是现行的行政区划代码。")
     if viewer.is_national:
@@ -68,5 +74,7 @@ def scope_province(viewer: Viewer) -> str | None:
 
 
 def can_review(viewer: Viewer) -> bool:
-    """National reviewers (planners and administrators) accept or return submissions."""
-    return viewer.is_national
+    """Reviewers: national ones (planners and administrators: province-wide and central returns, and what the
+    provinces passed on) and provincial offices (their own prefectures' and counties' returns). Which return a
+    reviewer may act on is decided where the review is recorded (warehouse.reviews)."""
+    return viewer.is_national or (viewer.role is Role.PROVINCE and viewer.province_code is not None)

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from census_schema.errors import CensusError
 from census_schema.forms import CURRENT_FORMS, CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, Role
+from census_schema.scopes import choose_scope
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
@@ -57,6 +58,10 @@ class UploadJob:
     result: dict[str, Any] | None = None
     error: str | None = None
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    # Load even if the return drops more of its scope's holders than allowed (the confirmation step).
+    confirm_shrink: bool = False
+    # The uploaded file, kept while the job waits for that confirmation.
+    kept_file: Path | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
     # Where the upload came from (the uploader's address), for the audit log: the worker thread runs with it.
@@ -114,10 +119,15 @@ class UploadJobs:
         self.report_dir = settings.var_dir / "reports"
         remove_stale_uploads(self.upload_dir)
 
-    def submit(self, viewer: Viewer, kind: str, saved: Path, file_name: str) -> UploadJob:
-        """Queue an upload of the viewer's own province; refused (a failed job) past the per-user limit."""
+    def submit(
+        self, viewer: Viewer, kind: str, saved: Path, file_name: str, *, confirm_shrink: bool = False
+    ) -> UploadJob:
+        """Queue an upload of the viewer's own province (any scope inside it: the workbook says which); refused (a
+        failed job) past the per-user limit."""
         assert viewer.province_code is not None
-        job = UploadJob(uuid.uuid4().hex, viewer.user_name, viewer.province_code, kind, file_name)
+        job = UploadJob(
+            uuid.uuid4().hex, viewer.user_name, viewer.province_code, kind, file_name, confirm_shrink=confirm_shrink
+        )
         with self._ready:
             self._jobs[job.job_id] = job
             self._done[job.job_id] = threading.Event()
@@ -183,12 +193,16 @@ class UploadJobs:
             job.user_name,
             file_name=job.file_name,
             report_path=self.report_dir / f"{job.job_id}.xlsx",
+            confirm_shrink=job.confirm_shrink,
         )
         try:
             orchestrator = choose_orchestrator(None, self.settings)
             with audit_source(job.source):
                 job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
             job.status = "done"
+            if job.result["status"] == "needs_confirmation":
+                # Kept for the confirmation step, which loads this very file again with the confirmation.
+                job.kept_file = saved
             if job.result.get("data_docs"):
                 self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
         except CensusError as error:
@@ -201,8 +215,17 @@ class UploadJobs:
             job.error = "服务器处理该文件时出错（已记录日志），请联系系统管理员。"
             job.status = "failed"
         finally:
-            saved.unlink(missing_ok=True)
+            if job.kept_file is None:
+                saved.unlink(missing_ok=True)
             job.finished_at = datetime.now(UTC)
+
+    def confirm(self, job_id: str, viewer: Viewer) -> UploadJob | None:
+        """Load again, confirmed, the file of one of the viewer's jobs that waits for a shrink confirmation."""
+        job = self.get(job_id, viewer)
+        if job is None or job.kept_file is None or not job.kept_file.exists():
+            return None
+        kept, job.kept_file = job.kept_file, None
+        return self.submit(viewer, job.kind, kept, job.file_name, confirm_shrink=True)
 
 
 def remove_stale_uploads(folder: Path, older_than_s: float = STALE_UPLOAD_S) -> None:
@@ -246,6 +269,15 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         job = jobs.submit(viewer, kind, saved, Path(stream.filename).name)
         return flask.redirect(f"/upload?job={job.job_id}")
 
+    @server.route("/api/upload/confirm", methods=["POST"])
+    def confirm_upload() -> Response:
+        viewer = current_viewer()
+        require_role(viewer, Role.PROVINCE)
+        job = jobs.confirm(flask.request.form.get("job", ""), viewer)
+        if job is None:
+            flask.abort(404)
+        return flask.redirect(f"/upload?job={job.job_id}")
+
     @server.route("/download/report/<job_id>")
     def download_report(job_id: str) -> flask.Response:
         job = jobs.get(job_id, current_viewer())
@@ -261,16 +293,24 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         if kind not in CURRENT_FORMS:
             flask.abort(404)
         province = viewer.province_code if viewer.role is Role.PROVINCE else flask.request.args.get("province")
-        if viewer.role not in TEMPLATE_ROLES or not province:
-            flask.abort(403 if viewer.role not in TEMPLATE_ROLES else 400)
+        # ?division= a prefecture or county of the province; ?central= a channel (national users only).
+        division, central = flask.request.args.get("division"), flask.request.args.get("central")
+        if viewer.role not in TEMPLATE_ROLES or (central and viewer.role is Role.PROVINCE):
+            flask.abort(403)
+        if not (province or central):
+            flask.abort(400)
+        try:
+            scope = choose_scope(None if central else province, division, central)
+        except CensusError:
+            flask.abort(400)
         with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"{kind}-{province}.xlsx"
+            path = Path(folder) / f"{kind}-{scope.code}.xlsx"
             try:
-                write_template(path, kind, province)
+                write_template(path, kind, scope.province_code, scope)
             except CensusError:
                 flask.abort(400)
             data = path.read_bytes()
-        name = f"{KIND_LABELS[kind]}模板-{province}.xlsx"
+        name = f"{KIND_LABELS[kind]}模板-{scope.code}.xlsx"
         return flask.send_file(
             io.BytesIO(data),
             as_attachment=True,

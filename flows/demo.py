@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
+from census_schema.census_form import ROUND_ID
+from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
+from census_schema.roles import Role
+from census_schema.scopes import (
+    APPROVED,
+    AWAITING_PROVINCE,
+    NATIONAL_REVIEW,
+    PROVINCE_REVIEW,
+    Scope,
+    central_scope,
+)
 from census_schema.settings import Settings
 from flows.ingest import IngestRequest
-from synthetic.census import Manifest, generate_national_dataset, write_census_return, write_dataset
+from synthetic.census import Manifest, generate_national_dataset, write_census_return
+from synthetic.scopes import PlannedReturn, generate_central_dataset, plan_scope_splits, write_demo_dataset
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import assign_evaluators, open_evaluation
+from warehouse.reviews import Action, Reviewer, review_submission
+from warehouse.scopes import fetch_scope_return
 from warehouse.supervision import query_supervision_summary
 
 DEFAULT_DEMO_UNITS = 12_000
@@ -35,9 +51,12 @@ class DemoResult:
     supervision: SupervisionDemo | None = None
 
     def matches(self, summary: dict[str, Any]) -> bool:
-        """True when `summary --json` shows the manifest's national figures, breakdowns and red-archive inventory."""
+        """True when `summary --json` shows the manifest's national figures, breakdowns and red-archive inventory,
+        the central channels' figures and the review progress."""
         expected = {
             "national": self.expected,
+            "central": self.manifest.central,
+            "review": self.manifest.review,
             **self.manifest.breakdowns_if_corrected,
             "red_archive_resources": self.manifest.red_archive_resources_if_corrected,
         }
@@ -112,13 +131,24 @@ def build_demo(
     progress: Progress = lambda _: None,
     *,
     evaluator: str = "evaluator",
+    provinces: Sequence[str] | None = None,
 ) -> DemoResult:
-    """Generate, write and load registers and returns for every province, with rejections and resubmissions, then
-    the supervision data (inspections, the evaluation round with `evaluator` assigned to a few archives, indicators)."""
+    """Generate, write and load registers and returns of every scope (provinces, some provinces' prefectures and
+    counties, the central channels), with rejections and resubmissions, returns sent back with reasons and
+    corrected, and reviews at both levels; then the supervision data (inspections, the evaluation round with
+    `evaluator` assigned to a few archives, indicators). `provinces`: load only these (default all; tests)."""
     progress(f"生成 {units} 个普查对象的模拟数据（种子 {seed}）")
     dataset = generate_national_dataset(units, seed)
-    progress(f"写出各省名录和普查表工作簿到 {workdir}")
-    manifest = write_dataset(dataset, workdir, inject_errors=DEMO_ERROR_PROVINCES)
+    splits = plan_scope_splits(dataset, provinces=provinces)
+    progress(f"写出各省、部分地级和县级单位、中央渠道的名录和普查表工作簿到 {workdir}")
+    manifest = write_demo_dataset(
+        dataset,
+        generate_central_dataset(seed),
+        workdir,
+        splits,
+        inject_errors=DEMO_ERROR_PROVINCES,
+        provinces=provinces,
+    )
     outcomes = []
     for expectation in manifest.provinces:
         code = expectation.province_code
@@ -130,9 +160,10 @@ def build_demo(
         outcome = ingest(request)
         outcomes.append(outcome)
         progress(f"{expectation.province_name}：{outcome['status']}（{outcome['rows']} 行，错误 {outcome['errors']}）")
+    split_codes = {split.province_code for split in splits}
     resubmit = [e for e in manifest.provinces if e.status == "rejected"]
     # One accepted province also sends its return again (a new file of the same data): it supersedes the first.
-    resubmit += [next(e for e in manifest.provinces if e.status == "accepted")]
+    resubmit += [next(e for e in manifest.provinces if e.status == "accepted" and e.province_code not in split_codes)]
     for expectation in resubmit:
         code = expectation.province_code
         corrected = workdir / f"census-{code}-resubmitted.xlsx"
@@ -140,5 +171,81 @@ def build_demo(
         outcome = ingest(IngestRequest(corrected, "census", code, f"{expectation.province_name}填报员"))
         outcomes.append(outcome)
         progress(f"{expectation.province_name} 重新报送：{outcome['status']}")
+    outcomes += _load_other_scopes(manifest, workdir, ingest, progress)
+    outcomes += _review(settings, manifest, workdir, ingest, progress)
     supervision = build_supervision_demo(settings, seed, workdir, ingest, progress, evaluator=evaluator)
     return DemoResult(manifest, outcomes, manifest.national_if_corrected, supervision)
+
+
+def _uploader(planned: PlannedReturn) -> str:
+    return f"{planned.scope_name}{'报送人' if planned.province_code is None else '档案局填报员'}"
+
+
+def _load_other_scopes(manifest: Manifest, workdir: Path, ingest: Ingest, progress: Progress) -> list[dict[str, Any]]:
+    """The prefectures' and counties' returns, then each central channel's register and return."""
+    outcomes = []
+    for planned in manifest.returns:
+        if planned.scope_kind in ("prefecture", "county") and planned.file:
+            request = IngestRequest(workdir / planned.file, "census", planned.province_code, _uploader(planned))
+            outcomes.append(ingest(request))
+            progress(f"{planned.scope_name}：{outcomes[-1]['status']}（{outcomes[-1]['rows']} 行）")
+    for files in manifest.central_files:
+        scope = central_scope(files.channel)
+        for kind, file in (("register", files.register_file), ("census", files.census_file)):
+            outcomes.append(
+                ingest(IngestRequest(workdir / file, kind, None, f"{files.channel_name}报送人", scope=scope))
+            )
+        progress(f"{files.channel_name}：{outcomes[-1]['status']}（{outcomes[-1]['rows']} 行）")
+    return outcomes
+
+
+def _reviewer(level: str, planned: PlannedReturn) -> Reviewer:
+    if level == PROVINCE_REVIEW and planned.province_code is not None:
+        name = load_divisions().name(planned.province_code)
+        return Reviewer(f"{name}档案局", Role.PROVINCE, planned.province_code)
+    return Reviewer(DEMO_PLANNER, Role.PLANNER)
+
+
+def _current_id(settings: Settings, scope: Scope) -> str:
+    with open_warehouse(settings).reader() as con:
+        current, _ = fetch_scope_return(con, "census", scope, ROUND_ID)
+    if current is None:
+        raise RuntimeError(f"the demo has no current census return for {scope}")
+    return current.submission_id
+
+
+def _reviewing(
+    submission_id: str, action: Action, reviewer: Reviewer, reason: str | None
+) -> Callable[[duckdb.DuckDBPyConnection], dict[str, Any]]:
+    """The work of one review, for the warehouse's writer."""
+    return lambda con: review_submission(con, submission_id, action, reviewer, reason)
+
+
+def _review(
+    settings: Settings, manifest: Manifest, workdir: Path, ingest: Ingest, progress: Progress
+) -> list[dict[str, Any]]:
+    """Send back the planned returns with their reasons and load their corrections, then review every current
+    return up to its planned state: the province first for prefectures and counties, then the national bureau."""
+    store, outcomes = open_warehouse(settings), []
+    for planned in manifest.returns:
+        if planned.return_reason is None or planned.corrected_file is None:
+            continue
+        level, submission_id = planned.scope.first_review_level, _current_id(settings, planned.scope)
+        reviewer, reason = _reviewer(level, planned), planned.return_reason
+        store.write(_reviewing(submission_id, "return", reviewer, reason))
+        request = IngestRequest(
+            workdir / planned.corrected_file, "census", planned.province_code, _uploader(planned), scope=planned.scope
+        )
+        outcomes.append(ingest(request))
+        progress(f"{planned.scope_name} 退回后更正重报：{outcomes[-1]['status']}")
+    for planned in manifest.returns:
+        steps = []
+        if planned.scope.first_review_level == PROVINCE_REVIEW and planned.final_state != AWAITING_PROVINCE:
+            steps.append(PROVINCE_REVIEW)
+        if planned.final_state == APPROVED:
+            steps.append(NATIONAL_REVIEW)
+        for level in steps:
+            submission_id, reviewer = _current_id(settings, planned.scope), _reviewer(level, planned)
+            store.write(_reviewing(submission_id, "accept", reviewer, None))
+    progress(f"审核：{len(manifest.returns)} 份现行普查表，已审核 {manifest.review['by_state'][APPROVED]} 份")
+    return outcomes

@@ -12,6 +12,7 @@ from census_schema import layout
 from census_schema.divisions import load_divisions
 from census_schema.errors import WorkbookUnusable
 from census_schema.forms import KIND_LABELS, UnknownForm, get_workbook_form
+from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, parse_stored_scope
 from census_schema.settings import Settings
 from flows.measure import measure_workbook
 from flows.worker import ReaderWorker
@@ -34,6 +35,8 @@ class WorkbookIdentity:
     form_version: str
     province_code: str | None
     round_id: str
+    # The reporting scope the template was made for (None for national workbooks).
+    scope: Scope | None = None
 
 
 def compute_sha256(path: Path) -> str:
@@ -125,6 +128,55 @@ def read_workbook_metadata(reader: fastexcel.ExcelReader, file_name: str) -> dic
     return {str(k).strip(): str(v).strip() for k, v in zip(keys, values, strict=True) if k and v}
 
 
+def _stored_scope(meta: dict[str, str], province: str | None) -> Scope | None:
+    """The scope recorded in `_meta`, if it is a scope at all (a template before scopes: the whole province)."""
+    try:
+        scope = parse_stored_scope(meta.get(layout.META_SCOPE_KIND), meta.get(layout.META_SCOPE_CODE), province)
+    except ValueError:
+        return None
+    if scope is None:
+        return None
+    if scope.is_central:
+        return scope if scope.code in CENTRAL_CHANNELS and not province else None
+    division = load_divisions().by_code.get(scope.code)
+    if division is None or scope.province_code != province:
+        return None
+    level_matches = {
+        ScopeKind.PROVINCE: "province",
+        ScopeKind.PREFECTURE: "prefecture",
+        ScopeKind.COUNTY: "county",
+    }[scope.kind] == division.level
+    return scope if level_matches else None
+
+
+def _scope_mismatch(name: str, scope: Scope, expected: Scope | None, expected_province: str | None) -> None:
+    """Refuse a workbook made for another scope than the one the upload is for."""
+    if expected is not None and scope != expected:
+        raise _unusable(
+            name,
+            f"这是为{scope.label}生成的模板，但上传时指定的填报范围是{expected.label}。",
+            "请使用该范围的模板，或确认上传时指定的范围（--province、--division、--central）。",
+        )
+    if not expected_province or scope.province_code == expected_province:
+        return
+    divisions = load_divisions().by_code
+    ours = divisions[expected_province].name if expected_province in divisions else expected_province
+    if scope.is_central:
+        raise _unusable(
+            name,
+            f"这是{scope.name}渠道的模板（中央单位直接报国家档案局），不属于{ours}（{expected_province}）。",
+            "中央渠道的报表由国家档案局装载；省级用户请使用本省或本省地级、县级的模板。",
+        )
+    province = scope.province_code or ""
+    theirs = divisions[province].name if province in divisions else province
+    where = "" if scope.kind is ScopeKind.PROVINCE else f"的{scope.name}"
+    raise _unusable(
+        name,
+        f"这是为{theirs}（{province}）{where}生成的模板，但上传的省份是{ours}（{expected_province}）。",
+        "请使用本省模板，或确认上传的省份。",
+    )
+
+
 def read_metadata_of(path: Path, file_name: str) -> dict[str, str]:
     """Open the workbook and read its identity sheet (what a worker process is sent)."""
     return read_workbook_metadata(open_workbook(path, file_name), file_name)
@@ -138,11 +190,13 @@ def identify_workbook(
     settings: Settings,
     file_name: str | None = None,
     worker: ReaderWorker | None = None,
+    expected_scope: Scope | None = None,
 ) -> WorkbookIdentity:
-    """Check a file and say which form, version and province it is; raise WorkbookUnusable when it is the wrong one.
+    """Check a file and say which form, version, province and scope it is; raise WorkbookUnusable when it is the
+    wrong one (another kind, an old version, another province, another scope than `expected_scope`).
 
-    A national workbook (no province of its own) ignores `expected_province`. The file is measured first; the
-    reader then runs in `worker` (a bounded process) when given, else in this process.
+    A national workbook (no province of its own) ignores `expected_province` and `expected_scope`. The file is
+    measured first; the reader then runs in `worker` (a bounded process) when given, else in this process.
     """
     name = file_name or path.name
     if not path.is_file():
@@ -172,19 +226,15 @@ def identify_workbook(
         raise _unusable(
             name, f"模板版本 {version} 已停用，本轮使用 {current}。", "请下载最新模板，把数据复制到新模板后重新上传。"
         ) from None
+    scope = None
     if not book.needs_province:
         province = None
-    elif not province:
-        raise _unusable(name, "工作簿不是由本平台模板生成的（缺少模板标识），无法确认表式版本和省份。")
-    elif expected_province and province != expected_province:
-        divisions = load_divisions().by_code
-        theirs = divisions[province].name if province in divisions else province
-        ours = divisions[expected_province].name if expected_province in divisions else expected_province
-        raise _unusable(
-            name,
-            f"这是为{theirs}（{province}）生成的模板，但上传的省份是{ours}（{expected_province}）。",
-            "请使用本省模板，或确认上传的省份。",
-        )
+    else:
+        scope = _stored_scope(meta, province or None)
+        if scope is None:
+            raise _unusable(name, "工作簿不是由本平台模板生成的（缺少或改动了模板标识），无法确认表式版本和填报范围。")
+        _scope_mismatch(name, scope, expected_scope, expected_province)
+        province = scope.province_code
     return WorkbookIdentity(
-        path, name, compute_sha256(path), path.stat().st_size, kind, version, province, book.round_id
+        path, name, compute_sha256(path), path.stat().st_size, kind, version, province, book.round_id, scope
     )

@@ -6,7 +6,7 @@ import importlib
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
 
@@ -16,19 +16,28 @@ import polars as pl
 from census_schema.failures import Failure
 from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
+from census_schema.scopes import Scope
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from flows.data_docs import clear_data_docs, data_docs_dir
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedWorkbook, parse_workbook
 from flows.report import write_annotated_report
+from flows.scopes import (
+    ScopeFacts,
+    Shrinkage,
+    group_conflicts,
+    holder_codes,
+    measure_shrinkage,
+    read_scope_facts,
+    recheck_before_load,
+)
 from flows.worker import ReaderWorker
 from warehouse.backends import Warehouse
 from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
-    fetch_other_province_usccs,
     fetch_register_usccs,
     find_current_by_sha256,
     record_upload_once,
@@ -44,6 +53,7 @@ STAGE_LABELS = {
     "find_duplicate": "查重",
     "parse_workbook": "读取数据",
     "read_check_context": "读取核对依据",
+    "read_scope_facts": "核对填报范围",
     "validate_workbook": "校验",
     "write_annotated_report": "生成错误报告",
     "load_submission": "装载入库",
@@ -73,6 +83,14 @@ class IngestRequest:
     report_path: Path | None = None
     dry_run: bool = False
     data_docs_dir: Path | None = None
+    # The scope the upload must be for (None: whatever scope of `province_code` the workbook says).
+    scope: Scope | None = None
+    # Load even when the return drops more of its scope's current holders than the limit allows.
+    confirm_shrink: bool = False
+
+
+# needs_confirmation: valid, but it would drop more of its scope's holders than allowed and was not confirmed.
+REFUSED_STATUSES = frozenset({"rejected", "needs_confirmation"})
 
 
 @dataclass
@@ -90,6 +108,10 @@ class IngestOutcome:
     stage_seconds: dict[str, float] = field(default_factory=dict)
     # The Data Docs folder: its index.html exists once built (at once when inline, else on first request).
     data_docs: Path | None = None
+    scope: Scope | None = None
+    shrink: Shrinkage | None = None
+    # The current returns of other scopes that already hold uploaded holders, each with those holders.
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -103,8 +125,8 @@ class IngestOutcome:
 
     @property
     def exit_code(self) -> int:
-        """0 accepted or duplicate, 1 rejected by validation."""
-        return 1 if self.status == "rejected" else 0
+        """0 accepted or duplicate, 1 rejected by validation or not loaded for want of a shrink confirmation."""
+        return 1 if self.status in REFUSED_STATUSES else 0
 
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the interfaces spec."""
@@ -118,6 +140,9 @@ class IngestOutcome:
             "report": str(self.report) if self.report else None,
             "dry_run": self.dry_run,
             "data_docs": str(self.data_docs / "index.html") if self.data_docs else None,
+            "scope": self.scope.to_json() if self.scope else None,
+            "shrink": self.shrink.to_json() if self.shrink else None,
+            "conflicts": self.conflicts,
             "failures": [f.to_json() for f in sorted(self.failures, key=lambda f: f.sort_key)],
         }
 
@@ -130,7 +155,6 @@ def _census_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code
         province_code,
         # Without a register there is nothing to compare with: no "not on the register" warning on every row.
         register_usccs=register or None,
-        other_province_usccs=fetch_other_province_usccs(con, province_code, round_id),
     )
 
 
@@ -191,9 +215,22 @@ def read_check_context(store: Warehouse, form: Form | WorkbookForm, province_cod
 
 
 def find_duplicate(store: Warehouse, form: Form | WorkbookForm, identity: WorkbookIdentity) -> str | None:
-    """The id of a current accepted submission with the same content, if any."""
+    """The id of a current accepted submission of the same scope with the same content, if any."""
     with store.reader() as con:
-        return find_current_by_sha256(con, form.kind, identity.province_code, form.round_id, identity.sha256)
+        return find_current_by_sha256(
+            con, form.kind, identity.province_code, form.round_id, identity.sha256, identity.scope
+        )
+
+
+@dataclass(frozen=True)
+class ScopeGuard:
+    """What to check again under the writer lock before an accepted scoped return is loaded."""
+
+    book: WorkbookForm
+    scope: Scope
+    usccs: frozenset[str]
+    limit_pct: float
+    confirmed: bool
 
 
 def load_submission(
@@ -201,10 +238,28 @@ def load_submission(
     submission: NewSubmission,
     sheets: dict[str, pl.DataFrame] | None,
     failures: list[Failure],
+    guard: ScopeGuard | None = None,
 ) -> tuple[str, bool]:
     """Record the submission in one transaction; (id, True) if an identical one won the race (the check is made
-    inside the transaction, which the backend re-runs if a concurrent writer made it conflict)."""
-    return store.write(lambda con: record_upload_once(con, submission, sheets, failures))
+    inside the transaction, which the backend re-runs if a concurrent writer made it conflict).
+
+    An accepted scoped return is checked again inside that transaction first (ScopeChanged if another upload
+    changed its scope's facts since validation)."""
+    check: Callable[[duckdb.DuckDBPyConnection], None] | None = None
+    if guard is not None:
+        scope_guard = guard
+
+        def check(con: duckdb.DuckDBPyConnection) -> None:
+            recheck_before_load(
+                con,
+                scope_guard.book,
+                scope_guard.scope,
+                scope_guard.usccs,
+                scope_guard.limit_pct,
+                scope_guard.confirmed,
+            )
+
+    return store.write(lambda con: record_upload_once(con, submission, sheets, failures, check=check))
 
 
 def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
@@ -254,16 +309,29 @@ def ingest_workbook(
         settings=settings,
         file_name=request.file_name,
         worker=worker,
+        expected_scope=request.scope,
     )
     book = get_workbook_form(identity.form_kind, identity.form_version)
-    province = identity.province_code
+    province, scope = identity.province_code, identity.scope
     existing = timed("duplicate", find_duplicate, store, book, identity)
     if existing is not None:
-        return IngestOutcome("duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings)
+        return IngestOutcome(
+            "duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings, scope=scope
+        )
     parsed: ParsedWorkbook = timed(
         "parse", parse_workbook, identity.path, book, file_name=identity.file_name, worker=worker
     )
     context = timed("context", read_check_context, store, book, province)
+    usccs = holder_codes(book, parsed.rows)
+    facts: ScopeFacts | None = None
+    if scope is not None:
+        facts = timed("scope", read_scope_facts, store, book, scope, usccs)
+        context = replace(
+            context,
+            scope=scope,
+            held_elsewhere=facts.held_elsewhere,
+            register_usccs=facts.register_usccs if scope.is_central else context.register_usccs,
+        )
     docs = request.data_docs_dir or default_data_docs_dir(settings, book, identity)
     # Data Docs are built during the validation only when asked for; otherwise GX's results are kept for them.
     inline = request.data_docs_dir is not None or settings.save_data_docs
@@ -281,12 +349,18 @@ def ingest_workbook(
     )
     errors = [f for f in failures if f.severity is Severity.ERROR]
     status: Literal["accepted", "rejected"] = "rejected" if errors else "accepted"
+    shrink = None
+    if facts is not None:
+        shrink = measure_shrinkage(facts, usccs, settings.shrink_limit_pct, request.confirm_shrink)
+    unconfirmed = status == "accepted" and shrink is not None and shrink.blocks
+    conflicts = group_conflicts(context.held_elsewhere or {}, parsed.rows.get(book.sheets[0].sheet_name))
     report = None
-    if errors:
+    if errors or unconfirmed:
         out = request.report_path or default_report_path(settings, identity)
-        report = timed("report", write_annotated_report, identity.path, out, parsed.columns, failures)
+        dropped = shrink.dropped if shrink is not None and shrink.exceeds_limit else None
+        report = timed("report", write_annotated_report, identity.path, out, parsed.columns, failures, dropped)
     submission_id = None
-    if not request.dry_run:
+    if not request.dry_run and not unconfirmed:
         submission = NewSubmission(
             kind=book.kind,
             province_code=province,
@@ -297,18 +371,29 @@ def ingest_workbook(
             file_bytes=identity.size_bytes,
             submitted_by=request.submitted_by,
             status=status,
+            scope=scope,
             row_count=parsed.main_row_count(book),
             error_count=len(errors),
             warning_count=len(failures) - len(errors),
         )
         rows = parsed.rows if status == "accepted" else None
-        submission_id, raced = timed("load", load_submission, store, submission, rows, failures)
+        guard = None
+        if status == "accepted" and scope is not None:
+            guard = ScopeGuard(book, scope, usccs, settings.shrink_limit_pct, request.confirm_shrink)
+        submission_id, raced = timed("load", load_submission, store, submission, rows, failures, guard)
         if raced:
             return IngestOutcome(
-                "duplicate", submission_id, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings
+                "duplicate",
+                submission_id,
+                province,
+                0,
+                [],
+                file_sha256=identity.sha256,
+                stage_seconds=timings,
+                scope=scope,
             )
     return IngestOutcome(
-        status,
+        "needs_confirmation" if unconfirmed else status,
         submission_id,
         province,
         parsed.main_row_count(book),
@@ -318,4 +403,7 @@ def ingest_workbook(
         identity.sha256,
         timings,
         docs,
+        scope,
+        shrink,
+        conflicts,
     )

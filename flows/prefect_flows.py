@@ -20,6 +20,7 @@ from prefect.cache_policies import NO_CACHE
 from census_schema.errors import CensusError
 from census_schema.fields import WorkbookForm
 from census_schema.forms import CURRENT_WORKBOOKS, get_workbook_form
+from census_schema.scopes import parse_stored_scope
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, find_duplicate, ingest_workbook, load_submission, read_check_context
 from flows.reminders import write_daily_reminders
@@ -86,7 +87,9 @@ def _ingest(
         settings = load_settings(warehouse=warehouse)
         # Parameters cross the API as JSON: folders and files arrive as text.
         paths = {k: Path(v) for k in ("report_path", "data_docs_dir") if isinstance(v := options.get(k), str)}
-        request = IngestRequest(Path(path), kind, province_code, submitted_by, **{**options, **paths})
+        kind_of_scope, scope_code = options.pop("scope_kind", None), options.pop("scope_code", None)
+        scope = parse_stored_scope(kind_of_scope, scope_code, None)
+        request = IngestRequest(Path(path), kind, province_code, submitted_by, scope=scope, **{**options, **paths})
         result = ingest_workbook(open_warehouse(settings), request, settings, run_step=run_as_task).to_json()
     except CensusError as error:
         # The submitter prints the same paragraph and exit code as an in-line run would.
@@ -111,12 +114,18 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
         report_path: str | None = None,
         dry_run: bool = False,
         data_docs_dir: str | None = None,
+        confirm_shrink: bool = False,
+        scope_kind: str | None = None,
+        scope_code: str | None = None,
     ) -> dict[str, Any]:
         options = {
             "file_name": file_name,
             "report_path": report_path,
             "dry_run": dry_run,
             "data_docs_dir": data_docs_dir,
+            "confirm_shrink": confirm_shrink,
+            "scope_kind": scope_kind,
+            "scope_code": scope_code,
         }
         return _ingest(book.kind, path, province_code, submitted_by, warehouse, outcome_path, **options)
 

@@ -13,9 +13,10 @@ import math
 import re
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any, TypeVar
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
@@ -24,8 +25,9 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from census_schema import layout
 from census_schema.failures import Failure
 from census_schema.fields import Severity
-from census_schema.xlsx import looks_like_formula
+from census_schema.xlsx import Column, looks_like_formula
 
+T = TypeVar("T")
 REPORT_AUTHOR = "普查平台"
 ERROR_COLOR = "FFFF8080"
 WARNING_COLOR = "FFFFE699"
@@ -39,6 +41,9 @@ SHEET_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetm
 COMMENTS_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
 VML_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.vmlDrawing"
 ERRORS_PART = "xl/worksheets/sheet_errors.xml"
+DROPPED_PART = "xl/worksheets/sheet_dropped.xml"
+# The sheets a report adds (and removes from an earlier report sent back): name -> part.
+REPORT_SHEETS = {layout.ERRORS_SHEET: ERRORS_PART, layout.DROPPED_SHEET: DROPPED_PART}
 _ROW_NUMBER = re.compile(rb'\sr="(\d+)"')
 CHUNK = 1 << 20
 _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -71,11 +76,11 @@ def _split_cell(reference: str) -> tuple[int, int]:
 
 @dataclass
 class _Package:
-    """The source workbook: its archive, the part of each sheet by name, and an earlier report's 错误清单."""
+    """The source workbook: its archive, the part of each sheet by name, and an earlier report's own sheets."""
 
     archive: zipfile.ZipFile
     sheet_parts: dict[str, str]
-    old_errors: tuple[str, str] | None  # (relationship id, part) of an earlier report's 错误清单
+    old_sheets: list[tuple[str, str]]  # (relationship id, part) of an earlier report's 错误清单 and 减少的普查对象
 
     def read(self, name: str) -> str:
         return self.archive.read(name).decode("utf-8")
@@ -119,8 +124,8 @@ def _open_package(source: Path, file_name: str) -> _Package:
         for s in ElementTree.fromstring(workbook).iter(f"{{{MAIN_NS}}}sheet")  # noqa: S314 - our own size-checked zip
     }
     parts = {name: targets[rel] for name, rel in sheets.items() if rel in targets}
-    old = sheets.get(layout.ERRORS_SHEET)
-    return _Package(archive, parts, (old, targets[old]) if old else None)
+    old = [sheets[name] for name in REPORT_SHEETS if sheets.get(name) in targets]
+    return _Package(archive, parts, [(rel, targets[rel]) for rel in old])
 
 
 def _rels_part(sheet_part: str) -> str:
@@ -334,6 +339,11 @@ def _vml_xml(comments: list[tuple[str, str, str]], first_block: int) -> str:
 
 def _errors_sheet_xml(failures: Sequence[Failure], styles: _Styles) -> str:
     """The 错误清单 sheet, column by column as `layout.ERRORS_COLUMNS` declares it."""
+    return _table_sheet_xml(layout.ERRORS_COLUMNS, sorted(failures, key=lambda f: f.sort_key), styles, selected=True)
+
+
+def _table_sheet_xml(columns: Sequence[Column[T]], items: Sequence[T], styles: _Styles, *, selected: bool) -> str:
+    """A sheet of one header row and one row per item, column by column as declared."""
 
     def cell(reference: str, value: object, style: int = 0) -> str:
         if value is None:
@@ -347,28 +357,23 @@ def _errors_sheet_xml(failures: Sequence[Failure], styles: _Styles) -> str:
 
     rows = [
         '<row r="1">'
-        + "".join(
-            cell(f"{get_column_letter(i)}1", c.header, styles.header) for i, c in enumerate(layout.ERRORS_COLUMNS, 1)
-        )
+        + "".join(cell(f"{get_column_letter(i)}1", c.header, styles.header) for i, c in enumerate(columns, 1))
         + "</row>"
     ]
-    for number, f in enumerate(sorted(failures, key=lambda f: f.sort_key), 2):
+    for number, item in enumerate(items, 2):
         rows.append(
             f'<row r="{number}">'
-            + "".join(
-                cell(f"{get_column_letter(i)}{number}", c.value(f)) for i, c in enumerate(layout.ERRORS_COLUMNS, 1)
-            )
+            + "".join(cell(f"{get_column_letter(i)}{number}", c.value(item)) for i, c in enumerate(columns, 1))
             + "</row>"
         )
-    columns = "".join(
-        f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>' for i, c in enumerate(layout.ERRORS_COLUMNS, 1)
-    )
-    last = max(1, len(failures) + 1)
+    widths = "".join(f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>' for i, c in enumerate(columns, 1))
+    last = max(1, len(items) + 1)
+    tab = ' tabSelected="1"' if selected else ""
     return (
         f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns="{MAIN_NS}" xmlns:r="{REL_NS}">'
-        '<sheetViews><sheetView tabSelected="1" workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
-        f'state="frozen"/></sheetView></sheetViews><cols>{columns}</cols><sheetData>{"".join(rows)}</sheetData>'
-        f'<autoFilter ref="A1:{get_column_letter(len(layout.ERRORS_COLUMNS))}{last}"/></worksheet>'
+        f'<sheetViews><sheetView{tab} workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
+        f'state="frozen"/></sheetView></sheetViews><cols>{widths}</cols><sheetData>{"".join(rows)}</sheetData>'
+        f'<autoFilter ref="A1:{get_column_letter(len(columns))}{last}"/></worksheet>'
     )
 
 
@@ -382,20 +387,35 @@ def _next_rel_id(rels_xml: str) -> str:
     return f"rId{max(numbers, default=0) + 1}"
 
 
+def _shift_local_sheet_ids(workbook: str, removed: int) -> str:
+    """Defined names scoped to sheets after a removed one move one place down."""
+
+    def shifted(match: re.Match[str]) -> str:
+        index = int(match.group(1))
+        return f'localSheetId="{index - (index > removed)}"'
+
+    return re.sub(r'localSheetId="(\d+)"', shifted, workbook)
+
+
 def _without_element(xml: str, pattern: str) -> str:
     return re.sub(pattern, "", xml, count=1)
 
 
 def write_annotated_report(
-    source: Path, out: Path, columns: dict[str, dict[str, int]], failures: Sequence[Failure]
+    source: Path,
+    out: Path,
+    columns: dict[str, dict[str, int]],
+    failures: Sequence[Failure],
+    dropped: Sequence[Mapping[str, Any]] | None = None,
 ) -> Path:
-    """Copy the uploaded workbook to `out`, fill and comment every failing cell, and add the `错误清单` sheet.
+    """Copy the uploaded workbook to `out`, fill and comment every failing cell, and add the `错误清单` sheet (and,
+    when the return would drop holders of its scope, the `减少的普查对象` sheet listing them).
 
     `columns` gives, for each data sheet, the 0-based column of each field (as the parser found them).
     """
     package = _open_package(source, source.name)
     try:
-        return _write(package, out, columns, failures)
+        return _write(package, out, columns, failures, dropped)
     finally:
         package.archive.close()
 
@@ -504,7 +524,13 @@ def _stream_sheet(package: _Package, target: zipfile.ZipFile, patch: _SheetPatch
         handle.write(b"".join(pending))
 
 
-def _write(package: _Package, out: Path, columns: dict[str, dict[str, int]], failures: Sequence[Failure]) -> Path:
+def _write(
+    package: _Package,
+    out: Path,
+    columns: dict[str, dict[str, int]],
+    failures: Sequence[Failure],
+    dropped: Sequence[Mapping[str, Any]] | None,
+) -> Path:
     archive = package.archive
     by_sheet: dict[str, dict[tuple[int, int], list[Failure]]] = defaultdict(lambda: defaultdict(list))
     for failure in failures:
@@ -518,44 +544,44 @@ def _write(package: _Package, out: Path, columns: dict[str, dict[str, int]], fai
         if name in package.sheet_parts
     ]
 
-    # The workbook: drop an earlier 错误清单, append the new one and make it the active tab.
+    # The workbook: drop an earlier report's sheets, append the new ones and make 错误清单 the active tab.
     workbook = package.read("xl/workbook.xml")
     workbook_rels = package.read("xl/_rels/workbook.xml.rels")
     content_types = package.read("[Content_Types].xml")
     rewritten = {"xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
     for patch in patches:
         rewritten |= {patch.part, _rels_part(patch.part)} | {p for p in (patch.comments_part, patch.vml_part) if p}
-    if package.old_errors:
-        old_id, old_part = package.old_errors
+    for old_id, old_part in package.old_sheets:
         entries = re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)
         position = next(i for i, entry in enumerate(entries) if f'"{old_id}"' in entry)
         workbook = _without_element(workbook, rf'<(?:\w+:)?sheet\b[^>]*"{old_id}"[^>]*/>')
-        workbook = re.sub(
-            r'localSheetId="(\d+)"',
-            lambda m: f'localSheetId="{int(m.group(1)) - (int(m.group(1)) > position)}"',
-            workbook,
-        )
+        workbook = _shift_local_sheet_ids(workbook, position)
         workbook_rels = _without_element(workbook_rels, rf'<Relationship\b[^>]*Id="{old_id}"[^>]*/>')
         content_types = _without_element(content_types, rf'<Override\b[^>]*PartName="/{re.escape(old_part)}"[^>]*/>')
         rewritten.add(old_part)
     prefix = _rel_prefix(workbook)
     sheet_ids = [int(n) for n in re.findall(r'<(?:\w+:)?sheet\b[^>]*sheetId="(\d+)"', workbook)]
-    errors_rel = _next_rel_id(workbook_rels)
     sheets_prefix = re.search(r"<((?:\w+:)?)sheets\b", workbook).group(1)  # type: ignore[union-attr]
-    entry = f'<{sheets_prefix}sheet name="{layout.ERRORS_SHEET}" sheetId="{max(sheet_ids, default=0) + 1}" {prefix}:id="{errors_rel}"/>'
-    workbook = workbook.replace(f"</{sheets_prefix}sheets>", f"{entry}</{sheets_prefix}sheets>")
-    active = str(len(re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)) - 1)
+    added = {ERRORS_PART: _errors_sheet_xml(failures, styles)}
+    if dropped:
+        added[DROPPED_PART] = _table_sheet_xml(layout.DROPPED_COLUMNS, dropped, styles, selected=False)
+    names = {part: name for name, part in REPORT_SHEETS.items()}
+    for number, part in enumerate(added, 1):
+        rel = _next_rel_id(workbook_rels)
+        entry = f'<{sheets_prefix}sheet name="{names[part]}" sheetId="{max(sheet_ids, default=0) + number}" {prefix}:id="{rel}"/>'
+        workbook = workbook.replace(f"</{sheets_prefix}sheets>", f"{entry}</{sheets_prefix}sheets>")
+        workbook_rels = workbook_rels.replace(
+            "</Relationships>",
+            f'<Relationship Id="{rel}" Type="{REL_TYPE}/worksheet" Target="/{part}"/></Relationships>',
+        )
+    active = str(len(re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)) - len(added))
     workbook = re.sub(
         r"<(?:\w+:)?workbookView\b[^>]*?/?>",
         lambda m: _set_attr(_set_attr(m.group(0), "activeTab", active), "firstSheet", "0"),
         workbook,
         count=1,
     )
-    workbook_rels = workbook_rels.replace(
-        "</Relationships>",
-        f'<Relationship Id="{errors_rel}" Type="{REL_TYPE}/worksheet" Target="/{ERRORS_PART}"/></Relationships>',
-    )
-    overrides = [(f"/{ERRORS_PART}", SHEET_CONTENT_TYPE)]
+    overrides = [(f"/{part}", SHEET_CONTENT_TYPE) for part in added]
     overrides += [(f"/{p.comments_part}", COMMENTS_CONTENT_TYPE) for p in patches if p.comments_part]
     if any(p.vml_part for p in patches) and not re.search(r'Extension="vml"', content_types, re.IGNORECASE):
         content_types = content_types.replace(
@@ -592,7 +618,8 @@ def _write(package: _Package, out: Path, columns: dict[str, dict[str, int]], fai
         target.writestr("xl/workbook.xml", workbook.encode("utf-8"), zipfile.ZIP_DEFLATED)
         target.writestr("xl/_rels/workbook.xml.rels", workbook_rels.encode("utf-8"), zipfile.ZIP_DEFLATED)
         target.writestr("[Content_Types].xml", content_types.encode("utf-8"), zipfile.ZIP_DEFLATED)
-        target.writestr(ERRORS_PART, _errors_sheet_xml(failures, styles).encode("utf-8"), zipfile.ZIP_DEFLATED)
+        for part, xml in added.items():
+            target.writestr(part, xml.encode("utf-8"), zipfile.ZIP_DEFLATED)
     partial.replace(out)
     return out
 

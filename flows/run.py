@@ -83,6 +83,10 @@ def run_ingestion(
             "report_path": str(request.report_path) if request.report_path else None,
             "dry_run": request.dry_run,
             "data_docs_dir": str(request.data_docs_dir) if request.data_docs_dir else None,
+            "confirm_shrink": request.confirm_shrink,
+            # The scope as plain values: flow parameters are stored as JSON.
+            "scope_kind": None if request.scope is None else request.scope.kind.value,
+            "scope_code": None if request.scope is None else request.scope.code,
         }
         flow = flow_for(request.kind)
         parameters = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
@@ -59,6 +59,7 @@ from census_schema.divisions import (
 )
 from census_schema.fields import FieldType
 from census_schema.layout import FIRST_DATA_ROW
+from census_schema.scopes import Scope
 from census_schema.template import write_form_workbook, write_workbook
 from census_schema.uscc import USCC_CHARSET, compute_uscc_check_char
 
@@ -413,12 +414,19 @@ class ProvinceDataset:
     sign_off: pl.DataFrame
 
     def census_sheets(
-        self, census_rows: Iterable[Sequence[object]] | None = None
+        self, census_rows: Iterable[Sequence[object]] | None = None, holders: pl.DataFrame | None = None
     ) -> dict[str, Iterable[Sequence[object]]]:
-        """The rows of each sheet of the census workbook (the main sheet's given, or the clean ones)."""
+        """The rows of each sheet of the census workbook: the main sheet's given, or `holders` (a scope's part of the
+        clean return, whose red-archive rows only are written), or the clean ones."""
+        red = self.red_archives
+        main = self.census if holders is None else holders
+        if holders is not None:
+            red = red.filter(pl.col("uscc").is_in(holders.get_column("uscc").implode()))
         return {
-            CENSUS_FORM.sheet_name: self.census.iter_rows() if census_rows is None else census_rows,
-            RED_ARCHIVES_FORM.sheet_name: self.red_archives.iter_rows(),
+            CENSUS_FORM.sheet_name: main.select(CENSUS_FORM.field_names).iter_rows()
+            if census_rows is None
+            else census_rows,
+            RED_ARCHIVES_FORM.sheet_name: red.iter_rows(),
             SIGN_OFF_FORM.sheet_name: self.sign_off.iter_rows(),
         }
 
@@ -480,12 +488,20 @@ class Manifest:
     breakdowns_if_corrected: dict[str, Any]
     red_archive_resources: dict[str, Any]
     red_archive_resources_if_corrected: dict[str, Any]
+    # The reporting scopes (synthetic.scopes): the central channels' expected figures, the returns of every scope
+    # with the reviews the demo makes, and the review progress expected at the end.
+    central: dict[str, Any] = field(default_factory=dict)
+    central_files: tuple[Any, ...] = ()
+    returns: tuple[Any, ...] = ()
+    review: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """The manifest as written to `manifest.json`."""
         return asdict(self) | {
             "provinces": [asdict(p) for p in self.provinces],
             "injected_errors": [asdict(e) for e in self.injected_errors],
+            "central_files": [asdict(e) for e in self.central_files],
+            "returns": [asdict(r) for r in self.returns],
         }
 
 
@@ -1122,8 +1138,9 @@ def generate_province_rows(
         division_codes[at] = frame.codes[level][people.division[at]]
         places[at] = frame.places[level][people.division[at]]
         admin_levels[at] = frame.admin_levels[level][people.division[at]]
-    # A central enterprise's provincial branch is a provincial unit; township governments are 乡级; development-zone
-    # archives are not 副省级 even in a sub-provincial city.
+    # A central enterprise's provincial branch is a local unit of its province at 省级 (the 中央 level is for the
+    # central channels' own units); township governments are 乡级; development-zone archives are not 副省级 even in
+    # a sub-provincial city.
     admin_levels[people.central] = PROVINCIAL
     admin_levels[people.township] = TOWNSHIP
     admin_levels[(people.zone > 0) & (admin_levels == SUB_PROVINCIAL)] = PREFECTURAL
@@ -1494,28 +1511,49 @@ def _error_provinces(codes: Sequence[str], count: int, seed: int) -> set[str]:
 
 
 def write_census_return(
-    path: Path, province: ProvinceDataset, census_rows: Iterable[Sequence[object]] | None = None
+    path: Path,
+    province: ProvinceDataset,
+    census_rows: Iterable[Sequence[object]] | None = None,
+    *,
+    scope: Scope | None = None,
+    holders: pl.DataFrame | None = None,
 ) -> None:
-    """Write a province's census return: its main sheet (the clean rows, or those given), red-archive inventory and
-    foot, in the current census workbook."""
+    """Write a province's census return (or that of a scope inside it): its main sheet (the clean rows, those given,
+    or the scope's `holders`), red-archive inventory (of the holders written) and foot, in the current census
+    workbook."""
     write_workbook(
         path,
         CENSUS_WORKBOOK,
         province.province_code,
-        province.census_sheets(census_rows),
+        province.census_sheets(census_rows, holders),
         province_name=province.province_name,
+        scope=scope,
     )
 
 
 def write_dataset(
-    dataset: NationalDataset, out_dir: Path, *, inject_errors: int = 0, provinces: Sequence[str] | None = None
+    dataset: NationalDataset,
+    out_dir: Path,
+    *,
+    inject_errors: int = 0,
+    provinces: Sequence[str] | None = None,
+    province_scope_rows: Mapping[str, pl.DataFrame] | None = None,
+    central: Mapping[str, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] | None = None,
 ) -> Manifest:
-    """Write each province's register and census workbooks and `manifest.json`; errors go into some returns."""
+    """Write each province's register and census workbooks and `manifest.json`; errors go into some returns.
+
+    `province_scope_rows`: for provinces whose return is split into scopes (synthetic.scopes), the rows of the
+    province-wide return, written as its census file (its prefectures' and counties' returns are written apart);
+    those provinces get no injected errors. `central`: the central channels' (register, return, red-archive rows) by
+    channel, counted in the national breakdowns and red-archive inventory as the national figures count them (their
+    files and figures are written by synthetic.scopes).
+    """
+    split = province_scope_rows or {}
     codes = list(dataset.provinces) if provinces is None else list(provinces)
     unknown = [c for c in codes if c not in dataset.provinces]
     if unknown:
         raise ValueError(f"not in the dataset: {', '.join(unknown)}")
-    eligible = [c for c in codes if dataset.provinces[c].census.height >= 2]
+    eligible = [c for c in codes if dataset.provinces[c].census.height >= 2 and c not in split]
     broken = _error_provinces(eligible, inject_errors, dataset.seed)
     out_dir.mkdir(parents=True, exist_ok=True)
     expectations: list[ProvinceExpectation] = []
@@ -1530,14 +1568,15 @@ def write_dataset(
             province.register.iter_rows(),
             province_name=province.province_name,
         )
-        rows: Iterable[Sequence[object]] = province.census.iter_rows()
+        written = split.get(code, province.census)
+        rows: Iterable[Sequence[object]] | None = None
         if code in broken:
             mutable = [list(row) for row in province.census.iter_rows()]
             rng = np.random.default_rng([dataset.seed, int(code), 404])
             keep = frozenset(province.red_archives.get_column("uscc").to_list())
             injected += inject_census_errors(mutable, code, census_file, rng, keep_usccs=keep)
             rows = mutable
-        write_census_return(out_dir / census_file, province, rows)
+        write_census_return(out_dir / census_file, province, rows, holders=written if code in split else None)
         corrected = summarize_province(province.register, province.census)
         expectations.append(
             ProvinceExpectation(
@@ -1546,13 +1585,18 @@ def write_dataset(
                 register_file,
                 census_file,
                 province.register.height,
-                province.census.height,
+                written.height,
                 "rejected" if code in broken else "accepted",
                 summarize_province(province.register, None) if code in broken else corrected,
                 corrected,
             )
         )
     chosen = {code: dataset.provinces[code] for code in codes}
+    # Central channels are reporting units of their own (keys unlike any province code).
+    channels: dict[str, tuple[pl.DataFrame, pl.DataFrame | None]] = {
+        f"central:{key}": (register, census) for key, (register, census, _) in (central or {}).items()
+    }
+    central_red = [red for _, _, red in (central or {}).values()]
     manifest = Manifest(
         ROUND_ID,
         CENSUS_VERSION,
@@ -1562,10 +1606,12 @@ def write_dataset(
         combine_figures(e.figures_if_corrected for e in expectations),
         tuple(expectations),
         tuple(injected),
-        summarize_breakdowns({c: (p.register, None if c in broken else p.census) for c, p in chosen.items()}),
-        summarize_breakdowns({c: (p.register, p.census) for c, p in chosen.items()}),
-        summarize_red_archives(p.red_archives for c, p in chosen.items() if c not in broken),
-        summarize_red_archives(p.red_archives for p in chosen.values()),
+        summarize_breakdowns(
+            {c: (p.register, None if c in broken else p.census) for c, p in chosen.items()} | channels
+        ),
+        summarize_breakdowns({c: (p.register, p.census) for c, p in chosen.items()} | channels),
+        summarize_red_archives([*(p.red_archives for c, p in chosen.items() if c not in broken), *central_red]),
+        summarize_red_archives([*(p.red_archives for p in chosen.values()), *central_red]),
     )
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

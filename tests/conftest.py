@@ -1,6 +1,7 @@
 """Process-wide test settings: Prefect stays offline and quiet."""
 
 import os
+import shutil
 
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -10,9 +11,15 @@ os.environ.setdefault("ARCHIVE_CENSUS_DATA_DOCS", "0")
 
 # ------------------------------------------------------------------------------------ real PostgreSQL, DuckLake
 
+import contextlib
+import io
 import itertools
+import json
+import signal
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -55,3 +62,58 @@ def make_lake(postgres: Postgres, lake_template: tuple[str, Path]) -> Iterator[C
     yield make
     for lake in made:
         lake.close()
+
+
+# ------------------------------------------------------------------------------------ the demo, built once
+
+# Spread over the map, with both test provinces and Hainan (the South China Sea inset); the demo splits some of them
+# into prefecture and county returns and injects errors into some. The full national demo loads every province
+# (~3 minutes here): set ARCHIVE_CENSUS_FULL_DEMO=1 to use it, e.g. for the README screenshots.
+DEMO_PROVINCES = ("110000", "230000", "310000", "420000", "440000", "450000", "460000", "510000", "540000", "650000")
+DEMO_UNITS, DEMO_SEED = 1500, 2024
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """`archive-census demo` as `./dev demo` runs it: its working directory (the warehouse at the relative
+    `var/warehouse.duckdb`, the workbooks and manifest under `var/demo/`) and what it printed with --json."""
+
+    folder: Path
+    output: dict[str, Any]
+
+    @property
+    def db_path(self) -> Path:
+        """The demo's warehouse file."""
+        return self.folder / "var" / "warehouse.duckdb"
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """The generator's manifest of what the warehouse should show."""
+        return json.loads((self.folder / "var" / "demo" / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
+    """The demo built once for the session through the command line and the real flows (tests that change it work
+    on a copy: `copy_demo`)."""
+    from cli.main import main
+
+    folder = tmp_path_factory.mktemp("demo")
+    argv = ["demo", "--units", str(DEMO_UNITS), "--seed", str(DEMO_SEED), "--orchestrator", "direct", "--json"]
+    if not os.environ.get("ARCHIVE_CENSUS_FULL_DEMO"):
+        argv += ["--provinces", ",".join(DEMO_PROVINCES)]
+    printed = io.StringIO()
+    sigterm = signal.getsignal(signal.SIGTERM)  # the demo makes SIGTERM stop it as Ctrl-C does
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.chdir(folder)  # the default, relative var/warehouse.duckdb
+        code = main(argv)
+    signal.signal(signal.SIGTERM, sigterm)
+    assert code == 0, printed.getvalue()
+    return DemoRun(folder, json.loads(printed.getvalue()))
+
+
+def copy_demo(demo: DemoRun, target: Path) -> Path:
+    """A private copy of the demo's warehouse file at `target` (its first snapshot is published when opened)."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(demo.db_path, target)
+    return target

@@ -28,7 +28,10 @@ from census_schema.fields import FieldType
 from warehouse.transactions import quote_identifier
 
 # The columns breakdowns may group by, in the marts: an allow-list.
-_GROUP_COLUMNS = frozenset({"holder_type", "unit_nature", "level_tier", "basis", "province_code"})
+_GROUP_COLUMNS = frozenset({"holder_type", "unit_nature", "level_tier", "basis", "province_code", "central_channel"})
+# The key of the central channels' figures together in query_basis_figures ("central:<channel>" for one channel);
+# the nation's key is None, a province's its code.
+CENTRAL_KEY = "central"
 _DECIMAL_SUMS = frozenset(name for name in SUMMARY_SUM_FIELDS if CENSUS_FORM.field(name).type is FieldType.DECIMAL)
 
 
@@ -53,8 +56,8 @@ def _group_sql(column: str, register_column: str | None, *, extra_key: str | Non
     """Units and sums per member (and per `extra_key`, e.g. the province) of one scope; the SQL and how many times
     its three scope values (round, province, province) are bound.
 
-    Holders are counted per reporting province, as the province figures count them, so the members' counts add up
-    to the national ones: expected and reported holders by the register's attribute (coverage never exceeds 100 %),
+    Holders are counted per reporting unit (a province or a central channel), as the reporting units' figures count
+    them, so the members' counts add up to the national ones (which include the central channels): expected and reported holders by the register's attribute (coverage never exceeds 100 %),
     holders outside the register and the sums by the return's. Without a register attribute, reported holders are
     counted by the return's attribute and nothing is expected.
     """
@@ -63,14 +66,16 @@ def _group_sql(column: str, register_column: str | None, *, extra_key: str | Non
     sums = ", ".join(f"sum({quote_identifier(name)}) AS {quote_identifier(name)}" for name in SUMMARY_SUM_FIELDS)
     returned = f"""
         SELECT {group},
-               count(DISTINCT (province_code, uscc)) FILTER (WHERE is_registered) AS registered,
-               count(DISTINCT (province_code, uscc)) FILTER (WHERE NOT is_registered) AS units_unregistered,
+               count(DISTINCT (province_code, central_channel, uscc)) FILTER (WHERE is_registered) AS registered,
+               count(DISTINCT (province_code, central_channel, uscc)) FILTER (WHERE NOT is_registered) AS units_unregistered,
                {sums}
         FROM mart_holder_returns WHERE round_id = ? AND (? IS NULL OR province_code = ?) GROUP BY ALL"""  # noqa: S608
     if register_column is None:
         return f"SELECT * EXCLUDE (registered), registered AS units_reported FROM ({returned})", 1  # noqa: S608
     register_keys = [f"{_column(register_column)} AS {_column(column)}"] + ([_column(extra_key)] if extra_key else [])
     using = ", ".join(keys)
+    # NULL keys match (a central unit has no province): IS NOT DISTINCT FROM, not USING.
+    on = " AND ".join(f"e.{k} IS NOT DISTINCT FROM r.{k}" for k in keys)
     sql = f"""
         WITH expected AS (
             SELECT {", ".join(register_keys)}, count(*) AS units_expected,
@@ -80,7 +85,7 @@ def _group_sql(column: str, register_column: str | None, *, extra_key: str | Non
         returned AS ({returned})
         SELECT {", ".join(f"coalesce(e.{k}, r.{k}) AS {k}" for k in keys)}, e.units_expected, e.units_reported,
                r.* EXCLUDE ({using}, registered)
-        FROM expected AS e FULL OUTER JOIN returned AS r USING ({using})
+        FROM expected AS e FULL OUTER JOIN returned AS r ON {on}
     """  # noqa: S608 -- identifiers from the declarations' allow-list, values bound
     return sql, 2
 
@@ -169,14 +174,23 @@ def query_breakdowns(
 def query_basis_figures(
     con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID
 ) -> dict[str | None, dict[str, dict[str, Any]]]:
-    """The figures of every basis (综合档案馆, other archives, archive rooms), nationally (key None) and per province."""
+    """The figures of every basis (综合档案馆, other archives, archive rooms): nationally (key None, the provinces and
+    the central channels, as the national figures), per province (its code), for the central channels together
+    (CENTRAL_KEY) and per central channel ("central:<channel>")."""
     sql, times = _group_sql("basis", "basis")
     national = _rows(con, sql, [round_id, None, None] * times)
-    sql, times = _group_sql("basis", "basis", extra_key="province_code")
-    by_province = _rows(con, sql, [round_id, None, None] * times)
     result: dict[str | None, dict[str, dict[str, Any]]] = {None: _bases(national)}
-    for province in {row["province_code"] for row in by_province}:
-        result[province] = _bases([row for row in by_province if row["province_code"] == province])
+    for extra_key in ("province_code", "central_channel"):
+        sql, times = _group_sql("basis", "basis", extra_key=extra_key)
+        rows = _rows(con, sql, [round_id, None, None] * times)
+        for value in {row[extra_key] for row in rows}:
+            if extra_key == "province_code":
+                key = CENTRAL_KEY if value is None else value
+            elif value is None:
+                continue  # the provinces' rows, keyed above
+            else:
+                key = f"{CENTRAL_KEY}:{value}"
+            result[key] = _bases([row for row in rows if row[extra_key] == value])
     return result
 
 

@@ -15,6 +15,7 @@ import pyarrow as pa
 from census_schema.audit import AuditKind
 from census_schema.failures import Failure
 from census_schema.forms import get_form, get_workbook_form
+from census_schema.scopes import Scope, ScopeKind
 from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.inspections import load_inspection_sheets
@@ -55,16 +56,34 @@ class NewSubmission:
     row_count: int
     error_count: int
     warning_count: int
+    # The reporting scope of a census return or register; None means the whole province `province_code`.
+    scope: Scope | None = None
+
+    @property
+    def scope_or_province(self) -> Scope | None:
+        """The scope the upload is for: the one given, else its whole province (None for national workbooks)."""
+        if self.scope is not None:
+            return self.scope
+        return None if self.province_code is None else Scope(ScopeKind.PROVINCE, self.province_code)
 
 
 def find_current_by_sha256(
-    con: duckdb.DuckDBPyConnection, kind: str, province_code: str | None, round_id: str, sha256: str
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    province_code: str | None,
+    round_id: str,
+    sha256: str,
+    scope: Scope | None = None,
 ) -> str | None:
-    """The id of the current accepted submission with this exact content, if any (an identical file is a duplicate)."""
+    """The id of the current accepted submission of the same scope with this exact content, if any (an identical
+    file is a duplicate). Without a scope: the whole province `province_code` (None: a national workbook)."""
+    if scope is None and province_code is not None:
+        scope = Scope(ScopeKind.PROVINCE, province_code)
     row = con.execute(
-        "SELECT submission_id FROM submissions WHERE kind = ? AND province_code IS NOT DISTINCT FROM ? "
-        "AND round_id = ? AND file_sha256 = ? AND status = 'accepted' AND is_current",
-        [kind, province_code, round_id, sha256],
+        "SELECT submission_id FROM submissions WHERE kind = ? AND scope_kind IS NOT DISTINCT FROM ? "
+        "AND scope_code IS NOT DISTINCT FROM ? AND round_id = ? AND file_sha256 = ? AND status = 'accepted' "
+        "AND is_current",
+        [kind, None if scope is None else scope.kind.value, None if scope is None else scope.code, round_id, sha256],
     ).fetchone()
     return None if row is None else str(row[0])
 
@@ -93,10 +112,11 @@ def record_upload(
 ) -> str:
     """Record a submission, its failures and (when accepted) its sheets' rows in one transaction; returns its id.
 
-    An accepted census return or register supersedes the current accepted one of its kind, province and round and
-    starts awaiting review; an accepted supervision workbook adds to what is loaded. A rejected submission stores
-    no rows (any passed are ignored) and supersedes nothing. A loader that refuses the rows (a state changed since
-    validation) rolls the whole submission back.
+    An accepted census return or register supersedes the current accepted one of its kind, scope and round (only
+    that one: returns of other scopes are untouched) and starts awaiting review at its scope's first level; an
+    accepted supervision workbook adds to what is loaded. A rejected submission stores no rows (any passed are
+    ignored) and supersedes nothing. A loader that refuses the rows (a state changed since validation) rolls the
+    whole submission back.
     """
     submission_id, _ = _record(con, submission, sheets, failures, unless_loaded=False)
     return submission_id
@@ -107,11 +127,14 @@ def record_upload_once(
     submission: NewSubmission,
     sheets: Mapping[str, pl.DataFrame] | None,
     failures: Sequence[Failure],
+    *,
+    check: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> tuple[str, bool]:
     """As `record_upload`, but an accepted file whose content is already the current accepted one is not loaded
     again: (its id, True). The check runs inside the recording transaction, so it holds at commit on every backend
-    (two identical files submitted at once land once)."""
-    return _record(con, submission, sheets, failures, unless_loaded=True)
+    (two identical files submitted at once land once); so does `check`, run on an accepted submission before it
+    supersedes anything (it raises to refuse the load, e.g. when another upload changed the scope's facts)."""
+    return _record(con, submission, sheets, failures, unless_loaded=True, check=check)
 
 
 def _record(
@@ -121,27 +144,34 @@ def _record(
     failures: Sequence[Failure],
     *,
     unless_loaded: bool,
+    check: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> tuple[str, bool]:
     accepted = submission.status == "accepted"
     if accepted and sheets is None:
         raise ValueError("an accepted submission needs its rows")
     book = get_workbook_form(submission.kind, submission.form_version)
-    if book.needs_province != (submission.province_code is not None):
-        raise ValueError(f"a {submission.kind} submission {'needs' if book.needs_province else 'has no'} province")
+    scope = submission.scope_or_province
+    if book.needs_province != (scope is not None):
+        raise ValueError(f"a {submission.kind} submission {'needs' if book.needs_province else 'has no'} scope")
+    if scope is not None and scope.province_code != submission.province_code:
+        raise ValueError(f"scope {scope} does not lie in province {submission.province_code}")
     now = utc_now()
-    submission_id = new_submission_id(submission.round_id, submission.province_code or submission.kind, now)
+    submission_id = new_submission_id(submission.round_id, scope.code if scope else submission.kind, now)
     with transaction(con):
         if accepted and unless_loaded:
             existing = find_current_by_sha256(
-                con, submission.kind, submission.province_code, submission.round_id, submission.file_sha256
+                con, submission.kind, submission.province_code, submission.round_id, submission.file_sha256, scope
             )
             if existing is not None:
                 return existing, True
-        if accepted and book.supersedes:
+        if accepted and check is not None:
+            check(con)
+        if accepted and book.supersedes and scope is not None:
             con.execute(
                 "UPDATE submissions SET is_current = false, superseded_by = ?, superseded_at = ? "
-                "WHERE kind = ? AND province_code = ? AND round_id = ? AND status = 'accepted' AND is_current",
-                [submission_id, now, submission.kind, submission.province_code, submission.round_id],
+                "WHERE kind = ? AND scope_kind = ? AND scope_code = ? AND round_id = ? AND status = 'accepted' "
+                "AND is_current",
+                [submission_id, now, submission.kind, scope.kind.value, scope.code, submission.round_id],
             )
         _insert_submission(con, submission_id, submission, now, reviewed=book.reviewed)
         _insert_failures(con, submission_id, failures)
@@ -166,6 +196,7 @@ def _audit_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: New
         "kind": s.kind,
         "province_code": s.province_code,
         "round_id": s.round_id,
+        "scope": None if s.scope_or_province is None else s.scope_or_province.name,
         "file_name": s.file_name,
         "file_sha256": s.file_sha256,
         "rows": s.row_count,
@@ -191,10 +222,13 @@ def _insert_submission(
     con: duckdb.DuckDBPyConnection, submission_id: str, s: NewSubmission, now: datetime, *, reviewed: bool
 ) -> None:
     accepted = s.status == "accepted"
+    scope = s.scope_or_province
+    under_review = accepted and reviewed
     con.execute(
         "INSERT INTO submissions (submission_id, kind, province_code, round_id, form_version, file_name, "
         "file_sha256, file_bytes, submitted_by, submitted_at, status, is_current, review_state, row_count, "
-        "error_count, warning_count) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "error_count, warning_count, scope_kind, scope_code, review_stage) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             submission_id,
             s.kind,
@@ -208,10 +242,13 @@ def _insert_submission(
             now,
             s.status,
             accepted,
-            PENDING_REVIEW if accepted and reviewed else None,
+            PENDING_REVIEW if under_review else None,
             s.row_count,
             s.error_count,
             s.warning_count,
+            None if scope is None else scope.kind.value,
+            None if scope is None else scope.code,
+            scope.first_review_level if under_review and scope is not None else None,
         ],
     )
 
@@ -290,16 +327,6 @@ def fetch_register_usccs(con: duckdb.DuckDBPyConnection, province_code: str, rou
         "SELECT uscc FROM stg_register WHERE province_code = ? AND round_id = ?", [province_code, round_id]
     ).fetchall()
     return frozenset(row[0] for row in result)
-
-
-def fetch_other_province_usccs(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> dict[str, str]:
-    """uscc → province for holders in other provinces' current accepted census returns of a round (lowest code wins)."""
-    result = con.execute(
-        "SELECT uscc, min(province_code) FROM stg_census_returns WHERE province_code <> ? AND round_id = ? "
-        "GROUP BY uscc",
-        [province_code, round_id],
-    ).fetchall()
-    return {uscc: province for uscc, province in result}
 
 
 def fetch_current_file_hashes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:

@@ -9,7 +9,15 @@ import duckdb
 from census_schema.census_form import CENSUS_FORM, ROUND_ID, SUMMARY_SUM_FIELDS, SUMMARY_UNIT_FIGURES
 from census_schema.divisions import load_divisions, require_census_province
 from census_schema.fields import FieldType
-from warehouse.breakdowns import empty_bases, query_basis_figures, query_breakdowns, query_red_archives
+from census_schema.scopes import (
+    CENTRAL_CHANNELS,
+    CENTRAL_NAME,
+    parse_central_area,
+    parse_stored_scope,
+    review_label,
+    summarize_review,
+)
+from warehouse.breakdowns import CENTRAL_KEY, empty_bases, query_basis_figures, query_breakdowns, query_red_archives
 
 UNIT_FIGURES = SUMMARY_UNIT_FIGURES
 SUM_FIGURES = SUMMARY_SUM_FIELDS
@@ -20,18 +28,33 @@ DECIMAL_FIGURES = frozenset(
 )
 
 
-# Sums over every column of the province mart except keys and coverage, which is recomputed from the sums.
-# One pass over the province mart (a CTE computed once): each province's row, then the national sums with coverage
-# recomputed from them. province_code is NULL on the national row.
+# Sums over every column of the reporting-unit mart except keys and coverage, which is recomputed from the sums.
+# One pass over the mart (a CTE computed once): each province's and each central channel's row ('unit'), then the
+# central sums over the three channels and the national sums over everything, with coverage recomputed from them.
 _SUMMARY_SQL = """
-WITH provinces AS MATERIALIZED (SELECT * EXCLUDE (round_id) FROM mart_province_figures WHERE round_id = ?)
-SELECT * FROM provinces
+WITH units AS MATERIALIZED (SELECT * EXCLUDE (round_id) FROM mart_province_figures WHERE round_id = ?)
+SELECT 'unit' AS grain, * FROM units
 UNION ALL BY NAME
 SELECT
-    NULL AS province_code,
-    coalesce(sum(COLUMNS(* EXCLUDE (province_code, coverage_pct))), 0),
+    'central' AS grain,
+    coalesce(sum(COLUMNS(* EXCLUDE (province_code, central_channel, coverage_pct))), 0),
     coverage_pct(sum(units_reported), sum(units_expected)) AS coverage_pct
-FROM provinces
+FROM units
+WHERE central_channel IS NOT NULL
+UNION ALL BY NAME
+SELECT
+    'national' AS grain,
+    coalesce(sum(COLUMNS(* EXCLUDE (province_code, central_channel, coverage_pct))), 0),
+    coverage_pct(sum(units_reported), sum(units_expected)) AS coverage_pct
+FROM units
+"""
+# Current accepted census returns by reporting unit and review progress (stored state and stage).
+_REVIEW_SQL = """
+SELECT province_code, CASE WHEN scope_kind = 'central' THEN scope_code END AS central_channel, review_state,
+       review_stage, count(*) AS returns
+FROM submissions
+WHERE kind = 'census' AND round_id = ? AND status = 'accepted' AND is_current
+GROUP BY ALL
 """
 
 
@@ -54,18 +77,22 @@ def _figures(row: dict[str, Any] | None) -> dict[str, Any]:
 def query_summary(
     con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID, province_code: str | None = None
 ) -> dict[str, Any]:
-    """National figures and those of every census province (or of one), as `summary --json` prints them.
+    """National figures (provinces and central channels), those of every census province (or of one), of the
+    central channels, and review progress, as `summary --json` prints them.
 
     Each figures block carries `bases`: the same figures for 综合档案馆, the other archives and archive rooms (they sum
     to the block). The breakdowns (`by_holder_type`, `by_unit_nature`, `by_level`, `by_category`, `by_retention`,
-    `by_carrier`) and the red-archive inventory (`red_archive_resources`) are those of the scope: the nation, or the
-    province asked for.
+    `by_carrier`) and the red-archive inventory (`red_archive_resources`) are those of the scope: the nation (the
+    provinces and the central channels, as the national figures), or the province asked for.
     """
     provinces = load_divisions().census_provinces()
     if province_code is not None:
         provinces = [require_census_province(province_code)]
-    by_province = {row["province_code"]: row for row in fetch_named(con, _SUMMARY_SQL, [round_id])}
-    national = by_province.pop(None)
+    rows = fetch_named(con, _SUMMARY_SQL, [round_id])
+    national = next(r for r in rows if r["grain"] == "national")
+    central = next(r for r in rows if r["grain"] == "central")
+    by_province = {r["province_code"]: r for r in rows if r["grain"] == "unit" and r["central_channel"] is None}
+    by_channel = {r["central_channel"]: r for r in rows if r["grain"] == "unit" and r["central_channel"] is not None}
     bases = query_basis_figures(con, round_id)
     return {
         "round": round_id,
@@ -79,9 +106,74 @@ def query_summary(
             }
             for p in provinces
         ],
+        "central": {
+            "name": CENTRAL_NAME,
+            **_figures(central),
+            "bases": bases.get(CENTRAL_KEY, empty_bases()),
+            "channels": [
+                {
+                    "channel": key,
+                    "channel_name": name,
+                    **_figures(by_channel.get(key)),
+                    "bases": bases.get(f"{CENTRAL_KEY}:{key}", empty_bases()),
+                }
+                for key, name in CENTRAL_CHANNELS.items()
+            ],
+        },
+        "review": query_review_progress(con, round_id, [p.code for p in provinces]),
         **query_breakdowns(con, province_code, round_id),
         "red_archive_resources": query_red_archives(con, province_code, round_id),
     }
+
+
+def query_review_progress(
+    con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID, province_codes: list[str] | None = None
+) -> dict[str, Any]:
+    """Review progress of the current accepted census returns: national, per province (all census provinces, or
+    these), per central channel and for the central channels together."""
+    labelled = [
+        (row["province_code"], row["central_channel"], review_label(row["review_state"], row["review_stage"]))
+        for row in fetch_named(con, _REVIEW_SQL, [round_id])
+        for _ in range(row["returns"])
+    ]
+    codes = province_codes if province_codes is not None else [p.code for p in load_divisions().census_provinces()]
+    names = load_divisions().by_code
+    return {
+        **summarize_review(label for _, _, label in labelled if label),
+        "provinces": [
+            {
+                "province_code": code,
+                "province_name": names[code].name,
+                **summarize_review(label for province, _, label in labelled if province == code and label),
+            }
+            for code in codes
+        ],
+        "central": {
+            **summarize_review(label for _, channel, label in labelled if channel is not None and label),
+            "channels": [
+                {
+                    "channel": key,
+                    "channel_name": name,
+                    **summarize_review(label for _, channel, label in labelled if channel == key and label),
+                }
+                for key, name in CENTRAL_CHANNELS.items()
+            ],
+        },
+    }
+
+
+# The latest return (已退回) of each submission: the reason its uploader is told, who returned it and when.
+_SUBMISSIONS_SQL = """
+SELECT s.*, r.reason AS return_reason, r.changed_by AS returned_by, r.changed_at AS returned_at,
+       r.review_level AS returned_at_level
+FROM submissions AS s
+LEFT JOIN (
+    SELECT DISTINCT ON (submission_id) submission_id, reason, changed_by, changed_at, review_level
+    FROM submission_reviews WHERE to_state = '已退回' ORDER BY submission_id, changed_at DESC
+) AS r USING (submission_id)
+WHERE ? IS NULL OR s.province_code = ?
+ORDER BY s.submitted_at DESC, s.submission_id
+"""
 
 
 # Figures whose lineage can be shown, as SQL over mart_holder_returns: an allow-list, never text from a request.
@@ -127,12 +219,14 @@ def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
 
 
 def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None = None) -> list[dict[str, Any]]:
-    """Every recorded submission (of one province, or all), newest first."""
-    return fetch_named(
-        con,
-        "SELECT * FROM submissions WHERE ? IS NULL OR province_code = ? ORDER BY submitted_at DESC, submission_id",
-        [province_code, province_code],
-    )
+    """Every recorded submission (of one province and its prefectures and counties, or all), newest first, with its
+    scope's name, its review progress and the reason of its latest return to the uploader."""
+    rows = fetch_named(con, _SUBMISSIONS_SQL, [province_code, province_code])
+    for row in rows:
+        scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
+        row["scope_name"] = None if scope is None else scope.name
+        row["review_progress"] = review_label(row["review_state"], row["review_stage"])
+    return rows
 
 
 # Child divisions of a level: each child is a prefecture (or a county directly under the province) or a county.
@@ -261,6 +355,9 @@ def query_coverage_total(
 def _division_filter(division_code: str | None) -> tuple[str, list[Any]]:
     if division_code is None:
         return "TRUE", []
+    is_central, channel = parse_central_area(division_code)
+    if is_central:
+        return ("central_channel IS NOT NULL", []) if channel is None else ("central_channel = ?", [channel])
     level = load_divisions().get(division_code).level
     column = {"province": "province_code", "prefecture": "prefecture_code", "county": "county_code"}[level]
     return f"{column} = ?", [division_code]
@@ -273,8 +370,9 @@ def query_missing_holders(
     where, params = _division_filter(division_code)
     return fetch_named(
         con,
-        f"SELECT province_code, division_code, uscc, unit_name, holder_type, admin_level FROM mart_coverage "  # noqa: S608
-        f"WHERE round_id = ? AND NOT has_reported AND {where} ORDER BY province_code, division_code, uscc",
+        f"SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, admin_level "  # noqa: S608
+        f"FROM mart_coverage WHERE round_id = ? AND NOT has_reported AND {where} "
+        f"ORDER BY province_code, central_channel, division_code, uscc",
         [round_id, *params],
     )
 
@@ -286,8 +384,9 @@ def query_unregistered_holders(
     where, params = _division_filter(division_code)
     return fetch_named(
         con,
-        f"SELECT province_code, division_code, uscc, unit_name, holder_type, submission_id, sheet_name, excel_row "  # noqa: S608
-        f"FROM mart_holder_returns WHERE round_id = ? AND NOT is_registered AND {where} ORDER BY province_code, uscc",
+        f"SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, submission_id, "  # noqa: S608
+        f"sheet_name, excel_row FROM mart_holder_returns WHERE round_id = ? AND NOT is_registered AND {where} "
+        f"ORDER BY province_code, central_channel, uscc",
         [round_id, *params],
     )
 
@@ -310,7 +409,8 @@ def query_holder_lineage(
 
 
 def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
-    """Per province: census submissions, how many were rejected, and warnings per 100 rows of the current return."""
+    """Per province (all its scopes; the central channels together under a NULL province): census submissions, how
+    many were rejected, and warnings per 100 rows of the current returns."""
     return fetch_named(
         con,
         """
@@ -319,10 +419,10 @@ def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = RO
             count(*) AS submissions,
             count(*) FILTER (WHERE status = 'rejected') AS rejected,
             max(submitted_at) AS last_submitted_at,
-            any_value(warning_count) FILTER (WHERE is_current) AS current_warnings,
-            any_value(row_count) FILTER (WHERE is_current) AS current_rows,
-            round(100.0 - 100.0 * coalesce(any_value(warning_count) FILTER (WHERE is_current), 0)
-                  / greatest(coalesce(any_value(row_count) FILTER (WHERE is_current), 0), 1), 2) AS quality_score
+            sum(warning_count) FILTER (WHERE is_current) AS current_warnings,
+            sum(row_count) FILTER (WHERE is_current) AS current_rows,
+            round(100.0 - 100.0 * coalesce(sum(warning_count) FILTER (WHERE is_current), 0)
+                  / greatest(coalesce(sum(row_count) FILTER (WHERE is_current), 0), 1), 2) AS quality_score
         FROM submissions
         WHERE kind = 'census' AND round_id = ?
         GROUP BY province_code

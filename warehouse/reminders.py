@@ -14,6 +14,8 @@ import duckdb
 from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.scopes import RETURNED as RETURNED_STATE
+from census_schema.scopes import parse_stored_scope
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from warehouse.queries import fetch_named
 from warehouse.transactions import transaction, utc_now
@@ -41,44 +43,50 @@ def _reported_kinds() -> list[str]:
 
 
 def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
-    """The reminders due on `as_of`: one per province and workbook not reported or returned, one per open finding
+    """The reminders due on `as_of`: one per province and workbook not reported (no scope inside the province has a
+    current return), one per returned current return of any scope (central channels too), one per open finding
     whose deadline is within WARNING_DAYS."""
     provinces = load_divisions().census_provinces()
-    current = {
-        (row["kind"], row["province_code"]): row
-        for row in fetch_named(
-            con,
-            "SELECT s.kind, s.province_code, s.submission_id, s.review_state, "
-            "(SELECT arg_max(r.reason, r.changed_at) FROM submission_reviews AS r "
-            " WHERE r.submission_id = s.submission_id) AS reason "
-            "FROM submissions AS s WHERE s.status = 'accepted' AND s.is_current AND s.round_id = ?",
-            [round_id],
-        )
-    }
+    # Every scope's current return counts: a province has reported a workbook when any return of a scope inside it
+    # (the whole province, a prefecture, a county) is current; each returned one is reminded of with its scope.
+    current = fetch_named(
+        con,
+        "SELECT s.kind, s.province_code, s.scope_kind, s.scope_code, s.submission_id, s.review_state, "
+        "(SELECT arg_max(r.reason, r.changed_at) FROM submission_reviews AS r "
+        " WHERE r.submission_id = s.submission_id) AS reason "
+        "FROM submissions AS s WHERE s.status = 'accepted' AND s.is_current AND s.round_id = ? "
+        "ORDER BY s.kind, s.scope_kind, s.scope_code",
+        [round_id],
+    )
+    reported = {(row["kind"], row["province_code"]) for row in current}
     reminders: list[dict[str, Any]] = []
     for province in provinces:
         for kind in _reported_kinds():
-            label = KIND_LABELS.get(kind, kind)
-            found = current.get((kind, province.code))
-            if found is None:
+            if (kind, province.code) not in reported:
+                label = KIND_LABELS.get(kind, kind)
                 reminders.append(
                     _reminder(
                         as_of, NOT_REPORTED, province.code, province.name, label, f"尚未报送{round_id}年度{label}。"
                     )
                 )
-            elif found["review_state"] == "已退回":
-                reason = f"退回原因：{found['reason']}" if found["reason"] else "请按审核意见修改后重新报送"
-                reminders.append(
-                    _reminder(
-                        as_of,
-                        RETURNED,
-                        province.code,
-                        province.name,
-                        label,
-                        f"{label}已被退回，{reason}。",
-                        submission_id=found["submission_id"],
-                    )
-                )
+    for row in current:
+        if row["kind"] not in _reported_kinds() or row["review_state"] != RETURNED_STATE:
+            continue
+        label = KIND_LABELS.get(row["kind"], row["kind"])
+        returned_scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
+        scope_name = returned_scope.name if returned_scope is not None else label
+        reason = f"退回原因：{row['reason']}" if row["reason"] else "请按审核意见修改后重新报送"
+        reminders.append(
+            _reminder(
+                as_of,
+                RETURNED,
+                row["province_code"],
+                scope_name,
+                label,
+                f"{scope_name}的{label}已被退回，{reason}。",
+                submission_id=row["submission_id"],
+            )
+        )
     soon = fetch_named(
         con,
         "SELECT f.finding_id, f.deadline, f.status, i.unit_name, i.unit_class, i.province_code "

@@ -1,21 +1,38 @@
-"""The review lifecycle of accepted submissions: 待审核 → 已审核 or 已退回, every change recorded."""
+"""The review lifecycle of accepted returns and registers, at two levels, every change recorded.
+
+A return of a prefecture or county is reviewed first by its province (待省级审核), then by the national bureau
+(待国家局审核); a province-wide return and a central channel's return only by the national bureau. Either level
+accepts, or returns with a reason (已退回): a returned return leaves the figures and its uploader sees why. 已审核
+is final: a correction arrives as a new file, which supersedes the reviewed one and starts again. A returned return
+may still be accepted by the level that returned it, when the uploader shows the data was right after all.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import duckdb
 
 from census_schema.audit import AuditKind
-from census_schema.errors import IllegalTransition, NotFound, UsageError
+from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
+from census_schema.roles import NATIONAL_ROLES, Role
+from census_schema.scopes import (
+    APPROVED,
+    NATIONAL_REVIEW,
+    PENDING,
+    PROVINCE_REVIEW,
+    RETURNED,
+    REVIEW_LEVEL_LABELS,
+    parse_stored_scope,
+    review_label,
+)
 from warehouse.audit import record_event
 from warehouse.transactions import transaction, utc_now
 
 Action = Literal["accept", "return"]
-PENDING, APPROVED, RETURNED = "待审核", "已审核", "已退回"
-# action → {from state: to state}. 已审核 is final: a correction arrives as a new file, which supersedes the
-# reviewed one and starts again at 待审核. A returned submission may still be accepted when the province shows
-# the data was right after all, without uploading the same file again.
+# (action, state) -> the state after it, at the level whose turn it is. Accepting at the province level hands the
+# return on to the national level; accepting at the national level (or a province-wide or central return) is final.
 TRANSITIONS: dict[str, dict[str, str]] = {
     "accept": {PENDING: APPROVED, RETURNED: APPROVED},
     "return": {PENDING: RETURNED},
@@ -23,69 +40,133 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 ACTION_LABELS = {"accept": "审核通过", "return": "退回"}
 
 
-def review_submission(
-    con: duckdb.DuckDBPyConnection, submission_id: str, action: Action, by: str, reason: str | None
-) -> dict[str, Any]:
-    """Accept or return a current accepted submission, recording the change in the same transaction."""
+@dataclass(frozen=True)
+class Reviewer:
+    """Who reviews: a user's name, role and (for a provincial office) province."""
+
+    name: str
+    role: Role
+    province_code: str | None = None
+
+    @property
+    def level(self) -> str | None:
+        """The level the reviewer acts at: national (planners, administrators), province, or none."""
+        if self.role in NATIONAL_ROLES:
+            return NATIONAL_REVIEW
+        if self.role is Role.PROVINCE and self.province_code:
+            return PROVINCE_REVIEW
+        return None
+
+
+def check_review_request(action: str, by: str, reason: str | None) -> tuple[str, str | None]:
+    """The reviewer's name and reason, trimmed; UsageError for an unknown action, no reviewer, or a return without
+    a reason."""
     if action not in TRANSITIONS:
         raise UsageError(f"未知的审核操作「{action}」。", hint=f"可用的操作：{', '.join(TRANSITIONS)}。")
     by, reason = by.strip(), (reason or "").strip() or None
     if not by:
         raise UsageError("未指明审核人。", hint="请用 --by 填写审核人的用户名。")
     if action == "return" and reason is None:
-        raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要省里修改的内容。")
+        raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要报送单位修改的内容。")
+    return by, reason
+
+
+def review_submission(
+    con: duckdb.DuckDBPyConnection, submission_id: str, action: Action, reviewer: Reviewer, reason: str | None
+) -> dict[str, Any]:
+    """Accept or return a current accepted return at the reviewer's level, recording the change in one transaction."""
+    by, reason = check_review_request(action, reviewer.name, reason)
     with transaction(con):
-        return _apply_review(con, submission_id, action, by, reason)
+        return _apply_review(con, submission_id, action, Reviewer(by, reviewer.role, reviewer.province_code), reason)
+
+
+def _check_level(submission_id: str, row: tuple[Any, ...], reviewer: Reviewer, label: str) -> None:
+    """AccessDenied unless it is the reviewer's level's turn on this return (and, for a province, its own)."""
+    province_code, scope_kind, scope_code, stage = row
+    scope = parse_stored_scope(scope_kind, scope_code, province_code)
+    where = scope.label if scope is not None else "该报送"
+    level = reviewer.level
+    if level is None:
+        raise AccessDenied(f"{reviewer.name} 的角色不能审核报送。", hint="审核由省级档案部门和国家档案局进行。")
+    if level == PROVINCE_REVIEW and province_code != reviewer.province_code:
+        raise AccessDenied(
+            f"报送「{submission_id}」属于{where}，不在 {reviewer.name} 所在省份（{reviewer.province_code}），不能{label}。",
+            hint="省级档案部门只审核本省地级、县级单位的报表。",
+        )
+    if level != stage:
+        if stage == PROVINCE_REVIEW:
+            raise AccessDenied(
+                f"报送「{submission_id}」（{where}）须先由省级档案部门审核，国家档案局暂不能{label}。",
+                hint="待该省审核通过后，再由国家档案局审核。",
+            )
+        raise AccessDenied(
+            f"报送「{submission_id}」（{where}）现由{REVIEW_LEVEL_LABELS[NATIONAL_REVIEW]}审核，省级档案部门不能{label}。",
+            hint="全省的报表、中央渠道的报表以及省里已审核通过的地级、县级报表，由国家档案局审核。",
+        )
 
 
 def _apply_review(
-    con: duckdb.DuckDBPyConnection, submission_id: str, action: str, by: str, reason: str | None
+    con: duckdb.DuckDBPyConnection, submission_id: str, action: str, reviewer: Reviewer, reason: str | None
 ) -> dict[str, Any]:
     row = con.execute(
-        "SELECT status, is_current, superseded_by, review_state FROM submissions WHERE submission_id = ?",
+        "SELECT status, is_current, superseded_by, review_state, review_stage, province_code, scope_kind, scope_code "
+        "FROM submissions WHERE submission_id = ?",
         [submission_id],
     ).fetchone()
     if row is None:
         raise NotFound(f"找不到报送记录「{submission_id}」。", hint="请用 archive-census submissions 查看报送编号。")
-    status, is_current, superseded_by, state = row
+    status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code = row
     label = ACTION_LABELS[action]
     if status != "accepted":
         raise IllegalTransition(
             f"报送「{submission_id}」未通过校验，不能{label}。",
-            hint="校验未通过的报送不进入审核，请由省里修改后重新上传。",
+            hint="校验未通过的报送不进入审核，请由报送单位修改后重新上传。",
         )
     if not is_current:
         raise IllegalTransition(
-            f"报送「{submission_id}」已被「{superseded_by}」替代，不能{label}。", hint="请审核该省当前有效的报送。"
+            f"报送「{submission_id}」已被「{superseded_by}」替代，不能{label}。", hint="请审核该范围当前有效的报送。"
         )
     if state is None:
         raise IllegalTransition(
             f"报送「{submission_id}」是监督检查、评价或规划指标的报送，接收即生效，不经审核。",
             hint="只有普查表和普查对象名录的报送需要审核。",
         )
+    stage = stage or NATIONAL_REVIEW
+    _check_level(submission_id, (province_code, scope_kind, scope_code, stage), reviewer, label)
     to_state = TRANSITIONS[action].get(state)
     if to_state is None:
-        allowed = "、".join(TRANSITIONS[action])
+        current = review_label(state, stage)
+        allowed = "、".join(review_label(s, stage) or s for s in TRANSITIONS[action])
         raise IllegalTransition(
-            f"报送「{submission_id}」当前为「{state}」，不能{label}（只有「{allowed}」状态可以{label}）。"
+            f"报送「{submission_id}」当前为「{current}」，不能{label}（只有「{allowed}」状态可以{label}）。"
         )
+    to_stage = stage
+    if to_state == APPROVED and stage == PROVINCE_REVIEW:
+        # The province accepted its prefecture's or county's return: now the national bureau reviews it.
+        to_state, to_stage = PENDING, NATIONAL_REVIEW
     changed_at = utc_now()
-    con.execute("UPDATE submissions SET review_state = ? WHERE submission_id = ?", [to_state, submission_id])
+    from_label, to_label = review_label(state, stage), review_label(to_state, to_stage)
     con.execute(
-        "INSERT INTO submission_reviews (submission_id, changed_at, changed_by, from_state, to_state, reason) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        [submission_id, changed_at, by, state, to_state, reason],
+        "UPDATE submissions SET review_state = ?, review_stage = ? WHERE submission_id = ?",
+        [to_state, to_stage, submission_id],
     )
+    con.execute(
+        "INSERT INTO submission_reviews (submission_id, changed_at, changed_by, from_state, to_state, reason, "
+        "review_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [submission_id, changed_at, reviewer.name, from_label, to_label, reason, stage],
+    )
+    # The progress labels (待省级审核, 待国家局审核, ...) say which level a review moved the return between.
     record_event(
-        con, AuditKind.REVIEW, action, actor=by, target=submission_id,
-        before={"review_state": state}, after={"review_state": to_state}, reason=reason,
+        con, AuditKind.REVIEW, action, actor=reviewer.name, target=submission_id,
+        before={"review_state": from_label}, after={"review_state": to_label}, reason=reason,
     )  # fmt: skip
     return {
         "submission_id": submission_id,
         "action": action,
-        "from_state": state,
-        "to_state": to_state,
-        "changed_by": by,
+        "level": stage,
+        "from_state": from_label,
+        "to_state": to_label,
+        "changed_by": reviewer.name,
         "changed_at": changed_at,
         "reason": reason,
     }

@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.divisions import Division, census_province_of, load_divisions
 from census_schema.roles import Role
+from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, central_area_code, parse_central_area
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.breakdown import breakdown_block, register_breakdown
@@ -72,6 +73,11 @@ def known_division(code: str | None) -> Division | None:
     return load_divisions().by_code.get(code) if code else None
 
 
+def known_area(code: str | None) -> bool:
+    """The nation, a current division, or the central channels (all, or one)."""
+    return code is None or parse_central_area(code)[0] or known_division(code) is not None
+
+
 def may_view(viewer: Viewer, code: str | None) -> bool:
     """National users see every division; a provincial office only its own province's."""
     return viewer.is_national or (code is None or census_province_of(code) == viewer.province_code)
@@ -81,19 +87,31 @@ def load_children(viewer: Viewer, context: AppContext, search: str | None) -> li
     """The rows below the requested division that the viewer may see, the division's own level first (省本级,
     市本级); nothing below a county (the lowest level) or an unknown code."""
     scope = scope_division(viewer, division_from_search(search))
-    if scope is None:
-        return [
-            {"division_code": p["province_code"], "name": p["province_name"], "level": "province", **p}
-            | {"units_missing": p["units_expected"] - p["units_reported"], "is_own_level": False}
-            | _coverage(p)
-            for p in context.reader.cached(query_summary)["provinces"]
-        ]
+    is_central, channel = parse_central_area(scope)
+    if scope is None or is_central:
+        summary = context.reader.cached(query_summary)
+        if is_central:
+            # The three channels, or the one asked for (its missing and unregistered units are listed below).
+            channels = [c for c in summary["central"]["channels"] if channel in (None, c["channel"])]
+            return [_count_row(central_area_code(c["channel"]), c["channel_name"], "central", c) for c in channels]
+        rows = [_count_row(p["province_code"], p["province_name"], "province", p) for p in summary["provinces"]]
+        # The central channels report to the national bureau directly: one row beside the provinces.
+        return [*rows, _count_row(central_area_code(), summary["central"]["name"], "central", summary["central"])]
     division = known_division(scope)
     if division is None:
         return []
     rows = context.reader.cached(query_coverage_children, scope)
     own = f"{division.name}本级"
     return [{**r, "name": own if r["is_own_level"] else r["name"]} | _coverage(r) for r in rows]
+
+
+def _count_row(code: str, name: str, level: str, figures: dict[str, Any]) -> dict[str, Any]:
+    """A grid row of a province or a central channel from its summary figures."""
+    return (
+        {"division_code": code, "name": name, "level": level, **figures}
+        | {"units_missing": figures["units_expected"] - figures["units_reported"], "is_own_level": False}
+        | _coverage(figures)
+    )
 
 
 def _coverage(row: dict[str, Any]) -> dict[str, Any]:
@@ -105,21 +123,28 @@ def load_total(viewer: Viewer, context: AppContext, search: str | None) -> dict[
     """The 合计 row: the requested division's (or the nation's) own figures, counted over its holders, never summed
     from the rows above it (rows that miss holders must show)."""
     scope = scope_division(viewer, division_from_search(search))
-    if scope is not None and known_division(scope) is None:
+    if not known_area(scope):
         return None
     total = context.reader.cached(query_coverage_total, scope)
     return {**total, "division_code": TOTAL_ROW_ID, "name": "合计", "is_own_level": False}
 
 
 def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
-    """Links from the nation (or the viewer's province) down to the division."""
+    """Links from the nation (or the viewer's province) down to the division (or the central channels)."""
+    is_central, channel = parse_central_area(division)
+    if is_central:
+        crumbs: list[Any] = [dcc.Link("全国", href=PATH), html.Span(" › ")]
+        if channel is None:
+            return [*crumbs, html.Strong(CENTRAL_NAME)]
+        central = dcc.Link(CENTRAL_NAME, href=f"{PATH}?division={central_area_code()}")
+        return [*crumbs, central, html.Span(" › "), html.Strong(CENTRAL_CHANNELS[channel])]
     divisions = load_divisions()
     chain: list[str] = []
     code = division
     while code and code in divisions.by_code:
         chain.insert(0, code)
         code = divisions.by_code[code].parent_code
-    crumbs: list[Any] = [dcc.Link("全国", href=PATH)] if viewer.is_national else []
+    crumbs = [dcc.Link("全国", href=PATH)] if viewer.is_national else []
     for index, code in enumerate(chain):
         if crumbs:
             crumbs.append(html.Span(" › "))
@@ -128,20 +153,30 @@ def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
     return crumbs or [html.Strong("全国")]
 
 
+def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with names; a central unit's 省份 column names its channel."""
+    return with_names(
+        [
+            {**row, "province_name": CENTRAL_CHANNELS[row["central_channel"]]} if row.get("central_channel") else row
+            for row in rows
+        ]
+    )
+
+
 def _load_missing(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
     scope = scope_division(viewer, division_from_search(search))
-    if scope is not None and known_division(scope) is None:
+    if not known_area(scope):
         return []
     with context.reader.cursor() as con:
-        return with_names(query_missing_holders(con, scope))
+        return _named(query_missing_holders(con, scope))
 
 
 def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
     scope = scope_division(viewer, division_from_search(search))
-    if scope is not None and known_division(scope) is None:
+    if not known_area(scope):
         return []
     with context.reader.cursor() as con:
-        return with_names(query_unregistered_holders(con, scope))
+        return _named(query_unregistered_holders(con, scope))
 
 
 def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
@@ -151,6 +186,9 @@ def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> l
 def export_scope(viewer: Viewer, search: str | None) -> str:
     """Whose rows an export holds: 全国, 四川省, 四川省成都市."""
     scope = scope_division(viewer, division_from_search(search))
+    is_central, channel = parse_central_area(scope)
+    if is_central:
+        return CENTRAL_NAME if channel is None else CENTRAL_CHANNELS[channel]
     division = known_division(scope)
     if division is None:
         return "全国"
@@ -199,6 +237,12 @@ def notice(viewer: Viewer, code: str | None) -> html.Div | None:
         return None
     division = known_division(code)
     back = dcc.Link("返回上一级" if viewer.is_national else "返回本省", href=PATH)
+    if parse_central_area(code)[0]:
+        if viewer.is_national:
+            return None
+        return html.Div(
+            [html.P("无权查看中央渠道的数据：只能查看本省。", className="error"), back], id=ids.COVERAGE_NOTICE
+        )
     if division is None:
         return html.Div(
             [html.P(f"没有这个区划：「{code}」不是现行行政区划代码。", className="error"), back],
@@ -214,10 +258,15 @@ def notice(viewer: Viewer, code: str | None) -> html.Div | None:
 
 def level_hint(code: str | None) -> str:
     """What a click on a row does at this level."""
+    if parse_central_area(code)[0]:
+        return (
+            "中央和国家机关、中央企业、中央级档案馆直接报国家档案局：点击一个渠道，下方列出它未报送和名录外报送的单位。"
+        )
     division = known_division(code)
     if division is not None and division.level == "county":
         return "区县是最低一级，不再下钻：下方列出该区县未报送和名录外报送的单位。"
-    return "点击一行进入下一级（区县一行列出该区县的单位）；“本级”为直属本级的单位，“合计”为本级及以下全部单位。"
+    hint = "点击一行进入下一级（区县一行列出该区县的单位）；“本级”为直属本级的单位，“合计”为本级及以下全部单位。"
+    return hint + ("“中央”一行为三个中央报送渠道（直接报国家档案局）。" if code is None else "")
 
 
 def layout(division: str | None = None, **_query: str) -> html.Div:
@@ -269,7 +318,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_crumbs(search: str | None) -> list[Any]:
         viewer = current_viewer()
         scope = scope_division(viewer, division_from_search(search))
-        return breadcrumbs(viewer, scope if known_division(scope) else None)
+        return breadcrumbs(viewer, scope if known_area(scope) else None)
 
     @app.callback(
         Output(ids.COVERAGE_GO, "href"),
@@ -286,6 +335,6 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             column = (cell or {}).get("colId")
             figure = column if column in ("units_reported", "units_unregistered") else "units_reported"
             return "/lineage" + query_string(figure=figure, division=current)
-        if not code or code == current or known_division(code) is None:
+        if not code or code == current or not known_area(code):
             return no_update
         return f"{PATH}?division={code}"

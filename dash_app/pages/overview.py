@@ -54,6 +54,8 @@ METRICS: dict[str, tuple[str, str, str, str]] = {
     "opened_pct": ("综合档案馆档案开放率", "%", ".2f", "%"),
     "red_archives": ("革命历史档案", "卷件", ",.0f", ""),
     "e_gb": ("电子档案容量", "GB", ",.2f", ""),
+    # Review progress: the share of the current census returns that are 已审核 (grey without returns).
+    "review_pct": ("审核进度", "%", ".2f", "%"),
 }
 
 
@@ -63,9 +65,10 @@ def metric_title(metric: str) -> str:
     return f"{label}（{unit}）"
 
 
-def derive_metrics(figures: dict[str, Any]) -> dict[str, Any]:
+def derive_metrics(figures: dict[str, Any], review: dict[str, Any] | None = None) -> dict[str, Any]:
     """The map's figures for one province or the nation (None where there is no data); the rates are those of the
-    comprehensive archives, as their names say (archive rooms never open records)."""
+    comprehensive archives, as their names say (archive rooms never open records). Review progress from the
+    province's entry of the summary's `review` (None without current returns, or below the province)."""
     holdings = figures["vol_total"] + figures["item_total"]
     has_data = figures["units_expected"] > 0 or holdings > 0
     archives = figures["bases"]["comprehensive"]
@@ -78,16 +81,19 @@ def derive_metrics(figures: dict[str, Any]) -> dict[str, Any]:
         "opened_pct": share_pct(archives["opened"], archive_holdings),
         "red_archives": figures["red_archives"] if has_data else None,
         "e_gb": figures["e_gb"] if has_data else None,
+        "review_pct": review["reviewed_pct"] if review and review["returns"] else None,
     }
 
 
 def load_overview(viewer: Viewer, summary: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Headline figures and per-province map rows the viewer may see, from the national summary."""
     scope = scope_division(viewer, None)
+    reviews = {p["province_code"]: p for p in summary["review"]["provinces"]}
     rows = []
     for province in summary["provinces"]:
         visible = scope is None or province["province_code"] == scope
-        metrics = derive_metrics(province) if visible else dict.fromkeys(METRICS)
+        review = reviews.get(province["province_code"])
+        metrics = derive_metrics(province, review) if visible else dict.fromkeys(METRICS)
         rows.append({"province_code": province["province_code"], "province_name": province["province_name"], **metrics})
     headline = (
         summary["national"] if scope is None else next(p for p in summary["provinces"] if p["province_code"] == scope)
@@ -276,12 +282,15 @@ def may_see_region(viewer: Viewer, code: str) -> bool:
 
 
 def region_panel(code: str, metric: str) -> html.Div:
-    """What a click on a map region offers: its coverage one level down, and where its figure comes from."""
+    """What a click on a map region offers: its coverage one level down, and where its figure comes from (review
+    progress: the returns on /submissions)."""
+    figure = METRIC_FIGURES.get(metric)
+    source = lineage_href(figure, code) if figure else "/submissions"
     return html.Div(
         [
             html.Strong(division_name(code)),
             dcc.Link("查看下级覆盖情况", href=f"/coverage?division={code}", id="overview-drill"),
-            dcc.Link("数据来源", href=lineage_href(METRIC_FIGURES[metric], code), id="overview-lineage"),
+            dcc.Link("数据来源", href=source, id="overview-lineage"),
         ],
         className="toolbar region-panel",
     )

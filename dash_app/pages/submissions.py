@@ -15,8 +15,8 @@ from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SUBMISSION_STATUS_LABELS, kind_label, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from warehouse.queries import list_submissions, query_holder_lineage
-from warehouse.reviews import Action, review_submission
+from warehouse.queries import list_submissions, query_holder_lineage, query_review_progress
+from warehouse.reviews import Action, Reviewer, review_submission
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -24,12 +24,13 @@ ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 SUBMISSION_COLUMNS = [
     Column("submission_id", "提交编号", "code"),
     Column("kind_label", "类别"),
-    Column("province_name", "省份", tooltip="province_code"),
+    Column("scope_name", "填报范围", tooltip="scope_code"),
     Column("file_name", "文件"),
     Column("submitted_by", "提交人"),
     Column("submitted_at", "提交时间", "datetime"),
     Column("status_label", "校验结果"),
-    Column("review_state", "审核状态"),
+    Column("review_progress", "审核状态"),
+    Column("return_reason", "退回原因"),
     Column("is_current", "现行", "bool"),
     Column("row_count", "行数", "int", "行"),
     Column("error_count", "错误", "int", "个"),
@@ -59,6 +60,8 @@ def describe_submissions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "kind_label": kind_label(row["kind"]),
                 "status_label": SUBMISSION_STATUS_LABELS.get(row["status"], row["status"]),
                 "review_state": row.get("review_state") or "—",
+                "review_progress": row.get("review_progress") or "—",
+                "scope_name": row.get("scope_name") or "全国",
             }
             for row in rows
         ]
@@ -115,7 +118,13 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                 if submission
                 else None,
             ),
-            html.H3("审核（国家档案局）"),
+            html.Div(id=ids.SUBMISSIONS_REVIEW_PROGRESS, className="hint"),
+            html.H3("审核"),
+            html.P(
+                "省级档案部门审核本省地级、县级单位的报表；国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
+                "退回须写明原因，被退回的报表不计入统计数字。",
+                className="hint",
+            ),
             html.Div(
                 [
                     labelled(
@@ -166,15 +175,27 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
     )
 
 
+def describe_review_progress(viewer: Viewer, progress: dict[str, Any]) -> str:
+    """One line of review progress over the current census returns the viewer may see."""
+    province = scope_province(viewer)
+    if province is not None:
+        progress = next(p for p in progress["provinces"] if p["province_code"] == province)
+    where = "全国（含中央渠道）" if province is None else progress["province_name"]
+    states = "，".join(f"{state} {count} 份" for state, count in progress["by_state"].items())
+    return f"审核进度（{where}现行普查表 {progress['returns']} 份）：{states}；已审核 {progress['reviewed_pct']:.2f}%。"
+
+
 def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: Action, reason: str | None) -> str:
-    """Accept or return a submission for a national reviewer; a sentence saying what happened."""
+    """Accept or return a submission at the viewer's level (the province for its prefectures' and counties' returns,
+    the national bureau for the rest); a sentence saying what happened."""
     if not can_review(viewer):
-        return "只有国家档案局审核人员可以审核。"
+        return "只有省级档案部门和国家档案局的审核人员可以审核。"
     if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
+    reviewer = Reviewer(viewer.user_name, viewer.role, viewer.province_code)
     try:
         change = context.store.write(
-            lambda con: review_submission(con, submission_id.strip(), action, viewer.user_name, reason)
+            lambda con: review_submission(con, submission_id.strip(), action, reviewer, reason)
         )
     except CensusError as error:
         return error.describe()
@@ -193,6 +214,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def remember_holder(uscc: object) -> str:
         return query_string(uscc=(uscc if isinstance(uscc, str) else "").strip().upper())
+
+    @app.callback(
+        Output(ids.SUBMISSIONS_REVIEW_PROGRESS, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.SUBMISSIONS_REVIEW_RESULT, "children"),
+    )
+    def show_progress(_path: Any, _result: Any) -> str:
+        viewer = current_viewer()
+        with context.reader.cursor() as con:
+            return describe_review_progress(viewer, query_review_progress(con))
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_ID, "value"),

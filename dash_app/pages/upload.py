@@ -40,7 +40,13 @@ UPLOAD_FORM_HTML = (
     '<input type="file" name="file" id="upload-file" accept=".xlsx" required />'
     '<button type="submit" id="upload-submit">上传并校验</button></form>'
 )
-STATUS_TEXT = {"accepted": "已接收", "rejected": "未通过校验，整份退回", "duplicate": "与已接收的文件相同，未作改动"}
+STATUS_TEXT = {
+    "accepted": "已接收",
+    "rejected": "未通过校验，整份退回",
+    "duplicate": "与已接收的文件相同，未作改动",
+    "needs_confirmation": "未装载：比本范围现行报表减少的普查对象超过允许比例，须确认",
+}
+SHOWN_DROPPED = 50
 
 
 def job_from_search(search: str | None) -> str | None:
@@ -67,6 +73,7 @@ def describe_job(job: UploadJob | None) -> list[Any]:
             id="upload-outcome",
         )
     ]
+    parts += describe_scope_checks(job, result)
     if result.get("report"):
         parts.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id="upload-report-link"))
     if result.get("data_docs") and result.get("submission_id"):
@@ -76,6 +83,52 @@ def describe_job(job: UploadJob | None) -> list[Any]:
                 href=data_docs_url(result["submission_id"]),
                 target="_blank",
                 id="upload-data-docs-link",
+            )
+        )
+    return parts
+
+
+def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
+    """Returns of other scopes that hold uploaded holders; holders the upload would drop, and the confirmation."""
+    parts: list[Any] = [
+        html.P(
+            f"{len(held['holders'])} 个普查对象已计入{held['scope']['name']}现行有效的报表（文件「{held['file_name']}」，"
+            f"{held['submitted_by']} {held['submitted_at'][:10]} 报送），同一普查对象只能计入一份表。",
+            className="error",
+        )
+        for held in result.get("conflicts") or []
+    ]
+    shrink = result.get("shrink")
+    if not shrink or not shrink["exceeds_limit"]:
+        return parts
+    parts.append(
+        html.P(
+            f"本范围现行报表有 {shrink['current_holders']} 个普查对象，本表减少 {shrink['dropped']} 个"
+            f"（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%）：",
+            id="upload-shrink",
+        )
+    )
+    holders = shrink["holders"]
+    parts.append(
+        html.Ul(
+            [html.Li(f"{h['uscc']} {h['unit_name']}（{h['holder_type']}）") for h in holders[:SHOWN_DROPPED]]
+            + (
+                [html.Li(f"……共 {len(holders)} 个，见报告「减少的普查对象」工作表")]
+                if len(holders) > SHOWN_DROPPED
+                else []
+            ),
+            id="upload-dropped",
+        )
+    )
+    if result["status"] == "needs_confirmation":
+        # A plain POST, like the upload form: the server loads the kept file again, confirmed.
+        parts.append(
+            dcc.Markdown(
+                '<form action="/api/upload/confirm" method="POST" className="toolbar">'
+                f'<input type="hidden" name="job" value="{escape(job.job_id)}" />'
+                '<button type="submit" id="upload-confirm-shrink" className="button-danger">确认减少并装载</button>'
+                "</form>",
+                dangerously_allow_html=True,
             )
         )
     return parts

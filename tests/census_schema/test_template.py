@@ -20,6 +20,8 @@ from census_schema.layout import (
     META_FORM_VERSION,
     META_PROVINCE,
     META_ROUND,
+    META_SCOPE_CODE,
+    META_SCOPE_KIND,
     META_SHEET,
     TEMPLATE_PREPARED_ROWS,
     TITLE_ROW,
@@ -83,6 +85,8 @@ def test_meta_sheet_is_very_hidden_and_carries_the_identity(census_template):
         META_FORM_KIND: "census",
         META_FORM_VERSION: CENSUS_FORM.version,
         META_PROVINCE: "110000",
+        META_SCOPE_KIND: "province",
+        META_SCOPE_CODE: "110000",
         META_ROUND: CENSUS_FORM.round_id,
     }
 
@@ -254,8 +258,64 @@ def test_cli_writes_the_template(tmp_path, capsys):
     out = tmp_path / "sub" / "census.xlsx"
     assert main(["template", "census", "--province", "110000", "--out", str(out), "--json"]) == 0
     payload = json.loads(capsys.readouterr().out)
-    assert payload == {"template": str(out), "kind": "census", "province": "110000", "form_version": "GYDA-2025.1"}
+    assert payload == {
+        "template": str(out),
+        "kind": "census",
+        "province": "110000",
+        "scope": {"kind": "province", "code": "110000", "name": "北京市"},
+        "form_version": "GYDA-2025.1",
+    }
     assert openpyxl.load_workbook(out).sheetnames[1] == "普查表"
+
+
+@pytest.mark.parametrize(
+    ("scope_args", "meta", "scope_row"),
+    [
+        (
+            ["--province", "440000", "--division", "440100"],
+            ("440000", "prefecture", "440100"),
+            "440100 广东省广州市（地级）",
+        ),
+        (
+            ["--province", "440000", "--division", "440106"],
+            ("440000", "county", "440106"),
+            "440106 广东省广州市天河区（县级）",
+        ),
+        (["--central", "enterprises"], (None, "central", "enterprises"), None),
+    ],
+    ids=["prefecture", "county", "central"],
+)
+def test_cli_writes_a_template_for_a_division_or_a_central_channel(tmp_path, capsys, scope_args, meta, scope_row):
+    out = tmp_path / "t.xlsx"
+    assert main(["template", "census", *scope_args, "--out", str(out), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["scope"]["kind"] == meta[1]
+    book = openpyxl.load_workbook(out)
+    identity = dict(book[META_SHEET].iter_rows(values_only=True))
+    assert (identity.get(META_PROVINCE), identity[META_SCOPE_KIND], identity[META_SCOPE_CODE]) == meta
+    instructions = [row for row in book[INSTRUCTIONS_SHEET].iter_rows(values_only=True) if row and row[0]]
+    labels = dict(row[:2] for row in instructions[:8])
+    if scope_row is None:
+        assert labels["报送渠道"] == "中央企业（中央渠道，直接报国家档案局）" and "省份" not in labels
+    else:
+        assert labels["填报范围"] == scope_row and labels["省份"] == "440000 广东省"
+    notes = [row[0] for row in instructions if isinstance(row[0], str)]
+    assert any("每个普查对象只能计入一份现行有效的表" in note for note in notes)
+    assert any("新表比原表减少的" in note for note in notes)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--province", "440000", "--division", "450102"], "不在广东省"),
+        (["--province", "440000", "--division", "440000"], "省级代码"),
+        (["--province", "440000", "--central", "organs"], "--central 不能与"),
+        (["--central", "ministries"], "未知的中央报送渠道"),
+        (["--division", "440100"], "须指定填报范围"),
+    ],
+)
+def test_cli_refuses_a_scope_that_does_not_exist(tmp_path, capsys, argv, message):
+    assert main(["template", "census", *argv, "--out", str(tmp_path / "t.xlsx")]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_cli_without_json_prints_one_line(tmp_path, capsys):

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
+from census_schema.scopes import Scope, ScopeKind, ScopeReturn
 from checks.context import CheckContext, build_check_context
 
 
@@ -16,18 +19,19 @@ def test_context_carries_current_divisions_and_their_levels():
     assert context.division_levels["440100"] == "prefecture"
     assert context.division_levels["440106"] == "county"
     assert context.division_provinces["659001"] == "660000" and context.division_provinces["650102"] == "650000"
-    assert (context.register_usccs, context.other_province_usccs) == (None, None)
+    assert (context.register_usccs, context.held_elsewhere) == (None, None)
 
 
 def test_cross_return_inputs_are_frozen_copies():
     register = ["91440300708461136T"]
-    elsewhere = {"91440300708461136T": "110000"}
-    context = build_check_context("440000", register_usccs=register, other_province_usccs=elsewhere)
-    elsewhere["91440300708461136T"] = "120000"
+    holder = ScopeReturn("S1", Scope(ScopeKind.PROVINCE, "110000"), "a.xlsx", "x", datetime(2025, 1, 3))
+    elsewhere = {"91440300708461136T": holder}
+    context = build_check_context("440000", register_usccs=register, held_elsewhere=elsewhere)
+    elsewhere.clear()
     assert context.register_usccs == frozenset(register)
-    assert context.other_province_usccs == {"91440300708461136T": "110000"}
+    assert context.held_elsewhere == {"91440300708461136T": holder}
     with pytest.raises(TypeError):
-        context.other_province_usccs["x"] = "1"  # type: ignore[index]
+        context.held_elsewhere["x"] = holder  # type: ignore[index]
 
 
 @pytest.mark.parametrize("code", ["440100", "449999", "44", "abcdef"])

@@ -154,14 +154,6 @@ def test_cross_return_rules_skip_without_their_inputs():
     assert run_row_rules(CENSUS_FORM, rows, build_check_context(PROVINCE)) == []
 
 
-def test_duplicate_across_provinces_ignores_the_uploading_province():
-    rows = build_rows(CENSUS_FORM, [{}, {"uscc": make_uscc(1)}, {"uscc": make_uscc(2)}])
-    context = cross_context(other_province_usccs={BASE_USCC: PROVINCE, make_uscc(1): "110000"})
-    failures = run_row_rules(CENSUS_FORM, rows, context)
-    assert located(failures) == [(4, "uscc_in_other_province")]
-    assert failures[0].value == make_uscc(1)
-
-
 def test_not_in_register():
     rows = build_rows(CENSUS_FORM, [{}, {"uscc": make_uscc(1)}, {"uscc": None}])
     failures = run_row_rules(CENSUS_FORM, rows, cross_context(register_usccs={BASE_USCC}))

@@ -17,6 +17,7 @@ from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, REGISTER_F
 from census_schema.divisions import load_divisions
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule, Severity
+from census_schema.scopes import division_scope
 from census_schema.uscc import compute_uscc_check_char
 from checks.context import build_check_context
 from checks.kinds import PARSER_KINDS, applicable_rules
@@ -25,7 +26,6 @@ from synthetic.holders import BASE_USCC, PARENT_USCC, make_uscc
 from tests.checks.builders import PROVINCE, SHEET, build_rows, with_wrong_check_char
 
 # Holders the cross-return cases need.
-ELSEWHERE_USCC = make_uscc(900_001)  # accepted this round in Beijing's return
 UNREGISTERED_USCC = make_uscc(900_002)  # not in Guangdong's register
 # Letters where the division code stands, with a correct check character: the shape and check pass, the structure not.
 UNSTRUCTURED_USCC = "91AB0300708461136" + compute_uscc_check_char("91AB0300708461136")
@@ -33,6 +33,8 @@ UNSTRUCTURED_USCC = "91AB0300708461136" + compute_uscc_check_char("91AB030070846
 UNKNOWN_TYPE_USCC = "94440300708461136" + compute_uscc_check_char("94440300708461136")
 SELF_PARENT_USCC = make_uscc(900_004)
 NOT_A_DIVISION = "449999"
+# The scope the rule table is validated for: the base row (440106, 广州市天河区) lies inside it.
+TABLE_SCOPE = division_scope(PROVINCE, "440100")
 
 
 @dataclass(frozen=True)
@@ -133,7 +135,9 @@ CASES: dict[str, Case] = {
     "opened_le_holdings": case({"opened": 3001, "holder_type": "综合档案馆"}),
     "opened_zero_for_rooms": case({"opened": 10}),
     "storage_le_building": case({"storage_m2": 600.0}),
-    "uscc_in_other_province": case({"uscc": ELSEWHERE_USCC}),
+    # The table runs for the prefecture 广州市 (440100): 440306 is a county of 深圳市, in the province but not in scope.
+    "division_in_scope": case({"division_code": "440306"}),
+    "admin_level_in_scope": case({"admin_level": "中央"}, "admin_level_matches_division"),
     "uscc_not_in_register": case({"uscc": UNREGISTERED_USCC}),
     # The red-archive inventory (base: 30 卷 + 50 件, conditions 60 + 10 + 5 + 3 + 2, 40 digitised).
     "red_uscc_unique": Case(({"uscc": make_uscc(800_003)}, {"uscc": make_uscc(800_003)})),
@@ -164,12 +168,9 @@ def case_for(form: Form, rule: Rule) -> Case:
 
 def checked_rules(form: Form) -> list[Rule]:
     """The rules checks execute on one sheet: the parser's own kinds are tested with the parser, the rules across a
-    workbook's sheets in test_workbook_rules; see test_kinds for the rules that do not apply to a form."""
-    return [
-        rule
-        for rule in applicable_rules(form)
-        if rule.kind not in PARSER_KINDS and rule.kind not in WORKBOOK_RULE_KINDS
-    ]
+    workbook's sheets in test_workbook_rules and those against other returns (with messages of their own) in
+    test_scope_rules; see test_kinds for the rules that do not apply to a form."""
+    return [rule for rule in applicable_rules(form) if rule.kind not in PARSER_KINDS | WORKBOOK_RULE_KINDS]
 
 
 @dataclass(frozen=True)
@@ -197,7 +198,7 @@ def run_table(form: Form) -> TableRun:
     context = build_check_context(
         PROVINCE,
         register_usccs=usccs - {UNREGISTERED_USCC},
-        other_province_usccs={ELSEWHERE_USCC: "110000", BASE_USCC: PROVINCE},
+        scope=TABLE_SCOPE,
     )
     by_row: dict[int, list[Failure]] = {}
     for failure in validate_return(form, rows, context):
@@ -244,7 +245,7 @@ def test_base_row_alone_has_no_errors_and_no_warnings(kind):
     context = build_check_context(
         PROVINCE,
         register_usccs={BASE_USCC},
-        other_province_usccs={},
+        scope=TABLE_SCOPE,
     )
     assert validate_return(form, build_rows(form, [{}]), context) == []
 

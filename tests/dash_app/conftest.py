@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import dataclasses
 import io
-import os
 import shutil
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -140,46 +139,31 @@ def chromium():
         browser.close()
 
 
-# The site's census part: spread over the map, with both test provinces and Hainan (the South China Sea inset); the
-# demo injects errors into some. The full national demo loads 64 workbooks (~3 minutes here): set
-# ARCHIVE_CENSUS_BROWSER_FULL_DEMO=1 to use it, e.g. for the README screenshots.
-DEMO_PROVINCES = ("110000", "230000", "310000", "420000", "440000", "450000", "460000", "510000", "540000", "650000")
-DEMO_UNITS, DEMO_SEED = 1500, 2024
-
-
 @pytest.fixture(scope="session")
-def site(tmp_path_factory):
-    """One served app for every browser test of the session: a demo-like warehouse built through the demo's own
-    generator, workbooks and flows (census for a few provinces, and the whole supervision part), the test users, and
-    the app on a free port of 127.0.0.1.
+def site(demo_run, tmp_path_factory):
+    """One served app for every browser test of the session: a copy of the session's demo (`demo_run`: the command
+    line, its generator, workbooks and flows; census for a few provinces and the whole supervision part), the test
+    users, and the app on a free port of 127.0.0.1.
 
     As under `./dev demo`, the warehouse path is relative (`var/warehouse.duckdb` from the site's folder as working
     directory): Flask resolves relative file paths against the package, not the working directory.
     """
-    import functools
     import threading
 
     from werkzeug.serving import make_server
 
-    import flows.demo
     from dash_app.app import create_app
-    from flows.run import run_ingestion
-    from synthetic.census import write_dataset
+    from tests.conftest import copy_demo
     from tests.dash_app.browser import QuietRequestHandler, Site, require_browser
 
     require_browser()
+    assert demo_run.output["matches_manifest"] and demo_run.output["supervision_matches_manifest"]
     folder = tmp_path_factory.mktemp("browser")
+    relative = Path("var") / "warehouse.duckdb"
+    copy_demo(demo_run, folder / relative)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
-        relative = Path("var") / "warehouse.duckdb"
         settings = dataclasses.replace(load_settings(relative), orchestrator="direct", save_data_docs=False)
-        if not os.environ.get("ARCHIVE_CENSUS_BROWSER_FULL_DEMO"):
-            patch.setattr(flows.demo, "write_dataset", functools.partial(write_dataset, provinces=DEMO_PROVINCES))
-        result = flows.demo.build_demo(
-            settings, DEMO_UNITS, DEMO_SEED, Path("demo"), lambda request: run_ingestion(request, settings, "direct")
-        )
-        assert {o["status"] for o in result.outcomes} == {"accepted", "rejected"}
-        assert result.supervision is not None and result.supervision.matches
         add_users(EmbeddedWarehouse(settings.db_path), USERS)
         # The demo's findings are dated around its own day: judge overdue on it, as the served demo does.
         settings = dataclasses.replace(settings, as_of=DEMO_TODAY)

@@ -378,7 +378,7 @@ def test_lineage_of_another_province_s_holder_is_empty_for_a_province_user(app):
     assert len(grid_rows(app, client_of(app, "planner"), ids.LINEAGE_GRID, guangxi_holder)) == 1
 
 
-def test_a_province_user_cannot_review_submissions(app, site):
+def test_a_province_user_cannot_review_another_province_s_submissions(app, site):
     with site[1].reader() as con:
         target = next(s for s in list_submissions(con, "450000") if s["kind"] == "census")
     response = post_callback(
@@ -388,7 +388,8 @@ def test_a_province_user_cannot_review_submissions(app, site):
         [(ids.SUBMISSIONS_ACCEPT, "n_clicks", 1), (ids.SUBMISSIONS_RETURN, "n_clicks", None)],
         [(ids.SUBMISSIONS_REVIEW_ID, "value", target["submission_id"]), (ids.SUBMISSIONS_REVIEW_REASON, "value", "x")],
     )
-    assert returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children") == "只有国家档案局审核人员可以审核。"
+    message = returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children")
+    assert "不在 guangdong 所在省份" in message and "不能审核通过" in message
     with site[1].reader() as con:
         after = next(s for s in list_submissions(con, "450000") if s["submission_id"] == target["submission_id"])
     assert after["review_state"] == target["review_state"]

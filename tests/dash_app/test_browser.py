@@ -267,6 +267,9 @@ def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_subm
     rows = shown_rows(page, ids.LINEAGE_ROWS_GRID)
     assert rows and all(r["cell"] == f"A{r['excel_row']}" for r in rows)
     screenshot(page, "lineage")
+    # The link is the last column, beyond the page's width: the grid renders a column only once it is scrolled to.
+    viewport = page.locator(f"#{ids.LINEAGE_RETURNS_GRID} .ag-body-horizontal-scroll-viewport")
+    viewport.evaluate("element => { element.scrollLeft = element.scrollWidth; }")
     page.locator(f"#{ids.LINEAGE_RETURNS_GRID} .ag-cell[col-id='open'] a").first.click()
     page.wait_for_url(f"**/submissions?submission={returns[0]['submission_id']}")
     page.wait_for_function(
@@ -401,8 +404,12 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     errors = list(report[ERRORS_SHEET].iter_rows(values_only=True))
     assert {(row[1], row[5]) for row in errors[1:]} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
 
+    # A valid return of 3 holders would drop Guangdong's province-wide holders: listed, loaded only when confirmed.
     good = census_workbook(site.folder / "广东-正确.xlsx", 3)
     upload_file(page, good)
+    page.wait_for_selector("#upload-confirm-shrink")
+    assert "须确认" in page.inner_text("#upload-outcome") and page.locator("#upload-dropped li").count() > 0
+    page.click("#upload-confirm-shrink")
     page.wait_for_function("() => (document.getElementById('upload-outcome') || {}).textContent?.includes('已接收')")
     assert page.locator("#upload-report-link").count() == 0
 

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from census_schema.layout import ERRORS_SHEET
+from census_schema.roles import Role
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingStatus
 from cli.main import main
@@ -28,6 +29,7 @@ from tests.flows.supervision_workbooks import (
 )
 from tests.flows.workbooks import census_workbook
 from warehouse.backends import EmbeddedWarehouse
+from warehouse.users import add_user
 
 S = FindingStatus
 
@@ -325,5 +327,7 @@ def test_cli_json_of_an_accepted_workbook(tmp_path, capsys):
 def test_a_supervision_upload_takes_effect_without_review(store, settings, tmp_path, capsys):
     outcome = ingest(store, settings, inspections_workbook(tmp_path / "i.xlsx", [inspection(1)]))
     db = str(settings.db_path)
+    with store.writer() as con:
+        add_user(con, "planner", "hash", Role.PLANNER, None)
     assert main(["review", "accept", outcome.submission_id, "--by", "planner", "--db", db]) == 2
     assert "不经审核" in capsys.readouterr().err

@@ -6,11 +6,7 @@ from __future__ import annotations
 import pytest
 
 from census_schema.errors import AccessDenied
-from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingStatus
-from flows.demo import build_supervision_demo
-from flows.ingest import IngestRequest
-from flows.run import run_ingestion
 from synthetic.supervision import DEMO_TODAY
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import check_may_score, query_assignments
@@ -19,33 +15,27 @@ from warehouse.inspections import query_findings
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("supervision-demo")
-    settings = load_settings(folder / "var" / "w.duckdb")
-
-    def ingest(request: IngestRequest):
-        return run_ingestion(request, settings, "direct")
-
-    return settings, build_supervision_demo(settings, 7, folder / "work", ingest)
-
-
-def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo):
-    _, result = demo
-    assert [(o["status"], o["errors"]) for o in result.outcomes] == [("accepted", 0)] * len(result.outcomes)
-    assert result.summary == result.expected
-    findings = result.summary["findings"]
+def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo_run):
+    """The supervision part of the session's demo (`archive-census demo`, built once in tests/conftest.py)."""
+    demo = demo_run.output
+    assert demo["supervision_matches_manifest"] and demo["supervision"] == demo["supervision_expected"]
+    with EmbeddedWarehouse(demo_run.db_path).reader() as con:
+        outcomes = con.execute(
+            "SELECT status, count(*) FROM submissions WHERE kind IN ('inspections', 'evaluation', 'indicators') "
+            "GROUP BY status"
+        ).fetchall()
+    assert [status for status, _ in outcomes] == ["accepted"]
+    findings = demo["supervision"]["findings"]
     assert all(count > 0 for count in findings["by_state"].values())  # every lifecycle state occurs
     assert 0 < findings["overdue"] < findings["total"]
     assert {c["unit_class"]: c for c in findings["central"]}["中央企业"]["findings"] > 0
-    assert result.summary["inspections"]["by_year"]["2023"] == 60
-    assert result.summary["evaluation"]["by_status"]["已完成"] == 47
-    assert set(result.summary["indicators"]["by_year"]) == {"2021", "2022", "2023", "2024", "2025"}
+    assert demo["supervision"]["inspections"]["by_year"]["2023"] == 60
+    assert demo["supervision"]["evaluation"]["by_status"]["已完成"] == 47
+    assert set(demo["supervision"]["indicators"]["by_year"]) == {"2021", "2022", "2023", "2024", "2025"}
 
 
-def test_the_demo_evaluator_may_score_a_few_archives_and_not_the_others(demo):
-    settings, _ = demo
-    with EmbeddedWarehouse(settings.db_path).reader() as con:
+def test_the_demo_evaluator_may_score_a_few_archives_and_not_the_others(demo_run):
+    with EmbeddedWarehouse(demo_run.db_path).reader() as con:
         mine = [a["archive_code"] for a in query_assignments(con, evaluator="evaluator")]
         assert len(mine) == 3 and all(a["sheet_state"] == "无" for a in query_assignments(con, evaluator="evaluator"))
         check_may_score(con, "evaluator", mine[0])

@@ -8,6 +8,7 @@ from typing import Any
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, REGISTER_FORM, SIGN_OFF_FORM
 from census_schema.fields import Form
+from census_schema.scopes import Scope
 from census_schema.template import write_form_workbook
 from synthetic.holders import BASE_ROWS, RED_BASE, SIGN_OFF_BASE, make_uscc
 
@@ -29,11 +30,12 @@ def write_rows(
     form: Form,
     rows: Iterable[Mapping[str, Any]],
     province: str = PROVINCE,
+    scope: Scope | None = None,
     *,
     red: Iterable[Mapping[str, Any]] | None = None,
     sign_off: Iterable[Mapping[str, Any]] | None = None,
 ) -> Path:
-    """Write rows (dicts by field name) into the form's real template for a province.
+    """Write rows (dicts by field name) into the form's real template for a province (or another scope).
 
     A census return also gets its red-archive inventory (default: one base row per holder, under its code and
     name) and its foot (default: the base foot), so that valid holders make a valid workbook.
@@ -47,7 +49,9 @@ def write_rows(
             RED_ARCHIVES_FORM.sheet_name: _cells(RED_ARCHIVES_FORM, red),
             SIGN_OFF_FORM.sheet_name: _cells(SIGN_OFF_FORM, [SIGN_OFF_BASE] if sign_off is None else sign_off),
         }
-    write_form_workbook(path, form, province, _cells(form, rows), companions=companions)
+    write_form_workbook(
+        path, form, None if scope is not None else province, _cells(form, rows), companions=companions, scope=scope
+    )
     return path
 
 

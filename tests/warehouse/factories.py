@@ -12,6 +12,7 @@ from census_schema.census_form import ROUND_ID
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Severity
 from census_schema.forms import get_form, get_workbook_form
+from census_schema.scopes import Scope
 from census_schema.uscc import compute_uscc_check_char
 from warehouse.loads import NewSubmission, record_submission
 
@@ -53,11 +54,12 @@ def make_submission(
     row_count: int = 0,
     error_count: int = 0,
     warning_count: int = 0,
+    scope: Scope | None = None,
 ) -> NewSubmission:
-    """A NewSubmission whose sha256 is that of `content`."""
+    """A NewSubmission whose sha256 is that of `content` (for the whole province, unless a scope is given)."""
     return NewSubmission(
         kind=kind,  # type: ignore[arg-type]
-        province_code=province_code,
+        province_code=province_code if scope is None else scope.province_code,
         round_id=round_id,
         form_version=get_workbook_form(kind).version,
         file_name=f"{kind}-{province_code}.xlsx",
@@ -68,6 +70,7 @@ def make_submission(
         row_count=row_count,
         error_count=error_count,
         warning_count=warning_count,
+        scope=scope,
     )
 
 
@@ -84,14 +87,16 @@ def load(
     *,
     round_id: str = ROUND_ID,
     content: str | None = None,
+    scope: Scope | None = None,
 ) -> str:
-    """Record an accepted submission of these holders; returns its id."""
+    """Record an accepted submission of these holders (for the whole province, or a scope); returns its id."""
     submission = make_submission(
         kind,
         province_code,
         round_id=round_id,
-        content=content or f"{kind}{province_code}{round_id}{holders}",
+        content=content or f"{kind}{province_code}{scope}{round_id}{holders}",
         row_count=len(holders),
+        scope=scope,
     )
     return record_submission(con, submission, make_rows(kind, holders), [])
 

@@ -14,6 +14,8 @@ import pytest
 
 from census_schema.audit import AuditKind
 from census_schema.errors import AccessDenied, IllegalTransition, UsageError
+from census_schema.roles import Role
+from census_schema.scopes import division_scope
 from tests.warehouse.factories import load, make_uscc
 from tests.warehouse.test_evaluation_access import ARCHIVE, opened  # noqa: F401 (fixture)
 from tests.warehouse.test_findings import loaded  # noqa: F401 (fixture)
@@ -29,7 +31,7 @@ from warehouse.audit import (
 )
 from warehouse.evaluation import assign_evaluator, close_evaluation, save_evaluator_scores
 from warehouse.inspections import transition_finding
-from warehouse.reviews import review_submission
+from warehouse.reviews import Reviewer, review_submission
 from warehouse.users import add_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -48,7 +50,7 @@ def events(con, kind: AuditKind | None = None) -> list[dict]:
 def test_a_review_is_logged_with_who_from_where_before_after_and_why(con):
     submission = load(con, "census", "440000", [{"uscc": make_uscc(1)}])
     with audit_source(WEB):
-        review_submission(con, submission, "return", "审核员甲", "第5行数据有误")
+        review_submission(con, submission, "return", Reviewer("审核员甲", Role.PLANNER), "第5行数据有误")
     [event] = events(con, AuditKind.REVIEW)
     assert (event["actor"], event["via"], event["source_address"], event["action"], event["target"]) == (
         "审核员甲",
@@ -57,19 +59,33 @@ def test_a_review_is_logged_with_who_from_where_before_after_and_why(con):
         "return",
         submission,
     )
+    # States as people read them: the progress label says which level's turn it was.
     assert (event["before"], event["after"], event["reason"]) == (
-        {"review_state": "待审核"},
+        {"review_state": "待国家局审核"},
         {"review_state": "已退回"},
         "第5行数据有误",
     )
 
 
+def test_a_province_review_is_logged_as_passing_the_return_on_to_the_national_bureau(con):
+    prefecture = load(con, "census", "440000", [{"uscc": make_uscc(1)}], scope=division_scope("440000", "440100"))
+    review_submission(con, prefecture, "accept", Reviewer("广东省档案局", Role.PROVINCE, "440000"), None)
+    [event] = events(con, AuditKind.REVIEW)
+    assert (event["actor"], event["before"], event["after"]) == (
+        "广东省档案局",
+        {"review_state": "待省级审核"},
+        {"review_state": "待国家局审核"},
+    )
+    [submitted] = events(con, AuditKind.SUBMISSION)
+    assert submitted["after"]["scope"] == "广东省广州市"
+
+
 def test_a_refused_change_logs_nothing(con):
     submission = load(con, "census", "440000", [{"uscc": make_uscc(1)}])
-    review_submission(con, submission, "accept", "审核员甲", None)
+    review_submission(con, submission, "accept", Reviewer("审核员甲", Role.PLANNER), None)
     before = len(events(con))
     with pytest.raises(IllegalTransition):
-        review_submission(con, submission, "return", "审核员乙", "再看看")  # 已审核 is final
+        review_submission(con, submission, "return", Reviewer("审核员乙", Role.PLANNER), "再看看")  # 已审核 is final
     assert len(events(con)) == before
 
 

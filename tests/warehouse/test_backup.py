@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from census_schema.roles import Role
 from cli.main import main
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.backup import count_table_rows
@@ -40,6 +41,8 @@ def loaded(tmp_path, capsys):
     census = census_workbook(tmp_path / "c.xlsx", 3)
     code, outcome = run_json(capsys, "ingest", "census", str(census), "--province", PROVINCE, "--db", str(db))
     assert code == 0
+    with WarehouseStore(db).writer() as con:
+        add_user(con, "审核员", "hash", Role.PLANNER, None)
     assert main(["review", "accept", outcome["submission_id"], "--by", "审核员", "--db", str(db)]) == 0
     evidence = db.parent / "evidence" / "F-1"
     evidence.mkdir(parents=True)

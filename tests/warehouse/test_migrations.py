@@ -229,17 +229,26 @@ def test_the_submissions_rebuilds_keep_every_row_and_leave_kinds_to_the_registry
     tables = ("submissions", "submission_failures", "submission_reviews")
     before = [con.execute(f"SELECT * FROM {t}").fetchall() for t in tables]
     assert apply_migrations(con) == [m.version for m in migrations if m.version >= 8]
-    assert [con.execute(f"SELECT * FROM {t}").fetchall() for t in tables] == before
+    # Migration 040 adds scope and review-stage columns after the old ones: the old columns keep every value.
+    after = [
+        [row[: len(old[0])] for row in con.execute(f"SELECT * FROM {t}").fetchall()]
+        for t, old in zip(tables, before, strict=True)
+    ]
+    assert after == before
+    assert con.execute("SELECT scope_kind, scope_code, review_stage FROM submissions").fetchall() == [
+        ("province", "440000", "national")
+    ]
+    assert con.execute("SELECT review_level FROM submission_reviews").fetchall() == [("national",)]
     assert count(con, "stg_census_returns") == 0  # the models over the rebuilt table bind
     # A kind the registry adds later needs no table rebuild; a review state on a rejected upload is still refused.
     con.execute(
         "INSERT INTO submissions VALUES ('S2', 'a_future_kind', NULL, '2025', 'X-2025.1', 'i.xlsx', 'def', 10, 'u', "
-        "TIMESTAMP '2025-01-01', 'accepted', true, NULL, NULL, NULL, 1, 0, 0)"
+        "TIMESTAMP '2025-01-01', 'accepted', true, NULL, NULL, NULL, 1, 0, 0, NULL, NULL, NULL)"
     )
     with pytest.raises(duckdb.ConstraintException):
         con.execute(
             "INSERT INTO submissions VALUES ('S3', 'census', '440000', '2024', 'v', 'c.xlsx', 'ghi', 10, 'u', "
-            "TIMESTAMP '2025-01-01', 'rejected', false, NULL, NULL, '待审核', 1, 1, 0)"
+            "TIMESTAMP '2025-01-01', 'rejected', false, NULL, NULL, '待审核', 1, 1, 0, NULL, NULL, NULL)"
         )
 
 

@@ -28,7 +28,15 @@ def figures(entry: dict) -> dict:
 
 def test_an_empty_warehouse_has_32_provinces_of_zeros(con):
     summary = query_summary(con)
-    assert set(summary) == {"round", "national", "provinces", *BREAKDOWN_KEYS, "red_archive_resources"}
+    assert set(summary) == {
+        "round",
+        "national",
+        "provinces",
+        "central",
+        "review",
+        *BREAKDOWN_KEYS,
+        "red_archive_resources",
+    }
     assert summary["round"] == "2024"
     assert figures(summary["national"]) == ZEROS
     codes = [p["province_code"] for p in summary["provinces"]]
@@ -39,6 +47,20 @@ def test_an_empty_warehouse_has_32_provinces_of_zeros(con):
         assert set(entry) == {"province_code", "province_name", *FIGURES, "bases"}
         assert figures(entry) == ZEROS
     assert province(summary, "440000")["province_name"] == "广东省"
+    central = summary["central"]
+    assert (central["name"], figures(central)) == ("中央", ZEROS)
+    assert [(c["channel"], c["channel_name"]) for c in central["channels"]] == [
+        ("organs", "中央和国家机关"),
+        ("enterprises", "中央企业"),
+        ("archives", "中央级档案馆"),
+    ]
+    assert all(figures(c) == ZEROS for c in central["channels"])
+    nothing = {
+        "returns": 0,
+        "by_state": {"待省级审核": 0, "待国家局审核": 0, "已审核": 0, "已退回": 0},
+        "reviewed_pct": 0.0,
+    }
+    assert {k: summary["review"][k] for k in nothing} == nothing
 
 
 def test_integers_are_ints_and_decimals_floats(con):

@@ -5,13 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from census_schema.divisions import load_divisions
+from census_schema.roles import Role
+from census_schema.scopes import division_scope
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
 from tests.flows.supervision_workbooks import finding, inspection
 from tests.warehouse.factories import count, load
 from tests.warehouse.supervision_factories import sheet_frame
 from warehouse.inspections import load_inspection_sheets
 from warehouse.reminders import DUE_SOON, NOT_REPORTED, RETURNED, query_reminders, refresh_reminders
-from warehouse.reviews import review_submission
+from warehouse.reviews import Reviewer, review_submission
 
 PROVINCES = len(load_divisions().census_provinces())
 
@@ -30,13 +32,27 @@ def test_an_empty_warehouse_reminds_every_province_of_both_workbooks(con):
 def test_a_returned_return_is_reminded_with_its_reason_and_a_reported_one_is_not(con):
     census = load(con, "census", "440000", [{}])
     load(con, "register", "440000", [{}])
-    review_submission(con, census, "return", "规划处", "第3行卷数请核实")
+    review_submission(con, census, "return", Reviewer("规划处", Role.PLANNER), "第3行卷数请核实")
     reminders = by_kind(refresh_reminders(con, date(2025, 6, 30)))
     [returned] = reminders[RETURNED]
     assert (returned["province_code"], returned["submission_id"]) == ("440000", census)
     assert "第3行卷数请核实" in returned["message"]
     assert not [r for r in reminders[NOT_REPORTED] if r["province_code"] == "440000"]
     assert [r["kind"] for r in query_reminders(con, province_code="440000")] == [RETURNED]
+
+
+def test_a_returned_prefecture_return_is_reminded_with_its_scope_and_its_province_counts_as_reported(con):
+    load(con, "register", "440000", [{}])
+    province_wide = load(con, "census", "440000", [{}])
+    prefecture = load(con, "census", "440000", [{}], scope=division_scope("440000", "440100"))
+    review_submission(con, prefecture, "return", Reviewer("广东省档案局", Role.PROVINCE, "440000"), "漏报2个单位")
+    reminders = by_kind(refresh_reminders(con, date(2025, 6, 30)))
+    [returned] = reminders[RETURNED]
+    assert (returned["province_code"], returned["submission_id"]) == ("440000", prefecture)
+    assert returned["scope_name"] == "广东省广州市"
+    assert "广东省广州市的普查表已被退回" in returned["message"] and "漏报2个单位" in returned["message"]
+    assert province_wide not in {r["submission_id"] for r in reminders[RETURNED]}
+    assert not [r for r in reminders[NOT_REPORTED] if r["province_code"] == "440000"]
 
 
 def test_open_findings_within_the_warning_window_are_reminded(con):

@@ -1,15 +1,19 @@
-"""The review lifecycle: legal transitions are recorded, illegal ones refused, nothing half-done."""
+"""The review lifecycle: legal transitions are recorded, illegal ones refused, nothing half-done; each level reviews
+only the returns whose turn it is (warehouse.reviews)."""
 
 from __future__ import annotations
 
 import pytest
 
-from census_schema.errors import IllegalTransition, NotFound, UsageError
+from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
+from census_schema.roles import Role
+from census_schema.scopes import central_scope, division_scope, review_label
 from tests.warehouse.factories import count, load, make_submission, make_uscc
 from warehouse.loads import record_submission
-from warehouse.reviews import review_submission
+from warehouse.reviews import Reviewer, review_submission
 
 A = make_uscc(1)
+PLANNER = Reviewer("reviewer", Role.PLANNER)
 
 
 def state(con, submission_id: str) -> str | None:
@@ -36,15 +40,15 @@ def history(con, submission_id: str) -> list[tuple]:
 )
 def test_legal_transitions_are_applied_and_recorded(con, steps):
     submission_id = load(con, "census", "440000", [{"uscc": A}])
-    previous, expected_history = "待审核", []
+    previous, expected_history = "待国家局审核", []
     for action, reason, to_state in steps:
-        result = review_submission(con, submission_id, action, "reviewer", reason)
+        result = review_submission(con, submission_id, action, PLANNER, reason)
         assert result["submission_id"] == submission_id
         assert (result["from_state"], result["to_state"], result["changed_by"]) == (previous, to_state, "reviewer")
         assert result["reason"] == reason
         expected_history.append(("reviewer", previous, to_state, reason))
         previous = to_state
-    assert state(con, submission_id) == previous
+    assert state(con, submission_id) == ("待审核" if previous == "待国家局审核" else previous)
     assert history(con, submission_id) == expected_history
 
 
@@ -60,17 +64,17 @@ def test_legal_transitions_are_applied_and_recorded(con, steps):
 def test_illegal_transitions_are_refused_and_change_nothing(con, steps, illegal):
     submission_id = load(con, "census", "440000", [{"uscc": A}])
     for action, reason in steps:
-        review_submission(con, submission_id, action, "reviewer", reason)
+        review_submission(con, submission_id, action, PLANNER, reason)
     before = (state(con, submission_id), history(con, submission_id))
     with pytest.raises(IllegalTransition):
-        review_submission(con, submission_id, illegal[0], "reviewer", illegal[1])
+        review_submission(con, submission_id, illegal[0], PLANNER, illegal[1])
     assert (state(con, submission_id), history(con, submission_id)) == before
 
 
 def test_rejected_submissions_cannot_be_reviewed(con):
     rejected = record_submission(con, make_submission(status="rejected", error_count=1), None, [])
     with pytest.raises(IllegalTransition, match="未通过校验"):
-        review_submission(con, rejected, "accept", "reviewer", None)
+        review_submission(con, rejected, "accept", PLANNER, None)
     assert state(con, rejected) is None
 
 
@@ -78,13 +82,13 @@ def test_superseded_submissions_cannot_be_reviewed(con):
     first = load(con, "census", "440000", [{"uscc": A}], content="v1")
     second = load(con, "census", "440000", [{"uscc": A}], content="v2")
     with pytest.raises(IllegalTransition, match=second):
-        review_submission(con, first, "accept", "reviewer", None)
+        review_submission(con, first, "accept", PLANNER, None)
     assert state(con, first) == "待审核"
 
 
 def test_unknown_submission_is_not_found(con):
     with pytest.raises(NotFound):
-        review_submission(con, "S2024-440000-nope", "accept", "reviewer", None)
+        review_submission(con, "S2024-440000-nope", "accept", PLANNER, None)
 
 
 @pytest.mark.parametrize(
@@ -94,13 +98,72 @@ def test_unknown_submission_is_not_found(con):
 def test_misuse_is_a_usage_error(con, action, by, reason):
     submission_id = load(con, "census", "440000", [{"uscc": A}])
     with pytest.raises(UsageError):
-        review_submission(con, submission_id, action, by, reason)
+        review_submission(con, submission_id, action, Reviewer(by, Role.PLANNER), reason)
     assert state(con, submission_id) == "待审核"
     assert count(con, "submission_reviews") == 0
 
 
 def test_a_new_file_after_approval_starts_again_pending(con):
     first = load(con, "census", "440000", [{"uscc": A}], content="v1")
-    review_submission(con, first, "accept", "reviewer", None)
+    review_submission(con, first, "accept", PLANNER, None)
     second = load(con, "census", "440000", [{"uscc": A}], content="v2")
     assert (state(con, first), state(con, second)) == ("已审核", "待审核")
+
+
+GUANGDONG = Reviewer("guangdong", Role.PROVINCE, "440000")
+GUANGXI = Reviewer("guangxi", Role.PROVINCE, "450000")
+GUANGZHOU = division_scope("440000", "440100")
+
+
+def progress(con, submission_id: str) -> str | None:
+    row = con.execute(
+        "SELECT review_state, review_stage FROM submissions WHERE submission_id = ?", [submission_id]
+    ).fetchone()
+    return review_label(*row)
+
+
+def test_a_prefecture_s_return_is_reviewed_by_its_province_then_by_the_nation(con):
+    submission_id = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU)
+    assert progress(con, submission_id) == "待省级审核"
+    with pytest.raises(AccessDenied, match="须先由省级档案部门审核"):
+        review_submission(con, submission_id, "accept", PLANNER, None)
+    with pytest.raises(AccessDenied, match="不在 guangxi 所在省份"):
+        review_submission(con, submission_id, "accept", GUANGXI, None)
+    first = review_submission(con, submission_id, "accept", GUANGDONG, None)
+    assert (first["level"], first["from_state"], first["to_state"]) == ("province", "待省级审核", "待国家局审核")
+    with pytest.raises(AccessDenied, match="省级档案部门不能审核通过"):
+        review_submission(con, submission_id, "accept", GUANGDONG, None)
+    second = review_submission(con, submission_id, "accept", PLANNER, None)
+    assert (second["level"], second["from_state"], second["to_state"]) == ("national", "待国家局审核", "已审核")
+    assert con.execute(
+        "SELECT changed_by, review_level, from_state, to_state FROM submission_reviews ORDER BY changed_at"
+    ).fetchall() == [
+        ("guangdong", "province", "待省级审核", "待国家局审核"),
+        ("reviewer", "national", "待国家局审核", "已审核"),
+    ]
+
+
+def test_a_return_by_the_province_can_be_accepted_by_the_province_after_all(con):
+    submission_id = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU)
+    returned = review_submission(con, submission_id, "return", GUANGDONG, "第3行馆藏数量有误")
+    assert (returned["to_state"], progress(con, submission_id)) == ("已退回", "已退回")
+    with pytest.raises(AccessDenied):
+        review_submission(con, submission_id, "accept", PLANNER, None)
+    review_submission(con, submission_id, "accept", GUANGDONG, "已核实无误")
+    assert progress(con, submission_id) == "待国家局审核"
+
+
+def test_province_wide_and_central_returns_are_reviewed_nationally_only(con):
+    province_wide = load(con, "census", "440000", [{"uscc": A}])
+    central = load(con, "census", "440000", [{"uscc": make_uscc(2)}], scope=central_scope("enterprises"))
+    for submission_id in (province_wide, central):
+        with pytest.raises(AccessDenied):
+            review_submission(con, submission_id, "accept", GUANGDONG, None)
+        assert review_submission(con, submission_id, "return", PLANNER, "请补充")["to_state"] == "已退回"
+
+
+def test_roles_without_a_review_level_are_refused(con):
+    submission_id = load(con, "census", "440000", [{"uscc": A}])
+    with pytest.raises(AccessDenied):
+        review_submission(con, submission_id, "accept", Reviewer("e", Role.EVALUATOR), None)
+    assert count(con, "submission_reviews") == 0

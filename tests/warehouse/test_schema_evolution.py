@@ -60,12 +60,13 @@ def legacy_copy(tmp_path: Path) -> Path:
 
 
 def contents(con: duckdb.DuckDBPyConnection, relation: str, columns: list[str] | None = None) -> list[tuple]:
+    """The rows of a table or view (only these columns, when given), in a stable order."""
     selected = ", ".join(f'"{c}"' for c in columns) if columns else "*"
     return sorted(con.execute(f"SELECT {selected} FROM {relation}").fetchall(), key=repr)
 
 
-def columns_of(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
-    return [row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()]
+def column_names(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [d[0] for d in con.execute(f"SELECT * FROM {relation} LIMIT 0").description]
 
 
 def schema_of(con: duckdb.DuckDBPyConnection) -> dict[str, object]:
@@ -85,8 +86,8 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
     path = legacy_copy(tmp_path)
     old = duckdb.connect(str(path), read_only=True)
     assert old.execute("SELECT max(version) FROM schema_migrations").fetchone() == (11,)
-    columns = {name: columns_of(old, name) for name in LEGACY_TABLES + LEGACY_VIEWS}
     before = {name: contents(old, name) for name in LEGACY_TABLES + LEGACY_VIEWS}
+    legacy_columns = {name: column_names(old, name) for name in LEGACY_TABLES + LEGACY_VIEWS}
     inspections, values = old.execute(INSPECTIONS_BEFORE).fetchall(), old.execute(VALUES_BEFORE).fetchall()
     typed_inspectors = old.execute("SELECT inspectors FROM inspections ORDER BY inspection_id").fetchall()
     old.close()
@@ -94,12 +95,21 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
     assert len(inspections) == 1 and len(values) == 1 and typed_inspectors == [("张三、李四",)]
 
     con = connect_warehouse(path)
-    # Later form versions add columns (GYDA-2025.1: 长期/短期); every old column keeps every value.
-    assert {name: contents(con, name, columns[name]) for name in LEGACY_TABLES + LEGACY_VIEWS} == before
+    # Later migrations and form versions add columns (scopes: 040; GYDA-2025.1: 长期/短期, 050); every old column
+    # keeps every row's value.
+    after = {name: contents(con, name, legacy_columns[name]) for name in LEGACY_TABLES + LEGACY_VIEWS}
+    assert after == before
     assert con.execute(INSPECTIONS_AFTER).fetchall() == inspections
     assert con.execute("SELECT inspectors FROM inspections").fetchall() == [(["张三", "李四"],)]
     assert con.execute(VALUES_AFTER).fetchall() == values
     assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
+    # Returns recorded before scopes were whole-province returns reviewed nationally.
+    scoped = con.execute(
+        "SELECT DISTINCT kind, scope_kind = 'province' AND scope_code = province_code, review_stage FROM submissions "
+        "WHERE kind IN ('census', 'register')"
+    ).fetchall()
+    assert {(ok, stage) for _, ok, stage in scoped} <= {(True, "national"), (True, None)}
+    assert {kind for kind, _, _ in scoped} == {"census", "register"}
     con.close()
 
 

@@ -6,9 +6,11 @@ import json
 
 import pytest
 
+from census_schema.roles import Role
 from cli.main import main
 from tests.warehouse.factories import load, make_uscc
 from warehouse.backends import EmbeddedWarehouse
+from warehouse.users import add_user
 
 A, B = make_uscc(1), make_uscc(2)
 
@@ -21,10 +23,13 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def loaded_db(db_path):
-    """A warehouse with Guangdong's register (A, B) and a return of A; returns (path, census submission id)."""
+    """A warehouse with Guangdong's register (A, B) and a return of A, a planner and a Guangdong user; returns
+    (path, census submission id)."""
     with EmbeddedWarehouse(db_path).writer() as con:
         load(con, "register", "440000", [{"uscc": A}, {"uscc": B}])
         submission_id = load(con, "census", "440000", [{"uscc": A, "vol_total": 12, "item_total": 3}])
+        add_user(con, "planner", "hash", Role.PLANNER, None)
+        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000")
     return db_path, submission_id
 
 
@@ -55,7 +60,9 @@ def test_summary_table(capsys, loaded_db):
     code, out, _ = run(capsys, "summary", "--db", str(db_path))
     assert code == 0
     assert "全国" in out and "广东省" in out and "50.0" in out
-    assert len(out.splitlines()) == 1 + 2 + 1 + 32  # round line, header and rule, national, provinces
+    assert "中央企业" in out and "审核进度：现行普查表 1 份" in out
+    # round line, header and rule, national, provinces, central and its three channels, review progress
+    assert len(out.splitlines()) == 1 + 2 + 1 + 32 + 4 + 1
 
 
 @pytest.mark.parametrize("code", ["44", "4400000", "710000", "440100", "广东"])
@@ -89,9 +96,15 @@ def test_submissions_json_and_table(capsys, loaded_db):
     assert code == 0
     assert [s["kind"] for s in listed] == ["census", "register"]
     assert listed[0]["submission_id"] == submission_id
-    assert listed[0]["review_state"] == "待审核"
+    assert (listed[0]["review_state"], listed[0]["review_progress"]) == ("待审核", "待国家局审核")
+    assert (listed[0]["scope_kind"], listed[0]["scope_code"], listed[0]["scope_name"]) == (
+        "province",
+        "440000",
+        "广东省",
+    )
+    assert listed[0]["return_reason"] is None
     code, out, _ = run(capsys, "submissions", "--db", str(db_path))
-    assert code == 0 and submission_id in out and "普查表" in out and "待审核" in out
+    assert code == 0 and submission_id in out and "普查表" in out and "待国家局审核" in out
     code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--province", "450000")
     assert "尚无报送记录" in out
 
@@ -102,11 +115,26 @@ def test_review_accept_and_return(capsys, loaded_db):
         capsys, "review", "return", submission_id, "--by", "planner", "--reason", "第3行请核实", "--db", str(db_path)
     )
     assert (code, err) == (0, "")
-    assert "待审核 → 已退回" in out and "第3行请核实" in out
+    assert "待国家局审核 → 已退回" in out and "第3行请核实" in out
+    code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--json")
+    returned = next(s for s in json.loads(out)["submissions"] if s["submission_id"] == submission_id)
+    assert (returned["review_progress"], returned["return_reason"], returned["returned_by"]) == (
+        "已退回",
+        "第3行请核实",
+        "planner",
+    )
     code, out, _ = run(capsys, "review", "accept", submission_id, "--by", "planner", "--db", str(db_path), "--json")
     result = json.loads(out)
     assert code == 0
     assert (result["from_state"], result["to_state"], result["changed_by"]) == ("已退回", "已审核", "planner")
+
+
+def test_review_respects_levels_on_the_command_line(capsys, loaded_db):
+    db_path, submission_id = loaded_db
+    code, out, err = run(capsys, "review", "accept", submission_id, "--by", "guangdong", "--db", str(db_path))
+    assert (code, out) == (2, "") and "国家档案局" in err
+    code, _, err = run(capsys, "review", "accept", submission_id, "--by", "nobody", "--db", str(db_path))
+    assert code == 2 and "找不到审核人「nobody」" in err
 
 
 @pytest.mark.parametrize(

@@ -1,13 +1,15 @@
--- Grain: one row per registered holder (a row of a current accepted register).
--- expected_count is always 1 so that sums give expected holders at any level; has_reported: the holder is in the
--- same province's current accepted census return of the same round. level_tier and basis: as in mart_holder_returns,
--- from the register's administrative level and holder type.
+-- Grain: one row per registered holder (a row of a counted register).
+-- expected_count is always 1 so that sums give expected holders at any level; has_reported: the holder is in a
+-- counted census return of the same round and reporting province (any scope of it), or for a central unit in a
+-- central channel's return. Central units carry their channel and no province, prefecture or county.
+-- level_tier and basis: as in mart_holder_returns, from the register's administrative level and holder type.
 CREATE VIEW mart_coverage AS
 SELECT
     g.round_id,
-    coalesce(h.province_code, g.province_code) AS province_code,
-    h.prefecture_code,
-    h.county_code,
+    CASE WHEN g.central_channel IS NULL THEN coalesce(h.province_code, g.province_code) END AS province_code,
+    CASE WHEN g.central_channel IS NULL THEN h.prefecture_code END AS prefecture_code,
+    CASE WHEN g.central_channel IS NULL THEN h.county_code END AS county_code,
+    g.central_channel,
     g.division_code,
     g.uscc,
     g.unit_name,
@@ -19,7 +21,7 @@ SELECT
     1 AS expected_count,
     EXISTS (
         SELECT 1 FROM stg_census_returns AS r
-        WHERE r.round_id = g.round_id AND r.province_code = g.province_code AND r.uscc = g.uscc
+        WHERE r.round_id = g.round_id AND r.province_code IS NOT DISTINCT FROM g.province_code AND r.uscc = g.uscc
     ) AS has_reported
 FROM stg_register AS g
 LEFT JOIN int_division_hierarchy AS h ON h.division_code = g.division_code

@@ -1,16 +1,18 @@
--- Grain: one row per round and reporting province that has a current register or a current accepted census return.
+-- Grain: one row per round and reporting unit that has a counted register or census return: a census province
+-- (central_channel NULL), or a central channel (province_code NULL, central_channel its key).
 -- units_reported counts distinct registered holders that reported, so it never exceeds units_expected;
 -- units_unregistered counts distinct reporting holders absent from the register, apart.
 CREATE VIEW mart_province_figures AS
 WITH expected AS (
-    SELECT round_id, province_code, count(*) AS units_expected
+    SELECT round_id, province_code, central_channel, count(*) AS units_expected
     FROM stg_register
-    GROUP BY round_id, province_code
+    GROUP BY round_id, province_code, central_channel
 ),
 reported AS (
     SELECT
         round_id,
         province_code,
+        central_channel,
         count(DISTINCT uscc) FILTER (WHERE is_registered) AS units_reported,
         count(DISTINCT uscc) FILTER (WHERE NOT is_registered) AS units_unregistered,
         sum(vol_total) AS vol_total,
@@ -24,11 +26,12 @@ reported AS (
         sum(opened) AS opened,
         sum(storage_m2) AS storage_m2
     FROM mart_holder_returns
-    GROUP BY round_id, province_code
+    GROUP BY round_id, province_code, central_channel
 )
 SELECT
     coalesce(e.round_id, r.round_id) AS round_id,
     coalesce(e.province_code, r.province_code) AS province_code,
+    coalesce(e.central_channel, r.central_channel) AS central_channel,
     coalesce(e.units_expected, 0) AS units_expected,
     coalesce(r.units_reported, 0) AS units_reported,
     coalesce(r.units_unregistered, 0) AS units_unregistered,
@@ -44,4 +47,7 @@ SELECT
     coalesce(r.opened, 0) AS opened,
     coalesce(r.storage_m2, 0) AS storage_m2
 FROM expected AS e
-FULL OUTER JOIN reported AS r ON r.round_id = e.round_id AND r.province_code = e.province_code;
+FULL OUTER JOIN reported AS r
+    ON r.round_id = e.round_id
+    AND r.province_code IS NOT DISTINCT FROM e.province_code
+    AND r.central_channel IS NOT DISTINCT FROM e.central_channel;

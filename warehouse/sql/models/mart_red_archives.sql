@@ -1,4 +1,4 @@
--- Grain: one row per holder of the red-archive inventory (红色档案资源摸底) of a current accepted census return, with
+-- Grain: one row per holder of the red-archive inventory (红色档案资源摸底) of a counted census return, with
 -- where the holder is and what it is, from its row in the same return's main sheet (validation guarantees one).
 CREATE VIEW mart_red_archives AS
 SELECT
@@ -6,6 +6,7 @@ SELECT
     h.province_code,
     h.prefecture_code,
     h.county_code,
+    h.central_channel,
     h.division_code,
     h.holder_type,
     h.level_tier,

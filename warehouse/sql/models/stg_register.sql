@@ -1,10 +1,14 @@
--- Grain: one row per expected holder of a current accepted register.
+-- Grain: one row per expected holder of a current accepted register that counts (not returned by a reviewer).
+-- province_code is the registering province (NULL for a central channel); central_channel the channel's key.
 CREATE VIEW stg_register AS
 SELECT
     s.round_id,
     s.province_code,
+    s.scope_kind,
+    s.scope_code,
+    CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel,
     s.form_version,
     r.* EXCLUDE (loaded_at)
 FROM raw_register_rows AS r
 JOIN submissions AS s USING (submission_id)
-WHERE s.kind = 'register' AND s.status = 'accepted' AND s.is_current;
+WHERE s.kind = 'register' AND s.status = 'accepted' AND s.is_current AND s.review_state IS DISTINCT FROM '已退回';

@@ -1,0 +1,269 @@
+"""Reporting scopes: what a census return or register is for (a province, a prefecture or county, a central channel).
+
+A return covers the holders of its scope and nothing else. A whole province, a prefecture (地级) or a county (县级)
+inside it reports through the province; the three central channels (中央和国家机关, 中央企业, 中央级档案馆) report
+to the national bureau directly. Which scope a workbook is for is written into its template's hidden `_meta` sheet,
+as the province always was; the rules that follow from scopes (where a holder may lie, who reviews a return, which
+return replaces which) are declared here once and explained in docs/interfaces-supplement.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
+from typing import Any
+
+from census_schema.divisions import PREFECTURE, PROVINCE, UnknownDivision, load_divisions, require_census_province
+from census_schema.errors import UsageError
+
+
+class ScopeKind(StrEnum):
+    """The kinds of reporting scope, stored as `submissions.scope_kind`."""
+
+    PROVINCE = "province"
+    PREFECTURE = "prefecture"
+    COUNTY = "county"
+    CENTRAL = "central"
+
+    @property
+    def label(self) -> str:
+        """The Chinese name of the level."""
+        return SCOPE_KIND_LABELS[self]
+
+
+SCOPE_KIND_LABELS = {
+    ScopeKind.PROVINCE: "省级",
+    ScopeKind.PREFECTURE: "地级",
+    ScopeKind.COUNTY: "县级",
+    ScopeKind.CENTRAL: "中央",
+}
+# The central channels by the key the command line and `submissions.scope_code` use.
+CENTRAL_CHANNELS: dict[str, str] = {
+    "organs": "中央和国家机关",
+    "enterprises": "中央企业",
+    "archives": "中央级档案馆",
+}
+# The 行政层级 a central unit is reported with; no other scope may report it (a central enterprise's provincial
+# branch is a local unit of the province it lies in, reported with its own level).
+CENTRAL_ADMIN_LEVEL = "中央"
+# The name of the national column/row that gathers the three channels (on /coverage and in `summary --json`).
+CENTRAL_NAME = "中央"
+# Review levels: who reviews a return first. Prefecture and county returns are reviewed by their province, then
+# by the national bureau; province-wide returns and central channels by the national bureau only.
+PROVINCE_REVIEW, NATIONAL_REVIEW = "province", "national"
+REVIEW_LEVEL_LABELS = {PROVINCE_REVIEW: "省级档案部门", NATIONAL_REVIEW: "国家档案局"}
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One reporting scope: its kind and code (a division code, or a central channel's key)."""
+
+    kind: ScopeKind
+    code: str
+
+    @property
+    def is_central(self) -> bool:
+        """True for the three central channels."""
+        return self.kind is ScopeKind.CENTRAL
+
+    @property
+    def province_code(self) -> str | None:
+        """The province the scope lies in; None for a central channel."""
+        return None if self.is_central else self.code[:2] + "0000"
+
+    @property
+    def name(self) -> str:
+        """The Chinese name: 广东省, 广东省广州市, 广东省广州市天河区, 中央企业."""
+        if self.is_central:
+            return CENTRAL_CHANNELS[self.code]
+        divisions = load_divisions()
+        names: list[str] = []
+        code = self.code
+        while code:
+            division = divisions.get(code)
+            names.insert(0, division.name)
+            code = division.parent_code or ""
+        return "".join(names)
+
+    @property
+    def label(self) -> str:
+        """Name and level, as messages show it: 广东省广州市（地级）."""
+        return f"{self.name}（{self.kind.label}）"
+
+    @property
+    def first_review_level(self) -> str:
+        """Who reviews a return of this scope first: the province for its prefectures and counties, else the nation."""
+        return PROVINCE_REVIEW if self.kind in (ScopeKind.PREFECTURE, ScopeKind.COUNTY) else NATIONAL_REVIEW
+
+    def contains_division(self, division_code: str) -> bool:
+        """True when a holder with this division code lies inside the scope (any place, for a central channel)."""
+        if self.is_central:
+            return True
+        if self.kind is ScopeKind.PROVINCE:
+            return division_code[:2] == self.code[:2]
+        if self.kind is ScopeKind.COUNTY:
+            return division_code == self.code
+        division = load_divisions().by_code.get(division_code)
+        return division_code == self.code or (division is not None and division.parent_code == self.code)
+
+    def to_json(self) -> dict[str, str]:
+        """The scope as `ingest --json` and `submissions --json` print it."""
+        return {"kind": self.kind.value, "code": self.code, "name": self.name}
+
+
+def province_scope(province_code: str) -> Scope:
+    """The whole-province scope of a census province."""
+    return Scope(ScopeKind.PROVINCE, require_census_province(province_code).code)
+
+
+def division_scope(province_code: str, division_code: str) -> Scope:
+    """The scope of a prefecture or county inside a province; a UsageError naming the problem otherwise."""
+    province = require_census_province(province_code)
+    try:
+        division = load_divisions().get(division_code)
+    except UnknownDivision:
+        raise UsageError(
+            f"「{division_code}」不是现行的行政区划代码。", hint="请使用 GB/T 2260 现行的6位地级或县级代码，如 440100。"
+        ) from None
+    if division.level == PROVINCE:
+        raise UsageError(
+            f"「{division_code}」是省级代码，全省的报表不用 --division。", hint="去掉 --division 即为全省范围。"
+        )
+    if division.province_code != province.code:
+        raise UsageError(
+            f"{division.name}（{division_code}）不在{province.name}（{province.code}）境内。",
+            hint="请检查 --province 与 --division 是否对应。",
+        )
+    return Scope(ScopeKind.PREFECTURE if division.level == PREFECTURE else ScopeKind.COUNTY, division.code)
+
+
+def central_scope(channel: str) -> Scope:
+    """The scope of a central channel by its key (organs, enterprises, archives)."""
+    if channel not in CENTRAL_CHANNELS:
+        known = "、".join(f"{key}（{name}）" for key, name in CENTRAL_CHANNELS.items())
+        raise UsageError(f"未知的中央报送渠道「{channel}」。", hint=f"可用的渠道：{known}。")
+    return Scope(ScopeKind.CENTRAL, channel)
+
+
+def choose_scope(province_code: str | None, division_code: str | None, central: str | None) -> Scope:
+    """The scope named on a command line (--province with an optional --division, or --central)."""
+    if central is not None:
+        if province_code or division_code:
+            raise UsageError(
+                "中央渠道的报表不属于任何省份，--central 不能与 --province 或 --division 同时使用。",
+                hint="中央和国家机关、中央企业、中央级档案馆直接向国家档案局报送。",
+            )
+        return central_scope(central)
+    if not province_code:
+        raise UsageError(
+            "须指定报送范围：--province（可加 --division），或 --central。",
+            hint="例如 --province 440000、--province 440000 --division 440100、--central enterprises。",
+        )
+    if division_code:
+        return division_scope(province_code, division_code)
+    return province_scope(province_code)
+
+
+def parse_stored_scope(kind: str | None, code: str | None, province_code: str | None) -> Scope | None:
+    """The scope recorded with a submission or in a template's `_meta`; a province's when only that is recorded
+    (returns and templates made before scopes existed); None for national workbooks."""
+    if kind and code:
+        return Scope(ScopeKind(kind), code)
+    if province_code:
+        return Scope(ScopeKind.PROVINCE, province_code)
+    return None
+
+
+def describe_division(division_code: str) -> str:
+    """A division's full name for messages (the code itself when it is unknown)."""
+    try:
+        division = load_divisions().get(division_code)
+    except UnknownDivision:
+        return division_code
+    if division.level == PROVINCE:
+        return division.name
+    return Scope(ScopeKind.PREFECTURE if division.level == PREFECTURE else ScopeKind.COUNTY, division_code).name
+
+
+def format_day(moment: datetime | date) -> str:
+    """A Chinese date: 2025年1月3日."""
+    return f"{moment.year}年{moment.month}月{moment.day}日"
+
+
+@dataclass(frozen=True)
+class ScopeReturn:
+    """A current accepted return (or register) of some scope: what a message names when it refers to it."""
+
+    submission_id: str
+    scope: Scope
+    file_name: str
+    submitted_by: str
+    submitted_at: datetime
+
+    def describe(self) -> str:
+        """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）."""
+        return (
+            f"{self.scope.label}现行有效的报表（文件「{self.file_name}」，{self.submitted_by} "
+            f"{format_day(self.submitted_at)}报送，编号 {self.submission_id}）"
+        )
+
+    def to_json(self) -> dict[str, object]:
+        """The return as `ingest --json` names it."""
+        return {
+            "submission_id": self.submission_id,
+            "scope": self.scope.to_json(),
+            "file_name": self.file_name,
+            "submitted_by": self.submitted_by,
+            "submitted_at": self.submitted_at.isoformat(),
+        }
+
+
+# Review progress as people read it: where a current return stands. Stored as `review_state` (待审核, 已审核,
+# 已退回) with `review_stage` (province, national) saying whose turn a pending return is.
+PENDING, APPROVED, RETURNED = "待审核", "已审核", "已退回"
+AWAITING_PROVINCE, AWAITING_NATIONAL = "待省级审核", "待国家局审核"
+REVIEW_PROGRESS_STATES = (AWAITING_PROVINCE, AWAITING_NATIONAL, APPROVED, RETURNED)
+
+
+def review_label(state: str | None, stage: str | None) -> str | None:
+    """The progress label of a stored review state and stage (None for uploads that are not reviewed)."""
+    if state == PENDING:
+        return AWAITING_PROVINCE if stage == PROVINCE_REVIEW else AWAITING_NATIONAL
+    return state
+
+
+def summarize_review(labels: Iterable[str]) -> dict[str, Any]:
+    """Review progress of a set of current returns: how many, how many in each state, and the share 已审核."""
+    counts = dict.fromkeys(REVIEW_PROGRESS_STATES, 0)
+    for label in labels:
+        counts[label] += 1
+    total = sum(counts.values())
+    reviewed = Decimal(counts[APPROVED] * 100) / Decimal(total) if total else Decimal(0)
+    return {
+        "returns": total,
+        "by_state": counts,
+        "reviewed_pct": float(reviewed.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)),
+    }
+
+
+# The pseudo-division codes by which pages and queries address the central channels beside the provinces:
+# "central" for all three, "central:<channel>" for one.
+CENTRAL_AREA = "central"
+
+
+def central_area_code(channel: str | None = None) -> str:
+    """The pseudo-division code of the central channels (all, or one)."""
+    return CENTRAL_AREA if channel is None else f"{CENTRAL_AREA}:{channel}"
+
+
+def parse_central_area(code: str | None) -> tuple[bool, str | None]:
+    """(True, channel or None) for a central pseudo-division code (an unknown channel is not one), else (False, None)."""
+    if code == CENTRAL_AREA:
+        return True, None
+    prefix = CENTRAL_AREA + ":"
+    if code is not None and code.startswith(prefix) and code[len(prefix) :] in CENTRAL_CHANNELS:
+        return True, code[len(prefix) :]
+    return False, None

@@ -1,0 +1,162 @@
+"""The scope policy of an upload: which holders other scopes already hold, and whether it would shrink its scope.
+
+A holder is counted in at most one current accepted return (checks refuse a row held by another scope's return:
+`uscc_in_other_return`). A new return replaces only its own scope's current return; if it leaves out more than
+`Settings.shrink_limit_pct` percent of that return's holders, it is loaded only when the uploader confirms it
+(`--confirm-shrink`, or the web page's confirmation step), so a two-row file can no longer silently replace a
+919-row return. Facts are read from a snapshot for the checks and again under the writer lock before loading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from census_schema.errors import CensusError
+from census_schema.fields import WorkbookForm
+from census_schema.scopes import Scope, ScopeReturn
+from warehouse.scopes import fetch_holders_elsewhere, fetch_scope_register_usccs, fetch_scope_return
+from warehouse.store import WarehouseStore
+
+
+class ScopeChanged(CensusError):
+    """Between validation and loading, another upload changed what the return's scope rules depend on."""
+
+    exit_code = 1
+
+
+@dataclass(frozen=True)
+class ScopeFacts:
+    """What the warehouse holds for an upload's scope: its current return and holders, the uploaded holders that
+    other scopes' current returns hold, and (central channels) the registers to check against."""
+
+    current: ScopeReturn | None
+    current_holders: tuple[Mapping[str, Any], ...]
+    held_elsewhere: Mapping[str, ScopeReturn]
+    register_usccs: frozenset[str] | None = None
+
+
+def holder_codes(book: WorkbookForm, sheets: Mapping[str, pl.DataFrame]) -> frozenset[str]:
+    """The usccs of the holders an upload lists (its first sheet)."""
+    rows = sheets.get(book.sheets[0].sheet_name)
+    if rows is None or "uscc" not in rows.columns:
+        return frozenset()
+    return frozenset(code for code in rows.get_column("uscc").to_list() if code)
+
+
+def fetch_scope_facts(
+    con: duckdb.DuckDBPyConnection, book: WorkbookForm, scope: Scope, usccs: Iterable[str]
+) -> ScopeFacts:
+    """The scope facts of an upload, read through an open connection."""
+    current, holders = fetch_scope_return(con, book.kind, scope, book.round_id)
+    elsewhere = fetch_holders_elsewhere(con, book.kind, scope, book.round_id, usccs)
+    registers = fetch_scope_register_usccs(con, scope, book.round_id) if scope.is_central else None
+    return ScopeFacts(current, tuple(holders), elsewhere, registers or None)
+
+
+def read_scope_facts(store: WarehouseStore, book: WorkbookForm, scope: Scope, usccs: frozenset[str]) -> ScopeFacts:
+    """The scope facts of an upload, from the latest published snapshot (never blocks a writer)."""
+    with store.reader() as con:
+        return fetch_scope_facts(con, book, scope, usccs)
+
+
+@dataclass(frozen=True)
+class Shrinkage:
+    """Holders of the scope's current return that a new return leaves out, against the limit."""
+
+    current: ScopeReturn
+    current_count: int
+    dropped: tuple[Mapping[str, Any], ...]
+    limit_pct: float
+    confirmed: bool
+
+    @property
+    def dropped_pct(self) -> float:
+        """Dropped holders as a percentage of the current return's, rounded half up to 2 decimals."""
+        share = Decimal(len(self.dropped) * 100) / Decimal(max(self.current_count, 1))
+        return float(share.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+    @property
+    def exceeds_limit(self) -> bool:
+        """More than the limit would drop out."""
+        return len(self.dropped) * 100 > self.limit_pct * self.current_count
+
+    @property
+    def blocks(self) -> bool:
+        """The return may not be loaded: over the limit and not confirmed."""
+        return self.exceeds_limit and not self.confirmed
+
+    def describe(self) -> str:
+        """One paragraph for the uploader."""
+        return (
+            f"与{self.current.describe()}相比，本表少了 {len(self.dropped)} 个普查对象（原有 {self.current_count} 个，"
+            f"减少 {self.dropped_pct:.2f}%，超过允许的 {self.limit_pct:g}%）。"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """The `shrink` object of `ingest --json`."""
+        return {
+            "current": self.current.to_json(),
+            "current_holders": self.current_count,
+            "dropped": len(self.dropped),
+            "dropped_pct": self.dropped_pct,
+            "limit_pct": self.limit_pct,
+            "exceeds_limit": self.exceeds_limit,
+            "confirmed": self.confirmed,
+            "holders": [dict(holder) for holder in self.dropped],
+        }
+
+
+def measure_shrinkage(facts: ScopeFacts, usccs: frozenset[str], limit_pct: float, confirmed: bool) -> Shrinkage | None:
+    """The holders the upload would drop from its scope's current return (None when it drops none)."""
+    if facts.current is None:
+        return None
+    dropped = tuple(holder for holder in facts.current_holders if holder["uscc"] not in usccs)
+    if not dropped:
+        return None
+    return Shrinkage(facts.current, len(facts.current_holders), dropped, limit_pct, confirmed)
+
+
+def group_conflicts(held_elsewhere: Mapping[str, ScopeReturn], rows: pl.DataFrame | None) -> list[dict[str, Any]]:
+    """The returns that already hold some of the uploaded holders, each with those holders (row, code, name)."""
+    if not held_elsewhere or rows is None:
+        return []
+    by_return: dict[str, dict[str, Any]] = {}
+    for row in rows.select("uscc", "unit_name", "excel_row").iter_rows(named=True):
+        held = held_elsewhere.get(row["uscc"]) if row["uscc"] else None
+        if held is None:
+            continue
+        entry = by_return.setdefault(held.submission_id, {**held.to_json(), "holders": []})
+        entry["holders"].append({"uscc": row["uscc"], "unit_name": row["unit_name"], "row": row["excel_row"]})
+    return list(by_return.values())
+
+
+def recheck_before_load(
+    con: duckdb.DuckDBPyConnection,
+    book: WorkbookForm,
+    scope: Scope,
+    usccs: frozenset[str],
+    limit_pct: float,
+    confirmed: bool,
+) -> None:
+    """Under the writer lock: refuse (ScopeChanged) when, since validation, another scope's return took some of the
+    holders or this scope's current return changed so that the upload would now drop too many unconfirmed."""
+    facts = fetch_scope_facts(con, book, scope, usccs)
+    if facts.held_elsewhere:
+        first = next(iter(facts.held_elsewhere.values()))
+        raise ScopeChanged(
+            f"装载前发现本表的 {len(facts.held_elsewhere)} 个普查对象刚刚已计入{first.describe()}等报表，"
+            "同一普查对象只能计入一份表，本表未装载。",
+            hint="请重新上传本表，查看校验结果中列出的重复单位。",
+        )
+    shrinkage = measure_shrinkage(facts, usccs, limit_pct, confirmed)
+    if shrinkage is not None and shrinkage.blocks:
+        raise ScopeChanged(
+            "装载前发现本范围的现行报表刚刚有变化：" + shrinkage.describe() + "本表未装载。",
+            hint="请核对后重新上传；确需减少的，请确认后再装载（--confirm-shrink）。",
+        )

@@ -1,0 +1,177 @@
+"""Scopes in the web app, without a browser (the real app, Flask's client, a real warehouse): the upload page's
+shrink confirmation, reviews at the province and national levels enforced on the server with the reason shown to
+the uploader, the central channels beside the provinces on /coverage, review progress on the map and /submissions."""
+
+from __future__ import annotations
+
+import pytest
+
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.roles import Role
+from census_schema.scopes import central_scope, division_scope
+from dash_app import ids
+from dash_app.access import Viewer
+from dash_app.app import create_app
+from dash_app.pages.overview import load_overview
+from flows.ingest import IngestRequest, ingest_workbook
+from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
+from tests.dash_app.test_access import client_of, grid_rows, load_grid, post_callback, returned, upload, wait_for_job
+from tests.flows.workbooks import write_rows
+from warehouse.backends import EmbeddedWarehouse
+from warehouse.queries import list_submissions, query_summary
+
+GUANGZHOU = division_scope("440000", "440100")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Guangdong's register of 6 holders: 3 in a province-wide return, 3 in 广州市's; a central channel's register
+    and return; one user per role."""
+    folder = tmp_path_factory.mktemp("scopes-web")
+    settings = web_settings(folder / "var" / "warehouse.duckdb")
+    store = EmbeddedWarehouse(settings.db_path)
+    holders = province_rows(REGISTER_FORM, "440000", 6)
+    returns = province_rows(CENSUS_FORM, "440000", 6)
+    enterprises = central_scope("enterprises")
+    central = [
+        {**row, "division_code": "110000", "admin_level": "中央"} for row in province_rows(CENSUS_FORM, "450000", 2)
+    ]
+    loads = [
+        ("register", write_rows(folder / "reg.xlsx", REGISTER_FORM, holders), None),
+        ("census", write_rows(folder / "gd.xlsx", CENSUS_FORM, returns[:3]), None),
+        ("census", write_rows(folder / "gz.xlsx", CENSUS_FORM, returns[3:], scope=GUANGZHOU), None),
+        ("register", write_rows(folder / "c-reg.xlsx", REGISTER_FORM, central, scope=enterprises), enterprises),
+        ("census", write_rows(folder / "c.xlsx", CENSUS_FORM, central[:1], scope=enterprises), enterprises),
+    ]
+    for kind, path, scope in loads:
+        province = None if scope is not None else "440000"
+        outcome = ingest_workbook(store, IngestRequest(path, kind, province, "填报员", scope=scope), settings)
+        assert outcome.status == "accepted", outcome.failures
+    add_users(store, USERS)
+    return create_app(settings), store, folder
+
+
+def submission_of(store, scope_code: str) -> str:
+    with store.reader() as con:
+        return next(
+            s["submission_id"]
+            for s in list_submissions(con)
+            if s["kind"] == "census" and s["is_current"] and s["scope_code"] == scope_code
+        )
+
+
+def review(app, user: str, submission_id: str, action: str, reason: str | None = None) -> str:
+    """Click 审核通过 or 退回 on /submissions as the user (the clicked button is the triggering input)."""
+    button = {"accept": ids.SUBMISSIONS_ACCEPT, "return": ids.SUBMISSIONS_RETURN}[action]
+    body = {
+        "output": f"{ids.SUBMISSIONS_REVIEW_RESULT}.children",
+        "outputs": {"id": ids.SUBMISSIONS_REVIEW_RESULT, "property": "children"},
+        "inputs": [
+            {"id": ids.SUBMISSIONS_ACCEPT, "property": "n_clicks", "value": 1 if action == "accept" else None},
+            {"id": ids.SUBMISSIONS_RETURN, "property": "n_clicks", "value": 1 if action == "return" else None},
+        ],
+        "state": [
+            {"id": ids.SUBMISSIONS_REVIEW_ID, "property": "value", "value": submission_id},
+            {"id": ids.SUBMISSIONS_REVIEW_REASON, "property": "value", "value": reason},
+        ],
+        "changedPropIds": [f"{button}.n_clicks"],
+    }
+    response = client_of(app, user).post("/_dash-update-component", json=body)
+    return returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children")
+
+
+def progress_line(app, user: str) -> str:
+    response = post_callback(
+        app,
+        client_of(app, user),
+        [(ids.SUBMISSIONS_REVIEW_PROGRESS, "children")],
+        [(ids.URL, "pathname", "/submissions"), (ids.SUBMISSIONS_REVIEW_RESULT, "children", None)],
+    )
+    return returned(response, ids.SUBMISSIONS_REVIEW_PROGRESS, "children")
+
+
+def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_the_uploader_why(site):
+    app, store, _ = site
+    prefecture = submission_of(store, "440100")
+    assert "须先由省级档案部门审核" in review(app, "planner", prefecture, "accept")
+    assert "不在 guangxi 所在省份" in review(app, "guangxi", prefecture, "accept")
+    assert "必须说明原因" in review(app, "guangdong", prefecture, "return")
+    assert review(app, "guangdong", prefecture, "return", "第4行请核实") == f"{prefecture}：待省级审核 → 已退回"
+    rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None)
+    shown = next(row for row in rows if row["submission_id"] == prefecture)
+    assert (shown["scope_name"], shown["review_progress"], shown["return_reason"]) == (
+        "广东省广州市",
+        "已退回",
+        "第4行请核实",
+    )
+    with store.reader() as con:
+        assert query_summary(con, province_code="440000")["provinces"][0]["units_reported"] == 3
+    assert "已退回 1 份" in progress_line(app, "guangdong")
+
+    assert review(app, "guangdong", prefecture, "accept") == f"{prefecture}：已退回 → 待国家局审核"
+    assert "省级档案部门不能审核通过" in review(app, "guangdong", prefecture, "accept")
+    assert review(app, "planner", prefecture, "accept") == f"{prefecture}：待国家局审核 → 已审核"
+    province_wide = submission_of(store, "440000")
+    assert "国家档案局" in review(app, "guangdong", province_wide, "accept")
+    assert review(app, "planner", province_wide, "accept").endswith("待国家局审核 → 已审核")
+    assert "已审核 100.00%" in progress_line(app, "guangdong")
+    assert "全国（含中央渠道）现行普查表 3 份" in progress_line(app, "planner")
+
+
+def test_a_shrinking_upload_waits_for_the_uploader_s_confirmation(site):
+    app, store, folder = site
+    client = client_of(app, "guangdong")
+    # Two of the province-wide return's three holders: one drops out (33 %, over the 10 % limit).
+    smaller = write_rows(folder / "smaller.xlsx", CENSUS_FORM, province_rows(CENSUS_FORM, "440000", 2))
+    job_id = upload(client, smaller).headers["Location"].split("=", 1)[1]
+    status = wait_for_job(app, client, job_id)
+    assert "须确认" in status and "upload-confirm-shrink" in status and "440000单位2" in status
+    before = submission_of(store, "440000")
+    assert client_of(app, "guangxi").post("/api/upload/confirm", data={"job": job_id}).status_code == 404
+    response = client.post("/api/upload/confirm", data={"job": job_id})
+    assert response.status_code == 302
+    confirmed = response.headers["Location"].split("=", 1)[1]
+    assert "已接收" in wait_for_job(app, client, confirmed)
+    assert submission_of(store, "440000") != before
+    assert client.post("/api/upload/confirm", data={"job": job_id}).status_code == 404, "confirmed once only"
+
+
+def test_the_central_channels_sit_beside_the_provinces_on_coverage(site):
+    app, _, _ = site
+    planner = client_of(app, "planner")
+    rows = grid_rows(app, planner, ids.COVERAGE_GRID, "")
+    central = rows[-1]
+    assert (central["division_code"], central["name"], central["units_expected"], central["units_reported"]) == (
+        "central",
+        "中央",
+        2,
+        1,
+    )
+    channels = grid_rows(app, planner, ids.COVERAGE_GRID, "?division=central")
+    assert [row["name"] for row in channels] == ["中央和国家机关", "中央企业", "中央级档案馆"]
+    missing = grid_rows(app, planner, ids.COVERAGE_MISSING_GRID, "?division=central:enterprises")
+    assert [row["unit_name"] for row in missing] == ["450000单位1"]
+    for search in ("?division=central", "?division=central:organs"):
+        assert load_grid(app, client_of(app, "guangdong"), ids.COVERAGE_GRID, search).status_code == 403
+
+
+def test_review_progress_is_a_map_metric(site):
+    app, store, _ = site
+    with store.reader() as con:
+        summary = query_summary(con)
+    _, rows = load_overview(Viewer("planner", Role.PLANNER, None), summary)
+    by_code = {row["province_code"]: row for row in rows}
+    progress = {p["province_code"]: p for p in summary["review"]["provinces"]}
+    assert by_code["440000"]["review_pct"] == progress["440000"]["reviewed_pct"] == 50.0
+    assert by_code["450000"]["review_pct"] is None, "no current returns: no figure (grey on the map)"
+
+
+def test_templates_for_a_prefecture_or_a_central_channel(site):
+    app, _, _ = site
+    guangdong, planner = client_of(app, "guangdong"), client_of(app, "planner")
+    meta = read_meta(guangdong.get("/download/template/census?division=440100").data)
+    assert (meta["province_code"], meta["scope_kind"], meta["scope_code"]) == ("440000", "prefecture", "440100")
+    assert guangdong.get("/download/template/census?division=450102").status_code == 400
+    assert guangdong.get("/download/template/census?central=organs").status_code == 403
+    meta = read_meta(planner.get("/download/template/register?central=organs").data)
+    assert (meta.get("province_code"), meta["scope_kind"], meta["scope_code"]) == (None, "central", "organs")

@@ -1,0 +1,319 @@
+"""Reporting scopes end to end on real workbooks and a real warehouse: overlapping scopes are refused with a message
+naming the holding return, a new return replaces only its own scope's, holders must lie inside their scope, the
+shrink guard (refused, dry run, confirmed, configurable), the scope a workbook carries must be the one uploaded."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import openpyxl
+import pytest
+
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.errors import WorkbookUnusable
+from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET
+from census_schema.roles import Role
+from census_schema.scopes import central_scope, division_scope, province_scope
+from census_schema.settings import load_settings
+from cli.main import main
+from flows.ingest import IngestRequest, ingest_workbook
+from synthetic.holders import make_uscc
+from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
+from warehouse.backends import EmbeddedWarehouse
+from warehouse.queries import list_submissions, query_summary
+from warehouse.users import add_user
+
+GUANGZHOU = division_scope(PROVINCE, "440100")
+TIANHE = division_scope(PROVINCE, "440106")  # a county-level district of 广州市
+SHENZHEN_FUTIAN = "440304"
+
+
+def holders(start: int, count: int, **fields: Any) -> list[dict[str, Any]]:
+    """`count` valid census holders numbered from `start` (each its own USCC), in 天河区 unless fields say otherwise."""
+    rows = holder_rows(CENSUS_FORM, count)
+    return [{**row, "uscc": make_uscc(start + i), **fields} for i, row in enumerate(rows)]
+
+
+def central_holders(start: int, count: int) -> list[dict[str, Any]]:
+    """Headquarters of central enterprises in Beijing."""
+    return [
+        {**row, "unit_name": f"中央企业{i}", "division_code": "110000", "admin_level": "中央"}
+        | {"uscc": make_uscc(start + i, prefix="91110000")}
+        for i, row in enumerate(holders(start, count))
+    ]
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return load_settings(tmp_path / "var" / "w.duckdb")
+
+
+@pytest.fixture(params=["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+def store(request, settings):
+    """The embedded file, or a new DuckLake on PostgreSQL: the scope rules hold on both backends."""
+    if request.param == "embedded":
+        return EmbeddedWarehouse(settings.db_path)
+    return request.getfixturevalue("make_lake")()
+
+
+@pytest.fixture
+def file_store(settings):
+    """The embedded file the command-line tests name with --db."""
+    return EmbeddedWarehouse(settings.db_path)
+
+
+def ingest(store, settings, path, scope=None, kind="census", **options):
+    province = None if scope is not None and scope.is_central else PROVINCE
+    request = IngestRequest(path, kind, province, "张三", **options)
+    return ingest_workbook(store, request, settings)
+
+
+def census(tmp_path, name, rows, scope=None):
+    return write_rows(tmp_path / f"{name}.xlsx", CENSUS_FORM, rows, scope=scope)
+
+
+def current(store, scope):
+    with store.reader() as con:
+        found = [
+            s
+            for s in list_submissions(con)
+            if s["kind"] == "census"
+            and s["is_current"]
+            and (s["scope_kind"], s["scope_code"]) == (scope.kind, scope.code)
+        ]
+    return found[0]["submission_id"] if found else None
+
+
+def test_a_return_holding_rows_of_another_scope_s_current_return_is_refused_naming_it(store, settings, tmp_path):
+    province_wide = ingest(store, settings, census(tmp_path, "province", holders(1, 4)))
+    assert province_wide.status == "accepted"
+    # 广州市 reports two holders the province-wide return already holds, and one of its own.
+    overlapping = holders(3, 3)
+    outcome = ingest(store, settings, census(tmp_path, "guangzhou", overlapping, GUANGZHOU), GUANGZHOU)
+    assert (outcome.status, outcome.exit_code) == ("rejected", 1)
+    twice = [f for f in outcome.failures if f.rule == "uscc_in_other_return"]
+    assert [(f.row, f.value) for f in twice] == [(3, make_uscc(3)), (4, make_uscc(4))]
+    message = twice[0].message
+    assert "广东省（省级）" in message and "province.xlsx" in message and "张三" in message
+    assert province_wide.submission_id in message and "年" in message and "月" in message
+    (conflict,) = outcome.to_json()["conflicts"]
+    assert conflict["submission_id"] == province_wide.submission_id
+    assert (conflict["scope"]["name"], conflict["file_name"], conflict["submitted_by"]) == (
+        "广东省",
+        "province.xlsx",
+        "张三",
+    )
+    assert [h["uscc"] for h in conflict["holders"]] == [make_uscc(3), make_uscc(4)]
+    report = openpyxl.load_workbook(outcome.report)
+    assert "uscc_in_other_return" in [row[5] for row in report[ERRORS_SHEET].iter_rows(values_only=True)]
+    with store.reader() as con:
+        figures = query_summary(con, province_code=PROVINCE)["provinces"][0]
+    assert figures["vol_total"] == 4000, "nothing of the refused return is loaded"
+
+
+def test_the_province_wide_return_is_refused_for_holders_a_county_already_reports(store, settings, tmp_path):
+    county = ingest(store, settings, census(tmp_path, "tianhe", holders(1, 2), TIANHE), TIANHE)
+    assert county.status == "accepted"
+    outcome = ingest(store, settings, census(tmp_path, "province", holders(1, 3)))
+    assert outcome.status == "rejected"
+    assert {f.row for f in outcome.failures if f.rule == "uscc_in_other_return"} == {3, 4}
+    assert "广东省广州市天河区（县级）" in next(f.message for f in outcome.failures if f.rule == "uscc_in_other_return")
+    # Without those two, the province-wide return sits beside the county's: each holder counted once.
+    assert ingest(store, settings, census(tmp_path, "province2", holders(3, 1))).status == "accepted"
+    with store.reader() as con:
+        summary = query_summary(con, province_code=PROVINCE)
+    assert summary["provinces"][0]["vol_total"] == 3000
+    assert summary["review"]["provinces"][0]["by_state"] == {
+        "待省级审核": 1,
+        "待国家局审核": 1,
+        "已审核": 0,
+        "已退回": 0,
+    }
+
+
+def test_a_new_return_replaces_only_the_current_return_of_its_own_scope(store, settings, tmp_path):
+    province_wide = ingest(store, settings, census(tmp_path, "province", holders(1, 2, division_code="440304")))
+    first = ingest(store, settings, census(tmp_path, "gz1", holders(10, 2), GUANGZHOU), GUANGZHOU)
+    second = ingest(store, settings, census(tmp_path, "gz2", holders(10, 2, photos=7), GUANGZHOU), GUANGZHOU)
+    assert (first.status, second.status) == ("accepted", "accepted")
+    assert current(store, GUANGZHOU) == second.submission_id
+    assert current(store, province_scope(PROVINCE)) == province_wide.submission_id
+    with store.reader() as con:
+        history = {s["submission_id"]: s for s in list_submissions(con, PROVINCE)}
+        figures = query_summary(con, province_code=PROVINCE)["provinces"][0]
+    assert history[first.submission_id]["superseded_by"] == second.submission_id
+    assert history[province_wide.submission_id]["is_current"] is True
+    assert figures["vol_total"] == 4000
+
+
+@pytest.mark.parametrize(
+    ("scope", "row", "rule"),
+    [
+        (GUANGZHOU, {"division_code": SHENZHEN_FUTIAN}, "division_in_scope"),
+        (TIANHE, {"division_code": "440105"}, "division_in_scope"),  # 海珠区, beside 天河区
+        (province_scope(PROVINCE), {"admin_level": "中央"}, "admin_level_in_scope"),
+        (central_scope("enterprises"), {"admin_level": "省级", "division_code": "110000"}, "admin_level_in_scope"),
+    ],
+    ids=["prefecture", "county", "central-unit-in-a-province", "local-unit-in-a-central-channel"],
+)
+def test_a_holder_must_lie_inside_its_return_s_scope(store, settings, tmp_path, scope, row, rule):
+    rows = central_holders(1, 2) if scope.is_central else holders(1, 2)
+    rows[1] |= row
+    outcome = ingest(store, settings, census(tmp_path, "c", rows, scope), scope)
+    assert outcome.status == "rejected"
+    assert [(f.row, f.rule) for f in outcome.failures if f.severity == "error"] == [(4, rule)]
+
+
+def test_the_shrink_guard_refuses_reports_and_loads_when_confirmed(store, settings, tmp_path):
+    first = ingest(store, settings, census(tmp_path, "c1", holders(1, 10)))
+    smaller = census(tmp_path, "c2", holders(1, 8))
+    with store.reader() as con:
+        before = (list_submissions(con), query_summary(con))
+
+    dry = ingest(store, settings, smaller, dry_run=True)
+    refused = ingest(store, settings, smaller, report_path=tmp_path / "report.xlsx")
+    for outcome in (dry, refused):
+        assert (outcome.status, outcome.exit_code, outcome.submission_id) == ("needs_confirmation", 1, None)
+        shrink = outcome.to_json()["shrink"]
+        assert (shrink["current_holders"], shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"]) == (
+            10,
+            2,
+            20.0,
+            10.0,
+        )
+        assert [h["uscc"] for h in shrink["holders"]] == [make_uscc(9), make_uscc(10)]
+        assert shrink["current"]["submission_id"] == first.submission_id
+    dropped = openpyxl.load_workbook(refused.report)[DROPPED_SHEET]
+    listed = list(dropped.iter_rows(values_only=True))
+    assert listed[0] == ("统一社会信用代码", "单位名称", "行政区划代码", "普查对象类型")
+    assert [row[0] for row in listed[1:]] == [make_uscc(9), make_uscc(10)]
+    with store.reader() as con:
+        assert (list_submissions(con), query_summary(con)) == before, "nothing recorded while unconfirmed"
+
+    confirmed = ingest(store, settings, smaller, confirm_shrink=True)
+    assert (confirmed.status, confirmed.to_json()["shrink"]["confirmed"]) == ("accepted", True)
+    assert current(store, province_scope(PROVINCE)) == confirmed.submission_id
+
+
+def test_a_return_dropping_no_more_than_the_limit_loads_and_the_limit_is_a_setting(
+    store, settings, tmp_path, monkeypatch
+):
+    ingest(store, settings, census(tmp_path, "c1", holders(1, 10)))
+    one_less = ingest(store, settings, census(tmp_path, "c2", holders(1, 9)))
+    assert one_less.status == "accepted" and one_less.to_json()["shrink"]["exceeds_limit"] is False
+    monkeypatch.setenv("ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", "50")
+    relaxed = load_settings(settings.db_path)
+    assert relaxed.shrink_limit_pct == 50.0
+    assert ingest(store, relaxed, census(tmp_path, "c3", holders(1, 5))).status == "accepted"
+    strict = replace(relaxed, shrink_limit_pct=0.0)
+    assert ingest(store, strict, census(tmp_path, "c4", holders(1, 4))).status == "needs_confirmation"
+
+
+def test_the_command_line_exits_1_until_the_shrink_is_confirmed(file_store, settings, tmp_path, capsys):
+    ingest(file_store, settings, census(tmp_path, "c1", holders(1, 10)))
+    smaller = str(census(tmp_path, "c2", holders(1, 2)))
+    db = ["--db", str(settings.db_path)]
+    assert main(["ingest", "census", smaller, *db]) == 1
+    err_out = capsys.readouterr().out
+    assert "须确认后才能装载" in err_out and make_uscc(10) in err_out and "--confirm-shrink" in err_out
+    assert main(["ingest", "census", smaller, "--dry-run", "--json", *db]) == 1
+    assert json.loads(capsys.readouterr().out)["status"] == "needs_confirmation"
+    assert main(["ingest", "census", smaller, "--confirm-shrink", "--json", *db]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert (payload["status"], payload["shrink"]["dropped"], payload["scope"]["code"]) == ("accepted", 8, PROVINCE)
+
+
+def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(file_store, settings, tmp_path, capsys):
+    path = census(tmp_path, "gz", holders(1, 2), GUANGZHOU)
+    db = ["--db", str(settings.db_path)]
+    assert main(["ingest", "census", str(path), "--province", PROVINCE, "--division", "440300", *db]) == 2
+    assert "广东省广州市（地级）" in capsys.readouterr().err
+    assert main(["ingest", "census", str(path), "--central", "organs", *db]) == 2
+    assert "填报范围" in capsys.readouterr().err
+    central = census(tmp_path, "central", central_holders(1, 2), central_scope("enterprises"))
+    with pytest.raises(WorkbookUnusable, match="中央企业渠道的模板"):
+        ingest_workbook(file_store, IngestRequest(central, "census", PROVINCE, "广东省填报员"), settings)
+    assert main(["ingest", "census", str(path), "--province", PROVINCE, "--division", "440100", "--json", *db]) == 0
+    assert json.loads(capsys.readouterr().out)["scope"] == {
+        "kind": "prefecture",
+        "code": "440100",
+        "name": "广东省广州市",
+    }
+
+
+def test_central_channels_are_registered_reported_and_counted_beside_the_provinces(store, settings, tmp_path):
+    enterprises = central_scope("enterprises")
+    units = central_holders(1, 4)
+    register = write_rows(tmp_path / "reg.xlsx", REGISTER_FORM, units, scope=enterprises)
+    assert ingest(store, settings, register, enterprises, kind="register").status == "accepted"
+    unregistered = {**central_holders(50, 1)[0], "unit_name": "名录外的中央企业"}
+    outcome = ingest(store, settings, census(tmp_path, "ent", [*units[:3], unregistered], enterprises), enterprises)
+    assert (outcome.status, outcome.province) == ("accepted", None)
+    assert ingest(store, settings, census(tmp_path, "gd", holders(1, 2))).status == "accepted"
+    with store.reader() as con:
+        summary = query_summary(con)
+    central = summary["central"]
+    channel = next(c for c in central["channels"] if c["channel"] == "enterprises")
+    assert (channel["units_expected"], channel["units_reported"], channel["units_unregistered"]) == (4, 3, 1)
+    assert (channel["coverage_pct"], channel["vol_total"]) == (75.0, 4000)
+    assert (central["units_expected"], central["vol_total"]) == (4, 4000)
+    assert summary["national"]["vol_total"] == 4000 + 2000
+    beijing = next(p for p in summary["provinces"] if p["province_code"] == "110000")
+    assert beijing["vol_total"] == 0, "central units are not counted in the province they lie in"
+    assert summary["review"]["central"]["by_state"]["待国家局审核"] == 1
+
+
+def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(file_store, settings, tmp_path, capsys):
+    with file_store.writer() as con:
+        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000")
+        add_user(con, "planner", "hash", Role.PLANNER, None)
+    register = write_rows(tmp_path / "reg.xlsx", REGISTER_FORM, holders(1, 4))
+    assert ingest(file_store, settings, register, kind="register").status == "accepted"
+    assert ingest(file_store, settings, census(tmp_path, "province", holders(1, 2, division_code="440304"))).status == (
+        "accepted"
+    )
+    guangzhou = ingest(file_store, settings, census(tmp_path, "gz", holders(3, 2), GUANGZHOU), GUANGZHOU)
+    db = ["--db", str(settings.db_path)]
+
+    def review(*argv: str) -> tuple[int, str]:
+        code = main(["review", *argv, *db])
+        captured = capsys.readouterr()
+        return code, captured.out + captured.err
+
+    def figures() -> tuple[int, int, dict[str, int]]:
+        with file_store.reader() as con:
+            summary = query_summary(con, province_code=PROVINCE)
+        province = summary["provinces"][0]
+        return province["units_reported"], province["vol_total"], summary["review"]["provinces"][0]["by_state"]
+
+    assert figures() == (4, 4000, {"待省级审核": 1, "待国家局审核": 1, "已审核": 0, "已退回": 0})
+    code, text = review("accept", guangzhou.submission_id, "--by", "planner")
+    assert code == 2 and "须先由省级档案部门审核" in text
+    reason = "第4行馆藏数量与档案室规模不符，请核实"
+    assert review("return", guangzhou.submission_id, "--by", "guangdong", "--reason", reason)[0] == 0
+    assert figures() == (2, 2000, {"待省级审核": 0, "待国家局审核": 1, "已审核": 0, "已退回": 1})
+    assert main(["submissions", "--json", *db]) == 0
+    listed = {s["submission_id"]: s for s in json.loads(capsys.readouterr().out)["submissions"]}
+    returned = listed[guangzhou.submission_id]
+    assert (returned["review_progress"], returned["return_reason"], returned["returned_by"]) == (
+        "已退回",
+        reason,
+        "guangdong",
+    )
+
+    corrected = ingest(
+        file_store, settings, census(tmp_path, "gz2", holders(3, 2, remarks="已核实"), GUANGZHOU), GUANGZHOU
+    )
+    assert corrected.status == "accepted"
+    assert figures() == (4, 4000, {"待省级审核": 1, "待国家局审核": 1, "已审核": 0, "已退回": 0})
+    assert review("accept", corrected.submission_id, "--by", "guangdong")[0] == 0
+    assert review("accept", corrected.submission_id, "--by", "planner")[0] == 0
+    province_wide = current(file_store, province_scope(PROVINCE))
+    code, text = review("accept", province_wide, "--by", "guangdong")
+    assert code == 2 and "国家档案局" in text
+    assert review("accept", province_wide, "--by", "planner")[0] == 0
+    with file_store.reader() as con:
+        progress = query_summary(con)["review"]
+    assert (progress["returns"], progress["reviewed_pct"], progress["by_state"]["已审核"]) == (2, 100.0, 2)

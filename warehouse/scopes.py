@@ -1,0 +1,83 @@
+"""What the warehouse holds for a reporting scope: its current return and holders, and holders held by other scopes.
+
+These are the facts the scope rules need (census_schema.scopes): a holder is counted in at most one current accepted
+return of its kind and round, and a new return replaces only its own scope's current one. Flows fetch them for the
+checks (from a read snapshot) and again under the writer lock just before loading.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from census_schema.forms import get_workbook_form
+from census_schema.scopes import Scope, ScopeKind, ScopeReturn
+from warehouse.migrations import quote_identifier, raw_table_name
+
+# The columns of a holder listed when a return would drop it or count it twice.
+HOLDER_COLUMNS = ("uscc", "unit_name", "division_code", "holder_type")
+
+
+def _holders_table(kind: str) -> str:
+    """The raw table of the workbook kind's first sheet (the one listing the holders), quoted."""
+    return quote_identifier(raw_table_name(get_workbook_form(kind).sheets[0].kind))
+
+
+def _scope_return(row: tuple[Any, ...]) -> ScopeReturn:
+    submission_id, scope_kind, scope_code, file_name, submitted_by, submitted_at = row
+    return ScopeReturn(submission_id, Scope(ScopeKind(scope_kind), scope_code), file_name, submitted_by, submitted_at)
+
+
+_RETURN_COLUMNS = "s.submission_id, s.scope_kind, s.scope_code, s.file_name, s.submitted_by, s.submitted_at"
+
+
+def fetch_scope_return(
+    con: duckdb.DuckDBPyConnection, kind: str, scope: Scope, round_id: str
+) -> tuple[ScopeReturn | None, list[dict[str, Any]]]:
+    """The current accepted return of a scope (whatever its review state) and its holders, in row order."""
+    found = con.execute(
+        f"SELECT {_RETURN_COLUMNS} FROM submissions AS s WHERE s.kind = ? AND s.scope_kind = ? AND s.scope_code = ? "  # noqa: S608
+        "AND s.round_id = ? AND s.status = 'accepted' AND s.is_current",
+        [kind, scope.kind.value, scope.code, round_id],
+    ).fetchone()
+    if found is None:
+        return None, []
+    current = _scope_return(found)
+    cursor = con.execute(
+        f"SELECT {', '.join(HOLDER_COLUMNS)} FROM {_holders_table(kind)} WHERE submission_id = ? ORDER BY excel_row",  # noqa: S608
+        [current.submission_id],
+    )
+    return current, [dict(zip(HOLDER_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+
+
+def fetch_holders_elsewhere(
+    con: duckdb.DuckDBPyConnection, kind: str, scope: Scope, round_id: str, usccs: Iterable[str]
+) -> dict[str, ScopeReturn]:
+    """Of these holders, those in a current accepted return of another scope (any review state), with that return."""
+    incoming = pa.table({"uscc": pa.array(sorted(set(usccs)), pa.string())})
+    con.register("_incoming_usccs", incoming)
+    try:
+        rows = con.execute(
+            f"SELECT DISTINCT ON (r.uscc) r.uscc, {_RETURN_COLUMNS} FROM {_holders_table(kind)} AS r "  # noqa: S608
+            "JOIN submissions AS s USING (submission_id) "
+            "WHERE s.kind = ? AND s.round_id = ? AND s.status = 'accepted' AND s.is_current "
+            "AND NOT (s.scope_kind = ? AND s.scope_code = ?) "
+            "AND r.uscc IN (SELECT uscc FROM _incoming_usccs) ORDER BY r.uscc, s.submitted_at",
+            [kind, round_id, scope.kind.value, scope.code],
+        ).fetchall()
+    finally:
+        con.unregister("_incoming_usccs")
+    return {row[0]: _scope_return(row[1:]) for row in rows}
+
+
+def fetch_scope_register_usccs(con: duckdb.DuckDBPyConnection, scope: Scope, round_id: str) -> frozenset[str]:
+    """The usccs a return of this scope is checked against: its province's current registers (every scope in it),
+    or for a central channel the central registers."""
+    rows = con.execute(
+        "SELECT uscc FROM stg_register WHERE round_id = ? AND province_code IS NOT DISTINCT FROM ?",
+        [round_id, scope.province_code],
+    ).fetchall()
+    return frozenset(row[0] for row in rows)
