@@ -11,6 +11,7 @@ import pytest
 
 from census_schema.breakdowns import GROUP_BREAKDOWNS
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, SIGN_OFF_FORM, SUMMARY_SUM_FIELDS
+from census_schema.scopes import central_scope
 from synthetic.census import generate_national_dataset, summarize_breakdowns, summarize_red_archives
 from tests.warehouse.factories import load, make_rows, make_submission, make_uscc
 from warehouse.breakdowns import query_breakdowns
@@ -196,6 +197,53 @@ def test_bases_and_breakdowns_by_hand(bases):
         "未划定期限": (10, 0),
     }
     assert_breakdowns_sum_to(summary, national)
+
+
+def test_central_channels_count_in_the_national_bases_breakdowns_and_red_archives(bases):
+    """National figures include the central channels (as query_summary's do), with bases of their own: a central
+    archives (no province) must neither overwrite the nation's bases nor fall out of them."""
+    scope = central_scope("archives")
+    central_uscc, missing_uscc = make_uscc(901), make_uscc(902)
+    register = [
+        {"uscc": uscc, "holder_type": "综合档案馆", "admin_level": "中央", "division_code": "110000"}
+        for uscc in (central_uscc, missing_uscc)
+    ]
+    load(bases, "register", "110000", register, scope=scope)
+    row = {**register[0], "unit_nature": "事业单位", "vol_total": 5000, "item_total": 0, "vol_permanent": 5000,
+           "cat_ws": 5000}  # fmt: skip
+    sheets = {
+        "普查表": make_rows("census", [row]),
+        "红色档案资源摸底": make_rows(
+            "red_archives", [{"uscc": central_uscc, "red_vol": 100, "red_intact": 100, "red_digitized": 50}]
+        ),
+    }
+    record_upload(bases, make_submission("census", "110000", content="central", scope=scope), sheets, [])
+    summary = query_summary(bases)
+    national, central = summary["national"], summary["central"]
+    comprehensive = national["bases"]["comprehensive"]
+    # Guangdong's two comprehensive archives and the central one; the central channel's two expected.
+    assert (comprehensive["units_expected"], comprehensive["units_reported"], comprehensive["vol_total"]) == (
+        4,
+        3,
+        5300,
+    )
+    assert central["bases"]["comprehensive"]["units_expected"] == 2
+    assert (central["bases"]["comprehensive"]["vol_total"], central["bases"]["comprehensive"]["coverage_pct"]) == (
+        5000,
+        50.0,
+    )
+    channels = {c["channel"]: c for c in central["channels"]}
+    assert channels["archives"]["bases"] == central["bases"]
+    assert channels["organs"]["bases"]["comprehensive"]["units_expected"] == 0
+    guangdong = next(p for p in summary["provinces"] if p["province_code"] == "440000")
+    assert guangdong["bases"]["comprehensive"]["units_expected"] == 2
+    by_level = {m["level"]: m for m in summary["by_level"]}
+    assert (by_level["中央"]["units_expected"], by_level["中央"]["vol_total"]) == (2, 5000)
+    assert summary["red_archive_resources"]["holders"] == 2
+    assert summary["red_archive_resources"]["red_vol"] == 130
+    assert_breakdowns_sum_to(summary, national)
+    # A province's breakdowns leave the central channels out.
+    assert query_summary(bases, province_code="440000")["red_archive_resources"]["holders"] == 1
 
 
 def test_indicators_use_the_basis_their_names_state(bases):
