@@ -42,8 +42,7 @@ def write_return(folder: Path, rows: int, broken_every: int | None) -> Path:
     if path.exists():
         return path
     from census_schema.census_form import CENSUS_FORM
-    from census_schema.template import write_form_workbook
-    from synthetic.census import generate_province_rows
+    from synthetic.census import generate_province_rows, write_census_return
 
     dataset = generate_province_rows(PROVINCE, rows, seed=7)
     values = [list(row) for row in dataset.census.iter_rows()]
@@ -53,7 +52,8 @@ def write_return(folder: Path, rows: int, broken_every: int | None) -> Path:
             row[column] = int(row[column]) + 1
     folder.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".partial.xlsx")
-    write_form_workbook(partial, CENSUS_FORM, PROVINCE, values)
+    # The whole census workbook: main sheet, red-archive inventory and foot.
+    write_census_return(partial, dataset, values)
     partial.rename(path)
     return path
 

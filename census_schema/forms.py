@@ -11,12 +11,17 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from census_schema.census_form import CENSUS_WORKBOOK, REGISTER_WORKBOOK
+from census_schema.census_form import CENSUS_WORKBOOK, CENSUS_WORKBOOK_2024, REGISTER_WORKBOOK
 from census_schema.fields import Form, WorkbookForm
 from census_schema.supervision.forms import SUPERVISION_WORKBOOKS
 
 # Every version of every workbook kind, oldest first within a kind (the order kinds are listed in menus).
-WORKBOOK_HISTORY: tuple[WorkbookForm, ...] = (CENSUS_WORKBOOK, REGISTER_WORKBOOK, *SUPERVISION_WORKBOOKS)
+WORKBOOK_HISTORY: tuple[WorkbookForm, ...] = (
+    CENSUS_WORKBOOK_2024,
+    CENSUS_WORKBOOK,
+    REGISTER_WORKBOOK,
+    *SUPERVISION_WORKBOOKS,
+)
 
 WORKBOOKS: dict[tuple[str, str], WorkbookForm] = {}
 # The kinds of workbook that are uploaded and have a template, current version of each.
@@ -68,6 +73,14 @@ def registered(*books: WorkbookForm) -> Iterator[None]:
         yield
     finally:
         _rebuild(before)
+
+
+def workbook_of_sheet(form_kind: str) -> WorkbookForm:
+    """The current workbook kind one of whose sheets is of this form kind."""
+    for book in CURRENT_WORKBOOKS.values():
+        if any(form.kind == form_kind for form in book.sheets):
+            return book
+    raise UnknownForm(f"no workbook has a sheet of kind {form_kind!r}")
 
 
 def form_history(kind: str) -> list[Form]:

@@ -9,6 +9,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "required": "必填项为空",
     "pattern": "格式不符",
     "uscc_check_digit": "校验位错误",
+    "uscc_structure": "代码结构错误",
     "max_length": "超过长度",
     "in_list": "不在可选值中",
     "division_current": "区划代码已停用",
@@ -35,7 +36,6 @@ RULE_KIND_TITLES: dict[str, str] = {
     "zero_when": "应为零",
     "duplicate_across_provinces": "跨省重复报送",
     "not_in_register": "不在名录中",
-    "change_vs_previous": "较上次变化过大",
     "cell_too_long": "单元格内容过长",
     "date": "日期无效",
     "new_record": "编号已存在",
@@ -51,6 +51,10 @@ RULE_KIND_TITLES: dict[str, str] = {
     "reconciliation_consistent": "合议结果不一致",
     "evaluation_access": "无权评分",
     "indicator_source": "指标来源不符",
+    "key_in_sheet": "与普查表不对应",
+    "compare_in_sheet": "与普查表数值不符",
+    "row_count": "行数不符",
+    "date_on_or_after": "日期早于普查标准时点",
 }
 UNKNOWN_RULE_TITLE = "其他问题"
 

@@ -16,11 +16,11 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from census_schema.codes import CodeList
-from census_schema.divisions import load_divisions, require_census_province
+from census_schema.codes import PROVISIONAL_NOTE, CodeList
+from census_schema.divisions import XPCC_CODE, load_divisions, require_census_province
 from census_schema.errors import UsageError
 from census_schema.fields import Field, FieldType, Form, Rule, WorkbookForm
-from census_schema.forms import CURRENT_WORKBOOKS, UnknownForm, get_workbook_form
+from census_schema.forms import CURRENT_WORKBOOKS, UnknownForm, get_workbook_form, workbook_of_sheet
 from census_schema.layout import (
     CODES_SHEET,
     FIRST_DATA_ROW,
@@ -130,16 +130,22 @@ def write_form_workbook(
     rows: Iterable[Sequence[object]] = (),
     *,
     province_name: str | None = None,
+    companions: Mapping[str, Iterable[Sequence[object]]] | None = None,
     scope: Scope | None = None,
 ) -> None:
-    """Write a one-sheet form's workbook for a province (or another scope): an empty template, or a filled return
-    when rows are given."""
+    """Write a form's workbook for a province (or another scope): an empty template, or a filled return when rows
+    are given.
+
+    The workbook is the current one holding the form's sheet, at the form's version (also an unregistered one, to
+    test refusing it), with this form in its sheet's place; its other sheets get the `companions` rows, by name.
+    """
+    book = workbook_of_sheet(form.kind)
+    sheets = tuple(form if sheet.kind == form.kind else sheet for sheet in book.sheets)
     write_workbook(
         path,
-        # The kind's workbook with this version of the form (also an unregistered one, to test refusing it).
-        replace(get_workbook_form(form.kind), version=form.version, sheets=(form,)),
+        replace(book, version=form.version, sheets=sheets),
         province_code,
-        {form.sheet_name: rows},
+        {**(companions or {}), form.sheet_name: rows},
         province_name=province_name,
         scope=scope,
     )
@@ -187,7 +193,8 @@ def write_workbook(
         _write_instructions(instructions, book, scope, name)
         _write_meta(meta, book, scope)
         for ws, form in zip(data, book.sheets, strict=True):
-            _write_data_sheet(ws, form, name, rows.get(form.sheet_name, ()), code_ranges)
+            marks = book.header.line(form.sheet_name) if book.header is not None else ""
+            _write_data_sheet(ws, form, name, rows.get(form.sheet_name, ()), code_ranges, marks)
     except BaseException:
         _end_streams(workbook.worksheets)
         raise
@@ -258,8 +265,29 @@ def type_label_of(field: Field) -> str:
 # ---------------------------------------------------------------------------------------------------------- sheets
 
 
+PROVISIONAL_MARK = "（暂定）"
+CODES_NOTE_HEADER = "说明"
+
+
+def code_list_heading(code_list: CodeList) -> str:
+    """The heading of a code list on the 代码表: its label, marked when the list is provisional."""
+    return code_list.label + (PROVISIONAL_MARK if code_list.provisional else "")
+
+
+def _codes_notes(lists: Sequence[CodeList], forms: Sequence[Form]) -> list[str]:
+    provisional = [c.label for c in lists if c.provisional]
+    notes = [f"标注{PROVISIONAL_MARK}的代码表（{'、'.join(provisional)}）为{PROVISIONAL_NOTE}。"] if provisional else []
+    if any(f.type is FieldType.DIVISION for form in forms for f in form.fields):
+        notes.append(
+            f"行政区划代码按 GB/T 2260 现行代码填写；新疆生产建设兵团的 {XPCC_CODE} 为普查自用代码{PROVISIONAL_MARK}，"
+            "兵团师市合一城市（如 659001 石河子市）使用其 GB/T 2260 代码，由兵团填报。"
+        )
+    return notes
+
+
 def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str, str]:
-    """One column per code list the forms use; returns each list's absolute range for drop-downs."""
+    """One column per code list the forms use, then notes on provisional lists; returns each list's absolute range
+    for drop-downs."""
     lists: dict[str, CodeList] = {}
     for field in (f for form in forms for f in form.fields):
         if field.code_list is not None:
@@ -269,13 +297,19 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str
         letter = get_column_letter(column)
         last = 1 + len(code_list.values)
         ranges[code_list.name] = f"{quote_sheetname(CODES_SHEET)}!${letter}$2:${letter}${last}"
-        ws.column_dimensions[letter].width = max(12, max(map(_display_width, (code_list.label, *code_list.values))) + 2)
+        heading = code_list_heading(code_list)
+        ws.column_dimensions[letter].width = max(12, max(map(_display_width, (heading, *code_list.values))) + 2)
+    notes = _codes_notes(list(lists.values()), forms)
+    if notes:
+        ws.column_dimensions[get_column_letter(len(lists) + 1)].width = 100
     ws.freeze_panes = "A2"
-    labels = [code_list.label for code_list in lists.values()]
+    labels = [code_list_heading(code_list) for code_list in lists.values()] + ([CODES_NOTE_HEADER] if notes else [])
     ws.append([_cell(ws, label, font=_HEADER_FONT, fill=_HEADER_FILL, border=_BORDER) for label in labels])
-    depth = max((len(c.values) for c in lists.values()), default=0)
+    depth = max([len(c.values) for c in lists.values()] + [len(notes)], default=0)
     for index in range(depth):
         values = [c.values[index] if index < len(c.values) else None for c in lists.values()]
+        if notes:
+            values.append(notes[index] if index < len(notes) else None)
         ws.append([_cell(ws, v, font=_BODY_FONT, number_format="@") if v is not None else None for v in values])
     return ranges
 
@@ -352,6 +386,8 @@ def _write_instructions(
             ("表式版本", book.version),
             ("填报工作表", "、".join(book.sheet_names)),
         )
+    if book.header is not None:
+        identity += _statutory_identity(book)
     for key, value in identity:
         out.append([_cell(ws, key, font=_KEY_FONT), _cell(ws, value, font=_BODY_FONT, number_format="@")])
     sections = iter(_SECTION_NUMBERS)
@@ -402,12 +438,34 @@ def _write_instructions(
         )
 
 
+def _statutory_identity(book: WorkbookForm) -> tuple[tuple[str, str], ...]:
+    """The statutory marks of a statistical form, for the instructions (one 表号 per data sheet)."""
+    header = book.header
+    if header is None:
+        return ()
+    numbers = "；".join(f"「{sheet}」{number}" for sheet, number in header.form_numbers)
+    marks: tuple[tuple[str, str], ...] = (
+        ("表号", numbers),
+        ("制定机关", header.authority),
+        ("批准（备案）文号", header.approval),
+        ("有效期至", header.valid_until),
+    )
+    if header.provisional:
+        marks += (("统计标识", "以上为暂定标识，统计调查项目经批准或备案后更新。"),)
+    return marks
+
+
+# The data sheet column where the statutory marks start, right of the title.
+_MARKS_COLUMN = 5
+
+
 def _write_data_sheet(
     ws: WriteOnlyWorksheet,
     form: Form,
     province_name: str | None,
     rows: Iterable[Sequence[object]],
     code_ranges: dict[str, str],
+    marks: str = "",
 ) -> None:
     fields = form.fields
     # Everything above the rows (widths, column styles, panes, print setup) must be set before the first append.
@@ -426,9 +484,17 @@ def _write_data_sheet(
     if frozen and pages_wide > 1:
         ws.print_title_cols = f"A:{get_column_letter(frozen)}"
 
+    if marks:
+        # Statutory marks go at the top right of every printed page, as on a paper statistical form.
+        ws.oddHeader.right.text = marks
+        ws.oddHeader.right.size = 8
     out = _RowWriter(ws)
     out.skip_to(TITLE_ROW)
-    out.append([_cell(ws, data_sheet_title(form, province_name), font=_TITLE_FONT)])
+    title: list[object] = [_cell(ws, data_sheet_title(form, province_name), font=_TITLE_FONT)]
+    if marks:
+        column = min(_MARKS_COLUMN, len(fields))
+        title += [None] * (column - 2) + [_cell(ws, marks, font=_BODY_FONT)]
+    out.append(title)
     out.skip_to(HEADER_ROW)
     header_height = max(_row_height((f.label,), (f.width,)) for f in fields)
     out.append([_header_cell(ws, f.label) for f in fields], height=header_height)

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
-from census_schema.divisions import PROVINCE, UnknownDivision, load_divisions
+from census_schema.divisions import PROVINCE, UnknownDivision, allowed_admin_levels, load_divisions
 from census_schema.scopes import Scope, ScopeKind, ScopeReturn
 from supervision.lifecycle import FindingState
 
@@ -58,10 +58,12 @@ class CheckContext:
     valid_division_codes: frozenset[str]
     # division code -> 'province' | 'prefecture' | 'county'
     division_levels: Mapping[str, str]
+    # division code -> the census province that reports for it (the Corps for its cities).
+    division_provinces: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # division code -> the administrative levels a holder there may have (in this kind of return).
+    division_admin_levels: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # USCCs of the province's register of expected holders.
     register_usccs: frozenset[str] | None = None
-    # USCC -> vol_total + item_total accepted for the holder in the previous round.
-    previous_holdings: Mapping[str, int] | None = None
     # What is already loaded, for the workbook rules of an inspections or evaluation workbook.
     inspections: InspectionFacts | None = None
     evaluation: EvaluationFacts | None = None
@@ -81,7 +83,6 @@ def build_check_context(
     province_code: str | None,
     *,
     register_usccs: Iterable[str] | None = None,
-    previous_holdings: Mapping[str, int] | None = None,
     inspections: InspectionFacts | None = None,
     evaluation: EvaluationFacts | None = None,
     scope: Scope | None = None,
@@ -97,12 +98,16 @@ def build_check_context(
             raise ValueError(f"{province_code!r} is not a current province code") from None
         if province.level != PROVINCE:
             raise ValueError(f"{province_code!r} is a {province.level}, not a province")
+    central = province_code is None
     return CheckContext(
         province_code=province_code,
         valid_division_codes=frozenset(divisions.by_code),
         division_levels=MappingProxyType({code: d.level for code, d in divisions.by_code.items()}),
+        division_provinces=MappingProxyType({code: d.province_code for code, d in divisions.by_code.items()}),
+        division_admin_levels=MappingProxyType(
+            {code: allowed_admin_levels(d, central_return=central) for code, d in divisions.by_code.items()}
+        ),
         register_usccs=frozenset(register_usccs) if register_usccs is not None else None,
-        previous_holdings=MappingProxyType(dict(previous_holdings)) if previous_holdings is not None else None,
         inspections=inspections,
         evaluation=evaluation,
         scope=scope or (Scope(ScopeKind.PROVINCE, province_code) if province_code is not None else None),

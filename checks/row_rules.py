@@ -10,23 +10,21 @@ from __future__ import annotations
 import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
-from functools import reduce
+from datetime import date
+from functools import cache, reduce
 
 import polars as pl
 
-from census_schema.codes import DIVISION_LEVEL_ADMIN_LEVELS, USCC_PREFIX_NATURE
+from census_schema.codes import USCC_PREFIX_NATURE
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule
 from census_schema.scopes import CENTRAL_ADMIN_LEVEL, ScopeKind
-from census_schema.uscc import USCC_CHARSET, USCC_PATTERN, USCC_WEIGHTS
+from census_schema.uscc import USCC_CHARSET, USCC_PATTERN, USCC_PREFIXES, USCC_WEIGHTS
 from checks.cells import failures_at, require_columns
 from checks.context import CheckContext
 from checks.kinds import applicable_rules
 
 RowRule = Callable[[Rule, Form, CheckContext], pl.Expr | None]
-
-# The field that identifies a holder across returns and rounds, unless a rule names another one.
-HOLDER_KEY_FIELD = "uscc"
 
 
 def _field_name(rule: Rule) -> str:
@@ -74,6 +72,15 @@ def uscc_check_char(code: pl.Expr) -> pl.Expr:
     return ((31 - total % 31) % 31).replace_strict(chars, default=None, return_dtype=pl.Utf8)
 
 
+def check_uscc_structure(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """Codes of the right charset and length whose positions 1-2 are not a registration authority and organisation
+    type of GB 32100, or whose positions 3-8 are not six digits (census_schema.uscc.has_uscc_structure, as one
+    polars expression; a test compares the two)."""
+    code = _field(rule)
+    structured = code.str.slice(0, 2).is_in(sorted(USCC_PREFIXES)) & code.str.slice(2, 6).str.contains(r"^\d{6}$")
+    return code.str.contains(USCC_PATTERN) & ~structured
+
+
 def check_uscc_digit(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """Codes of the right charset and length whose check character is wrong (a bad shape is the pattern rule's)."""
     code = _field(rule)
@@ -92,15 +99,20 @@ def check_uscc_nature(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     return nature.is_in(_code_values(form, rule)) & implied.is_not_null() & (nature != implied)
 
 
+@cache
+def _fitting_pairs(allowed: tuple[tuple[str, tuple[str, ...]], ...]) -> pl.Series:
+    return pl.Series([f"{code}|{admin}" for code, admins in allowed for admin in admins], dtype=pl.Utf8)
+
+
 def check_division_level(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
-    """A listed administrative level that does not fit the level of the row's division code."""
+    """A listed administrative level that does not fit the row's division (its level, a sub-provincial city, a Corps
+    city, a central return)."""
     admin_level = _field(rule)
-    division_level = pl.col(rule.param("division_field")).replace_strict(
-        dict(context.division_levels), default=None, return_dtype=pl.Utf8
-    )
-    fitting = [f"{level}|{admin}" for level, admins in DIVISION_LEVEL_ADMIN_LEVELS.items() for admin in admins]
-    pair = pl.concat_str([division_level, admin_level], separator="|")
-    return admin_level.is_in(_code_values(form, rule)) & division_level.is_not_null() & ~pair.is_in(fitting)
+    division = pl.col(rule.param("division_field"))
+    known = pl.Series(list(context.division_admin_levels), dtype=pl.Utf8)
+    fitting = _fitting_pairs(tuple(sorted(context.division_admin_levels.items())))
+    pair = pl.concat_str([division, admin_level], separator="|")
+    return admin_level.is_in(_code_values(form, rule)) & division.is_in(known) & ~pair.is_in(fitting)
 
 
 def check_staff_with_holdings(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
@@ -158,15 +170,9 @@ def check_not_in_register(rule: Rule, form: Form, context: CheckContext) -> pl.E
     return code.is_not_null() & ~code.is_in(pl.Series(list(context.register_usccs), dtype=pl.Utf8))
 
 
-def check_change_vs_previous(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
-    """The sum of fields moved by more than max_change from the holder's previous-round value (any move from 0)."""
-    if context.previous_holdings is None:
-        return None
-    key = rule.params.get("key", HOLDER_KEY_FIELD)
-    previous = pl.col(key).replace_strict(dict(context.previous_holdings), default=None, return_dtype=pl.Int64)
-    current = _sum(rule.param("fields"))
-    moved = (current - previous).abs() > previous * rule.param("max_change")
-    return previous.is_not_null() & pl.when(previous == 0).then(current != 0).otherwise(moved)
+def check_date_on_or_after(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell (a date) is earlier than a fixed day (`date`, ISO)."""
+    return _field(rule) < pl.lit(date.fromisoformat(rule.param("date")))
 
 
 def check_not_before(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
@@ -187,6 +193,7 @@ def check_min_names(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
 
 
 ROW_RULES: dict[str, RowRule] = {
+    "uscc_structure": check_uscc_structure,
     "uscc_check_digit": check_uscc_digit,
     "not_equal": check_not_equal,
     "matches_uscc_nature": check_uscc_nature,
@@ -198,7 +205,7 @@ ROW_RULES: dict[str, RowRule] = {
     "division_in_scope": check_division_in_scope,
     "admin_level_in_scope": check_admin_level_in_scope,
     "not_in_register": check_not_in_register,
-    "change_vs_previous": check_change_vs_previous,
+    "date_on_or_after": check_date_on_or_after,
     "not_before": check_not_before,
     "unique_together": check_unique_together,
     "min_names": check_min_names,

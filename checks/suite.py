@@ -32,6 +32,7 @@ from great_expectations.data_context.store.store import DataDocsSiteConfigTypedD
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import pandas_execution_engine
 
+from census_schema.divisions import province_code_pattern
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
 from checks.cells import EXCEL_ROW, failures_at, require_columns
@@ -51,7 +52,7 @@ GROUPED_RESULT_FORMAT = {"result_format": "BOOLEAN_ONLY"}
 RESULTS_FOLDER = "results"
 DATA_DOCS_SITE = "census_checks"
 _PAIR_SKIP: Final = "either_value_is_missing"
-_PROVINCE_PREFIX = re.compile(r"^\d{2}$")
+_PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 
 # A builder returns None when the rule does not apply to the context (the province rule to a central channel).
 ExpectationBuilder = Callable[[Rule, Form, CheckContext], gxe.Expectation | None]
@@ -175,18 +176,17 @@ def expect_division_current(rule: Rule, form: Form, context: CheckContext) -> gx
 
 
 def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation | None:
-    """A well-formed division code starts with the uploading province's two digits (a central channel's units may
-    lie anywhere: no expectation)."""
+    """A well-formed division code is one the uploading province reports for (the Corps' cities belong to the
+    Corps, not to Xinjiang); a central channel's units may lie anywhere: no expectation."""
     if context.province_code is None and context.scope is not None and context.scope.is_central:
         return None
     if context.province_code is None:
         raise ValueError(f"rule {rule.rule_id} needs the uploading province, and the context has none")
-    prefix = context.province_code[:2]
-    if not _PROVINCE_PREFIX.match(prefix):
-        raise ValueError(f"province code {context.province_code!r} does not start with two digits")
+    if not _PROVINCE_CODE.match(context.province_code):
+        raise ValueError(f"province code {context.province_code!r} is not a province code")
     return gxe.ExpectColumnValuesToMatchRegex(
         column=_column(rule),
-        regex=rf"^{prefix}\d{{4}}$",
+        regex=province_code_pattern(context.province_code),
         **_conditioned(_format_guard(form, _column(rule))),
         **_tags(rule),
     )

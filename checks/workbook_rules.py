@@ -1,4 +1,5 @@
-"""Rules across the sheets of a workbook and against what the warehouse holds: the supervision workbooks' rules.
+"""Rules across the sheets of a workbook and against what the warehouse holds: the census return's sheets (its
+main sheet, the red-archive inventory and the foot) and the supervision workbooks' rules.
 
 One executor per rule kind, in a registry. An executor gets every rule of its kind that a sheet's form declares,
 the parsed sheets of the workbook (by sheet name) and the check context, and returns located failures. The
@@ -9,10 +10,12 @@ skipped: the required and type rules report those.
 
 from __future__ import annotations
 
+import operator
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import reduce
 from typing import Any
 
 import polars as pl
@@ -66,6 +69,68 @@ def _unplaced(form: Form, rule: Rule, value: str | None, message: str) -> Failur
     """A failure about something that has no row of its own (a missing score, a closed round)."""
     label = form.field(rule.field).label if rule.field is not None else None
     return Failure(form.sheet_name, None, rule.field, label, value, rule.rule_id, rule.severity, message)
+
+
+# ------------------------------------------------------------------------------------------------ census return
+
+
+def _keyed(sheets: Sheets, sheet: str, key: str) -> pl.DataFrame:
+    """The rows of another sheet of the workbook with a key (empty when the sheet is absent)."""
+    other = sheets.get(sheet)
+    if other is None:
+        return pl.DataFrame(schema={key: pl.Utf8})
+    return other.filter(pl.col(key).is_not_null())
+
+
+def check_key_in_sheet(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """Rows whose key (a holder's USCC) has no row in another sheet; with `when_positive`, only rows where the sum
+    of those fields is positive."""
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        key = rule.param("key")
+        known = _keyed(sheets, rule.param("sheet"), key).get_column(key).unique()
+        missing = pl.col(key).is_not_null() & ~pl.col(key).is_in(known.implode())
+        when = rule.params.get("when_positive")
+        if when:
+            missing = missing & (pl.sum_horizontal([pl.col(f) for f in when]) > 0)
+        positions = rows.select(missing.fill_null(False)).to_series().arg_true()
+        failures += failures_at(form, rows, rule, positions)
+    return failures
+
+
+_COMPARISONS = {"le": operator.le, "ge": operator.ge}
+
+
+def check_compare_in_sheet(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """Rows whose sum of `fields` is not `op` (le: at most, ge: at least) the sum of `other_fields` on the row of
+    the same key in another sheet; rows without that row, or with an empty cell on either side, are skipped (the
+    key and required rules report those)."""
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        key, fields, others = rule.param("key"), rule.param("fields"), rule.param("other_fields")
+        other = _keyed(sheets, rule.param("sheet"), key)
+        if not all(name in other.columns for name in others):
+            continue
+        limits = other.group_by(key).agg(
+            reduce(operator.add, [pl.col(name) for name in others]).first().alias("__limit")
+        )
+        joined = rows.with_row_index("__at").join(limits, on=key, how="left")
+        mine = reduce(operator.add, [pl.col(name) for name in fields])
+        broken = _COMPARISONS[rule.param("op")](mine, pl.col("__limit")).not_()
+        positions = joined.filter(broken.fill_null(False)).get_column("__at").sort()
+        failures += failures_at(form, rows, rule, positions.cast(pl.Int64))
+    return failures
+
+
+def check_row_count(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """Fewer rows than `min` (one failure for the sheet) or more than `max` (one on each extra row)."""
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        if rows.height < rule.param("min"):
+            failures.append(_unplaced(form, rule, None, rule.message))
+        extra = list(range(rule.param("max"), rows.height))
+        failures += _fail(form, rows, rule, [(at, None) for at in extra])
+    return failures
 
 
 # ----------------------------------------------------------------------------------------------- inspections
@@ -333,6 +398,9 @@ def check_held_elsewhere(rules: Sequence[Rule], form: Form, sheets: Sheets, cont
 
 
 WORKBOOK_RULES: dict[str, WorkbookRule] = {
+    "key_in_sheet": check_key_in_sheet,
+    "compare_in_sheet": check_compare_in_sheet,
+    "row_count": check_row_count,
     "new_record": check_new_records,
     "checklist_size": check_checklist_size,
     "inspection_grading": check_inspection_grading,

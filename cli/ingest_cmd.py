@@ -286,12 +286,9 @@ def run_demo(args: argparse.Namespace) -> int:
     with store.reader() as con:
         summary = query_summary(con)
     national = summary["national"]
-    manifest = result.manifest
-    # Figures (provinces and central channels) and review progress as the generator planned them.
-    matches = national == result.expected and (summary["central"], summary["review"]) == (
-        manifest.central,
-        manifest.review,
-    )
+    # Figures (provinces and central channels), breakdowns, red archives and review progress as the generator
+    # planned them.
+    matches = result.matches(summary)
     supervision = result.supervision
     supervision_matches = supervision is None or supervision.matches
     if args.json:

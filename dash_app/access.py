@@ -8,7 +8,7 @@ from typing import NoReturn
 import flask
 from flask_login import current_user
 
-from census_schema.divisions import load_divisions
+from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
 from census_schema.scopes import parse_central_area
 
@@ -61,7 +61,7 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
     if viewer.is_national:
         return requested
     if viewer.role is Role.PROVINCE and viewer.province_code:
-        if requested not in (None, viewer.province_code) and requested[:2] != viewer.province_code[:2]:
+        if requested not in (None, viewer.province_code) and census_province_of(requested) != viewer.province_code:
             flask.abort(403)
         return requested if requested else viewer.province_code
     flask.abort(403)
@@ -70,7 +70,7 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
 def scope_province(viewer: Viewer) -> str | None:
     """The province whose rows the viewer may read: None (all provinces) for national users, else their own."""
     scope = scope_division(viewer, None)
-    return None if scope is None else scope[:2] + "0000"
+    return None if scope is None else census_province_of(scope)
 
 
 def can_review(viewer: Viewer) -> bool:

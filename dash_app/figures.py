@@ -262,7 +262,8 @@ def build_bar(
     figure.update_xaxes(tickformat=",d", title={"text": unit}, rangemode="tozero")
     figure.update_layout(
         height=max(260, 22 * len(labels) + 80),
-        margin={"l": 120, "r": 10, "t": 30, "b": 30},
+        # Room at the bottom for the axis title (the unit), which a 30 px margin cut off.
+        margin={"l": 120, "r": 10, "t": 30, "b": 50},
         font_family=FONT,
         title={"text": title, "x": 0.01},
         yaxis={"autorange": "reversed"},
@@ -457,3 +458,38 @@ def build_division_map(
         title={"text": title, "x": 0.01},
     )
     return figure
+
+
+def build_breakdown_figure(rows: Sequence[Mapping[str, Any]], member_key: str, metric: str, title: str) -> go.Figure:
+    """One breakdown as horizontal bars: holdings (卷件) of each member, or coverage (%) with the counts on hover."""
+    if not rows:
+        return empty_figure("暂无数据")
+    labels = [str(r[member_key]) for r in rows]
+    if metric != "coverage_pct":
+        values = [r["holdings"] if "holdings" in r else r["vol_total"] + r["item_total"] for r in rows]
+        return build_bar(labels, values, title, unit="卷件")
+    values = [r["coverage_pct"] or 0.0 for r in rows]
+    figure = build_bar(labels, values, title, color="#41ab5d", unit="%")
+    counts = [[f"{r['units_expected']:,}", f"{r['units_reported']:,}", f"{r['units_unregistered']:,}"] for r in rows]
+    figure.update_traces(
+        text=[f"{v:.2f}%" for v in values],
+        customdata=counts,
+        hovertemplate="%{y}：%{x:.2f}%<br>应报 %{customdata[0]} 个，已报 %{customdata[1]} 个，"
+        "名录外 %{customdata[2]} 个<extra></extra>",
+    )
+    figure.update_xaxes(tickformat=".0f", ticksuffix="%", range=[0, 100], title={"text": ""})
+    return figure
+
+
+def build_red_conditions(red: Mapping[str, Any]) -> go.Figure:
+    """The red-archive inventory's condition classes (完好 to 特残破损) as bars."""
+    if not red["red_total"]:
+        return empty_figure("暂无红色档案资源摸底数据")
+    conditions = red["by_condition"]
+    return build_bar(
+        [c["condition"] for c in conditions],
+        [c["value"] for c in conditions],
+        "红色档案保管状况（卷件）",
+        color="#c0392b",
+        unit="卷件",
+    )

@@ -13,6 +13,8 @@ PAGE_URL = "page-url"
 OVERVIEW_METRIC = "overview-metric"
 OVERVIEW_MAP = "overview-map"
 OVERVIEW_CARDS = "overview-cards"
+OVERVIEW_RED = "overview-red"
+OVERVIEW_RED_CONDITIONS = "overview-red-conditions"
 OVERVIEW_PROVINCE = "overview-province"
 OVERVIEW_REGION = "overview-region"
 
@@ -30,6 +32,7 @@ QUALITY_TREND = "quality-trend"
 QUALITY_ERRORS_GRID = "quality-errors-grid"
 QUALITY_WARNINGS_GRID = "quality-warnings-grid"
 QUALITY_DUPLICATES_GRID = "quality-duplicates-grid"
+QUALITY_OUTLIERS_GRID = "quality-outliers-grid"
 
 # /inspections
 INSPECTIONS_STATUS = "inspections-status"
@@ -105,6 +108,16 @@ def export_button(grid_id: str) -> str:
 def export_download(grid_id: str) -> str:
     """The id of a grid's download target."""
     return f"{grid_id}-download"
+
+
+def breakdown_choice(page: str) -> str:
+    """The id of a page's breakdown selector."""
+    return f"{page}-breakdown-choice"
+
+
+def breakdown_graph(page: str) -> str:
+    """The id of a page's breakdown chart."""
+    return f"{page}-breakdown-graph"
 
 
 def grid_count(grid_id: str) -> str:

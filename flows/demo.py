@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from census_schema.census_form import CENSUS_FORM, ROUND_ID
+from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from census_schema.forms import SUBMISSION_STATUS_LABELS
@@ -24,9 +24,8 @@ from census_schema.scopes import (
     central_scope,
 )
 from census_schema.settings import Settings
-from census_schema.template import write_form_workbook
 from flows.ingest import IngestRequest
-from synthetic.census import Manifest, generate_national_dataset
+from synthetic.census import Manifest, generate_national_dataset, write_census_return
 from synthetic.scopes import PlannedReturn, generate_central_dataset, plan_scope_splits, write_demo_dataset
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
 from warehouse.backends import open_warehouse
@@ -51,6 +50,21 @@ class DemoResult:
     outcomes: list[dict[str, Any]]
     expected: dict[str, Any]
     supervision: SupervisionDemo | None = None
+
+    def matches(self, summary: dict[str, Any]) -> bool:
+        """True when `summary --json` shows the manifest's national figures, breakdowns and red-archive inventory,
+        the central channels' figures and the review progress."""
+        expected = {
+            "national": self.expected,
+            "central": self.manifest.central,
+            "review": self.manifest.review,
+            **self.manifest.breakdowns_if_corrected,
+            "red_archive_resources": self.manifest.red_archive_resources_if_corrected,
+        }
+        # Compared as they print.
+        return json.loads(json.dumps({k: summary[k] for k in expected}, ensure_ascii=False)) == json.loads(
+            json.dumps(expected, ensure_ascii=False)
+        )
 
 
 @dataclass(frozen=True)
@@ -158,8 +172,7 @@ def build_demo(
     for expectation in resubmit:
         code = expectation.province_code
         corrected = workdir / f"census-{code}-resubmitted.xlsx"
-        rows = dataset.provinces[code].census.iter_rows()
-        write_form_workbook(corrected, CENSUS_FORM, code, rows, province_name=expectation.province_name)
+        write_census_return(corrected, dataset.provinces[code])
         outcome = ingest(IngestRequest(corrected, "census", code, f"{expectation.province_name}填报员"))
         outcomes.append(outcome)
         progress(f"{expectation.province_name} 重新报送：{SUBMISSION_STATUS_LABELS[outcome['status']]}")

@@ -65,7 +65,7 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
         raise _unusable(
             file_name,
             f"文件大小 {size / 1048576:.1f} MB，超过上限 {limit} MB。",
-            "请确认没有嵌入图片或多余工作表；如数据确实很多，请分批联系国家局。",
+            "请确认没有嵌入图片或多余工作表；如数据确实很多，请联系国家档案局分批报送。",
         )
     with path.open("rb") as handle:
         head = handle.read(65536)

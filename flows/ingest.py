@@ -38,7 +38,6 @@ from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
-    fetch_previous_round_holdings,
     fetch_register_usccs,
     find_current_by_sha256,
     record_upload_once,
@@ -156,7 +155,6 @@ def _census_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code
         province_code,
         # Without a register there is nothing to compare with: no "not on the register" warning on every row.
         register_usccs=register or None,
-        previous_holdings=fetch_previous_round_holdings(con, province_code, round_id),
     )
 
 
@@ -174,8 +172,8 @@ def _evaluation_context(con: duckdb.DuckDBPyConnection, round_id: str, province_
 
 ContextFetcher = Callable[[duckdb.DuckDBPyConnection, str, str | None], CheckContext]
 # What the checks of a workbook kind need from the warehouse (round, province given); other kinds need only the
-# province: a census return the register, other provinces' codes and the previous round; an inspections or
-# evaluation workbook what is already loaded or decided.
+# province: a census return the register and other provinces' codes; an inspections or evaluation workbook what is
+# already loaded or decided.
 CONTEXT_FETCHERS: dict[str, ContextFetcher] = {
     "census": _census_context,
     "inspections": _inspections_context,
@@ -374,7 +372,7 @@ def ingest_workbook(
             submitted_by=request.submitted_by,
             status=status,
             scope=scope,
-            row_count=parsed.row_count,
+            row_count=parsed.main_row_count(book),
             error_count=len(errors),
             warning_count=len(failures) - len(errors),
         )
@@ -398,7 +396,7 @@ def ingest_workbook(
         "needs_confirmation" if unconfirmed else status,
         submission_id,
         province,
-        parsed.row_count,
+        parsed.main_row_count(book),
         failures,
         report,
         request.dry_run,

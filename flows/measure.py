@@ -378,5 +378,5 @@ def _check_counts(sheet: SheetMeasure, counter: _Counter, file_name: str, settin
         raise _refuse(
             file_name,
             f"工作表部件 {sheet.part} 的{over}，不像是一份报表，平台拒绝处理（已停止读取）。",
-            "请确认表中没有误粘贴的大量数据或格式，删除多余的行列后重新上传；如数据确实很多，请联系国家局。",
+            "请确认表中没有误粘贴的大量数据或格式，删除多余的行列后重新上传；如数据确实很多，请联系国家档案局。",
         )

@@ -52,6 +52,12 @@ class ParsedWorkbook:
         """Number of data rows over all sheets."""
         return sum(sheet.row_count for sheet in self.sheets.values())
 
+    def main_row_count(self, book: WorkbookForm) -> int:
+        """Number of data rows of the workbook's own sheets, not counting supplementary ones (a census return's
+        red-archive inventory and foot): the holders of a census return."""
+        main = [form.sheet_name for form in book.sheets if not form.may_be_empty and form.sheet_name in self.sheets]
+        return sum(self.sheets[name].row_count for name in main) if main else self.row_count
+
     @property
     def rows(self) -> dict[str, pl.DataFrame]:
         """The typed rows of each sheet."""
@@ -174,7 +180,9 @@ def parse_workbook(
     else:
         raw = read_raw_sheets(path, wanted, name)
     sheets = {
-        form.sheet_name: _parse_loaded(raw.get(form.sheet_name), form, name, allow_empty=book.sheets_optional)
+        form.sheet_name: _parse_loaded(
+            raw.get(form.sheet_name), form, name, allow_empty=book.sheets_optional or form.may_be_empty
+        )
         for form in book.sheets
     }
     parsed = ParsedWorkbook(sheets)
@@ -245,7 +253,7 @@ def parse_raw_frame(
             f"数据有 {text.height} 行，超过单份报表上限 {form.max_rows} 行，不像是一个省的普查数据。",
             file=file_name,
             sheet=form.sheet_name,
-            hint="请确认表中只有本省的普查对象、没有误粘贴其他数据；如确有这么多，请联系国家局。",
+            hint="请确认表中只有本省的普查对象、没有误粘贴其他数据；如确有这么多，请联系国家档案局。",
         )
     if text.height == 0 and not allow_empty:
         raise WorkbookUnusable(

@@ -137,7 +137,7 @@ class Problem:
 AREA_TABLE: Table[Row] = Table(
     (
         Column("领域编号", _key("area_code"), 10),
-        Column("一级领域", _key("area_name"), 20),
+        Column("一级指标", _key("area_name"), 20),
         Column("满分", _key("max_points"), 10, SCORE),
         Column("得分", _key("subtotal"), 10, SCORE),
         Column("得分率%", lambda a: round(a["subtotal"] * 100 / a["max_points"], 1), 10, SCORE),
@@ -146,7 +146,7 @@ AREA_TABLE: Table[Row] = Table(
 ITEM_TABLE: Table[Row] = Table(
     (
         Column("评分项", _key("item_code"), 9),
-        Column("一级领域", _key("area_name"), 14),
+        Column("一级指标", _key("area_name"), 14),
         Column("二级指标", _key("indicator_name"), 14),
         Column("评分内容", _key("item_text"), 40),
         Column("满分", _key("max_points"), 7, SCORE),
@@ -185,7 +185,7 @@ RECONCILIATION_TABLE: Table[Row] = Table(
 PROBLEM_TABLE: Table[Problem] = Table(
     (
         Column("评分项", lambda p: p.item["item_code"], 9),
-        Column("一级领域", lambda p: p.item["area_name"], 14),
+        Column("一级指标", lambda p: p.item["area_name"], 14),
         Column("评分内容", lambda p: p.item["item_text"], 40),
         Column("满分", lambda p: p.item["max_points"], 7, SCORE),
         Column("最终得分", lambda p: p.item["score"], 9, SCORE),

@@ -73,7 +73,7 @@ FORMULAS: dict[str, Formula] = {
         ),
         Formula(
             "opened_share",
-            "已开放档案 ÷ (以卷为单位档案 + 以件为单位档案) × 100%",
+            "已开放档案 ÷ (以卷为单位档案 + 以件为单位档案) × 100%（档案开放率）",
             ("opened", "vol_total", "item_total"),
             _opened_share,
         ),

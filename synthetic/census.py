@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -14,31 +14,71 @@ import numpy as np
 import polars as pl
 
 from census_schema.archives import SUB_PROVINCIAL_CITIES
+from census_schema.breakdowns import (
+    BASES,
+    CARRIERS,
+    GROUP_BREAKDOWNS,
+    PART_BREAKDOWNS,
+    RED_CONDITIONS,
+    GroupBreakdown,
+    percent,
+)
 from census_schema.census_form import (
     CENSUS_FORM,
-    FORM_VERSION,
+    CENSUS_VERSION,
+    CENSUS_WORKBOOK,
+    ITEM_PARTS_2025,
+    RED_ARCHIVES_FORM,
     REGISTER_FORM,
     ROUND_ID,
+    SIGN_OFF_FORM,
     SUMMARY_SUM_FIELDS,
     SUMMARY_UNIT_FIGURES,
+    VOL_PARTS_2025,
 )
 from census_schema.codes import (
     ARCHIVE_ROOM_KINDS,
     ARCHIVES_KINDS,
-    DIVISION_LEVEL_ADMIN_LEVELS,
     HOLDER_TYPE,
+    LEVEL_TIERS,
+    PREFECTURAL,
+    PROVINCIAL,
+    SUB_PROVINCIAL,
+    TOWNSHIP,
     USCC_PREFIX_NATURE,
     YES_NO,
 )
-from census_schema.divisions import COUNTY, PREFECTURE, PROVINCE, XPCC_CODE, Division, load_divisions
+from census_schema.divisions import (
+    COUNTY,
+    PREFECTURE,
+    PROVINCE,
+    XPCC_CODE,
+    Division,
+    allowed_admin_levels,
+    load_divisions,
+)
+from census_schema.fields import FieldType
 from census_schema.layout import FIRST_DATA_ROW
-from census_schema.template import write_form_workbook
+from census_schema.scopes import Scope
+from census_schema.template import write_form_workbook, write_workbook
 from census_schema.uscc import USCC_CHARSET, compute_uscc_check_char
 
 FULL_SCALE_UNITS = 1_000_000
-# Published figure (end of 2022): one comprehensive archives per division, plus development-zone archives.
+# Published figures (国家档案局, 2022年度全国档案主管部门和档案馆基本情况摘要): 3,301 国家综合档案馆 (one per division,
+# plus development-zone archives), 261 国家专门档案馆, 106 部门档案馆, 135 企业档案馆 and 351 省、部属事业单位档案馆 (the
+# census's 企事业单位档案馆). Comprehensive archives hold 10.47亿卷（件）, about 63 % at county level, about 22 % opened,
+# with 36,582 full-time staff (353 of them at the central archives, which report nationally, not through a province).
 COMPREHENSIVE_AT_FULL_SCALE = 3_301
-# Figures of `summary --json` that are sums of census fields (interfaces spec).
+ARCHIVES_AT_FULL_SCALE: dict[str, int] = {
+    "综合档案馆": COMPREHENSIVE_AT_FULL_SCALE,
+    "专门档案馆": 261,
+    "部门档案馆": 106,
+    "企事业单位档案馆": 135 + 351,
+}
+TOTAL_ARCHIVES = sum(ARCHIVES_AT_FULL_SCALE.values())
+# A sample smaller than the country keeps every archive while archives make at most this share of its holders, so
+# the default demo (12,000 holders) has the nation's archives and their published magnitudes, plus archive rooms.
+MAX_ARCHIVE_SHARE = 0.5
 
 _LEVELS = (PROVINCE, PREFECTURE, COUNTY)
 _L_PROVINCE, _L_PREFECTURE, _L_COUNTY = range(3)
@@ -96,57 +136,75 @@ class HolderProfile:
     holdings_per_staff: float
 
 
-# Keyed by holder type, in the code list's order. Comprehensive archives are placed one per division, not by
-# share or level; 企事业单位档案室 take the share the others leave. Means are tuned so that at full scale holdings
-# ≈ 10.47亿 (≈ 63 % of them at county level) and ≈ 22 % of holdings are opened.
+# Keyed by holder type, in the code list's order. Archives are placed at their published national counts (scaled
+# down only in small samples), comprehensive archives one per division; archive rooms take the holders left, 机关档案室
+# their `share` of them. Means are per holder at (province, prefecture, county) level: comprehensive archives so that
+# their holdings total about 10.3亿 outside the central archives (≈ 63 % at county level) with about 36,000 full-time
+# staff; archive rooms of realistic size (a county organ's room some thousands of files, a court's tens of
+# thousands: see _SIZE_FACTORS).
 HOLDER_PROFILES: dict[str, HolderProfile] = {
     "综合档案馆": HolderProfile(
-        share=0.0, level_shares=(1, 0, 0), natures={"12": 1.0}, mean_holdings=(1_200_000, 290_000, 165_000),
-        sigma=0.5, vol_share=(0.45, 0.7), opened_share=(0.26, 0.42), digitized_prob=1.0, digitized_share=(0.45, 0.9),
-        e_prob=0.97, pre1949_prob=0.9, pre1949_share=(0.005, 0.06), categories=(0.55, 0.08, 0.05, 0.03, 0.22, 0.07),
-        climate_prob=0.95, fire_prob=0.98, holdings_per_staff=12_000,
+        share=0.0, level_shares=(1, 0, 0), natures={"12": 1.0}, mean_holdings=(3_060_000, 753_000, 237_000),
+        sigma=0.5, vol_share=(0.45, 0.7), opened_share=(0.15, 0.29), digitized_prob=1.0, digitized_share=(0.45, 0.9),
+        e_prob=0.97, pre1949_prob=0.9, pre1949_share=(0.02, 0.14), categories=(0.55, 0.08, 0.05, 0.03, 0.22, 0.07),
+        climate_prob=0.95, fire_prob=0.98, holdings_per_staff=27_800,
     ),
     "专门档案馆": HolderProfile(
-        share=0.0025, level_shares=(0.1, 0.5, 0.4), natures={"12": 1.0}, mean_holdings=(40_000, 15_000, 9_000),
+        share=0.0, level_shares=(0.1, 0.5, 0.4), natures={"12": 1.0}, mean_holdings=(400_000, 150_000, 60_000),
         sigma=0.8, vol_share=(0.5, 0.85), opened_share=(0.05, 0.25), digitized_prob=0.9, digitized_share=(0.3, 0.8),
         e_prob=0.9, pre1949_prob=0.15, pre1949_share=(0.0, 0.02), categories=(0.1, 0.55, 0.02, 0.01, 0.3, 0.02),
-        climate_prob=0.85, fire_prob=0.95, holdings_per_staff=6_000,
+        climate_prob=0.85, fire_prob=0.95, holdings_per_staff=10_000,
     ),
     "部门档案馆": HolderProfile(
-        share=0.0015, level_shares=(0.2, 0.5, 0.3), natures={"11": 0.6, "12": 0.4},
-        mean_holdings=(30_000, 12_000, 6_000),
+        share=0.0, level_shares=(0.2, 0.5, 0.3), natures={"11": 0.6, "12": 0.4},
+        mean_holdings=(300_000, 120_000, 50_000),
         sigma=0.8, vol_share=(0.4, 0.8), opened_share=(0.05, 0.2), digitized_prob=0.9, digitized_share=(0.3, 0.8),
         e_prob=0.9, pre1949_prob=0.2, pre1949_share=(0.0, 0.02), categories=(0.45, 0.1, 0.08, 0.07, 0.27, 0.03),
-        climate_prob=0.85, fire_prob=0.95, holdings_per_staff=6_000,
+        climate_prob=0.85, fire_prob=0.95, holdings_per_staff=9_000,
     ),
     "企事业单位档案馆": HolderProfile(
-        share=0.003, level_shares=(0.3, 0.4, 0.3), natures={"91": 0.65, "12": 0.35},
-        mean_holdings=(30_000, 15_000, 8_000),
+        share=0.0, level_shares=(0.3, 0.4, 0.3), natures={"91": 0.3, "12": 0.7},
+        mean_holdings=(250_000, 100_000, 40_000),
         sigma=0.8, vol_share=(0.35, 0.75), opened_share=(0.0, 0.15), digitized_prob=0.85, digitized_share=(0.2, 0.7),
         e_prob=0.95, pre1949_prob=0.1, pre1949_share=(0.0, 0.01), categories=(0.35, 0.35, 0.15, 0.08, 0.05, 0.02),
-        climate_prob=0.85, fire_prob=0.95, holdings_per_staff=8_000,
+        climate_prob=0.85, fire_prob=0.95, holdings_per_staff=10_000,
     ),
     "机关档案室": HolderProfile(
-        share=0.55, level_shares=(0.04, 0.2, 0.76), natures={"11": 0.92, "13": 0.08}, mean_holdings=(900, 450, 250),
-        sigma=1.0, vol_share=(0.2, 0.6), opened_share=(0.0, 0.0), digitized_prob=0.6, digitized_share=(0.1, 0.6),
+        share=0.55, level_shares=(0.04, 0.2, 0.76), natures={"11": 0.92, "13": 0.08},
+        mean_holdings=(60_000, 20_000, 6_000),
+        sigma=0.9, vol_share=(0.2, 0.6), opened_share=(0.0, 0.0), digitized_prob=0.6, digitized_share=(0.1, 0.6),
         e_prob=0.7, pre1949_prob=0.01, pre1949_share=(0.0, 0.01), categories=(0.7, 0.05, 0.12, 0.06, 0.05, 0.02),
-        climate_prob=0.45, fire_prob=0.7, holdings_per_staff=2_500,
+        climate_prob=0.45, fire_prob=0.7, holdings_per_staff=20_000,
     ),
     "企事业单位档案室": HolderProfile(
-        share=0.0, level_shares=(0.05, 0.27, 0.68), natures={"91": 0.55, "12": 0.45}, mean_holdings=(900, 450, 250),
-        sigma=1.0, vol_share=(0.25, 0.65), opened_share=(0.0, 0.0), digitized_prob=0.5, digitized_share=(0.05, 0.5),
+        share=0.45, level_shares=(0.05, 0.27, 0.68), natures={"91": 0.55, "12": 0.45},
+        mean_holdings=(50_000, 15_000, 5_000),
+        sigma=0.9, vol_share=(0.25, 0.65), opened_share=(0.0, 0.0), digitized_prob=0.5, digitized_share=(0.05, 0.5),
         e_prob=0.6, pre1949_prob=0.005, pre1949_share=(0.0, 0.01), categories=(0.4, 0.2, 0.25, 0.08, 0.05, 0.02),
-        climate_prob=0.4, fire_prob=0.65, holdings_per_staff=2_500,
+        climate_prob=0.4, fire_prob=0.65, holdings_per_staff=20_000,
     ),
 }  # fmt: skip
+# Archive rooms that keep large case or record series, by a word of their name: courts' and procuratorates' case
+# files, police records, land and housing registers, hospitals' medical records, schools' student files.
+_SIZE_FACTORS: tuple[tuple[str, float], ...] = (
+    ("法院|检察院", 6.0),
+    ("公安|派出所|交通警察", 4.0),
+    ("医院|卫生院|妇幼保健", 4.0),
+    ("不动产|自然资源|住房和城乡建设|人力资源和社会保障|公积金", 2.5),
+    ("中学|小学|学校|学院|幼儿园", 1.5),
+)
+# Comprehensive archives of the 15 sub-provincial cities hold more than a prefecture's; development-zone archives
+# hold little (about 60,000 卷件).
+_SUB_PROVINCIAL_FACTOR, _ZONE_HOLDINGS = 2.7, 60_000
 _TYPES = HOLDER_TYPE.values
 _COMPREHENSIVE = _TYPES.index("综合档案馆")
 _ROOM_TYPE_IDS = np.array([_TYPES.index(t) for t in ARCHIVE_ROOM_KINDS])
 # Share of county-level organ archive rooms that are township governments (乡级), and of province-level
-# enterprises that are branches of central enterprises (中央).
+# enterprises that are provincial branches of central enterprises (reported by the province, at 省级: only their
+# headquarters are 中央 units, which report nationally).
 _TOWNSHIP_SHARE, _CENTRAL_SHARE = 0.4, 0.15
 # Township governments keep less than the county organs.
-_TOWNSHIP_HOLDINGS = 0.6
+_TOWNSHIP_HOLDINGS = 0.3
 _MIN_HOLDINGS = 60
 # Non-reporting registered holders per province, and holders reporting without being registered.
 _MISSING_SHARE, _UNREGISTERED_SHARE = (0.02, 0.05), (0.002, 0.006)
@@ -345,12 +403,32 @@ def _name_table() -> _NameTable:
 
 @dataclass(frozen=True)
 class ProvinceDataset:
-    """One province's register of expected holders and its clean census return, in the forms' field names."""
+    """One province's register of expected holders and its clean census return (main sheet, red-archive inventory,
+    foot), in the forms' field names."""
 
     province_code: str
     province_name: str
     register: pl.DataFrame
     census: pl.DataFrame
+    red_archives: pl.DataFrame
+    sign_off: pl.DataFrame
+
+    def census_sheets(
+        self, census_rows: Iterable[Sequence[object]] | None = None, holders: pl.DataFrame | None = None
+    ) -> dict[str, Iterable[Sequence[object]]]:
+        """The rows of each sheet of the census workbook: the main sheet's given, or `holders` (a scope's part of the
+        clean return, whose red-archive rows only are written), or the clean ones."""
+        red = self.red_archives
+        main = self.census if holders is None else holders
+        if holders is not None:
+            red = red.filter(pl.col("uscc").is_in(holders.get_column("uscc").implode()))
+        return {
+            CENSUS_FORM.sheet_name: main.select(CENSUS_FORM.field_names).iter_rows()
+            if census_rows is None
+            else census_rows,
+            RED_ARCHIVES_FORM.sheet_name: red.iter_rows(),
+            SIGN_OFF_FORM.sheet_name: self.sign_off.iter_rows(),
+        }
 
 
 @dataclass(frozen=True)
@@ -404,6 +482,12 @@ class Manifest:
     national_if_corrected: dict[str, Any]
     provinces: tuple[ProvinceExpectation, ...]
     injected_errors: tuple[InjectedError, ...]
+    # The national breakdowns (by_holder_type …) and red-archive inventory of `summary --json`, as written and once
+    # the rejected returns are corrected.
+    breakdowns: dict[str, Any]
+    breakdowns_if_corrected: dict[str, Any]
+    red_archive_resources: dict[str, Any]
+    red_archive_resources_if_corrected: dict[str, Any]
     # The reporting scopes (synthetic.scopes): the central channels' expected figures, the returns of every scope
     # with the reviews the demo makes, and the review progress expected at the end.
     central: dict[str, Any] = field(default_factory=dict)
@@ -452,13 +536,9 @@ def _place_of(division: Division, registry: Mapping[str, Division]) -> str:
 
 
 def _default_admin_level(division: Division) -> str:
-    """省级, 副省级 for the 15 sub-provincial cities else 地级, 县级: always compatible with the division's level."""
-    allowed = DIVISION_LEVEL_ADMIN_LEVELS[division.level]
-    if division.level == PROVINCE:
-        return allowed[1]
-    if division.level == PREFECTURE:
-        return allowed[0] if division.code in SUB_PROVINCIAL_CITIES else allowed[1]
-    return allowed[0]
+    """省级, 副省级 for the 15 sub-provincial cities else 地级, 县级 (地级 for the Corps' cities, which are its 师):
+    the first level the division allows in a provincial return."""
+    return allowed_admin_levels(division)[0]
 
 
 @cache
@@ -520,17 +600,48 @@ def comprehensive_count(province_code: str, scale: float) -> int:
     return max(1, round(min(scale, 1.0) * _full_scale_comprehensive()[province_code]))
 
 
+def archive_scale(units: int) -> float:
+    """The share of the nation's archives a sample of `units` holders keeps (1.0 from about 8,300 holders up)."""
+    return min(1.0, units * MAX_ARCHIVE_SHARE / TOTAL_ARCHIVES)
+
+
+_OTHER_ARCHIVES = tuple(t for t in ARCHIVES_AT_FULL_SCALE if t != "综合档案馆")
+
+
+def plan_province_archives(scale: float) -> dict[str, dict[str, int]]:
+    """Archives of each kind per census province at a scale: comprehensive ones by division, the others apportioned
+    by the provinces' weights so that the national counts are the published ones (times the scale)."""
+    codes, weights = list(_province_weights()), list(_province_weights().values())
+    plan = {c: {"综合档案馆": comprehensive_count(c, scale)} for c in codes}
+    for kind in _OTHER_ARCHIVES:
+        for c, n in zip(codes, _apportion(round(ARCHIVES_AT_FULL_SCALE[kind] * min(scale, 1.0)), weights), strict=True):
+            plan[c][kind] = n
+    return plan
+
+
 def plan_province_holders(units: int) -> dict[str, int]:
-    """Registered holders per census province for a national total (never fewer than one per province)."""
-    scale = units / FULL_SCALE_UNITS
-    comprehensive = {c: comprehensive_count(c, scale) for c in _province_weights()}
-    rest = _apportion(max(0, units - sum(comprehensive.values())), list(_province_weights().values()))
-    return {c: comprehensive[c] + r for c, r in zip(comprehensive, rest, strict=True)}
+    """Registered holders per census province for a national total (never fewer than one per province): the
+    archives of `plan_province_archives`, then archive rooms."""
+    archives = plan_province_archives(archive_scale(units))
+    count = sum(sum(kinds.values()) for kinds in archives.values())
+    rooms = _apportion(max(0, units - count), list(_province_weights().values()))
+    return {c: sum(archives[c].values()) + r for c, r in zip(archives, rooms, strict=True)}
 
 
-def _default_scale(province_code: str, holders: int) -> float:
-    share = _province_weights()[province_code] * (FULL_SCALE_UNITS - COMPREHENSIVE_AT_FULL_SCALE)
-    return min(1.0, holders / (_full_scale_comprehensive()[province_code] + share))
+def _default_archives(province_code: str, holders: int, scale: float | None) -> dict[str, int]:
+    """A province's archives by kind when it is generated on its own: its national share at a scale (default: as
+    many as half its holders allow), never more than its holders, the provincial archives first."""
+    weight = _province_weights()[province_code]
+    full: dict[str, float] = {"综合档案馆": _full_scale_comprehensive()[province_code]}
+    full |= {kind: ARCHIVES_AT_FULL_SCALE[kind] * weight for kind in _OTHER_ARCHIVES}
+    if scale is None:
+        scale = min(1.0, holders * MAX_ARCHIVE_SHARE / sum(full.values()))
+    archives = {"综合档案馆": min(holders, comprehensive_count(province_code, scale))}
+    room = holders - archives["综合档案馆"]
+    for kind in _OTHER_ARCHIVES:
+        archives[kind] = min(room, round(full[kind] * min(scale, 1.0)))
+        room -= archives[kind]
+    return archives
 
 
 # ------------------------------------------------------------------------------------------------------- holders
@@ -564,7 +675,8 @@ def _comprehensive_holders(frame: _ProvinceFrame, count: int, rng: np.random.Gen
     others = [(lv, i) for lv in (_L_PREFECTURE, _L_COUNTY) for i in range(frame.size(lv)) if (lv, i) not in cities]
     slots = [(_L_PROVINCE, 0), *cities, *(others[i] for i in rng.permutation(len(others)))]
     zones = [0] * len(slots)
-    zone_level = _L_PREFECTURE if frame.size(_L_PREFECTURE) else _L_PROVINCE
+    # Development zones lie in a prefecture, or in a district where there is no prefecture level.
+    zone_level = next((lv for lv in (_L_PREFECTURE, _L_COUNTY) if frame.size(lv)), _L_PROVINCE)
     hosts = frame.size(zone_level)
     for k in range(max(0, count - len(slots))):
         slots.append((zone_level, k % hosts))
@@ -588,12 +700,20 @@ def _choose(rng: np.random.Generator, keys: Sequence[Any], weights: Sequence[flo
     return np.asarray(keys)[rng.choice(len(keys), size=n, p=p / p.sum())]
 
 
-def _other_holders(frame: _ProvinceFrame, count: int, rng: np.random.Generator) -> _Holders:
-    """Archives and archive rooms other than comprehensive archives, placed by kind and level."""
+def _other_holders(
+    frame: _ProvinceFrame, archives: Mapping[str, int], rooms: int, rng: np.random.Generator
+) -> _Holders:
+    """Archives other than comprehensive ones (as many of each kind as given), then archive rooms, placed by level."""
+    room_ids = [int(i) for i in _ROOM_TYPE_IDS]
+    shares = [HOLDER_PROFILES[_TYPES[i]].share for i in room_ids]
+    type_id = np.concatenate(
+        [
+            np.repeat([_TYPES.index(kind) for kind in archives], list(archives.values())).astype(np.int64),
+            _choose(rng, room_ids, shares, rooms).astype(np.int64),
+        ]
+    )
+    count = len(type_id)
     type_ids = [i for i in range(len(_TYPES)) if i != _COMPREHENSIVE]
-    shares = [HOLDER_PROFILES[_TYPES[i]].share for i in type_ids]
-    shares[-1] = 1.0 - sum(shares[:-1])
-    type_id = _choose(rng, type_ids, shares, count)
     level = np.zeros(count, dtype=np.int64)
     prefix = np.empty(count, dtype="<U2")
     for t in type_ids:
@@ -719,13 +839,18 @@ def _rule_param(rule_id: str, name: str) -> Any:
 
 
 def _retention_split(total: np.ndarray, rng: np.random.Generator, unassigned_rule: str) -> list[np.ndarray]:
-    """Permanent, 30-year, 10-year and unassigned parts summing exactly to the total; unassigned under its limit."""
+    """Parts in the order of the form (永久, 定期30年, 定期10年, 长期, 短期, 未划定期限) summing exactly to the total:
+    records appraised before 2006 (5-30 %) are 长期 or 短期; unassigned under its limit."""
+    n = len(total)
     # Stay below the warning share with a margin: the share is compared as a fraction of the total.
-    unassigned = _floor_share(total, rng.random(len(total)) * _rule_param(unassigned_rule, "share") * 0.8)
+    unassigned = _floor_share(total, rng.random(n) * _rule_param(unassigned_rule, "share") * 0.8)
     rest = total - unassigned
-    permanent = _floor_share(rest, rng.uniform(0.35, 0.7, len(total)))
-    thirty = _floor_share(rest - permanent, rng.uniform(0.4, 0.8, len(total)))
-    return [permanent, thirty, rest - permanent - thirty, unassigned]
+    before_2006 = _floor_share(rest, rng.uniform(0.05, 0.3, n))
+    long = _floor_share(before_2006, rng.uniform(0.5, 0.8, n))
+    rest -= before_2006
+    permanent = _floor_share(rest, rng.uniform(0.35, 0.7, n))
+    thirty = _floor_share(rest - permanent, rng.uniform(0.4, 0.8, n))
+    return [permanent, thirty, rest - permanent - thirty, long, before_2006 - long, unassigned]
 
 
 def _inside_band(expected: np.ndarray, factor: np.ndarray, low: float, high: float, decimals: int) -> np.ndarray:
@@ -738,12 +863,12 @@ def _inside_band(expected: np.ndarray, factor: np.ndarray, low: float, high: flo
     return np.clip(np.rint(expected * factor * scale), lowest, highest).astype(np.int64)
 
 
-def _holding_figures(holders: _Holders, rng: np.random.Generator) -> dict[str, np.ndarray]:
-    """Every numeric field of the census form (decimals as integers of their last digit), with no error or warning."""
+def _holding_figures(holders: _Holders, rng: np.random.Generator, size: np.ndarray) -> dict[str, np.ndarray]:
+    """Every numeric field of the census form (decimals as integers of their last digit), with no error or warning;
+    `size` multiplies each holder's mean holdings."""
     n, t = len(holders), holders.type_id
     is_archives = ~np.isin(t, _ROOM_TYPE_IDS)
-    mean = _profile_array("mean_holdings")[t, holders.level]
-    mean = np.where(holders.township, mean * _TOWNSHIP_HOLDINGS, mean)
+    mean = _profile_array("mean_holdings")[t, holders.level] * size
     sigma = _profile_array("sigma")[t]
     total = np.maximum(np.rint(np.exp(rng.normal(np.log(mean) - sigma**2 / 2, sigma))), _MIN_HOLDINGS).astype(np.int64)
 
@@ -756,17 +881,9 @@ def _holding_figures(holders: _Holders, rng: np.random.Generator) -> dict[str, n
     vol = _floor_share(total, _uniform(rng, per_row("vol_share")))
     item = total - vol
     figures: dict[str, np.ndarray] = {"vol_total": vol, "item_total": item}
-    for name, part in zip(
-        ("vol_permanent", "vol_30y", "vol_10y", "vol_unassigned"),
-        _retention_split(vol, rng, "vol_unassigned_share"),
-        strict=True,
-    ):
+    for name, part in zip(VOL_PARTS_2025, _retention_split(vol, rng, "vol_unassigned_share"), strict=True):
         figures[name] = part
-    for name, part in zip(
-        ("item_permanent", "item_30y", "item_10y", "item_unassigned"),
-        _retention_split(item, rng, "item_unassigned_share"),
-        strict=True,
-    ):
+    for name, part in zip(ITEM_PARTS_2025, _retention_split(item, rng, "item_unassigned_share"), strict=True):
         figures[name] = part
 
     # Dirichlet draws around the kind's category mix (concentration 30: rows vary, kinds stay recognisable).
@@ -847,6 +964,72 @@ def _holding_figures(holders: _Holders, rng: np.random.Generator) -> dict[str, n
     return figures
 
 
+# Shares of red archives in each condition class besides 完好 (轻度, 中度, 严重, 特残破损), on average.
+_RED_DAMAGE = (0.12, 0.06, 0.03, 0.01)
+# Uses of red archives per holder and year, on average, by (comprehensive archives at province, prefecture, county
+# level), other archives, archive rooms: exhibitions, publications, research results.
+_RED_USES = {
+    "red_exhibitions": ((6.0, 3.0, 1.2), 0.3, 0.05),
+    "red_publications": ((3.0, 1.2, 0.4), 0.2, 0.02),
+    "red_research": ((8.0, 3.0, 1.0), 0.5, 0.05),
+}
+
+
+def _red_archive_rows(census: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """The red-archive inventory of a clean return: every comprehensive archives (nearly) and every holder with
+    revolutionary history archives has a row; its red archives include those, plus red archives formed after 1949,
+    within its volumes and items; condition classes, digitised share and uses vary by kind and level."""
+    n = census.height
+    t = census.get_column("_type").to_numpy()
+    level = census.get_column("_level").to_numpy()
+    revolutionary = census.get_column("red_archives").to_numpy()
+    vol, item = census.get_column("vol_total").to_numpy(), census.get_column("item_total").to_numpy()
+    holdings = vol + item
+    comprehensive = t == _COMPREHENSIVE
+    rooms = np.isin(t, _ROOM_TYPE_IDS)
+    has_row = (revolutionary > 0) | (comprehensive & (rng.random(n) < 0.95))
+    later = _floor_share(holdings, np.where(comprehensive, rng.uniform(0.001, 0.01, n), rng.uniform(0, 0.002, n)))
+    total = np.minimum(holdings, revolutionary + later)
+    red_vol = np.where(holdings > 0, (total * vol) // np.maximum(holdings, 1), 0)
+    red_item = np.minimum(item, total - red_vol)
+    total = red_vol + red_item
+    weights = rng.gamma(40 * np.array([1 - sum(_RED_DAMAGE), *_RED_DAMAGE]), size=(n, 5))
+    weights /= weights.sum(axis=1, keepdims=True)
+    damaged = np.floor(total[:, None] * weights[:, 1:]).astype(np.int64)
+    columns: dict[str, Any] = {
+        "uscc": census.get_column("uscc"),
+        "unit_name": census.get_column("unit_name"),
+        "red_vol": red_vol,
+        "red_item": red_item,
+        "red_intact": total - damaged.sum(axis=1),
+        **{name: damaged[:, i] for i, name in enumerate(("red_light", "red_moderate", "red_severe", "red_extreme"))},
+        "red_digitized": _floor_share(total, rng.uniform(0.3, 0.95, n)),
+    }
+    for name, (by_level, other_archives, room) in _RED_USES.items():
+        mean = np.where(comprehensive, np.asarray(by_level)[level], np.where(rooms, room, other_archives))
+        columns[name] = rng.poisson(mean)
+    columns["remarks"] = [None] * n
+    frame = pl.DataFrame(
+        {f.name: pl.Series(f.name, columns[f.name], dtype=f.polars_dtype) for f in RED_ARCHIVES_FORM.fields}
+    )
+    return frame.filter(pl.Series(has_row & (total > 0)))
+
+
+def _sign_off(frame: _ProvinceFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """The foot of a province's return: its heads, who filled it in, a telephone number and the day it was sent."""
+    people = _contacts(frame, 3, rng)
+    names = people["contact_name"].to_list()
+    reported_on = date(2025, 1, 10) + timedelta(days=int(rng.integers(0, 80)))
+    row = {
+        "unit_head": names[0],
+        "statistics_head": names[1],
+        "preparer": names[2],
+        "preparer_phone": people["contact_phone"][2],
+        "reported_on": reported_on,
+    }
+    return pl.DataFrame([row], schema={f.name: f.polars_dtype for f in SIGN_OFF_FORM.fields})
+
+
 def _pick(rng: np.random.Generator, choices: Sequence[str], n: int) -> pl.Series:
     return pl.Series(list(choices), dtype=pl.Utf8).gather(rng.integers(0, len(choices), n))
 
@@ -898,21 +1081,48 @@ def _supervisor_uscc(
     return pl.Series("parent_uscc", [None] * n, dtype=pl.Utf8).scatter(rows, codes.gather(inverse))
 
 
+def _size_factors(names: pl.Series, holders: _Holders, division_codes: np.ndarray) -> np.ndarray:
+    """How much more (or less) a holder keeps than the mean of its kind and level: rooms with large case or record
+    series by their names, townships less, sub-provincial city archives more, development-zone archives little."""
+    factor = np.ones(len(holders))
+    rooms = np.isin(holders.type_id, _ROOM_TYPE_IDS)
+    for pattern, times in _SIZE_FACTORS:
+        factor = np.where(rooms & names.str.contains(pattern).to_numpy(), times, factor)
+    factor = np.where(holders.township, _TOWNSHIP_HOLDINGS, factor)
+    comprehensive = holders.type_id == _COMPREHENSIVE
+    mean = _profile_array("mean_holdings")[holders.type_id, holders.level]
+    city = comprehensive & (holders.zone == 0) & np.isin(division_codes, SUB_PROVINCIAL_CITIES)
+    factor = np.where(city, _SUB_PROVINCIAL_FACTOR, factor)
+    return np.where(comprehensive & (holders.zone > 0), _ZONE_HOLDINGS / mean, factor)
+
+
 def generate_province_rows(
-    province_code: str, holders: int, *, seed: int = 2024, scale: float | None = None
+    province_code: str,
+    holders: int,
+    *,
+    seed: int = 2024,
+    scale: float | None = None,
+    archives: Mapping[str, int] | None = None,
 ) -> ProvinceDataset:
-    """A province's register of `holders` expected holders and its clean census return (scale 1.0 = full country)."""
+    """A province's register of `holders` expected holders, its clean census return, red-archive inventory and foot.
+
+    `archives`: how many archives of each kind (default: the province's share of the nation's at `scale`, 1.0 =
+    all, by default as many as half its holders allow); the other holders are archive rooms.
+    """
     if holders < 1:
         raise ValueError("a province needs at least one holder")
     frame = _province_frame(province_code)
     rng = np.random.default_rng([seed, int(province_code)])
-    scale = _default_scale(province_code, holders) if scale is None else scale
-    comprehensive = min(holders, comprehensive_count(province_code, scale))
+    archives = dict(archives) if archives is not None else _default_archives(province_code, holders, scale)
+    comprehensive = archives.pop("综合档案馆")
+    if comprehensive < 1 or comprehensive + sum(archives.values()) > holders:
+        raise ValueError(f"{holders} holders cannot hold {comprehensive} comprehensive and {archives} other archives")
     others = holders - comprehensive
+    rooms = others - sum(archives.values())
     unregistered = max(int(others >= _MIN_OTHERS_FOR_UNREGISTERED), round(others * rng.uniform(*_UNREGISTERED_SHARE)))
     missing = min(others, round(holders * rng.uniform(*_MISSING_SHARE)))
     people = _Holders.concat(
-        [_comprehensive_holders(frame, comprehensive, rng), _other_holders(frame, others + unregistered, rng)]
+        [_comprehensive_holders(frame, comprehensive, rng), _other_holders(frame, archives, rooms + unregistered, rng)]
     )
     n = len(people)
     if n > _BODY_BLOCK:
@@ -928,14 +1138,18 @@ def generate_province_rows(
         division_codes[at] = frame.codes[level][people.division[at]]
         places[at] = frame.places[level][people.division[at]]
         admin_levels[at] = frame.admin_levels[level][people.division[at]]
-    # A central enterprise's provincial branch is a local unit of its province (the 中央 level is for the central
-    # channels' own units), so it keeps its division's level.
-    admin_levels[people.township] = DIVISION_LEVEL_ADMIN_LEVELS[COUNTY][1]
+    # A central enterprise's provincial branch is a local unit of its province at 省级 (the 中央 level is for the
+    # central channels' own units); township governments are 乡级; development-zone archives are not 副省级 even in
+    # a sub-provincial city.
+    admin_levels[people.central] = PROVINCIAL
+    admin_levels[people.township] = TOWNSHIP
+    admin_levels[(people.zone > 0) & (admin_levels == SUB_PROVINCIAL)] = PREFECTURAL
 
-    figures = _holding_figures(people, rng)
+    names = _unit_names(people, places.astype(str), division_codes)
+    figures = _holding_figures(people, rng, _size_factors(names, people, division_codes))
     columns: dict[str, Any] = {
         "uscc": generate_uscc(people.prefix, division_codes, frame.ordinal * _BODY_BLOCK + np.arange(n)),
-        "unit_name": _unit_names(people, places.astype(str), division_codes),
+        "unit_name": names,
         "unit_nature": pl.Series(people.prefix).replace_strict(USCC_PREFIX_NATURE, return_dtype=pl.Utf8),
         "holder_type": pl.Series(list(_TYPES)).gather(people.type_id),
         "division_code": division_codes,
@@ -956,23 +1170,28 @@ def generate_province_rows(
         }
     ).with_columns(
         _type=pl.Series(people.type_id),
+        _level=pl.Series(people.level),
         _registered=pl.Series(np.arange(n) < holders),
         _reports=pl.Series(reports),
     )
     table = table.sort("division_code", "_type", "uscc")
+    reported = table.filter("_reports")
     return ProvinceDataset(
         province_code,
         frame.name,
         register=table.filter("_registered").select(REGISTER_FORM.field_names),
-        census=table.filter("_reports").select(CENSUS_FORM.field_names),
+        census=reported.select(CENSUS_FORM.field_names),
+        red_archives=_red_archive_rows(reported, rng),
+        sign_off=_sign_off(frame, rng),
     )
 
 
 def generate_national_dataset(units: int, seed: int = 2024) -> NationalDataset:
-    """Registers and clean census returns for every census province, about `units` registered holders in all."""
-    scale = units / FULL_SCALE_UNITS
+    """Registers and clean census returns for every census province, about `units` registered holders in all: the
+    nation's archives at their published counts (scaled down only when `units` is small), then archive rooms."""
+    archives = plan_province_archives(archive_scale(units))
     provinces = {
-        code: generate_province_rows(code, holders, seed=seed, scale=scale)
+        code: generate_province_rows(code, holders, seed=seed, archives=archives[code])
         for code, holders in plan_province_holders(units).items()
     }
     return NationalDataset(units, seed, provinces)
@@ -983,37 +1202,63 @@ def generate_national_dataset(units: int, seed: int = 2024) -> NationalDataset:
 
 def coverage_pct(reported: int, expected: int) -> float:
     """Reported holders as a percentage of expected ones, rounded half up to 2 decimals (0 with none expected)."""
-    if expected == 0:
-        return 0.0
-    exact = Decimal(reported * 100) / Decimal(expected)
-    return float(min(exact, Decimal(100)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return min(percent(reported, expected) or 0.0, 100.0)
+
+
+def _sum(frame: pl.DataFrame, name: str) -> Any:
+    """A column's sum as `summary --json` prints it: decimals summed exactly in units of their last digit."""
+    decimals = CENSUS_FORM.field(name).decimals
+    if not frame.height:
+        return 0.0 if decimals else 0
+    if decimals:
+        scaled = frame.select((pl.col(name) * 10**decimals).round().cast(pl.Int64).sum()).item()
+        return round(scaled / 10**decimals, decimals)
+    return int(frame.get_column(name).sum())
+
+
+def _empty_census() -> pl.DataFrame:
+    return pl.DataFrame(schema={f.name: f.polars_dtype for f in CENSUS_FORM.fields})
+
+
+def _units(register: pl.DataFrame, census: pl.DataFrame) -> tuple[int, int, int]:
+    on_register = census.get_column("uscc").is_in(register.get_column("uscc").implode())
+    reported = register.get_column("uscc").is_in(census.get_column("uscc").implode())
+    return register.height, int(reported.sum()), census.height - int(on_register.sum())
+
+
+def _group_figures(register: pl.DataFrame, census: pl.DataFrame, *, with_expected: bool = True) -> dict[str, Any]:
+    """Units and sums of holders already filtered to one group (expected ones by the register's attribute, the
+    others by the return's), as the warehouse computes them."""
+    expected, reported, unregistered = _units(register, census)
+    figures: dict[str, Any] = {
+        "units_expected": expected if with_expected else None,
+        "units_reported": reported,
+        "units_unregistered": unregistered,
+        "coverage_pct": coverage_pct(reported, expected) if with_expected else None,
+    }
+    return figures | {name: _sum(census, name) for name in SUMMARY_SUM_FIELDS}
+
+
+def _bases(register: pl.DataFrame, census: pl.DataFrame) -> dict[str, dict[str, Any]]:
+    return {
+        basis: _group_figures(
+            register.filter(pl.col("holder_type").is_in(list(types))),
+            census.filter(pl.col("holder_type").is_in(list(types))),
+        )
+        for basis, types in BASES.items()
+    }
 
 
 def summarize_province(register: pl.DataFrame, census: pl.DataFrame | None) -> dict[str, Any]:
     """The `summary --json` figures of a province with this register and this accepted return (None: rejected)."""
-    census = census if census is not None else pl.DataFrame(schema={n: pl.Utf8 for n in ("uscc",)})
-    on_register = census.get_column("uscc").is_in(register.get_column("uscc").implode()).sum() if census.height else 0
-    figures: dict[str, Any] = {
-        "units_expected": register.height,
-        "units_reported": int(on_register),
-        "units_unregistered": census.height - int(on_register),
-        "coverage_pct": coverage_pct(int(on_register), register.height),
-    }
-    for name in SUMMARY_SUM_FIELDS:
-        decimals = CENSUS_FORM.field(name).decimals
-        if not census.height:
-            figures[name] = 0.0 if decimals else 0
-        elif decimals:
-            # Sum in units of the last decimal, so the total is exact before it is shown.
-            scaled = census.select((pl.col(name) * 10**decimals).round().cast(pl.Int64).sum()).item()
-            figures[name] = round(scaled / 10**decimals, decimals)
-        else:
-            figures[name] = int(census.get_column(name).sum())
-    return figures
+    census = census if census is not None else _empty_census()
+    figures = _group_figures(register, census)
+    # Units on the register count among the reported only when they are on the same return (no register: none).
+    return figures | {"bases": _bases(register, census)}
 
 
 def combine_figures(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """National figures from provincial ones: sums, with coverage recomputed from the unit counts."""
+    """National figures from provincial ones: sums, with coverage recomputed from the unit counts (bases too)."""
     parts = list(parts)
     figures: dict[str, Any] = {name: sum(p[name] for p in parts) for name in SUMMARY_UNIT_FIGURES}
     figures["coverage_pct"] = coverage_pct(figures["units_reported"], figures["units_expected"])
@@ -1021,7 +1266,94 @@ def combine_figures(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
         decimals = CENSUS_FORM.field(name).decimals
         total = sum(p[name] for p in parts)
         figures[name] = round(total, decimals) if decimals else int(total)
+    if all("bases" in p for p in parts):
+        figures["bases"] = {basis: combine_figures(p["bases"][basis] for p in parts) for basis in BASES}
     return figures
+
+
+def _with_province(frames: Iterable[tuple[str, pl.DataFrame]]) -> pl.DataFrame:
+    parts = [frame.with_columns(_province=pl.lit(code)) for code, frame in frames]
+    return pl.concat(parts, how="vertical_relaxed") if parts else _empty_census().with_columns(_province=pl.lit(""))
+
+
+def summarize_breakdowns(returns: Mapping[str, tuple[pl.DataFrame, pl.DataFrame | None]]) -> dict[str, Any]:
+    """The national breakdowns of `summary --json` for these provinces' (register, accepted return or None).
+
+    Holders are counted per province, as the national figures count them: expected and reported holders by the
+    register's attribute (reported: on the province's return, whatever it says), holders outside the register and
+    the sums by the return's.
+    """
+    registers = _with_province((code, register) for code, (register, _) in returns.items())
+    censuses = _with_province((code, census) for code, (_, census) in returns.items() if census is not None)
+    keys = ["_province", "uscc"]
+    returned = censuses.select(keys).unique().with_columns(_on_return=pl.lit(True))
+    registered = registers.select(keys).unique().with_columns(_on_register=pl.lit(True))
+    registers = registers.join(returned, on=keys, how="left").with_columns(pl.col("_on_return").fill_null(False))
+    censuses = censuses.join(registered, on=keys, how="left").with_columns(pl.col("_on_register").fill_null(False))
+    registers = registers.with_columns(level_tier=pl.col("admin_level").replace_strict(LEVEL_TIERS, default=None))
+    censuses = censuses.with_columns(level_tier=pl.col("admin_level").replace_strict(LEVEL_TIERS, default=None))
+    result: dict[str, Any] = {}
+    for group in GROUP_BREAKDOWNS:
+        result[group.key] = [
+            {group.member_key: member, **_member_figures(group, member, registers, censuses)}
+            for member in group.members
+        ]
+    for part in PART_BREAKDOWNS:
+        rows = []
+        for name, fields_ in part.members:
+            values = {column: _sum(censuses, f) for column, f in zip(part.columns, fields_, strict=True)}
+            rows.append({part.member_key: name, **values, "holdings": sum(values.values())})
+        result[part.key] = rows
+    result["by_carrier"] = [
+        {"carrier": label, "field": f, "unit": unit, "value": _sum(censuses, f)} for label, f, unit in CARRIERS
+    ]
+    return result
+
+
+def _member_figures(
+    group: GroupBreakdown, member: str, registers: pl.DataFrame, censuses: pl.DataFrame
+) -> dict[str, Any]:
+    """One member's figures, from registers marked `_on_return` and returns marked `_on_register`."""
+    mine = censuses.filter(pl.col(group.column) == member)
+    unregistered = int((~mine.get_column("_on_register")).sum())
+    if group.register_column is None:
+        figures: dict[str, Any] = {
+            "units_expected": None,
+            "units_reported": int(mine.get_column("_on_register").sum()),
+            "units_unregistered": unregistered,
+            "coverage_pct": None,
+        }
+    else:
+        expected = registers.filter(pl.col(group.register_column) == member)
+        reported = int(expected.get_column("_on_return").sum())
+        figures = {
+            "units_expected": expected.height,
+            "units_reported": reported,
+            "units_unregistered": unregistered,
+            "coverage_pct": coverage_pct(reported, expected.height),
+        }
+    return figures | {name: _sum(mine, name) for name in SUMMARY_SUM_FIELDS}
+
+
+def summarize_red_archives(frames: Iterable[pl.DataFrame]) -> dict[str, Any]:
+    """The `red_archive_resources` object of `summary --json` for these accepted red-archive sheets."""
+    parts = [f for f in frames if f.height]
+    red = pl.concat(parts) if parts else pl.DataFrame(schema={f.name: f.polars_dtype for f in RED_ARCHIVES_FORM.fields})
+    integer = [f.name for f in RED_ARCHIVES_FORM.fields if f.type is FieldType.INTEGER]
+    sums = {name: int(red.get_column(name).sum()) for name in integer}
+    total = sums["red_vol"] + sums["red_item"]
+    return {
+        "holders": red.height,
+        "red_vol": sums["red_vol"],
+        "red_item": sums["red_item"],
+        "red_total": total,
+        "by_condition": [{"condition": label, "value": sums[f]} for label, f in RED_CONDITIONS],
+        "red_digitized": sums["red_digitized"],
+        "digitized_pct": percent(sums["red_digitized"], total),
+        "red_exhibitions": sums["red_exhibitions"],
+        "red_publications": sums["red_publications"],
+        "red_research": sums["red_research"],
+    }
 
 
 # ------------------------------------------------------------------------------------------------ error injection
@@ -1092,16 +1424,23 @@ _ERRORS_PER_RETURN = (3, 6)
 
 
 def _break_rule(
-    rows: list[list[object]], rule: str, rng: np.random.Generator, used: set[int]
+    rows: list[list[object]], rule: str, rng: np.random.Generator, used: set[int], keep_usccs: frozenset[str]
 ) -> list[tuple[int, str | None]]:
-    """Change one cell of an unused, suitable row so that the rule fails: the failing rows, with the field changed."""
+    """Change one cell of an unused, suitable row so that the rule fails: the failing rows, with the field changed.
+    A row whose code is in `keep_usccs` (it has a row in another sheet) keeps its code."""
     names = CENSUS_FORM.field_names
     position = {name: i for i, name in enumerate(names)}
     free = [int(i) for i in rng.permutation(len(rows)) if int(i) not in used]
     if rule == DUPLICATE_RULE:
-        if len(free) < 2:
+        # The second row loses its own code: it must be one no other sheet refers to.
+        replaceable = [i for i in free if rows[i][position["uscc"]] not in keep_usccs]
+        if len(free) < 2 or not replaceable:
             return []
-        first, second = sorted(free[:2])
+        second = max(replaceable)
+        earlier = [i for i in free if i < second]
+        if not earlier:
+            return []
+        first = earlier[0]
         rows[second][position["uscc"]] = rows[first][position["uscc"]]
         used.update((first, second))
         # Both rows with the code fail, the first one untouched.
@@ -1109,6 +1448,8 @@ def _break_rule(
     mutation = next(m for m in _MUTATIONS if m.rule == rule)
     for index in free:
         row = dict(zip(names, rows[index], strict=True))
+        if mutation.mutated_field == "uscc" and row["uscc"] in keep_usccs:
+            continue
         if mutation.applies(row):
             rows[index][position[mutation.mutated_field]] = mutation.value(row)
             used.add(index)
@@ -1123,6 +1464,7 @@ def inject_census_errors(
     rng: np.random.Generator,
     *,
     rules: Sequence[str] | None = None,
+    keep_usccs: frozenset[str] = frozenset(),
 ) -> list[InjectedError]:
     """Break named rules (default: 3-6 at random) in a return's rows, in form order, changed in place: one cell of
     one row per rule; a duplicated code lists both its rows."""
@@ -1137,7 +1479,7 @@ def inject_census_errors(
     for rule in rules:
         if broken == count:
             break
-        failing = _break_rule(rows, rule, rng, used)
+        failing = _break_rule(rows, rule, rng, used, keep_usccs)
         broken += bool(failing)
         # Every injectable rule is a cell rule: it names its field.
         field = str(CENSUS_FORM.rules_by_id[rule].field)
@@ -1168,6 +1510,27 @@ def _error_provinces(codes: Sequence[str], count: int, seed: int) -> set[str]:
     return {codes[i] for i in order[: max(0, count)]}
 
 
+def write_census_return(
+    path: Path,
+    province: ProvinceDataset,
+    census_rows: Iterable[Sequence[object]] | None = None,
+    *,
+    scope: Scope | None = None,
+    holders: pl.DataFrame | None = None,
+) -> None:
+    """Write a province's census return (or that of a scope inside it): its main sheet (the clean rows, those given,
+    or the scope's `holders`), red-archive inventory (of the holders written) and foot, in the current census
+    workbook."""
+    write_workbook(
+        path,
+        CENSUS_WORKBOOK,
+        province.province_code,
+        province.census_sheets(census_rows, holders),
+        province_name=province.province_name,
+        scope=scope,
+    )
+
+
 def write_dataset(
     dataset: NationalDataset,
     out_dir: Path,
@@ -1175,12 +1538,15 @@ def write_dataset(
     inject_errors: int = 0,
     provinces: Sequence[str] | None = None,
     province_scope_rows: Mapping[str, pl.DataFrame] | None = None,
+    central: Mapping[str, tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]] | None = None,
 ) -> Manifest:
     """Write each province's register and census workbooks and `manifest.json`; errors go into some returns.
 
     `province_scope_rows`: for provinces whose return is split into scopes (synthetic.scopes), the rows of the
     province-wide return, written as its census file (its prefectures' and counties' returns are written apart);
-    those provinces get no injected errors.
+    those provinces get no injected errors. `central`: the central channels' (register, return, red-archive rows) by
+    channel, counted in the national breakdowns and red-archive inventory as the national figures count them (their
+    files and figures are written by synthetic.scopes).
     """
     split = province_scope_rows or {}
     codes = list(dataset.provinces) if provinces is None else list(provinces)
@@ -1203,13 +1569,14 @@ def write_dataset(
             province_name=province.province_name,
         )
         written = split.get(code, province.census)
-        rows: Iterable[Sequence[object]] = written.iter_rows()
+        rows: Iterable[Sequence[object]] | None = None
         if code in broken:
             mutable = [list(row) for row in province.census.iter_rows()]
             rng = np.random.default_rng([dataset.seed, int(code), 404])
-            injected += inject_census_errors(mutable, code, census_file, rng)
+            keep = frozenset(province.red_archives.get_column("uscc").to_list())
+            injected += inject_census_errors(mutable, code, census_file, rng, keep_usccs=keep)
             rows = mutable
-        write_form_workbook(out_dir / census_file, CENSUS_FORM, code, rows, province_name=province.province_name)
+        write_census_return(out_dir / census_file, province, rows, holders=written if code in split else None)
         corrected = summarize_province(province.register, province.census)
         expectations.append(
             ProvinceExpectation(
@@ -1224,15 +1591,27 @@ def write_dataset(
                 corrected,
             )
         )
+    chosen = {code: dataset.provinces[code] for code in codes}
+    # Central channels are reporting units of their own (keys unlike any province code).
+    channels: dict[str, tuple[pl.DataFrame, pl.DataFrame | None]] = {
+        f"central:{key}": (register, census) for key, (register, census, _) in (central or {}).items()
+    }
+    central_red = [red for _, _, red in (central or {}).values()]
     manifest = Manifest(
         ROUND_ID,
-        FORM_VERSION,
+        CENSUS_VERSION,
         dataset.seed,
         dataset.units,
         combine_figures(e.figures for e in expectations),
         combine_figures(e.figures_if_corrected for e in expectations),
         tuple(expectations),
         tuple(injected),
+        summarize_breakdowns(
+            {c: (p.register, None if c in broken else p.census) for c, p in chosen.items()} | channels
+        ),
+        summarize_breakdowns({c: (p.register, p.census) for c, p in chosen.items()} | channels),
+        summarize_red_archives([*(p.red_archives for c, p in chosen.items() if c not in broken), *central_red]),
+        summarize_red_archives([*(p.red_archives for p in chosen.values()), *central_red]),
     )
     (out_dir / "manifest.json").write_text(
         json.dumps(manifest.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8"

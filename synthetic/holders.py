@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, REGISTER_FORM, SIGN_OFF_FORM
 from census_schema.uscc import compute_uscc_check_char
 
 BASE_USCC = "91440300708461136T"
@@ -34,11 +35,15 @@ CENSUS_BASE: dict[str, Any] = {
     "vol_permanent": 600,
     "vol_30y": 200,
     "vol_10y": 160,
+    "vol_long": 0,
+    "vol_short": 0,
     "vol_unassigned": 40,
     "item_total": 2000,
     "item_permanent": 1000,
     "item_30y": 500,
     "item_10y": 460,
+    "item_long": 0,
+    "item_short": 0,
     "item_unassigned": 40,
     "cat_ws": 1500,
     "cat_kj": 500,
@@ -71,4 +76,34 @@ BASE_HOLDINGS = CENSUS_BASE["vol_total"] + CENSUS_BASE["item_total"]
 
 REGISTER_BASE: dict[str, Any] = {name: CENSUS_BASE[name] for name in REGISTER_FORM.field_names}
 
-BASE_ROWS: dict[str, dict[str, Any]] = {CENSUS_FORM.kind: CENSUS_BASE, REGISTER_FORM.kind: REGISTER_BASE}
+# The same holder's red archives (80 卷件, more than its 20 革命历史档案), and a return's foot.
+RED_BASE: dict[str, Any] = {
+    "uscc": BASE_USCC,
+    "unit_name": CENSUS_BASE["unit_name"],
+    "red_vol": 30,
+    "red_item": 50,
+    "red_intact": 60,
+    "red_light": 10,
+    "red_moderate": 5,
+    "red_severe": 3,
+    "red_extreme": 2,
+    "red_digitized": 40,
+    "red_exhibitions": 2,
+    "red_publications": 1,
+    "red_research": 3,
+    "remarks": None,
+}
+SIGN_OFF_BASE: dict[str, Any] = {
+    "unit_head": "李四",
+    "statistics_head": "王五",
+    "preparer": "张三",
+    "preparer_phone": "020-83133000",
+    "reported_on": date(2025, 3, 1),
+}
+
+BASE_ROWS: dict[str, dict[str, Any]] = {
+    CENSUS_FORM.kind: CENSUS_BASE,
+    REGISTER_FORM.kind: REGISTER_BASE,
+    RED_ARCHIVES_FORM.kind: RED_BASE,
+    SIGN_OFF_FORM.kind: SIGN_OFF_BASE,
+}

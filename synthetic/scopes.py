@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.census_form import CENSUS_FORM, CENSUS_WORKBOOK, RED_ARCHIVES_FORM, REGISTER_FORM, SIGN_OFF_FORM
 from census_schema.codes import HOLDER_TYPE, USCC_PREFIX_NATURE, YES_NO
 from census_schema.divisions import load_divisions
 from census_schema.scopes import (
@@ -34,7 +34,7 @@ from census_schema.scopes import (
     province_scope,
     summarize_review,
 )
-from census_schema.template import write_form_workbook
+from census_schema.template import write_form_workbook, write_workbook
 from synthetic.census import (
     _MUNICIPALITIES,
     HOLDER_PROFILES,
@@ -44,9 +44,12 @@ from synthetic.census import (
     _Holders,
     _holding_figures,
     _province_frame,
+    _red_archive_rows,
+    _sign_off,
     combine_figures,
     generate_uscc,
     summarize_province,
+    write_census_return,
     write_dataset,
 )
 
@@ -162,6 +165,17 @@ class CentralChannelDataset:
     channel_name: str
     register: pl.DataFrame
     census: pl.DataFrame
+    # The census workbook's other sheets: the red-archive inventory (红色档案资源摸底) and the foot (表尾).
+    red_archives: pl.DataFrame
+    sign_off: pl.DataFrame
+
+    def census_sheets(self, census: pl.DataFrame | None = None) -> dict[str, Any]:
+        """The rows of each sheet of the channel's census workbook (its return's main sheet, or `census`)."""
+        return {
+            CENSUS_FORM.sheet_name: (self.census if census is None else census).iter_rows(),
+            RED_ARCHIVES_FORM.sheet_name: self.red_archives.iter_rows(),
+            SIGN_OFF_FORM.sheet_name: self.sign_off.iter_rows(),
+        }
 
 
 def generate_central_dataset(seed: int) -> dict[str, CentralChannelDataset]:
@@ -183,7 +197,7 @@ def generate_central_dataset(seed: int) -> dict[str, CentralChannelDataset]:
         township=np.zeros(n, dtype=bool),
         central=np.ones(n, dtype=bool),
     )
-    figures = _holding_figures(holders, rng)
+    figures = _holding_figures(holders, rng, np.ones(n))
     registrations = np.array(
         [_BEIJING[:2] + "0000" if unit[2] == "91" else _CENTRAL_REGISTRATION for _, unit in listed], dtype="<U6"
     )
@@ -210,7 +224,11 @@ def generate_central_dataset(seed: int) -> dict[str, CentralChannelDataset]:
             name: pl.Series(name, columns[name], dtype=CENSUS_FORM.field(name).polars_dtype)
             for name in CENSUS_FORM.field_names
         }
-    ).with_columns(_channel=pl.Series([channel for channel, _ in listed]))
+    ).with_columns(
+        _channel=pl.Series([channel for channel, _ in listed]),
+        _type=pl.Series(types),
+        _level=pl.Series(holders.level),
+    )
     unregistered = CENTRAL_UNREGISTERED[1][0]
     datasets = {}
     for channel, name in CENTRAL_CHANNELS.items():
@@ -220,7 +238,12 @@ def generate_central_dataset(seed: int) -> dict[str, CentralChannelDataset]:
         missing = registered.get_column("uscc")[int(rng.integers(0, registered.height))]
         census = rows.filter(pl.col("uscc") != missing)
         datasets[channel] = CentralChannelDataset(
-            channel, name, registered.select(REGISTER_FORM.field_names), census.select(CENSUS_FORM.field_names)
+            channel,
+            name,
+            registered.select(REGISTER_FORM.field_names),
+            census.select(CENSUS_FORM.field_names),
+            _red_archive_rows(census, rng),
+            _sign_off(_province_frame(_BEIJING), rng),
         )
     return datasets
 
@@ -332,9 +355,13 @@ def _corrected(rows: pl.DataFrame) -> pl.DataFrame:
     return rows.with_columns(remarks)
 
 
-def _write(path: Path, rows: pl.DataFrame, scope: Scope, register: bool = False) -> None:
-    form = REGISTER_FORM if register else CENSUS_FORM
-    write_form_workbook(path, form, None, rows.select(form.field_names).iter_rows(), scope=scope)
+def _write_register(path: Path, rows: pl.DataFrame, scope: Scope) -> None:
+    write_form_workbook(path, REGISTER_FORM, None, rows.select(REGISTER_FORM.field_names).iter_rows(), scope=scope)
+
+
+def _write_central(path: Path, data: CentralChannelDataset, census: pl.DataFrame | None = None) -> None:
+    """A central channel's census workbook: its main sheet (or `census`), red-archive inventory and foot."""
+    write_workbook(path, CENSUS_WORKBOOK, None, data.census_sheets(census), scope=central_scope(data.channel))
 
 
 def _review_summary(planned: Sequence[PlannedReturn]) -> dict[str, Any]:
@@ -381,7 +408,12 @@ def write_demo_dataset(
     parts = {code: s.rows_by_scope(dataset.provinces[code].census) for code, s in by_province.items()}
     province_rows = {code: rows[province_scope(code)] for code, rows in parts.items()}
     manifest = write_dataset(
-        dataset, out_dir, inject_errors=inject_errors, provinces=provinces, province_scope_rows=province_rows
+        dataset,
+        out_dir,
+        inject_errors=inject_errors,
+        provinces=provinces,
+        province_scope_rows=province_rows,
+        central={key: (data.register, data.census, data.red_archives) for key, data in central.items()},
     )
     planned: list[PlannedReturn] = []
 
@@ -400,7 +432,8 @@ def write_demo_dataset(
         )  # fmt: skip
         if code == returned_whole:
             corrected = f"census-{code}-corrected.xlsx"
-            _write(out_dir / corrected, _corrected(dataset.provinces[code].census), province_scope(code))
+            province_data = dataset.provinces[code]
+            write_census_return(out_dir / corrected, province_data, _corrected(province_data.census).iter_rows())
             entry = replace(entry, return_reason=NATIONAL_RETURN_REASON, corrected_file=corrected)
         planned.append(entry)
 
@@ -412,7 +445,8 @@ def write_demo_dataset(
             if scope.kind is ScopeKind.PROVINCE:
                 continue
             file = f"census-{scope.code}.xlsx"
-            _write(out_dir / file, rows, scope)
+            province_data = dataset.provinces[split.province_code]
+            write_census_return(out_dir / file, province_data, scope=scope, holders=rows)
             if scope.kind is ScopeKind.PREFECTURE:
                 final = APPROVED
             else:
@@ -422,7 +456,7 @@ def write_demo_dataset(
             )
             if number == 0 and scope.kind is ScopeKind.PREFECTURE:
                 corrected = f"census-{scope.code}-corrected.xlsx"
-                _write(out_dir / corrected, _corrected(rows), scope)
+                write_census_return(out_dir / corrected, province_data, scope=scope, holders=_corrected(rows))
                 first = rows.row(0, named=True)
                 reason = PROVINCE_RETURN_REASON.format(row=3, unit=first["unit_name"])
                 entry = replace(entry, return_reason=reason, corrected_file=corrected)
@@ -433,13 +467,13 @@ def write_demo_dataset(
     for channel, data in central.items():
         scope = central_scope(channel)
         register_file, census_file = f"register-central-{channel}.xlsx", f"census-central-{channel}.xlsx"
-        _write(out_dir / register_file, data.register, scope, register=True)
-        _write(out_dir / census_file, data.census, scope)
+        _write_register(out_dir / register_file, data.register, scope)
+        _write_central(out_dir / census_file, data)
         final = AWAITING_NATIONAL if channel == "archives" else APPROVED
         entry = PlannedReturn("central", channel, None, data.channel_name, census_file, data.census.height, final)
         if channel == "organs":
             corrected = f"census-central-{channel}-corrected.xlsx"
-            _write(out_dir / corrected, _corrected(data.census), scope)
+            _write_central(out_dir / corrected, data, _corrected(data.census))
             entry = replace(entry, return_reason=CENTRAL_RETURN_REASON, corrected_file=corrected)
         planned.append(entry)
         figures = summarize_province(data.register, data.census)

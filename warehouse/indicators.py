@@ -50,7 +50,8 @@ def computed_indicator_values(con: duckdb.DuckDBPyConnection, round_id: str = RO
         if not indicator.is_computed:
             continue
         for province, figures in scopes:
-            value = compute_indicator(indicator, figures)
+            basis = figures if indicator.basis == "all" else figures["bases"][indicator.basis]
+            value = compute_indicator(indicator, basis)
             rows.append(
                 {
                     "indicator_code": indicator.code,

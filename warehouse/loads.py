@@ -329,16 +329,6 @@ def fetch_register_usccs(con: duckdb.DuckDBPyConnection, province_code: str, rou
     return frozenset(row[0] for row in result)
 
 
-def fetch_previous_round_holdings(con: duckdb.DuckDBPyConnection, province_code: str, round_id: str) -> dict[str, int]:
-    """uscc → vol_total + item_total in the province's current accepted return of the latest earlier round."""
-    result = con.execute(
-        "SELECT uscc, vol_total + item_total FROM stg_census_returns WHERE province_code = ? AND round_id = ("
-        "SELECT max(round_id) FROM stg_census_returns WHERE province_code = ? AND round_id < ?)",
-        [province_code, province_code, round_id],
-    ).fetchall()
-    return {uscc: int(holdings) for uscc, holdings in result}
-
-
 def fetch_current_file_hashes(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
     """The content SHA-256 of every current submission (whose Data Docs are always kept)."""
     return frozenset(row[0] for row in con.execute("SELECT file_sha256 FROM submissions WHERE is_current").fetchall())

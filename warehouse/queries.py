@@ -17,6 +17,7 @@ from census_schema.scopes import (
     review_label,
     summarize_review,
 )
+from warehouse.breakdowns import CENTRAL_KEY, empty_bases, query_basis_figures, query_breakdowns, query_red_archives
 
 UNIT_FIGURES = SUMMARY_UNIT_FIGURES
 SUM_FIGURES = SUMMARY_SUM_FIELDS
@@ -77,7 +78,13 @@ def query_summary(
     con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID, province_code: str | None = None
 ) -> dict[str, Any]:
     """National figures (provinces and central channels), those of every census province (or of one), of the
-    central channels, and review progress, as `summary --json` prints them."""
+    central channels, and review progress, as `summary --json` prints them.
+
+    Each figures block carries `bases`: the same figures for 综合档案馆, the other archives and archive rooms (they sum
+    to the block). The breakdowns (`by_holder_type`, `by_unit_nature`, `by_level`, `by_category`, `by_retention`,
+    `by_carrier`) and the red-archive inventory (`red_archive_resources`) are those of the scope: the nation (the
+    provinces and the central channels, as the national figures), or the province asked for.
+    """
     provinces = load_divisions().census_provinces()
     if province_code is not None:
         provinces = [require_census_province(province_code)]
@@ -86,21 +93,36 @@ def query_summary(
     central = next(r for r in rows if r["grain"] == "central")
     by_province = {r["province_code"]: r for r in rows if r["grain"] == "unit" and r["central_channel"] is None}
     by_channel = {r["central_channel"]: r for r in rows if r["grain"] == "unit" and r["central_channel"] is not None}
+    bases = query_basis_figures(con, round_id)
     return {
         "round": round_id,
-        "national": _figures(national),
+        "national": {**_figures(national), "bases": bases[None]},
         "provinces": [
-            {"province_code": p.code, "province_name": p.name, **_figures(by_province.get(p.code))} for p in provinces
+            {
+                "province_code": p.code,
+                "province_name": p.name,
+                **_figures(by_province.get(p.code)),
+                "bases": bases.get(p.code, empty_bases()),
+            }
+            for p in provinces
         ],
         "central": {
             "name": CENTRAL_NAME,
             **_figures(central),
+            "bases": bases.get(CENTRAL_KEY, empty_bases()),
             "channels": [
-                {"channel": key, "channel_name": name, **_figures(by_channel.get(key))}
+                {
+                    "channel": key,
+                    "channel_name": name,
+                    **_figures(by_channel.get(key)),
+                    "bases": bases.get(f"{CENTRAL_KEY}:{key}", empty_bases()),
+                }
                 for key, name in CENTRAL_CHANNELS.items()
             ],
         },
         "review": query_review_progress(con, round_id, [p.code for p in provinces]),
+        **query_breakdowns(con, province_code, round_id),
+        "red_archive_resources": query_red_archives(con, province_code, round_id),
     }
 
 
@@ -160,6 +182,7 @@ ORDER BY s.submitted_at DESC, s.submission_id
 LINEAGE_FIGURES: dict[str, tuple[str, str]] = {
     **{name: (name, "TRUE") for name in SUM_FIGURES},
     "holdings": ("vol_total + item_total", "TRUE"),
+    "comprehensive_holdings": ("vol_total + item_total", "basis = 'comprehensive'"),
     "units_reported": ("1", "is_registered"),
     "units_unregistered": ("1", "NOT is_registered"),
 }
@@ -274,7 +297,13 @@ SELECT
     sum(digitized_item) AS digitized_item,
     sum(opened) AS opened,
     sum(red_archives) AS red_archives,
-    sum(e_gb) AS e_gb
+    sum(e_gb) AS e_gb,
+    -- The comprehensive archives' own figures: the basis of the rates the overview's map shows.
+    sum(vol_total) FILTER (WHERE basis = 'comprehensive') AS comprehensive_vol_total,
+    sum(item_total) FILTER (WHERE basis = 'comprehensive') AS comprehensive_item_total,
+    sum(digitized_vol) FILTER (WHERE basis = 'comprehensive') AS comprehensive_digitized_vol,
+    sum(digitized_item) FILTER (WHERE basis = 'comprehensive') AS comprehensive_digitized_item,
+    sum(opened) FILTER (WHERE basis = 'comprehensive') AS comprehensive_opened
 FROM mart_holder_returns
 WHERE round_id = ? AND {parent} = ?
 GROUP BY ALL

@@ -34,6 +34,9 @@ class PlanIndicator:
     # The key of the formula in `supervision.indicators.FORMULAS` that computes it; None when reported.
     formula: str | None = None
     note: str = ""
+    # Which holders a computed indicator counts, as its name states: "all" census holders, or one basis of
+    # census_schema.breakdowns.BASES ("comprehensive" = 综合档案馆, "archive_rooms" = 档案室).
+    basis: str = "all"
 
     @property
     def is_computed(self) -> bool:
@@ -58,8 +61,8 @@ def _target(
     return PlanIndicator(code, name, unit, attribute, B, Decimal(0), T, Decimal(target), NATIONAL, note=note)
 
 
-def _computed(code: str, name: str, unit: str, formula: str, note: str = "") -> PlanIndicator:
-    return PlanIndicator(code, name, unit, MON, CENSUS_YEAR, None, T, None, NATIONAL, formula, note)
+def _computed(code: str, name: str, unit: str, formula: str, note: str = "", basis: str = "all") -> PlanIndicator:
+    return PlanIndicator(code, name, unit, MON, CENSUS_YEAR, None, T, None, NATIONAL, formula, note, basis)
 
 
 PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
@@ -80,16 +83,32 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
     ),
     _target("ZB05", "中央档案馆新馆建设工程进度", "%", EXP, 100, "按工程形象进度填报，建成为100%。"),
     _target("ZB06", "中国第二历史档案馆新馆建设工程进度", "%", EXP, 100, "按工程形象进度填报，建成为100%。"),
-    _target("ZB07", "建成档案科技实验室", "个", EXP, 4, "“十四五”期间新建数量，基期为0。"),
-    _computed("JC01", "馆藏档案数字化率", "%", "digitisation_rate", "以普查数据为基期。"),
-    _computed("JC02", "馆藏档案开放比例", "%", "opened_share", "以普查数据为基期。"),
-    _computed("JC03", "电子档案容量", "GB", "electronic_gb", "以普查数据为基期。"),
-    _computed("JC04", "档案资源普查完成率", "%", "census_completion"),
-    _computed("JC05", "革命历史档案数量", "卷件", "red_archive_holdings", "以普查数据为基期。"),
-    _computed("JC06", "档案库房面积", "平方米", "storage_area", "以普查数据为基期。"),
+    _target(
+        "ZB07",
+        "建成国家档案局重点实验室",
+        "个",
+        EXP,
+        4,
+        "“十四五”期间筹建的档案管理新技术新产品适用性验证、档案保护、档案数字资源管理、档案信息开发4个方面实验室，基期为0。",
+    ),
+    _computed(
+        "JC01",
+        "综合档案馆馆藏档案数字化率",
+        "%",
+        "digitisation_rate",
+        "以普查数据为基期；只计综合档案馆。",
+        "comprehensive",
+    ),
+    _computed(
+        "JC02", "综合档案馆档案开放率", "%", "opened_share", "以普查数据为基期；只计综合档案馆。", "comprehensive"
+    ),
+    _computed("JC03", "电子档案容量", "GB", "electronic_gb", "以普查数据为基期；计全部普查对象。"),
+    _computed("JC04", "国有档案资源普查完成率", "%", "census_completion", "已报送普查表的普查对象占名录的比例。"),
+    _computed("JC05", "革命历史档案数量", "卷件", "red_archive_holdings", "以普查数据为基期；计全部普查对象。"),
+    _computed("JC06", "档案库房面积", "平方米", "storage_area", "以普查数据为基期；计全部普查对象。"),
     PlanIndicator(
         "JC07",
-        "全国馆藏档案总量",
+        "综合档案馆馆藏档案总量",
         "卷件",
         MON,
         2022,
@@ -98,7 +117,8 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
         None,
         NATIONAL,
         "holdings_total",
-        "2022年底全国馆藏档案10.47亿卷（件）。",
+        "2022年底全国综合档案馆馆藏档案10.47亿卷（件）；只计综合档案馆。",
+        "comprehensive",
     ),
     PlanIndicator(
         "JC08",
@@ -114,6 +134,13 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
     ),
     PlanIndicator(
         "JC09", "全国示范数字档案馆", "个", MON, 2022, Decimal(120), T, None, NATIONAL, note="基期值为约数（120余个）。"
+    ),
+    # Archive rooms are not archives: they get figures of their own, never added to the archives'.
+    _computed(
+        "JC10", "档案室室藏档案数字化率", "%", "digitisation_rate", "以普查数据为基期；只计档案室。", "archive_rooms"
+    ),
+    _computed(
+        "JC11", "档案室室藏档案总量", "卷件", "holdings_total", "以普查数据为基期；只计档案室。", "archive_rooms"
     ),
 )
 INDICATORS_BY_CODE: dict[str, PlanIndicator] = {i.code: i for i in PLAN_INDICATORS}

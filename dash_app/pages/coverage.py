@@ -7,11 +7,12 @@ from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from census_schema.divisions import Division, load_divisions
+from census_schema.divisions import Division, census_province_of, load_divisions
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, central_area_code, parse_central_area
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import query_string
 from dash_app.context import AppContext
 from dash_app.formatting import division_full_name, division_name, with_names
@@ -27,6 +28,7 @@ from warehouse.queries import (
 PATH = "/coverage"
 NAME = "覆盖情况"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+PAGE_KEY = "coverage"
 COUNT_COLUMNS = [
     Column("units_expected", "应报", "int", "个"),
     Column("units_reported", "已报", "int", "个"),
@@ -78,7 +80,7 @@ def known_area(code: str | None) -> bool:
 
 def may_view(viewer: Viewer, code: str | None) -> bool:
     """National users see every division; a provincial office only its own province's."""
-    return viewer.is_national or (code is None or (viewer.province_code or "")[:2] == code[:2])
+    return viewer.is_national or (code is None or census_province_of(code) == viewer.province_code)
 
 
 def load_children(viewer: Viewer, context: AppContext, search: str | None) -> list[dict[str, Any]]:
@@ -296,6 +298,8 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
                 grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code", page_size=50),
                 hidden=is_county,
             ),
+            html.H3("分类覆盖率"),
+            breakdown_block(PAGE_KEY, "coverage_pct"),
             html.H3("未报送的普查对象"),
             grid_block(ids.COVERAGE_MISSING_GRID, MISSING_COLUMNS),
             html.H3("名录外报送的单位"),
@@ -308,6 +312,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids follow the URL; a row click goes one level down."""
     for spec in _specs(context):
         register_grid(app, spec, context)
+    register_breakdown(app, context, PAGE_KEY, "coverage_pct")
 
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))
     def show_crumbs(search: str | None) -> list[Any]:

@@ -47,7 +47,7 @@ RESULT_COLUMNS = [
     Column("total", "基本分", "decimal", "分", decimals=1),
     Column("bonus", "加分", "decimal", "分", decimals=1),
     Column("final_score", "总分", "decimal", "分", decimals=1),
-    Column("grade", "等级"),
+    Column("grade", "等次"),
 ]
 ASSIGNMENT_COLUMNS = [
     Column("archive_name", "档案馆", tooltip="archive_code"),

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs, quote
 from dash import Dash, Input, Output, html
 
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
+from census_schema.divisions import census_province_of
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
@@ -31,13 +32,21 @@ def figure_label(figure: str) -> tuple[str, str]:
         return UNIT_LABELS[figure]
     if figure == "holdings":
         return "馆（室）藏（以卷 + 以件为保管单位）", "卷件"
+    if figure == "comprehensive_holdings":
+        return "综合档案馆馆藏（以卷 + 以件为保管单位）", "卷件"
     field = CENSUS_FORM.field(figure)
     return field.label.split("（")[0], field.unit or ""
 
 
 def template_cells(figure: str, excel_row: int) -> str:
     """Where the figure sits in the uploader's workbook (the template's column order): K12, or K12 + P12."""
-    names = {"holdings": ("vol_total", "item_total"), "units_reported": ("uscc",), "units_unregistered": ("uscc",)}
+    holdings = ("vol_total", "item_total")
+    names = {
+        "holdings": holdings,
+        "comprehensive_holdings": holdings,
+        "units_reported": ("uscc",),
+        "units_unregistered": ("uscc",),
+    }
     columns = [i for i, f in enumerate(CENSUS_FORM.fields) if f.name in names.get(figure, (figure,))]
     return " + ".join(f"{_letter(i)}{excel_row}" for i in columns)
 
@@ -65,7 +74,7 @@ def scope_name(division: str | None) -> str:
         return "全国"
     if division.endswith("0000"):
         return division_name(division)
-    return division_name(division[:2] + "0000") + division_full_name(division)
+    return division_name(census_province_of(division)) + division_full_name(division)
 
 
 def load_rows(context: AppContext, viewer: Viewer, search: str | None) -> list[dict[str, Any]]:
@@ -117,7 +126,10 @@ def figure_total(context: AppContext, viewer: Viewer, search: str | None) -> dic
     elif division is None or division.endswith("0000"):
         summary = context.reader.cached(query_summary, ROUND_ID, division)
         figures = summary["national"] if division is None else summary["provinces"][0]
-        value = float(figures["vol_total"] + figures["item_total"]) if figure == "holdings" else float(figures[figure])
+        if figure == "comprehensive_holdings":
+            figures = figures["bases"]["comprehensive"]
+        holdings = figure in ("holdings", "comprehensive_holdings")
+        value = float(figures["vol_total"] + figures["item_total"]) if holdings else float(figures[figure])
     else:
         value = sum(float(r["value"] or 0) for r in load_rows(context, viewer, search))
     return {"submission_id": "合计", "row_key": "合计", "value": value, "rows": None}

@@ -7,14 +7,21 @@ from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
-from census_schema.divisions import load_divisions
+from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, scope_division, scope_province
+from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
-from dash_app.figures import MAP_CONFIG, build_choropleth, build_division_map, division_geojson_url
+from dash_app.figures import (
+    MAP_CONFIG,
+    build_choropleth,
+    build_division_map,
+    build_red_conditions,
+    division_geojson_url,
+)
 from dash_app.formatting import (
     division_name,
     format_count,
@@ -25,6 +32,7 @@ from dash_app.formatting import (
     share_pct,
 )
 from dash_app.reminders import REPORTING_KINDS, load_reminders, reminders_panel
+from warehouse.breakdowns import query_red_archives
 from warehouse.indicators import computed_indicator_values
 from warehouse.queries import (
     query_children_figures,
@@ -36,12 +44,14 @@ from warehouse.queries import (
 PATH = "/"
 NAME = "总览"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+PAGE_KEY = "overview"
 # The map's figures: label, unit, d3 format of hovers and colour bar, suffix.
 METRICS: dict[str, tuple[str, str, str, str]] = {
     "coverage_pct": ("普查覆盖率", "%", ".2f", "%"),
     "holdings": ("馆（室）藏总量", "卷件", ",.0f", ""),
-    "digitization_pct": ("数字化率", "%", ".2f", "%"),
-    "opened_pct": ("开放档案占比", "%", ".2f", "%"),
+    "comprehensive_holdings": ("综合档案馆馆藏", "卷件", ",.0f", ""),
+    "digitization_pct": ("综合档案馆数字化率", "%", ".2f", "%"),
+    "opened_pct": ("综合档案馆档案开放率", "%", ".2f", "%"),
     "red_archives": ("革命历史档案", "卷件", ",.0f", ""),
     "e_gb": ("电子档案容量", "GB", ",.2f", ""),
     # Review progress: the share of the current census returns that are 已审核 (grey without returns).
@@ -56,15 +66,19 @@ def metric_title(metric: str) -> str:
 
 
 def derive_metrics(figures: dict[str, Any], review: dict[str, Any] | None = None) -> dict[str, Any]:
-    """The map's figures for one province or the nation (None where there is no data); review progress from the
+    """The map's figures for one province or the nation (None where there is no data); the rates are those of the
+    comprehensive archives, as their names say (archive rooms never open records). Review progress from the
     province's entry of the summary's `review` (None without current returns, or below the province)."""
     holdings = figures["vol_total"] + figures["item_total"]
     has_data = figures["units_expected"] > 0 or holdings > 0
+    archives = figures["bases"]["comprehensive"]
+    archive_holdings = archives["vol_total"] + archives["item_total"]
     return {
         "coverage_pct": figures["coverage_pct"] if figures["units_expected"] else None,
         "holdings": holdings if has_data else None,
-        "digitization_pct": share_pct(figures["digitized_vol"] + figures["digitized_item"], holdings),
-        "opened_pct": share_pct(figures["opened"], holdings),
+        "comprehensive_holdings": archive_holdings if has_data else None,
+        "digitization_pct": share_pct(archives["digitized_vol"] + archives["digitized_item"], archive_holdings),
+        "opened_pct": share_pct(archives["opened"], archive_holdings),
         "red_archives": figures["red_archives"] if has_data else None,
         "e_gb": figures["e_gb"] if has_data else None,
         "review_pct": review["reviewed_pct"] if review and review["returns"] else None,
@@ -110,12 +124,15 @@ def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]
             "coverage_pct": coverage.get(code, {}).get("coverage_pct"),
             "units_reported": coverage.get(code, {}).get("units_reported", 0),
             **{k: holdings.get(k, 0.0) for k in FIGURE_KEYS},
+            "bases": {"comprehensive": {k: holdings.get(f"comprehensive_{k}", 0.0) for k in BASIS_KEYS}},
         }
         rows.append({"division_code": code, "name": division_name(code), **derive_metrics(merged)})
     return rows
 
 
 FIGURE_KEYS = ("vol_total", "item_total", "digitized_vol", "digitized_item", "opened", "red_archives", "e_gb")
+# The comprehensive archives' own figures (query_children_figures' comprehensive_* columns): the rates' basis.
+BASIS_KEYS = ("vol_total", "item_total", "digitized_vol", "digitized_item", "opened")
 
 
 def province_panel(context: AppContext, province: str) -> list[Any]:
@@ -178,7 +195,9 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
     """Headline cards with exact counts: holders expected and reported, holdings, digitisation, red archives; each
     count links to the rows it comes from."""
     holdings = figures["vol_total"] + figures["item_total"]
-    digitized = share_pct(figures["digitized_vol"] + figures["digitized_item"], holdings)
+    archives = figures["bases"]["comprehensive"]
+    archive_holdings = archives["vol_total"] + archives["item_total"]
+    digitized = share_pct(archives["digitized_vol"] + archives["digitized_item"], archive_holdings)
     missing = figures["units_expected"] - figures["units_reported"]
     return [
         card("应报普查对象", format_count(figures["units_expected"]), unit="个", detail="名录内单位"),
@@ -203,7 +222,14 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
             detail=f"卷 {format_count(figures['vol_total'])}，件 {format_count(figures['item_total'])}",
             source=lineage_href("holdings", division),
         ),
-        card("数字化率", format_pct(digitized), detail="已数字化卷件 / 馆（室）藏"),
+        card(
+            "综合档案馆馆藏",
+            format_count(archive_holdings),
+            unit="卷件",
+            detail=f"卷 {format_count(archives['vol_total'])}，件 {format_count(archives['item_total'])}",
+            source=lineage_href("comprehensive_holdings", division),
+        ),
+        card("综合档案馆数字化率", format_pct(digitized), detail="已数字化卷件 / 综合档案馆馆藏"),
         card(
             "革命历史档案",
             format_count(figures["red_archives"]),
@@ -214,12 +240,37 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
     ]
 
 
+def build_red_panel(red: dict[str, Any]) -> list[Any]:
+    """The red-archive inventory: totals, digitised share, uses, and the condition classes."""
+    return [
+        html.Div(
+            [
+                card("摸底单位", format_count(red["holders"]), unit="个"),
+                card(
+                    "红色档案",
+                    format_count(red["red_total"]),
+                    unit="卷件",
+                    detail=f"卷 {format_count(red['red_vol'])}，件 {format_count(red['red_item'])}",
+                ),
+                card("已数字化", format_pct(red["digitized_pct"]), detail="已数字化卷件 / 红色档案"),
+                card("举办展览", format_count(red["red_exhibitions"]), unit="个"),
+                card("编研出版", format_count(red["red_publications"]), unit="种"),
+                card("研究成果", format_count(red["red_research"]), unit="项"),
+            ],
+            className="cards",
+        ),
+        graph(ids.OVERVIEW_RED_CONDITIONS, figure=build_red_conditions(red)),
+    ]
+
+
 # The figure behind each map metric: where a click on a region leads for its lineage.
 METRIC_FIGURES = {
     "coverage_pct": "units_reported",
     "holdings": "holdings",
-    "digitization_pct": "digitized_vol",
-    "opened_pct": "opened",
+    # The rates of the comprehensive archives: the holdings they are computed over.
+    "comprehensive_holdings": "comprehensive_holdings",
+    "digitization_pct": "comprehensive_holdings",
+    "opened_pct": "comprehensive_holdings",
     "red_archives": "red_archives",
     "e_gb": "e_gb",
 }
@@ -227,7 +278,7 @@ METRIC_FIGURES = {
 
 def may_see_region(viewer: Viewer, code: str) -> bool:
     """National users open any region; a provincial office its own province's."""
-    return viewer.is_national or (viewer.province_code or "")[:2] == code[:2]
+    return viewer.is_national or census_province_of(code) == viewer.province_code
 
 
 def region_panel(code: str, metric: str) -> html.Div:
@@ -282,13 +333,24 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
                 className="attribution",
             ),
             html.Div(id=ids.OVERVIEW_PROVINCE),
+            html.H3("分类"),
+            breakdown_block(PAGE_KEY, "holdings"),
+            html.H3("红色档案资源摸底"),
+            html.Div(id=ids.OVERVIEW_RED, className="red-panel"),
             html.Div(id=ids.OVERVIEW_REMINDERS),
         ]
     )
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
-    """Map and cards follow the chosen metric; a click on a province drills down."""
+    """Map and cards follow the chosen metric; a click on a region offers its drill-down and lineage; the breakdown
+    follows its selector; the red-archive panel shows the viewer's scope (a province's own view: that province)."""
+    register_breakdown(app, context, PAGE_KEY, "holdings")
+
+    @app.callback(Output(ids.OVERVIEW_RED, "children"), Input(ids.OVERVIEW_METRIC, "value"), Input(ids.URL, "search"))
+    def show_red(_metric: str, search: str | None) -> list[Any]:
+        province = province_from_search(current_viewer(), search)
+        return build_red_panel(context.reader.cached(query_red_archives, province))
 
     @app.callback(Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"))
     def show_reminders(_metric: str) -> html.Div:

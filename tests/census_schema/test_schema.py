@@ -2,13 +2,20 @@
 
 import pytest
 
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.census_form import (
+    CENSUS_FORM,
+    CENSUS_FORM_2024,
+    CENSUS_WORKBOOK,
+    RED_ARCHIVES_FORM,
+    REGISTER_FORM,
+    SIGN_OFF_FORM,
+)
 from census_schema.fields import FieldType, Severity
-from census_schema.forms import FORMS, get_form
+from census_schema.forms import FORMS, get_form, get_workbook_form
 from census_schema.layout import HEADER_ROW
 from census_schema.template import write_form_workbook
 
-CENSUS_FORMS = [CENSUS_FORM, REGISTER_FORM]
+CENSUS_FORMS = [CENSUS_FORM, REGISTER_FORM, RED_ARCHIVES_FORM, SIGN_OFF_FORM]
 
 
 @pytest.mark.parametrize("form", CENSUS_FORMS, ids=lambda f: f.kind)
@@ -42,7 +49,18 @@ def test_every_field_has_a_template_column(form, tmp_path):
 
 
 def test_labels_are_exactly_those_of_the_spec():
-    assert len(CENSUS_FORM.fields) == 46
+    # GYDA-2024.1's 46 fields, plus 长期 and 短期 for volumes and for items (GYDA-2025.1), beside the other classes.
+    assert len(CENSUS_FORM_2024.fields) == 46 and len(CENSUS_FORM.fields) == 50
+    assert CENSUS_FORM.field_names[11:17] == (
+        "vol_permanent",
+        "vol_30y",
+        "vol_10y",
+        "vol_long",
+        "vol_short",
+        "vol_unassigned",
+    )
+    assert CENSUS_FORM.field("vol_long").label == "其中：长期（卷）"
+    assert CENSUS_FORM.field("item_short").label == "其中：短期（件）"
     assert CENSUS_FORM.fields[0].label == "统一社会信用代码"
     assert CENSUS_FORM.field("vol_total").label == "以卷为保管单位档案（卷）"
     assert CENSUS_FORM.field("red_archives").label == "其中：革命历史档案（卷件）"
@@ -58,3 +76,22 @@ def test_labels_are_exactly_those_of_the_spec():
 def test_forms_registry():
     assert get_form("census") is CENSUS_FORM
     assert FORMS[("register", "GYDA-2024.1")] is REGISTER_FORM
+    # The old version stays declared (its returns stay in warehouses); the last one registered is current.
+    assert get_form("census", "GYDA-2024.1") is CENSUS_FORM_2024
+    assert get_workbook_form("census") is CENSUS_WORKBOOK
+    assert CENSUS_WORKBOOK.sheet_names == ("普查表", "红色档案资源摸底", "表尾")
+
+
+def test_the_previous_round_comparison_is_gone():
+    # The census runs once: year-on-year comparisons belong to the annual statistics (统计年报).
+    for form in FORMS.values():
+        assert not [r for r in form.rules if "previous" in r.rule_id or "previous" in r.kind]
+
+
+def test_the_census_workbook_carries_the_statutory_header_and_foot():
+    header = CENSUS_WORKBOOK.header
+    assert header is not None and header.authority == "国家档案局"
+    assert [label for label, _ in header.marks("普查表")] == ["表号", "制定机关", "批准（备案）文号", "有效期至"]
+    assert header.provisional and "暂定" in header.line("普查表")
+    assert [f.label for f in SIGN_OFF_FORM.fields] == ["单位负责人", "统计负责人", "填表人", "联系电话", "报出日期"]
+    assert all(f.required for f in SIGN_OFF_FORM.fields)

@@ -26,7 +26,13 @@ from census_schema.layout import (
     TEMPLATE_PREPARED_ROWS,
     TITLE_ROW,
 )
-from census_schema.template import data_sheet_title, number_format_of, write_form_workbook, write_template
+from census_schema.template import (
+    code_list_heading,
+    data_sheet_title,
+    number_format_of,
+    write_form_workbook,
+    write_template,
+)
 from cli.main import main
 from tests.formula_text import INJECTION, assert_kept_as_text
 
@@ -50,7 +56,14 @@ def validations_by_column(ws):
 
 
 def test_sheets_are_present_in_order_and_instructions_are_active(census_template):
-    assert census_template.sheetnames == [INSTRUCTIONS_SHEET, "普查表", CODES_SHEET, META_SHEET]
+    assert census_template.sheetnames == [
+        INSTRUCTIONS_SHEET,
+        "普查表",
+        "红色档案资源摸底",
+        "表尾",
+        CODES_SHEET,
+        META_SHEET,
+    ]
     assert census_template.active.title == INSTRUCTIONS_SHEET
 
 
@@ -81,8 +94,13 @@ def test_meta_sheet_is_very_hidden_and_carries_the_identity(census_template):
 def test_code_sheet_has_one_column_per_code_list(census_template):
     ws = census_template[CODES_SHEET]
     columns = {col[0].value: [c.value for c in col[1:] if c.value is not None] for col in ws.iter_cols()}
-    expected = {f.code_list.label: list(f.code_list.values) for f in CENSUS_FORM.fields if f.code_list}
+    notes = columns.pop("说明")
+    expected = {code_list_heading(f.code_list): list(f.code_list.values) for f in CENSUS_FORM.fields if f.code_list}
     assert columns == expected
+    # The census's own lists are marked provisional, and so is the Corps' reporting code.
+    assert {"单位性质（暂定）", "普查对象类型（暂定）", "行政层级（暂定）", "是否"} == set(columns)
+    assert any("暂定" in note and "单位性质" in note for note in notes)
+    assert any("660000" in note and "659001" in note for note in notes)
 
 
 def test_every_code_list_field_has_a_drop_down_pointing_at_the_code_sheet(census_template):
@@ -245,7 +263,7 @@ def test_cli_writes_the_template(tmp_path, capsys):
         "kind": "census",
         "province": "110000",
         "scope": {"kind": "province", "code": "110000", "name": "北京市"},
-        "form_version": "GYDA-2024.1",
+        "form_version": "GYDA-2025.1",
     }
     assert openpyxl.load_workbook(out).sheetnames[1] == "普查表"
 
@@ -374,3 +392,16 @@ def test_a_filled_workbook_keeps_formula_like_text_as_text_row_after_row(tmp_pat
             assert_kept_as_text(cell, text)
         else:
             assert (cell.value, cell.quotePrefix) == (text, False)
+
+
+def test_the_census_template_carries_the_statutory_marks_and_its_supplementary_sheets(census_template):
+    for sheet, number in (("普查表", "GYDA-1表"), ("红色档案资源摸底", "GYDA-2表")):
+        ws = census_template[sheet]
+        marks = [c.value for c in ws[TITLE_ROW] if c.value and "表号" in str(c.value)]
+        assert marks and number in marks[0] and "制定机关：国家档案局" in marks[0] and "暂定" in marks[0]
+        assert number in ws.oddHeader.right.text
+    foot = census_template["表尾"]
+    assert [c.value for c in foot[HEADER_ROW]] == ["单位负责人", "统计负责人", "填表人", "联系电话", "报出日期"]
+    assert not [c.value for c in foot[TITLE_ROW] if c.value and "表号" in str(c.value)]
+    instructions = [row[:2] for row in census_template[INSTRUCTIONS_SHEET].iter_rows(max_row=20, values_only=True)]
+    assert ("制定机关", "国家档案局") in instructions and any(key == "表号" for key, _ in instructions)

@@ -11,10 +11,16 @@ from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.failures import Failure
 from census_schema.fields import Severity
 from census_schema.forms import FORMS
-from census_schema.uscc import USCC_CHARSET, is_valid_uscc
+from census_schema.uscc import (
+    USCC_CHARSET,
+    USCC_PREFIXES,
+    compute_uscc_check_char,
+    has_uscc_structure,
+    is_valid_uscc,
+)
 from checks.context import build_check_context
-from checks.row_rules import ROW_RULE_KINDS, ROW_RULES, check_uscc_digit, run_row_rules
-from synthetic.holders import BASE_HOLDINGS, BASE_USCC, make_uscc
+from checks.row_rules import ROW_RULE_KINDS, ROW_RULES, check_uscc_digit, check_uscc_structure, run_row_rules
+from synthetic.holders import BASE_USCC, make_uscc
 from tests.checks.builders import PROVINCE, build_rows, with_wrong_check_char
 
 
@@ -49,6 +55,21 @@ def test_check_digit_agrees_with_the_schema_validator_on_random_codes():
     assert flagged.to_series().to_list() == [not is_valid_uscc(code) for code in codes]
 
 
+def test_structure_agrees_with_the_schema_validator_on_random_codes():
+    generator = random.Random(32100)
+    prefixes = sorted(USCC_PREFIXES) + ["94", "B1", "Y2", "01"]
+    codes = [
+        generator.choice(prefixes) + "".join(generator.choice(USCC_CHARSET) for _ in range(16)) for _ in range(2000)
+    ]
+    codes += [generator.choice(prefixes) + f"{generator.randrange(10**6):06d}" + "0" * 10 for _ in range(500)]
+    rule = CENSUS_FORM.rules_by_id["uscc_structure"]
+    flagged = pl.DataFrame({"uscc": codes}).select(
+        check_uscc_structure(rule, CENSUS_FORM, build_check_context(PROVINCE))
+    )
+    assert flagged.to_series().to_list() == [not has_uscc_structure(code) for code in codes]
+    assert 0 < sum(flagged.to_series()) < len(codes)
+
+
 @pytest.mark.parametrize(
     ("uscc", "nature", "flagged"),
     [
@@ -69,23 +90,47 @@ def test_unit_nature_against_uscc_prefix(uscc, nature, flagged):
 
 
 @pytest.mark.parametrize(
-    ("division", "level", "flagged"),
+    ("province", "division", "level", "flagged"),
     [
-        ("440000", "省级", False),
-        ("440000", "中央", False),
-        ("440000", "县级", True),
-        ("440100", "副省级", False),
-        ("440100", "地级", False),
-        ("440100", "县级", True),
-        ("440106", "乡级", False),
-        ("440106", "省级", True),
-        ("449999", "省级", False),  # not a division: the division rules report it
+        ("440000", "440000", "省级", False),
+        # A province does not report central units: a central enterprise's provincial branch is 省级.
+        ("440000", "440000", "中央", True),
+        (None, "110000", "中央", False),  # a central return, filed nationally
+        ("440000", "440000", "县级", True),
+        ("440000", "440100", "副省级", False),  # 广州: a sub-provincial city
+        ("440000", "440200", "副省级", True),  # 韶关 is not: nor is any development zone in 广州 coded 4401xx
+        ("440000", "440100", "地级", False),
+        ("440000", "440100", "县级", True),
+        ("440000", "440106", "乡级", False),
+        ("440000", "440106", "副省级", True),
+        ("440000", "440106", "省级", True),
+        ("660000", "659001", "地级", False),  # 石河子市 is 第八师: a Corps city of division rank
+        ("660000", "659001", "县级", False),
+        ("440000", "449999", "省级", False),  # not a division: the division rules report it
     ],
 )
-def test_admin_level_against_division_level(division, level, flagged):
+def test_admin_level_against_division(province, division, level, flagged):
     rows = build_rows(REGISTER_FORM, [{"division_code": division, "admin_level": level}])
-    rules = {f.rule for f in run_row_rules(REGISTER_FORM, rows, build_check_context(PROVINCE))}
+    rules = {f.rule for f in run_row_rules(REGISTER_FORM, rows, build_check_context(province))}
     assert ("admin_level_matches_division" in rules) is flagged
+
+
+@pytest.mark.parametrize(
+    ("uscc", "flagged"),
+    [
+        ("91440300708461136T", False),
+        ("N2440300708461136" + compute_uscc_check_char("N2440300708461136"), False),  # 农业: 村级集体经济组织
+        ("Y1440300708461136" + compute_uscc_check_char("Y1440300708461136"), False),
+        ("Y2440300708461136" + compute_uscc_check_char("Y2440300708461136"), True),  # 其他 has type 1 only
+        ("B1440300708461136" + compute_uscc_check_char("B1440300708461136"), True),  # no authority B
+        ("9144A300708461136" + compute_uscc_check_char("9144A300708461136"), True),  # a letter in the division
+        ("91440300708461136I", False),  # not the charset: the format rule reports it
+    ],
+)
+def test_uscc_structure(uscc, flagged):
+    rows = build_rows(CENSUS_FORM, [{"uscc": uscc}])
+    rules = {f.rule for f in run_row_rules(CENSUS_FORM, rows, build_check_context(PROVINCE))}
+    assert ("uscc_structure" in rules) is flagged
 
 
 def test_ratios_skip_rows_without_a_positive_denominator():
@@ -113,36 +158,6 @@ def test_not_in_register():
     rows = build_rows(CENSUS_FORM, [{}, {"uscc": make_uscc(1)}, {"uscc": None}])
     failures = run_row_rules(CENSUS_FORM, rows, cross_context(register_usccs={BASE_USCC}))
     assert located(failures) == [(4, "uscc_not_in_register")]
-
-
-@pytest.mark.parametrize(
-    ("vol_total", "previous", "flagged"),
-    [
-        (1000, BASE_HOLDINGS, False),
-        (1000, 2400, False),  # +25 %
-        (1250, 2500, False),  # +30 % exactly
-        (1000, 2300, True),  # +30.4 %
-        (1000, 4000, False),  # -25 %
-        (1000, 4300, True),  # -30.2 %
-        (1000, 0, True),  # from nothing to something
-        (0, 0, False),
-    ],
-)
-def test_change_vs_previous_round(vol_total, previous, flagged):
-    # Row rules only: the parts need not add up here.
-    rows = build_rows(CENSUS_FORM, [{"vol_total": vol_total, "item_total": BASE_HOLDINGS - 1000}])
-    if vol_total == 0:
-        rows = rows.with_columns(item_total=0)
-    context = cross_context(previous_holdings={BASE_USCC: previous})
-    failures = [f for f in run_row_rules(CENSUS_FORM, rows, context) if f.rule == "holdings_change_vs_previous"]
-    assert bool(failures) is flagged
-    if flagged:
-        assert (failures[0].row, failures[0].field, failures[0].value) == (3, "vol_total", str(vol_total))
-
-
-def test_change_vs_previous_skips_new_holders_and_unreadable_totals():
-    rows = build_rows(CENSUS_FORM, [{"uscc": make_uscc(1)}, {"vol_total": None}])
-    assert run_row_rules(CENSUS_FORM, rows, cross_context(previous_holdings={BASE_USCC: 1})) == []
 
 
 def test_row_rules_ignore_null_cells():

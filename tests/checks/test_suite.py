@@ -86,18 +86,32 @@ def test_nulls_in_pair_and_conditional_rules_fail_nothing_but_required(context):
 
 
 def test_division_rules_judge_only_well_formed_codes(context):
-    rows = build_rows(CENSUS_FORM, [{"division_code": "44010"}, {"division_code": "119999"}])
+    rows = build_rows(
+        CENSUS_FORM, [{"division_code": "44010"}, {"division_code": "119999"}, {"division_code": "110101"}]
+    )
     assert located(run_suite(CENSUS_FORM, rows, context)) == [
         (3, "division_code_format", "division_code"),
         (4, "division_code_current", "division_code"),
         (4, "division_code_in_province", "division_code"),
+        (5, "division_code_in_province", "division_code"),
     ]
 
 
-def test_division_prefix_follows_the_uploading_province():
-    rows = build_rows(CENSUS_FORM, [{}, {"division_code": "660100", "admin_level": "地级"}])
-    xpcc = build_check_context("660000")
-    assert located(run_suite(CENSUS_FORM, rows, xpcc)) == [(3, "division_code_in_province", "division_code")]
+def test_the_corps_reports_its_cities_and_xinjiang_does_not():
+    rows = build_rows(
+        CENSUS_FORM,
+        [{}, {"division_code": "659001", "admin_level": "地级"}, {"division_code": "650102"}],
+    )
+    xpcc, xinjiang = build_check_context("660000"), build_check_context("650000")
+    # 石河子市 (659001) is the Corps' 第八师: reportable by the Corps only, under its one GB/T 2260 code.
+    assert located(run_suite(CENSUS_FORM, rows, xpcc)) == [
+        (3, "division_code_in_province", "division_code"),
+        (5, "division_code_in_province", "division_code"),
+    ]
+    assert located(run_suite(CENSUS_FORM, rows, xinjiang)) == [
+        (3, "division_code_in_province", "division_code"),
+        (4, "division_code_in_province", "division_code"),
+    ]
 
 
 def test_derived_columns_are_sums_of_several_fields_named_once():
@@ -106,8 +120,8 @@ def test_derived_columns_are_sums_of_several_fields_named_once():
     assert holdings == "__sum__vol_total__item_total"
     assert sum_column(("pre1949",)) == "pre1949"
     assert set(columns) == {
-        sum_column(("vol_permanent", "vol_30y", "vol_10y", "vol_unassigned")),
-        sum_column(("item_permanent", "item_30y", "item_10y", "item_unassigned")),
+        sum_column(("vol_permanent", "vol_30y", "vol_10y", "vol_long", "vol_short", "vol_unassigned")),
+        sum_column(("item_permanent", "item_30y", "item_10y", "item_long", "item_short", "item_unassigned")),
         sum_column(("cat_ws", "cat_kj", "cat_ku", "cat_rs", "cat_zy", "cat_other")),
         holdings,
         sum_column(("digitized_vol", "digitized_item")),

@@ -7,25 +7,30 @@ with its own USCC, so that one GX run covers the whole table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import polars as pl
 import pytest
 
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, REGISTER_FORM, SIGN_OFF_FORM
 from census_schema.divisions import load_divisions
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule, Severity
 from census_schema.scopes import division_scope
+from census_schema.uscc import compute_uscc_check_char
 from checks.context import build_check_context
 from checks.kinds import PARSER_KINDS, applicable_rules
 from checks.validate import WORKBOOK_RULE_KINDS, validate_return
-from synthetic.holders import BASE_HOLDINGS, BASE_USCC, PARENT_USCC, make_uscc
+from synthetic.holders import BASE_USCC, PARENT_USCC, make_uscc
 from tests.checks.builders import PROVINCE, SHEET, build_rows, with_wrong_check_char
 
 # Holders the cross-return cases need.
 UNREGISTERED_USCC = make_uscc(900_002)  # not in Guangdong's register
-CHANGED_USCC = make_uscc(900_003)  # held a third as much in the previous round
+# Letters where the division code stands, with a correct check character: the shape and check pass, the structure not.
+UNSTRUCTURED_USCC = "91AB0300708461136" + compute_uscc_check_char("91AB0300708461136")
+# Positions 1-2 "94": 工商 registers no organisation type 4.
+UNKNOWN_TYPE_USCC = "94440300708461136" + compute_uscc_check_char("94440300708461136")
 SELF_PARENT_USCC = make_uscc(900_004)
 NOT_A_DIVISION = "449999"
 # The scope the rule table is validated for: the base row (440106, 广州市天河区) lies inside it.
@@ -67,6 +72,8 @@ def default_case(form: Form, rule: Rule) -> Case | None:
 CASES: dict[str, Case] = {
     "uscc_format": case({"uscc": "91440300708461136I"}),  # I is not in the charset: no check-digit message as well
     "uscc_check_digit": case({"uscc": with_wrong_check_char(make_uscc(800_001))}),
+    "uscc_structure": Case(({"uscc": UNSTRUCTURED_USCC}, {"uscc": UNKNOWN_TYPE_USCC})),
+    "parent_uscc_structure": case({"parent_uscc": "11AB0000000000001" + compute_uscc_check_char("11AB0000000000001")}),
     "parent_uscc_format": case({"parent_uscc": PARENT_USCC[:16]}),
     "parent_uscc_check_digit": case({"parent_uscc": with_wrong_check_char(PARENT_USCC)}),
     "division_code_format": case({"division_code": "4401"}),  # reported once: not also "not current"
@@ -80,19 +87,20 @@ CASES: dict[str, Case] = {
         "categories_sum",
         "digitized_vol_le_total",
         "shelf_plausible",
-        "holdings_change_vs_previous",
     ),
     "vol_permanent_range": case({"vol_permanent": -1, "vol_30y": 801}),
     "vol_30y_range": case({"vol_30y": -1, "vol_permanent": 801}),
     "vol_10y_range": case({"vol_10y": -1, "vol_permanent": 761}),
     "vol_unassigned_range": case({"vol_unassigned": -1, "vol_permanent": 641}),
-    "item_total_range": case(
-        {"item_total": -1}, "item_total_sum", "categories_sum", "digitized_item_le_total", "holdings_change_vs_previous"
-    ),
+    "vol_long_range": case({"vol_long": -1, "vol_permanent": 601}),
+    "vol_short_range": case({"vol_short": -1, "vol_permanent": 601}),
+    "item_total_range": case({"item_total": -1}, "item_total_sum", "categories_sum", "digitized_item_le_total"),
     "item_permanent_range": case({"item_permanent": -1, "item_30y": 1501}),
     "item_30y_range": case({"item_30y": -1, "item_permanent": 1501}),
     "item_10y_range": case({"item_10y": -1, "item_permanent": 1461}),
     "item_unassigned_range": case({"item_unassigned": -1, "item_permanent": 1041}),
+    "item_long_range": case({"item_long": -1, "item_permanent": 1001}),
+    "item_short_range": case({"item_short": -1, "item_permanent": 1001}),
     "cat_ws_range": case({"cat_ws": -1, "cat_kj": 2001}),
     "cat_kj_range": case({"cat_kj": -1, "cat_ws": 2001}),
     "cat_ku_range": case({"cat_ku": -1, "cat_ws": 1901}),
@@ -131,10 +139,24 @@ CASES: dict[str, Case] = {
     "division_in_scope": case({"division_code": "440306"}),
     "admin_level_in_scope": case({"admin_level": "中央"}, "admin_level_matches_division"),
     "uscc_not_in_register": case({"uscc": UNREGISTERED_USCC}),
-    "holdings_change_vs_previous": case({"uscc": CHANGED_USCC}),
+    # The red-archive inventory (base: 30 卷 + 50 件, conditions 60 + 10 + 5 + 3 + 2, 40 digitised).
+    "red_uscc_unique": Case(({"uscc": make_uscc(800_003)}, {"uscc": make_uscc(800_003)})),
+    "red_conditions_sum": case({"red_intact": 61}),
+    "red_digitized_le_total": case({"red_digitized": 81}),
+    "red_vol_range": case({"red_vol": -1}, "red_conditions_sum"),
+    "red_item_range": case({"red_item": -1}, "red_conditions_sum", "red_digitized_le_total"),
+    "red_intact_range": case({"red_intact": -1, "red_light": 71}),
+    "red_light_range": case({"red_light": -1, "red_intact": 71}),
+    "red_moderate_range": case({"red_moderate": -1, "red_intact": 66}),
+    "red_severe_range": case({"red_severe": -1, "red_intact": 64}),
+    "red_extreme_range": case({"red_extreme": -1, "red_intact": 63}),
+    # The foot.
+    "preparer_phone_length": case({"preparer_phone": "1" * 31}, "preparer_phone_format"),
+    "preparer_phone_format": case({"preparer_phone": "12345"}),
+    "reported_on_after_reference_date": case({"reported_on": date(2024, 12, 30)}),
 }
 
-FORMS = {CENSUS_FORM.kind: CENSUS_FORM, REGISTER_FORM.kind: REGISTER_FORM}
+FORMS = {form.kind: form for form in (CENSUS_FORM, REGISTER_FORM, RED_ARCHIVES_FORM, SIGN_OFF_FORM)}
 
 
 def case_for(form: Form, rule: Rule) -> Case:
@@ -145,9 +167,9 @@ def case_for(form: Form, rule: Rule) -> Case:
 
 
 def checked_rules(form: Form) -> list[Rule]:
-    """The rules validate_return executes: the parser's own kinds are tested with the parser, the workbook rules
-    (against other returns, with messages of their own) in test_scope_rules; see test_kinds for the rules that do
-    not apply to a form."""
+    """The rules checks execute on one sheet: the parser's own kinds are tested with the parser, the rules across a
+    workbook's sheets in test_workbook_rules and those against other returns (with messages of their own) in
+    test_scope_rules; see test_kinds for the rules that do not apply to a form."""
     return [rule for rule in applicable_rules(form) if rule.kind not in PARSER_KINDS | WORKBOOK_RULE_KINDS]
 
 
@@ -177,7 +199,6 @@ def run_table(form: Form) -> TableRun:
         PROVINCE,
         register_usccs=usccs - {UNREGISTERED_USCC},
         scope=TABLE_SCOPE,
-        previous_holdings={**dict.fromkeys(usccs, BASE_HOLDINGS), CHANGED_USCC: BASE_HOLDINGS // 3},
     )
     by_row: dict[int, list[Failure]] = {}
     for failure in validate_return(form, rows, context):
@@ -225,7 +246,6 @@ def test_base_row_alone_has_no_errors_and_no_warnings(kind):
         PROVINCE,
         register_usccs={BASE_USCC},
         scope=TABLE_SCOPE,
-        previous_holdings={BASE_USCC: BASE_HOLDINGS},
     )
     assert validate_return(form, build_rows(form, [{}]), context) == []
 

@@ -156,7 +156,13 @@ def exported_workbook(response, grid_id: str) -> openpyxl.Workbook:
 
 
 COVERAGE_GRIDS = (ids.COVERAGE_GRID, ids.COVERAGE_MISSING_GRID, ids.COVERAGE_UNREGISTERED_GRID)
-QUALITY_GRIDS = (ids.QUALITY_GRID, ids.QUALITY_ERRORS_GRID, ids.QUALITY_WARNINGS_GRID, ids.QUALITY_DUPLICATES_GRID)
+QUALITY_GRIDS = (
+    ids.QUALITY_GRID,
+    ids.QUALITY_ERRORS_GRID,
+    ids.QUALITY_WARNINGS_GRID,
+    ids.QUALITY_OUTLIERS_GRID,
+    ids.QUALITY_DUPLICATES_GRID,
+)
 OVERVIEW = [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children"), (ids.OVERVIEW_PROVINCE, "children")]
 PAGES_CONTENT = [("_pages_content", "children"), ("_pages_store", "data")]
 
@@ -617,6 +623,47 @@ def test_a_planner_chooses_the_template_s_province(app):
     assert (meta["province_code"], meta["form_kind"]) == ("450000", "register")
     assert client.get("/download/template/census").status_code == 400
     assert client.get("/download/template/nonsense?province=450000").status_code == 404
+
+
+def breakdown_figure(app, user: str, page: str, key: str, search: str = "") -> dict[str, Any]:
+    response = post_callback(
+        app,
+        client_of(app, user),
+        [(ids.breakdown_graph(page), "figure")],
+        [(ids.breakdown_choice(page), "value", key), (ids.URL, "search", search)],
+    )
+    return returned(response, ids.breakdown_graph(page), "figure")
+
+
+def test_a_province_user_s_breakdowns_are_its_own(app):
+    # Each province: 3 reported 企事业单位档案室 of 3,000 卷件; the nation has twice that.
+    own = breakdown_figure(app, "guangdong", "overview", "by_holder_type")["data"][0]
+    national = breakdown_figure(app, "planner", "overview", "by_holder_type")["data"][0]
+    assert dict(zip(own["y"], own["x"], strict=True))["企事业单位档案室"] == 9_000
+    assert dict(zip(national["y"], national["x"], strict=True))["企事业单位档案室"] == 18_000
+    # A national user on a province's own view (or its coverage) sees that province's, named in the title.
+    for page, search in (("overview", "?province=440000"), ("coverage", "?division=440100")):
+        figure = breakdown_figure(app, "planner", page, "by_holder_type", search)
+        assert figure["layout"]["title"]["text"].startswith("广东省"), page
+    # A provincial office cannot widen its scope through the address.
+    forged = breakdown_figure(app, "guangdong", "overview", "by_holder_type", "?province=450000")["data"][0]
+    assert dict(zip(forged["y"], forged["x"], strict=True))["企事业单位档案室"] == 9_000
+    coverage = breakdown_figure(app, "guangdong", "coverage", "by_level")["data"][0]
+    # Guangdong's 4 registered 县级 holders, 3 reported.
+    assert dict(zip(coverage["y"], coverage["x"], strict=True))["县级"] == 75.0
+    # The coverage chart offers only breakdowns the register records (not 单位性质): a forged choice falls back.
+    fallback = breakdown_figure(app, "planner", "coverage", "by_unit_nature")
+    assert "普查对象类型" in fallback["layout"]["title"]["text"]
+
+
+def test_a_province_user_s_red_archive_panel_is_its_own(app):
+    outputs = [(ids.OVERVIEW_RED, "children")]
+    inputs = [(ids.OVERVIEW_METRIC, "value", "holdings"), (ids.URL, "search", "")]
+    own = post_callback(app, client_of(app, "guangdong"), outputs, inputs)
+    national = post_callback(app, client_of(app, "planner"), outputs, inputs)
+    # Every holder of the test returns has one red-archive row of 80 卷件.
+    assert "240" in json.dumps(returned(own, ids.OVERVIEW_RED, "children"), ensure_ascii=False)
+    assert "480" in json.dumps(returned(national, ids.OVERVIEW_RED, "children"), ensure_ascii=False)
 
 
 # --- around every page: the data stamp, the 404 page, compression, the bulletin --------------------------------------

@@ -25,7 +25,8 @@ def test_an_added_field_migrates_an_old_warehouse_and_reaches_the_marts(tmp_path
     legacy_copy(tmp_path).rename(var / "warehouse.duckdb")
     settings = load_settings(var / "warehouse.duckdb")
     store = EmbeddedWarehouse(settings.db_path)
-    with registered(dataclasses.replace(CENSUS_WORKBOOK, version=NEXT.version, sheets=(NEXT,))):
+    book = dataclasses.replace(CENSUS_WORKBOOK, version=NEXT.version, sheets=(NEXT, *CENSUS_WORKBOOK.sheets[1:]))
+    with registered(book):
         # What a developer writes: the new form version above, and this one line in FORM_MIGRATIONS.
         step = upgrade_raw_table(900, "census", CENSUS_FORM.version, NEXT.version)
         monkeypatch.setattr(migrations, "FORM_MIGRATIONS", (*migrations.FORM_MIGRATIONS, step))
@@ -50,7 +51,8 @@ def test_an_added_field_migrates_an_old_warehouse_and_reaches_the_marts(tmp_path
         (21, NEXT.version),
         (28, NEXT.version),
     ]
-    assert versions == [(CENSUS_FORM.version, 2), (NEXT.version, 900)]
+    # The legacy warehouse was at GYDA-2024.1: migration 050 took it to GYDA-2025.1, the new line to the next.
+    assert versions == [("GYDA-2024.1", 2), (CENSUS_FORM.version, 50), (NEXT.version, 900)]
     # The legacy register (4 holders, the same USCCs as holder_rows) still counts them: coverage survives.
     assert (figures["units_expected"], figures["units_reported"]) == (4, 4)
     assert REGISTER_FORM.version == "GYDA-2024.1"

@@ -129,13 +129,13 @@ def test_the_worker_is_reused_and_replaced_after_a_crash(tmp_path):
     bad = hostile.far_cell(tmp_path / "far.xlsx")
     book = CURRENT_WORKBOOKS["census"]
     with ReaderWorker.from_settings(load_settings(tmp_path / "w.duckdb")) as worker:
-        assert parse_workbook(good, book, worker=worker).row_count == 3
+        assert parse_workbook(good, book, worker=worker).main_row_count(book) == 3
         first = worker.pid
-        assert parse_workbook(good, book, worker=worker).row_count == 3
+        assert parse_workbook(good, book, worker=worker).main_row_count(book) == 3
         assert worker.pid == first
         with pytest.raises(WorkbookUnusable, match="异常终止"):
             parse_workbook(bad, book, worker=worker)
-        assert parse_workbook(good, book, worker=worker).row_count == 3
+        assert parse_workbook(good, book, worker=worker).main_row_count(book) == 3
         assert worker.pid != first
 
 

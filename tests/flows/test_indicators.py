@@ -121,7 +121,7 @@ def test_computed_indicators_come_from_the_census_and_the_report_reads_back(stor
     assert overview["ZB04"][11:14] == (92, 92, "达标")
     assert overview["JC04"][4] == "计算" and overview["JC04"][11] == 75
     computed = [row for row in book["分省计算指标"].iter_rows(min_row=2, values_only=True) if row[0] == "JC04"]
-    assert ("JC04", "档案资源普查完成率", 2024, "440000", "广东省", 75) in computed
+    assert ("JC04", "国有档案资源普查完成率", 2024, "440000", "广东省", 75) in computed
     assert book["指标总览"].cell(4 + 3, 14).fill.start_color.rgb.endswith("C6EFCE")  # ZB04's status cell, green
     reported = book["填报数据"]
     note = next(row[5] for row in reported.iter_rows(min_row=2) if (row[0].value, row[2].value) == ("ZB04", 2023))

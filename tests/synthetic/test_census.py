@@ -8,17 +8,17 @@ import numpy as np
 import polars as pl
 import pytest
 
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.breakdowns import BASES
+from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, REGISTER_FORM, SIGN_OFF_FORM
 from census_schema.codes import (
     ADMIN_LEVEL,
     ARCHIVE_ROOM_KINDS,
-    DIVISION_LEVEL_ADMIN_LEVELS,
     HOLDER_TYPE,
     UNIT_NATURE,
     USCC_PREFIX_NATURE,
     YES_NO,
 )
-from census_schema.divisions import load_divisions
+from census_schema.divisions import SUB_PROVINCIAL_CITIES, allowed_admin_levels, load_divisions
 from census_schema.fields import FieldType
 from census_schema.layout import FIRST_DATA_ROW, HEADER_ROW
 from census_schema.uscc import is_valid_uscc
@@ -53,8 +53,10 @@ def parts_sum(*names: str) -> pl.Expr:
 
 
 ROW_RULES: dict[str, pl.Expr] = {
-    "vol_total_sum": pl.col("vol_total") == parts_sum("vol_permanent", "vol_30y", "vol_10y", "vol_unassigned"),
-    "item_total_sum": pl.col("item_total") == parts_sum("item_permanent", "item_30y", "item_10y", "item_unassigned"),
+    "vol_total_sum": pl.col("vol_total")
+    == parts_sum("vol_permanent", "vol_30y", "vol_10y", "vol_long", "vol_short", "vol_unassigned"),
+    "item_total_sum": pl.col("item_total")
+    == parts_sum("item_permanent", "item_30y", "item_10y", "item_long", "item_short", "item_unassigned"),
     "categories_sum": parts_sum("cat_ws", "cat_kj", "cat_ku", "cat_rs", "cat_zy", "cat_other") == HOLDINGS,
     "vol_unassigned_share": pl.col("vol_unassigned") <= 0.05 * pl.col("vol_total"),
     "item_unassigned_share": pl.col("item_unassigned") <= 0.05 * pl.col("item_total"),
@@ -144,7 +146,7 @@ def coverage(reported, expected):
     return float((Decimal(100 * reported) / Decimal(expected)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def figures_of(register, census):
+def figures_of(register, census, *, bases=True):
     """The summary figures recomputed from a register and an accepted return (None: nothing loaded)."""
     reported = census.filter(pl.col("uscc").is_in(register["uscc"].implode())).height if census is not None else 0
     figures = {
@@ -156,6 +158,15 @@ def figures_of(register, census):
     for name in SUMMARY_SUM_FIELDS:
         total = census[name].sum() if census is not None else 0
         figures[name] = round(float(total), 2) if name in DECIMAL_SUMS else int(total)
+    if bases:
+        figures["bases"] = {
+            basis: figures_of(
+                register.filter(pl.col("holder_type").is_in(list(types))),
+                None if census is None else census.filter(pl.col("holder_type").is_in(list(types))),
+                bases=False,
+            )
+            for basis, types in BASES.items()
+        }
     return figures
 
 
@@ -218,7 +229,7 @@ def test_divisions_belong_to_the_province_and_match_the_admin_level(registers, r
         ):
             division = divisions.get(code)
             assert division.province_code == province
-            assert admin_level in DIVISION_LEVEL_ADMIN_LEVELS[division.level]
+            assert admin_level in allowed_admin_levels(division)
 
 
 def test_every_rule_holds_on_every_row(returns):
@@ -253,25 +264,92 @@ def test_names_are_realistic_and_rarely_repeat(registers):
     assert "广东省档案馆" in archives.to_list()
 
 
+def comprehensive_shape(census):
+    """Holdings, county share, opened share and full-time staff of the comprehensive archives of returns."""
+    levels = pl.DataFrame(
+        {"division_code": list(load_divisions().by_code), "level": [d.level for d in load_divisions().by_code.values()]}
+    )
+    archives = census.filter(pl.col("holder_type") == "综合档案馆").join(levels, on="division_code")
+    archives = archives.with_columns(holdings=HOLDINGS)
+    total = archives["holdings"].sum()
+    county = archives.filter(pl.col("level") == "county", pl.col("admin_level") == "县级")["holdings"].sum()
+    return total, county / total, archives["opened"].sum() / total, archives["staff_fulltime"].sum()
+
+
+def test_the_default_demo_has_the_nations_archives_at_published_magnitudes():
+    # 12,000 holders (the default demo): every archive of the country, then archive rooms.
+    dataset = generate_national_dataset(12_000, seed=2024)
+    register = pl.concat([p.register for p in dataset.provinces.values()])
+    census = pl.concat([p.census for p in dataset.provinces.values()])
+    counts = dict(register.group_by("holder_type").len().iter_rows())
+    assert (counts["综合档案馆"], counts["专门档案馆"], counts["部门档案馆"], counts["企事业单位档案馆"]) == (
+        3_301,
+        261,
+        106,
+        486,
+    )
+    total, county_share, opened_share, staff = comprehensive_shape(census)
+    # 10.47亿 at end-2022 with the central archives (reported nationally); about 63 % at county level, 22 % opened,
+    # 36,582 full-time staff (353 of them central).
+    assert 9.9e8 <= total <= 10.6e8
+    assert 0.58 <= county_share <= 0.68
+    assert 0.19 <= opened_share <= 0.25
+    assert 34_500 <= staff <= 37_500
+    rooms = census.filter(pl.col("holder_type").is_in(list(ARCHIVE_ROOM_KINDS))).with_columns(holdings=HOLDINGS)
+    courts = rooms.filter(pl.col("unit_name").str.ends_with("人民法院"), pl.col("admin_level") == "县级")
+    # A county court keeps tens of thousands of case files.
+    assert courts.height >= 10 and 10_000 <= courts["holdings"].median() <= 100_000
+    assert 2_000 <= rooms.filter(pl.col("admin_level") == "县级")["holdings"].median() <= 20_000
+
+
 def test_national_shape_at_full_scale():
     started = time.perf_counter()
     dataset = generate_national_dataset(1_000_000)
     elapsed = time.perf_counter() - started
     census = pl.concat([p.census for p in dataset.provinces.values()])
     register = pl.concat([p.register for p in dataset.provinces.values()])
-    levels = pl.DataFrame(
-        {"division_code": list(load_divisions().by_code), "level": [d.level for d in load_divisions().by_code.values()]}
-    )
-    holdings = census.join(levels, on="division_code").with_columns(holdings=HOLDINGS)
-    total = holdings["holdings"].sum()
-    county = holdings.filter(pl.col("level") == "county")["holdings"].sum()
     assert register.height == 1_000_000
     assert register["uscc"].is_unique().all() and census["uscc"].is_unique().all()
     assert (register["holder_type"] == "综合档案馆").sum() == 3_301
-    assert abs(total / 10.47e8 - 1) <= 0.05
-    assert 0.58 <= county / total <= 0.68
-    assert 0.18 <= census["opened"].sum() / total <= 0.26
-    assert elapsed < 30
+    total, county_share, opened_share, _ = comprehensive_shape(census)
+    assert 9.9e8 <= total <= 10.6e8 and 0.58 <= county_share <= 0.68 and 0.19 <= opened_share <= 0.25
+    assert elapsed < 40
+
+
+def test_central_branches_are_provincial_and_development_zones_are_not_sub_provincial(returns):
+    # A central enterprise's provincial branch reports with the province, at 省级; only headquarters are 中央.
+    branches = returns.filter(pl.col("unit_name").str.contains("分公司"))
+    assert branches.height > 0 and set(branches["admin_level"]) <= {"省级", "地级", "县级"}
+    assert "中央" not in set(returns["admin_level"])
+    zones = returns.filter(
+        pl.col("holder_type") == "综合档案馆", pl.col("unit_name").str.contains("开发区|新区|保税区")
+    )
+    in_cities = zones.filter(pl.col("division_code").is_in(list(SUB_PROVINCIAL_CITIES)))
+    assert set(in_cities["admin_level"]) <= {"地级"}
+    city_archives = returns.filter(pl.col("holder_type") == "综合档案馆", pl.col("admin_level") == "副省级")
+    assert set(city_archives["division_code"]) <= set(SUB_PROVINCIAL_CITIES)
+
+
+def test_red_archive_sheets_and_feet_pass_their_rules(dataset):
+    for province in dataset.provinces.values():
+        red, census, foot = province.red_archives, province.census, province.sign_off
+        assert red.columns == list(RED_ARCHIVES_FORM.field_names) and foot.columns == list(SIGN_OFF_FORM.field_names)
+        assert foot.height == 1 and foot["reported_on"][0] > CENSUS_FORM.reference_date
+        joined = red.join(census, on="uscc", how="left", suffix="_main")
+        assert joined["vol_total"].null_count() == 0 and red["uscc"].is_unique().all()
+        conditions = pl.sum_horizontal("red_intact", "red_light", "red_moderate", "red_severe", "red_extreme")
+        checks = joined.select(
+            sums=(conditions == pl.col("red_vol") + pl.col("red_item")).all(),
+            vol=(pl.col("red_vol") <= pl.col("vol_total")).all(),
+            item=(pl.col("red_item") <= pl.col("item_total")).all(),
+            covers=(pl.col("red_vol") + pl.col("red_item") >= pl.col("red_archives")).all(),
+            digitized=(pl.col("red_digitized") <= pl.col("red_vol") + pl.col("red_item")).all(),
+            positive=(pl.min_horizontal(*(f.name for f in RED_ARCHIVES_FORM.fields[2:13])) >= 0).all(),
+        ).row(0, named=True)
+        assert all(checks.values()), (province.province_code, checks)
+        revolutionary = census.filter(pl.col("red_archives") > 0)["uscc"]
+        assert revolutionary.is_in(red["uscc"].implode()).all()
+    assert sum(p.red_archives.height for p in dataset.provinces.values()) > 100
 
 
 def test_manifest_totals_equal_the_written_workbooks(written):

@@ -8,10 +8,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from census_schema.census_form import FORM_VERSION, ROUND_ID
+from census_schema.census_form import ROUND_ID
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Severity
-from census_schema.forms import get_form
+from census_schema.forms import get_form, get_workbook_form
 from census_schema.scopes import Scope
 from census_schema.uscc import compute_uscc_check_char
 from warehouse.loads import NewSubmission, record_submission
@@ -61,7 +61,7 @@ def make_submission(
         kind=kind,  # type: ignore[arg-type]
         province_code=province_code if scope is None else scope.province_code,
         round_id=round_id,
-        form_version=FORM_VERSION,
+        form_version=get_workbook_form(kind).version,
         file_name=f"{kind}-{province_code}.xlsx",
         file_sha256=hashlib.sha256(content.encode()).hexdigest(),
         file_bytes=len(content),

@@ -12,7 +12,6 @@ from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.fields import Severity
 from tests.warehouse.factories import count, load, make_failure, make_rows, make_submission, make_uscc
 from warehouse.loads import (
-    fetch_previous_round_holdings,
     fetch_register_usccs,
     find_current_by_sha256,
     record_submission,
@@ -61,7 +60,8 @@ def test_every_census_field_round_trips(con):
         "form_version, submission_id, sheet_name, excel_row) FROM stg_census_returns"
     )
     names = [d[0] for d in cursor.description]
-    assert names == list(CENSUS_FORM.field_names)
+    # Fields a later form version added come after the first version's (the upgrade appends their columns).
+    assert sorted(names) == sorted(CENSUS_FORM.field_names)
     assert cursor.fetchone() == tuple(holder[n] for n in names)
 
 
@@ -159,14 +159,3 @@ def test_fetch_register_usccs_reads_the_current_register(con):
     load(con, "register", "450000", [{"uscc": A, "division_code": "450102"}])
     assert fetch_register_usccs(con, "440000", "2024") == frozenset({B, C})
     assert fetch_register_usccs(con, "440000", "2023") == frozenset()
-
-
-def test_fetch_previous_round_holdings_uses_the_latest_earlier_round(con):
-    assert fetch_previous_round_holdings(con, "440000", "2024") == {}
-    load(con, "census", "440000", [{"uscc": A, "vol_total": 1, "item_total": 1}], round_id="2019")
-    load(con, "census", "440000", [{"uscc": A, "vol_total": 10, "item_total": 5}, {"uscc": B}], round_id="2022")
-    load(con, "census", "440000", [{"uscc": A, "vol_total": 99}], round_id="2024")
-    load(con, "census", "450000", [{"uscc": C, "vol_total": 7, "division_code": "450102"}], round_id="2023")
-    assert fetch_previous_round_holdings(con, "440000", "2024") == {A: 15, B: 0}
-    assert fetch_previous_round_holdings(con, "440000", "2022") == {A: 2}
-    assert fetch_previous_round_holdings(con, "450000", "2024") == {C: 7}

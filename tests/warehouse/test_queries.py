@@ -10,6 +10,8 @@ from tests.warehouse.factories import load, make_submission, make_uscc
 from warehouse.loads import record_submission
 from warehouse.queries import FIGURES, list_submissions, query_summary
 
+BREAKDOWN_KEYS = ("by_holder_type", "by_unit_nature", "by_level", "by_category", "by_retention", "by_carrier")
+
 A, B, C, D, E, X = (make_uscc(n) for n in range(1, 7))
 ZEROS = {name: 0 for name in FIGURES}
 GX = "450102"  # 兴宁区, 南宁市, 广西
@@ -26,15 +28,23 @@ def figures(entry: dict) -> dict:
 
 def test_an_empty_warehouse_has_32_provinces_of_zeros(con):
     summary = query_summary(con)
-    assert set(summary) == {"round", "national", "provinces", "central", "review"}
+    assert set(summary) == {
+        "round",
+        "national",
+        "provinces",
+        "central",
+        "review",
+        *BREAKDOWN_KEYS,
+        "red_archive_resources",
+    }
     assert summary["round"] == "2024"
-    assert summary["national"] == ZEROS
+    assert figures(summary["national"]) == ZEROS
     codes = [p["province_code"] for p in summary["provinces"]]
     assert codes == [p.code for p in load_divisions().census_provinces()]
     assert len(codes) == 32 and codes == sorted(codes)
     assert "660000" in codes and "710000" not in codes
     for entry in summary["provinces"]:
-        assert set(entry) == {"province_code", "province_name", *FIGURES}
+        assert set(entry) == {"province_code", "province_name", *FIGURES, "bases"}
         assert figures(entry) == ZEROS
     assert province(summary, "440000")["province_name"] == "广东省"
     central = summary["central"]

@@ -95,7 +95,8 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
     assert len(inspections) == 1 and len(values) == 1 and typed_inspectors == [("张三、李四",)]
 
     con = connect_warehouse(path)
-    # Later migrations add columns (scopes: 040); every old column keeps every row's value.
+    # Later migrations and form versions add columns (scopes: 040; GYDA-2025.1: 长期/短期, 050); every old column
+    # keeps every row's value.
     after = {name: contents(con, name, legacy_columns[name]) for name in LEGACY_TABLES + LEGACY_VIEWS}
     assert after == before
     assert con.execute(INSPECTIONS_AFTER).fetchall() == inspections
@@ -158,7 +159,7 @@ def test_a_type_change_or_an_unknown_rename_is_not_generated():
 def test_a_form_version_without_its_migration_is_refused_with_a_clear_message(tmp_path):
     changed = evolve_form(CENSUS_FORM, "GYDA-TEST.1", add=(NEW_FIELD,))
     book = dataclasses.replace(CENSUS_WORKBOOK, version=changed.version, sheets=(changed,))
-    with registered(book), pytest.raises(WarehouseOutOfDate, match="普查表.*GYDA-TEST.1.*GYDA-2024.1"):
+    with registered(book), pytest.raises(WarehouseOutOfDate, match="普查表.*GYDA-TEST.1.*GYDA-2025.1"):
         connect_warehouse(tmp_path / "w.duckdb")
 
 
@@ -183,3 +184,36 @@ def test_evolving_a_form_regenerates_the_rules_of_its_fields_only():
     assert grown.rules_by_id["vol_total_sum"] == CENSUS_FORM.rules_by_id["vol_total_sum"]
     with pytest.raises(ValueError, match="not fields"):
         evolve_form(CENSUS_FORM, "T.3", remove=("nope",))
+
+
+def test_a_gyda_2024_warehouse_upgrades_to_gyda_2025_and_its_returns_keep_counting(tmp_path):
+    from tests.warehouse.factories import load, make_uscc
+    from warehouse.queries import query_summary
+
+    path = legacy_copy(tmp_path)
+    old = duckdb.connect(str(path), read_only=True)
+    legacy = old.execute("SELECT sum(vol_total), sum(item_total), count(*) FROM stg_census_returns").fetchone()
+    province = old.execute("SELECT DISTINCT province_code FROM stg_census_returns").fetchone()
+    old.close()
+    con = connect_warehouse(path)
+    recorded = con.execute(
+        "SELECT form_version, migration_version FROM form_versions WHERE form_kind = 'census' ORDER BY 2"
+    ).fetchall()
+    assert recorded == [("GYDA-2024.1", 2), ("GYDA-2025.1", 50)]
+    assert {"red_archives": "GYDA-2025.1", "census_sign_off": "GYDA-2025.1"}.items() <= fetch_form_versions(con).items()
+    # The old returns count as they did; the classes they did not have are 0.
+    summary = query_summary(con)
+    assert (summary["national"]["vol_total"], summary["national"]["item_total"]) == legacy[:2]
+    assert con.execute(
+        "SELECT DISTINCT vol_long, vol_short, item_long, item_short FROM stg_census_returns"
+    ).fetchall() == [(0, 0, 0, 0)]
+    assert sum(m["vol"] for m in summary["by_retention"]) == legacy[0]
+    # A GYDA-2025.1 return of another province is counted beside them.
+    other = "450000" if province != ("450000",) else "460000"
+    load(con, "census", other, [{"uscc": make_uscc(77), "vol_total": 7, "vol_long": 7, "division_code": other}])
+    summary = query_summary(con)
+    assert summary["national"]["vol_total"] == legacy[0] + 7
+    assert {m["retention"]: m["vol"] for m in summary["by_retention"]}["长期"] == 7
+    versions = con.execute("SELECT form_version, count(*) FROM stg_census_returns GROUP BY 1 ORDER BY 1").fetchall()
+    assert versions == [("GYDA-2024.1", legacy[2]), ("GYDA-2025.1", 1)]
+    con.close()

@@ -18,7 +18,7 @@ def test_catalogue_holds_the_plan_targets():
         "ZB04": ("各级国家综合档案馆档案信息管理系统覆盖率", D(100)),
         "ZB05": ("中央档案馆新馆建设工程进度", D(100)),
         "ZB06": ("中国第二历史档案馆新馆建设工程进度", D(100)),
-        "ZB07": ("建成档案科技实验室", D(4)),
+        "ZB07": ("建成国家档案局重点实验室", D(4)),
     }
     assert INDICATORS_BY_CODE["JC07"].baseline == D(1_047_000_000)
     assert (INDICATORS_BY_CODE["JC08"].baseline, INDICATORS_BY_CODE["JC09"].baseline) == (D(1200), D(120))
@@ -33,6 +33,6 @@ def test_catalogue_is_consistent():
 
 
 def test_unknown_indicator():
-    assert get_indicator("JC01").name == "馆藏档案数字化率"
+    assert get_indicator("JC01").name == "综合档案馆馆藏档案数字化率"
     with pytest.raises(UsageError, match="未知的规划指标"):
         get_indicator("ZB99")

@@ -2,6 +2,7 @@
 -- expected_count is always 1 so that sums give expected holders at any level; has_reported: the holder is in a
 -- counted census return of the same round and reporting province (any scope of it), or for a central unit in a
 -- central channel's return. Central units carry their channel and no province, prefecture or county.
+-- level_tier and basis: as in mart_holder_returns, from the register's administrative level and holder type.
 CREATE VIEW mart_coverage AS
 SELECT
     g.round_id,
@@ -14,6 +15,8 @@ SELECT
     g.unit_name,
     g.holder_type,
     g.admin_level,
+    tier.group_value AS level_tier,
+    basis.group_value AS basis,
     g.submission_id AS register_submission_id,
     1 AS expected_count,
     EXISTS (
@@ -21,4 +24,6 @@ SELECT
         WHERE r.round_id = g.round_id AND r.province_code IS NOT DISTINCT FROM g.province_code AND r.uscc = g.uscc
     ) AS has_reported
 FROM stg_register AS g
-LEFT JOIN int_division_hierarchy AS h ON h.division_code = g.division_code;
+LEFT JOIN int_division_hierarchy AS h ON h.division_code = g.division_code
+LEFT JOIN code_groups AS tier ON tier.grouping = 'level_tier' AND tier.value = g.admin_level
+LEFT JOIN code_groups AS basis ON basis.grouping = 'basis' AND basis.value = g.holder_type;

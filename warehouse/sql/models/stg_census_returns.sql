@@ -2,6 +2,8 @@
 -- accepted return except one a reviewer returned (已退回), which leaves the figures until a corrected return of its
 -- scope replaces it or a reviewer accepts it after all. province_code is the reporting province (NULL for a central
 -- channel); central_channel the channel's key (organs, enterprises, archives) for central returns.
+-- Fields a later form version added are 0 in returns of the versions before it (GYDA-2024.1 had no 长期/短期
+-- retention classes).
 CREATE VIEW stg_census_returns AS
 SELECT
     s.round_id,
@@ -11,7 +13,11 @@ SELECT
     CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel,
     s.review_state,
     s.form_version,
-    r.* EXCLUDE (loaded_at)
+    r.* EXCLUDE (loaded_at, vol_long, vol_short, item_long, item_short),
+    coalesce(r.vol_long, 0) AS vol_long,
+    coalesce(r.vol_short, 0) AS vol_short,
+    coalesce(r.item_long, 0) AS item_long,
+    coalesce(r.item_short, 0) AS item_short
 FROM raw_census_rows AS r
 JOIN submissions AS s USING (submission_id)
 WHERE s.kind = 'census' AND s.status = 'accepted' AND s.is_current AND s.review_state IS DISTINCT FROM '已退回';

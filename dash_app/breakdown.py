@@ -1,0 +1,83 @@
+"""A small breakdown component: a selector of the census breakdowns and one chart, for any page (/ shows holdings,
+/coverage shows coverage). The breakdowns themselves are `warehouse.breakdowns`' (declared in
+`census_schema.breakdowns`); this module only shows them, for the viewer's scope."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import parse_qs
+
+from dash import Dash, Input, Output, html
+
+from census_schema.breakdowns import BREAKDOWN_LABELS, GROUP_BREAKDOWNS, PART_BREAKDOWNS
+from census_schema.divisions import census_province_of, load_divisions
+from dash_app import ids
+from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.components import dropdown, graph, labelled
+from dash_app.context import AppContext
+from dash_app.figures import build_breakdown_figure
+from dash_app.formatting import division_name
+from warehouse.breakdowns import query_breakdowns
+
+# metric -> the breakdowns that have it (coverage needs expected holders: the register's attributes only).
+_BREAKDOWNS = {
+    "holdings": [b.key for b in (*GROUP_BREAKDOWNS, *PART_BREAKDOWNS)],
+    "coverage_pct": [b.key for b in GROUP_BREAKDOWNS if b.register_column is not None],
+}
+_MEMBER_KEYS = {b.key: b.member_key for b in (*GROUP_BREAKDOWNS, *PART_BREAKDOWNS)}
+_TITLES = {"holdings": "馆（室）藏（卷件）", "coverage_pct": "普查覆盖率（%）"}
+
+
+def breakdown_block(page: str, metric: str) -> html.Div:
+    """The selector and the chart of one page (`page` names its component ids)."""
+    options = [{"label": f"按{BREAKDOWN_LABELS[key]}", "value": key} for key in _BREAKDOWNS[metric]]
+    return html.Div(
+        [
+            html.Div(
+                labelled(
+                    "分类查看",
+                    dropdown(
+                        ids.breakdown_choice(page),
+                        options,
+                        placeholder="选择分类",
+                        value=options[0]["value"],
+                        clearable=False,
+                        style={"width": "220px"},
+                    ),
+                ),
+                className="toolbar",
+            ),
+            graph(ids.breakdown_graph(page)),
+        ],
+        className="breakdown",
+    )
+
+
+def breakdown_scope(viewer: Viewer, search: str | None) -> str | None:
+    """The province the chart shows: a provincial office's own; for national users the province the page shows
+    (?province=CODE, or the province of ?division=CODE), else the nation (None)."""
+    if not viewer.is_national:
+        return scope_province(viewer)
+    query = parse_qs((search or "").lstrip("?"))
+    divisions = load_divisions().by_code
+    for code in (*query.get("province", []), *query.get("division", [])):
+        if code in divisions:
+            return census_province_of(code)
+    return None
+
+
+def register_breakdown(app: Dash, context: AppContext, page: str, metric: str) -> None:
+    """The chart follows the selector, for the viewer's scope (the nation, or a province user's province)."""
+
+    @app.callback(
+        Output(ids.breakdown_graph(page), "figure"),
+        Input(ids.breakdown_choice(page), "value"),
+        Input(ids.URL, "search"),
+    )
+    def show_breakdown(key: str, search: str | None) -> Any:
+        if key not in _BREAKDOWNS[metric]:
+            key = _BREAKDOWNS[metric][0]
+        province = breakdown_scope(current_viewer(), search)
+        rows = context.reader.cached(query_breakdowns, province)[key]
+        title = f"{division_name(province)}{_TITLES[metric]}，按{BREAKDOWN_LABELS[key]}"
+        return build_breakdown_figure(rows, _MEMBER_KEYS[key], metric, title)
