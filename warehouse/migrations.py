@@ -214,6 +214,23 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
+def _models_digest() -> str:
+    return hashlib.sha256(json.dumps(list_models(), sort_keys=True).encode()).hexdigest()
+
+
+def is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when a (read-only) warehouse has every migration of this code and its models (a warehouse written by an
+    older version is not: it must be migrated and published again before it is read)."""
+    try:
+        done = applied_versions(con)
+        stored = con.execute(
+            "SELECT content_sha256 FROM reference_data_versions WHERE table_name = '_models'"
+        ).fetchone()
+    except duckdb.CatalogException:
+        return False
+    return {m.version for m in list_migrations()} <= done and stored is not None and stored[0] == _models_digest()
+
+
 def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migration] | None = None) -> list[int]:
     """Apply pending migrations in order, each in its own transaction, then re-create the models if they or the
     tables changed, refresh reference data and check the warehouse holds every current form; returns versions."""
@@ -330,7 +347,7 @@ def refresh_models(con: duckdb.DuckDBPyConnection, *, force: bool = False, stric
     transaction: a reader sees the old models or the new ones.
     """
     models = list_models()
-    digest = hashlib.sha256(json.dumps(models, sort_keys=True).encode()).hexdigest()
+    digest = _models_digest()
     stored = con.execute("SELECT content_sha256 FROM reference_data_versions WHERE table_name = '_models'").fetchone()
     if not force and stored is not None and stored[0] == digest:
         return False

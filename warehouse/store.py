@@ -33,6 +33,7 @@ import duckdb
 
 from census_schema.errors import CensusError, StorageError, storage_error_from
 from warehouse.connection import connect_warehouse
+from warehouse.migrations import is_current
 
 LOGGER = logging.getLogger(__name__)
 KEEP_SNAPSHOTS = 3
@@ -57,6 +58,7 @@ class WarehouseStore:
         self.snapshot_dir = self.db_path.parent / f"{self.db_path.stem}.snapshots"
         self.pointer = self.snapshot_dir / "CURRENT"
         self.pending = self.snapshot_dir / PENDING
+        self._schema_checked = False
 
     # --- the writer lock -------------------------------------------------------------------------------------
 
@@ -256,16 +258,18 @@ class WarehouseStore:
             raise StorageError(f"读取快照 {path} 无法打开（{error}）。", hint=RESTORE_HINT) from None
 
     def current_snapshot(self) -> Path:
-        """The path of the latest published snapshot; republished first when a publication is owed or the pointer
-        or its snapshot is damaged (creating the warehouse and a first snapshot if needed)."""
+        """The path of the latest published snapshot; republished first when a publication is owed, the pointer or
+        its snapshot is damaged, or (checked once per process) it was written by an older version of this code and
+        needs migrating (creating the warehouse and a first snapshot if needed)."""
         path = self._valid_snapshot()
         owed = self.pending.exists()
-        if path is not None and not owed:
+        behind = path is not None and not owed and self._behind_the_code(path)
+        if path is not None and not owed and not behind:
             return path
         # A live writer holds the lock and will publish: read what is published meanwhile, never wait for it.
         try:
             with self._lock(wait=path is None) as locked:
-                if locked and (self.pending.exists() or self._valid_snapshot() is None):
+                if locked and (behind or self.pending.exists() or self._valid_snapshot() is None):
                     self._republish_locked()
         except StorageError as error:
             if path is None:
@@ -277,6 +281,19 @@ class WarehouseStore:
         if path is None:
             raise StorageError(f"数据仓库 {self.db_path} 没有可读的快照，且无法重新发布。", hint=RESTORE_HINT)
         return path
+
+    def _behind_the_code(self, path: Path) -> bool:
+        """Whether the published snapshot lacks migrations or models of this code (asked once per store object)."""
+        if self._schema_checked:
+            return False
+        try:
+            with duckdb.connect(str(path), read_only=True) as con:
+                behind = not is_current(con)
+        except duckdb.Error:
+            return False  # a damaged snapshot: open_snapshot republishes it
+        if not behind:
+            self._schema_checked = True
+        return behind
 
     def republish(self, *, reason: Path | None = None) -> None:
         """Publish the main file again under the writer lock (a damaged snapshot, a stale pointer, start-up)."""

@@ -20,10 +20,12 @@ from warehouse.migrations import (
     apply_migrations,
     build_raw_table_upgrade_ddl,
     fetch_form_versions,
+    is_current,
     list_migrations,
     list_models,
     refresh_models,
 )
+from warehouse.store import WarehouseStore
 
 LEGACY = Path(__file__).parent / "fixtures" / "warehouse-m011.duckdb.gz"
 # Tables of the legacy warehouse (migration 011) kept as they were; every one of their rows must survive.
@@ -217,3 +219,21 @@ def test_a_gyda_2024_warehouse_upgrades_to_gyda_2025_and_its_returns_keep_counti
     versions = con.execute("SELECT form_version, count(*) FROM stg_census_returns GROUP BY 1 ORDER BY 1").fetchall()
     assert versions == [("GYDA-2024.1", legacy[2]), ("GYDA-2025.1", 1)]
     con.close()
+
+
+def test_a_warehouse_published_by_the_previous_version_is_migrated_before_it_is_read(tmp_path):
+    """After an upgrade of the code, the first reader (a dashboard, `summary`) finds the old version's published
+    snapshot behind the code: the warehouse is migrated and published again, the old snapshot is not read."""
+    path = legacy_copy(tmp_path)
+    store = WarehouseStore(path)
+    store.snapshot_dir.mkdir()
+    old_snapshot = store.snapshot_dir / "snapshot-1.duckdb"
+    shutil.copyfile(path, old_snapshot)
+    store.pointer.write_text(f"{old_snapshot.name} {old_snapshot.stat().st_size}\n", encoding="utf-8")
+    with duckdb.connect(str(old_snapshot), read_only=True) as con:
+        assert not is_current(con)
+    with store.reader() as con:
+        assert is_current(con)
+        assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
+        assert con.execute("SELECT count(*) FROM stg_census_returns").fetchone() == (3,)
+    assert store.current_snapshot() != old_snapshot
