@@ -168,7 +168,7 @@ def build_demo(
     split_codes = {split.province_code for split in splits}
     resubmit = [e for e in manifest.provinces if e.status == "rejected"]
     # One accepted province also sends its return again (a new file of the same data): it supersedes the first.
-    resubmit += [next(e for e in manifest.provinces if e.status == "accepted" and e.province_code not in split_codes)]
+    resubmit += [e for e in manifest.provinces if e.status == "accepted" and e.province_code not in split_codes][:1]
     for expectation in resubmit:
         code = expectation.province_code
         corrected = workdir / f"census-{code}-resubmitted.xlsx"
