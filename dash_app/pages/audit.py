@@ -9,6 +9,7 @@ from typing import Any
 
 from dash import Dash, dcc, html
 
+from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AUDIT_STATE_LABELS, AUDIT_TYPED_FIELDS, AUDIT_VIA_LABELS, AuditKind, action_label
 from census_schema.errors import CensusError
 from census_schema.roles import Role
@@ -92,6 +93,17 @@ def _state(text: str | None) -> str | None:
 
 
 USER_TARGETS = frozenset({AuditKind.USER, AuditKind.LOGIN})
+ARCHIVE_TARGETS = frozenset({AuditKind.ASSIGNMENT, AuditKind.EVALUATION_SCORE})
+ARCHIVE_NAMES = {a.archive_code: a.name for a in list_comprehensive_archives()}
+
+
+def _target(kind: AuditKind, target: str | None) -> str | None:
+    """What changed, as a person reads it: a user's name quoted (what an administrator typed), an archive by name."""
+    if target and kind in USER_TARGETS:
+        return f"「{target}」"
+    if target and kind in ARCHIVE_TARGETS and target in ARCHIVE_NAMES:
+        return f"{ARCHIVE_NAMES[target]}（{target}）"
+    return target
 
 
 def shown_row(row: dict[str, Any]) -> dict[str, Any]:
@@ -105,8 +117,7 @@ def shown_row(row: dict[str, Any]) -> dict[str, Any]:
         "source_address": row["source_address"],
         "kind": kind.label,
         "action": action_label(row["action"]),
-        # A user's name is what an administrator typed: quoted, as in messages.
-        "target": f"「{row['target']}」" if row["target"] and kind in USER_TARGETS else row["target"],
+        "target": _target(kind, row["target"]),
         "before_state": _state(row["before_state"]),
         "after_state": _state(row["after_state"]),
         "reason": row["reason"],

@@ -638,3 +638,5 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
     assert shown["occurred_at"] == "2026年11月30日 16:00:05" and shown["target"] == "「planner」"
     assert shown["before_state"] == "角色：省级档案部门；省份：广东省；启用：是"
     assert shown["after_state"] == "角色：国家档案局规划人员；省份：无；修改了密码：否"
+    assigned = audit.shown_row({**row, "kind": "assignment", "action": "assign", "target": "440000"})
+    assert assigned["target"] == "广东省档案馆（440000）" and assigned["action"] == "分配"
