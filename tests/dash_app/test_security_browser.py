@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from census_schema.census_form import CENSUS_FORM
 from dash_app.app import create_app
 from tests.dash_app.browser import QuietRequestHandler, Session, Site, browse, require_browser, screenshot
-from tests.dash_app.conftest import USERS, password_of, province_workbook, supervision_warehouse
+from tests.dash_app.conftest import USERS, province_workbook, supervision_warehouse
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
 
@@ -106,19 +106,9 @@ def census_submissions(site: Site) -> list[dict[str, Any]]:
         return [s for s in list_submissions(con) if s["kind"] == "census"]
 
 
-def sign_in(browsing: Session, user: str) -> Any:
-    page = browsing.new_page()
-    page.goto("/login")
-    page.fill("#login-username", user)
-    page.fill("#login-password", password_of(user))
-    page.click("#login-submit")
-    page.wait_for_selector("#nav-user")
-    return page
-
-
 def test_a_page_on_another_port_cannot_upload_as_the_signed_in_user_nor_frame_the_app(browsing, site, attacker):
     before = census_submissions(site)
-    page = sign_in(browsing, "guangdong")
+    page = browsing.sign_in("guangdong")
     ANSWERED.clear()
     page.goto(attacker)
     page.wait_for_function("document.title === 'sent'")
@@ -135,7 +125,7 @@ def test_a_page_on_another_port_cannot_upload_as_the_signed_in_user_nor_frame_th
 
 
 def test_a_session_cookie_copied_before_sign_out_is_refused_after_it(browsing, chromium, site):
-    page = sign_in(browsing, "planner")
+    page = browsing.sign_in("planner")
     copied = browsing.context.cookies()
     assert any(c["name"] == "session" for c in copied)
     page.click("#nav-logout")
@@ -157,7 +147,7 @@ def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):
     headers = response.all_headers()
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
-    audit = sign_in(browsing, "admin")
+    audit = browsing.sign_in("admin")
     audit.goto("/audit")
     audit.wait_for_selector("#audit-grid .ag-row")
     audit.wait_for_load_state("networkidle")
