@@ -40,6 +40,23 @@ INSET_LON, INSET_LAT = (106.0, 123.5), (2.5, 24.8)
 INSET_WEST_LON = 126.0
 
 
+def no_data_trace(geojson: Any, locations: list[str], texts: list[str], **extra: Any) -> go.Choropleth:
+    """The grey regions of a map that have no value (hover says why)."""
+    return go.Choropleth(
+        geojson=geojson,
+        featureidkey="id",
+        locations=locations,
+        z=[0] * len(locations),
+        text=texts,
+        hoverinfo="text",
+        colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
+        showscale=False,
+        marker_line_color="white",
+        name="无数据",
+        **extra,
+    )
+
+
 def _mercator_y(lat: float) -> float:
     return math.log(math.tan(math.pi / 4 + math.radians(lat) / 2))
 
@@ -123,17 +140,10 @@ def build_choropleth(
     for geo in ("geo", "geo2"):
         if without:
             figure.add_trace(
-                go.Choropleth(
-                    geojson=geojson,
-                    featureidkey="id",
-                    locations=[r["province_code"] for r in without],
-                    z=[0] * len(without),
-                    text=[f"{r['province_name']}：{r.get('note', '无数据')}" for r in without],
-                    hoverinfo="text",
-                    colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
-                    showscale=False,
-                    marker_line_color="white",
-                    name="无数据",
+                no_data_trace(
+                    geojson,
+                    [r["province_code"] for r in without],
+                    [f"{r['province_name']}：{r.get('note', '无数据')}" for r in without],
                     geo=geo,
                 )
             )
@@ -419,18 +429,7 @@ def build_division_map(
     figure = go.Figure()
     if without:
         figure.add_trace(
-            go.Choropleth(
-                geojson=geojson,
-                featureidkey="id",
-                locations=[r["division_code"] for r in without],
-                z=[0] * len(without),
-                text=[f"{r['name']}：无数据" for r in without],
-                hoverinfo="text",
-                colorscale=[[0, NO_DATA_COLOR], [1, NO_DATA_COLOR]],
-                showscale=False,
-                marker_line_color="white",
-                name="无数据",
-            )
+            no_data_trace(geojson, [r["division_code"] for r in without], [f"{r['name']}：无数据" for r in without])
         )
     if with_data:
         values = [float(r[value_key]) for r in with_data]
