@@ -20,6 +20,7 @@ from cli.main import emit_json
 from dash_app.formatting import format_date
 from flows.ingest import REFUSED_STATUSES, STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
+from flows.worker import ReaderWorker
 
 T = TypeVar("T")
 SHOWN_FAILURES = 20
@@ -250,8 +251,11 @@ def run_demo(args: argparse.Namespace) -> int:
         quiet_logs()
     stop_on_sigterm()
 
+    # One reader process for every workbook of the demo (each would otherwise start and import its own).
+    reader = ReaderWorker.from_settings(settings)
+
     def ingest(request: IngestRequest) -> dict[str, Any]:
-        return run_ingestion(request, settings, orchestrator)
+        return run_ingestion(request, settings, orchestrator, worker=reader)
 
     def say(message: str) -> None:
         if not getattr(args, "verbose", False):
@@ -261,16 +265,17 @@ def run_demo(args: argparse.Namespace) -> int:
 
     workdir = Path(args.workdir) if args.workdir else settings.var_dir / "demo"
     evaluator = next(name for name, role, _ in DEMO_USERS if role is Role.EVALUATOR)
-    result = build_demo(
-        settings,
-        args.units or DEFAULT_DEMO_UNITS,
-        args.seed,
-        workdir,
-        ingest,
-        say,
-        evaluator=evaluator,
-        provinces=provinces,
-    )
+    with reader:
+        result = build_demo(
+            settings,
+            args.units or DEFAULT_DEMO_UNITS,
+            args.seed,
+            workdir,
+            ingest,
+            say,
+            evaluator=evaluator,
+            provinces=provinces,
+        )
     store = open_warehouse(settings)
     passwords = {name: secrets.token_urlsafe(9) for name, _, _ in DEMO_USERS}
 

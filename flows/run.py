@@ -19,7 +19,7 @@ from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
 from flows.housekeeping import DATA_DOCS_DIR, prune_data_docs
 from flows.ingest import IngestRequest, StepRunner, ingest_workbook, run_directly
-from flows.worker import ReaderWorker
+from flows.worker import CURRENT_READER, ReaderWorker
 from warehouse.backends import WarehouseUnavailable, open_warehouse
 from warehouse.loads import fetch_current_file_hashes
 
@@ -71,12 +71,12 @@ def run_ingestion(
 ) -> dict[str, Any]:
     """Ingest one workbook; the JSON outcome of the interfaces spec.
 
-    Directly, the reader runs in `worker` when given (the web app reuses one), else in one started for this file;
-    a Prefect flow run starts its own.
+    The reader runs in `worker` when given (the web app and the demo reuse one), else in one started for this file;
+    so does a Prefect flow run in this process; a run on a worker starts its own.
     """
     if orchestrator == "prefect":
         quiet_prefect()
-        from flows.prefect_flows import flow_for
+        from flows.prefect_flows import flow_for, run_in_process
 
         options = {
             "file_name": request.file_name,
@@ -100,7 +100,11 @@ def run_ingestion(
         if os.environ.get("PREFECT_API_URL") and deployment_exists(deployment):
             result = submit_and_wait(deployment, parameters, settings)
         else:
-            result = flow(**parameters)
+            token = CURRENT_READER.set(worker)
+            try:
+                result = run_in_process(flow, **parameters)
+            finally:
+                CURRENT_READER.reset(token)
     else:
         result = ingest_workbook(open_warehouse(settings), request, settings, run_step, worker).to_json()
     if request.data_docs_dir is None:

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from contextvars import ContextVar
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -200,3 +201,7 @@ class ReaderWorker:
 
 if __name__ == "__main__":
     serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False), int(sys.argv[3]))
+
+
+# The reader a flow run in the caller's process uses (flows.run sets it; a worker's run starts its own).
+CURRENT_READER: ContextVar[ReaderWorker | None] = ContextVar("current_reader", default=None)
