@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import duckdb
 from prefect import Flow, flow, task
 from prefect.cache_policies import NO_CACHE
+from prefect.context import FlowRunContext
 from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 from prefect.utilities.annotations import quote
 
@@ -52,6 +53,13 @@ def is_transient_failure(task_: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+def runs_on_a_worker() -> bool:
+    """True in a run of a deployment; a run in the caller's process has no tag limit to honour (and asking the
+    server for a slot costs ~0.3 s per load)."""
+    context = FlowRunContext.get()
+    return context is not None and context.flow_run is not None and context.flow_run.deployment_id is not None
+
+
 def run_as_task(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run one pipeline step as a Prefect task named after its function (no caching: inputs include a connection)."""
     options: dict[str, Any] = {"name": step.__name__, "cache_policy": NO_CACHE, "persist_result": False}
@@ -60,7 +68,7 @@ def run_as_task(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
             retries=STEP_RETRIES,
             retry_delay_seconds=STEP_RETRY_DELAYS_S,
             retry_condition_fn=is_transient_failure,
-            tags=[WRITE_TAG] if step.__name__ == load_submission.__name__ else [],
+            tags=[WRITE_TAG] if step.__name__ == load_submission.__name__ and runs_on_a_worker() else [],
         )
     prefect_task = task(**options)(step)
     # quote: the arguments (parsed rows, a connection) reach the step as they are; Prefect does not walk every row
