@@ -14,11 +14,13 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from census_schema.settings import load_settings
-from flows.ingest import IngestRequest, ingest_workbook
+from flows.ingest import IngestRequest, ingest_workbook, load_submission
+from flows.prefect_flows import WRITE_TAG
 from tests.cluster import (
     ROOT,
     Postgres,
@@ -109,6 +111,9 @@ def test_the_command_line_submits_to_the_pool_and_prints_what_an_in_line_run_pri
     with lake.reader() as con:
         statuses = sorted(s["status"] for s in list_submissions(con))
     assert statuses == ["accepted", "rejected"]
+    # A worker's load asks for a slot of the write limit (an in-process run does not: it has no limit to honour).
+    tags = _load_task_tags(server)
+    assert tags and all(run_tags == [WRITE_TAG] for run_tags in tags), tags
 
 
 @contextmanager
@@ -148,10 +153,30 @@ def _pool(server: PrefectServer, action: str) -> None:
     )
 
 
-def _census_run_states() -> list[str]:
+@contextmanager
+def server_client(server: PrefectServer) -> Iterator[Any]:
+    """A Prefect client of the test's server (this process's Prefect settings were fixed at import: without the
+    override a client would start and ask a temporary server of its own)."""
     from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    with get_client(sync_client=True) as client:
+    with temporary_settings(updates={PREFECT_API_URL: server.url}), get_client(sync_client=True) as client:
+        yield client
+
+
+def _load_task_tags(server: PrefectServer) -> list[list[str]]:
+    """The tags of the load task runs the server knows (recorded from the workers' events, so shortly after)."""
+    deadline = time.monotonic() + 60
+    with server_client(server) as client:
+        while True:
+            runs = [run for run in client.read_task_runs() if run.name.startswith(load_submission.__name__)]
+            if runs or time.monotonic() > deadline:
+                return [run.tags for run in runs]
+            time.sleep(0.5)
+
+
+def _census_run_states(server: PrefectServer) -> list[str]:
+    with server_client(server) as client:
         return [run.state.type.value for run in client.read_flow_runs() if run.state is not None]
 
 
@@ -170,11 +195,9 @@ def _flow_run_processes(worker: subprocess.Popen[bytes]) -> list[int]:
 
 
 def test_a_run_killed_during_its_load_leaves_nothing_half_loaded_and_its_retry_completes(
-    server, postgres, lake_env, tmp_path, monkeypatch
+    server, postgres, lake_env, tmp_path
 ):
     lake, env = lake_env
-    for key in ("PREFECT_API_URL", "PREFECT_HOME"):
-        monkeypatch.setenv(key, server.env[key])
     big = census_workbook(tmp_path / "big.xlsx", ROWS)
     dbname = re.search(r"dbname=(\S+)", lake.url)
     assert dbname is not None
@@ -195,7 +218,7 @@ def test_a_run_killed_during_its_load_leaves_nothing_half_loaded_and_its_retry_c
                 os.kill(pid, signal.SIGKILL)
         with lake.reader() as con:
             assert list_submissions(con) == []  # nothing half-loaded: the transaction never committed
-        while "RUNNING" in _census_run_states():
+        while "RUNNING" in _census_run_states(server):
             assert time.monotonic() < deadline, "the worker never reported the killed run"
             time.sleep(0.2)  # the worker reports the run as crashed, the submitter schedules it again
         stop_group(worker, signal.SIGKILL)
