@@ -88,6 +88,11 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "evidence": "佐证材料",
     "is_active": "启用",
     "password_changed": "修改了密码",
+    "known_user": "用户名存在",
+    "trusted_device": "受信任的设备",
+    "counters": "开始限制的计数",
 }
+# The sign-in counters a throttled attempt names (dash_app.throttle's keys).
+AUDIT_COUNTER_LABELS: dict[str, str] = {"address": "来源地址", "account": "账号", "device": "受信任的设备"}
 # Fields whose values are what people typed (user and file names): shown quoted, as in messages.
 AUDIT_TYPED_FIELDS = frozenset({"file_name", "evaluator", "evidence"})

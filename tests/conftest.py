@@ -117,3 +117,18 @@ def copy_demo(demo: DemoRun, target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(demo.db_path, target)
     return target
+
+
+# ------------------------------------------------------------------------------------ parallel runs (pytest-xdist)
+
+# `./dev test` runs the suite on two worker processes (`-n 2 --dist loadgroup`). A session fixture is built once per
+# worker, so the tests of the session's demo (the browser site, Chromium, the demo's checks) run on one worker
+# together; every other module stays whole on one worker (its module fixtures built once, its tests in order).
+DEMO_FIXTURES = frozenset({"demo_run", "site", "chromium"})
+
+
+def pytest_collection_modifyitems(items: list[Any]) -> None:
+    """Group each test for xdist's `loadgroup`: the demo's tests together, any other test with its module."""
+    for item in items:
+        uses_demo = not DEMO_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
+        item.add_marker(pytest.mark.xdist_group("demo" if uses_demo else item.module.__name__))

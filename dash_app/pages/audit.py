@@ -10,7 +10,14 @@ from typing import Any
 from dash import Dash, dcc, html
 
 from census_schema.archives import list_comprehensive_archives
-from census_schema.audit import AUDIT_STATE_LABELS, AUDIT_TYPED_FIELDS, AUDIT_VIA_LABELS, AuditKind, action_label
+from census_schema.audit import (
+    AUDIT_COUNTER_LABELS,
+    AUDIT_STATE_LABELS,
+    AUDIT_TYPED_FIELDS,
+    AUDIT_VIA_LABELS,
+    AuditKind,
+    action_label,
+)
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.codes import FindingRole
@@ -70,6 +77,8 @@ def _state_value(key: str, value: Any) -> str:
         return _role_label(str(value))
     if key == "deadline":
         return format_date(str(value))
+    if key == "counters":
+        return AUDIT_COUNTER_LABELS.get(str(value), str(value))
     if key in AUDIT_TYPED_FIELDS:
         return f"「{value}」"
     return format_count(value) if isinstance(value, int) else str(value)

@@ -25,9 +25,13 @@ GUANGZHOU = division_scope("440000", "440100")
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
+    """The module's site (its tests go on from each other's reviews and uploads)."""
+    return build_site(tmp_path_factory.mktemp("scopes-web"))
+
+
+def build_site(folder):
     """Guangdong's register of 6 holders: 3 in a province-wide return, 3 in 广州市's; a central channel's register
     and return; one user per role."""
-    folder = tmp_path_factory.mktemp("scopes-web")
     settings = web_settings(folder / "var" / "warehouse.duckdb")
     store = EmbeddedWarehouse(settings.db_path)
     holders = province_rows(REGISTER_FORM, "440000", 6)
@@ -155,8 +159,11 @@ def test_the_central_channels_sit_beside_the_provinces_on_coverage(site):
         assert load_grid(app, client_of(app, "guangdong"), ids.COVERAGE_GRID, search).status_code == 403
 
 
-def test_review_progress_is_a_map_metric(site):
-    app, store, _ = site
+def test_review_progress_is_a_map_metric(tmp_path):
+    app, store, _ = build_site(tmp_path)
+    prefecture = submission_of(store, "440100")
+    review(app, "guangdong", prefecture, "accept")
+    review(app, "planner", prefecture, "accept")  # 1 of Guangdong's 2 current returns reviewed
     with store.reader() as con:
         summary = query_summary(con)
     _, rows = load_overview(Viewer("planner", Role.PLANNER, None), summary)

@@ -640,3 +640,24 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
     assert shown["after_state"] == "角色：国家档案局规划人员；省份：无；修改了密码：否"
     assigned = audit.shown_row({**row, "kind": "assignment", "action": "assign", "target": "440000"})
     assert assigned["target"] == "广东省档案馆（440000）" and assigned["action"] == "分配"
+    # What dash_app.auth records of a failed and a throttled sign-in.
+    failed = audit.shown_row(
+        {
+            **row,
+            "kind": "login",
+            "action": "login_failed",
+            "before_state": None,
+            "after_state": json.dumps({"known_user": True, "trusted_device": False}),
+        }
+    )
+    assert failed["after_state"] == "用户名存在：是；受信任的设备：否"
+    throttled = audit.shown_row(
+        {
+            **row,
+            "kind": "login",
+            "action": "login_throttled",
+            "before_state": None,
+            "after_state": json.dumps({"counters": ["address", "account"]}),
+        }
+    )
+    assert throttled["after_state"] == "开始限制的计数：来源地址、账号"
