@@ -130,5 +130,13 @@ DEMO_FIXTURES = frozenset({"demo_run", "site", "chromium"})
 def pytest_collection_modifyitems(items: list[Any]) -> None:
     """Group each test for xdist's `loadgroup`: the demo's tests together, any other test with its module."""
     for item in items:
-        uses_demo = not DEMO_FIXTURES.isdisjoint(getattr(item, "fixturenames", ()))
-        item.add_marker(pytest.mark.xdist_group("demo" if uses_demo else item.module.__name__))
+        item.add_marker(pytest.mark.xdist_group("demo" if _uses_the_session_demo(item) else item.module.__name__))
+
+
+def _uses_the_session_demo(item: Any) -> bool:
+    """True when the test reaches the session's demo fixtures (not a module's own fixture of the same name)."""
+    definitions = getattr(item, "_fixtureinfo", None)
+    if definitions is None:
+        return False
+    used = definitions.name2fixturedefs
+    return any(used[name][-1].scope == "session" for name in DEMO_FIXTURES if used.get(name))
