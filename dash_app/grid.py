@@ -382,7 +382,8 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
         ClientsideFunction("archiveCensus", "filteredCount"),
         Output(ids.grid_filtered(spec.grid_id), "children"),
         Input(spec.grid_id, "virtualRowData"),
-        State(spec.grid_id, "rowData"),
+        # An input too: the grid may report its filtered rows before the new rows reach the page's state.
+        Input(spec.grid_id, "rowData"),
     )
 
     states = [State(component, prop) for component, prop in spec.inputs]

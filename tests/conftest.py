@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from tests.cluster import Postgres, running_postgres
+from tests.cluster import ROOT, Postgres, running_postgres
 from warehouse.backends import DuckLakeWarehouse
 
 _LAKE_NUMBERS = itertools.count()
@@ -121,16 +121,29 @@ def copy_demo(demo: DemoRun, target: Path) -> Path:
 
 # ------------------------------------------------------------------------------------ parallel runs (pytest-xdist)
 
-# `./dev test` runs the suite on two worker processes (`-n 2 --dist loadgroup`). A session fixture is built once per
-# worker, so the tests of the session's demo (the browser site, Chromium, the demo's checks) run on one worker
-# together; every other module stays whole on one worker (its module fixtures built once, its tests in order).
+# `./dev test` runs the suite on two worker processes (`-n 2`). Session fixtures are built once per worker, so the
+# modules of the session's demo (the demo build, the browser site, Chromium) run together on one worker, sent first
+# (they take longest); every other module runs whole on one worker (its module fixtures built once, its tests in
+# order). xdist's own `--dist loadgroup` cannot do this under pytest 9 (it renames node ids through an attribute
+# pytest 9 no longer reads), hence a scheduler of our own.
 DEMO_FIXTURES = frozenset({"demo_run", "site", "chromium"})
+DEMO_MODULES = frozenset(
+    {
+        "tests/dash_app/test_browser.py",
+        "tests/dash_app/test_every_page.py",
+        "tests/dash_app/test_security_browser.py",
+        "tests/dash_app/test_supervision_browser.py",
+        "tests/flows/test_demo.py",
+        "tests/flows/test_supervision_demo.py",
+    }
+)
 
 
 def pytest_collection_modifyitems(items: list[Any]) -> None:
-    """Group each test for xdist's `loadgroup`: the demo's tests together, any other test with its module."""
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group("demo" if _uses_the_session_demo(item) else item.module.__name__))
+    """Refuse to run when a test of the session's demo lives outside DEMO_MODULES (its worker would build another)."""
+    modules = {item.path.relative_to(ROOT).as_posix() for item in items if _uses_the_session_demo(item)}
+    if modules - DEMO_MODULES:
+        raise pytest.UsageError(f"add {sorted(modules - DEMO_MODULES)} to DEMO_MODULES in tests/conftest.py")
 
 
 def _uses_the_session_demo(item: Any) -> bool:
@@ -140,3 +153,24 @@ def _uses_the_session_demo(item: Any) -> bool:
         return False
     used = definitions.name2fixturedefs
     return any(used[name][-1].scope == "session" for name in DEMO_FIXTURES if used.get(name))
+
+
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Whole modules per worker, the demo's modules together and first."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class DemoFirstScheduling(LoadScopeScheduling):
+        def __init__(self, config: pytest.Config, log: Any = None) -> None:
+            super().__init__(config, log)
+            config.option.loadscopereorder = False  # keep the order below: the demo first, then collection order
+
+        def add_node_collection(self, node: Any, collection: Any) -> None:
+            super().add_node_collection(
+                node, sorted(collection, key=lambda nodeid: self._split_scope(nodeid) != "demo")
+            )
+
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "demo" if path in DEMO_MODULES else path
+
+    return DemoFirstScheduling(config, log)
