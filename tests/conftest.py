@@ -155,6 +155,7 @@ def _uses_the_session_demo(item: Any) -> bool:
     return any(used[name][-1].scope == "session" for name in DEMO_FIXTURES if used.get(name))
 
 
+@pytest.hookimpl(optionalhook=True)  # a hook of xdist: unknown when it is not loaded (-p no:xdist)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     """Whole modules per worker, the demo's modules together and first."""
     from xdist.scheduler import LoadScopeScheduling

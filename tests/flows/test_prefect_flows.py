@@ -82,3 +82,28 @@ def test_the_daily_reminders_flow_writes_the_days_reminders(harness, tmp_path):
     assert summary["as_of"] == "2025-06-30" and summary["by_kind"] == {"未报送": summary["total"]}
     with EmbeddedWarehouse(db).reader() as con:
         assert con.execute("SELECT count(*) FROM reminders").fetchone() == (summary["total"],)
+
+
+def test_a_flow_run_in_the_caller_s_process_uses_the_caller_s_reader_and_no_heartbeats(harness, tmp_path):
+    from prefect import flow
+    from prefect.settings import get_current_settings
+
+    from census_schema.settings import load_settings
+    from flows.ingest import IngestRequest
+    from flows.prefect_flows import run_in_process
+    from flows.run import run_ingestion
+    from flows.worker import ReaderWorker
+
+    settings = load_settings(tmp_path / "var" / "w.duckdb")
+    with ReaderWorker.from_settings(settings) as reader:
+        assert reader.pid is None
+        request = IngestRequest(register_workbook(tmp_path / "r.xlsx", 3), "register", PROVINCE, "省档案局")
+        assert run_ingestion(request, settings, "prefect", worker=reader)["status"] == "accepted"
+        assert reader.pid is not None, "the flow run read the workbook in a reader of its own"
+
+    @flow
+    def heartbeat_interval() -> int | None:
+        return get_current_settings().flows.heartbeat_frequency
+
+    assert run_in_process(heartbeat_interval) is None
+    assert heartbeat_interval() is not None  # a run that is not in the caller's process keeps them
