@@ -221,15 +221,12 @@ def grid_block(
     *,
     row_id: str | None = None,
     page_size: int = PAGE_SIZE,
-    filter_model: dict[str, Any] | None = None,
 ) -> html.Div:
     """The grid with its export button and row count; `row_id` names the field that identifies a row. The grid is
     as tall as its rows (a page of at most `page_size` rows)."""
     options: dict[str, Any] = {}
     if row_id:
         options["getRowId"] = f"params.data.{row_id}"
-    if filter_model:
-        options["filterModel"] = filter_model
     return html.Div(
         [
             html.Div(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
@@ -70,9 +71,13 @@ def describe_submissions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _specs(context: AppContext) -> list[GridSpec]:
-    def submissions(viewer: Viewer, _path: Any, _result: Any) -> list[dict[str, Any]]:
+    def submissions(viewer: Viewer, _path: Any, _result: Any, search: Any) -> list[dict[str, Any]]:
+        # Opened from a figure's lineage (?submission=…): that submission alone, chosen here rather than by a grid
+        # filter (the grid's filter could be applied before or after its rows arrived, and the count then lagged).
+        only = parse_qs(search.lstrip("?")).get("submission") if isinstance(search, str) else None
         with context.reader.cursor() as con:
-            return describe_submissions(list_submissions(con, scope_province(viewer)))
+            rows = describe_submissions(list_submissions(con, scope_province(viewer)))
+        return [row for row in rows if row["submission_id"] == only[0]] if only else rows
 
     def lineage(viewer: Viewer, uscc: str | None) -> list[dict[str, Any]]:
         code = (uscc if isinstance(uscc, str) else "").strip().upper()
@@ -87,7 +92,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             SUBMISSION_COLUMNS,
             ("submission_id",),
             submissions,
-            [(ids.URL, "pathname"), (ids.SUBMISSIONS_REVIEW_RESULT, "children")],
+            [(ids.URL, "pathname"), (ids.SUBMISSIONS_REVIEW_RESULT, "children"), (ids.PAGE_URL, "search")],
             "提交记录",
         ),
         GridSpec(
@@ -110,15 +115,7 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             html.P([f"只显示提交 {submission}。", dcc.Link("显示全部", href="/submissions")], className="hint")
             if submission
             else None,
-            grid_block(
-                ids.SUBMISSIONS_GRID,
-                SUBMISSION_COLUMNS,
-                row_id="submission_id",
-                # Opened from a figure's lineage: that submission alone (the grid's own filter, cleared at will).
-                filter_model={"submission_id": {"filterType": "text", "type": "equals", "filter": submission}}
-                if submission
-                else None,
-            ),
+            grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_PROGRESS, className="hint"),
             html.H3("审核"),
             html.P(
