@@ -363,10 +363,17 @@ def test_a_province_user_s_quality_rows_are_its_own(app, grid_id):
 
 def test_a_province_user_s_submissions_and_trend_are_its_own(app, site):
     client = client_of(app, "guangdong")
-    rows = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None)
+    rows = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "")
     with site[1].reader() as con:
         own = {s["submission_id"] for s in list_submissions(con, "440000")}
     assert {row["submission_id"] for row in rows} == own and len(own) == 2
+    # Opened from a figure's lineage: that submission alone; another province's is not shown by its id.
+    first = sorted(own)[0]
+    only = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, f"?submission={first}")
+    assert [row["submission_id"] for row in only] == [first]
+    with site[1].reader() as con:
+        other = next(s["submission_id"] for s in list_submissions(con) if s["province_code"] != "440000")
+    assert grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, f"?submission={other}") == []
     trend = post_callback(app, client, [(ids.QUALITY_TREND, "figure")], [(ids.URL, "pathname", "/quality")])
     bars = returned(trend, ids.QUALITY_TREND, "figure")["data"]
     assert all(len(bar["x"]) == 1 for bar in bars)  # Guangdong's one census submission
@@ -447,7 +454,7 @@ def test_an_evaluator_cannot_read_census_data(app):
         assert export_grid(app, client, grid_id, None, "").status_code == 403
     for grid_id in QUALITY_GRIDS:
         assert load_grid(app, client, grid_id, "/quality").status_code == 403
-    assert load_grid(app, client, ids.SUBMISSIONS_GRID, "/submissions", None).status_code == 403
+    assert load_grid(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "").status_code == 403
     assert load_grid(app, client, ids.LINEAGE_GRID, make_uscc(30_000, GUANGXI_USCC_PREFIX)).status_code == 403
     assert post_callback(app, client, [(ids.QUALITY_TREND, "figure")], [(ids.URL, "pathname", "/")]).status_code == 403
     assert client.get("/download/template/census?province=440000").status_code == 403

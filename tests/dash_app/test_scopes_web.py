@@ -101,7 +101,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert "不在 guangxi 所在省份" in review(app, "guangxi", prefecture, "accept")
     assert "必须说明原因" in review(app, "guangdong", prefecture, "return")
     assert review(app, "guangdong", prefecture, "return", "第4行请核实") == f"{prefecture}：待省级审核 → 已退回"
-    rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None)
+    rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
     shown = next(row for row in rows if row["submission_id"] == prefecture)
     assert (shown["scope_name"], shown["review_progress"], shown["return_reason"]) == (
         "广东省广州市",
