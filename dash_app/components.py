@@ -4,7 +4,7 @@ plotly configuration."""
 from __future__ import annotations
 
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 from dash import dcc, html
 
@@ -84,6 +84,12 @@ def graph(graph_id: str, *, config: dict[str, Any] | None = None, **props: Any) 
 def page_url() -> dcc.Location:
     """Where a page writes its filters (the query string) without reloading: a link then reproduces the view."""
     return dcc.Location(id=ids.PAGE_URL, refresh=False)
+
+
+def query_value(search: Any, name: str) -> str | None:
+    """The first value of the query parameter `name` in a page URL's query string (None if absent or not text)."""
+    values = parse_qs(search.lstrip("?")).get(name) if isinstance(search, str) else None
+    return values[0] if values else None
 
 
 def query_string(**params: Any) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -13,7 +12,7 @@ from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, central_area_co
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.breakdown import breakdown_block, register_breakdown
-from dash_app.components import query_string
+from dash_app.components import query_string, query_value
 from dash_app.context import AppContext
 from dash_app.formatting import division_full_name, division_name, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
@@ -64,8 +63,7 @@ TOTAL_ROW_ID = "—"
 
 def division_from_search(search: str | None) -> str | None:
     """The `division` query parameter of the page URL."""
-    values = parse_qs((search or "").lstrip("?")).get("division")
-    return values[0] if values else None
+    return query_value(search, "division")
 
 
 def known_division(code: str | None) -> Division | None:

@@ -7,7 +7,6 @@ import unicodedata
 from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
-from urllib.parse import parse_qs
 
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
@@ -17,7 +16,7 @@ from census_schema.roles import Role
 from census_schema.supervision.evaluation import get_standard
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role
-from dash_app.components import dropdown, graph, labelled, page_url, query_string
+from dash_app.components import dropdown, graph, labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime
@@ -70,8 +69,7 @@ ITEM_COLUMNS = [
 
 def archive_from_search(search: str | None) -> str | None:
     """The `archive` query parameter."""
-    values = parse_qs((search or "").lstrip("?")).get("archive")
-    return values[0] if values else None
+    return query_value(search, "archive")
 
 
 def _national(viewer: Viewer) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
@@ -13,7 +12,7 @@ from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, scope_division, scope_province
 from dash_app.breakdown import breakdown_block, register_breakdown
-from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
+from dash_app.components import card, dropdown, graph, labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.figures import (
     MAP_CONFIG,
@@ -105,8 +104,7 @@ def province_from_search(viewer: Viewer, search: str | None) -> str | None:
     """The province whose own view is shown: a provincial office's own; for national users ?province=CODE."""
     if not viewer.is_national:
         return scope_province(viewer)
-    values = parse_qs((search or "").lstrip("?")).get("province")
-    code = values[0] if values else None
+    code = query_value(search, "province")
     return code if code in {d.code for d in load_divisions().census_provinces()} else None
 
 
@@ -393,7 +391,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def remember_metric(metric: str, search: str | None) -> str:
         """The chosen metric in the address (the province of a national user's province view kept)."""
-        province = parse_qs((search or "").lstrip("?")).get("province", [None])[0]
+        province = query_value(search, "province")
         return query_string(province=province, metric=None if metric == "coverage_pct" else metric)
 
     @app.callback(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
@@ -12,7 +11,7 @@ from census_schema.forms import SUBMISSION_STATUS_LABELS
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, can_review, current_viewer, scope_province
-from dash_app.components import labelled, page_url, query_string
+from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import kind_label, with_names
@@ -74,10 +73,10 @@ def _specs(context: AppContext) -> list[GridSpec]:
     def submissions(viewer: Viewer, _path: Any, _result: Any, search: Any) -> list[dict[str, Any]]:
         # Opened from a figure's lineage (?submission=…): that submission alone, chosen here rather than by a grid
         # filter (the grid's filter could be applied before or after its rows arrived, and the count then lagged).
-        only = parse_qs(search.lstrip("?")).get("submission") if isinstance(search, str) else None
+        only = query_value(search, "submission")
         with context.reader.cursor() as con:
             rows = describe_submissions(list_submissions(con, scope_province(viewer)))
-        return [row for row in rows if row["submission_id"] == only[0]] if only else rows
+        return [row for row in rows if row["submission_id"] == only] if only else rows
 
     def lineage(viewer: Viewer, uscc: str | None) -> list[dict[str, Any]]:
         code = (uscc if isinstance(uscc, str) else "").strip().upper()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
-from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, dcc, html
 
@@ -13,6 +12,7 @@ from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
 from dash_app import ids
 from dash_app.access import current_viewer
+from dash_app.components import query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count
@@ -51,8 +51,7 @@ SHOWN_DROPPED = 50
 
 def job_from_search(search: str | None) -> str | None:
     """The `job` query parameter."""
-    values = parse_qs((search or "").lstrip("?")).get("job")
-    return values[0] if values else None
+    return query_value(search, "job")
 
 
 def describe_job(job: UploadJob | None) -> list[Any]:
