@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-
-import fastexcel
 
 from census_schema import layout
 from census_schema.divisions import load_divisions
 from census_schema.errors import WorkbookUnusable
-from census_schema.forms import KIND_LABELS, UnknownForm, get_workbook_form
+from census_schema.forms import KIND_LABELS, WORKBOOKS, UnknownForm, get_workbook_form
 from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, parse_stored_scope
 from census_schema.settings import Settings
 from flows.measure import measure_workbook
+from flows.reader import ReadAhead, read_identity_and_sheets, read_metadata_of
 from flows.worker import ReaderWorker
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -37,6 +36,8 @@ class WorkbookIdentity:
     round_id: str
     # The reporting scope the template was made for (None for national workbooks).
     scope: Scope | None = None
+    # The data sheets, read with the identity by a reader worker (flows.parse takes them instead of reading again).
+    read_ahead: ReadAhead | None = field(default=None, repr=False, compare=False)
 
 
 def compute_sha256(path: Path) -> str:
@@ -53,10 +54,8 @@ def _unusable(file_name: str, message: str, hint: str = TEMPLATE_HINT) -> Workbo
 
 
 def check_container(path: Path, file_name: str, settings: Settings) -> None:
-    """Refuse what is not a safe .xlsx before any spreadsheet reader touches it; trust neither name nor sizes.
-
-    Magic bytes first (text, CSV, legacy or encrypted .xls), then `flows.measure` inflates and counts every member.
-    """
+    """Refuse what is not a .xlsx by its size and magic bytes (text, CSV, legacy or encrypted .xls); trust neither
+    its name nor its declared sizes. `flows.measure` then inflates and counts every member."""
     size = path.stat().st_size
     if size == 0:
         raise _unusable(file_name, "文件是空的（0 字节）。")
@@ -84,7 +83,6 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
     if not head.startswith(ZIP_MAGIC):
         kind = "文本或 CSV 文件" if _looks_like_text(head) else "未知格式的文件"
         raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）。")
-    measure_workbook(path, file_name, settings)
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -95,37 +93,6 @@ def _looks_like_text(head: bytes) -> bool:
             continue
         return True
     return False
-
-
-def open_workbook(path: Path, file_name: str) -> fastexcel.ExcelReader:
-    """Open a checked workbook with the calamine reader."""
-    try:
-        return fastexcel.read_excel(path)
-    except Exception as error:  # noqa: BLE001 - fastexcel raises several unrelated types for corrupt parts
-        raise _unusable(
-            file_name,
-            f"工作簿无法读取（{type(error).__name__}）：文件可能已损坏。",
-            "请在 Excel 中打开并重新保存为 .xlsx 后上传。",
-        ) from None
-
-
-def read_workbook_metadata(reader: fastexcel.ExcelReader, file_name: str) -> dict[str, str]:
-    """The key/value pairs of the hidden identity sheet (empty when the sheet is absent)."""
-    if layout.META_SHEET not in reader.sheet_names:
-        return {}
-    try:
-        sheet = reader.load_sheet_by_name(layout.META_SHEET, header_row=None, skip_rows=0, dtypes="string")
-    except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
-        raise _unusable(
-            file_name,
-            f"工作簿的模板标识无法读取（{type(error).__name__}）：文件可能已损坏。",
-            "请在 Excel 中打开并重新保存为 .xlsx 后上传。",
-        ) from None
-    frame = sheet.to_polars()
-    if frame.width < 2:
-        return {}
-    keys, values = frame.to_series(0).to_list(), frame.to_series(1).to_list()
-    return {str(k).strip(): str(v).strip() for k, v in zip(keys, values, strict=True) if k and v}
 
 
 def _stored_scope(meta: dict[str, str], province: str | None) -> Scope | None:
@@ -177,11 +144,6 @@ def _scope_mismatch(name: str, scope: Scope, expected: Scope | None, expected_pr
     )
 
 
-def read_metadata_of(path: Path, file_name: str) -> dict[str, str]:
-    """Open the workbook and read its identity sheet (what a worker process is sent)."""
-    return read_workbook_metadata(open_workbook(path, file_name), file_name)
-
-
 def identify_workbook(
     path: Path,
     *,
@@ -195,17 +157,52 @@ def identify_workbook(
     """Check a file and say which form, version, province and scope it is; raise WorkbookUnusable when it is the
     wrong one (another kind, an old version, another province, another scope than `expected_scope`).
 
-    A national workbook (no province of its own) ignores `expected_province` and `expected_scope`. The file is
-    measured first; the reader then runs in `worker` (a bounded process) when given, else in this process.
+    A national workbook (no province of its own) ignores `expected_province` and `expected_scope`. Without a worker
+    the file is measured, then read here; with one, it is read there while it is measured, data sheets included.
     """
     name = file_name or path.name
     if not path.is_file():
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
     check_container(path, name, settings)
-    if worker is not None:
-        meta = worker.call(read_metadata_of, path, name, file_name=name)
-    else:
-        meta = read_metadata_of(path, name)
+    if worker is None:
+        measure_workbook(path, name, settings)
+        return _identity(path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope)
+    ahead = _measure_while_reading(path, name, settings, worker, expected_kind)
+    identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope)
+    return replace(identity, read_ahead=ahead)
+
+
+def _measure_while_reading(
+    path: Path, name: str, settings: Settings, worker: ReaderWorker, expected_kind: str
+) -> ReadAhead:
+    """The identity sheet and the data sheets of the form it names, read by the bounded worker while this process
+    measures the file: the two take one file's time on two cores instead of adding up.
+
+    The measurement's refusal always wins: the read of a refused file is given up (its process stopped at once).
+    """
+    sheets_by_form = {
+        (book.kind, book.version): list(book.sheet_names)
+        for (kind, _), book in WORKBOOKS.items()
+        if kind == expected_kind
+    }
+    worker.prefetch(read_identity_and_sheets, path, sheets_by_form, name, file_name=name)
+    try:
+        measure_workbook(path, name, settings)
+    except WorkbookUnusable:
+        worker.cancel()
+        raise
+    return worker.call(read_identity_and_sheets, path, sheets_by_form, name, file_name=name)
+
+
+def _identity(
+    path: Path,
+    name: str,
+    meta: dict[str, str],
+    expected_kind: str,
+    expected_province: str | None,
+    expected_scope: Scope | None,
+) -> WorkbookIdentity:
+    """The identity an identity sheet gives, or the refusal of a workbook that is not the one expected."""
     kind, version, province = (
         meta.get(layout.META_FORM_KIND),
         meta.get(layout.META_FORM_VERSION),

@@ -319,8 +319,15 @@ def ingest_workbook(
             "duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings, scope=scope
         )
     parsed: ParsedWorkbook = timed(
-        "parse", parse_workbook, identity.path, book, file_name=identity.file_name, worker=worker
+        "parse",
+        parse_workbook,
+        identity.path,
+        book,
+        file_name=identity.file_name,
+        worker=worker,
+        read_ahead=identity.read_ahead,
     )
+    identity = replace(identity, read_ahead=None)  # the sheets' text is not needed once typed: free it
     context = timed("context", read_check_context, store, book, province)
     usccs = holder_codes(book, parsed.rows)
     facts: ScopeFacts | None = None

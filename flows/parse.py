@@ -14,7 +14,7 @@ from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import Field, FieldType, Form, Severity, WorkbookForm
-from flows.identify import open_workbook
+from flows.reader import RawSheet, ReadAhead, read_raw_sheets
 from flows.worker import ReaderWorker
 
 HEADER_SEARCH_ROWS = 30
@@ -154,10 +154,6 @@ def _drop_blank_and_total_rows(frame: pl.DataFrame, form: Form) -> pl.DataFrame:
     return non_empty
 
 
-# A sheet as the reader gives it: every cell as text (row 0 = Excel row 1), and the 0-based column of each frame column.
-RawSheet = tuple[pl.DataFrame, list[int]]
-
-
 def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) -> ParsedSheet:
     """Read the form's sheet: find the header by label, type every cell, and locate what cannot be read."""
     name = file_name or path.name
@@ -166,19 +162,27 @@ def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) ->
 
 
 def parse_workbook(
-    path: Path, book: WorkbookForm, *, file_name: str | None = None, worker: ReaderWorker | None = None
+    path: Path,
+    book: WorkbookForm,
+    *,
+    file_name: str | None = None,
+    worker: ReaderWorker | None = None,
+    read_ahead: ReadAhead | None = None,
 ) -> ParsedWorkbook:
     """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all).
 
-    With a worker only the reader (calamine, native code) runs in that bounded process (uploads) and sends the
-    sheets' text back; without, it runs in this one (trusted files, tests). Typing the cells happens here.
+    The sheets' text comes from `read_ahead` (read with the identity), else from the reader (calamine, native code)
+    run in `worker`, a bounded process (uploads), else in this one (trusted files, tests). Typing happens here.
     """
     name = file_name or path.name
-    wanted = [form.sheet_name for form in book.sheets]
-    if worker is not None:
-        raw = worker.call(read_raw_sheets, path, wanted, name, file_name=name)
+    if read_ahead is not None and read_ahead.error is not None:
+        raise read_ahead.error
+    if read_ahead is not None and read_ahead.sheets is not None:
+        raw = read_ahead.sheets
+    elif worker is not None:
+        raw = worker.call(read_raw_sheets, path, list(book.sheet_names), name, file_name=name)
     else:
-        raw = read_raw_sheets(path, wanted, name)
+        raw = read_raw_sheets(path, list(book.sheet_names), name)
     sheets = {
         form.sheet_name: _parse_loaded(
             raw.get(form.sheet_name), form, name, allow_empty=book.sheets_optional or form.may_be_empty
@@ -193,26 +197,6 @@ def parse_workbook(
             hint="请在表头下方逐行填写数据后再上传。",
         )
     return parsed
-
-
-def read_raw_sheets(path: Path, sheet_names: list[str], file_name: str) -> dict[str, RawSheet]:
-    """The named sheets that exist in the workbook, every cell as text (what a reader worker process is sent)."""
-    reader = open_workbook(path, file_name)
-    found = {}
-    for sheet_name in sheet_names:
-        if sheet_name not in reader.sheet_names:
-            continue
-        try:
-            sheet = reader.load_sheet_by_name(sheet_name, header_row=None, skip_rows=0, dtypes="string")
-            found[sheet_name] = (sheet.to_polars(), [c.absolute_index for c in sheet.available_columns()])
-        except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
-            raise WorkbookUnusable(
-                f"工作表无法读取（{type(error).__name__}）：文件可能已损坏。",
-                file=file_name,
-                sheet=sheet_name,
-                hint="请在 Excel 中打开并重新保存为 .xlsx 后上传。",
-            ) from None
-    return found
 
 
 def _parse_loaded(raw: RawSheet | None, form: Form, file_name: str, *, allow_empty: bool) -> ParsedSheet:

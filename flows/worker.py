@@ -5,23 +5,35 @@ Python exception) or run for minutes. So every read of an uploaded workbook is s
 address space (RLIMIT_AS) and run time are limited. If the child dies, runs out of memory or time, the caller gets a
 `WorkbookUnusable` with a clear message and the next call starts a fresh child. The child is a fresh interpreter
 (`python -m flows.worker`, not a fork: nothing of the caller's threads, locks or main module comes along) that loads
-the reader once and is reused for every call; calls and results travel pickled over two pipes. The cost is one
-process start per worker and pickling the parsed rows back (see benchmarks/RESULTS.md, `reader_worker`).
+the reader once and is reused for every call; calls and results travel pickled over two pipes, except polars
+frames, which the child writes as Arrow IPC files to a private folder and the caller reads back (a quarter of the
+cost of pickling them). A call may be sent ahead (`prefetch`) so that the caller works while the child reads.
+The cost is one process start per worker and handing the parsed text back (benchmarks/RESULTS.md).
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import logging
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
+import time
+import uuid
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Any, TypeVar
+
+import polars as pl
 
 from census_schema.errors import CensusError, WorkbookUnusable
 from census_schema.settings import Settings
@@ -29,14 +41,63 @@ from census_schema.settings import Settings
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
 # Imported by the child before its first call, so a call pays only for reading.
-PRELOAD = "flows.parse"
+PRELOAD = "flows.reader"
 # How long a fresh child may take to start and import the reader (not counted in a call's time limit).
 STARTUP_TIMEOUT_S = 180.0
+PIPE_BYTES = 1 << 20
 READER_HINT = "请在 Excel 中打开，删除数据区以外多余的行列和格式，另存为新的 .xlsx 后重新上传；最好直接使用平台模板。"
 
 
-def serve(requests: Connection, replies: Connection, memory_bytes: int) -> None:
-    """The child's loop: limits first, then run each call and send back ("ok", value) or a failure."""
+@dataclass(frozen=True)
+class _Spooled:
+    """A polars frame the child wrote to an Arrow IPC file: handing over 100 MB of text this way costs ~0.1 s, as
+    pickles through the pipe ~0.45 s (benchmarks/RESULTS.md)."""
+
+    path: str
+
+
+def _spool(value: Any, folder: Path) -> Any:
+    """The value with every polars frame in it (in dicts, lists and tuples) written to `folder` as a file."""
+    if isinstance(value, pl.DataFrame):
+        target = folder / f"{uuid.uuid4().hex}.arrow"
+        try:
+            value.write_ipc(target, compression="uncompressed")
+        except OSError:
+            target.unlink(missing_ok=True)
+            return value  # no room for the file: the frame goes through the pipe
+        return _Spooled(str(target))
+    if isinstance(value, dict):
+        return {key: _spool(item, folder) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return _rebuilt(value, [_spool(item, folder) for item in value])
+    return value
+
+
+def _rebuilt(value: list[Any] | tuple[Any, ...], items: list[Any]) -> Any:
+    """A list, tuple or named tuple like `value` holding `items`."""
+    if isinstance(value, list):
+        return items
+    return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+
+
+def _unspool(value: Any, *, keep: bool = True) -> Any:
+    """The child's answer with each spooled frame read back (or only removed when not `keep`), its file deleted."""
+    if isinstance(value, _Spooled):
+        path = Path(value.path)
+        try:
+            return pl.read_ipc(path) if keep else None
+        finally:
+            path.unlink(missing_ok=True)
+    if isinstance(value, dict):
+        return {key: _unspool(item, keep=keep) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return _rebuilt(value, [_unspool(item, keep=keep) for item in value])
+    return value
+
+
+def serve(requests: Connection, replies: Connection, memory_bytes: int, spool: Path) -> None:
+    """The child's loop: limits first, then run each call and send back ("ok", value) or a failure; polars frames
+    in a value travel as files in `spool`."""
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -48,7 +109,7 @@ def serve(requests: Connection, replies: Connection, memory_bytes: int) -> None:
         except EOFError:
             return
         try:
-            reply: tuple[str, Any] = ("ok", function(*args, **kwargs))
+            reply: tuple[str, Any] = ("ok", _spool(function(*args, **kwargs), spool))
         except CensusError as error:
             reply = ("error", error)
         except MemoryError:
@@ -59,6 +120,14 @@ def serve(requests: Connection, replies: Connection, memory_bytes: int) -> None:
             replies.send(reply)
         except MemoryError:
             replies.send(("memory", None))
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A call sent ahead (`ReaderWorker.prefetch`) whose answer nobody has taken yet."""
+
+    call: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
+    deadline: float
 
 
 class ReaderWorker:
@@ -72,6 +141,9 @@ class ReaderWorker:
         self._requests: Connection | None = None
         self._replies: Connection | None = None
         self._ready = False
+        self._pending: _Pending | None = None
+        # Where the child leaves the frames it answers with (created with the child, removed with it).
+        self._spool: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ReaderWorker:
@@ -93,7 +165,11 @@ class ReaderWorker:
         if self._process is not None and self._process.poll() is None and self._requests and self._replies:
             return self._requests, self._replies
         self._stop()
+        self._spool = Path(tempfile.mkdtemp(prefix="archive-census-reader-"))
         reply_read, reply_write = os.pipe()
+        # A 1 MiB pipe (Linux's default limit) instead of 64 KiB: parsed sheets cross it in far fewer hand-overs.
+        with contextlib.suppress(OSError, AttributeError):
+            fcntl.fcntl(reply_write, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
         request_read, request_write = os.pipe()
         try:
             command = [
@@ -103,6 +179,7 @@ class ReaderWorker:
                 str(request_read),
                 str(reply_write),
                 str(self.memory_bytes),
+                str(self._spool),
             ]
             # stderr is dropped: a native abort prints "memory allocation of ... failed"; the parent says it better.
             self._process = subprocess.Popen(
@@ -146,6 +223,10 @@ class ReaderWorker:
                 self._process.kill()
             self._process.wait(10)
         self._process, self._requests, self._replies, self._ready = None, None, None, False
+        self._pending = None
+        if self._spool is not None:
+            shutil.rmtree(self._spool, ignore_errors=True)
+            self._spool = None
 
     def warm_up(self) -> None:
         """Start the child now, so that it loads the reader while the caller measures the file."""
@@ -157,37 +238,86 @@ class ReaderWorker:
         with self._lock:
             self._stop()
 
+    def prefetch(self, function: Callable[..., Any], /, *args: Any, file_name: str, **kwargs: Any) -> None:
+        """Send a call now without waiting: a later `call` with the same function and arguments takes its answer
+        (another call first drops it). The caller works meanwhile, e.g. measures the file being read."""
+        with self._lock:
+            self._drop_pending()
+            requests, replies = self._start()
+            self._wait_ready(replies, file_name)
+            self._send(requests, function, args, kwargs)
+            self._pending = _Pending((function, args, kwargs), time.monotonic() + self.timeout_s)
+
+    def cancel(self) -> None:
+        """Give up a prefetched call (its file was refused): drop its answer if it came, else stop the child."""
+        with self._lock:
+            self._drop_pending(wait=False)
+
     def call(self, function: Callable[..., T], /, *args: Any, file_name: str, **kwargs: Any) -> T:
         """`function(*args, **kwargs)` in the child; a crash, memory or time overrun is a WorkbookUnusable."""
         with self._lock:
+            pending = self._pending
+            if pending is not None and pending.call == (function, args, kwargs):
+                self._pending = None
+                return self._answer(pending.deadline - time.monotonic(), file_name)
+            self._drop_pending()
             requests, replies = self._start()
             self._wait_ready(replies, file_name)
-            try:
-                requests.send((function, args, kwargs))
-                answered = replies.poll(self.timeout_s)
-            except (BrokenPipeError, EOFError, OSError):
-                answered = True  # the child is gone: recv below says so
-            if not answered:
-                self._stop()
-                raise WorkbookUnusable(
-                    f"读取工作簿超过 {self.timeout_s:.0f} 秒仍未完成，平台已停止读取。",
-                    file=file_name,
-                    hint=READER_HINT,
-                )
-            try:
-                status, value = replies.recv()
-            except (EOFError, OSError):
-                process = self._process
-                code = process.wait(10) if process is not None else None
-                self._stop()
-                LOGGER.warning("reader worker ended with exit code %s on %s", code, file_name)
-                raise WorkbookUnusable(
-                    "读取工作簿时读取程序异常终止（通常是工作表声明或占用的范围过大，超出了内存上限），平台拒绝处理该文件。",
-                    file=file_name,
-                    hint=READER_HINT,
-                ) from None
+            self._send(requests, function, args, kwargs)
+            return self._answer(self.timeout_s, file_name)
+
+    def _send(self, requests: Connection, function: Callable[..., Any], args: Any, kwargs: Any) -> None:
+        try:
+            requests.send((function, args, kwargs))
+        except (BrokenPipeError, EOFError, OSError):
+            pass  # the child is gone: the answer says so
+
+    def _drop_pending(self, *, wait: bool = True) -> None:
+        """Forget a prefetched call nobody took: read and drop its answer (waiting for it if `wait`), else stop."""
+        pending, self._pending = self._pending, None
+        if pending is None or self._replies is None:
+            return
+        left = max(pending.deadline - time.monotonic(), 0.0) if wait else 0.0
+        try:
+            if self._replies.poll(left):
+                status, value = self._replies.recv()
+                if status == "ok":
+                    _unspool(value, keep=False)
+                return
+        except (EOFError, OSError):
+            pass
+        self._stop()
+
+    def _answer(self, timeout_s: float, file_name: str) -> Any:
+        """The child's answer to the call sent last, or the refusal that says why there is none."""
+        replies = self._replies
+        try:
+            answered = replies is None or replies.poll(max(timeout_s, 0.0))
+        except (EOFError, OSError):
+            answered = True  # the child is gone: recv below says so
+        if not answered:
+            self._stop()
+            raise WorkbookUnusable(
+                f"读取工作簿超过 {self.timeout_s:.0f} 秒仍未完成，平台已停止读取。",
+                file=file_name,
+                hint=READER_HINT,
+            )
+        try:
+            if replies is None:
+                raise EOFError
+            status, value = replies.recv()
+        except (EOFError, OSError):
+            process = self._process
+            code = process.wait(10) if process is not None else None
+            self._stop()
+            LOGGER.warning("reader worker ended with exit code %s on %s", code, file_name)
+            raise WorkbookUnusable(
+                "读取工作簿时读取程序异常终止（通常是工作表声明或占用的范围过大，超出了内存上限），平台拒绝处理该文件。",
+                file=file_name,
+                hint=READER_HINT,
+            ) from None
         if status == "ok":
-            return value
+            return _unspool(value)
         if status == "error":
             raise value
         if status == "memory":
@@ -200,7 +330,15 @@ class ReaderWorker:
 
 
 if __name__ == "__main__":
-    serve(Connection(int(sys.argv[1]), writable=False), Connection(int(sys.argv[2]), readable=False), int(sys.argv[3]))
+    # Run the module's own copy, not __main__'s: what the child pickles must name `flows.worker` classes.
+    from flows.worker import serve as serve_child
+
+    serve_child(
+        Connection(int(sys.argv[1]), writable=False),
+        Connection(int(sys.argv[2]), readable=False),
+        int(sys.argv[3]),
+        Path(sys.argv[4]),
+    )
 
 
 # The reader a flow run in the caller's process uses (flows.run sets it; a worker's run starts its own).

@@ -4,6 +4,7 @@ Prefect; a submission's Data Docs are built when asked for with `data-docs`."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -54,3 +55,12 @@ def test_data_docs_of_a_submission_are_built_on_request(tmp_path, capsys, monkey
     assert built["data_docs"] == ingested["data_docs"]
     assert (tmp_path / built["data_docs"]).is_file()
     assert main(["data-docs", "S-none", "--db", db]) == 2
+
+
+def test_the_command_line_sets_polars_allocator_before_polars_loads():
+    # polars reads the variable once, when it loads, and puts its own defaults first: ours must come last.
+    code = "import os, cli.main, polars; print(os.environ['_RJEM_MALLOC_CONF'])"
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith("dirty_decay_ms:0,muzzy_decay_ms:0")

@@ -1,4 +1,5 @@
-"""Hostile workbooks are measured and refused before a reader runs, and a reader failure costs one refusal.
+"""Hostile workbooks are measured and refused (a read started alongside in the bounded worker is dropped), and a
+reader failure costs one refusal.
 
 The cases that aborted the whole process before (Rust OOM on a huge extent) run the real command line in a
 subprocess, so that a regression shows as exit 134 here instead of killing the test run.
@@ -158,3 +159,33 @@ def test_a_reader_error_in_the_worker_is_a_refusal_with_its_location(tmp_path):
     with ReaderWorker(1 << 30, timeout_s=60) as worker, pytest.raises(WorkbookUnusable) as raised:
         parse_workbook(missing, CURRENT_WORKBOOKS["census"], worker=worker)
     assert raised.value.file == "nowhere.xlsx"
+
+
+def count_call(log: Path) -> int:
+    """Append one line to `log` and say how many it has (run in a reader worker: every call leaves a trace)."""
+    with log.open("a") as handle:
+        handle.write("called\n")
+    return len(log.read_text().splitlines())
+
+
+def test_a_prefetched_call_is_answered_once_and_only_to_the_same_call(tmp_path):
+    mine, other = tmp_path / "mine.log", tmp_path / "other.log"
+    with ReaderWorker(1 << 30, timeout_s=60) as worker:
+        worker.prefetch(count_call, mine, file_name="a.xlsx")
+        assert worker.call(count_call, mine, file_name="a.xlsx") == 1  # the answer sent ahead, not a second run
+        assert worker.call(count_call, mine, file_name="a.xlsx") == 2
+        worker.prefetch(count_call, mine, file_name="a.xlsx")
+        # Another call never gets the prefetched answer: it is dropped and the other call runs.
+        assert worker.call(count_call, other, file_name="b.xlsx") == 1
+        assert len(mine.read_text().splitlines()) == 3
+
+
+def test_a_cancelled_prefetch_stops_a_read_still_running(tmp_path):
+    with ReaderWorker(1 << 30, timeout_s=60) as worker:
+        worker.prefetch(time.sleep, 30, file_name="slow.xlsx")
+        first = worker.pid
+        started = time.monotonic()
+        worker.cancel()
+        assert time.monotonic() - started < 10
+        assert worker.call(sum, [1, 2], file_name="x.xlsx") == 3
+        assert worker.pid != first

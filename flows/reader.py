@@ -1,0 +1,95 @@
+"""What the spreadsheet reader (calamine, native code) does with a workbook: the functions a reader worker runs.
+
+`flows.worker` runs them in a bounded child process for uploads; trusted files and tests call them directly. They
+return text only (every cell as a string): typing the cells is the caller's, so forms registered in the caller
+parse the same way.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import fastexcel
+import polars as pl
+
+from census_schema import layout
+from census_schema.errors import WorkbookUnusable
+
+# A sheet as the reader gives it: every cell as text (row 0 = Excel row 1), and the 0-based column of each frame column.
+RawSheet = tuple[pl.DataFrame, list[int]]
+REOPEN_HINT = "请在 Excel 中打开并重新保存为 .xlsx 后上传。"
+
+
+def open_workbook(path: Path, file_name: str) -> fastexcel.ExcelReader:
+    """Open a workbook with the calamine reader."""
+    try:
+        return fastexcel.read_excel(path)
+    except Exception as error:  # noqa: BLE001 - fastexcel raises several unrelated types for corrupt parts
+        raise WorkbookUnusable(
+            f"工作簿无法读取（{type(error).__name__}）：文件可能已损坏。", file=file_name, hint=REOPEN_HINT
+        ) from None
+
+
+def read_workbook_metadata(reader: fastexcel.ExcelReader, file_name: str) -> dict[str, str]:
+    """The key/value pairs of the hidden identity sheet (empty when the sheet is absent)."""
+    if layout.META_SHEET not in reader.sheet_names:
+        return {}
+    try:
+        sheet = reader.load_sheet_by_name(layout.META_SHEET, header_row=None, skip_rows=0, dtypes="string")
+    except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
+        raise WorkbookUnusable(
+            f"工作簿的模板标识无法读取（{type(error).__name__}）：文件可能已损坏。", file=file_name, hint=REOPEN_HINT
+        ) from None
+    frame = sheet.to_polars()
+    if frame.width < 2:
+        return {}
+    keys, values = frame.to_series(0).to_list(), frame.to_series(1).to_list()
+    return {str(k).strip(): str(v).strip() for k, v in zip(keys, values, strict=True) if k and v}
+
+
+def read_metadata_of(path: Path, file_name: str) -> dict[str, str]:
+    """Open the workbook and read its identity sheet."""
+    return read_workbook_metadata(open_workbook(path, file_name), file_name)
+
+
+def read_raw_sheets(path: Path, sheet_names: list[str], file_name: str) -> dict[str, RawSheet]:
+    """The named sheets that exist in the workbook, every cell as text."""
+    reader = open_workbook(path, file_name)
+    found = {}
+    for sheet_name in sheet_names:
+        if sheet_name not in reader.sheet_names:
+            continue
+        try:
+            sheet = reader.load_sheet_by_name(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+            found[sheet_name] = (sheet.to_polars(), [c.absolute_index for c in sheet.available_columns()])
+        except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
+            raise WorkbookUnusable(
+                f"工作表无法读取（{type(error).__name__}）：文件可能已损坏。",
+                file=file_name,
+                sheet=sheet_name,
+                hint=REOPEN_HINT,
+            ) from None
+    return found
+
+
+class ReadAhead(NamedTuple):
+    """A workbook's identity sheet and, in the same pass, the data sheets of the form it names (if asked for)."""
+
+    meta: dict[str, str]
+    # None: the identity names none of the forms asked for (the upload is refused on its identity anyway).
+    sheets: dict[str, RawSheet] | None
+    # Why the data sheets could not be read: raised when they are parsed, after the identity's own refusals.
+    error: WorkbookUnusable | None = None
+
+
+def read_identity_and_sheets(path: Path, sheets_by_form: dict[tuple[str, str], list[str]], file_name: str) -> ReadAhead:
+    """The identity sheet, then the data sheets listed for the (kind, version) it names."""
+    meta = read_metadata_of(path, file_name)
+    names = sheets_by_form.get((meta.get(layout.META_FORM_KIND, ""), meta.get(layout.META_FORM_VERSION, "")))
+    if names is None:
+        return ReadAhead(meta, None)
+    try:
+        return ReadAhead(meta, read_raw_sheets(path, names, file_name))
+    except WorkbookUnusable as error:
+        return ReadAhead(meta, None, error)
