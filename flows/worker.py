@@ -103,6 +103,14 @@ def serve(requests: Connection, replies: Connection, memory_bytes: int, spool: P
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     __import__(PRELOAD)
     replies.send(("ready", None))
+    try:
+        _serve_calls(requests, replies, spool)
+    finally:
+        # The caller removes the folder when it stops this process; when the caller itself died, this does.
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _serve_calls(requests: Connection, replies: Connection, spool: Path) -> None:
     while True:
         try:
             function, args, kwargs = requests.recv()
@@ -160,6 +168,11 @@ class ReaderWorker:
     def pid(self) -> int | None:
         """The child's process id while it runs (tests use it)."""
         return self._process.pid if self._process is not None and self._process.poll() is None else None
+
+    @property
+    def spool(self) -> Path | None:
+        """The folder the child answers frames through, while it runs (tests use it)."""
+        return self._spool if self.pid is not None else None
 
     def _start(self) -> tuple[Connection, Connection]:
         if self._process is not None and self._process.poll() is None and self._requests and self._replies:

@@ -189,3 +189,24 @@ def test_a_cancelled_prefetch_stops_a_read_still_running(tmp_path):
         assert time.monotonic() - started < 10
         assert worker.call(sum, [1, 2], file_name="x.xlsx") == 3
         assert worker.pid != first
+
+
+def test_frames_come_back_through_files_that_do_not_outlive_the_worker(tmp_path):
+    good = census_workbook(tmp_path / "good.xlsx", 3)
+    book = CURRENT_WORKBOOKS["census"]
+    with ReaderWorker.from_settings(load_settings(tmp_path / "w.duckdb")) as worker:
+        assert parse_workbook(good, book, worker=worker).main_row_count(book) == 3
+        spool = worker.spool
+        assert spool is not None and spool.is_dir() and not any(spool.iterdir())
+    assert not spool.exists()
+    # A caller that dies without stopping its worker: the worker removes the folder when it sees the caller gone.
+    code = (
+        "import os; from flows.worker import ReaderWorker; w = ReaderWorker(1 << 30, 60); "
+        "w.call(sum, [1], file_name='x'); print(w.spool, flush=True); os._exit(0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    orphan = Path(done.stdout.strip())
+    deadline = time.monotonic() + 30
+    while orphan.exists() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not orphan.exists()
