@@ -3,6 +3,7 @@ Prefect; a submission's Data Docs are built when asked for with `data-docs`."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -64,3 +65,16 @@ def test_the_command_line_sets_polars_allocator_before_polars_loads():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().endswith("dirty_decay_ms:0,muzzy_decay_ms:0")
+
+
+def test_the_program_skips_its_final_collection_but_a_caller_passing_argv_keeps_it(tmp_path, monkeypatch, capsys):
+    db = str(tmp_path / "w.duckdb")
+    assert gc.get_freeze_count() == 0
+    try:
+        assert main(["summary", "--json", "--db", db]) == 0
+        assert gc.get_freeze_count() == 0
+        monkeypatch.setattr(sys, "argv", ["archive-census", "summary", "--json", "--db", db])
+        assert main() == 0
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
