@@ -163,12 +163,14 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     class DemoFirstScheduling(LoadScopeScheduling):
         def __init__(self, config: pytest.Config, log: Any = None) -> None:
             super().__init__(config, log)
-            config.option.loadscopereorder = False  # keep the order below: the demo first, then collection order
+            config.option.loadscopereorder = False  # the demo first (below), then the modules in collection order
 
-        def add_node_collection(self, node: Any, collection: Any) -> None:
-            super().add_node_collection(
-                node, sorted(collection, key=lambda nodeid: self._split_scope(nodeid) != "demo")
-            )
+        def _assign_work_unit(self, node: Any) -> None:
+            # The demo's unit goes out first. The collection itself must stay in the workers' order: the
+            # controller sends each worker positions in it (reordering it ran other tests than the ones assigned).
+            if "demo" in self.workqueue:
+                self.workqueue.move_to_end("demo", last=False)
+            super()._assign_work_unit(node)
 
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
