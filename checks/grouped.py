@@ -211,3 +211,15 @@ class ExpectRowsToPassGroupedChecks(MulticolumnMapExpectation):
     map_metric: ClassVar[str] = "multicolumn_values.census_grouped_checks"
     args_keys = ("column_list", "grouped_type", "checks")
     success_keys = ("grouped_type", "checks", "mostly")
+
+    def _get_domain_kwargs(self) -> dict[str, Any]:
+        """GX's own, with the configuration built once: GX rebuilds it (a pydantic copy of every check) per key."""
+        kwargs = self.configuration.kwargs
+        return {key: kwargs.get(key, self._get_default_value(key)) for key in self.domain_keys}
+
+    def _get_success_kwargs(self) -> dict[str, Any]:
+        """GX's own, with the configuration built once (see `_get_domain_kwargs`)."""
+        kwargs = self.configuration.kwargs
+        success = {key: kwargs.get(key, self._get_default_value(key)) for key in self.success_keys}
+        success.update(self._get_domain_kwargs())
+        return success
