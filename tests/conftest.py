@@ -121,11 +121,11 @@ def copy_demo(demo: DemoRun, target: Path) -> Path:
 
 # ------------------------------------------------------------------------------------ parallel runs (pytest-xdist)
 
-# `./dev test` runs the suite on three worker processes (`-n 3`, on two cores). Session fixtures are built once per worker, so the
-# modules of the session's demo (the demo build, the browser site, Chromium) run together on one worker, sent first
-# (they take longest); every other module runs whole on one worker (its module fixtures built once, its tests in
-# order). xdist's own `--dist loadgroup` cannot do this under pytest 9 (it renames node ids through an attribute
-# pytest 9 no longer reads), hence a scheduler of our own.
+# `./dev test` runs the suite on three worker processes (`-n 3`, on two cores). Session fixtures are built once per
+# worker, so the modules of the session's demo (the demo build, the browser site, Chromium) run together on one worker,
+# sent first (they take longest); every other module runs whole on one worker (its module fixtures built once, its
+# tests in order). xdist's own `--dist loadgroup` cannot do this under pytest 9 (it renames node ids through an
+# attribute pytest 9 no longer reads), hence a scheduler of our own.
 DEMO_FIXTURES = frozenset({"demo_run", "site", "chromium"})
 DEMO_MODULES = frozenset(
     {
