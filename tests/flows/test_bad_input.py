@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import tempfile
 import zipfile
 from dataclasses import replace
 from pathlib import Path
@@ -48,18 +50,27 @@ def ole_file(path: Path, encrypted: bool) -> Path:
 
 def bomb(path: Path) -> Path:
     """A valid-looking workbook whose sheet inflates to 2 GiB of spaces (a few MB on disk)."""
-    template = census_workbook(path.with_name("seed.xlsx"), 1)
-    with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
-        for item in source.infolist():
-            if item.filename != "xl/worksheets/sheet2.xml":
-                target.writestr(item, source.read(item))
-        info = zipfile.ZipInfo("xl/worksheets/sheet2.xml")
-        info.compress_type = zipfile.ZIP_DEFLATED
-        with target.open(info, "w", force_zip64=True) as handle:
-            chunk = b" " * (64 << 20)
-            for _ in range(32):
-                handle.write(chunk)
+    path.write_bytes(_bomb_bytes())
     return path
+
+
+@functools.cache
+def _bomb_bytes() -> bytes:
+    """The bomb's bytes, made once per process (deflating 2 GiB takes seconds)."""
+    with tempfile.TemporaryDirectory() as folder:
+        template = census_workbook(Path(folder) / "seed.xlsx", 1)
+        path = Path(folder) / "bomb.xlsx"
+        with zipfile.ZipFile(template) as source, zipfile.ZipFile(path, "w") as target:
+            for item in source.infolist():
+                if item.filename != "xl/worksheets/sheet2.xml":
+                    target.writestr(item, source.read(item))
+            info = zipfile.ZipInfo("xl/worksheets/sheet2.xml")
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with target.open(info, "w", force_zip64=True) as handle:
+                chunk = b" " * (64 << 20)
+                for _ in range(32):
+                    handle.write(chunk)
+        return path.read_bytes()
 
 
 def other_version(path: Path) -> Path:
