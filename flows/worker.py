@@ -50,10 +50,11 @@ READER_HINT = "请在 Excel 中打开，删除数据区以外多余的行列和�
 
 @dataclass(frozen=True)
 class _Spooled:
-    """A polars frame the child wrote to an Arrow IPC file: handing over 100 MB of text this way costs ~0.1 s, as
-    pickles through the pipe ~0.45 s (benchmarks/RESULTS.md)."""
+    """A polars frame the child wrote to an Arrow IPC file in the spool folder: handing over 100 MB of text this way
+    costs ~0.1 s, as pickles through the pipe ~0.45 s (benchmarks/RESULTS.md). Only the file's name travels: the
+    caller reads (and deletes) nothing outside its own folder, whatever a misbehaving child sends."""
 
-    path: str
+    name: str
 
 
 def _spool(value: Any, folder: Path) -> Any:
@@ -65,7 +66,7 @@ def _spool(value: Any, folder: Path) -> Any:
         except OSError:
             target.unlink(missing_ok=True)
             return value  # no room for the file: the frame goes through the pipe
-        return _Spooled(str(target))
+        return _Spooled(target.name)
     if isinstance(value, dict):
         return {key: _spool(item, folder) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -80,18 +81,19 @@ def _rebuilt(value: list[Any] | tuple[Any, ...], items: list[Any]) -> Any:
     return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
 
 
-def _unspool(value: Any, *, keep: bool = True) -> Any:
-    """The child's answer with each spooled frame read back (or only removed when not `keep`), its file deleted."""
+def _unspool(value: Any, folder: Path, *, keep: bool = True) -> Any:
+    """The child's answer with each frame spooled in `folder` read back (or only removed when not `keep`), its file
+    deleted."""
     if isinstance(value, _Spooled):
-        path = Path(value.path)
+        path = folder / Path(value.name).name
         try:
             return pl.read_ipc(path) if keep else None
         finally:
             path.unlink(missing_ok=True)
     if isinstance(value, dict):
-        return {key: _unspool(item, keep=keep) for key, item in value.items()}
+        return {key: _unspool(item, folder, keep=keep) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return _rebuilt(value, [_unspool(item, keep=keep) for item in value])
+        return _rebuilt(value, [_unspool(item, folder, keep=keep) for item in value])
     return value
 
 
@@ -294,8 +296,8 @@ class ReaderWorker:
         try:
             if self._replies.poll(left):
                 status, value = self._replies.recv()
-                if status == "ok":
-                    _unspool(value, keep=False)
+                if status == "ok" and self._spool is not None:
+                    _unspool(value, self._spool, keep=False)
                 return
         except (EOFError, OSError):
             pass
@@ -329,8 +331,14 @@ class ReaderWorker:
                 file=file_name,
                 hint=READER_HINT,
             ) from None
-        if status == "ok":
-            return _unspool(value)
+        if status == "ok" and self._spool is not None:  # the folder lives as long as the child that answered
+            try:
+                return _unspool(value, self._spool)
+            except (OSError, pl.exceptions.PolarsError) as error:  # a missing or broken answer file
+                self._stop()
+                raise WorkbookUnusable(
+                    f"工作簿无法读取（{type(error).__name__}）：文件可能已损坏。", file=file_name, hint=READER_HINT
+                ) from None
         if status == "error":
             raise value
         if status == "memory":

@@ -210,3 +210,20 @@ def test_frames_come_back_through_files_that_do_not_outlive_the_worker(tmp_path)
     while orphan.exists() and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not orphan.exists()
+
+
+def answer_with_a_file_elsewhere(victim: Path) -> object:
+    """What a misbehaving reader could send back: a frame "spooled" at a path outside the worker's folder."""
+    from flows.worker import _Spooled
+
+    return {"普查表": _Spooled(str(victim))}
+
+
+def test_a_reader_answer_naming_a_file_elsewhere_neither_reads_nor_deletes_it(tmp_path):
+    victim = tmp_path / "warehouse.duckdb"
+    victim.write_bytes(b"not to be touched")
+    with ReaderWorker(1 << 30, timeout_s=60) as worker:
+        with pytest.raises(WorkbookUnusable, match="无法读取"):
+            worker.call(answer_with_a_file_elsewhere, victim, file_name="x.xlsx")
+        assert worker.call(sum, [1, 2], file_name="x.xlsx") == 3
+    assert victim.read_bytes() == b"not to be touched"
