@@ -55,7 +55,10 @@ def read_metadata_of(path: Path, file_name: str) -> dict[str, str]:
 
 def read_raw_sheets(path: Path, sheet_names: list[str], file_name: str) -> dict[str, RawSheet]:
     """The named sheets that exist in the workbook, every cell as text."""
-    reader = open_workbook(path, file_name)
+    return _raw_sheets(open_workbook(path, file_name), sheet_names, file_name)
+
+
+def _raw_sheets(reader: fastexcel.ExcelReader, sheet_names: list[str], file_name: str) -> dict[str, RawSheet]:
     found = {}
     for sheet_name in sheet_names:
         if sheet_name not in reader.sheet_names:
@@ -85,11 +88,12 @@ class ReadAhead(NamedTuple):
 
 def read_identity_and_sheets(path: Path, sheets_by_form: dict[tuple[str, str], list[str]], file_name: str) -> ReadAhead:
     """The identity sheet, then the data sheets listed for the (kind, version) it names."""
-    meta = read_metadata_of(path, file_name)
+    reader = open_workbook(path, file_name)
+    meta = read_workbook_metadata(reader, file_name)
     names = sheets_by_form.get((meta.get(layout.META_FORM_KIND, ""), meta.get(layout.META_FORM_VERSION, "")))
     if names is None:
         return ReadAhead(meta, None)
     try:
-        return ReadAhead(meta, read_raw_sheets(path, names, file_name))
+        return ReadAhead(meta, _raw_sheets(reader, names, file_name))
     except WorkbookUnusable as error:
         return ReadAhead(meta, None, error)
