@@ -185,13 +185,14 @@ def _measure_while_reading(
         for (kind, _), book in WORKBOOKS.items()
         if kind == expected_kind
     }
-    worker.prefetch(read_identity_and_sheets, path, sheets_by_form, name, file_name=name)
-    try:
-        measure_workbook(path, name, settings)
-    except WorkbookUnusable:
-        worker.cancel()
-        raise
-    return worker.call(read_identity_and_sheets, path, sheets_by_form, name, file_name=name)
+    return worker.call(
+        read_identity_and_sheets,
+        path,
+        sheets_by_form,
+        name,
+        file_name=name,
+        while_waiting=lambda: measure_workbook(path, name, settings),
+    )
 
 
 def _identity(

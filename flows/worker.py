@@ -7,7 +7,7 @@ address space (RLIMIT_AS) and run time are limited. If the child dies, runs out 
 (`python -m flows.worker`, not a fork: nothing of the caller's threads, locks or main module comes along) that loads
 the reader once and is reused for every call; calls and results travel pickled over two pipes, except polars
 frames, which the child writes as Arrow IPC files to a private folder and the caller reads back (a quarter of the
-cost of pickling them). A call may be sent ahead (`prefetch`) so that the caller works while the child reads.
+cost of pickling them). The caller may work while the child reads (`call(..., while_waiting=...)`).
 The cost is one process start per worker and handing the parsed text back (benchmarks/RESULTS.md).
 """
 
@@ -57,44 +57,49 @@ class _Spooled:
     name: str
 
 
+def _mapped(value: Any, leaf: Callable[[Any], Any]) -> Any:
+    """`value` with `leaf` applied to everything in it that is not a dict, list or tuple (named tuples kept)."""
+    if isinstance(value, dict):
+        return {key: _mapped(item, leaf) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        items = [_mapped(item, leaf) for item in value]
+        if isinstance(value, list):
+            return items
+        return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return leaf(value)
+
+
 def _spool(value: Any, folder: Path) -> Any:
-    """The value with every polars frame in it (in dicts, lists and tuples) written to `folder` as a file."""
-    if isinstance(value, pl.DataFrame):
+    """The value with every polars frame in it written to `folder` as a file."""
+
+    def spooled(item: Any) -> Any:
+        if not isinstance(item, pl.DataFrame):
+            return item
         target = folder / f"{uuid.uuid4().hex}.arrow"
         try:
-            value.write_ipc(target, compression="uncompressed")
+            item.write_ipc(target, compression="uncompressed")
         except OSError:
             target.unlink(missing_ok=True)
-            return value  # no room for the file: the frame goes through the pipe
+            return item  # no room for the file: the frame goes through the pipe
         return _Spooled(target.name)
-    if isinstance(value, dict):
-        return {key: _spool(item, folder) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return _rebuilt(value, [_spool(item, folder) for item in value])
-    return value
 
-
-def _rebuilt(value: list[Any] | tuple[Any, ...], items: list[Any]) -> Any:
-    """A list, tuple or named tuple like `value` holding `items`."""
-    if isinstance(value, list):
-        return items
-    return type(value)(*items) if hasattr(value, "_fields") else tuple(items)
+    return _mapped(value, spooled)
 
 
 def _unspool(value: Any, folder: Path, *, keep: bool = True) -> Any:
     """The child's answer with each frame spooled in `folder` read back (or only removed when not `keep`), its file
     deleted."""
-    if isinstance(value, _Spooled):
-        path = folder / Path(value.name).name
+
+    def read(item: Any) -> Any:
+        if not isinstance(item, _Spooled):
+            return item
+        path = folder / Path(item.name).name
         try:
             return pl.read_ipc(path) if keep else None
         finally:
             path.unlink(missing_ok=True)
-    if isinstance(value, dict):
-        return {key: _unspool(item, folder, keep=keep) for key, item in value.items()}
-    if isinstance(value, list | tuple):
-        return _rebuilt(value, [_unspool(item, folder, keep=keep) for item in value])
-    return value
+
+    return _mapped(value, read)
 
 
 def serve(requests: Connection, replies: Connection, memory_bytes: int, spool: Path) -> None:
@@ -132,14 +137,6 @@ def _serve_calls(requests: Connection, replies: Connection, spool: Path) -> None
             replies.send(("memory", None))
 
 
-@dataclass(frozen=True)
-class _Pending:
-    """A call sent ahead (`ReaderWorker.prefetch`) whose answer nobody has taken yet."""
-
-    call: tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]
-    deadline: float
-
-
 class ReaderWorker:
     """One bounded child process that runs reader functions; thread-safe (calls are served one at a time)."""
 
@@ -151,7 +148,6 @@ class ReaderWorker:
         self._requests: Connection | None = None
         self._replies: Connection | None = None
         self._ready = False
-        self._pending: _Pending | None = None
         # Where the child leaves the frames it answers with (created with the child, removed with it).
         self._spool: Path | None = None
 
@@ -238,7 +234,6 @@ class ReaderWorker:
                 self._process.kill()
             self._process.wait(10)
         self._process, self._requests, self._replies, self._ready = None, None, None, False
-        self._pending = None
         if self._spool is not None:
             shutil.rmtree(self._spool, ignore_errors=True)
             self._spool = None
@@ -253,55 +248,34 @@ class ReaderWorker:
         with self._lock:
             self._stop()
 
-    def prefetch(self, function: Callable[..., Any], /, *args: Any, file_name: str, **kwargs: Any) -> None:
-        """Send a call now without waiting: a later `call` with the same function and arguments takes its answer
-        (another call first drops it). The caller works meanwhile, e.g. measures the file being read."""
+    def call(
+        self,
+        function: Callable[..., T],
+        /,
+        *args: Any,
+        file_name: str,
+        while_waiting: Callable[[], object] | None = None,
+        **kwargs: Any,
+    ) -> T:
+        """`function(*args, **kwargs)` in the child; a crash, memory or time overrun is a WorkbookUnusable.
+
+        `while_waiting` runs here while the child works (e.g. measuring the file it reads); if it raises, the child
+        is stopped at once and that error is raised instead of waiting for the answer."""
         with self._lock:
-            self._drop_pending()
             requests, replies = self._start()
             self._wait_ready(replies, file_name)
-            self._send(requests, function, args, kwargs)
-            self._pending = _Pending((function, args, kwargs), time.monotonic() + self.timeout_s)
-
-    def cancel(self) -> None:
-        """Give up a prefetched call (its file was refused): drop its answer if it came, else stop the child."""
-        with self._lock:
-            self._drop_pending(wait=False)
-
-    def call(self, function: Callable[..., T], /, *args: Any, file_name: str, **kwargs: Any) -> T:
-        """`function(*args, **kwargs)` in the child; a crash, memory or time overrun is a WorkbookUnusable."""
-        with self._lock:
-            pending = self._pending
-            if pending is not None and pending.call == (function, args, kwargs):
-                self._pending = None
-                return self._answer(pending.deadline - time.monotonic(), file_name)
-            self._drop_pending()
-            requests, replies = self._start()
-            self._wait_ready(replies, file_name)
-            self._send(requests, function, args, kwargs)
-            return self._answer(self.timeout_s, file_name)
-
-    def _send(self, requests: Connection, function: Callable[..., Any], args: Any, kwargs: Any) -> None:
-        try:
-            requests.send((function, args, kwargs))
-        except (BrokenPipeError, EOFError, OSError):
-            pass  # the child is gone: the answer says so
-
-    def _drop_pending(self, *, wait: bool = True) -> None:
-        """Forget a prefetched call nobody took: read and drop its answer (waiting for it if `wait`), else stop."""
-        pending, self._pending = self._pending, None
-        if pending is None or self._replies is None:
-            return
-        left = max(pending.deadline - time.monotonic(), 0.0) if wait else 0.0
-        try:
-            if self._replies.poll(left):
-                status, value = self._replies.recv()
-                if status == "ok" and self._spool is not None:
-                    _unspool(value, self._spool, keep=False)
-                return
-        except (EOFError, OSError):
-            pass
-        self._stop()
+            sent = time.monotonic()
+            try:
+                requests.send((function, args, kwargs))
+            except (BrokenPipeError, EOFError, OSError):
+                pass  # the child is gone: the answer says so
+            if while_waiting is not None:
+                try:
+                    while_waiting()
+                except BaseException:
+                    self._stop()
+                    raise
+            return self._answer(self.timeout_s - (time.monotonic() - sent), file_name)
 
     def _answer(self, timeout_s: float, file_name: str) -> Any:
         """The child's answer to the call sent last, or the refusal that says why there is none."""

@@ -168,24 +168,31 @@ def count_call(log: Path) -> int:
     return len(log.read_text().splitlines())
 
 
-def test_a_prefetched_call_is_answered_once_and_only_to_the_same_call(tmp_path):
-    mine, other = tmp_path / "mine.log", tmp_path / "other.log"
+def test_the_caller_works_while_the_worker_runs_the_call_once(tmp_path):
+    mine = tmp_path / "mine.log"
+
+    def wait_for_the_child() -> None:  # returns only once the child has run the call: the two overlap
+        deadline = time.monotonic() + 30
+        while not mine.exists() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert mine.exists()
+
     with ReaderWorker(1 << 30, timeout_s=60) as worker:
-        worker.prefetch(count_call, mine, file_name="a.xlsx")
-        assert worker.call(count_call, mine, file_name="a.xlsx") == 1  # the answer sent ahead, not a second run
+        assert worker.call(count_call, mine, file_name="a.xlsx", while_waiting=wait_for_the_child) == 1
         assert worker.call(count_call, mine, file_name="a.xlsx") == 2
-        worker.prefetch(count_call, mine, file_name="a.xlsx")
-        # Another call never gets the prefetched answer: it is dropped and the other call runs.
-        assert worker.call(count_call, other, file_name="b.xlsx") == 1
-        assert len(mine.read_text().splitlines()) == 3
+        assert len(mine.read_text().splitlines()) == 2
 
 
-def test_a_cancelled_prefetch_stops_a_read_still_running(tmp_path):
+def test_a_refusal_while_waiting_stops_a_read_still_running(tmp_path):
+    def refuse() -> None:
+        raise WorkbookUnusable("压缩比异常", file="slow.xlsx")
+
     with ReaderWorker(1 << 30, timeout_s=60) as worker:
-        worker.prefetch(time.sleep, 30, file_name="slow.xlsx")
+        worker.warm_up()
         first = worker.pid
         started = time.monotonic()
-        worker.cancel()
+        with pytest.raises(WorkbookUnusable, match="压缩比异常"):
+            worker.call(time.sleep, 30, file_name="slow.xlsx", while_waiting=refuse)
         assert time.monotonic() - started < 10
         assert worker.call(sum, [1, 2], file_name="x.xlsx") == 3
         assert worker.pid != first
