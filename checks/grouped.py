@@ -214,12 +214,12 @@ class ExpectRowsToPassGroupedChecks(MulticolumnMapExpectation):
 
     def _get_domain_kwargs(self) -> dict[str, Any]:
         """GX's own, with the configuration built once: GX rebuilds it (a pydantic copy of every check) per key."""
-        kwargs = self.configuration.kwargs
-        return {key: kwargs.get(key, self._get_default_value(key)) for key in self.domain_keys}
+        return self._kwargs(self.domain_keys)
 
     def _get_success_kwargs(self) -> dict[str, Any]:
-        """GX's own, with the configuration built once (see `_get_domain_kwargs`)."""
+        """GX's own (success keys, then domain keys over them), with the configuration built once."""
+        return self._kwargs((*self.success_keys, *self.domain_keys))
+
+    def _kwargs(self, keys: tuple[str, ...]) -> dict[str, Any]:
         kwargs = self.configuration.kwargs
-        success = {key: kwargs.get(key, self._get_default_value(key)) for key in self.success_keys}
-        success.update(self._get_domain_kwargs())
-        return success
+        return {key: kwargs.get(key, self._get_default_value(key)) for key in keys}
