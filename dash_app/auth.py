@@ -31,7 +31,7 @@ from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
-from dash_app.throttle import KDF_WAIT_S, LoginThrottle
+from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
 from dash_app.webstate import AuditOutbox, SessionStore
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
 from warehouse.users import UserRecord, get_user
@@ -234,6 +234,7 @@ def install_auth(
         REMEMBER_COOKIE_HTTPONLY=True,
     )
     auth = Authenticator(reader, sessions, outbox, server.config["SECRET_KEY"], https)
+    server.extensions[LOGIN_THROTTLE] = auth.throttle
     manager = LoginManager()
     manager.init_app(server)
     manager.user_loader(auth.load_user)

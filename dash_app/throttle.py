@@ -24,6 +24,7 @@ WINDOW_S = 15 * 60
 MAX_TRACKED = 50_000
 KDF_CONCURRENCY = 1
 KDF_WAIT_S = 3.0
+LOGIN_THROTTLE = "archive_census_login_throttle"  # the key of a server's throttle in its Flask `extensions`
 
 
 @dataclass(frozen=True)

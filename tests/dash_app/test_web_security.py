@@ -30,7 +30,7 @@ from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, audit
 from dash_app.security import PROXY_HOPS_ENV, TRUSTED_ORIGINS_ENV
-from dash_app.throttle import ACCOUNT_POLICY, ADDRESS_POLICY
+from dash_app.throttle import ACCOUNT_POLICY, ADDRESS_POLICY, LOGIN_THROTTLE
 from dash_app.webstate import AuditOutbox, WebState
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.checks.builders import make_uscc
@@ -99,6 +99,13 @@ def new_user(site, role: str = "province", province: str | None = "440000") -> s
     with site.store.writer() as con:
         add_user(con, name, hash_password(password_of(name)), role, province if role == "province" else None)
     return name
+
+
+def stop_throttle_clock(app, monkeypatch) -> None:
+    """The app's sign-in throttle sees no time pass, so a wait of ADDRESS_POLICY's first second cannot run out
+    between a test's failures and its next attempt on a slow machine."""
+    throttle = app.server.extensions[LOGIN_THROTTLE]
+    monkeypatch.setattr(throttle, "clock", lambda now=throttle.clock(): now)
 
 
 def sign_in(client, name: str, password: str | None = None):
@@ -325,7 +332,8 @@ def test_a_throttled_attempt_is_refused_before_the_password_is_checked(app, site
     assert len(checked) == ACCOUNT_POLICY.free_failures
 
 
-def test_failures_from_one_address_slow_that_address_for_every_account(app, site):
+def test_failures_from_one_address_slow_that_address_for_every_account(app, site, monkeypatch):
+    stop_throttle_clock(app, monkeypatch)
     client = client_of(app, address="10.4.2.1")
     for i in range(ADDRESS_POLICY.free_failures):
         sign_in(client, f"nobody-{i}", "not-the-password")  # one failure per name: no account is held back
@@ -603,6 +611,7 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monk
     victim = new_user(site)
     # Directly reached (the default), the header is anyone's to write: it is ignored, the address is the peer's.
     direct = site.app
+    stop_throttle_clock(direct, monkeypatch)
     failures(direct, "10.7.1.1", [f"10.8.0.{i}" for i in range(ADDRESS_POLICY.free_failures)])
     assert (
         sign_in(
@@ -613,6 +622,7 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monk
     # Behind one proxy, each client is counted on its own address.
     monkeypatch.setenv(PROXY_HOPS_ENV, "1")
     proxied = create_app(site.settings)
+    stop_throttle_clock(proxied, monkeypatch)
     failures(proxied, "10.7.2.1", ["10.9.0.1"] * ADDRESS_POLICY.free_failures)
     blocked = with_headers(client_of(proxied, address="10.7.2.1"), {"X-Forwarded-For": "10.9.0.1"})
     assert sign_in(blocked, victim).status_code == 429
