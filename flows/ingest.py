@@ -32,7 +32,7 @@ from flows.scopes import (
     read_scope_facts,
     recheck_before_load,
 )
-from flows.worker import ReaderWorker
+from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
 from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
@@ -284,13 +284,12 @@ def ingest_workbook(
 ) -> IngestOutcome:
     """Identify, parse, validate, decide, report and load one workbook (of any kind); all or nothing.
 
-    The spreadsheet reader runs in `worker` (a bounded process reused across calls), or in one started for this
-    workbook and stopped after it.
+    The spreadsheet reader runs in `worker` (a bounded process reused across calls), or in this process's shared
+    one (`shared_reader`).
     """
     if worker is None:
-        with ReaderWorker.from_settings(settings) as own:
-            own.warm_up()
-            return ingest_workbook(store, request, settings, run_step, own)
+        worker = shared_reader(settings)
+        worker.warm_up()
     timings: dict[str, float] = {}
 
     def timed(name: str, step: Callable[..., T], *args: Any, **kwargs: Any) -> T:

@@ -71,7 +71,7 @@ def run_ingestion(
 ) -> dict[str, Any]:
     """Ingest one workbook; the JSON outcome of the interfaces spec.
 
-    The reader runs in `worker` when given (the web app and the demo reuse one), else in one started for this file;
+    The reader runs in `worker` when given (the web app and the demo keep one), else in the process's shared one;
     so does a Prefect flow run in this process; a run on a worker starts its own.
     """
     if orchestrator == "prefect":

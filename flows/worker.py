@@ -13,6 +13,7 @@ The cost is one process start per worker and handing the parsed text back (bench
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
 import logging
@@ -334,6 +335,30 @@ if __name__ == "__main__":
         int(sys.argv[3]),
         Path(sys.argv[4]),
     )
+
+
+_SHARED: dict[tuple[int, int, float], ReaderWorker] = {}
+_SHARED_LOCK = threading.Lock()
+
+
+def shared_reader(settings: Settings) -> ReaderWorker:
+    """This process's reader for the settings' limits, for callers that bring none: started on first use, reused
+    (each call starting a child of its own cost ~0.3 s of CPU), stopped when the process exits."""
+    key = (os.getpid(), settings.reader_memory_mb * 1024 * 1024, settings.reader_timeout_s)
+    with _SHARED_LOCK:
+        worker = _SHARED.get(key)
+        if worker is None:
+            if not _SHARED:
+                atexit.register(_close_shared)
+            worker = _SHARED[key] = ReaderWorker(key[1], key[2])
+        return worker
+
+
+def _close_shared() -> None:
+    with _SHARED_LOCK:
+        for (pid, *_), worker in _SHARED.items():
+            if pid == os.getpid():  # a forked copy of this process does not stop its parent's child
+                worker.close()
 
 
 # The reader a flow run in the caller's process uses (flows.run sets it; a worker's run starts its own).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import openpyxl
 import pytest
@@ -12,6 +13,7 @@ from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.report import ERROR_COLOR
+from flows.worker import shared_reader
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
@@ -45,6 +47,15 @@ def test_a_good_return_is_accepted_and_counted(store, settings, tmp_path):
     figures = guangdong(store)
     assert (figures["units_expected"], figures["units_reported"], figures["vol_total"]) == (4, 3, 3000)
     assert figures["coverage_pct"] == 75.0
+
+
+def test_ingestions_that_bring_no_reader_share_the_process_s_one(store, settings, tmp_path):
+    reader = shared_reader(settings)
+    first = reader.pid
+    assert first is not None  # the register the store fixture loaded started it
+    assert ingest(store, settings, census_workbook(tmp_path / "c.xlsx", 3)).status == "accepted"
+    assert reader.pid == first and shared_reader(settings) is reader
+    assert shared_reader(replace(settings, reader_timeout_s=settings.reader_timeout_s + 1)) is not reader
 
 
 def test_the_same_file_again_is_a_duplicate_that_changes_nothing(store, settings, tmp_path):
