@@ -18,6 +18,7 @@ import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import reduce
 from pathlib import Path
 from typing import Any, Final, cast
@@ -27,17 +28,28 @@ import great_expectations.expectations as gxe
 import pandas as pd
 import polars as pl
 from great_expectations.checkpoint import UpdateDataDocsAction
+from great_expectations.constants import DATAFRAME_REPLACEMENT_STR
 from great_expectations.core import ExpectationSuiteValidationResult
+from great_expectations.core.run_identifier import RunIdentifier
 from great_expectations.data_context.store.store import DataDocsSiteConfigTypedDict
 from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import pandas_execution_engine
+from great_expectations.validator.v1_validator import Validator as SuiteValidator
 
 from census_schema.divisions import province_code_pattern
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
 from checks.cells import EXCEL_ROW, failures_at, require_columns
 from checks.context import CheckContext
-from checks.grouped import FAMILIES, ExpectRowsToPassGroupedChecks, check_of, columns_read, failing_checks
+from checks.grouped import (
+    FAMILIES,
+    ExpectRowsToPassGroupedChecks,
+    check_of,
+    columns_read,
+    decode_checks,
+    encode_checks,
+    failing_checks,
+)
 from checks.kinds import PARSER_KINDS, applicable_rules, require_executors
 from checks.row_rules import ROW_RULE_KINDS
 from checks.workbook_rules import WORKBOOK_RULE_KINDS
@@ -375,52 +387,43 @@ class SuitePlan:
 
 
 class _GxRunner:
-    """One ephemeral GX context for the process, its pandas data source and a validation definition per suite.
+    """One ephemeral GX context for the process and its pandas batch definition, reused by every validation.
 
-    GX's context is not thread-safe: runs are serialised by a lock (validations are CPU-bound; two at once on the
-    same cores would not finish sooner). Each run's results are removed from the context's in-memory store, so a
-    long-lived web server does not keep every result it ever produced.
+    A run is GX's own validator over the suite (what `ValidationDefinition.run` does inside) without what that adds:
+    a freshness check that serialises the suite against the context's stores, and a copy of the result serialised
+    into the context's result store (~25 % of a small return's validation; results are kept by
+    `save_validation_results` when wanted). GX's context is not thread-safe: runs are serialised by a lock
+    (validations are CPU-bound; two at once on the same cores would not finish sooner).
     """
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self._context: Any = None
         self._batch: Any = None
-        self._definitions: dict[str, gx.ValidationDefinition] = {}
         self._runs = 0
 
-    def _ensure(self) -> None:
-        if self._context is None:
+    def _ensure(self) -> Any:
+        if self._batch is None:
             # GX fingerprints every pandas batch under 1 GB (an md5 over pandas' hash of every cell: ~0.3 s per
             # 100,000 rows) only to tag the result with it; nothing here reads it.
             pandas_execution_engine.HASH_THRESHOLD = 0
-            self._context = _gx_context(None)
-            asset = self._context.data_sources.add_pandas("parsed_return").add_dataframe_asset("rows")
+            asset = _gx_context(None).data_sources.add_pandas("parsed_return").add_dataframe_asset("rows")
             self._batch = asset.add_batch_definition_whole_dataframe("whole_return")
+        return self._batch
 
     def run(
-        self, suite: gx.ExpectationSuite, frame: pd.DataFrame, result_format: dict[str, Any], *, keep: bool
+        self, suite: gx.ExpectationSuite, frame: pd.DataFrame, result_format: dict[str, Any]
     ) -> ExpectationSuiteValidationResult:
-        """Validate the frame with the suite; keep its validation definition for the next run, or drop it."""
+        """Validate the frame with the suite; the result carries its run id and time, as a validation definition's."""
         with self.lock, _quiet_regex_warning():
-            self._ensure()
-            context = self._context
-            definition = self._definitions.get(suite.name)
-            if definition is None:
-                definition = context.validation_definitions.add(
-                    gx.ValidationDefinition(name=suite.name, data=self._batch, suite=context.suites.add(suite))
-                )
-                if keep:
-                    self._definitions[suite.name] = definition
-            try:
-                return definition.run(batch_parameters={"dataframe": frame}, result_format=result_format)
-            finally:
-                store = context.validation_results_store
-                for key in store.list_keys():
-                    store.remove_key(key)
-                if not keep:
-                    context.validation_definitions.delete(suite.name)
-                    context.suites.delete(suite.name)
+            validator = SuiteValidator(
+                batch_definition=self._ensure(), batch_parameters={"dataframe": frame}, result_format=result_format
+            )
+            result = validator.validate_expectation_suite(suite)
+        run_id = RunIdentifier(run_time=datetime.now(UTC))
+        result.meta["run_id"] = run_id
+        result.meta["validation_time"] = run_id.run_time
+        result.meta["batch_parameters"] = dict(BATCH_PARAMETERS)
+        return result
 
     def unique_name(self, prefix: str) -> str:
         """A suite name not used before in this process."""
@@ -430,6 +433,8 @@ class _GxRunner:
 
 
 _RUNNER = _GxRunner()
+# What a validation definition records of its batch parameters (the frame itself is not kept).
+BATCH_PARAMETERS: Final = {"dataframe": DATAFRAME_REPLACEMENT_STR}
 _PLANS: dict[tuple[Any, ...], SuitePlan] = {}
 _PLANS_LOCK = threading.Lock()
 
@@ -466,7 +471,7 @@ def build_grouped_suite(form: Form, context: CheckContext, name: str) -> gx.Expe
             ExpectRowsToPassGroupedChecks(
                 column_list=columns,
                 grouped_type=expectation_type,
-                checks=checks,
+                checks=encode_checks(checks),
                 meta={"rule_ids": rule_ids},
                 description=f"{len(rule_ids)} 条规则（{expectation_type}）一次校验：{'、'.join(rule_ids)}",
             )
@@ -502,7 +507,7 @@ def _rules_to_locate(result: ExpectationSuiteValidationResult, frame: pd.DataFra
             continue
         if "grouped_type" in config.kwargs:
             # Only the rules some row breaks; all of the group's if this narrowing found none.
-            failing = failing_checks(frame, config.kwargs["grouped_type"], config.kwargs["checks"])
+            failing = failing_checks(frame, config.kwargs["grouped_type"], decode_checks(config.kwargs["checks"]))
             rule_ids = [rule_ids[i] for i in failing] or rule_ids
         to_locate[config.type + ":" + "、".join(meta.get("rule_ids") or [meta["rule_id"]])] = list(rule_ids)
     return to_locate
@@ -515,7 +520,7 @@ def _locate(
     built = [EXPECTATIONS[by_id[rule_id].kind](by_id[rule_id], form, context) for rule_id in rule_ids]
     expectations = [expectation for expectation in built if expectation is not None]
     suite = gx.ExpectationSuite(name=_RUNNER.unique_name(plan.name + "-locate"), expectations=expectations)
-    located = _RUNNER.run(suite, frame, RESULT_FORMAT, keep=False)
+    located = _RUNNER.run(suite, frame, RESULT_FORMAT)
     return suite, collect_gx_failures(form, rows, located), located
 
 
@@ -538,7 +543,6 @@ def save_validation_results(
 def build_data_docs(site: Path) -> Path:
     """Build the GX Data Docs site of the validation results kept in site/results; the path of its index.html."""
     from great_expectations.core.expectation_validation_result import ExpectationSuiteValidationResultSchema
-    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.resource_identifiers import (
         ExpectationSuiteIdentifier,
         ValidationResultIdentifier,
@@ -633,7 +637,7 @@ def run_suite(
     if rows.height == 0:
         return []
     frame = build_gx_frame(form, rows)
-    checked = _RUNNER.run(plan.grouped, frame, GROUPED_RESULT_FORMAT, keep=True)
+    checked = _RUNNER.run(plan.grouped, frame, GROUPED_RESULT_FORMAT)
     to_locate = _rules_to_locate(checked, frame)
     runs = [(plan.grouped, checked)]
     failures: list[Failure] = []

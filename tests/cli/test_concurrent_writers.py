@@ -94,7 +94,7 @@ class Watcher:
             except Exception as error:  # noqa: BLE001 - every failure is the finding
                 self.errors.append(repr(error))
             self.first_read.set()
-            self.stop.wait(0.1)  # leave the cores to the writers
+            self.stop.wait(0.5)  # leave the cores to the writers (a read of the lake's summary costs ~0.3 s)
 
 
 @pytest.fixture
