@@ -122,10 +122,11 @@ def copy_demo(demo: DemoRun, target: Path) -> Path:
 # ------------------------------------------------------------------------------------ parallel runs (pytest-xdist)
 
 # `./dev test` runs the suite on three worker processes (`-n 3`, on two cores). Session fixtures are built once per
-# worker, so the modules of the session's demo (the demo build, the browser site, Chromium) run together on one worker,
-# sent first (they take longest); every other module runs whole on one worker (its module fixtures built once, its
-# tests in order). xdist's own `--dist loadgroup` cannot do this under pytest 9 (it renames node ids through an
-# attribute pytest 9 no longer reads), hence a scheduler of our own.
+# worker, so the modules of an expensive session fixture run together on one worker, as one unit: the session's demo
+# (the demo build, the browser site, Chromium), sent first (its unit takes longest), and the two web modules over the
+# supervision demo (~12 s of CPU each time it is built). Every other module runs whole on one worker (its module
+# fixtures built once, its tests in order). xdist's own `--dist loadgroup` cannot do this under pytest 9 (it renames
+# node ids through an attribute pytest 9 no longer reads), hence a scheduler of our own.
 DEMO_FIXTURES = frozenset({"demo_run", "site", "chromium"})
 DEMO_MODULES = frozenset(
     {
@@ -137,27 +138,36 @@ DEMO_MODULES = frozenset(
         "tests/flows/test_supervision_demo.py",
     }
 )
+# test_security_browser also uses the supervision demo, but needs the demo's Chromium: it builds its own.
+SUPERVISION_DEMO_MODULES = frozenset(
+    {"tests/dash_app/test_supervision_access.py", "tests/dash_app/test_web_security.py"}
+)
+UNITS = {"demo": DEMO_MODULES, "supervision demo": SUPERVISION_DEMO_MODULES}
+SESSION_FIXTURES = {"demo": DEMO_FIXTURES, "supervision demo": frozenset({"supervision_demo_db"})}
 
 
 def pytest_collection_modifyitems(items: list[Any]) -> None:
-    """Refuse to run when a test of the session's demo lives outside DEMO_MODULES (its worker would build another)."""
-    modules = {item.path.relative_to(ROOT).as_posix() for item in items if _uses_the_session_demo(item)}
-    if modules - DEMO_MODULES:
-        raise pytest.UsageError(f"add {sorted(modules - DEMO_MODULES)} to DEMO_MODULES in tests/conftest.py")
+    """Refuse to run when a test of an expensive session fixture lives outside its unit (its worker would build
+    another)."""
+    for unit, fixtures in SESSION_FIXTURES.items():
+        modules = {item.path.relative_to(ROOT).as_posix() for item in items if _uses_session(item, fixtures)}
+        allowed = DEMO_MODULES | UNITS[unit]  # the demo's unit may build a second one
+        if modules - allowed:
+            raise pytest.UsageError(f"add {sorted(modules - allowed)} to the {unit!r} unit in tests/conftest.py")
 
 
-def _uses_the_session_demo(item: Any) -> bool:
-    """True when the test reaches the session's demo fixtures (not a module's own fixture of the same name)."""
+def _uses_session(item: Any, fixtures: frozenset[str]) -> bool:
+    """True when the test reaches one of these session fixtures (not a module's own fixture of the same name)."""
     definitions = getattr(item, "_fixtureinfo", None)
     if definitions is None:
         return False
     used = definitions.name2fixturedefs
-    return any(used[name][-1].scope == "session" for name in DEMO_FIXTURES if used.get(name))
+    return any(used[name][-1].scope == "session" for name in fixtures if used.get(name))
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of xdist: unknown when it is not loaded (-p no:xdist)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
-    """Whole modules per worker, the demo's modules together and first."""
+    """Whole modules per worker, each unit's modules together, the demo's first."""
     from xdist.scheduler import LoadScopeScheduling
 
     class DemoFirstScheduling(LoadScopeScheduling):
@@ -174,6 +184,6 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
 
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]
-            return "demo" if path in DEMO_MODULES else path
+            return next((unit for unit, modules in UNITS.items() if path in modules), path)
 
     return DemoFirstScheduling(config, log)
