@@ -235,6 +235,8 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
     """Apply pending migrations in order, each in its own transaction, then re-create the models if they or the
     tables changed, refresh reference data and check the warehouse holds every current form; returns versions."""
     ducklake = is_ducklake(con)
+    if migrations is None and _nothing_to_apply(con, ducklake):
+        return []
     if ducklake:
         ensure_write_guard(con)
     for ddl in RUNNER_TABLES:
@@ -260,6 +262,41 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
     if migrations is None:
         check_form_versions(con)
     return applied
+
+
+# What a warehouse holds of its migrations, models, reference data and forms, and (on a lake) its write guard rows.
+_STATE_SQL = """
+    SELECT (SELECT list(version) FROM schema_migrations),
+           (SELECT list([table_name, content_sha256]) FROM reference_data_versions),
+           (SELECT list([form_kind, form_version]) FROM (
+               SELECT form_kind, arg_max(form_version, migration_version) AS form_version
+               FROM form_versions GROUP BY form_kind)),
+           {guard_rows}
+"""
+_EMBEDDED_STATE_SQL = _STATE_SQL.format(guard_rows="1")
+_LAKE_STATE_SQL = _STATE_SQL.format(guard_rows="(SELECT count(*) FROM write_guard)")
+
+
+def _nothing_to_apply(con: duckdb.DuckDBPyConnection, ducklake: bool) -> bool:
+    """True when migrating would change nothing (every migration applied, models and reference data as loaded last,
+    the forms at their current versions, a lake's write guard seeded), read in one query: every writing connection
+    asks, and the ~15 statements of a full check cost more than most writes."""
+    try:
+        row = con.execute(_LAKE_STATE_SQL if ducklake else _EMBEDDED_STATE_SQL).fetchone()
+    except duckdb.CatalogException:
+        return False  # a new warehouse (or one from before a runner table existed)
+    if row is None:
+        return False
+    versions, digests, forms, guards = row
+    stored_digests = dict(digests or [])
+    stored_forms = dict(forms or [])
+    return (
+        guards > 0
+        and {m.version for m in list_migrations()} <= set(versions or [])
+        and stored_digests.get("_models") == _models_digest()
+        and all(stored_digests.get(table) == _reference_snapshot(table)[1] for table in REFERENCE_TABLES)
+        and all(stored_forms.get(kind) == form.version for kind, form in CURRENT_FORMS.items())
+    )
 
 
 def fetch_form_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

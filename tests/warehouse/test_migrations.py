@@ -15,6 +15,7 @@ from tests.warehouse.factories import count
 from warehouse.connection import connect_warehouse
 from warehouse.migrations import (
     Migration,
+    WarehouseOutOfDate,
     apply_migrations,
     build_raw_table_ddl,
     list_migrations,
@@ -151,6 +152,25 @@ def test_reference_data_reloads_only_when_it_changed(con):
     con.execute("UPDATE reference_data_versions SET content_sha256 = 'stale' WHERE table_name = 'divisions'")
     assert refresh_reference_data(con) == ["divisions"]
     assert count(con, "divisions") == len(load_divisions().by_code)
+
+
+@pytest.mark.parametrize("table", ["divisions", "_models"])
+def test_a_current_warehouse_is_left_alone_but_a_stale_part_is_redone(con, table):
+    # The one-query check of a current warehouse must not hide a part that is out of date.
+    before = con.execute("SELECT table_name, content_sha256 FROM reference_data_versions ORDER BY 1").fetchall()
+    assert apply_migrations(con) == []
+    con.execute("DELETE FROM divisions WHERE division_code = '440106'")
+    con.execute("UPDATE reference_data_versions SET content_sha256 = 'stale' WHERE table_name = ?", [table])
+    assert apply_migrations(con) == []
+    assert con.execute("SELECT table_name, content_sha256 FROM reference_data_versions ORDER BY 1").fetchall() == before
+    expected_divisions = len(load_divisions().by_code) - (table != "divisions")
+    assert count(con, "divisions") == expected_divisions
+
+
+def test_a_warehouse_behind_a_form_is_refused_when_all_else_is_current(con):
+    con.execute("DELETE FROM form_versions WHERE form_kind = 'census'")
+    with pytest.raises(WarehouseOutOfDate, match="census"):
+        apply_migrations(con)
 
 
 @pytest.mark.parametrize(
