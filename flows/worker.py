@@ -87,16 +87,15 @@ def _spool(value: Any, folder: Path) -> Any:
     return _mapped(value, spooled)
 
 
-def _unspool(value: Any, folder: Path, *, keep: bool = True) -> Any:
-    """The child's answer with each frame spooled in `folder` read back (or only removed when not `keep`), its file
-    deleted."""
+def _unspool(value: Any, folder: Path) -> Any:
+    """The child's answer with each frame spooled in `folder` read back, its file deleted."""
 
     def read(item: Any) -> Any:
         if not isinstance(item, _Spooled):
             return item
         path = folder / Path(item.name).name
         try:
-            return pl.read_ipc(path) if keep else None
+            return pl.read_ipc(path)
         finally:
             path.unlink(missing_ok=True)
 
@@ -344,13 +343,13 @@ _SHARED_LOCK = threading.Lock()
 def shared_reader(settings: Settings) -> ReaderWorker:
     """This process's reader for the settings' limits, for callers that bring none: started on first use, reused
     (each call starting a child of its own cost ~0.3 s of CPU), stopped when the process exits."""
-    key = (os.getpid(), settings.reader_memory_mb * 1024 * 1024, settings.reader_timeout_s)
+    key = (os.getpid(), settings.reader_memory_mb, settings.reader_timeout_s)
     with _SHARED_LOCK:
         worker = _SHARED.get(key)
         if worker is None:
             if not _SHARED:
                 atexit.register(_close_shared)
-            worker = _SHARED[key] = ReaderWorker(key[1], key[2])
+            worker = _SHARED[key] = ReaderWorker.from_settings(settings)
         return worker
 
 

@@ -228,7 +228,12 @@ def is_current(con: duckdb.DuckDBPyConnection) -> bool:
         ).fetchone()
     except duckdb.CatalogException:
         return False
-    return {m.version for m in list_migrations()} <= done and stored is not None and stored[0] == _models_digest()
+    return _has_migrations_and_models(done, stored[0] if stored is not None else None)
+
+
+def _has_migrations_and_models(done: set[int], models_digest: str | None) -> bool:
+    """Every migration of this code is among `done` and the models were created from this code's SQL."""
+    return {m.version for m in list_migrations()} <= done and models_digest == _models_digest()
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migration] | None = None) -> list[int]:
@@ -264,17 +269,19 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
     return applied
 
 
+# The form version each raw table is at now: the version its latest form migration built.
+_FORM_VERSIONS_SQL = (
+    "SELECT form_kind, arg_max(form_version, migration_version) AS form_version FROM form_versions GROUP BY form_kind"
+)
 # What a warehouse holds of its migrations, models, reference data and forms, and (on a lake) its write guard rows.
 _STATE_SQL = """
     SELECT (SELECT list(version) FROM schema_migrations),
            (SELECT list([table_name, content_sha256]) FROM reference_data_versions),
-           (SELECT list([form_kind, form_version]) FROM (
-               SELECT form_kind, arg_max(form_version, migration_version) AS form_version
-               FROM form_versions GROUP BY form_kind)),
+           (SELECT list([form_kind, form_version]) FROM ({form_versions})),
            {guard_rows}
 """
-_EMBEDDED_STATE_SQL = _STATE_SQL.format(guard_rows="1")
-_LAKE_STATE_SQL = _STATE_SQL.format(guard_rows="(SELECT count(*) FROM write_guard)")
+_EMBEDDED_STATE_SQL = _STATE_SQL.format(form_versions=_FORM_VERSIONS_SQL, guard_rows="1")
+_LAKE_STATE_SQL = _STATE_SQL.format(form_versions=_FORM_VERSIONS_SQL, guard_rows="(SELECT count(*) FROM write_guard)")
 
 
 def _nothing_to_apply(con: duckdb.DuckDBPyConnection, ducklake: bool) -> bool:
@@ -289,32 +296,32 @@ def _nothing_to_apply(con: duckdb.DuckDBPyConnection, ducklake: bool) -> bool:
         return False
     versions, digests, forms, guards = row
     stored_digests = dict(digests or [])
-    stored_forms = dict(forms or [])
     return (
         guards > 0
-        and {m.version for m in list_migrations()} <= set(versions or [])
-        and stored_digests.get("_models") == _models_digest()
+        and _has_migrations_and_models(set(versions or []), stored_digests.get("_models"))
         and all(stored_digests.get(table) == _reference_snapshot(table)[1] for table in REFERENCE_TABLES)
-        and all(stored_forms.get(kind) == form.version for kind, form in CURRENT_FORMS.items())
+        and not _forms_behind(dict(forms or []))
     )
 
 
 def fetch_form_versions(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     """The form version each raw table is at now, by form kind."""
-    rows = con.execute(
-        "SELECT form_kind, arg_max(form_version, migration_version) FROM form_versions GROUP BY form_kind"
-    ).fetchall()
-    return dict(rows)
+    return dict(con.execute(_FORM_VERSIONS_SQL).fetchall())
 
 
-def check_form_versions(con: duckdb.DuckDBPyConnection) -> None:
-    """Refuse a warehouse whose raw tables are not at the forms' current versions (a form changed, no migration)."""
-    stored = fetch_form_versions(con)
-    behind = [
+def _forms_behind(stored: Mapping[str, str]) -> list[str]:
+    """What differs between the forms' current versions and those the raw tables are at (`stored`), said in
+    Chinese; empty when nothing does."""
+    return [
         f"「{KIND_LABELS.get(kind, kind)}」（{kind}）代码中为 {form.version}，数据仓库中为 {stored.get(kind, '无')}"
         for kind, form in CURRENT_FORMS.items()
         if stored.get(kind) != form.version
     ]
+
+
+def check_form_versions(con: duckdb.DuckDBPyConnection) -> None:
+    """Refuse a warehouse whose raw tables are not at the forms' current versions (a form changed, no migration)."""
+    behind = _forms_behind(fetch_form_versions(con))
     if behind:
         raise WarehouseOutOfDate(
             "数据仓库的表结构与当前表式版本不一致：" + "；".join(behind) + "。",
