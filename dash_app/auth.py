@@ -98,11 +98,13 @@ LOGOUT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><
 
 
 def _safe_next(target: str | None) -> str:
-    """Only local paths are followed after sign-in (no open redirect)."""
-    if not target:
+    """Only local paths are followed after sign-in (no open redirect). Browsers read a backslash as a slash and drop
+    tabs and line breaks (`/\\host` is `//host`): such targets are refused here, not left to how the redirect is
+    encoded."""
+    if not target or not target.startswith("/") or any(c == "\\" or c <= " " or c == "\x7f" for c in target):
         return "/"
     parsed = urlparse(target)
-    return target if not parsed.scheme and not parsed.netloc and target.startswith("/") else "/"
+    return target if not parsed.scheme and not parsed.netloc else "/"
 
 
 def _error(message: str) -> str:

@@ -102,14 +102,17 @@ class Session:
         ]
         return failed
 
-    def sign_in(self, user: str) -> Any:
-        """A page signed in as the user, on the page the sign-in leads to."""
+    def sign_in(self, user: str, path: str | None = None) -> Any:
+        """A page signed in as the user: on `path` reached as a signed-out user is (its address leads to the sign-in
+        form, which leads back to it), else on the page the sign-in leads to."""
         page = self.new_page()
-        page.goto("/login")
+        page.goto(path or "/login")
+        assert page.url.startswith(f"{self.base_url}/login")
         page.fill("#login-username", user)
         page.fill("#login-password", password_of(user))
         page.click("#login-submit")
         page.wait_for_selector("#nav-user")
+        assert path is None or page.url == self.base_url + path
         return page
 
     def offsite(self) -> list[str]:

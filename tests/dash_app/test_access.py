@@ -249,6 +249,10 @@ def test_repeated_failures_slow_a_new_browser_even_for_the_right_password(app):
         ("/coverage?division=440000", "/coverage?division=440000"),
         ("//evil.example/x", "/"),
         ("https://evil.example", "/"),
+        # What browsers turn into //evil.example: a backslash is a slash, tabs and line breaks are dropped.
+        ("/\\evil.example", "/"),
+        ("/\t/evil.example", "/"),
+        ("/\n/evil.example", "/"),
     ],
 )
 def test_after_sign_in_only_local_pages_are_followed(app, next_page, expected):

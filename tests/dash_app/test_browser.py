@@ -243,8 +243,7 @@ def test_coverage_adds_up_at_every_level_and_a_county_says_it_is_the_lowest(brow
 
 @pytest.mark.parametrize("user", ["planner", "admin", "guangdong"])
 def test_an_unknown_division_says_so(browsing, user):
-    page = browsing.sign_in(user)
-    page.goto("/coverage?division=999999")
+    page = browsing.sign_in(user, "/coverage?division=999999")
     notice = page.wait_for_selector(f"#{ids.COVERAGE_NOTICE}")
     assert "没有这个区划" in notice.inner_text()
     page.wait_for_load_state("networkidle")
@@ -252,8 +251,7 @@ def test_an_unknown_division_says_so(browsing, user):
 
 
 def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_submission(browsing):
-    page = browsing.sign_in("planner")
-    page.goto("/coverage?division=510000")
+    page = browsing.sign_in("planner", "/coverage?division=510000")
     total = wait_for_total(page, ids.COVERAGE_GRID)
     page.locator(f"#{ids.COVERAGE_GRID} .ag-floating-bottom .ag-cell[col-id='units_reported']").click()
     page.wait_for_url("**/lineage?figure=units_reported&division=510000")
@@ -296,8 +294,7 @@ def test_a_card_leads_to_the_lineage_of_its_figure(browsing):
 
 
 def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
-    page = browsing.sign_in("planner")
-    page.goto("/coverage")
+    page = browsing.sign_in("planner", "/coverage")
     wait_for_grid(page, ids.COVERAGE_GRID)
     everything = shown_rows(page, ids.COVERAGE_GRID)
     grid = page.locator(f"#{ids.COVERAGE_GRID}")
@@ -349,8 +346,7 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
     ],
 )
 def test_every_page_loads_without_errors(browsing, user, path, grid_id, name):
-    page = browsing.sign_in(user)
-    page.goto(path)
+    page = browsing.sign_in(user, path)
     if grid_id:
         wait_for_grid(page, grid_id)
         assert shown_rows(page, grid_id)
@@ -372,8 +368,7 @@ def test_every_page_loads_without_errors(browsing, user, path, grid_id, name):
 def test_supervision_pages_load_without_errors(browsing, user, path, name):
     """A smoke test and the screenshots on the demo-like warehouse; these pages' behaviour in the browser is tested in
     test_supervision_browser.py."""
-    page = browsing.sign_in(user)
-    page.goto(path)
+    page = browsing.sign_in(user, path)
     page.wait_for_load_state("networkidle")
     assert page.locator("#page-refused").count() == 0
     assert page.locator(".js-plotly-plot, .ag-root, table").count() > 0
@@ -385,8 +380,7 @@ def test_supervision_pages_load_without_errors(browsing, user, path, name):
 
 
 def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is_accepted(browsing, site):
-    page = browsing.sign_in("guangdong")
-    page.goto("/upload")
+    page = browsing.sign_in("guangdong", "/upload")
     bad = census_workbook(site.folder / "广东-有误.xlsx", 3, BAD_EDITS)
     upload_file(page, bad)
     page.wait_for_url("**/upload?job=*")
@@ -415,8 +409,7 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
 
 
 def test_a_province_user_cannot_see_or_fetch_another_province(browsing, chromium, site):
-    page = browsing.sign_in("guangdong")
-    page.goto("/coverage?division=450102")
+    page = browsing.sign_in("guangdong", "/coverage?division=450102")
     notice = page.wait_for_selector(f"#{ids.COVERAGE_NOTICE}")
     assert notice.inner_text().startswith("无权查看广西壮族自治区的数据")
     page.wait_for_load_state("networkidle")

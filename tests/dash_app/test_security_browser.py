@@ -148,8 +148,7 @@ def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):
     headers = response.all_headers()
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
-    audit = browsing.sign_in("admin")
-    audit.goto("/audit")
+    audit = browsing.sign_in("admin", "/audit")
     audit.wait_for_selector("#audit-grid .ag-row")
     audit.wait_for_load_state("networkidle")
     screenshot(audit, "audit")

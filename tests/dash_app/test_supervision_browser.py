@@ -18,8 +18,7 @@ from census_schema.archives import list_comprehensive_archives
 from dash_app import ids
 from dash_app.pages import evaluation, indicators, inspections
 from synthetic.supervision import DEMO_TODAY
-from tests.dash_app.browser import Session, Site, screenshot, shown_rows, wait_for_grid
-from tests.dash_app.conftest import password_of
+from tests.dash_app.browser import Site, screenshot, shown_rows, wait_for_grid
 from warehouse.evaluation import query_assignments, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import query_finding_history, query_findings
@@ -31,19 +30,6 @@ pytestmark = pytest.mark.browser
 def read(site: Site, query: Any, *args: Any, **kwargs: Any) -> Any:
     with WarehouseStore(site.settings.db_path).reader() as con:
         return query(con, *args, **kwargs)
-
-
-def open_as(browsing: Session, user: str, path: str) -> Any:
-    """A page on `path`, reached as a signed-out user is: through the sign-in form, which leads back to it."""
-    page = browsing.new_page()
-    page.goto(path)
-    assert page.url.startswith(f"{browsing.base_url}/login")
-    page.fill("#login-username", user)
-    page.fill("#login-password", password_of(user))
-    page.click("#login-submit")
-    page.wait_for_selector("#nav-user")
-    assert page.url == browsing.base_url + path
-    return page
 
 
 def assigned_archives(site: Site) -> list[str]:
@@ -70,7 +56,7 @@ def grid_count(page: Any, grid_id: str, count: int) -> None:
 def test_an_evaluator_scores_an_assigned_archive_and_finds_the_draft_after_reloading(browsing, site):
     archive = assigned_archives(site)[0]
     draft = {"A1.1.1": 8.5, "A1.2.1": 12.0, "B1": 3.0}
-    page = open_as(browsing, "evaluator", evaluation.PATH)
+    page = browsing.sign_in("evaluator", evaluation.PATH)
     wait_for_grid(page, ids.EVALUATION_ASSIGNMENTS_GRID)
     assert sorted(row["archive_code"] for row in shown_rows(page, ids.EVALUATION_ASSIGNMENTS_GRID)) == sorted(
         assigned_archives(site)
@@ -108,7 +94,7 @@ def test_an_evaluator_scores_an_assigned_archive_and_finds_the_draft_after_reloa
 def test_an_evaluator_cannot_open_an_unassigned_archive_by_its_url(browsing, site):
     mine = assigned_archives(site)
     other = next(a for a in list_comprehensive_archives() if a.archive_code not in mine)
-    page = open_as(browsing, "evaluator", f"{evaluation.PATH}?archive={other.archive_code}")
+    page = browsing.sign_in("evaluator", f"{evaluation.PATH}?archive={other.archive_code}")
     refusal = page.wait_for_selector("#evaluation-refused")
     assert f"未被分配评价档案馆 {other.archive_code}" in refusal.inner_text()
     page.wait_for_load_state("networkidle")
@@ -148,7 +134,7 @@ def subtotal(page: Any, area: str) -> str:
 def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtotals(browsing, site):
     archive = assigned_archives(site)[2]
     before = read(site, query_scores, archive, "evaluator")
-    page = open_as(browsing, "evaluator", f"{evaluation.PATH}?archive={archive}")
+    page = browsing.sign_in("evaluator", f"{evaluation.PATH}?archive={archive}")
     page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
     # Every field is labelled: the scores by their item and maximum, the veto verdicts as a named group.
     page.get_by_label("A1.1.1 得分（满分 10）").fill("8")
@@ -202,7 +188,7 @@ def test_a_planner_lists_the_overdue_findings_and_opens_one_s_history(browsing, 
     finding = next(f for f in overdue[:5] if len(read(site, query_finding_history, f["finding_id"])["transitions"]) > 1)
     history = read(site, query_finding_history, finding["finding_id"])["transitions"]
 
-    page = open_as(browsing, "planner", inspections.PATH)
+    page = browsing.sign_in("planner", inspections.PATH)
     wait_for_grid(page, ids.INSPECTIONS_GRID)
     grid_count(page, ids.INSPECTIONS_GRID, len(everything))
     page.locator(f"#{ids.INSPECTIONS_OVERDUE} input[value='overdue']").check()
@@ -238,7 +224,7 @@ def test_a_planner_lists_the_overdue_findings_and_opens_one_s_history(browsing, 
 def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
     progress = [r for r in read(site, query_indicator_progress) if r["province_code"] is None]
     latest = {r["indicator_code"]: r for r in progress if r["target"] is not None and r["value"] is not None}
-    page = open_as(browsing, "planner", indicators.PATH)
+    page = browsing.sign_in("planner", indicators.PATH)
     page.wait_for_selector(f"#{ids.INDICATORS_CARDS} .card")
     cards = page.locator(f"#{ids.INDICATORS_CARDS} .card").all_inner_texts()
     assert len(cards) == len(latest) > 0
@@ -282,7 +268,7 @@ def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
 def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(browsing, site):
     expected = {r["archive_code"]: r for r in read(site, query_evaluation_results)}
     assert any(r["bonus"] for r in expected.values())
-    page = open_as(browsing, "planner", evaluation.PATH)
+    page = browsing.sign_in("planner", evaluation.PATH)
     wait_for_grid(page, ids.EVALUATION_RESULTS_GRID)
     rows = shown_rows(page, ids.EVALUATION_RESULTS_GRID)
     assert rows
@@ -298,7 +284,7 @@ def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(b
 
 def test_the_radar_s_labels_do_not_overlap(browsing, site):
     archive = next(r["archive_code"] for r in read(site, query_evaluation_results) if r["final_score"] is not None)
-    page = open_as(browsing, "planner", evaluation.PATH)
+    page = browsing.sign_in("planner", evaluation.PATH)
     wait_for_grid(page, ids.EVALUATION_RESULTS_GRID)
     page.locator(f"#{ids.EVALUATION_RESULTS_GRID} .ag-row[row-id='{archive}'] .ag-cell[col-id='archive_name']").click()
     page.wait_for_selector(f"#{ids.EVALUATION_RADAR} .angularaxistick text")
