@@ -5,13 +5,16 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from copy import copy
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -602,6 +605,13 @@ def _clip(text: str, limit: int) -> str:
 # ------------------------------------------------------------------------------------------------------ cells, print
 
 
+# Per workbook, the style index of each combination of style objects given to _cell: openpyxl hashes every style
+# object again on every assignment (~40 % of writing a template), so each combination is resolved once.
+_RESOLVED_STYLES: WeakKeyDictionary[Workbook, dict[tuple[int, ...], tuple[StyleArray, tuple[object, ...]]]] = (
+    WeakKeyDictionary()
+)
+
+
 def _cell(
     ws: WriteOnlyWorksheet,
     value: object,
@@ -613,6 +623,15 @@ def _cell(
     number_format: str | None = None,
 ) -> WriteOnlyCell:
     cell = set_cell_value(WriteOnlyCell(ws), value)
+    styles = (font, fill, border, alignment, number_format)
+    if all(style is None for style in styles):
+        return cell
+    resolved = _RESOLVED_STYLES.setdefault(ws.parent, {})
+    key = tuple(map(id, styles))
+    known = resolved.get(key)
+    if known is not None:
+        cell._style = copy(known[0])  # openpyxl's own way of copying a cell's style
+        return cell
     if font is not None:
         cell.font = font
     if fill is not None:
@@ -623,6 +642,7 @@ def _cell(
         cell.alignment = alignment
     if number_format is not None:
         cell.number_format = number_format
+    resolved[key] = (copy(cell._style), styles)  # the styles are kept, so their ids are not reused meanwhile
     return cell
 
 

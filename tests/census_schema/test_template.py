@@ -1,12 +1,14 @@
 """The Excel template and filled returns written from the schema, read back with openpyxl."""
 
 import json
+import zipfile
 from decimal import Decimal
 
 import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter, range_boundaries
 
+from census_schema import template
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import UsageError
 from census_schema.fields import FieldType
@@ -405,3 +407,26 @@ def test_the_census_template_carries_the_statutory_marks_and_its_supplementary_s
     assert not [c.value for c in foot[TITLE_ROW] if c.value and "表号" in str(c.value)]
     instructions = [row[:2] for row in census_template[INSTRUCTIONS_SHEET].iter_rows(max_row=20, values_only=True)]
     assert ("制定机关", "国家档案局") in instructions and any(key == "表号" for key, _ in instructions)
+
+
+class _NoReuse(dict):
+    """A style cache that forgets: every cell's style is resolved by openpyxl afresh."""
+
+    def setdefault(self, key, default=None):
+        return {}
+
+
+@pytest.mark.parametrize("kind", ["census", "register", "inspections"])
+def test_styles_resolved_once_per_workbook_write_what_openpyxl_writes_cell_by_cell(tmp_path, monkeypatch, kind):
+    def parts(path):
+        with zipfile.ZipFile(path) as archive:
+            # core.xml holds the time of writing
+            return {name: archive.read(name) for name in archive.namelist() if name != "docProps/core.xml"}
+
+    province = None if kind == "inspections" else "440000"
+    write_template(tmp_path / "reused.xlsx", kind, province)
+    monkeypatch.setattr(template, "_RESOLVED_STYLES", _NoReuse())
+    write_template(tmp_path / "fresh.xlsx", kind, province)
+    reused, fresh = parts(tmp_path / "reused.xlsx"), parts(tmp_path / "fresh.xlsx")
+    assert reused.keys() == fresh.keys() and b"<cellXfs" in reused["xl/styles.xml"]
+    assert [name for name in reused if reused[name] != fresh[name]] == []
