@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,13 +84,31 @@ class Session:
     failed: list[tuple[int, str]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     console: list[str] = field(default_factory=list)
+    in_flight: int = 0
+    last_request_change: float = 0.0
 
     def new_page(self) -> Any:
         page = self.context.new_page()
         page.set_default_timeout(WAIT_MS)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("console", lambda message: message.type == "error" and self.console.append(message.text))
+        page.on("request", lambda _: self._count_request(1))
+        page.on("requestfinished", lambda _: self._count_request(-1))
+        page.on("requestfailed", lambda _: self._count_request(-1))
         return page
+
+    def _count_request(self, change: int) -> None:
+        self.in_flight += change
+        self.last_request_change = time.monotonic()
+
+    def wait_for_quiet(self, page: Any, quiet_s: float = 0.5) -> None:
+        """Until no request of the session's pages has been in flight for quiet_s (before signing out, say).
+        Playwright's "networkidle" is reached once per document: after the app changed page without reloading
+        (a link inside the app) it answers at once, with the new page's callbacks still in flight."""
+        deadline = time.monotonic() + WAIT_MS / 1000
+        while self.in_flight > 0 or time.monotonic() - self.last_request_change < quiet_s:
+            assert time.monotonic() < deadline, f"{self.in_flight} requests still in flight"
+            page.wait_for_timeout(100)  # lets Playwright deliver the request events
 
     def expect_refusals(self) -> list[tuple[int, str]]:
         """The failed responses so far, forgotten (with the console lines browsers log for them): a test that
@@ -133,8 +152,8 @@ def browse(chromium: Any, url: str) -> Iterator[Session]:
     )
     yield session
     context.close()
-    assert session.offsite() == []
-    assert session.errors == []
+    assert session.offsite() == [], session.offsite()
+    assert session.errors == [], session.errors
     assert session.console == [], session.console
     assert session.failed == [], session.failed
 

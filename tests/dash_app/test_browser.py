@@ -90,7 +90,7 @@ def test_each_role_signs_in_and_sees_its_navigation(browsing, user, role):
     else:
         wait_for_grid(page, ids.COVERAGE_GRID)
     # The page's last callbacks answered first: one still in flight at sign-out is refused (401, a console error).
-    page.wait_for_load_state("networkidle")
+    browsing.wait_for_quiet(page)
     page.click("#nav-logout")
     page.wait_for_url("**/login")
     page.goto("/")
