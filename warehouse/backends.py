@@ -33,6 +33,7 @@ import duckdb
 
 from census_schema.errors import CensusError, UsageError
 from census_schema.settings import DUCKLAKE_POSTGRES_PREFIX, Settings
+from warehouse.connection import open_duckdb
 from warehouse.migrations import apply_migrations
 from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, WarehouseStore
 
@@ -244,7 +245,7 @@ _ENGINES_LOCK = threading.Lock()
 
 def _instance() -> duckdb.DuckDBPyConnection:
     if not _INSTANCE:
-        con = duckdb.connect(config={"autoinstall_known_extensions": False})
+        con = open_duckdb(config={"autoinstall_known_extensions": False})
         load_lake_extensions(con)
         _INSTANCE.append(con)
     return _INSTANCE[0]

@@ -20,6 +20,7 @@ from typing import Any
 import duckdb
 
 from census_schema.errors import StorageError, UsageError
+from warehouse.connection import open_duckdb
 from warehouse.store import WarehouseStore
 
 BACKUP_FILE = "warehouse.duckdb"
@@ -39,7 +40,7 @@ def _sha256(path: Path) -> str:
 
 def count_table_rows(path: Path) -> dict[str, int]:
     """The row count of every table of a warehouse file (opened read-only)."""
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_duckdb(path, read_only=True)
     try:
         names = [
             row[0]
@@ -57,7 +58,7 @@ def count_table_rows(path: Path) -> dict[str, int]:
 
 
 def _migration_version(path: Path) -> int | None:
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_duckdb(path, read_only=True)
     try:
         row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
     except duckdb.Error:

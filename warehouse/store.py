@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 
 from census_schema.errors import CensusError, StorageError, storage_error_from
-from warehouse.connection import connect_warehouse
+from warehouse.connection import connect_warehouse, open_duckdb
 from warehouse.migrations import is_current
 
 LOGGER = logging.getLogger(__name__)
@@ -248,12 +248,12 @@ class WarehouseStore:
         """The current snapshot and a read-only connection to it; a snapshot DuckDB cannot open is republished once."""
         path = self.current_snapshot()
         try:
-            return path, duckdb.connect(str(path), read_only=True)
+            return path, open_duckdb(path, read_only=True)
         except duckdb.Error:
             self.republish(reason=path)
         path = self.current_snapshot()
         try:
-            return path, duckdb.connect(str(path), read_only=True)
+            return path, open_duckdb(path, read_only=True)
         except duckdb.Error as error:
             raise StorageError(f"读取快照 {path} 无法打开（{error}）。", hint=RESTORE_HINT) from None
 
@@ -287,7 +287,7 @@ class WarehouseStore:
         if self._schema_checked:
             return False
         try:
-            with duckdb.connect(str(path), read_only=True) as con:
+            with open_duckdb(path, read_only=True) as con:
                 behind = not is_current(con)
         except duckdb.Error:
             return False  # a damaged snapshot: open_snapshot republishes it
