@@ -106,7 +106,7 @@ class Watcher:
             self.thread.join(60)
 
     def read_between(self, start: float, end: float) -> bool:
-        """Whether a whole read overlapped the span from start to end (monotonic seconds)."""
+        """Whether a read overlapped the span from start to end (monotonic seconds)."""
         return any(began < end and ended > start for began, ended in self.read_spans)
 
 
