@@ -99,6 +99,11 @@ class Watcher:
             self.first_read.set()
             self.stop.wait(0.5)  # leave the cores to the writers (a read of the lake's summary costs ~0.3 s)
 
+    def start(self) -> None:
+        """Read in a thread of its own until finish()."""
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
     def finish(self) -> None:
         """Stop reading and wait for the read under way, so every read is counted."""
         self.stop.set()
@@ -113,8 +118,7 @@ class Watcher:
 @pytest.fixture
 def watcher(target: Target) -> Iterator[Watcher]:
     watch = Watcher(target.warehouse)
-    watch.thread = threading.Thread(target=watch.run, daemon=True)
-    watch.thread.start()
+    watch.start()
     # The first read opens the warehouse (slow on a busy machine): the writers start once the watcher reads.
     assert watch.first_read.wait(120)
     yield watch
