@@ -137,11 +137,11 @@ DEMO_MODULES = frozenset(
         "tests/dash_app/test_every_page.py",
         "tests/dash_app/test_security_browser.py",
         "tests/dash_app/test_supervision_browser.py",
+        "tests/dash_app/test_upload_browser.py",
         "tests/flows/test_demo.py",
         "tests/flows/test_supervision_demo.py",
     }
 )
-# test_security_browser also uses the supervision demo, but needs the demo's Chromium: it builds its own.
 SUPERVISION_DEMO_MODULES = frozenset(
     {"tests/dash_app/test_supervision_access.py", "tests/dash_app/test_web_security.py"}
 )

@@ -79,6 +79,10 @@ def province_rows(
     ]
 
 
+# A census return with two failures: a volume total that does not add up (row 4) and a malformed phone (row 5).
+BAD_EDITS = {1: {"vol_total": 1001}, 2: {"contact_phone": "12345"}}
+
+
 def province_workbook(
     path: Path, form: Form, province: str, count: int, edits: Mapping[int, Mapping[str, Any]] | None = None
 ) -> Path:
@@ -111,8 +115,8 @@ def supervision_demo_db(tmp_path_factory) -> Path:
 def supervision_warehouse(
     source: Path, folder: Path, users: Iterable[tuple[str, Role, str | None]] = USERS
 ) -> Settings:
-    """A private copy of the supervision demo's warehouse with the users; deadlines are judged on the demo's day
-    (ARCHIVE_CENSUS_AS_OF, as the demo's manifest is for DEMO_TODAY)."""
+    """A private copy of a demo's warehouse (the supervision demo's or the session's whole demo) with the users;
+    deadlines are judged on the demo's day (ARCHIVE_CENSUS_AS_OF, as the demo's manifest is for DEMO_TODAY)."""
     target = folder / "var" / "warehouse.duckdb"
     target.parent.mkdir(parents=True)
     shutil.copyfile(source, target)

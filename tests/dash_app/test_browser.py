@@ -1,5 +1,6 @@
 """The web app in real headless Chromium (Debian's /usr/bin/chromium driven by Playwright), served in-process on
-the session's demo-like site (conftest.site; helpers in browser.py): sign-in, the map, drilling, exports, uploads."""
+the session's demo-like site (conftest.site; helpers in browser.py): sign-in, the map, drilling, lineage, exports,
+nothing of another province (every page as every role: test_every_page; uploads: test_upload_browser)."""
 
 from __future__ import annotations
 
@@ -13,8 +14,6 @@ import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM
-from census_schema.layout import ERRORS_SHEET
-from census_schema.rule_titles import rule_title
 from dash_app import ids
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, coverage
@@ -26,11 +25,9 @@ from tests.dash_app.browser import (
     require_browser,
     screenshot,
     shown_rows,
-    upload_file,
     wait_for_grid,
 )
-from tests.dash_app.conftest import password_of, province_workbook, read_meta
-from tests.flows.workbooks import census_workbook
+from tests.dash_app.conftest import BAD_EDITS, password_of, province_workbook, read_meta
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +39,6 @@ CENSUS_NAVIGATION = {
     "province": ["总览", "覆盖情况", "数据质量", "提交记录", "上传报表"],
     "evaluator": [],
 }
-BAD_EDITS = {1: {"vol_total": 1001}, 2: {"contact_phone": "12345"}}
 
 
 # --- the skip/fail rule -------------------------------------------------------------------------------------------
@@ -333,79 +329,7 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
     ]
 
 
-# --- every page (before the uploads below change Guangdong's data) ----------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("user", "path", "grid_id", "name"),
-    [
-        ("planner", "/coverage", ids.COVERAGE_GRID, "coverage"),
-        ("planner", "/quality", ids.QUALITY_GRID, "quality"),
-        ("planner", "/submissions", ids.SUBMISSIONS_GRID, "submissions"),
-        ("guangdong", "/", None, "overview-province"),
-    ],
-)
-def test_every_page_loads_without_errors(browsing, user, path, grid_id, name):
-    page = browsing.sign_in(user, path)
-    if grid_id:
-        wait_for_grid(page, grid_id)
-        assert shown_rows(page, grid_id)
-    else:
-        page.wait_for_selector(f"#{ids.OVERVIEW_MAP} path.choroplethlocation")
-    screenshot(page, name)
-    assert browsing.failed == []
-
-
-@pytest.mark.parametrize(
-    ("user", "path", "name"),
-    [
-        ("planner", "/inspections", "inspections"),
-        ("planner", "/evaluation", "evaluation"),
-        ("planner", "/indicators", "indicators"),
-        ("evaluator", "/evaluation", "evaluation-evaluator"),
-    ],
-)
-def test_supervision_pages_load_without_errors(browsing, user, path, name):
-    """A smoke test and the screenshots on the demo-like warehouse; these pages' behaviour in the browser is tested in
-    test_supervision_browser.py."""
-    page = browsing.sign_in(user, path)
-    page.wait_for_load_state("networkidle")
-    assert page.locator("#page-refused").count() == 0
-    assert page.locator(".js-plotly-plot, .ag-root, table").count() > 0
-    screenshot(page, name)
-    assert browsing.failed == []
-
-
-# --- a provincial office: uploads, and nothing of another province -------------------------------------------------
-
-
-def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is_accepted(browsing, site):
-    page = browsing.sign_in("guangdong", "/upload")
-    bad = census_workbook(site.folder / "广东-有误.xlsx", 3, BAD_EDITS)
-    upload_file(page, bad)
-    page.wait_for_url("**/upload?job=*")
-    outcome = page.wait_for_selector("#upload-outcome")
-    assert "未通过校验" in outcome.inner_text()
-    wait_for_grid(page, ids.UPLOAD_FAILURES_GRID)
-    listed = {(row["row"], row["rule_title"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
-    assert {("4", rule_title("vol_total_sum")), ("5", rule_title("contact_phone_format"))} <= listed
-    screenshot(page, "upload")
-
-    with page.expect_download() as download:
-        page.click("#upload-report-link")
-    assert download.value.suggested_filename.endswith("错误报告.xlsx")
-    report = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
-    errors = list(report[ERRORS_SHEET].iter_rows(values_only=True))
-    assert {(row[1], row[5]) for row in errors[1:]} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
-
-    # A valid return of 3 holders would drop Guangdong's province-wide holders: listed, loaded only when confirmed.
-    good = census_workbook(site.folder / "广东-正确.xlsx", 3)
-    upload_file(page, good)
-    page.wait_for_selector("#upload-confirm-shrink")
-    assert "须确认" in page.inner_text("#upload-outcome") and page.locator("#upload-dropped li").count() > 0
-    page.click("#upload-confirm-shrink")
-    page.wait_for_function("() => (document.getElementById('upload-outcome') || {}).textContent?.includes('已接收')")
-    assert page.locator("#upload-report-link").count() == 0
+# --- nothing of another province ------------------------------------------------------------------------------
 
 
 def test_a_province_user_cannot_see_or_fetch_another_province(browsing, chromium, site):

@@ -10,8 +10,9 @@ from typing import Any
 import pytest
 
 from census_schema.roles import Role
+from dash_app import ids
 from dash_app.pages import PAGES
-from tests.dash_app.browser import number
+from tests.dash_app.browser import number, screenshot
 from tests.dash_app.conftest import USERS
 
 pytestmark = pytest.mark.browser
@@ -100,6 +101,23 @@ def grids_add_up(grids: list[dict[str, Any]]) -> list[str]:
 
 
 ROLE_OF = {name: Role(role) for name, role, _ in USERS}
+ANY_CONTENT = ".js-plotly-plot, .ag-root, table"
+# The README's pictures of whole pages (docs/screenshots/<name>.png), each taken once the page shows what it must
+# (grid rows, the drawn map): this module runs before test_upload_browser changes Guangdong's return.
+PICTURES = {
+    ("planner", "/coverage"): ("coverage", f"#{ids.COVERAGE_GRID} .ag-center-cols-container .ag-row"),
+    ("planner", "/quality"): ("quality", f"#{ids.QUALITY_GRID} .ag-center-cols-container .ag-row"),
+    ("planner", "/submissions"): ("submissions", f"#{ids.SUBMISSIONS_GRID} .ag-center-cols-container .ag-row"),
+    ("planner", "/inspections"): ("inspections", ANY_CONTENT),
+    ("planner", "/evaluation"): ("evaluation", ANY_CONTENT),
+    ("planner", "/indicators"): ("indicators", ANY_CONTENT),
+    ("guangdong", "/"): ("overview-province", f"#{ids.OVERVIEW_MAP} path.choroplethlocation"),
+    ("evaluator", "/evaluation"): ("evaluation-evaluator", ANY_CONTENT),
+}
+
+
+def test_every_picture_is_of_a_page_its_user_may_open():
+    assert all(ROLE_OF[user] in next(p for p in PAGES if p.PATH == path).ROLES for user, path in PICTURES)
 
 
 @pytest.mark.parametrize("user", ["planner", "guangdong", "evaluator", "admin"])
@@ -116,3 +134,7 @@ def test_every_page_reads_in_chinese_and_its_grids_add_up(browsing, user):
         assert page.evaluate(UNLABELLED) == [], (user, target.PATH)
         assert page.locator("#data-as-of").inner_text().startswith("数据截至 ")
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        if (user, target.PATH) in PICTURES:
+            name, shown = PICTURES[user, target.PATH]
+            page.wait_for_selector(shown)
+            screenshot(page, name)

@@ -65,11 +65,12 @@ def recording(wsgi: Any) -> Any:
 
 
 @pytest.fixture(scope="module")
-def site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
-    """A copy of the supervision demo with the test users, the app on one port of 127.0.0.1."""
+def site(demo_run, tmp_path_factory) -> Iterator[Site]:
+    """A copy of the session's demo with the test users, the app on one port of 127.0.0.1 (its own server: the
+    attack's answers are recorded)."""
     require_browser()
     folder = tmp_path_factory.mktemp("security-browser")
-    settings = supervision_warehouse(supervision_demo_db, folder, USERS)
+    settings = supervision_warehouse(demo_run.db_path, folder, USERS)
     url, server, thread = serve(recording(create_app(settings).server), "dash-security-server")
     try:
         yield Site(url, settings, folder)

@@ -1,0 +1,49 @@
+"""A provincial office uploads in real headless Chromium on the session's site: a bad return gets its failures and
+the annotated workbook, then a valid one that drops holders is loaded only when confirmed. It runs after the other
+modules of the demo's unit (test_every_page takes the README's pictures): the accepted return replaces Guangdong's."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from census_schema.layout import ERRORS_SHEET
+from census_schema.rule_titles import rule_title
+from dash_app import ids
+from tests.dash_app.browser import screenshot, shown_rows, upload_file, wait_for_grid
+from tests.dash_app.conftest import BAD_EDITS
+from tests.flows.workbooks import census_workbook
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is_accepted(browsing, site):
+    page = browsing.sign_in("guangdong", "/upload")
+    bad = census_workbook(site.folder / "广东-有误.xlsx", 3, BAD_EDITS)
+    upload_file(page, bad)
+    page.wait_for_url("**/upload?job=*")
+    outcome = page.wait_for_selector("#upload-outcome")
+    assert "未通过校验" in outcome.inner_text()
+    wait_for_grid(page, ids.UPLOAD_FAILURES_GRID)
+    listed = {(row["row"], row["rule_title"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
+    assert {("4", rule_title("vol_total_sum")), ("5", rule_title("contact_phone_format"))} <= listed
+    screenshot(page, "upload")
+
+    with page.expect_download() as download:
+        page.click("#upload-report-link")
+    assert download.value.suggested_filename.endswith("错误报告.xlsx")
+    report = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    errors = list(report[ERRORS_SHEET].iter_rows(values_only=True))
+    assert {(row[1], row[5]) for row in errors[1:]} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
+
+    # A valid return of 3 holders would drop Guangdong's province-wide holders: listed, loaded only when confirmed.
+    good = census_workbook(site.folder / "广东-正确.xlsx", 3)
+    upload_file(page, good)
+    page.wait_for_selector("#upload-confirm-shrink")
+    assert "须确认" in page.inner_text("#upload-outcome") and page.locator("#upload-dropped li").count() > 0
+    page.click("#upload-confirm-shrink")
+    page.wait_for_function("() => (document.getElementById('upload-outcome') || {}).textContent?.includes('已接收')")
+    assert page.locator("#upload-report-link").count() == 0
