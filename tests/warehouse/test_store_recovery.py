@@ -49,7 +49,6 @@ def killed_writer(db: Path, at: str) -> int:
         f"""
         import os, shutil, signal
         from warehouse import store as store_module
-from warehouse.backends import EmbeddedWarehouse
         from warehouse.store import WarehouseStore
         from warehouse.users import add_user
 
