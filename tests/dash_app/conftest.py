@@ -98,7 +98,7 @@ def supervision_demo_db(tmp_path_factory) -> Path:
     """The supervision part of the demo (inspections with every lifecycle state, the open evaluation round with the
     demo's `evaluator` assigned to 3 archives, plan indicator values), loaded once through the real flows (~15 s).
 
-    Tests do not write to it: `supervision_warehouse` gives each module its own copy.
+    Tests do not write to it: `private_demo_warehouse` gives each module its own copy.
     """
     from flows.demo import build_supervision_demo  # the ingestion stack loads only when a test needs the demo
     from flows.run import run_ingestion
@@ -112,7 +112,7 @@ def supervision_demo_db(tmp_path_factory) -> Path:
     return settings.db_path
 
 
-def supervision_warehouse(
+def private_demo_warehouse(
     source: Path, folder: Path, users: Iterable[tuple[str, Role, str | None]] = USERS
 ) -> Settings:
     """A private copy of a demo's warehouse (the supervision demo's or the session's whole demo) with the users;

@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 from census_schema.census_form import CENSUS_FORM
 from dash_app.app import create_app
 from tests.dash_app.browser import QuietRequestHandler, Session, Site, browse, require_browser, screenshot
-from tests.dash_app.conftest import USERS, province_workbook, supervision_warehouse
+from tests.dash_app.conftest import USERS, private_demo_warehouse, province_workbook
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
 
@@ -70,7 +70,7 @@ def site(demo_run, tmp_path_factory) -> Iterator[Site]:
     attack's answers are recorded)."""
     require_browser()
     folder = tmp_path_factory.mktemp("security-browser")
-    settings = supervision_warehouse(demo_run.db_path, folder, USERS)
+    settings = private_demo_warehouse(demo_run.db_path, folder, USERS)
     url, server, thread = serve(recording(create_app(settings).server), "dash-security-server")
     try:
         yield Site(url, settings, folder)

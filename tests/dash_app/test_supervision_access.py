@@ -38,7 +38,7 @@ from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
 from supervision.lifecycle import apply_transition
 from synthetic.supervision import DEMO_TODAY
-from tests.dash_app.conftest import PROVINCE_HOLDERS, USERS, province_workbook, supervision_warehouse
+from tests.dash_app.conftest import PROVINCE_HOLDERS, USERS, private_demo_warehouse, province_workbook
 from tests.dash_app.test_access import (
     callback_key,
     client_of,
@@ -74,7 +74,7 @@ class Site:
 def site(supervision_demo_db, tmp_path_factory) -> Site:
     """A private copy of the supervision demo, census returns of two provinces, the users, and the app."""
     folder = tmp_path_factory.mktemp("supervision-access")
-    settings = supervision_warehouse(supervision_demo_db, folder, [*USERS, BEIJING])
+    settings = private_demo_warehouse(supervision_demo_db, folder, [*USERS, BEIJING])
     store = EmbeddedWarehouse(settings.db_path)
     # Census returns give the computed plan indicators provincial values (the heatmap) for both test provinces.
     for province in PROVINCE_HOLDERS:
