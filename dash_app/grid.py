@@ -132,6 +132,8 @@ class Column:
     tooltip: str | None = None
     # Long text: a fixed width, wrapped over several lines.
     wrap: bool = False
+    # Very long text (an audit event's states): one line at most 360 px wide, the whole text on hover.
+    clip: bool = False
     # CSS classes of a cell by its value (e.g. {"warn": "滞后"}).
     classes: tuple[tuple[str, str], ...] = ()
 
@@ -155,6 +157,8 @@ class Column:
             spec.update(cellRenderer="markdown", cellRendererParams={"linkTarget": "_blank"})
         if self.tooltip:
             spec["tooltipField"] = self.tooltip
+        if self.clip:
+            spec.update(maxWidth=360, tooltipField=self.field)
         if self.wrap:
             # Not sized to its content (which pushed it off the screen): it takes the width the other columns leave
             # and wraps.
@@ -324,7 +328,7 @@ def build_export_workbook(
         set_cell_value(sheet.cell(EXPORT_HEADER_ROW, number), column.title)
         sheet.cell(EXPORT_HEADER_ROW, number).font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(number)].width = (
-            36 if column.wrap else max(10, 2 * len(column.title) + 2)
+            36 if column.wrap or column.clip else max(10, 2 * len(column.title) + 2)
         )
     sheet.freeze_panes = sheet.cell(EXPORT_HEADER_ROW + 1, 1)
     for row_number, row in enumerate(rows, EXPORT_HEADER_ROW + 1):

@@ -94,6 +94,14 @@ LINEAGE_SUMMARY = "lineage-summary"
 LINEAGE_RETURNS_GRID = "lineage-returns-grid"
 LINEAGE_ROWS_GRID = "lineage-rows-grid"
 
+# /audit
+AUDIT_ACTOR = "audit-actor"
+AUDIT_KIND = "audit-kind"
+AUDIT_SINCE = "audit-since"
+AUDIT_UNTIL = "audit-until"
+AUDIT_GRID = "audit-grid"
+AUDIT_DETAIL = "audit-detail"
+
 # /upload
 UPLOAD_POLL = "upload-poll"
 UPLOAD_STATUS = "upload-status"

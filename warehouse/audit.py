@@ -280,6 +280,19 @@ def search_audit_log(
     return rows[:limit]
 
 
+def find_audit_event(
+    con: duckdb.DuckDBPyConnection, event_id: str, pending: Iterable[AuditEvent] = ()
+) -> dict[str, Any] | None:
+    """One event by its id, from the log or from the events still on their way to it; None if there is none."""
+    rows = fetch_named(
+        con,
+        f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE event_id = ?",  # noqa: S608 (column names from COLUMNS)
+        [event_id],
+    )
+    found = rows or [e.as_dict() for e in pending if e.event_id == event_id]
+    return found[0] if found else None
+
+
 @contextmanager
 def command_line_source() -> Iterator[AuditSource]:
     """Changes recorded inside the block come from the command line of this OS user on this host."""

@@ -7,7 +7,7 @@ import json
 from datetime import date
 from typing import Any
 
-from dash import Dash, dcc, html
+from dash import Dash, Input, Output, dcc, html, no_update
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import (
@@ -21,21 +21,17 @@ from census_schema.audit import (
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.codes import FindingRole
-from dash_app.access import Viewer, refuse, require_role
+from dash_app import ids
+from dash_app.access import Viewer, current_viewer, refuse, require_role
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import division_name, format_count, format_date, format_datetime, kind_label
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from warehouse.audit import DEFAULT_LIMIT, search_audit_log
+from warehouse.audit import DEFAULT_LIMIT, find_audit_event, search_audit_log
 
 PATH = "/audit"
 NAME = "审计日志"
 ROLES = (Role.ADMIN,)
-ACTOR = "audit-actor"
-KIND = "audit-kind"
-SINCE = "audit-since"
-UNTIL = "audit-until"
-GRID = "audit-grid"
 COLUMNS = [
     Column("occurred_at", "时间（北京时间）"),
     Column("actor", "操作人"),
@@ -44,10 +40,11 @@ COLUMNS = [
     Column("kind", "类别"),
     Column("action", "操作"),
     Column("target", "对象"),
-    Column("before_state", "变更前", wrap=True),
-    Column("after_state", "变更后", wrap=True),
-    Column("reason", "原因或说明", wrap=True),
+    Column("before_state", "变更前", clip=True),
+    Column("after_state", "变更后", clip=True),
+    Column("reason", "原因或说明", clip=True),
 ]
+DETAIL_HINT = "点击一行，在此查看该事件的完整记录：变更前后逐项列出。"
 
 
 def _day(value: Any, label: str) -> date | None:
@@ -91,14 +88,19 @@ def _role_label(value: str) -> str:
     return value
 
 
-def _state(text: str | None) -> str | None:
-    """A stored JSON state as `字段：值；…` with the fields' Chinese names (no braces, no codes)."""
+def _state_parts(text: str | None) -> list[str]:
+    """A stored JSON state as `字段：值` items with the fields' Chinese names (no braces, no codes)."""
     if not text:
-        return None
+        return []
     state = json.loads(text)
     if not isinstance(state, dict):
-        return str(state)
-    return "；".join(f"{AUDIT_STATE_LABELS.get(key, key)}：{_state_value(key, value)}" for key, value in state.items())
+        return [str(state)]
+    return [f"{AUDIT_STATE_LABELS.get(key, key)}：{_state_value(key, value)}" for key, value in state.items()]
+
+
+def _state(text: str | None) -> str | None:
+    """A stored JSON state on one line, `字段：值；…`."""
+    return "；".join(_state_parts(text)) or None
 
 
 USER_TARGETS = frozenset({AuditKind.USER, AuditKind.LOGIN})
@@ -158,12 +160,47 @@ def load_events(
     return [shown_row(row) for row in rows]
 
 
+def load_event(context: AppContext, viewer: Viewer, event_id: Any) -> dict[str, Any] | None:
+    """One event an administrator clicked, with its states as lists of `字段：值` items; None if there is none."""
+    require_role(viewer, Role.ADMIN)
+    if not isinstance(event_id, str) or len(event_id) > 64:
+        refuse(400, "审计事件编号格式不正确。")
+    with context.reader.cursor() as con:
+        row = find_audit_event(con, event_id, context.outbox.pending())
+    if row is None:
+        return None
+    return {
+        **shown_row(row),
+        "before_items": _state_parts(row["before_state"]),
+        "after_items": _state_parts(row["after_state"]),
+    }
+
+
+def event_detail(event: dict[str, Any] | None) -> list[Any]:
+    """The clicked event in full: who, when, from where, what, then its states item by item."""
+    if event is None:
+        return [html.P("该事件已不在日志中。", className="error")]
+    facts = [(c.header, event[c.field]) for c in COLUMNS if c.field not in ("before_state", "after_state")]
+    states = [("变更前", event["before_items"]), ("变更后", event["after_items"])]
+    return [
+        html.H3(f"事件详情：{event['kind']} · {event['action']}"),
+        html.Dl([part for name, value in facts for part in (html.Dt(name), html.Dd(value or "无"))]),
+        html.Div(
+            [
+                html.Div([html.H4(name), html.Ul([html.Li(item) for item in items]) if items else html.P("无")])
+                for name, items in states
+            ],
+            className="audit-states",
+        ),
+    ]
+
+
 def _date_input(component_id: str) -> dcc.Input:
     return dcc.Input(id=component_id, type="date", debounce=True, style={"width": "160px"})  # type: ignore[arg-type]
 
 
 def layout(**_query: str) -> html.Div:
-    """Filters, the events, the export."""
+    """Filters, the events, the export, the clicked event's details."""
     return html.Div(
         [
             html.H2("审计日志"),
@@ -176,38 +213,51 @@ def layout(**_query: str) -> html.Div:
                 [
                     labelled(
                         "操作人",
-                        dcc.Input(id=ACTOR, placeholder="用户名", debounce=True, style={"width": "200px"}),
-                        for_id=ACTOR,
+                        dcc.Input(id=ids.AUDIT_ACTOR, placeholder="用户名", debounce=True, style={"width": "200px"}),
+                        for_id=ids.AUDIT_ACTOR,
                     ),
                     labelled(
                         "类别",
                         dropdown(
-                            KIND,
+                            ids.AUDIT_KIND,
                             [{"label": k.label, "value": k.value} for k in AuditKind],
                             placeholder="全部类别",
                             style={"width": "200px"},
                         ),
                     ),
-                    labelled("自", _date_input(SINCE), for_id=SINCE),
-                    labelled("至", _date_input(UNTIL), for_id=UNTIL),
+                    labelled("自", _date_input(ids.AUDIT_SINCE), for_id=ids.AUDIT_SINCE),
+                    labelled("至", _date_input(ids.AUDIT_UNTIL), for_id=ids.AUDIT_UNTIL),
                 ],
                 className="toolbar",
             ),
-            grid_block(GRID, COLUMNS, row_id="event_id"),
+            grid_block(ids.AUDIT_GRID, COLUMNS, row_id="event_id"),
+            html.Div(html.P(DETAIL_HINT, className="hint"), id=ids.AUDIT_DETAIL, className="audit-detail"),
         ]
     )
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
-    """The grid follows the filters; its export re-reads the same events."""
+    """The grid follows the filters; its export re-reads the same events; a clicked row shows the event in full."""
     register_grid(
         app,
         GridSpec(
-            GRID,
+            ids.AUDIT_GRID,
             COLUMNS,
             ("event_id",),
             lambda viewer, actor, kind, since, until: load_events(context, viewer, actor, kind, since, until),
-            [(ACTOR, "value"), (KIND, "value"), (SINCE, "value"), (UNTIL, "value")],
+            [
+                (ids.AUDIT_ACTOR, "value"),
+                (ids.AUDIT_KIND, "value"),
+                (ids.AUDIT_SINCE, "value"),
+                (ids.AUDIT_UNTIL, "value"),
+            ],
             "审计日志",
         ),
     )
+
+    @app.callback(Output(ids.AUDIT_DETAIL, "children"), Input(ids.AUDIT_GRID, "cellClicked"), prevent_initial_call=True)
+    def show_event(cell: dict[str, Any] | None) -> Any:
+        event_id = (cell or {}).get("rowId")
+        if not event_id:
+            return no_update
+        return event_detail(load_event(context, current_viewer(), event_id))

@@ -31,6 +31,9 @@ LAUNCH_ARGS = [
     "--no-first-run",
     "--disable-dev-shm-usage",
 ]
+# The browser of a user in China: its own words (a date input's 年/月/日) in Chinese, as the pages are. On Linux,
+# Chromium takes its language from the environment (its --lang switch is ignored there).
+LAUNCH_ENV = {**os.environ, "LANGUAGE": "zh_CN"}
 VIEWPORT = {"width": 1400, "height": 900}
 # The committed pictures are refreshed on purpose (ARCHIVE_CENSUS_SCREENSHOTS=1), not by every test run.
 DOCS_SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

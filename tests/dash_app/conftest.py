@@ -132,13 +132,13 @@ def private_demo_warehouse(
 def chromium():
     """One headless Chromium for the whole session, shared by every browser test module: Playwright's sync API runs
     one instance per thread, so a second module starting its own would fail. Launched as test_browser.py says."""
-    from tests.dash_app.browser import CHROMIUM, LAUNCH_ARGS, require_browser
+    from tests.dash_app.browser import CHROMIUM, LAUNCH_ARGS, LAUNCH_ENV, require_browser
 
     require_browser()
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS, env=LAUNCH_ENV)
         yield browser
         browser.close()
 

@@ -18,6 +18,7 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from census_schema.census_form import CENSUS_FORM
+from dash_app import ids
 from dash_app.app import create_app
 from tests.dash_app.browser import QuietRequestHandler, Session, Site, browse, require_browser, screenshot
 from tests.dash_app.conftest import USERS, private_demo_warehouse, province_workbook
@@ -150,7 +151,10 @@ def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):
     assert "frame-ancestors 'none'" in headers["content-security-policy"]
     assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
     audit = browsing.sign_in("admin", "/audit")
-    audit.wait_for_selector("#audit-grid .ag-row")
+    audit.wait_for_selector(f"#{ids.AUDIT_GRID} .ag-row")
+    # A clicked event shows in full under the grid (the grid shows its states on one clipped line).
+    audit.locator(f"#{ids.AUDIT_GRID} .ag-center-cols-container .ag-row", has_text="用户与角色").first.click()
+    audit.wait_for_selector(f"#{ids.AUDIT_DETAIL} .audit-states li")
     audit.wait_for_load_state("networkidle")
     screenshot(audit, "audit")
     assert [line for line in browsing.console if "Content Security Policy" in line] == []

@@ -578,29 +578,53 @@ def test_a_web_review_and_upload_are_logged_with_the_remote_address(app, site, t
 
 
 def test_the_audit_page_is_for_administrators_and_exports_what_it_shows(app, site):
-    assert load_grid(app, client_of(app, "planner"), audit.GRID, None, None, None, None).status_code == 403
+    assert load_grid(app, client_of(app, "planner"), ids.AUDIT_GRID, None, None, None, None).status_code == 403
     admin = client_of(app, "admin", address="10.5.2.1")
-    rows = grid_rows(app, admin, audit.GRID, None, "login", None, None)
+    rows = grid_rows(app, admin, ids.AUDIT_GRID, None, "login", None, None)
     mine = [r for r in rows if r["actor"] == "admin" and r["action"] == "登录成功"]
     assert mine and mine[0]["source_address"] == "10.5.2.1" and mine[0]["kind"] == "登录" and mine[0]["via"] == "网页"
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}:\d{2}", mine[0]["occurred_at"])  # Beijing time
-    by_planner = grid_rows(app, admin, audit.GRID, "planner", None, None, None)
+    by_planner = grid_rows(app, admin, ids.AUDIT_GRID, "planner", None, None, None)
     assert by_planner and {r["actor"] for r in by_planner} == {"planner"}
-    assert grid_rows(app, admin, audit.GRID, None, None, "2000-01-01", "2000-01-02") == []
-    bad = load_grid(app, admin, audit.GRID, None, "nonsense", None, None)
+    assert grid_rows(app, admin, ids.AUDIT_GRID, None, None, "2000-01-01", "2000-01-02") == []
+    bad = load_grid(app, admin, ids.AUDIT_GRID, None, "nonsense", None, None)
     assert bad.status_code == 400 and "未知的审计事件类别" in bad.text
-    exported = export_grid(app, admin, audit.GRID, rows[:3], None, "login", None, None)
-    data = returned(exported, ids.export_download(audit.GRID), "data")
+    exported = export_grid(app, admin, ids.AUDIT_GRID, rows[:3], None, "login", None, None)
+    data = returned(exported, ids.export_download(ids.AUDIT_GRID), "data")
     sheet = openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active
     assert sheet.max_row == EXPORT_HEADER_ROW + 3 and sheet.cell(EXPORT_HEADER_ROW, 1).value == "时间（北京时间）"
-    assert export_grid(app, client_of(app, "planner"), audit.GRID, None, None, None, None, None).status_code == 403
+    assert export_grid(app, client_of(app, "planner"), ids.AUDIT_GRID, None, None, None, None, None).status_code == 403
+
+
+def open_event(app, client, event_id: Any):
+    """The audit page's callback for a clicked row (AG Grid's cellClicked carries the row's id)."""
+    cell = {"rowId": event_id, "colId": "action", "rowIndex": 0, "value": "x"}
+    return post_callback(app, client, [(ids.AUDIT_DETAIL, "children")], [(ids.AUDIT_GRID, "cellClicked", cell)])
+
+
+def test_a_clicked_audit_event_shows_its_states_item_by_item_to_administrators_only(app, site):
+    admin = client_of(app, "admin")
+    rows = grid_rows(app, admin, ids.AUDIT_GRID, None, "user", None, None)
+    created = next(r for r in rows if r["action"] == "新建" and r["after_state"])
+    detail = returned(open_event(app, admin, created["event_id"]), ids.AUDIT_DETAIL, "children")
+    shown = json.dumps(detail, ensure_ascii=False)
+    # Each item of the state on a line of its own, as the grid's one line joins them; the event's facts beside.
+    items = created["after_state"].split("；")
+    assert len(items) > 1 and all(f'"{item}"' in shown for item in items)
+    assert created["target"] in shown and "变更前" in shown and "变更后" in shown
+    gone = returned(open_event(app, admin, "0" * 32), ids.AUDIT_DETAIL, "children")
+    assert "已不在日志中" in json.dumps(gone, ensure_ascii=False)
+    assert open_event(app, admin, {"$ne": ""}).status_code == 400
+    assert open_event(app, admin, "x" * 65).status_code == 400
+    for user in ("planner", "guangdong", "evaluator"):
+        assert open_event(app, client_of(app, user), created["event_id"]).status_code == 403
 
 
 def test_the_audit_page_renders_for_administrators_only(app):
     assert audit in PAGES
-    assert audit.GRID in render_page(app, client_of(app, "admin"), audit.PATH).text
+    assert ids.AUDIT_GRID in render_page(app, client_of(app, "admin"), audit.PATH).text
     refused = render_page(app, client_of(app, "planner"), audit.PATH)
-    assert "page-refused" in refused.text and audit.GRID not in refused.text
+    assert "page-refused" in refused.text and ids.AUDIT_GRID not in refused.text
 
 
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch):
