@@ -41,7 +41,7 @@ FINDING_COLUMNS = [
     Column("status", "状态"),
     Column("deadline", "整改期限", "date"),
     Column("overdue_days", "逾期", "int", "天"),
-    Column("description", "问题描述", wrap=True),
+    Column("description", "问题描述", clip=True),
 ]
 HISTORY_COLUMNS = [
     Column("seq", "序号", "int"),
