@@ -9,6 +9,7 @@ so every unexpected row maps back to the uploaded cell.
 from __future__ import annotations
 
 import json
+import logging
 import operator
 import os
 import re
@@ -53,6 +54,10 @@ from checks.grouped import (
 from checks.kinds import PARSER_KINDS, applicable_rules, require_executors
 from checks.row_rules import ROW_RULE_KINDS
 from checks.workbook_rules import WORKBOOK_RULE_KINDS
+
+# GX sets the logger of its config module to INFO itself (a level set on "great_expectations" does not reach it) and
+# logs there, once per ephemeral context, the temporary folder of its docs site: not a line for a person to read.
+logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
 # The row's position in the parsed frame: how an unexpected row finds its sheet and cell value again.
 ROW_POSITION = "__row"

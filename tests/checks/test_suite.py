@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 
 import polars as pl
@@ -13,6 +14,7 @@ from checks.context import build_check_context
 from checks.suite import (
     ROW_POSITION,
     SuiteExecutionError,
+    _gx_context,
     build_gx_frame,
     build_suite,
     collect_gx_failures,
@@ -185,3 +187,11 @@ def test_an_expectation_gx_cannot_evaluate_is_raised_not_swallowed(context):
     result = validate_gx_frame(build_suite(CENSUS_FORM, context), frame)
     with pytest.raises(SuiteExecutionError, match="unit_name_required"):
         collect_gx_failures(CENSUS_FORM, rows, result)
+
+
+def test_a_gx_context_logs_nothing_below_a_warning(caplog):
+    """GX logs the temporary folder of each ephemeral context's docs site at INFO; the demo's terminal must not show it."""
+    with caplog.at_level(logging.INFO):
+        _gx_context(None)
+    gx_lines = [r.getMessage() for r in caplog.records if r.name.startswith("great_expectations")]
+    assert [line for line in gx_lines if "docs site" in line] == []
