@@ -45,7 +45,7 @@ def _navigation() -> html.Nav:
     if not current_user.is_authenticated:
         return html.Nav()
     links = [
-        dcc.Link(page.NAME, href=page.PATH, className="nav-link", id=f"nav-{page.NAME}")
+        dcc.Link(page.NAME, href=page.PATH, className="nav-link", id=ids.nav_link(page.NAME))
         for page in PAGES
         if current_user.role in page.ROLES
     ]
@@ -55,10 +55,10 @@ def _navigation() -> html.Nav:
         [
             html.Span("国有档案资源普查与监督平台", className="brand"),
             *links,
-            html.Span(who, className="nav-user", id="nav-user"),
+            html.Span(who, className="nav-user", id=ids.NAV_USER),
             # A form: signing out changes state, so it is a POST (cross-origin checked), never a GET link.
             html.Form(
-                html.Button("退出", type="submit", className="nav-link", id="nav-logout"),
+                html.Button("退出", type="submit", className="nav-link", id=ids.NAV_LOGOUT),
                 method="POST",
                 action="/logout",
                 className="nav-logout",
@@ -78,7 +78,7 @@ def _layout_for_roles(page: Page) -> Callable[..., Any]:
             return html.Div(
                 [
                     html.H2(page.NAME),
-                    html.P(f"{current_user.role.label}无权查看此页面。", id="page-refused"),
+                    html.P(f"{current_user.role.label}无权查看此页面。", id=ids.PAGE_REFUSED),
                     html.P(["可以前往：", *allowed], className="toolbar") if allowed else None,
                 ]
             )

@@ -29,6 +29,7 @@ from census_schema.audit import AuditKind
 from census_schema.errors import CensusError, UsageError
 from census_schema.roles import Role
 from census_schema.settings import Settings
+from dash_app import ids
 from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
@@ -83,18 +84,18 @@ def load_secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-LOGIN_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录 · 国有档案资源普查平台</title>
+LOGIN_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录 · 国有档案资源普查平台</title>
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
-<form method="post" action="/login" class="login-card" id="login-form">
-<h1>国有档案资源普查与监督平台</h1>{message}
-<label>用户名<input name="username" id="login-username" autocomplete="username" required></label>
-<label>密码<input name="password" id="login-password" type="password" autocomplete="current-password" required></label>
-<input type="hidden" name="next" value="{next}">
-<button type="submit" id="login-submit">登录</button></form></body></html>"""
-LOGOUT_PAGE = """<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>退出 · 国有档案资源普查平台</title>
+<form method="post" action="/login" class="login-card" id="{ids.LOGIN_FORM}">
+<h1>国有档案资源普查与监督平台</h1>{{message}}
+<label>用户名<input name="username" id="{ids.LOGIN_USERNAME}" autocomplete="username" required></label>
+<label>密码<input name="password" id="{ids.LOGIN_PASSWORD}" type="password" autocomplete="current-password" required></label>
+<input type="hidden" name="next" value="{{next}}">
+<button type="submit" id="{ids.LOGIN_SUBMIT}">登录</button></form></body></html>"""
+LOGOUT_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>退出 · 国有档案资源普查平台</title>
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
-<form method="post" action="/logout" class="login-card" id="logout-form"><h1>退出登录</h1>
-<button type="submit" id="logout-submit">确认退出</button></form></body></html>"""
+<form method="post" action="/logout" class="login-card" id="{ids.LOGOUT_FORM}"><h1>退出登录</h1>
+<button type="submit" id="{ids.LOGOUT_SUBMIT}">确认退出</button></form></body></html>"""
 
 
 def _safe_next(target: str | None) -> str:
@@ -108,7 +109,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _error(message: str) -> str:
-    return f'<p class="error" id="login-error">{html.escape(message)}</p>'
+    return f'<p class="error" id="{ids.LOGIN_ERROR}">{html.escape(message)}</p>'
 
 
 def fingerprint(secret_key: str, record: UserRecord) -> str:

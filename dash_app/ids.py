@@ -5,7 +5,23 @@ component that exists only in some states of a page (the scoring form, its field
 
 URL = "url"
 NAV = "nav"
+NAV_USER = "nav-user"
+NAV_LOGOUT = "nav-logout"
 STAMP = "data-stamp"
+DATA_AS_OF = "data-as-of"
+CENSUS_ROUND = "census-round"
+# What a page shows instead of itself: the role may not see it, or the address leads nowhere.
+PAGE_REFUSED = "page-refused"
+PAGE_NOT_FOUND = "page-not-found"
+
+# The sign-in and sign-out pages (plain HTML forms, outside Dash)
+LOGIN_FORM = "login-form"
+LOGIN_USERNAME = "login-username"
+LOGIN_PASSWORD = "login-password"  # noqa: S105 - the id of the password field, not a password
+LOGIN_SUBMIT = "login-submit"
+LOGIN_ERROR = "login-error"
+LOGOUT_FORM = "logout-form"
+LOGOUT_SUBMIT = "logout-submit"
 # A page's own address bar: its filters written into the URL (refresh=False), so a link reproduces the view.
 PAGE_URL = "page-url"
 
@@ -17,6 +33,8 @@ OVERVIEW_RED = "overview-red"
 OVERVIEW_RED_CONDITIONS = "overview-red-conditions"
 OVERVIEW_PROVINCE = "overview-province"
 OVERVIEW_REGION = "overview-region"
+OVERVIEW_DRILL = "overview-drill"
+OVERVIEW_LINEAGE = "overview-lineage"
 
 # /coverage
 COVERAGE_CRUMBS = "coverage-crumbs"
@@ -62,6 +80,9 @@ EVALUATION_FORM = "evaluation-form"
 EVALUATION_SAVE = "evaluation-save"
 EVALUATION_SUBMIT = "evaluation-submit"
 EVALUATION_RESULT = "evaluation-result"
+EVALUATION_REFUSED = "evaluation-refused"
+EVALUATION_PROBLEMS = "evaluation-problems"
+EVALUATION_REPORT_DOWNLOAD = "evaluation-report-download"
 # Pattern-matching id types of the scoring form: {"type": EVALUATION_SCORE, "item": code}, ...
 EVALUATION_SCORE = "evaluation-score"
 EVALUATION_VERDICT = "evaluation-verdict"
@@ -76,6 +97,7 @@ INDICATORS_CHOICE = "indicators-choice"
 INDICATORS_TRAJECTORY = "indicators-trajectory"
 INDICATORS_HEATMAP = "indicators-heatmap"
 INDICATORS_GRID = "indicators-grid"
+INDICATORS_REPORT_DOWNLOAD = "indicators-report-download"
 
 # /submissions
 SUBMISSIONS_GRID = "submissions-grid"
@@ -106,6 +128,28 @@ AUDIT_DETAIL = "audit-detail"
 UPLOAD_POLL = "upload-poll"
 UPLOAD_STATUS = "upload-status"
 UPLOAD_FAILURES_GRID = "upload-failures-grid"
+# The upload form (a plain multipart POST) and the job's outcome
+UPLOAD_FORM = "upload-form"
+UPLOAD_KIND = "upload-kind"
+UPLOAD_FILE = "upload-file"
+UPLOAD_SUBMIT = "upload-submit"
+UPLOAD_PROGRESS = "upload-progress"
+UPLOAD_OUTCOME = "upload-outcome"
+UPLOAD_REPORT_LINK = "upload-report-link"
+UPLOAD_DATA_DOCS_LINK = "upload-data-docs-link"
+UPLOAD_SHRINK = "upload-shrink"
+UPLOAD_DROPPED = "upload-dropped"
+UPLOAD_CONFIRM_SHRINK = "upload-confirm-shrink"
+
+
+def nav_link(page_name: str) -> str:
+    """The id of a page's link in the navigation bar."""
+    return f"nav-{page_name}"
+
+
+def template_link(kind: str) -> str:
+    """The id of the download link of a workbook kind's template."""
+    return f"template-{kind}"
 
 
 def export_button(grid_id: str) -> str:

@@ -19,6 +19,7 @@ from census_schema.divisions import XPCC_CODE, load_divisions
 from census_schema.errors import CensusError
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES
 from census_schema.supervision.indicators import PLAN_INDICATORS
+from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division, scope_province
 from dash_app.context import AppContext
 from dash_app.formatting import (
@@ -57,8 +58,8 @@ def data_stamp(context: AppContext) -> list[Any]:
     when = format_datetime(as_of) if as_of else "尚无数据"
     return [
         html.Span("国有档案资源普查与监督平台", className="print-only"),
-        html.Span(f"数据截至 {when}（北京时间）", id="data-as-of"),
-        html.Span(census_round_label(), id="census-round"),
+        html.Span(f"数据截至 {when}（北京时间）", id=ids.DATA_AS_OF),
+        html.Span(census_round_label(), id=ids.CENSUS_ROUND),
     ]
 
 
@@ -67,7 +68,7 @@ def not_found(**_query: str) -> html.Div:
     return html.Div(
         [
             html.H2("页面不存在"),
-            html.P("您访问的地址不存在，或页面已经移动。", id="page-not-found"),
+            html.P("您访问的地址不存在，或页面已经移动。", id=ids.PAGE_NOT_FOUND),
             dcc.Link("返回总览", href="/"),
         ]
     )

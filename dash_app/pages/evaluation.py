@@ -209,7 +209,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
         try:
             check_may_score(con, viewer.user_name, archive_code)
         except CensusError as error:
-            return html.P(error.describe(), className="error", id="evaluation-refused")
+            return html.P(error.describe(), className="error", id=ids.EVALUATION_REFUSED)
         saved = {r["item_code"]: r for r in query_scores(con, archive_code, viewer.user_name)}
     standard = get_standard()
     maxima: dict[str, list[Any]] = {}
@@ -331,7 +331,7 @@ def problem_list(title: str, problems: Mapping[str, str]) -> html.Div:
     return html.Div(
         [
             html.P(title, className="error"),
-            html.Ul([html.Li(f"{code}：{message}") for code, message in shown], id="evaluation-problems"),
+            html.Ul([html.Li(f"{code}：{message}") for code, message in shown], id=ids.EVALUATION_PROBLEMS),
             html.P(f"另有 {more} 项，见各项旁的提示。", className="hint") if more else None,
         ]
     )
@@ -424,7 +424,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         wanted = archive_from_search(search)
         if not wanted or may_open(context, viewer, wanted):
             return None
-        return html.P(refusal(context, viewer, wanted), className="error", id="evaluation-refused")
+        return html.P(refusal(context, viewer, wanted), className="error", id=ids.EVALUATION_REFUSED)
 
     @app.callback(
         Output(ids.EVALUATION_ARCHIVE, "value"),
@@ -454,7 +454,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return empty_figure("在上表点击一家档案馆或从列表中选择，查看各方面得分率。"), ""
         with context.reader.cursor() as con:
             areas = query_area_results(con, archive_code=archive_code)
-        link = html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id="evaluation-report-download")
+        link = html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_REPORT_DOWNLOAD)
         return build_radar(areas, "各方面得分率"), link
 
     # Not redrawn after a save: a refused save must leave what the evaluator typed (and the problems beside it).

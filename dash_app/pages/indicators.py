@@ -82,7 +82,7 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
                 "下载中期评估报告（Excel）",
                 href="/download/indicators-report",
                 className="button-secondary",
-                id="indicators-report-download",
+                id=ids.INDICATORS_REPORT_DOWNLOAD,
             )
         ]
         if viewer.is_national

@@ -287,8 +287,8 @@ def region_panel(code: str, metric: str) -> html.Div:
     return html.Div(
         [
             html.Strong(division_name(code)),
-            dcc.Link("查看下级覆盖情况", href=f"/coverage?division={code}", id="overview-drill"),
-            dcc.Link("数据来源", href=source, id="overview-lineage"),
+            dcc.Link("查看下级覆盖情况", href=f"/coverage?division={code}", id=ids.OVERVIEW_DRILL),
+            dcc.Link("数据来源", href=source, id=ids.OVERVIEW_LINEAGE),
         ],
         className="toolbar region-panel",
     )

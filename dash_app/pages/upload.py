@@ -32,13 +32,14 @@ FAILURE_COLUMNS = [
 ]
 # Parsed as JSX by dcc.Markdown: void elements self-closed, React attribute names (className, encType).
 UPLOAD_FORM_HTML = (
-    '<form action="/api/upload" method="POST" encType="multipart/form-data" className="toolbar" id="upload-form">'
-    '<label htmlFor="upload-kind">报表类别</label><select name="kind" id="upload-kind">'
+    '<form action="/api/upload" method="POST" encType="multipart/form-data" className="toolbar" '
+    f'id="{ids.UPLOAD_FORM}"><label htmlFor="{ids.UPLOAD_KIND}">报表类别</label>'
+    f'<select name="kind" id="{ids.UPLOAD_KIND}">'
     + "".join(f'<option value="{k}">{escape(KIND_LABELS[k])}</option>' for k in UPLOAD_KINDS)
     + "</select>"
-    '<label htmlFor="upload-file">工作簿（.xlsx）</label>'
-    '<input type="file" name="file" id="upload-file" accept=".xlsx" required />'
-    '<button type="submit" id="upload-submit">上传并校验</button></form>'
+    f'<label htmlFor="{ids.UPLOAD_FILE}">工作簿（.xlsx）</label>'
+    f'<input type="file" name="file" id="{ids.UPLOAD_FILE}" accept=".xlsx" required />'
+    f'<button type="submit" id="{ids.UPLOAD_SUBMIT}">上传并校验</button></form>'
 )
 STATUS_TEXT = {
     "accepted": "已接收",
@@ -60,28 +61,28 @@ def describe_job(job: UploadJob | None) -> list[Any]:
         return [html.P("选择工作簿后点击“上传并校验”。")]
     if job.status in ("queued", "running"):
         done = "、".join(job.stages) or "排队中"
-        return [html.P(f"正在处理「{job.file_name}」：{done} …", id="upload-progress")]
+        return [html.P(f"正在处理「{job.file_name}」：{done} …", id=ids.UPLOAD_PROGRESS)]
     if job.status == "failed":
-        return [html.P(f"无法处理「{job.file_name}」：{job.error}", className="error", id="upload-outcome")]
+        return [html.P(f"无法处理「{job.file_name}」：{job.error}", className="error", id=ids.UPLOAD_OUTCOME)]
     result = job.result or {}
     parts: list[Any] = [
         html.P(
             f"「{job.file_name}」{STATUS_TEXT[result['status']]}：{format_count(result['rows'])} 行，"
             f"错误 {format_count(result['errors'])} 个，警告 {format_count(result['warnings'])} 个。",
             className="ok" if result["status"] != "rejected" else "error",
-            id="upload-outcome",
+            id=ids.UPLOAD_OUTCOME,
         )
     ]
     parts += describe_scope_checks(job, result)
     if result.get("report"):
-        parts.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id="upload-report-link"))
+        parts.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id=ids.UPLOAD_REPORT_LINK))
     if result.get("data_docs") and result.get("submission_id"):
         parts.append(
             html.A(
                 "查看校验详情（Great Expectations Data Docs）",
                 href=data_docs_url(result["submission_id"]),
                 target="_blank",
-                id="upload-data-docs-link",
+                id=ids.UPLOAD_DATA_DOCS_LINK,
             )
         )
     return parts
@@ -104,7 +105,7 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
         html.P(
             f"本范围现行报表有 {shrink['current_holders']} 个普查对象，本表减少 {shrink['dropped']} 个"
             f"（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%）：",
-            id="upload-shrink",
+            id=ids.UPLOAD_SHRINK,
         )
     )
     holders = shrink["holders"]
@@ -116,7 +117,7 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
                 if len(holders) > SHOWN_DROPPED
                 else []
             ),
-            id="upload-dropped",
+            id=ids.UPLOAD_DROPPED,
         )
     )
     if result["status"] == "needs_confirmation":
@@ -125,7 +126,7 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
             dcc.Markdown(
                 '<form action="/api/upload/confirm" method="POST" className="toolbar">'
                 f'<input type="hidden" name="job" value="{escape(job.job_id)}" />'
-                '<button type="submit" id="upload-confirm-shrink" className="button-danger">确认减少并装载</button>'
+                f'<button type="submit" id="{ids.UPLOAD_CONFIRM_SHRINK}" className="button-danger">确认减少并装载</button>'
                 "</form>",
                 dangerously_allow_html=True,
             )
@@ -147,7 +148,7 @@ def layout(**_query: str) -> html.Div:
                         f"下载{KIND_LABELS[k]}模板",
                         href=f"/download/template/{k}",
                         className="button-secondary",
-                        id=f"template-{k}",
+                        id=ids.template_link(k),
                     )
                     for k in UPLOAD_KINDS
                 ],

@@ -19,6 +19,7 @@ from urllib.parse import urlparse
 import pytest
 from werkzeug.serving import WSGIRequestHandler
 
+from dash_app import ids
 from tests.dash_app.conftest import password_of
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -130,10 +131,10 @@ class Session:
         page = self.new_page()
         page.goto(path or "/login")
         assert page.url.startswith(f"{self.base_url}/login")
-        page.fill("#login-username", user)
-        page.fill("#login-password", password_of(user))
-        page.click("#login-submit")
-        page.wait_for_selector("#nav-user")
+        page.fill(f"#{ids.LOGIN_USERNAME}", user)
+        page.fill(f"#{ids.LOGIN_PASSWORD}", password_of(user))
+        page.click(f"#{ids.LOGIN_SUBMIT}")
+        page.wait_for_selector(f"#{ids.NAV_USER}")
         assert path is None or page.url == self.base_url + path
         return page
 
@@ -224,9 +225,9 @@ def number(text: str) -> float:
 def upload_file(page: Any, path: Path) -> None:
     """Choose the workbook in the upload form and submit it (the form re-mounts once after the page loads)."""
     page.wait_for_load_state("networkidle")
-    page.set_input_files("#upload-file", str(path))
-    assert page.evaluate("() => document.getElementById('upload-file').files.length") == 1
-    page.click("#upload-submit")
+    page.set_input_files(f"#{ids.UPLOAD_FILE}", str(path))
+    assert page.evaluate("id => document.getElementById(id).files.length", ids.UPLOAD_FILE) == 1
+    page.click(f"#{ids.UPLOAD_SUBMIT}")
 
 
 def nav_links(page: Any) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -32,6 +33,7 @@ from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
 from synthetic.holders import make_uscc
+from tests.cluster import ROOT
 from tests.dash_app.conftest import (
     PROVINCE_HOLDERS,
     USERS,
@@ -472,13 +474,13 @@ def test_an_evaluator_cannot_read_census_data(app):
         ("planner", "/quality", ids.QUALITY_GRID),
         ("planner", "/submissions", ids.SUBMISSIONS_GRID),
         ("guangdong", "/", ids.OVERVIEW_MAP),
-        ("guangdong", "/upload", "upload-file"),
+        ("guangdong", "/upload", ids.UPLOAD_FILE),
     ],
 )
 def test_every_page_renders_for_its_roles(app, user, path, component):
     response = render_page(app, client_of(app, user), path)
     assert response.status_code == 200
-    assert component in response.text and "page-refused" not in response.text
+    assert component in response.text and ids.PAGE_REFUSED not in response.text
 
 
 def _ids_module_defines(component_id: str) -> bool:
@@ -505,6 +507,21 @@ def test_every_component_a_callback_uses_is_named_in_dash_app_ids(app):
     assert len(used) > 50
     # Dash's own components of its pages feature are not the app's.
     assert sorted(u for u in used if not u.startswith("_pages") and not _ids_module_defines(u)) == []
+
+
+def test_no_module_of_the_app_but_ids_spells_a_component_id():
+    """Pages, forms and the sign-in page take their ids from dash_app.ids (an id written out elsewhere would be a
+    second name for the same element, found by no test that uses the first)."""
+    spelled = re.compile(r"""\b(?:id|htmlFor|for_id)=f?["'][a-z]""")
+    package = ROOT / "dash_app"
+    strays = [
+        f"{path.relative_to(package)}:{number}: {line.strip()}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "ids.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if spelled.search(line)
+    ]
+    assert strays == []
 
 
 def test_the_upload_form_is_a_plain_multipart_post(app):
@@ -536,7 +553,7 @@ def strings_in(tree: Any) -> list[str]:
 def test_a_page_outside_the_user_s_role_renders_a_refusal(app, user, path):
     response = render_page(app, client_of(app, user), path)
     assert response.status_code == 200
-    assert "page-refused" in response.text
+    assert ids.PAGE_REFUSED in response.text
     assert ids.OVERVIEW_MAP not in response.text and ids.COVERAGE_GRID not in response.text
     role = dict((name, r) for name, r, _ in USERS)[user]
     links = [p.PATH for p in PAGES if role in p.ROLES]

@@ -67,27 +67,27 @@ def test_each_role_signs_in_and_sees_its_navigation(browsing, user, role):
     assert urlparse(page.url).path == "/login"
     if role == "planner":
         screenshot(page, "login")
-    page.fill("#login-username", user)
-    page.fill("#login-password", password_of(user))
-    page.click("#login-submit")
-    page.wait_for_selector("#nav-user")
+    page.fill(f"#{ids.LOGIN_USERNAME}", user)
+    page.fill(f"#{ids.LOGIN_PASSWORD}", password_of(user))
+    page.click(f"#{ids.LOGIN_SUBMIT}")
+    page.wait_for_selector(f"#{ids.NAV_USER}")
     assert urlparse(page.url).path == "/coverage"
     links = nav_links(page)
     assert [link for link in links if link in CENSUS_PAGES] == CENSUS_NAVIGATION[role]
     assert links == [p.NAME for p in PAGES if role in p.ROLES]
-    assert user in page.inner_text("#nav-user")
+    assert user in page.inner_text(f"#{ids.NAV_USER}")
     if role == "evaluator":
-        page.wait_for_selector("#page-refused")
+        page.wait_for_selector(f"#{ids.PAGE_REFUSED}")
         allowed = [p for p in PAGES if role in p.ROLES]
         if allowed:  # the refusal links to the pages the role may open
             page.locator("main a", has_text=allowed[0].NAME).click()
             page.wait_for_url(f"**{allowed[0].PATH}")
-            page.wait_for_selector("#page-refused", state="detached")
+            page.wait_for_selector(f"#{ids.PAGE_REFUSED}", state="detached")
     else:
         wait_for_grid(page, ids.COVERAGE_GRID)
     # The page's last callbacks answered first: one still in flight at sign-out is refused (401, a console error).
     browsing.wait_for_quiet(page)
-    page.click("#nav-logout")
+    page.click(f"#{ids.NAV_LOGOUT}")
     page.wait_for_url("**/login")
     page.goto("/")
     assert urlparse(page.url).path == "/login"
@@ -96,11 +96,11 @@ def test_each_role_signs_in_and_sees_its_navigation(browsing, user, role):
 def test_a_wrong_password_is_refused_in_the_browser(browsing):
     page = browsing.new_page()
     page.goto("/login")
-    page.fill("#login-username", "planner")
-    page.fill("#login-password", "not-the-password")
-    page.click("#login-submit")
-    assert "用户名或密码不正确" in page.inner_text("#login-form")
-    assert page.locator("#nav-user").count() == 0
+    page.fill(f"#{ids.LOGIN_USERNAME}", "planner")
+    page.fill(f"#{ids.LOGIN_PASSWORD}", "not-the-password")
+    page.click(f"#{ids.LOGIN_SUBMIT}")
+    assert "用户名或密码不正确" in page.inner_text(f"#{ids.LOGIN_FORM}")
+    assert page.locator(f"#{ids.NAV_USER}").count() == 0
 
 
 # --- the planner's map ---------------------------------------------------------------------------------------------
@@ -145,8 +145,8 @@ def test_a_planner_sees_the_map_and_drills_down_to_a_prefecture(browsing):
     page.mouse.click(x, y)
     # The region offers its coverage one level down and the lineage of its figure.
     assert page.wait_for_selector(f"#{ids.OVERVIEW_REGION} strong").inner_text() == "四川省"
-    assert page.get_attribute("#overview-lineage", "href") == "/lineage?figure=units_reported&division=510000"
-    page.click("#overview-drill")
+    assert page.get_attribute(f"#{ids.OVERVIEW_LINEAGE}", "href") == "/lineage?figure=units_reported&division=510000"
+    page.click(f"#{ids.OVERVIEW_DRILL}")
     page.wait_for_url("**/coverage?division=510000")
     wait_for_grid(page, ids.COVERAGE_GRID)
     assert page.inner_text(f"#{ids.COVERAGE_CRUMBS}").split(" › ") == ["全国", "四川省"]

@@ -134,11 +134,11 @@ def test_every_page_reads_in_chinese_and_its_grids_add_up(browsing, user):
         page.goto(target.PATH)
         settle(page)
         allowed = role in target.ROLES
-        assert (page.locator("#page-refused").count() == 0) == allowed, (user, target.PATH)
+        assert (page.locator(f"#{ids.PAGE_REFUSED}").count() == 0) == allowed, (user, target.PATH)
         assert problems_in_text(page.evaluate(VISIBLE_TEXT)) == [], (user, target.PATH)
         assert grids_add_up(page.evaluate(GRID_TOTALS)) == [], (user, target.PATH)
         assert page.evaluate(UNLABELLED) == [], (user, target.PATH)
-        assert page.locator("#data-as-of").inner_text().startswith("数据截至 ")
+        assert page.locator(f"#{ids.DATA_AS_OF}").inner_text().startswith("数据截至 ")
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
         if (user, target.PATH) in PICTURES:
             name, shown = PICTURES[user, target.PATH]

@@ -129,7 +129,7 @@ def test_a_shrinking_upload_waits_for_the_uploader_s_confirmation(site):
     smaller = write_rows(folder / "smaller.xlsx", CENSUS_FORM, province_rows(CENSUS_FORM, "440000", 2))
     job_id = upload(client, smaller).headers["Location"].split("=", 1)[1]
     status = wait_for_job(app, client, job_id)
-    assert "须确认" in status and "upload-confirm-shrink" in status and "440000单位2" in status
+    assert "须确认" in status and ids.UPLOAD_CONFIRM_SHRINK in status and "440000单位2" in status
     before = submission_of(store, "440000")
     assert client_of(app, "guangxi").post("/api/upload/confirm", data={"job": job_id}).status_code == 404
     response = client.post("/api/upload/confirm", data={"job": job_id})

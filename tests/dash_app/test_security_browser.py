@@ -131,7 +131,7 @@ def test_a_session_cookie_copied_before_sign_out_is_refused_after_it(browsing, c
     copied = browsing.context.cookies()
     assert any(c["name"] == "session" for c in copied)
     browsing.wait_for_quiet(page)  # no callback of the page still in flight at sign-out
-    page.click("#nav-logout")
+    page.click(f"#{ids.NAV_LOGOUT}")
     page.wait_for_url("**/login")
     thief = chromium.new_context(base_url=site.url)
     try:

@@ -312,16 +312,16 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
 
     # The page opened as /evaluation?archive=CODE: the dropdown does not take the code, the page says why.
     page = render_page(app, client, evaluation.PATH, f"?archive={unassigned}")
-    assert page.status_code == 200 and "page-refused" not in page.text
+    assert page.status_code == 200 and ids.PAGE_REFUSED not in page.text
     assert archive_choice(app, client, f"?archive={unassigned}")[1] is None
     said = requested(app, client, f"?archive={unassigned}")
-    assert said["props"]["id"] == "evaluation-refused"
+    assert said["props"]["id"] == ids.EVALUATION_REFUSED
     assert said["props"]["children"].startswith(f"评价专家「evaluator」未被分配评价档案馆 {unassigned}")
 
     # A forged callback with the code in the dropdown is refused by the form, and by everything else on the page.
     form = show_form(app, client, unassigned)
     refusal = returned(form, ids.EVALUATION_FORM, "children")
-    assert refusal["props"]["id"] == "evaluation-refused"
+    assert refusal["props"]["id"] == ids.EVALUATION_REFUSED
     assert "未被分配" in refusal["props"]["children"] and unassigned in refusal["props"]["children"]
     assert components(refusal, ids.EVALUATION_SCORE) == {}
 
@@ -495,7 +495,7 @@ def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, a
 )
 def test_the_evaluation_page_renders_for_its_roles(app, user, grid_id):
     response = render_page(app, client_of(app, user), evaluation.PATH)
-    assert response.status_code == 200 and "page-refused" not in response.text
+    assert response.status_code == 200 and ids.PAGE_REFUSED not in response.text
     assert grid_id in response.text
     assert (ids.EVALUATION_FORM in response.text) == (user == "evaluator")
 
@@ -755,7 +755,7 @@ def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
 def test_the_inspections_page_renders_for_its_roles(app, user, refused):
     response = render_page(app, client_of(app, user), inspections.PATH)
     assert response.status_code == 200
-    assert ("page-refused" in response.text) == refused and (ids.INSPECTIONS_GRID in response.text) != refused
+    assert (ids.PAGE_REFUSED in response.text) == refused and (ids.INSPECTIONS_GRID in response.text) != refused
     if refused:
         assert load_grid(app, client_of(app, user), ids.INSPECTIONS_GRID, None, [], None).status_code == 403
 
@@ -803,7 +803,7 @@ def test_only_national_users_download_the_mid_term_report(app, user, status):
     if status == 200:
         assert openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
     page = render_page(app, client_of(app, user), indicators.PATH)
-    assert ("indicators-report-download" in page.text) == (status == 200)
+    assert (ids.INDICATORS_REPORT_DOWNLOAD in page.text) == (status == 200)
 
 
 def test_an_evaluator_reads_no_indicators(app):

@@ -95,20 +95,20 @@ def test_an_evaluator_cannot_open_an_unassigned_archive_by_its_url(browsing, sit
     mine = assigned_archives(site)
     other = next(a for a in list_comprehensive_archives() if a.archive_code not in mine)
     page = browsing.sign_in("evaluator", f"{evaluation.PATH}?archive={other.archive_code}")
-    refusal = page.wait_for_selector("#evaluation-refused")
+    refusal = page.wait_for_selector(f"#{ids.EVALUATION_REFUSED}")
     assert f"未被分配评价档案馆 {other.archive_code}" in refusal.inner_text()
     page.wait_for_load_state("networkidle")
     assert page.locator(f"#{ids.EVALUATION_FORM} table.score-table").count() == 0
     assert "选择档案馆" in page.inner_text(f"#{ids.EVALUATION_ARCHIVE}")  # nothing chosen
     assert other.name not in page.inner_text("main")
-    screenshot(page, "evaluation-refused")
+    screenshot(page, ids.EVALUATION_REFUSED)
 
     # An assigned archive's address opens its form.
     name = next(a.name for a in list_comprehensive_archives() if a.archive_code == mine[1])
     page.goto(f"{evaluation.PATH}?archive={mine[1]}")
     page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
     assert name in page.inner_text(f"#{ids.EVALUATION_ARCHIVE}")
-    assert page.locator("#evaluation-refused").count() == 0
+    assert page.locator(f"#{ids.EVALUATION_REFUSED}").count() == 0
     assert browsing.failed == []
 
 
@@ -170,8 +170,8 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
 
     # Submitting an incomplete sheet lists what is missing, one item a line, and marks every missing field.
     page.click(f"#{ids.EVALUATION_SUBMIT}")
-    page.wait_for_selector("#evaluation-problems li")
-    assert page.locator("#evaluation-problems li").count() == evaluation.MAX_LISTED_PROBLEMS
+    page.wait_for_selector(f"#{ids.EVALUATION_PROBLEMS} li")
+    assert page.locator(f"#{ids.EVALUATION_PROBLEMS} li").count() == evaluation.MAX_LISTED_PROBLEMS
     assert "另有 52 项" in page.inner_text(f"#{ids.EVALUATION_RESULT}")
     assert "每个适用评分项都须评分" in page.inner_text(error_slot("A6.2.1"))
     assert browsing.failed == []

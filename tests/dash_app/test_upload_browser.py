@@ -25,7 +25,7 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     bad = census_workbook(site.folder / "广东-有误.xlsx", 3, BAD_EDITS)
     upload_file(page, bad)
     page.wait_for_url("**/upload?job=*")
-    outcome = page.wait_for_selector("#upload-outcome")
+    outcome = page.wait_for_selector(f"#{ids.UPLOAD_OUTCOME}")
     assert "未通过校验" in outcome.inner_text()
     wait_for_grid(page, ids.UPLOAD_FAILURES_GRID)
     listed = {(row["row"], row["rule_title"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
@@ -33,7 +33,7 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     screenshot(page, "upload")
 
     with page.expect_download() as download:
-        page.click("#upload-report-link")
+        page.click(f"#{ids.UPLOAD_REPORT_LINK}")
     assert download.value.suggested_filename.endswith("错误报告.xlsx")
     report = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     errors = list(report[ERRORS_SHEET].iter_rows(values_only=True))
@@ -42,8 +42,12 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     # A valid return of 3 holders would drop Guangdong's province-wide holders: listed, loaded only when confirmed.
     good = census_workbook(site.folder / "广东-正确.xlsx", 3)
     upload_file(page, good)
-    page.wait_for_selector("#upload-confirm-shrink")
-    assert "须确认" in page.inner_text("#upload-outcome") and page.locator("#upload-dropped li").count() > 0
-    page.click("#upload-confirm-shrink")
-    page.wait_for_function("() => (document.getElementById('upload-outcome') || {}).textContent?.includes('已接收')")
-    assert page.locator("#upload-report-link").count() == 0
+    page.wait_for_selector(f"#{ids.UPLOAD_CONFIRM_SHRINK}")
+    assert (
+        "须确认" in page.inner_text(f"#{ids.UPLOAD_OUTCOME}") and page.locator(f"#{ids.UPLOAD_DROPPED} li").count() > 0
+    )
+    page.click(f"#{ids.UPLOAD_CONFIRM_SHRINK}")
+    page.wait_for_function(
+        "id => (document.getElementById(id) || {}).textContent?.includes('已接收')", arg=ids.UPLOAD_OUTCOME
+    )
+    assert page.locator(f"#{ids.UPLOAD_REPORT_LINK}").count() == 0

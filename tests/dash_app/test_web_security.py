@@ -624,7 +624,7 @@ def test_the_audit_page_renders_for_administrators_only(app):
     assert audit in PAGES
     assert ids.AUDIT_GRID in render_page(app, client_of(app, "admin"), audit.PATH).text
     refused = render_page(app, client_of(app, "planner"), audit.PATH)
-    assert "page-refused" in refused.text and ids.AUDIT_GRID not in refused.text
+    assert ids.PAGE_REFUSED in refused.text and ids.AUDIT_GRID not in refused.text
 
 
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch):
