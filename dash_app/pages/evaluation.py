@@ -47,6 +47,8 @@ RESULT_COLUMNS = [
     Column("bonus", "加分", "decimal", "分", decimals=1),
     Column("final_score", "总分", "decimal", "分", decimals=1),
     Column("grade", "等次"),
+    # Why an archive is 不合格 whatever its score: the veto items it failed.
+    Column("veto_note", "未通过的否决项", wrap=True),
 ]
 ASSIGNMENT_COLUMNS = [
     Column("archive_name", "档案馆", tooltip="archive_code"),
@@ -337,13 +339,19 @@ def problem_list(title: str, problems: Mapping[str, str]) -> html.Div:
     )
 
 
+def veto_note(failed: Sequence[str] | None) -> str | None:
+    """The veto items an archive failed, by code and text (`A2.4.2 评价期内未发生档案安全责任事故`), or None."""
+    items = get_standard().items_by_code
+    return "；".join(f"{code} {items[code].text}" for code in failed or ()) or None
+
+
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Results, assignments, detail of the chosen archive, and the evaluator's save and submit."""
 
     def results(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         require_role(viewer, Role.PLANNER, Role.ADMIN)
         with context.reader.cursor() as con:
-            return query_evaluation_results(con)
+            return [{**row, "veto_note": veto_note(row.get("veto_failures"))} for row in query_evaluation_results(con)]
 
     def assignments(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         require_role(viewer, Role.EVALUATOR)

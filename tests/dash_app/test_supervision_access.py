@@ -465,6 +465,7 @@ def test_a_planner_downloads_an_archive_s_feedback_report(app, unassigned):
 
 def test_the_results_grid_lists_the_47_archives_as_the_warehouse_ranks_them(app, site):
     rows = grid_rows(app, client_of(app, "planner"), ids.EVALUATION_RESULTS_GRID, None)
+    rows_by_code = {r["archive_code"]: r for r in rows}
     expected = read(site, query_evaluation_results)
     assert len(rows) == 47 == len(expected)
     assert {r["archive_code"] for r in rows} == {a.archive_code for a in list_comprehensive_archives()}
@@ -477,6 +478,13 @@ def test_the_results_grid_lists_the_47_archives_as_the_warehouse_ranks_them(app,
     assert any(r["grade"] for r in rows) and [r["rank"] for r in rows if r["rank"]] == sorted(
         r["rank"] for r in rows if r["rank"]
     )
+    # An archive failed on a veto item says which, by code and text; no other row names one.
+    vetoed = {r["archive_code"]: r["veto_failures"] for r in expected if r["veto_failures"]}
+    assert vetoed and all(rows_by_code[code]["grade"] == "不合格" for code in vetoed)
+    items = get_standard().items_by_code
+    assert {r["archive_code"]: r["veto_note"] for r in rows if r["veto_note"]} == {
+        code: "；".join(f"{c} {items[c].text}" for c in failed) for code, failed in vetoed.items()
+    }
 
 
 def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, assigned):
