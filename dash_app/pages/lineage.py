@@ -132,7 +132,8 @@ def figure_total(context: AppContext, viewer: Viewer, search: str | None) -> dic
         value = float(figures["vol_total"] + figures["item_total"]) if holdings else float(figures[figure])
     else:
         value = sum(float(r["value"] or 0) for r in load_rows(context, viewer, search))
-    return {"submission_id": "合计", "row_key": "合计", "value": value, "rows": None}
+    # 合计 stands in the first column of both grids (a return's province, a row's holder).
+    return {"province_name": "合计", "unit_name": "合计", "row_key": "合计", "value": value, "rows": None}
 
 
 def value_column(figure: str) -> Column:
@@ -142,27 +143,34 @@ def value_column(figure: str) -> Column:
     return Column("value", label, "int", unit)
 
 
+# Each grid says first whose figure and how much (the value column is the figure's own, see value_column), then
+# where it was read: file, sheet, row, cell, and the submission's id.
 RETURN_COLUMNS = [
-    Column("submission_id", "提交编号", "code"),
     Column("province_name", "省份", tooltip="province_code"),
     Column("file_name", "文件"),
-    Column("sheet_name", "工作表"),
-    Column("submitted_by", "提交人"),
-    Column("submitted_at", "提交时间", "datetime"),
     Column("rows", "行数", "int", "行"),
     Column("value", "合计数", "decimal"),
+    Column("submitted_at", "提交时间", "datetime"),
+    Column("submitted_by", "提交人"),
+    Column("sheet_name", "工作表"),
+    Column("submission_id", "提交编号", "code"),
     Column("open", "提交记录", "link"),
 ]
 ROW_COLUMNS = [
-    Column("submission_id", "提交编号", "code"),
-    Column("sheet_name", "工作表"),
+    Column("unit_name", "单位名称"),
+    Column("value", "数值", "decimal"),
+    Column("division_name", "区划", tooltip="division_code"),
+    Column("uscc", "统一社会信用代码", "code"),
     Column("excel_row", "行号", "int"),
     Column("cell", "单元格（模板列）", "code"),
-    Column("uscc", "统一社会信用代码", "code"),
-    Column("unit_name", "单位名称"),
-    Column("division_name", "区划", tooltip="division_code"),
-    Column("value", "数值", "decimal"),
+    Column("sheet_name", "工作表"),
+    Column("submission_id", "提交编号", "code"),
 ]
+
+
+def with_value_column(columns: list[Column], figure: str) -> list[Column]:
+    """The grid's columns with its value column labelled and typed for the figure."""
+    return [value_column(figure) if c.field == "value" else c for c in columns]
 
 
 def layout(figure: str | None = None, division: str | None = None, **_query: str) -> html.Div:
@@ -182,11 +190,11 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
             html.H3("来自哪些报表"),
             grid_block(
                 ids.LINEAGE_RETURNS_GRID,
-                [*RETURN_COLUMNS[:-2], value_column(chosen), RETURN_COLUMNS[-1]],
+                with_value_column(RETURN_COLUMNS, chosen),
                 row_id="submission_id",
             ),
             html.H3("逐行数值"),
-            grid_block(ids.LINEAGE_ROWS_GRID, [*ROW_COLUMNS[:-1], value_column(chosen)]),
+            grid_block(ids.LINEAGE_ROWS_GRID, with_value_column(ROW_COLUMNS, chosen)),
         ]
     )
 

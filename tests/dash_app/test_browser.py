@@ -256,7 +256,7 @@ def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_subm
     assert summary.startswith(f"四川省已报普查对象（名录内） = {total['units_reported']} 个")
     returns = shown_rows(page, ids.LINEAGE_RETURNS_GRID)
     assert sum(number(r["value"]) for r in returns) == number(
-        wait_for_total(page, ids.LINEAGE_RETURNS_GRID, "submission_id")["value"]
+        wait_for_total(page, ids.LINEAGE_RETURNS_GRID, "province_name")["value"]
     )
     assert number(grid_total(page, ids.LINEAGE_RETURNS_GRID)["value"]) == number(total["units_reported"])
     # Every row that counts, down to its cell in the uploader's workbook.
