@@ -3,6 +3,7 @@ server's own state (sessions, the outbox of sign-in events for the audit log).""
 
 from __future__ import annotations
 
+import atexit
 from dataclasses import dataclass
 
 from census_schema.settings import Settings
@@ -27,6 +28,6 @@ class AppContext:
     def create(cls, settings: Settings, store: Warehouse) -> AppContext:
         """A context over one warehouse."""
         state = WebState(settings.var_dir)
-        return cls(
-            settings, store, SnapshotReader(store), UploadJobs(settings), SessionStore(state), AuditOutbox(state, store)
-        )
+        outbox = AuditOutbox(state, store)
+        atexit.register(outbox.close)  # a flush cut off inside DuckDB by the interpreter's exit aborts the process
+        return cls(settings, store, SnapshotReader(store), UploadJobs(settings), SessionStore(state), outbox)

@@ -40,6 +40,8 @@ FLUSH_DELAY_S = 5.0
 FLUSH_LOCK_WAIT_S = 5.0
 # After a failed flush (a long load holds the lock, a damaged warehouse) the next try waits longer, up to this.
 MAX_RETRY_DELAY_S = 300.0
+# At exit, how long to wait for a running flush (it waits at most FLUSH_LOCK_WAIT_S for the writer lock).
+CLOSE_WAIT_S = 30.0
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS web_sessions (
     session_hash TEXT PRIMARY KEY,   -- sha256 of the session id the cookie carries
@@ -179,6 +181,9 @@ class AuditOutbox:
         self.delay_s = delay_s
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        # Held while a scheduled flush runs, so that `close` can wait for it.
+        self._flushing = threading.Lock()
+        self._closed = False
         self._retry_delay_s = delay_s
 
     def add(self, event: AuditEvent) -> None:
@@ -202,7 +207,7 @@ class AuditOutbox:
     def schedule(self, delay_s: float | None = None) -> None:
         """Flush in `delay_s` seconds unless a flush is already due (one timer thread at most, none when idle)."""
         with self._lock:
-            if self._timer is not None:
+            if self._timer is not None or self._closed:
                 return
             self._timer = threading.Timer(self.delay_s if delay_s is None else delay_s, self._flush_later)
             self._timer.daemon = True
@@ -211,6 +216,11 @@ class AuditOutbox:
     def _flush_later(self) -> None:
         with self._lock:
             self._timer = None
+        with self._flushing:
+            if not self._closed:
+                self._flush_or_retry()
+
+    def _flush_or_retry(self) -> None:
         try:
             self.flush()
         except (CensusError, duckdb.Error, OSError) as error:
@@ -242,12 +252,18 @@ class AuditOutbox:
             return EmbeddedWarehouse(self.store.db_path, lock_timeout_s=FLUSH_LOCK_WAIT_S)
         return self.store
 
-    def cancel(self) -> None:
-        """Stop a scheduled flush (tests; the events stay in the outbox)."""
+    def close(self, timeout_s: float = CLOSE_WAIT_S) -> None:
+        """Flush no more: cancel a scheduled flush and wait for a running one; the events stay in the outbox.
+
+        The server calls it at exit: a flush thread cut off by the interpreter's exit inside DuckDB aborts the process.
+        """
         with self._lock:
+            self._closed = True
             if self._timer is not None:
                 self._timer.cancel()
                 self._timer = None
+        if self._flushing.acquire(timeout=timeout_s):
+            self._flushing.release()
 
 
 def _append_in_transaction(warehouse: duckdb.DuckDBPyConnection, events: list[AuditEvent]) -> int:

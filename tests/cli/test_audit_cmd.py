@@ -68,7 +68,7 @@ def test_sign_ins_waiting_in_the_web_server_s_outbox_are_listed(tmp_path, capsys
     store.current_version()
     outbox = AuditOutbox(WebState(db.parent), store)
     outbox.add(new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=AuditSource("web", "10.9.8.7")))
-    outbox.cancel()
+    outbox.close()
     code, out, _ = run(capsys, "audit", "--json", "--kind", "login", "--db", str(db))
     [event] = json.loads(out)["events"]
     assert (event["actor"], event["source_address"], event["action_label"]) == ("mallory", "10.9.8.7", "登录失败")

@@ -3,6 +3,8 @@ after their maximum age; sign-in events wait in the outbox until they are in the
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 from datetime import timedelta
 
@@ -51,7 +53,7 @@ def test_outbox_events_reach_the_audit_log_once_even_when_a_flush_was_interrupte
     events = [new_event(AuditKind.LOGIN, "login_failed", actor=f"u{i}", source=WEB) for i in range(3)]
     for event in events:
         outbox.add(event)
-    outbox.cancel()
+    outbox.close()
     assert [e.event_id for e in pending_events(tmp_path)] == [e.event_id for e in events]
     # A flush that committed to the warehouse but stopped before emptying the outbox:
     with store.writer() as con, transaction(con):
@@ -87,6 +89,50 @@ def test_a_flush_that_cannot_open_the_warehouse_keeps_the_events_and_tries_again
     deadline = time.monotonic() + 10
     while "audit events wait in the outbox" not in caplog.text and time.monotonic() < deadline:
         time.sleep(0.05)
-    outbox.cancel()
+    outbox.close()
     assert "audit events wait in the outbox" in caplog.text
     assert [e.actor for e in outbox.pending()] == ["mallory"]
+
+
+EXIT_DURING_A_FLUSH = """
+import sys
+import threading
+
+from census_schema.audit import AuditKind
+from census_schema.settings import load_settings
+from dash_app import webstate
+from dash_app.context import AppContext
+from warehouse.audit import AuditSource, new_event
+from warehouse.backends import open_warehouse
+
+inside_duckdb = threading.Event()
+append = webstate._append_in_transaction
+
+
+def slow_append(warehouse, events):
+    inside_duckdb.set()
+    warehouse.execute("SELECT sum(range) FROM range(3000000000)").fetchall()  # ~3 s inside DuckDB, GIL released
+    return append(warehouse, events)
+
+
+webstate._append_in_transaction = slow_append
+settings = load_settings(sys.argv[1])
+context = AppContext.create(settings, open_warehouse(settings))
+context.store.current_version()
+context.outbox.add(new_event(AuditKind.LOGIN, "login_succeeded", actor="alice", source=AuditSource("web", "10.0.0.1")))
+context.outbox.schedule(0)
+assert inside_duckdb.wait(30)
+"""
+
+
+def test_the_server_s_exit_waits_for_a_running_flush(tmp_path):
+    """A server that exits while an audit flush runs inside DuckDB waits for it (cut off there, it aborted: 134)."""
+    db = tmp_path / "var" / "w.duckdb"
+    finished = subprocess.run(
+        [sys.executable, "-c", EXIT_DURING_A_FLUSH, str(db)], capture_output=True, text=True, timeout=120
+    )
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "terminate called" not in finished.stderr
+    assert pending_events(db.parent) == []
+    with EmbeddedWarehouse(db).reader() as con:
+        assert [r["actor"] for r in query_audit_log(con)] == ["alice"]
