@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import statistics
 import threading
 import time
@@ -10,13 +11,50 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 
-def current_rss_mib() -> float:
-    """Resident set size of this process, from /proc (Linux)."""
-    with open("/proc/self/status", encoding="ascii") as status:
+def current_rss_mib(pid: int | str = "self") -> float:
+    """Resident set size of a process (this one by default), from /proc (Linux)."""
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
         for line in status:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def process_tree_rss_mib(pid: int) -> float:
+    """The RSS of a process and of all its descendants, summed (pages they share are counted in each)."""
+    total, pending = 0.0, [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            total += current_rss_mib(current)
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as children:
+                    pending += [int(child) for child in children.read().split()]
+        except OSError:  # the process ended meanwhile
+            continue
+    return total
+
+
+class TreePeak:
+    """The highest summed RSS of a process tree, sampled every 20 ms by a background thread while in the block."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.peak_mib = 0.0
+        self._stop = threading.Event()
+        self._sampler = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> TreePeak:
+        self._sampler.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._sampler.join()
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak_mib = max(self.peak_mib, process_tree_rss_mib(self.pid))
 
 
 @dataclass

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import fcntl
 import logging
 import os
@@ -135,6 +136,21 @@ def _serve_calls(requests: Connection, replies: Connection, spool: Path) -> None
             replies.send(reply)
         except MemoryError:
             replies.send(("memory", None))
+        del reply
+        release_free_memory()
+
+
+def release_free_memory() -> None:
+    """Hand the C heap's free pages back to the system (glibc's malloc_trim; nothing elsewhere).
+
+    After a read the idle child kept them: 142 MiB after a 100,000-row sheet, 81 MiB once trimmed, against 68 MiB
+    before the read (benchmarks/RESULTS.md). The caller is not kept waiting: the reply is sent first.
+    """
+    try:
+        trim = ctypes.CDLL("libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return
+    trim(0)
 
 
 class ReaderWorker:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -299,13 +300,35 @@ def insert_raw_rows(con: duckdb.DuckDBPyConnection, target: LoadTarget, sheets: 
         try:
             # The table name is derived from the registered form kind through the identifier allow-list.
             table = quote_identifier(raw_table_name(form.kind))
-            con.execute(
-                f"INSERT INTO {table} BY NAME SELECT ? AS submission_id, sheet AS sheet_name, ? AS loaded_at, "  # noqa: S608
-                "* EXCLUDE (sheet) FROM _incoming_rows",
-                [submission_id, now],
-            )
+            with one_thread(con):
+                con.execute(
+                    f"INSERT INTO {table} BY NAME SELECT ? AS submission_id, sheet AS sheet_name, ? AS loaded_at, "  # noqa: S608
+                    "* EXCLUDE (sheet) FROM _incoming_rows",
+                    [submission_id, now],
+                )
         finally:
             con.unregister("_incoming_rows")
+
+
+@contextmanager
+def one_thread(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Run the statements inside on one DuckDB thread, then restore the connection's thread count.
+
+    An insert on two threads builds a partial row group per thread: 100,000 rows took ~60 MiB more memory that way,
+    in no less time (benchmarks/RESULTS.md).
+    """
+    threads = con.execute("SELECT current_setting('threads')").fetchone()
+    restore = f"SET threads = {int(threads[0]) if threads else 1}"
+    con.execute("SET threads = 1")
+    try:
+        yield
+    except BaseException:
+        # A failed statement aborts the transaction, which then refuses every other one, SET included: the caller
+        # rolls back and closes this writer (a writer is never reused after a failure).
+        with suppress(duckdb.TransactionException):
+            con.execute(restore)
+        raise
+    con.execute(restore)
 
 
 DomainLoader = Callable[[duckdb.DuckDBPyConnection, LoadTarget, Mapping[str, pl.DataFrame]], None]

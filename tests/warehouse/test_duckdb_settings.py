@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from cli.main import main
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.connection import THREADS_ENV
+from warehouse.loads import one_thread
 
 THREADS = "SELECT current_setting('threads')"
 
@@ -26,3 +28,26 @@ def test_a_value_that_is_not_a_positive_integer_is_refused_naming_the_variable(t
     err = capsys.readouterr().err
     assert THREADS_ENV in err and f"「{value}」不是正整数" in err and "Traceback" not in err
     assert not (tmp_path / "w.duckdb").exists()
+
+
+def test_the_raw_rows_insert_runs_on_one_thread_and_gives_the_connection_its_threads_back(tmp_path, monkeypatch):
+    monkeypatch.setenv(THREADS_ENV, "3")
+    warehouse = EmbeddedWarehouse(tmp_path / "w.duckdb")
+
+    def inside_and_after(con):
+        with one_thread(con):
+            inside = con.execute(THREADS).fetchone()
+        with pytest.raises(duckdb.CatalogException), one_thread(con):
+            con.execute("SELECT * FROM no_such_table")
+        return inside, con.execute(THREADS).fetchone()
+
+    assert warehouse.write(inside_and_after) == ((1,), (3,))
+
+
+def test_a_failed_insert_s_error_is_not_hidden_by_giving_the_threads_back(tmp_path):
+    """Inside a transaction a failed statement aborts it: the thread count cannot be set back, the error must show."""
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    con.execute("BEGIN")
+    with pytest.raises(duckdb.CatalogException), one_thread(con):
+        con.execute("SELECT * FROM no_such_table")
+    con.execute("ROLLBACK")
