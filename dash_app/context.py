@@ -28,6 +28,8 @@ class AppContext:
     def create(cls, settings: Settings, store: Warehouse) -> AppContext:
         """A context over one warehouse."""
         state = WebState(settings.var_dir)
-        outbox = AuditOutbox(state, store)
-        atexit.register(outbox.close)  # a flush cut off inside DuckDB by the interpreter's exit aborts the process
-        return cls(settings, store, SnapshotReader(store), UploadJobs(settings), SessionStore(state), outbox)
+        jobs, outbox = UploadJobs(settings), AuditOutbox(state, store)
+        # At exit both finish what they are doing: a thread cut off inside DuckDB by the exit aborts the process.
+        atexit.register(jobs.close)
+        atexit.register(outbox.close)
+        return cls(settings, store, SnapshotReader(store), jobs, SessionStore(state), outbox)

@@ -40,6 +40,9 @@ LOGGER = logging.getLogger(__name__)
 UPLOAD_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province)
 # Files in var/uploads older than this at start-up were left by a server that stopped mid-job.
 STALE_UPLOAD_S = 3600.0
+# At the server's exit, how long to wait for the job being run (the rest of the queue is dropped).
+CLOSE_WAIT_S = 60.0
+STOPPING = "服务正在停止，本文件未处理，请稍后重新上传。"
 # Who may download a blank template: a province for itself, national users for any province.
 TEMPLATE_ROLES = frozenset({Role.PROVINCE, *NATIONAL_ROLES})
 
@@ -110,6 +113,7 @@ class UploadJobs:
         self._queue = FairQueue()
         self._ready = threading.Condition()
         self._runner: threading.Thread | None = None
+        self._closing = False
         self._worker = ReaderWorker.from_settings(settings)
         # Data Docs are built after the uploader has the answer, on a worker of their own.
         self._docs_executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="data-docs")
@@ -134,10 +138,12 @@ class UploadJobs:
             pending = sum(
                 j.user_name == viewer.user_name and j.status in ("queued", "running") for j in self._jobs.values()
             )
-            if pending > self.settings.max_uploads_per_user:
+            if self._closing or pending > self.settings.max_uploads_per_user:
                 job.status = "failed"
                 job.error = (
-                    f"您已有 {pending - 1} 个文件正在排队或处理（每位用户最多 {self.settings.max_uploads_per_user} 个），"
+                    STOPPING
+                    if self._closing
+                    else f"您已有 {pending - 1} 个文件正在排队或处理（每位用户最多 {self.settings.max_uploads_per_user} 个），"
                     "本文件未处理。请等前面的文件处理完后再上传。"
                 )
                 saved.unlink(missing_ok=True)
@@ -162,17 +168,31 @@ class UploadJobs:
             done = self._done.get(job_id)
         return done.wait(timeout) if done is not None else False
 
-    def close(self) -> None:
-        """Stop the reader worker process (the runner thread ends with the process)."""
+    def close(self, timeout_s: float = CLOSE_WAIT_S) -> None:
+        """Stop at the server's exit: the job being run finishes, queued ones are dropped with their files, then the
+        reader worker stops. A job cut off by the interpreter's exit inside DuckDB or polars aborts the process."""
+        with self._ready:
+            self._closing = True
+            while (item := self._queue.take()) is not None:
+                job, saved = item
+                saved.unlink(missing_ok=True)
+                job.status, job.error = "failed", STOPPING
+                self._done[job.job_id].set()
+            self._ready.notify_all()
+            runner = self._runner
+        if runner is not None and runner is not threading.current_thread():
+            runner.join(timeout_s)
         self._worker.close()
 
     def _serve(self) -> None:
         while True:
             with self._ready:
                 item = self._queue.take()
-                while item is None:
+                while item is None and not self._closing:
                     self._ready.wait()
                     item = self._queue.take()
+                if item is None:
+                    return
             job, saved = item
             try:
                 self._run(job, saved)

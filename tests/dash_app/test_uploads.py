@@ -4,14 +4,16 @@ the queue is fair across provinces and each user may only queue so many files.""
 from __future__ import annotations
 
 import os
+import threading
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from census_schema.census_form import CENSUS_FORM
 from dash_app.access import Viewer
 from dash_app.app import create_app
-from dash_app.uploads import FairQueue, UploadJob, UploadJobs, remove_stale_uploads
+from dash_app.uploads import STOPPING, FairQueue, UploadJob, UploadJobs, remove_stale_uploads
 from tests.dash_app.conftest import add_users, province_workbook, web_settings
 from tests.dash_app.test_access import client_of, upload, wait_for_job
 from tests.flows import hostile
@@ -74,6 +76,33 @@ def test_two_queued_bombs_from_one_province_do_not_hold_another_province(site, t
         assert not any(path.exists() for path in saved)
     finally:
         jobs.close()
+
+
+def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):
+    """At the server's exit the job inside DuckDB runs to its end (cut off there, the process aborted)."""
+    _, settings, _ = site
+    jobs = UploadJobs(settings)
+    started, finished = threading.Event(), []
+
+    def run_inside_duckdb(job: UploadJob, saved: Path) -> None:
+        started.set()
+        duckdb.connect().execute("SELECT sum(range) FROM range(500000000)").fetchall()
+        finished.append(job.job_id)
+        job.status = "done"
+
+    monkeypatch.setattr(jobs, "_run", run_inside_duckdb)
+    saved = [tmp_path / f"saved{i}.xlsx" for i in range(3)]
+    for path in saved:
+        path.write_bytes(b"PK")
+    running = jobs.submit(GUANGDONG, "census", saved[0], "a.xlsx")
+    assert started.wait(30)
+    queued = jobs.submit(GUANGXI, "census", saved[1], "b.xlsx")
+    jobs.close()
+    assert finished == [running.job_id] and running.status == "done"
+    assert queued.status == "failed" and queued.error == STOPPING and jobs.wait(queued.job_id, 0)
+    assert not saved[1].exists() and jobs._runner is not None and not jobs._runner.is_alive()
+    late = jobs.submit(GUANGDONG, "census", saved[2], "c.xlsx")
+    assert late.status == "failed" and late.error == STOPPING and not saved[2].exists()
 
 
 def test_a_workbook_that_crashes_the_reader_fails_its_job_only(site):
