@@ -47,15 +47,16 @@ ERROR_COLUMNS = [
     Column("rule_title", "问题", tooltip="rule"),
     Column("message", "说明", wrap=True),
 ]
+# Whose warning and what it says first; where it was read last (the explanation was off-screen at 1400 px).
 WARNING_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
-    Column("uscc", "统一社会信用代码", "code"),
-    Column("unit_name", "单位名称"),
-    Column("excel_row", "行号", "int"),
-    Column("label", "列名"),
-    Column("value", "填报值"),
+    Column("unit_name", "单位名称", tooltip="uscc"),
     Column("rule_title", "问题", tooltip="rule"),
     Column("message", "说明", wrap=True),
+    Column("label", "列名"),
+    Column("value", "填报值"),
+    Column("excel_row", "行号", "int"),
+    Column("uscc", "统一社会信用代码", "code"),
 ]
 # What ranks a row first (value, peer median, impact), then who the peers are.
 OUTLIER_COLUMNS = [

@@ -101,23 +101,22 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
     shrink = result.get("shrink")
     if not shrink or not shrink["exceeds_limit"]:
         return parts
-    parts.append(
-        html.P(
-            f"本范围现行报表有 {shrink['current_holders']} 个普查对象，本表减少 {shrink['dropped']} 个"
-            f"（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%）：",
-            id=ids.UPLOAD_SHRINK,
-        )
-    )
     holders = shrink["holders"]
+    listed = [html.Li(f"{h['uscc']} {h['unit_name']}（{h['holder_type']}）") for h in holders[:SHOWN_DROPPED]]
+    if len(holders) > SHOWN_DROPPED:
+        listed.append(html.Li(f"……共 {len(holders)} 个，见报告「减少的普查对象」工作表"))
+    # Open when the uploader must decide on it; a rejected return folds it to one line, its errors below in view.
     parts.append(
-        html.Ul(
-            [html.Li(f"{h['uscc']} {h['unit_name']}（{h['holder_type']}）") for h in holders[:SHOWN_DROPPED]]
-            + (
-                [html.Li(f"……共 {len(holders)} 个，见报告「减少的普查对象」工作表")]
-                if len(holders) > SHOWN_DROPPED
-                else []
-            ),
-            id=ids.UPLOAD_DROPPED,
+        html.Details(
+            [
+                html.Summary(
+                    f"本范围现行报表有 {shrink['current_holders']} 个普查对象，本表减少 {shrink['dropped']} 个"
+                    f"（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%），名单如下：",
+                    id=ids.UPLOAD_SHRINK,
+                ),
+                html.Ul(listed, id=ids.UPLOAD_DROPPED),
+            ],
+            open=result["status"] == "needs_confirmation",
         )
     )
     if result["status"] == "needs_confirmation":
