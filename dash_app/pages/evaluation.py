@@ -153,8 +153,8 @@ def layout(**query: str) -> html.Div:
             # Kept in view at the bottom of the window: what a save did shows beside the buttons that did it.
             html.Div(
                 [
-                    html.Button("保存草稿", id=ids.EVALUATION_SAVE, className="button-secondary"),
-                    html.Button("提交评分", id=ids.EVALUATION_SUBMIT),
+                    html.Button("保存草稿", id=ids.EVALUATION_SAVE, className="button-secondary", disabled=True),
+                    html.Button("提交评分", id=ids.EVALUATION_SUBMIT, disabled=True),
                     html.Div(id={"type": ids.EVALUATION_TOTAL, "sheet": "mine"}, className="subtotal"),
                     html.Div(id=ids.EVALUATION_RESULT, className="result", role="status"),
                 ],
@@ -466,11 +466,19 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return build_radar(areas, "各方面得分率"), link
 
     # Not redrawn after a save: a refused save must leave what the evaluator typed (and the problems beside it).
-    @app.callback(Output(ids.EVALUATION_FORM, "children"), Input(ids.EVALUATION_ARCHIVE, "value"))
-    def show_form(archive_code: str | None) -> Any:
+    # Saving and submitting are offered only with a sheet open (no archive chosen, or one refused: a paragraph).
+    @app.callback(
+        Output(ids.EVALUATION_FORM, "children"),
+        Output(ids.EVALUATION_SAVE, "disabled"),
+        Output(ids.EVALUATION_SUBMIT, "disabled"),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+    )
+    def show_form(archive_code: str | None) -> tuple[Any, bool, bool]:
         viewer = current_viewer()
         require_role(viewer, Role.EVALUATOR)
-        return scoring_form(context, viewer, archive_code)
+        form = scoring_form(context, viewer, archive_code)
+        no_sheet = isinstance(form, html.P)
+        return form, no_sheet, no_sheet
 
     # Pattern-matched outputs and states: the form, its store and the total exist only once an evaluator opens an
     # archive (a plain id that is absent makes the renderer throw).

@@ -175,7 +175,7 @@ def show_form(app, client, archive: str | None):
     return post(
         app,
         client,
-        [(ids.EVALUATION_FORM, "children")],
+        [(ids.EVALUATION_FORM, "children"), (ids.EVALUATION_SAVE, "disabled"), (ids.EVALUATION_SUBMIT, "disabled")],
         [(ids.EVALUATION_ARCHIVE, "value", archive)],
     )
 
@@ -295,7 +295,11 @@ def test_an_evaluator_may_choose_exactly_the_assigned_archives(app, assigned):
 
 
 def test_the_scoring_form_renders_for_an_assigned_archive(app, assigned):
-    form = returned(show_form(app, client_of(app, "evaluator"), assigned[0]), ids.EVALUATION_FORM, "children")
+    shown = show_form(app, client_of(app, "evaluator"), assigned[0])
+    assert (
+        returned(shown, ids.EVALUATION_SAVE, "disabled") is returned(shown, ids.EVALUATION_SUBMIT, "disabled") is False
+    )
+    form = returned(shown, ids.EVALUATION_FORM, "children")
     assert sorted(components(form, ids.EVALUATION_SCORE)) == sorted(SCORE_CODES)
     assert sorted(components(form, ids.EVALUATION_VERDICT)) == sorted(VETO_CODES)
     maxima = {item.code: float(item.max_points) for item in STANDARD.items}
@@ -324,6 +328,7 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
     assert refusal["props"]["id"] == ids.EVALUATION_REFUSED
     assert "未被分配" in refusal["props"]["children"] and unassigned in refusal["props"]["children"]
     assert components(refusal, ids.EVALUATION_SCORE) == {}
+    assert returned(form, ids.EVALUATION_SAVE, "disabled") is returned(form, ids.EVALUATION_SUBMIT, "disabled") is True
 
     # Nor does anything else on the page show the archive's scores.
     radar = post(

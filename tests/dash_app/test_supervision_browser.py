@@ -61,9 +61,11 @@ def test_an_evaluator_scores_an_assigned_archive_and_finds_the_draft_after_reloa
     assert sorted(row["archive_code"] for row in shown_rows(page, ids.EVALUATION_ASSIGNMENTS_GRID)) == sorted(
         assigned_archives(site)
     )
+    assert page.is_disabled(f"#{ids.EVALUATION_SAVE}") and page.is_disabled(f"#{ids.EVALUATION_SUBMIT}")
     row = f"#{ids.EVALUATION_ASSIGNMENTS_GRID} .ag-row[row-id='{archive}']"
     page.locator(f"{row} .ag-cell[col-id='archive_name']").click()
     page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    assert page.is_enabled(f"#{ids.EVALUATION_SAVE}") and page.is_enabled(f"#{ids.EVALUATION_SUBMIT}")
     for code, value in draft.items():
         page.fill(score_input(code), f"{value:g}")
     page.click(f"#{ids.EVALUATION_SAVE}")
@@ -101,6 +103,7 @@ def test_an_evaluator_cannot_open_an_unassigned_archive_by_its_url(browsing, sit
     assert page.locator(f"#{ids.EVALUATION_FORM} table.score-table").count() == 0
     assert "选择档案馆" in page.inner_text(f"#{ids.EVALUATION_ARCHIVE}")  # nothing chosen
     assert other.name not in page.inner_text("main")
+    assert page.is_disabled(f"#{ids.EVALUATION_SAVE}")  # nothing to save
     screenshot(page, ids.EVALUATION_REFUSED)
 
     # An assigned archive's address opens its form.
