@@ -138,14 +138,11 @@ class UploadJobs:
             pending = sum(
                 j.user_name == viewer.user_name and j.status in ("queued", "running") for j in self._jobs.values()
             )
-            if self._closing or pending > self.settings.max_uploads_per_user:
+            limit = self.settings.max_uploads_per_user
+            if self._closing or pending > limit:
+                busy = f"您已有 {pending - 1} 个文件正在排队或处理（每位用户最多 {limit} 个），本文件未处理。"
                 job.status = "failed"
-                job.error = (
-                    STOPPING
-                    if self._closing
-                    else f"您已有 {pending - 1} 个文件正在排队或处理（每位用户最多 {self.settings.max_uploads_per_user} 个），"
-                    "本文件未处理。请等前面的文件处理完后再上传。"
-                )
+                job.error = STOPPING if self._closing else busy + "请等前面的文件处理完后再上传。"
                 saved.unlink(missing_ok=True)
                 self._done[job.job_id].set()
                 return job

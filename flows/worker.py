@@ -17,6 +17,7 @@ import atexit
 import contextlib
 import ctypes
 import fcntl
+import functools
 import logging
 import os
 import resource
@@ -146,11 +147,18 @@ def release_free_memory() -> None:
     After a read the idle child kept them: 142 MiB after a 100,000-row sheet, 81 MiB once trimmed, against 68 MiB
     before the read (benchmarks/RESULTS.md). The caller is not kept waiting: the reply is sent first.
     """
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
     try:
-        trim = ctypes.CDLL("libc.so.6").malloc_trim
+        trim: Callable[[int], int] = ctypes.CDLL("libc.so.6").malloc_trim
+        return trim
     except (OSError, AttributeError):
-        return
-    trim(0)
+        return None
 
 
 class ReaderWorker:
