@@ -5,7 +5,8 @@
 
 Prints (and appends to benchmarks/RESULTS.md) medians of `--repeat` runs with their min-max:
 
-- command line: `archive-census ingest census` in a fresh process vs a bare read in a fresh process (time, peak RSS);
+- command line: `archive-census ingest census` in a fresh process vs a bare read in a fresh process (time; peak RSS of
+  the largest process, and of the command with its reader worker together);
 - warm process (the web upload worker): the ingestion vs a bare read in the same process, interleaved;
 - a rejected return (1 row in 1,000 broken) with its annotated report vs the accepted one, warm;
 - the naive path (openpyxl read + pandas + GX with Data Docs) vs the bare read;
