@@ -217,6 +217,9 @@ class GridSpec:
     # Whose rows an export holds (广东省, 四川省成都市), from the viewer and the grid's inputs; default: the viewer's
     # province, or 全国.
     scope: Callable[..., str] | None = field(default=None)
+    # The export's columns when they depend on the request (a value column named for the figure asked for); default:
+    # `columns`.
+    export_columns: Callable[..., Sequence[Column | tuple[str, str]]] | None = field(default=None)
 
 
 def grid_block(
@@ -411,5 +414,6 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
             viewer.user_name,
             format_datetime(now),
         )
-        content = build_export_workbook(spec.columns, rows, heading)
+        columns = spec.export_columns(viewer, *values) if spec.export_columns else spec.columns
+        content = build_export_workbook(columns, rows, heading)
         return dcc.send_bytes(content, export_file_name(spec.file_name, scope, now.date()))

@@ -213,6 +213,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             "数据来源-报表",
             total=lambda v, s: figure_total(context, v, s),
             scope=lambda v, s: scope_name(request_from_search(v, s)[1]),
+            export_columns=lambda v, s: with_value_column(RETURN_COLUMNS, request_from_search(v, s)[0]),
         ),
         context,
     )
@@ -227,6 +228,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             "数据来源-逐行",
             total=lambda v, s: figure_total(context, v, s),
             scope=lambda v, s: scope_name(request_from_search(v, s)[1]),
+            export_columns=lambda v, s: with_value_column(ROW_COLUMNS, request_from_search(v, s)[0]),
         ),
         context,
     )

@@ -29,6 +29,7 @@ from dash_app.access import Viewer
 from dash_app.app import create_app
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
+from dash_app.pages.lineage import value_column
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
@@ -389,6 +390,20 @@ def test_lineage_of_another_province_s_holder_is_empty_for_a_province_user(app):
     guangxi_holder = make_uscc(30_000, GUANGXI_USCC_PREFIX)
     assert grid_rows(app, client_of(app, "guangdong"), ids.LINEAGE_GRID, guangxi_holder) == []
     assert len(grid_rows(app, client_of(app, "planner"), ids.LINEAGE_GRID, guangxi_holder)) == 1
+
+
+def test_a_lineage_export_heads_its_value_column_with_the_figure_asked_for(app):
+    client = client_of(app, "planner")
+    for figure in ("holdings", "e_gb"):
+        title = value_column(figure).title
+        search = f"?figure={figure}&division=440000"
+        for grid_id in (ids.LINEAGE_RETURNS_GRID, ids.LINEAGE_ROWS_GRID):
+            shown = grid_rows(app, client, grid_id, search)
+            sheet = exported_workbook(export_grid(app, client, grid_id, shown, search), grid_id).active
+            header = [cell.value for cell in sheet[EXPORT_HEADER_ROW]]
+            assert title in header and "合计数" not in header and "数值" not in header
+            body = sheet.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)
+            assert shown and [row[header.index(title)] for row in body] == [row["value"] for row in shown]
 
 
 def test_a_province_user_cannot_review_another_province_s_submissions(app, site):
