@@ -178,8 +178,14 @@ class EmbeddedWarehouse:
 # ------------------------------------------------------------------------------------------------- DuckLake
 
 
+# ATTACH, INSTALL, LOAD, USE, DETACH and DROP take no bound parameters: values are quoted by _sql_string, names read
+# from the catalog by _sql_name, and the lake's aliases are built here from a counter and a clock.
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _sql_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def _extension_file(package: str) -> Path:
@@ -420,7 +426,7 @@ class DuckLakeWarehouse:
                 ("TABLE", "SELECT table_name FROM duckdb_tables() WHERE database_name = ?"),
             ):
                 for (name,) in cursor.execute(listing.replace("?", "current_database()")).fetchall():
-                    cursor.execute(f'DROP {kind} "{name}"')
+                    cursor.execute(f"DROP {kind} {_sql_name(name)}")
             cursor.commit()
         finally:
             cursor.close()

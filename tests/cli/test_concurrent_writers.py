@@ -189,3 +189,23 @@ def test_summary_json_is_the_same_on_both_backends(make_lake, returns, tmp_path,
     assert from_lake == from_file
     assert from_file["national"]["units_reported"] == 0  # no registers: every holder is unregistered
     assert from_file["national"]["units_unregistered"] == sum(r.rows for r in returns[:3])
+
+
+@pytest.mark.ducklake
+def test_replacing_a_lake_drops_all_it_holds_whatever_the_names(make_lake):
+    lake = make_lake()
+    odd = ['odd "name"', 'another "odd" one']
+    with lake.writer() as con:
+        con.execute('CREATE VIEW "odd ""name""" AS SELECT 1 AS one')
+        con.execute('CREATE TABLE "another ""odd"" one" (x INTEGER)')
+    assert lake.exists()
+    lake.destroy()
+    assert not lake.exists()
+    with lake.writer() as con:  # migrated again: the warehouse's tables, and nothing of what was there
+        names = {
+            name
+            for (name,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() UNION SELECT view_name FROM duckdb_views()"
+            ).fetchall()
+        }
+    assert "schema_migrations" in names and not names & set(odd)
