@@ -170,15 +170,16 @@ def screenshot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
-def wait_for_grid(page: Any, grid_id: str) -> None:
-    """Until the grid's rows have arrived (its count says 共 N 条) and, if there are any, are drawn."""
+def wait_for_grid(page: Any, grid_id: str, *, rows: bool = False) -> None:
+    """Until the grid's rows have arrived (its count says 共 N 条) and, if there are any, are drawn; with `rows`, until
+    a row is drawn (a grid that follows a changing input shows 共 0 条 until its rows come)."""
     page.wait_for_function(
-        """id => {
+        """([id, rows]) => {
             const count = (document.getElementById(id + '-count') || {}).textContent || '';
-            return count === '共 0 条' || (count.startsWith('共')
+            return (count === '共 0 条' && !rows) || (count.startsWith('共') && count !== '共 0 条'
                 && document.querySelector(`#${id} .ag-center-cols-container .ag-row .ag-cell`) !== null);
         }""",
-        arg=grid_id,
+        arg=[grid_id, rows],
     )
 
 
