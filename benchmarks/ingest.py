@@ -65,10 +65,11 @@ def write_return(folder: Path, rows: int, broken_every: int | None) -> Path:
     return path
 
 
+# On Linux a process's kernel peak (`wait4`, `getrusage`) starts from the size of the process that forked it: exec
+# carries the old memory's high-water mark over. A harness that generated a 100,000-row workbook itself would floor
+# every process it measures at its own ~430 MiB, so it writes its inputs in another process and stays small.
 def written_apart(write: Callable[..., Path], *args: Any) -> Path:
-    """`write(*args)` in a fresh process, so that this one stays small: on Linux a child's kernel peak (`wait4`) starts
-    from the size of the process that forked it (exec carries the old memory's high-water mark over), so a harness
-    that generated a 100,000-row workbook itself would floor every process it measures at its own ~430 MiB."""
+    """`write(*args)` in a fresh process; its result."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(write, *args).result()
 
