@@ -133,7 +133,7 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
     return parts
 
 
-def layout(**_query: str) -> html.Div:
+def layout(**query: str) -> html.Div:
     """The upload form (a plain multipart POST), template links and the job's outcome."""
     viewer = current_viewer()
     if viewer.role != Role.PROVINCE:
@@ -160,7 +160,10 @@ def layout(**_query: str) -> html.Div:
             dcc.Markdown(UPLOAD_FORM_HTML, dangerously_allow_html=True),
             dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),
             html.Div(id=ids.UPLOAD_STATUS, className="result"),
-            grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS),
+            # The check's findings, once there is a file to have checked (an empty grid before is only noise).
+            html.Div(
+                [html.H3("校验结果"), grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS)], hidden="job" not in query
+            ),
         ]
     )
 

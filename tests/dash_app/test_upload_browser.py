@@ -22,14 +22,16 @@ pytestmark = pytest.mark.browser
 
 def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is_accepted(browsing, site):
     page = browsing.sign_in("guangdong", "/upload")
+    page.wait_for_selector(f"#{ids.UPLOAD_STATUS}")
+    assert not page.locator(f"#{ids.UPLOAD_FAILURES_GRID}").is_visible()  # no file yet: no empty findings grid
     bad = census_workbook(site.folder / "广东-有误.xlsx", 3, BAD_EDITS)
     upload_file(page, bad)
     page.wait_for_url("**/upload?job=*")
     outcome = page.wait_for_selector(f"#{ids.UPLOAD_OUTCOME}")
     assert "未通过校验" in outcome.inner_text()
-    wait_for_grid(
-        page, ids.UPLOAD_FAILURES_GRID, rows=True
-    )  # it follows the job's status: 共 0 条 until the failures come
+    assert page.locator(f"#{ids.UPLOAD_FAILURES_GRID}").is_visible()
+    # The grid follows the job's status: 共 0 条 until the failures come.
+    wait_for_grid(page, ids.UPLOAD_FAILURES_GRID, rows=True)
     listed = {(row["row"], row["rule_title"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
     assert {("4", rule_title("vol_total_sum")), ("5", rule_title("contact_phone_format"))} <= listed
     # The holders it would drop are one folded line: the errors are what the uploader must read first.
