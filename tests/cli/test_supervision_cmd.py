@@ -4,6 +4,7 @@ refused with exit 2 and nothing changed) and `supervision summary --json` as doc
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import date
 
 import pytest
@@ -12,16 +13,27 @@ from cli.main import main
 from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection, inspections_workbook
 
 
-@pytest.fixture
-def db(tmp_path):
-    db = tmp_path / "var" / "w.duckdb"
+@pytest.fixture(scope="module")
+def ingested(tmp_path_factory):
+    """A warehouse holding two inspections and three findings, loaded once for the module."""
+    folder = tmp_path_factory.mktemp("supervision-cmd")
+    db = folder / "var" / "w.duckdb"
     path = inspections_workbook(
-        tmp_path / "i.xlsx",
+        folder / "i.xlsx",
         [inspection(1), inspection(2, unit_class="市县", division_code="440106", unit_name="天河区档案馆")],
         [finding(1), finding(2), finding(1, 2)],
         CLOSE_WALK,
     )
     assert main(["ingest", "inspections", str(path), "--db", str(db), "--orchestrator", "direct", "--json"]) == 0
+    return db
+
+
+@pytest.fixture
+def db(ingested, tmp_path):
+    """A private copy of that warehouse file for one test (its first snapshot is published when opened)."""
+    db = tmp_path / "var" / "w.duckdb"
+    db.parent.mkdir(parents=True)
+    shutil.copyfile(ingested, db)
     return db
 
 
