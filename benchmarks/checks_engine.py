@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import tempfile
@@ -21,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from benchmarks.measure import peak_rss_mib
 from census_schema.census_form import CENSUS_FORM
 from census_schema.divisions import province_code_pattern
 from census_schema.fields import Form, Rule
@@ -153,16 +153,12 @@ def _timed(timings: dict[str, float], name: str, step: Callable[[], Any]) -> Any
     return result
 
 
-def _peak_mib() -> float:
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
-
-
 def measure(engine: str, n: int, docs: bool) -> dict[str, Any]:
     """Run one engine on n synthetic rows in this process: stage timings, failures and peak RSS."""
     timings: dict[str, float] = {}
     rows = _timed(timings, "synthesise rows", lambda: synthetic_rows(n))
     context = _timed(timings, "build context", lambda: synthetic_context(rows))
-    baseline = _peak_mib()
+    baseline = round(peak_rss_mib(), 1)
     report: dict[str, Any] = {"engine": engine, "rows": n}
     if engine == "gx":
         suite = _timed(timings, "build suite", lambda: build_suite(CENSUS_FORM, context))
@@ -193,7 +189,7 @@ def measure(engine: str, n: int, docs: bool) -> dict[str, Any]:
     report["timings_s"] = timings
     report["failures"] = len(failures)
     report["failure_keys"] = sorted({(f.rule, f.row) for f in failures})
-    report["peak_rss_mib"] = _peak_mib()
+    report["peak_rss_mib"] = round(peak_rss_mib(), 1)
     report["peak_rss_over_inputs_mib"] = round(report["peak_rss_mib"] - baseline, 1)
     return report
 

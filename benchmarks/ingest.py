@@ -23,7 +23,6 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
 import shutil
 import statistics
 import subprocess
@@ -36,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from benchmarks.measure import TreePeak
+from benchmarks.measure import TreePeak, peak_rss_mib
 
 PROBE = Path(__file__).with_name("probe.py")
 PROVINCE = "440000"
@@ -72,11 +71,6 @@ def written_apart(write: Callable[..., Path], *args: Any) -> Path:
     """`write(*args)` in a fresh process; its result."""
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:
         return pool.submit(write, *args).result()
-
-
-def own_peak_mib() -> float:
-    """This process's peak RSS: the lowest peak any process it starts can report."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def write_national(folder: Path, units: int) -> Path:
@@ -154,9 +148,9 @@ def measure(args: argparse.Namespace, env: dict[str, str], folder: Path, work: P
         bare, _ = probe(env, "bare", str(good))
         bare_s.append(bare.seconds)
         bare_mib.append(bare.peak_mib)
-        if own_peak_mib() > 0.8 * bare.peak_mib:
+        if peak_rss_mib() > 0.8 * bare.peak_mib:
             raise RuntimeError(
-                f"the harness ({own_peak_mib():.0f} MiB) floors the bare read's peak ({bare.peak_mib:.0f} MiB)"
+                f"the harness ({peak_rss_mib():.0f} MiB) floors the bare read's peak ({bare.peak_mib:.0f} MiB)"
             )
         db = work / f"cli-{i}" / "warehouse.duckdb"
         # The warehouse exists already, as it does for a user: its creation is not part of an ingest.
@@ -290,7 +284,7 @@ def main(argv: list[str] | None = None) -> str:
     ]
     tail = [
         "",
-        f"The harness's own peak: {own_peak_mib():.0f} MiB (no process it started can report a lower peak).",
+        f"The harness's own peak: {peak_rss_mib():.0f} MiB (no process it started can report a lower peak).",
     ]
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

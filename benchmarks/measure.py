@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 
 
 def current_rss_mib(pid: int | str = "self") -> float:
@@ -18,6 +15,11 @@ def current_rss_mib(pid: int | str = "self") -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
+
+
+def peak_rss_mib() -> float:
+    """This process's peak RSS as the kernel keeps it: it starts from the size of the process that forked this one."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def process_tree_rss_mib(pid: int) -> float:
@@ -55,35 +57,6 @@ class TreePeak:
     def _sample(self) -> None:
         while not self._stop.wait(0.02):
             self.peak_mib = max(self.peak_mib, process_tree_rss_mib(self.pid))
-
-
-@dataclass
-class StageMeter:
-    """Wall time and peak RSS of named stages, sampled every 20 ms by a background thread."""
-
-    seconds: dict[str, float] = field(default_factory=dict)
-    peak_mib: dict[str, float] = field(default_factory=dict)
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        """Measure one stage."""
-        peak = [current_rss_mib()]
-        stop = threading.Event()
-
-        def sample() -> None:
-            while not stop.wait(0.02):
-                peak[0] = max(peak[0], current_rss_mib())
-
-        sampler = threading.Thread(target=sample, daemon=True)
-        sampler.start()
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = time.perf_counter() - started
-            stop.set()
-            sampler.join()
-            self.peak_mib[name] = max(peak[0], current_rss_mib())
 
 
 def median_and_p95(samples: list[float]) -> tuple[float, float]:
