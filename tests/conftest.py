@@ -110,7 +110,7 @@ class DemoRun:
 @pytest.fixture(scope="session")
 def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     """The demo built once for the session through the command line and the real flows (tests that change it work
-    on a copy: `copy_demo`)."""
+    on a copy: `copy_warehouse`)."""
     from cli.main import main
 
     folder = tmp_path_factory.mktemp("demo")
@@ -127,10 +127,10 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
     return DemoRun(folder, json.loads(printed.getvalue()))
 
 
-def copy_demo(demo: DemoRun, target: Path) -> Path:
-    """A private copy of the demo's warehouse file at `target` (its first snapshot is published when opened)."""
+def copy_warehouse(source: Path, target: Path) -> Path:
+    """A private copy of a warehouse file at `target` (its first snapshot is published when opened)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demo.db_path, target)
+    shutil.copyfile(source, target)
     return target
 
 

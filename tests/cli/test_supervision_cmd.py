@@ -4,12 +4,12 @@ refused with exit 2 and nothing changed) and `supervision summary --json` as doc
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 
 import pytest
 
 from cli.main import main
+from tests.conftest import copy_warehouse
 from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection, inspections_workbook
 
 
@@ -30,11 +30,8 @@ def ingested(tmp_path_factory):
 
 @pytest.fixture
 def db(ingested, tmp_path):
-    """A private copy of that warehouse file for one test (its first snapshot is published when opened)."""
-    db = tmp_path / "var" / "w.duckdb"
-    db.parent.mkdir(parents=True)
-    shutil.copyfile(ingested, db)
-    return db
+    """A private copy of that warehouse for one test."""
+    return copy_warehouse(ingested, tmp_path / "var" / "w.duckdb")
 
 
 def run(capsys, *argv):

@@ -157,14 +157,14 @@ def site(demo_run, tmp_path_factory):
     from werkzeug.serving import make_server
 
     from dash_app.app import create_app
-    from tests.conftest import copy_demo
+    from tests.conftest import copy_warehouse
     from tests.dash_app.browser import QuietRequestHandler, Site, require_browser
 
     require_browser()
     assert demo_run.output["matches_manifest"] and demo_run.output["supervision_matches_manifest"]
     folder = tmp_path_factory.mktemp("browser")
     relative = Path("var") / "warehouse.duckdb"
-    copy_demo(demo_run, folder / relative)
+    copy_warehouse(demo_run.db_path, folder / relative)
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
         settings = dataclasses.replace(load_settings(relative), orchestrator="direct", save_data_docs=False)

@@ -515,8 +515,8 @@ def test_every_component_a_callback_uses_is_named_in_dash_app_ids(app):
     for key, entry in app.callback_map.items():
         outputs = [key] if not key.startswith("..") else key[2:-2].split("...")
         used |= {name.rsplit(".", 1)[0] for name in outputs}
-        used |= {d["id"] if isinstance(d["id"], str) else json.dumps(d["id"]) for d in entry["inputs"]}
-        used |= {d["id"] if isinstance(d["id"], str) else json.dumps(d["id"]) for d in entry.get("state", [])}
+        dependencies = [*entry["inputs"], *entry.get("state", [])]
+        used |= {d["id"] if isinstance(d["id"], str) else json.dumps(d["id"]) for d in dependencies}
     assert len(used) > 50
     named = ids_module_names()
     # A pattern-matching id is named by its type; Dash's own components of its pages feature are not the app's.
