@@ -74,10 +74,11 @@ def describe_job(job: UploadJob | None) -> list[Any]:
         )
     ]
     parts += describe_scope_checks(job, result)
+    links: list[Any] = []
     if result.get("report"):
-        parts.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id=ids.UPLOAD_REPORT_LINK))
+        links.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id=ids.UPLOAD_REPORT_LINK))
     if result.get("data_docs") and result.get("submission_id"):
-        parts.append(
+        links.append(
             html.A(
                 "查看校验详情（Great Expectations Data Docs）",
                 href=data_docs_url(result["submission_id"]),
@@ -85,7 +86,8 @@ def describe_job(job: UploadJob | None) -> list[Any]:
                 id=ids.UPLOAD_DATA_DOCS_LINK,
             )
         )
-    return parts
+    # One row, spaced: side by side without a gap the two links read as one.
+    return [*parts, html.Div(links, className="toolbar")] if links else parts
 
 
 def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:

@@ -11,8 +11,10 @@ import duckdb
 import pytest
 
 from census_schema.census_form import CENSUS_FORM
+from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
+from dash_app.pages.upload import describe_job
 from dash_app.uploads import STOPPING, FairQueue, UploadJob, UploadJobs, remove_stale_uploads
 from tests.dash_app.conftest import add_users, province_workbook, web_settings
 from tests.dash_app.test_access import client_of, upload, wait_for_job
@@ -76,6 +78,16 @@ def test_two_queued_bombs_from_one_province_do_not_hold_another_province(site, t
         assert not any(path.exists() for path in saved)
     finally:
         jobs.close()
+
+
+def test_a_finished_job_s_report_and_data_docs_links_stand_apart_in_one_row():
+    result = {"status": "rejected", "rows": 3, "errors": 1, "warnings": 0}
+    result |= {"report": "r.xlsx", "data_docs": "docs/index.html", "submission_id": "S1"}
+    job = UploadJob("j1", "guangdong", "440000", "census", "a.xlsx", status="done", result=result)
+    row = describe_job(job)[-1]
+    assert row.className == "toolbar"  # spaced: side by side without a gap the two links read as one
+    assert [link.id for link in row.children] == [ids.UPLOAD_REPORT_LINK, ids.UPLOAD_DATA_DOCS_LINK]
+    assert [link.href for link in row.children] == ["/download/report/j1", "/data-docs/S1/"]
 
 
 def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):
