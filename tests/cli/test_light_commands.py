@@ -58,6 +58,27 @@ def test_data_docs_of_a_submission_are_built_on_request(tmp_path, capsys, monkey
     assert main(["data-docs", "S-none", "--db", db]) == 2
 
 
+def test_validating_and_building_data_docs_leave_what_gx_imports_for_other_suites_unloaded(tmp_path):
+    # checks.deferred_imports: altair and scipy.stats (~77 MiB) stay stand-ins through an ingestion and its Data Docs.
+    path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
+    db = str(tmp_path / "var" / "w.duckdb")
+    code = (
+        "import json, sys; from cli.main import main; "
+        f"assert main(['ingest', 'census', {str(path)!r}, '--province', {PROVINCE!r}, '--db', {db!r}]) == 1; "
+        f"assert main(['data-docs', 'S-none', '--db', {db!r}]) == 2; "
+        "import great_expectations; "
+        "print(json.dumps({n: type(sys.modules[n]).__name__ for n in ('altair', 'scipy.stats')}))"
+    )
+    env = {**os.environ, "ARCHIVE_CENSUS_DATA_DOCS": "inline"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {
+        "altair": "DeferredModule",
+        "scipy.stats": "DeferredModule",
+    }
+    assert list((tmp_path / "var").rglob("*.html")), "the inline Data Docs were not built"
+
+
 def test_the_command_line_sets_polars_allocator_before_polars_loads():
     # polars reads the variable once, when it loads, and puts its own defaults first: ours must come last.
     code = "import os, cli.main, polars; print(os.environ['_RJEM_MALLOC_CONF'])"
