@@ -193,6 +193,10 @@ def format_day(moment: datetime | date) -> str:
     return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
+# What a message says instead of another province's (or a central channel's) return's file, uploader and number.
+WITHHELD_NOTE = "该报表的文件、报送人和编号只有其报送方和国家档案局可见"
+
+
 @dataclass(frozen=True)
 class ScopeReturn:
     """A current accepted return (or register) of some scope: what a message names when it refers to it."""
@@ -202,22 +206,35 @@ class ScopeReturn:
     file_name: str
     submitted_by: str
     submitted_at: datetime
+    # Seen from another province: only whose return it is (see `seen_from`).
+    withheld: bool = False
 
     def describe(self) -> str:
         """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）."""
+        if self.withheld:
+            return f"{self.scope.label}现行有效的报表（{WITHHELD_NOTE}）"
         return (
             f"{self.scope.label}现行有效的报表（文件「{self.file_name}」，{self.submitted_by} "
             f"{format_day(self.submitted_at)}报送，编号 {self.submission_id}）"
         )
 
+    def seen_from(self, uploader: Scope) -> ScopeReturn:
+        """This return as the uploader of a return of `uploader` may read of it: whole in their own province (and for
+        the national bureau's central channels); of another province or a central channel only whose it is."""
+        if uploader.province_code is None or self.scope.province_code == uploader.province_code:
+            return self
+        province = self.scope.province_code
+        owner = self.scope if province is None else Scope(ScopeKind.PROVINCE, province)
+        return ScopeReturn(self.submission_id, owner, "", "", self.submitted_at, withheld=True)
+
     def to_json(self) -> dict[str, object]:
-        """The return as `ingest --json` names it."""
+        """The return as `ingest --json` names it (its file, uploader, date and number null when withheld)."""
         return {
-            "submission_id": self.submission_id,
+            "submission_id": None if self.withheld else self.submission_id,
             "scope": self.scope.to_json(),
-            "file_name": self.file_name,
-            "submitted_by": self.submitted_by,
-            "submitted_at": self.submitted_at.isoformat(),
+            "file_name": None if self.withheld else self.file_name,
+            "submitted_by": None if self.withheld else self.submitted_by,
+            "submitted_at": None if self.withheld else self.submitted_at.isoformat(),
         }
 
 

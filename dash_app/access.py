@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import flask
 from flask_login import current_user
@@ -34,9 +34,19 @@ def current_viewer() -> Viewer:
     return Viewer(current_user.id, current_user.role, current_user.province_code)
 
 
+# What a callback answers a request that the page could not have sent.
+FORGED_REQUEST = "请求不是有效的回调请求。请刷新页面后重试。"
+
+
 def refuse(status: int, message: str) -> NoReturn:
     """Stop the request with a short Chinese message as plain text (a 4xx, never a traceback)."""
     flask.abort(flask.Response(message, status=status, mimetype="text/plain"))
+
+
+def require_text(*values: Any) -> None:
+    """HTTP 400 unless every value is text or empty, as the page's own inputs send it (anything else was forged)."""
+    if any(value is not None and not isinstance(value, str) for value in values):
+        refuse(400, FORGED_REQUEST)
 
 
 def require_role(viewer: Viewer, *roles: Role | str) -> None:

@@ -15,7 +15,7 @@ import flask
 from dash import dcc, html
 
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
-from census_schema.divisions import XPCC_CODE, load_divisions
+from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES
 from census_schema.supervision.indicators import PLAN_INDICATORS
@@ -133,7 +133,8 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
         else "尚无普查表提交。"
     )
     review_rows = [
-        [s["file_name"], format_datetime(s["submitted_at"]), s.get("review_state") or "—"] for s in submissions
+        [s["scope_name"] or name, s["file_name"], format_datetime(s["submitted_at"]), s["review_progress"] or "—"]
+        for s in submissions
     ]
     overdue_rows = [
         [f["finding_id"], f["unit_name"], f["severity"], format_date(f["deadline"]), format_count(f["overdue_days"])]
@@ -163,7 +164,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
 {_table(["区划", "应报（个）", "已报（个）", "未报（个）", "名录外（个）", "覆盖率"], coverage_rows, {1, 2, 3, 4, 5})}
 <h2>二、数据质量</h2><p>{escape(quality_line)}</p>
 <h2>三、审核状态（现行报表）</h2>
-{_table(["文件", "提交时间", "审核状态"], review_rows) if review_rows else "<p>暂无现行报表。</p>"}
+{_table(["填报范围", "文件", "提交时间", "审核状态"], review_rows) if review_rows else "<p>暂无现行报表。</p>"}
 <h2>四、逾期未销号的整改问题（{format_count(len(overdue))} 个）</h2>
 {_table(["问题编号", "被检查单位", "严重程度", "整改期限", "逾期（天）"], overdue_rows, {4}) if overdue_rows else "<p>无逾期问题。</p>"}{more}
 <h2>五、规划指标（按普查数据计算）</h2>
@@ -191,8 +192,7 @@ def install_report_routes(server: flask.Flask, context: AppContext) -> None:
     @server.route("/bulletin/<province>")
     def bulletin(province: str) -> flask.Response:
         viewer = current_viewer()
-        census = {d.code for d in load_divisions().census_provinces()} - {XPCC_CODE}
-        if province not in census:
+        if province not in {d.code for d in load_divisions().census_provinces()}:
             flask.abort(404)
         scope_division(viewer, province)  # 403 for another province's office and for evaluators
         page = bulletin_html(context, viewer, province).encode()

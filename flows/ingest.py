@@ -335,7 +335,7 @@ def ingest_workbook(
         context = replace(
             context,
             scope=scope,
-            held_elsewhere=facts.held_elsewhere,
+            held_elsewhere={code: held.seen_from(scope) for code, held in facts.held_elsewhere.items()},
             register_usccs=facts.register_usccs if scope.is_central else context.register_usccs,
         )
     docs = request.data_docs_dir or default_data_docs_dir(settings, book, identity)

@@ -148,7 +148,7 @@ def recheck_before_load(
     holders or this scope's current return changed so that the upload would now drop too many unconfirmed."""
     facts = fetch_scope_facts(con, book, scope, usccs)
     if facts.held_elsewhere:
-        first = next(iter(facts.held_elsewhere.values()))
+        first = next(iter(facts.held_elsewhere.values())).seen_from(scope)
         raise ScopeChanged(
             f"装载前发现本表的 {len(facts.held_elsewhere)} 个普查对象刚刚已计入{first.describe()}等报表，"
             "同一普查对象只能计入一份表，本表未装载。",

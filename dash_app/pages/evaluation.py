@@ -15,7 +15,7 @@ from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.evaluation import get_standard
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, require_role
+from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
 from dash_app.components import dropdown, graph, labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
@@ -345,6 +345,23 @@ def veto_note(failed: Sequence[str] | None) -> str | None:
     return "；".join(f"{code} {items[code].text}" for code in failed or ()) or None
 
 
+def item_codes(item_ids: Any) -> list[str]:
+    """The item codes of a form's item fields, as the page sends their ids; HTTP 400 for anything else."""
+    if not isinstance(item_ids, list) or not all(
+        isinstance(i, dict) and isinstance(i.get("item"), str) for i in item_ids
+    ):
+        refuse(400, FORGED_REQUEST)
+    return [i["item"] for i in item_ids]
+
+
+def values_by_item(item_ids: Any, values: Any) -> dict[str, Any]:
+    """The values of a form's item fields by item code (the page sends ids and values in pairs); HTTP 400 else."""
+    codes = item_codes(item_ids)
+    if not isinstance(values, list) or len(values) != len(codes):
+        refuse(400, FORGED_REQUEST)
+    return dict(zip(codes, values, strict=True))
+
+
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Results, assignments, detail of the chosen archive, and the evaluator's save and submit."""
 
@@ -518,11 +535,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     ) -> tuple[Any, list[str]]:
         viewer = current_viewer()
         require_role(viewer, Role.EVALUATOR)
+        require_text(archive_code)
+        slot_items = item_codes(slot_ids)
         if not archive_code:
-            return "请先选择档案馆。", [""] * len(slot_ids)
+            return "请先选择档案馆。", [""] * len(slot_items)
         submit = ctx.triggered_id == ids.EVALUATION_SUBMIT
-        values, unreadable = read_score_texts({i["item"]: v for i, v in zip(score_ids, scores, strict=True)})
-        veto = {i["item"]: v == "pass" for i, v in zip(verdict_ids, verdicts, strict=True) if v}
+        values, unreadable = read_score_texts(values_by_item(score_ids, scores))
+        veto = {item: v == "pass" for item, v in values_by_item(verdict_ids, verdicts).items() if v}
         problems = dict(unreadable)
         outcome = None
         if not problems:
@@ -534,7 +553,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 problems = problems_by_item(error.problems)
             except CensusError as error:
                 return html.P(error.describe(), className="error"), [""] * len(slot_ids)
-        slots = [problems.get(i["item"], "") for i in slot_ids]
+        slots = [problems.get(item, "") for item in slot_items]
         if outcome is None:
             verb = "提交" if submit else "保存"
             return problem_list(

@@ -17,7 +17,7 @@ from census_schema.roles import Role
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, refuse, scope_province
+from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
@@ -379,6 +379,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         contents: str | None,
         new_deadline: str | None,
     ) -> tuple[str, Any, Any]:
+        require_text(finding_id, action, note, name, contents, new_deadline)
         evidence = (name or "evidence", contents) if contents else None
         message, changed = apply_action(context, current_viewer(), finding_id, action, note, evidence, new_deadline)
         # Once a change is recorded its file is cleared from the form: it must not go out again unseen as the

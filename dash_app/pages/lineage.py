@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, html
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
 from census_schema.divisions import census_province_of
 from census_schema.roles import Role
+from census_schema.scopes import CENTRAL_CHANNELS, parse_central_area
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
@@ -69,9 +70,12 @@ def request_from_search(viewer: Viewer, search: str | None) -> tuple[str, str | 
 
 
 def scope_name(division: str | None) -> str:
-    """全国, 广东省, 广东省广州市."""
+    """全国, 广东省, 广东省广州市, 中央渠道, 中央企业."""
     if division is None:
         return "全国"
+    is_central, channel = parse_central_area(division)
+    if is_central:
+        return "中央渠道" if channel is None else CENTRAL_CHANNELS[channel]
     if division.endswith("0000"):
         return division_name(division)
     return division_name(census_province_of(division)) + division_full_name(division)

@@ -10,7 +10,7 @@ from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, refuse, scope_division, scope_province
+from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_division, scope_province
 from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
@@ -402,9 +402,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def choose_region(click: dict[str, Any] | None, metric: str) -> Any:
         """A click on a region offers its coverage one level down and the lineage of its figure."""
-        if not click or not click.get("points"):
+        require_text(metric)
+        points = (click or {}).get("points")
+        first = points[0] if isinstance(points, list) and points else None
+        code = first.get("location") if isinstance(first, dict) else None
+        if not isinstance(code, str) or code not in load_divisions().by_code:
             return no_update
-        code = click["points"][0]["location"]
         viewer = current_viewer()
         if not may_see_region(viewer, code):
             return no_update

@@ -29,7 +29,7 @@ from dash_app.access import Viewer
 from dash_app.app import create_app
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
-from dash_app.pages.lineage import value_column
+from dash_app.pages.lineage import scope_name, value_column
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
@@ -390,6 +390,11 @@ def test_lineage_of_another_province_s_holder_is_empty_for_a_province_user(app):
     guangxi_holder = make_uscc(30_000, GUANGXI_USCC_PREFIX)
     assert grid_rows(app, client_of(app, "guangdong"), ids.LINEAGE_GRID, guangxi_holder) == []
     assert len(grid_rows(app, client_of(app, "planner"), ids.LINEAGE_GRID, guangxi_holder)) == 1
+
+
+def test_a_lineage_names_its_scope_as_people_do():
+    scopes = (None, "440000", "440100", "central", "central:enterprises")
+    assert [scope_name(s) for s in scopes] == ["全国", "广东省", "广东省广州市", "中央渠道", "中央企业"]
 
 
 def test_a_lineage_export_heads_its_value_column_with_the_figure_asked_for(app):
@@ -774,6 +779,7 @@ def test_pages_and_assets_are_compressed(app, encoding):
         ("guangdong", "450000", 403),
         ("evaluator", "440000", 403),
         ("planner", "999999", 404),
+        ("planner", "660000", 200),  # the Corps (新疆生产建设兵团) reports as a province does
     ],
 )
 def test_a_province_s_bulletin_is_for_those_who_may_see_the_province(app, user, province, status):
@@ -786,6 +792,8 @@ def test_a_province_s_bulletin_is_for_those_who_may_see_the_province(app, user, 
             assert section in page
         other = "广西" if province == "440000" else "广东"
         assert other not in page
+        # Review progress as the submissions page words it (待省级审核, 待国家局审核), not the stored state.
+        assert "待审核" not in page
 
 
 def test_a_bulletin_downloads_with_its_province_and_day_in_the_name(app):

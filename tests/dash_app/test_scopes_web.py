@@ -13,6 +13,7 @@ from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
 from dash_app.pages.overview import load_overview
+from dash_app.pages.upload import held_return
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, load_grid, post_callback, returned, upload, wait_for_job
@@ -182,3 +183,14 @@ def test_templates_for_a_prefecture_or_a_central_channel(site):
     assert guangdong.get("/download/template/census?central=organs").status_code == 403
     meta = read_meta(planner.get("/download/template/register?central=organs").data)
     assert (meta.get("province_code"), meta["scope_kind"], meta["scope_code"]) == (None, "central", "organs")
+
+
+def test_the_upload_page_names_a_holding_return_as_far_as_the_uploader_may_know():
+    ours = {"scope": {"name": "广东省广州市"}, "file_name": "gz.xlsx", "submitted_by": "张三"}
+    assert held_return(ours | {"submitted_at": "2026-12-01T02:29:00"}) == (
+        "广东省广州市现行有效的报表（文件「gz.xlsx」，张三 2026年12月1日 10:29 报送）"
+    )
+    theirs = {"scope": {"name": "广西壮族自治区"}, "file_name": None, "submitted_by": None, "submitted_at": None}
+    assert (
+        held_return(theirs) == "广西壮族自治区现行有效的报表（该报表的文件、报送人和编号只有其报送方和国家档案局可见）"
+    )

@@ -764,6 +764,64 @@ def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
     assert finding not in {r["finding_id"] for r in still_overdue}
 
 
+def forged_save(app, client, archive: Any, scores: list[Any], score_ids: list[Any]):
+    """保存草稿 with the score fields' values and ids as given (one result slot, no verdicts)."""
+    key = registered_key(app, [(ids.EVALUATION_RESULT, "children"), (wildcard(ids.EVALUATION_SCORE_ERROR), "children")])
+    code = SCORE_CODES[0]
+    body = {
+        "output": key,
+        "outputs": [
+            {"id": ids.EVALUATION_RESULT, "property": "children"},
+            [{"id": error_id(code), "property": "children"}],
+        ],
+        "inputs": [
+            {"id": ids.EVALUATION_SAVE, "property": "n_clicks", "value": 1},
+            {"id": ids.EVALUATION_SUBMIT, "property": "n_clicks", "value": None},
+        ],
+        "state": [
+            {"id": ids.EVALUATION_ARCHIVE, "property": "value", "value": archive},
+            [{"id": score_id(code), "property": "value", "value": value} for value in scores],
+            [{"id": score_id(code), "property": "id", "value": value} for value in score_ids],
+            [],
+            [],
+            [{"id": error_id(code), "property": "id", "value": error_id(code)}],
+        ],
+        "changedPropIds": [f"{ids.EVALUATION_SAVE}.n_clicks"],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def test_values_the_page_cannot_send_are_refused_not_a_server_error(app, site, assigned):
+    """Well-formed requests with values of the wrong shape for the callback (each found reaching HTTP 500 once)."""
+    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[0]["finding_id"]
+    guangdong, planner, evaluator = (client_of(app, user) for user in ("guangdong", "planner", "evaluator"))
+    total = transitions(site)
+    # The lifecycle form: a number as the new deadline; the evidence as several files.
+    assert act(app, guangdong, finding, "提交整改报告", deadline=20250101).status_code == 400  # type: ignore[arg-type]
+    assert act(app, guangdong, finding, "提交整改报告", evidence=[EVIDENCE_UPLOAD]).status_code == 400  # type: ignore[arg-type]
+    assert transitions(site) == total
+    # A map click without a region, or with another shape; the metric chosen as a list.
+    region = [(ids.OVERVIEW_REGION, "children")]
+    metric = (ids.OVERVIEW_METRIC, "value", "coverage_pct")
+    for click in ({"points": [{}]}, {"points": ["x"]}, {"points": [{"location": None}]}, {"points": {"a": 1}}):
+        for client in (planner, guangdong):
+            answer = post(app, client, region, [(ids.OVERVIEW_MAP, "clickData", click)], [metric])
+            assert answer.status_code == 200 and "查看下级覆盖情况" not in answer.get_data(as_text=True)
+    clicked = [(ids.OVERVIEW_MAP, "clickData", {"points": [{"location": "440000"}]})]
+    assert post(app, planner, region, clicked, [(ids.OVERVIEW_METRIC, "value", ["a"])]).status_code == 400
+    assert "查看下级覆盖情况" in post(app, planner, region, clicked, [metric]).get_data(as_text=True)
+    # The scoring form: more values than fields, ids that are not the page's, the archive as a list.
+    archive, code = assigned[0], SCORE_CODES[0]
+    assert forged_save(app, evaluator, archive, ["1", "1"], [score_id(code)]).status_code == 400
+    assert forged_save(app, evaluator, archive, ["1"], [code]).status_code == 400
+    assert (
+        forged_save(app, evaluator, archive, ["1"], [{"type": ids.EVALUATION_SCORE, "item": [code]}]).status_code == 400
+    )
+    assert forged_save(app, evaluator, [archive], ["1"], [score_id(code)]).status_code == 400
+    answer = forged_save(app, evaluator, archive, ["一"], [score_id(code)])  # well formed: judged, nothing saved
+    assert answer.status_code == 200 and "「一」不是数字" in answer.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True)])
 def test_the_inspections_page_renders_for_its_roles(app, user, refused):
     response = render_page(app, client_of(app, user), inspections.PATH)

@@ -113,6 +113,32 @@ def test_a_return_holding_rows_of_another_scope_s_current_return_is_refused_nami
     assert figures["vol_total"] == 4000, "nothing of the refused return is loaded"
 
 
+def test_a_holder_of_another_province_s_return_is_refused_naming_only_that_province(store, settings, tmp_path):
+    # 广西 holds a holder first; 广东's office learns which province holds it, not that return's file, uploader,
+    # date or number (the national bureau sees them; a central upload, made by the bureau, names them in full).
+    guangxi = province_scope("450000")
+    theirs = holders(1, 2, division_code="450102")
+    path = write_rows(tmp_path / "gx-secret.xlsx", CENSUS_FORM, theirs, "450000", guangxi)
+    held = ingest_workbook(store, IngestRequest(path, "census", "450000", "广西填报员"), settings)
+    assert held.status == "accepted"
+    outcome = ingest(store, settings, census(tmp_path, "gd", holders(2, 2)))
+    assert outcome.status == "rejected"
+    (twice,) = [f for f in outcome.failures if f.rule == "uscc_in_other_return"]
+    assert twice.value == make_uscc(2) and "广西壮族自治区（省级）" in twice.message
+    for secret in ("gx-secret", "广西填报员", held.submission_id, "报送，编号"):
+        assert secret not in twice.message
+    (conflict,) = outcome.to_json()["conflicts"]
+    assert conflict["scope"]["name"] == "广西壮族自治区"
+    assert (conflict["submission_id"], conflict["file_name"], conflict["submitted_by"], conflict["submitted_at"]) == (
+        None,
+        None,
+        None,
+        None,
+    )
+    report = openpyxl.load_workbook(outcome.report)
+    assert not any("gx-secret" in str(c) for row in report[ERRORS_SHEET].iter_rows(values_only=True) for c in row)
+
+
 def test_the_province_wide_return_is_refused_for_holders_a_county_already_reports(store, settings, tmp_path):
     county = ingest(store, settings, census(tmp_path, "tianhe", holders(1, 2), TIANHE), TIANHE)
     assert county.status == "accepted"
