@@ -135,6 +135,12 @@ def run_ingest(args: argparse.Namespace) -> int:
         require_census_province(args.province)
     # Without --division or --central the workbook's own scope is used (any scope inside --province, if given).
     scope = choose_scope(args.province, args.division, args.central) if (args.division or args.central) else None
+    report = Path(args.report) if args.report else None
+    if report is not None and (report.is_dir() or report.suffix.lower() != ".xlsx"):
+        raise UsageError(
+            f"--report {report} 不是 .xlsx 文件名{'（这是一个文件夹）' if report.is_dir() else ''}。",
+            hint="错误报告是一个 Excel 工作簿，例如 --report 报告/广东省-错误报告.xlsx。",
+        )
     settings = load_settings(args.db, args.warehouse)
     orchestrator = choose_orchestrator(args.orchestrator, settings)
     if orchestrator == "direct":
@@ -145,7 +151,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         args.kind,
         args.province,
         args.by or getpass.getuser(),
-        report_path=Path(args.report) if args.report else None,
+        report_path=report,
         dry_run=args.dry_run,
         scope=scope,
         confirm_shrink=args.confirm_shrink,

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import fastexcel
 import polars as pl
+from openpyxl.utils import get_column_letter
 
 from census_schema import layout
 from census_schema.errors import WorkbookUnusable
@@ -23,6 +24,8 @@ _LABEL_SPACES = re.compile(r"[\s\u3000]+")
 # Cells of these types are codes: compared after NFKC (full-width to half-width), upper-cased, without spaces.
 CODE_TYPES = (FieldType.USCC, FieldType.DIVISION, FieldType.PHONE)
 # The rule that reports a cell its type cannot read, by field type.
+# A number with its thousands grouped by commas or spaces (after NFKC: full-width commas and spaces are plain).
+GROUPED_NUMBER = r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$|^[+-]?\d{1,3}(?: \d{3})+(?:\.\d*)?$"
 _TYPE_RULE_SUFFIX = {FieldType.INTEGER: "integer", FieldType.DECIMAL: "number", FieldType.DATE: "date"}
 
 
@@ -79,18 +82,21 @@ def normalize_label(text: str) -> str:
     return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", text)).replace("(", "（").replace(")", "）")
 
 
-def _find_header(raw: pl.DataFrame, form: Form, file_name: str) -> tuple[int, dict[str, int]]:
+def _find_header(raw: pl.DataFrame, form: Form, file_name: str, absolute: list[int]) -> tuple[int, dict[str, int]]:
     wanted = {normalize_label(f.label): f.name for f in form.fields}
-    best: tuple[int, dict[str, int]] = (-1, {})
+    best: tuple[int, dict[str, int], dict[str, list[int]]] = (-1, {}, {})
     for index, row in enumerate(raw.head(HEADER_SEARCH_ROWS).iter_rows()):
         found: dict[str, int] = {}
+        repeated: dict[str, list[int]] = {}
         for position, cell in enumerate(row):
             name = wanted.get(normalize_label(cell)) if cell else None
-            if name is not None and name not in found:
+            if name is not None and name in found:
+                repeated.setdefault(name, [found[name]]).append(position)
+            elif name is not None:
                 found[name] = position
         if len(found) > len(best[1]):
-            best = (index, found)
-    index, found = best
+            best = (index, found, repeated)
+    index, found, repeated = best
     if len(found) < max(2, len(form.fields) // 3):
         raise WorkbookUnusable(
             f"在前 {HEADER_SEARCH_ROWS} 行中找不到「{form.title}」的表头行（例如「{form.fields[0].label}」「{form.fields[1].label}」）。",
@@ -107,13 +113,27 @@ def _find_header(raw: pl.DataFrame, form: Form, file_name: str) -> tuple[int, di
             row=index + 1,
             hint="请勿删除或改名模板中的列；请在最新模板中补齐这些列后重新上传。",
         )
+    for name, places in repeated.items():
+        letters = "、".join(get_column_letter(absolute[p] + 1) for p in places)
+        raise WorkbookUnusable(
+            f"表头中「{form.field(name).label}」出现了 {len(places)} 次（第 {letters} 列），无法确定以哪一列的数据为准。",
+            file=file_name,
+            sheet=form.sheet_name,
+            row=index + 1,
+            hint="请只保留一列（删除复制出来的列，或把数据合并到一列）后重新上传。",
+        )
     return index, found
 
 
 def _clean_text(expr: pl.Expr, field: Field) -> pl.Expr:
     expr = expr.str.strip_chars(" \t\r\n\u3000\u00a0")
-    if field.type in CODE_TYPES or field.is_numeric:
+    if field.type in CODE_TYPES:
         expr = expr.str.normalize("NFKC").str.to_uppercase().str.replace_all(r"[\s,，]", "")
+    if field.is_numeric:
+        # Separators go only where they group thousands (1,234 or 1 234 567.5): "1,0" or "0,5" stays as typed, so
+        # it is reported as unreadable instead of being read as 10 or 5.
+        expr = expr.str.normalize("NFKC").str.to_uppercase()
+        expr = pl.when(expr.str.contains(GROUPED_NUMBER)).then(expr.str.replace_all(r"[\s,]", "")).otherwise(expr)
     if field.type in CODE_TYPES:
         # Codes typed as numbers come back from Excel as "440106.0" (a number reads the same either way, and this
         # regular expression was the costliest step of parsing when run on every numeric column).
@@ -221,7 +241,7 @@ def parse_raw_frame(
     raw: pl.DataFrame, absolute: list[int], form: Form, file_name: str, *, allow_empty: bool = False
 ) -> ParsedSheet:
     """Type a sheet read as text (`absolute`: each frame column's 0-based column) and locate what cannot be read."""
-    header_index, positions = _find_header(raw, form, file_name)
+    header_index, positions = _find_header(raw, form, file_name, absolute)
     columns = {field: absolute[pos] for field, pos in positions.items()}
     raw_columns = raw.columns
     selected = [

@@ -20,7 +20,7 @@ from typing import Any
 import duckdb
 
 from census_schema.errors import StorageError, UsageError
-from warehouse.connection import open_duckdb
+from warehouse.connection import open_duckdb, refuse_other_files
 from warehouse.store import WarehouseStore
 
 BACKUP_FILE = "warehouse.duckdb"
@@ -135,6 +135,7 @@ def restore_warehouse(store: WarehouseStore, folder: Path) -> dict[str, Any]:
     folder = Path(folder)
     manifest = verify_backup(folder)
     source = folder / manifest.get("file", BACKUP_FILE)
+    refuse_other_files(store.db_path)
     with store.storage(store.db_path), store.locked_for_restore():
         store.db_path.parent.mkdir(parents=True, exist_ok=True)
         _copy_synced(source, store.db_path)

@@ -39,9 +39,36 @@ def open_duckdb(
     return duckdb.connect(str(database), read_only=read_only, config={**duckdb_settings(), **(config or {})})
 
 
+# The first bytes of files that are certainly not a warehouse, and what they are.
+OTHER_FORMATS = {
+    b"PK\x03\x04": "Excel 工作簿（或其他 zip 压缩文件）",
+    b"\xd0\xcf\x11\xe0": "旧版 Office 文件",
+    b"%PDF": "PDF 文件",
+    b"SQLite format 3": "SQLite 数据库",
+}
+DB_PATH_HINT = (
+    "请检查 --db 或环境变量 ARCHIVE_CENSUS_DB：它应指向数据仓库文件（如 var/warehouse.duckdb），不存在时会新建。"
+)
+
+
+def refuse_other_files(db_path: Path) -> None:
+    """UsageError when the warehouse path is a folder or a file of another kind (a workbook given as --db): opening it
+    fails, and restoring a backup onto it would destroy it."""
+    if db_path.is_dir():
+        raise UsageError(f"{db_path} 是文件夹，不是数据仓库文件。", hint=DB_PATH_HINT)
+    if not db_path.is_file():
+        return
+    with db_path.open("rb") as handle:
+        head = handle.read(16)
+    kind = next((name for magic, name in OTHER_FORMATS.items() if head.startswith(magic)), None)
+    if kind is not None:
+        raise UsageError(f"{db_path} 是 {kind}，不是数据仓库文件，平台不会打开或覆盖它。", hint=DB_PATH_HINT)
+
+
 def connect_warehouse(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """A connection to the warehouse; a writable one creates the file's folder and applies pending migrations."""
     db_path = Path(db_path)
+    refuse_other_files(db_path)
     if read_only and not db_path.exists():
         raise UsageError(
             f"数据仓库文件 {db_path} 不存在，无法以只读方式打开。",

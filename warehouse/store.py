@@ -32,7 +32,7 @@ from pathlib import Path
 import duckdb
 
 from census_schema.errors import CensusError, StorageError, storage_error_from
-from warehouse.connection import connect_warehouse, open_duckdb
+from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files
 from warehouse.migrations import is_current
 
 LOGGER = logging.getLogger(__name__)
@@ -65,6 +65,7 @@ class WarehouseStore:
     @contextmanager
     def _lock(self, *, wait: bool = True) -> Iterator[bool]:
         """Hold the writer lock; with wait=False yield False at once when another process holds it."""
+        refuse_other_files(self.db_path)  # before the lock file and snapshots are made beside a mistaken path
         with self._storage(self.db_path.parent):
             self.db_path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(self.db_path.with_suffix(".lock"), "a+b")

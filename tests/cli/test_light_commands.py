@@ -99,3 +99,13 @@ def test_the_program_skips_its_final_collection_but_a_caller_passing_argv_keeps_
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+def test_a_report_path_that_names_no_workbook_is_refused_before_anything_runs(tmp_path, capsys):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
+    db = str(tmp_path / "var" / "w.duckdb")
+    for report in (tmp_path, tmp_path / "r.csv"):
+        capsys.readouterr()
+        assert main(["ingest", "census", str(path), "--province", PROVINCE, "--db", db, "--report", str(report)]) == 2
+        assert f"--report {report} 不是 .xlsx 文件名" in capsys.readouterr().err
+    assert not (tmp_path / "var").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["c.xlsx"]

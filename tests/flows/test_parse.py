@@ -5,6 +5,7 @@ from __future__ import annotations
 import openpyxl
 import polars as pl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from census_schema.census_form import CENSUS_FORM
 from census_schema.errors import WorkbookUnusable
@@ -48,6 +49,10 @@ def test_template_filled_by_label_parses_back_to_the_same_values(tmp_path):
         ("1234", 1234),
         ("1234.0", 1234),
         ("\u30001234\u3000", 1234),
+        ("12,345,678", 12345678),
+        ("１，２３４", 1234),
+        ("1 234", 1234),
+        ("1\u3000234", 1234),
     ],
 )
 def test_integer_cells_accept_what_provinces_type(tmp_path, typed, expected):
@@ -55,6 +60,25 @@ def test_integer_cells_accept_what_provinces_type(tmp_path, typed, expected):
     parsed = parse_form_sheet(path, FORM)
     assert parsed.failures == []
     assert parsed.rows["photos"].to_list() == [expected]
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "read"),
+    [
+        ("photos", "1,0", None),
+        ("photos", "12,34", None),
+        ("photos", "1,2345", None),
+        ("photos", "1 2", None),
+        ("shelf_m", "0,5", None),
+        ("shelf_m", "1,234.5", 1234.5),
+    ],
+)
+def test_separators_are_read_only_where_they_group_thousands(tmp_path, field, typed, read):
+    # "1,0" is not 10 nor "0,5" 5: a comma that groups no thousands leaves the cell unreadable, and says so.
+    path = census_workbook(tmp_path / "c.xlsx", 1, {0: {field: typed}})
+    parsed = parse_form_sheet(path, FORM)
+    assert parsed.rows[field].to_list() == [read]
+    assert [(f.field, f.value) for f in parsed.failures] == ([] if read is not None else [(field, typed)])
 
 
 def test_codes_are_normalised(tmp_path):
@@ -135,6 +159,24 @@ def test_missing_required_column_is_unusable_and_names_it(tmp_path):
     workbook.save(path)
     with pytest.raises(WorkbookUnusable, match="以卷为保管单位档案（卷）"):
         parse_form_sheet(path, FORM)
+
+
+def test_a_column_given_twice_is_unusable_and_names_both(tmp_path):
+    # A copied column holding other figures: neither is taken silently.
+    path = census_workbook(tmp_path / "c.xlsx", 2)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[FORM.sheet_name]
+    label = FORM.field("staff_fulltime").label
+    column = next(c.column for c in sheet[HEADER_ROW] if c.value == label)
+    extra = sheet.max_column + 1
+    sheet.cell(HEADER_ROW, extra, label)
+    sheet.cell(FIRST_DATA_ROW, extra, 99)
+    workbook.save(path)
+    with pytest.raises(WorkbookUnusable) as refused:
+        parse_form_sheet(path, FORM)
+    letters = f"{get_column_letter(column)}、{get_column_letter(extra)}"
+    assert f"「{label}」出现了 2 次（第 {letters} 列）" in refused.value.describe()
+    assert refused.value.row == HEADER_ROW
 
 
 def test_label_normalisation():

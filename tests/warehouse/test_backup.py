@@ -115,3 +115,21 @@ def test_a_backup_during_a_load_waits_for_it_and_holds_all_of_it(loaded, tmp_pat
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["tables"]["users"] == snapshot_counts(db)["users"]
     assert manifest["tables"] == snapshot_counts(db)
+
+
+def test_a_workbook_or_folder_given_as_the_warehouse_is_neither_opened_nor_overwritten(loaded, tmp_path, capsys):
+    # The warehouse path mistyped as a workbook: "corrupt, restore a backup" would have the workbook overwritten.
+    backup = tmp_path / "backup"
+    assert main(["backup", "--out", str(backup), "--db", str(loaded)]) == 0
+    (tmp_path / "returns").mkdir()
+    workbook = census_workbook(tmp_path / "returns" / "c.xlsx", 2)
+    content = workbook.read_bytes()
+    for argv in (["summary"], ["ingest", "census", str(workbook), "--province", PROVINCE], ["restore", str(backup)]):
+        capsys.readouterr()
+        assert main([*argv, "--db", str(workbook)]) == 2
+        said = capsys.readouterr().err
+        assert "是 Excel 工作簿" in said and "restore" not in said
+    assert workbook.read_bytes() == content and sorted(p.name for p in workbook.parent.iterdir()) == ["c.xlsx"]
+    capsys.readouterr()
+    assert main(["summary", "--db", str(tmp_path)]) == 2
+    assert "是文件夹，不是数据仓库文件" in capsys.readouterr().err
