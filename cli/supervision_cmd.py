@@ -9,11 +9,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingStatus
 from cli.main import emit_json
-from cli.warehouse_cmd import format_table
+from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import format_date
 from flows.supervision import change_finding
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
@@ -22,6 +24,7 @@ from warehouse.evaluation import (
     DEFAULT_ROUND,
     assign_evaluator,
     close_evaluation,
+    fetch_round,
     open_evaluation,
     query_assignments,
     query_evaluation_results,
@@ -73,6 +76,13 @@ def run_finding(args: argparse.Namespace) -> int:
     if args.finding_command == "transition":
         return _transition(args)
     as_of = parse_day(getattr(args, "as_of", None), "--as-of") or date.today()
+    if args.finding_command == "list":
+        args.province = province_arg(args)
+        if args.status is not None and args.status not in set(FindingStatus):
+            raise UsageError(
+                f"--status「{args.status}」不是整改状态。",
+                hint=f"可选：{'、'.join(FindingStatus)}（逾期请用 --overdue）。",
+            )
     with _store(args).reader() as con:
         if args.finding_command == "show":
             history = query_finding_history(con, args.finding_id)
@@ -135,9 +145,22 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
 # --------------------------------------------------------------------------------------------------- evaluation
 
 
+def require_round(con: duckdb.DuckDBPyConnection, round_id: str | None) -> str:
+    """The round named by --round, which must exist to be read (UsageError), or the current one when none is named."""
+    if round_id is not None and fetch_round(con, round_id) is None:
+        raise UsageError(
+            f"评价轮次「{round_id}」不存在。",
+            hint=f"不加 --round 即为本轮（{DEFAULT_ROUND}）；新的一轮请先用 evaluation open --round 开启。",
+        )
+    return round_id or DEFAULT_ROUND
+
+
 def run_evaluation(args: argparse.Namespace) -> int:
     """`evaluation open|close|assign|assignments|results|report`."""
     command, store = args.evaluation_command, _store(args)
+    if command in ("assignments", "results", "report"):
+        with store.reader() as con:
+            require_round(con, args.round)
     args.round = args.round or DEFAULT_ROUND
     if command in ("open", "close"):
         change = open_evaluation if command == "open" else close_evaluation
@@ -196,7 +219,7 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
     """`supervision summary [--as-of DATE] [--round R] --json`."""
     as_of = parse_day(args.as_of, "--as-of") or date.today()
     with _store(args).reader() as con:
-        summary = query_supervision_summary(con, as_of, evaluation_round=args.round or DEFAULT_ROUND)
+        summary = query_supervision_summary(con, as_of, evaluation_round=require_round(con, args.round))
     if args.json:
         emit_json(summary)
         return 0

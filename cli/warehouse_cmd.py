@@ -50,7 +50,8 @@ def _embedded_store(args: argparse.Namespace) -> WarehouseStore:
     return store.store
 
 
-def _province_arg(args: argparse.Namespace) -> str | None:
+def province_arg(args: argparse.Namespace) -> str | None:
+    """The census province --province names (UsageError for a code that is none), or None."""
     return None if args.province is None else require_census_province(args.province.strip()).code
 
 
@@ -69,7 +70,7 @@ def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 
 def run_summary(args: argparse.Namespace) -> int:
     """Print national and provincial figures of the current round."""
-    province = _province_arg(args)
+    province = province_arg(args)
     with _store(args).reader() as con:
         summary = query_summary(con, province_code=province)
     if args.json:
@@ -96,7 +97,7 @@ def run_summary(args: argparse.Namespace) -> int:
 
 def run_submissions(args: argparse.Namespace) -> int:
     """List recorded submissions, newest first."""
-    province = _province_arg(args)
+    province = province_arg(args)
     with _store(args).reader() as con:
         submissions = list_submissions(con, province)
     if args.json:

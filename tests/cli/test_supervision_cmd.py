@@ -114,6 +114,19 @@ def test_listings_print_tables_or_json(db, capsys):
     assert code == 0 and "逾期 2 个" in out and "中央和国家机关" in out
 
 
+def test_a_listing_filter_that_matches_nothing_by_mistake_is_refused(db, capsys):
+    # An empty list would read as "no such findings"; a mistyped filter says what it expects instead.
+    code, _, err = run(capsys, "finding", "list", "--province", "abc", "--db", str(db))
+    assert code == 2 and "abc" in err
+    code, _, err = run(capsys, "finding", "list", "--status", "乱写", "--db", str(db))
+    assert code == 2 and "「乱写」不是整改状态" in err and "整改中" in err
+    code, out, _ = run(capsys, "finding", "list", "--status", "整改中", "--province", " 440000", "--db", str(db))
+    assert code == 0
+    for argv in (["evaluation", "results"], ["evaluation", "assignments"], ["supervision", "summary"]):
+        code, _, err = run(capsys, *argv, "--round", "2052", "--db", str(db))
+        assert code == 2 and "评价轮次「2052」不存在" in err
+
+
 def test_a_refused_change_keeps_no_evidence(db, tmp_path, capsys):
     report = tmp_path / "报告.pdf"
     report.write_bytes(b"%PDF-1.4")
