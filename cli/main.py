@@ -7,9 +7,10 @@ import gc
 import importlib
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NoReturn
 
 from census_schema.errors import CensusError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
@@ -29,6 +30,41 @@ def _handler(module: str, function: str) -> Handler:
     return run
 
 
+# argparse's refusals (Python 3.11 wording) as a person reads them here; anything else keeps argparse's words.
+_PARSER_MESSAGES = (
+    (re.compile(r"^the following arguments are required: (.+)$"), "缺少必填参数：{0}。"),
+    (
+        re.compile(r"^argument (.+?): invalid choice: (.+?) \(choose from (.+)\)$"),
+        "参数 {0} 的取值 {1} 无效，可选：{2}。",
+    ),
+    (re.compile(r"^argument (.+?): expected one argument$"), "参数 {0} 后须跟一个取值。"),
+    (re.compile(r"^argument (.+?): invalid (\w+) value: (.+)$"), "参数 {0} 的取值 {2} 无效（应为{1}）。"),
+    (re.compile(r"^argument (.+?): not allowed with argument (.+)$"), "参数 {0} 不能与 {1} 同时使用。"),
+    (re.compile(r"^one of the arguments (.+) is required$"), "须提供以下参数之一：{0}。"),
+    (re.compile(r"^unrecognized arguments: (.+)$"), "无法识别的参数：{0}。"),
+)
+
+_TYPE_NAMES = {"int": "整数", "float": "数字"}
+
+
+def parser_message(message: str) -> str:
+    """An argparse error message in Chinese (argparse's own words when it is not one of the usual ones)."""
+    for pattern, chinese in _PARSER_MESSAGES:
+        found = pattern.match(message)
+        if found:
+            return chinese.format(*(_TYPE_NAMES.get(group, group) for group in found.groups()))
+    return f"参数有误：{message}"
+
+
+class CommandParser(argparse.ArgumentParser):
+    """argparse, refusing a misused command in Chinese with the command's usage and `--help` to learn more."""
+
+    def error(self, message: str) -> NoReturn:
+        """Print the usage and the refusal; exit 2 (a misused command)."""
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}：{parser_message(message)} 处理办法：运行 {self.prog} --help 查看用法。\n")
+
+
 def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
     parser.add_argument("--db", help="warehouse file (default: $ARCHIVE_CENSUS_DB or var/warehouse.duckdb)")
     parser.add_argument(
@@ -42,7 +78,7 @@ def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command tree."""
-    parser = argparse.ArgumentParser(prog="archive-census", description="国有档案资源普查与监督平台")
+    parser = CommandParser(prog="archive-census", description="国有档案资源普查与监督平台")
     commands = parser.add_subparsers(dest="command", required=True)
 
     template = commands.add_parser("template", help="write an Excel template")

@@ -109,3 +109,22 @@ def test_a_report_path_that_names_no_workbook_is_refused_before_anything_runs(tm
         assert main(["ingest", "census", str(path), "--province", PROVINCE, "--db", db, "--report", str(report)]) == 2
         assert f"--report {report} 不是 .xlsx 文件名" in capsys.readouterr().err
     assert not (tmp_path / "var").exists() and sorted(p.name for p in tmp_path.iterdir()) == ["c.xlsx"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["ingest"], "archive-census ingest：缺少必填参数：kind, file。"),
+        (["summary", "--bogus"], "无法识别的参数：--bogus。"),
+        (["demo", "--units", "abc"], "参数 --units 的取值 'abc' 无效（应为整数）。"),
+        (
+            ["finding", "transition", "X", "--to", "整改中", "--by", "a", "--role", "审核人"],
+            "参数 --role 的取值 '审核人' 无效",
+        ),
+    ],
+)
+def test_a_misused_command_is_refused_in_chinese_with_its_usage(argv, said, capsys):
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    err = capsys.readouterr().err
+    assert exited.value.code == 2 and said in err and "usage:" in err and "--help 查看用法" in err
