@@ -86,6 +86,8 @@ def storage_error_from(error: BaseException, where: str | Path) -> StorageError 
     while seen is not None:
         code = getattr(seen, "errno", None)
         text = str(seen).lower()
+        # The file the operating system refused names the place better than the caller's guess.
+        where = getattr(seen, "filename", None) or where
         if code in _FULL or any(t in text for t in _FULL_TEXT):
             return StorageError(
                 f"磁盘空间不足，无法写入 {where}（{seen}）。本次操作未完成。",

@@ -44,7 +44,15 @@ _PARSER_MESSAGES = (
     (re.compile(r"^unrecognized arguments: (.+)$"), "无法识别的参数：{0}。"),
 )
 
-_TYPE_NAMES = {"int": "整数", "float": "数字"}
+_TYPE_NAMES = {"int": "整数", "float": "数字", "positive_int": "正整数"}
+
+
+def positive_int(text: str) -> int:
+    """An argument that must be a whole number above zero (argparse's type)."""
+    value = int(text)
+    if value <= 0:
+        raise ValueError(text)
+    return value
 
 
 def parser_message(message: str) -> str:
@@ -140,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(handler=_handler("warehouse_cmd", "run_restore"))
 
     demo = commands.add_parser("demo", help="synthesise a national dataset and load it through the real flows")
-    demo.add_argument("--units", type=int, default=None, help="number of holders nationally")
+    demo.add_argument("--units", type=positive_int, default=None, help="number of holders nationally")
     demo.add_argument("--seed", type=int, default=2024)
     demo.add_argument("--provinces", help="load only these census provinces, e.g. 110000,440000 (default: all)")
     demo.add_argument("--workdir", help="where the generated workbooks go (default: var/demo)")

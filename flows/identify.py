@@ -161,6 +161,10 @@ def identify_workbook(
     the file is measured, then read here; with one, it is read there while it is measured, data sheets included.
     """
     name = file_name or path.name
+    if path.is_dir():
+        raise WorkbookUnusable("这是一个文件夹，不是工作簿文件。", file=name, hint="请指定要装载的 .xlsx 文件。")
+    if path.exists() and not path.is_file():
+        raise WorkbookUnusable("这不是普通文件（可能是设备或管道）。", file=name, hint="请指定要装载的 .xlsx 文件。")
     if not path.is_file():
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
     check_container(path, name, settings)

@@ -116,7 +116,8 @@ def test_a_report_path_that_names_no_workbook_is_refused_before_anything_runs(tm
     [
         (["ingest"], "archive-census ingest：缺少必填参数：kind, file。"),
         (["summary", "--bogus"], "无法识别的参数：--bogus。"),
-        (["demo", "--units", "abc"], "参数 --units 的取值 'abc' 无效（应为整数）。"),
+        (["demo", "--units", "abc"], "参数 --units 的取值 'abc' 无效（应为正整数）。"),
+        (["demo", "--units", "-5"], "参数 --units 的取值 '-5' 无效（应为正整数）。"),
         (
             ["finding", "transition", "X", "--to", "整改中", "--by", "a", "--role", "审核人"],
             "参数 --role 的取值 '审核人' 无效",
@@ -128,3 +129,11 @@ def test_a_misused_command_is_refused_in_chinese_with_its_usage(argv, said, caps
         main(argv)
     err = capsys.readouterr().err
     assert exited.value.code == 2 and said in err and "usage:" in err and "--help 查看用法" in err
+
+
+def test_a_folder_or_a_device_given_as_the_workbook_is_named_for_what_it_is(tmp_path, capsys):
+    db = str(tmp_path / "var" / "w.duckdb")
+    for given, said in ((tmp_path, "这是一个文件夹，不是工作簿文件"), ("/dev/null", "这不是普通文件")):
+        capsys.readouterr()
+        assert main(["ingest", "census", str(given), "--province", PROVINCE, "--db", db]) == 2
+        assert said in capsys.readouterr().err

@@ -1,0 +1,17 @@
+"""What a full disk or a read-only folder is told as."""
+
+from __future__ import annotations
+
+import errno
+
+from census_schema.errors import storage_error_from
+
+
+def test_a_refused_write_names_the_file_the_system_refused():
+    refused = OSError(errno.EROFS, "Read-only file system", "/srv/reports/r.xlsx")
+    error = storage_error_from(RuntimeError("writing the report failed"), "var/warehouse.duckdb")
+    assert error is None
+    error = storage_error_from(refused, "var/warehouse.duckdb")
+    assert error is not None and "无法写入 /srv/reports/r.xlsx" in error.message and "warehouse" not in error.message
+    full = storage_error_from(OSError(errno.ENOSPC, "No space left on device"), "var/warehouse.duckdb")
+    assert full is not None and "无法写入 var/warehouse.duckdb" in full.message
