@@ -20,6 +20,7 @@ from typing import Any
 
 import polars as pl
 
+from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule, WorkbookForm
@@ -288,6 +289,7 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
             else:
                 failures.append(_unplaced(form, rule, p.item_code, text))
 
+    known_archives = {a.archive_code for a in list_comprehensive_archives()}
     experts_by_archive: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(dict)
     for (archive, scorer), group in groups.items():
         scored = [r for r in group if r["score"] is not None]
@@ -295,7 +297,8 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         bonus = {str(r["item_code"]): as_decimal(r["score"]) for r in scored if is_bonus_code(r["item_code"])}
         verdicts = {str(r["item_code"]): r["veto_verdict"] == VETO_PASSED for r in group if r["veto_verdict"]}
         problems = check_score_values(standard, items, scorer)
-        problems += check_all_scored(standard, items, scorer)
+        if archive in known_archives:  # an unknown code is its own (located) error: not also every item unscored
+            problems += check_all_scored(standard, items, scorer)
         problems += check_bonus(standard, bonus)
         problems += check_veto_verdicts(standard, items, verdicts)
         locate(problems, group, archive, scorer)

@@ -154,6 +154,15 @@ def test_every_score_rule_is_located_and_nothing_is_loaded(store, settings, tmp_
         assert con.execute("SELECT count(*) FROM evaluation_scores").fetchone() == (0,)
 
 
+def test_a_mistyped_archive_code_is_the_one_error_of_its_row_not_every_item_unscored(store, settings, tmp_path):
+    rows = score_sheet(SELF)
+    rows[0] = {**rows[0], "archive_code": "449999"}
+    outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
+    found = sorted(((f.row or 0, f.rule) for f in outcome.failures if f.severity == "error"), key=str)
+    # The mistyped row, located; and its item now missing from the archive's own sheet. Not ~65 items of "449999".
+    assert found == [(0, "score_complete"), (3, "archive_code_in_list")]
+
+
 def test_a_closed_round_takes_no_scores(store, settings, tmp_path):
     with store.writer() as con:
         close_evaluation(con, "规划处")
