@@ -7,6 +7,7 @@ import gc
 import importlib
 import json
 import logging
+import os
 import re
 import sys
 from collections.abc import Callable, Sequence
@@ -19,6 +20,8 @@ from census_schema.scopes import CENTRAL_CHANNELS
 from census_schema.supervision.codes import FindingRole
 
 Handler = Callable[[argparse.Namespace], int]
+# The exit status of a command whose output's reader closed early (128 + SIGPIPE, as a shell reports such a tool).
+BROKEN_PIPE_EXIT = 141
 
 
 def _handler(module: str, function: str) -> Handler:
@@ -347,6 +350,11 @@ def run_command(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("已中断。\n")
         return 130
+    except BrokenPipeError:
+        # What reads the output went away (`| head`): the command stops where it wrote, as Unix tools do on SIGPIPE.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's last flush goes nowhere
+        sys.stderr.write("输出中断：接收输出的程序已提前退出（如 | head），命令在输出处停止；已提交的数据不受影响。\n")
+        return BROKEN_PIPE_EXIT
     except Exception as error:  # the last line of defence: no traceback without --debug
         if args.debug:
             raise

@@ -137,3 +137,14 @@ def test_a_folder_or_a_device_given_as_the_workbook_is_named_for_what_it_is(tmp_
         capsys.readouterr()
         assert main(["ingest", "census", str(given), "--province", PROVINCE, "--db", db]) == 2
         assert said in capsys.readouterr().err
+
+
+def test_output_read_by_a_program_that_quits_early_stops_with_sigpipe_s_status(tmp_path):
+    # `archive-census summary | head -0`: no "internal error" (exit 3, "worth retrying"), but 141 as a shell reports it.
+    command = [sys.executable, "-m", "cli.main", "summary", "--json", "--db", str(tmp_path / "w.duckdb")]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert child.stdout is not None and child.stderr is not None
+    child.stdout.close()  # before the child has written anything: it starts Python first
+    assert child.wait(timeout=120) == 141
+    said = child.stderr.read()
+    assert "输出中断" in said and "内部错误" not in said and "Traceback" not in said
