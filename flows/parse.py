@@ -7,7 +7,6 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
-import fastexcel
 import polars as pl
 from openpyxl.utils import get_column_letter
 
@@ -227,14 +226,6 @@ def _parse_loaded(raw: RawSheet | None, form: Form, file_name: str, *, allow_emp
             hint="请勿给模板的工作表改名；请重新下载模板。",
         )
     return parse_raw_frame(raw[0], raw[1], form, file_name, allow_empty=allow_empty)
-
-
-def parse_raw_sheet(
-    sheet: fastexcel.ExcelSheet, form: Form, file_name: str, *, allow_empty: bool = False
-) -> ParsedSheet:
-    """Turn the loaded sheet (all cells as text, row 0 = Excel row 1) into typed rows and located failures."""
-    absolute = [c.absolute_index for c in sheet.available_columns()]
-    return parse_raw_frame(sheet.to_polars(), absolute, form, file_name, allow_empty=allow_empty)
 
 
 def parse_raw_frame(
