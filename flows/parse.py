@@ -112,7 +112,8 @@ def _find_header(raw: pl.DataFrame, form: Form, file_name: str, absolute: list[i
             row=index + 1,
             hint="请勿删除或改名模板中的列；请在最新模板中补齐这些列后重新上传。",
         )
-    for name, places in repeated.items():
+    if repeated:  # the first label given twice; the uploader fixes one at a time
+        name, places = next(iter(repeated.items()))
         letters = "、".join(get_column_letter(absolute[p] + 1) for p in places)
         raise WorkbookUnusable(
             f"表头中「{form.field(name).label}」出现了 {len(places)} 次（第 {letters} 列），无法确定以哪一列的数据为准。",
