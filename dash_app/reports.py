@@ -74,11 +74,15 @@ def not_found(**_query: str) -> html.Div:
     )
 
 
+# The first cell of a table's total row, printed bold.
+TOTAL_LABEL = "合计"
+
+
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None = None) -> str:
     numeric = numeric or set()
     head = "".join(f"<th>{escape(h)}</th>" for h in headers)
     body = "".join(
-        "<tr>"
+        ('<tr class="total">' if r and r[0] == TOTAL_LABEL else "<tr>")
         + "".join(f'<td class="{"num" if i in numeric else ""}">{escape(c)}</td>' for i, c in enumerate(r))
         + "</tr>"
         for r in rows
@@ -117,7 +121,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
     ]
     coverage_rows.append(
         [
-            "合计",
+            TOTAL_LABEL,
             format_count(total["units_expected"]),
             format_count(total["units_reported"]),
             format_count(total["units_missing"]),
