@@ -540,6 +540,16 @@ CELL_TOO_LONG = Rule(
     P(max_chars=32767),
 )
 
+# The other workbook rule every form carries: a cell whose formula failed (Excel shows #DIV/0!, #REF!, ...).
+CELL_FORMULA_ERROR = Rule(
+    "cell_formula_error",
+    "cell_formula_error",
+    E,
+    None,
+    "单元格中的公式计算出错，读不出数值；请改正公式，或把公式换成数值（复制后“选择性粘贴 → 数值”）后重新上传。",
+)
+CELL_RULES = (CELL_TOO_LONG, CELL_FORMULA_ERROR)
+
 
 def declare_form(
     kind: str,
@@ -567,7 +577,7 @@ def declare_form(
         reference_date,
         sheet_name,
         fields,
-        field_rules + rules + (CELL_TOO_LONG,),
+        field_rules + rules + CELL_RULES,
         max_rows,
         may_be_empty,
     )
@@ -600,7 +610,7 @@ def evolve_form(
         kept.extend(insert_after.get(f.name, ()))
     national = not any(r.kind == "division_in_province" for r in form.rules)
     implied = {r.rule_id for f in form.fields for r in build_field_rules(f, national=national)} | {
-        CELL_TOO_LONG.rule_id
+        r.rule_id for r in CELL_RULES
     }
     own_rules = rules if rules is not None else tuple(r for r in form.rules if r.rule_id not in implied)
     own_rules = tuple(r for r in own_rules if r.field not in remove)

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping
 from census_schema.fields import Form, Rule
 
 # Kinds the parser checks while it converts cells; checks only keep their failures (one message per cell).
-PARSER_KINDS = frozenset({"integer", "decimal", "date", "cell_too_long"})
+PARSER_KINDS = frozenset({"integer", "decimal", "date", "cell_too_long", "cell_formula_error"})
 
 # Rule parameters that name one field, and those that name several (tuples, or a mapping keyed by field).
 _FIELD_PARAMS = ("other", "uscc_field", "division_field", "total", "when_field", "key")

@@ -12,7 +12,7 @@ from census_schema.errors import WorkbookUnusable
 from census_schema.forms import KIND_LABELS, WORKBOOKS, UnknownForm, get_workbook_form
 from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, parse_stored_scope
 from census_schema.settings import Settings
-from flows.measure import measure_workbook
+from flows.measure import WorkbookMeasure, measure_workbook
 from flows.reader import ReadAhead, read_identity_and_sheets, read_metadata_of
 from flows.worker import ReaderWorker
 
@@ -38,6 +38,8 @@ class WorkbookIdentity:
     scope: Scope | None = None
     # The data sheets, read with the identity by a reader worker (flows.parse takes them instead of reading again).
     read_ahead: ReadAhead | None = field(default=None, repr=False, compare=False)
+    # Cells holding an Excel error value (#DIV/0!...), counted by the measurement: flows.parse then asks where.
+    error_cells: int = 0
 
 
 def compute_sha256(path: Path) -> str:
@@ -169,15 +171,17 @@ def identify_workbook(
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
     check_container(path, name, settings)
     if worker is None:
-        measure_workbook(path, name, settings)
-        return _identity(path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope)
-    ahead = _measure_while_reading(path, name, settings, worker, expected_kind)
+        errors = measure_workbook(path, name, settings).error_cells
+        identity = _identity(path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope)
+        return replace(identity, error_cells=errors)
+    measured: list[WorkbookMeasure] = []
+    ahead = _measure_while_reading(path, name, settings, worker, expected_kind, measured)
     identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope)
-    return replace(identity, read_ahead=ahead)
+    return replace(identity, read_ahead=ahead, error_cells=measured[0].error_cells)
 
 
 def _measure_while_reading(
-    path: Path, name: str, settings: Settings, worker: ReaderWorker, expected_kind: str
+    path: Path, name: str, settings: Settings, worker: ReaderWorker, expected_kind: str, measured: list[WorkbookMeasure]
 ) -> ReadAhead:
     """The identity sheet and the data sheets of the form it names, read by the bounded worker while this process
     measures the file: the two take one file's time on two cores instead of adding up.
@@ -195,7 +199,7 @@ def _measure_while_reading(
         sheets_by_form,
         name,
         file_name=name,
-        while_waiting=lambda: measure_workbook(path, name, settings),
+        while_waiting=lambda: measured.append(measure_workbook(path, name, settings)),
     )
 
 

@@ -40,6 +40,8 @@ XML_SUFFIXES = (".xml", ".rels", ".vml")
 WORKSHEET_ROOTS = ("worksheet", "chartsheet", "dialogsheet", "macrosheet")
 _REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
 _ROW_NUMBER = re.compile(rb'\sr="([0-9]+)"')
+# The type attribute of a cell holding an Excel error value, as Excel, WPS, LibreOffice and openpyxl write it.
+ERROR_CELL = b' t="e"'
 TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
 REOPEN_HINT = "请在 Excel 中打开，另存为新的 .xlsx 工作簿（最好直接使用平台模板）后重新上传。"
 
@@ -55,6 +57,8 @@ class SheetMeasure:
     cells: int = 0
     rows: int = 0
     last_row: int = 0
+    # Cells holding an Excel error value (a formula that failed: #DIV/0!, #REF!...), which a reader gives as empty.
+    error_cells: int = 0
 
 
 @dataclass
@@ -64,6 +68,11 @@ class WorkbookMeasure:
     members: int
     inflated_bytes: int
     sheets: list[SheetMeasure] = field(default_factory=list)
+
+    @property
+    def error_cells(self) -> int:
+        """Cells holding an Excel error value, over all worksheets."""
+        return sum(sheet.error_cells for sheet in self.sheets)
 
 
 class _Refused(Exception):
@@ -153,6 +162,7 @@ class _Counter:
         self.tail = b""
         self.cells = 0
         self.rows = 0
+        self.errors = 0
         self.last_row_tag = b""
 
     def feed(self, chunk: bytes) -> None:
@@ -160,6 +170,7 @@ class _Counter:
         buffer = self.tail + chunk
         self.cells += buffer.count(self.cell_tag) - self.tail.count(self.cell_tag)
         self.rows += buffer.count(self.row_tag) - self.tail.count(self.row_tag)
+        self.errors += buffer.count(ERROR_CELL) - self.tail.count(ERROR_CELL)
         start = buffer.rfind(self.row_tag)
         if start >= 0:
             end = buffer.find(b">", start)
@@ -313,6 +324,7 @@ def _measure_member(
         sheet = _start_sheet(info.filename, head, file_name, settings)
     if counter is not None and sheet is not None:
         sheet.cells, sheet.rows, sheet.last_row = counter.cells, counter.rows, counter.last_row
+        sheet.error_cells = counter.errors
         _check_counts(sheet, counter, file_name, settings)
     if inflated != info.file_size:
         raise _refuse(

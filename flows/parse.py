@@ -14,7 +14,7 @@ from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import Field, FieldType, Form, Severity, WorkbookForm
-from flows.reader import RawSheet, ReadAhead, read_raw_sheets
+from flows.reader import ErrorCell, RawSheet, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
 
 HEADER_SEARCH_ROWS = 30
@@ -188,6 +188,7 @@ def parse_workbook(
     file_name: str | None = None,
     worker: ReaderWorker | None = None,
     read_ahead: ReadAhead | None = None,
+    error_cells: int = 0,
 ) -> ParsedWorkbook:
     """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all).
 
@@ -203,9 +204,18 @@ def parse_workbook(
         raw = worker.call(read_raw_sheets, path, list(book.sheet_names), name, file_name=name)
     else:
         raw = read_raw_sheets(path, list(book.sheet_names), name)
+    errors: dict[str, list[ErrorCell]] = {}
+    if error_cells and worker is not None:  # the measurement counted cells holding Excel error values: where?
+        errors = worker.call(read_error_cells, path, list(book.sheet_names), name, file_name=name)
+    elif error_cells:
+        errors = read_error_cells(path, list(book.sheet_names), name)
     sheets = {
         form.sheet_name: _parse_loaded(
-            raw.get(form.sheet_name), form, name, allow_empty=book.sheets_optional or form.may_be_empty
+            raw.get(form.sheet_name),
+            form,
+            name,
+            allow_empty=book.sheets_optional or form.may_be_empty,
+            errors=errors.get(form.sheet_name, []),
         )
         for form in book.sheets
     }
@@ -219,20 +229,29 @@ def parse_workbook(
     return parsed
 
 
-def _parse_loaded(raw: RawSheet | None, form: Form, file_name: str, *, allow_empty: bool) -> ParsedSheet:
+def _parse_loaded(
+    raw: RawSheet | None, form: Form, file_name: str, *, allow_empty: bool, errors: list[ErrorCell] | None = None
+) -> ParsedSheet:
     if raw is None:
         raise WorkbookUnusable(
             f"工作簿中没有名为「{form.sheet_name}」的工作表。",
             file=file_name,
             hint="请勿给模板的工作表改名；请重新下载模板。",
         )
-    return parse_raw_frame(raw[0], raw[1], form, file_name, allow_empty=allow_empty)
+    return parse_raw_frame(raw[0], raw[1], form, file_name, allow_empty=allow_empty, errors=errors)
 
 
 def parse_raw_frame(
-    raw: pl.DataFrame, absolute: list[int], form: Form, file_name: str, *, allow_empty: bool = False
+    raw: pl.DataFrame,
+    absolute: list[int],
+    form: Form,
+    file_name: str,
+    *,
+    allow_empty: bool = False,
+    errors: list[ErrorCell] | None = None,
 ) -> ParsedSheet:
-    """Type a sheet read as text (`absolute`: each frame column's 0-based column) and locate what cannot be read."""
+    """Type a sheet read as text (`absolute`: each frame column's 0-based column) and locate what cannot be read,
+    including the cells holding an Excel error value (`errors`, which the text gives as empty)."""
     header_index, positions = _find_header(raw, form, file_name, absolute)
     columns = {field: absolute[pos] for field, pos in positions.items()}
     raw_columns = raw.columns
@@ -258,7 +277,7 @@ def parse_raw_frame(
             sheet=form.sheet_name,
             hint="请在表头下方逐行填写数据后再上传。",
         )
-    failures = _locate_unreadable(text, form)
+    failures = _locate_unreadable(text, form) + _formula_errors(text, form, positions, errors or [])
     plain = _plain_number_columns(text, form)
     cleaned = text.with_columns(
         _clean_text(pl.col(f.name), f).alias(f.name) for f in form.fields if f.name not in plain
@@ -311,6 +330,20 @@ def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
                 )
             )
     return failures
+
+
+def _formula_errors(
+    text: pl.DataFrame, form: Form, positions: dict[str, int], errors: list[ErrorCell]
+) -> list[Failure]:
+    """A failure for each data cell of a field that holds an Excel error value."""
+    rule = form.rules_by_id["cell_formula_error"]
+    fields = {position: form.field(name) for name, position in positions.items()}
+    rows = set(text["excel_row"].to_list()) if errors else set()
+    return [
+        Failure(form.sheet_name, row + 1, field.name, field.label, shown, rule.rule_id, rule.severity, rule.message)
+        for row, column, shown in errors
+        if (field := fields.get(column)) is not None and row + 1 in rows
+    ]
 
 
 def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFrame, form: Form) -> list[Failure]:

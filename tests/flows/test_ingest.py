@@ -113,6 +113,25 @@ def test_a_rejected_return_loads_nothing_and_gets_an_annotated_report(store, set
     assert report.sheetnames.count(ERRORS_SHEET) == 1
 
 
+def test_a_failed_formula_is_reported_as_one_not_as_an_empty_cell(store, settings, tmp_path):
+    # A formula whose result is an Excel error reads as empty text; it is named for what it is, once per cell, and
+    # only the workbooks that hold such cells pay for asking where (the measurement counts them).
+    path = census_workbook(tmp_path / "c.xlsx", 3, {1: {"vol_total": "#DIV/0!"}, 2: {"photos": "#REF!"}})
+    outcome = ingest(store, settings, path)
+    assert outcome.status == "rejected"
+    on_the_cells = [
+        (f.row, f.field, f.value, f.rule)
+        for f in outcome.failures
+        if (f.row, f.field) in {(4, "vol_total"), (5, "photos")}
+    ]
+    assert on_the_cells == [
+        (4, "vol_total", "#DIV/0!", "cell_formula_error"),
+        (5, "photos", "#REF!", "cell_formula_error"),
+    ]
+    assert all("公式计算出错" in f.message for f in outcome.failures if f.rule == "cell_formula_error")
+    assert ingest(store, settings, census_workbook(tmp_path / "good.xlsx", 3)).status == "accepted"
+
+
 def test_a_report_sent_back_gets_fresh_marks(store, settings, tmp_path):
     bad = census_workbook(tmp_path / "bad.xlsx", 3, {1: {"contact_phone": "12345"}, 2: {"contact_phone": "999"}})
     first = ingest(store, settings, bad, report_path=tmp_path / "report1.xlsx")
