@@ -8,8 +8,9 @@ parse the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import fastexcel
 import polars as pl
@@ -19,6 +20,7 @@ from census_schema.errors import WorkbookUnusable
 
 # A sheet as the reader gives it: every cell as text (row 0 = Excel row 1), and the 0-based column of each frame column.
 RawSheet = tuple[pl.DataFrame, list[int]]
+T = TypeVar("T")
 REOPEN_HINT = "请在 Excel 中打开并重新保存为 .xlsx 后上传。"
 
 
@@ -59,14 +61,19 @@ def read_raw_sheets(path: Path, sheet_names: list[str], file_name: str) -> dict[
     return _raw_sheets(open_workbook(path, file_name), sheet_names, file_name)
 
 
-def _raw_sheets(reader: fastexcel.ExcelReader, sheet_names: list[str], file_name: str) -> dict[str, RawSheet]:
+def _each_sheet(
+    reader: fastexcel.ExcelReader, sheet_names: list[str], file_name: str, take: Callable[[fastexcel.ExcelSheet], T]
+) -> dict[str, T]:
+    """What `take` gives of each named sheet the workbook has, loaded as text; a sheet calamine cannot read refuses
+    the workbook."""
     found = {}
     for sheet_name in sheet_names:
         if sheet_name not in reader.sheet_names:
             continue
         try:
-            sheet = reader.load_sheet_by_name(sheet_name, header_row=None, skip_rows=0, dtypes="string")
-            found[sheet_name] = (sheet.to_polars(), [c.absolute_index for c in sheet.available_columns()])
+            found[sheet_name] = take(
+                reader.load_sheet_by_name(sheet_name, header_row=None, skip_rows=0, dtypes="string")
+            )
         except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
             raise WorkbookUnusable(
                 f"工作表无法读取（{type(error).__name__}）：文件可能已损坏。",
@@ -75,6 +82,15 @@ def _raw_sheets(reader: fastexcel.ExcelReader, sheet_names: list[str], file_name
                 hint=REOPEN_HINT,
             ) from None
     return found
+
+
+def _raw_sheets(reader: fastexcel.ExcelReader, sheet_names: list[str], file_name: str) -> dict[str, RawSheet]:
+    return _each_sheet(
+        reader,
+        sheet_names,
+        file_name,
+        lambda sheet: (sheet.to_polars(), [c.absolute_index for c in sheet.available_columns()]),
+    )
 
 
 # calamine's names of Excel's error values (its `Error(...)` in a cell error's detail), as Excel shows them.
@@ -97,29 +113,19 @@ def read_error_cells(path: Path, sheet_names: list[str], file_name: str) -> dict
     """Where the named sheets hold Excel error values (a failed formula), which reading as text gives as empty.
 
     Asked only when the measurement counted such cells: fastexcel names them through Arrow (pyarrow, ~50 MiB)."""
-    reader = open_workbook(path, file_name)
-    found: dict[str, list[ErrorCell]] = {}
-    for sheet_name in sheet_names:
-        if sheet_name not in reader.sheet_names:
-            continue
-        try:
-            sheet = reader.load_sheet_by_name(sheet_name, header_row=None, skip_rows=0, dtypes="string")
-            errors = sheet.to_arrow_with_errors()[1]
-        except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
-            raise WorkbookUnusable(
-                f"工作表无法读取（{type(error).__name__}）：文件可能已损坏。",
-                file=file_name,
-                sheet=sheet_name,
-                hint=REOPEN_HINT,
-            ) from None
-        cells = []
-        for cell in errors.errors if errors is not None else ():
-            named = _ERROR_DETAIL.search(cell.detail)
-            if named is not None:
-                row, column = cell.position
-                cells.append((row, column, EXCEL_ERRORS.get(named.group(1), f"#{named.group(1)}")))
-        found[sheet_name] = cells
-    return found
+    errors = _each_sheet(open_workbook(path, file_name), sheet_names, file_name, lambda s: s.to_arrow_with_errors()[1])
+    return {name: _error_cells(found) for name, found in errors.items()}
+
+
+def _error_cells(errors: fastexcel.CellErrors | None) -> list[ErrorCell]:
+    """The Excel error values among a sheet's cell errors (the others are not errors of the workbook's)."""
+    cells = []
+    for cell in errors.errors if errors is not None else ():
+        named = _ERROR_DETAIL.search(cell.detail)
+        if named is not None:
+            row, column = cell.position
+            cells.append((row, column, EXCEL_ERRORS.get(named.group(1), f"#{named.group(1)}")))
+    return cells
 
 
 class ReadAhead(NamedTuple):
