@@ -174,15 +174,14 @@ def identify_workbook(
         errors = measure_workbook(path, name, settings).error_cells
         identity = _identity(path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope)
         return replace(identity, error_cells=errors)
-    measured: list[WorkbookMeasure] = []
-    ahead = _measure_while_reading(path, name, settings, worker, expected_kind, measured)
+    ahead, measured = _measure_while_reading(path, name, settings, worker, expected_kind)
     identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope)
-    return replace(identity, read_ahead=ahead, error_cells=measured[0].error_cells)
+    return replace(identity, read_ahead=ahead, error_cells=measured.error_cells)
 
 
 def _measure_while_reading(
-    path: Path, name: str, settings: Settings, worker: ReaderWorker, expected_kind: str, measured: list[WorkbookMeasure]
-) -> ReadAhead:
+    path: Path, name: str, settings: Settings, worker: ReaderWorker, expected_kind: str
+) -> tuple[ReadAhead, WorkbookMeasure]:
     """The identity sheet and the data sheets of the form it names, read by the bounded worker while this process
     measures the file: the two take one file's time on two cores instead of adding up.
 
@@ -193,7 +192,8 @@ def _measure_while_reading(
         for (kind, _), book in WORKBOOKS.items()
         if kind == expected_kind
     }
-    return worker.call(
+    measured: list[WorkbookMeasure] = []  # filled by the measurement, which runs while the worker reads
+    ahead = worker.call(
         read_identity_and_sheets,
         path,
         sheets_by_form,
@@ -201,6 +201,7 @@ def _measure_while_reading(
         file_name=name,
         while_waiting=lambda: measured.append(measure_workbook(path, name, settings)),
     )
+    return ahead, measured[0]
 
 
 def _identity(

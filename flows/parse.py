@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import polars as pl
 from openpyxl.utils import get_column_letter
@@ -17,6 +19,7 @@ from census_schema.fields import Field, FieldType, Form, Severity, WorkbookForm
 from flows.reader import ErrorCell, RawSheet, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
 
+T = TypeVar("T")
 HEADER_SEARCH_ROWS = 30
 MAX_CELL_CHARS = 32_767
 _LABEL_SPACES = re.compile(r"[\s\u3000]+")
@@ -198,17 +201,17 @@ def parse_workbook(
     name = file_name or path.name
     if read_ahead is not None and read_ahead.error is not None:
         raise read_ahead.error
-    if read_ahead is not None and read_ahead.sheets is not None:
-        raw = read_ahead.sheets
-    elif worker is not None:
-        raw = worker.call(read_raw_sheets, path, list(book.sheet_names), name, file_name=name)
-    else:
-        raw = read_raw_sheets(path, list(book.sheet_names), name)
-    errors: dict[str, list[ErrorCell]] = {}
-    if error_cells and worker is not None:  # the measurement counted cells holding Excel error values: where?
-        errors = worker.call(read_error_cells, path, list(book.sheet_names), name, file_name=name)
-    elif error_cells:
-        errors = read_error_cells(path, list(book.sheet_names), name)
+
+    def read(function: Callable[[Path, list[str], str], T]) -> T:
+        """`function` over the workbook's data sheets, in the worker when there is one."""
+        names = list(book.sheet_names)
+        if worker is not None:
+            return worker.call(function, path, names, name, file_name=name)
+        return function(path, names, name)
+
+    raw = read_ahead.sheets if read_ahead is not None and read_ahead.sheets is not None else read(read_raw_sheets)
+    # The measurement counted cells holding Excel error values: where are they?
+    errors: dict[str, list[ErrorCell]] = read(read_error_cells) if error_cells else {}
     sheets = {
         form.sheet_name: _parse_loaded(
             raw.get(form.sheet_name),
