@@ -11,6 +11,7 @@ from flask_login import current_user
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
 from census_schema.scopes import parse_central_area
+from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ def current_viewer() -> Viewer:
 
 
 # What a callback answers a request that the page could not have sent.
-FORGED_REQUEST = "请求不是有效的回调请求。请刷新页面后重试。"
+FORGED_REQUEST = f"{NOT_A_CALLBACK}。{REFRESH_HINT}"
 
 
 def refuse(status: int, message: str) -> NoReturn:

@@ -31,6 +31,9 @@ PROXY_HOPS_ENV = "ARCHIVE_CENSUS_PROXY_HOPS"
 # Paths whose responses may be cached: versioned static files. Everything else is per user and never stored.
 CACHEABLE_PREFIXES = ("/assets/", "/_dash-component-suites/")
 CALLBACK_PATH = "/_dash-update-component"
+# What a request the app's pages could not have sent is told.
+NOT_A_CALLBACK = "请求不是有效的回调请求"
+REFRESH_HINT = "请刷新页面后重试。"
 
 
 def trusted_origins() -> frozenset[str]:
@@ -174,13 +177,13 @@ def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | N
     """Why a POST to /_dash-update-component is not what the Dash renderer sends (for one of the app's server-side
     `callbacks`, by output), or None when it is well formed."""
     if not isinstance(body, dict) or not isinstance(body.get("output"), str):
-        return "请求不是有效的回调请求"
+        return NOT_A_CALLBACK
     if "callback" not in callbacks.get(body["output"], {}):  # unknown, or run in the browser (clientside)
         return "请求的回调不存在"
     for part in ("inputs", "state"):
         entries = body.get(part, [])
         if not isinstance(entries, list):
-            return "请求不是有效的回调请求"
+            return NOT_A_CALLBACK
         for entry in entries:
             problem = _dependency_problem(entry)
             if problem:
@@ -215,10 +218,10 @@ def install_security(
             try:
                 body = json.loads(request.get_data(cache=True) or b"null")
             except ValueError:
-                return refusal(400, "请求不是有效的回调请求（JSON 格式错误）。")
+                return refusal(400, f"{NOT_A_CALLBACK}（JSON 格式错误）。")
             problem = callback_request_problem(body, callbacks)
             if problem:
-                return refusal(400, f"{problem}。请刷新页面后重试。")
+                return refusal(400, f"{problem}。{REFRESH_HINT}")
         return None
 
     @server.after_request
