@@ -259,7 +259,8 @@ def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_subm
         wait_for_total(page, ids.LINEAGE_RETURNS_GRID, "province_name")["value"]
     )
     assert number(grid_total(page, ids.LINEAGE_RETURNS_GRID)["value"]) == number(total["units_reported"])
-    # Every row that counts, down to its cell in the uploader's workbook.
+    # Every row that counts, down to its cell in the uploader's workbook (that grid answers on its own: wait for it).
+    wait_for_grid(page, ids.LINEAGE_ROWS_GRID, rows=True)
     rows = shown_rows(page, ids.LINEAGE_ROWS_GRID)
     assert rows and all(r["cell"] == f"A{r['excel_row']}" for r in rows)
     screenshot(page, "lineage")
