@@ -5,19 +5,22 @@ from __future__ import annotations
 import argparse
 import gc
 import importlib
+import itertools
 import json
 import logging
 import os
 import re
 import sys
-from collections.abc import Callable, Sequence
+import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NoReturn
 
+from census_schema.audit import AuditKind
 from census_schema.errors import CensusError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
-from census_schema.supervision.codes import FindingRole
+from census_schema.supervision.codes import FindingRole, FindingStatus
 
 Handler = Callable[[argparse.Namespace], int]
 # The exit status of a command whose output's reader closed early (128 + SIGPIPE, as a shell reports such a tool).
@@ -67,8 +70,96 @@ def parser_message(message: str) -> str:
     return f"参数有误：{message}"
 
 
+def display_width(text: str) -> int:
+    """The columns a text takes on a terminal: Chinese (wide) characters count double."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _wrap_pieces(text: str) -> list[str]:
+    """A space, a run of narrow characters (a word, an option, a file name, a code) or a single wide character."""
+    pieces: list[str] = []
+    for kind, run in itertools.groupby(text, lambda ch: " " if ch.isspace() else display_width(ch)):
+        chars = "".join(run)
+        pieces += [" "] if kind == " " else list(chars) if kind == 2 else [chars]
+    return pieces
+
+
+# Punctuation that must not begin a line, and brackets and quotes that must not end one.
+_NO_LINE_START = frozenset("，。、；：？！）」』”》")
+_NO_LINE_END = frozenset("（「『“《")
+
+
+def wrap_display(text: str, width: int) -> list[str]:
+    """Lines of at most `width` columns, broken at spaces or between Chinese characters (textwrap counts characters,
+    so Chinese text wrapped by it runs twice as wide as the terminal)."""
+    lines: list[str] = []
+    line: list[str] = []
+    for piece in _wrap_pieces(" ".join(text.split())):
+        if piece == " ":
+            if line:
+                line.append(piece)
+            continue
+        if line and display_width("".join(line) + piece) > width:
+            cut = len(line)
+            if piece in _NO_LINE_START:  # it goes on with the character or word before it (and its punctuation)
+                while cut > 0 and line[cut - 1] in _NO_LINE_START:
+                    cut -= 1
+                cut -= 1
+            while cut > 0 and line[cut - 1] in _NO_LINE_END:
+                cut -= 1
+            if cut > 0:
+                lines.append("".join(line[:cut]).rstrip())
+                line = line[cut:] if line[cut:] != [" "] else []
+        line.append(piece)
+    if line:
+        lines.append("".join(line).strip())
+    return lines
+
+
+USAGE_PREFIX = "用法："
+# argparse lines up a wrapped usage under the program's name by len(prefix), and "用法：" is 3 characters but 6 columns
+# wide: a stand-in as long as the prefix is wide is formatted, then replaced by it.
+_USAGE_STAND_IN = "\0" * display_width(USAGE_PREFIX)
+POSITIONALS_TITLE, OPTIONALS_TITLE = "位置参数", "选项"
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """argparse's help in Chinese: "用法：" for "usage: ", "：" after section titles, lines wrapped by display width."""
+
+    def add_usage(
+        self, usage: str | None, actions: Iterable[argparse.Action], groups: Iterable[Any], prefix: str | None = None
+    ) -> None:
+        super().add_usage(usage, actions, groups, _USAGE_STAND_IN if prefix is None else prefix)
+
+    def format_help(self) -> str:
+        text = super().format_help().replace(_USAGE_STAND_IN, USAGE_PREFIX, 1)
+        for title in (POSITIONALS_TITLE, OPTIONALS_TITLE):
+            text = text.replace(f"\n{title}:\n", f"\n{title}：\n")
+        return text
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap_display(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrap_display(text, width - len(indent)))
+
+
 class CommandParser(argparse.ArgumentParser):
-    """argparse, refusing a misused command in Chinese with the command's usage and `--help` to learn more."""
+    """argparse in Chinese: help and usage (ChineseHelpFormatter, Chinese section titles and -h text), and refusals of
+    a misused command with the command's usage and `--help` to learn more."""
+
+    def __init__(
+        self,
+        *,
+        add_help: bool = True,
+        formatter_class: type[argparse.HelpFormatter] = ChineseHelpFormatter,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(add_help=False, formatter_class=formatter_class, **kwargs)
+        self._positionals.title = POSITIONALS_TITLE
+        self._optionals.title = OPTIONALS_TITLE
+        if add_help:
+            self.add_argument("-h", "--help", action="help", help="显示本帮助信息并退出")
 
     def error(self, message: str) -> NoReturn:
         """Print the usage and the refusal; exit 2 (a misused command)."""
@@ -76,140 +167,165 @@ class CommandParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}：{parser_message(message)} 处理办法：运行 {self.prog} --help 查看用法。\n")
 
 
+def _command(commands: Any, name: str, text: str) -> argparse.ArgumentParser:
+    """A sub-command: `text` is its line in the list of commands and the description atop its own help."""
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=text, description=text)
+    return parser
+
+
 def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
-    parser.add_argument("--db", help="warehouse file (default: $ARCHIVE_CENSUS_DB or var/warehouse.duckdb)")
+    parser.add_argument("--db", help="数据仓库文件（默认：$ARCHIVE_CENSUS_DB，未设置时为 var/warehouse.duckdb）")
     parser.add_argument(
         "--warehouse",
-        help="warehouse URL: a file, or ducklake:postgres:dbname=… host=… (default: $ARCHIVE_CENSUS_WAREHOUSE, else --db)",
+        help="数据仓库地址：文件路径，或 ducklake:postgres:dbname=… host=…（默认：$ARCHIVE_CENSUS_WAREHOUSE，未设置时用 --db）",
     )
-    parser.add_argument("--debug", action="store_true", help="show tracebacks")
+    parser.add_argument("--debug", action="store_true", help="出错时显示程序调用栈（排查问题用）")
     if json_flag:
-        parser.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+        parser.add_argument("--json", action="store_true", help="以一个 JSON 对象输出结果（标准输出）")
+
+
+# The words shared by several commands' help.
+KIND_HELP = "表格类型：" + "，".join(f"{kind}（{book.label}）" for kind, book in CURRENT_WORKBOOKS.items())
+PROVINCE_HELP = "6位省级代码"
+BY_DEFAULT = "（默认：当前操作系统用户）"
+AS_OF_HELP = "判断是否逾期所依据的日期，YYYY-MM-DD（默认：今天）"
+OUT_HELP = "输出的 .xlsx 文件"
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command tree."""
     parser = CommandParser(prog="archive-census", description="国有档案资源普查与监督平台")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, help="要执行的命令")
 
-    template = commands.add_parser("template", help="write an Excel template")
-    template.add_argument("kind", choices=list(CURRENT_WORKBOOKS))
-    template.add_argument("--province", help="6-digit province code (census and register only)")
+    template = _command(commands, "template", "生成 Excel 模板")
+    template.add_argument("kind", choices=list(CURRENT_WORKBOOKS), help=KIND_HELP)
+    template.add_argument("--province", help=f"{PROVINCE_HELP}（仅普查表和普查对象名录需要）")
     _scope_arguments(template)
-    template.add_argument("--out", required=True, help="output .xlsx file")
+    template.add_argument("--out", required=True, help=OUT_HELP)
     _common(template)
     template.set_defaults(handler=_handler("template_cmd", "run_template"))
 
-    ingest = commands.add_parser("ingest", help="validate and load a workbook")
-    ingest.add_argument("kind", choices=list(CURRENT_WORKBOOKS))
-    ingest.add_argument("file")
-    ingest.add_argument("--province", help="6-digit province code (census and register)")
+    ingest = _command(commands, "ingest", "校验并装载工作簿")
+    ingest.add_argument("kind", choices=list(CURRENT_WORKBOOKS), help=KIND_HELP)
+    ingest.add_argument("file", help="要校验和装载的工作簿文件（.xlsx）")
+    ingest.add_argument("--province", help=f"{PROVINCE_HELP}（普查表和普查对象名录）")
     _scope_arguments(ingest, checked=True)
     ingest.add_argument(
         "--confirm-shrink",
         action="store_true",
-        help="load even if the return drops more of its scope's current holders than the limit allows",
+        help="确认减少：本报表比本填报范围现行有效的报表减少的普查对象超过允许比例时，仍然装载",
     )
-    ingest.add_argument("--report", help="where to write the annotated workbook of a rejected return")
-    ingest.add_argument("--dry-run", action="store_true", help="validate and report without loading")
-    ingest.add_argument("--by", default=None, help="who submits (default: the OS user)")
-    ingest.add_argument("--orchestrator", choices=["auto", "prefect", "direct"], default=None)
+    ingest.add_argument("--report", help="未通过校验时，错误报告（原工作簿，已标注）的保存位置（.xlsx）")
+    ingest.add_argument("--dry-run", action="store_true", help="试校验：只校验并报告结果，不装载")
+    ingest.add_argument("--by", default=None, help=f"报送人{BY_DEFAULT}")
+    ingest.add_argument(
+        "--orchestrator",
+        choices=["auto", "prefect", "direct"],
+        default=None,
+        help="编排方式：prefect 作为 Prefect 流程运行，direct 在本进程内直接运行，auto 在设置了 PREFECT_API_URL 时用 "
+        "prefect、否则用 direct（默认：$ARCHIVE_CENSUS_ORCHESTRATOR，未设置时为 auto）",
+    )
     _common(ingest)
     ingest.set_defaults(handler=_handler("ingest_cmd", "run_ingest"))
 
-    summary = commands.add_parser("summary", help="national and provincial figures")
-    summary.add_argument("--province")
+    summary = _command(commands, "summary", "全国及各省普查汇总数字")
+    summary.add_argument("--province", help=f"只看该省（{PROVINCE_HELP}）")
     _common(summary)
     summary.set_defaults(handler=_handler("warehouse_cmd", "run_summary"))
 
-    submissions = commands.add_parser("submissions", help="list submissions")
-    submissions.add_argument("--province")
+    submissions = _command(commands, "submissions", "列出报送记录")
+    submissions.add_argument("--province", help=f"只列该省的报送（{PROVINCE_HELP}）")
     _common(submissions)
     submissions.set_defaults(handler=_handler("warehouse_cmd", "run_submissions"))
 
-    data_docs = commands.add_parser("data-docs", help="build and locate a submission's GX Data Docs")
-    data_docs.add_argument("submission_id")
+    data_docs = _command(commands, "data-docs", "生成一次报送的校验详情（Great Expectations Data Docs）并给出其位置")
+    data_docs.add_argument("submission_id", help="报送编号（可用 submissions 查看）")
     _common(data_docs)
     data_docs.set_defaults(handler=_handler("warehouse_cmd", "run_data_docs"))
 
-    review = commands.add_parser("review", help="accept or return a submission")
-    review.add_argument("action", choices=["accept", "return"])
-    review.add_argument("submission_id")
-    review.add_argument("--by", required=True)
-    review.add_argument("--reason")
+    review = _command(commands, "review", "审核报送：审核通过或退回")
+    review.add_argument("action", choices=["accept", "return"], help="accept 审核通过，return 退回")
+    review.add_argument("submission_id", help="报送编号（可用 submissions 查看）")
+    review.add_argument("--by", required=True, help="审核人的平台用户名（按其角色和省份确定审核层级）")
+    review.add_argument("--reason", help="退回原因（退回时必填）")
     _common(review)
     review.set_defaults(handler=_handler("warehouse_cmd", "run_review"))
 
-    backup = commands.add_parser("backup", help="a consistent backup of the warehouse (safe while the app runs)")
-    backup.add_argument("--out", required=True, help="new or empty folder for the backup")
+    backup = _command(commands, "backup", "备份数据仓库（备份内容前后一致，平台运行时也可备份）")
+    backup.add_argument("--out", required=True, help="存放备份的目录（新建或空目录）")
     _common(backup)
     backup.set_defaults(handler=_handler("warehouse_cmd", "run_backup"))
 
-    restore = commands.add_parser("restore", help="replace the warehouse by a verified backup")
-    restore.add_argument("folder", help="a folder written by `backup --out`")
+    restore = _command(commands, "restore", "先核验备份，再用它替换数据仓库")
+    restore.add_argument("folder", help="由 backup --out 生成的备份目录")
     _common(restore)
     restore.set_defaults(handler=_handler("warehouse_cmd", "run_restore"))
 
-    demo = commands.add_parser("demo", help="synthesise a national dataset and load it through the real flows")
-    demo.add_argument("--units", type=positive_int, default=None, help="number of holders nationally")
-    demo.add_argument("--seed", type=int, default=2024)
-    demo.add_argument("--provinces", help="load only these census provinces, e.g. 110000,440000 (default: all)")
-    demo.add_argument("--workdir", help="where the generated workbooks go (default: var/demo)")
-    demo.add_argument("--serve", action="store_true", help="start the dashboard afterwards")
-    demo.add_argument("--replace", action="store_true", help="replace an existing warehouse at --db")
-    demo.add_argument("--orchestrator", choices=["prefect", "direct"], default=None, help="default: prefect")
-    demo.add_argument("--host", default="127.0.0.1")
-    demo.add_argument("--port", type=int, default=8050)
-    demo.add_argument("--verbose", action="store_true", help="show Prefect, Great Expectations and request logs")
+    demo = _command(commands, "demo", "生成全国演示数据，并通过正式的装载流程装载")
+    demo.add_argument("--units", type=positive_int, default=None, help="全国普查对象个数")
+    demo.add_argument("--seed", type=int, default=2024, help="随机数种子（默认：%(default)s）")
+    demo.add_argument("--provinces", help="只装载这些普查省份，如 110000,440000（默认：全部）")
+    demo.add_argument("--workdir", help="生成的工作簿存放目录（默认：var/demo）")
+    demo.add_argument("--serve", action="store_true", help="装载完成后启动仪表盘")
+    demo.add_argument("--replace", action="store_true", help="替换 --db 处已有的数据仓库")
+    demo.add_argument("--orchestrator", choices=["prefect", "direct"], default=None, help="编排方式（默认：prefect）")
+    demo.add_argument("--host", default="127.0.0.1", help="仪表盘的监听地址（默认：%(default)s）")
+    demo.add_argument("--port", type=int, default=8050, help="仪表盘的端口（默认：%(default)s）")
+    demo.add_argument("--verbose", action="store_true", help="显示 Prefect、Great Expectations 和网页请求的日志")
     _common(demo)
     demo.set_defaults(handler=_handler("ingest_cmd", "run_demo"))
 
     _supervision_commands(commands)
 
-    reminders = commands.add_parser("reminders", help="write (or show) the day's reminders")
-    reminders.add_argument("--as-of", help="the day, YYYY-MM-DD (default: today or $ARCHIVE_CENSUS_AS_OF)")
-    reminders.add_argument("--show", action="store_true", help="only show the latest stored reminders")
+    reminders = _command(commands, "reminders", "生成（或查看）当天的提醒")
+    reminders.add_argument("--as-of", help="哪一天的提醒，YYYY-MM-DD（默认：今天，或 $ARCHIVE_CENSUS_AS_OF）")
+    reminders.add_argument("--show", action="store_true", help="只查看最近一次生成的提醒")
     _common(reminders)
     reminders.set_defaults(handler=_handler("cluster_cmd", "run_reminders"))
 
-    orchestration = commands.add_parser("prefect", help="Prefect deployments and the work pool")
-    orchestration_commands = orchestration.add_subparsers(dest="prefect_command", required=True)
-    deploy = orchestration_commands.add_parser("deploy", help="register the work pool and every flow's deployment")
-    deploy.add_argument("--pool", default=None, help="work pool name (default: archive-census)")
-    deploy.add_argument("--pool-limit", type=int, default=4, help="concurrent flow runs on the pool")
+    orchestration = _command(commands, "prefect", "Prefect 部署与工作池")
+    orchestration_commands = orchestration.add_subparsers(dest="prefect_command", required=True, help="子命令")
+    deploy = _command(orchestration_commands, "deploy", "注册工作池和每个流程的部署")
+    deploy.add_argument("--pool", default=None, help="工作池名称（默认：archive-census）")
+    deploy.add_argument("--pool-limit", type=int, default=4, help="工作池上同时运行的流程数（默认：%(default)s）")
     deploy.add_argument(
-        "--write-limit", type=int, default=None, help="concurrent loads (default: 1 embedded, 4 DuckLake)"
+        "--write-limit", type=int, default=None, help="同时进行的装载数（默认：内置数据仓库 1，DuckLake 4）"
     )
-    deploy.add_argument("--source", default=None, help="the code folder workers run from (default: this checkout)")
+    deploy.add_argument("--source", default=None, help="各工作节点运行的代码目录（默认：本命令所在的代码目录）")
     _common(deploy)
     orchestration.set_defaults(handler=_handler("cluster_cmd", "run_prefect"))
 
-    serve = commands.add_parser("serve", help="serve the dashboard")
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8050)
+    serve = _command(commands, "serve", "启动仪表盘")
+    serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认：%(default)s）")
+    serve.add_argument("--port", type=int, default=8050, help="端口（默认：%(default)s）")
     _common(serve, json_flag=False)
     serve.set_defaults(handler=_handler("web_cmd", "run_serve"))
 
-    users = commands.add_parser("users", help="manage users")
-    users_commands = users.add_subparsers(dest="users_command", required=True)
-    add = users_commands.add_parser("add")
-    add.add_argument("name")
-    add.add_argument("--role", required=True, choices=[role.value for role in Role])
-    add.add_argument("--province")
-    add.add_argument("--password-stdin", action="store_true", required=True)
+    users = _command(commands, "users", "管理平台用户")
+    users_commands = users.add_subparsers(dest="users_command", required=True, help="子命令")
+    add = _command(users_commands, "add", "新建用户，或重设已有用户的密码、角色和省份（密码从标准输入读取）")
+    add.add_argument("name", help="用户名")
+    add.add_argument(
+        "--role",
+        required=True,
+        choices=[role.value for role in Role],
+        help="角色：" + "，".join(f"{role.value}（{role.label}）" for role in Role),
+    )
+    add.add_argument("--province", help=f"省级用户所属省份的{PROVINCE_HELP}（仅 province 角色需要）")
+    add.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取密码（必填）")
     _common(add)
-    listing = users_commands.add_parser("list")
+    listing = _command(users_commands, "list", "列出用户")
     _common(listing)
     users.set_defaults(handler=_handler("web_cmd", "run_users"))
 
-    audit = commands.add_parser("audit", help="the audit log of state changes and sign-ins")
-    audit.add_argument("--since", help="first day, YYYY-MM-DD in Beijing time")
-    audit.add_argument("--until", help="last day, YYYY-MM-DD in Beijing time")
+    audit = _command(commands, "audit", "审计日志：各项状态变更和登录记录")
+    audit.add_argument("--since", help="起始日期，YYYY-MM-DD（北京时间）")
+    audit.add_argument("--until", help="截止日期，YYYY-MM-DD（北京时间）")
     audit.add_argument(
-        "--kind", help="submission, review, finding, evaluation_score, evaluation_round, assignment, user, login"
+        "--kind", help="只看该类别的事件：" + "，".join(f"{kind.value}（{kind.label}）" for kind in AuditKind)
     )
-    audit.add_argument("--by", help="only this user's events")
-    audit.add_argument("--limit", type=int, default=10_000)
+    audit.add_argument("--by", help="只看该用户的操作")
+    audit.add_argument("--limit", type=int, default=10_000, help="最多显示的条数（默认：%(default)s）")
     _common(audit)
     audit.set_defaults(handler=_handler("audit_cmd", "run_audit"))
     return parser
@@ -217,80 +333,85 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _supervision_commands(commands: Any) -> None:
     """`finding`, `evaluation`, `indicators` and `supervision`: inspections, evaluation and plan indicators."""
-    finding = commands.add_parser("finding", help="rectification of findings: change, show, list")
-    finding_commands = finding.add_subparsers(dest="finding_command", required=True)
-    transition = finding_commands.add_parser("transition", help="move a finding through its lifecycle")
-    transition.add_argument("finding_id")
-    transition.add_argument("--to", help="target state, e.g. 整改中, 已提交整改报告, 已销号")
-    transition.add_argument("--action", help="the action when several lead to the state, e.g. 延期, 报告阶段进展")
-    transition.add_argument("--by", help="who acts (default: the OS user)")
+    finding = _command(commands, "finding", "问题整改：推进流转、查看、列出")
+    finding_commands = finding.add_subparsers(dest="finding_command", required=True, help="子命令")
+    transition = _command(finding_commands, "transition", "推进一个问题的整改流转")
+    transition.add_argument("finding_id", help="问题编号")
+    transition.add_argument("--to", help="目标状态，如 整改中、已提交整改报告、已销号")
+    transition.add_argument("--action", help="有几种操作都能到达目标状态时，指明是哪一种，如 延期、报告阶段进展")
+    transition.add_argument("--by", help=f"操作人{BY_DEFAULT}")
     transition.add_argument(
-        "--role", choices=[role.value for role in FindingRole], help="default: the role the action needs"
+        "--role",
+        choices=[role.value for role in FindingRole],
+        help="操作人的角色："
+        + "、".join(f"{role.value}（{role.label}）" for role in FindingRole)
+        + "；默认按该操作所需的角色",
     )
-    transition.add_argument("--note", help="reason, opinion or progress (required for 退回, 延期, ...)")
-    transition.add_argument("--evidence", help="evidence file (required to submit or close)")
-    transition.add_argument("--deadline", help="new deadline YYYY-MM-DD (延期, 阶段性整改, 复查未通过)")
+    transition.add_argument("--note", help="原因、意见或进展说明（退回、延期等操作必填）")
+    transition.add_argument("--evidence", help="整改报告或佐证材料文件（提交整改报告和销号时必填）")
+    transition.add_argument("--deadline", help="新的整改期限，YYYY-MM-DD（延期、转为阶段性整改、复查未通过时填写）")
     _common(transition)
-    show = finding_commands.add_parser("show", help="a finding and its transition log")
-    show.add_argument("finding_id")
-    show.add_argument("--as-of", help="the day overdue is judged on (default: today)")
+    show = _command(finding_commands, "show", "查看一个问题及其整改流转记录")
+    show.add_argument("finding_id", help="问题编号")
+    show.add_argument("--as-of", help=AS_OF_HELP)
     _common(show)
-    listing = finding_commands.add_parser("list", help="findings, optionally only overdue ones")
-    listing.add_argument("--province")
-    listing.add_argument("--status")
-    listing.add_argument("--overdue", action="store_true")
-    listing.add_argument("--as-of", help="the day overdue is judged on (default: today)")
+    listing = _command(finding_commands, "list", "列出问题（可只列逾期的）")
+    listing.add_argument("--province", help=f"只列该省的问题（{PROVINCE_HELP}）")
+    listing.add_argument("--status", help="只列该整改状态的问题：" + "、".join(FindingStatus))
+    listing.add_argument("--overdue", action="store_true", help="只列已逾期的问题")
+    listing.add_argument("--as-of", help=AS_OF_HELP)
     _common(listing)
     finding.set_defaults(handler=_handler("supervision_cmd", "run_finding"))
 
-    evaluation = commands.add_parser("evaluation", help="the evaluation of the 47 comprehensive archives")
-    evaluation_commands = evaluation.add_subparsers(dest="evaluation_command", required=True)
-    for name, text in (("open", "open the round for scoring"), ("close", "close the round")):
-        command = evaluation_commands.add_parser(name, help=text)
-        command.add_argument("--by", help="who (default: the OS user)")
+    evaluation = _command(commands, "evaluation", "47 家综合档案馆业务建设评价")
+    evaluation_commands = evaluation.add_subparsers(dest="evaluation_command", required=True, help="子命令")
+    for name, text in (("open", "开启评价轮次，开始评分"), ("close", "结束评价轮次")):
+        command = _command(evaluation_commands, name, text)
+        command.add_argument("--by", help=f"操作人{BY_DEFAULT}")
         _evaluation_round(command)
-    assign = evaluation_commands.add_parser("assign", help="let an evaluator score an archive")
-    assign.add_argument("archive_code")
-    assign.add_argument("--evaluator", required=True)
-    assign.add_argument("--by", help="who assigns (default: the OS user)")
+    assign = _command(evaluation_commands, "assign", "分配评价专家为一个档案馆评分")
+    assign.add_argument("archive_code", help="档案馆代码")
+    assign.add_argument("--evaluator", required=True, help="评价专家的用户名")
+    assign.add_argument("--by", help=f"分配人{BY_DEFAULT}")
     _evaluation_round(assign)
-    assignments = evaluation_commands.add_parser("assignments", help="list assignments")
-    assignments.add_argument("--evaluator")
+    assignments = _command(evaluation_commands, "assignments", "列出评价专家分配情况")
+    assignments.add_argument("--evaluator", help="只列该评价专家（用户名）的分配")
     _evaluation_round(assignments)
-    results = evaluation_commands.add_parser("results", help="list results and ranks")
+    results = _command(evaluation_commands, "results", "列出评价结果和排名")
     _evaluation_round(results)
-    report = evaluation_commands.add_parser("report", help="write an archive's feedback report")
-    report.add_argument("archive_code")
-    report.add_argument("--out", required=True, help="output .xlsx file")
+    report = _command(evaluation_commands, "report", "生成一个档案馆的评价反馈报告")
+    report.add_argument("archive_code", help="档案馆代码")
+    report.add_argument("--out", required=True, help=OUT_HELP)
     _evaluation_round(report)
     evaluation.set_defaults(handler=_handler("supervision_cmd", "run_evaluation"))
 
-    indicators = commands.add_parser("indicators", help="the five-year plan's indicators")
-    indicators_commands = indicators.add_subparsers(dest="indicators_command", required=True)
-    indicators_report = indicators_commands.add_parser("report", help="write the mid-term evaluation workbook")
-    indicators_report.add_argument("--out", required=True, help="output .xlsx file")
-    indicators_report.add_argument("--as-of", help="leave out years after this day's year")
+    indicators = _command(commands, "indicators", "“十四五”规划指标")
+    indicators_commands = indicators.add_subparsers(dest="indicators_command", required=True, help="子命令")
+    indicators_report = _command(indicators_commands, "report", "生成规划指标中期评估工作簿")
+    indicators_report.add_argument("--out", required=True, help=OUT_HELP)
+    indicators_report.add_argument("--as-of", help="不计入该日期所在年份之后的数据，YYYY-MM-DD")
     _common(indicators_report)
     indicators.set_defaults(handler=_handler("supervision_cmd", "run_indicators"))
 
-    supervision = commands.add_parser("supervision", help="supervision figures")
-    supervision_commands = supervision.add_subparsers(dest="supervision_command", required=True)
-    summary = supervision_commands.add_parser("summary", help="findings, overdue, evaluation grades, indicators")
-    summary.add_argument("--as-of", help="the day overdue is judged on, YYYY-MM-DD (default: today)")
+    supervision = _command(commands, "supervision", "监督检查、问题整改与评价的汇总")
+    supervision_commands = supervision.add_subparsers(dest="supervision_command", required=True, help="子命令")
+    summary = _command(supervision_commands, "summary", "问题、逾期、评价等次和规划指标汇总")
+    summary.add_argument("--as-of", help=AS_OF_HELP)
     _evaluation_round(summary)
     supervision.set_defaults(handler=_handler("supervision_cmd", "run_supervision_summary"))
 
 
 def _scope_arguments(parser: argparse.ArgumentParser, *, checked: bool = False) -> None:
     """--division and --central: a return's reporting scope below or beside the provinces."""
-    what = "the workbook's scope must be" if checked else "a return for"
-    parser.add_argument("--division", help=f"{what} this prefecture or county of --province (e.g. 440100)")
+    what = "工作簿的填报范围须为" if checked else "模板的填报范围为"
+    parser.add_argument("--division", help=f"{what} --province 下的这个地级或县级区划（如 440100）")
     channels = "|".join(CENTRAL_CHANNELS)
-    parser.add_argument("--central", metavar=channels, help=f"{what} this central channel ({channels})")
+    named = "，".join(f"{key}（{name}）" for key, name in CENTRAL_CHANNELS.items())
+    parser.add_argument("--central", metavar=channels, help=f"{what}这个中央渠道：{named}")
 
 
 def _evaluation_round(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--round", help="evaluation round (default: the current one)")
+    parser.add_argument("--round", help="评价轮次（默认：本轮）")
     _common(parser)
 
 

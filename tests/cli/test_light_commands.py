@@ -3,15 +3,19 @@ Prefect; a submission's Data Docs are built when asked for with `data-docs`."""
 
 from __future__ import annotations
 
+import argparse
 import gc
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import pytest
 
-from cli.main import main
+from census_schema.audit import AuditKind
+from cli.main import build_parser, display_width, main
 from tests.flows.workbooks import PROVINCE, census_workbook
 
 HEAVY = ("great_expectations", "prefect", "dash")
@@ -128,7 +132,7 @@ def test_a_misused_command_is_refused_in_chinese_with_its_usage(argv, said, caps
     with pytest.raises(SystemExit) as exited:
         main(argv)
     err = capsys.readouterr().err
-    assert exited.value.code == 2 and said in err and "usage:" in err and "--help 查看用法" in err
+    assert exited.value.code == 2 and said in err and "用法：archive-census" in err and "--help 查看用法" in err
 
 
 def test_a_folder_or_a_device_given_as_the_workbook_is_named_for_what_it_is(tmp_path, capsys):
@@ -148,3 +152,53 @@ def test_output_read_by_a_program_that_quits_early_stops_with_sigpipe_s_status(t
     assert child.wait(timeout=120) == 141
     said = child.stderr.read()
     assert "输出中断" in said and "内部错误" not in said and "Traceback" not in said
+
+
+# Latin words a help text may keep besides the parser's own names: products, formats, the pieces of example values
+# and the codes an option takes that are no argparse choices (the audit log's kinds).
+HELP_LITERALS = {
+    "JSON", "Excel", "Prefect", "Great", "Expectations", "Data", "Docs", "DuckLake", "PostgreSQL", "ducklake",
+    "postgres", "dbname", "host", "xlsx", "var", "duckdb", "demo", "YYYY",
+    *(word for kind in AuditKind for word in kind.value.split("_")),
+}  # fmt: skip
+
+
+def every_parser(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
+    """The parser and, depth first, the parser of every command and sub-command under it."""
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in action.choices.values():
+                yield from every_parser(sub)
+
+
+def own_words(parser: argparse.ArgumentParser) -> set[str]:
+    """The Latin words a parser's help shows of its own: command names, option names, metavars and choices."""
+    names = [parser.prog]
+    for action in parser._actions:
+        names += action.option_strings
+        names.append(action.dest.upper() if action.option_strings else action.dest)
+        if isinstance(action.metavar, str):
+            names.append(action.metavar)
+        if action.choices is not None:
+            names += [str(choice) for choice in action.choices]
+    return {word for name in names for word in re.findall(r"[A-Za-z]+", name)}
+
+
+def test_every_command_s_help_reads_in_chinese(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    parsers = list(every_parser(build_parser()))
+    assert len(parsers) > 20 and {p.prog.split()[-1] for p in parsers} >= {"ingest", "deploy", "add", "transition"}
+    allowed = HELP_LITERALS.union(*(own_words(p) for p in parsers))
+    for parser in parsers:
+        # Every argument, and every command in a list of commands, says in Chinese what it is.
+        commands = [sub for action in parser._actions for sub in getattr(action, "_choices_actions", [])]
+        for action in parser._actions + commands:
+            assert action.help and re.search(r"[\u4e00-\u9fff]", action.help), (parser.prog, action.dest, action.help)
+        text = parser.format_help()
+        assert text.startswith(f"用法：{parser.prog} [-h]") and "\n选项：\n" in text, text
+        # Chinese text is wrapped by the columns it takes on the terminal, not by its count of characters.
+        assert all(display_width(line) <= 80 for line in text.splitlines() if display_width(line) > len(line)), text
+        words = re.sub(r"\$?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", "", text)  # environment variables and metavars
+        stray = [word for word in re.findall(r"[A-Za-z]{3,}", words) if word not in allowed]
+        assert not stray, f"{parser.prog} --help is not all Chinese: {stray}\n{text}"
