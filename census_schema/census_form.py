@@ -548,7 +548,16 @@ CELL_FORMULA_ERROR = Rule(
     None,
     "单元格中的公式计算出错，读不出数值；请改正公式，或把公式换成数值（复制后“选择性粘贴 → 数值”）后重新上传。",
 )
-CELL_RULES = (CELL_TOO_LONG, CELL_FORMULA_ERROR)
+# And a warning every form carries: a filled column under a header that is not one of the form's labels (a user's
+# own helper column, or a template column renamed by mistake): its cells are not read, so the uploader is told.
+COLUMN_NOT_IN_FORM = Rule(
+    "column_not_in_form",
+    "column_not_in_form",
+    W,
+    None,
+    "列名不是本表模板中的列名，这一列的数据没有读入；如是自己添加的辅助列，可不理会，如应是模板中的某一列，请把列名改回模板中的写法后重新上传。",
+)
+CELL_RULES = (CELL_TOO_LONG, CELL_FORMULA_ERROR, COLUMN_NOT_IN_FORM)
 
 
 def declare_form(

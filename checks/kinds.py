@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+from census_schema.census_form import CELL_RULES
 from census_schema.fields import Form, Rule
 
-# Kinds the parser checks while it converts cells; checks only keep their failures (one message per cell).
-PARSER_KINDS = frozenset({"integer", "decimal", "date", "cell_too_long", "cell_formula_error"})
+# Kinds the parser checks while it reads the sheets; checks only keep their failures (one message per cell).
+PARSER_KINDS = frozenset({"integer", "decimal", "date", *(rule.kind for rule in CELL_RULES)})
 
 # Rule parameters that name one field, and those that name several (tuples, or a mapping keyed by field).
 _FIELD_PARAMS = ("other", "uscc_field", "division_field", "total", "when_field", "key")

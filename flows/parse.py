@@ -6,6 +6,7 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TypeVar
 
@@ -84,21 +85,32 @@ def normalize_label(text: str) -> str:
     return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", text)).replace("(", "（").replace(")", "）")
 
 
-def _find_header(raw: pl.DataFrame, form: Form, file_name: str, absolute: list[int]) -> tuple[int, dict[str, int]]:
+@dataclass(frozen=True)
+class _Header:
+    """The header row found (0-based), each field's frame column, and the frame columns of labels not in the form."""
+
+    index: int
+    positions: dict[str, int]
+    repeated: dict[str, list[int]]
+    unknown: dict[int, str]
+
+
+def _find_header(raw: pl.DataFrame, form: Form, file_name: str, absolute: list[int]) -> _Header:
     wanted = {normalize_label(f.label): f.name for f in form.fields}
-    best: tuple[int, dict[str, int], dict[str, list[int]]] = (-1, {}, {})
+    best = _Header(-1, {}, {}, {})
     for index, row in enumerate(raw.head(HEADER_SEARCH_ROWS).iter_rows()):
-        found: dict[str, int] = {}
-        repeated: dict[str, list[int]] = {}
+        header = _Header(index, {}, {}, {})
         for position, cell in enumerate(row):
-            name = wanted.get(normalize_label(cell)) if cell else None
-            if name is not None and name in found:
-                repeated.setdefault(name, [found[name]]).append(position)
+            name = wanted.get(normalize_label(cell)) if cell and cell.strip() else None
+            if name is not None and name in header.positions:
+                header.repeated.setdefault(name, [header.positions[name]]).append(position)
             elif name is not None:
-                found[name] = position
-        if len(found) > len(best[1]):
-            best = (index, found, repeated)
-    index, found, repeated = best
+                header.positions[name] = position
+            elif cell and cell.strip():
+                header.unknown[position] = cell.strip()
+        if len(header.positions) > len(best.positions):
+            best = header
+    index, found, repeated = best.index, best.positions, best.repeated
     if len(found) < max(2, len(form.fields) // 3):
         raise WorkbookUnusable(
             f"在前 {HEADER_SEARCH_ROWS} 行中找不到「{form.title}」的表头行（例如「{form.fields[0].label}」「{form.fields[1].label}」）。",
@@ -125,7 +137,7 @@ def _find_header(raw: pl.DataFrame, form: Form, file_name: str, absolute: list[i
             row=index + 1,
             hint="请只保留一列（删除复制出来的列，或把数据合并到一列）后重新上传。",
         )
-    return index, found
+    return best
 
 
 def _clean_text(expr: pl.Expr, field: Field) -> pl.Expr:
@@ -255,7 +267,8 @@ def parse_raw_frame(
 ) -> ParsedSheet:
     """Type a sheet read as text (`absolute`: each frame column's 0-based column) and locate what cannot be read,
     including the cells holding an Excel error value (`errors`, which the text gives as empty)."""
-    header_index, positions = _find_header(raw, form, file_name, absolute)
+    header = _find_header(raw, form, file_name, absolute)
+    header_index, positions = header.index, header.positions
     columns = {field: absolute[pos] for field, pos in positions.items()}
     raw_columns = raw.columns
     selected = [
@@ -280,7 +293,11 @@ def parse_raw_frame(
             sheet=form.sheet_name,
             hint="请在表头下方逐行填写数据后再上传。",
         )
-    failures = _locate_unreadable(text, form) + _formula_errors(text, form, positions, errors or [])
+    failures = (
+        _locate_unreadable(text, form)
+        + _formula_errors(text, form, positions, errors or [])
+        + _unread_columns(raw, header, form, absolute)
+    )
     plain = _plain_number_columns(text, form)
     cleaned = text.with_columns(
         _clean_text(pl.col(f.name), f).alias(f.name) for f in form.fields if f.name not in plain
@@ -347,6 +364,48 @@ def _formula_errors(
         for row, column, shown in errors
         if (field := fields.get(column)) is not None and row + 1 in rows
     ]
+
+
+def _unread_columns(raw: pl.DataFrame, header: _Header, form: Form, absolute: list[int]) -> list[Failure]:
+    """A warning for each column below a label the form does not have that holds data: its cells are not read.
+
+    Where the label looks like one of the form's labels missing from the header (「备注说明」 for 「备注」), the
+    warning names it, since that column's data is then what the uploader meant to give.
+    """
+    rule = form.rules_by_id["column_not_in_form"]
+    below = raw.slice(header.index + 1)
+    names = below.columns
+    missing = [f.label for f in form.fields if f.name not in header.positions]
+    failures = []
+    for position, label in header.unknown.items():
+        filled = below.select(pl.col(names[position]).str.strip_chars().str.len_chars().gt(0).sum()).item()
+        if not filled:
+            continue
+        letter = get_column_letter(absolute[position] + 1)
+        where = f"第 {letter} 列有 {filled} 个填写的单元格，"
+        like = _closest_label(label, missing)
+        message = where + (
+            f"但列名不是本表模板中的列名，这一列的数据没有读入；如它就是模板中的「{like}」列，请把列名改为「{like}」后"
+            "重新上传，如是自己添加的辅助列，可不理会。"
+            if like
+            else "但" + rule.message
+        )
+        failures.append(
+            Failure(form.sheet_name, header.index + 1, None, label, None, rule.rule_id, rule.severity, message)
+        )
+    return failures
+
+
+def _closest_label(label: str, labels: list[str]) -> str | None:
+    """The label in `labels` that `label` most resembles (one contains the other, or most characters in order)."""
+    typed = normalize_label(label)
+    scored = []
+    for candidate in labels:
+        wanted = normalize_label(candidate)
+        ratio = 1.0 if wanted in typed or typed in wanted else SequenceMatcher(None, typed, wanted).ratio()
+        scored.append((ratio, candidate))
+    best = max(scored, default=(0.0, None))
+    return best[1] if best[0] >= 0.6 else None
 
 
 def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFrame, form: Form) -> list[Failure]:

@@ -179,5 +179,31 @@ def test_a_column_given_twice_is_unusable_and_names_both(tmp_path):
     assert refused.value.row == HEADER_ROW
 
 
+def test_a_filled_column_the_form_does_not_have_is_named_not_dropped_silently(tmp_path):
+    # 备注 retitled 「备注说明」 by mistake, a helper column of the uploader's own, and a labelled column left empty.
+    path = census_workbook(tmp_path / "c.xlsx", 3)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[FORM.sheet_name]
+    remarks = next(c for c in sheet[HEADER_ROW] if c.value == FORM.field("remarks").label)
+    remarks.value = "备注说明"
+    sheet.cell(FIRST_DATA_ROW, remarks.column, "档案已移交")
+    helper, empty = sheet.max_column + 1, sheet.max_column + 2
+    sheet.cell(HEADER_ROW, helper, "联系人邮箱")
+    for row in (FIRST_DATA_ROW, FIRST_DATA_ROW + 2):
+        sheet.cell(row, helper, "a@example.cn")
+    sheet.cell(HEADER_ROW, empty, "核对人")
+    workbook.save(path)
+    parsed = parse_form_sheet(path, FORM)
+    warned = {f.label: f for f in parsed.failures if f.rule == "column_not_in_form"}
+    assert set(warned) == {"备注说明", "联系人邮箱"}
+    assert all(f.severity == "warning" and f.row == HEADER_ROW and f.field is None for f in warned.values())
+    letter = get_column_letter(remarks.column)
+    assert warned["备注说明"].message.startswith(f"第 {letter} 列有 1 个填写的单元格")
+    assert "请把列名改为「备注」" in warned["备注说明"].message
+    assert "有 2 个填写的单元格" in warned["联系人邮箱"].message and "辅助列" in warned["联系人邮箱"].message
+    assert "改为「" not in warned["联系人邮箱"].message
+    assert parsed.rows["remarks"].null_count() == parsed.rows.height  # not read: hence the warning
+
+
 def test_label_normalisation():
     assert normalize_label(" 专职档案人员 (人)\n") == "专职档案人员（人）"
