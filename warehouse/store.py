@@ -89,9 +89,28 @@ class WarehouseStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def _require_main_file(self) -> None:
+        """Refuse to read or write when the main file is gone but its snapshots are not (moved or deleted by hand).
+
+        Readers would serve the old snapshots as the warehouse, and a writer would create an empty main file whose
+        publications soon delete them: the last copy of the data, perhaps.
+        """
+        if self.db_path.exists() or not any(self.snapshot_dir.glob("snapshot-*.duckdb")):
+            return
+        raise StorageError(
+            f"数据仓库主文件 {self.db_path} 不存在，但它的读取快照还在（{self.snapshot_dir}）：主文件被移走或删除了。"
+            "为免把旧快照当作现有数据，也为免新建的空仓库冲掉这些快照，本次操作未执行。",
+            hint=(
+                "如主文件是误删或误移的，请把它放回原处，或用 archive-census restore 备份目录 从备份恢复（快照目录中"
+                f"最新的 snapshot-*.duckdb 也是一份完整副本，可复制为 {self.db_path.name}）；如确要从空仓库重新开始，"
+                "请先把快照目录移走。"
+            ),
+        )
+
     @contextmanager
     def locked_for_backup(self) -> Iterator[None]:
         """Hold the writer lock with the main file closed, checkpointed and published (for a consistent copy)."""
+        self._require_main_file()
         with self._lock():
             if self.pending.exists() or self.db_path.with_name(self.db_path.name + ".wal").exists():
                 self._republish_locked()
@@ -127,6 +146,7 @@ class WarehouseStore:
     @contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """The only read-write connection; on success the new state is published for readers."""
+        self._require_main_file()
         with self._lock():
             self._begin()
             before = self._main_file_state()
@@ -262,6 +282,7 @@ class WarehouseStore:
         """The path of the latest published snapshot; republished first when a publication is owed, the pointer or
         its snapshot is damaged, or (checked once per process) it was written by an older version of this code and
         needs migrating (creating the warehouse and a first snapshot if needed)."""
+        self._require_main_file()
         path = self._valid_snapshot()
         owed = self.pending.exists()
         behind = path is not None and not owed and self._behind_the_code(path)
@@ -304,6 +325,7 @@ class WarehouseStore:
 
     def recover(self) -> bool:
         """At start-up: republish when a publication is owed or the pointer is damaged; True if it did."""
+        self._require_main_file()
         if self._valid_snapshot() is not None and not self.pending.exists():
             return False
         with self._lock():
