@@ -557,7 +557,16 @@ COLUMN_NOT_IN_FORM = Rule(
     None,
     "列名不是本表模板中的列名，这一列的数据没有读入；如是自己添加的辅助列，可不理会，如应是模板中的某一列，请把列名改回模板中的写法后重新上传。",
 )
-CELL_RULES = (CELL_TOO_LONG, CELL_FORMULA_ERROR, COLUMN_NOT_IN_FORM)
+# And one for a formula whose result the file does not hold (written by a program, never opened and saved in Excel).
+CELL_FORMULA_UNCOMPUTED = Rule(
+    "cell_formula_uncomputed",
+    "cell_formula_uncomputed",
+    E,
+    None,
+    "单元格是公式，但文件中没有保存它的计算结果（多半是由程序生成、未在 Excel 中打开保存过的文件），读不出数值；"
+    "请在 Excel 或 WPS 中打开、保存后重新上传，或把公式换成数值。",
+)
+CELL_RULES = (CELL_TOO_LONG, CELL_FORMULA_ERROR, CELL_FORMULA_UNCOMPUTED, COLUMN_NOT_IN_FORM)
 
 
 def declare_form(

@@ -38,6 +38,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "not_in_register": "不在名录中",
     "cell_too_long": "单元格内容过长",
     "cell_formula_error": "公式计算出错",
+    "cell_formula_uncomputed": "公式未保存结果",
     "column_not_in_form": "列名不在模板中",
     "date": "日期无效",
     "new_record": "编号已存在",

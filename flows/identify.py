@@ -12,7 +12,7 @@ from census_schema.errors import WorkbookUnusable
 from census_schema.forms import KIND_LABELS, WORKBOOKS, UnknownForm, get_workbook_form
 from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, parse_stored_scope
 from census_schema.settings import Settings
-from flows.measure import WorkbookMeasure, measure_workbook
+from flows.measure import NO_FORMULAS, FormulaCounts, WorkbookMeasure, measure_workbook
 from flows.reader import ReadAhead, read_identity_and_sheets, read_metadata_of
 from flows.worker import ReaderWorker
 
@@ -38,8 +38,9 @@ class WorkbookIdentity:
     scope: Scope | None = None
     # The data sheets, read with the identity by a reader worker (flows.parse takes them instead of reading again).
     read_ahead: ReadAhead | None = field(default=None, repr=False, compare=False)
-    # Cells holding an Excel error value (#DIV/0!...), counted by the measurement: flows.parse then asks where.
-    error_cells: int = 0
+    # Formula cells a reader gives as empty (failed: #DIV/0!...; with no saved result), counted by the measurement:
+    # flows.parse then asks where.
+    formulas: FormulaCounts = NO_FORMULAS
 
 
 def compute_sha256(path: Path) -> str:
@@ -171,12 +172,12 @@ def identify_workbook(
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
     check_container(path, name, settings)
     if worker is None:
-        errors = measure_workbook(path, name, settings).error_cells
+        formulas = measure_workbook(path, name, settings).formulas
         identity = _identity(path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope)
-        return replace(identity, error_cells=errors)
+        return replace(identity, formulas=formulas)
     ahead, measured = _measure_while_reading(path, name, settings, worker, expected_kind)
     identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope)
-    return replace(identity, read_ahead=ahead, error_cells=measured.error_cells)
+    return replace(identity, read_ahead=ahead, formulas=measured.formulas)
 
 
 def _measure_while_reading(

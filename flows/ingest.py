@@ -325,7 +325,7 @@ def ingest_workbook(
         file_name=identity.file_name,
         worker=worker,
         read_ahead=identity.read_ahead,
-        error_cells=identity.error_cells,
+        formulas=identity.formulas,
     )
     identity = replace(identity, read_ahead=None)  # the sheets' text is not needed once typed: free it
     context = timed("context", read_check_context, store, book, province)

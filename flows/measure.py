@@ -14,6 +14,7 @@ worker (`flows/worker.py`): the measurement gives clear refusals for the known a
 
 from __future__ import annotations
 
+import html
 import re
 import struct
 import zipfile
@@ -21,7 +22,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO
+from typing import BinaryIO, NamedTuple
 from xml.parsers import expat
 
 from census_schema.errors import WorkbookUnusable
@@ -42,6 +43,13 @@ _REF = re.compile(r"^\$?([A-Z]{1,3})\$?([0-9]{1,7})$")
 _ROW_NUMBER = re.compile(rb'\sr="([0-9]+)"')
 # The type attribute of a cell holding an Excel error value, as Excel, WPS, LibreOffice and openpyxl write it.
 ERROR_CELL = b' t="e"'
+# How a cell ends when its formula has no saved result (a workbook written by a program and never opened in Excel:
+# openpyxl writes `<f>…</f><v />`): a formula or an empty value closing the cell. Excel, WPS and LibreOffice save
+# every formula's result, so their workbooks count none; an empty value without a formula counts too, harmlessly
+# (the cells are then looked for, and none is found).
+UNCOMPUTED_ENDS = ("</{p}f></{p}c>", "/></{p}c>", "<{p}v></{p}v></{p}c>")
+# Bytes of a chunk kept to count a tag split across it and the next (longer than any tag counted, prefix included).
+TAIL_BYTES = 64
 TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
 REOPEN_HINT = "请在 Excel 中打开，另存为新的 .xlsx 工作簿（最好直接使用平台模板）后重新上传。"
 
@@ -59,6 +67,8 @@ class SheetMeasure:
     last_row: int = 0
     # Cells holding an Excel error value (a formula that failed: #DIV/0!, #REF!...), which a reader gives as empty.
     error_cells: int = 0
+    # Cells that may hold a formula with no saved result (UNCOMPUTED_ENDS), which a reader also gives as empty.
+    uncomputed_cells: int = 0
 
 
 @dataclass
@@ -70,9 +80,21 @@ class WorkbookMeasure:
     sheets: list[SheetMeasure] = field(default_factory=list)
 
     @property
-    def error_cells(self) -> int:
-        """Cells holding an Excel error value, over all worksheets."""
-        return sum(sheet.error_cells for sheet in self.sheets)
+    def formulas(self) -> FormulaCounts:
+        """Cells whose formula failed or may have no saved result, over all worksheets."""
+        return FormulaCounts(
+            sum(sheet.error_cells for sheet in self.sheets), sum(sheet.uncomputed_cells for sheet in self.sheets)
+        )
+
+
+class FormulaCounts(NamedTuple):
+    """What the measurement counted of formulas a reader gives as empty: failed ones, and ones maybe not computed."""
+
+    failed: int = 0
+    uncomputed: int = 0
+
+
+NO_FORMULAS = FormulaCounts()
 
 
 class _Refused(Exception):
@@ -163,6 +185,8 @@ class _Counter:
         self.cells = 0
         self.rows = 0
         self.errors = 0
+        self.uncomputed_ends = tuple(end.format(p=prefix).encode() for end in UNCOMPUTED_ENDS)
+        self.uncomputed = 0
         self.last_row_tag = b""
 
     def feed(self, chunk: bytes) -> None:
@@ -171,11 +195,12 @@ class _Counter:
         self.cells += buffer.count(self.cell_tag) - self.tail.count(self.cell_tag)
         self.rows += buffer.count(self.row_tag) - self.tail.count(self.row_tag)
         self.errors += buffer.count(ERROR_CELL) - self.tail.count(ERROR_CELL)
+        self.uncomputed += sum(buffer.count(end) - self.tail.count(end) for end in self.uncomputed_ends)
         start = buffer.rfind(self.row_tag)
         if start >= 0:
             end = buffer.find(b">", start)
             self.last_row_tag = buffer[start : end if end >= 0 else start + 200]
-        self.tail = buffer[-8:]
+        self.tail = buffer[-TAIL_BYTES:]
 
     @property
     def last_row(self) -> int:
@@ -324,7 +349,7 @@ def _measure_member(
         sheet = _start_sheet(info.filename, head, file_name, settings)
     if counter is not None and sheet is not None:
         sheet.cells, sheet.rows, sheet.last_row = counter.cells, counter.rows, counter.last_row
-        sheet.error_cells = counter.errors
+        sheet.error_cells, sheet.uncomputed_cells = counter.errors, counter.uncomputed
         _check_counts(sheet, counter, file_name, settings)
     if inflated != info.file_size:
         raise _refuse(
@@ -392,3 +417,75 @@ def _check_counts(sheet: SheetMeasure, counter: _Counter, file_name: str, settin
             f"工作表部件 {sheet.part} 的{over}，不像是一份报表，平台拒绝处理（已停止读取）。",
             "请确认表中没有误粘贴的大量数据或格式，删除多余的行列后重新上传；如数据确实很多，请联系国家档案局。",
         )
+
+
+# A cell whose formula has no saved result: its reference, and its formula's text (none for a shared formula's cells).
+_UNCOMPUTED_CELL = re.compile(
+    rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*>'
+    rb"(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>)"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?</(?:\w+:)?c>"
+)
+_ROW_END = re.compile(rb"</(?:\w+:)?row>")
+_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
+
+
+def locate_uncomputed_formulas(
+    path: Path, sheet_names: list[str], file_name: str
+) -> dict[str, list[tuple[int, int, str]]]:
+    """Where the named sheets hold formulas with no saved result: (0-based row, 0-based column, the formula).
+
+    Asked only when the measurement counted cells that may be such (a reader gives them as empty). The worksheet
+    XML is scanned row by row as it is inflated; the workbook has been measured, so its members are within limits.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = _sheet_parts(archive)
+            return {name: _uncomputed_cells(archive, parts[name]) for name in sheet_names if name in parts}
+    except (zipfile.BadZipFile, KeyError, OSError) as error:
+        raise _refuse(file_name, f"工作簿的工作表目录无法读取（{type(error).__name__}），文件可能已损坏。") from None
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding its worksheet XML (from the workbook part and its relationships)."""
+    targets = {
+        attributes.get("Id"): attributes.get("Target", "")
+        for attributes in _elements(archive.read("xl/_rels/workbook.xml.rels"), "Relationship")
+    }
+    parts = {}
+    for attributes in _elements(archive.read("xl/workbook.xml"), "sheet"):
+        relation = next((value for key, value in attributes.items() if key.endswith(":id")), None)
+        if relation in targets:
+            target = targets[relation]
+            parts[attributes.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _elements(xml: bytes, local_name: str) -> list[dict[str, str]]:
+    """The attributes (unescaped) of each `local_name` element of a small XML part the measurement has checked."""
+    tags = re.finditer(rf"<(?:\w+:)?{local_name}\s([^>]*)>".encode(), xml)
+    return [
+        {key.decode(): html.unescape(value.decode("utf-8", "replace")) for key, value in _ATTRIBUTE.findall(tag[1])}
+        for tag in tags
+    ]
+
+
+def _uncomputed_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, str]]:
+    cells = []
+    rest = b""
+    with archive.open(part) as member:
+        while chunk := member.read(CHUNK):
+            buffer = rest + chunk
+            ends = [match.end() for match in _ROW_END.finditer(buffer, max(0, len(buffer) - len(chunk) - 16))]
+            cut = ends[-1] if ends else 0
+            cells += _uncomputed_in(buffer[:cut])
+            rest = buffer[cut:]
+    return cells + _uncomputed_in(rest)
+
+
+def _uncomputed_in(xml: bytes) -> list[tuple[int, int, str]]:
+    found = []
+    for match in _UNCOMPUTED_CELL.finditer(xml):
+        formula = html.unescape(match.group(3).decode("utf-8", "replace")) if match.group(3) else ""
+        shown = f"={formula}" if formula else "（共享公式）"
+        found.append((int(match.group(2)) - 1, column_number(match.group(1).decode()) - 1, shown))
+    return found

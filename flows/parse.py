@@ -17,6 +17,7 @@ from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import Field, FieldType, Form, Severity, WorkbookForm
+from flows.measure import NO_FORMULAS, FormulaCounts, locate_uncomputed_formulas
 from flows.reader import ErrorCell, RawSheet, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
 
@@ -203,7 +204,7 @@ def parse_workbook(
     file_name: str | None = None,
     worker: ReaderWorker | None = None,
     read_ahead: ReadAhead | None = None,
-    error_cells: int = 0,
+    formulas: FormulaCounts = NO_FORMULAS,
 ) -> ParsedWorkbook:
     """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all).
 
@@ -222,15 +223,17 @@ def parse_workbook(
         return function(path, names, name)
 
     raw = read_ahead.sheets if read_ahead is not None and read_ahead.sheets is not None else read(read_raw_sheets)
-    # The measurement counted cells holding Excel error values: where are they?
-    errors: dict[str, list[ErrorCell]] = read(read_error_cells) if error_cells else {}
+    # The measurement counted cells holding Excel error values, or formulas with no saved result: where are they?
+    failed: dict[str, list[ErrorCell]] = read(read_error_cells) if formulas.failed else {}
+    uncomputed = read(locate_uncomputed_formulas) if formulas.uncomputed else {}
     sheets = {
         form.sheet_name: _parse_loaded(
             raw.get(form.sheet_name),
             form,
             name,
             allow_empty=book.sheets_optional or form.may_be_empty,
-            errors=errors.get(form.sheet_name, []),
+            errors=failed.get(form.sheet_name, []),
+            uncomputed=uncomputed.get(form.sheet_name, []),
         )
         for form in book.sheets
     }
@@ -245,7 +248,13 @@ def parse_workbook(
 
 
 def _parse_loaded(
-    raw: RawSheet | None, form: Form, file_name: str, *, allow_empty: bool, errors: list[ErrorCell] | None = None
+    raw: RawSheet | None,
+    form: Form,
+    file_name: str,
+    *,
+    allow_empty: bool,
+    errors: list[ErrorCell] | None = None,
+    uncomputed: list[ErrorCell] | None = None,
 ) -> ParsedSheet:
     if raw is None:
         raise WorkbookUnusable(
@@ -253,7 +262,9 @@ def _parse_loaded(
             file=file_name,
             hint="请勿给模板的工作表改名；请重新下载模板。",
         )
-    return parse_raw_frame(raw[0], raw[1], form, file_name, allow_empty=allow_empty, errors=errors)
+    return parse_raw_frame(
+        raw[0], raw[1], form, file_name, allow_empty=allow_empty, errors=errors, uncomputed=uncomputed
+    )
 
 
 def parse_raw_frame(
@@ -264,9 +275,11 @@ def parse_raw_frame(
     *,
     allow_empty: bool = False,
     errors: list[ErrorCell] | None = None,
+    uncomputed: list[ErrorCell] | None = None,
 ) -> ParsedSheet:
     """Type a sheet read as text (`absolute`: each frame column's 0-based column) and locate what cannot be read,
-    including the cells holding an Excel error value (`errors`, which the text gives as empty)."""
+    including the formula cells the text gives as empty: those holding an Excel error value (`errors`, by frame
+    column) and those with no saved result (`uncomputed`, by the sheet's column)."""
     header = _find_header(raw, form, file_name, absolute)
     header_index, positions = header.index, header.positions
     columns = {field: absolute[pos] for field, pos in positions.items()}
@@ -295,7 +308,8 @@ def parse_raw_frame(
         )
     failures = (
         _locate_unreadable(text, form)
-        + _formula_errors(text, form, positions, errors or [])
+        + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
+        + _formula_cells(text, form, positions, _by_frame_column(uncomputed or [], absolute), "cell_formula_uncomputed")
         + _unread_columns(raw, header, form, absolute)
     )
     plain = _plain_number_columns(text, form)
@@ -352,11 +366,17 @@ def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
     return failures
 
 
-def _formula_errors(
-    text: pl.DataFrame, form: Form, positions: dict[str, int], errors: list[ErrorCell]
+def _by_frame_column(cells: list[ErrorCell], absolute: list[int]) -> list[ErrorCell]:
+    """Cells located by the sheet's column, located by the frame's column instead (those the frame holds)."""
+    frame_column = {column: index for index, column in enumerate(absolute)}
+    return [(row, frame_column[column], shown) for row, column, shown in cells if column in frame_column]
+
+
+def _formula_cells(
+    text: pl.DataFrame, form: Form, positions: dict[str, int], errors: list[ErrorCell], rule_id: str
 ) -> list[Failure]:
-    """A failure for each data cell of a field that holds an Excel error value."""
-    rule = form.rules_by_id["cell_formula_error"]
+    """A failure of `rule_id` for each data cell of a field among `errors` (located by frame column)."""
+    rule = form.rules_by_id[rule_id]
     fields = {position: form.field(name) for name, position in positions.items()}
     rows = set(text["excel_row"].to_list()) if errors else set()
     return [

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import json
+import re
+import zipfile
 from dataclasses import replace
 
 import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM
-from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET
+from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, HEADER_ROW
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
+from flows.measure import measure_workbook
 from flows.report import ERROR_COLOR
 from flows.worker import shared_reader
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
@@ -130,6 +133,42 @@ def test_a_failed_formula_is_reported_as_one_not_as_an_empty_cell(store, setting
     ]
     assert all("公式计算出错" in f.message for f in outcome.failures if f.rule == "cell_formula_error")
     assert ingest(store, settings, census_workbook(tmp_path / "good.xlsx", 3)).status == "accepted"
+
+
+def with_formulas(path, formulas):
+    """The workbook with formulas written into cells by openpyxl (as a program would: no results saved)."""
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    columns = {c.value: c.column for c in sheet[HEADER_ROW]}
+    for (row, name), formula in formulas.items():
+        sheet.cell(row, columns[CENSUS_FORM.field(name).label], formula)
+    workbook.save(path)
+    return path
+
+
+def test_a_formula_with_no_saved_result_is_named_not_called_empty(store, settings, tmp_path):
+    # A workbook filled by a program and never opened in Excel: its formulas read as empty; each is named, with its
+    # text, and nothing else is said of the cell (not 「不能为空」).
+    formulas = {(4, "vol_total"): "=SUM(AA4:AB4)", (5, "photos"): "=1+1"}
+    path = with_formulas(census_workbook(tmp_path / "c.xlsx", 3), formulas)
+    outcome = ingest(store, settings, path)
+    assert outcome.status == "rejected"
+    on_the_cells = [(f.row, f.field, f.value, f.rule) for f in outcome.failures if (f.row, f.field) in formulas]
+    assert on_the_cells == [
+        (4, "vol_total", "=SUM(AA4:AB4)", "cell_formula_uncomputed"),
+        (5, "photos", "=1+1", "cell_formula_uncomputed"),
+    ]
+    # With the results saved (as Excel, WPS and LibreOffice save them), the same formulas read as their values.
+    path = with_formulas(census_workbook(tmp_path / "saved.xlsx", 3), {(5, "photos"): "=1+1"})
+    with zipfile.ZipFile(path) as archive:
+        members = {info: archive.read(info) for info in archive.infolist()}
+    saved = re.compile(rb"(<f>1\+1</f>)<v ?/>")
+    assert any(saved.search(data) for data in members.values())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in members.items():
+            archive.writestr(info, saved.sub(rb"\1<v>2</v>", data))
+    assert measure_workbook(path, "saved.xlsx", settings).formulas.uncomputed == 0
+    assert ingest(store, settings, path).status == "accepted"
 
 
 def test_a_report_sent_back_gets_fresh_marks(store, settings, tmp_path):
