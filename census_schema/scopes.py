@@ -16,7 +16,14 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
-from census_schema.divisions import PREFECTURE, PROVINCE, UnknownDivision, load_divisions, require_census_province
+from census_schema.divisions import (
+    PREFECTURE,
+    PROVINCE,
+    UnknownDivision,
+    census_province_of,
+    load_divisions,
+    require_census_province,
+)
 from census_schema.errors import UsageError
 
 
@@ -71,8 +78,8 @@ class Scope:
 
     @property
     def province_code(self) -> str | None:
-        """The province the scope lies in; None for a central channel."""
-        return None if self.is_central else self.code[:2] + "0000"
+        """The census province the scope lies in (the Corps for its cities); None for a central channel."""
+        return None if self.is_central else census_province_of(self.code)
 
     @property
     def name(self) -> str:

@@ -75,9 +75,10 @@ def fetch_holders_elsewhere(
 
 def fetch_scope_register_usccs(con: duckdb.DuckDBPyConnection, scope: Scope, round_id: str) -> frozenset[str]:
     """The usccs a return of this scope is checked against: its province's current registers (every scope in it),
-    or for a central channel the central registers."""
+    or for a central channel that channel's register."""
     rows = con.execute(
-        "SELECT uscc FROM stg_register WHERE round_id = ? AND province_code IS NOT DISTINCT FROM ?",
-        [round_id, scope.province_code],
+        "SELECT uscc FROM stg_register WHERE round_id = ? AND province_code IS NOT DISTINCT FROM ? "
+        "AND central_channel IS NOT DISTINCT FROM ?",
+        [round_id, scope.province_code, scope.code if scope.is_central else None],
     ).fetchall()
     return frozenset(row[0] for row in rows)

@@ -343,3 +343,40 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(f
     with file_store.reader() as con:
         progress = query_summary(con)["review"]
     assert (progress["returns"], progress["reviewed_pct"], progress["by_state"]["已审核"]) == (2, 100.0, 2)
+
+
+def test_a_central_unit_registered_in_one_channel_and_reported_in_another_is_covered_in_neither(
+    store, settings, tmp_path
+):
+    # Central units have no province: the channel alone says whose register and whose return a unit is in.
+    organs, enterprises = central_scope("organs"), central_scope("enterprises")
+    unit, other = central_holders(1, 2)
+    for scope, listed in ((organs, unit), (enterprises, other)):
+        register = write_rows(tmp_path / f"{scope.code}.xlsx", REGISTER_FORM, [listed], scope=scope)
+        assert ingest(store, settings, register, scope, kind="register").status == "accepted"
+    unit = [unit]
+    outcome = ingest(store, settings, census(tmp_path, "ent", unit, enterprises), enterprises)
+    assert outcome.status == "accepted"
+    assert [f.rule for f in outcome.failures] == ["uscc_not_in_register"]
+    with store.reader() as con:
+        channels = {c["channel"]: c for c in query_summary(con)["central"]["channels"]}
+    figures = ("units_expected", "units_reported", "units_unregistered")
+    assert tuple(channels["organs"][k] for k in figures) == (1, 0, 0)
+    assert tuple(channels["enterprises"][k] for k in figures) == (1, 0, 1)
+
+
+def test_a_corps_city_reports_as_a_county_scope_of_the_corps(file_store, settings, tmp_path, capsys):
+    # The 师市合一 cities keep their Xinjiang codes (6590xx) and report to the Corps (660000), not to Xinjiang.
+    db = ["--db", str(settings.db_path)]
+    template = tmp_path / "t.xlsx"
+    assert main(["template", "census", "--province", "660000", "--division", "659001", "--out", str(template), *db]) == 0
+    assert "新疆生产建设兵团石河子市" in capsys.readouterr().out
+    meta = dict(openpyxl.load_workbook(template)["_meta"].iter_rows(values_only=True))
+    assert (meta["province_code"], meta["scope_kind"], meta["scope_code"]) == ("660000", "county", "659001")
+    city = division_scope("660000", "659001")
+    rows = [{**row, "uscc": make_uscc(1, prefix="91659001"), "division_code": "659001"} for row in holders(1, 1)]
+    path = census(tmp_path, "shihezi", rows, city)
+    argv = ["ingest", "census", str(path), "--province", "660000", "--division", "659001", "--json", *db]
+    assert main(argv) == 0, capsys.readouterr()
+    answer = json.loads(capsys.readouterr().out)
+    assert (answer["province"], answer["scope"]["code"]) == ("660000", "659001")

@@ -1,7 +1,7 @@
 -- Grain: one row per registered holder (a row of a counted register).
 -- expected_count is always 1 so that sums give expected holders at any level; has_reported: the holder is in a
 -- counted census return of the same round and reporting province (any scope of it), or for a central unit in a
--- central channel's return. Central units carry their channel and no province, prefecture or county.
+-- return of its own channel. Central units carry their channel and no province, prefecture or county.
 -- level_tier and basis: as in mart_holder_returns, from the register's administrative level and holder type.
 CREATE VIEW mart_coverage AS
 SELECT
@@ -21,7 +21,9 @@ SELECT
     1 AS expected_count,
     EXISTS (
         SELECT 1 FROM stg_census_returns AS r
-        WHERE r.round_id = g.round_id AND r.province_code IS NOT DISTINCT FROM g.province_code AND r.uscc = g.uscc
+        WHERE r.round_id = g.round_id AND r.uscc = g.uscc
+            AND r.province_code IS NOT DISTINCT FROM g.province_code
+            AND r.central_channel IS NOT DISTINCT FROM g.central_channel
     ) AS has_reported
 FROM stg_register AS g
 LEFT JOIN int_division_hierarchy AS h ON h.division_code = g.division_code

@@ -2,7 +2,7 @@
 -- scope rules refuse that for returns loaded since scopes exist).
 -- Local holders are placed by their division (province, prefecture, county); central units by their channel only
 -- (province_code NULL), wherever they lie. is_registered: the holder is on a current register of the same reporting
--- province (any of its scopes), or for a central unit on a central register. level_tier: the tier (层级) of its
+-- province (any of its scopes), or for a central unit on the register of its own channel. level_tier: the tier (层级) of its
 -- administrative level; basis: the basis indicators count it in (综合档案馆, other archives, archive rooms).
 CREATE VIEW mart_holder_returns AS
 SELECT
@@ -15,7 +15,9 @@ SELECT
     basis.group_value AS basis,
     EXISTS (
         SELECT 1 FROM stg_register AS g
-        WHERE g.round_id = r.round_id AND g.province_code IS NOT DISTINCT FROM r.province_code AND g.uscc = r.uscc
+        WHERE g.round_id = r.round_id AND g.uscc = r.uscc
+            AND g.province_code IS NOT DISTINCT FROM r.province_code
+            AND g.central_channel IS NOT DISTINCT FROM r.central_channel
     ) AS is_registered
 FROM stg_census_returns AS r
 LEFT JOIN int_division_hierarchy AS h ON h.division_code = r.division_code
