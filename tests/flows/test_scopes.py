@@ -369,7 +369,9 @@ def test_a_corps_city_reports_as_a_county_scope_of_the_corps(file_store, setting
     # The 师市合一 cities keep their Xinjiang codes (6590xx) and report to the Corps (660000), not to Xinjiang.
     db = ["--db", str(settings.db_path)]
     template = tmp_path / "t.xlsx"
-    assert main(["template", "census", "--province", "660000", "--division", "659001", "--out", str(template), *db]) == 0
+    assert (
+        main(["template", "census", "--province", "660000", "--division", "659001", "--out", str(template), *db]) == 0
+    )
     assert "新疆生产建设兵团石河子市" in capsys.readouterr().out
     meta = dict(openpyxl.load_workbook(template)["_meta"].iter_rows(values_only=True))
     assert (meta["province_code"], meta["scope_kind"], meta["scope_code"]) == ("660000", "county", "659001")
