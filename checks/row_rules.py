@@ -186,10 +186,12 @@ def check_unique_together(rule: Rule, form: Form, context: CheckContext) -> pl.E
 
 
 def check_min_names(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
-    """A list of names (split at any of the separators) has fewer than `min` names."""
+    """A list of names (split at any of the separators) has fewer than `min` different names (「张三、张三」 is one)."""
     separators = "[" + re.escape(rule.param("separators")) + "]+"
     names = _field(rule).str.strip_chars().str.replace_all(separators, "\n").str.split("\n")
-    return names.list.eval(pl.element().filter(pl.element() != "")).list.len() < rule.param("min")
+    return names.list.eval(pl.element().str.strip_chars().filter(pl.element() != "")).list.n_unique() < rule.param(
+        "min"
+    )
 
 
 ROW_RULES: dict[str, RowRule] = {

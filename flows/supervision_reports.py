@@ -22,7 +22,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from census_schema.errors import UsageError
 from census_schema.supervision.codes import EvaluationStatus, IndicatorStatus
-from census_schema.supervision.evaluation import EvaluationStandard, ScoringItem, get_standard
+from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, EvaluationStandard, ScoringItem, get_standard
 from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICATORS, PLAN_TITLE, PlanIndicator
 from census_schema.template import save_workbook
 from census_schema.xlsx import Column, set_cell_value
@@ -251,7 +251,7 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
     return [
         ("档案馆", f"{result['archive_name']}（{report.archive_code}）"),
         ("评价轮次", report.round_id),
-        ("评价标准", f"{standard.title}（{standard.version}）"),
+        ("评价标准", f"{standard.title}（{standard.version}，暂定稿）"),
         ("评价专家（人）", result["experts"]),
         ("评分项得分合计", result["total"]),
         ("加分（封顶后）", result["bonus"]),
@@ -261,6 +261,7 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
         ("排名", f"第 {result['rank']} 名（共 {report.completed} 个已完成评价的档案馆）"),
         ("未通过的否决项", "、".join(result["veto_failures"] or ()) or "无"),
         ("自评偏差项（个）", result["deviation_count"]),
+        ("说明", STANDARD_PROVISIONAL),
     ]
 
 

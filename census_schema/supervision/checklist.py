@@ -11,6 +11,10 @@ from census_schema.errors import UsageError
 from census_schema.supervision.codes import Grade
 
 CHECKLIST_VERSION = "JC-2023.1"
+# The checklist's text and its grading thresholds are the platform's proposal until the bureau issues its own.
+CHECKLIST_PROVISIONAL = (
+    f"检查清单（{CHECKLIST_VERSION}）的检查项目和综合检查评定等次的比例线为暂定稿，以国家档案局正式发布的为准。"
+)
 
 # Lower bounds (inclusive) of the compliance share, best grade first; below the last bound the grade is 不合格.
 INSPECTION_GRADE_BANDS: tuple[tuple[Fraction, Grade], ...] = (

@@ -13,6 +13,10 @@ from census_schema.fields import Rule, Severity
 from census_schema.supervision.codes import Grade
 
 STANDARD_VERSION = "PJ-2024.1"
+# The standard's text and its grade thresholds are the platform's proposal until the bureau issues its own.
+STANDARD_PROVISIONAL = (
+    f"评价标准（{STANDARD_VERSION}）的评分项、分值和评价等次的分数线为暂定稿，以国家档案局正式发布的为准。"
+)
 # The scorer of a self-evaluation sheet (expert sheets carry the expert's name).
 SELF_SOURCE = "自评"
 

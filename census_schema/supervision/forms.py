@@ -22,7 +22,7 @@ from census_schema.census_form import declare_form
 from census_schema.codes import YES_NO, CodeList
 from census_schema.divisions import load_divisions
 from census_schema.fields import Field, FieldType, Form, Rule, Severity, WorkbookForm, frozen_params
-from census_schema.supervision.checklist import CHECKLISTS
+from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL, CHECKLISTS
 from census_schema.supervision.codes import (
     FINDING_ACTION,
     FINDING_ROLE,
@@ -33,7 +33,13 @@ from census_schema.supervision.codes import (
     VETO_VERDICT,
     FindingSeverity,
 )
-from census_schema.supervision.evaluation import EVALUATION_RULES, SELF_SOURCE, STANDARD_VERSION, get_standard
+from census_schema.supervision.evaluation import (
+    EVALUATION_RULES,
+    SELF_SOURCE,
+    STANDARD_PROVISIONAL,
+    STANDARD_VERSION,
+    get_standard,
+)
 from census_schema.supervision.indicators import PLAN_BASE_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR
 from census_schema.supervision.rectification import LIFECYCLE_RULES, RECTIFICATION_WORKING_DAYS
 from census_schema.uscc import USCC_PATTERN
@@ -111,7 +117,14 @@ def _form(
 INSPECTION_FIELDS: tuple[Field, ...] = (
     _id("inspection_id", "检查编号", "本次检查的编号，全国唯一（如 JC2023-001）。"),
     Field("year", "检查年度", INT, "开展检查的年度。", unit="年", min_value=2015, max_value=2035, width=9),
-    Field("inspection_type", "检查类型", CODE, "综合检查按检查清单评分定等。", code_list=INSPECTION_TYPE, width=11),
+    Field(
+        "inspection_type",
+        "检查类型",
+        CODE,
+        "综合检查按检查清单评分定等。" + CHECKLIST_PROVISIONAL,
+        code_list=INSPECTION_TYPE,
+        width=11,
+    ),
     _text("organiser", "组织单位", "组织检查的档案主管部门，如 国家档案局、广东省档案局。", 50, 16),
     Field(
         "unit_uscc",
@@ -376,7 +389,8 @@ SCORE_FIELDS: tuple[Field, ...] = (
         "item_code",
         "评分项编号",
         T,
-        f"评价标准（{STANDARD_VERSION}）中的评分项编号（如 A1.1.1），加分项为 B1～B{len(_STANDARD.bonus_items)}。",
+        f"评价标准（{STANDARD_VERSION}）中的评分项编号（如 A1.1.1），加分项为 B1～B{len(_STANDARD.bonus_items)}。"
+        + STANDARD_PROVISIONAL,
         max_length=10,
         pattern=_ITEM_CODE_PATTERN,
         pattern_hint="如 A1.1.1 或 B1",

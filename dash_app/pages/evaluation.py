@@ -13,7 +13,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.roles import Role
-from census_schema.supervision.evaluation import get_standard
+from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from dash_app import ids
 from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
 from dash_app.components import dropdown, graph, labelled, page_url, query_string, query_value
@@ -115,7 +115,7 @@ def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
 def layout(**query: str) -> html.Div:
     """Results (national), assignments (evaluators), an archive's detail, and the scoring form."""
     viewer = current_viewer()
-    parts: list[Any] = [page_url(), html.H2("综合档案馆业务建设评价")]
+    parts: list[Any] = [page_url(), html.H2("综合档案馆业务建设评价"), html.P(STANDARD_PROVISIONAL, className="hint")]
     if _national(viewer):
         parts += [
             html.H3("47 家综合档案馆评价结果"),

@@ -14,6 +14,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
 from census_schema.roles import Role
+from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
@@ -112,6 +113,7 @@ def layout(
         [
             page_url(),
             html.H2("监督检查与问题整改"),
+            html.P(CHECKLIST_PROVISIONAL, className="hint"),
             html.Div(id=ids.INSPECTIONS_CARDS, className="cards"),
             html.Div(id=ids.INSPECTIONS_REMINDERS),
             graph(ids.INSPECTIONS_CHART),

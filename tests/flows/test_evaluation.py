@@ -187,6 +187,8 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     assert facts["评价等次"] == "不合格"  # a failed veto item, whatever the score
     assert facts["最终得分"] == 900 and facts["未通过的否决项"] == "A2.4.2"
     assert facts["排名"].startswith("第 1 名")
+    # The standard and its grade thresholds are marked as proposals until the bureau issues its own.
+    assert facts["评价标准"].endswith("暂定稿）") and "暂定稿" in facts["说明"] and "分数线" in facts["说明"]
     areas = list(book["领域小计"].iter_rows(min_row=2, values_only=True))
     assert [a[0] for a in areas] == ["A1", "A2", "A3", "A4", "A5", "A6"] and areas[0][3] == 135
     deviations = list(book["自评偏差"].iter_rows(min_row=2, values_only=True))

@@ -171,6 +171,7 @@ def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, s
         inspection(12, organiser=None),
         inspection(13, division_code="999999"),
         inspection(14, inspection_id="JC 14"),
+        inspection(15, inspectors="张三、 张三"),  # one inspector named twice
     ]
     findings = [
         finding(1),
@@ -189,6 +190,7 @@ def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, s
         (R, 3, "inspection_id", "inspection_id_unique"),
         (R, 11, "inspection_id", "inspection_id_unique"),
         (R, 4, "inspectors", "inspectors_at_least_two"),
+        (R, 18, "inspectors", "inspectors_at_least_two"),
         (R, 5, "onsite_start", "onsite_start_after_notice"),
         (R, 6, "onsite_end", "onsite_end_after_start"),
         (R, 7, "feedback_date", "feedback_after_onsite"),
