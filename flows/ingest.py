@@ -21,7 +21,7 @@ from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from flows.data_docs import clear_data_docs, data_docs_dir
 from flows.identify import WorkbookIdentity, identify_workbook
-from flows.parse import ParsedWorkbook, parse_workbook
+from flows.parse import ParsedWorkbook, parse_workbook, require_holders
 from flows.report import write_annotated_report
 from flows.scopes import (
     ScopeFacts,
@@ -326,6 +326,9 @@ def ingest_workbook(
         worker=worker,
         read_ahead=identity.read_ahead,
         formulas=identity.formulas,
+        # A scope's return may list no holders when it replaces a current one (giving all its holders up); that is
+        # known once the scope's facts are read, below.
+        holders_may_be_empty=scope is not None,
     )
     identity = replace(identity, read_ahead=None)  # the sheets' text is not needed once typed: free it
     context = timed("context", read_check_context, store, book, province)
@@ -333,6 +336,8 @@ def ingest_workbook(
     facts: ScopeFacts | None = None
     if scope is not None:
         facts = timed("scope", read_scope_facts, store, book, scope, usccs)
+        if facts.current is None:
+            require_holders(parsed, book, identity.file_name)
         context = replace(
             context,
             scope=scope,

@@ -205,8 +205,11 @@ def parse_workbook(
     worker: ReaderWorker | None = None,
     read_ahead: ReadAhead | None = None,
     formulas: FormulaCounts = NO_FORMULAS,
+    holders_may_be_empty: bool = False,
 ) -> ParsedWorkbook:
-    """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all).
+    """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all), and
+    the first (the holders) with `holders_may_be_empty`: a scope's return giving up all its holders, which the flow
+    allows only in place of a current return (`require_holders`).
 
     The sheets' text comes from `read_ahead` (read with the identity), else from the reader (calamine, native code)
     run in `worker`, a bounded process (uploads), else in this one (trusted files, tests). Typing happens here.
@@ -231,7 +234,7 @@ def parse_workbook(
             raw.get(form.sheet_name),
             form,
             name,
-            allow_empty=book.sheets_optional or form.may_be_empty,
+            allow_empty=book.sheets_optional or form.may_be_empty or (holders_may_be_empty and form is book.sheets[0]),
             errors=failed.get(form.sheet_name, []),
             uncomputed=uncomputed.get(form.sheet_name, []),
         )
@@ -300,12 +303,7 @@ def parse_raw_frame(
             hint="请确认表中只有本省的普查对象、没有误粘贴其他数据；如确有这么多，请联系国家档案局。",
         )
     if text.height == 0 and not allow_empty:
-        raise WorkbookUnusable(
-            f"「{form.sheet_name}」中没有数据行（表头在第 {header_index + 1} 行，其下为空）。",
-            file=file_name,
-            sheet=form.sheet_name,
-            hint="请在表头下方逐行填写数据后再上传。",
-        )
+        raise no_data_rows(form, file_name, header_index + 1)
     failures = (
         _locate_unreadable(text, form)
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
@@ -326,6 +324,24 @@ def parse_raw_frame(
     failures += _type_failures(cleaned, typed, text, form)
     rows = typed.select(*form.field_names, pl.lit(form.sheet_name).alias("sheet"), "excel_row")
     return ParsedSheet(rows, sorted(failures, key=lambda f: f.sort_key), header_index + 1, columns)
+
+
+def no_data_rows(form: Form, file_name: str, header_row: int) -> WorkbookUnusable:
+    """The refusal of a sheet that must have rows and has none."""
+    return WorkbookUnusable(
+        f"「{form.sheet_name}」中没有数据行（表头在第 {header_row} 行，其下为空）。",
+        file=file_name,
+        sheet=form.sheet_name,
+        hint="请在表头下方逐行填写数据后再上传。",
+    )
+
+
+def require_holders(parsed: ParsedWorkbook, book: WorkbookForm, file_name: str) -> None:
+    """Refuse a workbook parsed with `holders_may_be_empty` whose first sheet (the holders) has no rows."""
+    form = book.sheets[0]
+    sheet = parsed.sheets[form.sheet_name]
+    if sheet.row_count == 0 and not (book.sheets_optional or form.may_be_empty):
+        raise no_data_rows(form, file_name, sheet.header_row)
 
 
 def _plain_number_columns(text: pl.DataFrame, form: Form) -> set[str]:

@@ -223,6 +223,28 @@ def test_the_shrink_guard_refuses_reports_and_loads_when_confirmed(store, settin
     assert current(store, province_scope(PROVINCE)) == confirmed.submission_id
 
 
+def test_a_scope_whose_holders_all_belong_elsewhere_gives_them_up_with_an_empty_return(store, settings, tmp_path):
+    # 天河区 reported 越秀区's holder by mistake, its only row: it sends a return without holders (confirmed, as it
+    # drops all of its current return's), and 越秀区 may then report the holder. Without a current return to replace,
+    # a return without holders is still refused.
+    yuexiu = division_scope(PROVINCE, "440104")
+    holder = holders(1, 1, division_code="440104")
+    assert ingest(store, settings, census(tmp_path, "th", holders(1, 1), TIANHE), TIANHE).status == "accepted"
+    refused = ingest(store, settings, census(tmp_path, "yx", holder, yuexiu), yuexiu)
+    assert [f.rule for f in refused.failures] == ["uscc_in_other_return"]
+    empty = census(tmp_path, "th-empty", [], TIANHE)
+    asked = ingest(store, settings, empty, TIANHE)
+    assert (asked.status, asked.to_json()["shrink"]["dropped"]) == ("needs_confirmation", 1)
+    given_up = ingest(store, settings, empty, TIANHE, confirm_shrink=True)
+    assert (given_up.status, given_up.rows, current(store, TIANHE)) == ("accepted", 0, given_up.submission_id)
+    moved = ingest(store, settings, census(tmp_path, "yx2", holder, yuexiu), yuexiu)
+    assert moved.status == "accepted"
+    with store.reader() as con:
+        assert query_summary(con, province_code=PROVINCE)["provinces"][0]["vol_total"] == holder[0]["vol_total"]
+    with pytest.raises(WorkbookUnusable, match="「普查表」中没有数据行"):
+        ingest(store, settings, census(tmp_path, "gz-empty", [], GUANGZHOU), GUANGZHOU)
+
+
 def test_a_return_dropping_no_more_than_the_limit_loads_and_the_limit_is_a_setting(
     store, settings, tmp_path, monkeypatch
 ):
