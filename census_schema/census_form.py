@@ -439,7 +439,9 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
         W,
         "shelf_m",
         "「总排架长度（米）」与档案数量明显不符（参考：每卷约 0.03 米、每件约 0.0015 米），请核实单位是否为米。",
-        P(weights={"vol_total": 0.03, "item_total": 0.0015}, low=1 / 3, high=3.0),
+        # No holdings (E = 0): any shelf length is outside [E/3, 3E] (the zero holdings are the doubtful figure as
+        # much as the shelf; no other rule compares them).
+        P(weights={"vol_total": 0.03, "item_total": 0.0015}, low=1 / 3, high=3.0, zero_base_flags=True),
     ),
     Rule(
         "e_items_zero_together",

@@ -128,10 +128,14 @@ def check_share_at_most(rule: Rule, form: Form, context: CheckContext) -> pl.Exp
 
 
 def check_ratio_between(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
-    """The cell divided by a weighted sum of fields lies outside [low, high]; skipped when that sum is not positive."""
+    """The cell divided by a weighted sum of fields lies outside [low, high]. Where that sum is 0 the range is [0, 0]
+    with `zero_base_flags` (a positive cell is outside it), else the rule is skipped (another rule speaks of it)."""
     denominator = _weighted_sum(rule.param("weights"))
     ratio = _field(rule) / denominator
-    return (denominator > 0) & ((ratio < rule.param("low")) | (ratio > rule.param("high")))
+    outside = (denominator > 0) & ((ratio < rule.param("low")) | (ratio > rule.param("high")))
+    if rule.params.get("zero_base_flags"):
+        return outside | ((denominator == 0) & (_field(rule) > 0))
+    return outside
 
 
 def check_zero_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:

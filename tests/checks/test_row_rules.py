@@ -133,7 +133,9 @@ def test_uscc_structure(uscc, flagged):
     assert ("uscc_structure" in rules) is flagged
 
 
-def test_ratios_skip_rows_without_a_positive_denominator():
+def test_ratios_at_their_bounds_and_without_a_positive_denominator():
+    # No electronic items: the GB per item is not judged (e_items_zero_together speaks of it). No holdings but 5 m of
+    # shelving: outside [E/3, 3E] = [0, 0], as the form says.
     rows = build_rows(
         CENSUS_FORM,
         [
@@ -145,7 +147,7 @@ def test_ratios_skip_rows_without_a_positive_denominator():
         ],
     )
     failures = run_row_rules(CENSUS_FORM, rows, build_check_context(PROVINCE))
-    assert located(failures) == [(6, "shelf_plausible"), (7, "e_gb_per_item")]
+    assert located(failures) == [(4, "shelf_plausible"), (6, "shelf_plausible"), (7, "e_gb_per_item")]
     assert all(f.severity is Severity.WARNING for f in failures)
 
 
