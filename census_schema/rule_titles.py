@@ -30,6 +30,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "sum_equals": "合计与分项不符",
     "share_at_most": "占比过高",
     "ratio_between": "比例异常",
+    "filled_when": "按条件填写或留空",
     "zero_together": "须同时为零或同时大于零",
     "at_most": "超过上限",
     "positive_when_any": "须大于零",

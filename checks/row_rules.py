@@ -138,6 +138,12 @@ def check_ratio_between(rule: Rule, form: Form, context: CheckContext) -> pl.Exp
     return outside
 
 
+def check_filled_when(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell is empty on a row whose when_field is one of when_values, or filled on another row."""
+    wanted = pl.col(rule.param("when_field")).is_in(pl.Series(list(rule.param("when_values")), dtype=pl.Utf8))
+    return _field(rule).is_null() == wanted.fill_null(False)
+
+
 def check_zero_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """Exactly one of the cell and another field is 0."""
     return (_field(rule) == 0) != (pl.col(rule.param("other")) == 0)
@@ -207,6 +213,7 @@ ROW_RULES: dict[str, RowRule] = {
     "staff_with_holdings": check_staff_with_holdings,
     "share_at_most": check_share_at_most,
     "ratio_between": check_ratio_between,
+    "filled_when": check_filled_when,
     "zero_together": check_zero_together,
     "division_in_scope": check_division_in_scope,
     "admin_level_in_scope": check_admin_level_in_scope,

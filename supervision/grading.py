@@ -9,11 +9,8 @@ from fractions import Fraction
 
 from census_schema.errors import UsageError
 from census_schema.supervision.checklist import INSPECTION_GRADE_BANDS, VETO_GRADE_CAP
-from census_schema.supervision.codes import Grade
+from census_schema.supervision.codes import COMPREHENSIVE, SPECIAL, Grade
 from supervision.rows import Row, is_yes
-
-# Only a comprehensive inspection is graded; other types report the compliance share alone.
-COMPREHENSIVE = "综合检查"
 
 
 @dataclass(frozen=True)
@@ -50,14 +47,16 @@ def grade_inspection(
 
 
 def grade_record(row: Row) -> tuple[Decimal | None, Grade | None, str]:
-    """An inspection record's compliance %, grade and grade reason: graded when comprehensive; a share whenever
-    there are applicable items; nothing otherwise."""
+    """An inspection record's compliance %, grade and grade reason: graded when comprehensive, passed or failed as
+    its inspectors judged when special (专项检查结论); a share whenever there are applicable items."""
     applicable = int(row["items_applicable"])
+    special = row.get("special_result") if row["inspection_type"] == SPECIAL else None
+    result = (Grade(special), "专项检查，结论由检查组判定") if special else (None, "")
     if row["inspection_type"] != COMPREHENSIVE and applicable == 0:
-        return None, None, ""
+        return None, *result
     graded = grade_inspection(
         applicable, int(row["items_compliant"]), int(row["failed_veto_items"]), is_yes(row["has_security_incident"])
     )
     if row["inspection_type"] != COMPREHENSIVE:
-        return graded.compliance_pct, None, ""
+        return graded.compliance_pct, *result
     return graded.compliance_pct, graded.grade, graded.reason

@@ -35,6 +35,8 @@ from census_schema.divisions import PREFECTURE, load_divisions
 from census_schema.supervision.checklist import CURRENT_CHECKLIST, ChecklistItem
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
+    COMPREHENSIVE,
+    SPECIAL,
     VETO_FAILED,
     VETO_PASSED,
     EvaluationStatus,
@@ -242,14 +244,16 @@ def _inspection_record(
     notice, onsite, onsite_end, feedback = _dates(rng, *window)
     applicable = compliant = failed = 0
     incident = False
-    if kind == "综合检查":
+    special_result: Grade | None = None
+    if kind == COMPREHENSIVE:
         applicable = rng.randint(34, len(CURRENT_CHECKLIST.items))
         compliant = round(applicable * rng.uniform(0.55, 0.95))
         failed = 1 if rng.random() < 0.12 and compliant < applicable else 0
         incident = rng.random() < 0.03
-    elif kind == "专项检查":
+    elif kind == SPECIAL:
         applicable = rng.randint(8, 15)
         compliant = rng.randint(applicable // 2, applicable)
+        special_result = Grade.PASSED if compliant * 10 >= applicable * 8 else Grade.FAIL
     return {
         "inspection_id": inspection_id,
         "year": year,
@@ -268,6 +272,7 @@ def _inspection_record(
         "items_compliant": compliant,
         "failed_veto_items": failed,
         "has_security_incident": "是" if incident else "否",
+        "special_result": special_result.value if special_result else None,
         "feedback_date": feedback,
         "feedback_doc_no": f"{organiser[:2]}档函〔{year}〕{rng.randint(10, 199)}号",
         "remarks": None,
@@ -422,13 +427,16 @@ def _books_by_year(generated: _Generated) -> tuple[tuple[str, Mapping[str, Seque
 
 def _expected_inspections(generated: _Generated) -> dict[str, Any]:
     records = generated.records
-    grades = Counter(g.value for r in records if (g := grade_record(r)[1]) is not None)
+    comprehensive = [r for r in records if r["inspection_type"] == COMPREHENSIVE]
+    grades = Counter(g.value for r in comprehensive if (g := grade_record(r)[1]) is not None)
+    results = Counter(r["special_result"] for r in records if r["special_result"] is not None)
     return {
         "total": len(records),
         "by_year": dict(sorted(Counter(str(r["year"]) for r in records).items())),
         "by_type": dict(sorted(Counter(r["inspection_type"] for r in records).items())),
         "by_class": dict(sorted(Counter(r["unit_class"] for r in records).items())),
         "by_grade": dict(sorted(grades.items())),
+        "special_results": dict(sorted(results.items())),
     }
 
 

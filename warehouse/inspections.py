@@ -21,6 +21,8 @@ from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
+    COMPREHENSIVE,
+    SPECIAL,
     FindingAction,
     FindingRole,
     FindingSeverity,
@@ -406,14 +408,19 @@ def summarize_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str,
 
 
 def summarize_inspections(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    """Inspections counted by year, type, inspected unit class and grade (comprehensive ones)."""
+    """Inspections counted by year, type, inspected unit class, grade (comprehensive ones) and result (special)."""
     rows = con.execute("SELECT year, inspection_type, unit_class, grade FROM inspections").fetchall()
+
+    def graded(kind: str) -> dict[str, int]:
+        return dict(sorted(Counter(r[3] for r in rows if r[1] == kind and r[3] is not None).items()))
+
     return {
         "total": len(rows),
         "by_year": dict(sorted(Counter(str(r[0]) for r in rows).items())),
         "by_type": dict(sorted(Counter(r[1] for r in rows).items())),
         "by_class": dict(sorted(Counter(r[2] for r in rows).items())),
-        "by_grade": dict(sorted(Counter(r[3] for r in rows if r[3] is not None).items())),
+        "by_grade": graded(COMPREHENSIVE),
+        "special_results": graded(SPECIAL),
     }
 
 

@@ -192,6 +192,8 @@ FORM_MIGRATIONS: tuple[Migration, ...] = (
     upgrade_raw_table(50, "census", "GYDA-2024.1", "GYDA-2025.1"),
     create_raw_table(51, "red_archives", "GYDA-2025.1"),
     create_raw_table(52, "census_sign_off", "GYDA-2025.1"),
+    # JDJC-2025.2: a special inspection's result (专项检查结论).
+    upgrade_raw_table(61, "inspection_records", "JDJC-2025.1", "JDJC-2025.2"),
 )
 
 

@@ -112,7 +112,10 @@ def _code_list(name: str, label: str, values: type[StrEnum] | tuple[str, ...]) -
     return CodeList(name, label, tuple(str(v) for v in values))
 
 
-INSPECTION_TYPE = CodeList("inspection_type", "检查类型", ("综合检查", "专项检查", "执法检查", "回头看"))
+# 综合检查 is graded by its checklist share; 专项检查 is passed or failed (its result as the inspectors judge it).
+COMPREHENSIVE, SPECIAL = "综合检查", "专项检查"
+INSPECTION_TYPE = CodeList("inspection_type", "检查类型", (COMPREHENSIVE, SPECIAL, "执法检查", "回头看"))
+SPECIAL_RESULT = CodeList("special_result", "专项检查结论", (Grade.PASSED.value, Grade.FAIL.value))
 # Central units are counted by their class, the others by the province they lie in.
 CENTRAL_UNIT_CLASSES = ("中央和国家机关", "中央企业")
 INSPECTED_UNIT_CLASS = CodeList("inspected_unit_class", "被检查单位类别", ("省级", *CENTRAL_UNIT_CLASSES, "市县"))
@@ -134,6 +137,7 @@ SUPERVISION_CODE_LISTS: dict[str, CodeList] = {
     c.name: c
     for c in (
         INSPECTION_TYPE,
+        SPECIAL_RESULT,
         INSPECTED_UNIT_CLASS,
         FINDING_SEVERITY,
         DEADLINE_BASIS,

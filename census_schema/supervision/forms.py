@@ -15,10 +15,11 @@ against what the warehouse already holds).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 from census_schema.archives import list_comprehensive_archives
-from census_schema.census_form import declare_form
+from census_schema.census_form import declare_form, evolve_form
 from census_schema.codes import YES_NO, CodeList
 from census_schema.divisions import load_divisions
 from census_schema.fields import Field, FieldType, Form, Rule, Severity, WorkbookForm, frozen_params
@@ -30,6 +31,8 @@ from census_schema.supervision.codes import (
     IMMEDIATE,
     INSPECTED_UNIT_CLASS,
     INSPECTION_TYPE,
+    SPECIAL,
+    SPECIAL_RESULT,
     VETO_VERDICT,
     FindingSeverity,
 )
@@ -44,7 +47,10 @@ from census_schema.supervision.indicators import PLAN_BASE_YEAR, PLAN_INDICATORS
 from census_schema.supervision.rectification import LIFECYCLE_RULES, RECTIFICATION_WORKING_DAYS
 from census_schema.uscc import USCC_PATTERN
 
-INSPECTIONS_VERSION = "JDJC-2025.1"
+# JDJC-2025.1: the first inspections workbook; JDJC-2025.2 adds a special inspection's result (专项检查结论) to its
+# 检查记录 (the other two sheets are unchanged and keep their version).
+FIRST_INSPECTIONS_VERSION = "JDJC-2025.1"
+INSPECTIONS_VERSION = "JDJC-2025.2"
 EVALUATION_VERSION = "PJDF-2025.1"
 INDICATORS_VERSION = "GHZB-2025.1"
 # The round a workbook belongs to: the year of inspections, the evaluation round, the plan period.
@@ -314,21 +320,52 @@ UPDATE_FIELDS: tuple[Field, ...] = (
 
 UPDATE_RULES: tuple[Rule, ...] = LIFECYCLE_RULES
 
-INSPECTION_RECORDS_FORM = _form(
+INSPECTION_RECORDS_FORM_2025 = _form(
     "inspection_records",
-    INSPECTIONS_VERSION,
+    FIRST_INSPECTIONS_VERSION,
     INSPECTIONS_ROUND,
     "档案工作监督检查记录",
     "检查记录",
     INSPECTION_FIELDS,
     INSPECTION_RULES,
 )
+SPECIAL_RESULT_FIELD = Field(
+    "special_result",
+    SPECIAL_RESULT.label,
+    CODE,
+    f"专项检查的结论（检查组判定）：{'或'.join(SPECIAL_RESULT.values)}；其他类型的检查不填。",
+    code_list=SPECIAL_RESULT,
+    required=False,
+    width=12,
+)
+INSPECTION_RECORDS_FORM = evolve_form(
+    INSPECTION_RECORDS_FORM_2025,
+    INSPECTIONS_VERSION,
+    insert_after={"has_security_incident": (SPECIAL_RESULT_FIELD,)},
+    rules=(
+        *INSPECTION_RULES,
+        Rule(
+            "special_result_for_special",
+            "filled_when",
+            E,
+            "special_result",
+            f"{SPECIAL}须填写「{SPECIAL_RESULT.label}」（{'或'.join(SPECIAL_RESULT.values)}），其他类型的检查不填。",
+            P(when_field="inspection_type", when_values=(SPECIAL,)),
+        ),
+    ),
+)
 FINDINGS_FORM = _form(
-    "findings", INSPECTIONS_VERSION, INSPECTIONS_ROUND, "检查发现问题清单", "发现问题", FINDING_FIELDS, FINDING_RULES
+    "findings",
+    FIRST_INSPECTIONS_VERSION,
+    INSPECTIONS_ROUND,
+    "检查发现问题清单",
+    "发现问题",
+    FINDING_FIELDS,
+    FINDING_RULES,
 )
 RECTIFICATION_FORM = _form(
     "rectification_updates",
-    INSPECTIONS_VERSION,
+    FIRST_INSPECTIONS_VERSION,
     INSPECTIONS_ROUND,
     "问题整改进展",
     "整改进展",
@@ -342,11 +379,11 @@ _COMMON_NOTES = (
     "本模板表式版本 {version}，请勿使用旧版本模板。",
 )
 
-INSPECTIONS_WORKBOOK = WorkbookForm(
+INSPECTIONS_WORKBOOK_2025 = WorkbookForm(
     "inspections",
-    INSPECTIONS_VERSION,
+    FIRST_INSPECTIONS_VERSION,
     "档案工作监督检查与问题整改",
-    (INSPECTION_RECORDS_FORM, FINDINGS_FORM, RECTIFICATION_FORM),
+    (INSPECTION_RECORDS_FORM_2025, FINDINGS_FORM, RECTIFICATION_FORM),
     "监督检查与问题整改",
     "supervision-inspections",
     needs_province=False,
@@ -361,6 +398,11 @@ INSPECTIONS_WORKBOOK = WorkbookForm(
         "5. 销号须由未参与整改的审核人操作并附佐证材料；逾期由系统按整改期限自动判断，不需填报。",
         *(f"{i}. {note}" for i, note in enumerate(_COMMON_NOTES, 6)),
     ),
+)
+INSPECTIONS_WORKBOOK = replace(
+    INSPECTIONS_WORKBOOK_2025,
+    version=INSPECTIONS_VERSION,
+    sheets=(INSPECTION_RECORDS_FORM, FINDINGS_FORM, RECTIFICATION_FORM),
 )
 
 # ------------------------------------------------------------------------------------------------- evaluation
@@ -571,4 +613,10 @@ SUPERVISION_SHEET_FORMS: tuple[Form, ...] = (
     EVALUATION_SCORES_FORM,
     INDICATOR_VALUES_FORM,
 )
-SUPERVISION_WORKBOOKS: tuple[WorkbookForm, ...] = (INSPECTIONS_WORKBOOK, EVALUATION_WORKBOOK, INDICATORS_WORKBOOK)
+# Every version of each supervision workbook, oldest first within a kind (the last is current).
+SUPERVISION_WORKBOOKS: tuple[WorkbookForm, ...] = (
+    INSPECTIONS_WORKBOOK_2025,
+    INSPECTIONS_WORKBOOK,
+    EVALUATION_WORKBOOK,
+    INDICATORS_WORKBOOK,
+)

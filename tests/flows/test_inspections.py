@@ -68,7 +68,10 @@ def errors_of(outcome):
 def test_a_good_workbook_loads_records_findings_and_updates_with_lineage(store, settings, tmp_path):
     path = inspections_workbook(
         tmp_path / "i.xlsx",
-        [inspection(1), inspection(2, inspection_type="专项检查", items_applicable=0, items_compliant=0)],
+        [
+            inspection(1),
+            inspection(2, inspection_type="专项检查", items_applicable=0, items_compliant=0, special_result="不合格"),
+        ],
         [finding(1), finding(2, is_immediate="是"), finding(3, deadline=date(2023, 6, 30))],
         CLOSE_WALK,
     )
@@ -90,7 +93,7 @@ def test_a_good_workbook_loads_records_findings_and_updates_with_lineage(store, 
     sid = outcome.submission_id
     assert inspections == [
         ("JC2023-001", 82.5, "优秀", ["张三", "李四"], "110000", sid, "检查记录", 3),
-        ("JC2023-002", None, None, ["张三", "李四"], "110000", sid, "检查记录", 4),
+        ("JC2023-002", None, "不合格", ["张三", "李四"], "110000", sid, "检查记录", 4),  # as its inspectors judged
     ]
     # 30 working days after Monday 2023-03-20; 立行立改: the feedback day; or as given.
     assert findings == [
@@ -172,6 +175,8 @@ def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, s
         inspection(13, division_code="999999"),
         inspection(14, inspection_id="JC 14"),
         inspection(15, inspectors="张三、 张三"),  # one inspector named twice
+        inspection(16, special_result="合格"),  # a comprehensive inspection is graded, not passed
+        inspection(17, inspection_type="专项检查", items_applicable=0, items_compliant=0),  # passed or failed?
     ]
     findings = [
         finding(1),
@@ -191,6 +196,8 @@ def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, s
         (R, 11, "inspection_id", "inspection_id_unique"),
         (R, 4, "inspectors", "inspectors_at_least_two"),
         (R, 18, "inspectors", "inspectors_at_least_two"),
+        (R, 19, "special_result", "special_result_for_special"),
+        (R, 20, "special_result", "special_result_for_special"),
         (R, 5, "onsite_start", "onsite_start_after_notice"),
         (R, 6, "onsite_end", "onsite_end_after_start"),
         (R, 7, "feedback_date", "feedback_after_onsite"),
