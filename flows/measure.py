@@ -471,6 +471,7 @@ def _elements(xml: bytes, local_name: str) -> list[dict[str, str]]:
 
 
 def _uncomputed_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, str]]:
+    """The formulas without a saved result in one worksheet part, read whole rows at a time."""
     cells = []
     rest = b""
     with archive.open(part) as member:
@@ -484,6 +485,7 @@ def _uncomputed_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, in
 
 
 def _uncomputed_in(xml: bytes) -> list[tuple[int, int, str]]:
+    """The formulas without a saved result in a run of whole rows of worksheet XML."""
     found = []
     for match in _UNCOMPUTED_CELL.finditer(xml):
         formula = html.unescape(match.group(3).decode("utf-8", "replace")) if match.group(3) else ""

@@ -303,7 +303,7 @@ def parse_raw_frame(
             hint="请确认表中只有本省的普查对象、没有误粘贴其他数据；如确有这么多，请联系国家档案局。",
         )
     if text.height == 0 and not allow_empty:
-        raise no_data_rows(form, file_name, header_index + 1)
+        raise _no_data_rows(form, file_name, header_index + 1)
     failures = (
         _locate_unreadable(text, form)
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
@@ -326,7 +326,7 @@ def parse_raw_frame(
     return ParsedSheet(rows, sorted(failures, key=lambda f: f.sort_key), header_index + 1, columns)
 
 
-def no_data_rows(form: Form, file_name: str, header_row: int) -> WorkbookUnusable:
+def _no_data_rows(form: Form, file_name: str, header_row: int) -> WorkbookUnusable:
     """The refusal of a sheet that must have rows and has none."""
     return WorkbookUnusable(
         f"「{form.sheet_name}」中没有数据行（表头在第 {header_row} 行，其下为空）。",
@@ -341,7 +341,7 @@ def require_holders(parsed: ParsedWorkbook, book: WorkbookForm, file_name: str) 
     form = book.sheets[0]
     sheet = parsed.sheets[form.sheet_name]
     if sheet.row_count == 0 and not (book.sheets_optional or form.may_be_empty):
-        raise no_data_rows(form, file_name, sheet.header_row)
+        raise _no_data_rows(form, file_name, sheet.header_row)
 
 
 def _plain_number_columns(text: pl.DataFrame, form: Form) -> set[str]:
