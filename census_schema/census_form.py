@@ -214,6 +214,16 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
                 f"{q}应为日期（如 2024-03-05），请按“年-月-日”填写或从日历中选择。",
             )
         )
+    if field.type is FieldType.DATE and field.in_past:
+        rules.append(
+            Rule(
+                f"{field.name}_not_future",
+                "not_after_today",
+                E,
+                field.name,
+                f"{q}晚于上传当日，不会是已发生的日期；请核对年份和月份后重填。",
+            )
+        )
     if field.is_numeric and field.min_value is not None:
         bounds = f"应在 {field.min_value:g}～{field.max_value:g} 之间" if field.max_value is not None else "不能为负数"
         params = frozen_params(min=field.min_value, max=field.max_value)
@@ -825,7 +835,7 @@ SIGN_OFF_FIELDS: tuple[Field, ...] = (
         pattern_hint="11位手机号码（1开头），或以0开头的区号加号码，如 020-12345678",
         width=18,
     ),
-    Field("reported_on", "报出日期", FieldType.DATE, "本表报出（上报）的日期。", width=14),
+    Field("reported_on", "报出日期", FieldType.DATE, "本表报出（上报）的日期。", width=14, in_past=True),
 )
 SIGN_OFF_RULES: tuple[Rule, ...] = (
     Rule(

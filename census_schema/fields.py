@@ -66,6 +66,8 @@ class Field:
     pattern_hint: str | None = None
     decimals: int = 0
     width: int = 12
+    # A date of something that has happened (a report sent, an inspection made): not later than the day of upload.
+    in_past: bool = False
 
     @property
     def is_numeric(self) -> bool:

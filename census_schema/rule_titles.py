@@ -42,6 +42,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "cell_formula_uncomputed": "公式未保存结果",
     "column_not_in_form": "列名不在模板中",
     "date": "日期无效",
+    "not_after_today": "日期晚于上传当日",
     "new_record": "编号已存在",
     "min_names": "人数不足",
     "not_before": "日期先后不符",

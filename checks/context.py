@@ -71,6 +71,8 @@ class CheckContext:
     scope: Scope | None = None
     # USCC -> the current accepted return of another scope that already holds the holder.
     held_elsewhere: Mapping[str, ScopeReturn] | None = None
+    # The day of upload: dates of what has happened must not be later (None: not checked).
+    today: date | None = None
 
     def __post_init__(self) -> None:
         if self.province_code is not None and not _PROVINCE_CODE.match(self.province_code):
@@ -87,6 +89,7 @@ def build_check_context(
     evaluation: EvaluationFacts | None = None,
     scope: Scope | None = None,
     held_elsewhere: Mapping[str, ScopeReturn] | None = None,
+    today: date | None = None,
 ) -> CheckContext:
     """A check context for a province (or None: national or central), with the current divisions and the inputs
     given; the scope defaults to the whole province."""
@@ -112,4 +115,5 @@ def build_check_context(
         evaluation=evaluation,
         scope=scope or (Scope(ScopeKind.PROVINCE, province_code) if province_code is not None else None),
         held_elsewhere=MappingProxyType(dict(held_elsewhere)) if held_elsewhere is not None else None,
+        today=today,
     )

@@ -180,6 +180,13 @@ def check_not_in_register(rule: Rule, form: Form, context: CheckContext) -> pl.E
     return code.is_not_null() & ~code.is_in(pl.Series(list(context.register_usccs), dtype=pl.Utf8))
 
 
+def check_not_after_today(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
+    """The cell (the date of something that has happened) is later than the day of upload; skipped without one."""
+    if context.today is None:
+        return None
+    return _field(rule) > pl.lit(context.today)
+
+
 def check_date_on_or_after(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """The cell (a date) is earlier than a fixed day (`date`, ISO)."""
     return _field(rule) < pl.lit(date.fromisoformat(rule.param("date")))
@@ -214,6 +221,7 @@ ROW_RULES: dict[str, RowRule] = {
     "share_at_most": check_share_at_most,
     "ratio_between": check_ratio_between,
     "filled_when": check_filled_when,
+    "not_after_today": check_not_after_today,
     "zero_together": check_zero_together,
     "division_in_scope": check_division_in_scope,
     "admin_level_in_scope": check_admin_level_in_scope,

@@ -331,7 +331,7 @@ def ingest_workbook(
         holders_may_be_empty=scope is not None,
     )
     identity = replace(identity, read_ahead=None)  # the sheets' text is not needed once typed: free it
-    context = timed("context", read_check_context, store, book, province)
+    context = replace(timed("context", read_check_context, store, book, province), today=settings.today())
     usccs = holder_codes(book, parsed.rows)
     facts: ScopeFacts | None = None
     if scope is not None:

@@ -83,8 +83,8 @@ def _id(name: str, label: str, description: str) -> Field:
     return Field(name, label, T, description, max_length=40, pattern=ID_PATTERN, pattern_hint=ID_HINT, width=16)
 
 
-def _date(name: str, label: str, description: str, required: bool = True) -> Field:
-    return Field(name, label, DATE, description, required=required, width=13)
+def _date(name: str, label: str, description: str, required: bool = True, *, in_past: bool = False) -> Field:
+    return Field(name, label, DATE, description, required=required, width=13, in_past=in_past)
 
 
 def _text(name: str, label: str, description: str, max_length: int, width: int, required: bool = True) -> Field:
@@ -153,9 +153,9 @@ INSPECTION_FIELDS: tuple[Field, ...] = (
         pattern_hint="6位数字",
         width=12,
     ),
-    _date("notice_date", "检查通知日期", "印发检查通知的日期。"),
-    _date("onsite_start", "现场检查开始日期", "现场检查的第一天。"),
-    _date("onsite_end", "现场检查结束日期", "现场检查的最后一天。"),
+    _date("notice_date", "检查通知日期", "印发检查通知的日期。", in_past=True),
+    _date("onsite_start", "现场检查开始日期", "现场检查的第一天。", in_past=True),
+    _date("onsite_end", "现场检查结束日期", "现场检查的最后一天。", in_past=True),
     _text("inspectors", "检查组成员", "检查组成员姓名，用顿号分隔，至少2人。", 200, 24),
     Field(
         "checklist_version",
@@ -176,7 +176,7 @@ INSPECTION_FIELDS: tuple[Field, ...] = (
         code_list=YES_NO,
         width=12,
     ),
-    _date("feedback_date", "反馈日期", "向被检查单位反馈检查意见的日期，整改期限由此起算。"),
+    _date("feedback_date", "反馈日期", "向被检查单位反馈检查意见的日期，整改期限由此起算。", in_past=True),
     _text("feedback_doc_no", "反馈文书编号", "检查意见反馈文书的文号。", 50, 18),
     _text("remarks", "备注", "需要说明的其他情况，可留空。", 500, 20, required=False),
 )
@@ -309,7 +309,7 @@ FINDING_RULES: tuple[Rule, ...] = (
 
 UPDATE_FIELDS: tuple[Field, ...] = (
     _id("finding_id", "问题编号", "问题的编号：本工作簿「发现问题」中的，或已装载的。"),
-    _date("action_on", "操作日期", "整改操作的日期；同一问题的多次操作按日期先后逐行填写。"),
+    _date("action_on", "操作日期", "整改操作的日期；同一问题的多次操作按日期先后逐行填写。", in_past=True),
     Field("action", "整改操作", CODE, "本次整改操作。", code_list=FINDING_ACTION, width=14),
     _text("actor", "操作人", "执行本次操作的人员姓名。", 50, 10),
     Field("role", "操作角色", CODE, "操作人的角色。", code_list=FINDING_ROLE, width=12),

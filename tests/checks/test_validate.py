@@ -7,7 +7,7 @@ with its own USCC, so that one GX run covers the whole table.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import polars as pl
@@ -35,6 +35,7 @@ SELF_PARENT_USCC = make_uscc(900_004)
 NOT_A_DIVISION = "449999"
 # The scope the rule table is validated for: the base row (440106, 广州市天河区) lies inside it.
 TABLE_SCOPE = division_scope(PROVINCE, "440100")
+UPLOAD_DAY = date(2025, 6, 30)
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ CASES: dict[str, Case] = {
     "preparer_phone_length": case({"preparer_phone": "1" * 31}, "preparer_phone_format"),
     "preparer_phone_format": case({"preparer_phone": "12345"}),
     "reported_on_after_reference_date": case({"reported_on": date(2024, 12, 30)}),
+    "reported_on_not_future": case({"reported_on": UPLOAD_DAY + timedelta(days=1)}),
 }
 
 FORMS = {form.kind: form for form in (CENSUS_FORM, REGISTER_FORM, RED_ARCHIVES_FORM, SIGN_OFF_FORM)}
@@ -199,6 +201,7 @@ def run_table(form: Form) -> TableRun:
         PROVINCE,
         register_usccs=usccs - {UNREGISTERED_USCC},
         scope=TABLE_SCOPE,
+        today=UPLOAD_DAY,
     )
     by_row: dict[int, list[Failure]] = {}
     for failure in validate_return(form, rows, context):

@@ -177,6 +177,7 @@ def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, s
         inspection(15, inspectors="张三、 张三"),  # one inspector named twice
         inspection(16, special_result="合格"),  # a comprehensive inspection is graded, not passed
         inspection(17, inspection_type="专项检查", items_applicable=0, items_compliant=0),  # passed or failed?
+        inspection(18, feedback_date=date(2099, 3, 20)),  # not yet happened
     ]
     findings = [
         finding(1),
@@ -198,6 +199,7 @@ def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, s
         (R, 18, "inspectors", "inspectors_at_least_two"),
         (R, 19, "special_result", "special_result_for_special"),
         (R, 20, "special_result", "special_result_for_special"),
+        (R, 21, "feedback_date", "feedback_date_not_future"),
         (R, 5, "onsite_start", "onsite_start_after_notice"),
         (R, 6, "onsite_end", "onsite_end_after_start"),
         (R, 7, "feedback_date", "feedback_after_onsite"),
