@@ -120,6 +120,10 @@ class DivisionRegistry:
             key=lambda d: d.code,
         )
 
+    def is_census_province(self, code: str | None) -> bool:
+        """Whether `code` is one of the 32 units that report to the census."""
+        return code is not None and code in {d.code for d in self.census_provinces()}
+
     def in_province(self, province_code: str) -> list[Division]:
         """Every division a census province reports for, itself included, by code."""
         return sorted((d for d in self.by_code.values() if d.province_code == province_code), key=lambda d: d.code)

@@ -196,7 +196,7 @@ def install_report_routes(server: flask.Flask, context: AppContext) -> None:
     @server.route("/bulletin/<province>")
     def bulletin(province: str) -> flask.Response:
         viewer = current_viewer()
-        if province not in {d.code for d in load_divisions().census_provinces()}:
+        if not load_divisions().is_census_province(province):
             flask.abort(404)
         scope_division(viewer, province)  # 403 for another province's office and for evaluators
         page = bulletin_html(context, viewer, province).encode()

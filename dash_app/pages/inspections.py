@@ -15,7 +15,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
-from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
+from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, COMPREHENSIVE, SPECIAL, FindingStatus, Grade
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_province
@@ -26,7 +26,13 @@ from dash_app.formatting import format_count, format_date, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding
-from warehouse.inspections import allowed_targets, query_finding_history, query_findings, summarize_findings
+from warehouse.inspections import (
+    allowed_targets,
+    query_finding_history,
+    query_findings,
+    summarize_findings,
+    summarize_inspections,
+)
 
 PATH = "/inspections"
 NAME = "检查整改"
@@ -246,6 +252,12 @@ def apply_action(
     return f"{change['finding_id']}：{change['from_status']} → {change['to_status']}（{change['action']}）", True
 
 
+def _graded_card(label: str, counts: dict[str, int]) -> html.Div:
+    """Inspections counted by grade (or result), best first, e.g. 优秀 28、良好 30."""
+    detail = "、".join(f"{grade} {format_count(counts[grade])}" for grade in Grade if grade in counts)
+    return card(label, format_count(sum(counts.values())), unit="次", detail=detail or "暂无")
+
+
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids, summary, selection, and the lifecycle form."""
     register_grid(
@@ -303,9 +315,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def show_summary(_: Any) -> tuple[list[html.Div], Any]:
         viewer = current_viewer()
+        province = scope_province(viewer)
         with context.reader.cursor() as con:
             summary = summarize_findings(con, context.settings.today())
-        province = scope_province(viewer)
+            inspections = summarize_inspections(con) if province is None else None
         if province is not None:
             mine = next(p for p in summary["provinces"] if p["province_code"] == province)
             states, total, overdue = mine["by_state"], mine["findings"], mine["overdue"]
@@ -316,6 +329,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             card("问题总数", format_count(total), unit="个"),
             card("逾期未销号", format_count(overdue), unit="个", value_class="error", detail=f"截至 {as_of}"),
         ]
+        if inspections is not None:  # inspections are the bureaus' own: national figures only
+            cards += [
+                _graded_card(f"{COMPREHENSIVE}等次", inspections["by_grade"]),
+                _graded_card(f"{SPECIAL}结论", inspections["special_results"]),
+            ]
         return cards, build_bar(list(states), list(states.values()), "各状态问题数（个）")
 
     @app.callback(

@@ -105,7 +105,7 @@ def province_from_search(viewer: Viewer, search: str | None) -> str | None:
     if not viewer.is_national:
         return scope_province(viewer)
     code = query_value(search, "province")
-    return code if code in {d.code for d in load_divisions().census_provinces()} else None
+    return code if load_divisions().is_census_province(code) else None
 
 
 def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]]:

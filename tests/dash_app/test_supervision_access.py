@@ -51,7 +51,7 @@ from tests.dash_app.test_access import (
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import query_assignments, query_deviations, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
-from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings
+from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings, summarize_inspections
 
 STANDARD = get_standard()
 EVIDENCE_BYTES = "整改报告：已按要求完成整改。".encode()
@@ -886,3 +886,26 @@ def test_an_evaluator_reads_no_indicators(app):
         ).status_code
         == 403
     )
+
+
+def test_planners_see_inspection_grades_and_special_results_a_province_does_not(app, site):
+    def cards_of(user):
+        answer = post(
+            app,
+            client_of(app, user),
+            [(ids.INSPECTIONS_CARDS, "children"), (ids.INSPECTIONS_CHART, "figure")],
+            [(ids.INSPECTIONS_RESULT, "children", None)],
+        )
+        return [text_of(card).replace(" ", "") for card in returned(answer, ids.INSPECTIONS_CARDS, "children")]
+
+    expected = read(site, summarize_inspections)
+    grades, results = expected["by_grade"], expected["special_results"]
+    assert results and set(results) <= {"合格", "不合格"}
+    shown = cards_of("planner")
+    assert shown[2] == f"综合检查等次{sum(grades.values())}次" + "、".join(
+        f"{g}{grades[g]}" for g in ("优秀", "良好", "合格", "不合格") if g in grades
+    )
+    assert shown[3] == f"专项检查结论{sum(results.values())}次" + "、".join(
+        f"{g}{results[g]}" for g in ("合格", "不合格") if g in results
+    )
+    assert len(cards_of("guangdong")) == 2, "the bureaus' inspections are national figures"
