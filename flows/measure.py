@@ -421,9 +421,11 @@ def _check_counts(sheet: SheetMeasure, counter: _Counter, file_name: str, settin
 
 
 # A cell whose formula has no saved result: its reference, and its formula's text (none for a shared formula's cells).
+# (Attributes are matched as `[^<>]*`: well-formed XML has no `<` in them, and a run of `<c` starts without a `>`
+# is then scanned once, not once per start.)
 _UNCOMPUTED_CELL = re.compile(
-    rb'<(?:\w+:)?c\b[^>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^>]*>'
-    rb"(?:<(?:\w+:)?f\b[^>]*/>|<(?:\w+:)?f\b[^>]*>([^<]*)</(?:\w+:)?f>)"
+    rb'<(?:\w+:)?c\b[^<>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^<>]*>'
+    rb"(?:<(?:\w+:)?f\b[^<>]*/>|<(?:\w+:)?f\b[^<>]*>([^<]*)</(?:\w+:)?f>)"
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?</(?:\w+:)?c>"
 )
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
