@@ -424,9 +424,9 @@ def _check_counts(sheet: SheetMeasure, counter: _Counter, file_name: str, settin
 # (Attributes are matched as `[^<>]*`: well-formed XML has no `<` in them, and a run of `<c` starts without a `>`
 # is then scanned once, not once per start.)
 _UNCOMPUTED_CELL = re.compile(
-    rb'<(?:\w+:)?c\b[^<>]*?\sr="([A-Z]{1,3})([0-9]{1,7})"[^<>]*>'
-    rb"(?:<(?:\w+:)?f\b[^<>]*/>|<(?:\w+:)?f\b[^<>]*>([^<]*)</(?:\w+:)?f>)"
-    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?</(?:\w+:)?c>"
+    rb"<(?:\w+:)?c\b[^<>]*?\sr\s*=\s*[\"']([A-Z]{1,3})([0-9]{1,7})[\"'][^<>]*>\s*"
+    rb"(?:<(?:\w+:)?f\b[^<>]*/>|<(?:\w+:)?f\b[^<>]*>([^<]*)</(?:\w+:)?f>)\s*"
+    rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?\s*</(?:\w+:)?c\s*>"
 )
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
 _ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')

@@ -433,15 +433,20 @@ def _unread_columns(raw: pl.DataFrame, header: _Header, form: Form, absolute: li
 
 
 def _closest_label(label: str, labels: list[str]) -> str | None:
-    """The label in `labels` that `label` most resembles (one contains the other, or most characters in order)."""
+    """The label in `labels` that `label` most resembles (one contains the other, or most characters in order);
+    None when none is close, or when two are equally close (「合议」 for 「合议分」 or 「合议说明」: not a guess)."""
     typed = normalize_label(label)
-    scored = []
-    for candidate in labels:
-        wanted = normalize_label(candidate)
-        ratio = 1.0 if wanted in typed or typed in wanted else SequenceMatcher(None, typed, wanted).ratio()
-        scored.append((ratio, candidate))
-    best = max(scored, default=(0.0, None))
-    return best[1] if best[0] >= 0.6 else None
+    scored = sorted(
+        (
+            (1.0 if wanted in typed or typed in wanted else SequenceMatcher(None, typed, wanted).ratio(), candidate)
+            for candidate in labels
+            if (wanted := normalize_label(candidate))
+        ),
+        reverse=True,
+    )
+    if not scored or scored[0][0] < 0.6 or (len(scored) > 1 and scored[1][0] == scored[0][0]):
+        return None
+    return scored[0][1]
 
 
 def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFrame, form: Form) -> list[Failure]:

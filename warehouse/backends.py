@@ -165,8 +165,8 @@ class EmbeddedWarehouse:
         return str(self.db_path)
 
     def exists(self) -> bool:
-        """True when the warehouse file exists."""
-        return self.db_path.exists()
+        """True when the warehouse file exists, or read snapshots of one (its file moved away) do."""
+        return self.db_path.exists() or any(self.store.snapshot_dir.glob("snapshot-*.duckdb"))
 
     def destroy(self) -> None:
         """Delete the file, its lock and its snapshots (the demo's --replace)."""

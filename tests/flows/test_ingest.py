@@ -14,7 +14,7 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, HEADER_ROW
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
-from flows.measure import measure_workbook
+from flows.measure import _uncomputed_in, measure_workbook
 from flows.report import ERROR_COLOR
 from flows.worker import shared_reader
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
@@ -169,6 +169,19 @@ def test_a_formula_with_no_saved_result_is_named_not_called_empty(store, setting
             archive.writestr(info, saved.sub(rb"\1<v>2</v>", data))
     assert measure_workbook(path, "saved.xlsx", settings).formulas.uncomputed == 0
     assert ingest(store, settings, path).status == "accepted"
+
+
+@pytest.mark.parametrize(
+    "xml",
+    [
+        b'<c r="K4" s="13"><f>1+1</f><v /></c>',
+        b"<c r='K4' s='13'><f>1+1</f><v/></c>",
+        b'<c r="K4" s="13">\n  <f>1+1</f>\n  <v/>\n</c >',
+        b'<x:c r="K4"><x:f>1+1</x:f></x:c>',
+    ],
+)
+def test_a_formula_without_its_result_is_found_however_its_cell_is_written(xml):
+    assert _uncomputed_in(xml + b'<c r="L4"><f>2+2</f><v>4</v></c>') == [(3, 10, "=1+1")]
 
 
 def test_a_report_sent_back_gets_fresh_marks(store, settings, tmp_path):

@@ -11,7 +11,7 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.errors import WorkbookUnusable
 from census_schema.layout import FIRST_DATA_ROW, HEADER_ROW
 from census_schema.template import write_form_workbook
-from flows.parse import normalize_label, parse_form_sheet
+from flows.parse import _closest_label, normalize_label, parse_form_sheet
 from tests.flows.workbooks import PROVINCE, census_workbook, holder_rows
 
 FORM = CENSUS_FORM
@@ -203,6 +203,12 @@ def test_a_filled_column_the_form_does_not_have_is_named_not_dropped_silently(tm
     assert "有 2 个填写的单元格" in warned["联系人邮箱"].message and "辅助列" in warned["联系人邮箱"].message
     assert "改为「" not in warned["联系人邮箱"].message
     assert parsed.rows["remarks"].null_count() == parsed.rows.height  # not read: hence the warning
+
+
+def test_a_label_as_close_to_two_missing_labels_suggests_neither():
+    assert _closest_label("合议", ["合议分", "合议说明"]) is None
+    assert _closest_label("合议说明栏", ["合议分", "合议说明"]) == "合议说明"
+    assert _closest_label("联系人邮箱", ["备注"]) is None
 
 
 def test_label_normalisation():

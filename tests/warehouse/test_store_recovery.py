@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from census_schema.errors import StorageError
+from census_schema.errors import StorageError, UsageError
+from census_schema.settings import load_settings
 from cli.main import main
+from flows.demo import reset_warehouse
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse import store as store_module
 from warehouse.backends import EmbeddedWarehouse
@@ -324,3 +326,15 @@ def test_a_main_file_moved_away_is_refused_not_served_from_its_snapshots_nor_rec
     moved.rename(store.db_path)
     add(store, "after")
     assert user_names(WarehouseStore(store.db_path)) == {"before", "after"}
+
+
+def test_the_demo_s_replace_clears_snapshots_left_without_their_main_file(store, tmp_path):
+    # Such snapshots are a warehouse the demo must not overwrite unasked, and must clear when asked to.
+    store.db_path.unlink()
+    settings = load_settings(store.db_path)
+    with pytest.raises(UsageError, match="已存在"):
+        reset_warehouse(settings, replace=False)
+    reset_warehouse(settings, replace=True)
+    assert not store.snapshot_dir.exists()
+    add(store, "fresh")
+    assert user_names(WarehouseStore(store.db_path)) == {"fresh"}
