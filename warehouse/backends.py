@@ -166,7 +166,7 @@ class EmbeddedWarehouse:
 
     def exists(self) -> bool:
         """True when the warehouse file exists, or read snapshots of one (its file moved away) do."""
-        return self.db_path.exists() or any(self.store.snapshot_dir.glob("snapshot-*.duckdb"))
+        return self.db_path.exists() or self.store.has_snapshots()
 
     def destroy(self) -> None:
         """Delete the file, its lock and its snapshots (the demo's --replace)."""

@@ -89,13 +89,17 @@ class WarehouseStore:
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
+    def has_snapshots(self) -> bool:
+        """Whether read snapshots of this warehouse exist (with or without its main file)."""
+        return any(self.snapshot_dir.glob("snapshot-*.duckdb"))
+
     def _require_main_file(self) -> None:
         """Refuse to read or write when the main file is gone but its snapshots are not (moved or deleted by hand).
 
         Readers would serve the old snapshots as the warehouse, and a writer would create an empty main file whose
         publications soon delete them: the last copy of the data, perhaps.
         """
-        if self.db_path.exists() or not any(self.snapshot_dir.glob("snapshot-*.duckdb")):
+        if self.db_path.exists() or not self.has_snapshots():
             return
         raise StorageError(
             f"数据仓库主文件 {self.db_path} 不存在，但它的读取快照还在（{self.snapshot_dir}）：主文件被移走或删除了。"
