@@ -23,10 +23,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import BinaryIO, NamedTuple
+from xml.etree import ElementTree
 from xml.parsers import expat
 
 from census_schema.errors import WorkbookUnusable
 from census_schema.settings import Settings
+from flows.package import read_sheets
 
 CHUNK = 1 << 20
 READ_CHUNK = 1 << 16
@@ -429,7 +431,6 @@ _UNCOMPUTED_CELL = re.compile(
     rb"(?:<(?:\w+:)?v\s*/>|<(?:\w+:)?v></(?:\w+:)?v>)?\s*</(?:\w+:)?c\s*>"
 )
 _ROW_END = re.compile(rb"</(?:\w+:)?row>")
-_ATTRIBUTE = re.compile(rb'([\w:]+)="([^"]*)"')
 
 
 def locate_uncomputed_formulas(
@@ -442,34 +443,10 @@ def locate_uncomputed_formulas(
     """
     try:
         with zipfile.ZipFile(path) as archive:
-            parts = _sheet_parts(archive)
-            return {name: _uncomputed_cells(archive, parts[name]) for name in sheet_names if name in parts}
-    except (zipfile.BadZipFile, KeyError, OSError) as error:
+            sheets = read_sheets(archive)
+            return {name: _uncomputed_cells(archive, sheets[name][1]) for name in sheet_names if name in sheets}
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as error:
         raise _refuse(file_name, f"工作簿的工作表目录无法读取（{type(error).__name__}），文件可能已损坏。") from None
-
-
-def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
-    """Sheet name -> the zip member holding its worksheet XML (from the workbook part and its relationships)."""
-    targets = {
-        attributes.get("Id"): attributes.get("Target", "")
-        for attributes in _elements(archive.read("xl/_rels/workbook.xml.rels"), "Relationship")
-    }
-    parts = {}
-    for attributes in _elements(archive.read("xl/workbook.xml"), "sheet"):
-        relation = next((value for key, value in attributes.items() if key.endswith(":id")), None)
-        if relation in targets:
-            target = targets[relation]
-            parts[attributes.get("name", "")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
-    return parts
-
-
-def _elements(xml: bytes, local_name: str) -> list[dict[str, str]]:
-    """The attributes (unescaped) of each `local_name` element of a small XML part the measurement has checked."""
-    tags = re.finditer(rf"<(?:\w+:)?{local_name}\s([^>]*)>".encode(), xml)
-    return [
-        {key.decode(): html.unescape(value.decode("utf-8", "replace")) for key, value in _ATTRIBUTE.findall(tag[1])}
-        for tag in tags
-    ]
 
 
 def _uncomputed_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, str]]:

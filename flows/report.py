@@ -26,6 +26,7 @@ from census_schema import layout
 from census_schema.failures import Failure
 from census_schema.fields import Severity
 from census_schema.xlsx import Column, looks_like_formula
+from flows.package import MAIN_NS, PKG_REL_NS, REL_NS, read_relationships, read_sheets, resolve_target
 
 T = TypeVar("T")
 REPORT_AUTHOR = "普查平台"
@@ -33,9 +34,6 @@ ERROR_COLOR = "FFFF8080"
 WARNING_COLOR = "FFFFE699"
 MARK_COLORS = {Severity.ERROR: ERROR_COLOR, Severity.WARNING: WARNING_COLOR}
 
-MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 REL_TYPE = REL_NS
 SHEET_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"
 COMMENTS_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.comments+xml"
@@ -86,46 +84,11 @@ class _Package:
         return self.archive.read(name).decode("utf-8")
 
 
-def _resolve(base: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return str(PurePosixPath(base).parent.joinpath(target)).replace("\\", "/")
-
-
-def _normalize(path: str) -> str:
-    parts: list[str] = []
-    for piece in path.split("/"):
-        if piece == "..":
-            parts.pop()
-        elif piece and piece != ".":
-            parts.append(piece)
-    return "/".join(parts)
-
-
-def _relationships(xml: str) -> list[dict[str, str]]:
-    return [
-        {
-            "Id": r.get("Id", ""),
-            "Type": r.get("Type", ""),
-            "Target": r.get("Target", ""),
-            "TargetMode": r.get("TargetMode", ""),
-        }
-        for r in ElementTree.fromstring(xml).iter(f"{{{PKG_REL_NS}}}Relationship")  # noqa: S314 - size-checked zip
-    ]
-
-
 def _open_package(source: Path, file_name: str) -> _Package:
     archive = zipfile.ZipFile(source)
-    workbook = archive.read("xl/workbook.xml").decode("utf-8")
-    rels = _relationships(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
-    targets = {r["Id"]: _normalize(_resolve("xl/workbook.xml", r["Target"])) for r in rels}
-    sheets = {
-        s.get("name") or "": s.get(f"{{{REL_NS}}}id") or ""
-        for s in ElementTree.fromstring(workbook).iter(f"{{{MAIN_NS}}}sheet")  # noqa: S314 - our own size-checked zip
-    }
-    parts = {name: targets[rel] for name, rel in sheets.items() if rel in targets}
-    old = [sheets[name] for name in REPORT_SHEETS if sheets.get(name) in targets]
-    return _Package(archive, parts, [(rel, targets[rel]) for rel in old])
+    sheets = read_sheets(archive)
+    parts = {name: part for name, (_, part) in sheets.items()}
+    return _Package(archive, parts, [sheets[name] for name in REPORT_SHEETS if name in sheets])
 
 
 def _rels_part(sheet_part: str) -> str:
@@ -441,12 +404,12 @@ def _sheet_patch(package: _Package, part: str, texts: dict[tuple[int, int], list
     names = set(package.archive.namelist())
     rels_part = _rels_part(part)
     rels_xml = package.read(rels_part) if rels_part in names else None
-    rels = _relationships(rels_xml) if rels_xml else []
+    rels = read_relationships(rels_xml) if rels_xml else []
     comments_rel = next((r for r in rels if r["Type"].endswith("/comments")), None)
     vml_rel = next((r for r in rels if r["Type"].endswith("/vmlDrawing")), None)
     kept: list[tuple[str, str, str]] = []
     if comments_rel is not None:
-        old = ElementTree.fromstring(package.read(_normalize(_resolve(part, comments_rel["Target"]))))  # noqa: S314
+        old = ElementTree.fromstring(package.read(resolve_target(part, comments_rel["Target"])))  # noqa: S314
         authors = [a.text or "" for a in old.iter(f"{{{MAIN_NS}}}author")]
         for comment in old.iter(f"{{{MAIN_NS}}}comment"):
             author = authors[int(comment.get("authorId", "0"))] if authors else ""
@@ -466,10 +429,8 @@ def _sheet_patch(package: _Package, part: str, texts: dict[tuple[int, int], list
     if not patch.comments and comments_rel is None:
         return patch
     stem = PurePosixPath(part).stem
-    patch.comments_part = (
-        _normalize(_resolve(part, comments_rel["Target"])) if comments_rel else f"xl/comments_{stem}.xml"
-    )
-    patch.vml_part = _normalize(_resolve(part, vml_rel["Target"])) if vml_rel else f"xl/drawings/vml_{stem}.vml"
+    patch.comments_part = resolve_target(part, comments_rel["Target"]) if comments_rel else f"xl/comments_{stem}.xml"
+    patch.vml_part = resolve_target(part, vml_rel["Target"]) if vml_rel else f"xl/drawings/vml_{stem}.vml"
     rels_xml = (
         rels_xml
         or f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<Relationships xmlns="{PKG_REL_NS}"></Relationships>'
