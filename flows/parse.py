@@ -102,13 +102,15 @@ def _find_header(raw: pl.DataFrame, form: Form, file_name: str, absolute: list[i
     for index, row in enumerate(raw.head(HEADER_SEARCH_ROWS).iter_rows()):
         header = _Header(index, {}, {}, {})
         for position, cell in enumerate(row):
-            name = wanted.get(normalize_label(cell)) if cell and cell.strip() else None
-            if name is not None and name in header.positions:
+            label = cell.strip() if cell else ""
+            name = wanted.get(normalize_label(label)) if label else None
+            if name is None:
+                if label:
+                    header.unknown[position] = label
+            elif name in header.positions:
                 header.repeated.setdefault(name, [header.positions[name]]).append(position)
-            elif name is not None:
+            else:
                 header.positions[name] = position
-            elif cell and cell.strip():
-                header.unknown[position] = cell.strip()
         if len(header.positions) > len(best.positions):
             best = header
     index, found, repeated = best.index, best.positions, best.repeated
@@ -408,13 +410,19 @@ def _unread_columns(raw: pl.DataFrame, header: _Header, form: Form, absolute: li
     Where the label looks like one of the form's labels missing from the header (「备注说明」 for 「备注」), the
     warning names it, since that column's data is then what the uploader meant to give.
     """
+    if not header.unknown:
+        return []
     rule = form.rules_by_id["column_not_in_form"]
-    below = raw.slice(header.index + 1)
-    names = below.columns
+    names = raw.columns
+    # The filled cells below each unknown label, counted in one pass over those columns.
+    counts = (
+        raw.slice(header.index + 1)
+        .select(pl.col(names[p]).str.strip_chars().str.len_chars().gt(0).sum().alias(str(p)) for p in header.unknown)
+        .row(0)
+    )
     missing = [f.label for f in form.fields if f.name not in header.positions]
     failures = []
-    for position, label in header.unknown.items():
-        filled = below.select(pl.col(names[position]).str.strip_chars().str.len_chars().gt(0).sum()).item()
+    for (position, label), filled in zip(header.unknown.items(), counts, strict=True):
         if not filled:
             continue
         letter = get_column_letter(absolute[position] + 1)
