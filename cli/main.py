@@ -383,6 +383,15 @@ def _supervision_commands(commands: Any) -> None:
     report.add_argument("archive_code", help="档案馆代码")
     report.add_argument("--out", required=True, help=OUT_HELP)
     _evaluation_round(report)
+    issue = _command(evaluation_commands, "issue-findings", "本轮结束后，把一个档案馆评价发现的问题下发为整改问题")
+    issue.add_argument("archive_code", help="档案馆代码")
+    issue.add_argument(
+        "--feedback-date", required=True, help="向档案馆反馈评价结果的日期，YYYY-MM-DD，整改期限由此起算"
+    )
+    issue.add_argument("--doc-no", required=True, help="反馈文书编号")
+    issue.add_argument("--person", required=True, help="档案馆的整改责任人")
+    issue.add_argument("--by", help=f"下发人{BY_DEFAULT}")
+    _evaluation_round(issue)
     evaluation.set_defaults(handler=_handler("supervision_cmd", "run_evaluation"))
 
     indicators = _command(commands, "indicators", "“十四五”规划指标")

@@ -16,8 +16,8 @@ from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingStatus
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table, province_arg
-from dash_app.formatting import format_date
-from flows.supervision import change_finding
+from dash_app.formatting import describe_sources, format_date
+from flows.supervision import change_finding, issue_findings
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
 from warehouse.evaluation import (
@@ -126,13 +126,20 @@ def _transition(args: argparse.Namespace) -> int:
 
 
 def _describe_history(history: dict[str, Any], as_of: date) -> str:
+    origin = (
+        f"检查 {history['inspection_id']}"
+        if history["inspection_id"]
+        else f"{history['source']} {history['round_id']} 轮，{history['feedback_doc_no']}"
+    )
     lines = [
-        f"问题 {history['finding_id']}（{history['unit_name']}，检查 {history['inspection_id']}）",
+        f"问题 {history['finding_id']}（{history['unit_name']}，{origin}）",
         f"  {history['area_name']} {history['item_code']}：{history['description']}",
         f"  严重程度 {history['severity']}；状态 {history['status']}；整改期限 {history['deadline']}"
         + ("（已逾期）" if history["is_overdue"] else "")
         + f"；截至 {format_date(as_of)}",
     ]
+    if history["sources"]:
+        lines.append(f"  {describe_sources(history['sources'])}")
     for t in history["transitions"]:
         extra = "；".join(x for x in (t["note"], t["evidence"] and f"佐证：{t['evidence']}") if x)
         lines.append(
@@ -156,9 +163,9 @@ def require_round(con: duckdb.DuckDBPyConnection, round_id: str | None) -> str:
 
 
 def run_evaluation(args: argparse.Namespace) -> int:
-    """`evaluation open|close|assign|assignments|results|report`."""
+    """`evaluation open|close|assign|assignments|results|report|issue-findings`."""
     command, store = args.evaluation_command, _store(args)
-    if command in ("assignments", "results", "report"):
+    if command in ("assignments", "results", "report", "issue-findings"):
         with store.reader() as con:
             require_round(con, args.round)
     args.round = args.round or DEFAULT_ROUND
@@ -175,6 +182,8 @@ def run_evaluation(args: argparse.Namespace) -> int:
         return _print(
             args, result, f"已分配：评价专家 {result['evaluator']} 评价档案馆 {result['archive_code']}{note}。"
         )
+    if command == "issue-findings":
+        return _issue_findings(args)
     if command == "report":
         out = _xlsx(args.out)
         with store.reader() as con:
@@ -198,6 +207,28 @@ def run_evaluation(args: argparse.Namespace) -> int:
         for r in results
     ]  # fmt: skip
     return _print(args, {"round_id": args.round, "results": results}, format_table(headers, rows))
+
+
+def _issue_findings(args: argparse.Namespace) -> int:
+    feedback = parse_day(args.feedback_date, "--feedback-date")
+    assert feedback is not None  # a required option
+    issued = issue_findings(
+        load_settings(args.db, args.warehouse),
+        args.archive_code,
+        feedback_date=feedback,
+        feedback_doc_no=args.doc_no,
+        responsible_person=args.person,
+        by=_by(args),
+        round_id=args.round,
+    )
+    planned = issued.pop("findings_planned")
+    headers = ["问题编号", "严重程度", "整改期限", "问题描述"]
+    rows = [[p["finding_id"], p["severity"], format_date(p["deadline"]), p["description"]] for p in planned]
+    text = (
+        f"已向{issued['archive_name']}下发 {issued['findings']} 个整改问题"
+        f"（评价轮次 {issued['round_id']}，{issued['feedback_doc_no']}，反馈日期 {format_date(issued['feedback_date'])}）。"
+    )
+    return _print(args, issued, text + ("\n" + format_table(headers, rows) if rows else ""))
 
 
 # --------------------------------------------------------------------------------------------------- indicators

@@ -106,3 +106,14 @@ def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
             extra["division_name"] = division_full_name(row["division_code"])
         named.append({**row, **extra})
     return named
+
+
+def describe_sources(sources: list[dict[str, Any]]) -> str:
+    """The score rows an evaluation finding was derived from, each with where it came from (empty for others)."""
+    parts = [
+        f"{s['scorer']} {s['score']} 分（{s['sheet_name']}第 {s['excel_row']} 行）"
+        if s["submission_id"]
+        else f"{s['scorer']} {s['score']} 分（网页录入）"
+        for s in sources
+    ]
+    return f"依据评分：{'；'.join(parts)}" if parts else ""

@@ -83,6 +83,13 @@ EVALUATION_RESULT = "evaluation-result"
 EVALUATION_REFUSED = "evaluation-refused"
 EVALUATION_PROBLEMS = "evaluation-problems"
 EVALUATION_REPORT_DOWNLOAD = "evaluation-report-download"
+# The national bureau's form issuing an archive's evaluation problems as findings.
+EVALUATION_ISSUE_PREVIEW = "evaluation-issue-preview"
+EVALUATION_ISSUE_DATE = "evaluation-issue-date"
+EVALUATION_ISSUE_DOC = "evaluation-issue-doc"
+EVALUATION_ISSUE_PERSON = "evaluation-issue-person"
+EVALUATION_ISSUE = "evaluation-issue"
+EVALUATION_ISSUE_RESULT = "evaluation-issue-result"
 # Pattern-matching id types of the scoring form: {"type": EVALUATION_SCORE, "item": code}, ...
 EVALUATION_SCORE = "evaluation-score"
 EVALUATION_VERDICT = "evaluation-verdict"

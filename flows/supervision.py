@@ -19,6 +19,7 @@ from census_schema.settings import Settings
 from flows.identify import compute_sha256
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
+from warehouse.evaluation_findings import issue_evaluation_findings
 from warehouse.inspections import transition_finding
 
 EVIDENCE_DIR = "evidence"
@@ -113,6 +114,31 @@ def save_scores(
             submit,
             veto_verdicts=veto_verdicts,
             evidence=evidence,
+            round_id=round_id,
+        )
+    )
+
+
+def issue_findings(
+    settings: Settings,
+    archive_code: str,
+    *,
+    feedback_date: date,
+    feedback_doc_no: str,
+    responsible_person: str,
+    by: str,
+    round_id: str = DEFAULT_ROUND,
+) -> dict[str, Any]:
+    """Issue an archive's evaluation problems as findings in one write (see `issue_evaluation_findings`)."""
+    return open_warehouse(settings).write(
+        lambda con: issue_evaluation_findings(
+            con,
+            archive_code,
+            feedback_date=feedback_date,
+            feedback_doc_no=feedback_doc_no,
+            responsible_person=responsible_person,
+            by=by,
+            today=settings.today(),
             round_id=round_id,
         )
     )

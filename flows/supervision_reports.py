@@ -27,8 +27,9 @@ from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICA
 from census_schema.template import save_workbook
 from census_schema.xlsx import Column, set_cell_value
 from supervision.indicators import FORMULAS
-from supervision.scoring import TOLERANCE_SHARE, tolerance
+from supervision.scoring import TOLERANCE_SHARE, is_evaluation_problem, tolerance
 from warehouse.evaluation import (
+    COMPLETE_HINT,
     DEFAULT_ROUND,
     fetch_round,
     query_area_results,
@@ -233,7 +234,7 @@ def fetch_evaluation_feedback(
         )
         raise UsageError(
             f"档案馆 {archive_code} 的评价{status}{pending}，尚不能生成反馈报告。",
-            hint="须有完整的自评、至少3位专家提交的评分，且专家分歧较大的评分项已给出合议分。",
+            hint=COMPLETE_HINT,
         )
     return EvaluationFeedback(
         archive_code,
@@ -280,7 +281,7 @@ def list_problems(report: EvaluationFeedback) -> list[Problem]:
     problems = [
         Problem(i, report.standard.items_by_code[i["item_code"]], i["item_code"] in vetoes)
         for i in report.items
-        if i["score"] < i["max_points"] or i["item_code"] in vetoes
+        if is_evaluation_problem(i["score"], i["max_points"], i["item_code"] in vetoes)
     ]
     return sorted(
         problems, key=lambda p: (not p.veto_failed, -(p.item["max_points"] - p.item["score"]), p.item["item_code"])

@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 
 from census_schema.errors import AccessDenied, UsageError
-from census_schema.supervision.codes import EvaluationStatus, Grade
+from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, Grade
 from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, SELF_SOURCE, EvaluationStandard
 
 ONE_PLACE = Decimal("0.1")
@@ -278,6 +278,19 @@ def validate_evaluation(
 def failed_veto_items(veto_verdicts: Mapping[str, bool]) -> tuple[str, ...]:
     """The veto items whose verdict is 不通过 (False)."""
     return tuple(code for code, passed in veto_verdicts.items() if not passed)
+
+
+def is_evaluation_problem(score: Decimal, max_points: Decimal, veto_failed: bool) -> bool:
+    """An item is a problem found by the evaluation when it lost points or its veto verdict is 不通过."""
+    return veto_failed or score < max_points
+
+
+def problem_severity(score: Decimal, max_points: Decimal, veto_failed: bool) -> FindingSeverity:
+    """The severity an evaluation problem is issued with (a proposal, like the standard): a failed veto item is
+    严重, an item that lost more than half its points 较重, any other lost points 一般."""
+    if veto_failed:
+        return FindingSeverity.GRAVE
+    return FindingSeverity.SERIOUS if score * 2 < max_points else FindingSeverity.MINOR
 
 
 def grade_evaluation(standard: EvaluationStandard, final_score: Decimal, has_veto_failure: bool) -> Grade:

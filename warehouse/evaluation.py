@@ -42,6 +42,8 @@ from warehouse.queries import fetch_named
 from warehouse.transactions import insert_rows, transaction, utc_now
 
 DEFAULT_ROUND = EVALUATION_ROUND
+# What an archive's evaluation needs before it has a result (a feedback report, findings).
+COMPLETE_HINT = "须有完整的自评、至少3位专家提交的评分，且专家分歧较大的评分项已给出合议分。"
 
 
 def _archive_names() -> dict[str, str]:
@@ -86,6 +88,12 @@ def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEF
         current = _ensure_round(con, round_id)
         if current["is_open"]:
             raise IllegalTransition(f"评价轮次 {round_id} 已处于开放状态。")
+        issued = count_feedbacks(con, round_id)
+        if issued:
+            raise IllegalTransition(
+                f"评价轮次 {round_id} 已向 {issued} 个档案馆下发整改问题，不能重新开启（评分改变会使已下发的问题失据）。",
+                hint="新的评价请开启新的轮次（evaluation open --round）。",
+            )
         con.execute(
             "UPDATE evaluation_rounds SET is_open = true, opened_at = ?, opened_by = ?, closed_at = NULL, "
             "closed_by = NULL WHERE round_id = ?",
@@ -126,6 +134,12 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
         )
         recompute_results(con, round_id)
         return _round_state(con, round_id)
+
+
+def count_feedbacks(con: duckdb.DuckDBPyConnection, round_id: str) -> int:
+    """How many archives of a round have been sent their feedback with findings."""
+    row = con.execute("SELECT count(*) FROM evaluation_feedbacks WHERE round_id = ?", [round_id]).fetchone()
+    return int(row[0]) if row else 0
 
 
 def _round_state(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]:

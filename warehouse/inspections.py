@@ -41,6 +41,7 @@ from supervision.lifecycle import (
 )
 from supervision.rows import is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.audit import record_event
+from warehouse.evaluation_findings import query_finding_sources
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, insert_rows, transaction, utc_now
 
@@ -362,7 +363,7 @@ def query_finding_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[di
         SELECT i.unit_class, i.province_code, f.status, f.severity,
                count(*) AS findings,
                count(*) FILTER (WHERE {_OVERDUE_SQL}) AS overdue
-        FROM findings AS f JOIN inspections AS i USING (inspection_id)
+        FROM findings AS f JOIN finding_units AS i USING (finding_id)
         GROUP BY ALL ORDER BY ALL
         """,  # noqa: S608 - a constant fragment; values are bound
         [as_of, FindingStatus.CLOSED.value],
@@ -442,13 +443,13 @@ def query_findings(
     return fetch_named(
         con,
         f"""
-        SELECT f.finding_id, f.inspection_id, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class,
+        SELECT f.finding_id, i.source, f.inspection_id, f.round_id, f.archive_code, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class,
                i.province_code, f.item_code, f.area_name, f.description, f.severity, f.is_immediate,
                f.responsible_unit, f.responsible_person, f.status, f.issued_on, f.original_deadline, f.deadline,
                {_OVERDUE_SQL} AS is_overdue,
                CASE WHEN {_OVERDUE_SQL} THEN date_diff('day', f.deadline, ?) ELSE 0 END AS overdue_days,
                f.status_changed_at
-        FROM findings AS f JOIN inspections AS i USING (inspection_id)
+        FROM findings AS f JOIN finding_units AS i USING (finding_id)
         WHERE (? IS NULL OR i.province_code = ?) AND (? IS NULL OR i.unit_class = ?)
           AND (? IS NULL OR f.status = ?) AND (? IS NULL OR f.inspection_id = ?)
           AND (NOT ? OR {_OVERDUE_SQL})
@@ -484,11 +485,13 @@ def query_overdue_findings(
 
 
 def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict[str, Any]:
-    """A finding with its inspection and its full transition log (oldest first); NotFound when unknown."""
+    """A finding with where it was found (inspection or evaluation), its full transition log (oldest first) and,
+    for an evaluation's finding, the score rows it was derived from; NotFound when unknown."""
     found = fetch_named(
         con,
-        "SELECT f.*, i.unit_name, i.unit_class, i.province_code, i.organiser, i.feedback_doc_no "
-        "FROM findings AS f JOIN inspections AS i USING (inspection_id) WHERE f.finding_id = ?",
+        "SELECT f.*, i.source, i.inspection_type, i.unit_name, i.unit_class, i.province_code, i.organiser, "
+        "i.feedback_doc_no "
+        "FROM findings AS f JOIN finding_units AS i USING (finding_id) WHERE f.finding_id = ?",
         [finding_id],
     )
     if not found:
@@ -500,7 +503,7 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
         "ORDER BY seq",
         [finding_id],
     )
-    return {**found[0], "transitions": transitions}
+    return {**found[0], "transitions": transitions, "sources": query_finding_sources(con, finding_id)}
 
 
 def allowed_targets(status: FindingStatus) -> list[dict[str, str]]:

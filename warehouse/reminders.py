@@ -90,7 +90,7 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
     soon = fetch_named(
         con,
         "SELECT f.finding_id, f.deadline, f.status, i.unit_name, i.unit_class, i.province_code "
-        "FROM findings AS f JOIN inspections AS i USING (inspection_id) "
+        "FROM findings AS f JOIN finding_units AS i USING (finding_id) "
         "WHERE f.status <> ? AND f.deadline BETWEEN ? AND ? ORDER BY f.deadline, f.finding_id",
         [FindingStatus.CLOSED.value, as_of, as_of + timedelta(days=WARNING_DAYS)],
     )

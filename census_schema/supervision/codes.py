@@ -68,6 +68,13 @@ class FindingRole(StrEnum):
         raise ValueError(f"unknown role {label!r}")
 
 
+class FindingSource(StrEnum):
+    """Where a finding was found: by an inspection, or by the business-construction evaluation of an archive."""
+
+    INSPECTION = "监督检查"
+    EVALUATION = "业务建设评价"
+
+
 class EvaluationStatus(StrEnum):
     """How far an archive's evaluation has got: scored and graded, waiting for a reconciled value, or incomplete."""
 
@@ -123,6 +130,8 @@ FINDING_SEVERITY = _code_list("finding_severity", "问题严重程度", FindingS
 # What the deadline of a finding is derived from: its severity (30 working days) or the 立行立改 flag (same day).
 DEADLINE_BASIS = _code_list("deadline_basis", "整改期限依据", (*(str(s) for s in FindingSeverity), IMMEDIATE))
 FINDING_STATUS = _code_list("finding_status", "整改状态", FindingStatus)
+# Who evaluates the 47 comprehensive archives, and so issues the problems an evaluation finds.
+EVALUATION_ORGANISER = "国家档案局"
 FINDING_ACTION = _code_list("finding_action", "整改操作", FindingAction)
 INSPECTION_GRADE = _code_list("inspection_grade", "检查等次", Grade)
 EVALUATION_GRADE = _code_list("evaluation_grade", "评价等次", Grade)

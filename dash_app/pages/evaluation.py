@@ -4,7 +4,9 @@ evaluators score their assigned archives item by item (draft, then submit) while
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -13,18 +15,21 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.roles import Role
+from census_schema.supervision.codes import FindingSeverity
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from dash_app import ids
 from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
 from dash_app.components import dropdown, graph, labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
-from dash_app.formatting import format_datetime
+from dash_app.formatting import format_date, format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from flows.supervision import save_scores
+from flows.supervision import issue_findings, save_scores
 from supervision.scoring import EvaluationInvalid, ScoreProblem
 from warehouse.evaluation import (
+    DEFAULT_ROUND,
     check_may_score,
+    fetch_round,
     query_area_results,
     query_assignments,
     query_evaluation_results,
@@ -32,6 +37,7 @@ from warehouse.evaluation import (
     query_scores,
     require_archive,
 )
+from warehouse.evaluation_findings import fetch_feedback, plan_evaluation_findings
 
 PATH = "/evaluation"
 NAME = "业务建设评价"
@@ -140,6 +146,7 @@ def layout(**query: str) -> html.Div:
             className="toolbar",
         ),
         html.Div(id=ids.EVALUATION_REQUESTED),
+        issue_form() if _national(viewer) else None,
         # Results of other experts are not an evaluator's to see: the radar and items stay hidden for them.
         html.Div(
             [graph(ids.EVALUATION_RADAR), grid_block(ids.EVALUATION_ITEMS_GRID, ITEM_COLUMNS, page_size=100)],
@@ -164,6 +171,109 @@ def layout(**query: str) -> html.Div:
     else:
         parts.append(html.Div(id=ids.EVALUATION_RESULT, hidden=True))
     return html.Div(parts)
+
+
+def _text_input(input_id: str) -> dcc.Input:
+    return dcc.Input(id=input_id, type="text", maxLength=50, style={"width": "220px"})
+
+
+def issue_form() -> html.Div:
+    """The national bureau's form: an archive's evaluation problems issued as findings, once the round is closed."""
+    return html.Div(
+        [
+            html.H3("下发整改问题"),
+            html.P(id=ids.EVALUATION_ISSUE_PREVIEW, className="hint"),
+            html.Div(
+                [
+                    labelled(
+                        "反馈日期",
+                        dcc.Input(id=ids.EVALUATION_ISSUE_DATE, type="date", style={"width": "180px"}),  # type: ignore[arg-type]
+                        for_id=ids.EVALUATION_ISSUE_DATE,
+                    ),
+                    labelled(
+                        "反馈文书编号",
+                        _text_input(ids.EVALUATION_ISSUE_DOC),
+                        for_id=ids.EVALUATION_ISSUE_DOC,
+                    ),
+                    labelled(
+                        "整改责任人",
+                        _text_input(ids.EVALUATION_ISSUE_PERSON),
+                        for_id=ids.EVALUATION_ISSUE_PERSON,
+                    ),
+                    html.Button("下发整改问题", id=ids.EVALUATION_ISSUE, disabled=True),
+                ],
+                className="toolbar",
+            ),
+            html.Div(id=ids.EVALUATION_ISSUE_RESULT, role="status"),
+        ]
+    )
+
+
+def describe_issue(context: AppContext, archive_code: str | None) -> tuple[str, bool]:
+    """What issuing the archive's problems would do now, or why it cannot be done; and whether it can."""
+    if not archive_code:
+        return "选择一家档案馆后，可在本轮评价结束后把其评价发现的问题下发为整改问题。", False
+    with context.reader.cursor() as con:
+        issued = fetch_feedback(con, archive_code, DEFAULT_ROUND)
+        if issued is not None:
+            return (
+                f"已于 {format_date(issued['feedback_date'])} 下发 {issued['findings']} 个整改问题"
+                f"（{issued['feedback_doc_no']}，{issued['issued_by']}），可在「检查整改」页跟踪。",
+                False,
+            )
+        found = fetch_round(con, DEFAULT_ROUND)
+        if found is None or found["is_open"]:
+            return f"评价轮次 {DEFAULT_ROUND} 尚未结束：结束后评分不再变化，才能下发整改问题。", False
+        try:
+            planned = plan_evaluation_findings(con, archive_code, DEFAULT_ROUND, context.settings.today())
+        except CensusError as error:
+            return error.describe(), False
+    if not planned:
+        return "该档案馆各评分项均得满分且否决项全部通过，没有需要整改的问题。", False
+    severities = Counter(p["severity"] for p in planned)
+    counts = "、".join(f"{s} {severities[s]}" for s in reversed(FindingSeverity) if s in severities)
+    return (
+        f"将下发 {len(planned)} 个整改问题（{counts}），整改期限为反馈日期后 30 个工作日；"
+        f"每个档案馆只下发一次，下发后本轮评价不能重新开启。",
+        True,
+    )
+
+
+def issue_problems(
+    context: AppContext,
+    viewer: Viewer,
+    archive_code: str | None,
+    day: str | None,
+    doc_no: str | None,
+    person: str | None,
+) -> Any:
+    """Issue the archive's problems as the signed-in national user: what happened, in Chinese."""
+    if not archive_code:
+        return html.P("请先选择档案馆。", className="error")
+    try:
+        feedback = date.fromisoformat(day) if day else None
+    except ValueError:
+        feedback = None
+    if feedback is None:
+        return html.P("请填写反馈日期。", className="error")
+    try:
+        issued = issue_findings(
+            context.settings,
+            archive_code,
+            feedback_date=feedback,
+            feedback_doc_no=doc_no or "",
+            responsible_person=person or "",
+            by=viewer.user_name,
+        )
+    except CensusError as error:
+        return html.P(error.describe(), className="error")
+    return html.P(
+        [
+            f"已向{issued['archive_name']}下发 {issued['findings']} 个整改问题（{issued['feedback_doc_no']}）。",
+            html.A("到「检查整改」页跟踪", href="/inspections"),
+        ],
+        className="ok",
+    )
 
 
 def _score_input(code: str, max_points: Decimal, value: Any, label: str) -> html.Label:
@@ -481,6 +591,36 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             areas = query_area_results(con, archive_code=archive_code)
         link = html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_REPORT_DOWNLOAD)
         return build_radar(areas, "各方面得分率"), link
+
+    @app.callback(
+        Output(ids.EVALUATION_ISSUE_PREVIEW, "children"),
+        Output(ids.EVALUATION_ISSUE, "disabled"),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+        Input(ids.EVALUATION_ISSUE_RESULT, "children"),
+    )
+    def show_issue(archive_code: str | None, _: Any) -> tuple[str, bool]:
+        viewer = current_viewer()
+        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_text(archive_code)
+        if archive_code and not may_open(context, viewer, archive_code):
+            return refusal(context, viewer, archive_code), True
+        text, possible = describe_issue(context, archive_code)
+        return text, not possible
+
+    @app.callback(
+        Output(ids.EVALUATION_ISSUE_RESULT, "children"),
+        Input(ids.EVALUATION_ISSUE, "n_clicks"),
+        State(ids.EVALUATION_ARCHIVE, "value"),
+        State(ids.EVALUATION_ISSUE_DATE, "value"),
+        State(ids.EVALUATION_ISSUE_DOC, "value"),
+        State(ids.EVALUATION_ISSUE_PERSON, "value"),
+        prevent_initial_call=True,
+    )
+    def issue(_: Any, archive_code: str | None, day: str | None, doc_no: str | None, person: str | None) -> Any:
+        viewer = current_viewer()
+        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_text(archive_code, day, doc_no, person)
+        return issue_problems(context, viewer, archive_code, day, doc_no, person)
 
     # Not redrawn after a save: a refused save must leave what the evaluator typed (and the problems beside it).
     # Saving and submitting are offered only with a sheet open (no archive chosen, or one refused: a paragraph).

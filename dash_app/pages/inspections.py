@@ -22,7 +22,7 @@ from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
-from dash_app.formatting import format_count, format_date, with_names
+from dash_app.formatting import describe_sources, format_count, format_date, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding
@@ -40,7 +40,8 @@ ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 FINDING_COLUMNS = [
     Column("finding_id", "问题编号", "code"),
-    Column("unit_name", "被检查单位"),
+    Column("source", "来源"),
+    Column("unit_name", "被检查（评价）单位"),
     Column("unit_class", "类别"),
     Column("province_name", "省份", tooltip="province_code"),
     Column("area_name", "方面"),
@@ -372,10 +373,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         ]
         overdue = history["status"] != FindingStatus.CLOSED.value and context.settings.today() > history["deadline"]
         text = (
-            f"{history['finding_id']}｜{history['unit_name']}｜{history['severity']}｜当前状态：{history['status']}"
+            f"{history['finding_id']}｜{history['source']}（{history['feedback_doc_no']}）｜{history['unit_name']}"
+            f"｜{history['severity']}｜当前状态：{history['status']}"
             f"｜整改期限：{format_date(history['deadline'])}{'（已逾期）' if overdue else ''}｜{history['description']}"
         )
-        return text, options
+        sources = describe_sources(history["sources"])
+        return (html.Div([text, html.Br(), sources]) if sources else text), options
 
     @app.callback(
         Output(ids.INSPECTIONS_RESULT, "children"),

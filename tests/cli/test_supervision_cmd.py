@@ -11,6 +11,8 @@ import pytest
 from cli.main import main
 from tests.conftest import copy_warehouse
 from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection, inspections_workbook
+from tests.warehouse.test_evaluation_findings import score_guangdong
+from warehouse.backends import EmbeddedWarehouse
 
 
 @pytest.fixture(scope="module")
@@ -146,3 +148,31 @@ def test_empty_and_oversized_evidence_is_refused(db, tmp_path, capsys, monkeypat
     code, _, err = run(capsys, *argv, "--evidence", str(report))
     assert code == 2 and message in err
     assert not (db.parent / "evidence").exists() or list((db.parent / "evidence").rglob("*")) == []
+
+
+def test_an_archives_evaluation_problems_are_issued_once_the_round_is_closed(tmp_path, capsys):
+    db = tmp_path / "var" / "w.duckdb"
+    with EmbeddedWarehouse(db).writer() as con:
+        score_guangdong(con)
+    base = ["--db", str(db)]
+    issue = ["evaluation", "issue-findings", "440000", "--feedback-date", "2025-07-01", "--doc-no", "档评反〔2025〕3号"]
+    code, _, err = run(capsys, *issue, "--person", "李馆长", "--by", "规划处", *base)
+    assert code == 2 and "评价轮次 2025 仍在进行" in err
+    assert run(capsys, "evaluation", "close", "--by", "规划处", *base)[0] == 0
+    code, out, _ = run(capsys, *issue, "--person", "李馆长", "--by", "规划处", *base)
+    assert (
+        code == 0
+        and "已向广东省档案馆下发 3 个整改问题（评价轮次 2025，档评反〔2025〕3号，反馈日期 2025年7月1日）" in out
+    )
+    assert "PJ2025-440000-A2.4.2  严重" in out
+    code, out, _ = run(capsys, "finding", "show", "PJ2025-440000-A1.1.1", *base)
+    assert code == 0 and "广东省档案馆，业务建设评价 2025 轮，档评反〔2025〕3号" in out
+    assert "依据评分：自评 10.0 分（评分表第 3 行）；evaluator 0.0 分（网页录入）" in out
+    code, out, _ = run(capsys, "finding", "list", "--province", "440000", "--json", *base)
+    assert sorted(f["finding_id"] for f in json.loads(out)["findings"]) == [
+        "PJ2025-440000-A1.1.1",
+        "PJ2025-440000-A1.2.1",
+        "PJ2025-440000-A2.4.2",
+    ]
+    code, _, err = run(capsys, *issue, "--person", "李馆长", *base)
+    assert code == 2 and "已于 2025-07-01 下发" in err

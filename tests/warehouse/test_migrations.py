@@ -40,6 +40,7 @@ TABLES = {
     "finding_transitions",
     "evaluation_rounds",
     "evaluation_assignments",
+    "evaluation_feedbacks",
     "evaluation_scores",
     "evaluation_reconciliations",
     "mart_evaluation_results",
@@ -67,6 +68,7 @@ VIEWS = {
     "mart_province_figures",
     "stg_indicator_values",
     "mart_red_archives",
+    "finding_units",
 }
 LINEAGE = ["submission_id", "sheet_name", "excel_row", "loaded_at"]
 EXPECTED_TYPES = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE", FieldType.DATE: "DATE"}

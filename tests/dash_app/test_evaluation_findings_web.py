@@ -1,0 +1,103 @@
+"""/evaluation's form issuing an archive's problems as findings, without a browser: national users only (refused on
+the server for the others), only once the round is closed, once per archive, and what it says before and after;
+then the findings on /inspections for the national bureau and the archive's province, not for another."""
+
+from __future__ import annotations
+
+import pytest
+
+from dash_app import ids
+from dash_app.app import create_app
+from tests.dash_app.conftest import add_users, web_settings
+from tests.dash_app.test_access import client_of, grid_rows, returned
+from tests.dash_app.test_supervision_access import post
+from tests.warehouse.test_evaluation_findings import score_guangdong
+from warehouse.backends import EmbeddedWarehouse
+from warehouse.evaluation import close_evaluation
+
+ARCHIVE = "440000"
+PREVIEW = [(ids.EVALUATION_ISSUE_PREVIEW, "children"), (ids.EVALUATION_ISSUE, "disabled")]
+FORM = ("2025-07-01", "档评反〔2025〕3号", "李馆长")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    """Guangdong's archive scored (`score_guangdong`), the round open, the test users, and the app."""
+    settings = web_settings(tmp_path_factory.mktemp("evaluation-findings") / "var" / "warehouse.duckdb")
+    store = EmbeddedWarehouse(settings.db_path)
+    with store.writer() as con:
+        score_guangdong(con)
+    add_users(store)
+    return create_app(settings), store
+
+
+def preview(app, client, archive=ARCHIVE):
+    response = post(
+        app,
+        client,
+        PREVIEW,
+        [(ids.EVALUATION_ARCHIVE, "value", archive), (ids.EVALUATION_ISSUE_RESULT, "children", None)],
+    )
+    return response
+
+
+def issue(app, client, archive=ARCHIVE, form=FORM):
+    state = [
+        (ids.EVALUATION_ARCHIVE, "value", archive),
+        (ids.EVALUATION_ISSUE_DATE, "value", form[0]),
+        (ids.EVALUATION_ISSUE_DOC, "value", form[1]),
+        (ids.EVALUATION_ISSUE_PERSON, "value", form[2]),
+    ]
+    return post(
+        app, client, [(ids.EVALUATION_ISSUE_RESULT, "children")], [(ids.EVALUATION_ISSUE, "n_clicks", 1)], state
+    )
+
+
+def text_of(tree) -> str:
+    """The text of a serialised component tree."""
+    if isinstance(tree, str):
+        return tree
+    if isinstance(tree, list):
+        return "".join(text_of(t) for t in tree)
+    if isinstance(tree, dict):
+        return text_of(tree.get("props", {}).get("children"))
+    return ""
+
+
+def findings_seen(app, user):
+    return sorted(r["finding_id"] for r in grid_rows(app, client_of(app, user), ids.INSPECTIONS_GRID, None, None, None))
+
+
+def test_only_national_users_issue_and_only_after_the_round_closes(site):
+    app, store = site
+    planner = client_of(app, "planner")
+    shown = preview(app, planner)
+    assert "尚未结束" in returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children")
+    assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is True
+    assert "仍在进行" in text_of(returned(issue(app, planner), ids.EVALUATION_ISSUE_RESULT, "children"))
+    for user in ("guangdong", "evaluator"):
+        assert preview(app, client_of(app, user)).status_code == 403
+        assert issue(app, client_of(app, user)).status_code == 403
+    with store.writer() as con:
+        close_evaluation(con, "规划处")
+    shown = preview(app, planner)
+    assert returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children").startswith(
+        "将下发 3 个整改问题（严重 1、较重 1、一般 1）"
+    )
+    assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is False
+    assert "不是参加评价" in returned(preview(app, planner, "999999"), ids.EVALUATION_ISSUE_PREVIEW, "children")
+    refused = issue(app, planner, form=("2025-07-01", "", "李馆长"))
+    assert "未填写反馈文书编号" in text_of(returned(refused, ids.EVALUATION_ISSUE_RESULT, "children"))
+    assert findings_seen(app, "planner") == []
+    done = text_of(returned(issue(app, planner), ids.EVALUATION_ISSUE_RESULT, "children"))
+    assert done.startswith("已向广东省档案馆下发 3 个整改问题（档评反〔2025〕3号）。")
+    shown = preview(app, planner)
+    assert returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children").startswith("已于 2025年7月1日 下发 3 个整改问题")
+    assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is True
+    assert "已于 2025-07-01 下发" in text_of(
+        returned(issue(app, client_of(app, "admin")), ids.EVALUATION_ISSUE_RESULT, "children")
+    )
+    issued = ["PJ2025-440000-A1.1.1", "PJ2025-440000-A1.2.1", "PJ2025-440000-A2.4.2"]
+    assert findings_seen(app, "planner") == issued
+    assert findings_seen(app, "guangdong") == issued
+    assert findings_seen(app, "guangxi") == []

@@ -1,0 +1,182 @@
+"""Problems found by the evaluation become findings in the rectification tracker: once per archive and round, only
+after the round is closed, with the standard's item, a severity, the default deadline, the archive's province, and
+the score rows behind them; then the same lifecycle as an inspection's findings."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal as D
+
+import duckdb
+import pytest
+
+from census_schema.errors import IllegalTransition, UsageError
+from census_schema.supervision.codes import FindingSource, FindingStatus
+from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
+from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
+from tests.flows.supervision_workbooks import finding, inspection
+from tests.warehouse.supervision_factories import sheet_frame
+from tests.warehouse.test_evaluation_access import ARCHIVE, full, self_evaluation
+from warehouse.evaluation import (
+    assign_evaluator,
+    close_evaluation,
+    load_evaluation_sheets,
+    open_evaluation,
+    save_evaluator_scores,
+)
+from warehouse.evaluation_findings import issue_evaluation_findings, plan_evaluation_findings
+from warehouse.inspections import (
+    load_inspection_sheets,
+    query_finding_history,
+    query_findings,
+    summarize_findings,
+    transition_finding,
+)
+from warehouse.migrations import apply_migrations, list_migrations
+from warehouse.transactions import utc_now
+
+EXPERTS = ("evaluator", "专家乙", "专家丙")
+FEEDBACK = date(2025, 7, 1)  # a Tuesday: 30 working days later is Tuesday 2025-08-12
+TODAY = date(2025, 7, 10)
+VETO_FAILED = "A2.4.2"
+
+
+def issue(con, archive=ARCHIVE, **changes):
+    arguments = {"feedback_date": FEEDBACK, "feedback_doc_no": "档评反〔2025〕3号", "responsible_person": "李馆长"}
+    return issue_evaluation_findings(con, archive, by="规划处", today=TODAY, **{**arguments, **changes})
+
+
+def score_guangdong(con):
+    """Guangdong's archive scored by three experts on the web: A1.1.1 scored 0 of 10, A1.2.1 14 of 15, veto item
+    A2.4.2 failed (at full points), every other item full; its self-evaluation (uploaded) full; the round open."""
+    open_evaluation(con, "规划处")
+    for expert in EXPERTS:
+        assign_evaluator(con, ARCHIVE, expert, "规划处")
+    scores = {**full(), "A1.1.1": D(0), "A1.2.1": D(14)}
+    verdicts = {item.code: item.code != VETO_FAILED for item in CURRENT_STANDARD.veto_items}
+    for expert in EXPERTS:
+        save_evaluator_scores(con, expert, ARCHIVE, scores, submit=True, veto_verdicts=verdicts)
+    load_evaluation_sheets(con, "S-self", utc_now(), "2025", "广东省档案馆", self_evaluation())
+
+
+@pytest.fixture
+def scored(con):
+    """A warehouse where Guangdong's archive is scored (`score_guangdong`)."""
+    score_guangdong(con)
+    return con
+
+
+def count_findings(con):
+    return con.execute("SELECT count(*) FROM findings").fetchone()[0]
+
+
+def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
+    close_evaluation(scored, "规划处")
+    issued = issue(scored)
+    assert issued["finding_ids"] == ["PJ2025-440000-A2.4.2", "PJ2025-440000-A1.1.1", "PJ2025-440000-A1.2.1"]
+    rows = {r["finding_id"]: r for r in query_findings(scored, TODAY)}
+    assert {fid: (r["severity"], r["status"], r["deadline"]) for fid, r in rows.items()} == {
+        "PJ2025-440000-A2.4.2": ("严重", "待整改", date(2025, 8, 12)),
+        "PJ2025-440000-A1.1.1": ("较重", "待整改", date(2025, 8, 12)),
+        "PJ2025-440000-A1.2.1": ("一般", "待整改", date(2025, 8, 12)),
+    }
+    first = rows["PJ2025-440000-A1.1.1"]
+    assert (first["source"], first["inspection_type"], first["organiser"]) == (
+        FindingSource.EVALUATION,
+        FindingSource.EVALUATION,
+        "国家档案局",
+    )
+    assert (first["unit_name"], first["unit_class"], first["province_code"], first["year"]) == (
+        "广东省档案馆",
+        "省级",
+        "440000",
+        2025,
+    )
+    assert (first["round_id"], first["archive_code"], first["inspection_id"]) == ("2025", ARCHIVE, None)
+    assert first["description"].endswith("得分 0.0（满分 10）。")
+    assert "否决项未通过" in rows["PJ2025-440000-A2.4.2"]["description"]
+    guangdong = next(p for p in summarize_findings(scored, TODAY)["provinces"] if p["province_code"] == "440000")
+    assert (guangdong["findings"], guangdong["by_state"]["待整改"]) == (3, 3)
+
+
+def test_a_finding_traces_to_the_score_rows_behind_it(scored):
+    close_evaluation(scored, "规划处")
+    issue(scored)
+    history = query_finding_history(scored, "PJ2025-440000-A1.1.1")
+    assert (history["feedback_doc_no"], history["responsible_unit"], history["responsible_person"]) == (
+        "档评反〔2025〕3号",
+        "广东省档案馆",
+        "李馆长",
+    )
+    sources = [
+        (s["scorer"], s["score"], s["submission_id"], s["sheet_name"], s["excel_row"]) for s in history["sources"]
+    ]
+    # The self-evaluation came in a workbook (its row is the first item's), the experts' scores from the web.
+    assert sources == [
+        (SELF_SOURCE, D("10.0"), "S-self", "评分表", 3),
+        ("evaluator", D("0.0"), None, None, None),
+        ("专家丙", D("0.0"), None, None, None),
+        ("专家乙", D("0.0"), None, None, None),
+    ]
+
+
+def test_an_evaluation_finding_follows_the_lifecycle(scored):
+    close_evaluation(scored, "规划处")
+    issue(scored)
+    changed = transition_finding(
+        scored, "PJ2025-440000-A1.2.1", by="广东省档案馆王某", to_status="整改中", at=datetime(2025, 7, 2, 9)
+    )
+    assert (changed["from_status"], changed["to_status"], changed["role"]) == ("待整改", "整改中", "rectifier")
+    assert query_finding_history(scored, "PJ2025-440000-A1.2.1")["status"] == FindingStatus.IN_PROGRESS
+
+
+def test_issuing_is_refused_while_open_twice_or_for_an_unfinished_archive_and_writes_nothing(scored):
+    with pytest.raises(IllegalTransition, match="仍在进行"):
+        issue(scored)
+    close_evaluation(scored, "规划处")
+    with pytest.raises(UsageError, match="未完成"):
+        issue(scored, archive="450000")
+    with pytest.raises(UsageError, match="晚于今天"):
+        issue(scored, feedback_date=date(2025, 7, 11))
+    with pytest.raises(UsageError, match="未填写反馈文书编号"):
+        issue(scored, feedback_doc_no="  ")
+    assert count_findings(scored) == 0
+    issue(scored)
+    with pytest.raises(IllegalTransition, match="已于 2025-07-01 下发（档评反〔2025〕3号，3 个问题）"):
+        issue(scored)
+    assert count_findings(scored) == 3
+
+
+def test_a_round_with_issued_findings_cannot_be_opened_again(scored):
+    close_evaluation(scored, "规划处")
+    issue(scored)
+    with pytest.raises(IllegalTransition, match="已向 1 个档案馆下发整改问题，不能重新开启"):
+        open_evaluation(scored, "规划处")
+
+
+def test_the_plan_shows_what_issuing_would_write(scored):
+    planned = plan_evaluation_findings(scored, ARCHIVE, "2025", FEEDBACK)
+    assert [(p["item_code"], p["severity"], p["lost"]) for p in planned] == [
+        ("A2.4.2", "严重", D("0.0")),
+        ("A1.1.1", "较重", D("10.0")),
+        ("A1.2.1", "一般", D("1.0")),
+    ]
+    assert count_findings(scored) == 0
+
+
+def test_an_older_warehouses_inspection_findings_are_kept_and_read_as_inspections():
+    con = duckdb.connect()
+    migrations = list_migrations()
+    apply_migrations(con, [m for m in migrations if m.version < 62])
+    sheets = {
+        INSPECTION_RECORDS_FORM.sheet_name: sheet_frame(INSPECTION_RECORDS_FORM, [inspection(1)]),
+        FINDINGS_FORM.sheet_name: sheet_frame(FINDINGS_FORM, [finding(1)]),
+        RECTIFICATION_FORM.sheet_name: sheet_frame(RECTIFICATION_FORM, []),
+    }
+    load_inspection_sheets(con, "S-old", datetime(2023, 3, 21), sheets)
+    before = con.execute("SELECT * FROM findings").fetchall()
+    assert apply_migrations(con) == [m.version for m in migrations if m.version >= 62]
+    after = con.execute("SELECT * EXCLUDE (round_id, archive_code) FROM findings").fetchall()
+    assert after == before
+    (row,) = query_findings(con, date(2023, 4, 1))
+    assert (row["source"], row["inspection_id"], row["round_id"]) == (FindingSource.INSPECTION, "JC2023-001", None)

@@ -1,0 +1,222 @@
+"""Problems found by the evaluation of an archive, issued as findings in the rectification tracker (supervision.md §2).
+
+When a round is closed (its scores final), the national bureau sends an archive its feedback: every scoring item that
+lost points or whose veto failed (the feedback report's 发现问题) becomes a finding of that archive, with the
+standard's item and area in place of the checklist's, a severity by `problem_severity`, the default deadline from
+the feedback day, and from then on the same lifecycle as an inspection's findings. Issuing is once per archive and
+round, recorded in `evaluation_feedbacks`; a round with issued feedback cannot be opened again, so the scores behind
+a finding never change. A finding's lineage is its round, archive and item: the expert score rows behind it
+(`query_finding_sources`) carry their upload's submission, sheet and row, or say they were entered on the web.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import duckdb
+
+from census_schema.audit import AuditKind
+from census_schema.errors import IllegalTransition, UsageError
+from census_schema.supervision.codes import EvaluationStatus, FindingStatus
+from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
+from supervision.lifecycle import default_deadline
+from supervision.rows import start_of
+from supervision.scoring import is_evaluation_problem, problem_severity
+from warehouse.audit import record_event
+from warehouse.evaluation import (
+    COMPLETE_HINT,
+    DEFAULT_ROUND,
+    fetch_round,
+    query_evaluation_results,
+    query_item_results,
+    require_archive,
+)
+from warehouse.queries import fetch_named
+from warehouse.transactions import insert_rows, transaction, utc_now
+
+# The scorer shown for the expert panel's reconciled value (合议分) among a finding's sources.
+RECONCILED_SOURCE = "合议"
+# The longest feedback document number and responsible person's name accepted (as the inspection forms allow).
+_MAX_DOC_NO, _MAX_PERSON = 50, 50
+
+
+def evaluation_finding_id(round_id: str, archive_code: str, item_code: str) -> str:
+    """The id of the finding an evaluation item gives, e.g. PJ2025-440000-A1.1.1 (评价 round, archive, item)."""
+    return f"PJ{round_id}-{archive_code}-{item_code}"
+
+
+def fetch_feedback(con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str) -> dict[str, Any] | None:
+    """The feedback issued to an archive in a round (date, document number, findings, by whom, when), or None."""
+    rows = fetch_named(
+        con, "SELECT * FROM evaluation_feedbacks WHERE round_id = ? AND archive_code = ?", [round_id, archive_code]
+    )
+    return rows[0] if rows else None
+
+
+def plan_evaluation_findings(
+    con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str, feedback_date: date
+) -> list[dict[str, Any]]:
+    """The findings an archive's evaluation gives (failed veto items first, then by points lost): what issuing
+    would write, for showing before it is done. Raises UsageError unless the archive's result is 已完成."""
+    require_archive(archive_code)
+    result = next((r for r in query_evaluation_results(con, round_id) if r["archive_code"] == archive_code), None)
+    if result is None or result["status"] != EvaluationStatus.COMPLETE:
+        status = result["status"] if result else EvaluationStatus.INCOMPLETE.value
+        raise UsageError(
+            f"档案馆 {archive_code} 在评价轮次 {round_id} 的评价{status}，没有可下发的问题。", hint=COMPLETE_HINT
+        )
+    vetoes = set(result["veto_failures"] or ())
+    standard = get_standard((fetch_round(con, round_id) or {}).get("standard_version"))
+    planned = []
+    for item in query_item_results(con, archive_code, round_id):
+        code, score, max_points = item["item_code"], item["score"], item["max_points"]
+        veto_failed = code in vetoes
+        if not is_evaluation_problem(score, max_points, veto_failed):
+            continue
+        severity = problem_severity(score, max_points, veto_failed)
+        scoring_item = standard.items_by_code[code]
+        veto = "，否决项未通过" if veto_failed else ""
+        planned.append(
+            {
+                "finding_id": evaluation_finding_id(round_id, archive_code, code),
+                "item_code": code,
+                "area_code": item["area_code"],
+                "area_name": item["area_name"],
+                "description": f"{item['item_text']}：得分 {score}（满分 {max_points}）{veto}。",
+                "severity": severity.value,
+                "requirement": f"对照评价标准整改：{scoring_item.rule}；佐证材料：{scoring_item.evidence}。",
+                "deadline": default_deadline(feedback_date, severity.value),
+                "lost": max_points - score,
+                "veto_failed": veto_failed,
+            }
+        )
+    return sorted(planned, key=lambda p: (not p["veto_failed"], -p["lost"], p["item_code"]))
+
+
+def _required_text(value: str, label: str, option: str, longest: int) -> str:
+    text = value.strip()
+    if not text:
+        raise UsageError(f"未填写{label}。", hint=f"请用 {option} 填写{label}。")
+    if len(text) > longest:
+        raise UsageError(f"{label}超过 {longest} 个字。", hint=f"请缩短{label}。")
+    return text
+
+
+def issue_evaluation_findings(
+    con: duckdb.DuckDBPyConnection,
+    archive_code: str,
+    *,
+    feedback_date: date,
+    feedback_doc_no: str,
+    responsible_person: str,
+    by: str,
+    today: date,
+    round_id: str = DEFAULT_ROUND,
+) -> dict[str, Any]:
+    """Issue an archive's evaluation problems as findings (待整改) in one transaction, with its feedback record.
+
+    Refused (nothing written) while the round is open, when the archive's result is not 已完成, when its feedback
+    was already issued, when the feedback day is after `today`, or when a finding id is already taken.
+    """
+    doc_no = _required_text(feedback_doc_no, "反馈文书编号", "--doc-no", _MAX_DOC_NO)
+    person = _required_text(responsible_person, "整改责任人", "--person", _MAX_PERSON)
+    by = _required_text(by, "操作人", "--by", _MAX_PERSON)
+    if feedback_date > today:
+        raise UsageError(f"反馈日期 {feedback_date.isoformat()} 晚于今天。", hint="请填写已发出反馈的日期。")
+    with transaction(con):
+        found = fetch_round(con, round_id)
+        if found is None:
+            raise UsageError(f"评价轮次「{round_id}」不存在。")
+        if found["is_open"]:
+            raise IllegalTransition(
+                f"评价轮次 {round_id} 仍在进行，评分可能还会改变，不能下发整改问题。",
+                hint="请在本轮评价结束（evaluation close）后再下发。",
+            )
+        require_archive(archive_code)
+        earlier = fetch_feedback(con, archive_code, round_id)
+        if earlier is not None:
+            raise IllegalTransition(
+                f"档案馆 {archive_code} 在评价轮次 {round_id} 的整改问题已于 {earlier['feedback_date']:%Y-%m-%d} "
+                f"下发（{earlier['feedback_doc_no']}，{earlier['findings']} 个问题）。",
+                hint="已下发的问题请在整改跟踪中处理（finding list / finding show）。",
+            )
+        planned = plan_evaluation_findings(con, archive_code, round_id, feedback_date)
+        ids = [p["finding_id"] for p in planned]
+        taken = [
+            r[0]
+            for r in con.execute("SELECT finding_id FROM findings WHERE list_contains(?, finding_id)", [ids]).fetchall()
+        ]
+        if taken:
+            raise IllegalTransition(f"问题编号已被占用：{'、'.join(sorted(taken))}。")
+        name = next(
+            r["archive_name"] for r in query_evaluation_results(con, round_id) if r["archive_code"] == archive_code
+        )
+        now = utc_now()
+        insert_rows(
+            con,
+            "findings",
+            [
+                {
+                    "finding_id": p["finding_id"],
+                    "round_id": round_id,
+                    "archive_code": archive_code,
+                    "item_code": p["item_code"],
+                    "area_code": p["area_code"],
+                    "area_name": p["area_name"],
+                    "description": p["description"],
+                    "severity": p["severity"],
+                    "is_immediate": False,
+                    "requirement": p["requirement"],
+                    "original_deadline": p["deadline"],
+                    "deadline": p["deadline"],
+                    "responsible_unit": name,
+                    "responsible_person": person,
+                    "status": FindingStatus.ISSUED.value,
+                    "issued_on": feedback_date,
+                    "status_changed_at": start_of(feedback_date),
+                    "loaded_at": now,
+                }
+                for p in planned
+            ],
+        )
+        feedback = {
+            "round_id": round_id,
+            "archive_code": archive_code,
+            "feedback_date": feedback_date,
+            "feedback_doc_no": doc_no,
+            "findings": len(planned),
+            "issued_at": now,
+            "issued_by": by,
+        }
+        insert_rows(con, "evaluation_feedbacks", [feedback])
+        record_event(
+            con, AuditKind.FINDING, "issue", actor=by, target=f"{round_id}/{archive_code}",
+            after={"feedback_date": feedback_date, "feedback_doc_no": doc_no, "findings": ids},
+        )  # fmt: skip
+    return {**feedback, "archive_name": name, "finding_ids": ids, "findings_planned": planned}
+
+
+def query_finding_sources(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[dict[str, Any]]:
+    """The rows an evaluation finding was derived from: the submitted scores of its item (self-evaluation first,
+    then the experts) and the panel's reconciled value if any (scorer 合议), each with its upload lineage
+    (submission, sheet, row; empty when entered on the web). Empty for an inspection's finding."""
+    return fetch_named(
+        con,
+        """
+        SELECT * FROM (
+            SELECT s.scorer, s.score, s.saved_at AS recorded_at, s.saved_by AS recorded_by,
+                   s.submission_id, s.sheet_name, s.excel_row
+            FROM findings AS f
+            JOIN evaluation_scores AS s USING (round_id, archive_code, item_code)
+            WHERE f.finding_id = ? AND s.is_submitted
+            UNION ALL
+            SELECT ?, r.value, r.recorded_at, r.recorded_by, r.submission_id, r.sheet_name, r.excel_row
+            FROM findings AS f
+            JOIN evaluation_reconciliations AS r USING (round_id, archive_code, item_code)
+            WHERE f.finding_id = ?
+        )
+        ORDER BY scorer = ? DESC, scorer = ?, scorer
+        """,
+        [finding_id, RECONCILED_SOURCE, finding_id, SELF_SOURCE, RECONCILED_SOURCE],
+    )
