@@ -27,7 +27,7 @@ from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICA
 from census_schema.template import save_workbook
 from census_schema.xlsx import Column, set_cell_value
 from supervision.indicators import FORMULAS
-from supervision.scoring import TOLERANCE_SHARE, is_evaluation_problem, tolerance
+from supervision.scoring import TOLERANCE_SHARE, is_evaluation_problem, problem_severity, tolerance
 from warehouse.evaluation import (
     COMPLETE_HINT,
     DEFAULT_ROUND,
@@ -194,6 +194,8 @@ PROBLEM_TABLE: Table[Problem] = Table(
         Column("否决项未通过", lambda p: _yes(p.veto_failed), 12),
         Column("评分规则", lambda p: p.scoring_item.rule, 36),
         Column("佐证材料要求", lambda p: p.scoring_item.evidence, 24),
+        # As the problem is issued as a finding (evaluation issue-findings).
+        Column("严重程度", lambda p: problem_severity(p.item["score"], p.item["max_points"], p.veto_failed).value, 9),
     ),
     flagged=lambda p: p.veto_failed,
 )

@@ -195,6 +195,8 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     assert [d[0] for d in deviations] == ["A1.2.1"]
     problems = list(book["发现问题"].iter_rows(min_row=2, values_only=True))
     assert problems[0][0] == "A2.4.2" and problems[0][6] == "是"
+    # The severity each problem is issued with as a finding: a failed veto 严重, 10 % lost 一般.
+    assert (problems[0][-1], problems[1][-1]) == ("严重", "一般")
     assert len(problems) == len(CURRENT_STANDARD.items)  # every item lost its 10 %
     [note] = [row[5] for row in book["合议说明"].iter_rows(min_row=2)]
     assert_kept_as_text(note)
