@@ -27,7 +27,7 @@ from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICA
 from census_schema.template import save_workbook
 from census_schema.xlsx import Column, set_cell_value
 from supervision.indicators import FORMULAS
-from supervision.scoring import TOLERANCE_SHARE, is_evaluation_problem, problem_severity, tolerance
+from supervision.scoring import TOLERANCE_SHARE, problem_severity, select_problems, tolerance
 from warehouse.evaluation import (
     COMPLETE_HINT,
     DEFAULT_ROUND,
@@ -279,15 +279,11 @@ def _write_result_sheet(ws: Worksheet, report: EvaluationFeedback) -> None:
 
 def list_problems(report: EvaluationFeedback) -> list[Problem]:
     """Failed veto items first, then the items that lost most points."""
-    vetoes = report.veto_failures
-    problems = [
-        Problem(i, report.standard.items_by_code[i["item_code"]], i["item_code"] in vetoes)
-        for i in report.items
-        if is_evaluation_problem(i["score"], i["max_points"], i["item_code"] in vetoes)
+    items_by_code = report.standard.items_by_code
+    return [
+        Problem(item, items_by_code[item["item_code"]], veto_failed)
+        for item, veto_failed in select_problems(report.items, report.veto_failures)
     ]
-    return sorted(
-        problems, key=lambda p: (not p.veto_failed, -(p.item["max_points"] - p.item["score"]), p.item["item_code"])
-    )
 
 
 def write_evaluation_report(

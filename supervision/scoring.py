@@ -11,10 +11,11 @@ the same final score share a rank (standard competition ranking, "1224").
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
+from typing import Any
 
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, Grade
@@ -280,9 +281,18 @@ def failed_veto_items(veto_verdicts: Mapping[str, bool]) -> tuple[str, ...]:
     return tuple(code for code, passed in veto_verdicts.items() if not passed)
 
 
-def is_evaluation_problem(score: Decimal, max_points: Decimal, veto_failed: bool) -> bool:
-    """An item is a problem found by the evaluation when it lost points or its veto verdict is 不通过."""
-    return veto_failed or score < max_points
+def select_problems(
+    items: Iterable[Mapping[str, Any]], vetoes: Collection[str]
+) -> list[tuple[Mapping[str, Any], bool]]:
+    """The problems an evaluation found among an archive's item results (rows with item_code, score, max_points):
+    the items that lost points or whose veto verdict is 不通过, each with whether its veto failed; failed vetoes
+    first, then by points lost, then by item."""
+    problems = [
+        (item, item["item_code"] in vetoes)
+        for item in items
+        if item["item_code"] in vetoes or item["score"] < item["max_points"]
+    ]
+    return sorted(problems, key=lambda p: (not p[1], -(p[0]["max_points"] - p[0]["score"]), p[0]["item_code"]))
 
 
 def problem_severity(score: Decimal, max_points: Decimal, veto_failed: bool) -> FindingSeverity:

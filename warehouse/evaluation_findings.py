@@ -18,11 +18,12 @@ import duckdb
 
 from census_schema.audit import AuditKind
 from census_schema.errors import IllegalTransition, UsageError
+from census_schema.scopes import format_day
 from census_schema.supervision.codes import EvaluationStatus, FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
 from supervision.lifecycle import default_deadline
 from supervision.rows import start_of
-from supervision.scoring import is_evaluation_problem, problem_severity
+from supervision.scoring import problem_severity, select_problems
 from warehouse.audit import record_event
 from warehouse.evaluation import (
     COMPLETE_HINT,
@@ -66,14 +67,12 @@ def plan_evaluation_findings(
         raise UsageError(
             f"档案馆 {archive_code} 在评价轮次 {round_id} 的评价{status}，没有可下发的问题。", hint=COMPLETE_HINT
         )
-    vetoes = set(result["veto_failures"] or ())
     standard = get_standard((fetch_round(con, round_id) or {}).get("standard_version"))
     planned = []
-    for item in query_item_results(con, archive_code, round_id):
+    for item, veto_failed in select_problems(
+        query_item_results(con, archive_code, round_id), result["veto_failures"] or ()
+    ):
         code, score, max_points = item["item_code"], item["score"], item["max_points"]
-        veto_failed = code in vetoes
-        if not is_evaluation_problem(score, max_points, veto_failed):
-            continue
         severity = problem_severity(score, max_points, veto_failed)
         scoring_item = standard.items_by_code[code]
         veto = "，否决项未通过" if veto_failed else ""
@@ -91,13 +90,13 @@ def plan_evaluation_findings(
                 "veto_failed": veto_failed,
             }
         )
-    return sorted(planned, key=lambda p: (not p["veto_failed"], -p["lost"], p["item_code"]))
+    return planned
 
 
-def _required_text(value: str, label: str, option: str, longest: int) -> str:
+def _required_text(value: str, label: str, longest: int) -> str:
     text = value.strip()
     if not text:
-        raise UsageError(f"未填写{label}。", hint=f"请用 {option} 填写{label}。")
+        raise UsageError(f"未填写{label}。", hint=f"请填写{label}。")
     if len(text) > longest:
         raise UsageError(f"{label}超过 {longest} 个字。", hint=f"请缩短{label}。")
     return text
@@ -119,11 +118,11 @@ def issue_evaluation_findings(
     Refused (nothing written) while the round is open, when the archive's result is not 已完成, when its feedback
     was already issued, when the feedback day is after `today`, or when a finding id is already taken.
     """
-    doc_no = _required_text(feedback_doc_no, "反馈文书编号", "--doc-no", _MAX_DOC_NO)
-    person = _required_text(responsible_person, "整改责任人", "--person", _MAX_PERSON)
-    by = _required_text(by, "操作人", "--by", _MAX_PERSON)
+    doc_no = _required_text(feedback_doc_no, "反馈文书编号", _MAX_DOC_NO)
+    person = _required_text(responsible_person, "整改责任人", _MAX_PERSON)
+    by = _required_text(by, "操作人", _MAX_PERSON)
     if feedback_date > today:
-        raise UsageError(f"反馈日期 {feedback_date.isoformat()} 晚于今天。", hint="请填写已发出反馈的日期。")
+        raise UsageError(f"反馈日期 {format_day(feedback_date)} 晚于今天。", hint="请填写已发出反馈的日期。")
     with transaction(con):
         found = fetch_round(con, round_id)
         if found is None:
@@ -137,7 +136,7 @@ def issue_evaluation_findings(
         earlier = fetch_feedback(con, archive_code, round_id)
         if earlier is not None:
             raise IllegalTransition(
-                f"档案馆 {archive_code} 在评价轮次 {round_id} 的整改问题已于 {earlier['feedback_date']:%Y-%m-%d} "
+                f"档案馆 {archive_code} 在评价轮次 {round_id} 的整改问题已于 {format_day(earlier['feedback_date'])} "
                 f"下发（{earlier['feedback_doc_no']}，{earlier['findings']} 个问题）。",
                 hint="已下发的问题请在整改跟踪中处理（finding list / finding show）。",
             )

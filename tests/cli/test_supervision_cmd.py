@@ -175,4 +175,4 @@ def test_an_archives_evaluation_problems_are_issued_once_the_round_is_closed(tmp
         "PJ2025-440000-A2.4.2",
     ]
     code, _, err = run(capsys, *issue, "--person", "李馆长", *base)
-    assert code == 2 and "已于 2025-07-01 下发" in err
+    assert code == 2 and "已于 2025年7月1日 下发" in err

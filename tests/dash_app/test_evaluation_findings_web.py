@@ -94,7 +94,7 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     shown = preview(app, planner)
     assert returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children").startswith("已于 2025年7月1日 下发 3 个整改问题")
     assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is True
-    assert "已于 2025-07-01 下发" in text_of(
+    assert "已于 2025年7月1日 下发" in text_of(
         returned(issue(app, client_of(app, "admin")), ids.EVALUATION_ISSUE_RESULT, "children")
     )
     issued = ["PJ2025-440000-A1.1.1", "PJ2025-440000-A1.2.1", "PJ2025-440000-A2.4.2"]
