@@ -97,6 +97,8 @@ def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
     assert "否决项未通过" in rows["PJ2025-440000-A2.4.2"]["description"]
     guangdong = next(p for p in summarize_findings(scored, TODAY)["provinces"] if p["province_code"] == "440000")
     assert (guangdong["findings"], guangdong["by_state"]["待整改"]) == (3, 3)
+    logged = scored.execute("SELECT kind, action, actor, target FROM audit_log WHERE action = 'issue'").fetchall()
+    assert logged == [("finding", "issue", "规划处", "2025/440000")]
 
 
 def test_a_finding_traces_to_the_score_rows_behind_it(scored):
