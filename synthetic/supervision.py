@@ -43,6 +43,7 @@ from census_schema.supervision.codes import (
     FindingAction,
     FindingRole,
     FindingSeverity,
+    FindingSource,
     FindingStatus,
     Grade,
     IndicatorStatus,
@@ -461,6 +462,8 @@ def _expected_findings(generated: _Generated) -> dict[str, Any]:
         "overdue": sum(is_overdue(s, DEMO_TODAY) for s in generated.states.values()),
         "by_state": {s.value: states.get(s.value, 0) for s in FindingStatus},
         "by_severity": {s.value: Counter(severity.values()).get(s.value, 0) for s in FindingSeverity},
+        # The demo's evaluation round stays open for scoring: no evaluation problems are issued as findings.
+        "by_source": {FindingSource.INSPECTION.value: len(generated.states), FindingSource.EVALUATION.value: 0},
         "provinces": [
             {"province_code": code, "province_name": divisions.name(code), **figures}
             for code, figures in provinces.items()

@@ -26,6 +26,7 @@ from census_schema.supervision.codes import (
     FindingAction,
     FindingRole,
     FindingSeverity,
+    FindingSource,
     FindingStatus,
 )
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
@@ -353,14 +354,14 @@ def _group_of(unit_class: str, province_code: str) -> tuple[str, str]:
 
 
 def query_finding_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
-    """Findings and overdue findings on `as_of`, by inspected unit class, province, status and severity.
+    """Findings and overdue findings on `as_of`, by source, inspected unit class, province, status and severity.
 
-    Grain: one row per (unit_class, province_code, status, severity) that has findings.
+    Grain: one row per (source, unit_class, province_code, status, severity) that has findings.
     """
     return fetch_named(
         con,
         f"""
-        SELECT i.unit_class, i.province_code, f.status, f.severity,
+        SELECT i.source, i.unit_class, i.province_code, f.status, f.severity,
                count(*) AS findings,
                count(*) FILTER (WHERE {_OVERDUE_SQL}) AS overdue
         FROM findings AS f JOIN finding_units AS i USING (finding_id)
@@ -371,10 +372,12 @@ def query_finding_counts(con: duckdb.DuckDBPyConnection, as_of: date) -> list[di
 
 
 def summarize_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str, Any]:
-    """Findings by state and severity, overdue counts, per province (all census provinces) and per central class."""
+    """Findings by state, severity and source, overdue counts, per province (all census provinces) and per central
+    class."""
     counts = query_finding_counts(con, as_of)
     states = {s.value: 0 for s in FindingStatus}
     severities = {s.value: 0 for s in FindingSeverity}
+    sources = {s.value: 0 for s in FindingSource}
     groups: dict[tuple[str, str], dict[str, Any]] = {}
 
     def group(key: tuple[str, str]) -> dict[str, Any]:
@@ -387,6 +390,7 @@ def summarize_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str,
     for row in counts:
         states[row["status"]] += row["findings"]
         severities[row["severity"]] += row["findings"]
+        sources[row["source"]] += row["findings"]
         target = group(_group_of(row["unit_class"], row["province_code"]))
         target["findings"] += row["findings"]
         target["overdue"] += row["overdue"]
@@ -397,6 +401,7 @@ def summarize_findings(con: duckdb.DuckDBPyConnection, as_of: date) -> dict[str,
         "overdue": sum(row["overdue"] for row in counts),
         "by_state": states,
         "by_severity": severities,
+        "by_source": sources,
         "provinces": [
             {"province_code": code, "province_name": divisions.name(code), **figures}
             for (kind, code), figures in groups.items()

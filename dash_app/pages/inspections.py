@@ -323,11 +323,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if province is not None:
             mine = next(p for p in summary["provinces"] if p["province_code"] == province)
             states, total, overdue = mine["by_state"], mine["findings"], mine["overdue"]
+            sources = None
         else:
             states, total, overdue = summary["by_state"], summary["total"], summary["overdue"]
+            sources = "、".join(f"{source} {format_count(n)}" for source, n in summary["by_source"].items())
         as_of = format_date(context.settings.today())
         cards = [
-            card("问题总数", format_count(total), unit="个"),
+            card("问题总数", format_count(total), unit="个", detail=sources),
             card("逾期未销号", format_count(overdue), unit="个", value_class="error", detail=f"截至 {as_of}"),
         ]
         if inspections is not None:  # inspections are the bureaus' own: national figures only

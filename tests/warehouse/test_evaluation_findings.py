@@ -95,7 +95,9 @@ def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
     assert (first["round_id"], first["archive_code"], first["inspection_id"]) == ("2025", ARCHIVE, None)
     assert first["description"].endswith("得分 0.0（满分 10）。")
     assert "否决项未通过" in rows["PJ2025-440000-A2.4.2"]["description"]
-    guangdong = next(p for p in summarize_findings(scored, TODAY)["provinces"] if p["province_code"] == "440000")
+    summary = summarize_findings(scored, TODAY)
+    assert summary["by_source"] == {"监督检查": 0, "业务建设评价": 3}
+    guangdong = next(p for p in summary["provinces"] if p["province_code"] == "440000")
     assert (guangdong["findings"], guangdong["by_state"]["待整改"]) == (3, 3)
     logged = scored.execute("SELECT kind, action, actor, target FROM audit_log WHERE action = 'issue'").fetchall()
     assert logged == [("finding", "issue", "规划处", "2025/440000")]
