@@ -66,7 +66,7 @@ def parser_message(message: str) -> str:
     for pattern, chinese in _PARSER_MESSAGES:
         found = pattern.match(message)
         if found:
-            return chinese.format(*(_TYPE_NAMES.get(group, group) for group in found.groups()))
+            return chinese.format(*(_TYPE_NAMES.get(group, group).replace(", ", "、") for group in found.groups()))
     return f"参数有误：{message}"
 
 
@@ -123,8 +123,30 @@ _USAGE_STAND_IN = "\0" * display_width(USAGE_PREFIX)
 POSITIONALS_TITLE, OPTIONALS_TITLE = "位置参数", "选项"
 
 
+# argparse pads and wraps by counting characters: a Chinese value name (two columns a character) is formatted as a
+# stand-in as long as the name is wide, then replaced by it. Each name has its own stand-in.
+_STAND_INS: dict[str, str] = {}
+
+
+def _stand_in(name: str) -> str:
+    """The stand-in of a value name that has wide characters (others are formatted as they are)."""
+    width = display_width(name)
+    if width == len(name):
+        return name
+    if name not in _STAND_INS:
+        _STAND_INS[name] = ("\x01" + chr(0xE000 + len(_STAND_INS))).ljust(width, "\x01")
+    return _STAND_INS[name]
+
+
 class ChineseHelpFormatter(argparse.HelpFormatter):
-    """argparse's help in Chinese: "用法：" for "usage: ", "：" after section titles, lines wrapped by display width."""
+    """argparse's help in Chinese: "用法：" for "usage: ", "：" after section titles, lines wrapped by display width,
+    Chinese value names lined up by the columns they take."""
+
+    def _metavar_formatter(
+        self, action: argparse.Action, default_metavar: str
+    ) -> Callable[[int], tuple[str, ...]]:
+        names = super()._metavar_formatter(action, default_metavar)
+        return lambda size: tuple(_stand_in(name) if isinstance(name, str) else name for name in names(size))
 
     def add_usage(
         self, usage: str | None, actions: Iterable[argparse.Action], groups: Iterable[Any], prefix: str | None = None
@@ -133,6 +155,8 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
 
     def format_help(self) -> str:
         text = super().format_help().replace(_USAGE_STAND_IN, USAGE_PREFIX, 1)
+        for name, stand_in in _STAND_INS.items():
+            text = text.replace(stand_in, name)
         for title in (POSITIONALS_TITLE, OPTIONALS_TITLE):
             text = text.replace(f"\n{title}:\n", f"\n{title}：\n")
         return text
@@ -165,6 +189,73 @@ class CommandParser(argparse.ArgumentParser):
         """Print the usage and the refusal; exit 2 (a misused command)."""
         self.print_usage(sys.stderr)
         self.exit(2, f"{self.prog}：{parser_message(message)} 处理办法：运行 {self.prog} --help 查看用法。\n")
+
+
+# What a value is called in usage lines and refusals, where argparse would show the argument's English name: by
+# the name of a positional argument, and of an option's value (an option with choices shows its choices instead).
+_POSITIONAL_NAMES = {
+    "command": "命令",
+    "kind": "表格类型",
+    "file": "工作簿",
+    "submission_id": "报送编号",
+    "action": "审核操作",
+    "folder": "备份目录",
+    "finding_id": "问题编号",
+    "archive_code": "档案馆代码",
+    "name": "用户名",
+}
+_OPTION_VALUE_NAMES = {
+    "province": "省级代码",
+    "division": "区划代码",
+    "out": "输出文件",
+    "db": "数据仓库文件",
+    "warehouse": "数据仓库地址",
+    "report": "报告文件",
+    "by": "用户名",
+    "reason": "原因",
+    "units": "个数",
+    "seed": "种子",
+    "provinces": "省级代码列表",
+    "workdir": "目录",
+    "host": "地址",
+    "port": "端口",
+    "to": "状态",
+    "action": "操作",
+    "note": "说明",
+    "evidence": "文件",
+    "deadline": "日期",
+    "as_of": "日期",
+    "status": "状态",
+    "round": "轮次",
+    "evaluator": "用户名",
+    "feedback_date": "日期",
+    "doc_no": "文号",
+    "person": "姓名",
+    "pool": "工作池",
+    "pool_limit": "个数",
+    "write_limit": "个数",
+    "source": "目录",
+    "since": "日期",
+    "until": "日期",
+    "kind": "类别",
+    "limit": "条数",
+}
+
+
+def name_values(parser: argparse.ArgumentParser) -> None:
+    """Give every argument of the tree a Chinese name for its value (argparse's metavar) where it has none: a
+    sub-command list is 命令 or 子命令, a positional argument and an option's value are named by the tables above."""
+    for action in parser._actions:
+        if action.metavar is not None or (action.option_strings and (action.nargs == 0 or action.choices)):
+            continue
+        if isinstance(action, argparse._SubParsersAction):
+            action.metavar = _POSITIONAL_NAMES["command"] if parser.prog == "archive-census" else "子命令"
+            for sub in action.choices.values():
+                name_values(sub)
+        elif action.option_strings:
+            action.metavar = _OPTION_VALUE_NAMES.get(action.dest, "值")
+        else:
+            action.metavar = _POSITIONAL_NAMES.get(action.dest)
 
 
 def _command(commands: Any, name: str, text: str) -> argparse.ArgumentParser:
@@ -328,6 +419,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("--limit", type=int, default=10_000, help="最多显示的条数（默认：%(default)s）")
     _common(audit)
     audit.set_defaults(handler=_handler("audit_cmd", "run_audit"))
+    name_values(parser)
     return parser
 
 

@@ -118,7 +118,8 @@ def test_a_report_path_that_names_no_workbook_is_refused_before_anything_runs(tm
 @pytest.mark.parametrize(
     ("argv", "said"),
     [
-        (["ingest"], "archive-census ingest：缺少必填参数：kind, file。"),
+        (["ingest"], "archive-census ingest：缺少必填参数：表格类型、工作簿。"),
+        (["finding"], "archive-census finding：缺少必填参数：子命令。"),
         (["summary", "--bogus"], "无法识别的参数：--bogus。"),
         (["demo", "--units", "abc"], "参数 --units 的取值 'abc' 无效（应为正整数）。"),
         (["demo", "--units", "-5"], "参数 --units 的取值 '-5' 无效（应为正整数）。"),
@@ -202,3 +203,15 @@ def test_every_command_s_help_reads_in_chinese(monkeypatch):
         words = re.sub(r"\$?[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+", "", text)  # environment variables and metavars
         stray = [word for word in re.findall(r"[A-Za-z]{3,}", words) if word not in allowed]
         assert not stray, f"{parser.prog} --help is not all Chinese: {stray}\n{text}"
+
+
+def test_values_are_named_in_chinese_and_lined_up_by_their_width(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    parsers = {p.prog: p for p in every_parser(build_parser())}
+    text = parsers["archive-census finding transition"].format_help()
+    assert "[--to 状态]" in text and "[--deadline 日期]" in text and text.split("\n\n")[0].endswith("问题编号")
+    assert "[--role {rectifier,reviewer}]" in text  # an option with choices shows them
+    # The help of every option starts in one column, whatever the width of the value's name before it.
+    options = parsers["archive-census template"].format_help().split("选项：\n")[1].splitlines()
+    starts = {display_width(line[: line.index(help)]) for line, help in zip(options, ("显示", "6位", "模板"))}
+    assert starts == {24}
