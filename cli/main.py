@@ -142,9 +142,7 @@ class ChineseHelpFormatter(argparse.HelpFormatter):
     """argparse's help in Chinese: "用法：" for "usage: ", "：" after section titles, lines wrapped by display width,
     Chinese value names lined up by the columns they take."""
 
-    def _metavar_formatter(
-        self, action: argparse.Action, default_metavar: str
-    ) -> Callable[[int], tuple[str, ...]]:
+    def _metavar_formatter(self, action: argparse.Action, default_metavar: str) -> Callable[[int], tuple[str, ...]]:
         names = super()._metavar_formatter(action, default_metavar)
         return lambda size: tuple(_stand_in(name) if isinstance(name, str) else name for name in names(size))
 
