@@ -192,3 +192,4 @@ def grid_filtered(grid_id: str) -> str:
 # The daily reminders panels: reporting reminders on the overview, finding deadlines on /inspections.
 OVERVIEW_REMINDERS = "overview-reminders"
 INSPECTIONS_REMINDERS = "inspections-reminders"
+INSPECTIONS_RECORDS_GRID = "inspections-records-grid"

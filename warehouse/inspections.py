@@ -430,6 +430,30 @@ def summarize_inspections(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     }
 
 
+def query_inspections(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """Every inspection record with its grade (or special result), its findings, those not closed and those overdue
+    on `as_of`, and the upload it came from (submission, sheet, row).
+
+    Grain: one row per inspection, newest feedback first.
+    """
+    return fetch_named(
+        con,
+        f"""
+        SELECT i.inspection_id, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class, i.province_code,
+               i.division_code, i.feedback_date, i.feedback_doc_no, i.items_applicable, i.items_compliant,
+               i.compliance_pct, i.grade, i.grade_reason,
+               count(f.finding_id) AS findings,
+               count(f.finding_id) FILTER (WHERE f.status <> ?) AS open_findings,
+               count(f.finding_id) FILTER (WHERE {_OVERDUE_SQL}) AS overdue,
+               i.submission_id, i.sheet_name, i.excel_row
+        FROM inspections AS i LEFT JOIN findings AS f USING (inspection_id)
+        GROUP BY ALL
+        ORDER BY i.feedback_date DESC, i.inspection_id
+        """,  # noqa: S608 - a constant fragment; values are bound
+        [FindingStatus.CLOSED.value, as_of, FindingStatus.CLOSED.value],
+    )
+
+
 def query_findings(
     con: duckdb.DuckDBPyConnection,
     as_of: date,

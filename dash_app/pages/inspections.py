@@ -18,7 +18,7 @@ from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, COMPREHENSIVE, SPECIAL, FindingStatus, Grade
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_province
+from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
@@ -30,6 +30,7 @@ from warehouse.inspections import (
     allowed_targets,
     query_finding_history,
     query_findings,
+    query_inspections,
     summarize_findings,
     summarize_inspections,
 )
@@ -50,6 +51,25 @@ FINDING_COLUMNS = [
     Column("deadline", "整改期限", "date"),
     Column("overdue_days", "逾期", "int", "天"),
     Column("description", "问题描述", clip=True),
+]
+# The inspection records (national users only: inspections are the bureaus' own).
+RECORD_COLUMNS = [
+    Column("inspection_id", "检查编号", "code"),
+    Column("year", "年度", "year"),
+    Column("inspection_type", "检查类型"),
+    Column("organiser", "组织单位"),
+    Column("unit_name", "被检查单位"),
+    Column("unit_class", "类别"),
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("feedback_date", "反馈日期", "date"),
+    Column("compliance_pct", "合规率", "pct", "%"),
+    Column("grade", "等次或结论"),
+    Column("findings", "问题", "int", "个"),
+    Column("open_findings", "未销号", "int", "个"),
+    Column("overdue", "逾期", "int", "个"),
+    Column("feedback_doc_no", "反馈文书编号"),
+    Column("submission_id", "报送编号", "code"),
+    Column("excel_row", "检查记录行号", "int"),
 ]
 HISTORY_COLUMNS = [
     Column("seq", "序号", "int"),
@@ -116,6 +136,11 @@ def layout(
     """Summary, filters, the findings grid, and a finding's history with the lifecycle form; the filters and the
     finding come from the address (?status=整改中&overdue=1&finding=…) and go back into it."""
     statuses = [s.value for s in FindingStatus]
+    records = (
+        [html.H3("检查记录"), grid_block(ids.INSPECTIONS_RECORDS_GRID, RECORD_COLUMNS, row_id="inspection_id")]
+        if scope_province(current_viewer()) is None
+        else []
+    )
     return html.Div(
         [
             page_url(),
@@ -192,6 +217,7 @@ def layout(
                 className="toolbar form-row",
             ),
             html.Div(id=ids.INSPECTIONS_RESULT, className="result", role="status"),
+            *records,
         ]
     )
 
@@ -274,6 +300,24 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 (ids.INSPECTIONS_RESULT, "children"),
             ],
             "整改问题",
+        ),
+        context,
+    )
+
+    def record_rows(viewer: Viewer, _result: Any) -> list[dict[str, Any]]:
+        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        with context.reader.cursor() as con:
+            return with_names(query_inspections(con, context.settings.today()))
+
+    register_grid(
+        app,
+        GridSpec(
+            ids.INSPECTIONS_RECORDS_GRID,
+            RECORD_COLUMNS,
+            ("inspection_id",),
+            record_rows,
+            [(ids.INSPECTIONS_RESULT, "children")],
+            "检查记录",
         ),
         context,
     )

@@ -10,7 +10,7 @@ from dash_app import ids
 from dash_app.app import create_app
 from tests.dash_app.conftest import add_users, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, returned
-from tests.dash_app.test_supervision_access import post
+from tests.dash_app.test_supervision_access import post, text_of
 from tests.warehouse.test_evaluation_findings import score_guangdong
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import close_evaluation
@@ -51,17 +51,6 @@ def issue(app, client, archive=ARCHIVE, form=FORM):
     return post(
         app, client, [(ids.EVALUATION_ISSUE_RESULT, "children")], [(ids.EVALUATION_ISSUE, "n_clicks", 1)], state
     )
-
-
-def text_of(tree) -> str:
-    """The text of a serialised component tree."""
-    if isinstance(tree, str):
-        return tree
-    if isinstance(tree, list):
-        return "".join(text_of(t) for t in tree)
-    if isinstance(tree, dict):
-        return text_of(tree.get("props", {}).get("children"))
-    return ""
 
 
 def findings_seen(app, user):

@@ -909,3 +909,22 @@ def test_planners_see_inspection_grades_and_special_results_a_province_does_not(
         f"{g}{results[g]}" for g in ("合格", "不合格") if g in results
     )
     assert len(cards_of("guangdong")) == 2, "the bureaus' inspections are national figures"
+
+
+def test_planners_read_every_inspection_record_with_its_findings_a_province_none(app, site):
+    rows = grid_rows(app, client_of(app, "planner"), ids.INSPECTIONS_RECORDS_GRID, None)
+    assert len(rows) == read(site, summarize_inspections)["total"]
+    findings = read(site, query_findings, DEMO_TODAY)
+    for row in rows[:20]:
+        mine = [f for f in findings if f["inspection_id"] == row["inspection_id"]]
+        assert (row["findings"], row["open_findings"], row["overdue"]) == (
+            len(mine),
+            sum(f["status"] != FindingStatus.CLOSED for f in mine),
+            sum(f["is_overdue"] for f in mine),
+        )
+        assert row["sheet_name"] == "检查记录" and row["excel_row"] >= 3 and row["submission_id"]
+    assert [r["feedback_date"] for r in rows] == sorted((r["feedback_date"] for r in rows), reverse=True)
+    assert {r["grade"] for r in rows if r["inspection_type"] == "专项检查"} <= {"合格", "不合格"}
+    guangdong = client_of(app, "guangdong")
+    assert ids.INSPECTIONS_RECORDS_GRID not in render_page(app, guangdong, inspections.PATH).text
+    assert load_grid(app, guangdong, ids.INSPECTIONS_RECORDS_GRID, None).status_code == 403
