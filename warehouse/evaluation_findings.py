@@ -93,6 +93,27 @@ def plan_evaluation_findings(
     return planned
 
 
+def check_issuable(con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str) -> None:
+    """Raise unless the archive's problems may be issued now: a known archive, the round closed (its scores final),
+    its findings not issued yet. (Whether its result is 已完成 is `plan_evaluation_findings`' to say.)"""
+    require_archive(archive_code)
+    found = fetch_round(con, round_id)
+    if found is None:
+        raise UsageError(f"评价轮次「{round_id}」不存在。")
+    if found["is_open"]:
+        raise IllegalTransition(
+            f"评价轮次 {round_id} 仍在进行，评分可能还会改变，不能下发整改问题。",
+            hint="请在本轮评价结束后再下发。",
+        )
+    earlier = fetch_feedback(con, archive_code, round_id)
+    if earlier is not None:
+        raise IllegalTransition(
+            f"档案馆 {archive_code} 在评价轮次 {round_id} 的整改问题已于 {format_day(earlier['feedback_date'])} "
+            f"下发（{earlier['feedback_doc_no']}，{earlier['findings']} 个问题，{earlier['issued_by']}）。",
+            hint="每个档案馆每轮只下发一次；已下发的问题在整改跟踪中处理。",
+        )
+
+
 def _required_text(value: str, label: str, longest: int) -> str:
     text = value.strip()
     if not text:
@@ -124,22 +145,7 @@ def issue_evaluation_findings(
     if feedback_date > today:
         raise UsageError(f"反馈日期 {format_day(feedback_date)} 晚于今天。", hint="请填写已发出反馈的日期。")
     with transaction(con):
-        found = fetch_round(con, round_id)
-        if found is None:
-            raise UsageError(f"评价轮次「{round_id}」不存在。")
-        if found["is_open"]:
-            raise IllegalTransition(
-                f"评价轮次 {round_id} 仍在进行，评分可能还会改变，不能下发整改问题。",
-                hint="请在本轮评价结束（evaluation close）后再下发。",
-            )
-        require_archive(archive_code)
-        earlier = fetch_feedback(con, archive_code, round_id)
-        if earlier is not None:
-            raise IllegalTransition(
-                f"档案馆 {archive_code} 在评价轮次 {round_id} 的整改问题已于 {format_day(earlier['feedback_date'])} "
-                f"下发（{earlier['feedback_doc_no']}，{earlier['findings']} 个问题）。",
-                hint="已下发的问题请在整改跟踪中处理（finding list / finding show）。",
-            )
+        check_issuable(con, archive_code, round_id)
         planned = plan_evaluation_findings(con, archive_code, round_id, feedback_date)
         ids = [p["finding_id"] for p in planned]
         taken = [

@@ -17,19 +17,19 @@ from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.codes import FindingSeverity
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
+from census_schema.supervision.forms import DEFAULT_WORKING_DAYS
 from dash_app import ids
 from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
 from dash_app.components import dropdown, graph, labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
-from dash_app.formatting import format_date, format_datetime
+from dash_app.formatting import format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.supervision import issue_findings, save_scores
 from supervision.scoring import EvaluationInvalid, ScoreProblem
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     check_may_score,
-    fetch_round,
     query_area_results,
     query_assignments,
     query_evaluation_results,
@@ -37,7 +37,7 @@ from warehouse.evaluation import (
     query_scores,
     require_archive,
 )
-from warehouse.evaluation_findings import fetch_feedback, plan_evaluation_findings
+from warehouse.evaluation_findings import check_issuable, plan_evaluation_findings
 
 PATH = "/evaluation"
 NAME = "业务建设评价"
@@ -214,17 +214,8 @@ def describe_issue(context: AppContext, archive_code: str | None) -> tuple[str, 
     if not archive_code:
         return "选择一家档案馆后，可在本轮评价结束后把其评价发现的问题下发为整改问题。", False
     with context.reader.cursor() as con:
-        issued = fetch_feedback(con, archive_code, DEFAULT_ROUND)
-        if issued is not None:
-            return (
-                f"已于 {format_date(issued['feedback_date'])} 下发 {issued['findings']} 个整改问题"
-                f"（{issued['feedback_doc_no']}，{issued['issued_by']}），可在「检查整改」页跟踪。",
-                False,
-            )
-        found = fetch_round(con, DEFAULT_ROUND)
-        if found is None or found["is_open"]:
-            return f"评价轮次 {DEFAULT_ROUND} 尚未结束：结束后评分不再变化，才能下发整改问题。", False
         try:
+            check_issuable(con, archive_code, DEFAULT_ROUND)
             planned = plan_evaluation_findings(con, archive_code, DEFAULT_ROUND, context.settings.today())
         except CensusError as error:
             return error.describe(), False
@@ -233,7 +224,7 @@ def describe_issue(context: AppContext, archive_code: str | None) -> tuple[str, 
     severities = Counter(p["severity"] for p in planned)
     counts = "、".join(f"{s} {severities[s]}" for s in reversed(FindingSeverity) if s in severities)
     return (
-        f"将下发 {len(planned)} 个整改问题（{counts}），整改期限为反馈日期后 30 个工作日；"
+        f"将下发 {len(planned)} 个整改问题（{counts}），整改期限为反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日；"
         f"每个档案馆只下发一次，下发后本轮评价不能重新开启。",
         True,
     )

@@ -61,7 +61,7 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     app, store = site
     planner = client_of(app, "planner")
     shown = preview(app, planner)
-    assert "尚未结束" in returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children")
+    assert "评价轮次 2025 仍在进行" in returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children")
     assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is True
     assert "仍在进行" in text_of(returned(issue(app, planner), ids.EVALUATION_ISSUE_RESULT, "children"))
     for user in ("guangdong", "evaluator"):
@@ -81,7 +81,9 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     done = text_of(returned(issue(app, planner), ids.EVALUATION_ISSUE_RESULT, "children"))
     assert done.startswith("已向广东省档案馆下发 3 个整改问题（档评反〔2025〕3号）。")
     shown = preview(app, planner)
-    assert returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children").startswith("已于 2025年7月1日 下发 3 个整改问题")
+    assert "整改问题已于 2025年7月1日 下发（档评反〔2025〕3号，3 个问题，planner）" in returned(
+        shown, ids.EVALUATION_ISSUE_PREVIEW, "children"
+    )
     assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is True
     assert "已于 2025年7月1日 下发" in text_of(
         returned(issue(app, client_of(app, "admin")), ids.EVALUATION_ISSUE_RESULT, "children")

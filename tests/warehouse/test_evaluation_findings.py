@@ -146,7 +146,7 @@ def test_issuing_is_refused_while_open_twice_or_for_an_unfinished_archive_and_wr
         issue(scored, feedback_doc_no="  ")
     assert count_findings(scored) == 0
     issue(scored)
-    with pytest.raises(IllegalTransition, match="已于 2025年7月1日 下发（档评反〔2025〕3号，3 个问题）"):
+    with pytest.raises(IllegalTransition, match="已于 2025年7月1日 下发（档评反〔2025〕3号，3 个问题，规划处）"):
         issue(scored)
     assert count_findings(scored) == 3
 
