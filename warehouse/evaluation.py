@@ -54,7 +54,7 @@ def require_archive(archive_code: str) -> str:
     """The code of one of the 47 comprehensive archives; NotFound otherwise."""
     if archive_code not in _archive_names():
         raise NotFound(
-            f"「{archive_code}」不是参加评价的副省级以上综合档案馆代码。",
+            f"「{archive_code[:20]}」不是参加评价的副省级以上综合档案馆代码。",
             hint="代码即档案馆所在行政区划代码，如 440000（广东省档案馆）、440100（广州市档案馆）。",
         )
     return archive_code
@@ -380,7 +380,17 @@ def load_evaluation_sheets(
     sheets: Mapping[str, pl.DataFrame],
 ) -> None:
     """Load an accepted score sheet inside the caller's transaction: each archive and scorer's sheet replaces the
-    earlier one (submitted), reconciled values replace earlier ones, then the round's results are recomputed."""
+    earlier one (submitted), reconciled values replace earlier ones, then the round's results are recomputed.
+
+    The round is asked again here: one closed since the workbook was validated (and perhaps its problems issued as
+    findings, whose scores must not change) raises, rolling the submission back.
+    """
+    found = fetch_round(con, round_id)
+    if found is None or not found["is_open"]:
+        raise IllegalTransition(
+            f"评价轮次 {round_id} 在本工作簿校验之后已结束，评分未装载。",
+            hint="本轮结束后不能再提交或修改评分。",
+        )
     rows = list(sheets[EVALUATION_SCORES_FORM.sheet_name].iter_rows(named=True))
     sheet_name = EVALUATION_SCORES_FORM.sheet_name
     for archive, scorer in dict.fromkeys((r["archive_code"], r["scorer"]) for r in rows):

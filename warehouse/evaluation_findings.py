@@ -43,8 +43,9 @@ _MAX_DOC_NO, _MAX_PERSON = 50, 50
 
 
 def evaluation_finding_id(round_id: str, archive_code: str, item_code: str) -> str:
-    """The id of the finding an evaluation item gives, e.g. PJ2025-440000-A1.1.1 (评价 round, archive, item)."""
-    return f"PJ{round_id}-{archive_code}-{item_code}"
+    """The id of the finding an evaluation item gives, e.g. PJ2025-440000-A1-1-1 (评价 round, archive, item; the
+    item's dots become dashes, as finding ids in workbooks allow no dots: a 整改进展 row can name it)."""
+    return f"PJ{round_id}-{archive_code}-{item_code.replace('.', '-')}"
 
 
 def fetch_feedback(con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str) -> dict[str, Any] | None:
@@ -144,9 +145,13 @@ def issue_evaluation_findings(
     by = _required_text(by, "操作人", _MAX_PERSON)
     if feedback_date > today:
         raise UsageError(f"反馈日期 {format_day(feedback_date)} 晚于今天。", hint="请填写已发出反馈的日期。")
+    if round_id.isdigit() and feedback_date.year < int(round_id):
+        raise UsageError(f"反馈日期 {format_day(feedback_date)} 早于评价轮次 {round_id} 年。", hint="请核对反馈日期。")
     with transaction(con):
         check_issuable(con, archive_code, round_id)
         planned = plan_evaluation_findings(con, archive_code, round_id, feedback_date)
+        if not planned:
+            raise UsageError(f"档案馆 {archive_code} 各评分项均得满分且否决项全部通过，没有需要整改的问题。")
         ids = [p["finding_id"] for p in planned]
         taken = [
             r[0]

@@ -10,7 +10,7 @@ import pytest
 
 from cli.main import main
 from tests.conftest import copy_warehouse
-from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection, inspections_workbook
+from tests.flows.supervision_workbooks import CLOSE_WALK, RECT, finding, inspection, inspections_workbook, update
 from tests.warehouse.test_evaluation_findings import score_guangdong
 from warehouse.backends import EmbeddedWarehouse
 
@@ -164,15 +164,22 @@ def test_an_archives_evaluation_problems_are_issued_once_the_round_is_closed(tmp
         code == 0
         and "已向广东省档案馆下发 3 个整改问题（评价轮次 2025，档评反〔2025〕3号，反馈日期 2025年7月1日）" in out
     )
-    assert "PJ2025-440000-A2.4.2  严重" in out
-    code, out, _ = run(capsys, "finding", "show", "PJ2025-440000-A1.1.1", *base)
+    assert "PJ2025-440000-A2-4-2  严重" in out
+    code, out, _ = run(capsys, "finding", "show", "PJ2025-440000-A1-1-1", *base)
     assert code == 0 and "广东省档案馆，业务建设评价 2025 轮，档评反〔2025〕3号" in out
     assert "依据评分：自评 10.0 分（评分表第 3 行）；evaluator 0.0 分（网页录入）" in out
     code, out, _ = run(capsys, "finding", "list", "--province", "440000", "--json", *base)
     assert sorted(f["finding_id"] for f in json.loads(out)["findings"]) == [
-        "PJ2025-440000-A1.1.1",
-        "PJ2025-440000-A1.2.1",
-        "PJ2025-440000-A2.4.2",
+        "PJ2025-440000-A1-1-1",
+        "PJ2025-440000-A1-2-1",
+        "PJ2025-440000-A2-4-2",
     ]
     code, _, err = run(capsys, *issue, "--person", "李馆长", *base)
     assert code == 2 and "已于 2025年7月1日 下发" in err
+    # Its progress may be uploaded in a 整改进展 sheet like any finding's.
+    progress = update("开始整改", "李馆长", RECT, date(2025, 7, 3), finding_id="PJ2025-440000-A1-1-1")
+    path = inspections_workbook(tmp_path / "progress.xlsx", updates=[progress])
+    code, out, _ = run(capsys, "ingest", "inspections", str(path), "--orchestrator", "direct", "--json", *base)
+    assert (code, json.loads(out)["status"]) == (0, "accepted")
+    code, out, _ = run(capsys, "finding", "show", "PJ2025-440000-A1-1-1", "--json", *base)
+    assert json.loads(out)["status"] == "整改中"

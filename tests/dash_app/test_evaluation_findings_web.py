@@ -75,6 +75,8 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     )
     assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is False
     assert "不是参加评价" in returned(preview(app, planner, "999999"), ids.EVALUATION_ISSUE_PREVIEW, "children")
+    # A forged code is not sent back whole.
+    assert len(returned(preview(app, planner, "9" * 100_000), ids.EVALUATION_ISSUE_PREVIEW, "children")) < 200
     refused = issue(app, planner, form=("2025-07-01", "", "李馆长"))
     assert "未填写反馈文书编号" in text_of(returned(refused, ids.EVALUATION_ISSUE_RESULT, "children"))
     assert findings_seen(app, "planner") == []
@@ -88,7 +90,7 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     assert "已于 2025年7月1日 下发" in text_of(
         returned(issue(app, client_of(app, "admin")), ids.EVALUATION_ISSUE_RESULT, "children")
     )
-    issued = ["PJ2025-440000-A1.1.1", "PJ2025-440000-A1.2.1", "PJ2025-440000-A2.4.2"]
+    issued = ["PJ2025-440000-A1-1-1", "PJ2025-440000-A1-2-1", "PJ2025-440000-A2-4-2"]
     assert findings_seen(app, "planner") == issued
     assert findings_seen(app, "guangdong") == issued
     assert findings_seen(app, "guangxi") == []

@@ -46,14 +46,15 @@ def issue(con, archive=ARCHIVE, **changes):
     return issue_evaluation_findings(con, archive, by="规划处", today=TODAY, **{**arguments, **changes})
 
 
-def score_guangdong(con):
+def score_guangdong(con, *, with_problems=True):
     """Guangdong's archive scored by three experts on the web: A1.1.1 scored 0 of 10, A1.2.1 14 of 15, veto item
-    A2.4.2 failed (at full points), every other item full; its self-evaluation (uploaded) full; the round open."""
+    A2.4.2 failed (at full points), every other item full (without problems: every item full, every veto passed);
+    its self-evaluation (uploaded) full; the round open."""
     open_evaluation(con, "规划处")
     for expert in EXPERTS:
         assign_evaluator(con, ARCHIVE, expert, "规划处")
-    scores = {**full(), "A1.1.1": D(0), "A1.2.1": D(14)}
-    verdicts = {item.code: item.code != VETO_FAILED for item in CURRENT_STANDARD.veto_items}
+    scores = {**full(), "A1.1.1": D(0), "A1.2.1": D(14)} if with_problems else full()
+    verdicts = {item.code: item.code != VETO_FAILED or not with_problems for item in CURRENT_STANDARD.veto_items}
     for expert in EXPERTS:
         save_evaluator_scores(con, expert, ARCHIVE, scores, submit=True, veto_verdicts=verdicts)
     load_evaluation_sheets(con, "S-self", utc_now(), "2025", "广东省档案馆", self_evaluation())
@@ -73,14 +74,14 @@ def count_findings(con):
 def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
     close_evaluation(scored, "规划处")
     issued = issue(scored)
-    assert issued["finding_ids"] == ["PJ2025-440000-A2.4.2", "PJ2025-440000-A1.1.1", "PJ2025-440000-A1.2.1"]
+    assert issued["finding_ids"] == ["PJ2025-440000-A2-4-2", "PJ2025-440000-A1-1-1", "PJ2025-440000-A1-2-1"]
     rows = {r["finding_id"]: r for r in query_findings(scored, TODAY)}
     assert {fid: (r["severity"], r["status"], r["deadline"]) for fid, r in rows.items()} == {
-        "PJ2025-440000-A2.4.2": ("严重", "待整改", date(2025, 8, 12)),
-        "PJ2025-440000-A1.1.1": ("较重", "待整改", date(2025, 8, 12)),
-        "PJ2025-440000-A1.2.1": ("一般", "待整改", date(2025, 8, 12)),
+        "PJ2025-440000-A2-4-2": ("严重", "待整改", date(2025, 8, 12)),
+        "PJ2025-440000-A1-1-1": ("较重", "待整改", date(2025, 8, 12)),
+        "PJ2025-440000-A1-2-1": ("一般", "待整改", date(2025, 8, 12)),
     }
-    first = rows["PJ2025-440000-A1.1.1"]
+    first = rows["PJ2025-440000-A1-1-1"]
     assert (first["source"], first["inspection_type"], first["organiser"]) == (
         FindingSource.EVALUATION,
         FindingSource.EVALUATION,
@@ -94,7 +95,7 @@ def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
     )
     assert (first["round_id"], first["archive_code"], first["inspection_id"]) == ("2025", ARCHIVE, None)
     assert first["description"].endswith("得分 0.0（满分 10）。")
-    assert "否决项未通过" in rows["PJ2025-440000-A2.4.2"]["description"]
+    assert "否决项未通过" in rows["PJ2025-440000-A2-4-2"]["description"]
     summary = summarize_findings(scored, TODAY)
     assert summary["by_source"] == {"监督检查": 0, "业务建设评价": 3}
     guangdong = next(p for p in summary["provinces"] if p["province_code"] == "440000")
@@ -106,7 +107,7 @@ def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
 def test_a_finding_traces_to_the_score_rows_behind_it(scored):
     close_evaluation(scored, "规划处")
     issue(scored)
-    history = query_finding_history(scored, "PJ2025-440000-A1.1.1")
+    history = query_finding_history(scored, "PJ2025-440000-A1-1-1")
     assert (history["feedback_doc_no"], history["responsible_unit"], history["responsible_person"]) == (
         "档评反〔2025〕3号",
         "广东省档案馆",
@@ -128,10 +129,10 @@ def test_an_evaluation_finding_follows_the_lifecycle(scored):
     close_evaluation(scored, "规划处")
     issue(scored)
     changed = transition_finding(
-        scored, "PJ2025-440000-A1.2.1", by="广东省档案馆王某", to_status="整改中", at=datetime(2025, 7, 2, 9)
+        scored, "PJ2025-440000-A1-2-1", by="广东省档案馆王某", to_status="整改中", at=datetime(2025, 7, 2, 9)
     )
     assert (changed["from_status"], changed["to_status"], changed["role"]) == ("待整改", "整改中", "rectifier")
-    assert query_finding_history(scored, "PJ2025-440000-A1.2.1")["status"] == FindingStatus.IN_PROGRESS
+    assert query_finding_history(scored, "PJ2025-440000-A1-2-1")["status"] == FindingStatus.IN_PROGRESS
 
 
 def test_issuing_is_refused_while_open_twice_or_for_an_unfinished_archive_and_writes_nothing(scored):
@@ -184,3 +185,30 @@ def test_an_older_warehouses_inspection_findings_are_kept_and_read_as_inspection
     assert after == before
     (row,) = query_findings(con, date(2023, 4, 1))
     assert (row["source"], row["inspection_id"], row["round_id"]) == (FindingSource.INSPECTION, "JC2023-001", None)
+
+
+def test_an_archive_without_problems_has_nothing_to_issue_and_the_round_stays_reopenable(con):
+    score_guangdong(con, with_problems=False)
+    close_evaluation(con, "规划处")
+    assert plan_evaluation_findings(con, ARCHIVE, "2025", FEEDBACK) == []
+    with pytest.raises(UsageError, match="没有需要整改的问题"):
+        issue(con)
+    assert count_findings(con) == 0
+    assert open_evaluation(con, "规划处")["is_open"]
+
+
+def test_a_feedback_dated_before_the_rounds_year_is_refused(scored):
+    close_evaluation(scored, "规划处")
+    with pytest.raises(UsageError, match="反馈日期 2015年7月1日 早于评价轮次 2025 年"):
+        issue(scored, feedback_date=date(2015, 7, 1))
+    assert count_findings(scored) == 0
+
+
+def test_a_score_sheet_validated_before_the_round_closed_is_not_loaded_after(scored):
+    # The upload's check of the round ran before the planner closed it and issued the problems: the load asks again.
+    close_evaluation(scored, "规划处")
+    issue(scored)
+    before = scored.execute("SELECT * FROM evaluation_scores ORDER BY ALL").fetchall()
+    with pytest.raises(IllegalTransition, match="在本工作簿校验之后已结束"):
+        load_evaluation_sheets(scored, "S-late", utc_now(), "2025", "广东省档案馆", self_evaluation())
+    assert scored.execute("SELECT * FROM evaluation_scores ORDER BY ALL").fetchall() == before
