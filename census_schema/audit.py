@@ -47,6 +47,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "close": "结束",
     "assign": "分配",
     "issue": "下发整改问题",
+    "withdraw": "撤回整改问题",
     "create": "新建",
     "change": "修改",
     "login_succeeded": "登录成功",

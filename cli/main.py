@@ -482,6 +482,16 @@ def _supervision_commands(commands: Any) -> None:
     issue.add_argument("--person", required=True, help="档案馆的整改责任人")
     issue.add_argument("--by", help=f"下发人{BY_DEFAULT}")
     _evaluation_round(issue)
+    withdraw = _command(
+        evaluation_commands,
+        "withdraw-findings",
+        "撤回一个档案馆已下发但尚未开始整改的评价问题（如反馈日期填错），以便重新下发",
+    )
+    withdraw.add_argument("archive_code", help="档案馆代码")
+    withdraw.add_argument("--reason", required=True, help="撤回原因")
+    withdraw.add_argument("--confirm", action="store_true", help="确认撤回（不加时只说明将撤回什么）")
+    withdraw.add_argument("--by", help=f"撤回人{BY_DEFAULT}")
+    _evaluation_round(withdraw)
     evaluation.set_defaults(handler=_handler("supervision_cmd", "run_evaluation"))
 
     indicators = _command(commands, "indicators", "“十四五”规划指标")

@@ -17,7 +17,7 @@ from census_schema.supervision.codes import FindingStatus
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import describe_sources, format_date
-from flows.supervision import change_finding, issue_findings
+from flows.supervision import change_finding, issue_findings, withdraw_findings
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
 from warehouse.evaluation import (
@@ -163,9 +163,9 @@ def require_round(con: duckdb.DuckDBPyConnection, round_id: str | None) -> str:
 
 
 def run_evaluation(args: argparse.Namespace) -> int:
-    """`evaluation open|close|assign|assignments|results|report|issue-findings`."""
+    """`evaluation open|close|assign|assignments|results|report|issue-findings|withdraw-findings`."""
     command, store = args.evaluation_command, _store(args)
-    if command in ("assignments", "results", "report", "issue-findings"):
+    if command in ("assignments", "results", "report", "issue-findings", "withdraw-findings"):
         with store.reader() as con:
             require_round(con, args.round)
     args.round = args.round or DEFAULT_ROUND
@@ -184,6 +184,12 @@ def run_evaluation(args: argparse.Namespace) -> int:
         )
     if command == "issue-findings":
         return _issue_findings(args)
+    if command == "withdraw-findings":
+        settings = load_settings(args.db, args.warehouse)
+        withdrawn = withdraw_findings(
+            settings, args.archive_code, by=_by(args), reason=args.reason, confirmed=args.confirm, round_id=args.round
+        )
+        return _print(args, withdrawn, f"已撤回档案馆 {withdrawn['archive_code']} {withdrawn['description']}。")
     if command == "report":
         out = _xlsx(args.out)
         with store.reader() as con:

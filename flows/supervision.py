@@ -19,7 +19,7 @@ from census_schema.settings import Settings
 from flows.identify import compute_sha256
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
-from warehouse.evaluation_findings import issue_evaluation_findings
+from warehouse.evaluation_findings import issue_evaluation_findings, withdraw_evaluation_findings
 from warehouse.inspections import transition_finding
 
 EVIDENCE_DIR = "evidence"
@@ -140,5 +140,16 @@ def issue_findings(
             by=by,
             today=settings.today(),
             round_id=round_id,
+        )
+    )
+
+
+def withdraw_findings(
+    settings: Settings, archive_code: str, *, by: str, reason: str, confirmed: bool, round_id: str = DEFAULT_ROUND
+) -> dict[str, Any]:
+    """Withdraw an archive's issued evaluation findings in one write (see `withdraw_evaluation_findings`)."""
+    return open_warehouse(settings).write(
+        lambda con: withdraw_evaluation_findings(
+            con, archive_code, by=by, reason=reason, confirmed=confirmed, round_id=round_id
         )
     )

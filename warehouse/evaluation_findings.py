@@ -207,6 +207,63 @@ def issue_evaluation_findings(
     return {**feedback, "archive_name": name, "finding_ids": ids, "findings_planned": planned}
 
 
+def withdraw_evaluation_findings(
+    con: duckdb.DuckDBPyConnection,
+    archive_code: str,
+    *,
+    by: str,
+    reason: str,
+    confirmed: bool,
+    round_id: str = DEFAULT_ROUND,
+) -> dict[str, Any]:
+    """Withdraw an archive's issued findings and its feedback record (a wrong date, document number or person), so
+    they can be issued again; only while none of them has moved (no transition recorded). Unconfirmed, raises a
+    UsageError saying what would be removed; confirmed, removes it in one transaction and logs what it was."""
+    by = _required_text(by, "操作人", _MAX_PERSON)
+    reason = _required_text(reason, "撤回原因", 200)
+    with transaction(con):
+        require_archive(archive_code)
+        feedback = fetch_feedback(con, archive_code, round_id)
+        if feedback is None:
+            raise UsageError(f"档案馆 {archive_code} 在评价轮次 {round_id} 没有已下发的整改问题。")
+        ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT finding_id FROM findings WHERE round_id = ? AND archive_code = ? ORDER BY finding_id",
+                [round_id, archive_code],
+            ).fetchall()
+        ]
+        moved = [
+            r[0]
+            for r in con.execute(
+                "SELECT DISTINCT finding_id FROM finding_transitions WHERE list_contains(?, finding_id) ORDER BY 1",
+                [ids],
+            ).fetchall()
+        ]
+        if moved:
+            raise IllegalTransition(
+                f"档案馆 {archive_code} 的 {len(moved)} 个整改问题已有整改记录（{'、'.join(moved[:5])}"
+                f"{'等' if len(moved) > 5 else ''}），不能撤回。",
+                hint="已开始整改的问题请按整改流程处理（如延期、退回）。",
+            )
+        what = (
+            f"{format_day(feedback['feedback_date'])} 下发的 {len(ids)} 个整改问题（{feedback['feedback_doc_no']}，"
+            f"{ids[0]} 至 {ids[-1]}）及其下发记录"
+        )
+        if not confirmed:
+            raise UsageError(f"将撤回档案馆 {archive_code} {what}。", hint="确认撤回请加 --confirm。")
+        con.execute("DELETE FROM findings WHERE round_id = ? AND archive_code = ?", [round_id, archive_code])
+        con.execute("DELETE FROM reminders WHERE list_contains(?, finding_id)", [ids])
+        con.execute(
+            "DELETE FROM evaluation_feedbacks WHERE round_id = ? AND archive_code = ?", [round_id, archive_code]
+        )
+        record_event(
+            con, AuditKind.FINDING, "withdraw", actor=by, target=f"{round_id}/{archive_code}", reason=reason,
+            before={**{k: feedback[k] for k in ("feedback_date", "feedback_doc_no", "issued_by")}, "findings": ids},
+        )  # fmt: skip
+    return {"round_id": round_id, "archive_code": archive_code, "withdrawn": ids, "description": what}
+
+
 def query_finding_sources(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[dict[str, Any]]:
     """The rows an evaluation finding was derived from: the submitted scores of its item (self-evaluation first,
     then the experts) and the panel's reconciled value if any (scorer 合议), each with its upload lineage

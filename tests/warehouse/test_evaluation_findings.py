@@ -24,7 +24,11 @@ from warehouse.evaluation import (
     open_evaluation,
     save_evaluator_scores,
 )
-from warehouse.evaluation_findings import issue_evaluation_findings, plan_evaluation_findings
+from warehouse.evaluation_findings import (
+    issue_evaluation_findings,
+    plan_evaluation_findings,
+    withdraw_evaluation_findings,
+)
 from warehouse.inspections import (
     load_inspection_sheets,
     query_finding_history,
@@ -212,3 +216,26 @@ def test_a_score_sheet_validated_before_the_round_closed_is_not_loaded_after(sco
     with pytest.raises(IllegalTransition, match="在本工作簿校验之后已结束"):
         load_evaluation_sheets(scored, "S-late", utc_now(), "2025", "广东省档案馆", self_evaluation())
     assert scored.execute("SELECT * FROM evaluation_scores ORDER BY ALL").fetchall() == before
+
+
+def test_findings_not_yet_moved_can_be_withdrawn_and_issued_again_once_confirmed(scored):
+    close_evaluation(scored, "规划处")
+    issue(scored, feedback_doc_no="档评反〔2025〕30号")
+    withdraw = {"by": "规划处", "reason": "文号填错"}
+    with pytest.raises(
+        UsageError,
+        match=r"将撤回档案馆 440000 2025年7月1日 下发的 3 个整改问题（档评反〔2025〕30号，"
+        r"PJ2025-440000-A1-1-1 至 PJ2025-440000-A2-4-2）及其下发记录",
+    ):
+        withdraw_evaluation_findings(scored, ARCHIVE, confirmed=False, **withdraw)
+    assert count_findings(scored) == 3
+    withdrawn = withdraw_evaluation_findings(scored, ARCHIVE, confirmed=True, **withdraw)
+    assert len(withdrawn["withdrawn"]) == 3 and count_findings(scored) == 0
+    assert scored.execute("SELECT count(*) FROM evaluation_feedbacks").fetchone() == (0,)
+    logged = scored.execute("SELECT reason FROM audit_log WHERE action = 'withdraw'").fetchall()
+    assert logged == [("文号填错",)]
+    issue(scored)
+    transition_finding(scored, "PJ2025-440000-A1-2-1", by="王某", to_status="整改中", at=datetime(2025, 7, 2, 9))
+    with pytest.raises(IllegalTransition, match="1 个整改问题已有整改记录（PJ2025-440000-A1-2-1），不能撤回"):
+        withdraw_evaluation_findings(scored, ARCHIVE, confirmed=True, **withdraw)
+    assert count_findings(scored) == 3
