@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from census_schema.errors import IllegalTransition, UsageError
-from census_schema.supervision.codes import FindingSource, FindingStatus
+from census_schema.supervision.codes import EVALUATION_ORGANISER, FindingSource, FindingStatus
 from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
 from tests.flows.supervision_workbooks import finding, inspection
@@ -89,7 +89,7 @@ def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
     assert (first["source"], first["inspection_type"], first["organiser"]) == (
         FindingSource.EVALUATION,
         FindingSource.EVALUATION,
-        "国家档案局",
+        EVALUATION_ORGANISER,
     )
     assert (first["unit_name"], first["unit_class"], first["province_code"], first["year"]) == (
         "广东省档案馆",

@@ -1,7 +1,9 @@
 -- Grain: one row per finding: where it was found (an inspection, or the evaluation of a comprehensive archive) and
 -- the unit that must rectify it, with the province and class it is counted under. An evaluation's "inspection
 -- type" is 业务建设评价, its organiser the national bureau, its year the round's, its unit the archive (class 省级 or
--- 副省级, counted under the province of its division) and its document the feedback's.
+-- 副省级, counted under the province of its division) and its document the feedback's. The words are those of
+-- census_schema.supervision.codes (FindingSource, EVALUATION_ORGANISER); tests/warehouse/test_evaluation_findings.py
+-- reads them back against those.
 CREATE VIEW finding_units AS
 SELECT
     f.finding_id,
