@@ -20,7 +20,7 @@ from census_schema.errors import CensusError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
-from census_schema.supervision.codes import FindingRole, FindingStatus
+from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingRole, FindingStatus
 
 Handler = Callable[[argparse.Namespace], int]
 # The exit status of a command whose output's reader closed early (128 + SIGPIPE, as a shell reports such a tool).
@@ -480,6 +480,12 @@ def _supervision_commands(commands: Any) -> None:
     )
     issue.add_argument("--doc-no", required=True, help="反馈文书编号")
     issue.add_argument("--person", required=True, help="档案馆的整改责任人")
+    issue.add_argument(
+        "--min-severity",
+        choices=[s.value for s in EVALUATION_SEVERITIES],
+        default=EVALUATION_SEVERITIES[0].value,
+        help="只下发该严重程度及以上的问题（默认：一般，即全部扣分项；严重：否决项未通过的）",
+    )
     issue.add_argument("--by", help=f"下发人{BY_DEFAULT}")
     _evaluation_round(issue)
     withdraw = _command(

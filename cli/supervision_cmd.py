@@ -13,7 +13,7 @@ import duckdb
 
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
-from census_schema.supervision.codes import FindingStatus
+from census_schema.supervision.codes import FindingSeverity, FindingStatus
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import describe_sources, format_date
@@ -226,6 +226,7 @@ def _issue_findings(args: argparse.Namespace) -> int:
         responsible_person=args.person,
         by=_by(args),
         round_id=args.round,
+        min_severity=FindingSeverity(args.min_severity),
     )
     planned = issued.pop("findings_planned")
     headers = ["问题编号", "严重程度", "整改期限", "问题描述"]

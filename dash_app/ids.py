@@ -88,6 +88,7 @@ EVALUATION_ISSUE_PREVIEW = "evaluation-issue-preview"
 EVALUATION_ISSUE_DATE = "evaluation-issue-date"
 EVALUATION_ISSUE_DOC = "evaluation-issue-doc"
 EVALUATION_ISSUE_PERSON = "evaluation-issue-person"
+EVALUATION_ISSUE_FLOOR = "evaluation-issue-floor"
 EVALUATION_ISSUE = "evaluation-issue"
 EVALUATION_ISSUE_RESULT = "evaluation-issue-result"
 # Pattern-matching id types of the scoring form: {"type": EVALUATION_SCORE, "item": code}, ...

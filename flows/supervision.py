@@ -16,6 +16,7 @@ from typing import Any
 
 from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
+from census_schema.supervision.codes import FindingSeverity
 from flows.identify import compute_sha256
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
@@ -128,6 +129,7 @@ def issue_findings(
     responsible_person: str,
     by: str,
     round_id: str = DEFAULT_ROUND,
+    min_severity: FindingSeverity = FindingSeverity.MINOR,
 ) -> dict[str, Any]:
     """Issue an archive's evaluation problems as findings in one write (see `issue_evaluation_findings`)."""
     return open_warehouse(settings).write(
@@ -140,6 +142,7 @@ def issue_findings(
             by=by,
             today=settings.today(),
             round_id=round_id,
+            min_severity=min_severity,
         )
     )
 

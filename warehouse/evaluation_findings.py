@@ -19,7 +19,7 @@ import duckdb
 from census_schema.audit import AuditKind
 from census_schema.errors import IllegalTransition, UsageError
 from census_schema.scopes import format_day
-from census_schema.supervision.codes import EvaluationStatus, FindingStatus
+from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
 from supervision.lifecycle import default_deadline
 from supervision.rows import start_of
@@ -94,6 +94,12 @@ def plan_evaluation_findings(
     return planned
 
 
+def at_least(planned: list[dict[str, Any]], floor: FindingSeverity) -> list[dict[str, Any]]:
+    """The planned findings whose severity is `floor` or graver (一般 keeps every problem)."""
+    order = list(FindingSeverity)
+    return [p for p in planned if order.index(FindingSeverity(p["severity"])) >= order.index(floor)]
+
+
 def check_issuable(con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str) -> None:
     """Raise unless the archive's problems may be issued now: a known archive, the round closed (its scores final),
     its findings not issued yet. (Whether its result is 已完成 is `plan_evaluation_findings`' to say.)"""
@@ -134,11 +140,14 @@ def issue_evaluation_findings(
     by: str,
     today: date,
     round_id: str = DEFAULT_ROUND,
+    min_severity: FindingSeverity = FindingSeverity.MINOR,
 ) -> dict[str, Any]:
-    """Issue an archive's evaluation problems as findings (待整改) in one transaction, with its feedback record.
+    """Issue an archive's evaluation problems of `min_severity` or graver as findings (待整改) in one transaction,
+    with its feedback record; the others are not issued (issuing is once per archive and round).
 
     Refused (nothing written) while the round is open, when the archive's result is not 已完成, when its feedback
-    was already issued, when the feedback day is after `today`, or when a finding id is already taken.
+    was already issued, when the feedback day is after `today` or before the round's year, when no problem is that
+    grave, or when a finding id is already taken.
     """
     doc_no = _required_text(feedback_doc_no, "反馈文书编号", _MAX_DOC_NO)
     person = _required_text(responsible_person, "整改责任人", _MAX_PERSON)
@@ -149,9 +158,15 @@ def issue_evaluation_findings(
         raise UsageError(f"反馈日期 {format_day(feedback_date)} 早于评价轮次 {round_id} 年。", hint="请核对反馈日期。")
     with transaction(con):
         check_issuable(con, archive_code, round_id)
-        planned = plan_evaluation_findings(con, archive_code, round_id, feedback_date)
-        if not planned:
+        problems = plan_evaluation_findings(con, archive_code, round_id, feedback_date)
+        if not problems:
             raise UsageError(f"档案馆 {archive_code} 各评分项均得满分且否决项全部通过，没有需要整改的问题。")
+        planned = at_least(problems, min_severity)
+        if not planned:
+            raise UsageError(
+                f"档案馆 {archive_code} 没有{min_severity}及以上的问题（共 {len(problems)} 个问题，均较轻）。",
+                hint="请选择较低的下发范围。",
+            )
         ids = [p["finding_id"] for p in planned]
         taken = [
             r[0]
@@ -202,7 +217,8 @@ def issue_evaluation_findings(
         insert_rows(con, "evaluation_feedbacks", [feedback])
         record_event(
             con, AuditKind.FINDING, "issue", actor=by, target=f"{round_id}/{archive_code}",
-            after={"feedback_date": feedback_date, "feedback_doc_no": doc_no, "findings": ids},
+            after={"feedback_date": feedback_date, "feedback_doc_no": doc_no, "min_severity": min_severity.value,
+                   "findings": ids},
         )  # fmt: skip
     return {**feedback, "archive_name": name, "finding_ids": ids, "findings_planned": planned}
 

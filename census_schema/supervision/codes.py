@@ -130,6 +130,9 @@ FINDING_SEVERITY = _code_list("finding_severity", "问题严重程度", FindingS
 # What the deadline of a finding is derived from: its severity (30 working days) or the 立行立改 flag (same day).
 DEADLINE_BASIS = _code_list("deadline_basis", "整改期限依据", (*(str(s) for s in FindingSeverity), IMMEDIATE))
 FINDING_STATUS = _code_list("finding_status", "整改状态", FindingStatus)
+# The severities an evaluation problem is issued with (supervision.scoring.problem_severity; 重大安全隐患 is found by
+# inspections), lightest first: the floors a national user may choose when issuing them.
+EVALUATION_SEVERITIES = (FindingSeverity.MINOR, FindingSeverity.SERIOUS, FindingSeverity.GRAVE)
 # Who evaluates the 47 comprehensive archives, and so issues the problems an evaluation finds.
 EVALUATION_ORGANISER = "国家档案局"
 FINDING_ACTION = _code_list("finding_action", "整改操作", FindingAction)

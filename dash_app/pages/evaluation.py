@@ -37,13 +37,19 @@ from warehouse.evaluation import (
     query_scores,
     require_archive,
 )
-from warehouse.evaluation_findings import check_issuable, plan_evaluation_findings
+from warehouse.evaluation_findings import at_least, check_issuable, plan_evaluation_findings
 
 PATH = "/evaluation"
 NAME = "业务建设评价"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.EVALUATOR)
 BONUS_AREA = "bonus"
 MAX_LISTED_PROBLEMS = 10
+# 下发范围: the evaluation problems issued as findings, by the lightest severity issued.
+ISSUE_FLOORS = {
+    FindingSeverity.MINOR.value: "全部扣分项（一般及以上）",
+    FindingSeverity.SERIOUS.value: "较重及以上",
+    FindingSeverity.GRAVE.value: "严重（否决项未通过）",
+}
 RESULT_COLUMNS = [
     Column("rank", "排名", "int"),
     Column("archive_name", "档案馆", tooltip="archive_code"),
@@ -200,6 +206,17 @@ def issue_form() -> html.Div:
                         _text_input(ids.EVALUATION_ISSUE_PERSON),
                         for_id=ids.EVALUATION_ISSUE_PERSON,
                     ),
+                    labelled(
+                        "下发范围",
+                        dropdown(
+                            ids.EVALUATION_ISSUE_FLOOR,
+                            [{"label": label, "value": floor} for floor, label in ISSUE_FLOORS.items()],
+                            placeholder="选择下发范围",
+                            value=FindingSeverity.MINOR.value,
+                            clearable=False,
+                            style={"width": "240px"},
+                        ),
+                    ),
                     html.Button("下发整改问题", id=ids.EVALUATION_ISSUE, disabled=True),
                 ],
                 className="toolbar",
@@ -209,8 +226,18 @@ def issue_form() -> html.Div:
     )
 
 
-def describe_issue(context: AppContext, archive_code: str | None) -> tuple[str, bool]:
-    """What issuing the archive's problems would do now, or why it cannot be done; and whether it can."""
+def read_floor(value: Any) -> FindingSeverity:
+    """The chosen 下发范围 as a severity (a value the page cannot send is a bad request)."""
+    if not isinstance(value, str) or value not in ISSUE_FLOORS:
+        refuse(400, FORGED_REQUEST)
+    return FindingSeverity(value)
+
+
+def describe_issue(
+    context: AppContext, archive_code: str | None, floor: FindingSeverity = FindingSeverity.MINOR
+) -> tuple[str, bool]:
+    """What issuing the archive's problems of `floor` or graver would do now, or why it cannot be done; and whether
+    it can."""
     if not archive_code:
         return "选择一家档案馆后，可在本轮评价结束后把其评价发现的问题下发为整改问题。", False
     with context.reader.cursor() as con:
@@ -221,11 +248,16 @@ def describe_issue(context: AppContext, archive_code: str | None) -> tuple[str, 
             return error.describe(), False
     if not planned:
         return "该档案馆各评分项均得满分且否决项全部通过，没有需要整改的问题。", False
+    left = len(planned)
+    planned = at_least(planned, floor)
+    left -= len(planned)
+    if not planned:
+        return f"没有{floor}及以上的问题（共 {left} 个问题，均较轻），请选择较低的下发范围。", False
     severities = Counter(p["severity"] for p in planned)
     counts = "、".join(f"{s} {severities[s]}" for s in reversed(FindingSeverity) if s in severities)
     return (
-        f"将下发 {len(planned)} 个整改问题（{counts}），整改期限为反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日；"
-        f"每个档案馆只下发一次，下发后本轮评价不能重新开启。",
+        f"将下发 {len(planned)} 个整改问题（{counts}）{f'，另有 {left} 个较轻的问题不下发' if left else ''}，"
+        f"整改期限为反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日；每个档案馆只下发一次，下发后本轮评价不能重新开启。",
         True,
     )
 
@@ -237,8 +269,9 @@ def issue_problems(
     day: str | None,
     doc_no: str | None,
     person: str | None,
+    floor: FindingSeverity = FindingSeverity.MINOR,
 ) -> Any:
-    """Issue the archive's problems as the signed-in national user: what happened, in Chinese."""
+    """Issue the archive's problems of `floor` or graver as the signed-in national user: what happened, in Chinese."""
     if not archive_code:
         return html.P("请先选择档案馆。", className="error")
     try:
@@ -255,6 +288,7 @@ def issue_problems(
             feedback_doc_no=doc_no or "",
             responsible_person=person or "",
             by=viewer.user_name,
+            min_severity=floor,
         )
     except CensusError as error:
         return html.P(error.describe(), className="error")
@@ -588,14 +622,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Output(ids.EVALUATION_ISSUE, "disabled"),
         Input(ids.EVALUATION_ARCHIVE, "value"),
         Input(ids.EVALUATION_ISSUE_RESULT, "children"),
+        Input(ids.EVALUATION_ISSUE_FLOOR, "value"),
     )
-    def show_issue(archive_code: str | None, _: Any) -> tuple[str, bool]:
+    def show_issue(archive_code: str | None, _: Any, floor: Any) -> tuple[str, bool]:
         viewer = current_viewer()
         require_role(viewer, Role.PLANNER, Role.ADMIN)
         require_text(archive_code)
+        severity = read_floor(floor)
         if archive_code and not may_open(context, viewer, archive_code):
             return refusal(context, viewer, archive_code), True
-        text, possible = describe_issue(context, archive_code)
+        text, possible = describe_issue(context, archive_code, severity)
         return text, not possible
 
     @app.callback(
@@ -605,13 +641,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State(ids.EVALUATION_ISSUE_DATE, "value"),
         State(ids.EVALUATION_ISSUE_DOC, "value"),
         State(ids.EVALUATION_ISSUE_PERSON, "value"),
+        State(ids.EVALUATION_ISSUE_FLOOR, "value"),
         prevent_initial_call=True,
     )
-    def issue(_: Any, archive_code: str | None, day: str | None, doc_no: str | None, person: str | None) -> Any:
+    def issue(
+        _: Any, archive_code: str | None, day: str | None, doc_no: str | None, person: str | None, floor: Any
+    ) -> Any:
         viewer = current_viewer()
         require_role(viewer, Role.PLANNER, Role.ADMIN)
         require_text(archive_code, day, doc_no, person)
-        return issue_problems(context, viewer, archive_code, day, doc_no, person)
+        return issue_problems(context, viewer, archive_code, day, doc_no, person, read_floor(floor))
 
     # Not redrawn after a save: a refused save must leave what the evaluator typed (and the problems beside it).
     # Saving and submitting are offered only with a sheet open (no archive chosen, or one refused: a paragraph).

@@ -31,22 +31,22 @@ def site(tmp_path_factory):
     return create_app(settings), store
 
 
-def preview(app, client, archive=ARCHIVE):
-    response = post(
-        app,
-        client,
-        PREVIEW,
-        [(ids.EVALUATION_ARCHIVE, "value", archive), (ids.EVALUATION_ISSUE_RESULT, "children", None)],
-    )
-    return response
+def preview(app, client, archive=ARCHIVE, floor="一般"):
+    inputs = [
+        (ids.EVALUATION_ARCHIVE, "value", archive),
+        (ids.EVALUATION_ISSUE_RESULT, "children", None),
+        (ids.EVALUATION_ISSUE_FLOOR, "value", floor),
+    ]
+    return post(app, client, PREVIEW, inputs)
 
 
-def issue(app, client, archive=ARCHIVE, form=FORM):
+def issue(app, client, archive=ARCHIVE, form=FORM, floor="一般"):
     state = [
         (ids.EVALUATION_ARCHIVE, "value", archive),
         (ids.EVALUATION_ISSUE_DATE, "value", form[0]),
         (ids.EVALUATION_ISSUE_DOC, "value", form[1]),
         (ids.EVALUATION_ISSUE_PERSON, "value", form[2]),
+        (ids.EVALUATION_ISSUE_FLOOR, "value", floor),
     ]
     return post(
         app, client, [(ids.EVALUATION_ISSUE_RESULT, "children")], [(ids.EVALUATION_ISSUE, "n_clicks", 1)], state
@@ -74,6 +74,11 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
         "将下发 3 个整改问题（严重 1、较重 1、一般 1）"
     )
     assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is False
+    graver = returned(preview(app, planner, floor="较重"), ids.EVALUATION_ISSUE_PREVIEW, "children")
+    assert graver.startswith("将下发 2 个整改问题（严重 1、较重 1），另有 1 个较轻的问题不下发")
+    for forged in ("重大安全隐患", ["一般"]):
+        assert preview(app, planner, floor=forged).status_code == 400
+        assert issue(app, planner, floor=forged).status_code == 400
     assert "不是参加评价" in returned(preview(app, planner, "999999"), ids.EVALUATION_ISSUE_PREVIEW, "children")
     # A forged code is not sent back whole.
     assert len(returned(preview(app, planner, "9" * 100_000), ids.EVALUATION_ISSUE_PREVIEW, "children")) < 200

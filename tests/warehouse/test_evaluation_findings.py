@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from census_schema.errors import IllegalTransition, UsageError
-from census_schema.supervision.codes import EVALUATION_ORGANISER, FindingSource, FindingStatus
+from census_schema.supervision.codes import EVALUATION_ORGANISER, FindingSeverity, FindingSource, FindingStatus
 from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
 from tests.flows.supervision_workbooks import finding, inspection
@@ -50,15 +50,18 @@ def issue(con, archive=ARCHIVE, **changes):
     return issue_evaluation_findings(con, archive, by="规划处", today=TODAY, **{**arguments, **changes})
 
 
-def score_guangdong(con, *, with_problems=True):
-    """Guangdong's archive scored by three experts on the web: A1.1.1 scored 0 of 10, A1.2.1 14 of 15, veto item
-    A2.4.2 failed (at full points), every other item full (without problems: every item full, every veto passed);
-    its self-evaluation (uploaded) full; the round open."""
+PROBLEMS = {"A1.1.1": D(0), "A1.2.1": D(14)}
+
+
+def score_guangdong(con, *, changes=PROBLEMS, failed_veto=VETO_FAILED):
+    """Guangdong's archive scored by three experts on the web: every item full but `changes` (by default A1.1.1
+    scored 0 of 10, A1.2.1 14 of 15), every veto passed but `failed_veto` (A2.4.2, at full points); its
+    self-evaluation (uploaded) full; the round open."""
     open_evaluation(con, "规划处")
     for expert in EXPERTS:
         assign_evaluator(con, ARCHIVE, expert, "规划处")
-    scores = {**full(), "A1.1.1": D(0), "A1.2.1": D(14)} if with_problems else full()
-    verdicts = {item.code: item.code != VETO_FAILED or not with_problems for item in CURRENT_STANDARD.veto_items}
+    scores = {**full(), **changes}
+    verdicts = {item.code: item.code != failed_veto for item in CURRENT_STANDARD.veto_items}
     for expert in EXPERTS:
         save_evaluator_scores(con, expert, ARCHIVE, scores, submit=True, veto_verdicts=verdicts)
     load_evaluation_sheets(con, "S-self", utc_now(), "2025", "广东省档案馆", self_evaluation())
@@ -192,7 +195,7 @@ def test_an_older_warehouses_inspection_findings_are_kept_and_read_as_inspection
 
 
 def test_an_archive_without_problems_has_nothing_to_issue_and_the_round_stays_reopenable(con):
-    score_guangdong(con, with_problems=False)
+    score_guangdong(con, changes={}, failed_veto=None)
     close_evaluation(con, "规划处")
     assert plan_evaluation_findings(con, ARCHIVE, "2025", FEEDBACK) == []
     with pytest.raises(UsageError, match="没有需要整改的问题"):
@@ -239,3 +242,18 @@ def test_findings_not_yet_moved_can_be_withdrawn_and_issued_again_once_confirmed
     with pytest.raises(IllegalTransition, match="1 个整改问题已有整改记录（PJ2025-440000-A1-2-1），不能撤回"):
         withdraw_evaluation_findings(scored, ARCHIVE, confirmed=True, **withdraw)
     assert count_findings(scored) == 3
+
+
+def test_only_problems_of_the_chosen_severity_or_graver_are_issued(scored):
+    close_evaluation(scored, "规划处")
+    issued = issue(scored, min_severity=FindingSeverity.SERIOUS)
+    assert issued["finding_ids"] == ["PJ2025-440000-A2-4-2", "PJ2025-440000-A1-1-1"] and issued["findings"] == 2
+    assert count_findings(scored) == 2
+
+
+def test_a_floor_above_every_problem_issues_nothing(con):
+    score_guangdong(con, changes={"A1.2.1": D(14)}, failed_veto=None)
+    close_evaluation(con, "规划处")
+    with pytest.raises(UsageError, match="没有较重及以上的问题（共 1 个问题，均较轻）"):
+        issue(con, min_severity=FindingSeverity.SERIOUS)
+    assert count_findings(con) == 0
