@@ -1,12 +1,14 @@
 """Problems found by the evaluation of an archive, issued as findings in the rectification tracker (supervision.md §2).
 
 When a round is closed (its scores final), the national bureau sends an archive its feedback: every scoring item that
-lost points or whose veto failed (the feedback report's 发现问题) becomes a finding of that archive, with the
-standard's item and area in place of the checklist's, a severity by `problem_severity`, the default deadline from
-the feedback day, and from then on the same lifecycle as an inspection's findings. Issuing is once per archive and
-round, recorded in `evaluation_feedbacks`; a round with issued feedback cannot be opened again, so the scores behind
-a finding never change. A finding's lineage is its round, archive and item: the expert score rows behind it
-(`query_finding_sources`) carry their upload's submission, sheet and row, or say they were entered on the web.
+lost points or whose veto failed (the feedback report's 发现问题), or those of a chosen severity or graver, becomes a
+finding of that archive, with the standard's item and area in place of the checklist's, a severity by
+`problem_severity`, the default deadline from the feedback day, and from then on the same lifecycle as an
+inspection's findings. Issuing is once per archive and round, recorded in `evaluation_feedbacks`; a round with issued
+feedback cannot be opened again (and a score workbook validated before it closed is not loaded after), so the scores
+behind a finding never change. Findings nobody has acted on yet may be withdrawn to be issued again. A finding's
+lineage is its round, archive and item: the score rows behind it (`query_finding_sources`) carry their upload's
+submission, sheet and row, or say they were entered on the web.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from census_schema.errors import IllegalTransition, UsageError
 from census_schema.scopes import format_day
 from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
+from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM
 from supervision.lifecycle import default_deadline
 from supervision.rows import start_of
 from supervision.scoring import problem_severity, select_problems
@@ -38,8 +41,9 @@ from warehouse.transactions import insert_rows, transaction, utc_now
 
 # The scorer shown for the expert panel's reconciled value (合议分) among a finding's sources.
 RECONCILED_SOURCE = "合议"
-# The longest feedback document number and responsible person's name accepted (as the inspection forms allow).
-_MAX_DOC_NO, _MAX_PERSON = 50, 50
+# The longest feedback document number and responsible person's name: as long as the inspection forms allow.
+MAX_DOC_NO = INSPECTION_RECORDS_FORM.field("feedback_doc_no").max_length or 50
+MAX_PERSON = FINDINGS_FORM.field("responsible_person").max_length or 50
 
 
 def evaluation_finding_id(round_id: str, archive_code: str, item_code: str) -> str:
@@ -149,9 +153,9 @@ def issue_evaluation_findings(
     was already issued, when the feedback day is after `today` or before the round's year, when no problem is that
     grave, or when a finding id is already taken.
     """
-    doc_no = _required_text(feedback_doc_no, "反馈文书编号", _MAX_DOC_NO)
-    person = _required_text(responsible_person, "整改责任人", _MAX_PERSON)
-    by = _required_text(by, "操作人", _MAX_PERSON)
+    doc_no = _required_text(feedback_doc_no, "反馈文书编号", MAX_DOC_NO)
+    person = _required_text(responsible_person, "整改责任人", MAX_PERSON)
+    by = _required_text(by, "操作人", MAX_PERSON)
     if feedback_date > today:
         raise UsageError(f"反馈日期 {format_day(feedback_date)} 晚于今天。", hint="请填写已发出反馈的日期。")
     if round_id.isdigit() and feedback_date.year < int(round_id):
@@ -235,7 +239,7 @@ def withdraw_evaluation_findings(
     """Withdraw an archive's issued findings and its feedback record (a wrong date, document number or person), so
     they can be issued again; only while none of them has moved (no transition recorded). Unconfirmed, raises a
     UsageError saying what would be removed; confirmed, removes it in one transaction and logs what it was."""
-    by = _required_text(by, "操作人", _MAX_PERSON)
+    by = _required_text(by, "操作人", MAX_PERSON)
     reason = _required_text(reason, "撤回原因", 200)
     with transaction(con):
         require_archive(archive_code)

@@ -37,7 +37,7 @@ from warehouse.evaluation import (
     query_scores,
     require_archive,
 )
-from warehouse.evaluation_findings import at_least, check_issuable, plan_evaluation_findings
+from warehouse.evaluation_findings import MAX_DOC_NO, MAX_PERSON, at_least, check_issuable, plan_evaluation_findings
 
 PATH = "/evaluation"
 NAME = "业务建设评价"
@@ -179,8 +179,8 @@ def layout(**query: str) -> html.Div:
     return html.Div(parts)
 
 
-def _text_input(input_id: str) -> dcc.Input:
-    return dcc.Input(id=input_id, type="text", maxLength=50, style={"width": "220px"})
+def _text_input(input_id: str, longest: int) -> dcc.Input:
+    return dcc.Input(id=input_id, type="text", maxLength=longest, style={"width": "220px"})
 
 
 def issue_form() -> html.Div:
@@ -198,12 +198,12 @@ def issue_form() -> html.Div:
                     ),
                     labelled(
                         "反馈文书编号",
-                        _text_input(ids.EVALUATION_ISSUE_DOC),
+                        _text_input(ids.EVALUATION_ISSUE_DOC, MAX_DOC_NO),
                         for_id=ids.EVALUATION_ISSUE_DOC,
                     ),
                     labelled(
                         "整改责任人",
-                        _text_input(ids.EVALUATION_ISSUE_PERSON),
+                        _text_input(ids.EVALUATION_ISSUE_PERSON, MAX_PERSON),
                         for_id=ids.EVALUATION_ISSUE_PERSON,
                     ),
                     labelled(
