@@ -277,7 +277,7 @@ def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
 KIND_HELP = "表格类型：" + "，".join(f"{kind}（{book.label}）" for kind, book in CURRENT_WORKBOOKS.items())
 PROVINCE_HELP = "6位省级代码"
 BY_DEFAULT = "（默认：当前操作系统用户）"
-AS_OF_HELP = "判断是否逾期所依据的日期，YYYY-MM-DD（默认：今天）"
+AS_OF_HELP = "判断是否逾期所依据的日期，YYYY-MM-DD（默认：$ARCHIVE_CENSUS_AS_OF，未设置时为今天）"
 OUT_HELP = "输出的 .xlsx 文件"
 
 

@@ -75,7 +75,7 @@ def run_finding(args: argparse.Namespace) -> int:
     """`finding transition|show|list`."""
     if args.finding_command == "transition":
         return _transition(args)
-    as_of = parse_day(getattr(args, "as_of", None), "--as-of") or date.today()
+    as_of = parse_day(getattr(args, "as_of", None), "--as-of") or load_settings(args.db, args.warehouse).today()
     if args.finding_command == "list":
         args.province = province_arg(args)
         if args.status is not None and args.status not in set(FindingStatus):
@@ -255,7 +255,7 @@ def run_indicators(args: argparse.Namespace) -> int:
 
 def run_supervision_summary(args: argparse.Namespace) -> int:
     """`supervision summary [--as-of DATE] [--round R] --json`."""
-    as_of = parse_day(args.as_of, "--as-of") or date.today()
+    as_of = parse_day(args.as_of, "--as-of") or load_settings(args.db, args.warehouse).today()
     with _store(args).reader() as con:
         summary = query_supervision_summary(con, as_of, evaluation_round=require_round(con, args.round))
     if args.json:

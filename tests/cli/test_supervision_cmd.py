@@ -189,3 +189,14 @@ def test_an_archives_evaluation_problems_are_issued_once_the_round_is_closed(tmp
     assert (code, json.loads(out)["status"]) == (0, "accepted")
     code, out, _ = run(capsys, "finding", "show", "PJ2025-440000-A1-1-1", "--json", *base)
     assert json.loads(out)["status"] == "整改中"
+
+
+def test_overdue_is_judged_on_the_settings_day_unless_as_of_is_given(db, capsys, monkeypatch):
+    # The web app judges on ARCHIVE_CENSUS_AS_OF (the demo's day): the command line does the same by default.
+    monkeypatch.setenv("ARCHIVE_CENSUS_AS_OF", "2023-06-01")
+    code, out, _ = run(capsys, "finding", "list", "--json", "--db", str(db))
+    assert code == 0 and json.loads(out)["as_of"] == "2023-06-01"
+    code, out, _ = run(capsys, "supervision", "summary", "--json", "--db", str(db))
+    assert json.loads(out)["as_of"] == "2023-06-01"
+    code, out, _ = run(capsys, "finding", "list", "--json", "--as-of", "2024-01-02", "--db", str(db))
+    assert json.loads(out)["as_of"] == "2024-01-02"
