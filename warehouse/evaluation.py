@@ -46,13 +46,14 @@ DEFAULT_ROUND = EVALUATION_ROUND
 COMPLETE_HINT = "须有完整的自评、至少3位专家提交的评分，且专家分歧较大的评分项已给出合议分。"
 
 
-def _archive_names() -> dict[str, str]:
+def archive_names() -> dict[str, str]:
+    """The 47 comprehensive archives' names by code."""
     return {a.archive_code: a.name for a in list_comprehensive_archives()}
 
 
 def require_archive(archive_code: str) -> str:
     """The code of one of the 47 comprehensive archives; NotFound otherwise."""
-    if archive_code not in _archive_names():
+    if archive_code not in archive_names():
         raise NotFound(
             f"「{archive_code[:20]}」不是参加评价的副省级以上综合档案馆代码。",
             hint="代码即档案馆所在行政区划代码，如 440000（广东省档案馆）、440100（广州市档案馆）。",
@@ -241,7 +242,7 @@ def query_assignments(
         """,
         [round_id, evaluator, evaluator],
     )
-    names = _archive_names()
+    names = archive_names()
     for row in rows:
         row["archive_name"] = names[row["archive_code"]]
         row["sheet_state"] = (
@@ -505,7 +506,7 @@ def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
         code: evaluate_archive(
             standard, self_sheets.get(code), expert_sheets.get(code, []), reconciliations.get(code, {})
         )
-        for code in _archive_names()
+        for code in archive_names()
     }
     complete: dict[str, ArchiveResult] = {code: e.result for code, e in evaluations.items() if e.result is not None}
     ranks = {r.archive_code: r.rank for r in rank_archives(complete)}
@@ -575,7 +576,7 @@ def query_evaluation_results(con: duckdb.DuckDBPyConnection, round_id: str = DEF
         "ORDER BY rank NULLS LAST, archive_code",
         [round_id],
     )
-    names = _archive_names()
+    names = archive_names()
     for row in rows:
         row["archive_name"] = names[row["archive_code"]]
     return rows
@@ -663,7 +664,7 @@ def summarize_evaluation(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT
     return {
         "round": round_id,
         "is_open": bool(found and found["is_open"]),
-        "archives": len(_archive_names()),
+        "archives": len(archive_names()),
         **assignments,
         "by_status": {s.value: statuses.get(s.value, 0) for s in EvaluationStatus},
         "grades": {g.value: grades.get(g.value, 0) for g in Grade},

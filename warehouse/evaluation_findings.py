@@ -31,6 +31,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation import (
     COMPLETE_HINT,
     DEFAULT_ROUND,
+    archive_names,
     fetch_round,
     query_evaluation_results,
     query_item_results,
@@ -178,9 +179,7 @@ def issue_evaluation_findings(
         ]
         if taken:
             raise IllegalTransition(f"问题编号已被占用：{'、'.join(sorted(taken))}。")
-        name = next(
-            r["archive_name"] for r in query_evaluation_results(con, round_id) if r["archive_code"] == archive_code
-        )
+        name = archive_names()[archive_code]
         now = utc_now()
         insert_rows(
             con,

@@ -532,7 +532,8 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
         "ORDER BY seq",
         [finding_id],
     )
-    return {**found[0], "transitions": transitions, "sources": query_finding_sources(con, finding_id)}
+    sources = query_finding_sources(con, finding_id) if found[0]["round_id"] is not None else []
+    return {**found[0], "transitions": transitions, "sources": sources}
 
 
 def allowed_targets(status: FindingStatus) -> list[dict[str, str]]:

@@ -15,7 +15,7 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.roles import Role
-from census_schema.supervision.codes import FindingSeverity
+from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingSeverity
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from census_schema.supervision.forms import DEFAULT_WORKING_DAYS
 from dash_app import ids
@@ -45,11 +45,13 @@ ROLES = (Role.PLANNER, Role.ADMIN, Role.EVALUATOR)
 BONUS_AREA = "bonus"
 MAX_LISTED_PROBLEMS = 10
 # 下发范围: the evaluation problems issued as findings, by the lightest severity issued.
-ISSUE_FLOORS = {
-    FindingSeverity.MINOR.value: "全部扣分项（一般及以上）",
-    FindingSeverity.SERIOUS.value: "较重及以上",
-    FindingSeverity.GRAVE.value: "严重（否决项未通过）",
-}
+ISSUE_FLOORS = dict(
+    zip(
+        (s.value for s in EVALUATION_SEVERITIES),
+        ("全部扣分项（一般及以上）", "较重及以上", "严重（否决项未通过）"),
+        strict=True,
+    )
+)
 RESULT_COLUMNS = [
     Column("rank", "排名", "int"),
     Column("archive_name", "档案馆", tooltip="archive_code"),
