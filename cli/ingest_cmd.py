@@ -156,7 +156,11 @@ def run_ingest(args: argparse.Namespace) -> int:
         scope=scope,
         confirm_shrink=args.confirm_shrink,
     )
+    new_warehouse = settings.warehouse_url is None and not settings.db_path.exists()
     result = run_ingestion(request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty()))
+    if new_warehouse and settings.db_path.exists():
+        # Said on stderr (the JSON on stdout stays one object): a mistyped --db must not go unnoticed.
+        sys.stderr.write(f"注意：{settings.db_path} 处原先没有数据仓库，已新建。\n")
     if args.json:
         emit_json(result)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import itertools
@@ -554,6 +555,17 @@ def error_json(error: BaseException, exit_code: int) -> dict[str, Any]:
     return {"status": "error", "error": detail}
 
 
+# The commands that may start a warehouse where there is none (or do not open one). Every other command reads or
+# changes a warehouse that exists, so a mistyped --db is refused instead of answering from a new, empty one.
+MAY_CREATE_WAREHOUSE = {"demo", "serve", "users add", "restore", "ingest", "template", "prefect deploy"}
+
+
+def may_create_warehouse(args: argparse.Namespace) -> bool:
+    """Whether the parsed command may start a new warehouse."""
+    sub_command = getattr(args, f"{args.command.replace('-', '_')}_command", None)
+    return " ".join(filter(None, [args.command, sub_command])) in MAY_CREATE_WAREHOUSE
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; user errors become one paragraph on stderr and an exit code (and JSON with --json)."""
     code = run_command(argv)
@@ -573,8 +585,12 @@ def run_command(argv: Sequence[str] | None) -> int:
     try:
         # Every change this command records in the audit log comes from the command line of this OS user and host.
         from warehouse.audit import command_line_source
+        from warehouse.store import existing_warehouse_only
 
-        with command_line_source():
+        with (
+            command_line_source(),
+            contextlib.nullcontext() if may_create_warehouse(args) else existing_warehouse_only(),
+        ):
             return args.handler(args)
     except CensusError as error:
         if args.debug:

@@ -85,8 +85,8 @@ def backup_warehouse(store: WarehouseStore, out: Path) -> dict[str, Any]:
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"备份目录 {out} 不是空目录。", hint="请指定一个新的或空的目录，避免覆盖已有备份。")
     with store.storage(out):
-        out.mkdir(parents=True, exist_ok=True)
         with store.locked_for_backup():
+            out.mkdir(parents=True, exist_ok=True)  # once the warehouse is known to be there
             target = out / BACKUP_FILE
             _copy_synced(store.db_path, target)
             for folder in REFERENCED_FOLDERS:

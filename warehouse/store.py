@@ -27,11 +27,12 @@ import shutil
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 
 import duckdb
 
-from census_schema.errors import CensusError, StorageError, storage_error_from
+from census_schema.errors import CensusError, StorageError, UsageError, storage_error_from
 from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files
 from warehouse.migrations import is_current
 
@@ -43,6 +44,20 @@ SNAPSHOT_NAME = re.compile(r"^snapshot-[0-9]{1,25}\.duckdb$")
 # A write may grow the main file; its snapshot is a full copy. Free space below this refuses the write up front.
 FREE_SPACE_MARGIN_BYTES = 32 * 1024 * 1024
 RESTORE_HINT = "数据仓库主文件已损坏：请停止服务，用 archive-census restore 备份目录 从最近的备份恢复。"
+
+# Set while a command runs that reads or changes a warehouse that exists (`existing_warehouse_only`): a main file
+# that is not there is then refused, where otherwise the first reader or writer creates an empty warehouse.
+_MUST_EXIST: ContextVar[bool] = ContextVar("warehouse_must_exist", default=False)
+
+
+@contextmanager
+def existing_warehouse_only() -> Iterator[None]:
+    """Inside, opening an embedded warehouse whose file does not exist is refused instead of creating one."""
+    token = _MUST_EXIST.set(True)
+    try:
+        yield
+    finally:
+        _MUST_EXIST.reset(token)
 
 
 class WarehouseBusy(CensusError):
@@ -94,12 +109,21 @@ class WarehouseStore:
         return any(self.snapshot_dir.glob("snapshot-*.duckdb"))
 
     def _require_main_file(self) -> None:
-        """Refuse to read or write when the main file is gone but its snapshots are not (moved or deleted by hand).
+        """Refuse to read or write when the main file is gone but its snapshots are not (moved or deleted by hand),
+        or is not there at all while `existing_warehouse_only` is in force.
 
         Readers would serve the old snapshots as the warehouse, and a writer would create an empty main file whose
         publications soon delete them: the last copy of the data, perhaps.
         """
-        if self.db_path.exists() or not self.has_snapshots():
+        if self.db_path.exists():
+            return
+        if not self.has_snapshots():
+            if _MUST_EXIST.get():
+                raise UsageError(
+                    f"数据仓库文件 {self.db_path.absolute()} 不存在。",
+                    hint="请检查 --db、--warehouse 或环境变量 ARCHIVE_CENSUS_DB 是否写错；"
+                    "新的数据仓库在首次运行 serve、users add、ingest 或 demo 时建立。",
+                )
             return
         raise StorageError(
             f"数据仓库主文件 {self.db_path} 不存在，但它的读取快照还在（{self.snapshot_dir}）：主文件被移走或删除了。"

@@ -11,6 +11,7 @@ from datetime import datetime
 from census_schema.audit import AuditKind
 from cli.main import main
 from dash_app.webstate import AuditOutbox, WebState
+from tests.cli.test_light_commands import empty_warehouse
 from warehouse.audit import AuditSource, new_event
 from warehouse.backends import EmbeddedWarehouse
 
@@ -77,7 +78,7 @@ def test_sign_ins_waiting_in_the_web_server_s_outbox_are_listed(tmp_path, capsys
 
 
 def test_bad_filters_exit_2_with_a_message(tmp_path, capsys):
-    db = str(tmp_path / "var" / "w.duckdb")
+    db = empty_warehouse(tmp_path / "var" / "w.duckdb")
     code, out, err = run(capsys, "audit", "--kind", "nonsense", "--db", db)
     assert (code, out) == (2, "") and "未知的审计事件类别" in err and "login（登录）" in err
     code, _, err = run(capsys, "audit", "--since", "2025-02-30", "--db", db)

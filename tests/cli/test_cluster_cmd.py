@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 
 from cli.main import main
+from tests.cli.test_light_commands import empty_warehouse
 
 
 def test_reminders_are_written_then_shown(capsys, tmp_path):
-    db = str(tmp_path / "var" / "w.duckdb")
+    db = empty_warehouse(tmp_path / "var" / "w.duckdb")
     assert main(["reminders", "--as-of", "2025-06-30", "--db", db]) == 0
     assert "2025-06-30 的提醒已写入" in capsys.readouterr().out
     assert main(["reminders", "--show", "--json", "--db", db]) == 0

@@ -17,8 +17,15 @@ import pytest
 from census_schema.audit import AuditKind
 from cli.main import build_parser, display_width, main
 from tests.flows.workbooks import PROVINCE, census_workbook
+from warehouse.backends import EmbeddedWarehouse
 
 HEAVY = ("great_expectations", "prefect", "dash")
+
+
+def empty_warehouse(path) -> str:
+    """A new, migrated and empty embedded warehouse at `path` (commands that only read refuse a missing one)."""
+    EmbeddedWarehouse(path).current_version()
+    return str(path)
 
 
 def imported_by(*argv: str) -> set[str]:
@@ -44,7 +51,7 @@ def imported_by(*argv: str) -> set[str]:
 def test_light_commands_do_not_import_great_expectations_or_prefect(tmp_path, argv):
     args = [a.format(tmp=tmp_path) for a in argv]
     if args[0] != "template":
-        args += ["--db", str(tmp_path / "w.duckdb")]
+        args += ["--db", empty_warehouse(tmp_path / "w.duckdb")]
     assert imported_by(*args) == set()
 
 
@@ -93,7 +100,7 @@ def test_the_command_line_sets_polars_allocator_before_polars_loads():
 
 
 def test_the_program_skips_its_final_collection_but_a_caller_passing_argv_keeps_it(tmp_path, monkeypatch, capsys):
-    db = str(tmp_path / "w.duckdb")
+    db = empty_warehouse(tmp_path / "w.duckdb")
     assert gc.get_freeze_count() == 0
     try:
         assert main(["summary", "--json", "--db", db]) == 0
@@ -146,7 +153,7 @@ def test_a_folder_or_a_device_given_as_the_workbook_is_named_for_what_it_is(tmp_
 
 def test_output_read_by_a_program_that_quits_early_stops_with_sigpipe_s_status(tmp_path):
     # `archive-census summary | head -0`: no "internal error" (exit 3, "worth retrying"), but 141 as a shell reports it.
-    command = [sys.executable, "-m", "cli.main", "summary", "--json", "--db", str(tmp_path / "w.duckdb")]
+    command = [sys.executable, "-m", "cli.main", "summary", "--json", "--db", empty_warehouse(tmp_path / "w.duckdb")]
     child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert child.stdout is not None and child.stderr is not None
     child.stdout.close()  # before the child has written anything: it starts Python first
@@ -215,3 +222,31 @@ def test_values_are_named_in_chinese_and_lined_up_by_their_width(monkeypatch):
     options = parsers["archive-census template"].format_help().split("选项：\n")[1].splitlines()
     starts = {display_width(line[: line.index(help)]) for line, help in zip(options, ("显示", "6位", "模板"))}
     assert starts == {24}
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("summary",),
+        ("submissions", "--json"),
+        ("finding", "list"),
+        ("evaluation", "results"),
+        ("users", "list"),
+        ("audit",),
+        ("backup", "--out", "{tmp}/backup"),
+        ("supervision", "summary", "--json"),
+    ],
+)
+def test_a_command_naming_a_warehouse_that_is_not_there_is_refused_and_creates_none(tmp_path, capsys, argv):
+    typo = tmp_path / "var" / "warehuose.duckdb"
+    assert main([*(a.format(tmp=tmp_path) for a in argv), "--db", str(typo)]) == 2
+    assert f"数据仓库文件 {typo} 不存在" in capsys.readouterr().err
+    assert not typo.exists() and not (tmp_path / "backup").exists()
+
+
+def test_an_ingestion_that_starts_a_new_warehouse_says_so_and_one_into_an_existing_warehouse_does_not(tmp_path, capsys):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {})
+    db = tmp_path / "new.duckdb"
+    for said in (True, False):
+        assert main(["ingest", "census", str(path), "--province", PROVINCE, "--db", str(db), "--dry-run"]) == 0
+        assert (f"{db} 处原先没有数据仓库，已新建" in capsys.readouterr().err) is said

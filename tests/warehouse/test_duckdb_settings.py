@@ -6,6 +6,7 @@ import duckdb
 import pytest
 
 from cli.main import main
+from tests.cli.test_light_commands import empty_warehouse
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.connection import THREADS_ENV
 from warehouse.loads import one_thread
@@ -23,11 +24,11 @@ def test_writers_and_readers_open_with_the_threads_asked_for(tmp_path, monkeypat
 
 @pytest.mark.parametrize("value", ["0", "two", "-1", "１"])
 def test_a_value_that_is_not_a_positive_integer_is_refused_naming_the_variable(tmp_path, monkeypatch, capsys, value):
+    db = empty_warehouse(tmp_path / "w.duckdb")
     monkeypatch.setenv(THREADS_ENV, value)
-    assert main(["summary", "--json", "--db", str(tmp_path / "w.duckdb")]) == 2
+    assert main(["summary", "--json", "--db", db]) == 2
     err = capsys.readouterr().err
     assert THREADS_ENV in err and f"「{value}」不是正整数" in err and "Traceback" not in err
-    assert not (tmp_path / "w.duckdb").exists()
 
 
 def test_the_raw_rows_insert_runs_on_one_thread_and_gives_the_connection_its_threads_back(tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ import pytest
 
 from census_schema.roles import Role
 from cli.main import main
+from tests.cli.test_light_commands import empty_warehouse
 from tests.warehouse.factories import load, make_uscc
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.users import add_user
@@ -33,15 +34,14 @@ def loaded_db(db_path):
     return db_path, submission_id
 
 
-def test_summary_json_on_a_new_warehouse(capsys, db_path):
-    code, out, err = run(capsys, "summary", "--db", str(db_path), "--json")
+def test_summary_json_on_an_empty_warehouse(capsys, db_path):
+    code, out, err = run(capsys, "summary", "--db", empty_warehouse(db_path), "--json")
     assert (code, err) == (0, "")
     summary = json.loads(out)
     assert out.count("\n") == 1
     assert summary["round"] == "2024"
     assert len(summary["provinces"]) == 32
     assert summary["national"]["units_expected"] == 0
-    assert db_path.exists()
 
 
 def test_summary_json_for_one_province(capsys, loaded_db):
@@ -80,7 +80,7 @@ def test_an_internal_error_with_json_prints_a_json_object_and_exits_3(capsys, db
         raise RuntimeError("unexpected")
 
     monkeypatch.setattr("cli.warehouse_cmd.query_summary", broken)
-    exit_code, out, err = run(capsys, "summary", "--db", str(db_path), "--json")
+    exit_code, out, err = run(capsys, "summary", "--db", empty_warehouse(db_path), "--json")
     assert exit_code == 3
     assert json.loads(out) == {
         "status": "error",
@@ -163,16 +163,20 @@ def test_an_illegal_review_exits_2(capsys, loaded_db):
 def test_the_database_path_comes_from_the_environment(capsys, monkeypatch, tmp_path):
     path = tmp_path / "env" / "w.duckdb"
     monkeypatch.setenv("ARCHIVE_CENSUS_DB", str(path))
+    code, _, err = run(capsys, "summary", "--json")
+    assert code == 2 and f"数据仓库文件 {path} 不存在" in err and not path.exists()
+    empty_warehouse(path)
     code, out, _ = run(capsys, "summary", "--json")
     assert code == 0 and json.loads(out)["round"] == "2024"
-    assert path.exists()
 
 
 def test_the_default_path_is_var_under_the_working_directory(capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("ARCHIVE_CENSUS_DB", raising=False)
     monkeypatch.chdir(tmp_path)
+    code, _, err = run(capsys, "submissions", "--json")
+    assert code == 2 and f"数据仓库文件 {tmp_path / 'var' / 'warehouse.duckdb'} 不存在" in err
+    empty_warehouse(tmp_path / "var" / "warehouse.duckdb")
     assert run(capsys, "submissions", "--json")[0] == 0
-    assert (tmp_path / "var" / "warehouse.duckdb").exists()
 
 
 def test_a_review_is_published_to_readers(capsys, loaded_db):
