@@ -45,6 +45,8 @@ RECONCILED_SOURCE = "合议"
 # The longest feedback document number and responsible person's name: as long as the inspection forms allow.
 MAX_DOC_NO = INSPECTION_RECORDS_FORM.field("feedback_doc_no").max_length or 50
 MAX_PERSON = FINDINGS_FORM.field("responsible_person").max_length or 50
+# The longest reason for a withdrawal (a sentence or two).
+MAX_REASON = 200
 
 
 def evaluation_finding_id(round_id: str, archive_code: str, item_code: str) -> str:
@@ -226,6 +228,41 @@ def issue_evaluation_findings(
     return {**feedback, "archive_name": name, "finding_ids": ids, "findings_planned": planned}
 
 
+def plan_withdrawal(
+    con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
+) -> tuple[dict[str, Any], list[str], str]:
+    """What withdrawing an archive's issued findings would remove: its feedback record, the findings' ids and their
+    description in Chinese; raises when nothing was issued or a finding has moved (a transition recorded)."""
+    require_archive(archive_code)
+    feedback = fetch_feedback(con, archive_code, round_id)
+    if feedback is None:
+        raise UsageError(f"档案馆 {archive_code} 在评价轮次 {round_id} 没有已下发的整改问题。")
+    ids = [
+        r[0]
+        for r in con.execute(
+            "SELECT finding_id FROM findings WHERE round_id = ? AND archive_code = ? ORDER BY finding_id",
+            [round_id, archive_code],
+        ).fetchall()
+    ]
+    moved = [
+        r[0]
+        for r in con.execute(
+            "SELECT DISTINCT finding_id FROM finding_transitions WHERE list_contains(?, finding_id) ORDER BY 1", [ids]
+        ).fetchall()
+    ]
+    if moved:
+        raise IllegalTransition(
+            f"档案馆 {archive_code} 的 {len(moved)} 个整改问题已有整改记录（{'、'.join(moved[:5])}"
+            f"{'等' if len(moved) > 5 else ''}），不能撤回。",
+            hint="已开始整改的问题请按整改流程处理（如延期、退回）。",
+        )
+    what = (
+        f"{format_day(feedback['feedback_date'])} 下发的 {len(ids)} 个整改问题（{feedback['feedback_doc_no']}，"
+        f"{ids[0]} 至 {ids[-1]}）及其下发记录"
+    )
+    return feedback, ids, what
+
+
 def withdraw_evaluation_findings(
     con: duckdb.DuckDBPyConnection,
     archive_code: str,
@@ -239,36 +276,9 @@ def withdraw_evaluation_findings(
     they can be issued again; only while none of them has moved (no transition recorded). Unconfirmed, raises a
     UsageError saying what would be removed; confirmed, removes it in one transaction and logs what it was."""
     by = _required_text(by, "操作人", MAX_PERSON)
-    reason = _required_text(reason, "撤回原因", 200)
+    reason = _required_text(reason, "撤回原因", MAX_REASON)
     with transaction(con):
-        require_archive(archive_code)
-        feedback = fetch_feedback(con, archive_code, round_id)
-        if feedback is None:
-            raise UsageError(f"档案馆 {archive_code} 在评价轮次 {round_id} 没有已下发的整改问题。")
-        ids = [
-            r[0]
-            for r in con.execute(
-                "SELECT finding_id FROM findings WHERE round_id = ? AND archive_code = ? ORDER BY finding_id",
-                [round_id, archive_code],
-            ).fetchall()
-        ]
-        moved = [
-            r[0]
-            for r in con.execute(
-                "SELECT DISTINCT finding_id FROM finding_transitions WHERE list_contains(?, finding_id) ORDER BY 1",
-                [ids],
-            ).fetchall()
-        ]
-        if moved:
-            raise IllegalTransition(
-                f"档案馆 {archive_code} 的 {len(moved)} 个整改问题已有整改记录（{'、'.join(moved[:5])}"
-                f"{'等' if len(moved) > 5 else ''}），不能撤回。",
-                hint="已开始整改的问题请按整改流程处理（如延期、退回）。",
-            )
-        what = (
-            f"{format_day(feedback['feedback_date'])} 下发的 {len(ids)} 个整改问题（{feedback['feedback_doc_no']}，"
-            f"{ids[0]} 至 {ids[-1]}）及其下发记录"
-        )
+        feedback, ids, what = plan_withdrawal(con, archive_code, round_id)
         if not confirmed:
             raise UsageError(f"将撤回档案馆 {archive_code} {what}。", hint="确认撤回请加 --confirm。")
         con.execute("DELETE FROM findings WHERE round_id = ? AND archive_code = ?", [round_id, archive_code])

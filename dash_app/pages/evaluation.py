@@ -25,7 +25,7 @@ from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from flows.supervision import issue_findings, save_scores
+from flows.supervision import issue_findings, save_scores, withdraw_findings
 from supervision.scoring import EvaluationInvalid, ScoreProblem
 from warehouse.evaluation import (
     DEFAULT_ROUND,
@@ -37,7 +37,16 @@ from warehouse.evaluation import (
     query_scores,
     require_archive,
 )
-from warehouse.evaluation_findings import MAX_DOC_NO, MAX_PERSON, at_least, check_issuable, plan_evaluation_findings
+from warehouse.evaluation_findings import (
+    MAX_DOC_NO,
+    MAX_PERSON,
+    MAX_REASON,
+    at_least,
+    check_issuable,
+    fetch_feedback,
+    plan_evaluation_findings,
+    plan_withdrawal,
+)
 
 PATH = "/evaluation"
 NAME = "业务建设评价"
@@ -223,7 +232,35 @@ def issue_form() -> html.Div:
                 ],
                 className="toolbar",
             ),
+            # What the last issuing or withdrawal did.
             html.Div(id=ids.EVALUATION_ISSUE_RESULT, role="status"),
+            # Shown only once the archive's problems have been issued in this round.
+            html.Div(
+                [
+                    html.H4("撤回已下发的问题"),
+                    html.P(id=ids.EVALUATION_WITHDRAW_PREVIEW, className="hint"),
+                    html.Div(
+                        [
+                            labelled(
+                                "撤回原因",
+                                dcc.Input(
+                                    id=ids.EVALUATION_WITHDRAW_REASON,
+                                    type="text",
+                                    maxLength=MAX_REASON,
+                                    style={"width": "360px"},
+                                ),
+                                for_id=ids.EVALUATION_WITHDRAW_REASON,
+                            ),
+                            html.Button(
+                                "撤回下发", id=ids.EVALUATION_WITHDRAW, className="button-danger", disabled=True
+                            ),
+                        ],
+                        className="toolbar",
+                    ),
+                ],
+                id=ids.EVALUATION_WITHDRAW_BLOCK,
+                hidden=True,
+            ),
         ]
     )
 
@@ -301,6 +338,34 @@ def issue_problems(
         ],
         className="ok",
     )
+
+
+def describe_withdrawal(context: AppContext, archive_code: str | None) -> tuple[str | None, bool]:
+    """What withdrawing the archive's issued problems would remove, or why it cannot be done (None when nothing
+    was issued); and whether it can."""
+    if not archive_code:
+        return None, False
+    with context.reader.cursor() as con:
+        if fetch_feedback(con, archive_code, DEFAULT_ROUND) is None:
+            return None, False
+        try:
+            _, _, what = plan_withdrawal(con, archive_code, DEFAULT_ROUND)
+        except CensusError as error:
+            return error.describe(), False
+    return f"撤回将删除{what}，并记入审计日志；撤回后可重新下发。须填写撤回原因。", True
+
+
+def withdraw_problems(context: AppContext, viewer: Viewer, archive_code: str | None, reason: str | None) -> Any:
+    """Withdraw the archive's issued problems as the signed-in national user: what happened, in Chinese."""
+    if not archive_code:
+        return html.P("请先选择档案馆。", className="error")
+    try:
+        withdrawn = withdraw_findings(
+            context.settings, archive_code, by=viewer.user_name, reason=reason or "", confirmed=True
+        )
+    except CensusError as error:
+        return html.P(error.describe(), className="error")
+    return html.P(f"已撤回{withdrawn['description']}。", className="ok")
 
 
 def _score_input(code: str, max_points: Decimal, value: Any, label: str) -> html.Label:
@@ -653,6 +718,38 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         require_role(viewer, Role.PLANNER, Role.ADMIN)
         require_text(archive_code, day, doc_no, person)
         return issue_problems(context, viewer, archive_code, day, doc_no, person, read_floor(floor))
+
+    @app.callback(
+        Output(ids.EVALUATION_WITHDRAW_BLOCK, "hidden"),
+        Output(ids.EVALUATION_WITHDRAW_PREVIEW, "children"),
+        Output(ids.EVALUATION_WITHDRAW, "disabled"),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+        Input(ids.EVALUATION_ISSUE_RESULT, "children"),
+    )
+    def show_withdrawal(archive_code: str | None, _: Any) -> tuple[bool, str, bool]:
+        viewer = current_viewer()
+        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_text(archive_code)
+        if archive_code and not may_open(context, viewer, archive_code):
+            return True, "", True
+        text, possible = describe_withdrawal(context, archive_code)
+        return text is None, text or "", not possible
+
+    @app.callback(
+        Output(ids.EVALUATION_ISSUE_RESULT, "children", allow_duplicate=True),
+        Output(ids.EVALUATION_WITHDRAW_REASON, "value"),
+        Input(ids.EVALUATION_WITHDRAW, "n_clicks"),
+        State(ids.EVALUATION_ARCHIVE, "value"),
+        State(ids.EVALUATION_WITHDRAW_REASON, "value"),
+        prevent_initial_call=True,
+    )
+    def withdraw(_: Any, archive_code: str | None, reason: str | None) -> tuple[Any, Any]:
+        viewer = current_viewer()
+        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_text(archive_code, reason)
+        said = withdraw_problems(context, viewer, archive_code, reason)
+        # The reason is cleared once used; a refusal keeps what was typed.
+        return said, "" if said.className == "ok" else no_update
 
     # Not redrawn after a save: a refused save must leave what the evaluator typed (and the problems beside it).
     # Saving and submitting are offered only with a sheet open (no archive chosen, or one refused: a paragraph).

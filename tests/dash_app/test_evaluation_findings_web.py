@@ -99,3 +99,52 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     assert findings_seen(app, "planner") == issued
     assert findings_seen(app, "guangdong") == issued
     assert findings_seen(app, "guangxi") == []
+
+
+WITHDRAWAL = [
+    (ids.EVALUATION_WITHDRAW_BLOCK, "hidden"),
+    (ids.EVALUATION_WITHDRAW_PREVIEW, "children"),
+    (ids.EVALUATION_WITHDRAW, "disabled"),
+]
+
+
+def withdrawal(app, client, archive=ARCHIVE):
+    inputs = [(ids.EVALUATION_ARCHIVE, "value", archive), (ids.EVALUATION_ISSUE_RESULT, "children", None)]
+    return post(app, client, WITHDRAWAL, inputs)
+
+
+def withdraw(app, client, reason="反馈文书编号有误", archive=ARCHIVE):
+    state = [(ids.EVALUATION_ARCHIVE, "value", archive), (ids.EVALUATION_WITHDRAW_REASON, "value", reason)]
+    outputs = [(ids.EVALUATION_ISSUE_RESULT, "children"), (ids.EVALUATION_WITHDRAW_REASON, "value")]
+    return post(app, client, outputs, [(ids.EVALUATION_WITHDRAW, "n_clicks", 1)], state)
+
+
+def test_a_national_user_withdraws_issued_problems_after_being_told_what_goes_and_may_issue_again(site):
+    app, store = site
+    planner = client_of(app, "planner")
+    # Issued by the test above: the block says what a withdrawal removes before anyone clicks.
+    shown = withdrawal(app, planner)
+    assert returned(shown, ids.EVALUATION_WITHDRAW_BLOCK, "hidden") is False
+    assert returned(shown, ids.EVALUATION_WITHDRAW_PREVIEW, "children").startswith(
+        "撤回将删除2025年7月1日 下发的 3 个整改问题（档评反〔2025〕3号，PJ2025-440000-A1-1-1 至 PJ2025-440000-A2-4-2）"
+    )
+    assert returned(shown, ids.EVALUATION_WITHDRAW, "disabled") is False
+    assert returned(withdrawal(app, planner, "440100"), ids.EVALUATION_WITHDRAW_BLOCK, "hidden") is True
+    for user in ("guangdong", "evaluator"):
+        assert withdrawal(app, client_of(app, user)).status_code == 403
+        assert withdraw(app, client_of(app, user)).status_code == 403
+    assert withdraw(app, planner, reason=["x"]).status_code == 400
+    refused = withdraw(app, planner, reason="  ")
+    assert "未填写撤回原因" in text_of(returned(refused, ids.EVALUATION_ISSUE_RESULT, "children"))
+    assert findings_seen(app, "planner") != []
+    done = withdraw(app, planner)
+    assert text_of(returned(done, ids.EVALUATION_ISSUE_RESULT, "children")).startswith(
+        "已撤回2025年7月1日 下发的 3 个整改问题"
+    )
+    assert returned(done, ids.EVALUATION_WITHDRAW_REASON, "value") == ""
+    assert findings_seen(app, "planner") == []
+    assert returned(withdrawal(app, planner), ids.EVALUATION_WITHDRAW_BLOCK, "hidden") is True
+    assert returned(preview(app, planner), ids.EVALUATION_ISSUE_PREVIEW, "children").startswith("将下发 3 个整改问题")
+    with store.reader() as con:
+        logged = con.execute("SELECT actor, reason FROM audit_log WHERE action = 'withdraw'").fetchall()
+    assert logged == [("planner", "反馈文书编号有误")]
