@@ -502,6 +502,36 @@ def test_no_callback_answers_forged_values_with_a_server_error(app, user):
     assert failures == []
 
 
+def test_a_callback_request_missing_or_adding_a_value_is_a_bad_request_for_every_callback(app):
+    """Every server-side callback, posted with one input or state too few or too many: 400 naming the count (it
+    reached the callback as a missing or extra argument: a server error)."""
+    client = client_of(app, "planner")
+    answers, counted = {}, 0
+    for key, entry in app.callback_map.items():
+        if "callback" not in entry:  # clientside: never posted
+            continue
+        names = [key] if not key.startswith("..") else key[2:-2].split("...")
+        outputs = [{"id": n.rsplit(".", 1)[0], "property": n.rsplit(".", 1)[1].split("@")[0]} for n in names]
+        inputs = [_dependency(d, None) for d in entry["inputs"]]
+        state = [_dependency(d, None) for d in entry.get("state", [])]
+        fired = [f"{entry['inputs'][0]['id']}.{entry['inputs'][0]['property']}"]
+        extra = {"id": "x", "property": "value", "value": None}
+        forged = [(inputs[:-1], state), (inputs, state[:-1]), (inputs, [*state, extra])] if state else []
+        for sent_inputs, sent_state in [(inputs[:-1], state), (inputs + [extra], state), *forged]:
+            body = {
+                "output": key,
+                "outputs": outputs[0] if len(outputs) == 1 else outputs,
+                "inputs": sent_inputs,
+                "state": sent_state,
+                "changedPropIds": fired,
+            }
+            response = client.post("/_dash-update-component", json=body)
+            answers[(key, len(sent_inputs), len(sent_state))] = response.status_code
+            counted += "值个数与回调不符" in response.text
+    # A few are refused sooner, for a value of the wrong type (None where the page always sends a number).
+    assert answers and {k: v for k, v in answers.items() if v != 400} == {} and counted > len(answers) * 0.9
+
+
 # --- finding 8: a return holding another province's USCC does not show that province's holder name -------------
 
 
