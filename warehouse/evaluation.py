@@ -51,6 +51,11 @@ def archive_names() -> dict[str, str]:
     return {a.archive_code: a.name for a in list_comprehensive_archives()}
 
 
+def archive_label(archive_code: str) -> str:
+    """How a message names a known archive: 深圳市档案馆（440300）."""
+    return f"{archive_names()[archive_code]}（{archive_code}）"
+
+
 def require_archive(archive_code: str) -> str:
     """The code of one of the 47 comprehensive archives; NotFound otherwise."""
     if archive_code not in archive_names():

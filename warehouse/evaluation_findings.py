@@ -31,6 +31,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation import (
     COMPLETE_HINT,
     DEFAULT_ROUND,
+    archive_label,
     archive_names,
     fetch_round,
     query_evaluation_results,
@@ -73,7 +74,8 @@ def plan_evaluation_findings(
     if result is None or result["status"] != EvaluationStatus.COMPLETE:
         status = result["status"] if result else EvaluationStatus.INCOMPLETE.value
         raise UsageError(
-            f"档案馆 {archive_code} 在评价轮次 {round_id} 的评价{status}，没有可下发的问题。", hint=COMPLETE_HINT
+            f"{archive_label(archive_code)} 在评价轮次 {round_id} 的评价{status}，没有可下发的问题。",
+            hint=COMPLETE_HINT,
         )
     standard = get_standard((fetch_round(con, round_id) or {}).get("standard_version"))
     planned = []
@@ -122,9 +124,9 @@ def check_issuable(con: duckdb.DuckDBPyConnection, archive_code: str, round_id: 
     earlier = fetch_feedback(con, archive_code, round_id)
     if earlier is not None:
         raise IllegalTransition(
-            f"档案馆 {archive_code} 在评价轮次 {round_id} 的整改问题已于 {format_day(earlier['feedback_date'])} "
+            f"{archive_label(archive_code)} 在评价轮次 {round_id} 的整改问题已于 {format_day(earlier['feedback_date'])} "
             f"下发（{earlier['feedback_doc_no']}，{earlier['findings']} 个问题，{earlier['issued_by']}）。",
-            hint="每个档案馆每轮只下发一次；已下发的问题在整改跟踪中处理。",
+            hint="每个档案馆每轮只下发一次；下发有误且问题都还没有整改记录的，可先撤回再重新下发；已下发的问题在整改跟踪中处理。",
         )
 
 
@@ -167,11 +169,11 @@ def issue_evaluation_findings(
         check_issuable(con, archive_code, round_id)
         problems = plan_evaluation_findings(con, archive_code, round_id, feedback_date)
         if not problems:
-            raise UsageError(f"档案馆 {archive_code} 各评分项均得满分且否决项全部通过，没有需要整改的问题。")
+            raise UsageError(f"{archive_label(archive_code)} 各评分项均得满分且否决项全部通过，没有需要整改的问题。")
         planned = at_least(problems, min_severity)
         if not planned:
             raise UsageError(
-                f"档案馆 {archive_code} 没有{min_severity}及以上的问题（共 {len(problems)} 个问题，均较轻）。",
+                f"{archive_label(archive_code)} 没有{min_severity}及以上的问题（共 {len(problems)} 个问题，均较轻）。",
                 hint="请选择较低的下发范围。",
             )
         ids = [p["finding_id"] for p in planned]
@@ -236,7 +238,7 @@ def plan_withdrawal(
     require_archive(archive_code)
     feedback = fetch_feedback(con, archive_code, round_id)
     if feedback is None:
-        raise UsageError(f"档案馆 {archive_code} 在评价轮次 {round_id} 没有已下发的整改问题。")
+        raise UsageError(f"{archive_label(archive_code)} 在评价轮次 {round_id} 没有已下发的整改问题。")
     ids = [
         r[0]
         for r in con.execute(
@@ -252,7 +254,7 @@ def plan_withdrawal(
     ]
     if moved:
         raise IllegalTransition(
-            f"档案馆 {archive_code} 的 {len(moved)} 个整改问题已有整改记录（{'、'.join(moved[:5])}"
+            f"{archive_label(archive_code)} 的 {len(moved)} 个整改问题已有整改记录（{'、'.join(moved[:5])}"
             f"{'等' if len(moved) > 5 else ''}），不能撤回。",
             hint="已开始整改的问题请按整改流程处理（如延期、退回）。",
         )
@@ -280,7 +282,7 @@ def withdraw_evaluation_findings(
     with transaction(con):
         feedback, ids, what = plan_withdrawal(con, archive_code, round_id)
         if not confirmed:
-            raise UsageError(f"将撤回档案馆 {archive_code} {what}。", hint="确认撤回请加 --confirm。")
+            raise UsageError(f"将撤回{archive_label(archive_code)} {what}。", hint="确认撤回请加 --confirm。")
         con.execute("DELETE FROM findings WHERE round_id = ? AND archive_code = ?", [round_id, archive_code])
         con.execute("DELETE FROM reminders WHERE list_contains(?, finding_id)", [ids])
         con.execute(

@@ -352,7 +352,7 @@ def describe_withdrawal(context: AppContext, archive_code: str | None) -> tuple[
             _, _, what = plan_withdrawal(con, archive_code, DEFAULT_ROUND)
         except CensusError as error:
             return error.describe(), False
-    return f"撤回将删除{what}，并记入审计日志；撤回后可重新下发。须填写撤回原因。", True
+    return f"撤回将删除 {what}，并记入审计日志；撤回后可重新下发。须填写撤回原因。", True
 
 
 def withdraw_problems(context: AppContext, viewer: Viewer, archive_code: str | None, reason: str | None) -> Any:
@@ -365,7 +365,7 @@ def withdraw_problems(context: AppContext, viewer: Viewer, archive_code: str | N
         )
     except CensusError as error:
         return html.P(error.describe(), className="error")
-    return html.P(f"已撤回{withdrawn['description']}。", className="ok")
+    return html.P(f"已撤回 {withdrawn['description']}。", className="ok")
 
 
 def _score_input(code: str, max_points: Decimal, value: Any, label: str) -> html.Label:

@@ -179,7 +179,7 @@ def test_an_archives_evaluation_problems_are_issued_once_the_round_is_closed(tmp
     # Withdrawn (said first, done once confirmed) and issued again, before any has moved.
     withdraw = ["evaluation", "withdraw-findings", "440000", "--reason", "反馈日期填错", *base]
     code, _, err = run(capsys, *withdraw)
-    assert code == 2 and "将撤回档案馆 440000 2025年7月1日 下发的 3 个整改问题" in err and "--confirm" in err
+    assert code == 2 and "将撤回广东省档案馆（440000） 2025年7月1日 下发的 3 个整改问题" in err and "--confirm" in err
     assert run(capsys, *withdraw, "--confirm")[0] == 0
     assert run(capsys, *issue, "--person", "李馆长", *base)[0] == 0
     # Its progress may be uploaded in a 整改进展 sheet like any finding's.

@@ -126,7 +126,7 @@ def test_a_national_user_withdraws_issued_problems_after_being_told_what_goes_an
     shown = withdrawal(app, planner)
     assert returned(shown, ids.EVALUATION_WITHDRAW_BLOCK, "hidden") is False
     assert returned(shown, ids.EVALUATION_WITHDRAW_PREVIEW, "children").startswith(
-        "撤回将删除2025年7月1日 下发的 3 个整改问题（档评反〔2025〕3号，PJ2025-440000-A1-1-1 至 PJ2025-440000-A2-4-2）"
+        "撤回将删除 2025年7月1日 下发的 3 个整改问题（档评反〔2025〕3号，PJ2025-440000-A1-1-1 至 PJ2025-440000-A2-4-2）"
     )
     assert returned(shown, ids.EVALUATION_WITHDRAW, "disabled") is False
     assert returned(withdrawal(app, planner, "440100"), ids.EVALUATION_WITHDRAW_BLOCK, "hidden") is True
@@ -139,7 +139,7 @@ def test_a_national_user_withdraws_issued_problems_after_being_told_what_goes_an
     assert findings_seen(app, "planner") != []
     done = withdraw(app, planner)
     assert text_of(returned(done, ids.EVALUATION_ISSUE_RESULT, "children")).startswith(
-        "已撤回2025年7月1日 下发的 3 个整改问题"
+        "已撤回 2025年7月1日 下发的 3 个整改问题"
     )
     assert returned(done, ids.EVALUATION_WITHDRAW_REASON, "value") == ""
     assert findings_seen(app, "planner") == []

@@ -227,7 +227,7 @@ def test_findings_not_yet_moved_can_be_withdrawn_and_issued_again_once_confirmed
     withdraw = {"by": "规划处", "reason": "文号填错"}
     with pytest.raises(
         UsageError,
-        match=r"将撤回档案馆 440000 2025年7月1日 下发的 3 个整改问题（档评反〔2025〕30号，"
+        match=r"将撤回广东省档案馆（440000） 2025年7月1日 下发的 3 个整改问题（档评反〔2025〕30号，"
         r"PJ2025-440000-A1-1-1 至 PJ2025-440000-A2-4-2）及其下发记录",
     ):
         withdraw_evaluation_findings(scored, ARCHIVE, confirmed=False, **withdraw)
