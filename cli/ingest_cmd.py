@@ -16,7 +16,7 @@ from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import choose_scope
 from census_schema.settings import load_settings
-from cli.main import emit_json
+from cli.main import emit_json, saying_if_created
 from dash_app.formatting import format_date
 from flows.ingest import REFUSED_STATUSES, STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
@@ -156,11 +156,8 @@ def run_ingest(args: argparse.Namespace) -> int:
         scope=scope,
         confirm_shrink=args.confirm_shrink,
     )
-    new_warehouse = settings.warehouse_url is None and not settings.db_path.exists()
-    result = run_ingestion(request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty()))
-    if new_warehouse and settings.db_path.exists():
-        # Said on stderr (the JSON on stdout stays one object): a mistyped --db must not go unnoticed.
-        sys.stderr.write(f"注意：{settings.db_path} 处原先没有数据仓库，已新建。\n")
+    with saying_if_created(settings):
+        result = run_ingestion(request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty()))
     if args.json:
         emit_json(result)
     else:

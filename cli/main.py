@@ -13,7 +13,7 @@ import os
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from census_schema.audit import AuditKind
@@ -21,6 +21,7 @@ from census_schema.errors import CensusError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
+from census_schema.settings import Settings
 from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingRole, FindingStatus
 
 Handler = Callable[[argparse.Namespace], int]
@@ -529,6 +530,16 @@ def _scope_arguments(parser: argparse.ArgumentParser, *, checked: bool = False) 
 def _evaluation_round(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--round", help="评价轮次（默认：本轮）")
     _common(parser)
+
+
+@contextlib.contextmanager
+def saying_if_created(settings: Settings) -> Iterator[None]:
+    """Say on stderr when what runs inside started a new embedded warehouse: a mistyped --db must not go unnoticed
+    (stderr, so that JSON on stdout stays one object)."""
+    new = settings.warehouse_url is None and not settings.db_path.exists()
+    yield
+    if new and settings.db_path.exists():
+        sys.stderr.write(f"注意：{settings.db_path.absolute()} 处原先没有数据仓库，已新建。\n")
 
 
 def emit_json(payload: dict[str, Any]) -> None:

@@ -8,7 +8,7 @@ import sys
 
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
-from cli.main import emit_json
+from cli.main import emit_json, saying_if_created
 from dash_app.auth import hash_password
 from dash_app.webstate import end_sessions_of
 from warehouse.backends import open_warehouse
@@ -22,7 +22,8 @@ def run_serve(args: argparse.Namespace, banner: str = "") -> int:
     from dash_app.app import create_app
 
     settings = load_settings(args.db, args.warehouse)
-    open_warehouse(settings).current_version()  # creates and migrates the warehouse when needed
+    with saying_if_created(settings):
+        open_warehouse(settings).current_version()  # creates and migrates the warehouse when needed
     app = create_app(settings)
     sys.stderr.write(f"\n仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n{banner}\n")
     sys.stderr.flush()
@@ -54,7 +55,8 @@ def run_users(args: argparse.Namespace) -> int:
             hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
         )
     password_hash = hash_password(password)
-    store.write(lambda con: add_user(con, args.name, password_hash, args.role, args.province, by=getpass.getuser()))
+    with saying_if_created(settings):
+        store.write(lambda con: add_user(con, args.name, password_hash, args.role, args.province, by=getpass.getuser()))
     # Signed-in browsers of this user must sign in again with the new password or role (their cookies would also
     # fail the credentials fingerprint; this ends the sessions on the server as well).
     end_sessions_of(settings.var_dir, args.name.strip(), "credentials_changed")

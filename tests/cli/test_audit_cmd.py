@@ -29,8 +29,10 @@ def add_user(capsys, monkeypatch, db, *argv):
 
 def test_changes_made_on_the_command_line_are_listed_as_json(tmp_path, capsys, monkeypatch):
     db = tmp_path / "var" / "w.duckdb"
-    assert add_user(capsys, monkeypatch, db, "alice", "--role", "planner")[0] == 0
-    assert add_user(capsys, monkeypatch, db, "alice", "--role", "province", "--province", "440000")[0] == 0
+    code, _, err = add_user(capsys, monkeypatch, db, "alice", "--role", "planner")
+    assert code == 0 and f"注意：{db} 处原先没有数据仓库，已新建。" in err
+    code, _, err = add_user(capsys, monkeypatch, db, "alice", "--role", "province", "--province", "440000")
+    assert code == 0 and "已新建" not in err
     assert run(capsys, "evaluation", "open", "--by", "规划处", "--db", str(db))[0] == 0
     code, out, err = run(capsys, "audit", "--json", "--db", str(db))
     assert (code, err) == (0, "")
