@@ -69,6 +69,13 @@ class AccessDenied(CensusError):
     """The signed-in user may not do this."""
 
 
+class ServiceUnavailable(CensusError):
+    """A service the platform was told to use (the Prefect server of PREFECT_API_URL) could not be reached: worth
+    retrying."""
+
+    exit_code = 3
+
+
 class StorageError(CensusError):
     """The warehouse's folder cannot be written (disk full, read-only, no permission) or its files are damaged."""
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -102,6 +104,47 @@ def parse_warehouse(value: str | None, db_path: str | Path | None, env: dict[str
     return Path(db_path or embedded or env.get("ARCHIVE_CENSUS_DB") or DEFAULT_DB), None
 
 
+def env_number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    whole: bool = True,
+    zero: bool = False,
+    default_note: str | None = None,
+) -> float:
+    """A positive number (whole unless `whole` is False; 0 too when `zero`) from the environment variable `name`, or
+    `default` when it is unset or empty; a UsageError naming the variable when it is anything else (its hint gives
+    `default_note`, else the default)."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(text) if text.isascii() and (text.isdigit() or not whole) else math.nan
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value < 0 or (value == 0 and not zero):
+        kind = ("非负" if zero else "正") + ("整数" if whole else "数")
+        raise UsageError(
+            f"环境变量 {name} 的值「{text}」不是{kind}。",
+            hint=f"请改为{kind}，或不设置此变量（{default_note or f'默认 {default:g}'}）。",
+        )
+    return int(value) if whole else value
+
+
+def env_day(env: Mapping[str, str], name: str) -> date | None:
+    """A YYYY-MM-DD day from the environment variable `name` (None when unset or empty); a UsageError otherwise."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"环境变量 {name} 的值「{text}」不是日期。", hint="请按“年-月-日”填写，如 2025-06-30，或不设置此变量。"
+        ) from None
+
+
 def load_settings(db_path: str | Path | None = None, warehouse: str | None = None) -> Settings:
     """Settings from arguments, then `ARCHIVE_CENSUS_*` environment variables, then defaults."""
     env = dict(os.environ)
@@ -114,17 +157,17 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
         )
     return Settings(
         db_path=path,
-        max_upload_bytes=int(env.get("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100")) * 1024 * 1024,
-        reader_memory_mb=int(env.get("ARCHIVE_CENSUS_READER_MEMORY_MB", "4096")),
-        reader_timeout_s=float(env.get("ARCHIVE_CENSUS_READER_TIMEOUT_S", "300")),
-        max_evidence_bytes=int(env.get("ARCHIVE_CENSUS_MAX_EVIDENCE_MB", "50")) * 1024 * 1024,
+        max_upload_bytes=int(env_number(env, "ARCHIVE_CENSUS_MAX_UPLOAD_MB", 100)) * 1024 * 1024,
+        reader_memory_mb=int(env_number(env, "ARCHIVE_CENSUS_READER_MEMORY_MB", 4096)),
+        reader_timeout_s=env_number(env, "ARCHIVE_CENSUS_READER_TIMEOUT_S", 300, whole=False),
+        max_evidence_bytes=int(env_number(env, "ARCHIVE_CENSUS_MAX_EVIDENCE_MB", 50)) * 1024 * 1024,
         orchestrator=env.get("ARCHIVE_CENSUS_ORCHESTRATOR", "auto"),
         # ARCHIVE_CENSUS_DATA_DOCS: "deferred" (default, also "1"), "inline" (built during validation), "0" or "off".
         save_data_docs=env.get("ARCHIVE_CENSUS_DATA_DOCS", "deferred") == "inline",
         keep_validation_results=env.get("ARCHIVE_CENSUS_DATA_DOCS", "deferred") not in ("0", "off"),
-        as_of=date.fromisoformat(env["ARCHIVE_CENSUS_AS_OF"]) if env.get("ARCHIVE_CENSUS_AS_OF") else None,
+        as_of=env_day(env, "ARCHIVE_CENSUS_AS_OF"),
         warehouse_url=url,
         data_path=Path(data_path).absolute() if url is not None and data_path else None,
         var_override=Path(env["ARCHIVE_CENSUS_VAR_DIR"]) if env.get("ARCHIVE_CENSUS_VAR_DIR") else None,
-        shrink_limit_pct=float(env.get("ARCHIVE_CENSUS_SHRINK_LIMIT_PCT") or 10.0),
+        shrink_limit_pct=env_number(env, "ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", 10.0, whole=False, zero=True),
     )

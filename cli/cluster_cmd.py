@@ -45,7 +45,7 @@ def run_prefect(args: argparse.Namespace) -> int:
     if not os.environ.get("PREFECT_API_URL"):
         raise UsageError(
             "未设置 PREFECT_API_URL，不知道向哪个 Prefect 服务器注册部署。",
-            hint="例如：export PREFECT_API_URL=http://127.0.0.1:4200/api（见 README「多机部署」）。",
+            hint="例如：export PREFECT_API_URL=http://127.0.0.1:4200/api（见 README「Scaling out: several machines」）。",
         )
     quiet_prefect()
     from flows.deployments import WORK_POOL, DeploymentPlan, deploy_all

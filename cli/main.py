@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import gc
 import importlib
+import io
 import itertools
 import json
 import logging
@@ -17,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from census_schema.audit import AuditKind
-from census_schema.errors import CensusError, storage_error_from
+from census_schema.errors import CensusError, ServiceUnavailable, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
@@ -577,8 +578,37 @@ def may_create_warehouse(args: argparse.Namespace) -> bool:
     return " ".join(filter(None, [args.command, sub_command])) in MAY_CREATE_WAREHOUSE
 
 
+def buffer_raw_stdout() -> None:
+    """Put a buffer under a raw stdout. Unbuffered (PYTHONUNBUFFERED=1, `python -u`, common in containers), stdout
+    writes straight to the file, and a large write that a pipe takes only part of (its reader quit: `| head`) loses
+    the rest silently and the command exits 0; a buffered writer finishes the write or raises BrokenPipeError (141).
+    Flushed at each line, as unbuffered output appears."""
+    if isinstance(getattr(sys.stdout, "buffer", None), io.FileIO):
+        sys.stdout = io.TextIOWrapper(
+            io.BufferedWriter(sys.stdout.buffer),
+            encoding=sys.stdout.encoding,
+            errors=sys.stdout.errors,
+            line_buffering=True,
+        )
+
+
+def prefect_unreachable(error: BaseException) -> ServiceUnavailable | None:
+    """The Prefect server of PREFECT_API_URL not answering, as a paragraph that says what to do; None for any other
+    error."""
+    httpx = sys.modules.get("httpx")  # loaded by Prefect's client, if it ran at all
+    url = os.environ.get("PREFECT_API_URL")
+    if httpx is None or not url or not isinstance(error, httpx.TransportError):
+        return None
+    return ServiceUnavailable(
+        f"无法连接 Prefect 服务器 {url}（{type(error).__name__}：{error}）。",
+        hint="请确认该服务器已启动、网络可达后重试；不使用 Prefect 服务器时请取消设置环境变量 PREFECT_API_URL。",
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; user errors become one paragraph on stderr and an exit code (and JSON with --json)."""
+    if argv is None:
+        buffer_raw_stdout()
     code = run_command(argv)
     if argv is None:
         # The program ends next. Its last garbage collection would walk every object Great Expectations and pandas
@@ -621,13 +651,14 @@ def run_command(argv: Sequence[str] | None) -> int:
     except Exception as error:  # the last line of defence: no traceback without --debug
         if args.debug:
             raise
-        storage = storage_error_from(error, getattr(args, "db", None) or "数据目录")
-        if storage is not None:
-            # A full disk or read-only folder met outside the warehouse (reports, Data Docs): still exit 2.
-            sys.stderr.write(storage.describe() + "\n")
+        # A full disk or read-only folder met outside the warehouse (reports, Data Docs): still exit 2; the Prefect
+        # server not answering: 3.
+        known = storage_error_from(error, getattr(args, "db", None) or "数据目录") or prefect_unreachable(error)
+        if known is not None:
+            sys.stderr.write(known.describe() + "\n")
             if wants_json:
-                emit_json(error_json(storage, storage.exit_code))
-            return storage.exit_code
+                emit_json(error_json(known, known.exit_code))
+            return known.exit_code
         sys.stderr.write(f"内部错误（{type(error).__name__}: {error}）。请加 --debug 重新运行并报告此问题。\n")
         if wants_json:
             emit_json(error_json(error, 3))

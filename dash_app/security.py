@@ -20,6 +20,8 @@ from typing import Any
 import flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from census_schema.settings import env_number
+
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of requests made by this site's own pages, or by the user (address bar, bookmark).
 SAME_ORIGIN_FETCH_SITES = frozenset({"same-origin", "none"})
@@ -209,7 +211,7 @@ def install_security(
     the pages' title script only when it sets itself up on the first request. `callbacks` is the app's callback map.
     """
     https = os.environ.get("ARCHIVE_CENSUS_HTTPS") == "1"
-    hops = int(os.environ.get(PROXY_HOPS_ENV, "0") or 0)
+    hops = int(env_number(os.environ, PROXY_HOPS_ENV, 0, zero=True))
     if hops > 0:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import duckdb
 
 from census_schema.errors import UsageError
+from census_schema.settings import env_number
 from warehouse.migrations import apply_migrations
 
 # DuckDB's worker threads per database; unset: one per core. Processes sharing few cores (several web or Prefect
@@ -18,15 +19,8 @@ THREADS_ENV = "ARCHIVE_CENSUS_DUCKDB_THREADS"
 
 def duckdb_settings() -> dict[str, str | int | float | list[str]]:
     """The DuckDB configuration every connection of this process opens with (read from the environment)."""
-    value = os.environ.get(THREADS_ENV, "").strip()
-    if not value:
-        return {}
-    if not value.isascii() or not value.isdigit() or int(value) < 1:
-        raise UsageError(
-            f"环境变量 {THREADS_ENV} 的值「{value}」不是正整数。",
-            hint="请设为每个数据库使用的线程数（如 1），或不设置（按 CPU 核数）。",
-        )
-    return {"threads": int(value)}
+    threads = int(env_number(os.environ, THREADS_ENV, 0, default_note="每个数据库的线程数，默认按 CPU 核数"))
+    return {"threads": threads} if threads else {}
 
 
 def open_duckdb(

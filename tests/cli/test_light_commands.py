@@ -11,13 +11,17 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
 
 import pytest
 
 from census_schema.audit import AuditKind
+from census_schema.settings import env_day, env_number
 from cli.main import build_parser, display_width, main
 from tests.flows.workbooks import PROVINCE, census_workbook
 from warehouse.backends import EmbeddedWarehouse
+from warehouse.users import add_user
 
 HEAVY = ("great_expectations", "prefect", "dash")
 
@@ -162,6 +166,23 @@ def test_output_read_by_a_program_that_quits_early_stops_with_sigpipe_s_status(t
     assert "输出中断" in said and "内部错误" not in said and "Traceback" not in said
 
 
+@pytest.mark.parametrize("unbuffered", ["1", ""])
+def test_a_reader_that_quits_in_the_middle_of_a_large_output_is_not_taken_for_success(tmp_path, unbuffered):
+    # `users list --json | head -c 100`: ~400 KB in one write. Unbuffered (PYTHONUNBUFFERED=1, as containers often set it), a
+    # write the pipe takes only part of lost the rest silently and the command exited 0.
+    db = empty_warehouse(tmp_path / "w.duckdb")
+    names = [f"user-{n:05d}-{'x' * 24}" for n in range(4000)]
+    EmbeddedWarehouse(Path(db)).write(lambda con: [add_user(con, n, "-", "planner", None, by="test") for n in names])
+    command = [sys.executable, "-m", "cli.main", "users", "list", "--json", "--db", db]
+    env = {**os.environ, "PYTHONUNBUFFERED": unbuffered}
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    assert child.stdout is not None and child.stderr is not None
+    assert child.stdout.read(100).startswith(b'{"users": [{"user_name": "user-00000')
+    child.stdout.close()
+    assert child.wait(timeout=120) == 141
+    assert "输出中断" in child.stderr.read().decode()
+
+
 # Latin words a help text may keep besides the parser's own names: products, formats, the pieces of example values
 # and the codes an option takes that are no argparse choices (the audit log's kinds).
 HELP_LITERALS = {
@@ -250,3 +271,54 @@ def test_an_ingestion_that_starts_a_new_warehouse_says_so_and_one_into_an_existi
     for said in (True, False):
         assert main(["ingest", "census", str(path), "--province", PROVINCE, "--db", str(db), "--dry-run"]) == 0
         assert (f"{db} 处原先没有数据仓库，已新建" in capsys.readouterr().err) is said
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("ARCHIVE_CENSUS_AS_OF", "2025/06/30", "不是日期"),
+        ("ARCHIVE_CENSUS_AS_OF", "2025-13-01", "不是日期"),
+        ("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100MB", "不是正整数"),
+        ("ARCHIVE_CENSUS_MAX_EVIDENCE_MB", "0", "不是正整数"),
+        ("ARCHIVE_CENSUS_READER_MEMORY_MB", "4.5", "不是正整数"),
+        ("ARCHIVE_CENSUS_READER_TIMEOUT_S", "-5", "不是正数"),
+        ("ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", "nan", "不是非负数"),
+    ],
+)
+def test_a_setting_that_is_not_what_its_variable_takes_is_refused_naming_the_variable(
+    tmp_path, capsys, monkeypatch, variable, value, said
+):
+    db = empty_warehouse(tmp_path / "w.duckdb")
+    monkeypatch.setenv(variable, value)
+    assert main(["finding", "list", "--json", "--db", db]) == 2
+    captured = capsys.readouterr()
+    assert f"环境变量 {variable} 的值「{value}」{said}" in captured.err and "内部错误" not in captured.err
+    assert json.loads(captured.out)["error"]["kind"] == "UsageError"
+
+
+def test_settings_take_the_numbers_and_days_their_variables_allow():
+    env = {
+        "ARCHIVE_CENSUS_SHRINK_LIMIT_PCT": "0",
+        "ARCHIVE_CENSUS_READER_TIMEOUT_S": " 2.5 ",
+        "ARCHIVE_CENSUS_MAX_UPLOAD_MB": "20",
+        "ARCHIVE_CENSUS_AS_OF": "2025-06-30",
+        "ARCHIVE_CENSUS_PROXY_HOPS": "",
+    }
+    assert env_number(env, "ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", 10.0, whole=False, zero=True) == 0
+    assert env_number(env, "ARCHIVE_CENSUS_READER_TIMEOUT_S", 300, whole=False) == 2.5
+    assert env_number(env, "ARCHIVE_CENSUS_MAX_UPLOAD_MB", 100) == 20
+    assert env_number(env, "ARCHIVE_CENSUS_PROXY_HOPS", 0, zero=True) == 0
+    assert env_day(env, "ARCHIVE_CENSUS_AS_OF") == date(2025, 6, 30)
+    assert env_day(env, "ARCHIVE_CENSUS_UNSET") is None
+
+
+def test_a_prefect_server_that_does_not_answer_is_named_with_what_to_do_not_an_internal_error(tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {})
+    env = {**os.environ, "PREFECT_API_URL": "http://127.0.0.1:9/api"}  # the discard port: nothing listens
+    command = [sys.executable, "-m", "cli.main", "ingest", "census", str(path), "--province", PROVINCE, "--json"]
+    done = subprocess.run(
+        [*command, "--db", str(tmp_path / "w.duckdb")], capture_output=True, text=True, timeout=120, env=env
+    )
+    assert done.returncode == 3
+    assert "无法连接 Prefect 服务器 http://127.0.0.1:9/api" in done.stderr and "内部错误" not in done.stderr
+    assert json.loads(done.stdout)["error"]["kind"] == "ServiceUnavailable"
