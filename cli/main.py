@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NoReturn
 
 from census_schema.audit import AuditKind
-from census_schema.errors import CensusError, ServiceUnavailable, storage_error_from
+from census_schema.errors import CensusError, ServiceUnavailable, UsageError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
@@ -187,9 +187,9 @@ class CommandParser(argparse.ArgumentParser):
             self.add_argument("-h", "--help", action="help", help="显示本帮助信息并退出")
 
     def error(self, message: str) -> NoReturn:
-        """Print the usage and the refusal; exit 2 (a misused command)."""
+        """Print the usage, then refuse (a UsageError: `run_command` says it, as JSON too with --json; exit 2)."""
         self.print_usage(sys.stderr)
-        self.exit(2, f"{self.prog}：{parser_message(message)} 处理办法：运行 {self.prog} --help 查看用法。\n")
+        raise UsageError(f"{self.prog}：{parser_message(message)}", hint=f"运行 {self.prog} --help 查看用法。")
 
 
 # What a value is called in usage lines and refusals, where argparse would show the argument's English name: by
@@ -619,7 +619,13 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_command(argv: Sequence[str] | None) -> int:
     """Parse argv (sys.argv when None) and run its command's handler."""
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except UsageError as refused:  # a misused command (CommandParser.error)
+        sys.stderr.write(refused.describe() + "\n")
+        if "--json" in (sys.argv[1:] if argv is None else argv):
+            emit_json(error_json(refused, refused.exit_code))
+        return refused.exit_code
     # GX logs a line per validation about its temporary docs folder; only its warnings matter on a terminal.
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     wants_json = bool(getattr(args, "json", False))

@@ -9,7 +9,7 @@ from pathlib import Path
 from census_schema import layout
 from census_schema.divisions import load_divisions
 from census_schema.errors import WorkbookUnusable
-from census_schema.forms import KIND_LABELS, WORKBOOKS, UnknownForm, get_workbook_form
+from census_schema.forms import KIND_LABELS, WORKBOOKS, get_workbook_form
 from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, parse_stored_scope
 from census_schema.settings import Settings
 from flows.measure import NO_FORMULAS, FormulaCounts, WorkbookMeasure, measure_workbook
@@ -227,13 +227,15 @@ def _identity(
             f"这是「{KIND_LABELS.get(kind, kind)}」，但本次上传的是「{KIND_LABELS.get(expected_kind, expected_kind)}」。",
             f"请在上传时选择「{KIND_LABELS.get(kind, kind)}」，或上传正确的文件。",
         )
-    try:
-        book = get_workbook_form(kind, version)
-    except UnknownForm:
-        current = get_workbook_form(kind).version
+    # Only the current version is accepted: an older one stays declared for the returns loaded with it, but its
+    # workbooks lack what the current form asks (GYDA-2024.1 has no 表尾 nor red-archive sheet, so their rules).
+    book = get_workbook_form(kind)
+    if version != book.version:
         raise _unusable(
-            name, f"模板版本 {version} 已停用，本轮使用 {current}。", "请下载最新模板，把数据复制到新模板后重新上传。"
-        ) from None
+            name,
+            f"模板版本 {version} 已停用，本轮使用 {book.version}。",
+            "请下载最新模板，把数据复制到新模板后重新上传。",
+        )
     scope = None
     if not book.needs_province:
         province = None

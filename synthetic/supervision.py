@@ -36,7 +36,9 @@ from census_schema.supervision.checklist import CURRENT_CHECKLIST, ChecklistItem
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
     COMPREHENSIVE,
+    INSPECTION_GRADE,
     SPECIAL,
+    SPECIAL_RESULT,
     VETO_FAILED,
     VETO_PASSED,
     EvaluationStatus,
@@ -436,8 +438,8 @@ def _expected_inspections(generated: _Generated) -> dict[str, Any]:
         "by_year": dict(sorted(Counter(str(r["year"]) for r in records).items())),
         "by_type": dict(sorted(Counter(r["inspection_type"] for r in records).items())),
         "by_class": dict(sorted(Counter(r["unit_class"] for r in records).items())),
-        "by_grade": dict(sorted(grades.items())),
-        "special_results": dict(sorted(results.items())),
+        "by_grade": {g: grades.get(g, 0) for g in INSPECTION_GRADE.values},
+        "special_results": {r: results.get(r, 0) for r in SPECIAL_RESULT.values},
     }
 
 

@@ -22,7 +22,9 @@ from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
     COMPREHENSIVE,
+    INSPECTION_GRADE,
     SPECIAL,
+    SPECIAL_RESULT,
     FindingAction,
     FindingRole,
     FindingSeverity,
@@ -417,16 +419,18 @@ def summarize_inspections(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """Inspections counted by year, type, inspected unit class, grade (comprehensive ones) and result (special)."""
     rows = con.execute("SELECT year, inspection_type, unit_class, grade FROM inspections").fetchall()
 
-    def graded(kind: str) -> dict[str, int]:
-        return dict(sorted(Counter(r[3] for r in rows if r[1] == kind and r[3] is not None).items()))
+    def graded(kind: str, codes: Iterable[str]) -> dict[str, int]:
+        # Every grade or result, 0 included (as the findings' and the evaluation's counts are).
+        counts = Counter(r[3] for r in rows if r[1] == kind and r[3] is not None)
+        return {code: counts.get(code, 0) for code in codes} | dict(counts)
 
     return {
         "total": len(rows),
         "by_year": dict(sorted(Counter(str(r[0]) for r in rows).items())),
         "by_type": dict(sorted(Counter(r[1] for r in rows).items())),
         "by_class": dict(sorted(Counter(r[2] for r in rows).items())),
-        "by_grade": graded(COMPREHENSIVE),
-        "special_results": graded(SPECIAL),
+        "by_grade": graded(COMPREHENSIVE, INSPECTION_GRADE.values),
+        "special_results": graded(SPECIAL, SPECIAL_RESULT.values),
     }
 
 

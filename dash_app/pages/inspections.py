@@ -281,7 +281,7 @@ def apply_action(
 
 def _graded_card(label: str, counts: dict[str, int]) -> html.Div:
     """Inspections counted by grade (or result), best first, e.g. 优秀 28、良好 30."""
-    detail = "、".join(f"{grade} {format_count(counts[grade])}" for grade in Grade if grade in counts)
+    detail = "、".join(f"{grade} {format_count(counts[grade])}" for grade in Grade if counts.get(grade))
     return card(label, format_count(sum(counts.values())), unit="次", detail=detail or "暂无")
 
 

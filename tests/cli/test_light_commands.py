@@ -141,10 +141,14 @@ def test_a_report_path_that_names_no_workbook_is_refused_before_anything_runs(tm
     ],
 )
 def test_a_misused_command_is_refused_in_chinese_with_its_usage(argv, said, capsys):
-    with pytest.raises(SystemExit) as exited:
-        main(argv)
-    err = capsys.readouterr().err
-    assert exited.value.code == 2 and said in err and "用法：archive-census" in err and "--help 查看用法" in err
+    assert main(argv) == 2
+    captured = capsys.readouterr()
+    assert said in captured.err and "用法：archive-census" in captured.err and "--help 查看用法" in captured.err
+    assert captured.out == ""
+    # With --json the refusal is also the one JSON object on stdout, as every other refusal is.
+    assert main([*argv, "--json"]) == 2
+    refused = json.loads(capsys.readouterr().out)["error"]
+    assert refused["exit_code"] == 2 and refused["kind"] == "UsageError" and said in refused["text"]
 
 
 def test_a_folder_or_a_device_given_as_the_workbook_is_named_for_what_it_is(tmp_path, capsys):

@@ -91,7 +91,10 @@ def test_supervision_summary_json_counts_findings_and_overdue_for_the_day_asked(
     assert summary["findings"]["overdue"] == 2
     guangdong = next(p for p in summary["findings"]["provinces"] if p["province_code"] == "440000")
     assert (guangdong["findings"], guangdong["overdue"]) == (1, 1)
-    assert (summary["inspections"]["by_grade"], summary["inspections"]["special_results"]) == ({"优秀": 2}, {})
+    assert (summary["inspections"]["by_grade"], summary["inspections"]["special_results"]) == (
+        {"优秀": 2, "良好": 0, "合格": 0, "不合格": 0},
+        {"合格": 0, "不合格": 0},
+    )
     assert summary["evaluation"]["by_status"]["未完成"] == 0 and summary["indicators"]["by_year"] == {}
     earlier = json.loads(run(capsys, "supervision", "summary", "--db", str(db), "--json", "--as-of", "2023-05-01")[1])
     assert earlier["findings"]["overdue"] == 0

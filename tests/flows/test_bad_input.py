@@ -134,6 +134,12 @@ CASES = {
         "广西",
     ),
     "other form version": (other_version, 2, "GYDA-2019.1"),
+    # Still declared (its returns stay in the warehouse), no longer accepted: it has no 表尾 nor red-archive sheet.
+    "retired form version": (
+        lambda p: write_rows(p, replace(CENSUS_FORM, version="GYDA-2024.1"), holder_rows(CENSUS_FORM, 2)),
+        2,
+        f"模板版本 GYDA-2024.1 已停用，本轮使用 {CENSUS_FORM.version}",
+    ),
     "required column deleted": (without_column, 2, "已数字化（卷）"),
     "untouched template": (lambda p: (write_form_workbook(p, CENSUS_FORM, PROVINCE), p)[1], 2, "没有数据行"),
     "million-character cell": (lambda p: census_workbook(p, 2, {1: {"remarks": "x" * 1_000_000}}), 1, "32767"),
