@@ -458,6 +458,14 @@ def query_inspections(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[
     )
 
 
+def answers_for(province_code: str | None, finding: Mapping[str, Any]) -> bool:
+    """Whether the provincial office of `province_code` (None: the national bureau) answers for a finding: the rule
+    of `query_findings`' province filter, for one finding."""
+    if province_code is None:
+        return True
+    return finding["province_code"] == province_code and finding["unit_class"] not in CENTRAL_CLASSES
+
+
 def query_findings(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
@@ -470,7 +478,9 @@ def query_findings(
 ) -> list[dict[str, Any]]:
     """Findings with their inspection and unit, whether overdue on `as_of` and by how many days, filtered.
 
-    Grain: one row per finding. province_code filters by the inspected unit's province.
+    Grain: one row per finding. province_code: the findings a provincial office answers for, those of units in the
+    province that are not central (central organs and enterprises are counted apart from every province, as
+    `summarize_findings` counts them).
     """
     closed = FindingStatus.CLOSED.value
     return fetch_named(
@@ -483,7 +493,8 @@ def query_findings(
                CASE WHEN {_OVERDUE_SQL} THEN date_diff('day', f.deadline, ?) ELSE 0 END AS overdue_days,
                f.status_changed_at
         FROM findings AS f JOIN finding_units AS i USING (finding_id)
-        WHERE (? IS NULL OR i.province_code = ?) AND (? IS NULL OR i.unit_class = ?)
+        WHERE (? IS NULL OR (i.province_code = ? AND NOT list_contains(?, i.unit_class)))
+          AND (? IS NULL OR i.unit_class = ?)
           AND (? IS NULL OR f.status = ?) AND (? IS NULL OR f.inspection_id = ?)
           AND (NOT ? OR {_OVERDUE_SQL})
         ORDER BY f.finding_id
@@ -496,6 +507,7 @@ def query_findings(
             as_of,
             province_code,
             province_code,
+            list(CENTRAL_CLASSES),
             unit_class,
             unit_class,
             status,

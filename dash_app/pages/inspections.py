@@ -15,7 +15,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
-from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, COMPREHENSIVE, SPECIAL, FindingStatus, Grade
+from census_schema.supervision.codes import COMPREHENSIVE, SPECIAL, FindingStatus, Grade
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text, scope_province
@@ -28,6 +28,7 @@ from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding
 from warehouse.inspections import (
     allowed_targets,
+    answers_for,
     query_finding_history,
     query_findings,
     query_inspections,
@@ -91,15 +92,6 @@ LIFECYCLE_ROLES: dict[str, LifecycleRole] = {
 }
 
 
-def _visible(province: str | None, finding: dict[str, Any]) -> bool:
-    """National users see every finding; a provincial office those of its province's own units. Central organs and
-    central enterprises (all located in Beijing) answer to the national bureau, not to Beijing's office, and are
-    counted apart from every province (`summarize_findings`)."""
-    if province is None:
-        return True
-    return finding["province_code"] == province and finding["unit_class"] not in CENTRAL_UNIT_CLASSES
-
-
 def load_findings(
     context: AppContext, viewer: Viewer, status: str | None, overdue: list[str] | None
 ) -> list[dict[str, Any]]:
@@ -115,7 +107,7 @@ def load_findings(
             status=status or None,
             overdue_only=bool(overdue),
         )
-    return with_names([row for row in rows if _visible(province, row)])
+    return with_names(rows)
 
 
 def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) -> dict[str, Any] | None:
@@ -127,7 +119,8 @@ def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) ->
             history = query_finding_history(con, finding_id)
         except CensusError:
             return None
-    return history if _visible(scope_province(viewer), history) else None
+    # Central organs and enterprises (all in Beijing) answer to the national bureau, not to Beijing's office.
+    return history if answers_for(scope_province(viewer), history) else None
 
 
 def layout(

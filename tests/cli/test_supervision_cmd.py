@@ -203,3 +203,19 @@ def test_overdue_is_judged_on_the_settings_day_unless_as_of_is_given(db, capsys,
     assert json.loads(out)["as_of"] == "2023-06-01"
     code, out, _ = run(capsys, "finding", "list", "--json", "--as-of", "2024-01-02", "--db", str(db))
     assert json.loads(out)["as_of"] == "2024-01-02"
+
+
+def test_a_province_s_finding_list_leaves_out_central_organs_as_the_summary_counts_them(db, capsys):
+    # JC2023-001 inspected a central organ located in Beijing (110000): it answers to the national bureau.
+    listed = {}
+    for province in ("110000", "440000", None):
+        argv = ["finding", "list", "--json", "--as-of", "2025-06-30", "--db", str(db)]
+        code, out, _ = run(capsys, *argv, *(["--province", province] if province else []))
+        assert code == 0
+        listed[province] = sorted(f["finding_id"] for f in json.loads(out)["findings"])
+    assert listed["110000"] == [] and listed["440000"] == ["JC2023-002-01"]
+    assert listed[None] == ["JC2023-001-01", "JC2023-001-02", "JC2023-002-01"]
+    code, out, _ = run(capsys, "supervision", "summary", "--json", "--as-of", "2025-06-30", "--db", str(db))
+    findings = json.loads(out)["findings"]
+    beijing = next(p for p in findings["provinces"] if p["province_code"] == "110000")
+    assert beijing["findings"] == 0 and sum(c["findings"] for c in findings["central"]) == 2

@@ -521,8 +521,10 @@ FINDINGS_OUTPUTS = [(ids.INSPECTIONS_DETAIL, "children"), (ids.INSPECTIONS_ACTIO
 def findings_of(
     site: Site, province: str, status: FindingStatus | None = None, *, central: bool = False
 ) -> list[dict[str, Any]]:
-    rows = read(site, query_findings, DEMO_TODAY, province_code=province, status=status and status.value)
-    return [r for r in rows if (r["unit_class"] in CENTRAL_UNIT_CLASSES) == central]
+    """The findings of units in `province`: the province's own, or (central) the central units located there, which
+    the province's filter of query_findings leaves out."""
+    rows = read(site, query_findings, DEMO_TODAY, status=status and status.value)
+    return [r for r in rows if r["province_code"] == province and (r["unit_class"] in CENTRAL_UNIT_CLASSES) == central]
 
 
 def detail(app, client, finding_id: str | None) -> tuple[Any, list[dict[str, str]]]:
