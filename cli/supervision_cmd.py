@@ -179,6 +179,8 @@ def run_evaluation(args: argparse.Namespace) -> int:
         by = _by(args)
         result = store.write(lambda con: assign_evaluator(con, args.archive_code, args.evaluator, by, args.round))
         note = "（此前已分配）" if result["already"] else ""
+        if not result["has_account"]:
+            note += "。平台上没有此用户名的评价专家账号：该专家只能经评分工作簿报送评分，不能在网页上评分"
         return _print(
             args, result, f"已分配：评价专家 {result['evaluator']} 评价档案馆 {result['archive_code']}{note}。"
         )

@@ -20,6 +20,7 @@ import polars as pl
 from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AuditKind
 from census_schema.errors import IllegalTransition, NotFound, UsageError
+from census_schema.roles import Role
 from census_schema.supervision.codes import VETO_PASSED, EvaluationStatus, Grade
 from census_schema.supervision.evaluation import SELF_SOURCE, STANDARD_VERSION, get_standard
 from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
@@ -181,6 +182,19 @@ def assign_evaluators(
     results = []
     with transaction(con):
         _ensure_round(con, round_id)
+        # An expert is a platform account of the evaluator role (scores on the web) or a name without an account
+        # (an expert scoring offline, whose sheet arrives in a scores workbook); never another role's account.
+        roles = dict(
+            con.execute(
+                "SELECT user_name, role FROM users WHERE list_contains(?, user_name)", [[e for _, e in pairs]]
+            ).fetchall()
+        )
+        for _, evaluator in pairs:
+            if roles.get(evaluator, Role.EVALUATOR) != Role.EVALUATOR:
+                raise UsageError(
+                    f"「{evaluator}」是平台的{Role(roles[evaluator]).label}账号，不是评价专家，不能分配评价任务。",
+                    hint="请填写评价专家的用户名，或线下评分专家的姓名（其评分经评分工作簿报送）。",
+                )
         existing = {
             (archive, evaluator)
             for archive, evaluator in con.execute(
@@ -201,7 +215,15 @@ def assign_evaluators(
                     after={"round_id": round_id, "archive_code": archive, "evaluator": evaluator},
                 )  # fmt: skip
                 existing.add((archive, evaluator))
-            results.append({"round_id": round_id, "archive_code": archive, "evaluator": evaluator, "already": already})
+            results.append(
+                {
+                    "round_id": round_id,
+                    "archive_code": archive,
+                    "evaluator": evaluator,
+                    "already": already,
+                    "has_account": evaluator in roles,
+                }
+            )
         # The results show how many experts each archive has been given.
         recompute_results(con, round_id)
     return results

@@ -219,3 +219,17 @@ def test_a_province_s_finding_list_leaves_out_central_organs_as_the_summary_coun
     findings = json.loads(out)["findings"]
     beijing = next(p for p in findings["provinces"] if p["province_code"] == "110000")
     assert beijing["findings"] == 0 and sum(c["findings"] for c in findings["central"]) == 2
+
+
+def test_an_expert_is_an_evaluator_account_or_an_offline_name_never_another_role_s_account(db, capsys, monkeypatch):
+    for name, role in (("gd", ["--role", "province", "--province", "440000"]), ("王专家", ["--role", "evaluator"])):
+        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-password-1\n"))
+        assert run(capsys, "users", "add", name, *role, "--password-stdin", "--db", str(db))[0] == 0
+    code, _, err = run(capsys, "evaluation", "assign", "440100", "--evaluator", "gd", "--db", str(db))
+    assert code == 2 and "「gd」是平台的省级档案部门账号，不是评价专家" in err
+    code, out, _ = run(capsys, "evaluation", "assign", "440100", "--evaluator", "王专家", "--db", str(db))
+    assert code == 0 and out.strip() == "已分配：评价专家 王专家 评价档案馆 440100。"
+    code, out, _ = run(capsys, "evaluation", "assign", "440100", "--evaluator", "线下专家", "--db", str(db))
+    assert code == 0 and "没有此用户名的评价专家账号：该专家只能经评分工作簿报送评分" in out
+    code, out, _ = run(capsys, "evaluation", "assignments", "--json", "--db", str(db))
+    assert sorted(a["evaluator"] for a in json.loads(out)["assignments"]) == ["王专家", "线下专家"]
