@@ -63,8 +63,6 @@ DIVISION_LEVEL_ADMIN_LEVELS = {
     "prefecture": (SUB_PROVINCIAL, PREFECTURAL),
     "county": (COUNTY_LEVEL, TOWNSHIP),
 }
-# The levels of a central return (filed by the national bureau): central units sit at a province-level code.
-CENTRAL_DIVISION_LEVEL_ADMIN_LEVELS = {"province": (CENTRAL, PROVINCIAL)}
 # The XPCC's 师市合一 cities carry county-level GB/T 2260 codes but are divisions (师) of prefecture rank; their
 # towns and 团场 are 乡级.
 XPCC_CITY_ADMIN_LEVELS = (PREFECTURAL, COUNTY_LEVEL, TOWNSHIP)

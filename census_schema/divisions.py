@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 
 from census_schema.codes import (
-    CENTRAL_DIVISION_LEVEL_ADMIN_LEVELS,
+    CENTRAL,
     DIVISION_LEVEL_ADMIN_LEVELS,
     SUB_PROVINCIAL,
     XPCC_CITY_ADMIN_LEVELS,
@@ -196,12 +196,11 @@ def require_census_province(code: str) -> Division:
 
 def allowed_admin_levels(division: Division, *, central_return: bool = False) -> tuple[str, ...]:
     """The administrative levels a holder at this division may have: 副省级 only at the 15 sub-provincial cities,
-    地级 or 县级 at the Corps' cities, and 中央 only in a central return (filed nationally, not by a province)."""
-    if division.level == PROVINCE and central_return:
-        return CENTRAL_DIVISION_LEVEL_ADMIN_LEVELS[PROVINCE]
-    if division.level == COUNTY and is_xpcc_city(division.code):
-        return XPCC_CITY_ADMIN_LEVELS
+    地级 or 县级 at the Corps' cities, and 中央 only in a central return (filed nationally, not by a province), where
+    a central unit may sit at any division (a ministry in a district of Beijing, an enterprise's seat anywhere)."""
     allowed = DIVISION_LEVEL_ADMIN_LEVELS[division.level]
-    if division.level == PREFECTURE and division.code not in SUB_PROVINCIAL_CITIES:
-        return tuple(level for level in allowed if level != SUB_PROVINCIAL)
-    return allowed
+    if division.level == COUNTY and is_xpcc_city(division.code):
+        allowed = XPCC_CITY_ADMIN_LEVELS
+    elif division.level == PREFECTURE and division.code not in SUB_PROVINCIAL_CITIES:
+        allowed = tuple(level for level in allowed if level != SUB_PROVINCIAL)
+    return (CENTRAL, *allowed) if central_return else allowed

@@ -96,6 +96,8 @@ def test_unit_nature_against_uscc_prefix(uscc, nature, flagged):
         # A province does not report central units: a central enterprise's provincial branch is 省级.
         ("440000", "440000", "中央", True),
         (None, "110000", "中央", False),  # a central return, filed nationally
+        (None, "110101", "中央", False),  # a ministry in 东城区
+        (None, "310115", "中央", False),  # a central enterprise's seat in 浦东新区
         ("440000", "440000", "县级", True),
         ("440000", "440100", "副省级", False),  # 广州: a sub-provincial city
         ("440000", "440200", "副省级", True),  # 韶关 is not: nor is any development zone in 广州 coded 4401xx
