@@ -38,6 +38,7 @@ from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
+    fetch_recorded_outcome,
     fetch_register_usccs,
     find_current_by_sha256,
     record_upload_once,
@@ -214,12 +215,16 @@ def read_check_context(store: Warehouse, form: Form | WorkbookForm, province_cod
         return fetch_check_context(con, form, province_code)
 
 
-def find_duplicate(store: Warehouse, form: Form | WorkbookForm, identity: WorkbookIdentity) -> str | None:
-    """The id of a current accepted submission of the same scope with the same content, if any."""
+def find_duplicate(
+    store: Warehouse, form: Form | WorkbookForm, identity: WorkbookIdentity
+) -> tuple[str, int, list[Failure]] | None:
+    """The current accepted submission of the same scope with the same content, if any: its id, rows and failures
+    (the file is not read again; its outcome is the one recorded)."""
     with store.reader() as con:
-        return find_current_by_sha256(
+        found = find_current_by_sha256(
             con, form.kind, identity.province_code, form.round_id, identity.sha256, identity.scope
         )
+        return None if found is None else (found, *fetch_recorded_outcome(con, found))
 
 
 @dataclass(frozen=True)
@@ -314,8 +319,16 @@ def ingest_workbook(
     province, scope = identity.province_code, identity.scope
     existing = timed("duplicate", find_duplicate, store, book, identity)
     if existing is not None:
+        existing_id, existing_rows, existing_failures = existing
         return IngestOutcome(
-            "duplicate", existing, province, 0, [], file_sha256=identity.sha256, stage_seconds=timings, scope=scope
+            "duplicate",
+            existing_id,
+            province,
+            existing_rows,
+            existing_failures,
+            file_sha256=identity.sha256,
+            stage_seconds=timings,
+            scope=scope,
         )
     parsed: ParsedWorkbook = timed(
         "parse",
@@ -398,8 +411,8 @@ def ingest_workbook(
                 "duplicate",
                 submission_id,
                 province,
-                0,
-                [],
+                parsed.main_row_count(book),
+                failures,
                 file_sha256=identity.sha256,
                 stage_seconds=timings,
                 scope=scope,

@@ -14,7 +14,7 @@ import polars as pl
 import pyarrow as pa
 
 from census_schema.audit import AuditKind
-from census_schema.failures import Failure
+from census_schema.failures import Failure, Severity
 from census_schema.forms import get_form, get_workbook_form
 from census_schema.scopes import Scope, ScopeKind
 from warehouse.audit import record_event
@@ -87,6 +87,21 @@ def find_current_by_sha256(
         [kind, None if scope is None else scope.kind.value, None if scope is None else scope.code, round_id, sha256],
     ).fetchone()
     return None if row is None else str(row[0])
+
+
+def fetch_recorded_outcome(con: duckdb.DuckDBPyConnection, submission_id: str) -> tuple[int, list[Failure]]:
+    """A recorded submission's row count and its errors and warnings, as they were reported (what a duplicate of it
+    reports again)."""
+    found = con.execute("SELECT row_count FROM submissions WHERE submission_id = ?", [submission_id]).fetchone()
+    failures = [
+        Failure(sheet, row, field, label, value, rule, Severity(severity), message)
+        for sheet, row, field, label, value, rule, severity, message in con.execute(
+            "SELECT sheet, excel_row, field, label, value, rule, severity, message FROM submission_failures "
+            "WHERE submission_id = ? ORDER BY excel_row NULLS FIRST, sheet, rule, field",
+            [submission_id],
+        ).fetchall()
+    ]
+    return (int(found[0]) if found else 0), failures
 
 
 def new_submission_id(round_id: str, province_code: str | None, at: datetime) -> str:

@@ -163,6 +163,7 @@ def test_the_same_file_sent_twice_at_once_lands_once(target, returns, watcher):
     watcher.finish()
     assert sorted(str(o["status"]) for o in outcomes) == ["accepted", "duplicate"]
     assert len({o["submission_id"] for o in outcomes}) == 1
+    assert outcomes[0]["rows"] == outcomes[1]["rows"] == item.rows  # the loser reports the file it repeats
     assert current_census(target.warehouse) == {item.province_code: item.rows}
     assert (watcher.errors, watcher.half_loads) == ([], [])
 

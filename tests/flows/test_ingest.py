@@ -62,12 +62,16 @@ def test_ingestions_that_bring_no_reader_share_the_process_s_one(store, settings
 
 
 def test_the_same_file_again_is_a_duplicate_that_changes_nothing(store, settings, tmp_path):
-    path = census_workbook(tmp_path / "c.xlsx", 3)
+    path = census_workbook(tmp_path / "c.xlsx", 3, {1: {"division_code": "440000", "admin_level": "县级"}})  # a warning
     first = ingest(store, settings, path)
+    assert first.warnings > 0
     with store.reader() as con:
         before = (list_submissions(con), query_summary(con))
     again = ingest(store, settings, path)
     assert (again.status, again.submission_id, again.exit_code) == ("duplicate", first.submission_id, 0)
+    # It reports what the return it repeats reported: its rows and its warnings.
+    assert (again.rows, again.warnings, again.errors) == (first.rows, first.warnings, 0)
+    assert [f.to_json() for f in again.failures] == [f.to_json() for f in first.failures]
     with store.reader() as con:
         assert (list_submissions(con), query_summary(con)) == before
 
