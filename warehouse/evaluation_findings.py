@@ -103,10 +103,19 @@ def plan_evaluation_findings(
     return planned
 
 
-def at_least(planned: list[dict[str, Any]], floor: FindingSeverity) -> list[dict[str, Any]]:
-    """The planned findings whose severity is `floor` or graver (一般 keeps every problem)."""
+def choose_issued(problems: list[dict[str, Any]], archive_code: str, floor: FindingSeverity) -> list[dict[str, Any]]:
+    """The planned findings issuing writes: those of `floor` or graver (一般 keeps every problem). A UsageError when
+    there is none: every item full and every veto passed, or no problem that grave."""
+    if not problems:
+        raise UsageError(f"{archive_label(archive_code)} 各评分项均得满分且否决项全部通过，没有需要整改的问题。")
     order = list(FindingSeverity)
-    return [p for p in planned if order.index(FindingSeverity(p["severity"])) >= order.index(floor)]
+    chosen = [p for p in problems if order.index(FindingSeverity(p["severity"])) >= order.index(floor)]
+    if not chosen:
+        raise UsageError(
+            f"{archive_label(archive_code)} 没有{floor}及以上的问题（共 {len(problems)} 个问题，均较轻）。",
+            hint="请选择较低的下发范围。",
+        )
+    return chosen
 
 
 def check_issuable(con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str) -> None:
@@ -167,15 +176,9 @@ def issue_evaluation_findings(
         raise UsageError(f"反馈日期 {format_day(feedback_date)} 早于评价轮次 {round_id} 年。", hint="请核对反馈日期。")
     with transaction(con):
         check_issuable(con, archive_code, round_id)
-        problems = plan_evaluation_findings(con, archive_code, round_id, feedback_date)
-        if not problems:
-            raise UsageError(f"{archive_label(archive_code)} 各评分项均得满分且否决项全部通过，没有需要整改的问题。")
-        planned = at_least(problems, min_severity)
-        if not planned:
-            raise UsageError(
-                f"{archive_label(archive_code)} 没有{min_severity}及以上的问题（共 {len(problems)} 个问题，均较轻）。",
-                hint="请选择较低的下发范围。",
-            )
+        planned = choose_issued(
+            plan_evaluation_findings(con, archive_code, round_id, feedback_date), archive_code, min_severity
+        )
         ids = [p["finding_id"] for p in planned]
         taken = [
             r[0]

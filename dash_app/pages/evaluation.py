@@ -41,8 +41,8 @@ from warehouse.evaluation_findings import (
     MAX_DOC_NO,
     MAX_PERSON,
     MAX_REASON,
-    at_least,
     check_issuable,
+    choose_issued,
     fetch_feedback,
     plan_evaluation_findings,
     plan_withdrawal,
@@ -282,16 +282,11 @@ def describe_issue(
     with context.reader.cursor() as con:
         try:
             check_issuable(con, archive_code, DEFAULT_ROUND)
-            planned = plan_evaluation_findings(con, archive_code, DEFAULT_ROUND, context.settings.today())
+            problems = plan_evaluation_findings(con, archive_code, DEFAULT_ROUND, context.settings.today())
+            planned = choose_issued(problems, archive_code, floor)
         except CensusError as error:
             return error.describe(), False
-    if not planned:
-        return "该档案馆各评分项均得满分且否决项全部通过，没有需要整改的问题。", False
-    left = len(planned)
-    planned = at_least(planned, floor)
-    left -= len(planned)
-    if not planned:
-        return f"没有{floor}及以上的问题（共 {left} 个问题，均较轻），请选择较低的下发范围。", False
+    left = len(problems) - len(planned)
     severities = Counter(p["severity"] for p in planned)
     counts = "、".join(f"{s} {severities[s]}" for s in reversed(FindingSeverity) if s in severities)
     return (
