@@ -318,7 +318,7 @@ def build_parser() -> argparse.ArgumentParser:
         "prefect、否则用 direct（默认：$ARCHIVE_CENSUS_ORCHESTRATOR，未设置时为 auto）",
     )
     _common(ingest)
-    ingest.set_defaults(handler=_handler("ingest_cmd", "run_ingest"))
+    ingest.set_defaults(handler=_handler("ingest_cmd", "run_ingest"), may_create_warehouse=True)
 
     summary = _command(commands, "summary", "全国及各省普查汇总数字")
     summary.add_argument("--province", help=f"只看该省（{PROVINCE_HELP}）")
@@ -351,7 +351,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore = _command(commands, "restore", "先核验备份，再用它替换数据仓库")
     restore.add_argument("folder", help="由 backup --out 生成的备份目录")
     _common(restore)
-    restore.set_defaults(handler=_handler("warehouse_cmd", "run_restore"))
+    restore.set_defaults(handler=_handler("warehouse_cmd", "run_restore"), may_create_warehouse=True)
 
     demo = _command(commands, "demo", "生成全国演示数据，并通过正式的装载流程装载")
     demo.add_argument("--units", type=positive_int, default=None, help="全国普查对象个数")
@@ -365,7 +365,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8050, help="仪表盘的端口（默认：%(default)s）")
     demo.add_argument("--verbose", action="store_true", help="显示 Prefect、Great Expectations 和网页请求的日志")
     _common(demo)
-    demo.set_defaults(handler=_handler("ingest_cmd", "run_demo"))
+    demo.set_defaults(handler=_handler("ingest_cmd", "run_demo"), may_create_warehouse=True)
 
     _supervision_commands(commands)
 
@@ -391,7 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认：%(default)s）")
     serve.add_argument("--port", type=int, default=8050, help="端口（默认：%(default)s）")
     _common(serve, json_flag=False)
-    serve.set_defaults(handler=_handler("web_cmd", "run_serve"))
+    serve.set_defaults(handler=_handler("web_cmd", "run_serve"), may_create_warehouse=True)
 
     users = _command(commands, "users", "管理平台用户")
     users_commands = users.add_subparsers(dest="users_command", required=True, help="子命令")
@@ -406,6 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--province", help=f"省级用户所属省份的{PROVINCE_HELP}（仅 province 角色需要）")
     add.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取密码（必填）")
     _common(add)
+    add.set_defaults(may_create_warehouse=True)
     listing = _command(users_commands, "list", "列出用户")
     _common(listing)
     users.set_defaults(handler=_handler("web_cmd", "run_users"))
@@ -567,17 +568,6 @@ def error_json(error: BaseException, exit_code: int) -> dict[str, Any]:
     return {"status": "error", "error": detail}
 
 
-# The commands that may start a warehouse where there is none (or do not open one). Every other command reads or
-# changes a warehouse that exists, so a mistyped --db is refused instead of answering from a new, empty one.
-MAY_CREATE_WAREHOUSE = {"demo", "serve", "users add", "restore", "ingest", "template", "prefect deploy"}
-
-
-def may_create_warehouse(args: argparse.Namespace) -> bool:
-    """Whether the parsed command may start a new warehouse."""
-    sub_command = getattr(args, f"{args.command.replace('-', '_')}_command", None)
-    return " ".join(filter(None, [args.command, sub_command])) in MAY_CREATE_WAREHOUSE
-
-
 def buffer_raw_stdout() -> None:
     """Put a buffer under a raw stdout. Unbuffered (PYTHONUNBUFFERED=1, `python -u`, common in containers), stdout
     writes straight to the file, and a large write that a pipe takes only part of (its reader quit: `| head`) loses
@@ -636,7 +626,9 @@ def run_command(argv: Sequence[str] | None) -> int:
 
         with (
             command_line_source(),
-            contextlib.nullcontext() if may_create_warehouse(args) else existing_warehouse_only(),
+            # Only the commands marked `may_create_warehouse` (ingest, restore, demo, serve, users add) may start a
+            # warehouse where its file is not there; every other one that opens it refuses a mistyped --db.
+            contextlib.nullcontext() if getattr(args, "may_create_warehouse", False) else existing_warehouse_only(),
         ):
             return args.handler(args)
     except CensusError as error:
