@@ -190,9 +190,8 @@ def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | N
             problem = _dependency_problem(entry)
             if problem:
                 return problem
-    for part in ("inputs", "state"):
         # Missing or extra values would reach the callback as missing or extra arguments (a server error).
-        if len(body.get(part, [])) != len(callbacks[body["output"]].get(part, [])):
+        if len(entries) != len(callbacks[body["output"]].get(part, [])):
             return f"请求所带的{'输入' if part == 'inputs' else '状态'}值个数与回调不符"
     return None
 

@@ -475,6 +475,19 @@ def _dependency(entry: dict[str, Any], value: Any) -> Any:
     return {"id": entry["id"], "property": entry["property"], "value": value}
 
 
+def callback_body(key: str, entry: dict[str, Any], inputs: list[Any], state: list[Any]) -> dict[str, Any]:
+    """What the renderer POSTs for the callback registered under `key` (`entry`, its first input fired)."""
+    names = [key] if not key.startswith("..") else key[2:-2].split("...")
+    outputs = [{"id": n.rsplit(".", 1)[0], "property": n.rsplit(".", 1)[1].split("@")[0]} for n in names]
+    return {
+        "output": key,
+        "outputs": outputs[0] if len(outputs) == 1 else outputs,
+        "inputs": inputs,
+        "state": state,
+        "changedPropIds": [f"{entry['inputs'][0]['id']}.{entry['inputs'][0]['property']}"],
+    }
+
+
 @pytest.mark.parametrize("user", ["planner", "guangdong", "evaluator", "admin"])
 def test_no_callback_answers_forged_values_with_a_server_error(app, user):
     """Every callback of the app, each of its inputs and states in turn given each garbage value: a 4xx or a result,
@@ -482,20 +495,12 @@ def test_no_callback_answers_forged_values_with_a_server_error(app, user):
     client = client_of(app, user)
     failures = []
     for key, entry in app.callback_map.items():
-        names = [key] if not key.startswith("..") else key[2:-2].split("...")
-        outputs = [{"id": n.rsplit(".", 1)[0], "property": n.rsplit(".", 1)[1].split("@")[0]} for n in names]
         dependencies = entry["inputs"] + entry.get("state", [])
         for position, value in itertools.product(range(len(dependencies)), GARBAGE):
             values = [1 if i == 0 and position != 0 else None for i in range(len(dependencies))]
             values[position] = value
             deps = [_dependency(d, v) for d, v in zip(dependencies, values, strict=True)]
-            body = {
-                "output": key,
-                "outputs": outputs[0] if len(outputs) == 1 else outputs,
-                "inputs": deps[: len(entry["inputs"])],
-                "state": deps[len(entry["inputs"]) :],
-                "changedPropIds": [f"{entry['inputs'][0]['id']}.{entry['inputs'][0]['property']}"],
-            }
+            body = callback_body(key, entry, deps[: len(entry["inputs"])], deps[len(entry["inputs"]) :])
             status = client.post("/_dash-update-component", json=body).status_code
             if status >= 500:
                 failures.append((key, dependencies[position]["id"], dependencies[position]["property"], value))
@@ -510,22 +515,12 @@ def test_a_callback_request_missing_or_adding_a_value_is_a_bad_request_for_every
     for key, entry in app.callback_map.items():
         if "callback" not in entry:  # clientside: never posted
             continue
-        names = [key] if not key.startswith("..") else key[2:-2].split("...")
-        outputs = [{"id": n.rsplit(".", 1)[0], "property": n.rsplit(".", 1)[1].split("@")[0]} for n in names]
         inputs = [_dependency(d, None) for d in entry["inputs"]]
         state = [_dependency(d, None) for d in entry.get("state", [])]
-        fired = [f"{entry['inputs'][0]['id']}.{entry['inputs'][0]['property']}"]
         extra = {"id": "x", "property": "value", "value": None}
-        forged = [(inputs[:-1], state), (inputs, state[:-1]), (inputs, [*state, extra])] if state else []
-        for sent_inputs, sent_state in [(inputs[:-1], state), (inputs + [extra], state), *forged]:
-            body = {
-                "output": key,
-                "outputs": outputs[0] if len(outputs) == 1 else outputs,
-                "inputs": sent_inputs,
-                "state": sent_state,
-                "changedPropIds": fired,
-            }
-            response = client.post("/_dash-update-component", json=body)
+        forged_state = [(inputs, state[:-1]), (inputs, [*state, extra])] if state else []
+        for sent_inputs, sent_state in [(inputs[:-1], state), ([*inputs, extra], state), *forged_state]:
+            response = client.post("/_dash-update-component", json=callback_body(key, entry, sent_inputs, sent_state))
             answers[(key, len(sent_inputs), len(sent_state))] = response.status_code
             counted += "值个数与回调不符" in response.text
     # A few are refused sooner, for a value of the wrong type (None where the page always sends a number).
