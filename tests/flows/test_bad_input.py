@@ -16,6 +16,7 @@ from census_schema.layout import HEADER_ROW, META_FORM_KIND, META_FORM_VERSION, 
 from census_schema.template import write_form_workbook
 from cli.main import main
 from flows import measure
+from tests.conftest import copy_warehouse
 from tests.flows.workbooks import PROVINCE, census_workbook, holder_rows, register_workbook, write_rows
 from warehouse.connection import connect_warehouse
 
@@ -31,11 +32,19 @@ def warehouse_state(db: Path) -> tuple:
         con.close()
 
 
-@pytest.fixture
-def db(tmp_path):
-    db = tmp_path / "var" / "w.duckdb"
-    assert main(["ingest", "register", str(register_workbook(tmp_path / "reg.xlsx")), "--db", str(db), "--json"]) == 0
+@pytest.fixture(scope="module")
+def registered(tmp_path_factory):
+    """A warehouse holding Guangdong's register, loaded once for the module."""
+    folder = tmp_path_factory.mktemp("bad-input")
+    db = folder / "var" / "w.duckdb"
+    assert main(["ingest", "register", str(register_workbook(folder / "reg.xlsx")), "--db", str(db), "--json"]) == 0
     return db
+
+
+@pytest.fixture
+def db(registered, tmp_path):
+    """A private copy of that warehouse for one test."""
+    return copy_warehouse(registered, tmp_path / "var" / "w.duckdb")
 
 
 def ingest(db, path, kind="census", province=PROVINCE):
