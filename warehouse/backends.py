@@ -36,6 +36,7 @@ from census_schema.settings import DUCKLAKE_POSTGRES_PREFIX, Settings
 from warehouse.connection import open_duckdb
 from warehouse.migrations import apply_migrations
 from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, WarehouseStore
+from warehouse.transactions import quote_catalog_name
 
 T = TypeVar("T")
 # A write that keeps losing to other writers gives up after this many attempts (about a minute in all).
@@ -179,13 +180,9 @@ class EmbeddedWarehouse:
 
 
 # ATTACH, INSTALL, LOAD, USE, DETACH and DROP take no bound parameters: values are quoted by _sql_string, names read
-# from the catalog by _sql_name, and the lake's aliases are built here from a counter and a clock.
+# from the catalog by quote_catalog_name, and the lake's aliases are built here from a counter and a clock.
 def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
-
-
-def _sql_name(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _extension_file(package: str) -> Path:
@@ -426,7 +423,7 @@ class DuckLakeWarehouse:
                 ("TABLE", "SELECT table_name FROM duckdb_tables() WHERE database_name = ?"),
             ):
                 for (name,) in cursor.execute(listing.replace("?", "current_database()")).fetchall():
-                    cursor.execute(f"DROP {kind} {_sql_name(name)}")
+                    cursor.execute(f"DROP {kind} {quote_catalog_name(name)}")
             cursor.commit()
         finally:
             cursor.close()

@@ -22,6 +22,7 @@ import duckdb
 from census_schema.errors import StorageError, UsageError
 from warehouse.connection import open_duckdb, refuse_other_files
 from warehouse.store import WarehouseStore
+from warehouse.transactions import quote_catalog_name
 
 BACKUP_FILE = "warehouse.duckdb"
 MANIFEST = "manifest.json"
@@ -50,7 +51,7 @@ def count_table_rows(path: Path) -> dict[str, int]:
         ]
         # Names come from the file's own catalog, quoted as identifiers; no user input reaches this statement.
         return {
-            name: int(con.execute(f'SELECT count(*) FROM "{name.replace(chr(34), chr(34) * 2)}"').fetchone()[0])  # type: ignore[index]  # noqa: S608
+            name: int(con.execute(f"SELECT count(*) FROM {quote_catalog_name(name)}").fetchone()[0])  # type: ignore[index]  # noqa: S608
             for name in names
         }
     finally:

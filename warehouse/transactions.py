@@ -44,6 +44,11 @@ def execute_many(con: duckdb.DuckDBPyConnection, sql: str, rows: Sequence[Sequen
         con.executemany(sql, rows)
 
 
+def quote_catalog_name(name: str) -> str:
+    """A double-quoted SQL identifier for a name read from a database's own catalog (any text: quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def quote_identifier(name: str) -> str:
     """A double-quoted SQL identifier, for names from the schema only: anything else is refused."""
     if not _IDENTIFIER.match(name):
