@@ -75,7 +75,8 @@ def run_finding(args: argparse.Namespace) -> int:
     """`finding transition|show|list`."""
     if args.finding_command == "transition":
         return _transition(args)
-    as_of = parse_day(getattr(args, "as_of", None), "--as-of") or load_settings(args.db, args.warehouse).today()
+    settings = load_settings(args.db, args.warehouse)
+    as_of = parse_day(getattr(args, "as_of", None), "--as-of") or settings.today()
     if args.finding_command == "list":
         args.province = province_arg(args)
         if args.status is not None and args.status not in set(FindingStatus):
@@ -83,7 +84,7 @@ def run_finding(args: argparse.Namespace) -> int:
                 f"--status「{args.status}」不是整改状态。",
                 hint=f"可选：{'、'.join(FindingStatus)}（逾期请用 --overdue）。",
             )
-    with _store(args).reader() as con:
+    with open_warehouse(settings).reader() as con:
         if args.finding_command == "show":
             history = query_finding_history(con, args.finding_id)
             overdue = history["status"] != FindingStatus.CLOSED and as_of > history["deadline"]
@@ -257,8 +258,9 @@ def run_indicators(args: argparse.Namespace) -> int:
 
 def run_supervision_summary(args: argparse.Namespace) -> int:
     """`supervision summary [--as-of DATE] [--round R] --json`."""
-    as_of = parse_day(args.as_of, "--as-of") or load_settings(args.db, args.warehouse).today()
-    with _store(args).reader() as con:
+    settings = load_settings(args.db, args.warehouse)
+    as_of = parse_day(args.as_of, "--as-of") or settings.today()
+    with open_warehouse(settings).reader() as con:
         summary = query_supervision_summary(con, as_of, evaluation_round=require_round(con, args.round))
     if args.json:
         emit_json(summary)
