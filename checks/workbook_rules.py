@@ -38,11 +38,13 @@ from supervision.scoring import (
     ScoreProblem,
     check_all_scored,
     check_bonus,
+    check_reconciliation_source,
     check_reconciliations,
     check_score_values,
     check_scoring_allowed,
     check_veto_verdicts,
     pivot_expert_scores,
+    unneeded_reconciliations,
 )
 
 Sheets = Mapping[str, pl.DataFrame]
@@ -301,6 +303,9 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
             problems += check_all_scored(standard, items, scorer)
         problems += check_bonus(standard, bonus)
         problems += check_veto_verdicts(standard, items, verdicts)
+        problems += check_reconciliation_source(
+            scorer, [str(r["item_code"]) for r in group if r["reconciled"] is not None]
+        )
         locate(problems, group, archive, scorer)
         if scorer != SELF_SOURCE:
             experts_by_archive[archive][scorer] = items
@@ -315,7 +320,8 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         by_item = pivot_expert_scores(experts)
         known = {code: scores for code, scores in by_item.items() if code in standard.items_by_code}
         items_only = {c: rec for c, rec in reconciliations.items() if c not in standard.bonus_by_code}
-        locate(check_reconciliations(standard, known, items_only), expert_rows, archive, "专家组")
+        problems = check_reconciliations(standard, known, items_only)
+        locate(problems + unneeded_reconciliations(standard, known, items_only), expert_rows, archive, "专家组")
     return failures
 
 

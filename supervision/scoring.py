@@ -4,7 +4,8 @@ Scores are Decimals with one decimal place. An item's expert score is the mean o
 up to one place, unless a reconciled value (合议分) is given; when the experts' scores differ by more than 20 % of the
 item's maximum (highest minus lowest) a reconciled value is required, and scoring refuses to go on without it
 (`EvaluationInvalid`, whose problems the validation helpers also report up front). A reconciled value always needs a
-note, and may also be given when the experts agree. The grade and the rank use the
+note; one given where the experts agree is not applied (the mean counts) and only the experts' rows may give one.
+The grade and the rank use the
 final score = item total + capped bonus; any failed veto item makes the grade 不合格 whatever the score. Archives with
 the same final score share a rank (standard competition ranking, "1224").
 """
@@ -135,7 +136,8 @@ def reconcile_item(
     note: str | None,
     item_code: str = "",
 ) -> ItemResult:
-    """An item's expert score: the experts' mean, or the reconciled value, which is required when they differ too much."""
+    """An item's expert score: the experts' mean, or the reconciled value, which is required when they differ too much
+    and is not applied when they do not (supervision.md §2: a reconciled value when experts differ by more than 20 %)."""
     if not expert_scores:
         raise EvaluationInvalid([_problem("score_complete", item_code, "专家", "（该项没有专家评分）")])
     problems = [p for s in expert_scores for p in _value_problems(s, max_points, item_code, "专家", "score_in_range")]
@@ -149,11 +151,11 @@ def reconcile_item(
     mean = round_score(sum(scores, Decimal(0)) / len(scores))
     spread = max(scores) - min(scores)
     needs = spread > tolerance(max_points)
-    if reconciled is None:
-        if needs:
-            detail = f"（最高 {max(scores)}、最低 {min(scores)}，相差 {spread}，超过 {tolerance(max_points)}）"
-            raise EvaluationInvalid([_problem("reconciliation_required", item_code, "专家", detail)])
+    if not needs:
         return ItemResult(scores, mean, spread, needs, mean, False, None)
+    if reconciled is None:
+        detail = f"（最高 {max(scores)}、最低 {min(scores)}，相差 {spread}，超过 {tolerance(max_points)}）"
+        raise EvaluationInvalid([_problem("reconciliation_required", item_code, "专家", detail)])
     return ItemResult(scores, mean, spread, needs, reconciled, True, note)
 
 
@@ -233,6 +235,30 @@ def check_reconciliations(
         if not rec.note.strip():
             problems.append(_problem("reconciliation_note", code, "合议分"))
     return problems
+
+
+def check_reconciliation_source(scorer: str, reconciled_items: Iterable[str]) -> list[ScoreProblem]:
+    """A self-evaluation gives no reconciled value: only the expert panel does, on its experts' rows."""
+    if scorer != SELF_SOURCE:
+        return []
+    return [_problem("reconciliation_by_experts", code, "合议分") for code in reconciled_items]
+
+
+def unneeded_reconciliations(
+    standard: EvaluationStandard,
+    expert_scores_by_item: Mapping[str, Sequence[Decimal]],
+    reconciliations: Mapping[str, Reconciliation],
+) -> list[ScoreProblem]:
+    """Reconciled values for items whose experts (those given) differ by no more than 20 %: they will not count."""
+    items = standard.items_by_code
+    return [
+        _problem("reconciliation_unneeded", code, "合议分", f"（相差 {max(scores) - min(scores)}）")
+        for code, scores in expert_scores_by_item.items()
+        if code in items
+        and code in reconciliations
+        and scores
+        and max(scores) - min(scores) <= tolerance(items[code].max_points)
+    ]
 
 
 def check_bonus(standard: EvaluationStandard, bonus: Mapping[str, Decimal]) -> list[ScoreProblem]:

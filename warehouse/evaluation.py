@@ -449,7 +449,12 @@ def load_evaluation_sheets(
             for r in rows
         ],
     )
-    reconciled = {(r["archive_code"], r["item_code"]): r for r in rows if r["reconciled"] is not None}
+    # The panel's reconciled values come from its experts' rows (validation refuses one on a self-evaluation row).
+    reconciled = {
+        (r["archive_code"], r["item_code"]): r
+        for r in rows
+        if r["reconciled"] is not None and r["scorer"] != SELF_SOURCE
+    }
     for archive, item in reconciled:
         con.execute(
             "DELETE FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ? AND item_code = ?",

@@ -402,6 +402,20 @@ EVALUATION_RULES: tuple[Rule, ...] = (
         "专家评分相差超过该项满分的20%，须给出合议分并说明理由。",
     ),
     Rule("reconciliation_note", "evaluation", E, "note", "合议分须附说明。"),
+    Rule(
+        "reconciliation_by_experts",
+        "evaluation",
+        E,
+        "reconciled",
+        f"合议分由专家组在专家评分行填写，「{SELF_SOURCE}」行不能填写合议分；请删去本行的合议分和合议说明。",
+    ),
+    Rule(
+        "reconciliation_unneeded",
+        "evaluation",
+        Severity.WARNING,
+        "reconciled",
+        "本表中该项专家评分相差未超过满分的20%，得分取专家平均分，合议分不采用；如确需合议，请核对各专家评分。",
+    ),
     Rule("bonus_known_item", "evaluation", E, "item_code", "加分项编号须为评价标准中的编号。"),
     Rule("bonus_in_range", "evaluation", E, "score", "加分须在 0 至该加分项上限之间。"),
 )

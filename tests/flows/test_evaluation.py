@@ -86,6 +86,30 @@ def test_self_and_expert_scores_give_a_graded_ranked_result(store, settings, tmp
     assert lineage == (outcome.submission_id, "评分表", 3)
 
 
+def test_a_reconciled_value_comes_from_the_experts_and_counts_only_where_they_differ(store, settings, tmp_path):
+    # supervision.md §2: the mean, or a reconciled value when experts differ by more than 20 % of the maximum.
+    experts = score_sheet("专家甲", A1_1_1={"reconciled": D(10), "note": "合议"}) + score_sheet("专家乙")
+    experts += score_sheet("专家丙")
+    # The archive's own sheet cannot reconcile (it raised its own item to full marks over three experts' 9).
+    own = score_sheet(SELF, A1_1_1={"reconciled": D(10), "note": "自评合议"})
+    refused = ingest(store, settings, own + experts, tmp_path / "own.xlsx")
+    assert refused.status == "rejected"
+    assert [(f.row, f.field, f.rule) for f in refused.failures if f.severity == "error"] == [
+        (locate(own, SELF, "A1.1.1"), "reconciled", "reconciliation_by_experts")
+    ]
+    # The experts agree (9, 9, 9): accepted, the reconciled 10 named as not applied, and the mean counts.
+    rows = score_sheet(SELF) + experts
+    outcome = ingest(store, settings, rows, tmp_path / "agree.xlsx")
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    assert [(f.row, f.rule) for f in outcome.failures] == [
+        (locate(rows, "专家甲", "A1.1.1"), "reconciliation_unneeded")
+    ]
+    with store.reader() as con:
+        item = next(i for i in query_item_results(con, ARCHIVE) if i["item_code"] == "A1.1.1")
+    assert (item["score"], item["is_reconciled"]) == (D("9.0"), False)
+    assert result_of(store)["total"] == D("900.0")
+
+
 def test_a_later_sheet_replaces_the_scorers_earlier_one_and_results_follow(store, settings, tmp_path):
     first = score_sheet(SELF) + score_sheet("专家甲") + score_sheet("专家乙")
     assert ingest(store, settings, first, tmp_path / "a.xlsx").status == "accepted"
@@ -172,10 +196,10 @@ def test_a_closed_round_takes_no_scores(store, settings, tmp_path):
 
 
 def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
-    reconciled = {"reconciled": D(9), "note": INJECTION}  # the experts agree on 9: the note is the only change
+    reconciled = {"reconciled": D(9), "note": INJECTION}  # the experts differ (9, 6, 9); the panel's 9 counts
     rows = score_sheet(SELF, A1_2_1={"score": D(8)})
     rows += score_sheet("专家甲", A2_4_2={"veto_verdict": "不通过"}, A1_1_1=reconciled)
-    rows += score_sheet("专家乙") + score_sheet("专家丙")
+    rows += score_sheet("专家乙", A1_1_1={"score": D(6)}) + score_sheet("专家丙")
     assert ingest(store, settings, rows, tmp_path / "e.xlsx").status == "accepted"
     out = tmp_path / "反馈.xlsx"
     db = str(settings.db_path)

@@ -53,7 +53,8 @@ RECONCILE = [
     (["8.0", "8.1"], "10", None, None, ("8.1", "8.1", "0.1", False, False)),  # 8.05 rounds half up
     (["8", "10"], "10", None, None, ("9.0", "9.0", "2", False, False)),  # a spread of exactly 20 % is fine
     (["12", "18", "15"], "20", "16", "现场合议", ("16", "15.0", "6", True, True)),
-    (["8", "9"], "10", "9", "合议一致", ("9", "8.5", "1", False, True)),  # reconciling is allowed even if not needed
+    # Experts within 20 %: the mean counts, a reconciled value is not applied (supervision.md §2).
+    (["8", "9"], "10", "9", "合议一致", ("8.5", "8.5", "1", False, False)),
     (["7"], "10", None, None, ("7.0", "7.0", "0", False, False)),
 ]
 
@@ -65,7 +66,7 @@ def test_reconcile_item(scores, max_points, reconciled, note, expected):
     assert (result.score, result.mean, result.spread) == (D(score), D(mean), D(spread))
     assert str(result.mean) == mean
     assert (result.needs_reconciliation, result.is_reconciled) == (needs, is_reconciled)
-    assert result.note == (note if reconciled else None)
+    assert result.note == (note if is_reconciled else None)
 
 
 @pytest.mark.parametrize(
