@@ -15,12 +15,13 @@ The rules enforced here (LIFECYCLE_RULES) and the working days allowed are decla
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 
 from census_schema.errors import IllegalTransition, UsageError
+from census_schema.holidays import is_working_day
 from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
 from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
 
@@ -291,27 +292,24 @@ def is_overdue(finding: FindingState, today: date) -> bool:
     return today > finding.deadline and finding.status is not S.CLOSED
 
 
-def add_working_days(start: date, days: int, holidays: Collection[date] = ()) -> date:
-    """The date `days` working days after `start`, skipping weekends and the given holidays.
-
-    Public holidays are skipped only when passed in, and weekend make-up working days (调休) are not counted:
-    the platform has no official holiday calendar, so by default every Monday to Friday is a working day.
-    """
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days after `start`: official days off skipped, weekend make-up working days (调休上班)
+    counted (census_schema.holidays; a year without a published arrangement counts Monday to Friday)."""
     if days < 0:
         raise UsageError(f"工作日数 {days} 不能为负数。")
     current = start
     while days:
         current += timedelta(days=1)
-        if current.weekday() < 5 and current not in holidays:
+        if is_working_day(current):
             days -= 1
     return current
 
 
-def default_deadline(feedback_date: date, severity_or_flag: str, holidays: Collection[date] = ()) -> date:
+def default_deadline(feedback_date: date, severity_or_flag: str) -> date:
     """The default deadline: 30 working days after the feedback, or the feedback day itself for 立行立改."""
     try:
         days = RECTIFICATION_WORKING_DAYS[severity_or_flag]
     except KeyError:
         known = "、".join(RECTIFICATION_WORKING_DAYS)
         raise UsageError(f"未知的整改期限依据「{severity_or_flag}」。", hint=f"可填写：{known}。") from None
-    return add_working_days(feedback_date, days, holidays)
+    return add_working_days(feedback_date, days)

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pytest
 
 from census_schema.errors import IllegalTransition, UsageError
+from census_schema.holidays import ARRANGEMENTS, arranged_years, is_working_day
 from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
 from supervision.lifecycle import (
     TRANSITION_TABLE,
@@ -220,10 +221,22 @@ def test_an_extension_lifts_overdue():
 @pytest.mark.parametrize(
     ("feedback", "basis", "deadline"),
     [
-        (date(2024, 3, 1), "一般", date(2024, 4, 12)),  # Friday: six full weeks
-        (date(2024, 3, 2), "严重", date(2024, 4, 12)),  # Saturday: counting starts on Monday
-        (date(2024, 3, 3), "较重", date(2024, 4, 12)),  # Sunday
-        (date(2024, 3, 4), "重大安全隐患", date(2024, 4, 15)),  # Monday
+        # 30 working days by the State Council's arrangements (census_schema.holidays).
+        (date(2024, 3, 1), "一般", date(2024, 4, 15)),  # Friday; 清明 4-5 April off, Sunday 7 April worked
+        (date(2024, 3, 2), "严重", date(2024, 4, 15)),  # Saturday: counting starts on Monday
+        (date(2024, 3, 3), "较重", date(2024, 4, 15)),  # Sunday
+        (date(2024, 3, 4), "重大安全隐患", date(2024, 4, 16)),  # Monday
+        (
+            date(2025, 1, 20),
+            "一般",
+            date(2025, 3, 7),
+        ),  # 春节 28 January - 4 February off, 26 January and 8 February worked
+        (
+            date(2025, 9, 26),
+            "一般",
+            date(2025, 11, 13),
+        ),  # 国庆 and 中秋 1-8 October off, 28 September and 11 October worked
+        (date(2027, 3, 1), "一般", date(2027, 4, 12)),  # no arrangement declared for 2027: Monday to Friday
         (date(2024, 3, 2), "立行立改", date(2024, 3, 2)),  # same day, even a Saturday
         (date(2024, 3, 4), "立行立改", date(2024, 3, 4)),
     ],
@@ -232,9 +245,28 @@ def test_default_deadline(feedback, basis, deadline):
     assert default_deadline(feedback, basis) == deadline
 
 
-def test_default_deadline_skips_given_holidays():
-    qingming = {date(2024, 4, 4), date(2024, 4, 5)}
-    assert default_deadline(date(2024, 3, 1), "一般", holidays=qingming) == date(2024, 4, 16)
+@pytest.mark.parametrize(
+    ("day", "working"),
+    [
+        (date(2025, 9, 28), True),  # a Sunday worked (调休上班)
+        (date(2026, 2, 14), True),  # a Saturday worked
+        (date(2025, 10, 8), False),  # a Wednesday off
+        (date(2026, 1, 2), False),  # a Friday off
+        (date(2025, 10, 9), True),  # a plain Thursday
+        (date(2025, 10, 12), False),  # a plain Sunday
+    ],
+)
+def test_working_days_follow_the_official_arrangement(day, working):
+    assert is_working_day(day) is working
+
+
+def test_every_declared_arrangement_moves_only_days_of_its_own_year():
+    for year, arrangement in ARRANGEMENTS.items():
+        days_off = [day for first, last in arrangement.days_off for day in (first, last)]
+        assert {day.year for day in days_off + list(arrangement.make_up_working_days)} == {year}
+        assert all(first <= last for first, last in arrangement.days_off)
+        assert all(day.weekday() >= 5 for day in arrangement.make_up_working_days)  # make-up days are weekend days
+    assert arranged_years() == (2024, 2025, 2026)
 
 
 def test_default_deadline_rejects_unknown_basis():
