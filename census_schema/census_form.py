@@ -474,7 +474,7 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
         "at_most",
         E,
         "digitized_vol",
-        "「已数字化（卷）」不能大于以卷为保管单位档案总数。",
+        "「已数字化（卷）」不能大于以卷为保管单位档案总数，请核对两处数字，改正填错的一项。",
         P(limit=("vol_total",)),
     ),
     Rule(
@@ -482,7 +482,7 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
         "at_most",
         E,
         "digitized_item",
-        "「已数字化（件）」不能大于以件为保管单位档案总数。",
+        "「已数字化（件）」不能大于以件为保管单位档案总数，请核对两处数字，改正填错的一项。",
         P(limit=("item_total",)),
     ),
     Rule(
@@ -498,7 +498,7 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
         "at_most",
         E,
         "pre1949",
-        "「新中国成立前档案（卷件）」不能大于以卷和以件为单位档案之和。",
+        "「新中国成立前档案（卷件）」不能大于以卷和以件为单位档案之和，请核对该数或馆藏总数，改正填错的一项。",
         P(limit=HOLDINGS),
     ),
     Rule(
@@ -506,7 +506,7 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
         "at_most",
         E,
         "red_archives",
-        "「革命历史档案（卷件）」不能大于新中国成立前档案数。",
+        "「革命历史档案（卷件）」是新中国成立前档案的一部分，不能大于「新中国成立前档案（卷件）」，请核对两项，改正填错的一项。",
         P(limit=("pre1949",)),
     ),
     Rule(
@@ -514,7 +514,7 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
         "at_most",
         E,
         "opened",
-        "「已开放档案（卷件）」不能大于以卷和以件为单位档案之和。",
+        "「已开放档案（卷件）」不能大于以卷和以件为单位档案之和，请核对该数或馆藏总数，改正填错的一项。",
         P(limit=HOLDINGS),
     ),
     Rule(
@@ -530,7 +530,7 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
         "at_most",
         E,
         "storage_m2",
-        "「库房面积」不能大于「档案用房建筑面积」。",
+        "「库房面积」是档案用房的一部分，不能大于「档案用房建筑面积」，请核对两项面积（平方米），改正填错的一项。",
         P(limit=("building_m2",)),
     ),
 )
@@ -620,23 +620,26 @@ def evolve_form(
     add: tuple[Field, ...] = (),
     remove: tuple[str, ...] = (),
     relabel: dict[str, str] | None = None,
+    redescribe: dict[str, str] | None = None,
     insert_after: dict[str, tuple[Field, ...]] | None = None,
     rules: tuple[Rule, ...] | None = None,
 ) -> Form:
-    """The next version of a form: fields added at the end (or `insert_after` a field), removed or relabelled, their
-    own rules regenerated.
+    """The next version of a form: fields added at the end (or `insert_after` a field), removed, relabelled or their
+    description (the template's instructions) rewritten, their own rules regenerated.
 
     Rules across fields (sums, comparisons) are kept as declared unless `rules` replaces them: a change that touches
     them is written by hand.
     """
-    relabel, insert_after = relabel or {}, insert_after or {}
-    unknown = sorted((set(remove) | set(relabel) | set(insert_after)) - set(form.field_names))
+    relabel, redescribe, insert_after = relabel or {}, redescribe or {}, insert_after or {}
+    unknown = sorted((set(remove) | set(relabel) | set(redescribe) | set(insert_after)) - set(form.field_names))
     if unknown:
         raise ValueError(f"{unknown} are not fields of {form.kind} {form.version}")
     kept: list[Field] = []
     for f in form.fields:
         if f.name not in remove:
-            kept.append(replace(f, label=relabel.get(f.name, f.label)))
+            kept.append(
+                replace(f, label=relabel.get(f.name, f.label), description=redescribe.get(f.name, f.description))
+            )
         kept.extend(insert_after.get(f.name, ()))
     national = not any(r.kind == "division_in_province" for r in form.rules)
     implied = {r.rule_id for f in form.fields for r in build_field_rules(f, national=national)} | {
@@ -725,6 +728,10 @@ CENSUS_FORM = evolve_form(
     CENSUS_FORM_2024,
     CENSUS_VERSION,
     insert_after={"vol_10y": RETENTION_2025_FIELDS["vol"], "item_10y": RETENTION_2025_FIELDS["item"]},
+    redescribe={
+        "vol_total": f"以卷为保管单位的档案总数，等于下列{_SIX_CLASSES}。",
+        "item_total": f"以件为保管单位的档案总数，等于下列{_SIX_CLASSES}。",
+    },
     rules=CENSUS_RULES_2025,
 )
 CENSUS_SHEET = CENSUS_FORM.sheet_name
@@ -787,7 +794,7 @@ RED_ARCHIVES_RULES: tuple[Rule, ...] = (
         "compare_in_sheet",
         E,
         "red_vol",
-        "「红色档案（卷）」不能大于该单位在「普查表」中的「以卷为保管单位档案（卷）」。",
+        "「红色档案（卷）」不能大于该单位在「普查表」中的「以卷为保管单位档案（卷）」，请核对本行或「普查表」中该单位的数字，改正填错的一项。",
         P(sheet=CENSUS_SHEET, key="uscc", fields=("red_vol",), other_fields=("vol_total",), op="le"),
     ),
     Rule(
@@ -795,7 +802,7 @@ RED_ARCHIVES_RULES: tuple[Rule, ...] = (
         "compare_in_sheet",
         E,
         "red_item",
-        "「红色档案（件）」不能大于该单位在「普查表」中的「以件为保管单位档案（件）」。",
+        "「红色档案（件）」不能大于该单位在「普查表」中的「以件为保管单位档案（件）」，请核对本行或「普查表」中该单位的数字，改正填错的一项。",
         P(sheet=CENSUS_SHEET, key="uscc", fields=("red_item",), other_fields=("item_total",), op="le"),
     ),
     Rule(
@@ -851,7 +858,7 @@ SIGN_OFF_RULES: tuple[Rule, ...] = (
         "date_on_or_after",
         E,
         "reported_on",
-        f"「报出日期」不能早于普查标准时点 {REFERENCE_DATE:%Y年%m月%d日}。",
+        f"「报出日期」不能早于普查标准时点 {REFERENCE_DATE:%Y年%m月%d日}，请填写本表实际报出（签发）的日期。",
         P(date=REFERENCE_DATE.isoformat()),
     ),
 )

@@ -1,5 +1,7 @@
 """The schema keeps itself honest: every field is labelled, typed, checked and in the template."""
 
+import re
+
 import pytest
 
 from census_schema.census_form import (
@@ -95,3 +97,14 @@ def test_the_census_workbook_carries_the_statutory_header_and_foot():
     assert header.provisional and "暂定" in header.line("普查表")
     assert [f.label for f in SIGN_OFF_FORM.fields] == ["单位负责人", "统计负责人", "填表人", "联系电话", "报出日期"]
     assert all(f.required for f in SIGN_OFF_FORM.fields)
+
+
+@pytest.mark.parametrize("form", list(FORMS.values()), ids=lambda f: f"{f.kind}-{f.version}")
+def test_a_total_s_instructions_count_the_parts_its_sum_rule_adds(form):
+    # The template's instructions for a total ("等于下列四项之和") and the rule's message must name the same number of
+    # parts as the rule adds (GYDA-2025.1 added two retention classes: its instructions still said four).
+    numerals = {"二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+    for rule in (r for r in form.rules if r.kind == "sum_equals"):
+        for text in (form.field(rule.field).description, rule.message):
+            said = re.search(r"([二三四五六七八九十])项之和", text)
+            assert said is None or numerals[said.group(1)] == len(rule.params["parts"]), (rule.rule_id, text)
