@@ -231,9 +231,10 @@ def _identity(
     # workbooks lack what the current form asks (GYDA-2024.1 has no 表尾 nor red-archive sheet, so their rules).
     book = get_workbook_form(kind)
     if version != book.version:
+        retired = (kind, version) in WORKBOOKS
         raise _unusable(
             name,
-            f"模板版本 {version} 已停用，本轮使用 {book.version}。",
+            f"模板版本 {version} {'已停用' if retired else '不是本平台发布的版本'}，本轮使用 {book.version}。",
             "请下载最新模板，把数据复制到新模板后重新上传。",
         )
     scope = None
