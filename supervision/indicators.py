@@ -30,7 +30,10 @@ SUMMARY_FIGURE_KEYS = (
     "storage_m2",
     "units_expected",
     "units_reported",
+    "units_unregistered",
 )
+# The holders that sent a return (registered or not): a figure summed over returns needs at least one.
+REPORTING = ("units_reported", "units_unregistered")
 
 Figures = Mapping[str, int | float | Decimal]
 
@@ -58,6 +61,17 @@ def _opened_share(f: Mapping[str, Decimal]) -> Decimal | None:
     return _percent(f["opened"], f["vol_total"] + f["item_total"])
 
 
+def _sum_over_returns(*names: str) -> Callable[[Mapping[str, Decimal]], Decimal | None]:
+    """A sum of census figures; None where no holder reported (no data, not 0)."""
+
+    def compute(f: Mapping[str, Decimal]) -> Decimal | None:
+        if sum(f[n] for n in REPORTING) == 0:
+            return None
+        return sum((f[n] for n in names), Decimal(0))
+
+    return compute
+
+
 def _census_completion(f: Mapping[str, Decimal]) -> Decimal | None:
     return _percent(f["units_reported"], f["units_expected"])
 
@@ -77,20 +91,27 @@ FORMULAS: dict[str, Formula] = {
             ("opened", "vol_total", "item_total"),
             _opened_share,
         ),
-        Formula("electronic_gb", "电子档案容量（GB）合计", ("e_gb",), lambda f: f["e_gb"]),
+        Formula("electronic_gb", "电子档案容量（GB）合计", ("e_gb", *REPORTING), _sum_over_returns("e_gb")),
         Formula(
             "census_completion",
             "已接收普查表的普查对象数 ÷ 应普查对象数 × 100%",
             ("units_reported", "units_expected"),
             _census_completion,
         ),
-        Formula("red_archive_holdings", "革命历史档案合计（卷件）", ("red_archives",), lambda f: f["red_archives"]),
-        Formula("storage_area", "档案库房面积合计（平方米）", ("storage_m2",), lambda f: f["storage_m2"]),
+        Formula(
+            "red_archive_holdings",
+            "革命历史档案合计（卷件）",
+            ("red_archives", *REPORTING),
+            _sum_over_returns("red_archives"),
+        ),
+        Formula(
+            "storage_area", "档案库房面积合计（平方米）", ("storage_m2", *REPORTING), _sum_over_returns("storage_m2")
+        ),
         Formula(
             "holdings_total",
             "以卷为单位档案 + 以件为单位档案",
-            ("vol_total", "item_total"),
-            lambda f: f["vol_total"] + f["item_total"],
+            ("vol_total", "item_total", *REPORTING),
+            _sum_over_returns("vol_total", "item_total"),
         ),
     )
 }

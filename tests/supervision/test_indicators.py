@@ -29,6 +29,7 @@ FIGURES = {
     "storage_m2": D("2500.5"),
     "units_expected": 80,
     "units_reported": 60,
+    "units_unregistered": 2,
 }
 
 
@@ -59,14 +60,18 @@ def test_formulas(key, value):
 
 
 def test_formula_keeps_float_figures_decimal():
-    assert compute_formula("electronic_gb", {"e_gb": 0.1}) == D("0.1")
+    assert compute_formula("electronic_gb", {"e_gb": 0.1, "units_reported": 1, "units_unregistered": 0}) == D("0.1")
 
 
 def test_formula_without_denominator_is_no_data():
     empty = dict.fromkeys(SUMMARY_FIGURE_KEYS, 0)
     assert compute_formula("digitisation_rate", empty) is None
     assert compute_formula("census_completion", empty) is None
-    assert compute_formula("electronic_gb", empty) == 0
+    # A sum over returns where no holder reported is no data either (not 0 against a baseline of 10.47 亿), but 0 where
+    # holders reported (and an unregistered holder's return counts).
+    assert compute_formula("electronic_gb", empty) is None and compute_formula("holdings_total", empty) is None
+    assert compute_formula("electronic_gb", {**empty, "units_reported": 1}) == 0
+    assert compute_formula("storage_area", {**empty, "units_unregistered": 1, "storage_m2": 5}) == 5
 
 
 def test_formula_errors():
