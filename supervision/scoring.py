@@ -6,8 +6,9 @@ item's maximum (highest minus lowest) a reconciled value is required, and scorin
 (`EvaluationInvalid`, whose problems the validation helpers also report up front). A reconciled value always needs a
 note; one given where the experts agree is not applied (the mean counts) and only the experts' rows may give one.
 The grade and the rank use the
-final score = item total + capped bonus; any failed veto item makes the grade 不合格 whatever the score. Archives with
-the same final score share a rank (standard competition ranking, "1224").
+final score = item total + capped bonus; any failed veto item makes the grade 不合格 whatever the score. The rank
+orders by grade, then final score; archives of the same grade and score share a rank (standard competition
+ranking, "1224").
 """
 
 from __future__ import annotations
@@ -395,11 +396,13 @@ def score_archive(
 
 
 def rank_archives(results: Mapping[str, ArchiveResult]) -> list[RankedArchive]:
-    """Archives ranked by final score (total + capped bonus); equal scores share a rank ("1224"), listed by code."""
-    ordered = sorted(results.items(), key=lambda kv: (-kv[1].final_score, kv[0]))
+    """Archives ranked by grade, then final score (total + capped bonus): an archive whose failed veto item made it
+    不合格 ranks below every 合格 one whatever its score. Equal grade and score share a rank ("1224"), listed by code."""
+    grades = list(Grade)
+    ordered = sorted(results.items(), key=lambda kv: (grades.index(kv[1].grade), -kv[1].final_score, kv[0]))
     ranked: list[RankedArchive] = []
     for position, (code, result) in enumerate(ordered, 1):
-        tied = bool(ranked) and ranked[-1].final_score == result.final_score
+        tied = bool(ranked) and (ranked[-1].grade, ranked[-1].final_score) == (result.grade, result.final_score)
         rank = ranked[-1].rank if tied else position
         ranked.append(RankedArchive(rank, code, result.final_score, result.grade))
     return ranked

@@ -247,6 +247,19 @@ def test_rank_archives_shares_ranks_on_ties():
     ]
 
 
+def test_a_vetoed_archive_ranks_below_every_archive_of_a_better_grade_whatever_its_score():
+    vetoed = ArchiveResult(
+        {}, {}, D("950.0"), D(0), D(0), D("950.0"), grade_evaluation(CURRENT_STANDARD, D(950), True), (), ()
+    )
+    results = {"450000": vetoed, "110000": _result("899.9"), "120000": _result("650.0"), "130000": _result("950.0")}
+    assert [(r.rank, r.archive_code, r.grade) for r in rank_archives(results)] == [
+        (1, "130000", Grade.EXCELLENT),
+        (2, "110000", Grade.GOOD),
+        (3, "450000", Grade.FAIL),  # among the 不合格, the score orders
+        (4, "120000", Grade.FAIL),
+    ]
+
+
 def test_rank_the_47():
     codes = [a.archive_code for a in list_comprehensive_archives()]
     assert len(codes) == 47
