@@ -42,6 +42,7 @@ from supervision.scoring import (
     check_reconciliations,
     check_score_values,
     check_scoring_allowed,
+    check_self_evidence,
     check_veto_verdicts,
     pivot_expert_scores,
     unneeded_reconciliations,
@@ -306,6 +307,8 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         problems += check_reconciliation_source(
             scorer, [str(r["item_code"]) for r in group if r["reconciled"] is not None]
         )
+        unevidenced = [r for r in group if r["score"] is not None and not str(r["evidence"] or "").strip()]
+        problems += check_self_evidence(scorer, [str(r["item_code"]) for r in unevidenced])
         locate(problems, group, archive, scorer)
         if scorer != SELF_SOURCE:
             experts_by_archive[archive][scorer] = items

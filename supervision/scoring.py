@@ -245,6 +245,13 @@ def check_reconciliation_source(scorer: str, reconciled_items: Iterable[str]) ->
     return [_problem("reconciliation_by_experts", code, "合议分") for code in reconciled_items]
 
 
+def check_self_evidence(scorer: str, items_without_evidence: Iterable[str]) -> list[ScoreProblem]:
+    """A self-evaluation gives a score and evidence per item (supervision.md §2); experts' evidence is optional."""
+    if scorer != SELF_SOURCE:
+        return []
+    return [_problem("self_evidence_required", code, scorer) for code in items_without_evidence]
+
+
 def unneeded_reconciliations(
     standard: EvaluationStandard,
     expert_scores_by_item: Mapping[str, Sequence[Decimal]],

@@ -584,7 +584,7 @@ def _score_rows(
                 else VETO_PASSED
                 if verdicts[item_code]
                 else VETO_FAILED,
-                "evidence": None,
+                "evidence": f"{name}自评佐证材料（{item_code}）" if scorer == SELF_SOURCE else None,
                 "reconciled": rec.value if rec else None,
                 "note": rec.note if rec else None,
             }

@@ -403,6 +403,13 @@ EVALUATION_RULES: tuple[Rule, ...] = (
     ),
     Rule("reconciliation_note", "evaluation", E, "note", "合议分须附说明。"),
     Rule(
+        "self_evidence_required",
+        "evaluation",
+        E,
+        "evidence",
+        f"「{SELF_SOURCE}」须为每个评分项（及申报的加分项）填写佐证材料：评分依据的材料名称或文号。",
+    ),
+    Rule(
         "reconciliation_by_experts",
         "evaluation",
         E,

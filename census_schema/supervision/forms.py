@@ -458,7 +458,7 @@ SCORE_FIELDS: tuple[Field, ...] = (
         required=False,
         width=10,
     ),
-    _text("evidence", "佐证材料", "评分依据的佐证材料名称。", 500, 24, required=False),
+    _text("evidence", "佐证材料", f"评分依据的佐证材料名称；{SELF_SOURCE}的每个评分项必填。", 500, 24, required=False),
     Field(
         "reconciled",
         "合议分",
@@ -528,7 +528,7 @@ EVALUATION_WORKBOOK = WorkbookForm(
     notes=(
         "1. 在「评分表」第 {first} 行起逐行填写，每个档案馆、每位评分人、每个评分项一行；第 {header} 行为表头。",
         f"2. 档案馆自评的「评分人」填“{SELF_SOURCE}”；专家填本人在平台上的用户名，只能为分配给本人的档案馆评分。",
-        "3. 每位评分人须对全部评分项评分；否决项须填写“通过”或“不通过”；加分项只在有加分时填写。",
+        f"3. 每位评分人须对全部评分项评分；否决项须填写“通过”或“不通过”；加分项只在有加分时填写；{SELF_SOURCE}须逐项填写佐证材料。",
         "4. 专家评分相差超过该项满分20%的，须在该项的专家行填写「合议分」和「合议说明」；未超过的得分取专家平均分，不采用合议分。",
         "5. 同一档案馆、同一评分人再次报送的，以最后一次接收的评分为准；评价结束后不再接收评分。",
         *(f"{i}. {note}" for i, note in enumerate(_COMMON_NOTES, 6)),

@@ -104,6 +104,8 @@ def score_sheet(
     for item in CURRENT_STANDARD.items:
         score = value(item) if value else (item.max_points * Decimal("0.9")).quantize(Decimal("0.1"))
         row = {"archive_code": archive, "scorer": scorer, "item_code": item.code, "score": score}
+        if scorer == SELF_SOURCE:  # a self-evaluation names its evidence for every item
+            row["evidence"] = f"自评佐证材料（{item.code}）"
         if item.is_veto:
             row["veto_verdict"] = "通过"
         rows.append({**row, **edits.get(item.code.replace(".", "_"), {})})

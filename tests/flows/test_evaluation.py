@@ -86,6 +86,17 @@ def test_self_and_expert_scores_give_a_graded_ranked_result(store, settings, tmp
     assert lineage == (outcome.submission_id, "评分表", 3)
 
 
+def test_a_self_evaluation_names_its_evidence_for_every_item(store, settings, tmp_path):
+    # supervision.md §2: 自评, a score and evidence per item; an expert's evidence stays optional.
+    rows = score_sheet(SELF, A1_1_1={"evidence": None}, A1_1_2={"evidence": "  "}) + score_sheet("专家甲")
+    outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
+    assert outcome.status == "rejected"
+    assert [(f.row, f.field, f.rule) for f in outcome.failures if f.severity == "error"] == [
+        (locate(rows, SELF, "A1.1.1"), "evidence", "self_evidence_required"),
+        (locate(rows, SELF, "A1.1.2"), "evidence", "self_evidence_required"),
+    ]
+
+
 def test_a_reconciled_value_comes_from_the_experts_and_counts_only_where_they_differ(store, settings, tmp_path):
     # supervision.md §2: the mean, or a reconciled value when experts differ by more than 20 % of the maximum.
     experts = score_sheet("专家甲", A1_1_1={"reconciled": D(10), "note": "合议"}) + score_sheet("专家乙")
@@ -138,7 +149,7 @@ def test_every_score_rule_is_located_and_nothing_is_loaded(store, settings, tmp_
     own = [r for r in own if r["item_code"] != "A1.1.3"]
     own.append(dict(own[5]))  # a repeated row
     extra = [
-        {"archive_code": ARCHIVE, "scorer": SELF, "item_code": code, "score": score}
+        {"archive_code": ARCHIVE, "scorer": SELF, "item_code": code, "score": score, "evidence": "材料"}
         for code, score in (("A9.9.9", D(1)), ("B1", D(15)), ("B9", D(1)))
     ]
     experts = score_sheet(
