@@ -50,6 +50,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "inspection_grading": "评定结果不符",
     "finding_inspection": "检查记录不存在",
     "checklist_item": "检查项不存在",
+    "veto_finding_counted": "否决项未计入",
     "deadline_after_feedback": "整改期限早于反馈",
     "lifecycle": "整改流转不允许",
     "evaluation": "评分不符合要求",

@@ -226,6 +226,35 @@ def check_checklist_item(rules: Sequence[Rule], form: Form, sheets: Sheets, cont
     return failures
 
 
+def check_veto_findings_counted(
+    rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext
+) -> list[Failure]:
+    """Findings on veto items of an inspection recorded in this workbook that counts fewer failed veto items (a
+    failed veto rules out 优秀: a count of 0 beside a finding on a veto item would grade it 优秀)."""
+    records = {
+        r["inspection_id"]: (CHECKLISTS.get(str(r["checklist_version"])), r["failed_veto_items"])
+        for r in _rows(sheets, INSPECTION_RECORDS_FORM).iter_rows(named=True)
+        if r["inspection_id"] and r["failed_veto_items"] is not None
+    }
+    rows, failures = _rows(sheets, form), []
+    on_veto: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for r in _positioned(rows):
+        checklist, _ = records.get(r["inspection_id"], (None, None))
+        item = checklist.items_by_code.get(str(r["item_code"])) if checklist is not None else None
+        if item is not None and item.is_veto:
+            on_veto[str(r["inspection_id"])].append(r)
+    for rule in rules:
+        hits = []
+        for inspection_id, found in on_veto.items():
+            counted = records[inspection_id][1]
+            items = sorted({str(r["item_code"]) for r in found})
+            if len(items) > counted:
+                detail = f"（检查 {inspection_id} 填写未通过否决项 {counted} 项，问题涉及否决项 {'、'.join(items)}）"
+                hits += [(int(r["_at"]), rule.message + detail) for r in found]
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
 def check_deadline_after_feedback(
     rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext
 ) -> list[Failure]:
@@ -418,6 +447,7 @@ WORKBOOK_RULES: dict[str, WorkbookRule] = {
     "inspection_grading": check_inspection_grading,
     "finding_inspection": check_finding_inspection,
     "checklist_item": check_checklist_item,
+    "veto_finding_counted": check_veto_findings_counted,
     "deadline_after_feedback": check_deadline_after_feedback,
     "lifecycle": check_lifecycle,
     "evaluation": check_evaluation,

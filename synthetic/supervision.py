@@ -287,10 +287,21 @@ def _walk_bucket(feedback: date) -> str:
     return "old" if age > 365 else "recent" if age > 90 else "new"
 
 
+def _counted_vetoes(items: list[ChecklistItem], failed: int) -> list[ChecklistItem]:
+    """The sampled items with veto items beyond the record's failed count swapped for unused ordinary items, in
+    checklist order (a finding on a veto item means it failed; the record must count it)."""
+    spare = iter(i for i in CURRENT_CHECKLIST.items if not i.is_veto and i not in items)
+    kept: list[ChecklistItem] = []
+    for item in items:
+        vetoes = sum(i.is_veto for i in kept)
+        kept.append(next(spare) if item.is_veto and vetoes >= failed else item)
+    return kept
+
+
 def _findings_of(
     rng: random.Random, names: _Names, record: Mapping[str, Any], count: int, generated: _Generated
 ) -> None:
-    items: list[ChecklistItem] = rng.sample(CURRENT_CHECKLIST.items, count)
+    items = _counted_vetoes(rng.sample(CURRENT_CHECKLIST.items, count), int(record["failed_veto_items"] or 0))
     reviewer = str(record["inspectors"]).split("、")[0]
     feedback: date = record["feedback_date"]
     for n, item in enumerate(items, 1):

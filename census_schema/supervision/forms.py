@@ -305,6 +305,14 @@ FINDING_RULES: tuple[Rule, ...] = (
         "deadline",
         "整改期限不能早于检查的反馈日期；立行立改的问题整改期限须为反馈当日。",
     ),
+    Rule(
+        "finding_veto_counted",
+        "veto_finding_counted",
+        W,
+        "item_code",
+        "该问题所在检查项目是否决项，但「检查记录」中该检查的「未通过否决项数」少于有问题的否决项数："
+        "如该否决项未通过，请改正未通过否决项数（否决项未通过的，等次不能评为优秀）。",
+    ),
 )
 
 UPDATE_FIELDS: tuple[Field, ...] = (

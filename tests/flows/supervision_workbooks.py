@@ -54,11 +54,11 @@ def finding(n: int = 1, inspection_n: int = 1, **edits: Any) -> dict[str, Any]:
     return {
         "finding_id": f"JC2023-{inspection_n:03d}-{n:02d}",
         "inspection_id": f"JC2023-{inspection_n:03d}",
-        "item_code": "A03-04",
-        "description": "库房未配备火灾自动报警系统",
+        "item_code": "A03-03",  # not a veto item: the default record counts no failed veto item
+        "description": "库房温湿度未按要求调控和记录",
         "severity": "较重",
         "is_immediate": "否",
-        "requirement": "配齐火灾自动报警系统",
+        "requirement": "配备温湿度调控设备并逐日记录",
         "responsible_unit": "办公厅",
         "responsible_person": "王五",
         **edits,

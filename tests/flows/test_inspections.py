@@ -342,3 +342,21 @@ def test_a_supervision_upload_takes_effect_without_review(store, settings, tmp_p
         add_user(con, "planner", "hash", Role.PLANNER, None)
     assert main(["review", "accept", outcome.submission_id, "--by", "planner", "--db", db]) == 2
     assert "不经审核" in capsys.readouterr().err
+
+
+def test_a_finding_on_a_veto_item_the_record_does_not_count_is_named(store, settings, tmp_path):
+    # supervision.md §1: failing a veto item rules out 优秀; a record counting 0 failed veto items beside a finding on
+    # the fire-alarm veto item (A03-04) would be graded 优秀. A warning: the inspectors may judge the item passed.
+    findings = [
+        finding(1, item_code="A03-04"),
+        finding(2, item_code="A06-04"),
+        finding(3),
+        finding(1, 2, item_code="A03-04"),
+    ]
+    records = [inspection(1), inspection(2, failed_veto_items=1)]
+    outcome = ingest(store, settings, inspections_workbook(tmp_path / "i.xlsx", records, findings))
+    assert outcome.status == "accepted"
+    named = [(f.sheet, f.row, f.rule) for f in outcome.failures if f.rule == "finding_veto_counted"]
+    # Inspection 1 counts 0 and has findings on two veto items; inspection 2 counts the one it has.
+    assert named == [("发现问题", 3, "finding_veto_counted"), ("发现问题", 4, "finding_veto_counted")]
+    assert "A03-04、A06-04" in next(f.message for f in outcome.failures if f.rule == "finding_veto_counted")
