@@ -31,6 +31,7 @@ SUMMARY_FIGURE_KEYS = (
     "units_expected",
     "units_reported",
     "units_unregistered",
+    "red_total",
 )
 # The holders that sent a return (registered or not): a figure summed over returns needs at least one.
 REPORTING = ("units_reported", "units_unregistered")
@@ -100,9 +101,9 @@ FORMULAS: dict[str, Formula] = {
         ),
         Formula(
             "red_archive_holdings",
-            "革命历史档案合计（卷件）",
-            ("red_archives", *REPORTING),
-            _sum_over_returns("red_archives"),
+            "「红色档案资源摸底」的红色档案（卷）+ 红色档案（件）",
+            ("red_total", *REPORTING),
+            _sum_over_returns("red_total"),
         ),
         Formula(
             "storage_area", "档案库房面积合计（平方米）", ("storage_m2", *REPORTING), _sum_over_returns("storage_m2")

@@ -21,6 +21,7 @@ from census_schema.divisions import load_divisions
 from census_schema.supervision.codes import IndicatorStatus
 from census_schema.supervision.indicators import CENSUS_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR, PlanIndicator
 from supervision.indicators import compute_indicator, evaluate_indicator, expected_progress
+from warehouse.breakdowns import query_red_archives_by_province
 from warehouse.queries import fetch_named, query_summary
 
 # Computed values are shown with this many decimal places.
@@ -44,7 +45,12 @@ def computed_indicator_values(con: duckdb.DuckDBPyConnection, round_id: str = RO
     Grain: one row per computed indicator and scope; value None where the denominator is 0 (no data).
     """
     summary = query_summary(con, round_id)
-    scopes = [(None, summary["national"])] + [(p["province_code"], p) for p in summary["provinces"]]
+    # The red-archive inventory's total (its own sheet) beside each scope's figures.
+    red = {r["province_code"]: r["red_total"] for r in query_red_archives_by_province(con, round_id)}
+    red_national = summary["red_archive_resources"]["red_total"]
+    scopes = [(None, {**summary["national"], "red_total": red_national})] + [
+        (p["province_code"], {**p, "red_total": red.get(p["province_code"]) or 0}) for p in summary["provinces"]
+    ]
     rows = []
     for indicator in PLAN_INDICATORS:
         if not indicator.is_computed:

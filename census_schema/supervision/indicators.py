@@ -104,7 +104,13 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
     ),
     _computed("JC03", "电子档案容量", "GB", "electronic_gb", "以普查数据为基期；计全部普查对象。"),
     _computed("JC04", "国有档案资源普查完成率", "%", "census_completion", "已报送普查表的普查对象占名录的比例。"),
-    _computed("JC05", "革命历史档案数量", "卷件", "red_archive_holdings", "以普查数据为基期；计全部普查对象。"),
+    _computed(
+        "JC05",
+        "红色档案数量",
+        "卷件",
+        "red_archive_holdings",
+        "以普查「红色档案资源摸底」表为基期（红色档案的卷与件合计，含革命历史档案）；计全部普查对象。",
+    ),
     _computed("JC06", "档案库房面积", "平方米", "storage_area", "以普查数据为基期；计全部普查对象。"),
     PlanIndicator(
         "JC07",

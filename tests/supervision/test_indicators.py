@@ -26,6 +26,7 @@ FIGURES = {
     "e_gb": 12.5,
     "opened": 1000,
     "red_archives": 40,
+    "red_total": 55,
     "storage_m2": D("2500.5"),
     "units_expected": 80,
     "units_reported": 60,
@@ -50,7 +51,7 @@ def test_every_computed_indicator_has_its_formula():
         ("opened_share", D(25)),  # 1000 / 4000
         ("electronic_gb", D("12.5")),
         ("census_completion", D(75)),  # 60 / 80
-        ("red_archive_holdings", D(40)),
+        ("red_archive_holdings", D(55)),  # the red-archive sheet's total, not field 38 (革命历史档案)
         ("storage_area", D("2500.5")),
         ("holdings_total", D(4000)),
     ],

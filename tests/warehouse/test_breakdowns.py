@@ -257,6 +257,13 @@ def test_indicators_use_the_basis_their_names_state(bases):
     assert values["JC11"] == Decimal("3010.00")
     # Indicators over every holder say so: completion 3 of 4 registered holders.
     assert values["JC04"] == Decimal("75.00")
+    # Red-archive holdings: the inventory sheet's 30 卷 + 10 件 (field 38, 革命历史档案, is another figure), nationally
+    # and for the province that holds them.
+    assert values["JC05"] == Decimal("40.00")
+    guangdong = {
+        r["indicator_code"]: r["value"] for r in computed_indicator_values(bases) if r["province_code"] == "440000"
+    }
+    assert guangdong["JC05"] == Decimal("40.00")
 
 
 def test_the_red_archive_inventory_by_hand(bases):
