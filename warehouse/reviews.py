@@ -15,6 +15,7 @@ from typing import Any, Literal
 import duckdb
 
 from census_schema.audit import AuditKind
+from census_schema.divisions import load_divisions
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.scopes import (
@@ -80,6 +81,30 @@ def review_submission(
         return _apply_review(con, submission_id, action, Reviewer(by, reviewer.role, reviewer.province_code), reason)
 
 
+def _province_name(code: str | None) -> str:
+    division = load_divisions().by_code.get(code or "")
+    return f"{division.name}（{code}）" if division is not None else f"（{code}）"
+
+
+def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, province_code: str | None) -> str | None:
+    """What returning a current return awaiting review takes out of the figures, said before anyone presses 退回; None
+    for an id that is not such a return (or, with `province_code`, not that province's)."""
+    row = con.execute(
+        "SELECT province_code, scope_kind, scope_code, row_count, kind FROM submissions "
+        "WHERE submission_id = ? AND status = 'accepted' AND is_current AND review_state = ?",
+        [submission_id, PENDING],
+    ).fetchone()
+    if row is None or (province_code is not None and row[0] != province_code):
+        return None
+    scope = parse_stored_scope(row[1], row[2], row[0])
+    where = scope.label if scope is not None else "该范围"
+    what = "普查表" if row[4] == "census" else "普查对象名录"
+    return (
+        f"退回将使{where}的这份{what}（{row[3]:,} 个单位）不再计入统计数字，直到该范围重新报送并审核通过；"
+        "报送单位会看到退回原因，退回记入审计日志。"
+    )
+
+
 def _check_level(submission_id: str, row: tuple[Any, ...], reviewer: Reviewer, label: str) -> None:
     """AccessDenied unless it is the reviewer's level's turn on this return (and, for a province, its own)."""
     province_code, scope_kind, scope_code, stage = row
@@ -90,7 +115,8 @@ def _check_level(submission_id: str, row: tuple[Any, ...], reviewer: Reviewer, l
         raise AccessDenied(f"{reviewer.name} 的角色不能审核报送。", hint="审核由省级档案部门和国家档案局进行。")
     if level == PROVINCE_REVIEW and province_code != reviewer.province_code:
         raise AccessDenied(
-            f"报送「{submission_id}」属于{where}，不在 {reviewer.name} 所在省份（{reviewer.province_code}），不能{label}。",
+            f"报送「{submission_id}」属于{where}，不在 {reviewer.name} 所在省份{_province_name(reviewer.province_code)}，"
+            f"不能{label}。",
             hint="省级档案部门只审核本省地级、县级单位的报表。",
         )
     if level != stage:

@@ -17,7 +17,7 @@ from dash_app.data_docs import data_docs_url
 from dash_app.formatting import kind_label, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import list_submissions, query_holder_lineage, query_review_progress
-from warehouse.reviews import Action, Reviewer, review_submission
+from warehouse.reviews import Action, Reviewer, describe_return, review_submission
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -145,6 +145,7 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                 ],
                 className="toolbar",
             ),
+            html.P(id=ids.SUBMISSIONS_RETURN_PREVIEW, className="hint"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_RESULT, className="result"),
             html.A(
                 "查看所填提交的校验详情（Great Expectations Data Docs）",
@@ -200,6 +201,15 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     return f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"
 
 
+def return_preview(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:
+    """What a return of the submission typed would take out, for a reviewer who may return it (None otherwise)."""
+    code = (submission_id if isinstance(submission_id, str) else "").strip()
+    if not code or not can_review(viewer):
+        return None
+    with context.reader.cursor() as con:
+        return describe_return(con, code, scope_province(viewer))
+
+
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids, row selection into the review form, and the review buttons."""
     for spec in _specs(context):
@@ -240,6 +250,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         # The route checks the viewer's scope when the link is opened.
         code = (submission_id if isinstance(submission_id, str) else "").strip()
         return (data_docs_url(code), {}) if code else (None, {"display": "none"})
+
+    @app.callback(
+        Output(ids.SUBMISSIONS_RETURN_PREVIEW, "children"),
+        Input(ids.SUBMISSIONS_REVIEW_ID, "value"),
+        Input(ids.SUBMISSIONS_REVIEW_RESULT, "children"),
+    )
+    def preview_return(submission_id: str | None, _result: Any) -> str | None:
+        return return_preview(context, current_viewer(), submission_id)
 
     @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_RESULT, "children"),

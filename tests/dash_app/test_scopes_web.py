@@ -95,13 +95,29 @@ def progress_line(app, user: str) -> str:
     return returned(response, ids.SUBMISSIONS_REVIEW_PROGRESS, "children")
 
 
+def return_preview(app, user: str, submission_id: str) -> str | None:
+    """What /submissions says a return would take out, once the id is filled in."""
+    response = post_callback(
+        app,
+        client_of(app, user),
+        [(ids.SUBMISSIONS_RETURN_PREVIEW, "children")],
+        [(ids.SUBMISSIONS_REVIEW_ID, "value", submission_id), (ids.SUBMISSIONS_REVIEW_RESULT, "children", None)],
+    )
+    return returned(response, ids.SUBMISSIONS_RETURN_PREVIEW, "children")
+
+
 def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_the_uploader_why(site):
     app, store, _ = site
     prefecture = submission_of(store, "440100")
+    # Before 退回 is pressed, the page says what it takes out (and says nothing of another province's return).
+    said = return_preview(app, "guangdong", prefecture)
+    assert said is not None and "广东省广州市（地级）的这份普查表（3 个单位）不再计入统计数字" in said
+    assert return_preview(app, "guangxi", prefecture) is None and return_preview(app, "evaluator", prefecture) is None
     assert "须先由省级档案部门审核" in review(app, "planner", prefecture, "accept")
-    assert "不在 guangxi 所在省份" in review(app, "guangxi", prefecture, "accept")
+    assert "不在 guangxi 所在省份广西壮族自治区（450000）" in review(app, "guangxi", prefecture, "accept")
     assert "必须说明原因" in review(app, "guangdong", prefecture, "return")
     assert review(app, "guangdong", prefecture, "return", "第4行请核实") == f"{prefecture}：待省级审核 → 已退回"
+    assert return_preview(app, "guangdong", prefecture) is None  # returned: nothing more to take out
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
     shown = next(row for row in rows if row["submission_id"] == prefecture)
     assert (shown["scope_name"], shown["review_progress"], shown["return_reason"]) == (

@@ -127,7 +127,7 @@ def test_a_prefecture_s_return_is_reviewed_by_its_province_then_by_the_nation(co
     assert progress(con, submission_id) == "待省级审核"
     with pytest.raises(AccessDenied, match="须先由省级档案部门审核"):
         review_submission(con, submission_id, "accept", PLANNER, None)
-    with pytest.raises(AccessDenied, match="不在 guangxi 所在省份"):
+    with pytest.raises(AccessDenied, match="不在 guangxi 所在省份广西壮族自治区（450000）"):
         review_submission(con, submission_id, "accept", GUANGXI, None)
     first = review_submission(con, submission_id, "accept", GUANGDONG, None)
     assert (first["level"], first["from_state"], first["to_state"]) == ("province", "待省级审核", "待国家局审核")
