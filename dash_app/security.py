@@ -201,6 +201,26 @@ def refusal(status: int, message: str) -> flask.Response:
     return flask.Response(message, status=status, mimetype="text/plain")
 
 
+# What a refused or missing page or download says, in place of the web server's English pages (a refusal with a
+# message of its own, `refusal`, keeps it).
+ERROR_PAGES = {
+    403: ("无权访问", "您的账号无权查看或下载此内容：其他省份的数据、分配给其他专家的档案馆，或其他角色的功能。"),
+    404: ("找不到页面或文件", "链接可能已失效，或所指的报送、文件不存在。请从平台页面上的链接进入。"),
+    405: ("不支持的请求方式", "请从平台页面上操作，不要直接提交此地址。"),
+}
+
+
+def error_page(status: int, title: str, text: str) -> flask.Response:
+    """A short Chinese page for an HTTP error, with a way back (plain text for the app's own requests)."""
+    if flask.request.path.startswith("/_dash-"):
+        return refusal(status, f"{title}：{text}")
+    body = (
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>'
+        f'<body><h1>{title}（{status}）</h1><p>{text}</p><p><a href="/">返回首页</a></p></body></html>'
+    )
+    return flask.Response(body, status=status, mimetype="text/html")
+
+
 def install_security(
     server: flask.Flask, script_hashes: Callable[[], Iterable[str]], callbacks: Mapping[str, Any]
 ) -> None:
@@ -228,6 +248,9 @@ def install_security(
             if problem:
                 return refusal(400, f"{problem}。{REFRESH_HINT}")
         return None
+
+    for status, (title, text) in ERROR_PAGES.items():
+        server.register_error_handler(status, lambda _error, s=status, t=title, x=text: error_page(s, t, x))
 
     @server.after_request
     def add_headers(response: flask.Response) -> flask.Response:
