@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, quote
 
-from dash import Dash, Input, Output, html
+from dash import Dash, Input, Output, dcc, html
+from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
 from census_schema.divisions import census_province_of
@@ -180,7 +181,15 @@ def with_value_column(columns: list[Column], figure: str) -> list[Column]:
 def layout(figure: str | None = None, division: str | None = None, **_query: str) -> html.Div:
     """What the figure is, the returns it comes from, and their rows."""
     viewer = current_viewer()
-    chosen, scope = request_from_search(viewer, f"?figure={figure or ''}&division={division or ''}")
+    try:
+        chosen, scope = request_from_search(viewer, f"?figure={figure or ''}&division={division or ''}")
+    except HTTPException as refused:  # another province, the central channels or no such division: said on the page
+        said = (
+            "无权查看该范围的数据：只能查看本省。"
+            if refused.code == 403
+            else f"「{(division or '')[:20]}」不是现行的行政区划代码。"
+        )
+        return html.Div([html.H2("数据来源"), html.P(said, className="error"), dcc.Link("返回概览", href="/")])
     label, unit = figure_label(chosen)
     return html.Div(
         [

@@ -392,6 +392,21 @@ def test_lineage_of_another_province_s_holder_is_empty_for_a_province_user(app):
     assert len(grid_rows(app, client_of(app, "planner"), ids.LINEAGE_GRID, guangxi_holder)) == 1
 
 
+@pytest.mark.parametrize(
+    ("search", "said"),
+    [
+        ("?figure=units_reported&division=110000", "无权查看该范围的数据"),
+        ("?figure=units_reported&division=central", "无权查看该范围的数据"),
+        ("?figure=units_reported&division=999999", "「999999」不是现行的行政区划代码"),
+    ],
+)
+def test_a_province_user_asking_another_scope_s_lineage_is_told_so_on_the_page(app, search, said):
+    # Not a blank page with a 403 in the console (the layout's refusal broke the page).
+    response = render_page(app, client_of(app, "guangdong"), "/lineage", search)
+    assert response.status_code == 200
+    assert any(said in text for text in strings_in(returned(response, "_pages_content", "children")))
+
+
 def test_a_lineage_names_its_scope_as_people_do():
     scopes = (None, "440000", "440100", "central", "central:enterprises")
     assert [scope_name(s) for s in scopes] == ["全国", "广东省", "广东省广州市", "中央渠道", "中央企业"]
