@@ -12,6 +12,7 @@ from census_schema.fields import FieldType
 from census_schema.scopes import (
     CENTRAL_CHANNELS,
     CENTRAL_NAME,
+    RETURNED,
     parse_central_area,
     parse_stored_scope,
     review_label,
@@ -410,25 +411,29 @@ def query_holder_lineage(
 
 def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
     """Per province (all its scopes; the central channels together under a NULL province): census submissions, how
-    many were rejected, and warnings per 100 rows of the current returns."""
+    many were rejected, and warnings per 100 rows of the current returns that count (a return sent back by its
+    reviewer counts in no figure until it is sent again)."""
     return fetch_named(
         con,
         """
+        WITH counted AS (
+            SELECT *, is_current AND coalesce(review_state, '') <> ? AS counts FROM submissions
+            WHERE kind = 'census' AND round_id = ?
+        )
         SELECT
             province_code,
             count(*) AS submissions,
             count(*) FILTER (WHERE status = 'rejected') AS rejected,
             max(submitted_at) AS last_submitted_at,
-            sum(warning_count) FILTER (WHERE is_current) AS current_warnings,
-            sum(row_count) FILTER (WHERE is_current) AS current_rows,
-            round(100.0 - 100.0 * coalesce(sum(warning_count) FILTER (WHERE is_current), 0)
-                  / greatest(coalesce(sum(row_count) FILTER (WHERE is_current), 0), 1), 2) AS quality_score
-        FROM submissions
-        WHERE kind = 'census' AND round_id = ?
+            sum(warning_count) FILTER (WHERE counts) AS current_warnings,
+            sum(row_count) FILTER (WHERE counts) AS current_rows,
+            round(100.0 - 100.0 * coalesce(sum(warning_count) FILTER (WHERE counts), 0)
+                  / greatest(coalesce(sum(row_count) FILTER (WHERE counts), 0), 1), 2) AS quality_score
+        FROM counted
         GROUP BY province_code
         ORDER BY province_code
         """,
-        [round_id],
+        [RETURNED, round_id],
     )
 
 

@@ -30,7 +30,7 @@ FAILURE_LIMIT = 5000
 QUALITY_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
     Column("submissions", "提交", "int", "次"),
-    Column("rejected", "退回", "int", "次"),
+    Column("rejected", "未通过校验", "int", "次"),
     Column("current_rows", "现行表行数", "int", "行"),
     Column("current_warnings", "现行表警告", "int", "个"),
     Column("quality_score", "质量分", "decimal", "分"),
@@ -87,7 +87,8 @@ def load_quality(viewer: Viewer, con: Any) -> list[dict[str, Any]]:
     """Quality rows of the provinces the viewer may see."""
     province = scope_province(viewer)
     rows = [r for r in query_quality_by_province(con) if province is None or r["province_code"] == province]
-    return with_names(rows)
+    # The row without a province is the three central channels together, not the nation.
+    return with_names([r if r["province_code"] else {**r, "province_name": "中央渠道"} for r in rows])
 
 
 def _failures(context: AppContext, severity: str, current_only: bool) -> Any:
@@ -163,7 +164,10 @@ def layout(**_query: str) -> html.Div:
     return html.Div(
         [
             html.H2("数据质量"),
-            html.P("质量分 = 100 − 现行普查表每百行警告数；退回次数为未通过校验的提交。", className="hint"),
+            html.P(
+                "质量分 = 100 − 现行普查表每百行警告数（被审核退回的报表不计）；“未通过校验”为校验发现错误、整份退回报送单位的提交。",
+                className="hint",
+            ),
             grid_block(ids.QUALITY_GRID, QUALITY_COLUMNS),
             graph(ids.QUALITY_TREND),
             html.H3("未通过校验的报表中的错误"),

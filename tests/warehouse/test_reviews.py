@@ -10,6 +10,7 @@ from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope, review_label
 from tests.warehouse.factories import count, load, make_submission, make_uscc
 from warehouse.loads import record_submission
+from warehouse.queries import query_quality_by_province
 from warehouse.reviews import Reviewer, review_submission
 
 A = make_uscc(1)
@@ -167,3 +168,13 @@ def test_roles_without_a_review_level_are_refused(con):
     with pytest.raises(AccessDenied):
         review_submission(con, submission_id, "accept", Reviewer("e", Role.EVALUATOR), None)
     assert count(con, "submission_reviews") == 0
+
+
+def test_a_returned_return_leaves_the_quality_figures_as_it_leaves_the_others(con):
+    # /quality counted a return its reviewer sent back in 现行表行数 while coverage and lineage did not.
+    load(con, "census", "440000", [{"uscc": A}, {"uscc": make_uscc(2)}], scope=GUANGZHOU)
+    submission_id = load(con, "census", "440000", [{"uscc": make_uscc(3)}])
+    assert next(r for r in query_quality_by_province(con) if r["province_code"] == "440000")["current_rows"] == 3
+    review_submission(con, submission_id, "return", PLANNER, "第3行请核实")
+    quality = next(r for r in query_quality_by_province(con) if r["province_code"] == "440000")
+    assert (quality["submissions"], quality["current_rows"]) == (2, 2)
