@@ -12,7 +12,6 @@ from typing import Any
 
 import flask
 
-from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError, NotFound
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
@@ -22,7 +21,7 @@ from dash_app.formatting import BEIJING, format_datetime
 from dash_app.grid import ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
-from warehouse.evaluation import check_may_score, query_scores, require_archive
+from warehouse.evaluation import archive_label, check_may_score, query_scores, require_archive
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An evaluator's own sheet for an archive: what the scoring form on /evaluation shows them, no more.
@@ -40,12 +39,6 @@ OWN_SHEET_COLUMNS = [
 
 def _send(path: Path, name: str) -> flask.Response:
     return flask.send_file(io.BytesIO(path.read_bytes()), as_attachment=True, download_name=name, mimetype=XLSX)
-
-
-def archive_label(archive_code: str) -> str:
-    """An archive's name with its code: 广东省档案馆（440000）."""
-    names = {a.archive_code: a.name for a in list_comprehensive_archives()}
-    return f"{names.get(archive_code, '')}（{archive_code}）"
 
 
 def own_sheet_rows(scores: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:

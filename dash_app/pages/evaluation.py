@@ -29,6 +29,7 @@ from flows.supervision import issue_findings, save_scores, withdraw_findings
 from supervision.scoring import EvaluationInvalid, ScoreProblem
 from warehouse.evaluation import (
     DEFAULT_ROUND,
+    archive_label,
     check_may_score,
     query_area_results,
     query_assignments,
@@ -173,6 +174,10 @@ def layout(**query: str) -> html.Div:
     if viewer.role == Role.EVALUATOR:
         parts += [
             html.H3("逐项评分"),
+            html.P(
+                "“提交评分”后评分计入结果；已提交的评分再点“保存草稿”即撤回提交，须重新提交才再计入。",
+                className="hint",
+            ),
             html.Div(id=ids.EVALUATION_FORM),
             # Kept in view at the bottom of the window: what a save did shows beside the buttons that did it.
             html.Div(
@@ -825,7 +830,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             ), slots
         missing = f"，尚有 {len(outcome['missing'])} 项未评" if outcome["missing"] else ""
         saved_at = format_datetime(outcome["saved_at"])
-        verb = "已提交" if submit else "草稿已保存"
+        verb = "已提交" if submit else "草稿已保存（未提交，不计入结果）"
         return html.P(
-            f"{verb}：{archive_code} 已评 {outcome['scored']} 项{missing}（{saved_at}）", className="ok"
+            f"{verb}：{archive_label(archive_code)} 已评 {outcome['scored']} 项{missing}（{saved_at}）", className="ok"
         ), slots

@@ -49,7 +49,13 @@ from tests.dash_app.test_access import (
     returned,
 )
 from warehouse.backends import EmbeddedWarehouse
-from warehouse.evaluation import query_assignments, query_deviations, query_evaluation_results, query_scores
+from warehouse.evaluation import (
+    archive_label,
+    query_assignments,
+    query_deviations,
+    query_evaluation_results,
+    query_scores,
+)
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings, summarize_inspections
 
@@ -355,7 +361,9 @@ def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assi
     veto = VETO_CODES[0]
     draft = {"A1.1.1": 8.5, veto: 4.0, STANDARD.bonus_items[0].code: 1.5}
     message = save(app, client, archive, draft, {veto: "fail"})
-    assert message.startswith(f"草稿已保存：{archive} 已评 2 项，尚有 {len(STANDARD.items) - 2} 项未评")
+    assert message.startswith(
+        f"草稿已保存（未提交，不计入结果）：{archive_label(archive)} 已评 2 项，尚有 {len(STANDARD.items) - 2} 项未评"
+    )
 
     saved = {r["item_code"]: r for r in read(site, query_scores, archive, "evaluator")}
     assert {code: float(r["score"]) for code, r in saved.items()} == draft
@@ -423,7 +431,7 @@ def test_an_invalid_score_is_shown_beside_its_field_and_nothing_is_saved(app, si
 def test_full_width_digits_are_read_as_scores(app, site, assigned):
     archive = assigned[1]
     message, slots = save_outcome(app, client_of(app, "evaluator"), archive, {"A1.1.1": "９．５"}, {})
-    assert slots == {} and message.startswith(f"草稿已保存：{archive} 已评 1 项")
+    assert slots == {} and message.startswith(f"草稿已保存（未提交，不计入结果）：{archive_label(archive)} 已评 1 项")
     assert {r["item_code"]: float(r["score"]) for r in read(site, query_scores, archive, "evaluator")} == {
         "A1.1.1": 9.5
     }
@@ -434,7 +442,7 @@ def test_a_complete_sheet_is_submitted(app, site, assigned):
     experts = next(r["experts"] for r in read(site, query_evaluation_results) if r["archive_code"] == archive)
     scores, verdicts = full_sheet()
     message = save(app, client_of(app, "evaluator"), archive, scores, verdicts, submit=True)
-    assert message.startswith(f"已提交：{archive} 已评 {len(STANDARD.items)} 项（")
+    assert message.startswith(f"已提交：{archive_label(archive)} 已评 {len(STANDARD.items)} 项（")
     saved = {r["item_code"]: r for r in read(site, query_scores, archive, "evaluator")}
     assert {code: float(r["score"]) for code, r in saved.items()} == scores
     assert all(r["is_submitted"] for r in saved.values())
