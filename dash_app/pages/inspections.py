@@ -4,6 +4,7 @@ provincial offices (rectifiers) and national reviewers move findings through the
 from __future__ import annotations
 
 import base64
+import re
 import tempfile
 from datetime import date
 from pathlib import Path
@@ -25,7 +26,7 @@ from dash_app.figures import build_bar
 from dash_app.formatting import describe_sources, format_count, format_date, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
-from flows.supervision import change_finding
+from flows.supervision import EVIDENCE_DIR, change_finding
 from warehouse.inspections import (
     allowed_targets,
     answers_for,
@@ -215,11 +216,18 @@ def layout(
     )
 
 
+# Characters markdown would read as markup in a name someone typed.
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
 def evidence_link(finding_id: str, transition: dict[str, Any]) -> str:
-    """A transition's evidence file as a link (markdown, rendered by the grid) to /evidence/, which checks access."""
-    if not transition.get("evidence"):
-        return ""
-    name = str(transition["evidence"]).rsplit("/", 1)[-1].split("-", 1)[-1].replace("[", "（").replace("]", "）")
+    """A transition's evidence (markdown, rendered by the grid): a file stored with it as a link to /evidence/, which
+    checks access, under the name it was sent with; evidence named in a workbook (a title or document number, no file)
+    as its text."""
+    reference = str(transition.get("evidence") or "")
+    if not reference.startswith(f"{EVIDENCE_DIR}/"):
+        return _MARKDOWN_SPECIAL.sub(r"\\\1", reference)
+    name = _MARKDOWN_SPECIAL.sub(r"\\\1", reference.rsplit("/", 1)[-1].split("-", 1)[-1])  # without its hash
     return f"[{name}](/evidence/{quote(finding_id)}/{transition['seq']})"
 
 

@@ -34,6 +34,7 @@ from dash_app import ids
 from dash_app.app import create_app
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import evaluation, indicators, inspections
+from dash_app.pages.inspections import evidence_link
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
 from supervision.lifecycle import apply_transition
@@ -938,3 +939,13 @@ def test_planners_read_every_inspection_record_with_its_findings_a_province_none
     guangdong = client_of(app, "guangdong")
     assert ids.INSPECTIONS_RECORDS_GRID not in render_page(app, guangdong, inspections.PATH).text
     assert load_grid(app, guangdong, ids.INSPECTIONS_RECORDS_GRID, None).status_code == 403
+
+
+def test_evidence_named_in_a_workbook_is_shown_whole_and_a_stored_file_is_a_link():
+    # A workbook's 佐证材料 is a title or document number, not a file: it was a dead link cut at its first dash.
+    assert evidence_link("JC2023-002-06", {"evidence": "JC2023-002-06-整改报告.pdf", "seq": 2}) == (
+        "JC2023\\-002\\-06\\-整改报告\\.pdf"
+    )
+    stored = {"evidence": "evidence/JC2023-002-06/0123456789ab-整改[终稿].pdf", "seq": 3}
+    assert evidence_link("JC2023-002-06", stored) == "[整改\\[终稿\\]\\.pdf](/evidence/JC2023-002-06/3)"
+    assert evidence_link("JC2023-002-06", {"evidence": None, "seq": 1}) == ""
