@@ -180,7 +180,13 @@ def apply_transition(
         )
     if rule.needs_note and _blank(note):
         reason = {A.EXTEND: "延期须说明理由", A.RETURN: "退回须说明退回意见"}.get(act, "须填写说明")
-        raise _illegal(finding, act, "transition_note", f"{reason}。", "请在说明（note）中填写。")
+        raise _illegal(
+            finding,
+            act,
+            "transition_note",
+            f"{reason}。",
+            "请在“说明”中填写（页面上的说明框、整改进展表的说明列，命令行用 --note）。",
+        )
     if rule.needs_evidence and _blank(evidence):
         raise _illegal(finding, act, "transition_evidence", "须附佐证材料。", "请提供整改报告或佐证材料文件。")
     if rule.closes and (by in finding.rectifiers or by == finding.responsible_person):

@@ -68,7 +68,9 @@ def check_review_request(action: str, by: str, reason: str | None) -> tuple[str,
     if not by:
         raise UsageError("未指明审核人。", hint="请用 --by 填写审核人的用户名。")
     if action == "return" and reason is None:
-        raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要报送单位修改的内容。")
+        raise UsageError(
+            "退回报送必须说明原因。", hint="请写明需要报送单位修改的内容（页面上的“退回理由”，命令行用 --reason）。"
+        )
     return by, reason
 
 
@@ -140,7 +142,10 @@ def _apply_review(
         [submission_id],
     ).fetchone()
     if row is None:
-        raise NotFound(f"找不到报送记录「{submission_id}」。", hint="请用 archive-census submissions 查看报送编号。")
+        raise NotFound(
+            f"找不到报送记录「{submission_id}」。",
+            hint="请核对报送编号：提交记录页面或 archive-census submissions 可查。",
+        )
     status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code = row
     label = ACTION_LABELS[action]
     if status != "accepted":
