@@ -6,6 +6,7 @@ from typing import Any
 
 import duckdb
 
+from census_schema.audit import AuditKind
 from census_schema.census_form import CENSUS_FORM, ROUND_ID, SUMMARY_SUM_FIELDS, SUMMARY_UNIT_FIGURES
 from census_schema.divisions import load_divisions, require_census_province
 from census_schema.fields import FieldType
@@ -213,9 +214,18 @@ def query_figure_lineage(
     )
 
 
+# The audit log's kinds that change what the pages show (sign-ins and user changes do not).
+DATA_CHANGES = tuple(str(kind) for kind in AuditKind if kind not in (AuditKind.LOGIN, AuditKind.USER))
+
+
 def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
-    """When the data shown was last changed: the latest accepted submission's time (None for an empty warehouse)."""
-    row = con.execute("SELECT max(submitted_at) FROM submissions WHERE status = 'accepted'").fetchone()
+    """When the data shown was last changed: the latest accepted submission, review, finding step, score or round
+    change (None for an empty warehouse)."""
+    row = con.execute(
+        "SELECT max(changed_at) FROM (SELECT max(submitted_at) AS changed_at FROM submissions WHERE status = 'accepted' "
+        "UNION ALL SELECT max(occurred_at) FROM audit_log WHERE list_contains(?, kind))",
+        [list(DATA_CHANGES)],
+    ).fetchone()
     return row[0] if row else None
 
 

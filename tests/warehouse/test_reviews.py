@@ -10,7 +10,7 @@ from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope, review_label
 from tests.warehouse.factories import count, load, make_submission, make_uscc
 from warehouse.loads import record_submission
-from warehouse.queries import query_quality_by_province
+from warehouse.queries import query_data_as_of, query_quality_by_province
 from warehouse.reviews import Reviewer, review_submission
 
 A = make_uscc(1)
@@ -178,3 +178,12 @@ def test_a_returned_return_leaves_the_quality_figures_as_it_leaves_the_others(co
     review_submission(con, submission_id, "return", PLANNER, "第3行请核实")
     quality = next(r for r in query_quality_by_province(con) if r["province_code"] == "440000")
     assert (quality["submissions"], quality["current_rows"]) == (2, 2)
+
+
+def test_the_data_as_of_time_follows_a_review_not_only_uploads(con):
+    # The pages' 数据截至 stayed at the last upload after a return, a finding step or a score.
+    submission_id = load(con, "census", "440000", [{"uscc": A}])
+    uploaded = query_data_as_of(con)
+    assert uploaded is not None
+    review_submission(con, submission_id, "return", PLANNER, "第3行请核实")
+    assert query_data_as_of(con) > uploaded
