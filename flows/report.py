@@ -25,6 +25,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from census_schema import layout
 from census_schema.failures import Failure
 from census_schema.fields import Severity
+from census_schema.rule_titles import rule_title
 from census_schema.xlsx import Column, looks_like_formula
 from flows.package import MAIN_NS, PKG_REL_NS, REL_NS, read_relationships, read_sheets, resolve_target
 
@@ -420,7 +421,8 @@ def _sheet_patch(package: _Package, part: str, texts: dict[tuple[int, int], list
         (
             f"{get_column_letter(c)}{r}",
             REPORT_AUTHOR,
-            "\n".join(f"[{f.severity.label}] {f.rule}：{f.message}" for f in fs),
+            # The rule by its Chinese title (its id stays in 错误清单, for those who look it up).
+            "\n".join(f"[{f.severity.label}] {rule_title(f.rule)}：{f.message}" for f in fs),
         )
         for (r, c), fs in sorted(texts.items())
     ]

@@ -106,7 +106,8 @@ def test_a_rejected_return_loads_nothing_and_gets_an_annotated_report(store, set
     columns = {c.value: c.column for c in sheet[2] if c.value}
     cell = sheet.cell(4, columns[CENSUS_FORM.field("vol_total").label])
     assert cell.fill.start_color.rgb == ERROR_COLOR
-    assert "vol_total_sum" in cell.comment.text
+    # The rule in Chinese (its title), then what is wrong and how to fix it; not the rule's id.
+    assert cell.comment.text.startswith("[错误] 合计与分项不符：") and "vol_total_sum" not in cell.comment.text
     assert sheet.cell(3, columns[CENSUS_FORM.field("vol_total").label]).comment is None
     errors = report[ERRORS_SHEET]
     listed = list(errors.iter_rows(values_only=True))
