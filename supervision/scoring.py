@@ -125,6 +125,11 @@ def tolerance(max_points: Decimal) -> Decimal:
     return max_points * TOLERANCE_SHARE
 
 
+def differ_too_much(scores: Sequence[Decimal], max_points: Decimal) -> bool:
+    """Experts' scores of one item further apart than 20 % of its maximum: the item needs a reconciled value."""
+    return bool(scores) and max(scores) - min(scores) > tolerance(max_points)
+
+
 def round_score(value: Decimal) -> Decimal:
     """A score rounded half up to one decimal place."""
     return value.quantize(ONE_PLACE, rounding=ROUND_HALF_UP)
@@ -151,7 +156,7 @@ def reconcile_item(
     scores = tuple(expert_scores)
     mean = round_score(sum(scores, Decimal(0)) / len(scores))
     spread = max(scores) - min(scores)
-    needs = spread > tolerance(max_points)
+    needs = differ_too_much(scores, max_points)
     if not needs:
         return ItemResult(scores, mean, spread, needs, mean, False, None)
     if reconciled is None:
@@ -223,7 +228,7 @@ def check_reconciliations(
     items = standard.items_by_code
     problems = []
     for code, scores in expert_scores_by_item.items():
-        if code in items and scores and max(scores) - min(scores) > tolerance(items[code].max_points):
+        if code in items and differ_too_much(scores, items[code].max_points):
             if code not in reconciliations:
                 problems.append(
                     _problem("reconciliation_required", code, "专家", f"（相差 {max(scores) - min(scores)}）")
@@ -262,10 +267,7 @@ def unneeded_reconciliations(
     return [
         _problem("reconciliation_unneeded", code, "合议分", f"（相差 {max(scores) - min(scores)}）")
         for code, scores in expert_scores_by_item.items()
-        if code in items
-        and code in reconciliations
-        and scores
-        and max(scores) - min(scores) <= tolerance(items[code].max_points)
+        if code in items and code in reconciliations and scores and not differ_too_much(scores, items[code].max_points)
     ]
 
 

@@ -63,7 +63,7 @@ from supervision.grading import grade_record
 from supervision.indicators import evaluate_indicator, expected_progress
 from supervision.lifecycle import FindingState, apply_transition, is_overdue
 from supervision.rows import finding_deadline, start_of
-from supervision.scoring import Reconciliation, ScoreSheet, evaluate_archive, tolerance
+from supervision.scoring import Reconciliation, ScoreSheet, differ_too_much, evaluate_archive, tolerance
 from synthetic.census import GIVEN_NAME_CHARS, SURNAMES, generate_uscc
 
 DEMO_TODAY = date(2025, 6, 30)
@@ -522,10 +522,10 @@ def _generate_evaluation(
             scores = [_clamp(base + top * Decimal(str(round(rng.uniform(-0.05, 0.05), 3))), top) for _ in experts]
             if item.code in reconciled_items:
                 scores[0] = _clamp(scores[0] - tolerance(top) * Decimal("1.6"), top) if scores[0] > top / 2 else top
-            if max(scores) - min(scores) > tolerance(top) and item.code not in reconciled_items:
+            if differ_too_much(scores, top) and item.code not in reconciled_items:
                 scores = [_clamp(base, top)] * len(experts)
             mean = sum(scores, Decimal(0)) / len(scores)
-            if item.code in reconciled_items and max(scores) - min(scores) > tolerance(top):
+            if item.code in reconciled_items and differ_too_much(scores, top):
                 reconciliations[item.code] = Reconciliation(_clamp(mean, top), "专家组合议：综合现场查看和佐证材料确定")
             bump = (
                 top * Decimal("0.3") if item.code in deviating else top * Decimal(str(round(rng.uniform(0, 0.06), 3)))
