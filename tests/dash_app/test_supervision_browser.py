@@ -19,7 +19,7 @@ from dash_app import ids
 from dash_app.pages import evaluation, indicators, inspections
 from synthetic.supervision import DEMO_TODAY
 from tests.dash_app.browser import Site, screenshot, shown_rows, wait_for_grid
-from warehouse.evaluation import query_assignments, query_evaluation_results, query_scores
+from warehouse.evaluation import archive_label, query_assignments, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.store import WarehouseStore
@@ -72,7 +72,7 @@ def test_an_evaluator_scores_an_assigned_archive_and_finds_the_draft_after_reloa
     page.wait_for_function(
         "id => document.getElementById(id).textContent.startsWith('草稿已保存')", arg=ids.EVALUATION_RESULT
     )
-    assert f"{archive} 已评 2 项" in page.inner_text(f"#{ids.EVALUATION_RESULT}")
+    assert f"{archive_label(archive)} 已评 2 项" in page.inner_text(f"#{ids.EVALUATION_RESULT}")
     saved = read(site, query_scores, archive, "evaluator")
     assert {r["item_code"]: float(r["score"]) for r in saved} == draft
     assert not any(r["is_submitted"] for r in saved)
