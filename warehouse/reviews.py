@@ -88,15 +88,20 @@ def _province_name(code: str | None) -> str:
     return f"{division.name}（{code}）" if division is not None else f"（{code}）"
 
 
-def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, province_code: str | None) -> str | None:
+def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer: Reviewer) -> str | None:
     """What returning a current return awaiting review takes out of the figures, said before anyone presses 退回; None
-    for an id that is not such a return (or, with `province_code`, not that province's)."""
+    for an id that is not such a return or that is not this reviewer's to return now (another province's, or the
+    province's turn before the nation's)."""
     row = con.execute(
-        "SELECT province_code, scope_kind, scope_code, row_count, kind FROM submissions "
+        "SELECT province_code, scope_kind, scope_code, row_count, kind, review_stage FROM submissions "
         "WHERE submission_id = ? AND status = 'accepted' AND is_current AND review_state = ?",
         [submission_id, PENDING],
     ).fetchone()
-    if row is None or (province_code is not None and row[0] != province_code):
+    if row is None:
+        return None
+    try:
+        _check_level(submission_id, (row[0], row[1], row[2], row[5] or NATIONAL_REVIEW), reviewer, "退回")
+    except AccessDenied:
         return None
     scope = parse_stored_scope(row[1], row[2], row[0])
     where = scope.label if scope is not None else "该范围"

@@ -207,7 +207,7 @@ def return_preview(context: AppContext, viewer: Viewer, submission_id: str | Non
     if not code or not can_review(viewer):
         return None
     with context.reader.cursor() as con:
-        return describe_return(con, code, scope_province(viewer))
+        return describe_return(con, code, Reviewer(viewer.user_name, viewer.role, viewer.province_code))
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:

@@ -113,6 +113,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     said = return_preview(app, "guangdong", prefecture)
     assert said is not None and "广东省广州市（地级）的这份普查表（3 个单位）不再计入统计数字" in said
     assert return_preview(app, "guangxi", prefecture) is None and return_preview(app, "evaluator", prefecture) is None
+    assert return_preview(app, "planner", prefecture) is None  # the province's turn first: not the nation's to return
     assert "须先由省级档案部门审核" in review(app, "planner", prefecture, "accept")
     assert "不在 guangxi 所在省份广西壮族自治区（450000）" in review(app, "guangxi", prefecture, "accept")
     assert "必须说明原因" in review(app, "guangdong", prefecture, "return")
@@ -130,6 +131,8 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert "已退回 1 份" in progress_line(app, "guangdong")
 
     assert review(app, "guangdong", prefecture, "accept") == f"{prefecture}：已退回 → 待国家局审核"
+    assert "不再计入统计数字" in (return_preview(app, "planner", prefecture) or "")  # now the nation's turn
+    assert return_preview(app, "guangdong", prefecture) is None
     assert "省级档案部门不能审核通过" in review(app, "guangdong", prefecture, "accept")
     assert review(app, "planner", prefecture, "accept") == f"{prefecture}：待国家局审核 → 已审核"
     province_wide = submission_of(store, "440000")
