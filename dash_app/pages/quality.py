@@ -8,6 +8,7 @@ from dash import Dash, Input, Output, html
 
 from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
+from census_schema.scopes import CENTRAL_NAME
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.components import graph
@@ -87,8 +88,8 @@ def load_quality(viewer: Viewer, con: Any) -> list[dict[str, Any]]:
     """Quality rows of the provinces the viewer may see."""
     province = scope_province(viewer)
     rows = [r for r in query_quality_by_province(con) if province is None or r["province_code"] == province]
-    # The row without a province is the three central channels together, not the nation.
-    return with_names([r if r["province_code"] else {**r, "province_name": "中央渠道"} for r in rows])
+    # The row without a province is the three central channels together, not the nation: named as /coverage names it.
+    return with_names([r if r["province_code"] else {**r, "province_name": CENTRAL_NAME} for r in rows])
 
 
 def _failures(context: AppContext, severity: str, current_only: bool) -> Any:
