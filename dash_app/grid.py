@@ -316,9 +316,11 @@ def build_export_workbook(
     columns: Sequence[Column | tuple[str, str]],
     rows: Sequence[Mapping[str, Any]],
     heading: ExportHeading | None = None,
+    total: Mapping[str, Any] | None = None,
 ) -> bytes:
     """An .xlsx of exactly these rows under a title, scope, as-of and exported-by heading, the header on row
-    EXPORT_HEADER_ROW (frozen), numbers and dates in the grid's formats; text that looks like a formula stays text."""
+    EXPORT_HEADER_ROW (frozen), numbers and dates in the grid's formats, then the grid's 合计 row (bold) if it has one;
+    text that looks like a formula stays text."""
     declared = as_columns(columns)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -334,12 +336,15 @@ def build_export_workbook(
             36 if column.wrap or column.clip else max(10, 2 * len(column.title) + 2)
         )
     sheet.freeze_panes = sheet.cell(EXPORT_HEADER_ROW + 1, 1)
-    for row_number, row in enumerate(rows, EXPORT_HEADER_ROW + 1):
+    body = [*rows, total] if total else rows
+    for row_number, row in enumerate(body, EXPORT_HEADER_ROW + 1):
         for number, column in enumerate(declared, 1):
             cell = sheet.cell(row_number, number)
             set_cell_value(cell, _cell_value(row.get(column.field)))
             if cell.value is not None and column.excel_format():
                 cell.number_format = column.excel_format()
+            if row is total:
+                cell.font = Font(bold=True)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
@@ -415,5 +420,7 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
             format_datetime(now),
         )
         columns = spec.export_columns(viewer, *values) if spec.export_columns else spec.columns
-        content = build_export_workbook(columns, rows, heading)
+        # The 合计 row the grid pins under its rows: the scope's own figures, whatever rows a filter leaves.
+        total = spec.total(viewer, *values) if spec.total else None
+        content = build_export_workbook(columns, rows, heading, total)
         return dcc.send_bytes(content, export_file_name(spec.file_name, scope, now.date()))

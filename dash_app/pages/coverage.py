@@ -36,8 +36,10 @@ COUNT_COLUMNS = [
     Column("coverage_pct", "覆盖率", "pct", "%"),
 ]
 CHILD_COLUMNS = [
-    Column("name", "名称", tooltip="division_code"),
-    Column("division_code", "区划代码", "code"),
+    Column("name", "名称", tooltip="shown_code"),
+    # The row's key `division_code` names the central channels with a pseudo-code (central, central:organs) and the
+    # 合计 row with "—": neither is a division code, so neither is shown as one.
+    Column("shown_code", "区划代码", "code"),
     *COUNT_COLUMNS,
 ]
 MISSING_COLUMNS = [
@@ -100,13 +102,17 @@ def load_children(viewer: Viewer, context: AppContext, search: str | None) -> li
         return []
     rows = context.reader.cached(query_coverage_children, scope)
     own = f"{division.name}本级"
-    return [{**r, "name": own if r["is_own_level"] else r["name"]} | _coverage(r) for r in rows]
+    return [
+        {**r, "name": own if r["is_own_level"] else r["name"], "shown_code": r["division_code"]} | _coverage(r)
+        for r in rows
+    ]
 
 
 def _count_row(code: str, name: str, level: str, figures: dict[str, Any]) -> dict[str, Any]:
     """A grid row of a province or a central channel from its summary figures."""
     return (
-        {"division_code": code, "name": name, "level": level, **figures}
+        {"division_code": code, "shown_code": "" if level == "central" else code, "name": name, "level": level}
+        | figures
         | {"units_missing": figures["units_expected"] - figures["units_reported"], "is_own_level": False}
         | _coverage(figures)
     )
@@ -124,7 +130,7 @@ def load_total(viewer: Viewer, context: AppContext, search: str | None) -> dict[
     if not known_area(scope):
         return None
     total = context.reader.cached(query_coverage_total, scope)
-    return {**total, "division_code": TOTAL_ROW_ID, "name": "合计", "is_own_level": False}
+    return {**total, "division_code": TOTAL_ROW_ID, "shown_code": "", "name": "合计", "is_own_level": False}
 
 
 def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:

@@ -318,6 +318,23 @@ def test_coverage_rows_add_up_to_their_total_own_level_included(app, user, searc
     assert total["units_expected"] > 0
 
 
+def test_the_coverage_export_ends_with_the_grid_s_total_and_shows_no_pseudo_code(app):
+    client = client_of(app, "planner")
+    rows = grid_rows(app, client, ids.COVERAGE_GRID, "")
+    sheet = exported_workbook(export_grid(app, client, ids.COVERAGE_GRID, rows, ""), ids.COVERAGE_GRID).active
+    header = [cell.value for cell in sheet[EXPORT_HEADER_ROW]]
+    *body, total = sheet.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)
+    assert len(body) == len(rows)
+    expected = coverage_total(app, client, "")
+    assert total[:2] == ("合计", None)
+    assert total[header.index("应报（个）")] == expected["units_expected"] > 0
+    assert sheet.cell(sheet.max_row, 1).font.bold
+    # The central channels' row: named 中央, its 区划代码 empty (its key `central` is not a division code).
+    central = next(row for row in body if row[0] == "中央")
+    assert central[1] is None and all(row[1] != "central" for row in body)
+    assert all(row["shown_code"] == row["division_code"] for row in rows if row["level"] == "province")
+
+
 def test_a_province_user_s_coverage_rows_are_its_own(app):
     client = client_of(app, "guangdong")
     children = grid_rows(app, client, ids.COVERAGE_GRID, "")
@@ -422,8 +439,10 @@ def test_a_lineage_export_heads_its_value_column_with_the_figure_asked_for(app):
             sheet = exported_workbook(export_grid(app, client, grid_id, shown, search), grid_id).active
             header = [cell.value for cell in sheet[EXPORT_HEADER_ROW]]
             assert title in header and "合计数" not in header and "数值" not in header
-            body = sheet.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)
+            *body, total = sheet.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)
             assert shown and [row[header.index(title)] for row in body] == [row["value"] for row in shown]
+            pinned = returned(load_grid(app, client, grid_id, search), grid_id, "pinnedBottomRowData")[0]
+            assert total[0] == "合计" and total[header.index(title)] == pinned["value"]
 
 
 def test_a_province_user_cannot_review_another_province_s_submissions(app, site):

@@ -151,12 +151,12 @@ def test_a_planner_sees_the_map_and_drills_down_to_a_prefecture(browsing):
     wait_for_grid(page, ids.COVERAGE_GRID)
     assert page.inner_text(f"#{ids.COVERAGE_CRUMBS}").split(" › ") == ["全国", "四川省"]
     prefectures = shown_rows(page, ids.COVERAGE_GRID)
-    assert prefectures and all(row["division_code"].startswith("51") for row in prefectures)
+    assert prefectures and all(row["shown_code"].startswith("51") for row in prefectures)
     screenshot(page, "coverage-province")
 
     first = next(row for row in prefectures if not row["name"].endswith("本级"))
-    page.locator(f"#{ids.COVERAGE_GRID} .ag-row[row-id='{first['division_code']}'] .ag-cell[col-id='name']").click()
-    page.wait_for_url(f"**/coverage?division={first['division_code']}")
+    page.locator(f"#{ids.COVERAGE_GRID} .ag-row[row-id='{first['shown_code']}'] .ag-cell[col-id='name']").click()
+    page.wait_for_url(f"**/coverage?division={first['shown_code']}")
     page.wait_for_function(
         "([id, name]) => document.getElementById(id).textContent.endsWith(name)",
         arg=[ids.COVERAGE_CRUMBS, first["name"]],
@@ -164,12 +164,12 @@ def test_a_planner_sees_the_map_and_drills_down_to_a_prefecture(browsing):
     # Every row shown is the prefecture's (the province's rows, also of that prefix for one of them, are gone).
     page.wait_for_function(
         "([id, code]) => { const cells = Array.from(document.querySelectorAll("
-        "`#${id} .ag-center-cols-container .ag-cell[col-id='division_code']`));"
+        "`#${id} .ag-center-cols-container .ag-cell[col-id='shown_code']`));"
         " return cells.length > 0 && cells.every(c => c.textContent.startsWith(code.slice(0, 4))); }",
-        arg=[ids.COVERAGE_GRID, first["division_code"]],
+        arg=[ids.COVERAGE_GRID, first["shown_code"]],
     )
     counties = shown_rows(page, ids.COVERAGE_GRID)
-    assert counties and all(row["division_code"][:4] == first["division_code"][:4] for row in counties)
+    assert counties and all(row["shown_code"][:4] == first["shown_code"][:4] for row in counties)
     # The breadcrumb leads back up.
     page.get_by_role("link", name="四川省").click()
     page.wait_for_url("**/coverage?division=510000")
@@ -231,8 +231,8 @@ def test_coverage_adds_up_at_every_level_and_a_county_says_it_is_the_lowest(brow
             assert own == [] or rows[0] == own[0]
     assert any(r["name"] == "广州市本级" for r in rows) or number(total["units_expected"]) > 0
     county = next(r for r in rows if not r["name"].endswith("本级"))
-    page.locator(f"#{ids.COVERAGE_GRID} .ag-row[row-id='{county['division_code']}'] .ag-cell[col-id='name']").click()
-    page.wait_for_url(f"**/coverage?division={county['division_code']}")
+    page.locator(f"#{ids.COVERAGE_GRID} .ag-row[row-id='{county['shown_code']}'] .ag-cell[col-id='name']").click()
+    page.wait_for_url(f"**/coverage?division={county['shown_code']}")
     page.wait_for_function("() => document.querySelector('main').innerText.includes('区县是最低一级')")
     wait_for_grid(page, ids.COVERAGE_MISSING_GRID)
     assert all(r["division_name"].endswith(county["name"]) for r in shown_rows(page, ids.COVERAGE_MISSING_GRID))
@@ -332,9 +332,13 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
     assert rows[0][0] == "覆盖情况（全国）" and "导出人：planner" in rows[1][0]
     assert list(rows[EXPORT_HEADER_ROW - 1]) == [column.title for column in coverage.CHILD_COLUMNS]
     columns = coverage.CHILD_COLUMNS
-    assert [[as_shown(c, v) for c, v in zip(columns, row, strict=True)] for row in rows[EXPORT_HEADER_ROW:]] == [
+    *body, total = rows[EXPORT_HEADER_ROW:]
+    assert [[as_shown(c, v) for c, v in zip(columns, row, strict=True)] for row in body] == [
         [row[c.field] for c in columns] for row in shown
     ]
+    # The pinned 合计 row follows the rows, as the page shows it.
+    pinned = grid_total(page, ids.COVERAGE_GRID)
+    assert [as_shown(c, v) for c, v in zip(columns, total, strict=True)] == [pinned[c.field] for c in columns]
 
 
 # --- nothing of another province ------------------------------------------------------------------------------

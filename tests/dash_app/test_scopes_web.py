@@ -165,6 +165,7 @@ def test_the_central_channels_sit_beside_the_provinces_on_coverage(site):
     planner = client_of(app, "planner")
     rows = grid_rows(app, planner, ids.COVERAGE_GRID, "")
     central = rows[-1]
+    assert central["shown_code"] == ""  # `central` keys the row; it is not a division code
     assert (central["division_code"], central["name"], central["units_expected"], central["units_reported"]) == (
         "central",
         "中央",
