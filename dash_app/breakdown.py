@@ -11,12 +11,13 @@ from dash import Dash, Input, Output, html
 
 from census_schema.breakdowns import BREAKDOWN_LABELS, GROUP_BREAKDOWNS, PART_BREAKDOWNS
 from census_schema.divisions import census_province_of, load_divisions
+from census_schema.scopes import parse_central_area
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.components import dropdown, graph, labelled
 from dash_app.context import AppContext
 from dash_app.figures import build_breakdown_figure
-from dash_app.formatting import division_name
+from dash_app.formatting import area_name
 from warehouse.breakdowns import query_breakdowns
 
 # metric -> the breakdowns that have it (coverage needs expected holders: the register's attributes only).
@@ -54,16 +55,18 @@ def breakdown_block(page: str, metric: str) -> html.Div:
 
 
 def breakdown_scope(viewer: Viewer, search: str | None) -> str | None:
-    """The province the chart shows: a provincial office's own; for national users the province the page shows
-    (?province=CODE, or the province of ?division=CODE), else the nation (None)."""
-    if not viewer.is_national:
-        return scope_province(viewer)
+    """The scope the chart shows: the page's (?division=CODE on /coverage, the central channels' included for national
+    users; a national user's ?province=CODE on /) when the viewer may see it, else the viewer's whole scope (the
+    nation, or a provincial office's province)."""
     query = parse_qs((search or "").lstrip("?"))
+    asked = [*query.get("division", []), *(query.get("province", []) if viewer.is_national else [])]
     divisions = load_divisions().by_code
-    for code in (*query.get("province", []), *query.get("division", [])):
-        if code in divisions:
-            return census_province_of(code)
-    return None
+    for code in asked:
+        if viewer.is_national and (code in divisions or parse_central_area(code)[0]):
+            return code
+        if code in divisions and census_province_of(code) == viewer.province_code:
+            return scope_division(viewer, code)
+    return scope_division(viewer, None)
 
 
 def register_breakdown(app: Dash, context: AppContext, page: str, metric: str) -> None:
@@ -77,7 +80,7 @@ def register_breakdown(app: Dash, context: AppContext, page: str, metric: str) -
     def show_breakdown(key: str, search: str | None) -> Any:
         if key not in _BREAKDOWNS[metric]:
             key = _BREAKDOWNS[metric][0]
-        province = breakdown_scope(current_viewer(), search)
-        rows = context.reader.cached(query_breakdowns, province)[key]
-        title = f"{division_name(province)}{_TITLES[metric]}，按{BREAKDOWN_LABELS[key]}"
+        scope = breakdown_scope(current_viewer(), search)
+        rows = context.reader.cached(query_breakdowns, scope)[key]
+        title = f"{area_name(scope)}{_TITLES[metric]}，按{BREAKDOWN_LABELS[key]}"
         return build_breakdown_figure(rows, _MEMBER_KEYS[key], metric, title)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
-from census_schema.divisions import load_divisions
+from census_schema.divisions import census_province_of, load_divisions
 from census_schema.forms import KIND_LABELS
+from census_schema.scopes import CENTRAL_CHANNELS, parse_central_area
 
 # The warehouse stores naive UTC; people here read Beijing time.
 BEIJING = timezone(timedelta(hours=8), "北京时间")
@@ -62,6 +63,18 @@ def division_full_name(code: str | None) -> str:
         names.insert(0, divisions[current].name)
         current = divisions[current].parent_code
     return "".join(names) or divisions[code].name
+
+
+def area_name(code: str | None) -> str:
+    """A scope as people name it: 全国, 广东省, 广东省广州市, 中央渠道, 中央企业."""
+    if code is None:
+        return "全国"
+    is_central, channel = parse_central_area(code)
+    if is_central:
+        return "中央渠道" if channel is None else CENTRAL_CHANNELS[channel]
+    if code.endswith("0000") or code not in load_divisions().by_code:
+        return division_name(code)
+    return division_name(census_province_of(code)) + division_full_name(code)
 
 
 def kind_label(kind: str | None) -> str:

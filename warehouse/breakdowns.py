@@ -2,13 +2,15 @@
 figures of each indicator basis, and the red-archive inventory: read-side queries over the marts.
 
 What is broken down and how is declared in `census_schema.breakdowns`; column names here come only from those
-declarations (an allow-list), values are bound. A scope is the nation (province None) or one census province.
+declarations (an allow-list), values are bound. A scope is the nation (None), a current division of any level (its holders at every level below it, its own level
+included) or the central channels (`central`, `central:<channel>`), as `division_filter` reads it.
 Every group breakdown partitions the holders and every part breakdown the holdings, so members sum to the totals
 of `query_summary` for the same scope (the tests check it).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import duckdb
@@ -24,7 +26,9 @@ from census_schema.breakdowns import (
     percent,
 )
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, ROUND_ID, SUMMARY_SUM_FIELDS
+from census_schema.divisions import load_divisions
 from census_schema.fields import FieldType
+from census_schema.scopes import parse_central_area
 from warehouse.transactions import quote_identifier
 
 # The columns breakdowns may group by, in the marts: an allow-list.
@@ -33,6 +37,19 @@ _GROUP_COLUMNS = frozenset({"holder_type", "unit_nature", "level_tier", "basis",
 # the nation's key is None, a province's its code.
 CENTRAL_KEY = "central"
 _DECIMAL_SUMS = frozenset(name for name in SUMMARY_SUM_FIELDS if CENSUS_FORM.field(name).type is FieldType.DECIMAL)
+
+
+def division_filter(division_code: str | None) -> tuple[str, list[Any]]:
+    """The WHERE condition (and its bound values) of a mart's rows under a scope: the nation (None), a current
+    division (by its level's column) or the central channels (all, or one)."""
+    if division_code is None:
+        return "TRUE", []
+    is_central, channel = parse_central_area(division_code)
+    if is_central:
+        return ("central_channel IS NOT NULL", []) if channel is None else ("central_channel = ?", [channel])
+    level = load_divisions().get(division_code).level
+    column = {"province": "province_code", "prefecture": "prefecture_code", "county": "county_code"}[level]
+    return f"{column} = ?", [division_code]
 
 
 def _column(name: str) -> str:
@@ -52,9 +69,11 @@ def coverage_pct(reported: int, expected: int) -> float:
     return min(percent(reported, expected) or 0.0, 100.0)
 
 
-def _group_sql(column: str, register_column: str | None, *, extra_key: str | None = None) -> tuple[str, int]:
-    """Units and sums per member (and per `extra_key`, e.g. the province) of one scope; the SQL and how many times
-    its three scope values (round, province, province) are bound.
+def _group_sql(
+    column: str, register_column: str | None, where: str, *, extra_key: str | None = None
+) -> tuple[str, int]:
+    """Units and sums per member (and per `extra_key`, e.g. the province) of the rows `where` selects; the SQL and
+    how many times its scope values (the round, then the filter's) are bound.
 
     Holders are counted per reporting unit (a province or a central channel), as the reporting units' figures count
     them, so the members' counts add up to the national ones (which include the central channels): expected and reported holders by the register's attribute (coverage never exceeds 100 %),
@@ -69,7 +88,7 @@ def _group_sql(column: str, register_column: str | None, *, extra_key: str | Non
                count(DISTINCT (province_code, central_channel, uscc)) FILTER (WHERE is_registered) AS registered,
                count(DISTINCT (province_code, central_channel, uscc)) FILTER (WHERE NOT is_registered) AS units_unregistered,
                {sums}
-        FROM mart_holder_returns WHERE round_id = ? AND (? IS NULL OR province_code = ?) GROUP BY ALL"""  # noqa: S608
+        FROM mart_holder_returns WHERE round_id = ? AND {where} GROUP BY ALL"""  # noqa: S608
     if register_column is None:
         return f"SELECT * EXCLUDE (registered), registered AS units_reported FROM ({returned})", 1  # noqa: S608
     register_keys = [f"{_column(register_column)} AS {_column(column)}"] + ([_column(extra_key)] if extra_key else [])
@@ -80,7 +99,7 @@ def _group_sql(column: str, register_column: str | None, *, extra_key: str | Non
         WITH expected AS (
             SELECT {", ".join(register_keys)}, count(*) AS units_expected,
                    count(*) FILTER (WHERE has_reported) AS units_reported
-            FROM mart_coverage WHERE round_id = ? AND (? IS NULL OR province_code = ?) GROUP BY ALL
+            FROM mart_coverage WHERE round_id = ? AND {where} GROUP BY ALL
         ),
         returned AS ({returned})
         SELECT {", ".join(f"coalesce(e.{k}, r.{k}) AS {k}" for k in keys)}, e.units_expected, e.units_reported,
@@ -114,11 +133,12 @@ def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[d
 
 
 def query_group_breakdown(
-    con: duckdb.DuckDBPyConnection, breakdown: GroupBreakdown, province_code: str | None, round_id: str = ROUND_ID
+    con: duckdb.DuckDBPyConnection, breakdown: GroupBreakdown, scope: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
     """One row per member, in the declared order (members without holders show zeros)."""
-    sql, times = _group_sql(breakdown.column, breakdown.register_column)
-    rows = _rows(con, sql, [round_id, province_code, province_code] * times)
+    where, params = division_filter(scope)
+    sql, times = _group_sql(breakdown.column, breakdown.register_column, where)
+    rows = _rows(con, sql, [round_id, *params] * times)
     by_member = {row[breakdown.column]: row for row in rows}
     with_expected = breakdown.register_column is not None
     return [
@@ -127,17 +147,24 @@ def query_group_breakdown(
     ]
 
 
+def _holder_sums(
+    con: duckdb.DuckDBPyConnection, fields: Sequence[str], scope: str | None, round_id: str
+) -> dict[str, Any]:
+    """The sums of these (declared) fields over the holders of a scope."""
+    sums = ", ".join(f"coalesce(sum({quote_identifier(f)}), 0) AS {quote_identifier(f)}" for f in fields)
+    where, params = division_filter(scope)
+    return _rows(
+        con,
+        f"SELECT {sums} FROM mart_holder_returns WHERE round_id = ? AND {where}",  # noqa: S608
+        [round_id, *params],
+    )[0]
+
+
 def query_part_breakdown(
-    con: duckdb.DuckDBPyConnection, breakdown: PartBreakdown, province_code: str | None, round_id: str = ROUND_ID
+    con: duckdb.DuckDBPyConnection, breakdown: PartBreakdown, scope: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
     """One row per part: holdings of a category, or volumes, items and holdings of a retention class."""
-    fields = breakdown.fields
-    sums = ", ".join(f"coalesce(sum({quote_identifier(f)}), 0) AS {quote_identifier(f)}" for f in fields)
-    row = _rows(
-        con,
-        f"SELECT {sums} FROM mart_holder_returns WHERE round_id = ? AND (? IS NULL OR province_code = ?)",  # noqa: S608
-        [round_id, province_code, province_code],
-    )[0]
+    row = _holder_sums(con, breakdown.fields, scope, round_id)
     result = []
     for name, parts in breakdown.members:
         values = {column: int(row[f]) for column, f in zip(breakdown.columns, parts, strict=True)}
@@ -145,29 +172,22 @@ def query_part_breakdown(
     return result
 
 
-def query_carriers(
-    con: duckdb.DuckDBPyConnection, province_code: str | None, round_id: str = ROUND_ID
-) -> list[dict[str, Any]]:
+def query_carriers(con: duckdb.DuckDBPyConnection, scope: str | None, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
     """Photos, reels, objects and electronic records, each in its own unit (a list, not a partition)."""
-    sums = ", ".join(f"coalesce(sum({quote_identifier(f)}), 0) AS {quote_identifier(f)}" for _, f, _ in CARRIERS)
-    row = _rows(
-        con,
-        f"SELECT {sums} FROM mart_holder_returns WHERE round_id = ? AND (? IS NULL OR province_code = ?)",  # noqa: S608
-        [round_id, province_code, province_code],
-    )[0]
+    row = _holder_sums(con, [f for _, f, _ in CARRIERS], scope, round_id)
     return [{"carrier": label, "field": f, "unit": unit, "value": _number(f, row[f])} for label, f, unit in CARRIERS]
 
 
 def query_breakdowns(
-    con: duckdb.DuckDBPyConnection, province_code: str | None = None, round_id: str = ROUND_ID
+    con: duckdb.DuckDBPyConnection, scope: str | None = None, round_id: str = ROUND_ID
 ) -> dict[str, Any]:
     """Every breakdown of one scope, by its `summary --json` key."""
     result: dict[str, Any] = {}
     for group in GROUP_BREAKDOWNS:
-        result[group.key] = query_group_breakdown(con, group, province_code, round_id)
+        result[group.key] = query_group_breakdown(con, group, scope, round_id)
     for part in PART_BREAKDOWNS:
-        result[part.key] = query_part_breakdown(con, part, province_code, round_id)
-    result["by_carrier"] = query_carriers(con, province_code, round_id)
+        result[part.key] = query_part_breakdown(con, part, scope, round_id)
+    result["by_carrier"] = query_carriers(con, scope, round_id)
     return result
 
 
@@ -177,12 +197,12 @@ def query_basis_figures(
     """The figures of every basis (综合档案馆, other archives, archive rooms): nationally (key None, the provinces and
     the central channels, as the national figures), per province (its code), for the central channels together
     (CENTRAL_KEY) and per central channel ("central:<channel>")."""
-    sql, times = _group_sql("basis", "basis")
-    national = _rows(con, sql, [round_id, None, None] * times)
+    sql, times = _group_sql("basis", "basis", "TRUE")
+    national = _rows(con, sql, [round_id] * times)
     result: dict[str | None, dict[str, dict[str, Any]]] = {None: _bases(national)}
     for extra_key in ("province_code", "central_channel"):
-        sql, times = _group_sql("basis", "basis", extra_key=extra_key)
-        rows = _rows(con, sql, [round_id, None, None] * times)
+        sql, times = _group_sql("basis", "basis", "TRUE", extra_key=extra_key)
+        rows = _rows(con, sql, [round_id] * times)
         for value in {row[extra_key] for row in rows}:
             if extra_key == "province_code":
                 key = CENTRAL_KEY if value is None else value
@@ -228,15 +248,15 @@ def summarize_red_row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def query_red_archives(
-    con: duckdb.DuckDBPyConnection, province_code: str | None = None, round_id: str = ROUND_ID
+    con: duckdb.DuckDBPyConnection, scope: str | None = None, round_id: str = ROUND_ID
 ) -> dict[str, Any]:
     """The red-archive inventory of a scope: holders, volumes and items, condition classes, digitised, uses."""
     sums = ", ".join(f"sum({quote_identifier(f)}) AS {quote_identifier(f)}" for f in RED_SUM_FIELDS)
+    where, params = division_filter(scope)
     row = _rows(
         con,
-        f"SELECT count(*) AS holders, {sums} FROM mart_red_archives "  # noqa: S608
-        "WHERE round_id = ? AND (? IS NULL OR province_code = ?)",
-        [round_id, province_code, province_code],
+        f"SELECT count(*) AS holders, {sums} FROM mart_red_archives WHERE round_id = ? AND {where}",  # noqa: S608
+        [round_id, *params],
     )[0]
     return summarize_red_row(row)
 

@@ -14,12 +14,18 @@ from census_schema.scopes import (
     CENTRAL_CHANNELS,
     CENTRAL_NAME,
     RETURNED,
-    parse_central_area,
     parse_stored_scope,
     review_label,
     summarize_review,
 )
-from warehouse.breakdowns import CENTRAL_KEY, empty_bases, query_basis_figures, query_breakdowns, query_red_archives
+from warehouse.breakdowns import (
+    CENTRAL_KEY,
+    division_filter,
+    empty_bases,
+    query_basis_figures,
+    query_breakdowns,
+    query_red_archives,
+)
 
 UNIT_FIGURES = SUMMARY_UNIT_FIGURES
 SUM_FIGURES = SUMMARY_SUM_FIELDS
@@ -196,7 +202,7 @@ def query_figure_lineage(
     """The rows of the current accepted returns that sum to a figure of a division (or the nation): each with its
     submission, file, sheet, Excel row, holder and its contribution. Grain: one row per holder row that counts."""
     contribution, condition = LINEAGE_FIGURES[figure]
-    where, params = _division_filter(division_code)
+    where, params = division_filter(division_code)
     return fetch_named(
         con,
         f"""
@@ -340,7 +346,7 @@ def query_coverage_total(
 ) -> dict[str, Any]:
     """Coverage of everything under a division (or the nation), counted over its holders directly rather than
     summed from its children: expected, reported, missing, unregistered (distinct per reporting province)."""
-    where, params = _division_filter(division_code)
+    where, params = division_filter(division_code)
     expected = fetch_named(
         con,
         f"SELECT count(*) AS units_expected, count(*) FILTER (WHERE has_reported) AS units_reported "  # noqa: S608
@@ -363,22 +369,11 @@ def query_coverage_total(
     }
 
 
-def _division_filter(division_code: str | None) -> tuple[str, list[Any]]:
-    if division_code is None:
-        return "TRUE", []
-    is_central, channel = parse_central_area(division_code)
-    if is_central:
-        return ("central_channel IS NOT NULL", []) if channel is None else ("central_channel = ?", [channel])
-    level = load_divisions().get(division_code).level
-    column = {"province": "province_code", "prefecture": "prefecture_code", "county": "county_code"}[level]
-    return f"{column} = ?", [division_code]
-
-
 def query_missing_holders(
     con: duckdb.DuckDBPyConnection, division_code: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
     """Registered holders under a division (or nationally) without an accepted return: who has not reported."""
-    where, params = _division_filter(division_code)
+    where, params = division_filter(division_code)
     return fetch_named(
         con,
         f"SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, admin_level "  # noqa: S608
@@ -392,7 +387,7 @@ def query_unregistered_holders(
     con: duckdb.DuckDBPyConnection, division_code: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
     """Holders that reported without being on their province's register."""
-    where, params = _division_filter(division_code)
+    where, params = division_filter(division_code)
     return fetch_named(
         con,
         f"SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, submission_id, "  # noqa: S608

@@ -14,7 +14,7 @@ from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import query_string, query_value
 from dash_app.context import AppContext
-from dash_app.formatting import division_full_name, division_name, with_names
+from dash_app.formatting import area_name, division_name, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import (
     query_coverage_children,
@@ -188,17 +188,9 @@ def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> l
 
 
 def export_scope(viewer: Viewer, search: str | None) -> str:
-    """Whose rows an export holds: 全国, 四川省, 四川省成都市."""
+    """Whose rows an export holds: 全国, 四川省, 四川省成都市, 中央渠道."""
     scope = scope_division(viewer, division_from_search(search))
-    is_central, channel = parse_central_area(scope)
-    if is_central:
-        return CENTRAL_NAME if channel is None else CENTRAL_CHANNELS[channel]
-    division = known_division(scope)
-    if division is None:
-        return "全国"
-    if division.level == "province":
-        return division.name
-    return division_name(division.province_code) + division_full_name(division.code)
+    return area_name(scope) if known_area(scope) else "全国"
 
 
 def _specs(context: AppContext) -> list[GridSpec]:

@@ -11,13 +11,11 @@ from dash import Dash, Input, Output, dcc, html
 from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
-from census_schema.divisions import census_province_of
 from census_schema.roles import Role
-from census_schema.scopes import CENTRAL_CHANNELS, parse_central_area
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
-from dash_app.formatting import division_full_name, division_name, format_number, with_names
+from dash_app.formatting import area_name, format_number, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import LINEAGE_FIGURES, query_coverage_total, query_figure_lineage, query_summary
 
@@ -68,18 +66,6 @@ def request_from_search(viewer: Viewer, search: str | None) -> tuple[str, str | 
     figure = query.get("figure", [DEFAULT_FIGURE])[0]
     figure = figure if figure in LINEAGE_FIGURES else DEFAULT_FIGURE
     return figure, scope_division(viewer, query.get("division", [None])[0])
-
-
-def scope_name(division: str | None) -> str:
-    """全国, 广东省, 广东省广州市, 中央渠道, 中央企业."""
-    if division is None:
-        return "全国"
-    is_central, channel = parse_central_area(division)
-    if is_central:
-        return "中央渠道" if channel is None else CENTRAL_CHANNELS[channel]
-    if division.endswith("0000"):
-        return division_name(division)
-    return division_name(census_province_of(division)) + division_full_name(division)
 
 
 def load_rows(context: AppContext, viewer: Viewer, search: str | None) -> list[dict[str, Any]]:
@@ -193,7 +179,7 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
     label, unit = figure_label(chosen)
     return html.Div(
         [
-            html.H2(f"数据来源：{scope_name(scope)} · {label}"),
+            html.H2(f"数据来源：{area_name(scope)} · {label}"),
             html.P(id=ids.LINEAGE_SUMMARY, className="result"),
             html.P(
                 "下表为该数字所依据的现行报表（已接收且未被替代）及其逐行数值，合计即页面上的数字；"
@@ -225,7 +211,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             url,
             "数据来源-报表",
             total=lambda v, s: figure_total(context, v, s),
-            scope=lambda v, s: scope_name(request_from_search(v, s)[1]),
+            scope=lambda v, s: area_name(request_from_search(v, s)[1]),
             export_columns=lambda v, s: with_value_column(RETURN_COLUMNS, request_from_search(v, s)[0]),
         ),
         context,
@@ -240,7 +226,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             url,
             "数据来源-逐行",
             total=lambda v, s: figure_total(context, v, s),
-            scope=lambda v, s: scope_name(request_from_search(v, s)[1]),
+            scope=lambda v, s: area_name(request_from_search(v, s)[1]),
             export_columns=lambda v, s: with_value_column(ROW_COLUMNS, request_from_search(v, s)[0]),
         ),
         context,
@@ -255,4 +241,4 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         returns = load_returns(context, viewer, search)
         rows = sum(r["rows"] for r in returns)
         value = format_number(total.get("value"), 2 if figure in ("e_gb", "storage_m2") else 0)
-        return f"{scope_name(division)}{label} = {value} {unit}，来自 {len(returns):,} 份现行报表的 {rows:,} 行。"
+        return f"{area_name(division)}{label} = {value} {unit}，来自 {len(returns):,} 份现行报表的 {rows:,} 行。"

@@ -27,9 +27,10 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
+from dash_app.formatting import area_name
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
-from dash_app.pages.lineage import scope_name, value_column
+from dash_app.pages.lineage import value_column
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
@@ -426,7 +427,7 @@ def test_a_province_user_asking_another_scope_s_lineage_is_told_so_on_the_page(a
 
 def test_a_lineage_names_its_scope_as_people_do():
     scopes = (None, "440000", "440100", "central", "central:enterprises")
-    assert [scope_name(s) for s in scopes] == ["全国", "广东省", "广东省广州市", "中央渠道", "中央企业"]
+    assert [area_name(s) for s in scopes] == ["全国", "广东省", "广东省广州市", "中央渠道", "中央企业"]
 
 
 def test_a_lineage_export_heads_its_value_column_with_the_figure_asked_for(app):
@@ -754,9 +755,17 @@ def test_a_province_user_s_breakdowns_are_its_own(app):
     assert dict(zip(own["y"], own["x"], strict=True))["企事业单位档案室"] == 9_000
     assert dict(zip(national["y"], national["x"], strict=True))["企事业单位档案室"] == 18_000
     # A national user on a province's own view (or its coverage) sees that province's, named in the title.
-    for page, search in (("overview", "?province=440000"), ("coverage", "?division=440100")):
-        figure = breakdown_figure(app, "planner", page, "by_holder_type", search)
-        assert figure["layout"]["title"]["text"].startswith("广东省"), page
+    for page, search in (("overview", "?province=440000"), ("coverage", "?division=440000")):
+        title = breakdown_figure(app, "planner", page, "by_holder_type", search)["layout"]["title"]["text"]
+        assert title.startswith("广东省") and not title.startswith("广东省广州市"), page
+    # A prefecture's coverage page shows the prefecture's chart (not its province's), to a national user and to its
+    # province's office: the members' expected holders add up to the prefecture's.
+    expected = coverage_total(app, client_of(app, "planner"), "?division=440100")["units_expected"]
+    assert expected > 0
+    for user in ("planner", "guangdong"):
+        figure = breakdown_figure(app, user, "coverage", "by_level", "?division=440100")
+        assert figure["layout"]["title"]["text"].startswith("广东省广州市普查覆盖率"), user
+        assert sum(int(counts[0].replace(",", "")) for counts in figure["data"][0]["customdata"]) == expected, user
     # A provincial office cannot widen its scope through the address.
     forged = breakdown_figure(app, "guangdong", "overview", "by_holder_type", "?province=450000")["data"][0]
     assert dict(zip(forged["y"], forged["x"], strict=True))["企事业单位档案室"] == 9_000

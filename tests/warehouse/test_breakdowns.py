@@ -18,7 +18,7 @@ from warehouse.breakdowns import query_breakdowns
 from warehouse.indicators import computed_indicator_values
 from warehouse.loads import record_upload
 from warehouse.outliers import query_outliers
-from warehouse.queries import query_summary
+from warehouse.queries import query_children_figures, query_coverage_total, query_summary
 
 UNITS = ("units_expected", "units_reported", "units_unregistered")
 DECIMALS = ("e_gb", "storage_m2")
@@ -106,6 +106,32 @@ def test_every_breakdown_of_a_province_sums_to_its_figures_and_bases_to_each_pro
         assert_breakdowns_sum_to(summary, figures)
     for province in query_summary(con)["provinces"]:
         assert_groups_sum_to(list(province["bases"].values()), province)
+
+
+def test_every_breakdown_of_a_prefecture_or_county_sums_to_its_coverage_and_holdings(nation):
+    _, _, con = nation
+    children = {r["division_code"]: r for r in query_children_figures(con, "440000")}
+    prefecture = next(code for code, row in children.items() if code != "440000" and row["vol_total"] > 0)
+    county = next(
+        r["division_code"] for r in query_children_figures(con, prefecture) if r["division_code"] != prefecture
+    )
+    for scope, holdings in ((prefecture, children[prefecture]), (county, None)):
+        breakdowns = query_breakdowns(con, scope)
+        coverage = query_coverage_total(con, scope)
+        for group in GROUP_BREAKDOWNS:
+            members = breakdowns[group.key]
+            assert sum(m["units_reported"] for m in members) == coverage["units_reported"] > 0, (scope, group.key)
+            if group.register_column is not None:
+                assert sum(m["units_expected"] for m in members) == coverage["units_expected"], (scope, group.key)
+        if holdings is not None:
+            assert (
+                sum(m["holdings"] for m in breakdowns["by_category"]) == holdings["vol_total"] + holdings["item_total"]
+            )
+    # A prefecture is part of its province: its breakdowns are not the province's.
+    province = query_breakdowns(con, "440000")["by_holder_type"]
+    assert sum(m["units_reported"] for m in query_breakdowns(con, prefecture)["by_holder_type"]) < sum(
+        m["units_reported"] for m in province
+    )
 
 
 def test_the_warehouse_breakdowns_are_the_generators(nation):
