@@ -32,6 +32,7 @@ from dash_app.formatting import (
     format_pct,
     format_value,
 )
+from flows.supervision import content_matches_name
 from warehouse.indicators import computed_indicator_values
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.queries import (
@@ -220,7 +221,10 @@ def install_report_routes(server: flask.Flask, context: AppContext) -> None:
         path = (var_dir / reference).resolve() if reference else None
         if path is None or not path.is_relative_to(var_dir) or not path.is_file():
             flask.abort(404)
-        mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        with path.open("rb") as handle:
+            # A file kept before its content was checked is served as what it is named only if it is that.
+            named_truly = content_matches_name(handle.read(4096), path.name)
+        mimetype = (mimetypes.guess_type(path.name)[0] if named_truly else None) or "application/octet-stream"
         inline = mimetype in INLINE_TYPES
         response = flask.send_file(
             path, mimetype=mimetype, as_attachment=not inline, download_name=Path(path).name.split("-", 1)[-1]

@@ -26,6 +26,46 @@ from warehouse.inspections import transition_finding
 EVIDENCE_DIR = "evidence"
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
 
+# What a file of each kind starts with (a PDF may have up to 1 KiB before its %PDF- header), by the extensions that
+# claim the kind: an evidence file's name must not claim a kind its content is not (it is served by its extension).
+_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_EVIDENCE_KINDS: tuple[tuple[str, tuple[str, ...], tuple[bytes, ...]], ...] = (
+    ("PDF 文件", (".pdf",), (b"%PDF-",)),
+    ("PNG 图片", (".png",), (b"\x89PNG\r\n\x1a\n",)),
+    ("JPEG 图片", (".jpg", ".jpeg"), (b"\xff\xd8\xff",)),
+    ("GIF 图片", (".gif",), (b"GIF87a", b"GIF89a")),
+    ("TIFF 图片", (".tif", ".tiff"), (b"II*\x00", b"MM\x00*")),
+    ("Office 或 OFD 文档（zip 格式）", (".docx", ".xlsx", ".pptx", ".ofd", ".zip", ".wps", ".et"), (b"PK\x03\x04",)),
+    ("旧版 Office 或 WPS 文档", (".doc", ".xls", ".ppt", ".wps", ".et"), (_OLE,)),
+)
+
+
+def _is_kind(head: bytes, magics: tuple[bytes, ...]) -> bool:
+    return any(head.startswith(m) or (m == b"%PDF-" and m in head[:1024]) for m in magics)
+
+
+def content_kind(head: bytes) -> str:
+    """What the first bytes of a file say it is: 'PDF 文件', 'PNG 图片', …, '文本' or '未知格式的文件'."""
+    found = next((kind for kind, _, magics in _EVIDENCE_KINDS if _is_kind(head, magics)), None)
+    if found:
+        return found
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            head.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return "文本"
+    return "未知格式的文件"
+
+
+def content_matches_name(head: bytes, name: str) -> bool:
+    """False when the name's extension claims a kind (PDF, an image, an Office document) the content is not."""
+    suffix = Path(name).suffix.lower()
+    claims = [magics for _, suffixes, magics in _EVIDENCE_KINDS if suffix in suffixes]
+    if suffix == ".txt":
+        return content_kind(head) == "文本"
+    return not claims or any(_is_kind(head, magics) for magics in claims)
+
 
 def store_evidence(settings: Settings, finding_id: str, source: Path, file_name: str | None = None) -> str:
     """Copy an evidence file beside the warehouse (by content hash) and return the reference recorded with a change."""
@@ -39,6 +79,13 @@ def store_evidence(settings: Settings, finding_id: str, source: Path, file_name:
         raise UsageError(
             f"佐证材料「{shown}」大小 {size / 1048576:.1f} MB，超过上限 {settings.max_evidence_bytes / 1048576:.0f} MB。",
             hint="请压缩或拆分材料（例如只附整改报告正文和关键照片）后重试。",
+        )
+    with source.open("rb") as handle:
+        head = handle.read(4096)
+    if not content_matches_name(head, shown):
+        raise UsageError(
+            f"佐证材料「{shown}」的内容是{content_kind(head)}，与扩展名 {Path(shown).suffix} 不符。",
+            hint="请上传原始文件（如整改报告的 PDF、照片的 JPG），不要只改文件的扩展名；其他格式请按实际类型命名。",
         )
     name = _UNSAFE.sub("_", file_name or source.name).strip("._") or "evidence"
     digest = compute_sha256(source)[:12]

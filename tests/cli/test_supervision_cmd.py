@@ -153,6 +153,46 @@ def test_empty_and_oversized_evidence_is_refused(db, tmp_path, capsys, monkeypat
     assert not (db.parent / "evidence").exists() or list((db.parent / "evidence").rglob("*")) == []
 
 
+@pytest.mark.parametrize(
+    ("name", "content", "said"),
+    [
+        ("整改报告.pdf", "整改报告正文".encode(), "内容是文本，与扩展名 .pdf 不符"),
+        ("现场照片.jpg", b"%PDF-1.7 scanned", "内容是PDF 文件，与扩展名 .jpg 不符"),
+        ("整改报告.docx", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1old", "内容是旧版 Office 或 WPS 文档，与扩展名 .docx 不符"),
+    ],
+)
+def test_evidence_whose_content_is_not_what_its_name_says_is_refused(db, tmp_path, capsys, name, content, said):
+    base = ["--db", str(db)]
+    assert run(capsys, "finding", "transition", "JC2023-001-02", "--to", "整改中", "--by", "王五", *base)[0] == 0
+    report = tmp_path / name
+    report.write_bytes(content)
+    argv = ["finding", "transition", "JC2023-001-02", "--to", "已提交整改报告", "--by", "王五", *base]
+    code, out, err = run(capsys, *argv, "--evidence", str(report))
+    assert (code, out) == (2, "") and f"佐证材料「{name}」的{said}" in err and "不要只改文件的扩展名" in err
+    assert not (db.parent / "evidence").exists() or list((db.parent / "evidence").rglob("*.*")) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("整改报告.pdf", b"\n\n%PDF-1.4 after a blank line"),
+        ("照片.JPEG", b"\xff\xd8\xff\xe0 jfif"),
+        ("说明.txt", "整改说明".encode("gb18030")),
+        ("整改报告.ofd", b"PK\x03\x04ofd"),
+        ("录音.mp3", b"ID3 anything"),  # no claim this check knows: kept, served as a download
+    ],
+)
+def test_evidence_that_is_what_its_name_says_is_kept(db, tmp_path, capsys, name, content):
+    base = ["--db", str(db)]
+    assert run(capsys, "finding", "transition", "JC2023-001-02", "--to", "整改中", "--by", "王五", *base)[0] == 0
+    report = tmp_path / name
+    report.write_bytes(content)
+    argv = ["finding", "transition", "JC2023-001-02", "--to", "已提交整改报告", "--by", "王五", "--json", *base]
+    code, out, err = run(capsys, *argv, "--evidence", str(report))
+    assert code == 0, err
+    assert (db.parent / json.loads(out)["evidence"]).read_bytes() == content
+
+
 def test_an_archives_evaluation_problems_are_issued_once_the_round_is_closed(tmp_path, capsys):
     db = tmp_path / "var" / "w.duckdb"
     with EmbeddedWarehouse(db).writer() as con:

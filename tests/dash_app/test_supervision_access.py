@@ -61,7 +61,7 @@ from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings, summarize_inspections
 
 STANDARD = get_standard()
-EVIDENCE_BYTES = "整改报告：已按要求完成整改。".encode()
+EVIDENCE_BYTES = "%PDF-1.4\n%整改报告：已按要求完成整改。\n%%EOF\n".encode()
 # dcc.Upload's `contents`: a data URL with the file base64-encoded.
 EVIDENCE_UPLOAD = "data:application/pdf;base64," + base64.b64encode(EVIDENCE_BYTES).decode()
 # Beijing's office: central organs and central enterprises lie in Beijing but answer to the national bureau.
@@ -708,6 +708,26 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
         ("guangdong", "提交整改报告"),
         ("planner", "销号"),
     ]
+
+
+def test_evidence_that_is_not_what_its_name_says_is_refused_and_never_served_as_that(app, site, tmp_path):
+    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[-1]["finding_id"]
+    total, files = transitions(site), evidence_files(site)
+    text = "data:application/pdf;base64," + base64.b64encode("整改报告：已按要求完成整改。".encode()).decode()
+    response = act(app, client_of(app, "guangdong"), finding, "提交整改报告", evidence=text)
+    assert "佐证材料「整改报告.pdf」的内容是文本，与扩展名 .pdf 不符" in message_of(response)
+    assert (transitions(site), evidence_files(site)) == (total, files)
+    # A file kept before contents were checked (here: replaced on disk) is served as a download of unknown type.
+    report = tmp_path / "整改报告.pdf"
+    report.write_bytes(EVIDENCE_BYTES)
+    change_finding(
+        site.settings, finding, by="guangdong", action="提交整改报告", role="rectifier", evidence_file=report
+    )
+    last = read(site, query_finding_history, finding)["transitions"][-1]
+    (site.settings.var_dir / last["evidence"]).write_text("<script>alert(1)</script>", encoding="utf-8")
+    served = client_of(app, "planner").get(f"/evidence/{finding}/{last['seq']}")
+    assert served.status_code == 200 and served.mimetype == "application/octet-stream"
+    assert served.headers["Content-Disposition"].startswith("attachment")
 
 
 def test_a_reviewer_cannot_close_a_finding_they_rectified(app, site, tmp_path):
