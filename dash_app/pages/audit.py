@@ -196,7 +196,7 @@ def event_detail(event: dict[str, Any] | None) -> list[Any]:
 
 
 def _date_input(component_id: str) -> dcc.Input:
-    return dcc.Input(id=component_id, type="date", debounce=True, style={"width": "160px"})  # type: ignore[arg-type]
+    return dcc.Input(id=component_id, type="date", style={"width": "160px"})  # type: ignore[arg-type]
 
 
 def layout(**_query: str) -> html.Div:

@@ -387,3 +387,26 @@ def test_a_province_user_cannot_see_or_fetch_another_province(browsing, chromium
     assert bad.name not in page.inner_text("main")
     assert shown_rows(page, ids.UPLOAD_FAILURES_GRID) == []
     browsing.expect_refusals()
+
+
+# --- the audit log ---------------------------------------------------------------------------------------------------
+
+
+def test_the_audit_log_filters_by_the_dates_picked_without_a_page_error(browsing):
+    # A debounced dcc.Input of type date threw on every pick (setSelectionRange is not supported on a date input);
+    # browsing's teardown fails on any page error or console error.
+    page = browsing.sign_in("admin", "/audit")
+    wait_for_grid(page, ids.AUDIT_GRID, rows=True)
+    count = page.locator(f"#{ids.grid_count(ids.AUDIT_GRID)}")
+    everything = count.inner_text()
+    page.locator(f"#{ids.AUDIT_SINCE}").fill("2099-01-01")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "id => document.getElementById(id).innerText === '共 0 条'", arg=ids.grid_count(ids.AUDIT_GRID)
+    )
+    page.locator(f"#{ids.AUDIT_SINCE}").fill("")
+    page.keyboard.press("Enter")
+    page.wait_for_function(
+        "([id, text]) => document.getElementById(id).innerText === text",
+        arg=[ids.grid_count(ids.AUDIT_GRID), everything],
+    )
