@@ -25,6 +25,7 @@ from census_schema.scopes import (
 )
 from census_schema.settings import Settings
 from flows.ingest import IngestRequest
+from flows.reminders import write_daily_reminders
 from synthetic.census import Manifest, generate_national_dataset, write_census_return
 from synthetic.scopes import PlannedReturn, generate_central_dataset, plan_scope_splits, write_demo_dataset
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
@@ -139,7 +140,7 @@ def build_demo(
     """Generate, write and load registers and returns of every scope (provinces, some provinces' prefectures and
     counties, the central channels), with rejections and resubmissions, returns sent back with reasons and
     corrected, and reviews at both levels; then the supervision data (inspections, the evaluation round with
-    `evaluator` assigned to a few archives, indicators). `provinces`: load only these (default all; tests)."""
+    `evaluator` assigned to a few archives, indicators) and the demo day's reminders. `provinces`: load only these (default all; tests)."""
     progress(f"生成 {units} 个普查对象的模拟数据（种子 {seed}）")
     dataset = generate_national_dataset(units, seed)
     splits = plan_scope_splits(dataset, provinces=provinces)
@@ -179,6 +180,9 @@ def build_demo(
     outcomes += _load_other_scopes(manifest, workdir, ingest, progress)
     outcomes += _review(settings, manifest, workdir, ingest, progress)
     supervision = build_supervision_demo(settings, seed, workdir, ingest, progress, evaluator=evaluator)
+    # What the daily reminders flow would have written on the demo's day (the served demo judges deadlines on it).
+    reminders = write_daily_reminders(open_warehouse(settings), DEMO_TODAY)
+    progress(f"生成 {reminders['total']} 条当日提醒（{DEMO_TODAY:%Y年%-m月%-d日}）")
     return DemoResult(manifest, outcomes, manifest.national_if_corrected, supervision)
 
 
