@@ -22,6 +22,7 @@ from typing import Any
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, Grade
 from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, SELF_SOURCE, EvaluationStandard
+from supervision.rows import is_bonus_code
 
 ONE_PLACE = Decimal("0.1")
 # Experts' spread and self-vs-expert gap above this share of the item maximum need attention.
@@ -281,6 +282,15 @@ def check_bonus(standard: EvaluationStandard, bonus: Mapping[str, Decimal]) -> l
         else:
             problems += _value_problems(value, items[code].max_points, code, "加分", "bonus_in_range")
     return problems
+
+
+def check_sheet_values(standard: EvaluationStandard, scores: Mapping[str, Decimal], source: str) -> list[ScoreProblem]:
+    """A score sheet's values, scoring items and bonus claims together (told apart by code): each for a known item,
+    within 0..its maximum, at most one decimal place. The evaluator's save judges a sheet with it, and the scoring
+    form one field as it is typed, so both say the same words."""
+    items = {code: value for code, value in scores.items() if not is_bonus_code(code)}
+    bonus = {code: value for code, value in scores.items() if is_bonus_code(code)}
+    return check_score_values(standard, items, source) + check_bonus(standard, bonus)
 
 
 def pivot_expert_scores(scores_by_expert: Mapping[str, Mapping[str, Decimal]]) -> dict[str, tuple[Decimal, ...]]:

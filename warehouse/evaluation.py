@@ -31,9 +31,8 @@ from supervision.scoring import (
     Reconciliation,
     ScoreSheet,
     check_all_scored,
-    check_bonus,
-    check_score_values,
     check_scoring_allowed,
+    check_sheet_values,
     check_veto_verdicts,
     evaluate_archive,
     rank_archives,
@@ -330,8 +329,7 @@ def save_evaluator_scores(
         verdicts.update(veto_verdicts or {})
         notes.update(evidence or {})
         items = {c: v for c, v in merged.items() if not is_bonus_code(c)}
-        bonus = {c: v for c, v in merged.items() if is_bonus_code(c)}
-        problems = check_score_values(standard, items, evaluator) + check_bonus(standard, bonus)
+        problems = check_sheet_values(standard, merged, evaluator)
         problems += check_veto_verdicts(standard, items if submit else (), verdicts)
         if submit:
             problems += check_all_scored(standard, items, evaluator)

@@ -20,6 +20,7 @@ from supervision.scoring import (
     EvaluationInvalid,
     Reconciliation,
     check_scoring_allowed,
+    check_sheet_values,
     failed_veto_items,
     flag_deviation,
     grade_evaluation,
@@ -205,6 +206,27 @@ def test_validate_evaluation_locates_every_problem():
         ("veto_verdict_required", "X2.1.2", "否决项结论"),
     ]
     assert all(p.message for p in problems)
+
+
+SHEET_VALUES = [
+    ({"X1.1.1": D("10"), "X1.1.2": D("0"), "B1": D("3"), "B2": D("0.5")}, []),
+    ({"X1.1.1": D("10.5")}, [("score_in_range", "X1.1.1", "得分须在 0 至该评分项满分之间。（填写 10.5，满分 10）")]),
+    ({"X1.1.1": D("-1")}, [("score_in_range", "X1.1.1", "得分须在 0 至该评分项满分之间。（填写 -1，满分 10）")]),
+    ({"X1.1.1": D("9.75")}, [("score_one_decimal", "X1.1.1", "得分最多保留一位小数。（填写 9.75）")]),
+    ({"B1": D("4")}, [("bonus_in_range", "B1", "加分须在 0 至该加分项上限之间。（填写 4，满分 3）")]),
+    ({"B1": D("2.25")}, [("score_one_decimal", "B1", "得分最多保留一位小数。（填写 2.25）")]),
+    ({"B9": D("1")}, [("bonus_known_item", "B9", "加分项编号须为评价标准中的编号。")]),
+    ({"X9.9.9": D("1")}, [("score_known_item", "X9.9.9", "评分项编号须为评价标准中的编号。")]),
+    # Scoring items first, then bonus claims, whatever the sheet's order (the save lists its problems so).
+    ({"B1": D("4"), "X1.1.2": D("21")}, [("score_in_range", "X1.1.2", "得分须在 0 至该评分项满分之间。（填写 21，满分 20）"),
+                                         ("bonus_in_range", "B1", "加分须在 0 至该加分项上限之间。（填写 4，满分 3）")]),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("scores", "expected"), SHEET_VALUES)
+def test_check_sheet_values(scores, expected):
+    problems = check_sheet_values(SMALL, scores, "专家甲")
+    assert [(p.rule_id, p.item_code, p.message) for p in problems] == expected
 
 
 def test_validate_evaluation_accepts_clean_input():
