@@ -468,17 +468,31 @@ GARBAGE = ["999999", "?division=999999&archive=999999&job=x", 12345, {"a": 1}, [
 
 
 def _dependency(entry: dict[str, Any], value: Any) -> Any:
-    if entry["id"].startswith("{"):  # a wildcard: one matching component
-        component = {**json.loads(entry["id"]), "item": "A1.1.1"}
-        component = {k: ("A1.1.1" if v == ["ALL"] else v) for k, v in component.items()}
-        return [{"id": component, "property": entry["property"], "value": value}]
+    if entry["id"].startswith("{"):  # a wildcard: one matching component (MATCH), or a list of one (ALL)
+        pattern = json.loads(entry["id"])
+        component = {**pattern, "item": "A1.1.1"}
+        component = {k: ("A1.1.1" if isinstance(v, list) else v) for k, v in component.items()}
+        dependency = {"id": component, "property": entry["property"], "value": value}
+        return dependency if ["MATCH"] in pattern.values() else [dependency]
     return {"id": entry["id"], "property": entry["property"], "value": value}
+
+
+def _output(name: str) -> Any:
+    """An output as the renderer names it: a wildcard's by the matching component's own id (a list for ALL, the one
+    component for MATCH); Dash answers an output that does not match the callback with a server error."""
+    component, prop = name.rsplit(".", 1)
+    target = {"id": component, "property": prop.split("@")[0]}
+    if not component.startswith("{"):
+        return target
+    pattern = json.loads(component)
+    target["id"] = {k: ("A1.1.1" if isinstance(v, list) else v) for k, v in pattern.items()}
+    return [target] if ["ALL"] in pattern.values() else target
 
 
 def callback_body(key: str, entry: dict[str, Any], inputs: list[Any], state: list[Any]) -> dict[str, Any]:
     """What the renderer POSTs for the callback registered under `key` (`entry`, its first input fired)."""
     names = [key] if not key.startswith("..") else key[2:-2].split("...")
-    outputs = [{"id": n.rsplit(".", 1)[0], "property": n.rsplit(".", 1)[1].split("@")[0]} for n in names]
+    outputs = [_output(n) for n in names]
     return {
         "output": key,
         "outputs": outputs[0] if len(outputs) == 1 else outputs,
