@@ -16,7 +16,7 @@ from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingSeverity
-from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
+from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, STANDARD_PROVISIONAL, get_standard
 from census_schema.supervision.forms import DEFAULT_WORKING_DAYS
 from dash_app import ids
 from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
@@ -26,7 +26,7 @@ from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.supervision import issue_findings, save_scores, withdraw_findings
-from supervision.scoring import EvaluationInvalid, ScoreProblem
+from supervision.scoring import EvaluationInvalid, ScoreProblem, check_sheet_values
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     archive_label,
@@ -526,6 +526,27 @@ def problems_by_item(problems: Sequence[ScoreProblem]) -> dict[str, str]:
     for problem in problems:
         by_item.setdefault(problem.item_code, []).append(problem.message)
     return {code: " ".join(messages) for code, messages in by_item.items()}
+
+
+def judge_score_text(code: str, text: Any, scorer: str) -> str:
+    """What the save says of one field's text by itself (not a number, outside 0..the item's maximum, more than one
+    decimal place), or "": the save's own reading (`read_score_texts`) and checks (`check_sheet_values`), one value."""
+    values, unreadable = read_score_texts({code: text})
+    value = values.get(code)
+    if value is None:  # empty, or not a number
+        return unreadable.get(code, "")
+    return problems_by_item(check_sheet_values(get_standard(), {code: value}, scorer)).get(code, "")
+
+
+def field_slot(code: str, text: Any, shown: Any, scorer: str) -> str:
+    """The slot beside a field once the evaluator leaves it: what its text alone is wrong with, and what the last save
+    said of the item that the text does not settle (须评分 while the field stays empty; a veto item's missing verdict
+    while it is scored), so that moving through the form does not wipe a refused submit's marks."""
+    values, unreadable = read_score_texts({code: text})
+    is_blank = code not in unreadable and values.get(code) is None
+    sheet_rule = EVALUATION_RULES_BY_ID["score_complete" if is_blank else "veto_verdict_required"].message
+    kept = sheet_rule if isinstance(shown, str) and sheet_rule in shown else ""
+    return " ".join(m for m in (judge_score_text(code, text, scorer), kept) if m)
 
 
 def problem_list(title: str, problems: Mapping[str, str]) -> html.Div:

@@ -1,0 +1,64 @@
+"""The scoring form's judgement of one field, without a server or a browser: what the slot beside a field says once
+the evaluator leaves it (dash_app.pages.evaluation.judge_score_text and field_slot), in the save's own words."""
+
+from __future__ import annotations
+
+import pytest
+
+from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, get_standard
+from dash_app.pages.evaluation import field_slot, judge_score_text
+
+STANDARD = get_standard()
+MISSING = EVALUATION_RULES_BY_ID["score_complete"].message
+NO_VERDICT = EVALUATION_RULES_BY_ID["veto_verdict_required"].message
+VETO = STANDARD.veto_items[0].code
+
+# (item, typed, what the slot says): A1.1.2 is worth 10, B5 (a bonus item) 5.
+JUDGED = [
+    ("A1.1.2", None, ""),
+    ("A1.1.2", "", ""),
+    ("A1.1.2", "  ", ""),
+    ("A1.1.2", "0", ""),
+    ("A1.1.2", "10", ""),
+    ("A1.1.2", "9.5", ""),
+    ("A1.1.2", "９．５", ""),  # full-width, as typed with a Chinese input method
+    ("A1.1.2", "9，5", ""),  # a decimal comma
+    ("A1.1.2", "12", "得分须在 0 至该评分项满分之间。（填写 12，满分 10）"),
+    ("A1.1.2", "10.1", "得分须在 0 至该评分项满分之间。（填写 10.1，满分 10）"),
+    ("A1.1.2", "-3", "得分须在 0 至该评分项满分之间。（填写 -3，满分 10）"),
+    ("A1.1.2", "9.75", "得分最多保留一位小数。（填写 9.75）"),
+    ("A1.1.2", "九", "「九」不是数字。"),
+    ("A1.1.2", "nan", "「nan」不是数字。"),
+    ("A1.1.2", "1e9999", "得分须在 0 至该评分项满分之间。（填写 1E+9999，满分 10）"),
+    ("B5", "5", ""),
+    ("B5", "6", "加分须在 0 至该加分项上限之间。（填写 6，满分 5）"),
+    ("B5", "0.25", "得分最多保留一位小数。（填写 0.25）"),
+]
+
+
+@pytest.mark.parametrize(("code", "typed", "said"), JUDGED)
+def test_a_field_is_judged_by_itself_in_the_save_s_words(code, typed, said):
+    assert STANDARD.items_by_code["A1.1.2"].max_points == 10 and STANDARD.bonus_by_code["B5"].max_points == 5
+    assert judge_score_text(code, typed, "evaluator") == said
+
+
+# (item, typed, what the slot showed before it was left, what it shows after).
+LEFT = [
+    # A problem of the value shows at once and goes once corrected (or emptied: a draft may leave an item).
+    ("A1.1.2", "12", None, "得分须在 0 至该评分项满分之间。（填写 12，满分 10）"),
+    ("A1.1.2", "8", "得分须在 0 至该评分项满分之间。（填写 12，满分 10）", ""),
+    ("A1.1.2", "", "「九」不是数字。", ""),
+    # A refused submit's 须评分 stays while the field stays empty (tabbing through the form) and goes once scored.
+    ("A1.1.2", "", MISSING, MISSING),
+    ("A1.1.2", "8", MISSING, ""),
+    ("A1.1.2", "12", MISSING, "得分须在 0 至该评分项满分之间。（填写 12，满分 10）"),
+    # A veto item's missing verdict is the verdict's, not its score's: it stays while the item is scored.
+    (VETO, "1", NO_VERDICT, NO_VERDICT),
+    (VETO, "99", NO_VERDICT, f"得分须在 0 至该评分项满分之间。（填写 99，满分 {STANDARD.items_by_code[VETO].max_points}） {NO_VERDICT}"),
+    (VETO, "", NO_VERDICT, ""),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("code", "typed", "shown", "after"), LEFT)
+def test_leaving_a_field_keeps_what_its_text_does_not_settle(code, typed, shown, after):
+    assert field_slot(code, typed, shown, "evaluator") == after
