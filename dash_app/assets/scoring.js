@@ -1,5 +1,6 @@
-/* The evaluator's running subtotals, computed in the browser as scores are typed (the server still judges every
-   value when the sheet is saved). Loaded by Dash from assets/; used by a clientside callback of pages/evaluation.py. */
+/* The evaluator's running subtotals, computed in the browser as scores are typed (the server judges each value when
+   its field is left, and every value again when the sheet is saved). Loaded by Dash from assets/; used by a
+   clientside callback of pages/evaluation.py. */
 window.dash_clientside = Object.assign({}, window.dash_clientside);
 window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
     scoreSubtotals: function (values, ids, areaIds, stores, totalIds) {

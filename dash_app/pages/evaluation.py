@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
@@ -406,7 +406,8 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     """The evaluator's sheet for an assigned archive, prefilled with their draft; a refusal otherwise.
 
     Each area's header carries its running subtotal (computed in the browser as the evaluator types, by
-    assets/scoring.js, from the item maxima in the form's store); each field has a slot for its own problem."""
+    assets/scoring.js, from the item maxima in the form's store); each field has a slot for its own problem, filled
+    by the server when the field is left (`field_slot`) and when the sheet is saved."""
     if not archive_code or not isinstance(archive_code, str):
         return html.P("请选择分配给您的档案馆。")
     with context.reader.cursor() as con:
@@ -799,6 +800,26 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State({"type": ids.EVALUATION_MAXIMA, "archive": ALL}, "data"),
         State({"type": ids.EVALUATION_TOTAL, "sheet": ALL}, "id"),
     )
+
+    # A field is judged as soon as it is left (blur) or Enter is pressed in it, by the save's own reading and checks;
+    # the subtotals stay live keystroke by keystroke (its value is not debounced). The save below still judges the
+    # whole sheet and fills every slot (ALL); this fills one (MATCH): allow_duplicate suffixes this output with a hash
+    # of the inputs, so the renderer does not see the two as overlapping. No warehouse read: the standard says it all.
+    @app.callback(
+        Output({"type": ids.EVALUATION_SCORE_ERROR, "item": MATCH}, "children", allow_duplicate=True),
+        Input({"type": ids.EVALUATION_SCORE, "item": MATCH}, "n_blur"),
+        Input({"type": ids.EVALUATION_SCORE, "item": MATCH}, "n_submit"),
+        State({"type": ids.EVALUATION_SCORE, "item": MATCH}, "value"),
+        State({"type": ids.EVALUATION_SCORE, "item": MATCH}, "id"),
+        State({"type": ids.EVALUATION_SCORE_ERROR, "item": MATCH}, "children"),
+        prevent_initial_call=True,
+    )
+    def check_field(_blur: Any, _enter: Any, text: Any, field_id: Any, shown: Any) -> str:
+        viewer = current_viewer()
+        require_role(viewer, Role.EVALUATOR)
+        require_text(text, shown)
+        (code,) = item_codes([field_id])
+        return field_slot(code, text, shown, viewer.user_name)
 
     @app.callback(
         Output(ids.EVALUATION_RESULT, "children"),

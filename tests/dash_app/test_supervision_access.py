@@ -239,6 +239,39 @@ def save_outcome(
     return text_of(answer[ids.EVALUATION_RESULT]["children"]), {c: text for c, text in slots.items() if text}
 
 
+def dom_id(component: dict[str, str]) -> str:
+    """How Dash writes a pattern id in a request or response: JSON with sorted keys."""
+    return json.dumps(component, sort_keys=True, separators=(",", ":"))
+
+
+def leave_field(app, client, code: str, typed: Any, shown: Any = None):
+    """The evaluator leaves a score field holding `typed` (its slot showing `shown`): the response of the callback
+    that judges that one field (MATCH ids, posted as the renderer posts them)."""
+    key = registered_key(app, [(dom_id({"item": ["MATCH"], "type": ids.EVALUATION_SCORE_ERROR}), "children")])
+    body = {
+        "output": key,
+        "outputs": {"id": error_id(code), "property": "children"},
+        "inputs": [
+            {"id": score_id(code), "property": "n_blur", "value": 1},
+            {"id": score_id(code), "property": "n_submit", "value": 0},
+        ],
+        "state": [
+            {"id": score_id(code), "property": "value", "value": typed},
+            {"id": score_id(code), "property": "id", "value": score_id(code)},
+            {"id": error_id(code), "property": "children", "value": shown},
+        ],
+        "changedPropIds": [f"{dom_id(score_id(code))}.n_blur"],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def left_slot(app, client, code: str, typed: Any, shown: Any = None) -> str:
+    """What the slot beside the field says once the evaluator leaves it (see leave_field)."""
+    response = leave_field(app, client, code, typed, shown)
+    assert response.status_code == 200, response.status_code
+    return response.json["response"][dom_id(error_id(code))]["children"]
+
+
 def save(app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False):
     """The message beside the buttons after a save (see save_outcome)."""
     return save_outcome(app, client, archive, scores, verdicts, submit=submit)[0]
@@ -427,6 +460,18 @@ def test_an_invalid_score_is_shown_beside_its_field_and_nothing_is_saved(app, si
     assert slots == {"A1.1.2": reason}
     assert message.startswith("未保存：1 项需要更正") and "本次未作任何改动" in message
     assert read(site, query_scores, archive, "evaluator") == before
+    # Leaving the field said the same before any save, and says nothing once it is corrected.
+    assert left_slot(app, client, "A1.1.2", typed) == reason
+    assert left_slot(app, client, "A1.1.2", "9.5", reason) == ""
+
+
+def test_a_field_is_judged_when_left_by_an_evaluator_only_and_from_the_page_s_own_values(app):
+    assert left_slot(app, client_of(app, "evaluator"), "B5", "6") == "加分须在 0 至该加分项上限之间。（填写 6，满分 5）"
+    assert leave_field(app, client_of(app, "planner"), "A1.1.2", "12").status_code == 403
+    assert leave_field(app, client_of(app, "guangdong"), "A1.1.2", "12").status_code == 403
+    client = client_of(app, "evaluator")
+    for typed, shown in ((12, None), ("12", {"props": {}}), (["12"], None)):
+        assert leave_field(app, client, "A1.1.2", typed, shown).status_code == 400
 
 
 def test_full_width_digits_are_read_as_scores(app, site, assigned):

@@ -151,10 +151,12 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
         page.fill(score_input("A1.1.2"), typed)
         assert subtotal(page, "A1") == "已评 2/11 项，小计 13.5 / 150 分，1 项待更正"
         page.click(f"#{ids.EVALUATION_SAVE}")
+        # The click also leaves the field, which is judged by itself at once: wait for the save's own answer.
         page.wait_for_function(
-            "([sel, typed]) => document.querySelector(sel).textContent.includes(typed)",
-            arg=[error_slot("A1.1.2"), typed],
+            "([id, typed]) => document.getElementById(id).textContent.includes(typed)",
+            arg=[ids.EVALUATION_RESULT, typed],
         )
+        assert typed in page.inner_text(error_slot("A1.1.2"))
         assert page.inner_text(f"#{ids.EVALUATION_RESULT}").startswith("未保存：1 项需要更正")
         # The message is beside the buttons, in view without scrolling back up to the top of the form.
         assert in_view(page, f"#{ids.EVALUATION_RESULT}") and in_view(page, f"#{ids.EVALUATION_SAVE}")
@@ -177,6 +179,36 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
     assert page.locator(f"#{ids.EVALUATION_PROBLEMS} li").count() == evaluation.MAX_LISTED_PROBLEMS
     assert "另有 52 项" in page.inner_text(f"#{ids.EVALUATION_RESULT}")
     assert "每个适用评分项都须评分" in page.inner_text(error_slot("A6.2.1"))
+    assert browsing.failed == []
+
+
+def test_an_evaluator_is_told_what_is_wrong_with_a_score_on_leaving_its_field_without_saving(browsing, site):
+    archive = assigned_archives(site)[1]
+    before = read(site, query_scores, archive, "evaluator")
+    page = browsing.sign_in("evaluator", f"{evaluation.PATH}?archive={archive}")
+    page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    field = page.get_by_label("A1.1.2 得分（满分 10）")
+    field.fill("12")
+    # Typing alone keeps the subtotal live; the field is judged once it is left (Tab) or Enter is pressed in it.
+    assert "1 项待更正" in subtotal(page, "A1") and page.inner_text(error_slot("A1.1.2")) == ""
+    field.press("Tab")
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel).textContent === text",
+        arg=[error_slot("A1.1.2"), "得分须在 0 至该评分项满分之间。（填写 12，满分 10）"],
+    )
+    assert page.inner_text(f"#{ids.EVALUATION_RESULT}") == ""  # nothing was saved to say so
+    screenshot(page, "evaluation-live-error")
+    field.fill("9.75")
+    field.press("Enter")
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel).textContent === text",
+        arg=[error_slot("A1.1.2"), "得分最多保留一位小数。（填写 9.75）"],
+    )
+    field.fill("9.5")
+    field.press("Tab")
+    page.wait_for_function("sel => document.querySelector(sel).textContent === ''", arg=error_slot("A1.1.2"))
+    assert page.inner_text(f"#{ids.EVALUATION_RESULT}") == ""
+    assert read(site, query_scores, archive, "evaluator") == before  # judged, never saved
     assert browsing.failed == []
 
 
