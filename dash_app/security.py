@@ -35,6 +35,7 @@ CACHEABLE_PREFIXES = ("/assets/", "/_dash-component-suites/")
 CALLBACK_PATH = "/_dash-update-component"
 # What a request the app's pages could not have sent is told.
 NOT_A_CALLBACK = "请求不是有效的回调请求"
+OUTPUTS_MISMATCH = "请求的输出与回调不符"
 REFRESH_HINT = "请刷新页面后重试。"
 
 
@@ -175,6 +176,29 @@ def _dependency_problem(entry: Any) -> str | None:
     return None
 
 
+def _outputs_problem(key: str, outputs: Any) -> str | None:
+    """Why a request's `outputs` are not the renderer's for the callback registered under `key`: one entry per output
+    (a list of them for several), a wildcard's named by its components' own ids (a list for ALL), others by their id.
+    Dash answers outputs of another shape with a server error."""
+    names = key[2:-2].split("...") if key.startswith("..") else [key]
+    given = outputs if len(names) > 1 else [outputs]
+    if not isinstance(given, list) or len(given) != len(names):
+        return OUTPUTS_MISMATCH
+    for name, output in zip(names, given, strict=True):
+        component = name.rsplit(".", 1)[0]
+        wildcard = json.loads(component) if component.startswith("{") else None
+        many = wildcard is not None and any(v in (["ALL"], ["ALLSMALLER"]) for v in wildcard.values())
+        entries = output if many and isinstance(output, list) else None if many else [output]
+        if entries is None or not all(
+            isinstance(e, dict)
+            and isinstance(e.get("property"), str)
+            and isinstance(e.get("id"), dict if wildcard is not None else str)
+            for e in entries
+        ):
+            return OUTPUTS_MISMATCH
+    return None
+
+
 def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | None:
     """Why a POST to /_dash-update-component is not what the Dash renderer sends (for one of the app's server-side
     `callbacks`, by output), or None when it is well formed."""
@@ -182,6 +206,9 @@ def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | N
         return NOT_A_CALLBACK
     if "callback" not in callbacks.get(body["output"], {}):  # unknown, or run in the browser (clientside)
         return "请求的回调不存在"
+    problem = _outputs_problem(body["output"], body.get("outputs"))
+    if problem:
+        return problem
     for part in ("inputs", "state"):
         entries = body.get(part, [])
         if not isinstance(entries, list):

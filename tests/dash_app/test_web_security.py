@@ -521,6 +521,31 @@ def test_no_callback_answers_forged_values_with_a_server_error(app, user):
     assert failures == []
 
 
+def test_a_callback_request_naming_its_outputs_otherwise_than_the_renderer_is_a_bad_request(app):
+    """Every server-side callback, its outputs posted as something else than the renderer sends (missing, a wildcard
+    output by its pattern string, one output too few): 400 (Dash itself answered some with a server error)."""
+    client = client_of(app, "planner")
+    answers = {}
+    for key, entry in app.callback_map.items():
+        if "callback" not in entry:
+            continue
+        inputs = [_dependency(d, None) for d in entry["inputs"]]
+        state = [_dependency(d, None) for d in entry.get("state", [])]
+        body = callback_body(key, entry, inputs, state)
+        names = [key] if not key.startswith("..") else key[2:-2].split("...")
+        as_patterns = [{"id": n.rsplit(".", 1)[0], "property": n.rsplit(".", 1)[1].split("@")[0]} for n in names]
+        forged = [None, as_patterns[0] if len(names) == 1 else as_patterns]
+        if len(names) > 1:
+            forged.append(body["outputs"][:-1])
+        for outputs in forged:
+            if outputs == body["outputs"]:  # no wildcard: the pattern string is the renderer's own id
+                continue
+            response = client.post("/_dash-update-component", json={**body, "outputs": outputs})
+            answers[(key, json.dumps(outputs)[:60])] = (response.status_code, "输出与回调不符" in response.text)
+    assert answers and {k: v for k, v in answers.items() if v != (400, True)} == {}
+    assert any("MATCH" in k[1] or "ALL" in k[1] for k in answers)
+
+
 def test_a_callback_request_missing_or_adding_a_value_is_a_bad_request_for_every_callback(app):
     """Every server-side callback, posted with one input or state too few or too many: 400 naming the count (it
     reached the callback as a missing or extra argument: a server error)."""
