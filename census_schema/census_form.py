@@ -3,8 +3,11 @@
 GYDA-2024.1 was the first census form; GYDA-2025.1 (current) adds the retention classes 长期 and 短期 of records
 appraised before 2006, the supplementary sheet 红色档案资源摸底 (the red-archive inventory), the statutory header of a
 statistical form and its foot (表尾: who signs and when the return was sent), and drops the "previous round"
-comparison (the census runs once; year-on-year checks belong to the annual statistics). The register stays at
-GYDA-2024.1. Old versions stay declared: their returns stay in the warehouse and keep counting.
+comparison (the census runs once). Year-on-year checks compare with the annual statistics (统计年报) instead: the
+register of expected holders, GYDA-2024.1 at first, gains at GYDA-2025.1 (the same revision of the GYDA forms) three
+optional columns, the year of a holder's annual statistics and its 卷 and 件 there (all three or none; the year from
+ANNUAL_STATS_FIRST_YEAR to the round's year). Old versions stay declared: their returns and registers stay in the
+warehouse and keep counting.
 """
 
 from __future__ import annotations
@@ -33,9 +36,12 @@ from census_schema.fields import (
 )
 from census_schema.uscc import USCC_PATTERN
 
-# The first version of the census form, and the register's (current) version.
+# The first version of the census form and of the register; their current versions.
 FORM_VERSION = "GYDA-2024.1"
 CENSUS_VERSION = "GYDA-2025.1"
+# The register joins the census form's revision GYDA-2025.1 (the spec's revisions: year-on-year checks compare with
+# the annual statistics) and takes its version; its only change is the annual statistics' columns.
+REGISTER_VERSION = "GYDA-2025.1"
 ROUND_ID = "2024"
 REFERENCE_DATE = date(2024, 12, 31)
 # No province has anywhere near this many archive holders; more rows means a wrong or runaway file.
@@ -185,6 +191,60 @@ REGISTER_FIELDS: tuple[Field, ...] = (USCC, UNIT_NAME, HOLDER, DIVISION, LEVEL)
 
 def _quote(field: Field) -> str:
     return f"「{field.label}」"
+
+
+# The annual statistics (统计年报: the DA-2 table of archives, the DA-3 table of archive rooms) a register row may give
+# for its holder, to compare the holder's census return with. The year is at most the round's: later statistics
+# describe a later state than the census's reference date. It is at least 2015, ten years of statistics back from
+# the round (2015-2024): holdings grow every year, so against older figures a 30 % tolerance would flag ordinary
+# growth rather than a wrong figure, and an earlier year is far more likely a slip (2002 for 2022) than a holder's
+# latest statistics.
+ANNUAL_STATS_FIRST_YEAR = 2015
+ANNUAL_STATS_LAST_YEAR = int(ROUND_ID)
+# A census return's 卷 + 件 may differ from the annual statistics' by at most this percentage of the annual figure.
+ANNUAL_STATS_MAX_CHANGE_PCT = 30
+ANNUAL_STATS_YEAR = Field(
+    "annual_stats_year",
+    "统计年报年度",
+    INT,
+    f"本单位最近一次档案统计年报（档案馆 DA-2 表、档案室 DA-3 表）的年度，4位年份（{ANNUAL_STATS_FIRST_YEAR}～"
+    f"{ANNUAL_STATS_LAST_YEAR}）。填写后，普查表中本单位卷、件之和与年报数相差超过 {ANNUAL_STATS_MAX_CHANGE_PCT}% "
+    "时提示核实；没有统计年报数字的，本列和其后两列都留空。",
+    unit="年",
+    required=False,
+    min_value=ANNUAL_STATS_FIRST_YEAR,
+    max_value=ANNUAL_STATS_LAST_YEAR,
+    width=10,
+)
+
+
+def _annual_count(name: str, label: str, unit: str, what: str) -> Field:
+    description = (
+        f"该年度统计年报中本单位{what}的档案数量（年末数），没有的填 0；与{_quote(ANNUAL_STATS_YEAR)}同时填写。"
+    )
+    return Field(name, label, INT, description, unit=unit, required=False, min_value=0, width=14)
+
+
+ANNUAL_STATS_FIELDS: tuple[Field, ...] = (
+    ANNUAL_STATS_YEAR,
+    _annual_count("annual_stats_vol", "统计年报档案数量（卷）", "卷", "以卷为保管单位"),
+    _annual_count("annual_stats_item", "统计年报档案数量（件）", "件", "以件为保管单位"),
+)
+ANNUAL_STATS_NAMES = tuple(f.name for f in ANNUAL_STATS_FIELDS)
+_ANNUAL_STATS_LABELS = "、".join(_quote(f) for f in ANNUAL_STATS_FIELDS)
+# Given together or not at all: a year without figures, or figures without their year, cannot be compared.
+ANNUAL_STATS_RULES: tuple[Rule, ...] = tuple(
+    Rule(
+        f"{f.name}_together",
+        "filled_together",
+        E,
+        f.name,
+        f"{_quote(f)}为空，但本行已填统计年报的其他列：{_ANNUAL_STATS_LABELS}三列须同时填写或同时留空。"
+        f"请补填{_quote(f)}（数量为零的填 0），没有统计年报数字的请把三列都清空。",
+        frozen_params(fields=ANNUAL_STATS_NAMES),
+    )
+    for f in ANNUAL_STATS_FIELDS
+)
 
 
 def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ...]:
@@ -675,8 +735,14 @@ CENSUS_FORM_2024 = _form(
     CENSUS_FIELDS,
     COMMON_ROW_RULES + SCOPE_RULES + CENSUS_ROW_RULES + CROSS_RETURN_RULES,
 )
-REGISTER_FORM = _form("register", "普查对象名录", "普查对象名录", REGISTER_FIELDS, COMMON_ROW_RULES + SCOPE_RULES)
+REGISTER_RULES = COMMON_ROW_RULES + SCOPE_RULES
+REGISTER_FORM_2024 = _form("register", "普查对象名录", "普查对象名录", REGISTER_FIELDS, REGISTER_RULES)
 CENSUS_WORKBOOK_2024 = single_sheet_workbook(CENSUS_FORM_2024, "普查表", "census-return")
+REGISTER_WORKBOOK_2024 = single_sheet_workbook(REGISTER_FORM_2024, "普查对象名录", "census-register")
+# GYDA-2025.1 of the register: the annual statistics, at the end of the row.
+REGISTER_FORM = evolve_form(
+    REGISTER_FORM_2024, REGISTER_VERSION, add=ANNUAL_STATS_FIELDS, rules=REGISTER_RULES + ANNUAL_STATS_RULES
+)
 REGISTER_WORKBOOK = single_sheet_workbook(REGISTER_FORM, "普查对象名录", "census-register")
 
 

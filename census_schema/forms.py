@@ -11,7 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from census_schema.census_form import CENSUS_WORKBOOK, CENSUS_WORKBOOK_2024, REGISTER_WORKBOOK
+from census_schema.census_form import (
+    CENSUS_WORKBOOK,
+    CENSUS_WORKBOOK_2024,
+    REGISTER_WORKBOOK,
+    REGISTER_WORKBOOK_2024,
+)
 from census_schema.fields import Form, WorkbookForm
 from census_schema.supervision.forms import SUPERVISION_WORKBOOKS
 
@@ -19,6 +24,7 @@ from census_schema.supervision.forms import SUPERVISION_WORKBOOKS
 WORKBOOK_HISTORY: tuple[WorkbookForm, ...] = (
     CENSUS_WORKBOOK_2024,
     CENSUS_WORKBOOK,
+    REGISTER_WORKBOOK_2024,
     REGISTER_WORKBOOK,
     *SUPERVISION_WORKBOOKS,
 )

@@ -245,7 +245,8 @@ def data_sheet_title(form: Form, province_name: str | None) -> str:
 def number_format_of(field: Field) -> str:
     """The Excel number format of a field's cells: thousands for counts, fixed decimals, text for everything else."""
     if field.type is FieldType.INTEGER:
-        return "#,##0"
+        # A year (unit 年) is a date, not a count: 2023, never 2,023.
+        return "0" if field.unit == "年" else "#,##0"
     if field.type is FieldType.DECIMAL:
         return "#,##0." + "0" * field.decimals if field.decimals else "#,##0"
     if field.type is FieldType.DATE:

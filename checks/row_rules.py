@@ -149,6 +149,13 @@ def check_zero_together(rule: Rule, form: Form, context: CheckContext) -> pl.Exp
     return (_field(rule) == 0) != (pl.col(rule.param("other")) == 0)
 
 
+def check_filled_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell is empty while another of a group of fields (`fields`, given all together or not at all) is filled
+    (the empty cell is the one to fill; an unreadable one has the parser's message instead)."""
+    others = [pl.col(name).is_not_null() for name in rule.param("fields") if name != rule.field]
+    return _field(rule).is_null() & reduce(operator.or_, others)
+
+
 def check_division_in_scope(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
     """A current division of the uploading province that lies outside the return's prefecture or county (codes of
     other provinces and unknown codes have rules of their own)."""
@@ -223,6 +230,7 @@ ROW_RULES: dict[str, RowRule] = {
     "filled_when": check_filled_when,
     "not_after_today": check_not_after_today,
     "zero_together": check_zero_together,
+    "filled_together": check_filled_together,
     "division_in_scope": check_division_in_scope,
     "admin_level_in_scope": check_admin_level_in_scope,
     "not_in_register": check_not_in_register,

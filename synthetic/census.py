@@ -1179,7 +1179,7 @@ def generate_province_rows(
     return ProvinceDataset(
         province_code,
         frame.name,
-        register=table.filter("_registered").select(REGISTER_FORM.field_names),
+        register=register_rows(table.filter("_registered")),
         census=reported.select(CENSUS_FORM.field_names),
         red_archives=_red_archive_rows(reported, rng),
         sign_off=_sign_off(frame, rng),
@@ -1247,6 +1247,15 @@ def _bases(register: pl.DataFrame, census: pl.DataFrame) -> dict[str, dict[str, 
         )
         for basis, types in BASES.items()
     }
+
+
+def register_rows(holders: pl.DataFrame) -> pl.DataFrame:
+    """The register rows of these holders: the register's fields they carry, and the annual statistics' columns
+    empty (the synthetic registers give none)."""
+    return holders.select(
+        pl.col(f.name) if f.name in holders.columns else pl.lit(None, dtype=f.polars_dtype).alias(f.name)
+        for f in REGISTER_FORM.fields
+    )
 
 
 def summarize_province(register: pl.DataFrame, census: pl.DataFrame | None) -> dict[str, Any]:

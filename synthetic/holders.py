@@ -74,7 +74,8 @@ CENSUS_BASE: dict[str, Any] = {
 }
 BASE_HOLDINGS = CENSUS_BASE["vol_total"] + CENSUS_BASE["item_total"]
 
-REGISTER_BASE: dict[str, Any] = {name: CENSUS_BASE[name] for name in REGISTER_FORM.field_names}
+# The register's row of the same holder, without annual statistics (optional: all three or none).
+REGISTER_BASE: dict[str, Any] = {name: CENSUS_BASE.get(name) for name in REGISTER_FORM.field_names}
 
 # The same holder's red archives (80 卷件, more than its 20 革命历史档案), and a return's foot.
 RED_BASE: dict[str, Any] = {

@@ -48,6 +48,7 @@ from synthetic.census import (
     _sign_off,
     combine_figures,
     generate_uscc,
+    register_rows,
     summarize_province,
     write_census_return,
     write_dataset,
@@ -240,7 +241,7 @@ def generate_central_dataset(seed: int) -> dict[str, CentralChannelDataset]:
         datasets[channel] = CentralChannelDataset(
             channel,
             name,
-            registered.select(REGISTER_FORM.field_names),
+            register_rows(registered),
             census.select(CENSUS_FORM.field_names),
             _red_archive_rows(census, rng),
             _sign_off(_province_frame(_BEIJING), rng),

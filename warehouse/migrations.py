@@ -194,6 +194,9 @@ FORM_MIGRATIONS: tuple[Migration, ...] = (
     create_raw_table(52, "census_sign_off", "GYDA-2025.1"),
     # JDJC-2025.2: a special inspection's result (专项检查结论).
     upgrade_raw_table(61, "inspection_records", "JDJC-2025.1", "JDJC-2025.2"),
+    # The register's GYDA-2025.1: a holder's annual statistics (统计年报: year, 卷, 件), for the census's
+    # year-on-year check (rows of GYDA-2024.1 registers leave them empty).
+    upgrade_raw_table(63, "register", "GYDA-2024.1", "GYDA-2025.1"),
 )
 
 

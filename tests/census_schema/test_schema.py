@@ -10,6 +10,7 @@ from census_schema.census_form import (
     CENSUS_WORKBOOK,
     RED_ARCHIVES_FORM,
     REGISTER_FORM,
+    REGISTER_FORM_2024,
     SIGN_OFF_FORM,
 )
 from census_schema.fields import FieldType, Severity
@@ -66,18 +67,26 @@ def test_labels_are_exactly_those_of_the_spec():
     assert CENSUS_FORM.fields[0].label == "统一社会信用代码"
     assert CENSUS_FORM.field("vol_total").label == "以卷为保管单位档案（卷）"
     assert CENSUS_FORM.field("red_archives").label == "其中：革命历史档案（卷件）"
-    assert [f.label for f in REGISTER_FORM.fields] == [
+    # The register's five labels of the spec, then (GYDA-2025.1) the annual statistics to compare returns with.
+    assert [f.label for f in REGISTER_FORM_2024.fields] == [
         "统一社会信用代码",
         "单位名称",
         "普查对象类型",
         "行政区划代码",
         "行政层级",
     ]
+    assert [f.label for f in REGISTER_FORM.fields] == [
+        *(f.label for f in REGISTER_FORM_2024.fields),
+        "统计年报年度",
+        "统计年报档案数量（卷）",
+        "统计年报档案数量（件）",
+    ]
 
 
 def test_forms_registry():
     assert get_form("census") is CENSUS_FORM
-    assert FORMS[("register", "GYDA-2024.1")] is REGISTER_FORM
+    assert FORMS[("register", "GYDA-2024.1")] is REGISTER_FORM_2024
+    assert get_form("register") is REGISTER_FORM and REGISTER_FORM.version == "GYDA-2025.1"
     # The old version stays declared (its returns stay in warehouses); the last one registered is current.
     assert get_form("census", "GYDA-2024.1") is CENSUS_FORM_2024
     assert get_workbook_form("census") is CENSUS_WORKBOOK

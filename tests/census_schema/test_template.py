@@ -176,6 +176,44 @@ def test_number_formats(name, expected):
     assert number_format_of(CENSUS_FORM.field(name)) == expected
 
 
+def test_a_year_has_no_thousands_separator():
+    assert number_format_of(REGISTER_FORM.field("annual_stats_year")) == "0"
+    assert number_format_of(REGISTER_FORM.field("annual_stats_vol")) == "#,##0"
+
+
+def test_the_register_template_shows_and_explains_the_annual_statistics(tmp_path):
+    path = tmp_path / "register.xlsx"
+    write_template(path, "register", "440000")
+    book = openpyxl.load_workbook(path)
+    ws = book[REGISTER_FORM.sheet_name]
+    annual = [f for f in REGISTER_FORM.fields if f.name.startswith("annual_stats_")]
+    assert (
+        [c.value for c in ws[HEADER_ROW]][-3:]
+        == [f.label for f in annual]
+        == [
+            "统计年报年度",
+            "统计年报档案数量（卷）",
+            "统计年报档案数量（件）",
+        ]
+    )
+    # The year: a whole number from 2015 to the round's year, written without a thousands separator.
+    year_column = get_column_letter(len(REGISTER_FORM.fields) - 2)
+    [(dv, _, _)] = validations_by_column(ws)[year_column]
+    assert (dv.type, dv.operator, float(dv.formula1), float(dv.formula2)) == ("whole", "between", 2015, 2024)
+    assert ws.column_dimensions[year_column].number_format == "0"
+    # 填表说明: each column, optional, with what it is and its rules (all three or none; the year's range).
+    rows = list(book[INSTRUCTIONS_SHEET].iter_rows(values_only=True))
+    explained = {r[2]: r for r in rows if r[2] in {f.name for f in annual}}
+    for field in annual:
+        _, label, _, _, required, description, rules = explained[field.name]
+        assert (label, required, description) == (field.label, "否", field.description)
+        assert f"【错误】{REGISTER_FORM.rules_by_id[f'{field.name}_together'].message}" in rules
+    assert "统计年报" in explained["annual_stats_year"][5] and "30%" in explained["annual_stats_year"][5]
+    assert "应在 2015～2024 之间" in explained["annual_stats_year"][6]
+    meta = dict(book[META_SHEET].iter_rows(values_only=True))
+    assert meta[META_FORM_VERSION] == REGISTER_FORM.version == "GYDA-2025.1"
+
+
 def test_instructions_list_every_field_with_its_rules(census_template):
     ws = census_template[INSTRUCTIONS_SHEET]
     rows = list(ws.iter_rows(values_only=True))

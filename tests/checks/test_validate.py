@@ -36,6 +36,8 @@ NOT_A_DIVISION = "449999"
 # The scope the rule table is validated for: the base row (440106, 广州市天河区) lies inside it.
 TABLE_SCOPE = division_scope(PROVINCE, "440100")
 UPLOAD_DAY = date(2025, 6, 30)
+# A register row's annual statistics, all three given.
+ANNUAL_STATS = {"annual_stats_year": 2023, "annual_stats_vol": 800, "annual_stats_item": 1500}
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,18 @@ CASES: dict[str, Case] = {
     "division_in_scope": case({"division_code": "440306"}),
     "admin_level_in_scope": case({"admin_level": "中央"}, "admin_level_matches_division"),
     "uscc_not_in_register": case({"uscc": UNREGISTERED_USCC}),
+    # The register's annual statistics (base: none given): all three or none, the year within 2015-2024.
+    "annual_stats_year_together": case({"annual_stats_vol": 800, "annual_stats_item": 1500}),
+    "annual_stats_vol_together": case({"annual_stats_year": 2023, "annual_stats_item": 1500}),
+    "annual_stats_item_together": case({"annual_stats_year": 2023, "annual_stats_vol": 800}),
+    "annual_stats_year_range": Case(
+        (
+            {**ANNUAL_STATS, "annual_stats_year": 2025},  # after the round's year
+            {**ANNUAL_STATS, "annual_stats_year": 2014},  # before the floor
+        )
+    ),
+    "annual_stats_vol_range": case({**ANNUAL_STATS, "annual_stats_vol": -1}),
+    "annual_stats_item_range": case({**ANNUAL_STATS, "annual_stats_item": -1}),
     # The red-archive inventory (base: 30 卷 + 50 件, conditions 60 + 10 + 5 + 3 + 2, 40 digitised).
     "red_uscc_unique": Case(({"uscc": make_uscc(800_003)}, {"uscc": make_uscc(800_003)})),
     "red_conditions_sum": case({"red_intact": 61}),
@@ -299,3 +313,28 @@ def test_validate_return_prints_nothing(capsys):
 def test_an_empty_return_has_no_failures():
     empty = pl.DataFrame(schema=build_rows(CENSUS_FORM, []).schema)
     assert validate_return(CENSUS_FORM, empty, build_check_context(PROVINCE)) == []
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        ANNUAL_STATS,
+        {**ANNUAL_STATS, "annual_stats_year": 2024},  # the round's own year
+        {**ANNUAL_STATS, "annual_stats_year": 2015},  # the earliest accepted
+        {**ANNUAL_STATS, "annual_stats_vol": 0, "annual_stats_item": 0},  # zeros are figures, not blanks
+    ],
+)
+def test_a_register_row_with_all_three_annual_figures_passes(given):
+    context = build_check_context(PROVINCE, register_usccs={BASE_USCC}, scope=TABLE_SCOPE)
+    assert validate_return(REGISTER_FORM, build_rows(REGISTER_FORM, [given]), context) == []
+
+
+def test_a_partial_annual_statistics_row_is_told_which_cell_to_fill():
+    rows = build_rows(REGISTER_FORM, [{"annual_stats_year": 2023}])
+    failures = validate_return(REGISTER_FORM, rows, build_check_context(PROVINCE, scope=TABLE_SCOPE))
+    assert [(f.row, f.field, f.label, f.severity) for f in failures] == [
+        (3, "annual_stats_item", "统计年报档案数量（件）", Severity.ERROR),
+        (3, "annual_stats_vol", "统计年报档案数量（卷）", Severity.ERROR),
+    ]
+    assert failures[1].message.startswith("「统计年报档案数量（卷）」为空")
+    assert "三列须同时填写或同时留空" in failures[1].message

@@ -237,3 +237,61 @@ def test_a_warehouse_published_by_the_previous_version_is_migrated_before_it_is_
         assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
         assert con.execute("SELECT count(*) FROM stg_census_returns").fetchone() == (3,)
     assert store.current_snapshot() != old_snapshot
+
+
+def test_a_gyda_2024_register_upgrades_to_gyda_2025_keeps_counting_and_gains_the_annual_statistics():
+    """Migration 063 takes a warehouse built at the previous schema (every migration up to 062) from the register's
+    GYDA-2024.1 to GYDA-2025.1: its registers keep counting, without annual statistics; a register of GYDA-2025.1
+    gives them."""
+    from census_schema.census_form import ANNUAL_STATS_NAMES, REGISTER_FORM
+    from census_schema.scopes import central_scope
+    from tests.warehouse.factories import load, make_rows, make_submission, make_uscc
+    from warehouse.loads import record_submission
+    from warehouse.queries import query_summary
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 63])
+    assert fetch_form_versions(con)["register"] == "GYDA-2024.1"
+    assert not set(ANNUAL_STATS_NAMES) & set(column_names(con, "raw_register_rows"))
+    # A register loaded at GYDA-2024.1: the old form's columns only.
+    old_rows = make_rows("register", [{}, {}]).drop(ANNUAL_STATS_NAMES)
+    old = dataclasses.replace(make_submission("register", "440000", row_count=2), form_version="GYDA-2024.1")
+    record_submission(con, old, old_rows, [])
+    before = query_summary(con)["national"]["units_expected"]
+
+    assert apply_migrations(con) == [63]
+    assert con.execute(
+        "SELECT form_version, migration_version FROM form_versions WHERE form_kind = 'register' ORDER BY 2"
+    ).fetchall() == [("GYDA-2024.1", 3), (REGISTER_FORM.version, 63)]
+    assert column_names(con, "raw_register_rows")[-3:] == list(ANNUAL_STATS_NAMES)
+    # The old register keeps counting and gives no annual statistics.
+    assert before == 2 and query_summary(con)["national"]["units_expected"] == 2
+    assert con.execute("SELECT DISTINCT form_version, annual_stats_year FROM stg_register").fetchall() == [
+        ("GYDA-2024.1", None)
+    ]
+    # Registers of GYDA-2025.1, a province's and a central channel's, load beside it with their figures.
+    given = {"annual_stats_year": 2023, "annual_stats_vol": 1200, "annual_stats_item": 3400}
+    local = [
+        {"uscc": make_uscc(11), **given},
+        {"uscc": make_uscc(12), **dict.fromkeys(ANNUAL_STATS_NAMES)},
+    ]
+    load(con, "register", "450000", [{**row, "division_code": "450102"} for row in local])
+    organs = central_scope("organs")
+    load(
+        con, "register", "central", [{"uscc": make_uscc(21, "11100000"), **given, "annual_stats_vol": 5}], scope=organs
+    )
+    assert query_summary(con)["national"]["units_expected"] == 5
+    figures = (
+        "SELECT uscc, annual_stats_year, annual_stats_vol, annual_stats_item FROM stg_register WHERE form_version = ?"
+    )
+    assert sorted(con.execute(figures, [REGISTER_FORM.version]).fetchall()) == [
+        (make_uscc(21, "11100000"), 2023, 5, 3400),
+        (make_uscc(11), 2023, 1200, 3400),
+        (make_uscc(12), None, None, None),
+    ]
+    # Upgraded, the warehouse is what a fresh one is.
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()

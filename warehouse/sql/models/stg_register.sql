@@ -1,5 +1,7 @@
 -- Grain: one row per expected holder of a current accepted register that counts (not returned by a reviewer).
 -- province_code is the registering province (NULL for a central channel); central_channel the channel's key.
+-- annual_stats_year, annual_stats_vol, annual_stats_item: the holder's annual statistics (统计年报), given together or
+-- not at all (NULL on registers of GYDA-2024.1), compared with its census return by the checks, not counted here.
 CREATE VIEW stg_register AS
 SELECT
     s.round_id,
