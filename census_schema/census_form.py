@@ -6,13 +6,14 @@ statistical form and its foot (表尾: who signs and when the return was sent), 
 comparison (the census runs once). Year-on-year checks compare with the annual statistics (统计年报) instead: the
 register of expected holders, GYDA-2024.1 at first, gains at GYDA-2025.1 (the same revision of the GYDA forms) three
 optional columns, the year of a holder's annual statistics and its 卷 and 件 there (all three or none; the year from
-ANNUAL_STATS_FIRST_YEAR to the round's year). Old versions stay declared: their returns and registers stay in the
-warehouse and keep counting.
+ANNUAL_STATS_FIRST_YEAR to the round's year), and the census rule `holdings_vs_annual_stats` warns where a return's
+卷 + 件 differ from them by more than ANNUAL_STATS_MAX_CHANGE_PCT percent of the annual figure. Old versions stay
+declared: their returns and registers stay in the warehouse and keep counting.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from census_schema.codes import (
@@ -245,6 +246,20 @@ ANNUAL_STATS_RULES: tuple[Rule, ...] = tuple(
     )
     for f in ANNUAL_STATS_FIELDS
 )
+
+
+@dataclass(frozen=True)
+class AnnualStatistics:
+    """A holder's holdings in one year's annual statistics, as its register row gives them."""
+
+    year: int
+    vol: int
+    item: int
+
+    @property
+    def holdings(self) -> int:
+        """卷 + 件."""
+        return self.vol + self.item
 
 
 def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ...]:
@@ -600,6 +615,26 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
 # figures count each holder once: it replaces the earlier warning `uscc_in_other_province`.)
 CROSS_RETURN_RULES: tuple[Rule, ...] = (
     Rule("uscc_not_in_register", "not_in_register", W, "uscc", "该单位不在本省普查对象名录中，请核实，或先补充名录。"),
+    # Against the annual statistics the holder's current register row gives (none given: not compared). The change
+    # is relative to the annual figure; exactly the limit passes; an annual 0 against any holdings warns. Each row's
+    # message is `detail` with the year, the change, both figures (thousands separated) and its own `change` words.
+    Rule(
+        "holdings_vs_annual_stats",
+        "differs_from_annual_stats",
+        W,
+        "vol_total",
+        f"档案数量（卷+件）与普查对象名录中本单位的统计年报数相差超过 {ANNUAL_STATS_MAX_CHANGE_PCT}%（以年报数为基数），"
+        "请核实；确有接收、移交或销毁的，请在备注中说明。",
+        P(
+            holdings=HOLDINGS,
+            max_change_pct=ANNUAL_STATS_MAX_CHANGE_PCT,
+            detail="与 {year} 年统计年报相比，档案数量（卷+件）{change}（年报 {annual}，本表 {census}），请核实；"
+            "确有接收、移交或销毁的，请在备注中说明。",
+            increase="增加 {pct}%",
+            decrease="减少 {pct}%",
+            from_zero="增加",
+        ),
+    ),
 )
 
 # The workbook rule every form carries, checked while reading it: a cell pasted full of text.

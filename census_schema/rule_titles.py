@@ -37,6 +37,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "zero_when": "应为零",
     "duplicate_across_provinces": "跨省重复报送",
     "not_in_register": "不在名录中",
+    "differs_from_annual_stats": "与统计年报相差较大",
     "filled_together": "须同时填写或同时留空",
     "cell_too_long": "单元格内容过长",
     "cell_formula_error": "公式计算出错",

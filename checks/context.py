@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from types import MappingProxyType
 
+from census_schema.census_form import AnnualStatistics
 from census_schema.divisions import PROVINCE, UnknownDivision, allowed_admin_levels, load_divisions
 from census_schema.scopes import Scope, ScopeKind, ScopeReturn
 from supervision.lifecycle import FindingState
@@ -64,6 +65,8 @@ class CheckContext:
     division_admin_levels: Mapping[str, tuple[str, ...]] = field(default_factory=lambda: MappingProxyType({}))
     # USCCs of the province's register of expected holders.
     register_usccs: frozenset[str] | None = None
+    # USCC -> the annual statistics its register row gives (only holders whose row gives them).
+    annual_stats: Mapping[str, AnnualStatistics] | None = None
     # What is already loaded, for the workbook rules of an inspections or evaluation workbook.
     inspections: InspectionFacts | None = None
     evaluation: EvaluationFacts | None = None
@@ -85,6 +88,7 @@ def build_check_context(
     province_code: str | None,
     *,
     register_usccs: Iterable[str] | None = None,
+    annual_stats: Mapping[str, AnnualStatistics] | None = None,
     inspections: InspectionFacts | None = None,
     evaluation: EvaluationFacts | None = None,
     scope: Scope | None = None,
@@ -111,6 +115,7 @@ def build_check_context(
             {code: allowed_admin_levels(d, central_return=central) for code, d in divisions.by_code.items()}
         ),
         register_usccs=frozenset(register_usccs) if register_usccs is not None else None,
+        annual_stats=MappingProxyType(dict(annual_stats)) if annual_stats is not None else None,
         inspections=inspections,
         evaluation=evaluation,
         scope=scope or (Scope(ScopeKind.PROVINCE, province_code) if province_code is not None else None),

@@ -14,13 +14,14 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import reduce
 from typing import Any
 
 import polars as pl
 
 from census_schema.archives import list_comprehensive_archives
+from census_schema.census_form import AnnualStatistics
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule, WorkbookForm
@@ -418,6 +419,48 @@ def check_indicator_source(rules: Sequence[Rule], form: Form, sheets: Sheets, co
     return failures
 
 
+# ------------------------------------------------------------------------------------------- annual statistics
+
+
+def describe_annual_change(rule: Rule, annual: AnnualStatistics, census: int) -> str | None:
+    """The message of a holder whose census 卷 + 件 differ from its annual statistics' by more than the rule's
+    `max_change_pct` percent of the annual figure, or None: exactly that much passes, and against an annual 0 any
+    holdings are too much. Figures are written with thousands separators, the change to one decimal (half up)."""
+    base, change = annual.holdings, census - annual.holdings
+    if abs(change) * 100 <= rule.param("max_change_pct") * base:
+        return None
+    if base == 0:
+        words = rule.param("from_zero")
+    else:
+        pct = (Decimal(abs(change) * 100) / Decimal(base)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        words = rule.param("increase" if change > 0 else "decrease").format(pct=f"{pct:,}")
+    detail: str = rule.param("detail")
+    return detail.format(year=annual.year, change=words, annual=f"{base:,}", census=f"{census:,}")
+
+
+def check_differs_from_annual_stats(
+    rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext
+) -> list[Failure]:
+    """Holders whose register row gives annual statistics their 卷 + 件 differ from too much; skipped without the
+    register's figures, and on rows with an empty or unreadable count (the required and type rules report those)."""
+    if not context.annual_stats:
+        return []
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        fields = rule.param("holdings")
+        columns = [rows.get_column(name).to_list() for name in ("uscc", *fields)]
+        hits: list[tuple[int, str | None]] = []
+        for at, (code, *counts) in enumerate(zip(*columns, strict=True)):
+            annual = context.annual_stats.get(code) if code is not None else None
+            if annual is None or any(count is None for count in counts):
+                continue
+            message = describe_annual_change(rule, annual, sum(counts))
+            if message is not None:
+                hits.append((at, message))
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
 # ------------------------------------------------------------------------------------------------------ scopes
 
 
@@ -455,6 +498,7 @@ WORKBOOK_RULES: dict[str, WorkbookRule] = {
     "evaluation_access": check_evaluation_access,
     "indicator_source": check_indicator_source,
     "held_by_other_return": check_held_elsewhere,
+    "differs_from_annual_stats": check_differs_from_annual_stats,
 }
 WORKBOOK_RULE_KINDS = frozenset(WORKBOOK_RULES)
 

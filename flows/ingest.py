@@ -16,7 +16,7 @@ import polars as pl
 from census_schema.failures import Failure
 from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
-from census_schema.scopes import Scope
+from census_schema.scopes import Scope, province_scope
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from flows.data_docs import clear_data_docs, data_docs_dir
@@ -43,6 +43,7 @@ from warehouse.loads import (
     find_current_by_sha256,
     record_upload_once,
 )
+from warehouse.scopes import fetch_scope_annual_stats
 
 T = TypeVar("T")
 # The checks bring in Great Expectations (3-5 s to import): imported on first validation, or ahead of it in the
@@ -156,6 +157,7 @@ def _census_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code
         province_code,
         # Without a register there is nothing to compare with: no "not on the register" warning on every row.
         register_usccs=register or None,
+        annual_stats=fetch_scope_annual_stats(con, province_scope(province_code), round_id),
     )
 
 
@@ -356,6 +358,7 @@ def ingest_workbook(
             scope=scope,
             held_elsewhere={code: held.seen_from(scope) for code, held in facts.held_elsewhere.items()},
             register_usccs=facts.register_usccs if scope.is_central else context.register_usccs,
+            annual_stats=facts.annual_stats if scope.is_central else context.annual_stats,
         )
     docs = request.data_docs_dir or default_data_docs_dir(settings, book, identity)
     # Data Docs are built during the validation only when asked for; otherwise GX's results are kept for them.

@@ -17,10 +17,16 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from census_schema.census_form import AnnualStatistics
 from census_schema.errors import CensusError
 from census_schema.fields import WorkbookForm
 from census_schema.scopes import Scope, ScopeReturn
-from warehouse.scopes import fetch_holders_elsewhere, fetch_scope_register_usccs, fetch_scope_return
+from warehouse.scopes import (
+    fetch_holders_elsewhere,
+    fetch_scope_annual_stats,
+    fetch_scope_register_usccs,
+    fetch_scope_return,
+)
 from warehouse.store import WarehouseStore
 
 
@@ -33,12 +39,14 @@ class ScopeChanged(CensusError):
 @dataclass(frozen=True)
 class ScopeFacts:
     """What the warehouse holds for an upload's scope: its current return and holders, the uploaded holders that
-    other scopes' current returns hold, and (central channels) the registers to check against."""
+    other scopes' current returns hold, and (central channels) the registers to check against and the annual
+    statistics they give."""
 
     current: ScopeReturn | None
     current_holders: tuple[Mapping[str, Any], ...]
     held_elsewhere: Mapping[str, ScopeReturn]
     register_usccs: frozenset[str] | None = None
+    annual_stats: Mapping[str, AnnualStatistics] | None = None
 
 
 def holder_codes(book: WorkbookForm, sheets: Mapping[str, pl.DataFrame]) -> frozenset[str]:
@@ -56,7 +64,8 @@ def fetch_scope_facts(
     current, holders = fetch_scope_return(con, book.kind, scope, book.round_id)
     elsewhere = fetch_holders_elsewhere(con, book.kind, scope, book.round_id, usccs)
     registers = fetch_scope_register_usccs(con, scope, book.round_id) if scope.is_central else None
-    return ScopeFacts(current, tuple(holders), elsewhere, registers or None)
+    annual = fetch_scope_annual_stats(con, scope, book.round_id) if scope.is_central else None
+    return ScopeFacts(current, tuple(holders), elsewhere, registers or None, annual)
 
 
 def read_scope_facts(store: WarehouseStore, book: WorkbookForm, scope: Scope, usccs: frozenset[str]) -> ScopeFacts:

@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from census_schema.census_form import AnnualStatistics
 from census_schema.forms import get_workbook_form
 from census_schema.scopes import Scope, ScopeKind, ScopeReturn
 from warehouse.migrations import quote_identifier, raw_table_name
@@ -71,6 +72,20 @@ def fetch_holders_elsewhere(
     finally:
         con.unregister("_incoming_usccs")
     return {row[0]: _scope_return(row[1:]) for row in rows}
+
+
+def fetch_scope_annual_stats(
+    con: duckdb.DuckDBPyConnection, scope: Scope, round_id: str
+) -> dict[str, AnnualStatistics]:
+    """The annual statistics on the registers a return of this scope is checked against (as for
+    `fetch_scope_register_usccs`), by USCC: only rows that give them (registers of GYDA-2024.1 have none)."""
+    rows = con.execute(
+        "SELECT uscc, annual_stats_year, annual_stats_vol, annual_stats_item FROM stg_register "
+        "WHERE round_id = ? AND province_code IS NOT DISTINCT FROM ? AND central_channel IS NOT DISTINCT FROM ? "
+        "AND annual_stats_year IS NOT NULL AND annual_stats_vol IS NOT NULL AND annual_stats_item IS NOT NULL",
+        [round_id, scope.province_code, scope.code if scope.is_central else None],
+    ).fetchall()
+    return {code: AnnualStatistics(year, vol, item) for code, year, vol, item in rows}
 
 
 def fetch_scope_register_usccs(con: duckdb.DuckDBPyConnection, scope: Scope, round_id: str) -> frozenset[str]:

@@ -10,4 +10,6 @@ def test_every_declared_rule_kind_has_a_chinese_title():
 def test_a_rule_is_titled_by_its_kind_and_an_unknown_one_says_so():
     assert rule_title("vol_total_sum") == "合计与分项不符"
     assert rule_title("uscc_not_in_register") == "不在名录中"
+    assert rule_title("holdings_vs_annual_stats") == "与统计年报相差较大"
+    assert rule_title("annual_stats_year_together") == "须同时填写或同时留空"
     assert rule_title("no_such_rule") == UNKNOWN_RULE_TITLE

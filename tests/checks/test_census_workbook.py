@@ -10,7 +10,14 @@ from typing import Any
 import polars as pl
 import pytest
 
-from census_schema.census_form import CENSUS_FORM, CENSUS_WORKBOOK, RED_ARCHIVES_FORM, SCOPE_RULES, SIGN_OFF_FORM
+from census_schema.census_form import (
+    CENSUS_FORM,
+    CENSUS_WORKBOOK,
+    CROSS_RETURN_RULES,
+    RED_ARCHIVES_FORM,
+    SCOPE_RULES,
+    SIGN_OFF_FORM,
+)
 from census_schema.fields import Severity
 from checks.context import build_check_context
 from checks.validate import WORKBOOK_RULE_KINDS, validate_workbook
@@ -93,9 +100,13 @@ CASES: dict[str, list[Case]] = {
         Case(_add(FOOT, preparer="赵六"), ((FOOT, 4),)),
     ],
 }
-# The rules across the census workbook's sheets (the scope rules, against other returns, are in tests/flows/test_scopes.py).
+# The rules across the census workbook's sheets (the scope rules, against other returns, are in tests/flows/test_scopes.py;
+# the comparison with the register's annual statistics in tests/checks/test_annual_stats.py).
 WORKBOOK_RULES = [
-    r for form in CENSUS_WORKBOOK.sheets for r in form.rules if r.kind in WORKBOOK_RULE_KINDS and r not in SCOPE_RULES
+    r
+    for form in CENSUS_WORKBOOK.sheets
+    for r in form.rules
+    if r.kind in WORKBOOK_RULE_KINDS and r not in SCOPE_RULES + CROSS_RETURN_RULES
 ]
 
 

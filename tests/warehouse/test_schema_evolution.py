@@ -242,12 +242,13 @@ def test_a_warehouse_published_by_the_previous_version_is_migrated_before_it_is_
 def test_a_gyda_2024_register_upgrades_to_gyda_2025_keeps_counting_and_gains_the_annual_statistics():
     """Migration 063 takes a warehouse built at the previous schema (every migration up to 062) from the register's
     GYDA-2024.1 to GYDA-2025.1: its registers keep counting, without annual statistics; a register of GYDA-2025.1
-    gives them."""
-    from census_schema.census_form import ANNUAL_STATS_NAMES, REGISTER_FORM
-    from census_schema.scopes import central_scope
+    gives them, for the census's year-on-year check."""
+    from census_schema.census_form import ANNUAL_STATS_NAMES, REGISTER_FORM, ROUND_ID, AnnualStatistics
+    from census_schema.scopes import central_scope, province_scope
     from tests.warehouse.factories import load, make_rows, make_submission, make_uscc
     from warehouse.loads import record_submission
     from warehouse.queries import query_summary
+    from warehouse.scopes import fetch_scope_annual_stats
 
     con = duckdb.connect()
     apply_migrations(con, [m for m in list_migrations() if m.version < 63])
@@ -264,12 +265,13 @@ def test_a_gyda_2024_register_upgrades_to_gyda_2025_keeps_counting_and_gains_the
         "SELECT form_version, migration_version FROM form_versions WHERE form_kind = 'register' ORDER BY 2"
     ).fetchall() == [("GYDA-2024.1", 3), (REGISTER_FORM.version, 63)]
     assert column_names(con, "raw_register_rows")[-3:] == list(ANNUAL_STATS_NAMES)
-    # The old register keeps counting and gives no annual statistics.
+    # The old register keeps counting, gives no annual statistics, so its holders are not compared.
     assert before == 2 and query_summary(con)["national"]["units_expected"] == 2
     assert con.execute("SELECT DISTINCT form_version, annual_stats_year FROM stg_register").fetchall() == [
         ("GYDA-2024.1", None)
     ]
-    # Registers of GYDA-2025.1, a province's and a central channel's, load beside it with their figures.
+    assert fetch_scope_annual_stats(con, province_scope("440000"), ROUND_ID) == {}
+    # Registers of GYDA-2025.1, a province's and a central channel's: only rows giving all three are fetched.
     given = {"annual_stats_year": 2023, "annual_stats_vol": 1200, "annual_stats_item": 3400}
     local = [
         {"uscc": make_uscc(11), **given},
@@ -281,14 +283,13 @@ def test_a_gyda_2024_register_upgrades_to_gyda_2025_keeps_counting_and_gains_the
         con, "register", "central", [{"uscc": make_uscc(21, "11100000"), **given, "annual_stats_vol": 5}], scope=organs
     )
     assert query_summary(con)["national"]["units_expected"] == 5
-    figures = (
-        "SELECT uscc, annual_stats_year, annual_stats_vol, annual_stats_item FROM stg_register WHERE form_version = ?"
-    )
-    assert sorted(con.execute(figures, [REGISTER_FORM.version]).fetchall()) == [
-        (make_uscc(21, "11100000"), 2023, 5, 3400),
-        (make_uscc(11), 2023, 1200, 3400),
-        (make_uscc(12), None, None, None),
-    ]
+    assert fetch_scope_annual_stats(con, province_scope("450000"), ROUND_ID) == {
+        make_uscc(11): AnnualStatistics(2023, 1200, 3400)
+    }
+    assert fetch_scope_annual_stats(con, organs, ROUND_ID) == {
+        make_uscc(21, "11100000"): AnnualStatistics(2023, 5, 3400)
+    }
+    assert fetch_scope_annual_stats(con, province_scope("440000"), ROUND_ID) == {}
     # Upgraded, the warehouse is what a fresh one is.
     fresh = duckdb.connect()
     apply_migrations(fresh)
