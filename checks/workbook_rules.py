@@ -14,7 +14,7 @@ import operator
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from functools import reduce
 from typing import Any
 
@@ -425,14 +425,18 @@ def check_indicator_source(rules: Sequence[Rule], form: Form, sheets: Sheets, co
 def describe_annual_change(rule: Rule, annual: AnnualStatistics, census: int) -> str | None:
     """The message of a holder whose census 卷 + 件 differ from its annual statistics' by more than the rule's
     `max_change_pct` percent of the annual figure, or None: exactly that much passes, and against an annual 0 any
-    holdings are too much. Figures are written with thousands separators, the change to one decimal (half up)."""
+    holdings are too much. Figures are written with thousands separators, the change to one decimal (half up; two,
+    rounded up, where one would read as the limit itself)."""
     base, change = annual.holdings, census - annual.holdings
     if abs(change) * 100 <= rule.param("max_change_pct") * base:
         return None
     if base == 0:
         words = rule.param("from_zero")
     else:
-        pct = (Decimal(abs(change) * 100) / Decimal(base)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        exact = Decimal(abs(change) * 100) / Decimal(base)
+        pct = exact.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+        if pct <= rule.param("max_change_pct"):  # just over the limit: never shown as the limit itself (30.0%)
+            pct = exact.quantize(Decimal("0.01"), rounding=ROUND_UP)
         words = rule.param("increase" if change > 0 else "decrease").format(pct=f"{pct:,}")
     detail: str = rule.param("detail")
     return detail.format(year=annual.year, change=words, annual=f"{base:,}", census=f"{census:,}")

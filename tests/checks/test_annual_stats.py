@@ -54,9 +54,9 @@ def message(year: int, change: str, was: str, now: str) -> str:
 CASES = [
     pytest.param((10_000, 2_000), (13_000, 4_400), message(2023, "增加 45.0%", "12,000", "17,400"), id="up-45"),
     pytest.param((6_000, 4_000), (9_000, 4_000), None, id="up-exactly-30"),
-    pytest.param((6_000, 4_000), (9_000, 4_001), message(2023, "增加 30.0%", "10,000", "13,001"), id="up-just-over"),
+    pytest.param((6_000, 4_000), (9_000, 4_001), message(2023, "增加 30.01%", "10,000", "13,001"), id="up-just-over"),
     pytest.param((6_000, 4_000), (5_000, 2_000), None, id="down-exactly-30"),
-    pytest.param((6_000, 4_000), (5_000, 1_999), message(2023, "减少 30.0%", "10,000", "6,999"), id="down-just-over"),
+    pytest.param((6_000, 4_000), (5_000, 1_999), message(2023, "减少 30.01%", "10,000", "6,999"), id="down-just-over"),
     pytest.param((6_000, 4_000), (2_000, 500), message(2023, "减少 75.0%", "10,000", "2,500"), id="down-75"),
     pytest.param((3, 2), (0, 0), message(2023, "减少 100.0%", "5", "0"), id="down-to-0"),
     pytest.param((0, 0), (0, 1), message(2023, "增加", "0", "1"), id="annual-0"),
