@@ -241,7 +241,7 @@ ANNUAL_STATS_RULES: tuple[Rule, ...] = tuple(
         E,
         f.name,
         f"{_quote(f)}为空，但本行已填统计年报的其他列：{_ANNUAL_STATS_LABELS}三列须同时填写或同时留空。"
-        f"请补填{_quote(f)}（数量为零的填 0），没有统计年报数字的请把三列都清空。",
+        f"请补填{_quote(f)}{'' if f is ANNUAL_STATS_YEAR else '（数量为零的填 0）'}，没有统计年报数字的请把三列都清空。",
         frozen_params(fields=ANNUAL_STATS_NAMES),
     )
     for f in ANNUAL_STATS_FIELDS
