@@ -27,6 +27,7 @@ from census_schema.census_form import (
     CENSUS_FORM,
     CENSUS_VERSION,
     CENSUS_WORKBOOK,
+    ANNUAL_STATS_LAST_YEAR,
     ITEM_PARTS_2025,
     RED_ARCHIVES_FORM,
     REGISTER_FORM,
@@ -208,6 +209,10 @@ _TOWNSHIP_HOLDINGS = 0.3
 _MIN_HOLDINGS = 60
 # Non-reporting registered holders per province, and holders reporting without being registered.
 _MISSING_SHARE, _UNREGISTERED_SHARE = (0.02, 0.05), (0.002, 0.006)
+# Registers give the previous year's annual statistics for most holders: holdings then were 82-100 % of the census's;
+# a few holders' statistics are far off (30-60 %: the census reports 1.7-3.3 times as much), which the year-on-year
+# check warns of.
+_ANNUAL_STATS_SHARE, _ANNUAL_STATS_GROWTH, _ANNUAL_STATS_OFF = 0.6, (0.82, 1.0), (0.02, (0.3, 0.6))
 # Provinces with at least this many archive holders besides comprehensive archives have an unregistered one.
 _MIN_OTHERS_FOR_UNREGISTERED = 20
 
@@ -1176,10 +1181,12 @@ def generate_province_rows(
     )
     table = table.sort("division_code", "_type", "uscc")
     reported = table.filter("_reports")
+    # Their own generator: the census figures above stay those of the seed.
+    annual_rng = np.random.default_rng([seed, int(province_code), ANNUAL_STATS_LAST_YEAR])
     return ProvinceDataset(
         province_code,
         frame.name,
-        register=register_rows(table.filter("_registered")),
+        register=register_rows(_with_annual_statistics(table.filter("_registered"), annual_rng)),
         census=reported.select(CENSUS_FORM.field_names),
         red_archives=_red_archive_rows(reported, rng),
         sign_off=_sign_off(frame, rng),
@@ -1249,9 +1256,25 @@ def _bases(register: pl.DataFrame, census: pl.DataFrame) -> dict[str, dict[str, 
     }
 
 
+def _with_annual_statistics(holders: pl.DataFrame, rng: np.random.Generator) -> pl.DataFrame:
+    """The holders with the previous year's annual statistics (卷, 件) for a share of them, the rest without."""
+    n = holders.height
+    given = rng.random(n) < _ANNUAL_STATS_SHARE
+    share, (low, high) = _ANNUAL_STATS_OFF
+    factor = np.where(rng.random(n) < share, rng.uniform(low, high, n), rng.uniform(*_ANNUAL_STATS_GROWTH, n))
+    vol = np.floor(holders["vol_total"].to_numpy() * factor).astype(np.int64)
+    item = np.floor(holders["item_total"].to_numpy() * factor).astype(np.int64)
+    mask = pl.Series(given)
+    return holders.with_columns(
+        annual_stats_year=pl.when(mask).then(pl.lit(ANNUAL_STATS_LAST_YEAR - 1, dtype=pl.Int64)),
+        annual_stats_vol=pl.when(mask).then(pl.Series(vol)),
+        annual_stats_item=pl.when(mask).then(pl.Series(item)),
+    )
+
+
 def register_rows(holders: pl.DataFrame) -> pl.DataFrame:
-    """The register rows of these holders: the register's fields they carry, and the annual statistics' columns
-    empty (the synthetic registers give none)."""
+    """The register rows of these holders: the register's fields they carry, the others (the annual statistics of
+    holders without them) empty."""
     return holders.select(
         pl.col(f.name) if f.name in holders.columns else pl.lit(None, dtype=f.polars_dtype).alias(f.name)
         for f in REGISTER_FORM.fields

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
 
 from cli.main import main
@@ -61,6 +62,21 @@ def test_the_demo_writes_its_day_s_reminders(demo_run, capsys):
     not_reported = {r["province_code"] for r in reminders if r["kind"] == "未报送"}
     assert not_reported and not_reported.isdisjoint(DEMO_PROVINCES)
     assert any(r["kind"] == "即将逾期" for r in reminders)
+
+
+def test_the_demo_s_registers_give_annual_statistics_and_a_few_holders_differ_from_them(demo_run):
+    # Most register rows give the 2023 annual statistics; the few far off them are warned of in the current returns.
+    with duckdb.connect(str(demo_run.db_path), read_only=True) as con:
+        given, rows = con.execute(
+            "SELECT count(annual_stats_year), count(*) FROM raw_register_rows r JOIN submissions s USING (submission_id)"
+            " WHERE s.is_current"
+        ).fetchone()
+        (warned,) = con.execute(
+            "SELECT count(*) FROM submission_failures f JOIN submissions s USING (submission_id)"
+            " WHERE s.is_current AND f.rule = 'holdings_vs_annual_stats'"
+        ).fetchone()
+    assert 0.4 * rows < given < 0.8 * rows
+    assert 0 < warned < 0.05 * given
 
 
 def test_demo_refuses_to_overwrite_an_existing_warehouse(tmp_path, capsys):
