@@ -24,10 +24,10 @@ from census_schema.breakdowns import (
     percent,
 )
 from census_schema.census_form import (
+    ANNUAL_STATS_LAST_YEAR,
     CENSUS_FORM,
     CENSUS_VERSION,
     CENSUS_WORKBOOK,
-    ANNUAL_STATS_LAST_YEAR,
     ITEM_PARTS_2025,
     RED_ARCHIVES_FORM,
     REGISTER_FORM,
