@@ -13,12 +13,10 @@ from census_schema.census_form import CENSUS_FORM, REGISTER_FORM, REGISTER_FORM_
 from census_schema.errors import WorkbookUnusable
 from census_schema.fields import Severity
 from census_schema.scopes import central_scope, division_scope
-from census_schema.settings import load_settings
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from synthetic.holders import make_uscc
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
-from warehouse.backends import EmbeddedWarehouse
 
 RULE = "holdings_vs_annual_stats"
 # The base holder has 1000 卷 + 2000 件; 12,000 in the annual statistics would be 75 % fewer.
@@ -27,16 +25,6 @@ WARNING = (
     "与 2023 年统计年报相比，档案数量（卷+件）减少 75.0%（年报 12,000，本表 3,000），请核实；"
     "确有接收、移交或销毁的，请在备注中说明。"
 )
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return load_settings(tmp_path / "var" / "w.duckdb")
-
-
-@pytest.fixture
-def store(settings):
-    return EmbeddedWarehouse(settings.db_path)
 
 
 def ingest(store, settings, path, kind, central=False):

@@ -7,18 +7,12 @@ import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM
-from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.report import ERROR_COLOR
 from synthetic.holders import RED_BASE, SIGN_OFF_BASE
 from tests.flows.workbooks import PROVINCE, holder_rows, register_workbook, write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import query_summary
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return load_settings(tmp_path / "var" / "w.duckdb")
 
 
 @pytest.fixture

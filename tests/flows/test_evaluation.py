@@ -39,11 +39,6 @@ def settings(tmp_path):
     return settings
 
 
-@pytest.fixture
-def store(settings):
-    return EmbeddedWarehouse(settings.db_path)
-
-
 def ingest(store, settings, rows, path):
     return ingest_workbook(
         store, IngestRequest(evaluation_workbook(path, rows), "evaluation", None, "专家组"), settings

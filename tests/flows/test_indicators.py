@@ -6,26 +6,13 @@ from __future__ import annotations
 from decimal import Decimal as D
 
 import openpyxl
-import pytest
 
-from census_schema.settings import load_settings
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.flows.supervision_workbooks import indicators_workbook
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
-from warehouse.backends import EmbeddedWarehouse
 from warehouse.indicators import query_indicator_progress, query_reported_values, summarize_indicators
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return load_settings(tmp_path / "var" / "w.duckdb")
-
-
-@pytest.fixture
-def store(settings):
-    return EmbeddedWarehouse(settings.db_path)
 
 
 def ingest(store, settings, path, kind="indicators", province=None):

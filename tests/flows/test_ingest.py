@@ -12,7 +12,6 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, HEADER_ROW
-from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.measure import _uncomputed_in, measure_workbook
 from flows.report import ERROR_COLOR
@@ -20,11 +19,6 @@ from flows.worker import shared_reader
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return load_settings(tmp_path / "var" / "w.duckdb")
 
 
 @pytest.fixture

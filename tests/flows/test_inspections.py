@@ -11,7 +11,6 @@ import pytest
 
 from census_schema.layout import ERRORS_SHEET
 from census_schema.roles import Role
-from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingStatus
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
@@ -28,20 +27,9 @@ from tests.flows.supervision_workbooks import (
     update,
 )
 from tests.flows.workbooks import census_workbook
-from warehouse.backends import EmbeddedWarehouse
 from warehouse.users import add_user
 
 S = FindingStatus
-
-
-@pytest.fixture
-def settings(tmp_path):
-    return load_settings(tmp_path / "var" / "w.duckdb")
-
-
-@pytest.fixture
-def store(settings):
-    return EmbeddedWarehouse(settings.db_path)
 
 
 def ingest(store, settings, path, **options):

@@ -45,11 +45,6 @@ def central_holders(start: int, count: int) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture
-def settings(tmp_path):
-    return load_settings(tmp_path / "var" / "w.duckdb")
-
-
 @pytest.fixture(params=["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)])
 def store(request, settings):
     """The embedded file, or a new DuckLake on PostgreSQL: the scope rules hold on both backends."""
