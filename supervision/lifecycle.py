@@ -6,7 +6,11 @@ so "where is it" and "how long has it got" never mix and an extended finding is 
 阶段性整改 is a state: a reviewer accepts that an item needs longer and sets its final deadline; the rectifier then
 reports milestones (报告阶段进展) without leaving the state, and finally submits the report as for any other finding.
 A failed follow-up (复查未通过) reopens a closed finding to 整改中; without a new deadline it keeps the old one and is
-overdue at once. Only a reviewer who has never acted as its rectifier (nor is its responsible person) may close a
+overdue at once. The rectifier states the rectification measures (整改措施: what the unit does or did to fix the
+problem) with its own actions (开始整改, 提交整改报告, 报告阶段进展); the latest given are the finding's current
+measures. They are optional: the 整改进展 sheet of the workbooks in use has no column for them and every way a
+change arrives is held to the same rules, so requiring them would refuse every uploaded report (the report's
+evidence documents what was done). A reviewer's action takes none (their words go in the note). Only a reviewer who has never acted as its rectifier (nor is its responsible person) may close a
 finding, and only with evidence. Overdue is derived from the deadline by `is_overdue`, never stored: a submitted
 report still awaiting review counts as overdue once the deadline has passed, as only 已销号 ends the clock.
 The rules enforced here (LIFECYCLE_RULES) and the working days allowed are declared in
@@ -48,12 +52,13 @@ class Transition:
     needs_evidence: bool = False
     deadline: DeadlineRule = DeadlineRule.KEEP
     closes: bool = False
+    takes_measures: bool = False
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.ISSUED, A.START, S.IN_PROGRESS, FindingRole.RECTIFIER),
-    Transition(S.IN_PROGRESS, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
-    Transition(S.PHASED, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
+    Transition(S.ISSUED, A.START, S.IN_PROGRESS, FindingRole.RECTIFIER, takes_measures=True),
+    Transition(S.IN_PROGRESS, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True, takes_measures=True),
+    Transition(S.PHASED, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True, takes_measures=True),
     Transition(S.SUBMITTED, A.RETURN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True),
     Transition(S.SUBMITTED, A.CLOSE, S.CLOSED, FindingRole.REVIEWER, needs_evidence=True, closes=True),
     Transition(S.ISSUED, A.EXTEND, S.ISSUED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
@@ -64,7 +69,15 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(
         S.IN_PROGRESS, A.MAKE_PHASED, S.PHASED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED
     ),
-    Transition(S.PHASED, A.REPORT_MILESTONE, S.PHASED, FindingRole.RECTIFIER, needs_note=True, needs_evidence=True),
+    Transition(
+        S.PHASED,
+        A.REPORT_MILESTONE,
+        S.PHASED,
+        FindingRole.RECTIFIER,
+        needs_note=True,
+        needs_evidence=True,
+        takes_measures=True,
+    ),
     Transition(
         S.CLOSED, A.REOPEN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.OPTIONAL
     ),
@@ -100,6 +113,7 @@ class TransitionRecord:
     evidence: str | None
     role: FindingRole
     new_deadline: date | None = None
+    measures: str | None = None
 
 
 def issue_finding(finding_id: str, deadline: date, responsible_person: str | None = None) -> FindingState:
@@ -150,6 +164,7 @@ def apply_transition(
     note: str | None = None,
     evidence: str | None = None,
     new_deadline: date | None = None,
+    measures: str | None = None,
 ) -> tuple[FindingState, TransitionRecord]:
     """Apply one action to a finding if the table and its guards allow it; raise IllegalTransition otherwise."""
     act = FindingAction(_parse(FindingAction, action, "整改操作", finding.finding_id, "transition_allowed"))
@@ -186,6 +201,15 @@ def apply_transition(
             "transition_note",
             f"{reason}。",
             "请在“说明”中填写（页面上的说明框、整改进展表的说明列，命令行用 --note）。",
+        )
+    if not rule.takes_measures and not _blank(measures):
+        taking = "、".join(dict.fromkeys(t.action for t in TRANSITIONS if t.takes_measures))
+        raise _illegal(
+            finding,
+            act,
+            "transition_measures",
+            "此操作不填写整改措施。",
+            f"整改措施由{FindingRole.RECTIFIER.label}在{taking}时填写；审核意见请写在“说明”中。",
         )
     if rule.needs_evidence and _blank(evidence):
         raise _illegal(finding, act, "transition_evidence", "须附佐证材料。", "请提供整改报告或佐证材料文件。")
@@ -226,6 +250,7 @@ def apply_transition(
         None if _blank(evidence) else evidence,
         who,
         new_deadline,
+        None if _blank(measures) else measures,
     )
     return after, record
 
@@ -242,6 +267,7 @@ class FindingUpdate:
     note: str | None = None
     evidence: str | None = None
     new_deadline: date | None = None
+    measures: str | None = None
 
 
 @dataclass(frozen=True)
@@ -283,6 +309,7 @@ def apply_updates(states: Mapping[str, FindingState], updates: Sequence[FindingU
                 update.note,
                 update.evidence,
                 update.new_deadline,
+                update.measures,
             )
         except IllegalTransition as refusal:
             refused.append((index, refusal))

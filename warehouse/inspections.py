@@ -51,6 +51,11 @@ from warehouse.transactions import execute_many, insert_rows, transaction, utc_n
 CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
 _OVERDUE_SQL = "(? > f.deadline AND f.status <> ?)"
+# A finding's current rectification measures: the latest a rectifier gave (grain: one row per finding that has any).
+_MEASURES_SQL = (
+    "SELECT finding_id, arg_max(measures, seq) AS measures FROM finding_transitions "
+    "WHERE measures IS NOT NULL GROUP BY finding_id"
+)
 
 
 # --------------------------------------------------------------------------------------------- reading state
@@ -243,6 +248,7 @@ def _record_transitions(
                 "note": record.note,
                 "evidence": record.evidence,
                 "new_deadline": record.new_deadline,
+                "measures": record.measures,
                 "recorded_at": now,
                 "recorded_via": via,
                 "submission_id": submission_id,
@@ -285,12 +291,14 @@ def transition_finding(
     new_deadline: date | None = None,
     at: datetime | None = None,
     via: str = "command",
+    measures: str | None = None,
 ) -> dict[str, Any]:
     """Change one finding (to a state, or by a named action) in one transaction, logging the transition.
 
     With only a target state the action is the one that leads there (an ambiguous target, such as 阶段性整改 →
     阶段性整改, needs the action named). The role defaults to the one the action requires. Illegal changes raise
-    IllegalTransition with the domain's message; an unknown finding raises NotFound.
+    IllegalTransition with the domain's message; an unknown finding raises NotFound. `measures` are the rectifier's
+    rectification measures (整改措施), taken by the actions the lifecycle allows them with.
     """
     if to_status is None and action is None:
         raise UsageError("须指明目标状态或整改操作。", hint="例如 --to 整改中。")
@@ -325,13 +333,14 @@ def transition_finding(
                 rule="transition_allowed",
             )
         who = role if role is not None else (rule.role if rule is not None else FindingRole.REVIEWER)
-        after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline)
+        after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline, measures)
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])
         record_event(
             con, AuditKind.FINDING, record.action.value, actor=by, target=finding_id, reason=note,
             before={"status": state.status.value, "deadline": state.deadline},
-            after={"status": after.status.value, "deadline": after.deadline, "role": record.role.value, "evidence": evidence},
+            after={"status": after.status.value, "deadline": after.deadline, "role": record.role.value, "evidence": evidence,
+                   "measures": record.measures},
         )  # fmt: skip
     return {
         "finding_id": finding_id,
@@ -344,6 +353,7 @@ def transition_finding(
         "changed_at": record.at.isoformat(timespec="seconds"),
         "note": record.note,
         "evidence": record.evidence,
+        "measures": record.measures,
     }
 
 
@@ -476,7 +486,8 @@ def query_findings(
     overdue_only: bool = False,
     inspection_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Findings with their inspection and unit, whether overdue on `as_of` and by how many days, filtered.
+    """Findings with their inspection and unit, whether overdue on `as_of` and by how many days, their current
+    rectification measures (the latest given, or None), filtered.
 
     Grain: one row per finding. province_code: the findings a provincial office answers for, those of units in the
     province that are not central (central organs and enterprises are counted apart from every province, as
@@ -491,8 +502,8 @@ def query_findings(
                f.responsible_unit, f.responsible_person, f.status, f.issued_on, f.original_deadline, f.deadline,
                {_OVERDUE_SQL} AS is_overdue,
                CASE WHEN {_OVERDUE_SQL} THEN date_diff('day', f.deadline, ?) ELSE 0 END AS overdue_days,
-               f.status_changed_at
-        FROM findings AS f JOIN finding_units AS i USING (finding_id)
+               f.status_changed_at, m.measures
+        FROM findings AS f JOIN finding_units AS i USING (finding_id) LEFT JOIN ({_MEASURES_SQL}) AS m USING (finding_id)
         WHERE (? IS NULL OR (i.province_code = ? AND NOT list_contains(?, i.unit_class)))
           AND (? IS NULL OR i.unit_class = ?)
           AND (? IS NULL OR f.status = ?) AND (? IS NULL OR f.inspection_id = ?)
@@ -530,13 +541,17 @@ def query_overdue_findings(
 
 
 def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict[str, Any]:
-    """A finding with where it was found (inspection or evaluation), its full transition log (oldest first) and,
-    for an evaluation's finding, the score rows it was derived from; NotFound when unknown."""
+    """A finding with where it was found (inspection or evaluation), its current rectification measures (`measures`:
+    the latest given), its full transition log (oldest first, each with the measures given) and, for an evaluation's
+    finding, the score rows it was derived from; NotFound when unknown."""
     found = fetch_named(
         con,
-        "SELECT f.*, i.source, i.inspection_type, i.unit_name, i.unit_class, i.province_code, i.organiser, "
-        "i.feedback_doc_no "
-        "FROM findings AS f JOIN finding_units AS i USING (finding_id) WHERE f.finding_id = ?",
+        f"""
+        SELECT f.*, i.source, i.inspection_type, i.unit_name, i.unit_class, i.province_code, i.organiser,
+               i.feedback_doc_no, m.measures
+        FROM findings AS f JOIN finding_units AS i USING (finding_id) LEFT JOIN ({_MEASURES_SQL}) AS m USING (finding_id)
+        WHERE f.finding_id = ?
+        """,  # noqa: S608 - a constant fragment; values are bound
         [finding_id],
     )
     if not found:
@@ -544,7 +559,7 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
     transitions = fetch_named(
         con,
         "SELECT seq, changed_at, changed_by, role, action, from_status, to_status, note, evidence, new_deadline, "
-        "recorded_via, submission_id, sheet_name, excel_row FROM finding_transitions WHERE finding_id = ? "
+        "measures, recorded_via, submission_id, sheet_name, excel_row FROM finding_transitions WHERE finding_id = ? "
         "ORDER BY seq",
         [finding_id],
     )

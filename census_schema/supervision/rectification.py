@@ -31,6 +31,13 @@ LIFECYCLE_RULES: tuple[Rule, ...] = (
     Rule("transition_actor", "lifecycle", E, "actor", "须填写操作人姓名。"),
     Rule("transition_order", "lifecycle", E, "action_on", "操作日期不能早于该问题上一次状态变更（或问题的反馈日期）。"),
     Rule("transition_note", "lifecycle", E, "note", "退回、延期、转为阶段性整改、报告阶段进展和复查未通过须填写说明。"),
+    Rule(
+        "transition_measures",
+        "lifecycle",
+        E,
+        "action",
+        "整改措施由整改责任人在开始整改、提交整改报告、报告阶段进展时说明（可不填）；审核人的操作不填整改措施。",
+    ),
     Rule("transition_evidence", "lifecycle", E, "evidence", "提交整改报告、报告阶段进展和销号须附佐证材料。"),
     Rule(
         "closer_not_rectifier",

@@ -10,9 +10,11 @@ from census_schema.supervision.codes import FindingAction, FindingRole, FindingS
 from supervision.lifecycle import (
     TRANSITION_TABLE,
     FindingState,
+    FindingUpdate,
     add_working_days,
     allowed_actions,
     apply_transition,
+    apply_updates,
     default_deadline,
     find_actions,
     is_overdue,
@@ -107,6 +109,50 @@ def test_a_full_walk_records_every_step_and_remembers_rectifiers():
     ]
     assert state.status is S.IN_PROGRESS and state.deadline == date(2024, 6, 28)
     assert state.rectifiers == {"张三", "赵六"}
+
+
+MEASURES = "重新修订归档范围和保管期限表，已报同级档案主管部门审批"
+
+
+@pytest.mark.parametrize(
+    ("start", "action"),
+    [(S.ISSUED, A.START), (S.IN_PROGRESS, A.SUBMIT), (S.PHASED, A.SUBMIT), (S.PHASED, A.REPORT_MILESTONE)],
+)
+def test_the_rectifier_states_the_measures_with_its_actions(start, action):
+    note = "第一阶段完成" if action is A.REPORT_MILESTONE else None
+    evidence = None if action is A.START else "整改报告.pdf"
+    _, record = apply_transition(finding(start), action, RESPONSIBLE, RECT, AT, note, evidence, measures=MEASURES)
+    assert record.measures == MEASURES
+    _, without = apply_transition(finding(start), action, RESPONSIBLE, RECT, AT, note, evidence, measures="  ")
+    assert without.measures is None
+
+
+@pytest.mark.parametrize(
+    ("start", "action", "note", "evidence", "new_deadline"),
+    [
+        (S.SUBMITTED, A.RETURN, "佐证材料不足", None, None),
+        (S.SUBMITTED, A.CLOSE, None, "复核记录.pdf", None),
+        (S.IN_PROGRESS, A.EXTEND, "设备采购周期长", None, LATER),
+        (S.CLOSED, A.REOPEN, "回头看发现问题反弹", None, None),
+    ],
+)
+def test_a_reviewer_action_takes_no_measures(start, action, note, evidence, new_deadline):
+    with pytest.raises(IllegalTransition, match="不填写整改措施") as raised:
+        apply_transition(finding(start), action, REVIEWER, REV, AT, note, evidence, new_deadline, measures=MEASURES)
+    assert raised.value.rule == "transition_measures"
+    assert (
+        raised.value.hint
+        == "整改措施由整改责任人在开始整改、提交整改报告、报告阶段进展时填写；审核意见请写在“说明”中。"
+    )
+
+
+def test_updates_carry_their_measures():
+    updates = [
+        FindingUpdate("F-1", A.START, "张三", RECT, datetime(2024, 3, 1, 9), measures="先行整改"),
+        FindingUpdate("F-1", A.SUBMIT, "张三", RECT, datetime(2024, 3, 5, 9), evidence="报告.pdf", measures=MEASURES),
+    ]
+    applied = apply_updates({"F-1": issue_finding("F-1", date(2024, 3, 15))}, updates)
+    assert [r.measures for r in applied.records] == ["先行整改", MEASURES]
 
 
 # from state, action, role, by, note, evidence, new deadline → part of the message

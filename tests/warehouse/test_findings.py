@@ -62,6 +62,26 @@ def test_a_change_by_target_state_is_logged_with_who_when_and_why(loaded):
     assert logged["submission_id"] is None
 
 
+def test_measures_are_logged_with_each_change_and_the_latest_given_is_the_findings(loaded):
+    fid = "JC2023-001-01"
+    assert query_finding_history(loaded, fid)["measures"] is None
+    started = transition_finding(loaded, fid, action="开始整改", by="王五", at=AT, measures="制定整改方案")
+    assert started["measures"] == "制定整改方案"
+    transition_finding(loaded, fid, action="提交整改报告", by="王五", at=AT, evidence="报告", measures="已修订制度")
+    transition_finding(loaded, fid, action="退回", by="赵六", at=AT, note="照片不全")
+    history = query_finding_history(loaded, fid)
+    assert [t["measures"] for t in history["transitions"]] == ["制定整改方案", "已修订制度", None]
+    # A change without measures (the reviewer's return, a later start) keeps the latest given.
+    assert history["measures"] == "已修订制度"
+    listed = {row["finding_id"]: row["measures"] for row in query_findings(loaded, AT.date())}
+    assert listed[fid] == "已修订制度" and listed["JC2023-001-02"] is None
+    with pytest.raises(IllegalTransition) as raised:
+        transition_finding(loaded, fid, action="延期", by="赵六", at=AT, note="x", new_deadline=date(2023, 6, 1),
+                           measures="审核人的措施")  # fmt: skip
+    assert raised.value.rule == "transition_measures"
+    assert len(query_finding_history(loaded, fid)["transitions"]) == 3
+
+
 @pytest.mark.parametrize(
     ("changes", "error", "rule"),
     [

@@ -260,7 +260,7 @@ def test_a_gyda_2024_register_upgrades_to_gyda_2025_keeps_counting_and_gains_the
     record_submission(con, old, old_rows, [])
     before = query_summary(con)["national"]["units_expected"]
 
-    assert apply_migrations(con) == [63]
+    assert apply_migrations(con)[0] == 63  # then the later steps
     assert con.execute(
         "SELECT form_version, migration_version FROM form_versions WHERE form_kind = 'register' ORDER BY 2"
     ).fetchall() == [("GYDA-2024.1", 3), (REGISTER_FORM.version, 63)]
@@ -291,6 +291,49 @@ def test_a_gyda_2024_register_upgrades_to_gyda_2025_keeps_counting_and_gains_the
     }
     assert fetch_scope_annual_stats(con, province_scope("440000"), ROUND_ID) == {}
     # Upgraded, the warehouse is what a fresh one is.
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()
+
+
+def test_transitions_logged_before_064_keep_their_rows_and_later_ones_carry_measures():
+    """Migration 064 gives `finding_transitions` its measures (整改措施): changes logged before keep every value and
+    have none; the finding's current measures are the latest given afterwards."""
+    from datetime import datetime
+
+    from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
+    from tests.flows.supervision_workbooks import finding, inspection
+    from tests.warehouse.supervision_factories import sheet_frame
+    from warehouse.inspections import load_inspection_sheets, query_finding_history, transition_finding
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 64])
+    assert "measures" not in column_names(con, "finding_transitions")
+    sheets = {
+        INSPECTION_RECORDS_FORM.sheet_name: sheet_frame(INSPECTION_RECORDS_FORM, [inspection(1)]),
+        FINDINGS_FORM.sheet_name: sheet_frame(FINDINGS_FORM, [finding(1)]),
+        RECTIFICATION_FORM.sheet_name: sheet_frame(RECTIFICATION_FORM, []),
+    }
+    load_inspection_sheets(con, "S-old", datetime(2023, 3, 21), sheets)
+    # A change logged by the code of 063, its measures in the note as they used to travel.
+    con.execute(
+        "INSERT INTO finding_transitions (finding_id, seq, changed_at, changed_by, role, action, from_status, "
+        "to_status, note, recorded_at, recorded_via) VALUES ('JC2023-001-01', 1, TIMESTAMP '2023-04-01 10:00', "
+        "'王五', 'rectifier', '开始整改', '待整改', '整改中', '措施：修订制度', TIMESTAMP '2023-04-01 10:00', 'command')"
+    )
+    con.execute("UPDATE findings SET status = '整改中', status_changed_at = TIMESTAMP '2023-04-01 10:00'")
+    before = contents(con, "finding_transitions")
+
+    assert apply_migrations(con)[0] == 64
+    assert column_names(con, "finding_transitions")[-1] == "measures"
+    assert contents(con, "finding_transitions", column_names(con, "finding_transitions")[:-1]) == before
+    history = query_finding_history(con, "JC2023-001-01")
+    assert history["measures"] is None and history["transitions"][0]["measures"] is None
+    transition_finding(con, "JC2023-001-01", action="提交整改报告", by="王五", at=datetime(2023, 4, 3, 9),
+                       evidence="报告", measures="已修订制度并组织培训")  # fmt: skip
+    assert query_finding_history(con, "JC2023-001-01")["measures"] == "已修订制度并组织培训"
     fresh = duckdb.connect()
     apply_migrations(fresh)
     assert schema_of(con) == schema_of(fresh)
