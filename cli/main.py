@@ -223,6 +223,7 @@ _OPTION_VALUE_NAMES = {
     "to": "状态",
     "action": "操作",
     "note": "说明",
+    "measures": "整改措施",
     "evidence": "文件",
     "deadline": "日期",
     "as_of": "日期",
@@ -442,6 +443,10 @@ def _supervision_commands(commands: Any) -> None:
         + "；默认按该操作所需的角色",
     )
     transition.add_argument("--note", help="原因、意见或进展说明（退回、延期等操作必填）")
+    transition.add_argument(
+        "--measures",
+        help="整改措施：本单位为整改问题采取或已采取的措施（整改责任人开始整改、提交整改报告、报告阶段进展时填写）",
+    )
     transition.add_argument("--evidence", help="整改报告或佐证材料文件（提交整改报告和销号时必填）")
     transition.add_argument("--deadline", help="新的整改期限，YYYY-MM-DD（延期、转为阶段性整改、复查未通过时填写）")
     _common(transition)

@@ -118,6 +118,7 @@ def _transition(args: argparse.Namespace) -> int:
         evidence_file=Path(args.evidence) if args.evidence else None,
         new_deadline=parse_day(args.deadline, "--deadline"),
         via="command",
+        measures=args.measures,
     )
     text = (
         f"问题 {result['finding_id']}：{result['from_status']} → {result['to_status']}"
@@ -139,10 +140,13 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         + ("（已逾期）" if history["is_overdue"] else "")
         + f"；截至 {format_date(as_of)}",
     ]
+    if history["measures"]:
+        lines.append(f"  整改措施：{history['measures']}")
     if history["sources"]:
         lines.append(f"  {describe_sources(history['sources'])}")
     for t in history["transitions"]:
-        extra = "；".join(x for x in (t["note"], t["evidence"] and f"佐证：{t['evidence']}") if x)
+        given = (t["note"], t["measures"] and f"整改措施：{t['measures']}", t["evidence"] and f"佐证：{t['evidence']}")
+        extra = "；".join(x for x in given if x)
         lines.append(
             f"  {t['seq']}. {t['changed_at']:%Y-%m-%d %H:%M} {t['changed_by']} {t['action']}："
             f"{t['from_status']} → {t['to_status']}{'（' + extra + '）' if extra else ''}"

@@ -110,6 +110,7 @@ def change_finding(
     evidence_name: str | None = None,
     new_deadline: date | None = None,
     via: str = "web",
+    measures: str | None = None,
 ) -> dict[str, Any]:
     """Change one finding's state in one write (see `warehouse.inspections.transition_finding`).
 
@@ -132,6 +133,7 @@ def change_finding(
                 evidence=evidence,
                 new_deadline=new_deadline,
                 via=via,
+                measures=measures,
             )
         )
     except CensusError:

@@ -57,6 +57,33 @@ def test_a_finding_moves_with_its_evidence_kept_beside_the_warehouse(db, tmp_pat
     assert [t["to_status"] for t in json.loads(out)["transitions"]] == ["整改中", "已提交整改报告"]
 
 
+def test_the_rectifiers_measures_are_logged_and_shown(db, tmp_path, capsys):
+    base = ["--db", str(db)]
+    argv = ["finding", "transition", "JC2023-001-02", "--to", "整改中", "--by", "王五", "--measures", "制定整改方案"]
+    code, out, _ = run(capsys, *argv, "--json", *base)
+    assert (code, json.loads(out)["measures"]) == (0, "制定整改方案")
+    report = tmp_path / "整改报告.pdf"
+    report.write_bytes(b"%PDF-1.4 evidence")
+    argv = [
+        "finding",
+        "transition",
+        "JC2023-001-02",
+        "--to",
+        "已提交整改报告",
+        "--by",
+        "王五",
+        "--evidence",
+        str(report),
+    ]
+    assert run(capsys, *argv, "--measures", "已修订归档制度并培训", *base)[0] == 0
+    code, out, _ = run(capsys, "finding", "show", "JC2023-001-02", "--json", *base)
+    shown = json.loads(out)
+    assert shown["measures"] == "已修订归档制度并培训"
+    assert [t["measures"] for t in shown["transitions"]] == ["制定整改方案", "已修订归档制度并培训"]
+    code, out, _ = run(capsys, "finding", "show", "JC2023-001-02", *base)
+    assert "  整改措施：已修订归档制度并培训\n" in out and "（整改措施：制定整改方案）" in out
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
@@ -67,6 +94,22 @@ def test_a_finding_moves_with_its_evidence_kept_beside_the_warehouse(db, tmp_pat
         (["JC2023-001-02", "--to", "整改中", "--by", "王五", "--deadline", "2023-13-01"], "不是日期"),
         (["JC2023-001-02", "--to", "整改中", "--by", "王五", "--evidence", "/nonexistent.pdf"], "不存在"),
         (["JC2023-009-09", "--to", "整改中", "--by", "王五"], "找不到问题"),
+        (
+            [
+                "JC2023-001-02",
+                "--action",
+                "延期",
+                "--by",
+                "赵六",
+                "--note",
+                "需采购",
+                "--deadline",
+                "2024-12-31",
+                "--measures",
+                "督促整改",
+            ],
+            "此操作不填写整改措施",
+        ),
     ],
 )
 def test_illegal_changes_exit_2_with_a_chinese_message_and_change_nothing(db, capsys, argv, message):
