@@ -82,6 +82,7 @@ HISTORY_COLUMNS = [
     Column("from_status", "原状态"),
     Column("to_status", "新状态"),
     Column("note", "说明", wrap=True),
+    Column("measures", "整改措施", wrap=True),
     Column("evidence_link", "佐证材料", "link"),
     Column("new_deadline", "新期限", "date"),
 ]
@@ -194,6 +195,15 @@ def layout(
                         for_id=ids.INSPECTIONS_NOTE,
                     ),
                     labelled(
+                        "整改措施",
+                        dcc.Textarea(
+                            id=ids.INSPECTIONS_MEASURES,
+                            placeholder="整改责任人开始整改、提交整改报告、报告阶段进展时填写：采取或已采取的措施",
+                            style={"width": "360px", "height": "3.2em"},
+                        ),
+                        for_id=ids.INSPECTIONS_MEASURES,
+                    ),
+                    labelled(
                         "新整改期限（延期时填写）",
                         dcc.Input(id=ids.INSPECTIONS_DEADLINE, type="date", style={"width": "180px"}),  # type: ignore[arg-type]
                         for_id=ids.INSPECTIONS_DEADLINE,
@@ -239,9 +249,10 @@ def apply_action(
     note: str | None,
     evidence: tuple[str, str] | None,
     new_deadline: str | None = None,
+    measures: str | None = None,
 ) -> tuple[str, bool]:
     """Run one lifecycle action for the signed-in user under the same rules as the CLI: what happened, in Chinese,
-    and whether the change was recorded."""
+    and whether the change was recorded. The lifecycle decides which actions take measures (the rectifier's)."""
     role = LIFECYCLE_ROLES.get(viewer.role)
     if role is None or load_history(context, viewer, finding_id) is None:
         return "无权操作该问题。", False
@@ -261,6 +272,7 @@ def apply_action(
                 role=role,
                 note=note,
                 new_deadline=deadline,
+                measures=measures,
             )
         else:
             name, content = evidence
@@ -273,7 +285,7 @@ def apply_action(
                 path.write_bytes(data)
                 change = change_finding(
                     context.settings, finding_id or "", by=viewer.user_name, action=action, role=role, note=note,
-                    evidence_file=path, evidence_name=name, new_deadline=deadline,
+                    evidence_file=path, evidence_name=name, new_deadline=deadline, measures=measures,
                 )  # fmt: skip
     except CensusError as error:
         return error.describe(), False
@@ -423,6 +435,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             f"{history['finding_id']}｜{history['source']}（{history['feedback_doc_no']}）｜{history['unit_name']}"
             f"｜{history['severity']}｜当前状态：{history['status']}"
             f"｜整改期限：{format_date(history['deadline'])}{'（已逾期）' if overdue else ''}｜{history['description']}"
+            + (f"｜整改措施：{history['measures']}" if history["measures"] else "")
         )
         sources = describe_sources(history["sources"])
         return (html.Div([text, html.Br(), sources]) if sources else text), options
@@ -438,6 +451,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State(ids.INSPECTIONS_EVIDENCE, "filename"),
         State(ids.INSPECTIONS_EVIDENCE, "contents"),
         State(ids.INSPECTIONS_DEADLINE, "value"),
+        State(ids.INSPECTIONS_MEASURES, "value"),
         prevent_initial_call=True,
     )
     def apply(
@@ -448,10 +462,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         name: str | None,
         contents: str | None,
         new_deadline: str | None,
+        measures: str | None,
     ) -> tuple[str, Any, Any]:
-        require_text(finding_id, action, note, name, contents, new_deadline)
+        require_text(finding_id, action, note, name, contents, new_deadline, measures)
         evidence = (name or "evidence", contents) if contents else None
-        message, changed = apply_action(context, current_viewer(), finding_id, action, note, evidence, new_deadline)
+        viewer = current_viewer()
+        message, changed = apply_action(context, viewer, finding_id, action, note, evidence, new_deadline, measures)
         # Once a change is recorded its file is cleared from the form: it must not go out again unseen as the
         # evidence of the next change (e.g. closing another finding, which needs evidence of its own).
         return (message, None, None) if changed else (message, no_update, no_update)

@@ -599,6 +599,7 @@ def act(
     note: str | None = None,
     evidence: str | None = None,
     deadline: str | None = None,
+    measures: str | None = None,
 ):
     """Click 提交 on the lifecycle form; the response."""
     state = [
@@ -608,6 +609,7 @@ def act(
         (ids.INSPECTIONS_EVIDENCE, "filename", "整改报告.pdf" if evidence else None),
         (ids.INSPECTIONS_EVIDENCE, "contents", evidence),
         (ids.INSPECTIONS_DEADLINE, "value", deadline),
+        (ids.INSPECTIONS_MEASURES, "value", measures),
     ]
     outputs = [
         (ids.INSPECTIONS_RESULT, "children"),
@@ -838,6 +840,28 @@ def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
     assert read(site, query_finding_history, finding)["transitions"][-1]["new_deadline"] == date(2025, 12, 31)
     still_overdue = grid_rows(app, client, ids.INSPECTIONS_GRID, None, ["overdue"], None)
     assert finding not in {r["finding_id"] for r in still_overdue}
+
+
+def test_the_rectifier_states_measures_shown_with_the_finding_and_its_history_a_reviewer_gives_none(app, site):
+    finding = findings_of(site, "440000", FindingStatus.ISSUED)[0]["finding_id"]
+    province, planner = client_of(app, "guangdong"), client_of(app, "planner")
+    total = transitions(site)
+    started = act(app, province, finding, "开始整改", measures="制定整改方案，明确责任处室")
+    assert message_of(started) == f"{finding}：待整改 → 整改中（开始整改）"
+    typed = "<b>已修订归档制度</b>并组织培训"
+    submitted = act(app, province, finding, "提交整改报告", evidence=EVIDENCE_UPLOAD, measures=typed)
+    assert message_of(submitted) == f"{finding}：整改中 → 已提交整改报告（提交整改报告）"
+    assert transitions(site) == total + 2
+    # A reviewer's action takes no measures: the lifecycle's refusal, nothing changed.
+    refused = act(app, planner, finding, "退回", note="照片不全", measures="督促整改")
+    assert "此操作不填写整改措施" in message_of(refused)
+    assert (transitions(site), state_of(site, finding)[0]) == (total + 2, "已提交整改报告")
+    # The current measures are the latest given, shown as typed (text, not markup) in the detail line.
+    text, _ = detail(app, planner, finding)
+    assert isinstance(text, str) and text.endswith(f"｜整改措施：{typed}")
+    history = grid_rows(app, province, ids.INSPECTIONS_HISTORY_GRID, finding, None)
+    assert [r["measures"] for r in history[-2:]] == ["制定整改方案，明确责任处室", typed]
+    assert next(c.kind for c in inspections.HISTORY_COLUMNS if c.field == "measures") == "text"  # never markdown
 
 
 def forged_save(app, client, archive: Any, scores: list[Any], score_ids: list[Any]):
