@@ -100,4 +100,5 @@ def read_update(row: Row) -> FindingUpdate | None:
         row["note"],
         row["evidence"],
         row["new_deadline"],
+        row.get("measures"),  # the sheets of JDJC-2025.1 and 2025.2 have no 整改措施 column
     )

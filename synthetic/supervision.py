@@ -132,6 +132,13 @@ NOTES = {
     A.REPORT_MILESTONE: "第一阶段工作已完成",
     A.REOPEN: "回头看发现问题反弹，重新整改",
 }
+# The rectifier's measures (整改措施) on its actions; fixed texts, so the seeded draws are those of the workbooks
+# without the column (and the expected summary, which does not count measures, is unchanged).
+MEASURES = {
+    A.START: "制定整改方案，明确责任部门和完成时限",
+    A.SUBMIT: "已按整改要求完成整改，并修订相关制度防止问题反弹",
+    A.REPORT_MILESTONE: "完成本阶段整改任务，后续阶段按计划推进",
+}
 
 # Reported indicator values by year (national); ZB04's 2020 value fills the baseline the plan leaves open.
 INDICATOR_VALUES: dict[str, dict[int, str]] = {
@@ -356,7 +363,7 @@ def _step(
 ) -> FindingState:
     rule_role = R if action in (A.START, A.SUBMIT, A.REPORT_MILESTONE) else V
     by = reviewer if rule_role is V else (colleague if action is A.SUBMIT and rng.random() < 0.2 else person)
-    note = NOTES.get(action)
+    note, measures = NOTES.get(action), MEASURES.get(action)
     evidence = None
     if action in (A.SUBMIT, A.REPORT_MILESTONE):
         evidence = f"{state.finding_id}-整改报告.pdf"
@@ -369,7 +376,7 @@ def _step(
         new_deadline = state.deadline + timedelta(days=rng.randint(150, 360))
     elif action is A.REOPEN and rng.random() < 0.6:
         new_deadline = max(state.deadline, day) + timedelta(days=rng.randint(30, 90))
-    after, _ = apply_transition(state, action, by, rule_role, start_of(day), note, evidence, new_deadline)
+    after, _ = apply_transition(state, action, by, rule_role, start_of(day), note, evidence, new_deadline, measures)
     generated.updates.append(
         {
             "finding_id": state.finding_id,
@@ -378,6 +385,7 @@ def _step(
             "actor": by,
             "role": rule_role.label,
             "note": note,
+            "measures": measures,
             "evidence": evidence,
             "new_deadline": new_deadline,
         }

@@ -197,6 +197,9 @@ FORM_MIGRATIONS: tuple[Migration, ...] = (
     # The register's GYDA-2025.1: a holder's annual statistics (统计年报: year, 卷, 件), for the census's
     # year-on-year check (rows of GYDA-2024.1 registers leave them empty).
     upgrade_raw_table(63, "register", "GYDA-2024.1", "GYDA-2025.1"),
+    # JDJC-2025.3: the rectifier's measures (整改措施) on 整改进展, whose form was still at JDJC-2025.1 (JDJC-2025.2
+    # changed only 检查记录; the other sheets keep their versions, recorded by 15 and 61).
+    upgrade_raw_table(65, "rectification_updates", "JDJC-2025.1", "JDJC-2025.3"),
 )
 
 

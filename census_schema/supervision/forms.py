@@ -34,6 +34,8 @@ from census_schema.supervision.codes import (
     SPECIAL,
     SPECIAL_RESULT,
     VETO_VERDICT,
+    FindingAction,
+    FindingRole,
     FindingSeverity,
 )
 from census_schema.supervision.evaluation import (
@@ -48,9 +50,11 @@ from census_schema.supervision.rectification import LIFECYCLE_RULES, RECTIFICATI
 from census_schema.uscc import USCC_PATTERN
 
 # JDJC-2025.1: the first inspections workbook; JDJC-2025.2 adds a special inspection's result (专项检查结论) to its
-# 检查记录 (the other two sheets are unchanged and keep their version).
+# 检查记录; JDJC-2025.3 adds the rectifier's measures (整改措施) to its 整改进展. A sheet a version leaves unchanged
+# keeps its form's version (检查记录 is at JDJC-2025.2, 发现问题 at JDJC-2025.1, 整改进展 at JDJC-2025.3).
 FIRST_INSPECTIONS_VERSION = "JDJC-2025.1"
-INSPECTIONS_VERSION = "JDJC-2025.2"
+SPECIAL_RESULT_VERSION = "JDJC-2025.2"
+INSPECTIONS_VERSION = "JDJC-2025.3"
 EVALUATION_VERSION = "PJDF-2025.1"
 INDICATORS_VERSION = "GHZB-2025.1"
 # The round a workbook belongs to: the year of inspections, the evaluation round, the plan period.
@@ -327,6 +331,18 @@ UPDATE_FIELDS: tuple[Field, ...] = (
 )
 
 UPDATE_RULES: tuple[Rule, ...] = LIFECYCLE_RULES
+# JDJC-2025.1's 整改进展 has no 整改措施 column: there a rule of the measures is marked on the action.
+_UPDATE_RULES_WITHOUT_MEASURES = tuple(replace(r, field="action") if r.field == "measures" else r for r in UPDATE_RULES)
+_MEASURES_ACTIONS = "、".join((FindingAction.START, FindingAction.SUBMIT, FindingAction.REPORT_MILESTONE))
+MEASURES_FIELD = _text(
+    "measures",
+    "整改措施",
+    f"{FindingRole.RECTIFIER.label}在{_MEASURES_ACTIONS}时填写已采取或将采取的整改措施，可不填；"
+    f"{FindingRole.REVIEWER.label}的操作不填（审核意见写在「说明」中）。",
+    500,
+    30,
+    required=False,
+)
 
 INSPECTION_RECORDS_FORM_2025 = _form(
     "inspection_records",
@@ -348,7 +364,7 @@ SPECIAL_RESULT_FIELD = Field(
 )
 INSPECTION_RECORDS_FORM = evolve_form(
     INSPECTION_RECORDS_FORM_2025,
-    INSPECTIONS_VERSION,
+    SPECIAL_RESULT_VERSION,
     insert_after={"has_security_incident": (SPECIAL_RESULT_FIELD,)},
     rules=(
         *INSPECTION_RULES,
@@ -371,14 +387,20 @@ FINDINGS_FORM = _form(
     FINDING_FIELDS,
     FINDING_RULES,
 )
-RECTIFICATION_FORM = _form(
+RECTIFICATION_FORM_2025 = _form(
     "rectification_updates",
     FIRST_INSPECTIONS_VERSION,
     INSPECTIONS_ROUND,
     "问题整改进展",
     "整改进展",
     UPDATE_FIELDS,
-    UPDATE_RULES,
+    _UPDATE_RULES_WITHOUT_MEASURES,
+)
+RECTIFICATION_FORM = evolve_form(
+    RECTIFICATION_FORM_2025,
+    INSPECTIONS_VERSION,
+    insert_after={"note": (MEASURES_FIELD,)},
+    rules=UPDATE_RULES,
 )
 
 _COMMON_NOTES = (
@@ -387,31 +409,47 @@ _COMMON_NOTES = (
     "本模板表式版本 {version}，请勿使用旧版本模板。",
 )
 
+_INSPECTIONS_NOTES = (
+    "在各工作表第 {first} 行起逐行填写，第 {header} 行为表头；三张表可以只填其中一部分，但至少填一张。",
+    "「检查记录」每次检查一行；「发现问题」每个问题一行；「整改进展」每次整改操作一行，同一问题按日期先后排列。",
+    "检查编号、问题编号全国唯一；已装载的检查和问题不能重复报送，之后只需报送「整改进展」。",
+    f"整改期限留空的，按反馈日期后{DEFAULT_WORKING_DAYS}个工作日计算（按国务院办公厅公布的节假日安排，法定假日不计、"
+    "调休上班日计入）；立行立改的问题整改期限为反馈当日。",
+    "销号须由未参与整改的审核人操作并附佐证材料；逾期由系统按整改期限自动判断，不需填报。",
+)
+
+
+def _numbered(*notes: str) -> tuple[str, ...]:
+    return tuple(f"{i}. {note}" for i, note in enumerate(notes, 1))
+
+
 INSPECTIONS_WORKBOOK_2025 = WorkbookForm(
     "inspections",
     FIRST_INSPECTIONS_VERSION,
     "档案工作监督检查与问题整改",
-    (INSPECTION_RECORDS_FORM_2025, FINDINGS_FORM, RECTIFICATION_FORM),
+    (INSPECTION_RECORDS_FORM_2025, FINDINGS_FORM, RECTIFICATION_FORM_2025),
     "监督检查与问题整改",
     "supervision-inspections",
     needs_province=False,
     supersedes=False,
     reviewed=False,
     sheets_optional=True,
-    notes=(
-        "1. 在各工作表第 {first} 行起逐行填写，第 {header} 行为表头；三张表可以只填其中一部分，但至少填一张。",
-        "2. 「检查记录」每次检查一行；「发现问题」每个问题一行；「整改进展」每次整改操作一行，同一问题按日期先后排列。",
-        "3. 检查编号、问题编号全国唯一；已装载的检查和问题不能重复报送，之后只需报送「整改进展」。",
-        f"4. 整改期限留空的，按反馈日期后{DEFAULT_WORKING_DAYS}个工作日计算（按国务院办公厅公布的节假日安排，法定假日不计、"
-        "调休上班日计入）；立行立改的问题整改期限为反馈当日。",
-        "5. 销号须由未参与整改的审核人操作并附佐证材料；逾期由系统按整改期限自动判断，不需填报。",
-        *(f"{i}. {note}" for i, note in enumerate(_COMMON_NOTES, 6)),
-    ),
+    notes=_numbered(*_INSPECTIONS_NOTES, *_COMMON_NOTES),
+)
+INSPECTIONS_WORKBOOK_2025_2 = replace(
+    INSPECTIONS_WORKBOOK_2025,
+    version=SPECIAL_RESULT_VERSION,
+    sheets=(INSPECTION_RECORDS_FORM, FINDINGS_FORM, RECTIFICATION_FORM_2025),
 )
 INSPECTIONS_WORKBOOK = replace(
-    INSPECTIONS_WORKBOOK_2025,
+    INSPECTIONS_WORKBOOK_2025_2,
     version=INSPECTIONS_VERSION,
     sheets=(INSPECTION_RECORDS_FORM, FINDINGS_FORM, RECTIFICATION_FORM),
+    notes=_numbered(
+        *_INSPECTIONS_NOTES,
+        f"「{RECTIFICATION_FORM.sheet_name}」的「{MEASURES_FIELD.label}」：{MEASURES_FIELD.description}",
+        *_COMMON_NOTES,
+    ),
 )
 
 # ------------------------------------------------------------------------------------------------- evaluation
@@ -625,6 +663,7 @@ SUPERVISION_SHEET_FORMS: tuple[Form, ...] = (
 # Every version of each supervision workbook, oldest first within a kind (the last is current).
 SUPERVISION_WORKBOOKS: tuple[WorkbookForm, ...] = (
     INSPECTIONS_WORKBOOK_2025,
+    INSPECTIONS_WORKBOOK_2025_2,
     INSPECTIONS_WORKBOOK,
     EVALUATION_WORKBOOK,
     INDICATORS_WORKBOOK,

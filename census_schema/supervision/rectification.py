@@ -11,7 +11,8 @@ from census_schema.supervision.codes import IMMEDIATE, FindingSeverity
 E = Severity.ERROR
 # The rules every change of a finding is held to, by whatever way it arrives (an uploaded 整改进展 row, the command
 # line, the web app). `apply_transition` raises IllegalTransition carrying the id of the rule broken; the fields are
-# those of the 整改进展 sheet, where an upload's failures are marked.
+# those of the current 整改进展 sheet, where an upload's failures are marked (JDJC-2025.1's sheet, which had no
+# 整改措施 column, marked transition_measures on the action: `census_schema.supervision.forms`).
 LIFECYCLE_RULES: tuple[Rule, ...] = (
     Rule("finding_known", "lifecycle", E, "finding_id", "问题编号须为已装载或本工作簿「发现问题」表中的问题编号。"),
     Rule(
@@ -35,7 +36,7 @@ LIFECYCLE_RULES: tuple[Rule, ...] = (
         "transition_measures",
         "lifecycle",
         E,
-        "action",
+        "measures",
         "整改措施由整改责任人在开始整改、提交整改报告、报告阶段进展时说明（可不填）；审核人的操作不填整改措施。",
     ),
     Rule("transition_evidence", "lifecycle", E, "evidence", "提交整改报告、报告阶段进展和销号须附佐证材料。"),

@@ -214,6 +214,30 @@ def test_the_register_template_shows_and_explains_the_annual_statistics(tmp_path
     assert meta[META_FORM_VERSION] == REGISTER_FORM.version == "GYDA-2025.1"
 
 
+def test_the_inspections_template_shows_and_explains_the_rectifiers_measures(tmp_path):
+    from census_schema.supervision.forms import RECTIFICATION_FORM
+
+    path = tmp_path / "inspections.xlsx"
+    write_template(path, "inspections", None)
+    book = openpyxl.load_workbook(path)
+    header = [c.value for c in book[RECTIFICATION_FORM.sheet_name][HEADER_ROW]]
+    assert header[header.index("说明") + 1 : header.index("佐证材料")] == ["整改措施"]
+    field = RECTIFICATION_FORM.field("measures")
+    # 填表说明: optional, who gives it on which actions (the field's row and the notes), and the rule refusing it
+    # on a reviewer's action.
+    rows = list(book[INSTRUCTIONS_SHEET].iter_rows(values_only=True))
+    [(_, label, _, kind, required, description, rules)] = [r for r in rows if r[2] == "measures"]
+    assert (label, required, description) == (field.label, "否", field.description)
+    assert "不超过500字" in kind
+    for words in ("整改责任人", "开始整改", "提交整改报告", "报告阶段进展", "审核人"):
+        assert words in description
+    assert RECTIFICATION_FORM.rules_by_id["transition_measures"].message in rules
+    notes = [str(r[0]) for r in rows if r[0] and "「整改措施」" in str(r[0])]
+    assert notes and description in notes[0]
+    meta = dict(book[META_SHEET].iter_rows(values_only=True))
+    assert meta[META_FORM_VERSION] == CURRENT_WORKBOOKS["inspections"].version == "JDJC-2025.3"
+
+
 def test_instructions_list_every_field_with_its_rules(census_template):
     ws = census_template[INSTRUCTIONS_SHEET]
     rows = list(ws.iter_rows(values_only=True))

@@ -24,7 +24,12 @@ def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo_run
             "SELECT status, count(*) FROM submissions WHERE kind IN ('inspections', 'evaluation', 'indicators') "
             "GROUP BY status"
         ).fetchall()
+        measured = con.execute(
+            "SELECT DISTINCT role, action FROM finding_transitions WHERE measures IS NOT NULL ORDER BY ALL"
+        ).fetchall()
     assert [status for status, _ in outcomes] == ["accepted"]
+    # The workbooks (JDJC-2025.3) give the rectifier's measures on its actions, and only there.
+    assert {role for role, _ in measured} == {"rectifier"} and ("rectifier", "开始整改") in measured
     findings = demo["supervision"]["findings"]
     assert all(count > 0 for count in findings["by_state"].values())  # every lifecycle state occurs
     assert 0 < findings["overdue"] < findings["total"]

@@ -339,3 +339,64 @@ def test_transitions_logged_before_064_keep_their_rows_and_later_ones_carry_meas
     assert schema_of(con) == schema_of(fresh)
     con.close()
     fresh.close()
+
+
+def test_a_jdjc_2025_2_warehouse_upgrades_its_updates_to_jdjc_2025_3_and_its_uploads_keep_counting():
+    """Migration 065 takes a warehouse built before it (every migration up to 064) from the 整改进展 form of JDJC-2025.1
+    (JDJC-2025.2 changed only 检查记录) to JDJC-2025.3: an upload of JDJC-2025.2 keeps every row and its findings'
+    states, without measures; the other sheets stay at their versions; an upload of JDJC-2025.3 gives measures."""
+    from census_schema.supervision.forms import INSPECTIONS_WORKBOOK, INSPECTIONS_WORKBOOK_2025_2, RECTIFICATION_FORM
+    from tests.flows.supervision_workbooks import CLOSE_WALK, RECT, finding, inspection, update
+    from tests.warehouse.factories import make_submission
+    from tests.warehouse.supervision_factories import sheet_frame
+    from warehouse.inspections import query_finding_history
+    from warehouse.loads import record_upload
+
+    def upload(con, book, content, records, findings, updates):
+        sheets = {
+            form.sheet_name: sheet_frame(form, rows)
+            for form, rows in zip(book.sheets, (records, findings, updates), strict=True)
+        }
+        submission = dataclasses.replace(
+            make_submission("inspections", None, content=content, row_count=len(records) + len(findings)),
+            form_version=book.version,
+        )
+        record_upload(con, submission, sheets, [])
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 65])
+    versions = fetch_form_versions(con)
+    assert versions["rectification_updates"] == "JDJC-2025.1" and versions["inspection_records"] == "JDJC-2025.2"
+    assert "measures" not in column_names(con, "raw_rectification_updates_rows")
+    # An upload of JDJC-2025.2, loaded by the code of 064: its 整改进展 has no measures.
+    assert [f.kind for f in INSPECTIONS_WORKBOOK_2025_2.sheets] == [f.kind for f in INSPECTIONS_WORKBOOK.sheets]
+    upload(con, INSPECTIONS_WORKBOOK_2025_2, "old", [inspection(1)], [finding(1)], CLOSE_WALK)
+    before = {table: contents(con, table) for table in ("raw_rectification_updates_rows", "finding_transitions")}
+    states = "SELECT finding_id, status, deadline FROM findings ORDER BY 1"
+    closed = con.execute(states).fetchall()
+    assert [status for _, status, _ in closed] == ["已销号"]
+
+    assert apply_migrations(con)[0] == 65
+    assert con.execute(
+        "SELECT form_version, migration_version FROM form_versions WHERE form_kind = 'rectification_updates' ORDER BY 2"
+    ).fetchall() == [("JDJC-2025.1", 16), (RECTIFICATION_FORM.version, 65)]
+    assert RECTIFICATION_FORM.version == INSPECTIONS_WORKBOOK.version == "JDJC-2025.3"
+    assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
+    columns = column_names(con, "raw_rectification_updates_rows")
+    assert columns[-1] == "measures"
+    assert contents(con, "raw_rectification_updates_rows", columns[:-1]) == before["raw_rectification_updates_rows"]
+    assert con.execute("SELECT DISTINCT measures FROM raw_rectification_updates_rows").fetchall() == [(None,)]
+    assert contents(con, "finding_transitions") == before["finding_transitions"]
+    assert con.execute(states).fetchall() == closed
+    # An upload of JDJC-2025.3 gives measures.
+    start = update("开始整改", "王五", RECT, CLOSE_WALK[0]["action_on"], "JC2023-002-01", measures="修订制度")
+    upload(con, INSPECTIONS_WORKBOOK, "new", [inspection(2)], [finding(1, 2)], [start])
+    assert query_finding_history(con, "JC2023-002-01")["measures"] == "修订制度"
+    assert con.execute("SELECT measures FROM raw_rectification_updates_rows WHERE measures IS NOT NULL").fetchall() == [
+        ("修订制度",)
+    ]
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()
