@@ -8,10 +8,11 @@ reports milestones (报告阶段进展) without leaving the state, and finally s
 A failed follow-up (复查未通过) reopens a closed finding to 整改中; without a new deadline it keeps the old one and is
 overdue at once. The rectifier states the rectification measures (整改措施: what the unit does or did to fix the
 problem) with its own actions (开始整改, 提交整改报告, 报告阶段进展); the latest given are the finding's current
-measures. They are optional: the 整改进展 sheet of the workbooks in use has no column for them and every way a
-change arrives is held to the same rules, so requiring them would refuse every uploaded report (the report's
-evidence documents what was done). A reviewer's action takes none (their words go in the note). Only a reviewer who has never acted as its rectifier (nor is its responsible person) may close a
-finding, and only with evidence. Overdue is derived from the deadline by `is_overdue`, never stored: a submitted
+measures; the 整改进展 sheet gives them in its 整改措施 column (inspections workbook JDJC-2025.3). They are optional,
+also for 提交整改报告: every way a change arrives (a command, the web, an uploaded row) is held to the same rules, and
+the report's evidence documents what was done, so requiring them would refuse reports sent as before. A reviewer's
+action takes none (their words go in the note). Only a reviewer who has never acted as its rectifier (nor is its
+responsible person) may close a finding, and only with evidence. Overdue is derived from the deadline by `is_overdue`, never stored: a submitted
 report still awaiting review counts as overdue once the deadline has passed, as only 已销号 ends the clock.
 The rules enforced here (LIFECYCLE_RULES) and the working days allowed are declared in
 `census_schema.supervision.rectification`.
