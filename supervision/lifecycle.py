@@ -28,7 +28,7 @@ from enum import Enum
 from census_schema.errors import IllegalTransition, UsageError
 from census_schema.holidays import is_working_day
 from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
-from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
+from census_schema.supervision.rectification import MEASURES_ACTION_NAMES, MEASURES_ACTIONS, RECTIFICATION_WORKING_DAYS
 
 S, A = FindingStatus, FindingAction
 
@@ -53,13 +53,12 @@ class Transition:
     needs_evidence: bool = False
     deadline: DeadlineRule = DeadlineRule.KEEP
     closes: bool = False
-    takes_measures: bool = False
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition(S.ISSUED, A.START, S.IN_PROGRESS, FindingRole.RECTIFIER, takes_measures=True),
-    Transition(S.IN_PROGRESS, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True, takes_measures=True),
-    Transition(S.PHASED, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True, takes_measures=True),
+    Transition(S.ISSUED, A.START, S.IN_PROGRESS, FindingRole.RECTIFIER),
+    Transition(S.IN_PROGRESS, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
+    Transition(S.PHASED, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
     Transition(S.SUBMITTED, A.RETURN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True),
     Transition(S.SUBMITTED, A.CLOSE, S.CLOSED, FindingRole.REVIEWER, needs_evidence=True, closes=True),
     Transition(S.ISSUED, A.EXTEND, S.ISSUED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
@@ -77,7 +76,6 @@ TRANSITIONS: tuple[Transition, ...] = (
         FindingRole.RECTIFIER,
         needs_note=True,
         needs_evidence=True,
-        takes_measures=True,
     ),
     Transition(
         S.CLOSED, A.REOPEN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.OPTIONAL
@@ -203,14 +201,13 @@ def apply_transition(
             f"{reason}。",
             "请在“说明”中填写（页面上的说明框、整改进展表的说明列，命令行用 --note）。",
         )
-    if not rule.takes_measures and not _blank(measures):
-        taking = "、".join(dict.fromkeys(t.action for t in TRANSITIONS if t.takes_measures))
+    if act not in MEASURES_ACTIONS and not _blank(measures):
         raise _illegal(
             finding,
             act,
             "transition_measures",
             "此操作不填写整改措施。",
-            f"整改措施由{FindingRole.RECTIFIER.label}在{taking}时填写；审核意见请写在“说明”中。",
+            f"整改措施由{FindingRole.RECTIFIER.label}在{MEASURES_ACTION_NAMES}时填写；审核意见请写在“说明”中。",
         )
     if rule.needs_evidence and _blank(evidence):
         raise _illegal(finding, act, "transition_evidence", "须附佐证材料。", "请提供整改报告或佐证材料文件。")

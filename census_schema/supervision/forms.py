@@ -34,7 +34,6 @@ from census_schema.supervision.codes import (
     SPECIAL,
     SPECIAL_RESULT,
     VETO_VERDICT,
-    FindingAction,
     FindingRole,
     FindingSeverity,
 )
@@ -46,7 +45,7 @@ from census_schema.supervision.evaluation import (
     get_standard,
 )
 from census_schema.supervision.indicators import PLAN_BASE_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR
-from census_schema.supervision.rectification import LIFECYCLE_RULES, RECTIFICATION_WORKING_DAYS
+from census_schema.supervision.rectification import LIFECYCLE_RULES, MEASURES_ACTION_NAMES, RECTIFICATION_WORKING_DAYS
 from census_schema.uscc import USCC_PATTERN
 
 # JDJC-2025.1: the first inspections workbook; JDJC-2025.2 adds a special inspection's result (专项检查结论) to its
@@ -333,11 +332,10 @@ UPDATE_FIELDS: tuple[Field, ...] = (
 UPDATE_RULES: tuple[Rule, ...] = LIFECYCLE_RULES
 # JDJC-2025.1's 整改进展 has no 整改措施 column: there a rule of the measures is marked on the action.
 _UPDATE_RULES_WITHOUT_MEASURES = tuple(replace(r, field="action") if r.field == "measures" else r for r in UPDATE_RULES)
-_MEASURES_ACTIONS = "、".join((FindingAction.START, FindingAction.SUBMIT, FindingAction.REPORT_MILESTONE))
 MEASURES_FIELD = _text(
     "measures",
     "整改措施",
-    f"{FindingRole.RECTIFIER.label}在{_MEASURES_ACTIONS}时填写已采取或将采取的整改措施，可不填；"
+    f"{FindingRole.RECTIFIER.label}在{MEASURES_ACTION_NAMES}时填写已采取或将采取的整改措施，可不填；"
     f"{FindingRole.REVIEWER.label}的操作不填（审核意见写在「说明」中）。",
     500,
     30,

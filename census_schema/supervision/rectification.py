@@ -6,9 +6,16 @@ The lifecycle that executes them (the transition table, its guards and derived o
 from __future__ import annotations
 
 from census_schema.fields import Rule, Severity
-from census_schema.supervision.codes import IMMEDIATE, FindingSeverity
+from census_schema.supervision.codes import IMMEDIATE, FindingAction, FindingSeverity
 
 E = Severity.ERROR
+# The rectifier's actions, which take the rectification measures (整改措施); a reviewer's action takes none.
+MEASURES_ACTIONS: tuple[FindingAction, ...] = (
+    FindingAction.START,
+    FindingAction.SUBMIT,
+    FindingAction.REPORT_MILESTONE,
+)
+MEASURES_ACTION_NAMES = "、".join(MEASURES_ACTIONS)
 # The rules every change of a finding is held to, by whatever way it arrives (an uploaded 整改进展 row, the command
 # line, the web app). `apply_transition` raises IllegalTransition carrying the id of the rule broken; the fields are
 # those of the current 整改进展 sheet, where an upload's failures are marked (JDJC-2025.1's sheet, which had no
@@ -37,7 +44,7 @@ LIFECYCLE_RULES: tuple[Rule, ...] = (
         "lifecycle",
         E,
         "measures",
-        "整改措施由整改责任人在开始整改、提交整改报告、报告阶段进展时说明（可不填）；审核人的操作不填整改措施。",
+        f"整改措施由整改责任人在{MEASURES_ACTION_NAMES}时说明（可不填）；审核人的操作不填整改措施。",
     ),
     Rule("transition_evidence", "lifecycle", E, "evidence", "提交整改报告、报告阶段进展和销号须附佐证材料。"),
     Rule(

@@ -330,3 +330,11 @@ def test_default_deadline_rejects_unknown_basis():
 )
 def test_add_working_days(start, days, end):
     assert add_working_days(start, days) == end
+
+
+def test_the_actions_that_take_measures_are_the_rectifier_s():
+    # Declared once in census_schema (the rule's message, the template's description), enforced here.
+    from census_schema.supervision.rectification import MEASURES_ACTIONS
+    from supervision.lifecycle import TRANSITIONS
+
+    assert set(MEASURES_ACTIONS) == {t.action for t in TRANSITIONS if t.role is FindingRole.RECTIFIER}
