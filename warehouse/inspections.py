@@ -278,6 +278,17 @@ def _status(value: str) -> FindingStatus:
         raise UsageError(f"未知的整改状态「{value}」。", hint=f"可用的状态：{known}。") from None
 
 
+def _check_lengths(**texts: str | None) -> None:
+    """UsageError when a typed note or measures are longer than the 整改进展 sheet allows for its column."""
+    for name, text in texts.items():
+        field = RECTIFICATION_FORM.field(name)
+        if text is not None and field.max_length is not None and len(text.strip()) > field.max_length:
+            raise UsageError(
+                f"「{field.label}」不超过 {field.max_length} 字，现为 {len(text.strip())} 字。",
+                hint="请概括要点；详细内容请写入整改报告，作为佐证材料上传。",
+            )
+
+
 def transition_finding(
     con: duckdb.DuckDBPyConnection,
     finding_id: str,
@@ -302,6 +313,7 @@ def transition_finding(
     """
     if to_status is None and action is None:
         raise UsageError("须指明目标状态或整改操作。", hint="例如 --to 整改中。")
+    _check_lengths(note=note, measures=measures)
     with transaction(con):
         state = fetch_finding_states(con, [finding_id]).get(finding_id)
         if state is None:

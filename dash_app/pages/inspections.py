@@ -18,6 +18,7 @@ from census_schema.roles import Role
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
 from census_schema.supervision.codes import COMPREHENSIVE, SPECIAL, FindingStatus, Grade
 from census_schema.supervision.codes import FindingRole as LifecycleRole
+from census_schema.supervision.forms import RECTIFICATION_FORM
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
@@ -190,6 +191,7 @@ def layout(
                         dcc.Input(
                             id=ids.INSPECTIONS_NOTE,
                             placeholder="退回、延期、复查未通过时必填",
+                            maxLength=RECTIFICATION_FORM.field("note").max_length,
                             style={"width": "320px"},
                         ),
                         for_id=ids.INSPECTIONS_NOTE,
@@ -198,6 +200,7 @@ def layout(
                         "整改措施",
                         dcc.Textarea(
                             id=ids.INSPECTIONS_MEASURES,
+                            maxLength=RECTIFICATION_FORM.field("measures").max_length,
                             placeholder="整改责任人开始整改、提交整改报告、报告阶段进展时填写：采取或已采取的措施",
                             style={"width": "360px", "height": "3.2em"},
                         ),

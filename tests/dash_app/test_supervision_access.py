@@ -777,6 +777,18 @@ def test_evidence_that_is_not_what_its_name_says_is_refused_and_never_served_as_
     assert served.headers["Content-Disposition"].startswith("attachment")
 
 
+def test_a_note_or_measures_longer_than_the_sheet_allows_is_refused_on_the_server(app, site):
+    # The page's fields stop at 500 characters; a request that bypasses them is held to the same limit.
+    finding = findings_of(site, "440000", FindingStatus.ISSUED)[-1]["finding_id"]
+    total, state = transitions(site), state_of(site, finding)
+    client = client_of(app, "guangdong")
+    response = act(app, client, finding, "开始整改", measures="措" * 501)
+    assert "「整改措施」不超过 500 字，现为 501 字" in message_of(response)
+    response = act(app, client, finding, "开始整改", note="说" * 501)
+    assert "「说明」不超过 500 字，现为 501 字" in message_of(response)
+    assert (transitions(site), state_of(site, finding)) == (total, state)
+
+
 def test_a_reviewer_cannot_close_a_finding_they_rectified(app, site, tmp_path):
     finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[1]["finding_id"]
     report = tmp_path / "report.pdf"
