@@ -84,11 +84,12 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
             "请在 Excel 或 WPS 中打开，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。",
         )
     if not head.startswith(ZIP_MAGIC):
-        kind = "文本或 CSV 文件" if _looks_like_text(head) else "未知格式的文件"
+        kind = "文本或 CSV 文件" if looks_like_text(head) else "未知格式的文件"
         raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）。")
 
 
-def _looks_like_text(head: bytes) -> bool:
+def looks_like_text(head: bytes) -> bool:
+    """True when the bytes read as UTF-8 or GB 18030 text."""
     for encoding in ("utf-8", "gb18030"):
         try:
             head.decode(encoding)

@@ -17,7 +17,7 @@ from typing import Any
 from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
 from census_schema.supervision.codes import FindingSeverity
-from flows.identify import compute_sha256
+from flows.identify import OLE_MAGIC, ZIP_MAGIC, compute_sha256, looks_like_text
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
 from warehouse.evaluation_findings import issue_evaluation_findings, withdraw_evaluation_findings
@@ -28,15 +28,14 @@ _UNSAFE = re.compile(r"[^\w.\-（）()]+")
 
 # What a file of each kind starts with (a PDF may have up to 1 KiB before its %PDF- header), by the extensions that
 # claim the kind: an evidence file's name must not claim a kind its content is not (it is served by its extension).
-_OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _EVIDENCE_KINDS: tuple[tuple[str, tuple[str, ...], tuple[bytes, ...]], ...] = (
     ("PDF 文件", (".pdf",), (b"%PDF-",)),
     ("PNG 图片", (".png",), (b"\x89PNG\r\n\x1a\n",)),
     ("JPEG 图片", (".jpg", ".jpeg"), (b"\xff\xd8\xff",)),
     ("GIF 图片", (".gif",), (b"GIF87a", b"GIF89a")),
     ("TIFF 图片", (".tif", ".tiff"), (b"II*\x00", b"MM\x00*")),
-    ("Office 或 OFD 文档（zip 格式）", (".docx", ".xlsx", ".pptx", ".ofd", ".zip", ".wps", ".et"), (b"PK\x03\x04",)),
-    ("旧版 Office 或 WPS 文档", (".doc", ".xls", ".ppt", ".wps", ".et"), (_OLE,)),
+    ("Office 或 OFD 文档（zip 格式）", (".docx", ".xlsx", ".pptx", ".ofd", ".zip", ".wps", ".et"), (ZIP_MAGIC,)),
+    ("旧版 Office 或 WPS 文档", (".doc", ".xls", ".ppt", ".wps", ".et"), (OLE_MAGIC,)),
 )
 
 
@@ -49,13 +48,7 @@ def content_kind(head: bytes) -> str:
     found = next((kind for kind, _, magics in _EVIDENCE_KINDS if _is_kind(head, magics)), None)
     if found:
         return found
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            head.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        return "文本"
-    return "未知格式的文件"
+    return "文本" if looks_like_text(head) else "未知格式的文件"
 
 
 def content_matches_name(head: bytes, name: str) -> bool:
