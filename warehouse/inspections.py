@@ -558,12 +558,9 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
     finding, the score rows it was derived from; NotFound when unknown."""
     found = fetch_named(
         con,
-        f"""
-        SELECT f.*, i.source, i.inspection_type, i.unit_name, i.unit_class, i.province_code, i.organiser,
-               i.feedback_doc_no, m.measures
-        FROM findings AS f JOIN finding_units AS i USING (finding_id) LEFT JOIN ({_MEASURES_SQL}) AS m USING (finding_id)
-        WHERE f.finding_id = ?
-        """,  # noqa: S608 - a constant fragment; values are bound
+        "SELECT f.*, i.source, i.inspection_type, i.unit_name, i.unit_class, i.province_code, i.organiser, "
+        "i.feedback_doc_no "
+        "FROM findings AS f JOIN finding_units AS i USING (finding_id) WHERE f.finding_id = ?",
         [finding_id],
     )
     if not found:
@@ -576,7 +573,9 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
         [finding_id],
     )
     sources = query_finding_sources(con, finding_id) if found[0]["round_id"] is not None else []
-    return {**found[0], "transitions": transitions, "sources": sources}
+    # The current measures, as `query_findings` gives them (_MEASURES_SQL): the latest given in the log just read.
+    measures = next((t["measures"] for t in reversed(transitions) if t["measures"] is not None), None)
+    return {**found[0], "measures": measures, "transitions": transitions, "sources": sources}
 
 
 def allowed_targets(status: FindingStatus) -> list[dict[str, str]]:
