@@ -140,7 +140,8 @@ def build_demo(
     """Generate, write and load registers and returns of every scope (provinces, some provinces' prefectures and
     counties, the central channels), with rejections and resubmissions, returns sent back with reasons and
     corrected, and reviews at both levels; then the supervision data (inspections, the evaluation round with
-    `evaluator` assigned to a few archives, indicators) and the demo day's reminders. `provinces`: load only these (default all; tests)."""
+    `evaluator` assigned to a few archives, indicators) and the demo day's reminders. `provinces`: load only these
+    (default all; tests)."""
     progress(f"生成 {units} 个普查对象的模拟数据（种子 {seed}）")
     dataset = generate_national_dataset(units, seed)
     splits = plan_scope_splits(dataset, provinces=provinces)

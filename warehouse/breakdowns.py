@@ -2,8 +2,9 @@
 figures of each indicator basis, and the red-archive inventory: read-side queries over the marts.
 
 What is broken down and how is declared in `census_schema.breakdowns`; column names here come only from those
-declarations (an allow-list), values are bound. A scope is the nation (None), a current division of any level (its holders at every level below it, its own level
-included) or the central channels (`central`, `central:<channel>`), as `division_filter` reads it.
+declarations (an allow-list), values are bound. A scope is the nation (None), a current division of any level (its
+holders at every level below it, its own level included) or the central channels (`central`, `central:<channel>`),
+as `division_filter` reads it.
 Every group breakdown partitions the holders and every part breakdown the holdings, so members sum to the totals
 of `query_summary` for the same scope (the tests check it).
 """
