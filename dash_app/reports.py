@@ -32,7 +32,7 @@ from dash_app.formatting import (
     format_pct,
     format_value,
 )
-from flows.supervision import content_matches_name
+from flows.supervision import content_matches_name, stored_evidence_path
 from warehouse.indicators import computed_indicator_values
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.queries import (
@@ -217,9 +217,9 @@ def install_report_routes(server: flask.Flask, context: AppContext) -> None:
         if not _visible_finding(viewer, history):
             flask.abort(403)
         reference = next((t["evidence"] for t in history["transitions"] if t["seq"] == seq), None)
-        var_dir = context.settings.var_dir.resolve()
-        path = (var_dir / reference).resolve() if reference else None
-        if path is None or not path.is_relative_to(var_dir) or not path.is_file():
+        # Only a file the platform stored for this finding: a reference typed in a workbook is text, whatever it names.
+        path = stored_evidence_path(context.settings.var_dir, history["finding_id"], reference)
+        if path is None:
             flask.abort(404)
         with path.open("rb") as handle:
             # A file kept before its content was checked is served as what it is named only if it is that.

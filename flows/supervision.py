@@ -60,6 +60,21 @@ def content_matches_name(head: bytes, name: str) -> bool:
     return not claims or any(_is_kind(head, magics) for magics in claims)
 
 
+def _evidence_folder(finding_id: str) -> str:
+    return f"{EVIDENCE_DIR}/{_UNSAFE.sub('_', finding_id)}"
+
+
+def stored_evidence_path(var_dir: Path, finding_id: str, reference: str | None) -> Path | None:
+    """The file this platform stored as this finding's evidence (`evidence/<finding>/<hash>-<name>` under `var_dir`),
+    or None for anything else a transition may carry: a title or document number typed in a workbook, a path to any
+    other file (never served), a file no longer kept."""
+    folder, _, name = (reference or "").rpartition("/")
+    if folder != _evidence_folder(finding_id) or not re.fullmatch(r"[0-9a-f]{12}-.+", name) or _UNSAFE.search(name):
+        return None
+    path = var_dir / folder / name
+    return path if path.is_file() and not path.is_symlink() else None
+
+
 def store_evidence(settings: Settings, finding_id: str, source: Path, file_name: str | None = None) -> str:
     """Copy an evidence file beside the warehouse (by content hash) and return the reference recorded with a change."""
     if not source.is_file():
@@ -82,7 +97,7 @@ def store_evidence(settings: Settings, finding_id: str, source: Path, file_name:
         )
     name = _UNSAFE.sub("_", file_name or source.name).strip("._") or "evidence"
     digest = compute_sha256(source)[:12]
-    folder = settings.var_dir / EVIDENCE_DIR / _UNSAFE.sub("_", finding_id)
+    folder = settings.var_dir / _evidence_folder(finding_id)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / f"{digest}-{name}"
     if not target.exists():

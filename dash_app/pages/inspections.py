@@ -27,7 +27,7 @@ from dash_app.figures import build_bar
 from dash_app.formatting import describe_sources, format_count, format_date, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
-from flows.supervision import EVIDENCE_DIR, change_finding
+from flows.supervision import change_finding, stored_evidence_path
 from warehouse.inspections import (
     allowed_targets,
     answers_for,
@@ -233,14 +233,15 @@ def layout(
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
 
 
-def evidence_link(finding_id: str, transition: dict[str, Any]) -> str:
-    """A transition's evidence (markdown, rendered by the grid): a file stored with it as a link to /evidence/, which
-    checks access, under the name it was sent with; evidence named in a workbook (a title or document number, no file)
-    as its text."""
+def evidence_link(var_dir: Path, finding_id: str, transition: dict[str, Any]) -> str:
+    """A transition's evidence (markdown, rendered by the grid): a file stored for this finding as a link to
+    /evidence/, which checks access, under the name it was sent with; anything else (a title or document number typed
+    in a workbook, a file no longer kept) as its text."""
     reference = str(transition.get("evidence") or "")
-    if not reference.startswith(f"{EVIDENCE_DIR}/"):
+    stored = stored_evidence_path(var_dir, finding_id, reference)
+    if stored is None:
         return _MARKDOWN_SPECIAL.sub(r"\\\1", reference)
-    name = _MARKDOWN_SPECIAL.sub(r"\\\1", reference.rsplit("/", 1)[-1].split("-", 1)[-1])  # without its hash
+    name = _MARKDOWN_SPECIAL.sub(r"\\\1", stored.name.split("-", 1)[-1])  # without its hash
     return f"[{name}](/evidence/{quote(finding_id)}/{transition['seq']})"
 
 
@@ -347,7 +348,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 **t,
                 "key": t["seq"],
                 "role_label": LifecycleRole.from_label(t["role"]).label if t.get("role") else "",
-                "evidence_link": evidence_link(history["finding_id"], t),
+                "evidence_link": evidence_link(context.settings.var_dir, history["finding_id"], t),
             }
             for t in history["transitions"]
         ]

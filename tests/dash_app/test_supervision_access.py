@@ -58,7 +58,13 @@ from warehouse.evaluation import (
     query_scores,
 )
 from warehouse.indicators import query_indicator_progress
-from warehouse.inspections import fetch_finding_states, query_finding_history, query_findings, summarize_inspections
+from warehouse.inspections import (
+    fetch_finding_states,
+    query_finding_history,
+    query_findings,
+    summarize_inspections,
+    transition_finding,
+)
 
 STANDARD = get_standard()
 EVIDENCE_BYTES = "%PDF-1.4\n%整改报告：已按要求完成整改。\n%%EOF\n".encode()
@@ -777,6 +783,58 @@ def test_evidence_that_is_not_what_its_name_says_is_refused_and_never_served_as_
     assert served.headers["Content-Disposition"].startswith("attachment")
 
 
+def test_evidence_typed_in_a_workbook_never_serves_a_file_whatever_it_names(app, site, tmp_path):
+    # A 整改进展 row's 佐证材料 is free text: naming the warehouse, the secret key or another finding's stored file
+    # must not turn the evidence route into a download of it (it served any file under var/).
+    own, other = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[2:4]
+    for finding in (own, other):
+        site.store.write(
+            lambda con, finding=finding: transition_finding(
+                con,
+                finding["finding_id"],
+                by="planner",
+                action="转为阶段性整改",
+                note="分阶段",
+                new_deadline=date(2026, 12, 31),
+            )
+        )
+    report = tmp_path / "整改报告.pdf"
+    report.write_bytes(EVIDENCE_BYTES)
+    change_finding(
+        site.settings, other["finding_id"], by="guangdong", action="报告阶段进展", note="进展", evidence_file=report
+    )
+    others_file = read(site, query_finding_history, other["finding_id"])["transitions"][-1]["evidence"]
+    (site.settings.var_dir / "secret.txt").write_text("secret", encoding="utf-8")
+    typed = [
+        "secret.txt",
+        others_file,
+        others_file.replace(other["finding_id"], own["finding_id"]),  # a stored name, not this finding's file
+        f"evidence/{own['finding_id']}/../../secret.txt",
+        f"evidence/{own['finding_id']}/0123456789ab-../../../secret.txt",
+        str(site.settings.var_dir / "secret.txt"),
+    ]
+    for reference in typed:
+        site.store.write(
+            lambda con, reference=reference: transition_finding(
+                con,
+                own["finding_id"],
+                by="inspector",
+                action="报告阶段进展",
+                note="进展",
+                evidence=reference,
+                via="command",
+            )
+        )
+        seq = read(site, query_finding_history, own["finding_id"])["transitions"][-1]["seq"]
+        for user in ("planner", "guangdong"):
+            assert client_of(app, user).get(f"/evidence/{own['finding_id']}/{seq}").status_code == 404, reference
+        row = grid_rows(app, client_of(app, "planner"), ids.INSPECTIONS_HISTORY_GRID, own["finding_id"], None)[-1]
+        assert "/evidence/" not in row["evidence_link"], reference
+    # The other finding's own file is still served from its own history.
+    seq = read(site, query_finding_history, other["finding_id"])["transitions"][-1]["seq"]
+    assert client_of(app, "planner").get(f"/evidence/{other['finding_id']}/{seq}").data == EVIDENCE_BYTES
+
+
 def test_a_note_or_measures_longer_than_the_sheet_allows_is_refused_on_the_server(app, site):
     # The page's fields stop at 500 characters; a request that bypasses them is held to the same limit.
     finding = findings_of(site, "440000", FindingStatus.ISSUED)[-1]["finding_id"]
@@ -1042,11 +1100,17 @@ def test_planners_read_every_inspection_record_with_its_findings_a_province_none
     assert load_grid(app, guangdong, ids.INSPECTIONS_RECORDS_GRID, None).status_code == 403
 
 
-def test_evidence_named_in_a_workbook_is_shown_whole_and_a_stored_file_is_a_link():
+def test_evidence_named_in_a_workbook_is_shown_whole_and_a_stored_file_is_a_link(tmp_path):
     # A workbook's 佐证材料 is a title or document number, not a file: it was a dead link cut at its first dash.
-    assert evidence_link("JC2023-002-06", {"evidence": "JC2023-002-06-整改报告.pdf", "seq": 2}) == (
+    assert evidence_link(tmp_path, "JC2023-002-06", {"evidence": "JC2023-002-06-整改报告.pdf", "seq": 2}) == (
         "JC2023\\-002\\-06\\-整改报告\\.pdf"
     )
-    stored = {"evidence": "evidence/JC2023-002-06/0123456789ab-整改[终稿].pdf", "seq": 3}
-    assert evidence_link("JC2023-002-06", stored) == "[整改\\[终稿\\]\\.pdf](/evidence/JC2023-002-06/3)"
-    assert evidence_link("JC2023-002-06", {"evidence": None, "seq": 1}) == ""
+    stored = {"evidence": "evidence/JC2023-002-06/0123456789ab-整改_终稿_(1).pdf", "seq": 3}
+    # A stored file's reference whose file is not kept (any more): its text, not a dead link.
+    assert "](" not in evidence_link(tmp_path, "JC2023-002-06", stored)
+    (tmp_path / "evidence" / "JC2023-002-06").mkdir(parents=True)
+    (tmp_path / stored["evidence"]).write_bytes(b"%PDF-1.4")
+    assert (
+        evidence_link(tmp_path, "JC2023-002-06", stored) == "[整改\\_终稿\\_\\(1\\)\\.pdf](/evidence/JC2023-002-06/3)"
+    )
+    assert evidence_link(tmp_path, "JC2023-002-06", {"evidence": None, "seq": 1}) == ""
