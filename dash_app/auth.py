@@ -105,7 +105,8 @@ def _safe_next(target: str | None) -> str:
     if not target or not target.startswith("/") or any(c == "\\" or c <= " " or c == "\x7f" for c in target):
         return "/"
     parsed = urlparse(target)
-    return target if not parsed.scheme and not parsed.netloc else "/"
+    # Browsers read any number of leading slashes as `//host` (`///host/x` parses here with an empty host).
+    return target if not parsed.scheme and not parsed.netloc and not target.startswith("//") else "/"
 
 
 def _error(message: str) -> str:

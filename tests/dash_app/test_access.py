@@ -257,6 +257,9 @@ def test_repeated_failures_slow_a_new_browser_even_for_the_right_password(app):
         ("/\\evil.example", "/"),
         ("/\t/evil.example", "/"),
         ("/\n/evil.example", "/"),
+        # Parsed with an empty host, but Werkzeug sends it as //evil.example/x.
+        ("////evil.example/x", "/"),
+        ("///evil.example/x", "/"),
     ],
 )
 def test_after_sign_in_only_local_pages_are_followed(app, next_page, expected):
