@@ -98,7 +98,7 @@ def create_app(settings: Settings) -> Dash:
     install_auth(server, context.reader, settings, context.sessions, context.outbox)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)
-    install_data_docs_routes(server, context.reader, settings)
+    install_data_docs_routes(server, context.reader, settings, context.sessions)
     install_report_routes(server, context)
     # gzip/brotli for pages, callbacks and assets: the first load is ~7 MB of JavaScript and GeoJSON uncompressed.
     server.config["COMPRESS_MIMETYPES"] = COMPRESSED_TYPES

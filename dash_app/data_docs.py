@@ -6,7 +6,8 @@ just after a web upload's answer by the upload worker; later requests serve the 
 GX's pages run inline scripts and load jQuery, Bootstrap and Vega from public CDNs, and show values taken from the
 uploaded workbook: they must not run with the app's origin and the user's session. So the signed-in route only
 checks who may see the submission and redirects into a *sandboxed* copy of the site: `/data-docs/<id>/~<token>/...`,
-where a short-lived signed token (user and submission) replaces the session cookie, and every response carries
+where a short-lived signed token (user, submission, and the hash of the session that made it: the link dies with
+the session) replaces the session cookie, and every response carries
 `Content-Security-Policy: sandbox allow-scripts ...`. The browser gives such a page an opaque origin: its scripts
 (GX's own and the CDNs') cannot read the app's pages, send the session cookie (SameSite=Strict) or pass the
 cross-origin check of a state change (Origin: null); the policy names the only outside hosts it may load from.
@@ -25,6 +26,7 @@ from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app.access import Viewer, current_viewer, require_role
 from dash_app.reader import SnapshotReader
+from dash_app.webstate import SessionStore, session_hash
 from flows.data_docs import INDEX, ensure_data_docs, submission_data_docs_dir
 from warehouse.queries import list_submissions
 from warehouse.users import get_user
@@ -32,6 +34,7 @@ from warehouse.users import get_user
 # The roles of the /submissions page; a province user sees only its own province's submissions.
 DATA_DOCS_ROLES = ("planner", "admin", "province")
 TOKEN_MAX_AGE_S = 3600
+EXPIRED = "链接已失效（已超过一小时，或已退出登录），请从“提交记录”页面重新打开。"
 # Paths of the sandboxed site: the guard lets them through without a session, the route checks the token.
 TOKEN_PATH = re.compile(r"^/data-docs/[^/]+/~[A-Za-z0-9_.\-]+/")
 # Where GX's Data Docs pages load their scripts, styles, fonts and logo from (GX 1.24's templates).
@@ -83,7 +86,9 @@ def _submission(reader: SnapshotReader, viewer: Viewer, submission_id: str) -> d
     return found[0]
 
 
-def install_data_docs_routes(server: flask.Flask, reader: SnapshotReader, settings: Settings) -> None:
+def install_data_docs_routes(
+    server: flask.Flask, reader: SnapshotReader, settings: Settings, sessions: SessionStore
+) -> None:
     """GET /data-docs/<submission_id>/ (signed in) and the sandboxed site's pages and static files."""
     tokens = URLSafeTimedSerializer(server.config["SECRET_KEY"], salt="archive-census-data-docs")
 
@@ -96,18 +101,20 @@ def install_data_docs_routes(server: flask.Flask, reader: SnapshotReader, settin
     def data_docs(submission_id: str, page: str) -> Response:
         viewer = current_viewer()
         _submission(reader, viewer, submission_id)
-        token = tokens.dumps([submission_id, viewer.user_name])
+        token = tokens.dumps([submission_id, viewer.user_name, session_hash(str(flask.session.get("sid", "")))])
         return flask.redirect(f"/data-docs/{submission_id}/~{token}/{'' if page == INDEX else page}")
 
     @server.route("/data-docs/<submission_id>/~<token>/", defaults={"page": INDEX})
     @server.route("/data-docs/<submission_id>/~<token>/<path:page>")
     def sandboxed(submission_id: str, token: str, page: str) -> Response:
         try:
-            granted_id, user_name = tokens.loads(token, max_age=TOKEN_MAX_AGE_S)
+            granted_id, user_name, session = tokens.loads(token, max_age=TOKEN_MAX_AGE_S)
         except (BadSignature, ValueError):
-            return flask.Response("链接已失效，请从“提交记录”页面重新打开。", status=403, mimetype="text/plain")
+            return flask.Response(EXPIRED, status=403, mimetype="text/plain")
         if granted_id != submission_id:
             flask.abort(403)
+        if not sessions.is_live_by_hash(session, user_name):  # signed out (or the session ended) since
+            return flask.Response(EXPIRED, status=403, mimetype="text/plain")
         with reader.cursor() as con:
             user = get_user(con, user_name)
         if user is None:

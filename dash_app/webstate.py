@@ -87,7 +87,8 @@ class WebState:
                 yield con
 
 
-def _hash(session_id: str) -> str:
+def session_hash(session_id: str) -> str:
+    """How a session is known on the server (the session id itself stays in the signed cookie)."""
     return hashlib.sha256(session_id.encode()).hexdigest()
 
 
@@ -104,7 +105,7 @@ class SessionStore:
         with self.state.connect() as con:
             con.execute(
                 "INSERT INTO web_sessions (session_hash, user_name, started_at, remote_address) VALUES (?, ?, ?, ?)",
-                [_hash(session_id), user_name, now.isoformat(), remote_address],
+                [session_hash(session_id), user_name, now.isoformat(), remote_address],
             )
             con.execute(
                 "DELETE FROM web_sessions WHERE started_at < ?", [(now - SESSION_MAX_AGE - SESSION_KEEP).isoformat()]
@@ -113,11 +114,13 @@ class SessionStore:
 
     def is_live(self, session_id: str | None, user_name: str) -> bool:
         """True when the session exists, belongs to the user, has not ended and is not too old."""
-        if not session_id:
-            return False
+        return bool(session_id) and self.is_live_by_hash(session_hash(session_id or ""), user_name)
+
+    def is_live_by_hash(self, hashed: str, user_name: str) -> bool:
+        """`is_live` for a session known by its hash (what a link may carry instead of the session itself)."""
         with self.state.connect() as con:
             row = con.execute(
-                "SELECT user_name, started_at, ended_at FROM web_sessions WHERE session_hash = ?", [_hash(session_id)]
+                "SELECT user_name, started_at, ended_at FROM web_sessions WHERE session_hash = ?", [hashed]
             ).fetchone()
         if row is None or row[0] != user_name or row[2] is not None:
             return False
@@ -129,7 +132,7 @@ class SessionStore:
             with self.state.connect() as con:
                 con.execute(
                     "UPDATE web_sessions SET ended_at = ?, ended_reason = ? WHERE session_hash = ? AND ended_at IS NULL",
-                    [utc_now().isoformat(), reason, _hash(session_id)],
+                    [utc_now().isoformat(), reason, session_hash(session_id)],
                 )
 
     def end_all(self, user_name: str, reason: str) -> int:

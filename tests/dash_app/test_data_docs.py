@@ -106,3 +106,15 @@ def test_a_data_docs_token_expires_after_an_hour(site, monkeypatch):
     later = itsdangerous.timed.TimestampSigner.get_timestamp
     monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp", lambda self: later(self) + 3601)
     assert client_of(app).get(link).status_code == 403
+
+
+def test_a_data_docs_link_dies_with_the_session_that_made_it(site):
+    app, submissions = site
+    client = client_of(app, "guangdong")
+    link = sandboxed_link(client, submissions["440000"])
+    assert client_of(app).get(link).status_code == 200
+    assert client.post("/logout", headers={"Origin": "http://localhost"}).status_code == 302
+    page = client_of(app).get(link)
+    assert page.status_code == 403 and "已退出登录" in page.text
+    # A link made in another live session of the same user still opens.
+    assert client_of(app).get(sandboxed_link(client_of(app, "guangdong"), submissions["440000"])).status_code == 200
