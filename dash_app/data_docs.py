@@ -79,10 +79,9 @@ def _submission(reader: SnapshotReader, viewer: Viewer, submission_id: str) -> d
     require_role(viewer, *DATA_DOCS_ROLES)
     with reader.cursor() as con:
         found = [s for s in list_submissions(con) if s["submission_id"] == submission_id]
-    if not found:
+    # Another province's submission is not found either: that it exists is not the viewer's to learn.
+    if not found or (not viewer.is_national and found[0]["province_code"] != viewer.province_code):
         flask.abort(404)
-    if not viewer.is_national and found[0]["province_code"] != viewer.province_code:
-        flask.abort(403)
     return found[0]
 
 

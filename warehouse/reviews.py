@@ -146,10 +146,12 @@ def _apply_review(
         "FROM submissions WHERE submission_id = ?",
         [submission_id],
     ).fetchone()
-    if row is None:
+    # Another province's return is not found for a provincial reviewer: whether it exists, and its state, are not
+    # theirs to learn either.
+    if row is None or (reviewer.level == PROVINCE_REVIEW and row[5] != reviewer.province_code):
         raise NotFound(
             f"找不到报送记录「{submission_id}」。",
-            hint="请核对报送编号：提交记录页面或 archive-census submissions 可查。",
+            hint="请核对报送编号：提交记录页面或 archive-census submissions 可查（省级档案部门只能审核本省的报送）。",
         )
     status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code = row
     label = ACTION_LABELS[action]

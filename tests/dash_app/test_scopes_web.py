@@ -115,7 +115,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert return_preview(app, "guangxi", prefecture) is None and return_preview(app, "evaluator", prefecture) is None
     assert return_preview(app, "planner", prefecture) is None  # the province's turn first: not the nation's to return
     assert "须先由省级档案部门审核" in review(app, "planner", prefecture, "accept")
-    assert "不在 guangxi 所在省份广西壮族自治区（450000）" in review(app, "guangxi", prefecture, "accept")
+    assert "找不到报送记录" in review(app, "guangxi", prefecture, "accept")
     assert "必须说明原因" in review(app, "guangdong", prefecture, "return")
     assert review(app, "guangdong", prefecture, "return", "第4行请核实") == f"{prefecture}：待省级审核 → 已退回"
     assert return_preview(app, "guangdong", prefecture) is None  # returned: nothing more to take out

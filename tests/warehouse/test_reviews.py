@@ -128,7 +128,8 @@ def test_a_prefecture_s_return_is_reviewed_by_its_province_then_by_the_nation(co
     assert progress(con, submission_id) == "待省级审核"
     with pytest.raises(AccessDenied, match="须先由省级档案部门审核"):
         review_submission(con, submission_id, "accept", PLANNER, None)
-    with pytest.raises(AccessDenied, match="不在 guangxi 所在省份广西壮族自治区（450000）"):
+    # Another province's return is not found: neither its existence nor its state is told.
+    with pytest.raises(NotFound, match="找不到报送记录"):
         review_submission(con, submission_id, "accept", GUANGXI, None)
     first = review_submission(con, submission_id, "accept", GUANGDONG, None)
     assert (first["level"], first["from_state"], first["to_state"]) == ("province", "待省级审核", "待国家局审核")
@@ -157,8 +158,9 @@ def test_a_return_by_the_province_can_be_accepted_by_the_province_after_all(con)
 def test_province_wide_and_central_returns_are_reviewed_nationally_only(con):
     province_wide = load(con, "census", "440000", [{"uscc": A}])
     central = load(con, "census", "440000", [{"uscc": make_uscc(2)}], scope=central_scope("enterprises"))
-    for submission_id in (province_wide, central):
-        with pytest.raises(AccessDenied):
+    # The province's own return is the nation's to review; a central channel's is not the province's to know of.
+    for submission_id, refusal in ((province_wide, AccessDenied), (central, NotFound)):
+        with pytest.raises(refusal):
             review_submission(con, submission_id, "accept", GUANGDONG, None)
         assert review_submission(con, submission_id, "return", PLANNER, "请补充")["to_state"] == "已退回"
 
