@@ -238,6 +238,13 @@ def _identity(
             f"模板版本 {version} {'已停用' if retired else '不是本平台发布的版本'}，本轮使用 {book.version}。",
             "请下载最新模板，把数据复制到新模板后重新上传。",
         )
+    declared_round = meta.get(layout.META_ROUND)
+    if declared_round and declared_round != book.round_id:
+        raise _unusable(
+            name,
+            f"这是普查轮次 {declared_round} 的模板，本轮为 {book.round_id}，数据不能计入本轮。",
+            "请下载本轮模板，把数据复制到新模板后重新上传。",
+        )
     scope = None
     if not book.needs_province:
         province = None

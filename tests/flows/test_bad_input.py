@@ -149,6 +149,11 @@ CASES = {
         2,
         f"模板版本 GYDA-2024.1 已停用，本轮使用 {CENSUS_FORM.version}",
     ),
+    "another round's template": (
+        lambda p: write_rows(p, replace(CENSUS_FORM, round_id="2023"), holder_rows(CENSUS_FORM, 2)),
+        2,
+        "这是普查轮次 2023 的模板，本轮为 2024",
+    ),
     "required column deleted": (without_column, 2, "已数字化（卷）"),
     "untouched template": (lambda p: (write_form_workbook(p, CENSUS_FORM, PROVINCE), p)[1], 2, "没有数据行"),
     "million-character cell": (lambda p: census_workbook(p, 2, {1: {"remarks": "x" * 1_000_000}}), 1, "32767"),
