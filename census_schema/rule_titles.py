@@ -25,6 +25,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "matches_division_level": "行政级别与区划不符",
     "matches_uscc_nature": "单位性质与代码不符",
     "not_equal": "不得与本单位相同",
+    "matches_name_of_code": "名称与代码不符",
     "staff_with_holdings": "有馆藏而无人员",
     "at_least_when": "数量不足",
     "sum_equals": "合计与分项不符",

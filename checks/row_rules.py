@@ -92,6 +92,14 @@ def check_not_equal(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     return _field(rule) == pl.col(rule.param("other"))
 
 
+def check_matches_name_of_code(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """A name given beside a code (spaces aside) that is not the name the code stands for; an unknown code is the
+    code's own rule's to report."""
+    names: Mapping[str, str] = rule.param("names")
+    expected = pl.col(rule.param("key")).replace_strict(dict(names), default=None, return_dtype=pl.String)
+    return expected.is_not_null() & (_field(rule).str.replace_all(r"\s", "") != expected)
+
+
 def check_uscc_nature(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """A listed unit nature that differs from the one the USCC's characters 1-2 imply."""
     nature = _field(rule)
@@ -222,6 +230,7 @@ ROW_RULES: dict[str, RowRule] = {
     "uscc_structure": check_uscc_structure,
     "uscc_check_digit": check_uscc_digit,
     "not_equal": check_not_equal,
+    "matches_name_of_code": check_matches_name_of_code,
     "matches_uscc_nature": check_uscc_nature,
     "matches_division_level": check_division_level,
     "staff_with_holdings": check_staff_with_holdings,

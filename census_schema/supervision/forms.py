@@ -528,6 +528,14 @@ SCORE_RULES: tuple[Rule, ...] = (
         P(fields=("archive_code", "scorer", "item_code")),
     ),
     Rule(
+        "archive_name_matches_code",
+        "matches_name_of_code",
+        W,
+        "archive_name",
+        "档案馆名称与档案馆代码对应的档案馆不一致：评分计入代码所指的档案馆，请核对档案馆代码是否填错（名称可留空）。",
+        P(key="archive_code", names={a.archive_code: a.name for a in list_comprehensive_archives()}),
+    ),
+    Rule(
         "reconciliation_consistent",
         "reconciliation_consistent",
         E,

@@ -193,6 +193,18 @@ def test_a_mistyped_archive_code_is_the_one_error_of_its_row_not_every_item_unsc
     assert found == [(0, "score_complete"), (3, "archive_code_in_list")]
 
 
+def test_a_name_that_is_not_the_code_s_archive_is_a_warning_on_its_cell(store, settings, tmp_path):
+    # The score counts for the archive the code names: a name of another archive beside it is a mistyped code or name.
+    rows = score_sheet(SELF)
+    rows[0] = {**rows[0], "archive_name": "天津市档案馆"}
+    rows[1] = {**rows[1], "archive_name": " 广东省 档案馆 "}  # the code's own name, spaced: no warning
+    outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
+    assert outcome.status == "accepted"
+    assert [
+        (f.row, f.field, f.value, f.severity) for f in outcome.failures if f.rule == "archive_name_matches_code"
+    ] == [(3, "archive_name", "天津市档案馆", "warning")]
+
+
 def test_a_closed_round_takes_no_scores(store, settings, tmp_path):
     with store.writer() as con:
         close_evaluation(con, "规划处")
