@@ -130,8 +130,9 @@ class Column:
     decimals: int = 2
     # A field shown on hover (the code behind a name).
     tooltip: str | None = None
-    # Long text: a fixed width, wrapped over several lines.
+    # Long text: wrapped over several lines, at least `wrap_width` pixels wide.
     wrap: bool = False
+    wrap_width: int = 280
     # Very long text (an audit event's states): one line at most 360 px wide, the whole text on hover.
     clip: bool = False
     # CSS classes of a cell by its value (e.g. {"warn": "滞后"}).
@@ -162,7 +163,7 @@ class Column:
         if self.wrap:
             # Not sized to its content (which pushed it off the screen): it takes the width the other columns leave
             # and wraps.
-            spec.update(wrapText=True, autoHeight=True, flex=1, minWidth=280, suppressAutoSize=True)
+            spec.update(wrapText=True, autoHeight=True, flex=1, minWidth=self.wrap_width, suppressAutoSize=True)
             spec["cellClass"] = "wrap-cell"
         if self.classes:
             spec["cellClassRules"] = {css: f"params.value === {value!r}" for css, value in self.classes}

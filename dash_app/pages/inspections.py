@@ -82,8 +82,9 @@ HISTORY_COLUMNS = [
     Column("action", "操作"),
     Column("from_status", "原状态"),
     Column("to_status", "新状态"),
-    Column("note", "说明", wrap=True),
-    Column("measures", "整改措施", wrap=True),
+    # Two long texts side by side: narrower than one alone, so the evidence column fits a 1,400-pixel screen.
+    Column("note", "说明", wrap=True, wrap_width=180),
+    Column("measures", "整改措施", wrap=True, wrap_width=180),
     Column("evidence_link", "佐证材料", "link"),
     Column("new_deadline", "新期限", "date"),
 ]
