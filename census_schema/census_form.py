@@ -25,6 +25,10 @@ from census_schema.codes import (
     YES_NO,
 )
 from census_schema.fields import (
+    MAX_ARCHIVE_COUNT,
+    MAX_AREA_M2,
+    MAX_CAPACITY_GB,
+    MAX_LENGTH_M,
     Field,
     FieldType,
     Form,
@@ -32,6 +36,7 @@ from census_schema.fields import (
     Severity,
     StatutoryHeader,
     WorkbookForm,
+    bound_text,
     frozen_params,
     single_sheet_workbook,
 )
@@ -54,11 +59,16 @@ T, INT, D = FieldType.TEXT, FieldType.INTEGER, FieldType.DECIMAL
 
 
 def _count(name: str, label: str, description: str, unit: str, width: int = 12) -> Field:
-    return Field(name, label, INT, description, unit=unit, min_value=0, max_value=None, width=width)
+    return Field(name, label, INT, description, unit=unit, min_value=0, max_value=MAX_ARCHIVE_COUNT, width=width)
+
+
+# The bound of a decimal quantity, by its unit (census_schema.fields).
+_DECIMAL_BOUNDS = {"米": MAX_LENGTH_M, "平方米": MAX_AREA_M2, "GB": MAX_CAPACITY_GB}
 
 
 def _decimal(name: str, label: str, description: str, unit: str, decimals: int = 1) -> Field:
-    return Field(name, label, D, description, unit=unit, min_value=0, decimals=decimals, width=12)
+    bound = _DECIMAL_BOUNDS[unit]
+    return Field(name, label, D, description, unit=unit, min_value=0, max_value=bound, decimals=decimals, width=12)
 
 
 USCC = Field(
@@ -223,7 +233,9 @@ def _annual_count(name: str, label: str, unit: str, what: str) -> Field:
     description = (
         f"该年度统计年报中本单位{what}的档案数量（年末数），没有的填 0；与{_quote(ANNUAL_STATS_YEAR)}同时填写。"
     )
-    return Field(name, label, INT, description, unit=unit, required=False, min_value=0, width=14)
+    return Field(
+        name, label, INT, description, unit=unit, required=False, min_value=0, max_value=MAX_ARCHIVE_COUNT, width=14
+    )
 
 
 ANNUAL_STATS_FIELDS: tuple[Field, ...] = (
@@ -300,7 +312,11 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
             )
         )
     if field.is_numeric and field.min_value is not None:
-        bounds = f"应在 {field.min_value:g}～{field.max_value:g} 之间" if field.max_value is not None else "不能为负数"
+        bounds = (
+            f"应在 {bound_text(field.min_value)}～{bound_text(field.max_value)} 之间"
+            if field.max_value is not None
+            else "不能为负数"
+        )
         params = frozen_params(min=field.min_value, max=field.max_value)
         rules.append(Rule(f"{field.name}_range", "range", E, field.name, f"{q}{bounds}，请核实后重填。", params))
     if field.code_list is not None:

@@ -41,6 +41,31 @@ class Severity(StrEnum):
         return "错误" if self is Severity.ERROR else "警告"
 
 
+# Upper bounds of the quantities a form asks for, one per kind of quantity, far above any real figure yet far below
+# what storage and sums can hold: a cell above its bound is a slip (a code, a phone number or a 1e308 pasted into a
+# count), reported as out of range. The bounds also keep every sum exact: 200,000 rows (a return's limit) of
+# 10^10 sum to 2 x 10^15, below both 2^53 (exact in Float64) and 10^16 (the warehouse's DECIMAL(18, 2)).
+# Archives counted in 卷, 件, 张, 盘 or 个 by one holder: the country's state archives together hold about 10^9.
+MAX_ARCHIVE_COUNT = 10**10
+# A length in metres of shelving (10,000 km) or an area in square metres (10 km²) of one holder's buildings.
+MAX_LENGTH_M = 10**7
+MAX_AREA_M2 = 10**7
+# A storage capacity in GB of one holder: 10^9 GB is an exabyte.
+MAX_CAPACITY_GB = 10**9
+# Items of an inspection checklist (项): checklists have tens to a few hundred items.
+MAX_CHECKLIST_ITEMS = 10_000
+# A plan indicator's value (a percentage, a count, a capacity): sums over provinces and years stay far below the
+# warehouse's DECIMAL(18, 2) (10^16).
+MAX_INDICATOR_VALUE = 10**12
+
+
+def bound_text(value: float) -> str:
+    """A bound as a rule's message shows it: 2035, 0.5, 10,000,000,000 (thousands grouped, never 1e+10)."""
+    if float(value).is_integer() and abs(value) >= 100_000:
+        return f"{int(value):,}"
+    return f"{value:g}"
+
+
 _POLARS_TYPES: dict[FieldType, builtins.type[pl.DataType]] = {
     FieldType.INTEGER: pl.Int64,
     FieldType.DECIMAL: pl.Float64,

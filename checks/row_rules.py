@@ -38,8 +38,9 @@ def _field(rule: Rule) -> pl.Expr:
 
 
 def _sum(fields: Sequence[str]) -> pl.Expr:
-    """The sum of fields; null when any of them is null, unlike pl.sum_horizontal."""
-    return reduce(operator.add, [pl.col(name) for name in fields])
+    """The sum of fields; null when any of them is null, unlike pl.sum_horizontal. In Float64, which does not wrap
+    as Int64 does (exact below the fields' bounds)."""
+    return reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in fields])
 
 
 def _weighted_sum(weights: Mapping[str, float]) -> pl.Expr:

@@ -104,8 +104,9 @@ _SUM_PARAMS: dict[str, tuple[str, ...]] = {
 
 
 def _sum_expression(form: Form, fields: Sequence[str]) -> pl.Expr:
-    # Plain addition: a null part makes the sum null, so the rule skips a row whose cells the parser reported.
-    total = reduce(operator.add, [pl.col(name) for name in fields])
+    # Plain addition: a null part makes the sum null, so the rule skips a row whose cells the parser reported. In
+    # Float64: Int64 sums wrap (9e18 + 9e18 is negative); below the fields' bounds every sum is exact in Float64.
+    total = reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in fields])
     decimal_places = [form.field(name).decimals for name in fields if form.field(name).type is FieldType.DECIMAL]
     # Sums of decimals are rounded to the cells' precision, so 0.1 + 0.2 equals a written 0.3.
     return total.round(max(decimal_places)) if decimal_places else total

@@ -117,10 +117,11 @@ def check_compare_in_sheet(rules: Sequence[Rule], form: Form, sheets: Sheets, co
         if not all(name in other.columns for name in others):
             continue
         limits = other.group_by(key).agg(
-            reduce(operator.add, [pl.col(name) for name in others]).first().alias("__limit")
+            reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in others]).first().alias("__limit")
         )
         joined = rows.with_row_index("__at").join(limits, on=key, how="left")
-        mine = reduce(operator.add, [pl.col(name) for name in fields])
+        # In Float64, which does not wrap as Int64 sums do.
+        mine = reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in fields])
         broken = _COMPARISONS[rule.param("op")](mine, pl.col("__limit")).not_()
         positions = joined.filter(broken.fill_null(False)).get_column("__at").sort()
         failures += failures_at(form, rows, rule, positions.cast(pl.Int64))

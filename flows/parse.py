@@ -169,12 +169,22 @@ def _clean_text(expr: pl.Expr, field: Field) -> pl.Expr:
     return pl.when(expr == "").then(None).otherwise(expr)
 
 
+# Integers from 2^63 up cannot be held in Int64: such a cell is out of range (its field's range rule says so).
+_INT64_LIMIT = 2.0**63
+
+
 def _typed(expr: pl.Expr, field: Field) -> pl.Expr:
     if field.type is FieldType.DECIMAL:
-        return expr.cast(pl.Float64, strict=False)
-    if field.type is FieldType.INTEGER:
+        # Float64 reads "inf", "Infinity" and "NaN" (and overflows "1e400" to inf): none is a figure of a form.
         number = expr.cast(pl.Float64, strict=False)
-        return pl.when(number == number.round(0)).then(number).otherwise(None).cast(pl.Int64, strict=False)
+        return pl.when(number.is_finite()).then(number).otherwise(None)
+    if field.type is FieldType.INTEGER:
+        # Digits are read as they are: through Float64, 9007199254740993 would become ...992. Other forms of a whole
+        # number (1234.0, 1e3) go through Float64, within Int64's range only (Float64 casts beyond it wrap).
+        exact = expr.cast(pl.Int64, strict=False)
+        number = expr.cast(pl.Float64, strict=False)
+        whole = (number == number.round(0)) & (number.abs() < _INT64_LIMIT)
+        return pl.coalesce(exact, pl.when(whole).then(number).otherwise(None).cast(pl.Int64, strict=False))
     if field.type is FieldType.DATE:
         return expr.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
     return expr
@@ -463,14 +473,22 @@ def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFram
     for field in form.fields:
         if field.type not in _TYPE_RULE_SUFFIX:
             continue
-        rule = form.rules_by_id[f"{field.name}_{_TYPE_RULE_SUFFIX[field.type]}"]
+        type_rule = form.rules_by_id[f"{field.name}_{_TYPE_RULE_SUFFIX[field.type]}"]
+        range_rule = form.rules_by_id.get(f"{field.name}_range", type_rule)
         raw = text[field.name]
         bad = (
             cleaned[field.name].is_not_null() & typed[field.name].is_null() & (raw.str.len_chars() < MAX_CELL_CHARS)
         ).arg_true()
         if bad.len() == 0:
             continue
-        for excel_row, value in zip(excel_rows.gather(bad).to_list(), raw.gather(bad).to_list(), strict=True):
+        # A whole number too large to hold (1e19, 1e308) is out of range, not "not a whole number"; the range rule
+        # (GX) sees no value there, so its failure is reported here, once.
+        number = cleaned[field.name].gather(bad).cast(pl.Float64, strict=False)
+        too_large = (number.is_finite() & (number.abs() >= _INT64_LIMIT)).fill_null(False).to_list()
+        for excel_row, value, large in zip(
+            excel_rows.gather(bad).to_list(), raw.gather(bad).to_list(), too_large, strict=True
+        ):
+            rule = range_rule if large and field.type is FieldType.INTEGER else type_rule
             failures.append(
                 Failure(
                     form.sheet_name,

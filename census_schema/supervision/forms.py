@@ -22,7 +22,17 @@ from census_schema.archives import list_comprehensive_archives
 from census_schema.census_form import declare_form, evolve_form
 from census_schema.codes import YES_NO, CodeList
 from census_schema.divisions import load_divisions
-from census_schema.fields import Field, FieldType, Form, Rule, Severity, WorkbookForm, frozen_params
+from census_schema.fields import (
+    MAX_CHECKLIST_ITEMS,
+    MAX_INDICATOR_VALUE,
+    Field,
+    FieldType,
+    Form,
+    Rule,
+    Severity,
+    WorkbookForm,
+    frozen_params,
+)
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL, CHECKLISTS
 from census_schema.supervision.codes import (
     FINDING_ACTION,
@@ -95,7 +105,7 @@ def _text(name: str, label: str, description: str, max_length: int, width: int, 
 
 
 def _count(name: str, label: str, description: str) -> Field:
-    return Field(name, label, INT, description, unit="项", min_value=0, width=10)
+    return Field(name, label, INT, description, unit="项", min_value=0, max_value=MAX_CHECKLIST_ITEMS, width=10)
 
 
 def _form(
@@ -610,7 +620,16 @@ INDICATOR_FIELDS: tuple[Field, ...] = (
         required=False,
         width=10,
     ),
-    Field("value", "数值", D, "指标的数值，单位见指标说明。", min_value=0, decimals=2, width=14),
+    Field(
+        "value",
+        "数值",
+        D,
+        "指标的数值，单位见指标说明。",
+        min_value=0,
+        max_value=MAX_INDICATOR_VALUE,
+        decimals=2,
+        width=14,
+    ),
     _text("note", "说明", "数据来源或需要说明的情况，可留空。", 500, 30, required=False),
 )
 

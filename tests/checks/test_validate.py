@@ -63,11 +63,12 @@ def default_case(form: Form, rule: Rule) -> Case | None:
         return case({rule.field: "不在列表中"})
     if rule.kind == "max_length":
         return case({rule.field: "长" * (rule.param("max") + 1)})
-    if rule.kind == "range" and rule.params.get("max") is not None:
-        return case({rule.field: int(rule.param("max")) + 1})
-    if rule.kind == "range" and target.is_numeric:
+    # Below the floor (every count's upper bound is far above the figures its relations accept: test_numbers).
+    if rule.kind == "range" and target.is_numeric and rule.params.get("min") is not None:
         below = rule.param("min") - 1
         return case({rule.field: float(below) if target.decimals else int(below)})
+    if rule.kind == "range" and rule.params.get("max") is not None:
+        return case({rule.field: int(rule.param("max")) + 1})
     return None
 
 

@@ -113,3 +113,16 @@ def test_computed_indicators_come_from_the_census_and_the_report_reads_back(stor
     reported = book["填报数据"]
     note = next(row[5] for row in reported.iter_rows(min_row=2) if (row[0].value, row[2].value) == ("ZB04", 2023))
     assert_kept_as_text(note)
+
+
+def test_a_value_beyond_the_warehouse_s_decimal_is_refused_where_it_was_typed(store, settings, tmp_path, capsys):
+    # 1e16 does not fit DECIMAL(18, 2): it used to load, then every report on indicators failed (exit 3).
+    rows = [value("ZB01", 2021, 30), value("ZB01", 2022, 1e16), value("ZB01", 2023, "inf")]
+    outcome = ingest(store, settings, indicators_workbook(tmp_path / "a.xlsx", rows))
+    assert outcome.status == "rejected"
+    found = {(f.sheet, f.row, f.field, f.rule) for f in outcome.failures if f.severity == "error"}
+    sheet = outcome.failures[0].sheet
+    assert found == {(sheet, 4, "value", "value_range"), (sheet, 5, "value", "value_number")}
+    assert "应在 0～1,000,000,000,000 之间" in next(f.message for f in outcome.failures if f.row == 4)
+    assert main(["indicators", "report", "--out", str(tmp_path / "r.xlsx"), "--db", str(settings.db_path)]) == 0
+    assert main(["supervision", "summary", "--json", "--db", str(settings.db_path)]) == 0
