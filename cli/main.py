@@ -550,8 +550,9 @@ def saying_if_created(settings: Settings) -> Iterator[None]:
 
 
 def emit_json(payload: dict[str, Any]) -> None:
-    """Print one JSON object on stdout."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str) + "\n")
+    """Print one JSON object on stdout: strict JSON, never NaN or Infinity (the parser keeps only finite numbers, so
+    one here is a bug, raised rather than printed)."""
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, allow_nan=False) + "\n")
 
 
 def error_json(error: BaseException, exit_code: int) -> dict[str, Any]:
