@@ -184,6 +184,9 @@ def check_checklist_size(rules: Sequence[Rule], form: Form, sheets: Sheets, cont
     return failures
 
 
+_GRADED_COUNTS = ("items_applicable", "items_compliant", "failed_veto_items")
+
+
 def check_inspection_grading(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
     """Counts the grading refuses: compliant beyond applicable, more failed vetoes than non-compliant items."""
     rows, failures = _rows(sheets, form), []
@@ -192,6 +195,10 @@ def check_inspection_grading(rules: Sequence[Rule], form: Form, sheets: Sheets, 
         hits = []
         for r in _positioned(rows):
             if any(r[name] is None for name in needed):
+                continue
+            # A negative count is its field's range error (one message per cell): grading it would add a second one
+            # ("适用检查项目数为 0" for -3).
+            if any(r[name] < 0 for name in _GRADED_COUNTS):
                 continue
             try:
                 grade_record(r)

@@ -265,3 +265,12 @@ def test_close_then_close_again_is_refused(settings, capsys):
     assert main(["evaluation", "close", "--db", db, "--by", "规划处"]) == 0
     assert main(["evaluation", "close", "--db", db]) == 2
     assert "未开启" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("typed", ["NaN", "inf"])
+def test_a_score_that_is_not_a_number_says_so_not_that_it_is_empty(store, settings, tmp_path, typed):
+    outcome = ingest(store, settings, score_sheet(SELF, A1_1_1={"score": typed}), tmp_path / "e.xlsx")
+    assert outcome.status == "rejected"
+    found = [(f.field, f.rule, f.message) for f in outcome.failures if f.field == "score"]
+    assert [(field, rule) for field, rule, _ in found] == [("score", "score_number")]
+    assert "必填" not in found[0][2]

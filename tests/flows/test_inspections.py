@@ -402,3 +402,15 @@ def test_a_retired_inspections_template_is_refused_with_a_hint_to_download_the_n
     said = capsys.readouterr()
     assert f"模板版本 {book.version} 已停用，本轮使用 JDJC-2025.3" in said.err
     assert "请下载最新模板" in said.err
+
+
+@pytest.mark.parametrize(
+    ("field", "count"), [("items_applicable", -3), ("items_compliant", -1), ("failed_veto_items", -2)]
+)
+def test_a_negative_count_is_one_message_saying_so(store, settings, tmp_path, field, count):
+    # -3 applicable items used to get a second message, from the grading, saying they were 0.
+    path = inspections_workbook(tmp_path / "i.xlsx", [inspection(**{field: count})], [], [])
+    outcome = ingest(store, settings, path)
+    row_3 = [(f.field, f.rule) for f in outcome.failures if f.row == 3 and f.severity == "error"]
+    assert row_3 == [(field, f"{field}_range")]
+    assert "不能为负数" in next(f.message for f in outcome.failures if f.rule == f"{field}_range")
