@@ -689,7 +689,19 @@ CELL_FORMULA_UNCOMPUTED = Rule(
     "单元格是公式，但文件中没有保存它的计算结果（多半是由程序生成、未在 Excel 中打开保存过的文件），读不出数值；"
     "请在 Excel 或 WPS 中打开、保存后重新上传，或把公式换成数值。",
 )
-CELL_RULES = (CELL_TOO_LONG, CELL_FORMULA_ERROR, CELL_FORMULA_UNCOMPUTED, COLUMN_NOT_IN_FORM)
+# And one for a text cell holding characters nobody sees (census_schema.fields.INVISIBLE_CHARS): pasted from a web
+# page or a chat program, they make a code look right and fail (a zero-width space in an 18-character USCC), or
+# reach terminals and pages raw (control characters, text-direction overrides).
+CELL_INVISIBLE_CHARS = Rule(
+    "cell_invisible_chars",
+    "cell_invisible_chars",
+    E,
+    None,
+    "单元格中含不可见字符（控制字符、零宽字符或文字方向控制符，或本列不应有的换行、制表符），看起来正确却无法核对，"
+    "多半是从网页、聊天软件或其他系统复制时带入的；请清空该单元格后重新输入，或用“选择性粘贴 → 文本”（只保留文本）"
+    "粘贴后重新上传。",
+)
+CELL_RULES = (CELL_TOO_LONG, CELL_FORMULA_ERROR, CELL_FORMULA_UNCOMPUTED, COLUMN_NOT_IN_FORM, CELL_INVISIBLE_CHARS)
 
 
 def declare_form(

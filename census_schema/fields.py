@@ -59,6 +59,18 @@ MAX_CHECKLIST_ITEMS = 10_000
 MAX_INDICATOR_VALUE = 10**12
 
 
+# Characters no one sees in a cell, as a regular expression class: C0 controls but tab and line breaks, DEL, C1
+# controls, zero-width characters (U+200B-U+200D, the word joiner U+2060-U+2064, the BOM U+FEFF), bidirectional
+# marks and overrides (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069). None belongs in any text of a form.
+INVISIBLE_CHARS = (
+    r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]"
+)
+# Tab and line breaks (Alt+Enter in Excel) are text in a paragraph: a text field that long (备注, 佐证材料, 说明)
+# may hold them inside; in a name, a code or any shorter field they are not typed on purpose.
+LINE_BREAK_CHARS = r"[\t\r\n\u2028\u2029]"
+MULTILINE_MIN_LENGTH = 200
+
+
 def bound_text(value: float) -> str:
     """A bound as a rule's message shows it: 2035, 0.5, 10,000,000,000 (thousands grouped, never 1e+10)."""
     if float(value).is_integer() and abs(value) >= 100_000:
@@ -93,6 +105,11 @@ class Field:
     width: int = 12
     # A date of something that has happened (a report sent, an inspection made): not later than the day of upload.
     in_past: bool = False
+
+    @property
+    def is_multiline(self) -> bool:
+        """A free text long enough to be a paragraph: it may hold line breaks and tabs."""
+        return self.type is FieldType.TEXT and (self.max_length or 0) >= MULTILINE_MIN_LENGTH
 
     @property
     def is_numeric(self) -> bool:

@@ -43,6 +43,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "cell_too_long": "单元格内容过长",
     "cell_formula_error": "公式计算出错",
     "cell_formula_uncomputed": "公式未保存结果",
+    "cell_invisible_chars": "含不可见字符",
     "column_not_in_form": "列名不在模板中",
     "date": "日期无效",
     "not_after_today": "日期晚于上传当日",

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
-from census_schema.fields import Field, FieldType, Form, Severity, WorkbookForm
+from census_schema.fields import INVISIBLE_CHARS, LINE_BREAK_CHARS, Field, FieldType, Form, Severity, WorkbookForm
 from flows.measure import NO_FORMULAS, FormulaCounts, locate_uncomputed_formulas
 from flows.reader import ErrorCell, RawSheet, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
@@ -318,6 +318,7 @@ def parse_raw_frame(
         raise _no_data_rows(form, file_name, header_index + 1)
     failures = (
         _locate_unreadable(text, form)
+        + _locate_invisible(text, form)
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
         + _formula_cells(text, form, positions, _by_frame_column(uncomputed or [], absolute), "cell_formula_uncomputed")
         + _unread_columns(raw, header, form, absolute)
@@ -392,6 +393,55 @@ def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
                 )
             )
     return failures
+
+
+_TEXT_TYPES = (FieldType.TEXT, FieldType.CODE, FieldType.USCC, FieldType.DIVISION, FieldType.PHONE)
+_EDGE_SPACE = " \t\r\n\u3000\u00a0"
+_INVISIBLE_PY = re.compile(f"{INVISIBLE_CHARS}|{LINE_BREAK_CHARS}")
+
+
+def _invisible(field: Field) -> pl.Expr:
+    """True on a cell of a text field holding a character no one sees (a line break or tab inside a short field;
+    at either end they are trimmed like spaces); the cells too long to read are reported once, as such."""
+    cell = pl.col(field.name)
+    found = cell.str.contains(INVISIBLE_CHARS)
+    if not field.is_multiline:
+        found = found | cell.str.strip_chars(_EDGE_SPACE).str.contains(LINE_BREAK_CHARS)
+    return (found & (cell.str.len_chars() < MAX_CELL_CHARS)).fill_null(False)
+
+
+def _locate_invisible(text: pl.DataFrame, form: Form) -> list[Failure]:
+    """A failure for each text cell holding invisible characters, located in one pass over the text columns."""
+    fields = [f for f in form.fields if f.type in _TEXT_TYPES]
+    if not fields or text.height == 0:
+        return []
+    rule = form.rules_by_id["cell_invisible_chars"]
+    flags = text.select("excel_row", *(_invisible(f).alias(f.name) for f in fields))
+    hit = [f for f, any_hit in zip(fields, flags.select(pl.exclude("excel_row").any()).row(0), strict=True) if any_hit]
+    failures = []
+    for field in hit:
+        rows = text.filter(flags[field.name]).select("excel_row", field.name)
+        for excel_row, value in rows.iter_rows():
+            failures.append(
+                Failure(
+                    form.sheet_name,
+                    excel_row,
+                    field.name,
+                    field.label,
+                    _visible(shorten_value(value)),
+                    rule.rule_id,
+                    rule.severity,
+                    rule.message,
+                )
+            )
+    return failures
+
+
+def _visible(value: str | None) -> str | None:
+    """The cell's text with each invisible character shown as its code (U+200B), so that the report shows where."""
+    if value is None:
+        return None
+    return _INVISIBLE_PY.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
 
 
 def _by_frame_column(cells: list[ErrorCell], absolute: list[int]) -> list[ErrorCell]:
