@@ -40,14 +40,30 @@ OTHER_FORMATS = {
     b"%PDF": "PDF 文件",
     b"SQLite format 3": "SQLite 数据库",
 }
+# A DuckDB database file starts with an 8-byte checksum, then this magic.
+DUCKDB_MAGIC, DUCKDB_MAGIC_OFFSET = b"DUCK", 8
 DB_PATH_HINT = (
     "请检查 --db 或环境变量 ARCHIVE_CENSUS_DB：它应指向数据仓库文件（如 var/warehouse.duckdb），不存在时会新建。"
 )
 
 
+def snapshot_dir_of(db_path: Path) -> Path:
+    """The folder of a warehouse file's published read snapshots (`warehouse.store`)."""
+    return db_path.parent / f"{db_path.stem}.snapshots"
+
+
+def is_duckdb_header(head: bytes) -> bool:
+    """True when the first bytes of a file are a DuckDB database's (a checksum, then the magic `DUCK`)."""
+    return head[DUCKDB_MAGIC_OFFSET : DUCKDB_MAGIC_OFFSET + len(DUCKDB_MAGIC)] == DUCKDB_MAGIC
+
+
 def refuse_other_files(db_path: Path) -> None:
-    """UsageError when the warehouse path is a folder or a file of another kind (a workbook given as --db): opening it
-    fails, and restoring a backup onto it would destroy it."""
+    """UsageError when the warehouse path is a folder or a file that is not a DuckDB database (a workbook, a CSV, an
+    empty file given as --db): opening it fails, and restoring a backup onto it would destroy it.
+
+    A file without DuckDB's header that has read snapshots beside it was a warehouse: damaged, it is left to the
+    store, which says to restore it.
+    """
     if db_path.is_dir():
         raise UsageError(f"{db_path} 是文件夹，不是数据仓库文件。", hint=DB_PATH_HINT)
     if not db_path.is_file():
@@ -57,6 +73,12 @@ def refuse_other_files(db_path: Path) -> None:
     kind = next((name for magic, name in OTHER_FORMATS.items() if head.startswith(magic)), None)
     if kind is not None:
         raise UsageError(f"{db_path} 是 {kind}，不是数据仓库文件，平台不会打开或覆盖它。", hint=DB_PATH_HINT)
+    if is_duckdb_header(head) or any(snapshot_dir_of(db_path).glob("snapshot-*.duckdb")):
+        return
+    what = "空文件（0 字节）" if not head else "其他格式的文件（文件开头没有 DuckDB 的标识）"
+    raise UsageError(
+        f"{db_path} 不是 DuckDB 数据库文件，而是{what}，不是数据仓库文件，平台不会打开或覆盖它。", hint=DB_PATH_HINT
+    )
 
 
 def connect_warehouse(db_path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:

@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from census_schema.errors import CensusError, StorageError, UsageError, storage_error_from
-from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files
+from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files, snapshot_dir_of
 from warehouse.migrations import is_current
 
 LOGGER = logging.getLogger(__name__)
@@ -70,7 +70,7 @@ class WarehouseStore:
     def __init__(self, db_path: Path, *, lock_timeout_s: float = DEFAULT_LOCK_TIMEOUT_S) -> None:
         self.db_path = Path(db_path)
         self.lock_timeout_s = lock_timeout_s
-        self.snapshot_dir = self.db_path.parent / f"{self.db_path.stem}.snapshots"
+        self.snapshot_dir = snapshot_dir_of(self.db_path)
         self.pointer = self.snapshot_dir / "CURRENT"
         self.pending = self.snapshot_dir / PENDING
         self._schema_checked = False

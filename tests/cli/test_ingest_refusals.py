@@ -1,0 +1,105 @@
+"""`archive-census ingest` refuses unusable output paths and --db files before any work, and says every failure,
+a validation rejection included, in one paragraph on stderr."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from census_schema.census_form import REGISTER_FORM
+from cli.main import main
+from tests.flows.workbooks import PROVINCE, census_workbook, holder_rows, write_rows
+from warehouse.backends import EmbeddedWarehouse
+
+
+def listing(folder: Path) -> list[str]:
+    """Every path under `folder`, relative, sorted."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("option", ["--report", "--db"])
+def test_an_output_path_under_an_ordinary_file_is_refused_before_any_work(tmp_path, capsys, option):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
+    blocker = tmp_path / "f.xlsx"
+    blocker.write_bytes(b"")
+    target = blocker / "sub" / ("out.xlsx" if option == "--report" else "w.duckdb")
+    args = {"--report": str(tmp_path / "ok.xlsx"), "--db": str(tmp_path / "var" / "w.duckdb"), option: str(target)}
+    before = listing(tmp_path)
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--json"]
+    assert main([*argv, "--report", args["--report"], "--db", args["--db"]]) == 2
+    captured = capsys.readouterr()
+    assert f"{option} {target}" in captured.err and str(blocker) in captured.err and "内部错误" not in captured.err
+    assert captured.err.count("\n") == 1
+    assert json.loads(captured.out)["error"]["kind"] == "UsageError"
+    assert listing(tmp_path) == before  # nothing written: no warehouse, no report, no lock
+
+
+@pytest.mark.parametrize(("option", "target"), [("--db", "/proc/w.duckdb"), ("--report", "/sys/out.xlsx")])
+def test_an_output_path_in_a_folder_that_cannot_be_written_is_refused_naming_its_option(
+    tmp_path, capsys, option, target
+):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {})
+    args = {"--report": str(tmp_path / "ok.xlsx"), "--db": str(tmp_path / "var" / "w.duckdb"), option: target}
+    assert (
+        main(
+            ["ingest", "census", str(path), "--province", PROVINCE, "--report", args["--report"], "--db", args["--db"]]
+        )
+        == 2
+    )
+    err = capsys.readouterr().err
+    assert f"{option} {target}" in err and "内部错误" not in err
+    other = "--db" if option == "--report" else "--report"
+    assert other not in err
+    assert not (tmp_path / "var").exists()
+
+
+@pytest.mark.parametrize("content", [b"province,units\n440000,3\n", b"", b"\x00" * 8192], ids=["csv", "empty", "zeros"])
+def test_a_db_file_that_is_not_a_duckdb_database_is_refused_and_left_alone(tmp_path, capsys, content):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {})
+    db = tmp_path / "notes.csv"
+    db.write_bytes(content)
+    before = listing(tmp_path)
+    assert main(["ingest", "census", str(path), "--province", PROVINCE, "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert f"{db} 不是 DuckDB 数据库文件" in err and "不会打开或覆盖它" in err
+    assert "restore" not in err and "已损坏" not in err
+    assert listing(tmp_path) == before and db.read_bytes() == content
+
+
+def test_a_damaged_warehouse_with_snapshots_beside_it_is_still_told_to_restore(tmp_path, capsys):
+    db = tmp_path / "w.duckdb"
+    EmbeddedWarehouse(db).current_version()
+    db.write_bytes(b"\x00" * 8192)  # no DuckDB header left, but its snapshots say it was a warehouse
+    (tmp_path / "w.snapshots" / "CURRENT").write_bytes(b"garbage")
+    assert main(["summary", "--db", str(db)]) == 2
+    assert "restore" in capsys.readouterr().err
+
+
+def test_a_rejected_return_says_so_in_one_paragraph_on_stderr(tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
+    report = tmp_path / "r.xlsx"
+    command = [sys.executable, "-m", "cli.main", "ingest", "census", str(path), "--province", PROVINCE]
+    command += ["--db", str(tmp_path / "w.duckdb"), "--report", str(report), "--dry-run"]
+    for json_flag in ([], ["--json"]):
+        done = subprocess.run([*command, *json_flag], capture_output=True, text=True, timeout=300)
+        assert done.returncode == 1, done.stderr
+        lines = [line for line in done.stderr.splitlines() if not line.startswith("注意：")]
+        assert len(lines) == 1, done.stderr
+        assert "未通过校验" in lines[0] and str(report) in lines[0] and "重新上传" in lines[0]
+        if json_flag:
+            assert json.loads(done.stdout)["status"] == "rejected"
+        else:
+            assert "未通过校验，整份退回" in done.stdout
+
+
+def test_a_rejected_register_says_so_on_stderr(tmp_path, capsys):
+    path = write_rows(tmp_path / "r.xlsx", REGISTER_FORM, holder_rows(REGISTER_FORM, 2, {0: {"uscc": "bad"}}))
+    code = main(["ingest", "register", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--json"])
+    captured = capsys.readouterr()
+    assert code == 1, captured
+    assert json.loads(captured.out)["status"] == "rejected"
+    assert "未通过校验" in captured.err
