@@ -84,8 +84,21 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
             "请在 Excel 或 WPS 中打开，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。",
         )
     if not head.startswith(ZIP_MAGIC):
-        kind = "文本或 CSV 文件" if looks_like_text(head) else "未知格式的文件"
+        kind = (
+            "网页（HTML）文件"
+            if looks_like_html(head)
+            else "文本或 CSV 文件"
+            if looks_like_text(head)
+            else "未知格式的文件"
+        )
         raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）。")
+
+
+def looks_like_html(head: bytes) -> bool:
+    """True when the file starts (after a BOM and blanks) like an HTML page: a web page saved with an .xlsx name, or
+    a system's "export to Excel" that writes an HTML table."""
+    start = head[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return start.startswith((b"<!doctype html", b"<html", b"<table", b"<head", b"<body", b"<meta"))
 
 
 def looks_like_text(head: bytes) -> bool:

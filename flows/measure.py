@@ -15,6 +15,7 @@ worker (`flows/worker.py`): the measurement gives clear refusals for the known a
 from __future__ import annotations
 
 import html
+import logging
 import re
 import struct
 import zipfile
@@ -30,6 +31,7 @@ from census_schema.errors import WorkbookUnusable
 from census_schema.settings import Settings
 from flows.package import read_sheets
 
+LOGGER = logging.getLogger(__name__)
 CHUNK = 1 << 20
 READ_CHUNK = 1 << 16
 LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
@@ -271,11 +273,13 @@ def measure_workbook(path: Path, file_name: str, settings: Settings) -> Workbook
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError, EOFError) as error:
+        # The library's words (English: "File is not a zip file") go to the log and, with --debug, the traceback.
+        LOGGER.info("%s is not a readable zip: %s", file_name, error)
         raise _refuse(
             file_name,
-            f"文件已损坏或不完整，无法作为工作簿打开（{error}）。",
+            "文件已损坏或不完整（缺少工作簿的目录部分，多半是下载、复制或传输时被截断），无法作为工作簿打开。",
             "请重新保存或重新下载后再上传；通过邮件或网盘传输时请确认文件完整。",
-        ) from None
+        ) from error
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
         raise _refuse(file_name, "这是一个压缩包，但不是 Excel 工作簿。", TEMPLATE_HINT)
@@ -446,7 +450,8 @@ def locate_uncomputed_formulas(
             sheets = read_sheets(archive)
             return {name: _uncomputed_cells(archive, sheets[name][1]) for name in sheet_names if name in sheets}
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as error:
-        raise _refuse(file_name, f"工作簿的工作表目录无法读取（{type(error).__name__}），文件可能已损坏。") from None
+        LOGGER.info("the sheet list of %s cannot be read: %r", file_name, error)
+        raise _refuse(file_name, "工作簿的工作表目录无法读取，文件可能已损坏。") from error
 
 
 def _uncomputed_cells(archive: zipfile.ZipFile, part: str) -> list[tuple[int, int, str]]:

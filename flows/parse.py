@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TypeVar
+from xml.etree import ElementTree
 
 import polars as pl
 from openpyxl.utils import get_column_letter
@@ -18,11 +20,13 @@ from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import INVISIBLE_CHARS, LINE_BREAK_CHARS, Field, FieldType, Form, Severity, WorkbookForm
 from flows.measure import NO_FORMULAS, FormulaCounts, locate_uncomputed_formulas
+from flows.package import read_sheets
 from flows.reader import ErrorCell, RawSheet, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
 
 T = TypeVar("T")
 HEADER_SEARCH_ROWS = 30
+# Excel's limit of characters in a cell: a cell may hold exactly this many, only a program writes more.
 MAX_CELL_CHARS = 32_767
 _LABEL_SPACES = re.compile(r"[\s\u3000]+")
 # Cells of these types are codes: compared after NFKC (full-width to half-width), upper-cased, without spaces.
@@ -241,17 +245,19 @@ def parse_workbook(
     # The measurement counted cells holding Excel error values, or formulas with no saved result: where are they?
     failed: dict[str, list[ErrorCell]] = read(read_error_cells) if formulas.failed else {}
     uncomputed = read(locate_uncomputed_formulas) if formulas.uncomputed else {}
-    sheets = {
-        form.sheet_name: _parse_loaded(
-            raw.get(form.sheet_name),
+    sheets = {}
+    for form in book.sheets:
+        loaded = raw.get(form.sheet_name)
+        if loaded is None:
+            raise missing_sheet(form, name, read_sheet_names(path, name))
+        sheets[form.sheet_name] = parse_raw_frame(
+            *loaded,
             form,
             name,
             allow_empty=book.sheets_optional or form.may_be_empty or (holders_may_be_empty and form is book.sheets[0]),
             errors=failed.get(form.sheet_name, []),
             uncomputed=uncomputed.get(form.sheet_name, []),
         )
-        for form in book.sheets
-    }
     parsed = ParsedWorkbook(sheets)
     if parsed.row_count == 0:
         raise WorkbookUnusable(
@@ -272,13 +278,45 @@ def _parse_loaded(
     uncomputed: list[ErrorCell] | None = None,
 ) -> ParsedSheet:
     if raw is None:
-        raise WorkbookUnusable(
-            f"工作簿中没有名为「{form.sheet_name}」的工作表。",
-            file=file_name,
-            hint="请勿给模板的工作表改名；请重新下载模板。",
-        )
+        raise missing_sheet(form, file_name, None)
     return parse_raw_frame(
         raw[0], raw[1], form, file_name, allow_empty=allow_empty, errors=errors, uncomputed=uncomputed
+    )
+
+
+def read_sheet_names(path: Path, file_name: str) -> list[str]:
+    """The names of the workbook's sheets as its workbook part lists them (the identity sheet left out)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [sheet for sheet in read_sheets(archive) if sheet != layout.META_SHEET]
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as error:
+        raise WorkbookUnusable(
+            "工作簿的工作表目录无法读取，文件可能已损坏。", file=file_name, hint="请在 Excel 中打开并重新保存后上传。"
+        ) from error
+
+
+def _sheet_key(name: str) -> str:
+    """A sheet name as compared for a near miss: full-width forms folded (NFKC), spaces of any width dropped."""
+    return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", name))
+
+
+def missing_sheet(form: Form, file_name: str, found: list[str] | None) -> WorkbookUnusable:
+    """The refusal of a workbook without the form's sheet: the sheets it has (quoted, so a stray space shows) and,
+    when one differs from the expected name only by spaces or full-width forms, which one and how to rename it."""
+    expected = form.sheet_name
+    listed = f"（工作簿中的工作表：{''.join(f'「{sheet}」' for sheet in found)}）" if found else ""
+    near = [sheet for sheet in found or [] if _sheet_key(sheet) == _sheet_key(expected)]
+    if near:
+        return WorkbookUnusable(
+            f"工作簿中没有名为「{expected}」的工作表{listed}；其中「{near[0]}」与「{expected}」只差空格或全角/半角字符，"
+            "平台按名称查找工作表，认不出它。",
+            file=file_name,
+            hint=f"请双击工作表标签，把「{near[0]}」改名为「{expected}」（删去多余的空格，用模板中的写法）后重新上传。",
+        )
+    return WorkbookUnusable(
+        f"工作簿中没有名为「{expected}」的工作表{listed}。",
+        file=file_name,
+        hint="请勿给模板的工作表改名；请重新下载模板。",
     )
 
 
@@ -329,7 +367,7 @@ def parse_raw_frame(
     )
     # A cell too long to keep (reported above) is typed as empty; one pass over the cleaned columns.
     typed = cleaned.with_columns(
-        _typed(pl.when(pl.col(f.name).str.len_chars() >= MAX_CELL_CHARS).then(None).otherwise(pl.col(f.name)), f).alias(
+        _typed(pl.when(pl.col(f.name).str.len_chars() > MAX_CELL_CHARS).then(None).otherwise(pl.col(f.name)), f).alias(
             f.name
         )
         for f in form.fields
@@ -378,7 +416,7 @@ def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
     rule = form.rules_by_id["cell_too_long"]
     failures = []
     for field in form.fields:
-        long_rows = text.filter(pl.col(field.name).str.len_chars() >= MAX_CELL_CHARS)
+        long_rows = text.filter(pl.col(field.name).str.len_chars() > MAX_CELL_CHARS)
         for excel_row, value in long_rows.select("excel_row", field.name).iter_rows():
             failures.append(
                 Failure(
@@ -527,7 +565,7 @@ def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFram
         range_rule = form.rules_by_id.get(f"{field.name}_range", type_rule)
         raw = text[field.name]
         bad = (
-            cleaned[field.name].is_not_null() & typed[field.name].is_null() & (raw.str.len_chars() < MAX_CELL_CHARS)
+            cleaned[field.name].is_not_null() & typed[field.name].is_null() & (raw.str.len_chars() <= MAX_CELL_CHARS)
         ).arg_true()
         if bad.len() == 0:
             continue

@@ -7,6 +7,7 @@ parse the same way.
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from census_schema.errors import WorkbookUnusable
 # A sheet as the reader gives it: every cell as text (row 0 = Excel row 1), and the 0-based column of each frame column.
 RawSheet = tuple[pl.DataFrame, list[int]]
 T = TypeVar("T")
+LOGGER = logging.getLogger(__name__)
 REOPEN_HINT = "请在 Excel 中打开并重新保存为 .xlsx 后上传。"
 
 
@@ -28,10 +30,13 @@ def open_workbook(path: Path, file_name: str) -> fastexcel.ExcelReader:
     """Open a workbook with the calamine reader."""
     try:
         return fastexcel.read_excel(path)
-    except Exception as error:  # noqa: BLE001 - fastexcel raises several unrelated types for corrupt parts
+    except Exception as error:  # fastexcel raises several unrelated types for corrupt parts
+        LOGGER.info("calamine cannot open %s: %s", file_name, error)
         raise WorkbookUnusable(
-            f"工作簿无法读取（{type(error).__name__}）：文件可能已损坏。", file=file_name, hint=REOPEN_HINT
-        ) from None
+            "工作簿的内容无法解析（内部结构不完整或不符合 Excel 格式）：文件可能已损坏。",
+            file=file_name,
+            hint=REOPEN_HINT,
+        ) from error
 
 
 def read_workbook_metadata(reader: fastexcel.ExcelReader, file_name: str) -> dict[str, str]:
@@ -40,10 +45,13 @@ def read_workbook_metadata(reader: fastexcel.ExcelReader, file_name: str) -> dic
         return {}
     try:
         sheet = reader.load_sheet_by_name(layout.META_SHEET, header_row=None, skip_rows=0, dtypes="string")
-    except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
+    except Exception as error:  # calamine raises several unrelated types for broken sheet XML
+        LOGGER.info("calamine cannot read the identity sheet of %s: %s", file_name, error)
         raise WorkbookUnusable(
-            f"工作簿的模板标识无法读取（{type(error).__name__}）：文件可能已损坏。", file=file_name, hint=REOPEN_HINT
-        ) from None
+            "工作簿的模板标识无法读取（其内容不完整或不符合 Excel 格式）：文件可能已损坏。",
+            file=file_name,
+            hint=REOPEN_HINT,
+        ) from error
     frame = sheet.to_polars()
     if frame.width < 2:
         return {}
@@ -74,13 +82,14 @@ def _each_sheet(
             found[sheet_name] = take(
                 reader.load_sheet_by_name(sheet_name, header_row=None, skip_rows=0, dtypes="string")
             )
-        except Exception as error:  # noqa: BLE001 - calamine raises several unrelated types for broken sheet XML
+        except Exception as error:  # calamine raises several unrelated types for broken sheet XML
+            LOGGER.info("calamine cannot read sheet %r of %s: %s", sheet_name, file_name, error)
             raise WorkbookUnusable(
-                f"工作表无法读取（{type(error).__name__}）：文件可能已损坏。",
+                "工作表的内容无法解析（不完整或不符合 Excel 格式，多半是文件被截断或被其他程序改坏）：文件可能已损坏。",
                 file=file_name,
                 sheet=sheet_name,
                 hint=REOPEN_HINT,
-            ) from None
+            ) from error
     return found
 
 

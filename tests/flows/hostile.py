@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
 from collections.abc import Callable
@@ -61,6 +62,22 @@ def far_cell(path: Path) -> Path:
         return xml.replace(b"</row></sheetData>", cell + b"</row></sheetData>", 1)
 
     return rewrite(seed(path.parent), path, {DATA_SHEET: edit})
+
+
+def with_long_text(ref: str, length: int) -> Callable[[bytes], bytes]:
+    """Put `length` characters in cell `ref` (a program can write more than Excel's 32,767; openpyxl cuts them)."""
+
+    def edit(xml: bytes) -> bytes:
+        cell = re.compile(rf'<c r="{ref}"[^>]*?(?:/>|>.*?</c>)'.encode(), re.DOTALL)
+        text = f'<c r="{ref}" t="inlineStr"><is><t>{"档" * length}</t></is></c>'.encode()
+        return cell.sub(lambda _: text, xml, count=1)
+
+    return edit
+
+
+def long_cell(path: Path, ref: str = "B4", length: int = 1_000_000) -> Path:
+    """A census return whose cell `ref` (default: the second holder's name) holds `length` characters."""
+    return rewrite(seed(path.parent), path, {DATA_SHEET: with_long_text(ref, length)})
 
 
 def with_doctype(doctype: bytes) -> Callable[[bytes], bytes]:

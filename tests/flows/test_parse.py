@@ -12,6 +12,7 @@ from census_schema.errors import WorkbookUnusable
 from census_schema.layout import FIRST_DATA_ROW, HEADER_ROW
 from census_schema.template import write_form_workbook
 from flows.parse import _closest_label, normalize_label, parse_form_sheet
+from tests.flows.hostile import long_cell
 from tests.flows.workbooks import PROVINCE, census_workbook, holder_rows
 
 FORM = CENSUS_FORM
@@ -142,12 +143,18 @@ def test_unreadable_cells_become_located_failures(tmp_path):
     assert parsed.rows.filter(pl.col("excel_row") == 4)["photos"].to_list() == [None]
 
 
-def test_a_cell_at_excels_limit_is_a_located_failure(tmp_path):
-    path = census_workbook(tmp_path / "c.xlsx", 2, {1: {"unit_name": "档" * 1_000_000}})
+def test_a_cell_over_excels_limit_is_a_located_failure(tmp_path):
+    path = long_cell(tmp_path / "c.xlsx", "B4", 1_000_000)
     parsed = parse_form_sheet(path, FORM)
     (failure,) = parsed.failures
     assert (failure.row, failure.field, failure.rule) == (4, "unit_name", "cell_too_long")
     assert len(failure.value) < 300
+
+
+@pytest.mark.parametrize(("length", "failed"), [(32_767, False), (32_768, True)])
+def test_excels_limit_itself_is_allowed(tmp_path, length, failed):
+    parsed = parse_form_sheet(long_cell(tmp_path / "c.xlsx", "B4", length), FORM)
+    assert [f.rule for f in parsed.failures] == (["cell_too_long"] if failed else [])
 
 
 def test_missing_required_column_is_unusable_and_names_it(tmp_path):

@@ -1,0 +1,72 @@
+"""Refusals of an unusable workbook name what the user sees (sheets by their tab names, cells by their ranges) and say
+it in Chinese: no zip part names, no library exception text."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from census_schema.census_form import CENSUS_FORM
+from cli.main import main
+from tests.flows.hostile import DATA_SHEET, rewrite, seed
+from tests.flows.workbooks import PROVINCE, census_workbook
+
+# Words of the libraries' own messages that must not reach a user (zipfile, calamine, Python's exception names).
+ENGLISH = re.compile(r"zip file|Calamine|Error\b|Exception|xl/worksheets", re.IGNORECASE)
+
+
+def refusal(tmp_path: Path, path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
+    """The JSON error of `ingest census --json --dry-run` (exit 2), checked to be said on stderr too."""
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--json"]
+    assert main([*argv, "--dry-run", "--orchestrator", "direct"]) == 2
+    captured = capsys.readouterr()
+    error = json.loads(captured.out)["error"]
+    assert captured.err.strip() == error["text"]
+    return error
+
+
+def renamed_sheet(old: str, new: str):
+    def edit(xml: bytes) -> bytes:
+        return xml.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())
+
+    return edit
+
+
+def test_a_truncated_workbook_is_refused_in_chinese(tmp_path, capsys):
+    data = seed(tmp_path).read_bytes()
+    path = tmp_path / "cut.xlsx"
+    path.write_bytes(data[: len(data) // 2])
+    error = refusal(tmp_path, path, capsys)
+    assert "损坏" in error["message"] and not ENGLISH.search(error["text"]), error["text"]
+
+
+def test_a_sheet_whose_xml_is_broken_is_refused_in_chinese(tmp_path, capsys):
+    path = rewrite(seed(tmp_path), tmp_path / "bad.xlsx", {DATA_SHEET: lambda xml: xml[: xml.rfind(b"</row>") + 3]})
+    error = refusal(tmp_path, path, capsys)
+    assert "损坏" in error["message"] and not ENGLISH.search(error["text"]), error["text"]
+
+
+def test_a_sheet_renamed_by_a_trailing_space_is_named_with_what_to_do(tmp_path, capsys):
+    path = rewrite(
+        seed(tmp_path), tmp_path / "space.xlsx", {"xl/workbook.xml": renamed_sheet(CENSUS_FORM.sheet_name, "普查表 ")}
+    )
+    error = refusal(tmp_path, path, capsys)
+    assert "「普查表 」" in error["message"]  # the names found, quoted so the space shows
+    assert "空格" in error["message"] and "普查表" in error["hint"]
+
+
+def test_an_html_page_named_xlsx_is_called_a_web_page(tmp_path, capsys):
+    path = tmp_path / "page.xlsx"
+    path.write_text("<html><body><table><tr><td>统一社会信用代码</td></tr></table></body></html>", encoding="utf-8")
+    assert "网页（HTML）文件" in refusal(tmp_path, path, capsys)["message"]
+
+
+def test_a_cell_of_exactly_excels_limit_is_not_over_it(tmp_path, capsys):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {1: {"remarks": "注" * 32_767}})
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--json"]
+    main([*argv, "--dry-run", "--orchestrator", "direct"])
+    failures = json.loads(capsys.readouterr().out)["failures"]
+    assert not [f for f in failures if f["rule"] == "cell_too_long"]
