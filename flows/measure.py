@@ -29,7 +29,7 @@ from xml.parsers import expat
 
 from census_schema.errors import WorkbookUnusable
 from census_schema.settings import Settings
-from flows.package import read_sheets
+from flows.package import read_sheets, sheets_of
 
 LOGGER = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -104,6 +104,19 @@ NO_FORMULAS = FormulaCounts()
 
 class _Refused(Exception):
     """Raised inside expat handlers to stop parsing with a reason."""
+
+
+class _SheetRefused(Exception):
+    """A worksheet part refused (its extent, its size): `measure_workbook` names the sheet by its tab name."""
+
+    def __init__(self, part: str, message: str, hint: str = REOPEN_HINT) -> None:
+        super().__init__(message)
+        self.part, self.message, self.hint = part, message, hint
+
+    def naming(self, sheet: str | None, file_name: str) -> WorkbookUnusable:
+        """The refusal located on the sheet (by tab name), or on "a sheet" when its name cannot be read."""
+        message = self.message if sheet else f"工作簿中的一个工作表：{self.message}"
+        return WorkbookUnusable(message, file=file_name, sheet=sheet, hint=self.hint)
 
 
 def _refuse(file_name: str, message: str, hint: str = REOPEN_HINT) -> WorkbookUnusable:
@@ -292,10 +305,35 @@ def measure_workbook(path: Path, file_name: str, settings: Settings) -> Workbook
         for info in entries:
             if info.is_dir():
                 continue
-            sheet = _measure_member(handle, info, file_size, file_name, settings, measure)
+            try:
+                sheet = _measure_member(handle, info, file_size, file_name, settings, measure)
+            except _SheetRefused as refused:
+                raise refused.naming(sheet_name_of(path, refused.part), file_name) from None
             if sheet is not None:
                 measure.sheets.append(sheet)
     return measure
+
+
+# How much of the workbook part and its relationships is read to name a refused sheet (they are a few KB).
+MAX_SHEET_LIST_BYTES = 1 << 20
+
+
+def sheet_name_of(path: Path, part: str) -> str | None:
+    """The tab name of the sheet a worksheet part holds, from the workbook part and its relationships; None when they
+    cannot be read within a small bound (they may not have been measured yet) or do not name it."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = []
+            for member in ("xl/workbook.xml", "xl/_rels/workbook.xml.rels"):
+                with archive.open(member) as opened:
+                    data = opened.read(MAX_SHEET_LIST_BYTES + 1)
+                if len(data) > MAX_SHEET_LIST_BYTES or b"<!DOCTYPE" in data or b"<!ENTITY" in data:
+                    return None
+                parts.append(data)
+            sheets = sheets_of(parts[0], parts[1])
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError, zlib.error, ElementTree.ParseError):
+        return None
+    return next((name for name, (_, target) in sheets.items() if target == part), None)
 
 
 def _refuse_active_content(names: set[str], file_name: str) -> None:
@@ -386,24 +424,22 @@ def _check_size(
 
 def _start_sheet(part: str, head: _Head, file_name: str, settings: Settings) -> SheetMeasure:
     if head.encoding and head.encoding.replace("-", "").lower() != "utf8":
-        raise _refuse(
-            file_name, f"工作表部件 {part} 使用了 {head.encoding} 编码，平台只接收 Excel 保存的 UTF-8 工作表。"
-        )
+        raise _SheetRefused(part, f"使用了 {head.encoding} 编码，平台只接收 Excel 保存的 UTF-8 工作表。")
     sheet = SheetMeasure(part, head.dimension)
     if head.dimension is None:
         return sheet
     extent = parse_dimension(head.dimension)
     if extent is None:
-        raise _refuse(file_name, f"工作表部件 {part} 的范围声明 {head.dimension!r} 无法识别，文件可能已损坏。")
+        raise _SheetRefused(part, f"范围声明 {head.dimension!r} 无法识别，文件可能已损坏。")
     sheet.extent_rows, sheet.extent_columns = extent
     if (
         sheet.extent_rows > settings.max_sheet_rows
         or sheet.extent_columns > settings.max_sheet_columns
         or sheet.extent_rows * sheet.extent_columns > settings.max_sheet_cells
     ):
-        raise _refuse(
-            file_name,
-            f"工作表部件 {part} 声明的范围为 {head.dimension}（{sheet.extent_rows} 行 × {sheet.extent_columns} 列），"
+        raise _SheetRefused(
+            part,
+            f"声明的范围为 {head.dimension}（{sheet.extent_rows} 行 × {sheet.extent_columns} 列），"
             f"超过上限（{settings.max_sheet_rows} 行、{settings.max_sheet_columns} 列、共 {settings.max_sheet_cells} 个单元格）。",
             "请删除数据区以外被误填或设置了格式的行列（选中多余行列 → 删除），保存后重新上传；最好直接使用平台模板。",
         )
@@ -419,9 +455,9 @@ def _check_counts(sheet: SheetMeasure, counter: _Counter, file_name: str, settin
     elif counter.last_row > settings.max_sheet_rows:
         over = f"行号到了第 {counter.last_row} 行（上限 {settings.max_sheet_rows} 行）"
     if over:
-        raise _refuse(
-            file_name,
-            f"工作表部件 {sheet.part} 的{over}，不像是一份报表，平台拒绝处理（已停止读取）。",
+        raise _SheetRefused(
+            sheet.part,
+            f"{over}，不像是一份报表，平台拒绝处理（已停止读取）。",
             "请确认表中没有误粘贴的大量数据或格式，删除多余的行列后重新上传；如数据确实很多，请联系国家档案局。",
         )
 

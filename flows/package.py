@@ -44,8 +44,13 @@ def read_relationships(xml: str) -> list[dict[str, str]]:
 
 def read_sheets(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
     """Sheet name -> (its relationship id, the zip member holding it), for the sheets whose relationship exists."""
-    rels = read_relationships(archive.read("xl/_rels/workbook.xml.rels").decode("utf-8"))
+    return sheets_of(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
+
+
+def sheets_of(workbook_xml: bytes, rels_xml: bytes) -> dict[str, tuple[str, str]]:
+    """`read_sheets` from the workbook part and its relationships part, as read."""
+    rels = read_relationships(rels_xml.decode("utf-8"))
     targets = {r["Id"]: resolve_target("xl/workbook.xml", r["Target"]) for r in rels}
-    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - size-checked zip
+    workbook = ElementTree.fromstring(workbook_xml)  # noqa: S314 - size-checked zip (or read bounded, no DTD)
     sheets = {s.get("name") or "": s.get(f"{{{REL_NS}}}id") or "" for s in workbook.iter(f"{{{MAIN_NS}}}sheet")}
     return {name: (rel, targets[rel]) for name, rel in sheets.items() if rel in targets}

@@ -11,7 +11,7 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM
 from cli.main import main
-from tests.flows.hostile import DATA_SHEET, rewrite, seed
+from tests.flows.hostile import DATA_SHEET, rewrite, seed, with_dimension
 from tests.flows.workbooks import PROVINCE, census_workbook
 
 # Words of the libraries' own messages that must not reach a user (zipfile, calamine, Python's exception names).
@@ -28,11 +28,36 @@ def refusal(tmp_path: Path, path: Path, capsys: pytest.CaptureFixture[str]) -> d
     return error
 
 
+def far_row(row: int):
+    """A last row far down the sheet (the row check: the declared extent is left as written)."""
+
+    def edit(xml: bytes) -> bytes:
+        cell = f'<row r="{row}"><c r="A{row}" t="inlineStr"><is><t>x</t></is></c></row>'.encode()
+        return xml.replace(b"</sheetData>", cell + b"</sheetData>", 1)
+
+    return edit
+
+
 def renamed_sheet(old: str, new: str):
     def edit(xml: bytes) -> bytes:
         return xml.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())
 
     return edit
+
+
+def test_a_sheet_over_the_size_limits_is_named_by_its_tab_not_its_zip_part(tmp_path, capsys):
+    path = rewrite(seed(tmp_path), tmp_path / "big.xlsx", {DATA_SHEET: with_dimension("A1:AX1048576")})
+    error = refusal(tmp_path, path, capsys)
+    assert error["sheet"] == CENSUS_FORM.sheet_name
+    assert "A1:AX1048576" in error["message"] and not ENGLISH.search(error["text"])
+
+
+def test_a_sheet_with_too_many_rows_is_named_by_its_tab(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100")
+    path = rewrite(seed(tmp_path), tmp_path / "far.xlsx", {DATA_SHEET: far_row(1_048_576)})
+    error = refusal(tmp_path, path, capsys)
+    assert error["sheet"] == CENSUS_FORM.sheet_name and "1048576" in error["message"]
+    assert not ENGLISH.search(error["text"])
 
 
 def test_a_truncated_workbook_is_refused_in_chinese(tmp_path, capsys):
