@@ -41,6 +41,8 @@ class WorkbookIdentity:
     # Formula cells a reader gives as empty (failed: #DIV/0!...; with no saved result), counted by the measurement:
     # flows.parse then asks where.
     formulas: FormulaCounts = NO_FORMULAS
+    # Merged cell ranges by sheet tab name, found by the measurement: flows.parse refuses those over data rows.
+    merged: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def compute_sha256(path: Path) -> str:
@@ -186,12 +188,12 @@ def identify_workbook(
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
     check_container(path, name, settings)
     if worker is None:
-        formulas = measure_workbook(path, name, settings).formulas
+        measured = measure_workbook(path, name, settings)
         identity = _identity(path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope)
-        return replace(identity, formulas=formulas)
+        return replace(identity, formulas=measured.formulas, merged=measured.merged)
     ahead, measured = _measure_while_reading(path, name, settings, worker, expected_kind)
     identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope)
-    return replace(identity, read_ahead=ahead, formulas=measured.formulas)
+    return replace(identity, read_ahead=ahead, formulas=measured.formulas, merged=measured.merged)
 
 
 def _measure_while_reading(

@@ -53,6 +53,12 @@ ERROR_CELL = b' t="e"'
 # counts too, harmlessly (the cells are then looked for, and none is found). Each pattern costs a pass over the
 # sheet's XML (~0.2 s for 100,000 rows), hence two.
 UNCOMPUTED_ENDS = ("</{p}f></{p}c>", "/></{p}c>")
+# A merged cell range of a worksheet, and how many of a sheet's are kept (each one is a refusal's line).
+MERGE_MARK = b"mergeCell "
+_MERGE_CELL = re.compile(
+    rb"<(?:\w+:)?mergeCell\s[^<>]*?\bref\s*=\s*[\"']([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)[\"']"
+)
+MAX_MERGES = 1_000
 # Bytes of a chunk kept to count a tag split across it and the next (longer than any tag counted, prefix included).
 TAIL_BYTES = 64
 TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
@@ -74,6 +80,8 @@ class SheetMeasure:
     error_cells: int = 0
     # Cells that may hold a formula with no saved result (UNCOMPUTED_ENDS), which a reader also gives as empty.
     uncomputed_cells: int = 0
+    # Merged cell ranges (`<mergeCell ref>`, after the sheet's data), as written: "B4:B6" (at most MAX_MERGES).
+    merged: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -83,6 +91,8 @@ class WorkbookMeasure:
     members: int
     inflated_bytes: int
     sheets: list[SheetMeasure] = field(default_factory=list)
+    # The merged ranges of each sheet that has any, by the sheet's tab name.
+    merged: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def formulas(self) -> FormulaCounts:
@@ -206,6 +216,7 @@ class _Counter:
         self.uncomputed_ends = tuple(end.format(p=prefix).encode() for end in UNCOMPUTED_ENDS)
         self.uncomputed = 0
         self.last_row_tag = b""
+        self.merged: list[str] = []
 
     def feed(self, chunk: bytes) -> None:
         """Count the tags that end in this chunk (a tag split across chunks is counted once)."""
@@ -214,6 +225,12 @@ class _Counter:
         self.rows += buffer.count(self.row_tag) - self.tail.count(self.row_tag)
         self.errors += buffer.count(ERROR_CELL) - self.tail.count(ERROR_CELL)
         self.uncomputed += sum(buffer.count(end) - self.tail.count(end) for end in self.uncomputed_ends)
+        if MERGE_MARK in buffer:
+            # Merged ranges follow the data (`<mergeCells>` after `</sheetData>`): a cheap test per chunk, a regex
+            # only over the few chunks that hold them. A range already whole in the tail was taken with its chunk.
+            for found in _MERGE_CELL.finditer(buffer):
+                if found.end() > len(self.tail) and len(self.merged) < MAX_MERGES:
+                    self.merged.append(found.group(1).decode())
         start = buffer.rfind(self.row_tag)
         if start >= 0:
             end = buffer.find(b">", start)
@@ -311,7 +328,20 @@ def measure_workbook(path: Path, file_name: str, settings: Settings) -> Workbook
                 raise refused.naming(sheet_name_of(path, refused.part), file_name) from None
             if sheet is not None:
                 measure.sheets.append(sheet)
+    if any(sheet.merged for sheet in measure.sheets):
+        tabs = {part: name for name, (_, part) in _read_sheet_list(path, file_name).items()}
+        measure.merged = {tabs[s.part]: s.merged for s in measure.sheets if s.merged and s.part in tabs}
     return measure
+
+
+def _read_sheet_list(path: Path, file_name: str) -> dict[str, tuple[str, str]]:
+    """`read_sheets` of a measured workbook, refused as damaged when its sheet list cannot be read."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return read_sheets(archive)
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as error:
+        LOGGER.info("the sheet list of %s cannot be read: %r", file_name, error)
+        raise _refuse(file_name, "工作簿的工作表目录无法读取，文件可能已损坏。") from error
 
 
 # How much of the workbook part and its relationships is read to name a refused sheet (they are a few KB).
@@ -395,6 +425,7 @@ def _measure_member(
     if counter is not None and sheet is not None:
         sheet.cells, sheet.rows, sheet.last_row = counter.cells, counter.rows, counter.last_row
         sheet.error_cells, sheet.uncomputed_cells = counter.errors, counter.uncomputed
+        sheet.merged = counter.merged
         _check_counts(sheet, counter, file_name, settings)
     if inflated != info.file_size:
         raise _refuse(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -19,7 +19,7 @@ from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import INVISIBLE_CHARS, LINE_BREAK_CHARS, Field, FieldType, Form, Severity, WorkbookForm
-from flows.measure import NO_FORMULAS, FormulaCounts, locate_uncomputed_formulas
+from flows.measure import NO_FORMULAS, FormulaCounts, column_number, locate_uncomputed_formulas
 from flows.package import read_sheets
 from flows.reader import ErrorCell, RawSheet, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
@@ -222,6 +222,7 @@ def parse_workbook(
     read_ahead: ReadAhead | None = None,
     formulas: FormulaCounts = NO_FORMULAS,
     holders_may_be_empty: bool = False,
+    merged: Mapping[str, list[str]] | None = None,
 ) -> ParsedWorkbook:
     """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all), and
     the first (the holders) with `holders_may_be_empty`: a scope's return giving up all its holders, which the flow
@@ -257,6 +258,7 @@ def parse_workbook(
             allow_empty=book.sheets_optional or form.may_be_empty or (holders_may_be_empty and form is book.sheets[0]),
             errors=failed.get(form.sheet_name, []),
             uncomputed=uncomputed.get(form.sheet_name, []),
+            merged=(merged or {}).get(form.sheet_name, []),
         )
     parsed = ParsedWorkbook(sheets)
     if parsed.row_count == 0:
@@ -282,6 +284,50 @@ def _parse_loaded(
     return parse_raw_frame(
         raw[0], raw[1], form, file_name, allow_empty=allow_empty, errors=errors, uncomputed=uncomputed
     )
+
+
+MAX_MERGES_SHOWN = 5
+
+
+def _refuse_merged_data(
+    merged: list[str], data_rows: set[int], columns: dict[str, int], form: Form, file_name: str
+) -> None:
+    """Refuse merged cells that cover data rows: only a merge's top-left cell holds its value, so the other rows (or
+    columns) would read as empty and fail as if never filled. Merges in the title, the header or a total row pass."""
+    labels = {column + 1: form.field(name).label for name, column in columns.items()}
+    found = []
+    for ref in merged:
+        (first_col, first_row), (last_col, last_row) = _cell_of(ref.split(":")[0]), _cell_of(ref.split(":")[-1])
+        if (first_col, first_row) == (last_col, last_row) or not any(
+            row in data_rows for row in range(first_row, last_row + 1)
+        ):
+            continue
+        covered = [labels[c] for c in range(first_col, last_col + 1) if c in labels]
+        found.append((ref, first_row, last_row, covered))
+    if not found:
+        return
+    shown = []
+    for ref, first_row, last_row, covered in found[:MAX_MERGES_SHOWN]:
+        rows = f"第 {first_row} 行" if first_row == last_row else f"第 {first_row}～{last_row} 行"
+        what = f"「{'」「'.join(covered)}」列" if covered else "表格以外的列"
+        shown.append(f"{ref}（{what}，{rows}）")
+    more = f"等 {len(found)} 处" if len(found) > MAX_MERGES_SHOWN else f"共 {len(found)} 处"
+    ref, first_row, _, covered = found[0]
+    raise WorkbookUnusable(
+        f"数据行中有合并单元格：{'、'.join(shown)}，{more}。合并后只有左上角的单元格有值，"
+        "其余被合并的单元格读出来是空的，会被当作漏填。",
+        file=file_name,
+        sheet=form.sheet_name,
+        row=first_row,
+        column=covered[0] if covered else None,
+        hint="请选中这些单元格，取消合并（“开始 → 合并后居中”再点一次），在每一行、每一列都填上各自的值后重新上传。",
+    )
+
+
+def _cell_of(ref: str) -> tuple[int, int]:
+    """(1-based column, row) of a cell reference such as "AB12"."""
+    letters = ref.rstrip("0123456789")
+    return column_number(letters), int(ref[len(letters) :])
 
 
 def read_sheet_names(path: Path, file_name: str) -> list[str]:
@@ -329,6 +375,7 @@ def parse_raw_frame(
     allow_empty: bool = False,
     errors: list[ErrorCell] | None = None,
     uncomputed: list[ErrorCell] | None = None,
+    merged: list[str] | None = None,
 ) -> ParsedSheet:
     """Type a sheet read as text (`absolute`: each frame column's 0-based column) and locate what cannot be read,
     including the formula cells the text gives as empty: those holding an Excel error value (`errors`, by frame
@@ -354,6 +401,8 @@ def parse_raw_frame(
         )
     if text.height == 0 and not allow_empty:
         raise _no_data_rows(form, file_name, header_index + 1)
+    if merged:
+        _refuse_merged_data(merged, set(text["excel_row"].to_list()), columns, form, file_name)
     failures = (
         _locate_unreadable(text, form)
         + _locate_invisible(text, form)
