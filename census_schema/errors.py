@@ -87,8 +87,9 @@ _FULL_TEXT = ("no space left", "disk quota", "file too large")
 _READ_ONLY_TEXT = ("read-only file system", "permission denied")
 
 
-def storage_error_from(error: BaseException, where: str | Path) -> StorageError | None:
-    """A StorageError saying what to do when `error` (or what caused it) is a full disk or a read-only folder."""
+def storage_error_from(error: BaseException, where: str | Path, option: str = "--db") -> StorageError | None:
+    """A StorageError saying what to do when `error` (or what caused it) is a full disk or a read-only folder;
+    `option` is the command-line option that chose the folder (--db for the warehouse, --report for a report)."""
     seen: BaseException | None = error
     while seen is not None:
         code = getattr(seen, "errno", None)
@@ -103,7 +104,7 @@ def storage_error_from(error: BaseException, where: str | Path) -> StorageError 
         if code in _READ_ONLY or any(t in text for t in _READ_ONLY_TEXT):
             return StorageError(
                 f"无法写入 {where}：目录只读或当前用户没有写权限（{seen}）。本次操作未完成。",
-                hint="请让运行本平台的用户对该目录有读写权限（或改用 --db 指向可写目录）后重试。",
+                hint=f"请让运行本平台的用户对该目录有读写权限（或改用 {option} 指向可写目录）后重试。",
             )
         seen = seen.__cause__ or seen.__context__
     return None

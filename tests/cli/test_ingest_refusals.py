@@ -103,3 +103,19 @@ def test_a_rejected_register_says_so_on_stderr(tmp_path, capsys):
     assert code == 1, captured
     assert json.loads(captured.out)["status"] == "rejected"
     assert "未通过校验" in captured.err
+
+
+def test_a_report_that_cannot_be_written_after_the_checks_names_report_in_its_hint(tmp_path, capsys, monkeypatch):
+    import flows.ingest
+
+    report = tmp_path / "reports" / "r.xlsx"
+
+    def refuse(*_args, **_kwargs):
+        raise PermissionError(13, "Permission denied", str(report))
+
+    monkeypatch.setattr(flows.ingest, "write_annotated_report", refuse)
+    path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb")]
+    assert main([*argv, "--report", str(report), "--orchestrator", "direct"]) == 2
+    err = capsys.readouterr().err
+    assert "改用 --report 指向可写目录" in err and "--db" not in err
