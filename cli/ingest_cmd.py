@@ -150,7 +150,7 @@ def run_ingest(args: argparse.Namespace) -> int:
     if report is not None:
         require_writable_place(report, "--report")
     if settings.warehouse_url is None:
-        require_writable_place(settings.db_path, "--db")
+        require_writable_place(settings.db_path, "--db" if args.db else "数据仓库文件（$ARCHIVE_CENSUS_DB 或默认路径）")
     orchestrator = choose_orchestrator(args.orchestrator, settings)
     if orchestrator == "direct":
         # Great Expectations loads while the workbook is identified and parsed (two cores, two jobs).
