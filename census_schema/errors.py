@@ -94,16 +94,17 @@ def storage_error_from(error: BaseException, where: str | Path, option: str = "-
     while seen is not None:
         code = getattr(seen, "errno", None)
         text = str(seen).lower()
-        # The file the operating system refused names the place better than the caller's guess.
+        # The file the operating system refused names the place better than the caller's guess; the system's own
+        # (English) words stay in the cause, shown with --debug.
         where = getattr(seen, "filename", None) or where
         if code in _FULL or any(t in text for t in _FULL_TEXT):
             return StorageError(
-                f"磁盘空间不足，无法写入 {where}（{seen}）。本次操作未完成。",
+                f"磁盘空间不足，无法写入 {where}。本次操作未完成。",
                 hint="请清理磁盘空间（或扩容）后重试；已提交的数据不受影响。",
             )
         if code in _READ_ONLY or any(t in text for t in _READ_ONLY_TEXT):
             return StorageError(
-                f"无法写入 {where}：目录只读或当前用户没有写权限（{seen}）。本次操作未完成。",
+                f"无法写入 {where}：目录只读或当前用户没有写权限。本次操作未完成。",
                 hint=f"请让运行本平台的用户对该目录有读写权限（或改用 {option} 指向可写目录）后重试。",
             )
         seen = seen.__cause__ or seen.__context__
