@@ -494,7 +494,7 @@ def _invisible(field: Field) -> pl.Expr:
     found = cell.str.contains(INVISIBLE_CHARS)
     if not field.is_multiline:
         found = found | cell.str.strip_chars(_EDGE_SPACE).str.contains(LINE_BREAK_CHARS)
-    return (found & (cell.str.len_chars() < MAX_CELL_CHARS)).fill_null(False)
+    return (found & (cell.str.len_chars() <= MAX_CELL_CHARS)).fill_null(False)
 
 
 def _locate_invisible(text: pl.DataFrame, form: Form) -> list[Failure]:
