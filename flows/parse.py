@@ -18,7 +18,7 @@ from openpyxl.utils import get_column_letter
 from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
-from census_schema.fields import INVISIBLE_CHARS, LINE_BREAK_CHARS, Field, FieldType, Form, Severity, WorkbookForm
+from census_schema.fields import INVISIBLE_CHARS, LINE_BREAK_CHARS, Field, FieldType, Form, Rule, WorkbookForm
 from flows.measure import NO_FORMULAS, FormulaCounts, column_number, locate_uncomputed_formulas
 from flows.package import read_sheets
 from flows.reader import ErrorCell, RawSheet, ReadAhead, read_error_cells, read_raw_sheets
@@ -467,19 +467,15 @@ def _locate_unreadable(text: pl.DataFrame, form: Form) -> list[Failure]:
     for field in form.fields:
         long_rows = text.filter(pl.col(field.name).str.len_chars() > MAX_CELL_CHARS)
         for excel_row, value in long_rows.select("excel_row", field.name).iter_rows():
-            failures.append(
-                Failure(
-                    form.sheet_name,
-                    excel_row,
-                    field.name,
-                    field.label,
-                    shorten_value(value),
-                    rule.rule_id,
-                    rule.severity,
-                    rule.message,
-                )
-            )
+            failures.append(_cell_failure(form, field, excel_row, shorten_value(value), rule))
     return failures
+
+
+def _cell_failure(form: Form, field: Field, excel_row: int, shown: str | None, rule: Rule) -> Failure:
+    """A failure of a rule located on one cell of the form's sheet, with the value as shown in the report."""
+    return Failure(
+        form.sheet_name, excel_row, field.name, field.label, shown, rule.rule_id, rule.severity, rule.message
+    )
 
 
 _TEXT_TYPES = (FieldType.TEXT, FieldType.CODE, FieldType.USCC, FieldType.DIVISION, FieldType.PHONE)
@@ -509,18 +505,7 @@ def _locate_invisible(text: pl.DataFrame, form: Form) -> list[Failure]:
     for field in hit:
         rows = text.filter(flags[field.name]).select("excel_row", field.name)
         for excel_row, value in rows.iter_rows():
-            failures.append(
-                Failure(
-                    form.sheet_name,
-                    excel_row,
-                    field.name,
-                    field.label,
-                    _visible(shorten_value(value)),
-                    rule.rule_id,
-                    rule.severity,
-                    rule.message,
-                )
-            )
+            failures.append(_cell_failure(form, field, excel_row, _visible(shorten_value(value)), rule))
     return failures
 
 
@@ -626,16 +611,5 @@ def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFram
             excel_rows.gather(bad).to_list(), raw.gather(bad).to_list(), too_large, strict=True
         ):
             rule = range_rule if large and field.type is FieldType.INTEGER else type_rule
-            failures.append(
-                Failure(
-                    form.sheet_name,
-                    excel_row,
-                    field.name,
-                    field.label,
-                    shorten_value(value),
-                    rule.rule_id,
-                    Severity.ERROR,
-                    rule.message,
-                )
-            )
+            failures.append(_cell_failure(form, field, excel_row, shorten_value(value), rule))
     return failures
