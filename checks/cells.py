@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import reduce
 
 import polars as pl
 
@@ -24,6 +26,12 @@ def require_columns(form: Form, rows: pl.DataFrame) -> None:
     missing = [name for name in (*form.field_names, EXCEL_ROW, SHEET) if name not in rows.columns]
     if missing:
         raise RowsMissingColumns(f"parsed rows of form {form.kind} lack column(s): {', '.join(missing)}")
+
+
+def sum_of_fields(fields: Sequence[str]) -> pl.Expr:
+    """The sum of fields; null when any of them is null, unlike pl.sum_horizontal. In Float64, which does not wrap
+    as Int64 does (exact below the fields' bounds, census_schema.fields)."""
+    return reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in fields])
 
 
 def display_value(value: object) -> str | None:

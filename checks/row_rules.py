@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import date
 from functools import cache, reduce
 
@@ -20,7 +20,7 @@ from census_schema.failures import Failure
 from census_schema.fields import Form, Rule
 from census_schema.scopes import CENTRAL_ADMIN_LEVEL, ScopeKind
 from census_schema.uscc import USCC_CHARSET, USCC_PATTERN, USCC_PREFIXES, USCC_WEIGHTS
-from checks.cells import failures_at, require_columns
+from checks.cells import failures_at, require_columns, sum_of_fields
 from checks.context import CheckContext
 from checks.kinds import applicable_rules
 
@@ -35,12 +35,6 @@ def _field_name(rule: Rule) -> str:
 
 def _field(rule: Rule) -> pl.Expr:
     return pl.col(_field_name(rule))
-
-
-def _sum(fields: Sequence[str]) -> pl.Expr:
-    """The sum of fields; null when any of them is null, unlike pl.sum_horizontal. In Float64, which does not wrap
-    as Int64 does (exact below the fields' bounds)."""
-    return reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in fields])
 
 
 def _weighted_sum(weights: Mapping[str, float]) -> pl.Expr:
@@ -127,7 +121,7 @@ def check_division_level(rule: Rule, form: Form, context: CheckContext) -> pl.Ex
 def check_staff_with_holdings(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """Every staff count is 0 while the holdings are positive."""
     no_staff = reduce(operator.and_, [pl.col(f) == 0 for f in rule.param("staff")])
-    return no_staff & (_sum(rule.param("holdings")) > 0)
+    return no_staff & (sum_of_fields(rule.param("holdings")) > 0)
 
 
 def check_share_at_most(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:

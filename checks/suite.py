@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import logging
-import operator
 import os
 import re
 import shutil
@@ -20,7 +19,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import reduce
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -40,7 +38,7 @@ from great_expectations.validator.v1_validator import Validator as SuiteValidato
 from census_schema.divisions import province_code_pattern
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
-from checks.cells import EXCEL_ROW, failures_at, require_columns
+from checks.cells import EXCEL_ROW, failures_at, require_columns, sum_of_fields
 from checks.context import CheckContext
 from checks.grouped import (
     FAMILIES,
@@ -104,9 +102,8 @@ _SUM_PARAMS: dict[str, tuple[str, ...]] = {
 
 
 def _sum_expression(form: Form, fields: Sequence[str]) -> pl.Expr:
-    # Plain addition: a null part makes the sum null, so the rule skips a row whose cells the parser reported. In
-    # Float64: Int64 sums wrap (9e18 + 9e18 is negative); below the fields' bounds every sum is exact in Float64.
-    total = reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in fields])
+    # A null part makes the sum null, so the rule skips a row whose cells the parser reported.
+    total = sum_of_fields(fields)
     decimal_places = [form.field(name).decimals for name in fields if form.field(name).type is FieldType.DECIMAL]
     # Sums of decimals are rounded to the cells' precision, so 0.1 + 0.2 equals a written 0.3.
     return total.round(max(decimal_places)) if decimal_places else total

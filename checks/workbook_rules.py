@@ -15,7 +15,6 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
-from functools import reduce
 from typing import Any
 
 import polars as pl
@@ -29,7 +28,7 @@ from census_schema.supervision.checklist import CHECKLISTS
 from census_schema.supervision.codes import VETO_PASSED
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
 from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
-from checks.cells import failures_at
+from checks.cells import failures_at, sum_of_fields
 from checks.context import CheckContext
 from supervision.grading import grade_record
 from supervision.lifecycle import apply_updates
@@ -116,12 +115,9 @@ def check_compare_in_sheet(rules: Sequence[Rule], form: Form, sheets: Sheets, co
         other = _keyed(sheets, rule.param("sheet"), key)
         if not all(name in other.columns for name in others):
             continue
-        limits = other.group_by(key).agg(
-            reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in others]).first().alias("__limit")
-        )
+        limits = other.group_by(key).agg(sum_of_fields(others).first().alias("__limit"))
         joined = rows.with_row_index("__at").join(limits, on=key, how="left")
-        # In Float64, which does not wrap as Int64 sums do.
-        mine = reduce(operator.add, [pl.col(name).cast(pl.Float64) for name in fields])
+        mine = sum_of_fields(fields)
         broken = _COMPARISONS[rule.param("op")](mine, pl.col("__limit")).not_()
         positions = joined.filter(broken.fill_null(False)).get_column("__at").sort()
         failures += failures_at(form, rows, rule, positions.cast(pl.Int64))
