@@ -329,13 +329,13 @@ def measure_workbook(path: Path, file_name: str, settings: Settings) -> Workbook
             if sheet is not None:
                 measure.sheets.append(sheet)
     if any(sheet.merged for sheet in measure.sheets):
-        tabs = {part: name for name, (_, part) in _read_sheet_list(path, file_name).items()}
+        tabs = {part: name for name, (_, part) in read_sheet_list(path, file_name).items()}
         measure.merged = {tabs[s.part]: s.merged for s in measure.sheets if s.merged and s.part in tabs}
     return measure
 
 
-def _read_sheet_list(path: Path, file_name: str) -> dict[str, tuple[str, str]]:
-    """`read_sheets` of a measured workbook, refused as damaged when its sheet list cannot be read."""
+def read_sheet_list(path: Path, file_name: str) -> dict[str, tuple[str, str]]:
+    """`read_sheets` of a workbook whose size was checked, refused as damaged when its sheet list cannot be read."""
     try:
         with zipfile.ZipFile(path) as archive:
             return read_sheets(archive)

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TypeVar
-from xml.etree import ElementTree
 
 import polars as pl
 from openpyxl.utils import get_column_letter
@@ -19,9 +17,8 @@ from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import INVISIBLE_CHARS, LINE_BREAK_CHARS, Field, FieldType, Form, Rule, WorkbookForm
-from flows.measure import NO_FORMULAS, FormulaCounts, column_number, locate_uncomputed_formulas
-from flows.package import read_sheets
-from flows.reader import ErrorCell, RawSheet, ReadAhead, read_error_cells, read_raw_sheets
+from flows.measure import NO_FORMULAS, FormulaCounts, column_number, locate_uncomputed_formulas, read_sheet_list
+from flows.reader import ErrorCell, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
 
 T = TypeVar("T")
@@ -209,8 +206,10 @@ def _drop_blank_and_total_rows(frame: pl.DataFrame, form: Form) -> pl.DataFrame:
 def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) -> ParsedSheet:
     """Read the form's sheet: find the header by label, type every cell, and locate what cannot be read."""
     name = file_name or path.name
-    raw = read_raw_sheets(path, [form.sheet_name], name)
-    return _parse_loaded(raw.get(form.sheet_name), form, name, allow_empty=False)
+    raw = read_raw_sheets(path, [form.sheet_name], name).get(form.sheet_name)
+    if raw is None:
+        raise missing_sheet(form, name, read_sheet_names(path, name))
+    return parse_raw_frame(*raw, form, name)
 
 
 def parse_workbook(
@@ -270,22 +269,6 @@ def parse_workbook(
     return parsed
 
 
-def _parse_loaded(
-    raw: RawSheet | None,
-    form: Form,
-    file_name: str,
-    *,
-    allow_empty: bool,
-    errors: list[ErrorCell] | None = None,
-    uncomputed: list[ErrorCell] | None = None,
-) -> ParsedSheet:
-    if raw is None:
-        raise missing_sheet(form, file_name, None)
-    return parse_raw_frame(
-        raw[0], raw[1], form, file_name, allow_empty=allow_empty, errors=errors, uncomputed=uncomputed
-    )
-
-
 MAX_MERGES_SHOWN = 5
 
 
@@ -332,13 +315,7 @@ def _cell_of(ref: str) -> tuple[int, int]:
 
 def read_sheet_names(path: Path, file_name: str) -> list[str]:
     """The names of the workbook's sheets as its workbook part lists them (the identity sheet left out)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return [sheet for sheet in read_sheets(archive) if sheet != layout.META_SHEET]
-    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as error:
-        raise WorkbookUnusable(
-            "工作簿的工作表目录无法读取，文件可能已损坏。", file=file_name, hint="请在 Excel 中打开并重新保存后上传。"
-        ) from error
+    return [sheet for sheet in read_sheet_list(path, file_name) if sheet != layout.META_SHEET]
 
 
 def _sheet_key(name: str) -> str:
@@ -346,12 +323,12 @@ def _sheet_key(name: str) -> str:
     return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", name))
 
 
-def missing_sheet(form: Form, file_name: str, found: list[str] | None) -> WorkbookUnusable:
+def missing_sheet(form: Form, file_name: str, found: list[str]) -> WorkbookUnusable:
     """The refusal of a workbook without the form's sheet: the sheets it has (quoted, so a stray space shows) and,
     when one differs from the expected name only by spaces or full-width forms, which one and how to rename it."""
     expected = form.sheet_name
     listed = f"（工作簿中的工作表：{''.join(f'「{sheet}」' for sheet in found)}）" if found else ""
-    near = [sheet for sheet in found or [] if _sheet_key(sheet) == _sheet_key(expected)]
+    near = [sheet for sheet in found if _sheet_key(sheet) == _sheet_key(expected)]
     if near:
         return WorkbookUnusable(
             f"工作簿中没有名为「{expected}」的工作表{listed}；其中「{near[0]}」与「{expected}」只差空格或全角/半角字符，"
