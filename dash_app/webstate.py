@@ -114,7 +114,9 @@ class SessionStore:
 
     def is_live(self, session_id: str | None, user_name: str) -> bool:
         """True when the session exists, belongs to the user, has not ended and is not too old."""
-        return bool(session_id) and self.is_live_by_hash(session_hash(session_id or ""), user_name)
+        if not session_id:
+            return False
+        return self.is_live_by_hash(session_hash(session_id), user_name)
 
     def is_live_by_hash(self, hashed: str, user_name: str) -> bool:
         """`is_live` for a session known by its hash (what a link may carry instead of the session itself)."""

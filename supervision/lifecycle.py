@@ -12,8 +12,9 @@ measures; the 整改进展 sheet gives them in its 整改措施 column (inspecti
 also for 提交整改报告: every way a change arrives (a command, the web, an uploaded row) is held to the same rules, and
 the report's evidence documents what was done, so requiring them would refuse reports sent as before. A reviewer's
 action takes none (their words go in the note). Only a reviewer who has never acted as its rectifier (nor is its
-responsible person) may close a finding, and only with evidence. Overdue is derived from the deadline by `is_overdue`, never stored: a submitted
-report still awaiting review counts as overdue once the deadline has passed, as only 已销号 ends the clock.
+responsible person) may close a finding, and only with evidence. Overdue is derived from the deadline by
+`is_overdue`, never stored: a submitted report still awaiting review counts as overdue once the deadline has passed,
+as only 已销号 ends the clock.
 The rules enforced here (LIFECYCLE_RULES) and the working days allowed are declared in
 `census_schema.supervision.rectification`.
 """
