@@ -87,16 +87,23 @@ _FULL_TEXT = ("no space left", "disk quota", "file too large")
 _READ_ONLY_TEXT = ("read-only file system", "permission denied")
 
 
-def storage_error_from(error: BaseException, where: str | Path, option: str = "--db") -> StorageError | None:
-    """A StorageError saying what to do when `error` (or what caused it) is a full disk or a read-only folder;
-    `option` is the command-line option that chose the folder (--db for the warehouse, --report for a report)."""
+def storage_error_from(
+    error: BaseException, where: str | Path, report: str | Path | None = None
+) -> StorageError | None:
+    """A StorageError saying what to do when `error` (or what caused it) is a full disk or a read-only folder; its
+    hint names --report when the refused file is in the folder of `report` (written there first, then renamed),
+    else --db."""
     seen: BaseException | None = error
+    refused = None
     while seen is not None:
         code = getattr(seen, "errno", None)
         text = str(seen).lower()
         # The file the operating system refused names the place better than the caller's guess; the system's own
         # (English) words stay in the cause, shown with --debug.
-        where = getattr(seen, "filename", None) or where
+        refused = getattr(seen, "filename", None) or refused
+        where = refused or where
+        in_report_folder = report and refused and Path(refused).absolute().parent == Path(report).absolute().parent
+        option = "--report" if in_report_folder else "--db"
         if code in _FULL or any(t in text for t in _FULL_TEXT):
             return StorageError(
                 f"磁盘空间不足，无法写入 {where}。本次操作未完成。",

@@ -613,19 +613,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-def storage_option(args: argparse.Namespace, error: BaseException) -> str:
-    """The option that chose where a failed write went: --report when the refused file is the report, else --db."""
-    report = getattr(args, "report", None)
-    seen: BaseException | None = error
-    while report and seen is not None:
-        refused = getattr(seen, "filename", None)
-        # The report is written beside its name first (a temporary file), then renamed.
-        if refused and os.path.dirname(os.path.abspath(refused)) == os.path.dirname(os.path.abspath(report)):
-            return "--report"
-        seen = seen.__cause__ or seen.__context__
-    return "--db"
-
-
 def run_command(argv: Sequence[str] | None) -> int:
     """Parse argv (sys.argv when None) and run its command's handler."""
     try:
@@ -671,7 +658,7 @@ def run_command(argv: Sequence[str] | None) -> int:
         # A full disk or read-only folder met outside the warehouse (reports, Data Docs): still exit 2; the Prefect
         # server not answering: 3.
         known = storage_error_from(
-            error, getattr(args, "db", None) or "数据目录", storage_option(args, error)
+            error, getattr(args, "db", None) or "数据目录", getattr(args, "report", None)
         ) or prefect_unreachable(error)
         if known is not None:
             sys.stderr.write(known.describe() + "\n")
