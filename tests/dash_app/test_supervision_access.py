@@ -788,15 +788,13 @@ def test_evidence_typed_in_a_workbook_never_serves_a_file_whatever_it_names(app,
     # must not turn the evidence route into a download of it (it served any file under var/).
     own, other = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[2:4]
     for finding in (own, other):
-        site.store.write(
-            lambda con, finding=finding: transition_finding(
-                con,
-                finding["finding_id"],
-                by="planner",
-                action="转为阶段性整改",
-                note="分阶段",
-                new_deadline=date(2026, 12, 31),
-            )
+        change_finding(
+            site.settings,
+            finding["finding_id"],
+            by="planner",
+            action="转为阶段性整改",
+            note="分阶段",
+            new_deadline=date(2026, 12, 31),
         )
     report = tmp_path / "整改报告.pdf"
     report.write_bytes(EVIDENCE_BYTES)
