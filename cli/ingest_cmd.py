@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import getpass
 import os
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -144,13 +142,6 @@ def run_ingest(args: argparse.Namespace) -> int:
             hint="错误报告是一个 Excel 工作簿，例如 --report 报告/广东省-错误报告.xlsx。",
         )
     settings = load_settings(args.db, args.warehouse)
-    # Where the report and the warehouse will be written is checked before any work: a path under an ordinary file
-    # or in a folder that cannot be written fails only after the return was read, validated (and, for --report,
-    # recorded), and as an internal error.
-    if report is not None:
-        require_writable_place(report, "--report")
-    if settings.warehouse_url is None:
-        require_writable_place(settings.db_path, "--db" if args.db else "数据仓库文件（$ARCHIVE_CENSUS_DB 或默认路径）")
     orchestrator = choose_orchestrator(args.orchestrator, settings)
     if orchestrator == "direct":
         # Great Expectations loads while the workbook is identified and parsed (two cores, two jobs).
@@ -193,36 +184,6 @@ def describe_refusal(result: dict[str, Any]) -> str:
         f"未通过校验，整份退回，未装载任何数据：错误 {result['errors']} 个、警告 {result['warnings']} 个；{where}。"
         f" 处理办法：请按错误清单逐项改正{more}，然后重新上传。"
     )
-
-
-# Why a folder cannot take a new file, by errno (the operating system's own words are English).
-_WHY_UNWRITABLE = {
-    errno.EACCES: "没有写权限",
-    errno.EPERM: "没有写权限",
-    errno.EROFS: "位于只读文件系统",
-    errno.ENOSPC: "所在磁盘已满",
-}
-
-
-def require_writable_place(path: Path, option: str) -> None:
-    """UsageError unless `path` can be created: its nearest existing folder is a folder and can be written."""
-    ancestor = path.absolute().parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
-    if not ancestor.is_dir():
-        raise UsageError(
-            f"{option} {path} 无法创建：路径中的 {ancestor} 是一个文件，不是文件夹。本次未做任何处理。",
-            hint=f"请让 {option} 指向一个文件夹中的文件（例如去掉多余的路径部分，或换一个文件夹）后重试。",
-        )
-    try:
-        with tempfile.TemporaryFile(dir=ancestor):
-            pass
-    except OSError as error:
-        raise UsageError(
-            f"{option} {path} 无法写入：文件夹 {ancestor} {_WHY_UNWRITABLE.get(error.errno or 0, '中不能建立文件')}。"
-            "本次未做任何处理。",
-            hint=f"请让 {option} 指向当前用户可以写入的文件夹中的文件后重试。",
-        ) from error
 
 
 DEMO_USERS = (

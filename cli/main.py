@@ -627,9 +627,13 @@ def run_command(argv: Sequence[str] | None) -> int:
     wants_json = bool(getattr(args, "json", False))
     try:
         # Every change this command records in the audit log comes from the command line of this OS user and host.
+        from cli.places import require_written_places
         from warehouse.audit import command_line_source
         from warehouse.store import existing_warehouse_only
 
+        # Where the command will write is checked before any work (a report after the checks, a warehouse after
+        # the return was read, a template after it was built would otherwise fail halfway, as an internal error).
+        require_written_places(args)
         with (
             command_line_source(),
             # Only the commands marked `may_create_warehouse` (ingest, restore, demo, serve, users add) may start a

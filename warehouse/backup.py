@@ -83,6 +83,8 @@ def _copy_synced(source: Path, target: Path) -> None:
 def backup_warehouse(store: WarehouseStore, out: Path) -> dict[str, Any]:
     """Write a consistent backup of the warehouse into the empty or new folder `out`; its manifest."""
     out = Path(out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"备份目录 {out} 是一个文件，不是目录。", hint="请指定一个新的或空的目录，避免覆盖已有文件。")
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"备份目录 {out} 不是空目录。", hint="请指定一个新的或空的目录，避免覆盖已有备份。")
     with store.storage(out):
@@ -114,7 +116,7 @@ def verify_backup(folder: Path) -> dict[str, Any]:
     folder = Path(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):
         raise UsageError(
             f"{folder} 不是备份目录（缺少 {MANIFEST}）。", hint="请指定 archive-census backup --out 生成的目录。"
         ) from None

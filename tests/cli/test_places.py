@@ -1,0 +1,61 @@
+"""Every command that writes a file or folder refuses a place it cannot write before any work, naming the option,
+in one Chinese paragraph and with exit 2 (it was an internal error, exit 3, halfway through)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from tests.cli.test_ingest_refusals import listing
+from warehouse.backends import EmbeddedWarehouse
+
+# (command line with {target} where the refused place goes, {db} an existing warehouse, {new} a new one; its option)
+COMMANDS = [
+    (["template", "census", "--province", "440000", "--out", "{target}"], "--out"),
+    (["template", "inspections", "--out", "{target}"], "--out"),
+    (["indicators", "report", "--out", "{target}", "--db", "{db}"], "--out"),
+    (["evaluation", "report", "110000", "--out", "{target}", "--db", "{db}"], "--out"),
+    (["backup", "--out", "{target}", "--db", "{db}"], "--out"),
+    (["demo", "--workdir", "{target}", "--db", "{new}"], "--workdir"),
+    (["users", "add", "someone", "--role", "planner", "--password-stdin", "--db", "{target}"], "--db"),
+    (["restore", "{db}", "--db", "{target}"], "--db"),
+]
+
+
+@pytest.fixture
+def places(tmp_path: Path) -> dict[str, Path]:
+    db = tmp_path / "w.duckdb"
+    EmbeddedWarehouse(db).current_version()
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("an ordinary file", encoding="utf-8")
+    return {"db": db, "new": tmp_path / "new" / "w.duckdb", "blocker": blocker}
+
+
+@pytest.mark.parametrize("where", ["under an ordinary file", "in a folder nobody may write"])
+@pytest.mark.parametrize(("argv", "option"), COMMANDS, ids=[" ".join(a[:2]) for a, _ in COMMANDS])
+def test_a_place_a_command_cannot_write_is_refused_before_any_work(
+    places, tmp_path, capsys, monkeypatch, argv, option, where
+):
+    target = places["blocker"] / "sub" / "x.xlsx" if where == "under an ordinary file" else Path("/proc/x.xlsx")
+    names = {"target": str(target), "db": str(places["db"]), "new": str(places["new"])}
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password-1\n"))
+    monkeypatch.chdir(tmp_path)
+    before = listing(tmp_path)
+    assert main([part.format(**names) for part in argv]) == 2
+    err = capsys.readouterr().err
+    assert f"{option} {target}" in err and "内部错误" not in err and "Error" not in err
+    assert err.count("\n") == 1
+    assert ("是一个文件，不是文件夹" if where == "under an ordinary file" else "中不能建立文件") in err
+    assert listing(tmp_path) == before  # nothing written: no file, no folder, no warehouse
+
+
+def test_a_backup_into_an_ordinary_file_and_a_restore_from_one_are_refused(places, capsys):
+    assert main(["backup", "--out", str(places["blocker"]), "--db", str(places["db"])]) == 2
+    assert f"备份目录 {places['blocker']} 是一个文件，不是目录" in capsys.readouterr().err
+    assert main(["restore", str(places["blocker"]), "--db", str(places["new"])]) == 2
+    err = capsys.readouterr().err
+    assert f"{places['blocker']} 不是备份目录" in err and "内部错误" not in err
+    assert not places["new"].exists()
