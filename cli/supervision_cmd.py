@@ -49,10 +49,10 @@ def parse_day(text: str | None, option: str) -> date | None:
         ) from None
 
 
-def _xlsx(out: str) -> Path:
+def _xlsx(out: str, example: str) -> Path:
     path = Path(out)
     if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"输出文件「{path.name}」的扩展名应为 .xlsx。", hint="例如 --out 反馈报告.xlsx。")
+        raise UsageError(f"输出文件「{path.name}」的扩展名应为 .xlsx。", hint=f"例如 --out {example}。")
     return path
 
 
@@ -198,7 +198,7 @@ def run_evaluation(args: argparse.Namespace) -> int:
         )
         return _print(args, withdrawn, f"已撤回档案馆 {withdrawn['archive_code']} {withdrawn['description']}。")
     if command == "report":
-        out = _xlsx(args.out)
+        out = _xlsx(args.out, f"评价反馈报告-{args.archive_code}.xlsx")
         with store.reader() as con:
             write_evaluation_report(con, args.archive_code, out, args.round)
         return _print(
@@ -250,7 +250,7 @@ def _issue_findings(args: argparse.Namespace) -> int:
 
 def run_indicators(args: argparse.Namespace) -> int:
     """`indicators report --out FILE.xlsx`."""
-    out = _xlsx(args.out)
+    out = _xlsx(args.out, "规划指标中期评估.xlsx")
     as_of = parse_day(args.as_of, "--as-of")
     with _store(args).reader() as con:
         write_indicators_report(con, out, as_of)

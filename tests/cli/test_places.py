@@ -59,3 +59,16 @@ def test_a_backup_into_an_ordinary_file_and_a_restore_from_one_are_refused(place
     err = capsys.readouterr().err
     assert f"{places['blocker']} 不是备份目录" in err and "内部错误" not in err
     assert not places["new"].exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "example"),
+    [
+        (["indicators", "report"], "--out 规划指标中期评估.xlsx"),
+        (["evaluation", "report", "440000"], "--out 评价反馈报告-440000.xlsx"),
+    ],
+)
+def test_a_report_not_named_xlsx_is_refused_with_an_example_of_its_own_kind(places, capsys, argv, example):
+    assert main([*argv, "--out", str(places["db"].parent / "report.csv"), "--db", str(places["db"])]) == 2
+    err = capsys.readouterr().err
+    assert "扩展名应为 .xlsx" in err and example in err
