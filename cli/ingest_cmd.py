@@ -268,6 +268,10 @@ def run_demo(args: argparse.Namespace) -> int:
 
     settings = load_settings(args.db, args.warehouse)
     provinces = _demo_provinces(getattr(args, "provinces", None))
+    if args.serve:
+        from cli.web_cmd import require_free_port
+
+        require_free_port(args.host, args.port)  # before minutes of loading, not after
     reset_warehouse(settings, replace=args.replace)
     orchestrator = args.orchestrator or "prefect"
     if orchestrator == "prefect":

@@ -53,13 +53,21 @@ _PARSER_MESSAGES = (
     (re.compile(r"^unrecognized arguments: (.+)$"), "无法识别的参数：{0}。"),
 )
 
-_TYPE_NAMES = {"int": "整数", "float": "数字", "positive_int": "正整数"}
+_TYPE_NAMES = {"int": "整数", "float": "数字", "positive_int": "正整数", "port_number": "1～65535 的端口号"}
 
 
 def positive_int(text: str) -> int:
     """An argument that must be a whole number above zero (argparse's type)."""
     value = int(text)
     if value <= 0:
+        raise ValueError(text)
+    return value
+
+
+def port_number(text: str) -> int:
+    """An argument that must be a TCP port a server can be asked to listen on (argparse's type)."""
+    value = int(text)
+    if not 1 <= value <= 65535:
         raise ValueError(text)
     return value
 
@@ -363,7 +371,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--replace", action="store_true", help="替换 --db 处已有的数据仓库")
     demo.add_argument("--orchestrator", choices=["prefect", "direct"], default=None, help="编排方式（默认：prefect）")
     demo.add_argument("--host", default="127.0.0.1", help="仪表盘的监听地址（默认：%(default)s）")
-    demo.add_argument("--port", type=int, default=8050, help="仪表盘的端口（默认：%(default)s）")
+    demo.add_argument("--port", type=port_number, default=8050, help="仪表盘的端口（默认：%(default)s）")
     demo.add_argument("--verbose", action="store_true", help="显示 Prefect、Great Expectations 和网页请求的日志")
     _common(demo)
     demo.set_defaults(handler=_handler("ingest_cmd", "run_demo"), may_create_warehouse=True)
@@ -390,7 +398,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = _command(commands, "serve", "启动仪表盘")
     serve.add_argument("--host", default="127.0.0.1", help="监听地址（默认：%(default)s）")
-    serve.add_argument("--port", type=int, default=8050, help="端口（默认：%(default)s）")
+    serve.add_argument("--port", type=port_number, default=8050, help="端口（默认：%(default)s）")
     _common(serve, json_flag=False)
     serve.set_defaults(handler=_handler("web_cmd", "run_serve"), may_create_warehouse=True)
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
+import socket
 import sys
+from typing import Any
 
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
@@ -17,22 +20,70 @@ from warehouse.users import add_user, list_users
 
 def run_serve(args: argparse.Namespace, banner: str = "") -> int:
     """Serve the dashboard (threaded werkzeug server on loopback by default); `banner` is printed last."""
-    from werkzeug.serving import run_simple
-
     from dash_app.app import create_app
 
     settings = load_settings(args.db, args.warehouse)
     with saying_if_created(settings):
         open_warehouse(settings).current_version()  # creates and migrates the warehouse when needed
     app = create_app(settings)
+    # Bound before the address is announced: a port in use is said, not announced and then left to werkzeug's
+    # English. werkzeug's server directly, not app.run: Flask's banner would print after ours.
+    server = bind_server(args.host, args.port, app.server)
     sys.stderr.write(f"\n仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n{banner}\n")
     sys.stderr.flush()
     try:
-        # werkzeug directly, not app.run: Flask's banner ("Serving Flask app …") would print after ours.
-        run_simple(args.host, args.port, app.server, threaded=True)
+        server.serve_forever()
     except KeyboardInterrupt:
         sys.stderr.write("已停止。\n")
+    finally:
+        server.server_close()
     return 0
+
+
+def bind_server(host: str, port: int, wsgi_app: Any) -> Any:
+    """A threaded werkzeug server listening on host:port; UsageError saying why when it cannot listen there.
+
+    The socket is bound here and handed over: werkzeug, binding itself, prints the system's English words and
+    exits the process when the port is taken."""
+    from werkzeug.serving import get_sockaddr, make_server, select_address_family
+
+    try:
+        family = select_address_family(host, port)
+        with socket.socket(family, socket.SOCK_STREAM) as listener:
+            listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as werkzeug's own socket
+            listener.bind(get_sockaddr(host, port, family))
+            listener.listen(128)
+            return make_server(host, port, wsgi_app, threaded=True, fd=listener.fileno())  # keeps a duplicate
+    except OSError as error:
+        message, hint = _why_not_listening(host, port, error)
+        raise UsageError(message, hint=hint) from error
+
+
+def require_free_port(host: str, port: int) -> None:
+    """UsageError now, not after minutes of work, when the dashboard could not listen on host:port."""
+    bind_server(host, port, lambda _environ, _start: []).server_close()
+
+
+def _why_not_listening(host: str, port: int, error: OSError) -> tuple[str, str]:
+    """What to tell a person whose server could not listen (the system's words are English; kept for --debug)."""
+    if isinstance(error, socket.gaierror):
+        return f"无法识别监听地址「{host}」。", "请用本机的 IP 地址，如 --host 127.0.0.1（仅本机访问）。"
+    if error.errno == errno.EADDRINUSE:
+        return (
+            f"端口 {port} 已被其他程序占用，仪表盘无法在 {host}:{port} 上启动。",
+            f"请关闭占用该端口的程序（可能是已在运行的仪表盘），或换一个端口，如 --port {port + 1 if port < 65535 else 8050}。",
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return (
+            f"{host} 不是本机的网络地址，仪表盘无法在其上监听。",
+            "仅本机访问用 --host 127.0.0.1；让其他计算机访问请用本机的局域网地址（请先确认防火墙和账号安全）。",
+        )
+    if error.errno in (errno.EACCES, errno.EPERM):
+        return (
+            f"没有权限在端口 {port} 上监听（1024 以下的端口需要管理员权限）。",
+            "请改用 1024 以上的端口，如 --port 8050。",
+        )
+    return f"仪表盘无法在 {host}:{port} 上监听。", "请检查 --host 和 --port；加 --debug 可看到系统给出的原因。"
 
 
 def run_users(args: argparse.Namespace) -> int:

@@ -1,0 +1,50 @@
+"""`archive-census serve` (and `demo --serve`) say in Chinese, with exit 2, why the dashboard cannot listen where it
+is asked to, before announcing an address or loading anything (werkzeug printed English and exited 1; a port above
+65535 served on a random port while the banner named the one asked for)."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from cli.main import main
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    """A loopback port another program listens on."""
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        yield other.getsockname()[1]
+
+
+def test_a_port_in_use_is_refused_before_the_address_is_announced(tmp_path, capsys, taken_port):
+    assert main(["serve", "--port", str(taken_port), "--db", str(tmp_path / "w.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert f"端口 {taken_port} 已被其他程序占用" in err and f"--port {taken_port + 1}" in err
+    assert "仪表盘：http" not in err and "Address already in use" not in err
+
+
+def test_the_demo_refuses_a_port_in_use_before_it_loads_anything(tmp_path, capsys, taken_port):
+    db = tmp_path / "demo" / "w.duckdb"
+    assert main(["demo", "--serve", "--port", str(taken_port), "--db", str(db), "--orchestrator", "direct"]) == 2
+    assert f"端口 {taken_port} 已被其他程序占用" in capsys.readouterr().err
+    assert not db.parent.exists()
+
+
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--host", "192.0.2.1"], "192.0.2.1 不是本机的网络地址"),  # TEST-NET-1: never a local address
+        (["--host", "no-such-host.invalid"], "无法识别监听地址「no-such-host.invalid」"),
+        (["--port", "99999"], "参数 --port 的取值 '99999' 无效（应为1～65535 的端口号）"),
+        (["--port", "0"], "参数 --port 的取值 '0' 无效（应为1～65535 的端口号）"),
+    ],
+)
+def test_an_address_the_dashboard_cannot_listen_on_is_said_in_chinese(tmp_path, capsys, argv, said):
+    assert main(["serve", *argv, "--db", str(tmp_path / "w.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "仪表盘：http" not in err
