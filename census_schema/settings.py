@@ -145,6 +145,25 @@ def env_day(env: Mapping[str, str], name: str) -> date | None:
         ) from None
 
 
+# ARCHIVE_CENSUS_DATA_DOCS: "deferred" (default, also "1": built on first request), "inline" (built during
+# validation), "0" or "off" (no validation results kept, no Data Docs).
+DATA_DOCS_MODES = ("deferred", "1", "inline", "0", "off")
+
+
+def env_choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
+    """One of `choices` from the environment variable `name` (`default` when unset or empty); a UsageError naming
+    the variable otherwise (a misspelt mode would silently be the default)."""
+    text = (env.get(name) or "").strip()
+    if not text:
+        return default
+    if text not in choices:
+        raise UsageError(
+            f"环境变量 {name} 的值「{text}」无效。",
+            hint=f"可选：{'、'.join(choices)}；或不设置此变量（默认 {default}）。",
+        )
+    return text
+
+
 def load_settings(db_path: str | Path | None = None, warehouse: str | None = None) -> Settings:
     """Settings from arguments, then `ARCHIVE_CENSUS_*` environment variables, then defaults."""
     env = dict(os.environ)
@@ -155,6 +174,7 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
             "使用 DuckLake 数据仓库时必须指定数据文件目录。",
             hint="请设置环境变量 ARCHIVE_CENSUS_DATA_PATH（所有写入进程共享的目录，例如 /srv/census/lake）。",
         )
+    data_docs = env_choice(env, "ARCHIVE_CENSUS_DATA_DOCS", DATA_DOCS_MODES, "deferred")
     return Settings(
         db_path=path,
         max_upload_bytes=int(env_number(env, "ARCHIVE_CENSUS_MAX_UPLOAD_MB", 100)) * 1024 * 1024,
@@ -162,9 +182,8 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
         reader_timeout_s=env_number(env, "ARCHIVE_CENSUS_READER_TIMEOUT_S", 300, whole=False),
         max_evidence_bytes=int(env_number(env, "ARCHIVE_CENSUS_MAX_EVIDENCE_MB", 50)) * 1024 * 1024,
         orchestrator=env.get("ARCHIVE_CENSUS_ORCHESTRATOR", "auto"),
-        # ARCHIVE_CENSUS_DATA_DOCS: "deferred" (default, also "1"), "inline" (built during validation), "0" or "off".
-        save_data_docs=env.get("ARCHIVE_CENSUS_DATA_DOCS", "deferred") == "inline",
-        keep_validation_results=env.get("ARCHIVE_CENSUS_DATA_DOCS", "deferred") not in ("0", "off"),
+        save_data_docs=data_docs == "inline",
+        keep_validation_results=data_docs not in ("0", "off"),
         as_of=env_day(env, "ARCHIVE_CENSUS_AS_OF"),
         warehouse_url=url,
         data_path=Path(data_path).absolute() if url is not None and data_path else None,
