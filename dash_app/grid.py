@@ -7,6 +7,8 @@ assets/grid_formats.js; the Excel export writes the same values with matching nu
 from __future__ import annotations
 
 import io
+import math
+import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -117,6 +119,21 @@ EXCEL_FORMATS = {
     "datetime": 'yyyy"年"m"月"d"日" hh:mm',
     "year": "0",
 }
+# A grid drawn with fit_width sizes its columns from what they can hold, in its cells' font (14 px) with narrow
+# padding (assets/app.css, .fitted-grid): a CJK character is one em wide in any font; digits and Latin letters are
+# allowed 0.65 em (the widest fallback sans-serif, DejaVu Sans, draws digits 0.64 em wide).
+GRID_FONT_PX = 14
+FITTED_PADDING_PX = 8
+# Beside a header's text: its filter button and, once sorted, its sort arrow.
+HEADER_ICONS_PX = 40
+# The widest text a date or time column shows (assets/grid_formats.js): 2026年12月31日 23:59.
+WIDEST_SHOWN = {"date": "0000年00月00日", "datetime": "0000年00月00日 00:00"}
+
+
+def text_width(text: str) -> int:
+    """The pixels `text` takes at most in a grid cell (see GRID_FONT_PX)."""
+    wide = sum(unicodedata.east_asian_width(c) in "WF" for c in text)
+    return math.ceil(GRID_FONT_PX * (wide + 0.65 * (len(text) - wide)))
 
 
 @dataclass(frozen=True)
@@ -137,14 +154,29 @@ class Column:
     clip: bool = False
     # CSS classes of a cell by its value (e.g. {"warn": "滞后"}).
     classes: tuple[tuple[str, str], ...] = ()
+    # Every value the column can show, or its widest (a code list's values): in a grid drawn with fit_width it is wide
+    # enough for the longest, whatever rows the grid holds now or later. Dates and times know their widest.
+    fits: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
         """The header with its unit: 应报（个）."""
         return f"{self.header}（{self.unit}）" if self.unit else self.header
 
-    def definition(self) -> dict[str, Any]:
-        """The AG Grid column definition."""
+    def fitted_width(self) -> int:
+        """Its width in a grid drawn with fit_width: its widest value and its header whole (ValueError for a column
+        that neither wraps nor knows its widest value)."""
+        widest = (*self.fits, *([WIDEST_SHOWN[self.kind]] if self.kind in WIDEST_SHOWN else []))
+        if not widest:
+            raise ValueError(f"column {self.field} neither wraps nor declares the values it fits")
+        return max(max(map(text_width, widest)) + 2 * FITTED_PADDING_PX, self.header_width())
+
+    def header_width(self) -> int:
+        """The width its header needs whole in a grid drawn with fit_width."""
+        return text_width(self.title) + 2 * FITTED_PADDING_PX + HEADER_ICONS_PX
+
+    def definition(self, *, fitted: bool = False) -> dict[str, Any]:
+        """The AG Grid column definition; `fitted`: in a grid drawn with fit_width."""
         spec: dict[str, Any] = {"field": self.field, "headerName": self.title, "headerTooltip": self.title}
         if self.kind in FORMATTERS:
             spec["valueFormatter"] = {"function": FORMATTERS[self.kind].format(decimals=self.decimals)}
@@ -162,9 +194,14 @@ class Column:
             spec.update(maxWidth=360, tooltipField=self.field)
         if self.wrap:
             # Not sized to its content (which pushed it off the screen): it takes the width the other columns leave
-            # and wraps.
-            spec.update(wrapText=True, autoHeight=True, flex=1, minWidth=self.wrap_width, suppressAutoSize=True)
+            # and wraps (in a fitted grid, the wrapping columns share it in proportion to their least widths).
+            least = max(self.wrap_width, self.header_width()) if fitted else self.wrap_width
+            spec.update(
+                wrapText=True, autoHeight=True, flex=least if fitted else 1, minWidth=least, suppressAutoSize=True
+            )
             spec["cellClass"] = "wrap-cell"
+        elif fitted:
+            spec.update(width=self.fitted_width(), minWidth=self.fitted_width())
         if self.classes:
             spec["cellClassRules"] = {css: f"params.value === {value!r}" for css, value in self.classes}
         return spec
@@ -229,12 +266,24 @@ def grid_block(
     *,
     row_id: str | None = None,
     page_size: int = PAGE_SIZE,
+    fit_width: bool = False,
 ) -> html.Div:
     """The grid with its export button and row count; `row_id` names the field that identifies a row. The grid is
-    as tall as its rows (a page of at most `page_size` rows)."""
+    as tall as its rows (a page of at most `page_size` rows).
+
+    Its columns are sized to the rows it first draws; with `fit_width`, to what they can hold instead (Column.fits,
+    dates' widest format; narrow padding), so rows that arrive later are never cut: the wrapping columns share the
+    width left, and the grid does not scroll sideways as long as their least widths fit."""
     options: dict[str, Any] = {}
     if row_id:
         options["getRowId"] = f"params.data.{row_id}"
+    sizing: dict[str, Any] = (
+        {}
+        if fit_width
+        # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
+        # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
+        else {"autoSizeStrategy": {"type": "fitCellContents"}}
+    )
     return html.Div(
         [
             html.Div(
@@ -250,7 +299,7 @@ def grid_block(
             dcc.Loading(
                 dag.AgGrid(
                     id=grid_id,
-                    columnDefs=[c.definition() for c in as_columns(columns)],
+                    columnDefs=[c.definition(fitted=fit_width) for c in as_columns(columns)],
                     rowData=[],
                     defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
                     dashGridOptions={
@@ -261,14 +310,12 @@ def grid_block(
                         "domLayout": "autoHeight",
                         "enableCellTextSelection": True,
                         "tooltipShowDelay": 300,
-                        # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
-                        # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
-                        "autoSizeStrategy": {"type": "fitCellContents"},
+                        **sizing,
                         "localeText": GRID_LOCALE,
                     },
                     style={"height": None},
                     **options,
-                    className="ag-theme-alpine",
+                    className="ag-theme-alpine fitted-grid" if fit_width else "ag-theme-alpine",
                 ),
                 type="dot",
                 delay_show=400,

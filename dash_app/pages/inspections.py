@@ -16,7 +16,15 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
-from census_schema.supervision.codes import COMPREHENSIVE, SPECIAL, FindingStatus, Grade
+from census_schema.supervision.codes import (
+    COMPREHENSIVE,
+    FINDING_ACTION,
+    FINDING_ROLE,
+    FINDING_STATUS,
+    SPECIAL,
+    FindingStatus,
+    Grade,
+)
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from census_schema.supervision.forms import RECTIFICATION_FORM
 from dash_app import ids
@@ -74,18 +82,20 @@ RECORD_COLUMNS = [
     Column("submission_id", "报送编号", "code"),
     Column("excel_row", "检查记录行号", "int"),
 ]
+# Sized to what each column can hold, not to the rows first shown: a change made on this page adds a row whose
+# values may be longer. The lifecycle's words are as wide as the longest of their code lists; names, notes, measures
+# and evidence wrap and share what is left (at 1,400 pixels: no sideways scrolling).
 HISTORY_COLUMNS = [
-    Column("seq", "序号", "int"),
+    Column("seq", "序号", "int", fits=("999",)),
     Column("changed_at", "时间", "datetime"),
-    Column("changed_by", "经办人"),
-    Column("role_label", "角色"),
-    Column("action", "操作"),
-    Column("from_status", "原状态"),
-    Column("to_status", "新状态"),
-    # Two long texts side by side: narrower than one alone, so the evidence column fits a 1,400-pixel screen.
-    Column("note", "说明", wrap=True, wrap_width=180),
-    Column("measures", "整改措施", wrap=True, wrap_width=180),
-    Column("evidence_link", "佐证材料", "link"),
+    Column("changed_by", "经办人", wrap=True, wrap_width=80),
+    Column("role_label", "角色", fits=FINDING_ROLE.values),
+    Column("action", "操作", fits=FINDING_ACTION.values),
+    Column("from_status", "原状态", fits=FINDING_STATUS.values),
+    Column("to_status", "新状态", fits=FINDING_STATUS.values),
+    Column("note", "说明", wrap=True, wrap_width=130),
+    Column("measures", "整改措施", wrap=True, wrap_width=130),
+    Column("evidence_link", "佐证材料", "link", wrap=True, wrap_width=130),
     Column("new_deadline", "新期限", "date"),
 ]
 # The lifecycle role each web role acts in: provincial offices rectify, the national bureau reviews.
@@ -180,7 +190,7 @@ def layout(
                 for_id=ids.INSPECTIONS_FINDING,
             ),
             html.Div(id=ids.INSPECTIONS_DETAIL, className="result"),
-            grid_block(ids.INSPECTIONS_HISTORY_GRID, HISTORY_COLUMNS),
+            grid_block(ids.INSPECTIONS_HISTORY_GRID, HISTORY_COLUMNS, fit_width=True),
             html.Div(
                 [
                     labelled(

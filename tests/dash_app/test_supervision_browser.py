@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from census_schema.archives import list_comprehensive_archives
+from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
 from dash_app import ids
 from dash_app.pages import evaluation, indicators, inspections
 from synthetic.supervision import DEMO_TODAY
@@ -253,6 +254,102 @@ def test_a_planner_lists_the_overdue_findings_and_opens_one_s_history(browsing, 
         (str(t["seq"]), t["action"], t["to_status"]) for t in history[: len(rows)]
     ]
     screenshot(page, "inspections-finding")
+    assert browsing.failed == []
+
+
+def cut_cells(page: Any, grid_id: str) -> list[list[Any]]:
+    """The grid's header texts and cells whose text does not fit (AG Grid cuts it with …): [column, text, width the
+    text needs, width shown]. A cell's boxes are measured (a link's text by the box it sits in); a header by its text
+    (its resize handle juts out of its box)."""
+    return page.evaluate(
+        """id => [
+                ...Array.from(document.querySelectorAll(`#${id} .ag-header-cell-text`)).map(text => [text, text]),
+                ...Array.from(document.querySelectorAll(`#${id} .ag-center-cols-container .ag-cell`))
+                    .flatMap(cell => [cell, ...cell.querySelectorAll('*')].map(box => [cell, box])),
+            ]
+            .filter(([, box]) => getComputedStyle(box).display !== 'inline' && box.scrollWidth > box.clientWidth)
+            .map(([cell, box]) => [cell.closest('[col-id]').getAttribute('col-id'), box.textContent.trim(),
+                                   box.scrollWidth, box.clientWidth])""",
+        grid_id,
+    )
+
+
+def horizontal_overflow(page: Any, grid_id: str) -> dict[str, list[int]]:
+    """The grid's boxes wider inside than shown ([scroll width, client width]): its rows (a horizontal scroll bar)
+    and the page itself."""
+    return page.evaluate(
+        """id => Object.fromEntries([
+                ['rows', document.querySelector(`#${id} .ag-center-cols-viewport`)],
+                ['scroll bar', document.querySelector(`#${id} .ag-body-horizontal-scroll-viewport`)],
+                ['page', document.documentElement],
+            ].filter(([, box]) => box.scrollWidth > box.clientWidth).map(([name, box]) => [name,
+                [box.scrollWidth, box.clientWidth]]))""",
+        grid_id,
+    )
+
+
+def wait_until_readable(page: Any, grid_id: str) -> tuple[list[list[Any]], dict[str, list[int]]]:
+    """The grid's cut texts and overflow once it has settled (columns are sized after the rows are drawn): none, or
+    what is still cut after a few seconds."""
+    for _ in range(30):
+        page.wait_for_timeout(200)
+        if not cut_cells(page, grid_id) and not horizontal_overflow(page, grid_id):
+            break
+    return cut_cells(page, grid_id), horizontal_overflow(page, grid_id)
+
+
+def test_a_finding_s_history_reads_whole_at_1400_px_before_and_after_an_action_adds_a_longer_row(
+    browsing, site, tmp_path
+):
+    # A Guangdong finding in 整改中 whose history is all shorter than the row its office's 提交整改报告 will add.
+    added = {
+        "changed_by": "guangdong",
+        "action": FindingAction.SUBMIT.value,
+        "to_status": FindingStatus.SUBMITTED.value,
+    }
+    findings = read(site, query_findings, DEMO_TODAY, province_code="440000", status=FindingStatus.IN_PROGRESS.value)
+    histories = {f["finding_id"]: read(site, query_finding_history, f["finding_id"])["transitions"] for f in findings}
+    finding_id, history = next(
+        (finding_id, history)
+        for finding_id, history in histories.items()
+        if all(len(str(t[field] or "")) < len(value) for t in history for field, value in added.items())
+    )
+    evidence = tmp_path / "整改报告（广东省档案馆）.pdf"
+    evidence.write_bytes(b"%PDF-1.4 rectification report")
+    page = browsing.sign_in("guangdong", f"{inspections.PATH}?finding={finding_id}")
+    grid_count(page, ids.INSPECTIONS_HISTORY_GRID, len(history))
+    wait_for_grid(page, ids.INSPECTIONS_HISTORY_GRID, rows=True)
+    first_draw = wait_until_readable(page, ids.INSPECTIONS_HISTORY_GRID)
+    screenshot(page, "inspections-history-first-draw")
+
+    page.click(f"#{ids.INSPECTIONS_ACTION}")
+    page.get_by_role("option", name=f"{FindingAction.SUBMIT} → {FindingStatus.SUBMITTED}").click()
+    page.fill(f"#{ids.INSPECTIONS_MEASURES}", "已将全部待整改案卷重新登记入库，并补建温湿度记录台账。")
+    page.set_input_files(f"#{ids.INSPECTIONS_EVIDENCE} input[type=file]", str(evidence))
+    page.click(f"#{ids.INSPECTIONS_APPLY}")
+    page.wait_for_function(
+        "([id, text]) => document.getElementById(id).textContent.startsWith(text)",
+        arg=[ids.INSPECTIONS_RESULT, f"{finding_id}：{FindingStatus.IN_PROGRESS} → {FindingStatus.SUBMITTED}"],
+    )
+    grid_count(page, ids.INSPECTIONS_HISTORY_GRID, len(history) + 1)
+    page.wait_for_function(
+        "([id, n]) => document.querySelectorAll(`#${id} .ag-center-cols-container .ag-row`).length === n",
+        arg=[ids.INSPECTIONS_HISTORY_GRID, len(history) + 1],
+    )
+    browsing.wait_for_quiet(page)
+    after_action = wait_until_readable(page, ids.INSPECTIONS_HISTORY_GRID)
+    screenshot(page, "inspections-history-after-action")
+    rows = shown_rows(page, ids.INSPECTIONS_HISTORY_GRID)
+    assert {k: rows[-1][k] for k in (*added, "role_label", "evidence_link")} == {
+        **added,
+        "role_label": FindingRole.RECTIFIER.label,
+        "evidence_link": evidence.name,
+    }
+    # Nothing cut, no horizontal scroll: when the grid is first drawn, and after the longer row came.
+    assert {"first draw": first_draw, "after the action": after_action} == {
+        "first draw": ([], {}),
+        "after the action": ([], {}),
+    }
     assert browsing.failed == []
 
 
