@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
@@ -69,6 +70,12 @@ INVISIBLE_CHARS = (
 # may hold them inside; in a name, a code or any shorter field they are not typed on purpose.
 LINE_BREAK_CHARS = r"[\t\r\n\u2028\u2029]"
 MULTILINE_MIN_LENGTH = 200
+_UNSEEN = re.compile(f"{INVISIBLE_CHARS}|{LINE_BREAK_CHARS}")
+
+
+def show_unseen(text: str) -> str:
+    """The text with each invisible character or line break shown as its code ([U+200B]), so a person sees where."""
+    return _UNSEEN.sub(lambda found: f"[U+{ord(found.group()):04X}]", text)
 
 
 def bound_text(value: float) -> str:

@@ -66,6 +66,8 @@ def hash_password(password: str) -> str:
     """A salted scrypt hash (werkzeug's default KDF)."""
     if len(password) < 8:
         raise UsageError("密码至少 8 个字符。")
+    if not password.strip():
+        raise UsageError("密码不能全是空格。")
     return generate_password_hash(password)
 
 

@@ -9,6 +9,7 @@ import duckdb
 from census_schema.audit import AuditKind
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
+from census_schema.fields import show_unseen
 from census_schema.roles import Role
 from warehouse.audit import record_event
 from warehouse.transactions import transaction, utc_now
@@ -47,6 +48,12 @@ def add_user(
     name = user_name.strip()
     if not name or len(name) > 64:
         raise UsageError("用户名不能为空，且不超过 64 个字符。")
+    if show_unseen(name) != name:
+        # A name is shown in the audit log, the history of every finding and on terminals: what it holds is seen.
+        raise UsageError(
+            f"用户名「{show_unseen(name)}」含有看不见的字符（控制字符、零宽字符、方向控制符、换行或制表符）。",
+            hint="请只用看得见的字符（汉字、字母、数字、.、_、- 等）重新输入用户名。",
+        )
     role = parse_role(role)
     if role is Role.PROVINCE:
         if not province_code:

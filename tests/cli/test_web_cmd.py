@@ -1,15 +1,19 @@
 """`archive-census serve` (and `demo --serve`) say in Chinese, with exit 2, why the dashboard cannot listen where it
 is asked to, before announcing an address or loading anything (werkzeug printed English and exited 1; a port above
-65535 served on a random port while the banner named the one asked for)."""
+65535 served on a random port while the banner named the one asked for); `users add` refuses a name holding
+characters nobody sees and a password of spaces."""
 
 from __future__ import annotations
 
+import io
+import json
 import socket
 from collections.abc import Iterator
 
 import pytest
 
 from cli.main import main
+from warehouse.backends import EmbeddedWarehouse
 
 
 @pytest.fixture
@@ -48,3 +52,24 @@ def test_an_address_the_dashboard_cannot_listen_on_is_said_in_chinese(tmp_path, 
     assert main(["serve", *argv, "--db", str(tmp_path / "w.duckdb")]) == 2
     err = capsys.readouterr().err
     assert said in err and "仪表盘：http" not in err
+
+
+@pytest.mark.parametrize(
+    ("name", "password", "said"),
+    [
+        ("guangdong\u202e", "a-long-enough-password", "用户名「guangdong[U+202E]」含有看不见的字符"),
+        ("zhang\u200bsan", "a-long-enough-password", "用户名「zhang[U+200B]san」含有看不见的字符"),
+        ("a\tb", "a-long-enough-password", "用户名「a[U+0009]b」含有看不见的字符"),
+        ("planner2", " " * 12, "密码不能全是空格"),
+    ],
+)
+def test_a_user_name_with_unseen_characters_or_a_blank_password_is_refused(
+    tmp_path, capsys, monkeypatch, name, password, said
+):
+    db = tmp_path / "w.duckdb"
+    EmbeddedWarehouse(db).current_version()
+    monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
+    assert main(["users", "add", name, "--role", "planner", "--password-stdin", "--db", str(db)]) == 2
+    assert said in capsys.readouterr().err
+    assert main(["users", "list", "--json", "--db", str(db)]) == 0
+    assert json.loads(capsys.readouterr().out)["users"] == []
