@@ -148,6 +148,8 @@ def env_day(env: Mapping[str, str], name: str) -> date | None:
 # ARCHIVE_CENSUS_DATA_DOCS: "deferred" (default, also "1": built on first request), "inline" (built during
 # validation), "0" or "off" (no validation results kept, no Data Docs).
 DATA_DOCS_MODES = ("deferred", "1", "inline", "0", "off")
+# How an ingestion runs: "auto" (as a Prefect flow when PREFECT_API_URL names a server, else directly), or either.
+ORCHESTRATORS = ("auto", "prefect", "direct")
 
 
 def env_choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], default: str) -> str:
@@ -181,7 +183,7 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
         reader_memory_mb=int(env_number(env, "ARCHIVE_CENSUS_READER_MEMORY_MB", 4096)),
         reader_timeout_s=env_number(env, "ARCHIVE_CENSUS_READER_TIMEOUT_S", 300, whole=False),
         max_evidence_bytes=int(env_number(env, "ARCHIVE_CENSUS_MAX_EVIDENCE_MB", 50)) * 1024 * 1024,
-        orchestrator=env.get("ARCHIVE_CENSUS_ORCHESTRATOR", "auto"),
+        orchestrator=env_choice(env, "ARCHIVE_CENSUS_ORCHESTRATOR", ORCHESTRATORS, "auto"),
         save_data_docs=data_docs == "inline",
         keep_validation_results=data_docs not in ("0", "off"),
         as_of=env_day(env, "ARCHIVE_CENSUS_AS_OF"),

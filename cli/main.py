@@ -22,7 +22,7 @@ from census_schema.errors import CensusError, ServiceUnavailable, UsageError, st
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
-from census_schema.settings import Settings
+from census_schema.settings import ORCHESTRATORS, Settings
 from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingRole, FindingStatus
 
 Handler = Callable[[argparse.Namespace], int]
@@ -321,7 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--by", default=None, help=f"报送人{BY_DEFAULT}")
     ingest.add_argument(
         "--orchestrator",
-        choices=["auto", "prefect", "direct"],
+        choices=list(ORCHESTRATORS),
         default=None,
         help="编排方式：prefect 作为 Prefect 流程运行，direct 在本进程内直接运行，auto 在设置了 PREFECT_API_URL 时用 "
         "prefect、否则用 direct（默认：$ARCHIVE_CENSUS_ORCHESTRATOR，未设置时为 auto）",

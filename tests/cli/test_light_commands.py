@@ -292,6 +292,7 @@ def test_an_ingestion_that_starts_a_new_warehouse_says_so_and_one_into_an_existi
         ("ARCHIVE_CENSUS_READER_TIMEOUT_S", "-5", "不是正数"),
         ("ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", "nan", "不是非负数"),
         ("ARCHIVE_CENSUS_DATA_DOCS", "inlne", "无效"),  # a misspelt mode was silently the default
+        ("ARCHIVE_CENSUS_ORCHESTRATOR", "prefekt", "无效"),  # was refused without naming the variable
     ],
 )
 def test_a_setting_that_is_not_what_its_variable_takes_is_refused_naming_the_variable(
