@@ -78,7 +78,10 @@ def stored_evidence_path(var_dir: Path, finding_id: str, reference: str | None) 
 def store_evidence(settings: Settings, finding_id: str, source: Path, file_name: str | None = None) -> str:
     """Copy an evidence file beside the warehouse (by content hash) and return the reference recorded with a change."""
     if not source.is_file():
-        raise UsageError(f"佐证材料文件「{source}」不存在。", hint="请检查 --evidence 的路径。")
+        what = "是一个文件夹，不是文件" if source.is_dir() else "不是普通文件" if source.exists() else "不存在"
+        raise UsageError(
+            f"佐证材料文件「{source}」{what}。", hint="请检查 --evidence 的路径，指向整改报告或佐证文件本身。"
+        )
     shown = file_name or source.name
     size = source.stat().st_size
     if size == 0:

@@ -191,6 +191,16 @@ def test_a_refused_change_keeps_no_evidence(db, tmp_path, capsys):
     assert list((db.parent / "evidence").rglob("*.pdf")) == []
 
 
+@pytest.mark.parametrize(
+    ("evidence", "said"),
+    [("{tmp}", "是一个文件夹，不是文件"), ("/dev/null", "不是普通文件"), ("{tmp}/无此文件.pdf", "不存在")],
+)
+def test_evidence_that_is_not_a_file_is_refused_saying_what_it_is(db, tmp_path, capsys, evidence, said):
+    argv = ["finding", "transition", "JC2023-001-02", "--to", "整改中", "--by", "王五", "--db", str(db)]
+    code, _, err = run(capsys, *argv, "--evidence", evidence.format(tmp=tmp_path))
+    assert code == 2 and f"」{said}。" in err
+
+
 @pytest.mark.parametrize(("size", "message"), [(0, "0 字节"), (2 * 1024 * 1024 + 1, "超过上限 2 MB")])
 def test_empty_and_oversized_evidence_is_refused(db, tmp_path, capsys, monkeypatch, size, message):
     monkeypatch.setenv("ARCHIVE_CENSUS_MAX_EVIDENCE_MB", "2")
