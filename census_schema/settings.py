@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from census_schema.clock import beijing_today
 from census_schema.errors import UsageError
 
 DEFAULT_DB = Path("var") / "warehouse.duckdb"
@@ -66,8 +67,8 @@ class Settings:
     shrink_limit_pct: float = 10.0
 
     def today(self) -> date:
-        """The day deadlines are judged on: `ARCHIVE_CENSUS_AS_OF` (the demo sets its own day), else today."""
-        return self.as_of or date.today()
+        """The day deadlines are judged on: `ARCHIVE_CENSUS_AS_OF` (the demo sets its own day), else today in Beijing."""
+        return self.as_of or beijing_today()
 
     @property
     def var_dir(self) -> Path:

@@ -8,12 +8,13 @@ from datetime import date
 from typing import Any
 
 from census_schema.audit import AUDIT_VIA_LABELS, AuditKind, action_label
+from census_schema.clock import to_beijing
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table
 from dash_app.webstate import pending_events
-from warehouse.audit import require_kind, search_audit_log, to_beijing
+from warehouse.audit import require_kind, search_audit_log
 from warehouse.backends import open_warehouse
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from census_schema.clock import to_beijing
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingSeverity, FindingStatus
@@ -148,7 +149,7 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         given = (t["note"], t["measures"] and f"整改措施：{t['measures']}", t["evidence"] and f"佐证：{t['evidence']}")
         extra = "；".join(x for x in given if x)
         lines.append(
-            f"  {t['seq']}. {t['changed_at']:%Y-%m-%d %H:%M} {t['changed_by']} {t['action']}："
+            f"  {t['seq']}. {to_beijing(t['changed_at']):%Y-%m-%d %H:%M} {t['changed_by']} {t['action']}："
             f"{t['from_status']} → {t['to_status']}{'（' + extra + '）' if extra else ''}"
         )
     return "\n".join(lines)

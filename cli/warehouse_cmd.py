@@ -9,6 +9,7 @@ from typing import Any
 
 import duckdb
 
+from census_schema.clock import to_beijing
 from census_schema.divisions import require_census_province
 from census_schema.errors import NotFound, UsageError
 from census_schema.forms import KIND_LABELS
@@ -114,7 +115,7 @@ def run_submissions(args: argparse.Namespace) -> int:
         "行数",
         "错误",
         "警告",
-        "报送时间(UTC)",
+        "报送时间（北京时间）",
         "报送人",
         "退回原因",
     ]
@@ -130,7 +131,7 @@ def run_submissions(args: argparse.Namespace) -> int:
             s["row_count"],
             s["error_count"],
             s["warning_count"],
-            f"{s['submitted_at']:%Y-%m-%d %H:%M:%S}",
+            f"{to_beijing(s['submitted_at']):%Y-%m-%d %H:%M:%S}",
             s["submitted_by"],
             s["return_reason"] or "",
         ]

@@ -12,12 +12,13 @@ from typing import Any
 
 import flask
 
+from census_schema.clock import BEIJING
 from census_schema.errors import CensusError, NotFound
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.supervision.evaluation import BonusItem, ScoringItem, get_standard
 from dash_app.access import current_viewer, require_role
-from dash_app.formatting import BEIJING, format_datetime
+from dash_app.formatting import format_datetime
 from dash_app.grid import ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from flows.supervision_reports import write_evaluation_report, write_indicators_report

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import date, datetime
 from typing import Any
 
+from census_schema.clock import to_beijing
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.scopes import CENTRAL_CHANNELS, parse_central_area
 
 # The warehouse stores naive UTC; people here read Beijing time.
-BEIJING = timezone(timedelta(hours=8), "北京时间")
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
 
 
@@ -80,14 +80,6 @@ def area_name(code: str | None) -> str:
 def kind_label(kind: str | None) -> str:
     """The Chinese name of a workbook kind."""
     return KIND_LABELS.get(kind or "", kind or "")
-
-
-def to_beijing(value: datetime | str) -> datetime:
-    """A warehouse timestamp (naive UTC, aware, or its ISO text) in Beijing time."""
-    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(BEIJING)
 
 
 def format_date(value: date | str | None) -> str:

@@ -21,11 +21,12 @@ from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_u
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from census_schema.clock import BEIJING, to_beijing
 from census_schema.xlsx import set_cell_value
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer
 from dash_app.context import AppContext
-from dash_app.formatting import BEIJING, division_name, format_count, format_date, format_datetime, to_beijing
+from dash_app.formatting import division_name, format_count, format_date, format_datetime
 from warehouse.queries import query_data_as_of
 
 Loader = Callable[..., list[dict[str, Any]]]

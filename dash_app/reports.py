@@ -15,6 +15,7 @@ import flask
 from dash import dcc, html
 
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
+from census_schema.clock import BEIJING
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES
@@ -23,7 +24,6 @@ from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division, scope_province
 from dash_app.context import AppContext
 from dash_app.formatting import (
-    BEIJING,
     division_name,
     format_count,
     format_date,

@@ -17,17 +17,17 @@ from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar, Token
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import duckdb
 
 from census_schema.audit import AUDIT_VIA_LABELS, AuditKind
+from census_schema.clock import BEIJING
 from census_schema.errors import UsageError
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, utc_now
 
-BEIJING = timezone(timedelta(hours=8), "北京时间")
 MAX_TEXT = 2000
 DEFAULT_LIMIT = 10_000
 COLUMNS = (
@@ -199,11 +199,6 @@ def record_event(
 
 
 # ----------------------------------------------------------------------------------------------------- reading
-
-
-def to_beijing(moment: datetime) -> datetime:
-    """A stored (naive UTC) time in Beijing time."""
-    return moment.replace(tzinfo=UTC).astimezone(BEIJING)
 
 
 def beijing_day_start(day: date) -> datetime:

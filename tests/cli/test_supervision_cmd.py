@@ -4,10 +4,11 @@ refused with exit 2 and nothing changed) and `supervision summary --json` as doc
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 
+from census_schema.clock import to_beijing
 from cli.main import main
 from tests.conftest import copy_warehouse
 from tests.flows.supervision_workbooks import CLOSE_WALK, RECT, finding, inspection, inspections_workbook, update
@@ -82,6 +83,9 @@ def test_the_rectifiers_measures_are_logged_and_shown(db, tmp_path, capsys):
     assert [t["measures"] for t in shown["transitions"]] == ["制定整改方案", "已修订归档制度并培训"]
     code, out, _ = run(capsys, "finding", "show", "JC2023-001-02", *base)
     assert "  整改措施：已修订归档制度并培训\n" in out and "（整改措施：制定整改方案）" in out
+    # Each change's time in Beijing time, as the page's history shows it (it was UTC).
+    changed = datetime.fromisoformat(shown["transitions"][-1]["changed_at"])
+    assert f"  2. {to_beijing(changed):%Y-%m-%d %H:%M} 王五 " in out
 
 
 @pytest.mark.parametrize(

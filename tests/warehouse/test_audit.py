@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from census_schema.audit import AuditKind
+from census_schema.clock import to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import division_scope
@@ -27,7 +28,6 @@ from warehouse.audit import (
     new_event,
     query_audit_log,
     search_audit_log,
-    to_beijing,
 )
 from warehouse.evaluation import assign_evaluator, close_evaluation, save_evaluator_scores
 from warehouse.inspections import transition_finding

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 
 import pytest
 
+from census_schema.clock import to_beijing
 from census_schema.roles import Role
 from cli.main import main
 from tests.cli.test_light_commands import empty_warehouse
@@ -105,6 +107,9 @@ def test_submissions_json_and_table(capsys, loaded_db):
     assert listed[0]["return_reason"] is None
     code, out, _ = run(capsys, "submissions", "--db", str(db_path))
     assert code == 0 and submission_id in out and "普查表" in out and "待国家局审核" in out
+    # The time as people in China read it, as on the web pages (it was UTC).
+    submitted = datetime.fromisoformat(listed[0]["submitted_at"])
+    assert "报送时间（北京时间）" in out and f"{to_beijing(submitted):%Y-%m-%d %H:%M:%S}" in out
     code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--province", "450000")
     assert "尚无报送记录" in out
 
