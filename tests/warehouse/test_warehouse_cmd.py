@@ -61,7 +61,10 @@ def test_summary_table(capsys, loaded_db):
     db_path, _ = loaded_db
     code, out, _ = run(capsys, "summary", "--db", str(db_path))
     assert code == 0
-    assert "全国" in out and "广东省" in out and "50.0" in out
+    assert "全国" in out and "广东省" in out and "50.0%" in out
+    # Figures grouped by thousands and flush right; a province with no register has no coverage (not 0 %).
+    beijing = next(line for line in out.splitlines() if "北京市" in line)
+    assert beijing.split()[2:6] == ["0", "0", "0", "—"]
     assert "中央企业" in out and "审核进度：现行普查表 1 份" in out
     # round line, header and rule, national, provinces, central and its three channels, review progress
     assert len(out.splitlines()) == 1 + 2 + 1 + 32 + 4 + 1
