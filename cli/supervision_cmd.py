@@ -17,7 +17,7 @@ from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingSeverity, FindingStatus
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table, province_arg
-from dash_app.formatting import describe_sources, format_date
+from dash_app.formatting import describe_sources, format_count, format_date
 from flows.supervision import change_finding, issue_findings, withdraw_findings
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
@@ -272,9 +272,9 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
         return 0
     findings, evaluation = summary["findings"], summary["evaluation"]
     lines = [
-        f"截至 {format_date(summary['as_of'])}：检查 {summary['inspections']['total']} 次，问题 {findings['total']} 个，"
-        f"逾期 {findings['overdue']} 个。",
-        "整改状态：" + "，".join(f"{k} {v}" for k, v in findings["by_state"].items()),
+        f"截至 {format_date(summary['as_of'])}：检查 {format_count(summary['inspections']['total'])} 次，"
+        f"问题 {format_count(findings['total'])} 个，逾期 {format_count(findings['overdue'])} 个。",
+        "整改状态：" + "，".join(f"{k} {format_count(v)}" for k, v in findings["by_state"].items()),
         f"评价轮次 {evaluation['round']}（{'开放中' if evaluation['is_open'] else '未开放'}）："
         + "，".join(f"{k} {v}" for k, v in evaluation["by_status"].items())
         + "；等次 "

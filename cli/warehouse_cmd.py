@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -71,12 +72,19 @@ def province_arg(args: argparse.Namespace) -> str | None:
     return None if args.province is None else require_census_province(args.province.strip()).code
 
 
-def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]], right: Sequence[bool] | None = None) -> str:
-    """A plain-text table whose columns line up with Chinese text (wide characters count double); the columns marked
-    in `right` (figures) are aligned right."""
+# A cell of a column of figures: 1,234 / 96.8% / 0.5 / — / empty.
+_FIGURE = re.compile(r"-?[0-9][0-9,]*(\.[0-9]+)?%?|—|")
+
+
+def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """A plain-text table whose columns line up with Chinese text (wide characters count double); a column of
+    figures only is aligned right, as figures are read."""
     cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
-    flush_right = right or [False] * len(headers)
+    body = cells[1:]
+    flush_right = [
+        any(row[i] for row in body) and all(_FIGURE.fullmatch(row[i]) for row in body) for i in range(len(headers))
+    ]
 
     def padded(cell: str, width: int, to_right: bool) -> str:
         space = " " * (width - display_width(cell))
@@ -105,9 +113,8 @@ def run_summary(args: argparse.Namespace) -> int:
     rows += [[c["channel"], f"  {c['channel_name']}", *_summary_cells(c)] for c in central["channels"]]
     review = summary["review"]
     progress = "，".join(f"{state} {count}" for state, count in review["by_state"].items())
-    figures_right = [False, False, *(True for _ in SUMMARY_COLUMNS)]
     sys.stdout.write(
-        f"普查轮次 {summary['round']}\n{format_table(headers, [national, *rows], figures_right)}\n"
+        f"普查轮次 {summary['round']}\n{format_table(headers, [national, *rows])}\n"
         f"审核进度：现行普查表 {review['returns']} 份，{progress}（已审核 {review['reviewed_pct']:.2f}%）\n"
     )
     return 0
@@ -148,9 +155,9 @@ def run_submissions(args: argparse.Namespace) -> int:
             STATUS_LABELS.get(s["status"], s["status"]),
             "是" if s["is_current"] else "否",
             s["review_progress"] or "-",
-            s["row_count"],
-            s["error_count"],
-            s["warning_count"],
+            format_count(s["row_count"]),
+            format_count(s["error_count"]),
+            format_count(s["warning_count"]),
             f"{to_beijing(s['submitted_at']):%Y-%m-%d %H:%M:%S}",
             s["submitted_by"],
             s["return_reason"] or "",
