@@ -689,9 +689,10 @@ CELL_FORMULA_UNCOMPUTED = Rule(
     "单元格是公式，但文件中没有保存它的计算结果（多半是由程序生成、未在 Excel 中打开保存过的文件），读不出数值；"
     "请在 Excel 或 WPS 中打开、保存后重新上传，或把公式换成数值。",
 )
-# And one for a text cell holding characters nobody sees (census_schema.fields.INVISIBLE_CHARS): pasted from a web
-# page or a chat program, they make a code look right and fail (a zero-width space in an 18-character USCC), or
-# reach terminals and pages raw (control characters, text-direction overrides).
+# And one for a cell holding characters nobody sees (census_schema.fields.INVISIBLE_CHARS): pasted from a web
+# page or a chat program, they make a code look right and fail (a zero-width space in an 18-character USCC), a
+# number or a date that looks right unreadable (the type's error would not say why), or reach terminals and pages
+# raw (control characters, text-direction overrides).
 CELL_INVISIBLE_CHARS = Rule(
     "cell_invisible_chars",
     "cell_invisible_chars",

@@ -380,14 +380,15 @@ def parse_raw_frame(
         raise _no_data_rows(form, file_name, header_index + 1)
     if merged:
         _refuse_merged_data(merged, set(text["excel_row"].to_list()), columns, form, file_name)
+    plain = _plain_number_columns(text, form)
+    invisible = _locate_invisible(text, form, plain)
     failures = (
         _locate_unreadable(text, form)
-        + _locate_invisible(text, form)
+        + invisible
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
         + _formula_cells(text, form, positions, _by_frame_column(uncomputed or [], absolute), "cell_formula_uncomputed")
         + _unread_columns(raw, header, form, absolute)
     )
-    plain = _plain_number_columns(text, form)
     cleaned = text.with_columns(
         _clean_text(pl.col(f.name), f).alias(f.name) for f in form.fields if f.name not in plain
     )
@@ -398,7 +399,8 @@ def parse_raw_frame(
         )
         for f in form.fields
     )
-    failures += _type_failures(cleaned, typed, text, form)
+    # A cell holding invisible characters has that error only (its marks show what else it holds), not its type's.
+    failures += _type_failures(cleaned, typed, text, form, {(f.field, f.row) for f in invisible})
     rows = typed.select(*form.field_names, pl.lit(form.sheet_name).alias("sheet"), "excel_row")
     return ParsedSheet(rows, sorted(failures, key=lambda f: f.sort_key), header_index + 1, columns)
 
@@ -455,14 +457,13 @@ def _cell_failure(form: Form, field: Field, excel_row: int, shown: str | None, r
     )
 
 
-_TEXT_TYPES = (FieldType.TEXT, FieldType.CODE, FieldType.USCC, FieldType.DIVISION, FieldType.PHONE)
 _EDGE_SPACE = " \t\r\n\u3000\u00a0"
 _INVISIBLE_PY = re.compile(f"{INVISIBLE_CHARS}|{LINE_BREAK_CHARS}")
 
 
 def _invisible(field: Field) -> pl.Expr:
-    """True on a cell of a text field holding a character no one sees (a line break or tab inside a short field;
-    at either end they are trimmed like spaces); the cells too long to read are reported once, as such."""
+    """True on a cell holding a character no one sees (a line break or tab inside a short field or a number; at
+    either end they are trimmed like spaces); the cells too long to read are reported once, as such."""
     cell = pl.col(field.name)
     found = cell.str.contains(INVISIBLE_CHARS)
     if not field.is_multiline:
@@ -470,9 +471,10 @@ def _invisible(field: Field) -> pl.Expr:
     return (found & (cell.str.len_chars() <= MAX_CELL_CHARS)).fill_null(False)
 
 
-def _locate_invisible(text: pl.DataFrame, form: Form) -> list[Failure]:
-    """A failure for each text cell holding invisible characters, located in one pass over the text columns."""
-    fields = [f for f in form.fields if f.type in _TEXT_TYPES]
+def _locate_invisible(text: pl.DataFrame, form: Form, plain: set[str]) -> list[Failure]:
+    """A failure for each cell holding invisible characters, located in one pass over the columns that may hold
+    them: all but the number columns whose every cell reads as a number (`plain`: ASCII, nothing hidden)."""
+    fields = [f for f in form.fields if f.name not in plain]
     if not fields or text.height == 0:
         return []
     rule = form.rules_by_id["cell_invisible_chars"]
@@ -566,7 +568,15 @@ def _closest_label(label: str, labels: list[str]) -> str | None:
     return scored[0][1]
 
 
-def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFrame, form: Form) -> list[Failure]:
+def _type_failures(
+    cleaned: pl.DataFrame,
+    typed: pl.DataFrame,
+    text: pl.DataFrame,
+    form: Form,
+    reported: set[tuple[str | None, int | None]],
+) -> list[Failure]:
+    """A failure for each cell of a number or date field its type cannot read, but those already `reported`
+    (field, Excel row)."""
     failures = []
     excel_rows = text["excel_row"]
     for field in form.fields:
@@ -587,6 +597,8 @@ def _type_failures(cleaned: pl.DataFrame, typed: pl.DataFrame, text: pl.DataFram
         for excel_row, value, large in zip(
             excel_rows.gather(bad).to_list(), raw.gather(bad).to_list(), too_large, strict=True
         ):
+            if (field.name, excel_row) in reported:
+                continue
             rule = range_rule if large and field.type is FieldType.INTEGER else type_rule
             failures.append(_cell_failure(form, field, excel_row, shorten_value(value), rule))
     return failures
