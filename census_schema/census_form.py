@@ -702,7 +702,25 @@ CELL_INVISIBLE_CHARS = Rule(
     "多半是从网页、聊天软件或其他系统复制时带入的；请清空该单元格后重新输入，或用“选择性粘贴 → 文本”（只保留文本）"
     "粘贴后重新上传。",
 )
-CELL_RULES = (CELL_TOO_LONG, CELL_FORMULA_ERROR, CELL_FORMULA_UNCOMPUTED, COLUMN_NOT_IN_FORM, CELL_INVISIBLE_CHARS)
+# And one for a data row that repeats the header (two blocks pasted each with its header, or the header sorted into
+# the rows): one error for the row, not one for each label in a cell that wants a number or a code; the row is not
+# read. Its message names the header's row (`detail`).
+HEADER_ROW_REPEATED = Rule(
+    "header_row_repeated",
+    "header_row_repeated",
+    E,
+    None,
+    "此行重复了表头的列名（多半是粘贴了两段各带表头的数据，或排序时把表头排进了数据），请删除此行后重新上传。",
+    P(detail="此行重复了表头（第 {header_row} 行的列名），请删除此行后重新上传。"),
+)
+CELL_RULES = (
+    CELL_TOO_LONG,
+    CELL_FORMULA_ERROR,
+    CELL_FORMULA_UNCOMPUTED,
+    COLUMN_NOT_IN_FORM,
+    CELL_INVISIBLE_CHARS,
+    HEADER_ROW_REPEATED,
+)
 
 
 def declare_form(

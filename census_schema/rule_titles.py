@@ -45,6 +45,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "cell_formula_uncomputed": "公式未保存结果",
     "cell_invisible_chars": "含不可见字符",
     "column_not_in_form": "列名不在模板中",
+    "header_row_repeated": "表头行重复",
     "date": "日期无效",
     "not_after_today": "日期晚于上传当日",
     "new_record": "编号已存在",

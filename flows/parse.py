@@ -381,9 +381,13 @@ def parse_raw_frame(
     if merged:
         _refuse_merged_data(merged, set(text["excel_row"].to_list()), columns, form, file_name)
     plain = _plain_number_columns(text, form)
+    repeats = _repeated_header_rows(text, form, plain)
+    if repeats:  # one error for each such row, which is not read: its cells are labels, not data
+        text = text.filter(~pl.col("excel_row").is_in(repeats))
     invisible = _locate_invisible(text, form, plain)
     failures = (
-        _locate_unreadable(text, form)
+        _header_repeated(form, repeats, header_index + 1)
+        + _locate_unreadable(text, form)
         + invisible
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
         + _formula_cells(text, form, positions, _by_frame_column(uncomputed or [], absolute), "cell_formula_uncomputed")
@@ -413,6 +417,74 @@ def _no_data_rows(form: Form, file_name: str, header_row: int) -> WorkbookUnusab
         sheet=form.sheet_name,
         hint="请在表头下方逐行填写数据后再上传。",
     )
+
+
+# Characters whose NFKC form holds a CJK unified ideograph (U+4E00-U+9FFF): supplementary and Kangxi radicals,
+# kanbun marks, enclosed and compatibility ideographs (all of them in Unicode 14, as tests/flows/test_repeated_header
+# checks). Besides the ideograph itself, the only characters by which a cell can read as a label holding it.
+_IDEOGRAPH_SOURCES = (
+    r"[\u2E80-\u2FDF\u3038-\u303A\u3190-\u319F\u3200-\u33FF\uF900-\uFAFF\U0001F200-\U0001F2FF\U0002F800-\U0002FA1F]"
+)
+# A data row repeats the header when at least this many of its cells are their own column's label, and they are more
+# than half of its filled cells (_repeated_header_rows says why).
+MIN_REPEATED_LABELS = 2
+
+
+def _label_anchor(field: Field, label: str) -> str | None:
+    """A character that a cell reading as the field's `label` (normalized) must hold, or one whose NFKC form is it:
+    an ideograph of the label (NFKC leaves ideographs as they are) that no code of the field's list holds, so that
+    its valid codes never pass (「是否配备…」 for 是 / 否). None for a label without such an ideograph."""
+    codes = "".join(field.code_list.values) if field.code_list is not None else ""
+    ideographs = [c for c in label if "\u4e00" <= c <= "\u9fff" and c not in codes]
+    return ideographs[-1] if ideographs else None
+
+
+def _repeated_header_rows(text: pl.DataFrame, form: Form, plain: set[str]) -> list[int]:
+    """The Excel rows of data rows that repeat the header: at least two of their cells equal their own column's
+    label, as the header row is found (normalize_label), and those are more than half of their filled cells.
+
+    Two, since one cell that reads as its label (「备注」 under 备注) is an odd value, better reported where it is;
+    more than half, not all, since the header pasted may be an older template's (a few labels since renamed) or carry
+    a note in a cell; a row half data, half labels is data, each cell judged as such.
+
+    Only the cells of a few rows are compared as labels, those two cheap tests leave: a column whose every cell reads
+    as a number (`plain`) holds ASCII only, which no label with an ideograph is, so a row whose filled cells are
+    mostly in such columns (every row of a good return) cannot qualify; of the others, a row must have two cells that
+    hold their label's anchor (_label_anchor) or a character whose NFKC form is an ideograph.
+    """
+    if text.height == 0:
+        return []
+    labels = {f.name: normalize_label(f.label) for f in form.fields}
+    anchors = {f.name: _label_anchor(f, labels[f.name]) for f in form.fields}
+    open_ = [name for name in labels if anchors[name] is None or name not in plain]
+    filled = pl.sum_horizontal(pl.col(name).is_not_null() for name in labels)
+    may_be = pl.sum_horizontal(pl.col(name).is_not_null() for name in open_)
+    rows = text.filter((may_be >= MIN_REPEATED_LABELS) & (2 * may_be > filled))
+    if rows.height == 0:
+        return []
+    holds = pl.sum_horizontal(
+        pl.col(name).str.contains(f"{anchor}|{_IDEOGRAPH_SOURCES}").fill_null(False)
+        if (anchor := anchors[name]) is not None
+        else pl.col(name).is_not_null()
+        for name in open_
+    )
+    candidates = rows.filter(holds >= MIN_REPEATED_LABELS).select("excel_row", *labels)
+    repeats = []
+    for excel_row, *cells in candidates.iter_rows():
+        filled_cells = [(name, cell) for name, cell in zip(labels, cells, strict=True) if cell and cell.strip()]
+        matches = sum(normalize_label(cell) == labels[name] for name, cell in filled_cells)
+        if matches >= MIN_REPEATED_LABELS and 2 * matches > len(filled_cells):
+            repeats.append(excel_row)
+    return repeats
+
+
+def _header_repeated(form: Form, excel_rows: list[int], header_row: int) -> list[Failure]:
+    """A row failure for each data row that repeats the header, naming the header's row."""
+    if not excel_rows:
+        return []
+    rule = form.rules_by_id["header_row_repeated"]
+    message = rule.param("detail").format(header_row=header_row)
+    return [Failure(form.sheet_name, row, None, None, None, rule.rule_id, rule.severity, message) for row in excel_rows]
 
 
 def require_holders(parsed: ParsedWorkbook, book: WorkbookForm, file_name: str) -> None:
