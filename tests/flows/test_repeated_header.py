@@ -52,8 +52,8 @@ REPEATED = {
     "half-width parentheses, spaces around": header_row(FORM, half_width),
     "spaces inside, full-width letters": header_row(FORM, lambda label: " ".join(label).replace("G B", "Ｇ Ｂ")),
     "the first ten labels only": header_row(FORM, only=FORM.field_names[:10]),
-    # An older template's header (a few labels since renamed) with a note typed at its end: still the header.
-    "most labels, a few other words": {
+    # An older template's header (ten labels since renamed) with a note typed at its end: still the header.
+    "most labels, ten others and a note": {
         **header_row(FORM),
         **{name: "旧列名" for name in FORM.field_names[10:20]},
         "remarks": "以下为第二批",
