@@ -16,7 +16,16 @@ from openpyxl.utils import get_column_letter
 from census_schema import layout
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
-from census_schema.fields import INVISIBLE_CHARS, LINE_BREAK_CHARS, Field, FieldType, Form, Rule, WorkbookForm
+from census_schema.fields import (
+    INVISIBLE_CHARS,
+    LINE_BREAK_CHARS,
+    Field,
+    FieldType,
+    Form,
+    Rule,
+    WorkbookForm,
+    show_unseen,
+)
 from flows.measure import NO_FORMULAS, FormulaCounts, column_number, locate_uncomputed_formulas, read_sheet_list
 from flows.reader import ErrorCell, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
@@ -530,7 +539,6 @@ def _cell_failure(form: Form, field: Field, excel_row: int, shown: str | None, r
 
 
 _EDGE_SPACE = " \t\r\n\u3000\u00a0"
-_INVISIBLE_PY = re.compile(f"{INVISIBLE_CHARS}|{LINE_BREAK_CHARS}")
 
 
 def _invisible(field: Field) -> pl.Expr:
@@ -556,15 +564,8 @@ def _locate_invisible(text: pl.DataFrame, form: Form, plain: set[str]) -> list[F
     for field in hit:
         rows = text.filter(flags[field.name]).select("excel_row", field.name)
         for excel_row, value in rows.iter_rows():
-            failures.append(_cell_failure(form, field, excel_row, _visible(shorten_value(value)), rule))
+            failures.append(_cell_failure(form, field, excel_row, show_unseen(shorten_value(value) or ""), rule))
     return failures
-
-
-def _visible(value: str | None) -> str | None:
-    """The cell's text with each invisible character shown as its code (U+200B), so that the report shows where."""
-    if value is None:
-        return None
-    return _INVISIBLE_PY.sub(lambda m: f"[U+{ord(m.group()):04X}]", value)
 
 
 def _by_frame_column(cells: list[ErrorCell], absolute: list[int]) -> list[ErrorCell]:
