@@ -73,6 +73,18 @@ MULTILINE_MIN_LENGTH = 200
 _UNSEEN = re.compile(f"{INVISIBLE_CHARS}|{LINE_BREAK_CHARS}")
 
 
+_INVISIBLE = re.compile(INVISIBLE_CHARS)
+_LINE_BREAK = re.compile(LINE_BREAK_CHARS)
+
+
+def holds_unseen(text: str, multiline: bool) -> bool:
+    """Whether typed text holds a character nobody sees, as a cell of a form is judged (rule cell_invisible_chars):
+    a line break or tab is text inside a paragraph (`multiline`), not inside a name or a code; at either end it is
+    trimmed like a space."""
+    inner = text.strip()
+    return bool(_INVISIBLE.search(inner) or (not multiline and _LINE_BREAK.search(inner)))
+
+
 def show_unseen(text: str) -> str:
     """The text with each invisible character or line break shown as its code ([U+200B]), so a person sees where."""
     return _UNSEEN.sub(lambda found: f"[U+{ord(found.group()):04X}]", text)

@@ -18,6 +18,8 @@ import polars as pl
 from census_schema.audit import AuditKind
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
+from census_schema.failures import shorten_value
+from census_schema.fields import holds_unseen, show_unseen
 from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
@@ -278,8 +280,9 @@ def _status(value: str) -> FindingStatus:
         raise UsageError(f"未知的整改状态「{value}」。", hint=f"可用的状态：{known}。") from None
 
 
-def _check_lengths(**texts: str | None) -> None:
-    """UsageError when a typed note or measures are longer than the 整改进展 sheet allows for its column."""
+def _check_typed(**texts: str | None) -> None:
+    """UsageError when a typed note or measures break what the 整改进展 sheet allows in their column: a length, or
+    a character nobody sees (_check_seen)."""
     for name, text in texts.items():
         field = RECTIFICATION_FORM.field(name)
         if text is not None and field.max_length is not None and len(text.strip()) > field.max_length:
@@ -287,6 +290,18 @@ def _check_lengths(**texts: str | None) -> None:
                 f"「{field.label}」不超过 {field.max_length} 字，现为 {len(text.strip())} 字。",
                 hint="请概括要点；详细内容请写入整改报告，作为佐证材料上传。",
             )
+        _check_seen(name, text)
+
+
+def _check_seen(name: str, text: str | None) -> None:
+    """UsageError when typed text holds a character nobody sees, as the sheet's column would refuse it (stored, it
+    would reach other users' pages and terminals as it is)."""
+    field = RECTIFICATION_FORM.field(name)
+    if text is not None and holds_unseen(text, field.is_multiline):
+        raise UsageError(
+            f"「{field.label}」含有看不见的字符：{shorten_value(show_unseen(text.strip()))}",
+            hint="多半是从网页或聊天软件复制时带入的；请删除后重新输入，或粘贴为纯文本。",
+        )
 
 
 def transition_finding(
@@ -313,7 +328,8 @@ def transition_finding(
     """
     if to_status is None and action is None:
         raise UsageError("须指明目标状态或整改操作。", hint="例如 --to 整改中。")
-    _check_lengths(note=note, measures=measures)
+    _check_typed(note=note, measures=measures)
+    _check_seen("actor", by)
     with transaction(con):
         state = fetch_finding_states(con, [finding_id]).get(finding_id)
         if state is None:

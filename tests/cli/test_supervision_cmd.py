@@ -196,6 +196,25 @@ def test_a_refused_change_keeps_no_evidence(db, tmp_path, capsys):
 
 
 @pytest.mark.parametrize(
+    ("option", "typed", "said"),
+    [
+        ("--note", "已整改\u202e完毕", "「说明」含有看不见的字符：已整改[U+202E]完毕"),
+        ("--measures", "建立\u200b制度", "「整改措施」含有看不见的字符：建立[U+200B]制度"),
+        ("--by", "王\t五", "「操作人」含有看不见的字符：王[U+0009]五"),
+    ],
+)
+def test_typed_text_holding_characters_nobody_sees_is_refused_and_nothing_changes(db, capsys, option, typed, said):
+    base = ["finding", "transition", "JC2023-001-02", "--to", "整改中", "--db", str(db)]
+    by = [] if option == "--by" else ["--by", "王五"]
+    code, _, err = run(capsys, *base, *by, option, typed)
+    assert code == 2 and said in err
+    code, out, _ = run(capsys, "finding", "show", "JC2023-001-02", "--json", "--db", str(db))
+    assert json.loads(out)["transitions"] == []
+    # A line break inside a paragraph is text (as in the sheet's 说明 column); at either end it is trimmed.
+    assert run(capsys, *base, "--by", "王五", "--note", "第一条。\n第二条。\n")[0] == 0
+
+
+@pytest.mark.parametrize(
     ("evidence", "said"),
     [("{tmp}", "是一个文件夹，不是文件"), ("/dev/null", "不是普通文件"), ("{tmp}/无此文件.pdf", "不存在")],
 )
