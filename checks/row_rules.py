@@ -207,6 +207,11 @@ def check_not_before(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     return _field(rule) < pl.col(rule.param("other"))
 
 
+def check_later_than(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell (a year or a date) is not later than another field of the row (the same is not later either)."""
+    return _field(rule) <= pl.col(rule.param("other"))
+
+
 def check_unique_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """Another row has the same values in all the given fields (every copy is reported)."""
     return pl.struct(list(rule.param("fields"))).is_duplicated()
@@ -240,6 +245,7 @@ ROW_RULES: dict[str, RowRule] = {
     "not_in_register": check_not_in_register,
     "date_on_or_after": check_date_on_or_after,
     "not_before": check_not_before,
+    "later_than": check_later_than,
     "unique_together": check_unique_together,
     "min_names": check_min_names,
 }

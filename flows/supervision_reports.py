@@ -37,7 +37,7 @@ from warehouse.evaluation import (
     query_item_results,
     require_archive,
 )
-from warehouse.indicators import query_indicator_progress, query_reported_values
+from warehouse.indicators import query_indicator_progress, query_provincial_targets, query_reported_values
 
 R = TypeVar("R")
 Row = Mapping[str, Any]
@@ -360,6 +360,23 @@ YEARLY_TABLE: Table[Row] = Table(
         Column("进展状态", _yearly_status, 10, fill=_status_fill),
     )
 )
+PROVINCIAL_PROGRESS_TABLE: Table[Row] = Table(
+    (
+        Column("指标编号", _key("indicator_code"), 9),
+        Column("指标名称", _key("indicator_name"), 30),
+        Column("省份代码", _key("province_code"), 10),
+        Column("省份", _key("province_name"), 16),
+        Column("年度", _key("year"), 7),
+        Column("实际值", _key("value"), 14),
+        Column("基期年", _key("base_year"), 7),
+        Column("基期值", _key("baseline"), 12),
+        Column("目标年", _key("target_year"), 7),
+        Column("目标值", _key("target"), 12),
+        Column("预期进度", _key("expected"), 12, DECIMAL),
+        Column("进展状态", _yearly_status, 10, fill=_status_fill),
+        Column("单位", _key("unit"), 7),
+    )
+)
 PROVINCE_TABLE: Table[Row] = Table(
     (
         Column("指标编号", _key("indicator_code"), 9),
@@ -377,6 +394,21 @@ REPORTED_TABLE: Table[Row] = Table(
         Column("年度", _key("year"), 7),
         Column("省份代码", lambda r: r["province_code"] or "全国", 10),
         Column("数值", _key("value"), 14),
+        Column("说明", _key("note"), 30),
+        Column("报送编号", _key("submission_id"), 36),
+        Column("工作表", _key("sheet_name"), 10),
+        Column("行号", _key("excel_row"), 6),
+    )
+)
+TARGETS_TABLE: Table[Row] = Table(
+    (
+        Column("指标编号", _key("indicator_code"), 9),
+        Column("指标名称", _indicator_name, 30),
+        Column("省份代码", _key("province_code"), 10),
+        Column("基期年份", _key("base_year"), 8),
+        Column("基期值", _key("baseline"), 14),
+        Column("目标年份", _key("target_year"), 8),
+        Column("目标值", _key("target"), 14),
         Column("说明", _key("note"), 30),
         Column("报送编号", _key("submission_id"), 36),
         Column("工作表", _key("sheet_name"), 10),
@@ -404,7 +436,8 @@ def latest_national_values(progress: Iterable[Row]) -> list[IndicatorLatest]:
 
 def write_indicators_report(con: duckdb.DuckDBPyConnection, out: Path, as_of: date | None = None) -> Path:
     """The mid-term evaluation workbook: each indicator's latest value against expected progress, the progress
-    year by year, computed indicators per province and the reported values with their lineage."""
+    year by year, nationally and per province against the provinces' own targets, computed indicators per province,
+    the reported values and the provincial targets with their lineage."""
     progress = [p for p in query_indicator_progress(con) if as_of is None or p["year"] <= as_of.year]
     workbook = Workbook()
     overview = workbook.active
@@ -414,8 +447,12 @@ def write_indicators_report(con: duckdb.DuckDBPyConnection, out: Path, as_of: da
     write_table(overview, OVERVIEW_TABLE, latest_national_values(progress), start_row=3)
     national_targets = [p for p in progress if p["province_code"] is None and p["target"] is not None]
     write_table(workbook.create_sheet("年度进展"), YEARLY_TABLE, national_targets)
-    write_table(workbook.create_sheet("分省计算指标"), PROVINCE_TABLE, [p for p in progress if p["source"] == "计算"])
+    provincial = [p for p in progress if p["province_code"] is not None and p["target"] is not None]
+    write_table(workbook.create_sheet("分省进展"), PROVINCIAL_PROGRESS_TABLE, provincial)
+    computed_values = [p for p in progress if p["source"] == "计算" and p["value"] is not None]
+    write_table(workbook.create_sheet("分省计算指标"), PROVINCE_TABLE, computed_values)
     write_table(workbook.create_sheet("填报数据"), REPORTED_TABLE, query_reported_values(con))
+    write_table(workbook.create_sheet("分省目标"), TARGETS_TABLE, query_provincial_targets(con))
     computed = [i for i in PLAN_INDICATORS if i.formula is not None]
     write_table(workbook.create_sheet("计算口径"), FORMULA_TABLE, computed)
     return _save(workbook, out)

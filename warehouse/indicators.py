@@ -1,16 +1,18 @@
 """The five-year plan's indicators in the warehouse: reported values as loaded, computed ones from the census
-marts, and progress against the plan's targets per year.
+marts, provincial targets as loaded, and progress against the targets per year, nationally and per province.
 
 Computed indicators are never stored: they are derived from the current census figures (`query_summary`) for the
-census year, nationally and per province. Statuses exist where the plan sets a baseline and a target (national
-indicators); a baseline the plan leaves open is taken from a reported value for the base year.
+census year, nationally and per province. National statuses exist where the plan sets a baseline and a target; a
+baseline the plan leaves open is taken from a reported value for the base year. A province's statuses exist where
+the national bureau uploaded that province's own baseline and target (分省目标, `stg_indicator_targets`): its
+expected progress and status are judged against them, by the same formula.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -20,7 +22,7 @@ from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.supervision.codes import IndicatorStatus
 from census_schema.supervision.indicators import CENSUS_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR, PlanIndicator
-from supervision.indicators import compute_indicator, evaluate_indicator, expected_progress
+from supervision.indicators import compute_indicator, expected_progress, indicator_status
 from warehouse.breakdowns import query_red_archives_by_province
 from warehouse.queries import fetch_named, query_summary
 
@@ -36,6 +38,23 @@ def query_reported_values(con: duckdb.DuckDBPyConnection, indicator_code: str | 
         "FROM stg_indicator_values WHERE is_current AND (? IS NULL OR indicator_code = ?) "
         "ORDER BY indicator_code, year, province_code NULLS FIRST",
         [indicator_code, indicator_code],
+    )
+
+
+def query_provincial_targets(
+    con: duckdb.DuckDBPyConnection, indicator_code: str | None = None, province_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Current provincial targets with their lineage, of one indicator and one province when given.
+
+    Grain: one row per indicator and province (the latest accepted upload of that pair; earlier ones are history).
+    """
+    return fetch_named(
+        con,
+        "SELECT indicator_code, province_code, base_year, baseline, target_year, target, note, submission_id, "
+        "sheet_name, excel_row, loaded_at FROM stg_indicator_targets WHERE is_current "
+        "AND (? IS NULL OR indicator_code = ?) AND (? IS NULL OR province_code = ?) "
+        "ORDER BY indicator_code, province_code",
+        [indicator_code, indicator_code, province_code, province_code],
     )
 
 
@@ -74,42 +93,68 @@ def _baseline(indicator: PlanIndicator, values: Mapping[int, Decimal]) -> Decima
     return indicator.baseline if indicator.baseline is not None else values.get(indicator.base_year)
 
 
-def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
-    """Every indicator's values per year and scope, with expected progress and status where the plan has targets.
+@dataclass(frozen=True)
+class _Goal:
+    """The baseline and target a scope's progress is judged against: the plan's (national) or a province's own."""
 
-    Grain: one row per indicator, year and scope (province NULL: national) that has a value, plus, for indicators
-    with a target, one national row per year of the plan (value None until reported: no status).
+    base_year: int
+    baseline: Decimal | None
+    target_year: int
+    target: Decimal
+
+
+def _national_goal(indicator: PlanIndicator, values: Mapping[int, Decimal]) -> _Goal | None:
+    if indicator.target is None:
+        return None
+    return _Goal(indicator.base_year, _baseline(indicator, values), indicator.target_year, indicator.target)
+
+
+def _provincial_goals(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], _Goal]:
+    return {
+        (t["indicator_code"], t["province_code"]): _Goal(
+            t["base_year"], Decimal(t["baseline"]), t["target_year"], Decimal(t["target"])
+        )
+        for t in query_provincial_targets(con)
+    }
+
+
+def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
+    """Every indicator's values per year and scope, with expected progress and status where there is a target.
+
+    National rows are judged against the plan's baseline and target, a province's against its own (分省目标; without
+    one a province's rows have no baseline, target nor status). Grain: one row per indicator, year and scope
+    (province NULL: national) that has a value, plus, for each scope with a target, one row per year of the plan
+    after its base year (value None until reported: no status).
     """
     values: dict[tuple[str, str | None], dict[int, Decimal]] = {}
     for row in [*query_reported_values(con), *computed_indicator_values(con, round_id)]:
         if row["value"] is not None:
             values.setdefault((row["indicator_code"], row["province_code"]), {})[row["year"]] = Decimal(row["value"])
+    provincial = _provincial_goals(con)
     provinces = {p.code: p.name for p in load_divisions().census_provinces()}
     rows = []
     for indicator in PLAN_INDICATORS:
-        scopes = sorted({p for code, p in values if code == indicator.code}, key=lambda p: (p is not None, p or ""))
-        if indicator.target is not None and None not in scopes:
-            scopes.insert(0, None)
-        for province in scopes:
+        scoped = {p for code, p in values if code == indicator.code} | {
+            p for code, p in provincial if code == indicator.code
+        }
+        if indicator.target is not None:
+            scoped.add(None)
+        for province in sorted(scoped, key=lambda p: (p is not None, p or "")):
             by_year = values.get((indicator.code, province), {})
-            national_target = province is None and indicator.target is not None
-            years = sorted(
-                set(by_year) | (set(range(indicator.base_year + 1, PLAN_TARGET_YEAR + 1)) if national_target else set())
+            goal = (
+                _national_goal(indicator, by_year) if province is None else provincial.get((indicator.code, province))
             )
-            baseline = _baseline(indicator, by_year) if province is None else None
-            for year in years:
+            base_year = indicator.base_year if goal is None else goal.base_year
+            planned = set(range(goal.base_year + 1, PLAN_TARGET_YEAR + 1)) if goal is not None else set()
+            for year in sorted(set(by_year) | planned):
                 actual = by_year.get(year)
                 expected = status = None
-                if (
-                    national_target
-                    and baseline is not None
-                    and indicator.target is not None
-                    and year > indicator.base_year
-                ):
-                    expected = expected_progress(
-                        baseline, indicator.target, indicator.base_year, indicator.target_year, year
-                    )
-                    status = evaluate_indicator(_with_baseline(indicator, baseline), actual, year)
+                if goal is not None and goal.baseline is not None and year > goal.base_year:
+                    expected = expected_progress(goal.baseline, goal.target, goal.base_year, goal.target_year, year)
+                    if actual is not None:
+                        status = indicator_status(
+                            actual, goal.baseline, goal.target, goal.base_year, goal.target_year, year
+                        )
                 rows.append(
                     {
                         "indicator_code": indicator.code,
@@ -121,8 +166,10 @@ def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROU
                         "province_code": province,
                         "province_name": provinces.get(province or "", "全国"),
                         "value": actual,
-                        "baseline": baseline,
-                        "target": indicator.target if province is None else None,
+                        "base_year": base_year,
+                        "baseline": None if goal is None else goal.baseline,
+                        "target_year": indicator.target_year if goal is None else goal.target_year,
+                        "target": None if goal is None else goal.target,
                         "expected": None if expected is None else expected.quantize(PLACES),
                         "status": None if status is None else status.value,
                     }
@@ -130,13 +177,45 @@ def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROU
     return rows
 
 
-def _with_baseline(indicator: PlanIndicator, baseline: Decimal) -> PlanIndicator:
-    return replace(indicator, baseline=baseline)
+def query_provincial_progress(
+    con: duckdb.DuckDBPyConnection,
+    indicator_code: str | None = None,
+    province_code: str | None = None,
+    round_id: str = ROUND_ID,
+) -> list[dict[str, Any]]:
+    """Each province's latest judged position against its own target: of one indicator and one province when given.
+
+    Grain: one row per indicator and province with a current provincial target: its latest year with a status, else
+    its latest year with a value (not judged: not after the base year), else its latest planned year (value None).
+    """
+
+    def rank(row: Mapping[str, Any]) -> tuple[bool, bool, int]:
+        return (row["status"] is not None, row["value"] is not None, row["year"])
+
+    latest: dict[tuple[str, str], dict[str, Any]] = {}
+    for row in query_indicator_progress(con, round_id):
+        province = row["province_code"]
+        if province is None or row["target"] is None:
+            continue
+        if (indicator_code is not None and row["indicator_code"] != indicator_code) or (
+            province_code is not None and province != province_code
+        ):
+            continue
+        key = (row["indicator_code"], province)
+        if key not in latest or rank(row) > rank(latest[key]):
+            latest[key] = row
+    return [latest[key] for key in sorted(latest)]
 
 
 def summarize_indicators(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> dict[str, Any]:
-    """Statuses of the targeted indicators: counts per year, and each indicator's latest status."""
-    progress = [r for r in query_indicator_progress(con, round_id) if r["status"] is not None]
+    """National statuses of the targeted indicators: counts per year, and each indicator's latest national status.
+
+    Provinces' statuses (against their own targets) are not counted here: the summary is the plan's national
+    evaluation; `query_provincial_progress` gives the provinces'.
+    """
+    progress = [
+        r for r in query_indicator_progress(con, round_id) if r["status"] is not None and r["province_code"] is None
+    ]
     by_year: dict[str, dict[str, int]] = {}
     for year in sorted({r["year"] for r in progress}):
         counted = Counter(r["status"] for r in progress if r["year"] == year)

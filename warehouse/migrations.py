@@ -200,6 +200,9 @@ FORM_MIGRATIONS: tuple[Migration, ...] = (
     # JDJC-2025.3: the rectifier's measures (整改措施) on 整改进展, whose form was still at JDJC-2025.1 (JDJC-2025.2
     # changed only 检查记录; the other sheets keep their versions, recorded by 15 and 61).
     upgrade_raw_table(65, "rectification_updates", "JDJC-2025.1", "JDJC-2025.3"),
+    # GHZB-2025.2: the provinces' own baselines and targets (分省目标), a new sheet of the indicators workbook beside
+    # 指标数值 (which stays at GHZB-2025.1, recorded by 18).
+    create_raw_table(66, "indicator_targets", "GHZB-2025.2"),
 )
 
 

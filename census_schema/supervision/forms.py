@@ -1,5 +1,5 @@
 """The supervision workbooks, declared field by field: inspections (records, findings, rectification updates), the
-evaluation score sheet and the plan-indicator values.
+evaluation score sheet, and the plan indicators (values, and the provinces' own baselines and targets).
 
 One workbook kind per upload (`archive-census ingest inspections|evaluation|indicators FILE`), one Form per data
 sheet. The inspections workbook has three sheets because an inspection team reports its record, the problems it
@@ -54,7 +54,12 @@ from census_schema.supervision.evaluation import (
     STANDARD_VERSION,
     get_standard,
 )
-from census_schema.supervision.indicators import PLAN_BASE_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR
+from census_schema.supervision.indicators import (
+    PLAN_BASE_YEAR,
+    PLAN_INDICATORS,
+    PLAN_TARGET_YEAR,
+    PROVINCIAL_TARGET_INDICATORS,
+)
 from census_schema.supervision.rectification import LIFECYCLE_RULES, MEASURES_ACTION_NAMES, RECTIFICATION_WORKING_DAYS
 from census_schema.uscc import USCC_PATTERN
 
@@ -65,7 +70,10 @@ FIRST_INSPECTIONS_VERSION = "JDJC-2025.1"
 SPECIAL_RESULT_VERSION = "JDJC-2025.2"
 INSPECTIONS_VERSION = "JDJC-2025.3"
 EVALUATION_VERSION = "PJDF-2025.1"
-INDICATORS_VERSION = "GHZB-2025.1"
+# GHZB-2025.1: the indicators workbook of 指标数值 only; GHZB-2025.2 adds the provinces' own baselines and targets
+# (分省目标). 指标数值 is unchanged and keeps its form's version (GHZB-2025.1).
+FIRST_INDICATORS_VERSION = "GHZB-2025.1"
+INDICATORS_VERSION = "GHZB-2025.2"
 # The round a workbook belongs to: the year of inspections, the evaluation round, the plan period.
 INSPECTIONS_ROUND = "2025"
 EVALUATION_ROUND = "2025"
@@ -86,6 +94,9 @@ COMPREHENSIVE_ARCHIVES = CodeList(
     "comprehensive_archive", "综合档案馆代码", tuple(a.archive_code for a in list_comprehensive_archives())
 )
 PLAN_INDICATOR_CODES = CodeList("plan_indicator", "规划指标编号", tuple(i.code for i in PLAN_INDICATORS))
+PROVINCIAL_TARGET_CODES = CodeList(
+    "provincial_target_indicator", "分省目标指标编号", tuple(i.code for i in PROVINCIAL_TARGET_INDICATORS)
+)
 CENSUS_PROVINCES = CodeList("census_province", "省份代码", tuple(p.code for p in load_divisions().census_provinces()))
 DEFAULT_WORKING_DAYS = RECTIFICATION_WORKING_DAYS[FindingSeverity.MINOR]
 REPORTED_INDICATORS = tuple(i.code for i in PLAN_INDICATORS if not i.is_computed)
@@ -653,16 +664,79 @@ INDICATOR_RULES: tuple[Rule, ...] = (
 
 INDICATOR_VALUES_FORM = _form(
     "indicator_values",
-    INDICATORS_VERSION,
+    FIRST_INDICATORS_VERSION,
     INDICATORS_ROUND,
     "“十四五”规划指标数值",
     "指标数值",
     INDICATOR_FIELDS,
     INDICATOR_RULES,
 )
-INDICATORS_WORKBOOK = WorkbookForm(
-    "indicators",
+
+
+def _plan_year(name: str, label: str, description: str) -> Field:
+    return Field(
+        name, label, INT, description, unit="年", min_value=PLAN_BASE_YEAR, max_value=PLAN_TARGET_YEAR, width=9
+    )
+
+
+def _plan_value(name: str, label: str, description: str) -> Field:
+    return Field(name, label, D, description, min_value=0, max_value=MAX_INDICATOR_VALUE, decimals=2, width=14)
+
+
+TARGET_FIELDS: tuple[Field, ...] = (
+    Field(
+        "indicator_code",
+        "指标编号",
+        CODE,
+        "可设分省目标的规划指标编号，见代码表。",
+        code_list=PROVINCIAL_TARGET_CODES,
+        width=10,
+    ),
+    Field("province_code", "省份代码", CODE, "目标所属省份的6位省级代码。", code_list=CENSUS_PROVINCES, width=10),
+    _plan_year("base_year", "基期年份", "本省规划确定的基期年份。"),
+    _plan_value("baseline", "基期值", "本省基期年份的指标数值，单位见指标说明。"),
+    _plan_year("target_year", "目标年份", "本省规划确定的目标年份，须晚于基期年份。"),
+    _plan_value("target", "目标值", "本省目标年份应达到的指标数值，单位见指标说明。"),
+    _text("note", "说明", "目标出处（如本省档案事业发展规划）或需要说明的情况，可留空。", 500, 30, required=False),
+)
+
+TARGET_RULES: tuple[Rule, ...] = (
+    Rule(
+        "indicator_target_unique",
+        "unique_together",
+        E,
+        "indicator_code",
+        "同一指标、省份的分省目标在本表中出现多次：每个指标、省份只填一行。",
+        P(fields=("indicator_code", "province_code")),
+    ),
+    Rule(
+        "target_year_after_base_year",
+        "later_than",
+        E,
+        "target_year",
+        "「目标年份」须晚于「基期年份」。",
+        P(other="base_year"),
+    ),
+)
+
+INDICATOR_TARGETS_FORM = _form(
+    "indicator_targets",
     INDICATORS_VERSION,
+    INDICATORS_ROUND,
+    "“十四五”规划指标分省目标",
+    "分省目标",
+    TARGET_FIELDS,
+    TARGET_RULES,
+)
+
+_VALUES_NOTES = (
+    f"「{INDICATOR_VALUES_FORM.sheet_name}」每个指标、年度、省份一行；全国数值不填省份代码。"
+    f"只填报填报类指标（{'、'.join(REPORTED_INDICATORS)}）；{'、'.join(COMPUTED_INDICATORS)} 由平台按普查数据计算。",
+    "同一指标、年度、省份再次报送的，以最后一次接收的数值为准，此前的数值保留在历史中。",
+)
+INDICATORS_WORKBOOK_2025 = WorkbookForm(
+    "indicators",
+    FIRST_INDICATORS_VERSION,
     "“十四五”规划指标填报",
     (INDICATOR_VALUES_FORM,),
     "规划指标填报",
@@ -677,6 +751,24 @@ INDICATORS_WORKBOOK = WorkbookForm(
         *(f"{i}. {note}" for i, note in enumerate(_COMMON_NOTES, 4)),
     ),
 )
+INDICATORS_WORKBOOK = replace(
+    INDICATORS_WORKBOOK_2025,
+    version=INDICATORS_VERSION,
+    title="“十四五”规划指标及分省目标填报",
+    sheets=(INDICATOR_VALUES_FORM, INDICATOR_TARGETS_FORM),
+    sheets_optional=True,
+    notes=_numbered(
+        "在各工作表第 {first} 行起逐行填写，第 {header} 行为表头；两张表可以只填其中一张（如只报送分省目标），但至少填一张。",
+        *_VALUES_NOTES,
+        f"「{INDICATOR_TARGETS_FORM.sheet_name}」每个指标、省份一行，填写该省档案事业发展规划确定的基期年份、基期值、"
+        "目标年份和目标值（年份在 2020～2025 之间，目标年份须晚于基期年份）；"
+        f"可设分省目标的指标：{'、'.join(PROVINCIAL_TARGET_CODES.values)}。",
+        "平台按分省目标计算各省的应达进度（基期值 +（目标值 − 基期值）×（评估年份 − 基期年份）÷（目标年份 − 基期年份））"
+        "和进展状态（达标、滞后、严重滞后），与全国的计算方法相同。",
+        "同一指标、省份再次报送分省目标的，以最后一次接收的为准，此前的目标保留在历史中。",
+        *_COMMON_NOTES,
+    ),
+)
 
 SUPERVISION_SHEET_FORMS: tuple[Form, ...] = (
     INSPECTION_RECORDS_FORM,
@@ -684,6 +776,7 @@ SUPERVISION_SHEET_FORMS: tuple[Form, ...] = (
     RECTIFICATION_FORM,
     EVALUATION_SCORES_FORM,
     INDICATOR_VALUES_FORM,
+    INDICATOR_TARGETS_FORM,
 )
 # Every version of each supervision workbook, oldest first within a kind (the last is current).
 SUPERVISION_WORKBOOKS: tuple[WorkbookForm, ...] = (
@@ -691,5 +784,6 @@ SUPERVISION_WORKBOOKS: tuple[WorkbookForm, ...] = (
     INSPECTIONS_WORKBOOK_2025_2,
     INSPECTIONS_WORKBOOK,
     EVALUATION_WORKBOOK,
+    INDICATORS_WORKBOOK_2025,
     INDICATORS_WORKBOOK,
 )

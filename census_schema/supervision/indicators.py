@@ -3,7 +3,8 @@
 Baselines and targets are the plan's (2020 base year, 2025 target year for the "+N" targets, counted as new since
 2020); monitored indicators have no target and so no status. A baseline of None means it is not known yet and must be
 reported before a status can be given. Computed indicators can be computed for any set of census figures, national
-or per province; `level` is the level at which the plan sets the indicator's baseline and target.
+or per province; `level` is the level at which the plan sets the indicator's baseline and target. Provinces' own
+five-year plans set provincial baselines and targets (uploaded, not declared here) for the indicators that allow them.
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ class PlanIndicator:
     # Which holders a computed indicator counts, as its name states: "all" census holders, or one basis of
     # census_schema.breakdowns.BASES ("comprehensive" = 综合档案馆, "archive_rooms" = 档案室).
     basis: str = "all"
+    # Whether a province's own five-year plan may set it a provincial baseline and target (uploaded in the
+    # indicators workbook's 分省目标); False for the national projects no province carries (the two new buildings,
+    # the national bureau's laboratories).
+    has_provincial_targets: bool = True
 
     @property
     def is_computed(self) -> bool:
@@ -56,9 +61,28 @@ CENSUS_YEAR = 2024
 
 
 def _target(
-    code: str, name: str, unit: str, attribute: IndicatorAttribute, target: int, note: str = ""
+    code: str,
+    name: str,
+    unit: str,
+    attribute: IndicatorAttribute,
+    target: int,
+    note: str = "",
+    *,
+    has_provincial_targets: bool = True,
 ) -> PlanIndicator:
-    return PlanIndicator(code, name, unit, attribute, B, Decimal(0), T, Decimal(target), NATIONAL, note=note)
+    return PlanIndicator(
+        code,
+        name,
+        unit,
+        attribute,
+        B,
+        Decimal(0),
+        T,
+        Decimal(target),
+        NATIONAL,
+        note=note,
+        has_provincial_targets=has_provincial_targets,
+    )
 
 
 def _computed(code: str, name: str, unit: str, formula: str, note: str = "", basis: str = "all") -> PlanIndicator:
@@ -81,8 +105,24 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
         NATIONAL,
         note="基期值待国家档案局填报。",
     ),
-    _target("ZB05", "中央档案馆新馆建设工程进度", "%", EXP, 100, "按工程形象进度填报，建成为100%。"),
-    _target("ZB06", "中国第二历史档案馆新馆建设工程进度", "%", EXP, 100, "按工程形象进度填报，建成为100%。"),
+    _target(
+        "ZB05",
+        "中央档案馆新馆建设工程进度",
+        "%",
+        EXP,
+        100,
+        "按工程形象进度填报，建成为100%。",
+        has_provincial_targets=False,
+    ),
+    _target(
+        "ZB06",
+        "中国第二历史档案馆新馆建设工程进度",
+        "%",
+        EXP,
+        100,
+        "按工程形象进度填报，建成为100%。",
+        has_provincial_targets=False,
+    ),
     _target(
         "ZB07",
         "建成国家档案局重点实验室",
@@ -90,6 +130,7 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
         EXP,
         4,
         "“十四五”期间筹建的档案管理新技术新产品适用性验证、档案保护、档案数字资源管理、档案信息开发4个方面实验室，基期为0。",
+        has_provincial_targets=False,
     ),
     _computed(
         "JC01",
@@ -150,6 +191,8 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
     ),
 )
 INDICATORS_BY_CODE: dict[str, PlanIndicator] = {i.code: i for i in PLAN_INDICATORS}
+# The indicators a province's own plan may set a target for, computed and reported alike.
+PROVINCIAL_TARGET_INDICATORS: tuple[PlanIndicator, ...] = tuple(i for i in PLAN_INDICATORS if i.has_provincial_targets)
 
 
 def get_indicator(code: str) -> PlanIndicator:

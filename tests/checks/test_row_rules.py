@@ -176,3 +176,18 @@ def test_row_rules_ignore_null_cells():
         ],
     )
     assert run_row_rules(CENSUS_FORM, rows, build_check_context(PROVINCE)) == []
+
+
+@pytest.mark.parametrize(
+    ("base_year", "target_year", "flagged"),
+    [(2020, 2025, False), (2024, 2025, False), (2023, 2023, True), (2024, 2021, True), (None, 2021, False)],
+)
+def test_a_target_year_must_be_later_than_the_base_year(base_year, target_year, flagged):
+    form = FORMS[("indicator_targets", "GHZB-2025.2")]
+    rule = form.rules_by_id["target_year_after_base_year"]
+    rows = pl.DataFrame(
+        {"base_year": [base_year], "target_year": [target_year]},
+        schema={"base_year": pl.Int64, "target_year": pl.Int64},
+    )
+    mask = rows.select(ROW_RULES[rule.kind](rule, form, build_check_context(PROVINCE)).fill_null(False))
+    assert mask.to_series().to_list() == [flagged]

@@ -117,9 +117,22 @@ def evaluation_workbook(path: Path, rows: Iterable[Row]) -> Path:
     return write_book(path, EVALUATION_WORKBOOK, {"评分表": rows})
 
 
-def indicators_workbook(path: Path, rows: Iterable[Row]) -> Path:
-    """A plan-indicator values workbook."""
-    return write_book(path, INDICATORS_WORKBOOK, {"指标数值": rows})
+def indicators_workbook(path: Path, rows: Iterable[Row], targets: Iterable[Row] = ()) -> Path:
+    """A plan-indicator workbook: values (指标数值) and provincial targets (分省目标)."""
+    return write_book(path, INDICATORS_WORKBOOK, {"指标数值": rows, "分省目标": targets})
+
+
+def target(code: str, province: str, baseline: Any, goal: Any, base_year: int = 2020, target_year: int = 2025, **extra):
+    """One 分省目标 row: a province's own baseline and target of an indicator."""
+    return {
+        "indicator_code": code,
+        "province_code": province,
+        "base_year": base_year,
+        "baseline": baseline,
+        "target_year": target_year,
+        "target": goal,
+        **extra,
+    }
 
 
 SELF = SELF_SOURCE

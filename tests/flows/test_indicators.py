@@ -1,5 +1,5 @@
 """Plan-indicator values through the real pipeline, progress and status against the plan, computed indicators from
-the census, and the mid-term evaluation workbook read back."""
+the census, provinces judged against their own targets (分省目标), and the mid-term evaluation workbook read back."""
 
 from __future__ import annotations
 
@@ -7,12 +7,19 @@ from decimal import Decimal as D
 
 import openpyxl
 
+from census_schema.supervision.forms import INDICATORS_WORKBOOK, INDICATORS_WORKBOOK_2025
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
-from tests.flows.supervision_workbooks import indicators_workbook
+from tests.flows.supervision_workbooks import indicators_workbook, target, write_book
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
-from warehouse.indicators import query_indicator_progress, query_reported_values, summarize_indicators
+from warehouse.indicators import (
+    query_indicator_progress,
+    query_provincial_progress,
+    query_provincial_targets,
+    query_reported_values,
+    summarize_indicators,
+)
 
 
 def ingest(store, settings, path, kind="indicators", province=None):
@@ -103,7 +110,7 @@ def test_computed_indicators_come_from_the_census_and_the_report_reads_back(stor
     assert main(["indicators", "report", "--out", str(out), "--db", str(settings.db_path)]) == 0
     assert "中期评估" in capsys.readouterr().out
     book = openpyxl.load_workbook(out)
-    assert book.sheetnames == ["指标总览", "年度进展", "分省计算指标", "填报数据", "计算口径"]
+    assert book.sheetnames == ["指标总览", "年度进展", "分省进展", "分省计算指标", "填报数据", "分省目标", "计算口径"]
     overview = {row[0]: row for row in book["指标总览"].iter_rows(min_row=4, values_only=True)}
     assert overview["ZB04"][11:14] == (92, 92, "达标")
     assert overview["JC04"][4] == "计算" and overview["JC04"][11] == 75
@@ -126,3 +133,147 @@ def test_a_value_beyond_the_warehouse_s_decimal_is_refused_where_it_was_typed(st
     assert "应在 0～1,000,000,000,000 之间" in next(f.message for f in outcome.failures if f.row == 4)
     assert main(["indicators", "report", "--out", str(tmp_path / "r.xlsx"), "--db", str(settings.db_path)]) == 0
     assert main(["supervision", "summary", "--json", "--db", str(settings.db_path)]) == 0
+
+
+# --- provincial targets (分省目标, GHZB-2025.2) ------------------------------------------------------------------------
+
+# Each province's own target for ZB04: 40 % (2020) to 90 % (2025), so 70 expected in 2023 and 80 % of the expected gain
+# (30) is 24: at least 64 is 滞后. A value exactly on a boundary takes the better status.
+BOUNDARIES = [
+    ("110000", "70", "达标"),
+    ("120000", "75.5", "达标"),
+    ("130000", "69.99", "滞后"),
+    ("140000", "64", "滞后"),
+    ("150000", "63.99", "严重滞后"),
+    ("210000", "40", "严重滞后"),
+]
+
+
+def test_provincial_targets_give_each_province_its_status_by_the_plan_s_formula(store, settings, tmp_path):
+    values = [value("ZB04", 2023, amount, province) for province, amount, _ in BOUNDARIES]
+    values += [value("ZB04", 2020, 80), value("ZB04", 2023, 92), value("ZB04", 2023, 50, "220000")]
+    targets = [target("ZB04", province, 40, 90) for province, _, _ in BOUNDARIES]
+    path = indicators_workbook(tmp_path / "t.xlsx", values, targets)
+    assert ingest(store, settings, path).status == "accepted"
+    with store.reader() as con:
+        progress = [p for p in query_indicator_progress(con) if p["indicator_code"] == "ZB04"]
+        latest = query_provincial_progress(con, "ZB04")
+        summary = summarize_indicators(con)
+    judged = {
+        p["province_code"]: (p["baseline"], p["target"], p["expected"], p["status"])
+        for p in progress
+        if p["year"] == 2023
+    }
+    for province, _, status in BOUNDARIES:
+        assert judged[province] == (D(40), D(90), D(70), status), province
+    # National rows unchanged: the plan's target, ZB04's open baseline from the reported 2020 value.
+    assert judged[None] == (D(80), D(100), D(92), "达标")
+    # A province without a target of its own has its value and nothing to judge it by.
+    assert judged["220000"] == (None, None, None, None)
+    # Each targeted province has a row for every year after its base year, as the nation has.
+    assert sorted(p["year"] for p in progress if p["province_code"] == "110000") == [2021, 2022, 2023, 2024, 2025]
+    assert [(r["province_code"], r["year"], r["status"]) for r in latest] == [
+        (province, 2023, status) for province, _, status in BOUNDARIES
+    ]
+    # The summary stays the plan's national evaluation: the provinces' statuses are not counted in it.
+    assert summary["by_year"]["2023"] == {"达标": 1, "滞后": 0, "严重滞后": 0}
+
+
+def test_targets_load_with_their_lineage_and_a_later_upload_supersedes_keeping_history(store, settings, tmp_path):
+    first = [target("JC01", "440000", 30, 60, note="广东省“十四五”档案事业发展规划"), target("ZB01", "440000", 0, 12)]
+    outcome = ingest(store, settings, indicators_workbook(tmp_path / "a.xlsx", [], first))
+    assert outcome.status == "accepted"  # a workbook of targets only: 指标数值 may stay empty
+    corrected = [target("JC01", "440000", 32, 65, base_year=2021, note="中期调整")]
+    second = ingest(store, settings, indicators_workbook(tmp_path / "b.xlsx", [], corrected))
+    assert second.status == "accepted"
+    with store.reader() as con:
+        current = query_provincial_targets(con)
+        guangdong_jc01 = query_provincial_targets(con, "JC01", "440000")
+        history = con.execute(
+            "SELECT base_year, baseline, target, is_current, submission_id, sheet_name, excel_row "
+            "FROM stg_indicator_targets WHERE indicator_code = 'JC01' ORDER BY loaded_at"
+        ).fetchall()
+        assert query_provincial_targets(con, province_code="450000") == []
+    assert [(t["indicator_code"], t["base_year"], t["baseline"], t["target"], t["note"]) for t in current] == [
+        ("JC01", 2021, D(32), D(65), "中期调整"),
+        ("ZB01", 2020, D(0), D(12), None),
+    ]
+    assert guangdong_jc01 == [current[0]]
+    assert (current[0]["submission_id"], current[0]["sheet_name"], current[0]["excel_row"]) == (
+        second.submission_id,
+        "分省目标",
+        3,
+    )
+    assert history == [
+        (2020, D(30), D(60), False, outcome.submission_id, "分省目标", 3),
+        (2021, D(32), D(65), True, second.submission_id, "分省目标", 3),
+    ]
+
+
+def test_every_target_rule_is_located(store, settings, tmp_path):
+    rows = [
+        target("ZB01", "440000", 0, 10),
+        target("ZB01", "440000", 0, 12),  # the same indicator and province twice
+        target("ZB05", "440000", 0, 100),  # a national project: no provincial target
+        target("ZB02", None, 0, 3),
+        target("ZB02", "450000", 0, 3, base_year=2023, target_year=2023),
+        target("ZB02", "460000", 0, 3, base_year=2024, target_year=2022),
+        target("ZB03", "460000", 0, 3, base_year=2019),
+        target("ZB03", "470000", -1, 3),
+    ]
+    outcome = ingest(store, settings, indicators_workbook(tmp_path / "bad.xlsx", [], rows))
+    assert outcome.status == "rejected"
+    assert {(f.sheet, f.row, f.field, f.rule) for f in outcome.failures} == {
+        ("分省目标", 3, "indicator_code", "indicator_target_unique"),
+        ("分省目标", 4, "indicator_code", "indicator_target_unique"),
+        ("分省目标", 5, "indicator_code", "indicator_code_in_list"),
+        ("分省目标", 6, "province_code", "province_code_required"),
+        ("分省目标", 7, "target_year", "target_year_after_base_year"),
+        ("分省目标", 8, "target_year", "target_year_after_base_year"),
+        ("分省目标", 9, "base_year", "base_year_range"),
+        ("分省目标", 10, "province_code", "province_code_in_list"),
+        ("分省目标", 10, "baseline", "baseline_range"),
+    }
+    message = next(f.message for f in outcome.failures if f.rule == "target_year_after_base_year")
+    assert "「目标年份」须晚于「基期年份」" in message
+    with store.reader() as con:
+        assert query_provincial_targets(con) == []
+
+
+def test_a_ghzb_2025_1_template_is_refused_as_retired(tmp_path, capsys):
+    path = write_book(tmp_path / "old.xlsx", INDICATORS_WORKBOOK_2025, {"指标数值": [value("ZB01", 2021, 30)]})
+    db = tmp_path / "var" / "w.duckdb"
+    assert main(["ingest", "indicators", str(path), "--db", str(db), "--orchestrator", "direct"]) == 2
+    said = capsys.readouterr()
+    assert f"模板版本 GHZB-2025.1 已停用，本轮使用 {INDICATORS_WORKBOOK.version}" in said.err
+    assert "请下载最新模板" in said.err
+
+
+def test_the_report_carries_the_provinces_statuses_and_their_targets(store, settings, tmp_path):
+    values = [value("ZB04", 2022, 58, "440000"), value("ZB04", 2023, 64, "440000"), value("ZB04", 2023, 40, "450000")]
+    targets = [target("ZB04", "440000", 40, 90, note="广东规划"), target("ZB04", "450000", 40, 90)]
+    outcome = ingest(store, settings, indicators_workbook(tmp_path / "t.xlsx", values, targets))
+    assert outcome.status == "accepted"
+    out = tmp_path / "中期评估.xlsx"
+    assert main(["indicators", "report", "--out", str(out), "--db", str(settings.db_path)]) == 0
+    book = openpyxl.load_workbook(out)
+    assert book.sheetnames == ["指标总览", "年度进展", "分省进展", "分省计算指标", "填报数据", "分省目标", "计算口径"]
+    sheet = book["分省进展"]
+    header = [c.value for c in sheet[1]]
+    assert header[:12] == [
+        "指标编号", "指标名称", "省份代码", "省份", "年度", "实际值", "基期年", "基期值", "目标年", "目标值", "预期进度", "进展状态",
+    ]  # fmt: skip
+    rows = {(r[2], r[4]): r for r in sheet.iter_rows(min_row=2, values_only=True)}
+    # 2022: 40 + 50 × 2/5 = 60 expected, 58 gained 18 of 20: 滞后; 2023: 70 expected, 64 is 滞后 at 80 % exactly.
+    assert rows[("440000", 2022)][5:12] == (58, 2020, 40, 2025, 90, 60, "滞后")
+    assert rows[("440000", 2023)][5:12] == (64, 2020, 40, 2025, 90, 70, "滞后")
+    assert rows[("450000", 2023)][11] == "严重滞后"
+    assert rows[("450000", 2024)][5] is None and rows[("450000", 2024)][11] == "未填报"
+    status_cell = next(r[11] for r in sheet.iter_rows(min_row=2) if (r[2].value, r[4].value) == ("450000", 2023))
+    assert status_cell.fill.start_color.rgb.endswith("FFC7CE")
+    listed = [r for r in book["分省目标"].iter_rows(min_row=2, values_only=True)]
+    assert [r[:8] for r in listed] == [
+        ("ZB04", "各级国家综合档案馆档案信息管理系统覆盖率", "440000", 2020, 40, 2025, 90, "广东规划"),
+        ("ZB04", "各级国家综合档案馆档案信息管理系统覆盖率", "450000", 2020, 40, 2025, 90, None),
+    ]
+    assert listed[0][8:] == (outcome.submission_id, "分省目标", 3)

@@ -53,6 +53,7 @@ TABLES = {
     "raw_rectification_updates_rows",
     "raw_evaluation_scores_rows",
     "raw_indicator_values_rows",
+    "raw_indicator_targets_rows",
     "raw_red_archives_rows",
     "raw_census_sign_off_rows",
     "code_lists",
@@ -67,6 +68,7 @@ VIEWS = {
     "mart_coverage",
     "mart_province_figures",
     "stg_indicator_values",
+    "stg_indicator_targets",
     "mart_red_archives",
     "finding_units",
 }

@@ -400,3 +400,73 @@ def test_a_jdjc_2025_2_warehouse_upgrades_its_updates_to_jdjc_2025_3_and_its_upl
     assert schema_of(con) == schema_of(fresh)
     con.close()
     fresh.close()
+
+
+def test_a_ghzb_2025_1_warehouse_gains_provincial_targets_and_its_values_keep_counting():
+    """Migration 066 gives a warehouse built before it (every migration up to 065) the raw table of the indicators
+    workbook's new sheet 分省目标 (GHZB-2025.2): values uploaded with GHZB-2025.1 keep every row and their national
+    statuses; 指标数值 stays at its form's version; an upload of GHZB-2025.2 adds provincial targets and statuses."""
+    from decimal import Decimal
+
+    from census_schema.supervision.forms import INDICATOR_TARGETS_FORM, INDICATORS_WORKBOOK, INDICATORS_WORKBOOK_2025
+    from tests.flows.supervision_workbooks import target
+    from tests.warehouse.factories import make_submission
+    from tests.warehouse.supervision_factories import sheet_frame
+    from warehouse.indicators import query_indicator_progress, query_provincial_targets
+    from warehouse.loads import record_upload
+
+    def upload(con, book, content, values, targets=None):
+        rows = {"指标数值": values, "分省目标": targets}
+        sheets = {form.sheet_name: sheet_frame(form, rows[form.sheet_name]) for form in book.sheets}
+        submission = dataclasses.replace(
+            make_submission("indicators", None, content=content, row_count=len(values) + len(targets or [])),
+            form_version=book.version,
+        )
+        record_upload(con, submission, sheets, [])
+
+    def judged(con):
+        return [
+            (p["province_code"], p["year"], p["value"], p["expected"], p["status"])
+            for p in query_indicator_progress(con)
+            if p["indicator_code"] == "ZB01" and p["value"] is not None
+        ]
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 66])
+    assert "indicator_targets" not in fetch_form_versions(con)
+    assert con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name = 'raw_indicator_targets_rows'"
+    ).fetchone() == (0,)
+    # Values uploaded with GHZB-2025.1 (指标数值 only), loaded by the code of 065.
+    old_values = [
+        {"indicator_code": "ZB01", "year": 2022, "province_code": None, "value": 50.0},
+        {"indicator_code": "ZB01", "year": 2022, "province_code": "440000", "value": 6.0},
+    ]
+    upload(con, INDICATORS_WORKBOOK_2025, "old", old_values)
+    before = contents(con, "raw_indicator_values_rows")
+    current_before = con.execute(VALUES_AFTER).fetchall()
+
+    assert apply_migrations(con)[0] == 66
+    assert con.execute(
+        "SELECT form_kind, form_version, migration_version FROM form_versions WHERE form_kind LIKE 'indicator%' "
+        "ORDER BY 3"
+    ).fetchall() == [("indicator_values", "GHZB-2025.1", 18), ("indicator_targets", INDICATORS_WORKBOOK.version, 66)]
+    assert INDICATOR_TARGETS_FORM.version == INDICATORS_WORKBOOK.version == "GHZB-2025.2"
+    assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
+    assert contents(con, "raw_indicator_values_rows") == before
+    assert con.execute(VALUES_AFTER).fetchall() == current_before
+    # The old values keep their national status; Guangdong's value has no target yet, so no status.
+    assert judged(con) == [(None, 2022, Decimal(50), Decimal(60), "滞后"), ("440000", 2022, Decimal(6), None, None)]
+    assert query_provincial_targets(con) == []
+    # An upload of GHZB-2025.2 gives Guangdong its own target: 0 (2020) to 10 (2025), 4 expected in 2022.
+    upload(con, INDICATORS_WORKBOOK, "new", [], [target("ZB01", "440000", 0.0, 10.0)])
+    assert [(t["province_code"], t["target"]) for t in query_provincial_targets(con)] == [("440000", Decimal(10))]
+    assert judged(con) == [
+        (None, 2022, Decimal(50), Decimal(60), "滞后"),
+        ("440000", 2022, Decimal(6), Decimal(4), "达标"),
+    ]
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()
