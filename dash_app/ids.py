@@ -110,6 +110,7 @@ INDICATORS_CHOICE = "indicators-choice"
 INDICATORS_TRAJECTORY = "indicators-trajectory"
 INDICATORS_HEATMAP = "indicators-heatmap"
 INDICATORS_GRID = "indicators-grid"
+INDICATORS_TARGETS_GRID = "indicators-targets-grid"
 INDICATORS_REPORT_DOWNLOAD = "indicators-report-download"
 
 # /submissions

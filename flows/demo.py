@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +24,7 @@ from census_schema.scopes import (
     central_scope,
 )
 from census_schema.settings import Settings
+from census_schema.supervision.indicators import get_indicator
 from flows.ingest import IngestRequest
 from flows.reminders import write_daily_reminders
 from synthetic.census import Manifest, generate_national_dataset, write_census_return
@@ -31,6 +32,7 @@ from synthetic.scopes import PlannedReturn, generate_central_dataset, plan_scope
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import assign_evaluators, open_evaluation
+from warehouse.indicators import query_provincial_progress
 from warehouse.reviews import Action, Reviewer, review_submission
 from warehouse.scopes import fetch_scope_return
 from warehouse.supervision import query_supervision_summary
@@ -75,11 +77,15 @@ class SupervisionDemo:
     outcomes: list[dict[str, Any]]
     summary: dict[str, Any]
     expected: dict[str, Any]
+    # The latest status of each reported indicator against a province's own target ("ZB04:440000": "达标"), as the
+    # warehouse judges it and as the generator planned it.
+    provincial: dict[str, str | None] = field(default_factory=dict)
+    provincial_expected: dict[str, str] = field(default_factory=dict)
 
     @property
     def matches(self) -> bool:
         """True when the warehouse shows exactly what the generator planned."""
-        return self.summary == self.expected
+        return self.summary == self.expected and self.provincial == self.provincial_expected
 
 
 def build_supervision_demo(
@@ -108,10 +114,17 @@ def build_supervision_demo(
         )
     with store.reader() as con:
         summary = query_supervision_summary(con, DEMO_TODAY)
+        # Computed indicators' provincial values come from the census returns loaded: only reported ones are planned.
+        provincial = {
+            f"{r['indicator_code']}:{r['province_code']}": r["status"]
+            for r in query_provincial_progress(con)
+            if not get_indicator(r["indicator_code"]).is_computed
+        }
     # The summary's values go through JSON on the command line: compare them as they print.
     printable = json.loads(json.dumps(summary, ensure_ascii=False, default=str))
     expected = json.loads(json.dumps(dataset.expected_summary, ensure_ascii=False, default=str))
-    return SupervisionDemo(outcomes, printable, expected)
+    planned = {f"{code}:{province}": status for (code, province), status in dataset.expected_provincial.items()}
+    return SupervisionDemo(outcomes, printable, expected, provincial, planned)
 
 
 def reset_warehouse(settings: Settings, *, replace: bool) -> None:

@@ -11,7 +11,9 @@ Evaluation: a full round of the 47 comprehensive archives, 3–5 experts each, t
 reconciled by the panel, self-scores that deviate, one failed veto item, bonus points; the demo evaluator is
 assigned to a few archives as an extra expert who has not scored yet, and the round stays open.
 
-Indicators: reported values of the plan's indicators for 2021–2025 (and ZB04's open baseline for 2020).
+Indicators: reported values of the plan's indicators for 2021–2025 (and ZB04's open baseline for 2020), and a few
+provinces' own targets (分省目标) with their reported values for 2023–2024, so that provinces are 达标, 滞后 and
+严重滞后 against their targets (`expected_provincial`; the summary stays national).
 
 `expected_summary` is computed here from the generated data with the domain's functions, independently of the
 warehouse, in the shape of `archive-census supervision summary --json`.
@@ -26,6 +28,7 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -57,10 +60,10 @@ from census_schema.supervision.forms import (
     INDICATORS_WORKBOOK,
     INSPECTIONS_WORKBOOK,
 )
-from census_schema.supervision.indicators import INDICATORS_BY_CODE
+from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_BASE_YEAR, PLAN_TARGET_YEAR
 from census_schema.template import write_workbook
 from supervision.grading import grade_record
-from supervision.indicators import evaluate_indicator, expected_progress
+from supervision.indicators import evaluate_indicator, expected_progress, indicator_status
 from supervision.lifecycle import FindingState, apply_transition, is_overdue
 from supervision.rows import finding_deadline, start_of
 from supervision.scoring import Reconciliation, ScoreSheet, differ_too_much, evaluate_archive, tolerance
@@ -154,6 +157,31 @@ INDICATOR_VALUES: dict[str, dict[int, str]] = {
 }
 
 
+# Provinces' own targets (分省目标): (baseline, target) from 2020 to 2025, and the values they reported; the latest
+# year's statuses are all three kinds. JC01 (computed from the census) has a target in Guangdong only: its value is
+# the census's, so its status depends on the census returns loaded.
+PROVINCIAL_TARGETS: dict[tuple[str, str], tuple[str, str]] = {
+    ("ZB01", "440000"): ("0", "12"),
+    ("ZB01", "320000"): ("0", "10"),
+    ("ZB01", "330000"): ("0", "9"),
+    ("ZB04", "440000"): ("70", "100"),
+    ("ZB04", "450000"): ("60", "100"),
+    ("ZB04", "510000"): ("75", "100"),
+    ("ZB04", "320000"): ("80", "100"),
+    ("JC01", "440000"): ("30", "60"),
+}
+PROVINCIAL_VALUES: dict[tuple[str, str], dict[int, str]] = {
+    ("ZB01", "440000"): {2023: "7", 2024: "10"},  # 2024: 9.6 expected, 达标
+    ("ZB01", "320000"): {2023: "6", 2024: "7"},  # 8 expected, at least 6.4: 滞后
+    ("ZB01", "330000"): {2023: "3", 2024: "4"},  # 7.2 expected, below 5.76: 严重滞后
+    ("ZB04", "440000"): {2023: "88", 2024: "95"},  # 94 expected: 达标
+    ("ZB04", "450000"): {2023: "80", 2024: "88"},  # 92 expected, at least 85.6: 滞后
+    ("ZB04", "510000"): {2023: "84", 2024: "85"},  # 95 expected, below 91: 严重滞后
+    ("ZB04", "320000"): {2023: "91", 2024: "97"},  # 96 expected: 达标
+}
+PROVINCIAL_TARGET_NOTE = "本省档案事业发展“十四五”规划"
+
+
 @dataclass(frozen=True)
 class SupervisionDataset:
     """Everything the demo uploads, in order, and the summary the warehouse must then show on DEMO_TODAY."""
@@ -165,6 +193,9 @@ class SupervisionDataset:
     expert_rows: tuple[Mapping[str, Any], ...]
     indicator_rows: tuple[Mapping[str, Any], ...]
     expected_summary: Mapping[str, Any]
+    target_rows: tuple[Mapping[str, Any], ...]
+    # The latest status of each reported indicator and province against the province's own target.
+    expected_provincial: Mapping[tuple[str, str], str]
 
 
 @dataclass
@@ -654,6 +685,34 @@ def _generate_indicators() -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return rows, summary
 
 
+def _generate_provincial_targets() -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[tuple[str, str], str]]:
+    """The provinces' targets and values as uploaded, and each reported one's latest status by the domain's rule."""
+    targets = [
+        {
+            "indicator_code": code,
+            "province_code": province,
+            "base_year": PLAN_BASE_YEAR,
+            "baseline": Decimal(baseline),
+            "target_year": PLAN_TARGET_YEAR,
+            "target": Decimal(goal),
+            "note": PROVINCIAL_TARGET_NOTE,
+        }
+        for (code, province), (baseline, goal) in PROVINCIAL_TARGETS.items()
+    ]
+    values = [
+        {"indicator_code": code, "year": year, "province_code": province, "value": Decimal(v), "note": "本省统计"}
+        for (code, province), by_year in PROVINCIAL_VALUES.items()
+        for year, v in by_year.items()
+    ]
+    statuses = {}
+    for key, by_year in PROVINCIAL_VALUES.items():
+        baseline, goal = (Decimal(v) for v in PROVINCIAL_TARGETS[key])
+        year = max(by_year)
+        status = indicator_status(Decimal(by_year[year]), baseline, goal, PLAN_BASE_YEAR, PLAN_TARGET_YEAR, year)
+        statuses[key] = status.value
+    return targets, values, statuses
+
+
 # ------------------------------------------------------------------------------------------------------ entry
 
 
@@ -665,6 +724,7 @@ def generate_supervision_dataset(
     generated = _generate_inspections(rng)
     assignments, self_rows, expert_rows, evaluation = _generate_evaluation(rng, evaluator, evaluator_archives)
     indicator_rows, indicators = _generate_indicators()
+    target_rows, provincial_values, provincial = _generate_provincial_targets()
     expected = {
         "as_of": DEMO_TODAY.isoformat(),
         "inspections": _expected_inspections(generated),
@@ -678,8 +738,10 @@ def generate_supervision_dataset(
         tuple(assignments),
         tuple(self_rows),
         tuple(expert_rows),
-        tuple(indicator_rows),
+        tuple(indicator_rows + provincial_values),
         expected,
+        tuple(target_rows),
+        MappingProxyType(provincial),
     )
 
 
@@ -699,5 +761,6 @@ def write_supervision_workbooks(dataset: SupervisionDataset, folder: Path) -> li
     files = [("inspections", write(name, INSPECTIONS_WORKBOOK, rows)) for name, rows in dataset.inspection_books]
     files.append(("evaluation", write("evaluation-self", EVALUATION_WORKBOOK, {"评分表": dataset.self_rows})))
     files.append(("evaluation", write("evaluation-experts", EVALUATION_WORKBOOK, {"评分表": dataset.expert_rows})))
-    files.append(("indicators", write("indicators", INDICATORS_WORKBOOK, {"指标数值": dataset.indicator_rows})))
+    indicators = {"指标数值": dataset.indicator_rows, "分省目标": dataset.target_rows}
+    files.append(("indicators", write("indicators", INDICATORS_WORKBOOK, indicators)))
     return files

@@ -1,5 +1,5 @@
-"""`/indicators`: the five-year plan's indicators as cards, trajectories against expected progress, a province ×
-indicator heatmap, and the mid-term evaluation workbook."""
+"""`/indicators`: the five-year plan's indicators as cards, trajectories against expected progress, the provinces
+judged against their own targets (分省目标), a province × indicator heatmap, and the mid-term evaluation workbook."""
 
 from __future__ import annotations
 
@@ -8,20 +8,26 @@ from typing import Any
 from dash import Dash, Input, Output, html
 
 from census_schema.roles import Role
+from census_schema.supervision.codes import IndicatorStatus
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.access import Viewer, current_viewer, require_text, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
 from dash_app.formatting import division_name, format_value
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from warehouse.indicators import computed_indicator_values, query_indicator_progress
+from warehouse.indicators import computed_indicator_values, query_indicator_progress, query_provincial_progress
 
 PATH = "/indicators"
 NAME = "规划指标"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
-STATUS_CLASS = {"达标": "ok", "滞后": "warn", "严重滞后": "error"}
+STATUS_CLASS = {
+    IndicatorStatus.ON_TRACK.value: "ok",
+    IndicatorStatus.LAGGING.value: "warn",
+    IndicatorStatus.SEVERELY_LAGGING.value: "error",
+}
+STATUS_CLASSES = tuple((css, status) for status, css in STATUS_CLASS.items())
 PROGRESS_COLUMNS = [
     Column("indicator_name", "指标", tooltip="indicator_code"),
     Column("province_name", "范围"),
@@ -30,10 +36,27 @@ PROGRESS_COLUMNS = [
     Column("baseline", "基期值", "number"),
     Column("target", "目标值", "number"),
     Column("expected", "应达进度", "number"),
-    Column("status", "状态", classes=(("ok", "达标"), ("warn", "滞后"), ("error", "严重滞后"))),
+    Column("status", "状态", classes=STATUS_CLASSES),
     Column("unit", "单位"),
     Column("source", "来源"),
 ]
+TARGET_COLUMNS = [
+    Column("province_name", "省份", tooltip="province_code"),
+    Column("year", "评估年份", "year"),
+    Column("value", "实际值", "number"),
+    Column("base_year", "基期年份", "year"),
+    Column("baseline", "基期值", "number"),
+    Column("target_year", "目标年份", "year"),
+    Column("target", "目标值", "number"),
+    Column("expected", "应达进度", "number"),
+    Column("status", "状态", classes=STATUS_CLASSES),
+    Column("unit", "单位"),
+]
+TARGETS_HINT = (
+    "各省按本省规划目标（国家档案局上传的「分省目标」）计算：应达进度 = 基期值 +（目标值 − 基期值）×（评估年份 − 基期年份）"
+    "÷（目标年份 − 基期年份）；达到应达进度为达标，完成应达增量的80%及以上为滞后，不足80%为严重滞后。"
+    "评估年份为最近一个有实际值的年份。"
+)
 
 
 def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
@@ -42,6 +65,14 @@ def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
     province = scope_province(viewer)
     keep = [r for r in rows if province is None or r["province_code"] in (None, province)]
     return [{**r, "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"} for r in keep]
+
+
+def load_provincial_targets(context: AppContext, viewer: Viewer, indicator_code: str | None) -> list[dict[str, Any]]:
+    """The chosen indicator's provinces with targets, each at its latest judged year: every province for planners,
+    only their own for a provincial user (the warehouse is asked for that province alone)."""
+    require_text(indicator_code)
+    rows = context.reader.cached(query_provincial_progress, indicator_code, scope_province(viewer))
+    return [{**r, "key": f"{r['indicator_code']}:{r['province_code']}"} for r in rows]
 
 
 _number = format_value
@@ -106,6 +137,9 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
                 ),
             ),
             graph(ids.INDICATORS_TRAJECTORY),
+            html.H3("分省目标进展"),
+            html.P(TARGETS_HINT, className="hint"),
+            grid_block(ids.INDICATORS_TARGETS_GRID, TARGET_COLUMNS, row_id="key"),
             graph(ids.INDICATORS_HEATMAP),
             grid_block(ids.INDICATORS_GRID, PROGRESS_COLUMNS),
         ]
@@ -113,7 +147,19 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
-    """Cards and heatmap on load; the trajectory follows the chosen indicator."""
+    """Cards and heatmap on load; the trajectory and the provinces' targets follow the chosen indicator."""
+    register_grid(
+        app,
+        GridSpec(
+            ids.INDICATORS_TARGETS_GRID,
+            TARGET_COLUMNS,
+            ("key",),
+            lambda v, code: load_provincial_targets(context, v, code),
+            [(ids.INDICATORS_CHOICE, "value")],
+            "规划指标分省目标进展",
+        ),
+        context,
+    )
     register_grid(
         app,
         GridSpec(

@@ -44,6 +44,7 @@ from tests.dash_app.test_access import (
     callback_key,
     client_of,
     export_grid,
+    exported_workbook,
     grid_rows,
     load_grid,
     render_page,
@@ -57,7 +58,7 @@ from warehouse.evaluation import (
     query_evaluation_results,
     query_scores,
 )
-from warehouse.indicators import query_indicator_progress
+from warehouse.indicators import query_indicator_progress, query_provincial_progress
 from warehouse.inspections import (
     fetch_finding_states,
     query_finding_history,
@@ -1033,6 +1034,63 @@ def heatmap_rows(app, client) -> list[tuple[str, list[Any]]]:
     traces = [t for t in returned(response, ids.INDICATORS_HEATMAP, "figure")["data"] if t["type"] == "heatmap"]
     assert len(traces) == 1
     return list(zip(traces[0]["y"], traces[0]["z"], strict=True))
+
+
+def target_rows(app, user: str, code: Any) -> list[dict[str, Any]]:
+    return grid_rows(app, client_of(app, user), ids.INDICATORS_TARGETS_GRID, code)
+
+
+def test_a_planner_sees_every_province_s_status_against_its_own_target(app, site):
+    rows = target_rows(app, "planner", "ZB04")
+    shown = {
+        r["province_code"]: (
+            r["province_name"],
+            r["year"],
+            r["value"],
+            r["baseline"],
+            r["target"],
+            r["expected"],
+            r["status"],
+        )
+        for r in rows
+    }
+    # The supervision demo's targets for ZB04 (70, 60, 75, 80 in 2020 to 100 in 2025), judged on their 2024 values.
+    assert shown == {
+        "320000": ("江苏省", 2024, 97.0, 80.0, 100.0, 96.0, "达标"),
+        "440000": ("广东省", 2024, 95.0, 70.0, 100.0, 94.0, "达标"),
+        "450000": ("广西壮族自治区", 2024, 88.0, 60.0, 100.0, 92.0, "滞后"),
+        "510000": ("四川省", 2024, 85.0, 75.0, 100.0, 95.0, "严重滞后"),
+    }
+    assert {r["unit"] for r in rows} == {"%"}
+    # The same statuses as the warehouse gives, for every indicator with targets.
+    everything = read(site, query_provincial_progress)
+    assert {r["status"] for r in everything} >= {"达标", "滞后", "严重滞后"}
+    assert {r["province_code"] for r in target_rows(app, "planner", "ZB01")} == {"320000", "330000", "440000"}
+
+
+def test_a_province_user_sees_only_its_own_target_and_status(app, site):
+    for code in ("ZB04", "ZB01", "JC01"):
+        rows = target_rows(app, "guangdong", code)
+        assert [r["province_code"] for r in rows] == ["440000"], code
+    assert target_rows(app, "guangdong", "ZB04")[0]["status"] == "达标"
+    # Indicators without a target for Guangdong show nothing, though other provinces have them.
+    assert read(site, query_provincial_progress, "ZB04", "450000") and target_rows(app, "guangdong", "ZB02") == []
+    # Without an indicator the warehouse is still asked for Guangdong's rows only.
+    assert {r["province_code"] for r in target_rows(app, "guangdong", None)} == {"440000"}
+    assert {r["province_code"] for r in target_rows(app, "planner", None)} > {"440000"}
+    # The export re-reads the rows for the signed-in user: Guangdong's alone, whatever the browser claims it showed.
+    forged = [{"key": "ZB04:450000", "province_code": "450000"}, {"key": "ZB04:440000"}]
+    book = exported_workbook(
+        export_grid(app, client_of(app, "guangdong"), ids.INDICATORS_TARGETS_GRID, forged, "ZB04"),
+        ids.INDICATORS_TARGETS_GRID,
+    )
+    sheet = book.active
+    header = [c.value for c in sheet[EXPORT_HEADER_ROW]]
+    listed = [row[header.index("省份")] for row in sheet.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)]
+    assert listed == ["广东省"]
+    # A value the dropdown cannot send is refused, not a server error; evaluators read nothing.
+    assert load_grid(app, client_of(app, "guangdong"), ids.INDICATORS_TARGETS_GRID, ["ZB04"]).status_code == 400
+    assert load_grid(app, client_of(app, "evaluator"), ids.INDICATORS_TARGETS_GRID, "ZB04").status_code == 403
 
 
 @pytest.mark.parametrize(("user", "status"), [("planner", 200), ("admin", 200), ("guangdong", 403), ("evaluator", 403)])

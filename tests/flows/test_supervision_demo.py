@@ -10,6 +10,7 @@ from census_schema.supervision.codes import FindingStatus
 from synthetic.supervision import DEMO_TODAY
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import check_may_score, query_assignments
+from warehouse.indicators import query_provincial_progress
 from warehouse.inspections import query_findings
 
 pytestmark = pytest.mark.slow
@@ -27,6 +28,7 @@ def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo_run
         measured = con.execute(
             "SELECT DISTINCT role, action FROM finding_transitions WHERE measures IS NOT NULL ORDER BY ALL"
         ).fetchall()
+        provincial = query_provincial_progress(con)
     assert [status for status, _ in outcomes] == ["accepted"]
     # The workbooks (JDJC-2025.3) give the rectifier's measures on its actions, and only there.
     assert {role for role, _ in measured} == {"rectifier"} and ("rectifier", "开始整改") in measured
@@ -37,6 +39,11 @@ def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo_run
     assert demo["supervision"]["inspections"]["by_year"]["2023"] == 60
     assert demo["supervision"]["evaluation"]["by_status"]["已完成"] == 47
     assert set(demo["supervision"]["indicators"]["by_year"]) == {"2021", "2022", "2023", "2024", "2025"}
+    # Provinces judged against their own targets (分省目标), as planned (supervision_matches_manifest compares them):
+    # all three statuses occur, in several provinces, and the national summary does not count them.
+    statuses = {(r["indicator_code"], r["province_code"]): r["status"] for r in provincial}
+    assert set(statuses.values()) >= {"达标", "滞后", "严重滞后"}
+    assert len({province for _, province in statuses}) >= 4
 
 
 def test_the_demo_evaluator_may_score_a_few_archives_and_not_the_others(demo_run):
