@@ -145,6 +145,10 @@ def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROU
                 _national_goal(indicator, by_year) if province is None else provincial.get((indicator.code, province))
             )
             base_year = indicator.base_year if goal is None else goal.base_year
+            # A national indicator without a target still shows the plan's baseline (monitored ones: JC07-JC09).
+            baseline = (
+                goal.baseline if goal is not None else _baseline(indicator, by_year) if province is None else None
+            )
             planned = set(range(goal.base_year + 1, PLAN_TARGET_YEAR + 1)) if goal is not None else set()
             for year in sorted(set(by_year) | planned):
                 actual = by_year.get(year)
@@ -167,7 +171,7 @@ def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROU
                         "province_name": provinces.get(province or "", "全国"),
                         "value": actual,
                         "base_year": base_year,
-                        "baseline": None if goal is None else goal.baseline,
+                        "baseline": baseline,
                         "target_year": indicator.target_year if goal is None else goal.target_year,
                         "target": None if goal is None else goal.target,
                         "expected": None if expected is None else expected.quantize(PLACES),

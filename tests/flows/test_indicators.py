@@ -41,7 +41,8 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
     assert outcome.status == "accepted"
     with store.reader() as con:
         reported = query_reported_values(con, "ZB01")
-        progress = [p for p in query_indicator_progress(con) if p["indicator_code"] == "ZB01"]
+        everything = query_indicator_progress(con)
+        progress = [p for p in everything if p["indicator_code"] == "ZB01"]
         history = con.execute(
             "SELECT value, is_current FROM stg_indicator_values WHERE indicator_code = 'ZB01' AND year = 2023 "
             "AND province_code IS NULL ORDER BY value"
@@ -66,6 +67,10 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
     assert [(p["province_code"], p["value"], p["status"]) for p in progress if p["province_code"]] == [
         ("440000", D(5), None)
     ]
+    # A monitored indicator has the plan's baseline beside its value, and no target nor status.
+    jc08 = next(p for p in everything if p["indicator_code"] == "JC08")
+    assert (jc08["province_code"], jc08["year"], jc08["value"], jc08["baseline"]) == (None, 2023, D(1300), D(1200))
+    assert (jc08["target"], jc08["expected"], jc08["status"]) == (None, None, None)
     assert summary["by_year"]["2022"] == {"达标": 0, "滞后": 1, "严重滞后": 0}
     assert {r["indicator_code"]: r["status"] for r in summary["latest"]} == {"ZB01": "严重滞后"}
 
