@@ -761,7 +761,7 @@ INDICATORS_WORKBOOK = replace(
         "在各工作表第 {first} 行起逐行填写，第 {header} 行为表头；两张表可以只填其中一张（如只报送分省目标），但至少填一张。",
         *_VALUES_NOTES,
         f"「{INDICATOR_TARGETS_FORM.sheet_name}」每个指标、省份一行，填写该省档案事业发展规划确定的基期年份、基期值、"
-        "目标年份和目标值（年份在 2020～2025 之间，目标年份须晚于基期年份）；"
+        f"目标年份和目标值（年份在 {PLAN_BASE_YEAR}～{PLAN_TARGET_YEAR} 之间，目标年份须晚于基期年份）；"
         f"可设分省目标的指标：{'、'.join(PROVINCIAL_TARGET_CODES.values)}。",
         "平台按分省目标计算各省的应达进度（基期值 +（目标值 − 基期值）×（评估年份 − 基期年份）÷（目标年份 − 基期年份））"
         "和进展状态（达标、滞后、严重滞后），与全国的计算方法相同。",

@@ -17,6 +17,7 @@ from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
 from dash_app.formatting import division_name, format_value
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from supervision.indicators import LAGGING_SHARE
 from warehouse.indicators import computed_indicator_values, query_indicator_progress, query_provincial_progress
 
 PATH = "/indicators"
@@ -52,9 +53,10 @@ TARGET_COLUMNS = [
     Column("status", "状态", classes=STATUS_CLASSES),
     Column("unit", "单位"),
 ]
+_LAGGING_PCT = f"{float(LAGGING_SHARE * 100):g}%"
 TARGETS_HINT = (
     "各省按本省规划目标（国家档案局上传的「分省目标」）计算：应达进度 = 基期值 +（目标值 − 基期值）×（评估年份 − 基期年份）"
-    "÷（目标年份 − 基期年份）；达到应达进度为达标，完成应达增量的80%及以上为滞后，不足80%为严重滞后。"
+    f"÷（目标年份 − 基期年份）；达到应达进度为达标，完成应达增量的{_LAGGING_PCT}及以上为滞后，不足{_LAGGING_PCT}为严重滞后。"
     "评估年份为最近一个有实际值的年份。"
 )
 

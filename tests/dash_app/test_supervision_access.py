@@ -1066,6 +1066,8 @@ def test_a_planner_sees_every_province_s_status_against_its_own_target(app, site
     everything = read(site, query_provincial_progress)
     assert {r["status"] for r in everything} >= {"达标", "滞后", "严重滞后"}
     assert {r["province_code"] for r in target_rows(app, "planner", "ZB01")} == {"320000", "330000", "440000"}
+    page = render_page(app, client_of(app, "planner"), indicators.PATH).text
+    assert ids.INDICATORS_TARGETS_GRID in page and "分省目标进展" in page and "严重滞后" in page
 
 
 def test_a_province_user_sees_only_its_own_target_and_status(app, site):
