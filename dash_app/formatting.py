@@ -8,7 +8,7 @@ from typing import Any
 from census_schema.clock import to_beijing
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.forms import KIND_LABELS
-from census_schema.scopes import CENTRAL_CHANNELS, parse_central_area
+from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, parse_central_area
 
 # The warehouse stores naive UTC; people here read Beijing time.
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
@@ -50,6 +50,12 @@ def division_name(code: str | None) -> str:
         return "全国"
     divisions = load_divisions().by_code
     return divisions[code].name if code in divisions else code
+
+
+def province_names() -> tuple[str, ...]:
+    """Every name a province column can show: the census provinces', 全国 (no province, as with_names says) and 中央
+    (the central channels together)."""
+    return ("全国", CENTRAL_NAME, *(d.name for d in load_divisions().census_provinces()))
 
 
 def division_full_name(code: str | None) -> str:

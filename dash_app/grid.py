@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -158,6 +159,9 @@ class Column:
     # Every value the column can show, or its widest (a code list's values): in a grid drawn with fit_width it is wide
     # enough for the longest, whatever rows the grid holds now or later. Dates and times know their widest.
     fits: tuple[str, ...] = ()
+    # In a grid drawn with fit_width, the lines a value of `fits` may take (2: 新疆维吾尔 / 自治区): a column read less
+    # often gives its width to the free text beside it, in rows that wrapped text makes taller anyway.
+    lines: int = 1
 
     @property
     def title(self) -> str:
@@ -170,11 +174,16 @@ class Column:
         widest = (*self.fits, *([WIDEST_SHOWN[self.kind]] if self.kind in WIDEST_SHOWN else []))
         if not widest:
             raise ValueError(f"column {self.field} neither wraps nor declares the values it fits")
-        return max(max(map(text_width, widest)) + 2 * FITTED_PADDING_PX, self.header_width())
+        longest = max(map(text_width, widest))
+        # Over several lines a value breaks between two characters: one character more than its share of a line.
+        line = longest if self.lines == 1 else math.ceil(longest / self.lines) + GRID_FONT_PX
+        return max(line + 2 * FITTED_PADDING_PX, self.header_width())
 
     def header_width(self) -> int:
-        """The width its header needs whole in a grid drawn with fit_width."""
-        return text_width(self.title) + 2 * FITTED_PADDING_PX + HEADER_ICONS_PX
+        """The width its header needs whole in a grid drawn with fit_width, where headers wrap: before a part in
+        brackets, its unit (逾期 / （天）) or a qualifier (被检查 / （评价）单位), each part on a line."""
+        parts = re.split(r"(?=（)", self.title)
+        return max(map(text_width, parts)) + 2 * FITTED_PADDING_PX + HEADER_ICONS_PX
 
     def definition(self, *, fitted: bool = False) -> dict[str, Any]:
         """The AG Grid column definition; `fitted`: in a grid drawn with fit_width."""
@@ -203,6 +212,8 @@ class Column:
             spec["cellClass"] = "wrap-cell"
         elif fitted:
             spec.update(width=self.fitted_width(), minWidth=self.fitted_width())
+            if self.lines > 1:
+                spec.update(wrapText=True, autoHeight=True, cellClass="wrap-cell")
         if self.classes:
             spec["cellClassRules"] = {css: f"params.value === {value!r}" for css, value in self.classes}
         return spec
@@ -302,7 +313,14 @@ def grid_block(
                     id=grid_id,
                     columnDefs=[c.definition(fitted=fit_width) for c in as_columns(columns)],
                     rowData=[],
-                    defaultColDef={"sortable": True, "filter": True, "resizable": True, "minWidth": 80},
+                    defaultColDef={
+                        "sortable": True,
+                        "filter": True,
+                        "resizable": True,
+                        "minWidth": 80,
+                        # Sized to what they hold, headers may wrap (Column.header_width) rather than widen a column.
+                        **({"wrapHeaderText": True, "autoHeaderHeight": True} if fit_width else {}),
+                    },
                     dashGridOptions={
                         "pagination": True,
                         "paginationPageSize": page_size,

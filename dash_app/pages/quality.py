@@ -7,14 +7,14 @@ from typing import Any
 from dash import Dash, Input, Output, html
 
 from census_schema.roles import Role
-from census_schema.rule_titles import rule_title
+from census_schema.rule_titles import RULE_KIND_TITLES, UNKNOWN_RULE_TITLE, rule_title
 from census_schema.scopes import CENTRAL_NAME
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_province
 from dash_app.components import graph
 from dash_app.context import AppContext
 from dash_app.figures import build_trend
-from dash_app.formatting import format_count, with_names
+from dash_app.formatting import format_count, province_names, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.outliers import query_outliers
 from warehouse.queries import (
@@ -28,6 +28,9 @@ PATH = "/quality"
 NAME = "数据质量"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 FAILURE_LIMIT = 5000
+# Every title a failure's rule can show, and the widest row number (a worksheet's last).
+RULE_TITLES = (*RULE_KIND_TITLES.values(), UNKNOWN_RULE_TITLE)
+EXCEL_MAX_ROW = f"{1_048_576:,}"
 QUALITY_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
     Column("submissions", "提交", "int", "次"),
@@ -39,27 +42,29 @@ QUALITY_COLUMNS = [
 ]
 # Errors belong to rejected returns, whose rows are not loaded: the holder is known by file and row (and named in the
 # marked workbook the uploader got back), not by columns that would stay empty here.
+# Sized to what they can hold (fit_width), at 1,400 pixels nothing to scroll sideways to: the row, column and value
+# to correct beside the rule and its explanation; names, values (as wide as a credit code) and explanations wrap.
 ERROR_COLUMNS = [
-    Column("province_name", "省份", tooltip="province_code"),
-    Column("file_name", "文件"),
-    Column("excel_row", "行号", "int"),
-    Column("label", "列名"),
-    Column("value", "填报值"),
-    Column("rule_title", "问题", tooltip="rule"),
+    Column("province_name", "省份", tooltip="province_code", fits=province_names(), lines=2),
+    Column("file_name", "文件", wrap=True, wrap_width=160),
+    Column("excel_row", "行号", "int", fits=(EXCEL_MAX_ROW,)),
+    Column("label", "列名", wrap=True, wrap_width=112),
+    Column("value", "填报值", wrap=True, wrap_width=190),
+    Column("rule_title", "问题", tooltip="rule", fits=RULE_TITLES, lines=2),
     Column("message", "说明", wrap=True),
 ]
-# Whose warning and what it says first; where it was read last (the explanation was off-screen at 1400 px).
+# Whose warning and what it says first; where it was read last.
 WARNING_COLUMNS = [
-    Column("province_name", "省份", tooltip="province_code"),
-    Column("unit_name", "单位名称", tooltip="uscc"),
-    Column("rule_title", "问题", tooltip="rule"),
-    Column("message", "说明", wrap=True),
-    Column("label", "列名"),
-    Column("value", "填报值"),
-    Column("excel_row", "行号", "int"),
-    Column("uscc", "统一社会信用代码", "code"),
+    Column("province_name", "省份", tooltip="province_code", fits=province_names(), lines=2),
+    Column("unit_name", "单位名称", tooltip="uscc", wrap=True, wrap_width=140),
+    Column("rule_title", "问题", tooltip="rule", fits=RULE_TITLES, lines=2),
+    Column("message", "说明", wrap=True, wrap_width=240),
+    Column("label", "列名", wrap=True, wrap_width=112),
+    Column("value", "填报值", wrap=True, wrap_width=190),
+    Column("excel_row", "行号", "int", fits=(EXCEL_MAX_ROW,)),
+    # 18 characters on one line; never cut.
+    Column("uscc", "统一社会信用代码", "code", wrap=True, wrap_width=190),
 ]
-# What ranks a row first (value, peer median, impact), then who the peers are.
 OUTLIER_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
     Column("unit_name", "单位名称", tooltip="uscc"),
@@ -177,9 +182,9 @@ def layout(**_query: str) -> html.Div:
                 "（提交单位收到的标注工作簿逐格标出）。",
                 className="hint",
             ),
-            grid_block(ids.QUALITY_ERRORS_GRID, ERROR_COLUMNS),
+            grid_block(ids.QUALITY_ERRORS_GRID, ERROR_COLUMNS, fit_width=True),
             html.H3("待说明的警告（现行普查表）"),
-            grid_block(ids.QUALITY_WARNINGS_GRID, WARNING_COLUMNS),
+            grid_block(ids.QUALITY_WARNINGS_GRID, WARNING_COLUMNS, fit_width=True),
             html.H3("偏离同类单位的数值（警告，按对全国合计的影响排序）"),
             html.P(
                 "同类 = 同一普查对象类型、同一层级；在对数尺度上用稳健Z值（中位数与中位绝对偏差）判断，|Z| > 3.5 列出。"

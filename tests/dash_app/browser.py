@@ -194,6 +194,60 @@ def shown_rows(page: Any, grid_id: str) -> list[dict[str, str]]:
     )
 
 
+def cut_cells(page: Any, grid_id: str) -> list[list[Any]]:
+    """The grid's header texts and cells whose text does not fit (AG Grid cuts it with …): [column, text, width the
+    text needs, width shown]. A cell's boxes are measured (a link's text by the box it sits in); a header by its text
+    (its resize handle juts out of its box)."""
+    return page.evaluate(
+        """id => [
+                ...Array.from(document.querySelectorAll(`#${id} .ag-header-cell-text`)).map(text => [text, text]),
+                ...Array.from(document.querySelectorAll(`#${id} .ag-center-cols-container .ag-cell`))
+                    .flatMap(cell => [cell, ...cell.querySelectorAll('*')].map(box => [cell, box])),
+            ]
+            .filter(([, box]) => getComputedStyle(box).display !== 'inline' && box.scrollWidth > box.clientWidth)
+            .map(([cell, box]) => [cell.closest('[col-id]').getAttribute('col-id'), box.textContent.trim(),
+                                   box.scrollWidth, box.clientWidth])""",
+        grid_id,
+    )
+
+
+def horizontal_overflow(page: Any, grid_id: str) -> dict[str, list[int]]:
+    """The grid's boxes wider inside than shown ([scroll width, client width]): its rows (a horizontal scroll bar)
+    and the page itself."""
+    return page.evaluate(
+        """id => Object.fromEntries([
+                ['rows', document.querySelector(`#${id} .ag-center-cols-viewport`)],
+                ['scroll bar', document.querySelector(`#${id} .ag-body-horizontal-scroll-viewport`)],
+                ['page', document.documentElement],
+            ].filter(([, box]) => box.scrollWidth > box.clientWidth).map(([name, box]) => [name,
+                [box.scrollWidth, box.clientWidth]]))""",
+        grid_id,
+    )
+
+
+def wait_until_readable(page: Any, grid_id: str) -> tuple[list[list[Any]], dict[str, list[int]]]:
+    """The grid's cut texts and overflow once it has settled (columns are sized after the rows are drawn): none, or
+    what is still cut after a few seconds."""
+    for _ in range(30):
+        page.wait_for_timeout(200)
+        if not cut_cells(page, grid_id) and not horizontal_overflow(page, grid_id):
+            break
+    return cut_cells(page, grid_id), horizontal_overflow(page, grid_id)
+
+
+def columns_out_of_view(page: Any, grid_id: str) -> list[str]:
+    """The grid's columns whose header is not wholly inside its rows' viewport (reached only by scrolling sideways)."""
+    return page.evaluate(
+        """id => {
+            const shown = document.querySelector(`#${id} .ag-center-cols-viewport`).getBoundingClientRect();
+            return Array.from(document.querySelectorAll(`#${id} .ag-header-cell[col-id]`))
+                .filter(cell => cell.getBoundingClientRect().right > shown.right + 1)
+                .map(cell => cell.getAttribute('col-id'));
+        }""",
+        grid_id,
+    )
+
+
 def as_text(value: Any) -> str:
     """A spreadsheet value as the grid prints it (95.0 → '95', None → '')."""
     if value is None:

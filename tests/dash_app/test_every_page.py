@@ -12,8 +12,8 @@ import pytest
 
 from census_schema.roles import Role
 from dash_app import ids
-from dash_app.pages import PAGES
-from tests.dash_app.browser import number, screenshot
+from dash_app.pages import PAGES, quality
+from tests.dash_app.browser import columns_out_of_view, number, screenshot, wait_for_grid, wait_until_readable
 from tests.dash_app.conftest import USERS
 
 pytestmark = pytest.mark.browser
@@ -147,3 +147,28 @@ def test_every_page_reads_in_chinese_and_its_grids_add_up(browsing, user):
             name, shown = PICTURES[user, target.PATH]
             page.wait_for_selector(shown)
             screenshot(page, name)
+
+
+# Grids sized to what their columns hold (grid_block(fit_width=True)) on pages whose own browser tests do not check
+# it (the findings and history grids of /inspections are checked in test_supervision_browser).
+FITTED_GRIDS = [
+    ("planner", quality.PATH, ids.QUALITY_ERRORS_GRID),
+    ("planner", quality.PATH, ids.QUALITY_WARNINGS_GRID),
+    ("guangdong", quality.PATH, ids.QUALITY_ERRORS_GRID),
+    ("guangdong", quality.PATH, ids.QUALITY_WARNINGS_GRID),
+]
+
+
+@pytest.mark.parametrize(("user", "path", "grid_id"), FITTED_GRIDS)
+def test_a_fitted_grid_shows_every_column_whole_at_1400_px(browsing, user, path, grid_id):
+    # The row, column and value to correct (填报值, 行号, the credit code) were off-screen to the right of the
+    # explanation: every column in view, no cell cut, nothing to scroll sideways to, with rows or without.
+    page = browsing.sign_in(user, path)
+    wait_for_grid(page, grid_id)
+    settle(page)
+    readable = wait_until_readable(page, grid_id)
+    screenshot(page, f"fitted-{user}-{grid_id}")
+    assert {"out of view": columns_out_of_view(page, grid_id), "cut, overflow": readable} == {
+        "out of view": [],
+        "cut, overflow": ([], {}),
+    }

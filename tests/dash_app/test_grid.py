@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from census_schema.supervision.codes import FINDING_ACTION, FINDING_STATUS
-from dash_app.grid import FITTED_PADDING_PX, Column, grid_block, text_width
-from dash_app.pages.inspections import HISTORY_COLUMNS
+from dash_app.grid import FITTED_PADDING_PX, GRID_FONT_PX, HEADER_ICONS_PX, Column, grid_block, text_width
+from dash_app.pages.inspections import FINDING_COLUMNS, HISTORY_COLUMNS
+from dash_app.pages.quality import ERROR_COLUMNS, WARNING_COLUMNS
 
 # The history grid's width in a 1,400-pixel window (the page's margins and the grid's borders taken off).
 HISTORY_GRID_PX = 1348
@@ -54,3 +57,58 @@ def test_the_history_grid_fits_a_1400_pixel_window_with_every_state_and_action_w
         "measures",
         "evidence_link",
     }
+
+
+def test_a_fitted_header_may_wrap_before_its_brackets():
+    # 逾期 / （天）: the unit on a line of its own; 被检查 / （评价）单位.
+    assert (
+        Column("overdue_days", "逾期", "int", "天").header_width()
+        == text_width("（天）") + 2 * FITTED_PADDING_PX + HEADER_ICONS_PX
+    )
+    assert (
+        Column("unit_name", "被检查（评价）单位").header_width()
+        == text_width("（评价）单位") + 2 * FITTED_PADDING_PX + HEADER_ICONS_PX
+    )
+    assert Column("status", "状态").header_width() == text_width("状态") + 2 * FITTED_PADDING_PX + HEADER_ICONS_PX
+    # Headers wrap only in a fitted grid.
+    options = grid_block("g", [Column("status", "状态", fits=("已销号",))], fit_width=True).children[2].children
+    assert options.defaultColDef["wrapHeaderText"] and options.defaultColDef["autoHeaderHeight"]
+    assert "wrapHeaderText" not in grid_block("g", [Column("status", "状态")]).children[2].children.defaultColDef
+
+
+def test_a_fitted_column_of_two_lines_holds_half_its_longest_value_and_a_character():
+    status = Column("status", "状态", fits=FINDING_STATUS.values, lines=2)
+    longest = max(map(text_width, FINDING_STATUS.values))  # 已提交整改报告
+    spec = status.definition(fitted=True)
+    assert (
+        spec["width"]
+        == spec["minWidth"]
+        == max(math.ceil(longest / 2) + GRID_FONT_PX + 2 * FITTED_PADDING_PX, status.header_width())
+    )
+    assert spec["width"] < Column("status", "状态", fits=FINDING_STATUS.values).fitted_width()
+    assert spec["wrapText"] and spec["autoHeight"] and spec["cellClass"] == "wrap-cell"
+    assert "flex" not in spec  # as wide as it needs, the wrapping free text takes what is left
+
+
+@pytest.mark.parametrize(
+    ("columns", "wrapping"),
+    [
+        (FINDING_COLUMNS, {"finding_id", "unit_name", "description"}),
+        (ERROR_COLUMNS, {"file_name", "label", "value", "message"}),
+        (WARNING_COLUMNS, {"unit_name", "message", "label", "value", "uscc"}),
+    ],
+)
+def test_the_findings_and_failure_grids_fit_a_1400_pixel_window(columns, wrapping):
+    definitions = {c.field: c.definition(fitted=True) for c in columns}
+    assert sum(d["minWidth"] for d in definitions.values()) <= HISTORY_GRID_PX
+    assert {f for f, d in definitions.items() if d.get("flex")} == wrapping
+
+
+def test_the_findings_codes_are_as_wide_as_their_code_lists():
+    definitions = {c.field: c.definition(fitted=True) for c in FINDING_COLUMNS}
+    assert definitions["severity"]["minWidth"] >= text_width("重大安全隐患") + 2 * FITTED_PADDING_PX
+    # 新疆维吾尔自治区 and 新疆生产建设兵团 over two lines.
+    assert definitions["province_name"]["minWidth"] >= text_width("新疆维吾尔") + 2 * FITTED_PADDING_PX
+    assert definitions["overdue_days"]["minWidth"] >= text_width("9,999") + 2 * FITTED_PADDING_PX
+    # The description, what a planner reads, has the most room of the wrapping columns.
+    assert max(definitions, key=lambda f: definitions[f].get("flex", 0)) == "description"

@@ -19,7 +19,14 @@ from census_schema.supervision.codes import FindingAction, FindingRole, FindingS
 from dash_app import ids
 from dash_app.pages import evaluation, indicators, inspections
 from synthetic.supervision import DEMO_TODAY
-from tests.dash_app.browser import Site, screenshot, shown_rows, wait_for_grid
+from tests.dash_app.browser import (
+    Site,
+    columns_out_of_view,
+    screenshot,
+    shown_rows,
+    wait_for_grid,
+    wait_until_readable,
+)
 from warehouse.evaluation import archive_label, query_assignments, query_evaluation_results, query_scores
 from warehouse.indicators import query_indicator_progress
 from warehouse.inspections import query_finding_history, query_findings
@@ -257,47 +264,6 @@ def test_a_planner_lists_the_overdue_findings_and_opens_one_s_history(browsing, 
     assert browsing.failed == []
 
 
-def cut_cells(page: Any, grid_id: str) -> list[list[Any]]:
-    """The grid's header texts and cells whose text does not fit (AG Grid cuts it with …): [column, text, width the
-    text needs, width shown]. A cell's boxes are measured (a link's text by the box it sits in); a header by its text
-    (its resize handle juts out of its box)."""
-    return page.evaluate(
-        """id => [
-                ...Array.from(document.querySelectorAll(`#${id} .ag-header-cell-text`)).map(text => [text, text]),
-                ...Array.from(document.querySelectorAll(`#${id} .ag-center-cols-container .ag-cell`))
-                    .flatMap(cell => [cell, ...cell.querySelectorAll('*')].map(box => [cell, box])),
-            ]
-            .filter(([, box]) => getComputedStyle(box).display !== 'inline' && box.scrollWidth > box.clientWidth)
-            .map(([cell, box]) => [cell.closest('[col-id]').getAttribute('col-id'), box.textContent.trim(),
-                                   box.scrollWidth, box.clientWidth])""",
-        grid_id,
-    )
-
-
-def horizontal_overflow(page: Any, grid_id: str) -> dict[str, list[int]]:
-    """The grid's boxes wider inside than shown ([scroll width, client width]): its rows (a horizontal scroll bar)
-    and the page itself."""
-    return page.evaluate(
-        """id => Object.fromEntries([
-                ['rows', document.querySelector(`#${id} .ag-center-cols-viewport`)],
-                ['scroll bar', document.querySelector(`#${id} .ag-body-horizontal-scroll-viewport`)],
-                ['page', document.documentElement],
-            ].filter(([, box]) => box.scrollWidth > box.clientWidth).map(([name, box]) => [name,
-                [box.scrollWidth, box.clientWidth]]))""",
-        grid_id,
-    )
-
-
-def wait_until_readable(page: Any, grid_id: str) -> tuple[list[list[Any]], dict[str, list[int]]]:
-    """The grid's cut texts and overflow once it has settled (columns are sized after the rows are drawn): none, or
-    what is still cut after a few seconds."""
-    for _ in range(30):
-        page.wait_for_timeout(200)
-        if not cut_cells(page, grid_id) and not horizontal_overflow(page, grid_id):
-            break
-    return cut_cells(page, grid_id), horizontal_overflow(page, grid_id)
-
-
 def test_a_finding_s_history_reads_whole_at_1400_px_before_and_after_an_action_adds_a_longer_row(
     browsing, site, tmp_path
 ):
@@ -350,6 +316,26 @@ def test_a_finding_s_history_reads_whole_at_1400_px_before_and_after_an_action_a
         "first draw": ([], {}),
         "after the action": ([], {}),
     }
+    assert browsing.failed == []
+
+
+@pytest.mark.parametrize(("user", "query"), [("planner", "?overdue=1"), ("guangdong", "")])
+def test_the_findings_list_shows_every_column_whole_at_1400_px(browsing, user, query):
+    # The overdue list as a national planner opens it, and a provincial office's own findings: 逾期 and 问题描述 (what
+    # a planner reads first) and every other column in view, nothing cut, nothing to scroll sideways to.
+    page = browsing.sign_in(user, f"{inspections.PATH}{query}")
+    wait_for_grid(page, ids.INSPECTIONS_GRID, rows=True)
+    browsing.wait_for_quiet(page)
+    readable = wait_until_readable(page, ids.INSPECTIONS_GRID)
+    screenshot(page, f"inspections-findings-{user}")
+    assert {"out of view": columns_out_of_view(page, ids.INSPECTIONS_GRID), "cut, overflow": readable} == {
+        "out of view": [],
+        "cut, overflow": ([], {}),
+    }
+    # Every column drawn (AG Grid draws only the columns in view), 逾期 and 问题描述 filled in.
+    rows = shown_rows(page, ids.INSPECTIONS_GRID)
+    assert set(rows[0]) == {c.field for c in inspections.FINDING_COLUMNS}
+    assert all(row["overdue_days"] and row["description"] for row in rows)
     assert browsing.failed == []
 
 
