@@ -16,7 +16,7 @@ from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingSeverity
-from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, STANDARD_PROVISIONAL, get_standard
+from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, STANDARD_PROVISIONAL, STANDARDS, get_standard
 from census_schema.supervision.forms import DEFAULT_WORKING_DAYS
 from dash_app import ids
 from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
@@ -81,15 +81,20 @@ ASSIGNMENT_COLUMNS = [
     Column("items_saved", "已评", "int", "项"),
     Column("last_saved_at", "最近保存", "datetime"),
 ]
+# An archive's items at 1,400 pixels with nothing to scroll sideways to (自评偏差 and 合议说明 were out of view): the
+# areas, item codes and scores as wide as the standards' widest, the item's text and the note wrapping.
+ITEM_AREAS = tuple(area.name for standard in STANDARDS.values() for area in standard.areas)
+ITEM_CODES = tuple(item.code for standard in STANDARDS.values() for item in standard.items)
+WIDEST_POINTS = f"{max(item.max_points for standard in STANDARDS.values() for item in standard.items):,.1f}"
 ITEM_COLUMNS = [
-    Column("area_name", "方面"),
-    Column("item_code", "评分项", "code"),
+    Column("area_name", "方面", fits=ITEM_AREAS),
+    Column("item_code", "评分项", "code", fits=ITEM_CODES),
     Column("item_text", "内容", wrap=True),
-    Column("max_points", "满分", "decimal", "分", decimals=1),
-    Column("self_score", "自评", "decimal", "分", decimals=1),
-    Column("score", "专家得分", "decimal", "分", decimals=1),
-    Column("is_deviation", "自评偏差", "bool"),
-    Column("reconciled_note", "合议说明", wrap=True),
+    Column("max_points", "满分", "decimal", "分", decimals=1, fits=(WIDEST_POINTS,)),
+    Column("self_score", "自评", "decimal", "分", decimals=1, fits=(WIDEST_POINTS,)),
+    Column("score", "专家得分", "decimal", "分", decimals=1, fits=(WIDEST_POINTS,)),
+    Column("is_deviation", "自评偏差", "bool", fits=("是", "否")),
+    Column("reconciled_note", "合议说明", wrap=True, wrap_width=200),
 ]
 
 
@@ -167,7 +172,10 @@ def layout(**query: str) -> html.Div:
         issue_form() if _national(viewer) else None,
         # Results of other experts are not an evaluator's to see: the radar and items stay hidden for them.
         html.Div(
-            [graph(ids.EVALUATION_RADAR), grid_block(ids.EVALUATION_ITEMS_GRID, ITEM_COLUMNS, page_size=100)],
+            [
+                graph(ids.EVALUATION_RADAR),
+                grid_block(ids.EVALUATION_ITEMS_GRID, ITEM_COLUMNS, page_size=100, fit_width=True),
+            ],
             style=None if _national(viewer) else {"display": "none"},
         ),
     ]

@@ -22,20 +22,20 @@ from warehouse.reviews import Action, Reviewer, describe_return, review_submissi
 PATH = "/submissions"
 NAME = "提交记录"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
-# What a reviewer decides on comes first (whose return, what, its check and review and why it was sent back, when);
-# the identifiers last, reached by scrolling sideways (14 columns do not fit 1,400 pixels). The reason wraps: as one
-# line it was cut, and pushed the counts out of view.
+# What a reviewer decides on comes first (whose return, what, its check with its errors and warnings, its review and
+# why it was sent back, when); the identifiers last, reached by scrolling sideways (14 columns do not fit 1,400
+# pixels). The reason wraps: as one line it was cut, and out of view.
 SUBMISSION_COLUMNS = [
     Column("scope_name", "填报范围", tooltip="scope_code"),
     Column("kind_label", "类别"),
     Column("status_label", "校验结果"),
+    Column("error_count", "错误", "int", "个"),
+    Column("warning_count", "警告", "int", "个"),
     Column("review_progress", "审核状态"),
     Column("return_reason", "退回原因", wrap=True, wrap_width=180),
     Column("submitted_at", "提交时间", "datetime"),
     Column("is_current", "现行", "bool"),
     Column("row_count", "行数", "int", "行"),
-    Column("error_count", "错误", "int", "个"),
-    Column("warning_count", "警告", "int", "个"),
     Column("file_name", "文件"),
     Column("submitted_by", "提交人"),
     Column("submission_id", "提交编号", "code"),

@@ -10,9 +10,10 @@ from typing import Any
 
 import pytest
 
+from census_schema.archives import list_comprehensive_archives
 from census_schema.roles import Role
 from dash_app import ids
-from dash_app.pages import PAGES, quality
+from dash_app.pages import PAGES, evaluation, quality
 from tests.dash_app.browser import columns_out_of_view, number, screenshot, wait_for_grid, wait_until_readable
 from tests.dash_app.conftest import USERS
 
@@ -152,19 +153,26 @@ def test_every_page_reads_in_chinese_and_its_grids_add_up(browsing, user):
 # Grids sized to what their columns hold (grid_block(fit_width=True)) on pages whose own browser tests do not check
 # it (the findings and history grids of /inspections are checked in test_supervision_browser).
 FITTED_GRIDS = [
+    # The row, column and value to correct (填报值, 行号, the credit code) were right of the explanation.
     ("planner", quality.PATH, ids.QUALITY_ERRORS_GRID),
     ("planner", quality.PATH, ids.QUALITY_WARNINGS_GRID),
     ("guangdong", quality.PATH, ids.QUALITY_ERRORS_GRID),
     ("guangdong", quality.PATH, ids.QUALITY_WARNINGS_GRID),
+    # An archive's items as a planner reconciles them: 自评偏差 and 合议说明 were out of view.
+    (
+        "planner",
+        f"{evaluation.PATH}?archive={list_comprehensive_archives()[0].archive_code}",
+        ids.EVALUATION_ITEMS_GRID,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("user", "path", "grid_id"), FITTED_GRIDS)
 def test_a_fitted_grid_shows_every_column_whole_at_1400_px(browsing, user, path, grid_id):
-    # The row, column and value to correct (填报值, 行号, the credit code) were off-screen to the right of the
-    # explanation: every column in view, no cell cut, nothing to scroll sideways to, with rows or without.
+    # Columns a user reads were off-screen to the right (see FITTED_GRIDS): every column in view, no cell cut,
+    # nothing to scroll sideways to, with rows or without.
     page = browsing.sign_in(user, path)
-    wait_for_grid(page, grid_id)
+    wait_for_grid(page, grid_id, rows="?" in path)
     settle(page)
     readable = wait_until_readable(page, grid_id)
     screenshot(page, f"fitted-{user}-{grid_id}")

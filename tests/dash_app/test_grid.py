@@ -8,6 +8,7 @@ import pytest
 
 from census_schema.supervision.codes import FINDING_ACTION, FINDING_STATUS
 from dash_app.grid import FITTED_PADDING_PX, GRID_FONT_PX, HEADER_ICONS_PX, Column, grid_block, text_width
+from dash_app.pages.evaluation import ITEM_COLUMNS
 from dash_app.pages.inspections import FINDING_COLUMNS, HISTORY_COLUMNS
 from dash_app.pages.quality import ERROR_COLUMNS, WARNING_COLUMNS
 
@@ -96,9 +97,10 @@ def test_a_fitted_column_of_two_lines_holds_half_its_longest_value_and_a_charact
         (FINDING_COLUMNS, {"finding_id", "unit_name", "description"}),
         (ERROR_COLUMNS, {"file_name", "label", "value", "message"}),
         (WARNING_COLUMNS, {"unit_name", "message", "label", "value", "uscc"}),
+        (ITEM_COLUMNS, {"item_text", "reconciled_note"}),
     ],
 )
-def test_the_findings_and_failure_grids_fit_a_1400_pixel_window(columns, wrapping):
+def test_the_fitted_grids_fit_a_1400_pixel_window(columns, wrapping):
     definitions = {c.field: c.definition(fitted=True) for c in columns}
     assert sum(d["minWidth"] for d in definitions.values()) <= HISTORY_GRID_PX
     assert {f for f, d in definitions.items() if d.get("flex")} == wrapping
