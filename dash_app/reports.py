@@ -33,7 +33,7 @@ from dash_app.formatting import (
     format_value,
 )
 from flows.supervision import content_matches_name, stored_evidence_path
-from warehouse.indicators import computed_indicator_values
+from warehouse.indicators import computed_indicator_values, query_provincial_progress
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.queries import (
     list_submissions,
@@ -93,7 +93,7 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None =
 
 def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
     """A province's one-page bulletin: coverage by prefecture, data quality, review state of its returns, overdue
-    rectifications and the plan indicators computed from its census figures."""
+    rectifications, the plan indicators computed from its census figures and its progress against its own targets."""
     name = division_name(province)
     today = context.settings.today()
     with context.reader.cursor() as con:
@@ -107,6 +107,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
             if f["unit_class"] not in CENTRAL_UNIT_CLASSES
         ]
         as_of = query_data_as_of(con)
+        progress = query_provincial_progress(con, province_code=province)
     indicators = {i.code: i for i in PLAN_INDICATORS}
     computed = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] == province]
     coverage_rows = [
@@ -155,6 +156,18 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
         for r in computed
         if r["value"] is not None
     ]
+    progress_rows = [
+        [
+            r["indicator_name"],
+            str(r["year"]),
+            format_value(r["value"]),
+            format_value(r["target"]),
+            format_value(r["expected"]),
+            r["status"] or "—",
+            r["unit"],
+        ]
+        for r in progress
+    ]
     generated = datetime.now(BEIJING)
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(name)}国有档案资源普查简报</title>
@@ -162,18 +175,32 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
 <body class="bulletin">
 <h1>{escape(name)}国有档案资源普查简报</h1>
 <p class="meta">{escape(census_round_label())}；数据截至 {escape(format_datetime(as_of) if as_of else "尚无数据")}；
-整改逾期按 {escape(format_date(today))} 计；{escape(viewer.user_name)} 于 {escape(format_datetime(generated))} 生成。</p>
+整改逾期按 {escape(format_date(today))} 计；{escape(viewer.user_name)} 于 {
+        escape(format_datetime(generated))
+    } 生成。</p>
 <h2>一、普查覆盖</h2>
 <p>应报 {format_count(total["units_expected"])} 个，已报 {format_count(total["units_reported"])} 个，
-覆盖率 {escape(format_pct(total["coverage_pct"]))}；未报 {format_count(total["units_missing"])} 个；名录外报送 {format_count(total["units_unregistered"])} 个。</p>
+覆盖率 {escape(format_pct(total["coverage_pct"]))}；未报 {format_count(total["units_missing"])} 个；名录外报送 {
+        format_count(total["units_unregistered"])
+    } 个。</p>
 {_table(["区划", "应报（个）", "已报（个）", "未报（个）", "名录外（个）", "覆盖率"], coverage_rows, {1, 2, 3, 4, 5})}
 <h2>二、数据质量</h2><p>{escape(quality_line)}</p>
 <h2>三、审核状态（现行报表）</h2>
 {_table(["填报范围", "文件", "提交时间", "审核状态"], review_rows) if review_rows else "<p>暂无现行报表。</p>"}
 <h2>四、逾期未销号的整改问题（{format_count(len(overdue))} 个）</h2>
-{_table(["问题编号", "被检查单位", "严重程度", "整改期限", "逾期（天）"], overdue_rows, {4}) if overdue_rows else "<p>无逾期问题。</p>"}{more}
+{
+        _table(["问题编号", "被检查单位", "严重程度", "整改期限", "逾期（天）"], overdue_rows, {4})
+        if overdue_rows
+        else "<p>无逾期问题。</p>"
+    }{more}
 <h2>五、规划指标（按普查数据计算）</h2>
 {_table(["指标", "数值", "单位"], indicator_rows, {1}) if indicator_rows else "<p>暂无可计算的指标。</p>"}
+<h2>六、规划指标对照本省目标</h2>
+{
+        _table(["指标", "评估年份", "实际值", "目标值", "应达进度", "状态", "单位"], progress_rows, {2, 3, 4})
+        if progress_rows
+        else "<p>尚未上传本省的规划目标。</p>"
+    }
 </body></html>"""
 
 

@@ -1172,3 +1172,17 @@ def test_evidence_named_in_a_workbook_is_shown_whole_and_a_stored_file_is_a_link
         evidence_link(tmp_path, "JC2023-002-06", stored) == "[整改\\_终稿\\_\\(1\\)\\.pdf](/evidence/JC2023-002-06/3)"
     )
     assert evidence_link(tmp_path, "JC2023-002-06", {"evidence": None, "seq": 1}) == ""
+
+
+def test_a_province_s_bulletin_shows_its_progress_against_its_own_targets(app, site):
+    own = read(site, query_provincial_progress, province_code="440000")
+    assert own, "the supervision demo uploads Guangdong's targets"
+    page = client_of(app, "guangdong").get("/bulletin/440000").get_data(as_text=True)
+    section = page.split("六、规划指标对照本省目标", 1)[1]
+    for row in own:
+        assert f'<td class="">{row["indicator_name"]}</td><td class="">{row["year"]}</td>' in section
+        assert f'<td class="">{row["status"] or "—"}</td>' in section
+    # Beijing's office has no targets uploaded: the bulletin says so.
+    other = client_of(app, "beijing").get("/bulletin/110000").get_data(as_text=True)
+    assert not read(site, query_provincial_progress, province_code="110000")
+    assert "尚未上传本省的规划目标" in other
