@@ -107,9 +107,10 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
             if f["unit_class"] not in CENTRAL_UNIT_CLASSES
         ]
         as_of = query_data_as_of(con)
-        progress = query_provincial_progress(con, province_code=province)
     indicators = {i.code: i for i in PLAN_INDICATORS}
     computed = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] == province]
+    # Once per snapshot, as the indicators page reads it (the progress computes every indicator from the census).
+    progress = context.reader.cached(query_provincial_progress, None, province)
     coverage_rows = [
         [
             f"{name}本级" if r["is_own_level"] else r["name"],
