@@ -211,7 +211,8 @@ class Column:
             )
             spec["cellClass"] = "wrap-cell"
         elif fitted:
-            spec.update(width=self.fitted_width(), minWidth=self.fitted_width())
+            width = self.fitted_width()
+            spec.update(width=width, minWidth=width)
             if self.lines > 1:
                 spec.update(wrapText=True, autoHeight=True, cellClass="wrap-cell")
         if self.classes:
