@@ -14,7 +14,7 @@ from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import query_string, query_value
 from dash_app.context import AppContext
-from dash_app.formatting import area_name, division_name, with_names
+from dash_app.formatting import area_name, division_name, shown_coverage, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import (
     query_coverage_children,
@@ -119,8 +119,7 @@ def _count_row(code: str, name: str, level: str, figures: dict[str, Any]) -> dic
 
 
 def _coverage(row: dict[str, Any]) -> dict[str, Any]:
-    # No register, no coverage: 0 of 0 is not 0 %.
-    return {"coverage_pct": row["coverage_pct"] if row["units_expected"] else None}
+    return {"coverage_pct": shown_coverage(row)}
 
 
 def load_total(viewer: Viewer, context: AppContext, search: str | None) -> dict[str, Any] | None:
