@@ -248,8 +248,9 @@ def _has_migrations_and_models(done: set[int], models_digest: str | None) -> boo
 
 
 def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migration] | None = None) -> list[int]:
-    """Apply pending migrations in order, each in its own transaction, then re-create the models if they or the
-    tables changed, refresh reference data and check the warehouse holds every current form; returns versions."""
+    """Apply pending migrations in order, each in its own transaction (all of a new embedded warehouse's in one), then
+    re-create the models if they or the tables changed, refresh reference data and check the warehouse holds every
+    current form; returns versions."""
     ducklake = is_ducklake(con)
     if migrations is None and _nothing_to_apply(con, ducklake):
         return []
@@ -258,26 +259,33 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
     for ddl in RUNNER_TABLES:
         con.execute(adapt_ddl(ddl) if ducklake else ddl)
     done = applied_versions(con)
-    applied = []
-    for migration in list_migrations() if migrations is None else migrations:
-        if migration.version in done:
-            continue
+    pending = [m for m in (list_migrations() if migrations is None else migrations) if m.version not in done]
+    # A new embedded warehouse is created in one transaction (whole or not at all, and ~40 commits fewer); an
+    # existing one, or a lake (whose catalog takes some steps only in transactions of their own), step by step.
+    steps = [pending] if not done and not ducklake else [[migration] for migration in pending]
+    for step in steps:
         with transaction(con):
-            migration.apply(con)
-            now = utc_now()
-            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [migration.version, migration.name, now])
-            if migration.builds is not None:
-                kind, version = migration.builds
-                con.execute(
-                    "INSERT INTO form_versions VALUES (?, ?, ?, ?, ?)",
-                    [kind, version, raw_table_name(kind), migration.version, now],
-                )
-        applied.append(migration.version)
+            for migration in step:
+                _apply_one(con, migration)
+    applied = [migration.version for migration in pending]
     refresh_models(con, force=bool(applied), strict=migrations is None)
     refresh_reference_data(con)
     if migrations is None:
         check_form_versions(con)
     return applied
+
+
+def _apply_one(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:
+    """Apply one migration and record it (and the form version it builds) inside the caller's transaction."""
+    migration.apply(con)
+    now = utc_now()
+    con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [migration.version, migration.name, now])
+    if migration.builds is not None:
+        kind, version = migration.builds
+        con.execute(
+            "INSERT INTO form_versions VALUES (?, ?, ?, ?, ?)",
+            [kind, version, raw_table_name(kind), migration.version, now],
+        )
 
 
 # The form version each raw table is at now: the version its latest form migration built.

@@ -8,6 +8,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from tests.conftest import copy_warehouse
 from warehouse.backends import DuckLakeWarehouse
 from warehouse.connection import connect_warehouse
 
@@ -15,8 +16,9 @@ BACKENDS = ["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)]
 
 
 @pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "var" / "warehouse.duckdb"
+def db_path(tmp_path: Path, warehouse_template: Path) -> Path:
+    """A new empty warehouse (a copy of the session's migrated template)."""
+    return copy_warehouse(warehouse_template, tmp_path / "var" / "warehouse.duckdb")
 
 
 @pytest.fixture(params=BACKENDS)

@@ -1,4 +1,5 @@
-"""Migrations: numbered, recorded once, each in its own transaction; raw tables generated from the schema."""
+"""Migrations: numbered, recorded once, each in its own transaction (a new warehouse's all in one); raw tables
+generated from the schema."""
 
 from __future__ import annotations
 
@@ -216,6 +217,18 @@ def test_a_failing_migration_rolls_back_alone(con):
     assert "good" in relations(con, "BASE TABLE")
     assert "half_done" not in relations(con, "BASE TABLE")
     assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (100,)
+
+
+def test_a_new_warehouse_whose_creation_fails_is_left_without_any_of_it():
+    def failing(c: duckdb.DuckDBPyConnection) -> None:
+        raise RuntimeError("boom")
+
+    con = duckdb.connect(":memory:")
+    with pytest.raises(RuntimeError, match="boom"):
+        apply_migrations(con, [*list_migrations(), Migration(999, "failing", failing)])
+    assert relations(con, "BASE TABLE") <= {"schema_migrations", "form_versions", "reference_data_versions"}
+    assert con.execute("SELECT count(*) FROM schema_migrations").fetchone() == (0,)
+    assert apply_migrations(con) == [m.version for m in list_migrations()], "created whole on the next try"
 
 
 def test_read_only_on_a_missing_file_is_a_usage_error(tmp_path):
