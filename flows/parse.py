@@ -400,7 +400,7 @@ def parse_raw_frame(
         + invisible
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
         + _formula_cells(text, form, positions, _by_frame_column(uncomputed or [], absolute), "cell_formula_uncomputed")
-        + _unread_columns(raw, header, form, absolute)
+        + _unread_columns(raw, header, form, absolute, repeats)
     )
     cleaned = text.with_columns(
         _clean_text(pl.col(f.name), f).alias(f.name) for f in form.fields if f.name not in plain
@@ -588,22 +588,27 @@ def _formula_cells(
     ]
 
 
-def _unread_columns(raw: pl.DataFrame, header: _Header, form: Form, absolute: list[int]) -> list[Failure]:
+def _unread_columns(
+    raw: pl.DataFrame, header: _Header, form: Form, absolute: list[int], repeated_header_rows: list[int]
+) -> list[Failure]:
     """A warning for each column below a label the form does not have that holds data: its cells are not read.
 
     Where the label looks like one of the form's labels missing from the header (「备注说明」 for 「备注」), the
-    warning names it, since that column's data is then what the uploader meant to give.
+    warning names it, since that column's data is then what the uploader meant to give. A header row pasted again
+    among the data (its own error) is not data: its label in such a column is not counted.
     """
     if not header.unknown:
         return []
     rule = form.rules_by_id["column_not_in_form"]
     names = raw.columns
+    below = raw.slice(header.index + 1)
+    if repeated_header_rows:
+        excel_row = pl.int_range(pl.len(), dtype=pl.Int64) + (header.index + 2)
+        below = below.filter(~excel_row.is_in(repeated_header_rows))
     # The filled cells below each unknown label, counted in one pass over those columns.
-    counts = (
-        raw.slice(header.index + 1)
-        .select(pl.col(names[p]).str.strip_chars().str.len_chars().gt(0).sum().alias(str(p)) for p in header.unknown)
-        .row(0)
-    )
+    counts = below.select(
+        pl.col(names[p]).str.strip_chars().str.len_chars().gt(0).sum().alias(str(p)) for p in header.unknown
+    ).row(0)
     missing = [f.label for f in form.fields if f.name not in header.positions]
     failures = []
     for (position, label), filled in zip(header.unknown.items(), counts, strict=True):

@@ -125,6 +125,28 @@ def test_two_pasted_header_rows_are_two_errors(tmp_path):
     assert parsed.rows.height == 2
 
 
+def test_a_pasted_header_s_label_of_a_helper_column_is_not_counted_as_its_data(tmp_path):
+    # The uploader's own column 「联系人邮箱」, pasted again with the header: one e-mail below it, not two; and a
+    # helper column whose only filled cell below is the pasted label holds no data, so it gets no warning.
+    rows = holder_rows(FORM, 3)
+    path = write_rows(tmp_path / "c.xlsx", FORM, [rows[0], header_row(FORM), rows[1], rows[2]])
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[FORM.sheet_name]
+    email, checker = sheet.max_column + 1, sheet.max_column + 2
+    for column, label in ((email, "联系人邮箱"), (checker, "核对人")):
+        sheet.cell(HEADER_ROW, column, label)
+        sheet.cell(FIRST_DATA_ROW + 1, column, label)
+    sheet.cell(FIRST_DATA_ROW + 2, email, "a@example.cn")
+    workbook.save(path)
+    parsed = parse_form_sheet(path, FORM)
+    assert sorted((f.row, f.rule, f.label or "") for f in parsed.failures) == [
+        (HEADER_ROW, "column_not_in_form", "联系人邮箱"),
+        (FIRST_DATA_ROW + 1, RULE, ""),
+    ]
+    (unread,) = [f for f in parsed.failures if f.rule == "column_not_in_form"]
+    assert "有 1 个填写的单元格" in unread.message
+
+
 def errors(store, settings, path, kind, province=None) -> list[tuple]:
     """The errors located in rows of a rejected upload (a workbook's own, such as a closed evaluation round, left out)."""
     outcome = ingest_workbook(store, IngestRequest(path, kind, province, "国家档案局"), settings)
