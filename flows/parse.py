@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from pathlib import Path
@@ -418,13 +418,20 @@ def parse_raw_frame(
     return ParsedSheet(rows, sorted(failures, key=lambda f: f.sort_key), header_index + 1, columns)
 
 
-def _no_data_rows(form: Form, file_name: str, header_row: int) -> WorkbookUnusable:
-    """The refusal of a sheet that must have rows and has none."""
+def _no_data_rows(
+    form: Form, file_name: str, header_row: int, repeated_header_rows: Sequence[int] = ()
+) -> WorkbookUnusable:
+    """The refusal of a sheet that must have rows and has none (below its header, nothing or only the header again)."""
+    if repeated_header_rows:
+        rows = "、".join(str(row) for row in repeated_header_rows)
+        below, hint = f"其下只有重复的表头行：第 {rows} 行", "请删除重复的表头行，在表头下方逐行填写数据后再上传。"
+    else:
+        below, hint = "其下为空", "请在表头下方逐行填写数据后再上传。"
     return WorkbookUnusable(
-        f"「{form.sheet_name}」中没有数据行（表头在第 {header_row} 行，其下为空）。",
+        f"「{form.sheet_name}」中没有数据行（表头在第 {header_row} 行，{below}）。",
         file=file_name,
         sheet=form.sheet_name,
-        hint="请在表头下方逐行填写数据后再上传。",
+        hint=hint,
     )
 
 
@@ -501,7 +508,8 @@ def require_holders(parsed: ParsedWorkbook, book: WorkbookForm, file_name: str) 
     form = book.sheets[0]
     sheet = parsed.sheets[form.sheet_name]
     if sheet.row_count == 0 and not (book.sheets_optional or form.may_be_empty):
-        raise _no_data_rows(form, file_name, sheet.header_row)
+        repeated = [f.row for f in sheet.failures if f.rule == "header_row_repeated" and f.row is not None]
+        raise _no_data_rows(form, file_name, sheet.header_row, repeated)
 
 
 def _plain_number_columns(text: pl.DataFrame, form: Form) -> set[str]:

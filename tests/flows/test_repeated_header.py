@@ -213,6 +213,15 @@ def test_ingest_json_and_the_report_list_the_repeated_header_as_a_row_failure(tm
     assert [line[:3] for line in lines[1:] if line[6] == "错误"] == [(FORM.sheet_name, FIRST_DATA_ROW + 2, None)]
 
 
+def test_a_return_whose_only_row_is_the_header_again_says_so_not_that_it_is_empty(tmp_path, capsys):
+    path = write_rows(tmp_path / "c.xlsx", FORM, [header_row(FORM)])
+    command = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb")]
+    assert main([*command, "--orchestrator", "direct"]) == 2
+    said = capsys.readouterr().err
+    assert f"表头在第 {HEADER_ROW} 行，其下只有重复的表头行：第 {FIRST_DATA_ROW} 行" in said
+    assert "请删除重复的表头行" in said and "其下为空" not in said
+
+
 def test_the_rule_has_a_chinese_title():
     from census_schema.rule_titles import rule_title
 
