@@ -230,21 +230,24 @@ class ExpectRowsToPassGroupedChecks(MulticolumnMapExpectation):
     success_keys = ("grouped_type", "checks", "mostly")
 
     def _get_domain_kwargs(self) -> dict[str, Any]:
-        """GX's own, with the configuration built once: GX rebuilds it (a pydantic copy of every check) per key."""
+        """GX's own, read from the fields: GX builds the whole configuration (a pydantic copy of it) for each key."""
         return self._kwargs(self.domain_keys)
 
     def _get_success_kwargs(self) -> dict[str, Any]:
-        """GX's own (success keys, then domain keys over them), with the configuration built once."""
+        """GX's own (success keys, then domain keys over them), read from the fields."""
         return self._kwargs((*self.success_keys, *self.domain_keys))
 
     def _get_success_kwarg(self, key: str, default: Any = None) -> Any:
-        """GX's own (a configured value, else the field's default), with the configuration built once, not twice."""
-        kwargs = self.configuration.kwargs
-        if key in kwargs:
-            return kwargs[key]
-        field = self.__fields__.get(key)
-        return field.default if field is not None and not field.required else default
+        """GX's own: the configured value, else the field's default, which is the field's value either way."""
+        return self._field_value(key, default)
 
     def _kwargs(self, keys: tuple[str, ...]) -> dict[str, Any]:
-        kwargs = self.configuration.kwargs
-        return {key: kwargs.get(key, self._get_default_value(key)) for key in keys}
+        return {key: self._field_value(key) for key in keys}
+
+    def _field_value(self, key: str, default: Any = None) -> Any:
+        """What `configuration.kwargs.get(key, default value)` gives, without building the configuration (~200
+        times a validation): the field's value (a list copied, as the configuration's is), or `default`."""
+        if key not in self.__fields__:
+            return default
+        value = getattr(self, key)
+        return list(value) if isinstance(value, list) else value

@@ -6,9 +6,11 @@ import socket
 from typing import Any
 
 import pytest
+from great_expectations.expectations.expectation import MulticolumnMapExpectation
 
 from census_schema.census_form import CENSUS_FORM
 from checks.context import build_check_context
+from checks.grouped import ExpectRowsToPassGroupedChecks
 from checks.suite import (
     RESULTS_FOLDER,
     build_data_docs,
@@ -59,6 +61,21 @@ def test_the_grouped_suite_checks_every_gx_rule_once(kind):
     checked = [rule_id for e in grouped for rule_id in e.meta.get("rule_ids") or [e.meta["rule_id"]]]
     assert sorted(checked) == sorted(per_rule)
     assert len(grouped) < len(per_rule)
+
+
+@pytest.mark.parametrize("kind", sorted(FORMS))
+def test_a_grouped_expectation_reads_its_arguments_as_gx_s_own_methods_do(kind):
+    # ExpectRowsToPassGroupedChecks reads its arguments from its fields instead of building the whole configuration
+    # for each one: what it gives must be what GX's own methods give, key by key.
+    grouped = build_grouped_suite(FORMS[kind], build_check_context(PROVINCE), "grouped").expectations
+    ours = [e for e in grouped if isinstance(e, ExpectRowsToPassGroupedChecks)]
+    assert ours
+    for expectation in ours:
+        assert expectation._get_domain_kwargs() == MulticolumnMapExpectation._get_domain_kwargs(expectation)
+        assert expectation._get_success_kwargs() == MulticolumnMapExpectation._get_success_kwargs(expectation)
+        for key in (*expectation.success_keys, *expectation.domain_keys, "not_a_field"):
+            gx_own = MulticolumnMapExpectation._get_success_kwarg(expectation, key, "absent")
+            assert expectation._get_success_kwarg(key, "absent") == gx_own, key
 
 
 def test_the_census_suite_groups_into_a_handful_of_expectations():
