@@ -375,7 +375,7 @@ def parse_raw_frame(
         for f in form.fields
     ]
     # The Excel row of each data row, computed in the same pass that picks the form's columns.
-    excel_row = (pl.int_range(pl.len(), dtype=pl.Int64) + (header_index + 2)).alias("excel_row")
+    excel_row = _excel_rows_below(header_index).alias("excel_row")
     text = raw.slice(header_index + 1).select(excel_row, *selected)
     text = _drop_blank_and_total_rows(text, form)
     if text.height > form.max_rows:
@@ -416,6 +416,11 @@ def parse_raw_frame(
     failures += _type_failures(cleaned, typed, text, form, {(f.field, f.row) for f in invisible})
     rows = typed.select(*form.field_names, pl.lit(form.sheet_name).alias("sheet"), "excel_row")
     return ParsedSheet(rows, sorted(failures, key=lambda f: f.sort_key), header_index + 1, columns)
+
+
+def _excel_rows_below(header_index: int) -> pl.Expr:
+    """The Excel row number of each row of a frame sliced just below the header (at 0-based `header_index`)."""
+    return pl.int_range(pl.len(), dtype=pl.Int64) + (header_index + 2)
 
 
 def _no_data_rows(
@@ -611,8 +616,7 @@ def _unread_columns(
     names = raw.columns
     below = raw.slice(header.index + 1)
     if repeated_header_rows:
-        excel_row = pl.int_range(pl.len(), dtype=pl.Int64) + (header.index + 2)
-        below = below.filter(~excel_row.is_in(repeated_header_rows))
+        below = below.filter(~_excel_rows_below(header.index).is_in(repeated_header_rows))
     # The filled cells below each unknown label, counted in one pass over those columns.
     counts = below.select(
         pl.col(names[p]).str.strip_chars().str.len_chars().gt(0).sum().alias(str(p)) for p in header.unknown
