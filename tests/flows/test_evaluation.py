@@ -9,11 +9,9 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 
-from census_schema.settings import load_settings
 from census_schema.supervision.evaluation import CURRENT_STANDARD
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
-from tests.conftest import copy_warehouse
 from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook, score_sheet
 from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.backends import EmbeddedWarehouse
@@ -30,8 +28,8 @@ CITY = "440100"
 
 
 @pytest.fixture
-def settings(tmp_path, warehouse_template):
-    settings = load_settings(copy_warehouse(warehouse_template, tmp_path / "var" / "w.duckdb"))
+def settings(settings):
+    """The flows' settings over a new warehouse, with the evaluation open and its experts assigned."""
     with EmbeddedWarehouse(settings.db_path).writer() as con:
         open_evaluation(con, "规划处")
         for expert in EXPERTS:
