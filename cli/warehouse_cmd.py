@@ -16,7 +16,7 @@ from census_schema.errors import NotFound, UsageError
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import display_width, emit_json
-from dash_app.formatting import format_count, format_number, format_pct, shown_coverage
+from dash_app.formatting import format_count, format_number, format_pct
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import Reviewer, check_review_request, review_submission
@@ -43,7 +43,7 @@ def _summary_cells(figures: dict[str, Any]) -> list[str]:
     for key, _ in SUMMARY_COLUMNS:
         value = figures[key]
         if key == "coverage_pct":
-            cells.append(format_pct(shown_coverage(figures), 1))
+            cells.append(format_pct(value, 1))
         elif key == "e_gb":
             cells.append(format_number(value, 2))
         else:

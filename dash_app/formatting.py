@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -38,12 +37,6 @@ def format_value(value: Any) -> str:
 def format_pct(value: Any, decimals: int = 2) -> str:
     """A percentage: 96.39%."""
     return "—" if value is None else f"{float(value):.{decimals}f}%"
-
-
-def shown_coverage(figures: Mapping[str, Any]) -> float | None:
-    """A scope's coverage as it is shown: None where no holder is expected (no register: 0 of 0 is not 0 %, whatever
-    the warehouse's figure says)."""
-    return figures["coverage_pct"] if figures["units_expected"] else None
 
 
 def share_pct(part: Any, whole: Any) -> float | None:

@@ -31,7 +31,6 @@ from dash_app.formatting import (
     format_number,
     format_pct,
     format_value,
-    shown_coverage,
 )
 from flows.supervision import content_matches_name, stored_evidence_path
 from warehouse.indicators import computed_indicator_values, query_provincial_progress
@@ -119,7 +118,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
             format_count(r["units_reported"]),
             format_count(r["units_missing"]),
             format_count(r["units_unregistered"]),
-            format_pct(shown_coverage(r)),
+            format_pct(r["coverage_pct"]),
         ]
         for r in children
     ]

@@ -1207,9 +1207,10 @@ def generate_national_dataset(units: int, seed: int = 2024) -> NationalDataset:
 # -------------------------------------------------------------------------------------------------- expectations
 
 
-def coverage_pct(reported: int, expected: int) -> float:
-    """Reported holders as a percentage of expected ones, rounded half up to 2 decimals (0 with none expected)."""
-    return min(percent(reported, expected) or 0.0, 100.0)
+def coverage_pct(reported: int, expected: int) -> float | None:
+    """Reported holders as a percentage of expected ones, rounded half up to 2 decimals (None with none expected)."""
+    share = percent(reported, expected)
+    return None if share is None else min(share, 100.0)
 
 
 def _sum(frame: pl.DataFrame, name: str) -> Any:

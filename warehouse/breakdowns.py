@@ -65,9 +65,11 @@ def _number(name: str, value: Any) -> Any:
     return int(value or 0)
 
 
-def coverage_pct(reported: int, expected: int) -> float:
-    """Reported holders as a percentage of expected ones (0 without expected holders, never above 100)."""
-    return min(percent(reported, expected) or 0.0, 100.0)
+def coverage_pct(reported: int, expected: int) -> float | None:
+    """Reported holders as a percentage of expected ones, never above 100; None without expected holders (no register:
+    0 of 0 is not 0 %)."""
+    share = percent(reported, expected)
+    return None if share is None else min(share, 100.0)
 
 
 def _group_sql(

@@ -20,6 +20,7 @@ from census_schema.scopes import (
 )
 from warehouse.breakdowns import (
     CENTRAL_KEY,
+    coverage_pct,
     division_filter,
     empty_bases,
     query_basis_figures,
@@ -74,11 +75,14 @@ def fetch_named(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> 
 
 
 def _figures(row: dict[str, Any] | None) -> dict[str, Any]:
-    """The figures of a mart row (zeros for None), integers as int and decimal census fields rounded to 2."""
+    """The figures of a mart row (zeros for None), integers as int and decimal census fields rounded to 2; coverage
+    None where no holder is expected."""
     figures: dict[str, Any] = {}
     for name in FIGURES:
-        value = 0 if row is None else row[name]
+        value = 0 if row is None or row[name] is None else row[name]
         figures[name] = round(float(value), 2) if name in DECIMAL_FIGURES else int(value)
+    if not figures["units_expected"]:
+        figures["coverage_pct"] = None
     return figures
 
 
@@ -365,7 +369,7 @@ def query_coverage_total(
         "units_reported": units_reported,
         "units_missing": units_expected - units_reported,
         "units_unregistered": int(unregistered["units_unregistered"]),
-        "coverage_pct": round(100.0 * units_reported / units_expected, 2) if units_expected else None,
+        "coverage_pct": coverage_pct(units_reported, units_expected),
     }
 
 

@@ -14,7 +14,7 @@ from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import query_string, query_value
 from dash_app.context import AppContext
-from dash_app.formatting import area_name, division_name, shown_coverage, with_names
+from dash_app.formatting import area_name, division_name, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import (
     query_coverage_children,
@@ -102,10 +102,7 @@ def load_children(viewer: Viewer, context: AppContext, search: str | None) -> li
         return []
     rows = context.reader.cached(query_coverage_children, scope)
     own = f"{division.name}本级"
-    return [
-        {**r, "name": own if r["is_own_level"] else r["name"], "shown_code": r["division_code"]} | _coverage(r)
-        for r in rows
-    ]
+    return [{**r, "name": own if r["is_own_level"] else r["name"], "shown_code": r["division_code"]} for r in rows]
 
 
 def _count_row(code: str, name: str, level: str, figures: dict[str, Any]) -> dict[str, Any]:
@@ -114,12 +111,7 @@ def _count_row(code: str, name: str, level: str, figures: dict[str, Any]) -> dic
         {"division_code": code, "shown_code": "" if level == "central" else code, "name": name, "level": level}
         | figures
         | {"units_missing": figures["units_expected"] - figures["units_reported"], "is_own_level": False}
-        | _coverage(figures)
     )
-
-
-def _coverage(row: dict[str, Any]) -> dict[str, Any]:
-    return {"coverage_pct": shown_coverage(row)}
 
 
 def load_total(viewer: Viewer, context: AppContext, search: str | None) -> dict[str, Any] | None:

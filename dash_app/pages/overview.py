@@ -29,7 +29,6 @@ from dash_app.formatting import (
     format_pct,
     format_value,
     share_pct,
-    shown_coverage,
 )
 from dash_app.reminders import REPORTING_KINDS, load_reminders, reminders_panel
 from warehouse.breakdowns import query_red_archives
@@ -74,7 +73,7 @@ def derive_metrics(figures: dict[str, Any], review: dict[str, Any] | None = None
     archives = figures["bases"]["comprehensive"]
     archive_holdings = archives["vol_total"] + archives["item_total"]
     return {
-        "coverage_pct": shown_coverage(figures),
+        "coverage_pct": figures["coverage_pct"],
         "holdings": holdings if has_data else None,
         "comprehensive_holdings": archive_holdings if has_data else None,
         "digitization_pct": share_pct(archives["digitized_vol"] + archives["digitized_item"], archive_holdings),

@@ -288,6 +288,9 @@ def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_subm
 def test_a_card_leads_to_the_lineage_of_its_figure(browsing):
     page = browsing.sign_in("guangdong")
     page.wait_for_selector(f"#{ids.OVERVIEW_CARDS} .card-source")
+    # The overview's charts drawn first, as a reader sees them: a chart still being drawn when the page changes makes
+    # plotly.js throw in the console ("reading '_axisMatchGroups'": seen once on a loaded machine), nothing a reader sees.
+    browsing.wait_for_quiet(page)
     page.locator(f"#{ids.OVERVIEW_CARDS} .card", has_text="馆（室）藏").locator(".card-source").click()
     page.wait_for_url("**/lineage?figure=holdings&division=440000")
     summary = page.wait_for_selector(f"#{ids.LINEAGE_SUMMARY}").inner_text()

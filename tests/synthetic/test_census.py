@@ -141,7 +141,7 @@ def typed(frame):
 
 def coverage(reported, expected):
     if not expected:
-        return 0.0
+        return None  # no holder expected: no coverage (0 of 0 is not 0 %)
     return float((Decimal(100 * reported) / Decimal(expected)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 

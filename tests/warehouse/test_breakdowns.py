@@ -39,7 +39,10 @@ def assert_groups_sum_to(members: list[dict[str, Any]], figures: dict[str, Any],
     for member in members:
         if with_expected:
             assert member["units_reported"] <= member["units_expected"] or member["units_expected"] == 0
-            assert 0 <= member["coverage_pct"] <= 100
+            if member["units_expected"]:
+                assert 0 <= member["coverage_pct"] <= 100
+            else:
+                assert member["coverage_pct"] is None
 
 
 def assert_breakdowns_sum_to(summary: dict[str, Any], figures: dict[str, Any]):

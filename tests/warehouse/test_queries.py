@@ -13,7 +13,8 @@ from warehouse.queries import FIGURES, list_submissions, query_summary
 BREAKDOWN_KEYS = ("by_holder_type", "by_unit_nature", "by_level", "by_category", "by_retention", "by_carrier")
 
 A, B, C, D, E, X = (make_uscc(n) for n in range(1, 7))
-ZEROS = {name: 0 for name in FIGURES}
+# A scope where no holder is expected: zeros, and no coverage (0 of 0 is not 0 %).
+ZEROS = {name: 0 for name in FIGURES} | {"coverage_pct": None}
 GX = "450102"  # 兴宁区, 南宁市, 广西
 
 
@@ -63,8 +64,8 @@ def test_an_empty_warehouse_has_32_provinces_of_zeros(con):
     assert {k: summary["review"][k] for k in nothing} == nothing
 
 
-def test_integers_are_ints_and_decimals_floats(con):
-    national = query_summary(con)["national"]
+def test_integers_are_ints_and_decimals_floats(loaded):
+    national = query_summary(loaded)["national"]
     assert all(type(national[k]) is float for k in ("coverage_pct", "e_gb", "storage_m2"))
     assert all(type(national[k]) is int for k in FIGURES if k not in ("coverage_pct", "e_gb", "storage_m2"))
 
@@ -167,10 +168,15 @@ def test_coverage_is_rounded_to_two_decimals(con):
     assert province(query_summary(con), "440000")["coverage_pct"] == 33.33
 
 
-def test_returns_without_a_register_have_zero_coverage(con):
+def test_returns_without_a_register_have_no_coverage(con):
+    # 0 of 0 expected is not 0 %: a script reading summary --json would take 0.0 for "nobody reported".
     load(con, "census", "440000", [{"uscc": A}])
-    gd = province(query_summary(con), "440000")
-    assert (gd["units_expected"], gd["units_reported"], gd["units_unregistered"], gd["coverage_pct"]) == (0, 0, 1, 0)
+    summary = query_summary(con)
+    gd = province(summary, "440000")
+    assert (gd["units_expected"], gd["units_reported"], gd["units_unregistered"], gd["coverage_pct"]) == (0, 0, 1, None)
+    assert summary["national"]["coverage_pct"] is None
+    assert gd["bases"]["archive_rooms"]["coverage_pct"] is None
+    assert all(member["coverage_pct"] is None for member in summary["by_holder_type"])
 
 
 def test_only_current_accepted_returns_of_the_round_count(con):
