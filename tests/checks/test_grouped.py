@@ -161,7 +161,7 @@ def test_a_range_check_on_numbers_judges_as_pandas_does(values, low, high, stric
     frame = pd.DataFrame({"x": values})
     check = {"column": "x", "min_value": low, "max_value": high, "strict_min": strict_min, "strict_max": strict_max}
     general = grouped._pandas_cell_check(grouped._pandas_between)(frame, check, True)
-    _same(grouped._between_broken(frame, check, True), general)
+    _same(grouped.FAMILIES["expect_column_values_to_be_between"](frame, check, True), general)
 
 
 @given(
@@ -200,10 +200,10 @@ def test_length_and_value_set_checks_on_text_judge_as_pandas_does(text, dtype, l
     frame = pd.DataFrame({"t": _column(text, dtype)})
     lengths = {"column": "t", "min_value": low, "max_value": high}
     general = grouped._pandas_cell_check(grouped._pandas_lengths_between)(frame, lengths, True)
-    _same(grouped._lengths_broken(frame, lengths, True), general)
+    _same(grouped.FAMILIES["expect_column_value_lengths_to_be_between"](frame, lengths, True), general)
     in_set = {"column": "t", "value_set": value_set}
     _same(
-        grouped._in_set_broken(frame, in_set, True),
+        grouped.FAMILIES["expect_column_values_to_be_in_set"](frame, in_set, True),
         grouped._pandas_cell_check(grouped._pandas_in_set)(frame, in_set, True),
     )
 
