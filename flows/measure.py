@@ -53,6 +53,9 @@ ERROR_CELL = b' t="e"'
 # counts too, harmlessly (the cells are then looked for, and none is found). Each pattern costs a pass over the
 # sheet's XML (~0.2 s for 100,000 rows), hence two.
 UNCOMPUTED_ENDS = ("</{p}f></{p}c>", "/></{p}c>")
+# The same ends in a sheet written indented (`<sheetData>` followed by white space: some programs write one element a
+# line): counted by this pattern instead, a regular expression's pass paid by such sheets only.
+_SPACED_UNCOMPUTED_END = re.compile(rb"(?:</(?:\w+:)?f>|/>)\s*</(?:\w+:)?c\s*>")
 # A merged cell range of a worksheet, and how many of a sheet's are kept (each one is a refusal's line).
 MERGE_MARK = b"mergeCell "
 _MERGE_CELL = re.compile(
@@ -199,6 +202,15 @@ class _Head:
             self.done = True
 
 
+def _indented_after(buffer: bytes, tag: bytes) -> bool | None:
+    """Whether white space follows the start tag `tag` in buffer (None while the tag is not whole in it)."""
+    start = buffer.find(tag)
+    end = buffer.find(b">", start) if start >= 0 else -1
+    if end < 0 or end + 1 >= len(buffer):
+        return None
+    return buffer[end + 1 : end + 2].isspace()
+
+
 class _Counter:
     """Counts `<c` and `<row` start tags of a worksheet body across chunk boundaries.
 
@@ -215,6 +227,8 @@ class _Counter:
         self.errors = 0
         self.uncomputed_ends = tuple(end.format(p=prefix).encode() for end in UNCOMPUTED_ENDS)
         self.uncomputed = 0
+        self.sheet_data_tag = tag + b"sheetData"
+        self.indented: bool | None = None  # whether the sheet's rows are written indented (None: not seen yet)
         self.last_row_tag = b""
         self.merged: list[str] = []
 
@@ -224,7 +238,12 @@ class _Counter:
         self.cells += buffer.count(self.cell_tag) - self.tail.count(self.cell_tag)
         self.rows += buffer.count(self.row_tag) - self.tail.count(self.row_tag)
         self.errors += buffer.count(ERROR_CELL) - self.tail.count(ERROR_CELL)
-        self.uncomputed += sum(buffer.count(end) - self.tail.count(end) for end in self.uncomputed_ends)
+        if self.indented is None:
+            self.indented = _indented_after(buffer, self.sheet_data_tag)
+        if self.indented:
+            self.uncomputed += sum(1 for end in _SPACED_UNCOMPUTED_END.finditer(buffer) if end.end() > len(self.tail))
+        else:
+            self.uncomputed += sum(buffer.count(end) - self.tail.count(end) for end in self.uncomputed_ends)
         if MERGE_MARK in buffer:
             # Merged ranges follow the data (`<mergeCells>` after `</sheetData>`): a cheap test per chunk, a regex
             # only over the few chunks that hold them. A range already whole in the tail was taken with its chunk.

@@ -170,6 +170,29 @@ def test_a_formula_with_no_saved_result_is_named_not_called_empty(store, setting
     assert ingest(store, settings, path).status == "accepted"
 
 
+def test_a_formula_with_no_saved_result_is_named_in_a_pretty_printed_sheet_too(store, settings, tmp_path):
+    # Some programs write their XML indented, one element a line: the formula's end and the cell's are then apart.
+    formulas = {(4, "remarks"): '="备"&"注"', (5, "photos"): "=1+1"}
+    path = with_formulas(census_workbook(tmp_path / "c.xlsx", 3), formulas)
+    with zipfile.ZipFile(path) as archive:
+        members = {info: archive.read(info) for info in archive.infolist()}
+    pretty = {
+        info: re.sub(rb">(?=<(?!/t>))", b">\n    ", data) if info.filename.startswith("xl/worksheets/") else data
+        for info, data in members.items()
+    }
+    assert any(b"</f>\n    </c>" in data or b"</f>\n    <v" in data for data in pretty.values())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info, data in pretty.items():
+            archive.writestr(info, data)
+    assert measure_workbook(path, "c.xlsx", settings).formulas.uncomputed >= 2
+    outcome = ingest(store, settings, path)
+    assert outcome.status == "rejected"  # the optional 备注 is not silently read as empty
+    assert [(f.row, f.field, f.value, f.rule) for f in outcome.failures] == [
+        (4, "remarks", '="备"&"注"', "cell_formula_uncomputed"),
+        (5, "photos", "=1+1", "cell_formula_uncomputed"),
+    ]
+
+
 @pytest.mark.parametrize(
     "xml",
     [
