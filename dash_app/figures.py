@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from census_schema.divisions import PROVINCE, load_divisions
-from dash_app.formatting import format_date, to_beijing
+from dash_app.formatting import format_date, format_pct, to_beijing
 
 GEOJSON_URL = "/assets/china_provinces.geojson"
 TOPOJSON_URL = "/assets/topojson/"
@@ -467,13 +467,18 @@ def build_breakdown_figure(rows: Sequence[Mapping[str, Any]], member_key: str, m
     if metric != "coverage_pct":
         values = [r["holdings"] if "holdings" in r else r["vol_total"] + r["item_total"] for r in rows]
         return build_bar(labels, values, title, unit="卷件")
-    values = [r["coverage_pct"] or 0.0 for r in rows]
-    figure = build_bar(labels, values, title, color="#41ab5d", unit="%")
-    counts = [[f"{r['units_expected']:,}", f"{r['units_reported']:,}", f"{r['units_unregistered']:,}"] for r in rows]
+    # A group without registered holders has no coverage: no bar, and "—" rather than 0.00 % (nobody reported).
+    shares = [r["coverage_pct"] for r in rows]
+    figure = build_bar(labels, [share or 0.0 for share in shares], title, color="#41ab5d", unit="%")
+    shown = [format_pct(share) for share in shares]
+    counts = [
+        [f"{r['units_expected']:,}", f"{r['units_reported']:,}", f"{r['units_unregistered']:,}", shown_share]
+        for shown_share, r in zip(shown, rows, strict=True)
+    ]
     figure.update_traces(
-        text=[f"{v:.2f}%" for v in values],
+        text=shown,
         customdata=counts,
-        hovertemplate="%{y}：%{x:.2f}%<br>应报 %{customdata[0]} 个，已报 %{customdata[1]} 个，"
+        hovertemplate="%{y}：%{customdata[3]}<br>应报 %{customdata[0]} 个，已报 %{customdata[1]} 个，"
         "名录外 %{customdata[2]} 个<extra></extra>",
     )
     figure.update_xaxes(tickformat=".0f", ticksuffix="%", range=[0, 100], title={"text": ""})

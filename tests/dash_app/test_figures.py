@@ -16,6 +16,7 @@ from dash_app.figures import (
     MAP_HEIGHT_PX,
     MAP_TOP_PX,
     MAP_WIDTH_PX,
+    build_breakdown_figure,
     build_choropleth,
     load_south_sea_line,
     mercator_aspect,
@@ -80,3 +81,26 @@ def test_the_inset_shows_the_islands_and_the_whole_dashed_line():
     points = [(x, y) for x, y in zip(lons, lats, strict=True) if x is not None]
     assert len([x for x in lons if x is None]) == 10  # ten dashes
     assert all(INSET_LON[0] <= x <= INSET_LON[1] and INSET_LAT[0] <= y <= INSET_LAT[1] for x, y in points)
+
+
+def test_a_coverage_breakdown_says_no_coverage_where_no_holder_of_a_group_is_registered():
+    rows = [
+        {
+            "holder_type": "综合档案馆",
+            "coverage_pct": 96.5,
+            "units_expected": 200,
+            "units_reported": 193,
+            "units_unregistered": 1,
+        },
+        {
+            "holder_type": "专门档案馆",
+            "coverage_pct": None,
+            "units_expected": 0,
+            "units_reported": 0,
+            "units_unregistered": 2,
+        },
+    ]
+    bars = build_breakdown_figure(rows, "holder_type", "coverage_pct", "覆盖率").data[0]
+    assert list(bars.text) == ["96.50%", "—"]  # not 0.00 %: nobody was expected
+    assert [row[3] for row in bars.customdata] == ["96.50%", "—"]  # what the hover says
+    assert list(bars.x) == [96.5, 0.0]
