@@ -104,3 +104,4 @@ def test_a_coverage_breakdown_says_no_coverage_where_no_holder_of_a_group_is_reg
     assert list(bars.text) == ["96.50%", "—"]  # not 0.00 %: nobody was expected
     assert [row[3] for row in bars.customdata] == ["96.50%", "—"]  # what the hover says
     assert list(bars.x) == [96.5, 0.0]
+    assert list(bars.textposition) == ["auto", "outside"]  # shown beside the empty bar
