@@ -80,16 +80,25 @@ def _arrow_text(column: pd.Series) -> pa.Array | None:
     return pa.array(column.array) if isinstance(column.array, ArrowStringArray) else None
 
 
-def _in_range(values: np.ndarray, check: Check) -> np.ndarray:
-    """Where values lie within the check's bounds (a NaN nowhere)."""
-    ok = np.ones(len(values), dtype=bool)
+def _within_bounds(values: Any, check: Check, ok: Any) -> Any:
+    """`ok` (all True) narrowed to where values lie within the check's bounds: numpy arrays or pandas Series alike."""
     low, high = check.get("min_value"), check.get("max_value")
-    with np.errstate(invalid="ignore"):
-        if low is not None:
-            ok &= values > low if check.get("strict_min") else values >= low
-        if high is not None:
-            ok &= values < high if check.get("strict_max") else values <= high
+    if low is not None:
+        ok &= values > low if check.get("strict_min") else values >= low
+    if high is not None:
+        ok &= values < high if check.get("strict_max") else values <= high
     return ok
+
+
+def _in_range(values: np.ndarray, check: Check) -> np.ndarray:
+    """Where numpy values lie within the check's bounds (a NaN nowhere)."""
+    with np.errstate(invalid="ignore"):
+        return _within_bounds(values, check, np.ones(len(values), dtype=bool))
+
+
+def _compared(a: Any, b: Any, check: Check, equal: bool) -> Any:
+    """A pair check's comparison (a == b, a >= b or a > b), of numpy arrays or pandas Series alike."""
+    return a == b if equal else (a >= b if check.get("or_equal") else a > b)
 
 
 def _pandas_cell_check(passes: Callable[[pd.Series, Check], pd.Series]) -> Family:
@@ -106,13 +115,7 @@ def _pandas_cell_check(passes: Callable[[pd.Series, Check], pd.Series]) -> Famil
 
 
 def _pandas_between(values: pd.Series, check: Check) -> pd.Series:
-    ok = pd.Series(True, index=values.index)
-    low, high = check.get("min_value"), check.get("max_value")
-    if low is not None:
-        ok &= values > low if check.get("strict_min") else values >= low
-    if high is not None:
-        ok &= values < high if check.get("strict_max") else values <= high
-    return ok
+    return _within_bounds(values, check, pd.Series(True, index=values.index))
 
 
 def _pandas_lengths_between(values: pd.Series, check: Check) -> pd.Series:
@@ -168,15 +171,14 @@ def _pair_broken(equal: bool) -> Family:
             ok = _pandas_pair_ok(a_column, b_column, check, equal)
         else:
             with np.errstate(invalid="ignore"):
-                ok = a == b if equal else (a >= b if check.get("or_equal") else a > b)
+                ok = _compared(a, b, check, equal)
         return candidates & ~ok
 
     return broken
 
 
 def _pandas_pair_ok(a: pd.Series, b: pd.Series, check: Check, equal: bool) -> np.ndarray:
-    ok = a == b if equal else (a >= b if check.get("or_equal") else a > b)
-    return ok.fillna(False).astype(bool).to_numpy()
+    return _compared(a, b, check, equal).fillna(False).astype(bool).to_numpy()
 
 
 # Large value sets (the ~3,400 current division codes) are kept here by name: GX copies an expectation's
