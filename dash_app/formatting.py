@@ -53,9 +53,9 @@ def division_name(code: str | None) -> str:
 
 
 def province_names() -> tuple[str, ...]:
-    """Every name a province column can show: the census provinces', 全国 (no province, as with_names says) and 中央
-    (the central channels together)."""
-    return ("全国", CENTRAL_NAME, *(d.name for d in load_divisions().census_provinces()))
+    """Every name a province column can show: the census provinces', 全国 (no province, as with_names says), 中央
+    (the central channels together) and each central channel (a central unit's row)."""
+    return ("全国", CENTRAL_NAME, *CENTRAL_CHANNELS.values(), *(d.name for d in load_divisions().census_provinces()))
 
 
 def division_full_name(code: str | None) -> str:
@@ -107,11 +107,15 @@ def format_datetime(value: datetime | str | None, *, seconds: bool = False) -> s
 
 
 def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with the names of their province and division beside the codes (province_name, division_name)."""
+    """Rows with the names of their province (or central channel) and division beside the codes (province_name,
+    division_name)."""
     named = []
     for row in rows:
         extra: dict[str, Any] = {}
-        if "province_code" in row and "province_name" not in row:
+        if row.get("central_channel") and "province_name" not in row:
+            # A central unit's row has no province: its 省份 column names its channel, not the nation.
+            extra["province_name"] = CENTRAL_CHANNELS[row["central_channel"]]
+        elif "province_code" in row and "province_name" not in row:
             extra["province_name"] = division_name(row["province_code"]) if row["province_code"] else "全国"
         if row.get("division_code") and "division_name" not in row:
             extra["division_name"] = division_full_name(row["division_code"])

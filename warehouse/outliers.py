@@ -28,8 +28,8 @@ def _outlier_sql() -> str:
     fields = ", ".join(quote_identifier(f) for f in OUTLIER_FIELDS)
     return f"""
     WITH wide AS (
-        SELECT province_code, division_code, uscc, unit_name, holder_type, level_tier, submission_id, excel_row,
-               {columns}
+        SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, level_tier,
+               submission_id, excel_row, {columns}
         FROM mart_holder_returns WHERE round_id = ?
     ),
     v AS (
@@ -59,8 +59,8 @@ def _outlier_sql() -> str:
         JOIN spread AS s USING (holder_type, level_tier, field)
         JOIN totals AS t USING (field)
     )
-    SELECT province_code, division_code, uscc, unit_name, holder_type, level_tier, submission_id, excel_row, field,
-           value, peer_median, peer_count, round(modified_z, 2) AS modified_z,
+    SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, level_tier, submission_id,
+           excel_row, field, value, peer_median, peer_count, round(modified_z, 2) AS modified_z,
            value - peer_median AS excess,
            CASE WHEN national_total > 0 THEN round(100 * abs(value - peer_median) / national_total, 4) END AS impact_pct
     FROM scored

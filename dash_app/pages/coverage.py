@@ -148,22 +148,12 @@ def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
     return crumbs or [html.Strong("全国")]
 
 
-def _named(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows with names; a central unit's 省份 column names its channel."""
-    return with_names(
-        [
-            {**row, "province_name": CENTRAL_CHANNELS[row["central_channel"]]} if row.get("central_channel") else row
-            for row in rows
-        ]
-    )
-
-
 def _load_missing(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
     scope = scope_division(viewer, division_from_search(search))
     if not known_area(scope):
         return []
     with context.reader.cursor() as con:
-        return _named(query_missing_holders(con, scope))
+        return with_names(query_missing_holders(con, scope))
 
 
 def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
@@ -171,7 +161,7 @@ def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) 
     if not known_area(scope):
         return []
     with context.reader.cursor() as con:
-        return _named(query_unregistered_holders(con, scope))
+        return with_names(query_unregistered_holders(con, scope))
 
 
 def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:

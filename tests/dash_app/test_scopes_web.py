@@ -214,3 +214,24 @@ def test_the_upload_page_names_a_holding_return_as_far_as_the_uploader_may_know(
     assert (
         held_return(theirs) == "广西壮族自治区现行有效的报表（该报表的文件、报送人和编号只有其报送方和国家档案局可见）"
     )
+
+
+def test_a_central_unit_s_rows_name_its_channel_not_the_nation(site):
+    # A central return has no province: its errors and its rows' lineage read 全国 in the 省份 column (as if they
+    # were the nation's) where /coverage says 中央企业.
+    app, store, folder = site
+    central = central_scope("enterprises")
+    reported, missing = province_rows(CENSUS_FORM, "450000", 2)
+    broken = {**missing, "division_code": "110000", "admin_level": "中央", "uscc": "123"}
+    path = write_rows(folder / "c-bad.xlsx", CENSUS_FORM, [broken], scope=central)
+    request = IngestRequest(path, "census", None, "填报员", scope=central)
+    assert ingest_workbook(store, request, web_settings(store.db_path)).status == "rejected"
+    planner = client_of(app, "planner")
+    errors = [r for r in grid_rows(app, planner, ids.QUALITY_ERRORS_GRID, "/quality") if r["file_name"] == "c-bad.xlsx"]
+    assert errors and {r["province_name"] for r in errors} == {"中央企业"}
+    assert [r["province_name"] for r in grid_rows(app, planner, ids.LINEAGE_GRID, reported["uscc"])] == ["中央企业"]
+    rows = grid_rows(app, planner, ids.LINEAGE_ROWS_GRID, "?figure=holdings")
+    assert {r["province_name"] for r in rows if r["uscc"] == reported["uscc"]} == {"中央企业"}
+    assert {r["province_name"] for r in rows if r["uscc"] != reported["uscc"]} == {"广东省"}
+    gone = grid_rows(app, planner, ids.COVERAGE_MISSING_GRID, "?division=central:enterprises")
+    assert [(r["unit_name"], r["province_name"]) for r in gone] == [("450000单位1", "中央企业")]
