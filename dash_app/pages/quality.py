@@ -6,6 +6,9 @@ from typing import Any
 
 from dash import Dash, Input, Output, html
 
+from census_schema.breakdowns import OUTLIER_FIELDS
+from census_schema.codes import HOLDER_TYPE, TIER_ORDER
+from census_schema.fields import MAX_ARCHIVE_COUNT, MAX_AREA_M2, MAX_CAPACITY_GB
 from census_schema.roles import Role
 from census_schema.rule_titles import RULE_KIND_TITLES, UNKNOWN_RULE_TITLE, rule_title
 from census_schema.scopes import CENTRAL_NAME
@@ -65,19 +68,23 @@ WARNING_COLUMNS = [
     # 18 characters on one line; never cut.
     Column("uscc", "统一社会信用代码", "code", wrap=True, wrap_width=190),
 ]
+# The widest figure a census number can hold (its upper bound) and the widest robust z-score shown.
+WIDEST_FIGURE = (f"{MAX_ARCHIVE_COUNT:,}", f"{MAX_AREA_M2:,}.00", f"{MAX_CAPACITY_GB:,}.00")
+# Sized to what they can hold (fit_width): the holder, its figure beside its peers' median and what sets the peers
+# (type and tier) in view at 1,400 pixels; a name, a field's label and a province wrap.
 OUTLIER_COLUMNS = [
-    Column("province_name", "省份", tooltip="province_code"),
-    Column("unit_name", "单位名称", tooltip="uscc"),
-    Column("field_label", "指标"),
-    Column("value", "填报值", "number"),
-    Column("peer_median", "同类中位数", "number"),
-    Column("impact_pct", "影响全国合计", "pct", decimals=4),
-    Column("direction", "方向", classes=(("warn", "偏高"),)),
-    Column("holder_type", "普查对象类型"),
-    Column("level_tier", "层级"),
-    Column("modified_z", "稳健Z值", "decimal"),
-    Column("peer_count", "同类单位", "int", "个"),
-    Column("excel_row", "行号", "int"),
+    Column("province_name", "省份", tooltip="province_code", fits=province_names(), lines=2),
+    Column("unit_name", "单位名称", tooltip="uscc", wrap=True, wrap_width=112),
+    Column("field_label", "指标", fits=tuple(f"{label}（{unit}）" for label, unit in OUTLIER_FIELDS.values()), lines=2),
+    Column("value", "填报值", "number", fits=WIDEST_FIGURE),
+    Column("peer_median", "同类中位数", "number", fits=WIDEST_FIGURE),
+    Column("impact_pct", "影响全国合计", "pct", decimals=4, fits=("100.0000%",)),
+    Column("direction", "方向", classes=(("warn", "偏高"),), fits=("偏高", "偏低")),
+    Column("holder_type", "类型", fits=HOLDER_TYPE.values, lines=2),
+    Column("level_tier", "层级", fits=TIER_ORDER),
+    Column("modified_z", "稳健Z值", "decimal", fits=("-9,999.99",)),
+    Column("peer_count", "同类", "int", "个", fits=("99,999",)),
+    Column("excel_row", "行号", "int", fits=(EXCEL_MAX_ROW,)),
 ]
 DUPLICATE_COLUMNS = [
     Column("uscc", "统一社会信用代码", "code"),
@@ -191,7 +198,7 @@ def layout(**_query: str) -> html.Div:
                 "仅供核实，不影响接收。",
                 className="hint",
             ),
-            grid_block(ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS),
+            grid_block(ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS, fit_width=True),
             html.H3("跨省重复报送"),
             grid_block(ids.QUALITY_DUPLICATES_GRID, DUPLICATE_COLUMNS),
         ]

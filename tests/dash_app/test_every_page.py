@@ -158,6 +158,9 @@ FITTED_GRIDS = [
     ("planner", quality.PATH, ids.QUALITY_WARNINGS_GRID),
     ("guangdong", quality.PATH, ids.QUALITY_ERRORS_GRID),
     ("guangdong", quality.PATH, ids.QUALITY_WARNINGS_GRID),
+    # A figure beside its peers' median: the peers' tier, the z-score and the row were out of view.
+    ("planner", quality.PATH, ids.QUALITY_OUTLIERS_GRID),
+    ("guangdong", quality.PATH, ids.QUALITY_OUTLIERS_GRID),
     # An archive's items as a planner reconciles them: 自评偏差 and 合议说明 were out of view.
     (
         "planner",
