@@ -630,7 +630,13 @@ CENSUS_ROW_RULES: tuple[Rule, ...] = (
 # (A holder in another province's or scope's current return is refused by `uscc_in_other_return` above, so that
 # figures count each holder once: it replaces the earlier warning `uscc_in_other_province`.)
 CROSS_RETURN_RULES: tuple[Rule, ...] = (
-    Rule("uscc_not_in_register", "not_in_register", W, "uscc", "该单位不在本省普查对象名录中，请核实，或先补充名录。"),
+    Rule(
+        "uscc_not_in_register",
+        "not_in_register",
+        W,
+        "uscc",
+        "该单位不在本省（中央单位为本渠道）的普查对象名录中，请核实，或先补充名录。",
+    ),
     # Against the annual statistics the holder's current register row gives (none given: not compared). The change
     # is relative to the annual figure; exactly the limit passes; an annual 0 against any holdings warns. Each row's
     # message is `detail` with the year, the change, both figures (thousands separated) and its own `change` words.
