@@ -15,7 +15,7 @@ from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.roles import Role
-from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingSeverity
+from census_schema.supervision.codes import EVALUATION_GRADE, EVALUATION_SEVERITIES, EvaluationStatus, FindingSeverity
 from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, STANDARD_PROVISIONAL, STANDARDS, get_standard
 from census_schema.supervision.forms import DEFAULT_WORKING_DAYS
 from dash_app import ids
@@ -62,15 +62,22 @@ ISSUE_FLOORS = dict(
         strict=True,
     )
 )
+# Sized to what they can hold (fit_width): an archive's rank, status, experts, scores and grade in view at 1,400
+# pixels, the veto items it failed wrapping beside them.
+ARCHIVE_NAMES = tuple(a.name for a in list_comprehensive_archives())
+WIDEST_SCORE = ("1,000.0",)
 RESULT_COLUMNS = [
-    Column("rank", "排名", "int"),
-    Column("archive_name", "档案馆", tooltip="archive_code"),
-    Column("archive_code", "代码", "code"),
-    Column("status", "状态"),
-    Column("total", "基本分", "decimal", "分", decimals=1),
-    Column("bonus", "加分", "decimal", "分", decimals=1),
-    Column("final_score", "总分", "decimal", "分", decimals=1),
-    Column("grade", "等次"),
+    Column("rank", "排名", "int", fits=(str(len(ARCHIVE_NAMES)),)),
+    Column("archive_name", "档案馆", tooltip="archive_code", fits=ARCHIVE_NAMES),
+    Column("archive_code", "代码", "code", fits=("000000",)),
+    Column("status", "状态", fits=tuple(EvaluationStatus)),
+    # How far the experts have got: an archive is scored once three of those assigned have submitted.
+    Column("experts", "专家已提交", "int", "位", fits=("99",)),
+    Column("assigned", "分派专家", "int", "位", fits=("99",)),
+    Column("total", "基本分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
+    Column("bonus", "加分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
+    Column("final_score", "总分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
+    Column("grade", "等次", fits=EVALUATION_GRADE.values),
     # Why an archive is 不合格 whatever its score: the veto items it failed.
     Column("veto_note", "未通过的否决项", wrap=True),
 ]
@@ -148,7 +155,9 @@ def layout(**query: str) -> html.Div:
     if _national(viewer):
         parts += [
             html.H3("47 家综合档案馆评价结果"),
-            grid_block(ids.EVALUATION_RESULTS_GRID, RESULT_COLUMNS, row_id="archive_code", page_size=50),
+            grid_block(
+                ids.EVALUATION_RESULTS_GRID, RESULT_COLUMNS, row_id="archive_code", page_size=50, fit_width=True
+            ),
         ]
     else:
         parts += [

@@ -161,6 +161,8 @@ FITTED_GRIDS = [
     # A figure beside its peers' median: the peers' tier, the z-score and the row were out of view.
     ("planner", quality.PATH, ids.QUALITY_OUTLIERS_GRID),
     ("guangdong", quality.PATH, ids.QUALITY_OUTLIERS_GRID),
+    # The 47 archives' results with how far their experts have got.
+    ("planner", evaluation.PATH, ids.EVALUATION_RESULTS_GRID),
     # An archive's items as a planner reconciles them: 自评偏差 and 合议说明 were out of view.
     (
         "planner",

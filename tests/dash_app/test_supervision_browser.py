@@ -397,6 +397,8 @@ def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(b
         )
         if want["final_score"] is not None:
             assert float(row["total"]) + float(row["bonus"] or 0) == float(want["final_score"])
+        # How far its experts have got, beside its status (a planner chasing the missing sheets).
+        assert (row["experts"], row["assigned"]) == (str(want["experts"]), str(want["assigned"]))
     assert any(row["bonus"] for row in rows)
 
 
