@@ -367,6 +367,11 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, 
     return figure
 
 
+def _decimals_needed(value: float) -> int:
+    """The decimals (0 to 2) a value shows once rounded to two: 3 → 0, 20.6 → 1, 61.02 → 2."""
+    return len(f"{value:.2f}".rstrip("0").partition(".")[2])
+
+
 def build_heatmap(
     rows: Sequence[str],
     columns: Sequence[str],
@@ -382,7 +387,12 @@ def build_heatmap(
     units = list(units or [""] * len(columns))
     largest = [max((abs(v) for r in values if (v := r[c]) is not None), default=0.0) for c in range(len(columns))]
     relative = [[None if v is None or not largest[c] else v / largest[c] for c, v in enumerate(row)] for row in values]
-    text = [["" if v is None else f"{v:,.2f}".rstrip("0").rstrip(".") for v in row] for row in values]
+    # One number of decimals per column (the most any of its values needs, at most two), so that a column's figures
+    # line up: 20.60 beside 61.02, not 20.6.
+    decimals = [
+        max((_decimals_needed(v) for r in values if (v := r[c]) is not None), default=0) for c in range(len(columns))
+    ]
+    text = [["" if v is None else f"{v:,.{decimals[c]}f}" for c, v in enumerate(row)] for row in values]
     headers = [f"{name}（{unit}）" if unit else name for name, unit in zip(columns, units, strict=True)]
     figure = go.Figure(
         go.Heatmap(

@@ -18,6 +18,7 @@ from dash_app.figures import (
     MAP_WIDTH_PX,
     build_breakdown_figure,
     build_choropleth,
+    build_heatmap,
     load_south_sea_line,
     mercator_aspect,
 )
@@ -105,3 +106,15 @@ def test_a_coverage_breakdown_says_no_coverage_where_no_holder_of_a_group_is_reg
     assert [row[3] for row in bars.customdata] == ["96.50%", "—"]  # what the hover says
     assert list(bars.x) == [96.5, 0.0]
     assert list(bars.textposition) == ["auto", "outside"]  # shown beside the empty bar
+
+
+def test_a_heatmap_column_shows_its_figures_with_one_number_of_decimals():
+    # Each cell was written with the decimals it needed (20.6 under 61.02, 100,813.5 under 8,900.55): a column's
+    # figures did not line up. Now the most any value of the column needs (at most two), blanks left blank.
+    values = [[61.02, 3.0, 0.004], [20.6, None, 1.0], [100_813.5, 1_200.0, None]]
+    figure = build_heatmap(["甲", "乙", "丙"], ["比率", "个数", "极小"], values, "各省计算指标", units=["%", "个", ""])
+    assert [list(row) for row in figure.data[0].text] == [
+        ["61.02", "3", "0"],
+        ["20.60", "", "1"],
+        ["100,813.50", "1,200", ""],
+    ]
