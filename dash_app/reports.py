@@ -134,7 +134,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
     )
     quality_line = (
         f"质量分 {format_number(quality['quality_score'])} 分；提交 {format_count(quality['submissions'])} 次，"
-        f"退回 {format_count(quality['rejected'])} 次；现行普查表 {format_count(quality['current_rows'] or 0)} 行，"
+        f"其中未通过校验 {format_count(quality['rejected'])} 次；现行普查表 {format_count(quality['current_rows'] or 0)} 行，"
         f"待说明警告 {format_count(quality['current_warnings'] or 0)} 个。"
         if quality
         else "尚无普查表提交。"

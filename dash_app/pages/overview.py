@@ -146,7 +146,7 @@ def province_panel(context: AppContext, province: str) -> list[Any]:
                 "提交",
                 format_count(quality["submissions"]),
                 unit="次",
-                detail=f"其中退回 {format_count(quality['rejected'])} 次",
+                detail=f"其中未通过校验 {format_count(quality['rejected'])} 次",
             ),
             card(
                 "现行表警告",
