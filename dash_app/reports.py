@@ -101,11 +101,15 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
         children = query_coverage_children(con, province)
         quality = next((r for r in query_quality_by_province(con) if r["province_code"] == province), None)
         submissions = [s for s in list_submissions(con, province) if s["is_current"]]
-        overdue = [
-            f
-            for f in query_findings(con, today, province_code=province, overdue_only=True)
-            if f["unit_class"] not in CENTRAL_UNIT_CLASSES
-        ]
+        # The longest overdue first: the bulletin lists only the first OVERDUE_LISTED.
+        overdue = sorted(
+            (
+                f
+                for f in query_findings(con, today, province_code=province, overdue_only=True)
+                if f["unit_class"] not in CENTRAL_UNIT_CLASSES
+            ),
+            key=lambda f: (-f["overdue_days"], f["finding_id"]),
+        )
         as_of = query_data_as_of(con)
     indicators = {i.code: i for i in PLAN_INDICATORS}
     computed = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] == province]

@@ -35,6 +35,7 @@ from dash_app.app import create_app
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link
+from dash_app.reports import OVERDUE_LISTED
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
 from supervision.lifecycle import apply_transition
@@ -1186,3 +1187,20 @@ def test_a_province_s_bulletin_shows_its_progress_against_its_own_targets(app, s
     other = client_of(app, "beijing").get("/bulletin/110000").get_data(as_text=True)
     assert not read(site, query_provincial_progress, province_code="110000")
     assert "尚未上传本省的规划目标" in other
+
+
+def test_a_province_s_bulletin_lists_its_longest_overdue_findings_first(app, site):
+    # It listed the first ten by finding number, so a finding overdue longer than those could be among the unlisted.
+    today = site.settings.today()
+    overdue = [
+        f
+        for f in read(site, query_findings, today, province_code="440000", overdue_only=True)
+        if f["unit_class"] not in CENTRAL_UNIT_CLASSES
+    ]
+    assert len(overdue) > OVERDUE_LISTED, "the demo gives Guangdong more overdue findings than the bulletin lists"
+    page = client_of(app, "guangdong").get("/bulletin/440000").get_data(as_text=True)
+    section = page.split("四、逾期未销号的整改问题", 1)[1].split("五、", 1)[0]
+    listed = re.findall(r"<tr><td[^>]*>([^<]+)</td>(?:<td[^>]*>[^<]*</td>){3}<td[^>]*>([\d,]+)</td></tr>", section)
+    days = [int(d.replace(",", "")) for _, d in listed]
+    assert len(listed) == OVERDUE_LISTED and days == sorted(days, reverse=True)
+    assert days[-1] >= max(f["overdue_days"] for f in overdue if f["finding_id"] not in {i for i, _ in listed})
