@@ -214,10 +214,11 @@ def run_evaluation(args: argparse.Namespace) -> int:
             rows = [[a["archive_code"], a["archive_name"], a["evaluator"], a["sheet_state"]] for a in assignments]
             return _print(args, {"assignments": assignments}, format_table(headers, rows))
         results = query_evaluation_results(con, args.round)
+    # 专家: how many of the experts assigned have submitted (5/6), as /evaluation shows it.
     headers = ["排名", "档案馆", "状态", "专家", "得分", "加分", "最终得分", "等次"]
     rows = [
-        [r["rank"] or "", r["archive_name"], r["status"], r["experts"], r["total"], r["bonus"], r["final_score"],
-         r["grade"]]
+        [r["rank"] or "", r["archive_name"], r["status"], f"{r['experts']}/{r['assigned']}", r["total"], r["bonus"],
+         r["final_score"], r["grade"]]
         for r in results
     ]  # fmt: skip
     return _print(args, {"round_id": args.round, "results": results}, format_table(headers, rows))

@@ -170,6 +170,11 @@ def test_listings_print_tables_or_json(db, capsys):
     assert code == 0 and "广东省档案馆" in out and "专家甲" in out
     code, out, _ = run(capsys, "evaluation", "results", "--db", str(db), "--json")
     assert code == 0 and len(json.loads(out)["results"]) == 47
+    guangdong = next(r for r in json.loads(out)["results"] if r["archive_code"] == "440000")
+    code, out, _ = run(capsys, "evaluation", "results", "--db", str(db))
+    # 专家: how many of those assigned have submitted.
+    shown = next(line for line in out.splitlines() if "广东省档案馆" in line)
+    assert code == 0 and f" {guangdong['experts']}/{guangdong['assigned']}" in shown and guangdong["assigned"] >= 1
     code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", "2023-05-02")
     assert code == 0 and "逾期 2 个" in out and "中央和国家机关" in out
 
