@@ -2,20 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from pathlib import Path
 
 import polars as pl
 
 from census_schema.failures import Failure
 from census_schema.fields import Form, WorkbookForm
+from checks.cells import failures_at
 from checks.context import CheckContext
-from checks.kinds import PARSER_KINDS, require_executors
-from checks.row_rules import ROW_RULE_KINDS, run_row_rules
+from checks.kinds import PARSER_KINDS, applicable_rules, require_executors
+from checks.row_rules import ROW_RULE_KINDS, ROW_RULES, run_row_rules
 from checks.suite import EXECUTORS, GX_KINDS, run_suite
-from checks.workbook_rules import WORKBOOK_RULE_KINDS, run_workbook_rules
+from checks.workbook_rules import WORKBOOK_RULE_KINDS, WORKBOOK_RULES, run_workbook_rules
 
-__all__ = ["GX_KINDS", "PARSER_KINDS", "ROW_RULE_KINDS", "WORKBOOK_RULE_KINDS", "validate_return", "validate_workbook"]
+__all__ = [
+    "GX_KINDS",
+    "PARSER_KINDS",
+    "ROW_RULE_KINDS",
+    "WORKBOOK_RULE_KINDS",
+    "validate_return",
+    "validate_rules",
+    "validate_workbook",
+]
 
 
 def _readable(failures: Sequence[Failure], parse_failures: Sequence[Failure]) -> list[Failure]:
@@ -70,3 +79,22 @@ def validate_workbook(
     failures += _readable(run_workbook_rules(book, sheets, context), parse_failures)
     order = {name: i for i, name in enumerate(book.sheet_names)}
     return sorted(failures, key=lambda f: (f.sort_key[0], order.get(f.sheet, 0), *f.sort_key[1:]))
+
+
+def validate_rules(form: Form, rows: pl.DataFrame, context: CheckContext, rule_ids: Collection[str]) -> list[Failure]:
+    """The failures of some of a form's row and workbook rules on its rows, errors first: a loaded return's warnings
+    against the register, judged again when the register changes after the return was loaded."""
+    failures: list[Failure] = []
+    for rule in applicable_rules(form):
+        if rule.rule_id not in rule_ids:
+            continue
+        if rule.kind in ROW_RULES:
+            mask = ROW_RULES[rule.kind](rule, form, context)
+            if mask is not None:
+                failing = rows.select(mask.fill_null(False)).to_series().arg_true()
+                failures += failures_at(form, rows, rule, failing)
+        elif rule.kind in WORKBOOK_RULES:
+            failures += WORKBOOK_RULES[rule.kind]([rule], form, {form.sheet_name: rows}, context)
+        else:
+            raise ValueError(f"rule {rule.rule_id} ({rule.kind}) is not a row or workbook rule")
+    return sorted(failures, key=lambda f: f.sort_key)

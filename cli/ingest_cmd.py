@@ -59,6 +59,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
     lines = [f"{head}：{where}，{result['rows']} 行，错误 {result['errors']} 个，警告 {result['warnings']} 个。"]
     if result.get("submission_id"):
         lines.append(f"提交编号：{result['submission_id']}")
+    if result.get("returns_rejudged"):
+        lines.append(f"已按本名录重新核对现行普查表：{result['returns_rejudged']} 份报表的名录相关警告有变化。")
     lines += _describe_conflicts(result.get("conflicts") or [])
     lines += _describe_shrink(result.get("shrink"), status)
     for failure in result["failures"][:SHOWN_FAILURES]:

@@ -13,6 +13,7 @@ from typing import Any, Literal, Protocol, TypeVar
 import duckdb
 import polars as pl
 
+from census_schema.census_form import CENSUS_FORM, CROSS_RETURN_RULES, REGISTER_FORM
 from census_schema.failures import Failure
 from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
@@ -38,12 +39,16 @@ from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
+    fetch_loaded_rows,
     fetch_recorded_outcome,
     fetch_register_usccs,
+    fetch_rule_failures,
     find_current_by_sha256,
+    list_current_returns,
     record_upload_once,
+    replace_rule_failures,
 )
-from warehouse.scopes import fetch_scope_annual_stats
+from warehouse.scopes import fetch_scope_annual_stats, fetch_scope_register_usccs
 
 T = TypeVar("T")
 # The checks bring in Great Expectations (3-5 s to import): imported on first validation, or ahead of it in the
@@ -114,6 +119,8 @@ class IngestOutcome:
     shrink: Shrinkage | None = None
     # The current returns of other scopes that already hold uploaded holders, each with those holders.
     conflicts: list[dict[str, Any]] = field(default_factory=list)
+    # A register's load: the current census returns compared with it whose warnings against it changed.
+    returns_rejudged: int = 0
 
     @property
     def errors(self) -> int:
@@ -145,6 +152,7 @@ class IngestOutcome:
             "scope": self.scope.to_json() if self.scope else None,
             "shrink": self.shrink.to_json() if self.shrink else None,
             "conflicts": self.conflicts,
+            "returns_rejudged": self.returns_rejudged,
             "failures": [f.to_json() for f in sorted(self.failures, key=lambda f: f.sort_key)],
         }
 
@@ -246,12 +254,13 @@ def load_submission(
     sheets: dict[str, pl.DataFrame] | None,
     failures: list[Failure],
     guard: ScopeGuard | None = None,
+    after: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> tuple[str, bool]:
     """Record the submission in one transaction; (id, True) if an identical one won the race (the check is made
     inside the transaction, which the backend re-runs if a concurrent writer made it conflict).
 
     An accepted scoped return is checked again inside that transaction first (ScopeChanged if another upload
-    changed its scope's facts since validation)."""
+    changed its scope's facts since validation); `after` runs in it once the submission is loaded."""
     check: Callable[[duckdb.DuckDBPyConnection], None] | None = None
     if guard is not None:
         scope_guard = guard
@@ -266,7 +275,41 @@ def load_submission(
                 scope_guard.confirmed,
             )
 
-    return store.write(lambda con: record_upload_once(con, submission, sheets, failures, check=check))
+    return store.write(lambda con: record_upload_once(con, submission, sheets, failures, check=check, after=after))
+
+
+# What loading an upload of a kind judges again: the current uploads of another kind that were checked against it,
+# for the rules that compare them with it (a register's: the census returns' "not on the register" and annual
+# statistics warnings, which were judged against the register of the day they were validated).
+REJUDGED_AFTER: dict[str, tuple[str, frozenset[str]]] = {
+    REGISTER_FORM.kind: (CENSUS_FORM.kind, frozenset(rule.rule_id for rule in CROSS_RETURN_RULES)),
+}
+
+
+def rejudge_current_returns(
+    con: duckdb.DuckDBPyConnection, loaded_kind: str, round_id: str, province_code: str | None, scope: Scope | None
+) -> int:
+    """Judge the rules REJUDGED_AFTER names again on the current returns a just-loaded upload is compared with (its
+    province's local returns, or its central channel's), recording what changed; how many returns changed."""
+    kind, rule_ids = REJUDGED_AFTER[loaded_kind]
+    validate_rules = importlib.import_module(_VALIDATION_MODULE).validate_rules
+    channel = scope.code if scope is not None and scope.is_central else None
+    if scope is not None and scope.is_central:
+        register = fetch_scope_register_usccs(con, scope, round_id)
+        context = build_check_context(
+            None, scope=scope, register_usccs=register, annual_stats=fetch_scope_annual_stats(con, scope, round_id)
+        )
+    else:
+        context = _census_context(con, round_id, province_code)
+    changed = 0
+    for submission_id, version in list_current_returns(con, kind, round_id, province_code, channel):
+        form = get_workbook_form(kind, version).sheets[0]
+        judged = [rule.rule_id for rule in form.rules if rule.rule_id in rule_ids]
+        now = validate_rules(form, fetch_loaded_rows(con, form.kind, submission_id), context, judged)
+        if set(now) != set(fetch_rule_failures(con, submission_id, judged)):
+            replace_rule_failures(con, submission_id, judged, now)
+            changed += 1
+    return changed
 
 
 def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
@@ -409,7 +452,14 @@ def ingest_workbook(
         guard = None
         if status == "accepted" and scope is not None:
             guard = ScopeGuard(book, scope, usccs, settings.shrink_limit_pct, request.confirm_shrink)
-        submission_id, raced = timed("load", load_submission, store, submission, rows, failures, guard)
+        rejudged: list[int] = []
+        after = None
+        if status == "accepted" and book.kind in REJUDGED_AFTER:
+
+            def after(con: duckdb.DuckDBPyConnection) -> None:
+                rejudged[:] = [rejudge_current_returns(con, book.kind, book.round_id, province, scope)]
+
+        submission_id, raced = timed("load", load_submission, store, submission, rows, failures, guard, after)
         if raced:
             return IngestOutcome(
                 "duplicate",
@@ -435,4 +485,5 @@ def ingest_workbook(
         scope,
         shrink,
         conflicts,
+        rejudged[0] if submission_id is not None and rejudged else 0,
     )

@@ -145,12 +145,14 @@ def record_upload_once(
     failures: Sequence[Failure],
     *,
     check: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    after: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> tuple[str, bool]:
     """As `record_upload`, but an accepted file whose content is already the current accepted one is not loaded
     again: (its id, True). The check runs inside the recording transaction, so it holds at commit on every backend
     (two identical files submitted at once land once); so does `check`, run on an accepted submission before it
-    supersedes anything (it raises to refuse the load, e.g. when another upload changed the scope's facts)."""
-    return _record(con, submission, sheets, failures, unless_loaded=True, check=check)
+    supersedes anything (it raises to refuse the load, e.g. when another upload changed the scope's facts), and
+    `after`, run once an accepted submission is loaded (what its rows change elsewhere, in the same transaction)."""
+    return _record(con, submission, sheets, failures, unless_loaded=True, check=check, after=after)
 
 
 def _record(
@@ -161,6 +163,7 @@ def _record(
     *,
     unless_loaded: bool,
     check: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
+    after: Callable[[duckdb.DuckDBPyConnection], None] | None = None,
 ) -> tuple[str, bool]:
     accepted = submission.status == "accepted"
     if accepted and sheets is None:
@@ -197,6 +200,8 @@ def _record(
             domain_loader = DOMAIN_LOADERS.get(submission.kind)
             if domain_loader is not None:
                 domain_loader(con, target, sheets)
+            if after is not None:
+                after(con)
         _audit_submission(con, submission_id, submission)
     return submission_id, False
 
@@ -297,6 +302,54 @@ def _insert_failures(con: duckdb.DuckDBPyConnection, submission_id: str, failure
         )
     finally:
         con.unregister("_incoming_failures")
+
+
+def list_current_returns(
+    con: duckdb.DuckDBPyConnection, kind: str, round_id: str, province_code: str | None, central_channel: str | None
+) -> list[tuple[str, str]]:
+    """(submission id, form version) of the current accepted uploads of a kind: a province's local ones (every scope
+    in it), or a central channel's."""
+    rows = con.execute(
+        "SELECT submission_id, form_version FROM submissions WHERE kind = ? AND round_id = ? AND is_current "
+        "AND status = 'accepted' AND province_code IS NOT DISTINCT FROM ? "
+        "AND (CASE WHEN scope_kind = 'central' THEN scope_code END) IS NOT DISTINCT FROM ? ORDER BY submission_id",
+        [kind, round_id, province_code, central_channel],
+    ).fetchall()
+    return [(submission_id, version) for submission_id, version in rows]
+
+
+def fetch_loaded_rows(con: duckdb.DuckDBPyConnection, form_kind: str, submission_id: str) -> pl.DataFrame:
+    """The rows one sheet of a loaded upload gave its form's raw table, as loaded: the fields, with the sheet and
+    Excel row each came from (as the checks name them), in sheet order."""
+    table = quote_identifier(raw_table_name(form_kind))
+    return con.execute(
+        f"SELECT * EXCLUDE (sheet_name), sheet_name AS sheet FROM {table} "  # noqa: S608 - from the form registry
+        "WHERE submission_id = ? ORDER BY excel_row",
+        [submission_id],
+    ).pl()
+
+
+def fetch_rule_failures(con: duckdb.DuckDBPyConnection, submission_id: str, rule_ids: Sequence[str]) -> list[Failure]:
+    """The recorded failures of some rules of a submission."""
+    return [f for f in fetch_recorded_outcome(con, submission_id)[1] if f.rule in rule_ids]
+
+
+def replace_rule_failures(
+    con: duckdb.DuckDBPyConnection, submission_id: str, rule_ids: Sequence[str], failures: Sequence[Failure]
+) -> None:
+    """Record a submission's failures of some rules anew (judged again), its error and warning counts with them."""
+    con.execute(
+        "DELETE FROM submission_failures WHERE submission_id = ? AND list_contains(?, rule)",
+        [submission_id, list(rule_ids)],
+    )
+    _insert_failures(con, submission_id, failures)
+    con.execute(
+        "UPDATE submissions SET "
+        "error_count = (SELECT count(*) FROM submission_failures WHERE submission_id = ? AND severity = ?), "
+        "warning_count = (SELECT count(*) FROM submission_failures WHERE submission_id = ? AND severity = ?) "
+        "WHERE submission_id = ?",
+        [submission_id, Severity.ERROR.value, submission_id, Severity.WARNING.value, submission_id],
+    )
 
 
 def insert_raw_rows(con: duckdb.DuckDBPyConnection, target: LoadTarget, sheets: Mapping[str, pl.DataFrame]) -> None:

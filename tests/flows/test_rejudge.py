@@ -1,0 +1,105 @@
+"""A register loaded after census returns: the returns' warnings against the register (not on it, far from its
+annual statistics) are judged again in the register's own transaction, on real workbooks and a real warehouse.
+
+Before, they stayed as the day each return was validated: a register loaded later gave a return none, a holder added
+to the register kept its 「不在名录中」, and uploading the same file again changed nothing (a duplicate)."""
+
+from __future__ import annotations
+
+import pytest
+
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.scopes import central_scope
+from cli.main import main
+from synthetic.holders import make_uscc
+from tests.flows.test_annual_stats import FIGURES, RULE, WARNING, ingest, register
+from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
+from warehouse.backends import EmbeddedWarehouse
+from warehouse.queries import query_failures, query_quality_by_province
+
+NOT_REGISTERED = "uscc_not_in_register"
+# As holder 0 reports it (1000 卷 + 2000 件): no warning.
+SAME_FIGURES = {"annual_stats_year": 2024, "annual_stats_vol": 1_000, "annual_stats_item": 2_000}
+
+
+def warnings_of(store, submission_id: str) -> tuple[list[tuple[int, str]], int]:
+    """The return's recorded warnings (row, rule) and its recorded warning count."""
+    with store.reader() as con:
+        rows = con.execute(
+            "SELECT excel_row, rule FROM submission_failures WHERE submission_id = ? ORDER BY excel_row, rule",
+            [submission_id],
+        ).fetchall()
+        (count,) = con.execute(
+            "SELECT warning_count FROM submissions WHERE submission_id = ?", [submission_id]
+        ).fetchone()
+    return [(row, rule) for row, rule in rows], count
+
+
+def test_a_register_loaded_after_a_return_judges_its_warnings_again(store, settings, tmp_path, capsys):
+    census = write_rows(tmp_path / "census.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 3))
+    returned = ingest(store, settings, census, "census")
+    assert (returned.status, returned.failures) == ("accepted", [])  # no register yet: nothing to compare with
+    # A register of holders 0 and 1, holder 0's annual statistics far from what it reports: the return (rows 3-5)
+    # now warns on holder 0 (row 3) and on holder 2, not on the register (row 5).
+    first = ingest(store, settings, register(tmp_path, {0: FIGURES}, count=2), "register")
+    assert (first.status, first.returns_rejudged) == ("accepted", 1)
+    assert warnings_of(store, returned.submission_id) == ([(3, RULE), (5, NOT_REGISTERED)], 2)
+    with store.reader() as con:
+        shown = query_failures(con, "440000", severity="warning", current_only=True)
+        quality = next(r for r in query_quality_by_province(con) if r["province_code"] == "440000")
+    assert {(r["excel_row"], r["rule"], r["message"]) for r in shown} >= {(3, RULE, WARNING)}
+    assert quality["current_warnings"] == 2
+    # The same return uploaded again is a duplicate: it reports the warnings as they stand now.
+    again = ingest(store, settings, census, "census")
+    assert (again.status, sorted((f.row, f.rule) for f in again.failures)) == (
+        "duplicate",
+        [(3, RULE), (5, NOT_REGISTERED)],
+    )
+    # The register completed (holder 2 added, holder 0's figures as it reports them), on the command line: the
+    # warnings go, and the uploader is told.
+    completed = register(tmp_path, {0: SAME_FIGURES}, count=3)
+    assert main(["ingest", "register", str(completed), "--province", PROVINCE, "--db", str(settings.db_path)]) == 0
+    assert "已按本名录重新核对现行普查表：1 份报表的名录相关警告有变化。" in capsys.readouterr().out
+    assert warnings_of(store, returned.submission_id) == ([], 0)
+    # A register that changes nothing the return is judged on changes none of its warnings.
+    third = ingest(store, settings, register(tmp_path, {0: SAME_FIGURES, 1: SAME_FIGURES}, count=3), "register")
+    assert (third.status, third.returns_rejudged) == ("accepted", 0)
+
+
+@pytest.fixture(params=["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+def any_store(request, settings):
+    """The embedded file, or a new DuckLake on PostgreSQL (the returns are judged again in the register's transaction
+    on both backends)."""
+    if request.param == "embedded":
+        return EmbeddedWarehouse(settings.db_path)
+    return request.getfixturevalue("make_lake")()
+
+
+def test_a_central_channel_s_register_judges_only_that_channel_s_return_again(any_store, settings, tmp_path):
+    store = any_store
+    organs = central_scope("organs")
+    units = [
+        {
+            **row,
+            "uscc": make_uscc(i + 1, prefix="11100000"),
+            "unit_name": f"中央机关{i}",
+            "unit_nature": "机关",
+            "holder_type": "机关档案室",
+            "division_code": "110000",
+            "admin_level": "中央",
+        }
+        for i, row in enumerate(holder_rows(CENSUS_FORM, 2))
+    ]
+    central = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, units, scope=organs)
+    returned = ingest(store, settings, central, "census", central=True)
+    local = ingest(
+        store, settings, write_rows(tmp_path / "gd.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 2)), "census"
+    )
+    assert returned.failures == [] == local.failures
+    # The channel's register lists its first unit only: its second (row 4) is not on it; Guangdong's return is not
+    # compared with a central channel's register.
+    book = write_rows(tmp_path / "register.xlsx", REGISTER_FORM, units[:1], scope=organs)
+    loaded = ingest(store, settings, book, "register", central=True)
+    assert (loaded.status, loaded.returns_rejudged) == ("accepted", 1)
+    assert warnings_of(store, returned.submission_id) == ([(4, NOT_REGISTERED)], 1)
+    assert warnings_of(store, local.submission_id) == ([], 0)
