@@ -74,6 +74,14 @@ def describe_job(job: UploadJob | None) -> list[Any]:
             id=ids.UPLOAD_OUTCOME,
         )
     ]
+    if result.get("returns_rejudged"):
+        # A register: the returns compared with it were judged again (their warnings on /quality changed).
+        parts.append(
+            html.P(
+                f"已按本名录重新核对现行普查表：{format_count(result['returns_rejudged'])} 份报表的名录相关警告有变化"
+                "（见“数据质量”）。"
+            )
+        )
     parts += describe_scope_checks(job, result)
     links: list[Any] = []
     if result.get("report"):

@@ -90,6 +90,17 @@ def test_a_finished_job_s_report_and_data_docs_links_stand_apart_in_one_row():
     assert [link.href for link in row.children] == ["/download/report/j1", "/data-docs/S1/"]
 
 
+def test_a_register_s_job_says_how_many_returns_it_judged_again():
+    result = {"status": "accepted", "rows": 3, "errors": 0, "warnings": 0, "returns_rejudged": 2}
+    job = UploadJob("j1", "guangdong", "440000", "register", "r.xlsx", status="done", result=result)
+    said = [part.children for part in describe_job(job)]
+    assert "已按本名录重新核对现行普查表：2 份报表的名录相关警告有变化（见“数据质量”）。" in said
+    quiet = UploadJob(
+        "j2", "guangdong", "440000", "register", "r.xlsx", status="done", result=result | {"returns_rejudged": 0}
+    )
+    assert not any("重新核对" in str(part.children) for part in describe_job(quiet))
+
+
 def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):
     """At the server's exit the job inside DuckDB runs to its end (cut off there, the process aborted)."""
     _, settings, _ = site
