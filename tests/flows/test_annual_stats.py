@@ -80,9 +80,9 @@ def test_a_prefecture_s_return_is_compared_with_its_province_s_register(store, s
     ]
 
 
-def test_a_central_channel_s_return_is_compared_with_its_register(store, settings, tmp_path):
-    organs = central_scope("organs")
-    units = [
+def central_organs(count: int) -> list[dict[str, Any]]:
+    """Census rows of central organs in Beijing."""
+    return [
         {
             **row,
             "uscc": make_uscc(i + 1, prefix="11100000"),
@@ -92,8 +92,13 @@ def test_a_central_channel_s_return_is_compared_with_its_register(store, setting
             "division_code": "110000",
             "admin_level": "中央",
         }
-        for i, row in enumerate(holder_rows(CENSUS_FORM, 2))
+        for i, row in enumerate(holder_rows(CENSUS_FORM, count))
     ]
+
+
+def test_a_central_channel_s_return_is_compared_with_its_register(store, settings, tmp_path):
+    organs = central_scope("organs")
+    units = central_organs(2)
     registered = [{**unit, **(FIGURES if i == 0 else {})} for i, unit in enumerate(units)]
     book = write_rows(tmp_path / "register.xlsx", REGISTER_FORM, registered, scope=organs)
     assert ingest(store, settings, book, "register", central=True).status == "accepted"

@@ -11,8 +11,7 @@ import pytest
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.scopes import central_scope
 from cli.main import main
-from synthetic.holders import make_uscc
-from tests.flows.test_annual_stats import FIGURES, RULE, WARNING, ingest, register
+from tests.flows.test_annual_stats import FIGURES, RULE, WARNING, central_organs, ingest, register
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import query_failures, query_quality_by_province
@@ -78,18 +77,7 @@ def any_store(request, settings):
 def test_a_central_channel_s_register_judges_only_that_channel_s_return_again(any_store, settings, tmp_path):
     store = any_store
     organs = central_scope("organs")
-    units = [
-        {
-            **row,
-            "uscc": make_uscc(i + 1, prefix="11100000"),
-            "unit_name": f"中央机关{i}",
-            "unit_nature": "机关",
-            "holder_type": "机关档案室",
-            "division_code": "110000",
-            "admin_level": "中央",
-        }
-        for i, row in enumerate(holder_rows(CENSUS_FORM, 2))
-    ]
+    units = central_organs(2)
     central = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, units, scope=organs)
     returned = ingest(store, settings, central, "census", central=True)
     local = ingest(
