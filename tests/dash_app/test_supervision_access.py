@@ -1197,10 +1197,12 @@ def test_a_province_s_bulletin_lists_its_longest_overdue_findings_first(app, sit
         for f in read(site, query_findings, today, province_code="440000", overdue_only=True)
         if f["unit_class"] not in CENTRAL_UNIT_CLASSES
     ]
-    assert len(overdue) > OVERDUE_LISTED, "the demo gives Guangdong more overdue findings than the bulletin lists"
+    # (How many are overdue depends on the module's earlier tests, which close some: the order is checked whatever.)
+    assert len({f["overdue_days"] for f in overdue}) > 1, "the demo's findings are overdue by different days"
     page = client_of(app, "guangdong").get("/bulletin/440000").get_data(as_text=True)
     section = page.split("四、逾期未销号的整改问题", 1)[1].split("五、", 1)[0]
     listed = re.findall(r"<tr><td[^>]*>([^<]+)</td>(?:<td[^>]*>[^<]*</td>){3}<td[^>]*>([\d,]+)</td></tr>", section)
     days = [int(d.replace(",", "")) for _, d in listed]
-    assert len(listed) == OVERDUE_LISTED and days == sorted(days, reverse=True)
-    assert days[-1] >= max(f["overdue_days"] for f in overdue if f["finding_id"] not in {i for i, _ in listed})
+    assert len(listed) == min(len(overdue), OVERDUE_LISTED) and days == sorted(days, reverse=True)
+    unlisted = [f["overdue_days"] for f in overdue if f["finding_id"] not in {i for i, _ in listed}]
+    assert all(days[-1] >= d for d in unlisted)
