@@ -90,8 +90,8 @@ def find_current_by_sha256(
 
 
 def fetch_recorded_outcome(con: duckdb.DuckDBPyConnection, submission_id: str) -> tuple[int, list[Failure]]:
-    """A recorded submission's row count and its errors and warnings, as they were reported (what a duplicate of it
-    reports again)."""
+    """A recorded submission's row count and its errors and warnings as recorded (what a duplicate of it reports
+    again): as its validation reported them, its warnings against the register as last judged."""
     found = con.execute("SELECT row_count FROM submissions WHERE submission_id = ?", [submission_id]).fetchone()
     failures = [
         Failure(sheet, row, field, label, value, rule, Severity(severity), message)
