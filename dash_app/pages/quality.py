@@ -68,14 +68,21 @@ WARNING_COLUMNS = [
     # 18 characters on one line; never cut.
     Column("uscc", "统一社会信用代码", "code", wrap=True, wrap_width=190),
 ]
-# The widest figure a census number can hold (its upper bound) and the widest robust z-score shown.
+# The widest figure a census number can hold (its upper bound).
 WIDEST_FIGURE = (f"{MAX_ARCHIVE_COUNT:,}", f"{MAX_AREA_M2:,}.00", f"{MAX_CAPACITY_GB:,}.00")
+
+
+def field_with_unit(label: str, unit: str) -> str:
+    """An outlier's field with its unit: 库房面积（平方米）, so that the value and the median read as quantities."""
+    return f"{label}（{unit}）" if unit else label
+
+
 # Sized to what they can hold (fit_width): the holder, its figure beside its peers' median and what sets the peers
 # (type and tier) in view at 1,400 pixels; a name, a field's label and a province wrap.
 OUTLIER_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code", fits=province_names(), lines=2),
     Column("unit_name", "单位名称", tooltip="uscc", wrap=True, wrap_width=112),
-    Column("field_label", "指标", fits=tuple(f"{label}（{unit}）" for label, unit in OUTLIER_FIELDS.values()), lines=2),
+    Column("field_label", "指标", fits=tuple(field_with_unit(*field) for field in OUTLIER_FIELDS.values()), lines=2),
     Column("value", "填报值", "number", fits=WIDEST_FIGURE),
     Column("peer_median", "同类中位数", "number", fits=WIDEST_FIGURE),
     Column("impact_pct", "影响全国合计", "pct", decimals=4, fits=("100.0000%",)),
@@ -134,13 +141,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
     def outliers(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         # Medians over every peer group of the country: computed once per snapshot.
         rows = context.reader.cached(query_outliers, scope_province(viewer))
-        # The unit beside the field's name: 库房面积（平方米）, so that the value and the median read as quantities.
-        return with_names(
-            [
-                {**r, "field_label": f"{r['field_label']}（{r['unit']}）" if r["unit"] else r["field_label"]}
-                for r in rows
-            ]
-        )
+        return with_names([{**r, "field_label": field_with_unit(r["field_label"], r["unit"])} for r in rows])
 
     def duplicates(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:
