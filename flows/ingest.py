@@ -294,10 +294,12 @@ def rejudge_current_returns(
     kind, rule_ids = REJUDGED_AFTER[loaded_kind]
     validate_rules = importlib.import_module(_VALIDATION_MODULE).validate_rules
     channel = scope.code if scope is not None and scope.is_central else None
-    if scope is not None and scope.is_central:
-        register = fetch_scope_register_usccs(con, scope, round_id)
+    if scope is not None and channel is not None:
         context = build_check_context(
-            None, scope=scope, register_usccs=register, annual_stats=fetch_scope_annual_stats(con, scope, round_id)
+            None,
+            scope=scope,
+            register_usccs=fetch_scope_register_usccs(con, scope, round_id),
+            annual_stats=fetch_scope_annual_stats(con, scope, round_id),
         )
     else:
         context = _census_context(con, round_id, province_code)
@@ -432,6 +434,7 @@ def ingest_workbook(
         dropped = shrink.dropped if shrink is not None and shrink.exceeds_limit else None
         report = timed("report", write_annotated_report, identity.path, out, parsed.columns, failures, dropped)
     submission_id = None
+    rejudged: list[int] = []  # set by the load of an upload REJUDGED_AFTER names
     if not request.dry_run and not unconfirmed:
         submission = NewSubmission(
             kind=book.kind,
@@ -452,7 +455,6 @@ def ingest_workbook(
         guard = None
         if status == "accepted" and scope is not None:
             guard = ScopeGuard(book, scope, usccs, settings.shrink_limit_pct, request.confirm_shrink)
-        rejudged: list[int] = []
         after = None
         if status == "accepted" and book.kind in REJUDGED_AFTER:
 
@@ -485,5 +487,5 @@ def ingest_workbook(
         scope,
         shrink,
         conflicts,
-        rejudged[0] if submission_id is not None and rejudged else 0,
+        rejudged[0] if rejudged else 0,
     )

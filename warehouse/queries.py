@@ -408,8 +408,10 @@ def query_holder_lineage(
     return fetch_named(
         con,
         """
-        SELECT s.submission_id, s.province_code, CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel, s.file_name, s.file_sha256,
-               s.submitted_by, s.submitted_at, s.is_current, r.sheet_name, r.excel_row, r.unit_name, r.vol_total, r.item_total
+        SELECT s.submission_id, s.province_code,
+               CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel,
+               s.file_name, s.file_sha256, s.submitted_by, s.submitted_at, s.is_current,
+               r.sheet_name, r.excel_row, r.unit_name, r.vol_total, r.item_total
         FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id)
         WHERE s.round_id = ? AND r.uscc = ? AND (? IS NULL OR s.province_code = ?)
         ORDER BY s.submitted_at DESC
@@ -472,8 +474,9 @@ def query_failures(
     return fetch_named(
         con,
         """
-        SELECT s.province_code, CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel, s.submission_id, s.file_name, s.status,
-               f.sheet, f.excel_row, f.field, f.label, f.value, f.rule, f.severity, f.message, r.uscc, r.unit_name
+        SELECT s.province_code, CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel,
+               s.submission_id, s.file_name, s.status, f.sheet, f.excel_row, f.field, f.label, f.value, f.rule,
+               f.severity, f.message, r.uscc, r.unit_name
         FROM submission_failures AS f
         JOIN submissions AS s USING (submission_id)
         LEFT JOIN raw_census_rows AS r ON r.submission_id = f.submission_id AND r.excel_row = f.excel_row
