@@ -18,7 +18,14 @@ from census_schema.scopes import choose_scope
 from census_schema.settings import load_settings
 from cli.main import emit_json, saying_if_created
 from dash_app.formatting import format_date
-from flows.ingest import REFUSED_STATUSES, STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
+from flows.ingest import (
+    REFUSED_STATUSES,
+    STAGE_LABELS,
+    IngestRequest,
+    describe_rejudged,
+    prefetch_validation,
+    run_directly,
+)
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
 from flows.worker import ReaderWorker
 
@@ -60,7 +67,7 @@ def describe_outcome(result: dict[str, Any]) -> str:
     if result.get("submission_id"):
         lines.append(f"提交编号：{result['submission_id']}")
     if result.get("returns_rejudged"):
-        lines.append(f"已按本名录重新核对现行普查表：{result['returns_rejudged']} 份报表的名录相关警告有变化。")
+        lines.append(f"{describe_rejudged(result['returns_rejudged'])}。")
     lines += _describe_conflicts(result.get("conflicts") or [])
     lines += _describe_shrink(result.get("shrink"), status)
     for failure in result["failures"][:SHOWN_FAILURES]:

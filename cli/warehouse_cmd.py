@@ -19,7 +19,7 @@ from cli.main import display_width, emit_json
 from dash_app.formatting import format_count, format_number, format_pct
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
-from warehouse.reviews import Reviewer, check_review_request, review_submission
+from warehouse.reviews import Reviewer, check_review_request
 from warehouse.store import WarehouseStore
 from warehouse.users import get_user
 
@@ -182,10 +182,14 @@ def find_reviewer(con: duckdb.DuckDBPyConnection, name: str) -> Reviewer:
 
 def run_review(args: argparse.Namespace) -> int:
     """Accept or return a submission, at the level of the user named by --by."""
+    # Imported here: judging census returns again (a register's review) loads the flows; the other commands must not.
+    from flows.ingest import describe_rejudged
+    from flows.review import review_and_rejudge
+
     check_review_request(args.action, args.by, args.reason)
 
     def review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        return review_submission(con, args.submission_id, args.action, find_reviewer(con, args.by), args.reason)
+        return review_and_rejudge(con, args.submission_id, args.action, find_reviewer(con, args.by), args.reason)
 
     result = _store(args).write(review)
     if args.json:
@@ -196,6 +200,8 @@ def run_review(args: argparse.Namespace) -> int:
         f"报送 {result['submission_id']}：{result['from_state']} → {result['to_state']}"
         f"（审核人 {result['changed_by']}{reason}）\n"
     )
+    if result["returns_rejudged"]:
+        sys.stdout.write(f"{describe_rejudged(result['returns_rejudged'], by_review=True)}。\n")
     return 0
 
 

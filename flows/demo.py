@@ -27,13 +27,14 @@ from census_schema.settings import Settings
 from census_schema.supervision.indicators import get_indicator
 from flows.ingest import IngestRequest
 from flows.reminders import write_daily_reminders
+from flows.review import review_and_rejudge
 from synthetic.census import Manifest, generate_national_dataset, write_census_return
 from synthetic.scopes import PlannedReturn, generate_central_dataset, plan_scope_splits, write_demo_dataset
 from synthetic.supervision import DEMO_TODAY, generate_supervision_dataset, write_supervision_workbooks
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import assign_evaluators, open_evaluation
 from warehouse.indicators import query_provincial_progress
-from warehouse.reviews import Action, Reviewer, review_submission
+from warehouse.reviews import Action, Reviewer
 from warehouse.scopes import fetch_scope_return
 from warehouse.supervision import query_supervision_summary
 
@@ -245,7 +246,7 @@ def _reviewing(
     submission_id: str, action: Action, reviewer: Reviewer, reason: str | None
 ) -> Callable[[duckdb.DuckDBPyConnection], dict[str, Any]]:
     """The work of one review, for the warehouse's writer."""
-    return lambda con: review_submission(con, submission_id, action, reviewer, reason)
+    return lambda con: review_and_rejudge(con, submission_id, action, reviewer, reason)
 
 
 def _review(

@@ -286,6 +286,12 @@ REJUDGED_AFTER: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
+def describe_rejudged(count: int, *, by_review: bool = False) -> str:
+    """The sentence telling an uploader (or a reviewer of a register) how many current returns' warnings changed."""
+    basis = "审核后的名录" if by_review else "本名录"
+    return f"已按{basis}重新核对现行普查表：{count:,} 份报表的名录相关警告有变化"
+
+
 def rejudge_current_returns(
     con: duckdb.DuckDBPyConnection, loaded_kind: str, round_id: str, province_code: str | None, scope: Scope | None
 ) -> int:

@@ -9,6 +9,7 @@ may still be accepted by the level that returned it, when the uploader shows the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from census_schema.scopes import (
     PROVINCE_REVIEW,
     RETURNED,
     REVIEW_LEVEL_LABELS,
+    Scope,
     parse_stored_scope,
     review_label,
 )
@@ -74,13 +76,33 @@ def check_review_request(action: str, by: str, reason: str | None) -> tuple[str,
     return by, reason
 
 
+@dataclass(frozen=True)
+class RecountedSubmission:
+    """A submission a review took out of the figures (returned) or put back in (accepted after being returned)."""
+
+    kind: str
+    round_id: str
+    province_code: str | None
+    scope: Scope | None
+
+
+OnRecount = Callable[[duckdb.DuckDBPyConnection, RecountedSubmission], None]
+
+
 def review_submission(
-    con: duckdb.DuckDBPyConnection, submission_id: str, action: Action, reviewer: Reviewer, reason: str | None
+    con: duckdb.DuckDBPyConnection,
+    submission_id: str,
+    action: Action,
+    reviewer: Reviewer,
+    reason: str | None,
+    on_recount: OnRecount | None = None,
 ) -> dict[str, Any]:
-    """Accept or return a current accepted return at the reviewer's level, recording the change in one transaction."""
+    """Accept or return a current accepted return at the reviewer's level, recording the change in one transaction;
+    `on_recount` runs in that transaction when the review took the return out of the figures or put it back."""
     by, reason = check_review_request(action, reviewer.name, reason)
     with transaction(con):
-        return _apply_review(con, submission_id, action, Reviewer(by, reviewer.role, reviewer.province_code), reason)
+        reviewer = Reviewer(by, reviewer.role, reviewer.province_code)
+        return _apply_review(con, submission_id, action, reviewer, reason, on_recount)
 
 
 def _province_name(code: str | None) -> str:
@@ -106,8 +128,10 @@ def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer
     scope = parse_stored_scope(row[1], row[2], row[0])
     where = scope.label if scope is not None else "该范围"
     what = "普查表" if row[4] == "census" else "普查对象名录"
+    # A register is also what the census returns are compared with (the re-judging is the flows' review).
+    compared = "；与其核对的现行普查表将重新核对名录相关警告" if row[4] == "register" else ""
     return (
-        f"退回将使{where}的这份{what}（{row[3]:,} 个单位）不再计入统计数字，直到该范围重新报送并审核通过；"
+        f"退回将使{where}的这份{what}（{row[3]:,} 个单位）不再计入统计数字，直到该范围重新报送并审核通过{compared}；"
         "报送单位会看到退回原因，退回记入审计日志。"
     )
 
@@ -139,11 +163,16 @@ def _check_level(submission_id: str, row: tuple[Any, ...], reviewer: Reviewer, l
 
 
 def _apply_review(
-    con: duckdb.DuckDBPyConnection, submission_id: str, action: str, reviewer: Reviewer, reason: str | None
+    con: duckdb.DuckDBPyConnection,
+    submission_id: str,
+    action: str,
+    reviewer: Reviewer,
+    reason: str | None,
+    on_recount: OnRecount | None,
 ) -> dict[str, Any]:
     row = con.execute(
-        "SELECT status, is_current, superseded_by, review_state, review_stage, province_code, scope_kind, scope_code "
-        "FROM submissions WHERE submission_id = ?",
+        "SELECT status, is_current, superseded_by, review_state, review_stage, province_code, scope_kind, scope_code, "
+        "kind, round_id FROM submissions WHERE submission_id = ?",
         [submission_id],
     ).fetchone()
     # Another province's return is not found for a provincial reviewer: whether it exists, and its state, are not
@@ -153,7 +182,7 @@ def _apply_review(
             f"找不到报送记录「{submission_id}」。",
             hint="请核对报送编号：提交记录页面或 archive-census submissions 可查（省级档案部门只能审核本省的报送）。",
         )
-    status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code = row
+    status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code, kind, round_id = row
     label = ACTION_LABELS[action]
     if status != "accepted":
         raise IllegalTransition(
@@ -198,6 +227,9 @@ def _apply_review(
         con, AuditKind.REVIEW, action, actor=reviewer.name, target=submission_id,
         before={"review_state": from_label}, after={"review_state": to_label}, reason=reason,
     )  # fmt: skip
+    if on_recount is not None and RETURNED in (state, to_state):
+        scope = parse_stored_scope(scope_kind, scope_code, province_code)
+        on_recount(con, RecountedSubmission(kind, round_id, province_code, scope))
     return {
         "submission_id": submission_id,
         "action": action,

@@ -16,8 +16,10 @@ from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import kind_label, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from flows.ingest import describe_rejudged
+from flows.review import review_and_rejudge
 from warehouse.queries import list_submissions, query_holder_lineage, query_review_progress
-from warehouse.reviews import Action, Reviewer, describe_return, review_submission
+from warehouse.reviews import Action, Reviewer, describe_return
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -196,11 +198,14 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     reviewer = Reviewer(viewer.user_name, viewer.role, viewer.province_code)
     try:
         change = context.store.write(
-            lambda con: review_submission(con, submission_id.strip(), action, reviewer, reason)
+            lambda con: review_and_rejudge(con, submission_id.strip(), action, reviewer, reason)
         )
     except CensusError as error:
         return error.describe()
-    return f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"
+    said = f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"
+    if change["returns_rejudged"]:
+        said += f"；{describe_rejudged(change['returns_rejudged'], by_review=True)}（见“数据质量”）"
+    return said
 
 
 def return_preview(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:

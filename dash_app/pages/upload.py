@@ -19,6 +19,7 @@ from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.uploads import UPLOAD_KINDS, UploadJob
+from flows.ingest import describe_rejudged
 
 PATH = "/upload"
 NAME = "上传报表"
@@ -76,12 +77,7 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     ]
     if result.get("returns_rejudged"):
         # A register: the returns compared with it were judged again (their warnings on /quality changed).
-        parts.append(
-            html.P(
-                f"已按本名录重新核对现行普查表：{format_count(result['returns_rejudged'])} 份报表的名录相关警告有变化"
-                "（见“数据质量”）。"
-            )
-        )
+        parts.append(html.P(f"{describe_rejudged(result['returns_rejudged'])}（见“数据质量”）。"))
     parts += describe_scope_checks(job, result)
     links: list[Any] = []
     if result.get("report"):

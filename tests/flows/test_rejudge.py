@@ -9,12 +9,16 @@ from __future__ import annotations
 import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.roles import Role
 from census_schema.scopes import central_scope
 from cli.main import main
+from flows.review import review_and_rejudge
 from tests.flows.test_annual_stats import FIGURES, RULE, WARNING, central_organs, ingest, register
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import query_failures, query_quality_by_province
+from warehouse.reviews import Reviewer, describe_return
+from warehouse.users import add_user
 
 NOT_REGISTERED = "uscc_not_in_register"
 # As holder 0 reports it (1000 卷 + 2000 件): no warning.
@@ -91,3 +95,32 @@ def test_a_central_channel_s_register_judges_only_that_channel_s_return_again(an
     assert (loaded.status, loaded.returns_rejudged) == ("accepted", 1)
     assert warnings_of(store, returned.submission_id) == ([(4, NOT_REGISTERED)], 1)
     assert warnings_of(store, local.submission_id) == ([], 0)
+
+
+def test_a_register_returned_by_its_reviewer_and_accepted_again_judges_the_returns_again(
+    store, settings, tmp_path, capsys
+):
+    returned = ingest(
+        store, settings, write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 3)), "census"
+    )
+    listed = ingest(store, settings, register(tmp_path, {0: FIGURES}, count=2), "register")
+    assert warnings_of(store, returned.submission_id) == ([(3, RULE), (5, NOT_REGISTERED)], 2)
+    with store.writer() as con:
+        add_user(con, "planner", "hash", Role.PLANNER, None)
+    planner = Reviewer("planner", Role.PLANNER)
+    with store.reader() as con:
+        said = describe_return(con, listed.submission_id, planner)
+    assert said is not None and "与其核对的现行普查表将重新核对名录相关警告" in said
+    # Returned on the command line: the register no longer counts, so nothing is compared with it; the reviewer is told.
+    db = str(settings.db_path)
+    argv = ["review", "return", listed.submission_id, "--by", "planner", "--reason", "名录不全", "--db", db]
+    assert main(argv) == 0
+    assert "已按审核后的名录重新核对现行普查表：1 份报表的名录相关警告有变化。" in capsys.readouterr().out
+    assert warnings_of(store, returned.submission_id) == ([], 0)
+    # Accepted after all: its warnings come back.
+    change = store.write(lambda con: review_and_rejudge(con, listed.submission_id, "accept", planner, None))
+    assert (change["to_state"], change["returns_rejudged"]) == ("已审核", 1)
+    assert warnings_of(store, returned.submission_id) == ([(3, RULE), (5, NOT_REGISTERED)], 2)
+    # A census return's review judges nothing again.
+    change = store.write(lambda con: review_and_rejudge(con, returned.submission_id, "accept", planner, None))
+    assert change["returns_rejudged"] is None
