@@ -17,6 +17,7 @@ from dash_app.pages.upload import held_return
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, load_grid, post_callback, returned, upload, wait_for_job
+from tests.flows.test_annual_stats import central_organs
 from tests.flows.workbooks import write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
@@ -235,3 +236,24 @@ def test_a_central_unit_s_rows_name_its_channel_not_the_nation(site):
     assert {r["province_name"] for r in rows if r["uscc"] != reported["uscc"]} == {"广东省"}
     gone = grid_rows(app, planner, ids.COVERAGE_MISSING_GRID, "?division=central:enterprises")
     assert [(r["unit_name"], r["province_name"]) for r in gone] == [("450000单位1", "中央企业")]
+
+
+def test_a_register_s_return_tells_the_reviewer_the_returns_it_judged_again(site):
+    # Last in the module: it adds a channel's return and register, which the coverage figures above do not expect.
+    app, store, folder = site
+    organs = central_scope("organs")
+    units = central_organs(2)
+    loads = [
+        ("census", write_rows(folder / "o.xlsx", CENSUS_FORM, units, scope=organs)),
+        ("register", write_rows(folder / "o-reg.xlsx", REGISTER_FORM, units[:1], scope=organs)),
+    ]
+    for kind, path in loads:
+        settings = web_settings(folder / "var" / "warehouse.duckdb")
+        outcome = ingest_workbook(store, IngestRequest(path, kind, None, "填报员", scope=organs), settings)
+        assert outcome.status == "accepted", outcome.failures
+    register_id = outcome.submission_id
+    assert "与其核对的现行普查表将重新核对名录相关警告" in (return_preview(app, "planner", register_id) or "")
+    assert review(app, "planner", register_id, "return", "名录漏报单位") == (
+        f"{register_id}：待国家局审核 → 已退回；已按审核后的名录重新核对现行普查表：1 份报表的名录相关警告有变化"
+        "（见“数据质量”）"
+    )
