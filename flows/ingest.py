@@ -304,7 +304,7 @@ def rejudge_current_returns(
         context = build_check_context(
             None,
             scope=scope,
-            register_usccs=fetch_scope_register_usccs(con, scope, round_id),
+            register_usccs=fetch_scope_register_usccs(con, scope, round_id) or None,  # none counts: no comparison
             annual_stats=fetch_scope_annual_stats(con, scope, round_id),
         )
     else:

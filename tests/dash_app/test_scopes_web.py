@@ -257,3 +257,9 @@ def test_a_register_s_return_tells_the_reviewer_the_returns_it_judged_again(site
         f"{register_id}：待国家局审核 → 已退回；已按审核后的名录重新核对现行普查表：1 份报表的名录相关警告有变化"
         "（见“数据质量”）"
     )
+    with store.reader() as con:  # no register left to compare the channel's return with: no warning
+        (warnings,) = con.execute(
+            "SELECT warning_count FROM submissions WHERE kind = 'census' AND scope_code = ? AND is_current",
+            [organs.code],
+        ).fetchone()
+    assert warnings == 0

@@ -95,6 +95,13 @@ def test_a_central_channel_s_register_judges_only_that_channel_s_return_again(an
     assert (loaded.status, loaded.returns_rejudged) == ("accepted", 1)
     assert warnings_of(store, returned.submission_id) == ([(4, NOT_REGISTERED)], 1)
     assert warnings_of(store, local.submission_id) == ([], 0)
+    # The register returned by its reviewer: the channel has no register to compare with, so no warning (not every
+    # unit "not on an empty register").
+    change = store.write(
+        lambda con: review_and_rejudge(con, loaded.submission_id, "return", Reviewer("planner", Role.PLANNER), "漏报")
+    )
+    assert change["returns_rejudged"] == 1
+    assert warnings_of(store, returned.submission_id) == ([], 0)
 
 
 def test_a_register_returned_by_its_reviewer_and_accepted_again_judges_the_returns_again(
