@@ -48,7 +48,7 @@ from warehouse.loads import (
     record_upload_once,
     replace_rule_failures,
 )
-from warehouse.scopes import fetch_scope_annual_stats, fetch_scope_register_usccs
+from warehouse.scopes import fetch_register_basis, fetch_scope_annual_stats, fetch_scope_register_usccs
 
 T = TypeVar("T")
 # The checks bring in Great Expectations (3-5 s to import): imported on first validation, or ahead of it in the
@@ -286,6 +286,21 @@ REJUDGED_AFTER: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
+def _central_channel(scope: Scope | None) -> str | None:
+    return scope.code if scope is not None and scope.is_central else None
+
+
+def read_register_basis(
+    store: Warehouse, book: WorkbookForm, province_code: str | None, scope: Scope | None
+) -> tuple[str, ...] | None:
+    """The registers a census return is judged against as it is validated (`fetch_register_basis`); None for other
+    kinds."""
+    if book.kind != REJUDGED_AFTER[REGISTER_FORM.kind][0]:
+        return None
+    with store.reader() as con:
+        return fetch_register_basis(con, book.round_id, province_code, _central_channel(scope))
+
+
 def describe_rejudged(count: int, *, by_review: bool = False) -> str:
     """The sentence telling an uploader (or a reviewer of a register) how many current returns' warnings changed."""
     basis = "审核后的名录" if by_review else "本名录"
@@ -299,7 +314,7 @@ def rejudge_current_returns(
     province's local returns, or its central channel's), recording what changed; how many returns changed."""
     kind, rule_ids = REJUDGED_AFTER[loaded_kind]
     validate_rules = importlib.import_module(_VALIDATION_MODULE).validate_rules
-    channel = scope.code if scope is not None and scope.is_central else None
+    channel = _central_channel(scope)
     if scope is not None and channel is not None:
         context = build_check_context(
             None,
@@ -398,6 +413,8 @@ def ingest_workbook(
         holders_may_be_empty=scope is not None,
     )
     identity = replace(identity, read_ahead=None)  # the sheets' text is not needed once typed: free it
+    # Read before the context: a register loaded or reviewed after this has the return judged again as it loads.
+    basis = read_register_basis(store, book, province, scope)
     context = replace(timed("context", read_check_context, store, book, province), today=settings.today())
     usccs = holder_codes(book, parsed.rows)
     facts: ScopeFacts | None = None
@@ -441,6 +458,7 @@ def ingest_workbook(
         report = timed("report", write_annotated_report, identity.path, out, parsed.columns, failures, dropped)
     submission_id = None
     rejudged: list[int] = []  # set by the load of an upload REJUDGED_AFTER names
+    judged_again: list[bool] = []  # set by the load of a census return whose registers changed since validation
     if not request.dry_run and not unconfirmed:
         submission = NewSubmission(
             kind=book.kind,
@@ -467,7 +485,19 @@ def ingest_workbook(
             def after(con: duckdb.DuckDBPyConnection) -> None:
                 rejudged[:] = [rejudge_current_returns(con, book.kind, book.round_id, province, scope)]
 
+        elif status == "accepted" and basis is not None:
+            # A register loaded, returned or accepted again while this return was validated: judge it (and the
+            # scope's other current returns, already judged against that register) again against the registers now.
+            def after(con: duckdb.DuckDBPyConnection) -> None:
+                changed = fetch_register_basis(con, book.round_id, province, _central_channel(scope)) != basis
+                if changed:
+                    rejudge_current_returns(con, REGISTER_FORM.kind, book.round_id, province, scope)
+                judged_again[:] = [changed]
+
         submission_id, raced = timed("load", load_submission, store, submission, rows, failures, guard, after)
+        if submission_id is not None and not raced and any(judged_again):
+            with store.reader() as con:  # the warnings as recorded now, not as validated
+                _, failures = fetch_recorded_outcome(con, submission_id)
         if raced:
             return IngestOutcome(
                 "duplicate",

@@ -97,3 +97,16 @@ def fetch_scope_register_usccs(con: duckdb.DuckDBPyConnection, scope: Scope, rou
         [round_id, scope.province_code, scope.code if scope.is_central else None],
     ).fetchall()
     return frozenset(row[0] for row in rows)
+
+
+def fetch_register_basis(
+    con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None, central_channel: str | None
+) -> tuple[str, ...]:
+    """The registers a census return is compared with, as their submission ids (a register's rows never change, so
+    the ids change exactly when what the return is judged against does): its province's, or its central channel's."""
+    rows = con.execute(
+        "SELECT DISTINCT submission_id FROM stg_register WHERE round_id = ? "
+        "AND province_code IS NOT DISTINCT FROM ? AND central_channel IS NOT DISTINCT FROM ? ORDER BY submission_id",
+        [round_id, province_code, central_channel],
+    ).fetchall()
+    return tuple(row[0] for row in rows)

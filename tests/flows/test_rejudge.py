@@ -12,6 +12,7 @@ from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.roles import Role
 from census_schema.scopes import central_scope
 from cli.main import main
+from flows.ingest import IngestRequest, ingest_workbook, validate_workbook
 from flows.review import review_and_rejudge
 from tests.flows.test_annual_stats import FIGURES, RULE, WARNING, central_organs, ingest, register
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
@@ -131,3 +132,23 @@ def test_a_register_returned_by_its_reviewer_and_accepted_again_judges_the_retur
     # A census return's review judges nothing again.
     change = store.write(lambda con: review_and_rejudge(con, returned.submission_id, "accept", planner, None))
     assert change["returns_rejudged"] is None
+
+
+def test_a_register_loaded_while_a_return_is_validated_has_the_return_judged_again_as_it_loads(
+    store, settings, tmp_path
+):
+    census = write_rows(tmp_path / "census.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 3))
+    book = register(tmp_path, {0: FIGURES}, count=2)
+
+    def validate_after_a_register_loads(step, /, *args, **kwargs):
+        if step is validate_workbook:  # the register commits while the return is validated against none
+            loaded = ingest(store, settings, book, "register")
+            assert (loaded.status, loaded.returns_rejudged) == ("accepted", 0)  # the return is not loaded yet
+        return step(*args, **kwargs)
+
+    request = IngestRequest(census, "census", PROVINCE, "张三")
+    returned = ingest_workbook(store, request, settings, run_step=validate_after_a_register_loads)
+    expected = [(3, RULE), (5, NOT_REGISTERED)]
+    assert returned.status == "accepted"
+    assert warnings_of(store, returned.submission_id) == (expected, 2)
+    assert sorted((f.row, f.rule) for f in returned.failures) == expected  # the uploader is told what is recorded
