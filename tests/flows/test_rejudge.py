@@ -135,8 +135,9 @@ def test_a_register_returned_by_its_reviewer_and_accepted_again_judges_the_retur
 
 
 def test_a_register_loaded_while_a_return_is_validated_has_the_return_judged_again_as_it_loads(
-    store, settings, tmp_path
+    any_store, settings, tmp_path
 ):
+    store = any_store
     census = write_rows(tmp_path / "census.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 3))
     book = register(tmp_path, {0: FIGURES}, count=2)
 
