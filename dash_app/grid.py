@@ -56,6 +56,9 @@ GRID_LOCALE = {
     "ariaPageSizeSelectorLabel": "每页行数",
     "pageLastRowUnknown": "？",
     "noRowsToShow": "没有数据",
+    "noMatchingRows": "没有符合筛选条件的数据",
+    "invalidNumber": "不是有效的数字",
+    "invalidDate": "不是有效的日期",
     "loadingOoo": "加载中……",
     "loadingError": "加载出错",
     "filterOoo": "筛选……",
@@ -456,11 +459,13 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
         return prepare_rows(rows), count_text(len(rows)), prepare_rows([total] if total else [])
 
     app.clientside_callback(
-        ClientsideFunction("archiveCensus", "filteredCount"),
+        ClientsideFunction("archiveCensus", "shownRows"),
         Output(ids.grid_filtered(spec.grid_id), "children"),
+        Output(spec.grid_id, "className"),
         Input(spec.grid_id, "virtualRowData"),
         # An input too: the grid may report its filtered rows before the new rows reach the page's state.
         Input(spec.grid_id, "rowData"),
+        State(spec.grid_id, "className"),
     )
 
     states = [State(component, prop) for component, prop in spec.inputs]

@@ -1,5 +1,5 @@
 /* Chinese formats for the data grids (dash-ag-grid calls these by name from a column's valueFormatter) and the
-   grids' filtered row count. The grid keeps raw values, so it sorts and filters numbers as numbers. */
+   grids' filtered row count and empty state. The grid keeps raw values, so it sorts and filters numbers as numbers. */
 (function () {
   var funcs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
   var blank = function (value) { return value === null || value === undefined || value === ""; };
@@ -32,10 +32,16 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside);
   window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
-    /* "（筛选后 12 条）" beside the grid's count while a filter hides rows. */
-    filteredCount: function (shown, all) {
-      if (!shown || !all || shown.length === all.length) { return ""; }
-      return "（筛选后 " + shown.length.toLocaleString("zh-CN") + " 条）";
+    /* "（筛选后 12 条）" beside the grid's count while a filter hides rows; and the grid's class, marked
+       grid-no-rows while it shows none (its pager would read 第 0 页，共 0 页 under 没有数据). */
+    shownRows: function (shown, all, className) {
+      var rows = shown || all || [];
+      var filtered = shown && all && shown.length !== all.length;
+      var base = (className || "").replace(/\s*\bgrid-no-rows\b/g, "");
+      return [
+        filtered ? "（筛选后 " + shown.length.toLocaleString("zh-CN") + " 条）" : "",
+        rows.length ? base : base + " grid-no-rows",
+      ];
     },
   });
 })();

@@ -305,8 +305,15 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
     wait_for_grid(page, ids.COVERAGE_GRID)
     everything = shown_rows(page, ids.COVERAGE_GRID)
     grid = page.locator(f"#{ids.COVERAGE_GRID}")
+    pager = grid.locator(".ag-paging-panel")
+    assert pager.is_visible()
     grid.locator(".ag-header-cell[col-id='name'] .ag-header-cell-filter-button").click()
+    # A filter matching nothing says so, in Chinese, without a pager reading 第 0 页，共 0 页 under it.
+    page.locator(".ag-filter .ag-filter-body input").first.fill("无此地区")
+    grid.get_by_text("没有符合筛选条件的数据", exact=True).wait_for()
+    pager.wait_for(state="hidden")
     page.locator(".ag-filter .ag-filter-body input").first.fill("区")  # the autonomous regions
+    pager.wait_for()
     page.keyboard.press("Escape")
     header = grid.locator(".ag-header-cell[col-id='units_expected'] .ag-header-cell-label")
     header.click()
