@@ -297,8 +297,9 @@ def grid_block(
         {}
         if fit_width
         # Sized when the first rows render: the rows arrive by callback after the grid is ready, so
-        # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone.
-        else {"autoSizeStrategy": {"type": "fitCellContents"}}
+        # columnSize="autoSize" (applied once, at grid ready) sized to the headers alone. Every column is rendered:
+        # AG Grid sizes only the columns it renders, and left those off-screen at its default 200 px.
+        else {"autoSizeStrategy": {"type": "fitCellContents"}, "suppressColumnVirtualisation": True}
     )
     return html.Div(
         [

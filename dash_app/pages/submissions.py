@@ -41,7 +41,7 @@ SUBMISSION_COLUMNS = [
     Column("file_name", "文件"),
     Column("submitted_by", "提交人"),
     Column("submission_id", "提交编号", "code"),
-    Column("file_sha256", "文件指纹（SHA-256）", "code"),
+    Column("file_sha256", "文件指纹（SHA-256）", "code", clip=True),
 ]
 LINEAGE_COLUMNS = [
     Column("submission_id", "提交编号", "code"),
