@@ -16,7 +16,7 @@ from census_schema.errors import NotFound, UsageError
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import display_width, emit_json
-from dash_app.formatting import format_count, format_number, format_pct
+from dash_app.formatting import format_count, format_number, format_pct, shown_return_reason
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import Reviewer, check_review_request
@@ -160,7 +160,7 @@ def run_submissions(args: argparse.Namespace) -> int:
             format_count(s["warning_count"]),
             f"{to_beijing(s['submitted_at']):%Y-%m-%d %H:%M:%S}",
             s["submitted_by"],
-            s["return_reason"] or "",
+            shown_return_reason(s),
         ]
         for s in submissions
     ]

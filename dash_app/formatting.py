@@ -8,7 +8,7 @@ from typing import Any
 from census_schema.clock import to_beijing
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.forms import KIND_LABELS
-from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, parse_central_area
+from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, RETURNED, parse_central_area
 
 # The warehouse stores naive UTC; people here read Beijing time.
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
@@ -104,6 +104,14 @@ def format_datetime(value: datetime | str | None, *, seconds: bool = False) -> s
     return (
         f"{format_date(moment.date())} {moment:%H:%M:%S}" if seconds else f"{format_date(moment.date())} {moment:%H:%M}"
     )
+
+
+def shown_return_reason(submission: dict[str, Any]) -> str:
+    """Why a submission was last returned; marked 曾退回 once it is no longer returned (accepted after all)."""
+    reason = submission.get("return_reason") or ""
+    if reason and submission.get("review_state") != RETURNED:
+        return f"曾退回：{reason}"
+    return reason
 
 
 def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from dash_app.access import Viewer, can_review, current_viewer, scope_province
 from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.formatting import kind_label, with_names
+from dash_app.formatting import kind_label, shown_return_reason, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.ingest import describe_rejudged
 from flows.review import review_and_rejudge
@@ -67,6 +67,7 @@ def describe_submissions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "status_label": SUBMISSION_STATUS_LABELS.get(row["status"], row["status"]),
                 "review_state": row.get("review_state") or "—",
                 "review_progress": row.get("review_progress") or "—",
+                "return_reason": shown_return_reason(row),
                 "scope_name": row.get("scope_name") or "全国",
             }
             for row in rows
