@@ -312,7 +312,7 @@ def list_current_returns(
     rows = con.execute(
         "SELECT submission_id, form_version FROM submissions WHERE kind = ? AND round_id = ? AND is_current "
         "AND status = 'accepted' AND province_code IS NOT DISTINCT FROM ? "
-        "AND (CASE WHEN scope_kind = 'central' THEN scope_code END) IS NOT DISTINCT FROM ? ORDER BY submission_id",
+        "AND scope_channel(scope_kind, scope_code) IS NOT DISTINCT FROM ? ORDER BY submission_id",
         [kind, round_id, province_code, central_channel],
     ).fetchall()
     return [(submission_id, version) for submission_id, version in rows]

@@ -59,7 +59,7 @@ FROM units
 """
 # Current accepted census returns by reporting unit and review progress (stored state and stage).
 _REVIEW_SQL = """
-SELECT province_code, CASE WHEN scope_kind = 'central' THEN scope_code END AS central_channel, review_state,
+SELECT province_code, scope_channel(scope_kind, scope_code) AS central_channel, review_state,
        review_stage, count(*) AS returns
 FROM submissions
 WHERE kind = 'census' AND round_id = ? AND status = 'accepted' AND is_current
@@ -409,7 +409,7 @@ def query_holder_lineage(
         con,
         """
         SELECT s.submission_id, s.province_code,
-               CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel,
+               scope_channel(s.scope_kind, s.scope_code) AS central_channel,
                s.file_name, s.file_sha256, s.submitted_by, s.submitted_at, s.is_current,
                r.sheet_name, r.excel_row, r.unit_name, r.vol_total, r.item_total
         FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id)
@@ -474,7 +474,7 @@ def query_failures(
     return fetch_named(
         con,
         """
-        SELECT s.province_code, CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel,
+        SELECT s.province_code, scope_channel(s.scope_kind, s.scope_code) AS central_channel,
                s.submission_id, s.file_name, s.status, f.sheet, f.excel_row, f.field, f.label, f.value, f.rule,
                f.severity, f.message, r.uscc, r.unit_name
         FROM submission_failures AS f

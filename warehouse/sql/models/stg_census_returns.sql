@@ -10,7 +10,7 @@ SELECT
     s.province_code,
     s.scope_kind,
     s.scope_code,
-    CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel,
+    scope_channel(s.scope_kind, s.scope_code) AS central_channel,
     s.review_state,
     s.form_version,
     r.* EXCLUDE (loaded_at, vol_long, vol_short, item_long, item_short),

@@ -8,7 +8,7 @@ SELECT
     s.province_code,
     s.scope_kind,
     s.scope_code,
-    CASE WHEN s.scope_kind = 'central' THEN s.scope_code END AS central_channel,
+    scope_channel(s.scope_kind, s.scope_code) AS central_channel,
     s.form_version,
     r.* EXCLUDE (loaded_at)
 FROM raw_register_rows AS r
