@@ -82,6 +82,11 @@ class Scope:
         return None if self.is_central else census_province_of(self.code)
 
     @property
+    def central_channel(self) -> str | None:
+        """The central channel's key (as the warehouse's `scope_channel` gives it); None for a province's scopes."""
+        return self.code if self.is_central else None
+
+    @property
     def name(self) -> str:
         """The Chinese name: 广东省, 广东省广州市, 广东省广州市天河区, 中央企业."""
         if self.is_central:

@@ -286,19 +286,15 @@ REJUDGED_AFTER: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
-def _central_channel(scope: Scope | None) -> str | None:
-    return scope.code if scope is not None and scope.is_central else None
-
-
 def read_register_basis(
-    store: Warehouse, book: WorkbookForm, province_code: str | None, scope: Scope | None
+    store: Warehouse, book: WorkbookForm, province_code: str | None, central_channel: str | None
 ) -> tuple[str, ...] | None:
     """The registers a census return is judged against as it is validated (`fetch_register_basis`); None for other
     kinds."""
     if book.kind != REJUDGED_AFTER[REGISTER_FORM.kind][0]:
         return None
     with store.reader() as con:
-        return fetch_register_basis(con, book.round_id, province_code, _central_channel(scope))
+        return fetch_register_basis(con, book.round_id, province_code, central_channel)
 
 
 def describe_rejudged(count: int, *, by_review: bool = False) -> str:
@@ -314,7 +310,7 @@ def rejudge_current_returns(
     province's local returns, or its central channel's), recording what changed; how many returns changed."""
     kind, rule_ids = REJUDGED_AFTER[loaded_kind]
     validate_rules = importlib.import_module(_VALIDATION_MODULE).validate_rules
-    channel = _central_channel(scope)
+    channel = scope.central_channel if scope is not None else None
     if scope is not None and channel is not None:
         context = build_check_context(
             None,
@@ -414,7 +410,8 @@ def ingest_workbook(
     )
     identity = replace(identity, read_ahead=None)  # the sheets' text is not needed once typed: free it
     # Read before the context: a register loaded or reviewed after this has the return judged again as it loads.
-    basis = read_register_basis(store, book, province, scope)
+    channel = scope.central_channel if scope is not None else None
+    basis = read_register_basis(store, book, province, channel)
     context = replace(timed("context", read_check_context, store, book, province), today=settings.today())
     usccs = holder_codes(book, parsed.rows)
     facts: ScopeFacts | None = None
@@ -489,7 +486,7 @@ def ingest_workbook(
             # A register loaded, returned or accepted again while this return was validated: judge it (and the
             # scope's other current returns, already judged against that register) again against the registers now.
             def after(con: duckdb.DuckDBPyConnection) -> None:
-                changed = fetch_register_basis(con, book.round_id, province, _central_channel(scope)) != basis
+                changed = fetch_register_basis(con, book.round_id, province, channel) != basis
                 if changed:
                     rejudge_current_returns(con, REGISTER_FORM.kind, book.round_id, province, scope)
                 judged_again[:] = [changed]

@@ -83,7 +83,7 @@ def fetch_scope_annual_stats(
         "SELECT uscc, annual_stats_year, annual_stats_vol, annual_stats_item FROM stg_register "
         "WHERE round_id = ? AND province_code IS NOT DISTINCT FROM ? AND central_channel IS NOT DISTINCT FROM ? "
         "AND annual_stats_year IS NOT NULL AND annual_stats_vol IS NOT NULL AND annual_stats_item IS NOT NULL",
-        [round_id, scope.province_code, scope.code if scope.is_central else None],
+        [round_id, scope.province_code, scope.central_channel],
     ).fetchall()
     return {code: AnnualStatistics(year, vol, item) for code, year, vol, item in rows}
 
@@ -94,7 +94,7 @@ def fetch_scope_register_usccs(con: duckdb.DuckDBPyConnection, scope: Scope, rou
     rows = con.execute(
         "SELECT uscc FROM stg_register WHERE round_id = ? AND province_code IS NOT DISTINCT FROM ? "
         "AND central_channel IS NOT DISTINCT FROM ?",
-        [round_id, scope.province_code, scope.code if scope.is_central else None],
+        [round_id, scope.province_code, scope.central_channel],
     ).fetchall()
     return frozenset(row[0] for row in rows)
 
