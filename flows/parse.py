@@ -14,6 +14,7 @@ import polars as pl
 from openpyxl.utils import get_column_letter
 
 from census_schema import layout
+from census_schema.census_form import HEADER_ROW_REPEATED
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import (
@@ -503,7 +504,7 @@ def _header_repeated(form: Form, excel_rows: list[int], header_row: int) -> list
     """A row failure for each data row that repeats the header, naming the header's row."""
     if not excel_rows:
         return []
-    rule = form.rules_by_id["header_row_repeated"]
+    rule = form.rules_by_id[HEADER_ROW_REPEATED.rule_id]
     message = rule.param("detail").format(header_row=header_row)
     return [Failure(form.sheet_name, row, None, None, None, rule.rule_id, rule.severity, message) for row in excel_rows]
 
@@ -513,7 +514,7 @@ def require_holders(parsed: ParsedWorkbook, book: WorkbookForm, file_name: str) 
     form = book.sheets[0]
     sheet = parsed.sheets[form.sheet_name]
     if sheet.row_count == 0 and not (book.sheets_optional or form.may_be_empty):
-        repeated = [f.row for f in sheet.failures if f.rule == "header_row_repeated" and f.row is not None]
+        repeated = [f.row for f in sheet.failures if f.rule == HEADER_ROW_REPEATED.rule_id and f.row is not None]
         raise _no_data_rows(form, file_name, sheet.header_row, repeated)
 
 

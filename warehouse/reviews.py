@@ -121,11 +121,11 @@ def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer
     ).fetchone()
     if row is None:
         return None
+    scope = parse_stored_scope(row[1], row[2], row[0])
     try:
-        _check_level(submission_id, (row[0], row[1], row[2], row[5] or NATIONAL_REVIEW), reviewer, "退回")
+        _check_level(submission_id, row[0], scope, row[5] or NATIONAL_REVIEW, reviewer, "退回")
     except AccessDenied:
         return None
-    scope = parse_stored_scope(row[1], row[2], row[0])
     where = scope.label if scope is not None else "该范围"
     what = "普查表" if row[4] == "census" else "普查对象名录"
     # A register is also what the census returns are compared with (the re-judging is the flows' review).
@@ -136,10 +136,10 @@ def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer
     )
 
 
-def _check_level(submission_id: str, row: tuple[Any, ...], reviewer: Reviewer, label: str) -> None:
+def _check_level(
+    submission_id: str, province_code: str | None, scope: Scope | None, stage: str, reviewer: Reviewer, label: str
+) -> None:
     """AccessDenied unless it is the reviewer's level's turn on this return (and, for a province, its own)."""
-    province_code, scope_kind, scope_code, stage = row
-    scope = parse_stored_scope(scope_kind, scope_code, province_code)
     where = scope.label if scope is not None else "该报送"
     level = reviewer.level
     if level is None:
@@ -199,7 +199,8 @@ def _apply_review(
             hint="只有普查表和普查对象名录的报送需要审核。",
         )
     stage = stage or NATIONAL_REVIEW
-    _check_level(submission_id, (province_code, scope_kind, scope_code, stage), reviewer, label)
+    scope = parse_stored_scope(scope_kind, scope_code, province_code)
+    _check_level(submission_id, province_code, scope, stage, reviewer, label)
     to_state = TRANSITIONS[action].get(state)
     if to_state is None:
         current = review_label(state, stage)
@@ -228,7 +229,6 @@ def _apply_review(
         before={"review_state": from_label}, after={"review_state": to_label}, reason=reason,
     )  # fmt: skip
     if on_recount is not None and RETURNED in (state, to_state):
-        scope = parse_stored_scope(scope_kind, scope_code, province_code)
         on_recount(con, RecountedSubmission(kind, round_id, province_code, scope))
     return {
         "submission_id": submission_id,
