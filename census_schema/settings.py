@@ -89,7 +89,14 @@ class Settings:
 
 
 def parse_warehouse(value: str | None, db_path: str | Path | None, env: dict[str, str]) -> tuple[Path, str | None]:
-    """The embedded file and the DuckLake URL (or None) a `--warehouse` / `--db` pair or the environment names."""
+    """The embedded file and the DuckLake URL (or None) a `--warehouse` / `--db` pair or the environment names.
+
+    What the command line says comes before the environment: `--warehouse`, else `--db` (the embedded file it names,
+    even where `ARCHIVE_CENSUS_WAREHOUSE` names a DuckLake: a run aimed at a file of one's own never writes to the
+    shared warehouse), else `ARCHIVE_CENSUS_WAREHOUSE`, else `ARCHIVE_CENSUS_DB`.
+    """
+    if db_path and not value:
+        return Path(db_path), None
     value = value or env.get("ARCHIVE_CENSUS_WAREHOUSE") or None
     if value and value.startswith("ducklake:"):
         if not value.startswith(DUCKLAKE_POSTGRES_PREFIX) or not value[len(DUCKLAKE_POSTGRES_PREFIX) :].strip():

@@ -275,10 +275,13 @@ def _command(commands: Any, name: str, text: str) -> argparse.ArgumentParser:
 
 
 def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
-    parser.add_argument("--db", help="数据仓库文件（默认：$ARCHIVE_CENSUS_DB，未设置时为 var/warehouse.duckdb）")
+    parser.add_argument(
+        "--db",
+        help="数据仓库文件（优先于 $ARCHIVE_CENSUS_WAREHOUSE；默认：$ARCHIVE_CENSUS_DB，未设置时为 var/warehouse.duckdb）",
+    )
     parser.add_argument(
         "--warehouse",
-        help="数据仓库地址：文件路径，或 ducklake:postgres:dbname=… host=…（默认：$ARCHIVE_CENSUS_WAREHOUSE，未设置时用 --db）",
+        help="数据仓库地址：文件路径，或 ducklake:postgres:dbname=… host=…（默认：给出 --db 时用 --db，否则 $ARCHIVE_CENSUS_WAREHOUSE，都未设置时同 --db 的默认）",
     )
     parser.add_argument("--debug", action="store_true", help="出错时显示程序调用栈（排查问题用）")
     if json_flag:

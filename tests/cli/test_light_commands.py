@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 
 from census_schema.audit import AuditKind
-from census_schema.settings import env_day, env_number
+from census_schema.errors import UsageError
+from census_schema.settings import env_day, env_number, load_settings
 from cli.main import build_parser, display_width, main
 from tests.flows.workbooks import PROVINCE, census_workbook
 from warehouse.backends import EmbeddedWarehouse
@@ -320,6 +321,22 @@ def test_settings_take_the_numbers_and_days_their_variables_allow():
     assert env_number(env, "ARCHIVE_CENSUS_PROXY_HOPS", 0, zero=True) == 0
     assert env_day(env, "ARCHIVE_CENSUS_AS_OF") == date(2025, 6, 30)
     assert env_day(env, "ARCHIVE_CENSUS_UNSET") is None
+
+
+def test_an_explicit_db_comes_before_the_warehouse_variable(tmp_path, capsys, monkeypatch):
+    # The variable names a shared DuckLake (here one that no server answers) or another file: `--db` names the
+    # warehouse the command uses all the same, and without `--db` the variable still counts.
+    db = empty_warehouse(tmp_path / "mine.duckdb")
+    monkeypatch.setenv("ARCHIVE_CENSUS_WAREHOUSE", "ducklake:postgres:dbname=shared host=127.0.0.1 port=9")
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(tmp_path / "lake"))
+    assert main(["summary", "--json", "--db", db]) == 0, capsys.readouterr().err
+    assert json.loads(capsys.readouterr().out)["national"]["units_reported"] == 0
+    assert not load_settings(db).is_ducklake and load_settings().is_ducklake
+    assert load_settings(warehouse=db).db_path == Path(db)  # `--warehouse` comes before the variable too
+    monkeypatch.setenv("ARCHIVE_CENSUS_WAREHOUSE", str(tmp_path / "other.duckdb"))
+    assert load_settings(db).db_path == Path(db) and load_settings().db_path == tmp_path / "other.duckdb"
+    with pytest.raises(UsageError, match="不同的数据仓库文件"):
+        load_settings(db, str(tmp_path / "other.duckdb"))  # two flags that disagree are still refused
 
 
 def test_a_prefect_server_that_does_not_answer_is_named_with_what_to_do_not_an_internal_error(tmp_path):
