@@ -339,3 +339,20 @@ def test_a_partial_annual_statistics_row_is_told_which_cell_to_fill():
     ]
     assert failures[1].message.startswith("「统计年报档案数量（卷）」为空")
     assert "三列须同时填写或同时留空" in failures[1].message
+
+
+# The census form's limits as the specification writes them (spec/census-form.md, rows 8-10), not as the form
+# declares them: a changed bound fails here.
+@pytest.mark.parametrize("field_name", ["staff_fulltime", "staff_parttime"])
+def test_a_staff_count_is_accepted_up_to_5000_and_refused_above(field_name):
+    rows = build_rows(CENSUS_FORM, [{field_name: 5000}, {field_name: 5001}])
+    failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
+    assert [(f.row, f.rule, f.severity) for f in failures] == [(4, f"{field_name}_range", Severity.ERROR)]
+
+
+def test_each_of_the_four_kinds_of_archives_needs_a_fonds_and_an_archive_room_does_not():
+    kinds = ["综合档案馆", "专门档案馆", "部门档案馆", "企事业单位档案馆", "机关档案室", "企事业单位档案室"]
+    rows = build_rows(CENSUS_FORM, [{"holder_type": kind, "fonds_count": 0} for kind in kinds])
+    failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
+    refused = [(f.row, f.severity) for f in failures if f.rule == "fonds_count_archives"]
+    assert refused == [(3, Severity.ERROR), (4, Severity.ERROR), (5, Severity.ERROR), (6, Severity.ERROR)]
