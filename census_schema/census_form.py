@@ -90,7 +90,8 @@ DIVISION = Field(
     "division_code",
     "行政区划代码",
     FieldType.DIVISION,
-    "普查对象所在地的6位行政区划代码（GB/T 2260，县级、地级或省级），前两位须为本省代码。",
+    "普查对象所在地的6位行政区划代码（GB/T 2260，县级、地级或省级），须属于本省：前两位为本省代码，兵团师市合一城市的"
+    "代码（6590××）由新疆生产建设兵团填报。",
     pattern=r"^\d{6}$",
     pattern_hint="6位数字",
     width=12,
@@ -386,7 +387,8 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
                 "division_in_province",
                 E,
                 field.name,
-                f"{q}不属于本省：前两位应与本省代码一致，外省单位请由其所在省填报。",
+                f"{q}不属于本省：前两位应与本省代码一致（新疆生产建设兵团填其师市合一城市的代码 6590××，新疆维吾尔自治区"
+                "不填这些代码），外省单位请由其所在省填报。",
             )
         )
     return tuple(rules)

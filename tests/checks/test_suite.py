@@ -110,10 +110,14 @@ def test_the_corps_reports_its_cities_and_xinjiang_does_not():
         (3, "division_code_in_province", "division_code"),
         (5, "division_code_in_province", "division_code"),
     ]
-    assert located(run_suite(CENSUS_FORM, rows, xinjiang)) == [
+    refused_in_xinjiang = run_suite(CENSUS_FORM, rows, xinjiang)
+    assert located(refused_in_xinjiang) == [
         (3, "division_code_in_province", "division_code"),
         (4, "division_code_in_province", "division_code"),
     ]
+    # Its first two digits are Xinjiang's: the message says whose code it is, not only "the first two digits".
+    assert "新疆生产建设兵团填其师市合一城市的代码 6590××" in refused_in_xinjiang[1].message
+    assert "兵团师市合一城市的代码（6590××）由新疆生产建设兵团填报" in CENSUS_FORM.field("division_code").description
 
 
 def test_derived_columns_are_sums_of_several_fields_named_once():
