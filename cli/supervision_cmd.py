@@ -15,6 +15,7 @@ from census_schema.clock import to_beijing
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingSeverity, FindingStatus
+from census_schema.supervision.evaluation import STANDARD_PROVISIONAL
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import describe_sources, format_count, format_date
@@ -221,7 +222,9 @@ def run_evaluation(args: argparse.Namespace) -> int:
          r["final_score"], r["grade"]]
         for r in results
     ]  # fmt: skip
-    return _print(args, {"round_id": args.round, "results": results}, format_table(headers, rows))
+    return _print(
+        args, {"round_id": args.round, "results": results}, format_table(headers, rows) + "\n" + STANDARD_PROVISIONAL
+    )
 
 
 def _issue_findings(args: argparse.Namespace) -> int:
@@ -280,6 +283,7 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
         + "，".join(f"{k} {v}" for k, v in evaluation["by_status"].items())
         + "；等次 "
         + "，".join(f"{k} {v}" for k, v in evaluation["grades"].items()),
+        STANDARD_PROVISIONAL,
     ]
     headers = ["省份", "问题", "逾期", *findings["by_state"]]
     rows = [

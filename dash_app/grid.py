@@ -34,7 +34,8 @@ Loader = Callable[..., list[dict[str, Any]]]
 ColumnKind = Literal["text", "code", "int", "year", "decimal", "number", "pct", "date", "datetime", "bool", "link"]
 NUMERIC_KINDS = frozenset({"int", "decimal", "number", "pct"})
 PAGE_SIZE = 20
-# An exported workbook: a title line, a line of scope, as-of and exporter, a blank line, then the header.
+# An exported workbook: a title line, a line of scope, as-of and exporter, a blank line (or the grid's note: a
+# provisional standard's mark), then the header.
 EXPORT_HEADER_ROW = 4
 PAGE_SIZES = [20, 50, 100]
 # AG Grid's own words in Chinese. Its page summary reads "{page} N {of} M" and its row summary "{from} {to} {of}
@@ -274,6 +275,8 @@ class GridSpec:
     # The export's columns when they depend on the request (a value column named for the figure asked for); default:
     # `columns`.
     export_columns: Callable[..., Sequence[Column | tuple[str, str]]] | None = field(default=None)
+    # A line an export carries above its header: the mark of a standard that is still a proposal (its grades, scores).
+    note: str | None = None
 
 
 def grid_block(
@@ -375,12 +378,14 @@ class ExportHeading:
     as_of: str
     exported_by: str
     exported_at: str
+    note: str | None = None
 
     def lines(self) -> list[str]:
-        """The title line and the line under it."""
+        """The title line, the line under it, and the note when there is one."""
         return [
             f"{self.title}（{self.scope}）",
             f"数据截至：{self.as_of}；导出人：{self.exported_by}；导出时间：{self.exported_at}（北京时间）",
+            *([self.note] if self.note else []),
         ]
 
 
@@ -492,6 +497,7 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
             format_datetime(as_of) if as_of else format_datetime(now),
             viewer.user_name,
             format_datetime(now),
+            spec.note,
         )
         columns = spec.export_columns(viewer, *values) if spec.export_columns else spec.columns
         # The 合计 row the grid pins under its rows: the scope's own figures, whatever rows a filter leaves.

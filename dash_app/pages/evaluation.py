@@ -631,6 +631,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             results,
             [(ids.EVALUATION_RESULT, "children")],
             "评价结果",
+            note=STANDARD_PROVISIONAL,
         ),
         context,
     )
@@ -655,6 +656,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             items,
             [(ids.EVALUATION_ARCHIVE, "value"), (ids.EVALUATION_RESULT, "children")],
             "评分明细",
+            note=STANDARD_PROVISIONAL,
         ),
         context,
     )

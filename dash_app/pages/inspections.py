@@ -364,6 +364,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             record_rows,
             [(ids.INSPECTIONS_RESULT, "children")],
             "检查记录",
+            note=CHECKLIST_PROVISIONAL,
         ),
         context,
     )

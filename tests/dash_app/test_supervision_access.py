@@ -28,8 +28,9 @@ from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import IllegalTransition
 from census_schema.roles import Role
 from census_schema.settings import Settings
+from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
-from census_schema.supervision.evaluation import get_standard
+from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.grid import EXPORT_HEADER_ROW
@@ -563,6 +564,22 @@ def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, a
     assert [r["item_code"] for r in rows] == [item.code for item in STANDARD.items]
     flagged = {r["item_code"] for r in rows if r["is_deviation"]}
     assert flagged == {d["item_code"] for d in deviations if d["archive_code"] == archive} and len(flagged) >= 2
+
+
+@pytest.mark.parametrize(
+    ("grid_id", "values", "mark"),
+    [
+        (ids.EVALUATION_RESULTS_GRID, (None,), STANDARD_PROVISIONAL),
+        (ids.EVALUATION_ITEMS_GRID, ("440000", None), STANDARD_PROVISIONAL),
+        (ids.INSPECTIONS_RECORDS_GRID, (None,), CHECKLIST_PROVISIONAL),
+        (ids.INSPECTIONS_GRID, (None, None, None), None),  # findings: no grade, no score
+    ],
+    ids=["results", "items", "records", "findings"],
+)
+def test_an_export_of_grades_or_scores_says_their_standard_is_a_proposal(app, grid_id, values, mark):
+    sheet = exported_workbook(export_grid(app, client_of(app, "planner"), grid_id, None, *values), grid_id).active
+    assert sheet.cell(EXPORT_HEADER_ROW - 1, 1).value == mark
+    assert sheet.cell(EXPORT_HEADER_ROW, 1).value and sheet.max_row > EXPORT_HEADER_ROW
 
 
 @pytest.mark.parametrize(
