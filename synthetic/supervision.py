@@ -40,6 +40,7 @@ from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
     COMPREHENSIVE,
     INSPECTION_GRADE,
+    NATIONAL_BUREAU,
     SPECIAL,
     SPECIAL_RESULT,
     VETO_FAILED,
@@ -70,7 +71,6 @@ from supervision.scoring import Reconciliation, ScoreSheet, differ_too_much, eva
 from synthetic.census import GIVEN_NAME_CHARS, SURNAMES, generate_uscc
 
 DEMO_TODAY = date(2025, 6, 30)
-NATIONAL_BUREAU = "国家档案局"
 CENTRAL_DIVISION = "110000"
 # USCC bodies of inspected units sit in a block of their own, apart from the census holders'.
 _USCC_BODY_BASE = 97_000_000

@@ -133,8 +133,10 @@ FINDING_STATUS = _code_list("finding_status", "整改状态", FindingStatus)
 # The severities an evaluation problem is issued with (supervision.scoring.problem_severity; 重大安全隐患 is found by
 # inspections), lightest first: the floors a national user may choose when issuing them.
 EVALUATION_SEVERITIES = (FindingSeverity.MINOR, FindingSeverity.SERIOUS, FindingSeverity.GRAVE)
+# The inspecting body of the national bureau's inspections (an inspection's 组织单位 is otherwise a provincial bureau).
+NATIONAL_BUREAU = "国家档案局"
 # Who evaluates the 47 comprehensive archives, and so issues the problems an evaluation finds.
-EVALUATION_ORGANISER = "国家档案局"
+EVALUATION_ORGANISER = NATIONAL_BUREAU
 FINDING_ACTION = _code_list("finding_action", "整改操作", FindingAction)
 INSPECTION_GRADE = _code_list("inspection_grade", "检查等次", Grade)
 EVALUATION_GRADE = _code_list("evaluation_grade", "评价等次", Grade)

@@ -1,11 +1,13 @@
 """`/inspections`: findings by state, severity, province and inspected body; the overdue list; a finding's history;
-provincial offices (rectifiers) and national reviewers move findings through the lifecycle here."""
+provincial offices (rectifiers, and reviewers of their own bureau's inspections) and national reviewers move findings
+through the lifecycle here."""
 
 from __future__ import annotations
 
 import base64
 import re
 import tempfile
+from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from census_schema.supervision.codes import (
     FINDING_SEVERITY,
     FINDING_STATUS,
     INSPECTED_UNIT_CLASS,
+    NATIONAL_BUREAU,
     SPECIAL,
     FindingSource,
     FindingStatus,
@@ -116,12 +119,20 @@ HISTORY_COLUMNS = [
     Column("evidence_link", "佐证材料", "link", wrap=True, wrap_width=130),
     Column("new_deadline", "新期限", "date"),
 ]
-# The lifecycle role each web role acts in: provincial offices rectify, the national bureau reviews.
-LIFECYCLE_ROLES: dict[str, LifecycleRole] = {
-    Role.PROVINCE: LifecycleRole.RECTIFIER,
-    Role.PLANNER: LifecycleRole.REVIEWER,
-    Role.ADMIN: LifecycleRole.REVIEWER,
-}
+
+
+def lifecycle_roles(viewer: Viewer, finding: Mapping[str, Any]) -> tuple[LifecycleRole, ...]:
+    """The lifecycle roles the viewer acts in on this finding (its history's row): the national bureau reviews every
+    finding; a provincial office rectifies what the national bureau found in its province and, on the inspections
+    its own bureau organised (of its prefectures and counties, which have no accounts here), records the inspected
+    unit's rectification and reviews it — the lifecycle keeps whoever recorded a rectification from closing it."""
+    if viewer.role in (Role.PLANNER, Role.ADMIN):
+        return (LifecycleRole.REVIEWER,)
+    if viewer.role != Role.PROVINCE:
+        return ()
+    if finding["organiser"] == NATIONAL_BUREAU:
+        return (LifecycleRole.RECTIFIER,)
+    return (LifecycleRole.RECTIFIER, LifecycleRole.REVIEWER)
 
 
 def load_findings(
@@ -286,11 +297,17 @@ def apply_action(
 ) -> tuple[str, bool]:
     """Run one lifecycle action for the signed-in user under the same rules as the CLI: what happened, in Chinese,
     and whether the change was recorded. The lifecycle decides which actions take measures (the rectifier's)."""
-    role = LIFECYCLE_ROLES.get(viewer.role)
-    if role is None or load_history(context, viewer, finding_id) is None:
+    history = load_history(context, viewer, finding_id)
+    roles = lifecycle_roles(viewer, history) if history is not None else ()
+    if not roles:
         return "无权操作该问题。", False
     if not action:
         return "请选择操作。", False
+    # The role the action is taken in: the one of the viewer's roles the lifecycle lets take it now (else the first,
+    # and the lifecycle says who may).
+    assert history is not None
+    targets = allowed_targets(FindingStatus(history["status"]))
+    role = next((r for r in roles for t in targets if t["action"] == action and t["role"] == r), roles[0])
     try:
         deadline = date.fromisoformat(new_deadline) if new_deadline else None
     except ValueError:
@@ -458,11 +475,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         history = load_history(context, viewer, finding_id)
         if history is None:
             return ("找不到该问题，或无权查看。" if finding_id else ""), []
-        role = LIFECYCLE_ROLES.get(viewer.role)
+        roles = lifecycle_roles(viewer, history)
         options = [
             {"label": f"{t['action']} → {t['to_status']}", "value": t["action"]}
             for t in allowed_targets(FindingStatus(history["status"]))
-            if t["role"] == role
+            if t["role"] in roles
         ]
         overdue = history["status"] != FindingStatus.CLOSED.value and context.settings.today() > history["deadline"]
         text = (

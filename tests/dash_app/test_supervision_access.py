@@ -29,7 +29,7 @@ from census_schema.errors import IllegalTransition
 from census_schema.roles import Role
 from census_schema.settings import Settings
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
-from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
+from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREAU, FindingRole, FindingStatus
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from dash_app import ids
 from dash_app.app import create_app
@@ -900,9 +900,10 @@ ILLEGAL = [
 def test_an_illegal_change_gets_the_lifecycle_s_message_and_changes_nothing(
     app, site, user, status, action, note, evidence, deadline
 ):
-    finding = findings_of(site, "440000", status)[-1]["finding_id"]
+    # The national bureau's inspections: the province rectifies them, the planner reviews them.
+    finding = [f for f in findings_of(site, "440000", status) if f["organiser"] == NATIONAL_BUREAU][-1]["finding_id"]
     state = read(site, fetch_finding_states, [finding])[finding]
-    role = inspections.LIFECYCLE_ROLES[dict((n, r) for n, r, _ in USERS)[user]]
+    role = FindingRole.RECTIFIER if user == "guangdong" else FindingRole.REVIEWER
     new_deadline = date.fromisoformat(deadline) if deadline else None
     with pytest.raises(IllegalTransition) as expected:
         apply_transition(
@@ -914,6 +915,33 @@ def test_an_illegal_change_gets_the_lifecycle_s_message_and_changes_nothing(
     assert ids.INSPECTIONS_EVIDENCE not in response.json["response"]  # the chosen file stays for another try
     assert read(site, fetch_finding_states, [finding])[finding] == state
     assert (transitions(site), evidence_files(site)) == (total, files)
+
+
+def test_a_province_reviews_its_own_bureau_s_inspections_but_never_closes_what_it_recorded(app, site):
+    submitted = findings_of(site, "440000", FindingStatus.SUBMITTED)
+    national = next(f["finding_id"] for f in submitted if f["organiser"] == NATIONAL_BUREAU)
+    own, *_ = (f["finding_id"] for f in submitted if f["organiser"] != NATIONAL_BUREAU)
+    province = client_of(app, "guangdong")
+    # A national inspection's report waits for the national bureau; the province's own bureau's for the province.
+    assert detail(app, province, national)[1] == []
+    assert [o["value"] for o in detail(app, province, own)[1]] == ["退回", "销号"]
+    total = transitions(site)
+    refused = act(app, province, national, "销号", evidence=EVIDENCE_UPLOAD)
+    assert "审核人" in message_of(refused) and transitions(site) == total
+    closed = act(app, province, own, "销号", evidence=EVIDENCE_UPLOAD)
+    assert message_of(closed) == f"{own}：已提交整改报告 → 已销号（销号）"
+    assert read(site, query_finding_history, own)["transitions"][-1]["role"] == FindingRole.REVIEWER
+    # On its own bureau's finding it also records the inspected unit's rectification, and then may not close it.
+    started = next(
+        f["finding_id"]
+        for f in findings_of(site, "440000", FindingStatus.IN_PROGRESS)
+        if f["organiser"] != NATIONAL_BUREAU
+    )
+    submitted_now = act(app, province, started, "提交整改报告", evidence=EVIDENCE_UPLOAD, measures="已补齐归档")
+    assert message_of(submitted_now) == f"{started}：整改中 → 已提交整改报告（提交整改报告）"
+    assert read(site, query_finding_history, started)["transitions"][-1]["role"] == FindingRole.RECTIFIER
+    refused = act(app, province, started, "销号", evidence=EVIDENCE_UPLOAD)
+    assert "不能为自己负责整改的问题销号" in message_of(refused) and state_of(site, started)[0] == "已提交整改报告"
 
 
 def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
