@@ -10,7 +10,7 @@ import io
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -113,7 +113,6 @@ FORMATTERS = {
     "pct": "zhPercent(params.value, {decimals})",
     "date": "zhDate(params.value)",
     "datetime": "zhDateTime(params.value)",
-    "bool": "zhBool(params.value)",
 }
 # The same formats in Excel (percentages are stored as percent numbers, 96.39 for 96.39 %).
 EXCEL_FORMATS = {
@@ -251,9 +250,16 @@ def prepare_value(value: Any) -> Any:
     return value
 
 
-def prepare_rows(rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Rows as the grid receives them (see prepare_value)."""
-    return [{key: prepare_value(value) for key, value in row.items()} for row in rows]
+def prepare_rows(rows: Sequence[Mapping[str, Any]], yes_no: Collection[str] = ()) -> list[dict[str, Any]]:
+    """Rows as the grid receives them (see prepare_value); the fields of its yes-or-no columns as 是/否 (a boolean
+    would be drawn as a greyed checkbox, and its column's filter would not find 是)."""
+    return [
+        {
+            key: ("是" if value else "否") if key in yes_no and isinstance(value, bool) else prepare_value(value)
+            for key, value in row.items()
+        }
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
@@ -455,14 +461,16 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
     if spec.total is not None:
         outputs.append(Output(spec.grid_id, "pinnedBottomRowData"))
 
+    yes_no = {column.field for column in as_columns(spec.columns) if column.kind == "bool"}
+
     @app.callback(*outputs, *inputs)
     def load_rows(*values: Any) -> tuple[Any, ...]:
         viewer = current_viewer()
         rows = spec.load(viewer, *values)
         if spec.total is None:
-            return prepare_rows(rows), count_text(len(rows))
+            return prepare_rows(rows, yes_no), count_text(len(rows))
         total = spec.total(viewer, *values)
-        return prepare_rows(rows), count_text(len(rows)), prepare_rows([total] if total else [])
+        return prepare_rows(rows, yes_no), count_text(len(rows)), prepare_rows([total] if total else [], yes_no)
 
     app.clientside_callback(
         ClientsideFunction("archiveCensus", "shownRows"),

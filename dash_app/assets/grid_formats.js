@@ -26,9 +26,6 @@
     var m = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})/.exec(blank(value) ? "" : String(value));
     return m ? funcs.zhDate(value) + " " + m[4] + ":" + m[5] : funcs.zhDate(value);
   };
-  funcs.zhBool = function (value) {
-    return blank(value) ? "" : (value ? "是" : "否");
-  };
 
   window.dash_clientside = Object.assign({}, window.dash_clientside);
   window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {

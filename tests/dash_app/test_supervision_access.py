@@ -562,7 +562,9 @@ def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, a
     )
     rows = grid_rows(app, client_of(app, "planner"), ids.EVALUATION_ITEMS_GRID, archive, None)
     assert [r["item_code"] for r in rows] == [item.code for item in STANDARD.items]
-    flagged = {r["item_code"] for r in rows if r["is_deviation"]}
+    # Yes or no reach the grid as the words it shows (a boolean would be drawn as a greyed checkbox).
+    assert {r["is_deviation"] for r in rows} == {"是", "否"}
+    flagged = {r["item_code"] for r in rows if r["is_deviation"] == "是"}
     assert flagged == {d["item_code"] for d in deviations if d["archive_code"] == archive} and len(flagged) >= 2
 
 
