@@ -19,6 +19,7 @@ from census_schema.errors import CensusError
 from census_schema.roles import Role
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL, CHECKLISTS
 from census_schema.supervision.codes import (
+    CENTRAL_UNIT_CLASSES,
     COMPREHENSIVE,
     FINDING_ACTION,
     FINDING_ROLE,
@@ -150,7 +151,15 @@ def load_findings(
             status=status or None,
             overdue_only=bool(overdue),
         )
-    return with_names(rows)
+    return with_unit_places(rows)
+
+
+def with_unit_places(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows named (with_names), a central organ's or enterprise's 省份 being its class: located in Beijing, it is not
+    Beijing's (its findings are counted apart from every province, as /coverage counts its returns)."""
+    return with_names(
+        [{**r, "province_name": r["unit_class"]} if r["unit_class"] in CENTRAL_UNIT_CLASSES else r for r in rows]
+    )
 
 
 def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) -> dict[str, Any] | None:
@@ -370,7 +379,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def record_rows(viewer: Viewer, _result: Any) -> list[dict[str, Any]]:
         require_role(viewer, Role.PLANNER, Role.ADMIN)
         with context.reader.cursor() as con:
-            return with_names(query_inspections(con, context.settings.today()))
+            return with_unit_places(query_inspections(con, context.settings.today()))
 
     register_grid(
         app,

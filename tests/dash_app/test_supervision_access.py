@@ -1187,6 +1187,18 @@ def test_planners_see_inspection_grades_and_special_results_a_province_does_not(
     assert len(cards_of("guangdong")) == 2, "the bureaus' inspections are national figures"
 
 
+def test_a_central_unit_s_findings_and_inspections_are_not_filed_under_beijing(app, site):
+    planner = client_of(app, "planner")
+    rows = grid_rows(app, planner, ids.INSPECTIONS_GRID, None, None, None)
+    central = [r for r in rows if r["unit_class"] in CENTRAL_UNIT_CLASSES]
+    assert central and {r["province_name"] for r in central} == set(CENTRAL_UNIT_CLASSES)
+    # 北京市 in the 省份 column is Beijing's own findings: those its office's list holds.
+    beijing = {r["finding_id"] for r in rows if r["province_name"] == "北京市"}
+    assert beijing == {f["finding_id"] for f in findings_of(site, "110000")} and beijing
+    records = grid_rows(app, planner, ids.INSPECTIONS_RECORDS_GRID, None)
+    assert {r["province_name"] for r in records if r["unit_class"] in CENTRAL_UNIT_CLASSES} == set(CENTRAL_UNIT_CLASSES)
+
+
 def test_planners_read_every_inspection_record_with_its_findings_a_province_none(app, site):
     rows = grid_rows(app, client_of(app, "planner"), ids.INSPECTIONS_RECORDS_GRID, None)
     assert len(rows) == read(site, summarize_inspections)["total"]
