@@ -136,6 +136,7 @@ AUDIT_ACTOR = "audit-actor"
 AUDIT_KIND = "audit-kind"
 AUDIT_SINCE = "audit-since"
 AUDIT_UNTIL = "audit-until"
+AUDIT_RANGE_NOTE = "audit-range-note"
 AUDIT_GRID = "audit-grid"
 AUDIT_DETAIL = "audit-detail"
 

@@ -56,6 +56,18 @@ def _day(value: Any, label: str) -> date | None:
         refuse(400, f"{label}「{str(value)[:20]}」不是有效日期（YYYY-MM-DD）。")
 
 
+def _reversed(first: date | None, last: date | None) -> bool:
+    return first is not None and last is not None and last < first
+
+
+def range_note(since: Any, until: Any) -> str:
+    """What the page says under its filters when the dates it was given leave no day between them."""
+    first, last = _day(since, "起始日期"), _day(until, "截止日期")
+    if not _reversed(first, last):
+        return ""
+    return f"截止日期（{format_date(last)}）早于起始日期（{format_date(first)}），没有符合的事件：请检查日期范围。"
+
+
 def _state_value(key: str, value: Any) -> str:
     """One recorded value as a person reads it: names for codes, 是/否, Chinese dates, typed names quoted."""
     if value is None:
@@ -145,6 +157,8 @@ def load_events(
     if kind and kind not in {k.value for k in AuditKind}:
         refuse(400, f"未知的审计事件类别「{str(kind)[:20]}」。")
     first, last = _day(since, "起始日期"), _day(until, "截止日期")
+    if _reversed(first, last):
+        return []  # the page says why under its filters (range_note); no event is both after and before
     with context.reader.cursor() as con:
         try:
             rows = search_audit_log(
@@ -230,6 +244,7 @@ def layout(**_query: str) -> html.Div:
                 ],
                 className="toolbar",
             ),
+            html.Div(id=ids.AUDIT_RANGE_NOTE, className="error"),
             grid_block(ids.AUDIT_GRID, COLUMNS, row_id="event_id"),
             html.Div(html.P(DETAIL_HINT, className="hint"), id=ids.AUDIT_DETAIL, className="audit-detail"),
         ]
@@ -254,6 +269,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             "审计日志",
         ),
     )
+
+    @app.callback(
+        Output(ids.AUDIT_RANGE_NOTE, "children"), Input(ids.AUDIT_SINCE, "value"), Input(ids.AUDIT_UNTIL, "value")
+    )
+    def show_range_note(since: Any, until: Any) -> str:
+        require_role(current_viewer(), Role.ADMIN)
+        return range_note(since, until)
 
     @app.callback(Output(ids.AUDIT_DETAIL, "children"), Input(ids.AUDIT_GRID, "cellClicked"), prevent_initial_call=True)
     def show_event(cell: dict[str, Any] | None) -> Any:
