@@ -380,13 +380,21 @@ def build_heatmap(
     *,
     units: Sequence[str] | None = None,
 ) -> go.Figure:
-    """A province × indicator heatmap: each column coloured relative to its own largest value, cells show values
-    (with the column's unit in the column header and in the hover)."""
+    """A province × indicator heatmap: each column coloured from its own smallest value (lightest) to its largest
+    (darkest), so that provinces apart by a few points of a rate near 100 % look apart; cells show values (with the
+    column's unit in the column header and in the hover)."""
     if not rows or not columns:
         return empty_figure("暂无分省计算指标。")
     units = list(units or [""] * len(columns))
-    largest = [max((abs(v) for r in values if (v := r[c]) is not None), default=0.0) for c in range(len(columns))]
-    relative = [[None if v is None or not largest[c] else v / largest[c] for c, v in enumerate(row)] for row in values]
+    spans = [
+        (min(given), max(given)) if (given := [v for r in values if (v := r[c]) is not None]) else (0.0, 0.0)
+        for c in range(len(columns))
+    ]
+    relative = [
+        [None if v is None else (v - spans[c][0]) / (spans[c][1] - spans[c][0]) if spans[c][1] > spans[c][0] else 0.5
+         for c, v in enumerate(row)]
+        for row in values
+    ]  # fmt: skip
     # One number of decimals per column (the most any of its values needs, at most two), so that a column's figures
     # line up: 20.60 beside 61.02, not 20.6.
     decimals = [
@@ -411,7 +419,7 @@ def build_heatmap(
         height=max(360, 22 * len(rows) + 160),
         margin={"l": 130, "r": 10, "t": 40, "b": 160},
         font_family=FONT,
-        title={"text": f"{title}（每列按该列最大值着色）", "x": 0.01},
+        title={"text": f"{title}（每列由该列最小值到最大值着色，颜色越深数值越大）", "x": 0.01},
         yaxis={"autorange": "reversed"},
         xaxis={"tickangle": -30},
     )

@@ -118,3 +118,15 @@ def test_a_heatmap_column_shows_its_figures_with_one_number_of_decimals():
         ["20.60", "", "1"],
         ["100,813.50", "1,200", ""],
     ]
+
+
+def test_a_heatmap_column_runs_its_colours_from_its_smallest_value_to_its_largest():
+    # Coloured from 0 to its largest value, a rate column between 94.81 % and 98.08 % was one dark block: the
+    # province behind looked like the one ahead.
+    values = [[94.81, 5.0], [98.08, 5.0], [96.0, None]]
+    figure = build_heatmap(
+        ["吉林省", "西藏自治区", "甲"], ["完成率", "个数"], values, "各省计算指标", units=["%", "个"]
+    )
+    shades = [list(row) for row in figure.data[0].z]
+    assert [row[0] for row in shades] == [0.0, 1.0, pytest.approx((96.0 - 94.81) / (98.08 - 94.81))]
+    assert [row[1] for row in shades] == [0.5, 0.5, None]  # one value for all: the middle shade, a blank stays blank
