@@ -266,7 +266,7 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
             html.Div(id=ids.COVERAGE_CRUMBS, className="crumbs"),
             html.P(
                 [
-                    level_hint(division),
+                    level_hint(scope_division(viewer, division)),  # a province's own page has no 中央 row
                     " 覆盖率 = 名录内已报送单位 / 名录应报单位，不超过 100%；名录外报送单独计数。",
                 ],
                 className="hint",

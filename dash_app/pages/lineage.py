@@ -35,7 +35,8 @@ def figure_label(figure: str) -> tuple[str, str]:
     if figure == "comprehensive_holdings":
         return "综合档案馆馆藏（以卷 + 以件为保管单位）", "卷件"
     field = CENSUS_FORM.field(figure)
-    return field.label.split("（")[0], field.unit or ""
+    # 其中：革命历史档案 is a part of a column to the form's reader; alone in a sentence it is 革命历史档案.
+    return field.label.split("（")[0].removeprefix("其中："), field.unit or ""
 
 
 def template_cells(figure: str, excel_row: int) -> str:

@@ -30,7 +30,7 @@ from dash_app.app import create_app
 from dash_app.formatting import area_name
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
-from dash_app.pages.lineage import value_column
+from dash_app.pages.lineage import figure_label, value_column
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
@@ -873,3 +873,15 @@ def test_holders_registered_at_a_division_s_own_level_have_their_own_row(app, si
     assert rows[0] == own[0]  # first
     total = coverage_total(app, client, "")
     assert total is not None and sum(r["units_expected"] for r in rows) == total["units_expected"]
+
+
+def test_the_coverage_hint_names_the_central_row_only_where_there_is_one(app):
+    central_row = "“中央”一行为三个中央报送渠道"
+    assert central_row in render_page(app, client_of(app, "planner"), "/coverage").text
+    assert central_row not in render_page(app, client_of(app, "guangdong"), "/coverage").text
+    assert central_row not in render_page(app, client_of(app, "planner"), "/coverage?division=440000").text
+
+
+def test_a_lineage_sentence_names_a_part_of_a_column_without_its_form_prefix():
+    assert CENSUS_FORM.field("red_archives").label.startswith("其中：")
+    assert figure_label("red_archives") == ("革命历史档案", "卷件")
