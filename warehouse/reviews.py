@@ -70,9 +70,7 @@ def check_review_request(action: str, by: str, reason: str | None) -> tuple[str,
     if not by:
         raise UsageError("未指明审核人。", hint="请用 --by 填写审核人的用户名。")
     if action == "return" and reason is None:
-        raise UsageError(
-            "退回报送必须说明原因。", hint="请写明需要报送单位修改的内容（页面上的“退回理由”，命令行用 --reason）。"
-        )
+        raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要报送单位修改的内容。")
     return by, reason
 
 

@@ -196,6 +196,8 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
         return "只有省级档案部门和国家档案局的审核人员可以审核。"
     if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
+    if action == "return" and not (reason or "").strip():
+        return "退回报送必须说明原因：请在“退回理由”中写明需要报送单位修改的内容，再点“退回”。"
     reviewer = Reviewer(viewer.user_name, viewer.role, viewer.province_code)
     try:
         change = context.store.write(

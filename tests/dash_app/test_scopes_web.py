@@ -117,7 +117,10 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert return_preview(app, "planner", prefecture) is None  # the province's turn first: not the nation's to return
     assert "须先由省级档案部门审核" in review(app, "planner", prefecture, "accept")
     assert "找不到报送记录" in review(app, "guangxi", prefecture, "accept")
-    assert "必须说明原因" in review(app, "guangdong", prefecture, "return")
+    # The page names its own field, not the command line's option (a reason of spaces is none).
+    for reason in (None, "  "):
+        said = review(app, "guangdong", prefecture, "return", reason)
+        assert "必须说明原因：请在“退回理由”中写明" in said and "--reason" not in said
     assert review(app, "guangdong", prefecture, "return", "第4行请核实") == f"{prefecture}：待省级审核 → 已退回"
     assert return_preview(app, "guangdong", prefecture) is None  # returned: nothing more to take out
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
