@@ -247,7 +247,7 @@ def issue_form() -> html.Div:
                             placeholder="选择下发范围",
                             value=FindingSeverity.MINOR.value,
                             clearable=False,
-                            style={"width": "240px"},
+                            style={"width": "280px"},  # 全部扣分项（一般及以上） whole
                         ),
                     ),
                     html.Button("下发整改问题", id=ids.EVALUATION_ISSUE, disabled=True),
