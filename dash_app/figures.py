@@ -248,7 +248,7 @@ def build_trend(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
         font_family=FONT,
         title={"text": "每日提交的错误与警告（个，北京时间）", "x": 0.01},
         xaxis={"type": "category"},
-        yaxis={"title": {"text": "个"}, "tickformat": ",d", "rangemode": "tozero"},
+        yaxis={"tickformat": ",d", "rangemode": "tozero"},  # the unit is in the title: a rotated 个 reads as ←
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
     )
     return figure
@@ -361,7 +361,7 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, 
         font_family=FONT,
         title={"text": title, "x": 0.01},
         xaxis={"dtick": 1, "tickformat": "d", "ticksuffix": "年"},
-        yaxis={"title": {"text": unit}, "tickformat": ","},
+        yaxis={"tickformat": ","},  # the unit is in the caller's title and the hover: a rotated 个 reads as ←
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
     )
     return figure

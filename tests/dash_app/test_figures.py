@@ -19,6 +19,7 @@ from dash_app.figures import (
     build_breakdown_figure,
     build_choropleth,
     build_heatmap,
+    build_lines,
     load_south_sea_line,
     mercator_aspect,
 )
@@ -130,3 +131,10 @@ def test_a_heatmap_column_runs_its_colours_from_its_smallest_value_to_its_larges
     shades = [list(row) for row in figure.data[0].z]
     assert [row[0] for row in shades] == [0.0, 1.0, pytest.approx((96.0 - 94.81) / (98.08 - 94.81))]
     assert [row[1] for row in shades] == [0.5, 0.5, None]  # one value for all: the middle shade, a blank stays blank
+
+
+def test_a_line_chart_s_unit_is_read_in_its_title_and_hover_not_on_a_turned_axis():
+    # Turned with the vertical axis, 个 read as an arrow (←).
+    figure = build_lines({"全国": [(2024, 135), (2025, 142)]}, "全国示范数字档案馆（个）", unit="个")
+    assert figure.layout.yaxis.title.text is None and figure.layout.title.text.endswith("（个）")
+    assert figure.data[0].hovertemplate.endswith(" 个<extra></extra>")
