@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from dash import html
 
 from dash_app.access import Viewer, scope_province
 from dash_app.context import AppContext
+from dash_app.formatting import format_date
 from warehouse.reminders import DUE_SOON, NOT_REPORTED, RETURNED, query_reminders
 
 SHOWN = 8
@@ -19,8 +21,9 @@ def load_reminders(context: AppContext, viewer: Viewer, kinds: tuple[str, ...]) 
         return query_reminders(con, province_code=scope_province(viewer), kinds=kinds)
 
 
-def reminders_panel(reminders: list[dict[str, Any]], title: str) -> html.Div:
-    """A short list of reminders (the first few, and how many there are), or a line saying there are none."""
+def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) -> html.Div:
+    """A short list of reminders (the first few, and how many there are), or a line saying there are none; the
+    latest reminders made before `today` say that they are old (the daily reminders did not run since)."""
     if not reminders:
         return html.Div([html.H3(title), html.P("今日无提醒。", className="hint")], className="reminders")
     day = reminders[0]["generated_on"]
@@ -28,8 +31,19 @@ def reminders_panel(reminders: list[dict[str, Any]], title: str) -> html.Div:
     more = (
         [html.P(f"共 {len(reminders)} 条，仅列出前 {SHOWN} 条。", className="hint")] if len(reminders) > SHOWN else []
     )
-    heading = f"{title}（{day:%Y年%-m月%-d日}生成）"
-    return html.Div([html.H3(heading), html.Ul(items), *more], className="reminders")
+    old = (
+        [
+            html.P(
+                f"这是{format_date(day)}生成的提醒，此后（至今日{format_date(today)}）没有生成新的提醒：其中的期限和"
+                "天数以生成那天为准，现状以本页的数字为准；每日提醒由 archive-census reminders 生成。",
+                className="error",
+            )
+        ]
+        if day < today
+        else []
+    )
+    heading = f"{title}（{format_date(day)}生成）"
+    return html.Div([html.H3(heading), *old, html.Ul(items), *more], className="reminders")
 
 
 REPORTING_KINDS = (NOT_REPORTED, RETURNED)

@@ -424,7 +424,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     @app.callback(Output(ids.INSPECTIONS_REMINDERS, "children"), Input(ids.INSPECTIONS_RESULT, "children"))
     def show_reminders(_: Any) -> html.Div:
-        return reminders_panel(load_reminders(context, current_viewer(), FINDING_KINDS), "整改期限提醒")
+        return reminders_panel(
+            load_reminders(context, current_viewer(), FINDING_KINDS), "整改期限提醒", context.settings.today()
+        )
 
     @app.callback(
         Output(ids.INSPECTIONS_CARDS, "children"),

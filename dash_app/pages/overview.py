@@ -352,7 +352,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     @app.callback(Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"))
     def show_reminders(_metric: str) -> html.Div:
-        return reminders_panel(load_reminders(context, current_viewer(), REPORTING_KINDS), "报送提醒")
+        return reminders_panel(
+            load_reminders(context, current_viewer(), REPORTING_KINDS), "报送提醒", context.settings.today()
+        )
 
     @app.callback(
         Output(ids.OVERVIEW_MAP, "figure"),

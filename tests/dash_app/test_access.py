@@ -13,6 +13,7 @@ import json
 import re
 import time
 from collections.abc import Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,6 +32,7 @@ from dash_app.formatting import area_name
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
 from dash_app.pages.lineage import figure_label, value_column
+from dash_app.reminders import reminders_panel
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
@@ -885,3 +887,11 @@ def test_the_coverage_hint_names_the_central_row_only_where_there_is_one(app):
 def test_a_lineage_sentence_names_a_part_of_a_column_without_its_form_prefix():
     assert CENSUS_FORM.field("red_archives").label.startswith("其中：")
     assert figure_label("red_archives") == ("革命历史档案", "卷件")
+
+
+def test_reminders_made_before_today_say_they_are_old():
+    made = {"generated_on": date(2025, 6, 30), "kind": "即将逾期", "scope_name": "广东省", "message": "3 天后到期"}
+    current = str(reminders_panel([made], "整改期限提醒", date(2025, 6, 30)))
+    assert "整改期限提醒（2025年6月30日生成）" in current and "没有生成新的提醒" not in current
+    old = str(reminders_panel([made], "整改期限提醒", date(2026, 12, 3)))
+    assert "这是2025年6月30日生成的提醒，此后（至今日2026年12月3日）没有生成新的提醒" in old
