@@ -43,6 +43,7 @@ COVERAGE_MISSING_GRID = "coverage-missing-grid"
 COVERAGE_UNREGISTERED_GRID = "coverage-unregistered-grid"
 COVERAGE_GO = "coverage-go"
 COVERAGE_NOTICE = "coverage-notice"
+COVERAGE_COUNTY_FIGURES = "coverage-county-figures"
 
 # /quality
 QUALITY_GRID = "quality-grid"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
@@ -14,7 +15,7 @@ from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import query_string, query_value
 from dash_app.context import AppContext
-from dash_app.formatting import area_name, division_name, with_names
+from dash_app.formatting import area_name, division_name, format_count, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.queries import (
     query_coverage_children,
@@ -122,6 +123,19 @@ def load_total(viewer: Viewer, context: AppContext, search: str | None) -> dict[
         return None
     total = context.reader.cached(query_coverage_total, scope)
     return {**total, "division_code": TOTAL_ROW_ID, "shown_code": "", "name": "合计", "is_own_level": False}
+
+
+def county_figures(total: Mapping[str, Any] | None) -> str:
+    """A county's own coverage in one line, in the words of the grid's columns."""
+    if total is None:
+        return ""
+    missing = total["units_expected"] - total["units_reported"]
+    pct = total["coverage_pct"]
+    return (
+        f"本区县：应报 {format_count(total['units_expected'])} 个，已报 {format_count(total['units_reported'])} 个，"
+        f"未报 {format_count(missing)} 个，名录外报送 {format_count(total['units_unregistered'])} 个；"
+        f"覆盖率 {'—' if pct is None else f'{pct:.2f}%'}。"
+    )
 
 
 def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
@@ -271,6 +285,8 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
                 ],
                 className="hint",
             ),
+            # A county's page has no level below: its own figures, which the grid's 合计 row carries elsewhere.
+            html.P(id=ids.COVERAGE_COUNTY_FIGURES) if is_county else None,
             html.Div(
                 grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code", page_size=50),
                 hidden=is_county,
@@ -290,6 +306,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     for spec in _specs(context):
         register_grid(app, spec, context)
     register_breakdown(app, context, PAGE_KEY, "coverage_pct")
+
+    @app.callback(Output(ids.COVERAGE_COUNTY_FIGURES, "children"), Input(ids.URL, "search"))
+    def show_county_figures(search: str | None) -> str:
+        return county_figures(load_total(current_viewer(), context, search))
 
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))
     def show_crumbs(search: str | None) -> list[Any]:

@@ -881,7 +881,8 @@ def test_the_coverage_hint_names_the_central_row_only_where_there_is_one(app):
     central_row = "“中央”一行为三个中央报送渠道"
     assert central_row in render_page(app, client_of(app, "planner"), "/coverage").text
     assert central_row not in render_page(app, client_of(app, "guangdong"), "/coverage").text
-    assert central_row not in render_page(app, client_of(app, "planner"), "/coverage?division=440000").text
+    province_page = render_page(app, client_of(app, "planner"), "/coverage", "?division=440000").text
+    assert "覆盖率 = 名录内已报送单位" in province_page and central_row not in province_page
 
 
 def test_a_lineage_sentence_names_a_part_of_a_column_without_its_form_prefix():
@@ -895,3 +896,21 @@ def test_reminders_made_before_today_say_they_are_old():
     assert "整改期限提醒（2025年6月30日生成）" in current and "没有生成新的提醒" not in current
     old = str(reminders_panel([made], "整改期限提醒", date(2026, 12, 3)))
     assert "这是2025年6月30日生成的提醒，此后（至今日2026年12月3日）没有生成新的提醒" in old
+
+
+def test_a_county_s_page_gives_its_own_figures(app):
+    # A county has no level below, so its grid (and the 合计 row that carries a level's own figures) is hidden.
+    client = client_of(app, "planner")
+    assert ids.COVERAGE_COUNTY_FIGURES in render_page(app, client, "/coverage", "?division=440106").text
+    prefecture_page = render_page(app, client, "/coverage", "?division=440100").text
+    assert ids.COVERAGE_GRID in prefecture_page and ids.COVERAGE_COUNTY_FIGURES not in prefecture_page
+    total = coverage_total(app, client, "?division=440106")
+    assert total is not None and total["units_expected"] > 0
+    response = post_callback(
+        app, client, [(ids.COVERAGE_COUNTY_FIGURES, "children")], [(ids.URL, "search", "?division=440106")]
+    )
+    assert returned(response, ids.COVERAGE_COUNTY_FIGURES, "children") == (
+        f"本区县：应报 {total['units_expected']:,} 个，已报 {total['units_reported']:,} 个，"
+        f"未报 {total['units_missing']:,} 个，名录外报送 {total['units_unregistered']:,} 个；"
+        f"覆盖率 {total['coverage_pct']:.2f}%。"
+    )
