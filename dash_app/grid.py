@@ -292,9 +292,11 @@ def grid_block(
     row_id: str | None = None,
     page_size: int = PAGE_SIZE,
     fit_width: bool = False,
+    empty: str | None = None,
 ) -> html.Div:
-    """The grid with its export button and row count; `row_id` names the field that identifies a row. The grid is
-    as tall as its rows (a page of at most `page_size` rows).
+    """The grid with its export button and row count; `row_id` names the field that identifies a row; `empty` is
+    what it says when it has no rows (default: 没有数据). The grid is as tall as its rows (a page of at most
+    `page_size` rows).
 
     Its columns are sized to the rows it first draws; with `fit_width`, to what they can hold instead (Column.fits,
     dates' widest format; narrow padding), so rows that arrive later are never cut: the wrapping columns share the
@@ -344,7 +346,7 @@ def grid_block(
                         "enableCellTextSelection": True,
                         "tooltipShowDelay": 300,
                         **sizing,
-                        "localeText": GRID_LOCALE,
+                        "localeText": {**GRID_LOCALE, "noRowsToShow": empty} if empty else GRID_LOCALE,
                     },
                     style={"height": None},
                     **options,

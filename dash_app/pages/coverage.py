@@ -294,9 +294,9 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
             html.H3("分类覆盖率"),
             breakdown_block(PAGE_KEY, "coverage_pct"),
             html.H3("未报送的普查对象"),
-            grid_block(ids.COVERAGE_MISSING_GRID, MISSING_COLUMNS),
+            grid_block(ids.COVERAGE_MISSING_GRID, MISSING_COLUMNS, empty="没有未报送的名录内单位。"),
             html.H3("名录外报送的单位"),
-            grid_block(ids.COVERAGE_UNREGISTERED_GRID, UNREGISTERED_COLUMNS),
+            grid_block(ids.COVERAGE_UNREGISTERED_GRID, UNREGISTERED_COLUMNS, empty="没有名录外报送的单位。"),
         ]
     )
 

@@ -141,7 +141,7 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
             graph(ids.INDICATORS_TRAJECTORY),
             html.H3("分省目标进展"),
             html.P(TARGETS_HINT, className="hint"),
-            grid_block(ids.INDICATORS_TARGETS_GRID, TARGET_COLUMNS, row_id="key"),
+            grid_block(ids.INDICATORS_TARGETS_GRID, TARGET_COLUMNS, row_id="key", empty="尚未上传该指标的分省目标。"),
             graph(ids.INDICATORS_HEATMAP),
             grid_block(ids.INDICATORS_GRID, PROGRESS_COLUMNS),
         ]

@@ -190,18 +190,24 @@ def layout(**_query: str) -> html.Div:
                 "（提交单位收到的标注工作簿逐格标出）。",
                 className="hint",
             ),
-            grid_block(ids.QUALITY_ERRORS_GRID, ERROR_COLUMNS, fit_width=True),
+            grid_block(ids.QUALITY_ERRORS_GRID, ERROR_COLUMNS, fit_width=True, empty="没有未通过校验的报表。"),
             html.H3("待说明的警告（现行普查表）"),
-            grid_block(ids.QUALITY_WARNINGS_GRID, WARNING_COLUMNS, fit_width=True),
+            grid_block(
+                ids.QUALITY_WARNINGS_GRID, WARNING_COLUMNS, fit_width=True, empty="现行普查表没有待说明的警告。"
+            ),
             html.H3("偏离同类单位的数值（警告，按对全国合计的影响排序）"),
             html.P(
                 "同类 = 同一普查对象类型、同一层级；在对数尺度上用稳健Z值（中位数与中位绝对偏差）判断，|Z| > 3.5 列出。"
                 "仅供核实，不影响接收。",
                 className="hint",
             ),
-            grid_block(ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS, fit_width=True),
+            grid_block(
+                ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS, fit_width=True, empty="没有明显偏离同类单位的数值。"
+            ),
             html.H3("跨省重复报送"),
-            grid_block(ids.QUALITY_DUPLICATES_GRID, DUPLICATE_COLUMNS),
+            grid_block(
+                ids.QUALITY_DUPLICATES_GRID, DUPLICATE_COLUMNS, empty="没有在两个以上省份的现行报表中重复报送的单位。"
+            ),
         ]
     )
 

@@ -914,3 +914,16 @@ def test_a_county_s_page_gives_its_own_figures(app):
         f"未报 {total['units_missing']:,} 个，名录外报送 {total['units_unregistered']:,} 个；"
         f"覆盖率 {total['coverage_pct']:.2f}%。"
     )
+
+
+@pytest.mark.parametrize(
+    ("path", "search", "said"),
+    [
+        ("/quality", "", "没有在两个以上省份的现行报表中重复报送的单位。"),
+        ("/coverage", "?division=440106", "没有名录外报送的单位。"),
+        ("/indicators", "", "尚未上传该指标的分省目标。"),
+    ],
+)
+def test_an_empty_grid_says_what_it_has_none_of(app, path, search, said):
+    page = render_page(app, client_of(app, "planner"), path, search).text
+    assert said in page and "页面不存在" not in page
