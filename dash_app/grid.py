@@ -34,6 +34,8 @@ Loader = Callable[..., list[dict[str, Any]]]
 ColumnKind = Literal["text", "code", "int", "year", "decimal", "number", "pct", "date", "datetime", "bool", "link"]
 NUMERIC_KINDS = frozenset({"int", "decimal", "number", "pct"})
 PAGE_SIZE = 20
+# AG Grid's width of a column given none.
+DEFAULT_COLUMN_PX = 200
 # An exported workbook: a title line, a line of scope, as-of and exporter, a blank line (or the grid's note: a
 # provisional standard's mark), then the header.
 EXPORT_HEADER_ROW = 4
@@ -209,9 +211,10 @@ class Column:
             # Not sized to its content (which pushed it off the screen): it takes the width the other columns leave
             # and wraps (in a fitted grid, the wrapping columns share it in proportion to their least widths).
             least = max(self.wrap_width, self.header_width()) if fitted else self.wrap_width
-            spec.update(
-                wrapText=True, autoHeight=True, flex=least if fitted else 1, minWidth=least, suppressAutoSize=True
-            )
+            # An auto-sized grid takes no flex (AG Grid warns and ignores it): the width it had, AG Grid's 200 px
+            # default or its least width.
+            share = {"flex": least} if fitted else {"width": max(least, DEFAULT_COLUMN_PX)}
+            spec.update(wrapText=True, autoHeight=True, minWidth=least, suppressAutoSize=True, **share)
             spec["cellClass"] = "wrap-cell"
         elif fitted:
             width = self.fitted_width()
@@ -303,7 +306,8 @@ def grid_block(
     width left, and the grid does not scroll sideways as long as their least widths fit."""
     options: dict[str, Any] = {}
     if row_id:
-        options["getRowId"] = f"params.data.{row_id}"
+        # A pinned 合计 row without the field takes "—" (an id undefined is AG Grid's warning #25).
+        options["getRowId"] = f"params.data.{row_id} || '—'"
     sizing: dict[str, Any] = (
         {}
         if fit_width
