@@ -100,7 +100,7 @@ ITEM_COLUMNS = [
     Column("max_points", "满分", "decimal", "分", decimals=1, fits=(WIDEST_POINTS,)),
     Column("self_score", "自评", "decimal", "分", decimals=1, fits=(WIDEST_POINTS,)),
     Column("score", "专家得分", "decimal", "分", decimals=1, fits=(WIDEST_POINTS,)),
-    Column("is_deviation", "自评偏差", "bool", fits=("是", "否")),
+    Column("is_deviation", "自评偏差", "bool", fits=("是", "否"), classes=(("warn", "是"),)),
     Column("reconciled_note", "合议说明", wrap=True, wrap_width=200),
 ]
 
