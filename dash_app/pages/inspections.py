@@ -307,14 +307,12 @@ def apply_action(
     """Run one lifecycle action for the signed-in user under the same rules as the CLI: what happened, in Chinese,
     and whether the change was recorded. The lifecycle decides which actions take measures (the rectifier's)."""
     history = load_history(context, viewer, finding_id)
-    roles = lifecycle_roles(viewer, history) if history is not None else ()
-    if not roles:
+    if history is None or not (roles := lifecycle_roles(viewer, history)):
         return "无权操作该问题。", False
     if not action:
         return "请选择操作。", False
     # The role the action is taken in: the one of the viewer's roles the lifecycle lets take it now (else the first,
     # and the lifecycle says who may).
-    assert history is not None
     targets = allowed_targets(FindingStatus(history["status"]))
     role = next((r for r in roles for t in targets if t["action"] == action and t["role"] == r), roles[0])
     try:
