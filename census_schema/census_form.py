@@ -52,7 +52,16 @@ ROUND_ID = "2024"
 REFERENCE_DATE = date(2024, 12, 31)
 # No province has anywhere near this many archive holders; more rows means a wrong or runaway file.
 MAX_RETURN_ROWS = 200_000
-PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?)$"
+# A mobile number (with or without +86), or a landline as official documents write it: an area code (in brackets or
+# not) then the number, an extension after -, 转 or #: 13800138000, +86 13800138000, 020-83133000, （020）83133000,
+# 020-83133000转8001.
+PHONE_PATTERN = (
+    r"^((\+|00)?86[- ]?)?1[3-9]\d{9}$"
+    r"|^(0\d{2,3}|[(（]0\d{2,3}[)）])[- ]?\d{7,8}([-转#]\d{1,6})?$"
+)
+PHONE_HINT = (
+    "11位手机号码（1开头，可加 +86），或区号加号码，如 020-83133000、（020）83133000，分机号用“-”或“转”接在后面"
+)
 
 E, W = Severity.ERROR, Severity.WARNING
 T, INT, D = FieldType.TEXT, FieldType.INTEGER, FieldType.DECIMAL
@@ -192,7 +201,7 @@ CENSUS_FIELDS: tuple[Field, ...] = (
         "填报人的手机号码或固定电话（区号-号码）。",
         max_length=30,
         pattern=PHONE_PATTERN,
-        pattern_hint="11位手机号码（1开头），或以0开头的区号加号码，如 020-12345678",
+        pattern_hint=PHONE_HINT,
         width=16,
     ),
     Field("remarks", "备注", T, "需要说明的其他情况，可留空。", required=False, max_length=500, width=24),
@@ -995,7 +1004,7 @@ SIGN_OFF_FIELDS: tuple[Field, ...] = (
         "填表人的手机号码或固定电话（区号-号码）。",
         max_length=30,
         pattern=PHONE_PATTERN,
-        pattern_hint="11位手机号码（1开头），或以0开头的区号加号码，如 020-12345678",
+        pattern_hint=PHONE_HINT,
         width=18,
     ),
     Field("reported_on", "报出日期", FieldType.DATE, "本表报出（上报）的日期。", width=14, in_past=True),

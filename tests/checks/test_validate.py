@@ -356,3 +356,13 @@ def test_each_of_the_four_kinds_of_archives_needs_a_fonds_and_an_archive_room_do
     failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
     refused = [(f.row, f.severity) for f in failures if f.rule == "fonds_count_archives"]
     assert refused == [(3, Severity.ERROR), (4, Severity.ERROR), (5, Severity.ERROR), (6, Severity.ERROR)]
+
+
+def test_a_phone_number_is_accepted_as_offices_write_it_and_nonsense_is_not():
+    written = ["13800138000", "+86 13800138000", "020-83133000", "（020）83133000", "(020)83133000",
+               "020-83133000转8001", "020-83133000-8001", "0755 1234567"]  # fmt: skip
+    wrong = ["12345", "1380013800", "23800138000", "020-831", "（020-83133000", "020-83133000转"]
+    rows = build_rows(CENSUS_FORM, [{"contact_phone": phone} for phone in [*written, *wrong]])
+    failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
+    refused = {f.value for f in failures if f.rule == "contact_phone_format"}
+    assert refused == set(wrong) and [f for f in failures if f.rule != "contact_phone_format"] == []
