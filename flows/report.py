@@ -31,6 +31,9 @@ from flows.package import MAIN_NS, PKG_REL_NS, REL_NS, read_relationships, read_
 
 T = TypeVar("T")
 REPORT_AUTHOR = "普查平台"
+# Where a marked cell had a comment of the uploader's own, the mark's comment carries it after this line, so that
+# nothing the uploader wrote is lost, and a report sent back gives it back to its author.
+ORIGINAL_COMMENT = "—— 原批注（{author}）："
 ERROR_COLOR = "FFFF8080"
 WARNING_COLOR = "FFFFE699"
 MARK_COLORS = {Severity.ERROR: ERROR_COLOR, Severity.WARNING: WARNING_COLOR}
@@ -397,6 +400,14 @@ class _SheetPatch:
     legacy_id: str | None = None
 
 
+def _original_comment(text: str) -> tuple[str, str] | None:
+    """The uploader's own comment an earlier report's mark carried (its author and text), or None."""
+    head, _, rest = ORIGINAL_COMMENT.partition("{author}")
+    _, found, after = text.partition("\n" + head)
+    author, found_author, own = after.partition(rest + "\n")
+    return (author, own) if found and found_author else None
+
+
 def _sheet_patch(package: _Package, part: str, texts: dict[tuple[int, int], list[Failure]]) -> _SheetPatch:
     """Plan one sheet: keep other people's comments, drop ours from an earlier report, add the new ones."""
     marks: dict[int, dict[int, Severity]] = defaultdict(dict)
@@ -414,18 +425,20 @@ def _sheet_patch(package: _Package, part: str, texts: dict[tuple[int, int], list
         authors = [a.text or "" for a in old.iter(f"{{{MAIN_NS}}}author")]
         for comment in old.iter(f"{{{MAIN_NS}}}comment"):
             author = authors[int(comment.get("authorId", "0"))] if authors else ""
-            if author != REPORT_AUTHOR:
-                text = "".join(t.text or "" for t in comment.iter(f"{{{MAIN_NS}}}t"))
-                kept.append((comment.get("ref", ""), author, text))
-    ours = [
-        (
-            f"{get_column_letter(c)}{r}",
-            REPORT_AUTHOR,
-            # The rule by its Chinese title (its id stays in 错误清单, for those who look it up).
-            "\n".join(f"[{f.severity.label}] {rule_title(f.rule)}：{f.message}" for f in fs),
-        )
-        for (r, c), fs in sorted(texts.items())
-    ]
+            text = "".join(t.text or "" for t in comment.iter(f"{{{MAIN_NS}}}t"))
+            original = (author, text) if author != REPORT_AUTHOR else _original_comment(text)
+            if original is not None:
+                kept.append((comment.get("ref", ""), *original))
+    theirs = {ref: (author, text) for ref, author, text in kept}
+    ours = []
+    for (r, c), fs in sorted(texts.items()):
+        ref = f"{get_column_letter(c)}{r}"
+        # The rule by its Chinese title (its id stays in 错误清单, for those who look it up).
+        text = "\n".join(f"[{f.severity.label}] {rule_title(f.rule)}：{f.message}" for f in fs)
+        if ref in theirs:  # one comment a cell: the uploader's own comes after the marks, whole
+            author, own = theirs[ref]
+            text += "\n" + ORIGINAL_COMMENT.format(author=author) + "\n" + own
+        ours.append((ref, REPORT_AUTHOR, text))
     taken = {ref for ref, _, _ in ours}
     patch = _SheetPatch(part, marks, [c for c in kept if c[0] not in taken] + ours, rels_xml)
     if not patch.comments and comments_rel is None:

@@ -9,6 +9,7 @@ from dataclasses import replace
 
 import openpyxl
 import pytest
+from openpyxl.comments import Comment
 
 from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, HEADER_ROW
@@ -223,6 +224,29 @@ def test_a_report_sent_back_gets_fresh_marks(store, settings, tmp_path):
     assert fixed.fill.start_color.rgb != ERROR_COLOR and fixed.comment is None
     assert report.sheetnames.count(ERRORS_SHEET) == 1
     assert len(list(report[ERRORS_SHEET].iter_rows())) == 1 + len(second.failures)
+
+
+def test_a_marked_cell_keeps_the_uploader_s_own_comment_and_a_report_sent_back_gives_it_back(store, settings, tmp_path):
+    bad = census_workbook(tmp_path / "bad.xlsx", 3, {1: {"contact_phone": "12345"}, 2: {"contact_phone": "999"}})
+    workbook = openpyxl.load_workbook(bad)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    phone = next(c.column for c in sheet[2] if c.value == CENSUS_FORM.field("contact_phone").label)
+    sheet.cell(4, phone).comment = Comment("电话待人事处确认（含分机）", "王五")
+    workbook.save(bad)
+    first = ingest(store, settings, bad, report_path=tmp_path / "report1.xlsx")
+    marked = openpyxl.load_workbook(first.report)[CENSUS_FORM.sheet_name].cell(4, phone).comment
+    assert marked.text.startswith("[错误] ") and marked.text.endswith(
+        "\n—— 原批注（王五）：\n电话待人事处确认（含分机）"
+    )
+    # Row 4 fixed and the report sent back: its mark goes, the uploader's comment comes back as it was.
+    workbook = openpyxl.load_workbook(first.report)
+    workbook[CENSUS_FORM.sheet_name].cell(4, phone).value = "13900139000"
+    workbook.save(tmp_path / "resent.xlsx")
+    second = ingest(store, settings, tmp_path / "resent.xlsx", report_path=tmp_path / "report2.xlsx")
+    sheet = openpyxl.load_workbook(second.report)[CENSUS_FORM.sheet_name]
+    restored = sheet.cell(4, phone).comment
+    assert (restored.author, restored.text) == ("王五", "电话待人事处确认（含分机）")
+    assert sheet.cell(5, phone).comment.text.startswith("[错误] ")
 
 
 def test_dry_run_validates_and_reports_without_loading(store, settings, tmp_path):
