@@ -63,7 +63,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "reconciliation_consistent": "合议结果不一致",
     "evaluation_access": "无权评分",
     "indicator_source": "指标来源不符",
-    "key_in_sheet": "与普查表不对应",
+    "key_in_sheet": "两表不对应",  # either way: a red-archive row not in 普查表, or a 普查表 row missing its red row
     "compare_in_sheet": "与普查表数值不符",
     "row_count": "行数不符",
     "date_on_or_after": "日期早于普查标准时点",

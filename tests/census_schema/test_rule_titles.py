@@ -13,3 +13,10 @@ def test_a_rule_is_titled_by_its_kind_and_an_unknown_one_says_so():
     assert rule_title("holdings_vs_annual_stats") == "与统计年报相差较大"
     assert rule_title("annual_stats_year_together") == "须同时填写或同时留空"
     assert rule_title("no_such_rule") == UNKNOWN_RULE_TITLE
+
+
+def test_a_title_never_names_the_sheet_its_cell_is_on_as_the_other_one():
+    # 普查表's rule pointing to 红色档案资源摸底 was titled 与普查表不对应 on a cell of 普查表.
+    for form in FORMS.values():
+        for rule in form.rules:
+            assert form.sheet_name not in rule_title(rule.rule_id), (form.sheet_name, rule.rule_id)
