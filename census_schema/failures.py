@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from census_schema.fields import Severity
+from census_schema.fields import Form, Severity
 
 MAX_VALUE_CHARS = 200
 
@@ -33,6 +34,19 @@ class Failure:
     def sort_key(self) -> tuple[int, int, str, str]:
         """Errors first, then by row, field and rule."""
         return (0 if self.severity is Severity.ERROR else 1, self.row or 0, self.field or "", self.rule)
+
+
+def in_workbook_order(failures: Iterable[Failure], sheets: Sequence[Form]) -> list[Failure]:
+    """Errors first, then as the uploader reads the workbook: by sheet (in the workbook's order), row, column (in the
+    form's order) and rule."""
+    sheet_at = {form.sheet_name: i for i, form in enumerate(sheets)}
+    column_at = {(form.sheet_name, field.name): j for form in sheets for j, field in enumerate(form.fields)}
+
+    def key(f: Failure) -> tuple[int, int, int, int, str, str]:
+        column = column_at.get((f.sheet, f.field or ""), len(column_at))
+        return (f.sort_key[0], sheet_at.get(f.sheet, len(sheet_at)), f.row or 0, column, f.field or "", f.rule)
+
+    return sorted(failures, key=key)
 
 
 def shorten_value(value: object) -> str | None:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
-from census_schema.failures import Failure
+from census_schema.failures import Failure, in_workbook_order
 from census_schema.fields import Form, WorkbookForm
 from checks.cells import failures_at
 from checks.context import CheckContext
@@ -52,7 +52,7 @@ def validate_return(
         *run_suite(form, rows, context, data_docs_dir=data_docs_dir, results_dir=results_dir),
         *run_row_rules(form, rows, context),
     ]
-    return sorted([*parse_failures, *_readable(checked, parse_failures)], key=lambda f: f.sort_key)
+    return in_workbook_order([*parse_failures, *_readable(checked, parse_failures)], [form])
 
 
 def validate_workbook(
@@ -77,8 +77,7 @@ def validate_workbook(
             results_dir=results_dir,
         )
     failures += _readable(run_workbook_rules(book, sheets, context), parse_failures)
-    order = {name: i for i, name in enumerate(book.sheet_names)}
-    return sorted(failures, key=lambda f: (f.sort_key[0], order.get(f.sheet, 0), *f.sort_key[1:]))
+    return in_workbook_order(failures, book.sheets)
 
 
 def validate_rules(form: Form, rows: pl.DataFrame, context: CheckContext, rule_ids: Collection[str]) -> list[Failure]:

@@ -14,7 +14,7 @@ import duckdb
 import polars as pl
 
 from census_schema.census_form import CENSUS_FORM, CROSS_RETURN_RULES, REGISTER_FORM
-from census_schema.failures import Failure
+from census_schema.failures import Failure, in_workbook_order
 from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
 from census_schema.scopes import Scope, province_scope
@@ -153,7 +153,7 @@ class IngestOutcome:
             "shrink": self.shrink.to_json() if self.shrink else None,
             "conflicts": self.conflicts,
             "returns_rejudged": self.returns_rejudged,
-            "failures": [f.to_json() for f in sorted(self.failures, key=lambda f: f.sort_key)],
+            "failures": [f.to_json() for f in self.failures],  # in the workbook's order (in_workbook_order)
         }
 
 
@@ -389,7 +389,7 @@ def ingest_workbook(
             existing_id,
             province,
             existing_rows,
-            existing_failures,
+            in_workbook_order(existing_failures, book.sheets),
             file_sha256=identity.sha256,
             stage_seconds=timings,
             scope=scope,
@@ -494,7 +494,8 @@ def ingest_workbook(
         submission_id, raced = timed("load", load_submission, store, submission, rows, failures, guard, after)
         if submission_id is not None and not raced and any(judged_again):
             with store.reader() as con:  # the warnings as recorded now, not as validated
-                _, failures = fetch_recorded_outcome(con, submission_id)
+                _, recorded = fetch_recorded_outcome(con, submission_id)
+            failures = in_workbook_order(recorded, book.sheets)
         if raced:
             return IngestOutcome(
                 "duplicate",

@@ -306,7 +306,7 @@ def _vml_xml(comments: list[tuple[str, str, str]], first_block: int) -> str:
 
 def _errors_sheet_xml(failures: Sequence[Failure], styles: _Styles) -> str:
     """The 错误清单 sheet, column by column as `layout.ERRORS_COLUMNS` declares it."""
-    return _table_sheet_xml(layout.ERRORS_COLUMNS, sorted(failures, key=lambda f: f.sort_key), styles, selected=True)
+    return _table_sheet_xml(layout.ERRORS_COLUMNS, failures, styles, selected=True)  # in the workbook's order
 
 
 def _table_sheet_xml(columns: Sequence[Column[T]], items: Sequence[T], styles: _Styles, *, selected: bool) -> str:

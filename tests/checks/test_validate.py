@@ -15,7 +15,7 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, REGISTER_FORM, SIGN_OFF_FORM
 from census_schema.divisions import load_divisions
-from census_schema.failures import Failure
+from census_schema.failures import Failure, in_workbook_order
 from census_schema.fields import Form, Rule, Severity
 from census_schema.scopes import division_scope
 from census_schema.uscc import compute_uscc_check_char
@@ -366,3 +366,32 @@ def test_a_phone_number_is_accepted_as_offices_write_it_and_nonsense_is_not():
     failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
     refused = {f.value for f in failures if f.rule == "contact_phone_format"}
     assert refused == set(wrong) and [f for f in failures if f.rule != "contact_phone_format"] == []
+
+
+def test_failures_come_as_the_uploader_reads_the_sheet_errors_first_then_row_then_column():
+    # Sorted by the fields' English ids, row 3 listed 文书档案 (cat_ws, column Y) before 联系电话 and 永久 (column L).
+    rows = build_rows(
+        CENSUS_FORM,
+        [{"contact_phone": "12345", "cat_ws": -1, "cat_kj": 2001, "vol_permanent": -1, "vol_30y": 801}, {"uscc": "1"}],
+    )
+    failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
+    position = {field.name: i for i, field in enumerate(CENSUS_FORM.fields)}
+    shown = [
+        (f.severity is not Severity.ERROR, f.row or 0, position.get(f.field or "", len(position))) for f in failures
+    ]
+    assert shown == sorted(shown) and len({f.row for f in failures}) == 2
+    assert [f.field for f in failures if f.row == 3][:3] == ["vol_permanent", "cat_ws", "contact_phone"]
+
+
+def test_a_workbook_s_failures_keep_its_sheets_together_in_its_order():
+    # The report and the command line sorted again by row alone: 普查表 row 4, 红色档案资源摸底 row 5, 普查表 row 6.
+    def failure(form: Form, row: int) -> Failure:
+        return Failure(form.sheet_name, row, "uscc", "统一社会信用代码", "1", "uscc_format", Severity.ERROR, "…")
+
+    mixed = [failure(CENSUS_FORM, 6), failure(RED_ARCHIVES_FORM, 5), failure(CENSUS_FORM, 4)]
+    ordered = in_workbook_order(mixed, [CENSUS_FORM, RED_ARCHIVES_FORM])
+    assert [(f.sheet, f.row) for f in ordered] == [
+        (CENSUS_FORM.sheet_name, 4),
+        (CENSUS_FORM.sheet_name, 6),
+        (RED_ARCHIVES_FORM.sheet_name, 5),
+    ]
