@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from census_schema.failures import Failure
+from census_schema.rule_titles import rule_title
 from census_schema.xlsx import Column
 
 INSTRUCTIONS_SHEET = "填表说明"
@@ -36,11 +37,18 @@ ERRORS_COLUMNS: tuple[Column[Failure], ...] = (
     Column("字段", lambda f: f.field, 18),
     Column("列名", lambda f: f.label, 26),
     Column("填报值", lambda f: f.value, 24),
-    Column("规则", lambda f: f.rule, 28),
+    Column("规则", lambda f: rule_cell(f.rule), 40),
     Column("严重程度", lambda f: f.severity.label, 10),
     Column("说明", lambda f: f.message, 70),
 )
 ERRORS_HEADER = tuple(column.header for column in ERRORS_COLUMNS)
+
+
+def rule_cell(rule_id: str) -> str:
+    """The 规则 of a failure in 错误清单: its Chinese title, then its id for whoever looks it up (合计与分项不符（vol_total_sum）)."""
+    return f"{rule_title(rule_id)}（{rule_id}）"
+
+
 TOTAL_ROW_MARKERS = ("合计", "总计")
 # The report sheet listing the holders a return would drop from its scope (the shrink guard): one row per holder of
 # the scope's current return that the new return leaves out.

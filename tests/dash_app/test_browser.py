@@ -329,6 +329,9 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
     )
     shown = shown_rows(page, ids.COVERAGE_GRID)
     assert 1 < len(shown) < len(everything)
+    # The 合计 row pinned under them stays the nation's: the count beside the grid says so.
+    filtered = page.locator(f"#{ids.grid_filtered(ids.COVERAGE_GRID)}").inner_text()
+    assert filtered == f"（筛选后 {len(shown)} 条；合计行仍为全部，不随筛选变化）"
     expected_counts = [number(row["units_expected"]) for row in shown]
     assert expected_counts == sorted(expected_counts, reverse=True) and expected_counts[0] > 0
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from census_schema.layout import ERRORS_SHEET
+from census_schema.layout import ERRORS_SHEET, rule_cell
 from census_schema.rule_titles import rule_title
 from dash_app import ids
 from tests.dash_app.browser import screenshot, shown_rows, upload_file, wait_for_grid
@@ -44,7 +44,10 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     assert download.value.suggested_filename.endswith("错误报告.xlsx")
     report = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     errors = list(report[ERRORS_SHEET].iter_rows(values_only=True))
-    assert {(row[1], row[5]) for row in errors[1:]} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
+    assert {(row[1], row[5]) for row in errors[1:]} >= {
+        (4, rule_cell("vol_total_sum")),
+        (5, rule_cell("contact_phone_format")),
+    }
 
     # A valid return of 3 holders would drop Guangdong's province-wide holders: listed, loaded only when confirmed.
     good = census_workbook(site.folder / "广东-正确.xlsx", 3)

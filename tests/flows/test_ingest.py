@@ -107,7 +107,8 @@ def test_a_rejected_return_loads_nothing_and_gets_an_annotated_report(store, set
     errors = report[ERRORS_SHEET]
     listed = list(errors.iter_rows(values_only=True))
     assert listed[0] == ERRORS_HEADER
-    expected = ("普查表", 4, "vol_total", CENSUS_FORM.field("vol_total").label, "1001", "vol_total_sum", "错误")
+    rule = "合计与分项不符（vol_total_sum）"  # the rule's title for the province, its id for whoever looks it up
+    expected = ("普查表", 4, "vol_total", CENSUS_FORM.field("vol_total").label, "1001", rule, "错误")
     assert expected in [row[:7] for row in listed[1:]]
     assert len(listed) - 1 == len(outcome.failures)
     severities = [row[6] for row in listed[1:]]

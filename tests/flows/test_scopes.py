@@ -13,7 +13,7 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import WorkbookUnusable
-from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET
+from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope, province_scope
 from census_schema.settings import load_settings
@@ -102,7 +102,7 @@ def test_a_return_holding_rows_of_another_scope_s_current_return_is_refused_nami
     )
     assert [h["uscc"] for h in conflict["holders"]] == [make_uscc(3), make_uscc(4)]
     report = openpyxl.load_workbook(outcome.report)
-    assert "uscc_in_other_return" in [row[5] for row in report[ERRORS_SHEET].iter_rows(values_only=True)]
+    assert rule_cell("uscc_in_other_return") in [row[5] for row in report[ERRORS_SHEET].iter_rows(values_only=True)]
     with store.reader() as con:
         figures = query_summary(con, province_code=PROVINCE)["provinces"][0]
     assert figures["vol_total"] == 4000, "nothing of the refused return is loaded"
