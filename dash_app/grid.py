@@ -488,6 +488,7 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
         # An input too: the grid may report its filtered rows before the new rows reach the page's state.
         Input(spec.grid_id, "rowData"),
         State(spec.grid_id, "className"),
+        State(spec.grid_id, "pinnedBottomRowData"),
     )
 
     states = [State(component, prop) for component, prop in spec.inputs]

@@ -29,14 +29,16 @@
 
   window.dash_clientside = Object.assign({}, window.dash_clientside);
   window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
-    /* "（筛选后 12 条）" beside the grid's count while a filter hides rows; and the grid's class, marked
-       grid-no-rows while it shows none (its pager would read 第 0 页，共 0 页 under 没有数据). */
-    shownRows: function (shown, all, className) {
+    /* "（筛选后 12 条）" beside the grid's count while a filter hides rows (a pinned 合计 row stays the whole's:
+       said so); and the grid's class, marked grid-no-rows while it shows none (its pager would read
+       第 0 页，共 0 页 under 没有数据). */
+    shownRows: function (shown, all, className, pinned) {
       var rows = shown || all || [];
       var filtered = shown && all && shown.length !== all.length;
       var base = (className || "").replace(/\s*\bgrid-no-rows\b/g, "");
+      var whole = pinned && pinned.length ? "；合计行仍为全部，不随筛选变化" : "";
       return [
-        filtered ? "（筛选后 " + shown.length.toLocaleString("zh-CN") + " 条）" : "",
+        filtered ? "（筛选后 " + shown.length.toLocaleString("zh-CN") + " 条" + whole + "）" : "",
         rows.length ? base : base + " grid-no-rows",
       ];
     },
