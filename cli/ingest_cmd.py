@@ -49,14 +49,19 @@ def progress_runner(show: bool) -> Callable[..., Any]:
 def describe_outcome(result: dict[str, Any]) -> str:
     """A short human account of an ingest outcome."""
     status = result["status"]
-    head = {
+    heads = {
         "accepted": "已接收",
         "rejected": "未通过校验，整份退回（未装载任何数据）",
         "duplicate": "与已接收的文件完全相同，未作改动",
         "needs_confirmation": "未装载：减少的普查对象超过允许比例，须确认",
-    }[status]
-    if result.get("dry_run"):
-        head += "（试校验，未装载）"
+    }
+    if result.get("dry_run"):  # nothing was received or returned: what a real upload would get
+        heads |= {
+            "accepted": "试校验通过（未装载）",
+            "rejected": "试校验未通过（未装载）",
+            "needs_confirmation": "试校验通过，但减少的普查对象超过允许比例：正式上传时须确认（未装载）",
+        }
+    head = heads[status]
     scope = result.get("scope")
     where = (
         f"{scope['name']}（{scope['code']}）"
