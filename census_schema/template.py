@@ -572,7 +572,8 @@ def _validation_for(form: Form, field: Field, code_ranges: dict[str, str]) -> Da
         validation.formula1 = _FIRST_EXCEL_DATE
     elif field.max_length is not None and field.type in (FieldType.TEXT, FieldType.USCC, FieldType.PHONE):
         validation.type = "textLength"
-        validation.operator = "lessThanOrEqual"
+        # A USCC has exactly 18 characters (its message says so): Excel stops a 17-character one too.
+        validation.operator = "equal" if field.type is FieldType.USCC else "lessThanOrEqual"
         validation.formula1 = str(field.max_length)
     if validation.type is not None:
         messages = _messages_for(form.rules_for(field.name), _RULE_KINDS_FOR_VALIDATION[validation.type])

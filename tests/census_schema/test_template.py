@@ -144,7 +144,9 @@ def test_text_fields_have_length_validations(census_template):
     for column, field in enumerate(CENSUS_FORM.fields, 1):
         if field.type in (FieldType.TEXT, FieldType.USCC) and field.max_length:
             [(dv, _, _)] = by_column[get_column_letter(column)]
-            assert (dv.type, dv.operator, dv.formula1) == ("textLength", "lessThanOrEqual", str(field.max_length))
+            # A USCC's 18 characters exactly (its message says 应为18位); other text at most its length.
+            operator = "equal" if field.type is FieldType.USCC else "lessThanOrEqual"
+            assert (dv.type, dv.operator, dv.formula1) == ("textLength", operator, str(field.max_length)), field.name
 
 
 def test_every_column_has_a_prompt(census_template):
