@@ -29,3 +29,23 @@ def test_formula_like_values_stay_text_in_the_errors_list_and_the_marked_cell(tm
     marked = report[CENSUS_FORM.sheet_name].cell(FIRST_DATA_ROW, CENSUS_FORM.field_names.index(field.name) + 1)
     assert marked.fill.start_color.rgb == ERROR_COLOR
     assert_kept_as_text(marked)
+
+
+def test_the_errors_list_prints_one_page_wide_across_a4(tmp_path):
+    source = census_workbook(tmp_path / "c.xlsx", 2, {0: {"contact_phone": "12345"}})
+    field = CENSUS_FORM.field("contact_phone")
+    failure = Failure(
+        CENSUS_FORM.sheet_name, FIRST_DATA_ROW, field.name, field.label, "12345", "contact_phone_format",
+        Severity.ERROR, "联系电话格式不正确。",
+    )  # fmt: skip
+    columns = {CENSUS_FORM.sheet_name: {name: i for i, name in enumerate(CENSUS_FORM.field_names)}}
+    errors = openpyxl.load_workbook(write_annotated_report(source, tmp_path / "r.xlsx", columns, [failure]))[
+        ERRORS_SHEET
+    ]
+    # Printed portrait, its eight columns came out in four strips of pages.
+    assert errors.sheet_properties.pageSetUpPr.fitToPage
+    assert (errors.page_setup.orientation, errors.page_setup.paperSize, errors.page_setup.fitToWidth) == (
+        "landscape",
+        9,
+        1,
+    )
