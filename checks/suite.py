@@ -611,8 +611,26 @@ def collect_gx_failures(form: Form, rows: pl.DataFrame, result: ExpectationSuite
         if unexpected is None:
             raise SuiteExecutionError(rule_id, "failed without listing the unexpected rows")
         positions = [int(index[ROW_POSITION]) for index in unexpected]
-        failures.extend(failures_at(form, rows, rules[rule_id], positions))
+        rule = rules[rule_id]
+        messages = _naming_the_other_rows(rule, rows, positions) if rule.kind == "unique" else None
+        failures.extend(failures_at(form, rows, rule, positions, messages))
     return failures
+
+
+def _naming_the_other_rows(rule: Rule, rows: pl.DataFrame, positions: Sequence[int]) -> list[str]:
+    """A repeated key's message for each row, naming the rows it repeats (与第 14 行重复): both rows are marked, and
+    the uploader must see which to compare."""
+    assert rule.field is not None  # a unique rule is on one column
+    picked = rows.select(pl.col(rule.field).gather(positions), pl.col(EXCEL_ROW).gather(positions))
+    keys, excel_rows = picked.get_column(rule.field).to_list(), picked.get_column(EXCEL_ROW).to_list()
+    rows_of: dict[Any, list[int]] = {}
+    for key, row in zip(keys, excel_rows, strict=True):
+        rows_of.setdefault(key, []).append(row)
+    others = [[r for r in sorted(rows_of[key]) if r != row] for key, row in zip(keys, excel_rows, strict=True)]
+    return [
+        f"{rule.message.rstrip('。')}（与第 {'、'.join(map(str, rest))} 行重复）。" if rest else rule.message
+        for rest in others
+    ]
 
 
 def run_suite(

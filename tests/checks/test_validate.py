@@ -247,7 +247,9 @@ def test_rule_fails_on_its_case_and_nothing_else_does(table_runs, kind, rule_id)
         assert (rule_id, rule.field) in {(f.rule, f.field) for f in failures}, failures
         assert {f.rule for f in failures} == {rule_id} | expected_also
         mine = next(f for f in failures if f.rule == rule_id)
-        assert (mine.sheet, mine.severity, mine.message) == (SHEET, rule.severity, rule.message)
+        # A repeated key's message goes on to name the rows it repeats (与第 N 行重复).
+        said = mine.message.split("（与第 ")[0] + "。" if rule.kind == "unique" else mine.message
+        assert (mine.sheet, mine.severity, said) == (SHEET, rule.severity, rule.message)
         assert mine.label == form.field(rule.field).label if rule.field else mine.label is None
 
 
@@ -395,3 +397,20 @@ def test_a_workbook_s_failures_keep_its_sheets_together_in_its_order():
         (CENSUS_FORM.sheet_name, 6),
         (RED_ARCHIVES_FORM.sheet_name, 5),
     ]
+
+
+def test_a_repeated_code_names_the_rows_it_repeats():
+    twice, thrice = make_uscc(800_011), make_uscc(800_012)
+    rows = build_rows(
+        CENSUS_FORM, [{"uscc": twice}, {}, {"uscc": thrice}, {"uscc": twice}, {"uscc": thrice}, {"uscc": thrice}]
+    )
+    failures = validate_return(CENSUS_FORM, rows, build_check_context(PROVINCE))
+    repeated = {f.row: f.message for f in failures if f.rule == "uscc_unique"}
+    rule = CENSUS_FORM.rules_by_id["uscc_unique"].message.rstrip("。")
+    assert repeated == {
+        3: f"{rule}（与第 6 行重复）。",
+        6: f"{rule}（与第 3 行重复）。",
+        5: f"{rule}（与第 7、8 行重复）。",
+        7: f"{rule}（与第 5、8 行重复）。",
+        8: f"{rule}（与第 5、7 行重复）。",
+    }
