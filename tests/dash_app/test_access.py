@@ -23,7 +23,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
-from census_schema.layout import ERRORS_SHEET
+from census_schema.layout import ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
@@ -684,7 +684,10 @@ def test_the_uploader_downloads_the_annotated_report(app, rejected_job):
     response = client_of(app, "guangdong").get(f"/download/report/{rejected_job}")
     assert response.status_code == 200
     errors = read_sheet(response.data, ERRORS_SHEET)
-    assert {(row[1], row[5]) for row in errors[1:]} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
+    assert {(row[1], row[5]) for row in errors[1:]} >= {
+        (4, rule_cell("vol_total_sum")),
+        (5, rule_cell("contact_phone_format")),
+    }
 
 
 @pytest.mark.parametrize("user", ["guangxi", "planner", "admin"])
