@@ -77,7 +77,29 @@ def validate_workbook(
             results_dir=results_dir,
         )
     failures += _readable(run_workbook_rules(book, sheets, context), parse_failures)
-    return in_workbook_order(failures, book.sheets)
+    return in_workbook_order(_once_per_mistyped_key(book, failures), book.sheets)
+
+
+# The kinds that find a key (a holder's USCC) mistyped, and those that look it up elsewhere (the register, the other
+# sheet): a mistyped key is said once, where it is, not again as missing from the register or the other sheet.
+_KEY_SHAPE_KINDS = frozenset({"pattern", "uscc_check_digit", "uscc_structure"})
+_KEY_LOOKUP_KINDS = frozenset({"not_in_register", "key_in_sheet"})
+
+
+def _once_per_mistyped_key(book: WorkbookForm, failures: list[Failure]) -> list[Failure]:
+    """The failures without the lookups of a key its own row already reports as mistyped."""
+    rules = {rule.rule_id: rule for form in book.sheets for rule in form.rules}
+    mistyped = {
+        (f.sheet, f.row, f.field) for f in failures if f.rule in rules and rules[f.rule].kind in _KEY_SHAPE_KINDS
+    }
+
+    def looks_up_mistyped(f: Failure) -> bool:
+        rule = rules.get(f.rule)
+        if rule is None or rule.kind not in _KEY_LOOKUP_KINDS:
+            return False
+        return (f.sheet, f.row, rule.params.get("key", rule.field)) in mistyped
+
+    return [f for f in failures if not looks_up_mistyped(f)]
 
 
 def validate_rules(form: Form, rows: pl.DataFrame, context: CheckContext, rule_ids: Collection[str]) -> list[Failure]:

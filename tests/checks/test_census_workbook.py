@@ -22,7 +22,7 @@ from census_schema.fields import Severity
 from checks.context import build_check_context
 from checks.validate import WORKBOOK_RULE_KINDS, validate_workbook
 from synthetic.holders import BASE_USCC, make_uscc
-from tests.checks.builders import PROVINCE, build_rows
+from tests.checks.builders import PROVINCE, build_rows, with_wrong_check_char
 
 OTHER_USCC = make_uscc(700_001)
 Sheets = dict[str, list[dict[str, Any]]]
@@ -158,3 +158,12 @@ def test_a_holder_missing_from_the_main_sheet_is_not_compared_again():
     # Only "not in 普查表": there is no row to compare its 5000 卷 with.
     assert [(f.rule, f.row) for f in validate(sheets)] == [("red_holder_in_census", 4)]
     assert BASE_USCC != OTHER_USCC
+
+
+def test_a_mistyped_code_is_said_once_where_it_is_not_again_as_missing_elsewhere():
+    # A 普查表 code with a wrong check character: it was also 「不在名录中」 and 「红色档案资源摸底」 lacked its row.
+    sheets = base()
+    _set(MAIN, 0, uscc=with_wrong_check_char(BASE_USCC))(sheets)
+    context = build_check_context(PROVINCE, register_usccs={BASE_USCC})
+    on_main = [(f.row, f.rule) for f in validate_workbook(CENSUS_WORKBOOK, frames(sheets), context) if f.sheet == MAIN]
+    assert on_main == [(3, "uscc_check_digit")]
