@@ -730,6 +730,23 @@ HEADER_ROW_REPEATED = Rule(
     "此行重复了表头的列名（多半是粘贴了两段各带表头的数据，或排序时把表头排进了数据），请删除此行后重新上传。",
     P(detail="此行重复了表头（第 {header_row} 行的列名），请删除此行后重新上传。"),
 )
+# And one for a stray entry: a data row with only a cell or two filled where the form asks for many (a number typed
+# below the table, a note): one error for the row, not one for each empty required cell; the row is not read. Its
+# message names the cells (`detail`).
+ROW_NEARLY_EMPTY = Rule(
+    "row_nearly_empty",
+    "row_nearly_empty",
+    E,
+    None,
+    "此行只填了个别单元格，其余为空，不像一个完整的普查对象：若是误填（如表格下方随手写的数字、备注），请删除；若是一个单位，"
+    "请补全此行后重新上传。",
+    P(
+        max_cells=2,
+        min_required=10,
+        detail="此行只填了 {count} 个单元格（{cells}），其余为空：若是误填（如表格下方随手写的数字、备注），请删除；"
+        "若是一个单位，请补全此行后重新上传。",
+    ),
+)
 CELL_RULES = (
     CELL_TOO_LONG,
     CELL_FORMULA_ERROR,
@@ -737,6 +754,7 @@ CELL_RULES = (
     COLUMN_NOT_IN_FORM,
     CELL_INVISIBLE_CHARS,
     HEADER_ROW_REPEATED,
+    ROW_NEARLY_EMPTY,
 )
 
 

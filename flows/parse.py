@@ -14,7 +14,7 @@ import polars as pl
 from openpyxl.utils import get_column_letter
 
 from census_schema import layout
-from census_schema.census_form import HEADER_ROW_REPEATED
+from census_schema.census_form import HEADER_ROW_REPEATED, ROW_NEARLY_EMPTY
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, shorten_value
 from census_schema.fields import (
@@ -394,9 +394,13 @@ def parse_raw_frame(
     repeats = _repeated_header_rows(text, form, plain)
     if repeats:  # one error for each such row, which is not read: its cells are labels, not data
         text = text.filter(~pl.col("excel_row").is_in(repeats))
+    stray = _nearly_empty_rows(text, form, columns)
+    if stray:  # likewise one error for each stray entry, which is not read
+        text = text.filter(~pl.col("excel_row").is_in([failure.row for failure in stray]))
     invisible = _locate_invisible(text, form, plain)
     failures = (
         _header_repeated(form, repeats, header_index + 1)
+        + stray
         + _locate_unreadable(text, form)
         + invisible
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
@@ -507,6 +511,27 @@ def _header_repeated(form: Form, excel_rows: list[int], header_row: int) -> list
     rule = form.rules_by_id[HEADER_ROW_REPEATED.rule_id]
     message = rule.param("detail").format(header_row=header_row)
     return [Failure(form.sheet_name, row, None, None, None, rule.rule_id, rule.severity, message) for row in excel_rows]
+
+
+def _nearly_empty_rows(text: pl.DataFrame, form: Form, columns: Mapping[str, int]) -> list[Failure]:
+    """A row failure for each data row with at most a cell or two filled, in a form that requires many, naming its
+    cells (H20：5); none for a form of few required columns, whose short rows are rows."""
+    rule = form.rules_by_id[ROW_NEARLY_EMPTY.rule_id]
+    if sum(f.required for f in form.fields) < rule.param("min_required") or text.height == 0:
+        return []
+    names = form.field_names
+    filled = pl.sum_horizontal(pl.col(name).str.strip_chars().str.len_chars().fill_null(0) > 0 for name in names)
+    few = text.filter(filled <= rule.param("max_cells"))
+    failures = []
+    for excel_row, *cells in few.select("excel_row", *names).iter_rows():
+        given = [
+            f"{get_column_letter(columns[name] + 1)}{excel_row}：{shorten_value(cell.strip())}"
+            for name, cell in zip(names, cells, strict=True)
+            if cell and cell.strip() and name in columns
+        ]
+        message = rule.param("detail").format(count=len(given), cells="，".join(given))
+        failures.append(Failure(form.sheet_name, excel_row, None, None, None, rule.rule_id, rule.severity, message))
+    return failures
 
 
 def require_holders(parsed: ParsedWorkbook, book: WorkbookForm, file_name: str) -> None:
