@@ -338,10 +338,8 @@ def grid_block(
                         "filter": True,
                         "resizable": True,
                         "minWidth": 80,
-                        # Sized to what they hold, headers may wrap (Column.header_width) rather than widen a column;
-                        # auto-sized, a header shows its sort icon before it is sorted, so that the width measured
-                        # holds the arrow a sort puts there (a sorted 覆盖率（%） read 覆盖率（…).
-                        **({"wrapHeaderText": True, "autoHeaderHeight": True} if fit_width else {"unSortIcon": True}),
+                        # Sized to what they hold, headers may wrap (Column.header_width) rather than widen a column.
+                        **({"wrapHeaderText": True, "autoHeaderHeight": True} if fit_width else {}),
                     },
                     dashGridOptions={
                         "pagination": True,
