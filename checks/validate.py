@@ -118,4 +118,4 @@ def validate_rules(form: Form, rows: pl.DataFrame, context: CheckContext, rule_i
             failures += WORKBOOK_RULES[rule.kind]([rule], form, {form.sheet_name: rows}, context)
         else:
             raise ValueError(f"rule {rule.rule_id} ({rule.kind}) is not a row or workbook rule")
-    return sorted(failures, key=lambda f: f.sort_key)
+    return in_workbook_order(failures, [form])

@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from census_schema import layout
 from census_schema.census_form import HEADER_ROW_REPEATED, ROW_NEARLY_EMPTY
 from census_schema.errors import WorkbookUnusable
-from census_schema.failures import Failure, shorten_value
+from census_schema.failures import Failure, in_workbook_order, shorten_value
 from census_schema.fields import (
     INVISIBLE_CHARS,
     LINE_BREAK_CHARS,
@@ -420,7 +420,7 @@ def parse_raw_frame(
     # A cell holding invisible characters has that error only (its marks show what else it holds), not its type's.
     failures += _type_failures(cleaned, typed, text, form, {(f.field, f.row) for f in invisible})
     rows = typed.select(*form.field_names, pl.lit(form.sheet_name).alias("sheet"), "excel_row")
-    return ParsedSheet(rows, sorted(failures, key=lambda f: f.sort_key), header_index + 1, columns)
+    return ParsedSheet(rows, in_workbook_order(failures, [form]), header_index + 1, columns)
 
 
 def _excel_rows_below(header_index: int) -> pl.Expr:
