@@ -194,6 +194,32 @@ def shown_rows(page: Any, grid_id: str) -> list[dict[str, str]]:
     )
 
 
+def filter_column(page: Any, grid_id: str, column: str, text: str, *, attempts: int = 3) -> None:
+    """Type `text` into the column's filter (opening it if needed) until the grid has taken it as its filter.
+
+    A box typed into in the grid's first moments can be emptied before its debounce applies it: dash-ag-grid sets the
+    grid's filter model from its own prop on the render that follows the grid's creation, and on a cold browser cache
+    that render can come after the typing (failed CI once; here 5 of 30 fresh browsers lost the text). The text is
+    then typed again, as a reader would; a filter the grid never takes still fails."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    box = page.locator(".ag-filter .ag-filter-body input").first
+    if not box.is_visible():
+        page.locator(f"#{grid_id} .ag-header-cell[col-id='{column}'] .ag-header-cell-filter-button").click()
+    for _ in range(attempts):
+        box.fill(text)
+        try:
+            page.wait_for_function(
+                "([id, column, text]) => ((dash_ag_grid.getApi(id).getFilterModel() || {})[column] || {}).filter === text",
+                arg=[grid_id, column, text],
+                timeout=5_000,
+            )
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"{grid_id}: the filter of {column} never took {text!r} ({attempts} tries)")
+
+
 def cut_cells(page: Any, grid_id: str) -> list[list[Any]]:
     """The grid's header texts and cells whose text does not fit (AG Grid cuts it with …): [column, text, width the
     text needs, width shown]. A cell's boxes are measured (a link's text by the box it sits in); a header by its text

@@ -20,6 +20,7 @@ from dash_app.pages import PAGES, coverage
 from tests.dash_app import browser
 from tests.dash_app.browser import (
     as_shown,
+    filter_column,
     nav_links,
     number,
     require_browser,
@@ -307,12 +308,11 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
     grid = page.locator(f"#{ids.COVERAGE_GRID}")
     pager = grid.locator(".ag-paging-panel")
     assert pager.is_visible()
-    grid.locator(".ag-header-cell[col-id='name'] .ag-header-cell-filter-button").click()
     # A filter matching nothing says so, in Chinese, without a pager reading 第 0 页，共 0 页 under it.
-    page.locator(".ag-filter .ag-filter-body input").first.fill("无此地区")
+    filter_column(page, ids.COVERAGE_GRID, "name", "无此地区")
     grid.get_by_text("没有符合筛选条件的数据", exact=True).wait_for()
     pager.wait_for(state="hidden")
-    page.locator(".ag-filter .ag-filter-body input").first.fill("区")  # the autonomous regions
+    filter_column(page, ids.COVERAGE_GRID, "name", "区")  # the autonomous regions
     pager.wait_for()
     page.keyboard.press("Escape")
     header = grid.locator(".ag-header-cell[col-id='units_expected'] .ag-header-cell-label")
