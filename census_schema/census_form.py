@@ -747,8 +747,23 @@ ROW_NEARLY_EMPTY = Rule(
         "若是一个单位，请补全此行后重新上传。",
     ),
 )
+# And one for merged cells over data rows: only a merge's top-left cell holds its value, so the others read as empty
+# and fail as if never filled. One error at the merge's top-left cell (the one a reader sees), naming the range.
+CELL_MERGED = Rule(
+    "cell_merged",
+    "cell_merged",
+    E,
+    None,
+    "数据行中有合并单元格：合并后只有左上角的单元格有值，其余被合并的单元格读出来是空的，会被当作漏填；请取消合并"
+    "（“开始 → 合并后居中”再点一次），在每一行、每一列都填上各自的值后重新上传。",
+    P(
+        detail="{range}（{rows}）合并成了一个单元格，只有左上角的单元格有值，其余被合并的单元格读出来是空的，"
+        "会被当作漏填；请取消合并（“开始 → 合并后居中”再点一次），在每一行、每一列都填上各自的值后重新上传。"
+    ),
+)
 CELL_RULES = (
     CELL_TOO_LONG,
+    CELL_MERGED,
     CELL_FORMULA_ERROR,
     CELL_FORMULA_UNCOMPUTED,
     COLUMN_NOT_IN_FORM,

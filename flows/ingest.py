@@ -452,7 +452,9 @@ def ingest_workbook(
     if errors or unconfirmed:
         out = request.report_path or default_report_path(settings, identity)
         dropped = shrink.dropped if shrink is not None and shrink.exceeds_limit else None
-        report = timed("report", write_annotated_report, identity.path, out, parsed.columns, failures, dropped)
+        report = timed(
+            "report", write_annotated_report, identity.path, out, parsed.columns, failures, dropped, parsed.unread
+        )
     submission_id = None
     rejudged: list[int] = []  # set by the load of an upload REJUDGED_AFTER names
     judged_again: list[bool] = []  # set by the load of a census return whose registers changed since validation

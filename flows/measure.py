@@ -56,7 +56,7 @@ UNCOMPUTED_ENDS = ("</{p}f></{p}c>", "/></{p}c>")
 # The same ends in a sheet written indented (`<sheetData>` followed by white space: some programs write one element a
 # line): counted by this pattern instead, a regular expression's pass paid by such sheets only.
 _SPACED_UNCOMPUTED_END = re.compile(rb"(?:</(?:\w+:)?f>|/>)\s*</(?:\w+:)?c\s*>")
-# A merged cell range of a worksheet, and how many of a sheet's are kept (each one is a refusal's line).
+# A merged cell range of a worksheet, and how many of a sheet's are kept (each one over data rows is an error).
 MERGE_MARK = b"mergeCell "
 _MERGE_CELL = re.compile(
     rb"<(?:\w+:)?mergeCell\s[^<>]*?\bref\s*=\s*[\"']([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)[\"']"

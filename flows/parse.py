@@ -14,7 +14,7 @@ import polars as pl
 from openpyxl.utils import get_column_letter
 
 from census_schema import layout
-from census_schema.census_form import HEADER_ROW_REPEATED, ROW_NEARLY_EMPTY
+from census_schema.census_form import CELL_MERGED, HEADER_ROW_REPEATED, ROW_NEARLY_EMPTY
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, in_workbook_order, shorten_value
 from census_schema.fields import (
@@ -52,6 +52,8 @@ class ParsedSheet:
     failures: list[Failure]
     header_row: int
     columns: dict[str, int]
+    # The 0-based columns of header labels the form does not have, and those labels (their cells are not read).
+    unread: dict[int, str]
 
     @property
     def row_count(self) -> int:
@@ -90,6 +92,11 @@ class ParsedWorkbook:
     def columns(self) -> dict[str, dict[str, int]]:
         """Sheet name -> field name -> 0-based column of the field in that sheet."""
         return {name: sheet.columns for name, sheet in self.sheets.items()}
+
+    @property
+    def unread(self) -> dict[str, dict[int, str]]:
+        """Sheet name -> 0-based column -> header label the form does not have."""
+        return {name: sheet.unread for name, sheet in self.sheets.items()}
 
 
 def normalize_label(text: str) -> str:
@@ -279,42 +286,27 @@ def parse_workbook(
     return parsed
 
 
-MAX_MERGES_SHOWN = 5
-
-
-def _refuse_merged_data(
-    merged: list[str], data_rows: set[int], columns: dict[str, int], form: Form, file_name: str
-) -> None:
-    """Refuse merged cells that cover data rows: only a merge's top-left cell holds its value, so the other rows (or
-    columns) would read as empty and fail as if never filled. Merges in the title, the header or a total row pass."""
-    labels = {column + 1: form.field(name).label for name, column in columns.items()}
-    found = []
+def _merged_cells(merged: list[str], data_rows: set[int], columns: dict[str, int], form: Form) -> list[Failure]:
+    """An error at the top-left cell of each merge that covers data rows in the form's columns: only that cell holds
+    the merge's value, so the others read as empty (their own checks say so). Merges in the title, the header, a
+    total row or columns the form does not read pass."""
+    rule = form.rules_by_id[CELL_MERGED.rule_id]
+    fields = {column + 1: name for name, column in columns.items()}
+    failures = []
     for ref in merged:
         (first_col, first_row), (last_col, last_row) = _cell_of(ref.split(":")[0]), _cell_of(ref.split(":")[-1])
-        if (first_col, first_row) == (last_col, last_row) or not any(
-            row in data_rows for row in range(first_row, last_row + 1)
-        ):
+        covered = [fields[c] for c in range(first_col, last_col + 1) if c in fields]
+        if (first_col, first_row) == (last_col, last_row) or not covered:
             continue
-        covered = [labels[c] for c in range(first_col, last_col + 1) if c in labels]
-        found.append((ref, first_row, last_row, covered))
-    if not found:
-        return
-    shown = []
-    for ref, first_row, last_row, covered in found[:MAX_MERGES_SHOWN]:
+        if not any(row in data_rows for row in range(first_row, last_row + 1)):
+            continue
         rows = f"第 {first_row} 行" if first_row == last_row else f"第 {first_row}～{last_row} 行"
-        what = f"「{'」「'.join(covered)}」列" if covered else "表格以外的列"
-        shown.append(f"{ref}（{what}，{rows}）")
-    more = f"等 {len(found)} 处" if len(found) > MAX_MERGES_SHOWN else f"共 {len(found)} 处"
-    ref, first_row, _, covered = found[0]
-    raise WorkbookUnusable(
-        f"数据行中有合并单元格：{'、'.join(shown)}，{more}。合并后只有左上角的单元格有值，"
-        "其余被合并的单元格读出来是空的，会被当作漏填。",
-        file=file_name,
-        sheet=form.sheet_name,
-        row=first_row,
-        column=covered[0] if covered else None,
-        hint="请选中这些单元格，取消合并（“开始 → 合并后居中”再点一次），在每一行、每一列都填上各自的值后重新上传。",
-    )
+        message = rule.param("detail").format(range=ref, rows=rows)
+        label = form.field(covered[0]).label
+        failures.append(
+            Failure(form.sheet_name, first_row, covered[0], label, None, rule.rule_id, rule.severity, message)
+        )
+    return failures
 
 
 def _cell_of(ref: str) -> tuple[int, int]:
@@ -388,8 +380,6 @@ def parse_raw_frame(
         )
     if text.height == 0 and not allow_empty:
         raise _no_data_rows(form, file_name, header_index + 1)
-    if merged:
-        _refuse_merged_data(merged, set(text["excel_row"].to_list()), columns, form, file_name)
     plain = _plain_number_columns(text, form)
     repeats = _repeated_header_rows(text, form, plain)
     if repeats:  # one error for each such row, which is not read: its cells are labels, not data
@@ -400,6 +390,7 @@ def parse_raw_frame(
     invisible = _locate_invisible(text, form, plain)
     failures = (
         _header_repeated(form, repeats, header_index + 1)
+        + (_merged_cells(merged, set(text["excel_row"].to_list()), columns, form) if merged else [])
         + stray
         + _locate_unreadable(text, form)
         + invisible
@@ -420,7 +411,8 @@ def parse_raw_frame(
     # A cell holding invisible characters has that error only (its marks show what else it holds), not its type's.
     failures += _type_failures(cleaned, typed, text, form, {(f.field, f.row) for f in invisible})
     rows = typed.select(*form.field_names, pl.lit(form.sheet_name).alias("sheet"), "excel_row")
-    return ParsedSheet(rows, in_workbook_order(failures, [form]), header_index + 1, columns)
+    unread = {absolute[position]: label for position, label in header.unknown.items()}
+    return ParsedSheet(rows, in_workbook_order(failures, [form]), header_index + 1, columns, unread)
 
 
 def _excel_rows_below(header_index: int) -> pl.Expr:

@@ -23,6 +23,7 @@ from xml.sax.saxutils import escape
 from openpyxl.utils import column_index_from_string, get_column_letter
 
 from census_schema import layout
+from census_schema.census_form import COLUMN_NOT_IN_FORM
 from census_schema.failures import Failure
 from census_schema.fields import Severity
 from census_schema.rule_titles import rule_title
@@ -378,15 +379,17 @@ def write_annotated_report(
     columns: dict[str, dict[str, int]],
     failures: Sequence[Failure],
     dropped: Sequence[Mapping[str, Any]] | None = None,
+    unread: Mapping[str, Mapping[int, str]] | None = None,
 ) -> Path:
     """Copy the uploaded workbook to `out`, fill and comment every failing cell, and add the `错误清单` sheet (and,
     when the return would drop holders of its scope, the `减少的普查对象` sheet listing them).
 
-    `columns` gives, for each data sheet, the 0-based column of each field (as the parser found them).
+    `columns` gives, for each data sheet, the 0-based column of each field (as the parser found them); `unread`, the
+    0-based columns of header labels the form does not have, whose header cell carries their warning.
     """
     package = _open_package(source, source.name)
     try:
-        return _write(package, out, columns, failures, dropped)
+        return _write(package, out, _cells(columns, unread or {}, failures), dropped)
     finally:
         package.archive.close()
 
@@ -504,23 +507,49 @@ def _stream_sheet(package: _Package, target: zipfile.ZipFile, patch: _SheetPatch
         handle.write(b"".join(pending))
 
 
+@dataclass(frozen=True)
+class _Located:
+    """The failures, the data sheets in order, and each sheet's failing cells: (row, 1-based column) -> failures."""
+
+    failures: Sequence[Failure]
+    sheets: list[str]
+    cells: dict[str, dict[tuple[int, int], list[Failure]]]
+
+
+def _cells(
+    columns: Mapping[str, Mapping[str, int]], unread: Mapping[str, Mapping[int, str]], failures: Sequence[Failure]
+) -> _Located:
+    """Where each failure is marked: a field's failure in the field's column; an unread column's warning on that
+    column's header cell (two columns of one label take their warnings in turn); others only in 错误清单."""
+    cells: dict[str, dict[tuple[int, int], list[Failure]]] = defaultdict(lambda: defaultdict(list))
+    waiting = {
+        sheet: {label: sorted(c for c, other in labels.items() if other == label) for label in set(labels.values())}
+        for sheet, labels in unread.items()
+    }
+    for failure in failures:
+        if failure.row is None:
+            continue
+        column = columns.get(failure.sheet, {}).get(failure.field or "")
+        if column is None and failure.field is None and failure.rule == COLUMN_NOT_IN_FORM.rule_id:
+            same_label = waiting.get(failure.sheet, {}).get(failure.label or "", [])
+            column = same_label.pop(0) if same_label else None
+        if column is not None:
+            cells[failure.sheet][(failure.row, column + 1)].append(failure)
+    return _Located(failures, list(columns), cells)
+
+
 def _write(
     package: _Package,
     out: Path,
-    columns: dict[str, dict[str, int]],
-    failures: Sequence[Failure],
+    located: _Located,
     dropped: Sequence[Mapping[str, Any]] | None,
 ) -> Path:
     archive = package.archive
-    by_sheet: dict[str, dict[tuple[int, int], list[Failure]]] = defaultdict(lambda: defaultdict(list))
-    for failure in failures:
-        sheet_columns = columns.get(failure.sheet, {})
-        if failure.row is not None and failure.field in sheet_columns and failure.sheet in package.sheet_parts:
-            by_sheet[failure.sheet][(failure.row, sheet_columns[failure.field] + 1)].append(failure)
+    failures, by_sheet = located.failures, located.cells
     styles = _load_styles(package)
     patches = [
         _sheet_patch(package, package.sheet_parts[name], by_sheet.get(name, {}))
-        for name in columns
+        for name in located.sheets
         if name in package.sheet_parts
     ]
 

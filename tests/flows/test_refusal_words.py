@@ -11,7 +11,6 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM
 from cli.main import main
-from flows.measure import _Counter
 from tests.flows.hostile import DATA_SHEET, rewrite, seed, with_dimension
 from tests.flows.workbooks import PROVINCE, census_workbook
 
@@ -42,15 +41,6 @@ def far_row(row: int):
 def renamed_sheet(old: str, new: str):
     def edit(xml: bytes) -> bytes:
         return xml.replace(f'name="{old}"'.encode(), f'name="{new}"'.encode())
-
-    return edit
-
-
-def merged(ref: str):
-    def edit(xml: bytes) -> bytes:
-        return xml.replace(
-            b"</sheetData>", f'</sheetData><mergeCells count="1"><mergeCell ref="{ref}" /></mergeCells>'.encode(), 1
-        )
 
     return edit
 
@@ -105,30 +95,3 @@ def test_a_cell_of_exactly_excels_limit_is_not_over_it(tmp_path, capsys):
     main([*argv, "--dry-run", "--orchestrator", "direct"])
     failures = json.loads(capsys.readouterr().out)["failures"]
     assert not [f for f in failures if f["rule"] == "cell_too_long"]
-
-
-@pytest.mark.parametrize(("ref", "label"), [("B4:B5", "单位名称"), ("A4:C4", None)])
-def test_cells_merged_across_data_rows_are_refused_naming_the_range(tmp_path, capsys, ref, label):
-    path = rewrite(census_workbook(tmp_path / "c.xlsx", 3), tmp_path / "m.xlsx", {DATA_SHEET: merged(ref)})
-    error = refusal(tmp_path, path, capsys)
-    assert error["sheet"] == CENSUS_FORM.sheet_name and ref in error["message"]
-    assert "合并" in error["message"] and "取消合并" in error["hint"]
-    if label:
-        assert f"「{label}」" in error["message"]
-
-
-def test_merged_header_cells_are_fine(tmp_path, capsys):
-    path = rewrite(census_workbook(tmp_path / "c.xlsx", 3), tmp_path / "m.xlsx", {DATA_SHEET: merged("A1:C1")})
-    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--json"]
-    assert main([*argv, "--dry-run", "--orchestrator", "direct"]) != 2, capsys.readouterr().err
-
-
-def test_merged_ranges_are_found_once_wherever_the_chunks_split_them():
-    xml = (
-        b'<row r="9"/></sheetData><mergeCells count="2"><mergeCell ref="B4:B6"/><mergeCell ref="A10:C10"/></mergeCells>'
-    )
-    for cut in range(1, len(xml)):
-        counter = _Counter("")
-        counter.feed(xml[:cut])
-        counter.feed(xml[cut:])
-        assert counter.merged == ["B4:B6", "A10:C10"], cut

@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import openpyxl
+from openpyxl.utils import get_column_letter
 
 from census_schema.census_form import CENSUS_FORM
 from census_schema.failures import Failure
 from census_schema.fields import Severity
 from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, FIRST_DATA_ROW
-from flows.report import ERROR_COLOR, write_annotated_report
+from flows.parse import parse_form_sheet
+from flows.report import ERROR_COLOR, WARNING_COLOR, write_annotated_report
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
+
+HEADER_ROW = FIRST_DATA_ROW - 1
 
 
 def test_formula_like_values_stay_text_in_the_errors_list_and_the_marked_cell(tmp_path):
@@ -49,3 +53,28 @@ def test_the_errors_list_prints_one_page_wide_across_a4(tmp_path):
         9,
         1,
     )
+
+
+def test_a_column_the_form_does_not_have_is_marked_on_its_header_cell(tmp_path):
+    # Two helper columns of one label, both filled: each header cell carries its own column's warning.
+    source = census_workbook(tmp_path / "c.xlsx", 2)
+    workbook = openpyxl.load_workbook(source)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    helpers = [sheet.max_column + 1, sheet.max_column + 2]
+    for column in helpers:
+        sheet.cell(HEADER_ROW, column, "联系人邮箱")
+        sheet.cell(FIRST_DATA_ROW, column, "a@example.cn")
+    workbook.save(source)
+    parsed = parse_form_sheet(source, CENSUS_FORM)
+    name = CENSUS_FORM.sheet_name
+    out = write_annotated_report(
+        source, tmp_path / "r.xlsx", {name: parsed.columns}, parsed.failures, unread={name: parsed.unread}
+    )
+    marked = openpyxl.load_workbook(out)[name]
+    for column in helpers:
+        header = marked.cell(HEADER_ROW, column)
+        assert header.fill.start_color.rgb == WARNING_COLOR
+        assert (
+            header.comment is not None
+            and f"第 {get_column_letter(column)} 列有 1 个填写的单元格" in header.comment.text
+        )
