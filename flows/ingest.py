@@ -453,7 +453,15 @@ def ingest_workbook(
         out = request.report_path or default_report_path(settings, identity)
         dropped = shrink.dropped if shrink is not None and shrink.exceeds_limit else None
         report = timed(
-            "report", write_annotated_report, identity.path, out, parsed.columns, failures, dropped, parsed.unread
+            "report",
+            write_annotated_report,
+            identity.path,
+            out,
+            parsed.columns,
+            failures,
+            dropped,
+            unread=parsed.unread,
+            merged=identity.merged,
         )
     submission_id = None
     rejudged: list[int] = []  # set by the load of an upload REJUDGED_AFTER names

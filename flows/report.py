@@ -380,16 +380,18 @@ def write_annotated_report(
     failures: Sequence[Failure],
     dropped: Sequence[Mapping[str, Any]] | None = None,
     unread: Mapping[str, Mapping[int, str]] | None = None,
+    merged: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
     """Copy the uploaded workbook to `out`, fill and comment every failing cell, and add the `错误清单` sheet (and,
     when the return would drop holders of its scope, the `减少的普查对象` sheet listing them).
 
     `columns` gives, for each data sheet, the 0-based column of each field (as the parser found them); `unread`, the
-    0-based columns of header labels the form does not have, whose header cell carries their warning.
+    0-based columns of header labels the form does not have, whose header cell carries their warning; `merged`, each
+    sheet's merged ranges, under which only the top-left cell is seen (the others' failures are in 错误清单 only).
     """
     package = _open_package(source, source.name)
     try:
-        return _write(package, out, _cells(columns, unread or {}, failures), dropped)
+        return _write(package, out, _cells(columns, unread or {}, merged or {}, failures), dropped)
     finally:
         package.archive.close()
 
@@ -517,11 +519,19 @@ class _Located:
 
 
 def _cells(
-    columns: Mapping[str, Mapping[str, int]], unread: Mapping[str, Mapping[int, str]], failures: Sequence[Failure]
+    columns: Mapping[str, Mapping[str, int]],
+    unread: Mapping[str, Mapping[int, str]],
+    merged: Mapping[str, Sequence[str]],
+    failures: Sequence[Failure],
 ) -> _Located:
     """Where each failure is marked: a field's failure in the field's column; an unread column's warning on that
-    column's header cell (two columns of one label take their warnings in turn); others only in 错误清单."""
+    column's header cell (two columns of one label take their warnings in turn); none on a cell a merge hides; others
+    only in 错误清单."""
     cells: dict[str, dict[tuple[int, int], list[Failure]]] = defaultdict(lambda: defaultdict(list))
+    hidden = {
+        sheet: [(_split_cell(ref.split(":")[0]), _split_cell(ref.split(":")[1])) for ref in refs if ":" in ref]
+        for sheet, refs in merged.items()
+    }
     waiting = {
         sheet: {label: sorted(c for c, other in labels.items() if other == label) for label in set(labels.values())}
         for sheet, labels in unread.items()
@@ -533,9 +543,17 @@ def _cells(
         if column is None and failure.field is None and failure.rule == COLUMN_NOT_IN_FORM.rule_id:
             same_label = waiting.get(failure.sheet, {}).get(failure.label or "", [])
             column = same_label.pop(0) if same_label else None
-        if column is not None:
+        if column is not None and not _hidden_by_merge(hidden.get(failure.sheet, []), failure.row, column + 1):
             cells[failure.sheet][(failure.row, column + 1)].append(failure)
     return _Located(failures, list(columns), cells)
+
+
+def _hidden_by_merge(ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]], row: int, column: int) -> bool:
+    """Whether a merge covers the cell (row, 1-based column) other than at its top-left, which alone is seen."""
+    return any(
+        first_row <= row <= last_row and first_col <= column <= last_col and (row, column) != (first_row, first_col)
+        for (first_row, first_col), (last_row, last_col) in ranges
+    )
 
 
 def _write(

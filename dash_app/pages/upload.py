@@ -26,6 +26,7 @@ NAME = "上传报表"
 ROLES = (Role.PROVINCE,)
 FAILURE_COLUMNS = [
     Column("severity", "严重程度"),
+    Column("sheet", "工作表"),
     Column("row", "行号", "int"),
     Column("label", "列名"),
     Column("value", "填报值"),
@@ -188,14 +189,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def failures(viewer: Any, search: str | None, _ticks: Any) -> list[dict[str, Any]]:
         job = context.jobs.get(job_from_search(search), viewer)
         rows = ((job.result or {}).get("failures") or []) if job else []
+        # A failure is told by its place in the job's list: two can share a sheet, row, field and rule (two columns
+        # the form does not have, both on the header row).
         return [
             {
                 **f,
                 "severity": SEVERITY_LABELS.get(f["severity"], f["severity"]),
                 "rule_title": rule_title(f["rule"]),
-                "key": f"{f['row']}:{f['field']}:{f['rule']}",
+                "key": str(number),
             }
-            for f in rows
+            for number, f in enumerate(rows)
         ]
 
     register_grid(

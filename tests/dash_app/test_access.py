@@ -23,7 +23,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
-from census_schema.layout import ERRORS_SHEET, rule_cell
+from census_schema.layout import ERRORS_SHEET, HEADER_ROW, rule_cell
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
@@ -31,6 +31,7 @@ from dash_app.app import create_app
 from dash_app.formatting import area_name
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES
+from dash_app.pages import upload as upload_page
 from dash_app.pages.lineage import figure_label, value_column
 from dash_app.reminders import reminders_panel
 from dash_app.throttle import ACCOUNT_POLICY
@@ -57,6 +58,7 @@ PROVINCES = tuple(PROVINCE_HOLDERS)
 REGISTERED, REPORTED = 4, 3
 FORMULA_TEXT = INJECTION
 GUANGXI_USCC_PREFIX = PROVINCE_HOLDERS["450000"][1]
+HELPER_COLUMNS = ("联系人邮箱", "核对人")
 # Guangdong's holder that does not report is named like a formula: it shows in the missing holders' grid.
 FORMULA_EDITS = {"440000": {REPORTED: {"unit_name": FORMULA_TEXT}}, "450000": {}}
 
@@ -672,6 +674,14 @@ def rejected_job(site):
     app, _, folder = site
     client = client_of(app, "guangdong")
     bad = census_workbook(folder / "bad.xlsx", 3, {1: {"vol_total": 1001}, 2: {"contact_phone": "12345"}})
+    # Two helper columns of the clerk's own: two warnings of one sheet, row and rule, with no field.
+    workbook = openpyxl.load_workbook(bad)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    for label in HELPER_COLUMNS:
+        column = sheet.max_column + 1
+        sheet.cell(HEADER_ROW, column, label)
+        sheet.cell(HEADER_ROW + 1, column, "x")
+    workbook.save(bad)
     response = upload(client, bad)
     assert response.status_code == 302 and response.headers["Location"].startswith("/upload?job=")
     job_id = response.headers["Location"].split("=", 1)[1]
@@ -701,11 +711,23 @@ def test_another_user_s_upload_report_and_job_are_not_found(app, rejected_job, u
 
 
 def test_the_uploader_sees_the_failures_listed(app, rejected_job):
-    rows = grid_rows(app, client_of(app, "guangdong"), ids.UPLOAD_FAILURES_GRID, f"?job={rejected_job}", None)
-    assert {(row["row"], row["rule"], row["severity"]) for row in rows} >= {
-        (4, "vol_total_sum", "错误"),
-        (5, "contact_phone_format", "错误"),
+    client = client_of(app, "guangdong")
+    rows = grid_rows(app, client, ids.UPLOAD_FAILURES_GRID, f"?job={rejected_job}", None)
+    assert {(row["sheet"], row["row"], row["rule"], row["severity"]) for row in rows} >= {
+        (CENSUS_FORM.sheet_name, 4, "vol_total_sum", "错误"),
+        (CENSUS_FORM.sheet_name, 5, "contact_phone_format", "错误"),
     }
+    # Exported as shown, each failure once: the two helper columns' warnings share a sheet, row and rule.
+    exported = exported_workbook(
+        export_grid(app, client, ids.UPLOAD_FAILURES_GRID, rows, f"?job={rejected_job}", None), ids.UPLOAD_FAILURES_GRID
+    ).active
+    header = [c.value for c in exported[EXPORT_HEADER_ROW]]
+    assert header == [c.title for c in upload_page.FAILURE_COLUMNS] and "工作表" in header
+    label_at = header.index("列名")
+    labels = [row[label_at] for row in exported.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)]
+    assert len(labels) == len(rows) and sorted(label for label in labels if label in HELPER_COLUMNS) == sorted(
+        HELPER_COLUMNS
+    )
 
 
 def test_an_unexpected_error_in_an_upload_job_fails_the_job_and_is_logged(site, monkeypatch, caplog, tmp_path):

@@ -4,6 +4,7 @@ only that cell holds the merge's value; merges in the title, the header or colum
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import openpyxl
@@ -31,8 +32,13 @@ def merged(ref: str):
 
 
 def dry_run(tmp_path: Path, ref: str, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:
-    """`ingest census --json --dry-run` of a three-holder return with `ref` merged: its exit code and its JSON."""
+    """`ingest census --json --dry-run` of a three-holder return with `ref` merged (the covered cells keep their
+    values): its exit code and its JSON."""
     path = rewrite(census_workbook(tmp_path / "c.xlsx", 3), tmp_path / "m.xlsx", {DATA_SHEET: merged(ref)})
+    return ingest(tmp_path, path, capsys, *extra)
+
+
+def ingest(tmp_path: Path, path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:
     argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--json"]
     code = main([*argv, "--dry-run", "--orchestrator", "direct", *extra])
     return code, json.loads(capsys.readouterr().out)
@@ -56,6 +62,22 @@ def test_cells_merged_over_data_rows_are_an_error_marked_at_the_merge(tmp_path, 
     top_left = openpyxl.load_workbook(report)[CENSUS_FORM.sheet_name][ref.split(":")[0]]
     assert top_left.comment is not None and f"合并单元格：{ref}（" in top_left.comment.text
     assert rule_title("cell_merged") == "合并单元格"
+
+
+def test_a_cell_a_merge_hides_is_listed_not_marked(tmp_path, capsys):
+    # Merged as Excel merges: the lower cell emptied, so it fails as unfilled; the report marks only what is seen.
+    path = census_workbook(tmp_path / "c.xlsx", 3)
+    workbook = openpyxl.load_workbook(path)
+    workbook[CENSUS_FORM.sheet_name].merge_cells(f"B{FIRST_DATA_ROW}:B{FIRST_DATA_ROW + 1}")
+    workbook.save(path)
+    report = tmp_path / "report.xlsx"
+    code, answer = ingest(tmp_path, path, capsys, "--report", str(report))
+    assert code == 1
+    assert (FIRST_DATA_ROW + 1, "unit_name") in {(f["row"], f["field"]) for f in answer["failures"]}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # openpyxl warns of a comment on a cell a merge hides
+        sheet = openpyxl.load_workbook(report)[CENSUS_FORM.sheet_name]
+    assert sheet[f"B{FIRST_DATA_ROW}"].comment is not None
 
 
 def test_merged_header_cells_are_fine(tmp_path, capsys):
