@@ -62,7 +62,8 @@ def refuse_other_files(db_path: Path) -> None:
     empty file given as --db): opening it fails, and restoring a backup onto it would destroy it.
 
     A file without DuckDB's header that has read snapshots beside it was a warehouse: damaged, it is left to the
-    store, which says to restore it.
+    store, which says to restore it. A DuckDB file without snapshots is refused if it is another program's database
+    (refuse_foreign_database).
     """
     if db_path.is_dir():
         raise UsageError(f"{db_path} 是文件夹，不是数据仓库文件。", hint=DB_PATH_HINT)
@@ -73,7 +74,18 @@ def refuse_other_files(db_path: Path) -> None:
     kind = next((name for magic, name in OTHER_FORMATS.items() if head.startswith(magic)), None)
     if kind is not None:
         raise UsageError(f"{db_path} 是 {kind}，不是数据仓库文件，平台不会打开或覆盖它。", hint=DB_PATH_HINT)
-    if is_duckdb_header(head) or any(snapshot_dir_of(db_path).glob("snapshot-*.duckdb")):
+    if any(snapshot_dir_of(db_path).glob("snapshot-*.duckdb")):
+        return
+    if is_duckdb_header(head):
+        # Never published as a warehouse: another program's database? Asked before a lock file is made beside it.
+        try:
+            con = duckdb.connect(str(db_path), read_only=True)
+        except duckdb.Error:
+            return  # open elsewhere in this process, or locked: the writable connection asks (connect_warehouse)
+        try:
+            refuse_foreign_database(con, db_path)
+        finally:
+            con.close()
         return
     what = "空文件（0 字节）" if not head else "其他格式的文件（文件开头没有 DuckDB 的标识）"
     raise UsageError(
@@ -104,8 +116,33 @@ def connect_warehouse(db_path: Path, *, read_only: bool = False) -> duckdb.DuckD
         ) from error
     if not read_only:
         try:
+            refuse_foreign_database(con, db_path)
             apply_migrations(con)
         except BaseException:
             con.close()
             raise
     return con
+
+
+# How many of a foreign database's tables a refusal names.
+FOREIGN_TABLES_SHOWN = 5
+
+
+def refuse_foreign_database(con: duckdb.DuckDBPyConnection, db_path: Path) -> None:
+    """UsageError when the DuckDB file holds tables but no record of the platform's migrations: another program's
+    database, which migrating would fill with the warehouse's tables (and a read would show as an empty warehouse)."""
+    tables = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT internal "
+            "ORDER BY table_name"
+        ).fetchall()
+    ]
+    if not tables or "schema_migrations" in tables:
+        return
+    shown = "、".join(tables[:FOREIGN_TABLES_SHOWN]) + ("等" if len(tables) > FOREIGN_TABLES_SHOWN else "")
+    raise UsageError(
+        f"{db_path} 是 DuckDB 数据库，但不是本平台的数据仓库：其中有 {len(tables)} 张别的表（{shown}），"
+        "没有平台的迁移记录（schema_migrations）。平台不会在其中建表或改动它。",
+        hint=DB_PATH_HINT,
+    )

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from census_schema.census_form import REGISTER_FORM
@@ -68,6 +69,24 @@ def test_a_db_file_that_is_not_a_duckdb_database_is_refused_and_left_alone(tmp_p
     assert f"{db} 不是 DuckDB 数据库文件" in err and "不会打开或覆盖它" in err
     assert "restore" not in err and "已损坏" not in err
     assert listing(tmp_path) == before and db.read_bytes() == content
+
+
+@pytest.mark.parametrize("command", ["ingest", "summary"])
+def test_another_program_s_duckdb_database_is_refused_and_left_alone(tmp_path, capsys, command):
+    db = tmp_path / "accounts.duckdb"
+    with duckdb.connect(str(db)) as con:
+        con.execute("CREATE TABLE ledger (account INTEGER, amount DECIMAL(12, 2))")
+    argv = {
+        "ingest": ["ingest", "census", str(census_workbook(tmp_path / "c.xlsx", 2, {})), "--province", PROVINCE],
+        "summary": ["summary"],
+    }[command]
+    before = listing(tmp_path)
+    assert main([*argv, "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert f"{db} 是 DuckDB 数据库，但不是本平台的数据仓库：其中有 1 张别的表（ledger）" in err
+    assert listing(tmp_path) == before  # no lock file, no snapshots
+    with duckdb.connect(str(db), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM duckdb_tables()").fetchone() == (1,)
 
 
 def test_a_damaged_warehouse_with_snapshots_beside_it_is_still_told_to_restore(tmp_path, capsys):
