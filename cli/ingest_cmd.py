@@ -6,10 +6,13 @@ import argparse
 import getpass
 import os
 import sys
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
+from xml.etree import ElementTree
 
+from census_schema import layout
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
@@ -26,6 +29,7 @@ from flows.ingest import (
     prefetch_validation,
     run_directly,
 )
+from flows.package import read_sheets
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
 from flows.worker import ReaderWorker
 
@@ -132,6 +136,28 @@ def _describe_shrink(shrink: dict[str, Any] | None, status: str) -> list[str]:
     return lines
 
 
+def refuse_overwriting(report: Path, source: Path) -> None:
+    """UsageError when --report names the workbook being loaded, or an existing file that is not an earlier error
+    report (a filled return, a clerk's own workbook): the report would replace it."""
+    if not report.is_file():
+        return
+    if source.is_file() and report.samefile(source):
+        raise UsageError(
+            f"--report {report} 就是要装载的工作簿本身：写入错误报告会覆盖原件。",
+            hint="请为错误报告另取一个文件名，例如 --report 广东省-错误报告.xlsx。",
+        )
+    try:
+        with zipfile.ZipFile(report) as archive:
+            earlier_report = layout.ERRORS_SHEET in read_sheets(archive)
+    except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
+        earlier_report = False
+    if not earlier_report:
+        raise UsageError(
+            f"--report {report} 已存在，且不是平台以前生成的错误报告（没有「{layout.ERRORS_SHEET}」工作表）：写入会覆盖它。",
+            hint="请另取一个文件名；如确要替换它，请先删除或移走该文件。",
+        )
+
+
 def run_ingest(args: argparse.Namespace) -> int:
     """`archive-census ingest KIND FILE ...`."""
     book = CURRENT_WORKBOOKS.get(args.kind)
@@ -155,6 +181,8 @@ def run_ingest(args: argparse.Namespace) -> int:
             f"--report {report} 不是 .xlsx 文件名{'（这是一个文件夹）' if report.is_dir() else ''}。",
             hint="错误报告是一个 Excel 工作簿，例如 --report 报告/广东省-错误报告.xlsx。",
         )
+    if report is not None:
+        refuse_overwriting(report, Path(args.file))
     settings = load_settings(args.db, args.warehouse)
     orchestrator = choose_orchestrator(args.orchestrator, settings)
     if orchestrator == "direct":

@@ -319,7 +319,10 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="确认减少：本报表比本填报范围现行有效的报表减少的普查对象超过允许比例时，仍然装载",
     )
-    ingest.add_argument("--report", help="未通过校验时，错误报告（原工作簿，已标注）的保存位置（.xlsx）")
+    ingest.add_argument(
+        "--report",
+        help="未通过校验时，错误报告（原工作簿，已标注）的保存位置（.xlsx）；不会覆盖要装载的工作簿或其他已有文件（以前的错误报告除外）",
+    )
     ingest.add_argument("--dry-run", action="store_true", help="试校验：只校验并报告结果，不装载")
     ingest.add_argument("--by", default=None, help=f"报送人{BY_DEFAULT}")
     ingest.add_argument(

@@ -71,6 +71,28 @@ def test_a_db_file_that_is_not_a_duckdb_database_is_refused_and_left_alone(tmp_p
     assert listing(tmp_path) == before and db.read_bytes() == content
 
 
+@pytest.mark.parametrize("target", ["the return itself", "another return"])
+def test_a_report_would_not_replace_the_return_or_another_workbook(tmp_path, capsys, target):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
+    report = path if target == "the return itself" else census_workbook(tmp_path / "other.xlsx", 2, {})
+    content = report.read_bytes()
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb")]
+    assert main([*argv, "--report", str(report)]) == 2
+    err = capsys.readouterr().err
+    assert f"--report {report} " in err and ("覆盖原件" if report == path else "不是平台以前生成的错误报告") in err
+    assert report.read_bytes() == content and not (tmp_path / "w.duckdb").exists()
+
+
+def test_an_earlier_report_is_replaced(tmp_path, capsys):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
+    report = tmp_path / "报告.xlsx"
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--dry-run"]
+    assert main([*argv, "--report", str(report)]) == 1
+    first = report.stat().st_mtime_ns
+    assert main([*argv, "--report", str(report)]) == 1  # the same mistake, reported again over the first report
+    assert report.stat().st_mtime_ns != first
+
+
 @pytest.mark.parametrize("command", ["ingest", "summary"])
 def test_another_program_s_duckdb_database_is_refused_and_left_alone(tmp_path, capsys, command):
     db = tmp_path / "accounts.duckdb"
