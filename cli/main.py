@@ -296,6 +296,12 @@ AS_OF_HELP = "判断是否逾期所依据的日期，YYYY-MM-DD（默认：$ARCH
 OUT_HELP = "输出的 .xlsx 文件"
 
 
+def _out(command: argparse.ArgumentParser) -> None:
+    """--out FILE.xlsx, and --replace to write over a file already there."""
+    command.add_argument("--out", required=True, help=OUT_HELP + "（已有同名文件时不会覆盖，除非加 --replace）")
+    command.add_argument("--replace", action="store_true", help="--out 的文件已存在时，替换它")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full command tree."""
     parser = CommandParser(prog="archive-census", description="国有档案资源普查与监督平台")
@@ -305,7 +311,7 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("kind", choices=list(CURRENT_WORKBOOKS), help=KIND_HELP)
     template.add_argument("--province", help=f"{PROVINCE_HELP}（仅普查表和普查对象名录需要）")
     _scope_arguments(template)
-    template.add_argument("--out", required=True, help=OUT_HELP)
+    _out(template)
     _common(template)
     template.set_defaults(handler=_handler("template_cmd", "run_template"))
 
@@ -494,7 +500,7 @@ def _supervision_commands(commands: Any) -> None:
     _evaluation_round(results)
     report = _command(evaluation_commands, "report", "生成一个档案馆的评价反馈报告")
     report.add_argument("archive_code", help="档案馆代码")
-    report.add_argument("--out", required=True, help=OUT_HELP)
+    _out(report)
     _evaluation_round(report)
     issue = _command(evaluation_commands, "issue-findings", "本轮结束后，把一个档案馆评价发现的问题下发为整改问题")
     issue.add_argument("archive_code", help="档案馆代码")
@@ -526,7 +532,7 @@ def _supervision_commands(commands: Any) -> None:
     indicators = _command(commands, "indicators", "“十四五”规划指标")
     indicators_commands = indicators.add_subparsers(dest="indicators_command", required=True, help="子命令")
     indicators_report = _command(indicators_commands, "report", "生成规划指标中期评估工作簿")
-    indicators_report.add_argument("--out", required=True, help=OUT_HELP)
+    _out(indicators_report)
     indicators_report.add_argument("--as-of", help="不计入该日期所在年份之后的数据，YYYY-MM-DD")
     _common(indicators_report)
     indicators.set_defaults(handler=_handler("supervision_cmd", "run_indicators"))

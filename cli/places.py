@@ -49,6 +49,12 @@ def require_written_places(args: argparse.Namespace) -> None:
     for destination, option in WRITTEN_OPTIONS.items():
         if getattr(args, destination, None):
             require_writable_place(Path(getattr(args, destination)), option)
+    out = Path(args.out) if getattr(args, "out", None) else None
+    if out is not None and out.is_file() and hasattr(args, "replace") and not args.replace:
+        raise UsageError(
+            f"--out {out} 已存在：写入会替换它（它可能是填好的报表或别的文件）。本次未做任何处理。",
+            hint="请另取一个文件名；如确要替换它，请加 --replace。",
+        )
     if getattr(args, "may_create_warehouse", False):
         settings = load_settings(args.db, args.warehouse)
         if settings.warehouse_url is None:

@@ -72,3 +72,18 @@ def test_a_report_not_named_xlsx_is_refused_with_an_example_of_its_own_kind(plac
     assert main([*argv, "--out", str(places["db"].parent / "report.csv"), "--db", str(places["db"])]) == 2
     err = capsys.readouterr().err
     assert "扩展名应为 .xlsx" in err and example in err
+
+
+@pytest.mark.parametrize(("argv", "option"), COMMANDS[:3], ids=[" ".join(a[:2]) for a, _ in COMMANDS[:3]])
+def test_an_existing_output_file_is_replaced_only_when_asked(places, tmp_path, capsys, argv, option):
+    # A clerk's filled return named as the output of a template or a report: it was silently replaced.
+    target = tmp_path / "广东省-已填报.xlsx"
+    target.write_bytes(b"PK filled by a clerk")
+    command = [part.format(target=target, db=places["db"], new=places["new"]) for part in argv]
+    before = listing(tmp_path)
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert f"--out {target} 已存在" in err and "--replace" in err
+    assert target.read_bytes() == b"PK filled by a clerk" and listing(tmp_path) == before
+    assert main([*command, "--replace"]) == 0
+    assert target.read_bytes().startswith(b"PK\x03\x04")  # the workbook asked for
