@@ -10,9 +10,11 @@ import sys
 from typing import Any
 
 from census_schema.errors import UsageError
+from census_schema.roles import Role
 from census_schema.settings import load_settings
 from cli.main import emit_json, saying_if_created
 from dash_app.auth import hash_password
+from dash_app.formatting import division_name
 from dash_app.webstate import end_sessions_of
 from warehouse.backends import open_warehouse
 from warehouse.users import add_user, list_users
@@ -107,12 +109,23 @@ def run_users(args: argparse.Namespace) -> int:
         )
     password_hash = hash_password(password)
     with saying_if_created(settings):
-        store.write(lambda con: add_user(con, args.name, password_hash, args.role, args.province, by=getpass.getuser()))
+        before = store.write(
+            lambda con: add_user(con, args.name, password_hash, args.role, args.province, by=getpass.getuser())
+        )
     # Signed-in browsers of this user must sign in again with the new password or role (their cookies would also
     # fail the credentials fingerprint; this ends the sessions on the server as well).
     end_sessions_of(settings.var_dir, args.name.strip(), "credentials_changed")
     if args.json:
-        emit_json({"user_name": args.name, "role": args.role, "province_code": args.province})
+        emit_json({"user_name": args.name, "role": args.role, "province_code": args.province, "replaced": before})
+    elif before is None:
+        print(f"已创建用户 {args.name}：{_role_text(args.role, args.province)}。")
     else:
-        print(f"已创建用户 {args.name}（{args.role}）")
+        was = _role_text(before["role"], before["province_code"]) + ("" if before["is_active"] else "，已停用")
+        print(f"已重设已有用户 {args.name}：原为{was}，现为{_role_text(args.role, args.province)}；密码已重设。")
     return 0
+
+
+def _role_text(role: str, province_code: str | None) -> str:
+    """省级档案部门（广东省）, 评价专家."""
+    label = Role(role).label
+    return f"{label}（{division_name(province_code)}）" if province_code else label

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 
@@ -43,8 +44,9 @@ def add_user(
     province_code: str | None,
     *,
     by: str | None = None,
-) -> None:
-    """Create or replace a user; a province user needs a census province, other roles none. `by`: who did it."""
+) -> dict[str, Any] | None:
+    """Create or replace a user; a province user needs a census province, other roles none. `by`: who did it.
+    Returns the replaced user's role, province and state (None for a new user)."""
     name = user_name.strip()
     if not name or len(name) > 64:
         raise UsageError("用户名不能为空，且不超过 64 个字符。")
@@ -65,6 +67,15 @@ def add_user(
         previous = con.execute(
             "SELECT password_hash, role, province_code, is_active FROM users WHERE user_name = ?", [name]
         ).fetchone()
+        twin = con.execute(
+            "SELECT user_name FROM users WHERE lower(user_name) = lower(?) AND user_name <> ? ORDER BY user_name",
+            [name, name],
+        ).fetchone()
+        if previous is None and twin is not None:
+            raise UsageError(
+                f"已有用户「{twin[0]}」，与「{name}」只差字母大小写：两个账号容易混淆。本次未做任何处理。",
+                hint=f"如要重设该用户，请用原名「{twin[0]}」；如确是另一个人，请另取一个用户名。",
+            )
         con.execute("DELETE FROM users WHERE user_name = ?", [name])
         con.execute(
             "INSERT INTO users (user_name, password_hash, role, province_code, created_at) VALUES (?, ?, ?, ?, ?)",
@@ -82,6 +93,7 @@ def add_user(
         record_event(
             con, AuditKind.USER, "change" if previous else "create", actor=by, target=name, before=before, after=after
         )
+    return before
 
 
 def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | None:

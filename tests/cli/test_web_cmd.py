@@ -73,3 +73,25 @@ def test_a_user_name_with_unseen_characters_or_a_blank_password_is_refused(
     assert said in capsys.readouterr().err
     assert main(["users", "list", "--json", "--db", str(db)]) == 0
     assert json.loads(capsys.readouterr().out)["users"] == []
+
+
+def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refused(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "w.duckdb"
+
+    def add(name: str, *role: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+        return main(["users", "add", name, "--role", *role, "--password-stdin", "--db", str(db)])
+
+    assert add("guangdong", "province", "--province", "440000") == 0
+    assert "已创建用户 guangdong：省级档案部门（广东省）。" in capsys.readouterr().out
+    assert add("guangdong", "evaluator") == 0  # it said 已创建用户 and nothing of the province user it replaced
+    assert (
+        capsys.readouterr().out.strip()
+        == "已重设已有用户 guangdong：原为省级档案部门（广东省），现为评价专家；密码已重设。"
+    )
+    assert add("Guangdong", "planner") == 2
+    assert "已有用户「guangdong」，与「Guangdong」只差字母大小写" in capsys.readouterr().err
+    assert main(["users", "list", "--json", "--db", str(db)]) == 0
+    assert [(u["user_name"], u["role"]) for u in json.loads(capsys.readouterr().out)["users"]] == [
+        ("guangdong", "evaluator")
+    ]
