@@ -23,8 +23,20 @@ def run_reminders(args: argparse.Namespace) -> int:
     """Compute and store the day's reminders (what the daily flow does), or show the latest stored ones."""
     settings = load_settings(args.db, args.warehouse)
     store = open_warehouse(settings)
+    if args.show and args.as_of:
+        raise UsageError(
+            "--show 列出最近一次生成的提醒，不能与 --as-of 同用。",
+            hint="要生成某天的提醒，去掉 --show；要查看最近一次的提醒，去掉 --as-of。",
+        )
     if not args.show:
-        day = parse_day(args.as_of, "--as-of") or settings.today()
+        today = settings.today()
+        day = parse_day(args.as_of, "--as-of") or today
+        if day > today:
+            # The latest day's reminders are the ones shown: a future day's would hide every later real one.
+            raise UsageError(
+                f"--as-of {args.as_of} 晚于今天（{today.isoformat()}）：提醒不能按未来的日期生成。本次未做任何处理。",
+                hint="请检查年份是否写错；省略 --as-of 即按今天生成。",
+            )
         summary = write_daily_reminders(store, day)
         if not args.json:
             by_kind = "，".join(f"{kind} {count} 条" for kind, count in summary["by_kind"].items()) or "无"

@@ -17,6 +17,19 @@ def test_reminders_are_written_then_shown(capsys, tmp_path):
     assert reminders and {r["kind"] for r in reminders} == {"未报送"}
 
 
+def test_reminders_of_a_future_day_are_refused_as_they_would_hide_every_later_day(capsys, tmp_path, monkeypatch):
+    db = empty_warehouse(tmp_path / "var" / "w.duckdb")
+    monkeypatch.setenv("ARCHIVE_CENSUS_AS_OF", "2025-06-30")
+    assert main(["reminders", "--db", db]) == 0
+    for day in ("2025-07-01", "9999-12-31"):  # the latter was an internal error (a date out of range)
+        assert main(["reminders", "--as-of", day, "--db", db]) == 2
+        assert f"--as-of {day} 晚于今天（2025-06-30）" in capsys.readouterr().err
+    assert main(["reminders", "--show", "--as-of", "2025-06-01", "--db", db]) == 2  # --as-of was ignored
+    assert "不能与 --as-of 同用" in capsys.readouterr().err
+    assert main(["reminders", "--show", "--json", "--db", db]) == 0
+    assert {r["generated_on"] for r in json.loads(capsys.readouterr().out)["reminders"]} == {"2025-06-30"}
+
+
 def test_deploy_without_a_prefect_server_is_a_usage_error(capsys, monkeypatch, tmp_path):
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     assert main(["prefect", "deploy", "--db", str(tmp_path / "w.duckdb")]) == 2
