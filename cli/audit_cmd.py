@@ -49,13 +49,17 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+# The most events one listing prints (the log's whole history is far fewer; a bigger number was an internal error).
+MAX_LIMIT = 1_000_000
+
+
 def run_audit(args: argparse.Namespace) -> int:
     """Print the events that match (`--since`, `--until` in Beijing days, `--kind`, `--by`)."""
     settings = load_settings(args.db, args.warehouse)
     kind = None if args.kind is None else require_kind(args.kind.strip()).value
     since, until = _day(args.since, "--since"), _day(args.until, "--until")
-    if args.limit < 1:
-        raise UsageError("--limit 须为正整数。")
+    if not 1 <= args.limit <= MAX_LIMIT:
+        raise UsageError(f"--limit 须为 1 到 {MAX_LIMIT:,} 之间的整数（给的是 {args.limit:,}）。")
     with open_warehouse(settings).reader() as con:
         rows = search_audit_log(
             con,

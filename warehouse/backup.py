@@ -117,11 +117,20 @@ def verify_backup(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):
-        raise UsageError(
-            f"{folder} 不是备份目录（缺少 {MANIFEST}）。", hint="请指定 archive-census backup --out 生成的目录。"
-        ) from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise StorageError(f"备份清单 {folder / MANIFEST} 已损坏（{error}）。", hint="请换用另一份备份。") from None
+        missing = "不存在" if not folder.exists() else f"不是备份目录（缺少 {MANIFEST}）"
+        raise UsageError(f"{folder} {missing}。", hint="请指定 archive-census backup --out 生成的目录。") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        manifest = None
+    folders = manifest.get("folders", []) if isinstance(manifest, dict) else None
+    if (
+        not isinstance(manifest, dict)
+        or not isinstance(manifest.get("file", BACKUP_FILE), str)
+        or not (isinstance(folders, list) and all(isinstance(name, str) for name in folders))
+    ):
+        raise StorageError(
+            f"备份清单 {folder / MANIFEST} 已损坏（不是 archive-census backup 写出的清单），未做任何恢复。",
+            hint="请换用另一份备份。",
+        )
     path = folder / manifest.get("file", BACKUP_FILE)
     if not path.is_file() or _sha256(path) != manifest.get("sha256"):
         raise StorageError(

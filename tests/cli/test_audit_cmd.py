@@ -87,3 +87,10 @@ def test_bad_filters_exit_2_with_a_message(tmp_path, capsys):
     assert code == 2 and "不是有效日期" in err
     code, _, err = run(capsys, "audit", "--since", "2025-03-02", "--until", "2025-03-01", "--db", db)
     assert code == 2 and "截止日期早于起始日期" in err
+
+
+def test_a_limit_out_of_range_is_refused_in_chinese(tmp_path, capsys):
+    db = empty_warehouse(tmp_path / "w.duckdb")
+    for limit in ("0", "99999999999999999999999"):  # the latter was an internal error (DuckDB's INT64 conversion)
+        assert main(["audit", "--limit", limit, "--db", db]) == 2
+        assert "--limit 须为 1 到 1,000,000 之间的整数" in capsys.readouterr().err

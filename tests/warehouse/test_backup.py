@@ -92,6 +92,21 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(loaded, tmp_path, capsy
     assert main(["backup", "--out", str(backup), "--db", str(db)]) == 2  # never over an existing backup
 
 
+@pytest.mark.parametrize(
+    "manifest", ["[1, 2]", "{bad json", '{"folders": 3}', '{"file": ["x"]}'], ids=["list", "json", "folders", "file"]
+)
+def test_a_manifest_that_is_not_one_is_refused_in_chinese(loaded, tmp_path, capsys, manifest):
+    backup = tmp_path / "backup"
+    assert main(["backup", "--out", str(backup), "--db", str(loaded)]) == 0
+    (backup / "manifest.json").write_text(manifest, encoding="utf-8")
+    rows = snapshot_counts(loaded)
+    capsys.readouterr()
+    assert main(["restore", str(backup), "--db", str(loaded)]) == 2  # an internal error (exit 3) for all but JSON's
+    err = capsys.readouterr().err
+    assert "已损坏（不是 archive-census backup 写出的清单）" in err and "Expecting" not in err
+    assert snapshot_counts(loaded) == rows
+
+
 def test_a_backup_during_a_load_waits_for_it_and_holds_all_of_it(loaded, tmp_path):
     db = loaded
     store = WarehouseStore(db)
