@@ -73,6 +73,19 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
         )
     with path.open("rb") as handle:
         head = handle.read(65536)
+    if Path(file_name).name.startswith("~$") and not head.startswith(ZIP_MAGIC):
+        raise _unusable(
+            file_name,
+            "这是 Excel 或 WPS 打开工作簿时生成的临时文件（文件名以 ~$ 开头，只记录谁在编辑），不是工作簿本身。",
+            "请关闭 Excel 或 WPS，选择同一文件夹中不带 ~$ 的原工作簿后重新上传。",
+        )
+    suffix = Path(file_name).suffix.lower() or "（无扩展名）"
+    if head.startswith(ZIP_MAGIC) and path.suffix.lower() != ".xlsx":
+        raise _unusable(
+            file_name,
+            f"文件内容是 Excel 工作簿（.xlsx），但文件名的扩展名是 {path.suffix or '（无）'}，平台按扩展名读取，无法读取它。",
+            f"请把文件名改为 {path.stem}.xlsx 后重新装载。",
+        )
     if head.startswith(OLE_MAGIC):
         if ENCRYPTION_MARKER in head:
             raise _unusable(
@@ -93,7 +106,13 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
             if looks_like_text(head)
             else "未知格式的文件"
         )
-        raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）。")
+        if suffix == ".xlsx":
+            raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）。")
+        raise _unusable(
+            file_name,
+            f"这不是 Excel 工作簿，而是{kind}（扩展名为 {suffix}）：平台只接收 .xlsx 工作簿。",
+            "请在 Excel 或 WPS 中打开它，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。",
+        )
 
 
 def looks_like_html(head: bytes) -> bool:

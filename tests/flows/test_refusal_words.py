@@ -95,3 +95,25 @@ def test_a_cell_of_exactly_excels_limit_is_not_over_it(tmp_path, capsys):
     main([*argv, "--dry-run", "--orchestrator", "direct"])
     failures = json.loads(capsys.readouterr().out)["failures"]
     assert not [f for f in failures if f["rule"] == "cell_too_long"]
+
+
+def test_a_workbook_named_xls_is_told_to_take_its_own_extension_back(tmp_path, capsys):
+    path = tmp_path / "广东.xls"
+    path.write_bytes(seed(tmp_path).read_bytes())  # an .xlsx renamed: it was "可能已损坏"
+    error = refusal(tmp_path, path, capsys)
+    assert "文件内容是 Excel 工作簿（.xlsx），但文件名的扩展名是 .xls" in error["message"]
+    assert error["hint"] == "请把文件名改为 广东.xlsx 后重新装载。"
+
+
+def test_a_csv_file_is_called_by_its_own_extension(tmp_path, capsys):
+    path = tmp_path / "data.csv"
+    path.write_text("统一社会信用代码,单位名称\n", encoding="utf-8")
+    error = refusal(tmp_path, path, capsys)
+    assert "文本或 CSV 文件（扩展名为 .csv）" in error["message"] and "另存为" in error["hint"]
+
+
+def test_excel_s_lock_file_is_called_what_it_is(tmp_path, capsys):
+    path = tmp_path / "~$sus-440000.xlsx"  # Excel's owner file of census-440000.xlsx, open in Excel
+    path.write_bytes(b"\x08zhangsan" + b"\x00" * 100)
+    error = refusal(tmp_path, path, capsys)
+    assert "临时文件（文件名以 ~$ 开头" in error["message"] and "不带 ~$ 的原工作簿" in error["hint"]
