@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import os
 import sys
 import zipfile
@@ -19,7 +18,7 @@ from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import choose_scope
 from census_schema.settings import load_settings
-from cli.main import emit_json, saying_if_created
+from cli.main import acting_user, emit_json, saying_if_created
 from dash_app.formatting import format_date
 from flows.ingest import (
     REFUSED_STATUSES,
@@ -192,7 +191,7 @@ def run_ingest(args: argparse.Namespace) -> int:
         Path(args.file),
         args.kind,
         args.province,
-        args.by or getpass.getuser(),
+        acting_user(args),
         report_path=report,
         dry_run=args.dry_run,
         scope=scope,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gc
+import getpass
 import importlib
 import io
 import itertools
@@ -567,6 +568,16 @@ def saying_if_created(settings: Settings) -> Iterator[None]:
     yield
     if new and settings.db_path.exists():
         sys.stderr.write(f"注意：{settings.db_path.absolute()} 处原先没有数据仓库，已新建。\n")
+
+
+def acting_user(args: argparse.Namespace) -> str:
+    """Who acts: the name --by gives (refused when blank: it was taken as the operating-system user), else the
+    operating-system user."""
+    if args.by is None:
+        return getpass.getuser()
+    if not args.by.strip():
+        raise UsageError("--by 不能为空。", hint="请写操作人的用户名，或去掉 --by（默认为当前操作系统用户）。")
+    return str(args.by.strip())
 
 
 def emit_json(payload: dict[str, Any]) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from datetime import date
 from pathlib import Path
@@ -16,7 +15,7 @@ from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingSeverity, FindingStatus
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL
-from cli.main import emit_json
+from cli.main import acting_user, emit_json
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import describe_sources, format_count, format_date
 from flows.supervision import change_finding, issue_findings, withdraw_findings
@@ -56,10 +55,6 @@ def _xlsx(out: str, example: str) -> Path:
     if path.suffix.lower() != ".xlsx":
         raise UsageError(f"输出文件「{path.name}」的扩展名应为 .xlsx。", hint=f"例如 --out {example}。")
     return path
-
-
-def _by(args: argparse.Namespace) -> str:
-    return args.by or getpass.getuser()
 
 
 def _print(args: argparse.Namespace, payload: dict[str, Any], text: str) -> int:
@@ -112,7 +107,7 @@ def _transition(args: argparse.Namespace) -> int:
     result = change_finding(
         settings,
         args.finding_id,
-        by=_by(args),
+        by=acting_user(args),
         to_status=args.to,
         action=args.action,
         role=args.role,
@@ -178,12 +173,12 @@ def run_evaluation(args: argparse.Namespace) -> int:
     args.round = args.round or DEFAULT_ROUND
     if command in ("open", "close"):
         change = open_evaluation if command == "open" else close_evaluation
-        by = _by(args)
+        by = acting_user(args)
         state = store.write(lambda con: change(con, by, args.round))
         label = "已开启" if state["is_open"] else "已结束"
         return _print(args, state, f"评价轮次 {state['round_id']} {label}。")
     if command == "assign":
-        by = _by(args)
+        by = acting_user(args)
         result = store.write(lambda con: assign_evaluator(con, args.archive_code, args.evaluator, by, args.round))
         note = "（此前已分配）" if result["already"] else ""
         if not result["has_account"]:
@@ -196,7 +191,12 @@ def run_evaluation(args: argparse.Namespace) -> int:
     if command == "withdraw-findings":
         settings = load_settings(args.db, args.warehouse)
         withdrawn = withdraw_findings(
-            settings, args.archive_code, by=_by(args), reason=args.reason, confirmed=args.confirm, round_id=args.round
+            settings,
+            args.archive_code,
+            by=acting_user(args),
+            reason=args.reason,
+            confirmed=args.confirm,
+            round_id=args.round,
         )
         return _print(args, withdrawn, f"已撤回档案馆 {withdrawn['archive_code']} {withdrawn['description']}。")
     if command == "report":
@@ -236,7 +236,7 @@ def _issue_findings(args: argparse.Namespace) -> int:
         feedback_date=feedback,
         feedback_doc_no=args.doc_no,
         responsible_person=args.person,
-        by=_by(args),
+        by=acting_user(args),
         round_id=args.round,
         min_severity=FindingSeverity(args.min_severity),
     )

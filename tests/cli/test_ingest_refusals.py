@@ -160,3 +160,12 @@ def test_a_report_that_cannot_be_written_after_the_checks_names_report_in_its_hi
     assert main([*argv, "--report", str(report), "--orchestrator", "direct"]) == 2
     err = capsys.readouterr().err
     assert "改用 --report 指向可写目录" in err and "--db" not in err
+
+
+@pytest.mark.parametrize("argv", [["ingest", "census", "{file}", "--province", PROVINCE], ["evaluation", "open"]])
+def test_a_blank_by_is_refused_not_taken_as_the_operating_system_user(tmp_path, capsys, argv):
+    path = census_workbook(tmp_path / "c.xlsx", 2, {})
+    db = tmp_path / "w.duckdb"
+    command = [part.format(file=path) for part in argv]
+    assert main([*command, "--by", " ", "--db", str(db)]) == 2
+    assert "--by 不能为空" in capsys.readouterr().err
