@@ -19,8 +19,10 @@ import polars as pl
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AuditKind
+from census_schema.clock import to_beijing
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.roles import Role
+from census_schema.scopes import format_day
 from census_schema.supervision.codes import VETO_PASSED, EvaluationStatus, Grade
 from census_schema.supervision.evaluation import SELF_SOURCE, STANDARD_VERSION, get_standard
 from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
@@ -78,6 +80,13 @@ def fetch_round(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -
 def _ensure_round(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]:
     found = fetch_round(con, round_id)
     if found is None:
+        # A round is a year (rounds are yearly, 2025 the form's): "abc" or 99999 opened as a round stayed for good.
+        this_year = utc_now().year
+        if not (round_id.isascii() and round_id.isdigit() and 2000 <= int(round_id) <= this_year + 1):
+            raise UsageError(
+                f"「{round_id}」不是评价轮次：轮次以年份表示（如 {DEFAULT_ROUND}），新的轮次须在 2000 年到 {this_year + 1} 年之间。",
+                hint="请检查 --round 是否写错；省略 --round 即为本轮。",
+            )
         con.execute(
             "INSERT INTO evaluation_rounds (round_id, standard_version, is_open) VALUES (?, ?, false)",
             [round_id, STANDARD_VERSION],
@@ -123,8 +132,13 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
     by = _who(by)
     with transaction(con):
         current = fetch_round(con, round_id)
-        if current is None or not current["is_open"]:
-            raise IllegalTransition(f"评价轮次 {round_id} 未开启，不能结束。", hint="请先用 evaluation open 开启。")
+        if current is None:
+            raise IllegalTransition(f"评价轮次 {round_id} 不存在，不能结束。", hint="请检查 --round 是否写错。")
+        if not current["is_open"]:
+            closed = f"已于 {format_day(to_beijing(current['closed_at']))}结束" if current["closed_at"] else "尚未开启"
+            raise IllegalTransition(
+                f"评价轮次 {round_id} {closed}，不能再结束。", hint="要重新评分，请先用 evaluation open 开启。"
+            )
         con.execute(
             "UPDATE evaluation_rounds SET is_open = false, closed_at = ?, closed_by = ? WHERE round_id = ?",
             [utc_now(), by, round_id],
