@@ -26,10 +26,16 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
 
+from census_schema.clock import to_beijing
 from census_schema.errors import IllegalTransition, UsageError
 from census_schema.holidays import is_working_day
 from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
-from census_schema.supervision.rectification import MEASURES_ACTION_NAMES, MEASURES_ACTIONS, RECTIFICATION_WORKING_DAYS
+from census_schema.supervision.rectification import (
+    MAX_DEADLINE_YEARS,
+    MEASURES_ACTION_NAMES,
+    MEASURES_ACTIONS,
+    RECTIFICATION_WORKING_DAYS,
+)
 
 S, A = FindingStatus, FindingAction
 
@@ -147,6 +153,14 @@ def _parse(
         ) from None
 
 
+def _years_after(day: date, years: int) -> date:
+    """The same day `years` later (28 February for a 29 February that year has none)."""
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return day.replace(year=day.year + years, day=28)
+
+
 def _illegal(
     finding: FindingState, action: FindingAction, rule: str, message: str, hint: str | None = None
 ) -> IllegalTransition:
@@ -229,6 +243,15 @@ def apply_transition(
     if new_deadline is not None and new_deadline <= finding.deadline:
         raise _illegal(
             finding, act, "deadline_later", f"新的整改期限 {new_deadline} 须晚于当前期限 {finding.deadline}。"
+        )
+    latest = _years_after(to_beijing(at).date(), MAX_DEADLINE_YEARS)
+    if new_deadline is not None and new_deadline > latest:
+        raise _illegal(
+            finding,
+            act,
+            "deadline_within",
+            f"新的整改期限 {new_deadline} 超过操作之日起 {MAX_DEADLINE_YEARS} 年（{latest} 以后），多半是年份写错了。",
+            "请检查年份；确需更长时间的整改，请转为阶段性整改并分期设定期限。",
         )
     rectifiers = finding.rectifiers | {by} if who is FindingRole.RECTIFIER else finding.rectifiers
     after = replace(

@@ -5,7 +5,7 @@ The lifecycle that executes them (the transition table, its guards and derived o
 
 from __future__ import annotations
 
-from census_schema.fields import Rule, Severity
+from census_schema.fields import Rule, Severity, frozen_params
 from census_schema.supervision.codes import IMMEDIATE, FindingAction, FindingSeverity
 
 E = Severity.ERROR
@@ -20,6 +20,8 @@ MEASURES_ACTION_NAMES = "、".join(MEASURES_ACTIONS)
 # line, the web app). `apply_transition` raises IllegalTransition carrying the id of the rule broken; the fields are
 # those of the current 整改进展 sheet, where an upload's failures are marked (JDJC-2025.1's sheet, which had no
 # 整改措施 column, marked transition_measures on the action: `census_schema.supervision.forms`).
+# How far after the action a new rectification deadline may be (a five-year plan's span).
+MAX_DEADLINE_YEARS = 5
 LIFECYCLE_RULES: tuple[Rule, ...] = (
     Rule("finding_known", "lifecycle", E, "finding_id", "问题编号须为已装载或本工作簿「发现问题」表中的问题编号。"),
     Rule(
@@ -57,6 +59,15 @@ LIFECYCLE_RULES: tuple[Rule, ...] = (
     Rule("deadline_unchanged", "lifecycle", E, "new_deadline", "此操作不改变整改期限，「新整改期限」须留空。"),
     Rule("deadline_required", "lifecycle", E, "new_deadline", "延期和转为阶段性整改须给出新的整改期限。"),
     Rule("deadline_later", "lifecycle", E, "new_deadline", "新的整改期限须晚于当前整改期限。"),
+    # A deadline years away is a typo (9999 for 2025), and an overdue finding it hides is never reminded of again.
+    Rule(
+        "deadline_within",
+        "lifecycle",
+        E,
+        "new_deadline",
+        f"新的整改期限须在操作之日起 {MAX_DEADLINE_YEARS} 年以内；更长的整改请转为阶段性整改并分期设定期限。",
+        frozen_params(max_years=MAX_DEADLINE_YEARS),
+    ),
 )
 
 # Working days allowed for rectification by deadline basis; 立行立改 means the feedback day itself.
