@@ -95,6 +95,10 @@ def parse_warehouse(value: str | None, db_path: str | Path | None, env: dict[str
     even where `ARCHIVE_CENSUS_WAREHOUSE` names a DuckLake: a run aimed at a file of one's own never writes to the
     shared warehouse), else `ARCHIVE_CENSUS_WAREHOUSE`, else `ARCHIVE_CENSUS_DB`.
     """
+    for option, given in (("--db", db_path), ("--warehouse", value)):
+        if given is not None and not str(given).strip():
+            # An unset shell variable (--db "$WAREHOUSE") would otherwise fall back to the default warehouse.
+            raise UsageError(f"{option} 不能为空。", hint=f"请给出数据仓库的位置，或去掉 {option}（使用默认位置）。")
     if db_path and not value:
         return Path(db_path), None
     value = value or env.get("ARCHIVE_CENSUS_WAREHOUSE") or None

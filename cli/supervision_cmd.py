@@ -32,6 +32,7 @@ from warehouse.evaluation import (
 )
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.supervision import query_supervision_summary
+from warehouse.users import get_user
 
 
 def _store(args: argparse.Namespace) -> Warehouse:
@@ -210,7 +211,13 @@ def run_evaluation(args: argparse.Namespace) -> int:
         )
     with store.reader() as con:
         if command == "assignments":
-            assignments = query_assignments(con, args.round, args.evaluator)
+            evaluator = args.evaluator.strip() if args.evaluator is not None else None
+            if evaluator is not None and get_user(con, evaluator) is None:
+                # An empty list would read as "nobody assigned to this expert".
+                raise UsageError(
+                    f"没有名为「{evaluator}」的平台用户。", hint="请检查用户名（archive-census users list）。"
+                )
+            assignments = query_assignments(con, args.round, evaluator)
             headers = ["档案馆代码", "档案馆", "评价专家", "评分进度"]
             rows = [[a["archive_code"], a["archive_name"], a["evaluator"], a["sheet_state"]] for a in assignments]
             return _print(args, {"assignments": assignments}, format_table(headers, rows))

@@ -41,3 +41,10 @@ def test_a_ducklake_without_a_data_path_is_a_usage_error(capsys, monkeypatch):
     url = "ducklake:postgres:dbname=census host=127.0.0.1"
     assert main(["summary", "--json", "--warehouse", url]) == 2
     assert "ARCHIVE_CENSUS_DATA_PATH" in capsys.readouterr().err
+
+
+def test_a_blank_db_is_refused_not_taken_as_the_default_warehouse(capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # where the default var/warehouse.duckdb would be looked for
+    for option in ("--db", "--warehouse"):
+        assert main(["summary", option, " "]) == 2
+        assert f"{option} 不能为空" in capsys.readouterr().err

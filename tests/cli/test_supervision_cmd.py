@@ -193,6 +193,8 @@ def test_a_listing_filter_that_matches_nothing_by_mistake_is_refused(db, capsys)
     assert code == 2 and "「乱写」不是整改状态" in err and "整改中" in err
     code, out, _ = run(capsys, "finding", "list", "--status", "整改中", "--province", " 440000", "--db", str(db))
     assert code == 0
+    code, _, err = run(capsys, "evaluation", "assignments", "--evaluator", "nosuch", "--db", str(db))
+    assert code == 2 and "没有名为「nosuch」的平台用户" in err  # it listed nothing, exit 0
     for argv in (["evaluation", "results"], ["evaluation", "assignments"], ["supervision", "summary"]):
         code, _, err = run(capsys, *argv, "--round", "2052", "--db", str(db))
         assert code == 2 and "评价轮次「2052」不存在" in err
