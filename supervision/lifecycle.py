@@ -29,6 +29,7 @@ from enum import Enum
 from census_schema.clock import to_beijing
 from census_schema.errors import IllegalTransition, UsageError
 from census_schema.holidays import is_working_day
+from census_schema.scopes import format_day
 from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
 from census_schema.supervision.rectification import (
     MAX_DEADLINE_YEARS,
@@ -242,7 +243,10 @@ def apply_transition(
         raise _illegal(finding, act, "deadline_required", "须给出新的整改期限。")
     if new_deadline is not None and new_deadline <= finding.deadline:
         raise _illegal(
-            finding, act, "deadline_later", f"新的整改期限 {new_deadline} 须晚于当前期限 {finding.deadline}。"
+            finding,
+            act,
+            "deadline_later",
+            f"新的整改期限 {format_day(new_deadline)} 须晚于当前期限 {format_day(finding.deadline)}。",
         )
     latest = _years_after(to_beijing(at).date(), MAX_DEADLINE_YEARS)
     if new_deadline is not None and new_deadline > latest:
@@ -250,7 +254,8 @@ def apply_transition(
             finding,
             act,
             "deadline_within",
-            f"新的整改期限 {new_deadline} 超过操作之日起 {MAX_DEADLINE_YEARS} 年（{latest} 以后），多半是年份写错了。",
+            f"新的整改期限 {format_day(new_deadline)} 超过操作之日起 {MAX_DEADLINE_YEARS} 年（{format_day(latest)}以后），"
+            "多半是年份写错了。",
             "请检查年份；确需更长时间的整改，请转为阶段性整改并分期设定期限。",
         )
     rectifiers = finding.rectifiers | {by} if who is FindingRole.RECTIFIER else finding.rectifiers
