@@ -184,6 +184,17 @@ ILLEGAL = [
     pytest.param(S.IN_PROGRESS, A.EXTEND, REV, REVIEWER, "理由", None, None, "新的整改期限", id="extend-no-date"),
     pytest.param(S.IN_PROGRESS, A.EXTEND, REV, REVIEWER, "理由", None, EARLIER, "须晚于", id="extend-earlier"),
     pytest.param(S.IN_PROGRESS, A.EXTEND, REV, REVIEWER, "理由", None, DEADLINE, "须晚于", id="extend-same-day"),
+    pytest.param(
+        S.IN_PROGRESS,
+        A.EXTEND,
+        REV,
+        REVIEWER,
+        "理由",
+        None,
+        date(9999, 12, 31),
+        "超过操作之日起 5 年",
+        id="extend-9999",
+    ),
     pytest.param(S.CLOSED, A.REOPEN, REV, REVIEWER, "理由", None, EARLIER, "须晚于", id="reopen-earlier"),
     pytest.param(S.IN_PROGRESS, A.MAKE_PHASED, REV, REVIEWER, "计划", None, None, "新的整改期限", id="phased-no-date"),
     pytest.param(S.ISSUED, A.START, RECT, RESPONSIBLE, None, None, LATER, "不改变整改期限", id="start-with-date"),
@@ -338,3 +349,11 @@ def test_the_actions_that_take_measures_are_the_rectifier_s():
     from supervision.lifecycle import TRANSITIONS
 
     assert set(MEASURES_ACTIONS) == {t.action for t in TRANSITIONS if t.role is FindingRole.RECTIFIER}
+
+
+def test_a_new_deadline_may_be_five_years_after_the_action_to_the_day():
+    at = datetime(2028, 2, 29, 9, 30)  # a 29 February: five years later is the 28th
+    after, _ = apply_transition(finding(S.IN_PROGRESS), A.EXTEND, REVIEWER, REV, at, "理由", None, date(2033, 2, 28))
+    assert after.deadline == date(2033, 2, 28)
+    with pytest.raises(IllegalTransition, match="（2033年2月28日以后）"):
+        apply_transition(finding(S.IN_PROGRESS), A.EXTEND, REVIEWER, REV, at, "理由", None, date(2033, 3, 1))
