@@ -58,6 +58,11 @@ def _unusable(file_name: str, message: str, hint: str = TEMPLATE_HINT) -> Workbo
     return WorkbookUnusable(message, file=file_name, hint=hint)
 
 
+# Names whose extension makes the reader (calamine) take a workbook for another format (.xls, .xlsb, .ods) and fail
+# on an .xlsx so named; other names (none, .zip, .xlsm, the web's saved uploads) are read by their content.
+READER_FORMAT_SUFFIXES = frozenset({".xls", ".xla", ".xlsb", ".ods"})
+
+
 def check_container(path: Path, file_name: str, settings: Settings) -> None:
     """Refuse what is not a .xlsx by its size and magic bytes (text, CSV, legacy or encrypted .xls); trust neither
     its name nor its declared sizes. `flows.measure` then inflates and counts every member."""
@@ -80,7 +85,7 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
             "请关闭 Excel 或 WPS，选择同一文件夹中不带 ~$ 的原工作簿后重新上传。",
         )
     suffix = Path(file_name).suffix.lower() or "（无扩展名）"
-    if head.startswith(ZIP_MAGIC) and path.suffix.lower() != ".xlsx":
+    if head.startswith(ZIP_MAGIC) and path.suffix.lower() in READER_FORMAT_SUFFIXES:
         raise _unusable(
             file_name,
             f"文件内容是 Excel 工作簿（.xlsx），但文件名的扩展名是 {path.suffix or '（无）'}，平台按扩展名读取，无法读取它。",
