@@ -88,7 +88,7 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
     if head.startswith(ZIP_MAGIC) and path.suffix.lower() in READER_FORMAT_SUFFIXES:
         raise _unusable(
             file_name,
-            f"文件内容是 Excel 工作簿（.xlsx），但文件名的扩展名是 {path.suffix or '（无）'}，平台按扩展名读取，无法读取它。",
+            f"文件内容是 Excel 工作簿（.xlsx），但文件名的扩展名是 {path.suffix}，平台按扩展名读取，无法读取它。",
             f"请把文件名改为 {path.stem}.xlsx 后重新装载。",
         )
     if head.startswith(OLE_MAGIC):
