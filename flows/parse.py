@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import polars as pl
-from openpyxl.utils import get_column_letter
+from openpyxl.utils import get_column_letter, range_boundaries
 
 from census_schema import layout
 from census_schema.census_form import CELL_MERGED, HEADER_ROW_REPEATED, ROW_NEARLY_EMPTY
@@ -27,7 +27,7 @@ from census_schema.fields import (
     WorkbookForm,
     show_unseen,
 )
-from flows.measure import NO_FORMULAS, FormulaCounts, column_number, locate_uncomputed_formulas, read_sheet_list
+from flows.measure import NO_FORMULAS, FormulaCounts, locate_uncomputed_formulas, read_sheet_list
 from flows.reader import ErrorCell, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
 
@@ -294,7 +294,7 @@ def _merged_cells(merged: list[str], data_rows: set[int], columns: dict[str, int
     fields = {column + 1: name for name, column in columns.items()}
     failures = []
     for ref in merged:
-        (first_col, first_row), (last_col, last_row) = _cell_of(ref.split(":")[0]), _cell_of(ref.split(":")[-1])
+        first_col, first_row, last_col, last_row = range_boundaries(ref)
         covered = [fields[c] for c in range(first_col, last_col + 1) if c in fields]
         if (first_col, first_row) == (last_col, last_row) or not covered:
             continue
@@ -307,12 +307,6 @@ def _merged_cells(merged: list[str], data_rows: set[int], columns: dict[str, int
             Failure(form.sheet_name, first_row, covered[0], label, None, rule.rule_id, rule.severity, message)
         )
     return failures
-
-
-def _cell_of(ref: str) -> tuple[int, int]:
-    """(1-based column, row) of a cell reference such as "AB12"."""
-    letters = ref.rstrip("0123456789")
-    return column_number(letters), int(ref[len(letters) :])
 
 
 def read_sheet_names(path: Path, file_name: str) -> list[str]:

@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from openpyxl.utils import column_index_from_string, get_column_letter
+from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
 
 from census_schema import layout
 from census_schema.census_form import COLUMN_NOT_IN_FORM
@@ -528,10 +528,7 @@ def _cells(
     column's header cell (two columns of one label take their warnings in turn); none on a cell a merge hides; others
     only in 错误清单."""
     cells: dict[str, dict[tuple[int, int], list[Failure]]] = defaultdict(lambda: defaultdict(list))
-    hidden = {
-        sheet: [(_split_cell(ref.split(":")[0]), _split_cell(ref.split(":")[1])) for ref in refs if ":" in ref]
-        for sheet, refs in merged.items()
-    }
+    hidden = {sheet: [range_boundaries(ref) for ref in refs] for sheet, refs in merged.items()}
     waiting = {
         sheet: {label: sorted(c for c, other in labels.items() if other == label) for label in set(labels.values())}
         for sheet, labels in unread.items()
@@ -548,11 +545,12 @@ def _cells(
     return _Located(failures, list(columns), cells)
 
 
-def _hidden_by_merge(ranges: Sequence[tuple[tuple[int, int], tuple[int, int]]], row: int, column: int) -> bool:
-    """Whether a merge covers the cell (row, 1-based column) other than at its top-left, which alone is seen."""
+def _hidden_by_merge(ranges: Sequence[tuple[int, int, int, int]], row: int, column: int) -> bool:
+    """Whether a merge (openpyxl's range_boundaries) covers the cell (row, 1-based column) other than at its
+    top-left, which alone is seen."""
     return any(
         first_row <= row <= last_row and first_col <= column <= last_col and (row, column) != (first_row, first_col)
-        for (first_row, first_col), (last_row, last_col) in ranges
+        for first_col, first_row, last_col, last_row in ranges
     )
 
 
