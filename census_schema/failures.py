@@ -31,9 +31,9 @@ class Failure:
         return data
 
     @property
-    def sort_key(self) -> tuple[int, int, str, str]:
-        """Errors first, then by row, field and rule."""
-        return (0 if self.severity is Severity.ERROR else 1, self.row or 0, self.field or "", self.rule)
+    def severity_rank(self) -> int:
+        """0 for an error, 1 for a warning: errors come first."""
+        return 0 if self.severity is Severity.ERROR else 1
 
 
 def in_workbook_order(failures: Iterable[Failure], sheets: Sequence[Form]) -> list[Failure]:
@@ -44,7 +44,7 @@ def in_workbook_order(failures: Iterable[Failure], sheets: Sequence[Form]) -> li
 
     def key(f: Failure) -> tuple[int, int, int, int, str, str]:
         column = column_at.get((f.sheet, f.field or ""), len(column_at))
-        return (f.sort_key[0], sheet_at.get(f.sheet, len(sheet_at)), f.row or 0, column, f.field or "", f.rule)
+        return (f.severity_rank, sheet_at.get(f.sheet, len(sheet_at)), f.row or 0, column, f.field or "", f.rule)
 
     return sorted(failures, key=key)
 

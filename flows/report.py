@@ -421,7 +421,7 @@ def _sheet_patch(package: _Package, part: str, texts: dict[tuple[int, int], list
     """Plan one sheet: keep other people's comments, drop ours from an earlier report, add the new ones."""
     marks: dict[int, dict[int, Severity]] = defaultdict(dict)
     for (row, column), failures in texts.items():
-        marks[row][column] = min(failures, key=lambda f: f.sort_key).severity
+        marks[row][column] = min(failures, key=lambda f: f.severity_rank).severity
     names = set(package.archive.namelist())
     rels_part = _rels_part(part)
     rels_xml = package.read(rels_part) if rels_part in names else None
