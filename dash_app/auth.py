@@ -37,15 +37,9 @@ from dash_app.webstate import AuditOutbox, SessionStore
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
 from warehouse.users import UserRecord, get_user
 
-PUBLIC_PREFIXES = (
-    "/login",
-    "/logout",
-    "/assets/",
-    "/_dash-component-suites/",
-    "/health",
-    "/_favicon.ico",
-    "/favicon.ico",
-)
+# Open without signing in: these addresses exactly, and the static files under these folders.
+PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/favicon.ico"})
+PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 # Where a role starts when it signs in without a page to return to (evaluators have no overview).
 LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
 MAX_NAME_CHARS = 64
@@ -282,7 +276,7 @@ def install_auth(
     @server.before_request
     def guard() -> Response | None:
         path = flask.request.path
-        if current_user.is_authenticated or path.startswith(PUBLIC_PREFIXES):
+        if current_user.is_authenticated or path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
         if TOKEN_PATH.match(path):  # the sandboxed Data Docs: their route checks the signed token instead
             return None

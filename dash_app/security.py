@@ -15,9 +15,11 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Iterable, Mapping
+from html import escape
 from typing import Any
 
 import flask
+from dash.exceptions import DependencyException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from census_schema.settings import env_number
@@ -231,19 +233,21 @@ def refusal(status: int, message: str) -> flask.Response:
 # What a refused or missing page or download says, in place of the web server's English pages (a refusal with a
 # message of its own, `refusal`, keeps it).
 ERROR_PAGES = {
+    400: ("请求有误", "地址或表单缺少所需的内容，或其中的值无效。请从平台页面上的链接或按钮进入。"),
     403: ("无权访问", "您的账号无权查看或下载此内容：其他省份的数据、分配给其他专家的档案馆，或其他角色的功能。"),
     404: ("找不到页面或文件", "链接可能已失效，或所指的报送、文件不存在。请从平台页面上的链接进入。"),
     405: ("不支持的请求方式", "请从平台页面上操作，不要直接提交此地址。"),
 }
 
 
-def error_page(status: int, title: str, text: str) -> flask.Response:
+def error_page(status: int, title: str, text: str, back: tuple[str, str] = ("/", "返回首页")) -> flask.Response:
     """A short Chinese page for an HTTP error, with a way back (plain text for the app's own requests)."""
     if flask.request.path.startswith("/_dash-"):
         return refusal(status, f"{title}：{text}")
     body = (
-        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{title}</title></head>'
-        f'<body><h1>{title}（{status}）</h1><p>{text}</p><p><a href="/">返回首页</a></p></body></html>'
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f"<body><h1>{escape(title)}（{status}）</h1><p>{escape(text)}</p>"
+        f'<p><a href="{escape(back[0])}">{escape(back[1])}</a></p></body></html>'
     )
     return flask.Response(body, status=status, mimetype="text/html")
 
@@ -278,6 +282,9 @@ def install_security(
 
     for status, (title, text) in ERROR_PAGES.items():
         server.register_error_handler(status, lambda _error, s=status, t=title, x=text: error_page(s, t, x))
+    # Dash raises this for a file of its component suites that it does not serve (a mistyped or probing address):
+    # a missing file, not a server error with a traceback in the log.
+    server.register_error_handler(DependencyException, lambda _error: error_page(404, *ERROR_PAGES[404]))
 
     @server.after_request
     def add_headers(response: flask.Response) -> flask.Response:

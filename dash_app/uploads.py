@@ -28,6 +28,7 @@ from census_schema.scopes import choose_scope
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
+from dash_app.security import error_page
 from flows.data_docs import ensure_data_docs
 from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
 from flows.run import choose_orchestrator, run_ingestion
@@ -267,6 +268,19 @@ def _build_data_docs(folder: Path) -> None:
 def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
     """POST /api/upload, the report and template downloads; every route checks role and ownership."""
 
+    limit_mb = jobs.settings.max_upload_bytes // (1024 * 1024)
+
+    @server.errorhandler(413)
+    def too_large(_error: Exception) -> flask.Response:
+        # Werkzeug refuses a body over MAX_CONTENT_LENGTH before any route runs.
+        return error_page(
+            413,
+            "文件过大",
+            f"上传的文件超过 {limit_mb} MB 的上限，未被接收。请确认没有嵌入图片或多余工作表；"
+            "如数据确实很多，请联系国家档案局分批报送。",
+            back=("/upload", "返回上传页面"),
+        )
+
     @server.route("/api/upload", methods=["POST"])
     def upload() -> Response:
         viewer = current_viewer()
@@ -318,15 +332,12 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
             flask.abort(400)
         try:
             scope = choose_scope(None if central else province, division, central)
-        except CensusError:
-            flask.abort(400)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"{kind}-{scope.code}.xlsx"
-            try:
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"{kind}-{scope.code}.xlsx"
                 write_template(path, kind, scope.province_code, scope)
-            except CensusError:
-                flask.abort(400)
-            data = path.read_bytes()
+                data = path.read_bytes()
+        except CensusError as error:
+            return error_page(400, "无法生成模板", error.describe())
         name = f"{KIND_LABELS[kind]}模板-{scope.code}.xlsx"
         return flask.send_file(
             io.BytesIO(data),

@@ -215,6 +215,21 @@ def test_login_page_health_and_assets_are_public(app):
     assert client.get("/assets/topojson/world_110m.json").status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/login-x", "/logoutfoo", "/healthz", "/favicon.ico.html"])
+def test_an_address_that_only_begins_like_a_public_one_needs_signing_in(app, path):
+    response = client_of(app).get(path)
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
+
+
+@pytest.mark.parametrize(
+    "path", ["/_dash-component-suites/dash/dash.py", "/_dash-component-suites/dash/%2e%2e/%2e%2e/etc/passwd"]
+)
+def test_a_file_dash_does_not_serve_is_not_found_not_a_server_error(app, path, caplog):
+    response = client_of(app).get(path)
+    assert response.status_code == 404 and "找不到页面或文件" in response.text
+    assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
 # --- signing in ----------------------------------------------------------------------------------------------------
 
 
@@ -766,6 +781,24 @@ def test_a_planner_chooses_the_template_s_province(app):
     assert (meta["province_code"], meta["form_kind"]) == ("450000", "register")
     assert client.get("/download/template/census").status_code == 400
     assert client.get("/download/template/nonsense?province=450000").status_code == 404
+
+
+def test_a_template_of_a_division_outside_the_province_is_refused_in_chinese(app):
+    response = client_of(app, "guangdong").get("/download/template/census?division=110101")
+    assert response.status_code == 400
+    assert "无法生成模板" in response.text and "110101" in response.text and "<h1>" in response.text
+
+
+def test_an_upload_over_the_size_limit_gets_a_chinese_page_back_to_the_upload_page(app, site):
+    limit_mb = site[0].server.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+    client = client_of(app, "guangdong")
+    response = client.post(
+        "/api/upload",
+        data={"kind": "census", "file": (io.BytesIO(b"x" * (limit_mb + 1) * 1024 * 1024), "big.xlsx")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert "文件过大" in response.text and "MB 的上限" in response.text and 'href="/upload"' in response.text
 
 
 def breakdown_figure(app, user: str, page: str, key: str, search: str = "") -> dict[str, Any]:
