@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Literal
 
 import dash_ag_grid as dag
+import flask
 import openpyxl
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 from openpyxl.styles import Font
@@ -369,6 +370,18 @@ def _row_key(row: Mapping[str, Any], key: Sequence[str]) -> tuple[Any, ...]:
     return tuple(str(row.get(k)) for k in key)
 
 
+# A link column's value is markdown: [escaped label](target), or escaped text alone (dash-ag-grid renders it).
+_MARKDOWN_LINK = re.compile(r"\[((?:\\.|[^\]\\])*)\]\(([^()\s]*)\)")
+_MARKDOWN_ESCAPE = re.compile(r"\\(.)")
+
+
+def link_parts(markdown: str) -> tuple[str, str | None]:
+    """A link column's value as a person reads it, and the address it opens (None for plain text)."""
+    match = _MARKDOWN_LINK.fullmatch(markdown)
+    text, target = (match[1], match[2]) if match else (markdown, None)
+    return _MARKDOWN_ESCAPE.sub(r"\1", text), target
+
+
 def _cell_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return to_beijing(value).replace(tzinfo=None)
@@ -406,10 +419,12 @@ def build_export_workbook(
     rows: Sequence[Mapping[str, Any]],
     heading: ExportHeading | None = None,
     total: Mapping[str, Any] | None = None,
+    site: str | None = None,
 ) -> bytes:
     """An .xlsx of exactly these rows under a title, scope, as-of and exported-by heading, the header on row
     EXPORT_HEADER_ROW (frozen), numbers and dates in the grid's formats, then the grid's 合计 row (bold) if it has one;
-    text that looks like a formula stays text."""
+    text that looks like a formula stays text. A link shows its text and, given the `site` (http://host/), opens its
+    page."""
     declared = as_columns(columns)
     workbook = openpyxl.Workbook()
     sheet = workbook.active
@@ -429,7 +444,13 @@ def build_export_workbook(
     for row_number, row in enumerate(body, EXPORT_HEADER_ROW + 1):
         for number, column in enumerate(declared, 1):
             cell = sheet.cell(row_number, number)
-            set_cell_value(cell, _cell_value(row.get(column.field)))
+            value = row.get(column.field)
+            if column.kind == "link" and isinstance(value, str):
+                value, target = link_parts(value)
+                if target and target.startswith("/") and site:
+                    cell.hyperlink = site.rstrip("/") + target
+                    cell.style = "Hyperlink"
+            set_cell_value(cell, _cell_value(value))
             if cell.value is not None and column.excel_format():
                 cell.number_format = column.excel_format()
             if row is total:
@@ -517,5 +538,5 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
         columns = spec.export_columns(viewer, *values) if spec.export_columns else spec.columns
         # The 合计 row the grid pins under its rows: the scope's own figures, whatever rows a filter leaves.
         total = spec.total(viewer, *values) if spec.total else None
-        content = build_export_workbook(columns, rows, heading, total)
+        content = build_export_workbook(columns, rows, heading, total, flask.request.host_url)
         return dcc.send_bytes(content, export_file_name(spec.file_name, scope, now.date()))

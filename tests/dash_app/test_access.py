@@ -29,7 +29,7 @@ from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
 from dash_app.formatting import area_name
-from dash_app.grid import EXPORT_HEADER_ROW
+from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import PAGES
 from dash_app.pages import upload as upload_page
 from dash_app.pages.lineage import figure_label, value_column
@@ -466,6 +466,34 @@ def test_a_lineage_export_heads_its_value_column_with_the_figure_asked_for(app):
             assert shown and [row[header.index(title)] for row in body] == [row["value"] for row in shown]
             pinned = returned(load_grid(app, client, grid_id, search), grid_id, "pinnedBottomRowData")[0]
             assert total[0] == "合计" and total[header.index(title)] == pinned["value"]
+
+
+def test_a_lineage_export_shows_the_submission_link_as_text_that_opens_its_page(app):
+    client = client_of(app, "planner")
+    search = "?figure=holdings&division=440000"
+    shown = grid_rows(app, client, ids.LINEAGE_RETURNS_GRID, search)
+    sheet = exported_workbook(
+        export_grid(app, client, ids.LINEAGE_RETURNS_GRID, shown, search), ids.LINEAGE_RETURNS_GRID
+    ).active
+    header = [cell.value for cell in sheet[EXPORT_HEADER_ROW]]
+    column = header.index("提交记录") + 1
+    links = [sheet.cell(EXPORT_HEADER_ROW + 1 + n, column) for n in range(len(shown))]
+    assert shown and [cell.value for cell in links] == ["打开提交"] * len(shown)
+    assert [cell.hyperlink.target for cell in links] == [
+        f"http://localhost/submissions?submission={row['submission_id']}" for row in shown
+    ]
+
+
+@pytest.mark.parametrize(
+    ("markdown", "parts"),
+    [
+        (r"[整改报告\(2024\)\-1\.pdf](/evidence/F1/2)", ("整改报告(2024)-1.pdf", "/evidence/F1/2")),
+        (r"粤档发\[2024\] 3 号", ("粤档发[2024] 3 号", None)),
+        ("", ("", None)),
+    ],
+)
+def test_a_link_cell_is_exported_as_the_text_a_person_reads(markdown, parts):
+    assert link_parts(markdown) == parts
 
 
 def test_a_province_user_cannot_review_another_province_s_submissions(app, site):

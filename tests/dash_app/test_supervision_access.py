@@ -33,7 +33,7 @@ from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREA
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from dash_app import ids
 from dash_app.app import create_app
-from dash_app.grid import EXPORT_HEADER_ROW
+from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link
 from dash_app.reports import OVERDUE_LISTED
@@ -1232,6 +1232,13 @@ def test_evidence_named_in_a_workbook_is_shown_whole_and_a_stored_file_is_a_link
         evidence_link(tmp_path, "JC2023-002-06", stored) == "[整改\\_终稿\\_\\(1\\)\\.pdf](/evidence/JC2023-002-06/3)"
     )
     assert evidence_link(tmp_path, "JC2023-002-06", {"evidence": None, "seq": 1}) == ""
+    # An export shows what the grid shows: the names as sent, the stored file opening its page.
+    assert link_parts(evidence_link(tmp_path, "JC2023-002-06", stored)) == (
+        "整改_终稿_(1).pdf",
+        "/evidence/JC2023-002-06/3",
+    )
+    named = {"evidence": "JC2023-002-06-整改报告.pdf", "seq": 2}
+    assert link_parts(evidence_link(tmp_path, "JC2023-002-06", named)) == ("JC2023-002-06-整改报告.pdf", None)
 
 
 def test_a_province_s_bulletin_shows_its_progress_against_its_own_targets(app, site):
