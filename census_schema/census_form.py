@@ -417,6 +417,8 @@ SUMMARY_SUM_FIELDS = (
     "red_archives",
     "opened",
     "storage_m2",
+    "shelf_m",
+    "staff_fulltime",
 )
 VOL_PARTS = ("vol_permanent", "vol_30y", "vol_10y", "vol_unassigned")
 ITEM_PARTS = ("item_permanent", "item_30y", "item_10y", "item_unassigned")

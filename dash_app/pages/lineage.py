@@ -17,7 +17,13 @@ from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
 from dash_app.formatting import area_name, format_number, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from warehouse.queries import LINEAGE_FIGURES, query_coverage_total, query_figure_lineage, query_summary
+from warehouse.queries import (
+    DECIMAL_FIGURES,
+    LINEAGE_FIGURES,
+    query_coverage_total,
+    query_figure_lineage,
+    query_summary,
+)
 
 PATH = "/lineage"
 NAME = "数据来源"
@@ -107,7 +113,8 @@ def load_returns(context: AppContext, viewer: Viewer, search: str | None) -> lis
         )
         entry["rows"] += 1
         entry["value"] += float(row["value"] or 0)
-    return list(by_submission.values())
+    # Rounded as the summary rounds its figures: a float sum's last bits are not a figure (1195442.200000001).
+    return [{**entry, "value": round(entry["value"], 2)} for entry in by_submission.values()]
 
 
 def figure_total(context: AppContext, viewer: Viewer, search: str | None) -> dict[str, Any] | None:
@@ -130,7 +137,7 @@ def figure_total(context: AppContext, viewer: Viewer, search: str | None) -> dic
 
 def value_column(figure: str) -> Column:
     label, unit = figure_label(figure)
-    if figure in ("e_gb", "storage_m2"):
+    if figure in DECIMAL_FIGURES:
         return Column("value", label, "decimal", unit)
     return Column("value", label, "int", unit)
 
@@ -241,5 +248,5 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         total = figure_total(context, viewer, search) or {}
         returns = load_returns(context, viewer, search)
         rows = sum(r["rows"] for r in returns)
-        value = format_number(total.get("value"), 2 if figure in ("e_gb", "storage_m2") else 0)
+        value = format_number(total.get("value"), 2 if figure in DECIMAL_FIGURES else 0)
         return f"{area_name(division)}{label} = {value} {unit}，来自 {len(returns):,} 份现行报表的 {rows:,} 行。"

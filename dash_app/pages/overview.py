@@ -235,6 +235,13 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
             source=lineage_href("red_archives", division),
         ),
         card("电子档案容量", format_number(figures["e_gb"]), unit="GB", source=lineage_href("e_gb", division)),
+        card("总排架长度", format_number(figures["shelf_m"], 1), unit="米", source=lineage_href("shelf_m", division)),
+        card(
+            "专职档案人员",
+            format_count(figures["staff_fulltime"]),
+            unit="人",
+            source=lineage_href("staff_fulltime", division),
+        ),
     ]
 
 

@@ -28,7 +28,7 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
-from dash_app.formatting import area_name
+from dash_app.formatting import area_name, format_count, format_number
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import PAGES
 from dash_app.pages import upload as upload_page
@@ -52,7 +52,7 @@ from tests.dash_app.conftest import (
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.backends import EmbeddedWarehouse
-from warehouse.queries import list_submissions
+from warehouse.queries import list_submissions, query_summary
 
 PROVINCES = tuple(PROVINCE_HOLDERS)
 REGISTERED, REPORTED = 4, 3
@@ -396,6 +396,22 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     # A national user opens any province's own view by its address.
     guangxi = returned(overview(app, "planner", "?province=450000"), ids.OVERVIEW_MAP, "figure")
     assert guangxi["data"][0]["geojson"] == "/assets/prefectures/450000.geojson"
+
+
+def test_the_overview_cards_give_shelf_length_and_full_time_staff_each_with_its_rows(app, site):
+    with site[1].reader() as con:
+        figures = query_summary(con, province_code="440000")["provinces"][0]
+    assert figures["shelf_m"] > 0 and figures["staff_fulltime"] > 0
+    cards = json.dumps(returned(overview(app, "guangdong"), ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
+    for label, value, figure in (
+        ("总排架长度", format_number(figures["shelf_m"], 1), "shelf_m"),
+        ("专职档案人员", format_count(figures["staff_fulltime"]), "staff_fulltime"),
+    ):
+        assert re.search(f"{label}.*?{re.escape(value)}.*?/lineage\\?figure={figure}&division=440000", cards), label
+    client = client_of(app, "guangdong")
+    response = post_callback(app, client, [(ids.LINEAGE_SUMMARY, "children")], [(ids.URL, "search", "?figure=shelf_m")])
+    sentence = returned(response, ids.LINEAGE_SUMMARY, "children")
+    assert sentence.startswith(f"广东省总排架长度 = {format_number(figures['shelf_m'], 2)} 米")
 
 
 @pytest.mark.parametrize("grid_id", QUALITY_GRIDS)

@@ -34,7 +34,7 @@ from synthetic.census import (
 SEED = 11
 SMALL_UNITS = 2_000
 INJECTED_PROVINCES = 3
-DECIMAL_SUMS = ("e_gb", "storage_m2")
+DECIMAL_SUMS = tuple(name for name in SUMMARY_SUM_FIELDS if CENSUS_FORM.field(name).type is FieldType.DECIMAL)
 
 # ------------------------------------------------------------------------------------------- the spec, as polars
 # Every E and W row rule of the census form, written here from the spec (census-form.md), keyed by rule id.

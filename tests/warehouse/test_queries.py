@@ -8,7 +8,7 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from tests.warehouse.factories import load, make_submission, make_uscc
 from warehouse.loads import record_submission
-from warehouse.queries import FIGURES, list_submissions, query_summary
+from warehouse.queries import DECIMAL_FIGURES, FIGURES, list_submissions, query_summary
 
 BREAKDOWN_KEYS = ("by_holder_type", "by_unit_nature", "by_level", "by_category", "by_retention", "by_carrier")
 
@@ -66,8 +66,9 @@ def test_an_empty_warehouse_has_32_provinces_of_zeros(con):
 
 def test_integers_are_ints_and_decimals_floats(loaded):
     national = query_summary(loaded)["national"]
-    assert all(type(national[k]) is float for k in ("coverage_pct", "e_gb", "storage_m2"))
-    assert all(type(national[k]) is int for k in FIGURES if k not in ("coverage_pct", "e_gb", "storage_m2"))
+    assert DECIMAL_FIGURES == {"coverage_pct", "e_gb", "storage_m2", "shelf_m"}
+    assert all(type(national[k]) is float for k in DECIMAL_FIGURES)
+    assert all(type(national[k]) is int for k in FIGURES if k not in DECIMAL_FIGURES)
 
 
 @pytest.fixture
@@ -80,8 +81,9 @@ def loaded(con):
         "440000",
         [
             {"uscc": A, "vol_total": 100, "item_total": 50, "digitized_vol": 10, "e_items": 3, "e_gb": 0.126,
-             "pre1949": 4, "red_archives": 1, "opened": 7, "storage_m2": 120.5},
-            {"uscc": B, "vol_total": 200, "item_total": 0, "digitized_item": 0, "e_gb": 1.0, "storage_m2": 0.25},
+             "pre1949": 4, "red_archives": 1, "opened": 7, "storage_m2": 120.5, "shelf_m": 12.3, "staff_fulltime": 2},
+            {"uscc": B, "vol_total": 200, "item_total": 0, "digitized_item": 0, "e_gb": 1.0, "storage_m2": 0.25,
+             "shelf_m": 4.5, "staff_fulltime": 1},
             {"uscc": X, "vol_total": 1, "item_total": 2, "digitized_item": 2, "division_code": "440100"},
         ],
     )  # fmt: skip
@@ -92,7 +94,16 @@ def loaded(con):
         "450000",
         [
             {"uscc": A, "vol_total": 5, "item_total": 5, "division_code": GX},
-            {"uscc": E, "vol_total": 10, "item_total": 20, "opened": 3, "division_code": GX, "e_gb": 2.004},
+            {
+                "uscc": E,
+                "vol_total": 10,
+                "item_total": 20,
+                "opened": 3,
+                "division_code": GX,
+                "e_gb": 2.004,
+                "shelf_m": 1.0,
+                "staff_fulltime": 3,
+            },
         ],
     )
     return con
@@ -116,6 +127,8 @@ def test_summary_after_loads_matches_hand_computed_figures(loaded):
         "red_archives": 1,
         "opened": 7,
         "storage_m2": 120.75,
+        "shelf_m": 16.8,
+        "staff_fulltime": 3,
     }
     assert figures(gx) == {
         **ZEROS,
@@ -127,6 +140,8 @@ def test_summary_after_loads_matches_hand_computed_figures(loaded):
         "item_total": 25,
         "opened": 3,
         "e_gb": 2.0,
+        "shelf_m": 1.0,
+        "staff_fulltime": 3,
     }
     national = summary["national"]
     assert national["units_expected"] == 5
@@ -137,6 +152,7 @@ def test_summary_after_loads_matches_hand_computed_figures(loaded):
     assert national["item_total"] == 77
     assert national["e_gb"] == 3.13
     assert national["storage_m2"] == 120.75
+    assert (national["shelf_m"], national["staff_fulltime"]) == (17.8, 6)
     assert figures(province(summary, "110000")) == ZEROS
 
 

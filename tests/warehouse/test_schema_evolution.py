@@ -25,6 +25,7 @@ from warehouse.migrations import (
     list_models,
     refresh_models,
 )
+from warehouse.queries import query_summary
 from warehouse.store import WarehouseStore
 
 LEGACY = Path(__file__).parent / "fixtures" / "warehouse-m011.duckdb.gz"
@@ -112,6 +113,19 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
     ).fetchall()
     assert {(ok, stage) for _, ok, stage in scoped} <= {(True, "national"), (True, None)}
     assert {kind for kind, _, _ in scoped} == {"census", "register"}
+    con.close()
+
+
+def test_a_warehouse_of_an_earlier_version_gains_the_shelf_length_and_staff_figures(tmp_path):
+    """总排架长度 and 专职档案人员 joined the summary's figures (models re-created on upgrade, no table changes)."""
+    path = legacy_copy(tmp_path)
+    with duckdb.connect(str(path), read_only=True) as old:
+        assert not {"shelf_m", "staff_fulltime"} & set(column_names(old, "mart_province_figures"))
+        shelf, staff = old.execute("SELECT sum(shelf_m), sum(staff_fulltime) FROM stg_census_returns").fetchone()
+    assert shelf > 0 and staff > 0
+    con = connect_warehouse(path)
+    national = query_summary(con)["national"]
+    assert (national["shelf_m"], national["staff_fulltime"]) == (round(float(shelf), 2), int(staff))
     con.close()
 
 

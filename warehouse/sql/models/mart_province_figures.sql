@@ -24,7 +24,9 @@ reported AS (
         sum(pre1949) AS pre1949,
         sum(red_archives) AS red_archives,
         sum(opened) AS opened,
-        sum(storage_m2) AS storage_m2
+        sum(storage_m2) AS storage_m2,
+        sum(shelf_m) AS shelf_m,
+        sum(staff_fulltime) AS staff_fulltime
     FROM mart_holder_returns
     GROUP BY round_id, province_code, central_channel
 )
@@ -45,7 +47,9 @@ SELECT
     coalesce(r.pre1949, 0) AS pre1949,
     coalesce(r.red_archives, 0) AS red_archives,
     coalesce(r.opened, 0) AS opened,
-    coalesce(r.storage_m2, 0) AS storage_m2
+    coalesce(r.storage_m2, 0) AS storage_m2,
+    coalesce(r.shelf_m, 0) AS shelf_m,
+    coalesce(r.staff_fulltime, 0) AS staff_fulltime
 FROM expected AS e
 FULL OUTER JOIN reported AS r
     ON r.round_id = e.round_id
