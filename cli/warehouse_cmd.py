@@ -36,14 +36,14 @@ SUMMARY_COLUMNS = (
 )
 
 
-def _summary_cells(figures: dict[str, Any]) -> list[str]:
-    """One scope's figures as people read them: 67,939,956; 96.8%; coverage — where no holder is expected (no
-    register yet: 0 % would say nobody reported)."""
+def summary_cells(figures: dict[str, Any]) -> list[str]:
+    """One scope's figures as people read them and as the dashboard shows them: 67,939,956; 96.38%; coverage —
+    where no holder is expected (no register yet: 0 % would say nobody reported)."""
     cells = []
     for key, _ in SUMMARY_COLUMNS:
         value = figures[key]
         if key == "coverage_pct":
-            cells.append(format_pct(value, 1))
+            cells.append(format_pct(value))
         elif key == "e_gb":
             cells.append(format_number(value, 2))
         else:
@@ -72,7 +72,7 @@ def province_arg(args: argparse.Namespace) -> str | None:
     return None if args.province is None else require_census_province(args.province.strip()).code
 
 
-# A cell of a column of figures: 1,234 / 96.8% / 0.5 / — / empty.
+# A cell of a column of figures: 1,234 / 96.38% / 0.5 / — / empty.
 _FIGURE = re.compile(r"-?[0-9][0-9,]*(\.[0-9]+)?%?|—|")
 
 
@@ -106,11 +106,11 @@ def run_summary(args: argparse.Namespace) -> int:
         emit_json(summary)
         return 0
     headers = ["代码", "省份", *(label for _, label in SUMMARY_COLUMNS)]
-    national = ["", "全国", *_summary_cells(summary["national"])]
-    rows = [[p["province_code"], p["province_name"], *_summary_cells(p)] for p in summary["provinces"]]
+    national = ["", "全国", *summary_cells(summary["national"])]
+    rows = [[p["province_code"], p["province_name"], *summary_cells(p)] for p in summary["provinces"]]
     central = summary["central"]
-    rows.append(["", central["name"], *_summary_cells(central)])
-    rows += [[c["channel"], f"  {c['channel_name']}", *_summary_cells(c)] for c in central["channels"]]
+    rows.append(["", central["name"], *summary_cells(central)])
+    rows += [[c["channel"], f"  {c['channel_name']}", *summary_cells(c)] for c in central["channels"]]
     review = summary["review"]
     progress = "，".join(f"{state} {count}" for state, count in review["by_state"].items())
     sys.stdout.write(

@@ -20,6 +20,8 @@ from census_schema.audit import AuditKind
 from census_schema.errors import UsageError
 from census_schema.settings import env_day, env_number, load_settings
 from cli.main import build_parser, display_width, main
+from cli.warehouse_cmd import summary_cells
+from dash_app.formatting import format_pct
 from tests.flows.workbooks import PROVINCE, census_workbook
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.users import add_user
@@ -349,3 +351,20 @@ def test_a_prefect_server_that_does_not_answer_is_named_with_what_to_do_not_an_i
     assert done.returncode == 3
     assert "无法连接 Prefect 服务器 http://127.0.0.1:9/api" in done.stderr and "内部错误" not in done.stderr
     assert json.loads(done.stdout)["error"]["kind"] == "ServiceUnavailable"
+
+
+def test_the_summary_table_shows_coverage_to_the_hundredth_as_the_dashboard_does():
+    figures = {"units_expected": 12072, "units_reported": 11635, "units_unregistered": 45, "coverage_pct": 96.38}
+    figures |= {"vol_total": 705549965, "item_total": 540486820, "e_items": 383919086, "e_gb": 2035655.3}
+    assert summary_cells(figures) == [
+        "12,072",
+        "11,635",
+        "45",
+        format_pct(96.38),
+        "705,549,965",
+        "540,486,820",
+        "383,919,086",
+        "2,035,655.30",
+    ]
+    assert format_pct(96.38) == "96.38%"
+    assert summary_cells(figures | {"units_expected": 0, "coverage_pct": None})[3] == "—"
