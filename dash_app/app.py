@@ -22,7 +22,7 @@ from dash_app.downloads import install_download_routes
 from dash_app.formatting import division_name
 from dash_app.pages import PAGES, Page
 from dash_app.reports import data_stamp, install_report_routes, not_found
-from dash_app.security import install_security
+from dash_app.security import https_only, install_security, trusted_origins
 from dash_app.uploads import install_upload_routes
 from warehouse.backends import open_warehouse
 
@@ -92,6 +92,9 @@ def create_app(settings: Settings) -> Dash:
     # Flask resolves a relative file path against the package folder, not the working directory (a rejected
     # upload's report under the demo's relative var/ was a 500): every path below var/ is made absolute here, once.
     settings = dataclasses.replace(settings, db_path=settings.db_path.absolute())
+    # The web's own variables, refused (naming the variable) before anything starts.
+    https_only()
+    trusted_origins()
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, open_warehouse(settings))

@@ -32,6 +32,7 @@ from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
+from dash_app.security import https_only
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
 from dash_app.webstate import AuditOutbox, SessionStore
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
@@ -224,7 +225,7 @@ def install_auth(
     server: flask.Flask, reader: SnapshotReader, settings: Settings, sessions: SessionStore, outbox: AuditOutbox
 ) -> Authenticator:
     """Sign-in routes, the user loader and the guard that refuses unauthenticated requests."""
-    https = os.environ.get("ARCHIVE_CENSUS_HTTPS") == "1"
+    https = https_only()
     server.config.update(
         SECRET_KEY=load_secret_key(settings),
         SESSION_COOKIE_HTTPONLY=True,

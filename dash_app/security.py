@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from typing import Any
@@ -22,12 +23,16 @@ import flask
 from dash.exceptions import DependencyException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from census_schema.settings import env_number
+from census_schema.errors import UsageError
+from census_schema.settings import env_choice, env_number
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of requests made by this site's own pages, or by the user (address bar, bookmark).
 SAME_ORIGIN_FETCH_SITES = frozenset({"same-origin", "none"})
 TRUSTED_ORIGINS_ENV = "ARCHIVE_CENSUS_TRUSTED_ORIGINS"
+# An origin as a browser sends it: scheme, host and port, nothing after.
+ORIGIN = re.compile(r"https?://[^/\s?#@]+")
+HTTPS_ENV = "ARCHIVE_CENSUS_HTTPS"
 # Behind N reverse proxies, the client's address, scheme and host come from their X-Forwarded-* headers (sign-in
 # throttling counts per client address; without this every client would share the proxy's). Never set it when the
 # app is reached directly: anyone could then claim any address.
@@ -43,9 +48,21 @@ REFRESH_HINT = "请刷新页面后重试。"
 
 def trusted_origins() -> frozenset[str]:
     """Origins allowed besides the request's own (a reverse proxy's public https origin): `ARCHIVE_CENSUS_TRUSTED_ORIGINS`,
-    comma-separated, e.g. `https://census.example.gov.cn`."""
+    comma-separated, e.g. `https://census.example.gov.cn`; a UsageError naming the variable for what is no origin."""
     raw = os.environ.get(TRUSTED_ORIGINS_ENV, "")
-    return frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    origins = frozenset(o.strip().rstrip("/") for o in raw.split(",") if o.strip())
+    for origin in sorted(origins):
+        if not ORIGIN.fullmatch(origin):
+            raise UsageError(
+                f"环境变量 {TRUSTED_ORIGINS_ENV} 中的「{origin}」不是网站来源（协议://主机[:端口]）。",
+                hint="例如 https://census.example.gov.cn，多个以英文逗号分隔；不要带路径。",
+            )
+    return origins
+
+
+def https_only() -> bool:
+    """`ARCHIVE_CENSUS_HTTPS=1`: the app is reached over https only, so its cookies are marked Secure."""
+    return env_choice(os.environ, HTTPS_ENV, ("0", "1"), "0") == "1"
 
 
 def is_cross_origin(request: flask.Request, trusted: frozenset[str]) -> bool:
@@ -260,7 +277,7 @@ def install_security(
     `script_hashes` gives the hashes of Dash's inline scripts; it is asked again for each page, because Dash adds
     the pages' title script only when it sets itself up on the first request. `callbacks` is the app's callback map.
     """
-    https = os.environ.get("ARCHIVE_CENSUS_HTTPS") == "1"
+    https = https_only()
     hops = int(env_number(os.environ, PROXY_HOPS_ENV, 0, zero=True))
     if hops > 0:
         server.wsgi_app = ProxyFix(server.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]

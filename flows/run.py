@@ -80,9 +80,10 @@ def run_ingestion(
 
         options = {
             "file_name": request.file_name,
-            "report_path": str(request.report_path) if request.report_path else None,
+            # Absolute, as the workbook's path: a worker runs in its own folder, not the caller's.
+            "report_path": str(request.report_path.absolute()) if request.report_path else None,
             "dry_run": request.dry_run,
-            "data_docs_dir": str(request.data_docs_dir) if request.data_docs_dir else None,
+            "data_docs_dir": str(request.data_docs_dir.absolute()) if request.data_docs_dir else None,
             "confirm_shrink": request.confirm_shrink,
             # The scope as plain values: flow parameters are stored as JSON.
             "scope_kind": None if request.scope is None else request.scope.kind.value,

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import pytest
 
 from cli.main import main
+from dash_app.security import https_only, trusted_origins
 from warehouse.backends import EmbeddedWarehouse
 
 
@@ -95,3 +96,31 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
     assert [(u["user_name"], u["role"]) for u in json.loads(capsys.readouterr().out)["users"]] == [
         ("guangdong", "evaluator")
     ]
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("ARCHIVE_CENSUS_HTTPS", "true", "环境变量 ARCHIVE_CENSUS_HTTPS 的值「true」无效"),
+        ("ARCHIVE_CENSUS_TRUSTED_ORIGINS", "notaurl", "ARCHIVE_CENSUS_TRUSTED_ORIGINS 中的「notaurl」不是网站来源"),
+        ("ARCHIVE_CENSUS_TRUSTED_ORIGINS", "https://a.example/census", "「https://a.example/census」不是网站来源"),
+    ],
+)
+def test_a_web_variable_the_dashboard_cannot_use_is_refused_naming_it(
+    tmp_path, capsys, monkeypatch, variable, value, said
+):
+    # ARCHIVE_CENSUS_HTTPS=true served without Secure cookies; a mistyped origin was never trusted, silently.
+    monkeypatch.setenv(variable, value)
+    assert main(["serve", "--port", "1", "--db", str(tmp_path / "w.duckdb")]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "仪表盘：http" not in err
+
+
+def test_the_web_variables_take_what_they_document(monkeypatch):
+    monkeypatch.setenv("ARCHIVE_CENSUS_HTTPS", "1")
+    monkeypatch.setenv("ARCHIVE_CENSUS_TRUSTED_ORIGINS", "https://census.example.gov.cn/, http://127.0.0.1:8050")
+    assert https_only() is True
+    assert trusted_origins() == {"https://census.example.gov.cn", "http://127.0.0.1:8050"}
+    monkeypatch.setenv("ARCHIVE_CENSUS_HTTPS", "0")
+    monkeypatch.delenv("ARCHIVE_CENSUS_TRUSTED_ORIGINS")
+    assert https_only() is False and trusted_origins() == frozenset()

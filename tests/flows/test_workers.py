@@ -72,9 +72,9 @@ def worker_log(server: PrefectServer) -> str:
     return logs[-1].read_text(errors="replace")[-3000:] if logs else ""
 
 
-def cli(server: PrefectServer, env: dict[str, str], *argv: str) -> subprocess.Popen[str]:
+def cli(server: PrefectServer, env: dict[str, str], *argv: str, cwd: Path | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
-        [CLI, *argv], env={**server.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [CLI, *argv], env={**server.env, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=cwd
     )
 
 
@@ -90,9 +90,10 @@ def test_the_command_line_submits_to_the_pool_and_prints_what_an_in_line_run_pri
     not_a_workbook.write_text("a,b\n1,2\n", encoding="utf-8")
     worker = start_worker(server, env)
     try:
+        # The rejected one asks for its report by a path relative to the caller's folder, not the worker's.
         runs = [
-            cli(server, env, "ingest", "census", str(path), "--province", "440000", "--json")
-            for path in (good, bad, not_a_workbook)
+            cli(server, env, "ingest", "census", str(path), "--province", "440000", "--json", *extra, cwd=tmp_path)
+            for path, extra in ((good, ()), (bad, ("--report", "bad-report.xlsx")), (not_a_workbook, ()))
         ]
         finished = [(p.communicate(timeout=900), p.returncode) for p in runs]
     finally:
@@ -102,6 +103,8 @@ def test_the_command_line_submits_to_the_pool_and_prints_what_an_in_line_run_pri
     (_, unusable_err), unusable_code = finished[2]
     assert (good_code, bad_code, unusable_code) == (0, 1, 2), [err for (_, err), _ in finished] + [worker_log(server)]
     assert "不是 Excel 工作簿" in unusable_err
+    assert json.loads(bad_out)["report"] == str(tmp_path / "bad-report.xlsx")
+    assert (tmp_path / "bad-report.xlsx").is_file()
     # The same files run in-line on an embedded warehouse give the same outcome.
     settings = load_settings(tmp_path / "inline" / "w.duckdb")
     inline = EmbeddedWarehouse(settings.db_path)
