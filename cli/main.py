@@ -16,9 +16,11 @@ import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date, datetime
 from typing import Any, NoReturn
 
 from census_schema.audit import AuditKind
+from census_schema.clock import to_beijing
 from census_schema.errors import CensusError, ServiceUnavailable, UsageError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.roles import Role
@@ -583,7 +585,15 @@ def acting_user(args: argparse.Namespace) -> str:
 def emit_json(payload: dict[str, Any]) -> None:
     """Print one JSON object on stdout: strict JSON, never NaN or Infinity (the parser keeps only finite numbers, so
     one here is a bug, raised rather than printed)."""
-    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=str, allow_nan=False) + "\n")
+    sys.stdout.write(json.dumps(payload, ensure_ascii=False, default=_json_value, allow_nan=False) + "\n")
+
+
+def _json_value(value: Any) -> str:
+    """A value JSON has no type for: a time in Beijing time with its offset (the warehouse keeps naive UTC, which
+    printed bare read as Beijing time 8 hours off), anything else as its text."""
+    if isinstance(value, datetime):
+        return to_beijing(value).isoformat()
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def error_json(error: BaseException, exit_code: int) -> dict[str, Any]:

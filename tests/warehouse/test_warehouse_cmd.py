@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -61,7 +61,7 @@ def test_summary_table(capsys, loaded_db):
     db_path, _ = loaded_db
     code, out, _ = run(capsys, "summary", "--db", str(db_path))
     assert code == 0
-    assert "全国" in out and "广东省" in out and "50.0%" in out
+    assert "全国" in out and "广东省" in out and "50.00%" in out
     # Figures grouped by thousands and flush right; a province with no register has no coverage (not 0 %).
     beijing = next(line for line in out.splitlines() if "北京市" in line)
     assert beijing.split()[2:6] == ["0", "0", "0", "—"]
@@ -112,6 +112,9 @@ def test_submissions_json_and_table(capsys, loaded_db):
     assert code == 0 and submission_id in out and "普查表" in out and "待国家局审核" in out
     # The time as people in China read it, as on the web pages (it was UTC).
     submitted = datetime.fromisoformat(listed[0]["submitted_at"])
+    # --json says its zone: Beijing time with its offset (it printed the warehouse's UTC bare, read as 8 hours off).
+    assert listed[0]["submitted_at"].endswith("+08:00") and submitted.utcoffset() == timedelta(hours=8)
+    assert abs(datetime.now(UTC) - submitted) < timedelta(minutes=10)
     assert "报送时间（北京时间）" in out and f"{to_beijing(submitted):%Y-%m-%d %H:%M:%S}" in out
     code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--province", "450000")
     assert "尚无报送记录" in out
