@@ -137,6 +137,14 @@ class IngestOutcome:
         """0 accepted or duplicate, 1 rejected by validation or not loaded for want of a shrink confirmation."""
         return 1 if self.status in REFUSED_STATUSES else 0
 
+    def data_docs_index(self) -> str | None:
+        """Where the Data Docs site's index.html is, or will be once opened (`data-docs ID` builds it from the kept
+        results); None when there is none to open: nothing kept, or a dry run's (no submission to open it by)."""
+        if self.data_docs is None:
+            return None
+        index = self.data_docs / "index.html"
+        return str(index) if self.submission_id or index.is_file() else None
+
     def to_json(self) -> dict[str, Any]:
         """The JSON object of the interfaces spec."""
         return {
@@ -148,7 +156,7 @@ class IngestOutcome:
             "warnings": self.warnings,
             "report": str(self.report) if self.report else None,
             "dry_run": self.dry_run,
-            "data_docs": str(self.data_docs / "index.html") if self.data_docs else None,
+            "data_docs": self.data_docs_index(),
             "scope": self.scope.to_json() if self.scope else None,
             "shrink": self.shrink.to_json() if self.shrink else None,
             "conflicts": self.conflicts,

@@ -306,3 +306,15 @@ def test_gx_data_docs_are_saved_per_submission(store, settings, tmp_path):
     index = outcome.data_docs / "index.html"
     assert index.exists() and outcome.to_json()["data_docs"] == str(index)
     assert "validation" in index.read_text(encoding="utf-8").lower()
+
+
+def test_a_dry_run_names_no_data_docs_nobody_could_open(store, settings, tmp_path):
+    # Kept by default, built when a submission's Data Docs are first opened: a dry run has no submission to open.
+    from dataclasses import replace
+
+    kept = replace(settings, keep_validation_results=True)  # the suite keeps nothing (tests/conftest.py)
+    workbook = census_workbook(tmp_path / "c.xlsx", 2)
+    dry = ingest(store, kept, workbook, dry_run=True)
+    assert dry.submission_id is None and dry.data_docs is not None and dry.to_json()["data_docs"] is None
+    loaded = ingest(store, kept, workbook)
+    assert loaded.to_json()["data_docs"] == str(loaded.data_docs / "index.html")
