@@ -42,9 +42,9 @@ OTHER_FORMATS = {
 }
 # A DuckDB database file starts with an 8-byte checksum, then this magic.
 DUCKDB_MAGIC, DUCKDB_MAGIC_OFFSET = b"DUCK", 8
-DB_PATH_HINT = (
-    "请检查 --db 或环境变量 ARCHIVE_CENSUS_DB：它应指向数据仓库文件（如 var/warehouse.duckdb），不存在时会新建。"
-)
+# Where a command takes its warehouse from, in the order it looks (census_schema.settings.parse_warehouse).
+WAREHOUSE_SOURCES = "--warehouse、--db 或环境变量 ARCHIVE_CENSUS_WAREHOUSE、ARCHIVE_CENSUS_DB"
+DB_PATH_HINT = f"请检查 {WAREHOUSE_SOURCES}：它应指向数据仓库文件（如 var/warehouse.duckdb）。"
 
 
 def snapshot_dir_of(db_path: Path) -> Path:
@@ -100,8 +100,7 @@ def connect_warehouse(db_path: Path, *, read_only: bool = False) -> duckdb.DuckD
     if read_only and not db_path.exists():
         raise UsageError(
             f"数据仓库文件 {db_path} 不存在，无法以只读方式打开。",
-            hint="请检查 --db 或环境变量 ARCHIVE_CENSUS_DB 指向的路径，"
-            "或先运行一次装载命令（如 archive-census ingest）创建数据仓库。",
+            hint=f"请检查 {WAREHOUSE_SOURCES} 指向的路径，或先运行一次装载命令（如 archive-census ingest）创建数据仓库。",
         )
     if not read_only:
         db_path.parent.mkdir(parents=True, exist_ok=True)

@@ -102,7 +102,10 @@ def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEF
     with transaction(con):
         current = _ensure_round(con, round_id)
         if current["is_open"]:
-            raise IllegalTransition(f"评价轮次 {round_id} 已处于开放状态。")
+            raise IllegalTransition(
+                f"评价轮次 {round_id} 已处于开放状态。",
+                hint="评价专家可以继续评分，无须再次开启；要结束评分请用 evaluation close。",
+            )
         issued = count_feedbacks(con, round_id)
         if issued:
             raise IllegalTransition(

@@ -33,7 +33,13 @@ from pathlib import Path
 import duckdb
 
 from census_schema.errors import CensusError, StorageError, UsageError, storage_error_from
-from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files, snapshot_dir_of
+from warehouse.connection import (
+    WAREHOUSE_SOURCES,
+    connect_warehouse,
+    open_duckdb,
+    refuse_other_files,
+    snapshot_dir_of,
+)
 from warehouse.migrations import is_current
 
 LOGGER = logging.getLogger(__name__)
@@ -121,8 +127,8 @@ class WarehouseStore:
             if _MUST_EXIST.get():
                 raise UsageError(
                     f"数据仓库文件 {self.db_path.absolute()} 不存在。",
-                    hint="请检查 --db、--warehouse 或环境变量 ARCHIVE_CENSUS_DB 是否写错；"
-                    "新的数据仓库在首次运行 serve、users add、ingest 或 demo 时建立。",
+                    hint=f"请检查 {WAREHOUSE_SOURCES} 是否写错；"
+                    "新的数据仓库在首次运行 serve、users add、ingest、restore 或 demo 时建立。",
                 )
             return
         raise StorageError(

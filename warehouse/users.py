@@ -59,10 +59,13 @@ def add_user(
     role = parse_role(role)
     if role is Role.PROVINCE:
         if not province_code:
-            raise UsageError("省级用户必须指定 --province。")
+            raise UsageError(
+                "省级用户必须指定 --province。",
+                hint="请加上该用户所属省份的六位区划代码，如 --province 440000（广东省）。",
+            )
         require_census_province(province_code)
     elif province_code:
-        raise UsageError("只有省级用户（province）才指定省份。")
+        raise UsageError("只有省级用户（province）才指定省份。", hint="请去掉 --province，或将 --role 改为 province。")
     with transaction(con):
         previous = con.execute(
             "SELECT password_hash, role, province_code, is_active FROM users WHERE user_name = ?", [name]

@@ -76,6 +76,26 @@ def test_a_user_name_with_unseen_characters_or_a_blank_password_is_refused(
     assert json.loads(capsys.readouterr().out)["users"] == []
 
 
+@pytest.mark.parametrize(
+    ("argv", "said"),
+    [
+        (["--role", "province"], "省级用户必须指定 --province。 处理办法：请加上该用户所属省份的六位区划代码"),
+        (
+            ["--role", "planner", "--province", "440000"],
+            "只有省级用户（province）才指定省份。 处理办法：请去掉 --province",
+        ),
+    ],
+)
+def test_a_user_s_role_and_province_that_do_not_go_together_are_refused_with_what_to_do(
+    tmp_path, capsys, monkeypatch, argv, said
+):
+    db = tmp_path / "w.duckdb"
+    EmbeddedWarehouse(db).current_version()
+    monkeypatch.setattr("sys.stdin", io.StringIO("pw-long-enough-2024\n"))
+    assert main(["users", "add", "someone", *argv, "--password-stdin", "--db", str(db)]) == 2
+    assert said in capsys.readouterr().err
+
+
 def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refused(tmp_path, capsys, monkeypatch):
     db = tmp_path / "w.duckdb"
 

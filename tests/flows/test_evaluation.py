@@ -250,7 +250,7 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        (["evaluation", "open"], "已处于开放状态"),
+        (["evaluation", "open"], "已处于开放状态。 处理办法：评价专家可以继续评分，无须再次开启"),
         (["evaluation", "assign", "999999", "--evaluator", "专家甲"], "不是参加评价"),
         (["evaluation", "report", ARCHIVE, "--out", "x.txt"], ".xlsx"),
     ],

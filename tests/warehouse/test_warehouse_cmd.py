@@ -176,6 +176,8 @@ def test_the_database_path_comes_from_the_environment(capsys, monkeypatch, tmp_p
     monkeypatch.setenv("ARCHIVE_CENSUS_DB", str(path))
     code, _, err = run(capsys, "summary", "--json")
     assert code == 2 and f"数据仓库文件 {path} 不存在" in err and not path.exists()
+    # The hint names every place the path may have come from, and every command that starts a warehouse.
+    assert "ARCHIVE_CENSUS_WAREHOUSE、ARCHIVE_CENSUS_DB" in err and "restore" in err
     empty_warehouse(path)
     code, out, _ = run(capsys, "summary", "--json")
     assert code == 0 and json.loads(out)["round"] == "2024"
