@@ -40,8 +40,9 @@ def require_tools() -> None:
         pytest.skip(message)
 
 
-def render_pdf(workbook: Path, outdir: Path) -> Path:
-    """Convert a workbook to PDF with headless LibreOffice, using a throw-away user profile."""
+def libreoffice_convert(workbook: Path, outdir: Path, to: str) -> Path:
+    """Open a workbook in headless LibreOffice and save it as `to` (pdf, or xlsx as Calc saves it) in outdir, using a
+    throw-away user profile."""
     profile = outdir / "lo-profile"
     subprocess.run(
         [
@@ -50,7 +51,7 @@ def render_pdf(workbook: Path, outdir: Path) -> Path:
             "--headless",
             "--norestore",
             "--convert-to",
-            "pdf",
+            to,
             "--outdir",
             str(outdir),
             str(workbook),
@@ -59,9 +60,14 @@ def render_pdf(workbook: Path, outdir: Path) -> Path:
         capture_output=True,
         timeout=300,
     )
-    pdf = outdir / f"{workbook.stem}.pdf"
-    assert pdf.exists(), f"LibreOffice wrote no {pdf.name}"
-    return pdf
+    converted = outdir / f"{workbook.stem}.{to.split(':')[0]}"
+    assert converted.exists(), f"LibreOffice wrote no {converted.name}"
+    return converted
+
+
+def render_pdf(workbook: Path, outdir: Path) -> Path:
+    """Convert a workbook to PDF with headless LibreOffice."""
+    return libreoffice_convert(workbook, outdir, "pdf")
 
 
 def page_texts(pdf: Path) -> list[str]:
