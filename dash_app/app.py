@@ -77,7 +77,7 @@ def _layout_for_roles(page: Page) -> Callable[..., Any]:
             allowed = [dcc.Link(p.NAME, href=p.PATH) for p in PAGES if current_user.role in p.ROLES]
             return html.Div(
                 [
-                    html.H2(page.NAME),
+                    html.H1(page.NAME),
                     html.P(f"{current_user.role.label}无权查看此页面。", id=ids.PAGE_REFUSED),
                     html.P(["可以前往：", *allowed], className="toolbar") if allowed else None,
                 ]

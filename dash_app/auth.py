@@ -107,7 +107,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _error(message: str) -> str:
-    return f'<p class="error" id="{ids.LOGIN_ERROR}">{html.escape(message)}</p>'
+    return f'<p class="error" id="{ids.LOGIN_ERROR}" role="alert">{html.escape(message)}</p>'
 
 
 def fingerprint(secret_key: str, record: UserRecord) -> str:

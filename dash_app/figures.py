@@ -254,8 +254,12 @@ def build_trend(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
     return figure
 
 
+# The bars' blue: white value labels on it read at 4.8:1 (#2c7fb8 was 4.3:1, under WCAG AA's 4.5).
+BAR_BLUE = "#2878b0"
+
+
 def build_bar(
-    labels: Sequence[str], values: Sequence[float], title: str, *, color: str = "#2c7fb8", unit: str = "个"
+    labels: Sequence[str], values: Sequence[float], title: str, *, color: str = BAR_BLUE, unit: str = "个"
 ) -> go.Figure:
     """A simple horizontal bar chart of counts (whole numbers, the unit in the hover and on the axis)."""
     figure = go.Figure(

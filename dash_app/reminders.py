@@ -25,7 +25,7 @@ def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) ->
     """A short list of reminders (the first few, and how many there are), or a line saying there are none; the
     latest reminders made before `today` say that they are old (the daily reminders did not run since)."""
     if not reminders:
-        return html.Div([html.H3(title), html.P("今日无提醒。", className="hint")], className="reminders")
+        return html.Div([html.H2(title), html.P("今日无提醒。", className="hint")], className="reminders")
     day = reminders[0]["generated_on"]
     items = [html.Li(f"【{r['kind']}】{r['scope_name']}：{r['message']}") for r in reminders[:SHOWN]]
     more = (
@@ -43,7 +43,7 @@ def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) ->
         else []
     )
     heading = f"{title}（{format_date(day)}生成）"
-    return html.Div([html.H3(heading), *old, html.Ul(items), *more], className="reminders")
+    return html.Div([html.H2(heading), *old, html.Ul(items), *more], className="reminders")
 
 
 REPORTING_KINDS = (NOT_REPORTED, RETURNED)

@@ -68,7 +68,7 @@ def not_found(**_query: str) -> html.Div:
     """The page for an address that is not one of the app's pages."""
     return html.Div(
         [
-            html.H2("页面不存在"),
+            html.H1("页面不存在"),
             html.P("您访问的地址不存在，或页面已经移动。", id=ids.PAGE_NOT_FOUND),
             dcc.Link("返回总览", href="/"),
         ]

@@ -197,11 +197,11 @@ def event_detail(event: dict[str, Any] | None) -> list[Any]:
     facts = [(c.header, event[c.field]) for c in COLUMNS if c.field not in ("before_state", "after_state")]
     states = [("变更前", event["before_items"]), ("变更后", event["after_items"])]
     return [
-        html.H3(f"事件详情：{event['kind']} · {event['action']}"),
+        html.H2(f"事件详情：{event['kind']} · {event['action']}"),
         html.Dl([part for name, value in facts for part in (html.Dt(name), html.Dd(value or "无"))]),
         html.Div(
             [
-                html.Div([html.H4(name), html.Ul([html.Li(item) for item in items]) if items else html.P("无")])
+                html.Div([html.H3(name), html.Ul([html.Li(item) for item in items]) if items else html.P("无")])
                 for name, items in states
             ],
             className="audit-states",
@@ -217,7 +217,7 @@ def layout(**_query: str) -> html.Div:
     """Filters, the events, the export, the clicked event's details."""
     return html.Div(
         [
-            html.H2("审计日志"),
+            html.H1("审计日志"),
             html.P(
                 f"记录每一次报送、审核、问题整改、评价评分、评价轮次与专家分配、用户与角色变更，以及登录成功、失败和受限。"
                 f"只增不改。时间为北京时间；最多显示最近 {DEFAULT_LIMIT} 条，请用条件缩小范围。",

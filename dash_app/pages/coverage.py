@@ -269,7 +269,7 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
         # "callback-nav" tells the other Location components (the page router, the grids' url) about the new
         # search; refresh=False only pushed the browser history, so a row click changed the URL and nothing else.
         dcc.Location(id=ids.COVERAGE_GO, refresh="callback-nav"),
-        html.H2("普查覆盖情况"),
+        html.H1("普查覆盖情况"),
     ]
     if refused is not None:
         return html.Div([*parts, refused])
@@ -291,11 +291,11 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
                 grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code", page_size=50),
                 hidden=is_county,
             ),
-            html.H3("分类覆盖率"),
+            html.H2("分类覆盖率"),
             breakdown_block(PAGE_KEY, "coverage_pct"),
-            html.H3("未报送的普查对象"),
+            html.H2("未报送的普查对象"),
             grid_block(ids.COVERAGE_MISSING_GRID, MISSING_COLUMNS, empty="没有未报送的名录内单位。"),
-            html.H3("名录外报送的单位"),
+            html.H2("名录外报送的单位"),
             grid_block(ids.COVERAGE_UNREGISTERED_GRID, UNREGISTERED_COLUMNS, empty="没有名录外报送的单位。"),
         ]
     )

@@ -151,17 +151,17 @@ def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
 def layout(**query: str) -> html.Div:
     """Results (national), assignments (evaluators), an archive's detail, and the scoring form."""
     viewer = current_viewer()
-    parts: list[Any] = [page_url(), html.H2("综合档案馆业务建设评价"), html.P(STANDARD_PROVISIONAL, className="hint")]
+    parts: list[Any] = [page_url(), html.H1("综合档案馆业务建设评价"), html.P(STANDARD_PROVISIONAL, className="hint")]
     if _national(viewer):
         parts += [
-            html.H3("47 家综合档案馆评价结果"),
+            html.H2("47 家综合档案馆评价结果"),
             grid_block(
                 ids.EVALUATION_RESULTS_GRID, RESULT_COLUMNS, row_id="archive_code", page_size=50, fit_width=True
             ),
         ]
     else:
         parts += [
-            html.H3("分配给我的评价任务"),
+            html.H2("分配给我的评价任务"),
             grid_block(ids.EVALUATION_ASSIGNMENTS_GRID, ASSIGNMENT_COLUMNS, row_id="archive_code"),
         ]
     parts += [
@@ -190,7 +190,7 @@ def layout(**query: str) -> html.Div:
     ]
     if viewer.role == Role.EVALUATOR:
         parts += [
-            html.H3("逐项评分"),
+            html.H2("逐项评分"),
             html.P(
                 "“提交评分”后评分计入结果；已提交的评分再点“保存草稿”即撤回提交，须重新提交才再计入。",
                 className="hint",
@@ -220,7 +220,7 @@ def issue_form() -> html.Div:
     """The national bureau's form: an archive's evaluation problems issued as findings, once the round is closed."""
     return html.Div(
         [
-            html.H3("下发整改问题"),
+            html.H2("下发整改问题"),
             html.P(id=ids.EVALUATION_ISSUE_PREVIEW, className="hint"),
             html.Div(
                 [
@@ -259,7 +259,7 @@ def issue_form() -> html.Div:
             # Shown only once the archive's problems have been issued in this round.
             html.Div(
                 [
-                    html.H4("撤回已下发的问题"),
+                    html.H3("撤回已下发的问题"),
                     html.P(id=ids.EVALUATION_WITHDRAW_PREVIEW, className="hint"),
                     html.Div(
                         [

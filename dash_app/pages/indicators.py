@@ -124,7 +124,7 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
     return html.Div(
         [
             page_url(),
-            html.H2("“十四五”规划指标监测"),
+            html.H1("“十四五”规划指标监测"),
             html.Div(download, className="toolbar"),
             html.Div(id=ids.INDICATORS_CARDS, className="cards"),
             labelled(
@@ -139,7 +139,7 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
                 ),
             ),
             graph(ids.INDICATORS_TRAJECTORY),
-            html.H3("分省目标进展"),
+            html.H2("分省目标进展"),
             html.P(TARGETS_HINT, className="hint"),
             grid_block(ids.INDICATORS_TARGETS_GRID, TARGET_COLUMNS, row_id="key", empty="尚未上传该指标的分省目标。"),
             graph(ids.INDICATORS_HEATMAP),

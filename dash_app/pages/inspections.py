@@ -182,14 +182,14 @@ def layout(
     finding come from the address (?status=整改中&overdue=1&finding=…) and go back into it."""
     statuses = [s.value for s in FindingStatus]
     records = (
-        [html.H3("检查记录"), grid_block(ids.INSPECTIONS_RECORDS_GRID, RECORD_COLUMNS, row_id="inspection_id")]
+        [html.H2("检查记录"), grid_block(ids.INSPECTIONS_RECORDS_GRID, RECORD_COLUMNS, row_id="inspection_id")]
         if scope_province(current_viewer()) is None
         else []
     )
     return html.Div(
         [
             page_url(),
-            html.H2("监督检查与问题整改"),
+            html.H1("监督检查与问题整改"),
             html.P(CHECKLIST_PROVISIONAL, className="hint"),
             html.Div(id=ids.INSPECTIONS_CARDS, className="cards"),
             html.Div(id=ids.INSPECTIONS_REMINDERS),
@@ -215,7 +215,7 @@ def layout(
                 className="toolbar",
             ),
             grid_block(ids.INSPECTIONS_GRID, FINDING_COLUMNS, row_id="finding_id", fit_width=True),
-            html.H3("问题详情与整改流转"),
+            html.H2("问题详情与整改流转"),
             labelled(
                 "问题编号",
                 dcc.Input(
@@ -306,6 +306,8 @@ def apply_action(
 ) -> tuple[str, bool]:
     """Run one lifecycle action for the signed-in user under the same rules as the CLI: what happened, in Chinese,
     and whether the change was recorded. The lifecycle decides which actions take measures (the rectifier's)."""
+    if not (finding_id or "").strip():
+        return "请先在上表中点选问题，或填写问题编号。", False
     history = load_history(context, viewer, finding_id)
     if history is None or not (roles := lifecycle_roles(viewer, history)):
         return "无权操作该问题。", False

@@ -183,24 +183,24 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
             if refused.code == 403
             else f"「{(division or '')[:20]}」不是现行的行政区划代码。"
         )
-        return html.Div([html.H2("数据来源"), html.P(said, className="error"), dcc.Link("返回概览", href="/")])
+        return html.Div([html.H1("数据来源"), html.P(said, className="error"), dcc.Link("返回概览", href="/")])
     label, unit = figure_label(chosen)
     return html.Div(
         [
-            html.H2(f"数据来源：{area_name(scope)} · {label}"),
+            html.H1(f"数据来源：{area_name(scope)} · {label}"),
             html.P(id=ids.LINEAGE_SUMMARY, className="result"),
             html.P(
                 "下表为该数字所依据的现行报表（已接收且未被替代）及其逐行数值，合计即页面上的数字；"
                 f"单元格按模板的列位置标出。单位：{unit or '—'}。",
                 className="hint",
             ),
-            html.H3("来自哪些报表"),
+            html.H2("来自哪些报表"),
             grid_block(
                 ids.LINEAGE_RETURNS_GRID,
                 with_value_column(RETURN_COLUMNS, chosen),
                 row_id="submission_id",
             ),
-            html.H3("逐行数值"),
+            html.H2("逐行数值"),
             grid_block(ids.LINEAGE_ROWS_GRID, with_value_column(ROW_COLUMNS, chosen)),
         ]
     )

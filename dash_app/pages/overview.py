@@ -172,9 +172,9 @@ def province_panel(context: AppContext, province: str) -> list[Any]:
             ],
             className="toolbar",
         ),
-        html.H3([f"{division_name(province)}数据质量 ", dcc.Link("查看详情", href="/quality", className="hint")]),
+        html.H2([f"{division_name(province)}数据质量 ", dcc.Link("查看详情", href="/quality", className="hint")]),
         html.Div(quality_cards, className="cards"),
-        html.H3(
+        html.H2(
             [
                 f"{division_name(province)}规划指标（按普查数据计算）",
                 dcc.Link("查看详情", href="/indicators", className="hint"),
@@ -311,7 +311,7 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
     return html.Div(
         [
             page_url(),
-            html.H2(title),
+            html.H1(title),
             html.Div(id=ids.OVERVIEW_CARDS, className="cards"),
             html.Div(
                 [
@@ -338,9 +338,9 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
                 className="attribution",
             ),
             html.Div(id=ids.OVERVIEW_PROVINCE),
-            html.H3("分类"),
+            html.H2("分类"),
             breakdown_block(PAGE_KEY, "holdings"),
-            html.H3("红色档案资源摸底"),
+            html.H2("红色档案资源摸底"),
             html.Div(id=ids.OVERVIEW_RED, className="red-panel"),
             html.Div(id=ids.OVERVIEW_REMINDERS),
         ]

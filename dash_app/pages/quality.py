@@ -177,25 +177,25 @@ def layout(**_query: str) -> html.Div:
     """Quality grid, trend, failing holders, warnings awaiting explanation, cross-province duplicates."""
     return html.Div(
         [
-            html.H2("数据质量"),
+            html.H1("数据质量"),
             html.P(
                 "质量分 = 100 − 现行普查表每百行警告数（被审核退回的报表不计）；“未通过校验”为校验发现错误、整份退回报送单位的提交。",
                 className="hint",
             ),
             grid_block(ids.QUALITY_GRID, QUALITY_COLUMNS),
             graph(ids.QUALITY_TREND),
-            html.H3("未通过校验的报表中的错误"),
+            html.H2("未通过校验的报表中的错误"),
             html.P(
                 f"每类最多显示 {format_count(FAILURE_LIMIT)} 条；未通过校验的报表不入库，单位按文件和行号查找"
                 "（提交单位收到的标注工作簿逐格标出）。",
                 className="hint",
             ),
             grid_block(ids.QUALITY_ERRORS_GRID, ERROR_COLUMNS, fit_width=True, empty="没有未通过校验的报表。"),
-            html.H3("待说明的警告（现行普查表）"),
+            html.H2("待说明的警告（现行普查表）"),
             grid_block(
                 ids.QUALITY_WARNINGS_GRID, WARNING_COLUMNS, fit_width=True, empty="现行普查表没有待说明的警告。"
             ),
-            html.H3("偏离同类单位的数值（警告，按对全国合计的影响排序）"),
+            html.H2("偏离同类单位的数值（警告，按对全国合计的影响排序）"),
             html.P(
                 "同类 = 同一普查对象类型、同一层级；在对数尺度上用稳健Z值（中位数与中位绝对偏差）判断，|Z| > 3.5 列出。"
                 "仅供核实，不影响接收。",
@@ -204,7 +204,7 @@ def layout(**_query: str) -> html.Div:
             grid_block(
                 ids.QUALITY_OUTLIERS_GRID, OUTLIER_COLUMNS, fit_width=True, empty="没有明显偏离同类单位的数值。"
             ),
-            html.H3("跨省重复报送"),
+            html.H2("跨省重复报送"),
             grid_block(
                 ids.QUALITY_DUPLICATES_GRID, DUPLICATE_COLUMNS, empty="没有在两个以上省份的现行报表中重复报送的单位。"
             ),

@@ -116,13 +116,13 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
     return html.Div(
         [
             page_url(),
-            html.H2("提交记录"),
+            html.H1("提交记录"),
             html.P([f"只显示提交 {submission}。", dcc.Link("显示全部", href="/submissions")], className="hint")
             if submission
             else None,
             grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_PROGRESS, className="hint"),
-            html.H3("审核"),
+            html.H2("审核"),
             html.P(
                 "省级档案部门审核本省地级、县级单位的报表；国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
                 "退回须写明原因，被退回的报表不计入统计数字。",
@@ -151,14 +151,14 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                 className="toolbar",
             ),
             html.P(id=ids.SUBMISSIONS_RETURN_PREVIEW, className="hint"),
-            html.Div(id=ids.SUBMISSIONS_REVIEW_RESULT, className="result"),
+            html.Div(id=ids.SUBMISSIONS_REVIEW_RESULT, className="result", role="status"),
             html.A(
                 "查看所填提交的校验详情（Great Expectations Data Docs）",
                 id=ids.SUBMISSIONS_DATA_DOCS_LINK,
                 target="_blank",
                 style={"display": "none"},
             ),
-            html.H3("数据来源追溯"),
+            html.H2("数据来源追溯"),
             html.P(
                 "输入统一社会信用代码，查看该单位数字来自哪次提交、哪个文件、哪一行（含已被替代的历史提交）。",
                 className="hint",

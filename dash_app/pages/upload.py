@@ -152,10 +152,10 @@ def layout(**query: str) -> html.Div:
     """The upload form (a plain multipart POST), template links and the job's outcome."""
     viewer = current_viewer()
     if viewer.role != Role.PROVINCE:
-        return html.Div([html.H2("上传报表"), html.P("只有省级档案部门用户可以上传本省报表。")])
+        return html.Div([html.H1("上传报表"), html.P("只有省级档案部门用户可以上传本省报表。")])
     return html.Div(
         [
-            html.H2(f"上传报表（{division_name(viewer.province_code)}）"),
+            html.H1(f"上传报表（{division_name(viewer.province_code)}）"),
             html.Div(
                 [
                     html.A(
@@ -174,10 +174,11 @@ def layout(**query: str) -> html.Div:
             # is dropped and the required input stops the submit.
             dcc.Markdown(UPLOAD_FORM_HTML, dangerously_allow_html=True),
             dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),
-            html.Div(id=ids.UPLOAD_STATUS, className="result"),
+            # Announced when it changes (a screen reader hears the outcome the polling brings).
+            html.Div(id=ids.UPLOAD_STATUS, className="result", role="status"),
             # The check's findings, once there is a file to have checked (an empty grid before is only noise).
             html.Div(
-                [html.H3("校验结果"), grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS)], hidden="job" not in query
+                [html.H2("校验结果"), grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS)], hidden="job" not in query
             ),
         ]
     )

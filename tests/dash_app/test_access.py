@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import re
 import time
@@ -602,6 +603,42 @@ def test_every_page_renders_for_its_roles(app, user, path, component):
     response = render_page(app, client_of(app, user), path)
     assert response.status_code == 200
     assert component in response.text and ids.PAGE_REFUSED not in response.text
+
+
+def headings(node: Any) -> list[str]:
+    """The heading levels of a rendered layout (Dash's JSON of components), in document order: ["H1", "H2", …]."""
+    if isinstance(node, list):
+        return [level for child in node for level in headings(child)]
+    if not isinstance(node, dict):
+        return []
+    own = (
+        [node["type"]]
+        if node.get("namespace") == "dash_html_components" and re.fullmatch(r"H[1-6]", node.get("type", ""))
+        else []
+    )
+    inside = node["props"] if "props" in node else node  # a component's props, or the response around the layout
+    return own + [level for value in inside.values() for level in headings(value)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda page: page.PATH)
+def test_each_page_has_one_h1_and_its_headings_skip_no_level(app, page):
+    # Pages began at h2 (no h1): a screen reader's outline had no page title.
+    user = next(u for u, role, _ in USERS if role in page.ROLES)
+    layout = json.loads(render_page(app, client_of(app, user), page.PATH).text)
+    levels = [int(level[1:]) for level in headings(layout)]
+    assert levels and levels[0] == 1 and levels.count(1) == 1, levels
+    assert all(later - earlier <= 1 for earlier, later in itertools.pairwise(levels)), levels
+
+
+def test_a_changing_outcome_is_announced_to_screen_readers(app):
+    upload = render_page(app, client_of(app, "guangdong"), "/upload").text
+    review = render_page(app, client_of(app, "planner"), "/submissions").text
+    for text, component in ((upload, ids.UPLOAD_STATUS), (review, ids.SUBMISSIONS_REVIEW_RESULT)):
+        assert re.search(
+            f'"id": ?"{component}"[^}}]*"role": ?"status"|"role": ?"status"[^}}]*"id": ?"{component}"', text
+        )
+    refused = client_of(app).post("/login", data={"username": "guangdong", "password": "wrong-password-1"})
+    assert 'role="alert"' in refused.text
 
 
 def ids_module_names() -> set[str]:

@@ -698,6 +698,9 @@ def test_central_units_findings_are_not_beijing_s(app, site):
     before = transitions(site)
     assert message_of(act(app, client, central, "开始整改")) == "无权操作该问题。"
     assert transitions(site) == before
+    # The form sent with no finding chosen says so (it said 无权操作该问题, as if refused).
+    for nothing in ("", "  "):
+        assert message_of(act(app, client, nothing, "开始整改")) == "请先在上表中点选问题，或填写问题编号。"
 
 
 def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
