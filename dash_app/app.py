@@ -133,9 +133,11 @@ def create_app(settings: Settings) -> Dash:
     app.layout = html.Div(
         [
             dcc.Location(id=ids.URL),
+            # The first stop of the Tab key: past the navigation to the page (shown only while it has the focus).
+            html.A("跳到正文", href=f"#{ids.MAIN}", className="skip-link"),
             html.Div(id=ids.NAV),
             html.Div(id=ids.STAMP, className="stamp"),
-            html.Main(dash.page_container, className="content"),
+            html.Main(dash.page_container, id=ids.MAIN, className="content", tabIndex="-1"),
         ]
     )
 

@@ -5,6 +5,8 @@ component that exists only in some states of a page (the scoring form, its field
 
 URL = "url"
 NAV = "nav"
+# The page's own content, where the skip link (跳到正文) takes the keyboard past the navigation.
+MAIN = "main-content"
 NAV_USER = "nav-user"
 NAV_LOGOUT = "nav-logout"
 STAMP = "data-stamp"

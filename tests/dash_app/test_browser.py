@@ -403,6 +403,19 @@ def test_a_province_user_cannot_see_or_fetch_another_province(browsing, chromium
     browsing.expect_refusals()
 
 
+def test_the_first_tab_offers_to_skip_the_navigation_to_the_page(browsing):
+    page = browsing.sign_in("planner", "/coverage")
+    wait_for_grid(page, ids.COVERAGE_GRID, rows=True)
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "跳到正文"
+    box = page.locator(".skip-link").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["y"] >= 0  # seen while it has the focus, off-screen otherwise
+    page.keyboard.press("Enter")
+    page.wait_for_function("id => document.activeElement.id === id", arg=ids.MAIN)
+    page.keyboard.press("Tab")  # on into the page, not back through the navigation
+    assert page.evaluate(f"document.getElementById('{ids.MAIN}').contains(document.activeElement)")
+
+
 # --- the audit log ---------------------------------------------------------------------------------------------------
 
 
