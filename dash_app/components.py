@@ -81,6 +81,34 @@ def graph(graph_id: str, *, config: dict[str, Any] | None = None, **props: Any) 
     )
 
 
+def figure_table(
+    summary: str, header: list[str], rows: list[list[Any]], *, numeric: tuple[int, ...] = ()
+) -> html.Details:
+    """A chart's figures as a table folded under it (`summary` its visible line; `numeric`, the columns aligned as
+    numbers): exact values, and for the keyboard and screen readers what the chart says by shape and colour."""
+    return html.Details(
+        [
+            html.Summary(summary),
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [html.Th(h, className="number" if i in numeric else None) for i, h in enumerate(header)]
+                        )
+                    ),
+                    html.Tbody(
+                        [
+                            html.Tr([html.Td(c, className="number" if i in numeric else None) for i, c in enumerate(r)])
+                            for r in rows
+                        ]
+                    ),
+                ],
+                className="score-table figure-table",
+            ),
+        ]
+    )
+
+
 def page_url() -> dcc.Location:
     """Where a page writes its filters (the query string) without reloading: a link then reproduces the view."""
     return dcc.Location(id=ids.PAGE_URL, refresh=False)

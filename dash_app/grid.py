@@ -350,9 +350,14 @@ def grid_block(
                         "domLayout": "autoHeight",
                         "enableCellTextSelection": True,
                         "tooltipShowDelay": 300,
+                        # Tab leaves the grid instead of walking its every cell (the arrow keys move within it).
+                        "tabToNextCell": {"function": "false"},
+                        "tabToNextHeader": {"function": "false"},
                         **sizing,
                         "localeText": {**GRID_LOCALE, "noRowsToShow": empty} if empty else GRID_LOCALE,
                     },
+                    # Enter on a cell does what a click does (grid_formats.js).
+                    eventListeners={"cellKeyDown": ["enterAsClick(params, setGridProps)"]},
                     style={"height": None},
                     **options,
                     className="ag-theme-alpine fitted-grid" if fit_width else "ag-theme-alpine",

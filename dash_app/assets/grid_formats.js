@@ -27,6 +27,30 @@
     return m ? funcs.zhDate(value) + " " + m[4] + ":" + m[5] : funcs.zhDate(value);
   };
 
+  /* Enter on a grid's focused cell does what a click does (dash-ag-grid calls this from the grid's cellKeyDown):
+     a link in the cell is followed, otherwise the grid's cellClicked is set as a click sets it, so a row's
+     drill-down or detail is open to the keyboard too. */
+  funcs.enterAsClick = function (params, setGridProps) {
+    var event = params.event;
+    if (!event || event.key !== "Enter" || event.defaultPrevented || !params.column || !params.node) {
+      return;
+    }
+    var link = event.target && event.target.querySelector ? event.target.querySelector("a[href]") : null;
+    if (link) {
+      link.click();
+      return;
+    }
+    setGridProps({
+      cellClicked: {
+        value: params.value,
+        colId: params.column.getColId(),
+        rowIndex: params.rowIndex,
+        rowId: params.node.id,
+        timestamp: Date.now(),
+      },
+    });
+  };
+
   window.dash_clientside = Object.assign({}, window.dash_clientside);
   window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
     /* "（筛选后 12 条）" beside the grid's count while a filter hides rows (a pinned 合计 row stays the whole's:

@@ -44,7 +44,7 @@ COLUMNS = [
     Column("after_state", "变更后", clip=True),
     Column("reason", "原因或说明", clip=True),
 ]
-DETAIL_HINT = "点击一行，在此查看该事件的完整记录：变更前后逐项列出。"
+DETAIL_HINT = "点击一行（或用方向键选中后按回车），在此查看该事件的完整记录：变更前后逐项列出。"
 
 
 def _day(value: Any, label: str) -> date | None:

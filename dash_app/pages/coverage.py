@@ -256,7 +256,7 @@ def level_hint(code: str | None) -> str:
     division = known_division(code)
     if division is not None and division.level == "county":
         return "区县是最低一级，不再下钻：下方列出该区县未报送和名录外报送的单位。"
-    hint = "点击一行进入下一级（区县一行列出该区县的单位）；“本级”为直属本级的单位，“合计”为本级及以下全部单位。"
+    hint = "点击一行（或用方向键选中后按回车）进入下一级（区县一行列出该区县的单位）；“本级”为直属本级的单位，“合计”为本级及以下全部单位。"
     return hint + ("“中央”一行为三个中央报送渠道（直接报国家档案局）。" if code is None else "")
 
 

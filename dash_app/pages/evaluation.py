@@ -20,10 +20,10 @@ from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, STANDAR
 from census_schema.supervision.forms import DEFAULT_WORKING_DAYS
 from dash_app import ids
 from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
-from dash_app.components import dropdown, graph, labelled, page_url, query_string, query_value
+from dash_app.components import dropdown, figure_table, graph, labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
-from dash_app.formatting import format_datetime
+from dash_app.formatting import format_datetime, format_pct, format_value, share_pct
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.supervision import issue_findings, save_scores, withdraw_findings
 from supervision.scoring import EvaluationInvalid, ScoreProblem, check_sheet_values
@@ -183,6 +183,7 @@ def layout(**query: str) -> html.Div:
         html.Div(
             [
                 graph(ids.EVALUATION_RADAR),
+                html.Div(id=ids.EVALUATION_RADAR_TABLE),
                 grid_block(ids.EVALUATION_ITEMS_GRID, ITEM_COLUMNS, page_size=100, fit_width=True),
             ],
             style=None if _national(viewer) else {"display": "none"},
@@ -516,6 +517,23 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     )
 
 
+def area_table(areas: list[dict[str, Any]]) -> html.Details | None:
+    """The radar's figures as a table: each area's points, its maximum and their share (none before the evaluation
+    is complete)."""
+    if not areas:
+        return None
+    rows = [
+        [
+            a["area_name"],
+            format_value(a["subtotal"]),
+            format_value(a["max_points"]),
+            format_pct(share_pct(a["subtotal"], a["max_points"]), 1),
+        ]
+        for a in areas
+    ]
+    return figure_table("以表格查看各方面得分", ["方面", "得分", "满分", "得分率"], rows, numeric=(1, 2, 3))
+
+
 def read_score_texts(texts: Mapping[str, Any]) -> tuple[dict[str, Decimal | None], dict[str, str]]:
     """The scores typed into the form: a number (full-width digits and a decimal comma tolerated) or empty; text
     that is not a number is a problem of its field, never an empty score."""
@@ -712,18 +730,19 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     @app.callback(
         Output(ids.EVALUATION_RADAR, "figure"),
+        Output(ids.EVALUATION_RADAR_TABLE, "children"),
         Output(ids.EVALUATION_REPORT_LINK, "children"),
         Input(ids.EVALUATION_ARCHIVE, "value"),
         Input(ids.EVALUATION_RESULT, "children"),
     )
-    def show_archive(archive_code: str | None, _: Any) -> tuple[Any, Any]:
+    def show_archive(archive_code: str | None, _: Any) -> tuple[Any, Any, Any]:
         viewer = current_viewer()
         if not _national(viewer) or not may_open(context, viewer, archive_code):
-            return empty_figure("在上表点击一家档案馆或从列表中选择，查看各方面得分率。"), ""
+            return empty_figure("在上表点击一家档案馆或从列表中选择，查看各方面得分率。"), None, ""
         with context.reader.cursor() as con:
             areas = query_area_results(con, archive_code=archive_code)
         link = html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_REPORT_DOWNLOAD)
-        return build_radar(areas, "各方面得分率"), link
+        return build_radar(areas, "各方面得分率"), area_table(areas), link
 
     @app.callback(
         Output(ids.EVALUATION_ISSUE_PREVIEW, "children"),

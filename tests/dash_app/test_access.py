@@ -172,7 +172,12 @@ QUALITY_GRIDS = (
     ids.QUALITY_OUTLIERS_GRID,
     ids.QUALITY_DUPLICATES_GRID,
 )
-OVERVIEW = [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children"), (ids.OVERVIEW_PROVINCE, "children")]
+OVERVIEW = [
+    (ids.OVERVIEW_MAP, "figure"),
+    (ids.OVERVIEW_CARDS, "children"),
+    (ids.OVERVIEW_PROVINCE, "children"),
+    (ids.OVERVIEW_TABLE, "children"),
+]
 PAGES_CONTENT = [("_pages_content", "children"), ("_pages_store", "data")]
 
 
@@ -390,6 +395,9 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     assert "9,000" in cards and "18,000" not in cards
     panel = json.dumps(returned(response, ids.OVERVIEW_PROVINCE, "children"), ensure_ascii=False)
     assert "广东省数据质量" in panel and "广东省规划指标" in panel and "广西" not in panel
+    # The map's table under it: the same prefectures, each with its figure and its way one level down.
+    table = json.dumps(returned(response, ids.OVERVIEW_TABLE, "children"), ensure_ascii=False)
+    assert "广州市" in table and "/coverage?division=440100" in table and "4501" not in table
     assert "广东省普查总览" in render_page(app, client_of(app, "guangdong"), "/").text
     planner = overview(app, "planner")
     assert "18,000" in json.dumps(returned(planner, ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)

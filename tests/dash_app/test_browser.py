@@ -416,6 +416,22 @@ def test_the_first_tab_offers_to_skip_the_navigation_to_the_page(browsing):
     assert page.evaluate(f"document.getElementById('{ids.MAIN}').contains(document.activeElement)")
 
 
+def test_the_keyboard_drills_down_a_grid_row_and_tab_leaves_the_grid(browsing):
+    page = browsing.sign_in("planner", "/coverage")
+    wait_for_grid(page, ids.COVERAGE_GRID, rows=True)
+    header = f"#{ids.COVERAGE_GRID} .ag-header-cell[col-id='name']"
+    page.focus(header)
+    page.keyboard.press("Tab")  # on past the grid's cells (to its pager), not through each of them
+    assert page.evaluate("!document.activeElement.closest('.ag-cell, .ag-header-cell')")
+    page.focus(header)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")  # the arrows move within the grid
+    row = page.evaluate("document.activeElement.closest('.ag-row').getAttribute('row-id')")
+    assert row == shown_rows(page, ids.COVERAGE_GRID)[1]["shown_code"]
+    page.keyboard.press("Enter")  # as a click: one level down
+    page.wait_for_url(f"**/coverage?division={row}")
+
+
 # --- the audit log ---------------------------------------------------------------------------------------------------
 
 

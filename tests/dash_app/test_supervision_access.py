@@ -381,11 +381,13 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
 
     # Nor does anything else on the page show the archive's scores.
     radar = post(
-        app, client, [(ids.EVALUATION_RADAR, "figure"), (ids.EVALUATION_REPORT_LINK, "children")],
+        app, client,
+        [(ids.EVALUATION_RADAR, "figure"), (ids.EVALUATION_RADAR_TABLE, "children"), (ids.EVALUATION_REPORT_LINK, "children")],
         [(ids.EVALUATION_ARCHIVE, "value", unassigned), (ids.EVALUATION_RESULT, "children", None)],
     )  # fmt: skip
     figure = returned(radar, ids.EVALUATION_RADAR, "figure")
     assert figure["data"] == [] and returned(radar, ids.EVALUATION_REPORT_LINK, "children") == ""  # a message, no data
+    assert returned(radar, ids.EVALUATION_RADAR_TABLE, "children") is None
     items = load_grid(app, client, ids.EVALUATION_ITEMS_GRID, unassigned, None)
     assert returned(items, ids.EVALUATION_ITEMS_GRID, "rowData") == []
     for response in (form, radar, items):

@@ -36,6 +36,7 @@ from flows.ingest import IngestRequest, ingest_workbook
 from tests.checks.builders import make_uscc
 from tests.dash_app.conftest import PROVINCE_HOLDERS, password_of, province_rows, province_workbook
 from tests.dash_app.test_access import (
+    OVERVIEW,
     callback_key,
     client_of,
     export_grid,
@@ -397,7 +398,7 @@ def test_an_unknown_map_metric_is_a_bad_request(app):
     response = post(
         app,
         client_of(app, "planner"),
-        [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children"), (ids.OVERVIEW_PROVINCE, "children")],
+        OVERVIEW,
         [(ids.OVERVIEW_METRIC, "value", "no-such-metric"), (ids.URL, "search", "")],
     )
     assert response.status_code == 400 and "未知的地图指标" in response.text
