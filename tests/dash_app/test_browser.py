@@ -432,6 +432,14 @@ def test_the_keyboard_drills_down_a_grid_row_and_tab_leaves_the_grid(browsing):
     page.wait_for_url(f"**/coverage?division={row}")
 
 
+def test_a_drop_down_is_named_by_its_label_and_its_value(browsing):
+    page = browsing.sign_in("planner")
+    page.wait_for_selector(f"#{ids.OVERVIEW_MAP} path.choroplethlocation")
+    # Dash 4 names it by its value alone (普查覆盖率（%）); a screen reader hears what it chooses first.
+    for name in ("地图指标 普查覆盖率（%）", "分类查看 按普查对象类型"):
+        page.get_by_role("button", name=name, exact=True).wait_for(state="attached", timeout=5000)
+
+
 # --- the audit log ---------------------------------------------------------------------------------------------------
 
 

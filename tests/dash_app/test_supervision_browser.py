@@ -137,6 +137,11 @@ def error_slot(code: str) -> str:
     return f"div[id='{dom_id}']"
 
 
+SCORE_A112 = "input[id='{}']".format(
+    json.dumps({"type": ids.EVALUATION_SCORE, "item": "A1.1.2"}, sort_keys=True, separators=(",", ":"))
+)
+
+
 def subtotal(page: Any, area: str) -> str:
     dom_id = json.dumps({"type": ids.EVALUATION_SUBTOTAL, "area": area}, sort_keys=True, separators=(",", ":"))
     return page.inner_text(f"span[id='{dom_id}']")
@@ -205,6 +210,13 @@ def test_an_evaluator_is_told_what_is_wrong_with_a_score_on_leaving_its_field_wi
         arg=[error_slot("A1.1.2"), "得分须在 0 至该评分项满分之间。（填写 12，满分 10）"],
     )
     assert page.inner_text(f"#{ids.EVALUATION_RESULT}") == ""  # nothing was saved to say so
+    # The field is marked invalid and described by its error: heard again when it is next focused.
+    page.wait_for_function("sel => document.querySelector(sel).getAttribute('aria-invalid') === 'true'", arg=SCORE_A112)
+    described = page.evaluate(
+        "sel => document.getElementById(document.querySelector(sel).getAttribute('aria-describedby')).textContent",
+        SCORE_A112,
+    )
+    assert described == "得分须在 0 至该评分项满分之间。（填写 12，满分 10）"
     screenshot(page, "evaluation-live-error")
     field.fill("9.75")
     field.press("Enter")
@@ -215,6 +227,9 @@ def test_an_evaluator_is_told_what_is_wrong_with_a_score_on_leaving_its_field_wi
     field.fill("9.5")
     field.press("Tab")
     page.wait_for_function("sel => document.querySelector(sel).textContent === ''", arg=error_slot("A1.1.2"))
+    page.wait_for_function(
+        "sel => document.querySelector(sel).getAttribute('aria-invalid') === 'false'", arg=SCORE_A112
+    )
     assert page.inner_text(f"#{ids.EVALUATION_RESULT}") == ""
     assert read(site, query_scores, archive, "evaluator") == before  # judged, never saved
     assert browsing.failed == []

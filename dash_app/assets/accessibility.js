@@ -1,0 +1,42 @@
+/* What Dash's components do not say to assistive technology, added to the page as it renders (Dash 4's drop-down
+   and input take no aria properties). The ids and attributes Dash writes do not change, so React leaves these. */
+(function () {
+  var count = 0;
+
+  /* A drop-down names itself by its current value alone (aria-labelledby its value's ids): a screen reader heard
+     普查覆盖率（%） without 地图指标. One inside a visible label (components.labelled) gets the label first. */
+  function nameDropdowns() {
+    document.querySelectorAll("label button.dash-dropdown[aria-labelledby]").forEach(function (button) {
+      var label = button.closest("label").querySelector(".field-label");
+      if (!label) { return; }
+      if (!label.id) { label.id = "dropdown-label-" + (++count); }
+      var names = button.getAttribute("aria-labelledby");
+      if (names.split(" ")[0] !== label.id) { button.setAttribute("aria-labelledby", label.id + " " + names); }
+    });
+  }
+
+  /* A field whose row shows an error (.field-error, announced as it appears) is marked invalid and described by it,
+     so the error is heard again when the field is next focused. */
+  function describeFieldErrors() {
+    document.querySelectorAll("tr .field-error[id]").forEach(function (slot) {
+      var field = slot.closest("tr").querySelector("input[type=text]");
+      if (!field) { return; }
+      var invalid = String(slot.textContent.trim() !== "");
+      if (field.getAttribute("aria-describedby") !== slot.id) { field.setAttribute("aria-describedby", slot.id); }
+      if (field.getAttribute("aria-invalid") !== invalid) { field.setAttribute("aria-invalid", invalid); }
+    });
+  }
+
+  var pending = false;
+  new MutationObserver(function () {
+    if (pending) { return; }
+    pending = true;
+    window.requestAnimationFrame(function () {
+      pending = false;
+      nameDropdowns();
+      describeFieldErrors();
+    });
+  }).observe(document.documentElement, {
+    childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["aria-labelledby"],
+  });
+})();
