@@ -262,10 +262,13 @@ def layout(
                     ),
                     labelled(
                         "佐证材料",
+                        # One Tab stop, the upload's own file input (invisible): a button inside was a second one;
+                        # the look of a button shows the input's focus (app.css).
                         dcc.Upload(
-                            html.Button("选择文件", className="button-secondary", type="button"),
+                            html.Span("选择文件", className="button-secondary"),
                             id=ids.INSPECTIONS_EVIDENCE,
                             max_size=MAX_EVIDENCE_BYTES,
+                            className="file-picker",
                         ),
                     ),
                     html.Button("提交", id=ids.INSPECTIONS_APPLY),

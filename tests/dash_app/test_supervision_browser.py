@@ -306,6 +306,13 @@ def test_a_finding_s_history_reads_whole_at_1400_px_before_and_after_an_action_a
     page.click(f"#{ids.INSPECTIONS_ACTION}")
     page.get_by_role("option", name=f"{FindingAction.SUBMIT} → {FindingStatus.SUBMITTED}").click()
     page.fill(f"#{ids.INSPECTIONS_MEASURES}", "已将全部待整改案卷重新登记入库，并补建温湿度记录台账。")
+    # The evidence picker is one Tab stop, its file input (a button inside it was a second, doing nothing).
+    tab_stops = page.evaluate(
+        "id => Array.from(document.getElementById(id).querySelectorAll('*')).filter(e => e.tabIndex >= 0)"
+        ".map(e => e.tagName + ':' + (e.type || ''))",
+        ids.INSPECTIONS_EVIDENCE,
+    )
+    assert tab_stops == ["INPUT:file"]
     page.set_input_files(f"#{ids.INSPECTIONS_EVIDENCE} input[type=file]", str(evidence))
     page.click(f"#{ids.INSPECTIONS_APPLY}")
     page.wait_for_function(
