@@ -27,6 +27,22 @@
     });
   }
 
+  /* After a link opens another page (the address's path changes, the app does not reload), the keyboard's focus
+     was left on the page's body and nothing was announced: it moves to the new page's title. A changed query (a
+     filter written to the address, a drill-down) keeps the focus where it is. */
+  var shownPath = window.location.pathname, shownTitle = null;
+  function focusNewPage() {
+    var heading = document.querySelector("#main-content h1");
+    if (!heading) { return; }
+    var path = window.location.pathname, title = heading.textContent;
+    if (shownTitle === null) { shownPath = path; shownTitle = title; return; }
+    if (path === shownPath || title === shownTitle) { return; }
+    shownPath = path;
+    shownTitle = title;
+    heading.tabIndex = -1;
+    heading.focus({ preventScroll: true });
+  }
+
   var pending = false;
   new MutationObserver(function () {
     if (pending) { return; }
@@ -35,6 +51,7 @@
       pending = false;
       nameDropdowns();
       describeFieldErrors();
+      focusNewPage();
     });
   }).observe(document.documentElement, {
     childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["aria-labelledby"],

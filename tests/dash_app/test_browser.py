@@ -432,6 +432,18 @@ def test_the_keyboard_drills_down_a_grid_row_and_tab_leaves_the_grid(browsing):
     page.wait_for_url(f"**/coverage?division={row}")
 
 
+def test_a_link_to_another_page_takes_the_keyboard_to_its_title(browsing):
+    page = browsing.sign_in("planner")
+    page.wait_for_selector(f"#{ids.OVERVIEW_MAP} path.choroplethlocation")
+    page.get_by_role("link", name="数据质量", exact=True).focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/quality")
+    # Not left on the page's body: the new page's title has the focus (a screen reader reads it).
+    page.wait_for_function(
+        "() => document.activeElement.tagName === 'H1' && document.activeElement.textContent === '数据质量'"
+    )
+
+
 def test_a_drop_down_is_named_by_its_label_and_its_value(browsing):
     page = browsing.sign_in("planner")
     page.wait_for_selector(f"#{ids.OVERVIEW_MAP} path.choroplethlocation")
