@@ -20,6 +20,9 @@ TOPOJSON_URL = "/assets/topojson/"
 SOUTH_SEA_LINE = Path(__file__).parent / "assets" / "china_south_sea_line.geojson"
 NO_DATA_COLOR = "#d9d9d9"
 FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, sans-serif"
+TEXT_COLOUR = "#1f2933"  # the pages' body text
+# Blues from its lightest to its middle (#4f9bd0): the body text reads on each at 4.8:1 or more.
+HEATMAP_BLUES = [[0.0, "#f7fbff"], [0.5, "#c6dbef"], [1.0, "#4f9bd0"]]
 # Every graph: plotly's zh-CN locale (assets/plotly-locale-zh-cn.js), no Plotly logo and none of the buttons that
 # send a chart to Plotly's cloud; a downloaded picture named in Chinese.
 GRAPH_CONFIG: dict[str, Any] = {
@@ -414,7 +417,10 @@ def build_heatmap(
             text=text,
             texttemplate="%{text}",
             hovertemplate="%{y}｜%{x}：%{text}<extra></extra>",
-            colorscale="Blues",
+            # The light half of Blues, under dark text: at least 4.8:1 in every cell (plotly's own choice of black
+            # or white text fell to ~3:1 on the middle blues).
+            colorscale=HEATMAP_BLUES,
+            textfont={"color": TEXT_COLOUR},
             showscale=False,
             hoverongaps=False,
         )

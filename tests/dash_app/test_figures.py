@@ -16,6 +16,7 @@ from dash_app.figures import (
     MAP_HEIGHT_PX,
     MAP_TOP_PX,
     MAP_WIDTH_PX,
+    TEXT_COLOUR,
     build_breakdown_figure,
     build_choropleth,
     build_heatmap,
@@ -138,3 +139,26 @@ def test_a_line_chart_s_unit_is_read_in_its_title_and_hover_not_on_a_turned_axis
     figure = build_lines({"全国": [(2024, 135), (2025, 142)]}, "全国示范数字档案馆（个）", unit="个")
     assert figure.layout.yaxis.title.text is None and figure.layout.title.text.endswith("（个）")
     assert figure.data[0].hovertemplate.endswith(" 个<extra></extra>")
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    """WCAG 2.1's contrast ratio of two #rrggbb colours."""
+
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    light, dark = sorted((luminance(first), luminance(second)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+def test_a_heatmap_s_figures_read_at_4_5_to_1_on_every_cell_colour():
+    # plotly's own black-or-white text fell to ~3:1 on the middle blues of the full Blues scale.
+    figure = build_heatmap(["广东省", "广西壮族自治区"], ["档案馆数"], [[1.0], [2.0]], "指标")
+    trace = figure.data[0]
+    text = trace.textfont.color
+    stops = [colour for _, colour in trace.colorscale]
+    assert text == TEXT_COLOUR and len(stops) >= 2
+    assert min(contrast_ratio(text, colour) for colour in stops) >= 4.5
+    assert contrast_ratio("#ffffff", "#6baed6") < 4.5  # the check can fail: white on the middle blue does
