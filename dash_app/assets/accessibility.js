@@ -43,6 +43,20 @@
     heading.focus({ preventScroll: true });
   }
 
+  /* Enter on a grid's row that re-renders the grid (a drill-down one level down) left the focus on the page's body:
+     once the grid shows its new rows, the focus goes to its first cell, for the arrows and Enter to go on. */
+  function refocusGrid() {
+    var wanted = window.archiveCensusRefocus;
+    if (!wanted) { return; }
+    if (Date.now() - wanted.at > 10000) { window.archiveCensusRefocus = null; return; }
+    if (document.activeElement && document.activeElement !== document.body) { return; }
+    var cell = document.querySelector(
+      "#" + CSS.escape(wanted.grid) + " .ag-center-cols-container .ag-row[row-index='0'] .ag-cell");
+    if (!cell) { return; }
+    window.archiveCensusRefocus = null;
+    cell.focus();
+  }
+
   var pending = false;
   new MutationObserver(function () {
     if (pending) { return; }
@@ -52,6 +66,7 @@
       nameDropdowns();
       describeFieldErrors();
       focusNewPage();
+      refocusGrid();
     });
   }).observe(document.documentElement, {
     childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["aria-labelledby"],

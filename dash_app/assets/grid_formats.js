@@ -40,6 +40,9 @@
       link.click();
       return;
     }
+    // If the row's answer re-renders the grid (a drill-down), the focus goes back to its first cell (accessibility.js).
+    var host = event.target.closest && event.target.closest(".ag-theme-alpine[id]");
+    window.archiveCensusRefocus = host ? { grid: host.id, at: Date.now() } : null;
     setGridProps({
       cellClicked: {
         value: params.value,
