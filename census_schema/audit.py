@@ -41,6 +41,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "rejected": "未通过校验",
     "accept": "审核通过",
     "return": "退回",
+    "keep": "沿用审核结论",
     "save_draft": "保存草稿",
     "submit": "提交评分",
     "open": "开启",

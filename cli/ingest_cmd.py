@@ -24,6 +24,7 @@ from flows.ingest import (
     REFUSED_STATUSES,
     STAGE_LABELS,
     IngestRequest,
+    describe_kept_review,
     describe_rejudged,
     prefetch_validation,
     run_directly,
@@ -76,6 +77,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
         lines.append(f"提交编号：{result['submission_id']}")
     if result.get("returns_rejudged"):
         lines.append(f"{describe_rejudged(result['returns_rejudged'])}。")
+    if result.get("review_kept"):
+        lines.append(f"{describe_kept_review(result['review_kept'])}。")
     lines += _describe_conflicts(result.get("conflicts") or [])
     lines += _describe_shrink(result.get("shrink"), status)
     for failure in result["failures"][:SHOWN_FAILURES]:

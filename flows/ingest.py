@@ -39,6 +39,7 @@ from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
+    fetch_kept_review,
     fetch_loaded_rows,
     fetch_recorded_outcome,
     fetch_register_usccs,
@@ -121,6 +122,8 @@ class IngestOutcome:
     conflicts: list[dict[str, Any]] = field(default_factory=list)
     # A register's load: the current census returns compared with it whose warnings against it changed.
     returns_rejudged: int = 0
+    # The review progress kept from the return this one superseded, its rows being the same (已审核, 待国家局审核).
+    review_kept: str | None = None
 
     @property
     def errors(self) -> int:
@@ -161,6 +164,7 @@ class IngestOutcome:
             "shrink": self.shrink.to_json() if self.shrink else None,
             "conflicts": self.conflicts,
             "returns_rejudged": self.returns_rejudged,
+            "review_kept": self.review_kept,
             "failures": [f.to_json() for f in self.failures],  # in the workbook's order (in_workbook_order)
         }
 
@@ -309,6 +313,11 @@ def describe_rejudged(count: int, *, by_review: bool = False) -> str:
     """The sentence telling an uploader (or a reviewer of a register) how many current returns' warnings changed."""
     basis = "审核后的名录" if by_review else "本名录"
     return f"已按{basis}重新核对现行普查表：{count:,} 份报表的名录相关警告有变化"
+
+
+def describe_kept_review(progress: str) -> str:
+    """The sentence telling an uploader that the return kept the review of the one it replaced."""
+    return f"与所替换的报表逐行逐项相同（同一份数据另存），沿用其审核进度：{progress}"
 
 
 def rejudge_current_returns(
@@ -472,6 +481,7 @@ def ingest_workbook(
             merged=identity.merged,
         )
     submission_id = None
+    kept: str | None = None  # the review progress an accepted return kept (load_submission: the same rows)
     rejudged: list[int] = []  # set by the load of an upload REJUDGED_AFTER names
     judged_again: list[bool] = []  # set by the load of a census return whose registers changed since validation
     if not request.dry_run and not unconfirmed:
@@ -514,6 +524,9 @@ def ingest_workbook(
             with store.reader() as con:  # the warnings as recorded now, not as validated
                 _, recorded = fetch_recorded_outcome(con, submission_id)
             failures = in_workbook_order(recorded, book.sheets)
+        if submission_id is not None and not raced and status == "accepted" and book.reviewed and book.supersedes:
+            with store.reader() as con:
+                kept = fetch_kept_review(con, submission_id)
         if raced:
             return IngestOutcome(
                 "duplicate",
@@ -540,4 +553,5 @@ def ingest_workbook(
         shrink,
         conflicts,
         rejudged[0] if rejudged else 0,
+        kept,
     )

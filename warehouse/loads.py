@@ -15,8 +15,8 @@ import pyarrow as pa
 
 from census_schema.audit import AuditKind
 from census_schema.failures import Failure, Severity
-from census_schema.forms import get_form, get_workbook_form
-from census_schema.scopes import Scope, ScopeKind
+from census_schema.forms import Form, get_form, get_workbook_form
+from census_schema.scopes import APPROVED, PENDING, Scope, ScopeKind, review_label
 from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.inspections import load_inspection_sheets
@@ -185,7 +185,14 @@ def _record(
                 return existing, True
         if accepted and check is not None:
             check(con)
+        previous = None
         if accepted and book.supersedes and scope is not None:
+            previous = con.execute(
+                "SELECT submission_id, review_state, review_stage FROM submissions "
+                "WHERE kind = ? AND scope_kind = ? AND scope_code = ? AND round_id = ? AND status = 'accepted' "
+                "AND is_current",
+                [submission.kind, scope.kind.value, scope.code, submission.round_id],
+            ).fetchone()
             con.execute(
                 "UPDATE submissions SET is_current = false, superseded_by = ?, superseded_at = ? "
                 "WHERE kind = ? AND scope_kind = ? AND scope_code = ? AND round_id = ? AND status = 'accepted' "
@@ -203,7 +210,66 @@ def _record(
             if after is not None:
                 after(con)
         _audit_submission(con, submission_id, submission)
+        if previous is not None and book.reviewed and scope is not None:
+            _keep_review_of_same_rows(con, book.sheets, submission_id, submission.submitted_by, previous, scope)
     return submission_id, False
+
+
+def _keep_review_of_same_rows(
+    con: duckdb.DuckDBPyConnection,
+    forms: Sequence[Form],
+    submission_id: str,
+    submitted_by: str,
+    previous: tuple[str, str, str],
+    scope: Scope,
+) -> None:
+    """A return whose rows are those of the one it supersedes, cell for cell at the same Excel rows (the same data
+    saved again: other bytes), keeps that one's review progress (accepted by the province, or 已审核) instead of
+    starting again; said in its review history and the audit log. A returned one starts again, as any new file."""
+    previous_id, state, stage = previous
+    progressed = state == APPROVED or (state == PENDING and stage != scope.first_review_level)
+    if not progressed or not _same_rows(con, forms, previous_id, submission_id):
+        return
+    first = review_label(PENDING, scope.first_review_level)
+    kept = review_label(state, stage)
+    reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"
+    con.execute(
+        "UPDATE submissions SET review_state = ?, review_stage = ? WHERE submission_id = ?",
+        [state, stage, submission_id],
+    )
+    con.execute(
+        "INSERT INTO submission_reviews (submission_id, changed_at, changed_by, from_state, to_state, reason, "
+        "review_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [submission_id, utc_now(), submitted_by, first, kept, reason, stage],
+    )
+    record_event(
+        con, AuditKind.REVIEW, "keep", actor=submitted_by, target=submission_id,
+        before={"review_state": first}, after={"review_state": kept}, reason=reason,
+    )  # fmt: skip
+
+
+def fetch_kept_review(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
+    """The review progress a just-loaded return kept from the one it superseded (same rows), or None: at load time
+    a return's only review history can be that."""
+    row = con.execute(
+        "SELECT to_state FROM submission_reviews WHERE submission_id = ? ORDER BY changed_at LIMIT 1", [submission_id]
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def _same_rows(con: duckdb.DuckDBPyConnection, forms: Sequence[Form], first_id: str, second_id: str) -> bool:
+    """Whether two submissions loaded the same rows into every sheet's raw table: every field, sheet and Excel row."""
+    for form in forms:
+        # The table name is derived from the registered form kind through the identifier allow-list.
+        table = quote_identifier(raw_table_name(form.kind))
+        rows = f"SELECT * EXCLUDE (submission_id, loaded_at) FROM {table} WHERE submission_id = ?"  # noqa: S608
+        found = con.execute(
+            f"SELECT count(*) FROM (({rows} EXCEPT ALL {rows}) UNION ALL ({rows} EXCEPT ALL {rows}))",  # noqa: S608
+            [first_id, second_id, second_id, first_id],
+        ).fetchone()
+        if found is None or found[0]:
+            return False
+    return True
 
 
 def _audit_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: NewSubmission) -> None:

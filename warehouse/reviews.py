@@ -3,7 +3,8 @@
 A return of a prefecture or county is reviewed first by its province (待省级审核), then by the national bureau
 (待国家局审核); a province-wide return and a central channel's return only by the national bureau. Either level
 accepts, or returns with a reason (已退回): a returned return leaves the figures and its uploader sees why. 已审核
-is final: a correction arrives as a new file, which supersedes the reviewed one and starts again. A returned return
+is final: a correction arrives as a new file, which supersedes the reviewed one and starts again (the same rows
+saved again keep the progress they had: `warehouse.loads`). A returned return
 may still be accepted by the level that returned it, when the uploader shows the data was right after all.
 """
 

@@ -19,7 +19,7 @@ from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.uploads import UPLOAD_KINDS, UploadJob
-from flows.ingest import describe_rejudged
+from flows.ingest import describe_kept_review, describe_rejudged
 
 PATH = "/upload"
 NAME = "上传报表"
@@ -79,6 +79,8 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     if result.get("returns_rejudged"):
         # A register: the returns compared with it were judged again (their warnings on /quality changed).
         parts.append(html.P(f"{describe_rejudged(result['returns_rejudged'])}（见“数据质量”）。"))
+    if result.get("review_kept"):
+        parts.append(html.P(f"{describe_kept_review(result['review_kept'])}。"))
     parts += describe_scope_checks(job, result)
     links: list[Any] = []
     if result.get("report"):

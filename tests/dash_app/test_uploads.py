@@ -101,6 +101,17 @@ def test_a_register_s_job_says_how_many_returns_it_judged_again():
     assert not any("重新核对" in str(part.children) for part in describe_job(quiet))
 
 
+def test_a_return_that_kept_its_review_says_so():
+    result = {"status": "accepted", "rows": 3, "errors": 0, "warnings": 0, "review_kept": "已审核"}
+    job = UploadJob("j1", "guangdong", "440000", "census", "c.xlsx", status="done", result=result)
+    said = [part.children for part in describe_job(job)]
+    assert "与所替换的报表逐行逐项相同（同一份数据另存），沿用其审核进度：已审核。" in said
+    fresh = UploadJob(
+        "j2", "guangdong", "440000", "census", "c.xlsx", status="done", result=result | {"review_kept": None}
+    )
+    assert not any("沿用" in str(part.children) for part in describe_job(fresh))
+
+
 def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):
     """At the server's exit the job inside DuckDB runs to its end (cut off there, the process aborted)."""
     _, settings, _ = site

@@ -13,6 +13,8 @@ from openpyxl.comments import Comment
 
 from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, HEADER_ROW
+from census_schema.roles import Role
+from cli.ingest_cmd import describe_outcome
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.measure import _uncomputed_in, measure_workbook
 from flows.report import ERROR_COLOR
@@ -20,6 +22,7 @@ from flows.worker import shared_reader
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
+from warehouse.reviews import Reviewer, review_submission
 
 
 @pytest.fixture
@@ -82,6 +85,26 @@ def test_a_new_return_supersedes_the_current_one_and_keeps_history(store, settin
     assert history[first.submission_id]["superseded_by"] == second.submission_id
     assert history[second.submission_id]["is_current"] is True
     assert guangdong(store)["vol_total"] == 2000
+
+
+def test_the_same_rows_saved_again_keep_the_review_the_return_had(store, settings, tmp_path):
+    first = ingest(store, settings, census_workbook(tmp_path / "c1.xlsx", 3))
+    with store.writer() as con:
+        review_submission(con, first.submission_id, "accept", Reviewer("planner", Role.PLANNER), None)
+    # Opened and saved again unchanged (other bytes, the same rows): not a duplicate, and not sent back to review.
+    book = openpyxl.load_workbook(tmp_path / "c1.xlsx")
+    book.properties.creator = "另存"
+    book.save(tmp_path / "c1-saved.xlsx")
+    again = ingest(store, settings, tmp_path / "c1-saved.xlsx")
+    assert (again.status, again.review_kept, again.to_json()["review_kept"]) == ("accepted", "已审核", "已审核")
+    assert again.submission_id != first.submission_id
+    with store.reader() as con:
+        states = {s["submission_id"]: (s["is_current"], s["review_state"]) for s in list_submissions(con, PROVINCE)}
+    assert states[first.submission_id] == (False, "已审核") and states[again.submission_id] == (True, "已审核")
+    assert "沿用其审核进度：已审核" in describe_outcome(again.to_json())
+    # One holder's figure changed: a new return, reviewed again.
+    changed = ingest(store, settings, census_workbook(tmp_path / "c2.xlsx", 3, {0: {"photos": 7}}))
+    assert (changed.status, changed.review_kept) == ("accepted", None)
 
 
 def test_a_rejected_return_loads_nothing_and_gets_an_annotated_report(store, settings, tmp_path):

@@ -104,11 +104,36 @@ def test_misuse_is_a_usage_error(con, action, by, reason):
     assert count(con, "submission_reviews") == 0
 
 
-def test_a_new_file_after_approval_starts_again_pending(con):
+def test_a_new_file_with_other_rows_after_approval_starts_again_pending(con):
     first = load(con, "census", "440000", [{"uscc": A}], content="v1")
     review_submission(con, first, "accept", PLANNER, None)
-    second = load(con, "census", "440000", [{"uscc": A}], content="v2")
+    second = load(con, "census", "440000", [{"uscc": A}, {"uscc": make_uscc(2)}], content="v2")
     assert (state(con, first), state(con, second)) == ("已审核", "待审核")
+    assert history(con, second) == []
+
+
+def test_the_same_rows_saved_again_keep_the_review_they_had_and_say_so(con):
+    # Opened in Excel and saved unchanged: other bytes, the same rows; the reviewer is not asked again.
+    first = load(con, "census", "440000", [{"uscc": A}], content="v1")
+    review_submission(con, first, "accept", PLANNER, None)
+    second = load(con, "census", "440000", [{"uscc": A}], content="v1 saved again")
+    assert (state(con, first), state(con, second)) == ("已审核", "已审核")
+    reason = f"与所替换的报送「{first}」逐行逐项相同，沿用其审核进度"
+    assert history(con, second) == [("tester", "待国家局审核", "已审核", reason)]
+    event = con.execute(
+        "SELECT action, reason FROM audit_log WHERE target = ? AND kind = 'review'", [second]
+    ).fetchall()
+    assert event == [("keep", reason)]
+
+
+def test_the_same_rows_keep_a_province_s_acceptance_but_not_a_return(con):
+    first = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU, content="v1")
+    review_submission(con, first, "accept", GUANGDONG, None)
+    second = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU, content="v2")
+    assert progress(con, second) == "待国家局审核"
+    review_submission(con, second, "return", PLANNER, "请核实")
+    third = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU, content="v3")
+    assert progress(con, third) == "待省级审核"  # a returned return starts again, whatever its rows
 
 
 GUANGDONG = Reviewer("guangdong", Role.PROVINCE, "440000")
