@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from dash import Dash, Input, Output, dcc, html, no_update
 
@@ -246,7 +246,13 @@ def layout(**_query: str) -> html.Div:
             ),
             html.Div(id=ids.AUDIT_RANGE_NOTE, className="error"),
             grid_block(ids.AUDIT_GRID, COLUMNS, row_id="event_id"),
-            html.Div(html.P(DETAIL_HINT, className="hint"), id=ids.AUDIT_DETAIL, className="audit-detail"),
+            # Announced as it changes: an event opened by the keyboard (Enter on its row) shows below the grid.
+            html.Div(
+                html.P(DETAIL_HINT, className="hint"),
+                id=ids.AUDIT_DETAIL,
+                className="audit-detail",
+                **cast(Any, {"aria-live": "polite"}),  # a wildcard property Dash's typing does not list
+            ),
         ]
     )
 

@@ -157,4 +157,13 @@ def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):
     audit.wait_for_selector(f"#{ids.AUDIT_DETAIL} .audit-states li")
     audit.wait_for_load_state("networkidle")
     screenshot(audit, "audit")
+    # By keyboard too: Enter on the first row opens it in the detail, which says so as it changes (aria-live).
+    assert audit.get_attribute(f"#{ids.AUDIT_DETAIL}", "aria-live") == "polite"
+    first = audit.locator(f"#{ids.AUDIT_GRID} .ag-center-cols-container .ag-row[row-index='0'] .ag-cell").first
+    first.focus()
+    audit.keyboard.press("Enter")
+    when = first.inner_text()
+    audit.wait_for_function(
+        "([id, when]) => document.getElementById(id).textContent.includes(when)", arg=[ids.AUDIT_DETAIL, when]
+    )
     assert [line for line in browsing.console if "Content Security Policy" in line] == []
