@@ -21,6 +21,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import raw_table_name
+from warehouse.reviews import record_review_change
 from warehouse.transactions import quote_identifier, transaction, utc_now
 
 Status = Literal["accepted", "rejected"]
@@ -231,21 +232,8 @@ def _keep_review_of_same_rows(
     if not progressed or not _same_rows(con, forms, previous_id, submission_id):
         return
     first = review_label(PENDING, scope.first_review_level)
-    kept = review_label(state, stage)
     reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"
-    con.execute(
-        "UPDATE submissions SET review_state = ?, review_stage = ? WHERE submission_id = ?",
-        [state, stage, submission_id],
-    )
-    con.execute(
-        "INSERT INTO submission_reviews (submission_id, changed_at, changed_by, from_state, to_state, reason, "
-        "review_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [submission_id, utc_now(), submitted_by, first, kept, reason, stage],
-    )
-    record_event(
-        con, AuditKind.REVIEW, "keep", actor=submitted_by, target=submission_id,
-        before={"review_state": first}, after={"review_state": kept}, reason=reason,
-    )  # fmt: skip
+    record_review_change(con, submission_id, "keep", submitted_by, reason, stage, first, (state, stage))
 
 
 def fetch_kept_review(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:

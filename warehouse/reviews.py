@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 import duckdb
@@ -161,6 +162,36 @@ def _check_level(
         )
 
 
+def record_review_change(
+    con: duckdb.DuckDBPyConnection,
+    submission_id: str,
+    action: str,
+    by: str,
+    reason: str | None,
+    level: str,
+    from_label: str | None,
+    to: tuple[str, str],
+) -> datetime:
+    """Set a return's review progress (`to`: state and stage) and record the change at `level`, in its review
+    history and the audit log; when it was made."""
+    changed_at = utc_now()
+    to_label = review_label(*to)
+    con.execute(
+        "UPDATE submissions SET review_state = ?, review_stage = ? WHERE submission_id = ?", [*to, submission_id]
+    )
+    con.execute(
+        "INSERT INTO submission_reviews (submission_id, changed_at, changed_by, from_state, to_state, reason, "
+        "review_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [submission_id, changed_at, by, from_label, to_label, reason, level],
+    )
+    # The progress labels (待省级审核, 待国家局审核, ...) say which level a change moved the return between.
+    record_event(
+        con, AuditKind.REVIEW, action, actor=by, target=submission_id,
+        before={"review_state": from_label}, after={"review_state": to_label}, reason=reason,
+    )  # fmt: skip
+    return changed_at
+
+
 def _apply_review(
     con: duckdb.DuckDBPyConnection,
     submission_id: str,
@@ -211,22 +242,10 @@ def _apply_review(
     if to_state == APPROVED and stage == PROVINCE_REVIEW:
         # The province accepted its prefecture's or county's return: now the national bureau reviews it.
         to_state, to_stage = PENDING, NATIONAL_REVIEW
-    changed_at = utc_now()
     from_label, to_label = review_label(state, stage), review_label(to_state, to_stage)
-    con.execute(
-        "UPDATE submissions SET review_state = ?, review_stage = ? WHERE submission_id = ?",
-        [to_state, to_stage, submission_id],
+    changed_at = record_review_change(
+        con, submission_id, action, reviewer.name, reason, stage, from_label, (to_state, to_stage)
     )
-    con.execute(
-        "INSERT INTO submission_reviews (submission_id, changed_at, changed_by, from_state, to_state, reason, "
-        "review_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [submission_id, changed_at, reviewer.name, from_label, to_label, reason, stage],
-    )
-    # The progress labels (待省级审核, 待国家局审核, ...) say which level a review moved the return between.
-    record_event(
-        con, AuditKind.REVIEW, action, actor=reviewer.name, target=submission_id,
-        before={"review_state": from_label}, after={"review_state": to_label}, reason=reason,
-    )  # fmt: skip
     if on_recount is not None and RETURNED in (state, to_state):
         on_recount(con, RecountedSubmission(kind, round_id, province_code, scope))
     return {
