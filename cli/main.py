@@ -668,7 +668,7 @@ def run_command(argv: Sequence[str] | None) -> int:
     wants_json = bool(getattr(args, "json", False))
     try:
         # Every change this command records in the audit log comes from the command line of this OS user and host.
-        from cli.places import require_written_places
+        from cli.places import may_create_warehouse, require_written_places
         from warehouse.audit import command_line_source
         from warehouse.store import existing_warehouse_only
 
@@ -677,9 +677,9 @@ def run_command(argv: Sequence[str] | None) -> int:
         require_written_places(args)
         with (
             command_line_source(),
-            # Only the commands marked `may_create_warehouse` (ingest, restore, demo, serve, users add) may start a
-            # warehouse where its file is not there; every other one that opens it refuses a mistyped --db.
-            contextlib.nullcontext() if getattr(args, "may_create_warehouse", False) else existing_warehouse_only(),
+            # Only the commands that may start a warehouse where its file is not there do; every other one that
+            # opens it (a dry run too) refuses a mistyped --db.
+            contextlib.nullcontext() if may_create_warehouse(args) else existing_warehouse_only(),
         ):
             return args.handler(args)
     except CensusError as error:

@@ -43,6 +43,12 @@ def require_writable_place(path: Path, option: str) -> None:
         ) from error
 
 
+def may_create_warehouse(args: argparse.Namespace) -> bool:
+    """Whether the command may start a warehouse where its file is not there: those marked so (ingest, restore, demo,
+    serve, users add), but not a dry run, which writes nothing (a mistyped --db must not leave a new warehouse)."""
+    return bool(getattr(args, "may_create_warehouse", False)) and not getattr(args, "dry_run", False)
+
+
 def require_written_places(args: argparse.Namespace) -> None:
     """Refuse the command before it starts when a place it would write cannot be: its output options and, for a
     command that may create the warehouse, the warehouse file."""
@@ -55,7 +61,7 @@ def require_written_places(args: argparse.Namespace) -> None:
             f"--out {out} 已存在：写入会替换它（它可能是填好的报表或别的文件）。本次未做任何处理。",
             hint="请另取一个文件名；如确要替换它，请加 --replace。",
         )
-    if getattr(args, "may_create_warehouse", False):
+    if may_create_warehouse(args):
         settings = load_settings(args.db, args.warehouse)
         if settings.warehouse_url is None:
             require_writable_place(

@@ -128,7 +128,7 @@ class WarehouseStore:
                 raise UsageError(
                     f"数据仓库文件 {self.db_path.absolute()} 不存在。",
                     hint=f"请检查 {WAREHOUSE_SOURCES} 是否写错；"
-                    "新的数据仓库在首次运行 serve、users add、ingest、restore 或 demo 时建立。",
+                    "新的数据仓库在首次运行 serve、users add、ingest（试校验 --dry-run 除外）、restore 或 demo 时建立。",
                 )
             return
         raise StorageError(

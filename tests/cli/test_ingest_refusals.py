@@ -13,6 +13,7 @@ import pytest
 
 from census_schema.census_form import REGISTER_FORM
 from cli.main import main
+from tests.cli.test_light_commands import empty_warehouse
 from tests.flows.workbooks import PROVINCE, census_workbook, holder_rows, write_rows
 from warehouse.backends import EmbeddedWarehouse
 
@@ -86,7 +87,8 @@ def test_a_report_would_not_replace_the_return_or_another_workbook(tmp_path, cap
 def test_an_earlier_report_is_replaced(tmp_path, capsys):
     path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
     report = tmp_path / "报告.xlsx"
-    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--dry-run"]
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", empty_warehouse(tmp_path / "w.duckdb")]
+    argv.append("--dry-run")
     assert main([*argv, "--report", str(report)]) == 1
     first = report.stat().st_mtime_ns
     assert main([*argv, "--report", str(report)]) == 1  # the same mistake, reported again over the first report
@@ -124,7 +126,7 @@ def test_a_rejected_return_says_so_in_one_paragraph_on_stderr(tmp_path):
     path = census_workbook(tmp_path / "c.xlsx", 2, {0: {"vol_total": 1}})
     report = tmp_path / "r.xlsx"
     command = [sys.executable, "-m", "cli.main", "ingest", "census", str(path), "--province", PROVINCE]
-    command += ["--db", str(tmp_path / "w.duckdb"), "--report", str(report), "--dry-run"]
+    command += ["--db", empty_warehouse(tmp_path / "w.duckdb"), "--report", str(report), "--dry-run"]
     for json_flag in ([], ["--json"]):
         done = subprocess.run([*command, *json_flag], capture_output=True, text=True, timeout=300)
         assert done.returncode == 1, done.stderr

@@ -16,6 +16,7 @@ from census_schema.layout import FIRST_DATA_ROW
 from census_schema.rule_titles import rule_title
 from cli.main import main
 from flows.measure import _Counter
+from tests.cli.test_light_commands import empty_warehouse
 from tests.flows.hostile import DATA_SHEET, rewrite
 from tests.flows.workbooks import PROVINCE, census_workbook
 
@@ -39,7 +40,8 @@ def dry_run(tmp_path: Path, ref: str, capsys: pytest.CaptureFixture[str], *extra
 
 
 def ingest(tmp_path: Path, path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> tuple[int, dict]:
-    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--json"]
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", empty_warehouse(tmp_path / "w.duckdb")]
+    argv.append("--json")
     code = main([*argv, "--dry-run", "--orchestrator", "direct", *extra])
     return code, json.loads(capsys.readouterr().out)
 

@@ -11,6 +11,7 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM
 from cli.main import main
+from tests.cli.test_light_commands import empty_warehouse
 from tests.flows.hostile import DATA_SHEET, rewrite, seed, with_dimension
 from tests.flows.workbooks import PROVINCE, census_workbook
 
@@ -20,7 +21,8 @@ ENGLISH = re.compile(r"zip file|Calamine|Error\b|Exception|xl/worksheets", re.IG
 
 def refusal(tmp_path: Path, path: Path, capsys: pytest.CaptureFixture[str]) -> dict:
     """The JSON error of `ingest census --json --dry-run` (exit 2), checked to be said on stderr too."""
-    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--json"]
+    db = empty_warehouse(tmp_path / "w.duckdb")
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", db, "--json"]
     assert main([*argv, "--dry-run", "--orchestrator", "direct"]) == 2
     captured = capsys.readouterr()
     error = json.loads(captured.out)["error"]
@@ -91,8 +93,9 @@ def test_an_html_page_named_xlsx_is_called_a_web_page(tmp_path, capsys):
 
 def test_a_cell_of_exactly_excels_limit_is_not_over_it(tmp_path, capsys):
     path = census_workbook(tmp_path / "c.xlsx", 2, {1: {"remarks": "注" * 32_767}})
-    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb"), "--json"]
-    main([*argv, "--dry-run", "--orchestrator", "direct"])
+    db = empty_warehouse(tmp_path / "w.duckdb")
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", db, "--json"]
+    assert main([*argv, "--dry-run", "--orchestrator", "direct"]) == 1  # rejected, for 备注's own limit only
     failures = json.loads(capsys.readouterr().out)["failures"]
     assert not [f for f in failures if f["rule"] == "cell_too_long"]
 
