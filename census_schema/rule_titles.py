@@ -54,6 +54,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "min_names": "人数不足",
     "not_before": "日期先后不符",
     "later_than": "先后顺序不符",
+    "year_of": "年度与日期不符",
     "checklist_size": "检查项数不符",
     "inspection_grading": "评定结果不符",
     "finding_inspection": "检查记录不存在",

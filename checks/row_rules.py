@@ -212,6 +212,11 @@ def check_later_than(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     return _field(rule) <= pl.col(rule.param("other"))
 
 
+def check_year_of(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell (a year) is not the year of another field of the row (a date)."""
+    return _field(rule) != pl.col(rule.param("other")).dt.year()
+
+
 def check_unique_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """Another row has the same values in all the given fields (every copy is reported)."""
     return pl.struct(list(rule.param("fields"))).is_duplicated()
@@ -246,6 +251,7 @@ ROW_RULES: dict[str, RowRule] = {
     "date_on_or_after": check_date_on_or_after,
     "not_before": check_not_before,
     "later_than": check_later_than,
+    "year_of": check_year_of,
     "unique_together": check_unique_together,
     "min_names": check_min_names,
 }

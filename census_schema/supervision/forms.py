@@ -232,6 +232,14 @@ INSPECTION_RULES: tuple[Rule, ...] = (
         P(other="notice_date"),
     ),
     Rule(
+        "year_of_onsite_start",
+        "year_of",
+        W,
+        "year",
+        "「检查年度」与「现场检查开始日期」所在的年份不同：检查年度应为现场检查开展的年度，请核对两者是否有误填。",
+        P(other="onsite_start"),
+    ),
+    Rule(
         "onsite_end_after_start",
         "not_before",
         E,

@@ -328,6 +328,21 @@ def test_cli_json_of_an_accepted_workbook(tmp_path, capsys):
     assert (payload["status"], payload["province"], payload["rows"], payload["failures"]) == ("accepted", None, 3, [])
 
 
+@pytest.mark.parametrize(("year", "onsite_start", "warned"), [(2024, date(2023, 3, 10), True), (2023, None, False)])
+def test_an_inspection_year_that_is_not_its_onsite_year_is_a_warning_and_the_record_still_loads(
+    store, settings, tmp_path, year, onsite_start, warned
+):
+    # JC2023-002 says 2024 but was on site in 2023 (a typo in either): said at 检查年度, not refused (an inspection
+    # of one year's plan may be on site early in the next). A missing date is the required rule's, not this one's.
+    edits = {"year": year} if onsite_start else {"year": year, "onsite_start": None}
+    outcome = ingest(
+        store, settings, inspections_workbook(tmp_path / "y.xlsx", [inspection(1), inspection(2, **edits)])
+    )
+    said = {(f.sheet, f.row, f.field, f.rule, f.severity) for f in outcome.failures if f.rule == "year_of_onsite_start"}
+    assert said == ({("检查记录", 4, "year", "year_of_onsite_start", "warning")} if warned else set())
+    assert (outcome.status == "accepted") is warned  # without its onsite day the record is refused
+
+
 def test_a_supervision_upload_takes_effect_without_review(store, settings, tmp_path, capsys):
     outcome = ingest(store, settings, inspections_workbook(tmp_path / "i.xlsx", [inspection(1)]))
     db = str(settings.db_path)
