@@ -16,7 +16,7 @@ from census_schema.errors import NotFound, UsageError
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import display_width, emit_json
-from dash_app.formatting import format_count, format_number, format_pct, shown_return_reason
+from dash_app.formatting import format_count, format_number, format_pct, shown_review_note
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import Reviewer, check_review_request
@@ -144,7 +144,7 @@ def run_submissions(args: argparse.Namespace) -> int:
         "警告",
         "报送时间（北京时间）",
         "报送人",
-        "退回原因",
+        "审核说明",
     ]
     rows = [
         [
@@ -160,7 +160,7 @@ def run_submissions(args: argparse.Namespace) -> int:
             format_count(s["warning_count"]),
             f"{to_beijing(s['submitted_at']):%Y-%m-%d %H:%M:%S}",
             s["submitted_by"],
-            shown_return_reason(s),
+            shown_review_note(s),
         ]
         for s in submissions
     ]

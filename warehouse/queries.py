@@ -177,12 +177,17 @@ def query_review_progress(
 # The latest return (已退回) of each submission: the reason its uploader is told, who returned it and when.
 _SUBMISSIONS_SQL = """
 SELECT s.*, r.reason AS return_reason, r.changed_by AS returned_by, r.changed_at AS returned_at,
-       r.review_level AS returned_at_level
+       r.review_level AS returned_at_level, k.reason AS kept_reason
 FROM submissions AS s
 LEFT JOIN (
     SELECT DISTINCT ON (submission_id) submission_id, reason, changed_by, changed_at, review_level
     FROM submission_reviews WHERE to_state = '已退回' ORDER BY submission_id, changed_at DESC
 ) AS r USING (submission_id)
+-- A return that kept the review progress of the one it replaced (the same rows saved again): said by the audit log,
+-- where the review history has the line but not its action.
+LEFT JOIN (
+    SELECT DISTINCT ON (target) target AS submission_id, reason FROM audit_log WHERE kind = ? AND action = 'keep'
+) AS k USING (submission_id)
 WHERE ? IS NULL OR s.province_code = ?
 ORDER BY s.submitted_at DESC, s.submission_id
 """
@@ -241,8 +246,9 @@ def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
 
 def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None = None) -> list[dict[str, Any]]:
     """Every recorded submission (of one province and its prefectures and counties, or all), newest first, with its
-    scope's name, its review progress and the reason of its latest return to the uploader."""
-    rows = fetch_named(con, _SUBMISSIONS_SQL, [province_code, province_code])
+    scope's name, its review progress, the reason of its latest return to the uploader and, for a return that kept
+    the review of the one it replaced, why (kept_reason)."""
+    rows = fetch_named(con, _SUBMISSIONS_SQL, [AuditKind.REVIEW.value, province_code, province_code])
     for row in rows:
         scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
         row["scope_name"] = None if scope is None else scope.name

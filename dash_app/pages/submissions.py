@@ -14,7 +14,7 @@ from dash_app.access import Viewer, can_review, current_viewer, scope_province
 from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.formatting import kind_label, shown_return_reason, with_names
+from dash_app.formatting import kind_label, shown_review_note, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.ingest import describe_rejudged
 from flows.review import review_and_rejudge
@@ -25,8 +25,9 @@ PATH = "/submissions"
 NAME = "提交记录"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 # What a reviewer decides on comes first (whose return, what, its check with its errors and warnings, its review and
-# why it was sent back, when); the identifiers last, reached by scrolling sideways (14 columns do not fit 1,400
-# pixels). The reason wraps: as one line it was cut, and out of view.
+# what its review history says: why it was sent back, or that it kept the review of the return it replaced; when);
+# the identifiers last, reached by scrolling sideways (14 columns do not fit 1,400 pixels). The note wraps: as one
+# line it was cut, and out of view.
 SUBMISSION_COLUMNS = [
     Column("scope_name", "填报范围", tooltip="scope_code"),
     Column("kind_label", "类别"),
@@ -34,7 +35,7 @@ SUBMISSION_COLUMNS = [
     Column("error_count", "错误", "int", "个"),
     Column("warning_count", "警告", "int", "个"),
     Column("review_progress", "审核状态"),
-    Column("return_reason", "退回原因", wrap=True, wrap_width=180),
+    Column("review_note", "审核说明", wrap=True, wrap_width=180),
     Column("submitted_at", "提交时间", "datetime"),
     Column("is_current", "现行", "bool"),
     Column("row_count", "行数", "int", "行"),
@@ -67,7 +68,7 @@ def describe_submissions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "status_label": SUBMISSION_STATUS_LABELS.get(row["status"], row["status"]),
                 "review_state": row.get("review_state") or "—",
                 "review_progress": row.get("review_progress") or "—",
-                "return_reason": shown_return_reason(row),
+                "review_note": shown_review_note(row),
                 "scope_name": row.get("scope_name") or "全国",
             }
             for row in rows

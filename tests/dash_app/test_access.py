@@ -29,7 +29,7 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
-from dash_app.formatting import area_name, format_count, format_number
+from dash_app.formatting import KEPT_REVIEW_NOTE, area_name, format_count, format_number, shown_review_note
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import PAGES
 from dash_app.pages import upload as upload_page
@@ -475,6 +475,20 @@ def test_a_province_user_asking_another_scope_s_lineage_is_told_so_on_the_page(a
 def test_a_lineage_names_its_scope_as_people_do():
     scopes = (None, "440000", "440100", "central", "central:enterprises")
     assert [area_name(s) for s in scopes] == ["全国", "广东省", "广东省广州市", "中央渠道", "中央企业"]
+
+
+@pytest.mark.parametrize(
+    ("row", "note"),
+    [
+        ({"review_state": "已退回", "return_reason": "第4行请核实"}, "第4行请核实"),
+        ({"review_state": "已审核", "return_reason": "第4行请核实"}, "曾退回：第4行请核实"),
+        ({"review_state": "已审核", "kept_reason": "与所替换的报送「S1」相同"}, KEPT_REVIEW_NOTE),
+        ({"review_state": "已退回", "return_reason": "请核实", "kept_reason": "相同"}, "请核实"),  # returned after
+        ({"review_state": "待审核"}, ""),
+    ],
+)
+def test_a_submission_s_review_note_says_why_it_was_returned_or_why_it_needed_no_reviewer(row, note):
+    assert shown_review_note(row) == note
 
 
 def test_a_lineage_export_heads_its_value_column_with_the_figure_asked_for(app):

@@ -125,7 +125,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert return_preview(app, "guangdong", prefecture) is None  # returned: nothing more to take out
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
     shown = next(row for row in rows if row["submission_id"] == prefecture)
-    assert (shown["scope_name"], shown["review_progress"], shown["return_reason"]) == (
+    assert (shown["scope_name"], shown["review_progress"], shown["review_note"]) == (
         "广东省广州市",
         "已退回",
         "第4行请核实",
@@ -137,7 +137,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert review(app, "guangdong", prefecture, "accept") == f"{prefecture}：已退回 → 待国家局审核"
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
     shown = next(row for row in rows if row["submission_id"] == prefecture)
-    assert (shown["review_progress"], shown["return_reason"]) == ("待国家局审核", "曾退回：第4行请核实")
+    assert (shown["review_progress"], shown["review_note"]) == ("待国家局审核", "曾退回：第4行请核实")
     assert "不再计入统计数字" in (return_preview(app, "planner", prefecture) or "")  # now the nation's turn
     assert return_preview(app, "guangdong", prefecture) is None
     assert "省级档案部门不能审核通过" in review(app, "guangdong", prefecture, "accept")

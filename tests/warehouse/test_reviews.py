@@ -10,7 +10,7 @@ from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope, review_label
 from tests.warehouse.factories import count, load, make_submission, make_uscc
 from warehouse.loads import record_submission
-from warehouse.queries import query_data_as_of, query_quality_by_province
+from warehouse.queries import list_submissions, query_data_as_of, query_quality_by_province
 from warehouse.reviews import Reviewer, review_submission
 
 A = make_uscc(1)
@@ -124,6 +124,9 @@ def test_the_same_rows_saved_again_keep_the_review_they_had_and_say_so(con):
         "SELECT action, reason FROM audit_log WHERE target = ? AND kind = 'review'", [second]
     ).fetchall()
     assert event == [("keep", reason)]
+    # The submissions list (the page, the command) says why it is reviewed without a reviewer; the first says nothing.
+    notes = {row["submission_id"]: row["kept_reason"] for row in list_submissions(con)}
+    assert (notes[second], notes[first]) == (reason, None)
 
 
 def test_the_same_rows_keep_a_province_s_acceptance_but_not_a_return(con):
