@@ -44,17 +44,27 @@
   }
 
   /* Enter on a grid's row that re-renders the grid (a drill-down one level down) left the focus on the page's body:
-     once the grid shows its new rows, the focus goes to its first cell, for the arrows and Enter to go on. */
+     once the grid shows its new rows, the focus goes to its first cell, for the arrows and Enter to go on. A row
+     that opens a view without the grid (a county's holders) takes the focus to what the view says first (its
+     .drill-target: the county's own figures). */
   function refocusGrid() {
     var wanted = window.archiveCensusRefocus;
     if (!wanted) { return; }
-    if (Date.now() - wanted.at > 10000) { window.archiveCensusRefocus = null; return; }
+    var grid = document.getElementById(wanted.grid);
+    if (!grid || Date.now() - wanted.at > 10000) { window.archiveCensusRefocus = null; return; }
     if (document.activeElement && document.activeElement !== document.body) { return; }
-    var cell = document.querySelector(
-      "#" + CSS.escape(wanted.grid) + " .ag-center-cols-container .ag-row[row-index='0'] .ag-cell");
-    if (!cell) { return; }
+    var target;
+    if (grid.getClientRects().length) {
+      target = grid.querySelector(".ag-center-cols-container .ag-row[row-index='0'] .ag-cell");
+    } else {
+      target = Array.prototype.find.call(document.querySelectorAll("#main-content .drill-target"), function (e) {
+        return e.getClientRects().length && e.textContent.trim();
+      });
+      if (target) { target.tabIndex = -1; }
+    }
+    if (!target) { return; }
     window.archiveCensusRefocus = null;
-    cell.focus();
+    target.focus();
   }
 
   var pending = false;

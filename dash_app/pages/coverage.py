@@ -285,8 +285,9 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
                 ],
                 className="hint",
             ),
-            # A county's page has no level below: its own figures, which the grid's 合计 row carries elsewhere.
-            html.P(id=ids.COVERAGE_COUNTY_FIGURES) if is_county else None,
+            # A county's page has no level below: its own figures, which the grid's 合计 row carries elsewhere (where
+            # the keyboard's focus lands after Enter on a county's row: assets/accessibility.js).
+            html.P(id=ids.COVERAGE_COUNTY_FIGURES, className="drill-target") if is_county else None,
             html.Div(
                 grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code", page_size=50),
                 hidden=is_county,

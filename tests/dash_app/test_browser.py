@@ -439,6 +439,20 @@ def test_the_keyboard_drills_down_a_grid_row_and_tab_leaves_the_grid(browsing):
         " return cell !== null && cell.closest('.ag-row').getAttribute('row-id').startsWith(code.slice(0, 2)); }",
         arg=[ids.COVERAGE_GRID, row],
     )
+    # A county's row opens the county's holders, with no grid one level down: the focus goes to its own figures
+    # (it was left on the page's body).
+    page.goto("/coverage?division=440100")
+    wait_for_grid(page, ids.COVERAGE_GRID, rows=True)
+    county = next(i for i, r in enumerate(shown_rows(page, ids.COVERAGE_GRID)) if r["shown_code"] != "440100")
+    page.focus(header)
+    for _ in range(county + 1):
+        page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/coverage?division=4401*")
+    page.wait_for_function(
+        "() => document.activeElement.classList.contains('drill-target')"
+        " && document.activeElement.textContent.startsWith('本区县：应报')"
+    )
 
 
 def test_a_link_to_another_page_takes_the_keyboard_to_its_title(browsing):
