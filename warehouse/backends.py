@@ -19,6 +19,7 @@ from __future__ import annotations
 import fcntl
 import importlib.util
 import random
+import re
 import shutil
 import tempfile
 import threading
@@ -216,9 +217,42 @@ def load_lake_extensions(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"LOAD {name}")
 
 
+# What PostgreSQL's client library (libpq) says when a connection fails, in Chinese, by the pattern of its English
+# (its wording has been stable for years); anything else is quoted as it came, marked as the original words.
+_CATALOG_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), said)
+    for pattern, said in (
+        (r'server at "(?P<host>[^"]*)", port (?P<port>\d+) failed: Connection refused',
+         "连接被拒绝：{host} 的 {port} 端口上没有 PostgreSQL 在监听（未启动，或主机、端口写错）"),
+        (r'server on socket "(?P<socket>[^"]*)" failed: No such file or directory',
+         "本机没有 PostgreSQL 在运行（找不到套接字 {socket}；如服务器在别的机器上，请写明 host）"),
+        (r'could not translate host name "(?P<host>[^"]*)"', "主机名「{host}」无法解析（写错，或网络不通）"),
+        (r'password authentication failed for user "(?P<user>[^"]*)"', "用户「{user}」的密码不对"),
+        (r"no password supplied", "服务器要求密码，但没有提供（请写在 PGPASSWORD 或 ~/.pgpass 中，不写在地址里）"),
+        (r'database "(?P<database>[^"]*)" does not exist', "PostgreSQL 中没有名为「{database}」的数据库（请先建立，或改正 dbname）"),
+        (r'role "(?P<user>[^"]*)" does not exist', "PostgreSQL 中没有名为「{user}」的用户（请改正 user）"),
+        (r'no pg_hba\.conf entry for host "(?P<host>[^"]*)"', "服务器不允许从 {host} 连接（其 pg_hba.conf 中没有相应条目）"),
+        (r"timeout expired|Connection timed out", "连接超时（主机不可达，或被防火墙拦截）"),
+    )
+)  # fmt: skip
+
+
+def describe_catalog_failure(error_text: str) -> str:
+    """Why the catalog could not be reached, in Chinese (the original words quoted when not recognised)."""
+    for pattern, said in _CATALOG_REASONS:
+        found = pattern.search(error_text)
+        if found:
+            return said.format(**found.groupdict())
+    if not error_text.strip():
+        return "未说明原因"
+    # DuckDB's prefix repeats the connection string the message already names: what follows it is PostgreSQL's.
+    reason = re.sub(r'^.*Unable to connect to Postgres at "[^"]*": ', "", error_text.strip().splitlines()[0])
+    return f"原始信息（英文）：{reason}"
+
+
 def _unavailable(settings_text: str, error: BaseException) -> WarehouseUnavailable:
     return WarehouseUnavailable(
-        f"无法连接 DuckLake 数据仓库（{settings_text}）：{str(error).splitlines()[0]}",
+        f"无法连接 DuckLake 数据仓库（{settings_text}）：{describe_catalog_failure(str(error))}。",
         hint="请检查 PostgreSQL 是否在运行、ARCHIVE_CENSUS_WAREHOUSE 中的连接参数和 ARCHIVE_CENSUS_DATA_PATH 目录。",
     )
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cli.main import main
 from tests.cli.test_light_commands import empty_warehouse
+from warehouse.backends import describe_catalog_failure
 
 
 def test_reminders_are_written_then_shown(capsys, tmp_path):
@@ -48,3 +51,50 @@ def test_a_blank_db_is_refused_not_taken_as_the_default_warehouse(capsys, monkey
     for option in ("--db", "--warehouse"):
         assert main(["summary", option, " "]) == 2
         assert f"{option} 不能为空" in capsys.readouterr().err
+
+
+def test_a_ducklake_catalog_nobody_answers_is_said_in_chinese(capsys, monkeypatch, tmp_path):
+    # DuckDB's message named the catalog three times and DuckLake's internal alias, in English: one reason now.
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(tmp_path / "lake"))
+    code = main(["summary", "--warehouse", "ducklake:postgres:dbname=census host=127.0.0.1 port=9 user=postgres"])
+    err = capsys.readouterr().err
+    assert code == 3 and "连接被拒绝：127.0.0.1 的 9 端口上没有 PostgreSQL 在监听" in err, err
+    assert "IO Error" not in err and "__ducklake_metadata" not in err and "内部错误" not in err
+
+
+def test_a_catalog_database_or_user_that_does_not_exist_is_named(capsys, monkeypatch, tmp_path, postgres):
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(tmp_path / "lake"))
+    dsn = postgres.dsn("postgres")
+    for wrong, said in (
+        (("dbname=postgres", "dbname=nosuch"), "没有名为「nosuch」的数据库"),
+        (("user=postgres", "user=nobody"), "没有名为「nobody」的用户"),
+    ):
+        assert main(["summary", "--warehouse", f"ducklake:postgres:{dsn.replace(*wrong)}"]) == 3
+        err = capsys.readouterr().err
+        assert said in err and "IO Error" not in err, err
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            'could not translate host name "db.example" to address: Name or service not known',
+            "主机名「db.example」无法解析",
+        ),
+        ('password authentication failed for user "census"', "用户「census」的密码不对"),
+        ("fe_sendauth: no password supplied", "PGPASSWORD 或 ~/.pgpass"),
+        ('no pg_hba.conf entry for host "10.0.0.5", user "census", database "census"', "不允许从 10.0.0.5 连接"),
+        (
+            'connection to server on socket "/run/postgresql/.s.PGSQL.5432" failed: No such file or directory',
+            "本机没有",
+        ),
+        ("timeout expired", "连接超时"),
+        (
+            'IO Error: Unable to connect to Postgres at "dbname=x": SSL SYSCALL error: EOF detected',
+            "原始信息（英文）：SSL",
+        ),
+        ("", "未说明原因"),
+    ],
+)
+def test_why_a_catalog_could_not_be_reached_is_said_in_chinese(text, said):
+    assert said in describe_catalog_failure(text)
