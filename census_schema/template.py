@@ -54,6 +54,8 @@ _PROMPT_TITLE_MAX, _PROMPT_MAX, _ERROR_MAX = 32, 255, 225
 # Column-width units that fit on one landscape A4 page at a readable scale (about 80 %); wider forms print over
 # several pages across instead of one page shrunk to an unreadable size.
 _UNITS_PER_PRINTED_PAGE = 170
+# The last row of a worksheet (Excel 2007 and later): a print area down to it prints the rows a user adds too.
+EXCEL_MAX_ROW = 1_048_576
 # Rows of wrapped text get an explicit height: LibreOffice (7.4) does not grow them when it loads the file.
 # The estimate follows Excel, where a 10-point CJK character is about 1.9 column units wide (Calibri 11 default);
 # LibreOffice draws the same text narrower, so there the rows show some spare space rather than clipped text.
@@ -488,13 +490,19 @@ def _write_data_sheet(
     if frozen and pages_wide > 1:
         ws.print_title_cols = f"A:{get_column_letter(frozen)}"
 
+    # Printed, every page is headed by the sheet's title (left) and the statutory marks (right, as on a paper
+    # statistical form); the title row itself, whose marks overflow to the right, was cut at the first page's edge.
+    ws.print_area = f"A{HEADER_ROW}:{get_column_letter(len(fields))}{EXCEL_MAX_ROW}"
+    title_text = data_sheet_title(form, province_name)
+    ws.oddHeader.left.text = title_text
+    ws.oddHeader.left.size = 11
+    ws.oddHeader.left.font = "-,Bold"
     if marks:
-        # Statutory marks go at the top right of every printed page, as on a paper statistical form.
         ws.oddHeader.right.text = marks
         ws.oddHeader.right.size = 8
     out = _RowWriter(ws)
     out.skip_to(TITLE_ROW)
-    title: list[object] = [_cell(ws, data_sheet_title(form, province_name), font=_TITLE_FONT)]
+    title: list[object] = [_cell(ws, title_text, font=_TITLE_FONT)]
     if marks:
         column = min(_MARKS_COLUMN, len(fields))
         title += [None] * (column - 2) + [_cell(ws, marks, font=_BODY_FONT)]
@@ -660,7 +668,8 @@ def _setup_print(ws: WriteOnlyWorksheet, *, fit_pages_wide: int) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_options.horizontalCentered = True
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 

@@ -159,6 +159,9 @@ def test_layout_freeze_widths_formats_and_print_setup(census_template):
     ws = census_template["普查表"]
     assert ws.freeze_panes == f"C{FIRST_DATA_ROW}"
     assert ws.print_title_rows == f"${HEADER_ROW}:${HEADER_ROW}"
+    # Printed from the header row down, every page headed by the title (the title row's marks were cut at the edge).
+    assert ws.print_area == f"'普查表'!$A${HEADER_ROW}:${get_column_letter(len(CENSUS_FORM.fields))}$1048576"
+    assert ws.oddHeader.left.text == ws.cell(TITLE_ROW, 1).value
     assert ws.page_setup.orientation == "landscape"
     assert ws.sheet_properties.pageSetUpPr.fitToPage
     for column, field in enumerate(CENSUS_FORM.fields, 1):

@@ -131,6 +131,18 @@ def test_instructions_come_first_and_the_data_sheet_has_its_own_pages(rendered):
     assert compact("单位名称") in compact(pages[data_page - 1])
 
 
+def test_every_printed_page_of_a_data_sheet_is_headed_by_its_title_and_whole_statutory_marks(rendered):
+    _, pages = rendered
+    title = compact(data_sheet_title(CENSUS_FORM, PROVINCE_NAME))
+    marks = compact("表号：GYDA-1表")
+    sheet_pages = [compact(text) for text in pages if marks in compact(text)]
+    assert len(sheet_pages) > 1  # the sheet is wider than a page
+    # Each page once, in the page's header: the title row, its marks overflowing to the right, was cut on the first
+    # page (printed twice there, once cut) and the later pages had no title.
+    assert all(text.count(marks) == 1 and title in text for text in sheet_pages)
+    assert all("有效期至：待批准（备案）后填写" in text for text in sheet_pages)
+
+
 def test_first_pages_render_to_png(rendered, tmp_path):
     pdf, pages = rendered
     data_page = first_page_of(pages, data_sheet_title(CENSUS_FORM, PROVINCE_NAME))
