@@ -22,9 +22,9 @@ import flask
 from werkzeug.wrappers import Response
 
 from census_schema.errors import CensusError
-from census_schema.forms import CURRENT_FORMS, CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, Role
-from census_schema.scopes import choose_scope
+from census_schema.scopes import Scope, choose_scope
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import Viewer, current_viewer, require_role
@@ -37,15 +37,29 @@ from warehouse.audit import AuditSource, audit_source, current_source
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
-# The kinds a provincial office uploads from the web page: those filled for one province.
-UPLOAD_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province)
+# The kinds each role uploads from the web page: a provincial office those filled for one province (its census
+# returns and register, reviewed); the national bureau's planners the national workbooks (inspections, evaluation
+# scores, plan indicators: they take effect when accepted), which only the command line loaded before.
+UPLOAD_KINDS: dict[Role, tuple[str, ...]] = {
+    Role.PROVINCE: tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province),
+    Role.PLANNER: tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if not book.needs_province),
+}
+UPLOAD_ROLES = tuple(UPLOAD_KINDS)
 # Files in var/uploads older than this at start-up were left by a server that stopped mid-job.
 STALE_UPLOAD_S = 3600.0
 # At the server's exit, how long to wait for the job being run (the rest of the queue is dropped).
 CLOSE_WAIT_S = 60.0
 STOPPING = "服务正在停止，本文件未处理，请稍后重新上传。"
-# Who may download a blank template: a province for itself, national users for any province.
+# Who may download a blank template: a province for itself, national users for any province and the national
+# workbooks.
 TEMPLATE_ROLES = frozenset({Role.PROVINCE, *NATIONAL_ROLES})
+# The queue's line of the national bureau's uploads (a workbook of no province).
+NATIONAL_LINE = ""
+
+
+def upload_kinds(viewer: Viewer) -> tuple[str, ...]:
+    """The kinds of workbook the viewer may upload from the web page (none for other roles)."""
+    return UPLOAD_KINDS.get(Role(viewer.role), ())
 
 
 @dataclass
@@ -54,7 +68,7 @@ class UploadJob:
 
     job_id: str
     user_name: str
-    province_code: str
+    province_code: str | None  # None: a national workbook, uploaded by the national bureau
     kind: str
     file_name: str
     status: str = "queued"
@@ -73,9 +87,9 @@ class UploadJob:
 
 
 class FairQueue:
-    """Waiting jobs, one line per province; the next job comes from the province served least recently (a province
-    never served goes first), so a province's second file waits for every other province's first one and no
-    province can hold the others up by queuing several large or hostile files."""
+    """Waiting jobs, one line per province (and one for the national bureau); the next job comes from the line served
+    least recently (a line never served goes first), so a province's second file waits for every other province's
+    first one and no province can hold the others up by queuing several large or hostile files."""
 
     def __init__(self) -> None:
         self._lines: dict[str, deque[tuple[UploadJob, Path]]] = {}
@@ -87,7 +101,7 @@ class FairQueue:
 
     def put(self, job: UploadJob, saved: Path) -> None:
         """Queue a job at the end of its province's line."""
-        self._lines.setdefault(job.province_code, deque()).append((job, saved))
+        self._lines.setdefault(job.province_code or NATIONAL_LINE, deque()).append((job, saved))
 
     def take(self) -> tuple[UploadJob, Path] | None:
         """The next job: the head of the line of the province served least recently (ties: first queued)."""
@@ -127,12 +141,10 @@ class UploadJobs:
     def submit(
         self, viewer: Viewer, kind: str, saved: Path, file_name: str, *, confirm_shrink: bool = False
     ) -> UploadJob:
-        """Queue an upload of the viewer's own province (any scope inside it: the workbook says which); refused (a
-        failed job) past the per-user limit."""
-        assert viewer.province_code is not None
-        job = UploadJob(
-            uuid.uuid4().hex, viewer.user_name, viewer.province_code, kind, file_name, confirm_shrink=confirm_shrink
-        )
+        """Queue an upload of the viewer's own province (any scope inside it: the workbook says which), or of a
+        national workbook; refused (a failed job) past the per-user limit."""
+        province = viewer.province_code if viewer.role == Role.PROVINCE else None
+        job = UploadJob(uuid.uuid4().hex, viewer.user_name, province, kind, file_name, confirm_shrink=confirm_shrink)
         with self._ready:
             self._jobs[job.job_id] = job
             self._done[job.job_id] = threading.Event()
@@ -284,11 +296,13 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
     @server.route("/api/upload", methods=["POST"])
     def upload() -> Response:
         viewer = current_viewer()
-        require_role(viewer, Role.PROVINCE)
-        kind = flask.request.form.get("kind", "census")
+        require_role(viewer, *UPLOAD_ROLES)
+        kind = flask.request.form.get("kind", "")
         stream = flask.request.files.get("file")
-        if kind not in UPLOAD_KINDS or stream is None or not stream.filename:
+        if kind not in CURRENT_WORKBOOKS or stream is None or not stream.filename:
             flask.abort(400)
+        if kind not in upload_kinds(viewer):  # a province's workbook from the bureau, or the bureau's from a province
+            flask.abort(403)
         jobs.upload_dir.mkdir(parents=True, exist_ok=True)
         # The suffix matters: openpyxl (the annotated report of a rejected return) refuses other extensions.
         saved = jobs.upload_dir / f"{uuid.uuid4().hex}.xlsx"
@@ -303,7 +317,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
     @server.route("/api/upload/confirm", methods=["POST"])
     def confirm_upload() -> Response:
         viewer = current_viewer()
-        require_role(viewer, Role.PROVINCE)
+        require_role(viewer, *UPLOAD_ROLES)
         job = jobs.confirm(flask.request.form.get("job", ""), viewer)
         if job is None:
             flask.abort(404)
@@ -321,27 +335,46 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
     @server.route("/download/template/<kind>")
     def download_template(kind: str) -> flask.Response:
         viewer = current_viewer()
-        if kind not in CURRENT_FORMS:
+        book = CURRENT_WORKBOOKS.get(kind)
+        if book is None:
             flask.abort(404)
+        if viewer.role not in TEMPLATE_ROLES:
+            flask.abort(403)
+        if not book.needs_province:
+            return _national_template(viewer, kind)
         province = viewer.province_code if viewer.role is Role.PROVINCE else flask.request.args.get("province")
         # ?division= a prefecture or county of the province; ?central= a channel (national users only).
         division, central = flask.request.args.get("division"), flask.request.args.get("central")
-        if viewer.role not in TEMPLATE_ROLES or (central and viewer.role is Role.PROVINCE):
+        if central and viewer.role is Role.PROVINCE:
             flask.abort(403)
         if not (province or central):
             flask.abort(400)
         try:
             scope = choose_scope(None if central else province, division, central)
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / f"{kind}-{scope.code}.xlsx"
-                write_template(path, kind, scope.province_code, scope)
-                data = path.read_bytes()
+            data = _template_bytes(kind, scope.province_code, scope)
         except CensusError as error:
             return error_page(400, "无法生成模板", error.describe())
-        name = f"{KIND_LABELS[kind]}模板-{scope.code}.xlsx"
-        return flask.send_file(
-            io.BytesIO(data),
-            as_attachment=True,
-            download_name=name,
-            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
+        return _send_workbook(data, f"{KIND_LABELS[kind]}模板-{scope.code}.xlsx")
+
+
+def _national_template(viewer: Viewer, kind: str) -> flask.Response:
+    """The template of a national workbook, for national users (a province has none of these to fill)."""
+    if viewer.role not in NATIONAL_ROLES:
+        flask.abort(403)
+    return _send_workbook(_template_bytes(kind, None, None), f"{KIND_LABELS[kind]}模板.xlsx")
+
+
+def _template_bytes(kind: str, province_code: str | None, scope: Scope | None) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "template.xlsx"
+        write_template(path, kind, province_code, scope)
+        return path.read_bytes()
+
+
+def _send_workbook(data: bytes, name: str) -> flask.Response:
+    return flask.send_file(
+        io.BytesIO(data),
+        as_attachment=True,
+        download_name=name,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from census_schema.forms import CURRENT_FORMS, CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.roles import Role
 from cli.main import build_parser
 from dash_app.uploads import UPLOAD_KINDS
 from flows.ingest import CONTEXT_FETCHERS
@@ -24,7 +25,10 @@ def test_the_command_line_offers_exactly_the_registered_kinds():
 def test_kind_specific_steps_exist_only_for_registered_kinds():
     assert set(CONTEXT_FETCHERS) <= set(CURRENT_WORKBOOKS)
     assert set(DOMAIN_LOADERS) <= set(CURRENT_WORKBOOKS)
-    assert set(UPLOAD_KINDS) == {k for k, book in CURRENT_WORKBOOKS.items() if book.needs_province}
+    # Every kind is uploaded from the web by one role: a province's by its office, a national one by the bureau.
+    uploaded = [kind for kinds in UPLOAD_KINDS.values() for kind in kinds]
+    assert sorted(uploaded) == sorted(CURRENT_WORKBOOKS)
+    assert set(UPLOAD_KINDS[Role.PROVINCE]) == {k for k, book in CURRENT_WORKBOOKS.items() if book.needs_province}
 
 
 def test_every_kind_and_sheet_has_a_label_a_flow_name_and_a_raw_table_migration():

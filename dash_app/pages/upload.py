@@ -1,4 +1,5 @@
-"""`/upload`: a provincial office uploads its workbook and sees it accepted or the failures with the marked workbook."""
+"""`/upload`: a provincial office uploads its workbook (the national bureau's planners the national workbooks) and sees
+it accepted or the failures with the marked workbook."""
 
 from __future__ import annotations
 
@@ -18,12 +19,12 @@ from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from dash_app.uploads import UPLOAD_KINDS, UploadJob
+from dash_app.uploads import UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged
 
 PATH = "/upload"
 NAME = "上传报表"
-ROLES = (Role.PROVINCE,)
+ROLES = UPLOAD_ROLES
 FAILURE_COLUMNS = [
     Column("severity", "严重程度"),
     Column("sheet", "工作表"),
@@ -33,17 +34,25 @@ FAILURE_COLUMNS = [
     Column("rule_title", "问题", tooltip="rule"),
     Column("message", "说明", wrap=True),
 ]
-# Parsed as JSX by dcc.Markdown: void elements self-closed, React attribute names (className, encType).
-UPLOAD_FORM_HTML = (
-    '<form action="/api/upload" method="POST" encType="multipart/form-data" className="toolbar" '
-    f'id="{ids.UPLOAD_FORM}"><label htmlFor="{ids.UPLOAD_KIND}">报表类别</label>'
-    f'<select name="kind" id="{ids.UPLOAD_KIND}">'
-    + "".join(f'<option value="{k}">{escape(KIND_LABELS[k])}</option>' for k in UPLOAD_KINDS)
-    + "</select>"
-    f'<label htmlFor="{ids.UPLOAD_FILE}">工作簿（.xlsx）</label>'
-    f'<input type="file" name="file" id="{ids.UPLOAD_FILE}" accept=".xlsx" required />'
-    f'<button type="submit" id="{ids.UPLOAD_SUBMIT}">上传并校验</button></form>'
-)
+# What the national bureau's upload page says of its workbooks.
+NATIONAL_HINT = "全国通用的工作簿由国家档案局报送：通过校验即生效，不经审核；未通过的整份退回，不装载任何数据。"
+
+
+def upload_form_html(kinds: tuple[str, ...]) -> str:
+    """The upload form for these kinds, parsed as JSX by dcc.Markdown (void elements self-closed, React attribute
+    names: className, encType)."""
+    return (
+        '<form action="/api/upload" method="POST" encType="multipart/form-data" className="toolbar" '
+        f'id="{ids.UPLOAD_FORM}"><label htmlFor="{ids.UPLOAD_KIND}">报表类别</label>'
+        f'<select name="kind" id="{ids.UPLOAD_KIND}">'
+        + "".join(f'<option value="{k}">{escape(KIND_LABELS[k])}</option>' for k in kinds)
+        + "</select>"
+        f'<label htmlFor="{ids.UPLOAD_FILE}">工作簿（.xlsx）</label>'
+        f'<input type="file" name="file" id="{ids.UPLOAD_FILE}" accept=".xlsx" required />'
+        f'<button type="submit" id="{ids.UPLOAD_SUBMIT}">上传并校验</button></form>'
+    )
+
+
 STATUS_TEXT = {
     "accepted": "已接收",
     "rejected": "未通过校验，整份退回",
@@ -153,11 +162,14 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
 def layout(**query: str) -> html.Div:
     """The upload form (a plain multipart POST), template links and the job's outcome."""
     viewer = current_viewer()
-    if viewer.role != Role.PROVINCE:
-        return html.Div([html.H1("上传报表"), html.P("只有省级档案部门用户可以上传本省报表。")])
+    kinds = upload_kinds(viewer)
+    if not kinds:
+        return html.Div([html.H1("上传报表"), html.P("只有省级档案部门和国家档案局规划人员可以上传报表。")])
+    national = viewer.role != Role.PROVINCE
     return html.Div(
         [
-            html.H1(f"上传报表（{division_name(viewer.province_code)}）"),
+            html.H1(f"上传报表（{'国家档案局' if national else division_name(viewer.province_code)}）"),
+            html.P(NATIONAL_HINT, className="hint") if national else None,
             html.Div(
                 [
                     html.A(
@@ -166,7 +178,7 @@ def layout(**query: str) -> html.Div:
                         className="button-secondary",
                         id=ids.template_link(k),
                     )
-                    for k in UPLOAD_KINDS
+                    for k in kinds
                 ],
                 className="toolbar",
             ),
@@ -174,7 +186,7 @@ def layout(**query: str) -> html.Div:
             # page fail with HTTP 500), so the plain multipart form is static HTML rendered by dcc.Markdown.
             # It re-mounts once, when its lazily loaded highlighter arrives (~0.5 s): a file chosen before that
             # is dropped and the required input stops the submit.
-            dcc.Markdown(UPLOAD_FORM_HTML, dangerously_allow_html=True),
+            dcc.Markdown(upload_form_html(kinds), dangerously_allow_html=True),
             dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),
             # Announced when it changes (a screen reader hears the outcome the polling brings).
             html.Div(id=ids.UPLOAD_STATUS, className="result", role="status"),

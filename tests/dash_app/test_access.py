@@ -50,6 +50,7 @@ from tests.dash_app.conftest import (
     read_sheet,
     web_settings,
 )
+from tests.flows.supervision_workbooks import finding, inspection, inspections_workbook
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.backends import EmbeddedWarehouse
@@ -733,7 +734,7 @@ def strings_in(tree: Any) -> list[str]:
     return []
 
 
-@pytest.mark.parametrize(("user", "path"), [("evaluator", "/"), ("evaluator", "/coverage"), ("planner", "/upload")])
+@pytest.mark.parametrize(("user", "path"), [("evaluator", "/"), ("evaluator", "/coverage"), ("evaluator", "/upload")])
 def test_a_page_outside_the_user_s_role_renders_a_refusal(app, user, path):
     response = render_page(app, client_of(app, user), path)
     assert response.status_code == 200
@@ -862,11 +863,41 @@ def test_an_unexpected_error_in_an_upload_job_fails_the_job_and_is_logged(site, 
     assert not saved.exists()
 
 
-def test_only_province_users_upload_and_only_known_kinds(app, site):
+def test_each_role_uploads_only_its_own_kinds_of_workbook(app, site):
     workbook = census_workbook(site[2] / "upload-good.xlsx")
-    assert upload(client_of(app, "planner"), workbook).status_code == 403
+    assert upload(client_of(app, "planner"), workbook).status_code == 403  # a province's return
     assert upload(client_of(app, "evaluator"), workbook).status_code == 403
-    assert upload(client_of(app, "guangdong"), workbook, kind="inspections").status_code == 400
+    assert upload(client_of(app, "admin"), workbook).status_code == 403
+    assert upload(client_of(app, "guangdong"), workbook, kind="inspections").status_code == 403  # the bureau's
+    assert upload(client_of(app, "guangdong"), workbook, kind="red_archives").status_code == 400  # a sheet, not a kind
+
+
+def test_a_planner_uploads_an_inspections_workbook_that_takes_effect_without_review(app, site):
+    _, store, folder = site
+    records = [inspection(91, inspection_id="JC2023-091")]
+    path = inspections_workbook(folder / "web-inspections.xlsx", records, [finding(1, 91)])
+    client = client_of(app, "planner")
+    response = upload(client, path, kind="inspections")
+    assert response.status_code == 302
+    job_id = response.headers["Location"].split("job=")[1]
+    assert "已接收" in wait_for_job(app, client, job_id)
+    with store.reader() as con:
+        loaded = con.execute(
+            "SELECT submitted_by, province_code, review_state FROM submissions WHERE kind = 'inspections'"
+        )
+        assert loaded.fetchall() == [("planner", None, None)]  # the bureau's own, no province, no review
+        assert con.execute("SELECT finding_id FROM findings").fetchall() == [("JC2023-091-01",)]
+    # The job is the planner's alone: another user polling it sees only the empty form's hint.
+    assert "选择工作簿后" in job_status(app, client_of(app, "guangdong"), job_id)[0]
+
+
+def test_the_bureau_downloads_the_national_templates_and_a_province_does_not(app):
+    for kind in ("inspections", "evaluation", "indicators"):
+        response = client_of(app, "planner").get(f"/download/template/{kind}")
+        assert response.status_code == 200, kind
+        assert read_meta(response.data)["form_kind"] == kind
+        assert client_of(app, "guangdong").get(f"/download/template/{kind}").status_code == 403
+    assert client_of(app, "planner").get("/download/template/red_archives").status_code == 404
 
 
 def test_a_province_user_s_template_is_for_its_own_province(app):

@@ -36,7 +36,7 @@ pytestmark = pytest.mark.browser
 # The census pages each role sees, in menu order (other pages, e.g. supervision, may sit between them).
 CENSUS_PAGES = ("总览", "覆盖情况", "数据质量", "提交记录", "上传报表")
 CENSUS_NAVIGATION = {
-    "planner": ["总览", "覆盖情况", "数据质量", "提交记录"],
+    "planner": ["总览", "覆盖情况", "数据质量", "提交记录", "上传报表"],  # the national workbooks
     "admin": ["总览", "覆盖情况", "数据质量", "提交记录"],
     "province": ["总览", "覆盖情况", "数据质量", "提交记录", "上传报表"],
     "evaluator": [],
