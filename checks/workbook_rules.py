@@ -28,7 +28,7 @@ from census_schema.supervision.checklist import CHECKLISTS
 from census_schema.supervision.codes import VETO_PASSED
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
 from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
-from checks.cells import failures_at, sum_of_fields
+from checks.cells import EXCEL_ROW, failures_at, sum_of_fields
 from checks.context import CheckContext
 from supervision.grading import grade_record
 from supervision.lifecycle import apply_updates
@@ -49,6 +49,9 @@ from supervision.scoring import (
 )
 
 Sheets = Mapping[str, pl.DataFrame]
+# The unit's name, in every census sheet that has a holder's key: a row's key missing from another sheet is compared
+# by it, to say which row of the other sheet it may be.
+NAME = "unit_name"
 WorkbookRule = Callable[[Sequence[Rule], Form, Sheets, CheckContext], list[Failure]]
 
 
@@ -92,14 +95,33 @@ def check_key_in_sheet(rules: Sequence[Rule], form: Form, sheets: Sheets, contex
     rows, failures = _rows(sheets, form), []
     for rule in rules:
         key = rule.param("key")
-        known = _keyed(sheets, rule.param("sheet"), key).get_column(key).unique()
+        other = _keyed(sheets, rule.param("sheet"), key)
+        known = other.get_column(key).unique()
         missing = pl.col(key).is_not_null() & ~pl.col(key).is_in(known.implode())
         when = rule.params.get("when_positive")
         if when:
             missing = missing & (pl.sum_horizontal([pl.col(f) for f in when]) > 0)
         positions = rows.select(missing.fill_null(False)).to_series().arg_true()
-        failures += failures_at(form, rows, rule, positions)
+        failures += _fail(form, rows, rule, [(at, _same_name_hint(rule, rows, other, key, at)) for at in positions])
     return failures
+
+
+def _same_name_hint(rule: Rule, rows: pl.DataFrame, other: pl.DataFrame, key: str, at: int) -> str | None:
+    """The rule's message, told of the other sheet's row of a unit of the same name under another key (one of the two
+    keys is mistyped, perhaps the other sheet's); None when there is none."""
+    if NAME not in rows.columns or NAME not in other.columns:
+        return None
+    name = rows.get_column(NAME)[at]
+    if not isinstance(name, str) or not name.strip():
+        return None
+    same = other.filter(pl.col(NAME).str.strip_chars() == name.strip()).head(1)
+    if same.height == 0:
+        return None
+    row, code = same.get_column(EXCEL_ROW)[0], same.get_column(key)[0]
+    return (
+        f"{rule.message}「{rule.param('sheet')}」第 {row} 行有同名单位「{name.strip()}」，代码为 {code}："
+        "请核对两表中哪一个代码填错，改正填错的一项。"
+    )
 
 
 _COMPARISONS = {"le": operator.le, "ge": operator.ge}

@@ -71,7 +71,7 @@ def _empty(sheet: str) -> Callable[[Sheets], None]:
 
 RED, MAIN, FOOT = RED_ARCHIVES_FORM.sheet_name, CENSUS_FORM.sheet_name, SIGN_OFF_FORM.sheet_name
 CASES: dict[str, list[Case]] = {
-    "red_holder_in_census": [Case(_add(RED, uscc=OTHER_USCC), ((RED, 4),))],
+    "red_holder_in_census": [Case(_add(RED, uscc=OTHER_USCC, unit_name="另一单位"), ((RED, 4),))],
     # 1001 卷 of red archives in a holder of 1000 卷 (the conditions still add up: 1031 + 10 + 5 + 3 + 2 = 1001 + 50).
     "red_vol_le_holdings": [Case(_set(RED, 0, red_vol=1001, red_intact=1031), ((RED, 3),))],
     "red_item_le_holdings": [Case(_set(RED, 0, red_item=2001, red_intact=2011), ((RED, 3),))],
@@ -94,7 +94,7 @@ CASES: dict[str, list[Case]] = {
         )
     ],
     # A second holder with revolutionary history archives and no red-archive row (a warning on the main sheet).
-    "red_sheet_row_for_revolutionary": [Case(_add(MAIN, uscc=OTHER_USCC), ((MAIN, 4),))],
+    "red_sheet_row_for_revolutionary": [Case(_add(MAIN, uscc=OTHER_USCC, unit_name="另一单位"), ((MAIN, 4),))],
     "sign_off_one_row": [
         Case(_empty(FOOT), ((FOOT, None),)),
         Case(_add(FOOT, preparer="赵六"), ((FOOT, 4),)),
@@ -167,3 +167,14 @@ def test_a_mistyped_code_is_said_once_where_it_is_not_again_as_missing_elsewhere
     context = build_check_context(PROVINCE, register_usccs={BASE_USCC})
     on_main = [(f.row, f.rule) for f in validate_workbook(CENSUS_WORKBOOK, frames(sheets), context) if f.sheet == MAIN]
     assert on_main == [(3, "uscc_check_digit")]
+
+
+def test_a_code_missing_from_the_other_sheet_names_that_sheet_s_row_of_the_same_unit():
+    # The red row's code is right and 普查表's is mistyped (or the other way round): the unit is told by its name, so
+    # the message says which row to compare instead of only "not in 普查表".
+    sheets = base()
+    name = frames(sheets)[MAIN].get_column("unit_name")[0]
+    _set(RED, 0, uscc=OTHER_USCC)(sheets)
+    said = {f.rule: f.message for f in validate(sheets)}
+    assert f"「{MAIN}」第 3 行有同名单位「{name}」，代码为 {BASE_USCC}" in said["red_holder_in_census"]
+    assert f"「{RED}」第 3 行有同名单位「{name}」，代码为 {OTHER_USCC}" in said["red_sheet_row_for_revolutionary"]
