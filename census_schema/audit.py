@@ -49,6 +49,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "assign": "分配",
     "issue": "下发整改问题",
     "withdraw": "撤回整改问题",
+    "recount_deadline": "按法定节假日重算整改期限",
     "create": "新建",
     "change": "修改",
     "login_succeeded": "登录成功",

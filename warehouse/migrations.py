@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -25,12 +26,15 @@ import duckdb
 import pyarrow as pa
 
 from census_schema.archives import list_comprehensive_archives
+from census_schema.audit import AuditKind
 from census_schema.breakdowns import CODE_GROUPS
 from census_schema.codes import CodeList
 from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from census_schema.fields import FieldType, Form
 from census_schema.forms import CURRENT_FORMS, FORMS, KIND_LABELS, get_form
+from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
+from supervision.lifecycle import add_working_days
 from supervision.rows import split_names
 from warehouse.dialect import adapt_ddl, ensure_write_guard, is_ducklake
 from warehouse.transactions import quote_identifier, transaction, utc_now
@@ -176,8 +180,61 @@ def _inspectors_as_lists(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("ALTER TABLE inspections DROP COLUMN inspector_count")
 
 
+# The years whose official holidays were declared after findings of theirs could be loaded (their default deadlines
+# had been counted Monday to Friday).
+_CALENDAR_ADDED = (date(2021, 1, 1), date(2023, 12, 31))
+
+
+def _deadlines_on_the_official_calendar(con: duckdb.DuckDBPyConnection) -> None:
+    """Default deadlines of findings issued before 2024 were counted Monday to Friday (those years' official days off
+    and make-up working days were not declared): recounted on the official calendar; a deadline not extended since
+    follows its original one, an extended one stays (unless the original now passes it). A deadline counts as a
+    default when it is the Monday-to-Friday count from the feedback day and the workbook's row, when kept, gave
+    none; 立行立改 (the same day) never moves. Each change is in the audit log."""
+    from warehouse.audit import record_event  # warehouse.audit reads through warehouse.queries, which needs this module
+
+    first, last = _CALENDAR_ADDED
+    rows = con.execute(
+        "SELECT f.finding_id, f.issued_on, f.severity, f.original_deadline, f.deadline FROM findings AS f "
+        "LEFT JOIN raw_findings_rows AS r USING (submission_id, excel_row) "
+        "WHERE NOT f.is_immediate AND r.deadline IS NULL AND f.issued_on <= ? AND f.original_deadline >= ?",
+        [last, first],
+    ).fetchall()
+    for finding_id, issued_on, severity, original, deadline in rows:
+        days = RECTIFICATION_WORKING_DAYS.get(severity)
+        if days is None or original != _weekdays_after(issued_on, days):
+            continue  # given in the workbook, or not a default of this count
+        official = add_working_days(issued_on, days)
+        if official == original:
+            continue
+        moved = official if deadline == original else max(deadline, official)
+        con.execute(
+            "UPDATE findings SET original_deadline = ?, deadline = ? WHERE finding_id = ?",
+            [official, moved, finding_id],
+        )
+        record_event(
+            con, AuditKind.FINDING, "recount_deadline", actor=None, target=finding_id,
+            before={"original_deadline": original, "deadline": deadline},
+            after={"original_deadline": official, "deadline": moved},
+            reason=f"按国务院办公厅公布的 {issued_on.year} 年节假日安排重算整改期限（原按周一至周五计算）",
+        )  # fmt: skip
+
+
+def _weekdays_after(start: date, days: int) -> date:
+    """The date `days` days from Monday to Friday after `start` (how deadlines were counted without a calendar)."""
+    current = start
+    while days:
+        current += timedelta(days=1)
+        if current.weekday() < 5:
+            days -= 1
+    return current
+
+
 # Migrations written in Python: data conversions that need the domain's own rules.
-PYTHON_MIGRATIONS: tuple[Migration, ...] = (Migration(35, "inspectors_as_lists", _inspectors_as_lists),)
+PYTHON_MIGRATIONS: tuple[Migration, ...] = (
+    Migration(35, "inspectors_as_lists", _inspectors_as_lists),
+    Migration(67, "deadlines_on_the_official_calendar", _deadlines_on_the_official_calendar),
+)
 
 # The raw tables of every form, created and upgraded version by version (the other migrations are the .sql files).
 FORM_MIGRATIONS: tuple[Migration, ...] = (

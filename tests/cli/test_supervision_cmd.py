@@ -138,9 +138,9 @@ def test_illegal_changes_exit_2_with_a_chinese_message_and_change_nothing(db, ca
 
 
 def test_supervision_summary_json_counts_findings_and_overdue_for_the_day_asked(db, capsys):
-    code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--json", "--as-of", "2023-05-02")
+    code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--json", "--as-of", "2023-05-05")
     summary = json.loads(out)
-    assert code == 0 and summary["as_of"] == "2023-05-02"
+    assert code == 0 and summary["as_of"] == "2023-05-05"
     assert summary["findings"]["by_state"] == {
         "待整改": 2,
         "整改中": 0,
@@ -156,15 +156,15 @@ def test_supervision_summary_json_counts_findings_and_overdue_for_the_day_asked(
         {"合格": 0, "不合格": 0},
     )
     assert summary["evaluation"]["by_status"]["未完成"] == 0 and summary["indicators"]["by_year"] == {}
-    earlier = json.loads(run(capsys, "supervision", "summary", "--db", str(db), "--json", "--as-of", "2023-05-01")[1])
+    earlier = json.loads(run(capsys, "supervision", "summary", "--db", str(db), "--json", "--as-of", "2023-05-04")[1])
     assert earlier["findings"]["overdue"] == 0
     assert date.fromisoformat(json.loads(run(capsys, "supervision", "summary", "--db", str(db), "--json")[1])["as_of"])
 
 
 def test_listings_print_tables_or_json(db, capsys):
-    code, out, _ = run(capsys, "finding", "list", "--overdue", "--as-of", "2023-05-02", "--db", str(db))
+    code, out, _ = run(capsys, "finding", "list", "--overdue", "--as-of", "2023-05-05", "--db", str(db))
     assert code == 0 and "JC2023-001-02" in out and "JC2023-001-01" not in out
-    code, out, _ = run(capsys, "finding", "show", "JC2023-001-01", "--db", str(db), "--as-of", "2023-05-02")
+    code, out, _ = run(capsys, "finding", "show", "JC2023-001-01", "--db", str(db), "--as-of", "2023-05-05")
     assert code == 0 and "赵六 销号" in out
     code, out, _ = run(capsys, "evaluation", "assign", "440000", "--evaluator", "专家甲", "--db", str(db), "--json")
     assert (code, json.loads(out)["already"]) == (0, False)
@@ -181,7 +181,7 @@ def test_listings_print_tables_or_json(db, capsys):
     shown = next(line for line in out.splitlines() if "广东省档案馆" in line)
     assert code == 0 and f" {guangdong['experts']}/{guangdong['assigned']}" in shown and guangdong["assigned"] >= 1
     assert out.rstrip().endswith(STANDARD_PROVISIONAL)  # grades of a standard that is still a proposal say so
-    code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", "2023-05-02")
+    code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", "2023-05-05")
     assert code == 0 and "逾期 2 个" in out and "中央和国家机关" in out and STANDARD_PROVISIONAL in out
 
 

@@ -88,7 +88,7 @@ def test_a_good_workbook_loads_records_findings_and_updates_with_lineage(store, 
     ]
     # 30 working days after Monday 2023-03-20; 立行立改: the feedback day; or as given.
     assert findings == [
-        ("JC2023-001-01", "档案用房与库房", "已销号", date(2023, 5, 1), date(2023, 5, 1), 3),
+        ("JC2023-001-01", "档案用房与库房", "已销号", date(2023, 5, 4), date(2023, 5, 4), 3),
         ("JC2023-001-02", "档案用房与库房", "待整改", FEEDBACK, FEEDBACK, 4),
         ("JC2023-001-03", "档案用房与库房", "待整改", date(2023, 6, 30), date(2023, 6, 30), 5),
     ]

@@ -293,6 +293,8 @@ def test_an_extension_lifts_overdue():
             "一般",
             date(2025, 11, 13),
         ),  # 国庆 and 中秋 1-8 October off, 28 September and 11 October worked
+        # 国庆 and 中秋 29 September - 6 October 2023 off, 7 and 8 October worked (it was 5 October, a day off).
+        (date(2023, 8, 24), "一般", date(2023, 10, 11)),
         (date(2027, 3, 1), "一般", date(2027, 4, 12)),  # no arrangement declared for 2027: Monday to Friday
         (date(2024, 3, 2), "立行立改", date(2024, 3, 2)),  # same day, even a Saturday
         (date(2024, 3, 4), "立行立改", date(2024, 3, 4)),
@@ -311,6 +313,10 @@ def test_default_deadline(feedback, basis, deadline):
         (date(2026, 1, 2), False),  # a Friday off
         (date(2025, 10, 9), True),  # a plain Thursday
         (date(2025, 10, 12), False),  # a plain Sunday
+        (date(2023, 10, 5), False),  # a Thursday of the 2023 National Day holiday
+        (date(2023, 10, 8), True),  # a Sunday worked in 2023
+        (date(2022, 1, 29), True),  # a Saturday worked before the 2022 Spring Festival
+        (date(2021, 9, 21), False),  # the 2021 Mid-Autumn Festival, a Tuesday
     ],
 )
 def test_working_days_follow_the_official_arrangement(day, working):
@@ -323,7 +329,7 @@ def test_every_declared_arrangement_moves_only_days_of_its_own_year():
         assert {day.year for day in days_off + list(arrangement.make_up_working_days)} == {year}
         assert all(first <= last for first, last in arrangement.days_off)
         assert all(day.weekday() >= 5 for day in arrangement.make_up_working_days)  # make-up days are weekend days
-    assert arranged_years() == (2024, 2025, 2026)
+    assert arranged_years() == (2021, 2022, 2023, 2024, 2025, 2026)  # the plan period and after
 
 
 def test_default_deadline_rejects_unknown_basis():

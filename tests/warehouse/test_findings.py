@@ -21,7 +21,8 @@ from warehouse.inspections import (
     transition_finding,
 )
 
-DEADLINE = date(2023, 5, 1)  # 30 working days after the feedback on Monday 2023-03-20
+# 30 working days after the feedback on Monday 2023-03-20 (5 April and 29 April - 3 May off, Sunday 23 April worked).
+DEADLINE = date(2023, 5, 4)
 AT = datetime(2023, 4, 1, 10, 0)
 
 
@@ -125,7 +126,7 @@ def loaded_status(con, finding_id):
 
 def test_overdue_is_derived_for_the_day_asked_and_an_extension_lifts_it(loaded):
     assert [f["finding_id"] for f in query_overdue_findings(loaded, DEADLINE)] == ["JC2023-003-01"]  # 立行立改
-    late = [f["finding_id"] for f in query_overdue_findings(loaded, date(2023, 5, 2))]
+    late = [f["finding_id"] for f in query_overdue_findings(loaded, date(2023, 5, 5))]
     assert late == ["JC2023-003-01", "JC2023-001-01", "JC2023-001-02", "JC2023-002-01"]
     transition_finding(loaded, "JC2023-001-01", to_status="待整改", action="延期", by="赵六", at=AT, note="需采购",
                        new_deadline=date(2023, 6, 30))  # fmt: skip
@@ -134,12 +135,12 @@ def test_overdue_is_derived_for_the_day_asked_and_an_extension_lifts_it(loaded):
     transition_finding(loaded, "JC2023-001-02", to_status="已销号", by="赵六", at=AT, evidence="复核")
     rows = {f["finding_id"]: f for f in query_findings(loaded, date(2023, 5, 12))}
     assert (rows["JC2023-001-01"]["is_overdue"], rows["JC2023-001-02"]["is_overdue"]) == (False, False)
-    assert (rows["JC2023-002-01"]["is_overdue"], rows["JC2023-002-01"]["overdue_days"]) == (True, 11)
+    assert (rows["JC2023-002-01"]["is_overdue"], rows["JC2023-002-01"]["overdue_days"]) == (True, 8)
 
 
 def test_the_summary_counts_by_state_province_and_central_class(loaded):
     transition_finding(loaded, "JC2023-002-01", to_status="整改中", by="王五", at=AT)
-    summary = summarize_findings(loaded, date(2023, 5, 2))
+    summary = summarize_findings(loaded, date(2023, 5, 5))
     assert (summary["total"], summary["overdue"]) == (4, 4)
     assert summary["by_state"] == {"待整改": 3, "整改中": 1, "阶段性整改": 0, "已提交整改报告": 0, "已销号": 0}
     guangdong = next(p for p in summary["provinces"] if p["province_code"] == "440000")

@@ -297,3 +297,37 @@ def test_provisional_codes_and_code_lists_are_marked_in_the_reference_data(con):
     assert lists["unit_nature"] and lists["holder_type"] and lists["admin_level"] and not lists["yes_no"]
     tiers = dict(con.execute("SELECT value, group_value FROM code_groups WHERE grouping = 'level_tier'").fetchall())
     assert (tiers["副省级"], tiers["乡级"]) == ("地级", "县级")
+
+
+def test_deadlines_counted_monday_to_friday_are_recounted_on_the_official_calendar(con):
+    # Findings fed back on Monday 2023-03-20 as versions before 067 stored them (30 weekdays: Monday 1 May): a
+    # default, one whose workbook row gave 1 May itself, one extended since to 10 May, one extended to 3 May (now
+    # before its recounted original), and a 立行立改.
+    findings = {"F1": ("2023-05-01", None), "F2": ("2023-05-01", "2023-05-01"), "F3": ("2023-05-10", None),
+                "F4": ("2023-05-03", None), "F5": ("2023-03-20", None)}  # fmt: skip
+    for row, (finding_id, (deadline, given)) in enumerate(findings.items(), 3):
+        original = "2023-03-20" if finding_id == "F5" else "2023-05-01"
+        con.execute(
+            "INSERT INTO findings (finding_id, inspection_id, item_code, area_code, area_name, description, severity,"
+            " is_immediate, requirement, original_deadline, deadline, responsible_unit, responsible_person, status,"
+            " issued_on, status_changed_at, submission_id, sheet_name, excel_row, loaded_at) VALUES (?, 'JC2023-001',"
+            " 'A03-03', 'A03', '档案用房与库房', '问题', '一般', ?, '整改', ?, ?, '单位', '王五', '待整改', DATE '2023-03-20',"
+            " TIMESTAMP '2023-03-20 00:00', 'S1', '发现问题', ?, TIMESTAMP '2023-03-21 00:00')",
+            [finding_id, finding_id == "F5", original, deadline, row],
+        )
+        con.execute(
+            "INSERT INTO raw_findings_rows (submission_id, sheet_name, excel_row, loaded_at, finding_id, deadline) "
+            "VALUES ('S1', '发现问题', ?, TIMESTAMP '2023-03-21 00:00', ?, ?)",
+            [row, finding_id, given],
+        )
+    next(m for m in list_migrations() if m.name == "deadlines_on_the_official_calendar").apply(con)
+    stored = con.execute("SELECT finding_id, original_deadline::VARCHAR, deadline::VARCHAR FROM findings ORDER BY 1")
+    assert stored.fetchall() == [
+        ("F1", "2023-05-04", "2023-05-04"),  # 5 April, 29 April - 3 May off, Sunday 23 April worked
+        ("F2", "2023-05-01", "2023-05-01"),  # given: kept
+        ("F3", "2023-05-04", "2023-05-10"),  # the extension stays
+        ("F4", "2023-05-04", "2023-05-04"),  # never before its original
+        ("F5", "2023-03-20", "2023-03-20"),  # the same day
+    ]
+    changed = con.execute("SELECT target FROM audit_log WHERE action = 'recount_deadline' ORDER BY 1").fetchall()
+    assert changed == [("F1",), ("F3",), ("F4",)]

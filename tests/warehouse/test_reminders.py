@@ -62,12 +62,12 @@ def test_open_findings_within_the_warning_window_are_reminded(con):
         RECTIFICATION_FORM.sheet_name: sheet_frame(RECTIFICATION_FORM, []),
     }
     load_inspection_sheets(con, "S-test", datetime(2023, 3, 21), sheets)
-    deadline = date(2023, 5, 1)  # both findings: 30 working days after the feedback
+    deadline = date(2023, 5, 4)  # both findings: 30 working days after the feedback (the 2023 holidays skipped)
     assert by_kind(refresh_reminders(con, date(2023, 4, 1)))[DUE_SOON] == []
-    due = by_kind(refresh_reminders(con, date(2023, 4, 28)))[DUE_SOON]
+    due = by_kind(refresh_reminders(con, date(2023, 5, 1)))[DUE_SOON]
     assert [(r["finding_id"], r["due_on"]) for r in due] == [("JC2023-001-01", deadline), ("JC2023-001-02", deadline)]
     assert "3 天后" in due[0]["message"]
     # A second run of the same day replaces its reminders; the earlier day's stay.
-    refresh_reminders(con, date(2023, 4, 28))
+    refresh_reminders(con, date(2023, 5, 1))
     assert count(con, "reminders") == 2 * (2 * PROVINCES) + 2
     assert {r["kind"] for r in query_reminders(con, kinds=(DUE_SOON,))} == {DUE_SOON}

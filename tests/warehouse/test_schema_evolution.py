@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -99,9 +100,25 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
 
     con = connect_warehouse(path)
     # Later migrations and form versions add columns (scopes: 040; GYDA-2025.1: 长期/短期, 050); every old column
-    # keeps every row's value.
+    # keeps every row's value, but for the one finding's deadline (067: counted Monday to Friday, now on 2023's
+    # official calendar: 5 April and 29 April - 3 May off, Sunday 23 April worked).
     after = {name: contents(con, name, legacy_columns[name]) for name in LEGACY_TABLES + LEGACY_VIEWS}
+    recounted = {"original_deadline": date(2023, 5, 4), "deadline": date(2023, 5, 4)}
+    finding = legacy_columns["findings"]
+    before["findings"] = [
+        tuple(recounted.get(column, value) for column, value in zip(finding, row, strict=True))
+        for row in before["findings"]
+    ]
     assert after == before
+    event = con.execute("SELECT action, target, before_state, after_state FROM audit_log WHERE kind = 'finding'")
+    assert event.fetchall() == [
+        (
+            "recount_deadline",
+            "JC2023-001-01",
+            '{"deadline": "2023-05-01", "original_deadline": "2023-05-01"}',
+            '{"deadline": "2023-05-04", "original_deadline": "2023-05-04"}',
+        )
+    ]
     assert con.execute(INSPECTIONS_AFTER).fetchall() == inspections
     assert con.execute("SELECT inspectors FROM inspections").fetchall() == [(["张三", "李四"],)]
     assert con.execute(VALUES_AFTER).fetchall() == values
