@@ -526,8 +526,9 @@ def _cells(
     failures: Sequence[Failure],
 ) -> _Located:
     """Where each failure is marked: a field's failure in the field's column; an unread column's warning on that
-    column's header cell (two columns of one label take their warnings in turn); none on a cell a merge hides; others
-    only in 错误清单."""
+    column's header cell (two columns of one label take their warnings in turn); a whole row's failure (a stray entry,
+    a header pasted again) on the row's cell of the table's first column; none on a cell a merge hides; a failure of
+    no row only in 错误清单."""
     cells: dict[str, dict[tuple[int, int], list[Failure]]] = defaultdict(lambda: defaultdict(list))
     waiting = {
         sheet: {label: sorted(c for c, other in labels.items() if other == label) for label in set(labels.values())}
@@ -540,6 +541,8 @@ def _cells(
         if column is None and failure.field is None and failure.rule == COLUMN_NOT_IN_FORM.rule_id:
             same_label = waiting.get(failure.sheet, {}).get(failure.label or "", [])
             column = same_label.pop(0) if same_label else None
+        elif column is None and failure.field is None and columns.get(failure.sheet):
+            column = min(columns[failure.sheet].values())
         if column is not None:
             cells[failure.sheet][(failure.row, column + 1)].append(failure)
     for sheet, refs in merged.items():

@@ -18,6 +18,7 @@ from census_schema.supervision.forms import EVALUATION_WORKBOOK, INDICATORS_WORK
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.parse import _IDEOGRAPH_SOURCES, parse_form_sheet
+from flows.report import ERROR_COLOR
 from synthetic.holders import RED_BASE
 from tests.flows.supervision_workbooks import (
     SELF,
@@ -211,6 +212,9 @@ def test_ingest_json_and_the_report_list_the_repeated_header_as_a_row_failure(tm
     lines = [row for row in listed.iter_rows(values_only=True) if row[0] is not None]
     assert lines[0] == ("工作表", "行号", "字段", "列名", "填报值", "规则", "严重程度", "说明")
     assert [line[:3] for line in lines[1:] if line[6] == "错误"] == [(FORM.sheet_name, FIRST_DATA_ROW + 2, None)]
+    # The row is marked in the workbook too, at its first cell (it was only listed).
+    first = openpyxl.load_workbook(report)[FORM.sheet_name].cell(FIRST_DATA_ROW + 2, 1)
+    assert first.fill.start_color.rgb == ERROR_COLOR and "表头" in first.comment.text
 
 
 def test_a_return_whose_only_row_is_the_header_again_says_so_not_that_it_is_empty(tmp_path, capsys):
