@@ -556,6 +556,17 @@ def read_score_texts(texts: Mapping[str, Any]) -> tuple[dict[str, Decimal | None
     return values, problems
 
 
+def unsaved_sheet_problems(
+    texts: Mapping[str, Any], values: Mapping[str, Decimal | None], unreadable: Mapping[str, str], scorer: str
+) -> dict[str, str]:
+    """A sheet not saved for fields that are not numbers: those, and in the same pass each other value's own problem
+    (outside 0..the maximum, more than one decimal), in the form's order; the first save said only the unreadable
+    ones, and the next save the rest."""
+    readable = {code: value for code, value in values.items() if value is not None}
+    own = problems_by_item(check_sheet_values(get_standard(), readable, scorer))
+    return {code: unreadable.get(code) or own[code] for code in texts if code in unreadable or code in own}
+
+
 def problems_by_item(problems: Sequence[ScoreProblem]) -> dict[str, str]:
     """Each item's problems as one sentence for the slot beside its field."""
     by_item: dict[str, list[str]] = {}
@@ -889,9 +900,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if not archive_code:
             return "请先选择档案馆。", [""] * len(slot_items)
         submit = ctx.triggered_id == ids.EVALUATION_SUBMIT
-        values, unreadable = read_score_texts(values_by_item(score_ids, scores))
+        texts = values_by_item(score_ids, scores)
+        values, unreadable = read_score_texts(texts)
         veto = {item: v == "pass" for item, v in values_by_item(verdict_ids, verdicts).items() if v}
-        problems = dict(unreadable)
+        problems = unsaved_sheet_problems(texts, values, unreadable, viewer.user_name) if unreadable else {}
         outcome = None
         if not problems:
             try:

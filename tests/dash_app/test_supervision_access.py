@@ -476,6 +476,17 @@ def test_an_invalid_score_is_shown_beside_its_field_and_nothing_is_saved(app, si
     assert left_slot(app, client, "A1.1.2", "9.5", reason) == ""
 
 
+def test_a_save_refused_for_a_field_that_is_not_a_number_says_every_other_field_s_problem_too(app, site, assigned):
+    # It said the unreadable field alone (and cleared the others' marks); the next save said the rest.
+    archive = assigned[1]
+    before = read(site, query_scores, archive, "evaluator")
+    typed = {"A1.1.1": "11", "A1.1.2": "-1", "A1.1.3": "abc", "A1.2.1": "9.75", "A1.2.2": "8"}
+    message, slots = save_outcome(app, client_of(app, "evaluator"), archive, typed, {})
+    assert message.startswith("未保存：4 项需要更正") and list(slots) == ["A1.1.1", "A1.1.2", "A1.1.3", "A1.2.1"]
+    assert slots["A1.1.3"] == "「abc」不是数字。" and slots["A1.2.1"] == "得分最多保留一位小数。（填写 9.75）"
+    assert read(site, query_scores, archive, "evaluator") == before
+
+
 def test_a_field_is_judged_when_left_by_an_evaluator_only_and_from_the_page_s_own_values(app):
     assert left_slot(app, client_of(app, "evaluator"), "B5", "6") == "加分须在 0 至该加分项上限之间。（填写 6，满分 5）"
     assert leave_field(app, client_of(app, "planner"), "A1.1.2", "12").status_code == 403
