@@ -390,6 +390,8 @@ def save_evaluator_scores(
         "archive_code": archive_code,
         "evaluator": evaluator,
         "status": "submitted" if submit else "draft",
+        # A draft saved over a submitted sheet takes the submission out of the results until it is submitted again.
+        "withdrawn": not submit and any(row["is_submitted"] for row in current.values()),
         "scored": len(items),
         "missing": missing,
         "saved_at": now.isoformat(timespec="seconds"),

@@ -193,14 +193,14 @@ def layout(**query: str) -> html.Div:
         parts += [
             html.H2("逐项评分"),
             html.P(
-                "“提交评分”后评分计入结果；已提交的评分再点“保存草稿”即撤回提交，须重新提交才再计入。",
+                "“提交评分”后评分计入结果；已提交的评分再点“撤回提交，存为草稿”即撤回提交，须重新提交才再计入。",
                 className="hint",
             ),
             html.Div(id=ids.EVALUATION_FORM),
             # Kept in view at the bottom of the window: what a save did shows beside the buttons that did it.
             html.Div(
                 [
-                    html.Button("保存草稿", id=ids.EVALUATION_SAVE, className="button-secondary", disabled=True),
+                    html.Button(SAVE_DRAFT, id=ids.EVALUATION_SAVE, className="button-secondary", disabled=True),
                     html.Button("提交评分", id=ids.EVALUATION_SUBMIT, disabled=True),
                     html.Div(id={"type": ids.EVALUATION_TOTAL, "sheet": "mine"}, className="subtotal"),
                     html.Div(id=ids.EVALUATION_RESULT, className="result", role="status"),
@@ -418,6 +418,18 @@ def _verdict(code: str, saved: dict[str, Any]) -> html.Fieldset:
 
 def _error_slot(code: str) -> html.Div:
     return html.Div(id={"type": ids.EVALUATION_SCORE_ERROR, "item": code}, className="field-error", role="alert")
+
+
+SAVE_DRAFT, WITHDRAW_TO_DRAFT = "保存草稿", "撤回提交，存为草稿"
+
+
+def save_button_label(context: AppContext, viewer: Viewer, archive_code: str | None) -> str:
+    """保存草稿, or 撤回提交，存为草稿 while the evaluator's sheet for the archive is submitted (a draft withdraws it)."""
+    if not archive_code:
+        return SAVE_DRAFT
+    with context.reader.cursor() as con:
+        submitted = any(r["is_submitted"] for r in query_scores(con, archive_code, viewer.user_name))
+    return WITHDRAW_TO_DRAFT if submitted else SAVE_DRAFT
 
 
 def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) -> Any:
@@ -822,6 +834,18 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         # The reason is cleared once used; a refusal keeps what was typed.
         return said, "" if said.className == "ok" else no_update
 
+    # The draft button says before the click what it does to a submitted sheet (withdraws it from the results).
+    @app.callback(
+        Output(ids.EVALUATION_SAVE, "children"),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+        Input(ids.EVALUATION_RESULT, "children"),
+    )
+    def name_save_button(archive_code: str | None, _result: Any) -> str:
+        viewer = current_viewer()
+        require_role(viewer, Role.EVALUATOR)
+        require_text(archive_code)
+        return save_button_label(context, viewer, archive_code)
+
     # Not redrawn after a save: a refused save must leave what the evaluator typed (and the problems beside it).
     # Saving and submitting are offered only with a sheet open (no archive chosen, or one refused: a paragraph).
     @app.callback(
@@ -923,6 +947,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         missing = f"，尚有 {len(outcome['missing'])} 项未评" if outcome["missing"] else ""
         saved_at = format_datetime(outcome["saved_at"])
         verb = "已提交" if submit else "草稿已保存（未提交，不计入结果）"
+        if outcome["withdrawn"]:
+            verb = "已撤回此前的提交，存为草稿（不计入结果，修改后请重新提交）"
         return html.P(
             f"{verb}：{archive_label(archive_code)} 已评 {outcome['scored']} 项{missing}（{saved_at}）", className="ok"
         ), slots

@@ -49,6 +49,7 @@ from tests.dash_app.test_access import (
     exported_workbook,
     grid_rows,
     load_grid,
+    post_callback,
     render_page,
     returned,
 )
@@ -519,6 +520,18 @@ def test_a_complete_sheet_is_submitted(app, site, assigned):
     assert state[archive] == "已提交"
     result = next(r for r in read(site, query_evaluation_results) if r["archive_code"] == archive)
     assert result["experts"] == experts + 1  # the results now count this evaluator's sheet
+    # The draft button says, before a click, that on this sheet it withdraws the submission; not on a draft's.
+    client = client_of(app, "evaluator")
+    assert save_button(app, client, archive) == "撤回提交，存为草稿"
+    assert save_button(app, client, assigned[1]) == save_button(app, client, None) == "保存草稿"
+
+
+def save_button(app, client, archive: str | None) -> str:
+    """The label of the draft button with the archive chosen (as after a save, whose result re-labels it)."""
+    inputs = [(ids.EVALUATION_ARCHIVE, "value", archive), (ids.EVALUATION_RESULT, "children", None)]
+    return returned(
+        post_callback(app, client, [(ids.EVALUATION_SAVE, "children")], inputs), ids.EVALUATION_SAVE, "children"
+    )
 
 
 def test_an_evaluator_cannot_read_the_results_nor_another_archive_s_report(app, assigned, unassigned):

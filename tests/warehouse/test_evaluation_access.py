@@ -74,6 +74,11 @@ def test_drafts_are_merged_and_submitting_needs_everything(opened):
     assert {r["is_submitted"] for r in query_scores(opened, ARCHIVE, "evaluator")} == {True}
     [row] = query_assignments(opened, evaluator="evaluator")
     assert (row["archive_code"], row["sheet_state"]) == (ARCHIVE, "已提交")
+    # A draft saved over the submitted sheet withdraws it, and says so (the first draft withdrew nothing).
+    assert (first["withdrawn"], done["withdrawn"]) == (False, False)
+    again = save_evaluator_scores(opened, "evaluator", ARCHIVE, {}, submit=False)
+    assert (again["status"], again["withdrawn"]) == ("draft", True)
+    assert {r["is_submitted"] for r in query_scores(opened, ARCHIVE, "evaluator")} == {False}
 
 
 @pytest.mark.parametrize(
