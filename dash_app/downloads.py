@@ -21,6 +21,7 @@ from dash_app.access import current_viewer, require_role
 from dash_app.formatting import format_datetime
 from dash_app.grid import ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
+from dash_app.security import error_page
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.evaluation import archive_label, check_may_score, query_scores, require_archive
 
@@ -67,6 +68,9 @@ def own_sheet_rows(scores: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+BACK_TO_EVALUATION = ("/evaluation", "返回业务建设评价")
+
+
 def install_download_routes(server: flask.Flask, reader: SnapshotReader, settings: Settings) -> None:
     """/download/evaluation/<archive> (national users: the feedback report; an evaluator: their own sheet of an
     archive assigned to them) and /download/indicators-report (national users)."""
@@ -94,13 +98,14 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                     )
             except CensusError as error:
                 status = 404 if isinstance(error, NotFound) else 403
-                return flask.Response(error.describe(), status=status, mimetype="text/plain")
+                return error_page(status, "无法下载", error.describe(), back=BACK_TO_EVALUATION)
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "report.xlsx"
                 try:
                     write_evaluation_report(con, archive_code, path)
                 except CensusError as error:
-                    return flask.Response(error.describe(), status=404, mimetype="text/plain")
+                    # Not complete yet (待合议 items named), or no round: said on a page with a way back, not as a bare 404.
+                    return error_page(409, "反馈报告尚不能生成", error.describe(), back=BACK_TO_EVALUATION)
                 return _send(path, f"业务建设评价反馈-{archive_code}.xlsx")
 
     @server.route("/download/indicators-report")

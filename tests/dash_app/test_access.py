@@ -900,6 +900,15 @@ def test_the_bureau_downloads_the_national_templates_and_a_province_does_not(app
     assert client_of(app, "planner").get("/download/template/red_archives").status_code == 404
 
 
+def test_a_feedback_report_that_cannot_be_made_yet_says_why_on_a_page_with_a_way_back(app):
+    # No evaluation round in this warehouse (as an archive 待合议 or 未完成 in one): it was a bare plain-text 404.
+    response = client_of(app, "planner").get("/download/evaluation/440000")
+    assert (response.status_code, response.mimetype) == (409, "text/html")
+    assert (
+        "反馈报告尚不能生成" in response.text and "评价轮次" in response.text and 'href="/evaluation"' in response.text
+    )
+
+
 def test_a_province_user_s_template_is_for_its_own_province(app):
     response = client_of(app, "guangdong").get("/download/template/census?province=450000")
     assert response.status_code == 200
