@@ -19,7 +19,7 @@ from census_schema.settings import Settings
 from census_schema.supervision.evaluation import BonusItem, ScoringItem, get_standard
 from dash_app.access import current_viewer, require_role
 from dash_app.formatting import format_datetime
-from dash_app.grid import ExportHeading, build_export_workbook
+from dash_app.grid import Column, ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
@@ -28,14 +28,15 @@ from warehouse.evaluation import archive_label, check_may_score, query_scores, r
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An evaluator's own sheet for an archive: what the scoring form on /evaluation shows them, no more.
 OWN_SHEET_COLUMNS = [
-    ("item_code", "评分项"),
-    ("item_text", "评分内容"),
-    ("max_points", "满分"),
-    ("score", "本人评分"),
-    ("veto", "否决项结论"),
-    ("evidence", "佐证说明"),
-    ("state", "状态"),
-    ("saved_at", "保存时间（UTC）"),
+    Column("item_code", "评分项"),
+    Column("item_text", "评分内容"),
+    Column("max_points", "满分", "decimal", decimals=1),
+    Column("score", "本人评分", "decimal", decimals=1),
+    Column("veto", "否决项结论"),
+    Column("evidence", "佐证说明"),
+    Column("state", "状态"),
+    # Written in Beijing time, as every export's times (it said UTC over Beijing times).
+    Column("saved_at", "保存时间（北京时间）", "datetime"),
 ]
 
 

@@ -367,7 +367,13 @@ def test_an_evaluator_s_download_holds_only_their_own_sheet(app, site, assigned)
     cells = {str(c) for row in rows for c in row if c is not None}
     assert not cells & expert_scores and not cells & others  # nothing of the other experts
     assert len(workbook.sheetnames) == 1 and "本人评分表" in unquote(response.headers["Content-Disposition"])
-    assert rows[0] == tuple(label for _, label in OWN_SHEET_COLUMNS)
+    assert rows[0] == tuple(column.title for column in OWN_SHEET_COLUMNS)
+    saved = rows[1][[column.field for column in OWN_SHEET_COLUMNS].index("saved_at")]
+    when = workbook.active.cell(EXPORT_HEADER_ROW + 1, len(OWN_SHEET_COLUMNS))
+    # Beijing time under a heading that says so (it said UTC), in the grid's 年月日 format.
+    assert (
+        rows[0][-1] == "保存时间（北京时间）" and when.number_format == 'yyyy"年"m"月"d"日" hh:mm' and saved is not None
+    )
     assert workbook.active["A1"].value == f"本人评分表（{archive_label(archive)}）"
     mine = {row[0]: row[3] for row in rows[1:]}
     assert mine["A1.1.1"] == 7.5 and [v for code, v in mine.items() if code != "A1.1.1" and v is not None] == []
