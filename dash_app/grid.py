@@ -387,6 +387,14 @@ def link_parts(markdown: str) -> tuple[str, str | None]:
     return _MARKDOWN_ESCAPE.sub(r"\1", text), target
 
 
+def _excel_format_of(column: Column, value: Any) -> str | None:
+    """A cell's number format: its column's, but a whole number of a "number" column without decimals (Excel writes
+    #,##0.## of 150 as "150.", with a stray point)."""
+    if column.kind == "number" and isinstance(value, int | float) and float(value).is_integer():
+        return EXCEL_FORMATS["int"]
+    return column.excel_format()
+
+
 def _cell_value(value: Any) -> Any:
     if isinstance(value, datetime):
         return to_beijing(value).replace(tzinfo=None)
@@ -457,7 +465,7 @@ def build_export_workbook(
                     cell.style = "Hyperlink"
             set_cell_value(cell, _cell_value(value))
             if cell.value is not None and column.excel_format():
-                cell.number_format = column.excel_format()
+                cell.number_format = _excel_format_of(column, cell.value)
             if row is total:
                 cell.font = Font(bold=True)
     buffer = io.BytesIO()

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import io
 import math
 
+import openpyxl
 import pytest
 
 from census_schema.supervision.codes import FINDING_ACTION, FINDING_STATUS
-from dash_app.grid import FITTED_PADDING_PX, GRID_FONT_PX, HEADER_ICONS_PX, Column, grid_block, text_width
+from dash_app.grid import (
+    EXPORT_HEADER_ROW,
+    FITTED_PADDING_PX,
+    GRID_FONT_PX,
+    HEADER_ICONS_PX,
+    Column,
+    build_export_workbook,
+    grid_block,
+    text_width,
+)
 from dash_app.pages.evaluation import ITEM_COLUMNS
 from dash_app.pages.inspections import FINDING_COLUMNS, HISTORY_COLUMNS
 from dash_app.pages.quality import ERROR_COLUMNS, WARNING_COLUMNS
@@ -114,3 +125,12 @@ def test_the_findings_codes_are_as_wide_as_their_code_lists():
     assert definitions["overdue_days"]["minWidth"] >= text_width("9,999") + 2 * FITTED_PADDING_PX
     # The description, what a planner reads, has the most room of the wrapping columns.
     assert max(definitions, key=lambda f: definitions[f].get("flex", 0)) == "description"
+
+
+def test_an_exported_number_column_writes_whole_numbers_without_a_stray_point():
+    # "#,##0.##" shows 150 as "150." in Excel: a whole number takes the integers' format, a fraction keeps its own.
+    columns = [Column("value", "实际值", "number"), Column("target", "目标值", "decimal", decimals=1)]
+    rows = [{"value": 150.0, "target": 150.0}, {"value": 62.14, "target": 62.1}, {"value": 3, "target": None}]
+    sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook(columns, rows))).active
+    formats = [[sheet.cell(EXPORT_HEADER_ROW + r, c).number_format for c in (1, 2)] for r in (1, 2, 3)]
+    assert formats == [["#,##0", "#,##0.0"], ["#,##0.##", "#,##0.0"], ["#,##0", "General"]]
