@@ -21,7 +21,7 @@ The rules enforced here (LIFECYCLE_RULES) and the working days allowed are decla
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from enum import Enum
@@ -352,15 +352,16 @@ def is_overdue(finding: FindingState, today: date) -> bool:
     return today > finding.deadline and finding.status is not S.CLOSED
 
 
-def add_working_days(start: date, days: int) -> date:
+def add_working_days(start: date, days: int, is_working: Callable[[date], bool] = is_working_day) -> date:
     """The date `days` working days after `start`: official days off skipped, weekend make-up working days (调休上班)
-    counted (census_schema.holidays; a year without a published arrangement counts Monday to Friday)."""
+    counted (census_schema.holidays; a year without a published arrangement counts Monday to Friday), or the days
+    another `is_working` takes."""
     if days < 0:
         raise UsageError(f"工作日数 {days} 不能为负数。")
     current = start
     while days:
         current += timedelta(days=1)
-        if is_working_day(current):
+        if is_working(current):
             days -= 1
     return current
 

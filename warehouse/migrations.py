@@ -16,7 +16,7 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -202,7 +202,7 @@ def _deadlines_on_the_official_calendar(con: duckdb.DuckDBPyConnection) -> None:
     ).fetchall()
     for finding_id, issued_on, severity, original, deadline in rows:
         days = RECTIFICATION_WORKING_DAYS.get(severity)
-        if days is None or original != _weekdays_after(issued_on, days):
+        if days is None or original != add_working_days(issued_on, days, _monday_to_friday):
             continue  # given in the workbook, or not a default of this count
         official = add_working_days(issued_on, days)
         if official == original:
@@ -220,14 +220,9 @@ def _deadlines_on_the_official_calendar(con: duckdb.DuckDBPyConnection) -> None:
         )  # fmt: skip
 
 
-def _weekdays_after(start: date, days: int) -> date:
-    """The date `days` days from Monday to Friday after `start` (how deadlines were counted without a calendar)."""
-    current = start
-    while days:
-        current += timedelta(days=1)
-        if current.weekday() < 5:
-            days -= 1
-    return current
+def _monday_to_friday(day: date) -> bool:
+    """How deadlines were counted without a calendar: every Monday to Friday a working day."""
+    return day.weekday() < 5
 
 
 # Migrations written in Python: data conversions that need the domain's own rules.
