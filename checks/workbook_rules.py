@@ -102,24 +102,34 @@ def check_key_in_sheet(rules: Sequence[Rule], form: Form, sheets: Sheets, contex
         if when:
             missing = missing & (pl.sum_horizontal([pl.col(f) for f in when]) > 0)
         positions = rows.select(missing.fill_null(False)).to_series().arg_true()
-        failures += _fail(form, rows, rule, [(at, _same_name_hint(rule, rows, other, key, at)) for at in positions])
+        # The other sheet's names are read once per rule, and only when some row misses its key.
+        named = _rows_by_name(other, key) if len(positions) and NAME in rows.columns else {}
+        hints = [_same_name_hint(rule, rows.get_column(NAME)[at], named) if named else None for at in positions]
+        failures += _fail(form, rows, rule, list(zip(positions, hints, strict=True)))
     return failures
 
 
-def _same_name_hint(rule: Rule, rows: pl.DataFrame, other: pl.DataFrame, key: str, at: int) -> str | None:
+def _rows_by_name(other: pl.DataFrame, key: str) -> dict[str, tuple[int, str]]:
+    """The other sheet's first row of each unit name (trimmed): its Excel row and its key; empty without names."""
+    if NAME not in other.columns:
+        return {}
+    first = (
+        other.select(pl.col(NAME).str.strip_chars(), EXCEL_ROW, key)
+        .filter(pl.col(NAME).is_not_null() & (pl.col(NAME) != ""))
+        .unique(subset=NAME, keep="first", maintain_order=True)
+    )
+    return {name: (row, code) for name, row, code in first.iter_rows()}
+
+
+def _same_name_hint(rule: Rule, name: object, named: Mapping[str, tuple[int, str]]) -> str | None:
     """The rule's message, told of the other sheet's row of a unit of the same name under another key (one of the two
     keys is mistyped, perhaps the other sheet's); None when there is none."""
-    if NAME not in rows.columns or NAME not in other.columns:
+    trimmed = name.strip() if isinstance(name, str) else ""
+    if trimmed not in named:
         return None
-    name = rows.get_column(NAME)[at]
-    if not isinstance(name, str) or not name.strip():
-        return None
-    same = other.filter(pl.col(NAME).str.strip_chars() == name.strip()).head(1)
-    if same.height == 0:
-        return None
-    row, code = same.get_column(EXCEL_ROW)[0], same.get_column(key)[0]
+    row, code = named[trimmed]
     return (
-        f"{rule.message}「{rule.param('sheet')}」第 {row} 行有同名单位「{name.strip()}」，代码为 {code}："
+        f"{rule.message}「{rule.param('sheet')}」第 {row} 行有同名单位「{trimmed}」，代码为 {code}："
         "请核对两表中哪一个代码填错，改正填错的一项。"
     )
 
