@@ -25,11 +25,13 @@ from warehouse.evaluation import (
     DEFAULT_ROUND,
     assign_evaluator,
     close_evaluation,
+    describe_result_state,
     fetch_round,
     open_evaluation,
     query_assignments,
     query_evaluation_results,
 )
+from warehouse.evaluation_findings import describe_deadlines
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.supervision import query_supervision_summary
 from warehouse.users import get_user
@@ -165,6 +167,13 @@ def require_round(con: duckdb.DuckDBPyConnection, round_id: str | None) -> str:
     return round_id or DEFAULT_ROUND
 
 
+def _assignment_table(assignments: list[dict[str, Any]]) -> str:
+    headers = ["档案馆代码", "档案馆", "评价专家", "评分进度"]
+    return format_table(
+        headers, [[a["archive_code"], a["archive_name"], a["evaluator"], a["sheet_state"]] for a in assignments]
+    )
+
+
 def run_evaluation(args: argparse.Namespace) -> int:
     """`evaluation open|close|assign|assignments|results|report|issue-findings|withdraw-findings`."""
     command, store = args.evaluation_command, _store(args)
@@ -177,7 +186,14 @@ def run_evaluation(args: argparse.Namespace) -> int:
         by = acting_user(args)
         state = store.write(lambda con: change(con, by, args.round))
         label = "已开启" if state["is_open"] else "已结束"
-        return _print(args, state, f"评价轮次 {state['round_id']} {label}。")
+        text = f"评价轮次 {state['round_id']} {label}。"
+        if unsubmitted := state.get("unsubmitted"):
+            # Closing ends scoring for good: the sheets it left out are named, not only counted.
+            text += (
+                f"\n以下 {len(unsubmitted)} 份分派的评分表未提交，不计入结果（草稿保留，不能再提交）：\n"
+                + _assignment_table(unsubmitted)
+            )
+        return _print(args, state, text)
     if command == "assign":
         by = acting_user(args)
         result = store.write(lambda con: assign_evaluator(con, args.archive_code, args.evaluator, by, args.round))
@@ -218,10 +234,9 @@ def run_evaluation(args: argparse.Namespace) -> int:
                     f"没有名为「{evaluator}」的平台用户。", hint="请检查用户名（archive-census users list）。"
                 )
             assignments = query_assignments(con, args.round, evaluator)
-            headers = ["档案馆代码", "档案馆", "评价专家", "评分进度"]
-            rows = [[a["archive_code"], a["archive_name"], a["evaluator"], a["sheet_state"]] for a in assignments]
-            return _print(args, {"assignments": assignments}, format_table(headers, rows))
+            return _print(args, {"assignments": assignments}, _assignment_table(assignments))
         results = query_evaluation_results(con, args.round)
+        result_state = describe_result_state(con, args.round)
     # 专家: how many of the experts assigned have submitted (5/6), as /evaluation shows it.
     headers = ["排名", "档案馆", "状态", "专家", "得分", "加分", "最终得分", "等次"]
     rows = [
@@ -230,15 +245,18 @@ def run_evaluation(args: argparse.Namespace) -> int:
         for r in results
     ]  # fmt: skip
     return _print(
-        args, {"round_id": args.round, "results": results}, format_table(headers, rows) + "\n" + STANDARD_PROVISIONAL
+        args,
+        {"round_id": args.round, "result_state": result_state, "results": results},
+        "\n".join((format_table(headers, rows), result_state, STANDARD_PROVISIONAL)),
     )
 
 
 def _issue_findings(args: argparse.Namespace) -> int:
     feedback = parse_day(args.feedback_date, "--feedback-date")
     assert feedback is not None  # a required option
+    settings = load_settings(args.db, args.warehouse)
     issued = issue_findings(
-        load_settings(args.db, args.warehouse),
+        settings,
         args.archive_code,
         feedback_date=feedback,
         feedback_doc_no=args.doc_no,
@@ -254,7 +272,9 @@ def _issue_findings(args: argparse.Namespace) -> int:
         f"已向{issued['archive_name']}下发 {issued['findings']} 个整改问题"
         f"（评价轮次 {issued['round_id']}，{issued['feedback_doc_no']}，反馈日期 {format_date(issued['feedback_date'])}）。"
     )
-    return _print(args, issued, text + ("\n" + format_table(headers, rows) if rows else ""))
+    # Said after the table too: a feedback day long past makes every finding overdue the moment it is issued.
+    due = f"{describe_deadlines(planned, settings.today())}。"
+    return _print(args, issued, "\n".join((text, format_table(headers, rows), due)) if rows else text)
 
 
 # --------------------------------------------------------------------------------------------------- indicators

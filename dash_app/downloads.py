@@ -23,7 +23,7 @@ from dash_app.grid import Column, ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
-from warehouse.evaluation import archive_label, check_may_score, query_scores, require_archive
+from warehouse.evaluation import archive_label, check_may_see_own_sheet, query_scores, require_archive
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An evaluator's own sheet for an archive: what the scoring form on /evaluation shows them, no more.
@@ -86,7 +86,7 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                 if viewer.role is Role.EVALUATOR:
                     # The page shows an evaluator their own sheet only, never other experts' scores nor the results
                     # computed from them (which the feedback report holds): the download holds the same.
-                    check_may_score(con, viewer.user_name, archive_code)
+                    check_may_see_own_sheet(con, viewer.user_name, archive_code)
                     rows = own_sheet_rows(query_scores(con, archive_code, viewer.user_name))
                     now = format_datetime(datetime.now(BEIJING))
                     heading = ExportHeading("本人评分表", archive_label(archive_code), now, viewer.user_name, now)

@@ -31,6 +31,7 @@ from supervision.scoring import TOLERANCE_SHARE, problem_severity, select_proble
 from warehouse.evaluation import (
     COMPLETE_HINT,
     DEFAULT_ROUND,
+    describe_result_state,
     fetch_round,
     query_area_results,
     query_evaluation_results,
@@ -212,6 +213,9 @@ class EvaluationFeedback:
     standard: EvaluationStandard
     areas: list[dict[str, Any]]
     items: list[dict[str, Any]]
+    # Final once the round is closed; until then the report says it is provisional, and why (`describe_result_state`).
+    is_final: bool
+    state: str
 
     @property
     def veto_failures(self) -> set[str]:
@@ -246,6 +250,8 @@ def fetch_evaluation_feedback(
         get_standard(found["standard_version"]),
         query_area_results(con, round_id, archive_code),
         query_item_results(con, archive_code, round_id),
+        not found["is_open"],
+        describe_result_state(con, round_id, archive_code),
     )
 
 
@@ -254,6 +260,7 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
     return [
         ("档案馆", f"{result['archive_name']}（{report.archive_code}）"),
         ("评价轮次", report.round_id),
+        ("结果状态", report.state),
         ("评价标准", f"{standard.title}（{standard.version}，暂定稿）"),
         ("评价专家（人）", result["experts"]),
         ("评分项得分合计", result["total"]),
@@ -270,7 +277,7 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
 
 def _write_result_sheet(ws: Worksheet, report: EvaluationFeedback) -> None:
     ws.title = "评价结果"
-    _write_title(ws, f"{report.result['archive_name']}业务建设评价反馈报告")
+    _write_title(ws, f"{report.result['archive_name']}业务建设评价反馈报告{'' if report.is_final else '（暂定）'}")
     for number, (key, value) in enumerate(_result_facts(report), 3):
         set_cell_value(ws.cell(number, 1), key).font = _BOLD
         set_cell_value(ws.cell(number, 2), value)

@@ -131,7 +131,8 @@ def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEF
 
 
 def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEFAULT_ROUND) -> dict[str, Any]:
-    """Close an open round: no more scores; the results are recomputed one last time."""
+    """Close an open round: no more scores; the results are recomputed one last time. Returns the round with the
+    assigned sheets left unsubmitted (drafts or nothing: kept, but not counted), for the closer to be told."""
     by = _who(by)
     with transaction(con):
         current = fetch_round(con, round_id)
@@ -156,7 +157,8 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
             after={"is_open": False},
         )
         recompute_results(con, round_id)
-        return _round_state(con, round_id)
+        unsubmitted = [a for a in query_assignments(con, round_id) if not (a["is_submitted"] and a["items_saved"])]
+        return {**_round_state(con, round_id), "unsubmitted": unsubmitted}
 
 
 def count_feedbacks(con: duckdb.DuckDBPyConnection, round_id: str) -> int:
@@ -261,6 +263,16 @@ def check_may_score(
     """Raise AccessDenied unless the round is open and the evaluator is assigned to the archive."""
     found = fetch_round(con, round_id)
     check_scoring_allowed(evaluator, archive_code, fetch_assignments(con, round_id), bool(found and found["is_open"]))
+
+
+def check_may_see_own_sheet(
+    con: duckdb.DuckDBPyConnection, evaluator: str, archive_code: str, round_id: str = DEFAULT_ROUND
+) -> bool:
+    """Raise AccessDenied unless the evaluator is assigned to the archive; whether the round is open (the sheet
+    may still be changed). After the round an expert still sees, read only, what they scored."""
+    found = fetch_round(con, round_id)
+    check_scoring_allowed(evaluator, archive_code, fetch_assignments(con, round_id), True)
+    return bool(found and found["is_open"])
 
 
 def query_assignments(
@@ -695,6 +707,39 @@ def query_deviations(
         "FROM mart_evaluation_item_results WHERE round_id = ? AND is_deviation AND (? IS NULL OR archive_code = ?) "
         "ORDER BY archive_code, item_code",
         [round_id, archive_code, archive_code],
+    )
+
+
+def describe_result_state(
+    con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, archive_code: str | None = None
+) -> str:
+    """Whether the round's results (or one archive's) are final or still provisional, and why, in Chinese.
+
+    While the round is open an expert may still submit, withdraw or change a sheet, so a score, grade or rank is
+    provisional even where three experts have submitted (the experts assigned but not yet submitted are counted)."""
+    found = fetch_round(con, round_id)
+    if found is None:
+        return f"评价轮次 {round_id} 尚未开启，还没有评价结果。"
+    if not found["is_open"]:
+        closed = f"已于 {format_day(to_beijing(found['closed_at']))}结束" if found["closed_at"] else "未开启"
+        return f"评价轮次 {round_id} {closed}，得分、等次和排名为最终结果。"
+    rows = con.execute(
+        "SELECT count(*) FILTER (WHERE assigned > experts), coalesce(sum(greatest(assigned - experts, 0)), 0), "
+        "coalesce(sum(assigned), 0) FROM mart_evaluation_results WHERE round_id = ? AND (? IS NULL OR archive_code = ?)",
+        [round_id, archive_code, archive_code],
+    ).fetchone()
+    archives, experts, assigned = rows if rows else (0, 0, 0)
+    if not assigned:
+        pending = "尚未分派专家"
+    elif not experts:
+        pending = "分派的专家均已提交"
+    elif archive_code is not None:
+        pending = f"本馆尚有 {experts} 位分派的专家未提交评分"
+    else:
+        pending = f"{archives} 家档案馆尚有共 {experts} 位分派的专家未提交评分"
+    return (
+        f"评价轮次 {round_id} 正在进行，得分、等次和排名均为暂定：专家仍可提交、撤回或修改评分（{pending}）；"
+        "本轮评价结束后才是最终结果。"
     )
 
 

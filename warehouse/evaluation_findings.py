@@ -23,7 +23,7 @@ from census_schema.errors import IllegalTransition, UsageError
 from census_schema.scopes import format_day
 from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
-from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM
+from census_schema.supervision.forms import DEFAULT_WORKING_DAYS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
 from supervision.lifecycle import default_deadline
 from supervision.rows import start_of
 from supervision.scoring import problem_severity, select_problems
@@ -139,6 +139,23 @@ def check_issuable(con: duckdb.DuckDBPyConnection, archive_code: str, round_id: 
         )
 
 
+def check_feedback_date(feedback_date: date, today: date, round_id: str) -> None:
+    """Raise UsageError for a feedback day after `today` or before the round's year."""
+    if feedback_date > today:
+        raise UsageError(f"反馈日期 {format_day(feedback_date)} 晚于今天。", hint="请填写已发出反馈的日期。")
+    if round_id.isdigit() and feedback_date.year < int(round_id):
+        raise UsageError(f"反馈日期 {format_day(feedback_date)} 早于评价轮次 {round_id} 年。", hint="请核对反馈日期。")
+
+
+def describe_deadlines(planned: list[dict[str, Any]], today: date) -> str:
+    """When the planned findings fall due, in Chinese, with a warning for those whose day has already passed (a
+    feedback day long past makes them overdue the moment they are issued)."""
+    days = "、".join(format_day(day) for day in sorted({p["deadline"] for p in planned}))
+    due = f"整改期限为 {days}（反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日）"
+    overdue = sum(1 for p in planned if p["deadline"] < today)
+    return f"{due}，其中 {overdue} 个问题的期限已过，下发后即为逾期，请核对反馈日期" if overdue else due
+
+
 def _required_text(value: str, label: str, longest: int) -> str:
     text = value.strip()
     if not text:
@@ -170,10 +187,7 @@ def issue_evaluation_findings(
     doc_no = _required_text(feedback_doc_no, "反馈文书编号", MAX_DOC_NO)
     person = _required_text(responsible_person, "整改责任人", MAX_PERSON)
     by = _required_text(by, "操作人", MAX_PERSON)
-    if feedback_date > today:
-        raise UsageError(f"反馈日期 {format_day(feedback_date)} 晚于今天。", hint="请填写已发出反馈的日期。")
-    if round_id.isdigit() and feedback_date.year < int(round_id):
-        raise UsageError(f"反馈日期 {format_day(feedback_date)} 早于评价轮次 {round_id} 年。", hint="请核对反馈日期。")
+    check_feedback_date(feedback_date, today, round_id)
     with transaction(con):
         check_issuable(con, archive_code, round_id)
         planned = choose_issued(

@@ -9,6 +9,9 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
       if (!maxima || !ids) {
         return [areaIds.map(function () { return ""; }), blankTotals];
       }
+      // The save's own reading (pages/evaluation.py SCORE_PATTERN, sent in the store), then its checks: from 0 to
+      // the item's maximum, at most one decimal place.
+      var pattern = new RegExp(maxima.pattern);
       var sums = {}, scored = {}, items = {}, invalid = {};
       Object.keys(maxima.items).forEach(function (code) {
         var area = maxima.items[code][0];
@@ -18,10 +21,10 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
         var spec = maxima.items[id.item];
         if (!spec) { return; }
         var area = spec[0], max = spec[1];
-        var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim().replace("，", ".");
+        var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim().replace(/,/g, ".");
         if (text === "") { return; }
-        var number = /^\d+(\.\d)?$/.test(text) ? Number(text) : NaN;
-        if (isNaN(number) || number > max) {
+        var number = pattern.test(text) ? Number(text) : NaN;
+        if (isNaN(number) || number < 0 || number > max || Math.abs(number * 10 - Math.round(number * 10)) > 1e-9) {
           invalid[area] = (invalid[area] || 0) + 1;
           return;
         }

@@ -3,11 +3,12 @@ evaluators score their assigned archives item by item (draft, then submit) while
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -30,7 +31,8 @@ from supervision.scoring import EvaluationInvalid, ScoreProblem, check_sheet_val
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     archive_label,
-    check_may_score,
+    check_may_see_own_sheet,
+    describe_result_state,
     query_area_results,
     query_assignments,
     query_evaluation_results,
@@ -42,8 +44,10 @@ from warehouse.evaluation_findings import (
     MAX_DOC_NO,
     MAX_PERSON,
     MAX_REASON,
+    check_feedback_date,
     check_issuable,
     choose_issued,
+    describe_deadlines,
     fetch_feedback,
     plan_evaluation_findings,
     plan_withdrawal,
@@ -142,7 +146,7 @@ def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
             require_archive(archive_code)
         else:
             with context.reader.cursor() as con:
-                check_may_score(con, viewer.user_name, archive_code)
+                check_may_see_own_sheet(con, viewer.user_name, archive_code)
     except CensusError as error:
         return error.describe()
     return f"无权查看档案馆 {archive_code}。"
@@ -155,6 +159,8 @@ def layout(**query: str) -> html.Div:
     if _national(viewer):
         parts += [
             html.H2("47 家综合档案馆评价结果"),
+            # Final or provisional (the round still open, experts yet to submit): said above the grades it qualifies.
+            html.P(id=ids.EVALUATION_ROUND_STATE, role="status"),
             grid_block(
                 ids.EVALUATION_RESULTS_GRID, RESULT_COLUMNS, row_id="archive_code", page_size=50, fit_width=True
             ),
@@ -295,27 +301,43 @@ def read_floor(value: Any) -> FindingSeverity:
     return FindingSeverity(value)
 
 
+def read_day(value: Any) -> date | None:
+    """A date input's value (YYYY-MM-DD) as a day; None when empty or not a date."""
+    try:
+        return date.fromisoformat(value) if isinstance(value, str) and value else None
+    except ValueError:
+        return None
+
+
 def describe_issue(
-    context: AppContext, archive_code: str | None, floor: FindingSeverity = FindingSeverity.MINOR
-) -> tuple[str, bool]:
-    """What issuing the archive's problems of `floor` or graver would do now, or why it cannot be done; and whether
-    it can."""
+    context: AppContext,
+    archive_code: str | None,
+    floor: FindingSeverity = FindingSeverity.MINOR,
+    feedback: date | None = None,
+) -> tuple[str, bool, str]:
+    """What issuing the archive's problems of `floor` or graver would do now, or why it cannot be done; whether it
+    can; and the text's class (warn when the typed feedback day makes findings overdue the moment they are issued)."""
     if not archive_code:
-        return "选择一家档案馆后，可在本轮评价结束后把其评价发现的问题下发为整改问题。", False
+        return "选择一家档案馆后，可在本轮评价结束后把其评价发现的问题下发为整改问题。", False, "hint"
+    today = context.settings.today()
     with context.reader.cursor() as con:
         try:
             check_issuable(con, archive_code, DEFAULT_ROUND)
-            problems = plan_evaluation_findings(con, archive_code, DEFAULT_ROUND, context.settings.today())
+            if feedback is not None:
+                check_feedback_date(feedback, today, DEFAULT_ROUND)
+            problems = plan_evaluation_findings(con, archive_code, DEFAULT_ROUND, feedback or today)
             planned = choose_issued(problems, archive_code, floor)
         except CensusError as error:
-            return error.describe(), False
+            return error.describe(), False, "hint"
     left = len(problems) - len(planned)
     severities = Counter(p["severity"] for p in planned)
     counts = "、".join(f"{s} {severities[s]}" for s in reversed(FindingSeverity) if s in severities)
+    due = describe_deadlines(planned, today) if feedback else f"整改期限为反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日"
     return (
         f"将下发 {len(planned)} 个整改问题（{counts}）{f'，另有 {left} 个较轻的问题不下发' if left else ''}，"
-        f"整改期限为反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日；每个档案馆只下发一次，下发后本轮评价不能重新开启。",
+        f"{due}；每个档案馆只下发一次，下发后本轮评价不能重新开启。",
         True,
+        "warn" if feedback and any(p["deadline"] < today for p in planned) else "hint",
     )
 
 
@@ -331,10 +353,7 @@ def issue_problems(
     """Issue the archive's problems of `floor` or graver as the signed-in national user: what happened, in Chinese."""
     if not archive_code:
         return html.P("请先选择档案馆。", className="error")
-    try:
-        feedback = date.fromisoformat(day) if day else None
-    except ValueError:
-        feedback = None
+    feedback = read_day(day)
     if feedback is None:
         return html.P("请填写反馈日期。", className="error")
     try:
@@ -386,28 +405,32 @@ def withdraw_problems(context: AppContext, viewer: Viewer, archive_code: str | N
     return html.P(f"已撤回 {withdrawn['description']}。", className="ok")
 
 
-def _score_input(code: str, max_points: Decimal, value: Any, label: str) -> html.Label:
+def _score_input(code: str, max_points: Decimal, value: Any, label: str, locked: bool) -> html.Label:
     # Text, not type="number": a number input whose text breaks min/max/step reports no value at all, so 999 or
     # 9.75 reached the server as "empty" and the item was silently dropped. The server reads and judges the text.
     field = dcc.Input(
         id={"type": ids.EVALUATION_SCORE, "item": code},
         type="text",
         value=None if value is None else f"{value}",
-        placeholder=f"0–{max_points}",
+        placeholder="未评" if locked else f"0–{max_points}",
         autoComplete="off",
         className="score-input",
+        disabled=locked,
     )
     return html.Label([html.Span(label, className="visually-hidden"), field])
 
 
-def _verdict(code: str, saved: dict[str, Any]) -> html.Fieldset:
+def _verdict(code: str, saved: dict[str, Any], locked: bool) -> html.Fieldset:
     value = None if saved.get("veto_passed") is None else ("pass" if saved["veto_passed"] else "fail")
     return html.Fieldset(
         [
             html.Legend("否决项结论"),
             dcc.RadioItems(
                 id={"type": ids.EVALUATION_VERDICT, "item": code},
-                options=[{"label": "通过", "value": "pass"}, {"label": "不通过", "value": "fail"}],
+                options=[
+                    {"label": "通过", "value": "pass", "disabled": locked},
+                    {"label": "不通过", "value": "fail", "disabled": locked},
+                ],
                 value=value,
                 inline=True,
             ),
@@ -432,20 +455,39 @@ def save_button_label(context: AppContext, viewer: Viewer, archive_code: str | N
     return WITHDRAW_TO_DRAFT if submitted else SAVE_DRAFT
 
 
-def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) -> Any:
-    """The evaluator's sheet for an assigned archive, prefilled with their draft; a refusal otherwise.
+def own_sheet_header(archive_code: str, editable: bool, submitted: bool) -> html.Div:
+    """Above the evaluator's sheet: the download of their own sheet, and once the round is over, that it is read only
+    and whether it counted."""
+    link = html.A("下载本人评分表", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_OWN_SHEET_DOWNLOAD)
+    if editable:
+        return html.Div(link, className="toolbar")
+    counted = "已提交，计入了结果" if submitted else "未提交（草稿或空白），不计入结果"
+    return html.Div(
+        [
+            html.P(
+                f"本轮评价已结束，不能再提交或修改评分。下表是您对该馆的评分（只读）：{counted}。", className="warn"
+            ),
+            link,
+        ]
+    )
+
+
+def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) -> tuple[Any, bool]:
+    """The evaluator's sheet for an assigned archive, prefilled with their draft, and whether it may be changed (the
+    round open; after it the sheet is shown read only); a refusal otherwise.
 
     Each area's header carries its running subtotal (computed in the browser as the evaluator types, by
     assets/scoring.js, from the item maxima in the form's store); each field has a slot for its own problem, filled
     by the server when the field is left (`field_slot`) and when the sheet is saved."""
     if not archive_code or not isinstance(archive_code, str):
-        return html.P("请选择分配给您的档案馆。")
+        return html.P("请选择分配给您的档案馆。"), False
     with context.reader.cursor() as con:
         try:
-            check_may_score(con, viewer.user_name, archive_code)
+            editable = check_may_see_own_sheet(con, viewer.user_name, archive_code)
         except CensusError as error:
-            return html.P(error.describe(), className="error", id=ids.EVALUATION_REFUSED)
+            return html.P(error.describe(), className="error", id=ids.EVALUATION_REFUSED), False
         saved = {r["item_code"]: r for r in query_scores(con, archive_code, viewer.user_name)}
+    locked = not editable
     standard = get_standard()
     maxima: dict[str, list[Any]] = {}
     rows: list[Any] = []
@@ -475,8 +517,8 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
                             html.Td(f"{item.max_points}", className="number"),
                             html.Td(
                                 [
-                                    _score_input(item.code, item.max_points, mine.get("score"), label),
-                                    _verdict(item.code, mine) if item.is_veto else None,
+                                    _score_input(item.code, item.max_points, mine.get("score"), label, locked),
+                                    _verdict(item.code, mine, locked) if item.is_veto else None,
                                 ]
                             ),
                             html.Td(_error_slot(item.code)),
@@ -504,17 +546,19 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
                     html.Td(bonus.code),
                     html.Td(f"加分：{bonus.text}"),
                     html.Td(f"{bonus.max_points}", className="number"),
-                    html.Td(_score_input(bonus.code, bonus.max_points, mine.get("score"), label)),
+                    html.Td(_score_input(bonus.code, bonus.max_points, mine.get("score"), label, locked)),
                     html.Td(_error_slot(bonus.code)),
                 ]
             )
         )
     area_maxima = {a.code: float(a.points) for a in standard.areas} | {BONUS_AREA: float(standard.bonus_cap)}
+    submitted = any(r["is_submitted"] for r in saved.values())
     return html.Div(
         [
+            own_sheet_header(archive_code, editable, submitted),
             dcc.Store(
                 id={"type": ids.EVALUATION_MAXIMA, "archive": archive_code},
-                data={"items": maxima, "areas": area_maxima},
+                data={"items": maxima, "areas": area_maxima, "pattern": SCORE_PATTERN},
             ),
             html.Table(
                 [
@@ -526,7 +570,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
                 className="score-table",
             ),
         ]
-    )
+    ), editable
 
 
 def area_table(areas: list[dict[str, Any]]) -> html.Details | None:
@@ -546,25 +590,25 @@ def area_table(areas: list[dict[str, Any]]) -> html.Details | None:
     return figure_table("以表格查看各方面得分", ["方面", "得分", "满分", "得分率"], rows, numeric=(1, 2, 3))
 
 
+# A typed score, once NFKC-normalised (full-width digits and comma), trimmed and its commas read as decimal points:
+# digits with at most one point. The browser's running subtotals (assets/scoring.js) read with this same pattern,
+# sent in the form's store, so a value the save takes is never counted there as one to correct, nor the reverse.
+SCORE_PATTERN = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$"
+
+
 def read_score_texts(texts: Mapping[str, Any]) -> tuple[dict[str, Decimal | None], dict[str, str]]:
     """The scores typed into the form: a number (full-width digits and a decimal comma tolerated) or empty; text
     that is not a number is a problem of its field, never an empty score."""
     values: dict[str, Decimal | None] = {}
     problems: dict[str, str] = {}
     for code, raw in texts.items():
-        text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip().replace("，", ".")
+        text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip().replace(",", ".")
         if not text:
             values[code] = None
-            continue
-        try:
-            number = Decimal(text.replace(",", "."))
-        except InvalidOperation:
+        elif re.fullmatch(SCORE_PATTERN, text):
+            values[code] = Decimal(text)
+        else:
             problems[code] = f"「{raw}」不是数字。"
-            continue
-        if not number.is_finite():
-            problems[code] = f"「{raw}」不是数字。"
-            continue
-        values[code] = number
     return values, problems
 
 
@@ -702,6 +746,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         context,
     )
 
+    @app.callback(Output(ids.EVALUATION_ROUND_STATE, "children"), Input(ids.EVALUATION_RESULT, "children"))
+    def show_round_state(_: Any) -> str:
+        require_role(current_viewer(), Role.PLANNER, Role.ADMIN)
+        with context.reader.cursor() as con:
+            return describe_result_state(con)
+
     @app.callback(
         Output(ids.EVALUATION_ARCHIVE, "options"),
         Output(ids.EVALUATION_ARCHIVE, "value", allow_duplicate=True),
@@ -770,19 +820,21 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.EVALUATION_ISSUE_PREVIEW, "children"),
         Output(ids.EVALUATION_ISSUE, "disabled"),
+        Output(ids.EVALUATION_ISSUE_PREVIEW, "className"),
         Input(ids.EVALUATION_ARCHIVE, "value"),
         Input(ids.EVALUATION_ISSUE_RESULT, "children"),
         Input(ids.EVALUATION_ISSUE_FLOOR, "value"),
+        Input(ids.EVALUATION_ISSUE_DATE, "value"),
     )
-    def show_issue(archive_code: str | None, _: Any, floor: Any) -> tuple[str, bool]:
+    def show_issue(archive_code: str | None, _: Any, floor: Any, day: Any) -> tuple[str, bool, str]:
         viewer = current_viewer()
         require_role(viewer, Role.PLANNER, Role.ADMIN)
-        require_text(archive_code)
+        require_text(archive_code, day)
         severity = read_floor(floor)
         if archive_code and not may_open(context, viewer, archive_code):
-            return refusal(context, viewer, archive_code), True
-        text, possible = describe_issue(context, archive_code, severity)
-        return text, not possible
+            return refusal(context, viewer, archive_code), True, "hint"
+        text, possible, kind = describe_issue(context, archive_code, severity, read_day(day))
+        return text, not possible, kind
 
     @app.callback(
         Output(ids.EVALUATION_ISSUE_RESULT, "children"),
@@ -857,9 +909,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_form(archive_code: str | None) -> tuple[Any, bool, bool]:
         viewer = current_viewer()
         require_role(viewer, Role.EVALUATOR)
-        form = scoring_form(context, viewer, archive_code)
-        no_sheet = isinstance(form, html.P)
-        return form, no_sheet, no_sheet
+        form, editable = scoring_form(context, viewer, archive_code)
+        return form, not editable, not editable
 
     # Pattern-matched outputs and states: the form, its store and the total exist only once an evaluator opens an
     # archive (a plain id that is absent makes the renderer throw).

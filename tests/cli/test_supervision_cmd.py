@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from decimal import Decimal as D
 
+import openpyxl
 import pytest
 
-from census_schema.clock import to_beijing
+from census_schema.clock import beijing_today, to_beijing
+from census_schema.scopes import format_day
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL
 from cli.main import main
 from tests.conftest import copy_warehouse
 from tests.flows.supervision_workbooks import CLOSE_WALK, RECT, finding, inspection, inspections_workbook, update
 from tests.warehouse.test_evaluation_findings import score_guangdong
 from warehouse.backends import EmbeddedWarehouse
+from warehouse.evaluation import assign_evaluator, save_evaluator_scores
 
 
 @pytest.fixture(scope="module")
@@ -329,6 +333,46 @@ def test_an_archives_evaluation_problems_are_issued_once_the_round_is_closed(tmp
     assert (code, json.loads(out)["status"]) == (0, "accepted")
     code, out, _ = run(capsys, "finding", "show", "PJ2025-440000-A1-1-1", "--json", *base)
     assert json.loads(out)["status"] == "整改中"
+
+
+def test_results_say_whether_they_are_final_and_closing_names_the_sheets_it_leaves_out(tmp_path, capsys):
+    db = tmp_path / "var" / "w.duckdb"
+    with EmbeddedWarehouse(db).writer() as con:
+        score_guangdong(con)  # three experts submitted
+        assign_evaluator(con, "440000", "专家丁", "规划处")
+        save_evaluator_scores(con, "专家丁", "440000", {"A1.1.1": D(5)}, submit=False)  # a draft of one item
+    base = ["--db", str(db)]
+    code, out, _ = run(capsys, "evaluation", "results", *base)
+    assert (
+        code == 0
+        and (
+            "评价轮次 2025 正在进行，得分、等次和排名均为暂定：专家仍可提交、撤回或修改评分"
+            "（1 家档案馆尚有共 1 位分派的专家未提交评分）；本轮评价结束后才是最终结果。"
+        )
+        in out
+    )
+    report = tmp_path / "report.xlsx"
+    assert run(capsys, "evaluation", "report", "440000", "--out", str(report), *base)[0] == 0
+    sheet = openpyxl.load_workbook(report).active
+    assert sheet["A1"].value == "广东省档案馆业务建设评价反馈报告（暂定）"
+    assert sheet["B5"].value.endswith("（本馆尚有 1 位分派的专家未提交评分）；本轮评价结束后才是最终结果。")
+    code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", *base)
+    assert code == 0 and "以下 1 份分派的评分表未提交，不计入结果（草稿保留，不能再提交）：" in out
+    assert "440000  广东省档案馆  专家丁    草稿" in out
+    code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", "--json", *base)
+    assert code == 2  # closed already
+    code, out, _ = run(capsys, "evaluation", "results", "--json", *base)
+    closed_on = format_day(beijing_today())
+    assert json.loads(out)["result_state"] == f"评价轮次 2025 已于 {closed_on}结束，得分、等次和排名为最终结果。"
+    report.unlink()
+    assert run(capsys, "evaluation", "report", "440000", "--out", str(report), *base)[0] == 0
+    assert openpyxl.load_workbook(report).active["A1"].value == "广东省档案馆业务建设评价反馈报告"
+    # A feedback day long past: the findings are issued, and the command says they are overdue at once.
+    issue = ["evaluation", "issue-findings", "440000", "--feedback-date", "2025-07-01", "--doc-no", "档评反〔2025〕3号"]
+    code, out, _ = run(capsys, *issue, "--person", "李馆长", "--by", "规划处", *base)
+    assert code == 0 and out.endswith(
+        "整改期限为 2025年8月12日（反馈日期后 30 个工作日），其中 3 个问题的期限已过，下发后即为逾期，请核对反馈日期。\n"
+    )
 
 
 def test_overdue_is_judged_on_the_settings_day_unless_as_of_is_given(db, capsys, monkeypatch):

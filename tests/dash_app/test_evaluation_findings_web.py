@@ -4,19 +4,28 @@ then the findings on /inspections for the national bureau and the archive's prov
 
 from __future__ import annotations
 
+from datetime import timedelta
+from urllib.parse import unquote
+
 import pytest
 
+from census_schema.clock import beijing_today
+from census_schema.scopes import format_day
 from dash_app import ids
 from dash_app.app import create_app
 from tests.dash_app.conftest import add_users, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, returned
-from tests.dash_app.test_supervision_access import post, text_of
+from tests.dash_app.test_supervision_access import components, post, show_form, text_of
 from tests.warehouse.test_evaluation_findings import score_guangdong
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import close_evaluation
 
 ARCHIVE = "440000"
-PREVIEW = [(ids.EVALUATION_ISSUE_PREVIEW, "children"), (ids.EVALUATION_ISSUE, "disabled")]
+PREVIEW = [
+    (ids.EVALUATION_ISSUE_PREVIEW, "children"),
+    (ids.EVALUATION_ISSUE, "disabled"),
+    (ids.EVALUATION_ISSUE_PREVIEW, "className"),
+]
 FORM = ("2025-07-01", "档评反〔2025〕3号", "李馆长")
 
 
@@ -31,11 +40,12 @@ def site(tmp_path_factory):
     return create_app(settings), store
 
 
-def preview(app, client, archive=ARCHIVE, floor="一般"):
+def preview(app, client, archive=ARCHIVE, floor="一般", day=None):
     inputs = [
         (ids.EVALUATION_ARCHIVE, "value", archive),
         (ids.EVALUATION_ISSUE_RESULT, "children", None),
         (ids.EVALUATION_ISSUE_FLOOR, "value", floor),
+        (ids.EVALUATION_ISSUE_DATE, "value", day),
     ]
     return post(app, client, PREVIEW, inputs)
 
@@ -57,9 +67,20 @@ def findings_seen(app, user):
     return sorted(r["finding_id"] for r in grid_rows(app, client_of(app, user), ids.INSPECTIONS_GRID, None, None, None))
 
 
+def round_state(app, client):
+    shown = post(app, client, [(ids.EVALUATION_ROUND_STATE, "children")], [(ids.EVALUATION_RESULT, "children", None)])
+    return shown if shown.status_code != 200 else returned(shown, ids.EVALUATION_ROUND_STATE, "children")
+
+
 def test_only_national_users_issue_and_only_after_the_round_closes(site):
     app, store = site
     planner = client_of(app, "planner")
+    # Above the results: provisional while the round is open (Guangdong's three experts have all submitted).
+    assert round_state(app, planner) == (
+        "评价轮次 2025 正在进行，得分、等次和排名均为暂定：专家仍可提交、撤回或修改评分（分派的专家均已提交）；"
+        "本轮评价结束后才是最终结果。"
+    )
+    assert round_state(app, client_of(app, "evaluator")).status_code == 403
     shown = preview(app, planner)
     assert "评价轮次 2025 仍在进行" in returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children")
     assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is True
@@ -69,6 +90,9 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
         assert issue(app, client_of(app, user)).status_code == 403
     with store.writer() as con:
         close_evaluation(con, "规划处")
+    assert round_state(app, planner) == (
+        f"评价轮次 2025 已于 {format_day(beijing_today())}结束，得分、等次和排名为最终结果。"
+    )
     shown = preview(app, planner)
     assert returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children").startswith(
         "将下发 3 个整改问题（严重 1、较重 1、一般 1）"
@@ -82,6 +106,19 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     assert "不是参加评价" in returned(preview(app, planner, "999999"), ids.EVALUATION_ISSUE_PREVIEW, "children")
     # A forged code is not sent back whole.
     assert len(returned(preview(app, planner, "9" * 100_000), ids.EVALUATION_ISSUE_PREVIEW, "children")) < 200
+    # The feedback day typed: the deadlines it gives, a warning when they are already past, a refusal after today.
+    typed = returned(preview(app, planner, day=beijing_today().isoformat()), ids.EVALUATION_ISSUE_PREVIEW, "children")
+    assert "（反馈日期后 30 个工作日）" in typed and "期限已过" not in typed
+    shown = preview(app, planner, day="2025-07-01")
+    past = returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children")
+    assert returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "className") == "warn"  # not in the hint's small grey
+    assert (
+        "整改期限为 2025年8月12日（反馈日期后 30 个工作日），其中 3 个问题的期限已过，下发后即为逾期，请核对反馈日期；"
+        in past
+    )
+    tomorrow = preview(app, planner, day=(beijing_today() + timedelta(days=1)).isoformat())
+    assert "晚于今天" in returned(tomorrow, ids.EVALUATION_ISSUE_PREVIEW, "children")
+    assert returned(tomorrow, ids.EVALUATION_ISSUE, "disabled") is True
     refused = issue(app, planner, form=("2025-07-01", "", "李馆长"))
     assert "未填写反馈文书编号" in text_of(returned(refused, ids.EVALUATION_ISSUE_RESULT, "children"))
     assert findings_seen(app, "planner") == []
@@ -148,3 +185,21 @@ def test_a_national_user_withdraws_issued_problems_after_being_told_what_goes_an
     with store.reader() as con:
         logged = con.execute("SELECT actor, reason FROM audit_log WHERE action = 'withdraw'").fetchall()
     assert logged == [("planner", "反馈文书编号有误")]
+
+
+def test_after_the_round_an_expert_sees_their_own_sheet_read_only_and_may_download_it(site):
+    app, _ = site
+    expert = client_of(app, "evaluator")  # one of Guangdong's three experts; the round was closed above
+    shown = show_form(app, expert, ARCHIVE)
+    assert (
+        returned(shown, ids.EVALUATION_SAVE, "disabled") is returned(shown, ids.EVALUATION_SUBMIT, "disabled") is True
+    )
+    form = returned(shown, ids.EVALUATION_FORM, "children")
+    assert "本轮评价已结束，不能再提交或修改评分。下表是您对该馆的评分（只读）：已提交，计入了结果。" in text_of(form)
+    fields = components(form, ids.EVALUATION_SCORE)
+    assert fields["A1.1.1"]["value"] == "0.0" and all(f["disabled"] is True for f in fields.values())
+    verdicts = components(form, ids.EVALUATION_VERDICT)
+    assert all(o["disabled"] is True for v in verdicts.values() for o in v["options"])
+    downloaded = expert.get(f"/download/evaluation/{ARCHIVE}")
+    assert downloaded.status_code == 200 and "本人评分表" in unquote(downloaded.headers["Content-Disposition"])
+    assert expert.get("/download/evaluation/440100").status_code == 403  # not assigned: refused as before

@@ -56,6 +56,7 @@ from tests.dash_app.test_access import (
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import (
     archive_label,
+    describe_result_state,
     query_assignments,
     query_deviations,
     query_evaluation_results,
@@ -543,15 +544,18 @@ def test_an_evaluator_cannot_read_the_results_nor_another_archive_s_report(app, 
     assert client_of(app, "guangdong").get(f"/download/evaluation/{unassigned}").status_code == 403
 
 
-def test_a_planner_downloads_an_archive_s_feedback_report(app, unassigned):
+def test_a_planner_downloads_an_archive_s_feedback_report(app, site, unassigned):
     name = next(a.name for a in list_comprehensive_archives() if a.archive_code == unassigned)
     response = client_of(app, "planner").get(f"/download/evaluation/{unassigned}")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert unassigned in response.headers["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
-    assert sheet["A1"].value == f"{name}业务建设评价反馈报告"
+    # The round is open: the report says its result is provisional, and why.
+    assert sheet["A1"].value == f"{name}业务建设评价反馈报告（暂定）"
     assert sheet["B3"].value == f"{name}（{unassigned}）"
+    assert (sheet["A5"].value, sheet["B5"].value) == ("结果状态", read(site, describe_result_state, "2025", unassigned))
+    assert sheet["B5"].value.startswith("评价轮次 2025 正在进行，得分、等次和排名均为暂定")
 
 
 # --- /evaluation: the planner's results ----------------------------------------------------------------------------
@@ -579,6 +583,15 @@ def test_the_results_grid_lists_the_47_archives_as_the_warehouse_ranks_them(app,
     assert {r["archive_code"]: r["veto_note"] for r in rows if r["veto_note"]} == {
         code: "；".join(f"{c} {items[c].text}" for c in failed) for code, failed in vetoed.items()
     }
+    # The round is open: above the grid, every result is provisional, and the experts yet to submit are counted.
+    pending = [r["assigned"] - r["experts"] for r in expected if r["assigned"] > r["experts"]]
+    assert pending  # the demo assigns more experts than have submitted to some archives
+    said = post(app, client_of(app, "planner"), [(ids.EVALUATION_ROUND_STATE, "children")],
+                [(ids.EVALUATION_RESULT, "children", None)])  # fmt: skip
+    assert returned(said, ids.EVALUATION_ROUND_STATE, "children") == (
+        "评价轮次 2025 正在进行，得分、等次和排名均为暂定：专家仍可提交、撤回或修改评分"
+        f"（{len(pending)} 家档案馆尚有共 {sum(pending)} 位分派的专家未提交评分）；本轮评价结束后才是最终结果。"
+    )
 
 
 def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, assigned):

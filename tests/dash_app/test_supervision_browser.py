@@ -176,7 +176,9 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
         assert read(site, query_scores, archive, "evaluator") == before  # nothing saved, nothing dropped
     screenshot(page, "evaluation-invalid")
 
-    page.fill(score_input("A1.1.2"), "9.5")
+    # Full-width digits, a full-width decimal comma and a trailing zero: counted as the save reads them (9.5).
+    page.fill(score_input("A1.1.2"), "９，５０")
+    assert subtotal(page, "A1") == "已评 3/11 项，小计 23 / 150 分"
     page.click(f"#{ids.EVALUATION_SAVE}")
     page.wait_for_function(
         "id => document.getElementById(id).textContent.startsWith('草稿已保存')", arg=ids.EVALUATION_RESULT
