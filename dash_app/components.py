@@ -86,26 +86,24 @@ def figure_table(
 ) -> html.Details:
     """A chart's figures as a table folded under it (`summary` its visible line; `numeric`, the columns aligned as
     numbers): exact values, and for the keyboard and screen readers what the chart says by shape and colour."""
-    return html.Details(
+    return html.Details([html.Summary(summary), small_table(header, rows, numeric=numeric)])
+
+
+def small_table(header: list[str], rows: list[list[Any]], *, numeric: tuple[int, ...] = ()) -> html.Table:
+    """A few rows as a plain table (`numeric`, the columns aligned as numbers)."""
+    return html.Table(
         [
-            html.Summary(summary),
-            html.Table(
-                [
-                    html.Thead(
-                        html.Tr(
-                            [html.Th(h, className="number" if i in numeric else None) for i, h in enumerate(header)]
-                        )
-                    ),
-                    html.Tbody(
-                        [
-                            html.Tr([html.Td(c, className="number" if i in numeric else None) for i, c in enumerate(r)])
-                            for r in rows
-                        ]
-                    ),
-                ],
-                className="score-table figure-table",
+            html.Thead(
+                html.Tr([html.Th(h, className="number" if i in numeric else None) for i, h in enumerate(header)])
             ),
-        ]
+            html.Tbody(
+                [
+                    html.Tr([html.Td(c, className="number" if i in numeric else None) for i, c in enumerate(r)])
+                    for r in rows
+                ]
+            ),
+        ],
+        className="score-table figure-table",
     )
 
 

@@ -38,6 +38,7 @@ from supervision.scoring import (
     check_veto_verdicts,
     evaluate_archive,
     rank_archives,
+    tolerance,
 )
 from warehouse.audit import record_event
 from warehouse.queries import fetch_named
@@ -691,6 +692,41 @@ def query_item_results(
                             "item_code": item.code,
                         }
                     )
+    return rows
+
+
+def query_pending_reconciliations(
+    con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
+) -> list[dict[str, Any]]:
+    """The items holding an archive at 待合议: each with its text, maximum, the submitted experts' scores, their
+    spread and the spread allowed (20 % of the maximum). Grain: one row per unreconciled item, in standard order."""
+    found = fetch_named(
+        con,
+        "SELECT unreconciled FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
+        [round_id, archive_code],
+    )
+    pending = set(found[0]["unreconciled"] or ()) if found else set()
+    scores: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
+    for scorer, item, score in con.execute(
+        "SELECT scorer, item_code, score FROM evaluation_scores WHERE round_id = ? AND archive_code = ? "
+        "AND is_submitted AND NOT is_self AND score IS NOT NULL AND list_contains(?, item_code) ORDER BY scorer",
+        [round_id, archive_code, sorted(pending)],
+    ).fetchall():
+        scores[item].append((scorer, score))
+    rows = []
+    for item in get_standard((fetch_round(con, round_id) or {}).get("standard_version")).items:
+        if item.code in pending:
+            values = [score for _, score in scores[item.code]]
+            rows.append(
+                {
+                    "item_code": item.code,
+                    "item_text": item.text,
+                    "max_points": item.max_points,
+                    "expert_scores": scores[item.code],
+                    "spread": max(values) - min(values) if values else None,
+                    "allowed": tolerance(item.max_points),
+                }
+            )
     return rows
 
 

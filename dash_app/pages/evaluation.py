@@ -15,13 +15,23 @@ from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
+from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.supervision.codes import EVALUATION_GRADE, EVALUATION_SEVERITIES, EvaluationStatus, FindingSeverity
 from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, STANDARD_PROVISIONAL, STANDARDS, get_standard
-from census_schema.supervision.forms import DEFAULT_WORKING_DAYS
+from census_schema.supervision.forms import DEFAULT_WORKING_DAYS, EVALUATION_SCORES_FORM
 from dash_app import ids
 from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
-from dash_app.components import dropdown, figure_table, graph, labelled, page_url, query_string, query_value
+from dash_app.components import (
+    dropdown,
+    figure_table,
+    graph,
+    labelled,
+    page_url,
+    query_string,
+    query_value,
+    small_table,
+)
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime, format_pct, format_value, share_pct
@@ -37,6 +47,7 @@ from warehouse.evaluation import (
     query_assignments,
     query_evaluation_results,
     query_item_results,
+    query_pending_reconciliations,
     query_scores,
     require_archive,
 )
@@ -573,6 +584,42 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     ), editable
 
 
+def pending_block(items: Sequence[Mapping[str, Any]]) -> html.Div:
+    """Why an archive is 待合议 and how to settle it: its items whose experts differ by more than 20 % of the
+    maximum, with their scores, and where the panel's reconciled values are entered."""
+    rows = [
+        [
+            i["item_code"],
+            i["item_text"],
+            f"{i['max_points']}",
+            "；".join(f"{scorer} {score}" for scorer, score in i["expert_scores"]),
+            f"{i['spread']}" if i["spread"] is not None else "",
+            f"{i['allowed']:.1f}",
+        ]
+        for i in items
+    ]
+    return html.Div(
+        [
+            html.P(
+                f"该馆的评价待合议：以下 {len(items)} 个评分项的专家评分相差超过该项满分的 20%，须由专家组合议给出合议分，"
+                "才能计算得分、等次和排名。",
+                className="warn",
+            ),
+            small_table(["评分项", "内容", "满分", "专家评分", "相差", "允许相差"], rows, numeric=(2, 4, 5)),
+            html.P(
+                [
+                    f"录入合议分：在「{KIND_LABELS['evaluation']}」工作簿的「{EVALUATION_SCORES_FORM.sheet_name}」中，"
+                    "为该项各专家行填写「合议分」（各行一致）和「合议说明」，",
+                    html.A("到「上传报表」页上传", href="/upload"),
+                    "（或用命令 archive-census ingest evaluation）。合议分只在相差超过 20% 的评分项上采用。",
+                ],
+                className="hint",
+            ),
+        ],
+        id=ids.EVALUATION_PENDING,
+    )
+
+
 def area_table(areas: list[dict[str, Any]]) -> html.Details | None:
     """The radar's figures as a table: each area's points, its maximum and their share (none before the evaluation
     is complete)."""
@@ -814,8 +861,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return empty_figure("在上表点击一家档案馆或从列表中选择，查看各方面得分率。"), None, ""
         with context.reader.cursor() as con:
             areas = query_area_results(con, archive_code=archive_code)
+            pending = query_pending_reconciliations(con, archive_code or "")
         link = html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_REPORT_DOWNLOAD)
-        return build_radar(areas, "各方面得分率"), area_table(areas), link
+        return build_radar(areas, "各方面得分率"), pending_block(pending) if pending else area_table(areas), link
 
     @app.callback(
         Output(ids.EVALUATION_ISSUE_PREVIEW, "children"),

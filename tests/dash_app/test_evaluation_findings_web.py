@@ -5,20 +5,23 @@ then the findings on /inspections for the national bureau and the archive's prov
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal as D
 from urllib.parse import unquote
 
 import pytest
 
 from census_schema.clock import beijing_today
 from census_schema.scopes import format_day
+from census_schema.supervision.evaluation import CURRENT_STANDARD
 from dash_app import ids
 from dash_app.app import create_app
 from tests.dash_app.conftest import add_users, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, returned
 from tests.dash_app.test_supervision_access import components, post, show_form, text_of
-from tests.warehouse.test_evaluation_findings import score_guangdong
+from tests.warehouse.test_evaluation_access import full
+from tests.warehouse.test_evaluation_findings import PROBLEMS, VETO_FAILED, score_guangdong
 from warehouse.backends import EmbeddedWarehouse
-from warehouse.evaluation import close_evaluation
+from warehouse.evaluation import close_evaluation, save_evaluator_scores
 
 ARCHIVE = "440000"
 PREVIEW = [
@@ -203,3 +206,27 @@ def test_after_the_round_an_expert_sees_their_own_sheet_read_only_and_may_downlo
     downloaded = expert.get(f"/download/evaluation/{ARCHIVE}")
     assert downloaded.status_code == 200 and "本人评分表" in unquote(downloaded.headers["Content-Disposition"])
     assert expert.get("/download/evaluation/440100").status_code == 403  # not assigned: refused as before
+
+
+def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_settles_them(tmp_path):
+    settings = web_settings(tmp_path / "var" / "warehouse.duckdb")
+    store = EmbeddedWarehouse(settings.db_path)
+    with store.writer() as con:
+        score_guangdong(con)  # A1.1.1 scored 0 by all three experts
+        verdicts = {item.code: item.code != VETO_FAILED for item in CURRENT_STANDARD.veto_items}
+        scores = {**full(), **PROBLEMS, "A1.1.1": D(10)}  # one expert gives it 10 of 10: 10 apart, 2 allowed
+        save_evaluator_scores(con, "专家乙", ARCHIVE, scores, submit=True, veto_verdicts=verdicts)
+    add_users(store)
+    app = create_app(settings)
+    outputs = [(ids.EVALUATION_RADAR, "figure"), (ids.EVALUATION_RADAR_TABLE, "children"),
+               (ids.EVALUATION_REPORT_LINK, "children")]  # fmt: skip
+    inputs = [(ids.EVALUATION_ARCHIVE, "value", ARCHIVE), (ids.EVALUATION_RESULT, "children", None)]
+    shown = text_of(
+        returned(post(app, client_of(app, "planner"), outputs, inputs), ids.EVALUATION_RADAR_TABLE, "children")
+    )
+    assert "该馆的评价待合议：以下 1 个评分项的专家评分相差超过该项满分的 20%" in shown
+    assert "A1.1.1" in shown and "evaluator 0.0；专家丙 0.0；专家乙 10.0" in shown and "10.02.0" in shown
+    assert "在「业务建设评价评分」工作簿的「评分表」中，为该项各专家行填写「合议分」" in shown
+    assert post(app, client_of(app, "evaluator"), outputs, inputs).status_code == 200  # the evaluator's: nothing
+    hidden = returned(post(app, client_of(app, "evaluator"), outputs, inputs), ids.EVALUATION_RADAR_TABLE, "children")
+    assert hidden is None
