@@ -368,6 +368,9 @@ def grid_block(
             ),
         ],
         className="grid-block",
+        # What the grid says with no rows, for assets/accessibility.js to take out of AG Grid's spoken notice once
+        # rows have come.
+        **{"data-empty": empty or GRID_LOCALE["noRowsToShow"]},
     )
 
 

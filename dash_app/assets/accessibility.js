@@ -67,6 +67,20 @@
     target.focus();
   }
 
+  /* A grid first drawn without rows (they come by callback) has AG Grid write its 没有数据 overlay into the notice
+     it keeps for screen readers, and it stays there once the rows are shown: a reader heard 没有数据 over 47 rows.
+     Once a grid has rows, that text (the grid block's data-empty) is taken out of its notice. */
+  function clearStaleEmptyNotice() {
+    document.querySelectorAll(".grid-block[data-empty] .ag-aria-description-container").forEach(function (notice) {
+      var empty = notice.closest(".grid-block").getAttribute("data-empty");
+      var text = notice.textContent;
+      if (text.indexOf(empty) !== 0 || !notice.closest(".grid-block").querySelector(".ag-center-cols-container .ag-row")) {
+        return;
+      }
+      notice.textContent = text.slice(empty.length).replace(/^[.。]\s*/, "");
+    });
+  }
+
   var pending = false;
   new MutationObserver(function () {
     if (pending) { return; }
@@ -77,6 +91,7 @@
       describeFieldErrors();
       focusNewPage();
       refocusGrid();
+      clearStaleEmptyNotice();
     });
   }).observe(document.documentElement, {
     childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ["aria-labelledby"],

@@ -37,6 +37,9 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
         var text = "已评 " + (scored[area] || 0) + "/" + (items[area] || 0) + " 项，小计 " + one(sums[area] || 0)
           + " / " + maxima.areas[area] + " 分";
         if (invalid[area]) { text += "，" + invalid[area] + " 项待更正"; }
+        if (area === "bonus" && (sums.bonus || 0) > maxima.areas.bonus) {
+          text += "，超过上限的 " + one(sums.bonus - maxima.areas.bonus) + " 分不计";
+        }
         return text;
       });
       var base = 0, count = 0, all = 0;
@@ -46,8 +49,10 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
         count += scored[area] || 0;
         all += items[area] || 0;
       });
-      var bonus = Math.min(sums.bonus || 0, maxima.areas.bonus || 0);
-      var total = "基本分 " + one(base) + " 分（已评 " + count + "/" + all + " 项）＋ 加分 " + one(bonus) + " 分";
+      // The bonus counts up to its cap (the results cap it the same way); what is typed beyond it is said, not hidden.
+      var claimed = sums.bonus || 0, bonus = Math.min(claimed, maxima.areas.bonus || 0);
+      var total = "基本分 " + one(base) + " 分（已评 " + count + "/" + all + " 项）＋ 加分 " + one(bonus) + " 分"
+        + (claimed > bonus ? "（填报 " + one(claimed) + " 分，超过上限 " + maxima.areas.bonus + " 分的部分不计）" : "");
       return [texts, totalIds.map(function () { return total; })];
     },
 });

@@ -194,6 +194,14 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
     assert page.locator(f"#{ids.EVALUATION_PROBLEMS} li").count() == evaluation.MAX_LISTED_PROBLEMS
     assert "另有 52 项" in page.inner_text(f"#{ids.EVALUATION_RESULT}")
     assert "每个适用评分项都须评分" in page.inner_text(error_slot("A6.2.1"))
+    # Bonus typed beyond the cap (four items of 10 against 30): the totals say what is not counted.
+    for code in ("B1", "B2", "B3", "B4"):
+        page.fill(score_input(code), "10")
+    page.wait_for_function(
+        "text => document.querySelector('.action-bar .subtotal').textContent.includes(text)",
+        arg="加分 30 分（填报 40 分，超过上限 30 分的部分不计）",
+    )
+    assert subtotal(page, "bonus") == "已评 4/5 项，小计 40 / 30 分，超过上限的 10 分不计"
     assert browsing.failed == []
 
 
@@ -424,6 +432,12 @@ def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(b
         # How far its experts have got, beside its status (a planner chasing the missing sheets).
         assert (row["experts"], row["assigned"]) == (str(want["experts"]), str(want["assigned"]))
     assert any(row["bonus"] for row in rows)
+    # What AG Grid keeps for screen readers no longer says 没有数据 (its overlay before the rows came) over the rows.
+    notice = f"#{ids.EVALUATION_RESULTS_GRID} .ag-aria-description-container"
+    page.wait_for_function("sel => !document.querySelector(sel).textContent.includes('没有数据')", arg=notice)
+    assert page.text_content(notice).startswith("第 1 页")
+    # The items grid, with no archive chosen, still says it.
+    assert "没有数据" in page.text_content(f"#{ids.EVALUATION_ITEMS_GRID} .ag-aria-description-container")
 
 
 def test_the_radar_s_labels_do_not_overlap(browsing, site):
