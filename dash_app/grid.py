@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import dash_ag_grid as dag
 import flask
@@ -370,7 +370,7 @@ def grid_block(
         className="grid-block",
         # What the grid says with no rows, for assets/accessibility.js to take out of AG Grid's spoken notice once
         # rows have come.
-        **{"data-empty": empty or GRID_LOCALE["noRowsToShow"]},
+        **cast(dict[str, Any], {"data-empty": empty or GRID_LOCALE["noRowsToShow"]}),
     )
 
 
