@@ -457,6 +457,14 @@ def _error_slot(code: str) -> html.Div:
 SAVE_DRAFT, WITHDRAW_TO_DRAFT = "保存草稿", "撤回提交，存为草稿"
 
 
+def item_cell(text: str, rule: str | None, evidence: str | None) -> list[Any]:
+    """An item's text on the scoring form, with the standard's scoring rule and the evidence it asks for under it."""
+    said = "；".join(
+        part for part in (rule and f"评分规则：{rule.rstrip('。')}", evidence and f"佐证材料：{evidence}") if part
+    )
+    return [text, html.Div(said + "。", className="hint")] if said else [text]
+
+
 def save_button_label(context: AppContext, viewer: Viewer, archive_code: str | None) -> str:
     """保存草稿, or 撤回提交，存为草稿 while the evaluator's sheet for the archive is submitted (a draft withdraws it)."""
     if not archive_code:
@@ -524,7 +532,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
                     html.Tr(
                         [
                             html.Td(item.code),
-                            html.Td(item.text),
+                            html.Td(item_cell(item.text, item.rule, item.evidence)),
                             html.Td(f"{item.max_points}", className="number"),
                             html.Td(
                                 [
@@ -555,7 +563,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
             html.Tr(
                 [
                     html.Td(bonus.code),
-                    html.Td(f"加分：{bonus.text}"),
+                    html.Td(item_cell(f"加分：{bonus.text}", bonus.rule, None)),
                     html.Td(f"{bonus.max_points}", className="number"),
                     html.Td(_score_input(bonus.code, bonus.max_points, mine.get("score"), label, locked)),
                     html.Td(_error_slot(bonus.code)),

@@ -358,6 +358,13 @@ def test_the_scoring_form_renders_for_an_assigned_archive(app, assigned):
     assert {c: m for c, (_area, m) in store["items"].items() if c in maxima} == maxima
     assert all(p["placeholder"] == f"0–{item.max_points}" for item in STANDARD.items
                for c, p in components(form, ids.EVALUATION_SCORE).items() if c == item.code)  # fmt: skip
+    # Each item says how it is scored and what evidence it asks for, as the standard does.
+    shown = text_of(form)
+    assert all(
+        f"{item.text}评分规则：{item.rule.rstrip('。')}；佐证材料：{item.evidence}。" in shown
+        for item in STANDARD.items
+    )
+    assert all(f"加分：{bonus.text}评分规则：{bonus.rule}" in shown for bonus in STANDARD.bonus_items)
 
 
 def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, unassigned):
