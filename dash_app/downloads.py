@@ -33,6 +33,7 @@ OWN_SHEET_COLUMNS = [
     Column("max_points", "满分", "decimal", decimals=1),
     Column("score", "本人评分", "decimal", decimals=1),
     Column("veto", "否决项结论"),
+    Column("remark", "扣分说明"),
     Column("evidence", "佐证说明"),
     Column("state", "状态"),
     # Written in Beijing time, as every export's times (it said UTC over Beijing times).
@@ -45,7 +46,7 @@ def _send(path: Path, name: str) -> flask.Response:
 
 
 def own_sheet_rows(scores: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Every item of the standard with the evaluator's own score, verdict and evidence (from `query_scores` of that
+    """Every item of the standard with the evaluator's own score, verdict, remark and evidence (from `query_scores` of that
     evaluator alone): the scoring form as a table."""
     standard = get_standard()
     mine = {row["item_code"]: row for row in scores}
@@ -61,6 +62,7 @@ def own_sheet_rows(scores: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
                 "max_points": float(item.max_points),
                 "score": None if saved.get("score") is None else float(saved["score"]),
                 "veto": None if verdict is None else ("通过" if verdict else "不通过"),
+                "remark": saved.get("remark"),
                 "evidence": saved.get("evidence"),
                 "state": None if not saved else ("已提交" if saved.get("is_submitted") else "草稿"),
                 "saved_at": saved.get("saved_at"),

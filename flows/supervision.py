@@ -163,6 +163,7 @@ def save_scores(
     *,
     veto_verdicts: Mapping[str, bool] | None = None,
     evidence: Mapping[str, str] | None = None,
+    remarks: Mapping[str, str | None] | None = None,
     round_id: str = DEFAULT_ROUND,
 ) -> dict[str, Any]:
     """Save an evaluator's draft or submit their scores in one write (see `save_evaluator_scores`)."""
@@ -175,6 +176,7 @@ def save_scores(
             submit,
             veto_verdicts=veto_verdicts,
             evidence=evidence,
+            remarks=remarks,
             round_id=round_id,
         )
     )

@@ -32,6 +32,7 @@ from warehouse.evaluation import (
     COMPLETE_HINT,
     DEFAULT_ROUND,
     describe_result_state,
+    fetch_remarks,
     fetch_round,
     query_area_results,
     query_evaluation_results,
@@ -193,6 +194,8 @@ PROBLEM_TABLE: Table[Problem] = Table(
         Column("最终得分", lambda p: p.item["score"], 9, SCORE),
         Column("扣分", lambda p: p.item["max_points"] - p.item["score"], 7, SCORE),
         Column("否决项未通过", lambda p: _yes(p.veto_failed), 12),
+        # What the experts found wrong (their 扣分说明), as the finding issued from it says.
+        Column("专家意见", lambda p: "；".join(p.item.get("remarks", ())), 36),
         Column("评分规则", lambda p: p.scoring_item.rule, 36),
         Column("佐证材料要求", lambda p: p.scoring_item.evidence, 24),
         # As the problem is issued as a finding (evaluation issue-findings).
@@ -242,6 +245,7 @@ def fetch_evaluation_feedback(
             f"档案馆 {archive_code} 的评价{status}{pending}，尚不能生成反馈报告。",
             hint=COMPLETE_HINT,
         )
+    remarks = fetch_remarks(con, archive_code, round_id)
     return EvaluationFeedback(
         archive_code,
         round_id,
@@ -249,7 +253,10 @@ def fetch_evaluation_feedback(
         sum(1 for r in results if r["status"] == EvaluationStatus.COMPLETE),
         get_standard(found["standard_version"]),
         query_area_results(con, round_id, archive_code),
-        query_item_results(con, archive_code, round_id),
+        [
+            {**item, "remarks": remarks.get(item["item_code"], [])}
+            for item in query_item_results(con, archive_code, round_id)
+        ],
         not found["is_open"],
         describe_result_state(con, round_id, archive_code),
     )

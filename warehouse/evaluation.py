@@ -24,7 +24,13 @@ from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import format_day
 from census_schema.supervision.codes import VETO_PASSED, EvaluationStatus, Grade
-from census_schema.supervision.evaluation import SELF_SOURCE, STANDARD_VERSION, get_standard
+from census_schema.supervision.evaluation import (
+    MAX_REMARK,
+    SELF_SOURCE,
+    STANDARD_VERSION,
+    EvaluationStandard,
+    get_standard,
+)
 from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
 from supervision.rows import as_decimal, is_bonus_code
 from supervision.scoring import (
@@ -316,7 +322,7 @@ def query_scores(
     """Scores of an archive (one scorer's, or all), drafts included. Grain: one row per scorer and item."""
     return fetch_named(
         con,
-        "SELECT scorer, is_self, item_code, score, veto_passed, evidence, is_submitted, saved_at, saved_by, "
+        "SELECT scorer, is_self, item_code, score, veto_passed, evidence, remark, is_submitted, saved_at, saved_by, "
         "submission_id, sheet_name, excel_row FROM evaluation_scores "
         "WHERE round_id = ? AND archive_code = ? AND (? IS NULL OR scorer = ?) ORDER BY scorer, item_code",
         [round_id, archive_code, scorer, scorer],
@@ -332,12 +338,13 @@ def save_evaluator_scores(
     *,
     veto_verdicts: Mapping[str, bool] | None = None,
     evidence: Mapping[str, str] | None = None,
+    remarks: Mapping[str, str | None] | None = None,
     round_id: str = DEFAULT_ROUND,
 ) -> dict[str, Any]:
     """Save an evaluator's scores for an assigned archive while the round is open, as a draft or submitted.
 
-    `scores` are merged into the evaluator's sheet for the archive (None clears an item); verdicts and evidence
-    likewise. A sheet is a draft or submitted as a whole: saving a draft withdraws an earlier submission until it
+    `scores` are merged into the evaluator's sheet for the archive (None clears an item); verdicts, evidence and
+    remarks (扣分说明: what was found wrong; blank clears one) likewise. A sheet is a draft or submitted as a whole: saving a draft withdraws an earlier submission until it
     is submitted again. Every value is checked (known item, 0..max, one decimal; verdicts only on veto items);
     submitting also needs every item scored and every veto item's verdict. Raises AccessDenied or
     EvaluationInvalid (a UsageError listing every problem); nothing is saved then.
@@ -351,6 +358,9 @@ def save_evaluator_scores(
         merged = {code: row["score"] for code, row in current.items() if row["score"] is not None}
         verdicts = {code: row["veto_passed"] for code, row in current.items() if row["veto_passed"] is not None}
         notes = {code: row["evidence"] for code, row in current.items() if row["evidence"]}
+        found = {code: row["remark"] for code, row in current.items() if row["remark"]}
+        found.update(read_remarks(standard, remarks or {}))
+        said = {code: text for code, text in found.items() if text}
         for code, value in scores.items():
             if value is None:
                 merged.pop(code, None)
@@ -370,7 +380,7 @@ def save_evaluator_scores(
             [round_id, archive_code, evaluator],
         )
         now = utc_now()
-        codes = sorted(set(merged) | set(verdicts) | set(notes))
+        codes = sorted(set(merged) | set(verdicts) | set(notes) | set(said))
         insert_rows(
             con,
             "evaluation_scores",
@@ -384,6 +394,7 @@ def save_evaluator_scores(
                     "score": merged.get(code),
                     "veto_passed": verdicts.get(code),
                     "evidence": notes.get(code),
+                    "remark": said.get(code),
                     "is_submitted": submit,
                     "saved_at": now,
                     "saved_by": evaluator,
@@ -409,6 +420,22 @@ def save_evaluator_scores(
         "missing": missing,
         "saved_at": now.isoformat(timespec="seconds"),
     }
+
+
+def read_remarks(standard: EvaluationStandard, remarks: Mapping[str, str | None]) -> dict[str, str | None]:
+    """The remarks typed on a sheet, trimmed (blank: None, which clears one); a UsageError naming the items that are
+    not the standard's, or whose remark is longer than MAX_REMARK."""
+    known = {item.code for item in standard.items} | {bonus.code for bonus in standard.bonus_items}
+    unknown = sorted(code[:20] for code in remarks if code not in known)
+    if unknown:
+        raise UsageError(f"评价标准中没有评分项：{'、'.join(unknown)}。")
+    read = {code: (text or "").strip() or None for code, text in remarks.items()}
+    long = sorted(code for code, text in read.items() if text and len(text) > MAX_REMARK)
+    if long:
+        raise UsageError(
+            f"扣分说明超过 {MAX_REMARK} 个字：{'、'.join(long)}。", hint=f"请写明主要问题，控制在 {MAX_REMARK} 字以内。"
+        )
+    return read
 
 
 def _score_changes(
@@ -693,6 +720,23 @@ def query_item_results(
                         }
                     )
     return rows
+
+
+def fetch_remarks(
+    con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
+) -> dict[str, list[str]]:
+    """What the experts found wrong with an archive's items (their 扣分说明 on submitted sheets): item code -> the
+    distinct remarks, in the experts' order, each without its closing full stop (they are joined with ；)."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for item, text in con.execute(
+        "SELECT item_code, remark FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND is_submitted "
+        "AND NOT is_self AND remark IS NOT NULL ORDER BY scorer, item_code",
+        [round_id, archive_code],
+    ).fetchall():
+        remark = text.rstrip("。；;.")
+        if remark and remark not in found[item]:
+            found[item].append(remark)
+    return dict(found)
 
 
 def query_pending_reconciliations(

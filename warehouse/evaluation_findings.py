@@ -33,6 +33,7 @@ from warehouse.evaluation import (
     DEFAULT_ROUND,
     archive_label,
     archive_names,
+    fetch_remarks,
     fetch_round,
     query_evaluation_results,
     query_item_results,
@@ -78,6 +79,7 @@ def plan_evaluation_findings(
             hint=COMPLETE_HINT,
         )
     standard = get_standard((fetch_round(con, round_id) or {}).get("standard_version"))
+    remarks = fetch_remarks(con, archive_code, round_id)
     planned = []
     for item, veto_failed in select_problems(
         query_item_results(con, archive_code, round_id), result["veto_failures"] or ()
@@ -92,7 +94,9 @@ def plan_evaluation_findings(
                 "item_code": code,
                 "area_code": item["area_code"],
                 "area_name": item["area_name"],
-                "description": f"{item['item_text']}：得分 {score}（满分 {max_points}）{veto}。",
+                # What the experts found wrong, when they said (their 扣分说明), after the score it cost.
+                "description": f"{item['item_text']}：得分 {score}（满分 {max_points}）{veto}。"
+                + (f"专家意见：{'；'.join(remarks[code])}。" if code in remarks else ""),
                 "severity": severity.value,
                 "requirement": f"对照评价标准整改：{scoring_item.rule}；佐证材料：{scoring_item.evidence}。",
                 "deadline": default_deadline(feedback_date, severity.value),

@@ -18,7 +18,13 @@ from census_schema.errors import CensusError
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.supervision.codes import EVALUATION_GRADE, EVALUATION_SEVERITIES, EvaluationStatus, FindingSeverity
-from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, STANDARD_PROVISIONAL, STANDARDS, get_standard
+from census_schema.supervision.evaluation import (
+    EVALUATION_RULES_BY_ID,
+    MAX_REMARK,
+    STANDARD_PROVISIONAL,
+    STANDARDS,
+    get_standard,
+)
 from census_schema.supervision.forms import DEFAULT_WORKING_DAYS, EVALUATION_SCORES_FORM
 from dash_app import ids
 from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
@@ -450,6 +456,21 @@ def _verdict(code: str, saved: dict[str, Any], locked: bool) -> html.Fieldset:
     )
 
 
+def _remark_input(code: str, value: Any, locked: bool) -> html.Label:
+    # What the expert found wrong (扣分说明): it becomes the finding's 专家意见 when the item is issued.
+    field = dcc.Input(
+        id={"type": ids.EVALUATION_REMARK, "item": code},
+        type="text",
+        value=value,
+        maxLength=MAX_REMARK,
+        placeholder="" if locked else "扣分说明（得分低于满分时写明发现的问题）",
+        autoComplete="off",
+        className="remark-input",
+        disabled=locked,
+    )
+    return html.Label([html.Span(f"{code} 扣分说明", className="visually-hidden"), field])
+
+
 def _error_slot(code: str) -> html.Div:
     return html.Div(id={"type": ids.EVALUATION_SCORE_ERROR, "item": code}, className="field-error", role="alert")
 
@@ -538,6 +559,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
                                 [
                                     _score_input(item.code, item.max_points, mine.get("score"), label, locked),
                                     _verdict(item.code, mine, locked) if item.is_veto else None,
+                                    _remark_input(item.code, mine.get("remark"), locked),
                                 ]
                             ),
                             html.Td(_error_slot(item.code)),
@@ -582,7 +604,15 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
             html.Table(
                 [
                     html.Thead(
-                        html.Tr([html.Th("评分项"), html.Th("内容"), html.Th("满分"), html.Th("得分"), html.Th("")])
+                        html.Tr(
+                            [
+                                html.Th("评分项"),
+                                html.Th("内容"),
+                                html.Th("满分"),
+                                html.Th("得分与扣分说明"),
+                                html.Th(""),
+                            ]
+                        )
                     ),
                     html.Tbody(rows),
                 ],
@@ -1012,6 +1042,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State({"type": ids.EVALUATION_VERDICT, "item": ALL}, "value"),
         State({"type": ids.EVALUATION_VERDICT, "item": ALL}, "id"),
         State({"type": ids.EVALUATION_SCORE_ERROR, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_REMARK, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_REMARK, "item": ALL}, "id"),
         prevent_initial_call=True,
     )
     def save(
@@ -1023,6 +1055,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         verdicts: list[Any],
         verdict_ids: list[dict[str, str]],
         slot_ids: list[dict[str, str]],
+        remarks: list[Any],
+        remark_ids: list[dict[str, str]],
     ) -> tuple[Any, list[str]]:
         viewer = current_viewer()
         require_role(viewer, Role.EVALUATOR)
@@ -1034,12 +1068,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         texts = values_by_item(score_ids, scores)
         values, unreadable = read_score_texts(texts)
         veto = {item: v == "pass" for item, v in values_by_item(verdict_ids, verdicts).items() if v}
+        typed = values_by_item(remark_ids, remarks)
+        require_text(*typed.values())
         problems = unsaved_sheet_problems(texts, values, unreadable, viewer.user_name) if unreadable else {}
         outcome = None
         if not problems:
             try:
                 outcome = save_scores(
-                    context.settings, viewer.user_name, archive_code, values, submit, veto_verdicts=veto
+                    context.settings, viewer.user_name, archive_code, values, submit, veto_verdicts=veto, remarks=typed
                 )
             except EvaluationInvalid as error:
                 problems = problems_by_item(error.problems)

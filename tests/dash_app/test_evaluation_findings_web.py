@@ -203,6 +203,7 @@ def test_after_the_round_an_expert_sees_their_own_sheet_read_only_and_may_downlo
     assert fields["A1.1.1"]["value"] == "0.0" and all(f["disabled"] is True for f in fields.values())
     verdicts = components(form, ids.EVALUATION_VERDICT)
     assert all(o["disabled"] is True for v in verdicts.values() for o in v["options"])
+    assert all(r["disabled"] is True for r in components(form, ids.EVALUATION_REMARK).values())
     downloaded = expert.get(f"/download/evaluation/{ARCHIVE}")
     assert downloaded.status_code == 200 and "本人评分表" in unquote(downloaded.headers["Content-Disposition"])
     assert expert.get("/download/evaluation/440100").status_code == 403  # not assigned: refused as before

@@ -30,7 +30,7 @@ from census_schema.roles import Role
 from census_schema.settings import Settings
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREAU, FindingRole, FindingStatus
-from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
+from census_schema.supervision.evaluation import MAX_REMARK, STANDARD_PROVISIONAL, get_standard
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
@@ -168,6 +168,7 @@ def components(tree: Any, kind: str) -> dict[str, dict[str, Any]]:
 
 SCORE_CODES = [item.code for item in STANDARD.items] + [bonus.code for bonus in STANDARD.bonus_items]
 VETO_CODES = [item.code for item in STANDARD.veto_items]
+ITEM_CODES = [item.code for item in STANDARD.items]  # each with its 扣分说明 (bonus items have none)
 
 
 def stores(tree: Any, store_id: str) -> list[Any]:
@@ -183,6 +184,10 @@ def stores(tree: Any, store_id: str) -> list[Any]:
 
 def score_id(code: str) -> dict[str, str]:
     return {"type": ids.EVALUATION_SCORE, "item": code}
+
+
+def remark_id(code: str) -> dict[str, str]:
+    return {"type": ids.EVALUATION_REMARK, "item": code}
 
 
 def verdict_id(code: str) -> dict[str, str]:
@@ -217,10 +222,18 @@ def wildcard(kind: str) -> str:
 
 
 def save_outcome(
-    app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False
+    app,
+    client,
+    archive: str,
+    scores: Mapping[str, Any],
+    verdicts: Mapping[str, str],
+    *,
+    submit: bool = False,
+    remarks: Mapping[str, Any] | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Click 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as in the browser):
     the message beside the buttons and the problem shown beside each field (by item)."""
+    remarks = remarks or {}
     trigger = ids.EVALUATION_SUBMIT if submit else ids.EVALUATION_SAVE
     key = registered_key(app, [(ids.EVALUATION_RESULT, "children"), (wildcard(ids.EVALUATION_SCORE_ERROR), "children")])
     body = {
@@ -240,6 +253,8 @@ def save_outcome(
             [{"id": verdict_id(c), "property": "value", "value": verdicts.get(c)} for c in VETO_CODES],
             [{"id": verdict_id(c), "property": "id", "value": verdict_id(c)} for c in VETO_CODES],
             [{"id": error_id(c), "property": "id", "value": error_id(c)} for c in SCORE_CODES],
+            [{"id": remark_id(c), "property": "value", "value": remarks.get(c)} for c in ITEM_CODES],
+            [{"id": remark_id(c), "property": "id", "value": remark_id(c)} for c in ITEM_CODES],
         ],
         "changedPropIds": [f"{trigger}.n_clicks"],
     }
@@ -283,9 +298,10 @@ def left_slot(app, client, code: str, typed: Any, shown: Any = None) -> str:
     return response.json["response"][dom_id(error_id(code))]["children"]
 
 
-def save(app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False):
+def save(app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], *, submit: bool = False,
+         remarks: Mapping[str, Any] | None = None):  # fmt: skip
     """The message beside the buttons after a save (see save_outcome)."""
-    return save_outcome(app, client, archive, scores, verdicts, submit=submit)[0]
+    return save_outcome(app, client, archive, scores, verdicts, submit=submit, remarks=remarks)[0]
 
 
 def full_sheet() -> tuple[dict[str, float], dict[str, str]]:
@@ -433,6 +449,25 @@ def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assi
     assert components(form, ids.EVALUATION_VERDICT)[veto]["value"] == "fail"
     rows = grid_rows(app, client, ids.EVALUATION_ASSIGNMENTS_GRID, None)
     assert {r["archive_code"]: (r["sheet_state"], r["items_saved"]) for r in rows}[archive] == ("草稿", 3)
+
+
+def test_an_expert_s_remark_on_an_item_is_saved_trimmed_shown_again_and_cleared_when_emptied(app, site, assigned):
+    archive, client = assigned[0], client_of(app, "evaluator")
+    said = "  年度总结缺少重点任务落实情况。 "
+    assert save(app, client, archive, {"A1.1.1": 8.5}, {}, remarks={"A1.1.1": said}).startswith("草稿已保存")
+    saved = {r["item_code"]: r for r in read(site, query_scores, archive, "evaluator")}
+    assert saved["A1.1.1"]["remark"] == said.strip()
+    form = returned(show_form(app, client_of(app, "evaluator"), archive), ids.EVALUATION_FORM, "children")
+    remarks = components(form, ids.EVALUATION_REMARK)
+    assert sorted(remarks) == sorted(ITEM_CODES) and remarks["A1.1.1"]["value"] == said.strip()
+    assert all(r["maxLength"] == MAX_REMARK and r["disabled"] is False for r in remarks.values())
+    # Longer than the field allows (a forged request): refused whole, nothing saved.
+    refused = save(app, client, archive, {"A1.1.1": 7}, {}, remarks={"A1.1.1": "问" * (MAX_REMARK + 1)})
+    assert refused == f"扣分说明超过 {MAX_REMARK} 个字：A1.1.1。 处理办法：请写明主要问题，控制在 {MAX_REMARK} 字以内。"
+    assert read(site, query_scores, archive, "evaluator")[0]["score"] == Decimal("8.5")
+    # Emptied, it is gone.
+    assert save(app, client, archive, {"A1.1.1": 8.5}, {}, remarks={"A1.1.1": "  "}).startswith("草稿已保存")
+    assert {r["item_code"]: r["remark"] for r in read(site, query_scores, archive, "evaluator")}["A1.1.1"] is None
 
 
 def test_an_incomplete_sheet_cannot_be_submitted_and_the_missing_items_are_named(app, site, assigned):
@@ -1030,8 +1065,16 @@ def test_the_rectifier_states_measures_shown_with_the_finding_and_its_history_a_
     assert next(c.kind for c in inspections.HISTORY_COLUMNS if c.field == "measures") == "text"  # never markdown
 
 
-def forged_save(app, client, archive: Any, scores: list[Any], score_ids: list[Any]):
-    """保存草稿 with the score fields' values and ids as given (one result slot, no verdicts)."""
+def forged_save(
+    app,
+    client,
+    archive: Any,
+    scores: list[Any],
+    score_ids: list[Any],
+    remarks: list[Any] = (),
+    remark_ids: list[Any] = (),
+):
+    """保存草稿 with the score fields' and remarks' values and ids as given (one result slot, no verdicts)."""
     key = registered_key(app, [(ids.EVALUATION_RESULT, "children"), (wildcard(ids.EVALUATION_SCORE_ERROR), "children")])
     code = SCORE_CODES[0]
     body = {
@@ -1051,6 +1094,8 @@ def forged_save(app, client, archive: Any, scores: list[Any], score_ids: list[An
             [],
             [],
             [{"id": error_id(code), "property": "id", "value": error_id(code)}],
+            [{"id": remark_id(code), "property": "value", "value": value} for value in remarks],
+            [{"id": remark_id(code), "property": "id", "value": value} for value in remark_ids],
         ],
         "changedPropIds": [f"{ids.EVALUATION_SAVE}.n_clicks"],
     }
@@ -1086,6 +1131,10 @@ def test_values_the_page_cannot_send_are_refused_not_a_server_error(app, site, a
     assert forged_save(app, evaluator, [archive], ["1"], [score_id(code)]).status_code == 400
     answer = forged_save(app, evaluator, archive, ["一"], [score_id(code)])  # well formed: judged, nothing saved
     assert answer.status_code == 200 and "「一」不是数字" in answer.get_data(as_text=True)
+    # A remark as a list, or for an item the standard does not have.
+    assert forged_save(app, evaluator, archive, ["1"], [score_id(code)], [["x"]], [remark_id(code)]).status_code == 400
+    unknown = forged_save(app, evaluator, archive, ["1"], [score_id(code)], ["x"], [remark_id("Z9.9.9")])
+    assert unknown.status_code == 200 and "评价标准中没有评分项：Z9.9.9" in unknown.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True)])

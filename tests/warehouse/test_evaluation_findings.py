@@ -8,6 +8,7 @@ from datetime import date, datetime
 from decimal import Decimal as D
 
 import duckdb
+import openpyxl
 import pytest
 
 from census_schema.errors import IllegalTransition, UsageError
@@ -257,3 +258,33 @@ def test_a_floor_above_every_problem_issues_nothing(con):
     with pytest.raises(UsageError, match="没有较重及以上的问题（共 1 个问题，均较轻）"):
         issue(con, min_severity=FindingSeverity.SERIOUS)
     assert count_findings(con) == 0
+
+
+def test_what_the_experts_found_wrong_goes_into_the_finding_and_the_feedback_report(con, tmp_path):
+    from flows.supervision_reports import write_evaluation_report
+
+    score_guangdong(con)
+    verdicts = {item.code: item.code != VETO_FAILED for item in CURRENT_STANDARD.veto_items}
+    said = {
+        "evaluator": "内设机构调整后未修订三定方案。",
+        "专家乙": "内设机构调整后未修订三定方案。",
+        "专家丙": "职能配置文件未印发",
+    }
+    for expert, remark in said.items():
+        save_evaluator_scores(con, expert, ARCHIVE, {**full(), **PROBLEMS}, submit=True, veto_verdicts=verdicts,
+                              remarks={"A1.1.1": remark})  # fmt: skip
+    # A draft's remark is not the panel's: only submitted sheets speak.
+    assign_evaluator(con, ARCHIVE, "专家丁", "规划处")
+    save_evaluator_scores(con, "专家丁", ARCHIVE, {"A1.2.1": D(1)}, submit=False, remarks={"A1.2.1": "草稿中的意见"})
+    close_evaluation(con, "规划处")
+    planned = {p["item_code"]: p["description"] for p in plan_evaluation_findings(con, ARCHIVE, "2025", FEEDBACK)}
+    # Distinct remarks, in the experts' order, each without its own full stop.
+    assert planned["A1.1.1"].endswith(
+        "得分 0.0（满分 10）。专家意见：内设机构调整后未修订三定方案；职能配置文件未印发。"
+    )
+    assert "专家意见" not in planned["A1.2.1"]
+    out = write_evaluation_report(con, ARCHIVE, tmp_path / "report.xlsx")
+    rows = list(openpyxl.load_workbook(out)["发现问题"].iter_rows(values_only=True))
+    column = rows[0].index("专家意见")
+    remarks = {row[rows[0].index("评分项")]: row[column] for row in rows[1:]}
+    assert remarks["A1.1.1"] == "内设机构调整后未修订三定方案；职能配置文件未印发"

@@ -511,3 +511,36 @@ def test_a_ghzb_2025_1_warehouse_gains_provincial_targets_and_its_values_keep_co
     assert schema_of(con) == schema_of(fresh)
     con.close()
     fresh.close()
+
+
+def test_scores_saved_before_068_keep_their_rows_and_later_ones_carry_the_expert_s_remark():
+    """Migration 068 gives `evaluation_scores` the expert's 扣分说明: scores saved before keep every value and have
+    none; a remark saved afterwards is kept and read back."""
+    from decimal import Decimal
+
+    from warehouse.evaluation import assign_evaluator, open_evaluation, query_scores, save_evaluator_scores
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 68])
+    assert "remark" not in column_names(con, "evaluation_scores")
+    # A draft saved by the code of 067 (its columns named: the remark did not exist).
+    con.execute(
+        "INSERT INTO evaluation_scores (round_id, archive_code, scorer, is_self, item_code, score, veto_passed, "
+        "evidence, is_submitted, saved_at, saved_by) VALUES ('2025', '440000', 'evaluator', false, 'A1.1.1', 8.5, "
+        "NULL, NULL, false, TIMESTAMP '2025-06-01 10:00', 'evaluator')"
+    )
+    before = contents(con, "evaluation_scores")
+
+    assert apply_migrations(con)[0] == 68
+    assert column_names(con, "evaluation_scores")[-1] == "remark"
+    assert contents(con, "evaluation_scores", column_names(con, "evaluation_scores")[:-1]) == before
+    assert query_scores(con, "440000", "evaluator")[0]["remark"] is None
+    open_evaluation(con, "规划处")
+    assign_evaluator(con, "440000", "evaluator", "规划处")
+    save_evaluator_scores(con, "evaluator", "440000", {"A1.1.1": Decimal(8)}, False, remarks={"A1.1.1": "未修订"})
+    assert query_scores(con, "440000", "evaluator")[0]["remark"] == "未修订"
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()
