@@ -308,7 +308,8 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
         "整改状态：" + "，".join(f"{k} {format_count(v)}" for k, v in findings["by_state"].items()),
         f"评价轮次 {evaluation['round']}（{'开放中' if evaluation['is_open'] else '未开放'}）："
         + "，".join(f"{k} {v}" for k, v in evaluation["by_status"].items())
-        + "；等次 "
+        # While the round is open the grades can still change (describe_result_state).
+        + ("；等次（暂定） " if evaluation["is_open"] else "；等次 ")
         + "，".join(f"{k} {v}" for k, v in evaluation["grades"].items()),
         STANDARD_PROVISIONAL,
     ]

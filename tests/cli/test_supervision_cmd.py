@@ -351,6 +351,8 @@ def test_results_say_whether_they_are_final_and_closing_names_the_sheets_it_leav
         )
         in out
     )
+    code, out, _ = run(capsys, "supervision", "summary", *base)
+    assert code == 0 and "评价轮次 2025（开放中）：已完成 1，待合议 0，未完成 46；等次（暂定） 优秀 0" in out
     report = tmp_path / "report.xlsx"
     assert run(capsys, "evaluation", "report", "440000", "--out", str(report), *base)[0] == 0
     sheet = openpyxl.load_workbook(report).active
@@ -362,6 +364,10 @@ def test_results_say_whether_they_are_final_and_closing_names_the_sheets_it_leav
     code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", "--json", *base)
     assert code == 2  # closed already
     code, out, _ = run(capsys, "evaluation", "results", "--json", *base)
+    assert (
+        "评价轮次 2025（未开放）：已完成 1，待合议 0，未完成 46；等次 优秀 0"
+        in run(capsys, "supervision", "summary", *base)[1]
+    )
     closed_on = format_day(beijing_today())
     assert json.loads(out)["result_state"] == f"评价轮次 2025 已于 {closed_on}结束，得分、等次和排名为最终结果。"
     report.unlink()
