@@ -292,6 +292,14 @@ def run_indicators(args: argparse.Namespace) -> int:
 # ------------------------------------------------------------------------------------------------------ summary
 
 
+def round_label(evaluation: dict[str, Any]) -> str:
+    """开放中, 已结束 (closed, when) or 未开启 (never opened), as the evaluation round stands."""
+    if evaluation["is_open"]:
+        return "开放中"
+    closed = evaluation["closed_at"]
+    return f"已于 {format_date(to_beijing(closed))} 结束" if closed else "未开启"
+
+
 def run_supervision_summary(args: argparse.Namespace) -> int:
     """`supervision summary [--as-of DATE] [--round R] --json`."""
     settings = load_settings(args.db, args.warehouse)
@@ -306,7 +314,7 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
         f"截至 {format_date(summary['as_of'])}：检查 {format_count(summary['inspections']['total'])} 次，"
         f"问题 {format_count(findings['total'])} 个，逾期 {format_count(findings['overdue'])} 个。",
         "整改状态：" + "，".join(f"{k} {format_count(v)}" for k, v in findings["by_state"].items()),
-        f"评价轮次 {evaluation['round']}（{'开放中' if evaluation['is_open'] else '未开放'}）："
+        f"评价轮次 {evaluation['round']}（{round_label(evaluation)}）："
         + "，".join(f"{k} {v}" for k, v in evaluation["by_status"].items())
         # While the round is open the grades can still change (describe_result_state).
         + ("；等次（暂定） " if evaluation["is_open"] else "；等次 ")

@@ -146,7 +146,7 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
         if current is None:
             raise IllegalTransition(f"评价轮次 {round_id} 不存在，不能结束。", hint="请检查 --round 是否写错。")
         if not current["is_open"]:
-            closed = f"已于 {format_day(to_beijing(current['closed_at']))}结束" if current["closed_at"] else "尚未开启"
+            closed = f"已于 {format_day(to_beijing(current['closed_at']))} 结束" if current["closed_at"] else "尚未开启"
             raise IllegalTransition(
                 f"评价轮次 {round_id} {closed}，不能再结束。", hint="要重新评分，请先用 evaluation open 开启。"
             )
@@ -344,8 +344,8 @@ def save_evaluator_scores(
     """Save an evaluator's scores for an assigned archive while the round is open, as a draft or submitted.
 
     `scores` are merged into the evaluator's sheet for the archive (None clears an item); verdicts, evidence and
-    remarks (扣分说明: what was found wrong; blank clears one) likewise. A sheet is a draft or submitted as a whole: saving a draft withdraws an earlier submission until it
-    is submitted again. Every value is checked (known item, 0..max, one decimal; verdicts only on veto items);
+    remarks (扣分说明: what was found wrong; blank clears one) likewise. A sheet is a draft or submitted as a
+    whole: saving a draft withdraws an earlier submission until it is submitted again. Every value is checked (known item, 0..max, one decimal; verdicts only on veto items);
     submitting also needs every item scored and every veto item's verdict. Raises AccessDenied or
     EvaluationInvalid (a UsageError listing every problem); nothing is saved then.
     """
@@ -801,8 +801,18 @@ def describe_result_state(
     if found is None:
         return f"评价轮次 {round_id} 尚未开启，还没有评价结果。"
     if not found["is_open"]:
-        closed = f"已于 {format_day(to_beijing(found['closed_at']))}结束" if found["closed_at"] else "未开启"
-        return f"评价轮次 {round_id} {closed}，得分、等次和排名为最终结果。"
+        closed = f"已于 {format_day(to_beijing(found['closed_at']))} 结束" if found["closed_at"] else "未开启"
+        row = con.execute(
+            "SELECT count(*) FROM mart_evaluation_results WHERE round_id = ? AND status = ?",
+            [round_id, EvaluationStatus.PENDING_RECONCILIATION.value],
+        ).fetchone()
+        if not (waiting := row[0] if row else 0):
+            return f"评价轮次 {round_id} {closed}，得分、等次和排名为最终结果。"
+        # An archive reconciled after the close joins the ranking: the others' ranks may move down.
+        return (
+            f"评价轮次 {round_id} {closed}，得分和等次为最终结果；{waiting} 家档案馆待合议，录入合议分后计算其得分，"
+            "排名可能随之变化。"
+        )
     rows = con.execute(
         "SELECT count(*) FILTER (WHERE assigned > experts), coalesce(sum(greatest(assigned - experts, 0)), 0), "
         "coalesce(sum(assigned), 0) FROM mart_evaluation_results WHERE round_id = ? AND (? IS NULL OR archive_code = ?)",
@@ -838,6 +848,7 @@ def summarize_evaluation(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT
     return {
         "round": round_id,
         "is_open": bool(found and found["is_open"]),
+        "closed_at": found["closed_at"] if found else None,
         "archives": len(archive_names()),
         **assignments,
         "by_status": {s.value: statuses.get(s.value, 0) for s in EvaluationStatus},

@@ -98,7 +98,7 @@ def plan_evaluation_findings(
                 "description": f"{item['item_text']}：得分 {score}（满分 {max_points}）{veto}。"
                 + (f"专家意见：{'；'.join(remarks[code])}。" if code in remarks else ""),
                 "severity": severity.value,
-                "requirement": f"对照评价标准整改：{scoring_item.rule}；佐证材料：{scoring_item.evidence}。",
+                "requirement": f"对照评价标准整改：{scoring_item.rule.rstrip('。')}；佐证材料：{scoring_item.evidence}。",
                 "deadline": default_deadline(feedback_date, severity.value),
                 "lost": max_points - score,
                 "veto_failed": veto_failed,

@@ -394,7 +394,7 @@ EVALUATION_RULES: tuple[Rule, ...] = (
     Rule("score_in_range", "evaluation", E, "score", "得分须在 0 至该评分项满分之间。"),
     Rule("score_one_decimal", "evaluation", E, "score", "得分最多保留一位小数。"),
     Rule("score_complete", "evaluation", E, "score", "每个适用评分项都须评分，不能遗漏。"),
-    Rule("veto_verdict_required", "evaluation", E, "veto_verdict", "否决项须给出「通过/不通过」结论后才能评分。"),
+    Rule("veto_verdict_required", "evaluation", E, "veto_verdict", "否决项须给出「通过/不通过」结论后才能提交。"),
     Rule("veto_verdict_only_veto", "evaluation", E, "veto_verdict", "只有否决项可以给出「通过/不通过」结论。"),
     Rule(
         "reconciliation_required",

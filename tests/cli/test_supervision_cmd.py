@@ -364,12 +364,12 @@ def test_results_say_whether_they_are_final_and_closing_names_the_sheets_it_leav
     code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", "--json", *base)
     assert code == 2  # closed already
     code, out, _ = run(capsys, "evaluation", "results", "--json", *base)
+    closed_on = format_day(beijing_today())
     assert (
-        "评价轮次 2025（未开放）：已完成 1，待合议 0，未完成 46；等次 优秀 0"
+        f"评价轮次 2025（已于 {closed_on} 结束）：已完成 1，待合议 0，未完成 46；等次 优秀 0"
         in run(capsys, "supervision", "summary", *base)[1]
     )
-    closed_on = format_day(beijing_today())
-    assert json.loads(out)["result_state"] == f"评价轮次 2025 已于 {closed_on}结束，得分、等次和排名为最终结果。"
+    assert json.loads(out)["result_state"] == f"评价轮次 2025 已于 {closed_on} 结束，得分、等次和排名为最终结果。"
     report.unlink()
     assert run(capsys, "evaluation", "report", "440000", "--out", str(report), *base)[0] == 0
     assert openpyxl.load_workbook(report).active["A1"].value == "广东省档案馆业务建设评价反馈报告"

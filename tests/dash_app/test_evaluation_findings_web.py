@@ -94,7 +94,7 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     with store.writer() as con:
         close_evaluation(con, "规划处")
     assert round_state(app, planner) == (
-        f"评价轮次 2025 已于 {format_day(beijing_today())}结束，得分、等次和排名为最终结果。"
+        f"评价轮次 2025 已于 {format_day(beijing_today())} 结束，得分、等次和排名为最终结果。"
     )
     shown = preview(app, planner)
     assert returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children").startswith(
@@ -231,3 +231,10 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
     assert post(app, client_of(app, "evaluator"), outputs, inputs).status_code == 200  # the evaluator's: nothing
     hidden = returned(post(app, client_of(app, "evaluator"), outputs, inputs), ids.EVALUATION_RADAR_TABLE, "children")
     assert hidden is None
+    # Closed with the archive still 待合议: the others' grades are final, not their ranks.
+    with store.writer() as con:
+        close_evaluation(con, "规划处")
+    assert round_state(app, client_of(app, "planner")) == (
+        f"评价轮次 2025 已于 {format_day(beijing_today())} 结束，得分和等次为最终结果；1 家档案馆待合议，"
+        "录入合议分后计算其得分，排名可能随之变化。"
+    )

@@ -265,7 +265,7 @@ def test_close_then_close_again_is_refused(settings, capsys):
     assert main(["evaluation", "close", "--db", db, "--by", "规划处"]) == 0
     assert main(["evaluation", "close", "--db", db]) == 2
     # It said 「未开启」 of a round opened and closed: when it ended is what the reader needs.
-    assert re.search(r"评价轮次 2025 已于 \d{4}年\d{1,2}月\d{1,2}日结束，不能再结束", capsys.readouterr().err)
+    assert re.search(r"评价轮次 2025 已于 \d{4}年\d{1,2}月\d{1,2}日 结束，不能再结束", capsys.readouterr().err)
     assert main(["evaluation", "close", "--round", "2024", "--db", db]) == 2
     assert "评价轮次 2024 不存在" in capsys.readouterr().err
     assert main(["evaluation", "open", "--round", "abc", "--db", db]) == 2  # it opened a round named abc for good

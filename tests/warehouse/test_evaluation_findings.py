@@ -283,6 +283,8 @@ def test_what_the_experts_found_wrong_goes_into_the_finding_and_the_feedback_rep
         "得分 0.0（满分 10）。专家意见：内设机构调整后未修订三定方案；职能配置文件未印发。"
     )
     assert "专家意见" not in planned["A1.2.1"]
+    requirement = next(p["requirement"] for p in plan_evaluation_findings(con, ARCHIVE, "2025", FEEDBACK))
+    assert "。；" not in requirement  # the standard's rule keeps no full stop inside the sentence
     out = write_evaluation_report(con, ARCHIVE, tmp_path / "report.xlsx")
     rows = list(openpyxl.load_workbook(out)["发现问题"].iter_rows(values_only=True))
     column = rows[0].index("专家意见")
