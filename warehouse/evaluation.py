@@ -725,16 +725,18 @@ def query_item_results(
 def fetch_remarks(
     con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
 ) -> dict[str, list[str]]:
-    """What the experts found wrong with an archive's items (their 扣分说明 on submitted sheets): item code -> the
-    distinct remarks, in the experts' order, each without its closing full stop (they are joined with ；)."""
+    """What the experts found wrong with an archive's items (their 扣分说明 on submitted sheets, where they took
+    points off: a remark beside full marks says nothing wrong): item code -> the distinct remarks, in the experts'
+    order, each without its closing full stop (they are joined with ；)."""
+    maxima = {item.code: item.max_points for item in get_standard().items}
     found: dict[str, list[str]] = defaultdict(list)
-    for item, text in con.execute(
-        "SELECT item_code, remark FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND is_submitted "
-        "AND NOT is_self AND remark IS NOT NULL ORDER BY scorer, item_code",
+    for item, score, text in con.execute(
+        "SELECT item_code, score, remark FROM evaluation_scores WHERE round_id = ? AND archive_code = ? "
+        "AND is_submitted AND NOT is_self AND remark IS NOT NULL ORDER BY scorer, item_code",
         [round_id, archive_code],
     ).fetchall():
         remark = text.rstrip("。；;.")
-        if remark and remark not in found[item]:
+        if item in maxima and score is not None and score < maxima[item] and remark and remark not in found[item]:
             found[item].append(remark)
     return dict(found)
 

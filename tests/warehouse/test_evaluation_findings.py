@@ -271,8 +271,10 @@ def test_what_the_experts_found_wrong_goes_into_the_finding_and_the_feedback_rep
         "专家丙": "职能配置文件未印发",
     }
     for expert, remark in said.items():
-        save_evaluator_scores(con, expert, ARCHIVE, {**full(), **PROBLEMS}, submit=True, veto_verdicts=verdicts,
-                              remarks={"A1.1.1": remark})  # fmt: skip
+        # 专家丙 gives A1.2.1 full marks: their word on it says nothing wrong, and is not the finding's.
+        scores = {**full(), **PROBLEMS, **({"A1.2.1": D(15)} if expert == "专家丙" else {})}
+        remarks = {"A1.1.1": remark, "A1.2.1": "满分，材料齐全" if expert == "专家丙" else None}
+        save_evaluator_scores(con, expert, ARCHIVE, scores, submit=True, veto_verdicts=verdicts, remarks=remarks)
     # A draft's remark is not the panel's: only submitted sheets speak.
     assign_evaluator(con, ARCHIVE, "专家丁", "规划处")
     save_evaluator_scores(con, "专家丁", ARCHIVE, {"A1.2.1": D(1)}, submit=False, remarks={"A1.2.1": "草稿中的意见"})
