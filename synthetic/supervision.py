@@ -601,6 +601,7 @@ def _generate_evaluation(
     expected = {
         "round": EVALUATION_ROUND,
         "is_open": True,
+        "closed_at": None,
         "archives": len(archives),
         "assignments": len(assignments),
         "assigned_archives": len({a for a, _ in assignments}),

@@ -49,6 +49,7 @@ from warehouse.evaluation import (
     archive_label,
     check_may_see_own_sheet,
     describe_result_state,
+    fetch_round,
     query_area_results,
     query_assignments,
     query_evaluation_results,
@@ -215,10 +216,6 @@ def layout(**query: str) -> html.Div:
     if viewer.role == Role.EVALUATOR:
         parts += [
             html.H2("逐项评分"),
-            html.P(
-                "“提交评分”后评分计入结果；已提交的评分再点“撤回提交，存为草稿”即撤回提交，须重新提交才再计入。",
-                className="hint",
-            ),
             html.Div(id=ids.EVALUATION_FORM),
             # Kept in view at the bottom of the window: what a save did shows beside the buttons that did it.
             html.Div(
@@ -456,17 +453,19 @@ def _verdict(code: str, saved: dict[str, Any], locked: bool) -> html.Fieldset:
     )
 
 
-def _remark_input(code: str, value: Any, locked: bool) -> html.Label:
-    # What the expert found wrong (扣分说明): it becomes the finding's 专家意见 when the item is issued.
+def _remark_input(code: str, value: Any, locked: bool) -> html.Label | html.P | None:
+    # What the expert found wrong (扣分说明): it becomes the finding's 专家意见 when the item is issued. Read only
+    # (the round over), it is text that wraps: a disabled one-line field showed 200 characters cut.
+    if locked:
+        return html.P(f"扣分说明：{value}", className="remark-text") if value else None
     field = dcc.Input(
         id={"type": ids.EVALUATION_REMARK, "item": code},
         type="text",
         value=value,
         maxLength=MAX_REMARK,
-        placeholder="" if locked else "扣分说明（得分低于满分时写明发现的问题）",
+        placeholder="扣分说明（得分低于满分时写明发现的问题）",
         autoComplete="off",
         className="remark-input",
-        disabled=locked,
     )
     return html.Label([html.Span(f"{code} 扣分说明", className="visually-hidden"), field])
 
@@ -492,16 +491,31 @@ def save_button_label(context: AppContext, viewer: Viewer, archive_code: str | N
         return SAVE_DRAFT
     with context.reader.cursor() as con:
         submitted = any(r["is_submitted"] for r in query_scores(con, archive_code, viewer.user_name))
-    return WITHDRAW_TO_DRAFT if submitted else SAVE_DRAFT
+        is_open = bool((fetch_round(con) or {}).get("is_open"))
+    # After the round nothing can be withdrawn: the (disabled) button keeps its plain name.
+    return WITHDRAW_TO_DRAFT if submitted and is_open else SAVE_DRAFT
 
 
-def own_sheet_header(archive_code: str, editable: bool, submitted: bool) -> html.Div:
-    """Above the evaluator's sheet: the download of their own sheet, and once the round is over, that it is read only
-    and whether it counted."""
+def own_sheet_header(archive_code: str, editable: bool, submitted: bool, status: str | None) -> html.Div:
+    """Above the evaluator's sheet: how saving and submitting work, or once the round is over, that it is read only
+    and whether it counted (`status`: the archive's evaluation status); the download of their own sheet."""
     link = html.A("下载本人评分表", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_OWN_SHEET_DOWNLOAD)
     if editable:
-        return html.Div(link, className="toolbar")
-    counted = "已提交，计入了结果" if submitted else "未提交（草稿或空白），不计入结果"
+        return html.Div(
+            [
+                html.P(
+                    "“提交评分”后评分计入结果；已提交的评分再点“撤回提交，存为草稿”即撤回提交，须重新提交才再计入。",
+                    className="hint",
+                ),
+                link,
+            ]
+        )
+    if not submitted:
+        counted = "未提交（草稿或空白），不计入结果"
+    elif status == EvaluationStatus.COMPLETE:
+        counted = "已提交，计入了该馆的结果"
+    else:
+        counted = f"已提交；该馆的评价{status or EvaluationStatus.INCOMPLETE.value}，尚无结果"
     return html.Div(
         [
             html.P(
@@ -527,6 +541,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
         except CensusError as error:
             return html.P(error.describe(), className="error", id=ids.EVALUATION_REFUSED), False
         saved = {r["item_code"]: r for r in query_scores(con, archive_code, viewer.user_name)}
+        status = next((r["status"] for r in query_evaluation_results(con) if r["archive_code"] == archive_code), None)
     locked = not editable
     standard = get_standard()
     maxima: dict[str, list[Any]] = {}
@@ -596,7 +611,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     submitted = any(r["is_submitted"] for r in saved.values())
     return html.Div(
         [
-            own_sheet_header(archive_code, editable, submitted),
+            own_sheet_header(archive_code, editable, submitted, status),
             dcc.Store(
                 id={"type": ids.EVALUATION_MAXIMA, "archive": archive_code},
                 data={"items": maxima, "areas": area_maxima, "pattern": SCORE_PATTERN},

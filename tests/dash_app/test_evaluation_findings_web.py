@@ -198,12 +198,18 @@ def test_after_the_round_an_expert_sees_their_own_sheet_read_only_and_may_downlo
         returned(shown, ids.EVALUATION_SAVE, "disabled") is returned(shown, ids.EVALUATION_SUBMIT, "disabled") is True
     )
     form = returned(shown, ids.EVALUATION_FORM, "children")
-    assert "本轮评价已结束，不能再提交或修改评分。下表是您对该馆的评分（只读）：已提交，计入了结果。" in text_of(form)
+    assert "本轮评价已结束，不能再提交或修改评分。下表是您对该馆的评分（只读）：已提交，计入了该馆的结果。" in text_of(
+        form
+    )
     fields = components(form, ids.EVALUATION_SCORE)
     assert fields["A1.1.1"]["value"] == "0.0" and all(f["disabled"] is True for f in fields.values())
     verdicts = components(form, ids.EVALUATION_VERDICT)
     assert all(o["disabled"] is True for v in verdicts.values() for o in v["options"])
-    assert all(r["disabled"] is True for r in components(form, ids.EVALUATION_REMARK).values())
+    assert components(form, ids.EVALUATION_REMARK) == {}  # remarks are text now (none was written here)
+    assert "撤回提交" not in text_of(form)  # how withdrawing works is for an open round only
+    named = post(app, expert, [(ids.EVALUATION_SAVE, "children")],
+                 [(ids.EVALUATION_ARCHIVE, "value", ARCHIVE), (ids.EVALUATION_RESULT, "children", None)])  # fmt: skip
+    assert returned(named, ids.EVALUATION_SAVE, "children") == "保存草稿"  # nothing to withdraw any more
     downloaded = expert.get(f"/download/evaluation/{ARCHIVE}")
     assert downloaded.status_code == 200 and "本人评分表" in unquote(downloaded.headers["Content-Disposition"])
     assert expert.get("/download/evaluation/440100").status_code == 403  # not assigned: refused as before
