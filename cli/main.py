@@ -513,6 +513,11 @@ def _supervision_commands(commands: Any) -> None:
     issue.add_argument("--doc-no", required=True, help="反馈文书编号")
     issue.add_argument("--person", required=True, help="档案馆的整改责任人")
     issue.add_argument(
+        "--confirm-overdue",
+        action="store_true",
+        help="确认按此反馈日期下发，即使整改期限已过（问题下发即为逾期；不加时只说明，不下发）",
+    )
+    issue.add_argument(
         "--min-severity",
         choices=[s.value for s in EVALUATION_SEVERITIES],
         default=EVALUATION_SEVERITIES[0].value,

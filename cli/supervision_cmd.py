@@ -264,6 +264,7 @@ def _issue_findings(args: argparse.Namespace) -> int:
         by=acting_user(args),
         round_id=args.round,
         min_severity=FindingSeverity(args.min_severity),
+        overdue_confirmed=args.confirm_overdue,
     )
     planned = issued.pop("findings_planned")
     headers = ["问题编号", "严重程度", "整改期限", "问题描述"]

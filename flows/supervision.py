@@ -192,6 +192,7 @@ def issue_findings(
     by: str,
     round_id: str = DEFAULT_ROUND,
     min_severity: FindingSeverity = FindingSeverity.MINOR,
+    overdue_confirmed: bool = False,
 ) -> dict[str, Any]:
     """Issue an archive's evaluation problems as findings in one write (see `issue_evaluation_findings`)."""
     return open_warehouse(settings).write(
@@ -205,6 +206,7 @@ def issue_findings(
             today=settings.today(),
             round_id=round_id,
             min_severity=min_severity,
+            overdue_confirmed=overdue_confirmed,
         )
     )
 

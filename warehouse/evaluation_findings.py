@@ -180,9 +180,12 @@ def issue_evaluation_findings(
     today: date,
     round_id: str = DEFAULT_ROUND,
     min_severity: FindingSeverity = FindingSeverity.MINOR,
+    overdue_confirmed: bool = False,
 ) -> dict[str, Any]:
     """Issue an archive's evaluation problems of `min_severity` or graver as findings (待整改) in one transaction,
-    with its feedback record; the others are not issued (issuing is once per archive and round).
+    with its feedback record; the others are not issued (issuing is once per archive and round). Findings whose
+    deadline (from the feedback day) has already passed would be overdue at once: unless `overdue_confirmed`, that
+    is said and nothing is issued.
 
     Refused (nothing written) while the round is open, when the archive's result is not 已完成, when its feedback
     was already issued, when the feedback day is after `today` or before the round's year, when no problem is that
@@ -197,6 +200,10 @@ def issue_evaluation_findings(
         planned = choose_issued(
             plan_evaluation_findings(con, archive_code, round_id, feedback_date), archive_code, min_severity
         )
+        if not overdue_confirmed and any(p["deadline"] < today for p in planned):
+            raise UsageError(
+                f"{describe_deadlines(planned, today)}；没有下发。", hint="确认按此反馈日期下发请加 --confirm-overdue。"
+            )
         ids = [p["finding_id"] for p in planned]
         taken = [
             r[0]

@@ -338,7 +338,10 @@ def describe_issue(
         try:
             check_issuable(con, archive_code, DEFAULT_ROUND)
             if feedback is not None:
-                check_feedback_date(feedback, today, DEFAULT_ROUND)
+                try:
+                    check_feedback_date(feedback, today, DEFAULT_ROUND)
+                except CensusError as error:
+                    return error.describe(), False, "error"  # the day typed is refused: said as an error
             problems = plan_evaluation_findings(con, archive_code, DEFAULT_ROUND, feedback or today)
             planned = choose_issued(problems, archive_code, floor)
         except CensusError as error:
@@ -379,6 +382,8 @@ def issue_problems(
             responsible_person=person or "",
             by=viewer.user_name,
             min_severity=floor,
+            # The preview above the button said, in orange, which deadlines the typed day has already passed.
+            overdue_confirmed=True,
         )
     except CensusError as error:
         return html.P(error.describe(), className="error")

@@ -299,7 +299,9 @@ def test_an_archives_evaluation_problems_are_issued_once_the_round_is_closed(tmp
     with EmbeddedWarehouse(db).writer() as con:
         score_guangdong(con)
     base = ["--db", str(db)]
-    issue = ["evaluation", "issue-findings", "440000", "--feedback-date", "2025-07-01", "--doc-no", "档评反〔2025〕3号"]
+    # Its deadlines long past (2025): issued only with --confirm-overdue (see the next test).
+    issue = ["evaluation", "issue-findings", "440000", "--feedback-date", "2025-07-01", "--doc-no", "档评反〔2025〕3号",
+             "--confirm-overdue"]  # fmt: skip
     code, _, err = run(capsys, *issue, "--person", "李馆长", "--by", "规划处", *base)
     assert code == 2 and "评价轮次 2025 仍在进行" in err
     assert run(capsys, "evaluation", "close", "--by", "规划处", *base)[0] == 0
@@ -375,7 +377,10 @@ def test_results_say_whether_they_are_final_and_closing_names_the_sheets_it_leav
     assert openpyxl.load_workbook(report).active["A1"].value == "广东省档案馆业务建设评价反馈报告"
     # A feedback day long past: the findings are issued, and the command says they are overdue at once.
     issue = ["evaluation", "issue-findings", "440000", "--feedback-date", "2025-07-01", "--doc-no", "档评反〔2025〕3号"]
-    code, out, _ = run(capsys, *issue, "--person", "李馆长", "--by", "规划处", *base)
+    code, _, err = run(capsys, *issue, "--person", "李馆长", "--by", "规划处", *base)
+    assert code == 2 and "其中 3 个问题的期限已过，下发后即为逾期，请核对反馈日期；没有下发。" in err
+    assert "--confirm-overdue" in err and "已向" not in err
+    code, out, _ = run(capsys, *issue, "--confirm-overdue", "--person", "李馆长", "--by", "规划处", *base)
     assert code == 0 and out.endswith(
         "整改期限为 2025年8月12日（反馈日期后 30 个工作日），其中 3 个问题的期限已过，下发后即为逾期，请核对反馈日期。\n"
     )

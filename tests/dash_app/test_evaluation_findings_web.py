@@ -122,6 +122,7 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     tomorrow = preview(app, planner, day=(beijing_today() + timedelta(days=1)).isoformat())
     assert "晚于今天" in returned(tomorrow, ids.EVALUATION_ISSUE_PREVIEW, "children")
     assert returned(tomorrow, ids.EVALUATION_ISSUE, "disabled") is True
+    assert returned(tomorrow, ids.EVALUATION_ISSUE_PREVIEW, "className") == "error"  # a refusal, not a hint
     refused = issue(app, planner, form=("2025-07-01", "", "李馆长"))
     assert "未填写反馈文书编号" in text_of(returned(refused, ids.EVALUATION_ISSUE_RESULT, "children"))
     assert findings_seen(app, "planner") == []
