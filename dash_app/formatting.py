@@ -9,6 +9,7 @@ from census_schema.clock import to_beijing
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, RETURNED, parse_central_area
+from census_schema.supervision.evaluation import SELF_SOURCE
 
 # The warehouse stores naive UTC; people here read Beijing time.
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
@@ -136,8 +137,17 @@ def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return named
 
 
-def describe_sources(sources: list[dict[str, Any]]) -> str:
-    """The score rows an evaluation finding was derived from, each with where it came from (empty for others)."""
+def describe_sources(sources: list[dict[str, Any]], *, name_experts: bool = True) -> str:
+    """The score rows an evaluation finding was derived from, each with where it came from (empty for others).
+
+    Without `name_experts` (the evaluated archive's province reading its finding) the experts are counted, not
+    named, and their own scores are not given: the panel's members and their separate scores are the national
+    bureau's; the finding itself says the score that counts."""
+    if not name_experts:
+        own = [f"自评 {s['score']} 分" for s in sources if s["scorer"] == SELF_SOURCE]
+        experts = sum(1 for s in sources if s["scorer"] != SELF_SOURCE)
+        panel = [f"{experts} 位专家的评分（专家姓名和各自的评分只向国家档案局显示）"] if experts else []
+        return f"依据评分：{'；'.join(own + panel)}" if own or panel else ""
     parts = [
         f"{s['scorer']} {s['score']} 分（{s['sheet_name']}第 {s['excel_row']} 行）"
         if s["submission_id"]

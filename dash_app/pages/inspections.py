@@ -502,7 +502,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             f"｜整改期限：{format_date(history['deadline'])}{'（已逾期）' if overdue else ''}｜{history['description']}"
             + (f"｜整改措施：{history['measures']}" if history["measures"] else "")
         )
-        sources = describe_sources(history["sources"])
+        sources = describe_sources(history["sources"], name_experts=viewer.is_national)
         return (html.Div([text, html.Br(), sources]) if sources else text), options
 
     @app.callback(

@@ -17,7 +17,7 @@ from dash_app import ids
 from dash_app.app import create_app
 from tests.dash_app.conftest import add_users, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, returned
-from tests.dash_app.test_supervision_access import components, post, show_form, text_of
+from tests.dash_app.test_supervision_access import components, detail, post, show_form, text_of
 from tests.warehouse.test_evaluation_access import full
 from tests.warehouse.test_evaluation_findings import PROBLEMS, VETO_FAILED, score_guangdong
 from warehouse.backends import EmbeddedWarehouse
@@ -139,6 +139,15 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     issued = ["PJ2025-440000-A1-1-1", "PJ2025-440000-A1-2-1", "PJ2025-440000-A2-4-2"]
     assert findings_seen(app, "planner") == issued
     assert findings_seen(app, "guangdong") == issued
+    # The national bureau sees each expert's name and score behind a finding; the archive's province the count.
+    national = text_of(detail(app, planner, issued[0])[0])
+    assert (
+        "依据评分：自评 10.0 分（评分表第 3 行）；evaluator 0.0 分（网页录入）；专家丙 0.0 分（网页录入）；专家乙 0.0 分"
+        in national
+    )
+    provincial = text_of(detail(app, client_of(app, "guangdong"), issued[0])[0])
+    assert "依据评分：自评 10.0 分；3 位专家的评分（专家姓名和各自的评分只向国家档案局显示）" in provincial
+    assert not any(name in provincial for name in ("evaluator", "专家乙", "专家丙"))
     assert findings_seen(app, "guangxi") == []
 
 
