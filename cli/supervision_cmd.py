@@ -190,7 +190,7 @@ def run_evaluation(args: argparse.Namespace) -> int:
         if unsubmitted := state.get("unsubmitted"):
             # Closing ends scoring for good: the sheets it left out are named, not only counted.
             text += (
-                f"\n以下 {len(unsubmitted)} 份分派的评分表未提交，不计入结果（草稿保留，不能再提交）：\n"
+                f"\n以下 {len(unsubmitted)} 份分派的评分表未提交，不计入结果（已存的草稿保留，不能再提交）：\n"
                 + _assignment_table(unsubmitted)
             )
         return _print(args, state, text)

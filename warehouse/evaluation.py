@@ -285,7 +285,8 @@ def check_may_see_own_sheet(
 def query_assignments(
     con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, evaluator: str | None = None
 ) -> list[dict[str, Any]]:
-    """Assignments with the archive's name and how far the evaluator's sheet has got (无 / 草稿 / 已提交).
+    """Assignments with the archive's name and how far the evaluator's sheet has got (无 / 草稿 / 已提交; and
+    `items_scored`, the standard's items scored, bonus claims aside, as the form counts 已评 65/65 项).
 
     Grain: one row per archive and evaluator assigned in the round.
     """
@@ -294,6 +295,8 @@ def query_assignments(
         """
         SELECT a.round_id, a.archive_code, a.evaluator, a.assigned_at, a.assigned_by,
                count(s.item_code) AS items_saved,
+               -- Bonus claims are coded B1, B2, … (supervision.rows.is_bonus_code).
+               count(s.score) FILTER (WHERE NOT starts_with(s.item_code, 'B')) AS items_scored,
                coalesce(bool_and(s.is_submitted), false) AS is_submitted,
                max(s.saved_at) AS last_saved_at
         FROM evaluation_assignments AS a

@@ -74,9 +74,13 @@ def plan_evaluation_findings(
     result = next((r for r in query_evaluation_results(con, round_id) if r["archive_code"] == archive_code), None)
     if result is None or result["status"] != EvaluationStatus.COMPLETE:
         status = result["status"] if result else EvaluationStatus.INCOMPLETE.value
+        waiting = list(result["unreconciled"] or ()) if result else []
         raise UsageError(
             f"{archive_label(archive_code)} 在评价轮次 {round_id} 的评价{status}，没有可下发的问题。",
-            hint=COMPLETE_HINT,
+            # 待合议: what is missing is the panel's reconciled values for these items, not more sheets.
+            hint=f"先录入这些评分项的合议分：{'、'.join(waiting[:10])}{' 等' if len(waiting) > 10 else ''}（共 {len(waiting)} 项）。"
+            if waiting
+            else COMPLETE_HINT,
         )
     standard = get_standard((fetch_round(con, round_id) or {}).get("standard_version"))
     remarks = fetch_remarks(con, archive_code, round_id)

@@ -107,7 +107,7 @@ ASSIGNMENT_COLUMNS = [
     Column("archive_name", "档案馆", tooltip="archive_code"),
     Column("archive_code", "代码", "code"),
     Column("sheet_state", "评分表"),
-    Column("items_saved", "已评", "int", "项"),
+    Column("items_scored", "已评", "int", "项"),
     Column("last_saved_at", "最近保存", "datetime"),
 ]
 # An archive's items at 1,400 pixels with nothing to scroll sideways to (自评偏差 and 合议说明 were out of view): the

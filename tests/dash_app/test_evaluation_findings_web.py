@@ -250,6 +250,8 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
     # Closed with the archive still 待合议: the others' grades are final, not their ranks.
     with store.writer() as con:
         close_evaluation(con, "规划处")
+    said = returned(preview(app, client_of(app, "planner")), ids.EVALUATION_ISSUE_PREVIEW, "children")
+    assert said.endswith("评价待合议，没有可下发的问题。 处理办法：先录入这些评分项的合议分：A1.1.1（共 1 项）。")
     assert round_state(app, client_of(app, "planner")) == (
         f"评价轮次 2025 已于 {format_day(beijing_today())} 结束，得分和等次为最终结果；1 家档案馆待合议，"
         "录入合议分后计算其得分，排名可能随之变化。"
