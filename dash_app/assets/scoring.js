@@ -56,3 +56,46 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
       return [texts, totalIds.map(function () { return total; })];
     },
 });
+
+/* What the evaluator typed and has not saved is not lost without a word: leaving the page, choosing another archive
+   (the drop-down, a row of 分配给我的评价任务) or following a link asks first, until the sheet is saved or submitted
+   (the result beside the buttons turns .ok) or another archive's sheet is shown. */
+(function () {
+  var MESSAGE = "评分表有未保存的修改（得分、否决项结论或扣分说明），离开将丢失这些修改。确定离开吗？";
+  var dirty = false, sheet = null, saved = null;
+
+  function typedIn(event) {
+    if (event.target.closest && event.target.closest("#evaluation-form")) { dirty = true; }
+  }
+  document.addEventListener("input", typedIn, true);
+  document.addEventListener("change", typedIn, true);
+
+  function leaves(target) {
+    if (!target.closest) { return false; }
+    var link = target.closest("a[href]");
+    if (link) { return link.getAttribute("href").indexOf("/download/") !== 0; }
+    if (target.closest("#evaluation-assignments-grid .ag-row")) { return true; }
+    var wrapper = target.closest(".dash-dropdown-wrapper");
+    return Boolean(wrapper && wrapper.querySelector("#evaluation-archive") &&
+      (target.closest(".dash-dropdown-option") || target.closest("[class*='clear']")));
+  }
+  function guard(event) {
+    if (!dirty || !leaves(event.target)) { return; }
+    if (window.confirm(MESSAGE)) { dirty = false; return; }
+    event.preventDefault();
+    event.stopImmediatePropagation();
+  }
+  document.addEventListener("click", guard, true);
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" || event.key === " ") { guard(event); }
+  }, true);
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty) { event.preventDefault(); event.returnValue = ""; }
+  });
+
+  new MutationObserver(function () {
+    var shown = document.querySelector("#evaluation-form table"), ok = document.querySelector("#evaluation-result .ok");
+    if (shown !== sheet) { sheet = shown; dirty = false; }
+    if (ok && ok !== saved) { saved = ok; dirty = false; }
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();

@@ -205,6 +205,27 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
     assert browsing.failed == []
 
 
+def test_choosing_another_archive_with_unsaved_scores_asks_first_and_keeps_them_unless_confirmed(browsing, site):
+    here, other = assigned_archives(site)[1:3]
+    page = browsing.sign_in("evaluator", f"{evaluation.PATH}?archive={here}")
+    page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    asked: list[str] = []
+    answer = {"leave": False}
+    page.on("dialog", lambda d: (asked.append(d.message), d.accept() if answer["leave"] else d.dismiss()))
+    page.fill(score_input("A1.1.3"), "6")
+    other_row = f"#{ids.EVALUATION_ASSIGNMENTS_GRID} .ag-row[row-id='{other}'] .ag-cell[col-id='archive_name']"
+    page.click(other_row)
+    page.wait_for_timeout(500)  # the form would be redrawn here had the click gone through
+    assert asked == ["评分表有未保存的修改（得分、否决项结论或扣分说明），离开将丢失这些修改。确定离开吗？"]
+    assert page.url.endswith(f"?archive={here}") and page.input_value(score_input("A1.1.3")) == "6"
+    answer["leave"] = True
+    page.click(other_row)
+    page.wait_for_function("archive => location.search === `?archive=${archive}`", arg=other)
+    page.wait_for_selector(f"#{ids.EVALUATION_OWN_SHEET_DOWNLOAD}[href='/download/evaluation/{other}']")
+    assert page.input_value(score_input("A1.1.3")) != "6"  # the other archive's sheet, as saved
+    assert len(asked) == 2 and browsing.failed == []
+
+
 def test_an_evaluator_is_told_what_is_wrong_with_a_score_on_leaving_its_field_without_saving(browsing, site):
     archive = assigned_archives(site)[1]
     before = read(site, query_scores, archive, "evaluator")
