@@ -11,10 +11,12 @@ from urllib.parse import unquote
 import pytest
 
 from census_schema.clock import beijing_today
+from census_schema.holidays import arranged_years
 from census_schema.scopes import format_day
 from census_schema.supervision.evaluation import CURRENT_STANDARD
 from dash_app import ids
 from dash_app.app import create_app
+from supervision.lifecycle import add_working_days
 from tests.dash_app.conftest import add_users, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, returned
 from tests.dash_app.test_supervision_access import components, detail, post, show_form, text_of
@@ -111,7 +113,14 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     assert len(returned(preview(app, planner, "9" * 100_000), ids.EVALUATION_ISSUE_PREVIEW, "children")) < 200
     # The feedback day typed: the deadlines it gives, a warning when they are already past, a refusal after today.
     typed = returned(preview(app, planner, day=beijing_today().isoformat()), ids.EVALUATION_ISSUE_PREVIEW, "children")
-    assert "（反馈日期后 30 个工作日）" in typed and "期限已过" not in typed
+    assert "（反馈日期后 30 个工作日" in typed and "期限已过" not in typed
+    # A deadline in a year whose holiday notice is not declared here says how it was counted.
+    undeclared = [
+        year for year in range(beijing_today().year, beijing_today().year + 2) if year not in arranged_years()
+    ]
+    assert (f"{undeclared[0]} 年的节假日安排尚未公布，按周一至周五计算" in typed) == (
+        add_working_days(beijing_today(), 30).year in undeclared
+    )
     shown = preview(app, planner, day="2025-07-01")
     past = returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children")
     assert returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "className") == "warn"  # not in the hint's small grey

@@ -292,3 +292,17 @@ def test_what_the_experts_found_wrong_goes_into_the_finding_and_the_feedback_rep
     column = rows[0].index("专家意见")
     remarks = {row[rows[0].index("评分项")]: row[column] for row in rows[1:]}
     assert remarks["A1.1.1"] == "内设机构调整后未修订三定方案；职能配置文件未印发"
+
+
+def test_deadlines_say_when_they_fall_past_today_or_in_a_year_without_a_declared_holiday_notice():
+    from warehouse.evaluation_findings import describe_deadlines
+
+    declared = [{"deadline": date(2025, 8, 12)}] * 2
+    assert describe_deadlines(declared, date(2025, 7, 10)) == "整改期限为 2025年8月12日（反馈日期后 30 个工作日）"
+    assert describe_deadlines(declared, date(2025, 9, 1)) == (
+        "整改期限为 2025年8月12日（反馈日期后 30 个工作日），其中 2 个问题的期限已过，下发后即为逾期，请核对反馈日期"
+    )
+    undeclared = [{"deadline": date(2099, 1, 15)}]
+    assert describe_deadlines(undeclared, date(2098, 12, 4)) == (
+        "整改期限为 2099年1月15日（反馈日期后 30 个工作日；2099 年的节假日安排尚未公布，按周一至周五计算）"
+    )
