@@ -25,6 +25,7 @@ from warehouse.evaluation import (
     DEFAULT_ROUND,
     assign_evaluator,
     close_evaluation,
+    closed_phrase,
     describe_result_state,
     fetch_round,
     open_evaluation,
@@ -297,8 +298,7 @@ def round_label(evaluation: dict[str, Any]) -> str:
     """开放中, 已结束 (closed, when) or 未开启 (never opened), as the evaluation round stands."""
     if evaluation["is_open"]:
         return "开放中"
-    closed = evaluation["closed_at"]
-    return f"已于 {format_date(to_beijing(closed))} 结束" if closed else "未开启"
+    return closed_phrase(evaluation["closed_at"]) or "未开启"
 
 
 def run_supervision_summary(args: argparse.Namespace) -> int:

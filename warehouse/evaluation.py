@@ -146,7 +146,7 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
         if current is None:
             raise IllegalTransition(f"评价轮次 {round_id} 不存在，不能结束。", hint="请检查 --round 是否写错。")
         if not current["is_open"]:
-            closed = f"已于 {format_day(to_beijing(current['closed_at']))} 结束" if current["closed_at"] else "尚未开启"
+            closed = closed_phrase(current["closed_at"]) or "尚未开启"
             raise IllegalTransition(
                 f"评价轮次 {round_id} {closed}，不能再结束。", hint="要重新评分，请先用 evaluation open 开启。"
             )
@@ -166,6 +166,11 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
         recompute_results(con, round_id)
         unsubmitted = [a for a in query_assignments(con, round_id) if not (a["is_submitted"] and a["items_saved"])]
         return {**_round_state(con, round_id), "unsubmitted": unsubmitted}
+
+
+def closed_phrase(closed_at: datetime | None) -> str | None:
+    """已于 <the Beijing day> 结束 for a round closed at `closed_at` (UTC); None for a round never closed."""
+    return f"已于 {format_day(to_beijing(closed_at))} 结束" if closed_at else None
 
 
 def count_feedbacks(con: duckdb.DuckDBPyConnection, round_id: str) -> int:
@@ -657,16 +662,19 @@ def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
     insert_rows(con, "mart_evaluation_item_results", items)
 
 
-def query_evaluation_results(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> list[dict[str, Any]]:
-    """Every archive's status, total, bonus, final score, grade and rank (best first, then the unfinished).
+def query_evaluation_results(
+    con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, archive_code: str | None = None
+) -> list[dict[str, Any]]:
+    """Every archive's status, total, bonus, final score, grade and rank (best first, then the unfinished), or one
+    archive's.
 
     Grain: one row per comprehensive archive in the round (all 47 once any score was recorded).
     """
     rows = fetch_named(
         con,
         "SELECT * EXCLUDE (computed_at) FROM mart_evaluation_results WHERE round_id = ? "
-        "ORDER BY rank NULLS LAST, archive_code",
-        [round_id],
+        "AND (? IS NULL OR archive_code = ?) ORDER BY rank NULLS LAST, archive_code",
+        [round_id, archive_code, archive_code],
     )
     names = archive_names()
     for row in rows:
@@ -806,7 +814,7 @@ def describe_result_state(
     if found is None:
         return f"评价轮次 {round_id} 尚未开启，还没有评价结果。"
     if not found["is_open"]:
-        closed = f"已于 {format_day(to_beijing(found['closed_at']))} 结束" if found["closed_at"] else "未开启"
+        closed = closed_phrase(found["closed_at"]) or "未开启"
         row = con.execute(
             "SELECT count(*) FROM mart_evaluation_results WHERE round_id = ? AND status = ?",
             [round_id, EvaluationStatus.PENDING_RECONCILIATION.value],

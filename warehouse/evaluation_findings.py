@@ -72,7 +72,7 @@ def plan_evaluation_findings(
     """The findings an archive's evaluation gives (failed veto items first, then by points lost): what issuing
     would write, for showing before it is done. Raises UsageError unless the archive's result is 已完成."""
     require_archive(archive_code)
-    result = next((r for r in query_evaluation_results(con, round_id) if r["archive_code"] == archive_code), None)
+    result = next(iter(query_evaluation_results(con, round_id, archive_code)), None)
     if result is None or result["status"] != EvaluationStatus.COMPLETE:
         status = result["status"] if result else EvaluationStatus.INCOMPLETE.value
         waiting = list(result["unreconciled"] or ()) if result else []
@@ -156,6 +156,11 @@ def check_feedback_date(feedback_date: date, today: date, round_id: str) -> None
         raise UsageError(f"反馈日期 {format_day(feedback_date)} 早于评价轮次 {round_id} 年。", hint="请核对反馈日期。")
 
 
+def count_overdue(planned: list[dict[str, Any]], today: date) -> int:
+    """How many planned findings would be overdue the moment they are issued (their deadline before `today`)."""
+    return sum(1 for p in planned if p["deadline"] < today)
+
+
 def describe_deadlines(planned: list[dict[str, Any]], today: date) -> str:
     """When the planned findings fall due, in Chinese, with a warning for those whose day has already passed (a
     feedback day long past makes them overdue the moment they are issued)."""
@@ -164,7 +169,7 @@ def describe_deadlines(planned: list[dict[str, Any]], today: date) -> str:
     unknown = sorted({p["deadline"].year for p in planned} - set(arranged_years()))
     counted = f"；{'、'.join(map(str, unknown))} 年的节假日安排尚未公布，按周一至周五计算" if unknown else ""
     due = f"整改期限为 {days}（反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日{counted}）"
-    overdue = sum(1 for p in planned if p["deadline"] < today)
+    overdue = count_overdue(planned, today)
     return f"{due}，其中 {overdue} 个问题的期限已过，下发后即为逾期，请核对反馈日期" if overdue else due
 
 
@@ -208,7 +213,7 @@ def issue_evaluation_findings(
         planned = choose_issued(
             plan_evaluation_findings(con, archive_code, round_id, feedback_date), archive_code, min_severity
         )
-        if not overdue_confirmed and any(p["deadline"] < today for p in planned):
+        if not overdue_confirmed and count_overdue(planned, today):
             raise UsageError(
                 f"{describe_deadlines(planned, today)}；没有下发。", hint="确认按此反馈日期下发请加 --confirm-overdue。"
             )

@@ -65,6 +65,7 @@ from warehouse.evaluation_findings import (
     check_feedback_date,
     check_issuable,
     choose_issued,
+    count_overdue,
     describe_deadlines,
     fetch_feedback,
     plan_evaluation_findings,
@@ -354,7 +355,7 @@ def describe_issue(
         f"将下发 {len(planned)} 个整改问题（{counts}）{f'，另有 {left} 个较轻的问题不下发' if left else ''}，"
         f"{due}；每个档案馆只下发一次，下发后本轮评价不能重新开启。",
         True,
-        "warn" if feedback and any(p["deadline"] < today for p in planned) else "hint",
+        "warn" if feedback and count_overdue(planned, today) else "hint",
     )
 
 
@@ -546,7 +547,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
         except CensusError as error:
             return html.P(error.describe(), className="error", id=ids.EVALUATION_REFUSED), False
         saved = {r["item_code"]: r for r in query_scores(con, archive_code, viewer.user_name)}
-        status = next((r["status"] for r in query_evaluation_results(con) if r["archive_code"] == archive_code), None)
+        status = next((r["status"] for r in query_evaluation_results(con, archive_code=archive_code)), None)
     locked = not editable
     standard = get_standard()
     maxima: dict[str, list[Any]] = {}
