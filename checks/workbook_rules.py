@@ -40,6 +40,7 @@ from supervision.scoring import (
     check_bonus,
     check_reconciliation_source,
     check_reconciliations,
+    check_remark_source,
     check_score_values,
     check_scoring_allowed,
     check_self_evidence,
@@ -373,6 +374,8 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         problems += check_reconciliation_source(
             scorer, [str(r["item_code"]) for r in group if r["reconciled"] is not None]
         )
+        if "remark_by_experts" in by_rule:  # PJDF-2025.2 on: the first workbook has no 扣分说明
+            problems += check_remark_source(scorer, [str(r["item_code"]) for r in group if r["remark"]])
         unevidenced = [r for r in group if r["score"] is not None and not str(r["evidence"] or "").strip()]
         problems += check_self_evidence(scorer, [str(r["item_code"]) for r in unevidenced])
         locate(problems, group, archive, scorer)

@@ -251,6 +251,13 @@ def check_reconciliation_source(scorer: str, reconciled_items: Iterable[str]) ->
     return [_problem("reconciliation_by_experts", code, "合议分") for code in reconciled_items]
 
 
+def check_remark_source(scorer: str, remarked_items: Iterable[str]) -> list[ScoreProblem]:
+    """A remark (扣分说明: what was found wrong) is an expert's; a self-evaluation's grounds are its evidence."""
+    if scorer != SELF_SOURCE:
+        return []
+    return [_problem("remark_by_experts", code, scorer) for code in remarked_items]
+
+
 def check_self_evidence(scorer: str, items_without_evidence: Iterable[str]) -> list[ScoreProblem]:
     """A self-evaluation gives a score and evidence per item (supervision.md §2); experts' evidence is optional."""
     if scorer != SELF_SOURCE:

@@ -635,12 +635,19 @@ def _score_rows(
                 else VETO_PASSED
                 if verdicts[item_code]
                 else VETO_FAILED,
+                "remark": _remark(item_code, score) if scorer != SELF_SOURCE else None,
                 "evidence": f"{name}自评佐证材料（{item_code}）" if scorer == SELF_SOURCE else None,
                 "reconciled": rec.value if rec else None,
                 "note": rec.note if rec else None,
             }
         )
     return rows
+
+
+def _remark(item_code: str, score: Decimal) -> str | None:
+    """An expert's 扣分说明 on an item they took points off (no random draw: the expected figures stay as they are)."""
+    item = CURRENT_STANDARD.items_by_code.get(item_code)
+    return f"现场核查未完全达到“{item.text}”的要求。" if item is not None and score < item.max_points else None
 
 
 # ------------------------------------------------------------------------------------------------- indicators

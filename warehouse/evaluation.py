@@ -505,6 +505,7 @@ def load_evaluation_sheets(
                 "score": as_decimal(r["score"]),
                 "veto_passed": None if r["veto_verdict"] is None else r["veto_verdict"] == VETO_PASSED,
                 "evidence": r["evidence"],
+                "remark": r.get("remark"),  # PJDF-2025.2 on (validation refuses one on a self-evaluation row)
                 "is_submitted": True,
                 "saved_at": loaded_at,
                 "saved_by": submitted_by,

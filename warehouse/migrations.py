@@ -255,6 +255,8 @@ FORM_MIGRATIONS: tuple[Migration, ...] = (
     # GHZB-2025.2: the provinces' own baselines and targets (分省目标), a new sheet of the indicators workbook beside
     # 指标数值 (which stays at GHZB-2025.1, recorded by 18).
     create_raw_table(66, "indicator_targets", "GHZB-2025.2"),
+    # PJDF-2025.2: the experts' 扣分说明 on 评分表 (loaded into evaluation_scores.remark, the column of 68).
+    upgrade_raw_table(69, "evaluation_scores", "PJDF-2025.1", "PJDF-2025.2"),
 )
 
 

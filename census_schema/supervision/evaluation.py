@@ -428,4 +428,12 @@ EVALUATION_RULES: tuple[Rule, ...] = (
     Rule("bonus_known_item", "evaluation", E, "item_code", "加分项编号须为评价标准中的编号。"),
     Rule("bonus_in_range", "evaluation", E, "score", "加分须在 0 至该加分项上限之间。"),
 )
-EVALUATION_RULES_BY_ID = {r.rule_id: r for r in EVALUATION_RULES}
+# PJDF-2025.2's 扣分说明 column is the experts' (the first workbook has none, so not its rule).
+REMARK_RULE = Rule(
+    "remark_by_experts",
+    "evaluation",
+    E,
+    "remark",
+    f"扣分说明由评价专家填写，「{SELF_SOURCE}」行不能填写；请删去本行的扣分说明，自评的依据写在「佐证材料」中。",
+)
+EVALUATION_RULES_BY_ID = {r.rule_id: r for r in (*EVALUATION_RULES, REMARK_RULE)}

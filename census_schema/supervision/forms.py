@@ -49,6 +49,8 @@ from census_schema.supervision.codes import (
 )
 from census_schema.supervision.evaluation import (
     EVALUATION_RULES,
+    MAX_REMARK,
+    REMARK_RULE,
     SELF_SOURCE,
     STANDARD_PROVISIONAL,
     STANDARD_VERSION,
@@ -69,7 +71,10 @@ from census_schema.uscc import USCC_PATTERN
 FIRST_INSPECTIONS_VERSION = "JDJC-2025.1"
 SPECIAL_RESULT_VERSION = "JDJC-2025.2"
 INSPECTIONS_VERSION = "JDJC-2025.3"
-EVALUATION_VERSION = "PJDF-2025.1"
+# PJDF-2025.1: the first evaluation workbook; PJDF-2025.2 adds the experts' 扣分说明 (what they found wrong) to its
+# 评分表, as the web form has had it.
+FIRST_EVALUATION_VERSION = "PJDF-2025.1"
+EVALUATION_VERSION = "PJDF-2025.2"
 # GHZB-2025.1: the indicators workbook of 指标数值 only; GHZB-2025.2 adds the provinces' own baselines and targets
 # (分省目标). 指标数值 is unchanged and keeps its form's version (GHZB-2025.1).
 FIRST_INDICATORS_VERSION = "GHZB-2025.1"
@@ -587,32 +592,57 @@ SCORE_RULES: tuple[Rule, ...] = (
     ),
 )
 
-EVALUATION_SCORES_FORM = _form(
+EVALUATION_SCORES_FORM_2025 = _form(
     "evaluation_scores",
-    EVALUATION_VERSION,
+    FIRST_EVALUATION_VERSION,
     EVALUATION_ROUND,
     "综合档案馆业务建设评价评分表",
     "评分表",
     SCORE_FIELDS,
     SCORE_RULES,
 )
-EVALUATION_WORKBOOK = WorkbookForm(
-    "evaluation",
+REMARK_FIELD = _text(
+    "remark",
+    "扣分说明",
+    "专家对扣分的评分项写明发现的问题（扣分理由），写入反馈报告，评价结束后随问题整改下发；得满分的项不填；"
+    f"「{SELF_SOURCE}」行不填（自评的依据写在「佐证材料」中）。",
+    MAX_REMARK,
+    24,
+    required=False,
+)
+EVALUATION_SCORES_FORM = evolve_form(
+    EVALUATION_SCORES_FORM_2025,
     EVALUATION_VERSION,
+    insert_after={"veto_verdict": (REMARK_FIELD,)},
+    rules=(*SCORE_RULES, REMARK_RULE),
+)
+_EVALUATION_NOTES = (
+    "在「评分表」第 {first} 行起逐行填写，每个档案馆、每位评分人、每个评分项一行；第 {header} 行为表头。",
+    f"档案馆自评的「评分人」填“{SELF_SOURCE}”；专家填本人在平台上的用户名，只能为分配给本人的档案馆评分。",
+    f"每位评分人须对全部评分项评分；否决项须填写“通过”或“不通过”；加分项只在有加分时填写；{SELF_SOURCE}须逐项填写佐证材料。",
+    "专家评分相差超过该项满分20%的，须在该项的专家行填写「合议分」和「合议说明」；未超过的得分取专家平均分，不采用合议分。",
+    "同一档案馆、同一评分人再次报送的，以最后一次接收的评分为准；评价结束后不再接收评分。",
+)
+EVALUATION_WORKBOOK_2025 = WorkbookForm(
+    "evaluation",
+    FIRST_EVALUATION_VERSION,
     "综合档案馆业务建设评价评分",
-    (EVALUATION_SCORES_FORM,),
+    (EVALUATION_SCORES_FORM_2025,),
     "业务建设评价评分",
     "supervision-evaluation",
     needs_province=False,
     supersedes=False,
     reviewed=False,
-    notes=(
-        "1. 在「评分表」第 {first} 行起逐行填写，每个档案馆、每位评分人、每个评分项一行；第 {header} 行为表头。",
-        f"2. 档案馆自评的「评分人」填“{SELF_SOURCE}”；专家填本人在平台上的用户名，只能为分配给本人的档案馆评分。",
-        f"3. 每位评分人须对全部评分项评分；否决项须填写“通过”或“不通过”；加分项只在有加分时填写；{SELF_SOURCE}须逐项填写佐证材料。",
-        "4. 专家评分相差超过该项满分20%的，须在该项的专家行填写「合议分」和「合议说明」；未超过的得分取专家平均分，不采用合议分。",
-        "5. 同一档案馆、同一评分人再次报送的，以最后一次接收的评分为准；评价结束后不再接收评分。",
-        *(f"{i}. {note}" for i, note in enumerate(_COMMON_NOTES, 6)),
+    notes=_numbered(*_EVALUATION_NOTES, *_COMMON_NOTES),
+)
+EVALUATION_WORKBOOK = replace(
+    EVALUATION_WORKBOOK_2025,
+    version=EVALUATION_VERSION,
+    sheets=(EVALUATION_SCORES_FORM,),
+    notes=_numbered(
+        *_EVALUATION_NOTES,
+        f"「{REMARK_FIELD.label}」：{REMARK_FIELD.description}",
+        *_COMMON_NOTES,
     ),
 )
 
@@ -791,6 +821,7 @@ SUPERVISION_WORKBOOKS: tuple[WorkbookForm, ...] = (
     INSPECTIONS_WORKBOOK_2025,
     INSPECTIONS_WORKBOOK_2025_2,
     INSPECTIONS_WORKBOOK,
+    EVALUATION_WORKBOOK_2025,
     EVALUATION_WORKBOOK,
     INDICATORS_WORKBOOK_2025,
     INDICATORS_WORKBOOK,

@@ -11,14 +11,16 @@ import openpyxl
 import pytest
 
 from census_schema.supervision.evaluation import CURRENT_STANDARD
+from census_schema.supervision.forms import EVALUATION_WORKBOOK_2025
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
-from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook, score_sheet
+from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook, score_sheet, write_book
 from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import (
     assign_evaluator,
     close_evaluation,
+    fetch_remarks,
     open_evaluation,
     query_evaluation_results,
     query_item_results,
@@ -90,6 +92,36 @@ def test_a_self_evaluation_names_its_evidence_for_every_item(store, settings, tm
         (locate(rows, SELF, "A1.1.1"), "evidence", "self_evidence_required"),
         (locate(rows, SELF, "A1.1.2"), "evidence", "self_evidence_required"),
     ]
+
+
+def test_an_expert_s_remark_in_the_workbook_is_kept_and_a_self_evaluation_s_refused(store, settings, tmp_path):
+    # PJDF-2025.2's 扣分说明: what an expert found wrong, as on the web form; the archive's own grounds are evidence.
+    experts = score_sheet("专家甲", A1_1_1={"score": D(8), "remark": "制度未按新规修订。"}) + score_sheet("专家乙")
+    experts += score_sheet("专家丙", A1_1_1={"score": D(8), "remark": "未见修订记录"})
+    own = score_sheet(SELF, A1_1_2={"remark": "已整改"})
+    refused = ingest(store, settings, own + experts, tmp_path / "own.xlsx")
+    assert refused.status == "rejected"
+    assert [(f.row, f.field, f.rule) for f in refused.failures if f.severity == "error"] == [
+        (locate(own, SELF, "A1.1.2"), "remark", "remark_by_experts")
+    ]
+    outcome = ingest(store, settings, score_sheet(SELF) + experts, tmp_path / "e.xlsx")
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    with store.reader() as con:
+        assert fetch_remarks(con, ARCHIVE) == {"A1.1.1": ["未见修订记录", "制度未按新规修订"]}
+        kept = con.execute(
+            "SELECT scorer, remark FROM evaluation_scores WHERE remark IS NOT NULL ORDER BY 1"
+        ).fetchall()
+    assert kept == [("专家丙", "未见修订记录"), ("专家甲", "制度未按新规修订。")]
+
+
+def test_a_retired_evaluation_template_is_refused_with_a_hint_to_download_the_new_one(tmp_path, capsys):
+    # A PJDF-2025.1 workbook has no 扣分说明 column (its loaded scores keep counting: test_schema_evolution).
+    path = write_book(tmp_path / "old.xlsx", EVALUATION_WORKBOOK_2025, {"评分表": score_sheet("专家甲")})
+    db = tmp_path / "var" / "w.duckdb"
+    assert main(["ingest", "evaluation", str(path), "--db", str(db), "--orchestrator", "direct"]) == 2
+    said = capsys.readouterr()
+    assert "模板版本 PJDF-2025.1 已停用，本轮使用 PJDF-2025.2" in said.err
+    assert "请下载最新模板" in said.err
 
 
 def test_a_reconciled_value_comes_from_the_experts_and_counts_only_where_they_differ(store, settings, tmp_path):

@@ -544,3 +544,57 @@ def test_scores_saved_before_068_keep_their_rows_and_later_ones_carry_the_expert
     assert schema_of(con) == schema_of(fresh)
     con.close()
     fresh.close()
+
+
+def test_a_pjdf_2025_1_warehouse_upgrades_its_score_sheet_to_pjdf_2025_2_and_its_uploads_keep_counting():
+    """Migration 069 takes a warehouse built before it from the 评分表 of PJDF-2025.1 to PJDF-2025.2: an upload of
+    PJDF-2025.1 keeps every raw row and its scores, without remarks; an upload of PJDF-2025.2 gives the expert's
+    扣分说明, loaded into evaluation_scores."""
+    from decimal import Decimal
+
+    from census_schema.supervision.forms import EVALUATION_SCORES_FORM, EVALUATION_WORKBOOK, EVALUATION_WORKBOOK_2025
+    from tests.flows.supervision_workbooks import score_sheet
+    from tests.warehouse.factories import make_submission
+    from tests.warehouse.supervision_factories import sheet_frame
+    from warehouse.evaluation import assign_evaluator, open_evaluation, query_scores
+    from warehouse.loads import record_upload
+
+    def upload(con, book, content, rows):
+        submission = dataclasses.replace(
+            make_submission("evaluation", None, content=content, row_count=len(rows)),
+            form_version=book.version,
+            round_id="2025",
+        )
+        record_upload(con, submission, {book.sheets[0].sheet_name: sheet_frame(book.sheets[0], rows)}, [])
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 69])
+    assert fetch_form_versions(con)["evaluation_scores"] == "PJDF-2025.1"
+    assert "remark" not in column_names(con, "raw_evaluation_scores_rows")
+    open_evaluation(con, "规划处")
+    assign_evaluator(con, "440000", "evaluator", "规划处")
+    # An upload of PJDF-2025.1, loaded by the code of 068: its 评分表 has no 扣分说明.
+    upload(con, EVALUATION_WORKBOOK_2025, "old", score_sheet("evaluator", "440000"))
+    before = {table: contents(con, table) for table in ("raw_evaluation_scores_rows", "evaluation_scores")}
+
+    assert apply_migrations(con)[0] == 69
+    assert EVALUATION_SCORES_FORM.version == EVALUATION_WORKBOOK.version == "PJDF-2025.2"
+    assert fetch_form_versions(con) == {kind: form.version for kind, form in CURRENT_FORMS.items()}
+    columns = column_names(con, "raw_evaluation_scores_rows")
+    assert columns[-1] == "remark"
+    assert contents(con, "raw_evaluation_scores_rows", columns[:-1]) == before["raw_evaluation_scores_rows"]
+    assert con.execute("SELECT DISTINCT remark FROM raw_evaluation_scores_rows").fetchall() == [(None,)]
+    assert contents(con, "evaluation_scores") == before["evaluation_scores"]
+    # An upload of PJDF-2025.2 gives the expert's remark.
+    again = score_sheet("evaluator", "440000", A1_1_1={"score": Decimal(8), "remark": "制度未修订"})
+    upload(con, EVALUATION_WORKBOOK, "new", again)
+    remarks = {s["item_code"]: s["remark"] for s in query_scores(con, "440000", "evaluator") if s["remark"]}
+    assert remarks == {"A1.1.1": "制度未修订"}
+    assert con.execute("SELECT remark FROM raw_evaluation_scores_rows WHERE remark IS NOT NULL").fetchall() == [
+        ("制度未修订",)
+    ]
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()
