@@ -60,6 +60,8 @@ STATUS_TEXT = {
     "needs_confirmation": "未装载：比本范围现行报表减少的普查对象超过允许比例，须确认",
 }
 SHOWN_DROPPED = 50
+# Not loaded is not a success: a refusal reads red, one waiting on the uploader's confirmation amber.
+OUTCOME_CLASS = {"rejected": "error", "needs_confirmation": "warn"}
 
 
 def job_from_search(search: str | None) -> str | None:
@@ -81,7 +83,7 @@ def describe_job(job: UploadJob | None) -> list[Any]:
         html.P(
             f"「{job.file_name}」{STATUS_TEXT[result['status']]}：{format_count(result['rows'])} 行，"
             f"错误 {format_count(result['errors'])} 个，警告 {format_count(result['warnings'])} 个。",
-            className="ok" if result["status"] != "rejected" else "error",
+            className=OUTCOME_CLASS.get(result["status"], "ok"),
             id=ids.UPLOAD_OUTCOME,
         )
     ]
@@ -93,7 +95,7 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     parts += describe_scope_checks(job, result)
     links: list[Any] = []
     if result.get("report"):
-        links.append(html.A("下载标注了错误的工作簿", href=f"/download/report/{job.job_id}", id=ids.UPLOAD_REPORT_LINK))
+        links.append(html.A(report_label(result), href=f"/download/report/{job.job_id}", id=ids.UPLOAD_REPORT_LINK))
     if result.get("data_docs") and result.get("submission_id"):
         links.append(
             html.A(
@@ -105,6 +107,26 @@ def describe_job(job: UploadJob | None) -> list[Any]:
         )
     # One row, spaced: side by side without a gap the two links read as one.
     return [*parts, html.Div(links, className="toolbar")] if links else parts
+
+
+def report_label(result: dict[str, Any]) -> str:
+    """What the returned workbook holds: the errors marked, else the warnings, else the holders it would drop."""
+    if result["errors"]:
+        return "下载标注了错误的工作簿"
+    if result["warnings"]:
+        return "下载标注了警告的工作簿"
+    return "下载报告（含减少的普查对象清单）"
+
+
+def describe_shrink(shrink: dict[str, Any], status: str) -> str:
+    """How many holders of the scope's current return the upload leaves out, and what became of them."""
+    said = (
+        f"本范围现行报表有 {format_count(shrink['current_holders'])} 个普查对象，本表减少 "
+        f"{format_count(shrink['dropped'])} 个（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%）"
+    )
+    if status == "accepted":
+        return f"{said}，已装载：以下普查对象不再计入本范围的普查数据："
+    return f"{said}，名单如下："
 
 
 def held_return(held: dict[str, Any]) -> str:
@@ -125,24 +147,22 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
         for held in result.get("conflicts") or []
     ]
     shrink = result.get("shrink")
-    if not shrink or not shrink["exceeds_limit"]:
+    if not shrink:
         return parts
     holders = shrink["holders"]
     listed = [html.Li(f"{h['uscc']} {h['unit_name']}（{h['holder_type']}）") for h in holders[:SHOWN_DROPPED]]
     if len(holders) > SHOWN_DROPPED:
         listed.append(html.Li(f"……共 {len(holders)} 个，见报告「减少的普查对象」工作表"))
-    # Open when the uploader must decide on it; a rejected return folds it to one line, its errors below in view.
+    # Said whenever holders drop out, within the limit too (a load that drops them is no silent one). Open when the
+    # uploader must decide on it; otherwise folded to its one line, a rejected return's errors below in view.
     parts.append(
         html.Details(
             [
-                html.Summary(
-                    f"本范围现行报表有 {shrink['current_holders']} 个普查对象，本表减少 {shrink['dropped']} 个"
-                    f"（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%），名单如下：",
-                    id=ids.UPLOAD_SHRINK,
-                ),
+                html.Summary(describe_shrink(shrink, result["status"]), id=ids.UPLOAD_SHRINK),
                 html.Ul(listed, id=ids.UPLOAD_DROPPED),
             ],
             open=result["status"] == "needs_confirmation",
+            className="warn" if result["status"] == "accepted" else None,
         )
     )
     if result["status"] == "needs_confirmation":

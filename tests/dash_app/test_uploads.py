@@ -112,6 +112,44 @@ def test_a_return_that_kept_its_review_says_so():
     assert not any("沿用" in str(part.children) for part in describe_job(fresh))
 
 
+def test_an_accepted_return_that_drops_holders_within_the_limit_says_which(tmp_path):
+    # "No upload silently removes what another reported": within the limit the drop is loaded, and said.
+    jobs = UploadJobs(web_settings(tmp_path / "var" / "warehouse.duckdb"))
+    try:
+        for count in (20, 19):
+            saved = tmp_path / f"saved{count}"
+            saved.write_bytes(
+                province_workbook(tmp_path / f"gd{count}.xlsx", CENSUS_FORM, "440000", count).read_bytes()
+            )
+            done = jobs.submit(GUANGDONG, "census", saved, f"广东-{count}.xlsx")
+            assert jobs.wait(done.job_id, 120) and done.result["status"] == "accepted", done.error
+    finally:
+        jobs.close()
+    parts = describe_job(done)
+    assert parts[0].className == "ok"
+    shrink = next(part for part in parts if getattr(part, "className", None) == "warn")
+    summary, listed = shrink.children
+    assert summary.id == ids.UPLOAD_SHRINK and not shrink.open
+    assert (
+        summary.children
+        == "本范围现行报表有 20 个普查对象，本表减少 1 个（5.00%，允许 10%），已装载：以下普查对象不再计入本范围的普查数据："
+    )
+    dropped = done.result["shrink"]["holders"][0]
+    assert [item.children for item in listed.children] == [
+        f"{dropped['uscc']} {dropped['unit_name']}（{dropped['holder_type']}）"
+    ]
+
+
+def test_a_shrink_waiting_on_confirmation_is_not_shown_as_a_success():
+    shrink = {"current_holders": 737, "dropped": 735, "dropped_pct": 99.73, "limit_pct": 10.0, "exceeds_limit": True}
+    result = {"status": "needs_confirmation", "rows": 2, "errors": 0, "warnings": 0, "report": "r.xlsx"}
+    result |= {"shrink": shrink | {"confirmed": False, "holders": []}}
+    job = UploadJob("j1", "guangdong", "440000", "census", "c.xlsx", status="done", result=result)
+    parts = describe_job(job)
+    assert parts[0].className == "warn"
+    assert parts[-1].children[0].children == "下载报告（含减少的普查对象清单）"  # it marks no errors
+
+
 def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):
     """At the server's exit the job inside DuckDB runs to its end (cut off there, the process aborted)."""
     _, settings, _ = site
