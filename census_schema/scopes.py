@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any
 
+from census_schema.clock import to_beijing
 from census_schema.divisions import (
     PREFECTURE,
     PROVINCE,
@@ -246,7 +247,8 @@ class ScopeReturn:
             "scope": self.scope.to_json(),
             "file_name": None if self.withheld else self.file_name,
             "submitted_by": None if self.withheld else self.submitted_by,
-            "submitted_at": None if self.withheld else self.submitted_at.isoformat(),
+            # Beijing time with its offset, as every time `--json` prints (the warehouse keeps naive UTC).
+            "submitted_at": None if self.withheld else to_beijing(self.submitted_at).isoformat(),
         }
 
 

@@ -146,7 +146,12 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
     if history["sources"]:
         lines.append(f"  {describe_sources(history['sources'])}")
     for t in history["transitions"]:
-        given = (t["note"], t["measures"] and f"整改措施：{t['measures']}", t["evidence"] and f"佐证：{t['evidence']}")
+        given = (
+            t["note"],
+            t["new_deadline"] and f"新整改期限 {t['new_deadline']}",
+            t["measures"] and f"整改措施：{t['measures']}",
+            t["evidence"] and f"佐证：{t['evidence']}",
+        )
         extra = "；".join(x for x in given if x)
         lines.append(
             f"  {t['seq']}. {to_beijing(t['changed_at']):%Y-%m-%d %H:%M} {t['changed_by']} {t['action']}："

@@ -16,15 +16,18 @@ import duckdb
 import polars as pl
 
 from census_schema.audit import AuditKind
+from census_schema.clock import to_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.failures import shorten_value
 from census_schema.fields import holds_unseen, show_unseen
+from census_schema.roles import Role
 from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
     COMPREHENSIVE,
     INSPECTION_GRADE,
+    NATIONAL_BUREAU,
     SPECIAL,
     SPECIAL_RESULT,
     FindingAction,
@@ -304,6 +307,51 @@ def _check_seen(name: str, text: str | None) -> None:
         )
 
 
+def account_lifecycle_roles(
+    role: Role, province_code: str | None, finding: Mapping[str, Any]
+) -> tuple[FindingRole, ...]:
+    """The lifecycle roles a platform account acts in on a finding (its `organiser` and `province_code`): the national
+    bureau reviews every finding; a provincial office rectifies what the national bureau found in its province and,
+    on the inspections its own bureau organised (of its prefectures and counties, which have no accounts here),
+    records the inspected unit's rectification and reviews it (the lifecycle keeps whoever recorded a rectification
+    from closing it); an evaluator, or a province for another province's finding, none."""
+    if role.is_national:
+        return (FindingRole.REVIEWER,)
+    if role is not Role.PROVINCE or finding["province_code"] != province_code:
+        return ()
+    if finding["organiser"] == NATIONAL_BUREAU:
+        return (FindingRole.RECTIFIER,)
+    return (FindingRole.RECTIFIER, FindingRole.REVIEWER)
+
+
+def check_account_may_act(con: duckdb.DuckDBPyConnection, by: str, finding_id: str, role: FindingRole) -> None:
+    """IllegalTransition when `by` names a platform account (active or not) that may not act in this role on the
+    finding. Other names are people without an account (the inspected unit's staff, an inspection team), recorded
+    as given, as the workbook's 操作人 are."""
+    account = con.execute("SELECT role, province_code, is_active FROM users WHERE user_name = ?", [by]).fetchone()
+    if account is None:
+        return
+    account_role, province_code, is_active = Role(account[0]), account[1], account[2]
+    finding = con.execute(
+        "SELECT organiser, province_code FROM finding_units WHERE finding_id = ?", [finding_id]
+    ).fetchone()
+    allowed = (
+        account_lifecycle_roles(
+            account_role, province_code, {"organiser": finding[0], "province_code": finding[1]} if finding else {}
+        )
+        if is_active and finding
+        else ()
+    )
+    if role in allowed:
+        return
+    who = f"平台用户 {by}（{account_role.label}{'，已停用' if not is_active else ''}）"
+    raise IllegalTransition(
+        f"{who}不能以{role.label}身份操作问题 {finding_id}。",
+        hint=f"该用户在本问题上可用的身份：{'、'.join(r.label for r in allowed) or '无'}。",
+        rule="transition_role",
+    )
+
+
 def transition_finding(
     con: duckdb.DuckDBPyConnection,
     finding_id: str,
@@ -361,6 +409,7 @@ def transition_finding(
                 rule="transition_allowed",
             )
         who = role if role is not None else (rule.role if rule is not None else FindingRole.REVIEWER)
+        check_account_may_act(con, by, finding_id, FindingRole(who))
         after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline, measures)
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])
@@ -378,7 +427,7 @@ def transition_finding(
         "to_status": record.to_state.value,
         "deadline": after.deadline.isoformat(),
         "changed_by": record.by,
-        "changed_at": record.at.isoformat(timespec="seconds"),
+        "changed_at": to_beijing(record.at).isoformat(timespec="seconds"),  # with its offset, as `--json` prints times
         "note": record.note,
         "evidence": record.evidence,
         "measures": record.measures,

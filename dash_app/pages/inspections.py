@@ -26,7 +26,6 @@ from census_schema.supervision.codes import (
     FINDING_SEVERITY,
     FINDING_STATUS,
     INSPECTED_UNIT_CLASS,
-    NATIONAL_BUREAU,
     SPECIAL,
     FindingSource,
     FindingStatus,
@@ -45,6 +44,7 @@ from dash_app.grid import FITTED_PADDING_PX, Column, GridSpec, grid_block, regis
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding, stored_evidence_path
 from warehouse.inspections import (
+    account_lifecycle_roles,
     allowed_targets,
     answers_for,
     query_finding_history,
@@ -123,17 +123,9 @@ HISTORY_COLUMNS = [
 
 
 def lifecycle_roles(viewer: Viewer, finding: Mapping[str, Any]) -> tuple[LifecycleRole, ...]:
-    """The lifecycle roles the viewer acts in on this finding (its history's row): the national bureau reviews every
-    finding; a provincial office rectifies what the national bureau found in its province and, on the inspections
-    its own bureau organised (of its prefectures and counties, which have no accounts here), records the inspected
-    unit's rectification and reviews it — the lifecycle keeps whoever recorded a rectification from closing it."""
-    if viewer.role in (Role.PLANNER, Role.ADMIN):
-        return (LifecycleRole.REVIEWER,)
-    if viewer.role != Role.PROVINCE:
-        return ()
-    if finding["organiser"] == NATIONAL_BUREAU:
-        return (LifecycleRole.RECTIFIER,)
-    return (LifecycleRole.RECTIFIER, LifecycleRole.REVIEWER)
+    """The lifecycle roles the viewer acts in on this finding (its history's row): `account_lifecycle_roles`, which
+    the warehouse enforces on every change."""
+    return account_lifecycle_roles(Role(viewer.role), viewer.province_code, finding)
 
 
 def load_findings(
@@ -509,6 +501,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Output(ids.INSPECTIONS_RESULT, "children"),
         Output(ids.INSPECTIONS_EVIDENCE, "contents"),
         Output(ids.INSPECTIONS_EVIDENCE, "filename"),
+        Output(ids.INSPECTIONS_NOTE, "value"),
+        Output(ids.INSPECTIONS_DEADLINE, "value"),
+        Output(ids.INSPECTIONS_MEASURES, "value"),
         Input(ids.INSPECTIONS_APPLY, "n_clicks"),
         State(ids.INSPECTIONS_FINDING, "value"),
         State(ids.INSPECTIONS_ACTION, "value"),
@@ -528,11 +523,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         contents: str | None,
         new_deadline: str | None,
         measures: str | None,
-    ) -> tuple[str, Any, Any]:
+    ) -> tuple[Any, ...]:
         require_text(finding_id, action, note, name, contents, new_deadline, measures)
         evidence = (name or "evidence", contents) if contents else None
         viewer = current_viewer()
         message, changed = apply_action(context, viewer, finding_id, action, note, evidence, new_deadline, measures)
-        # Once a change is recorded its file is cleared from the form: it must not go out again unseen as the
-        # evidence of the next change (e.g. closing another finding, which needs evidence of its own).
-        return (message, None, None) if changed else (message, no_update, no_update)
+        # Once a change is recorded what was typed for it is cleared from the form (its file, note, new deadline and
+        # measures): none must go out again unseen with the next change (e.g. closing another finding, which needs
+        # evidence of its own). A refused change keeps them for another try.
+        return (message, None, None, None, None, None) if changed else (message, *[no_update] * 5)

@@ -425,3 +425,31 @@ def test_an_expert_is_an_evaluator_account_or_an_offline_name_never_another_role
     assert code == 0 and "没有此用户名的评价专家账号：该专家只能经评分工作簿报送评分" in out
     code, out, _ = run(capsys, "evaluation", "assignments", "--json", "--db", str(db))
     assert sorted(a["evaluator"] for a in json.loads(out)["assignments"]) == ["王专家", "线下专家"]
+
+
+def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(db, capsys, monkeypatch):
+    # As on the web: a province rectifies the national bureau's findings in its province; the bureau reviews; an
+    # evaluator has no part. A name without an account (the unit's 王五) is recorded as given, as in the workbook.
+    accounts = {"gd": ["province", "--province", "440000"], "gx": ["province", "--province", "450000"]}
+    accounts |= {"pl": ["planner"], "ev": ["evaluator"]}
+    for name, role in accounts.items():
+        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-password-1\n"))
+        assert run(capsys, "users", "add", name, "--role", *role, "--password-stdin", "--db", str(db))[0] == 0
+    tianhe, central = ["finding", "transition", "JC2023-002-01"], ["finding", "transition", "JC2023-001-02"]
+    extend = ["--action", "延期", "--note", "经费未到位", "--deadline", "2027-06-30", "--db", str(db)]
+    assert run(capsys, *tianhe, "--to", "整改中", "--by", "gd", "--db", str(db))[0] == 0
+    code, _, err = run(capsys, *tianhe, *extend, "--by", "gd")
+    assert code == 2
+    assert "平台用户 gd（省级档案部门）不能以审核人身份操作问题 JC2023-002-01" in err
+    assert "该用户在本问题上可用的身份：整改责任人" in err
+    for name in ("gx", "ev"):  # another province's finding; an evaluator
+        code, _, err = run(capsys, *central, "--to", "整改中", "--by", name, "--db", str(db))
+        assert code == 2 and f"平台用户 {name}" in err and "可用的身份：无" in err
+    code, out, _ = run(capsys, *tianhe, *extend, "--by", "pl", "--json")
+    assert code == 0 and json.loads(out)["changed_at"].endswith("+08:00")  # Beijing time, as every --json time
+    assert run(capsys, *central, "--to", "整改中", "--by", "王五", "--db", str(db))[0] == 0
+    code, out, _ = run(capsys, "finding", "show", "JC2023-002-01", "--json", "--db", str(db))
+    assert [(t["changed_by"], t["action"]) for t in json.loads(out)["transitions"]] == [
+        ("gd", "开始整改"),
+        ("pl", "延期"),
+    ]

@@ -724,6 +724,9 @@ def act(
         (ids.INSPECTIONS_RESULT, "children"),
         (ids.INSPECTIONS_EVIDENCE, "contents"),
         (ids.INSPECTIONS_EVIDENCE, "filename"),
+        (ids.INSPECTIONS_NOTE, "value"),
+        (ids.INSPECTIONS_DEADLINE, "value"),
+        (ids.INSPECTIONS_MEASURES, "value"),
     ]
     return post(app, client, outputs, [(ids.INSPECTIONS_APPLY, "n_clicks", 1)], state)
 
@@ -820,8 +823,10 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
 
     submitted = act(app, province, finding, "提交整改报告", evidence=EVIDENCE_UPLOAD)
     assert message_of(submitted) == f"{finding}：整改中 → 已提交整改报告（提交整改报告）"
-    # The upload is emptied once used: it cannot go out again with the next change.
+    # The upload, note and measures are emptied once used: none can go out again with the next change.
     assert submitted.json["response"][ids.INSPECTIONS_EVIDENCE] == {"contents": None, "filename": None}
+    for cleared in (ids.INSPECTIONS_NOTE, ids.INSPECTIONS_DEADLINE, ids.INSPECTIONS_MEASURES):
+        assert submitted.json["response"][cleared] == {"value": None}
     assert (transitions(site), transitions(site, finding)) == (total + 1, start + 1)
     last = read(site, query_finding_history, finding)["transitions"][-1]
     assert (last["changed_by"], last["role"], last["action"], last["recorded_via"]) == (
@@ -951,25 +956,34 @@ def test_a_note_or_measures_longer_than_the_sheet_allows_is_refused_on_the_serve
     assert (transitions(site), state_of(site, finding)) == (total, state)
 
 
-def test_a_reviewer_cannot_close_a_finding_they_rectified(app, site, tmp_path):
-    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[1]["finding_id"]
-    report = tmp_path / "report.pdf"
-    report.write_bytes(EVIDENCE_BYTES)
-    # The planner once worked on the rectification (recorded from the command line, as the CLI does).
-    change_finding(
-        site.settings,
-        finding,
-        by="planner",
-        action="提交整改报告",
-        role="rectifier",
-        evidence_file=report,
-        via="command",
+def test_a_reviewer_cannot_close_a_finding_they_rectified(app, site):
+    # Guangdong's own bureau inspected this unit: its office records the rectification and reviews it, but the one
+    # who recorded the report may not close it.
+    finding = next(
+        f["finding_id"]
+        for f in findings_of(site, "440000", FindingStatus.IN_PROGRESS)
+        if f["organiser"] != NATIONAL_BUREAU
     )
+    province = client_of(app, "guangdong")
+    submitted = act(app, province, finding, "提交整改报告", evidence=EVIDENCE_UPLOAD)
+    assert message_of(submitted) == f"{finding}：整改中 → 已提交整改报告（提交整改报告）"
     total, files = transitions(site), evidence_files(site)
-    response = act(app, client_of(app, "planner"), finding, "销号", evidence=EVIDENCE_UPLOAD)
+    response = act(app, province, finding, "销号", evidence=EVIDENCE_UPLOAD)
     assert "不能为自己负责整改的问题销号" in message_of(response)
     assert (transitions(site), state_of(site, finding)[0]) == (total, "已提交整改报告")
     assert evidence_files(site) == files  # a refused change keeps no file
+
+
+def test_the_warehouse_refuses_an_account_acting_outside_its_roles_whatever_the_channel(site, tmp_path):
+    # The web offers each account only its roles; the warehouse holds every channel to the same (here a command).
+    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[0]["finding_id"]
+    report = tmp_path / "report.pdf"
+    report.write_bytes(EVIDENCE_BYTES)
+    total = transitions(site)
+    with pytest.raises(IllegalTransition, match="平台用户 planner（国家档案局规划人员）不能以整改责任人身份操作问题"):
+        change_finding(site.settings, finding, by="planner", action="提交整改报告", role="rectifier",
+                       evidence_file=report, via="command")  # fmt: skip
+    assert transitions(site) == total
 
 
 ILLEGAL = [

@@ -141,6 +141,8 @@ def test_the_province_wide_return_is_refused_for_holders_a_county_already_report
     assert outcome.status == "rejected"
     assert {f.row for f in outcome.failures if f.rule == "uscc_in_other_return"} == {3, 4}
     assert "广东省广州市天河区（县级）" in next(f.message for f in outcome.failures if f.rule == "uscc_in_other_return")
+    (held,) = outcome.to_json()["conflicts"]  # its time in Beijing time with the offset, as --json prints times
+    assert held["submitted_at"].endswith("+08:00") and held["submission_id"] == county.submission_id
     # Without those two, the province-wide return sits beside the county's: each holder counted once.
     assert ingest(store, settings, census(tmp_path, "province2", holders(3, 1))).status == "accepted"
     with store.reader() as con:
