@@ -13,6 +13,7 @@ from __future__ import annotations
 import operator
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from decimal import ROUND_HALF_UP, ROUND_UP, Decimal
 from typing import Any
@@ -24,6 +25,7 @@ from census_schema.census_form import AnnualStatistics
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule, WorkbookForm
+from census_schema.layout import FIRST_DATA_ROW
 from census_schema.supervision.checklist import CHECKLISTS
 from census_schema.supervision.codes import VETO_PASSED
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
@@ -158,11 +160,13 @@ def check_compare_in_sheet(rules: Sequence[Rule], form: Form, sheets: Sheets, co
 
 
 def check_row_count(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
-    """Fewer rows than `min` (one failure for the sheet) or more than `max` (one on each extra row)."""
+    """Fewer rows than `min` (one failure on the first empty row, where the missing one is to be filled, so that the
+    returned workbook marks it) or more than `max` (one on each extra row)."""
     rows, failures = _rows(sheets, form), []
     for rule in rules:
         if rows.height < rule.param("min"):
-            failures.append(_unplaced(form, rule, None, rule.message))
+            empty = int(rows[EXCEL_ROW].max()) + 1 if rows.height else FIRST_DATA_ROW  # type: ignore[arg-type]
+            failures.append(replace(_unplaced(form, rule, None, rule.message), row=empty))
         extra = list(range(rule.param("max"), rows.height))
         failures += _fail(form, rows, rule, [(at, None) for at in extra])
     return failures

@@ -96,7 +96,7 @@ CASES: dict[str, list[Case]] = {
     # A second holder with revolutionary history archives and no red-archive row (a warning on the main sheet).
     "red_sheet_row_for_revolutionary": [Case(_add(MAIN, uscc=OTHER_USCC, unit_name="另一单位"), ((MAIN, 4),))],
     "sign_off_one_row": [
-        Case(_empty(FOOT), ((FOOT, None),)),
+        Case(_empty(FOOT), ((FOOT, 3),)),  # on the row to fill
         Case(_add(FOOT, preparer="赵六"), ((FOOT, 4),)),
     ],
 }

@@ -61,7 +61,10 @@ def test_a_return_without_its_foot_is_rejected_and_says_so(store, settings, tmp_
     outcome = ingest(store, settings, path)
     assert outcome.status == "rejected"
     ((sheet, row, rule, message),) = [(f.sheet, f.row, f.rule, f.message) for f in outcome.failures]
-    assert (sheet, row, rule) == ("表尾", None, "sign_off_one_row") and "报出日期" in message
+    # Placed on the row to fill, so that the returned workbook marks it there and 错误清单 names the row.
+    assert (sheet, row, rule) == ("表尾", 3, "sign_off_one_row") and "报出日期" in message
+    marked = openpyxl.load_workbook(outcome.report)["表尾"]["A3"]
+    assert marked.comment is not None and "报出日期" in marked.comment.text
 
 
 def test_an_empty_red_archive_sheet_is_fine_without_revolutionary_archives(store, settings, tmp_path):
