@@ -202,7 +202,7 @@ def _apply_review(
 ) -> dict[str, Any]:
     row = con.execute(
         "SELECT status, is_current, superseded_by, review_state, review_stage, province_code, scope_kind, scope_code, "
-        "kind, round_id FROM submissions WHERE submission_id = ?",
+        "kind, round_id, submitted_by FROM submissions WHERE submission_id = ?",
         [submission_id],
     ).fetchone()
     # Another province's return is not found for a provincial reviewer: whether it exists, and its state, are not
@@ -212,7 +212,7 @@ def _apply_review(
             f"找不到报送记录「{submission_id}」。",
             hint="请核对报送编号：提交记录页面或 archive-census submissions 可查（省级档案部门只能审核本省的报送）。",
         )
-    status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code, kind, round_id = row
+    status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code, kind, round_id, sender = row
     label = ACTION_LABELS[action]
     if status != "accepted":
         raise IllegalTransition(
@@ -237,6 +237,12 @@ def _apply_review(
         allowed = "、".join(review_label(s, stage) or s for s in TRANSITIONS[action])
         raise IllegalTransition(
             f"报送「{submission_id}」当前为「{current}」，不能{label}（只有「{allowed}」状态可以{label}）。"
+        )
+    if action == "accept" and sender == reviewer.name:
+        # Who sent a return does not also pass it (returning one's own upload stays possible: it only stops it counting).
+        raise AccessDenied(
+            f"报送「{submission_id}」由 {sender} 本人提交，不能由本人{label}。",
+            hint="审核通过须由提交人以外的审核人进行：省级请由本省另一位用户审核，国家局请由另一位规划人员或管理员审核。",
         )
     to_stage = stage
     if to_state == APPROVED and stage == PROVINCE_REVIEW:

@@ -126,7 +126,7 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             html.H2("审核"),
             html.P(
                 "省级档案部门审核本省地级、县级单位的报表；国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
-                "退回须写明原因，被退回的报表不计入统计数字。",
+                "退回须写明原因，被退回的报表不计入统计数字。审核通过须由提交人以外的人员进行。",
                 className="hint",
             ),
             html.Div(

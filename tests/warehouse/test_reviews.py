@@ -151,6 +151,18 @@ def progress(con, submission_id: str) -> str | None:
     return review_label(*row)
 
 
+def test_who_sent_a_return_may_return_it_but_not_pass_it(con):
+    # The province sends its prefectures' workbooks (they have no accounts): another of its users passes them.
+    submission_id = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU)
+    con.execute("UPDATE submissions SET submitted_by = 'guangdong' WHERE submission_id = ?", [submission_id])
+    with pytest.raises(AccessDenied, match="由 guangdong 本人提交，不能由本人审核通过"):
+        review_submission(con, submission_id, "accept", GUANGDONG, None)
+    assert (progress(con, submission_id), history(con, submission_id)) == ("待省级审核", [])
+    assert review_submission(con, submission_id, "return", GUANGDONG, "发错了文件")["to_state"] == "已退回"
+    colleague = Reviewer("guangdong-2", Role.PROVINCE, "440000")
+    assert review_submission(con, submission_id, "accept", colleague, None)["to_state"] == "待国家局审核"
+
+
 def test_a_prefecture_s_return_is_reviewed_by_its_province_then_by_the_nation(con):
     submission_id = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU)
     assert progress(con, submission_id) == "待省级审核"
