@@ -143,7 +143,8 @@ def load_findings(
             status=status or None,
             overdue_only=bool(overdue),
         )
-    return with_unit_places(rows)
+    # 逾期 is blank where a finding is not overdue (as on the command line), not 0 days.
+    return with_unit_places([{**r, "overdue_days": r["overdue_days"] or None} for r in rows])
 
 
 def with_unit_places(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -762,6 +762,10 @@ def test_a_province_user_sees_only_its_province_s_findings(app, site):
     }
     everyone = grid_rows(app, client_of(app, "planner"), ids.INSPECTIONS_GRID, None, [], None)
     assert len(everyone) == len(read(site, query_findings, DEMO_TODAY)) > len(rows)
+    # 逾期 (days) is given only where a finding is overdue: blank, not 0, for the rest (closed ones included).
+    assert {r["overdue_days"] is None for r in rows} == {True, False}
+    assert all((r["overdue_days"] or 0) > 0 for r in overdue)
+    assert all(r["overdue_days"] is None for r in rows if r["status"] == "已销号")
 
 
 def test_central_units_findings_are_not_beijing_s(app, site):
