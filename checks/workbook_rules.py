@@ -46,6 +46,7 @@ from supervision.scoring import (
     check_score_values,
     check_scoring_allowed,
     check_self_evidence,
+    check_veto_scores,
     check_veto_verdicts,
     pivot_expert_scores,
     unneeded_reconciliations,
@@ -374,7 +375,7 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         if archive in known_archives:  # an unknown code is its own (located) error: not also every item unscored
             problems += check_all_scored(standard, items, scorer)
         problems += check_bonus(standard, bonus)
-        problems += check_veto_verdicts(standard, items, verdicts)
+        problems += check_veto_verdicts(standard, items, verdicts) + check_veto_scores(standard, items, verdicts)
         problems += check_reconciliation_source(
             scorer, [str(r["item_code"]) for r in group if r["reconciled"] is not None]
         )

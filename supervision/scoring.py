@@ -220,6 +220,19 @@ def check_veto_verdicts(
     return problems
 
 
+def check_veto_scores(
+    standard: EvaluationStandard, scores: Mapping[str, Decimal], veto_verdicts: Mapping[str, bool]
+) -> list[ScoreProblem]:
+    """A veto item judged 不通过 yet given full marks: one of the two is likely a slip (a warning; the verdict rules
+    the grade)."""
+    items = standard.items_by_code
+    return [
+        _problem("veto_failed_full_marks", code, "否决项结论")
+        for code, passed in sorted(veto_verdicts.items())
+        if not passed and code in items and scores.get(code) == items[code].max_points
+    ]
+
+
 def check_reconciliations(
     standard: EvaluationStandard,
     expert_scores_by_item: Mapping[str, Sequence[Decimal]],

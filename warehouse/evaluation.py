@@ -41,6 +41,7 @@ from supervision.scoring import (
     check_all_scored,
     check_scoring_allowed,
     check_sheet_values,
+    check_veto_scores,
     check_veto_verdicts,
     evaluate_archive,
     rank_archives,
@@ -417,6 +418,7 @@ def save_evaluator_scores(
         )  # fmt: skip
         recompute_results(con, round_id)
     missing = [p.item_code for p in check_all_scored(standard, items, evaluator)]
+    contradicted = [p.item_code for p in check_veto_scores(standard, items, verdicts)]
     return {
         "round_id": round_id,
         "archive_code": archive_code,
@@ -426,6 +428,8 @@ def save_evaluator_scores(
         "withdrawn": not submit and any(row["is_submitted"] for row in current.values()),
         "scored": len(items),
         "missing": missing,
+        # Veto items judged 不通过 with full marks: saved, and pointed out (the verdict rules the grade).
+        "veto_full_marks": contradicted,
         "saved_at": now.isoformat(timespec="seconds"),
     }
 

@@ -397,6 +397,13 @@ EVALUATION_RULES: tuple[Rule, ...] = (
     Rule("veto_verdict_required", "evaluation", E, "veto_verdict", "否决项须给出「通过/不通过」结论后才能提交。"),
     Rule("veto_verdict_only_veto", "evaluation", E, "veto_verdict", "只有否决项可以给出「通过/不通过」结论。"),
     Rule(
+        "veto_failed_full_marks",
+        "evaluation",
+        Severity.WARNING,
+        "veto_verdict",
+        "否决项结论为「不通过」而该项得分为满分，两者矛盾：请核对结论或得分（否决项不通过，评价等次即为不合格，与总分无关）。",
+    ),
+    Rule(
         "reconciliation_required",
         "evaluation",
         E,

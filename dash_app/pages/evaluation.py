@@ -1113,6 +1113,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         verb = "已提交" if submit else "草稿已保存（未提交，不计入结果）"
         if outcome["withdrawn"]:
             verb = "已撤回此前的提交，存为草稿（不计入结果，修改后请重新提交）"
-        return html.P(
+        said = html.P(
             f"{verb}：{archive_label(archive_code)} 已评 {outcome['scored']} 项{missing}（{saved_at}）", className="ok"
-        ), slots
+        )
+        if not outcome["veto_full_marks"]:
+            return said, slots
+        contradicted = "、".join(outcome["veto_full_marks"])
+        check = EVALUATION_RULES_BY_ID["veto_failed_full_marks"].message
+        return html.Div([said, html.P(f"请核对 {contradicted}：{check}", className="warn")]), slots

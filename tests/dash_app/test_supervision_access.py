@@ -452,6 +452,16 @@ def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assi
     assert {r["archive_code"]: (r["sheet_state"], r["items_scored"]) for r in rows}[archive] == ("草稿", 2)
 
 
+def test_a_failed_veto_item_given_full_marks_is_saved_and_pointed_out(app, site, assigned):
+    archive, veto = assigned[0], VETO_CODES[0]
+    client = client_of(app, "evaluator")
+    full = float(STANDARD.items_by_code[veto].max_points)
+    message = save(app, client, archive, {veto: full}, {veto: "fail"})
+    assert message.startswith("草稿已保存")
+    assert f"请核对 {veto}：否决项结论为「不通过」而该项得分为满分" in message
+    assert "请核对" not in save(app, client, archive, {veto: full - 5}, {veto: "fail"})  # points off: consistent
+
+
 def test_an_expert_s_remark_on_an_item_is_saved_trimmed_shown_again_and_cleared_when_emptied(app, site, assigned):
     archive, client = assigned[0], client_of(app, "evaluator")
     said = "  年度总结缺少重点任务落实情况。 "

@@ -114,6 +114,20 @@ def test_an_expert_s_remark_in_the_workbook_is_kept_and_a_self_evaluation_s_refu
     assert kept == [("专家丙", "未见修订记录"), ("专家甲", "制度未按新规修订。")]
 
 
+def test_a_failed_veto_item_with_full_marks_is_a_warning_on_its_verdict(store, settings, tmp_path):
+    # The verdict rules the grade (不合格 whatever the score), so a full score beside 不通过 is likely a slip.
+    veto = CURRENT_STANDARD.veto_items[0]
+    key = veto.code.replace(".", "_")
+    experts = score_sheet("专家甲", **{key: {"score": veto.max_points, "veto_verdict": "不通过"}})
+    experts += score_sheet("专家乙") + score_sheet("专家丙")
+    rows = score_sheet(SELF) + experts
+    outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    assert [(f.row, f.field, f.rule) for f in outcome.failures] == [
+        (locate(rows, "专家甲", veto.code), "veto_verdict", "veto_failed_full_marks")
+    ]
+
+
 def test_a_retired_evaluation_template_is_refused_with_a_hint_to_download_the_new_one(tmp_path, capsys):
     # A PJDF-2025.1 workbook has no 扣分说明 column (its loaded scores keep counting: test_schema_evolution).
     path = write_book(tmp_path / "old.xlsx", EVALUATION_WORKBOOK_2025, {"评分表": score_sheet("专家甲")})
