@@ -1120,4 +1120,4 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return said, slots
         contradicted = "、".join(outcome["veto_full_marks"])
         check = EVALUATION_RULES_BY_ID["veto_failed_full_marks"].message
-        return html.Div([said, html.P(f"请核对 {contradicted}：{check}", className="warn")]), slots
+        return html.Div([said, html.P(f"{contradicted}：{check}", className="warn")]), slots

@@ -458,8 +458,8 @@ def test_a_failed_veto_item_given_full_marks_is_saved_and_pointed_out(app, site,
     full = float(STANDARD.items_by_code[veto].max_points)
     message = save(app, client, archive, {veto: full}, {veto: "fail"})
     assert message.startswith("草稿已保存")
-    assert f"请核对 {veto}：否决项结论为「不通过」而该项得分为满分" in message
-    assert "请核对" not in save(app, client, archive, {veto: full - 5}, {veto: "fail"})  # points off: consistent
+    assert f"{veto}：否决项结论为「不通过」而该项得分为满分" in message
+    assert "两者矛盾" not in save(app, client, archive, {veto: full - 5}, {veto: "fail"})  # points off: consistent
 
 
 def test_an_expert_s_remark_on_an_item_is_saved_trimmed_shown_again_and_cleared_when_emptied(app, site, assigned):
