@@ -60,6 +60,7 @@ def _outlier_sql() -> str:
         JOIN totals AS t USING (field)
     )
     SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, level_tier, submission_id,
+           (SELECT s.file_name FROM submissions AS s WHERE s.submission_id = scored.submission_id) AS file_name,
            excel_row, field, value, peer_median, peer_count, round(modified_z, 2) AS modified_z,
            value - peer_median AS excess,
            CASE WHEN national_total > 0 THEN round(100 * abs(value - peer_median) / national_total, 4) END AS impact_pct

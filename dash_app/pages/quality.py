@@ -64,6 +64,8 @@ WARNING_COLUMNS = [
     Column("message", "说明", wrap=True, wrap_width=240),
     Column("label", "列名", wrap=True, wrap_width=112),
     Column("value", "填报值", wrap=True, wrap_width=190),
+    # The row's workbook: a province's current returns are several (its prefectures' and counties'), each with a row 19.
+    Column("file_name", "文件", wrap=True, wrap_width=150),
     Column("excel_row", "行号", "int", fits=(EXCEL_MAX_ROW,)),
     # 18 characters on one line; never cut.
     Column("uscc", "统一社会信用代码", "code", wrap=True, wrap_width=190),
@@ -91,7 +93,9 @@ OUTLIER_COLUMNS = [
     Column("level_tier", "层级", fits=TIER_ORDER),
     Column("modified_z", "稳健Z值", "decimal", fits=("-9,999.99",)),
     Column("peer_count", "同类", "int", "个", fits=("99,999",)),
-    Column("excel_row", "行号", "int", fits=(EXCEL_MAX_ROW,)),
+    # The workbook and row together (a province's current returns are several, each with a row 19): two columns did
+    # not fit at 1,400 pixels.
+    Column("place", "位置", wrap=True, wrap_width=92),
 ]
 DUPLICATE_COLUMNS = [
     Column("uscc", "统一社会信用代码", "code"),
@@ -101,6 +105,11 @@ DUPLICATE_COLUMNS = [
     Column("submission_id", "提交编号", "code"),
     Column("excel_row", "行号", "int"),
 ]
+
+
+def row_place(row: dict[str, Any]) -> str:
+    """Where a figure was read: its workbook and row (census-440200.xlsx 第19行)."""
+    return f"{row['file_name']} 第{row['excel_row']}行"
 
 
 def load_quality(viewer: Viewer, con: Any) -> list[dict[str, Any]]:
@@ -141,7 +150,9 @@ def _specs(context: AppContext) -> list[GridSpec]:
     def outliers(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         # Medians over every peer group of the country: computed once per snapshot.
         rows = context.reader.cached(query_outliers, scope_province(viewer))
-        return with_names([{**r, "field_label": field_with_unit(r["field_label"], r["unit"])} for r in rows])
+        return with_names(
+            [{**r, "field_label": field_with_unit(r["field_label"], r["unit"]), "place": row_place(r)} for r in rows]
+        )
 
     def duplicates(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         with context.reader.cursor() as con:

@@ -352,6 +352,9 @@ def test_outliers_are_ranked_by_their_impact_on_the_national_total(peers):
     assert (first["peer_count"], first["direction"], first["field_label"]) == (10, "偏高", "馆（室）藏档案")
     assert found[2]["direction"] == "偏低" and found[2]["modified_z"] < -3.5
     assert all(abs(r["modified_z"]) > 3.5 for r in found)
+    # Where each was read: the workbook and its row (a province's current returns are several).
+    files = dict(con.execute("SELECT submission_id, file_name FROM submissions").fetchall())
+    assert all(r["file_name"] and r["file_name"] == files[r["submission_id"]] and r["excel_row"] >= 3 for r in found)
     # Constant fields (staff, storage, capacity all 0) flag nothing; a province filter keeps national peers.
     assert query_outliers(con, province_code="450000") == []
     assert len(query_outliers(con, province_code="440000")) == 3
