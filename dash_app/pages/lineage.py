@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
 from census_schema.roles import Role
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.access import Viewer, current_viewer, refuse, scope_division
 from dash_app.context import AppContext
 from dash_app.formatting import area_name, format_number, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
@@ -70,9 +70,16 @@ def _letter(index: int) -> str:
 def request_from_search(viewer: Viewer, search: str | None) -> tuple[str, str | None]:
     """The figure and the division asked for (a provincial office held to its own province; HTTP 403 otherwise)."""
     query = parse_qs((search or "").lstrip("?"))
-    figure = query.get("figure", [DEFAULT_FIGURE])[0]
-    figure = figure if figure in LINEAGE_FIGURES else DEFAULT_FIGURE
+    figure = query.get("figure", [""])[0] or DEFAULT_FIGURE
+    if figure not in LINEAGE_FIGURES:  # never another figure in its place, unsaid
+        refuse(400, unknown_figure(figure))
     return figure, scope_division(viewer, query.get("division", [None])[0])
+
+
+def unknown_figure(figure: str) -> str:
+    """What a figure the page cannot trace is told (one it can is named)."""
+    traced = "、".join(figure_label(name)[0] for name in ("holdings", "units_reported"))
+    return f"「{figure[:20]}」不是本页可以追溯来源的数字（可追溯的如：{traced}等普查表汇总数字）。"
 
 
 def load_rows(context: AppContext, viewer: Viewer, search: str | None) -> list[dict[str, Any]]:
@@ -177,12 +184,13 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
     viewer = current_viewer()
     try:
         chosen, scope = request_from_search(viewer, f"?figure={figure or ''}&division={division or ''}")
-    except HTTPException as refused:  # another province, the central channels or no such division: said on the page
-        said = (
-            "无权查看该范围的数据：只能查看本省。"
-            if refused.code == 403
-            else f"「{(division or '')[:20]}」不是现行的行政区划代码。"
-        )
+    except HTTPException as refused:  # another province, the central channels, no such division or figure: said here
+        if refused.code == 403:
+            said = "无权查看该范围的数据：只能查看本省。"
+        elif figure and figure not in LINEAGE_FIGURES:
+            said = unknown_figure(figure)
+        else:
+            said = f"「{(division or '')[:20]}」不是现行的行政区划代码。"
         return html.Div([html.H1("数据来源"), html.P(said, className="error"), dcc.Link("返回概览", href="/")])
     label, unit = figure_label(chosen)
     return html.Div(

@@ -464,6 +464,9 @@ def test_lineage_of_another_province_s_holder_is_empty_for_a_province_user(app):
         ("?figure=units_reported&division=110000", "无权查看该范围的数据"),
         ("?figure=units_reported&division=central", "无权查看该范围的数据"),
         ("?figure=units_reported&division=999999", "「999999」不是现行的行政区划代码"),
+        # Not another figure shown in its place (the holdings were, with nothing said).
+        ("?figure=units_expected&division=440000", "「units_expected」不是本页可以追溯来源的数字"),
+        ("?figure=foo", "「foo」不是本页可以追溯来源的数字"),
     ],
 )
 def test_a_province_user_asking_another_scope_s_lineage_is_told_so_on_the_page(app, search, said):
