@@ -148,6 +148,15 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
     )
 
 
+def targets_scope(viewer: Viewer, indicator_code: Any) -> str:
+    """Whose targets of which indicator an export holds: 档案数字化率（JC01），各省 (or the viewer's province); the
+    rows carry neither, and every indicator's export looked the same."""
+    province = scope_province(viewer)
+    where = "各省" if province is None else division_name(province)
+    indicator = next((i for i in PLAN_INDICATORS if i.code == indicator_code), None)
+    return f"{indicator.name}（{indicator.code}），{where}" if indicator else where
+
+
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Cards and heatmap on load; the trajectory and the provinces' targets follow the chosen indicator."""
     register_grid(
@@ -159,6 +168,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             lambda v, code: load_provincial_targets(context, v, code),
             [(ids.INDICATORS_CHOICE, "value")],
             "规划指标分省目标进展",
+            scope=targets_scope,
         ),
         context,
     )

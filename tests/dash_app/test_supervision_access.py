@@ -31,6 +31,7 @@ from census_schema.settings import Settings
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREAU, FindingRole, FindingStatus
 from census_schema.supervision.evaluation import MAX_REMARK, STANDARD_PROVISIONAL, get_standard
+from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
@@ -1265,6 +1266,9 @@ def test_a_province_user_sees_only_its_own_target_and_status(app, site):
     header = [c.value for c in sheet[EXPORT_HEADER_ROW]]
     listed = [row[header.index("省份")] for row in sheet.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)]
     assert listed == ["广东省"]
+    # Its title names the indicator (no row does) and whose targets.
+    zb04 = next(i.name for i in PLAN_INDICATORS if i.code == "ZB04")
+    assert sheet.cell(1, 1).value == f"规划指标分省目标进展（{zb04}（ZB04），广东省）"
     # A value the dropdown cannot send is refused, not a server error; evaluators read nothing.
     assert load_grid(app, client_of(app, "guangdong"), ids.INDICATORS_TARGETS_GRID, ["ZB04"]).status_code == 400
     assert load_grid(app, client_of(app, "evaluator"), ids.INDICATORS_TARGETS_GRID, "ZB04").status_code == 403
