@@ -505,8 +505,9 @@ def build_breakdown_figure(rows: Sequence[Mapping[str, Any]], member_key: str, m
     ]
     figure.update_traces(
         text=shown,
-        # "—" beside an empty bar (inside a zero-width bar it would not show).
-        textposition=["outside" if share is None else "auto" for share in shares],
+        # "—" or 0.00% beside an empty bar (inside a zero-width bar it would not show: a county where nobody reported
+        # read as a chart without data).
+        textposition=["outside" if not share else "auto" for share in shares],
         customdata=counts,
         hovertemplate="%{y}：%{customdata[3]}<br>应报 %{customdata[0]} 个，已报 %{customdata[1]} 个，"
         "名录外 %{customdata[2]} 个<extra></extra>",

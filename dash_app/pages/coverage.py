@@ -255,8 +255,10 @@ def level_hint(code: str | None) -> str:
         )
     division = known_division(code)
     if division is not None and division.level == "county":
-        return "区县是最低一级，不再下钻：下方列出该区县未报送和名录外报送的单位。"
-    hint = "点击一行（或用方向键选中后按回车）进入下一级（区县一行列出该区县的单位）；“本级”为直属本级的单位，“合计”为本级及以下全部单位。"
+        return (
+            "区县是最低一级，不再下钻：下方列出该区县未报送和名录外报送的单位，已报送的单位见“已报送的单位及其报表”。"
+        )
+    hint = "点击一行（或用方向键选中后按回车）进入下一级（区县一行进入该区县：其覆盖数字、未报送的单位和已报送单位的报表）；“本级”为直属本级的单位，“合计”为本级及以下全部单位。"
     return hint + ("“中央”一行为三个中央报送渠道（直接报国家档案局）。" if code is None else "")
 
 
@@ -309,8 +311,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     register_breakdown(app, context, PAGE_KEY, "coverage_pct")
 
     @app.callback(Output(ids.COVERAGE_COUNTY_FIGURES, "children"), Input(ids.URL, "search"))
-    def show_county_figures(search: str | None) -> str:
-        return county_figures(load_total(current_viewer(), context, search))
+    def show_county_figures(search: str | None) -> list[Any]:
+        said = county_figures(load_total(current_viewer(), context, search))
+        if not said:
+            return []
+        # Who did report is listed where the figure's rows are (the page below lists who did not).
+        lineage = "/lineage" + query_string(figure="units_reported", division=division_from_search(search))
+        return [said, " ", dcc.Link("已报送的单位及其报表", href=lineage)]
 
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))
     def show_crumbs(search: str | None) -> list[Any]:

@@ -1113,10 +1113,17 @@ def test_a_county_s_page_gives_its_own_figures(app):
     response = post_callback(
         app, client, [(ids.COVERAGE_COUNTY_FIGURES, "children")], [(ids.URL, "search", "?division=440106")]
     )
-    assert returned(response, ids.COVERAGE_COUNTY_FIGURES, "children") == (
+    said, _, link = returned(response, ids.COVERAGE_COUNTY_FIGURES, "children")
+    assert said == (
         f"本区县：应报 {total['units_expected']:,} 个，已报 {total['units_reported']:,} 个，"
         f"未报 {total['units_missing']:,} 个，名录外报送 {total['units_unregistered']:,} 个；"
         f"覆盖率 {total['coverage_pct']:.2f}%。"
+    )
+    # Who did report: the page lists who did not; the link opens the rows of the reported units.
+    assert link["props"]["href"] == "/lineage?figure=units_reported&division=440106"
+    assert (
+        len(grid_rows(app, client, ids.LINEAGE_ROWS_GRID, "?figure=units_reported&division=440106"))
+        == total["units_reported"]
     )
 
 

@@ -96,6 +96,13 @@ def test_a_coverage_breakdown_says_no_coverage_where_no_holder_of_a_group_is_reg
             "units_unregistered": 1,
         },
         {
+            "holder_type": "机关档案室",
+            "coverage_pct": 0.0,
+            "units_expected": 3,
+            "units_reported": 0,
+            "units_unregistered": 0,
+        },
+        {
             "holder_type": "专门档案馆",
             "coverage_pct": None,
             "units_expected": 0,
@@ -104,10 +111,10 @@ def test_a_coverage_breakdown_says_no_coverage_where_no_holder_of_a_group_is_reg
         },
     ]
     bars = build_breakdown_figure(rows, "holder_type", "coverage_pct", "覆盖率").data[0]
-    assert list(bars.text) == ["96.50%", "—"]  # not 0.00 %: nobody was expected
-    assert [row[3] for row in bars.customdata] == ["96.50%", "—"]  # what the hover says
-    assert list(bars.x) == [96.5, 0.0]
-    assert list(bars.textposition) == ["auto", "outside"]  # shown beside the empty bar
+    assert list(bars.text) == ["96.50%", "0.00%", "—"]  # not 0.00 % where nobody was expected
+    assert [row[3] for row in bars.customdata] == ["96.50%", "0.00%", "—"]  # what the hover says
+    assert list(bars.x) == [96.5, 0.0, 0.0]
+    assert list(bars.textposition) == ["auto", "outside", "outside"]  # shown beside the empty bars
 
 
 def test_a_heatmap_column_shows_its_figures_with_one_number_of_decimals():
