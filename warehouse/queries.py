@@ -200,18 +200,61 @@ LINEAGE_FIGURES: dict[str, tuple[str, str]] = {
     **{name: (name, "TRUE") for name in SUM_FIGURES},
     "holdings": ("vol_total + item_total", "TRUE"),
     "comprehensive_holdings": ("vol_total + item_total", "basis = 'comprehensive'"),
-    "units_reported": ("1", "is_registered"),
+    "units_reported": ("1", "is_registered"),  # located by the register: query_figure_lineage
     "units_unregistered": ("1", "NOT is_registered"),
+    # Counted over the current registers' rows (query_figure_lineage reads them from mart_coverage).
+    "units_expected": ("1", "TRUE"),
 }
+EXPECTED_FIGURE, REPORTED_FIGURE = "units_expected", "units_reported"
 
 
 def query_figure_lineage(
     con: duckdb.DuckDBPyConnection, figure: str, division_code: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
-    """The rows of the current accepted returns that sum to a figure of a division (or the nation): each with its
-    submission, file, sheet, Excel row, holder and its contribution. Grain: one row per holder row that counts."""
+    """The rows of the current accepted returns (for 应报普查对象, registers) that sum to a figure of a division (or
+    the nation): each with its submission, file, sheet, Excel row, holder and its contribution. Grain: one row per
+    holder row that counts."""
     contribution, condition = LINEAGE_FIGURES[figure]
     where, params = division_filter(division_code)
+    if figure == REPORTED_FIGURE:
+        # Counted as coverage counts it: registered holders located in the division (by the register) that reported
+        # in their province's (or channel's) returns, each with its return's row; a holder a return places in
+        # another county counts where the register places it.
+        return fetch_named(
+            con,
+            f"""
+            WITH counted AS (
+                SELECT r.submission_id, r.sheet_name, r.excel_row, c.uscc, c.unit_name, c.province_code,
+                       c.central_channel, c.division_code, 1 AS value
+                FROM (SELECT * FROM mart_coverage WHERE round_id = ? AND has_reported AND {where}) AS c
+                JOIN submissions AS g ON g.submission_id = c.register_submission_id
+                JOIN stg_census_returns AS r ON r.round_id = c.round_id AND r.uscc = c.uscc
+                    AND r.province_code IS NOT DISTINCT FROM g.province_code
+                    AND r.central_channel IS NOT DISTINCT FROM c.central_channel
+            )
+            SELECT r.*, s.file_name, s.submitted_at, s.submitted_by
+            FROM counted AS r JOIN submissions AS s USING (submission_id)
+            ORDER BY r.province_code, r.submission_id, r.excel_row
+            """,  # noqa: S608 - where comes from division_filter
+            [round_id, *params],
+        )
+    if figure == EXPECTED_FIGURE:  # the register's rows, not the returns'
+        return fetch_named(
+            con,
+            f"""
+            WITH counted AS (
+                SELECT register_submission_id AS submission_id, register_sheet_name AS sheet_name,
+                       register_excel_row AS excel_row, uscc, unit_name, province_code, central_channel,
+                       division_code, 1 AS value
+                FROM mart_coverage
+                WHERE round_id = ? AND {where}
+            )
+            SELECT r.*, s.file_name, s.submitted_at, s.submitted_by
+            FROM counted AS r JOIN submissions AS s USING (submission_id)
+            ORDER BY r.province_code, r.submission_id, r.excel_row
+            """,  # noqa: S608 - where comes from division_filter
+            [round_id, *params],
+        )
     return fetch_named(
         con,
         f"""

@@ -338,7 +338,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         current = division_from_search(search)
         if code == TOTAL_ROW_ID:
             column = (cell or {}).get("colId")
-            figure = column if column in ("units_reported", "units_unregistered") else "units_reported"
+            figure = (
+                column if column in ("units_expected", "units_reported", "units_unregistered") else "units_reported"
+            )
             return "/lineage" + query_string(figure=figure, division=current)
         if not code or code == current or not known_area(code):
             return no_update

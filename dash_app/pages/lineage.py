@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, quote
 from dash import Dash, Input, Output, dcc, html
 from werkzeug.exceptions import HTTPException
 
-from census_schema.census_form import CENSUS_FORM, ROUND_ID
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM, ROUND_ID
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, scope_division
@@ -29,7 +29,11 @@ PATH = "/lineage"
 NAME = "数据来源"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 DEFAULT_FIGURE = "holdings"
-UNIT_LABELS = {"units_reported": ("已报普查对象（名录内）", "个"), "units_unregistered": ("名录外报送单位", "个")}
+UNIT_LABELS = {
+    "units_expected": ("应报普查对象（普查对象名录）", "个"),
+    "units_reported": ("已报普查对象（名录内）", "个"),
+    "units_unregistered": ("名录外报送单位", "个"),
+}
 
 
 def figure_label(figure: str) -> tuple[str, str]:
@@ -51,10 +55,12 @@ def template_cells(figure: str, excel_row: int) -> str:
     names = {
         "holdings": holdings,
         "comprehensive_holdings": holdings,
+        "units_expected": ("uscc",),
         "units_reported": ("uscc",),
         "units_unregistered": ("uscc",),
     }
-    columns = [i for i, f in enumerate(CENSUS_FORM.fields) if f.name in names.get(figure, (figure,))]
+    form = REGISTER_FORM if figure == "units_expected" else CENSUS_FORM  # a register's row, or a return's
+    columns = [i for i, f in enumerate(form.fields) if f.name in names.get(figure, (figure,))]
     return " + ".join(f"{_letter(i)}{excel_row}" for i in columns)
 
 

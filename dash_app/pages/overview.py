@@ -207,7 +207,13 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
     digitized = share_pct(archives["digitized_vol"] + archives["digitized_item"], archive_holdings)
     missing = figures["units_expected"] - figures["units_reported"]
     return [
-        card("应报普查对象", format_count(figures["units_expected"]), unit="个", detail="名录内单位"),
+        card(
+            "应报普查对象",
+            format_count(figures["units_expected"]),
+            unit="个",
+            detail="名录内单位",
+            source=lineage_href("units_expected", division),
+        ),
         card(
             "已报（名录内）",
             format_count(figures["units_reported"]),

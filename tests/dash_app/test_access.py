@@ -424,6 +424,27 @@ def test_the_overview_cards_give_shelf_length_and_full_time_staff_each_with_its_
     assert sentence.startswith(f"广东省总排架长度 = {format_number(figures['shelf_m'], 2)} 米")
 
 
+def test_the_holders_expected_trace_to_the_register_s_rows(app, site):
+    # 应报普查对象 comes from the register, not the returns: it had no 来源 and /lineage could not show it.
+    with site[1].reader() as con:
+        expected = query_summary(con, province_code="440000")["provinces"][0]["units_expected"]
+        registers = {
+            r[0] for r in con.execute("SELECT submission_id FROM submissions WHERE kind = 'register'").fetchall()
+        }
+    cards = json.dumps(returned(overview(app, "guangdong"), ids.OVERVIEW_CARDS, "children"), ensure_ascii=False)
+    assert re.search(f"应报普查对象.*?{expected:,}.*?/lineage\\?figure=units_expected&division=440000", cards)
+    client = client_of(app, "guangdong")
+    search = "?figure=units_expected&division=440000"
+    response = post_callback(app, client, [(ids.LINEAGE_SUMMARY, "children")], [(ids.URL, "search", search)])
+    assert returned(response, ids.LINEAGE_SUMMARY, "children").startswith(
+        f"广东省应报普查对象（普查对象名录） = {expected:,} 个"
+    )
+    rows = grid_rows(app, client, ids.LINEAGE_ROWS_GRID, search)
+    assert len(rows) == expected and {r["submission_id"] for r in rows} <= registers
+    uscc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[REGISTER_FORM.field_names.index("uscc")]
+    assert all(r["cell"] == f"{uscc}{r['excel_row']}" for r in rows)
+
+
 @pytest.mark.parametrize("grid_id", QUALITY_GRIDS)
 def test_a_province_user_s_quality_rows_are_its_own(app, grid_id):
     response = load_grid(app, client_of(app, "guangdong"), grid_id, "/quality")
@@ -465,7 +486,7 @@ def test_lineage_of_another_province_s_holder_is_empty_for_a_province_user(app):
         ("?figure=units_reported&division=central", "无权查看该范围的数据"),
         ("?figure=units_reported&division=999999", "「999999」不是现行的行政区划代码"),
         # Not another figure shown in its place (the holdings were, with nothing said).
-        ("?figure=units_expected&division=440000", "「units_expected」不是本页可以追溯来源的数字"),
+        ("?figure=coverage_pct&division=440000", "「coverage_pct」不是本页可以追溯来源的数字"),
         ("?figure=foo", "「foo」不是本页可以追溯来源的数字"),
     ],
 )

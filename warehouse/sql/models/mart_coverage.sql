@@ -1,4 +1,4 @@
--- Grain: one row per registered holder (a row of a counted register).
+-- Grain: one row per registered holder (a row of a counted register: its submission, sheet and Excel row).
 -- expected_count is always 1 so that sums give expected holders at any level; has_reported: the holder is in a
 -- counted census return of the same round and reporting province (any scope of it), or for a central unit in a
 -- return of its own channel. Central units carry their channel and no province, prefecture or county.
@@ -18,6 +18,8 @@ SELECT
     tier.group_value AS level_tier,
     basis.group_value AS basis,
     g.submission_id AS register_submission_id,
+    g.sheet_name AS register_sheet_name,
+    g.excel_row AS register_excel_row,
     1 AS expected_count,
     EXISTS (
         SELECT 1 FROM stg_census_returns AS r
