@@ -107,7 +107,7 @@ def test_a_fitted_column_of_two_lines_holds_half_its_longest_value_and_a_charact
     [
         (FINDING_COLUMNS, {"finding_id", "unit_name", "description"}),
         (ERROR_COLUMNS, {"file_name", "label", "value", "message"}),
-        (WARNING_COLUMNS, {"unit_name", "message", "label", "value", "uscc"}),
+        (WARNING_COLUMNS, {"unit_name", "message", "label", "value", "file_name", "uscc"}),
         (ITEM_COLUMNS, {"item_text", "reconciled_note"}),
     ],
 )
