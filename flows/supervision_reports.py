@@ -339,7 +339,8 @@ def _indicator_name(row: Row) -> str:
     return found.name if found else ""
 
 
-def _yearly_status(row: Row) -> str:
+def yearly_status(row: Row) -> str:
+    """A year's progress status as people read it: the judged status, or 未填报 where no value was reported."""
     return row["status"] or ("未填报" if row["value"] is None else "")
 
 
@@ -371,7 +372,7 @@ YEARLY_TABLE: Table[Row] = Table(
         Column("基期值", _key("baseline"), 12),
         Column("目标值", _key("target"), 10),
         Column("预期进度", _key("expected"), 12, DECIMAL),
-        Column("进展状态", _yearly_status, 10, fill=_status_fill),
+        Column("进展状态", yearly_status, 10, fill=_status_fill),
     )
 )
 PROVINCIAL_PROGRESS_TABLE: Table[Row] = Table(
@@ -387,7 +388,7 @@ PROVINCIAL_PROGRESS_TABLE: Table[Row] = Table(
         Column("目标年", _key("target_year"), 7),
         Column("目标值", _key("target"), 12),
         Column("预期进度", _key("expected"), 12, DECIMAL),
-        Column("进展状态", _yearly_status, 10, fill=_status_fill),
+        Column("进展状态", yearly_status, 10, fill=_status_fill),
         Column("单位", _key("unit"), 7),
     )
 )

@@ -17,6 +17,7 @@ from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
 from dash_app.formatting import division_name, format_value
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from flows.supervision_reports import yearly_status
 from supervision.indicators import LAGGING_SHARE
 from warehouse.indicators import computed_indicator_values, query_indicator_progress, query_provincial_progress
 
@@ -66,7 +67,11 @@ def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
     rows = context.reader.cached(query_indicator_progress)
     province = scope_province(viewer)
     keep = [r for r in rows if province is None or r["province_code"] in (None, province)]
-    return [{**r, "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"} for r in keep]
+    # 未填报 where a year has no value, as the mid-term report says it (a blank 状态 read as not judged yet).
+    return [
+        {**r, "status": yearly_status(r), "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"}
+        for r in keep
+    ]
 
 
 def load_provincial_targets(context: AppContext, viewer: Viewer, indicator_code: str | None) -> list[dict[str, Any]]:

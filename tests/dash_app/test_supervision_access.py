@@ -1192,6 +1192,9 @@ def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
     )
     assert {r["province_code"] for r in rows} == {None, "440000"}
     assert "450000" in {r["province_code"] for r in everything}
+    # A year without a value says 未填报 (as the mid-term report does), not a blank 状态.
+    unreported = [r for r in rows if r["value"] is None]
+    assert unreported and all(r["status"] == "未填报" for r in unreported)
 
     # The heatmap of indicators computed from the census: Guangdong's row only, with its values.
     (own,) = heatmap_rows(app, client)
