@@ -445,7 +445,7 @@ def query_unregistered_holders(
         con,
         f"SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, submission_id, "  # noqa: S608
         f"sheet_name, excel_row FROM mart_holder_returns WHERE round_id = ? AND NOT is_registered AND {where} "
-        f"ORDER BY province_code, central_channel, uscc",
+        f"ORDER BY province_code, central_channel, submission_id, excel_row",  # as the uploader reads them
         [round_id, *params],
     )
 

@@ -8,7 +8,7 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from tests.warehouse.factories import load, make_submission, make_uscc
 from warehouse.loads import record_submission
-from warehouse.queries import DECIMAL_FIGURES, FIGURES, list_submissions, query_summary
+from warehouse.queries import DECIMAL_FIGURES, FIGURES, list_submissions, query_summary, query_unregistered_holders
 
 BREAKDOWN_KEYS = ("by_holder_type", "by_unit_nature", "by_level", "by_category", "by_retention", "by_carrier")
 
@@ -250,3 +250,10 @@ def test_list_submissions_newest_first_and_by_province(loaded):
     assert {(s["kind"], s["province_code"]) for s in gx} == {("census", "450000"), ("register", "450000")}
     assert {"submission_id", "status", "is_current", "review_state", "file_sha256"} <= set(gx[0])
     assert list_submissions(loaded, "110000") == []
+
+
+def test_holders_off_the_register_are_listed_in_their_return_s_row_order(con):
+    # As the uploader reads the workbook (they were listed by credit code: rows 278, 704, 95, 310).
+    load(con, "census", "440000", [{"uscc": C}, {"uscc": A}, {"uscc": B}])
+    listed = query_unregistered_holders(con, "440000")
+    assert [(r["uscc"], r["excel_row"]) for r in listed] == [(C, 3), (A, 4), (B, 5)]
