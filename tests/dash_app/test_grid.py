@@ -134,3 +134,14 @@ def test_an_exported_number_column_writes_whole_numbers_without_a_stray_point():
     sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook(columns, rows))).active
     formats = [[sheet.cell(EXPORT_HEADER_ROW + r, c).number_format for c in (1, 2)] for r in (1, 2, 3)]
     assert formats == [["#,##0", "#,##0.0"], ["#,##0.##", "#,##0.0"], ["#,##0", "General"]]
+
+
+def test_an_exported_column_is_as_wide_as_its_widest_value_up_to_a_limit():
+    # Unit names and submission numbers were cut at 10 units in the lineage export.
+    columns = [Column("unit_name", "单位名称"), Column("submission_id", "提交编号", "code"), Column("n", "行号", "int")]
+    rows = [
+        {"unit_name": "广州市天河区市场监督管理局", "submission_id": "S2024-440000-20261203T035221Z-a119f9", "n": 3}
+    ]
+    rows.append({"unit_name": "很长" * 30, "submission_id": None, "n": 4})
+    sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook(columns, rows))).active
+    assert [sheet.column_dimensions[letter].width for letter in "ABC"] == [40, 38, 10]
