@@ -429,7 +429,11 @@ def build_heatmap(
         height=max(360, 22 * len(rows) + 160),
         margin={"l": 130, "r": 10, "t": 40, "b": 160},
         font_family=FONT,
-        title={"text": f"{title}（每列由该列最小值到最大值着色，颜色越深数值越大）", "x": 0.01},
+        # With one row there is nothing to compare down a column: no colour key.
+        title={
+            "text": f"{title}（每列由该列最小值到最大值着色，颜色越深数值越大）" if len(rows) > 1 else title,
+            "x": 0.01,
+        },
         yaxis={"autorange": "reversed"},
         xaxis={"tickangle": -30},
     )

@@ -139,6 +139,10 @@ def test_a_heatmap_column_runs_its_colours_from_its_smallest_value_to_its_larges
     shades = [list(row) for row in figure.data[0].z]
     assert [row[0] for row in shades] == [0.0, 1.0, pytest.approx((96.0 - 94.81) / (98.08 - 94.81))]
     assert [row[1] for row in shades] == [0.5, 0.5, None]  # one value for all: the middle shade, a blank stays blank
+    assert figure.layout.title.text == "各省计算指标（每列由该列最小值到最大值着色，颜色越深数值越大）"
+    # A province's own heatmap has one row: nothing to compare down a column, so no colour key.
+    one = build_heatmap(["广东省"], ["完成率", "个数"], [[94.81, 5.0]], "广东省计算指标", units=["%", "个"])
+    assert one.layout.title.text == "广东省计算指标"
 
 
 def test_a_line_chart_s_unit_is_read_in_its_title_and_hover_not_on_a_turned_axis():
