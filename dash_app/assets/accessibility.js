@@ -69,15 +69,18 @@
 
   /* A grid first drawn without rows (they come by callback) has AG Grid write its 没有数据 overlay into the notice
      it keeps for screen readers, and it stays there once the rows are shown: a reader heard 没有数据 over 47 rows.
-     Once a grid has rows, that text (the grid block's data-empty) is taken out of its notice. */
+     Once a grid has rows, that text (the grid block's data-empty) is taken out of its notice; while it has none, the
+     notice is that text alone (AG Grid added "。. 第 0 页，共 0 页" to it). */
   function clearStaleEmptyNotice() {
     document.querySelectorAll(".grid-block[data-empty] .ag-aria-description-container").forEach(function (notice) {
       var empty = notice.closest(".grid-block").getAttribute("data-empty");
       var text = notice.textContent;
-      if (text.indexOf(empty) !== 0 || !notice.closest(".grid-block").querySelector(".ag-center-cols-container .ag-row")) {
-        return;
+      if (text.indexOf(empty) !== 0) { return; }
+      if (notice.closest(".grid-block").querySelector(".ag-center-cols-container .ag-row")) {
+        notice.textContent = text.slice(empty.length).replace(/^[.。]\s*/, "");
+      } else if (text !== empty) {
+        notice.textContent = empty;
       }
-      notice.textContent = text.slice(empty.length).replace(/^[.。]\s*/, "");
     });
   }
 

@@ -459,8 +459,13 @@ def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(b
     notice = f"#{ids.EVALUATION_RESULTS_GRID} .ag-aria-description-container"
     page.wait_for_function("sel => !document.querySelector(sel).textContent.includes('没有数据')", arg=notice)
     assert page.text_content(notice).startswith("第 1 页")
-    # The items grid, with no archive chosen, still says it.
-    assert "没有数据" in page.text_content(f"#{ids.EVALUATION_ITEMS_GRID} .ag-aria-description-container")
+    # The items grid, with no archive chosen, still says it, and only it (not "。. 第 0 页，共 0 页" after it).
+    empty = f"#{ids.EVALUATION_ITEMS_GRID} .ag-aria-description-container"
+    page.wait_for_function(
+        "sel => { const n = document.querySelector(sel); return n.textContent === n.closest('.grid-block').dataset.empty; }",
+        arg=empty,
+    )
+    assert "没有数据" in page.text_content(empty)
 
 
 def test_the_radar_s_labels_do_not_overlap(browsing, site):
