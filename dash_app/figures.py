@@ -355,10 +355,15 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, 
         return empty_figure("该指标暂无数值。")
     figure = go.Figure()
     for name, points in series.items():
+        # A series of one or two values is a dot or a short line: each value written beside it, or it cannot be read.
+        few = sum(y is not None for _, y in points) <= 2
         figure.add_scatter(
             x=[x for x, _ in points],
             y=[y for _, y in points],
-            mode="lines+markers",
+            mode="lines+markers+text" if few else "lines+markers",
+            text=[None if y is None else f"{y:,.{_decimals_needed(float(y))}f}" for _, y in points] if few else None,
+            textposition="top center",
+            marker={"size": 9 if few else 6},
             name=name,
             hovertemplate="%{x}年 " + name + "：%{y:,}" + (f" {unit}" if unit else "") + "<extra></extra>",
         )
@@ -370,6 +375,7 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, 
         xaxis={"dtick": 1, "tickformat": "d", "ticksuffix": "年"},
         yaxis={"tickformat": ","},  # the unit is in the caller's title and the hover: a rotated 个 reads as ←
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+        showlegend=True,  # a single series is named too (plotly leaves a lone trace without its legend)
     )
     return figure
 

@@ -152,6 +152,20 @@ def test_a_line_chart_s_unit_is_read_in_its_title_and_hover_not_on_a_turned_axis
     assert figure.data[0].hovertemplate.endswith(" 个<extra></extra>")
 
 
+def test_a_series_of_one_value_is_named_and_its_value_written_beside_its_dot():
+    # JC01 had one value: a lone dot without legend or figure on an axis from 2023年 to 2024年.
+    figure = build_lines({"全国": [(2024, 62.14)]}, "综合档案馆馆藏档案数字化率（%）", unit="%")
+    (dot,) = figure.data
+    assert (dot.mode, list(dot.text), dot.name, figure.layout.showlegend) == (
+        "lines+markers+text",
+        ["62.14"],
+        "全国",
+        True,
+    )
+    many = build_lines({"全国": [(2021, 1), (2022, 2), (2023, 3)]}, "个数", unit="个").data[0]
+    assert many.mode == "lines+markers" and many.text is None
+
+
 def contrast_ratio(first: str, second: str) -> float:
     """WCAG 2.1's contrast ratio of two #rrggbb colours."""
 
