@@ -332,16 +332,8 @@ def check_account_may_act(con: duckdb.DuckDBPyConnection, by: str, finding_id: s
     if account is None:
         return
     account_role, province_code, is_active = Role(account[0]), account[1], account[2]
-    finding = con.execute(
-        "SELECT organiser, province_code FROM finding_units WHERE finding_id = ?", [finding_id]
-    ).fetchone()
-    allowed = (
-        account_lifecycle_roles(
-            account_role, province_code, {"organiser": finding[0], "province_code": finding[1]} if finding else {}
-        )
-        if is_active and finding
-        else ()
-    )
+    finding = fetch_named(con, "SELECT organiser, province_code FROM finding_units WHERE finding_id = ?", [finding_id])
+    allowed = account_lifecycle_roles(account_role, province_code, finding[0]) if is_active and finding else ()
     if role in allowed:
         return
     who = f"平台用户 {by}（{account_role.label}{'，已停用' if not is_active else ''}）"

@@ -193,19 +193,41 @@ ORDER BY s.submitted_at DESC, s.submission_id
 """
 
 
-# Figures whose lineage can be shown, as SQL over mart_holder_returns: an allow-list, never text from a request.
-# Each is (the row's contribution, the rows that count); a holder's contribution sums to the figure of
-# query_summary / query_coverage_total for the same scope.
-LINEAGE_FIGURES: dict[str, tuple[str, str]] = {
-    **{name: (name, "TRUE") for name in SUM_FIGURES},
-    "holdings": ("vol_total + item_total", "TRUE"),
-    "comprehensive_holdings": ("vol_total + item_total", "basis = 'comprehensive'"),
-    "units_reported": ("1", "is_registered"),  # located by the register: query_figure_lineage
-    "units_unregistered": ("1", "NOT is_registered"),
-    # Counted over the current registers' rows (query_figure_lineage reads them from mart_coverage).
-    "units_expected": ("1", "TRUE"),
+def _return_rows(contribution: str, condition: str) -> str:
+    """The rows of the current returns that count towards a figure, each with its contribution."""
+    holder = "submission_id, sheet_name, excel_row, uscc, unit_name, province_code, central_channel, division_code"
+    return (
+        f"SELECT {holder}, {contribution} AS value FROM mart_holder_returns "  # noqa: S608 - LINEAGE_FIGURES' own
+        f"WHERE round_id = ? AND {condition} AND {{where}}"
+    )
+
+
+# Figures whose lineage can be shown: an allow-list, never text from a request. Each is the SQL of the rows that count
+# (each with its submission, sheet, Excel row, holder and contribution; `{where}` the division's filter), whose values
+# sum to the figure of query_summary / query_coverage_total for the same scope.
+LINEAGE_FIGURES: dict[str, str] = {
+    **{name: _return_rows(name, "TRUE") for name in SUM_FIGURES},
+    "holdings": _return_rows("vol_total + item_total", "TRUE"),
+    "comprehensive_holdings": _return_rows("vol_total + item_total", "basis = 'comprehensive'"),
+    "units_unregistered": _return_rows("1", "NOT is_registered"),
+    # Counted as coverage counts it: the registered holders the register places in the division that reported in
+    # their province's (or channel's) returns, each with its return's row (a holder a return places in another
+    # county counts where the register places it).
+    "units_reported": """
+        SELECT r.submission_id, r.sheet_name, r.excel_row, c.uscc, c.unit_name, c.province_code, c.central_channel,
+               c.division_code, 1 AS value
+        FROM (SELECT * FROM mart_coverage WHERE round_id = ? AND has_reported AND {where}) AS c
+        JOIN submissions AS g ON g.submission_id = c.register_submission_id
+        JOIN stg_census_returns AS r ON r.round_id = c.round_id AND r.uscc = c.uscc
+            AND r.province_code IS NOT DISTINCT FROM g.province_code
+            AND r.central_channel IS NOT DISTINCT FROM c.central_channel""",
+    # The current registers' rows, not the returns'.
+    "units_expected": """
+        SELECT register_submission_id AS submission_id, register_sheet_name AS sheet_name,
+               register_excel_row AS excel_row, uscc, unit_name, province_code, central_channel, division_code,
+               1 AS value
+        FROM mart_coverage WHERE round_id = ? AND {where}""",
 }
-EXPECTED_FIGURE, REPORTED_FIGURE = "units_expected", "units_reported"
 
 
 def query_figure_lineage(
@@ -214,60 +236,16 @@ def query_figure_lineage(
     """The rows of the current accepted returns (for 应报普查对象, registers) that sum to a figure of a division (or
     the nation): each with its submission, file, sheet, Excel row, holder and its contribution. Grain: one row per
     holder row that counts."""
-    contribution, condition = LINEAGE_FIGURES[figure]
     where, params = division_filter(division_code)
-    if figure == REPORTED_FIGURE:
-        # Counted as coverage counts it: registered holders located in the division (by the register) that reported
-        # in their province's (or channel's) returns, each with its return's row; a holder a return places in
-        # another county counts where the register places it.
-        return fetch_named(
-            con,
-            f"""
-            WITH counted AS (
-                SELECT r.submission_id, r.sheet_name, r.excel_row, c.uscc, c.unit_name, c.province_code,
-                       c.central_channel, c.division_code, 1 AS value
-                FROM (SELECT * FROM mart_coverage WHERE round_id = ? AND has_reported AND {where}) AS c
-                JOIN submissions AS g ON g.submission_id = c.register_submission_id
-                JOIN stg_census_returns AS r ON r.round_id = c.round_id AND r.uscc = c.uscc
-                    AND r.province_code IS NOT DISTINCT FROM g.province_code
-                    AND r.central_channel IS NOT DISTINCT FROM c.central_channel
-            )
-            SELECT r.*, s.file_name, s.submitted_at, s.submitted_by
-            FROM counted AS r JOIN submissions AS s USING (submission_id)
-            ORDER BY r.province_code, r.submission_id, r.excel_row
-            """,  # noqa: S608 - where comes from division_filter
-            [round_id, *params],
-        )
-    if figure == EXPECTED_FIGURE:  # the register's rows, not the returns'
-        return fetch_named(
-            con,
-            f"""
-            WITH counted AS (
-                SELECT register_submission_id AS submission_id, register_sheet_name AS sheet_name,
-                       register_excel_row AS excel_row, uscc, unit_name, province_code, central_channel,
-                       division_code, 1 AS value
-                FROM mart_coverage
-                WHERE round_id = ? AND {where}
-            )
-            SELECT r.*, s.file_name, s.submitted_at, s.submitted_by
-            FROM counted AS r JOIN submissions AS s USING (submission_id)
-            ORDER BY r.province_code, r.submission_id, r.excel_row
-            """,  # noqa: S608 - where comes from division_filter
-            [round_id, *params],
-        )
+    counted = LINEAGE_FIGURES[figure].format(where=where)
     return fetch_named(
         con,
         f"""
-        WITH counted AS (
-            SELECT submission_id, sheet_name, excel_row, uscc, unit_name, province_code, central_channel,
-                   division_code, {contribution} AS value
-            FROM mart_holder_returns
-            WHERE round_id = ? AND {condition} AND {where}
-        )
+        WITH counted AS ({counted})
         SELECT r.*, s.file_name, s.submitted_at, s.submitted_by
         FROM counted AS r JOIN submissions AS s USING (submission_id)
         ORDER BY r.province_code, r.submission_id, r.excel_row
-        """,  # noqa: S608 - contribution, condition and where come from allow-lists
+        """,  # noqa: S608 - the figure's SQL and where come from allow-lists
         [round_id, *params],
     )
 
