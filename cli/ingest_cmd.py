@@ -31,6 +31,7 @@ from flows.ingest import (
 )
 from flows.package import read_sheets
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
+from flows.scopes import drop_phrase
 from flows.worker import ReaderWorker
 
 T = TypeVar("T")
@@ -121,8 +122,8 @@ def _describe_shrink(shrink: dict[str, Any] | None, status: str) -> list[str]:
         return []
     current = shrink["current"]
     line = (
-        f"与本范围现行报表（文件「{current['file_name']}」，编号 {current['submission_id']}，{shrink['current_holders']} 个"
-        f"普查对象）相比，减少 {shrink['dropped']} 个（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%）"
+        f"与本范围现行报表（文件「{current['file_name']}」，编号 {current['submission_id']}，{shrink['current_holders']:,} 个"
+        f"普查对象）相比，" + drop_phrase(shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"])
     )
     if not shrink["exceeds_limit"]:
         return [line + "。"]

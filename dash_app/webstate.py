@@ -228,8 +228,9 @@ class AuditOutbox:
     def _flush_or_retry(self) -> None:
         try:
             self.flush()
-        except (CensusError, duckdb.Error, OSError) as error:
-            # The writer lock stayed busy (a long load) or the warehouse cannot be opened (being restored, damaged):
+        except (CensusError, duckdb.Error, sqlite3.Error, OSError) as error:
+            # The writer lock stayed busy (a long load), the warehouse cannot be opened (being restored, damaged) or
+            # the web state's file cannot (a full disk):
             # the events stay in the outbox, durable; try again later, less and less often.
             self._retry_delay_s = min(self._retry_delay_s * 2, MAX_RETRY_DELAY_S)
             message = error.describe() if isinstance(error, CensusError) else str(error)

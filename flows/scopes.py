@@ -74,6 +74,11 @@ def read_scope_facts(store: WarehouseStore, book: WorkbookForm, scope: Scope, us
         return fetch_scope_facts(con, book, scope, usccs)
 
 
+def drop_phrase(dropped: int, dropped_pct: float, limit_pct: float) -> str:
+    """减少 N 个（x%，允许 y%）: how many holders a return leaves out, against the limit."""
+    return f"减少 {dropped:,} 个（{dropped_pct:.2f}%，允许 {limit_pct:g}%）"
+
+
 @dataclass(frozen=True)
 class Shrinkage:
     """Holders of the scope's current return that a new return leaves out, against the limit."""
@@ -103,8 +108,8 @@ class Shrinkage:
     def describe(self) -> str:
         """One paragraph for the uploader."""
         return (
-            f"与{self.current.describe()}相比，本表少了 {len(self.dropped)} 个普查对象（原有 {self.current_count} 个，"
-            f"减少 {self.dropped_pct:.2f}%，超过允许的 {self.limit_pct:g}%）。"
+            f"与{self.current.describe()}（{self.current_count:,} 个普查对象）相比，本表"
+            f"{drop_phrase(len(self.dropped), self.dropped_pct, self.limit_pct)}，超过允许的比例。"
         )
 
     def to_json(self) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, fo
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.uploads import UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged
+from flows.scopes import drop_phrase
 
 PATH = "/upload"
 NAME = "上传报表"
@@ -120,9 +121,8 @@ def report_label(result: dict[str, Any]) -> str:
 
 def describe_shrink(shrink: dict[str, Any], status: str) -> str:
     """How many holders of the scope's current return the upload leaves out, and what became of them."""
-    said = (
-        f"本范围现行报表有 {format_count(shrink['current_holders'])} 个普查对象，本表减少 "
-        f"{format_count(shrink['dropped'])} 个（{shrink['dropped_pct']:.2f}%，允许 {shrink['limit_pct']:g}%）"
+    said = f"本范围现行报表有 {format_count(shrink['current_holders'])} 个普查对象，本表" + drop_phrase(
+        shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"]
     )
     if status == "accepted":
         return f"{said}，已装载：以下普查对象不再计入本范围的普查数据："

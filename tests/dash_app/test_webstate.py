@@ -94,6 +94,20 @@ def test_a_flush_that_cannot_open_the_warehouse_keeps_the_events_and_tries_again
     assert [e.actor for e in outbox.pending()] == ["mallory"]
 
 
+def test_a_flush_that_cannot_open_the_web_state_tries_again_later(tmp_path, caplog):
+    store = EmbeddedWarehouse(tmp_path / "w.duckdb")
+    store.current_version()
+    outbox = AuditOutbox(WebState(tmp_path / "web"), store, delay_s=0.05)
+    outbox.add(new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=WEB))
+    outbox.state.path.unlink()
+    outbox.state.path.mkdir()  # the state file cannot be opened (SQLite raises its own error, not an OSError)
+    deadline = time.monotonic() + 10
+    while "audit events wait in the outbox" not in caplog.text and time.monotonic() < deadline:
+        time.sleep(0.05)
+    outbox.close()
+    assert "audit events wait in the outbox" in caplog.text
+
+
 EXIT_DURING_A_FLUSH = """
 import sys
 import threading
