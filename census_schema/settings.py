@@ -123,11 +123,12 @@ def env_number(
     *,
     whole: bool = True,
     zero: bool = False,
+    maximum: float = math.inf,
     default_note: str | None = None,
 ) -> float:
-    """A positive number (whole unless `whole` is False; 0 too when `zero`) from the environment variable `name`, or
-    `default` when it is unset or empty; a UsageError naming the variable when it is anything else (its hint gives
-    `default_note`, else the default)."""
+    """A positive number (whole unless `whole` is False; 0 too when `zero`; at most `maximum`) from the environment
+    variable `name`, or `default` when it is unset or empty; a UsageError naming the variable when it is anything
+    else (its hint gives `default_note`, else the default)."""
     text = (env.get(name) or "").strip()
     if not text:
         return default
@@ -140,6 +141,11 @@ def env_number(
         raise UsageError(
             f"环境变量 {name} 的值「{text}」不是{kind}。",
             hint=f"请改为{kind}，或不设置此变量（{default_note or f'默认 {default:g}'}）。",
+        )
+    if value > maximum:
+        raise UsageError(
+            f"环境变量 {name} 的值「{text}」超过允许的最大值 {maximum:g}。",
+            hint=f"请改为不超过 {maximum:g} 的数，或不设置此变量（{default_note or f'默认 {default:g}'}）。",
         )
     return int(value) if whole else value
 

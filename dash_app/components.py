@@ -74,6 +74,15 @@ def card(
     )
 
 
+def ratio_detail(numerator: tuple[str, str], denominator: tuple[str, str]) -> list[Any]:
+    """A rate's detail line, 已数字化卷件 / 综合档案馆馆藏: each part (label, /lineage address) leads to its rows."""
+    first, second = (
+        dcc.Link(label, href=href, className="card-source", title=f"{label}来自哪些报表、哪些行")
+        for label, href in (numerator, denominator)
+    )
+    return [first, " / ", second]
+
+
 def graph(graph_id: str, *, config: dict[str, Any] | None = None, **props: Any) -> dcc.Loading:
     """A plotly graph with the app's configuration (Chinese locale, no cloud buttons) and a loading indicator."""
     return dcc.Loading(

@@ -15,11 +15,16 @@ from warehouse.migrations import apply_migrations
 # DuckDB's worker threads per database; unset: one per core. Processes sharing few cores (several web or Prefect
 # worker processes, the test suite's workers) spend less CPU on their small queries with one each.
 THREADS_ENV = "ARCHIVE_CENSUS_DUCKDB_THREADS"
+# More is never faster on one machine, and every database a process opens starts its own (100,000 exhausted the
+# machine's thread limit: every other process then failed to start).
+MAX_THREADS = 256
 
 
 def duckdb_settings() -> dict[str, str | int | float | list[str]]:
     """The DuckDB configuration every connection of this process opens with (read from the environment)."""
-    threads = int(env_number(os.environ, THREADS_ENV, 0, default_note="每个数据库的线程数，默认按 CPU 核数"))
+    threads = int(
+        env_number(os.environ, THREADS_ENV, 0, maximum=MAX_THREADS, default_note="每个数据库的线程数，默认按 CPU 核数")
+    )
     return {"threads": threads} if threads else {}
 
 

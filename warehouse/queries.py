@@ -7,7 +7,13 @@ from typing import Any
 import duckdb
 
 from census_schema.audit import AuditKind
-from census_schema.census_form import CENSUS_FORM, ROUND_ID, SUMMARY_SUM_FIELDS, SUMMARY_UNIT_FIGURES
+from census_schema.census_form import (
+    CENSUS_FORM,
+    RED_USE_FIELDS,
+    ROUND_ID,
+    SUMMARY_SUM_FIELDS,
+    SUMMARY_UNIT_FIGURES,
+)
 from census_schema.divisions import load_divisions, require_census_province
 from census_schema.fields import FieldType
 from census_schema.scopes import (
@@ -193,23 +199,35 @@ ORDER BY s.submitted_at DESC, s.submission_id
 """
 
 
-def _return_rows(contribution: str, condition: str) -> str:
-    """The rows of the current returns that count towards a figure, each with its contribution."""
+def _return_rows(contribution: str, condition: str = "TRUE", mart: str = "mart_holder_returns") -> str:
+    """The rows of the current returns (of their main sheet, or of their red-archive inventory) that count towards a
+    figure, each with its contribution."""
     holder = "submission_id, sheet_name, excel_row, uscc, unit_name, province_code, central_channel, division_code"
     return (
-        f"SELECT {holder}, {contribution} AS value FROM mart_holder_returns "  # noqa: S608 - LINEAGE_FIGURES' own
+        f"SELECT {holder}, {contribution} AS value FROM {mart} "  # noqa: S608 - LINEAGE_FIGURES' own
         f"WHERE round_id = ? AND {condition} AND {{where}}"
     )
+
+
+# The red-archive inventory's figures (红色档案资源摸底, its own sheet): the holders that filled it in, their red
+# archives (volumes and items) and the parts the overview shows.
+RED_FIGURES: dict[str, str] = {
+    "red_holders": "1",
+    "red_total": "red_vol + red_item",
+    **{name: name for name in ("red_digitized", *RED_USE_FIELDS)},
+}
 
 
 # Figures whose lineage can be shown: an allow-list, never text from a request. Each is the SQL of the rows that count
 # (each with its submission, sheet, Excel row, holder and contribution; `{where}` the division's filter), whose values
 # sum to the figure of query_summary / query_coverage_total for the same scope.
 LINEAGE_FIGURES: dict[str, str] = {
-    **{name: _return_rows(name, "TRUE") for name in SUM_FIGURES},
-    "holdings": _return_rows("vol_total + item_total", "TRUE"),
+    **{name: _return_rows(name) for name in SUM_FIGURES},
+    "holdings": _return_rows("vol_total + item_total"),
     "comprehensive_holdings": _return_rows("vol_total + item_total", "basis = 'comprehensive'"),
+    "comprehensive_digitized": _return_rows("digitized_vol + digitized_item", "basis = 'comprehensive'"),
     "units_unregistered": _return_rows("1", "NOT is_registered"),
+    **{name: _return_rows(contribution, mart="mart_red_archives") for name, contribution in RED_FIGURES.items()},
     # Counted as coverage counts it: the registered holders the register places in the division that reported in
     # their province's (or channel's) returns, each with its return's row (a holder a return places in another
     # county counts where the register places it).

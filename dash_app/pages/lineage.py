@@ -10,16 +10,18 @@ from urllib.parse import parse_qs, quote
 from dash import Dash, Input, Output, dcc, html
 from werkzeug.exceptions import HTTPException
 
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM, ROUND_ID
+from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, RED_TOTAL_PARTS, REGISTER_FORM, ROUND_ID
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, scope_division
 from dash_app.context import AppContext
 from dash_app.formatting import area_name, format_number, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from warehouse.breakdowns import query_red_archives
 from warehouse.queries import (
     DECIMAL_FIGURES,
     LINEAGE_FIGURES,
+    RED_FIGURES,
     query_coverage_total,
     query_figure_lineage,
     query_summary,
@@ -33,6 +35,22 @@ UNIT_LABELS = {
     "units_expected": ("应报普查对象（普查对象名录）", "个"),
     "units_reported": ("已报普查对象（名录内）", "个"),
     "units_unregistered": ("名录外报送单位", "个"),
+    "holdings": ("馆（室）藏（以卷 + 以件为保管单位）", "卷件"),
+    "comprehensive_holdings": ("综合档案馆馆藏（以卷 + 以件为保管单位）", "卷件"),
+    "comprehensive_digitized": ("综合档案馆已数字化档案（卷 + 件）", "卷件"),
+    "red_holders": ("红色档案资源摸底单位", "个"),
+    "red_total": ("红色档案（卷 + 件）", "卷件"),
+}
+# The template columns each figure adds up (a field's own column when not listed).
+FIGURE_COLUMNS = {
+    "holdings": ("vol_total", "item_total"),
+    "comprehensive_holdings": ("vol_total", "item_total"),
+    "comprehensive_digitized": ("digitized_vol", "digitized_item"),
+    "units_expected": ("uscc",),
+    "units_reported": ("uscc",),
+    "units_unregistered": ("uscc",),
+    "red_holders": ("uscc",),
+    "red_total": RED_TOTAL_PARTS,
 }
 
 
@@ -40,10 +58,14 @@ def figure_label(figure: str) -> tuple[str, str]:
     """A figure's Chinese name and unit, from the census form's own labels."""
     if figure in UNIT_LABELS:
         return UNIT_LABELS[figure]
-    if figure == "holdings":
-        return "馆（室）藏（以卷 + 以件为保管单位）", "卷件"
-    if figure == "comprehensive_holdings":
-        return "综合档案馆馆藏（以卷 + 以件为保管单位）", "卷件"
+    if (
+        figure in RED_FIGURES
+    ):  # the red-archive sheet's 已数字化（卷件）: 红色档案已数字化; 开发利用：举办展览: 利用红色档案举办展览
+        field = RED_ARCHIVES_FORM.field(figure)
+        name = field.label.split("（")[0]
+        return (
+            f"利用红色档案{name.removeprefix('开发利用：')}" if "：" in name else f"红色档案{name}"
+        ), field.unit or ""
     field = CENSUS_FORM.field(figure)
     # 其中：革命历史档案 is a part of a column to the form's reader; alone in a sentence it is 革命历史档案.
     return field.label.split("（")[0].removeprefix("其中："), field.unit or ""
@@ -51,16 +73,9 @@ def figure_label(figure: str) -> tuple[str, str]:
 
 def template_cells(figure: str, excel_row: int) -> str:
     """Where the figure sits in the uploader's workbook (the template's column order): K12, or K12 + P12."""
-    holdings = ("vol_total", "item_total")
-    names = {
-        "holdings": holdings,
-        "comprehensive_holdings": holdings,
-        "units_expected": ("uscc",),
-        "units_reported": ("uscc",),
-        "units_unregistered": ("uscc",),
-    }
-    form = REGISTER_FORM if figure == "units_expected" else CENSUS_FORM  # a register's row, or a return's
-    columns = [i for i, f in enumerate(form.fields) if f.name in names.get(figure, (figure,))]
+    # A register's row, a return's red-archive inventory row, or a return's main sheet row.
+    form = REGISTER_FORM if figure == "units_expected" else RED_ARCHIVES_FORM if figure in RED_FIGURES else CENSUS_FORM
+    columns = [i for i, f in enumerate(form.fields) if f.name in FIGURE_COLUMNS.get(figure, (figure,))]
     return " + ".join(f"{_letter(i)}{excel_row}" for i in columns)
 
 
@@ -135,13 +150,19 @@ def figure_total(context: AppContext, viewer: Viewer, search: str | None) -> dic
     figure, division = request_from_search(viewer, search)
     if figure.startswith("units_"):
         value: float | None = float(context.reader.cached(query_coverage_total, division)[figure])
+    elif figure in RED_FIGURES:  # as the overview's red-archive panel shows it
+        value = float(context.reader.cached(query_red_archives, division)[figure.replace("red_holders", "holders")])
     elif division is None or division.endswith("0000"):
         summary = context.reader.cached(query_summary, ROUND_ID, division)
         figures = summary["national"] if division is None else summary["provinces"][0]
-        if figure == "comprehensive_holdings":
+        if figure.startswith("comprehensive_"):
             figures = figures["bases"]["comprehensive"]
-        holdings = figure in ("holdings", "comprehensive_holdings")
-        value = float(figures["vol_total"] + figures["item_total"]) if holdings else float(figures[figure])
+        if figure in ("holdings", "comprehensive_holdings"):
+            value = float(figures["vol_total"] + figures["item_total"])
+        elif figure == "comprehensive_digitized":
+            value = float(figures["digitized_vol"] + figures["digitized_item"])
+        else:
+            value = float(figures[figure])
     else:
         value = sum(float(r["value"] or 0) for r in load_rows(context, viewer, search))
     # 合计 stands in the first column of both grids (a return's province, a row's holder).

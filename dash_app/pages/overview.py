@@ -21,6 +21,7 @@ from dash_app.components import (
     page_url,
     query_string,
     query_value,
+    ratio_detail,
 )
 from dash_app.context import AppContext
 from dash_app.figures import (
@@ -242,7 +243,14 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
             detail=f"卷 {format_count(archives['vol_total'])}，件 {format_count(archives['item_total'])}",
             source=lineage_href("comprehensive_holdings", division),
         ),
-        card("综合档案馆数字化率", format_pct(digitized), detail="已数字化卷件 / 综合档案馆馆藏"),
+        card(
+            "综合档案馆数字化率",
+            format_pct(digitized),
+            detail=ratio_detail(
+                ("已数字化卷件", lineage_href("comprehensive_digitized", division)),
+                ("综合档案馆馆藏", lineage_href("comprehensive_holdings", division)),
+            ),
+        ),
         card(
             "革命历史档案",
             format_count(figures["red_archives"]),
@@ -260,22 +268,41 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
     ]
 
 
-def build_red_panel(red: dict[str, Any]) -> list[Any]:
-    """The red-archive inventory: totals, digitised share, uses, and the condition classes."""
+def build_red_panel(red: dict[str, Any], division: str | None = None) -> list[Any]:
+    """The red-archive inventory: totals, digitised share, uses, and the condition classes; each count links to
+    the rows of the returns' 红色档案资源摸底 sheets it comes from."""
     return [
         html.Div(
             [
-                card("摸底单位", format_count(red["holders"]), unit="个"),
+                card(
+                    "摸底单位",
+                    format_count(red["holders"]),
+                    unit="个",
+                    source=lineage_href("red_holders", division),
+                ),
                 card(
                     "红色档案",
                     format_count(red["red_total"]),
                     unit="卷件",
                     detail=f"卷 {format_count(red['red_vol'])}，件 {format_count(red['red_item'])}",
+                    source=lineage_href("red_total", division),
                 ),
-                card("已数字化", format_pct(red["digitized_pct"]), detail="已数字化卷件 / 红色档案"),
-                card("举办展览", format_count(red["red_exhibitions"]), unit="个"),
-                card("编研出版", format_count(red["red_publications"]), unit="种"),
-                card("研究成果", format_count(red["red_research"]), unit="项"),
+                card(
+                    "已数字化",
+                    format_pct(red["digitized_pct"]),
+                    detail=ratio_detail(
+                        ("已数字化卷件", lineage_href("red_digitized", division)),
+                        ("红色档案", lineage_href("red_total", division)),
+                    ),
+                ),
+                *(
+                    card(label, format_count(red[figure]), unit=unit, source=lineage_href(figure, division))
+                    for label, figure, unit in (
+                        ("举办展览", "red_exhibitions", "个"),
+                        ("编研出版", "red_publications", "种"),
+                        ("研究成果", "red_research", "项"),
+                    )
+                ),
             ],
             className="cards",
         ),
@@ -401,7 +428,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     @app.callback(Output(ids.OVERVIEW_RED, "children"), Input(ids.OVERVIEW_METRIC, "value"), Input(ids.URL, "search"))
     def show_red(_metric: str, search: str | None) -> list[Any]:
         province = province_from_search(current_viewer(), search)
-        return build_red_panel(context.reader.cached(query_red_archives, province))
+        return build_red_panel(context.reader.cached(query_red_archives, province), province)
 
     @app.callback(Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"))
     def show_reminders(_metric: str) -> html.Div:

@@ -1113,6 +1113,9 @@ def test_the_coverage_hint_names_the_central_row_only_where_there_is_one(app):
 def test_a_lineage_sentence_names_a_part_of_a_column_without_its_form_prefix():
     assert CENSUS_FORM.field("red_archives").label.startswith("其中：")
     assert figure_label("red_archives") == ("革命历史档案", "卷件")
+    # The red-archive sheet's own columns, said of red archives (their sheet's title is not in the sentence).
+    assert figure_label("red_digitized") == ("红色档案已数字化", "卷件")
+    assert figure_label("red_exhibitions") == ("利用红色档案举办展览", "个")
 
 
 def test_reminders_made_before_today_say_they_are_old():

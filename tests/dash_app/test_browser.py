@@ -297,6 +297,16 @@ def test_a_card_leads_to_the_lineage_of_its_figure(browsing):
     page.wait_for_url("**/lineage?figure=holdings&division=440000")
     summary = page.wait_for_selector(f"#{ids.LINEAGE_SUMMARY}").inner_text()
     assert summary.startswith("广东省馆（室）藏")
+    # The red-archive inventory's cards too: their rows are the returns' 红色档案资源摸底 sheets'.
+    page.go_back()
+    holders = page.locator(f"#{ids.OVERVIEW_RED} .card", has_text="摸底单位").locator(".card-value").inner_text()
+    red = page.locator(f"#{ids.OVERVIEW_RED} .card", has_text="红色档案").first
+    red.locator(".card-source").click()
+    page.wait_for_url("**/lineage?figure=red_total&division=440000")
+    summary = page.wait_for_selector(f"#{ids.LINEAGE_SUMMARY}").inner_text()
+    assert summary.startswith("广东省红色档案（卷 + 件）")
+    wait_for_grid(page, ids.LINEAGE_ROWS_GRID, rows=True)
+    assert page.locator(f"#{ids.LINEAGE_ROWS_GRID}-count").inner_text() == f"共 {holders.removesuffix(' 个')} 条"
 
 
 # --- exports -------------------------------------------------------------------------------------------------------

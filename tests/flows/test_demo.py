@@ -7,9 +7,12 @@ import json
 import duckdb
 import pytest
 
+from census_schema.census_form import RED_SHEET
 from cli.main import main
 from synthetic.supervision import DEMO_TODAY
 from tests.conftest import DEMO_PROVINCES
+from warehouse.breakdowns import query_red_archives
+from warehouse.queries import RED_FIGURES, query_figure_lineage, query_summary
 
 pytestmark = pytest.mark.slow
 
@@ -77,6 +80,22 @@ def test_the_demo_s_registers_give_annual_statistics_and_a_few_holders_differ_fr
         ).fetchone()
     assert 0.4 * rows < given < 0.8 * rows
     assert 0 < warned < 0.05 * given
+
+
+def test_the_red_archive_figures_and_the_digitised_holdings_trace_to_the_rows_they_sum(demo_run):
+    # The overview's 红色档案资源摸底 cards and the numerator of 综合档案馆数字化率 had no 来源.
+    province = DEMO_PROVINCES[0]
+    with duckdb.connect(str(demo_run.db_path), read_only=True) as con:
+        for division in (None, province):
+            red = query_red_archives(con, division)
+            for figure in RED_FIGURES:
+                rows = query_figure_lineage(con, figure, division)
+                assert {r["sheet_name"] for r in rows} == {RED_SHEET}, figure
+                assert sum(r["value"] for r in rows) == red[figure.replace("red_holders", "holders")] > 0, figure
+            summary = query_summary(con, province_code=division)
+            archives = (summary["national"] if division is None else summary["provinces"][0])["bases"]["comprehensive"]
+            rows = query_figure_lineage(con, "comprehensive_digitized", division)
+            assert sum(r["value"] for r in rows) == archives["digitized_vol"] + archives["digitized_item"] > 0
 
 
 def test_demo_refuses_to_overwrite_an_existing_warehouse(tmp_path, capsys):

@@ -8,7 +8,7 @@ import pytest
 from cli.main import main
 from tests.cli.test_light_commands import empty_warehouse
 from warehouse.backends import EmbeddedWarehouse
-from warehouse.connection import THREADS_ENV
+from warehouse.connection import MAX_THREADS, THREADS_ENV
 from warehouse.loads import one_thread
 
 THREADS = "SELECT current_setting('threads')"
@@ -29,6 +29,16 @@ def test_a_value_that_is_not_a_positive_integer_is_refused_naming_the_variable(t
     assert main(["summary", "--json", "--db", db]) == 2
     err = capsys.readouterr().err
     assert THREADS_ENV in err and f"「{value}」不是正整数" in err and "Traceback" not in err
+
+
+def test_more_threads_than_any_machine_uses_are_refused_before_duckdb_starts_them(tmp_path, monkeypatch, capsys):
+    db = empty_warehouse(tmp_path / "w.duckdb")
+    monkeypatch.setenv(THREADS_ENV, "100000")  # DuckDB would start them all, for every database the process opens
+    assert main(["summary", "--json", "--db", db]) == 2
+    err = capsys.readouterr().err
+    assert f"{THREADS_ENV} 的值「100000」超过允许的最大值 {MAX_THREADS}" in err and "Traceback" not in err
+    monkeypatch.setenv(THREADS_ENV, str(MAX_THREADS))
+    assert main(["summary", "--json", "--db", db]) == 0
 
 
 def test_the_raw_rows_insert_runs_on_one_thread_and_gives_the_connection_its_threads_back(tmp_path, monkeypatch):
