@@ -16,7 +16,7 @@ from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
-from census_schema.scopes import choose_scope
+from census_schema.scopes import WITHHELD_NOTE, choose_scope
 from census_schema.settings import load_settings
 from cli.main import acting_user, emit_json, saying_if_created
 from dash_app.formatting import format_date
@@ -108,10 +108,16 @@ def _describe_conflicts(conflicts: list[dict[str, Any]]) -> list[str]:
             f"第 {h['row']} 行 {h['uscc']} {h['unit_name'] or ''}".rstrip() for h in holders[:SHOWN_HOLDERS]
         )
         more = f" 等 {len(holders)} 个" if len(holders) > SHOWN_HOLDERS else f" 共 {len(holders)} 个"
+        if held["file_name"] is None:  # another province's return: only whose it is
+            which = WITHHELD_NOTE
+        else:
+            which = (
+                f"文件「{held['file_name']}」，{held['submitted_by']} {format_date(held['submitted_at'])}报送，"
+                f"编号 {held['submission_id']}"
+            )
         lines.append(
             f"重复计数：以下普查对象已计入{held['scope']['name']}（{held['scope']['code']}）现行有效的报表"
-            f"（文件「{held['file_name']}」，{held['submitted_by']} {held['submitted_at'][:10]} 报送，"
-            f"编号 {held['submission_id']}）：{listed}{more}。"
+            f"（{which}）：{listed}{more}。"
         )
     return lines
 

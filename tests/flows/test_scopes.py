@@ -15,7 +15,7 @@ from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
-from census_schema.scopes import central_scope, division_scope, province_scope
+from census_schema.scopes import WITHHELD_NOTE, central_scope, division_scope, province_scope
 from census_schema.settings import load_settings
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
@@ -254,6 +254,17 @@ def test_a_return_dropping_no_more_than_the_limit_loads_and_the_limit_is_a_setti
     assert ingest(store, relaxed, census(tmp_path, "c3", holders(1, 5))).status == "accepted"
     strict = replace(relaxed, shrink_limit_pct=0.0)
     assert ingest(store, strict, census(tmp_path, "c4", holders(1, 4))).status == "needs_confirmation"
+
+
+def test_the_command_line_names_another_province_s_return_without_its_details(file_store, settings, tmp_path, capsys):
+    # It crashed (exit 3, 内部错误 TypeError) on the withheld return's missing date, and showed none of the errors.
+    theirs = write_rows(tmp_path / "gx-secret.xlsx", CENSUS_FORM, holders(1, 2, division_code="450102"), "450000")
+    held = ingest_workbook(file_store, IngestRequest(theirs, "census", "450000", "广西填报员"), settings)
+    assert held.status == "accepted"
+    assert main(["ingest", "census", str(census(tmp_path, "gd", holders(2, 2))), "--db", str(settings.db_path)]) == 1
+    said = capsys.readouterr().out
+    assert f"重复计数：以下普查对象已计入广西壮族自治区（450000）现行有效的报表（{WITHHELD_NOTE}）" in said
+    assert "gx-secret" not in said and held.submission_id not in said and "错误报告" in said
 
 
 def test_the_command_line_exits_1_until_the_shrink_is_confirmed(file_store, settings, tmp_path, capsys):
