@@ -572,9 +572,11 @@ def saying_if_created(settings: Settings) -> Iterator[None]:
     """Say on stderr when what runs inside started a new embedded warehouse: a mistyped --db must not go unnoticed
     (stderr, so that JSON on stdout stays one object)."""
     new = settings.warehouse_url is None and not settings.db_path.exists()
-    yield
-    if new and settings.db_path.exists():
-        sys.stderr.write(f"注意：{settings.db_path.absolute()} 处原先没有数据仓库，已新建。\n")
+    try:
+        yield
+    finally:  # a command refused after the warehouse was started says so too
+        if new and settings.db_path.exists():
+            sys.stderr.write(f"注意：{settings.db_path.absolute()} 处原先没有数据仓库，已新建。\n")
 
 
 def acting_user(args: argparse.Namespace) -> str:
@@ -659,10 +661,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def parse_command(argv: Sequence[str] | None) -> argparse.Namespace:
+    """argv parsed; an argument no command takes is refused with the usage of the command it was given to (a
+    subcommand's own, not the program's)."""
+    parser = build_parser()
+    args, extras = parser.parse_known_args(argv)
+    if extras:
+        for word in (args.command, getattr(args, f"{args.command}_command", None)):
+            if word:
+                commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+                parser = commands.choices[word]
+        parser.error("unrecognized arguments: " + " ".join(extras))
+    return args
+
+
 def run_command(argv: Sequence[str] | None) -> int:
     """Parse argv (sys.argv when None) and run its command's handler."""
     try:
-        args = build_parser().parse_args(argv)
+        args = parse_command(argv)
     except UsageError as refused:  # a misused command (CommandParser.error)
         sys.stderr.write(refused.describe() + "\n")
         if "--json" in (sys.argv[1:] if argv is None else argv):

@@ -134,7 +134,11 @@ def test_a_report_path_that_names_no_workbook_is_refused_before_anything_runs(tm
     [
         (["ingest"], "archive-census ingest：缺少必填参数：表格类型、工作簿。"),
         (["finding"], "archive-census finding：缺少必填参数：子命令。"),
-        (["summary", "--bogus"], "无法识别的参数：--bogus。"),
+        (
+            ["summary", "--bogus"],
+            "archive-census summary：无法识别的参数：--bogus。 处理办法：运行 archive-census summary --help",
+        ),
+        (["users", "list", "--zz"], "archive-census users list：无法识别的参数：--zz。"),
         (["demo", "--units", "abc"], "参数 --units 的取值 'abc' 无效（应为正整数）。"),
         (["demo", "--units", "-5"], "参数 --units 的取值 '-5' 无效（应为正整数）。"),
         (
@@ -287,6 +291,12 @@ def test_an_ingestion_that_starts_a_new_warehouse_says_so_and_one_into_an_existi
     assert f"{db} 处原先没有数据仓库，已新建" in capsys.readouterr().err
     assert main([*ingest, "--dry-run"]) == 0
     assert "原先没有数据仓库" not in capsys.readouterr().err
+    # Refused after the warehouse was started (an empty template): still said.
+    other = tmp_path / "other.duckdb"
+    empty = census_workbook(tmp_path / "empty.xlsx", 0, {})
+    assert main(["ingest", "census", str(empty), "--province", PROVINCE, "--db", str(other)]) == 2
+    err = capsys.readouterr().err
+    assert "没有数据行" in err and (not other.exists() or f"{other} 处原先没有数据仓库，已新建" in err)
 
 
 @pytest.mark.parametrize(
