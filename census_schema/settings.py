@@ -15,6 +15,8 @@ from census_schema.errors import UsageError
 DEFAULT_DB = Path("var") / "warehouse.duckdb"
 # A warehouse URL naming a DuckLake whose catalog is a PostgreSQL database (libpq keywords after the prefix).
 DUCKLAKE_POSTGRES_PREFIX = "ducklake:postgres:"
+# Where reports, web state, uploads and Data Docs go when not beside the warehouse file.
+VAR_DIR_ENV = "ARCHIVE_CENSUS_VAR_DIR"
 
 
 @dataclass(frozen=True)
@@ -207,6 +209,6 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
         as_of=env_day(env, "ARCHIVE_CENSUS_AS_OF"),
         warehouse_url=url,
         data_path=Path(data_path).absolute() if url is not None and data_path else None,
-        var_override=Path(env["ARCHIVE_CENSUS_VAR_DIR"]) if env.get("ARCHIVE_CENSUS_VAR_DIR") else None,
+        var_override=Path(env[VAR_DIR_ENV]) if env.get(VAR_DIR_ENV) else None,
         shrink_limit_pct=env_number(env, "ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", 10.0, whole=False, zero=True),
     )

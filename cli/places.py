@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import argparse
 import errno
+import os
 import tempfile
 from pathlib import Path
 
 from census_schema.errors import UsageError
-from census_schema.settings import load_settings
+from census_schema.settings import VAR_DIR_ENV, load_settings
 
 # The options that name a file or folder a command writes, by argparse destination.
 WRITTEN_OPTIONS = {"out": "--out", "workdir": "--workdir", "report": "--report"}
@@ -22,9 +23,10 @@ _WHY_UNWRITABLE = {
 }
 
 
-def require_writable_place(path: Path, option: str) -> None:
-    """UsageError unless `path` can be created: its nearest existing folder is a folder and can be written."""
-    ancestor = path.absolute().parent
+def require_writable_place(path: Path, option: str, *, folder: bool = False) -> None:
+    """UsageError unless `path` can be created (a `folder`: used or created): its nearest existing folder is a
+    folder and can be written."""
+    ancestor = path.absolute() if folder else path.absolute().parent
     while not ancestor.exists() and ancestor != ancestor.parent:
         ancestor = ancestor.parent
     if not ancestor.is_dir():
@@ -61,6 +63,9 @@ def require_written_places(args: argparse.Namespace) -> None:
             f"--out {out} 已存在：写入会替换它（它可能是填好的报表或别的文件）。本次未做任何处理。",
             hint="请另取一个文件名；如确要替换它，请加 --replace。",
         )
+    var_dir = os.environ.get(VAR_DIR_ENV, "").strip()
+    if var_dir and hasattr(args, "db"):  # every command that opens the warehouse may write reports, state or logs there
+        require_writable_place(Path(var_dir), f"环境变量 {VAR_DIR_ENV}", folder=True)
     if may_create_warehouse(args):
         settings = load_settings(args.db, args.warehouse)
         if settings.warehouse_url is None:

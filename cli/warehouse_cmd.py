@@ -208,7 +208,7 @@ def run_review(args: argparse.Namespace) -> int:
 def run_data_docs(args: argparse.Namespace) -> int:
     """Build (if not yet built) the GX Data Docs of a submission and print where they are."""
     # Imported here: building a site loads Great Expectations; the other warehouse commands must not.
-    from flows.data_docs import ensure_data_docs, submission_data_docs_dir
+    from flows.data_docs import NO_DATA_DOCS, ensure_data_docs, submission_data_docs_dir
 
     settings = load_settings(args.db, args.warehouse)
     with open_warehouse(settings).reader() as con:
@@ -217,11 +217,13 @@ def run_data_docs(args: argparse.Namespace) -> int:
         raise UsageError(
             f"没有编号为 {args.submission_id} 的报送。", hint="可用 archive-census submissions 查看报送编号。"
         )
-    index = ensure_data_docs(submission_data_docs_dir(settings, found[0]))
+    folder = submission_data_docs_dir(settings, found[0])
+    index = ensure_data_docs(folder)
     if index is None:
         raise UsageError(
-            f"报送 {args.submission_id} 没有保留校验详情（校验时 ARCHIVE_CENSUS_DATA_DOCS=0）。",
-            hint="重新校验同一文件（ingest --dry-run）即可生成。",
+            f"报送 {args.submission_id} {NO_DATA_DOCS}",
+            hint=f"数据仓库如是复制来的，请把原处的 data_docs 文件夹复制到 {folder.parent.parent} 后重试；"
+            "此后装载的报表都会保留校验详情（请勿设置 ARCHIVE_CENSUS_DATA_DOCS=0）。",
         )
     if args.json:
         emit_json({"submission_id": args.submission_id, "data_docs": str(index)})

@@ -27,7 +27,7 @@ from census_schema.settings import Settings
 from dash_app.access import Viewer, current_viewer, require_role
 from dash_app.reader import SnapshotReader
 from dash_app.webstate import SessionStore, session_hash
-from flows.data_docs import INDEX, ensure_data_docs, submission_data_docs_dir
+from flows.data_docs import INDEX, NO_DATA_DOCS, ensure_data_docs, submission_data_docs_dir
 from warehouse.queries import list_submissions
 from warehouse.users import get_user
 
@@ -123,7 +123,7 @@ def install_data_docs_routes(
         folder = submission_data_docs_dir(settings, submission)
         if ensure_data_docs(folder) is None:
             return flask.Response(
-                "该提交没有保留校验详情（Data Docs）：可能是在关闭 Data Docs 时校验的。",
+                f"该提交{NO_DATA_DOCS}",
                 status=404,
                 mimetype="text/plain",
             )

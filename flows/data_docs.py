@@ -26,6 +26,13 @@ def data_docs_dir(settings: Settings, kind: str, province_code: str | None, file
     return (settings.var_dir / "data_docs" / f"{kind}-{province_code or 'national'}-{file_sha256[:12]}").resolve()
 
 
+# Why a submission has no Data Docs to open: they cannot be rebuilt afterwards (the results were never kept there).
+NO_DATA_DOCS = (
+    "没有保留校验详情（Data Docs）：校验时关闭了 Data Docs（ARCHIVE_CENSUS_DATA_DOCS=0），"
+    "或数据仓库是从别处复制来的、没有带上它旁边的 data_docs 文件夹。校验详情无法事后补建。"
+)
+
+
 def submission_data_docs_dir(settings: Settings, submission: Mapping[str, Any]) -> Path:
     """The Data Docs folder of a recorded submission (a row of `submissions`)."""
     return data_docs_dir(settings, submission["kind"], submission["province_code"], submission["file_sha256"])

@@ -407,6 +407,7 @@ def ingest_workbook(
             province,
             existing_rows,
             in_workbook_order(existing_failures, book.sheets),
+            dry_run=request.dry_run,
             file_sha256=identity.sha256,
             stage_seconds=timings,
             scope=scope,
@@ -443,7 +444,8 @@ def ingest_workbook(
             register_usccs=facts.register_usccs if scope.is_central else context.register_usccs,
             annual_stats=facts.annual_stats if scope.is_central else context.annual_stats,
         )
-    docs = request.data_docs_dir or default_data_docs_dir(settings, book, identity)
+    # A dry run keeps nothing (its results would pile up under var/data_docs with no submission to open them).
+    docs = request.data_docs_dir or (None if request.dry_run else default_data_docs_dir(settings, book, identity))
     # Data Docs are built during the validation only when asked for; otherwise GX's results are kept for them.
     inline = request.data_docs_dir is not None or settings.save_data_docs
     if docs is not None and not inline:

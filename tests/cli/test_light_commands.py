@@ -8,6 +8,7 @@ import gc
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -74,6 +75,25 @@ def test_data_docs_of_a_submission_are_built_on_request(tmp_path, capsys, monkey
     assert built["data_docs"] == ingested["data_docs"]
     assert (tmp_path / built["data_docs"]).is_file()
     assert main(["data-docs", "S-none", "--db", db]) == 2
+    # A warehouse copied without its data_docs folder: said so, with where to put the folder (not "run a dry run").
+    shutil.rmtree(tmp_path / "var" / "data_docs")
+    capsys.readouterr()
+    assert main(["data-docs", ingested["submission_id"], "--db", db]) == 2
+    said = capsys.readouterr().err
+    assert "数据仓库是从别处复制来的" in said and f"data_docs 文件夹复制到 {(tmp_path / 'var').resolve()}" in said
+    assert "--dry-run" not in said
+
+
+@pytest.mark.parametrize("place", ["/proc/no-such-folder", "{tmp}/a-file"])
+def test_a_var_folder_that_cannot_be_one_is_refused_naming_the_variable(tmp_path, capsys, monkeypatch, place):
+    # ARCHIVE_CENSUS_VAR_DIR=/proc/nope made even a dry run an internal error (exit 3, FileNotFoundError in English).
+    (tmp_path / "a-file").write_text("x")
+    monkeypatch.setenv("ARCHIVE_CENSUS_VAR_DIR", place.format(tmp=tmp_path))
+    path = census_workbook(tmp_path / "c.xlsx", 2, {})
+    db = empty_warehouse(tmp_path / "w.duckdb")
+    assert main(["ingest", "census", str(path), "--province", PROVINCE, "--db", db, "--dry-run", "--json"]) == 2
+    refused = json.loads(capsys.readouterr().out)["error"]
+    assert refused["kind"] == "UsageError" and "环境变量 ARCHIVE_CENSUS_VAR_DIR" in refused["message"]
 
 
 def test_validating_and_building_data_docs_leave_what_gx_imports_for_other_suites_unloaded(tmp_path):

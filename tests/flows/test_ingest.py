@@ -338,6 +338,11 @@ def test_a_dry_run_names_no_data_docs_nobody_could_open(store, settings, tmp_pat
     kept = replace(settings, keep_validation_results=True)  # the suite keeps nothing (tests/conftest.py)
     workbook = census_workbook(tmp_path / "c.xlsx", 2)
     dry = ingest(store, kept, workbook, dry_run=True)
-    assert dry.submission_id is None and dry.data_docs is not None and dry.to_json()["data_docs"] is None
+    assert dry.submission_id is None and dry.data_docs is None and dry.to_json()["data_docs"] is None
+    # Nor does it keep GX's results (they piled up under var/data_docs, one folder per file tried).
+    assert not (kept.var_dir / "data_docs").exists()
     loaded = ingest(store, kept, workbook)
     assert loaded.to_json()["data_docs"] == str(loaded.data_docs / "index.html")
+    # The same file tried again is a duplicate, and a dry run says it was one (it said dry_run: false).
+    again = ingest(store, kept, workbook, dry_run=True).to_json()
+    assert (again["status"], again["dry_run"]) == ("duplicate", True)
