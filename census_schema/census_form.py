@@ -376,7 +376,8 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
                 "uscc_check_digit",
                 E,
                 field.name,
-                f"{q}校验位不正确，请对照证书逐位核对（常见错误：0 与 D、1 与 L 混淆）。",
+                f"{q}校验位不正确，请对照证书逐位核对（常见错误：0 与 D、1 与 L 混淆；末几位变成 0 的，是单元格按数字"
+                "保存、被 Excel 截成了 15 位有效数字，请把该列设为文本格式后重新输入完整代码）。",
             )
         )
     if field.type is FieldType.DIVISION:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,7 @@ DEFAULT_DB = Path("var") / "warehouse.duckdb"
 DUCKLAKE_POSTGRES_PREFIX = "ducklake:postgres:"
 # Where reports, web state, uploads and Data Docs go when not beside the warehouse file.
 VAR_DIR_ENV = "ARCHIVE_CENSUS_VAR_DIR"
+READER_MEMORY_MIN_MB = 1536
 
 
 @dataclass(frozen=True)
@@ -125,12 +127,13 @@ def env_number(
     *,
     whole: bool = True,
     zero: bool = False,
+    minimum: float = 0,
     maximum: float = math.inf,
     default_note: str | None = None,
 ) -> float:
-    """A positive number (whole unless `whole` is False; 0 too when `zero`; at most `maximum`) from the environment
-    variable `name`, or `default` when it is unset or empty; a UsageError naming the variable when it is anything
-    else (its hint gives `default_note`, else the default)."""
+    """A positive number (whole unless `whole` is False; 0 too when `zero`; from `minimum` to `maximum`) from the
+    environment variable `name`, or `default` when it is unset or empty; a UsageError naming the variable when it is
+    anything else (its hint gives `default_note`, else the default)."""
     text = (env.get(name) or "").strip()
     if not text:
         return default
@@ -144,10 +147,15 @@ def env_number(
             f"环境变量 {name} 的值「{text}」不是{kind}。",
             hint=f"请改为{kind}，或不设置此变量（{default_note or f'默认 {default:g}'}）。",
         )
-    if value > maximum:
+    if not minimum <= value <= maximum:
+        said, wanted = (
+            (f"小于允许的最小值 {minimum:g}", f"不小于 {minimum:g}")
+            if value < minimum
+            else (f"超过允许的最大值 {maximum:g}", f"不超过 {maximum:g}")
+        )
         raise UsageError(
-            f"环境变量 {name} 的值「{text}」超过允许的最大值 {maximum:g}。",
-            hint=f"请改为不超过 {maximum:g} 的数，或不设置此变量（{default_note or f'默认 {default:g}'}）。",
+            f"环境变量 {name} 的值「{text}」{said}。",
+            hint=f"请改为{wanted}的数，或不设置此变量（{default_note or f'默认 {default:g}'}）。",
         )
     return int(value) if whole else value
 
@@ -186,6 +194,17 @@ def env_choice(env: Mapping[str, str], name: str, choices: tuple[str, ...], defa
     return text
 
 
+def require_prefect_api_url(env: Mapping[str, str]) -> None:
+    """A UsageError when PREFECT_API_URL is set to something that is not an http(s) address (it was taken for a
+    server that does not answer: exit 3, "retry")."""
+    url = (env.get("PREFECT_API_URL") or "").strip()
+    if url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url, flags=re.IGNORECASE):
+        raise UsageError(
+            f"环境变量 PREFECT_API_URL 的值「{url[:80]}」不是 http:// 或 https:// 开头的网址。",
+            hint="请改为 Prefect 服务器的 API 地址（如 http://127.0.0.1:4200/api），或不设置此变量（在本机直接装载）。",
+        )
+
+
 def load_settings(db_path: str | Path | None = None, warehouse: str | None = None) -> Settings:
     """Settings from arguments, then `ARCHIVE_CENSUS_*` environment variables, then defaults."""
     env = dict(os.environ)
@@ -197,10 +216,13 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
             hint="请设置环境变量 ARCHIVE_CENSUS_DATA_PATH（所有写入进程共享的目录，例如 /srv/census/lake）。",
         )
     data_docs = env_choice(env, "ARCHIVE_CENSUS_DATA_DOCS", DATA_DOCS_MODES, "deferred")
+    require_prefect_api_url(env)
     return Settings(
         db_path=path,
         max_upload_bytes=int(env_number(env, "ARCHIVE_CENSUS_MAX_UPLOAD_MB", 100)) * 1024 * 1024,
-        reader_memory_mb=int(env_number(env, "ARCHIVE_CENSUS_READER_MEMORY_MB", 4096)),
+        # The reader child's address space: Python, polars and calamine alone take about 1.2 GB of it (1,024 MB:
+        # every read aborted, even of a small workbook; 2026-12-04).
+        reader_memory_mb=int(env_number(env, "ARCHIVE_CENSUS_READER_MEMORY_MB", 4096, minimum=READER_MEMORY_MIN_MB)),
         reader_timeout_s=env_number(env, "ARCHIVE_CENSUS_READER_TIMEOUT_S", 300, whole=False),
         max_evidence_bytes=int(env_number(env, "ARCHIVE_CENSUS_MAX_EVIDENCE_MB", 50)) * 1024 * 1024,
         orchestrator=env_choice(env, "ARCHIVE_CENSUS_ORCHESTRATOR", ORCHESTRATORS, "auto"),

@@ -38,7 +38,9 @@ def run_template(args: argparse.Namespace) -> int:
     if out.suffix.lower() != ".xlsx":
         raise UsageError(f"输出文件「{out.name}」的扩展名应为 .xlsx。", hint="例如 --out 普查表-110000.xlsx。")
     scope = choose_scope(args.province, args.division, args.central) if book.needs_province else None
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():  # a mistyped folder must not go unnoticed (stderr: --json stays one object)
+        out.parent.mkdir(parents=True)
+        sys.stderr.write(f"注意：文件夹 {out.parent.absolute()} 原先不存在，已新建。\n")
     write_workbook(out, book, None, scope=scope)
     if args.json:
         emit_json(

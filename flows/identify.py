@@ -265,7 +265,8 @@ def _identity(
         raise _unusable(
             name,
             f"这是「{KIND_LABELS.get(kind, kind)}」，但本次上传的是「{KIND_LABELS.get(expected_kind, expected_kind)}」。",
-            f"请在上传时选择「{KIND_LABELS.get(kind, kind)}」，或上传正确的文件。",
+            f"请把它作为「{KIND_LABELS.get(kind, kind)}」上传（网页上选择该类型；命令行为 archive-census ingest {kind} …），"
+            "或换成正确的文件。",
         )
     # Only the current version is accepted: an older one stays declared for the returns loaded with it, but its
     # workbooks lack what the current form asks (GYDA-2024.1 has no 表尾 nor red-archive sheet, so their rules).

@@ -326,7 +326,10 @@ def test_province_name_can_be_given_but_the_code_is_still_checked(tmp_path):
 def test_cli_writes_the_template(tmp_path, capsys):
     out = tmp_path / "sub" / "census.xlsx"
     assert main(["template", "census", "--province", "110000", "--out", str(out), "--json"]) == 0
-    payload = json.loads(capsys.readouterr().out)
+    printed = capsys.readouterr()
+    # The folder was not there: made, and said (a mistyped folder must not go unnoticed), beside the one JSON object.
+    assert f"注意：文件夹 {out.parent} 原先不存在，已新建。" in printed.err
+    payload = json.loads(printed.out)
     assert payload == {
         "template": str(out),
         "kind": "census",

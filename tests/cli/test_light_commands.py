@@ -327,10 +327,14 @@ def test_an_ingestion_that_starts_a_new_warehouse_says_so_and_one_into_an_existi
         ("ARCHIVE_CENSUS_MAX_UPLOAD_MB", "100MB", "不是正整数"),
         ("ARCHIVE_CENSUS_MAX_EVIDENCE_MB", "0", "不是正整数"),
         ("ARCHIVE_CENSUS_READER_MEMORY_MB", "4.5", "不是正整数"),
+        # Too little for the reader itself: every read failed as "the reader did not start, try again later".
+        ("ARCHIVE_CENSUS_READER_MEMORY_MB", "1", "小于允许的最小值 1536"),
         ("ARCHIVE_CENSUS_READER_TIMEOUT_S", "-5", "不是正数"),
         ("ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", "nan", "不是非负数"),
         ("ARCHIVE_CENSUS_DATA_DOCS", "inlne", "无效"),  # a misspelt mode was silently the default
         ("ARCHIVE_CENSUS_ORCHESTRATOR", "prefekt", "无效"),  # was refused without naming the variable
+        # Was taken for a server that does not answer (exit 3, "retry"), in httpx's English.
+        ("PREFECT_API_URL", "not-a-url", "不是 http:// 或 https:// 开头的网址"),
     ],
 )
 def test_a_setting_that_is_not_what_its_variable_takes_is_refused_naming_the_variable(
