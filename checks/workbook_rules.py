@@ -33,7 +33,7 @@ from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, 
 from checks.cells import EXCEL_ROW, failures_at, sum_of_fields
 from checks.context import CheckContext
 from supervision.grading import grade_record
-from supervision.lifecycle import apply_updates
+from supervision.lifecycle import FindingUpdate, apply_updates
 from supervision.rows import as_decimal, is_bonus_code, is_yes, issued_finding_states, read_update
 from supervision.scoring import (
     Reconciliation,
@@ -326,7 +326,14 @@ def check_lifecycle(rules: Sequence[Rule], form: Form, sheets: Sheets, context: 
     findings = _rows(sheets, FINDINGS_FORM).iter_rows(named=True)
     states = {**loaded, **issued_finding_states(findings, _known_inspections(sheets, context))}
     rows = _rows(sheets, form)
-    read = [(at, update) for at, row in enumerate(rows.iter_rows(named=True)) if (update := read_update(row))]
+    read: list[tuple[int, FindingUpdate]] = []
+    unread: set[str] = set()  # findings with a step that could not be read (its own cells say why)
+    for at, row in enumerate(rows.iter_rows(named=True)):
+        update = read_update(row)
+        if update is None:
+            unread.add(str(row["finding_id"] or ""))
+        elif update.finding_id not in unread:  # a later step of such a finding cannot be judged without it
+            read.append((at, update))
     applied = apply_updates(states, [update for _, update in read])
     by_rule = {rule.rule_id: rule for rule in rules}
     hits: dict[str, list[tuple[int, str | None]]] = defaultdict(list)

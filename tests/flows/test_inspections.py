@@ -392,6 +392,15 @@ def test_the_rectifiers_measures_on_an_update_row_are_logged_and_become_the_find
     assert history["measures"] == "已配备设备并逐日记录"
 
 
+def test_a_step_that_cannot_be_read_leaves_its_finding_s_later_steps_unjudged(store, settings, tmp_path):
+    # Its date mistyped, the first step was left out of the replay, and the last was refused as 销号 of a finding
+    # 整改中: a second error, on a row that was right.
+    walk = [{**CLOSE_WALK[0], "action_on": "2023-02-30"}, *CLOSE_WALK[1:]]
+    outcome = ingest(store, settings, inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(1)], walk))
+    assert outcome.status == "rejected"
+    assert {(sheet, row, field) for sheet, row, field, _ in errors_of(outcome)} == {("整改进展", 3, "action_on")}
+
+
 def test_measures_on_a_reviewers_row_are_marked_on_the_measures_column(store, settings, tmp_path):
     walk = [*CLOSE_WALK[:2], update("销号", "赵六", REV, date(2023, 4, 10), evidence="复核意见.pdf", measures="同意")]
     outcome = ingest(store, settings, inspections_workbook(tmp_path / "i.xlsx", [inspection(1)], [finding(1)], walk))
