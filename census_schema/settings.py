@@ -88,8 +88,17 @@ class Settings:
         """Where the warehouse is, for messages (the catalog's connection keywords, never a password)."""
         if self.warehouse_url is None:
             return str(self.db_path)
-        keywords = [kw for kw in self.warehouse_url[len(DUCKLAKE_POSTGRES_PREFIX) :].split() if "password" not in kw]
-        return f"DuckLake（PostgreSQL 目录 {' '.join(keywords)}，数据目录 {self.data_path}）"
+        keywords = without_password(self.warehouse_url[len(DUCKLAKE_POSTGRES_PREFIX) :])
+        return f"DuckLake（PostgreSQL 目录 {keywords}，数据目录 {self.data_path}）"
+
+
+# libpq's password keyword with its value: a word, or quoted (spaces and \' inside) as libpq allows.
+_PASSWORD_KEYWORD = re.compile(r"\s*\bpassword\s*=\s*(?:'(?:[^'\\]|\\.)*'|\S*)")
+
+
+def without_password(keywords: str) -> str:
+    """libpq connection keywords without the password (`password='a b'` whole, not cut at its space)."""
+    return _PASSWORD_KEYWORD.sub("", keywords).strip()
 
 
 def parse_warehouse(value: str | None, db_path: str | Path | None, env: dict[str, str]) -> tuple[Path, str | None]:

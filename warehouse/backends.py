@@ -99,14 +99,25 @@ def is_conflict(error: BaseException) -> bool:
     return isinstance(error, duckdb.TransactionException) and "conflict" in str(error).lower()
 
 
-def retry_conflicts(work: Callable[[], T], *, attempts: int = MAX_WRITE_ATTEMPTS) -> T:
-    """`work()`, re-run with a growing, jittered wait while it fails with a commit conflict."""
+def is_concurrent_creation(error: BaseException) -> bool:
+    """True for a migration that lost to another process migrating the same new lake: what it creates was created
+    by the other since it read the lake's version ("Table with name … already exists")."""
+    return isinstance(error, duckdb.CatalogException) and "already exists" in str(error)
+
+
+def retry_conflicts(
+    work: Callable[[], T],
+    *,
+    attempts: int = MAX_WRITE_ATTEMPTS,
+    retryable: Callable[[BaseException], bool] = is_conflict,
+) -> T:
+    """`work()`, re-run with a growing, jittered wait while it fails with a commit conflict (or `retryable`)."""
     wait = FIRST_RETRY_WAIT_S
     for attempt in range(1, attempts + 1):
         try:
             return work()
-        except duckdb.TransactionException as error:
-            if not is_conflict(error):
+        except (duckdb.TransactionException, duckdb.CatalogException) as error:
+            if not retryable(error):
                 raise
             if attempt == attempts:
                 raise WarehouseUnavailable(
@@ -368,7 +379,11 @@ class DuckLakeWarehouse:
                 return
             cursor = self._cursor()
             try:
-                retry_conflicts(lambda: apply_migrations(cursor))
+                # Re-run, a loser reads the version the winner committed and goes on from there.
+                retry_conflicts(
+                    lambda: apply_migrations(cursor),
+                    retryable=lambda error: is_conflict(error) or is_concurrent_creation(error),
+                )
             finally:
                 cursor.close()
             engine.migrated = True

@@ -213,3 +213,32 @@ def test_replacing_a_lake_drops_all_it_holds_whatever_the_names(make_lake):
         ).fetchone() == (0,)
     finally:
         cursor.close()
+
+
+MIGRATE = """
+import sys
+from pathlib import Path
+from warehouse.backends import DuckLakeWarehouse
+lake = DuckLakeWarehouse(sys.argv[1], Path(sys.argv[2]))
+lake.migrate()
+lake.close()
+"""
+
+
+@pytest.mark.ducklake
+def test_processes_starting_on_a_new_lake_at_once_all_migrate_it(postgres, tmp_path):
+    # The losers of the race failed ("Table with name … already exists": exit 3) where they should re-run.
+    url = f"ducklake:postgres:{postgres.dsn(postgres.create_database('lake_race'))}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ARCHIVE_CENSUS_")}
+    racers = [
+        subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "python"), "-c", MIGRATE, url, str(tmp_path / "lake")],
+            cwd=ROOT,
+            env=env,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(3)
+    ]
+    failed = [racer.communicate(timeout=300)[1] for racer in racers if racer.wait(timeout=300) != 0]
+    assert failed == []
