@@ -374,6 +374,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     restore = _command(commands, "restore", "先核验备份，再用它替换数据仓库")
     restore.add_argument("folder", help="由 backup --out 生成的备份目录")
+    restore.add_argument(
+        "--confirm",
+        action="store_true",
+        help="确认删除备份之后记录的内容（不加时，有这样的内容就先列出它们、不做恢复）",
+    )
     _common(restore)
     restore.set_defaults(handler=_handler("warehouse_cmd", "run_restore"), may_create_warehouse=True)
 

@@ -238,13 +238,13 @@ def run_backup(args: argparse.Namespace) -> int:
 
     from warehouse.backup import backup_warehouse
 
-    manifest = backup_warehouse(_embedded_store(args), Path(args.out))
+    manifest = backup_warehouse(_embedded_store(args), Path(args.out), load_settings(args.db, args.warehouse).var_dir)
     if args.json:
         emit_json({"backup": str(Path(args.out)), **manifest})
         return 0
     rows = sum(manifest["tables"].values())
     sys.stdout.write(
-        f"备份完成：{args.out}（{manifest['size_bytes'] / 1048576:.1f} MB，{len(manifest['tables'])} 张表共 {rows} 行，"
+        f"备份完成：{args.out}（{manifest['size_bytes'] / 1048576:.1f} MB，{len(manifest['tables'])} 张表共 {rows:,} 行，"
         f"SHA-256 {manifest['sha256'][:12]}…）\n"
     )
     return 0
@@ -254,11 +254,18 @@ def run_restore(args: argparse.Namespace) -> int:
     """`archive-census restore DIR`: verify the backup, replace the warehouse with it and publish it."""
     from pathlib import Path
 
-    from warehouse.backup import restore_warehouse
+    from census_schema.clock import format_beijing
+    from warehouse.backup import describe_events, restore_warehouse
 
-    manifest = restore_warehouse(_embedded_store(args), Path(args.folder))
+    settings = load_settings(args.db, args.warehouse)
+    manifest = restore_warehouse(_embedded_store(args), Path(args.folder), settings.var_dir, confirmed=args.confirm)
     if args.json:
         emit_json({"restored_from": str(Path(args.folder)), **manifest})
         return 0
-    sys.stdout.write(f"已从 {args.folder} 恢复（备份时间 {manifest['created_at']}），读取快照已更新。\n")
+    said = f"已从 {args.folder} 恢复（备份时间 {format_beijing(manifest['created_at'])}），读取快照已更新。"
+    if manifest["removed_events"]:
+        said += f"备份之后记录的内容已删除：{describe_events(manifest['removed_events'])}。"
+    if manifest["kept"]:
+        said += f"恢复前的数据仓库已另存于 {manifest['kept']}（可用 archive-census restore 恢复回来）。"
+    sys.stdout.write(said + "\n")
     return 0

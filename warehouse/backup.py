@@ -9,6 +9,7 @@ its manifest first, then replaces the main file under the lock and publishes it 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,7 +20,9 @@ from typing import Any
 
 import duckdb
 
-from census_schema.errors import StorageError, UsageError
+from census_schema.audit import AuditKind
+from census_schema.clock import format_beijing
+from census_schema.errors import CensusError, StorageError, UsageError
 from warehouse.connection import open_duckdb, refuse_other_files
 from warehouse.store import WarehouseStore
 from warehouse.transactions import quote_catalog_name
@@ -80,8 +83,9 @@ def _copy_synced(source: Path, target: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def backup_warehouse(store: WarehouseStore, out: Path) -> dict[str, Any]:
-    """Write a consistent backup of the warehouse into the empty or new folder `out`; its manifest."""
+def backup_warehouse(store: WarehouseStore, out: Path, var_dir: Path) -> dict[str, Any]:
+    """Write a consistent backup of the warehouse (and of the folders it refers to, in `var_dir`) into the empty or
+    new folder `out`; its manifest."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"备份目录 {out} 是一个文件，不是目录。", hint="请指定一个新的或空的目录，避免覆盖已有文件。")
@@ -89,25 +93,34 @@ def backup_warehouse(store: WarehouseStore, out: Path) -> dict[str, Any]:
         raise UsageError(f"备份目录 {out} 不是空目录。", hint="请指定一个新的或空的目录，避免覆盖已有备份。")
     with store.storage(out):
         with store.locked_for_backup():
-            out.mkdir(parents=True, exist_ok=True)  # once the warehouse is known to be there
-            target = out / BACKUP_FILE
-            _copy_synced(store.db_path, target)
-            for folder in REFERENCED_FOLDERS:
-                source = store.db_path.parent / folder
-                if source.is_dir():
-                    shutil.copytree(source, out / folder, symlinks=False)
-        manifest = {
-            "format": FORMAT,
-            "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
-            "source": str(store.db_path.resolve()),
-            "file": BACKUP_FILE,
-            "sha256": _sha256(target),
-            "size_bytes": target.stat().st_size,
-            "migration_version": _migration_version(target),
-            "tables": count_table_rows(target),
-            "folders": [f for f in REFERENCED_FOLDERS if (out / f).is_dir()],
-        }
-        (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+            _copy_warehouse(store.db_path, var_dir, out)  # once the warehouse is known to be there
+        return _write_manifest(store.db_path, out)
+
+
+def _copy_warehouse(db_path: Path, var_dir: Path, out: Path) -> None:
+    """Under the writer lock: the main file and the folders its rows refer to, into `out`."""
+    out.mkdir(parents=True, exist_ok=True)
+    _copy_synced(db_path, out / BACKUP_FILE)
+    for folder in REFERENCED_FOLDERS:
+        if (var_dir / folder).is_dir():
+            shutil.copytree(var_dir / folder, out / folder, symlinks=False)
+
+
+def _write_manifest(db_path: Path, out: Path) -> dict[str, Any]:
+    """The manifest of a copied warehouse (its hash, size, version and every table's row count), written beside it."""
+    target = out / BACKUP_FILE
+    manifest = {
+        "format": FORMAT,
+        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "source": str(db_path.resolve()),
+        "file": BACKUP_FILE,
+        "sha256": _sha256(target),
+        "size_bytes": target.stat().st_size,
+        "migration_version": _migration_version(target),
+        "tables": count_table_rows(target),
+        "folders": [f for f in REFERENCED_FOLDERS if (out / f).is_dir()],
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return manifest
 
 
@@ -142,23 +155,62 @@ def verify_backup(folder: Path) -> dict[str, Any]:
     return dict(manifest)
 
 
-def restore_warehouse(store: WarehouseStore, folder: Path) -> dict[str, Any]:
-    """Replace the warehouse by a verified backup under the writer lock and publish it; the backup's manifest."""
+def events_since(store: WarehouseStore, moment: str) -> dict[str, int] | None:
+    """The audit log's events recorded after `moment` (a backup's ISO time), counted by kind's Chinese name: what a
+    restore of that backup removes. None when the current warehouse cannot be read (a restore is its repair)."""
+    if not (store.db_path.exists() or store.has_snapshots()):
+        return {}
+    taken = datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None)  # the log keeps naive UTC
+    try:
+        with store.reader() as con:
+            rows = con.execute(
+                "SELECT kind, count(*) FROM audit_log WHERE occurred_at > ? GROUP BY kind ORDER BY 2 DESC, 1", [taken]
+            ).fetchall()
+    except (CensusError, duckdb.Error):
+        return None
+    return {AuditKind(kind).label: int(count) for kind, count in rows}
+
+
+def describe_events(events: dict[str, int]) -> str:
+    """报送 3 条、登录 5 条（共 8 条审计日志事件）."""
+    listed = "、".join(f"{label} {count:,} 条" for label, count in events.items())
+    return f"{listed}（共 {sum(events.values()):,} 条审计日志事件）"
+
+
+def restore_warehouse(store: WarehouseStore, folder: Path, var_dir: Path, *, confirmed: bool = False) -> dict[str, Any]:
+    """Replace the warehouse (and the folders it refers to, in `var_dir`) by a verified backup under the writer lock
+    and publish it; the backup's manifest, with `kept`: where the replaced warehouse was copied first.
+
+    What the backup lacks (the audit log's events since it was taken) is said first: without `confirmed` the
+    restore is refused with that list (a UsageError) and nothing changes."""
     folder = Path(folder)
     manifest = verify_backup(folder)
     source = folder / manifest.get("file", BACKUP_FILE)
     refuse_other_files(store.db_path)
-    with store.storage(store.db_path), store.locked_for_restore():
+    lost = events_since(store, str(manifest.get("created_at")))
+    if lost and not confirmed:
+        raise UsageError(
+            f"恢复会用 {format_beijing(str(manifest.get('created_at')))}的备份替换当前数据仓库，"
+            f"备份之后记录的以下内容将被删除：{describe_events(lost)}。本次未做任何恢复。",
+            hint="确要恢复的，请加 --confirm 重新运行（恢复前的数据仓库会先另存一份，可再恢复回来）。",
+        )
+    # The replaced warehouse is kept as a backup folder first (one `restore` can bring back; a damaged file as it is).
+    kept = var_dir / "before-restore" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    with store.storage(store.db_path), store.locked_for_restore(lambda: _copy_warehouse(store.db_path, var_dir, kept)):
         store.db_path.parent.mkdir(parents=True, exist_ok=True)
         _copy_synced(source, store.db_path)
         store.db_path.with_name(store.db_path.name + ".wal").unlink(missing_ok=True)
         for name in manifest.get("folders", []):
             if name not in REFERENCED_FOLDERS:
                 continue
-            target = store.db_path.parent / name
+            target = var_dir / name
             staging = target.with_name(f".{name}.restoring")
             shutil.rmtree(staging, ignore_errors=True)
             shutil.copytree(folder / name, staging)
             shutil.rmtree(target, ignore_errors=True)
             os.replace(staging, target)
-    return manifest
+    if not kept.is_dir():
+        return {**manifest, "kept": None, "removed_events": lost}
+    with contextlib.suppress(duckdb.Error):  # a damaged warehouse is kept without a manifest
+        _write_manifest(store.db_path, kept)
+    return {**manifest, "kept": str(kept), "removed_events": lost}

@@ -25,7 +25,7 @@ import os
 import re
 import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from pathlib import Path
@@ -151,9 +151,15 @@ class WarehouseStore:
             yield
 
     @contextmanager
-    def locked_for_restore(self) -> Iterator[None]:
-        """Hold the writer lock while the main file is replaced, then publish it (owed until then)."""
+    def locked_for_restore(self, keep: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the writer lock while the main file is replaced, then publish it (owed until then); `keep` runs first,
+        to copy the file being replaced (checkpointed as a backup takes it, unless it cannot be opened)."""
         with self._lock():
+            if keep is not None and self.db_path.is_file():
+                if self.pending.exists() or self.db_path.with_name(self.db_path.name + ".wal").exists():
+                    with contextlib.suppress(StorageError):  # a damaged file is kept as it is
+                        self._republish_locked()
+                keep()
             self._begin()
             yield
             self._republish_locked()

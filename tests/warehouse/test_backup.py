@@ -66,12 +66,37 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     with WarehouseStore(db).writer() as con:
         add_user(con, "later", "hash", "planner", None)
     (db.parent / "evidence" / "F-1" / "abc-整改报告.pdf").unlink()
-    assert figures(capsys, db) != before
-    code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(db))
+    changed = figures(capsys, db)
+    assert changed != before
+    rows_changed = snapshot_counts(db)
+    # What the backup lacks is said first, and nothing is restored until it is confirmed.
+    capsys.readouterr()
+    assert main(["restore", str(tmp_path / "backup"), "--db", str(db)]) == 2
+    said = capsys.readouterr().err
+    assert "备份之后记录的以下内容将被删除：报送 1 条、用户与角色 1 条（共 2 条审计日志事件）" in said
+    assert "--confirm" in said
+    assert "（北京时间）的备份" in said and snapshot_counts(db) == rows_changed
+    code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(db), "--confirm")
     assert code == 0 and restored["sha256"] == manifest["sha256"]
+    assert restored["removed_events"] == {"报送": 1, "用户与角色": 1}
     assert figures(capsys, db) == before
     assert snapshot_counts(db) == rows_before
     assert (db.parent / "evidence" / "F-1" / "abc-整改报告.pdf").read_bytes() == b"%PDF-1.4 evidence"
+    # The replaced warehouse was kept first, as a backup that restores it.
+    assert restored["kept"].startswith(str(db.parent / "before-restore"))
+    code, back = run_json(capsys, "restore", restored["kept"], "--db", str(db))
+    assert code == 0 and figures(capsys, db) == changed and snapshot_counts(db) == rows_changed
+
+
+def test_a_backup_holds_the_evidence_where_the_var_folder_setting_puts_it(loaded, tmp_path, capsys, monkeypatch):
+    # With ARCHIVE_CENSUS_VAR_DIR the evidence lives there: the backup looked beside the warehouse file and left it out.
+    var = tmp_path / "elsewhere"
+    var.mkdir()
+    (loaded.parent / "evidence").rename(var / "evidence")
+    monkeypatch.setenv("ARCHIVE_CENSUS_VAR_DIR", str(var))
+    code, manifest = run_json(capsys, "backup", "--out", str(tmp_path / "backup"), "--db", str(loaded))
+    assert code == 0 and manifest["folders"] == ["evidence"]
+    assert (tmp_path / "backup" / "evidence" / "F-1" / "abc-整改报告.pdf").is_file()
 
 
 def test_a_damaged_backup_is_refused_and_changes_nothing(loaded, tmp_path, capsys):
