@@ -52,6 +52,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "recount_deadline": "按法定节假日重算整改期限",
     "create": "新建",
     "change": "修改",
+    "disable": "停用",
+    "enable": "启用",
     "login_succeeded": "登录成功",
     "login_failed": "登录失败",
     "login_throttled": "登录受限（尝试过于频繁）",

@@ -364,7 +364,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
     def add_demo_users(con: duckdb.DuckDBPyConnection) -> None:
         for name, role, province in DEMO_USERS:
-            add_user(con, name, hash_password(passwords[name]), role, province)
+            add_user(con, name, hash_password(passwords[name]), role, province, by="archive-census demo")
 
     store.write(add_demo_users)
     users = [

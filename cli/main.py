@@ -434,10 +434,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add.add_argument("--province", help=f"省级用户所属省份的{PROVINCE_HELP}（仅 province 角色需要）")
     add.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取密码（必填）")
+    add.add_argument(
+        "--replace", action="store_true", help="用户已存在时重设其密码、角色和省份（不加则拒绝，以免误改他人账号）"
+    )
     _common(add)
     add.set_defaults(may_create_warehouse=True)
     listing = _command(users_commands, "list", "列出用户")
     _common(listing)
+    for action, text in (
+        ("disable", "停用用户：不能再登录，已登录的会话随即失效，历史记录保留"),
+        ("enable", "重新启用已停用的用户"),
+    ):
+        switch = _command(users_commands, action, text)
+        switch.add_argument("name", help="用户名")
+        _common(switch)
     users.set_defaults(handler=_handler("web_cmd", "run_users"))
 
     audit = _command(commands, "audit", "审计日志：各项状态变更和登录记录")

@@ -9,15 +9,17 @@ import socket
 import sys
 from typing import Any
 
+from census_schema.clock import format_beijing
 from census_schema.errors import UsageError
 from census_schema.roles import Role
 from census_schema.settings import load_settings
 from cli.main import emit_json, saying_if_created
+from cli.warehouse_cmd import format_table
 from dash_app.auth import hash_password
 from dash_app.formatting import division_name
 from dash_app.webstate import end_sessions_of
 from warehouse.backends import open_warehouse
-from warehouse.users import add_user, list_users
+from warehouse.users import add_user, list_users, set_user_active
 
 
 def run_serve(args: argparse.Namespace, banner: str = "") -> int:
@@ -97,11 +99,32 @@ def run_users(args: argparse.Namespace) -> int:
             users = list_users(con)
         if args.json:
             emit_json({"users": users})
-        else:
-            for user in users:
-                print(f"{user['user_name']}\t{user['role']}\t{user['province_code'] or ''}")
+            return 0
+        rows = [
+            (
+                str(user["user_name"]),
+                _role_text(str(user["role"]), user["province_code"]),  # type: ignore[arg-type]
+                "启用" if user["is_active"] else "已停用",
+                format_beijing(user["created_at"]),  # type: ignore[arg-type]
+            )
+            for user in users
+        ]
+        print(format_table(("用户名", "角色", "状态", "创建时间"), rows))
         return 0
-    password = sys.stdin.readline().rstrip("\n")
+    if args.users_command in ("disable", "enable"):
+        active = args.users_command == "enable"
+        name = args.name.strip()
+        changed = store.write(lambda con: set_user_active(con, name, active, by=getpass.getuser()))
+        if not active:
+            end_sessions_of(settings.var_dir, name, "disabled")
+        said = ("已启用" if active else "已停用") if changed else ("本来就是启用的" if active else "本来就已停用")
+        if args.json:
+            emit_json({"user_name": name, "is_active": active, "changed": changed})
+        else:
+            print(f"用户 {name} {said}。" + ("" if active or not changed else "已登录的会话已失效，历史记录保留。"))
+        return 0
+    # A password piped from a Windows file ends in CRLF: the \r is not part of what the user types.
+    password = sys.stdin.readline().rstrip("\r\n")
     if not password:
         raise UsageError(
             "没有从标准输入读到密码。",
@@ -109,6 +132,15 @@ def run_users(args: argparse.Namespace) -> int:
         )
     password_hash = hash_password(password)
     with saying_if_created(settings):
+        with store.reader() as con:
+            existing = next((u for u in list_users(con) if u["user_name"] == args.name.strip()), None)
+        if existing is not None and not args.replace:
+            was = _role_text(str(existing["role"]), existing["province_code"])  # type: ignore[arg-type]
+            raise UsageError(
+                f"已有用户 {args.name.strip()}（{was}{'' if existing['is_active'] else '，已停用'}）：重设会把它改为"
+                f"{_role_text(args.role, args.province)}，并重设密码。本次未做任何处理。",
+                hint="确要重设该用户的，请加 --replace；新用户请另取一个用户名。",
+            )
         before = store.write(
             lambda con: add_user(con, args.name, password_hash, args.role, args.province, by=getpass.getuser())
         )

@@ -79,11 +79,19 @@ def add_user(
                 f"已有用户「{twin[0]}」，与「{name}」只差字母大小写：两个账号容易混淆。本次未做任何处理。",
                 hint=f"如要重设该用户，请用原名「{twin[0]}」；如确是另一个人，请另取一个用户名。",
             )
-        con.execute("DELETE FROM users WHERE user_name = ?", [name])
-        con.execute(
-            "INSERT INTO users (user_name, password_hash, role, province_code, created_at) VALUES (?, ?, ?, ?, ?)",
-            [name, password_hash, role, province_code if role is Role.PROVINCE else None, utc_now()],
-        )
+        stored_province = province_code if role is Role.PROVINCE else None
+        if previous is None:
+            con.execute(
+                "INSERT INTO users (user_name, password_hash, role, province_code, created_at) VALUES (?, ?, ?, ?, ?)",
+                [name, password_hash, role, stored_province, utc_now()],
+            )
+        else:  # the account keeps its creation time; it is active again
+            if previous[1] == Role.ADMIN and previous[3] and role is not Role.ADMIN:
+                require_another_admin(con, name)
+            con.execute(
+                "UPDATE users SET password_hash = ?, role = ?, province_code = ?, is_active = TRUE WHERE user_name = ?",
+                [password_hash, role, stored_province, name],
+            )
         after = {
             "role": str(role),
             "province_code": province_code if role is Role.PROVINCE else None,
@@ -97,6 +105,42 @@ def add_user(
             con, AuditKind.USER, "change" if previous else "create", actor=by, target=name, before=before, after=after
         )
     return before
+
+
+def require_another_admin(con: duckdb.DuckDBPyConnection, user_name: str) -> None:
+    """UsageError when `user_name` is the platform's last active administrator (changing it would leave none)."""
+    row = con.execute(
+        "SELECT count(*) FROM users WHERE role = ? AND is_active AND user_name <> ?", [Role.ADMIN, user_name]
+    ).fetchone()
+    if not row or not row[0]:
+        raise UsageError(
+            f"「{user_name}」是平台唯一启用的系统管理员账号：改为其他角色或停用后，平台就没有系统管理员了。本次未做任何处理。",
+            hint="请先新建（或启用）另一个系统管理员账号，再改这个账号。",
+        )
+
+
+def set_user_active(con: duckdb.DuckDBPyConnection, user_name: str, active: bool, *, by: str | None = None) -> bool:
+    """Disable (or enable again) an account: a disabled one cannot sign in and keeps its history. Returns whether
+    it changed (False: it already was so); a UsageError for no such user, or for the last active administrator."""
+    with transaction(con):
+        row = con.execute("SELECT role, is_active FROM users WHERE user_name = ?", [user_name]).fetchone()
+        if row is None:
+            raise UsageError(f"没有用户「{user_name}」。", hint="可用 archive-census users list 查看用户名。")
+        if bool(row[1]) == active:
+            return False
+        if not active and row[0] == Role.ADMIN:
+            require_another_admin(con, user_name)
+        con.execute("UPDATE users SET is_active = ? WHERE user_name = ?", [active, user_name])
+        record_event(
+            con,
+            AuditKind.USER,
+            "enable" if active else "disable",
+            actor=by,
+            target=user_name,
+            before={"is_active": not active},
+            after={"is_active": active},
+        )
+    return True
 
 
 def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | None:

@@ -31,7 +31,7 @@ def test_changes_made_on_the_command_line_are_listed_as_json(tmp_path, capsys, m
     db = tmp_path / "var" / "w.duckdb"
     code, _, err = add_user(capsys, monkeypatch, db, "alice", "--role", "planner")
     assert code == 0 and f"注意：{db} 处原先没有数据仓库，已新建。" in err
-    code, _, err = add_user(capsys, monkeypatch, db, "alice", "--role", "province", "--province", "440000")
+    code, _, err = add_user(capsys, monkeypatch, db, "alice", "--role", "province", "--province", "440000", "--replace")
     assert code == 0 and "已新建" not in err
     assert run(capsys, "evaluation", "open", "--by", "规划处", "--db", str(db))[0] == 0
     code, out, err = run(capsys, "audit", "--json", "--db", str(db))

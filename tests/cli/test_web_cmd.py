@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import socket
 from collections.abc import Iterator
 
 import pytest
+from werkzeug.security import check_password_hash
 
 from cli.main import main
 from dash_app.security import https_only, trusted_origins
 from warehouse.backends import EmbeddedWarehouse
+from warehouse.users import get_user
 
 
 @pytest.fixture
@@ -99,13 +102,19 @@ def test_a_user_s_role_and_province_that_do_not_go_together_are_refused_with_wha
 def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refused(tmp_path, capsys, monkeypatch):
     db = tmp_path / "w.duckdb"
 
-    def add(name: str, *role: str) -> int:
-        monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+    def add(name: str, *role: str, password: str = "a-long-enough-password\n") -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO(password))
         return main(["users", "add", name, "--role", *role, "--password-stdin", "--db", str(db)])
 
     assert add("guangdong", "province", "--province", "440000") == 0
     assert "已创建用户 guangdong：省级档案部门（广东省）。" in capsys.readouterr().out
-    assert add("guangdong", "evaluator") == 0  # it said 已创建用户 and nothing of the province user it replaced
+    # A name typed again is refused, saying whose account it is and what would change: a typo reset someone's.
+    assert add("guangdong", "evaluator") == 2
+    assert (
+        "已有用户 guangdong（省级档案部门（广东省））：重设会把它改为评价专家，并重设密码。本次未做任何处理。"
+        in capsys.readouterr().err
+    )
+    assert add("guangdong", "evaluator", "--replace") == 0  # it said 已创建用户 and nothing of the user it replaced
     assert (
         capsys.readouterr().out.strip()
         == "已重设已有用户 guangdong：原为省级档案部门（广东省），现为评价专家；密码已重设。"
@@ -116,6 +125,41 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
     assert [(u["user_name"], u["role"]) for u in json.loads(capsys.readouterr().out)["users"]] == [
         ("guangdong", "evaluator")
     ]
+    # A password piped from a Windows file ends in CRLF: the \r is not part of it.
+    assert add("guangdong", "evaluator", "--replace", password="a-long-enough-password\r\n") == 0
+    with EmbeddedWarehouse(db).reader() as con:
+        stored = get_user(con, "guangdong")
+    assert stored is not None and check_password_hash(stored.password_hash, "a-long-enough-password")
+
+
+def test_an_account_is_disabled_and_enabled_again_and_the_last_administrator_stays(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "w.duckdb"
+
+    def add(name: str, role: str, *more: str) -> int:
+        monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+        return main(["users", "add", name, "--role", role, "--password-stdin", *more, "--db", str(db)])
+
+    assert add("root-admin", "admin") == 0 and add("planner", "planner") == 0
+    capsys.readouterr()
+    # The only administrator can be neither disabled nor made something else: the platform would have none.
+    assert main(["users", "disable", "root-admin", "--db", str(db)]) == 2
+    assert "是平台唯一启用的系统管理员账号" in capsys.readouterr().err
+    assert add("root-admin", "planner", "--replace") == 2
+    assert "是平台唯一启用的系统管理员账号" in capsys.readouterr().err
+    assert main(["users", "disable", "planner", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.strip() == "用户 planner 已停用。已登录的会话已失效，历史记录保留。"
+    with EmbeddedWarehouse(db).reader() as con:
+        assert get_user(con, "planner") is None  # cannot sign in
+    assert main(["users", "list", "--db", str(db)]) == 0
+    listed = capsys.readouterr().out
+    assert re.search(r"planner\s+国家档案局规划人员\s+已停用\s+\d{4}年\d{1,2}月\d{1,2}日", listed)
+    assert re.search(r"root-admin\s+系统管理员\s+启用", listed)
+    assert main(["users", "enable", "planner", "--db", str(db)]) == 0
+    assert main(["users", "disable", "nobody", "--db", str(db)]) == 2
+    assert "没有用户「nobody」" in capsys.readouterr().err
+    assert main(["audit", "--kind", "user", "--json", "--db", str(db)]) == 0
+    actions = [e["action_label"] for e in json.loads(capsys.readouterr().out)["events"]]
+    assert actions[:2] == ["启用", "停用"]
 
 
 @pytest.mark.parametrize(
