@@ -13,6 +13,7 @@ POST), so a token is not needed for Dash's fetch calls or the plain forms.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -23,8 +24,9 @@ import flask
 from dash.exceptions import DependencyException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from census_schema.errors import UsageError
+from census_schema.errors import StorageError, UsageError
 from census_schema.settings import env_choice, env_number
+from warehouse.backends import WarehouseUnavailable
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of requests made by this site's own pages, or by the user (address bar, bookmark).
@@ -249,11 +251,17 @@ def refusal(status: int, message: str) -> flask.Response:
 
 # What a refused or missing page or download says, in place of the web server's English pages (a refusal with a
 # message of its own, `refusal`, keeps it).
+LOGGER = logging.getLogger(__name__)
 ERROR_PAGES = {
     400: ("请求有误", "地址或表单缺少所需的内容，或其中的值无效。请从平台页面上的链接或按钮进入。"),
     403: ("无权访问", "您的账号无权查看或下载此内容：其他省份的数据、分配给其他专家的档案馆，或其他角色的功能。"),
     404: ("找不到页面或文件", "链接可能已失效，或所指的报送、文件不存在。请从平台页面上的链接进入。"),
     405: ("不支持的请求方式", "请从平台页面上操作，不要直接提交此地址。"),
+    500: ("服务器内部错误", "本次请求未能完成，数据没有改动。请稍后重试；如反复出现，请联系系统管理员。"),
+    503: (
+        "数据仓库暂时无法访问",
+        "数据库服务未启动、正在恢复备份或正在维护。请稍后刷新页面；如持续出现，请联系系统管理员。",
+    ),
 }
 
 
@@ -267,6 +275,11 @@ def error_page(status: int, title: str, text: str, back: tuple[str, str] = ("/",
         f'<p><a href="{escape(back[0])}">{escape(back[1])}</a></p></body></html>'
     )
     return flask.Response(body, status=status, mimetype="text/html")
+
+
+def _warehouse_out_of_reach(error: Exception) -> flask.Response:
+    LOGGER.warning("warehouse out of reach for %s: %s", flask.request.path, error)
+    return error_page(503, *ERROR_PAGES[503])
 
 
 def install_security(
@@ -302,6 +315,10 @@ def install_security(
     # Dash raises this for a file of its component suites that it does not serve (a mistyped or probing address):
     # a missing file, not a server error with a traceback in the log.
     server.register_error_handler(DependencyException, lambda _error: error_page(404, *ERROR_PAGES[404]))
+    # The warehouse out of reach (a DuckLake catalog down, a damaged or replaced file): 503 in Chinese, not Flask's
+    # English 500 page; the cause goes to the log for the administrator.
+    server.register_error_handler(WarehouseUnavailable, _warehouse_out_of_reach)
+    server.register_error_handler(StorageError, _warehouse_out_of_reach)
 
     @server.after_request
     def add_headers(response: flask.Response) -> flask.Response:
