@@ -172,7 +172,8 @@ class Authenticator:
         verdict = self.throttle.check(address, name, device)
         if verdict.wait_s > 0:
             wait = math.ceil(verdict.wait_s)
-            return self.page(_error(f"登录尝试过于频繁，请 {wait} 秒后再试。"), next_page, 429, retry_after=wait)
+            after = f"{wait} 秒" if wait < 60 else f"{math.ceil(wait / 60)} 分钟"
+            return self.page(_error(f"登录尝试过于频繁，请 {after}后再试。"), next_page, 429, retry_after=wait)
         if not self.throttle.kdf_slots.acquire(timeout=KDF_WAIT_S):
             return self.page(_error("登录请求过多，服务器繁忙，请稍后再试。"), next_page, 503, retry_after=5)
         try:

@@ -72,14 +72,12 @@ class LoginThrottle:
 
     @staticmethod
     def keys(address: str | None, account: str, device: str | None) -> list[tuple[tuple[str, str], Policy]]:
-        """The counters an attempt is judged by: the address, and the device if trusted for the account, else the
-        account."""
-        keys = [(("address", address or "-"), ADDRESS_POLICY)]
+        """The counters an attempt is judged by: a browser trusted for the account (its signed device cookie) by its
+        own failures alone, so that strangers failing from the same address (an office behind one NAT) never hold
+        it back; any other by the address and the account."""
         if device:
-            keys.append((("device", device), DEVICE_POLICY))
-        else:
-            keys.append((("account", account.casefold()), ACCOUNT_POLICY))
-        return keys
+            return [(("device", device), DEVICE_POLICY)]
+        return [(("address", address or "-"), ADDRESS_POLICY), (("account", account.casefold()), ACCOUNT_POLICY)]
 
     def _recent(self, key: tuple[str, str], now: float) -> list[float]:
         entry = self._failures.get(key)

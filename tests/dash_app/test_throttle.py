@@ -52,6 +52,15 @@ def test_a_stranger_is_held_back_and_the_trusted_device_is_not():
     assert throttle.check("10.0.0.2", "zhang", None).wait_s == 0
 
 
+def test_strangers_failing_from_the_same_address_never_hold_back_a_trusted_device():
+    # An office behind one address: 14 strangers' failures made the administrator, with the device cookie, wait.
+    throttle = LoginThrottle(Clock())
+    for i in range(ADDRESS_POLICY.free_failures + 4):
+        throttle.failed("10.0.0.8", f"stranger{i}", None)
+    assert throttle.check("10.0.0.8", "newcomer", None).blocked_by == ("address",)
+    assert throttle.check("10.0.0.8", "admin", "device-of-admin").wait_s == 0
+
+
 def test_failures_are_forgotten_after_the_window_and_a_success_clears_the_account_not_the_address():
     clock = Clock()
     throttle = LoginThrottle(clock)
