@@ -11,7 +11,7 @@ from census_schema.settings import load_settings
 from cli.main import emit_json
 from cli.supervision_cmd import parse_day
 from flows.reminders import write_daily_reminders
-from flows.run import quiet_prefect
+from flows.run import quiet_prefect, require_prefect_answers
 from warehouse.backends import open_warehouse
 from warehouse.reminders import query_reminders
 
@@ -62,6 +62,7 @@ def run_prefect(args: argparse.Namespace) -> int:
     quiet_prefect()
     from flows.deployments import WORK_POOL, DeploymentPlan, deploy_all
 
+    require_prefect_answers()
     settings = load_settings(args.db, args.warehouse)
     write_limit = args.write_limit or (4 if settings.is_ducklake else 1)
     plan = DeploymentPlan(

@@ -658,9 +658,17 @@ def prefect_unreachable(error: BaseException) -> ServiceUnavailable | None:
     url = os.environ.get("PREFECT_API_URL")
     if httpx is None or not url or not isinstance(error, httpx.TransportError):
         return None
+    from flows.run import PREFECT_CONTACT_TIMEOUT_S
+
+    why = (
+        f"在 {PREFECT_CONTACT_TIMEOUT_S:g} 秒内没有应答"
+        if isinstance(error, httpx.TimeoutException)
+        else f"{type(error).__name__}：{error}"
+    )
     return ServiceUnavailable(
-        f"无法连接 Prefect 服务器 {url}（{type(error).__name__}：{error}）。",
-        hint="请确认该服务器已启动、网络可达后重试；不使用 Prefect 服务器时请取消设置环境变量 PREFECT_API_URL。",
+        f"无法连接 Prefect 服务器 {url}（{why}）。",
+        hint="请确认该服务器已启动、网络可达后重试；不使用 Prefect 服务器时请取消设置环境变量 PREFECT_API_URL。"
+        "如果中断时报送已交给工作节点，它可能已经装载：重新报送前请先用 archive-census submissions 查看。",
     )
 
 

@@ -121,10 +121,27 @@ def prune_data_docs_of(settings: Settings) -> None:
         prune_data_docs(settings, fetch_current_file_hashes(con))
 
 
+# How long the Prefect server may take to answer its health check before the command gives up on it (Prefect's own
+# client waits 60 s a request and retries: a server that accepts connections but never answers held a command for
+# minutes, silently).
+PREFECT_CONTACT_TIMEOUT_S = 15.0
+
+
+def require_prefect_answers() -> None:
+    """Ask the Prefect server of PREFECT_API_URL whether it is up, waiting at most PREFECT_CONTACT_TIMEOUT_S; an
+    httpx.TransportError (a timeout, a refused connection) when it does not answer."""
+    import httpx
+
+    url = os.environ["PREFECT_API_URL"].rstrip("/")
+    httpx.get(f"{url}/health", timeout=PREFECT_CONTACT_TIMEOUT_S).raise_for_status()
+
+
 def deployment_exists(name: str) -> bool:
     """True when the Prefect server knows the deployment `flow-name/deployment-name`."""
     from prefect.client.orchestration import get_client
     from prefect.exceptions import ObjectNotFound
+
+    require_prefect_answers()
 
     with get_client(sync_client=True) as client:
         try:

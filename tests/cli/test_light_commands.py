@@ -9,8 +9,10 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -390,6 +392,24 @@ def test_a_prefect_server_that_does_not_answer_is_named_with_what_to_do_not_an_i
     assert done.returncode == 3
     assert "无法连接 Prefect 服务器 http://127.0.0.1:9/api" in done.stderr and "内部错误" not in done.stderr
     assert json.loads(done.stdout)["error"]["kind"] == "ServiceUnavailable"
+
+
+def test_a_prefect_server_that_takes_connections_but_never_answers_is_given_up_on(tmp_path, capsys, monkeypatch):
+    # It held `ingest` (and `prefect deploy`) for minutes, silently: Prefect's client waits 60 s a request and retries.
+    listener = socket.create_server(("127.0.0.1", 0))
+    accepted: list[socket.socket] = []
+    threading.Thread(target=lambda: accepted.append(listener.accept()[0]), daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/api"
+    monkeypatch.setenv("PREFECT_API_URL", url)
+    monkeypatch.setattr("flows.run.PREFECT_CONTACT_TIMEOUT_S", 0.5)
+    path = census_workbook(tmp_path / "c.xlsx", 2, {})
+    try:
+        code = main(["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb")])
+    finally:
+        listener.close()
+    assert code == 3 and accepted
+    said = capsys.readouterr().err
+    assert f"无法连接 Prefect 服务器 {url}（在 0.5 秒内没有应答）" in said and "archive-census submissions" in said
 
 
 def test_the_summary_table_shows_coverage_to_the_hundredth_as_the_dashboard_does():
