@@ -26,7 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from census_schema.errors import StorageError, UsageError
 from census_schema.settings import env_choice, env_number
-from warehouse.backends import WarehouseUnavailable
+from warehouse.backends import WarehouseMisconfigured, WarehouseUnavailable
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of requests made by this site's own pages, or by the user (address bar, bookmark).
@@ -318,6 +318,7 @@ def install_security(
     # The warehouse out of reach (a DuckLake catalog down, a damaged or replaced file): 503 in Chinese, not Flask's
     # English 500 page; the cause goes to the log for the administrator.
     server.register_error_handler(WarehouseUnavailable, _warehouse_out_of_reach)
+    server.register_error_handler(WarehouseMisconfigured, _warehouse_out_of_reach)
     server.register_error_handler(StorageError, _warehouse_out_of_reach)
 
     @server.after_request

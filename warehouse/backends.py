@@ -54,6 +54,13 @@ class WarehouseUnavailable(CensusError):
     exit_code = 3
 
 
+class WarehouseMisconfigured(CensusError):
+    """The warehouse's settings name what cannot work (a wrong password, a database or data folder that is not
+    there): retrying the same command cannot help; the settings must be changed."""
+
+    exit_code = 2
+
+
 class ReadSnapshot(Protocol):
     """One committed state of the warehouse, open for reading; a cursor per request."""
 
@@ -243,6 +250,9 @@ _CATALOG_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r'database "(?P<database>[^"]*)" does not exist', "PostgreSQL 中没有名为「{database}」的数据库（请先建立，或改正 dbname）"),
         (r'role "(?P<user>[^"]*)" does not exist', "PostgreSQL 中没有名为「{user}」的用户（请改正 user）"),
         (r'no pg_hba\.conf entry for host "(?P<host>[^"]*)"', "服务器不允许从 {host} 连接（其 pg_hba.conf 中没有相应条目）"),
+        (r'invalid connection option "(?P<option>[^"]*)"', "连接参数「{option}」不是 PostgreSQL 的参数（写错了，如 hst 应为 host）"),
+        (r'DATA_PATH parameter "(?P<given>[^"]*)" does not match existing data path in the catalog "(?P<stored>[^"]*)"',
+         "ARCHIVE_CENSUS_DATA_PATH 是 {given}，而这个数据仓库的数据目录是 {stored}（每台机器都须用同一个绝对路径）"),
         (r"timeout expired|Connection timed out", "连接超时（主机不可达，或被防火墙拦截）"),
     )
 )  # fmt: skip
@@ -261,11 +271,24 @@ def describe_catalog_failure(error_text: str) -> str:
     return f"原始信息（英文）：{reason}"
 
 
-def _unavailable(settings_text: str, error: BaseException) -> WarehouseUnavailable:
-    return WarehouseUnavailable(
-        f"无法连接 DuckLake 数据仓库（{settings_text}）：{describe_catalog_failure(str(error))}。",
-        hint="请检查 PostgreSQL 是否在运行、ARCHIVE_CENSUS_WAREHOUSE 中的连接参数和 ARCHIVE_CENSUS_DATA_PATH 目录。",
-    )
+# Failures that the same settings will meet every time (exit 2: change them), unlike a server down (exit 3: retry).
+_MISCONFIGURED = re.compile(
+    r"password authentication failed|no password supplied|database \S+ does not exist|role \S+ does not exist"
+    r"|no pg_hba\.conf entry|invalid connection option|does not match existing data path"
+)
+# The catalog's connection lost in the middle of a command (PostgreSQL stopped or restarted): worth retrying.
+_CONNECTION_LOST = re.compile(
+    r"Failed to execute query|server closed the connection|terminating connection|connection to server"
+    r"|Unable to connect to Postgres|could not receive data from server|SSL SYSCALL error"
+)
+
+
+def _unavailable(settings_text: str, error: BaseException) -> WarehouseUnavailable | WarehouseMisconfigured:
+    hint = "请检查 PostgreSQL 是否在运行、ARCHIVE_CENSUS_WAREHOUSE 中的连接参数和 ARCHIVE_CENSUS_DATA_PATH 目录。"
+    said = f"无法连接 DuckLake 数据仓库（{settings_text}）：{describe_catalog_failure(str(error))}。"
+    if _MISCONFIGURED.search(str(error)):
+        return WarehouseMisconfigured(said, hint=hint.replace("检查 PostgreSQL 是否在运行、", "改正"))
+    return WarehouseUnavailable(said, hint=hint)
 
 
 @dataclass
@@ -346,7 +369,9 @@ class DuckLakeWarehouse:
             return engine
 
     def _open_engine(self, alias: str) -> _LakeEngine:
-        self.data_path.mkdir(parents=True, exist_ok=True)
+        # The data folder is made for a new lake only: a lake whose shared folder is missing (not mounted) is refused,
+        # never given a new, empty folder on the local disk.
+        had_folder = self.data_path.is_dir()
         try:
             con = _instance()
             # The first attach of an empty catalog creates DuckLake's tables; processes starting together race.
@@ -361,7 +386,28 @@ class DuckLakeWarehouse:
             self._attach(con, f"{alias}_ro", "READ_ONLY")
         except duckdb.Error as error:
             raise _unavailable(self.describe(), error) from error
-        return _LakeEngine(con, alias)
+        engine = _LakeEngine(con, alias)
+        if not had_folder:
+            if self._holds_tables(engine):
+                for name in (alias, f"{alias}_ro"):
+                    con.execute(f"DETACH DATABASE IF EXISTS {name}")
+                raise WarehouseMisconfigured(
+                    f"DuckLake 数据仓库（{self.describe()}）的数据目录 {self.data_path} 不存在：数据文件都在这个目录里。",
+                    hint="请确认共享目录已挂载、ARCHIVE_CENSUS_DATA_PATH 写对了（每台机器都须用同一个绝对路径）后重试。",
+                )
+            self.data_path.mkdir(parents=True, exist_ok=True)
+        return engine
+
+    @staticmethod
+    def _holds_tables(engine: _LakeEngine) -> bool:
+        cursor = engine.connection.cursor()
+        try:
+            row = cursor.execute(
+                "SELECT count(*) FROM duckdb_tables() WHERE database_name = ?", [engine.alias]
+            ).fetchone()
+        finally:
+            cursor.close()
+        return row is not None and row[0] > 0
 
     def _cursor(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         engine = self._engine()
@@ -396,6 +442,10 @@ class DuckLakeWarehouse:
         try:
             yield cursor
         except duckdb.IOException as error:
+            raise _unavailable(self.describe(), error) from error
+        except duckdb.Error as error:
+            if not _CONNECTION_LOST.search(str(error)):
+                raise
             raise _unavailable(self.describe(), error) from error
         finally:
             cursor.close()

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import duckdb
 import pytest
 
 from cli.main import main
 from tests.cli.test_light_commands import empty_warehouse
-from warehouse.backends import describe_catalog_failure
+from warehouse.backends import DuckLakeWarehouse, WarehouseUnavailable, describe_catalog_failure
 
 
 def test_reminders_are_written_then_shown(capsys, tmp_path):
@@ -68,10 +69,33 @@ def test_a_catalog_database_or_user_that_does_not_exist_is_named(capsys, monkeyp
     for wrong, said in (
         (("dbname=postgres", "dbname=nosuch"), "没有名为「nosuch」的数据库"),
         (("user=postgres", "user=nobody"), "没有名为「nobody」的用户"),
+        (("host=", "hst="), "连接参数「hst」不是 PostgreSQL 的参数"),
     ):
-        assert main(["summary", "--warehouse", f"ducklake:postgres:{dsn.replace(*wrong)}"]) == 3
+        # The settings must change: exit 2, not 3 ("worth retrying": a worker retried it three times for nothing).
+        assert main(["summary", "--warehouse", f"ducklake:postgres:{dsn.replace(*wrong)}"]) == 2
         err = capsys.readouterr().err
-        assert said in err and "IO Error" not in err, err
+        assert said in err and "IO Error" not in err and "请改正" in err, err
+
+
+@pytest.mark.ducklake
+def test_a_lake_s_data_folder_not_there_or_another_is_refused_and_none_is_made(capsys, monkeypatch, tmp_path, postgres):
+    # A shared folder not mounted was an internal error (exit 3), and a new empty folder was made in its place.
+    url = f"ducklake:postgres:{postgres.dsn(postgres.create_database('lake_folder'))}"
+    lake = DuckLakeWarehouse(url, tmp_path / "lake")
+    lake.migrate()
+    lake.close()
+    (tmp_path / "lake").rename(tmp_path / "away")
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(tmp_path / "lake"))
+    assert main(["summary", "--warehouse", url]) == 2
+    err = capsys.readouterr().err
+    assert f"的数据目录 {tmp_path / 'lake'} 不存在" in err and "共享目录已挂载" in err, err
+    assert not (tmp_path / "lake").exists()
+    # Another machine's path for the same lake: both paths said, and nothing made.
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(tmp_path / "typo"))
+    assert main(["summary", "--warehouse", url]) == 2
+    err = capsys.readouterr().err
+    assert f"ARCHIVE_CENSUS_DATA_PATH 是 {tmp_path / 'typo'}/，而这个数据仓库的数据目录是 {tmp_path / 'lake'}/" in err
+    assert not (tmp_path / "typo").exists()
 
 
 @pytest.mark.parametrize(
@@ -98,3 +122,13 @@ def test_a_catalog_database_or_user_that_does_not_exist_is_named(capsys, monkeyp
 )
 def test_why_a_catalog_could_not_be_reached_is_said_in_chinese(text, said):
     assert said in describe_catalog_failure(text)
+
+
+@pytest.mark.ducklake
+def test_the_catalog_lost_in_the_middle_of_a_write_is_said_so_and_a_query_s_own_error_is_not(make_lake):
+    # PostgreSQL stopped during an ingest: DuckDB's 'Failed to execute query "ROLLBACK"' was an internal error.
+    lake = make_lake()
+    with pytest.raises(WarehouseUnavailable, match="无法连接 DuckLake 数据仓库"), lake.writer():
+        raise duckdb.Error('Failed to execute query "ROLLBACK": ')
+    with pytest.raises(duckdb.CatalogException), lake.writer() as con:
+        con.execute("SELECT * FROM no_such_table")
