@@ -254,6 +254,8 @@ _CATALOG_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r'DATA_PATH parameter "(?P<given>[^"]*)" does not match existing data path in the catalog "(?P<stored>[^"]*)"',
          "ARCHIVE_CENSUS_DATA_PATH 是 {given}，而这个数据仓库的数据目录是 {stored}（每台机器都须用同一个绝对路径）"),
         (r"timeout expired|Connection timed out", "连接超时（主机不可达，或被防火墙拦截）"),
+        (r'Cannot open file "(?P<file>[^"]*)": Read-only file system', "数据目录是只读的，写不进 {file}"),
+        (r"No space left on device", "数据目录所在的磁盘已满"),
     )
 )  # fmt: skip
 
@@ -275,6 +277,7 @@ def describe_catalog_failure(error_text: str) -> str:
 _MISCONFIGURED = re.compile(
     r"password authentication failed|no password supplied|database \S+ does not exist|role \S+ does not exist"
     r"|no pg_hba\.conf entry|invalid connection option|does not match existing data path"
+    r"|Read-only file system|No space left on device"
 )
 # The catalog's connection lost in the middle of a command (PostgreSQL stopped or restarted): worth retrying.
 _CONNECTION_LOST = re.compile(
@@ -284,11 +287,16 @@ _CONNECTION_LOST = re.compile(
 
 
 def _unavailable(settings_text: str, error: BaseException) -> WarehouseUnavailable | WarehouseMisconfigured:
-    hint = "请检查 PostgreSQL 是否在运行、ARCHIVE_CENSUS_WAREHOUSE 中的连接参数和 ARCHIVE_CENSUS_DATA_PATH 目录。"
-    said = f"无法连接 DuckLake 数据仓库（{settings_text}）：{describe_catalog_failure(str(error))}。"
+    reason = describe_catalog_failure(str(error))
     if _MISCONFIGURED.search(str(error)):
-        return WarehouseMisconfigured(said, hint=hint.replace("检查 PostgreSQL 是否在运行、", "改正"))
-    return WarehouseUnavailable(said, hint=hint)
+        return WarehouseMisconfigured(
+            f"DuckLake 数据仓库（{settings_text}）无法使用：{reason}。",
+            hint="请改正 ARCHIVE_CENSUS_WAREHOUSE 中的连接参数或 ARCHIVE_CENSUS_DATA_PATH 目录（须可写、有空间）后重试。",
+        )
+    return WarehouseUnavailable(
+        f"无法连接 DuckLake 数据仓库（{settings_text}）：{reason}。",
+        hint="请检查 PostgreSQL 是否在运行、ARCHIVE_CENSUS_WAREHOUSE 中的连接参数和 ARCHIVE_CENSUS_DATA_PATH 目录。",
+    )
 
 
 @dataclass

@@ -118,6 +118,7 @@ def test_a_lake_s_data_folder_not_there_or_another_is_refused_and_none_is_made(c
             "原始信息（英文）：SSL",
         ),
         ("", "未说明原因"),
+        ('IO Error: Cannot open file "/lake/main/t/x.parquet": Read-only file system', "数据目录是只读的"),
     ],
 )
 def test_why_a_catalog_could_not_be_reached_is_said_in_chinese(text, said):
