@@ -44,6 +44,7 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 # Where a role starts when it signs in without a page to return to (evaluators have no overview).
 LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
 MAX_NAME_CHARS = 64
+SESSION_ENDED = "登录已失效（已退出、密码或角色已变更，或登录超过 12 小时），请重新登录。"
 DEVICE_COOKIE = "archive_census_device"
 DEVICE_MAX_AGE_S = 180 * 24 * 3600
 
@@ -246,7 +247,9 @@ def install_auth(
         next_page = _safe_next(flask.request.values.get("next"))
         if flask.request.method == "POST":
             return auth.sign_in(next_page)
-        return auth.page("", next_page, 200)
+        # Sent here by a page whose session the server had ended (assets/session.js): said, not a blank form.
+        expired = flask.request.args.get("expired") == "1"
+        return auth.page(_error(SESSION_ENDED) if expired else "", next_page, 200)
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout() -> Response | str:

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Request, Response
 from census_schema.census_form import CENSUS_FORM
 from dash_app import ids
 from dash_app.app import create_app
+from dash_app.webstate import end_sessions_of
 from tests.dash_app.browser import QuietRequestHandler, Session, Site, browse, require_browser, screenshot
 from tests.dash_app.conftest import USERS, private_demo_warehouse, province_workbook
 from warehouse.queries import list_submissions
@@ -167,3 +168,16 @@ def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):
         "([id, when]) => document.getElementById(id).textContent.includes(when)", arg=[ids.AUDIT_DETAIL, when]
     )
     assert [line for line in browsing.console if "Content Security Policy" in line] == []
+
+
+def test_a_page_whose_session_the_server_ended_goes_to_sign_in_and_says_why(browsing, site):
+    # Its callbacks answered 401 and the page stayed as it was, silently, the old user's name in its header.
+    page = browsing.sign_in("planner", "/coverage")
+    browsing.wait_for_quiet(page)
+    assert end_sessions_of(site.settings.var_dir, "planner", "credentials_changed") >= 1
+    page.click("nav a[href='/inspections']")
+    page.wait_for_url("**/login?expired=1&next=%2Finspections")
+    assert "登录已失效" in page.locator("body").inner_text()
+    refused = browsing.expect_refusals()
+    assert refused and {status for status, _ in refused} == {401}
+    browsing.console = [line for line in browsing.console if "401" not in line]

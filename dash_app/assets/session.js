@@ -1,0 +1,21 @@
+/* A session the server has ended (signed out elsewhere, a password or role changed, 12 hours passed) answers the
+   page's callbacks with 401: the page then stayed as it was, silently, with the old user's name in its header. It
+   goes to the sign-in page instead, which brings the user back here once signed in. */
+(function () {
+  var fetchOriginal = window.fetch;
+  var leaving = false;
+  window.fetch = function (resource, options) {
+    return fetchOriginal.call(this, resource, options).then(function (response) {
+      var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
+      if (response.status === 401 && url.indexOf("/_dash-") !== -1) {
+        if (!leaving) {
+          leaving = true;
+          var here = window.location.pathname + window.location.search;
+          window.location.assign("/login?expired=1&next=" + encodeURIComponent(here));
+        }
+        return new Promise(function () {});  // the page is being left: nothing of it is updated any more
+      }
+      return response;
+    });
+  };
+})();
