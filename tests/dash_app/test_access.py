@@ -205,6 +205,9 @@ def test_callbacks_downloads_and_uploads_refuse_anonymous_requests(app, tmp_path
     assert export_grid(app, client, ids.COVERAGE_MISSING_GRID, None, "").status_code == 401
     for path in ("/_dash-layout", "/_dash-dependencies", "/download/template/census", "/download/report/abc"):
         assert client.get(path).status_code == 401, path
+    # A download link opened signed out says so in Chinese, with the way to sign in (it was Werkzeug's English).
+    page = client.get("/download/report/abc").text
+    assert "需要重新登录" in page and 'href="/login"' in page and "Unauthorized" not in page
     workbook = census_workbook(tmp_path / "c.xlsx")
     response = client.post(
         "/api/upload",
