@@ -254,7 +254,7 @@ def refusal(status: int, message: str) -> flask.Response:
 LOGGER = logging.getLogger(__name__)
 ERROR_PAGES = {
     400: ("请求有误", "地址或表单缺少所需的内容，或其中的值无效。请从平台页面上的链接或按钮进入。"),
-    401: ("需要重新登录", "登录已失效（已退出、密码或角色已变更，或登录超过 12 小时）。请重新登录后再打开。"),
+    401: ("需要登录", "尚未登录，或登录已失效（已退出、密码或角色已变更，或登录超过 12 小时）。请登录后再打开。"),
     403: ("无权访问", "您的账号无权查看或下载此内容：其他省份的数据、分配给其他专家的档案馆，或其他角色的功能。"),
     404: ("找不到页面或文件", "链接可能已失效，或所指的报送、文件不存在。请从平台页面上的链接进入。"),
     405: ("不支持的请求方式", "请从平台页面上操作，不要直接提交此地址。"),
@@ -312,7 +312,7 @@ def install_security(
         return None
 
     for status, (title, text) in ERROR_PAGES.items():
-        back = ("/login", "重新登录") if status == 401 else ("/", "返回首页")
+        back = ("/login", "登录") if status == 401 else ("/", "返回首页")
         server.register_error_handler(status, lambda _e, s=status, t=title, x=text, b=back: error_page(s, t, x, b))
     # Dash raises this for a file of its component suites that it does not serve (a mistyped or probing address):
     # a missing file, not a server error with a traceback in the log.

@@ -207,7 +207,7 @@ def test_callbacks_downloads_and_uploads_refuse_anonymous_requests(app, tmp_path
         assert client.get(path).status_code == 401, path
     # A download link opened signed out says so in Chinese, with the way to sign in (it was Werkzeug's English).
     page = client.get("/download/report/abc").text
-    assert "需要重新登录" in page and 'href="/login"' in page and "Unauthorized" not in page
+    assert "需要登录" in page and 'href="/login"' in page and "Unauthorized" not in page
     workbook = census_workbook(tmp_path / "c.xlsx")
     response = client.post(
         "/api/upload",
