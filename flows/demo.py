@@ -135,7 +135,11 @@ def reset_warehouse(settings: Settings, *, replace: bool) -> None:
         if not replace:
             raise UsageError(
                 f"数据仓库 {store.describe()} 已存在，演示不会覆盖它。",
-                hint="请用 --db 指定新的文件，或加 --replace 用演示数据替换它。",
+                hint=(
+                    "请用 --warehouse 指定另一个 DuckLake（新建的 PostgreSQL 数据库），或加 --replace 用演示数据替换它。"
+                    if settings.is_ducklake
+                    else "请用 --db 指定新的文件，或加 --replace 用演示数据替换它。"
+                ),
             )
         store.destroy()
 
