@@ -7,12 +7,13 @@ import json
 from datetime import date
 from typing import Any
 
-from census_schema.audit import AUDIT_VIA_LABELS, AuditKind, action_label
+from census_schema.audit import AuditKind, action_label
 from census_schema.clock import to_beijing
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table
+from dash_app.audit_rows import shown_row
 from dash_app.webstate import pending_events
 from warehouse.audit import require_kind, search_audit_log
 from warehouse.backends import open_warehouse
@@ -73,19 +74,27 @@ def run_audit(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"count": len(rows), "events": [as_json(row) for row in rows]})
         return 0
+    # As the web's /audit reads them: archives and users by name, what changed item by item.
+    shown = [shown_row(r) for r in rows]
     table = [
-        (
-            to_beijing(r["occurred_at"]).strftime("%Y-%m-%d %H:%M:%S"),
-            r["actor"] or "",
-            AUDIT_VIA_LABELS.get(r["via"], r["via"]),
-            r["source_address"] or "",
-            AuditKind(r["kind"]).label,
-            action_label(r["action"]),
-            r["target"] or "",
-            r["reason"] or "",
+        tuple(
+            row[key] or ""
+            for key in (
+                "occurred_at",
+                "actor",
+                "via",
+                "source_address",
+                "kind",
+                "action",
+                "target",
+                "before_state",
+                "after_state",
+                "reason",
+            )
         )
-        for r in rows
+        for row in shown
     ]
-    print(format_table(("时间（北京时间）", "操作人", "途径", "来源", "类别", "操作", "对象", "原因"), table))
+    headers = ("时间（北京时间）", "操作人", "途径", "来源", "类别", "操作", "对象", "变更前", "变更后", "原因")
+    print(format_table(headers, table))
     print(f"共 {len(rows)} 条。")
     return 0

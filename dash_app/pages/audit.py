@@ -3,29 +3,20 @@ Beijing-time days, and exported to Excel."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from typing import Any, cast
 
 from dash import Dash, Input, Output, dcc, html, no_update
 
-from census_schema.archives import list_comprehensive_archives
-from census_schema.audit import (
-    AUDIT_COUNTER_LABELS,
-    AUDIT_STATE_LABELS,
-    AUDIT_TYPED_FIELDS,
-    AUDIT_VIA_LABELS,
-    AuditKind,
-    action_label,
-)
+from census_schema.audit import AuditKind
 from census_schema.errors import CensusError
 from census_schema.roles import Role
-from census_schema.supervision.codes import FindingRole
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role
+from dash_app.audit_rows import shown_row, state_parts
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
-from dash_app.formatting import division_name, format_count, format_date, format_datetime, kind_label
+from dash_app.formatting import format_date
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.audit import DEFAULT_LIMIT, find_audit_event, search_audit_log
 
@@ -68,85 +59,6 @@ def range_note(since: Any, until: Any) -> str:
     return f"截止日期（{format_date(last)}）早于起始日期（{format_date(first)}），没有符合的事件：请检查日期范围。"
 
 
-def _state_value(key: str, value: Any) -> str:
-    """One recorded value as a person reads it: names for codes, 是/否, Chinese dates, typed names quoted."""
-    if value is None:
-        return "无"
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, dict):
-        return "，".join(f"{k} {_state_value(key, v)}" for k, v in value.items()) or "无"
-    if isinstance(value, list):
-        return "、".join(_state_value(key, v) for v in value) or "无"
-    if key == "kind":
-        return kind_label(str(value))
-    if key == "province_code":
-        return division_name(str(value))
-    if key == "role":
-        return _role_label(str(value))
-    if key == "deadline":
-        return format_date(str(value))
-    if key == "counters":
-        return AUDIT_COUNTER_LABELS.get(str(value), str(value))
-    if key in AUDIT_TYPED_FIELDS:
-        return f"「{value}」"
-    return format_count(value) if isinstance(value, int) else str(value)
-
-
-def _role_label(value: str) -> str:
-    for roles in (Role, FindingRole):
-        if value in set(roles):
-            return roles(value).label
-    return value
-
-
-def _state_parts(text: str | None) -> list[str]:
-    """A stored JSON state as `字段：值` items with the fields' Chinese names (no braces, no codes)."""
-    if not text:
-        return []
-    state = json.loads(text)
-    if not isinstance(state, dict):
-        return [str(state)]
-    return [f"{AUDIT_STATE_LABELS.get(key, key)}：{_state_value(key, value)}" for key, value in state.items()]
-
-
-def _state(text: str | None) -> str | None:
-    """A stored JSON state on one line, `字段：值；…`."""
-    return "；".join(_state_parts(text)) or None
-
-
-USER_TARGETS = frozenset({AuditKind.USER, AuditKind.LOGIN})
-ARCHIVE_TARGETS = frozenset({AuditKind.ASSIGNMENT, AuditKind.EVALUATION_SCORE})
-ARCHIVE_NAMES = {a.archive_code: a.name for a in list_comprehensive_archives()}
-
-
-def _target(kind: AuditKind, target: str | None) -> str | None:
-    """What changed, as a person reads it: a user's name quoted (what an administrator typed), an archive by name."""
-    if target and kind in USER_TARGETS:
-        return f"「{target}」"
-    if target and kind in ARCHIVE_TARGETS and target in ARCHIVE_NAMES:
-        return f"{ARCHIVE_NAMES[target]}（{target}）"
-    return target
-
-
-def shown_row(row: dict[str, Any]) -> dict[str, Any]:
-    """An audit event as the grid shows it: Beijing time, Chinese names of kinds, actions and sources."""
-    kind = AuditKind(row["kind"])
-    return {
-        "event_id": row["event_id"],
-        "occurred_at": format_datetime(row["occurred_at"], seconds=True),
-        "actor": row["actor"],
-        "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
-        "source_address": row["source_address"],
-        "kind": kind.label,
-        "action": action_label(row["action"]),
-        "target": _target(kind, row["target"]),
-        "before_state": _state(row["before_state"]),
-        "after_state": _state(row["after_state"]),
-        "reason": row["reason"],
-    }
-
-
 def load_events(
     context: AppContext, viewer: Viewer, actor: str | None, kind: str | None, since: Any, until: Any
 ) -> list[dict[str, Any]]:
@@ -185,8 +97,8 @@ def load_event(context: AppContext, viewer: Viewer, event_id: Any) -> dict[str, 
         return None
     return {
         **shown_row(row),
-        "before_items": _state_parts(row["before_state"]),
-        "after_items": _state_parts(row["after_state"]),
+        "before_items": state_parts(row["before_state"]),
+        "after_items": state_parts(row["after_state"]),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import re
 import socket
 from datetime import datetime
 
@@ -63,6 +64,11 @@ def test_changes_made_on_the_command_line_are_listed_as_json(tmp_path, capsys, m
     assert json.loads(out) == {"count": 0, "events": []}
     code, out, _ = run(capsys, "audit", "--db", str(db))
     assert code == 0 and "评价轮次" in out and "共 3 条。" in out
+    # As the web reads it: the user by name, what changed item by item (the text had neither 变更前 nor 变更后).
+    assert re.search(
+        r"修改\s+「alice」\s+启用：是；省份：无；角色：国家档案局规划人员\s+启用：是；\S*省份：广东省；角色：省级档案部门",
+        out,
+    )
 
 
 def test_sign_ins_waiting_in_the_web_server_s_outbox_are_listed(tmp_path, capsys):
