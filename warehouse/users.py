@@ -7,6 +7,7 @@ from typing import Any
 
 import duckdb
 
+from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AuditKind
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
@@ -88,6 +89,8 @@ def add_user(
         else:  # the account keeps its creation time; it is active again
             if previous[1] == Role.ADMIN and previous[3] and role is not Role.ADMIN:
                 require_another_admin(con, name)
+            if previous[1] == Role.EVALUATOR and role is not Role.EVALUATOR:
+                refuse_assigned_evaluator(con, name)
             con.execute(
                 "UPDATE users SET password_hash = ?, role = ?, province_code = ?, is_active = TRUE WHERE user_name = ?",
                 [password_hash, role, stored_province, name],
@@ -116,6 +119,25 @@ def require_another_admin(con: duckdb.DuckDBPyConnection, user_name: str) -> Non
         raise UsageError(
             f"「{user_name}」是平台唯一启用的系统管理员账号：改为其他角色或停用后，平台就没有系统管理员了。本次未做任何处理。",
             hint="请先新建（或启用）另一个系统管理员账号，再改这个账号。",
+        )
+
+
+def refuse_assigned_evaluator(con: duckdb.DuckDBPyConnection, user_name: str) -> None:
+    """UsageError when an evaluator account has archives assigned: as another role it could not score them, and
+    they would wait for it among the experts who have not submitted."""
+    assigned = [
+        row[0]
+        for row in con.execute(
+            "SELECT DISTINCT archive_code FROM evaluation_assignments WHERE evaluator = ? ORDER BY 1", [user_name]
+        ).fetchall()
+    ]
+    if assigned:
+        names = {archive.archive_code: archive.name for archive in list_comprehensive_archives()}
+        listed = "、".join(names.get(code, code) for code in assigned[:5]) + (" 等" if len(assigned) > 5 else "")
+        raise UsageError(
+            f"「{user_name}」是评价专家，分派有 {len(assigned)} 个档案馆（{listed}）：改为其他角色后，这些分派无人评分，"
+            "仍会算作未提交。本次未做任何处理。",
+            hint="如此人改任其他工作，请为其另建一个账号（另取用户名），本账号保留评价专家角色。",
         )
 
 

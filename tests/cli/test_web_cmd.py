@@ -188,3 +188,17 @@ def test_the_web_variables_take_what_they_document(monkeypatch):
     monkeypatch.setenv("ARCHIVE_CENSUS_HTTPS", "0")
     monkeypatch.delenv("ARCHIVE_CENSUS_TRUSTED_ORIGINS")
     assert https_only() is False and trusted_origins() == frozenset()
+
+
+def test_an_evaluator_with_assigned_archives_is_not_made_another_role(tmp_path, capsys, monkeypatch):
+    # The assignments stayed, counted among the experts who had not submitted, for an account that could not score.
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+    assert main(["users", "add", "zhang", "--role", "evaluator", "--password-stdin", "--db", str(db)]) == 0
+    assert main(["evaluation", "open", "--by", "规划处", "--db", str(db)]) == 0
+    assert main(["evaluation", "assign", "440000", "--evaluator", "zhang", "--by", "规划处", "--db", str(db)]) == 0
+    capsys.readouterr()
+    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+    argv = ["users", "add", "zhang", "--role", "planner", "--password-stdin", "--replace", "--db", str(db)]
+    assert main(argv) == 2
+    assert "「zhang」是评价专家，分派有 1 个档案馆（广东省档案馆）" in capsys.readouterr().err
