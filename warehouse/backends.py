@@ -36,7 +36,7 @@ from census_schema.errors import CensusError, UsageError
 from census_schema.settings import DUCKLAKE_POSTGRES_PREFIX, Settings
 from warehouse.connection import open_duckdb
 from warehouse.migrations import apply_migrations
-from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, WarehouseStore
+from warehouse.store import DEFAULT_LOCK_TIMEOUT_S, WarehouseStore, must_exist
 from warehouse.transactions import quote_catalog_name
 
 T = TypeVar("T")
@@ -379,7 +379,6 @@ class DuckLakeWarehouse:
     def _open_engine(self, alias: str) -> _LakeEngine:
         # The data folder is made for a new lake only: a lake whose shared folder is missing (not mounted) is refused,
         # never given a new, empty folder on the local disk.
-        had_folder = self.data_path.is_dir()
         try:
             con = _instance()
             # The first attach of an empty catalog creates DuckLake's tables; processes starting together race.
@@ -395,7 +394,8 @@ class DuckLakeWarehouse:
         except duckdb.Error as error:
             raise _unavailable(self.describe(), error) from error
         engine = _LakeEngine(con, alias)
-        if not had_folder:
+        # Looked at after the attach: a process creating the same new lake makes the folder before any table.
+        if not self.data_path.is_dir():
             if self._holds_tables(engine):
                 for name in (alias, f"{alias}_ro"):
                     con.execute(f"DETACH DATABASE IF EXISTS {name}")
@@ -403,7 +403,8 @@ class DuckLakeWarehouse:
                     f"DuckLake 数据仓库（{self.describe()}）的数据目录 {self.data_path} 不存在：数据文件都在这个目录里。",
                     hint="请确认共享目录已挂载、ARCHIVE_CENSUS_DATA_PATH 写对了（每台机器都须用同一个绝对路径）后重试。",
                 )
-            self.data_path.mkdir(parents=True, exist_ok=True)
+            if not must_exist():  # a new lake (a command that may not create one is refused by `migrate`)
+                self.data_path.mkdir(parents=True, exist_ok=True)
         return engine
 
     @staticmethod
@@ -431,6 +432,12 @@ class DuckLakeWarehouse:
         with engine.lock:
             if engine.migrated:
                 return
+            if must_exist() and not self._holds_tables(engine):  # a mistyped dbname is not answered from a new lake
+                raise UsageError(
+                    f"DuckLake 数据仓库（{self.describe()}）还没有建立：它的目录数据库是空的。",
+                    hint="请检查 ARCHIVE_CENSUS_WAREHOUSE 或 --warehouse 中的 dbname 是否写错；新的数据仓库在首次运行 "
+                    "serve、users add、ingest（试校验 --dry-run 除外）、restore 或 demo 时建立。",
+                )
             cursor = self._cursor()
             try:
                 # Re-run, a loser reads the version the winner committed and goes on from there.

@@ -317,11 +317,16 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
     # A new embedded warehouse is created in one transaction (whole or not at all, and ~40 commits fewer); an
     # existing one, or a lake (whose catalog takes some steps only in transactions of their own), step by step.
     steps = [pending] if not done and not ducklake else [[migration] for migration in pending]
+    applied = []
     for step in steps:
         with transaction(con):
+            # Read again inside the step's transaction: another process migrating the same new lake may have
+            # applied it since (its DDL would then meet tables already made, or already dropped).
+            done = applied_versions(con) if ducklake else done
             for migration in step:
-                _apply_one(con, migration)
-    applied = [migration.version for migration in pending]
+                if migration.version not in done:
+                    _apply_one(con, migration)
+                    applied.append(migration.version)
     refresh_models(con, force=bool(applied), strict=migrations is None)
     refresh_reference_data(con)
     if migrations is None:

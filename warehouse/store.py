@@ -66,6 +66,11 @@ def existing_warehouse_only() -> Iterator[None]:
         _MUST_EXIST.reset(token)
 
 
+def must_exist() -> bool:
+    """True inside `existing_warehouse_only`: a warehouse that is not there is refused, not created."""
+    return _MUST_EXIST.get()
+
+
 class WarehouseBusy(CensusError):
     """Another load held the warehouse for longer than we were willing to wait."""
 

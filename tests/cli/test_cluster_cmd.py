@@ -133,3 +133,18 @@ def test_the_catalog_lost_in_the_middle_of_a_write_is_said_so_and_a_query_s_own_
         raise duckdb.Error('Failed to execute query "ROLLBACK": ')
     with pytest.raises(duckdb.CatalogException), lake.writer() as con:
         con.execute("SELECT * FROM no_such_table")
+
+
+@pytest.mark.ducklake
+def test_a_command_that_only_reads_does_not_create_a_lake_in_an_empty_catalog(capsys, monkeypatch, tmp_path, postgres):
+    # `summary` on a mistyped, empty database created and migrated a lake (85 tables) and answered zeros from it.
+    url = f"ducklake:postgres:{postgres.dsn(postgres.create_database('lake_empty'))}"
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(tmp_path / "lake"))
+    assert main(["summary", "--json", "--warehouse", url]) == 2
+    assert "还没有建立：它的目录数据库是空的" in capsys.readouterr().err
+    assert not (tmp_path / "lake").exists()
+    lake = DuckLakeWarehouse(url, tmp_path / "lake")
+    try:
+        assert not lake.exists()
+    finally:
+        lake.close()
