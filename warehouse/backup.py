@@ -160,13 +160,13 @@ def events_since(store: WarehouseStore, moment: str) -> dict[str, int] | None:
     restore of that backup removes. None when the current warehouse cannot be read (a restore is its repair)."""
     if not (store.db_path.exists() or store.has_snapshots()):
         return {}
-    taken = datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None)  # the log keeps naive UTC
     try:
+        taken = datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None)  # the log keeps naive UTC
         with store.reader() as con:
             rows = con.execute(
                 "SELECT kind, count(*) FROM audit_log WHERE occurred_at > ? GROUP BY kind ORDER BY 2 DESC, 1", [taken]
             ).fetchall()
-    except (CensusError, duckdb.Error):
+    except (CensusError, duckdb.Error, ValueError):  # unreadable, or a manifest without its time
         return None
     return {AuditKind(kind).label: int(count) for kind, count in rows}
 
