@@ -266,6 +266,8 @@ def run_restore(args: argparse.Namespace) -> int:
     if manifest["removed_events"]:
         said += f"备份之后记录的内容已删除：{describe_events(manifest['removed_events'])}。"
     if manifest["kept"]:
-        said += f"恢复前的数据仓库已另存于 {manifest['kept']}（可用 archive-census restore 恢复回来）。"
+        said += f"恢复前的数据仓库已另存于 {manifest['kept']}"
+        restorable = (Path(manifest["kept"]) / "manifest.json").is_file()  # a damaged one is kept as it was
+        said += "（可用 archive-census restore 恢复回来）。" if restorable else "（原样保存，它已无法读取）。"
     sys.stdout.write(said + "\n")
     return 0

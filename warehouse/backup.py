@@ -188,6 +188,11 @@ def restore_warehouse(store: WarehouseStore, folder: Path, var_dir: Path, *, con
     source = folder / manifest.get("file", BACKUP_FILE)
     refuse_other_files(store.db_path)
     lost = events_since(store, str(manifest.get("created_at")))
+    if lost is None and store.db_path.is_file() and not confirmed:
+        raise UsageError(
+            "当前数据仓库（或备份清单中的备份时间）读不出来，无法列出恢复会删除哪些内容。本次未做任何恢复。",
+            hint="确要恢复的，请加 --confirm 重新运行（恢复前的数据仓库会先原样另存一份）。",
+        )
     if lost and not confirmed:
         raise UsageError(
             f"恢复会用 {format_beijing(str(manifest.get('created_at')))}的备份替换当前数据仓库，"

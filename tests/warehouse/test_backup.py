@@ -4,8 +4,10 @@ a backup taken while a load runs waits for it and holds all of it or none."""
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -173,3 +175,19 @@ def test_a_workbook_or_folder_given_as_the_warehouse_is_neither_opened_nor_overw
     capsys.readouterr()
     assert main(["summary", "--db", str(tmp_path)]) == 2
     assert "是文件夹，不是数据仓库文件" in capsys.readouterr().err
+
+
+def test_a_warehouse_that_cannot_be_read_is_restored_only_when_confirmed_and_kept_as_it_was(loaded, tmp_path, capsys):
+    db = loaded
+    before = figures(capsys, db)
+    assert main(["backup", "--out", str(tmp_path / "backup"), "--db", str(db)]) == 0
+    damaged = db.read_bytes()[:12288]  # its headers, the rest cut off
+    db.write_bytes(damaged)
+    shutil.rmtree(db.parent / "w.snapshots")  # nothing left to read what the backup lacks from
+    capsys.readouterr()
+    assert main(["restore", str(tmp_path / "backup"), "--db", str(db)]) == 2
+    assert "无法列出恢复会删除哪些内容" in capsys.readouterr().err
+    code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(db), "--confirm")
+    assert code == 0 and figures(capsys, db) == before
+    kept = Path(restored["kept"])
+    assert (kept / "warehouse.duckdb").read_bytes() == damaged and not (kept / "manifest.json").exists()
