@@ -97,7 +97,7 @@ def add_user(
             )
         after = {
             "role": str(role),
-            "province_code": province_code if role is Role.PROVINCE else None,
+            "province_code": stored_province,
             "is_active": True,
         }
         before = None
