@@ -32,7 +32,7 @@ from typing import Any
 from benchmarks.measure import median_and_p95
 from benchmarks.pages import CALLBACKS, callback_payload
 
-PASSWORD = "benchmark-password"
+PASSWORD = "Benchmark-password-1"
 ORIGIN_HEADERS = {"Origin": "http://127.0.0.1", "Sec-Fetch-Site": "same-origin"}
 
 

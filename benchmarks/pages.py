@@ -30,7 +30,7 @@ from warehouse.backends import EmbeddedWarehouse
 from warehouse.loads import NewSubmission, record_submission
 from warehouse.users import add_user
 
-PASSWORD = "benchmark-password"
+PASSWORD = "Benchmark-password-1"
 Prop = tuple[str, str]
 
 # (page, callback name, outputs, inputs with values)
@@ -100,7 +100,7 @@ def time_callbacks(db: Path, repeat: int) -> list[tuple[str, str, float, float, 
     app = create_app(load_settings(db))
     client = app.server.test_client()
     with EmbeddedWarehouse(db).writer() as con:
-        add_user(con, "benchmark-planner", hash_password(PASSWORD), Role.PLANNER, None)
+        add_user(con, "benchmark-planner", hash_password(PASSWORD, "benchmark-planner"), Role.PLANNER, None)
     client.post("/login", data={"username": "benchmark-planner", "password": PASSWORD})
     results = []
     for page, name, outputs, inputs in CALLBACKS:

@@ -16,6 +16,7 @@ class AuditKind(StrEnum):
     ASSIGNMENT = "assignment"
     USER = "user"
     LOGIN = "login"
+    WAREHOUSE = "warehouse"
 
     @property
     def label(self) -> str:
@@ -32,6 +33,7 @@ AUDIT_KIND_LABELS: dict[AuditKind, str] = {
     AuditKind.ASSIGNMENT: "评价专家分配",
     AuditKind.USER: "用户与角色",
     AuditKind.LOGIN: "登录",
+    AuditKind.WAREHOUSE: "数据仓库维护",
 }
 
 # Actions recorded under a code, by their Chinese names (finding transitions are recorded by the lifecycle's own
@@ -47,6 +49,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "open": "开启",
     "close": "结束",
     "assign": "分配",
+    "unassign": "撤销分配",
     "issue": "下发整改问题",
     "withdraw": "撤回整改问题",
     "recount_deadline": "按法定节假日重算整改期限",
@@ -58,6 +61,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "login_failed": "登录失败",
     "login_throttled": "登录受限（尝试过于频繁）",
     "logout": "退出登录",
+    "restore": "从备份恢复",
 }
 
 # How a change reached the warehouse.
@@ -97,6 +101,9 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "known_user": "用户名存在",
     "trusted_device": "受信任的设备",
     "counters": "开始限制的计数",
+    "backup_taken_at": "备份时间",
+    "events_removed": "删除的备份后审计事件",
+    "kept": "恢复前的数据仓库另存于",
 }
 # The sign-in counters a throttled attempt names (dash_app.throttle's keys).
 AUDIT_COUNTER_LABELS: dict[str, str] = {"address": "来源地址", "account": "账号", "device": "受信任的设备"}

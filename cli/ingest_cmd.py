@@ -307,11 +307,9 @@ def _demo_provinces(text: str | None) -> list[str] | None:
 
 def run_demo(args: argparse.Namespace) -> int:
     """`archive-census demo`: build the demo warehouse through the flows, create one user per role, maybe serve."""
-    import secrets
-
     import duckdb
 
-    from dash_app.auth import hash_password
+    from dash_app.auth import hash_password, strong_password
     from flows.demo import DEFAULT_DEMO_UNITS, build_demo, reset_warehouse
     from warehouse.backends import open_warehouse
     from warehouse.queries import query_summary
@@ -360,11 +358,11 @@ def run_demo(args: argparse.Namespace) -> int:
             provinces=provinces,
         )
     store = open_warehouse(settings)
-    passwords = {name: secrets.token_urlsafe(9) for name, _, _ in DEMO_USERS}
+    passwords = {name: strong_password(name) for name, _, _ in DEMO_USERS}
 
     def add_demo_users(con: duckdb.DuckDBPyConnection) -> None:
         for name, role, province in DEMO_USERS:
-            add_user(con, name, hash_password(passwords[name]), role, province, by="archive-census demo")
+            add_user(con, name, hash_password(passwords[name], name), role, province, by="archive-census demo")
 
     store.write(add_demo_users)
     users = [

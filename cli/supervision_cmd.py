@@ -23,6 +23,7 @@ from flows.supervision_reports import write_evaluation_report, write_indicators_
 from warehouse.backends import Warehouse, open_warehouse
 from warehouse.evaluation import (
     DEFAULT_ROUND,
+    archive_label,
     assign_evaluator,
     close_evaluation,
     closed_phrase,
@@ -31,6 +32,7 @@ from warehouse.evaluation import (
     open_evaluation,
     query_assignments,
     query_evaluation_results,
+    unassign_evaluator,
 )
 from warehouse.evaluation_findings import describe_deadlines
 from warehouse.inspections import query_finding_history, query_findings
@@ -181,9 +183,9 @@ def _assignment_table(assignments: list[dict[str, Any]]) -> str:
 
 
 def run_evaluation(args: argparse.Namespace) -> int:
-    """`evaluation open|close|assign|assignments|results|report|issue-findings|withdraw-findings`."""
+    """`evaluation open|close|assign|unassign|assignments|results|report|issue-findings|withdraw-findings`."""
     command, store = args.evaluation_command, _store(args)
-    if command in ("assignments", "results", "report", "issue-findings", "withdraw-findings"):
+    if command in ("unassign", "assignments", "results", "report", "issue-findings", "withdraw-findings"):
         with store.reader() as con:
             require_round(con, args.round)
     args.round = args.round or DEFAULT_ROUND
@@ -208,6 +210,19 @@ def run_evaluation(args: argparse.Namespace) -> int:
             note += "。平台上没有此用户名的评价专家账号：该专家只能经评分工作簿报送评分，不能在网页上评分"
         return _print(
             args, result, f"已分配：评价专家 {result['evaluator']} 评价档案馆 {result['archive_code']}{note}。"
+        )
+    if command == "unassign":
+        by = acting_user(args)
+        result = store.write(
+            lambda con: unassign_evaluator(
+                con, args.archive_code, args.evaluator, by, args.round, confirmed=args.confirm
+            )
+        )
+        removed = f"；其{result['removed_sheet']}已删除（内容记入审计日志）" if result["removed_sheet"] else ""
+        return _print(
+            args,
+            result,
+            f"已撤销分派：评价专家 {result['evaluator']} 不再评价{archive_label(result['archive_code'])}{removed}。",
         )
     if command == "issue-findings":
         return _issue_findings(args)

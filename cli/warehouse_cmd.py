@@ -252,13 +252,16 @@ def run_backup(args: argparse.Namespace) -> int:
 
 def run_restore(args: argparse.Namespace) -> int:
     """`archive-census restore DIR`: verify the backup, replace the warehouse with it and publish it."""
+    import getpass
     from pathlib import Path
 
     from census_schema.clock import format_beijing
     from warehouse.backup import describe_events, restore_warehouse
 
     settings = load_settings(args.db, args.warehouse)
-    manifest = restore_warehouse(_embedded_store(args), Path(args.folder), settings.var_dir, confirmed=args.confirm)
+    manifest = restore_warehouse(
+        _embedded_store(args), Path(args.folder), settings.var_dir, by=getpass.getuser(), confirmed=args.confirm
+    )
     if args.json:
         emit_json({"restored_from": str(Path(args.folder)), **manifest})
         return 0

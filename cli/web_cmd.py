@@ -130,7 +130,7 @@ def run_users(args: argparse.Namespace) -> int:
             "没有从标准输入读到密码。",
             hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
         )
-    password_hash = hash_password(password)
+    password_hash = hash_password(password, args.name)
     with saying_if_created(settings):
         with store.reader() as con:
             existing = next((u for u in list_users(con) if u["user_name"] == args.name.strip()), None)

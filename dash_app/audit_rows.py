@@ -38,6 +38,8 @@ def _state_value(key: str, value: Any) -> str:
         return _role_label(str(value))
     if key == "deadline":
         return format_date(str(value))
+    if key == "backup_taken_at":
+        return format_datetime(str(value), seconds=True)
     if key == "counters":
         return AUDIT_COUNTER_LABELS.get(str(value), str(value))
     if key in AUDIT_TYPED_FIELDS:

@@ -58,13 +58,53 @@ class WebUser(UserMixin):
         self.province_code = province_code
 
 
-def hash_password(password: str) -> str:
-    """A salted scrypt hash (werkzeug's default KDF)."""
-    if len(password) < 8:
-        raise UsageError("密码至少 8 个字符。")
-    if not password.strip():
-        raise UsageError("密码不能全是空格。")
+def hash_password(password: str, user_name: str) -> str:
+    """A salted scrypt hash (werkzeug's default KDF) of a password strong enough for this user."""
+    weakness = password_weakness(password, user_name)
+    if weakness is not None:
+        raise UsageError(weakness, hint=STRENGTH_RULE)
     return generate_password_hash(password)
+
+
+PASSWORD_KINDS = (
+    ("大写字母", str.isupper),
+    ("小写字母", str.islower),
+    ("数字", str.isdigit),
+    ("其他符号", lambda c: not (c.isupper() or c.islower() or c.isdigit())),
+)
+KINDS_RULE = f"须含{'、'.join(label for label, _ in PASSWORD_KINDS)}四类中的至少三类"
+STRENGTH_RULE = f"请另设一个密码：至少 8 个字符，{KINDS_RULE}（汉字算作其他符号），且不含用户名。"
+# Passwords of three kinds that guessing lists try first (compared without letter case).
+WELL_KNOWN_PASSWORDS = frozenset(
+    {"admin@123", "admin@1234", "admin#123", "admin123!", "p@ssw0rd", "p@ssw0rd1", "passw0rd!", "password1!",
+     "password@123", "abc@1234", "abc@123456", "aa123456!", "qwer@1234", "qwe@1234", "qwer1234!", "1qaz@wsx",
+     "1qaz!qaz", "1qaz2wsx!", "zaq1@wsx", "root@123", "test@123", "welcome@123", "changeme1!"}
+)  # fmt: skip
+
+
+def password_weakness(password: str, user_name: str) -> str | None:
+    """Why this password is too easy to guess for this user (the rule usual under 等级保护), or None."""
+    if not password.strip():
+        return "密码不能全是空格。"
+    if len(password) < 8:
+        return f"密码至少 8 个字符，这个只有 {len(password)} 个。"
+    kinds = [label for label, is_kind in PASSWORD_KINDS if any(is_kind(c) for c in password)]
+    if len(kinds) < 3:
+        return f"密码只含{'、'.join(kinds)}，{KINDS_RULE}。"
+    name = user_name.strip().casefold()
+    if len(name) >= 3 and name in password.casefold():
+        return "密码不能包含用户名。"
+    if password.casefold() in WELL_KNOWN_PASSWORDS:
+        return "这是一个常见的弱密码，猜密码的程序最先试它。"
+    return None
+
+
+def strong_password(user_name: str) -> str:
+    """A random 12-character password that keeps the rule (the demo's users get one each)."""
+    while True:
+        password = secrets.token_urlsafe(9)
+        if password_weakness(password, user_name) is None:
+            return password
 
 
 def load_secret_key(settings: Settings) -> str:

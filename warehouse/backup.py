@@ -23,6 +23,7 @@ import duckdb
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing
 from census_schema.errors import CensusError, StorageError, UsageError
+from warehouse.audit import record_event
 from warehouse.connection import open_duckdb, refuse_other_files
 from warehouse.store import WarehouseStore
 from warehouse.transactions import quote_catalog_name
@@ -157,14 +158,16 @@ def verify_backup(folder: Path) -> dict[str, Any]:
 
 def events_since(store: WarehouseStore, moment: str) -> dict[str, int] | None:
     """The audit log's events recorded after `moment` (a backup's ISO time), counted by kind's Chinese name: what a
-    restore of that backup removes. None when the current warehouse cannot be read (a restore is its repair)."""
+    restore of that backup removes. None when the current warehouse cannot be read (a restore is its repair).
+    Earlier restores' own records are not counted: the new restore records itself (restoring back is one step)."""
     if not (store.db_path.exists() or store.has_snapshots()):
         return {}
     try:
         taken = datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None)  # the log keeps naive UTC
         with store.reader() as con:
             rows = con.execute(
-                "SELECT kind, count(*) FROM audit_log WHERE occurred_at > ? GROUP BY kind ORDER BY 2 DESC, 1", [taken]
+                "SELECT kind, count(*) FROM audit_log WHERE occurred_at > ? AND kind <> ? GROUP BY kind ORDER BY 2 DESC, 1",
+                [taken, AuditKind.WAREHOUSE],
             ).fetchall()
     except (CensusError, duckdb.Error, ValueError):  # unreadable, or a manifest without its time
         return None
@@ -177,12 +180,15 @@ def describe_events(events: dict[str, int]) -> str:
     return f"{listed}（共 {sum(events.values()):,} 条审计日志事件）"
 
 
-def restore_warehouse(store: WarehouseStore, folder: Path, var_dir: Path, *, confirmed: bool = False) -> dict[str, Any]:
+def restore_warehouse(
+    store: WarehouseStore, folder: Path, var_dir: Path, *, by: str, confirmed: bool = False
+) -> dict[str, Any]:
     """Replace the warehouse (and the folders it refers to, in `var_dir`) by a verified backup under the writer lock
     and publish it; the backup's manifest, with `kept`: where the replaced warehouse was copied first.
 
     What the backup lacks (the audit log's events since it was taken) is said first: without `confirmed` the
-    restore is refused with that list (a UsageError) and nothing changes."""
+    restore is refused with that list (a UsageError) and nothing changes. The restored warehouse's audit log then
+    records the restore itself: by whom, from which backup, what it removed and where the replaced one was kept."""
     folder = Path(folder)
     manifest = verify_backup(folder)
     source = folder / manifest.get("file", BACKUP_FILE)
@@ -214,8 +220,14 @@ def restore_warehouse(store: WarehouseStore, folder: Path, var_dir: Path, *, con
             shutil.copytree(folder / name, staging)
             shutil.rmtree(target, ignore_errors=True)
             os.replace(staging, target)
-    if not kept.is_dir():
-        return {**manifest, "kept": None, "removed_events": lost}
-    with contextlib.suppress(duckdb.Error):  # a damaged warehouse is kept without a manifest
-        _write_manifest(store.db_path, kept)
-    return {**manifest, "kept": str(kept), "removed_events": lost}
+    if kept.is_dir():
+        with contextlib.suppress(duckdb.Error):  # a damaged warehouse is kept without a manifest
+            _write_manifest(store.db_path, kept)
+    restored = {**manifest, "kept": str(kept) if kept.is_dir() else None, "removed_events": lost}
+    with store.writer() as con:
+        record_event(
+            con, AuditKind.WAREHOUSE, "restore", actor=by, target=str(folder.resolve()),
+            after={"backup_taken_at": manifest.get("created_at"), "kept": restored["kept"],
+                   "events_removed": "当前数据仓库读不出来，未能列出" if lost is None else lost},
+        )  # fmt: skip
+    return restored

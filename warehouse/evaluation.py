@@ -260,6 +260,64 @@ def assign_evaluators(
     return results
 
 
+def unassign_evaluator(
+    con: duckdb.DuckDBPyConnection,
+    archive_code: str,
+    evaluator: str,
+    by: str,
+    round_id: str = DEFAULT_ROUND,
+    *,
+    confirmed: bool = False,
+) -> dict[str, Any]:
+    """Withdraw an evaluator's assignment to an archive, with their sheet for it (draft or submitted) if any.
+
+    A sheet to remove needs `confirmed` (unconfirmed, a UsageError says what would go); its scores are kept in the
+    audit event and the round's results are recomputed. A submitted sheet is never taken out of a closed round's
+    results (nor, so, from under issued findings: a round with findings cannot be opened again)."""
+    by = _who(by)
+    archive_code = require_archive(archive_code)
+    evaluator = evaluator.strip()
+    key = [round_id, archive_code, evaluator]
+    with transaction(con):
+        assigned = con.execute(
+            "SELECT 1 FROM evaluation_assignments WHERE round_id = ? AND archive_code = ? AND evaluator = ?", key
+        ).fetchone()
+        if assigned is None:
+            raise NotFound(
+                f"评价专家 {evaluator} 在评价轮次 {round_id} 没有分派评价{archive_label(archive_code)}。",
+                hint="可用 archive-census evaluation assignments 查看分派。",
+            )
+        current = {r["item_code"]: r for r in query_scores(con, archive_code, evaluator, round_id)}
+        submitted = bool(current) and all(row["is_submitted"] for row in current.values())
+        sheet = f"评分表（{'已提交' if submitted else '草稿'}，{len(current)} 项）" if current else None
+        whose = f"评价专家 {evaluator} 对{archive_label(archive_code)}"
+        if submitted:
+            found = fetch_round(con, round_id)
+            if not (found and found["is_open"]):
+                raise IllegalTransition(
+                    f"评价轮次 {round_id} {closed_phrase(found['closed_at'] if found else None) or '尚未开启'}，"
+                    f"{whose}提交的评分表已计入结果，不能撤销分派。",
+                    hint="确需撤销，请先用 evaluation open 重新开启本轮。",
+                )
+        if sheet and not confirmed:
+            raise UsageError(
+                f"撤销分派将删除{whose}的{sheet}"
+                + ("，该馆的评价结果随之重算" if submitted else "")
+                + "。本次未做任何处理。",
+                hint="确认撤销请加 --confirm（删除的评分记入审计日志）。",
+            )
+        con.execute("DELETE FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND scorer = ?", key)
+        con.execute("DELETE FROM evaluation_assignments WHERE round_id = ? AND archive_code = ? AND evaluator = ?", key)
+        before, _ = _score_changes(current, {}, {})
+        record_event(
+            con, AuditKind.ASSIGNMENT, "unassign", actor=by, target=archive_code,
+            before={"round_id": round_id, "archive_code": archive_code, "evaluator": evaluator,
+                    **(before if current else {})},
+        )  # fmt: skip
+        recompute_results(con, round_id)
+    return {"round_id": round_id, "archive_code": archive_code, "evaluator": evaluator, "removed_sheet": sheet}
+
+
 def fetch_assignments(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[str, frozenset[str]]:
     """evaluator -> the archives assigned to them in the round."""
     by_evaluator: dict[str, set[str]] = defaultdict(set)

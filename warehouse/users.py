@@ -137,7 +137,7 @@ def refuse_assigned_evaluator(con: duckdb.DuckDBPyConnection, user_name: str) ->
         raise UsageError(
             f"「{user_name}」是评价专家，分派有 {len(assigned)} 个档案馆（{listed}）：改为其他角色后，这些分派无人评分，"
             "仍会算作未提交。本次未做任何处理。",
-            hint="如此人改任其他工作，请为其另建一个账号（另取用户名），本账号保留评价专家角色。",
+            hint="请先用 archive-census evaluation unassign 撤销这些分派；或为此人的新工作另建一个账号（另取用户名）。",
         )
 
 

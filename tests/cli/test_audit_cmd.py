@@ -24,7 +24,7 @@ def run(capsys, *argv):
 
 
 def add_user(capsys, monkeypatch, db, *argv):
-    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-password-1\n"))
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("A-password-1\n"))
     return run(capsys, "users", "add", *argv, "--password-stdin", "--db", str(db))
 
 

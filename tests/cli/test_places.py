@@ -41,7 +41,7 @@ def test_a_place_a_command_cannot_write_is_refused_before_any_work(
 ):
     target = places["blocker"] / "sub" / "x.xlsx" if where == "under an ordinary file" else Path("/proc/x.xlsx")
     names = {"target": str(target), "db": str(places["db"]), "new": str(places["new"])}
-    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password-1\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password-1\n"))
     monkeypatch.chdir(tmp_path)
     before = listing(tmp_path)
     assert main([part.format(**names) for part in argv]) == 2

@@ -415,7 +415,7 @@ def test_a_province_s_finding_list_leaves_out_central_organs_as_the_summary_coun
 
 def test_an_expert_is_an_evaluator_account_or_an_offline_name_never_another_role_s_account(db, capsys, monkeypatch):
     for name, role in (("gd", ["--role", "province", "--province", "440000"]), ("王专家", ["--role", "evaluator"])):
-        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-password-1\n"))
+        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("A-password-1\n"))
         assert run(capsys, "users", "add", name, *role, "--password-stdin", "--db", str(db))[0] == 0
     code, _, err = run(capsys, "evaluation", "assign", "440100", "--evaluator", "gd", "--db", str(db))
     assert code == 2 and "「gd」是平台的省级档案部门账号，不是评价专家" in err
@@ -433,7 +433,7 @@ def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(
     accounts = {"gd": ["province", "--province", "440000"], "gx": ["province", "--province", "450000"]}
     accounts |= {"pl": ["planner"], "ev": ["evaluator"]}
     for name, role in accounts.items():
-        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("a-password-1\n"))
+        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("A-password-1\n"))
         assert run(capsys, "users", "add", name, "--role", *role, "--password-stdin", "--db", str(db))[0] == 0
     tianhe, central = ["finding", "transition", "JC2023-002-01"], ["finding", "transition", "JC2023-001-02"]
     extend = ["--action", "延期", "--note", "经费未到位", "--deadline", "2027-06-30", "--db", str(db)]

@@ -1,7 +1,8 @@
 """`archive-census serve` (and `demo --serve`) say in Chinese, with exit 2, why the dashboard cannot listen where it
 is asked to, before announcing an address or loading anything (werkzeug printed English and exited 1; a port above
 65535 served on a random port while the banner named the one asked for); `users add` refuses a name holding
-characters nobody sees and a password of spaces."""
+characters nobody sees and a password easy to guess (spaces, under 8 characters, under three kinds of characters,
+the user's name, a well-known one), saying the rule."""
 
 from __future__ import annotations
 
@@ -61,20 +62,28 @@ def test_an_address_the_dashboard_cannot_listen_on_is_said_in_chinese(tmp_path, 
 @pytest.mark.parametrize(
     ("name", "password", "said"),
     [
-        ("guangdong\u202e", "a-long-enough-password", "用户名「guangdong[U+202E]」含有看不见的字符"),
-        ("zhang\u200bsan", "a-long-enough-password", "用户名「zhang[U+200B]san」含有看不见的字符"),
-        ("a\tb", "a-long-enough-password", "用户名「a[U+0009]b」含有看不见的字符"),
+        ("guangdong\u202e", "A-long-enough-password", "用户名「guangdong[U+202E]」含有看不见的字符"),
+        ("zhang\u200bsan", "A-long-enough-password", "用户名「zhang[U+200B]san」含有看不见的字符"),
+        ("a\tb", "A-long-enough-password", "用户名「a[U+0009]b」含有看不见的字符"),
         ("planner2", " " * 12, "密码不能全是空格"),
+        ("planner2", "Ab1-xyz", "密码至少 8 个字符，这个只有 7 个"),
+        ("planner2", "12345678", "密码只含数字，须含大写字母、小写字母、数字、其他符号四类中的至少三类"),
+        ("planner2", "档案馆档案馆2024", "密码只含数字、其他符号，须含"),
+        ("planner2", "xx-PLANNER2-xx", "密码不能包含用户名"),
+        ("planner2", "Admin@123", "这是一个常见的弱密码"),
     ],
 )
-def test_a_user_name_with_unseen_characters_or_a_blank_password_is_refused(
+def test_a_user_name_with_unseen_characters_or_a_weak_password_is_refused(
     tmp_path, capsys, monkeypatch, name, password, said
 ):
     db = tmp_path / "w.duckdb"
     EmbeddedWarehouse(db).current_version()
     monkeypatch.setattr("sys.stdin", io.StringIO(password + "\n"))
     assert main(["users", "add", name, "--role", "planner", "--password-stdin", "--db", str(db)]) == 2
-    assert said in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert said in err and (
+        "密码" not in said or "（汉字算作其他符号），且不含用户名" in err
+    )  # the rule is told with the refusal
     assert main(["users", "list", "--json", "--db", str(db)]) == 0
     assert json.loads(capsys.readouterr().out)["users"] == []
 
@@ -94,7 +103,7 @@ def test_a_user_s_role_and_province_that_do_not_go_together_are_refused_with_wha
 ):
     db = tmp_path / "w.duckdb"
     EmbeddedWarehouse(db).current_version()
-    monkeypatch.setattr("sys.stdin", io.StringIO("pw-long-enough-2024\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("Pw-long-enough-2024\n"))
     assert main(["users", "add", "someone", *argv, "--password-stdin", "--db", str(db)]) == 2
     assert said in capsys.readouterr().err
 
@@ -102,7 +111,7 @@ def test_a_user_s_role_and_province_that_do_not_go_together_are_refused_with_wha
 def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refused(tmp_path, capsys, monkeypatch):
     db = tmp_path / "w.duckdb"
 
-    def add(name: str, *role: str, password: str = "a-long-enough-password\n") -> int:
+    def add(name: str, *role: str, password: str = "A-long-enough-password\n") -> int:
         monkeypatch.setattr("sys.stdin", io.StringIO(password))
         return main(["users", "add", name, "--role", *role, "--password-stdin", "--db", str(db)])
 
@@ -126,17 +135,17 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
         ("guangdong", "evaluator")
     ]
     # A password piped from a Windows file ends in CRLF: the \r is not part of it.
-    assert add("guangdong", "evaluator", "--replace", password="a-long-enough-password\r\n") == 0
+    assert add("guangdong", "evaluator", "--replace", password="A-long-enough-password\r\n") == 0
     with EmbeddedWarehouse(db).reader() as con:
         stored = get_user(con, "guangdong")
-    assert stored is not None and check_password_hash(stored.password_hash, "a-long-enough-password")
+    assert stored is not None and check_password_hash(stored.password_hash, "A-long-enough-password")
 
 
 def test_an_account_is_disabled_and_enabled_again_and_the_last_administrator_stays(tmp_path, capsys, monkeypatch):
     db = tmp_path / "w.duckdb"
 
     def add(name: str, role: str, *more: str) -> int:
-        monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+        monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
         return main(["users", "add", name, "--role", role, "--password-stdin", *more, "--db", str(db)])
 
     assert add("root-admin", "admin") == 0 and add("planner", "planner") == 0
@@ -190,15 +199,22 @@ def test_the_web_variables_take_what_they_document(monkeypatch):
     assert https_only() is False and trusted_origins() == frozenset()
 
 
-def test_an_evaluator_with_assigned_archives_is_not_made_another_role(tmp_path, capsys, monkeypatch):
+def test_an_evaluator_with_assigned_archives_is_not_made_another_role_until_they_are_withdrawn(
+    tmp_path, capsys, monkeypatch
+):
     # The assignments stayed, counted among the experts who had not submitted, for an account that could not score.
     db = tmp_path / "w.duckdb"
-    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
     assert main(["users", "add", "zhang", "--role", "evaluator", "--password-stdin", "--db", str(db)]) == 0
     assert main(["evaluation", "open", "--by", "规划处", "--db", str(db)]) == 0
     assert main(["evaluation", "assign", "440000", "--evaluator", "zhang", "--by", "规划处", "--db", str(db)]) == 0
     capsys.readouterr()
-    monkeypatch.setattr("sys.stdin", io.StringIO("a-long-enough-password\n"))
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
     argv = ["users", "add", "zhang", "--role", "planner", "--password-stdin", "--replace", "--db", str(db)]
     assert main(argv) == 2
     assert "「zhang」是评价专家，分派有 1 个档案馆（广东省档案馆）" in capsys.readouterr().err
+    # Its assignment withdrawn (it had saved no sheet), the role can change.
+    assert main(["evaluation", "unassign", "440000", "--evaluator", "zhang", "--by", "规划处", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.strip() == "已撤销分派：评价专家 zhang 不再评价广东省档案馆（440000）。"
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+    assert main(argv) == 0

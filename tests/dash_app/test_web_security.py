@@ -98,7 +98,7 @@ def new_user(site, role: str = "province", province: str | None = "440000") -> s
 
     name = f"u{secrets.token_hex(4)}"
     with site.store.writer() as con:
-        add_user(con, name, hash_password(password_of(name)), role, province if role == "province" else None)
+        add_user(con, name, hash_password(password_of(name), name), role, province if role == "province" else None)
     return name
 
 
@@ -288,12 +288,12 @@ def test_a_password_or_role_change_ends_earlier_sessions(app, site, change):
     assert client.get("/").status_code == 200
     with site.store.writer() as con:
         if change == "password":
-            add_user(con, name, hash_password("a-new-password"), "province", "440000")
+            add_user(con, name, hash_password("A-new-password", name), "province", "440000")
         else:
-            add_user(con, name, hash_password(password_of(name)), "province", "450000")
+            add_user(con, name, hash_password(password_of(name), name), "province", "450000")
     assert client.get("/").status_code == 302
     fresh = client_of(app, address="10.3.1.3")
-    password = "a-new-password" if change == "password" else None
+    password = "A-new-password" if change == "password" else None
     assert sign_in(fresh, name, password).status_code == 302 and fresh.get("/").status_code == 200
 
 

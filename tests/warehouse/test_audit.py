@@ -29,7 +29,7 @@ from warehouse.audit import (
     query_audit_log,
     search_audit_log,
 )
-from warehouse.evaluation import assign_evaluator, close_evaluation, save_evaluator_scores
+from warehouse.evaluation import assign_evaluator, close_evaluation, save_evaluator_scores, unassign_evaluator
 from warehouse.inspections import transition_finding
 from warehouse.reviews import Reviewer, review_submission
 from warehouse.users import add_user
@@ -145,6 +145,17 @@ def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
         {"is_open": False},
     )
     assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 2
+
+
+def test_a_withdrawn_assignment_is_logged_with_the_sheet_it_removed(opened):  # noqa: F811
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("9.5")}, False)
+    unassign_evaluator(opened, ARCHIVE, "evaluator", "规划处", confirmed=True)
+    (event,) = [e for e in events(opened, AuditKind.ASSIGNMENT) if e["action"] == "unassign"]
+    assert (event["actor"], event["target"], event["after"]) == ("规划处", ARCHIVE, None)
+    assert event["before"] == {
+        "round_id": "2025", "archive_code": ARCHIVE, "evaluator": "evaluator",
+        "scores": {"A1.1.1": "9.5"}, "veto_passed": {}, "is_submitted": False,
+    }  # fmt: skip
 
 
 def test_users_and_role_changes_are_logged_without_password_hashes(con):

@@ -4,6 +4,7 @@ a backup taken while a load runs waits for it and holds all of it or none."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import threading
 import time
@@ -82,12 +83,19 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert code == 0 and restored["sha256"] == manifest["sha256"]
     assert restored["removed_events"] == {"报送": 1, "用户与角色": 1}
     assert figures(capsys, db) == before
-    assert snapshot_counts(db) == rows_before
+    # Every table as backed up, and the audit log one event more: the restore itself.
+    assert snapshot_counts(db) == {**rows_before, "audit_log": rows_before["audit_log"] + 1}
     assert (db.parent / "evidence" / "F-1" / "abc-整改报告.pdf").read_bytes() == b"%PDF-1.4 evidence"
-    # The replaced warehouse was kept first, as a backup that restores it.
+    assert main(["audit", "--kind", "warehouse", "--db", str(db)]) == 0
+    logged = capsys.readouterr().out
+    assert "数据仓库维护" in logged and "从备份恢复" in logged
+    assert re.search(r"备份时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d；", logged)
+    assert "删除的备份后审计事件：报送 1，用户与角色 1" in logged and "恢复前的数据仓库另存于：" in logged
+    # The replaced warehouse was kept first, as a backup that restores it (the restore's record asks no --confirm).
     assert restored["kept"].startswith(str(db.parent / "before-restore"))
     code, back = run_json(capsys, "restore", restored["kept"], "--db", str(db))
-    assert code == 0 and figures(capsys, db) == changed and snapshot_counts(db) == rows_changed
+    assert code == 0 and figures(capsys, db) == changed
+    assert snapshot_counts(db) == {**rows_changed, "audit_log": rows_changed["audit_log"] + 1}
 
 
 def test_a_backup_holds_the_evidence_where_the_var_folder_setting_puts_it(loaded, tmp_path, capsys, monkeypatch):

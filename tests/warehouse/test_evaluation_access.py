@@ -8,7 +8,7 @@ from decimal import Decimal as D
 import polars as pl
 import pytest
 
-from census_schema.errors import AccessDenied
+from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import EVALUATION_SCORES_FORM
 from supervision.scoring import EvaluationInvalid
@@ -22,6 +22,7 @@ from warehouse.evaluation import (
     query_evaluation_results,
     query_scores,
     save_evaluator_scores,
+    unassign_evaluator,
 )
 from warehouse.transactions import utc_now
 
@@ -120,4 +121,42 @@ def test_results_follow_submissions_and_a_draft_withdraws_one(opened):
     load_evaluation_sheets(opened, "S-self", utc_now(), "2025", "广东省档案馆", self_evaluation())
     assert status_of(opened) == "已完成"
     save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(9)}, submit=False)
+    assert status_of(opened) == "未完成"  # two submitted experts are not enough
+
+
+def assigned_to(con, archive=ARCHIVE):
+    return sorted(a["evaluator"] for a in query_assignments(con) if a["archive_code"] == archive)
+
+
+def test_an_assignment_is_withdrawn_and_a_saved_sheet_only_once_confirmed(opened):
+    # No sheet: withdrawn at once, and the archive's count of assigned experts follows.
+    assert unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处")["removed_sheet"] is None
+    assert assigned_to(opened) == ["evaluator", "专家乙"]
+    assert next(r["assigned"] for r in query_evaluation_results(opened) if r["archive_code"] == ARCHIVE) == 2
+    with pytest.raises(NotFound, match="评价专家 专家丙 在评价轮次 2025 没有分派评价广东省档案馆（440000）"):
+        unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处")
+    # A draft: saying what would be removed changes nothing; confirmed, the sheet goes with the assignment.
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(9), "A1.1.2": D(3)}, submit=False)
+    with pytest.raises(UsageError, match=r"将删除评价专家 evaluator 对广东省档案馆（440000）的评分表（草稿，2 项）。"):
+        unassign_evaluator(opened, ARCHIVE, "evaluator", "规划处")
+    assert len(query_scores(opened, ARCHIVE, "evaluator")) == 2 and "evaluator" in assigned_to(opened)
+    removed = unassign_evaluator(opened, ARCHIVE, "evaluator", "规划处", confirmed=True)
+    assert removed["removed_sheet"] == "评分表（草稿，2 项）"
+    assert query_scores(opened, ARCHIVE, "evaluator") == [] and assigned_to(opened) == ["专家乙"]
+    with pytest.raises(AccessDenied, match="未被分配"):
+        check_may_score(opened, "evaluator", ARCHIVE)
+
+
+def test_a_submitted_sheet_leaves_the_results_only_while_the_round_is_open(opened):
+    for expert in ("evaluator", "专家乙", "专家丙"):
+        save_evaluator_scores(opened, expert, ARCHIVE, full(), submit=True, veto_verdicts=VETO)
+    load_evaluation_sheets(opened, "S-self", utc_now(), "2025", "广东省档案馆", self_evaluation())
+    close_evaluation(opened, "规划处")
+    with pytest.raises(IllegalTransition, match="已计入结果，不能撤销分派"):
+        unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处", confirmed=True)
+    assert status_of(opened) == "已完成" and len(assigned_to(opened)) == 3
+    open_evaluation(opened, "规划处")
+    with pytest.raises(UsageError, match=r"（已提交，\d+ 项），该馆的评价结果随之重算"):
+        unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处")
+    unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处", confirmed=True)
     assert status_of(opened) == "未完成"  # two submitted experts are not enough
