@@ -148,6 +148,9 @@ AUDIT_UNTIL = "audit-until"
 AUDIT_RANGE_NOTE = "audit-range-note"
 AUDIT_GRID = "audit-grid"
 AUDIT_DETAIL = "audit-detail"
+ACCOUNTS_ROLE = "accounts-role"
+ACCOUNTS_STATE = "accounts-state"
+ACCOUNTS_GRID = "accounts-grid"
 
 # /upload
 UPLOAD_POLL = "upload-poll"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -13,7 +15,8 @@ from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.fields import show_unseen
 from census_schema.roles import Role
-from warehouse.audit import record_event
+from warehouse.audit import AuditEvent, record_event
+from warehouse.queries import fetch_named
 from warehouse.transactions import transaction, utc_now
 
 
@@ -183,3 +186,38 @@ def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
         "SELECT user_name, role, province_code, is_active, created_at FROM users ORDER BY user_name"
     ).fetchall()
     return [dict(zip(("user_name", "role", "province_code", "is_active", "created_at"), r, strict=True)) for r in rows]
+
+
+SIGNED_IN = "login_succeeded"
+
+
+def query_accounts(con: duckdb.DuckDBPyConnection, pending: Iterable[AuditEvent] = ()) -> list[dict[str, Any]]:
+    """Every account without its password hash, with its last sign-in (from the audit log and the sign-ins still on
+    their way to it) and how many archives it has been assigned to score, by name.
+
+    Grain: one row per account.
+    """
+    rows = fetch_named(
+        con,
+        """
+        SELECT u.user_name, u.role, u.province_code, u.is_active, u.created_at, l.last_sign_in,
+               coalesce(a.archives, 0) AS assigned_archives
+        FROM users AS u
+        LEFT JOIN (
+            SELECT actor, max(occurred_at) AS last_sign_in FROM audit_log WHERE kind = ? AND action = ? GROUP BY actor
+        ) AS l ON l.actor = u.user_name
+        LEFT JOIN (
+            SELECT evaluator, count(DISTINCT archive_code) AS archives FROM evaluation_assignments GROUP BY evaluator
+        ) AS a ON a.evaluator = u.user_name
+        ORDER BY u.user_name
+        """,
+        [AuditKind.LOGIN, SIGNED_IN],
+    )
+    waiting: dict[str, datetime] = {}
+    for event in pending:
+        if event.kind == AuditKind.LOGIN and event.action == SIGNED_IN and event.actor:
+            waiting[event.actor] = max(event.occurred_at, waiting.get(event.actor, event.occurred_at))
+    for row in rows:
+        seen = [moment for moment in (row["last_sign_in"], waiting.get(row["user_name"])) if moment is not None]
+        row["last_sign_in"] = max(seen, default=None)
+    return rows

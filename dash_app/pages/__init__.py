@@ -34,6 +34,7 @@ class Page(Protocol):
 
 
 from dash_app.pages import (  # noqa: E402 - the protocol first: pages never import it, but mypy reads it here
+    accounts,
     audit,
     coverage,
     evaluation,
@@ -57,4 +58,5 @@ PAGES: tuple[Page, ...] = (
     lineage,
     upload,
     audit,
+    accounts,
 )

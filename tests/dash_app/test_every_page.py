@@ -31,9 +31,11 @@ CODE_WORDS = re.compile(
 ISO_TIME = re.compile(r"(?<![\w-])\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2})?(?![\w-])")
 ENGLISH_DATE = re.compile(r"\b(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)\b")
 # Text that is data, not the app's words: the signed-in user's name, file names as uploaded, the audit log's actors
-# (user names as typed), user names quoted in a message (「evaluator」), the plotly mode bar (icons).
+# and the accounts' names (user names as typed), user names quoted in a message (「evaluator」), the plotly mode bar
+# (icons).
 DATA_ELEMENTS = (
-    f'#{ids.NAV_USER}, [col-id="file_name"], #{ids.AUDIT_GRID} [col-id="actor"], .modebar, script, style, [hidden]'
+    f'#{ids.NAV_USER}, [col-id="file_name"], #{ids.AUDIT_GRID} [col-id="actor"], '
+    f'#{ids.ACCOUNTS_GRID} [col-id="user_name"], .modebar, script, style, [hidden]'
 )
 VISIBLE_TEXT = """skipped => {
     const skip = el => el.matches(skipped)
@@ -118,6 +120,7 @@ PICTURES = {
     ("planner", "/indicators"): ("indicators", ANY_CONTENT),
     ("guangdong", "/"): ("overview-province", f"#{ids.OVERVIEW_MAP} path.choroplethlocation"),
     ("evaluator", "/evaluation"): ("evaluation-evaluator", ANY_CONTENT),
+    ("admin", "/accounts"): ("accounts", f"#{ids.ACCOUNTS_GRID} .ag-center-cols-container .ag-row"),
 }
 
 

@@ -28,13 +28,13 @@ from dash_app import ids
 from dash_app.app import create_app
 from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
 from dash_app.grid import EXPORT_HEADER_ROW
-from dash_app.pages import PAGES, audit
+from dash_app.pages import PAGES, accounts, audit
 from dash_app.security import PROXY_HOPS_ENV, TRUSTED_ORIGINS_ENV
 from dash_app.throttle import ACCOUNT_POLICY, ADDRESS_POLICY, LOGIN_THROTTLE
 from dash_app.webstate import AuditOutbox, WebState
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.checks.builders import make_uscc
-from tests.dash_app.conftest import PROVINCE_HOLDERS, password_of, province_rows, province_workbook
+from tests.dash_app.conftest import PROVINCE_HOLDERS, USERS, password_of, province_rows, province_workbook
 from tests.dash_app.test_access import (
     OVERVIEW,
     callback_key,
@@ -66,7 +66,7 @@ from tests.warehouse.factories import load
 from warehouse.audit import query_audit_log
 from warehouse.evaluation import query_item_results, query_scores
 from warehouse.queries import list_submissions
-from warehouse.users import add_user
+from warehouse.users import add_user, set_user_active
 
 SELF = "http://localhost"
 EVIL = "http://evil.example"
@@ -712,6 +712,30 @@ def test_the_audit_page_renders_for_administrators_only(app):
     assert ids.AUDIT_GRID in render_page(app, client_of(app, "admin"), audit.PATH).text
     refused = render_page(app, client_of(app, "planner"), audit.PATH)
     assert ids.PAGE_REFUSED in refused.text and ids.AUDIT_GRID not in refused.text
+
+
+def test_the_accounts_page_lists_every_account_with_its_last_sign_in_to_administrators_only(app, site):
+    name = new_user(site)
+    client_of(app, name, address="10.5.3.1")  # signed in: its sign-in may still be on its way to the log
+    for user in ("planner", "guangdong", "evaluator"):
+        assert load_grid(app, client_of(app, user), ids.ACCOUNTS_GRID, None, None).status_code == 403
+        refused = render_page(app, client_of(app, user), accounts.PATH)
+        assert ids.PAGE_REFUSED in refused.text and ids.ACCOUNTS_GRID not in refused.text
+    admin = client_of(app, "admin")
+    rows = {r["user_name"]: r for r in grid_rows(app, admin, ids.ACCOUNTS_GRID, None, None)}
+    assert {n for n, _, _ in USERS} | {name} <= set(rows)
+    assert (rows[name]["role"], rows[name]["province"], rows[name]["state"]) == ("省级档案部门", "广东省", "启用")
+    assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", rows[name]["last_sign_in"])
+    assert rows["evaluator"]["province"] == "分派的档案馆" and rows["planner"]["province"] == "全国"
+    assert rows["evaluator"]["assigned_archives"] >= 1 and rows["planner"]["assigned_archives"] is None
+    assert "password_hash" not in json.dumps(rows) and "scrypt" not in json.dumps(rows)
+    evaluators = grid_rows(app, admin, ids.ACCOUNTS_GRID, "evaluator", None)
+    assert evaluators and {r["role"] for r in evaluators} == {"评价专家"}
+    with site.store.writer() as con:
+        set_user_active(con, name, False)
+    disabled = grid_rows(app, admin, ids.ACCOUNTS_GRID, None, "disabled")
+    assert name in {r["user_name"] for r in disabled} and {r["state"] for r in disabled} == {"已停用"}
+    assert load_grid(app, admin, ids.ACCOUNTS_GRID, "root", None).status_code == 400
 
 
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch):
