@@ -224,10 +224,11 @@ def restore_warehouse(
         with contextlib.suppress(duckdb.Error):  # a damaged warehouse is kept without a manifest
             _write_manifest(store.db_path, kept)
     restored = {**manifest, "kept": str(kept) if kept.is_dir() else None, "removed_events": lost}
+    kept_at = str(kept.resolve()) if kept.is_dir() else None  # the log outlives the folder the command ran in
     with store.writer() as con:
         record_event(
             con, AuditKind.WAREHOUSE, "restore", actor=by, target=str(folder.resolve()),
-            after={"backup_taken_at": manifest.get("created_at"), "kept": restored["kept"],
+            after={"backup_taken_at": manifest.get("created_at"), "kept": kept_at,
                    "events_removed": "当前数据仓库读不出来，未能列出" if lost is None else lost},
         )  # fmt: skip
     return restored
