@@ -59,6 +59,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "enable": "启用",
     "login_succeeded": "登录成功",
     "login_failed": "登录失败",
+    "password_check_failed": "修改密码时原密码不正确",
+    "change_password": "修改密码",
     "login_throttled": "登录受限（尝试过于频繁）",
     "logout": "退出登录",
     "restore": "从备份恢复",

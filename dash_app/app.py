@@ -56,6 +56,8 @@ def _navigation() -> html.Nav:
             html.Span("国有档案资源普查与监督平台", className="brand"),
             *links,
             html.Span(who, className="nav-user", id=ids.NAV_USER),
+            # A Flask page, not one of Dash's: a plain link (the whole page loads).
+            html.A("修改密码", href="/password", className="nav-link", id=ids.NAV_PASSWORD),
             # A form: signing out changes state, so it is a POST (cross-origin checked), never a GET link.
             html.Form(
                 html.Button("退出", type="submit", className="nav-link", id=ids.NAV_LOGOUT),
@@ -98,7 +100,7 @@ def create_app(settings: Settings) -> Dash:
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, open_warehouse(settings))
-    install_auth(server, context.reader, settings, context.sessions, context.outbox)
+    install_auth(server, context.store, context.reader, settings, context.sessions, context.outbox)
     install_upload_routes(server, context.jobs)
     install_download_routes(server, context.reader, settings)
     install_data_docs_routes(server, context.reader, settings, context.sessions)

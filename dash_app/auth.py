@@ -9,6 +9,7 @@ theirs fail the fingerprint. Sign-in attempts are throttled (`dash_app.throttle`
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import hmac
 import html
@@ -36,7 +37,8 @@ from dash_app.security import https_only
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
 from dash_app.webstate import AuditOutbox, SessionStore
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
-from warehouse.users import UserRecord, get_user
+from warehouse.backends import Warehouse
+from warehouse.users import UserRecord, change_own_password, get_user
 
 # Open without signing in: these addresses exactly, and the static files under these folders.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/favicon.ico"})
@@ -73,7 +75,8 @@ PASSWORD_KINDS = (
     ("其他符号", lambda c: not (c.isupper() or c.islower() or c.isdigit())),
 )
 KINDS_RULE = f"须含{'、'.join(label for label, _ in PASSWORD_KINDS)}四类中的至少三类"
-STRENGTH_RULE = f"请另设一个密码：至少 8 个字符，{KINDS_RULE}（汉字算作其他符号），且不含用户名。"
+PASSWORD_RULE_TEXT = f"至少 8 个字符，{KINDS_RULE}（汉字算作其他符号），且不含用户名"
+STRENGTH_RULE = f"请另设一个密码：{PASSWORD_RULE_TEXT}。"
 # Passwords of three kinds that guessing lists try first (compared without letter case).
 WELL_KNOWN_PASSWORDS = frozenset(
     {"admin@123", "admin@1234", "admin#123", "admin123!", "p@ssw0rd", "p@ssw0rd1", "passw0rd!", "password1!",
@@ -134,6 +137,19 @@ LOGOUT_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
 <form method="post" action="/logout" class="login-card" id="{ids.LOGOUT_FORM}"><h1>退出登录</h1>
 <button type="submit" id="{ids.LOGOUT_SUBMIT}">确认退出</button></form></body></html>"""
+
+
+PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>修改密码 · 国有档案资源普查平台</title>
+<link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
+<form method="post" action="/password" class="login-card" id="{ids.PASSWORD_FORM}">
+<h1>修改密码</h1><p class="hint">新密码{PASSWORD_RULE_TEXT}。修改后，您在其他浏览器上的登录随即失效。</p>{{message}}
+<label>原密码<input name="current" id="{ids.PASSWORD_CURRENT}" type="password" autocomplete="current-password" required></label>
+<label>新密码<input name="new" id="{ids.PASSWORD_NEW}" type="password" autocomplete="new-password" required></label>
+<label>再次输入新密码<input name="repeat" id="{ids.PASSWORD_REPEAT}" type="password" autocomplete="new-password" required></label>
+<button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button><a href="/">返回平台</a></form></body></html>"""
+PASSWORD_CHANGED = (
+    f'<p class="ok" id="{ids.PASSWORD_CHANGED}" role="status">密码已修改，您在其他浏览器上的登录已失效。</p>'
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -244,6 +260,59 @@ class Authenticator:
         )
         return response
 
+    def change_password(self, store: Warehouse) -> Response:
+        """POST /password: the signed-in user's own password, the old one checked as a sign-in checks it (and
+        throttled alike); then every other session of theirs ends and this browser goes on in a new one."""
+        request = flask.request
+        name, address = str(current_user.id), request.remote_addr
+        device = self.device_of(request, name)
+        verdict = self.throttle.check(address, name, device)
+        if verdict.wait_s > 0:
+            wait = math.ceil(verdict.wait_s)
+            after = f"{wait} 秒" if wait < 60 else f"{math.ceil(wait / 60)} 分钟"
+            return self.password_page(_error(f"尝试过于频繁，请 {after}后再试。"), 429, retry_after=wait)
+        current, new, repeat = (request.form.get(field, "") for field in ("current", "new", "repeat"))
+        if new != repeat:
+            return self.password_page(_error("两次输入的新密码不一致。"), 200)
+        weakness = password_weakness(new, name)
+        if weakness is not None:
+            return self.password_page(_error(weakness), 200)
+        if new == current:
+            return self.password_page(_error("新密码不能与原密码相同。"), 200)
+        if not self.throttle.kdf_slots.acquire(timeout=KDF_WAIT_S):
+            return self.password_page(_error("请求过多，服务器繁忙，请稍后再试。"), 503, retry_after=5)
+        try:
+            with self.reader.cursor() as cursor:
+                record = get_user(cursor, name)
+            matches = record is not None and check_password_hash(record.password_hash, current)
+            new_hash = generate_password_hash(new) if matches else ""
+        finally:
+            self.throttle.kdf_slots.release()
+        if record is None or not matches:
+            throttled = self.throttle.failed(address, name, device)
+            self.audit("password_check_failed", name, after={"trusted_device": bool(device)})
+            if throttled:
+                self.audit("login_throttled", name, after={"counters": list(throttled)})
+            return self.password_page(_error("原密码不正确。"), 200)
+        if not store.write(lambda con: change_own_password(con, name, new_hash)):
+            return self.sign_out()  # disabled meanwhile: this session ends too
+        self.throttle.succeeded(name, device)
+        self.sessions.end_all(name, "credentials_changed")
+        changed = dataclasses.replace(record, password_hash=new_hash)
+        flask.session.clear()
+        login_user(WebUser(changed.user_name, changed.role, changed.province_code))
+        flask.session["sid"] = self.sessions.start(name, address)
+        flask.session["auth"] = fingerprint(self.secret_key, changed)
+        return flask.redirect("/password?changed=1")
+
+    @staticmethod
+    def password_page(message: str, status: int, retry_after: int | None = None) -> Response:
+        """The password change form with a message."""
+        response = Response(PASSWORD_PAGE.format(message=message), status=status, mimetype="text/html")
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
+
     def sign_out(self) -> Response:
         """POST /logout: end the session on the server, then forget it in the browser."""
         if current_user.is_authenticated:
@@ -264,7 +333,12 @@ class Authenticator:
 
 
 def install_auth(
-    server: flask.Flask, reader: SnapshotReader, settings: Settings, sessions: SessionStore, outbox: AuditOutbox
+    server: flask.Flask,
+    store: Warehouse,
+    reader: SnapshotReader,
+    settings: Settings,
+    sessions: SessionStore,
+    outbox: AuditOutbox,
 ) -> Authenticator:
     """Sign-in routes, the user loader and the guard that refuses unauthenticated requests."""
     https = https_only()
@@ -295,6 +369,13 @@ def install_auth(
     def logout() -> Response | str:
         # Signing out changes state, so only a POST does it; a GET (an old link) asks first.
         return auth.sign_out() if flask.request.method == "POST" else LOGOUT_PAGE
+
+    @server.route("/password", methods=["GET", "POST"])
+    def password() -> Response:
+        # Signed in only (the guard sends others to /login); a POST is Origin-checked like every state change.
+        if flask.request.method == "POST":
+            return auth.change_password(store)
+        return auth.password_page(PASSWORD_CHANGED if flask.request.args.get("changed") == "1" else "", 200)
 
     @server.route("/health")
     def health() -> tuple[dict[str, str], int]:

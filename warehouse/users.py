@@ -144,6 +144,19 @@ def refuse_assigned_evaluator(con: duckdb.DuckDBPyConnection, user_name: str) ->
         )
 
 
+def change_own_password(con: duckdb.DuckDBPyConnection, user_name: str, password_hash: str) -> bool:
+    """A signed-in user's new password hash (the audit event says the password changed, never the hash); False
+    when the account is no longer there or has been disabled meanwhile."""
+    with transaction(con):
+        if con.execute("SELECT 1 FROM users WHERE user_name = ? AND is_active", [user_name]).fetchone() is None:
+            return False
+        con.execute("UPDATE users SET password_hash = ? WHERE user_name = ?", [password_hash, user_name])
+        record_event(
+            con, AuditKind.USER, "change_password", actor=user_name, target=user_name, after={"password_changed": True}
+        )
+    return True
+
+
 def set_user_active(con: duckdb.DuckDBPyConnection, user_name: str, active: bool, *, by: str | None = None) -> bool:
     """Disable (or enable again) an account: a disabled one cannot sign in and keeps its history. Returns whether
     it changed (False: it already was so); a UsageError for no such user, or for the last active administrator."""

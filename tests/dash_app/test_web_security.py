@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 import openpyxl
 import pytest
+from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM
 from census_schema.supervision.codes import FindingStatus
@@ -66,7 +67,7 @@ from tests.warehouse.factories import load
 from warehouse.audit import query_audit_log
 from warehouse.evaluation import query_item_results, query_scores
 from warehouse.queries import list_submissions
-from warehouse.users import add_user, set_user_active
+from warehouse.users import add_user, get_user, set_user_active
 
 SELF = "http://localhost"
 EVIL = "http://evil.example"
@@ -279,6 +280,48 @@ def test_a_session_cookie_copied_before_sign_out_does_not_work_after_it(app, sit
     assert load_grid(app, thief, ids.QUALITY_GRID, "/quality").status_code == 401
 
 
+def change_password(client, current: str, new: str, repeat: str | None = None):
+    return client.post("/password", data={"current": current, "new": new, "repeat": new if repeat is None else repeat})
+
+
+def test_a_user_changes_their_own_password_and_their_other_browsers_sign_in_again(app, site):
+    name = new_user(site)
+    assert client_of(app).get("/password").status_code == 302  # signed out: to the sign-in page
+    assert client_of(app).post("/password", data={}).status_code == 401
+    elsewhere = client_of(app, name, address="10.3.2.1")
+    here = client_of(app, name, address="10.3.2.2")
+    form = here.get("/password")
+    assert form.status_code == 200 and "须含大写字母、小写字母、数字、其他符号四类中的至少三类" in form.text
+    new = "Neu-Kennwort-7"
+    refusals = [
+        (change_password(here, password_of(name), new, "Neu-Kennwort-8"), "两次输入的新密码不一致。"),
+        (change_password(here, password_of(name), "12345678"), "密码只含数字"),
+        (change_password(here, password_of(name), f"X-{name}-1"), "密码不能包含用户名。"),
+        (change_password(here, password_of(name), password_of(name)), "新密码不能与原密码相同。"),
+        (change_password(here, "Not-the-password-1", new), "原密码不正确。"),
+    ]
+    for response, said in refusals:
+        assert response.status_code == 200 and said in response.text
+    with site.store.reader() as con:
+        assert check_password_hash(get_user(con, name).password_hash, password_of(name))  # nothing changed
+    # A page of another site cannot change it (the Origin check every state change gets).
+    forged = here.post("/password", data={"current": password_of(name), "new": new, "repeat": new},
+                       headers={"Origin": "https://evil.example"})  # fmt: skip
+    assert forged.status_code == 403
+    done = change_password(here, password_of(name), new)
+    assert done.status_code == 302 and done.headers["Location"] == "/password?changed=1"
+    assert "密码已修改" in here.get("/password?changed=1").text and here.get("/").status_code == 200
+    assert elsewhere.get("/").status_code == 302  # the other browser signs in again, with the new password
+    assert sign_in(client_of(app, address="10.3.2.3"), name, new).status_code == 302
+    assert sign_in(client_of(app, address="10.3.2.4"), name).status_code == 200  # the old one no longer works
+    flush_sign_ins(site)
+    changes = audit_events(site, kind="user", actor=name)
+    assert [(e["action"], e["target"], e["via"]) for e in changes] == [("change_password", name, "web")]
+    assert "scrypt" not in json.dumps(changes, default=str)
+    checks = [e for e in audit_events(site, kind="login", actor=name) if e["action"] == "password_check_failed"]
+    assert len(checks) == 1 and checks[0]["source_address"] == "10.3.2.2"
+
+
 @pytest.mark.parametrize("change", ["password", "role"])
 def test_a_password_or_role_change_ends_earlier_sessions(app, site, change):
     from dash_app.auth import hash_password
@@ -314,8 +357,6 @@ def test_a_stranger_s_wrong_passwords_do_not_lock_the_real_user_out(app, site):
 
 
 def test_a_throttled_attempt_is_refused_before_the_password_is_checked(app, site, monkeypatch):
-    from werkzeug.security import check_password_hash
-
     checked = []
 
     def counting(stored_hash: str, password: str) -> bool:
