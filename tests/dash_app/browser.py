@@ -312,4 +312,6 @@ def upload_file(page: Any, path: Path) -> None:
 
 
 def nav_links(page: Any) -> list[str]:
-    return [text.strip() for text in page.locator(".navbar a.nav-link").all_inner_texts() if text.strip() != "退出"]
+    """The navigation's page links (not 修改密码 nor 退出, which every signed-in user has)."""
+    links = page.locator(f".navbar a.nav-link:not(#{ids.NAV_PASSWORD})").all_inner_texts()
+    return [text.strip() for text in links if text.strip() != "退出"]

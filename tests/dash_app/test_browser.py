@@ -78,6 +78,7 @@ def test_each_role_signs_in_and_sees_its_navigation(browsing, user, role):
     assert [link for link in links if link in CENSUS_PAGES] == CENSUS_NAVIGATION[role]
     assert links == [p.NAME for p in PAGES if role in p.ROLES]
     assert user in page.inner_text(f"#{ids.NAV_USER}")
+    assert page.inner_text(f"#{ids.NAV_PASSWORD}") == "修改密码"  # every role changes its own password
     if role == "evaluator":
         page.wait_for_selector(f"#{ids.PAGE_REFUSED}")
         allowed = [p for p in PAGES if role in p.ROLES]
