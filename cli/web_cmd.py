@@ -17,9 +17,9 @@ from cli.main import emit_json, saying_if_created
 from cli.warehouse_cmd import format_table
 from dash_app.auth import hash_password
 from dash_app.formatting import division_name
-from dash_app.webstate import end_sessions_of
+from dash_app.webstate import end_sessions_of, pending_events
 from warehouse.backends import open_warehouse
-from warehouse.users import add_user, list_users, set_user_active
+from warehouse.users import add_user, query_accounts, set_user_active
 
 
 def run_serve(args: argparse.Namespace, banner: str = "") -> int:
@@ -96,20 +96,21 @@ def run_users(args: argparse.Namespace) -> int:
     store = open_warehouse(settings)
     if args.users_command == "list":
         with store.reader() as con:
-            users = list_users(con)
+            users = query_accounts(con, pending_events(settings.var_dir))
         if args.json:
             emit_json({"users": users})
             return 0
         rows = [
             (
                 str(user["user_name"]),
-                _role_text(str(user["role"]), user["province_code"]),  # type: ignore[arg-type]
+                _role_text(str(user["role"]), user["province_code"]),
                 "启用" if user["is_active"] else "已停用",
-                format_beijing(user["created_at"]),  # type: ignore[arg-type]
+                format_beijing(user["created_at"]),
+                format_beijing(user["last_sign_in"]) if user["last_sign_in"] else "从未登录",
             )
             for user in users
         ]
-        print(format_table(("用户名", "角色", "状态", "创建时间"), rows))
+        print(format_table(("用户名", "角色", "状态", "创建时间", "最近登录"), rows))
         return 0
     if args.users_command in ("disable", "enable"):
         active = args.users_command == "enable"
@@ -133,9 +134,9 @@ def run_users(args: argparse.Namespace) -> int:
     password_hash = hash_password(password, args.name)
     with saying_if_created(settings):
         with store.reader() as con:
-            existing = next((u for u in list_users(con) if u["user_name"] == args.name.strip()), None)
+            existing = next((u for u in query_accounts(con) if u["user_name"] == args.name.strip()), None)
         if existing is not None and not args.replace:
-            was = _role_text(str(existing["role"]), existing["province_code"])  # type: ignore[arg-type]
+            was = _role_text(str(existing["role"]), existing["province_code"])
             raise UsageError(
                 f"已有用户 {args.name.strip()}（{was}{'' if existing['is_active'] else '，已停用'}）：重设会把它改为"
                 f"{_role_text(args.role, args.province)}，并重设密码。本次未做任何处理。",

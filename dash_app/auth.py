@@ -4,7 +4,8 @@ request, a fixed secret key, and sign-in events for the audit log.
 A session cookie only names a session kept on the server (`dash_app.webstate.SessionStore`) and carries a
 fingerprint of the user's password hash and role: signing out ends the session, so a copy of the cookie taken before
 is refused after; changing a user's password or role (`archive-census users add`) makes every earlier cookie of
-theirs fail the fingerprint. Sign-in attempts are throttled (`dash_app.throttle`) before the password is checked.
+theirs fail the fingerprint (so does a user's own change at /password, which keeps only the browser it was made
+in). Sign-in attempts are throttled (`dash_app.throttle`) before the password is checked.
 """
 
 from __future__ import annotations
@@ -163,6 +164,19 @@ def _safe_next(target: str | None) -> str:
     return target if not parsed.scheme and not parsed.netloc and not target.startswith("//") else "/"
 
 
+def _after(wait_s: int) -> str:
+    """A throttle's wait as people say it: 30 秒, 15 分钟."""
+    return f"{wait_s} 秒" if wait_s < 60 else f"{math.ceil(wait_s / 60)} 分钟"
+
+
+def _form_page(body: str, status: int, retry_after: int | None) -> Response:
+    """A sign-in or password page; a throttled answer says when to try again (Retry-After)."""
+    response = Response(body, status=status, mimetype="text/html")
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    return response
+
+
 def _error(message: str) -> str:
     return f'<p class="error" id="{ids.LOGIN_ERROR}" role="alert">{html.escape(message)}</p>'
 
@@ -229,8 +243,7 @@ class Authenticator:
         verdict = self.throttle.check(address, name, device)
         if verdict.wait_s > 0:
             wait = math.ceil(verdict.wait_s)
-            after = f"{wait} 秒" if wait < 60 else f"{math.ceil(wait / 60)} 分钟"
-            return self.page(_error(f"登录尝试过于频繁，请 {after}后再试。"), next_page, 429, retry_after=wait)
+            return self.page(_error(f"登录尝试过于频繁，请 {_after(wait)}后再试。"), next_page, 429, retry_after=wait)
         if not self.throttle.kdf_slots.acquire(timeout=KDF_WAIT_S):
             return self.page(_error("登录请求过多，服务器繁忙，请稍后再试。"), next_page, 503, retry_after=5)
         try:
@@ -269,8 +282,7 @@ class Authenticator:
         verdict = self.throttle.check(address, name, device)
         if verdict.wait_s > 0:
             wait = math.ceil(verdict.wait_s)
-            after = f"{wait} 秒" if wait < 60 else f"{math.ceil(wait / 60)} 分钟"
-            return self.password_page(_error(f"尝试过于频繁，请 {after}后再试。"), 429, retry_after=wait)
+            return self.password_page(_error(f"尝试过于频繁，请 {_after(wait)}后再试。"), 429, retry_after=wait)
         current, new, repeat = (request.form.get(field, "") for field in ("current", "new", "repeat"))
         if new != repeat:
             return self.password_page(_error("两次输入的新密码不一致。"), 200)
@@ -308,10 +320,7 @@ class Authenticator:
     @staticmethod
     def password_page(message: str, status: int, retry_after: int | None = None) -> Response:
         """The password change form with a message."""
-        response = Response(PASSWORD_PAGE.format(message=message), status=status, mimetype="text/html")
-        if retry_after is not None:
-            response.headers["Retry-After"] = str(retry_after)
-        return response
+        return _form_page(PASSWORD_PAGE.format(message=message), status, retry_after)
 
     def sign_out(self) -> Response:
         """POST /logout: end the session on the server, then forget it in the browser."""
@@ -325,11 +334,9 @@ class Authenticator:
     @staticmethod
     def page(message: str, next_page: str, status: int, retry_after: int | None = None) -> Response:
         """The sign-in page with a message."""
-        body = LOGIN_PAGE.format(message=message, next=html.escape(next_page, quote=True))
-        response = Response(body, status=status, mimetype="text/html")
-        if retry_after is not None:
-            response.headers["Retry-After"] = str(retry_after)
-        return response
+        return _form_page(
+            LOGIN_PAGE.format(message=message, next=html.escape(next_page, quote=True)), status, retry_after
+        )
 
 
 def install_auth(

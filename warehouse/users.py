@@ -193,14 +193,6 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
     return UserRecord(user_name, password_hash, Role(role), province_code, is_active)
 
 
-def list_users(con: duckdb.DuckDBPyConnection) -> list[dict[str, object]]:
-    """Every user without password hashes, by name."""
-    rows = con.execute(
-        "SELECT user_name, role, province_code, is_active, created_at FROM users ORDER BY user_name"
-    ).fetchall()
-    return [dict(zip(("user_name", "role", "province_code", "is_active", "created_at"), r, strict=True)) for r in rows]
-
-
 SIGNED_IN = "login_succeeded"
 
 

@@ -161,7 +161,7 @@ def test_an_account_is_disabled_and_enabled_again_and_the_last_administrator_sta
         assert get_user(con, "planner") is None  # cannot sign in
     assert main(["users", "list", "--db", str(db)]) == 0
     listed = capsys.readouterr().out
-    assert re.search(r"planner\s+国家档案局规划人员\s+已停用\s+\d{4}年\d{1,2}月\d{1,2}日", listed)
+    assert re.search(r"planner\s+国家档案局规划人员\s+已停用\s+\d{4}年\d{1,2}月\d{1,2}日.*从未登录", listed)
     assert re.search(r"root-admin\s+系统管理员\s+启用", listed)
     assert main(["users", "enable", "planner", "--db", str(db)]) == 0
     assert main(["users", "disable", "nobody", "--db", str(db)]) == 2
