@@ -100,6 +100,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "evidence": "佐证材料",
     "is_active": "启用",
     "password_changed": "修改了密码",
+    "must_change_password": "须本人登录后修改密码",
     "known_user": "用户名存在",
     "trusted_device": "受信任的设备",
     "counters": "开始限制的计数",

@@ -90,6 +90,9 @@ def _why_not_listening(host: str, port: int, error: OSError) -> tuple[str, str]:
     return f"仪表盘无法在 {host}:{port} 上监听。", "请检查 --host 和 --port；加 --debug 可看到系统给出的原因。"
 
 
+FIRST_SIGN_IN = "其本人下次登录时须先把这个密码改为只有自己知道的密码。"
+
+
 def run_users(args: argparse.Namespace) -> int:
     """`users add NAME --role ROLE [--province CODE] --password-stdin` and `users list`."""
     settings = load_settings(args.db, args.warehouse)
@@ -143,7 +146,9 @@ def run_users(args: argparse.Namespace) -> int:
                 hint="确要重设该用户的，请加 --replace；新用户请另取一个用户名。",
             )
         before = store.write(
-            lambda con: add_user(con, args.name, password_hash, args.role, args.province, by=getpass.getuser())
+            lambda con: add_user(
+                con, args.name, password_hash, args.role, args.province, by=getpass.getuser(), must_change_password=True
+            )
         )
     # Signed-in browsers of this user must sign in again with the new password or role (their cookies would also
     # fail the credentials fingerprint; this ends the sessions on the server as well).
@@ -151,10 +156,12 @@ def run_users(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"user_name": args.name, "role": args.role, "province_code": args.province, "replaced": before})
     elif before is None:
-        print(f"已创建用户 {args.name}：{_role_text(args.role, args.province)}。")
+        print(f"已创建用户 {args.name}：{_role_text(args.role, args.province)}。{FIRST_SIGN_IN}")
     else:
         was = _role_text(before["role"], before["province_code"]) + ("" if before["is_active"] else "，已停用")
-        print(f"已重设已有用户 {args.name}：原为{was}，现为{_role_text(args.role, args.province)}；密码已重设。")
+        print(
+            f"已重设已有用户 {args.name}：原为{was}，现为{_role_text(args.role, args.province)}；密码已重设。{FIRST_SIGN_IN}"
+        )
     return 0
 
 

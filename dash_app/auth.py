@@ -55,10 +55,18 @@ DEVICE_MAX_AGE_S = 180 * 24 * 3600
 class WebUser(UserMixin):
     """The signed-in user held by flask-login."""
 
-    def __init__(self, user_name: str, role: Role, province_code: str | None) -> None:
+    def __init__(
+        self, user_name: str, role: Role, province_code: str | None, must_change_password: bool = False
+    ) -> None:
         self.id = user_name
         self.role = role
         self.province_code = province_code
+        self.must_change_password = must_change_password
+
+    @classmethod
+    def of(cls, record: UserRecord) -> WebUser:
+        """The signed-in user a stored one is."""
+        return cls(record.user_name, record.role, record.province_code, record.must_change_password)
 
 
 def hash_password(password: str, user_name: str) -> str:
@@ -148,6 +156,11 @@ PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8
 <label>新密码<input name="new" id="{ids.PASSWORD_NEW}" type="password" autocomplete="new-password" required></label>
 <label>再次输入新密码<input name="repeat" id="{ids.PASSWORD_REPEAT}" type="password" autocomplete="new-password" required></label>
 <button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button><a href="/">返回平台</a></form></body></html>"""
+PASSWORD_PATH = "/password"  # noqa: S105 - an address
+MUST_CHANGE = (
+    f'<p class="error" id="{ids.LOGIN_ERROR}" role="alert">您的密码由管理员设置（新账号或重设的密码），'
+    "须先改为只有您知道的密码，才能使用平台。</p>"
+)
 PASSWORD_CHANGED = (
     f'<p class="ok" id="{ids.PASSWORD_CHANGED}" role="status">密码已修改，您在其他浏览器上的登录已失效。</p>'
 )
@@ -232,7 +245,7 @@ class Authenticator:
             return None
         if not self.sessions.is_live(session.get("sid"), user_name):
             return None
-        return WebUser(record.user_name, record.role, record.province_code)
+        return WebUser.of(record)
 
     def sign_in(self, next_page: str) -> Response:
         """POST /login: throttle, check the password, start a session."""
@@ -262,10 +275,12 @@ class Authenticator:
             return self.page(_error("用户名或密码不正确。"), next_page, 200)
         self.throttle.succeeded(name, device)
         flask.session.clear()  # no session fixation: a new session every sign-in
-        login_user(WebUser(record.user_name, record.role, record.province_code))
+        login_user(WebUser.of(record))
         flask.session["sid"] = self.sessions.start(record.user_name, address)
         flask.session["auth"] = fingerprint(self.secret_key, record)
         self.audit("login_succeeded", record.user_name, after={"role": record.role})
+        if record.must_change_password:  # an administrator's password: replaced before anything else
+            next_page = PASSWORD_PATH
         response = flask.redirect(LANDING_PAGES.get(record.role, "/") if next_page == "/" else next_page)
         token = self.devices.dumps({"u": record.user_name.casefold(), "n": device or secrets.token_urlsafe(16)})
         response.set_cookie(
@@ -310,12 +325,12 @@ class Authenticator:
             return self.sign_out()  # disabled meanwhile: this session ends too
         self.throttle.succeeded(name, device)
         self.sessions.end_all(name, "credentials_changed")
-        changed = dataclasses.replace(record, password_hash=new_hash)
+        changed = dataclasses.replace(record, password_hash=new_hash, must_change_password=False)
         flask.session.clear()
-        login_user(WebUser(changed.user_name, changed.role, changed.province_code))
+        login_user(WebUser.of(changed))
         flask.session["sid"] = self.sessions.start(name, address)
         flask.session["auth"] = fingerprint(self.secret_key, changed)
-        return flask.redirect("/password?changed=1")
+        return flask.redirect(f"{PASSWORD_PATH}?changed=1")
 
     @staticmethod
     def password_page(message: str, status: int, retry_after: int | None = None) -> Response:
@@ -377,11 +392,13 @@ def install_auth(
         # Signing out changes state, so only a POST does it; a GET (an old link) asks first.
         return auth.sign_out() if flask.request.method == "POST" else LOGOUT_PAGE
 
-    @server.route("/password", methods=["GET", "POST"])
+    @server.route(PASSWORD_PATH, methods=["GET", "POST"])
     def password() -> Response:
         # Signed in only (the guard sends others to /login); a POST is Origin-checked like every state change.
         if flask.request.method == "POST":
             return auth.change_password(store)
+        if current_user.must_change_password:
+            return auth.password_page(MUST_CHANGE, 200)
         return auth.password_page(PASSWORD_CHANGED if flask.request.args.get("changed") == "1" else "", 200)
 
     @server.route("/health")
@@ -409,8 +426,15 @@ def install_auth(
     @server.before_request
     def guard() -> Response | None:
         path = flask.request.path
-        if current_user.is_authenticated or path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
+        if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES):
             return None
+        if current_user.is_authenticated:
+            # An administrator's password is replaced first: every page and callback waits for it (on the server).
+            if not current_user.must_change_password or path == PASSWORD_PATH:
+                return None
+            if flask.request.method == "GET" and not path.startswith(("/_dash", "/download", "/api")):
+                return flask.redirect(PASSWORD_PATH)
+            flask.abort(403)
         if TOKEN_PATH.match(path):  # the sandboxed Data Docs: their route checks the signed token instead
             return None
         if flask.request.method == "GET" and not path.startswith(("/_dash", "/download", "/api")):

@@ -29,6 +29,8 @@ class UserRecord:
     role: Role
     province_code: str | None
     is_active: bool
+    # Set by an administrator (a new account's, or a reset one): its owner replaces it before anything else.
+    must_change_password: bool = False
 
 
 def parse_role(role: Role | str) -> Role:
@@ -48,8 +50,10 @@ def add_user(
     province_code: str | None,
     *,
     by: str | None = None,
+    must_change_password: bool = False,
 ) -> dict[str, Any] | None:
-    """Create or replace a user; a province user needs a census province, other roles none. `by`: who did it.
+    """Create or replace a user; a province user needs a census province, other roles none. `by`: who did it;
+    `must_change_password`: the password is an administrator's, for its owner to replace at the next sign-in.
     Returns the replaced user's role, province and state (None for a new user)."""
     name = user_name.strip()
     if not name or len(name) > 64:
@@ -85,18 +89,23 @@ def add_user(
             )
         stored_province = province_code if role is Role.PROVINCE else None
         if previous is None:
+            now = utc_now()
             con.execute(
-                "INSERT INTO users (user_name, password_hash, role, province_code, created_at) VALUES (?, ?, ?, ?, ?)",
-                [name, password_hash, role, stored_province, utc_now()],
+                "INSERT INTO users (user_name, password_hash, role, province_code, created_at, password_set_at, "
+                "must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [name, password_hash, role, stored_province, now, now, must_change_password],
             )
         else:  # the account keeps its creation time; it is active again
             if previous[1] == Role.ADMIN and previous[3] and role is not Role.ADMIN:
                 require_another_admin(con, name)
             if previous[1] == Role.EVALUATOR and role is not Role.EVALUATOR:
                 refuse_assigned_evaluator(con, name)
+            changed = previous[0] != password_hash
             con.execute(
-                "UPDATE users SET password_hash = ?, role = ?, province_code = ?, is_active = TRUE WHERE user_name = ?",
-                [password_hash, role, stored_province, name],
+                "UPDATE users SET password_hash = ?, role = ?, province_code = ?, is_active = TRUE, "
+                "password_set_at = CASE WHEN ? THEN ? ELSE password_set_at END, "
+                "must_change_password = CASE WHEN ? THEN ? ELSE must_change_password END WHERE user_name = ?",
+                [password_hash, role, stored_province, changed, utc_now(), changed, must_change_password, name],
             )
         after = {
             "role": str(role),
@@ -106,7 +115,9 @@ def add_user(
         before = None
         if previous is not None:
             before = {"role": previous[1], "province_code": previous[2], "is_active": previous[3]}
-            after["password_changed"] = previous[0] != password_hash
+            after["password_changed"] = changed
+        if must_change_password and (previous is None or changed):
+            after["must_change_password"] = True
         record_event(
             con, AuditKind.USER, "change" if previous else "create", actor=by, target=name, before=before, after=after
         )
@@ -150,7 +161,10 @@ def change_own_password(con: duckdb.DuckDBPyConnection, user_name: str, password
     with transaction(con):
         if con.execute("SELECT 1 FROM users WHERE user_name = ? AND is_active", [user_name]).fetchone() is None:
             return False
-        con.execute("UPDATE users SET password_hash = ? WHERE user_name = ?", [password_hash, user_name])
+        con.execute(
+            "UPDATE users SET password_hash = ?, password_set_at = ?, must_change_password = false WHERE user_name = ?",
+            [password_hash, utc_now(), user_name],
+        )
         record_event(
             con, AuditKind.USER, "change_password", actor=user_name, target=user_name, after={"password_changed": True}
         )
@@ -184,13 +198,14 @@ def set_user_active(con: duckdb.DuckDBPyConnection, user_name: str, active: bool
 def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | None:
     """The active user with this name, if any."""
     row = con.execute(
-        "SELECT user_name, password_hash, role, province_code, is_active FROM users WHERE user_name = ? AND is_active",
+        "SELECT user_name, password_hash, role, province_code, is_active, coalesce(must_change_password, false) "
+        "FROM users WHERE user_name = ? AND is_active",
         [user_name],
     ).fetchone()
     if row is None:
         return None
-    user_name, password_hash, role, province_code, is_active = row
-    return UserRecord(user_name, password_hash, Role(role), province_code, is_active)
+    user_name, password_hash, role, province_code, is_active, must_change = row
+    return UserRecord(user_name, password_hash, Role(role), province_code, is_active, must_change)
 
 
 SIGNED_IN = "login_succeeded"
@@ -205,7 +220,8 @@ def query_accounts(con: duckdb.DuckDBPyConnection, pending: Iterable[AuditEvent]
     rows = fetch_named(
         con,
         """
-        SELECT u.user_name, u.role, u.province_code, u.is_active, u.created_at, l.last_sign_in,
+        SELECT u.user_name, u.role, u.province_code, u.is_active, u.created_at, u.password_set_at,
+               coalesce(u.must_change_password, false) AS must_change_password, l.last_sign_in,
                coalesce(a.archives, 0) AS assigned_archives
         FROM users AS u
         LEFT JOIN (

@@ -21,6 +21,7 @@ NAME = "账号"
 ROLES = (Role.ADMIN,)
 STATES = {"active": "启用", "disabled": "已停用"}
 NEVER = "从未登录"
+MUST_CHANGE = "管理员所设，待本人修改"
 COLUMNS = [
     Column("user_name", "用户名"),
     Column("role", "角色"),
@@ -28,6 +29,7 @@ COLUMNS = [
     Column("state", "状态", classes=(("warn", STATES["disabled"]),)),
     Column("created_at", "创建时间（北京时间）"),
     Column("last_sign_in", "最近登录（北京时间）", classes=(("warn", NEVER),)),
+    Column("password_set_at", "密码设置时间（北京时间）", classes=(("warn", MUST_CHANGE),)),
     Column("assigned_archives", "分派评价的档案馆", "int", "个"),
 ]
 
@@ -46,22 +48,26 @@ def load_accounts(context: AppContext, viewer: Viewer, role: Any, state: Any) ->
         refuse(400, "账号列表的查询条件格式不正确。")
     with context.reader.cursor() as con:
         rows = query_accounts(con, context.outbox.pending())
-    wanted = STATES[state] if state else None
-    shown = [
-        {
-            "user_name": row["user_name"],
-            "role": Role(row["role"]).label,
-            "province": _scope(row["role"], row["province_code"]),
-            "state": STATES["active"] if row["is_active"] else STATES["disabled"],
-            "created_at": format_datetime(row["created_at"]),
-            "last_sign_in": format_datetime(row["last_sign_in"]) if row["last_sign_in"] else NEVER,
-            # Only an evaluator scores: another role's count would read as a task it has.
-            "assigned_archives": row["assigned_archives"] if row["role"] == Role.EVALUATOR else None,
-        }
+    return [
+        _shown(row)
         for row in rows
-        if role in (None, row["role"])
+        if role in (None, row["role"]) and state in (None, "active" if row["is_active"] else "disabled")
     ]
-    return [row for row in shown if wanted in (None, row["state"])]
+
+
+def _shown(row: dict[str, Any]) -> dict[str, Any]:
+    """An account as the grid shows it."""
+    return {
+        "user_name": row["user_name"],
+        "role": Role(row["role"]).label,
+        "province": _scope(row["role"], row["province_code"]),
+        "state": STATES["active"] if row["is_active"] else STATES["disabled"],
+        "created_at": format_datetime(row["created_at"]),
+        "last_sign_in": format_datetime(row["last_sign_in"]) if row["last_sign_in"] else NEVER,
+        "password_set_at": MUST_CHANGE if row["must_change_password"] else format_datetime(row["password_set_at"]),
+        # Only an evaluator scores: another role's count would read as a task it has.
+        "assigned_archives": row["assigned_archives"] if row["role"] == Role.EVALUATOR else None,
+    }
 
 
 def layout(**_query: str) -> html.Div:
@@ -72,7 +78,7 @@ def layout(**_query: str) -> html.Div:
             html.P(
                 "平台的全部账号（不显示密码）。新建账号、重设密码或角色、停用与启用，请在服务器上用命令行 "
                 "archive-census users add、users disable、users enable：每次变更记入审计日志，停用的账号立即不能登录，"
-                "已登录的会话随即失效。长期未登录的账号宜停用。",
+                "已登录的会话随即失效；管理员新建或重设的密码，本人下次登录时须先改掉。长期未登录的账号宜停用。",
                 className="hint",
             ),
             html.Div(

@@ -127,6 +127,7 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
     assert (
         capsys.readouterr().out.strip()
         == "已重设已有用户 guangdong：原为省级档案部门（广东省），现为评价专家；密码已重设。"
+        "其本人下次登录时须先把这个密码改为只有自己知道的密码。"
     )
     assert add("Guangdong", "planner") == 2
     assert "已有用户「guangdong」，与「Guangdong」只差字母大小写" in capsys.readouterr().err

@@ -41,6 +41,7 @@ from tests.dash_app.test_access import (
     callback_key,
     client_of,
     export_grid,
+    grid_inputs,
     grid_rows,
     load_grid,
     post_callback,
@@ -320,6 +321,28 @@ def test_a_user_changes_their_own_password_and_their_other_browsers_sign_in_agai
     assert "scrypt" not in json.dumps(changes, default=str)
     checks = [e for e in audit_events(site, kind="login", actor=name) if e["action"] == "password_check_failed"]
     assert len(checks) == 1 and checks[0]["source_address"] == "10.3.2.2"
+
+
+def test_a_password_an_administrator_set_is_changed_before_anything_else(app, site):
+    from dash_app.auth import hash_password
+
+    name = new_user(site)
+    with site.store.writer() as con:  # as `users add --replace` resets it
+        add_user(con, name, hash_password(password_of(name), name), "province", "440000", must_change_password=True)
+    client = client_of(app, address="10.3.4.1")
+    signed_in = sign_in(client, name)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
+    assert "须先改为只有您知道的密码" in client.get("/password").text
+    # Every page leads back to the form; a callback, a download or an export is refused on the server.
+    assert client.get("/coverage").headers["Location"] == "/password"
+    nothing = [None] * len(grid_inputs(app, ids.SUBMISSIONS_GRID))
+    assert load_grid(app, client, ids.SUBMISSIONS_GRID, *nothing).status_code == 403
+    assert client.get("/download/template/census").status_code == 403
+    assert change_password(client, password_of(name), "Eigenes-Kennwort-3").status_code == 302
+    assert client.get("/coverage").status_code == 200
+    assert load_grid(app, client, ids.SUBMISSIONS_GRID, *nothing).status_code == 200
+    with site.store.reader() as con:
+        assert get_user(con, name).must_change_password is False
 
 
 @pytest.mark.parametrize("change", ["password", "role"])

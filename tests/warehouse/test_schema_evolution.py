@@ -598,3 +598,35 @@ def test_a_pjdf_2025_1_warehouse_upgrades_its_score_sheet_to_pjdf_2025_2_and_its
     assert schema_of(con) == schema_of(fresh)
     con.close()
     fresh.close()
+
+
+def test_accounts_before_070_count_their_password_from_their_creation_and_are_not_made_to_change_it():
+    """Migration 070 records when a password was set and whether an administrator set it: the accounts of before keep
+    every value, their password dated from their creation, none made to change it; an administrator's new password
+    is marked for its owner to change, and their own change clears the mark."""
+    from warehouse.users import add_user, change_own_password, get_user, query_accounts
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 70])
+    con.execute(
+        "INSERT INTO users (user_name, password_hash, role, province_code, created_at) "
+        "VALUES ('planner', 'scrypt:old', 'planner', NULL, TIMESTAMP '2025-03-01 08:00')"
+    )
+    before = contents(con, "users")
+
+    assert apply_migrations(con)[0] == 70
+    columns = column_names(con, "users")
+    assert columns[-2:] == ["password_set_at", "must_change_password"]
+    assert contents(con, "users", columns[:-2]) == before
+    [planner] = query_accounts(con)
+    assert str(planner["password_set_at"]) == "2025-03-01 08:00:00" and planner["must_change_password"] is False
+    assert get_user(con, "planner").must_change_password is False
+    add_user(con, "zhang", "scrypt:set-by-admin", "evaluator", None, must_change_password=True)
+    assert get_user(con, "zhang").must_change_password is True
+    assert change_own_password(con, "zhang", "scrypt:own")
+    assert get_user(con, "zhang").must_change_password is False
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()
