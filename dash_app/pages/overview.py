@@ -119,11 +119,14 @@ def province_from_search(viewer: Viewer, search: str | None) -> str | None:
 
 
 def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]]:
-    """The province's prefectures (and counties directly under it, and its own level) with the map's figures."""
+    """The province's prefectures (and counties directly under it) with the map's figures: every one of them, those
+    without registered holders or returns without figures (grey on the map, 无数据; a province without data yet
+    drew an empty chart)."""
     coverage = {r["division_code"]: r for r in context.reader.cached(query_coverage_children, province)}
     figures = {r["division_code"]: r for r in context.reader.cached(query_children_figures, province)}
+    children = {child.code for child in load_divisions().children(province)}
     rows = []
-    for code in sorted(set(coverage) | set(figures)):
+    for code in sorted(set(coverage) | set(figures) | children):
         if code == province:
             continue  # the province's own level has no place on its map
         holdings = figures.get(code, {})

@@ -24,6 +24,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.divisions import load_divisions
 from census_schema.layout import ERRORS_SHEET, HEADER_ROW, rule_cell
 from census_schema.roles import Role
 from dash_app import ids
@@ -409,6 +410,13 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     # A national user opens any province's own view by its address.
     guangxi = returned(overview(app, "planner", "?province=450000"), ids.OVERVIEW_MAP, "figure")
     assert guangxi["data"][0]["geojson"] == "/assets/prefectures/450000.geojson"
+    # A province without data yet draws every prefecture in grey (无数据), not an empty chart; so does a prefecture
+    # without data beside those with some.
+    sichuan = returned(overview(app, "planner", "?province=510000"), ids.OVERVIEW_MAP, "figure")
+    assert [trace["name"] for trace in sichuan["data"]] == ["无数据"]
+    assert set(sichuan["data"][0]["locations"]) == {child.code for child in load_divisions().children("510000")}
+    grey = next(trace for trace in figure["data"] if trace.get("name") == "无数据")
+    assert "440300" in grey["locations"] and "440100" not in grey["locations"]
 
 
 def test_the_overview_cards_give_shelf_length_and_full_time_staff_each_with_its_rows(app, site):
