@@ -127,6 +127,7 @@ def run_users(args: argparse.Namespace) -> int:
         else:
             print(f"用户 {name} {said}。" + ("" if active or not changed else "已登录的会话已失效，历史记录保留。"))
         return 0
+    name = args.name.strip()  # as the account is stored (add_user trims it)
     # A password piped from a Windows file ends in CRLF: the \r is not part of what the user types.
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
@@ -134,33 +135,33 @@ def run_users(args: argparse.Namespace) -> int:
             "没有从标准输入读到密码。",
             hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
         )
-    password_hash = hash_password(password, args.name)
+    password_hash = hash_password(password, name)
     with saying_if_created(settings):
         with store.reader() as con:
-            existing = next((u for u in query_accounts(con) if u["user_name"] == args.name.strip()), None)
+            existing = next((u for u in query_accounts(con) if u["user_name"] == name), None)
         if existing is not None and not args.replace:
             was = _role_text(str(existing["role"]), existing["province_code"])
             raise UsageError(
-                f"已有用户 {args.name.strip()}（{was}{'' if existing['is_active'] else '，已停用'}）：重设会把它改为"
+                f"已有用户 {name}（{was}{'' if existing['is_active'] else '，已停用'}）：重设会把它改为"
                 f"{_role_text(args.role, args.province)}，并重设密码。本次未做任何处理。",
                 hint="确要重设该用户的，请加 --replace；新用户请另取一个用户名。",
             )
         before = store.write(
             lambda con: add_user(
-                con, args.name, password_hash, args.role, args.province, by=getpass.getuser(), must_change_password=True
+                con, name, password_hash, args.role, args.province, by=getpass.getuser(), must_change_password=True
             )
         )
     # Signed-in browsers of this user must sign in again with the new password or role (their cookies would also
     # fail the credentials fingerprint; this ends the sessions on the server as well).
-    end_sessions_of(settings.var_dir, args.name.strip(), "credentials_changed")
+    end_sessions_of(settings.var_dir, name, "credentials_changed")
     if args.json:
-        emit_json({"user_name": args.name, "role": args.role, "province_code": args.province, "replaced": before})
+        emit_json({"user_name": name, "role": args.role, "province_code": args.province, "replaced": before})
     elif before is None:
-        print(f"已创建用户 {args.name}：{_role_text(args.role, args.province)}。{FIRST_SIGN_IN}")
+        print(f"已创建用户 {name}：{_role_text(args.role, args.province)}。{FIRST_SIGN_IN}")
     else:
         was = _role_text(before["role"], before["province_code"]) + ("" if before["is_active"] else "，已停用")
         print(
-            f"已重设已有用户 {args.name}：原为{was}，现为{_role_text(args.role, args.province)}；密码已重设。{FIRST_SIGN_IN}"
+            f"已重设已有用户 {name}：原为{was}，现为{_role_text(args.role, args.province)}；密码已重设。{FIRST_SIGN_IN}"
         )
     return 0
 

@@ -39,7 +39,10 @@ def _state_value(key: str, value: Any) -> str:
     if key == "deadline":
         return format_date(str(value))
     if key == "backup_taken_at":
-        return format_datetime(str(value), seconds=True)
+        try:
+            return format_datetime(str(value), seconds=True)
+        except ValueError:  # a time this code never writes: shown as it is, never a page that cannot be read
+            return str(value)
     if key == "counters":
         return AUDIT_COUNTER_LABELS.get(str(value), str(value))
     if key in AUDIT_TYPED_FIELDS:

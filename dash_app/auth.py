@@ -16,6 +16,7 @@ import hmac
 import html
 import math
 import os
+import re
 import secrets
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -29,12 +30,13 @@ from werkzeug.wrappers import Response
 
 from census_schema.audit import AuditKind
 from census_schema.errors import CensusError, UsageError
+from census_schema.fields import show_unseen
 from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
-from dash_app.security import https_only
+from dash_app.security import https_only, refusal
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
 from dash_app.webstate import AuditOutbox, SessionStore
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
@@ -98,6 +100,10 @@ def password_weakness(password: str, user_name: str) -> str | None:
     """Why this password is too easy to guess for this user (the rule usual under 等级保护), or None."""
     if not password.strip():
         return "密码不能全是空格。"
+    if show_unseen(password) != password:
+        # A byte-order mark or zero-width space from a file or a web page: counted as a kind, and never typed again.
+        unseen = sorted({code for code in re.findall(r"\[U\+[0-9A-F]{4,6}\]", show_unseen(password))})
+        return f"密码含有看不见的字符（{'、'.join(unseen)}），多半是从文件或网页复制时带进来的，登录时无法输入。"
     if len(password) < 8:
         return f"密码至少 8 个字符，这个只有 {len(password)} 个。"
     kinds = [label for label, is_kind in PASSWORD_KINDS if any(is_kind(c) for c in password)]
@@ -157,10 +163,8 @@ PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8
 <label>再次输入新密码<input name="repeat" id="{ids.PASSWORD_REPEAT}" type="password" autocomplete="new-password" required></label>
 <button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button><a href="/">返回平台</a></form></body></html>"""
 PASSWORD_PATH = "/password"  # noqa: S105 - an address
-MUST_CHANGE = (
-    f'<p class="error" id="{ids.LOGIN_ERROR}" role="alert">您的密码由管理员设置（新账号或重设的密码），'
-    "须先改为只有您知道的密码，才能使用平台。</p>"
-)
+MUST_CHANGE_TEXT = "您的密码由管理员设置（新账号或重设的密码），须先在修改密码页改为只有您知道的密码，才能使用平台。"
+CHANGE_PASSWORD_HEADER = "X-Change-Password"  # read by assets/session.js  # noqa: S105 - a header's name
 PASSWORD_CHANGED = (
     f'<p class="ok" id="{ids.PASSWORD_CHANGED}" role="status">密码已修改，您在其他浏览器上的登录已失效。</p>'
 )
@@ -299,6 +303,8 @@ class Authenticator:
             wait = math.ceil(verdict.wait_s)
             return self.password_page(_error(f"尝试过于频繁，请 {_after(wait)}后再试。"), 429, retry_after=wait)
         current, new, repeat = (request.form.get(field, "") for field in ("current", "new", "repeat"))
+        if not new:
+            return self.password_page(_error("请填写新密码。"), 200)
         if new != repeat:
             return self.password_page(_error("两次输入的新密码不一致。"), 200)
         weakness = password_weakness(new, name)
@@ -398,7 +404,7 @@ def install_auth(
         if flask.request.method == "POST":
             return auth.change_password(store)
         if current_user.must_change_password:
-            return auth.password_page(MUST_CHANGE, 200)
+            return auth.password_page(_error(MUST_CHANGE_TEXT), 200)
         return auth.password_page(PASSWORD_CHANGED if flask.request.args.get("changed") == "1" else "", 200)
 
     @server.route("/health")
@@ -432,9 +438,12 @@ def install_auth(
             # An administrator's password is replaced first: every page and callback waits for it (on the server).
             if not current_user.must_change_password or path == PASSWORD_PATH:
                 return None
-            if flask.request.method == "GET" and not path.startswith(("/_dash", "/download", "/api")):
-                return flask.redirect(PASSWORD_PATH)
-            flask.abort(403)
+            if flask.request.method == "GET" and not path.startswith(("/_dash", "/api")):
+                return flask.redirect(PASSWORD_PATH)  # a page or a download: the form says why
+            # A callback of a page opened before (another tab): assets/session.js follows the header to the form.
+            refused = refusal(403, MUST_CHANGE_TEXT)
+            refused.headers[CHANGE_PASSWORD_HEADER] = PASSWORD_PATH
+            return refused
         if TOKEN_PATH.match(path):  # the sandboxed Data Docs: their route checks the signed token instead
             return None
         if flask.request.method == "GET" and not path.startswith(("/_dash", "/download", "/api")):

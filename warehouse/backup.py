@@ -23,10 +23,10 @@ import duckdb
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing
 from census_schema.errors import CensusError, StorageError, UsageError
-from warehouse.audit import record_event
-from warehouse.connection import open_duckdb, refuse_other_files
+from warehouse.audit import COLUMNS, AuditEvent, append_events, new_event
+from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files
 from warehouse.store import WarehouseStore
-from warehouse.transactions import quote_catalog_name
+from warehouse.transactions import quote_catalog_name, transaction
 
 BACKUP_FILE = "warehouse.duckdb"
 MANIFEST = "manifest.json"
@@ -94,8 +94,9 @@ def backup_warehouse(store: WarehouseStore, out: Path, var_dir: Path) -> dict[st
         raise UsageError(f"备份目录 {out} 不是空目录。", hint="请指定一个新的或空的目录，避免覆盖已有备份。")
     with store.storage(out):
         with store.locked_for_backup():
+            taken = datetime.now(UTC)  # no write commits while the lock is held: the copy is the state of now
             _copy_warehouse(store.db_path, var_dir, out)  # once the warehouse is known to be there
-        return _write_manifest(store.db_path, out)
+        return _write_manifest(store.db_path, out, taken)
 
 
 def _copy_warehouse(db_path: Path, var_dir: Path, out: Path) -> None:
@@ -107,12 +108,15 @@ def _copy_warehouse(db_path: Path, var_dir: Path, out: Path) -> None:
             shutil.copytree(var_dir / folder, out / folder, symlinks=False)
 
 
-def _write_manifest(db_path: Path, out: Path) -> dict[str, Any]:
-    """The manifest of a copied warehouse (its hash, size, version and every table's row count), written beside it."""
+def _write_manifest(db_path: Path, out: Path, taken: datetime | None = None) -> dict[str, Any]:
+    """The manifest of a copied warehouse (its hash, size, version and every table's row count), written beside it;
+    `taken`: when the copy was made (UTC), if not now."""
     target = out / BACKUP_FILE
     manifest = {
         "format": FORMAT,
-        "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        # To the microsecond: the audit log's events after it are what a restore removes (a time cut to the second
+        # counted events of that second before the copy as lost).
+        "created_at": (taken or datetime.now(UTC)).isoformat(timespec="microseconds"),
         "source": str(db_path.resolve()),
         "file": BACKUP_FILE,
         "sha256": _sha256(target),
@@ -153,25 +157,71 @@ def verify_backup(folder: Path) -> dict[str, Any]:
         )
     if count_table_rows(path) != manifest.get("tables"):
         raise StorageError(f"备份文件 {path} 的表行数与备份清单不符，未做任何恢复。", hint="请换用另一份备份。")
+    backup_time(manifest, folder)
     return dict(manifest)
 
 
-def events_since(store: WarehouseStore, moment: str) -> dict[str, int] | None:
-    """The audit log's events recorded after `moment` (a backup's ISO time), counted by kind's Chinese name: what a
-    restore of that backup removes. None when the current warehouse cannot be read (a restore is its repair).
-    Earlier restores' own records are not counted: the new restore records itself (restoring back is one step)."""
+def backup_time(manifest: dict[str, Any], folder: Path) -> datetime:
+    """When the backup was taken (naive UTC, as the audit log keeps times); a StorageError for a manifest whose time
+    is missing or not a time (what the restore would remove is counted from it)."""
+    taken = manifest.get("created_at")
+    try:
+        moment = datetime.fromisoformat(str(taken))
+    except ValueError:
+        raise StorageError(
+            f"备份清单 {Path(folder) / MANIFEST} 中的备份时间「{str(taken)[:40]}」不是有效时间（清单已被改动或损坏），"
+            "未做任何恢复。",
+            hint="请换用另一份备份。",
+        ) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).replace(tzinfo=None)
+
+
+def events_since(store: WarehouseStore, taken: datetime) -> dict[str, int] | None:
+    """The audit log's events recorded after `taken` (a backup's time), counted by kind's Chinese name: what a
+    restore of that backup removes (earlier restores' records are carried over, not removed). None when the current
+    warehouse cannot be read (a restore is its repair)."""
     if not (store.db_path.exists() or store.has_snapshots()):
         return {}
     try:
-        taken = datetime.fromisoformat(moment).astimezone(UTC).replace(tzinfo=None)  # the log keeps naive UTC
         with store.reader() as con:
-            rows = con.execute(
-                "SELECT kind, count(*) FROM audit_log WHERE occurred_at > ? AND kind <> ? GROUP BY kind ORDER BY 2 DESC, 1",
-                [taken, AuditKind.WAREHOUSE],
-            ).fetchall()
-    except (CensusError, duckdb.Error, ValueError):  # unreadable, or a manifest without its time
+            return _count_lost(con, taken)
+    except (CensusError, duckdb.Error):
         return None
+
+
+def _count_lost(con: duckdb.DuckDBPyConnection, taken: datetime) -> dict[str, int]:
+    rows = con.execute(
+        "SELECT kind, count(*) FROM audit_log WHERE occurred_at > ? AND kind <> ? GROUP BY kind ORDER BY 2 DESC, 1",
+        [taken, AuditKind.WAREHOUSE],
+    ).fetchall()
     return {AuditKind(kind).label: int(count) for kind, count in rows}
+
+
+def _log_of_main_file(db_path: Path, taken: datetime) -> tuple[dict[str, int] | None, list[AuditEvent]]:
+    """Under the writer lock, from the main file about to be replaced: what the restore removes (None when it cannot
+    be read) and the records of earlier restores since `taken`, which the restored log carries over."""
+    if not db_path.is_file():
+        return {}, []
+    try:
+        con = open_duckdb(db_path, read_only=True)
+    except duckdb.Error:
+        return None, []
+    try:
+        rows = con.execute(
+            f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE occurred_at > ? AND kind = ? ORDER BY occurred_at",  # noqa: S608
+            [taken, AuditKind.WAREHOUSE],
+        ).fetchall()
+        carried = [
+            AuditEvent(kind=r["kind"], action=r["action"], actor=r["actor"], target=r["target"],
+                       before=r["before_state"], after=r["after_state"], reason=r["reason"],
+                       occurred_at=r["occurred_at"], via=r["via"], address=r["source_address"], event_id=r["event_id"])
+            for r in (dict(zip(COLUMNS, row, strict=True)) for row in rows)
+        ]  # fmt: skip
+        return _count_lost(con, taken), carried
+    except duckdb.Error:
+        return None, []
+    finally:
+        con.close()
 
 
 def describe_events(events: dict[str, int]) -> str:
@@ -187,27 +237,44 @@ def restore_warehouse(
     and publish it; the backup's manifest, with `kept`: where the replaced warehouse was copied first.
 
     What the backup lacks (the audit log's events since it was taken) is said first: without `confirmed` the
-    restore is refused with that list (a UsageError) and nothing changes. The restored warehouse's audit log then
-    records the restore itself: by whom, from which backup, what it removed and where the replaced one was kept."""
+    restore is refused with that list (a UsageError) and nothing changes. Under the lock, the restored log records the
+    restore itself (by whom, from which backup, what it removed, where the replaced warehouse was kept) after the
+    records of earlier restores it carries over; two restores at once each keep their own copy."""
     folder = Path(folder)
     manifest = verify_backup(folder)
+    taken = backup_time(manifest, folder)
     source = folder / manifest.get("file", BACKUP_FILE)
     refuse_other_files(store.db_path)
-    lost = events_since(store, str(manifest.get("created_at")))
+    lost = events_since(store, taken)
     if lost is None and store.db_path.is_file() and not confirmed:
         raise UsageError(
-            "当前数据仓库（或备份清单中的备份时间）读不出来，无法列出恢复会删除哪些内容。本次未做任何恢复。",
+            "当前数据仓库读不出来，无法列出恢复会删除哪些内容。本次未做任何恢复。",
             hint="确要恢复的，请加 --confirm 重新运行（恢复前的数据仓库会先原样另存一份）。",
         )
     if lost and not confirmed:
         raise UsageError(
-            f"恢复会用 {format_beijing(str(manifest.get('created_at')))}的备份替换当前数据仓库，"
+            f"恢复会用 {format_beijing(manifest['created_at'])}的备份替换当前数据仓库，"
             f"备份之后记录的以下内容将被删除：{describe_events(lost)}。本次未做任何恢复。",
             hint="确要恢复的，请加 --confirm 重新运行（恢复前的数据仓库会先另存一份，可再恢复回来）。",
         )
-    # The replaced warehouse is kept as a backup folder first (one `restore` can bring back; a damaged file as it is).
-    kept = var_dir / "before-restore" / datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    with store.storage(store.db_path), store.locked_for_restore(lambda: _copy_warehouse(store.db_path, var_dir, kept)):
+    kept: list[Path] = []
+    copied_at: list[datetime] = []
+
+    def keep() -> None:
+        """Under the lock: the replaced warehouse as a backup folder of its own (a damaged file as it is)."""
+        copied_at.append(datetime.now(UTC))
+        kept.append(_new_folder(var_dir / "before-restore"))
+        _copy_warehouse(store.db_path, var_dir, kept[0])
+
+    with store.storage(store.db_path), store.locked_for_restore(keep):
+        removed, carried = _log_of_main_file(store.db_path, taken)
+        if removed and removed != lost and not confirmed:  # written since it was listed, and not confirmed
+            for folder_kept in kept:
+                shutil.rmtree(folder_kept, ignore_errors=True)
+            raise UsageError(
+                f"列出之后又有内容写入：恢复会删除 {describe_events(removed)}。本次未做任何恢复。",
+                hint="确要恢复的，请加 --confirm 重新运行。",
+            )
         store.db_path.parent.mkdir(parents=True, exist_ok=True)
         _copy_synced(source, store.db_path)
         store.db_path.with_name(store.db_path.name + ".wal").unlink(missing_ok=True)
@@ -220,15 +287,33 @@ def restore_warehouse(
             shutil.copytree(folder / name, staging)
             shutil.rmtree(target, ignore_errors=True)
             os.replace(staging, target)
-    if kept.is_dir():
-        with contextlib.suppress(duckdb.Error):  # a damaged warehouse is kept without a manifest
-            _write_manifest(store.db_path, kept)
-    restored = {**manifest, "kept": str(kept) if kept.is_dir() else None, "removed_events": lost}
-    kept_at = str(kept.resolve()) if kept.is_dir() else None  # the log outlives the folder the command ran in
-    with store.writer() as con:
-        record_event(
-            con, AuditKind.WAREHOUSE, "restore", actor=by, target=str(folder.resolve()),
-            after={"backup_taken_at": manifest.get("created_at"), "kept": kept_at,
-                   "events_removed": "当前数据仓库读不出来，未能列出" if lost is None else lost},
+        record = new_event(
+            AuditKind.WAREHOUSE, "restore", actor=by, target=str(folder.resolve()),
+            after={"backup_taken_at": manifest["created_at"],
+                   "kept": str(kept[0].resolve()) if kept else None,  # the log outlives the folder the command ran in
+                   "events_removed": "当前数据仓库读不出来，未能列出" if removed is None else removed},
         )  # fmt: skip
-    return restored
+        con = connect_warehouse(store.db_path)  # an older backup is migrated as any write would
+        try:
+            with transaction(con):
+                append_events(con, [*carried, record])
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+    if kept:
+        with contextlib.suppress(duckdb.Error):  # a damaged warehouse is kept without a manifest
+            _write_manifest(store.db_path, kept[0], copied_at[0])
+    return {**manifest, "kept": str(kept[0]) if kept else None, "removed_events": removed}
+
+
+def _new_folder(parent: Path) -> Path:
+    """A folder of `parent` named for this second (…-2, …-3 when that name is taken), created."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    parent.mkdir(parents=True, exist_ok=True)
+    for suffix in ("", *(f"-{n}" for n in range(2, 1000))):
+        try:
+            (parent / f"{stamp}{suffix}").mkdir()
+        except FileExistsError:
+            continue
+        return parent / f"{stamp}{suffix}"
+    raise StorageError(f"{parent} 中同一秒的文件夹过多。", hint="请稍后重试。")

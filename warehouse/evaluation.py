@@ -277,6 +277,8 @@ def unassign_evaluator(
     by = _who(by)
     archive_code = require_archive(archive_code)
     evaluator = evaluator.strip()
+    if not evaluator:
+        raise UsageError("评价专家的用户名不能为空。", hint="请用 --evaluator 填写要撤销分派的评价专家的用户名。")
     key = [round_id, archive_code, evaluator]
     with transaction(con):
         assigned = con.execute(

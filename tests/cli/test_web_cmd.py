@@ -71,6 +71,8 @@ def test_an_address_the_dashboard_cannot_listen_on_is_said_in_chinese(tmp_path, 
         ("planner2", "档案馆档案馆2024", "密码只含数字、其他符号，须含"),
         ("planner2", "xx-PLANNER2-xx", "密码不能包含用户名"),
         ("planner2", "Admin@123", "这是一个常见的弱密码"),
+        # A byte-order mark from a file counted as the third kind, and the password could never be typed to sign in.
+        ("planner2", "\ufeffwelcome2025", "密码含有看不见的字符（[U+FEFF]）"),
     ],
 )
 def test_a_user_name_with_unseen_characters_or_a_weak_password_is_refused(
@@ -219,3 +221,13 @@ def test_an_evaluator_with_assigned_archives_is_not_made_another_role_until_they
     assert capsys.readouterr().out.strip() == "已撤销分派：评价专家 zhang 不再评价广东省档案馆（440000）。"
     monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
     assert main(argv) == 0
+
+
+def test_a_user_name_typed_with_spaces_is_told_as_it_is_stored(tmp_path, capsys, monkeypatch):
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+    assert main(["users", "add", "  spaced  ", "--role", "planner", "--password-stdin", "--db", str(db)]) == 0
+    assert capsys.readouterr().out.startswith("已创建用户 spaced：国家档案局规划人员。")
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+    argv = ["users", "add", " spaced", "--role", "planner", "--password-stdin", "--replace", "--json", "--db", str(db)]
+    assert main(argv) == 0 and json.loads(capsys.readouterr().out)["user_name"] == "spaced"

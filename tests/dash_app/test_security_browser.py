@@ -8,6 +8,7 @@ CSP violation (any console error) in the browser.
 from __future__ import annotations
 
 import base64
+import secrets
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +22,15 @@ from census_schema.census_form import CENSUS_FORM
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.webstate import end_sessions_of
-from tests.dash_app.browser import QuietRequestHandler, Session, Site, browse, require_browser, screenshot
+from tests.dash_app.browser import (
+    QuietRequestHandler,
+    Session,
+    Site,
+    browse,
+    require_browser,
+    screenshot,
+    wait_for_grid,
+)
 from tests.dash_app.conftest import USERS, private_demo_warehouse, province_workbook
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
@@ -181,3 +190,31 @@ def test_a_page_whose_session_the_server_ended_goes_to_sign_in_and_says_why(brow
     refused = browsing.expect_refusals()
     assert refused and {status for status, _ in refused} == {401}
     browsing.console = [line for line in browsing.console if "401" not in line]
+
+
+def test_a_tab_open_when_an_administrator_reset_the_password_goes_to_the_password_form(browsing, site):
+    # The reset user signed in again in another tab and landed on /password; this tab's callbacks got 403 and the
+    # page changed its address but kept the old content, without a word.
+    from dash_app.auth import hash_password
+    from tests.dash_app.conftest import password_of
+    from warehouse.users import add_user
+
+    name = f"reset{secrets.token_hex(3)}"
+    store = WarehouseStore(site.settings.db_path)
+    with store.writer() as con:
+        add_user(con, name, hash_password(password_of(name), name), "province", "440000")
+    tab = browsing.sign_in(name, "/coverage")
+    wait_for_grid(tab, ids.COVERAGE_GRID)
+    browsing.wait_for_quiet(tab)
+    with store.writer() as con:  # as `users add --replace`: this tab's session ends with the old password hash
+        add_user(con, name, hash_password(password_of(name), name), "province", "440000", must_change_password=True)
+    other = browsing.new_page()
+    other.goto("/login")
+    other.fill(f"#{ids.LOGIN_USERNAME}", name)
+    other.fill(f"#{ids.LOGIN_PASSWORD}", password_of(name))
+    other.click(f"#{ids.LOGIN_SUBMIT}")
+    other.wait_for_url("**/password")
+    tab.click(f"#{ids.nav_link('数据质量')}")
+    tab.wait_for_url("**/password")
+    assert "须先在修改密码页改为只有您知道的密码" in tab.inner_text("body")
+    assert {status for status, _ in browsing.expect_refusals()} <= {403}

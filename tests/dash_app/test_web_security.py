@@ -300,6 +300,8 @@ def test_a_user_changes_their_own_password_and_their_other_browsers_sign_in_agai
         (change_password(here, password_of(name), f"X-{name}-1"), "密码不能包含用户名。"),
         (change_password(here, password_of(name), password_of(name)), "新密码不能与原密码相同。"),
         (change_password(here, "Not-the-password-1", new), "原密码不正确。"),
+        (change_password(here, password_of(name), "\u200bpassword2025"), "密码含有看不见的字符（[U+200B]）"),
+        (here.post("/password", data={"current": password_of(name)}), "请填写新密码。"),
     ]
     for response, said in refusals:
         assert response.status_code == 200 and said in response.text
@@ -332,12 +334,15 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
     client = client_of(app, address="10.3.4.1")
     signed_in = sign_in(client, name)
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
-    assert "须先改为只有您知道的密码" in client.get("/password").text
-    # Every page leads back to the form; a callback, a download or an export is refused on the server.
-    assert client.get("/coverage").headers["Location"] == "/password"
+    assert "须先在修改密码页改为只有您知道的密码" in client.get("/password").text
+    # Every page and download leads to the form; a callback (of a tab opened before) is refused on the server, saying
+    # why, with the header assets/session.js follows to the form (the generic 403 said the account had no right).
+    for path in ("/coverage", "/download/template/census", "/download/indicators-report"):
+        assert client.get(path).headers["Location"] == "/password"
     nothing = [None] * len(grid_inputs(app, ids.SUBMISSIONS_GRID))
-    assert load_grid(app, client, ids.SUBMISSIONS_GRID, *nothing).status_code == 403
-    assert client.get("/download/template/census").status_code == 403
+    refused = load_grid(app, client, ids.SUBMISSIONS_GRID, *nothing)
+    assert refused.status_code == 403 and refused.headers["X-Change-Password"] == "/password"
+    assert "须先在修改密码页改为只有您知道的密码" in refused.text and "无权" not in refused.text
     assert change_password(client, password_of(name), "Eigenes-Kennwort-3").status_code == 302
     assert client.get("/coverage").status_code == 200
     assert load_grid(app, client, ids.SUBMISSIONS_GRID, *nothing).status_code == 200

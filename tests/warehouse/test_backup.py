@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from census_schema.roles import Role
@@ -91,11 +94,15 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert "数据仓库维护" in logged and "从备份恢复" in logged
     assert re.search(r"备份时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d；", logged)
     assert "删除的备份后审计事件：报送 1，用户与角色 1" in logged and "恢复前的数据仓库另存于：" in logged
-    # The replaced warehouse was kept first, as a backup that restores it (the restore's record asks no --confirm).
+    # The replaced warehouse was kept first, as a backup that restores it; restoring it back removes nothing (the
+    # first restore's record is carried over, not lost, so no --confirm), and the log keeps both restores.
     assert restored["kept"].startswith(str(db.parent / "before-restore"))
     code, back = run_json(capsys, "restore", restored["kept"], "--db", str(db))
-    assert code == 0 and figures(capsys, db) == changed
-    assert snapshot_counts(db) == {**rows_changed, "audit_log": rows_changed["audit_log"] + 1}
+    assert code == 0 and figures(capsys, db) == changed and back["removed_events"] == {}
+    assert snapshot_counts(db) == {**rows_changed, "audit_log": rows_changed["audit_log"] + 2}
+    assert main(["audit", "--kind", "warehouse", "--json", "--db", str(db)]) == 0
+    targets = [e["target"] for e in json.loads(capsys.readouterr().out)["events"]]
+    assert targets == [str(Path(restored["kept"]).resolve()), str((tmp_path / "backup").resolve())]
 
 
 def test_a_backup_holds_the_evidence_where_the_var_folder_setting_puts_it(loaded, tmp_path, capsys, monkeypatch):
@@ -140,6 +147,53 @@ def test_a_manifest_that_is_not_one_is_refused_in_chinese(loaded, tmp_path, caps
     err = capsys.readouterr().err
     assert "已损坏（不是 archive-census backup 写出的清单）" in err and "Expecting" not in err
     assert snapshot_counts(loaded) == rows
+
+
+@pytest.mark.parametrize("taken", ["garbage", None], ids=["not a time", "missing"])
+def test_a_manifest_whose_backup_time_is_not_a_time_is_refused_before_anything_changes(loaded, tmp_path, capsys, taken):
+    # The file's checksum does not cover the manifest: a confirmed restore ran, then failed (exit 3) on the time,
+    # and the record it wrote made every text listing of the audit log fail.
+    backup = tmp_path / "backup"
+    assert main(["backup", "--out", str(backup), "--db", str(loaded)]) == 0
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    if taken is None:
+        del manifest["created_at"]
+    else:
+        manifest["created_at"] = taken
+    (backup / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    rows = snapshot_counts(loaded)
+    capsys.readouterr()
+    assert main(["restore", str(backup), "--confirm", "--db", str(loaded)]) == 2
+    assert "中的备份时间「" in capsys.readouterr().err and snapshot_counts(loaded) == rows
+    assert main(["audit", "--db", str(loaded)]) == 0
+
+
+def test_two_restores_at_once_each_keep_the_warehouse_they_replaced(loaded, tmp_path):
+    # Both took one folder named for the second they started in: the second copy overwrote the first, and the
+    # warehouse as it was before both was lost.
+    assert main(["backup", "--out", str(tmp_path / "b1"), "--db", str(loaded)]) == 0
+    with WarehouseStore(loaded).writer() as con:
+        add_user(con, "later", "hash", "planner", None)
+    command = [sys.executable, "-m", "cli.main", "restore", str(tmp_path / "b1"), "--confirm", "--json", "--db"]
+    runs = [subprocess.Popen([*command, str(loaded)], stdout=subprocess.PIPE, text=True) for _ in range(2)]
+    kept = [json.loads(run.communicate(timeout=300)[0])["kept"] for run in runs]
+    assert all(run.returncode == 0 for run in runs) and kept[0] != kept[1]
+    users = {}
+    for folder in kept:
+        con = duckdb.connect(str(Path(folder) / "warehouse.duckdb"), read_only=True)
+        users[folder] = {row[0] for row in con.execute("SELECT user_name FROM users").fetchall()}
+        con.close()
+    # One of them holds the warehouse before both (with the user added after the backup), the other the first
+    # restore's result (without it).
+    assert sorted("later" in names for names in users.values()) == [False, True]
+
+
+def test_a_folder_for_the_replaced_warehouse_is_never_one_already_there(tmp_path):
+    from warehouse.backup import _new_folder
+
+    first, second = _new_folder(tmp_path), _new_folder(tmp_path)
+    assert first != second and first.is_dir() and second.is_dir()
+    assert second.name == first.name + "-2" or second.name > first.name  # the same second, or the next
 
 
 def test_a_backup_during_a_load_waits_for_it_and_holds_all_of_it(loaded, tmp_path):

@@ -135,6 +135,8 @@ def test_an_assignment_is_withdrawn_and_a_saved_sheet_only_once_confirmed(opened
     assert next(r["assigned"] for r in query_evaluation_results(opened) if r["archive_code"] == ARCHIVE) == 2
     with pytest.raises(NotFound, match="评价专家 专家丙 在评价轮次 2025 没有分派评价广东省档案馆（440000）"):
         unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处")
+    with pytest.raises(UsageError, match="评价专家的用户名不能为空"):
+        unassign_evaluator(opened, ARCHIVE, "  ", "规划处")
     # A draft: saying what would be removed changes nothing; confirmed, the sheet goes with the assignment.
     save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(9), "A1.1.2": D(3)}, submit=False)
     with pytest.raises(UsageError, match=r"将删除评价专家 evaluator 对广东省档案馆（440000）的评分表（草稿，2 项）。"):
