@@ -13,7 +13,7 @@ from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from cli.warehouse_cmd import format_table
-from dash_app.audit_rows import shown_row
+from dash_app.audit_rows import AUDIT_HEADERS, shown_row
 from dash_app.webstate import pending_events
 from warehouse.audit import COLUMNS as AUDIT_COLUMNS
 from warehouse.audit import require_kind, search_audit_log
@@ -77,8 +77,8 @@ def run_audit(args: argparse.Namespace) -> int:
         return 0
     # As the web's /audit reads them: archives and users by name, what changed item by item.
     shown = [shown_row(r) for r in rows]
-    table = [tuple(row[key] or "" for key in AUDIT_COLUMNS[1:]) for row in shown]  # all but the event's id
-    headers = ("时间（北京时间）", "操作人", "途径", "来源", "类别", "操作", "对象", "变更前", "变更后", "原因")
-    print(format_table(headers, table))
+    keys = AUDIT_COLUMNS[1:]  # all but the event's id
+    table = [tuple(row[key] or "" for key in keys) for row in shown]
+    print(format_table(tuple(AUDIT_HEADERS[key] for key in keys), table))
     print(f"共 {len(rows)} 条。")
     return 0

@@ -72,6 +72,19 @@ def _state(text: str | None) -> str | None:
     return "；".join(state_parts(text)) or None
 
 
+# The log's columns by their Chinese names, on /audit and in `archive-census audit` alike.
+AUDIT_HEADERS = {
+    "occurred_at": "时间（北京时间）",
+    "actor": "操作人",
+    "via": "途径",
+    "source_address": "来源地址",
+    "kind": "类别",
+    "action": "操作",
+    "target": "对象",
+    "before_state": "变更前",
+    "after_state": "变更后",
+    "reason": "原因或说明",
+}
 USER_TARGETS = frozenset({AuditKind.USER, AuditKind.LOGIN})
 ARCHIVE_TARGETS = frozenset({AuditKind.ASSIGNMENT, AuditKind.EVALUATION_SCORE})
 ARCHIVE_NAMES = {a.archive_code: a.name for a in list_comprehensive_archives()}

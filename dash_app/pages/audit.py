@@ -13,7 +13,7 @@ from census_schema.errors import CensusError
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role
-from dash_app.audit_rows import shown_row, state_parts
+from dash_app.audit_rows import AUDIT_HEADERS, shown_row, state_parts
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import format_date
@@ -23,17 +23,10 @@ from warehouse.audit import DEFAULT_LIMIT, find_audit_event, search_audit_log
 PATH = "/audit"
 NAME = "审计日志"
 ROLES = (Role.ADMIN,)
+# The recorded states and the reason are long: one clipped line each, the whole text on hover and below the grid.
 COLUMNS = [
-    Column("occurred_at", "时间（北京时间）"),
-    Column("actor", "操作人"),
-    Column("via", "途径"),
-    Column("source_address", "来源地址"),
-    Column("kind", "类别"),
-    Column("action", "操作"),
-    Column("target", "对象"),
-    Column("before_state", "变更前", clip=True),
-    Column("after_state", "变更后", clip=True),
-    Column("reason", "原因或说明", clip=True),
+    Column(field, header, clip=field in ("before_state", "after_state", "reason"))
+    for field, header in AUDIT_HEADERS.items()
 ]
 DETAIL_HINT = "点击一行（或用方向键选中后按回车），在此查看该事件的完整记录：变更前后逐项列出。"
 

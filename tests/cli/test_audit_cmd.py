@@ -11,6 +11,7 @@ from datetime import datetime
 
 from census_schema.audit import AuditKind
 from cli.main import main
+from dash_app.pages import audit as audit_page
 from dash_app.webstate import AuditOutbox, WebState
 from tests.cli.test_light_commands import empty_warehouse
 from warehouse.audit import AuditSource, new_event
@@ -64,6 +65,8 @@ def test_changes_made_on_the_command_line_are_listed_as_json(tmp_path, capsys, m
     assert json.loads(out) == {"count": 0, "events": []}
     code, out, _ = run(capsys, "audit", "--db", str(db))
     assert code == 0 and "评价轮次" in out and "共 3 条。" in out
+    # The columns named as /audit names them (来源 and 原因 were shorter words for 来源地址 and 原因或说明).
+    assert out.splitlines()[0].split() == [column.header for column in audit_page.COLUMNS]
     # As the web reads it: the user by name, what changed item by item (the text had neither 变更前 nor 变更后).
     assert re.search(
         r"修改\s+「alice」\s+启用：是；省份：无；角色：国家档案局规划人员\s+启用：是；\S*省份：广东省；角色：省级档案部门",
