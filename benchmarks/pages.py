@@ -35,9 +35,9 @@ Prop = tuple[str, str]
 
 # (page, callback name, outputs, inputs with values)
 CALLBACKS: list[tuple[str, str, list[Prop], list[tuple[str, str, Any]]]] = [
-    ("/", "map and cards", [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children")], [(ids.OVERVIEW_METRIC, "value", "coverage_pct")]),
-    ("/coverage", "provinces", [(ids.COVERAGE_GRID, "rowData"), (f"{ids.COVERAGE_GRID}-count", "children")], [(ids.URL, "search", "")]),
-    ("/coverage", "prefectures of 440000", [(ids.COVERAGE_GRID, "rowData"), (f"{ids.COVERAGE_GRID}-count", "children")], [(ids.URL, "search", "?division=440000")]),
+    ("/", "map and cards", [(ids.OVERVIEW_MAP, "figure"), (ids.OVERVIEW_CARDS, "children"), (ids.OVERVIEW_PROVINCE, "children"), (ids.OVERVIEW_TABLE, "children")], [(ids.OVERVIEW_METRIC, "value", "coverage_pct"), (ids.URL, "search", "")]),
+    ("/coverage", "provinces", [(ids.COVERAGE_GRID, "rowData"), (f"{ids.COVERAGE_GRID}-count", "children"), (ids.COVERAGE_GRID, "pinnedBottomRowData")], [(ids.URL, "search", "")]),
+    ("/coverage", "prefectures of 440000", [(ids.COVERAGE_GRID, "rowData"), (f"{ids.COVERAGE_GRID}-count", "children"), (ids.COVERAGE_GRID, "pinnedBottomRowData")], [(ids.URL, "search", "?division=440000")]),
     ("/coverage", "missing holders of 440000", [(ids.COVERAGE_MISSING_GRID, "rowData"), (f"{ids.COVERAGE_MISSING_GRID}-count", "children")], [(ids.URL, "search", "?division=440000")]),
     ("/quality", "quality by province", [(ids.QUALITY_GRID, "rowData"), (f"{ids.QUALITY_GRID}-count", "children")], [(ids.URL, "pathname", "/quality")]),
     ("/quality", "warnings", [(ids.QUALITY_WARNINGS_GRID, "rowData"), (f"{ids.QUALITY_WARNINGS_GRID}-count", "children")], [(ids.URL, "pathname", "/quality")]),
@@ -47,11 +47,11 @@ CALLBACKS: list[tuple[str, str, list[Prop], list[tuple[str, str, Any]]]] = [
     ("/inspections", "overdue findings", [("inspections-grid", "rowData"), ("inspections-grid-count", "children")], [("inspections-status", "value", None), ("inspections-overdue", "value", ["overdue"]), ("inspections-result", "children", None)]),
     ("/inspections", "summary", [("inspections-cards", "children"), ("inspections-chart", "figure")], [("inspections-result", "children", None)]),
     ("/evaluation", "results of the 47", [("evaluation-results-grid", "rowData"), ("evaluation-results-grid-count", "children")], [("evaluation-result", "children", None)]),
-    ("/evaluation", "one archive's radar", [("evaluation-radar", "figure"), ("evaluation-report-link", "children")], [("evaluation-archive", "value", "440000"), ("evaluation-result", "children", None)]),
+    ("/evaluation", "one archive's radar", [("evaluation-radar", "figure"), ("evaluation-radar-table", "children"), ("evaluation-report-link", "children")], [("evaluation-archive", "value", "440000"), ("evaluation-result", "children", None)]),
     ("/evaluation", "one archive's items", [("evaluation-items-grid", "rowData"), ("evaluation-items-grid-count", "children")], [("evaluation-archive", "value", "440000"), ("evaluation-result", "children", None)]),
     ("/indicators", "cards and heatmap", [("indicators-cards", "children"), ("indicators-heatmap", "figure")], [("indicators-choice", "id", "indicators-choice")]),
     ("/indicators", "trajectory", [("indicators-trajectory", "figure")], [("indicators-choice", "value", "JC01")]),
-    ("/submissions", "history", [(ids.SUBMISSIONS_GRID, "rowData"), (f"{ids.SUBMISSIONS_GRID}-count", "children")], [(ids.URL, "pathname", "/submissions"), (ids.SUBMISSIONS_REVIEW_RESULT, "children", None)]),
+    ("/submissions", "history", [(ids.SUBMISSIONS_GRID, "rowData"), (f"{ids.SUBMISSIONS_GRID}-count", "children")], [(ids.URL, "pathname", "/submissions"), (ids.SUBMISSIONS_REVIEW_RESULT, "children", None), (ids.PAGE_URL, "search", "")]),
 ]  # fmt: skip
 
 
