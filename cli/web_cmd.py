@@ -16,7 +16,7 @@ from census_schema.settings import load_settings
 from cli.main import emit_json, saying_if_created
 from cli.warehouse_cmd import format_table
 from dash_app.auth import hash_password
-from dash_app.formatting import division_name
+from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name
 from dash_app.webstate import end_sessions_of, pending_events
 from warehouse.backends import open_warehouse
 from warehouse.users import add_user, query_accounts, set_user_active
@@ -107,9 +107,9 @@ def run_users(args: argparse.Namespace) -> int:
             (
                 str(user["user_name"]),
                 _role_text(str(user["role"]), user["province_code"]),
-                "启用" if user["is_active"] else "已停用",
+                account_state(user["is_active"]),
                 format_beijing(user["created_at"]),
-                format_beijing(user["last_sign_in"]) if user["last_sign_in"] else "从未登录",
+                format_beijing(user["last_sign_in"]) if user["last_sign_in"] else NEVER_SIGNED_IN,
             )
             for user in users
         ]
@@ -138,7 +138,7 @@ def run_users(args: argparse.Namespace) -> int:
     password_hash = hash_password(password, name)
     with saying_if_created(settings):
         with store.reader() as con:
-            existing = next((u for u in query_accounts(con) if u["user_name"] == name), None)
+            existing = next(iter(query_accounts(con, user_name=name)), None)
         if existing is not None and not args.replace:
             was = _role_text(str(existing["role"]), existing["province_code"])
             raise UsageError(

@@ -16,7 +16,6 @@ import hmac
 import html
 import math
 import os
-import re
 import secrets
 from pathlib import Path
 from urllib.parse import quote, urlparse
@@ -100,9 +99,9 @@ def password_weakness(password: str, user_name: str) -> str | None:
     """Why this password is too easy to guess for this user (the rule usual under 等级保护), or None."""
     if not password.strip():
         return "密码不能全是空格。"
-    if show_unseen(password) != password:
-        # A byte-order mark or zero-width space from a file or a web page: counted as a kind, and never typed again.
-        unseen = sorted({code for code in re.findall(r"\[U\+[0-9A-F]{4,6}\]", show_unseen(password))})
+    # A byte-order mark or zero-width space from a file or a web page: counted as a kind, and never typed again.
+    unseen = sorted({show_unseen(c) for c in password if show_unseen(c) != c})
+    if unseen:
         return f"密码含有看不见的字符（{'、'.join(unseen)}），多半是从文件或网页复制时带进来的，登录时无法输入。"
     if len(password) < 8:
         return f"密码至少 8 个字符，这个只有 {len(password)} 个。"

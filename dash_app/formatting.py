@@ -107,6 +107,16 @@ def format_datetime(value: datetime | str | None, *, seconds: bool = False) -> s
     )
 
 
+# An account's state and a sign-in never made, as /accounts and `users list` say them.
+ACCOUNT_STATES = {True: "启用", False: "已停用"}
+NEVER_SIGNED_IN = "从未登录"
+
+
+def account_state(is_active: bool) -> str:
+    """启用 or 已停用."""
+    return ACCOUNT_STATES[bool(is_active)]
+
+
 # A return that kept the review of the one it replaced (whose id its review history and the audit log name).
 KEPT_REVIEW_NOTE = "沿用所替换报送的审核进度（两者逐行逐项相同）"
 

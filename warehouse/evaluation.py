@@ -193,6 +193,16 @@ def _who(name: str) -> str:
     return name
 
 
+def _expert(name: str) -> str:
+    """An expert's name as assigned (trimmed); a UsageError for none, or for the self-evaluation's scorer."""
+    name = name.strip()
+    if not name or name == SELF_SOURCE:
+        raise UsageError(
+            f"评价专家的用户名不能为空，也不能是「{SELF_SOURCE}」。", hint="请用 --evaluator 填写评价专家的用户名。"
+        )
+    return name
+
+
 def assign_evaluator(
     con: duckdb.DuckDBPyConnection, archive_code: str, evaluator: str, by: str, round_id: str = DEFAULT_ROUND
 ) -> dict[str, Any]:
@@ -206,10 +216,7 @@ def assign_evaluators(
 ) -> list[dict[str, Any]]:
     """Several (archive, evaluator) assignments in one transaction; see `assign_evaluator`."""
     by = _who(by)
-    pairs = [(require_archive(archive), evaluator.strip()) for archive, evaluator in pairs]
-    for _, evaluator in pairs:
-        if not evaluator or evaluator == SELF_SOURCE:
-            raise UsageError(f"评价专家的用户名不能为空，也不能是「{SELF_SOURCE}」。")
+    pairs = [(require_archive(archive), _expert(evaluator)) for archive, evaluator in pairs]
     results = []
     with transaction(con):
         _ensure_round(con, round_id)
@@ -276,9 +283,7 @@ def unassign_evaluator(
     results (nor, so, from under issued findings: a round with findings cannot be opened again)."""
     by = _who(by)
     archive_code = require_archive(archive_code)
-    evaluator = evaluator.strip()
-    if not evaluator:
-        raise UsageError("评价专家的用户名不能为空。", hint="请用 --evaluator 填写要撤销分派的评价专家的用户名。")
+    evaluator = _expert(evaluator)
     key = [round_id, archive_code, evaluator]
     with transaction(con):
         assigned = con.execute(

@@ -211,9 +211,11 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
 SIGNED_IN = "login_succeeded"
 
 
-def query_accounts(con: duckdb.DuckDBPyConnection, pending: Iterable[AuditEvent] = ()) -> list[dict[str, Any]]:
-    """Every account without its password hash, with its last sign-in (from the audit log and the sign-ins still on
-    their way to it) and how many archives it has been assigned to score, by name.
+def query_accounts(
+    con: duckdb.DuckDBPyConnection, pending: Iterable[AuditEvent] = (), user_name: str | None = None
+) -> list[dict[str, Any]]:
+    """Every account (or the one named) without its password hash, with its last sign-in (from the audit log and the
+    sign-ins still on their way to it) and how many archives it has been assigned to score, by name.
 
     Grain: one row per account.
     """
@@ -225,14 +227,16 @@ def query_accounts(con: duckdb.DuckDBPyConnection, pending: Iterable[AuditEvent]
                coalesce(a.archives, 0) AS assigned_archives
         FROM users AS u
         LEFT JOIN (
-            SELECT actor, max(occurred_at) AS last_sign_in FROM audit_log WHERE kind = ? AND action = ? GROUP BY actor
+            SELECT actor, max(occurred_at) AS last_sign_in FROM audit_log
+            WHERE kind = ? AND action = ? AND (? IS NULL OR actor = ?) GROUP BY actor
         ) AS l ON l.actor = u.user_name
         LEFT JOIN (
             SELECT evaluator, count(DISTINCT archive_code) AS archives FROM evaluation_assignments GROUP BY evaluator
         ) AS a ON a.evaluator = u.user_name
+        WHERE ? IS NULL OR u.user_name = ?
         ORDER BY u.user_name
         """,
-        [AuditKind.LOGIN, SIGNED_IN],
+        [AuditKind.LOGIN, SIGNED_IN, user_name, user_name, user_name, user_name],
     )
     waiting: dict[str, datetime] = {}
     for event in pending:

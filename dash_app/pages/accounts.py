@@ -12,23 +12,23 @@ from dash_app import ids
 from dash_app.access import Viewer, refuse, require_role
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
-from dash_app.formatting import division_name, format_datetime
+from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.users import query_accounts
 
 PATH = "/accounts"
 NAME = "账号"
 ROLES = (Role.ADMIN,)
-STATES = {"active": "启用", "disabled": "已停用"}
-NEVER = "从未登录"
+# The state filter's values: whether the account is active.
+STATES = {"active": True, "disabled": False}
 MUST_CHANGE = "管理员所设，待本人修改"
 COLUMNS = [
     Column("user_name", "用户名"),
     Column("role", "角色"),
     Column("province", "范围"),
-    Column("state", "状态", classes=(("warn", STATES["disabled"]),)),
+    Column("state", "状态", classes=(("warn", account_state(False)),)),
     Column("created_at", "创建时间（北京时间）"),
-    Column("last_sign_in", "最近登录（北京时间）", classes=(("warn", NEVER),)),
+    Column("last_sign_in", "最近登录（北京时间）", classes=(("warn", NEVER_SIGNED_IN),)),
     Column("password_set_at", "密码设置时间（北京时间）", classes=(("warn", MUST_CHANGE),)),
     Column("assigned_archives", "分派评价的档案馆", "int", "个"),
 ]
@@ -51,7 +51,7 @@ def load_accounts(context: AppContext, viewer: Viewer, role: Any, state: Any) ->
     return [
         _shown(row)
         for row in rows
-        if role in (None, row["role"]) and state in (None, "active" if row["is_active"] else "disabled")
+        if role in (None, row["role"]) and (state is None or STATES[state] == row["is_active"])
     ]
 
 
@@ -61,9 +61,9 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
         "user_name": row["user_name"],
         "role": Role(row["role"]).label,
         "province": _scope(row["role"], row["province_code"]),
-        "state": STATES["active"] if row["is_active"] else STATES["disabled"],
+        "state": account_state(row["is_active"]),
         "created_at": format_datetime(row["created_at"]),
-        "last_sign_in": format_datetime(row["last_sign_in"]) if row["last_sign_in"] else NEVER,
+        "last_sign_in": format_datetime(row["last_sign_in"]) if row["last_sign_in"] else NEVER_SIGNED_IN,
         "password_set_at": MUST_CHANGE if row["must_change_password"] else format_datetime(row["password_set_at"]),
         # Only an evaluator scores: another role's count would read as a task it has.
         "assigned_archives": row["assigned_archives"] if row["role"] == Role.EVALUATOR else None,
@@ -96,7 +96,7 @@ def layout(**_query: str) -> html.Div:
                         "状态",
                         dropdown(
                             ids.ACCOUNTS_STATE,
-                            [{"label": label, "value": value} for value, label in STATES.items()],
+                            [{"label": account_state(active), "value": value} for value, active in STATES.items()],
                             placeholder="全部状态",
                             style={"width": "160px"},
                         ),
