@@ -236,49 +236,50 @@ def load_lake_extensions(con: duckdb.DuckDBPyConnection) -> None:
 
 
 # What PostgreSQL's client library (libpq) says when a connection fails, in Chinese, by the pattern of its English
-# (its wording has been stable for years); anything else is quoted as it came, marked as the original words.
-_CATALOG_REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
-    (re.compile(pattern), said)
-    for pattern, said in (
+# (its wording has been stable for years); anything else is quoted as it came, marked as the original words. The
+# failures marked True are met by the same settings every time (exit 2: change them), unlike a server down (exit 3:
+# retry).
+_CATALOG_REASONS: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
+    (re.compile(pattern), said, misconfigured)
+    for pattern, said, misconfigured in (
         (r'server at "(?P<host>[^"]*)", port (?P<port>\d+) failed: Connection refused',
-         "连接被拒绝：{host} 的 {port} 端口上没有 PostgreSQL 在监听（未启动，或主机、端口写错）"),
+         "连接被拒绝：{host} 的 {port} 端口上没有 PostgreSQL 在监听（未启动，或主机、端口写错）", False),
         (r'server on socket "(?P<socket>[^"]*)" failed: No such file or directory',
-         "本机没有 PostgreSQL 在运行（找不到套接字 {socket}；如服务器在别的机器上，请写明 host）"),
-        (r'could not translate host name "(?P<host>[^"]*)"', "主机名「{host}」无法解析（写错，或网络不通）"),
-        (r'password authentication failed for user "(?P<user>[^"]*)"', "用户「{user}」的密码不对"),
-        (r"no password supplied", "服务器要求密码，但没有提供（请写在 PGPASSWORD 或 ~/.pgpass 中，不写在地址里）"),
-        (r'database "(?P<database>[^"]*)" does not exist', "PostgreSQL 中没有名为「{database}」的数据库（请先建立，或改正 dbname）"),
-        (r'role "(?P<user>[^"]*)" does not exist', "PostgreSQL 中没有名为「{user}」的用户（请改正 user）"),
-        (r'no pg_hba\.conf entry for host "(?P<host>[^"]*)"', "服务器不允许从 {host} 连接（其 pg_hba.conf 中没有相应条目）"),
-        (r'invalid connection option "(?P<option>[^"]*)"', "连接参数「{option}」不是 PostgreSQL 的参数（写错了，如 hst 应为 host）"),
+         "本机没有 PostgreSQL 在运行（找不到套接字 {socket}；如服务器在别的机器上，请写明 host）", False),
+        (r'could not translate host name "(?P<host>[^"]*)"', "主机名「{host}」无法解析（写错，或网络不通）", False),
+        (r'password authentication failed for user "(?P<user>[^"]*)"', "用户「{user}」的密码不对", True),
+        (r"no password supplied", "服务器要求密码，但没有提供（请写在 PGPASSWORD 或 ~/.pgpass 中，不写在地址里）", True),
+        (r'database "(?P<database>[^"]*)" does not exist', "PostgreSQL 中没有名为「{database}」的数据库（请先建立，或改正 dbname）", True),
+        (r'role "(?P<user>[^"]*)" does not exist', "PostgreSQL 中没有名为「{user}」的用户（请改正 user）", True),
+        (r'no pg_hba\.conf entry for host "(?P<host>[^"]*)"', "服务器不允许从 {host} 连接（其 pg_hba.conf 中没有相应条目）", True),
+        (r'invalid connection option "(?P<option>[^"]*)"', "连接参数「{option}」不是 PostgreSQL 的参数（写错了，如 hst 应为 host）", True),
         (r'DATA_PATH parameter "(?P<given>[^"]*)" does not match existing data path in the catalog "(?P<stored>[^"]*)"',
-         "ARCHIVE_CENSUS_DATA_PATH 是 {given}，而这个数据仓库的数据目录是 {stored}（每台机器都须用同一个绝对路径）"),
-        (r"timeout expired|Connection timed out", "连接超时（主机不可达，或被防火墙拦截）"),
-        (r'Cannot open file "(?P<file>[^"]*)": Read-only file system', "数据目录是只读的，写不进 {file}"),
-        (r"No space left on device", "数据目录所在的磁盘已满"),
+         "ARCHIVE_CENSUS_DATA_PATH 是 {given}，而这个数据仓库的数据目录是 {stored}（每台机器都须用同一个绝对路径）", True),
+        (r"timeout expired|Connection timed out", "连接超时（主机不可达，或被防火墙拦截）", False),
+        (r'Cannot open file "(?P<file>[^"]*)": Read-only file system', "数据目录是只读的，写不进 {file}", True),
+        (r"No space left on device", "数据目录所在的磁盘已满", True),
     )
 )  # fmt: skip
 
 
 def describe_catalog_failure(error_text: str) -> str:
     """Why the catalog could not be reached, in Chinese (the original words quoted when not recognised)."""
-    for pattern, said in _CATALOG_REASONS:
+    return _catalog_failure(error_text)[0]
+
+
+def _catalog_failure(error_text: str) -> tuple[str, bool]:
+    """Why the catalog could not be reached, in Chinese, and whether the same settings will always fail so."""
+    for pattern, said, misconfigured in _CATALOG_REASONS:
         found = pattern.search(error_text)
         if found:
-            return said.format(**found.groupdict())
+            return said.format(**found.groupdict()), misconfigured
     if not error_text.strip():
-        return "未说明原因"
+        return "未说明原因", False
     # DuckDB's prefix repeats the connection string the message already names: what follows it is PostgreSQL's.
     reason = re.sub(r'^.*Unable to connect to Postgres at "[^"]*": ', "", error_text.strip().splitlines()[0])
-    return f"原始信息（英文）：{reason}"
+    return f"原始信息（英文）：{reason}", False
 
 
-# Failures that the same settings will meet every time (exit 2: change them), unlike a server down (exit 3: retry).
-_MISCONFIGURED = re.compile(
-    r"password authentication failed|no password supplied|database \S+ does not exist|role \S+ does not exist"
-    r"|no pg_hba\.conf entry|invalid connection option|does not match existing data path"
-    r"|Read-only file system|No space left on device"
-)
 # The catalog's connection lost in the middle of a command (PostgreSQL stopped or restarted): worth retrying.
 _CONNECTION_LOST = re.compile(
     r"Failed to execute query|server closed the connection|terminating connection|connection to server"
@@ -287,8 +288,8 @@ _CONNECTION_LOST = re.compile(
 
 
 def _unavailable(settings_text: str, error: BaseException) -> WarehouseUnavailable | WarehouseMisconfigured:
-    reason = describe_catalog_failure(str(error))
-    if _MISCONFIGURED.search(str(error)):
+    reason, misconfigured = _catalog_failure(str(error))
+    if misconfigured:
         return WarehouseMisconfigured(
             f"DuckLake 数据仓库（{settings_text}）无法使用：{reason}。",
             hint="请改正 ARCHIVE_CENSUS_WAREHOUSE 中的连接参数或 ARCHIVE_CENSUS_DATA_PATH 目录（须可写、有空间）后重试。",
@@ -314,6 +315,12 @@ class _LakeEngine:
     def read_only(self) -> str:
         """The read-only attachment's name."""
         return f"{self.alias}_ro"
+
+    def detach(self) -> None:
+        """Detach the lake's every attachment from the process's instance."""
+        with self.lock:
+            for alias in [*self.pinned, self.read_only, self.alias]:
+                self.connection.execute(f"DETACH DATABASE IF EXISTS {alias}")
 
 
 # One in-memory DuckDB instance per process with the extensions loaded (~0.4 s once); lakes attach to it.
@@ -397,8 +404,7 @@ class DuckLakeWarehouse:
         # Looked at after the attach: a process creating the same new lake makes the folder before any table.
         if not self.data_path.is_dir():
             if self._holds_tables(engine):
-                for name in (alias, f"{alias}_ro"):
-                    con.execute(f"DETACH DATABASE IF EXISTS {name}")
+                engine.detach()
                 raise WarehouseMisconfigured(
                     f"DuckLake 数据仓库（{self.describe()}）的数据目录 {self.data_path} 不存在：数据文件都在这个目录里。",
                     hint="请确认共享目录已挂载、ARCHIVE_CENSUS_DATA_PATH 写对了（每台机器都须用同一个绝对路径）后重试。",
@@ -548,9 +554,7 @@ class DuckLakeWarehouse:
         with _ENGINES_LOCK:
             engine = _ENGINES.pop((self.url, str(self.data_path)), None)
         if engine is not None:
-            with engine.lock:
-                for alias in [*engine.pinned, engine.read_only, engine.alias]:
-                    engine.connection.execute(f"DETACH DATABASE IF EXISTS {alias}")
+            engine.detach()
 
 
 def open_warehouse(settings: Settings) -> EmbeddedWarehouse | DuckLakeWarehouse:
