@@ -190,6 +190,7 @@ class EmbeddedWarehouse:
 
     def destroy(self) -> None:
         """Delete the file, its lock and its snapshots (the demo's --replace)."""
+        self.store.close()
         self.db_path.unlink(missing_ok=True)
         self.db_path.with_suffix(".lock").unlink(missing_ok=True)
         shutil.rmtree(self.store.snapshot_dir, ignore_errors=True)

@@ -24,6 +24,7 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -85,6 +86,10 @@ class WarehouseStore:
         self.pointer = self.snapshot_dir / "CURRENT"
         self.pending = self.snapshot_dir / PENDING
         self._schema_checked = False
+        # A connection kept open to the latest snapshot this store read: DuckDB then gives the next connections to
+        # that file its running database (~0.1 ms) instead of starting one (~15 ms; a small ingestion reads ~5 times).
+        self._warm: tuple[Path, duckdb.DuckDBPyConnection] | None = None
+        self._warm_lock = threading.Lock()
 
     # --- the writer lock -------------------------------------------------------------------------------------
 
@@ -314,14 +319,32 @@ class WarehouseStore:
         """The current snapshot and a read-only connection to it; a snapshot DuckDB cannot open is republished once."""
         path = self.current_snapshot()
         try:
-            return path, open_duckdb(path, read_only=True)
+            return path, self._open_read_only(path)
         except duckdb.Error:
             self.republish(reason=path)
         path = self.current_snapshot()
         try:
-            return path, open_duckdb(path, read_only=True)
+            return path, self._open_read_only(path)
         except duckdb.Error as error:
             raise StorageError(f"读取快照 {path} 无法打开（{error}）。", hint=RESTORE_HINT) from None
+
+    def _open_read_only(self, path: Path) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to a snapshot, sharing the database the store keeps open on the latest it read (a
+        newer snapshot replaces it; the older database closes with its last connection)."""
+        with self._warm_lock:
+            if self._warm is None or self._warm[0] != path:
+                warm = open_duckdb(path, read_only=True)
+                if self._warm is not None:
+                    self._warm[1].close()
+                self._warm = (path, warm)
+            return open_duckdb(path, read_only=True)
+
+    def close(self) -> None:
+        """Let go of the snapshot database the store keeps open (it closes with its last connection)."""
+        with self._warm_lock:
+            if self._warm is not None:
+                self._warm[1].close()
+                self._warm = None
 
     def current_snapshot(self) -> Path:
         """The path of the latest published snapshot; republished first when a publication is owed, the pointer or

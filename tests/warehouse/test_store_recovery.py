@@ -123,6 +123,33 @@ def test_a_garbage_pointer_is_repaired(store, garbage):
     assert store._valid_snapshot() is not None
 
 
+MEMORY_LIMIT = "SELECT current_setting('memory_limit')"
+
+
+def test_readers_share_one_database_per_snapshot_and_move_on_with_each_publication(store):
+    # Starting a DuckDB database costs ~15 ms, and a small ingestion reads ~5 times: the store keeps the latest
+    # snapshot's open, so a setting changed through one reader is seen by the next, until a write publishes anew.
+    with store.reader() as con:
+        default = con.execute(MEMORY_LIMIT).fetchone()
+        con.execute("SET GLOBAL memory_limit = '123MiB'")
+    with store.reader() as con:
+        shared = con.execute(MEMORY_LIMIT).fetchone()
+    assert shared != default
+    add(store, "after")
+    with store.reader() as con:
+        assert con.execute(MEMORY_LIMIT).fetchone() == default
+        assert {row[0] for row in con.execute("SELECT user_name FROM users").fetchall()} == {"before", "after"}
+
+
+def test_a_reader_open_across_a_publication_keeps_its_state_and_closing_the_store_keeps_it_open(store):
+    with store.reader() as before:
+        add(store, "after")
+        with store.reader() as after:
+            assert after.execute("SELECT count(*) FROM users").fetchone() == (2,)
+        store.close()
+        assert before.execute("SELECT count(*) FROM users").fetchone() == (1,)
+
+
 @pytest.mark.parametrize("with_size", [True, False], ids=["pointer with size", "pointer of an older version"])
 def test_a_truncated_snapshot_is_repaired(store, with_size):
     snapshot = store.current_snapshot()
