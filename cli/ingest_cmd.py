@@ -26,6 +26,7 @@ from flows.ingest import (
     IngestRequest,
     describe_kept_review,
     describe_rejudged,
+    describe_replaced,
     prefetch_validation,
     run_directly,
 )
@@ -78,6 +79,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
         lines.append(f"提交编号：{result['submission_id']}")
     if result.get("returns_rejudged"):
         lines.append(f"{describe_rejudged(result['returns_rejudged'])}。")
+    if result.get("replaced"):
+        lines.append(f"{describe_replaced(result['replaced'], result.get('review_kept'))}。")
     if result.get("review_kept"):
         lines.append(f"{describe_kept_review(result['review_kept'])}。")
     lines += _describe_conflicts(result.get("conflicts") or [])

@@ -81,7 +81,9 @@ def area_name(code: str | None) -> str:
         return "中央渠道" if channel is None else CENTRAL_CHANNELS[channel]
     if code.endswith("0000") or code not in load_divisions().by_code:
         return division_name(code)
-    return division_name(census_province_of(code)) + division_full_name(code)
+    province, below = division_name(census_province_of(code)), division_full_name(code)
+    # A municipality's districts sit under a city of the municipality's own name: 北京市朝阳区, not 北京市北京市朝阳区.
+    return below if below.startswith(province) else province + below
 
 
 def kind_label(kind: str | None) -> str:

@@ -175,6 +175,8 @@ UPLOAD_DATA_DOCS_LINK = "upload-data-docs-link"
 UPLOAD_SHRINK = "upload-shrink"
 UPLOAD_DROPPED = "upload-dropped"
 UPLOAD_CONFIRM_SHRINK = "upload-confirm-shrink"
+UPLOAD_REPLACED = "upload-replaced"
+UPLOAD_CURRENT_RETURNS = "upload-current-returns"
 
 
 def nav_link(page_name: str) -> str:

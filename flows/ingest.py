@@ -17,7 +17,7 @@ from census_schema.census_form import CENSUS_FORM, CROSS_RETURN_RULES, REGISTER_
 from census_schema.failures import Failure, in_workbook_order
 from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
-from census_schema.scopes import Scope, province_scope
+from census_schema.scopes import Scope, ScopeReturn, province_scope
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from flows.data_docs import clear_data_docs, data_docs_dir
@@ -124,6 +124,8 @@ class IngestOutcome:
     returns_rejudged: int = 0
     # The review progress kept from the return this one superseded, its rows being the same (已审核, 待国家局审核).
     review_kept: str | None = None
+    # The scope's current return this accepted one replaced (its figures no longer count).
+    replaced: ScopeReturn | None = None
 
     @property
     def errors(self) -> int:
@@ -165,6 +167,7 @@ class IngestOutcome:
             "conflicts": self.conflicts,
             "returns_rejudged": self.returns_rejudged,
             "review_kept": self.review_kept,
+            "replaced": _replaced_json(self.replaced),
             "failures": [f.to_json() for f in self.failures],  # in the workbook's order (in_workbook_order)
         }
 
@@ -313,6 +316,24 @@ def describe_rejudged(count: int, *, by_review: bool = False) -> str:
     """The sentence telling an uploader (or a reviewer of a register) how many current returns' warnings changed."""
     basis = "审核后的名录" if by_review else "本名录"
     return f"已按{basis}重新核对现行普查表：{count:,} 份报表的名录相关警告有变化"
+
+
+def _replaced_json(replaced: ScopeReturn | None) -> dict[str, Any] | None:
+    if replaced is None:
+        return None
+    return {
+        "submission_id": replaced.submission_id,
+        "file_name": replaced.file_name,
+        "submitted_by": replaced.submitted_by,
+        "submitted_at": replaced.submitted_at.isoformat(),
+        "said": replaced.describe(),
+    }
+
+
+def describe_replaced(replaced: dict[str, Any], review_kept: str | None) -> str:
+    """The sentence telling an uploader which return their accepted one replaced, and what became of its review."""
+    then = "" if review_kept else "；新报表须重新审核"
+    return f"已替换{replaced['said']}：原报表的数据不再计入{then}"
 
 
 def describe_kept_review(progress: str) -> str:
@@ -540,6 +561,10 @@ def ingest_workbook(
                 stage_seconds=timings,
                 scope=scope,
             )
+    replaced = None
+    if submission_id is not None and status == "accepted" and not unconfirmed and facts is not None:
+        if facts.current is not None and facts.current.submission_id != submission_id:
+            replaced = facts.current
     return IngestOutcome(
         "needs_confirmation" if unconfirmed else status,
         submission_id,
@@ -556,4 +581,5 @@ def ingest_workbook(
         conflicts,
         rejudged[0] if rejudged else 0,
         kept,
+        replaced,
     )

@@ -13,15 +13,16 @@ from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
 from census_schema.scopes import WITHHELD_NOTE
 from dash_app import ids
-from dash_app.access import current_viewer
+from dash_app.access import current_viewer, require_role
 from dash_app.components import query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.uploads import UPLOAD_ROLES, UploadJob, upload_kinds
-from flows.ingest import describe_kept_review, describe_rejudged
+from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
 from flows.scopes import drop_phrase
+from warehouse.queries import list_submissions
 
 PATH = "/upload"
 NAME = "上传报表"
@@ -91,6 +92,10 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     if result.get("returns_rejudged"):
         # A register: the returns compared with it were judged again (their warnings on /quality changed).
         parts.append(html.P(f"{describe_rejudged(result['returns_rejudged'])}（见“数据质量”）。"))
+    if result.get("replaced"):
+        parts.append(
+            html.P(f"{describe_replaced(result['replaced'], result.get('review_kept'))}。", id=ids.UPLOAD_REPLACED)
+        )
     if result.get("review_kept"):
         parts.append(html.P(f"{describe_kept_review(result['review_kept'])}。"))
     parts += describe_scope_checks(job, result)
@@ -179,6 +184,29 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
     return parts
 
 
+# Said before a province uploads: a new return of a scope replaces that scope's current one (a destructive change).
+REPLACING_NOTE = (
+    "上传同一类、同一填报范围的新报表，将替换下列相应的现行报表：原报表的数据不再计入，其审核结论随之作废，"
+    "新报表须重新审核（与原报表逐行逐项相同的另存文件沿用原审核进度）；减少的普查对象超过允许比例时，须先确认才装载。"
+)
+
+
+def describe_current_returns(submissions: list[dict[str, Any]]) -> list[Any]:
+    """The province's current accepted returns, which a new upload of the same kind and scope replaces."""
+    current = [s for s in submissions if s["is_current"] and s["status"] == "accepted"]
+    if not current:
+        return [html.P("本省尚无现行有效的报表：上传的报表通过校验即装载。", className="hint")]
+    listed = [
+        html.Li(
+            f"{KIND_LABELS.get(s['kind'], s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
+            f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])}报送，"
+            f"{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}"
+        )
+        for s in current
+    ]
+    return [html.H2("现行有效的报表"), html.P(REPLACING_NOTE, className="hint"), html.Ul(listed)]
+
+
 def layout(**query: str) -> html.Div:
     """The upload form (a plain multipart POST), template links and the job's outcome."""
     viewer = current_viewer()
@@ -207,6 +235,8 @@ def layout(**query: str) -> html.Div:
             # It re-mounts once, when its lazily loaded highlighter arrives (~0.5 s): a file chosen before that
             # is dropped and the required input stops the submit.
             dcc.Markdown(upload_form_html(kinds), dangerously_allow_html=True),
+            # A province is told what a new upload would replace before it sends one.
+            html.Div(id=ids.UPLOAD_CURRENT_RETURNS) if not national else None,
             dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),
             # Announced when it changes (a screen reader hears the outcome the polling brings).
             html.Div(id=ids.UPLOAD_STATUS, className="result", role="status"),
@@ -248,6 +278,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         ),
         context,
     )
+
+    @app.callback(Output(ids.UPLOAD_CURRENT_RETURNS, "children"), Input(ids.URL, "pathname"))
+    def current_returns(_path: str | None) -> list[Any]:
+        viewer = current_viewer()
+        require_role(viewer, Role.PROVINCE)
+        with context.reader.cursor() as con:
+            return describe_current_returns(list_submissions(con, viewer.province_code))
 
     @app.callback(
         Output(ids.UPLOAD_STATUS, "children"),

@@ -509,8 +509,11 @@ def test_a_province_user_asking_another_scope_s_lineage_is_told_so_on_the_page(a
 
 
 def test_a_lineage_names_its_scope_as_people_do():
-    scopes = (None, "440000", "440100", "central", "central:enterprises")
-    assert [area_name(s) for s in scopes] == ["全国", "广东省", "广东省广州市", "中央渠道", "中央企业"]
+    scopes = (None, "440000", "440100", "440106", "110105", "central", "central:enterprises")
+    assert [area_name(s) for s in scopes] == [
+        *("全国", "广东省", "广东省广州市", "广东省广州市天河区", "北京市朝阳区"),  # not 北京市北京市朝阳区 (a probe)
+        *("中央渠道", "中央企业"),
+    ]
 
 
 @pytest.mark.parametrize(

@@ -3,6 +3,7 @@ the queue is fair across provinces and each user may only queue so many files.""
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 from pathlib import Path
@@ -14,10 +15,10 @@ from census_schema.census_form import CENSUS_FORM
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import create_app
-from dash_app.pages.upload import describe_job
+from dash_app.pages.upload import describe_current_returns, describe_job
 from dash_app.uploads import STOPPING, FairQueue, UploadJob, UploadJobs, remove_stale_uploads
 from tests.dash_app.conftest import add_users, province_workbook, web_settings
-from tests.dash_app.test_access import client_of, upload, wait_for_job
+from tests.dash_app.test_access import client_of, job_status, post_callback, returned, upload, wait_for_job
 from tests.flows import hostile
 from tests.flows.test_bad_input import bomb
 from warehouse.store import WarehouseStore
@@ -202,3 +203,33 @@ def test_uploads_left_by_a_stopped_server_are_removed_at_start_up(tmp_path):
     os.utime(old, (1, 1))
     remove_stale_uploads(folder)
     assert not old.exists() and new.exists()
+
+
+def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(site, tmp_path):
+    # Replacing a return is a destructive change: the page names the current returns before an upload, and the
+    # outcome names the one replaced (its figures no longer count, its review is void).
+    app, _, _ = site
+    client = client_of(app, "guangxi")
+    notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
+
+    def current_returns() -> str:
+        response = post_callback(app, client, notice, [(ids.URL, "pathname", "/upload")])
+        return json.dumps(returned(response, *notice[0]), ensure_ascii=False)
+
+    assert "本省尚无现行有效的报表" in str(describe_current_returns([])[0].children)
+    job_ids = []
+    for name, count in (("first", 3), ("second", 4)):
+        response = upload(client, province_workbook(tmp_path / f"{name}.xlsx", CENSUS_FORM, "450000", count))
+        job_ids.append(response.headers["Location"].split("=", 1)[1])
+        status = wait_for_job(app, client, job_ids[-1])
+        assert "已接收" in status, status
+        said = current_returns()
+        assert f"「{name}.xlsx」" in said and f"{count} 行" in said and "审核进度：待国家局审核" in said, said
+        assert "将替换下列相应的现行报表" in said and "其审核结论随之作废" in said
+    replaced = job_status(app, client, job_ids[1])[0]
+    assert "已替换广西壮族自治区（省级）现行有效的报表（文件「first.xlsx」，guangxi " in replaced, replaced
+    assert "原报表的数据不再计入；新报表须重新审核" in replaced
+    assert "「first.xlsx」" not in current_returns()
+    # Only a province has returns of its own to be told of; a forged request of another role is refused.
+    planner = client_of(app, "planner")
+    assert post_callback(app, planner, notice, [(ids.URL, "pathname", "/upload")]).status_code == 403

@@ -169,6 +169,11 @@ def test_a_new_return_replaces_only_the_current_return_of_its_own_scope(store, s
     assert history[first.submission_id]["superseded_by"] == second.submission_id
     assert history[province_wide.submission_id]["is_current"] is True
     assert figures["vol_total"] == 4000
+    # The outcome names the return replaced (the first of a scope replaces none; the county's took none of Guangzhou's).
+    assert (province_wide.replaced, first.replaced) == (None, None)
+    replaced = second.to_json()["replaced"]
+    assert replaced["submission_id"] == first.submission_id and replaced["file_name"] == "gz1.xlsx"
+    assert replaced["said"].startswith("广东省广州市") and "文件「gz1.xlsx」" in replaced["said"]
 
 
 @pytest.mark.parametrize(
@@ -279,6 +284,10 @@ def test_the_command_line_exits_1_until_the_shrink_is_confirmed(file_store, sett
     assert main(["ingest", "census", smaller, "--confirm-shrink", "--json", *db]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert (payload["status"], payload["shrink"]["dropped"], payload["scope"]["code"]) == ("accepted", 8, PROVINCE)
+    assert payload["replaced"]["file_name"] == "c1.xlsx"
+    assert main(["ingest", "census", str(census(tmp_path, "c3", holders(1, 2, photos=7))), *db]) == 0
+    said = capsys.readouterr().out
+    assert "已替换广东省（省级）现行有效的报表（文件「c2.xlsx」" in said and "新报表须重新审核" in said, said
 
 
 def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(file_store, settings, tmp_path, capsys):
