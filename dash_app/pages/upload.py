@@ -279,8 +279,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         context,
     )
 
-    @app.callback(Output(ids.UPLOAD_CURRENT_RETURNS, "children"), Input(ids.URL, "pathname"))
-    def current_returns(_path: str | None) -> list[Any]:
+    # Read again as the job's status changes: once an upload has replaced a return, the list shows the new one.
+    @app.callback(
+        Output(ids.UPLOAD_CURRENT_RETURNS, "children"), Input(ids.URL, "pathname"), Input(ids.UPLOAD_STATUS, "children")
+    )
+    def current_returns(_path: str | None, _status: Any) -> list[Any]:
         viewer = current_viewer()
         require_role(viewer, Role.PROVINCE)
         with context.reader.cursor() as con:

@@ -213,7 +213,9 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
     notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
 
     def current_returns() -> str:
-        response = post_callback(app, client, notice, [(ids.URL, "pathname", "/upload")])
+        response = post_callback(
+            app, client, notice, [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]
+        )
         return json.dumps(returned(response, *notice[0]), ensure_ascii=False)
 
     assert "本省尚无现行有效的报表" in str(describe_current_returns([])[0].children)
@@ -232,4 +234,5 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
     assert "「first.xlsx」" not in current_returns()
     # Only a province has returns of its own to be told of; a forged request of another role is refused.
     planner = client_of(app, "planner")
-    assert post_callback(app, planner, notice, [(ids.URL, "pathname", "/upload")]).status_code == 403
+    inputs = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]
+    assert post_callback(app, planner, notice, inputs).status_code == 403
