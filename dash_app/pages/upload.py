@@ -6,7 +6,7 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
@@ -17,7 +17,7 @@ from dash_app.access import current_viewer, require_role
 from dash_app.components import query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime
+from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime, kind_label
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.uploads import UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
@@ -198,7 +198,7 @@ def describe_current_returns(submissions: list[dict[str, Any]]) -> list[Any]:
         return [html.P("本省尚无现行有效的报表：上传的报表通过校验即装载。", className="hint")]
     listed = [
         html.Li(
-            f"{KIND_LABELS.get(s['kind'], s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
+            f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
             f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])}报送，"
             f"{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}"
         )
@@ -279,13 +279,21 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         context,
     )
 
-    # Read again as the job's status changes: once an upload has replaced a return, the list shows the new one.
+    # Read when the page opens and again once its job has finished: an upload that replaced a return shows the new
+    # one (the status changes at every poll while the job runs, when there is nothing new to read).
     @app.callback(
-        Output(ids.UPLOAD_CURRENT_RETURNS, "children"), Input(ids.URL, "pathname"), Input(ids.UPLOAD_STATUS, "children")
+        Output(ids.UPLOAD_CURRENT_RETURNS, "children"),
+        Input(ids.URL, "pathname"),
+        Input(ids.UPLOAD_STATUS, "children"),
+        State(ids.URL, "search"),
     )
-    def current_returns(_path: str | None, _status: Any) -> list[Any]:
+    def current_returns(_path: str | None, _status: Any, search: str | None) -> Any:
         viewer = current_viewer()
         require_role(viewer, Role.PROVINCE)
+        if ctx.triggered_id == ids.UPLOAD_STATUS:
+            job = context.jobs.get(job_from_search(search), viewer)
+            if job is not None and job.status in ("queued", "running"):
+                return no_update
         with context.reader.cursor() as con:
             return describe_current_returns(list_submissions(con, viewer.province_code))
 

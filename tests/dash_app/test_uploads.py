@@ -211,11 +211,10 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
     app, _, _ = site
     client = client_of(app, "guangxi")
     notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
+    inputs, state = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])], [(ids.URL, "search", "")]
 
     def current_returns() -> str:
-        response = post_callback(
-            app, client, notice, [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]
-        )
+        response = post_callback(app, client, notice, inputs, state)
         return json.dumps(returned(response, *notice[0]), ensure_ascii=False)
 
     assert "本省尚无现行有效的报表" in str(describe_current_returns([])[0].children)
@@ -234,5 +233,4 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
     assert "「first.xlsx」" not in current_returns()
     # Only a province has returns of its own to be told of; a forged request of another role is refused.
     planner = client_of(app, "planner")
-    inputs = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]
-    assert post_callback(app, planner, notice, inputs).status_code == 403
+    assert post_callback(app, planner, notice, inputs, state).status_code == 403
