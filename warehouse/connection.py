@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from census_schema.errors import UsageError
+from census_schema.errors import StorageError, UsageError
 from census_schema.settings import env_number
 from warehouse.migrations import apply_migrations
 
@@ -111,8 +111,10 @@ def connect_warehouse(db_path: Path, *, read_only: bool = False) -> duckdb.DuckD
         db_path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = open_duckdb(db_path, read_only=read_only)
-    except duckdb.IOException as error:
-        if "lock" not in str(error).lower():
+    except duckdb.Error as error:
+        if "replaying WAL" in str(error):
+            raise unreplayable_log(db_path, error) from None
+        if not isinstance(error, duckdb.IOException) or "lock" not in str(error).lower():
             raise
         raise UsageError(
             f"数据仓库文件 {db_path} 正被另一个进程使用（写入时其他进程无法打开）。",
@@ -126,6 +128,23 @@ def connect_warehouse(db_path: Path, *, read_only: bool = False) -> duckdb.DuckD
             con.close()
             raise
     return con
+
+
+def unreplayable_log(db_path: Path, error: duckdb.Error) -> StorageError:
+    """The main file opened, but DuckDB cannot replay the log a writer killed before its checkpoint left beside it:
+    moving the log aside loses only that write, where restoring a backup loses everything since the backup."""
+    wal = db_path.with_name(db_path.name + ".wal")
+    return StorageError(
+        f"数据仓库 {db_path} 无法打开：主文件完好，但它旁边的日志文件 {wal.name}（一次写入在整理进主文件前被中断时留下）"
+        f"无法重放（DuckDB：{first_line(error)}）。",
+        hint=f"请停止服务和正在运行的命令，把 {wal} 移到别处保存（不要删除，以便排查）后重试：数据仓库回到被中断的那次写入之前，"
+        "那次写入（如一次上传、审核或升级）需重新进行。若仍无法打开，再用 archive-census restore 备份目录 从最近的备份恢复。",
+    )
+
+
+def first_line(error: BaseException) -> str:
+    """The first line of an error's text (DuckDB's internal errors append a stack trace)."""
+    return str(error).strip().partition("\n")[0]
 
 
 # How many of a foreign database's tables a refusal names.

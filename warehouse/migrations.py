@@ -157,8 +157,11 @@ def upgrade_raw_table(
 
 def _inspectors_as_lists(con: duckdb.DuckDBPyConnection) -> None:
     """Inspections keep their inspectors as a list (split as the form's rules read it), not as the typed text; the
-    count is the list's length. (An UPDATE of a list column in a keyed table trips DuckDB's key check: the column is
-    converted in place through a temporary function instead.)"""
+    count is the list's length. The lists are written as data (the column emptied, then filled from the names split
+    here): DuckDB's log of a step not yet checkpointed is replayed by the next process to open the file, and it
+    cannot replay an ALTER whose USING calls a function (its own, or this process's). The count goes first: an ALTER
+    of the table after the UPDATE of a list in one transaction trips DuckDB's key check."""
+    con.execute("ALTER TABLE inspections DROP COLUMN inspector_count")
     if is_ducklake(con):
         # DuckLake changes a column's type only by a cast, so the column is replaced (renaming the old one first:
         # dropping it and renaming a new one to its name in one transaction corrupts DuckLake 1.5.5's catalog). No
@@ -170,14 +173,17 @@ def _inspectors_as_lists(con: duckdb.DuckDBPyConnection) -> None:
         con.execute("ALTER TABLE inspections ADD COLUMN inspectors VARCHAR[]")
         con.execute("ALTER TABLE inspections DROP COLUMN inspectors_text")
     else:
-        con.create_function("split_inspector_names", split_names, ["VARCHAR"], "VARCHAR[]")
+        rows = con.execute("SELECT inspection_id, inspectors FROM inspections").fetchall()
+        lists = pa.table({"inspection_id": [key for key, _ in rows], "names": [split_names(text) for _, text in rows]})
+        con.execute("ALTER TABLE inspections ALTER inspectors TYPE VARCHAR[] USING NULL")
+        con.register("inspector_lists", lists)
         try:
             con.execute(
-                "ALTER TABLE inspections ALTER inspectors TYPE VARCHAR[] USING split_inspector_names(inspectors)"
+                "UPDATE inspections SET inspectors = l.names FROM inspector_lists AS l "
+                "WHERE inspections.inspection_id = l.inspection_id"
             )
         finally:
-            con.remove_function("split_inspector_names")
-    con.execute("ALTER TABLE inspections DROP COLUMN inspector_count")
+            con.unregister("inspector_lists")
 
 
 # The years whose official holidays were declared after findings of theirs could be loaded (their default deadlines

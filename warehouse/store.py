@@ -37,6 +37,7 @@ from census_schema.errors import CensusError, StorageError, UsageError, storage_
 from warehouse.connection import (
     WAREHOUSE_SOURCES,
     connect_warehouse,
+    first_line,
     open_duckdb,
     refuse_other_files,
     snapshot_dir_of,
@@ -326,7 +327,7 @@ class WarehouseStore:
         try:
             return path, self._open_read_only(path)
         except duckdb.Error as error:
-            raise StorageError(f"读取快照 {path} 无法打开（{error}）。", hint=RESTORE_HINT) from None
+            raise StorageError(f"读取快照 {path} 无法打开（{first_line(error)}）。", hint=RESTORE_HINT) from None
 
     def _open_read_only(self, path: Path) -> duckdb.DuckDBPyConnection:
         """A read-only connection to a snapshot, sharing the database the store keeps open on the latest it read (a
@@ -409,7 +410,9 @@ class WarehouseStore:
                 # Opening read-write replays a WAL left by a killed writer; the checkpoint folds it into the file.
                 con = connect_warehouse(self.db_path)
         except duckdb.Error as error:
-            raise StorageError(f"数据仓库主文件 {self.db_path} 无法打开（{error}）。", hint=RESTORE_HINT) from None
+            raise StorageError(
+                f"数据仓库主文件 {self.db_path} 无法打开（{first_line(error)}）。", hint=RESTORE_HINT
+            ) from None
         try:
             with self._storage(self.db_path):
                 con.execute("CHECKPOINT")

@@ -133,6 +133,23 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
     con.close()
 
 
+def test_an_upgrade_killed_after_any_step_opens_again_and_finishes(tmp_path):
+    # A writer killed before its checkpoint leaves its committed steps in DuckDB's log, which the next process to open
+    # the file replays with nothing of the killed process's own (035 once converted through a Python function there).
+    path = legacy_copy(tmp_path)
+    for migration in [m for m in list_migrations() if m.version > 11]:
+        killed = duckdb.connect(str(path))
+        killed.execute("PRAGMA disable_checkpoint_on_shutdown")
+        apply_migrations(killed, [migration])
+        killed.close()
+    assert path.with_name(path.name + ".wal").stat().st_size > 0
+
+    con = connect_warehouse(path)
+    assert con.execute("SELECT max(version) FROM schema_migrations").fetchone() == (list_migrations()[-1].version,)
+    assert con.execute("SELECT inspectors FROM inspections").fetchall() == [(["张三", "李四"],)]
+    con.close()
+
+
 def test_a_warehouse_of_an_earlier_version_gains_the_shelf_length_and_staff_figures(tmp_path):
     """总排架长度 and 专职档案人员 joined the summary's figures (models re-created on upgrade, no table changes)."""
     path = legacy_copy(tmp_path)

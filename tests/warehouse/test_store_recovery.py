@@ -6,6 +6,7 @@ a full disk, a read-only bind mount for a read-only folder.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -15,6 +16,7 @@ import tempfile
 import textwrap
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from census_schema.errors import StorageError, UsageError
@@ -169,6 +171,34 @@ def test_a_damaged_main_file_is_refused_with_what_to_do(store, capsys):
     captured = capsys.readouterr()
     assert "restore" in captured.err and "Traceback" not in captured.err
     assert json.loads(captured.out)["error"]["exit_code"] == 2
+
+
+def test_a_log_duckdb_cannot_replay_says_to_move_it_aside_and_doing_so_loses_only_that_write(
+    store, capsys, monkeypatch
+):
+    # What the upgrade of 035 once left when killed before its checkpoint: an ALTER through a function of its own.
+    killed = duckdb.connect(str(store.db_path))
+    killed.execute("PRAGMA disable_checkpoint_on_shutdown")
+    killed.create_function("own_split", lambda text: text.split(), ["VARCHAR"], "VARCHAR[]")
+    killed.execute("CREATE TABLE killed_write AS SELECT '张三 李四' AS names")
+    killed.execute("ALTER TABLE killed_write ALTER names TYPE VARCHAR[] USING own_split(names)")
+    killed.close()
+    store.pending.write_bytes(b"publication owed\n")
+    wal = store.db_path.with_name(store.db_path.name + ".wal")
+
+    # Readers keep the last published state; a write is refused with what to do.
+    assert user_names(WarehouseStore(store.db_path)) == {"before"}
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-password-1\n"))
+    argv = ["users", "add", "after", "--role", "planner", "--password-stdin", "--db", str(store.db_path)]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "主文件完好" in err and f"把 {wal} 移到别处" in err
+    assert "Traceback" not in err and "Stack Trace" not in err and "restore" in err
+
+    wal.rename(wal.with_name("w.duckdb.wal.aside"))
+    assert user_names(WarehouseStore(store.db_path)) == {"before"}
+    add(store, "after")
+    assert user_names(store) == {"before", "after"}
 
 
 def test_health_is_503_when_no_sign_in_could_work_and_200_once_repaired(tmp_path):
