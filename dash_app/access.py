@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
+import duckdb
 import flask
 from flask_login import current_user
 
@@ -12,6 +13,11 @@ from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
 from census_schema.scopes import parse_central_area
 from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT
+from warehouse.queries import list_submissions
+
+# Who sees submissions (the /submissions page, a submission's Data Docs and error report); a province user sees only
+# its own province's.
+SUBMISSION_ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 
 
 @dataclass(frozen=True)
@@ -89,3 +95,14 @@ def can_review(viewer: Viewer) -> bool:
     provinces passed on) and provincial offices (their own prefectures' and counties' returns). Which return a
     reviewer may act on is decided where the review is recorded (warehouse.reviews)."""
     return viewer.is_national or (viewer.role is Role.PROVINCE and viewer.province_code is not None)
+
+
+def find_visible_submission(
+    con: duckdb.DuckDBPyConnection, viewer: Viewer, submission_id: str
+) -> dict[str, Any] | None:
+    """The submission, if the viewer may see it; another province's is not found either (that it exists is not the
+    viewer's to learn)."""
+    if viewer.role not in SUBMISSION_ROLES:
+        return None
+    found = [s for s in list_submissions(con, scope_province(viewer)) if s["submission_id"] == submission_id]
+    return found[0] if found else None

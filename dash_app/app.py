@@ -101,7 +101,7 @@ def create_app(settings: Settings) -> Dash:
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, open_warehouse(settings))
     install_auth(server, context.store, context.reader, settings, context.sessions, context.outbox)
-    install_upload_routes(server, context.jobs)
+    install_upload_routes(server, context.jobs, context.reader)
     install_download_routes(server, context.reader, settings)
     install_data_docs_routes(server, context.reader, settings, context.sessions)
     install_report_routes(server, context)

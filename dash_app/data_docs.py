@@ -24,15 +24,12 @@ from werkzeug.wrappers import Response
 
 from census_schema.roles import Role
 from census_schema.settings import Settings
-from dash_app.access import Viewer, current_viewer, require_role
+from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, require_role
 from dash_app.reader import SnapshotReader
 from dash_app.webstate import SessionStore, session_hash
 from flows.data_docs import INDEX, NO_DATA_DOCS, ensure_data_docs, submission_data_docs_dir
-from warehouse.queries import list_submissions
 from warehouse.users import get_user
 
-# The roles of the /submissions page; a province user sees only its own province's submissions.
-DATA_DOCS_ROLES = ("planner", "admin", "province")
 TOKEN_MAX_AGE_S = 3600
 EXPIRED = "链接已失效（已超过一小时，或已退出登录），请从“提交记录”页面重新打开。"
 # Paths of the sandboxed site: the guard lets them through without a session, the route checks the token.
@@ -76,13 +73,12 @@ def data_docs_url(submission_id: str) -> str:
 
 
 def _submission(reader: SnapshotReader, viewer: Viewer, submission_id: str) -> dict[str, Any]:
-    require_role(viewer, *DATA_DOCS_ROLES)
+    require_role(viewer, *SUBMISSION_ROLES)
     with reader.cursor() as con:
-        found = [s for s in list_submissions(con) if s["submission_id"] == submission_id]
-    # Another province's submission is not found either: that it exists is not the viewer's to learn.
-    if not found or (not viewer.is_national and found[0]["province_code"] != viewer.province_code):
+        found = find_visible_submission(con, viewer, submission_id)
+    if found is None:
         flask.abort(404)
-    return found[0]
+    return found
 
 
 def install_data_docs_routes(

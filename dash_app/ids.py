@@ -139,6 +139,7 @@ SUBMISSIONS_REVIEW_RESULT = "submissions-review-result"
 SUBMISSIONS_RETURN_PREVIEW = "submissions-return-preview"
 SUBMISSIONS_REVIEW_PROGRESS = "submissions-review-progress"
 SUBMISSIONS_DATA_DOCS_LINK = "submissions-data-docs-link"
+SUBMISSIONS_REPORT_LINK = "submissions-report-link"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
 

@@ -27,10 +27,11 @@ from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.scopes import Scope, choose_scope
 from census_schema.settings import Settings
 from census_schema.template import write_template
-from dash_app.access import Viewer, current_viewer, require_role
+from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, require_role
+from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from flows.data_docs import ensure_data_docs
-from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly
+from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly, submission_report_path
 from flows.run import choose_orchestrator, run_ingestion
 from flows.worker import ReaderWorker
 from warehouse.audit import AuditSource, audit_source, current_source
@@ -277,7 +278,12 @@ def _build_data_docs(folder: Path) -> None:
         LOGGER.exception("Data Docs of %s could not be built", folder)
 
 
-def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
+def submission_report_url(submission_id: str) -> str:
+    """Where the kept error report of a rejected submission is downloaded."""
+    return f"/download/submission-report/{submission_id}"
+
+
+def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: SnapshotReader) -> None:
     """POST /api/upload, the report and template downloads; every route checks role and ownership."""
 
     limit_mb = jobs.settings.max_upload_bytes // (1024 * 1024)
@@ -332,6 +338,21 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         name = f"{Path(job.file_name).stem}-错误报告.xlsx" if job else "错误报告.xlsx"
         return flask.send_file(report, as_attachment=True, download_name=name)
 
+    @server.route("/download/submission-report/<submission_id>")
+    def download_submission_report(submission_id: str) -> flask.Response:
+        # A rejected submission's report, kept under its id: still there after the server restarts (a job's is not).
+        viewer = current_viewer()
+        require_role(viewer, *SUBMISSION_ROLES)
+        with reader.cursor() as con:
+            submission = find_visible_submission(con, viewer, submission_id)
+        if submission is None:
+            flask.abort(404)
+        report = submission_report_path(jobs.settings, submission_id)
+        if not report.is_file():
+            return error_page(404, "没有错误报告", _no_report(submission), back=("/submissions", "返回提交记录"))
+        name = f"{Path(submission['file_name']).stem}-错误报告.xlsx"
+        return flask.send_file(report, as_attachment=True, download_name=name)
+
     @server.route("/download/template/<kind>")
     def download_template(kind: str) -> flask.Response:
         viewer = current_viewer()
@@ -355,6 +376,16 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs) -> None:
         except CensusError as error:
             return error_page(400, "无法生成模板", error.describe())
         return _send_workbook(data, f"{KIND_LABELS[kind]}模板-{scope.code}.xlsx")
+
+
+def _no_report(submission: dict[str, Any]) -> str:
+    """Why a submission has no error report to download, and what to do."""
+    if submission["status"] != "rejected":
+        return f"提交 {submission['submission_id']} 通过了校验，没有错误报告。"
+    return (
+        f"提交 {submission['submission_id']}（{submission['file_name']}）的错误报告没有保存下来（平台较早的版本不保存，"
+        "或保存时出错）。请重新上传原文件：校验后即可下载新的错误报告。"
+    )
 
 
 def _national_template(viewer: Viewer, kind: str) -> flask.Response:

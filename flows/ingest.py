@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import logging
+import shutil
 import threading
 import time
 from collections.abc import Callable
@@ -52,6 +54,7 @@ from warehouse.loads import (
 from warehouse.scopes import fetch_register_basis, fetch_scope_annual_stats, fetch_scope_register_usccs
 
 T = TypeVar("T")
+LOGGER = logging.getLogger(__name__)
 # The checks bring in Great Expectations (3-5 s to import): imported on first validation, or ahead of it in the
 # background by `prefetch_validation` while the workbook is identified and parsed.
 _VALIDATION_MODULE = "checks.validate"
@@ -375,6 +378,25 @@ def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
     return settings.var_dir / "reports" / f"{stem}-{identity.sha256[:8]}-错误报告.xlsx"
 
 
+def submission_report_path(settings: Settings, submission_id: str) -> Path:
+    """Where the report of a recorded rejected submission is kept, for its uploader to download again later."""
+    return settings.var_dir / "reports" / "submissions" / f"{submission_id}.xlsx"
+
+
+def keep_submission_report(settings: Settings, submission_id: str, report: Path) -> None:
+    """Keep a copy of a rejected submission's report under its id (the caller's copy may be a temporary one); a
+    failure to keep it is logged, not raised: the submission is recorded and the caller's copy is still there."""
+    kept = submission_report_path(settings, submission_id)
+    partial = kept.with_name(f".{kept.name}.partial")
+    try:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(report, partial)
+        partial.replace(kept)
+    except OSError:
+        LOGGER.warning("the report of %s could not be kept at %s", submission_id, kept, exc_info=True)
+        partial.unlink(missing_ok=True)
+
+
 def default_data_docs_dir(settings: Settings, form: Form | WorkbookForm, identity: WorkbookIdentity) -> Path | None:
     """Where the GX Data Docs of a validation go (one site per file content), unless switched off in the settings."""
     if not (settings.save_data_docs or settings.keep_validation_results):
@@ -561,6 +583,8 @@ def ingest_workbook(
                 stage_seconds=timings,
                 scope=scope,
             )
+    if submission_id is not None and status == "rejected" and report is not None:
+        keep_submission_report(settings, submission_id, report)
     replaced = None
     if submission_id is not None and status == "accepted" and not unconfirmed and facts is not None:
         if facts.current is not None and facts.current.submission_id != submission_id:

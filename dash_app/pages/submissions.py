@@ -8,22 +8,29 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from census_schema.errors import CensusError
 from census_schema.forms import SUBMISSION_STATUS_LABELS
-from census_schema.roles import Role
 from dash_app import ids
-from dash_app.access import Viewer, can_review, current_viewer, scope_province
+from dash_app.access import (
+    SUBMISSION_ROLES,
+    Viewer,
+    can_review,
+    current_viewer,
+    find_visible_submission,
+    scope_province,
+)
 from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import kind_label, shown_review_note, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from flows.ingest import describe_rejudged
+from dash_app.uploads import submission_report_url
+from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.queries import list_submissions, query_holder_lineage, query_review_progress
 from warehouse.reviews import Action, Reviewer, describe_return
 
 PATH = "/submissions"
 NAME = "提交记录"
-ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+ROLES = SUBMISSION_ROLES
 # What a reviewer decides on comes first (whose return, what, its check with its errors and warnings, its review and
 # what its review history says: why it was sent back, or that it kept the review of the return it replaced; when);
 # the identifiers last, reached by scrolling sideways (14 columns do not fit 1,400 pixels). The note wraps: as one
@@ -153,11 +160,21 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             ),
             html.P(id=ids.SUBMISSIONS_RETURN_PREVIEW, className="hint"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_RESULT, className="result", role="status"),
-            html.A(
-                "查看所填提交的校验详情（Great Expectations Data Docs）",
-                id=ids.SUBMISSIONS_DATA_DOCS_LINK,
-                target="_blank",
-                style={"display": "none"},
+            html.Div(
+                [
+                    html.A(
+                        "查看所填提交的校验详情（Great Expectations Data Docs）",
+                        id=ids.SUBMISSIONS_DATA_DOCS_LINK,
+                        target="_blank",
+                        style={"display": "none"},
+                    ),
+                    html.A(
+                        "下载所填提交的错误报告（原工作簿，出错的单元格已标注）",
+                        id=ids.SUBMISSIONS_REPORT_LINK,
+                        style={"display": "none"},
+                    ),
+                ],
+                className="toolbar",
             ),
             html.H2("数据来源追溯"),
             html.P(
@@ -261,6 +278,20 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         # The route checks the viewer's scope when the link is opened.
         code = (submission_id if isinstance(submission_id, str) else "").strip()
         return (data_docs_url(code), {}) if code else (None, {"display": "none"})
+
+    @app.callback(
+        Output(ids.SUBMISSIONS_REPORT_LINK, "href"),
+        Output(ids.SUBMISSIONS_REPORT_LINK, "style"),
+        Input(ids.SUBMISSIONS_REVIEW_ID, "value"),
+    )
+    def report_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
+        # Shown for a rejected submission the viewer may see whose report was kept; the route checks again.
+        code = (submission_id if isinstance(submission_id, str) else "").strip()
+        if not code or not submission_report_path(context.settings, code).is_file():
+            return None, {"display": "none"}
+        with context.reader.cursor() as con:
+            visible = find_visible_submission(con, current_viewer(), code) is not None
+        return (submission_report_url(code), {}) if visible else (None, {"display": "none"})
 
     @app.callback(
         Output(ids.SUBMISSIONS_RETURN_PREVIEW, "children"),

@@ -102,6 +102,18 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     links: list[Any] = []
     if result.get("report"):
         links.append(html.A(report_label(result), href=f"/download/report/{job.job_id}", id=ids.UPLOAD_REPORT_LINK))
+        if result["status"] == "rejected" and result.get("submission_id"):
+            submission_id = result["submission_id"]
+            parts.append(
+                html.P(
+                    [
+                        "错误报告也保存在",
+                        dcc.Link("提交记录", href=f"/submissions?submission={submission_id}"),
+                        f"中（提交编号 {submission_id}），以后可以在那里再次下载。",
+                    ],
+                    className="hint",
+                )
+            )
     if result.get("data_docs") and result.get("submission_id"):
         links.append(
             html.A(

@@ -867,6 +867,45 @@ def test_another_user_s_upload_report_and_job_are_not_found(app, rejected_job, u
         assert grid_rows(app, client, ids.UPLOAD_FAILURES_GRID, f"?job={rejected_job}", None) == []
 
 
+def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_province_after_a_restart(site, rejected_job):
+    app, store, folder = site
+    with store.reader() as con:
+        submissions = con.execute(
+            "SELECT status, submission_id FROM submissions WHERE province_code = '440000' "
+            "AND (status = 'accepted' OR file_name = 'bad.xlsx')"
+        )
+        ids_by_status = dict(submissions.fetchall())
+    rejected, accepted = ids_by_status["rejected"], ids_by_status["accepted"]
+    status, _ = job_status(app, client_of(app, "guangdong"), rejected_job)
+    assert (
+        f"/submissions?submission={rejected}" in status
+        and f"中（提交编号 {rejected}），以后可以在那里再次下载" in status
+    )
+
+    restarted = create_app(web_settings(folder / "var" / "warehouse.duckdb"))
+    uploader = client_of(restarted, "guangdong")
+    assert uploader.get(f"/download/report/{rejected_job}").status_code == 404  # the job was the old server's
+    url = f"/download/submission-report/{rejected}"
+    response = uploader.get(url)
+    assert response.status_code == 200 and quote("bad-错误报告.xlsx") in response.headers["Content-Disposition"]
+    errors = read_sheet(response.data, ERRORS_SHEET)
+    assert {(row[1], row[5]) for row in errors[1:]} >= {
+        (4, rule_cell("vol_total_sum")),
+        (5, rule_cell("contact_phone_format")),
+    }
+    # /submissions links to it once its id is filled in, for those who may see the submission.
+    link = [(ids.SUBMISSIONS_REPORT_LINK, "href"), (ids.SUBMISSIONS_REPORT_LINK, "style")]
+    for user, shown in (("guangdong", url), ("planner", url), ("guangxi", None)):
+        answer = post_callback(
+            restarted, client_of(restarted, user), link, [(ids.SUBMISSIONS_REVIEW_ID, "value", rejected)]
+        )
+        assert returned(answer, ids.SUBMISSIONS_REPORT_LINK, "href") == shown, user
+    assert client_of(restarted, "guangxi").get(url).status_code == 404
+    assert client_of(restarted, "evaluator").get(url).status_code == 403
+    page = uploader.get(f"/download/submission-report/{accepted}")
+    assert page.status_code == 404 and "通过了校验，没有错误报告" in page.text
+
+
 def test_the_uploader_sees_the_failures_listed(app, rejected_job):
     client = client_of(app, "guangdong")
     rows = grid_rows(app, client, ids.UPLOAD_FAILURES_GRID, f"?job={rejected_job}", None)
