@@ -40,6 +40,7 @@ from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
 from checks.cells import EXCEL_ROW, failures_at, require_columns, sum_of_fields
 from checks.context import CheckContext
+from checks.data_docs_offline import make_offline
 from checks.grouped import (
     FAMILIES,
     ExpectRowsToPassGroupedChecks,
@@ -375,6 +376,7 @@ def _validate(
     )
     (result,) = checkpoint.run(batch_parameters={"dataframe": frame}).run_results.values()
     share_static_assets(data_docs_dir)
+    make_offline(data_docs_dir)
     return result
 
 
@@ -571,6 +573,7 @@ def build_data_docs(site: Path) -> Path:
     with _quiet_regex_warning():
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
     share_static_assets(site)
+    make_offline(site)
     return site / "index.html"
 
 

@@ -3,14 +3,14 @@
 The site is built from the GX results the validation kept the first time someone opens it (about a second), or
 just after a web upload's answer by the upload worker; later requests serve the files as they are.
 
-GX's pages run inline scripts and load jQuery, Bootstrap and Vega from public CDNs, and show values taken from the
-uploaded workbook: they must not run with the app's origin and the user's session. So the signed-in route only checks
+GX's pages run inline scripts and jQuery, Bootstrap and bootstrap-table (local copies: `checks.data_docs_offline`),
+and show values taken from the uploaded workbook: they must not run with the app's origin and the user's session. So the signed-in route only checks
 who may see the submission and redirects into a *sandboxed* copy of the site: `/data-docs/<id>/~<token>/...`, where a
 short-lived signed token (user, submission, and the hash of the session that made it: the link dies with the session)
 replaces the session cookie, and every response carries `Content-Security-Policy: sandbox allow-scripts ...`. The
-browser gives such a page an opaque origin: its scripts (GX's own and the CDNs') cannot read the app's pages, send the
-session cookie (SameSite=Strict) or pass the cross-origin check of a state change (Origin: null); the policy names the
-only outside hosts it may load from.
+browser gives such a page an opaque origin: its scripts cannot read the app's pages, send the session cookie
+(SameSite=Strict) or pass the cross-origin check of a state change (Origin: null); the policy lets it load nothing
+from any other host.
 """
 
 from __future__ import annotations
@@ -34,31 +34,17 @@ TOKEN_MAX_AGE_S = 3600
 EXPIRED = "链接已失效（已超过一小时，或已退出登录），请从“提交记录”页面重新打开。"
 # Paths of the sandboxed site: the guard lets them through without a session, the route checks the token.
 TOKEN_PATH = re.compile(r"^/data-docs/[^/]+/~[A-Za-z0-9_.\-]+/")
-# Where GX's Data Docs pages load their scripts, styles, fonts and logo from (GX 1.24's templates).
-GX_SCRIPT_HOSTS = (
-    "https://cdn.jsdelivr.net",
-    "https://cdnjs.cloudflare.com",
-    "https://code.jquery.com",
-    "https://stackpath.bootstrapcdn.com",
-    "https://unpkg.com",
-)
-GX_STYLE_HOSTS = (
-    "https://unpkg.com",
-    "https://maxcdn.bootstrapcdn.com",
-    "https://cdnjs.cloudflare.com",
-    "https://cdn.jsdelivr.net",
-)
-GX_IMAGE_HOSTS = ("https://great-expectations-web-assets.s3.us-east-2.amazonaws.com",)
 SANDBOX_POLICY = "; ".join(
     [
         # No allow-same-origin: an opaque origin. No allow-forms, allow-top-navigation or allow-modals.
         "sandbox allow-scripts allow-popups allow-popups-to-escape-sandbox",
         "default-src 'none'",
-        # Vega compiles its chart expressions with Function(): contained by the sandbox.
-        f"script-src 'unsafe-inline' 'unsafe-eval' {' '.join(GX_SCRIPT_HOSTS)}",
-        f"style-src 'self' 'unsafe-inline' {' '.join(GX_STYLE_HOSTS)}",
-        "font-src 'self' data: https://cdnjs.cloudflare.com",
-        f"img-src 'self' data: {' '.join(GX_IMAGE_HOSTS)}",
+        # The pages load their scripts, styles, fonts and logo from the site's own static folder (checks.
+        # data_docs_offline): nothing from elsewhere.
+        "script-src 'self' 'unsafe-inline'",
+        "style-src 'self' 'unsafe-inline'",
+        "font-src 'self' data:",
+        "img-src 'self' data:",
         "connect-src 'none'",
         "form-action 'none'",
         "base-uri 'none'",
@@ -126,4 +112,9 @@ def install_data_docs_routes(
         # send_from_directory refuses paths that leave the folder; static/ links to one shared copy beside it.
         response = flask.send_from_directory(folder, page)
         response.headers["Content-Security-Policy"] = SANDBOX_POLICY
+        if page.startswith("static/"):
+            # The sandboxed page's origin is opaque, so its scripts, styles and fonts are fetched cross-origin: they
+            # may be (the same third-party files for every site; its pages, which hold the data, stay same-origin).
+            response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+            response.headers["Access-Control-Allow-Origin"] = "*"
         return response

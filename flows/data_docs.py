@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from census_schema.settings import Settings
+from checks.data_docs_offline import make_offline
 
 INDEX = "index.html"
 _LOCKS: dict[Path, threading.Lock] = {}
@@ -59,6 +60,7 @@ def ensure_data_docs(folder: Path) -> Path | None:
     with _lock(folder):
         index = folder / INDEX
         if index.is_file():
+            make_offline(folder)  # a site built by an earlier version loads its scripts from the internet
             return index
         if not any((folder / RESULTS_FOLDER).glob("*.json")):
             return None

@@ -19,9 +19,11 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from census_schema.census_form import CENSUS_FORM
+from census_schema.settings import load_settings
 from dash_app import ids
 from dash_app.app import create_app
 from dash_app.webstate import end_sessions_of
+from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.browser import (
     QuietRequestHandler,
     Session,
@@ -32,6 +34,7 @@ from tests.dash_app.browser import (
     wait_for_grid,
 )
 from tests.dash_app.conftest import USERS, private_demo_warehouse, province_workbook
+from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
 
@@ -218,3 +221,27 @@ def test_a_tab_open_when_an_administrator_reset_the_password_goes_to_the_passwor
     tab.wait_for_url("**/password")
     assert "须先在修改密码页改为只有您知道的密码" in tab.inner_text("body")
     assert {status for status, _ in browsing.expect_refusals()} <= {403}
+
+
+def test_data_docs_draw_their_tables_sandboxed_with_nothing_from_another_host(browsing, site, monkeypatch):
+    # GX's pages load their scripts from public CDNs, unreachable here as in the bureau: their tables were blank.
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_DOCS", "1")  # the suite keeps none by default
+    settings = load_settings(site.settings.db_path)
+    # A return with an error: recorded (rejected) without touching what the province reported.
+    workbook = province_workbook(
+        Path(site.folder) / "with-data-docs.xlsx", CENSUS_FORM, "440000", 2, {0: {"vol_total": -1}}
+    )
+    outcome = ingest_workbook(
+        EmbeddedWarehouse(settings.db_path), IngestRequest(workbook, "census", "440000", "测试"), settings
+    )
+    assert outcome.data_docs is not None and outcome.submission_id is not None
+    submission = outcome.submission_id
+    page = browsing.sign_in("planner")
+    page.goto(f"/data-docs/{submission}/")
+    # bootstrap-table draws the list of validations from the page's data, with its own pagination line.
+    page.wait_for_selector("table tbody tr td a")
+    assert "Showing 1 to" in page.locator("body").inner_text()
+    screenshot(page, "data-docs")
+    page.locator("table tbody tr td a").first.click()
+    page.wait_for_selector("text=Expectation Suite")
+    screenshot(page, "data-docs-suite")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from census_schema.settings import load_settings
@@ -67,3 +69,34 @@ def test_a_workbook_of_several_sheets_keeps_each_sheets_results_in_one_site(sett
     assert outcome.data_docs is not None and len(list((outcome.data_docs / "results").glob("*.json"))) >= 2
     index = ensure_data_docs(outcome.data_docs)
     assert index is not None and index.is_file()
+
+
+def loaded_addresses(html: str) -> list[str]:
+    """What a page makes the browser load: scripts, stylesheets, icons, images, and CSS url()s."""
+    tags = re.findall(r"<(?:script|img)\b[^>]*\bsrc=[\"']([^\"']+)", html)
+    links = re.findall(r"<link\b[^>]*\bhref=[\"']([^\"']+)", html)
+    return tags + links + re.findall(r"url\([\"']?([^\"')]+)", html)
+
+
+def test_every_page_loads_only_files_of_its_own_site_and_a_site_built_before_is_mended(settings, tmp_path, monkeypatch):
+    store = EmbeddedWarehouse(settings.db_path)
+    bad = census_workbook(tmp_path / "bad.xlsx", 2, {1: {"vol_total": 1001}})
+    outcome = ingest_workbook(store, IngestRequest(bad, "census", PROVINCE, "张三"), settings)
+    folder = outcome.data_docs
+    # Built as the previous version built it: loading jQuery, Bootstrap and bootstrap-table from public CDNs.
+    monkeypatch.setattr("checks.suite.make_offline", lambda _site: None)
+    ensure_data_docs(folder)
+    before = {p: loaded_addresses(p.read_text(encoding="utf-8")) for p in folder.rglob("*.html")}
+    assert any(address.startswith("https://") for addresses in before.values() for address in addresses)
+    monkeypatch.undo()
+
+    ensure_data_docs(folder)  # as the next request to the site does
+    pages = [p for p in folder.rglob("*.html") if "static" not in p.relative_to(folder).parts]
+    assert len(pages) >= 3
+    for page in pages:
+        html = page.read_text(encoding="utf-8")
+        for address in loaded_addresses(html):
+            assert not re.match(r"^(https?:)?//", address), (page, address)
+            assert (page.parent / address.split("?")[0]).resolve().is_file(), (page, address)
+        assert "vegaEmbed(" not in html and "bootstrap-dark" not in html
+    assert "vol_total_sum" in "".join(p.read_text(encoding="utf-8") for p in pages)
