@@ -67,6 +67,10 @@ class WarehouseOutOfDate(UsageError):
     """The code declares a form version that no migration brings the warehouse to."""
 
 
+class WarehouseNewerThanCode(UsageError):
+    """The warehouse holds migrations this code does not know: a newer version of the platform upgraded it."""
+
+
 def raw_table_name(form_kind: str) -> str:
     """The raw table holding the uploaded rows of one sheet's form kind, as loaded."""
     return f"raw_{form_kind}_rows"
@@ -285,6 +289,22 @@ def applied_versions(con: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
+def refuse_newer_warehouse(con: duckdb.DuckDBPyConnection, done: set[int]) -> None:
+    """WarehouseNewerThanCode, before anything is written, when a newer version of the platform upgraded the warehouse:
+    this code would re-create its models from older SQL and write rows the newer code does not expect."""
+    unknown = sorted(done - {m.version for m in list_migrations()})
+    if not unknown:
+        return
+    names = con.execute(
+        "SELECT version, name FROM schema_migrations WHERE list_contains(?, version) ORDER BY version", [unknown]
+    ).fetchall()
+    said = "、".join(f"{version:03d} {name}" for version, name in names)
+    raise WarehouseNewerThanCode(
+        f"数据仓库已由较新版本的平台升级，其中有本版本不认识的迁移（{said}）。本版本读写它可能改坏数据，已拒绝，未作任何改动。",
+        hint="请使用升级它的那个版本（或更新的版本）的平台；确需回到本版本时，请用升级前的备份恢复（archive-census restore 备份目录）。",
+    )
+
+
 def _models_digest() -> str:
     return hashlib.sha256(json.dumps(list_models(), sort_keys=True).encode()).hexdigest()
 
@@ -379,6 +399,7 @@ def _nothing_to_apply(con: duckdb.DuckDBPyConnection, ducklake: bool) -> bool:
     if row is None:
         return False
     versions, digests, forms, guards = row
+    refuse_newer_warehouse(con, set(versions or []))
     stored_digests = dict(digests or [])
     return (
         guards > 0

@@ -42,7 +42,7 @@ from warehouse.connection import (
     refuse_other_files,
     snapshot_dir_of,
 )
-from warehouse.migrations import is_current
+from warehouse.migrations import WarehouseNewerThanCode, is_current
 
 LOGGER = logging.getLogger(__name__)
 KEEP_SNAPSHOTS = 3
@@ -168,7 +168,8 @@ class WarehouseStore:
         with self._lock():
             if keep is not None and self.db_path.is_file():
                 if self.pending.exists() or self.db_path.with_name(self.db_path.name + ".wal").exists():
-                    with contextlib.suppress(StorageError):  # a damaged file is kept as it is
+                    # A damaged file, or one a newer version of the platform upgraded, is kept as it is.
+                    with contextlib.suppress(StorageError, WarehouseNewerThanCode):
                         self._republish_locked()
                 keep()
             self._begin()

@@ -398,3 +398,26 @@ def test_the_demo_s_replace_clears_snapshots_left_without_their_main_file(store,
     assert not store.snapshot_dir.exists()
     add(store, "fresh")
     assert user_names(WarehouseStore(store.db_path)) == {"fresh"}
+
+
+def test_a_warehouse_a_newer_version_upgraded_is_refused_untouched_and_an_older_backup_restores(
+    store, tmp_path, capsys, monkeypatch
+):
+    db = str(store.db_path)
+    assert main(["backup", "--out", str(tmp_path / "backup"), "--db", db]) == 0
+    with store.writer() as con:  # what a newer version's upgrade leaves: a migration and models this code lacks
+        con.execute("INSERT INTO schema_migrations VALUES (999, 'from_the_future', now())")
+        con.execute("CREATE VIEW future_view AS SELECT 1 AS x")
+        con.execute("UPDATE reference_data_versions SET content_sha256 = 'future' WHERE table_name = '_models'")
+    upgraded = store.db_path.read_bytes()
+    capsys.readouterr()
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-password-1\n"))
+    for argv in (["summary"], ["users", "add", "after", "--role", "planner", "--password-stdin"]):
+        assert main([*argv, "--db", db]) == 2, argv
+        err = capsys.readouterr().err
+        assert "较新版本的平台升级" in err and "999 from_the_future" in err and "Traceback" not in err, err
+    assert store.db_path.read_bytes() == upgraded  # its models were not re-created from this code's older SQL
+
+    assert main(["restore", str(tmp_path / "backup"), "--confirm", "--db", db]) == 0
+    assert user_names(WarehouseStore(store.db_path)) == {"before"}
