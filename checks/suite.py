@@ -38,7 +38,7 @@ from great_expectations.validator.v1_validator import Validator as SuiteValidato
 from census_schema.divisions import province_code_pattern
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
-from checks.cells import EXCEL_ROW, failures_at, require_columns, sum_of_fields
+from checks.cells import EXCEL_ROW, display_value, failures_at, require_columns, sum_of_fields
 from checks.context import CheckContext
 from checks.data_docs_offline import make_offline
 from checks.grouped import (
@@ -615,7 +615,11 @@ def collect_gx_failures(form: Form, rows: pl.DataFrame, result: ExpectationSuite
             raise SuiteExecutionError(rule_id, "failed without listing the unexpected rows")
         positions = [int(index[ROW_POSITION]) for index in unexpected]
         rule = rules[rule_id]
-        messages = _naming_the_other_rows(rule, rows, positions) if rule.kind == "unique" else None
+        messages = None
+        if rule.kind == "unique":
+            messages = _naming_the_other_rows(rule, rows, positions)
+        elif rule.kind == "sum_equals":
+            messages = _stating_the_sums(rule, rows, positions)
         failures.extend(failures_at(form, rows, rule, positions, messages))
     return failures
 
@@ -634,6 +638,25 @@ def _naming_the_other_rows(rule: Rule, rows: pl.DataFrame, positions: Sequence[i
         f"{rule.message.rstrip('。')}（与第 {'、'.join(map(str, rest))} 行重复）。" if rest else rule.message
         for rest in others
     ]
+
+
+def _stating_the_sums(rule: Rule, rows: pl.DataFrame, positions: Sequence[int]) -> list[str]:
+    """A total's message for each row, with the row's own figures: the sum of its parts, its total, and by how much
+    the total is over or under (the uploader should not have to add the parts up again to find the wrong cell)."""
+    total_fields = rule.params.get("total_parts") or [rule.field]
+    picked = rows.select(
+        sum_of_fields(rule.param("parts")).gather(positions).alias("parts"),
+        sum_of_fields(total_fields).gather(positions).alias("total"),
+    )
+    messages = []
+    for parts, total in picked.iter_rows():
+        gap = round(total - parts, 6)
+        over = f"多 {display_value(gap)}" if gap > 0 else f"少 {display_value(-gap)}"
+        messages.append(
+            f"{rule.message}本行分项之和为 {display_value(round(parts, 6))}，合计为 {display_value(round(total, 6))}"
+            f"（比分项之和{over}）。"
+        )
+    return messages
 
 
 def run_suite(

@@ -48,6 +48,20 @@ def test_failures_come_back_at_non_contiguous_excel_rows(context):
     ]
 
 
+def test_a_total_that_is_not_the_sum_of_its_parts_says_the_row_s_sum_and_by_how_much(context):
+    parts = CENSUS_FORM.rules_by_id["vol_total_sum"].param("parts")
+    over = {part: 100 for part in parts} | {"vol_total": 100 * len(parts) + 7}
+    under = {part: 100 for part in parts} | {"vol_total": 100 * len(parts) - 20}
+    failures = run_suite(CENSUS_FORM, build_rows(CENSUS_FORM, [over, under]), context)
+    said = {f.row: f.message for f in failures if f.rule == "vol_total_sum"}
+    rule = CENSUS_FORM.rules_by_id["vol_total_sum"].message
+    total = 100 * len(parts)
+    assert said == {
+        3: f"{rule}本行分项之和为 {total}，合计为 {total + 7}（比分项之和多 7）。",
+        4: f"{rule}本行分项之和为 {total}，合计为 {total - 20}（比分项之和少 20）。",
+    }
+
+
 def test_failures_keep_each_rows_sheet(context):
     rows = pl.concat(
         [

@@ -247,8 +247,10 @@ def test_rule_fails_on_its_case_and_nothing_else_does(table_runs, kind, rule_id)
         assert (rule_id, rule.field) in {(f.rule, f.field) for f in failures}, failures
         assert {f.rule for f in failures} == {rule_id} | expected_also
         mine = next(f for f in failures if f.rule == rule_id)
-        # A repeated key's message goes on to name the rows it repeats (与第 N 行重复).
+        # A repeated key's message goes on to name the rows it repeats (与第 N 行重复), a total's to give the row's
+        # own sums (本行分项之和为 …).
         said = mine.message.split("（与第 ")[0] + "。" if rule.kind == "unique" else mine.message
+        said = said.split("本行分项之和为 ")[0] if rule.kind == "sum_equals" else said
         assert (mine.sheet, mine.severity, said) == (SHEET, rule.severity, rule.message)
         assert mine.label == form.field(rule.field).label if rule.field else mine.label is None
 
