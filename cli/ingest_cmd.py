@@ -28,6 +28,7 @@ from flows.ingest import (
     describe_rejudged,
     describe_replaced,
     prefetch_validation,
+    report_kind,
     run_directly,
 )
 from flows.package import read_sheets
@@ -96,7 +97,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
     if len(result["failures"]) > SHOWN_FAILURES:
         lines.append(f"  ……共 {len(result['failures'])} 条，完整清单见错误报告。")
     if result.get("report"):
-        lines.append(f"错误报告（原工作簿，已标注）：{result['report']}")
+        kind = report_kind(result["errors"] > 0)
+        lines.append(f"{kind}（原工作簿，已标注）：{result['report']}")
     if result.get("data_docs") and result.get("submission_id"):
         lines.append(f"校验详情（Data Docs）：archive-census data-docs {result['submission_id']}")
     return "\n".join(lines)
@@ -160,7 +162,7 @@ def refuse_overwriting(report: Path, source: Path) -> None:
         )
     try:
         with zipfile.ZipFile(report) as archive:
-            earlier_report = layout.ERRORS_SHEET in read_sheets(archive)
+            earlier_report = bool({layout.ERRORS_SHEET, layout.DROPPED_SHEET} & set(read_sheets(archive)))
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError):
         earlier_report = False
     if not earlier_report:

@@ -31,7 +31,14 @@ from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visib
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from flows.data_docs import ensure_data_docs
-from flows.ingest import STAGE_LABELS, IngestRequest, prefetch_validation, run_directly, submission_report_path
+from flows.ingest import (
+    STAGE_LABELS,
+    IngestRequest,
+    prefetch_validation,
+    report_kind,
+    run_directly,
+    submission_report_path,
+)
 from flows.run import choose_orchestrator, run_ingestion
 from flows.worker import ReaderWorker
 from warehouse.audit import AuditSource, audit_source, current_source
@@ -332,10 +339,11 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
     @server.route("/download/report/<job_id>")
     def download_report(job_id: str) -> flask.Response:
         job = jobs.get(job_id, current_viewer())
-        report = (job.result or {}).get("report") if job else None
-        if not report or not Path(report).exists():
+        result = (job.result if job else None) or {}
+        report = result.get("report")
+        if job is None or not report or not Path(report).exists():
             flask.abort(404)
-        name = f"{Path(job.file_name).stem}-错误报告.xlsx" if job else "错误报告.xlsx"
+        name = f"{Path(job.file_name).stem}-{report_kind(bool(result.get('errors')))}.xlsx"
         return flask.send_file(report, as_attachment=True, download_name=name)
 
     @server.route("/download/submission-report/<submission_id>")

@@ -372,10 +372,16 @@ def rejudge_current_returns(
     return changed
 
 
-def default_report_path(settings: Settings, identity: WorkbookIdentity) -> Path:
-    """Where a rejected return's report goes when the caller did not say."""
+def default_report_path(settings: Settings, identity: WorkbookIdentity, *, has_errors: bool = True) -> Path:
+    """Where a return's report goes when the caller did not say: 错误报告 for a rejected one, 核对报告 for one that
+    waits for its uploader to confirm the holders it drops."""
     stem = Path(identity.file_name).stem
-    return settings.var_dir / "reports" / f"{stem}-{identity.sha256[:8]}-错误报告.xlsx"
+    return settings.var_dir / "reports" / f"{stem}-{identity.sha256[:8]}-{report_kind(has_errors)}.xlsx"
+
+
+def report_kind(has_errors: bool) -> str:
+    """What a return's report is called: 错误报告 when it marks errors, else 核对报告 (warnings, dropped holders)."""
+    return "错误报告" if has_errors else "核对报告"
 
 
 def submission_report_path(settings: Settings, submission_id: str) -> Path:
@@ -512,7 +518,7 @@ def ingest_workbook(
     conflicts = group_conflicts(context.held_elsewhere or {}, parsed.rows.get(book.sheets[0].sheet_name))
     report = None
     if errors or unconfirmed:
-        out = request.report_path or default_report_path(settings, identity)
+        out = request.report_path or default_report_path(settings, identity, has_errors=bool(errors))
         dropped = shrink.dropped if shrink is not None and shrink.exceeds_limit else None
         report = timed(
             "report",

@@ -605,9 +605,11 @@ def _write(
     prefix = _rel_prefix(workbook)
     sheet_ids = [int(n) for n in re.findall(r'<(?:\w+:)?sheet\b[^>]*sheetId="(\d+)"', workbook)]
     sheets_prefix = re.search(r"<((?:\w+:)?)sheets\b", workbook).group(1)  # type: ignore[union-attr]
-    added = {ERRORS_PART: _errors_sheet_xml(failures, styles)}
+    added = {}
+    if failures or not dropped:  # a return that only drops holders gets their list, not an empty 错误清单
+        added[ERRORS_PART] = _errors_sheet_xml(failures, styles)
     if dropped:
-        added[DROPPED_PART] = _table_sheet_xml(layout.DROPPED_COLUMNS, dropped, styles, selected=False)
+        added[DROPPED_PART] = _table_sheet_xml(layout.DROPPED_COLUMNS, dropped, styles, selected=not added)
     names = {part: name for name, part in REPORT_SHEETS.items()}
     for number, part in enumerate(added, 1):
         rel = _next_rel_id(workbook_rels)

@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from census_schema.layout import ERRORS_SHEET, rule_cell
+from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.rule_titles import rule_title
 from dash_app import ids
 from tests.dash_app.browser import screenshot, shown_rows, upload_file, wait_for_grid
@@ -41,7 +41,7 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
 
     with page.expect_download() as download:
         page.click(f"#{ids.UPLOAD_REPORT_LINK}")
-    assert download.value.suggested_filename.endswith("错误报告.xlsx")
+    assert download.value.suggested_filename == "广东-有误-错误报告.xlsx"
     report = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
     errors = list(report[ERRORS_SHEET].iter_rows(values_only=True))
     assert {(row[1], row[5]) for row in errors[1:]} >= {
@@ -55,6 +55,10 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     page.wait_for_selector(f"#{ids.UPLOAD_CONFIRM_SHRINK}")
     assert "须确认" in page.inner_text(f"#{ids.UPLOAD_OUTCOME}")
     assert page.locator(f"#{ids.UPLOAD_DROPPED} li").first.is_visible()  # what the confirmation removes, shown
+    with page.expect_download() as download:  # nothing wrong in it: the holders it drops, not an error report
+        page.click(f"#{ids.UPLOAD_REPORT_LINK}")
+    assert download.value.suggested_filename == "广东-正确-核对报告.xlsx"
+    assert DROPPED_SHEET in openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes())).sheetnames
     page.click(f"#{ids.UPLOAD_CONFIRM_SHRINK}")
     page.wait_for_function(
         "id => (document.getElementById(id) || {}).textContent?.includes('已接收')", arg=ids.UPLOAD_OUTCOME

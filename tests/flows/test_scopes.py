@@ -213,13 +213,19 @@ def test_the_shrink_guard_refuses_reports_and_loads_when_confirmed(store, settin
         )
         assert [h["uscc"] for h in shrink["holders"]] == [make_uscc(9), make_uscc(10)]
         assert shrink["current"]["submission_id"] == first.submission_id
-    dropped = openpyxl.load_workbook(refused.report)[DROPPED_SHEET]
+    # Nothing wrong in it: its report lists the holders it drops, and has no empty 错误清单 to read as a fault.
+    assert refused.failures == []
+    report = openpyxl.load_workbook(refused.report)
+    assert ERRORS_SHEET not in report.sheetnames and report.active.title == DROPPED_SHEET
+    dropped = report[DROPPED_SHEET]
     listed = list(dropped.iter_rows(values_only=True))
     assert listed[0] == ("统一社会信用代码", "单位名称", "行政区划代码", "普查对象类型")
     assert [row[0] for row in listed[1:]] == [make_uscc(9), make_uscc(10)]
     with store.reader() as con:
         assert (list_submissions(con), query_summary(con)) == before, "nothing recorded while unconfirmed"
 
+    named = ingest(store, settings, smaller)  # where the report goes unless told: named as what it is
+    assert named.report is not None and named.report.name.endswith("-核对报告.xlsx")
     confirmed = ingest(store, settings, smaller, confirm_shrink=True)
     assert (confirmed.status, confirmed.to_json()["shrink"]["confirmed"]) == ("accepted", True)
     assert current(store, province_scope(PROVINCE)) == confirmed.submission_id
