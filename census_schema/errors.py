@@ -30,7 +30,10 @@ class CensusError(Exception):
     @property
     def location(self) -> str:
         """Where the problem is: file, sheet, row, column, as far as known."""
-        parts = [self.file] if self.file else []
+        return self._location(with_file=True)
+
+    def _location(self, *, with_file: bool) -> str:
+        parts = [self.file] if self.file and with_file else []
         if self.sheet:
             parts.append(f"工作表「{self.sheet}」")
         if self.row is not None:
@@ -39,9 +42,10 @@ class CensusError(Exception):
             parts.append(f"列「{self.column}」")
         return "，".join(parts)
 
-    def describe(self) -> str:
-        """One paragraph: what, where, how to fix."""
-        text = f"{self.location}：{self.message}" if self.location else self.message
+    def describe(self, *, with_file: bool = True) -> str:
+        """One paragraph: what, where, how to fix (without the file's name where the reader already sees it)."""
+        location = self._location(with_file=with_file)
+        text = f"{location}：{self.message}" if location else self.message
         return f"{text} 处理办法：{self.hint}" if self.hint else text
 
 

@@ -244,7 +244,7 @@ class UploadJobs:
             if job.result.get("data_docs"):
                 self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
         except CensusError as error:
-            job.error = error.describe()
+            job.error = error.describe(with_file=False)  # the page names the file: 无法处理「name」：…
             job.status = "failed"
         except Exception:
             # The worker thread is the last place such an error can surface: without this the job stayed

@@ -57,8 +57,8 @@ class RemoteRunFailed(CensusError):
         super().__init__(message)
         self.exit_code = exit_code
 
-    def describe(self) -> str:
-        """The worker's paragraph, unchanged."""
+    def describe(self, *, with_file: bool = True) -> str:
+        """The worker's paragraph, unchanged (it names the file as the worker wrote it)."""
         return self.message
 
 

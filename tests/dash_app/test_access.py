@@ -940,6 +940,23 @@ def test_an_unexpected_error_in_an_upload_job_fails_the_job_and_is_logged(site, 
     assert not saved.exists()
 
 
+def test_an_unusable_upload_is_named_once_in_what_the_page_says(site, tmp_path):
+    jobs = UploadJobs(web_settings(site[2] / "var" / "warehouse.duckdb"))
+    try:
+        saved = tmp_path / "saved.xlsx"
+        saved.write_text("统一社会信用代码,单位名称\n", encoding="utf-8")  # a CSV given the workbook's name
+        job = jobs.submit(Viewer("guangdong", Role.PROVINCE, "440000"), "census", saved, "广东省普查表.xlsx")
+        jobs.wait(job.job_id)
+    finally:
+        jobs.close()
+    said = upload_page.describe_job(job)[0].children
+    assert (
+        job.status == "failed"
+        and said.startswith("无法处理「广东省普查表.xlsx」：")
+        and said.count("广东省普查表") == 1
+    )
+
+
 def test_each_role_uploads_only_its_own_kinds_of_workbook(app, site):
     workbook = census_workbook(site[2] / "upload-good.xlsx")
     assert upload(client_of(app, "planner"), workbook).status_code == 403  # a province's return
