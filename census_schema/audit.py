@@ -68,6 +68,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
 
 # How a change reached the warehouse.
 AUDIT_VIA_LABELS: dict[str, str] = {"web": "网页", "command": "命令行"}
+# Who an event recorded without a person did it: the platform itself (a migration's recount, at an upgrade).
+SYSTEM_ACTOR = "系统（升级数据仓库时自动执行）"
 
 
 def action_label(action: str) -> str:

@@ -12,6 +12,7 @@ from census_schema.audit import (
     AUDIT_STATE_LABELS,
     AUDIT_TYPED_FIELDS,
     AUDIT_VIA_LABELS,
+    SYSTEM_ACTOR,
     AuditKind,
     action_label,
 )
@@ -105,7 +106,7 @@ def shown_row(row: dict[str, Any]) -> dict[str, Any]:
     return {
         "event_id": row["event_id"],
         "occurred_at": format_datetime(row["occurred_at"], seconds=True),
-        "actor": row["actor"],
+        "actor": row["actor"] or SYSTEM_ACTOR,
         "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
         "source_address": row["source_address"],
         "kind": kind.label,

@@ -9,11 +9,12 @@ import re
 import socket
 from datetime import datetime
 
-from census_schema.audit import AuditKind
+from census_schema.audit import SYSTEM_ACTOR, AuditKind
 from cli.main import main
 from dash_app.pages import audit as audit_page
 from dash_app.webstate import AuditOutbox, WebState
 from tests.cli.test_light_commands import empty_warehouse
+from tests.warehouse.test_schema_evolution import legacy_copy
 from warehouse.audit import AuditSource, new_event
 from warehouse.backends import EmbeddedWarehouse
 
@@ -103,3 +104,11 @@ def test_a_limit_out_of_range_is_refused_in_chinese(tmp_path, capsys):
     for limit in ("0", "99999999999999999999999"):  # the latter was an internal error (DuckDB's INT64 conversion)
         assert main(["audit", "--limit", limit, "--db", db]) == 2
         assert "--limit 须为 1 到 1,000,000 之间的整数" in capsys.readouterr().err
+
+
+def test_an_upgrade_s_own_changes_are_listed_as_the_system_s(tmp_path, capsys):
+    # Migration 067 recounted a finding's deadline of the 011 warehouse: nobody did it, the platform did.
+    path = legacy_copy(tmp_path)
+    code, out, _ = run(capsys, "audit", "--kind", "finding", "--db", str(path))
+    (line,) = [line for line in out.splitlines() if "JC2023-001-01" in line]
+    assert code == 0 and SYSTEM_ACTOR in line
