@@ -8,7 +8,14 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from tests.warehouse.factories import load, make_submission, make_uscc
 from warehouse.loads import record_submission
-from warehouse.queries import DECIMAL_FIGURES, FIGURES, list_submissions, query_summary, query_unregistered_holders
+from warehouse.queries import (
+    DECIMAL_FIGURES,
+    FIGURES,
+    list_submissions,
+    query_coverage_total,
+    query_summary,
+    query_unregistered_holders,
+)
 
 BREAKDOWN_KEYS = ("by_holder_type", "by_unit_nature", "by_level", "by_category", "by_retention", "by_carrier")
 
@@ -257,3 +264,20 @@ def test_holders_off_the_register_are_listed_in_their_return_s_row_order(con):
     load(con, "census", "440000", [{"uscc": C}, {"uscc": A}, {"uscc": B}])
     listed = query_unregistered_holders(con, "440000")
     assert [(r["uscc"], r["excel_row"]) for r in listed] == [(C, 3), (A, 4), (B, 5)]
+
+
+def test_a_corps_city_in_an_older_xinjiang_return_counts_under_the_corps_in_the_summary_as_on_coverage(con):
+    # Releases before the Corps reported on its own loaded Xinjiang's registers and returns with holders of its
+    # 师市合一 cities (6590xx); those holders now belong to the Corps (660000): every view must place them so.
+    holders = [
+        {"uscc": make_uscc(1, "12650000"), "division_code": "650102"},
+        {"uscc": make_uscc(2, "12650000"), "division_code": "659002"},
+    ]
+    load(con, "register", "650000", holders)
+    load(con, "census", "650000", holders)
+    by_province = {p["province_code"]: p for p in query_summary(con)["provinces"]}
+    for code in ("650000", "660000"):
+        total = query_coverage_total(con, code)
+        summary = by_province[code]
+        assert (summary["units_expected"], summary["units_reported"]) == (1, 1), code
+        assert (total["units_expected"], total["units_reported"]) == (1, 1), code

@@ -1,11 +1,13 @@
 -- Grain: one row per round and reporting unit that has a counted register or census return: a census province
 -- (central_channel NULL), or a central channel (province_code NULL, central_channel its key).
 -- units_reported counts distinct registered holders that reported, so it never exceeds units_expected;
--- units_unregistered counts distinct reporting holders absent from the register, apart.
+-- units_unregistered counts distinct reporting holders absent from the register, apart. Holders are placed as on
+-- /coverage, by their division (mart_coverage, mart_holder_returns): a Corps city's holder in a Xinjiang register
+-- of a release before the Corps reported on its own is expected where it is reported, under the Corps.
 CREATE VIEW mart_province_figures AS
 WITH expected AS (
     SELECT round_id, province_code, central_channel, count(*) AS units_expected
-    FROM stg_register
+    FROM mart_coverage
     GROUP BY round_id, province_code, central_channel
 ),
 reported AS (
