@@ -57,8 +57,6 @@ _LOGO = re.compile(
 )
 # GX's link to its icon, one folder short on validation pages (a request outside the site, refused).
 _FAVICON = re.compile(r'href="(?:\./|(?:\.\./)*)static/images/favicon\.ico"')
-# What a page may still name outside itself once rewritten: links a reader may follow, which load nothing.
-LINKS_ONLY = re.compile(r"https://greatexpectations\.io[^\"'\s]*")
 
 
 def make_offline(site: Path) -> None:

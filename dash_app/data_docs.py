@@ -4,13 +4,13 @@ The site is built from the GX results the validation kept the first time someone
 just after a web upload's answer by the upload worker; later requests serve the files as they are.
 
 GX's pages run inline scripts and jQuery, Bootstrap and bootstrap-table (local copies: `checks.data_docs_offline`),
-and show values taken from the uploaded workbook: they must not run with the app's origin and the user's session. So the signed-in route only checks
-who may see the submission and redirects into a *sandboxed* copy of the site: `/data-docs/<id>/~<token>/...`, where a
-short-lived signed token (user, submission, and the hash of the session that made it: the link dies with the session)
-replaces the session cookie, and every response carries `Content-Security-Policy: sandbox allow-scripts ...`. The
-browser gives such a page an opaque origin: its scripts cannot read the app's pages, send the session cookie
-(SameSite=Strict) or pass the cross-origin check of a state change (Origin: null); the policy lets it load nothing
-from any other host.
+and show values taken from the uploaded workbook: they must not run with the app's origin and the user's session. So
+the signed-in route only checks who may see the submission and redirects into a *sandboxed* copy of the site:
+`/data-docs/<id>/~<token>/...`, where a short-lived signed token (user, submission, and the hash of the session that
+made it: the link dies with the session) replaces the session cookie, and every response carries
+`Content-Security-Policy: sandbox allow-scripts ...`. The browser gives such a page an opaque origin: its scripts
+cannot read the app's pages, send the session cookie (SameSite=Strict) or pass the cross-origin check of a state
+change (Origin: null); the policy lets it load nothing from any other host.
 """
 
 from __future__ import annotations

@@ -285,13 +285,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Input(ids.SUBMISSIONS_REVIEW_ID, "value"),
     )
     def report_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
-        # Shown for a rejected submission the viewer may see whose report was kept; the route checks again.
+        # Shown for a submission the viewer may see whose report was kept (a rejected one); the route checks again.
+        # The id typed is looked up before it names a file.
         code = (submission_id if isinstance(submission_id, str) else "").strip()
-        if not code or not submission_report_path(context.settings, code).is_file():
-            return None, {"display": "none"}
-        with context.reader.cursor() as con:
-            visible = find_visible_submission(con, current_viewer(), code) is not None
-        return (submission_report_url(code), {}) if visible else (None, {"display": "none"})
+        if code:
+            with context.reader.cursor() as con:
+                visible = find_visible_submission(con, current_viewer(), code) is not None
+            if visible and submission_report_path(context.settings, code).is_file():
+                return submission_report_url(code), {}
+        return None, {"display": "none"}
 
     @app.callback(
         Output(ids.SUBMISSIONS_RETURN_PREVIEW, "children"),
