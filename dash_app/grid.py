@@ -158,8 +158,9 @@ class Column:
     # Long text: wrapped over several lines, at least `wrap_width` pixels wide.
     wrap: bool = False
     wrap_width: int = 280
-    # Very long text (an audit event's states): one line at most 360 px wide, the whole text on hover.
+    # Very long text (an audit event's states): one line at most `clip_width` px wide, the whole text on hover.
     clip: bool = False
+    clip_width: int = 360
     # CSS classes of a cell by its value (e.g. {"warn": "滞后"}).
     classes: tuple[tuple[str, str], ...] = ()
     # Every value the column can show, or its widest (a code list's values): in a grid drawn with fit_width it is wide
@@ -207,7 +208,7 @@ class Column:
         if self.tooltip:
             spec["tooltipField"] = self.tooltip
         if self.clip:
-            spec.update(maxWidth=360, tooltipField=self.field)
+            spec.update(maxWidth=self.clip_width, tooltipField=self.field)
         if self.wrap:
             # Not sized to its content (which pushed it off the screen): it takes the width the other columns leave
             # and wraps (in a fitted grid, the wrapping columns share it in proportion to their least widths).

@@ -13,7 +13,7 @@ import pytest
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.rule_titles import rule_title
 from dash_app import ids
-from tests.dash_app.browser import screenshot, shown_rows, upload_file, wait_for_grid
+from tests.dash_app.browser import columns_out_of_view, screenshot, shown_rows, upload_file, wait_for_grid
 from tests.dash_app.conftest import BAD_EDITS
 from tests.flows.workbooks import census_workbook
 
@@ -24,7 +24,8 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     page = browsing.sign_in("guangdong", "/upload")
     page.wait_for_selector(f"#{ids.UPLOAD_STATUS}")
     assert not page.locator(f"#{ids.UPLOAD_FAILURES_GRID}").is_visible()  # no file yet: no empty findings grid
-    bad = census_workbook(site.folder / "广东-有误.xlsx", 3, BAD_EDITS)
+    # Its bad phone is 720 characters long: the value column must not push 问题 and 说明 out of view.
+    bad = census_workbook(site.folder / "广东-有误.xlsx", 3, {**BAD_EDITS, 2: {"contact_phone": "12345" + "6" * 715}})
     upload_file(page, bad)
     page.wait_for_url("**/upload?job=*")
     outcome = page.wait_for_selector(f"#{ids.UPLOAD_OUTCOME}")
@@ -33,6 +34,7 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     # The grid follows the job's status: 共 0 条 until the failures come.
     wait_for_grid(page, ids.UPLOAD_FAILURES_GRID, rows=True)
     listed = {(row["row"], row["rule_title"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
+    assert columns_out_of_view(page, ids.UPLOAD_FAILURES_GRID) == []
     assert {("4", rule_title("vol_total_sum")), ("5", rule_title("contact_phone_format"))} <= listed
     # The holders it would drop are one folded line: the errors are what the uploader must read first.
     assert "本表减少" in page.inner_text(f"#{ids.UPLOAD_SHRINK}")
