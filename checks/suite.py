@@ -213,11 +213,18 @@ def expect_unique(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectat
     return gxe.ExpectColumnValuesToBeUnique(column=_column(rule), **_tags(rule))
 
 
+def _total_fields(rule: Rule) -> Sequence[str]:
+    """The fields whose sum is a sum_equals rule's total: its total_parts, or its own cell."""
+    return rule.param("total_parts") if "total_parts" in rule.params else [_column(rule)]
+
+
 def expect_sum_equals(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
     """The total (the cell, or the sum of total_parts) equals the sum of parts."""
-    total = sum_column(rule.param("total_parts")) if "total_parts" in rule.params else _column(rule)
     return gxe.ExpectColumnPairValuesToBeEqual(
-        column_A=total, column_B=sum_column(rule.param("parts")), ignore_row_if=_PAIR_SKIP, **_tags(rule)
+        column_A=sum_column(_total_fields(rule)),
+        column_B=sum_column(rule.param("parts")),
+        ignore_row_if=_PAIR_SKIP,
+        **_tags(rule),
     )
 
 
@@ -643,10 +650,9 @@ def _naming_the_other_rows(rule: Rule, rows: pl.DataFrame, positions: Sequence[i
 def _stating_the_sums(rule: Rule, rows: pl.DataFrame, positions: Sequence[int]) -> list[str]:
     """A total's message for each row, with the row's own figures: the sum of its parts, its total, and by how much
     the total is over or under (the uploader should not have to add the parts up again to find the wrong cell)."""
-    total_fields = rule.params.get("total_parts") or [rule.field]
     picked = rows.select(
         sum_of_fields(rule.param("parts")).gather(positions).alias("parts"),
-        sum_of_fields(total_fields).gather(positions).alias("total"),
+        sum_of_fields(_total_fields(rule)).gather(positions).alias("total"),
     )
     messages = []
     for parts, total in picked.iter_rows():

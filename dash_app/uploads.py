@@ -358,7 +358,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         report = submission_report_path(jobs.settings, submission_id)
         if not report.is_file():
             return error_page(404, "没有错误报告", _no_report(submission), back=("/submissions", "返回提交记录"))
-        name = f"{Path(submission['file_name']).stem}-错误报告.xlsx"
+        name = f"{Path(submission['file_name']).stem}-{report_kind(has_errors=True)}.xlsx"
         return flask.send_file(report, as_attachment=True, download_name=name)
 
     @server.route("/download/template/<kind>")

@@ -391,7 +391,8 @@ _LAKE_STATE_SQL = _STATE_SQL.format(form_versions=_FORM_VERSIONS_SQL, guard_rows
 def _nothing_to_apply(con: duckdb.DuckDBPyConnection, ducklake: bool) -> bool:
     """True when migrating would change nothing (every migration applied, models and reference data as loaded last,
     the forms at their current versions, a lake's write guard seeded), read in one query: every writing connection
-    asks, and the ~15 statements of a full check cost more than most writes."""
+    asks, and the ~15 statements of a full check cost more than most writes. A warehouse a newer version upgraded is
+    refused here, from the same query, before anything is written (`refuse_newer_warehouse`)."""
     try:
         row = con.execute(_LAKE_STATE_SQL if ducklake else _EMBEDDED_STATE_SQL).fetchone()
     except duckdb.CatalogException:
@@ -399,11 +400,12 @@ def _nothing_to_apply(con: duckdb.DuckDBPyConnection, ducklake: bool) -> bool:
     if row is None:
         return False
     versions, digests, forms, guards = row
-    refuse_newer_warehouse(con, set(versions or []))
+    done = set(versions or [])
+    refuse_newer_warehouse(con, done)
     stored_digests = dict(digests or [])
     return (
         guards > 0
-        and _has_migrations_and_models(set(versions or []), stored_digests.get("_models"))
+        and _has_migrations_and_models(done, stored_digests.get("_models"))
         and all(stored_digests.get(table) == _reference_snapshot(table)[1] for table in REFERENCE_TABLES)
         and not _forms_behind(dict(forms or []))
     )
