@@ -35,6 +35,17 @@ def referenced_fields(rule: Rule) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
+def compared_fields(forms: Iterable[Form]) -> dict[tuple[str, str], tuple[str, ...]]:
+    """For each rule of the forms that reads fields besides the one it marks: (sheet, rule id) -> those fields (a
+    return's report marks them too, so that a total and its parts, or two dates, show which cells disagree)."""
+    return {
+        (form.sheet_name, rule.rule_id): others
+        for form in forms
+        for rule in applicable_rules(form)
+        if (others := tuple(name for name in referenced_fields(rule) if name != rule.field))
+    }
+
+
 def applicable_rules(form: Form) -> tuple[Rule, ...]:
     """The rules of a form that read only fields the form has.
 

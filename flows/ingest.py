@@ -22,6 +22,7 @@ from census_schema.forms import get_workbook_form
 from census_schema.scopes import Scope, ScopeReturn, province_scope
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
+from checks.kinds import compared_fields
 from flows.data_docs import clear_data_docs, data_docs_dir
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedWorkbook, parse_workbook, require_holders
@@ -530,6 +531,7 @@ def ingest_workbook(
             dropped,
             unread=parsed.unread,
             merged=identity.merged,
+            compared=compared_fields(book.sheets),
         )
     submission_id = None
     kept: str | None = None  # the review progress an accepted return kept (load_submission: the same rows)

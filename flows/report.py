@@ -382,17 +382,20 @@ def write_annotated_report(
     dropped: Sequence[Mapping[str, Any]] | None = None,
     unread: Mapping[str, Mapping[int, str]] | None = None,
     merged: Mapping[str, Sequence[str]] | None = None,
+    compared: Mapping[tuple[str, str], Sequence[str]] | None = None,
 ) -> Path:
     """Copy the uploaded workbook to `out`, fill and comment every failing cell, and add the `错误清单` sheet (and,
     when the return would drop holders of its scope, the `减少的普查对象` sheet listing them).
 
     `columns` gives, for each data sheet, the 0-based column of each field (as the parser found them); `unread`, the
     0-based columns of header labels the form does not have, whose header cell carries their warning; `merged`, each
-    sheet's merged ranges, under which only the top-left cell is seen (the others' failures are in 错误清单 only).
+    sheet's merged ranges, under which only the top-left cell is seen (the others' failures are in 错误清单 only);
+    `compared`, for a (sheet, rule id), the other fields the rule compares its field with, whose cells in the failing
+    row carry the failure too (错误清单 lists it once, at its field).
     """
     package = _open_package(source, source.name)
     try:
-        return _write(package, out, _cells(columns, unread or {}, merged or {}, failures), dropped)
+        return _write(package, out, _cells(columns, unread or {}, merged or {}, compared or {}, failures), dropped)
     finally:
         package.archive.close()
 
@@ -523,9 +526,11 @@ def _cells(
     columns: Mapping[str, Mapping[str, int]],
     unread: Mapping[str, Mapping[int, str]],
     merged: Mapping[str, Sequence[str]],
+    compared: Mapping[tuple[str, str], Sequence[str]],
     failures: Sequence[Failure],
 ) -> _Located:
-    """Where each failure is marked: a field's failure in the field's column; an unread column's warning on that
+    """Where each failure is marked: a field's failure in the field's column, and in the row's cells of the fields
+    its rule compares that field with (a total's parts: any of them may be the wrong one); an unread column's warning on that
     column's header cell (two columns of one label take their warnings in turn); a whole row's failure (a stray entry,
     a header pasted again) on the row's cell of the table's first column; none on a cell a merge hides; a failure of
     no row only in 错误清单."""
@@ -545,6 +550,10 @@ def _cells(
             column = min(columns[failure.sheet].values())
         if column is not None:
             cells[failure.sheet][(failure.row, column + 1)].append(failure)
+        for name in compared.get((failure.sheet, failure.rule), ()) if failure.field is not None else ():
+            other = columns.get(failure.sheet, {}).get(name)
+            if other is not None and other != column:
+                cells[failure.sheet][(failure.row, other + 1)].append(failure)
     for sheet, refs in merged.items():
         if sheet in cells:
             for cell in _hidden_by_merges(refs, cells[sheet]):

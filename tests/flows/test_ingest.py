@@ -140,6 +140,27 @@ def test_a_rejected_return_loads_nothing_and_gets_an_annotated_report(store, set
     assert report.sheetnames.count(ERRORS_SHEET) == 1
 
 
+def test_a_total_that_disagrees_with_its_parts_marks_the_parts_too(store, settings, tmp_path):
+    # The province changed one part (定期30年) and only the total was marked: which cells disagree is the question,
+    # and any of them may be the wrong one. 错误清单 still lists the failure once, at the total.
+    bad = census_workbook(tmp_path / "bad.xlsx", 3, {1: {"vol_30y": 201}})
+    outcome = ingest(store, settings, bad, report_path=tmp_path / "report.xlsx")
+    assert {(f.row, f.field, f.rule) for f in outcome.failures} == {(4, "vol_total", "vol_total_sum")}
+
+    report = openpyxl.load_workbook(outcome.report)
+    sheet = report[CENSUS_FORM.sheet_name]
+    columns = {c.value: c.column for c in sheet[2] if c.value}
+    compared = [n for n in CENSUS_FORM.field_names if n.startswith("vol_") and n != "vol_total"]
+    for name in ["vol_total", *compared]:
+        cell = sheet.cell(4, columns[CENSUS_FORM.field(name).label])
+        assert cell.fill.start_color.rgb == ERROR_COLOR, name
+        assert cell.comment.text.startswith("[错误] 合计与分项不符："), name
+    for row, name in ((3, "vol_30y"), (4, "item_total"), (4, "item_30y")):
+        assert sheet.cell(row, columns[CENSUS_FORM.field(name).label]).comment is None, (row, name)
+    listed = [row[:6] for row in report[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert [(row[1], row[2]) for row in listed] == [(4, "vol_total")]
+
+
 def test_a_failed_formula_is_reported_as_one_not_as_an_empty_cell(store, settings, tmp_path):
     # A formula whose result is an Excel error reads as empty text; it is named for what it is, once per cell, and
     # only the workbooks that hold such cells pay for asking where (the measurement counts them).
