@@ -764,6 +764,20 @@ CELL_MERGED = Rule(
         "会被当作漏填；请取消合并（“开始 → 合并后居中”再点一次），在每一行、每一列都填上各自的值后重新上传。"
     ),
 )
+# And a warning for data rows hidden in the sheet (hidden, filtered out, or folded in a group): nobody reviewing the
+# sheet sees them, yet they are read and counted. One warning for each run of such rows, at its first row.
+ROW_HIDDEN = Rule(
+    "row_hidden",
+    "row_hidden",
+    W,
+    None,
+    "此行在工作表中被隐藏（或被筛选、分组折叠），看不见，但仍作为数据读入、计入汇总；如是不要的行，请删除整行"
+    "（选中行号 → 右键 → 删除）后重新上传；如要保留，请取消隐藏（或清除筛选、展开分组）核对无误后再上传。",
+    P(
+        detail="{rows}在工作表中被隐藏（或被筛选、分组折叠），看不见，但仍作为数据读入、计入汇总；如是不要的行，"
+        "请删除整行（选中行号 → 右键 → 删除）后重新上传；如要保留，请取消隐藏（或清除筛选、展开分组）核对无误后再上传。"
+    ),
+)
 CELL_RULES = (
     CELL_TOO_LONG,
     CELL_MERGED,
@@ -773,6 +787,7 @@ CELL_RULES = (
     CELL_INVISIBLE_CHARS,
     HEADER_ROW_REPEATED,
     ROW_NEARLY_EMPTY,
+    ROW_HIDDEN,
 )
 
 

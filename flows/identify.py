@@ -43,6 +43,8 @@ class WorkbookIdentity:
     formulas: FormulaCounts = NO_FORMULAS
     # Merged cell ranges by sheet tab name, found by the measurement: flows.parse refuses those over data rows.
     merged: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    # Hidden rows by sheet tab name, found by the measurement: flows.parse warns of those holding data.
+    hidden_rows: dict[str, list[int]] = field(default_factory=dict, repr=False, compare=False)
 
 
 def compute_sha256(path: Path) -> str:
@@ -214,10 +216,16 @@ def identify_workbook(
     if worker is None:
         measured = measure_workbook(path, name, settings)
         identity = _identity(path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope)
-        return replace(identity, formulas=measured.formulas, merged=measured.merged)
+        return replace(identity, formulas=measured.formulas, merged=measured.merged, hidden_rows=measured.hidden_rows)
     ahead, measured = _measure_while_reading(path, name, settings, worker, expected_kind)
     identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope)
-    return replace(identity, read_ahead=ahead, formulas=measured.formulas, merged=measured.merged)
+    return replace(
+        identity,
+        read_ahead=ahead,
+        formulas=measured.formulas,
+        merged=measured.merged,
+        hidden_rows=measured.hidden_rows,
+    )
 
 
 def _measure_while_reading(

@@ -472,6 +472,7 @@ def ingest_workbook(
         read_ahead=identity.read_ahead,
         formulas=identity.formulas,
         merged=identity.merged,
+        hidden_rows=identity.hidden_rows,
         # A scope's return may list no holders when it replaces a current one (giving all its holders up); that is
         # known once the scope's facts are read, below.
         holders_may_be_empty=scope is not None,

@@ -62,6 +62,15 @@ _MERGE_CELL = re.compile(
     rb"<(?:\w+:)?mergeCell\s[^<>]*?\bref\s*=\s*[\"']([A-Z]{1,3}[0-9]{1,7}(?::[A-Z]{1,3}[0-9]{1,7})?)[\"']"
 )
 MAX_MERGES = 1_000
+# A row hidden in the sheet (hidden, filtered out, folded in a group): Excel, WPS and openpyxl write hidden="1",
+# LibreOffice hidden="true" (and hidden="false" on every other row). The marks are a cheap test per chunk (a hidden
+# column has one too); the row tags are matched only in chunks that hold one, over the last HIDDEN_TAIL_BYTES of the
+# chunk before as well (a row tag split across chunks; a row tag is shorter).
+HIDDEN_MARKS = (b'hidden="1"', b'hidden="true"')
+_HIDDEN_ROW = re.compile(
+    rb"<(?:\w+:)?row\b(?=[^<>]*\shidden\s*=\s*[\"'](?:1|true)[\"'])[^<>]*?\sr\s*=\s*[\"']([0-9]{1,7})[\"']"
+)
+HIDDEN_TAIL_BYTES = 2048
 # Bytes of a chunk kept to count a tag split across it and the next (longer than any tag counted, prefix included).
 TAIL_BYTES = 64
 TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
@@ -85,6 +94,8 @@ class SheetMeasure:
     uncomputed_cells: int = 0
     # Merged cell ranges (`<mergeCell ref>`, after the sheet's data), as written: "B4:B6" (at most MAX_MERGES).
     merged: list[str] = field(default_factory=list)
+    # The numbers of the rows hidden in the sheet, ascending.
+    hidden_rows: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +107,8 @@ class WorkbookMeasure:
     sheets: list[SheetMeasure] = field(default_factory=list)
     # The merged ranges of each sheet that has any, by the sheet's tab name.
     merged: dict[str, list[str]] = field(default_factory=dict)
+    # The hidden rows of each sheet that has any, by the sheet's tab name.
+    hidden_rows: dict[str, list[int]] = field(default_factory=dict)
 
     @property
     def formulas(self) -> FormulaCounts:
@@ -231,6 +244,8 @@ class _Counter:
         self.indented: bool | None = None  # whether the sheet's rows are written indented (None: not seen yet)
         self.last_row_tag = b""
         self.merged: list[str] = []
+        self.hidden_rows: set[int] = set()
+        self.wide_tail = b""
 
     def feed(self, chunk: bytes) -> None:
         """Count the tags that end in this chunk (a tag split across chunks is counted once)."""
@@ -250,6 +265,9 @@ class _Counter:
             for found in _MERGE_CELL.finditer(buffer):
                 if found.end() > len(self.tail) and len(self.merged) < MAX_MERGES:
                     self.merged.append(found.group(1).decode())
+        if any(mark in buffer for mark in HIDDEN_MARKS):
+            self.hidden_rows.update(int(found.group(1)) for found in _HIDDEN_ROW.finditer(self.wide_tail + chunk))
+        self.wide_tail = (self.wide_tail + chunk[-HIDDEN_TAIL_BYTES:])[-HIDDEN_TAIL_BYTES:]
         start = buffer.rfind(self.row_tag)
         if start >= 0:
             end = buffer.find(b">", start)
@@ -347,9 +365,10 @@ def measure_workbook(path: Path, file_name: str, settings: Settings) -> Workbook
                 raise refused.naming(sheet_name_of(path, refused.part), file_name) from None
             if sheet is not None:
                 measure.sheets.append(sheet)
-    if any(sheet.merged for sheet in measure.sheets):
+    if any(sheet.merged or sheet.hidden_rows for sheet in measure.sheets):
         tabs = {part: name for name, (_, part) in read_sheet_list(path, file_name).items()}
         measure.merged = {tabs[s.part]: s.merged for s in measure.sheets if s.merged and s.part in tabs}
+        measure.hidden_rows = {tabs[s.part]: s.hidden_rows for s in measure.sheets if s.hidden_rows and s.part in tabs}
     return measure
 
 
@@ -445,6 +464,7 @@ def _measure_member(
         sheet.cells, sheet.rows, sheet.last_row = counter.cells, counter.rows, counter.last_row
         sheet.error_cells, sheet.uncomputed_cells = counter.errors, counter.uncomputed
         sheet.merged = counter.merged
+        sheet.hidden_rows = sorted(counter.hidden_rows)
         _check_counts(sheet, counter, file_name, settings)
     if inflated != info.file_size:
         raise _refuse(

@@ -14,7 +14,7 @@ import polars as pl
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from census_schema import layout
-from census_schema.census_form import CELL_MERGED, HEADER_ROW_REPEATED, ROW_NEARLY_EMPTY
+from census_schema.census_form import CELL_MERGED, HEADER_ROW_REPEATED, ROW_HIDDEN, ROW_NEARLY_EMPTY
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, in_workbook_order, shorten_value
 from census_schema.fields import (
@@ -239,6 +239,7 @@ def parse_workbook(
     formulas: FormulaCounts = NO_FORMULAS,
     holders_may_be_empty: bool = False,
     merged: Mapping[str, list[str]] | None = None,
+    hidden_rows: Mapping[str, list[int]] | None = None,
 ) -> ParsedWorkbook:
     """Read every data sheet of a workbook kind; a sheet may be empty only where the kind allows it (not all), and
     the first (the holders) with `holders_may_be_empty`: a scope's return giving up all its holders, which the flow
@@ -275,6 +276,7 @@ def parse_workbook(
             errors=failed.get(form.sheet_name, []),
             uncomputed=uncomputed.get(form.sheet_name, []),
             merged=(merged or {}).get(form.sheet_name, []),
+            hidden_rows=(hidden_rows or {}).get(form.sheet_name, []),
         )
     parsed = ParsedWorkbook(sheets)
     if parsed.row_count == 0:
@@ -307,6 +309,33 @@ def _merged_cells(merged: list[str], data_rows: set[int], columns: dict[str, int
             Failure(form.sheet_name, first_row, covered[0], label, None, rule.rule_id, rule.severity, message)
         )
     return failures
+
+
+def _hidden_data_rows(form: Form, hidden_rows: Sequence[int], data_rows: set[int]) -> list[Failure]:
+    """A warning at the first row of each run of hidden data rows (rows hidden but empty, or not read, pass): they
+    count, yet nobody looking at the sheet sees them."""
+    rule = form.rules_by_id[ROW_HIDDEN.rule_id]
+    runs: list[list[int]] = []
+    for row in sorted(set(hidden_rows) & data_rows):
+        if runs and row == runs[-1][-1] + 1:
+            runs[-1].append(row)
+        else:
+            runs.append([row])
+    return [
+        Failure(
+            form.sheet_name,
+            run[0],
+            None,
+            None,
+            None,
+            rule.rule_id,
+            rule.severity,
+            rule.param("detail").format(
+                rows=f"第 {run[0]} 行" if len(run) == 1 else f"第 {run[0]}～{run[-1]} 行（共 {len(run)} 行）"
+            ),
+        )
+        for run in runs
+    ]
 
 
 def read_sheet_names(path: Path, file_name: str) -> list[str]:
@@ -349,10 +378,12 @@ def parse_raw_frame(
     errors: list[ErrorCell] | None = None,
     uncomputed: list[ErrorCell] | None = None,
     merged: list[str] | None = None,
+    hidden_rows: Sequence[int] = (),
 ) -> ParsedSheet:
     """Type a sheet read as text (`absolute`: each frame column's 0-based column) and locate what cannot be read,
     including the formula cells the text gives as empty: those holding an Excel error value (`errors`, by frame
-    column) and those with no saved result (`uncomputed`, by the sheet's column)."""
+    column) and those with no saved result (`uncomputed`, by the sheet's column); warn of data rows the sheet hides
+    (`hidden_rows`, Excel's numbers)."""
     header = _find_header(raw, form, file_name, absolute)
     header_index, positions = header.index, header.positions
     columns = {field: absolute[pos] for field, pos in positions.items()}
@@ -386,6 +417,7 @@ def parse_raw_frame(
         _header_repeated(form, repeats, header_index + 1)
         + (_merged_cells(merged, set(text["excel_row"].to_list()), columns, form) if merged else [])
         + stray
+        + (_hidden_data_rows(form, hidden_rows, set(text["excel_row"].to_list())) if hidden_rows else [])
         + _locate_unreadable(text, form)
         + invisible
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
