@@ -100,7 +100,9 @@ def time_callbacks(db: Path, repeat: int) -> list[tuple[str, str, float, float, 
     app = create_app(load_settings(db))
     client = app.server.test_client()
     with EmbeddedWarehouse(db).writer() as con:
-        add_user(con, "benchmark-planner", hash_password(PASSWORD, "benchmark-planner"), Role.PLANNER, None)
+        add_user(
+            con, "benchmark-planner", hash_password(PASSWORD, "benchmark-planner"), Role.PLANNER, None, by="管理员"
+        )
     client.post("/login", data={"username": "benchmark-planner", "password": PASSWORD})
     results = []
     for page, name, outputs, inputs in CALLBACKS:

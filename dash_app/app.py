@@ -28,6 +28,8 @@ from warehouse.backends import open_warehouse
 
 ASSETS = Path(__file__).parent / "assets"
 MAX_UPLOAD_BYTES_OVERHEAD = 1024 * 1024
+# Where the Flask server keeps the app's context (Flask's place for what an extension holds per app).
+CONTEXT_EXTENSION = "archive_census"
 # What the app serves as text: pages, scripts, styles, callback JSON and the map geometry.
 COMPRESSED_TYPES = [
     "text/html",
@@ -89,6 +91,12 @@ def _layout_for_roles(page: Page) -> Callable[..., Any]:
     return layout
 
 
+def close_app(app: Dash) -> None:
+    """Stop an app's background work (its upload jobs, its outbox's flushes) before the process exits: an app made
+    for a while (a test's) whose outbox flushed later would write into a warehouse and folder gone meanwhile."""
+    app.server.extensions[CONTEXT_EXTENSION].close()
+
+
 def create_app(settings: Settings) -> Dash:
     """A new app over the warehouse the settings name (callbacks are registered on this app only)."""
     # Flask resolves a relative file path against the package folder, not the working directory (a rejected
@@ -100,6 +108,7 @@ def create_app(settings: Settings) -> Dash:
     server = flask.Flask(__name__)
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, open_warehouse(settings))
+    server.extensions[CONTEXT_EXTENSION] = context
     install_auth(server, context.store, context.reader, settings, context.sessions, context.outbox)
     install_upload_routes(server, context.jobs, context.reader)
     install_download_routes(server, context.reader, settings)

@@ -33,3 +33,9 @@ class AppContext:
         atexit.register(jobs.close)
         atexit.register(outbox.close)
         return cls(settings, store, SnapshotReader(store), jobs, SessionStore(state), outbox)
+
+    def close(self) -> None:
+        """Stop the background work, as at the server's exit: upload jobs, then the outbox's flushes (both again at
+        exit, harmlessly)."""
+        self.jobs.close()
+        self.outbox.close()

@@ -192,7 +192,8 @@ def record_event(
     after: Mapping[str, Any] | None = None,
     reason: str | None = None,
 ) -> AuditEvent:
-    """Log one change inside the caller's transaction (call it where the change is written)."""
+    """Log one change inside the caller's transaction (call it where the change is written). `actor` None is the
+    platform's own change, an upgrade's step (SYSTEM_ACTOR): what people do names who did it."""
     event = new_event(kind, action, actor=actor, target=target, before=before, after=after, reason=reason)
     append_events(con, [event])
     return event

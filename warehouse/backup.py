@@ -178,7 +178,8 @@ def backup_time(manifest: dict[str, Any], folder: Path) -> datetime:
 
 def events_since(store: WarehouseStore, taken: datetime) -> dict[str, int] | None:
     """The audit log's events recorded after `taken` (a backup's time), counted by kind's Chinese name: what a
-    restore of that backup removes (earlier restores' records are carried over, not removed). None when the current
+    restore of that backup removes (earlier restores' records are carried over, not removed; an upgrade's own
+    events, which have no actor, are written again when the restored warehouse is upgraded). None when the current
     warehouse cannot be read (a restore is its repair)."""
     if not (store.db_path.exists() or store.has_snapshots()):
         return {}
@@ -191,7 +192,8 @@ def events_since(store: WarehouseStore, taken: datetime) -> dict[str, int] | Non
 
 def _count_lost(con: duckdb.DuckDBPyConnection, taken: datetime) -> dict[str, int]:
     rows = con.execute(
-        "SELECT kind, count(*) FROM audit_log WHERE occurred_at > ? AND kind <> ? GROUP BY kind ORDER BY 2 DESC, 1",
+        "SELECT kind, count(*) FROM audit_log WHERE occurred_at > ? AND kind <> ? AND actor IS NOT NULL "
+        "GROUP BY kind ORDER BY 2 DESC, 1",
         [taken, AuditKind.WAREHOUSE],
     ).fetchall()
     return {AuditKind(kind).label: int(count) for kind, count in rows}

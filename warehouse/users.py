@@ -49,7 +49,7 @@ def add_user(
     role: Role | str,
     province_code: str | None,
     *,
-    by: str | None = None,
+    by: str,
     must_change_password: bool = False,
 ) -> dict[str, Any] | None:
     """Create or replace a user; a province user needs a census province, other roles none. `by`: who did it;
@@ -171,7 +171,7 @@ def change_own_password(con: duckdb.DuckDBPyConnection, user_name: str, password
     return True
 
 
-def set_user_active(con: duckdb.DuckDBPyConnection, user_name: str, active: bool, *, by: str | None = None) -> bool:
+def set_user_active(con: duckdb.DuckDBPyConnection, user_name: str, active: bool, *, by: str) -> bool:
     """Disable (or enable again) an account: a disabled one cannot sign in and keeps its history. Returns whether
     it changed (False: it already was so); a UsageError for no such user, or for the last active administrator."""
     with transaction(con):

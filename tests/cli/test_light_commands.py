@@ -204,7 +204,9 @@ def test_a_reader_that_quits_in_the_middle_of_a_large_output_is_not_taken_for_su
     # `users list --json | head -c 100`: ~400 KB in one write. Unbuffered (PYTHONUNBUFFERED=1, as containers often set it), a
     # write the pipe takes only part of lost the rest silently and the command exited 0.
     db = empty_warehouse(tmp_path / "w.duckdb")
-    EmbeddedWarehouse(Path(db)).write(lambda con: add_user(con, f"user-00000-{'x' * 24}", "-", "planner", None))
+    EmbeddedWarehouse(Path(db)).write(
+        lambda con: add_user(con, f"user-00000-{'x' * 24}", "-", "planner", None, by="管理员")
+    )
     # 3,999 copies of that user in one statement (4,000 add_user calls, a transaction each, took ~30 s).
     copies = "users.* REPLACE (format('user-{:05d}-{}', i, repeat('x', 24)) AS user_name)"
     EmbeddedWarehouse(Path(db)).write(

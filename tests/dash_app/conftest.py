@@ -49,7 +49,7 @@ def add_users(store: EmbeddedWarehouse, users: Iterable[tuple[str, Role, str | N
     """Create the users with their test passwords."""
     with store.writer() as con:
         for name, role, province in users:
-            add_user(con, name, hash_password(password_of(name), name), role, province)
+            add_user(con, name, hash_password(password_of(name), name), role, province, by="管理员")
 
 
 def read_sheet(content: bytes, sheet: str | None = None) -> list[tuple[object, ...]]:
@@ -157,7 +157,7 @@ def site(demo_run, tmp_path_factory):
 
     from werkzeug.serving import make_server
 
-    from dash_app.app import create_app
+    from dash_app.app import close_app, create_app
     from tests.conftest import copy_warehouse
     from tests.dash_app.browser import QuietRequestHandler, Site, require_browser
 
@@ -183,6 +183,7 @@ def site(demo_run, tmp_path_factory):
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        close_app(app)
 
 
 @pytest.fixture

@@ -29,7 +29,7 @@ from census_schema.layout import ERRORS_SHEET, HEADER_ROW, rule_cell
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
-from dash_app.app import create_app
+from dash_app.app import close_app, create_app
 from dash_app.formatting import KEPT_REVIEW_NOTE, area_name, format_count, format_number, shown_review_note
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import PAGES
@@ -79,7 +79,9 @@ def site(tmp_path_factory):
             outcome = ingest_workbook(store, IngestRequest(path, form.kind, province, "测试"), settings)
             assert outcome.status == "accepted", outcome.failures
     add_users(store, [*USERS, ("lockme", Role.PROVINCE, "440000")])
-    return create_app(settings), store, folder
+    app = create_app(settings)
+    yield app, store, folder
+    close_app(app)
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM
 from dash_app import ids
-from dash_app.app import create_app
+from dash_app.app import close_app, create_app
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_workbook, web_settings
 from tests.dash_app.test_access import client_of, post_callback, returned
@@ -30,7 +30,9 @@ def site(tmp_path_factory):
         assert outcome.data_docs is not None and not (outcome.data_docs / "index.html").exists()
         ids_by_province[province] = outcome.submission_id
     add_users(store, USERS)
-    return create_app(settings), ids_by_province
+    app = create_app(settings)
+    yield app, ids_by_province
+    close_app(app)
 
 
 def test_a_planner_opens_any_submissions_data_docs_built_on_first_request(site):

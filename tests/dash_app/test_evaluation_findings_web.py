@@ -15,7 +15,7 @@ from census_schema.holidays import arranged_years
 from census_schema.scopes import format_day
 from census_schema.supervision.evaluation import CURRENT_STANDARD
 from dash_app import ids
-from dash_app.app import create_app
+from dash_app.app import close_app, create_app
 from supervision.lifecycle import add_working_days
 from tests.dash_app.conftest import add_users, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, returned
@@ -42,7 +42,9 @@ def site(tmp_path_factory):
     with store.writer() as con:
         score_guangdong(con)
     add_users(store)
-    return create_app(settings), store
+    app = create_app(settings)
+    yield app, store
+    close_app(app)
 
 
 def preview(app, client, archive=ARCHIVE, floor="一般", day=None):

@@ -11,7 +11,7 @@ from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope
 from dash_app import ids
 from dash_app.access import Viewer
-from dash_app.app import create_app
+from dash_app.app import close_app, create_app
 from dash_app.pages.overview import load_overview
 from dash_app.pages.upload import held_return
 from flows.ingest import IngestRequest, ingest_workbook
@@ -28,7 +28,9 @@ GUANGZHOU = division_scope("440000", "440100")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The module's site (its tests go on from each other's reviews and uploads)."""
-    return build_site(tmp_path_factory.mktemp("scopes-web"))
+    app, store, folder = build_site(tmp_path_factory.mktemp("scopes-web"))
+    yield app, store, folder
+    close_app(app)
 
 
 def build_site(folder):

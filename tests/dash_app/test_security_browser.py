@@ -21,7 +21,7 @@ from werkzeug.wrappers import Request, Response
 from census_schema.census_form import CENSUS_FORM
 from census_schema.settings import load_settings
 from dash_app import ids
-from dash_app.app import create_app
+from dash_app.app import close_app, create_app
 from dash_app.webstate import end_sessions_of
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.browser import (
@@ -85,12 +85,14 @@ def site(demo_run, tmp_path_factory) -> Iterator[Site]:
     require_browser()
     folder = tmp_path_factory.mktemp("security-browser")
     settings = private_demo_warehouse(demo_run.db_path, folder, USERS)
-    url, server, thread = serve(recording(create_app(settings).server), "dash-security-server")
+    app = create_app(settings)
+    url, server, thread = serve(recording(app.server), "dash-security-server")
     try:
         yield Site(url, settings, folder)
     finally:
         server.shutdown()
         thread.join(timeout=10)
+        close_app(app)
 
 
 @pytest.fixture(scope="module")
@@ -205,12 +207,20 @@ def test_a_tab_open_when_an_administrator_reset_the_password_goes_to_the_passwor
     name = f"reset{secrets.token_hex(3)}"
     store = WarehouseStore(site.settings.db_path)
     with store.writer() as con:
-        add_user(con, name, hash_password(password_of(name), name), "province", "440000")
+        add_user(con, name, hash_password(password_of(name), name), "province", "440000", by="管理员")
     tab = browsing.sign_in(name, "/coverage")
     wait_for_grid(tab, ids.COVERAGE_GRID)
     browsing.wait_for_quiet(tab)
     with store.writer() as con:  # as `users add --replace`: this tab's session ends with the old password hash
-        add_user(con, name, hash_password(password_of(name), name), "province", "440000", must_change_password=True)
+        add_user(
+            con,
+            name,
+            hash_password(password_of(name), name),
+            "province",
+            "440000",
+            must_change_password=True,
+            by="管理员",
+        )
     other = browsing.new_page()
     other.goto("/login")
     other.fill(f"#{ids.LOGIN_USERNAME}", name)

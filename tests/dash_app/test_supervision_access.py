@@ -13,7 +13,7 @@ import base64
 import io
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,7 +33,7 @@ from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREA
 from census_schema.supervision.evaluation import MAX_REMARK, STANDARD_PROVISIONAL, get_standard
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
-from dash_app.app import create_app
+from dash_app.app import close_app, create_app
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link
@@ -90,7 +90,7 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(supervision_demo_db, tmp_path_factory) -> Site:
+def site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
     """A private copy of the supervision demo, census returns of two provinces, the users, and the app."""
     folder = tmp_path_factory.mktemp("supervision-access")
     settings = private_demo_warehouse(supervision_demo_db, folder, [*USERS, BEIJING])
@@ -101,7 +101,9 @@ def site(supervision_demo_db, tmp_path_factory) -> Site:
             path = province_workbook(folder / f"{form.kind}-{province}.xlsx", form, province, 3)
             outcome = ingest_workbook(store, IngestRequest(path, form.kind, province, "测试"), settings)
             assert outcome.status == "accepted", outcome.failures
-    return Site(create_app(settings), store, settings)
+    app = create_app(settings)
+    yield Site(app, store, settings)
+    close_app(app)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 from census_schema.census_form import CENSUS_FORM
 from dash_app import ids
 from dash_app.access import Viewer
-from dash_app.app import create_app
+from dash_app.app import close_app, create_app
 from dash_app.pages.upload import describe_current_returns, describe_job
 from dash_app.uploads import STOPPING, FairQueue, UploadJob, UploadJobs, remove_stale_uploads
 from tests.dash_app.conftest import add_users, province_workbook, web_settings
@@ -33,7 +33,8 @@ def site(tmp_path_factory):
     settings = web_settings(folder / "var" / "warehouse.duckdb")
     add_users(WarehouseStore(settings.db_path))
     app = create_app(settings)
-    return app, settings, folder
+    yield app, settings, folder
+    close_app(app)
 
 
 def job(name: str, province: str) -> UploadJob:

@@ -100,7 +100,14 @@ def new_user(site, role: str = "province", province: str | None = "440000") -> s
 
     name = f"u{secrets.token_hex(4)}"
     with site.store.writer() as con:
-        add_user(con, name, hash_password(password_of(name), name), role, province if role == "province" else None)
+        add_user(
+            con,
+            name,
+            hash_password(password_of(name), name),
+            role,
+            province if role == "province" else None,
+            by="管理员",
+        )
     return name
 
 
@@ -330,7 +337,15 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
 
     name = new_user(site)
     with site.store.writer() as con:  # as `users add --replace` resets it
-        add_user(con, name, hash_password(password_of(name), name), "province", "440000", must_change_password=True)
+        add_user(
+            con,
+            name,
+            hash_password(password_of(name), name),
+            "province",
+            "440000",
+            must_change_password=True,
+            by="管理员",
+        )
     client = client_of(app, address="10.3.4.1")
     signed_in = sign_in(client, name)
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
@@ -359,9 +374,9 @@ def test_a_password_or_role_change_ends_earlier_sessions(app, site, change):
     assert client.get("/").status_code == 200
     with site.store.writer() as con:
         if change == "password":
-            add_user(con, name, hash_password("A-new-password", name), "province", "440000")
+            add_user(con, name, hash_password("A-new-password", name), "province", "440000", by="管理员")
         else:
-            add_user(con, name, hash_password(password_of(name), name), "province", "450000")
+            add_user(con, name, hash_password(password_of(name), name), "province", "450000", by="管理员")
     assert client.get("/").status_code == 302
     fresh = client_of(app, address="10.3.1.3")
     password = "A-new-password" if change == "password" else None
@@ -801,7 +816,7 @@ def test_the_accounts_page_lists_every_account_with_its_last_sign_in_to_administ
     evaluators = grid_rows(app, admin, ids.ACCOUNTS_GRID, "evaluator", None)
     assert evaluators and {r["role"] for r in evaluators} == {"评价专家"}
     with site.store.writer() as con:
-        set_user_active(con, name, False)
+        set_user_active(con, name, False, by="管理员")
     disabled = grid_rows(app, admin, ids.ACCOUNTS_GRID, None, "disabled")
     assert name in {r["user_name"] for r in disabled} and {r["state"] for r in disabled} == {"已停用"}
     assert load_grid(app, admin, ids.ACCOUNTS_GRID, "root", None).status_code == 400

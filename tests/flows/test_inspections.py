@@ -347,7 +347,7 @@ def test_a_supervision_upload_takes_effect_without_review(store, settings, tmp_p
     outcome = ingest(store, settings, inspections_workbook(tmp_path / "i.xlsx", [inspection(1)]))
     db = str(settings.db_path)
     with store.writer() as con:
-        add_user(con, "planner", "hash", Role.PLANNER, None)
+        add_user(con, "planner", "hash", Role.PLANNER, None, by="管理员")
     assert main(["review", "accept", outcome.submission_id, "--by", "planner", "--db", db]) == 2
     assert "不经审核" in capsys.readouterr().err
 

@@ -114,7 +114,7 @@ def test_a_register_returned_by_its_reviewer_and_accepted_again_judges_the_retur
     listed = ingest(store, settings, register(tmp_path, {0: FIGURES}, count=2), "register")
     assert warnings_of(store, returned.submission_id) == ([(3, RULE), (5, NOT_REGISTERED)], 2)
     with store.writer() as con:
-        add_user(con, "planner", "hash", Role.PLANNER, None)
+        add_user(con, "planner", "hash", Role.PLANNER, None, by="管理员")
     planner = Reviewer("planner", Role.PLANNER)
     with store.reader() as con:
         said = describe_return(con, listed.submission_id, planner)

@@ -338,8 +338,8 @@ def test_central_channels_are_registered_reported_and_counted_beside_the_provinc
 
 def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(file_store, settings, tmp_path, capsys):
     with file_store.writer() as con:
-        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000")
-        add_user(con, "planner", "hash", Role.PLANNER, None)
+        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000", by="管理员")
+        add_user(con, "planner", "hash", Role.PLANNER, None, by="管理员")
     register = write_rows(tmp_path / "reg.xlsx", REGISTER_FORM, holders(1, 4))
     assert ingest(file_store, settings, register, kind="register").status == "accepted"
     assert ingest(file_store, settings, census(tmp_path, "province", holders(1, 2, division_code="440304"))).status == (

@@ -172,7 +172,7 @@ def test_users_and_role_changes_are_logged_without_password_hashes(con):
     }
     assert "hash" not in json.dumps([created["after"], changed["after"]]).replace("password_changed", "")
     with pytest.raises(UsageError):
-        add_user(con, "bob", "scrypt:x", "province", None)  # a province user needs a province
+        add_user(con, "bob", "scrypt:x", "province", None, by="管理员")  # a province user needs a province
     assert len(events(con, AuditKind.USER)) == 2
 
 

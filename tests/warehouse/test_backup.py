@@ -15,9 +15,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from census_schema.audit import AuditKind
 from census_schema.roles import Role
 from cli.main import main
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
+from warehouse.audit import record_event
 from warehouse.backup import count_table_rows
 from warehouse.store import WarehouseStore
 from warehouse.users import add_user
@@ -48,7 +50,7 @@ def loaded(tmp_path, capsys):
     code, outcome = run_json(capsys, "ingest", "census", str(census), "--province", PROVINCE, "--db", str(db))
     assert code == 0
     with WarehouseStore(db).writer() as con:
-        add_user(con, "审核员", "hash", Role.PLANNER, None)
+        add_user(con, "审核员", "hash", Role.PLANNER, None, by="管理员")
     assert main(["review", "accept", outcome["submission_id"], "--by", "审核员", "--db", str(db)]) == 0
     evidence = db.parent / "evidence" / "F-1"
     evidence.mkdir(parents=True)
@@ -70,7 +72,7 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     newer = census_workbook(tmp_path / "c2.xlsx", 4)
     assert main(["ingest", "census", str(newer), "--province", PROVINCE, "--db", str(db)]) == 0
     with WarehouseStore(db).writer() as con:
-        add_user(con, "later", "hash", "planner", None)
+        add_user(con, "later", "hash", "planner", None, by="管理员")
     (db.parent / "evidence" / "F-1" / "abc-整改报告.pdf").unlink()
     changed = figures(capsys, db)
     assert changed != before
@@ -105,6 +107,20 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert targets == [str(Path(restored["kept"]).resolve()), str((tmp_path / "backup").resolve())]
 
 
+def test_a_restore_does_not_count_an_upgrade_s_own_events_among_what_it_would_remove(loaded, tmp_path, capsys):
+    # An upgrade after the backup recounted a finding's deadline (migration 067: an event without an actor); restoring
+    # the older backup upgrades it again, which records it again: only what people did is lost, and said so.
+    db = loaded
+    assert main(["backup", "--out", str(tmp_path / "backup"), "--db", str(db)]) == 0
+    with WarehouseStore(db).writer() as con:
+        record_event(con, AuditKind.FINDING, "recount_deadline", actor=None, target="F-1", after={"deadline": "x"})
+        add_user(con, "later", "hash", "planner", None, by="管理员")
+    capsys.readouterr()
+    assert main(["restore", str(tmp_path / "backup"), "--db", str(db)]) == 2
+    said = capsys.readouterr().err
+    assert "备份之后记录的以下内容将被删除：用户与角色 1 条（共 1 条审计日志事件）" in said, said
+
+
 def test_a_backup_holds_the_evidence_where_the_var_folder_setting_puts_it(loaded, tmp_path, capsys, monkeypatch):
     # With ARCHIVE_CENSUS_VAR_DIR the evidence lives there: the backup looked beside the warehouse file and left it out.
     var = tmp_path / "elsewhere"
@@ -121,7 +137,7 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(loaded, tmp_path, capsy
     backup = tmp_path / "backup"
     assert main(["backup", "--out", str(backup), "--db", str(db)]) == 0
     with WarehouseStore(db).writer() as con:
-        add_user(con, "later", "hash", "planner", None)
+        add_user(con, "later", "hash", "planner", None, by="管理员")
     rows = snapshot_counts(db)
     data = bytearray((backup / "warehouse.duckdb").read_bytes())
     data[len(data) // 2] ^= 0xFF
@@ -173,7 +189,7 @@ def test_two_restores_at_once_each_keep_the_warehouse_they_replaced(loaded, tmp_
     # warehouse as it was before both was lost.
     assert main(["backup", "--out", str(tmp_path / "b1"), "--db", str(loaded)]) == 0
     with WarehouseStore(loaded).writer() as con:
-        add_user(con, "later", "hash", "planner", None)
+        add_user(con, "later", "hash", "planner", None, by="管理员")
     command = [sys.executable, "-m", "cli.main", "restore", str(tmp_path / "b1"), "--confirm", "--json", "--db"]
     runs = [subprocess.Popen([*command, str(loaded)], stdout=subprocess.PIPE, text=True) for _ in range(2)]
     kept = [json.loads(run.communicate(timeout=300)[0])["kept"] for run in runs]
@@ -203,10 +219,10 @@ def test_a_backup_during_a_load_waits_for_it_and_holds_all_of_it(loaded, tmp_pat
 
     def slow_load() -> None:
         with store.writer() as con:
-            add_user(con, "during", "hash", "planner", None)
+            add_user(con, "during", "hash", "planner", None, by="管理员")
             started.set()
             time.sleep(1.5)
-            add_user(con, "during-2", "hash", "planner", None)
+            add_user(con, "during-2", "hash", "planner", None, by="管理员")
 
     # A dashboard reader holds the current snapshot open all along.
     with store.reader() as reading:

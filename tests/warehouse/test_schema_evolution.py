@@ -638,7 +638,7 @@ def test_accounts_before_070_count_their_password_from_their_creation_and_are_no
     [planner] = query_accounts(con)
     assert str(planner["password_set_at"]) == "2025-03-01 08:00:00" and planner["must_change_password"] is False
     assert get_user(con, "planner").must_change_password is False
-    add_user(con, "zhang", "scrypt:set-by-admin", "evaluator", None, must_change_password=True)
+    add_user(con, "zhang", "scrypt:set-by-admin", "evaluator", None, must_change_password=True, by="管理员")
     assert get_user(con, "zhang").must_change_password is True
     assert change_own_password(con, "zhang", "scrypt:own")
     assert get_user(con, "zhang").must_change_password is False

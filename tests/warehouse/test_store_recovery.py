@@ -37,7 +37,7 @@ def user_names(store: WarehouseStore) -> set[str]:
 
 def add(store: WarehouseStore, name: str) -> None:
     with store.writer() as con:
-        add_user(con, name, "hash", "planner", None)
+        add_user(con, name, "hash", "planner", None, by="管理员")
 
 
 @pytest.fixture
@@ -74,7 +74,7 @@ def killed_writer(db: Path, at: str) -> int:
             store_module.shutil.copyfile = half_copy
         store = WarehouseStore({str(db)!r})
         with store.writer() as con:
-            add_user(con, "after", "hash", "planner", None)
+            add_user(con, "after", "hash", "planner", None, by="管理员")
             if at == "before the checkpoint":
                 con.execute("PRAGMA disable_checkpoint_on_shutdown")
                 die()

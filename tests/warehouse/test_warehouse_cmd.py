@@ -31,8 +31,8 @@ def loaded_db(db_path):
     with EmbeddedWarehouse(db_path).writer() as con:
         load(con, "register", "440000", [{"uscc": A}, {"uscc": B}])
         submission_id = load(con, "census", "440000", [{"uscc": A, "vol_total": 12, "item_total": 3}])
-        add_user(con, "planner", "hash", Role.PLANNER, None)
-        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000")
+        add_user(con, "planner", "hash", Role.PLANNER, None, by="管理员")
+        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000", by="管理员")
     return db_path, submission_id
 
 
