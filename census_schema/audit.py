@@ -64,6 +64,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "login_throttled": "登录受限（尝试过于频繁）",
     "logout": "退出登录",
     "restore": "从备份恢复",
+    "upgrade": "升级数据仓库",
 }
 
 # How a change reached the warehouse.
@@ -109,6 +110,10 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "backup_taken_at": "备份时间",
     "events_removed": "删除的备份后审计事件",
     "kept": "恢复前的数据仓库另存于",
+    "migration": "迁移版本",
+    "figures_compared": "比较了升级前后的汇总数字",
+    "changed_figures": "升级后变化的汇总数字（个）",
+    "summary_changes": "变化的汇总数字（升级前 → 升级后）",
 }
 # The sign-in counters a throttled attempt names (dash_app.throttle's keys).
 AUDIT_COUNTER_LABELS: dict[str, str] = {"address": "来源地址", "account": "账号", "device": "受信任的设备"}

@@ -18,7 +18,15 @@ from census_schema.audit import (
 )
 from census_schema.roles import Role
 from census_schema.supervision.codes import FindingRole
-from dash_app.formatting import division_name, format_count, format_date, format_datetime, kind_label
+from dash_app.formatting import (
+    area_name,
+    division_name,
+    figure_label,
+    format_count,
+    format_date,
+    format_datetime,
+    kind_label,
+)
 
 
 def _state_value(key: str, value: Any) -> str:
@@ -27,6 +35,8 @@ def _state_value(key: str, value: Any) -> str:
         return "无"
     if isinstance(value, bool):
         return "是" if value else "否"
+    if key == "summary_changes" and isinstance(value, dict):
+        return _figure_change(value)
     if isinstance(value, dict):
         return "，".join(f"{k} {_state_value(key, v)}" for k, v in value.items()) or "无"
     if isinstance(value, list):
@@ -49,6 +59,25 @@ def _state_value(key: str, value: Any) -> str:
     if key in AUDIT_TYPED_FIELDS:
         return f"「{value}」"
     return format_count(value) if isinstance(value, int) else str(value)
+
+
+def _figure_change(change: dict[str, Any]) -> str:
+    """广东省 以卷为保管单位档案：1,000 → 900 (卷): one figure an upgrade changed, as a person reads it."""
+    figure = str(change.get("figure"))
+    try:
+        name, unit = figure_label(figure)
+    except KeyError:  # a figure of a release this code does not know: by its name
+        name, unit = figure, ""
+    values = " → ".join(_figure_value(change.get(side)) for side in ("before", "after"))
+    return f"{area_name(change.get('unit'))} {name}：{values}{f'（{unit}）' if unit else ''}"
+
+
+def _figure_value(value: Any) -> str:
+    if value is None:
+        return "无"
+    if isinstance(value, float) and not value.is_integer():
+        return f"{value:,.2f}"
+    return format_count(int(value)) if isinstance(value, int | float) else str(value)
 
 
 def _role_label(value: str) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM
 from census_schema.clock import to_beijing
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, RETURNED, parse_central_area
 from census_schema.supervision.evaluation import SELF_SOURCE
+from warehouse.queries import RED_FIGURES
 
 # The warehouse stores naive UTC; people here read Beijing time.
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
@@ -167,3 +169,33 @@ def describe_sources(sources: list[dict[str, Any]], *, name_experts: bool = True
         for s in sources
     ]
     return f"依据评分：{'；'.join(parts)}" if parts else ""
+
+
+# The summary's figures that are not a form's own column, by their Chinese names and units.
+UNIT_LABELS = {
+    "units_expected": ("应报普查对象（普查对象名录）", "个"),
+    "units_reported": ("已报普查对象（名录内）", "个"),
+    "units_unregistered": ("名录外报送单位", "个"),
+    "holdings": ("馆（室）藏（以卷 + 以件为保管单位）", "卷件"),
+    "comprehensive_holdings": ("综合档案馆馆藏（以卷 + 以件为保管单位）", "卷件"),
+    "comprehensive_digitized": ("综合档案馆已数字化档案（卷 + 件）", "卷件"),
+    "red_holders": ("红色档案资源摸底单位", "个"),
+    "red_total": ("红色档案（卷 + 件）", "卷件"),
+}
+
+
+def figure_label(figure: str) -> tuple[str, str]:
+    """A figure's Chinese name and unit, from the census form's own labels."""
+    if figure in UNIT_LABELS:
+        return UNIT_LABELS[figure]
+    if (
+        figure in RED_FIGURES
+    ):  # the red-archive sheet's 已数字化（卷件）: 红色档案已数字化; 开发利用：举办展览: 利用红色档案举办展览
+        field = RED_ARCHIVES_FORM.field(figure)
+        name = field.label.split("（")[0]
+        return (
+            f"利用红色档案{name.removeprefix('开发利用：')}" if "：" in name else f"红色档案{name}"
+        ), field.unit or ""
+    field = CENSUS_FORM.field(figure)
+    # 其中：革命历史档案 is a part of a column to the form's reader; alone in a sentence it is 革命历史档案.
+    return field.label.split("（")[0].removeprefix("其中："), field.unit or ""

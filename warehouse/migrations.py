@@ -13,10 +13,13 @@ from __future__ import annotations
 import graphlib
 import hashlib
 import json
+import logging
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from types import MappingProxyType
@@ -33,12 +36,14 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from census_schema.fields import FieldType, Form
 from census_schema.forms import CURRENT_FORMS, FORMS, KIND_LABELS, get_form
+from census_schema.scopes import central_area_code
 from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
 from supervision.lifecycle import add_working_days
 from supervision.rows import split_names
 from warehouse.dialect import adapt_ddl, ensure_write_guard, is_ducklake
 from warehouse.transactions import quote_identifier, transaction, utc_now
 
+LOGGER = logging.getLogger(__name__)
 _SQL_NAME = re.compile(r"^(\d{3})_([a-z0-9_]+)\.sql$")
 _MODEL_NAME = re.compile(r"^([a-z0-9_]+)\.sql$")
 # Field types stored as numbers or dates; every other type (codes, divisions, USCCs, phones, text) is VARCHAR.
@@ -339,6 +344,9 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
     for ddl in RUNNER_TABLES:
         con.execute(adapt_ddl(ddl) if ducklake else ddl)
     done = applied_versions(con)
+    # An upgrade of a warehouse in use (not a new one, not a test's partial migration) records what it changed.
+    upgrading = migrations is None and bool(done)
+    figures_before = _summary_figures(con) if upgrading else None
     pending = [m for m in (list_migrations() if migrations is None else migrations) if m.version not in done]
     # A new embedded warehouse is created in one transaction (whole or not at all, and ~40 commits fewer); an
     # existing one, or a lake (whose catalog takes some steps only in transactions of their own), step by step.
@@ -353,11 +361,97 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
                 if migration.version not in done:
                     _apply_one(con, migration)
                     applied.append(migration.version)
-    refresh_models(con, force=bool(applied), strict=migrations is None)
-    refresh_reference_data(con)
+    recreated = refresh_models(con, force=bool(applied), strict=migrations is None)
+    refreshed = refresh_reference_data(con)
     if migrations is None:
         check_form_versions(con)
+    if upgrading and (applied or recreated or refreshed):
+        _record_upgrade(con, max(done), figures_before, _summary_figures(con))
     return applied
+
+
+# The summary's figures an upgrade compares (mart_province_figures, in every release): its key columns, and at most
+# how many changed figures its audit event lists (all are counted).
+_FIGURE_KEYS = ("round_id", "province_code", "central_channel")
+MAX_FIGURES_LISTED = 100
+
+
+@dataclass(frozen=True)
+class _Figures:
+    """The summary's figures as the models compute them: (round, reporting unit) -> figure -> value."""
+
+    columns: frozenset[str]
+    rows: dict[tuple[str, str], dict[str, Any]]
+
+
+def _summary_figures(con: duckdb.DuckDBPyConnection) -> _Figures | None:
+    """The summary's figures by round and reporting unit (a province's code, a central channel's area code), or None
+    when the warehouse has no such model (one from before it existed)."""
+    try:
+        cursor = con.execute("SELECT * FROM mart_province_figures")
+    except duckdb.Error:
+        return None
+    names = [column[0] for column in cursor.description]
+    rows = {}
+    for values in cursor.fetchall():
+        row = dict(zip(names, values, strict=True))
+        unit = row.get("province_code") or central_area_code(row.get("central_channel"))
+        rows[(str(row["round_id"]), unit)] = {k: v for k, v in row.items() if k not in _FIGURE_KEYS}
+    return _Figures(frozenset(names) - set(_FIGURE_KEYS), rows)
+
+
+def _same(old: Any, new: Any) -> bool:
+    """Whether a figure stayed as it was (sums of decimals compared to rounding, which a new query order changes)."""
+    if isinstance(old, float | Decimal) or isinstance(new, float | Decimal):
+        return old is not None and new is not None and math.isclose(float(old), float(new), rel_tol=1e-9, abs_tol=1e-9)
+    return bool(old == new)
+
+
+def _changed_figures(before: _Figures, after: _Figures) -> list[dict[str, Any]]:
+    """Each figure of both versions that an upgrade changed: round, unit, figure, before, after (None: no row)."""
+    changes = []
+    for key in sorted(set(before.rows) | set(after.rows)):
+        old, new = before.rows.get(key, {}), after.rows.get(key, {})
+        for name in sorted(before.columns & after.columns):
+            was, now = old.get(name), new.get(name)
+            if not _same(was, now):
+                changes.append(
+                    {"round_id": key[0], "unit": key[1], "figure": name, "before": _plain(was), "after": _plain(now)}
+                )
+    return changes
+
+
+def _plain(value: Any) -> Any:
+    """A figure as JSON keeps it (a Decimal as a float)."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _record_upgrade(
+    con: duckdb.DuckDBPyConnection, from_version: int, before: _Figures | None, after: _Figures | None
+) -> None:
+    """The upgrade's audit event: from which migration to which, and the summary's figures it changed (a model's
+    rule or the reference data changed since: a returned return left the figures, a city moved to the Corps...),
+    so that nobody finds a changed figure without a word of why."""
+    from warehouse.audit import record_event  # warehouse.audit reads through warehouse.queries, which needs this module
+
+    changes = _changed_figures(before, after) if before is not None and after is not None else None
+    state: dict[str, Any] = {"migration": max(applied_versions(con))}
+    if changes is None:
+        state["figures_compared"] = False
+    else:
+        state["changed_figures"] = len(changes)
+        state["summary_changes"] = changes[:MAX_FIGURES_LISTED]
+    with transaction(con):
+        record_event(con, AuditKind.WAREHOUSE, "upgrade", actor=None, before={"migration": from_version}, after=state)
+    if changes:
+        # Said where the upgrade ran (a command's terminal, the server's log), in the words of its users.
+        LOGGER.warning(
+            "数据仓库已升级（迁移版本 %d → %d），汇总中有 %d 个数字随之变化（统计规则或参考数据有更新）；"
+            "变化前后的数字见审计日志：archive-census audit --kind warehouse",
+            from_version,
+            state["migration"],
+            len(changes),
+        )
 
 
 def _apply_one(con: duckdb.DuckDBPyConnection, migration: Migration) -> None:

@@ -15,7 +15,7 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, scope_division
 from dash_app.context import AppContext
-from dash_app.formatting import area_name, format_number, with_names
+from dash_app.formatting import area_name, figure_label, format_number, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.breakdowns import query_red_archives
 from warehouse.queries import (
@@ -31,16 +31,6 @@ PATH = "/lineage"
 NAME = "数据来源"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 DEFAULT_FIGURE = "holdings"
-UNIT_LABELS = {
-    "units_expected": ("应报普查对象（普查对象名录）", "个"),
-    "units_reported": ("已报普查对象（名录内）", "个"),
-    "units_unregistered": ("名录外报送单位", "个"),
-    "holdings": ("馆（室）藏（以卷 + 以件为保管单位）", "卷件"),
-    "comprehensive_holdings": ("综合档案馆馆藏（以卷 + 以件为保管单位）", "卷件"),
-    "comprehensive_digitized": ("综合档案馆已数字化档案（卷 + 件）", "卷件"),
-    "red_holders": ("红色档案资源摸底单位", "个"),
-    "red_total": ("红色档案（卷 + 件）", "卷件"),
-}
 # The template columns each figure adds up (a field's own column when not listed).
 FIGURE_COLUMNS = {
     "holdings": ("vol_total", "item_total"),
@@ -52,23 +42,6 @@ FIGURE_COLUMNS = {
     "red_holders": ("uscc",),
     "red_total": RED_TOTAL_PARTS,
 }
-
-
-def figure_label(figure: str) -> tuple[str, str]:
-    """A figure's Chinese name and unit, from the census form's own labels."""
-    if figure in UNIT_LABELS:
-        return UNIT_LABELS[figure]
-    if (
-        figure in RED_FIGURES
-    ):  # the red-archive sheet's 已数字化（卷件）: 红色档案已数字化; 开发利用：举办展览: 利用红色档案举办展览
-        field = RED_ARCHIVES_FORM.field(figure)
-        name = field.label.split("（")[0]
-        return (
-            f"利用红色档案{name.removeprefix('开发利用：')}" if "：" in name else f"红色档案{name}"
-        ), field.unit or ""
-    field = CENSUS_FORM.field(figure)
-    # 其中：革命历史档案 is a part of a column to the form's reader; alone in a sentence it is 革命历史档案.
-    return field.label.split("（")[0].removeprefix("其中："), field.unit or ""
 
 
 def template_cells(figure: str, excel_row: int) -> str:

@@ -9,8 +9,11 @@ import re
 import socket
 from datetime import datetime
 
+import duckdb
+
 from census_schema.audit import SYSTEM_ACTOR, AuditKind
 from cli.main import main
+from dash_app.formatting import division_name
 from dash_app.pages import audit as audit_page
 from dash_app.webstate import AuditOutbox, WebState
 from tests.cli.test_light_commands import empty_warehouse
@@ -112,3 +115,36 @@ def test_an_upgrade_s_own_changes_are_listed_as_the_system_s(tmp_path, capsys):
     code, out, _ = run(capsys, "audit", "--kind", "finding", "--db", str(path))
     (line,) = [line for line in out.splitlines() if "JC2023-001-01" in line]
     assert code == 0 and SYSTEM_ACTOR in line
+
+
+def test_an_upgrade_says_which_figures_of_the_summary_it_changed(tmp_path, capsys, caplog):
+    # The 011 release computed 以卷为保管单位档案 by another rule (here: one more in each unit's row): the upgrade's
+    # models compute it anew, and the audit log says so, unit by unit, instead of a figure changing without a word.
+    path = legacy_copy(tmp_path)
+    old = duckdb.connect(str(path))
+    old.execute("ALTER VIEW mart_province_figures RENAME TO figures_of_011")
+    old.execute(
+        "CREATE VIEW mart_province_figures AS SELECT * REPLACE (vol_total + 1 AS vol_total) FROM figures_of_011"
+    )
+    units = old.execute("SELECT province_code, vol_total FROM mart_province_figures ORDER BY 1").fetchall()
+    old.close()
+    assert units
+
+    code, out, _ = run(capsys, "audit", "--kind", "warehouse", "--json", "--db", str(path))
+    (event,) = json.loads(out)["events"]
+    assert code == 0 and (event["action"], event["actor"]) == ("upgrade", None)
+    state = event["after"]
+    assert (event["before"], state["changed_figures"]) == ({"migration": 11}, len(units))
+    assert [(c["unit"], c["figure"], c["before"], c["after"]) for c in state["summary_changes"]] == [
+        (code, "vol_total", total, total - 1) for code, total in units
+    ]
+    code, out, _ = run(capsys, "audit", "--kind", "warehouse", "--db", str(path))
+    (line,) = [line for line in out.splitlines() if "升级数据仓库" in line]
+    province, total = units[0]
+    expected = f"{division_name(province)} 以卷为保管单位档案：{total:,} → {total - 1:,}（卷）"
+    assert code == 0 and SYSTEM_ACTOR in line and expected in line and "迁移版本：11" in line
+    # Where the upgrade ran, its operator is told too.
+    assert any(
+        "汇总中有" in r.getMessage() and "archive-census audit --kind warehouse" in r.getMessage()
+        for r in caplog.records
+    )

@@ -30,11 +30,18 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
-from dash_app.formatting import KEPT_REVIEW_NOTE, area_name, format_count, format_number, shown_review_note
+from dash_app.formatting import (
+    KEPT_REVIEW_NOTE,
+    area_name,
+    figure_label,
+    format_count,
+    format_number,
+    shown_review_note,
+)
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import PAGES
 from dash_app.pages import upload as upload_page
-from dash_app.pages.lineage import figure_label, value_column
+from dash_app.pages.lineage import value_column
 from dash_app.reminders import reminders_panel
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs

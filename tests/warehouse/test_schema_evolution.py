@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import gzip
+import json
 import shutil
 from datetime import date
 from pathlib import Path
@@ -118,6 +119,11 @@ def test_a_warehouse_built_by_the_previous_version_upgrades_and_keeps_every_row(
             '{"deadline": "2023-05-01", "original_deadline": "2023-05-01"}',
             '{"deadline": "2023-05-04", "original_deadline": "2023-05-04"}',
         )
+    ]
+    # The upgrade is in the log, by the platform, with the summary's figures unchanged.
+    upgrade = con.execute("SELECT actor, before_state, after_state FROM audit_log WHERE action = 'upgrade'").fetchall()
+    assert [(actor, json.loads(b), json.loads(a)["changed_figures"]) for actor, b, a in upgrade] == [
+        (None, {"migration": 11}, 0)
     ]
     assert con.execute(INSPECTIONS_AFTER).fetchall() == inspections
     assert con.execute("SELECT inspectors FROM inspections").fetchall() == [(["张三", "李四"],)]
