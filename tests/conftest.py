@@ -22,12 +22,16 @@ import signal
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from census_schema.settings import Settings
 from tests.cluster import ROOT, Postgres, running_postgres
 from warehouse.backends import DuckLakeWarehouse
+
+if TYPE_CHECKING:
+    from dash import Dash
 
 _LAKE_NUMBERS = itertools.count()
 
@@ -80,6 +84,23 @@ def make_lake(postgres: Postgres, lake_template: tuple[str, Path]) -> Iterator[C
 
 
 # ------------------------------------------------------------------------------------ new embedded warehouses
+
+
+@pytest.fixture
+def open_app() -> Iterator[Callable[[Settings], "Dash"]]:
+    """Apps made for one test, closed after it (`close_app`): an app's outbox flushing after the run removed the
+    test's folder wrote "audit events wait in the outbox: unable to open database file" into the run's output."""
+    from dash_app.app import close_app, create_app
+
+    apps: list[Dash] = []
+
+    def open_one(settings: Settings) -> "Dash":
+        apps.append(create_app(settings))
+        return apps[-1]
+
+    yield open_one
+    for app in apps:
+        close_app(app)
 
 
 @pytest.fixture(scope="session")

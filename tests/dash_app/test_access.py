@@ -876,7 +876,9 @@ def test_another_user_s_upload_report_and_job_are_not_found(app, rejected_job, u
         assert grid_rows(app, client, ids.UPLOAD_FAILURES_GRID, f"?job={rejected_job}", None) == []
 
 
-def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_province_after_a_restart(site, rejected_job):
+def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_province_after_a_restart(
+    site, rejected_job, open_app
+):
     app, store, folder = site
     with store.reader() as con:
         submissions = con.execute(
@@ -891,7 +893,7 @@ def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_provinc
         and f"中（提交编号 {rejected}），以后可以在那里再次下载" in status
     )
 
-    restarted = create_app(web_settings(folder / "var" / "warehouse.duckdb"))
+    restarted = open_app(web_settings(folder / "var" / "warehouse.duckdb"))
     uploader = client_of(restarted, "guangdong")
     assert uploader.get(f"/download/report/{rejected_job}").status_code == 404  # the job was the old server's
     url = f"/download/submission-report/{rejected}"

@@ -236,7 +236,7 @@ def test_after_the_round_an_expert_sees_their_own_sheet_read_only_and_may_downlo
     assert expert.get("/download/evaluation/440100").status_code == 403  # not assigned: refused as before
 
 
-def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_settles_them(tmp_path):
+def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_settles_them(tmp_path, open_app):
     settings = web_settings(tmp_path / "var" / "warehouse.duckdb")
     store = EmbeddedWarehouse(settings.db_path)
     with store.writer() as con:
@@ -245,7 +245,7 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
         scores = {**full(), **PROBLEMS, "A1.1.1": D(10)}  # one expert gives it 10 of 10: 10 apart, 2 allowed
         save_evaluator_scores(con, "专家乙", ARCHIVE, scores, submit=True, veto_verdicts=verdicts)
     add_users(store)
-    app = create_app(settings)
+    app = open_app(settings)
     outputs = [(ids.EVALUATION_RADAR, "figure"), (ids.EVALUATION_RADAR_TABLE, "children"),
                (ids.EVALUATION_REPORT_LINK, "children")]  # fmt: skip
     inputs = [(ids.EVALUATION_ARCHIVE, "value", ARCHIVE), (ids.EVALUATION_RESULT, "children", None)]

@@ -28,12 +28,12 @@ GUANGZHOU = division_scope("440000", "440100")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     """The module's site (its tests go on from each other's reviews and uploads)."""
-    app, store, folder = build_site(tmp_path_factory.mktemp("scopes-web"))
+    app, store, folder = build_site(tmp_path_factory.mktemp("scopes-web"), create_app)
     yield app, store, folder
     close_app(app)
 
 
-def build_site(folder):
+def build_site(folder, open_app):
     """Guangdong's register of 6 holders: 3 in a province-wide return, 3 in 广州市's; a central channel's register
     and return; one user per role."""
     settings = web_settings(folder / "var" / "warehouse.duckdb")
@@ -56,7 +56,7 @@ def build_site(folder):
         outcome = ingest_workbook(store, IngestRequest(path, kind, province, "填报员", scope=scope), settings)
         assert outcome.status == "accepted", outcome.failures
     add_users(store, USERS)
-    return create_app(settings), store, folder
+    return open_app(settings), store, folder
 
 
 def submission_of(store, scope_code: str) -> str:
@@ -189,8 +189,8 @@ def test_the_central_channels_sit_beside_the_provinces_on_coverage(site):
         assert load_grid(app, client_of(app, "guangdong"), ids.COVERAGE_GRID, search).status_code == 403
 
 
-def test_review_progress_is_a_map_metric(tmp_path):
-    app, store, _ = build_site(tmp_path)
+def test_review_progress_is_a_map_metric(tmp_path, open_app):
+    app, store, _ = build_site(tmp_path, open_app)
     prefecture = submission_of(store, "440100")
     review(app, "guangdong", prefecture, "accept")
     review(app, "planner", prefecture, "accept")  # 1 of Guangdong's 2 current returns reviewed

@@ -26,7 +26,6 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE
 from dash_app import ids
-from dash_app.app import create_app
 from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, accounts, audit
@@ -822,7 +821,7 @@ def test_the_accounts_page_lists_every_account_with_its_last_sign_in_to_administ
     assert load_grid(app, admin, ids.ACCOUNTS_GRID, "root", None).status_code == 400
 
 
-def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch):
+def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch, open_app):
     def failures(app, proxy: str, clients: list[str]) -> None:
         for i, client in enumerate(clients):
             sign_in(with_headers(client_of(app, address=proxy), {"X-Forwarded-For": client}), f"nobody-{i}", "wrong")
@@ -840,7 +839,7 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monk
     )
     # Behind one proxy, each client is counted on its own address.
     monkeypatch.setenv(PROXY_HOPS_ENV, "1")
-    proxied = create_app(site.settings)
+    proxied = open_app(site.settings)
     stop_throttle_clock(proxied, monkeypatch)
     failures(proxied, "10.7.2.1", ["10.9.0.1"] * ADDRESS_POLICY.free_failures)
     blocked = with_headers(client_of(proxied, address="10.7.2.1"), {"X-Forwarded-For": "10.9.0.1"})

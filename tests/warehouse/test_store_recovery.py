@@ -201,15 +201,14 @@ def test_a_log_duckdb_cannot_replay_says_to_move_it_aside_and_doing_so_loses_onl
     assert user_names(store) == {"before", "after"}
 
 
-def test_health_is_503_when_no_sign_in_could_work_and_200_once_repaired(tmp_path):
-    from dash_app.app import create_app
+def test_health_is_503_when_no_sign_in_could_work_and_200_once_repaired(tmp_path, open_app):
     from dash_app.webstate import AuditOutbox, WebState
     from tests.dash_app.conftest import add_users, password_of, web_settings
 
     settings = web_settings(tmp_path / "var" / "w.duckdb")
     store = WarehouseStore(settings.db_path)
     add_users(store)
-    client = create_app(settings).server.test_client()
+    client = open_app(settings).server.test_client()
     store.pointer.write_bytes(b"\x00garbage")
     assert client.get("/health").status_code == 200  # repaired from the main file
     response = client.post("/login", data={"username": "planner", "password": password_of("planner")})
@@ -222,7 +221,7 @@ def test_health_is_503_when_no_sign_in_could_work_and_200_once_repaired(tmp_path
     # Now the main file is damaged as well: nothing can be repaired, and /health says so.
     store.pointer.write_bytes(b"\x00garbage")
     store.db_path.write_bytes(b"\x00" * 8192)
-    broken = create_app(settings).server.test_client()
+    broken = open_app(settings).server.test_client()
     health = broken.get("/health")
     assert health.status_code == 503 and "restore" in health.json["message"]
     # A sign-in is told so in Chinese (it was Flask's English 500 page, with a traceback in the log).
