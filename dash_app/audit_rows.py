@@ -47,7 +47,7 @@ def _state_value(key: str, value: Any) -> str:
         return division_name(str(value))
     if key == "role":
         return _role_label(str(value))
-    if key == "deadline":
+    if key in ("deadline", "original_deadline"):
         return format_date(str(value))
     if key == "backup_taken_at":
         try:

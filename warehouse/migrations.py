@@ -374,6 +374,12 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
 # how many changed figures its audit event lists (all are counted).
 _FIGURE_KEYS = ("round_id", "province_code", "central_channel")
 MAX_FIGURES_LISTED = 100
+# What an upgrade's event says of the summary, by whether its figures changed (None: not compared).
+UPGRADE_REASONS = {
+    True: "新版本的统计规则或参考数据（如行政区划）使部分汇总数字有变化，变化前后的数字见变更后",
+    False: "升级前后汇总数字相同",
+    None: "升级前的数据仓库没有汇总模型，未能比较升级前后的汇总数字",
+}
 
 
 @dataclass(frozen=True)
@@ -442,7 +448,15 @@ def _record_upgrade(
         state["changed_figures"] = len(changes)
         state["summary_changes"] = changes[:MAX_FIGURES_LISTED]
     with transaction(con):
-        record_event(con, AuditKind.WAREHOUSE, "upgrade", actor=None, before={"migration": from_version}, after=state)
+        record_event(
+            con,
+            AuditKind.WAREHOUSE,
+            "upgrade",
+            actor=None,
+            before={"migration": from_version},
+            after=state,
+            reason=UPGRADE_REASONS[None if changes is None else bool(changes)],
+        )
     if changes:
         # Said where the upgrade ran (a command's terminal, the server's log), in the words of its users.
         LOGGER.warning(

@@ -115,6 +115,8 @@ def test_an_upgrade_s_own_changes_are_listed_as_the_system_s(tmp_path, capsys):
     code, out, _ = run(capsys, "audit", "--kind", "finding", "--db", str(path))
     (line,) = [line for line in out.splitlines() if "JC2023-001-01" in line]
     assert code == 0 and SYSTEM_ACTOR in line
+    # Its recorded state by Chinese names and dates (original_deadline：2023-05-04 before).
+    assert "原定整改期限：2023年5月4日" in line and "original_deadline" not in line
 
 
 def test_an_upgrade_says_which_figures_of_the_summary_it_changed(tmp_path, capsys, caplog):
@@ -143,6 +145,7 @@ def test_an_upgrade_says_which_figures_of_the_summary_it_changed(tmp_path, capsy
     province, total = units[0]
     expected = f"{division_name(province)} 以卷为保管单位档案：{total:,} → {total - 1:,}（卷）"
     assert code == 0 and SYSTEM_ACTOR in line and expected in line and "迁移版本：11" in line
+    assert "新版本的统计规则或参考数据（如行政区划）使部分汇总数字有变化" in line
     # Where the upgrade ran, its operator is told too.
     assert any(
         "汇总中有" in r.getMessage() and "archive-census audit --kind warehouse" in r.getMessage()
