@@ -778,6 +778,16 @@ ROW_HIDDEN = Rule(
         "请删除整行（选中行号 → 右键 → 删除）后重新上传；如要保留，请取消隐藏（或清除筛选、展开分组）核对无误后再上传。"
     ),
 )
+# And a warning for a sheet a workbook lacks where the form may be empty (the red-archive inventory of a province
+# with none, deleted rather than left empty): read as an empty sheet, whose own rules then say what it lacks.
+SHEET_ABSENT = Rule(
+    "sheet_absent",
+    "sheet_absent",
+    W,
+    None,
+    "工作簿中没有这个工作表（多半是被删除了），平台按空表处理。本表确实没有内容可填的，可不理会；有内容要填的，"
+    "请从平台下载最新模板，把数据填入该表后重新上传。",
+)
 CELL_RULES = (
     CELL_TOO_LONG,
     CELL_MERGED,
@@ -788,6 +798,7 @@ CELL_RULES = (
     HEADER_ROW_REPEATED,
     ROW_NEARLY_EMPTY,
     ROW_HIDDEN,
+    SHEET_ABSENT,
 )
 
 

@@ -49,6 +49,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "row_nearly_empty": "几乎为空的行",
     "cell_merged": "合并单元格",
     "row_hidden": "数据行被隐藏",
+    "sheet_absent": "工作表缺失",
     "date": "日期无效",
     "not_after_today": "日期晚于上传当日",
     "new_record": "编号已存在",

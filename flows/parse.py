@@ -14,7 +14,7 @@ import polars as pl
 from openpyxl.utils import get_column_letter, range_boundaries
 
 from census_schema import layout
-from census_schema.census_form import CELL_MERGED, HEADER_ROW_REPEATED, ROW_HIDDEN, ROW_NEARLY_EMPTY
+from census_schema.census_form import CELL_MERGED, HEADER_ROW_REPEATED, ROW_HIDDEN, ROW_NEARLY_EMPTY, SHEET_ABSENT
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, in_workbook_order, shorten_value
 from census_schema.fields import (
@@ -267,7 +267,11 @@ def parse_workbook(
     for form in book.sheets:
         loaded = raw.get(form.sheet_name)
         if loaded is None:
-            raise missing_sheet(form, name, read_sheet_names(path, name))
+            found = read_sheet_names(path, name)
+            if not (form.may_be_empty and set(found) <= {*book.sheet_names, *TEMPLATE_OWN_SHEETS}):
+                raise missing_sheet(form, name, found)
+            sheets[form.sheet_name] = _absent_sheet(form, name)
+            continue
         sheets[form.sheet_name] = parse_raw_frame(
             *loaded,
             form,
@@ -286,6 +290,21 @@ def parse_workbook(
             hint="请在表头下方逐行填写数据后再上传。",
         )
     return parsed
+
+
+# The sheets of a template (and of its returned report) besides the data sheets: a workbook holding no other sheet
+# has not renamed the data sheet it lacks (the identity sheet is never listed).
+TEMPLATE_OWN_SHEETS = (layout.INSTRUCTIONS_SHEET, layout.CODES_SHEET, layout.ERRORS_SHEET, layout.DROPPED_SHEET)
+
+
+def _absent_sheet(form: Form, file_name: str) -> ParsedSheet:
+    """A sheet of a form that may be empty, deleted from the workbook: read as an empty one (typed as any other),
+    with a warning; it has no cells to mark."""
+    header = pl.DataFrame({f"column_{i}": [f.label] for i, f in enumerate(form.fields)})
+    empty = parse_raw_frame(header, list(range(len(form.fields))), form, file_name, allow_empty=True)
+    rule = form.rules_by_id[SHEET_ABSENT.rule_id]
+    warning = Failure(form.sheet_name, None, None, None, None, rule.rule_id, rule.severity, rule.message)
+    return ParsedSheet(empty.rows, [warning], 0, {}, {})
 
 
 def _merged_cells(merged: list[str], data_rows: set[int], columns: dict[str, int], form: Form) -> list[Failure]:
@@ -364,7 +383,7 @@ def missing_sheet(form: Form, file_name: str, found: list[str]) -> WorkbookUnusa
     return WorkbookUnusable(
         f"工作簿中没有名为「{expected}」的工作表{listed}。",
         file=file_name,
-        hint="请勿给模板的工作表改名；请重新下载模板。",
+        hint=f"工作表的名称须与模板一致：改过名的，请把它改回「{expected}」；删除了的，请重新下载模板，把数据粘贴进去后重新上传。",
     )
 
 

@@ -7,6 +7,7 @@ import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM
+from census_schema.errors import WorkbookUnusable
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.report import ERROR_COLOR
 from synthetic.holders import RED_BASE, SIGN_OFF_BASE
@@ -71,3 +72,50 @@ def test_an_empty_red_archive_sheet_is_fine_without_revolutionary_archives(store
     holders = holder_rows(CENSUS_FORM, 2, {0: {"red_archives": 0}, 1: {"red_archives": 0}})
     outcome = ingest(store, settings, write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holders, red=[]))
     assert (outcome.status, outcome.warnings) == ("accepted", 0)
+
+
+def without_sheets(path, *names):
+    """The workbook with these sheets deleted, as a province deletes one in Excel."""
+    workbook = openpyxl.load_workbook(path)
+    for name in names:
+        del workbook[name]
+    workbook.save(path)
+    return path
+
+
+def test_a_return_whose_empty_red_archive_sheet_was_deleted_is_read_as_having_none(store, settings, tmp_path):
+    # A province without red archives deleted the sheet instead of leaving it empty: the file was refused, with a
+    # hint about renaming sheets. It is read as an empty sheet, and the province is told the sheet is missing.
+    holders = holder_rows(CENSUS_FORM, 2, {i: {"red_archives": 0} for i in range(2)})
+    path = without_sheets(write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holders, red=[]), "红色档案资源摸底")
+    outcome = ingest(store, settings, path)
+    assert (outcome.status, outcome.rows, outcome.errors) == ("accepted", 2, 0), outcome.failures
+    [absent] = [f for f in outcome.failures if f.rule == "sheet_absent"]
+    assert (absent.sheet, absent.row, absent.severity) == ("红色档案资源摸底", None, "warning")
+    assert "按空表处理" in absent.message
+
+
+def test_a_deleted_red_archive_sheet_still_owes_the_holders_that_have_red_archives(store, settings, tmp_path):
+    holders = holder_rows(CENSUS_FORM, 2, {0: {"contact_phone": "12345"}})  # both hold revolutionary archives
+    path = without_sheets(write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holders), "红色档案资源摸底")
+    report = tmp_path / "report.xlsx"
+    outcome = ingest_workbook(store, IngestRequest(path, "census", PROVINCE, "张三", report_path=report), settings)
+    assert outcome.status == "rejected"
+    owed = {(f.sheet, f.row) for f in outcome.failures if f.rule == "red_sheet_row_for_revolutionary"}
+    assert owed == {("普查表", 3), ("普查表", 4)}
+    workbook = openpyxl.load_workbook(report)
+    assert "红色档案资源摸底" not in workbook.sheetnames
+    listed = [(row[0], row[5]) for row in workbook["错误清单"].iter_rows(min_row=2, values_only=True)]
+    assert ("红色档案资源摸底", "工作表缺失（sheet_absent）") in listed
+
+
+def test_a_missing_sheet_beside_a_sheet_the_template_lacks_is_refused_as_renamed(store, settings, tmp_path):
+    # 红色档案 may be the inventory renamed: reading the inventory as empty would drop its rows without a word.
+    path = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 2))
+    workbook = openpyxl.load_workbook(path)
+    workbook["红色档案资源摸底"].title = "红色档案"
+    workbook.save(path)
+    with pytest.raises(WorkbookUnusable) as refused:
+        ingest(store, settings, path)
+    said = refused.value.describe()
+    assert "没有名为「红色档案资源摸底」的工作表" in said and "改回「红色档案资源摸底」" in said
