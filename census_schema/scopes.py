@@ -143,12 +143,13 @@ def division_scope(province_code: str, division_code: str) -> Scope:
         ) from None
     if division.level == PROVINCE:
         raise UsageError(
-            f"「{division_code}」是省级代码，全省的报表不用 --division。", hint="去掉 --division 即为全省范围。"
+            f"「{division_code}」是省级代码，全省的报表不用再指定地级或县级代码。",
+            hint="不指定地级或县级代码，即为全省范围。",
         )
     if division.province_code != province.code:
         raise UsageError(
             f"{division.name}（{division_code}）不在{province.name}（{province.code}）境内。",
-            hint="请检查 --province 与 --division 是否对应。",
+            hint="请检查省份与地级或县级代码是否对应。",
         )
     return Scope(ScopeKind.PREFECTURE if division.level == PREFECTURE else ScopeKind.COUNTY, division.code)
 

@@ -511,6 +511,7 @@ def ingest_workbook(
         data_docs_dir=docs if inline else None,
         results_dir=None if inline else docs,
     )
+    failures = parsed.shown_as_typed(failures)
     errors = [f for f in failures if f.severity is Severity.ERROR]
     status: Literal["accepted", "rejected"] = "rejected" if errors else "accepted"
     shrink = None

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from dataclasses import field as dataclass_field
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TypeVar
@@ -54,6 +55,8 @@ class ParsedSheet:
     columns: dict[str, int]
     # The 0-based columns of header labels the form does not have, and those labels (their cells are not read).
     unread: dict[int, str]
+    # The code cells read otherwise than typed (abc as ABC, a phone's spaces dropped): (Excel row, field) -> as typed.
+    as_typed: dict[tuple[int, str], str] = dataclass_field(default_factory=dict)
 
     @property
     def row_count(self) -> int:
@@ -87,6 +90,16 @@ class ParsedWorkbook:
     def failures(self) -> list[Failure]:
         """What could not be read, over all sheets."""
         return [f for sheet in self.sheets.values() for f in sheet.failures]
+
+    def shown_as_typed(self, failures: Sequence[Failure]) -> list[Failure]:
+        """The failures with each code cell's value as the uploader typed it (the checks judge the cleaned value: abc
+        is read as ABC, and 填报值 saying ABC sent the uploader looking for a cell that does not exist)."""
+        shown = []
+        for failure in failures:
+            sheet = self.sheets.get(failure.sheet)
+            typed = sheet.as_typed.get((failure.row, failure.field or "")) if sheet and failure.row else None
+            shown.append(failure if typed is None else replace(failure, value=shorten_value(typed)))
+        return shown
 
     @property
     def columns(self) -> dict[str, dict[str, int]]:
@@ -457,7 +470,22 @@ def parse_raw_frame(
     failures += _type_failures(cleaned, typed, text, form, {(f.field, f.row) for f in invisible})
     rows = typed.select(*form.field_names, pl.lit(form.sheet_name).alias("sheet"), "excel_row")
     unread = {absolute[position]: label for position, label in header.unknown.items()}
-    return ParsedSheet(rows, in_workbook_order(failures, [form]), header_index + 1, columns, unread)
+    codes = [f.name for f in form.fields if f.type in CODE_TYPES and f.name not in plain]
+    return ParsedSheet(
+        rows, in_workbook_order(failures, [form]), header_index + 1, columns, unread, _as_typed(text, cleaned, codes)
+    )
+
+
+def _as_typed(text: pl.DataFrame, cleaned: pl.DataFrame, names: Sequence[str]) -> dict[tuple[int, str], str]:
+    """The cells of these columns whose cleaned value differs from the text read: (Excel row, field) -> the text."""
+    typed: dict[tuple[int, str], str] = {}
+    for name in names:
+        # A code typed into a number cell comes back as "440106.0": it was typed as 440106.
+        shown = text.get_column(name).str.replace(r"^(\d+)\.0+$", "${1}")
+        differs = shown.is_not_null() & shown.ne_missing(cleaned.get_column(name))
+        picked = pl.DataFrame({"row": text.get_column("excel_row"), "typed": shown}).filter(differs)
+        typed.update(((row, name), value) for row, value in picked.iter_rows())
+    return typed
 
 
 def _excel_rows_below(header_index: int) -> pl.Expr:

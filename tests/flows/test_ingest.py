@@ -19,6 +19,7 @@ from flows.ingest import IngestRequest, ingest_workbook
 from flows.measure import _uncomputed_in, measure_workbook
 from flows.report import ERROR_COLOR
 from flows.worker import shared_reader
+from synthetic.holders import make_uscc
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
@@ -367,3 +368,19 @@ def test_a_dry_run_names_no_data_docs_nobody_could_open(store, settings, tmp_pat
     # The same file tried again is a duplicate, and a dry run says it was one (it said dry_run: false).
     again = ingest(store, kept, workbook, dry_run=True).to_json()
     assert (again["status"], again["dry_run"]) == ("duplicate", True)
+
+
+def test_a_failing_code_cell_is_shown_as_typed_not_as_read(store, settings, tmp_path):
+    # Codes are read upper-cased, without spaces (abc as ABC): 填报值 said what the checks read, and the uploader looked
+    # for a cell that does not exist. A code typed into a number cell (440199, read as "440199.0") stays 440199.
+    uscc = make_uscc(20_000)[:-1] + "z"  # z is no USCC character (nor Z)
+    edits = {0: {"uscc": uscc}, 1: {"contact_phone": "138 0000 000"}, 2: {"division_code": 440199}}
+    outcome = ingest(store, settings, census_workbook(tmp_path / "c.xlsx", 3, edits), report_path=tmp_path / "r.xlsx")
+    shown = {
+        (f.row, f.field): f.value for f in outcome.failures if f.field in ("uscc", "contact_phone", "division_code")
+    }
+    assert shown[(3, "uscc")] == uscc and shown[(4, "contact_phone")] == "138 0000 000", shown
+    assert shown[(5, "division_code")] == "440199", shown
+    listed = {(row[1], row[2]): row[4] for row in openpyxl.load_workbook(outcome.report)[ERRORS_SHEET].iter_rows(
+        min_row=2, values_only=True)}  # fmt: skip
+    assert listed[(3, "uscc")] == uscc and listed[(4, "contact_phone")] == "138 0000 000"
