@@ -99,6 +99,8 @@ _SECTION_FONT = Font(name=FONT_NAME, size=12, bold=True)
 _BODY_FONT = Font(name=FONT_NAME, size=10)
 _KEY_FONT = Font(name=FONT_NAME, size=10, bold=True)
 _WRAP_TOP = Alignment(vertical="top", wrap_text=True)
+# The 代码表 notes column: wrapped, so that the sheet prints one page wide at a readable scale.
+CODES_NOTE_WIDTH = 60
 
 # Each line fits the width of the instructions table, so it needs neither wrapping nor merged cells.
 _SUBMISSION_NOTES = (
@@ -299,6 +301,8 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str
         if field.code_list is not None:
             lists.setdefault(field.code_list.name, field.code_list)
     ranges: dict[str, str] = {}
+    # Printed as the data sheets are: landscape, one page wide (its note took a page of its own, cut mid-sentence).
+    _setup_print(ws, fit_pages_wide=1)
     for column, code_list in enumerate(lists.values(), 1):
         letter = get_column_letter(column)
         last = 1 + len(code_list.values)
@@ -307,16 +311,23 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str
         ws.column_dimensions[letter].width = max(12, max(map(_display_width, (heading, *code_list.values))) + 2)
     notes = _codes_notes(list(lists.values()), forms)
     if notes:
-        ws.column_dimensions[get_column_letter(len(lists) + 1)].width = 100
+        ws.column_dimensions[get_column_letter(len(lists) + 1)].width = CODES_NOTE_WIDTH
     ws.freeze_panes = "A2"
     labels = [code_list_heading(code_list) for code_list in lists.values()] + ([CODES_NOTE_HEADER] if notes else [])
-    ws.append([_cell(ws, label, font=_HEADER_FONT, fill=_HEADER_FILL, border=_BORDER) for label in labels])
+    out = _RowWriter(ws)
+    out.append([_cell(ws, label, font=_HEADER_FONT, fill=_HEADER_FILL, border=_BORDER) for label in labels])
     depth = max([len(c.values) for c in lists.values()] + [len(notes)], default=0)
     for index in range(depth):
         values = [c.values[index] if index < len(c.values) else None for c in lists.values()]
+        cells = [
+            _cell(ws, v, font=_BODY_FONT, alignment=_WRAP_TOP, number_format="@") if v is not None else None
+            for v in values
+        ]
+        note = notes[index] if index < len(notes) else None
         if notes:
-            values.append(notes[index] if index < len(notes) else None)
-        ws.append([_cell(ws, v, font=_BODY_FONT, number_format="@") if v is not None else None for v in values])
+            cells.append(_cell(ws, note, font=_BODY_FONT, alignment=_WRAP_TOP) if note is not None else None)
+        # A wrapped note's row is as high as its lines (neither Excel nor LibreOffice grows a row written without).
+        out.append(cells, height=_row_height((note,), (CODES_NOTE_WIDTH,)) if note is not None else None)
     return ranges
 
 

@@ -103,6 +103,14 @@ def test_code_sheet_has_one_column_per_code_list(census_template):
     assert {"单位性质（暂定）", "普查对象类型（暂定）", "行政层级（暂定）", "是否"} == set(columns)
     assert any("暂定" in note and "单位性质" in note for note in notes)
     assert any("660000" in note and "659001" in note for note in notes)
+    # Printed landscape and one page wide, its notes wrapped in their column (the note took a page of its own).
+    assert (ws.page_setup.orientation, ws.page_setup.fitToWidth, ws.sheet_properties.pageSetUpPr.fitToPage) == (
+        "landscape",
+        1,
+        True,
+    )
+    note_cells = [c for c in next(col for col in ws.iter_cols() if col[0].value == "说明")[1:] if c.value]
+    assert note_cells and all(c.alignment.wrap_text for c in note_cells)
 
 
 def test_every_code_list_field_has_a_drop_down_pointing_at_the_code_sheet(census_template):
