@@ -113,6 +113,16 @@ class DivisionRegistry:
         """Divisions whose parent is this code, by code."""
         return sorted((d for d in self.by_code.values() if d.parent_code == code), key=lambda d: d.code)
 
+    def map_parents(self, province_code: str) -> list[str]:
+        """The divisions whose children a province's own map draws: the province's (its prefectures, and counties
+        directly under it); for a municipality, whose prefecture-level divisions all bear its own name (北京市's
+        110100, 重庆市's 500100 and 500200: one shape each), theirs (its districts and counties)."""
+        province = self.get(province_code)
+        below = [d for d in self.children(province_code) if d.level == PREFECTURE]
+        if below and all(d.name == province.name for d in below) and len(below) == len(self.children(province_code)):
+            return [d.code for d in below]
+        return [province_code]
+
     def census_provinces(self) -> list[Division]:
         """The 31 provinces and the XPCC: the 32 units that report to the census, by code."""
         return sorted(

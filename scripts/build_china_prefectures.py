@@ -9,9 +9,9 @@ repository root:
     /tmp/geovenv/bin/python scripts/build_china_prefectures.py            # --tolerance 0.01 --digits 3
 
 It writes `dash_app/assets/prefectures/<province code>.geojson`, one file per census province (the XPCC 660000 has
-no geometry of its own), whose features are the children the dashboard's coverage groups by: prefecture-level
-divisions, and counties directly under the province (Beijing's districts, Hainan's and Hubei's directly
-administered counties); feature `id` = the 6-digit code. All children of all provinces are simplified together
+no geometry of its own), whose features are the divisions the province's own map draws: prefecture-level divisions, and counties
+directly under the province (Hainan's and Hubei's directly administered counties); for the four municipalities, their
+districts and counties; feature `id` = the 6-digit code. All children of all provinces are simplified together
 with `shapely.coverage_simplify`, so a shared border stays identical on both sides.
 
 Size budget (checked, the script exits above it): at most 150 KB for one province's file (what a province view
@@ -33,7 +33,7 @@ sys.path[:0] = [str(REPO), str(REPO / "scripts")]
 
 from build_china_geojson import _provider, check_shared_borders, round_polygons, simplify_all, write_feature_collection  # noqa: E402
 
-from census_schema.divisions import COUNTY, PREFECTURE, PROVINCE, XPCC_CODE, load_divisions  # noqa: E402
+from census_schema.divisions import COUNTY, PREFECTURE, XPCC_CODE, load_divisions  # noqa: E402
 
 OUT = REPO / "dash_app" / "assets" / "prefectures"
 MAX_FILE_BYTES = 150_000
@@ -41,17 +41,20 @@ MAX_TOTAL_BYTES = 2_000_000
 
 
 def map_children() -> dict[str, list[tuple[str, str]]]:
-    """Per census province, the (code, name) of the divisions its map shows."""
+    """Per census province, the (code, name) of the divisions its map shows: the children of its map's parents
+    (`DivisionRegistry.map_parents`: a municipality's districts and counties, any other province's prefectures and
+    counties directly under it)."""
     divisions = load_divisions()
-    children: dict[str, list[tuple[str, str]]] = {}
-    for division in divisions.by_code.values():
-        parent = divisions.by_code.get(division.parent_code or "")
-        if parent is None or parent.level != PROVINCE or parent.code == XPCC_CODE:
-            continue
-        if division.level in (PREFECTURE, COUNTY):
-            children.setdefault(parent.code, []).append((division.code, division.name))
-    census = {d.code for d in divisions.census_provinces()} - {XPCC_CODE}
-    return {code: sorted(children.get(code, [])) for code in sorted(census)}
+    census = sorted({d.code for d in divisions.census_provinces()} - {XPCC_CODE})
+    return {
+        province: sorted(
+            (d.code, d.name)
+            for parent in divisions.map_parents(province)
+            for d in divisions.children(parent)
+            if d.level in (PREFECTURE, COUNTY)
+        )
+        for province in census
+    }
 
 
 def load_geometry(provider, code: str):

@@ -119,16 +119,21 @@ def province_from_search(viewer: Viewer, search: str | None) -> str | None:
 
 
 def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]]:
-    """The province's prefectures (and counties directly under it) with the map's figures: every one of them, those
-    without registered holders or returns without figures (grey on the map, 无数据; a province without data yet
-    drew an empty chart)."""
-    coverage = {r["division_code"]: r for r in context.reader.cached(query_coverage_children, province)}
-    figures = {r["division_code"]: r for r in context.reader.cached(query_children_figures, province)}
-    children = {child.code for child in load_divisions().children(province)}
+    """The divisions the province's map draws (its prefectures and counties directly under it; a municipality's
+    districts and counties) with the map's figures: every one of them, those without registered holders or returns
+    without figures (grey on the map, 无数据; a province without data yet drew an empty chart)."""
+    parents = load_divisions().map_parents(province)
+    coverage: dict[str, dict[str, Any]] = {}
+    figures: dict[str, dict[str, Any]] = {}
+    children: set[str] = set()
+    for parent in parents:
+        coverage |= {r["division_code"]: r for r in context.reader.cached(query_coverage_children, parent)}
+        figures |= {r["division_code"]: r for r in context.reader.cached(query_children_figures, parent)}
+        children |= {child.code for child in load_divisions().children(parent)}
     rows = []
     for code in sorted(set(coverage) | set(figures) | children):
-        if code == province:
-            continue  # the province's own level has no place on its map
+        if code == province or code in parents:
+            continue  # the province's own level (a municipality's city-level too) has no place on its map
         holdings = figures.get(code, {})
         merged = {
             "units_expected": coverage.get(code, {}).get("units_expected", 0),
@@ -139,6 +144,11 @@ def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]
         }
         rows.append({"division_code": code, "name": division_name(code), **derive_metrics(merged)})
     return rows
+
+
+def map_units_word(province: str) -> str:
+    """What a province's map shows, as its title says it: 各市, or a municipality's 各区县."""
+    return "各市" if load_divisions().map_parents(province) == [province] else "各区县"
 
 
 FIGURE_KEYS = ("vol_total", "item_total", "digitized_vol", "digitized_item", "opened", "red_archives", "e_gb")
@@ -382,7 +392,8 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
     viewer = current_viewer()
     own = province_from_search(viewer, f"?province={province}" if province else None)
     title = f"{division_name(own)}普查总览" if own else "全国普查总览"
-    hint = "点击地级市查看其覆盖情况；灰色为无数据。" if own else "点击省份查看下级覆盖情况；灰色为无数据。"
+    clicked = "区县" if own and map_units_word(own) == "各区县" else "地级市"
+    hint = f"点击{clicked}查看其覆盖情况；灰色为无数据。" if own else "点击省份查看下级覆盖情况；灰色为无数据。"
     return html.Div(
         [
             page_url(),
@@ -463,7 +474,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         figure = build_division_map(
             rows,
             metric,
-            f"{division_name(province)}各市{metric_title(metric)}",
+            f"{division_name(province)}{map_units_word(province)}{metric_title(metric)}",
             division_geojson_url(province),
             value_format=value_format,
             suffix=suffix,

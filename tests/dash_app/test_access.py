@@ -426,6 +426,12 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     assert set(sichuan["data"][0]["locations"]) == {child.code for child in load_divisions().children("510000")}
     grey = next(trace for trace in figure["data"] if trace.get("name") == "无数据")
     assert "440300" in grey["locations"] and "440100" not in grey["locations"]
+    # A municipality's own view draws its districts and counties (Beijing's map was one shape, titled 北京市各市).
+    beijing = returned(overview(app, "planner", "?province=110000"), ids.OVERVIEW_MAP, "figure")
+    drawn = {code for trace in beijing["data"] for code in trace["locations"]}
+    assert drawn == {child.code for child in load_divisions().children("110100")} and "110105" in drawn
+    assert beijing["layout"]["title"]["text"].startswith("北京市各区县")
+    assert "点击区县查看其覆盖情况" in render_page(app, client_of(app, "planner"), "/", "?province=110000").text
 
 
 def test_the_overview_cards_give_shelf_length_and_full_time_staff_each_with_its_rows(app, site):
