@@ -530,10 +530,10 @@ def _cells(
     failures: Sequence[Failure],
 ) -> _Located:
     """Where each failure is marked: a field's failure in the field's column, and in the row's cells of the fields
-    its rule compares that field with (a total's parts: any of them may be the wrong one); an unread column's warning on that
-    column's header cell (two columns of one label take their warnings in turn); a whole row's failure (a stray entry,
-    a header pasted again) on the row's cell of the table's first column; none on a cell a merge hides; a failure of
-    no row only in 错误清单."""
+    its rule compares that field with (a total's parts: any of them may be the wrong one); an unread column's
+    warning on that column's header cell (two columns of one label take their warnings in turn); a whole row's
+    failure (a stray entry, a header pasted again) on the row's cell of the table's first column; none on a cell a
+    merge hides; a failure of no row only in 错误清单."""
     cells: dict[str, dict[tuple[int, int], list[Failure]]] = defaultdict(lambda: defaultdict(list))
     waiting = {
         sheet: {label: sorted(c for c, other in labels.items() if other == label) for label in set(labels.values())}

@@ -9,9 +9,9 @@ repository root:
     /tmp/geovenv/bin/python scripts/build_china_prefectures.py            # --tolerance 0.01 --digits 3
 
 It writes `dash_app/assets/prefectures/<province code>.geojson`, one file per census province (the XPCC 660000 has
-no geometry of its own), whose features are the divisions the province's own map draws: prefecture-level divisions, and counties
-directly under the province (Hainan's and Hubei's directly administered counties); for the four municipalities, their
-districts and counties; feature `id` = the 6-digit code. All children of all provinces are simplified together
+no geometry of its own), whose features are the divisions the province's own map draws: prefecture-level
+divisions, and counties directly under the province (Hainan's and Hubei's directly administered counties); for the
+four municipalities, their districts and counties; feature `id` = the 6-digit code. All children of all provinces are simplified together
 with `shapely.coverage_simplify`, so a shared border stays identical on both sides.
 
 Size budget (checked, the script exits above it): at most 150 KB for one province's file (what a province view

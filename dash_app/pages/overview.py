@@ -146,9 +146,9 @@ def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]
     return rows
 
 
-def map_units_word(province: str) -> str:
-    """What a province's map shows, as its title says it: 各市, or a municipality's 各区县."""
-    return "各市" if load_divisions().map_parents(province) == [province] else "各区县"
+def map_units(province: str) -> str:
+    """What a province's map shows, as its title and hint name them: 市, or a municipality's 区县."""
+    return "市" if load_divisions().map_parents(province) == [province] else "区县"
 
 
 FIGURE_KEYS = ("vol_total", "item_total", "digitized_vol", "digitized_item", "opened", "red_archives", "e_gb")
@@ -392,8 +392,8 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
     viewer = current_viewer()
     own = province_from_search(viewer, f"?province={province}" if province else None)
     title = f"{division_name(own)}普查总览" if own else "全国普查总览"
-    clicked = "区县" if own and map_units_word(own) == "各区县" else "地级市"
-    hint = f"点击{clicked}查看其覆盖情况；灰色为无数据。" if own else "点击省份查看下级覆盖情况；灰色为无数据。"
+    clicked = ("地级市" if map_units(own) == "市" else "区县") if own else "省份"
+    hint = f"点击{clicked}查看{'其' if own else '下级'}覆盖情况；灰色为无数据。"
     return html.Div(
         [
             page_url(),
@@ -474,7 +474,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         figure = build_division_map(
             rows,
             metric,
-            f"{division_name(province)}{map_units_word(province)}{metric_title(metric)}",
+            f"{division_name(province)}各{map_units(province)}{metric_title(metric)}",
             division_geojson_url(province),
             value_format=value_format,
             suffix=suffix,
