@@ -242,8 +242,10 @@ class ScopeReturn:
         return ScopeReturn(self.submission_id, owner, "", "", self.submitted_at, withheld=True)
 
     def to_json(self) -> dict[str, object]:
-        """The return as `ingest --json` names it (its file, uploader, date and number null when withheld)."""
+        """The return as `ingest --json` names it (its file, uploader, date and number null when withheld), with
+        `said`: the sentence every message names it by (`describe`), for pages that show what the command said."""
         return {
+            "said": self.describe(),
             "submission_id": None if self.withheld else self.submission_id,
             "scope": self.scope.to_json(),
             "file_name": None if self.withheld else self.file_name,

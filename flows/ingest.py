@@ -323,15 +323,7 @@ def describe_rejudged(count: int, *, by_review: bool = False) -> str:
 
 
 def _replaced_json(replaced: ScopeReturn | None) -> dict[str, Any] | None:
-    if replaced is None:
-        return None
-    return {
-        "submission_id": replaced.submission_id,
-        "file_name": replaced.file_name,
-        "submitted_by": replaced.submitted_by,
-        "submitted_at": replaced.submitted_at.isoformat(),
-        "said": replaced.describe(),
-    }
+    return None if replaced is None else replaced.to_json()
 
 
 def describe_replaced(replaced: dict[str, Any], review_kept: str | None) -> str:

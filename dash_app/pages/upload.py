@@ -11,7 +11,6 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
-from census_schema.scopes import WITHHELD_NOTE
 from dash_app import ids
 from dash_app.access import current_viewer, require_role
 from dash_app.components import query_value
@@ -148,19 +147,11 @@ def describe_shrink(shrink: dict[str, Any], status: str) -> str:
     return f"{said}，名单如下："
 
 
-def held_return(held: dict[str, Any]) -> str:
-    """The return that holds some uploaded holders, as `ingest --json` names it (another province's: only whose)."""
-    if held["file_name"] is None:
-        return f"{held['scope']['name']}现行有效的报表（{WITHHELD_NOTE}）"
-    when = format_datetime(held["submitted_at"])
-    return f"{held['scope']['name']}现行有效的报表（文件「{held['file_name']}」，{held['submitted_by']} {when} 报送）"
-
-
 def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
     """Returns of other scopes that hold uploaded holders; holders the upload would drop, and the confirmation."""
     parts: list[Any] = [
         html.P(
-            f"{len(held['holders'])} 个普查对象已计入{held_return(held)}，同一普查对象只能计入一份表。",
+            f"{len(held['holders'])} 个普查对象已计入{held['said']}，同一普查对象只能计入一份表。",
             className="error",
         )
         for held in result.get("conflicts") or []

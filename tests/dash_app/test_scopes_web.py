@@ -4,16 +4,18 @@ the uploader, the central channels beside the provinces on /coverage, review pro
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.roles import Role
-from census_schema.scopes import central_scope, division_scope
+from census_schema.scopes import WITHHELD_NOTE, ScopeReturn, central_scope, division_scope, province_scope
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
 from dash_app.pages.overview import load_overview
-from dash_app.pages.upload import held_return
+from dash_app.pages.upload import describe_scope_checks
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
 from tests.dash_app.test_access import client_of, grid_rows, load_grid, post_callback, returned, upload, wait_for_job
@@ -217,15 +219,14 @@ def test_templates_for_a_prefecture_or_a_central_channel(site):
     assert (meta.get("province_code"), meta["scope_kind"], meta["scope_code"]) == (None, "central", "organs")
 
 
-def test_the_upload_page_names_a_holding_return_as_far_as_the_uploader_may_know():
-    ours = {"scope": {"name": "广东省广州市"}, "file_name": "gz.xlsx", "submitted_by": "张三"}
-    assert held_return(ours | {"submitted_at": "2026-12-01T02:29:00"}) == (
-        "广东省广州市现行有效的报表（文件「gz.xlsx」，张三 2026年12月1日 10:29 报送）"
-    )
-    theirs = {"scope": {"name": "广西壮族自治区"}, "file_name": None, "submitted_by": None, "submitted_at": None}
-    assert (
-        held_return(theirs) == "广西壮族自治区现行有效的报表（该报表的文件、报送人和编号只有其报送方和国家档案局可见）"
-    )
+def test_the_upload_page_names_a_holding_return_as_the_command_line_does():
+    # The page built its own sentence from the JSON (a twin of ScopeReturn.describe); now it shows the command's.
+    ours = ScopeReturn("S2024-440100-1", GUANGZHOU, "gz.xlsx", "张三", datetime(2026, 12, 1, 2, 29))
+    for held in (ours, ours.seen_from(province_scope("450000"))):
+        result = {"status": "rejected", "conflicts": [{**held.to_json(), "holders": [{"uscc": "x", "row": 3}]}]}
+        [paragraph] = describe_scope_checks(None, result)  # type: ignore[arg-type]  # no job: nothing to confirm
+        assert paragraph.children == f"1 个普查对象已计入{held.describe()}，同一普查对象只能计入一份表。"
+    assert "gz.xlsx" in ours.describe() and "gz.xlsx" not in held.describe() and WITHHELD_NOTE in held.describe()
 
 
 def test_a_central_unit_s_rows_name_its_channel_not_the_nation(site):
