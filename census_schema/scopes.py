@@ -229,7 +229,7 @@ class ScopeReturn:
             return f"{self.scope.label}现行有效的报表（{WITHHELD_NOTE}）"
         return (
             f"{self.scope.label}现行有效的报表（文件「{self.file_name}」，{self.submitted_by} "
-            f"{format_day(self.submitted_at)}报送，编号 {self.submission_id}）"
+            f"{format_day(to_beijing(self.submitted_at))}报送，编号 {self.submission_id}）"
         )
 
     def seen_from(self, uploader: Scope) -> ScopeReturn:
