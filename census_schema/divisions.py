@@ -117,10 +117,9 @@ class DivisionRegistry:
         """The divisions whose children a province's own map draws: the province's (its prefectures, and counties
         directly under it); for a municipality, whose prefecture-level divisions all bear its own name (北京市's
         110100, 重庆市's 500100 and 500200: one shape each), theirs (its districts and counties)."""
-        province = self.get(province_code)
-        below = [d for d in self.children(province_code) if d.level == PREFECTURE]
-        if below and all(d.name == province.name for d in below) and len(below) == len(self.children(province_code)):
-            return [d.code for d in below]
+        name, children = self.get(province_code).name, self.children(province_code)
+        if children and all(d.level == PREFECTURE and d.name == name for d in children):
+            return [d.code for d in children]
         return [province_code]
 
     def census_provinces(self) -> list[Division]:

@@ -25,6 +25,7 @@ from dash_app.formatting import (
     format_count,
     format_date,
     format_datetime,
+    format_number,
     kind_label,
 )
 
@@ -76,7 +77,7 @@ def _figure_value(value: Any) -> str:
     if value is None:
         return "无"
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.2f}"
+        return format_number(value, 2)
     return format_count(int(value)) if isinstance(value, int | float) else str(value)
 
 

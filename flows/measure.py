@@ -64,15 +64,14 @@ _MERGE_CELL = re.compile(
 MAX_MERGES = 1_000
 # A row hidden in the sheet (hidden, filtered out, folded in a group): Excel, WPS and openpyxl write hidden="1",
 # LibreOffice hidden="true" (and hidden="false" on every other row). The marks are a cheap test per chunk (a hidden
-# column has one too); the row tags are matched only in chunks that hold one, over the last HIDDEN_TAIL_BYTES of the
-# chunk before as well (a row tag split across chunks; a row tag is shorter).
+# column has one too); the row tags are matched only in chunks that hold one, the tail of the chunk before included.
 HIDDEN_MARKS = (b'hidden="1"', b'hidden="true"')
 _HIDDEN_ROW = re.compile(
     rb"<(?:\w+:)?row\b(?=[^<>]*\shidden\s*=\s*[\"'](?:1|true)[\"'])[^<>]*?\sr\s*=\s*[\"']([0-9]{1,7})[\"']"
 )
-HIDDEN_TAIL_BYTES = 2048
-# Bytes of a chunk kept to count a tag split across it and the next (longer than any tag counted, prefix included).
-TAIL_BYTES = 64
+# Bytes of a chunk kept to count or match a tag split across it and the next: longer than any tag counted or
+# matched, prefix included (a row tag as LibreOffice writes it, with its seven attributes, is ~150 bytes).
+TAIL_BYTES = 2048
 TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
 REOPEN_HINT = "请在 Excel 中打开，另存为新的 .xlsx 工作簿（最好直接使用平台模板）后重新上传。"
 
@@ -245,7 +244,6 @@ class _Counter:
         self.last_row_tag = b""
         self.merged: list[str] = []
         self.hidden_rows: set[int] = set()
-        self.wide_tail = b""
 
     def feed(self, chunk: bytes) -> None:
         """Count the tags that end in this chunk (a tag split across chunks is counted once)."""
@@ -266,8 +264,7 @@ class _Counter:
                 if found.end() > len(self.tail) and len(self.merged) < MAX_MERGES:
                     self.merged.append(found.group(1).decode())
         if any(mark in buffer for mark in HIDDEN_MARKS):
-            self.hidden_rows.update(int(found.group(1)) for found in _HIDDEN_ROW.finditer(self.wide_tail + chunk))
-        self.wide_tail = (self.wide_tail + chunk[-HIDDEN_TAIL_BYTES:])[-HIDDEN_TAIL_BYTES:]
+            self.hidden_rows.update(int(found.group(1)) for found in _HIDDEN_ROW.finditer(buffer))
         start = buffer.rfind(self.row_tag)
         if start >= 0:
             end = buffer.find(b">", start)

@@ -334,7 +334,7 @@ def _merged_cells(merged: list[str], data_rows: set[int], columns: dict[str, int
             continue
         if not any(row in data_rows for row in range(first_row, last_row + 1)):
             continue
-        rows = f"第 {first_row} 行" if first_row == last_row else f"第 {first_row}～{last_row} 行"
+        rows = _rows_phrase(first_row, last_row)
         message = rule.param("detail").format(range=ref, rows=rows)
         label = form.field(covered[0]).label
         failures.append(
@@ -363,11 +363,16 @@ def _hidden_data_rows(form: Form, hidden_rows: Sequence[int], data_rows: set[int
             rule.rule_id,
             rule.severity,
             rule.param("detail").format(
-                rows=f"第 {run[0]} 行" if len(run) == 1 else f"第 {run[0]}～{run[-1]} 行（共 {len(run)} 行）"
+                rows=_rows_phrase(run[0], run[-1]) + (f"（共 {len(run)} 行）" if len(run) > 1 else "")
             ),
         )
         for run in runs
     ]
+
+
+def _rows_phrase(first: int, last: int) -> str:
+    """第 5 行, or 第 5～7 行."""
+    return f"第 {first} 行" if first == last else f"第 {first}～{last} 行"
 
 
 def read_sheet_names(path: Path, file_name: str) -> list[str]:
@@ -445,11 +450,12 @@ def parse_raw_frame(
     if stray:  # likewise one error for each stray entry, which is not read
         text = text.filter(~pl.col("excel_row").is_in([failure.row for failure in stray]))
     invisible = _locate_invisible(text, form, plain)
+    data_rows = set(text["excel_row"].to_list()) if merged or hidden_rows else set()
     failures = (
         _header_repeated(form, repeats, header_index + 1)
-        + (_merged_cells(merged, set(text["excel_row"].to_list()), columns, form) if merged else [])
+        + (_merged_cells(merged, data_rows, columns, form) if merged else [])
         + stray
-        + (_hidden_data_rows(form, hidden_rows, set(text["excel_row"].to_list())) if hidden_rows else [])
+        + (_hidden_data_rows(form, hidden_rows, data_rows) if hidden_rows else [])
         + _locate_unreadable(text, form)
         + invisible
         + _formula_cells(text, form, positions, errors or [], "cell_formula_error")
