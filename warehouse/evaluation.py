@@ -23,7 +23,7 @@ from census_schema.clock import to_beijing
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import format_day
-from census_schema.supervision.codes import VETO_PASSED, EvaluationStatus, Grade
+from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED, EvaluationStatus, Grade
 from census_schema.supervision.evaluation import (
     MAX_REMARK,
     SELF_SOURCE,
@@ -772,8 +772,14 @@ def query_item_results(
     con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
 ) -> list[dict[str, Any]]:
     """An archive's items: self score, experts' scores, mean, reconciled value and note, the score that counts,
-    deviation flag, with the item's text and maximum. Grain: one row per scoring item, in standard order."""
+    deviation flag, a veto item's verdict (通过 or 不通过, the archive's), with the item's text and maximum. Grain: one row per
+    scoring item, in standard order."""
     standard = get_standard()
+    failed = con.execute(
+        "SELECT veto_failures FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
+        [round_id, archive_code],
+    ).fetchone()
+    vetoes = set(failed[0] or ()) if failed else set()
     found = {
         r["item_code"]: r
         for r in fetch_named(
@@ -796,6 +802,9 @@ def query_item_results(
                             "item_text": item.text,
                             "max_points": item.max_points,
                             "is_veto": item.is_veto,
+                            "veto_verdict": (VETO_FAILED if item.code in vetoes else VETO_PASSED)
+                            if item.is_veto
+                            else None,
                             **found[item.code],
                             "item_code": item.code,
                         }

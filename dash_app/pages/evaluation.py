@@ -17,7 +17,14 @@ from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
-from census_schema.supervision.codes import EVALUATION_GRADE, EVALUATION_SEVERITIES, EvaluationStatus, FindingSeverity
+from census_schema.supervision.codes import (
+    EVALUATION_GRADE,
+    EVALUATION_SEVERITIES,
+    VETO_FAILED,
+    VETO_PASSED,
+    EvaluationStatus,
+    FindingSeverity,
+)
 from census_schema.supervision.evaluation import (
     EVALUATION_RULES_BY_ID,
     MAX_REMARK,
@@ -124,7 +131,8 @@ ITEM_COLUMNS = [
     Column("self_score", "自评", "decimal", "分", decimals=1, fits=(WIDEST_POINTS,)),
     Column("score", "专家得分", "decimal", "分", decimals=1, fits=(WIDEST_POINTS,)),
     Column("is_deviation", "自评偏差", "bool", fits=("是", "否"), classes=(("warn", "是"),)),
-    Column("reconciled_note", "合议说明", wrap=True, wrap_width=200),
+    Column("veto_verdict", "否决项", fits=(VETO_PASSED, VETO_FAILED), classes=(("warn", VETO_FAILED),)),
+    Column("reconciliation_note", "合议说明", wrap=True, wrap_width=200),
 ]
 
 

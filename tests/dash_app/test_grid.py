@@ -108,7 +108,7 @@ def test_a_fitted_column_of_two_lines_holds_half_its_longest_value_and_a_charact
         (FINDING_COLUMNS, {"finding_id", "unit_name", "description"}),
         (ERROR_COLUMNS, {"file_name", "label", "value", "message"}),
         (WARNING_COLUMNS, {"unit_name", "message", "label", "value", "file_name", "uscc"}),
-        (ITEM_COLUMNS, {"item_text", "reconciled_note"}),
+        (ITEM_COLUMNS, {"item_text", "reconciliation_note"}),
     ],
 )
 def test_the_fitted_grids_fit_a_1400_pixel_window(columns, wrapping):

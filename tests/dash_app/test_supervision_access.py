@@ -663,6 +663,35 @@ def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, a
     assert flagged == {d["item_code"] for d in deviations if d["archive_code"] == archive} and len(flagged) >= 2
 
 
+def reconciled_items(con: Any) -> list[tuple[str, str, str]]:
+    """The items the panel reconciled, with their notes: (archive, item, note)."""
+    return con.execute(
+        "SELECT archive_code, item_code, reconciliation_note FROM mart_evaluation_item_results "
+        "WHERE is_reconciled ORDER BY archive_code, item_code"
+    ).fetchall()
+
+
+def test_an_archive_s_items_show_the_panel_s_notes_and_its_veto_verdicts(app, site):
+    reconciled = read(site, reconciled_items)
+    vetoed = {r["archive_code"]: r["veto_failures"] for r in read(site, query_evaluation_results) if r["veto_failures"]}
+    assert reconciled and vetoed  # the demo reconciles items and fails a veto item
+    archive = reconciled[0][0]
+    rows = {
+        r["item_code"]: r for r in grid_rows(app, client_of(app, "planner"), ids.EVALUATION_ITEMS_GRID, archive, None)
+    }
+    # Every column the grid declares is in its rows (合议说明 was always empty: the page asked for another name).
+    assert all(c.field in row for c in evaluation.ITEM_COLUMNS for row in rows.values())
+    assert {
+        (archive, code, rows[code]["reconciliation_note"]) for code in rows if rows[code]["reconciliation_note"]
+    } == {r for r in reconciled if r[0] == archive}
+    archive, failed = next(iter(vetoed.items()))
+    rows = {
+        r["item_code"]: r for r in grid_rows(app, client_of(app, "planner"), ids.EVALUATION_ITEMS_GRID, archive, None)
+    }
+    verdicts = {code: row["veto_verdict"] for code, row in rows.items() if row["veto_verdict"]}
+    assert verdicts == {item.code: "不通过" if item.code in failed else "通过" for item in STANDARD.veto_items}
+
+
 @pytest.mark.parametrize(
     ("grid_id", "values", "mark"),
     [
