@@ -291,7 +291,9 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
     """
     q, rules = _quote(field), []
     if field.required:
-        hint = "没有的请填 0" if field.is_numeric else "请填写"
+        # "Fill 0 for none" only where 0 is a value the field takes (a year's range starts at 2020).
+        zero_allowed = field.min_value is None or field.min_value <= 0
+        hint = "没有的请填 0" if field.is_numeric and zero_allowed else "请填写"
         rules.append(Rule(f"{field.name}_required", "required", E, field.name, f"{q}为必填项，不能为空；{hint}。"))
     if field.type is FieldType.INTEGER:
         rules.append(

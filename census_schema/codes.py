@@ -13,7 +13,9 @@ class CodeList:
     """A named list of the values a coded field accepts.
 
     `provisional`: the list is this platform's proposal, not a published standard or scheme; the template's 代码表 and
-    the warehouse's reference data say so. `source`: where the values come from.
+    the warehouse's reference data say so. `source`: where the values come from. `names`: what each value (a code)
+    stands for, in the values' order, shown beside them on the 代码表 under `names_label`; empty when the values are
+    words.
     """
 
     name: str
@@ -21,6 +23,8 @@ class CodeList:
     values: tuple[str, ...]
     provisional: bool = False
     source: str = ""
+    names: tuple[str, ...] = ()
+    names_label: str = ""
 
 
 UNIT_NATURE = CodeList(

@@ -101,6 +101,8 @@ _KEY_FONT = Font(name=FONT_NAME, size=10, bold=True)
 _WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 # The 代码表 notes column: wrapped, so that the sheet prints one page wide at a readable scale.
 CODES_NOTE_WIDTH = 60
+# The widest a 代码表 column grows (a code's name wraps beyond it).
+CODES_NAME_WIDTH = 36
 
 # Each line fits the width of the instructions table, so it needs neither wrapping nor merged cells.
 _SUBMISSION_NOTES = (
@@ -201,7 +203,7 @@ def write_workbook(
         _write_meta(meta, book, scope)
         for ws, form in zip(data, book.sheets, strict=True):
             marks = book.header.line(form.sheet_name) if book.header is not None else ""
-            _write_data_sheet(ws, form, name, rows.get(form.sheet_name, ()), code_ranges, marks)
+            _write_data_sheet(ws, form, name, book.version, rows.get(form.sheet_name, ()), code_ranges, marks)
     except BaseException:
         _end_streams(workbook.worksheets)
         raise
@@ -239,10 +241,11 @@ def write_template(path: Path, kind: str, province_code: str | None, scope: Scop
     write_workbook(path, book, province_code, scope=scope)
 
 
-def data_sheet_title(form: Form, province_name: str | None) -> str:
-    """The title written above the header row of a data sheet (a national sheet names its version instead)."""
+def data_sheet_title(form: Form, province_name: str | None, version: str) -> str:
+    """The title written above the header row of a data sheet; a national sheet names the version of its workbook
+    (a sheet a version left unchanged keeps its form's older version, which read as a second, old template)."""
     if province_name is None:
-        return f"{form.title}（表式版本 {form.version}）"
+        return f"{form.title}（表式版本 {version}）"
     return f"{form.title}（{province_name}，普查轮次 {form.round_id}）"
 
 
@@ -303,22 +306,28 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str
     ranges: dict[str, str] = {}
     # Printed as the data sheets are: landscape, one page wide (its note took a page of its own, cut mid-sentence).
     _setup_print(ws, fit_pages_wide=1)
-    for column, code_list in enumerate(lists.values(), 1):
-        letter = get_column_letter(column)
-        last = 1 + len(code_list.values)
-        ranges[code_list.name] = f"{quote_sheetname(CODES_SHEET)}!${letter}$2:${letter}${last}"
-        heading = code_list_heading(code_list)
-        ws.column_dimensions[letter].width = max(12, max(map(_display_width, (heading, *code_list.values))) + 2)
+    # A list of codes has their names in the column after it (ZB04 alone told the filler nothing).
+    columns: list[tuple[str, tuple[str, ...]]] = []
+    for code_list in lists.values():
+        letter = get_column_letter(len(columns) + 1)
+        ranges[code_list.name] = f"{quote_sheetname(CODES_SHEET)}!${letter}$2:${letter}${1 + len(code_list.values)}"
+        columns.append((code_list_heading(code_list), code_list.values))
+        if code_list.names:
+            columns.append((code_list.names_label, code_list.names))
+    # As wide as the widest entry, names wrapping beyond CODES_NAME_WIDTH (the sheet prints one page wide).
+    widths = [min(max(12, max(map(_display_width, (h, *values))) + 2), CODES_NAME_WIDTH) for h, values in columns]
+    for column, width in enumerate(widths, 1):
+        ws.column_dimensions[get_column_letter(column)].width = width
     notes = _codes_notes(list(lists.values()), forms)
     if notes:
-        ws.column_dimensions[get_column_letter(len(lists) + 1)].width = CODES_NOTE_WIDTH
+        ws.column_dimensions[get_column_letter(len(columns) + 1)].width = CODES_NOTE_WIDTH
     ws.freeze_panes = "A2"
-    labels = [code_list_heading(code_list) for code_list in lists.values()] + ([CODES_NOTE_HEADER] if notes else [])
+    labels = [heading for heading, _ in columns] + ([CODES_NOTE_HEADER] if notes else [])
     out = _RowWriter(ws)
     out.append([_cell(ws, label, font=_HEADER_FONT, fill=_HEADER_FILL, border=_BORDER) for label in labels])
-    depth = max([len(c.values) for c in lists.values()] + [len(notes)], default=0)
+    depth = max([len(values) for _, values in columns] + [len(notes)], default=0)
     for index in range(depth):
-        values = [c.values[index] if index < len(c.values) else None for c in lists.values()]
+        values = [column[index] if index < len(column) else None for _, column in columns]
         cells = [
             _cell(ws, v, font=_BODY_FONT, alignment=_WRAP_TOP, number_format="@") if v is not None else None
             for v in values
@@ -326,8 +335,9 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str
         note = notes[index] if index < len(notes) else None
         if notes:
             cells.append(_cell(ws, note, font=_BODY_FONT, alignment=_WRAP_TOP) if note is not None else None)
-        # A wrapped note's row is as high as its lines (neither Excel nor LibreOffice grows a row written without).
-        out.append(cells, height=_row_height((note,), (CODES_NOTE_WIDTH,)) if note is not None else None)
+        # A wrapped row is as high as its lines (neither Excel nor LibreOffice grows a row written without).
+        height = _row_height([*values, note], [*widths, CODES_NOTE_WIDTH])
+        out.append(cells, height=height if note is not None or height > _row_height((), ()) else None)
     return ranges
 
 
@@ -480,6 +490,7 @@ def _write_data_sheet(
     ws: WriteOnlyWorksheet,
     form: Form,
     province_name: str | None,
+    version: str,
     rows: Iterable[Sequence[object]],
     code_ranges: dict[str, str],
     marks: str = "",
@@ -504,7 +515,7 @@ def _write_data_sheet(
     # Printed, every page is headed by the sheet's title (left) and the statutory marks (right, as on a paper
     # statistical form); the title row itself, whose marks overflow to the right, was cut at the first page's edge.
     ws.print_area = f"A{HEADER_ROW}:{get_column_letter(len(fields))}{EXCEL_MAX_ROW}"
-    title_text = data_sheet_title(form, province_name)
+    title_text = data_sheet_title(form, province_name, version)
     ws.oddHeader.left.text = title_text
     ws.oddHeader.left.size = 11
     ws.oddHeader.left.font = "-,Bold"
@@ -690,7 +701,7 @@ def _display_width(text: str) -> float:
     return sum(_CJK_UNITS if ord(ch) >= 0x2E80 else 1.0 for ch in text)
 
 
-def _row_height(values: Sequence[object], widths: Sequence[int]) -> float:
+def _row_height(values: Sequence[object], widths: Sequence[float]) -> float:
     """A row height in points that shows the wrapped text of every cell whole."""
     lines = 1
     for value, width in zip(values, widths, strict=False):

@@ -143,8 +143,24 @@ def check_ratio_between(rule: Rule, form: Form, context: CheckContext) -> pl.Exp
 
 def check_filled_when(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """The cell is empty on a row whose when_field is one of when_values, or filled on another row."""
-    wanted = pl.col(rule.param("when_field")).is_in(pl.Series(list(rule.param("when_values")), dtype=pl.Utf8))
-    return _field(rule).is_null() == wanted.fill_null(False)
+    return _field(rule).is_null() == _when(rule)
+
+
+def _when(rule: Rule) -> pl.Expr:
+    """True on rows whose when_field is one of the rule's when_values."""
+    values = pl.Series(list(rule.param("when_values")), dtype=pl.Utf8)
+    return pl.col(rule.param("when_field")).is_in(values).fill_null(False)
+
+
+def check_empty_when(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The cell is filled on a row whose when_field is one of when_values (it must stay empty there)."""
+    return _field(rule).is_not_null() & _when(rule)
+
+
+def check_fraction_when(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The number lies strictly between 0 and 1 on a row whose when_field is one of when_values (a share in per cent
+    typed as a fraction)."""
+    return (_field(rule) > 0) & (_field(rule) < 1) & _when(rule)
 
 
 def check_zero_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
@@ -242,6 +258,8 @@ ROW_RULES: dict[str, RowRule] = {
     "share_at_most": check_share_at_most,
     "ratio_between": check_ratio_between,
     "filled_when": check_filled_when,
+    "empty_when": check_empty_when,
+    "fraction_when": check_fraction_when,
     "not_after_today": check_not_after_today,
     "zero_together": check_zero_together,
     "filled_together": check_filled_together,

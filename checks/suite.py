@@ -247,6 +247,14 @@ def expect_at_least_when(rule: Rule, form: Form, context: CheckContext) -> gxe.E
     )
 
 
+def expect_at_most_when(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
+    """The cell is at most max on rows whose when_field is one of when_values."""
+    condition = _in_values(rule.param("when_field"), rule.param("when_values"))
+    return gxe.ExpectColumnValuesToBeBetween(
+        column=_column(rule), max_value=rule.param("max"), **_conditioned(condition), **_tags(rule)
+    )
+
+
 def expect_zero_when(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation:
     """The cell is 0 on rows whose when_field is one of when_values."""
     condition = _in_values(rule.param("when_field"), rule.param("when_values"))
@@ -275,6 +283,7 @@ EXPECTATIONS: dict[str, ExpectationBuilder] = {
     "sum_equals": expect_sum_equals,
     "at_most": expect_at_most,
     "at_least_when": expect_at_least_when,
+    "at_most_when": expect_at_most_when,
     "zero_when": expect_zero_when,
     "positive_when_any": expect_positive_when_any,
 }

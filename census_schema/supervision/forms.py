@@ -57,10 +57,13 @@ from census_schema.supervision.evaluation import (
     get_standard,
 )
 from census_schema.supervision.indicators import (
+    NATIONAL_ONLY_INDICATORS,
+    PERCENT_INDICATORS,
     PLAN_BASE_YEAR,
     PLAN_INDICATORS,
     PLAN_TARGET_YEAR,
     PROVINCIAL_TARGET_INDICATORS,
+    PlanIndicator,
 )
 from census_schema.supervision.rectification import LIFECYCLE_RULES, MEASURES_ACTION_NAMES, RECTIFICATION_WORKING_DAYS
 from census_schema.uscc import USCC_PATTERN
@@ -96,13 +99,31 @@ P = frozen_params
 # Code lists built from data declared elsewhere, never typed again.
 CHECKLIST_VERSIONS = CodeList("checklist_version", "检查清单版本", tuple(CHECKLISTS))
 COMPREHENSIVE_ARCHIVES = CodeList(
-    "comprehensive_archive", "综合档案馆代码", tuple(a.archive_code for a in list_comprehensive_archives())
+    "comprehensive_archive",
+    "综合档案馆代码",
+    tuple(a.archive_code for a in list_comprehensive_archives()),
+    names=tuple(a.name for a in list_comprehensive_archives()),
+    names_label="档案馆名称",
 )
-PLAN_INDICATOR_CODES = CodeList("plan_indicator", "规划指标编号", tuple(i.code for i in PLAN_INDICATORS))
-PROVINCIAL_TARGET_CODES = CodeList(
-    "provincial_target_indicator", "分省目标指标编号", tuple(i.code for i in PROVINCIAL_TARGET_INDICATORS)
+
+
+def _indicator_codes(name: str, label: str, indicators: tuple[PlanIndicator, ...]) -> CodeList:
+    """The codes of some plan indicators, each named with its unit on the 代码表."""
+    names = tuple(f"{i.name}（{i.unit}，{i.source_label}）" for i in indicators)
+    return CodeList(name, label, tuple(i.code for i in indicators), names=names, names_label="指标名称（单位，来源）")
+
+
+PLAN_INDICATOR_CODES = _indicator_codes("plan_indicator", "规划指标编号", PLAN_INDICATORS)
+PROVINCIAL_TARGET_CODES = _indicator_codes(
+    "provincial_target_indicator", "分省目标指标编号", PROVINCIAL_TARGET_INDICATORS
 )
-CENSUS_PROVINCES = CodeList("census_province", "省份代码", tuple(p.code for p in load_divisions().census_provinces()))
+CENSUS_PROVINCES = CodeList(
+    "census_province",
+    "省份代码",
+    tuple(p.code for p in load_divisions().census_provinces()),
+    names=tuple(p.name for p in load_divisions().census_provinces()),
+    names_label="省份名称",
+)
 DEFAULT_WORKING_DAYS = RECTIFICATION_WORKING_DAYS[FindingSeverity.MINOR]
 REPORTED_INDICATORS = tuple(i.code for i in PLAN_INDICATORS if not i.is_computed)
 COMPUTED_INDICATORS = tuple(i.code for i in PLAN_INDICATORS if i.is_computed)
@@ -682,6 +703,30 @@ INDICATOR_FIELDS: tuple[Field, ...] = (
     _text("note", "说明", "数据来源或需要说明的情况，可留空。", 500, 30, required=False),
 )
 
+
+def _percent_rules(field: Field, codes: tuple[str, ...]) -> tuple[Rule, ...]:
+    """A per-cent indicator's figure: at most 100 (an error), and a warning below 1 (a share typed as a fraction)."""
+    q, when = f"「{field.label}」", {"when_field": "indicator_code", "when_values": codes}
+    return (
+        Rule(
+            f"{field.name}_percent_at_most_100",
+            "at_most_when",
+            E,
+            field.name,
+            f"该指标以 % 计（{'、'.join(codes)}），{q}不能超过 100，请核实后重填。",
+            P(max=100, **when),
+        ),
+        Rule(
+            f"{field.name}_percent_fraction",
+            "fraction_when",
+            W,
+            field.name,
+            f"该指标以 % 计，{q}小于 1：如填的是小数（0.88 表示 88%），请改填 88；确实不足 1% 的可不理会。",
+            P(**when),
+        ),
+    )
+
+
 INDICATOR_RULES: tuple[Rule, ...] = (
     Rule(
         "indicator_value_unique",
@@ -698,6 +743,15 @@ INDICATOR_RULES: tuple[Rule, ...] = (
         "indicator_code",
         f"该指标由平台按普查数据计算（{'、'.join(COMPUTED_INDICATORS)}），不需填报。",
     ),
+    Rule(
+        "indicator_national_only",
+        "empty_when",
+        E,
+        "province_code",
+        f"该指标（{'、'.join(NATIONAL_ONLY_INDICATORS)}）只有全国数值，不分省份：「省份代码」请留空。",
+        P(when_field="indicator_code", when_values=NATIONAL_ONLY_INDICATORS),
+    ),
+    *_percent_rules(INDICATOR_FIELDS[3], tuple(c for c in PERCENT_INDICATORS if c in REPORTED_INDICATORS)),
 )
 
 INDICATOR_VALUES_FORM = _form(
@@ -754,6 +808,12 @@ TARGET_RULES: tuple[Rule, ...] = (
         "target_year",
         "「目标年份」须晚于「基期年份」。",
         P(other="base_year"),
+    ),
+    *(
+        rule
+        for field in TARGET_FIELDS
+        if field.name in ("baseline", "target")
+        for rule in _percent_rules(field, tuple(c for c in PERCENT_INDICATORS if c in PROVINCIAL_TARGET_CODES.values))
     ),
 )
 

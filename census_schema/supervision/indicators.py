@@ -103,7 +103,7 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
         T,
         Decimal(100),
         NATIONAL,
-        note="基期值待国家档案局填报。",
+        note="规划未给出基期值：取国家档案局填报的2020年数值，未填报前暂缺。",
     ),
     _target(
         "ZB05",
@@ -191,6 +191,11 @@ PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
     ),
 )
 INDICATORS_BY_CODE: dict[str, PlanIndicator] = {i.code: i for i in PLAN_INDICATORS}
+PERCENT_UNIT = "%"
+# The indicators counted in per cent: no value, baseline or target of theirs exceeds 100.
+PERCENT_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i.unit == PERCENT_UNIT)
+# The national projects no province carries: their values are national only.
+NATIONAL_ONLY_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if not i.has_provincial_targets)
 # The indicators a province's own plan may set a target for, computed and reported alike.
 PROVINCIAL_TARGET_INDICATORS: tuple[PlanIndicator, ...] = tuple(i for i in PLAN_INDICATORS if i.has_provincial_targets)
 

@@ -77,7 +77,7 @@ def test_header_row_is_exactly_the_field_labels(tmp_path, form):
     header = [cell.value for cell in ws[HEADER_ROW]]
     assert header == [f.label for f in form.fields]
     assert ws.max_column == len(form.fields)
-    assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(form, "广东省")
+    assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(form, "广东省", form.version)
 
 
 def test_meta_sheet_is_very_hidden_and_carries_the_identity(census_template):
@@ -326,7 +326,7 @@ def test_xpcc_has_a_template(tmp_path):
 def test_province_name_can_be_given_but_the_code_is_still_checked(tmp_path):
     write_form_workbook(tmp_path / "t.xlsx", REGISTER_FORM, "110000", province_name="测试省")
     ws = openpyxl.load_workbook(tmp_path / "t.xlsx")[REGISTER_FORM.sheet_name]
-    assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(REGISTER_FORM, "测试省")
+    assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(REGISTER_FORM, "测试省", REGISTER_FORM.version)
     with pytest.raises(UsageError):
         write_form_workbook(tmp_path / "u.xlsx", REGISTER_FORM, "990000", province_name="测试省")
 
@@ -423,6 +423,36 @@ def test_cli_refuses_a_non_xlsx_output(tmp_path, capsys):
     assert ".xlsx" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("kind", "code", "name"),
+    [
+        ("indicators", "ZB04", "各级国家综合档案馆档案信息管理系统覆盖率（%，填报）"),
+        ("evaluation", "440300", "深圳市档案馆"),
+    ],
+)
+def test_a_list_of_codes_has_their_names_beside_it_and_its_dropdown_on_the_codes(tmp_path, kind, code, name):
+    write_template(tmp_path / "t.xlsx", kind, None)
+    workbook = openpyxl.load_workbook(tmp_path / "t.xlsx")
+    codes = workbook[CODES_SHEET]
+    rows = list(codes.iter_rows(values_only=True))
+    lists = {f.code_list for form in CURRENT_WORKBOOKS[kind].sheets for f in form.fields if f.code_list}
+    named = {c for c in lists if c.names}
+    assert named  # indicators: the indicators and the provinces; evaluation: the archives
+    for code_list in named:
+        column = rows[0].index(code_list_heading(code_list))
+        assert rows[0][column + 1] == code_list.names_label
+        pairs = [(r[column], r[column + 1]) for r in rows[1:] if r[column] is not None]
+        assert pairs == list(zip(code_list.values, code_list.names, strict=True))
+    assert any((code, name) in zip(r, r[1:]) for r in rows)
+    # The drop-downs choose codes, never names.
+    for form in CURRENT_WORKBOOKS[kind].sheets:
+        for validation in workbook[form.sheet_name].data_validations.dataValidation:
+            if validation.type != "list":
+                continue
+            first_col = range_boundaries(validation.formula1.split("!")[1].replace("$", ""))[0]
+            assert rows[0][first_col - 1] in {code_list_heading(c) for c in lists}
+
+
 @pytest.mark.parametrize("kind", ["inspections", "evaluation", "indicators"])
 def test_national_workbooks_have_their_sheets_no_province_and_their_rules_explained(tmp_path, capsys, kind):
     out = tmp_path / f"{kind}.xlsx"
@@ -437,7 +467,9 @@ def test_national_workbooks_have_their_sheets_no_province_and_their_rules_explai
     for form in book.sheets:
         ws = workbook[form.sheet_name]
         assert [c.value for c in ws[HEADER_ROW]] == [f.label for f in form.fields]
-        assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(form, None)
+        # Every sheet names the workbook's version (指标数值, unchanged since GHZB-2025.1, said 2025.1 in a 2025.2 book).
+        assert ws.cell(TITLE_ROW, 1).value == data_sheet_title(form, None, book.version)
+        assert ws.cell(TITLE_ROW, 1).value.endswith(f"（表式版本 {book.version}）")
     text = "\n".join(str(v) for r in workbook[INSTRUCTIONS_SHEET].iter_rows(values_only=True) for v in r if v)
     for rule in (r for form in book.sheets for r in form.rules):
         assert rule.message in text

@@ -124,7 +124,7 @@ def test_every_label_appears_in_the_rendered_template(rendered):
 def test_instructions_come_first_and_the_data_sheet_has_its_own_pages(rendered):
     _, pages = rendered
     assert compact(f"{CENSUS_FORM.title} {INSTRUCTIONS_SHEET}") in compact(pages[0])
-    data_page = first_page_of(pages, data_sheet_title(CENSUS_FORM, PROVINCE_NAME))
+    data_page = first_page_of(pages, data_sheet_title(CENSUS_FORM, PROVINCE_NAME, CENSUS_FORM.version))
     assert data_page > 1
     # The header row is on the data sheet's first page, not only in the instructions.
     assert compact("统一社会信用代码") in compact(pages[data_page - 1])
@@ -133,7 +133,7 @@ def test_instructions_come_first_and_the_data_sheet_has_its_own_pages(rendered):
 
 def test_every_printed_page_of_a_data_sheet_is_headed_by_its_title_and_whole_statutory_marks(rendered):
     _, pages = rendered
-    title = compact(data_sheet_title(CENSUS_FORM, PROVINCE_NAME))
+    title = compact(data_sheet_title(CENSUS_FORM, PROVINCE_NAME, CENSUS_FORM.version))
     marks = compact("表号：GYDA-1表")
     sheet_pages = [compact(text) for text in pages if marks in compact(text)]
     assert len(sheet_pages) > 1  # the sheet is wider than a page
@@ -145,7 +145,7 @@ def test_every_printed_page_of_a_data_sheet_is_headed_by_its_title_and_whole_sta
 
 def test_first_pages_render_to_png(rendered, tmp_path):
     pdf, pages = rendered
-    data_page = first_page_of(pages, data_sheet_title(CENSUS_FORM, PROVINCE_NAME))
+    data_page = first_page_of(pages, data_sheet_title(CENSUS_FORM, PROVINCE_NAME, CENSUS_FORM.version))
     for page in (1, data_page):
         png = render_png(pdf, page, tmp_path / f"page-{page}.png")
         data = png.read_bytes()
@@ -170,7 +170,7 @@ def refresh_docs_pictures() -> list[Path]:
     DOCS.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as workdir:
         pdf, pages = render_census_template(Path(workdir))
-        data_page = first_page_of(pages, data_sheet_title(CENSUS_FORM, PROVINCE_NAME))
+        data_page = first_page_of(pages, data_sheet_title(CENSUS_FORM, PROVINCE_NAME, CENSUS_FORM.version))
         return [
             render_png(pdf, data_page, DOCS / "template-census-page1.png"),
             render_png(pdf, 1, DOCS / "template-census-instructions-page1.png"),

@@ -83,16 +83,26 @@ def test_every_indicator_rule_is_located(store, settings, tmp_path):
         value("ZB03", 2019, 1),
         value("ZB03", 2022, 1, "990000"),
         value("ZB04", 2022, -1),
+        value("ZB04", 2024, 150),  # a share in per cent over 100
+        value("ZB05", 2024, 50, "440000"),  # a national project given a provincial value
+        value("ZB04", 2023, D("0.88"), "450000"),  # 88 % typed as a fraction: a warning
+        value("ZB01", 2024, D("0.5")),  # a count below 1 is no fraction of anything
+        value("ZB04", 2023, 100),  # exactly 100 passes
     ]
     outcome = ingest(store, settings, indicators_workbook(tmp_path / "bad.xlsx", rows))
-    assert {(f.row, f.field, f.rule) for f in outcome.failures} == {
-        (3, "indicator_code", "indicator_reported"),
-        (4, "indicator_code", "indicator_value_unique"),
-        (5, "indicator_code", "indicator_value_unique"),
-        (6, "year", "year_range"),
-        (7, "province_code", "province_code_in_list"),
-        (8, "value", "value_range"),
+    assert {(f.row, f.field, f.rule, f.severity.label) for f in outcome.failures} == {
+        (3, "indicator_code", "indicator_reported", "错误"),
+        (4, "indicator_code", "indicator_value_unique", "错误"),
+        (5, "indicator_code", "indicator_value_unique", "错误"),
+        (6, "year", "year_range", "错误"),
+        (7, "province_code", "province_code_in_list", "错误"),
+        (8, "value", "value_range", "错误"),
+        (9, "value", "value_percent_at_most_100", "错误"),
+        (10, "province_code", "indicator_national_only", "错误"),
+        (11, "value", "value_percent_fraction", "警告"),
     }
+    over = next(f for f in outcome.failures if f.rule == "value_percent_at_most_100")
+    assert over.message == "该指标以 % 计（ZB04、ZB05、ZB06），「数值」不能超过 100，请核实后重填。"
     with store.reader() as con:
         assert query_reported_values(con) == []
 
@@ -225,6 +235,8 @@ def test_every_target_rule_is_located(store, settings, tmp_path):
         target("ZB02", "460000", 0, 3, base_year=2024, target_year=2022),
         target("ZB03", "460000", 0, 3, base_year=2019),
         target("ZB03", "470000", -1, 3),
+        target("JC01", "440000", 30, 120),  # a share in per cent over 100
+        target("ZB04", "450000", D("0.6"), 100),  # 60 % typed as a fraction: a warning
     ]
     outcome = ingest(store, settings, indicators_workbook(tmp_path / "bad.xlsx", [], rows))
     assert outcome.status == "rejected"
@@ -238,6 +250,8 @@ def test_every_target_rule_is_located(store, settings, tmp_path):
         ("分省目标", 9, "base_year", "base_year_range"),
         ("分省目标", 10, "province_code", "province_code_in_list"),
         ("分省目标", 10, "baseline", "baseline_range"),
+        ("分省目标", 11, "target", "target_percent_at_most_100"),
+        ("分省目标", 12, "baseline", "baseline_percent_fraction"),
     }
     message = next(f.message for f in outcome.failures if f.rule == "target_year_after_base_year")
     assert "「目标年份」须晚于「基期年份」" in message

@@ -79,6 +79,13 @@ def test_the_target_rules_are_errors_of_the_declared_kinds(rule_id, kind, field,
     assert {k: rule.params[k] for k in params} == params
 
 
+def test_a_required_year_is_not_told_to_be_filled_with_0():
+    # 年度 ranges over 2020–2025: "没有的请填 0" named a value its own range rule refuses.
+    for form, name in ((INDICATOR_VALUES_FORM, "year"), (INDICATOR_TARGETS_FORM, "base_year")):
+        assert form.rules_by_id[f"{name}_required"].message.endswith("不能为空；请填写。")
+    assert INDICATOR_TARGETS_FORM.rules_by_id["baseline_required"].message.endswith("不能为空；没有的请填 0。")
+
+
 def test_the_template_has_the_targets_sheet_its_code_list_and_says_either_sheet_may_be_sent(tmp_path):
     write_template(tmp_path / "indicators.xlsx", "indicators", None)
     book = openpyxl.load_workbook(tmp_path / "indicators.xlsx")
