@@ -145,6 +145,7 @@ def change_finding(
                 new_deadline=new_deadline,
                 via=via,
                 measures=measures,
+                today=settings.today(),
             )
         )
     except CensusError:

@@ -180,8 +180,11 @@ def apply_transition(
     evidence: str | None = None,
     new_deadline: date | None = None,
     measures: str | None = None,
+    today: date | None = None,
 ) -> tuple[FindingState, TransitionRecord]:
-    """Apply one action to a finding if the table and its guards allow it; raise IllegalTransition otherwise."""
+    """Apply one action to a finding if the table and its guards allow it; raise IllegalTransition otherwise.
+    `today`: the day overdue is judged on where it is not the action's own (a deployment's as-of day); a new
+    deadline must lie after it."""
     act = FindingAction(_parse(FindingAction, action, "整改操作", finding.finding_id, "transition_allowed"))
     who = FindingRole(_parse(FindingRole, role, "角色", finding.finding_id, "transition_role"))
     by = by.strip()
@@ -247,6 +250,15 @@ def apply_transition(
             act,
             "deadline_later",
             f"新的整改期限 {format_day(new_deadline)} 须晚于当前期限 {format_day(finding.deadline)}。",
+        )
+    judged = today or to_beijing(at).date()
+    if new_deadline is not None and new_deadline <= judged:
+        raise _illegal(
+            finding,
+            act,
+            "deadline_future",
+            f"新的整改期限 {format_day(new_deadline)} 不晚于当日（{format_day(judged)}）：期限已到或已过，问题仍然逾期。",
+            "请给出今后的日期。",
         )
     latest = _years_after(to_beijing(at).date(), MAX_DEADLINE_YEARS)
     if new_deadline is not None and new_deadline > latest:

@@ -401,10 +401,11 @@ def _step(
     elif action is A.CLOSE:
         evidence = f"复核意见书（{state.finding_id}）"
     new_deadline = None
+    # A new deadline lies after the day it is set (an extension into the past is refused).
     if action is A.EXTEND:
-        new_deadline = state.deadline + timedelta(days=rng.randint(30, 90))
+        new_deadline = max(state.deadline, day) + timedelta(days=rng.randint(30, 90))
     elif action is A.MAKE_PHASED:
-        new_deadline = state.deadline + timedelta(days=rng.randint(150, 360))
+        new_deadline = max(state.deadline, day) + timedelta(days=rng.randint(150, 360))
     elif action is A.REOPEN and rng.random() < 0.6:
         new_deadline = max(state.deadline, day) + timedelta(days=rng.randint(30, 90))
     after, _ = apply_transition(state, action, by, rule_role, start_of(day), note, evidence, new_deadline, measures)

@@ -358,6 +358,7 @@ def transition_finding(
     at: datetime | None = None,
     via: str = "command",
     measures: str | None = None,
+    today: date | None = None,
 ) -> dict[str, Any]:
     """Change one finding (to a state, or by a named action) in one transaction, logging the transition.
 
@@ -402,7 +403,9 @@ def transition_finding(
             )
         who = role if role is not None else (rule.role if rule is not None else FindingRole.REVIEWER)
         check_account_may_act(con, by, finding_id, FindingRole(who))
-        after, record = apply_transition(state, act, by, who, at or utc_now(), note, evidence, new_deadline, measures)
+        after, record = apply_transition(
+            state, act, by, who, at or utc_now(), note, evidence, new_deadline, measures, today
+        )
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])
         record_event(

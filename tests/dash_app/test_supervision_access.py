@@ -1096,6 +1096,9 @@ def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
     finding = overdue[-1]["finding_id"]
     client = client_of(app, "planner")
     total = transitions(site)
+    # Not to the day overdue is judged on (the demo's, not the clock's): the finding would stay overdue.
+    refused = act(app, client, finding, "延期", note="涉及基建，申请延期", deadline=DEMO_TODAY.isoformat())
+    assert "不晚于当日（2025年6月30日）" in message_of(refused) and transitions(site) == total
     response = act(app, client, finding, "延期", note="涉及基建，申请延期", deadline="2025-12-31")
     assert message_of(response) == f"{finding}：整改中 → 整改中（延期）"
     assert state_of(site, finding) == ("整改中", date(2025, 12, 31)) and transitions(site) == total + 1

@@ -363,3 +363,20 @@ def test_a_new_deadline_may_be_five_years_after_the_action_to_the_day():
     assert after.deadline == date(2033, 2, 28)
     with pytest.raises(IllegalTransition, match="（2033年2月28日以后）"):
         apply_transition(finding(S.IN_PROGRESS), A.EXTEND, REVIEWER, REV, at, "理由", None, date(2033, 3, 1))
+
+
+def test_a_new_deadline_lies_after_the_day_overdue_is_judged_on():
+    late = finding(S.IN_PROGRESS)  # due 12 April 2024
+    at = datetime(2024, 6, 1, 2, 0)  # 10:00 on 1 June in Beijing
+    for past in (date(2024, 5, 31), date(2024, 6, 1)):  # later than the deadline, yet not after the day
+        with pytest.raises(IllegalTransition, match="不晚于当日（2024年6月1日）：期限已到或已过") as refused:
+            apply_transition(late, A.EXTEND, REVIEWER, REV, at, "理由", None, past)
+        assert refused.value.rule == "deadline_future"
+    assert apply_transition(late, A.EXTEND, REVIEWER, REV, at, "理由", None, date(2024, 6, 2))[0].deadline == date(
+        2024, 6, 2
+    )
+    # A deployment judging overdue on another day (its as-of day) judges the new deadline against that day.
+    extended, _ = apply_transition(
+        late, A.EXTEND, REVIEWER, REV, at, "理由", None, date(2024, 5, 31), today=date(2024, 5, 1)
+    )
+    assert not is_overdue(extended, date(2024, 5, 1))
