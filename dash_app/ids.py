@@ -178,6 +178,7 @@ UPLOAD_DROPPED = "upload-dropped"
 UPLOAD_CONFIRM_SHRINK = "upload-confirm-shrink"
 UPLOAD_REPLACED = "upload-replaced"
 UPLOAD_CURRENT_RETURNS = "upload-current-returns"
+UPLOAD_TEMPLATE_SCOPE = "upload-template-scope"
 
 
 def nav_link(page_name: str) -> str:

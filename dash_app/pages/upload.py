@@ -5,20 +5,22 @@ from __future__ import annotations
 
 from html import escape
 from typing import Any
+from urllib.parse import urlencode
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
 from dash_app import ids
 from dash_app.access import current_viewer, require_role
-from dash_app.components import query_value
+from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime, kind_label
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from dash_app.uploads import UPLOAD_ROLES, UploadJob, upload_kinds
+from dash_app.uploads import UPLOAD_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
 from flows.scopes import drop_phrase
 from warehouse.queries import list_submissions
@@ -138,13 +140,14 @@ def report_label(result: dict[str, Any]) -> str:
 
 
 def describe_shrink(shrink: dict[str, Any], status: str) -> str:
-    """How many holders of the scope's current return the upload leaves out, and what became of them."""
-    said = f"本范围现行报表有 {format_count(shrink['current_holders'])} 个普查对象，本表" + drop_phrase(
+    """How many holders of the scope's current return (named as every message names it) the upload leaves out, and
+    what became of them or would on confirmation."""
+    said = f"{shrink['current']['said']}有 {format_count(shrink['current_holders'])} 个普查对象，本表" + drop_phrase(
         shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"]
     )
     if status == "accepted":
         return f"{said}，已装载：以下普查对象不再计入本范围的普查数据："
-    return f"{said}，名单如下："
+    return f"{said}。确认装载后，本表替换该表：该表的数据不再计入，其审核结论作废，本表须重新审核。减少的普查对象："
 
 
 def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
@@ -212,6 +215,33 @@ def describe_current_returns(submissions: list[dict[str, Any]]) -> list[Any]:
     return [html.H2("现行有效的报表"), html.P(REPLACING_NOTE, className="hint"), html.Ul(listed)]
 
 
+TEMPLATE_SCOPE_HINT = (
+    "一个地级或县级单位单独报送的，请选它的范围下载模板：上传后只替换该范围原有的表；"
+    "用全省的模板填报一个地市的数据，会替换全省的表。"
+)
+
+
+def template_scope_options(province_code: str) -> list[dict[str, str]]:
+    """The scopes a province's templates are made for: the whole province, then each prefecture followed by its
+    counties (a county by its prefecture's name too, so that either finds it)."""
+    divisions = load_divisions()
+    options = [{"label": f"全省（{divisions.name(province_code)}）", "value": province_code}]
+    for prefecture in divisions.children(province_code):
+        options.append({"label": f"{prefecture.name}（{prefecture.code}）", "value": prefecture.code})
+        options += [
+            {"label": f"{prefecture.name} · {county.name}（{county.code}）", "value": county.code}
+            for county in divisions.children(prefecture.code)
+        ]
+    return options
+
+
+def template_href(kind: str, province_code: str, scope_code: str | None) -> str:
+    """The download link of a province's template of a kind, for the whole province or one of its divisions."""
+    if not scope_code or scope_code == province_code:
+        return f"/download/template/{kind}"
+    return f"/download/template/{kind}?{urlencode({'division': scope_code})}"
+
+
 def layout(**query: str) -> html.Div:
     """The upload form (a plain multipart POST), template links and the job's outcome."""
     viewer = current_viewer()
@@ -223,6 +253,19 @@ def layout(**query: str) -> html.Div:
         [
             html.H1(f"上传报表（{'国家档案局' if national else division_name(viewer.province_code)}）"),
             html.P(NATIONAL_HINT, className="hint") if national else None,
+            None
+            if national
+            else labelled(
+                "模板的填报范围",
+                dropdown(
+                    ids.UPLOAD_TEMPLATE_SCOPE,
+                    template_scope_options(str(viewer.province_code)),
+                    placeholder="全省",
+                    value=viewer.province_code,
+                    clearable=False,
+                ),
+                hint=TEMPLATE_SCOPE_HINT,
+            ),
             html.Div(
                 [
                     html.A(
@@ -255,6 +298,19 @@ def layout(**query: str) -> html.Div:
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Poll the job until it is done; list its failures."""
+
+    province_kinds = UPLOAD_KINDS[Role.PROVINCE]
+
+    # A province's template links follow the scope chosen (the download checks it lies in the province).
+    @app.callback(
+        [Output(ids.template_link(kind), "href") for kind in province_kinds],
+        Input(ids.UPLOAD_TEMPLATE_SCOPE, "value"),
+    )
+    def template_links(scope_code: Any) -> list[str]:
+        viewer = current_viewer()
+        require_role(viewer, Role.PROVINCE)
+        chosen = scope_code if isinstance(scope_code, str) else None
+        return [template_href(kind, str(viewer.province_code), chosen) for kind in province_kinds]
 
     def failures(viewer: Any, search: str | None, _ticks: Any) -> list[dict[str, Any]]:
         job = context.jobs.get(job_from_search(search), viewer)

@@ -15,10 +15,19 @@ from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
 from dash_app.pages.overview import load_overview
-from dash_app.pages.upload import describe_scope_checks
+from dash_app.pages.upload import describe_scope_checks, template_scope_options
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
-from tests.dash_app.test_access import client_of, grid_rows, load_grid, post_callback, returned, upload, wait_for_job
+from tests.dash_app.test_access import (
+    client_of,
+    grid_rows,
+    load_grid,
+    post_callback,
+    render_page,
+    returned,
+    upload,
+    wait_for_job,
+)
 from tests.flows.test_annual_stats import central_organs
 from tests.flows.workbooks import write_rows
 from warehouse.backends import EmbeddedWarehouse
@@ -217,6 +226,29 @@ def test_templates_for_a_prefecture_or_a_central_channel(site):
     assert guangdong.get("/download/template/census?central=organs").status_code == 403
     meta = read_meta(planner.get("/download/template/register?central=organs").data)
     assert (meta.get("province_code"), meta["scope_kind"], meta["scope_code"]) == (None, "central", "organs")
+
+
+def test_the_upload_page_offers_the_template_of_a_prefecture_or_county_of_its_province(site):
+    # The page linked the whole province's template only: a prefecture's data filled into it replaced the
+    # province's own return (the shrink guard alone stood between them).
+    app, _, _ = site
+    guangdong = client_of(app, "guangdong")
+    page = render_page(app, guangdong, "/upload")
+    assert ids.UPLOAD_TEMPLATE_SCOPE in page.text and "模板的填报范围" in page.text
+    options = {o["value"]: o["label"] for o in template_scope_options("440000")}
+    assert options["440000"] == "全省（广东省）" and options["440100"] == "广州市（440100）"
+    assert options["440106"] == "广州市 · 天河区（440106）" and not any(c.startswith("45") for c in options)
+    links = [(ids.template_link(kind), "href") for kind in ("census", "register")]
+    hrefs = {}
+    for chosen, query in (("440000", ""), (None, ""), ("440106", "?division=440106")):
+        response = post_callback(app, guangdong, links, [(ids.UPLOAD_TEMPLATE_SCOPE, "value", chosen)])
+        hrefs[chosen] = [returned(response, link, "href") for link, _ in links]
+        assert hrefs[chosen] == [f"/download/template/census{query}", f"/download/template/register{query}"]
+    meta = read_meta(guangdong.get(hrefs["440106"][0]).data)
+    assert (meta["scope_kind"], meta["scope_code"]) == ("county", "440106")
+    # The links are a province's: a national user is refused them (the download checks the division anyway).
+    refused = post_callback(app, client_of(app, "planner"), links, [(ids.UPLOAD_TEMPLATE_SCOPE, "value", "440106")])
+    assert refused.status_code == 403
 
 
 def test_the_upload_page_names_a_holding_return_as_the_command_line_does():

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dash import html
 
 from census_schema.census_form import CENSUS_FORM
 from dash_app import ids
@@ -132,9 +133,10 @@ def test_an_accepted_return_that_drops_holders_within_the_limit_says_which(tmp_p
     shrink = next(part for part in parts if getattr(part, "className", None) == "warn")
     summary, listed = shrink.children
     assert summary.id == ids.UPLOAD_SHRINK and not shrink.open
-    assert (
-        summary.children
-        == "本范围现行报表有 20 个普查对象，本表减少 1 个（5.00%，允许 10%），已装载：以下普查对象不再计入本范围的普查数据："
+    current = done.result["shrink"]["current"]
+    assert current["said"].startswith("广东省（省级）现行有效的报表（文件「广东-20.xlsx」，guangdong ")
+    assert summary.children == (
+        f"{current['said']}有 20 个普查对象，本表减少 1 个（5.00%，允许 10%），已装载：以下普查对象不再计入本范围的普查数据："
     )
     dropped = done.result["shrink"]["holders"][0]
     assert [item.children for item in listed.children] == [
@@ -143,12 +145,20 @@ def test_an_accepted_return_that_drops_holders_within_the_limit_says_which(tmp_p
 
 
 def test_a_shrink_waiting_on_confirmation_is_not_shown_as_a_success():
+    said = "广东省（省级）现行有效的报表（文件「census-440000.xlsx」，guangdong 2025年1月3日报送，编号 S1）"
     shrink = {"current_holders": 737, "dropped": 735, "dropped_pct": 99.73, "limit_pct": 10.0, "exceeds_limit": True}
     result = {"status": "needs_confirmation", "rows": 2, "errors": 0, "warnings": 0, "report": "r.xlsx"}
-    result |= {"shrink": shrink | {"confirmed": False, "holders": []}}
+    result |= {"shrink": shrink | {"confirmed": False, "holders": [], "current": {"said": said}}}
     job = UploadJob("j1", "guangdong", "440000", "census", "c.xlsx", status="done", result=result)
     parts = describe_job(job)
     assert parts[0].className == "warn"
+    # What the confirmation would replace, by name, and what the replaced return loses (the page said only
+    # 本范围现行报表 while the province had five current returns).
+    summary = next(p for p in parts if isinstance(p, html.Details)).children[0]
+    assert summary.children == (
+        f"{said}有 737 个普查对象，本表减少 735 个（99.73%，允许 10%）。"
+        "确认装载后，本表替换该表：该表的数据不再计入，其审核结论作废，本表须重新审核。减少的普查对象："
+    )
     assert parts[-1].children[0].children == "下载报告（含减少的普查对象清单）"  # it marks no errors
 
 
