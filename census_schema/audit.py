@@ -44,6 +44,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "accept": "审核通过",
     "return": "退回",
     "keep": "沿用审核结论",
+    "resend_unchanged": "退回后未作修改重新报送",
     "save_draft": "保存草稿",
     "submit": "提交评分",
     "open": "开启",

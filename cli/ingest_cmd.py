@@ -84,6 +84,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
         lines.append(f"{describe_replaced(result['replaced'], result.get('review_kept'))}。")
     if result.get("review_kept"):
         lines.append(f"{describe_kept_review(result['review_kept'])}。")
+    if result.get("returned_note"):
+        lines.append(f"{result['returned_note']}。")
     lines += _describe_conflicts(result.get("conflicts") or [])
     lines += _describe_shrink(result.get("shrink"), status)
     for failure in result["failures"][:SHOWN_FAILURES]:

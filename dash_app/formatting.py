@@ -127,11 +127,12 @@ KEPT_REVIEW_NOTE = "沿用所替换报送的审核进度（两者逐行逐项相
 
 def shown_review_note(submission: dict[str, Any]) -> str:
     """What its review history says of a submission: why it was last returned (marked 曾退回 once it is no longer
-    returned: accepted after all), else that it kept the review of the return it replaced."""
+    returned: accepted after all), else that it is a returned return sent again unchanged (with why it was returned),
+    else that it kept the review of the return it replaced."""
     reason = submission.get("return_reason") or ""
     if reason and submission.get("review_state") != RETURNED:
         return f"曾退回：{reason}"
-    return reason or (KEPT_REVIEW_NOTE if submission.get("kept_reason") else "")
+    return reason or submission.get("resent_reason") or (KEPT_REVIEW_NOTE if submission.get("kept_reason") else "")
 
 
 def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -179,6 +179,7 @@ UPLOAD_CONFIRM_SHRINK = "upload-confirm-shrink"
 UPLOAD_REPLACED = "upload-replaced"
 UPLOAD_CURRENT_RETURNS = "upload-current-returns"
 UPLOAD_TEMPLATE_SCOPE = "upload-template-scope"
+UPLOAD_RETURNED_NOTE = "upload-returned-note"
 
 
 def nav_link(page_name: str) -> str:

@@ -46,6 +46,8 @@ from warehouse.loads import (
     fetch_loaded_rows,
     fetch_recorded_outcome,
     fetch_register_usccs,
+    fetch_resent_unchanged,
+    fetch_return_reason,
     fetch_rule_failures,
     find_current_by_sha256,
     list_current_returns,
@@ -130,6 +132,9 @@ class IngestOutcome:
     review_kept: str | None = None
     # The scope's current return this accepted one replaced (its figures no longer count).
     replaced: ScopeReturn | None = None
+    # What the uploader is told of a return that was sent back: this one its unchanged copy, or an identical file
+    # of one still returned.
+    returned_note: str | None = None
 
     @property
     def errors(self) -> int:
@@ -172,6 +177,7 @@ class IngestOutcome:
             "returns_rejudged": self.returns_rejudged,
             "review_kept": self.review_kept,
             "replaced": _replaced_json(self.replaced),
+            "returned_note": self.returned_note,
             "failures": [f.to_json() for f in self.failures],  # in the workbook's order (in_workbook_order)
         }
 
@@ -246,14 +252,26 @@ def read_check_context(store: Warehouse, form: Form | WorkbookForm, province_cod
 
 def find_duplicate(
     store: Warehouse, form: Form | WorkbookForm, identity: WorkbookIdentity
-) -> tuple[str, int, list[Failure]] | None:
-    """The current accepted submission of the same scope with the same content, if any: its id, rows and failures
-    (the file is not read again; its outcome is the one recorded)."""
+) -> tuple[str, int, list[Failure], str | None] | None:
+    """The current accepted submission of the same scope with the same content, if any: its id, rows, failures
+    (the file is not read again; its outcome is the one recorded) and, when it was returned, why."""
     with store.reader() as con:
         found = find_current_by_sha256(
             con, form.kind, identity.province_code, form.round_id, identity.sha256, identity.scope
         )
-        return None if found is None else (found, *fetch_recorded_outcome(con, found))
+        if found is None:
+            return None
+        return (found, *fetch_recorded_outcome(con, found), fetch_return_reason(con, found))
+
+
+def still_returned_note(reason: str) -> str:
+    """What an uploader is told who sends again the very file that was returned."""
+    return f"该表已被退回（退回原因：{reason}），仍不计入统计数据：请按退回原因修改后重新上传"
+
+
+def resent_unchanged_note(review_note: str) -> str:
+    """What an uploader is told who sends again, unchanged, the data of a returned return."""
+    return f"注意：本表{review_note}。已装载，审核人会在审核说明中看到此情况"
 
 
 @dataclass(frozen=True)
@@ -442,7 +460,7 @@ def ingest_workbook(
     province, scope = identity.province_code, identity.scope
     existing = timed("duplicate", find_duplicate, store, book, identity)
     if existing is not None:
-        existing_id, existing_rows, existing_failures = existing
+        existing_id, existing_rows, existing_failures, return_reason = existing
         return IngestOutcome(
             "duplicate",
             existing_id,
@@ -453,6 +471,7 @@ def ingest_workbook(
             file_sha256=identity.sha256,
             stage_seconds=timings,
             scope=scope,
+            returned_note=still_returned_note(return_reason) if return_reason is not None else None,
         )
     parsed: ParsedWorkbook = timed(
         "parse",
@@ -529,6 +548,7 @@ def ingest_workbook(
         )
     submission_id = None
     kept: str | None = None  # the review progress an accepted return kept (load_submission: the same rows)
+    resent: str | None = None  # or its review history's note that it is a returned return sent again unchanged
     rejudged: list[int] = []  # set by the load of an upload REJUDGED_AFTER names
     judged_again: list[bool] = []  # set by the load of a census return whose registers changed since validation
     if not request.dry_run and not unconfirmed:
@@ -574,6 +594,7 @@ def ingest_workbook(
         if submission_id is not None and not raced and status == "accepted" and book.reviewed and book.supersedes:
             with store.reader() as con:
                 kept = fetch_kept_review(con, submission_id)
+                resent = fetch_resent_unchanged(con, submission_id)
         if raced:
             return IngestOutcome(
                 "duplicate",
@@ -608,4 +629,5 @@ def ingest_workbook(
         rejudged[0] if rejudged else 0,
         kept,
         replaced,
+        resent_unchanged_note(resent) if resent is not None else None,
     )

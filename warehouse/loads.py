@@ -16,7 +16,7 @@ import pyarrow as pa
 from census_schema.audit import AuditKind
 from census_schema.failures import Failure, Severity
 from census_schema.forms import Form, get_form, get_workbook_form
-from census_schema.scopes import APPROVED, PENDING, Scope, ScopeKind, review_label
+from census_schema.scopes import APPROVED, PENDING, RETURNED, Scope, ScopeKind, review_label
 from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.inspections import load_inspection_sheets
@@ -226,21 +226,54 @@ def _keep_review_of_same_rows(
 ) -> None:
     """A return whose rows are those of the one it supersedes, cell for cell at the same Excel rows (the same data
     saved again: other bytes), keeps that one's review progress (accepted by the province, or 已审核) instead of
-    starting again; said in its review history and the audit log. A returned one starts again, as any new file."""
+    starting again; said in its review history and the audit log. A returned one starts again, as any new file; sent
+    again unchanged, its review history says so, with the reason it was returned (its reviewer would not know)."""
     previous_id, state, stage = previous
     progressed = state == APPROVED or (state == PENDING and stage != scope.first_review_level)
-    if not progressed or not _same_rows(con, forms, previous_id, submission_id):
+    if not (progressed or state == RETURNED) or not _same_rows(con, forms, previous_id, submission_id):
         return
     first = review_label(PENDING, scope.first_review_level)
+    if state == RETURNED:
+        why = fetch_return_reason(con, previous_id)
+        reason = f"与被退回的报送「{previous_id}」逐行逐项相同，未作修改重新报送（退回原因：{why}）"
+        pending = (PENDING, scope.first_review_level)
+        record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, pending[1], first, pending)
+        return
     reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"
     record_review_change(con, submission_id, "keep", submitted_by, reason, stage, first, (state, stage))
 
 
+# The audit action of a return sent again unchanged after it was returned.
+RESENT_UNCHANGED = "resend_unchanged"
+
+
+def fetch_return_reason(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
+    """Why a return now 已退回 was returned (its latest return's reason); None when it is not returned."""
+    row = con.execute(
+        "SELECT r.reason FROM submissions AS s JOIN submission_reviews AS r USING (submission_id) "
+        "WHERE s.submission_id = ? AND s.review_state = ? AND r.to_state = ? ORDER BY r.changed_at DESC LIMIT 1",
+        [submission_id, RETURNED, RETURNED],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
 def fetch_kept_review(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
     """The review progress a just-loaded return kept from the one it superseded (same rows), or None: at load time
-    a return's only review history can be that."""
+    a return's only review history can be that (or the note that it was sent again unchanged, which moves nothing)."""
     row = con.execute(
-        "SELECT to_state FROM submission_reviews WHERE submission_id = ? ORDER BY changed_at LIMIT 1", [submission_id]
+        "SELECT to_state FROM submission_reviews WHERE submission_id = ? AND from_state <> to_state "
+        "ORDER BY changed_at LIMIT 1",
+        [submission_id],
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def fetch_resent_unchanged(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
+    """The note of a just-loaded return sent again unchanged after the one it superseded was returned, or None."""
+    row = con.execute(
+        "SELECT reason FROM submission_reviews WHERE submission_id = ? AND from_state = to_state "
+        "ORDER BY changed_at LIMIT 1",
+        [submission_id],
     ).fetchone()
     return None if row is None else str(row[0])
 

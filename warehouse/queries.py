@@ -183,7 +183,7 @@ def query_review_progress(
 # The latest return (已退回) of each submission: the reason its uploader is told, who returned it and when.
 _SUBMISSIONS_SQL = """
 SELECT s.*, r.reason AS return_reason, r.changed_by AS returned_by, r.changed_at AS returned_at,
-       r.review_level AS returned_at_level, k.reason AS kept_reason
+       r.review_level AS returned_at_level, k.reason AS kept_reason, u.reason AS resent_reason
 FROM submissions AS s
 LEFT JOIN (
     SELECT DISTINCT ON (submission_id) submission_id, reason, changed_by, changed_at, review_level
@@ -194,6 +194,11 @@ LEFT JOIN (
 LEFT JOIN (
     SELECT DISTINCT ON (target) target AS submission_id, reason FROM audit_log WHERE kind = ? AND action = 'keep'
 ) AS k USING (submission_id)
+-- A return sent again unchanged after the one it replaced was returned: its reviewer is told so.
+LEFT JOIN (
+    SELECT DISTINCT ON (target) target AS submission_id, reason FROM audit_log
+    WHERE kind = ? AND action = 'resend_unchanged'
+) AS u USING (submission_id)
 WHERE ? IS NULL OR s.province_code = ?
 ORDER BY s.submitted_at DESC, s.submission_id
 """
@@ -286,8 +291,10 @@ def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
 def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None = None) -> list[dict[str, Any]]:
     """Every recorded submission (of one province and its prefectures and counties, or all), newest first, with its
     scope's name, its review progress, the reason of its latest return to the uploader and, for a return that kept
-    the review of the one it replaced, why (kept_reason)."""
-    rows = fetch_named(con, _SUBMISSIONS_SQL, [AuditKind.REVIEW.value, province_code, province_code])
+    the review of the one it replaced, why (kept_reason), and for a returned return sent again unchanged, the note
+    saying so (resent_reason)."""
+    review = AuditKind.REVIEW.value
+    rows = fetch_named(con, _SUBMISSIONS_SQL, [review, review, province_code, province_code])
     for row in rows:
         scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
         row["scope_name"] = None if scope is None else scope.name

@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.divisions import load_divisions
+from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.layout import ERRORS_SHEET, HEADER_ROW, rule_cell
 from census_schema.roles import Role
 from dash_app import ids
@@ -539,6 +540,12 @@ def test_a_lineage_names_its_scope_as_people_do():
         ({"review_state": "已审核", "kept_reason": "与所替换的报送「S1」相同"}, KEPT_REVIEW_NOTE),
         ({"review_state": "已退回", "return_reason": "请核实", "kept_reason": "相同"}, "请核实"),  # returned after
         ({"review_state": "待审核"}, ""),
+        # Sent again unchanged after a return: its reviewer reads so, with why the first was returned.
+        (
+            {"review_state": "待审核", "resent_reason": "与被退回的报送「S1」逐行逐项相同"},
+            "与被退回的报送「S1」逐行逐项相同",
+        ),
+        ({"review_state": "已退回", "return_reason": "仍未改", "resent_reason": "与被退回的报送「S1」相同"}, "仍未改"),
     ],
 )
 def test_a_submission_s_review_note_says_why_it_was_returned_or_why_it_needed_no_reviewer(row, note):
@@ -718,15 +725,16 @@ def test_a_changing_outcome_is_announced_to_screen_readers(app):
 
 
 def ids_module_names() -> set[str]:
-    """Every id dash_app.ids names: its constants, the ids its helpers derive from one (a grid's export button) or
-    from a page (its breakdown chart)."""
+    """Every id dash_app.ids names: its constants, the ids its helpers derive from one (a grid's export button),
+    from a page (its breakdown chart) or from a workbook kind (its template's link)."""
     constants = {value for name, value in vars(ids).items() if name.isupper() and isinstance(value, str)}
     grid_parts = {
         h(c) for c in constants for h in (ids.export_button, ids.export_download, ids.grid_count, ids.grid_filtered)
     }
     pages = {page.__name__.rsplit(".", 1)[-1] for page in PAGES}
     breakdowns = {h(page) for page in pages for h in (ids.breakdown_choice, ids.breakdown_graph)}
-    return constants | grid_parts | breakdowns
+    templates = {ids.template_link(kind) for kind in CURRENT_WORKBOOKS}
+    return constants | grid_parts | breakdowns | templates
 
 
 def test_every_component_a_callback_uses_is_named_in_dash_app_ids(app):

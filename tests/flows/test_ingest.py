@@ -108,6 +108,31 @@ def test_the_same_rows_saved_again_keep_the_review_the_return_had(store, setting
     assert (changed.status, changed.review_kept) == ("accepted", None)
 
 
+def test_a_returned_return_sent_again_is_said_to_be_unchanged_or_still_returned(store, settings, tmp_path):
+    first = ingest(store, settings, census_workbook(tmp_path / "c1.xlsx", 3))
+    with store.writer() as con:
+        review_submission(con, first.submission_id, "return", Reviewer("planner", Role.PLANNER), "照片数量异常，请核实")
+    # The very file again: a duplicate of a return still returned, counted nowhere ("未作改动" alone hid that).
+    same = ingest(store, settings, tmp_path / "c1.xlsx")
+    assert (same.status, same.submission_id) == ("duplicate", first.submission_id)
+    still = "该表已被退回（退回原因：照片数量异常，请核实），仍不计入统计数据：请按退回原因修改后重新上传"
+    assert same.returned_note == same.to_json()["returned_note"] == still
+    assert f"{still}。" in describe_outcome(same.to_json()).splitlines()
+    # Saved again unchanged: loaded (the office may have found the figures right), and both it and its reviewer are
+    # told the rows are those sent back.
+    book = openpyxl.load_workbook(tmp_path / "c1.xlsx")
+    book.properties.creator = "另存"
+    book.save(tmp_path / "c1-saved.xlsx")
+    again = ingest(store, settings, tmp_path / "c1-saved.xlsx")
+    note = f"与被退回的报送「{first.submission_id}」逐行逐项相同，未作修改重新报送（退回原因：照片数量异常，请核实）"
+    assert (again.status, again.review_kept) == ("accepted", None)
+    assert again.returned_note == f"注意：本表{note}。已装载，审核人会在审核说明中看到此情况"
+    with store.reader() as con:
+        assert {s["submission_id"]: s["resent_reason"] for s in list_submissions(con)}[again.submission_id] == note
+    changed = ingest(store, settings, census_workbook(tmp_path / "c2.xlsx", 3, {0: {"photos": 7}}))
+    assert (changed.status, changed.returned_note) == ("accepted", None)
+
+
 def test_a_rejected_return_loads_nothing_and_gets_an_annotated_report(store, settings, tmp_path):
     ingest(store, settings, census_workbook(tmp_path / "good.xlsx", 3))
     before = guangdong(store)

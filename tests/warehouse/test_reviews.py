@@ -9,7 +9,7 @@ from census_schema.errors import AccessDenied, IllegalTransition, NotFound, Usag
 from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope, review_label
 from tests.warehouse.factories import count, load, make_submission, make_uscc
-from warehouse.loads import record_submission
+from warehouse.loads import fetch_kept_review, fetch_resent_unchanged, record_submission
 from warehouse.queries import list_submissions, query_data_as_of, query_quality_by_province
 from warehouse.reviews import Reviewer, review_submission
 
@@ -137,6 +137,14 @@ def test_the_same_rows_keep_a_province_s_acceptance_but_not_a_return(con):
     review_submission(con, second, "return", PLANNER, "请核实")
     third = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU, content="v3")
     assert progress(con, third) == "待省级审核"  # a returned return starts again, whatever its rows
+    # Sent again unchanged, its review history tells its reviewer so, with why it was returned (it read as any new
+    # file: nothing said the rows were those just sent back).
+    note = f"与被退回的报送「{second}」逐行逐项相同，未作修改重新报送（退回原因：请核实）"
+    assert history(con, third) == [("tester", "待省级审核", "待省级审核", note)]
+    assert (fetch_resent_unchanged(con, third), fetch_kept_review(con, third)) == (note, None)
+    assert {r["submission_id"]: r["resent_reason"] for r in list_submissions(con)}[third] == note
+    fourth = load(con, "census", "440000", [{"uscc": A}, {"uscc": make_uscc(2)}], scope=GUANGZHOU, content="v4")
+    assert history(con, fourth) == [] and fetch_resent_unchanged(con, fourth) is None
 
 
 GUANGDONG = Reviewer("guangdong", Role.PROVINCE, "440000")
