@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from census_schema.errors import UsageError
+from census_schema.scopes import format_day
 from census_schema.settings import load_settings
 from cli.main import emit_json
 from cli.supervision_cmd import parse_day
@@ -34,13 +35,13 @@ def run_reminders(args: argparse.Namespace) -> int:
         if day > today:
             # The latest day's reminders are the ones shown: a future day's would hide every later real one.
             raise UsageError(
-                f"--as-of {args.as_of} 晚于今天（{today.isoformat()}）：提醒不能按未来的日期生成。本次未做任何处理。",
+                f"--as-of {args.as_of} 晚于今天（{format_day(today)}）：提醒不能按未来的日期生成。本次未做任何处理。",
                 hint="请检查年份是否写错；省略 --as-of 即按今天生成。",
             )
         summary = write_daily_reminders(store, day)
         if not args.json:
             by_kind = "，".join(f"{kind} {count} 条" for kind, count in summary["by_kind"].items()) or "无"
-            print(f"{summary['as_of']} 的提醒已写入：共 {summary['total']} 条（{by_kind}）。")
+            print(f"{format_day(day)}的提醒已写入：共 {summary['total']} 条（{by_kind}）。")
             return 0
     with store.reader() as con:
         reminders = query_reminders(con)

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections import Counter
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from census_schema.clock import to_beijing
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
-from census_schema.supervision.codes import FindingSeverity, FindingStatus
+from census_schema.supervision.codes import FindingSeverity, FindingStatus, IndicatorStatus
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL
 from cli.main import acting_user, emit_json
 from cli.warehouse_cmd import format_table, province_arg
-from dash_app.formatting import describe_sources, format_count, format_date
+from dash_app.formatting import describe_sources, format_count, format_date, format_datetime
 from flows.supervision import change_finding, issue_findings, withdraw_findings
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
@@ -98,14 +98,29 @@ def run_finding(args: argparse.Namespace) -> int:
         )
     headers = ["问题编号", "被检查单位", "严重程度", "状态", "整改期限", "逾期天数"]
     rows = [
-        [f["finding_id"], f["unit_name"], f["severity"], f["status"], f["deadline"], f["overdue_days"] or ""]
+        [
+            f["finding_id"],
+            f["unit_name"],
+            f["severity"],
+            f["status"],
+            format_date(f["deadline"]),
+            f["overdue_days"] or "",
+        ]
         for f in findings
     ]
     return _print(
         args,
         {"as_of": as_of.isoformat(), "findings": findings},
-        f"截至 {format_date(as_of)}：\n{format_table(headers, rows)}",
+        f"逾期判断日 {format_date(as_of)}{as_of_note(as_of, settings.today())}：\n{format_table(headers, rows)}",
     )
+
+
+def as_of_note(as_of: date, today: date) -> str:
+    """What a judging day other than today changes: whether findings are overdue on it, and nothing else (the
+    findings, their states and deadlines are today's: a past day is no snapshot of then)."""
+    if as_of == today:
+        return ""
+    return "（只用于判断是否逾期：问题、整改状态和期限均为现有数据，不是该日的历史状态）"
 
 
 def _transition(args: argparse.Namespace) -> int:
@@ -125,7 +140,7 @@ def _transition(args: argparse.Namespace) -> int:
     )
     text = (
         f"问题 {result['finding_id']}：{result['from_status']} → {result['to_status']}"
-        f"（{result['action']}，{result['changed_by']}，整改期限 {result['deadline']}）"
+        f"（{result['action']}，{result['changed_by']}，整改期限 {format_date(result['deadline'])}）"
     )
     return _print(args, result, text)
 
@@ -139,9 +154,9 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
     lines = [
         f"问题 {history['finding_id']}（{history['unit_name']}，{origin}）",
         f"  {history['area_name']} {history['item_code']}：{history['description']}",
-        f"  严重程度 {history['severity']}；状态 {history['status']}；整改期限 {history['deadline']}"
+        f"  严重程度 {history['severity']}；状态 {history['status']}；整改期限 {format_date(history['deadline'])}"
         + ("（已逾期）" if history["is_overdue"] else "")
-        + f"；截至 {format_date(as_of)}",
+        + f"；逾期判断日 {format_date(as_of)}",
     ]
     if history["measures"]:
         lines.append(f"  整改措施：{history['measures']}")
@@ -150,13 +165,13 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
     for t in history["transitions"]:
         given = (
             t["note"],
-            t["new_deadline"] and f"新整改期限 {t['new_deadline']}",
+            t["new_deadline"] and f"新整改期限 {format_date(t['new_deadline'])}",
             t["measures"] and f"整改措施：{t['measures']}",
             t["evidence"] and f"佐证：{t['evidence']}",
         )
         extra = "；".join(x for x in given if x)
         lines.append(
-            f"  {t['seq']}. {to_beijing(t['changed_at']):%Y-%m-%d %H:%M} {t['changed_by']} {t['action']}："
+            f"  {t['seq']}. {format_datetime(t['changed_at'])} {t['changed_by']} {t['action']}："
             f"{t['from_status']} → {t['to_status']}{'（' + extra + '）' if extra else ''}"
         )
     return "\n".join(lines)
@@ -331,9 +346,11 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
         emit_json(summary)
         return 0
     findings, evaluation = summary["findings"], summary["evaluation"]
+    latest = Counter(row["status"] for row in summary["indicators"]["latest"])
     lines = [
-        f"截至 {format_date(summary['as_of'])}：检查 {format_count(summary['inspections']['total'])} 次，"
-        f"问题 {format_count(findings['total'])} 个，逾期 {format_count(findings['overdue'])} 个。",
+        f"检查 {format_count(summary['inspections']['total'])} 次，问题 {format_count(findings['total'])} 个；"
+        f"逾期判断日 {format_date(as_of)}，逾期 {format_count(findings['overdue'])} 个"
+        f"{as_of_note(as_of, settings.today())}。",
         "整改状态：" + "，".join(f"{k} {format_count(v)}" for k, v in findings["by_state"].items()),
         f"评价轮次 {evaluation['round']}（{round_label(evaluation)}）："
         + "，".join(f"{k} {v}" for k, v in evaluation["by_status"].items())
@@ -341,6 +358,9 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
         + ("；等次（暂定） " if evaluation["is_open"] else "；等次 ")
         + "，".join(f"{k} {v}" for k, v in evaluation["grades"].items()),
         STANDARD_PROVISIONAL,
+        # The help promises the plan indicators too (they were in --json only).
+        "规划指标（有目标的指标，最近一年的全国进展）："
+        + ("，".join(f"{status} {latest[status]}" for status in IndicatorStatus) if latest else "尚无数值"),
     ]
     headers = ["省份", "问题", "逾期", *findings["by_state"]]
     rows = [

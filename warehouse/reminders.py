@@ -15,7 +15,7 @@ from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.scopes import RETURNED as RETURNED_STATE
-from census_schema.scopes import parse_stored_scope
+from census_schema.scopes import format_day, parse_stored_scope
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from warehouse.queries import fetch_named
 from warehouse.transactions import transaction, utc_now
@@ -75,7 +75,8 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
         label = KIND_LABELS.get(row["kind"], row["kind"])
         returned_scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
         scope_name = returned_scope.name if returned_scope is not None else label
-        reason = f"退回原因：{row['reason']}" if row["reason"] else "请按审核意见修改后重新报送"
+        # Shown after the scope's name (【已退回】广东省佛山市：普查表已被退回…), the reason's own full stop dropped.
+        reason = f"退回原因：{row['reason'].rstrip('。.')}" if row["reason"] else "请按审核意见修改后重新报送"
         reminders.append(
             _reminder(
                 as_of,
@@ -83,7 +84,7 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
                 row["province_code"],
                 scope_name,
                 label,
-                f"{scope_name}的{label}已被退回，{reason}。",
+                f"{label}已被退回，{reason}。",
                 submission_id=row["submission_id"],
             )
         )
@@ -99,7 +100,7 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
         central = f["unit_class"] in CENTRAL_UNIT_CLASSES
         scope = f["unit_class"] if central else divisions.get(f["province_code"]).name
         days = (f["deadline"] - as_of).days
-        when = "今天" if days == 0 else f"{days} 天后（{f['deadline']:%Y年%-m月%-d日}）"
+        when = "今天到期" if days == 0 else f"还有 {days} 天（{format_day(f['deadline'])}到期）"
         reminders.append(
             _reminder(
                 as_of,
@@ -107,7 +108,7 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
                 None if central else f["province_code"],
                 scope,
                 f["finding_id"],
-                f"{f['unit_name']}的问题 {f['finding_id']}（{f['status']}）整改期限{when}到期。",
+                f"{f['unit_name']}的问题 {f['finding_id']}（{f['status']}）整改期限{when}。",
                 due_on=f["deadline"],
                 finding_id=f["finding_id"],
             )

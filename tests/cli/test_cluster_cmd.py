@@ -15,7 +15,7 @@ from warehouse.backends import DuckLakeWarehouse, WarehouseUnavailable, describe
 def test_reminders_are_written_then_shown(capsys, tmp_path):
     db = empty_warehouse(tmp_path / "var" / "w.duckdb")
     assert main(["reminders", "--as-of", "2025-06-30", "--db", db]) == 0
-    assert "2025-06-30 的提醒已写入" in capsys.readouterr().out
+    assert "2025年6月30日的提醒已写入" in capsys.readouterr().out
     assert main(["reminders", "--show", "--json", "--db", db]) == 0
     reminders = json.loads(capsys.readouterr().out)["reminders"]
     assert reminders and {r["kind"] for r in reminders} == {"未报送"}
@@ -27,7 +27,7 @@ def test_reminders_of_a_future_day_are_refused_as_they_would_hide_every_later_da
     assert main(["reminders", "--db", db]) == 0
     for day in ("2025-07-01", "9999-12-31"):  # the latter was an internal error (a date out of range)
         assert main(["reminders", "--as-of", day, "--db", db]) == 2
-        assert f"--as-of {day} 晚于今天（2025-06-30）" in capsys.readouterr().err
+        assert f"--as-of {day} 晚于今天（2025年6月30日）" in capsys.readouterr().err
     assert main(["reminders", "--show", "--as-of", "2025-06-01", "--db", db]) == 2  # --as-of was ignored
     assert "不能与 --as-of 同用" in capsys.readouterr().err
     assert main(["reminders", "--show", "--json", "--db", db]) == 0

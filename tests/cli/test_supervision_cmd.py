@@ -10,10 +10,11 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 
-from census_schema.clock import beijing_today, to_beijing
+from census_schema.clock import beijing_today
 from census_schema.scopes import format_day
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL
 from cli.main import main
+from dash_app.formatting import format_datetime
 from tests.conftest import copy_warehouse
 from tests.flows.supervision_workbooks import CLOSE_WALK, RECT, finding, inspection, inspections_workbook, update
 from tests.warehouse.test_evaluation_findings import score_guangdong
@@ -90,7 +91,7 @@ def test_the_rectifiers_measures_are_logged_and_shown(db, tmp_path, capsys):
     assert "  整改措施：已修订归档制度并培训\n" in out and "（整改措施：制定整改方案）" in out
     # Each change's time in Beijing time, as the page's history shows it (it was UTC).
     changed = datetime.fromisoformat(shown["transitions"][-1]["changed_at"])
-    assert f"  2. {to_beijing(changed):%Y-%m-%d %H:%M} 王五 " in out
+    assert f"  2. {format_datetime(changed)} 王五 " in out  # a Chinese date, as everywhere
 
 
 @pytest.mark.parametrize(
@@ -187,6 +188,14 @@ def test_listings_print_tables_or_json(db, capsys):
     assert out.rstrip().endswith(STANDARD_PROVISIONAL)  # grades of a standard that is still a proposal say so
     code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", "2023-05-05")
     assert code == 0 and "逾期 2 个" in out and "中央和国家机关" in out and STANDARD_PROVISIONAL in out
+    # A past judging day is no snapshot of then (it read 截至 2023年5月5日 over today's counts); the indicators the
+    # help promises are there.
+    first = out.splitlines()[0]
+    assert first.startswith("检查 ") and "逾期判断日 2023年5月5日" in first and "截至" not in out
+    assert "不是该日的历史状态" in first
+    assert "规划指标（有目标的指标，最近一年的全国进展）：尚无数值" in out
+    today = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", beijing_today().isoformat())[1]
+    assert "历史状态" not in today
 
 
 def test_a_listing_filter_that_matches_nothing_by_mistake_is_refused(db, capsys):

@@ -45,12 +45,13 @@ def test_a_returned_prefecture_return_is_reminded_with_its_scope_and_its_provinc
     load(con, "register", "440000", [{}])
     province_wide = load(con, "census", "440000", [{}])
     prefecture = load(con, "census", "440000", [{}], scope=division_scope("440000", "440100"))
-    review_submission(con, prefecture, "return", Reviewer("广东省档案局", Role.PROVINCE, "440000"), "漏报2个单位")
+    review_submission(con, prefecture, "return", Reviewer("广东省档案局", Role.PROVINCE, "440000"), "漏报2个单位。")
     reminders = by_kind(refresh_reminders(con, date(2025, 6, 30)))
     [returned] = reminders[RETURNED]
     assert (returned["province_code"], returned["submission_id"]) == ("440000", prefecture)
     assert returned["scope_name"] == "广东省广州市"
-    assert "广东省广州市的普查表已被退回" in returned["message"] and "漏报2个单位" in returned["message"]
+    # Shown after the scope's name: the message does not name it again, nor end in a second full stop.
+    assert returned["message"] == "普查表已被退回，退回原因：漏报2个单位。"
     assert province_wide not in {r["submission_id"] for r in reminders[RETURNED]}
     assert not [r for r in reminders[NOT_REPORTED] if r["province_code"] == "440000"]
 
@@ -66,7 +67,7 @@ def test_open_findings_within_the_warning_window_are_reminded(con):
     assert by_kind(refresh_reminders(con, date(2023, 4, 1)))[DUE_SOON] == []
     due = by_kind(refresh_reminders(con, date(2023, 5, 1)))[DUE_SOON]
     assert [(r["finding_id"], r["due_on"]) for r in due] == [("JC2023-001-01", deadline), ("JC2023-001-02", deadline)]
-    assert "3 天后" in due[0]["message"]
+    assert due[0]["message"].endswith("整改期限还有 3 天（2023年5月4日到期）。")
     # A second run of the same day replaces its reminders; the earlier day's stay.
     refresh_reminders(con, date(2023, 5, 1))
     assert count(con, "reminders") == 2 * (2 * PROVINCES) + 2
