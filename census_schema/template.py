@@ -336,8 +336,8 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str
         if notes:
             cells.append(_cell(ws, note, font=_BODY_FONT, alignment=_WRAP_TOP) if note is not None else None)
         # A wrapped row is as high as its lines (neither Excel nor LibreOffice grows a row written without).
-        height = _row_height([*values, note], [*widths, CODES_NOTE_WIDTH])
-        out.append(cells, height=height if note is not None or height > _row_height((), ()) else None)
+        height = wrapped_row_height([*values, note], [*widths, CODES_NOTE_WIDTH])
+        out.append(cells, height=height if note is not None or height > wrapped_row_height((), ()) else None)
     return ranges
 
 
@@ -438,7 +438,7 @@ def _write_instructions(
                 rules,
             )
             cells = [_cell(ws, v, font=_BODY_FONT, border=_BORDER, alignment=_WRAP_TOP) for v in values]
-            out.append(cells, height=_row_height(values, widths))
+            out.append(cells, height=wrapped_row_height(values, widths))
 
     out.append([])
     text(f"{next(sections)}、整表规则", _SECTION_FONT)
@@ -530,7 +530,7 @@ def _write_data_sheet(
         title += [None] * (column - 2) + [_cell(ws, marks, font=_BODY_FONT)]
     out.append(title)
     out.skip_to(HEADER_ROW)
-    header_height = max(_row_height((f.label,), (f.width,)) for f in fields)
+    header_height = max(wrapped_row_height((f.label,), (f.width,)) for f in fields)
     out.append([_header_cell(ws, f.label) for f in fields], height=header_height)
     out.skip_to(FIRST_DATA_ROW)
 
@@ -701,7 +701,7 @@ def _display_width(text: str) -> float:
     return sum(_CJK_UNITS if ord(ch) >= 0x2E80 else 1.0 for ch in text)
 
 
-def _row_height(values: Sequence[object], widths: Sequence[float]) -> float:
+def wrapped_row_height(values: Sequence[object], widths: Sequence[float]) -> float:
     """A row height in points that shows the wrapped text of every cell whole."""
     lines = 1
     for value, width in zip(values, widths, strict=False):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from collections import Counter
 from datetime import date
@@ -322,7 +323,7 @@ def run_indicators(args: argparse.Namespace) -> int:
     out = _xlsx(args.out, "规划指标中期评估.xlsx")
     as_of = parse_day(args.as_of, "--as-of")
     with _store(args).reader() as con:
-        write_indicators_report(con, out, as_of)
+        write_indicators_report(con, out, as_of, generated_by=getpass.getuser())
     return _print(args, {"report": str(out)}, f"已生成规划指标中期评估工作簿：{out}")
 
 

@@ -113,8 +113,9 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
 
     @server.route("/download/indicators-report")
     def indicators_report() -> flask.Response:
-        require_role(current_viewer(), *NATIONAL_ROLES)
+        viewer = current_viewer()
+        require_role(viewer, *NATIONAL_ROLES)
         with reader.cursor() as con, tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "report.xlsx"
-            write_indicators_report(con, path, settings.today())
+            write_indicators_report(con, path, settings.today(), generated_by=viewer.user_name)
             return _send(path, "十四五规划指标中期评估.xlsx")

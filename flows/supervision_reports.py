@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -20,11 +20,13 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from census_schema.clock import beijing_today, format_beijing
 from census_schema.errors import UsageError
+from census_schema.scopes import format_day
 from census_schema.supervision.codes import EvaluationStatus, IndicatorStatus
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, EvaluationStandard, ScoringItem, get_standard
 from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICATORS, PLAN_TITLE, PlanIndicator
-from census_schema.template import save_workbook
+from census_schema.template import save_workbook, wrapped_row_height
 from census_schema.xlsx import Column, set_cell_value
 from supervision.indicators import FORMULAS
 from supervision.scoring import TOLERANCE_SHARE, problem_severity, select_problems, tolerance
@@ -40,6 +42,7 @@ from warehouse.evaluation import (
     require_archive,
 )
 from warehouse.indicators import query_indicator_progress, query_provincial_targets, query_reported_values
+from warehouse.transactions import utc_now
 
 R = TypeVar("R")
 Row = Mapping[str, Any]
@@ -56,6 +59,9 @@ STATUS_FILLS = {
 }
 SCORE = "0.0"  # scores have one decimal place
 DECIMAL = "#,##0.00"
+# An indicator's figures: thousands separated, two decimals where a value has any (150 个, 1,047,000,000 卷件,
+# 94.50 %), chosen per cell (a whole number in a two-decimal format read 150.00 个; General wrote 1047000000).
+FIGURE = "figure"
 
 
 @dataclass(frozen=True)
@@ -92,17 +98,27 @@ def _write_header(ws: Worksheet, columns: Sequence[Column[Any]], row: int) -> No
 
 def _write_row(ws: Worksheet, table: Table[R], row: R, number: int) -> None:
     flagged = table.flagged is not None and table.flagged(row)
-    for index, column in enumerate(table.columns, 1):
-        value = column.value(row)
+    values = [column.value(row) for column in table.columns]
+    # As high as its longest wrapped text (a row written without a height overprinted the next in LibreOffice).
+    ws.row_dimensions[number].height = wrapped_row_height(values, [column.width for column in table.columns])
+    for index, (column, value) in enumerate(zip(table.columns, values, strict=True), 1):
         cell = set_cell_value(ws.cell(number, index), value)
         cell.alignment = _WRAP
-        if column.number_format is not None:
+        if column.number_format == FIGURE:
+            cell.number_format = figure_format(value)
+        elif column.number_format is not None:
             cell.number_format = column.number_format
         if flagged:
             cell.fill = _FLAG_FILL
         fill = column.fill(value) if column.fill is not None else None
         if fill is not None:
             cell.fill = fill
+
+
+def figure_format(value: object) -> str:
+    """The number format of an indicator's figure: whole numbers without decimals, others with two."""
+    whole = isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral_value())
+    return "#,##0" if whole else DECIMAL
 
 
 def write_table(ws: Worksheet, table: Table[R], rows: Iterable[R], *, start_row: int = 1) -> None:
@@ -339,9 +355,18 @@ def _indicator_name(row: Row) -> str:
     return found.name if found else ""
 
 
-def yearly_status(row: Row) -> str:
-    """A year's progress status as people read it: the judged status, or 未填报 where no value was reported."""
-    return row["status"] or ("未填报" if row["value"] is None else "")
+NOT_REPORTED, NO_CENSUS_DATA, YEAR_NOT_OVER = "未填报", "无普查数据", "年度未结束"
+
+
+def yearly_status(row: Row, today: date) -> str:
+    """A year's progress status as people read it: the judged status; where the year has no value, why: the year is
+    not over yet (its value is a year-end one), the census holds no figures for a computed indicator (nothing to
+    report), or it was not reported."""
+    if row["status"] or row["value"] is not None:
+        return row["status"] or ""
+    if row["year"] >= today.year:
+        return YEAR_NOT_OVER
+    return NO_CENSUS_DATA if row["source"] == "计算" else NOT_REPORTED
 
 
 OVERVIEW_TABLE: Table[IndicatorLatest] = Table(
@@ -353,12 +378,12 @@ OVERVIEW_TABLE: Table[IndicatorLatest] = Table(
         Column("来源", lambda x: x.indicator.source_label, 6),
         Column("层级", lambda x: x.indicator.level.label, 6),
         Column("基期年", lambda x: x.indicator.base_year, 7),
-        Column("基期值", lambda x: x.latest.get("baseline", x.indicator.baseline), 14),
+        Column("基期值", lambda x: x.latest.get("baseline", x.indicator.baseline), 14, FIGURE),
         Column("目标年", lambda x: x.indicator.target_year, 7),
-        Column("目标值", lambda x: x.indicator.target, 10),
+        Column("目标值", lambda x: x.indicator.target, 10, FIGURE),
         Column("最新年度", lambda x: x.get("year"), 9),
-        Column("最新值", lambda x: x.get("value"), 16),
-        Column("预期进度", lambda x: x.get("expected"), 12, DECIMAL),
+        Column("最新值", lambda x: x.get("value"), 16, FIGURE),
+        Column("预期进度", lambda x: x.get("expected"), 12, FIGURE),
         Column("进展状态", lambda x: x.get("status"), 10, fill=_status_fill),
         Column("说明", lambda x: x.indicator.note, 30),
     )
@@ -368,11 +393,11 @@ YEARLY_TABLE: Table[Row] = Table(
         Column("指标编号", _key("indicator_code"), 9),
         Column("指标名称", _key("indicator_name"), 34),
         Column("年度", _key("year"), 7),
-        Column("实际值", _key("value"), 14),
-        Column("基期值", _key("baseline"), 12),
-        Column("目标值", _key("target"), 10),
-        Column("预期进度", _key("expected"), 12, DECIMAL),
-        Column("进展状态", yearly_status, 10, fill=_status_fill),
+        Column("实际值", _key("value"), 14, FIGURE),
+        Column("基期值", _key("baseline"), 12, FIGURE),
+        Column("目标值", _key("target"), 10, FIGURE),
+        Column("预期进度", _key("expected"), 12, FIGURE),
+        Column("进展状态", _key("shown_status"), 10, fill=_status_fill),
     )
 )
 PROVINCIAL_PROGRESS_TABLE: Table[Row] = Table(
@@ -382,13 +407,13 @@ PROVINCIAL_PROGRESS_TABLE: Table[Row] = Table(
         Column("省份代码", _key("province_code"), 10),
         Column("省份", _key("province_name"), 16),
         Column("年度", _key("year"), 7),
-        Column("实际值", _key("value"), 14),
+        Column("实际值", _key("value"), 14, FIGURE),
         Column("基期年", _key("base_year"), 7),
-        Column("基期值", _key("baseline"), 12),
+        Column("基期值", _key("baseline"), 12, FIGURE),
         Column("目标年", _key("target_year"), 7),
-        Column("目标值", _key("target"), 12),
-        Column("预期进度", _key("expected"), 12, DECIMAL),
-        Column("进展状态", yearly_status, 10, fill=_status_fill),
+        Column("目标值", _key("target"), 12, FIGURE),
+        Column("预期进度", _key("expected"), 12, FIGURE),
+        Column("进展状态", _key("shown_status"), 10, fill=_status_fill),
         Column("单位", _key("unit"), 7),
     )
 )
@@ -399,7 +424,7 @@ PROVINCE_TABLE: Table[Row] = Table(
         Column("年度", _key("year"), 7),
         Column("省份代码", lambda p: p["province_code"] or "", 10),
         Column("省份", _key("province_name"), 16),
-        Column("数值", _key("value"), 16),
+        Column("数值", _key("value"), 16, FIGURE),
     )
 )
 REPORTED_TABLE: Table[Row] = Table(
@@ -408,7 +433,7 @@ REPORTED_TABLE: Table[Row] = Table(
         Column("指标名称", _indicator_name, 30),
         Column("年度", _key("year"), 7),
         Column("省份代码", lambda r: r["province_code"] or "全国", 10),
-        Column("数值", _key("value"), 14),
+        Column("数值", _key("value"), 14, FIGURE),
         Column("说明", _key("note"), 30),
         Column("报送编号", _key("submission_id"), 36),
         Column("工作表", _key("sheet_name"), 10),
@@ -421,9 +446,9 @@ TARGETS_TABLE: Table[Row] = Table(
         Column("指标名称", _indicator_name, 30),
         Column("省份代码", _key("province_code"), 10),
         Column("基期年份", _key("base_year"), 8),
-        Column("基期值", _key("baseline"), 14),
+        Column("基期值", _key("baseline"), 14, FIGURE),
         Column("目标年份", _key("target_year"), 8),
-        Column("目标值", _key("target"), 14),
+        Column("目标值", _key("target"), 14, FIGURE),
         Column("说明", _key("note"), 30),
         Column("报送编号", _key("submission_id"), 36),
         Column("工作表", _key("sheet_name"), 10),
@@ -449,16 +474,33 @@ def latest_national_values(progress: Iterable[Row]) -> list[IndicatorLatest]:
     return [IndicatorLatest(i, latest.get(i.code, {})) for i in PLAN_INDICATORS]
 
 
-def write_indicators_report(con: duckdb.DuckDBPyConnection, out: Path, as_of: date | None = None) -> Path:
+def describe_report_basis(as_of: date | None, generated_by: str | None, generated_at: datetime) -> str:
+    """The line under the mid-term report's title: which years it counts, who made it and when (two reports made
+    with different --as-of days could not be told apart)."""
+    years = f"计入 {as_of.year} 年及以前的年度数值（截至 {format_day(as_of)}）" if as_of else "计入全部年度的数值"
+    by = f"；生成人：{generated_by}" if generated_by else ""
+    return f"{years}{by}；生成时间：{format_beijing(generated_at)}"
+
+
+def write_indicators_report(
+    con: duckdb.DuckDBPyConnection, out: Path, as_of: date | None = None, *, generated_by: str | None = None
+) -> Path:
     """The mid-term evaluation workbook: each indicator's latest value against expected progress, the progress
     year by year, nationally and per province against the provinces' own targets, computed indicators per province,
-    the reported values and the provincial targets with their lineage."""
-    progress = [p for p in query_indicator_progress(con) if as_of is None or p["year"] <= as_of.year]
+    the reported values and the provincial targets with their lineage; under its title, what it counts and who made
+    it when."""
+    today = as_of or beijing_today()
+    progress = [
+        {**p, "shown_status": yearly_status(p, today)}
+        for p in query_indicator_progress(con)
+        if as_of is None or p["year"] <= as_of.year
+    ]
     workbook = Workbook()
     overview = workbook.active
     assert overview is not None
     overview.title = "指标总览"
     _write_title(overview, f"{PLAN_TITLE}主要指标中期评估")
+    set_cell_value(overview["A2"], describe_report_basis(as_of, generated_by, utc_now()))
     write_table(overview, OVERVIEW_TABLE, latest_national_values(progress), start_row=3)
     national_targets = [p for p in progress if p["province_code"] is None and p["target"] is not None]
     write_table(workbook.create_sheet("年度进展"), YEARLY_TABLE, national_targets)
@@ -470,4 +512,17 @@ def write_indicators_report(con: duckdb.DuckDBPyConnection, out: Path, as_of: da
     write_table(workbook.create_sheet("分省目标"), TARGETS_TABLE, query_provincial_targets(con))
     computed = [i for i in PLAN_INDICATORS if i.formula is not None]
     write_table(workbook.create_sheet("计算口径"), FORMULA_TABLE, computed)
+    for sheet in workbook.worksheets:
+        _print_wide(sheet)
     return _save(workbook, out)
+
+
+def _print_wide(ws: Worksheet) -> None:
+    """Printed landscape, all columns on one page wide (指标总览's 15 columns took three pages), header repeated."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if ws.freeze_panes:
+        header = ws[ws.freeze_panes].row - 1
+        ws.print_title_rows = f"{header}:{header}"

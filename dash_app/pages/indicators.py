@@ -67,9 +67,10 @@ def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
     rows = context.reader.cached(query_indicator_progress)
     province = scope_province(viewer)
     keep = [r for r in rows if province is None or r["province_code"] in (None, province)]
-    # 未填报 where a year has no value, as the mid-term report says it (a blank 状态 read as not judged yet).
+    # Why a year has no value, as the mid-term report says it (a blank 状态 read as not judged yet).
+    today = context.settings.today()
     return [
-        {**r, "status": yearly_status(r), "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"}
+        {**r, "status": yearly_status(r, today), "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"}
         for r in keep
     ]
 

@@ -10,6 +10,7 @@ import openpyxl
 from census_schema.supervision.forms import INDICATORS_WORKBOOK, INDICATORS_WORKBOOK_2025
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
+from flows.supervision_reports import figure_format
 from tests.flows.supervision_workbooks import indicators_workbook, target, write_book
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
@@ -288,6 +289,43 @@ def test_the_report_carries_the_provinces_statuses_and_their_targets(store, sett
     assert rows[("440000", 2023)][5:12] == (64, 2020, 40, 2025, 90, 70, "滞后")
     assert rows[("450000", 2023)][11] == "严重滞后"
     assert rows[("450000", 2024)][5] is None and rows[("450000", 2024)][11] == "未填报"
+    # Under the title, what the report counts and who made it when; figures with separators, decimals where any.
+    basis = book["指标总览"]["A2"].value
+    assert (
+        basis.startswith("计入全部年度的数值；生成人：") and "；生成时间：" in basis and basis.endswith("（北京时间）")
+    )
+    cells = next(r for r in sheet.iter_rows(min_row=2) if (r[2].value, r[4].value) == ("440000", 2022))
+    assert [(c.value, c.number_format) for c in cells[5:11:5]] == [(58, "#,##0"), (60, "#,##0")]
+    overview = {r[0].value: r for r in book["指标总览"].iter_rows(min_row=4)}
+    assert (overview["JC07"][7].value, overview["JC07"][7].number_format) == (1_047_000_000, "#,##0")
+    assert (figure_format(D("150.00")), figure_format(D("94.50")), figure_format(D("38242.5"))) == (
+        "#,##0",
+        "#,##0.00",
+        "#,##0.00",
+    )
+    assert book["指标总览"].page_setup.orientation == "landscape" and book["指标总览"].page_setup.fitToWidth == 1
+    assert (
+        main(
+            [
+                "indicators",
+                "report",
+                "--out",
+                str(out),
+                "--replace",
+                "--as-of",
+                "2023-06-30",
+                "--db",
+                str(settings.db_path),
+            ]
+        )
+        == 0
+    )
+    again = openpyxl.load_workbook(out)
+    assert again["指标总览"]["A2"].value.startswith("计入 2023 年及以前的年度数值（截至 2023年6月30日）；生成人：")
+    years = {(r[2], r[4]): r[11] for r in again["分省进展"].iter_rows(min_row=2, values_only=True)}
+    assert years[("450000", 2023)] == "严重滞后" and ("450000", 2024) not in years
+    yearly = {(r[0], r[2]): r[7] for r in again["年度进展"].iter_rows(min_row=2, values_only=True)}
+    assert yearly[("ZB01", 2023)] == "年度未结束"  # a year-end value: 2023 is not over on 30 June 2023
     status_cell = next(r[11] for r in sheet.iter_rows(min_row=2) if (r[2].value, r[4].value) == ("450000", 2023))
     assert status_cell.fill.start_color.rgb.endswith("FFC7CE")
     listed = [r for r in book["分省目标"].iter_rows(min_row=2, values_only=True)]
