@@ -71,7 +71,7 @@ def describe_outcome(result: dict[str, Any]) -> str:
     head = heads[status]
     scope = result.get("scope")
     where = (
-        f"{scope['name']}（{scope['code']}）"
+        (scope["name"] if scope["kind"] == "central" else f"{scope['name']}（{scope['code']}）")
         if scope
         else ("省份 " + result["province"] if result["province"] else "全国")
     )
@@ -229,17 +229,20 @@ def run_ingest(args: argparse.Namespace) -> int:
 
 def describe_refusal(result: dict[str, Any]) -> str:
     """One paragraph for stderr: why an ingest was not loaded, where the details are, and what to do."""
+    # A dry run received nothing, so it returned nothing either: it says what a real upload would get.
+    trial = "试校验" if result.get("dry_run") else ""
     if result["status"] == "needs_confirmation":
         shrink = result.get("shrink") or {}
         return (
-            f"未装载：与现行报表相比减少 {shrink.get('dropped', 0)} 个普查对象，超过允许的比例。"
+            f"{trial}未装载：与现行报表相比减少 {shrink.get('dropped', 0)} 个普查对象，超过允许的比例。"
             " 处理办法：确属减少的，请加 --confirm-shrink 重新装载；否则请补全后重新上传。"
         )
     report = result.get("report")
     where = f"逐格标注的错误报告：{report}" if report else "错误清单见标准输出"
     more = "" if report else "（加 --report 报告.xlsx 可得到逐格标注的错误报告）"
+    head = "试校验未通过（未装载）" if trial else "未通过校验，整份退回，未装载任何数据"
     return (
-        f"未通过校验，整份退回，未装载任何数据：错误 {result['errors']} 个、警告 {result['warnings']} 个；{where}。"
+        f"{head}：错误 {result['errors']} 个、警告 {result['warnings']} 个；{where}。"
         f" 处理办法：请按错误清单逐项改正{more}，然后重新上传。"
     )
 

@@ -53,7 +53,9 @@ def run_template(args: argparse.Namespace) -> int:
             }
         )
     elif scope is not None:
-        sys.stdout.write(f"已生成{label}模板：{out}（{scope.label} {scope.code}，表式版本 {book.version}）\n")
+        # A central channel by its name alone: its key (organs) is the command line's word, not the reader's.
+        code = "" if scope.is_central else f" {scope.code}"
+        sys.stdout.write(f"已生成{label}模板：{out}（{scope.label}{code}，表式版本 {book.version}）\n")
     else:
         sys.stdout.write(f"已生成{label}模板：{out}（全国通用，表式版本 {book.version}）\n")
     return 0

@@ -131,9 +131,15 @@ def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer
     # A register is also what the census returns are compared with (the re-judging is the flows' review).
     compared = "；与其核对的现行普查表将重新核对名录相关警告" if row[4] == "register" else ""
     return (
-        f"退回将使{where}的这份{what}（{row[3]:,} 个单位）不再计入统计数字，直到该范围重新报送并审核通过{compared}；"
+        f"退回将使{where}的这份{what}（{row[3]:,} 个单位）不再计入统计数字，直到该范围重新报送"
+        f"（新报表通过校验、装载后即计入，再经审核）{compared}；"
         "报送单位会看到退回原因，退回记入审计日志。"
     )
+
+
+REVIEW_LEVELS = (PROVINCE_REVIEW, NATIONAL_REVIEW)
+# What an office can do about a return already 已审核 (a review is never undone: a new return replaces it).
+FINAL_HINT = "审核结论不能撤销；如需改正，请由报送单位重新报送该范围的报表（新报表替换此表，须重新审核）。"
 
 
 def _check_level(
@@ -234,9 +240,13 @@ def _apply_review(
     to_state = TRANSITIONS[action].get(state)
     if to_state is None:
         current = review_label(state, stage)
-        allowed = "、".join(review_label(s, stage) or s for s in TRANSITIONS[action])
+        # Every progress the action applies to, at either level (待省级审核 can be returned too, by the province).
+        allowed = "、".join(
+            dict.fromkeys(str(review_label(s, level)) for s in TRANSITIONS[action] for level in REVIEW_LEVELS)
+        )
         raise IllegalTransition(
-            f"报送「{submission_id}」当前为「{current}」，不能{label}（只有「{allowed}」状态可以{label}）。"
+            f"报送「{submission_id}」当前为「{current}」，不能{label}（只有{allowed}的报送可以{label}）。",
+            hint=FINAL_HINT if state == APPROVED else None,
         )
     if action == "accept" and sender == reviewer.name:
         # Who sent a return does not also pass it (returning one's own upload stays possible: it only stops it counting).

@@ -381,6 +381,12 @@ def test_cli_writes_a_template_for_a_division_or_a_central_channel(tmp_path, cap
     notes = [row[0] for row in instructions if isinstance(row[0], str)]
     assert any("每个普查对象只能计入一份现行有效的表" in note for note in notes)
     assert any("新表比原表减少的" in note for note in notes)
+    # Said in words: a channel by its name, never the command line's key (中央企业（中央） enterprises).
+    assert main(["template", "census", *scope_args, "--out", str(out), "--replace"]) == 0
+    said = capsys.readouterr().out
+    assert (
+        ("enterprises" not in said and "中央企业（中央），表式版本" in said) if scope_row is None else meta[2] in said
+    )
 
 
 @pytest.mark.parametrize(

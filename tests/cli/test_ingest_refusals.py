@@ -132,7 +132,9 @@ def test_a_rejected_return_says_so_in_one_paragraph_on_stderr(tmp_path):
         assert done.returncode == 1, done.stderr
         lines = [line for line in done.stderr.splitlines() if not line.startswith("注意：")]
         assert len(lines) == 1, done.stderr
-        assert "未通过校验" in lines[0] and str(report) in lines[0] and "重新上传" in lines[0]
+        assert str(report) in lines[0] and "重新上传" in lines[0]
+        # A trial returned nothing: its stderr said 整份退回，未装载任何数据 as a real upload's would.
+        assert lines[0].startswith("试校验未通过（未装载）：") and "整份退回" not in lines[0]
         if json_flag:
             assert json.loads(done.stdout)["status"] == "rejected"
         else:  # a trial says what a real upload would get, in one bracket (not 整份退回（…）（试校验，未装载）)

@@ -17,6 +17,7 @@ from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
 from census_schema.scopes import WITHHELD_NOTE, central_scope, division_scope, province_scope
 from census_schema.settings import load_settings
+from cli.ingest_cmd import describe_outcome
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from synthetic.holders import make_uscc
@@ -322,6 +323,8 @@ def test_central_channels_are_registered_reported_and_counted_beside_the_provinc
     unregistered = {**central_holders(50, 1)[0], "unit_name": "名录外的中央企业"}
     outcome = ingest(store, settings, census(tmp_path, "ent", [*units[:3], unregistered], enterprises), enterprises)
     assert (outcome.status, outcome.province) == ("accepted", None)
+    # Named in words (it said 中央企业（enterprises）: the command line's key).
+    assert describe_outcome(outcome.to_json()).startswith("已接收：中央企业，")
     assert ingest(store, settings, census(tmp_path, "gd", holders(1, 2))).status == "accepted"
     with store.reader() as con:
         summary = query_summary(con)
