@@ -55,6 +55,7 @@ from warehouse.loads import (
     replace_rule_failures,
 )
 from warehouse.scopes import fetch_register_basis, fetch_scope_annual_stats, fetch_scope_register_usccs
+from warehouse.users import check_account_may_submit
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ _VALIDATION_MODULE = "checks.validate"
 # The Chinese name of each step, for progress shown on a terminal or in the browser.
 STAGE_LABELS = {
     "identify_workbook": "识别文件",
+    "check_submitter": "核对报送人",
     "find_duplicate": "查重",
     "parse_workbook": "读取数据",
     "read_check_context": "读取核对依据",
@@ -264,6 +266,15 @@ def find_duplicate(
         return (found, *fetch_recorded_outcome(con, found), fetch_return_reason(con, found))
 
 
+def check_submitter(store: Warehouse, submitted_by: str, book: WorkbookForm, identity: WorkbookIdentity) -> None:
+    """Refuse a workbook sent under a platform account that may not send it (the web's own rule, on every channel:
+    a province's account for a central channel's return was recorded as its sender)."""
+    national = not book.needs_province or identity.scope is None or identity.scope.is_central
+    scope_name = identity.scope.name if identity.scope is not None else book.label
+    with store.reader() as con:
+        check_account_may_submit(con, submitted_by, None if national else identity.province_code, scope_name)
+
+
 def still_returned_note(reason: str) -> str:
     """What an uploader is told who sends again the very file that was returned."""
     return f"该表已被退回（退回原因：{reason}），仍不计入统计数据：请按退回原因修改后重新上传"
@@ -458,6 +469,7 @@ def ingest_workbook(
     )
     book = get_workbook_form(identity.form_kind, identity.form_version)
     province, scope = identity.province_code, identity.scope
+    timed("submitter", check_submitter, store, request.submitted_by, book, identity)
     existing = timed("duplicate", find_duplicate, store, book, identity)
     if existing is not None:
         existing_id, existing_rows, existing_failures, return_reason = existing

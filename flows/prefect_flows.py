@@ -25,7 +25,14 @@ from census_schema.fields import WorkbookForm
 from census_schema.forms import CURRENT_WORKBOOKS, get_workbook_form
 from census_schema.scopes import parse_stored_scope
 from census_schema.settings import load_settings
-from flows.ingest import IngestRequest, find_duplicate, ingest_workbook, load_submission, read_check_context
+from flows.ingest import (
+    IngestRequest,
+    check_submitter,
+    find_duplicate,
+    ingest_workbook,
+    load_submission,
+    read_check_context,
+)
 from flows.reminders import write_daily_reminders
 from flows.worker import CURRENT_READER
 from warehouse.backends import WarehouseUnavailable, open_warehouse
@@ -33,7 +40,9 @@ from warehouse.backends import WarehouseUnavailable, open_warehouse
 T = TypeVar("T")
 # Steps that reach the warehouse: a lost catalog connection, a full or unreachable data folder or a write that
 # kept conflicting is worth another try. Identify, parse, validate and report are deterministic: never retried.
-WAREHOUSE_STEPS = frozenset({find_duplicate.__name__, read_check_context.__name__, load_submission.__name__})
+WAREHOUSE_STEPS = frozenset(
+    {check_submitter.__name__, find_duplicate.__name__, read_check_context.__name__, load_submission.__name__}
+)
 STEP_RETRIES = 3
 STEP_RETRY_DELAYS_S: list[float] = [2, 10, 30]
 # Tag of the step that writes: a tag concurrency limit (flows.deployments) bounds concurrent writers.

@@ -12,7 +12,7 @@ import duckdb
 from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AuditKind
 from census_schema.divisions import require_census_province
-from census_schema.errors import UsageError
+from census_schema.errors import AccessDenied, UsageError
 from census_schema.fields import show_unseen
 from census_schema.roles import Role
 from warehouse.audit import AuditEvent, record_event
@@ -206,6 +206,28 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
         return None
     user_name, password_hash, role, province_code, is_active, must_change = row
     return UserRecord(user_name, password_hash, Role(role), province_code, is_active, must_change)
+
+
+def check_account_may_submit(
+    con: duckdb.DuckDBPyConnection, user_name: str, province_code: str | None, scope_name: str
+) -> None:
+    """AccessDenied when the name an upload is sent under is a platform account that may not send it: a disabled one,
+    an evaluator, or a province's for another province, a central channel or a national workbook (`province_code`
+    None). Other names are people without an account, recorded as given (a prefecture's clerk)."""
+    row = con.execute("SELECT role, province_code, is_active FROM users WHERE user_name = ?", [user_name]).fetchone()
+    if row is None:
+        return
+    role, own_province, is_active = Role(row[0]), row[1], bool(row[2])
+    who = f"平台用户 {user_name}（{role.label}）"
+    if not is_active:
+        raise AccessDenied(f"{who}已停用，不能以其名义报送。", hint="请以启用的账户报送，或请管理员重新启用该账户。")
+    if role is Role.EVALUATOR:
+        raise AccessDenied(f"{who}不能报送报表。", hint="请以省级档案部门或国家档案局的账户报送（--by）。")
+    if role is Role.PROVINCE and province_code != own_province:
+        raise AccessDenied(
+            f"{who}只能报送本省（{require_census_province(str(own_province)).name}）的表，不能报送{scope_name}的表。",
+            hint="请以该范围报送单位的账户或国家档案局的账户报送，或核对 --by。",
+        )
 
 
 SIGNED_IN = "login_succeeded"

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
-from census_schema.errors import WorkbookUnusable
+from census_schema.errors import AccessDenied, WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
 from census_schema.scopes import WITHHELD_NOTE, central_scope, division_scope, province_scope
@@ -24,7 +24,7 @@ from synthetic.holders import make_uscc
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
-from warehouse.users import add_user
+from warehouse.users import add_user, set_user_active
 
 GUANGZHOU = division_scope(PROVINCE, "440100")
 TIANHE = division_scope(PROVINCE, "440106")  # a county-level district of 广州市
@@ -432,3 +432,46 @@ def test_a_corps_city_reports_as_a_county_scope_of_the_corps(file_store, setting
     assert main(argv) == 0, capsys.readouterr()
     answer = json.loads(capsys.readouterr().out)
     assert (answer["province"], answer["scope"]["code"]) == ("660000", "659001")
+
+
+def test_a_workbook_sent_under_an_account_that_may_not_send_it_is_refused_before_anything_is_read(
+    store, settings, tmp_path
+):
+    # The web's rule on every channel: `ingest --by guangdong` loaded a central channel's return as Guangdong's.
+    with store.writer() as con:
+        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000", by="管理员")
+        add_user(con, "guangxi", "hash", Role.PROVINCE, "450000", by="管理员")
+        add_user(con, "expert", "hash", Role.EVALUATOR, None, by="管理员")
+        add_user(con, "gone", "hash", Role.PLANNER, None, by="管理员")
+        set_user_active(con, "gone", False, by="管理员")
+    enterprises = central_scope("enterprises")
+    central = census(tmp_path, "ent", central_holders(1, 2), enterprises)
+    gd = census(tmp_path, "gd", holders(1, 2))
+    refusals = {
+        (
+            "guangdong",
+            central,
+            enterprises,
+        ): "平台用户 guangdong（省级档案部门）只能报送本省（广东省）的表，不能报送中央企业的表。",
+        (
+            "guangxi",
+            gd,
+            None,
+        ): "平台用户 guangxi（省级档案部门）只能报送本省（广西壮族自治区）的表，不能报送广东省的表。",
+        ("expert", gd, None): "平台用户 expert（评价专家）不能报送报表。",
+        ("gone", gd, None): "平台用户 gone（国家档案局规划人员）已停用，不能以其名义报送。",
+    }
+    for (by, path, scope), said in refusals.items():
+        province = None if scope is not None else "440000"
+        request = IngestRequest(path, "census", province, by, scope=scope)
+        with pytest.raises(AccessDenied) as refused:
+            ingest_workbook(store, request, settings)
+        assert refused.value.message == said
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
+    # Its own province's and prefecture's returns, and any person's name without an account, are sent as before.
+    assert ingest_workbook(store, IngestRequest(gd, "census", "440000", "guangdong"), settings).status == "accepted"
+    outcome = ingest_workbook(
+        store, IngestRequest(central, "census", None, "中央企业填报员", scope=enterprises), settings
+    )
+    assert outcome.status == "accepted"
