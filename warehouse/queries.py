@@ -428,14 +428,30 @@ def query_coverage_total(
 def query_missing_holders(
     con: duckdb.DuckDBPyConnection, division_code: str | None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
-    """Registered holders under a division (or nationally) without an accepted return: who has not reported."""
+    """Registered holders under a division (or nationally) without a return that counts: who has not reported, or
+    whose return a reviewer sent back (returned_file and returned_reason: the current returned return holding it)."""
     where, params = division_filter(division_code)
     return fetch_named(
         con,
-        f"SELECT province_code, central_channel, division_code, uscc, unit_name, holder_type, admin_level "  # noqa: S608
-        f"FROM mart_coverage WHERE round_id = ? AND NOT has_reported AND {where} "
-        f"ORDER BY province_code, central_channel, division_code, uscc",
-        [round_id, *params],
+        f"""
+        WITH returned AS (
+            SELECT r.uscc, s.province_code, scope_channel(s.scope_kind, s.scope_code) AS central_channel,
+                   s.file_name,
+                   (SELECT arg_max(v.reason, v.changed_at) FROM submission_reviews AS v
+                    WHERE v.submission_id = s.submission_id AND v.to_state = ?) AS reason
+            FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id)
+            WHERE s.kind = 'census' AND s.status = 'accepted' AND s.is_current AND s.review_state = ?
+                AND s.round_id = ?
+        )
+        SELECT m.province_code, m.central_channel, m.division_code, m.uscc, m.unit_name, m.holder_type,
+               m.admin_level, any_value(t.file_name) AS returned_file, any_value(t.reason) AS returned_reason
+        FROM (SELECT * FROM mart_coverage WHERE round_id = ? AND NOT has_reported AND {where}) AS m
+        LEFT JOIN returned AS t ON t.uscc = m.uscc AND t.central_channel IS NOT DISTINCT FROM m.central_channel
+            AND (m.central_channel IS NOT NULL OR t.province_code = m.province_code)
+        GROUP BY ALL
+        ORDER BY m.province_code, m.central_channel, m.division_code, m.uscc
+        """,  # noqa: S608 - `where` is division_filter's fixed text, its values bound
+        [RETURNED, RETURNED, round_id, round_id, *params],
     )
 
 

@@ -49,6 +49,8 @@ MISSING_COLUMNS = [
     Column("uscc", "统一社会信用代码", "code"),
     Column("unit_name", "单位名称"),
     Column("holder_type", "类型"),
+    # A holder whose return was sent back did report: it is no unit to chase (it read as plain 未报).
+    Column("returned_note", "说明", wrap=True),
 ]
 UNREGISTERED_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
@@ -167,7 +169,15 @@ def _load_missing(viewer: Viewer, search: str | None, context: AppContext) -> li
     if not known_area(scope):
         return []
     with context.reader.cursor() as con:
-        return with_names(query_missing_holders(con, scope))
+        return [{**row, "returned_note": returned_note(row)} for row in with_names(query_missing_holders(con, scope))]
+
+
+def returned_note(row: dict[str, Any]) -> str:
+    """Why a holder that did report is listed as not reported: its return was sent back (and why); else nothing."""
+    if not row.get("returned_file"):
+        return ""
+    reason = f"：{row['returned_reason']}" if row.get("returned_reason") else ""
+    return f"已在「{row['returned_file']}」中报送，该表被退回，不计入{reason}"
 
 
 def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:

@@ -146,6 +146,12 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     with store.reader() as con:
         assert query_summary(con, province_code="440000")["provinces"][0]["units_reported"] == 3
     assert "已退回 1 份" in progress_line(app, "guangdong")
+    # /coverage lists the returned return's holders among those not counted, saying they did report and why they
+    # do not count (they read as plain 未报: units a planner would chase though they had reported).
+    missing = grid_rows(app, client_of(app, "planner"), ids.COVERAGE_MISSING_GRID, "?division=440100")
+    assert len(missing) == 3 and {row["returned_note"] for row in missing} == {
+        "已在「gz.xlsx」中报送，该表被退回，不计入：第4行请核实"
+    }
 
     assert review(app, "guangdong", prefecture, "accept") == f"{prefecture}：已退回 → 待国家局审核"
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
