@@ -42,11 +42,10 @@ from warehouse.evaluation import fetch_assignments, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
-    fetch_kept_review,
+    fetch_load_review,
     fetch_loaded_rows,
     fetch_recorded_outcome,
     fetch_register_usccs,
-    fetch_resent_unchanged,
     fetch_return_reason,
     fetch_rule_failures,
     find_current_by_sha256,
@@ -605,8 +604,7 @@ def ingest_workbook(
             failures = in_workbook_order(recorded, book.sheets)
         if submission_id is not None and not raced and status == "accepted" and book.reviewed and book.supersedes:
             with store.reader() as con:
-                kept = fetch_kept_review(con, submission_id)
-                resent = fetch_resent_unchanged(con, submission_id)
+                kept, resent = fetch_load_review(con, submission_id)
         if raced:
             return IngestOutcome(
                 "duplicate",

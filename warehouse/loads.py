@@ -257,25 +257,19 @@ def fetch_return_reason(con: duckdb.DuckDBPyConnection, submission_id: str) -> s
     return None if row is None else str(row[0])
 
 
-def fetch_kept_review(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
-    """The review progress a just-loaded return kept from the one it superseded (same rows), or None: at load time
-    a return's only review history can be that (or the note that it was sent again unchanged, which moves nothing)."""
+def fetch_load_review(con: duckdb.DuckDBPyConnection, submission_id: str) -> tuple[str | None, str | None]:
+    """What a just-loaded return's review history says (at load time it holds one line at most): the review progress
+    it kept from the return it superseded (the same rows), or the note that it is a returned return sent again
+    unchanged, which moves nothing; (None, None) for any other."""
     row = con.execute(
-        "SELECT to_state FROM submission_reviews WHERE submission_id = ? AND from_state <> to_state "
+        "SELECT from_state, to_state, reason FROM submission_reviews WHERE submission_id = ? "
         "ORDER BY changed_at LIMIT 1",
         [submission_id],
     ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def fetch_resent_unchanged(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
-    """The note of a just-loaded return sent again unchanged after the one it superseded was returned, or None."""
-    row = con.execute(
-        "SELECT reason FROM submission_reviews WHERE submission_id = ? AND from_state = to_state "
-        "ORDER BY changed_at LIMIT 1",
-        [submission_id],
-    ).fetchone()
-    return None if row is None else str(row[0])
+    if row is None:
+        return None, None
+    from_state, to_state, reason = row
+    return (None, str(reason)) if from_state == to_state else (str(to_state), None)
 
 
 def _same_rows(con: duckdb.DuckDBPyConnection, forms: Sequence[Form], first_id: str, second_id: str) -> bool:

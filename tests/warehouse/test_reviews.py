@@ -9,7 +9,7 @@ from census_schema.errors import AccessDenied, IllegalTransition, NotFound, Usag
 from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope, review_label
 from tests.warehouse.factories import count, load, make_submission, make_uscc
-from warehouse.loads import fetch_kept_review, fetch_resent_unchanged, record_submission
+from warehouse.loads import fetch_load_review, record_submission
 from warehouse.queries import list_submissions, query_data_as_of, query_quality_by_province
 from warehouse.reviews import Reviewer, review_submission
 
@@ -141,10 +141,10 @@ def test_the_same_rows_keep_a_province_s_acceptance_but_not_a_return(con):
     # file: nothing said the rows were those just sent back).
     note = f"与被退回的报送「{second}」逐行逐项相同，未作修改重新报送（退回原因：请核实）"
     assert history(con, third) == [("tester", "待省级审核", "待省级审核", note)]
-    assert (fetch_resent_unchanged(con, third), fetch_kept_review(con, third)) == (note, None)
+    assert fetch_load_review(con, third) == (None, note)
     assert {r["submission_id"]: r["resent_reason"] for r in list_submissions(con)}[third] == note
     fourth = load(con, "census", "440000", [{"uscc": A}, {"uscc": make_uscc(2)}], scope=GUANGZHOU, content="v4")
-    assert history(con, fourth) == [] and fetch_resent_unchanged(con, fourth) is None
+    assert history(con, fourth) == [] and fetch_load_review(con, fourth) == (None, None)
 
 
 GUANGDONG = Reviewer("guangdong", Role.PROVINCE, "440000")
