@@ -366,7 +366,7 @@ def yearly_status(row: Row, today: date) -> str:
         return row["status"] or ""
     if row["year"] >= today.year:
         return YEAR_NOT_OVER
-    return NO_CENSUS_DATA if row["source"] == "计算" else NOT_REPORTED
+    return NO_CENSUS_DATA if INDICATORS_BY_CODE[row["indicator_code"]].is_computed else NOT_REPORTED
 
 
 OVERVIEW_TABLE: Table[IndicatorLatest] = Table(

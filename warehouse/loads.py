@@ -236,8 +236,8 @@ def _keep_review_of_same_rows(
     if state == RETURNED:
         why = fetch_return_reason(con, previous_id)
         reason = f"与被退回的报送「{previous_id}」逐行逐项相同，未作修改重新报送（退回原因：{why}）"
-        pending = (PENDING, scope.first_review_level)
-        record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, pending[1], first, pending)
+        level = scope.first_review_level
+        record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, level, first, (PENDING, level))
         return
     reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"
     record_review_change(con, submission_id, "keep", submitted_by, reason, stage, first, (state, stage))
