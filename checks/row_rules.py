@@ -276,6 +276,18 @@ ROW_RULES: dict[str, RowRule] = {
 ROW_RULE_KINDS = frozenset(ROW_RULES)
 
 
+def _scope_detail(context: CheckContext) -> str:
+    """The return's scope, named after a scope rule's message (it said 不在本表的填报范围内 without saying which)."""
+    return f"（本表的填报范围：{context.scope.label}）" if context.scope is not None else ""
+
+
+# Kinds whose failures name, after the declared message, what the row was compared with.
+ROW_RULE_DETAILS: dict[str, Callable[[CheckContext], str]] = {
+    "division_in_scope": _scope_detail,
+    "admin_level_in_scope": _scope_detail,
+}
+
+
 def build_row_rule_masks(form: Form, context: CheckContext) -> dict[str, pl.Expr]:
     """For each row rule of the form that can run with this context: rule id -> expression true on failing rows."""
     masks = {}
@@ -297,6 +309,8 @@ def run_row_rules(form: Form, rows: pl.DataFrame, context: CheckContext) -> list
     rules = form.rules_by_id
     failures: list[Failure] = []
     for rule_id in masks:
-        positions = flagged.get_column(rule_id).arg_true()
-        failures.extend(failures_at(form, rows, rules[rule_id], positions))
+        rule, positions = rules[rule_id], flagged.get_column(rule_id).arg_true()
+        detail = ROW_RULE_DETAILS.get(rule.kind)
+        messages = None if detail is None else [rule.message + detail(context)] * len(positions)
+        failures.extend(failures_at(form, rows, rule, positions, messages))
     return failures

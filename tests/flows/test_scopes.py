@@ -193,6 +193,9 @@ def test_a_holder_must_lie_inside_its_return_s_scope(store, settings, tmp_path, 
     outcome = ingest(store, settings, census(tmp_path, "c", rows, scope), scope)
     assert outcome.status == "rejected"
     assert [(f.row, f.rule) for f in outcome.failures if f.severity == "error"] == [(4, rule)]
+    # The message names the scope the row lies outside (it said 不在本表的填报范围内 without saying which).
+    said = next(f.message for f in outcome.failures if f.rule == rule)
+    assert said.endswith(f"（本表的填报范围：{scope.label}）")
 
 
 def test_the_shrink_guard_refuses_reports_and_loads_when_confirmed(store, settings, tmp_path):
