@@ -822,6 +822,10 @@ def declare_form(
     form carries (a national form, filled by the national bureau, has no "in the uploading province" rule; a form
     that `may_be_empty` is a supplementary sheet a workbook may carry without rows)."""
     field_rules = tuple(r for f in fields for r in build_field_rules(f, national=national))
+    # A nearly empty row is judged only where many columns are required (a short row of few columns is a row): a
+    # form of few has no such rule, nor says it has (the indicators' instructions spoke of 不完整的普查对象).
+    many = sum(f.required for f in fields) >= ROW_NEARLY_EMPTY.param("min_required")
+    workbook_rules = tuple(r for r in CELL_RULES if many or r is not ROW_NEARLY_EMPTY)
     return Form(
         kind,
         version,
@@ -830,7 +834,7 @@ def declare_form(
         reference_date,
         sheet_name,
         fields,
-        field_rules + rules + CELL_RULES,
+        field_rules + rules + workbook_rules,
         max_rows,
         may_be_empty,
     )

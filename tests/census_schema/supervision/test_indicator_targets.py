@@ -109,3 +109,13 @@ def test_the_template_has_the_targets_sheet_its_code_list_and_says_either_sheet_
     text = "\n".join(str(v) for r in book[INSTRUCTIONS_SHEET].iter_rows(values_only=True) for v in r if v)
     assert "两张表可以只填其中一张（如只报送分省目标），但至少填一张" in text
     assert "目标年份须晚于基期年份" in text and "GHZB-2025.2" in text
+
+
+def test_a_form_of_few_required_columns_neither_judges_nor_lists_nearly_empty_rows(tmp_path):
+    # A short row of 指标编号、年度、数值 is a row: the indicators' instructions spoke of 不完整的普查对象 all the same.
+    assert "row_nearly_empty" in get_form("census").rules_by_id
+    assert all("row_nearly_empty" not in form.rules_by_id for form in INDICATORS_WORKBOOK.sheets)
+    write_template(tmp_path / "indicators.xlsx", "indicators", None)
+    book = openpyxl.load_workbook(tmp_path / "indicators.xlsx")
+    text = "\n".join(str(v) for r in book[INSTRUCTIONS_SHEET].iter_rows(values_only=True) for v in r if v)
+    assert "普查对象" not in text
