@@ -276,7 +276,7 @@ def check_submitter(store: Warehouse, submitted_by: str, book: WorkbookForm, ide
 
 def still_returned_note(reason: str) -> str:
     """What an uploader is told who sends again the very file that was returned."""
-    return f"该表已被退回（退回原因：{reason}），仍不计入统计数据：请按退回原因修改后重新上传"
+    return f"该表已被退回（退回原因：{reason.rstrip('。.')}），仍不计入统计数据：请按退回原因修改后重新上传"
 
 
 def resent_unchanged_note(review_note: str) -> str:

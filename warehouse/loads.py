@@ -235,7 +235,9 @@ def _keep_review_of_same_rows(
     first = review_label(PENDING, scope.first_review_level)
     if state == RETURNED:
         why = fetch_return_reason(con, previous_id)
-        reason = f"与被退回的报送「{previous_id}」逐行逐项相同，未作修改重新报送（退回原因：{why}）"
+        reason = (
+            f"与被退回的报送「{previous_id}」逐行逐项相同，未作修改重新报送（退回原因：{(why or '').rstrip('。.')}）"
+        )
         level = scope.first_review_level
         record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, level, first, (PENDING, level))
         return

@@ -111,7 +111,9 @@ def test_the_same_rows_saved_again_keep_the_review_the_return_had(store, setting
 def test_a_returned_return_sent_again_is_said_to_be_unchanged_or_still_returned(store, settings, tmp_path):
     first = ingest(store, settings, census_workbook(tmp_path / "c1.xlsx", 3))
     with store.writer() as con:
-        review_submission(con, first.submission_id, "return", Reviewer("planner", Role.PLANNER), "照片数量异常，请核实")
+        review_submission(
+            con, first.submission_id, "return", Reviewer("planner", Role.PLANNER), "照片数量异常，请核实。"
+        )
     # The very file again: a duplicate of a return still returned, counted nowhere ("未作改动" alone hid that).
     same = ingest(store, settings, tmp_path / "c1.xlsx")
     assert (same.status, same.submission_id) == ("duplicate", first.submission_id)
