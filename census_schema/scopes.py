@@ -222,13 +222,17 @@ class ScopeReturn:
     submitted_at: datetime
     # Seen from another province: only whose return it is (see `seen_from`).
     withheld: bool = False
+    # Sent back by its reviewer: current, yet counted in no figure until its scope sends another.
+    is_returned: bool = False
 
     def describe(self) -> str:
-        """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）."""
+        """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）, said to be returned when it
+        is (a message calling it counted, or replaced as if it still counted, misled)."""
+        returned = f"{RETURNED}，不计入统计；" if self.is_returned else ""
         if self.withheld:
-            return f"{self.scope.label}现行有效的报表（{WITHHELD_NOTE}）"
+            return f"{self.scope.label}现行有效的报表（{returned}{WITHHELD_NOTE}）"
         return (
-            f"{self.scope.label}现行有效的报表（文件「{self.file_name}」，{self.submitted_by} "
+            f"{self.scope.label}现行有效的报表（{returned}文件「{self.file_name}」，{self.submitted_by} "
             f"{format_day(to_beijing(self.submitted_at))}报送，编号 {self.submission_id}）"
         )
 
@@ -239,7 +243,9 @@ class ScopeReturn:
             return self
         province = self.scope.province_code
         owner = self.scope if province is None else Scope(ScopeKind.PROVINCE, province)
-        return ScopeReturn(self.submission_id, owner, "", "", self.submitted_at, withheld=True)
+        return ScopeReturn(
+            self.submission_id, owner, "", "", self.submitted_at, withheld=True, is_returned=self.is_returned
+        )
 
     def to_json(self) -> dict[str, object]:
         """The return as `ingest --json` names it (its file, uploader, date and number null when withheld), with
@@ -252,6 +258,7 @@ class ScopeReturn:
             "submitted_by": None if self.withheld else self.submitted_by,
             # Beijing time with its offset, as every time `--json` prints (the warehouse keeps naive UTC).
             "submitted_at": None if self.withheld else to_beijing(self.submitted_at).isoformat(),
+            "is_returned": self.is_returned,
         }
 
 

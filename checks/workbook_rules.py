@@ -528,7 +528,7 @@ def check_held_elsewhere(rules: Sequence[Rule], form: Form, sheets: Sheets, cont
     for rule in rules:
         assert rule.field is not None
         hits = [
-            (at, f"{rule.message}（已计入{held.describe()}）")
+            (at, f"{rule.message}（已列入{held.describe()}）")
             for at, code in enumerate(rows.get_column(rule.field).to_list())
             if code is not None and (held := context.held_elsewhere.get(code)) is not None
         ]

@@ -123,7 +123,7 @@ def _describe_conflicts(conflicts: list[dict[str, Any]]) -> list[str]:
                 f"编号 {held['submission_id']}"
             )
         lines.append(
-            f"重复计数：以下普查对象已计入{held['scope']['name']}（{held['scope']['code']}）现行有效的报表"
+            f"重复计数：以下普查对象已列入{held['scope']['name']}（{held['scope']['code']}）现行有效的报表"
             f"（{which}）：{listed}{more}。"
         )
     return lines

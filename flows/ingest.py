@@ -355,8 +355,11 @@ def _replaced_json(replaced: ScopeReturn | None) -> dict[str, Any] | None:
 
 
 def describe_replaced(replaced: dict[str, Any], review_kept: str | None) -> str:
-    """The sentence telling an uploader which return their accepted one replaced, and what became of its review."""
+    """The sentence telling an uploader which return their accepted one replaced, and what became of its review (a
+    returned one counted nowhere already: its figures do not stop counting)."""
     then = "" if review_kept else "；新报表须重新审核"
+    if replaced.get("is_returned"):
+        return f"已替换{replaced['said']}：新报表的数据计入统计{then}"
     return f"已替换{replaced['said']}：原报表的数据不再计入{then}"
 
 

@@ -164,7 +164,7 @@ def recheck_before_load(
     if facts.held_elsewhere:
         first = next(iter(facts.held_elsewhere.values())).seen_from(scope)
         raise ScopeChanged(
-            f"装载前发现本表的 {len(facts.held_elsewhere)} 个普查对象刚刚已计入{first.describe()}等报表，"
+            f"装载前发现本表的 {len(facts.held_elsewhere)} 个普查对象刚刚已列入{first.describe()}等报表，"
             "同一普查对象只能计入一份表，本表未装载。",
             hint="请重新上传本表，查看校验结果中列出的重复单位。",
         )

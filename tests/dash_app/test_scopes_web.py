@@ -263,7 +263,7 @@ def test_the_upload_page_names_a_holding_return_as_the_command_line_does():
     for held in (ours, ours.seen_from(province_scope("450000"))):
         result = {"status": "rejected", "conflicts": [{**held.to_json(), "holders": [{"uscc": "x", "row": 3}]}]}
         [paragraph] = describe_scope_checks(None, result)  # type: ignore[arg-type]  # no job: nothing to confirm
-        assert paragraph.children == f"1 个普查对象已计入{held.describe()}，同一普查对象只能计入一份表。"
+        assert paragraph.children == f"1 个普查对象已列入{held.describe()}，同一普查对象只能计入一份表。"
     assert "gz.xlsx" in ours.describe() and "gz.xlsx" not in held.describe() and WITHHELD_NOTE in held.describe()
     # Its day is Beijing's (the warehouse keeps UTC: 17:34 on 4 December is 01:34 on the 5th), as every page says it.
     late = ScopeReturn("S2024-440100-2", GUANGZHOU, "gz.xlsx", "张三", datetime(2026, 12, 4, 17, 34))

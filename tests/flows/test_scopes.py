@@ -19,11 +19,12 @@ from census_schema.scopes import WITHHELD_NOTE, central_scope, division_scope, p
 from census_schema.settings import load_settings
 from cli.ingest_cmd import describe_outcome
 from cli.main import main
-from flows.ingest import IngestRequest, ingest_workbook
+from flows.ingest import IngestRequest, describe_replaced, ingest_workbook
 from synthetic.holders import make_uscc
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
+from warehouse.reviews import Reviewer, review_submission
 from warehouse.users import add_user, set_user_active
 
 GUANGZHOU = division_scope(PROVINCE, "440100")
@@ -278,7 +279,7 @@ def test_the_command_line_names_another_province_s_return_without_its_details(fi
     assert held.status == "accepted"
     assert main(["ingest", "census", str(census(tmp_path, "gd", holders(2, 2))), "--db", str(settings.db_path)]) == 1
     said = capsys.readouterr().out
-    assert f"重复计数：以下普查对象已计入广西壮族自治区（450000）现行有效的报表（{WITHHELD_NOTE}）" in said
+    assert f"重复计数：以下普查对象已列入广西壮族自治区（450000）现行有效的报表（{WITHHELD_NOTE}）" in said
     assert "gx-secret" not in said and held.submission_id not in said and "错误报告" in said
 
 
@@ -478,3 +479,19 @@ def test_a_workbook_sent_under_an_account_that_may_not_send_it_is_refused_before
         store, IngestRequest(central, "census", None, "中央企业填报员", scope=enterprises), settings
     )
     assert outcome.status == "accepted"
+
+
+def test_a_returned_return_is_named_as_returned_wherever_a_message_names_it(store, settings, tmp_path):
+    gz = ingest(store, settings, census(tmp_path, "gz1", holders(10, 2), GUANGZHOU), GUANGZHOU)
+    with store.writer() as con:
+        review_submission(con, gz.submission_id, "return", Reviewer("guangdong", Role.PROVINCE, PROVINCE), "请核实")
+    # A province-wide return holding one of its holders: the holder is listed in a return counted nowhere (the
+    # message said 已计入 a return that counts in no figure).
+    clash = ingest(store, settings, census(tmp_path, "gd", holders(10, 1)))
+    said = next(f.message for f in clash.failures if f.rule == "uscc_in_other_return")
+    assert "（已列入广东省广州市（地级）现行有效的报表（已退回，不计入统计；文件「gz1.xlsx」，" in said
+    # Its corrected return replaces it: its figures did not count, so none stop counting.
+    corrected = ingest(store, settings, census(tmp_path, "gz2", holders(10, 2, photos=7), GUANGZHOU), GUANGZHOU)
+    replaced = corrected.to_json()["replaced"]
+    assert replaced["is_returned"] is True and "（已退回，不计入统计；文件「gz1.xlsx」" in replaced["said"]
+    assert describe_replaced(replaced, None) == f"已替换{replaced['said']}：新报表的数据计入统计；新报表须重新审核"
