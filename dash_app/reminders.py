@@ -22,14 +22,22 @@ def load_reminders(context: AppContext, viewer: Viewer, kinds: tuple[str, ...]) 
 
 
 def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) -> html.Div:
-    """A short list of reminders (the first few, and how many there are), or a line saying there are none; the
-    latest reminders made before `today` say that they are old (the daily reminders did not run since)."""
+    """A short list of reminders (the first few; the rest folded under a line saying how many), or a line saying
+    there are none; the latest reminders made before `today` say that they are old (the daily reminders did not run
+    since)."""
     if not reminders:
         return html.Div([html.H2(title), html.P("今日无提醒。", className="hint")], className="reminders")
     day = reminders[0]["generated_on"]
-    items = [html.Li(f"【{r['kind']}】{r['scope_name']}：{r['message']}") for r in reminders[:SHOWN]]
+    items = [html.Li(f"【{r['kind']}】{r['scope_name']}：{r['message']}") for r in reminders]
+    # The rest within reach (it said 仅列出前 8 条 with no way to the ninth).
     more = (
-        [html.P(f"共 {len(reminders)} 条，仅列出前 {SHOWN} 条。", className="hint")] if len(reminders) > SHOWN else []
+        [
+            html.Details(
+                [html.Summary(f"共 {len(reminders)} 条，其余 {len(reminders) - SHOWN} 条"), html.Ul(items[SHOWN:])]
+            )
+        ]
+        if len(reminders) > SHOWN
+        else []
     )
     old = (
         [
@@ -43,7 +51,7 @@ def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) ->
         else []
     )
     heading = f"{title}（{format_date(day)}生成）"
-    return html.Div([html.H2(heading), *old, html.Ul(items), *more], className="reminders")
+    return html.Div([html.H2(heading), *old, html.Ul(items[:SHOWN]), *more], className="reminders")
 
 
 REPORTING_KINDS = (NOT_REPORTED, RETURNED)

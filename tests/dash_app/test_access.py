@@ -1221,6 +1221,19 @@ def test_reminders_made_before_today_say_they_are_old():
     assert "这是2025年6月30日生成的提醒，此后（至今日2026年12月3日）没有生成新的提醒" in old
 
 
+def test_reminders_beyond_the_first_few_are_folded_not_dropped():
+    # It said 共 9 条，仅列出前 8 条 with no way to the ninth.
+    made = [
+        {"generated_on": date(2025, 6, 30), "kind": "即将逾期", "scope_name": "广东省", "message": f"问题 {n}"}
+        for n in range(1, 10)
+    ]
+    panel = reminders_panel(made, "整改期限提醒", date(2025, 6, 30))
+    shown, folded = panel.children[1], panel.children[2]
+    assert [item.children for item in shown.children] == [f"【即将逾期】广东省：问题 {n}" for n in range(1, 9)]
+    assert folded.children[0].children == "共 9 条，其余 1 条"
+    assert [item.children for item in folded.children[1].children] == ["【即将逾期】广东省：问题 9"]
+
+
 def test_a_county_s_page_gives_its_own_figures(app):
     # A county has no level below, so its grid (and the 合计 row that carries a level's own figures) is hidden.
     client = client_of(app, "planner")
