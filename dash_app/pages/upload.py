@@ -13,6 +13,7 @@ from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
+from census_schema.scopes import describe_division
 from dash_app import ids
 from dash_app.access import current_viewer, require_role
 from dash_app.components import dropdown, labelled, query_value
@@ -237,6 +238,13 @@ def template_scope_options(province_code: str) -> list[dict[str, str]]:
     return options
 
 
+def template_label(kind: str, province_code: str, scope_code: str | None) -> str:
+    """A template link's words, naming the division chosen (the province's own needs no name: the page says it)."""
+    if not scope_code or scope_code == province_code:
+        return f"下载{KIND_LABELS[kind]}模板"
+    return f"下载{KIND_LABELS[kind]}模板（{describe_division(scope_code)}）"
+
+
 def template_href(kind: str, province_code: str, scope_code: str | None) -> str:
     """The download link of a province's template of a kind, for the whole province or one of its divisions."""
     if not scope_code or scope_code == province_code:
@@ -271,7 +279,7 @@ def layout(**query: str) -> html.Div:
             html.Div(
                 [
                     html.A(
-                        f"下载{KIND_LABELS[k]}模板",
+                        template_label(k, str(viewer.province_code), None),
                         href=f"/download/template/{k}",
                         className="button-secondary",
                         id=ids.template_link(k),
@@ -303,16 +311,19 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     province_kinds = UPLOAD_KINDS[Role.PROVINCE]
 
-    # A province's template links follow the scope chosen (the download checks it lies in the province).
+    # A province's template links follow the scope chosen, and say it (the download checks it lies in the province).
     @app.callback(
-        [Output(ids.template_link(kind), "href") for kind in province_kinds],
+        [Output(ids.template_link(kind), "href") for kind in province_kinds]
+        + [Output(ids.template_link(kind), "children") for kind in province_kinds],
         Input(ids.UPLOAD_TEMPLATE_SCOPE, "value"),
     )
     def template_links(scope_code: Any) -> list[str]:
         viewer = current_viewer()
         require_role(viewer, Role.PROVINCE)
         chosen = scope_code if isinstance(scope_code, str) else None
-        return [template_href(kind, str(viewer.province_code), chosen) for kind in province_kinds]
+        province = str(viewer.province_code)
+        hrefs = [template_href(kind, province, chosen) for kind in province_kinds]
+        return hrefs + [template_label(kind, province, chosen) for kind in province_kinds]
 
     def failures(viewer: Any, search: str | None, _ticks: Any) -> list[dict[str, Any]]:
         job = context.jobs.get(job_from_search(search), viewer)

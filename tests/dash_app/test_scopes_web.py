@@ -244,12 +244,20 @@ def test_the_upload_page_offers_the_template_of_a_prefecture_or_county_of_its_pr
     options = {o["value"]: o["label"] for o in template_scope_options("440000")}
     assert options["440000"] == "全省（广东省）" and options["440100"] == "广州市（440100）"
     assert options["440106"] == "广州市 · 天河区（440106）" and not any(c.startswith("45") for c in options)
-    links = [(ids.template_link(kind), "href") for kind in ("census", "register")]
+    kinds = ("census", "register")
+    links = [(ids.template_link(kind), "href") for kind in kinds] + [(ids.template_link(k), "children") for k in kinds]
     hrefs = {}
-    for chosen, query in (("440000", ""), (None, ""), ("440106", "?division=440106")):
+    for chosen, query, named in (
+        ("440000", "", ""),
+        (None, "", ""),
+        ("440106", "?division=440106", "（广东省广州市天河区）"),
+    ):
         response = post_callback(app, guangdong, links, [(ids.UPLOAD_TEMPLATE_SCOPE, "value", chosen)])
-        hrefs[chosen] = [returned(response, link, "href") for link, _ in links]
+        hrefs[chosen] = [returned(response, link, "href") for link, prop in links if prop == "href"]
         assert hrefs[chosen] == [f"/download/template/census{query}", f"/download/template/register{query}"]
+        # The links say which division's template they give.
+        words = [returned(response, link, "children") for link, prop in links if prop == "children"]
+        assert words == [f"下载普查表模板{named}", f"下载普查对象名录模板{named}"]
     meta = read_meta(guangdong.get(hrefs["440106"][0]).data)
     assert (meta["scope_kind"], meta["scope_code"]) == ("county", "440106")
     # The links are a province's: a national user is refused them (the download checks the division anyway).
