@@ -238,18 +238,19 @@ def template_scope_options(province_code: str) -> list[dict[str, str]]:
     return options
 
 
-def template_label(kind: str, province_code: str, scope_code: str | None) -> str:
+def chosen_division(province_code: str, scope_code: Any) -> str | None:
+    """The prefecture or county a province chose its templates for; None for the whole province (or nothing chosen)."""
+    return scope_code if isinstance(scope_code, str) and scope_code and scope_code != province_code else None
+
+
+def template_label(kind: str, division: str | None) -> str:
     """A template link's words, naming the division chosen (the province's own needs no name: the page says it)."""
-    if not scope_code or scope_code == province_code:
-        return f"下载{KIND_LABELS[kind]}模板"
-    return f"下载{KIND_LABELS[kind]}模板（{describe_division(scope_code)}）"
+    return f"下载{KIND_LABELS[kind]}模板" + (f"（{describe_division(division)}）" if division else "")
 
 
-def template_href(kind: str, province_code: str, scope_code: str | None) -> str:
+def template_href(kind: str, division: str | None) -> str:
     """The download link of a province's template of a kind, for the whole province or one of its divisions."""
-    if not scope_code or scope_code == province_code:
-        return f"/download/template/{kind}"
-    return f"/download/template/{kind}?{urlencode({'division': scope_code})}"
+    return f"/download/template/{kind}" + (f"?{urlencode({'division': division})}" if division else "")
 
 
 def layout(**query: str) -> html.Div:
@@ -279,7 +280,7 @@ def layout(**query: str) -> html.Div:
             html.Div(
                 [
                     html.A(
-                        template_label(k, str(viewer.province_code), None),
+                        template_label(k, None),
                         href=f"/download/template/{k}",
                         className="button-secondary",
                         id=ids.template_link(k),
@@ -320,10 +321,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def template_links(scope_code: Any) -> list[str]:
         viewer = current_viewer()
         require_role(viewer, Role.PROVINCE)
-        chosen = scope_code if isinstance(scope_code, str) else None
-        province = str(viewer.province_code)
-        hrefs = [template_href(kind, province, chosen) for kind in province_kinds]
-        return hrefs + [template_label(kind, province, chosen) for kind in province_kinds]
+        division = chosen_division(str(viewer.province_code), scope_code)
+        hrefs = [template_href(kind, division) for kind in province_kinds]
+        return hrefs + [template_label(kind, division) for kind in province_kinds]
 
     def failures(viewer: Any, search: str | None, _ticks: Any) -> list[dict[str, Any]]:
         job = context.jobs.get(job_from_search(search), viewer)
