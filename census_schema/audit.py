@@ -36,6 +36,10 @@ AUDIT_KIND_LABELS: dict[AuditKind, str] = {
     AuditKind.WAREHOUSE: "数据仓库维护",
 }
 
+# The audit actions of a just-loaded return's review line, beside accept and return: it kept the review progress of
+# the return it replaced (the same rows), or it is a returned return sent again unchanged.
+KEPT, RESENT_UNCHANGED = "keep", "resend_unchanged"
+
 # Actions recorded under a code, by their Chinese names (finding transitions are recorded by the lifecycle's own
 # Chinese action names, e.g. 开始整改, and shown as they are).
 AUDIT_ACTION_LABELS: dict[str, str] = {
@@ -43,8 +47,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "rejected": "未通过校验",
     "accept": "审核通过",
     "return": "退回",
-    "keep": "沿用审核结论",
-    "resend_unchanged": "退回后未作修改重新报送",
+    KEPT: "沿用审核结论",
+    RESENT_UNCHANGED: "退回后未作修改重新报送",
     "save_draft": "保存草稿",
     "submit": "提交评分",
     "open": "开启",

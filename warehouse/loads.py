@@ -13,7 +13,7 @@ import duckdb
 import polars as pl
 import pyarrow as pa
 
-from census_schema.audit import AuditKind
+from census_schema.audit import KEPT, RESENT_UNCHANGED, AuditKind
 from census_schema.failures import Failure, Severity
 from census_schema.forms import Form, get_form, get_workbook_form
 from census_schema.scopes import APPROVED, PENDING, RETURNED, Scope, ScopeKind, review_label
@@ -242,11 +242,7 @@ def _keep_review_of_same_rows(
         record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, level, first, (PENDING, level))
         return
     reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"
-    record_review_change(con, submission_id, "keep", submitted_by, reason, stage, first, (state, stage))
-
-
-# The audit action of a return sent again unchanged after it was returned.
-RESENT_UNCHANGED = "resend_unchanged"
+    record_review_change(con, submission_id, KEPT, submitted_by, reason, stage, first, (state, stage))
 
 
 def fetch_return_reason(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import duckdb
 
-from census_schema.audit import AuditKind
+from census_schema.audit import KEPT, RESENT_UNCHANGED, AuditKind
 from census_schema.census_form import (
     CENSUS_FORM,
     RED_USE_FIELDS,
@@ -183,22 +183,20 @@ def query_review_progress(
 # The latest return (已退回) of each submission: the reason its uploader is told, who returned it and when.
 _SUBMISSIONS_SQL = """
 SELECT s.*, r.reason AS return_reason, r.changed_by AS returned_by, r.changed_at AS returned_at,
-       r.review_level AS returned_at_level, k.reason AS kept_reason, u.reason AS resent_reason
+       r.review_level AS returned_at_level, k.kept_reason, k.resent_reason
 FROM submissions AS s
 LEFT JOIN (
     SELECT DISTINCT ON (submission_id) submission_id, reason, changed_by, changed_at, review_level
     FROM submission_reviews WHERE to_state = '已退回' ORDER BY submission_id, changed_at DESC
 ) AS r USING (submission_id)
--- A return that kept the review progress of the one it replaced (the same rows saved again): said by the audit log,
--- where the review history has the line but not its action.
+-- A return that kept the review progress of the one it replaced (the same rows saved again), or a returned return
+-- sent again unchanged: said by the audit log, where the review history has the line but not its action.
 LEFT JOIN (
-    SELECT DISTINCT ON (target) target AS submission_id, reason FROM audit_log WHERE kind = ? AND action = 'keep'
+    SELECT target AS submission_id,
+           any_value(reason) FILTER (WHERE action = ?) AS kept_reason,
+           any_value(reason) FILTER (WHERE action = ?) AS resent_reason
+    FROM audit_log WHERE kind = ? AND action IN (?, ?) GROUP BY target
 ) AS k USING (submission_id)
--- A return sent again unchanged after the one it replaced was returned: its reviewer is told so.
-LEFT JOIN (
-    SELECT DISTINCT ON (target) target AS submission_id, reason FROM audit_log
-    WHERE kind = ? AND action = 'resend_unchanged'
-) AS u USING (submission_id)
 WHERE ? IS NULL OR s.province_code = ?
 ORDER BY s.submitted_at DESC, s.submission_id
 """
@@ -293,8 +291,10 @@ def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None =
     scope's name, its review progress, the reason of its latest return to the uploader and, for a return that kept
     the review of the one it replaced, why (kept_reason), and for a returned return sent again unchanged, the note
     saying so (resent_reason)."""
-    review = AuditKind.REVIEW.value
-    rows = fetch_named(con, _SUBMISSIONS_SQL, [review, review, province_code, province_code])
+    actions = [KEPT, RESENT_UNCHANGED]
+    rows = fetch_named(
+        con, _SUBMISSIONS_SQL, [*actions, AuditKind.REVIEW.value, *actions, province_code, province_code]
+    )
     for row in rows:
         scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
         row["scope_name"] = None if scope is None else scope.name
