@@ -248,9 +248,9 @@ def _keep_review_of_same_rows(
 def fetch_return_reason(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
     """Why a return now 已退回 was returned (its latest return's reason); None when it is not returned."""
     row = con.execute(
-        "SELECT r.reason FROM submissions AS s JOIN submission_reviews AS r USING (submission_id) "
-        "WHERE s.submission_id = ? AND s.review_state = ? AND r.to_state = ? ORDER BY r.changed_at DESC LIMIT 1",
-        [submission_id, RETURNED, RETURNED],
+        "SELECT r.reason FROM submissions AS s JOIN latest_returns AS r USING (submission_id) "
+        "WHERE s.submission_id = ? AND s.review_state = ?",
+        [submission_id, RETURNED],
     ).fetchone()
     return None if row is None else str(row[0])
 

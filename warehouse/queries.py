@@ -185,10 +185,7 @@ _SUBMISSIONS_SQL = """
 SELECT s.*, r.reason AS return_reason, r.changed_by AS returned_by, r.changed_at AS returned_at,
        r.review_level AS returned_at_level, k.kept_reason, k.resent_reason
 FROM submissions AS s
-LEFT JOIN (
-    SELECT DISTINCT ON (submission_id) submission_id, reason, changed_by, changed_at, review_level
-    FROM submission_reviews WHERE to_state = '已退回' ORDER BY submission_id, changed_at DESC
-) AS r USING (submission_id)
+LEFT JOIN latest_returns AS r USING (submission_id)
 -- A return that kept the review progress of the one it replaced (the same rows saved again), or a returned return
 -- sent again unchanged: said by the audit log, where the review history has the line but not its action.
 LEFT JOIN (
@@ -436,10 +433,9 @@ def query_missing_holders(
         f"""
         WITH returned AS (
             SELECT r.uscc, s.province_code, scope_channel(s.scope_kind, s.scope_code) AS central_channel,
-                   s.file_name,
-                   (SELECT arg_max(v.reason, v.changed_at) FROM submission_reviews AS v
-                    WHERE v.submission_id = s.submission_id AND v.to_state = ?) AS reason
+                   s.file_name, v.reason
             FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id)
+                LEFT JOIN latest_returns AS v USING (submission_id)
             WHERE s.kind = 'census' AND s.status = 'accepted' AND s.is_current AND s.review_state = ?
                 AND s.round_id = ?
         )
@@ -451,7 +447,7 @@ def query_missing_holders(
         GROUP BY ALL
         ORDER BY m.province_code, m.central_channel, m.division_code, m.uscc
         """,  # noqa: S608 - `where` is division_filter's fixed text, its values bound
-        [RETURNED, RETURNED, round_id, round_id, *params],
+        [RETURNED, round_id, round_id, *params],
     )
 
 

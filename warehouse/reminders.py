@@ -51,10 +51,9 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
     # (the whole province, a prefecture, a county) is current; each returned one is reminded of with its scope.
     current = fetch_named(
         con,
-        "SELECT s.kind, s.province_code, s.scope_kind, s.scope_code, s.submission_id, s.review_state, "
-        "(SELECT arg_max(r.reason, r.changed_at) FROM submission_reviews AS r "
-        " WHERE r.submission_id = s.submission_id) AS reason "
-        "FROM submissions AS s WHERE s.status = 'accepted' AND s.is_current AND s.round_id = ? "
+        "SELECT s.kind, s.province_code, s.scope_kind, s.scope_code, s.submission_id, s.review_state, r.reason "
+        "FROM submissions AS s LEFT JOIN latest_returns AS r USING (submission_id) "
+        "WHERE s.status = 'accepted' AND s.is_current AND s.round_id = ? "
         "ORDER BY s.kind, s.scope_kind, s.scope_code",
         [round_id],
     )

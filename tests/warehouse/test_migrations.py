@@ -72,6 +72,7 @@ VIEWS = {
     "stg_indicator_targets",
     "mart_red_archives",
     "finding_units",
+    "latest_returns",
 }
 LINEAGE = ["submission_id", "sheet_name", "excel_row", "loaded_at"]
 EXPECTED_TYPES = {FieldType.INTEGER: "BIGINT", FieldType.DECIMAL: "DOUBLE", FieldType.DATE: "DATE"}

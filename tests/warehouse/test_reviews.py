@@ -3,14 +3,17 @@ only the returns whose turn it is (warehouse.reviews)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope, review_label
 from tests.warehouse.factories import count, load, make_submission, make_uscc
-from warehouse.loads import fetch_load_review, record_submission
+from warehouse.loads import fetch_load_review, fetch_return_reason, record_submission
 from warehouse.queries import list_submissions, query_data_as_of, query_quality_by_province
+from warehouse.reminders import compute_reminders
 from warehouse.reviews import Reviewer, review_submission
 
 A = make_uscc(1)
@@ -250,3 +253,17 @@ def test_a_review_refused_for_its_progress_names_every_progress_allowing_it_and_
         refused.value.hint
         == "审核结论不能撤销；如需改正，请由报送单位重新报送该范围的报表（新报表替换此表，须重新审核）。"
     )
+
+
+def test_a_return_returned_again_is_told_its_latest_reason_everywhere(con):
+    # The reason of a return's latest return (the latest_returns model) is what the listing, the reminders and a
+    # resend's note say, not the reason of an earlier return a reviewer took back.
+    submission_id = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU)
+    review_submission(con, submission_id, "return", GUANGDONG, "第3行馆藏数量有误")
+    review_submission(con, submission_id, "accept", GUANGDONG, "已核实无误")
+    review_submission(con, submission_id, "return", PLANNER, "第4行开放数量大于馆藏数量")
+    listed = next(s for s in list_submissions(con) if s["submission_id"] == submission_id)
+    assert (listed["return_reason"], listed["returned_by"]) == ("第4行开放数量大于馆藏数量", "reviewer")
+    assert fetch_return_reason(con, submission_id) == "第4行开放数量大于馆藏数量"
+    (reminder,) = [r for r in compute_reminders(con, date(2025, 6, 30)) if r.get("submission_id") == submission_id]
+    assert "退回原因：第4行开放数量大于馆藏数量。" in reminder["message"]
