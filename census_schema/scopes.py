@@ -276,6 +276,11 @@ def review_label(state: str | None, stage: str | None) -> str | None:
     return state
 
 
+def return_reason_clause(reason: str | None) -> str:
+    """退回原因：… as set inside a sentence (in brackets or before a full stop), the reason's own full stop dropped."""
+    return f"退回原因：{(reason or '').rstrip('。.')}"
+
+
 def summarize_review(labels: Iterable[str]) -> dict[str, Any]:
     """Review progress of a set of current returns: how many, how many in each state, and the share 已审核."""
     counts = dict.fromkeys(REVIEW_PROGRESS_STATES, 0)

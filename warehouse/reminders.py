@@ -15,7 +15,7 @@ from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.scopes import RETURNED as RETURNED_STATE
-from census_schema.scopes import format_day, parse_stored_scope
+from census_schema.scopes import format_day, parse_stored_scope, return_reason_clause
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from warehouse.queries import fetch_named
 from warehouse.transactions import transaction, utc_now
@@ -75,7 +75,7 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
         returned_scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
         scope_name = returned_scope.name if returned_scope is not None else label
         # Shown after the scope's name (【已退回】广东省佛山市：普查表已被退回…), the reason's own full stop dropped.
-        reason = f"退回原因：{row['reason'].rstrip('。.')}" if row["reason"] else "请按审核意见修改后重新报送"
+        reason = return_reason_clause(row["reason"]) if row["reason"] else "请按审核意见修改后重新报送"
         reminders.append(
             _reminder(
                 as_of,
