@@ -47,11 +47,11 @@ T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
 # The kinds each role uploads from the web page: a provincial office those filled for one province (its census
 # returns and register, reviewed); the national bureau's planners the national workbooks (inspections, evaluation
-# scores, plan indicators: they take effect when accepted), which only the command line loaded before.
-UPLOAD_KINDS: dict[Role, tuple[str, ...]] = {
-    Role.PROVINCE: tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province),
-    Role.PLANNER: tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if not book.needs_province),
-}
+# scores, plan indicators: they take effect when accepted) and, for the central units (which have no accounts), the
+# census returns and registers of the central channels only (reviewed by the bureau).
+SCOPED_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province)
+NATIONAL_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if not book.needs_province)
+UPLOAD_KINDS: dict[Role, tuple[str, ...]] = {Role.PROVINCE: SCOPED_KINDS, Role.PLANNER: NATIONAL_KINDS + SCOPED_KINDS}
 UPLOAD_ROLES = tuple(UPLOAD_KINDS)
 # Files in var/uploads older than this at start-up were left by a server that stopped mid-job.
 STALE_UPLOAD_S = 3600.0
@@ -92,6 +92,11 @@ class UploadJob:
     finished_at: datetime | None = None
     # Where the upload came from (the uploader's address), for the audit log: the worker thread runs with it.
     source: AuditSource = field(default_factory=current_source)
+
+    @property
+    def central_only(self) -> bool:
+        """True for the national bureau's upload of a census return or register: a central channel's only."""
+        return self.province_code is None and self.kind in SCOPED_KINDS
 
 
 class FairQueue:
@@ -232,6 +237,7 @@ class UploadJobs:
             file_name=job.file_name,
             report_path=self.report_dir / f"{job.job_id}.xlsx",
             confirm_shrink=job.confirm_shrink,
+            central_only=job.central_only,
         )
         try:
             orchestrator = choose_orchestrator(None, self.settings)

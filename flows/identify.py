@@ -161,8 +161,18 @@ def _stored_scope(meta: dict[str, str], province: str | None) -> Scope | None:
     return scope if level_matches else None
 
 
-def _scope_mismatch(name: str, scope: Scope, expected: Scope | None, expected_province: str | None) -> None:
+def _scope_mismatch(
+    name: str, scope: Scope, expected: Scope | None, expected_province: str | None, central_only: bool
+) -> None:
     """Refuse a workbook made for another scope than the one the upload is for."""
+    if central_only and not scope.is_central:
+        raise _unusable(
+            name,
+            f"这是为{scope.label}生成的模板：各省及其地级、县级的报表由该省档案部门在平台上报送，逐级审核；"
+            "国家档案局在此只上传中央单位（中央和国家机关、中央企业、中央级档案馆）的报表。",
+            "中央单位的报表请先选填报渠道，再下载该渠道的模板填报；省里的报表请由该省档案部门上传"
+            "（确需代为装载的，用命令行 archive-census ingest --by 报送人）。",
+        )
     if expected is not None and scope != expected:
         raise _unusable(
             name,
@@ -198,9 +208,11 @@ def identify_workbook(
     file_name: str | None = None,
     worker: ReaderWorker | None = None,
     expected_scope: Scope | None = None,
+    central_only: bool = False,
 ) -> WorkbookIdentity:
     """Check a file and say which form, version, province and scope it is; raise WorkbookUnusable when it is the
-    wrong one (another kind, an old version, another province, another scope than `expected_scope`).
+    wrong one (another kind, an old version, another province, another scope than `expected_scope`, a scope not a
+    central channel's when `central_only`).
 
     A national workbook (no province of its own) ignores `expected_province` and `expected_scope`. Without a worker
     the file is measured, then read here; with one, it is read there while it is measured, data sheets included.
@@ -215,10 +227,12 @@ def identify_workbook(
     check_container(path, name, settings)
     if worker is None:
         measured = measure_workbook(path, name, settings)
-        identity = _identity(path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope)
+        identity = _identity(
+            path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope, central_only
+        )
         return replace(identity, formulas=measured.formulas, merged=measured.merged, hidden_rows=measured.hidden_rows)
     ahead, measured = _measure_while_reading(path, name, settings, worker, expected_kind)
-    identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope)
+    identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope, central_only)
     return replace(
         identity,
         read_ahead=ahead,
@@ -260,6 +274,7 @@ def _identity(
     expected_kind: str,
     expected_province: str | None,
     expected_scope: Scope | None,
+    central_only: bool,
 ) -> WorkbookIdentity:
     """The identity an identity sheet gives, or the refusal of a workbook that is not the one expected."""
     kind, version, province = (
@@ -300,7 +315,7 @@ def _identity(
         scope = _stored_scope(meta, province or None)
         if scope is None:
             raise _unusable(name, "工作簿不是由本平台模板生成的（缺少或改动了模板标识），无法确认表式版本和填报范围。")
-        _scope_mismatch(name, scope, expected_scope, expected_province)
+        _scope_mismatch(name, scope, expected_scope, expected_province, central_only)
         province = scope.province_code
     return WorkbookIdentity(
         path, name, compute_sha256(path), path.stat().st_size, kind, version, province, book.round_id, scope

@@ -102,6 +102,9 @@ class IngestRequest:
     scope: Scope | None = None
     # Load even when the return drops more of its scope's current holders than the limit allows.
     confirm_shrink: bool = False
+    # Only a central channel's return (the national bureau's web upload for the central units, which have no
+    # accounts; a province's returns are its office's to send).
+    central_only: bool = False
 
 
 # needs_confirmation: valid, but it would drop more of its scope's holders than allowed and was not confirmed.
@@ -468,6 +471,7 @@ def ingest_workbook(
         file_name=request.file_name,
         worker=worker,
         expected_scope=request.scope,
+        central_only=request.central_only,
     )
     book = get_workbook_form(identity.form_kind, identity.form_version)
     province, scope = identity.province_code, identity.scope

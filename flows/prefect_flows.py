@@ -149,6 +149,7 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
         dry_run: bool = False,
         data_docs_dir: str | None = None,
         confirm_shrink: bool = False,
+        central_only: bool = False,
         scope_kind: str | None = None,
         scope_code: str | None = None,
     ) -> dict[str, Any]:
@@ -158,6 +159,7 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
             "dry_run": dry_run,
             "data_docs_dir": data_docs_dir,
             "confirm_shrink": confirm_shrink,
+            "central_only": central_only,
             "scope_kind": scope_kind,
             "scope_code": scope_code,
         }

@@ -85,6 +85,7 @@ def run_ingestion(
             "dry_run": request.dry_run,
             "data_docs_dir": str(request.data_docs_dir.absolute()) if request.data_docs_dir else None,
             "confirm_shrink": request.confirm_shrink,
+            "central_only": request.central_only,
             # The scope as plain values: flow parameters are stored as JSON.
             "scope_kind": None if request.scope is None else request.scope.kind.value,
             "scope_code": None if request.scope is None else request.scope.code,

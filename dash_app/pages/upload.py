@@ -13,15 +13,15 @@ from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
-from census_schema.scopes import describe_division
+from census_schema.scopes import CENTRAL_CHANNELS, ScopeKind, describe_division
 from dash_app import ids
-from dash_app.access import current_viewer, require_role
+from dash_app.access import Viewer, current_viewer, require_role
 from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime, kind_label
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from dash_app.uploads import UPLOAD_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
+from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
 from flows.scopes import drop_phrase
 from warehouse.queries import list_submissions
@@ -40,18 +40,29 @@ FAILURE_COLUMNS = [
     Column("rule_title", "问题", tooltip="rule"),
     Column("message", "说明", wrap=True),
 ]
-# What the national bureau's upload page says of its workbooks.
+# What the national bureau's upload page says of its workbooks, and of the central units' returns it uploads.
 NATIONAL_HINT = "全国通用的工作簿由国家档案局报送：通过校验即生效，不经审核；未通过的整份退回，不装载任何数据。"
+CENTRAL_HINT = (
+    "中央单位（中央和国家机关、中央企业、中央级档案馆）没有平台账号，其普查表和登记表由国家档案局在此代为上传："
+    "先选填报渠道，再下载该渠道的模板；通过校验即装载，由国家档案局审核（上传者本人可以退回，不能审核通过）。"
+    "各省及其地级、县级的报表由该省档案部门上传。"
+)
+FIRST_CHANNEL = next(iter(CENTRAL_CHANNELS))
 
 
-def upload_form_html(kinds: tuple[str, ...]) -> str:
+def kind_option_label(kind: str, national: bool) -> str:
+    """A kind's name in the upload form; the bureau's census return and register are the central units'."""
+    return f"{KIND_LABELS[kind]}（中央单位）" if national and kind in SCOPED_KINDS else KIND_LABELS[kind]
+
+
+def upload_form_html(kinds: tuple[str, ...], national: bool = False) -> str:
     """The upload form for these kinds, parsed as JSX by dcc.Markdown (void elements self-closed, React attribute
     names: className, encType)."""
     return (
         '<form action="/api/upload" method="POST" encType="multipart/form-data" className="toolbar" '
         f'id="{ids.UPLOAD_FORM}"><label htmlFor="{ids.UPLOAD_KIND}">报表类别</label>'
         f'<select name="kind" id="{ids.UPLOAD_KIND}">'
-        + "".join(f'<option value="{k}">{escape(KIND_LABELS[k])}</option>' for k in kinds)
+        + "".join(f'<option value="{k}">{escape(kind_option_label(k, national))}</option>' for k in kinds)
         + "</select>"
         f'<label htmlFor="{ids.UPLOAD_FILE}">工作簿（.xlsx）</label>'
         f'<input type="file" name="file" id="{ids.UPLOAD_FILE}" accept=".xlsx" required />'
@@ -202,11 +213,12 @@ REPLACING_NOTE = (
 )
 
 
-def describe_current_returns(submissions: list[dict[str, Any]]) -> list[Any]:
-    """The province's current accepted returns, which a new upload of the same kind and scope replaces."""
+def describe_current_returns(submissions: list[dict[str, Any]], whose: str = "本省") -> list[Any]:
+    """The current accepted returns (the province's, or the central channels'), which a new upload of the same kind
+    and scope replaces."""
     current = [s for s in submissions if s["is_current"] and s["status"] == "accepted"]
     if not current:
-        return [html.P("本省尚无现行有效的报表：上传的报表通过校验即装载。", className="hint")]
+        return [html.P(f"{whose}尚无现行有效的报表：上传的报表通过校验即装载。", className="hint")]
     listed = [
         html.Li(
             f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
@@ -218,6 +230,7 @@ def describe_current_returns(submissions: list[dict[str, Any]]) -> list[Any]:
     return [html.H2("现行有效的报表"), html.P(REPLACING_NOTE, className="hint"), html.Ul(listed)]
 
 
+CENTRAL_CHANNEL_OPTIONS = [{"label": name, "value": key} for key, name in CENTRAL_CHANNELS.items()]
 TEMPLATE_SCOPE_HINT = (
     "一个地级或县级单位单独报送的，请选它的范围下载模板：上传后只替换该范围原有的表；"
     "用全省的模板填报一个地市的数据，会替换全省的表。"
@@ -243,14 +256,22 @@ def chosen_division(province_code: str, scope_code: Any) -> str | None:
     return scope_code if isinstance(scope_code, str) and scope_code and scope_code != province_code else None
 
 
-def template_label(kind: str, division: str | None) -> str:
-    """A template link's words, naming the division chosen (the province's own needs no name: the page says it)."""
-    return f"下载{KIND_LABELS[kind]}模板" + (f"（{describe_division(division)}）" if division else "")
+def template_label(kind: str, scope_name: str | None) -> str:
+    """A template link's words, naming the division or channel chosen (the province's own needs no name: the page
+    says it)."""
+    return f"下载{KIND_LABELS[kind]}模板" + (f"（{scope_name}）" if scope_name else "")
 
 
-def template_href(kind: str, division: str | None) -> str:
-    """The download link of a province's template of a kind, for the whole province or one of its divisions."""
-    return f"/download/template/{kind}" + (f"?{urlencode({'division': division})}" if division else "")
+def scoped_template_link(viewer: Viewer, kind: str, choice: Any) -> tuple[str, str]:
+    """The address and words of the template link of a kind filled for a scope: a province's, for the whole province
+    or the prefecture or county it chose; the bureau's, for the central channel it chose."""
+    if viewer.role is Role.PROVINCE:
+        division = chosen_division(str(viewer.province_code), choice)
+        query = f"?{urlencode({'division': division})}" if division else ""
+        return f"/download/template/{kind}{query}", template_label(kind, division and describe_division(division))
+    channel = choice if isinstance(choice, str) and choice in CENTRAL_CHANNELS else FIRST_CHANNEL
+    query = f"?{urlencode({'central': channel})}"
+    return f"/download/template/{kind}{query}", template_label(kind, CENTRAL_CHANNELS[channel])
 
 
 def layout(**query: str) -> html.Div:
@@ -260,32 +281,37 @@ def layout(**query: str) -> html.Div:
     if not kinds:
         return html.Div([html.H1("上传报表"), html.P("只有省级档案部门和国家档案局规划人员可以上传报表。")])
     national = viewer.role != Role.PROVINCE
+    # The scope a province's kinds are filled for: one of the province's divisions, or (the bureau) a central channel.
+    if national:
+        scopes, first, scope_label, scope_hint = CENTRAL_CHANNEL_OPTIONS, FIRST_CHANNEL, "中央单位的填报渠道", None
+    else:
+        scopes, first = template_scope_options(str(viewer.province_code)), str(viewer.province_code)
+        scope_label, scope_hint = "模板的填报范围", TEMPLATE_SCOPE_HINT
+    links = [
+        (k, *scoped_template_link(viewer, k, first)) if k in SCOPED_KINDS else (k, f"/download/template/{k}", None)
+        for k in kinds
+    ]
     return html.Div(
         [
             html.H1(f"上传报表（{'国家档案局' if national else division_name(viewer.province_code)}）"),
             html.P(NATIONAL_HINT, className="hint") if national else None,
-            None
-            if national
-            else labelled(
-                "模板的填报范围",
+            html.P(CENTRAL_HINT, className="hint") if national else None,
+            labelled(
+                scope_label,
                 dropdown(
-                    ids.UPLOAD_TEMPLATE_SCOPE,
-                    template_scope_options(str(viewer.province_code)),
-                    placeholder="全省",
-                    value=viewer.province_code,
-                    clearable=False,
+                    ids.UPLOAD_TEMPLATE_SCOPE, scopes, placeholder=scopes[0]["label"], value=first, clearable=False
                 ),
-                hint=TEMPLATE_SCOPE_HINT,
+                hint=scope_hint,
             ),
             html.Div(
                 [
                     html.A(
-                        template_label(k, None),
-                        href=f"/download/template/{k}",
+                        words or template_label(k, None),
+                        href=href,
                         className="button-secondary",
                         id=ids.template_link(k),
                     )
-                    for k in kinds
+                    for k, href, words in links
                 ],
                 className="toolbar",
             ),
@@ -293,9 +319,9 @@ def layout(**query: str) -> html.Div:
             # page fail with HTTP 500), so the plain multipart form is static HTML rendered by dcc.Markdown.
             # It re-mounts once, when its lazily loaded highlighter arrives (~0.5 s): a file chosen before that
             # is dropped and the required input stops the submit.
-            dcc.Markdown(upload_form_html(kinds), dangerously_allow_html=True),
-            # A province is told what a new upload would replace before it sends one.
-            html.Div(id=ids.UPLOAD_CURRENT_RETURNS) if not national else None,
+            dcc.Markdown(upload_form_html(kinds, national), dangerously_allow_html=True),
+            # An uploader is told what a new upload would replace before sending one.
+            html.Div(id=ids.UPLOAD_CURRENT_RETURNS),
             dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),
             # Announced when it changes (a screen reader hears the outcome the polling brings).
             html.Div(id=ids.UPLOAD_STATUS, className="result", role="status"),
@@ -310,20 +336,18 @@ def layout(**query: str) -> html.Div:
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Poll the job until it is done; list its failures."""
 
-    province_kinds = UPLOAD_KINDS[Role.PROVINCE]
-
-    # A province's template links follow the scope chosen, and say it (the download checks it lies in the province).
+    # The template links of a province's kinds follow the scope chosen, and say it (the download checks a division
+    # lies in the province, and gives a central channel's template to national users only).
     @app.callback(
-        [Output(ids.template_link(kind), "href") for kind in province_kinds]
-        + [Output(ids.template_link(kind), "children") for kind in province_kinds],
+        [Output(ids.template_link(kind), "href") for kind in SCOPED_KINDS]
+        + [Output(ids.template_link(kind), "children") for kind in SCOPED_KINDS],
         Input(ids.UPLOAD_TEMPLATE_SCOPE, "value"),
     )
-    def template_links(scope_code: Any) -> list[str]:
+    def template_links(choice: Any) -> list[str]:
         viewer = current_viewer()
-        require_role(viewer, Role.PROVINCE)
-        division = chosen_division(str(viewer.province_code), scope_code)
-        hrefs = [template_href(kind, division) for kind in province_kinds]
-        return hrefs + [template_label(kind, division) for kind in province_kinds]
+        require_role(viewer, *UPLOAD_ROLES)
+        links = [scoped_template_link(viewer, kind, choice) for kind in SCOPED_KINDS]
+        return [href for href, _ in links] + [words for _, words in links]
 
     def failures(viewer: Any, search: str | None, _ticks: Any) -> list[dict[str, Any]]:
         job = context.jobs.get(job_from_search(search), viewer)
@@ -363,13 +387,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def current_returns(_path: str | None, _status: Any, search: str | None) -> Any:
         viewer = current_viewer()
-        require_role(viewer, Role.PROVINCE)
+        require_role(viewer, *UPLOAD_ROLES)
         if ctx.triggered_id == ids.UPLOAD_STATUS:
             job = context.jobs.get(job_from_search(search), viewer)
             if job is not None and job.status in ("queued", "running"):
                 return no_update
         with context.reader.cursor() as con:
-            return describe_current_returns(list_submissions(con, viewer.province_code))
+            if viewer.role is Role.PROVINCE:
+                return describe_current_returns(list_submissions(con, viewer.province_code))
+            central = [s for s in list_submissions(con, None) if s["scope_kind"] == ScopeKind.CENTRAL.value]
+            return describe_current_returns(central, "中央单位")
 
     @app.callback(
         Output(ids.UPLOAD_STATUS, "children"),

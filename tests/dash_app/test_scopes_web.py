@@ -4,6 +4,7 @@ the uploader, the central channels beside the provinces on /coverage, review pro
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 import pytest
@@ -260,8 +261,11 @@ def test_the_upload_page_offers_the_template_of_a_prefecture_or_county_of_its_pr
         assert words == [f"下载普查表模板{named}", f"下载普查对象名录模板{named}"]
     meta = read_meta(guangdong.get(hrefs["440106"][0]).data)
     assert (meta["scope_kind"], meta["scope_code"]) == ("county", "440106")
-    # The links are a province's: a national user is refused them (the download checks the division anyway).
-    refused = post_callback(app, client_of(app, "planner"), links, [(ids.UPLOAD_TEMPLATE_SCOPE, "value", "440106")])
+    # A division is a province's choice: the bureau's links are of a central channel, a county's code read as none;
+    # a role that uploads nothing is refused them.
+    planner = post_callback(app, client_of(app, "planner"), links, [(ids.UPLOAD_TEMPLATE_SCOPE, "value", "440106")])
+    assert returned(planner, links[0][0], "href") == "/download/template/census?central=organs"
+    refused = post_callback(app, client_of(app, "evaluator"), links, [(ids.UPLOAD_TEMPLATE_SCOPE, "value", "440106")])
     assert refused.status_code == 403
 
 
@@ -324,3 +328,49 @@ def test_a_register_s_return_tells_the_reviewer_the_returns_it_judged_again(site
             [organs.code],
         ).fetchone()
     assert warnings == 0
+
+
+def test_the_bureau_uploads_a_central_unit_s_return_on_the_web_but_not_a_province_s(site):
+    # Last in the module: its central return would join the figures the tests before it count.
+    # The central units have no accounts, and the bureau's planners could upload only the national workbooks on the
+    # web: a central channel's census return or register came in on the command line alone.
+    app, store, folder = site
+    planner = client_of(app, "planner")
+    page = render_page(app, planner, "/upload").text
+    assert "中央单位的填报渠道" in page and "普查表（中央单位）" in page and "由国家档案局在此代为上传" in page
+    kinds = ("census", "register")
+    links = [(ids.template_link(kind), "href") for kind in kinds] + [(ids.template_link(k), "children") for k in kinds]
+    response = post_callback(app, planner, links, [(ids.UPLOAD_TEMPLATE_SCOPE, "value", "archives")])
+    hrefs = [returned(response, link, "href") for link, prop in links if prop == "href"]
+    assert hrefs == ["/download/template/census?central=archives", "/download/template/register?central=archives"]
+    assert returned(response, links[2][0], "children") == "下载普查表模板（中央级档案馆）"
+    meta = read_meta(planner.get(hrefs[0]).data)
+    assert (meta["scope_kind"], meta["scope_code"]) == ("central", "archives")
+    # Before an upload it is told which central returns a new one would replace (none of a province's).
+    notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
+    inputs = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]
+    said = json.dumps(
+        returned(post_callback(app, planner, notice, inputs, [(ids.URL, "search", "")]), *notice[0]), ensure_ascii=False
+    )
+    assert "普查表·中央企业：「c.xlsx」" in said and "gd.xlsx" not in said and "将替换下列相应的现行报表" in said
+    organs = central_scope("organs")
+    with store.reader() as con:
+        before = len(list_submissions(con))
+    # A province's return sent by the bureau is refused before anything is recorded, saying whose it is to send.
+    refused = upload(
+        planner,
+        write_rows(folder / "gx-by-bureau.xlsx", CENSUS_FORM, province_rows(CENSUS_FORM, "450000", 2), "450000"),
+    )
+    status = wait_for_job(app, planner, refused.headers["Location"].split("=", 1)[1])
+    assert "无法处理「gx-by-bureau.xlsx」" in status and "国家档案局在此只上传中央单位" in status, status
+    with store.reader() as con:
+        assert len(list_submissions(con)) == before
+    sent = upload(planner, write_rows(folder / "organs.xlsx", CENSUS_FORM, central_organs(2), scope=organs))
+    status = wait_for_job(app, planner, sent.headers["Location"].split("=", 1)[1])
+    assert "「organs.xlsx」已接收" in status, status
+    with store.reader() as con:
+        loaded = next(s for s in list_submissions(con) if s["file_name"] == "organs.xlsx")
+    assert (loaded["scope_kind"], loaded["scope_code"], loaded["submitted_by"]) == ("central", "organs", "planner")
+    assert loaded["review_progress"] == "待国家局审核"
+    # The uploader may not pass its own upload; another planner's review would.
+    assert "不能" in review(app, "planner", loaded["submission_id"], "accept")

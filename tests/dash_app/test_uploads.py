@@ -242,6 +242,9 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
     assert "已替换广西壮族自治区（省级）现行有效的报表（文件「first.xlsx」，guangxi " in replaced, replaced
     assert "原报表的数据不再计入；新报表须重新审核" in replaced
     assert "「first.xlsx」" not in current_returns()
-    # Only a province has returns of its own to be told of; a forged request of another role is refused.
-    planner = client_of(app, "planner")
-    assert post_callback(app, planner, notice, inputs, state).status_code == 403
+    # Only an uploader has returns to be told of (the bureau those of the central channels, none of a province's); a
+    # forged request of another role is refused.
+    assert "「second.xlsx」" not in json.dumps(
+        returned(post_callback(app, client_of(app, "planner"), notice, inputs, state), *notice[0]), ensure_ascii=False
+    )
+    assert post_callback(app, client_of(app, "evaluator"), notice, inputs, state).status_code == 403
