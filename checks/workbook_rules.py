@@ -38,6 +38,7 @@ from supervision.rows import as_decimal, is_bonus_code, is_yes, issued_finding_s
 from supervision.scoring import (
     Reconciliation,
     ScoreProblem,
+    awarded_bonus,
     check_all_scored,
     check_bonus,
     check_reconciliation_source,
@@ -392,7 +393,7 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         problems += check_self_evidence(scorer, [str(r["item_code"]) for r in unevidenced])
         locate(problems, group, archive, scorer)
         if scorer != SELF_SOURCE:
-            experts_by_archive[archive][scorer] = items
+            experts_by_archive[archive][scorer] = {**items, **bonus}
     for archive, experts in experts_by_archive.items():
         expert_rows = [r for (a, s), group in groups.items() if a == archive and s != SELF_SOURCE for r in group]
         reconciliations: dict[str, Reconciliation] = {}
@@ -401,11 +402,14 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
                 reconciliations.setdefault(
                     str(r["item_code"]), Reconciliation(as_decimal(r["reconciled"]), str(r["note"] or ""))
                 )
-        by_item = pivot_expert_scores(experts)
-        known = {code: scores for code, scores in by_item.items() if code in standard.items_by_code}
-        items_only = {c: rec for c, rec in reconciliations.items() if c not in standard.bonus_by_code}
-        problems = check_reconciliations(standard, known, items_only)
-        locate(problems + unneeded_reconciliations(standard, known, items_only), expert_rows, archive, "专家组")
+        # Scoring items and bonus items alike: experts further apart than 20 % need the panel's value (a bonus item
+        # one expert left blank counts as none awarded, as scoring counts it).
+        by_item = pivot_expert_scores(
+            {s: {c: v for c, v in scores.items() if c in standard.items_by_code} for s, scores in experts.items()}
+        )
+        spreads = {**by_item, **awarded_bonus(standard, experts)}
+        problems = check_reconciliations(standard, spreads, reconciliations)
+        locate(problems + unneeded_reconciliations(standard, spreads, reconciliations), expert_rows, archive, "专家组")
     return failures
 
 

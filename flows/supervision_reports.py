@@ -288,7 +288,7 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
         ("评价专家（人）", result["experts"]),
         ("评分项得分合计", result["total"]),
         ("加分（封顶后）", result["bonus"]),
-        ("加分（申报合计）", result["bonus_claimed"]),
+        ("加分（专家评定合计，封顶前）", result["bonus_claimed"]),
         ("最终得分", result["final_score"]),
         ("评价等次", result["grade"]),
         ("排名", f"第 {result['rank']} 名（共 {report.completed} 个已完成评价的档案馆）"),

@@ -115,7 +115,9 @@ def _problem(rule_id: str, item_code: str, source: str, detail: str = "") -> Sco
 
 def _value_problems(value: Decimal, max_points: Decimal, code: str, source: str, range_rule: str) -> list[ScoreProblem]:
     if not value.is_finite() or not Decimal(0) <= value <= max_points:
-        return [_problem(range_rule, code, source, f"（填写 {value}，满分 {max_points}）")]
+        # A bonus item has a limit (上限), a scoring item its full marks (满分).
+        bound = "上限" if range_rule == "bonus_in_range" else "满分"
+        return [_problem(range_rule, code, source, f"（填写 {value}，{bound} {max_points}）")]
     if value != value.quantize(ONE_PLACE):
         return [_problem("score_one_decimal", code, source, f"（填写 {value}）")]
     return []
@@ -233,25 +235,30 @@ def check_veto_scores(
     ]
 
 
+def max_points_of(standard: EvaluationStandard, code: str) -> Decimal | None:
+    """A scoring item's full marks or a bonus item's limit; None for a code the standard does not have."""
+    found = standard.items_by_code.get(code) or standard.bonus_by_code.get(code)
+    return found.max_points if found else None
+
+
 def check_reconciliations(
     standard: EvaluationStandard,
     expert_scores_by_item: Mapping[str, Sequence[Decimal]],
     reconciliations: Mapping[str, Reconciliation],
 ) -> list[ScoreProblem]:
-    """Items whose experts differ by more than 20 % of the maximum have a reconciled value with a note."""
-    items = standard.items_by_code
+    """Items (scoring or bonus) whose experts differ by more than 20 % of the maximum have a reconciled value with a
+    note."""
     problems = []
     for code, scores in expert_scores_by_item.items():
-        if code in items and differ_too_much(scores, items[code].max_points):
-            if code not in reconciliations:
-                problems.append(
-                    _problem("reconciliation_required", code, "专家", f"（相差 {max(scores) - min(scores)}）")
-                )
+        top = max_points_of(standard, code)
+        if top is not None and differ_too_much(scores, top) and code not in reconciliations:
+            problems.append(_problem("reconciliation_required", code, "专家", f"（相差 {max(scores) - min(scores)}）"))
     for code, rec in reconciliations.items():
-        if code not in items:
+        top = max_points_of(standard, code)
+        if top is None:
             problems.append(_problem("score_known_item", code, "合议分"))
             continue
-        problems += _value_problems(rec.value, items[code].max_points, code, "合议分", "score_in_range")
+        problems += _value_problems(rec.value, top, code, "合议分", "score_in_range")
         if not rec.note.strip():
             problems.append(_problem("reconciliation_note", code, "合议分"))
     return problems
@@ -283,12 +290,15 @@ def unneeded_reconciliations(
     expert_scores_by_item: Mapping[str, Sequence[Decimal]],
     reconciliations: Mapping[str, Reconciliation],
 ) -> list[ScoreProblem]:
-    """Reconciled values for items whose experts (those given) differ by no more than 20 %: they will not count."""
-    items = standard.items_by_code
+    """Reconciled values for items (scoring or bonus) whose experts (those given) differ by no more than 20 %: they
+    will not count."""
     return [
         _problem("reconciliation_unneeded", code, "合议分", f"（相差 {max(scores) - min(scores)}）")
         for code, scores in expert_scores_by_item.items()
-        if code in items and code in reconciliations and scores and not differ_too_much(scores, items[code].max_points)
+        if code in reconciliations
+        and scores
+        and (top := max_points_of(standard, code)) is not None
+        and not differ_too_much(scores, top)
     ]
 
 
@@ -476,8 +486,16 @@ class ArchiveEvaluation:
     result: ArchiveResult | None
 
 
-def _mean(values: Sequence[Decimal]) -> Decimal:
-    return round_score(sum(values, Decimal(0)) / len(values))
+def awarded_bonus(
+    standard: EvaluationStandard, scores_by_expert: Mapping[str, Mapping[str, Decimal]]
+) -> dict[str, tuple[Decimal, ...]]:
+    """Each bonus item any expert awarded, with every expert's award in order (0 where one left it blank: awarded
+    none), in the standard's order."""
+    return {
+        item.code: tuple(scores.get(item.code, Decimal(0)) for scores in scores_by_expert.values())
+        for item in standard.bonus_items
+        if any(item.code in scores for scores in scores_by_expert.values())
+    }
 
 
 def evaluate_archive(
@@ -492,8 +510,10 @@ def evaluate_archive(
     未完成 without a complete self-evaluation or fewer than `min_experts` complete expert sheets (incomplete ones
     are not counted); 待合议 while experts differ by more than 20 % of an item's maximum and no reconciled value
     is given. A veto item fails when any counted expert's verdict is 不通过 (the self verdict is only shown). A
-    bonus item is worth its reconciled value, else the mean of the counted experts who awarded it; self-claimed
-    bonus points are shown, never counted.
+    bonus item any counted expert awarded is worth its reconciled value, else the mean of every counted expert's
+    award, a blank counting as none (0): one expert's award alone is not the panel's, and experts differing by more
+    than 20 % of its maximum hold the archive at 待合议 as a scoring item does. Self-claimed bonus points are shown,
+    never counted.
     """
     items = standard.items_by_code
     bonus_items = standard.bonus_by_code
@@ -510,22 +530,21 @@ def evaluate_archive(
     ):
         return ArchiveEvaluation(EvaluationStatus.INCOMPLETE, experts, (), None)
     by_item = pivot_expert_scores({s.scorer: item_scores(s) for s in counted})
-    item_reconciliations = {code: rec for code, rec in reconciliations.items() if code in items}
+    awarded = awarded_bonus(standard, {s.scorer: s.scores for s in counted})
     unreconciled = tuple(
         p.item_code
-        for p in check_reconciliations(standard, by_item, item_reconciliations)
+        for p in check_reconciliations(standard, {**by_item, **awarded}, reconciliations)
         if p.rule_id == "reconciliation_required"
     )
     if unreconciled:
         return ArchiveEvaluation(EvaluationStatus.PENDING_RECONCILIATION, experts, unreconciled, None)
-    awarded = pivot_expert_scores(
-        {s.scorer: {code: v for code, v in s.scores.items() if code in bonus_items} for s in counted}
-    )
-    bonus = {
-        code: reconciliations[code].value if code in reconciliations else _mean(values)
-        for code, values in awarded.items()
-    }
-    bonus.update({code: rec.value for code, rec in reconciliations.items() if code in bonus_items})
+    item_reconciliations = {code: rec for code, rec in reconciliations.items() if code in items}
+    # A bonus item's reconciled value counts as a scoring item's does: only where its experts differ too much.
+    bonus = {}
+    for code, values in awarded.items():
+        rec = reconciliations.get(code)
+        value, note = (rec.value, rec.note) if rec else (None, None)
+        bonus[code] = reconcile_item(values, bonus_items[code].max_points, value, note, code).score
     veto_failures = {code for s in counted for code, passed in s.veto_verdicts.items() if not passed}
     result = score_archive(standard, item_scores(self_sheet), by_item, item_reconciliations, bonus, veto_failures)
     return ArchiveEvaluation(EvaluationStatus.COMPLETE, experts, (), result)

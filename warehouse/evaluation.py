@@ -28,7 +28,9 @@ from census_schema.supervision.evaluation import (
     MAX_REMARK,
     SELF_SOURCE,
     STANDARD_VERSION,
+    BonusItem,
     EvaluationStandard,
+    ScoringItem,
     get_standard,
 )
 from census_schema.supervision.forms import EVALUATION_ROUND, EVALUATION_SCORES_FORM
@@ -834,8 +836,9 @@ def fetch_remarks(
 def query_pending_reconciliations(
     con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
 ) -> list[dict[str, Any]]:
-    """The items holding an archive at 待合议: each with its text, maximum, the submitted experts' scores, their
-    spread and the spread allowed (20 % of the maximum). Grain: one row per unreconciled item, in standard order."""
+    """The items holding an archive at 待合议 (scoring items, then bonus items): each with its text, maximum, the
+    submitted experts' scores (a bonus item left blank as 0, as scoring counts it), their spread and the spread
+    allowed (20 % of the maximum). Grain: one row per unreconciled item, in standard order."""
     found = fetch_named(
         con,
         "SELECT unreconciled FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
@@ -849,8 +852,21 @@ def query_pending_reconciliations(
         [round_id, archive_code, sorted(pending)],
     ).fetchall():
         scores[item].append((scorer, score))
+    standard = get_standard((fetch_round(con, round_id) or {}).get("standard_version"))
+    experts = [
+        scorer
+        for (scorer,) in con.execute(
+            "SELECT DISTINCT scorer FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND is_submitted "
+            "AND NOT is_self ORDER BY scorer",
+            [round_id, archive_code],
+        ).fetchall()
+    ]
+    for bonus in standard.bonus_items:
+        given = dict(scores[bonus.code])
+        scores[bonus.code] = [(scorer, given.get(scorer, Decimal(0))) for scorer in experts]
     rows = []
-    for item in get_standard((fetch_round(con, round_id) or {}).get("standard_version")).items:
+    items: list[ScoringItem | BonusItem] = [*standard.items, *standard.bonus_items]
+    for item in items:
         if item.code in pending:
             values = [score for _, score in scores[item.code]]
             rows.append(

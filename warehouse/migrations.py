@@ -240,10 +240,21 @@ def _monday_to_friday(day: date) -> bool:
     return day.weekday() < 5
 
 
+def _bonus_of_every_counted_expert(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every round's evaluation results: a bonus item is the mean of every counted expert's award, a blank
+    counting as none, and experts too far apart hold the archive at 待合议 (it was the mean of those who awarded it:
+    one expert's award alone counted in full)."""
+    from warehouse.evaluation import recompute_results  # polars and the scoring: not for every command's migrate
+
+    for (round_id,) in con.execute("SELECT round_id FROM evaluation_rounds ORDER BY round_id").fetchall():
+        recompute_results(con, round_id)
+
+
 # Migrations written in Python: data conversions that need the domain's own rules.
 PYTHON_MIGRATIONS: tuple[Migration, ...] = (
     Migration(35, "inspectors_as_lists", _inspectors_as_lists),
     Migration(67, "deadlines_on_the_official_calendar", _deadlines_on_the_official_calendar),
+    Migration(71, "bonus_of_every_counted_expert", _bonus_of_every_counted_expert),
 )
 
 # The raw tables of every form, created and upgraded version by version (the other migrations are the .sql files).

@@ -668,7 +668,8 @@ def pending_block(items: Sequence[Mapping[str, Any]]) -> html.Div:
     return html.Div(
         [
             html.P(
-                f"该馆的评价待合议：以下 {len(items)} 个评分项的专家评分相差超过该项满分的 20%，须由专家组合议给出合议分，"
+                f"该馆的评价待合议：以下 {len(items)} 项的专家评分相差超过该项满分（加分项为上限）的 20%，"
+                "须由专家组合议给出合议分，"
                 "才能计算得分、等次和排名。",
                 className="warn",
             ),

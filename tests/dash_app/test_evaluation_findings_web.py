@@ -252,7 +252,7 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
     shown = text_of(
         returned(post(app, client_of(app, "planner"), outputs, inputs), ids.EVALUATION_RADAR_TABLE, "children")
     )
-    assert "该馆的评价待合议：以下 1 个评分项的专家评分相差超过该项满分的 20%" in shown
+    assert "该馆的评价待合议：以下 1 项的专家评分相差超过该项满分（加分项为上限）的 20%" in shown
     assert "A1.1.1" in shown and "evaluator 0.0；专家丙 0.0；专家乙 10.0" in shown and "10.02.0" in shown
     assert "在「业务建设评价评分」工作簿的「评分表」中，为该项各专家行填写「合议分」" in shown
     assert post(app, client_of(app, "evaluator"), outputs, inputs).status_code == 200  # the evaluator's: nothing

@@ -546,7 +546,7 @@ def test_a_save_refused_for_a_field_that_is_not_a_number_says_every_other_field_
 
 
 def test_a_field_is_judged_when_left_by_an_evaluator_only_and_from_the_page_s_own_values(app):
-    assert left_slot(app, client_of(app, "evaluator"), "B5", "6") == "加分须在 0 至该加分项上限之间。（填写 6，满分 5）"
+    assert left_slot(app, client_of(app, "evaluator"), "B5", "6") == "加分须在 0 至该加分项上限之间。（填写 6，上限 5）"
     assert leave_field(app, client_of(app, "planner"), "A1.1.2", "12").status_code == 403
     assert leave_field(app, client_of(app, "guangdong"), "A1.1.2", "12").status_code == 403
     client = client_of(app, "evaluator")

@@ -57,16 +57,16 @@ def test_self_and_expert_scores_give_a_graded_ranked_result(store, settings, tmp
     rows += score_sheet("专家甲", A1_1_1={"score": D(10), "reconciled": D(9), "note": "合议：资料齐全但执行有差距"})
     rows += score_sheet("专家乙", A1_1_1={"score": D(10)})
     rows += score_sheet("专家丙", A1_1_1={"score": D(6)})
-    rows += [{"archive_code": ARCHIVE, "scorer": e, "item_code": "B1", "score": D(5)} for e in ("专家甲", "专家乙")]
+    rows += [{"archive_code": ARCHIVE, "scorer": e, "item_code": "B1", "score": D(b)} for e, b in zip(EXPERTS, "455")]
     outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
     assert (outcome.status, outcome.errors) == ("accepted", 0)
     result = result_of(store)
-    # Every item at 90 % of its maximum: 900.0; the reconciled A1.1.1 (9) equals that; bonus B1 = mean(5, 5).
+    # Every item at 90 % of its maximum: 900.0; the reconciled A1.1.1 (9) equals that; bonus B1 = mean(4, 5, 5) = 4.666… → 4.7.
     assert (result["status"], result["experts"], result["assigned"]) == ("已完成", 3, 3)
     assert (result["total"], result["bonus"], result["final_score"], result["grade"], result["rank"]) == (
         D("900.0"),
-        D("5.0"),
-        D("905.0"),
+        D("4.7"),
+        D("904.7"),
         "优秀",
         1,
     )
@@ -160,6 +160,23 @@ def test_a_reconciled_value_comes_from_the_experts_and_counts_only_where_they_di
         item = next(i for i in query_item_results(con, ARCHIVE) if i["item_code"] == "A1.1.1")
     assert (item["score"], item["is_reconciled"]) == (D("9.0"), False)
     assert result_of(store)["total"] == D("900.0")
+
+
+def test_a_bonus_item_one_expert_left_blank_is_none_awarded_and_the_panel_settles_the_spread(store, settings, tmp_path):
+    # A bonus was the mean of the experts who awarded it: two experts' 5 points counted in full while the third
+    # awarded none. Left blank it is 0: 5, 5, 0 differ by more than 20 % of B1's 10 points.
+    experts = score_sheet("专家甲") + score_sheet("专家乙") + score_sheet("专家丙")
+    awards = [{"archive_code": ARCHIVE, "scorer": e, "item_code": "B1", "score": D(5)} for e in EXPERTS[:2]]
+    rows = score_sheet(SELF) + experts + awards
+    refused = ingest(store, settings, rows, tmp_path / "spread.xlsx")
+    assert refused.status == "rejected"
+    assert [(f.row, f.rule) for f in refused.failures if f.severity == "error"] == [
+        (locate(rows, e, "B1"), "reconciliation_required") for e in EXPERTS[:2]
+    ]
+    settled = [{**a, "reconciled": D(3), "note": "合议：加分依据只核实了一部分"} for a in awards]
+    outcome = ingest(store, settings, score_sheet(SELF) + experts + settled, tmp_path / "settled.xlsx")
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    assert (result_of(store)["bonus"], result_of(store)["final_score"]) == (D("3.0"), D("903.0"))
 
 
 def test_a_later_sheet_replaces_the_scorers_earlier_one_and_results_follow(store, settings, tmp_path):

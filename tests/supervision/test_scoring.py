@@ -9,6 +9,7 @@ from census_schema.errors import AccessDenied
 from census_schema.supervision.codes import Grade
 from census_schema.supervision.evaluation import (
     CURRENT_STANDARD,
+    SELF_SOURCE,
     BonusItem,
     EvaluationArea,
     EvaluationStandard,
@@ -19,8 +20,10 @@ from supervision.scoring import (
     ArchiveResult,
     EvaluationInvalid,
     Reconciliation,
+    ScoreSheet,
     check_scoring_allowed,
     check_sheet_values,
+    evaluate_archive,
     failed_veto_items,
     flag_deviation,
     grade_evaluation,
@@ -213,13 +216,13 @@ SHEET_VALUES = [
     ({"X1.1.1": D("10.5")}, [("score_in_range", "X1.1.1", "得分须在 0 至该评分项满分之间。（填写 10.5，满分 10）")]),
     ({"X1.1.1": D("-1")}, [("score_in_range", "X1.1.1", "得分须在 0 至该评分项满分之间。（填写 -1，满分 10）")]),
     ({"X1.1.1": D("9.75")}, [("score_one_decimal", "X1.1.1", "得分最多保留一位小数。（填写 9.75）")]),
-    ({"B1": D("4")}, [("bonus_in_range", "B1", "加分须在 0 至该加分项上限之间。（填写 4，满分 3）")]),
+    ({"B1": D("4")}, [("bonus_in_range", "B1", "加分须在 0 至该加分项上限之间。（填写 4，上限 3）")]),
     ({"B1": D("2.25")}, [("score_one_decimal", "B1", "得分最多保留一位小数。（填写 2.25）")]),
     ({"B9": D("1")}, [("bonus_known_item", "B9", "加分项编号须为评价标准中的编号。")]),
     ({"X9.9.9": D("1")}, [("score_known_item", "X9.9.9", "评分项编号须为评价标准中的编号。")]),
     # Scoring items first, then bonus claims, whatever the sheet's order (the save lists its problems so).
     ({"B1": D("4"), "X1.1.2": D("21")}, [("score_in_range", "X1.1.2", "得分须在 0 至该评分项满分之间。（填写 21，满分 20）"),
-                                         ("bonus_in_range", "B1", "加分须在 0 至该加分项上限之间。（填写 4，满分 3）")]),
+                                         ("bonus_in_range", "B1", "加分须在 0 至该加分项上限之间。（填写 4，上限 3）")]),
 ]  # fmt: skip
 
 
@@ -311,3 +314,34 @@ def test_check_scoring_allowed(evaluator, archive, is_open, message):
 
 def test_failed_veto_items():
     assert failed_veto_items({"A2.4.2": True, "A3.5.2": False, "A5.3.2": False}) == ("A3.5.2", "A5.3.2")
+
+
+@pytest.mark.parametrize(
+    ("awards", "reconciled", "status", "bonus"),
+    [
+        # Every expert awards B1: the mean counts (2.5, 3, 3 → 2.8); B2 awarded by none adds nothing.
+        ({"专家甲": "2.5", "专家乙": "3", "专家丙": "3"}, None, "已完成", "2.8"),
+        # One expert's award alone is not the panel's: the others' blanks count as 0, and 3 against 0 differ by
+        # more than 20 % of B1's 3 points, so the panel must settle it (it counted 3 in full).
+        ({"专家甲": "3"}, None, "待合议", None),
+        ({"专家甲": "3"}, "1.5", "已完成", "1.5"),
+        # Within 20 % (0.6 of 3): 0.5, 0, 0 → 0.166… → 0.2.
+        ({"专家甲": "0.5"}, None, "已完成", "0.2"),
+    ],
+    ids=["all-award", "one-awards", "one-awards-reconciled", "one-awards-a-little"],
+)
+def test_a_bonus_item_is_the_mean_of_every_counted_expert_a_blank_counting_as_none(awards, reconciled, status, bonus):
+    verdicts = {"X2.1.2": True}
+    sheets = [
+        ScoreSheet(name, {**scores, **({"B1": D(awards[name])} if name in awards else {})}, verdicts)
+        for name, scores in EXPERTS.items()
+    ]
+    reconciliations = dict(RECONCILED)
+    if reconciled:
+        reconciliations["B1"] = Reconciliation(D(reconciled), "专家组合议：加分依据只核实了一部分")
+    evaluation = evaluate_archive(SMALL, ScoreSheet(SELF_SOURCE, SELF, verdicts), sheets, reconciliations)
+    assert evaluation.status.value == status
+    if bonus is None:
+        assert evaluation.unreconciled == ("B1",) and evaluation.result is None
+    else:
+        assert evaluation.result.bonus_capped == D(bonus)

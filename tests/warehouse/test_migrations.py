@@ -12,6 +12,7 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from census_schema.fields import FieldType
 from census_schema.forms import CURRENT_FORMS
+from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from tests.warehouse.factories import count
 from warehouse.connection import connect_warehouse
 from warehouse.migrations import (
@@ -332,3 +333,35 @@ def test_deadlines_counted_monday_to_friday_are_recounted_on_the_official_calend
     ]
     changed = con.execute("SELECT target FROM audit_log WHERE action = 'recount_deadline' ORDER BY 1").fetchall()
     assert changed == [("F1",), ("F3",), ("F4",)]
+
+
+def test_evaluation_results_are_recounted_with_a_bonus_left_blank_counting_as_none(con):
+    # Before 071 a bonus item was the mean of the experts who awarded it: one expert's 10 points alone counted in
+    # full. Recounted, the other experts' blanks are 0 and the spread holds the archive at 待合议.
+    archive = list_comprehensive_archives()[0].archive_code
+    bonus = CURRENT_STANDARD.bonus_items[0]
+    con.execute(
+        "INSERT INTO evaluation_rounds VALUES ('2025', ?, true, NULL, NULL, NULL, NULL)", [CURRENT_STANDARD.version]
+    )
+    for scorer in (SELF_SOURCE, "专家甲", "专家乙", "专家丙"):
+        scores = [(item.code, item.max_points, True if item.is_veto else None) for item in CURRENT_STANDARD.items]
+        if scorer == "专家甲":
+            scores.append((bonus.code, bonus.max_points, None))
+        for code, score, passed in scores:
+            con.execute(
+                "INSERT INTO evaluation_scores (round_id, archive_code, scorer, is_self, item_code, score, veto_passed,"
+                " is_submitted, saved_at, saved_by) VALUES ('2025', ?, ?, ?, ?, ?, ?, true, TIMESTAMP '2025-06-01', ?)",
+                [archive, scorer, scorer == SELF_SOURCE, code, score, passed, scorer],
+            )
+    con.execute(
+        "INSERT INTO mart_evaluation_results (round_id, archive_code, status, experts, assigned, total, bonus_claimed,"
+        " bonus, final_score, grade, rank, veto_failures, deviation_count, unreconciled, computed_at) VALUES ('2025',"
+        " ?, '已完成', 3, 3, 1000, ?, ?, ?, '优秀', 1, [], 0, [], TIMESTAMP '2025-06-01')",
+        [archive, bonus.max_points, bonus.max_points, 1000 + bonus.max_points],
+    )
+    next(m for m in list_migrations() if m.name == "bonus_of_every_counted_expert").apply(con)
+    recounted = con.execute(
+        "SELECT status, final_score, unreconciled FROM mart_evaluation_results WHERE round_id = '2025' AND archive_code = ?",
+        [archive],
+    ).fetchone()
+    assert recounted == ("待合议", None, [bonus.code])
