@@ -52,6 +52,7 @@ from supervision.scoring import (
 from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import insert_rows, transaction, utc_now
+from warehouse.users import check_may_organise_evaluation
 
 DEFAULT_ROUND = EVALUATION_ROUND
 # What an archive's evaluation needs before it has a result (a feedback report, findings).
@@ -109,6 +110,7 @@ def _ensure_round(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, An
 def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEFAULT_ROUND) -> dict[str, Any]:
     """Open a round for scoring (creating it with the current standard if new); an open round cannot be opened."""
     by = _who(by)
+    check_may_organise_evaluation(con, by)
     with transaction(con):
         current = _ensure_round(con, round_id)
         if current["is_open"]:
@@ -144,6 +146,7 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
     """Close an open round: no more scores; the results are recomputed one last time. Returns the round with the
     assigned sheets left unsubmitted (drafts or nothing: kept, but not counted), for the closer to be told."""
     by = _who(by)
+    check_may_organise_evaluation(con, by)
     with transaction(con):
         current = fetch_round(con, round_id)
         if current is None:
@@ -208,7 +211,8 @@ def _expert(name: str) -> str:
 def assign_evaluator(
     con: duckdb.DuckDBPyConnection, archive_code: str, evaluator: str, by: str, round_id: str = DEFAULT_ROUND
 ) -> dict[str, Any]:
-    """Let an evaluator score an archive in a round (creating the round, closed, if new); repeating is harmless."""
+    """Let an evaluator score an archive in a round (creating the round, not yet open, if new; refused once the
+    round has been closed); repeating is harmless."""
     (result,) = assign_evaluators(con, [(archive_code, evaluator)], by, round_id)
     return result
 
@@ -218,10 +222,17 @@ def assign_evaluators(
 ) -> list[dict[str, Any]]:
     """Several (archive, evaluator) assignments in one transaction; see `assign_evaluator`."""
     by = _who(by)
+    check_may_organise_evaluation(con, by)
     pairs = [(require_archive(archive), _expert(evaluator)) for archive, evaluator in pairs]
     results = []
     with transaction(con):
-        _ensure_round(con, round_id)
+        found = _ensure_round(con, round_id)
+        if not found["is_open"] and (closed := closed_phrase(found["closed_at"])):
+            # Its results are final (the archives' assigned experts among them) and may stand behind issued findings.
+            raise IllegalTransition(
+                f"评价轮次 {round_id} {closed}，不能再分派评价专家。",
+                hint="要补充评分，请先用 evaluation open 重新开启该轮次（已下发整改问题的轮次不能重新开启）。",
+            )
         # An expert is a platform account of the evaluator role (scores on the web) or a name without an account
         # (an expert scoring offline, whose sheet arrives in a scores workbook); never another role's account.
         roles = dict(
@@ -284,6 +295,7 @@ def unassign_evaluator(
     audit event and the round's results are recomputed. A submitted sheet is never taken out of a closed round's
     results (nor, so, from under issued findings: a round with findings cannot be opened again)."""
     by = _who(by)
+    check_may_organise_evaluation(con, by)
     archive_code = require_archive(archive_code)
     evaluator = _expert(evaluator)
     key = [round_id, archive_code, evaluator]

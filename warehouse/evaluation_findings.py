@@ -42,6 +42,7 @@ from warehouse.evaluation import (
 )
 from warehouse.queries import fetch_named
 from warehouse.transactions import insert_rows, transaction, utc_now
+from warehouse.users import check_may_organise_evaluation
 
 # The scorer shown for the expert panel's reconciled value (合议分) among a finding's sources.
 RECONCILED_SOURCE = "合议"
@@ -207,6 +208,7 @@ def issue_evaluation_findings(
     doc_no = _required_text(feedback_doc_no, "反馈文书编号", MAX_DOC_NO)
     person = _required_text(responsible_person, "整改责任人", MAX_PERSON)
     by = _required_text(by, "操作人", MAX_PERSON)
+    check_may_organise_evaluation(con, by)
     check_feedback_date(feedback_date, today, round_id)
     with transaction(con):
         check_issuable(con, archive_code, round_id)
@@ -319,6 +321,7 @@ def withdraw_evaluation_findings(
     they can be issued again; only while none of them has moved (no transition recorded). Unconfirmed, raises a
     UsageError saying what would be removed; confirmed, removes it in one transaction and logs what it was."""
     by = _required_text(by, "操作人", MAX_PERSON)
+    check_may_organise_evaluation(con, by)
     reason = _required_text(reason, "撤回原因", MAX_REASON)
     with transaction(con):
         feedback, ids, what = plan_withdrawal(con, archive_code, round_id)

@@ -52,6 +52,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation_findings import query_finding_sources
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, insert_rows, transaction, utc_now
+from warehouse.users import find_acting_account
 
 CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
@@ -328,17 +329,19 @@ def check_account_may_act(con: duckdb.DuckDBPyConnection, by: str, finding_id: s
     """IllegalTransition when `by` names a platform account (active or not) that may not act in this role on the
     finding. Other names are people without an account (the inspected unit's staff, an inspection team), recorded
     as given, as the workbook's 操作人 are."""
-    account = con.execute("SELECT role, province_code, is_active FROM users WHERE user_name = ?", [by]).fetchone()
+    account = find_acting_account(con, by)
     if account is None:
         return
-    account_role, province_code, is_active = Role(account[0]), account[1], account[2]
     finding = fetch_named(con, "SELECT organiser, province_code FROM finding_units WHERE finding_id = ?", [finding_id])
-    allowed = account_lifecycle_roles(account_role, province_code, finding[0]) if is_active and finding else ()
+    allowed = (
+        account_lifecycle_roles(account.role, account.province_code, finding[0])
+        if account.is_active and finding
+        else ()
+    )
     if role in allowed:
         return
-    who = f"平台用户 {by}（{account_role.label}{'，已停用' if not is_active else ''}）"
     raise IllegalTransition(
-        f"{who}不能以{role.label}身份操作问题 {finding_id}。",
+        f"{account.described}不能以{role.label}身份操作问题 {finding_id}。",
         hint=f"该用户在本问题上可用的身份：{'、'.join(r.label for r in allowed) or '无'}。",
         rule="transition_role",
     )

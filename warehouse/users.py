@@ -208,16 +208,65 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
     return UserRecord(user_name, password_hash, Role(role), province_code, is_active, must_change)
 
 
+@dataclass(frozen=True)
+class ActingAccount:
+    """The platform account an actor's name (a command's --by) names."""
+
+    user_name: str
+    role: Role
+    province_code: str | None
+    is_active: bool
+
+    @property
+    def described(self) -> str:
+        """平台用户 name（role, 已停用 when it is)."""
+        return f"平台用户 {self.user_name}（{self.role.label}{'' if self.is_active else '，已停用'}）"
+
+
+def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccount | None:
+    """The platform account `by` names; None for a person without one (recorded as given). A name differing from an
+    account's only in letter case is refused: it acted unchecked while the audit log read as that account's."""
+    rows = con.execute(
+        "SELECT user_name, role, province_code, is_active FROM users WHERE lower(user_name) = lower(?) "
+        "ORDER BY user_name",
+        [by],
+    ).fetchall()
+    exact = [row for row in rows if row[0] == by]
+    if not exact and rows:
+        twin = rows[0][0]
+        raise UsageError(
+            f"操作人「{by}」与平台用户「{twin}」只差字母大小写，无法确定是否为该用户。本次未做任何处理。",
+            hint=f"以该用户的名义操作请写「{twin}」；不是该用户的，请写能与之区分的姓名。",
+        )
+    if not exact:
+        return None
+    name, role, province_code, is_active = exact[0]
+    return ActingAccount(name, Role(role), province_code, bool(is_active))
+
+
+def check_may_organise_evaluation(con: duckdb.DuckDBPyConnection, by: str) -> None:
+    """AccessDenied when `by` names a platform account that may not organise the evaluation (open or close a round,
+    assign or withdraw experts, issue or withdraw its findings): any but an active planner of the national bureau.
+    A person without an account is recorded as given."""
+    account = find_acting_account(con, by)
+    if account is None or (account.is_active and account.role is Role.PLANNER):
+        return
+    raise AccessDenied(
+        f"{account.described}不能组织业务建设评价（开启或结束评价轮次、分派或撤回评价专家、下发或撤回整改问题）。",
+        hint="业务建设评价由国家档案局规划人员组织：请以其启用的账户操作，或核对 --by。",
+    )
+
+
 def check_account_may_submit(
     con: duckdb.DuckDBPyConnection, user_name: str, province_code: str | None, scope_name: str
 ) -> None:
     """AccessDenied when the name an upload is sent under is a platform account that may not send it: a disabled one,
     an evaluator, or a province's for another province, a central channel or a national workbook (`province_code`
     None). Other names are people without an account, recorded as given (a prefecture's clerk)."""
-    row = con.execute("SELECT role, province_code, is_active FROM users WHERE user_name = ?", [user_name]).fetchone()
-    if row is None:
+    account = find_acting_account(con, user_name)
+    if account is None:
         return
-    role, own_province, is_active = Role(row[0]), row[1], bool(row[2])
+    role, own_province, is_active = account.role, account.province_code, account.is_active
     who = f"平台用户 {user_name}（{role.label}）"
     if not is_active:
         raise AccessDenied(f"{who}已停用，不能以其名义报送。", hint="请以启用的账户报送，或请管理员重新启用该账户。")

@@ -454,6 +454,9 @@ def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(
     for name in ("gx", "ev"):  # another province's finding; an evaluator
         code, _, err = run(capsys, *central, "--to", "整改中", "--by", name, "--db", str(db))
         assert code == 2 and f"平台用户 {name}" in err and "可用的身份：无" in err
+    # The same in another letter case passed unchecked, recorded as if that account had acted.
+    code, _, err = run(capsys, *central, "--to", "整改中", "--by", "EV", "--db", str(db))
+    assert code == 2 and "与平台用户「ev」只差字母大小写" in err
     code, out, _ = run(capsys, *tianhe, *extend, "--by", "pl", "--json")
     assert code == 0 and json.loads(out)["changed_at"].endswith("+08:00")  # Beijing time, as every --json time
     assert run(capsys, *central, "--to", "整改中", "--by", "王五", "--db", str(db))[0] == 0

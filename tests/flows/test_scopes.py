@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
-from census_schema.errors import AccessDenied, WorkbookUnusable
+from census_schema.errors import AccessDenied, UsageError, WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
 from census_schema.scopes import WITHHELD_NOTE, central_scope, division_scope, province_scope
@@ -471,6 +471,9 @@ def test_a_workbook_sent_under_an_account_that_may_not_send_it_is_refused_before
         with pytest.raises(AccessDenied) as refused:
             ingest_workbook(store, request, settings)
         assert refused.value.message == said
+    # An account's name in another letter case passed every check (the audit log then read as that account's).
+    with pytest.raises(UsageError, match="与平台用户「guangxi」只差字母大小写"):
+        ingest_workbook(store, IngestRequest(gd, "census", "440000", "GuangXi"), settings)
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
     # Its own province's and prefecture's returns, and any person's name without an account, are sent as before.

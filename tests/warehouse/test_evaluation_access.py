@@ -25,6 +25,7 @@ from warehouse.evaluation import (
     unassign_evaluator,
 )
 from warehouse.transactions import utc_now
+from warehouse.users import add_user, set_user_active
 
 ARCHIVE, OTHER = "440000", "450000"
 
@@ -162,3 +163,34 @@ def test_a_submitted_sheet_leaves_the_results_only_while_the_round_is_open(opene
         unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处")
     unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处", confirmed=True)
     assert status_of(opened) == "未完成"  # two submitted experts are not enough
+
+
+def test_only_a_planner_s_account_organises_the_evaluation(opened):
+    # The commands took any --by: an evaluator assigned itself an archive and closed the round, a province issued
+    # findings, all recorded under their names.
+    for name, role, province in (
+        ("planner", "planner", None),
+        ("gd", "province", "440000"),
+        ("ev2", "evaluator", None),
+    ):
+        add_user(opened, name, "x", role, province, by="管理员")
+    add_user(opened, "old-planner", "x", "planner", None, by="管理员")
+    set_user_active(opened, "old-planner", False, by="管理员")
+    for by in ("gd", "ev2", "old-planner"):
+        for act in (
+            lambda: assign_evaluator(opened, OTHER, "ev2", by),
+            lambda: unassign_evaluator(opened, ARCHIVE, "专家丙", by, confirmed=True),
+            lambda: close_evaluation(opened, by),
+        ):
+            with pytest.raises(AccessDenied, match="不能组织业务建设评价"):
+                act()
+    # A name only a letter's case away from an account would act unchecked while the log reads as that account.
+    with pytest.raises(UsageError, match="与平台用户「ev2」只差字母大小写"):
+        close_evaluation(opened, "EV2")
+    assert len(assigned_to(opened)) == 3
+    # A planner, or a person without an account (the bureau's 规划处, recorded as given), organises it.
+    assign_evaluator(opened, OTHER, "ev2", "planner")
+    close_evaluation(opened, "规划处")
+    # Once closed its results are final: no more experts assigned.
+    with pytest.raises(IllegalTransition, match="不能再分派评价专家"):
+        assign_evaluator(opened, OTHER, "专家乙", "planner")
