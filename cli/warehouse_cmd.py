@@ -13,6 +13,7 @@ import duckdb
 from census_schema.clock import to_beijing
 from census_schema.divisions import require_census_province
 from census_schema.errors import NotFound, UsageError
+from census_schema.fields import show_unseen
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import display_width, emit_json
@@ -79,7 +80,9 @@ _FIGURE = re.compile(r"-?[0-9][0-9,]*(\.[0-9]+)?%?|—|")
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """A plain-text table whose columns line up with Chinese text (wide characters count double); a column of
     figures only is aligned right, as figures are read."""
-    cells = [[str(h) for h in headers]] + [["" if v is None else str(v) for v in row] for row in rows]
+    # A cell's line breaks and invisible characters are shown as codes ([U+000A]): a value someone typed (a name
+    # tried at sign-in, a reason) may not break the table into lines of its own making.
+    cells = [[str(h) for h in headers]] + [["" if v is None else show_unseen(str(v)) for v in row] for row in rows]
     widths = [max(display_width(row[i]) for row in cells) for i in range(len(headers))]
     body = cells[1:]
     flush_right = [

@@ -221,8 +221,11 @@ class Authenticator:
         self.decoy_hash = generate_password_hash(secrets.token_hex(16))
 
     def audit(self, action: str, actor: str, *, after: dict[str, object] | None = None) -> None:
-        """Keep a sign-in event for the audit log."""
-        self.outbox.add(new_event(AuditKind.LOGIN, action, actor=actor[:MAX_NAME_CHARS], target=actor, after=after))
+        """Keep a sign-in event for the audit log, under the name typed with its invisible characters and line
+        breaks shown ([U+000A]): typed by anyone, a name may not forge a line of the log nor read reversed (no
+        account's name holds one: users add refuses them)."""
+        shown = show_unseen(actor)
+        self.outbox.add(new_event(AuditKind.LOGIN, action, actor=shown[:MAX_NAME_CHARS], target=shown, after=after))
 
     def device_of(self, request: flask.Request, name: str) -> str | None:
         """The device id of a browser that has signed in to this account before (a valid signed cookie)."""

@@ -25,6 +25,7 @@ from werkzeug.security import check_password_hash
 from census_schema.census_form import CENSUS_FORM
 from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE
+from cli.warehouse_cmd import format_table
 from dash_app import ids
 from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
 from dash_app.grid import EXPORT_HEADER_ROW
@@ -714,6 +715,24 @@ def test_sign_ins_failures_and_throttling_reach_the_audit_log_with_the_address(a
     ]
     assert all(e["via"] == "web" and e["target"] == name for e in logged)
     assert json.loads(logged[0]["after_state"]) == {"counters": ["account"]}
+
+
+def test_a_name_typed_at_sign_in_cannot_forge_a_line_of_the_audit_log(app, site):
+    # The name typed was logged as typed: a line break wrote a whole forged line (admin signed in) into `audit`'s
+    # table, a right-to-left mark read a name reversed.
+    forged = "evil\n2026年12月5日 07:40:00  admin  网页  127.0.0.1  登录  登录成功"
+    stranger = client_of(app, address="10.5.0.9")
+    for name in (forged, "ad\u202emin"):
+        sign_in(stranger, name, "whatever")
+    flush_sign_ins(site)
+    logged = [e for e in audit_events(site, kind="login") if e["source_address"] == "10.5.0.9"]
+    assert sorted(e["actor"] for e in logged) == [
+        "ad[U+202E]min",
+        "evil[U+000A]2026年12月5日 07:40:00  admin  网页  127.0.0.1  登录  登录成功"[:64],
+    ]
+    assert all("\n" not in e["target"] and "\u202e" not in e["target"] for e in logged)
+    table = format_table(["操作人"], [["evil\n伪造的一行"], ["ad\u202emin"]])
+    assert table.splitlines()[2:] == ["evil[U+000A]伪造的一行", "ad[U+202E]min"]
 
 
 def test_a_web_review_and_upload_are_logged_with_the_remote_address(app, site, tmp_path):
