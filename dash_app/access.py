@@ -91,10 +91,10 @@ def scope_province(viewer: Viewer) -> str | None:
 
 
 def can_review(viewer: Viewer) -> bool:
-    """Reviewers: national ones (planners and administrators: province-wide and central returns, and what the
-    provinces passed on) and provincial offices (their own prefectures' and counties' returns). Which return a
+    """Reviewers: the bureau's planners (province-wide and central returns, and what the provinces passed on) and
+    provincial offices (their own prefectures' and counties' returns); an administrator reads. Which return a
     reviewer may act on is decided where the review is recorded (warehouse.reviews)."""
-    return viewer.is_national or (viewer.role is Role.PROVINCE and viewer.province_code is not None)
+    return viewer.role is Role.PLANNER or (viewer.role is Role.PROVINCE and viewer.province_code is not None)
 
 
 def find_visible_submission(

@@ -315,8 +315,9 @@ def account_lifecycle_roles(
     bureau reviews every finding; a provincial office rectifies what the national bureau found in its province and,
     on the inspections its own bureau organised (of its prefectures and counties, which have no accounts here),
     records the inspected unit's rectification and reviews it (the lifecycle keeps whoever recorded a rectification
-    from closing it); an evaluator, or a province for another province's finding, none."""
-    if role.is_national:
+    from closing it); an administrator (who manages accounts and reads), an evaluator, or a province for another
+    province's finding, none."""
+    if role is Role.PLANNER:
         return (FindingRole.REVIEWER,)
     if role is not Role.PROVINCE or finding["province_code"] != province_code:
         return ()

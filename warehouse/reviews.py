@@ -20,7 +20,7 @@ import duckdb
 from census_schema.audit import AuditKind
 from census_schema.divisions import load_divisions
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
-from census_schema.roles import NATIONAL_ROLES, Role
+from census_schema.roles import Role
 from census_schema.scopes import (
     APPROVED,
     NATIONAL_REVIEW,
@@ -55,8 +55,9 @@ class Reviewer:
 
     @property
     def level(self) -> str | None:
-        """The level the reviewer acts at: national (planners, administrators), province, or none."""
-        if self.role in NATIONAL_ROLES:
+        """The level the reviewer acts at: national (the bureau's planners), province, or none (an administrator
+        manages accounts and reads; an evaluator scores)."""
+        if self.role is Role.PLANNER:
             return NATIONAL_REVIEW
         if self.role is Role.PROVINCE and self.province_code:
             return PROVINCE_REVIEW
@@ -149,7 +150,10 @@ def _check_level(
     where = scope.label if scope is not None else "该报送"
     level = reviewer.level
     if level is None:
-        raise AccessDenied(f"{reviewer.name} 的角色不能审核报送。", hint="审核由省级档案部门和国家档案局进行。")
+        raise AccessDenied(
+            f"{reviewer.name}（{reviewer.role.label}）不能审核报送。",
+            hint="审核由省级档案部门和国家档案局规划人员进行（系统管理员管理账号、查看数据，不审核）。",
+        )
     if level == PROVINCE_REVIEW and province_code != reviewer.province_code:
         raise AccessDenied(
             f"报送「{submission_id}」属于{where}，不在 {reviewer.name} 所在省份{_province_name(reviewer.province_code)}，"

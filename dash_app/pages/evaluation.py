@@ -211,7 +211,8 @@ def layout(**query: str) -> html.Div:
             className="toolbar",
         ),
         html.Div(id=ids.EVALUATION_REQUESTED),
-        issue_form() if _national(viewer) else None,
+        # The bureau's planners issue an archive's problems; an administrator reads the results.
+        issue_form() if viewer.role is Role.PLANNER else None,
         # Results of other experts are not an evaluator's to see: the radar and items stay hidden for them.
         html.Div(
             [
@@ -944,7 +945,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def show_issue(archive_code: str | None, _: Any, floor: Any, day: Any) -> tuple[str, bool, str]:
         viewer = current_viewer()
-        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_role(viewer, Role.PLANNER)
         require_text(archive_code, day)
         severity = read_floor(floor)
         if archive_code and not may_open(context, viewer, archive_code):
@@ -966,7 +967,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         _: Any, archive_code: str | None, day: str | None, doc_no: str | None, person: str | None, floor: Any
     ) -> Any:
         viewer = current_viewer()
-        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_role(viewer, Role.PLANNER)
         require_text(archive_code, day, doc_no, person)
         return issue_problems(context, viewer, archive_code, day, doc_no, person, read_floor(floor))
 
@@ -979,7 +980,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def show_withdrawal(archive_code: str | None, _: Any) -> tuple[bool, str, bool]:
         viewer = current_viewer()
-        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_role(viewer, Role.PLANNER)
         require_text(archive_code)
         if archive_code and not may_open(context, viewer, archive_code):
             return True, "", True
@@ -996,7 +997,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def withdraw(_: Any, archive_code: str | None, reason: str | None) -> tuple[Any, Any]:
         viewer = current_viewer()
-        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_role(viewer, Role.PLANNER)
         require_text(archive_code, reason)
         said = withdraw_problems(context, viewer, archive_code, reason)
         # The reason is cleared once used; a refusal keeps what was typed.

@@ -33,10 +33,11 @@ from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREA
 from census_schema.supervision.evaluation import MAX_REMARK, STANDARD_PROVISIONAL, get_standard
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
+from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import evaluation, indicators, inspections
-from dash_app.pages.inspections import evidence_link
+from dash_app.pages.inspections import evidence_link, lifecycle_roles
 from dash_app.reports import OVERDUE_LISTED
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
@@ -1029,6 +1030,16 @@ def test_the_warehouse_refuses_an_account_acting_outside_its_roles_whatever_the_
     with pytest.raises(IllegalTransition, match="平台用户 planner（国家档案局规划人员）不能以整改责任人身份操作问题"):
         change_finding(site.settings, finding, by="planner", action="提交整改报告", role="rectifier",
                        evidence_file=report, via="command")  # fmt: skip
+    assert transitions(site) == total
+
+
+def test_an_administrator_reads_findings_but_acts_on_none(app, site):
+    # README: acting on findings is not the administrator's; it closed a finding (销号) as the bureau's reviewer.
+    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[0]
+    assert lifecycle_roles(Viewer("admin", Role.ADMIN, None), finding) == ()
+    total = transitions(site)
+    response = act(app, client_of(app, "admin"), finding["finding_id"], "延期", note="经费未到位")
+    assert message_of(response) == "无权操作该问题。"
     assert transitions(site) == total
 
 

@@ -216,10 +216,13 @@ def test_province_wide_and_central_returns_are_reviewed_nationally_only(con):
         assert review_submission(con, submission_id, "return", PLANNER, "请补充")["to_state"] == "已退回"
 
 
-def test_roles_without_a_review_level_are_refused(con):
+@pytest.mark.parametrize("role", [Role.EVALUATOR, Role.ADMIN])
+def test_roles_without_a_review_level_are_refused(con, role):
+    # An administrator manages accounts and reads (README): it passed and returned census returns as the bureau.
     submission_id = load(con, "census", "440000", [{"uscc": A}])
-    with pytest.raises(AccessDenied):
-        review_submission(con, submission_id, "accept", Reviewer("e", Role.EVALUATOR), None)
+    for action, reason in (("accept", None), ("return", "请核实")):
+        with pytest.raises(AccessDenied, match=f"（{role.label}）不能审核报送"):
+            review_submission(con, submission_id, action, Reviewer("e", role), reason)
     assert count(con, "submission_reviews") == 0
 
 
