@@ -119,6 +119,8 @@ EVALUATION_REMARK = "evaluation-remark"
 EVALUATION_SUBTOTAL = "evaluation-subtotal"
 EVALUATION_TOTAL = "evaluation-total"
 EVALUATION_MAXIMA = "evaluation-maxima"
+# The sheet's version the open form shows (a save over a sheet saved since, in another tab, is refused).
+EVALUATION_SHEET_VERSION = "evaluation-sheet-version"
 
 # /indicators
 INDICATORS_CARDS = "indicators-cards"

@@ -166,6 +166,7 @@ def save_scores(
     evidence: Mapping[str, str] | None = None,
     remarks: Mapping[str, str | None] | None = None,
     round_id: str = DEFAULT_ROUND,
+    seen_version: str | None = None,
 ) -> dict[str, Any]:
     """Save an evaluator's draft or submit their scores in one write (see `save_evaluator_scores`)."""
     return open_warehouse(settings).write(
@@ -179,6 +180,7 @@ def save_scores(
             evidence=evidence,
             remarks=remarks,
             round_id=round_id,
+            seen_version=seen_version,
         )
     )
 

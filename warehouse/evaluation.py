@@ -19,7 +19,7 @@ import polars as pl
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AuditKind
-from census_schema.clock import to_beijing
+from census_schema.clock import format_beijing, to_beijing
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import format_day
@@ -417,6 +417,27 @@ def query_scores(
     )
 
 
+def sheet_version(rows: Iterable[Mapping[str, Any]]) -> str:
+    """A scorer's sheet as last saved (the moment, as text; "" for none): a form opened on one version saves only
+    over that version."""
+    times = [row["saved_at"] for row in rows if row["saved_at"] is not None]
+    return max(times).isoformat() if times else ""
+
+
+def check_sheet_unchanged(archive_code: str, current: Iterable[Mapping[str, Any]], seen_version: str) -> None:
+    """IllegalTransition when the sheet was saved since the form showing `seen_version` was opened (another tab or
+    window): saving that form would put its older values (blank fields clearing items) over the newer save."""
+    now = sheet_version(current)
+    if now == seen_version:
+        return
+    what = f"您对{archive_label(archive_code)}的评分表"
+    said = f"已于 {format_beijing(now)}另行保存（在另一个窗口或标签页）" if now else "已被清除（分派曾被撤销）"
+    raise IllegalTransition(
+        f"{what}{said}，本页显示的是之前的内容，按本页保存会覆盖那次保存的评分。本次未作任何改动。",
+        hint="请刷新页面，核对最新的评分后再保存或提交。",
+    )
+
+
 def save_evaluator_scores(
     con: duckdb.DuckDBPyConnection,
     evaluator: str,
@@ -428,6 +449,7 @@ def save_evaluator_scores(
     evidence: Mapping[str, str] | None = None,
     remarks: Mapping[str, str | None] | None = None,
     round_id: str = DEFAULT_ROUND,
+    seen_version: str | None = None,
 ) -> dict[str, Any]:
     """Save an evaluator's scores for an assigned archive while the round is open, as a draft or submitted.
 
@@ -435,7 +457,8 @@ def save_evaluator_scores(
     remarks (扣分说明: what was found wrong; blank clears one) likewise. A sheet is a draft or submitted as a
     whole: saving a draft withdraws an earlier submission until it is submitted again. Every value is checked (known item, 0..max, one decimal; verdicts only on veto items);
     submitting also needs every item scored and every veto item's verdict. Raises AccessDenied or
-    EvaluationInvalid (a UsageError listing every problem); nothing is saved then.
+    EvaluationInvalid (a UsageError listing every problem); nothing is saved then. With `seen_version` (the sheet's
+    version the web form was opened on) a sheet saved since is refused (`check_sheet_unchanged`).
     """
     require_archive(archive_code)
     evaluator = evaluator.strip()
@@ -443,6 +466,8 @@ def save_evaluator_scores(
     with transaction(con):
         check_may_score(con, evaluator, archive_code, round_id)
         current = {r["item_code"]: r for r in query_scores(con, archive_code, evaluator, round_id)}
+        if seen_version is not None:
+            check_sheet_unchanged(archive_code, current.values(), seen_version)
         merged = {code: row["score"] for code, row in current.items() if row["score"] is not None}
         verdicts = {code: row["veto_passed"] for code, row in current.items() if row["veto_passed"] is not None}
         notes = {code: row["evidence"] for code, row in current.items() if row["evidence"]}
@@ -510,6 +535,8 @@ def save_evaluator_scores(
         # Veto items judged 不通过 with full marks: saved, and pointed out (the verdict rules the grade).
         "veto_full_marks": contradicted,
         "saved_at": now.isoformat(timespec="seconds"),
+        # The sheet's new version, which the form that saved it goes on from.
+        "version": now.isoformat(),
     }
 
 

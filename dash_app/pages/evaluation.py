@@ -64,6 +64,7 @@ from warehouse.evaluation import (
     query_pending_reconciliations,
     query_scores,
     require_archive,
+    sheet_version,
 )
 from warehouse.evaluation_findings import (
     MAX_DOC_NO,
@@ -631,6 +632,9 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
                 id={"type": ids.EVALUATION_MAXIMA, "archive": archive_code},
                 data={"items": maxima, "areas": area_maxima, "pattern": SCORE_PATTERN},
             ),
+            dcc.Store(
+                id={"type": ids.EVALUATION_SHEET_VERSION, "archive": archive_code}, data=sheet_version(saved.values())
+            ),
             html.Table(
                 [
                     html.Thead(
@@ -1065,6 +1069,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.EVALUATION_RESULT, "children"),
         Output({"type": ids.EVALUATION_SCORE_ERROR, "item": ALL}, "children"),
+        Output({"type": ids.EVALUATION_SHEET_VERSION, "archive": ALL}, "data"),
         Input(ids.EVALUATION_SAVE, "n_clicks"),
         Input(ids.EVALUATION_SUBMIT, "n_clicks"),
         State(ids.EVALUATION_ARCHIVE, "value"),
@@ -1075,6 +1080,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State({"type": ids.EVALUATION_SCORE_ERROR, "item": ALL}, "id"),
         State({"type": ids.EVALUATION_REMARK, "item": ALL}, "value"),
         State({"type": ids.EVALUATION_REMARK, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_SHEET_VERSION, "archive": ALL}, "data"),
         prevent_initial_call=True,
     )
     def save(
@@ -1088,13 +1094,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         slot_ids: list[dict[str, str]],
         remarks: list[Any],
         remark_ids: list[dict[str, str]],
-    ) -> tuple[Any, list[str]]:
+        versions: list[Any],
+    ) -> tuple[Any, list[str], Any]:
         viewer = current_viewer()
         require_role(viewer, Role.EVALUATOR)
-        require_text(archive_code)
+        require_text(archive_code, *versions)
         slot_items = item_codes(slot_ids)
+        kept = [no_update] * len(versions)  # a wildcard output takes a list
         if not archive_code:
-            return "请先选择档案馆。", [""] * len(slot_items)
+            return "请先选择档案馆。", [""] * len(slot_items), kept
         submit = ctx.triggered_id == ids.EVALUATION_SUBMIT
         texts = values_by_item(score_ids, scores)
         values, unreadable = read_score_texts(texts)
@@ -1106,18 +1114,29 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if not problems:
             try:
                 outcome = save_scores(
-                    context.settings, viewer.user_name, archive_code, values, submit, veto_verdicts=veto, remarks=typed
+                    context.settings,
+                    viewer.user_name,
+                    archive_code,
+                    values,
+                    submit,
+                    veto_verdicts=veto,
+                    remarks=typed,
+                    seen_version=versions[0] if versions else None,
                 )
             except EvaluationInvalid as error:
                 problems = problems_by_item(error.problems)
             except CensusError as error:
-                return html.P(error.describe(), className="error"), [""] * len(slot_ids)
+                return html.P(error.describe(), className="error"), [""] * len(slot_ids), kept
         slots = [problems.get(item, "") for item in slot_items]
         if outcome is None:
             verb = "提交" if submit else "保存"
-            return problem_list(
-                f"未{verb}：{len(problems)} 项需要更正（已在各项旁标出），本次未作任何改动。", problems
-            ), slots
+            return (
+                problem_list(f"未{verb}：{len(problems)} 项需要更正（已在各项旁标出），本次未作任何改动。", problems),
+                slots,
+                kept,
+            )
+        # This form goes on from the sheet it saved.
+        version = [outcome["version"]] * len(versions)
         missing = f"，尚有 {len(outcome['missing'])} 项未评" if outcome["missing"] else ""
         saved_at = format_datetime(outcome["saved_at"])
         verb = "已提交" if submit else "草稿已保存（未提交，不计入结果）"
@@ -1127,7 +1146,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             f"{verb}：{archive_label(archive_code)} 已评 {outcome['scored']} 项{missing}（{saved_at}）", className="ok"
         )
         if not outcome["veto_full_marks"]:
-            return said, slots
+            return said, slots, version
         contradicted = "、".join(outcome["veto_full_marks"])
         check = EVALUATION_RULES_BY_ID["veto_failed_full_marks"].message
-        return html.Div([said, html.P(f"{contradicted}：{check}", className="warn")]), slots
+        return html.Div([said, html.P(f"{contradicted}：{check}", className="warn")]), slots, version

@@ -63,6 +63,7 @@ from warehouse.evaluation import (
     query_deviations,
     query_evaluation_results,
     query_scores,
+    sheet_version,
 )
 from warehouse.indicators import query_indicator_progress, query_provincial_progress
 from warehouse.inspections import (
@@ -153,18 +154,18 @@ def post(
     return client.post("/_dash-update-component", json=body)
 
 
-def components(tree: Any, kind: str) -> dict[str, dict[str, Any]]:
-    """Props of the components in a serialised tree whose id is {"type": kind, "item": code}, by code."""
+def components(tree: Any, kind: str, key: str = "item") -> dict[str, dict[str, Any]]:
+    """Props of the components in a serialised tree whose id is {"type": kind, key: code}, by code."""
     found: dict[str, dict[str, Any]] = {}
     if isinstance(tree, list):
         for value in tree:
-            found |= components(value, kind)
+            found |= components(value, kind, key)
     elif isinstance(tree, dict):
         props = tree.get("props", {})
         if isinstance(props.get("id"), dict) and props["id"].get("type") == kind:
-            found[props["id"]["item"]] = props
+            found[props["id"][key]] = props
         for value in props.values():
-            found |= components(value, kind)
+            found |= components(value, kind, key)
     return found
 
 
@@ -220,9 +221,21 @@ def text_of(tree: Any) -> str:
     return "" if tree is None else str(tree)
 
 
-def wildcard(kind: str) -> str:
-    """How Dash names a pattern-matching dependency {"type": kind, "item": ALL} in a callback's key."""
-    return json.dumps({"item": ["ALL"], "type": kind}, sort_keys=True, separators=(",", ":"))
+def wildcard(kind: str, key: str = "item") -> str:
+    """How Dash names a pattern-matching dependency {"type": kind, key: ALL} in a callback's key."""
+    return json.dumps({key: ["ALL"], "type": kind}, sort_keys=True, separators=(",", ":"))
+
+
+# The save's outputs: the message, each field's problem slot, the sheet's version the form goes on from.
+SAVE_OUTPUTS = [
+    (ids.EVALUATION_RESULT, "children"),
+    (wildcard(ids.EVALUATION_SCORE_ERROR), "children"),
+    (wildcard(ids.EVALUATION_SHEET_VERSION, "archive"), "data"),
+]
+
+
+def version_id(archive: str) -> dict[str, str]:
+    return {"type": ids.EVALUATION_SHEET_VERSION, "archive": archive}
 
 
 def save_outcome(
@@ -234,17 +247,20 @@ def save_outcome(
     *,
     submit: bool = False,
     remarks: Mapping[str, Any] | None = None,
+    version: str | None = None,
 ) -> tuple[str, dict[str, str]]:
     """Click 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as in the browser):
-    the message beside the buttons and the problem shown beside each field (by item)."""
+    the message beside the buttons and the problem shown beside each field (by item). With `version`, the form's
+    store holds that version of the sheet (see sheet_version_after); without, the form has none (none checked)."""
     remarks = remarks or {}
     trigger = ids.EVALUATION_SUBMIT if submit else ids.EVALUATION_SAVE
-    key = registered_key(app, [(ids.EVALUATION_RESULT, "children"), (wildcard(ids.EVALUATION_SCORE_ERROR), "children")])
+    stores = [version_id(archive)] if version is not None else []
     body = {
-        "output": key,
+        "output": registered_key(app, SAVE_OUTPUTS),
         "outputs": [
             {"id": ids.EVALUATION_RESULT, "property": "children"},
             [{"id": error_id(c), "property": "children"} for c in SCORE_CODES],
+            [{"id": store, "property": "data"} for store in stores],
         ],
         "inputs": [
             {"id": ids.EVALUATION_SAVE, "property": "n_clicks", "value": None if submit else 1},
@@ -259,6 +275,7 @@ def save_outcome(
             [{"id": error_id(c), "property": "id", "value": error_id(c)} for c in SCORE_CODES],
             [{"id": remark_id(c), "property": "value", "value": remarks.get(c)} for c in ITEM_CODES],
             [{"id": remark_id(c), "property": "id", "value": remark_id(c)} for c in ITEM_CODES],
+            [{"id": store, "property": "data", "value": version} for store in stores],
         ],
         "changedPropIds": [f"{trigger}.n_clicks"],
     }
@@ -483,6 +500,28 @@ def test_an_expert_s_remark_on_an_item_is_saved_trimmed_shown_again_and_cleared_
     # Emptied, it is gone.
     assert save(app, client, archive, {"A1.1.1": 8.5}, {}, remarks={"A1.1.1": "  "}).startswith("草稿已保存")
     assert {r["item_code"]: r["remark"] for r in read(site, query_scores, archive, "evaluator")}["A1.1.1"] is None
+
+
+def test_a_form_left_open_in_another_tab_cannot_save_over_a_newer_sheet(app, site, assigned):
+    # Tab A opened the sheet; tab B submitted it whole; a score typed in tab A and saved turned the submitted sheet
+    # into a one-item draft (its blank fields clear items), told only "已撤回此前的提交".
+    archive, client = assigned[2], client_of(app, "evaluator")
+    assert save(app, client, archive, {"A1.1.1": 9.0}, {}).startswith("草稿已保存")
+    form = returned(show_form(app, client, archive), ids.EVALUATION_FORM, "children")
+    opened = components(form, ids.EVALUATION_SHEET_VERSION, key="archive")[archive]["data"]
+    assert opened == sheet_version(read(site, query_scores, archive, "evaluator"))
+    scores, verdicts = full_sheet()
+    said = save_outcome(app, client, archive, scores, verdicts, submit=True, version=opened)[0]
+    assert said.startswith("已提交")
+    submitted = read(site, query_scores, archive, "evaluator")
+    stale = save_outcome(app, client, archive, {"A1.1.2": 8.0}, {}, version=opened)[0]
+    assert "已于" in stale and "另行保存（在另一个窗口或标签页）" in stale and "本次未作任何改动" in stale, stale
+    assert "请刷新页面" in stale
+    assert read(site, query_scores, archive, "evaluator") == submitted
+    # Reloaded, the tab shows the submitted sheet and saves over it as the evaluator chooses (here a draft again,
+    # which the next test submits).
+    fresh = sheet_version(submitted)
+    assert save_outcome(app, client, archive, scores, verdicts, version=fresh)[0].startswith("已撤回此前的提交")
 
 
 def test_an_incomplete_sheet_cannot_be_submitted_and_the_missing_items_are_named(app, site, assigned):
@@ -1150,13 +1189,13 @@ def forged_save(
     remark_ids: list[Any] = (),
 ):
     """保存草稿 with the score fields' and remarks' values and ids as given (one result slot, no verdicts)."""
-    key = registered_key(app, [(ids.EVALUATION_RESULT, "children"), (wildcard(ids.EVALUATION_SCORE_ERROR), "children")])
     code = SCORE_CODES[0]
     body = {
-        "output": key,
+        "output": registered_key(app, SAVE_OUTPUTS),
         "outputs": [
             {"id": ids.EVALUATION_RESULT, "property": "children"},
             [{"id": error_id(code), "property": "children"}],
+            [],
         ],
         "inputs": [
             {"id": ids.EVALUATION_SAVE, "property": "n_clicks", "value": 1},
@@ -1171,6 +1210,7 @@ def forged_save(
             [{"id": error_id(code), "property": "id", "value": error_id(code)}],
             [{"id": remark_id(code), "property": "value", "value": value} for value in remarks],
             [{"id": remark_id(code), "property": "id", "value": value} for value in remark_ids],
+            [],
         ],
         "changedPropIds": [f"{ids.EVALUATION_SAVE}.n_clicks"],
     }
