@@ -105,6 +105,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "status": "整改状态",
     "deadline": "整改期限",
     "original_deadline": "原定整改期限",
+    "measures": "整改措施",
     "role": "角色",
     "evidence": "佐证材料",
     "is_active": "启用",

@@ -15,7 +15,7 @@ import duckdb
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingSeverity, FindingStatus, IndicatorStatus
-from census_schema.supervision.evaluation import STANDARD_PROVISIONAL
+from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from cli.main import acting_user, emit_json
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import describe_sources, format_count, format_date, format_datetime
@@ -252,7 +252,7 @@ def run_evaluation(args: argparse.Namespace) -> int:
             confirmed=args.confirm,
             round_id=args.round,
         )
-        return _print(args, withdrawn, f"已撤回档案馆 {withdrawn['archive_code']} {withdrawn['description']}。")
+        return _print(args, withdrawn, f"已撤回{archive_label(withdrawn['archive_code'])} {withdrawn['description']}。")
     if command == "report":
         out = _xlsx(args.out, f"评价反馈报告-{args.archive_code}.xlsx")
         with store.reader() as con:
@@ -265,20 +265,24 @@ def run_evaluation(args: argparse.Namespace) -> int:
     with store.reader() as con:
         if command == "assignments":
             evaluator = args.evaluator.strip() if args.evaluator is not None else None
-            if evaluator is not None and get_user(con, evaluator) is None:
-                # An empty list would read as "nobody assigned to this expert".
-                raise UsageError(
-                    f"没有名为「{evaluator}」的平台用户。", hint="请检查用户名（archive-census users list）。"
-                )
             assignments = query_assignments(con, args.round, evaluator)
+            if evaluator is not None and not assignments and get_user(con, evaluator) is None:
+                # An empty list would read as "nobody assigned to this expert"; an offline expert (no account) with
+                # assignments is listed as any.
+                raise UsageError(
+                    f"没有名为「{evaluator}」的平台用户，评价轮次 {args.round} 也没有分派给「{evaluator}」的评价任务。",
+                    hint="请检查姓名或用户名（archive-census evaluation assignments 列出全部分派）。",
+                )
             return _print(args, {"assignments": assignments}, _assignment_table(assignments))
         results = query_evaluation_results(con, args.round)
         result_state = describe_result_state(con, args.round)
     # 专家: how many of the experts assigned have submitted (5/6), as /evaluation shows it.
-    headers = ["排名", "档案馆", "状态", "专家", "得分", "加分", "最终得分", "等次"]
+    # 未通过的否决项: why an archive is 不合格 whatever its score, as /evaluation says it.
+    headers = ["排名", "档案馆", "状态", "专家", "得分", "加分", "最终得分", "等次", "未通过的否决项"]
+    named = get_standard().name_items
     rows = [
         [r["rank"] or "", r["archive_name"], r["status"], f"{r['experts']}/{r['assigned']}", r["total"], r["bonus"],
-         r["final_score"], r["grade"]]
+         r["final_score"], r["grade"], named(r["veto_failures"])]
         for r in results
     ]  # fmt: skip
     return _print(

@@ -292,7 +292,7 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
         ("最终得分", result["final_score"]),
         ("评价等次", result["grade"]),
         ("排名", f"第 {result['rank']} 名（共 {report.completed} 个已完成评价的档案馆）"),
-        ("未通过的否决项", "、".join(result["veto_failures"] or ()) or "无"),
+        ("未通过的否决项", standard.name_items(result["veto_failures"]) or "无"),
         ("自评偏差项（个）", result["deviation_count"]),
         ("说明", STANDARD_PROVISIONAL),
     ]

@@ -5,6 +5,7 @@ input is held to. The arithmetic that scores, grades and ranks by it is `supervi
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -104,6 +105,12 @@ class EvaluationStandard:
     def bonus_by_code(self) -> dict[str, BonusItem]:
         """Bonus items keyed by code."""
         return {b.code: b for b in self.bonus_items}
+
+    def name_items(self, codes: Iterable[str] | None) -> str | None:
+        """Scoring items by code and text (`A2.4.2 评价期内未发生档案安全责任事故；…`), as people read them; None for
+        none."""
+        items = self.items_by_code
+        return "；".join(f"{code} {items[code].text}" if code in items else code for code in codes or ()) or None
 
     @property
     def veto_items(self) -> tuple[ScoringItem, ...]:

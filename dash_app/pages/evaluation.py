@@ -785,12 +785,6 @@ def problem_list(title: str, problems: Mapping[str, str]) -> html.Div:
     )
 
 
-def veto_note(failed: Sequence[str] | None) -> str | None:
-    """The veto items an archive failed, by code and text (`A2.4.2 评价期内未发生档案安全责任事故`), or None."""
-    items = get_standard().items_by_code
-    return "；".join(f"{code} {items[code].text}" for code in failed or ()) or None
-
-
 def item_codes(item_ids: Any) -> list[str]:
     """The item codes of a form's item fields, as the page sends their ids; HTTP 400 for anything else."""
     if not isinstance(item_ids, list) or not all(
@@ -814,7 +808,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def results(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         require_role(viewer, Role.PLANNER, Role.ADMIN)
         with context.reader.cursor() as con:
-            return [{**row, "veto_note": veto_note(row.get("veto_failures"))} for row in query_evaluation_results(con)]
+            named = get_standard().name_items
+            return [{**row, "veto_note": named(row.get("veto_failures"))} for row in query_evaluation_results(con)]
 
     def assignments(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         require_role(viewer, Role.EVALUATOR)
@@ -836,7 +831,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             results,
             [(ids.EVALUATION_RESULT, "children")],
             "评价结果",
-            note=STANDARD_PROVISIONAL,
+            # Whether the ranks are final or still 暂定 (the round open), as the page says above the grid.
+            note=lambda: f"{context.reader.cached(describe_result_state)}{STANDARD_PROVISIONAL}",
         ),
         context,
     )

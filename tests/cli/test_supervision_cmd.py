@@ -186,6 +186,7 @@ def test_listings_print_tables_or_json(db, capsys):
     shown = next(line for line in out.splitlines() if "广东省档案馆" in line)
     assert code == 0 and f" {guangdong['experts']}/{guangdong['assigned']}" in shown and guangdong["assigned"] >= 1
     assert out.rstrip().endswith(STANDARD_PROVISIONAL)  # grades of a standard that is still a proposal say so
+    assert out.splitlines()[0].rstrip().endswith("等次  未通过的否决项")  # why a 不合格 whatever its score
     code, out, _ = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", "2023-05-05")
     assert code == 0 and "逾期 2 个" in out and "中央和国家机关" in out and STANDARD_PROVISIONAL in out
     # A past judging day is no snapshot of then (it read 截至 2023年5月5日 over today's counts); the indicators the
@@ -208,6 +209,10 @@ def test_a_listing_filter_that_matches_nothing_by_mistake_is_refused(db, capsys)
     assert code == 0
     code, _, err = run(capsys, "evaluation", "assignments", "--evaluator", "nosuch", "--db", str(db))
     assert code == 2 and "没有名为「nosuch」的平台用户" in err  # it listed nothing, exit 0
+    # An expert scoring offline has no account, and is listed by name like any (it was refused as no user).
+    assert run(capsys, "evaluation", "assign", "440100", "--evaluator", "线下专家甲", "--db", str(db))[0] == 0
+    code, out, _ = run(capsys, "evaluation", "assignments", "--evaluator", "线下专家甲", "--json", "--db", str(db))
+    assert code == 0 and [a["evaluator"] for a in json.loads(out)["assignments"]] == ["线下专家甲"]
     for argv in (["evaluation", "results"], ["evaluation", "assignments"], ["supervision", "summary"]):
         code, _, err = run(capsys, *argv, "--round", "2052", "--db", str(db))
         assert code == 2 and "评价轮次「2052」不存在" in err

@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 
 from census_schema.archives import list_comprehensive_archives
+from census_schema.audit import AUDIT_STATE_LABELS
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import IllegalTransition
 from census_schema.roles import Role
@@ -55,6 +56,7 @@ from tests.dash_app.test_access import (
     render_page,
     returned,
 )
+from warehouse.audit import query_audit_log
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import (
     archive_label,
@@ -415,7 +417,8 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
     assert archive_choice(app, client, f"?archive={unassigned}")[1] is None
     said = requested(app, client, f"?archive={unassigned}")
     assert said["props"]["id"] == ids.EVALUATION_REFUSED
-    assert said["props"]["children"].startswith(f"评价专家「evaluator」未被分配评价档案馆 {unassigned}")
+    named = next(a.name for a in list_comprehensive_archives() if a.archive_code == unassigned)
+    assert said["props"]["children"].startswith(f"评价专家「evaluator」未被分配评价{named}（{unassigned}），不能查看")
 
     # A forged callback with the code in the dropdown is refused by the form, and by everything else on the page.
     form = show_form(app, client, unassigned)
@@ -742,8 +745,13 @@ def test_an_archive_s_items_show_the_panel_s_notes_and_its_veto_verdicts(app, si
     ],
     ids=["results", "items", "records", "findings"],
 )
-def test_an_export_of_grades_or_scores_says_their_standard_is_a_proposal(app, grid_id, values, mark):
+def test_an_export_of_grades_or_scores_says_their_standard_is_a_proposal(app, site, grid_id, values, mark):
     sheet = exported_workbook(export_grid(app, client_of(app, "planner"), grid_id, None, *values), grid_id).active
+    if grid_id == ids.EVALUATION_RESULTS_GRID:
+        # The results also say, as the page does, whether their ranks are final (here, the round open: 暂定).
+        state = read(site, describe_result_state)
+        assert "暂定" in state
+        mark = f"{state}{mark}"
     assert sheet.cell(EXPORT_HEADER_ROW - 1, 1).value == mark
     assert sheet.cell(EXPORT_HEADER_ROW, 1).value and sheet.max_row > EXPORT_HEADER_ROW
 
@@ -1497,3 +1505,14 @@ def test_a_province_s_bulletin_lists_its_longest_overdue_findings_first(app, sit
     assert len(listed) == min(len(overdue), OVERDUE_LISTED) and days == sorted(days, reverse=True)
     unlisted = [f["overdue_days"] for f in overdue if f["finding_id"] not in {i for i, _ in listed}]
     assert all(days[-1] >= d for d in unlisted)
+
+
+def test_every_state_the_audit_log_holds_is_named_in_chinese(app, site):
+    # Last in the module, after its saves and uploads: a finding's change showed 变更后 measures：无.
+    issued = findings_of(site, "440000", FindingStatus.ISSUED)[0]["finding_id"]
+    assert "待整改 → 整改中" in message_of(act(app, client_of(app, "guangdong"), issued, "开始整改"))
+    keys = set()
+    for event in read(site, query_audit_log):
+        for state in (event["before_state"], event["after_state"]):
+            keys |= set(json.loads(state) or {}) if state else set()
+    assert keys and keys <= set(AUDIT_STATE_LABELS), sorted(keys - set(AUDIT_STATE_LABELS))

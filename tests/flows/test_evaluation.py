@@ -290,7 +290,7 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     assert book.sheetnames == ["评价结果", "领域小计", "分项得分", "自评偏差", "合议说明", "发现问题"]
     facts = {row[0]: row[1] for row in book["评价结果"].iter_rows(min_row=3, values_only=True) if row[0]}
     assert facts["评价等次"] == "不合格"  # a failed veto item, whatever the score
-    assert facts["最终得分"] == 900 and facts["未通过的否决项"] == "A2.4.2"
+    assert facts["最终得分"] == 900 and facts["未通过的否决项"] == "A2.4.2 评价期内未发生档案安全责任事故"  # named
     assert facts["排名"].startswith("第 1 名")
     # The standard and its grade thresholds are marked as proposals until the bureau issues its own.
     assert facts["评价标准"].endswith("暂定稿）") and "暂定稿" in facts["说明"] and "分数线" in facts["说明"]
