@@ -68,6 +68,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "change_password": "修改密码",
     "login_throttled": "登录受限（尝试过于频繁）",
     "logout": "退出登录",
+    "backup": "备份",
     "restore": "从备份恢复",
     "upgrade": "升级数据仓库",
 }
@@ -116,6 +117,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "counters": "开始限制的计数",
     "backup_taken_at": "备份时间",
     "events_removed": "删除的备份后审计事件",
+    "accounts_changed": "随恢复改变的平台账号",
     "kept": "恢复前的数据仓库另存于",
     "migration": "迁移版本",
     "figures_compared": "比较了升级前后的汇总数字",

@@ -237,11 +237,13 @@ def run_data_docs(args: argparse.Namespace) -> int:
 
 def run_backup(args: argparse.Namespace) -> int:
     """`archive-census backup --out DIR`: copy the warehouse under the writer lock and write its manifest."""
+    import getpass
     from pathlib import Path
 
     from warehouse.backup import backup_warehouse
 
-    manifest = backup_warehouse(_embedded_store(args), Path(args.out), load_settings(args.db, args.warehouse).var_dir)
+    settings = load_settings(args.db, args.warehouse)
+    manifest = backup_warehouse(_embedded_store(args), Path(args.out), settings.var_dir, by=getpass.getuser())
     if args.json:
         emit_json({"backup": str(Path(args.out)), **manifest})
         return 0
@@ -271,6 +273,8 @@ def run_restore(args: argparse.Namespace) -> int:
     said = f"已从 {args.folder} 恢复（备份时间 {format_beijing(manifest['created_at'])}），读取快照已更新。"
     if manifest["removed_events"]:
         said += f"备份之后记录的内容已删除：{describe_events(manifest['removed_events'])}。"
+    if manifest["accounts_changed"]:
+        said += f"平台账号已随之改变：{'；'.join(manifest['accounts_changed'])}。"
     if manifest["kept"]:
         said += f"恢复前的数据仓库已另存于 {manifest['kept']}"
         restorable = (Path(manifest["kept"]) / "manifest.json").is_file()  # a damaged one is kept as it was

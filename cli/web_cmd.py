@@ -143,7 +143,8 @@ def run_users(args: argparse.Namespace) -> int:
             was = _role_text(str(existing["role"]), existing["province_code"])
             raise UsageError(
                 f"已有用户 {name}（{was}{'' if existing['is_active'] else '，已停用'}）：重设会把它改为"
-                f"{_role_text(args.role, args.province)}，并重设密码。本次未做任何处理。",
+                f"{_role_text(args.role, args.province)}，并重设密码{'' if existing['is_active'] else '，重新启用该账号'}。"
+                "本次未做任何处理。",
                 hint="确要重设该用户的，请加 --replace；新用户请另取一个用户名。",
             )
         before = store.write(
@@ -160,8 +161,10 @@ def run_users(args: argparse.Namespace) -> int:
         print(f"已创建用户 {name}：{_role_text(args.role, args.province)}。{FIRST_SIGN_IN}")
     else:
         was = _role_text(before["role"], before["province_code"]) + ("" if before["is_active"] else "，已停用")
+        enabled = "" if before["is_active"] else "；该账号已重新启用（可以登录）"
         print(
-            f"已重设已有用户 {name}：原为{was}，现为{_role_text(args.role, args.province)}；密码已重设。{FIRST_SIGN_IN}"
+            f"已重设已有用户 {name}：原为{was}，现为{_role_text(args.role, args.province)}；密码已重设{enabled}。"
+            f"{FIRST_SIGN_IN}"
         )
     return 0
 

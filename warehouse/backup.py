@@ -22,8 +22,10 @@ import duckdb
 
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing
+from census_schema.divisions import require_census_province
 from census_schema.errors import CensusError, StorageError, UsageError
-from warehouse.audit import COLUMNS, AuditEvent, append_events, new_event
+from census_schema.roles import Role
+from warehouse.audit import COLUMNS, AuditEvent, append_events, new_event, record_event
 from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files
 from warehouse.store import WarehouseStore
 from warehouse.transactions import quote_catalog_name, transaction
@@ -84,9 +86,10 @@ def _copy_synced(source: Path, target: Path) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def backup_warehouse(store: WarehouseStore, out: Path, var_dir: Path) -> dict[str, Any]:
+def backup_warehouse(store: WarehouseStore, out: Path, var_dir: Path, *, by: str) -> dict[str, Any]:
     """Write a consistent backup of the warehouse (and of the folders it refers to, in `var_dir`) into the empty or
-    new folder `out`; its manifest."""
+    new folder `out`, readable by its owner only (it holds every account's password hash); its manifest. The audit
+    log records who took it, and where."""
     out = Path(out)
     if out.exists() and not out.is_dir():
         raise UsageError(f"备份目录 {out} 是一个文件，不是目录。", hint="请指定一个新的或空的目录，避免覆盖已有文件。")
@@ -96,7 +99,14 @@ def backup_warehouse(store: WarehouseStore, out: Path, var_dir: Path) -> dict[st
         with store.locked_for_backup():
             taken = datetime.now(UTC)  # no write commits while the lock is held: the copy is the state of now
             _copy_warehouse(store.db_path, var_dir, out)  # once the warehouse is known to be there
-        return _write_manifest(store.db_path, out, taken)
+        out.chmod(0o700)
+        manifest = _write_manifest(store.db_path, out, taken)
+    with store.writer() as con:  # after the copy: a restore of this backup carries the record over
+        record_event(
+            con, AuditKind.WAREHOUSE, "backup", actor=by, target=str(out.resolve()),
+            after={"backup_taken_at": manifest["created_at"]},
+        )  # fmt: skip
+    return manifest
 
 
 def _copy_warehouse(db_path: Path, var_dir: Path, out: Path) -> None:
@@ -226,6 +236,50 @@ def _log_of_main_file(db_path: Path, taken: datetime) -> tuple[dict[str, int] | 
         con.close()
 
 
+# An account as a restore compares it: role, province, active.
+_Account = tuple[str, str | None, bool]
+_ACCOUNTS_SQL = "SELECT user_name, role, province_code, is_active FROM users ORDER BY user_name"
+
+
+def _accounts_in(con: duckdb.DuckDBPyConnection) -> dict[str, _Account]:
+    rows = con.execute(_ACCOUNTS_SQL).fetchall()
+    return {name: (str(role), province, bool(active)) for name, role, province, active in rows}
+
+
+def _describe_account(account: _Account) -> str:
+    role, province, active = account
+    where = f"，{require_census_province(province).name}" if province else ""
+    return f"{Role(role).label}{where}，{'启用' if active else '已停用'}"
+
+
+def account_changes(store: WarehouseStore, backup_file: Path) -> list[str]:
+    """How the platform's accounts would differ once the backup is restored, as people read it (新增 mallory（系统管理员，
+    启用）; tester1：已停用 → 启用; 删除 …): a backup's accounts come back with it (one disabled since is active again, one
+    added to the file by hand signs in), so a restore says so first. Empty when the current warehouse cannot be read."""
+    try:
+        with store.reader() as con:
+            current = _accounts_in(con)
+    except (CensusError, duckdb.Error):
+        return []
+    backup = open_duckdb(backup_file, read_only=True)
+    try:
+        restored = _accounts_in(backup)
+    finally:
+        backup.close()
+    changes = [
+        f"新增 {name}（{_describe_account(restored[name])}）" for name in sorted(restored.keys() - current.keys())
+    ]
+    changes += [
+        f"{name}：{_describe_account(current[name])} → {_describe_account(restored[name])}"
+        for name in sorted(current.keys() & restored.keys())
+        if current[name] != restored[name]
+    ]
+    changes += [
+        f"删除 {name}（{_describe_account(current[name])}）" for name in sorted(current.keys() - restored.keys())
+    ]
+    return changes
+
+
 def describe_events(events: dict[str, int]) -> str:
     """报送 3 条、登录 5 条（共 8 条审计日志事件）."""
     listed = "、".join(f"{label} {count:,} 条" for label, count in events.items())
@@ -253,10 +307,13 @@ def restore_warehouse(
             "当前数据仓库读不出来，无法列出恢复会删除哪些内容。本次未做任何恢复。",
             hint="确要恢复的，请加 --confirm 重新运行（恢复前的数据仓库会先原样另存一份）。",
         )
-    if lost and not confirmed:
+    accounts = account_changes(store, source)
+    if (lost or accounts) and not confirmed:
+        removed_said = f"备份之后记录的以下内容将被删除：{describe_events(lost)}。" if lost else ""
+        accounts_said = f"平台账号将随之改变：{'；'.join(accounts)}。" if accounts else ""
         raise UsageError(
             f"恢复会用 {format_beijing(manifest['created_at'])}的备份替换当前数据仓库，"
-            f"备份之后记录的以下内容将被删除：{describe_events(lost)}。本次未做任何恢复。",
+            f"{removed_said}{accounts_said}本次未做任何恢复。",
             hint="确要恢复的，请加 --confirm 重新运行（恢复前的数据仓库会先另存一份，可再恢复回来）。",
         )
     kept: list[Path] = []
@@ -293,7 +350,8 @@ def restore_warehouse(
             AuditKind.WAREHOUSE, "restore", actor=by, target=str(folder.resolve()),
             after={"backup_taken_at": manifest["created_at"],
                    "kept": str(kept[0].resolve()) if kept else None,  # the log outlives the folder the command ran in
-                   "events_removed": "当前数据仓库读不出来，未能列出" if removed is None else removed},
+                   "events_removed": "当前数据仓库读不出来，未能列出" if removed is None else removed,
+                   "accounts_changed": accounts},
         )  # fmt: skip
         con = connect_warehouse(store.db_path)  # an older backup is migrated as any write would
         try:
@@ -305,7 +363,7 @@ def restore_warehouse(
     if kept:
         with contextlib.suppress(duckdb.Error):  # a damaged warehouse is kept without a manifest
             _write_manifest(store.db_path, kept[0], copied_at[0])
-    return {**manifest, "kept": str(kept[0]) if kept else None, "removed_events": removed}
+    return {**manifest, "kept": str(kept[0]) if kept else None, "removed_events": removed, "accounts_changed": accounts}
 
 
 def _new_folder(parent: Path) -> Path:

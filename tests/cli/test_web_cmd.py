@@ -142,6 +142,13 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
     with EmbeddedWarehouse(db).reader() as con:
         stored = get_user(con, "guangdong")
     assert stored is not None and check_password_hash(stored.password_hash, "A-long-enough-password")
+    # Replacing a disabled account enables it again: said before and after (it was done silently).
+    capsys.readouterr()
+    assert main(["users", "disable", "guangdong", "--db", str(db)]) == 0
+    assert add("guangdong", "evaluator") == 2
+    assert "（评价专家，已停用）：重设会把它改为评价专家，并重设密码，重新启用该账号。" in capsys.readouterr().err
+    assert add("guangdong", "evaluator", "--replace") == 0
+    assert "原为评价专家，已停用，现为评价专家；密码已重设；该账号已重新启用（可以登录）。" in capsys.readouterr().out
 
 
 def test_an_account_is_disabled_and_enabled_again_and_the_last_administrator_stays(tmp_path, capsys, monkeypatch):

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import threading
 import time
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -20,7 +21,7 @@ from census_schema.roles import Role
 from cli.main import main
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.audit import record_event
-from warehouse.backup import count_table_rows
+from warehouse.backup import _write_manifest, count_table_rows
 from warehouse.store import WarehouseStore
 from warehouse.users import add_user
 
@@ -82,14 +83,17 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert main(["restore", str(tmp_path / "backup"), "--db", str(db)]) == 2
     said = capsys.readouterr().err
     assert "备份之后记录的以下内容将被删除：报送 1 条、用户与角色 1 条（共 2 条审计日志事件）" in said
+    assert "平台账号将随之改变：删除 later（国家档案局规划人员，启用）。" in said
     assert "--confirm" in said
     assert "（北京时间）的备份" in said and snapshot_counts(db) == rows_changed
     code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(db), "--confirm")
     assert code == 0 and restored["sha256"] == manifest["sha256"]
     assert restored["removed_events"] == {"报送": 1, "用户与角色": 1}
+    assert restored["accounts_changed"] == ["删除 later（国家档案局规划人员，启用）"]
     assert figures(capsys, db) == before
-    # Every table as backed up, and the audit log one event more: the restore itself.
-    assert snapshot_counts(db) == {**rows_before, "audit_log": rows_before["audit_log"] + 1}
+    # Every table as backed up, and the audit log two events more: the backup's own record (written after the copy,
+    # carried over) and the restore itself.
+    assert snapshot_counts(db) == {**rows_before, "audit_log": rows_before["audit_log"] + 2}
     assert (db.parent / "evidence" / "F-1" / "abc-整改报告.pdf").read_bytes() == b"%PDF-1.4 evidence"
     assert main(["audit", "--kind", "warehouse", "--db", str(db)]) == 0
     logged = capsys.readouterr().out
@@ -97,14 +101,25 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert re.search(r"备份时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d；", logged)
     assert "删除的备份后审计事件：报送 1，用户与角色 1" in logged and "恢复前的数据仓库另存于：" in logged
     # The replaced warehouse was kept first, as a backup that restores it; restoring it back removes nothing (the
-    # first restore's record is carried over, not lost, so no --confirm), and the log keeps both restores.
+    # first restore's record is carried over, not lost) but brings an account back, which is confirmed first; the
+    # log keeps both restores.
     assert restored["kept"].startswith(str(db.parent / "before-restore"))
-    code, back = run_json(capsys, "restore", restored["kept"], "--db", str(db))
+    assert main(["restore", restored["kept"], "--db", str(db)]) == 2
+    said = capsys.readouterr().err
+    assert "平台账号将随之改变：新增 later（国家档案局规划人员，启用）。" in said and "将被删除" not in said
+    code, back = run_json(capsys, "restore", restored["kept"], "--db", str(db), "--confirm")
     assert code == 0 and figures(capsys, db) == changed and back["removed_events"] == {}
     assert snapshot_counts(db) == {**rows_changed, "audit_log": rows_changed["audit_log"] + 2}
     assert main(["audit", "--kind", "warehouse", "--json", "--db", str(db)]) == 0
-    targets = [e["target"] for e in json.loads(capsys.readouterr().out)["events"]]
-    assert targets == [str(Path(restored["kept"]).resolve()), str((tmp_path / "backup").resolve())]
+    events = [(e["action"], e["target"]) for e in json.loads(capsys.readouterr().out)["events"]]
+    backup_folder = str((tmp_path / "backup").resolve())
+    assert events == [
+        ("restore", str(Path(restored["kept"]).resolve())),
+        ("restore", backup_folder),
+        ("backup", backup_folder),
+    ]
+    # The backup holds every account's password hash: its folder is its owner's alone.
+    assert (tmp_path / "backup").stat().st_mode & 0o777 == 0o700
 
 
 def test_a_restore_does_not_count_an_upgrade_s_own_events_among_what_it_would_remove(loaded, tmp_path, capsys):
@@ -119,6 +134,28 @@ def test_a_restore_does_not_count_an_upgrade_s_own_events_among_what_it_would_re
     assert main(["restore", str(tmp_path / "backup"), "--db", str(db)]) == 2
     said = capsys.readouterr().err
     assert "备份之后记录的以下内容将被删除：用户与角色 1 条（共 1 条审计日志事件）" in said, said
+
+
+def test_a_backup_edited_to_hold_another_account_says_so_before_it_is_restored(loaded, tmp_path, capsys):
+    # An administrator's account added to a backup's file by hand (its manifest written again to match) was restored
+    # without a word: nothing was lost since the backup, so nothing asked for a confirmation.
+    db, backup = loaded, tmp_path / "backup"
+    assert main(["backup", "--out", str(backup), "--db", str(db)]) == 0
+    taken = datetime.fromisoformat(json.loads((backup / "manifest.json").read_text(encoding="utf-8"))["created_at"])
+    with duckdb.connect(str(backup / "warehouse.duckdb")) as con:
+        add_user(con, "mallory", "hash", Role.ADMIN, None, by="管理员")
+        con.execute("UPDATE users SET role = 'admin' WHERE user_name = '审核员'")
+    _write_manifest(db, backup, taken)
+    capsys.readouterr()
+    assert main(["restore", str(backup), "--db", str(db)]) == 2
+    said = capsys.readouterr().err
+    assert (
+        "平台账号将随之改变：新增 mallory（系统管理员，启用）；审核员：国家档案局规划人员，启用 → 系统管理员，启用。"
+        in said
+    )
+    assert "本次未做任何恢复" in said
+    with WarehouseStore(db).reader() as con:
+        assert con.execute("SELECT count(*) FROM users WHERE user_name = 'mallory'").fetchone() == (0,)
 
 
 def test_a_backup_holds_the_evidence_where_the_var_folder_setting_puts_it(loaded, tmp_path, capsys, monkeypatch):
@@ -234,7 +271,8 @@ def test_a_backup_during_a_load_waits_for_it_and_holds_all_of_it(loaded, tmp_pat
         assert reading.execute("SELECT count(*) FROM users WHERE user_name LIKE 'during%'").fetchone() == (0,)
     manifest = json.loads((tmp_path / "backup" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["tables"]["users"] == snapshot_counts(db)["users"]
-    assert manifest["tables"] == snapshot_counts(db)
+    # All of the warehouse, but for the record of the backup itself, written after the copy.
+    assert manifest["tables"] == {**snapshot_counts(db), "audit_log": snapshot_counts(db)["audit_log"] - 1}
 
 
 def test_a_workbook_or_folder_given_as_the_warehouse_is_neither_opened_nor_overwritten(loaded, tmp_path, capsys):
