@@ -287,8 +287,9 @@ class GridSpec:
     # `columns`.
     export_columns: Callable[..., Sequence[Column | tuple[str, str]]] | None = field(default=None)
     # A line an export carries above its header: the mark of a standard that is still a proposal (its grades, scores),
-    # or a function giving it when exported (whether results are still provisional).
-    note: str | Callable[[], str] | None = None
+    # or a function of the viewer and the grid's inputs giving it when exported (whether results are still
+    # provisional; the filters a partial extract was made with).
+    note: str | Callable[..., str | None] | None = None
 
 
 def grid_block(
@@ -563,7 +564,7 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
             format_datetime(as_of) if as_of else format_datetime(now),
             viewer.user_name,
             format_datetime(now),
-            spec.note() if callable(spec.note) else spec.note,
+            spec.note(viewer, *values) if callable(spec.note) else spec.note,
         )
         columns = spec.export_columns(viewer, *values) if spec.export_columns else spec.columns
         # The 合计 row the grid pins under its rows: the scope's own figures, whatever rows a filter leaves.

@@ -52,6 +52,20 @@ def range_note(since: Any, until: Any) -> str:
     return f"截止日期（{format_date(last)}）早于起始日期（{format_date(first)}），没有符合的事件：请检查日期范围。"
 
 
+def describe_filters(actor: Any, kind: Any, since: Any, until: Any) -> str | None:
+    """The filters an export of the log was made with (checked by load_events first), as people read them
+    (操作人「zh1」；类别 用户与角色；…); None for the whole log."""
+    labels = {k.value: k.label for k in AuditKind}
+    parts = [
+        f"操作人「{actor}」" if isinstance(actor, str) and actor else "",
+        f"类别 {labels.get(kind, kind)}" if isinstance(kind, str) and kind else "",
+        f"自 {format_date(since)}" if since else "",
+        f"至 {format_date(until)}" if until else "",
+    ]
+    said = "；".join(part for part in parts if part)
+    return f"筛选条件：{said}（只含符合条件的事件）" if said else None
+
+
 def load_events(
     context: AppContext, viewer: Viewer, actor: str | None, kind: str | None, since: Any, until: Any
 ) -> list[dict[str, Any]]:
@@ -132,7 +146,9 @@ def layout(**_query: str) -> html.Div:
                 [
                     labelled(
                         "操作人",
-                        dcc.Input(id=ids.AUDIT_ACTOR, placeholder="用户名", debounce=True, style={"width": "200px"}),
+                        dcc.Input(
+                            id=ids.AUDIT_ACTOR, placeholder="完整的用户名", debounce=True, style={"width": "200px"}
+                        ),
                         for_id=ids.AUDIT_ACTOR,
                     ),
                     labelled(
@@ -178,6 +194,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 (ids.AUDIT_UNTIL, "value"),
             ],
             "审计日志",
+            # A filtered export is a partial extract, and says so (it read 审计日志（全国） whatever was filtered).
+            scope=lambda viewer, actor, kind, since, until: "筛选结果" if any((actor, kind, since, until)) else "全部",
+            note=lambda viewer, actor, kind, since, until: describe_filters(actor, kind, since, until),
         ),
     )
 

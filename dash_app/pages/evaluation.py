@@ -832,7 +832,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.EVALUATION_RESULT, "children")],
             "评价结果",
             # Whether the ranks are final or still 暂定 (the round open), as the page says above the grid.
-            note=lambda: f"{context.reader.cached(describe_result_state)}{STANDARD_PROVISIONAL}",
+            note=lambda *_: f"{context.reader.cached(describe_result_state)}{STANDARD_PROVISIONAL}",
         ),
         context,
     )

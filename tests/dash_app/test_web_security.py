@@ -782,6 +782,13 @@ def test_the_audit_page_is_for_administrators_and_exports_what_it_shows(app, sit
         sheet.max_row == EXPORT_HEADER_ROW + len(rows[:3])
         and sheet.cell(EXPORT_HEADER_ROW, 1).value == "时间（北京时间）"
     )
+    # A filtered export says it is a partial extract, and with which filters (it read 审计日志（全国）).
+    assert sheet.cell(1, 1).value == "审计日志（筛选结果）"
+    assert sheet.cell(EXPORT_HEADER_ROW - 1, 1).value == "筛选条件：类别 登录（只含符合条件的事件）"
+    filtered = export_grid(app, admin, ids.AUDIT_GRID, rows[:1], "admin", "login", "2026-12-02", None)
+    content = returned(filtered, ids.export_download(ids.AUDIT_GRID), "data")["content"]
+    note = openpyxl.load_workbook(io.BytesIO(base64.b64decode(content))).active.cell(EXPORT_HEADER_ROW - 1, 1).value
+    assert note == "筛选条件：操作人「admin」；类别 登录；自 2026年12月2日（只含符合条件的事件）"
     assert export_grid(app, client_of(app, "planner"), ids.AUDIT_GRID, None, None, None, None, None).status_code == 403
 
 
