@@ -523,6 +523,12 @@ def save_evaluator_scores(
         recompute_results(con, round_id)
     missing = [p.item_code for p in check_all_scored(standard, items, evaluator)]
     contradicted = [p.item_code for p in check_veto_scores(standard, items, verdicts)]
+    # Items scored below full marks without a 扣分说明: saved (a draft may be finished later), and pointed out: an
+    # issued finding takes its 专家意见 from these remarks.
+    unexplained = [
+        item.code for item in standard.items if item.code in items and items[item.code] < item.max_points
+        and not said.get(item.code)
+    ]  # fmt: skip
     return {
         "round_id": round_id,
         "archive_code": archive_code,
@@ -534,6 +540,7 @@ def save_evaluator_scores(
         "missing": missing,
         # Veto items judged 不通过 with full marks: saved, and pointed out (the verdict rules the grade).
         "veto_full_marks": contradicted,
+        "unexplained": unexplained,
         "saved_at": now.isoformat(timespec="seconds"),
         # The sheet's new version, which the form that saved it goes on from.
         "version": now.isoformat(),

@@ -785,6 +785,19 @@ def problem_list(title: str, problems: Mapping[str, str]) -> html.Div:
     )
 
 
+SHOWN_UNEXPLAINED = 10
+
+
+def describe_unexplained(codes: Sequence[str]) -> str:
+    """The items scored below full marks without a 扣分说明, the first ten named: what an issued finding's 专家意见
+    would lack."""
+    named = "、".join(codes[:SHOWN_UNEXPLAINED]) + ("等" if len(codes) > SHOWN_UNEXPLAINED else "")
+    return (
+        f"{len(codes)} 项得分低于满分而未写扣分说明（{named}）：评价结束后下发的整改问题以扣分说明为专家意见，"
+        "请补写发现的问题。"
+    )
+
+
 def item_codes(item_ids: Any) -> list[str]:
     """The item codes of a form's item fields, as the page sends their ids; HTTP 400 for anything else."""
     if not isinstance(item_ids, list) or not all(
@@ -1141,8 +1154,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         said = html.P(
             f"{verb}：{archive_label(archive_code)} 已评 {outcome['scored']} 项{missing}（{saved_at}）", className="ok"
         )
-        if not outcome["veto_full_marks"]:
+        notes = []
+        if outcome["veto_full_marks"]:
+            contradicted = "、".join(outcome["veto_full_marks"])
+            notes.append(f"{contradicted}：{EVALUATION_RULES_BY_ID['veto_failed_full_marks'].message}")
+        if outcome["unexplained"]:
+            notes.append(describe_unexplained(outcome["unexplained"]))
+        if not notes:
             return said, slots, version
-        contradicted = "、".join(outcome["veto_full_marks"])
-        check = EVALUATION_RULES_BY_ID["veto_failed_full_marks"].message
-        return html.Div([said, html.P(f"{contradicted}：{check}", className="warn")]), slots, version
+        return html.Div([said, *(html.P(note, className="warn") for note in notes)]), slots, version

@@ -612,6 +612,9 @@ def test_a_complete_sheet_is_submitted(app, site, assigned):
     scores, verdicts = full_sheet()
     message = save(app, client_of(app, "evaluator"), archive, scores, verdicts, submit=True)
     assert message.startswith(f"已提交：{archive_label(archive)} 已评 {len(STANDARD.items)} 项（")
+    # Every item at 90 %, none explained: submitted, and told what the findings' 专家意见 would lack.
+    first = "、".join(item.code for item in STANDARD.items[:10])
+    assert f"{len(STANDARD.items)} 项得分低于满分而未写扣分说明（{first}等）" in message
     saved = {r["item_code"]: r for r in read(site, query_scores, archive, "evaluator")}
     assert {code: float(r["score"]) for code, r in saved.items()} == scores
     assert all(r["is_submitted"] for r in saved.values())
