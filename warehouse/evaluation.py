@@ -395,8 +395,9 @@ def query_assignments(
     names = archive_names()
     for row in rows:
         row["archive_name"] = names[row["archive_code"]]
+        # 未填写: nothing saved yet (it read 评分表：无, as if the expert had no sheet to fill).
         row["sheet_state"] = (
-            "已提交" if row["is_submitted"] and row["items_saved"] else "草稿" if row["items_saved"] else "无"
+            "已提交" if row["is_submitted"] and row["items_saved"] else "草稿" if row["items_saved"] else "未填写"
         )
     return rows
 

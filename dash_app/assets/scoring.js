@@ -31,7 +31,8 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
         sums[area] = (sums[area] || 0) + number;
         scored[area] = (scored[area] || 0) + 1;
       });
-      var one = function (x) { return (Math.round(x * 10) / 10).toString(); };
+      // Points to one decimal place throughout, as the results give them (131.0 beside 130.7, not 131).
+      var one = function (x) { return (Math.round(x * 10) / 10).toFixed(1); };
       var texts = areaIds.map(function (id) {
         var area = id.area;
         var text = "已评 " + (scored[area] || 0) + "/" + (items[area] || 0) + " 项，小计 " + one(sums[area] || 0)

@@ -338,7 +338,7 @@ def full_sheet() -> tuple[dict[str, float], dict[str, str]]:
 def assigned(site) -> list[str]:
     """The demo evaluator's archives (3, none scored yet)."""
     rows = read(site, query_assignments, evaluator="evaluator")
-    assert len(rows) == 3 and {r["sheet_state"] for r in rows} == {"无"}
+    assert len(rows) == 3 and {r["sheet_state"] for r in rows} == {"未填写"}
     return [r["archive_code"] for r in rows]
 
 

@@ -179,7 +179,7 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
 
     # Full-width digits, a full-width decimal comma and a trailing zero: counted as the save reads them (9.5).
     page.fill(score_input("A1.1.2"), "９，５０")
-    assert subtotal(page, "A1") == "已评 3/11 项，小计 23 / 150 分"
+    assert subtotal(page, "A1") == "已评 3/11 项，小计 23.0 / 150 分"
     page.click(f"#{ids.EVALUATION_SAVE}")
     page.wait_for_function(
         "id => document.getElementById(id).textContent.startsWith('草稿已保存')", arg=ids.EVALUATION_RESULT
@@ -187,7 +187,7 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
     assert page.inner_text(error_slot("A1.1.2")) == ""
     saved = {r["item_code"]: float(r["score"]) for r in read(site, query_scores, archive, "evaluator")}
     assert saved == {"A1.1.1": 8.0, "A1.1.2": 9.5, "A1.1.3": 5.5}
-    assert "基本分 23 分（已评 3/65 项）" in page.inner_text(".action-bar .subtotal")
+    assert "基本分 23.0 分（已评 3/65 项）" in page.inner_text(".action-bar .subtotal")
 
     # Submitting an incomplete sheet lists what is missing, one item a line, and marks every missing field.
     page.click(f"#{ids.EVALUATION_SUBMIT}")
@@ -200,9 +200,9 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
         page.fill(score_input(code), "10")
     page.wait_for_function(
         "text => document.querySelector('.action-bar .subtotal').textContent.includes(text)",
-        arg="加分 30 分（填报 40 分，超过上限 30 分的部分不计）",
+        arg="加分 30.0 分（填报 40.0 分，超过上限 30 分的部分不计）",
     )
-    assert subtotal(page, "bonus") == "已评 4/5 项，小计 40 / 30 分，超过上限的 10 分不计"
+    assert subtotal(page, "bonus") == "已评 4/5 项，小计 40.0 / 30 分，超过上限的 10.0 分不计"
     assert browsing.failed == []
 
 
