@@ -22,7 +22,7 @@ import duckdb
 
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing
-from census_schema.divisions import require_census_province
+from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError, StorageError, UsageError
 from census_schema.roles import Role
 from warehouse.audit import COLUMNS, AuditEvent, append_events, new_event, record_event
@@ -248,8 +248,10 @@ def _accounts_in(con: duckdb.DuckDBPyConnection) -> dict[str, _Account]:
 
 def _describe_account(account: _Account) -> str:
     role, province, active = account
-    where = f"，{require_census_province(province).name}" if province else ""
-    return f"{Role(role).label}{where}，{'启用' if active else '已停用'}"
+    division = load_divisions().by_code.get(province or "")
+    where = f"，{division.name if division else province}" if province else ""  # a hand-edited backup's code as it is
+    label = Role(role).label if role in set(Role) else role
+    return f"{label}{where}，{'启用' if active else '已停用'}"
 
 
 def account_changes(store: WarehouseStore, backup_file: Path) -> list[str]:
