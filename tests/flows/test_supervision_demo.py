@@ -49,7 +49,9 @@ def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo_run
 def test_the_demo_evaluator_may_score_a_few_archives_and_not_the_others(demo_run):
     with EmbeddedWarehouse(demo_run.db_path).reader() as con:
         mine = [a["archive_code"] for a in query_assignments(con, evaluator="evaluator")]
-        assert len(mine) == 3 and all(a["sheet_state"] == "无" for a in query_assignments(con, evaluator="evaluator"))
+        assert len(mine) == 3 and all(
+            a["sheet_state"] == "未填写" for a in query_assignments(con, evaluator="evaluator")
+        )
         check_may_score(con, "evaluator", mine[0])
         other = next(code for code in ("110000", "120000", "130000", "140000") if code not in mine)
         with pytest.raises(AccessDenied, match="未被分配"):
