@@ -55,10 +55,9 @@ def range_note(since: Any, until: Any) -> str:
 def describe_filters(actor: Any, kind: Any, since: Any, until: Any) -> str | None:
     """The filters an export of the log was made with (checked by load_events first), as people read them
     (操作人「zh1」；类别 用户与角色；…); None for the whole log."""
-    labels = {k.value: k.label for k in AuditKind}
     parts = [
         f"操作人「{actor}」" if isinstance(actor, str) and actor else "",
-        f"类别 {labels.get(kind, kind)}" if isinstance(kind, str) and kind else "",
+        f"类别 {AuditKind(kind).label}" if kind else "",
         f"自 {format_date(since)}" if since else "",
         f"至 {format_date(until)}" if until else "",
     ]
