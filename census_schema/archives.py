@@ -7,7 +7,13 @@ from functools import cache
 
 from census_schema.divisions import SUB_PROVINCIAL_CITIES, load_divisions
 
-__all__ = ["SUB_PROVINCIAL_CITIES", "ComprehensiveArchive", "list_comprehensive_archives"]
+__all__ = [
+    "SUB_PROVINCIAL_CITIES",
+    "ComprehensiveArchive",
+    "archive_label",
+    "archive_names",
+    "list_comprehensive_archives",
+]
 
 
 @dataclass(frozen=True)
@@ -29,3 +35,15 @@ def list_comprehensive_archives() -> tuple[ComprehensiveArchive, ...]:
         ComprehensiveArchive(code, f"{divisions.name(code)}档案馆", code, "副省级") for code in SUB_PROVINCIAL_CITIES
     ]
     return tuple(provincial + cities)
+
+
+def archive_names() -> dict[str, str]:
+    """The 47 comprehensive archives' names by code."""
+    return {a.archive_code: a.name for a in list_comprehensive_archives()}
+
+
+def archive_label(archive_code: str) -> str:
+    """How a message names an archive: 深圳市档案馆（440300）; a code that is none of the 47 (a workbook's row, a
+    forged request) as 档案馆 <code>."""
+    name = archive_names().get(archive_code)
+    return f"{name}（{archive_code}）" if name else f"档案馆 {archive_code}"

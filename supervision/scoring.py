@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
 
-from census_schema.archives import list_comprehensive_archives
+from census_schema.archives import archive_label
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, Grade
 from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, SELF_SOURCE, EvaluationStandard
@@ -466,9 +466,9 @@ def check_scoring_allowed(
         raise AccessDenied("本轮评价已结束，不能再提交或修改评分。")
     if archive_code not in assignments.get(evaluator, ()):
         # Said of scoring and of downloading its sheet alike.
-        names = {a.archive_code: a.name for a in list_comprehensive_archives()}
-        archive = f"{names[archive_code]}（{archive_code}）" if archive_code in names else f"档案馆 {archive_code}"
-        raise AccessDenied(f"评价专家「{evaluator}」未被分配评价{archive}，不能查看或填写其评分表。")
+        raise AccessDenied(
+            f"评价专家「{evaluator}」未被分配评价{archive_label(archive_code)}，不能查看或填写其评分表。"
+        )
 
 
 @dataclass(frozen=True)

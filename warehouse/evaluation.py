@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from census_schema.archives import list_comprehensive_archives
+from census_schema.archives import archive_label, archive_names
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing, to_beijing
 from census_schema.errors import IllegalTransition, NotFound, UsageError
@@ -57,16 +57,6 @@ from warehouse.users import check_may_organise_evaluation
 DEFAULT_ROUND = EVALUATION_ROUND
 # What an archive's evaluation needs before it has a result (a feedback report, findings).
 COMPLETE_HINT = "须有完整的自评、至少3位专家提交的评分，且专家分歧较大的评分项已给出合议分。"
-
-
-def archive_names() -> dict[str, str]:
-    """The 47 comprehensive archives' names by code."""
-    return {a.archive_code: a.name for a in list_comprehensive_archives()}
-
-
-def archive_label(archive_code: str) -> str:
-    """How a message names a known archive: 深圳市档案馆（440300）."""
-    return f"{archive_names()[archive_code]}（{archive_code}）"
 
 
 def require_archive(archive_code: str) -> str:
