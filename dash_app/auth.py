@@ -37,18 +37,21 @@ from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
 from dash_app.security import https_only, refusal
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
-from dash_app.webstate import AuditOutbox, SessionStore
+from dash_app.webstate import SESSION_END_CAUSES, AuditOutbox, SessionStore
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
 from warehouse.backends import Warehouse
 from warehouse.users import UserRecord, change_own_password, get_user
 
 # Open without signing in: these addresses exactly, and the static files under these folders.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/favicon.ico"})
+# Where assets/session.js says the user is typing or clicking on a page that sends the server nothing meanwhile (a
+# long remark, a findings text): a request, so the session is not idle. Signed in only, like every other address.
+KEEPALIVE_PATH = "/session/keepalive"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 # Where a role starts when it signs in without a page to return to (evaluators have no overview).
 LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
 MAX_NAME_CHARS = 64
-SESSION_ENDED = "登录已失效（已退出、密码或角色已变更，或登录超过 12 小时），请重新登录。"
+SESSION_ENDED = f"登录已失效（{SESSION_END_CAUSES}），请重新登录。"
 DEVICE_COOKIE = "archive_census_device"
 DEVICE_MAX_AGE_S = 180 * 24 * 3600
 
@@ -249,7 +252,7 @@ class Authenticator:
         session = flask.session
         if not hmac.compare_digest(str(session.get("auth", "")), fingerprint(self.secret_key, record)):
             return None
-        if not self.sessions.is_live(session.get("sid"), user_name):
+        if not self.sessions.is_live(session.get("sid"), user_name, seen=True):
             return None
         return WebUser.of(record)
 
@@ -408,6 +411,11 @@ def install_auth(
         if current_user.must_change_password:
             return auth.password_page(_error(MUST_CHANGE_TEXT), 200)
         return auth.password_page(PASSWORD_CHANGED if flask.request.args.get("changed") == "1" else "", 200)
+
+    @server.route(KEEPALIVE_PATH, methods=["POST"])
+    def keepalive() -> Response:
+        # The guard has loaded the user, which marked the session seen; a POST is Origin-checked like any other.
+        return Response(status=204)
 
     @server.route("/health")
     def health() -> tuple[dict[str, str], int]:

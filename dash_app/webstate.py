@@ -32,8 +32,14 @@ from warehouse.transactions import transaction, utc_now
 
 LOGGER = logging.getLogger(__name__)
 FILE_NAME = "web_state.sqlite3"
-# A session ends at sign-out, when the user's password or role changes, or at the latest this long after sign-in.
+# A session ends at sign-out, when the user's password or role changes, after this long without a request from its
+# browser (typing and clicking count: assets/session.js tells the server), or at the latest this long after sign-in.
+SESSION_IDLE = timedelta(minutes=30)
 SESSION_MAX_AGE = timedelta(hours=12)
+# A session's last request is written down at most this often (not a write per callback).
+SEEN_EVERY = timedelta(minutes=1)
+# Why a session may have ended, as the sign-in page and a refused request say it.
+SESSION_END_CAUSES = f"已退出、{SESSION_IDLE.seconds // 60} 分钟未操作、密码或角色已变更，或登录超过 {SESSION_MAX_AGE.seconds // 3600} 小时"
 # Ended sessions are kept this long (for the record), then pruned.
 SESSION_KEEP = timedelta(days=30)
 FLUSH_DELAY_S = 5.0
@@ -49,7 +55,8 @@ CREATE TABLE IF NOT EXISTS web_sessions (
     started_at TEXT NOT NULL,        -- UTC ISO
     remote_address TEXT,
     ended_at TEXT,
-    ended_reason TEXT
+    ended_reason TEXT,
+    last_seen_at TEXT                -- UTC ISO of its browser's last request (NULL: none since it started)
 );
 CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (user_name);
 CREATE TABLE IF NOT EXISTS audit_outbox (
@@ -77,6 +84,11 @@ class WebState:
         with self.connect() as con:
             con.execute("PRAGMA journal_mode=WAL")
             con.executescript(SCHEMA)
+            # A file written before sessions ended when idle: its table gains the column (its sessions count from
+            # their start).
+            columns = {row[1] for row in con.execute("PRAGMA table_info(web_sessions)")}
+            if "last_seen_at" not in columns:
+                con.execute("ALTER TABLE web_sessions ADD COLUMN last_seen_at TEXT")
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
@@ -104,29 +116,48 @@ class SessionStore:
         now = utc_now()
         with self.state.connect() as con:
             con.execute(
-                "INSERT INTO web_sessions (session_hash, user_name, started_at, remote_address) VALUES (?, ?, ?, ?)",
-                [session_hash(session_id), user_name, now.isoformat(), remote_address],
+                "INSERT INTO web_sessions (session_hash, user_name, started_at, remote_address, last_seen_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                [session_hash(session_id), user_name, now.isoformat(), remote_address, now.isoformat()],
             )
             con.execute(
                 "DELETE FROM web_sessions WHERE started_at < ?", [(now - SESSION_MAX_AGE - SESSION_KEEP).isoformat()]
             )
         return session_id
 
-    def is_live(self, session_id: str | None, user_name: str) -> bool:
-        """True when the session exists, belongs to the user, has not ended and is not too old."""
+    def is_live(self, session_id: str | None, user_name: str, *, seen: bool = False) -> bool:
+        """True when the session exists, belongs to the user, has not ended, is not too old and was not left idle;
+        `seen`: this is a request from its browser (so it is not idle now)."""
         if not session_id:
             return False
-        return self.is_live_by_hash(session_hash(session_id), user_name)
+        return self.is_live_by_hash(session_hash(session_id), user_name, seen=seen)
 
-    def is_live_by_hash(self, hashed: str, user_name: str) -> bool:
-        """`is_live` for a session known by its hash (what a link may carry instead of the session itself)."""
+    def is_live_by_hash(self, hashed: str, user_name: str, *, seen: bool = False) -> bool:
+        """`is_live` for a session known by its hash (what a link may carry instead of the session itself). A session
+        found idle is ended here, for the record (ended_reason `idle`)."""
+        now = utc_now()
         with self.state.connect() as con:
             row = con.execute(
-                "SELECT user_name, started_at, ended_at FROM web_sessions WHERE session_hash = ?", [hashed]
+                "SELECT user_name, started_at, ended_at, last_seen_at FROM web_sessions WHERE session_hash = ?",
+                [hashed],
             ).fetchone()
-        if row is None or row[0] != user_name or row[2] is not None:
-            return False
-        return utc_now() - datetime.fromisoformat(row[1]) < SESSION_MAX_AGE
+            if row is None or row[0] != user_name or row[2] is not None:
+                return False
+            started = datetime.fromisoformat(row[1])
+            last_seen = datetime.fromisoformat(row[3]) if row[3] else started
+            if now - started >= SESSION_MAX_AGE:
+                return False
+            if now - last_seen >= SESSION_IDLE:
+                con.execute(
+                    "UPDATE web_sessions SET ended_at = ?, ended_reason = 'idle' WHERE session_hash = ?",
+                    [now.isoformat(), hashed],
+                )
+                return False
+            if seen and now - last_seen >= SEEN_EVERY:
+                con.execute(
+                    "UPDATE web_sessions SET last_seen_at = ? WHERE session_hash = ?", [now.isoformat(), hashed]
+                )
+        return True
 
     def end(self, session_id: str | None, reason: str) -> None:
         """End one session (sign-out)."""

@@ -1,23 +1,73 @@
-/* A session the server has ended (signed out elsewhere, a password or role changed, 12 hours passed) answers the
-   page's callbacks with 401: the page then stayed as it was, silently, with the old user's name in its header. It
-   goes to the sign-in page instead, which brings the user back here once signed in; and to the password form when
-   the user must first replace a password an administrator set (403 with X-Change-Password). */
+/* A session the server has ended (signed out elsewhere, a password or role changed, 30 minutes idle, 12 hours passed)
+   answers the page's callbacks with 401: the page then stayed as it was, silently, with the old user's name in its
+   header. It goes to the sign-in page instead, which brings the user back here once signed in; and to the password
+   form when the user must first replace a password an administrator set (403 with X-Change-Password).
+
+   Typing or clicking counts as using the platform even when the page sends nothing (a long remark, a findings text):
+   at most once a minute such activity tells the server (POST /session/keepalive, dash_app/auth.py), so the session
+   ends only when the user is really away. If the server says the session has already ended, the page is not left
+   (what is typed would be lost): a notice asks to sign in again in a new tab, after which this page saves as before. */
 (function () {
   var fetchOriginal = window.fetch;
   var leaving = false;
+  var lastContact = Date.now();
+  var KEEPALIVE_EVERY_MS = 60 * 1000;
+  function noticeEnded() {
+    if (document.getElementById("session-ended-notice")) { return; }
+    var notice = document.createElement("div");
+    notice.id = "session-ended-notice";
+    notice.className = "session-ended-notice";
+    notice.setAttribute("role", "alert");
+    notice.appendChild(document.createTextNode("登录已失效（长时间未操作或已在别处退出）。请先在新标签页中"));
+    var link = document.createElement("a");
+    link.href = "/login";
+    link.target = "_blank";
+    link.rel = "noopener";
+    link.textContent = "重新登录";
+    notice.appendChild(link);
+    notice.appendChild(document.createTextNode("，再回到本页保存，本页已填写的内容不会丢失。"));
+    document.body.appendChild(notice);
+  }
+  function onActivity() {
+    if (leaving || Date.now() - lastContact < KEEPALIVE_EVERY_MS) { return; }
+    lastContact = Date.now();
+    fetchOriginal.call(window, "/session/keepalive", {method: "POST", credentials: "same-origin"}).then(function (response) {
+      if (response.status === 401) { noticeEnded(); }
+      else if (response.ok) {
+        var notice = document.getElementById("session-ended-notice");
+        if (notice) { notice.remove(); }
+      }
+    }, function () {});
+  }
+  // "input" too: text typed through an input method (Chinese) may come without key events.
+  ["keydown", "input", "pointerdown", "wheel", "touchstart"].forEach(function (type) {
+    document.addEventListener(type, onActivity, {capture: true, passive: true});
+  });
   window.fetch = function (resource, options) {
+    lastContact = Date.now();
     return fetchOriginal.call(this, resource, options).then(function (response) {
       var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
       var callback = url.indexOf("/_dash-") !== -1;
       // 403 with X-Change-Password (dash_app/auth.py): the user must first replace a password an administrator set.
       var changePassword = response.status === 403 && response.headers.get("X-Change-Password");
-      if (callback && (response.status === 401 || changePassword)) {
+      // Once the notice asks to sign in again in another tab, this page waits for it rather than be left.
+      var noticed = response.status === 401 && document.getElementById("session-ended-notice");
+      if (callback && !noticed && (response.status === 401 || changePassword)) {
         if (!leaving) {
           leaving = true;
           var here = window.location.pathname + window.location.search;
           window.location.assign(changePassword || "/login?expired=1&next=" + encodeURIComponent(here));
         }
         return new Promise(function () {});  // the page is being left: nothing of it is updated any more
+      }
+      if (callback && noticed) {
+        // Refused while the notice waits for a sign-in elsewhere: to the page, a callback that changed nothing (204,
+        // as Dash's PreventUpdate answers), so what is typed stays and the user may try again once signed in.
+        return new Response(null, {status: 204});
+      }
+      if (callback && response.ok) {  // signed in again (in another tab): the notice has said its part
+        var notice = document.getElementById("session-ended-notice");
+        if (notice) { notice.remove(); }
       }
       return response;
     });

@@ -11,6 +11,7 @@ import base64
 import secrets
 import threading
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.settings import load_settings
 from dash_app import ids
 from dash_app.app import close_app, create_app
-from dash_app.webstate import end_sessions_of
+from dash_app.webstate import WebState, end_sessions_of
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.browser import (
     QuietRequestHandler,
@@ -37,6 +38,7 @@ from tests.dash_app.conftest import USERS, private_demo_warehouse, province_work
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
+from warehouse.transactions import utc_now
 
 pytestmark = pytest.mark.browser
 
@@ -157,6 +159,52 @@ def test_a_session_cookie_copied_before_sign_out_is_refused_after_it(browsing, c
         assert stolen.request.get("/download/indicators-report").status == 401
     finally:
         thief.close()
+
+
+def set_last_seen(site: Site, user: str, minutes_ago: float) -> None:
+    """Make the user's sessions look as if their browsers had last asked the server `minutes_ago` minutes ago."""
+    seen = (utc_now() - timedelta(minutes=minutes_ago)).isoformat()
+    with WebState(site.settings.var_dir).connect() as con:
+        con.execute("UPDATE web_sessions SET last_seen_at = ? WHERE user_name = ?", [seen, user])
+
+
+def skip_a_minute(page: Any) -> None:
+    """The page's clock a minute and a second on (session.js tells the server of activity at most once a minute)."""
+    page.evaluate("(() => { const now = Date.now; Date.now = () => now() + 61000; })()")
+
+
+def test_typing_keeps_a_session_alive_and_one_that_ended_meanwhile_keeps_what_was_typed(browsing, site):
+    page = browsing.sign_in("guangdong", "/inspections")
+    browsing.wait_for_quiet(page)
+    measures = page.locator(f"#{ids.INSPECTIONS_MEASURES}")
+    # 29 minutes since the page last asked the server; the user types a long text, which sends nothing itself.
+    set_last_seen(site, "guangdong", 29)
+    skip_a_minute(page)
+    with page.expect_response("**/session/keepalive") as kept:
+        measures.type("已对库房温湿度")
+    assert kept.value.status == 204
+    with WebState(site.settings.var_dir).connect() as con:
+        seen = con.execute("SELECT max(last_seen_at) FROM web_sessions WHERE user_name = 'guangdong'").fetchone()[0]
+    assert utc_now() - datetime.fromisoformat(seen) < timedelta(minutes=1)
+    # Then the user is away 30 minutes and comes back to the text: the session has ended. The page says so and stays.
+    set_last_seen(site, "guangdong", 31)
+    skip_a_minute(page)
+    with page.expect_response("**/session/keepalive") as ended:
+        measures.type("进行监测。")
+    assert ended.value.status == 401
+    notice = page.locator("#session-ended-notice")
+    notice.wait_for()
+    assert "重新登录" in notice.inner_text()
+    screenshot(page, "session-ended-notice")
+    page.click(f"#{ids.INSPECTIONS_APPLY}")  # refused (401), but the page is not left: the text would be lost
+    page.wait_for_timeout(1000)
+    assert page.url.endswith("/inspections") and measures.input_value() == "已对库房温湿度进行监测。"
+    # Signed in again in another tab, the same page goes on: its next request is answered and the notice goes.
+    browsing.sign_in("guangdong").close()
+    page.click(f"#{ids.INSPECTIONS_APPLY}")
+    notice.wait_for(state="detached")
+    assert measures.input_value() == "已对库房温湿度进行监测。"
+    assert {status for status, _ in browsing.expect_refusals()} == {401}
 
 
 def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):

@@ -14,7 +14,7 @@ import itertools
 import json
 import re
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
 
@@ -27,6 +27,7 @@ from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE
 from cli.warehouse_cmd import format_table
 from dash_app import ids
+from dash_app.auth import KEEPALIVE_PATH
 from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, accounts, audit
@@ -68,6 +69,7 @@ from tests.warehouse.factories import load
 from warehouse.audit import query_audit_log
 from warehouse.evaluation import query_item_results, query_scores
 from warehouse.queries import list_submissions
+from warehouse.transactions import utc_now
 from warehouse.users import add_user, get_user, set_user_active
 
 SELF = "http://localhost"
@@ -286,6 +288,44 @@ def test_a_session_cookie_copied_before_sign_out_does_not_work_after_it(app, sit
     thief = replay(app, copied)
     assert thief.get("/").status_code == 302
     assert load_grid(app, thief, ids.QUALITY_GRID, "/quality").status_code == 401
+
+
+def age_sessions(site, name: str, minutes: float) -> None:
+    """Make the user's sessions look as if their browsers had last asked the server `minutes` ago."""
+    seen = (utc_now() - timedelta(minutes=minutes)).isoformat()
+    with WebState(site.settings.var_dir).connect() as con:
+        con.execute("UPDATE web_sessions SET last_seen_at = ? WHERE user_name = ?", [seen, name])
+
+
+def sessions_of(site, name: str) -> list[tuple[str | None, str | None]]:
+    with WebState(site.settings.var_dir).connect() as con:
+        return con.execute("SELECT last_seen_at, ended_reason FROM web_sessions WHERE user_name = ?", [name]).fetchall()
+
+
+def test_a_session_left_idle_ends_and_typing_on_a_page_keeps_it(app, site):
+    name = new_user(site)
+    client = client_of(app, name, address="10.3.1.2")
+    # 29 minutes without a request: still signed in, and the request counts as one.
+    age_sessions(site, name, 29)
+    assert client.get("/").status_code == 200
+    ((seen, ended),) = sessions_of(site, name)
+    assert ended is None and utc_now() - datetime.fromisoformat(seen) < timedelta(minutes=1)
+    # Typing on a page that sends nothing: the page says so (assets/session.js), and that counts too.
+    age_sessions(site, name, 29)
+    assert client.post(KEEPALIVE_PATH).status_code == 204
+    assert utc_now() - datetime.fromisoformat(sessions_of(site, name)[0][0]) < timedelta(minutes=1)
+    # 30 minutes without either: the session has ended, for the record too, and a keepalive does not revive it.
+    age_sessions(site, name, 30)
+    assert load_grid(app, client, ids.QUALITY_GRID, "/quality").status_code == 401
+    assert sessions_of(site, name)[0][1] == "idle"
+    assert client.post(KEEPALIVE_PATH).status_code == 401
+    assert client.get("/").status_code == 302
+    expired = client_of(app).get("/login?expired=1")
+    assert "30 分钟未操作" in expired.text and "登录超过 12 小时" in expired.text
+    # Nobody signed in, or a page of another site: refused like any other request.
+    assert client_of(app).post(KEEPALIVE_PATH).status_code == 401
+    other = client_of(app, new_user(site), address="10.3.1.3")
+    assert other.post(KEEPALIVE_PATH, headers={"Origin": EVIL}).status_code == 403
 
 
 def change_password(client, current: str, new: str, repeat: str | None = None):

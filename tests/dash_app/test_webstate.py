@@ -3,13 +3,24 @@ after their maximum age; sign-in events wait in the outbox until they are in the
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
 from datetime import timedelta
 
 from census_schema.audit import AuditKind
-from dash_app.webstate import SESSION_MAX_AGE, AuditOutbox, SessionStore, WebState, end_sessions_of, pending_events
+from dash_app.webstate import (
+    SEEN_EVERY,
+    SESSION_IDLE,
+    SESSION_MAX_AGE,
+    AuditOutbox,
+    SessionStore,
+    WebState,
+    end_sessions_of,
+    pending_events,
+    session_hash,
+)
 from warehouse.audit import AuditSource, append_events, new_event, query_audit_log
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.transactions import transaction, utc_now
@@ -36,6 +47,55 @@ def test_a_session_ends_after_its_maximum_age(tmp_path, monkeypatch):
     later = utc_now() + SESSION_MAX_AGE + timedelta(minutes=1)
     monkeypatch.setattr("dash_app.webstate.utc_now", lambda: later)
     assert not sessions.is_live(session, "alice")
+
+
+def test_a_session_ends_when_left_idle_and_a_request_keeps_it_alive(tmp_path, monkeypatch):
+    sessions = SessionStore(WebState(tmp_path))
+    session, idle = sessions.start("alice", None), sessions.start("alice", None)
+    start = utc_now()
+    at = {"now": start + SESSION_IDLE - timedelta(minutes=1)}
+    monkeypatch.setattr("dash_app.webstate.utc_now", lambda: at["now"])
+    assert sessions.is_live(session, "alice", seen=True)  # a request 29 minutes in: seen
+    at["now"] = start + SESSION_IDLE + timedelta(minutes=1)
+    assert sessions.is_live(session, "alice")  # 31 minutes in, 2 after its last request
+    assert not sessions.is_live(idle, "alice", seen=True)  # 31 minutes without one: ended, a request comes too late
+    at["now"] = start  # and it stays ended, for the record
+    assert not sessions.is_live(idle, "alice")
+    with sessions.state.connect() as con:
+        reasons = [row[0] for row in con.execute("SELECT ended_reason FROM web_sessions ORDER BY ended_reason")]
+    assert reasons == [None, "idle"]
+
+
+def test_a_request_within_a_minute_of_the_last_one_is_not_written_down(tmp_path, monkeypatch):
+    state = WebState(tmp_path)
+    sessions = SessionStore(state)
+    session = sessions.start("alice", None)
+    start = utc_now()
+
+    def last_seen() -> str:
+        with state.connect() as con:
+            return con.execute("SELECT last_seen_at FROM web_sessions").fetchone()[0]
+
+    first = last_seen()
+    monkeypatch.setattr("dash_app.webstate.utc_now", lambda: start + SEEN_EVERY / 2)
+    assert sessions.is_live(session, "alice", seen=True) and last_seen() == first
+    monkeypatch.setattr("dash_app.webstate.utc_now", lambda: start + SEEN_EVERY)
+    assert sessions.is_live(session, "alice", seen=True) and last_seen() == (start + SEEN_EVERY).isoformat()
+
+
+def test_a_web_state_file_from_before_idle_sessions_gains_their_column(tmp_path):
+    with sqlite3.connect(tmp_path / "web_state.sqlite3") as con:
+        con.execute(
+            "CREATE TABLE web_sessions (session_hash TEXT PRIMARY KEY, user_name TEXT NOT NULL, "
+            "started_at TEXT NOT NULL, remote_address TEXT, ended_at TEXT, ended_reason TEXT)"
+        )
+        con.execute(
+            "INSERT INTO web_sessions VALUES (?, 'alice', ?, NULL, NULL, NULL)",
+            [session_hash("old"), utc_now().isoformat()],
+        )
+    sessions = SessionStore(WebState(tmp_path))
+    assert sessions.is_live("old", "alice", seen=True)  # counted from its start
+    assert sessions.is_live(sessions.start("bob", None), "bob")
 
 
 def test_the_cookie_s_session_id_is_not_stored(tmp_path):
