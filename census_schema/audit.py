@@ -17,6 +17,7 @@ class AuditKind(StrEnum):
     USER = "user"
     LOGIN = "login"
     WAREHOUSE = "warehouse"
+    ACCESS = "access"
 
     @property
     def label(self) -> str:
@@ -34,6 +35,7 @@ AUDIT_KIND_LABELS: dict[AuditKind, str] = {
     AuditKind.USER: "用户与角色",
     AuditKind.LOGIN: "登录",
     AuditKind.WAREHOUSE: "数据仓库维护",
+    AuditKind.ACCESS: "拒绝的访问",
 }
 
 # The audit actions of a just-loaded return's review line, beside accept and return: it kept the review progress of
@@ -68,6 +70,8 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "change_password": "修改密码",
     "login_throttled": "登录受限（尝试过于频繁）",
     "logout": "退出登录",
+    "access_refused": "无权访问被拒绝",
+    "cross_origin_refused": "跨站修改请求被拒绝",
     "backup": "备份",
     "restore": "从备份恢复",
     "upgrade": "升级数据仓库",
@@ -123,6 +127,10 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "figures_compared": "比较了升级前后的汇总数字",
     "changed_figures": "升级后变化的汇总数字（个）",
     "summary_changes": "变化的汇总数字（升级前 → 升级后）",
+    "request": "请求",
+    "callback": "页面回调（更新的内容）",
+    "origin": "发出请求的网页来源",
+    "repeats_within": "同一请求此后不再重复记录的时长",
 }
 # The sign-in counters a throttled attempt names (dash_app.throttle's keys).
 AUDIT_COUNTER_LABELS: dict[str, str] = {"address": "来源地址", "account": "账号", "device": "受信任的设备"}

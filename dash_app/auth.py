@@ -17,6 +17,9 @@ import html
 import math
 import os
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -35,7 +38,7 @@ from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
-from dash_app.security import https_only, refusal
+from dash_app.security import CALLBACK_PATH, https_only, refusal
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
 from dash_app.webstate import SESSION_END_CAUSES, AuditOutbox, SessionStore
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
@@ -52,6 +55,10 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
 MAX_NAME_CHARS = 64
 SESSION_ENDED = f"登录已失效（{SESSION_END_CAUSES}），请重新登录。"
+# A refused request (HTTP 403) is kept for the audit log once per person, address and request in this long: a page
+# retried or a script probing the same address adds one line, not thousands; at most this many are remembered.
+REFUSAL_AUDIT_EVERY_S = 600
+REFUSALS_REMEMBERED = 10_000
 DEVICE_COOKIE = "archive_census_device"
 DEVICE_MAX_AGE_S = 180 * 24 * 3600
 
@@ -222,6 +229,8 @@ class Authenticator:
         # Checked when the user does not exist, so an unknown name costs the same KDF time as a wrong password
         # (otherwise 3 ms against 130 ms tells which user names exist).
         self.decoy_hash = generate_password_hash(secrets.token_hex(16))
+        self._refusals: OrderedDict[tuple[str | None, str | None, str, str | None], float] = OrderedDict()
+        self._refusals_lock = threading.Lock()
 
     def audit(self, action: str, actor: str, *, after: dict[str, object] | None = None) -> None:
         """Keep a sign-in event for the audit log, under the name typed with its invisible characters and line
@@ -229,6 +238,39 @@ class Authenticator:
         account's name holds one: users add refuses them)."""
         shown = show_unseen(actor)
         self.outbox.add(new_event(AuditKind.LOGIN, action, actor=shown[:MAX_NAME_CHARS], target=shown, after=after))
+
+    def audit_refusal(self, request: flask.Request) -> None:
+        """Keep a refused request (HTTP 403: another province's data, another role's page or action, a state change
+        from another origin) for the audit log, under the signed-in user it came with, at most once per
+        REFUSAL_AUDIT_EVERY_S for the same user, address and request."""
+        user = flask.g.get("_login_user")  # loaded by the guard; not loaded here (that would mark the session seen)
+        actor = str(user.id) if user is not None and user.is_authenticated else None
+        callback = None
+        if request.path == CALLBACK_PATH:
+            body = request.get_json(silent=True, cache=True)
+            output = body.get("output") if isinstance(body, dict) else None
+            callback = show_unseen(output)[:200] if isinstance(output, str) else None
+        asked = f"{request.method} {show_unseen(request.path)[:200]}"
+        key = (actor, request.remote_addr, asked, callback)
+        now = time.monotonic()
+        with self._refusals_lock:
+            last = self._refusals.get(key)
+            if last is not None and now - last < REFUSAL_AUDIT_EVERY_S:
+                return
+            self._refusals[key] = now
+            self._refusals.move_to_end(key)
+            while len(self._refusals) > REFUSALS_REMEMBERED:
+                self._refusals.popitem(last=False)
+        cross_origin = bool(flask.g.get("cross_origin_refused"))
+        after: dict[str, object] = {"request": asked, "repeats_within": f"{REFUSAL_AUDIT_EVERY_S // 60} 分钟"}
+        if callback:
+            after["callback"] = callback
+        if cross_origin:
+            after["origin"] = show_unseen(request.headers.get("Origin") or request.headers.get("Sec-Fetch-Site", ""))[
+                :200
+            ]
+        action = "cross_origin_refused" if cross_origin else "access_refused"
+        self.outbox.add(new_event(AuditKind.ACCESS, action, actor=actor, target=asked, after=after))
 
     def device_of(self, request: flask.Request, name: str) -> str | None:
         """The device id of a browser that has signed in to this account before (a valid signed cookie)."""
@@ -438,6 +480,13 @@ def install_auth(
         token = flask.g.pop("audit_token", None)
         if token is not None:
             leave_audit_source(token)
+
+    @server.after_request
+    def audit_refusal(response: Response) -> Response:
+        # A password an administrator set is not a refusal of the user's rights: it is replaced first.
+        if response.status_code == 403 and CHANGE_PASSWORD_HEADER not in response.headers:
+            auth.audit_refusal(flask.request)
+        return response
 
     @server.before_request
     def guard() -> Response | None:

@@ -301,6 +301,7 @@ def install_security(
     def refuse_cross_origin() -> flask.Response | None:
         request = flask.request
         if is_cross_origin(request, trusted_origins()):
+            flask.g.cross_origin_refused = True  # for the audit log (dash_app.auth)
             return refusal(403, "拒绝来自其他网站（或同一主机其他端口）的修改请求。请直接在本平台页面上操作。")
         if request.method == "POST" and request.path == CALLBACK_PATH:
             try:

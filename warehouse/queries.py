@@ -268,8 +268,8 @@ def query_figure_lineage(
     )
 
 
-# The audit log's kinds that change what the pages show (sign-ins and user changes do not).
-DATA_CHANGES = tuple(str(kind) for kind in AuditKind if kind not in (AuditKind.LOGIN, AuditKind.USER))
+# The audit log's kinds that change what the pages show (sign-ins, user changes and refused requests do not).
+DATA_CHANGES = tuple(str(kind) for kind in AuditKind if kind not in (AuditKind.LOGIN, AuditKind.USER, AuditKind.ACCESS))
 
 
 def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:

@@ -757,6 +757,39 @@ def test_sign_ins_failures_and_throttling_reach_the_audit_log_with_the_address(a
     assert json.loads(logged[0]["after_state"]) == {"counters": ["account"]}
 
 
+def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(app, site):
+    name = new_user(site)  # a provincial office of 440000
+    client = client_of(app, name, address="10.5.0.21")
+    for _ in range(3):  # an administrator's grid, three times in a row: one line
+        assert load_grid(app, client, ids.AUDIT_GRID, None, None, None, None).status_code == 403
+    forged = client.post("/api/upload", headers={"Origin": EVIL}, data={"kind": "census"})
+    assert forged.status_code == 403
+    # Allowed requests and a password an administrator set (not a refusal of rights) add nothing.
+    assert load_grid(app, client, ids.QUALITY_GRID, "/quality").status_code == 200
+    flush_sign_ins(site)
+    logged = sorted(audit_events(site, kind="access", actor=name), key=lambda e: e["target"])
+    assert all(e["via"] == "web" and e["source_address"] == "10.5.0.21" for e in logged)
+    grid = next(e for e in logged if e["target"] == "POST /_dash-update-component")
+    assert grid["action"] == "access_refused"
+    assert ids.AUDIT_GRID in json.loads(grid["after_state"])["callback"]
+    upload_refused = next(e for e in logged if e["target"] == "POST /api/upload")
+    assert upload_refused["action"] == "cross_origin_refused"
+    assert json.loads(upload_refused["after_state"])["origin"] == EVIL
+    assert [e["target"] for e in logged].count("POST /_dash-update-component") == 1
+    # Another address of the same user is another line; the audit page names kind and action in Chinese.
+    assert (
+        load_grid(app, client_of(app, name, address="10.5.0.22"), ids.AUDIT_GRID, None, None, None, None).status_code
+        == 403
+    )
+    flush_sign_ins(site)
+    assert len(audit_events(site, kind="access", actor=name)) == len(logged) + 1
+    rows = grid_rows(app, client_of(app, "admin"), ids.AUDIT_GRID, name, "access", None, None)
+    assert {(r["kind"], r["action"]) for r in rows} >= {
+        ("拒绝的访问", "无权访问被拒绝"),
+        ("拒绝的访问", "跨站修改请求被拒绝"),
+    }
+
+
 def test_a_name_typed_at_sign_in_cannot_forge_a_line_of_the_audit_log(app, site):
     # The name typed was logged as typed: a line break wrote a whole forged line (admin signed in) into `audit`'s
     # table, a right-to-left mark read a name reversed.
