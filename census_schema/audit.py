@@ -128,6 +128,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "changed_figures": "升级后变化的汇总数字（个）",
     "summary_changes": "变化的汇总数字（升级前 → 升级后）",
     "request": "请求",
+    "page": "发出请求的页面",
     "callback": "页面回调（更新的内容）",
     "origin": "发出请求的网页来源",
     "repeats_within": "同一请求此后不再重复记录的时长",

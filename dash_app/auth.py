@@ -263,6 +263,10 @@ class Authenticator:
                 self._refusals.popitem(last=False)
         cross_origin = bool(flask.g.get("cross_origin_refused"))
         after: dict[str, object] = {"request": asked, "repeats_within": f"{REFUSAL_AUDIT_EVERY_S // 60} 分钟"}
+        # The page it was sent from, as the browser names it (same origin only: Referrer-Policy same-origin).
+        referrer = urlparse(request.referrer or "")
+        if referrer.path and referrer.netloc == request.host:
+            after["page"] = show_unseen(referrer.path)[:200]
         if callback:
             after["callback"] = callback
         if cross_origin:

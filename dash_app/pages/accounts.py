@@ -1,20 +1,26 @@
 """`/accounts` (administrators only): every account of the platform, its role, province and state, when it last
-signed in and how many archives it has been assigned; accounts are changed on the command line (`users ...`)."""
+signed in and how many archives it has been assigned; an administrator creates an account, resets its password,
+disables or enables it here (a role or province is changed on the command line, `users add --replace`)."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from dash import Dash, html
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from census_schema.divisions import load_divisions
+from census_schema.errors import CensusError
 from census_schema.roles import Role
 from dash_app import ids
-from dash_app.access import Viewer, refuse, require_role
+from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text
+from dash_app.auth import hash_password, strong_password
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from warehouse.users import query_accounts
+from warehouse.users import add_user, query_accounts, set_user_active
+
+Change = Literal["create", "reset", "disable", "enable"]
 
 PATH = "/accounts"
 NAME = "账号"
@@ -39,6 +45,93 @@ def _scope(role: str, province_code: str | None) -> str:
     if province_code:
         return division_name(province_code)
     return "分派的档案馆" if role == Role.EVALUATOR else "全国"
+
+
+def role_text(role: str, province_code: str | None) -> str:
+    """An account's role as people read it, with its province for a provincial office."""
+    return Role(role).label + (f"·{division_name(province_code)}" if province_code else "")
+
+
+def _account(context: AppContext, name: str) -> dict[str, Any] | None:
+    with context.reader.cursor() as con:
+        return next(iter(query_accounts(con, user_name=name)), None)
+
+
+def _typed_name(name: Any) -> str:
+    return name.strip() if isinstance(name, str) else ""
+
+
+def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None:
+    """What each button would do to the account typed, said before it is pressed (None for no name)."""
+    require_role(viewer, Role.ADMIN)
+    require_text(name)
+    typed = _typed_name(name)
+    if not typed:
+        return None
+    account = _account(context, typed)
+    if account is None:
+        return f"没有账号「{typed}」：选择角色（省级档案部门再选省份）后点“新建账号”。"
+    said = f"账号「{typed}」（{role_text(account['role'], account['province_code'])}，{account_state(account['is_active'])}）："
+    said += "重设密码会生成新的初始密码，其已登录的会话立即失效，本人须用新密码登录并改掉"
+    if not account["is_active"]:
+        return said + "，该账号随之重新启用；点“启用”则沿用原密码。"
+    kept = "历史记录和评价分配" if account["role"] == Role.EVALUATOR else "历史记录"
+    return said + f"；停用后不能登录，已登录的会话立即失效，{kept}保留，可随时启用。"
+
+
+def change_account(context: AppContext, viewer: Viewer, change: Change, name: Any, role: Any, province: Any) -> str:
+    """Create an account, reset its password, disable or enable it, as the administrator asked; what happened."""
+    require_role(viewer, Role.ADMIN)
+    require_text(name, role, province)
+    typed = _typed_name(name)
+    if not typed:
+        return "请先填写用户名（点击上表一行可填入）。"
+    account = _account(context, typed)
+    try:
+        if change in ("disable", "enable"):
+            if account is None:
+                return f"没有账号「{typed}」。"
+            active = change == "enable"
+            changed = context.store.write(lambda con: set_user_active(con, typed, active, by=viewer.user_name))
+            if not active:
+                context.sessions.end_all(typed, "disabled")
+            if not changed:
+                return f"账号「{typed}」本来就{'是启用的' if active else '已停用'}。"
+            return f"已{'启用' if active else '停用'}账号「{typed}」。" + (
+                "" if active else "其已登录的会话已失效，历史记录保留。"
+            )
+        if change == "create":
+            if account is not None:
+                return (
+                    f"已有账号「{typed}」（{role_text(account['role'], account['province_code'])}），本次未做任何处理。"
+                    "要为它生成新密码请点“重设密码”；改角色或省份请在服务器上用 archive-census users add --replace。"
+                )
+            if not role:
+                return "请选择新账号的角色。"
+            if role != Role.PROVINCE:
+                province = None
+            elif not province:
+                return "请选择省级档案部门账号所属的省份。"
+        elif account is None:
+            return f"没有账号「{typed}」，无法重设密码；要新建请点“新建账号”。"
+        else:
+            role, province = account["role"], account["province_code"]
+        password = strong_password(typed)
+        password_hash = hash_password(password, typed)
+        before = context.store.write(
+            lambda con: add_user(
+                con, typed, password_hash, role, province, by=viewer.user_name, must_change_password=True
+            )
+        )
+    except CensusError as error:
+        return error.describe()
+    context.sessions.end_all(typed, "credentials_changed")
+    done = "已创建账号" if before is None else "已重设账号"
+    enabled = "" if before is None or before["is_active"] else "，该账号已重新启用"
+    return (
+        f"{done}「{typed}」（{role_text(str(role), province)}）{enabled}。初始密码：{password}"
+        "（只显示这一次，请以安全的方式交给本人；本人首次登录须先改为只有自己知道的密码）。"
+    )
 
 
 def load_accounts(context: AppContext, viewer: Viewer, role: Any, state: Any) -> list[dict[str, Any]]:
@@ -76,9 +169,9 @@ def layout(**_query: str) -> html.Div:
         [
             html.H1("账号"),
             html.P(
-                "平台的全部账号（不显示密码）。新建账号、重设密码或角色、停用与启用，请在服务器上用命令行 "
-                "archive-census users add、users disable、users enable：每次变更记入审计日志，停用的账号立即不能登录，"
-                "已登录的会话随即失效；管理员新建或重设的密码，本人下次登录时须先改掉。长期未登录的账号宜停用。",
+                "平台的全部账号（不显示密码）。每次变更记入审计日志；停用的账号立即不能登录，已登录的会话随即失效；"
+                "管理员新建或重设的密码，本人下次登录时须先改掉。长期未登录的账号宜停用。改变已有账号的角色或省份，"
+                "请在服务器上用命令行 archive-census users add --replace。",
                 className="hint",
             ),
             html.Div(
@@ -105,20 +198,98 @@ def layout(**_query: str) -> html.Div:
                 className="toolbar",
             ),
             grid_block(ids.ACCOUNTS_GRID, COLUMNS, row_id="user_name", empty="没有符合条件的账号。"),
+            html.H2("新建与变更账号"),
+            html.Div(
+                [
+                    labelled(
+                        "用户名",
+                        dcc.Input(
+                            id=ids.ACCOUNTS_NAME,
+                            placeholder="点击上表一行可填入",
+                            maxLength=64,
+                            style={"width": "220px"},
+                        ),
+                        for_id=ids.ACCOUNTS_NAME,
+                    ),
+                    labelled(
+                        "新账号的角色",
+                        dropdown(
+                            ids.ACCOUNTS_NEW_ROLE,
+                            [{"label": r.label, "value": r.value} for r in Role],
+                            placeholder="选择角色",
+                            style={"width": "220px"},
+                        ),
+                    ),
+                    labelled(
+                        "省份（省级档案部门）",
+                        dropdown(
+                            ids.ACCOUNTS_NEW_PROVINCE,
+                            [{"label": d.name, "value": d.code} for d in load_divisions().census_provinces()],
+                            placeholder="选择省份",
+                            style={"width": "200px"},
+                        ),
+                    ),
+                    html.Button("新建账号", id=ids.ACCOUNTS_CREATE),
+                    html.Button("重设密码", id=ids.ACCOUNTS_RESET),
+                    html.Button("停用", id=ids.ACCOUNTS_DISABLE, className="button-danger"),
+                    html.Button("启用", id=ids.ACCOUNTS_ENABLE),
+                ],
+                className="toolbar",
+            ),
+            html.P(id=ids.ACCOUNTS_PREVIEW, className="hint"),
+            html.Div(id=ids.ACCOUNTS_RESULT, className="result", role="status"),
         ]
     )
 
 
+BUTTONS: dict[str, Change] = {
+    ids.ACCOUNTS_CREATE: "create",
+    ids.ACCOUNTS_RESET: "reset",
+    ids.ACCOUNTS_DISABLE: "disable",
+    ids.ACCOUNTS_ENABLE: "enable",
+}
+
+
 def register_callbacks(app: Dash, context: AppContext) -> None:
-    """The grid follows the filters; its export re-reads the same accounts."""
+    """The grid follows the filters and each change; its export re-reads the same accounts; a clicked row fills the
+    form, which says what each button would do before it is pressed."""
     register_grid(
         app,
         GridSpec(
             ids.ACCOUNTS_GRID,
             COLUMNS,
             ("user_name",),
-            lambda viewer, role, state: load_accounts(context, viewer, role, state),
-            [(ids.ACCOUNTS_ROLE, "value"), (ids.ACCOUNTS_STATE, "value")],
+            lambda viewer, role, state, _result: load_accounts(context, viewer, role, state),
+            [(ids.ACCOUNTS_ROLE, "value"), (ids.ACCOUNTS_STATE, "value"), (ids.ACCOUNTS_RESULT, "children")],
             "账号",
         ),
     )
+
+    @app.callback(
+        Output(ids.ACCOUNTS_NAME, "value"), Input(ids.ACCOUNTS_GRID, "cellClicked"), prevent_initial_call=True
+    )
+    def pick(cell: dict[str, Any] | None) -> Any:
+        return (cell or {}).get("rowId") or no_update
+
+    @app.callback(
+        Output(ids.ACCOUNTS_PREVIEW, "children"),
+        Input(ids.ACCOUNTS_NAME, "value"),
+        Input(ids.ACCOUNTS_RESULT, "children"),
+    )
+    def preview(name: Any, _result: Any) -> str | None:
+        return preview_change(context, current_viewer(), name)
+
+    @app.callback(
+        Output(ids.ACCOUNTS_RESULT, "children"),
+        *(Input(button, "n_clicks") for button in BUTTONS),
+        State(ids.ACCOUNTS_NAME, "value"),
+        State(ids.ACCOUNTS_NEW_ROLE, "value"),
+        State(ids.ACCOUNTS_NEW_PROVINCE, "value"),
+        prevent_initial_call=True,
+    )
+    def act(*values: Any) -> str:
+        change = BUTTONS.get(str(ctx.triggered_id))
+        if change is None:
+            refuse(400, "未知的账号操作。")
+        name, role, province = values[len(BUTTONS) :]
+        return change_account(context, current_viewer(), change, name, role, province)

@@ -760,6 +760,7 @@ def test_sign_ins_failures_and_throttling_reach_the_audit_log_with_the_address(a
 def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(app, site):
     name = new_user(site)  # a provincial office of 440000
     client = client_of(app, name, address="10.5.0.21")
+    client.environ_base["HTTP_REFERER"] = f"{SELF}/audit"  # the page the browser says it was on
     for _ in range(3):  # an administrator's grid, three times in a row: one line
         assert load_grid(app, client, ids.AUDIT_GRID, None, None, None, None).status_code == 403
     forged = client.post("/api/upload", headers={"Origin": EVIL}, data={"kind": "census"})
@@ -772,6 +773,7 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
     grid = next(e for e in logged if e["target"] == "POST /_dash-update-component")
     assert grid["action"] == "access_refused"
     assert ids.AUDIT_GRID in json.loads(grid["after_state"])["callback"]
+    assert json.loads(grid["after_state"])["page"] == "/audit"
     upload_refused = next(e for e in logged if e["target"] == "POST /api/upload")
     assert upload_refused["action"] == "cross_origin_refused"
     assert json.loads(upload_refused["after_state"])["origin"] == EVIL
@@ -900,24 +902,112 @@ def test_the_accounts_page_lists_every_account_with_its_last_sign_in_to_administ
     name = new_user(site)
     client_of(app, name, address="10.5.3.1")  # signed in: its sign-in may still be on its way to the log
     for user in ("planner", "guangdong", "evaluator"):
-        assert load_grid(app, client_of(app, user), ids.ACCOUNTS_GRID, None, None).status_code == 403
+        assert load_grid(app, client_of(app, user), ids.ACCOUNTS_GRID, None, None, None).status_code == 403
         refused = render_page(app, client_of(app, user), accounts.PATH)
         assert ids.PAGE_REFUSED in refused.text and ids.ACCOUNTS_GRID not in refused.text
     admin = client_of(app, "admin")
-    rows = {r["user_name"]: r for r in grid_rows(app, admin, ids.ACCOUNTS_GRID, None, None)}
+    rows = {r["user_name"]: r for r in grid_rows(app, admin, ids.ACCOUNTS_GRID, None, None, None)}
     assert {n for n, _, _ in USERS} | {name} <= set(rows)
     assert (rows[name]["role"], rows[name]["province"], rows[name]["state"]) == ("省级档案部门", "广东省", "启用")
     assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", rows[name]["last_sign_in"])
     assert rows["evaluator"]["province"] == "分派的档案馆" and rows["planner"]["province"] == "全国"
     assert rows["evaluator"]["assigned_archives"] >= 1 and rows["planner"]["assigned_archives"] is None
     assert "password_hash" not in json.dumps(rows) and "scrypt" not in json.dumps(rows)
-    evaluators = grid_rows(app, admin, ids.ACCOUNTS_GRID, "evaluator", None)
+    evaluators = grid_rows(app, admin, ids.ACCOUNTS_GRID, "evaluator", None, None)
     assert evaluators and {r["role"] for r in evaluators} == {"评价专家"}
     with site.store.writer() as con:
         set_user_active(con, name, False, by="管理员")
-    disabled = grid_rows(app, admin, ids.ACCOUNTS_GRID, None, "disabled")
+    disabled = grid_rows(app, admin, ids.ACCOUNTS_GRID, None, "disabled", None)
     assert name in {r["user_name"] for r in disabled} and {r["state"] for r in disabled} == {"已停用"}
-    assert load_grid(app, admin, ids.ACCOUNTS_GRID, "root", None).status_code == 400
+    assert load_grid(app, admin, ids.ACCOUNTS_GRID, "root", None, None).status_code == 400
+
+
+def change_account(app, client, button: str, name: str | None, role: str | None = None, province: str | None = None):
+    """Press one of the accounts form's buttons with these values, as the page does."""
+    body = {
+        "output": callback_key([(ids.ACCOUNTS_RESULT, "children")]),
+        "outputs": {"id": ids.ACCOUNTS_RESULT, "property": "children"},
+        "inputs": [{"id": b, "property": "n_clicks", "value": 1 if b == button else None} for b in accounts.BUTTONS],
+        "state": [
+            {"id": ids.ACCOUNTS_NAME, "property": "value", "value": name},
+            {"id": ids.ACCOUNTS_NEW_ROLE, "property": "value", "value": role},
+            {"id": ids.ACCOUNTS_NEW_PROVINCE, "property": "value", "value": province},
+        ],
+        "changedPropIds": [f"{button}.n_clicks"],
+    }
+    return client.post("/_dash-update-component", json=body)
+
+
+def account_preview(app, client, name: str):
+    return post_callback(
+        app,
+        client,
+        [(ids.ACCOUNTS_PREVIEW, "children")],
+        [(ids.ACCOUNTS_NAME, "value", name), (ids.ACCOUNTS_RESULT, "children", None)],
+    )
+
+
+def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_web(app, site):
+    name = f"web{secrets.token_hex(3)}"
+    for user in ("planner", "guangdong", "evaluator"):  # refused on the server, whatever the page shows
+        assert change_account(app, client_of(app, user), ids.ACCOUNTS_CREATE, name, "planner").status_code == 403
+        assert account_preview(app, client_of(app, user), name).status_code == 403
+    admin = client_of(app, "admin", address="10.5.4.1")
+    said = returned(account_preview(app, admin, name), ids.ACCOUNTS_PREVIEW, "children")
+    assert said.startswith(f"没有账号「{name}」")
+    # A provincial office needs its province; a role the form does not offer is refused.
+    for role, province, refusal in (
+        (None, None, "请选择新账号的角色。"),
+        ("province", None, "请选择省级档案部门账号所属的省份。"),
+        ("root", None, "未知角色"),
+        ("province", "999999", "999999"),
+    ):
+        answer = returned(
+            change_account(app, admin, ids.ACCOUNTS_CREATE, name, role, province), ids.ACCOUNTS_RESULT, "children"
+        )
+        assert refusal in answer
+    with site.store.reader() as con:
+        assert get_user(con, name) is None
+    created = returned(
+        change_account(app, admin, ids.ACCOUNTS_CREATE, f" {name} ", "province", "440000"),
+        ids.ACCOUNTS_RESULT,
+        "children",
+    )
+    assert created.startswith(f"已创建账号「{name}」（省级档案部门·广东省）。初始密码：")
+    first = re.search(r"初始密码：(\S+?)（", created).group(1)
+    with site.store.reader() as con:
+        record = get_user(con, name)
+    assert (record.role, record.province_code, record.must_change_password) == ("province", "440000", True)
+    signed_in = sign_in(client_of(app, address="10.5.4.2"), name, first)
+    assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
+    # Created again: refused, nothing changed; the preview says what the buttons would do.
+    again = returned(change_account(app, admin, ids.ACCOUNTS_CREATE, name, "planner"), ids.ACCOUNTS_RESULT, "children")
+    assert again.startswith(f"已有账号「{name}」（省级档案部门·广东省），本次未做任何处理。")
+    said = returned(account_preview(app, admin, name), ids.ACCOUNTS_PREVIEW, "children")
+    assert "已登录的会话立即失效" in said and "停用后不能登录" in said
+    # A reset: the signed-in browser of the account is signed out, the old password no longer works.
+    user = client_of(app, address="10.5.4.3")
+    assert sign_in(user, name, first).status_code == 302
+    reset = returned(change_account(app, admin, ids.ACCOUNTS_RESET, name), ids.ACCOUNTS_RESULT, "children")
+    second = re.search(r"初始密码：(\S+?)（", reset).group(1)
+    assert reset.startswith(f"已重设账号「{name}」（省级档案部门·广东省）") and second != first
+    assert user.get("/password").status_code == 302
+    assert sign_in(client_of(app, address="10.5.4.4"), name, first).status_code == 200  # the form again
+    # Disabled: signed out at once, cannot sign in; enabled again: the password of the reset works.
+    user = client_of(app, address="10.5.4.5")
+    assert sign_in(user, name, second).status_code == 302
+    disabled = returned(change_account(app, admin, ids.ACCOUNTS_DISABLE, name), ids.ACCOUNTS_RESULT, "children")
+    assert disabled == f"已停用账号「{name}」。其已登录的会话已失效，历史记录保留。"
+    assert user.get("/password").status_code == 302
+    assert sign_in(client_of(app, address="10.5.4.6"), name, second).status_code == 200
+    assert "重新启用" in returned(account_preview(app, admin, name), ids.ACCOUNTS_PREVIEW, "children")
+    enabled = returned(change_account(app, admin, ids.ACCOUNTS_ENABLE, name), ids.ACCOUNTS_RESULT, "children")
+    assert enabled == f"已启用账号「{name}」。"
+    assert sign_in(client_of(app, address="10.5.4.7"), name, second).status_code == 302
+    # Each change is in the audit log under the administrator, from the web.
+    logged = reversed(audit_events(site, kind="user", actor="admin"))
+    changes = [(e["action"], e["actor"], e["via"]) for e in logged if e["target"] == name]
+    assert changes == [(a, "admin", "web") for a in ("create", "change", "disable", "enable")]
 
 
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch, open_app):
