@@ -40,7 +40,7 @@ from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
 from dash_app.security import CALLBACK_PATH, https_only, refusal
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
-from dash_app.webstate import SESSION_END_CAUSES, AuditOutbox, SessionStore
+from dash_app.webstate import SESSION_END_CAUSES, AuditOutbox, SessionStore, SharedFailures
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
 from warehouse.backends import Warehouse
 from warehouse.users import UserRecord, change_own_password, get_user
@@ -224,7 +224,7 @@ class Authenticator:
         self.outbox = outbox
         self.secret_key = secret_key
         self.https = https
-        self.throttle = LoginThrottle()
+        self.throttle = LoginThrottle(failures=SharedFailures(sessions.state))
         self.devices = URLSafeTimedSerializer(secret_key, salt="archive-census-device")
         # Checked when the user does not exist, so an unknown name costs the same KDF time as a wrong password
         # (otherwise 3 ms against 130 ms tells which user names exist).

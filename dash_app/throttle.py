@@ -2,8 +2,10 @@
 
 Failures are counted per remote address, per account and per trusted device, each in a sliding window. A few
 failures are free; after that each further attempt must wait, the wait doubling with every failure up to a cap.
-A refused attempt is refused *before* the password is checked, so a flood costs a dictionary look-up per request, not
-a KDF run (~0.1 s of CPU each).
+A refused attempt is refused *before* the password is checked, so a flood costs a look-up of its counters per request
+(in the file the server processes share, `dash_app.webstate.SharedFailures`), not a KDF run (~0.1 s of CPU each).
+The counts survive a restart and are the same for every process serving the app: neither gives a guesser a fresh
+allowance.
 
 The account counter only applies to browsers that have never signed in to that account. A successful sign-in gives
 the browser a signed device cookie for the account (OWASP's "device cookie" defence); attempts that present one are
@@ -18,7 +20,8 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Protocol
 
 WINDOW_S = 15 * 60
 MAX_TRACKED = 50_000
@@ -48,9 +51,57 @@ ACCOUNT_POLICY = Policy(free_failures=5, first_wait_s=30.0, max_wait_s=15 * 60)
 DEVICE_POLICY = Policy(free_failures=5, first_wait_s=5.0, max_wait_s=5 * 60)
 
 
-@dataclass
-class _Failures:
-    times: list[float] = field(default_factory=list)
+# A counter: (what it counts by, whose): ("address", "10.0.0.1"), ("account", "zhang"), ("device", "…").
+Counter = tuple[str, str]
+
+
+class FailureLog(Protocol):
+    """Where failed attempts are kept: this process's memory, or a file every server process shares
+    (`dash_app.webstate.SharedFailures`, what the app uses: a restart or a second process starts from the same
+    counts)."""
+
+    def recent(self, counter: Counter, since: float) -> list[float]:
+        """The times of the counter's failures after `since`, oldest first."""
+        ...
+
+    def add(self, counter: Counter, at: float) -> None:
+        """Keep one failure."""
+        ...
+
+    def forget(self, counter: Counter) -> None:
+        """Drop the counter's failures."""
+        ...
+
+    def tracked(self) -> list[Counter]:
+        """The counters held (tests)."""
+        ...
+
+
+class MemoryFailures:
+    """Failures kept in this process (bounded in size: the oldest counters go first)."""
+
+    def __init__(self) -> None:
+        self._failures: OrderedDict[Counter, list[float]] = OrderedDict()
+
+    def recent(self, counter: Counter, since: float) -> list[float]:
+        times = [t for t in self._failures.get(counter, []) if t > since]
+        if times:
+            self._failures[counter] = times
+        else:
+            self._failures.pop(counter, None)
+        return list(times)
+
+    def add(self, counter: Counter, at: float) -> None:
+        self._failures.setdefault(counter, []).append(at)
+        self._failures.move_to_end(counter)
+        while len(self._failures) > MAX_TRACKED:
+            self._failures.popitem(last=False)
+
+    def forget(self, counter: Counter) -> None:
+        self._failures.pop(counter, None)
+
+    def tracked(self) -> list[Counter]:
+        return list(self._failures)
 
 
 @dataclass(frozen=True)
@@ -62,16 +113,17 @@ class Verdict:
 
 
 class LoginThrottle:
-    """Failure counters of one server process (bounded in size)."""
+    """Failure counters, kept in a failure log (this process's memory unless another is given); the clock is the
+    wall clock, so that processes sharing a log agree on times."""
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time, failures: FailureLog | None = None) -> None:
         self.clock = clock
         self._lock = threading.Lock()
-        self._failures: OrderedDict[tuple[str, str], _Failures] = OrderedDict()
+        self.failures: FailureLog = failures if failures is not None else MemoryFailures()
         self.kdf_slots = threading.BoundedSemaphore(KDF_CONCURRENCY)
 
     @staticmethod
-    def keys(address: str | None, account: str, device: str | None) -> list[tuple[tuple[str, str], Policy]]:
+    def keys(address: str | None, account: str, device: str | None) -> list[tuple[Counter, Policy]]:
         """The counters an attempt is judged by: a browser trusted for the account (its signed device cookie) by its
         own failures alone, so that strangers failing from the same address (an office behind one NAT) never hold
         it back; any other by the address and the account."""
@@ -79,23 +131,13 @@ class LoginThrottle:
             return [(("device", device), DEVICE_POLICY)]
         return [(("address", address or "-"), ADDRESS_POLICY), (("account", account.casefold()), ACCOUNT_POLICY)]
 
-    def _recent(self, key: tuple[str, str], now: float) -> list[float]:
-        entry = self._failures.get(key)
-        if entry is None:
-            return []
-        entry.times = [t for t in entry.times if now - t < WINDOW_S]
-        if not entry.times:
-            del self._failures[key]
-            return []
-        return entry.times
-
     def check(self, address: str | None, account: str, device: str | None) -> Verdict:
         """How long this attempt must still wait (0: it may go ahead), and which counters hold it back."""
         now = self.clock()
         wait, blocked = 0.0, []
         with self._lock:
             for key, policy in self.keys(address, account, device):
-                times = self._recent(key, now)
+                times = self.failures.recent(key, now - WINDOW_S)
                 remaining = times[-1] + policy.wait_after(len(times)) - now if times else 0.0
                 if remaining > 0:
                     wait = max(wait, remaining)
@@ -108,25 +150,21 @@ class LoginThrottle:
         throttled = []
         with self._lock:
             for key, policy in self.keys(address, account, device):
-                times = self._recent(key, now)
-                times.append(now)
-                self._failures[key] = _Failures(times)
-                self._failures.move_to_end(key)
-                if policy.wait_after(len(times)) > 0 and policy.wait_after(len(times) - 1) == 0:
+                count = len(self.failures.recent(key, now - WINDOW_S)) + 1
+                self.failures.add(key, now)
+                if policy.wait_after(count) > 0 and policy.wait_after(count - 1) == 0:
                     throttled.append(key[0])
-            while len(self._failures) > MAX_TRACKED:
-                self._failures.popitem(last=False)
         return tuple(throttled)
 
     def succeeded(self, account: str, device: str | None) -> None:
         """A correct password: the account's (or device's) failures are forgotten; the address's are not, or one
         known password would let an attacker reset its counter between guesses at other accounts."""
         with self._lock:
-            self._failures.pop(("account", account.casefold()), None)
+            self.failures.forget(("account", account.casefold()))
             if device:
-                self._failures.pop(("device", device), None)
+                self.failures.forget(("device", device))
 
-    def tracked(self) -> Iterable[tuple[str, str]]:
+    def tracked(self) -> Iterable[Counter]:
         """The counters held (tests)."""
         with self._lock:
-            return list(self._failures)
+            return self.failures.tracked()

@@ -2,6 +2,8 @@
 
 - sign-in sessions, so that signing out ends a session on the server: a copy of the cookie taken before is refused
   after (the cookie only names a session; whether it is live is decided here);
+- failed sign-in attempts, counted by the throttle (`SharedFailures`): a restart or another server process sees
+  the same counts;
 - the outbox of sign-in events for the audit log. Writing each sign-in to the warehouse would copy the warehouse file
   (a snapshot) every time and queue behind loads on its writer lock; events are kept here durably at once and moved
   to the warehouse's `audit_log` in batches (`AuditOutbox.flush`), a few seconds later.
@@ -26,6 +28,7 @@ from typing import Any
 import duckdb
 
 from census_schema.errors import CensusError
+from dash_app.throttle import WINDOW_S, Counter
 from warehouse.audit import AuditEvent, append_events
 from warehouse.backends import EmbeddedWarehouse, Warehouse
 from warehouse.transactions import transaction, utc_now
@@ -59,6 +62,13 @@ CREATE TABLE IF NOT EXISTS web_sessions (
     last_seen_at TEXT                -- UTC ISO of its browser's last request (NULL: none since it started)
 );
 CREATE INDEX IF NOT EXISTS web_sessions_user ON web_sessions (user_name);
+CREATE TABLE IF NOT EXISTS login_failures (
+    counter_kind TEXT NOT NULL,      -- address | account | device (dash_app.throttle)
+    counter_key TEXT NOT NULL,
+    failed_at REAL NOT NULL          -- seconds since the epoch
+);
+CREATE INDEX IF NOT EXISTS login_failures_counter ON login_failures (counter_kind, counter_key, failed_at);
+CREATE INDEX IF NOT EXISTS login_failures_time ON login_failures (failed_at);
 CREATE TABLE IF NOT EXISTS audit_outbox (
     event_id TEXT PRIMARY KEY,
     occurred_at TEXT NOT NULL,
@@ -176,6 +186,38 @@ class SessionStore:
                 [utc_now().isoformat(), reason, user_name],
             )
             return cursor.rowcount
+
+
+class SharedFailures:
+    """The sign-in throttle's failure log in this file (`dash_app.throttle.FailureLog`), shared by every server
+    process of the app and kept across restarts; failures older than the throttle's window are pruned as new ones
+    arrive (at most one per password check, and password checks run one at a time)."""
+
+    def __init__(self, state: WebState) -> None:
+        self.state = state
+
+    def recent(self, counter: Counter, since: float) -> list[float]:
+        with self.state.connect() as con:
+            rows = con.execute(
+                "SELECT failed_at FROM login_failures WHERE counter_kind = ? AND counter_key = ? AND failed_at > ? "
+                "ORDER BY failed_at",
+                [*counter, since],
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    def add(self, counter: Counter, at: float) -> None:
+        with self.state.connect() as con:
+            con.execute("INSERT INTO login_failures VALUES (?, ?, ?)", [*counter, at])
+            con.execute("DELETE FROM login_failures WHERE failed_at <= ?", [at - WINDOW_S])
+
+    def forget(self, counter: Counter) -> None:
+        with self.state.connect() as con:
+            con.execute("DELETE FROM login_failures WHERE counter_kind = ? AND counter_key = ?", list(counter))
+
+    def tracked(self) -> list[Counter]:
+        with self.state.connect() as con:
+            rows = con.execute("SELECT DISTINCT counter_kind, counter_key FROM login_failures ORDER BY 1, 2")
+            return [(row[0], row[1]) for row in rows]
 
 
 _OUTBOX_COLUMNS = (
