@@ -11,12 +11,11 @@ from typing import Any
 
 from census_schema.clock import format_beijing
 from census_schema.errors import UsageError
-from census_schema.roles import Role
 from census_schema.settings import load_settings
 from cli.main import emit_json, saying_if_created
 from cli.warehouse_cmd import format_table
 from dash_app.auth import hash_password
-from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name
+from dash_app.formatting import NEVER_SIGNED_IN, account_state, role_text
 from dash_app.webstate import end_sessions_of, pending_events
 from warehouse.backends import open_warehouse
 from warehouse.users import add_user, query_accounts, set_user_active
@@ -106,7 +105,7 @@ def run_users(args: argparse.Namespace) -> int:
         rows = [
             (
                 str(user["user_name"]),
-                _role_text(str(user["role"]), user["province_code"]),
+                role_text(str(user["role"]), user["province_code"]),
                 account_state(user["is_active"]),
                 format_beijing(user["created_at"]),
                 format_beijing(user["last_sign_in"]) if user["last_sign_in"] else NEVER_SIGNED_IN,
@@ -140,10 +139,10 @@ def run_users(args: argparse.Namespace) -> int:
         with store.reader() as con:
             existing = next(iter(query_accounts(con, user_name=name)), None)
         if existing is not None and not args.replace:
-            was = _role_text(str(existing["role"]), existing["province_code"])
+            was = role_text(str(existing["role"]), existing["province_code"])
             raise UsageError(
                 f"已有用户 {name}（{was}{'' if existing['is_active'] else '，已停用'}）：重设会把它改为"
-                f"{_role_text(args.role, args.province)}，并重设密码{'' if existing['is_active'] else '，重新启用该账号'}。"
+                f"{role_text(args.role, args.province)}，并重设密码{'' if existing['is_active'] else '，重新启用该账号'}。"
                 "本次未做任何处理。",
                 hint="确要重设该用户的，请加 --replace；新用户请另取一个用户名。",
             )
@@ -158,18 +157,12 @@ def run_users(args: argparse.Namespace) -> int:
     if args.json:
         emit_json({"user_name": name, "role": args.role, "province_code": args.province, "replaced": before})
     elif before is None:
-        print(f"已创建用户 {name}：{_role_text(args.role, args.province)}。{FIRST_SIGN_IN}")
+        print(f"已创建用户 {name}：{role_text(args.role, args.province)}。{FIRST_SIGN_IN}")
     else:
-        was = _role_text(before["role"], before["province_code"]) + ("" if before["is_active"] else "，已停用")
+        was = role_text(before["role"], before["province_code"]) + ("" if before["is_active"] else "，已停用")
         enabled = "" if before["is_active"] else "；该账号已重新启用（可以登录）"
         print(
-            f"已重设已有用户 {name}：原为{was}，现为{_role_text(args.role, args.province)}；密码已重设{enabled}。"
+            f"已重设已有用户 {name}：原为{was}，现为{role_text(args.role, args.province)}；密码已重设{enabled}。"
             f"{FIRST_SIGN_IN}"
         )
     return 0
-
-
-def _role_text(role: str, province_code: str | None) -> str:
-    """省级档案部门（广东省）, 评价专家."""
-    label = Role(role).label
-    return f"{label}（{division_name(province_code)}）" if province_code else label

@@ -16,7 +16,7 @@ from dash_app.access import Viewer, current_viewer, refuse, require_role, requir
 from dash_app.auth import hash_password, strong_password
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
-from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime
+from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime, role_text
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.users import add_user, query_accounts, set_user_active
 
@@ -47,11 +47,6 @@ def _scope(role: str, province_code: str | None) -> str:
     return "分派的档案馆" if role == Role.EVALUATOR else "全国"
 
 
-def role_text(role: str, province_code: str | None) -> str:
-    """An account's role as people read it, with its province for a provincial office."""
-    return Role(role).label + (f"·{division_name(province_code)}" if province_code else "")
-
-
 def _account(context: AppContext, name: str) -> dict[str, Any] | None:
     with context.reader.cursor() as con:
         return next(iter(query_accounts(con, user_name=name)), None)
@@ -71,7 +66,7 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
     account = _account(context, typed)
     if account is None:
         return f"没有账号「{typed}」：选择角色（省级档案部门再选省份）后点“新建账号”。"
-    said = f"账号「{typed}」（{role_text(account['role'], account['province_code'])}，{account_state(account['is_active'])}）："
+    said = f"账号「{typed}」：{role_text(account['role'], account['province_code'])}，{account_state(account['is_active'])}。"
     said += "重设密码会生成新的初始密码，其已登录的会话立即失效，本人须用新密码登录并改掉"
     if not account["is_active"]:
         return said + "，该账号随之重新启用；点“启用”则沿用原密码。"
@@ -103,7 +98,7 @@ def change_account(context: AppContext, viewer: Viewer, change: Change, name: An
         if change == "create":
             if account is not None:
                 return (
-                    f"已有账号「{typed}」（{role_text(account['role'], account['province_code'])}），本次未做任何处理。"
+                    f"已有账号「{typed}」：{role_text(account['role'], account['province_code'])}。本次未做任何处理，"
                     "要为它生成新密码请点“重设密码”；改角色或省份请在服务器上用 archive-census users add --replace。"
                 )
             if not role:
@@ -129,7 +124,7 @@ def change_account(context: AppContext, viewer: Viewer, change: Change, name: An
     done = "已创建账号" if before is None else "已重设账号"
     enabled = "" if before is None or before["is_active"] else "，该账号已重新启用"
     return (
-        f"{done}「{typed}」（{role_text(str(role), province)}）{enabled}。初始密码：{password}"
+        f"{done}「{typed}」：{role_text(str(role), province)}{enabled}。初始密码：{password}"
         "（只显示这一次，请以安全的方式交给本人；本人首次登录须先改为只有自己知道的密码）。"
     )
 

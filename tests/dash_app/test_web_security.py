@@ -973,7 +973,7 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
         ids.ACCOUNTS_RESULT,
         "children",
     )
-    assert created.startswith(f"已创建账号「{name}」（省级档案部门·广东省）。初始密码：")
+    assert created.startswith(f"已创建账号「{name}」：省级档案部门（广东省）。初始密码：")
     first = re.search(r"初始密码：(\S+?)（", created).group(1)
     with site.store.reader() as con:
         record = get_user(con, name)
@@ -982,7 +982,7 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
     # Created again: refused, nothing changed; the preview says what the buttons would do.
     again = returned(change_account(app, admin, ids.ACCOUNTS_CREATE, name, "planner"), ids.ACCOUNTS_RESULT, "children")
-    assert again.startswith(f"已有账号「{name}」（省级档案部门·广东省），本次未做任何处理。")
+    assert again.startswith(f"已有账号「{name}」：省级档案部门（广东省）。本次未做任何处理，")
     said = returned(account_preview(app, admin, name), ids.ACCOUNTS_PREVIEW, "children")
     assert "已登录的会话立即失效" in said and "停用后不能登录" in said
     # A reset: the signed-in browser of the account is signed out, the old password no longer works.
@@ -990,7 +990,7 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     assert sign_in(user, name, first).status_code == 302
     reset = returned(change_account(app, admin, ids.ACCOUNTS_RESET, name), ids.ACCOUNTS_RESULT, "children")
     second = re.search(r"初始密码：(\S+?)（", reset).group(1)
-    assert reset.startswith(f"已重设账号「{name}」（省级档案部门·广东省）") and second != first
+    assert reset.startswith(f"已重设账号「{name}」：省级档案部门（广东省）。") and second != first
     assert user.get("/password").status_code == 302
     assert sign_in(client_of(app, address="10.5.4.4"), name, first).status_code == 200  # the form again
     # Disabled: signed out at once, cannot sign in; enabled again: the password of the reset works.
