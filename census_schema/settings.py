@@ -69,6 +69,9 @@ class Settings:
     # A return that would drop more than this share of the holders its scope currently reports is loaded only when
     # the uploader confirms it (`--confirm-shrink`, or the web page's confirmation step).
     shrink_limit_pct: float = 10.0
+    # A password older than this many days is replaced at the next sign-in before anything else (0: never);
+    # `ARCHIVE_CENSUS_PASSWORD_MAX_AGE_DAYS`.
+    password_max_age_days: int = 90
 
     def today(self) -> date:
         """The day deadlines are judged on: `ARCHIVE_CENSUS_AS_OF` (the demo sets its own day), else today in Beijing."""
@@ -242,4 +245,5 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
         data_path=Path(data_path).absolute() if url is not None and data_path else None,
         var_override=Path(env[VAR_DIR_ENV]) if env.get(VAR_DIR_ENV) else None,
         shrink_limit_pct=env_number(env, "ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", 10.0, whole=False, zero=True),
+        password_max_age_days=int(env_number(env, "ARCHIVE_CENSUS_PASSWORD_MAX_AGE_DAYS", 90, zero=True)),
     )

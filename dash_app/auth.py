@@ -20,6 +20,7 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import quote, urlparse
 
@@ -31,6 +32,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from werkzeug.wrappers import Response
 
 from census_schema.audit import AuditKind
+from census_schema.clock import format_beijing
 from census_schema.errors import CensusError, UsageError
 from census_schema.fields import show_unseen
 from census_schema.roles import Role
@@ -43,6 +45,7 @@ from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
 from dash_app.webstate import SESSION_END_CAUSES, AuditOutbox, SessionStore, SharedFailures
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
 from warehouse.backends import Warehouse
+from warehouse.transactions import utc_now
 from warehouse.users import UserRecord, change_own_password, get_user
 
 # Open without signing in: these addresses exactly, and the static files under these folders.
@@ -64,20 +67,39 @@ DEVICE_MAX_AGE_S = 180 * 24 * 3600
 
 
 class WebUser(UserMixin):
-    """The signed-in user held by flask-login."""
+    """The signed-in user held by flask-login; `change_password_because`: why their password must be replaced before
+    anything else (an administrator set it, or it is too old), None when it need not."""
 
     def __init__(
-        self, user_name: str, role: Role, province_code: str | None, must_change_password: bool = False
+        self, user_name: str, role: Role, province_code: str | None, change_password_because: str | None = None
     ) -> None:
         self.id = user_name
         self.role = role
         self.province_code = province_code
-        self.must_change_password = must_change_password
+        self.change_password_because = change_password_because
+
+    @property
+    def must_change_password(self) -> bool:
+        """Every page, callback and download waits until the password is replaced."""
+        return self.change_password_because is not None
 
     @classmethod
-    def of(cls, record: UserRecord) -> WebUser:
-        """The signed-in user a stored one is."""
-        return cls(record.user_name, record.role, record.province_code, record.must_change_password)
+    def of(cls, record: UserRecord, max_age: timedelta | None) -> WebUser:
+        """The signed-in user a stored one is, its password judged against `max_age` (None: passwords never age)."""
+        return cls(record.user_name, record.role, record.province_code, why_change_password(record, max_age))
+
+
+def why_change_password(record: UserRecord, max_age: timedelta | None) -> str | None:
+    """Why the user must replace their password before anything else (None when they need not): an administrator
+    set it, or it was set `max_age` ago or more (the periodic change 等级保护 asks for)."""
+    if record.must_change_password:
+        return MUST_CHANGE_TEXT
+    if max_age is None or record.password_set_at is None or utc_now() - record.password_set_at < max_age:
+        return None
+    return (
+        f"您的密码设置于{format_beijing(record.password_set_at)}，已超过 {max_age.days} 天，"
+        "须先在修改密码页改为新密码，才能继续使用平台。"
+    )
 
 
 def hash_password(password: str, user_name: str) -> str:
@@ -217,9 +239,16 @@ class Authenticator:
     """Sign-in and sign-out of one app: sessions, throttling, device cookies and the audit trail of sign-ins."""
 
     def __init__(
-        self, reader: SnapshotReader, sessions: SessionStore, outbox: AuditOutbox, secret_key: str, https: bool
+        self,
+        reader: SnapshotReader,
+        sessions: SessionStore,
+        outbox: AuditOutbox,
+        secret_key: str,
+        https: bool,
+        password_max_age: timedelta | None = None,
     ) -> None:
         self.reader = reader
+        self.password_max_age = password_max_age
         self.sessions = sessions
         self.outbox = outbox
         self.secret_key = secret_key
@@ -300,7 +329,7 @@ class Authenticator:
             return None
         if not self.sessions.is_live(session.get("sid"), user_name, seen=True):
             return None
-        return WebUser.of(record)
+        return WebUser.of(record, self.password_max_age)
 
     def sign_in(self, next_page: str) -> Response:
         """POST /login: throttle, check the password, start a session."""
@@ -330,11 +359,11 @@ class Authenticator:
             return self.page(_error("用户名或密码不正确。"), next_page, 200)
         self.throttle.succeeded(name, device)
         flask.session.clear()  # no session fixation: a new session every sign-in
-        login_user(WebUser.of(record))
+        login_user(WebUser.of(record, self.password_max_age))
         flask.session["sid"] = self.sessions.start(record.user_name, address)
         flask.session["auth"] = fingerprint(self.secret_key, record)
         self.audit("login_succeeded", record.user_name, after={"role": record.role})
-        if record.must_change_password:  # an administrator's password: replaced before anything else
+        if why_change_password(record, self.password_max_age):  # an administrator's or an old password: replaced first
             next_page = PASSWORD_PATH
         response = flask.redirect(LANDING_PAGES.get(record.role, "/") if next_page == "/" else next_page)
         token = self.devices.dumps({"u": record.user_name.casefold(), "n": device or secrets.token_urlsafe(16)})
@@ -382,9 +411,11 @@ class Authenticator:
             return self.sign_out()  # disabled meanwhile: this session ends too
         self.throttle.succeeded(name, device)
         self.sessions.end_all(name, "credentials_changed")
-        changed = dataclasses.replace(record, password_hash=new_hash, must_change_password=False)
+        changed = dataclasses.replace(
+            record, password_hash=new_hash, must_change_password=False, password_set_at=utc_now()
+        )
         flask.session.clear()
-        login_user(WebUser.of(changed))
+        login_user(WebUser.of(changed, self.password_max_age))
         flask.session["sid"] = self.sessions.start(name, address)
         flask.session["auth"] = fingerprint(self.secret_key, changed)
         return flask.redirect(f"{PASSWORD_PATH}?changed=1")
@@ -429,7 +460,8 @@ def install_auth(
         SESSION_COOKIE_SECURE=https,
         REMEMBER_COOKIE_HTTPONLY=True,
     )
-    auth = Authenticator(reader, sessions, outbox, server.config["SECRET_KEY"], https)
+    max_age = timedelta(days=settings.password_max_age_days) if settings.password_max_age_days else None
+    auth = Authenticator(reader, sessions, outbox, server.config["SECRET_KEY"], https, max_age)
     server.extensions[LOGIN_THROTTLE] = auth.throttle
     manager = LoginManager()
     manager.init_app(server)
@@ -455,7 +487,7 @@ def install_auth(
         if flask.request.method == "POST":
             return auth.change_password(store)
         if current_user.must_change_password:
-            return auth.password_page(_error(MUST_CHANGE_TEXT), 200)
+            return auth.password_page(_error(current_user.change_password_because), 200)
         return auth.password_page(PASSWORD_CHANGED if flask.request.args.get("changed") == "1" else "", 200)
 
     @server.route(KEEPALIVE_PATH, methods=["POST"])
@@ -504,7 +536,7 @@ def install_auth(
             if flask.request.method == "GET" and not path.startswith(("/_dash", "/api")):
                 return flask.redirect(PASSWORD_PATH)  # a page or a download: the form says why
             # A callback of a page opened before (another tab): assets/session.js follows the header to the form.
-            refused = refusal(403, MUST_CHANGE_TEXT)
+            refused = refusal(403, current_user.change_password_because)
             refused.headers[CHANGE_PASSWORD_HEADER] = PASSWORD_PATH
             return refused
         if TOKEN_PATH.match(path):  # the sandboxed Data Docs: their route checks the signed token instead

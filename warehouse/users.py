@@ -31,6 +31,8 @@ class UserRecord:
     is_active: bool
     # Set by an administrator (a new account's, or a reset one): its owner replaces it before anything else.
     must_change_password: bool = False
+    # When the password was set (UTC; None if never recorded): an old one is replaced first too (dash_app.auth).
+    password_set_at: datetime | None = None
 
 
 def parse_role(role: Role | str) -> Role:
@@ -198,14 +200,14 @@ def set_user_active(con: duckdb.DuckDBPyConnection, user_name: str, active: bool
 def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | None:
     """The active user with this name, if any."""
     row = con.execute(
-        "SELECT user_name, password_hash, role, province_code, is_active, coalesce(must_change_password, false) "
-        "FROM users WHERE user_name = ? AND is_active",
+        "SELECT user_name, password_hash, role, province_code, is_active, coalesce(must_change_password, false), "
+        "password_set_at FROM users WHERE user_name = ? AND is_active",
         [user_name],
     ).fetchone()
     if row is None:
         return None
-    user_name, password_hash, role, province_code, is_active, must_change = row
-    return UserRecord(user_name, password_hash, Role(role), province_code, is_active, must_change)
+    user_name, password_hash, role, province_code, is_active, must_change, password_set_at = row
+    return UserRecord(user_name, password_hash, Role(role), province_code, is_active, must_change, password_set_at)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ disables or enables it here (a role or province is changed on the command line, 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Literal
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
@@ -18,6 +19,7 @@ from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime, role_text
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from warehouse.transactions import utc_now
 from warehouse.users import add_user, query_accounts, set_user_active
 
 Change = Literal["create", "reset", "disable", "enable"]
@@ -136,14 +138,24 @@ def load_accounts(context: AppContext, viewer: Viewer, role: Any, state: Any) ->
         refuse(400, "账号列表的查询条件格式不正确。")
     with context.reader.cursor() as con:
         rows = query_accounts(con, context.outbox.pending())
+    max_age = context.settings.password_max_age_days
     return [
-        _shown(row)
+        _shown(row, max_age)
         for row in rows
         if role in (None, row["role"]) and (state is None or STATES[state] == row["is_active"])
     ]
 
 
-def _shown(row: dict[str, Any]) -> dict[str, Any]:
+def _password_set(row: dict[str, Any], max_age_days: int) -> str:
+    """When the password was set, or that its owner must change it first (an administrator's, or too old)."""
+    if row["must_change_password"]:
+        return MUST_CHANGE
+    set_at = row["password_set_at"]
+    aged = bool(max_age_days) and set_at is not None and utc_now() - set_at >= timedelta(days=max_age_days)
+    return format_datetime(set_at) + (f"（已超过 {max_age_days} 天，登录时须修改）" if aged else "")
+
+
+def _shown(row: dict[str, Any], max_age_days: int) -> dict[str, Any]:
     """An account as the grid shows it."""
     return {
         "user_name": row["user_name"],
@@ -152,7 +164,7 @@ def _shown(row: dict[str, Any]) -> dict[str, Any]:
         "state": account_state(row["is_active"]),
         "created_at": format_datetime(row["created_at"]),
         "last_sign_in": format_datetime(row["last_sign_in"]) if row["last_sign_in"] else NEVER_SIGNED_IN,
-        "password_set_at": MUST_CHANGE if row["must_change_password"] else format_datetime(row["password_set_at"]),
+        "password_set_at": _password_set(row, max_age_days),
         # Only an evaluator scores: another role's count would read as a task it has.
         "assigned_archives": row["assigned_archives"] if row["role"] == Role.EVALUATOR else None,
     }

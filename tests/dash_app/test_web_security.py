@@ -372,6 +372,29 @@ def test_a_user_changes_their_own_password_and_their_other_browsers_sign_in_agai
     assert len(checks) == 1 and checks[0]["source_address"] == "10.3.2.2"
 
 
+def test_a_password_older_than_its_maximum_age_is_changed_before_anything_else(app, site):
+    name = new_user(site)
+    client = client_of(app, name, address="10.3.4.5")  # signed in with a fresh password
+    assert client.get("/coverage").status_code == 200
+    old = utc_now() - timedelta(days=site.settings.password_max_age_days, minutes=1)
+    with site.store.writer() as con:
+        con.execute("UPDATE users SET password_set_at = ? WHERE user_name = ?", [old, name])
+    # The next request of the same browser, and a new sign-in, go to the form first, saying why.
+    assert client.get("/coverage").headers["Location"] == "/password"
+    said = client.get("/password").text
+    assert f"已超过 {site.settings.password_max_age_days} 天" in said and "须先在修改密码页改为新密码" in said
+    again = client_of(app, address="10.3.4.6")
+    assert sign_in(again, name).headers["Location"] == "/password"
+    nothing = [None] * len(grid_inputs(app, ids.SUBMISSIONS_GRID))
+    refused = load_grid(app, again, ids.SUBMISSIONS_GRID, *nothing)
+    assert refused.status_code == 403 and refused.headers["X-Change-Password"] == "/password"
+    # The administrator sees it on /accounts; once changed, the user goes on.
+    rows = {r["user_name"]: r for r in grid_rows(app, client_of(app, "admin"), ids.ACCOUNTS_GRID, None, None, None)}
+    assert rows[name]["password_set_at"].endswith(f"（已超过 {site.settings.password_max_age_days} 天，登录时须修改）")
+    changed = change_password(again, password_of(name), "Neues-Kennwort-9")
+    assert changed.status_code == 302 and again.get("/coverage").status_code == 200
+
+
 def test_a_password_an_administrator_set_is_changed_before_anything_else(app, site):
     from dash_app.auth import hash_password
 
