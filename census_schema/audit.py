@@ -132,6 +132,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "callback": "页面回调（更新的内容）",
     "origin": "发出请求的网页来源",
     "repeats_within": "同一请求此后不再重复记录的时长",
+    "suppressed": "此后不再逐条记录",
 }
 # The sign-in counters a throttled attempt names (dash_app.throttle's keys).
 AUDIT_COUNTER_LABELS: dict[str, str] = {"address": "来源地址", "account": "账号", "device": "受信任的设备"}

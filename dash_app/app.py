@@ -109,7 +109,15 @@ def create_app(settings: Settings) -> Dash:
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, open_warehouse(settings))
     server.extensions[CONTEXT_EXTENSION] = context
-    install_auth(server, context.store, context.reader, settings, context.sessions, context.outbox)
+    install_auth(
+        server,
+        context.store,
+        context.reader,
+        settings,
+        context.sessions,
+        context.outbox,
+        {p.PATH: p.NAME for p in PAGES},
+    )
     install_upload_routes(server, context.jobs, context.reader)
     install_download_routes(server, context.reader, settings)
     install_data_docs_routes(server, context.reader, settings, context.sessions)

@@ -20,8 +20,10 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 from urllib.parse import quote, urlparse
 
 import duckdb
@@ -58,9 +60,13 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
 MAX_NAME_CHARS = 64
 SESSION_ENDED = f"登录已失效（{SESSION_END_CAUSES}），请重新登录。"
-# A refused request (HTTP 403) is kept for the audit log once per person, address and request in this long: a page
-# retried or a script probing the same address adds one line, not thousands; at most this many are remembered.
+# The same answer whether the name exists or not (no account can be found out this way); what to do if it persists.
+SIGN_IN_REFUSED = "用户名或密码不正确。如确认无误仍无法登录，账号可能已被停用，请联系系统管理员。"
+# A refused request (HTTP 403) is kept for the audit log once per person, address and request in this long, and at
+# most REFUSALS_PER_SOURCE of one person's from one address in that time: a page retried or a script probing adds a
+# few lines, not thousands. At most REFUSALS_REMEMBERED requests are remembered (per server process).
 REFUSAL_AUDIT_EVERY_S = 600
+REFUSALS_PER_SOURCE = 20
 REFUSALS_REMEMBERED = 10_000
 DEVICE_COOKIE = "archive_census_device"
 DEVICE_MAX_AGE_S = 180 * 24 * 3600
@@ -229,6 +235,39 @@ def _error(message: str) -> str:
     return f'<p class="error" id="{ids.LOGIN_ERROR}" role="alert">{html.escape(message)}</p>'
 
 
+class RefusalRecorder:
+    """Which refused requests reach the audit log: a request (user, address, what it asked) once in
+    REFUSAL_AUDIT_EVERY_S, and of one user's from one address at most REFUSALS_PER_SOURCE in that time, the last of
+    which says that the rest are not recorded. Kept in this process's memory, bounded."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._requests: OrderedDict[tuple[str | None, str | None, str], float] = OrderedDict()
+        self._sources: OrderedDict[tuple[str | None, str | None], tuple[float, int]] = OrderedDict()
+
+    def verdict(self, actor: str | None, address: str | None, asked: str) -> Literal["record", "last", "skip"]:
+        """record: keep it; last: keep it, saying the rest are not kept; skip: do not keep it."""
+        now = self.clock()
+        with self._lock:
+            last = self._requests.get((actor, address, asked))
+            if last is not None and now - last < REFUSAL_AUDIT_EVERY_S:
+                return "skip"
+            started, count = self._sources.get((actor, address), (now, 0))
+            if now - started >= REFUSAL_AUDIT_EVERY_S:
+                started, count = now, 0
+            if count >= REFUSALS_PER_SOURCE:
+                return "skip"
+            self._sources[(actor, address)] = (started, count + 1)
+            self._sources.move_to_end((actor, address))
+            self._requests[(actor, address, asked)] = now
+            self._requests.move_to_end((actor, address, asked))
+            for remembered in (self._requests, self._sources):
+                while len(remembered) > REFUSALS_REMEMBERED:
+                    remembered.popitem(last=False)
+        return "last" if count + 1 == REFUSALS_PER_SOURCE else "record"
+
+
 def fingerprint(secret_key: str, record: UserRecord) -> str:
     """What a session remembers of the user's credentials: it changes with the password hash, role or province."""
     material = "\0".join([record.user_name, record.password_hash, record.role, record.province_code or ""])
@@ -246,6 +285,7 @@ class Authenticator:
         secret_key: str,
         https: bool,
         password_max_age: timedelta | None = None,
+        page_names: Mapping[str, str] | None = None,
     ) -> None:
         self.reader = reader
         self.password_max_age = password_max_age
@@ -258,8 +298,9 @@ class Authenticator:
         # Checked when the user does not exist, so an unknown name costs the same KDF time as a wrong password
         # (otherwise 3 ms against 130 ms tells which user names exist).
         self.decoy_hash = generate_password_hash(secrets.token_hex(16))
-        self._refusals: OrderedDict[tuple[str | None, str | None, str, str | None], float] = OrderedDict()
-        self._refusals_lock = threading.Lock()
+        self.refusals = RefusalRecorder()
+        # The app's pages by address (a refused request's audit record names the page it came from by them).
+        self.page_names = dict(page_names or {})
 
     def audit(self, action: str, actor: str, *, after: dict[str, object] | None = None) -> None:
         """Keep a sign-in event for the audit log, under the name typed with its invisible characters and line
@@ -269,39 +310,41 @@ class Authenticator:
         self.outbox.add(new_event(AuditKind.LOGIN, action, actor=shown[:MAX_NAME_CHARS], target=shown, after=after))
 
     def audit_refusal(self, request: flask.Request) -> None:
-        """Keep a refused request (HTTP 403: another province's data, another role's page or action, a state change
-        from another origin) for the audit log, under the signed-in user it came with, at most once per
-        REFUSAL_AUDIT_EVERY_S for the same user, address and request."""
+        """Keep a refused request (HTTP 403: another province's data, another role's data or action, a state change
+        from another origin) for the audit log under the signed-in user it came with, as `RefusalRecorder` allows.
+        What the request itself names is kept only where the app vouches for it: the page it came from if it is one
+        of the app's, the callback if the request passed the callback check (a cross-origin one was not checked)."""
         user = flask.g.get("_login_user")  # loaded by the guard; not loaded here (that would mark the session seen)
         actor = str(user.id) if user is not None and user.is_authenticated else None
+        cross_origin = bool(flask.g.get("cross_origin_refused"))
         callback = None
-        if request.path == CALLBACK_PATH:
+        if request.path == CALLBACK_PATH and not cross_origin:
             body = request.get_json(silent=True, cache=True)
             output = body.get("output") if isinstance(body, dict) else None
             callback = show_unseen(output)[:200] if isinstance(output, str) else None
         asked = f"{request.method} {show_unseen(request.path)[:200]}"
-        key = (actor, request.remote_addr, asked, callback)
-        now = time.monotonic()
-        with self._refusals_lock:
-            last = self._refusals.get(key)
-            if last is not None and now - last < REFUSAL_AUDIT_EVERY_S:
-                return
-            self._refusals[key] = now
-            self._refusals.move_to_end(key)
-            while len(self._refusals) > REFUSALS_REMEMBERED:
-                self._refusals.popitem(last=False)
-        cross_origin = bool(flask.g.get("cross_origin_refused"))
-        after: dict[str, object] = {"request": asked, "repeats_within": f"{REFUSAL_AUDIT_EVERY_S // 60} 分钟"}
+        verdict = self.refusals.verdict(actor, request.remote_addr, f"{asked} {callback or ''}")
+        if verdict == "skip":
+            return
+        query = show_unseen(request.query_string.decode("utf-8", "replace"))
+        after: dict[str, object] = {
+            "request": asked + (f"?{query[:100]}" if query else ""),
+            "repeats_within": f"{REFUSAL_AUDIT_EVERY_S // 60} 分钟",
+        }
         # The page it was sent from, as the browser names it (same origin only: Referrer-Policy same-origin).
         referrer = urlparse(request.referrer or "")
-        if referrer.path and referrer.netloc == request.host:
-            after["page"] = show_unseen(referrer.path)[:200]
+        if referrer.netloc == request.host and referrer.path in self.page_names:
+            after["page"] = f"{self.page_names[referrer.path]}（{referrer.path}）"
         if callback:
             after["callback"] = callback
         if cross_origin:
-            after["origin"] = show_unseen(request.headers.get("Origin") or request.headers.get("Sec-Fetch-Site", ""))[
-                :200
-            ]
+            origin = request.headers.get("Origin") or request.headers.get("Sec-Fetch-Site", "")
+            after["origin"] = show_unseen(origin)[:200]
+        if verdict == "last":
+            after["suppressed"] = (
+                f"此后 {REFUSAL_AUDIT_EVERY_S // 60} 分钟内，该用户从该地址被拒绝的请求不再逐条记录"
+                f"（每 {REFUSAL_AUDIT_EVERY_S // 60} 分钟至多记录 {REFUSALS_PER_SOURCE} 条）"
+            )
         action = "cross_origin_refused" if cross_origin else "access_refused"
         self.outbox.add(new_event(AuditKind.ACCESS, action, actor=actor, target=asked, after=after))
 
@@ -356,7 +399,7 @@ class Authenticator:
             self.audit("login_failed", name, after={"known_user": record is not None, "trusted_device": bool(device)})
             if throttled:
                 self.audit("login_throttled", name, after={"counters": list(throttled)})
-            return self.page(_error("用户名或密码不正确。"), next_page, 200)
+            return self.page(_error(SIGN_IN_REFUSED), next_page, 200)
         self.throttle.succeeded(name, device)
         flask.session.clear()  # no session fixation: a new session every sign-in
         login_user(WebUser.of(record, self.password_max_age))
@@ -449,8 +492,10 @@ def install_auth(
     settings: Settings,
     sessions: SessionStore,
     outbox: AuditOutbox,
+    page_names: Mapping[str, str] | None = None,
 ) -> Authenticator:
-    """Sign-in routes, the user loader and the guard that refuses unauthenticated requests."""
+    """Sign-in routes, the user loader and the guard that refuses unauthenticated requests; `page_names`: the app's
+    pages by address (a refused request's record names the page it came from)."""
     https = https_only()
     server.config.update(
         SECRET_KEY=load_secret_key(settings),
@@ -461,7 +506,7 @@ def install_auth(
         REMEMBER_COOKIE_HTTPONLY=True,
     )
     max_age = timedelta(days=settings.password_max_age_days) if settings.password_max_age_days else None
-    auth = Authenticator(reader, sessions, outbox, server.config["SECRET_KEY"], https, max_age)
+    auth = Authenticator(reader, sessions, outbox, server.config["SECRET_KEY"], https, max_age, page_names)
     server.extensions[LOGIN_THROTTLE] = auth.throttle
     manager = LoginManager()
     manager.init_app(server)

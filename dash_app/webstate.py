@@ -42,7 +42,10 @@ SESSION_MAX_AGE = timedelta(hours=12)
 # A session's last request is written down at most this often (not a write per callback).
 SEEN_EVERY = timedelta(minutes=1)
 # Why a session may have ended, as the sign-in page and a refused request say it.
-SESSION_END_CAUSES = f"已退出、{SESSION_IDLE.seconds // 60} 分钟未操作、密码或角色已变更，或登录超过 {SESSION_MAX_AGE.seconds // 3600} 小时"
+SESSION_END_CAUSES = (
+    f"已退出、{SESSION_IDLE.seconds // 60} 分钟未操作、密码或角色已变更（含管理员重设密码或停用账号），"
+    f"或登录超过 {SESSION_MAX_AGE.seconds // 3600} 小时"
+)
 # Ended sessions are kept this long (for the record), then pruned.
 SESSION_KEEP = timedelta(days=30)
 FLUSH_DELAY_S = 5.0

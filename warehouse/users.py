@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,6 +34,20 @@ class UserRecord:
     must_change_password: bool = False
     # When the password was set (UTC; None if never recorded): an old one is replaced first too (dash_app.auth).
     password_set_at: datetime | None = None
+
+
+# Letters of other scripts drawn like Latin ones (Cyrillic, Greek), by the Latin letter they pass for: a name
+# written with them reads as another account's (Cyrillic а in "аdmin").
+_LOOK_ALIKES = str.maketrans(
+    "аеорсухіјѕԁɡһӏԛԝвмнкαβεικνορτυχ",
+    "aeopcyxijsdghlqwbmhkabeikvoptux",
+)
+
+
+def name_skeleton(name: str) -> str:
+    """What a user name looks like, for telling two names apart: full-width forms folded (NFKC), letter case
+    ignored, letters of other scripts drawn like Latin ones read as those."""
+    return unicodedata.normalize("NFKC", name).casefold().translate(_LOOK_ALIKES)
 
 
 def parse_role(role: Role | str) -> Role:
@@ -80,14 +95,19 @@ def add_user(
         previous = con.execute(
             "SELECT password_hash, role, province_code, is_active FROM users WHERE user_name = ?", [name]
         ).fetchone()
-        twin = con.execute(
-            "SELECT user_name FROM users WHERE lower(user_name) = lower(?) AND user_name <> ? ORDER BY user_name",
-            [name, name],
-        ).fetchone()
-        if previous is None and twin is not None:
+        skeleton = name_skeleton(name)
+        twins = [
+            row[0]
+            for row in con.execute(
+                "SELECT user_name FROM users WHERE user_name <> ? ORDER BY user_name", [name]
+            ).fetchall()
+            if name_skeleton(row[0]) == skeleton
+        ]
+        if previous is None and twins:
             raise UsageError(
-                f"已有用户「{twin[0]}」，与「{name}」只差字母大小写：两个账号容易混淆。本次未做任何处理。",
-                hint=f"如要重设该用户，请用原名「{twin[0]}」；如确是另一个人，请另取一个用户名。",
+                f"已有用户「{twins[0]}」，与「{name}」看起来相同（只差字母大小写、全角半角，或用了形似拉丁字母的"
+                "西里尔、希腊字母）：两个账号容易混淆。本次未做任何处理。",
+                hint=f"如要重设该用户，请用原名「{twins[0]}」；如确是另一个人，请另取一个用户名。",
             )
         stored_province = province_code if role is Role.PROVINCE else None
         if previous is None:

@@ -18,7 +18,7 @@
     notice.id = "session-ended-notice";
     notice.className = "session-ended-notice";
     notice.setAttribute("role", "alert");
-    notice.appendChild(document.createTextNode("登录已失效（长时间未操作或已在别处退出）。请先在新标签页中"));
+    notice.appendChild(document.createTextNode("登录已失效（长时间未操作、已在别处退出，或密码被重设、账号被停用）。请先在新标签页中"));
     var link = document.createElement("a");
     link.href = "/login";
     link.target = "_blank";

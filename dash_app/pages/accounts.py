@@ -23,6 +23,7 @@ from warehouse.transactions import utc_now
 from warehouse.users import add_user, query_accounts, set_user_active
 
 Change = Literal["create", "reset", "disable", "enable"]
+OWN_ACCOUNT = "修改自己的密码请用右上角的“修改密码”；自己的账号不能在这里重设或停用（您会随即退出，看不到新密码），须由另一位管理员操作。"
 
 PATH = "/accounts"
 NAME = "账号"
@@ -68,6 +69,8 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
     account = _account(context, typed)
     if account is None:
         return f"没有账号「{typed}」：选择角色（省级档案部门再选省份）后点“新建账号”。"
+    if typed == viewer.user_name:
+        return f"「{typed}」是您自己的账号：{OWN_ACCOUNT}"
     said = f"账号「{typed}」：{role_text(account['role'], account['province_code'])}，{account_state(account['is_active'])}。"
     said += "重设密码会生成新的初始密码，其已登录的会话立即失效，本人须用新密码登录并改掉"
     if not account["is_active"]:
@@ -84,6 +87,9 @@ def change_account(context: AppContext, viewer: Viewer, change: Change, name: An
     if not typed:
         return "请先填写用户名（点击上表一行可填入）。"
     account = _account(context, typed)
+    if typed == viewer.user_name and change in ("reset", "disable"):
+        # Reset or disabled here, the administrator's own session would end before the page showed the new password.
+        return f"「{typed}」是您自己的账号，未做任何处理：{OWN_ACCOUNT}"
     try:
         if change in ("disable", "enable"):
             if account is None:

@@ -26,6 +26,7 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE
 from cli.warehouse_cmd import format_table
+from dash_app import auth as accounts_auth
 from dash_app import ids
 from dash_app.auth import KEEPALIVE_PATH
 from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
@@ -796,7 +797,7 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
     grid = next(e for e in logged if e["target"] == "POST /_dash-update-component")
     assert grid["action"] == "access_refused"
     assert ids.AUDIT_GRID in json.loads(grid["after_state"])["callback"]
-    assert json.loads(grid["after_state"])["page"] == "/audit"
+    assert json.loads(grid["after_state"])["page"] == "审计日志（/audit）"
     upload_refused = next(e for e in logged if e["target"] == "POST /api/upload")
     assert upload_refused["action"] == "cross_origin_refused"
     assert json.loads(upload_refused["after_state"])["origin"] == EVIL
@@ -813,6 +814,32 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
         ("拒绝的访问", "无权访问被拒绝"),
         ("拒绝的访问", "跨站修改请求被拒绝"),
     }
+
+
+def test_a_user_cannot_flood_the_audit_log_with_refusals_nor_write_into_it(app, site):
+    name = new_user(site)  # a provincial office: another office's evaluation download is refused (403)
+    client = client_of(app, name, address="10.5.0.31")
+    # Text the request brings is not taken for the app's: an unchecked (cross-origin) callback's output, a page
+    # that is none of the app's.
+    client.environ_base["HTTP_REFERER"] = f"{SELF}/accounts/approved_by_admin"
+    forged = {"output": "管理员 admin 已批准此操作", "outputs": {}, "inputs": [], "changedPropIds": []}
+    assert client.post("/_dash-update-component", json=forged, headers={"Origin": EVIL}).status_code == 403
+    # Twenty-five different refused addresses from one user and address: twenty lines, the last saying so.
+    for i in range(25):
+        assert client.get(f"/download/evaluation/probe{i}?x={i}").status_code == 403
+    flush_sign_ins(site)
+    logged = list(reversed(audit_events(site, kind="access", actor=name)))
+    assert len(logged) == accounts_auth.REFUSALS_PER_SOURCE
+    first = json.loads(logged[0]["after_state"])
+    assert logged[0]["action"] == "cross_origin_refused" and "callback" not in first and "page" not in first
+    assert json.loads(logged[1]["after_state"])["request"] == "GET /download/evaluation/probe0?x=0"
+    assert "不再逐条记录" in json.loads(logged[-1]["after_state"])["suppressed"]
+    assert all("suppressed" not in json.loads(e["after_state"]) for e in logged[:-1])
+    # Another address of the same user is counted apart.
+    other = client_of(app, name, address="10.5.0.32")
+    assert other.get("/download/evaluation/probe0").status_code == 403
+    flush_sign_ins(site)
+    assert len(audit_events(site, kind="access", actor=name)) == accounts_auth.REFUSALS_PER_SOURCE + 1
 
 
 def test_a_name_typed_at_sign_in_cannot_forge_a_line_of_the_audit_log(app, site):
@@ -1026,6 +1053,13 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     assert "重新启用" in returned(account_preview(app, admin, name), ids.ACCOUNTS_PREVIEW, "children")
     enabled = returned(change_account(app, admin, ids.ACCOUNTS_ENABLE, name), ids.ACCOUNTS_RESULT, "children")
     assert enabled == f"已启用账号「{name}」。"
+    # The administrator's own account is not reset or disabled here (they would be signed out before seeing it).
+    for button in (ids.ACCOUNTS_RESET, ids.ACCOUNTS_DISABLE):
+        own = returned(change_account(app, admin, button, "admin"), ids.ACCOUNTS_RESULT, "children")
+        assert own.startswith("「admin」是您自己的账号，未做任何处理：修改自己的密码请用右上角的“修改密码”")
+    said = returned(account_preview(app, admin, "admin"), ids.ACCOUNTS_PREVIEW, "children")
+    assert said.startswith("「admin」是您自己的账号")
+    assert load_grid(app, admin, ids.ACCOUNTS_GRID, None, None, None).status_code == 200  # still signed in
     assert sign_in(client_of(app, address="10.5.4.7"), name, second).status_code == 302
     # Each change is in the audit log under the administrator, from the web.
     logged = reversed(audit_events(site, kind="user", actor="admin"))
