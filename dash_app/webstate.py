@@ -43,7 +43,7 @@ SESSION_MAX_AGE = timedelta(hours=12)
 SEEN_EVERY = timedelta(minutes=1)
 # Why a session may have ended, as the sign-in page and a refused request say it.
 SESSION_END_CAUSES = (
-    f"已退出、{SESSION_IDLE.seconds // 60} 分钟未操作、密码或角色已变更（含管理员重设密码或停用账号），"
+    f"已退出、{SESSION_IDLE.seconds // 60} 分钟未操作、密码或角色已变更、账号被管理员重设密码或停用，"
     f"或登录超过 {SESSION_MAX_AGE.seconds // 3600} 小时"
 )
 # Ended sessions are kept this long (for the record), then pruned.

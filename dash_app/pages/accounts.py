@@ -20,7 +20,7 @@ from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime, role_text
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.transactions import utc_now
-from warehouse.users import add_user, query_accounts, set_user_active
+from warehouse.users import add_user, name_skeleton, query_accounts, set_user_active
 
 Change = Literal["create", "reset", "disable", "enable"]
 OWN_ACCOUNT = "修改自己的密码请用右上角的“修改密码”；自己的账号不能在这里重设或停用（您会随即退出，看不到新密码），须由另一位管理员操作。"
@@ -68,6 +68,12 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
         return None
     account = _account(context, typed)
     if account is None:
+        with context.reader.cursor() as con:
+            twins = [
+                a["user_name"] for a in query_accounts(con) if name_skeleton(a["user_name"]) == name_skeleton(typed)
+            ]
+        if twins:
+            return f"没有账号「{typed}」，但它与已有账号「{twins[0]}」看起来相同，不能新建；要变更那个账号请用原名。"
         return f"没有账号「{typed}」：选择角色（省级档案部门再选省份）后点“新建账号”。"
     if typed == viewer.user_name:
         return f"「{typed}」是您自己的账号：{OWN_ACCOUNT}"

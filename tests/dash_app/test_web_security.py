@@ -1004,7 +1004,12 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
         assert account_preview(app, client_of(app, user), name).status_code == 403
     admin = client_of(app, "admin", address="10.5.4.1")
     said = returned(account_preview(app, admin, name), ids.ACCOUNTS_PREVIEW, "children")
-    assert said.startswith(f"没有账号「{name}」")
+    assert said.startswith(f"没有账号「{name}」：")
+    look_alike = returned(account_preview(app, admin, "ｐｌａｎｎｅｒ"), ids.ACCOUNTS_PREVIEW, "children")
+    assert (
+        look_alike
+        == "没有账号「ｐｌａｎｎｅｒ」，但它与已有账号「planner」看起来相同，不能新建；要变更那个账号请用原名。"
+    )
     # A provincial office needs its province; a role the form does not offer is refused.
     for role, province, refusal in (
         (None, None, "请选择新账号的角色。"),
