@@ -72,6 +72,8 @@ class Settings:
     # A password older than this many days is replaced at the next sign-in before anything else (0: never);
     # `ARCHIVE_CENSUS_PASSWORD_MAX_AGE_DAYS`.
     password_max_age_days: int = 90
+    # A signed-in session with no request from its browser this long ends (`ARCHIVE_CENSUS_SESSION_IDLE_MINUTES`).
+    session_idle_minutes: int = 30
 
     def today(self) -> date:
         """The day deadlines are judged on: `ARCHIVE_CENSUS_AS_OF` (the demo sets its own day), else today in Beijing."""
@@ -246,4 +248,5 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
         var_override=Path(env[VAR_DIR_ENV]) if env.get(VAR_DIR_ENV) else None,
         shrink_limit_pct=env_number(env, "ARCHIVE_CENSUS_SHRINK_LIMIT_PCT", 10.0, whole=False, zero=True),
         password_max_age_days=int(env_number(env, "ARCHIVE_CENSUS_PASSWORD_MAX_AGE_DAYS", 90, zero=True)),
+        session_idle_minutes=int(env_number(env, "ARCHIVE_CENSUS_SESSION_IDLE_MINUTES", 30, maximum=720)),
     )

@@ -1,5 +1,6 @@
-"""Sign-in: flask-login on the Flask server, KDF password hashes, server-side sessions, throttling, a guard on every
-request, a fixed secret key, and sign-in events for the audit log.
+"""Sign-in: flask-login on the Flask server, KDF password hashes, server-side sessions (ended after 30 idle minutes),
+throttling, passwords replaced when an administrator set them or they grew old, a guard on every request, a fixed
+secret key, and sign-in events and refused requests for the audit log.
 
 A session cookie only names a session kept on the server (`dash_app.webstate.SessionStore`) and carries a
 fingerprint of the user's password hash and role: signing out ends the session, so a copy of the cookie taken before
@@ -44,7 +45,7 @@ from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
 from dash_app.security import CALLBACK_PATH, https_only, refusal
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
-from dash_app.webstate import SESSION_END_CAUSES, AuditOutbox, SessionStore, SharedFailures
+from dash_app.webstate import AuditOutbox, SessionStore, SharedFailures, session_end_causes
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
 from warehouse.backends import Warehouse
 from warehouse.transactions import utc_now
@@ -59,7 +60,6 @@ PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 # Where a role starts when it signs in without a page to return to (evaluators have no overview).
 LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
 MAX_NAME_CHARS = 64
-SESSION_ENDED = f"登录已失效（{SESSION_END_CAUSES}），请重新登录。"
 # The same answer whether the name exists or not (no account can be found out this way); what to do if it persists.
 SIGN_IN_REFUSED = "用户名或密码不正确。如确认无误仍无法登录，账号可能已被停用，请联系系统管理员。"
 # A refused request (HTTP 403) is kept for the audit log once per person, address and request in this long, and at
@@ -519,7 +519,8 @@ def install_auth(
             return auth.sign_in(next_page)
         # Sent here by a page whose session the server had ended (assets/session.js): said, not a blank form.
         expired = flask.request.args.get("expired") == "1"
-        return auth.page(_error(SESSION_ENDED) if expired else "", next_page, 200)
+        ended = f"登录已失效（{session_end_causes(sessions.idle)}），请重新登录。"
+        return auth.page(_error(ended) if expired else "", next_page, 200)
 
     @server.route("/logout", methods=["GET", "POST"])
     def logout() -> Response | str:

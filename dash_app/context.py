@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 from dataclasses import dataclass
+from datetime import timedelta
 
 from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
@@ -32,7 +33,8 @@ class AppContext:
         # At exit both finish what they are doing: a thread cut off inside DuckDB by the exit aborts the process.
         atexit.register(jobs.close)
         atexit.register(outbox.close)
-        return cls(settings, store, SnapshotReader(store), jobs, SessionStore(state), outbox)
+        sessions = SessionStore(state, timedelta(minutes=settings.session_idle_minutes))
+        return cls(settings, store, SnapshotReader(store), jobs, sessions, outbox)
 
     def close(self) -> None:
         """Stop the background work, as at the server's exit: upload jobs, then the outbox's flushes (both again at

@@ -26,7 +26,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from census_schema.errors import StorageError, UsageError
 from census_schema.settings import env_choice, env_number
-from dash_app.webstate import SESSION_END_CAUSES
+from dash_app.webstate import session_end_causes
 from warehouse.backends import WarehouseMisconfigured, WarehouseUnavailable
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -255,7 +255,7 @@ def refusal(status: int, message: str) -> flask.Response:
 LOGGER = logging.getLogger(__name__)
 ERROR_PAGES = {
     400: ("请求有误", "地址或表单缺少所需的内容，或其中的值无效。请从平台页面上的链接或按钮进入。"),
-    401: ("需要登录", f"尚未登录，或登录已失效（{SESSION_END_CAUSES}）。请登录后再打开。"),
+    401: ("需要登录", f"尚未登录，或登录已失效（{session_end_causes()}）。请登录后再打开。"),
     403: ("无权访问", "您的账号无权查看或下载此内容：其他省份的数据、分配给其他专家的档案馆，或其他角色的功能。"),
     404: ("找不到页面或文件", "链接可能已失效，或所指的报送、文件不存在。请从平台页面上的链接进入。"),
     405: ("不支持的请求方式", "请从平台页面上操作，不要直接提交此地址。"),

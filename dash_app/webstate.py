@@ -35,17 +35,24 @@ from warehouse.transactions import transaction, utc_now
 
 LOGGER = logging.getLogger(__name__)
 FILE_NAME = "web_state.sqlite3"
-# A session ends at sign-out, when the user's password or role changes, after this long without a request from its
-# browser (typing and clicking count: assets/session.js tells the server), or at the latest this long after sign-in.
+# A session ends at sign-out, when the user's password or role changes, after SESSION_IDLE without a request from
+# its browser (typing and clicking count: assets/session.js tells the server; `ARCHIVE_CENSUS_SESSION_IDLE_MINUTES`
+# sets another), or at the latest SESSION_MAX_AGE after sign-in.
 SESSION_IDLE = timedelta(minutes=30)
 SESSION_MAX_AGE = timedelta(hours=12)
 # A session's last request is written down at most this often (not a write per callback).
 SEEN_EVERY = timedelta(minutes=1)
-# Why a session may have ended, as the sign-in page and a refused request say it.
-SESSION_END_CAUSES = (
-    f"已退出、{SESSION_IDLE.seconds // 60} 分钟未操作、密码或角色已变更、账号被管理员重设密码或停用，"
-    f"或登录超过 {SESSION_MAX_AGE.seconds // 3600} 小时"
-)
+
+
+def session_end_causes(idle: timedelta | str = "长时间") -> str:
+    """Why a session may have ended, as the sign-in page (with the idle time set) and a refused request say it."""
+    idle_text = f"{idle.seconds // 60} 分钟" if isinstance(idle, timedelta) else idle
+    return (
+        f"已退出、{idle_text}未操作、密码或角色已变更、账号被管理员重设密码或停用，"
+        f"或登录超过 {SESSION_MAX_AGE.seconds // 3600} 小时"
+    )
+
+
 # Ended sessions are kept this long (for the record), then pruned.
 SESSION_KEEP = timedelta(days=30)
 FLUSH_DELAY_S = 5.0
@@ -120,8 +127,9 @@ def session_hash(session_id: str) -> str:
 class SessionStore:
     """Sign-in sessions kept on the server."""
 
-    def __init__(self, state: WebState) -> None:
+    def __init__(self, state: WebState, idle: timedelta = SESSION_IDLE) -> None:
         self.state = state
+        self.idle = idle
 
     def start(self, user_name: str, remote_address: str | None) -> str:
         """A new session for the user; returns its id (to be kept in the signed cookie)."""
@@ -160,7 +168,7 @@ class SessionStore:
             last_seen = datetime.fromisoformat(row[3]) if row[3] else started
             if now - started >= SESSION_MAX_AGE:
                 return False
-            if now - last_seen >= SESSION_IDLE:
+            if now - last_seen >= self.idle:
                 con.execute(
                     "UPDATE web_sessions SET ended_at = ?, ended_reason = 'idle' WHERE session_hash = ?",
                     [now.isoformat(), hashed],

@@ -9,7 +9,11 @@ import sys
 import time
 from datetime import timedelta
 
+import pytest
+
 from census_schema.audit import AuditKind
+from census_schema.errors import UsageError
+from census_schema.settings import load_settings
 from dash_app.webstate import (
     SEEN_EVERY,
     SESSION_IDLE,
@@ -19,6 +23,7 @@ from dash_app.webstate import (
     WebState,
     end_sessions_of,
     pending_events,
+    session_end_causes,
     session_hash,
 )
 from warehouse.audit import AuditSource, append_events, new_event, query_audit_log
@@ -64,6 +69,20 @@ def test_a_session_ends_when_left_idle_and_a_request_keeps_it_alive(tmp_path, mo
     with sessions.state.connect() as con:
         reasons = [row[0] for row in con.execute("SELECT ended_reason FROM web_sessions ORDER BY ended_reason")]
     assert reasons == [None, "idle"]
+
+
+def test_the_idle_time_is_the_deployment_s_to_set(tmp_path, monkeypatch):
+    sessions = SessionStore(WebState(tmp_path), timedelta(minutes=10))
+    session = sessions.start("alice", None)
+    later = utc_now() + timedelta(minutes=11)
+    monkeypatch.setattr("dash_app.webstate.utc_now", lambda: later)
+    assert not sessions.is_live(session, "alice")
+    monkeypatch.setenv("ARCHIVE_CENSUS_SESSION_IDLE_MINUTES", "10")
+    assert load_settings(tmp_path / "w.duckdb").session_idle_minutes == 10
+    monkeypatch.setenv("ARCHIVE_CENSUS_SESSION_IDLE_MINUTES", "0")
+    with pytest.raises(UsageError, match="ARCHIVE_CENSUS_SESSION_IDLE_MINUTES"):
+        load_settings(tmp_path / "w.duckdb")
+    assert "10 分钟未操作" in session_end_causes(timedelta(minutes=10))
 
 
 def test_a_request_within_a_minute_of_the_last_one_is_not_written_down(tmp_path, monkeypatch):
