@@ -229,6 +229,12 @@ def load_settings(db_path: str | Path | None = None, warehouse: str | None = Non
             "使用 DuckLake 数据仓库时必须指定数据文件目录。",
             hint="请设置环境变量 ARCHIVE_CENSUS_DATA_PATH（所有写入进程共享的目录，例如 /srv/census/lake）。",
         )
+    if url is not None and data_path and not Path(data_path).is_absolute():
+        # The lake records its folder: a relative one would name another folder from every other working directory.
+        raise UsageError(
+            f"ARCHIVE_CENSUS_DATA_PATH 是相对路径「{data_path}」：数据仓库记下的数据目录须是绝对路径。",
+            hint="请写成每台机器上都相同的绝对路径，例如 /srv/census/lake。",
+        )
     data_docs = env_choice(env, "ARCHIVE_CENSUS_DATA_DOCS", DATA_DOCS_MODES, "deferred")
     require_prefect_api_url(env)
     return Settings(

@@ -130,11 +130,18 @@ PREFECT_CONTACT_TIMEOUT_S = 15.0
 
 def require_prefect_answers() -> None:
     """Ask the Prefect server of PREFECT_API_URL whether it is up, waiting at most PREFECT_CONTACT_TIMEOUT_S; an
-    httpx.TransportError (a timeout, a refused connection) when it does not answer."""
+    httpx.TransportError (a timeout, a refused connection) when it does not answer, a UsageError when what answers
+    is not a Prefect API (the address without its /api: 404)."""
     import httpx
 
     url = os.environ["PREFECT_API_URL"].rstrip("/")
-    httpx.get(f"{url}/health", timeout=PREFECT_CONTACT_TIMEOUT_S).raise_for_status()
+    answer = httpx.get(f"{url}/health", timeout=PREFECT_CONTACT_TIMEOUT_S)
+    if answer.status_code == 404:
+        raise UsageError(
+            f"PREFECT_API_URL「{url}」不是 Prefect 服务器的 API 地址（{url}/health 答 404）。",
+            hint="Prefect 服务器的 API 地址以 /api 结尾，如 http://127.0.0.1:4200/api；请改正后重试。",
+        )
+    answer.raise_for_status()
 
 
 def deployment_exists(name: str) -> bool:

@@ -248,7 +248,10 @@ _CATALOG_REASONS: tuple[tuple[re.Pattern[str], str, bool], ...] = tuple(
         (r'server on socket "(?P<socket>[^"]*)" failed: No such file or directory',
          "本机没有 PostgreSQL 在运行（找不到套接字 {socket}；如服务器在别的机器上，请写明 host）", False),
         (r'could not translate host name "(?P<host>[^"]*)"', "主机名「{host}」无法解析（写错，或网络不通）", False),
-        (r'password authentication failed for user "(?P<user>[^"]*)"', "用户「{user}」的密码不对", True),
+        (r'password authentication failed for user "(?P<user>[^"]*)"', "用户「{user}」不存在或密码不对（PostgreSQL 不说是哪一个）", True),
+        (r"permission denied for (?P<what>schema|database|table|relation|sequence) (?P<name>\S+)",
+         "用户没有在目录数据库中建表或读写的权限（{what} {name}）：请让该用户拥有这个数据库（如 CREATE DATABASE census "
+         "OWNER census），或授予它相应权限", True),
         (r"no password supplied", "服务器要求密码，但没有提供（请写在 PGPASSWORD 或 ~/.pgpass 中，不写在地址里）", True),
         (r'database "(?P<database>[^"]*)" does not exist', "PostgreSQL 中没有名为「{database}」的数据库（请先建立，或改正 dbname）", True),
         (r'role "(?P<user>[^"]*)" does not exist', "PostgreSQL 中没有名为「{user}」的用户（请改正 user）", True),
@@ -403,6 +406,13 @@ class DuckLakeWarehouse:
             raise _unavailable(self.describe(), error) from error
         engine = _LakeEngine(con, alias)
         # Looked at after the attach: a process creating the same new lake makes the folder before any table.
+        if self.data_path.is_dir() and not any(self.data_path.iterdir()) and self._holds_data_files(engine):
+            # A share not mounted often leaves its mount point behind, an empty folder: the files are elsewhere.
+            engine.detach()
+            raise WarehouseMisconfigured(
+                f"DuckLake 数据仓库（{self.describe()}）的数据目录 {self.data_path} 是空的，而目录数据库记有数据文件。",
+                hint="共享目录可能没有挂载（挂载点还在）：请挂载后重试；ARCHIVE_CENSUS_DATA_PATH 须是每台机器上都相同的绝对路径。",
+            )
         if not self.data_path.is_dir():
             if self._holds_tables(engine):
                 engine.detach()
@@ -413,6 +423,20 @@ class DuckLakeWarehouse:
             if not must_exist():  # a new lake (a command that may not create one is refused by `migrate`)
                 self.data_path.mkdir(parents=True, exist_ok=True)
         return engine
+
+    @staticmethod
+    def _holds_data_files(engine: _LakeEngine) -> bool:
+        """Whether the catalog records data files (DuckLake's metadata catalog is attached as
+        `__ducklake_metadata_<alias>`)."""
+        cursor = engine.connection.cursor()
+        try:
+            row = cursor.execute(
+                # The alias is built here from a counter and a clock (see _sql_string's note).
+                f'SELECT count(*) FROM "__ducklake_metadata_{engine.alias}".ducklake_data_file'  # noqa: S608
+            ).fetchone()
+        finally:
+            cursor.close()
+        return row is not None and row[0] > 0
 
     @staticmethod
     def _holds_tables(engine: _LakeEngine) -> bool:

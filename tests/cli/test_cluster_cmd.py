@@ -90,6 +90,17 @@ def test_a_lake_s_data_folder_not_there_or_another_is_refused_and_none_is_made(c
     err = capsys.readouterr().err
     assert f"的数据目录 {tmp_path / 'lake'} 不存在" in err and "共享目录已挂载" in err, err
     assert not (tmp_path / "lake").exists()
+    # A share not mounted whose mount point is there, empty: refused too, before anything is written into it.
+    (tmp_path / "lake").mkdir()
+    assert main(["summary", "--warehouse", url]) == 2
+    err = capsys.readouterr().err
+    assert f"的数据目录 {tmp_path / 'lake'} 是空的，而目录数据库记有数据文件" in err and "挂载" in err, err
+    assert list((tmp_path / "lake").iterdir()) == []
+    (tmp_path / "lake").rmdir()
+    # A relative folder would name another folder from every other working directory.
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", "lake")
+    assert main(["summary", "--warehouse", url]) == 2
+    assert "ARCHIVE_CENSUS_DATA_PATH 是相对路径「lake」" in capsys.readouterr().err
     # Another machine's path for the same lake: both paths said, and nothing made.
     monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(tmp_path / "typo"))
     assert main(["summary", "--warehouse", url]) == 2
@@ -105,7 +116,11 @@ def test_a_lake_s_data_folder_not_there_or_another_is_refused_and_none_is_made(c
             'could not translate host name "db.example" to address: Name or service not known',
             "主机名「db.example」无法解析",
         ),
-        ('password authentication failed for user "census"', "用户「census」的密码不对"),
+        ('password authentication failed for user "census"', "用户「census」不存在或密码不对"),
+        (
+            "Failed to initialize DuckLake: ERROR:  permission denied for schema public",
+            "CREATE DATABASE census OWNER census",
+        ),
         ("fe_sendauth: no password supplied", "PGPASSWORD 或 ~/.pgpass"),
         ('no pg_hba.conf entry for host "10.0.0.5", user "census", database "census"', "不允许从 10.0.0.5 连接"),
         (

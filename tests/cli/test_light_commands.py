@@ -18,6 +18,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
+from werkzeug.wrappers import Response
 
 from census_schema.audit import AuditKind
 from census_schema.errors import UsageError
@@ -412,6 +414,22 @@ def test_a_prefect_server_that_takes_connections_but_never_answers_is_given_up_o
     assert code == 3 and accepted
     said = capsys.readouterr().err
     assert f"无法连接 Prefect 服务器 {url}（在 0.5 秒内没有应答）" in said and "archive-census submissions" in said
+
+
+def test_a_prefect_address_without_its_api_path_is_said_so(tmp_path, capsys, monkeypatch):
+    # http://host:4200 for http://host:4200/api: the server's 404 was an internal error asking for a bug report.
+    server = make_server("127.0.0.1", 0, Response("Not Found", status=404))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}"
+    monkeypatch.setenv("PREFECT_API_URL", url)
+    path = census_workbook(tmp_path / "c.xlsx", 2, {})
+    try:
+        code = main(["ingest", "census", str(path), "--province", PROVINCE, "--db", str(tmp_path / "w.duckdb")])
+    finally:
+        server.shutdown()
+    said = capsys.readouterr().err
+    assert code == 2 and f"PREFECT_API_URL「{url}」不是 Prefect 服务器的 API 地址" in said and "以 /api 结尾" in said
+    assert "内部错误" not in said
 
 
 def test_the_summary_table_shows_coverage_to_the_hundredth_as_the_dashboard_does():
