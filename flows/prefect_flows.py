@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 from collections.abc import Callable
 from datetime import date
 from functools import cache
@@ -24,7 +25,7 @@ from census_schema.errors import CensusError
 from census_schema.fields import WorkbookForm
 from census_schema.forms import CURRENT_WORKBOOKS, get_workbook_form
 from census_schema.scopes import parse_stored_scope
-from census_schema.settings import load_settings
+from census_schema.settings import Settings, load_settings
 from flows.ingest import (
     IngestRequest,
     check_submitter,
@@ -106,6 +107,16 @@ def write_outcome(path: str | None, payload: dict[str, Any]) -> None:
     os.replace(staging, target)
 
 
+def run_settings(warehouse: str | None) -> Settings:
+    """The settings of the process running a flow; a refusal names the machine (a worker's own environment lacks
+    what the submitter's had: the operator was sent to fix their own shell)."""
+    try:
+        return load_settings(warehouse=warehouse)
+    except CensusError as error:
+        error.message = f"运行本次流程的进程（主机 {socket.gethostname()}，如为工作节点则是它的环境变量）的设置有误：{error.message}"
+        raise
+
+
 def _ingest(
     kind: str,
     path: str,
@@ -116,7 +127,7 @@ def _ingest(
     **options: Any,
 ) -> dict[str, Any]:
     try:
-        settings = load_settings(warehouse=warehouse)
+        settings = run_settings(warehouse)
         # Parameters cross the API as JSON: folders and files arrive as text.
         paths = {k: Path(v) for k in ("report_path", "data_docs_dir") if isinstance(v := options.get(k), str)}
         kind_of_scope, scope_code = options.pop("scope_kind", None), options.pop("scope_code", None)
@@ -178,7 +189,7 @@ def flow_for(kind: str) -> Flow[..., dict[str, Any]]:
 @flow(name="daily-reminders", persist_result=False)
 def daily_reminders(warehouse: str | None = None, as_of: str | None = None) -> dict[str, Any]:
     """Write today's reminders: provinces that have not reported or were returned, findings soon overdue."""
-    settings = load_settings(warehouse=warehouse)
+    settings = run_settings(warehouse)
     day = date.fromisoformat(as_of) if as_of else settings.today()
     store = open_warehouse(settings)
     step = task(

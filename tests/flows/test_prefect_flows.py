@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import socket
+
 import pytest
 from prefect.testing.utilities import prefect_test_harness
 
+from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS
+from flows import prefect_flows
 from flows.prefect_flows import flow_for
 from tests.flows.supervision_workbooks import (
     ARCHIVE,
@@ -107,3 +112,17 @@ def test_a_flow_run_in_the_caller_s_process_uses_the_caller_s_reader_and_no_hear
 
     assert run_in_process(heartbeat_interval) is None
     assert heartbeat_interval() is not None  # a run that is not in the caller's process keeps them
+
+
+def test_a_worker_whose_own_settings_fail_is_named_as_the_machine_at_fault(tmp_path, monkeypatch):
+    # A worker started without ARCHIVE_CENSUS_DATA_PATH refused the run in words that sent the operator to fix the
+    # shell that submitted it, where the variable was set.
+    monkeypatch.delenv("ARCHIVE_CENSUS_DATA_PATH", raising=False)
+    outcome = tmp_path / "outcome.json"
+    with pytest.raises(UsageError) as refused:
+        prefect_flows._ingest(
+            "census", str(tmp_path / "c.xlsx"), PROVINCE, "tester", "ducklake:postgres:dbname=x", str(outcome)
+        )
+    said = json.loads(outcome.read_text(encoding="utf-8"))["error"]["message"]
+    assert said == refused.value.describe()
+    assert f"运行本次流程的进程（主机 {socket.gethostname()}" in said and "ARCHIVE_CENSUS_DATA_PATH" in said
