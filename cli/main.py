@@ -657,9 +657,9 @@ def buffer_raw_stdout() -> None:
         )
 
 
-def prefect_unreachable(error: BaseException) -> ServiceUnavailable | None:
-    """The Prefect server of PREFECT_API_URL not answering, as a paragraph that says what to do; None for any other
-    error."""
+def prefect_unreachable(error: BaseException, submits: bool = True) -> ServiceUnavailable | None:
+    """The Prefect server of PREFECT_API_URL not answering, as a paragraph that says what to do (for a command that
+    submits runs, `submits`, that one may have been handed over before); None for any other error."""
     httpx = sys.modules.get("httpx")  # loaded by Prefect's client, if it ran at all
     url = os.environ.get("PREFECT_API_URL")
     if httpx is None or not url or not isinstance(error, httpx.TransportError):
@@ -674,7 +674,11 @@ def prefect_unreachable(error: BaseException) -> ServiceUnavailable | None:
     return ServiceUnavailable(
         f"无法连接 Prefect 服务器 {url}（{why}）。",
         hint="请确认该服务器已启动、网络可达后重试；不使用 Prefect 服务器时请取消设置环境变量 PREFECT_API_URL。"
-        "如果中断时报送已交给工作节点，它可能已经装载：重新报送前请先用 archive-census submissions 查看。",
+        + (
+            "如果中断时报送已交给工作节点，它可能已经装载：重新报送前请先用 archive-census submissions 查看。"
+            if submits
+            else ""
+        ),
     )
 
 
@@ -754,7 +758,7 @@ def run_command(argv: Sequence[str] | None) -> int:
         # server not answering: 3.
         known = storage_error_from(
             error, getattr(args, "db", None) or "数据目录", getattr(args, "report", None)
-        ) or prefect_unreachable(error)
+        ) or prefect_unreachable(error, submits=getattr(args, "command", None) != "prefect")
         if known is not None:
             sys.stderr.write(known.describe() + "\n")
             if wants_json:

@@ -416,6 +416,14 @@ def test_a_prefect_server_that_takes_connections_but_never_answers_is_given_up_o
     assert f"无法连接 Prefect 服务器 {url}（在 0.5 秒内没有应答）" in said and "archive-census submissions" in said
 
 
+def test_deploying_to_a_prefect_server_that_does_not_answer_says_nothing_of_returns(capsys, monkeypatch):
+    # `prefect deploy` was told a return it never sent might have been loaded.
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # the discard port: nothing listens
+    assert main(["prefect", "deploy"]) == 3
+    said = capsys.readouterr().err
+    assert "无法连接 Prefect 服务器 http://127.0.0.1:9/api" in said and "报送" not in said
+
+
 def test_a_prefect_address_without_its_api_path_is_said_so(tmp_path, capsys, monkeypatch):
     # http://host:4200 for http://host:4200/api: the server's 404 was an internal error asking for a bug report.
     server = make_server("127.0.0.1", 0, Response("Not Found", status=404))
