@@ -295,11 +295,11 @@ def _unavailable(settings_text: str, error: BaseException) -> WarehouseUnavailab
     reason, misconfigured = _catalog_failure(str(error))
     if misconfigured:
         return WarehouseMisconfigured(
-            f"DuckLake 数据仓库（{settings_text}）无法使用：{reason}。",
+            f"数据仓库 {settings_text}无法使用：{reason}。",
             hint="请改正 ARCHIVE_CENSUS_WAREHOUSE 中的连接参数或 ARCHIVE_CENSUS_DATA_PATH 目录（须可写、有空间）后重试。",
         )
     return WarehouseUnavailable(
-        f"无法连接 DuckLake 数据仓库（{settings_text}）：{reason}。",
+        f"无法连接数据仓库 {settings_text}：{reason}。",
         hint="请检查 PostgreSQL 是否在运行、ARCHIVE_CENSUS_WAREHOUSE 中的连接参数和 ARCHIVE_CENSUS_DATA_PATH 目录。",
     )
 
@@ -410,14 +410,14 @@ class DuckLakeWarehouse:
             # A share not mounted often leaves its mount point behind, an empty folder: the files are elsewhere.
             engine.detach()
             raise WarehouseMisconfigured(
-                f"DuckLake 数据仓库（{self.describe()}）的数据目录 {self.data_path} 是空的，而目录数据库记有数据文件。",
+                f"数据仓库 {self.describe()}的数据目录 {self.data_path} 是空的，而目录数据库记有数据文件。",
                 hint="共享目录可能没有挂载（挂载点还在）：请挂载后重试；ARCHIVE_CENSUS_DATA_PATH 须是每台机器上都相同的绝对路径。",
             )
         if not self.data_path.is_dir():
             if self._holds_tables(engine):
                 engine.detach()
                 raise WarehouseMisconfigured(
-                    f"DuckLake 数据仓库（{self.describe()}）的数据目录 {self.data_path} 不存在：数据文件都在这个目录里。",
+                    f"数据仓库 {self.describe()}的数据目录 {self.data_path} 不存在：数据文件都在这个目录里。",
                     hint="请确认共享目录已挂载、ARCHIVE_CENSUS_DATA_PATH 写对了（每台机器都须用同一个绝对路径）后重试。",
                 )
             if not must_exist():  # a new lake (a command that may not create one is refused by `migrate`)
@@ -465,7 +465,7 @@ class DuckLakeWarehouse:
                 return
             if must_exist() and not self._holds_tables(engine):  # a mistyped dbname is not answered from a new lake
                 raise UsageError(
-                    f"DuckLake 数据仓库（{self.describe()}）还没有建立：它的目录数据库是空的。",
+                    f"数据仓库 {self.describe()}还没有建立：它的目录数据库是空的。",
                     hint="请检查 ARCHIVE_CENSUS_WAREHOUSE 或 --warehouse 中的 dbname 是否写错；新的数据仓库在首次运行 "
                     "serve、users add、ingest（试校验 --dry-run 除外）、restore 或 demo 时建立。",
                 )
