@@ -28,6 +28,8 @@ OWN_ACCOUNT = "修改自己的密码请用右上角的“修改密码”；自�
 PATH = "/accounts"
 NAME = "账号"
 ROLES = (Role.ADMIN,)
+# The roles as the filter and the new account's role offer them.
+ROLE_OPTIONS = [{"label": r.label, "value": r.value} for r in Role]
 # The state filter's values: whether the account is active.
 STATES = {"active": True, "disabled": False}
 MUST_CHANGE = "管理员所设，待本人修改"
@@ -199,7 +201,7 @@ def layout(**_query: str) -> html.Div:
                         "角色",
                         dropdown(
                             ids.ACCOUNTS_ROLE,
-                            [{"label": r.label, "value": r.value} for r in Role],
+                            ROLE_OPTIONS,
                             placeholder="全部角色",
                             style={"width": "220px"},
                         ),
@@ -234,7 +236,7 @@ def layout(**_query: str) -> html.Div:
                         "新账号的角色",
                         dropdown(
                             ids.ACCOUNTS_NEW_ROLE,
-                            [{"label": r.label, "value": r.value} for r in Role],
+                            ROLE_OPTIONS,
                             placeholder="选择角色",
                             style={"width": "220px"},
                         ),
