@@ -162,6 +162,15 @@ def create_app(settings: Settings) -> Dash:
 
     @app.callback(Output(ids.NAV, "children"), Output(ids.STAMP, "children"), Input(ids.URL, "pathname"))
     def show_navigation(_: str) -> tuple[html.Nav, Any]:
-        return _navigation(), data_stamp(context) if current_user.is_authenticated else None
+        if not current_user.is_authenticated:
+            return _navigation(), None
+        days = current_user.password_days_left
+        # A password that grows too old soon is said under the menu, on every page, until it is changed.
+        soon = (
+            []
+            if days is None
+            else [html.A(f"您的密码 {days} 天后到期，请及时修改", href="/password", className="stamp-warn")]
+        )
+        return _navigation(), [*data_stamp(context), *soon]
 
     return app

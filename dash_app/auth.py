@@ -77,12 +77,19 @@ class WebUser(UserMixin):
     anything else (an administrator set it, or it is too old), None when it need not."""
 
     def __init__(
-        self, user_name: str, role: Role, province_code: str | None, change_password_because: str | None = None
+        self,
+        user_name: str,
+        role: Role,
+        province_code: str | None,
+        change_password_because: str | None = None,
+        password_days_left: int | None = None,
     ) -> None:
         self.id = user_name
         self.role = role
         self.province_code = province_code
         self.change_password_because = change_password_because
+        # Days before the password grows too old, when that is near (the navigation says so); None otherwise.
+        self.password_days_left = password_days_left
 
     @property
     def must_change_password(self) -> bool:
@@ -92,7 +99,21 @@ class WebUser(UserMixin):
     @classmethod
     def of(cls, record: UserRecord, max_age: timedelta | None) -> WebUser:
         """The signed-in user a stored one is, its password judged against `max_age` (None: passwords never age)."""
-        return cls(record.user_name, record.role, record.province_code, why_change_password(record, max_age))
+        why = why_change_password(record, max_age)
+        left = None if why or max_age is None else password_days_left(record, max_age)
+        return cls(record.user_name, record.role, record.province_code, why, left)
+
+
+# How long before a password grows too old the navigation starts to say so.
+PASSWORD_WARNING = timedelta(days=14)
+
+
+def password_days_left(record: UserRecord, max_age: timedelta) -> int | None:
+    """Whole days (at least 1) before the password must be replaced, when that is within PASSWORD_WARNING."""
+    if record.password_set_at is None:
+        return None
+    left = max_age - (utc_now() - record.password_set_at)
+    return max(1, math.ceil(left / timedelta(days=1))) if left <= PASSWORD_WARNING else None
 
 
 def why_change_password(record: UserRecord, max_age: timedelta | None) -> str | None:

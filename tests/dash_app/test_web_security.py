@@ -373,6 +373,24 @@ def test_a_user_changes_their_own_password_and_their_other_browsers_sign_in_agai
     assert len(checks) == 1 and checks[0]["source_address"] == "10.3.2.2"
 
 
+def test_a_password_soon_too_old_is_announced_under_the_menu(app, site):
+    name = new_user(site)
+    client = client_of(app, name, address="10.3.4.7")
+    stamp = (ids.STAMP, "children")
+
+    def under_the_menu() -> str:
+        answer = post_callback(app, client, [(ids.NAV, "children"), stamp], [(ids.URL, "pathname", "/")])
+        return json.dumps(returned(answer, *stamp), ensure_ascii=False)
+
+    assert "天后到期" not in under_the_menu()  # a fresh password
+    days = site.settings.password_max_age_days
+    set_at = utc_now() - timedelta(days=days - 3, hours=1)
+    with site.store.writer() as con:
+        con.execute("UPDATE users SET password_set_at = ? WHERE user_name = ?", [set_at, name])
+    assert "您的密码 3 天后到期，请及时修改" in under_the_menu()
+    assert client.get("/coverage").status_code == 200  # not yet in the way
+
+
 def test_a_password_older_than_its_maximum_age_is_changed_before_anything_else(app, site):
     name = new_user(site)
     client = client_of(app, name, address="10.3.4.5")  # signed in with a fresh password
