@@ -511,6 +511,19 @@ def count_text(count: int) -> str:
     return f"共 {format_count(count)} 条"
 
 
+def fill_from_clicked_row(app: Dash, grid_id: str, target_id: str, *, allow_duplicate: bool = False) -> None:
+    """A click on one of the grid's rows puts the row's id into the value of `target_id` (a form's field, a chooser;
+    `allow_duplicate` where another callback sets it too)."""
+
+    @app.callback(
+        Output(target_id, "value", allow_duplicate=allow_duplicate),
+        Input(grid_id, "cellClicked"),
+        prevent_initial_call=True,
+    )
+    def pick(cell: dict[str, Any] | None) -> Any:
+        return (cell or {}).get("rowId") or no_update
+
+
 def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) -> None:
     """Wire a grid: its rows (and total) follow its inputs; the count follows its filters; its export re-reads the
     rows for the signed-in user."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError
@@ -18,7 +18,7 @@ from dash_app.auth import hash_password, strong_password
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime, role_text
-from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from warehouse.transactions import utc_now
 from warehouse.users import add_user, name_skeleton, query_accounts, set_user_active
 
@@ -286,11 +286,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         ),
     )
 
-    @app.callback(
-        Output(ids.ACCOUNTS_NAME, "value"), Input(ids.ACCOUNTS_GRID, "cellClicked"), prevent_initial_call=True
-    )
-    def pick(cell: dict[str, Any] | None) -> Any:
-        return (cell or {}).get("rowId") or no_update
+    fill_from_clicked_row(app, ids.ACCOUNTS_GRID, ids.ACCOUNTS_NAME)
 
     @app.callback(
         Output(ids.ACCOUNTS_PREVIEW, "children"),

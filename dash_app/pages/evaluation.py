@@ -48,7 +48,7 @@ from dash_app.components import (
 from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime, format_pct, format_value, share_pct
-from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from flows.supervision import issue_findings, save_scores, withdraw_findings
 from supervision.scoring import EvaluationInvalid, ScoreProblem, check_sheet_values
 from warehouse.evaluation import (
@@ -914,21 +914,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return None
         return html.P(refusal(context, viewer, wanted), className="error", id=ids.EVALUATION_REFUSED)
 
-    @app.callback(
-        Output(ids.EVALUATION_ARCHIVE, "value"),
-        Input(ids.EVALUATION_RESULTS_GRID, "cellClicked"),
-        prevent_initial_call=True,
-    )
-    def pick_result(cell: dict[str, Any] | None) -> Any:
-        return (cell or {}).get("rowId") or no_update
-
-    @app.callback(
-        Output(ids.EVALUATION_ARCHIVE, "value", allow_duplicate=True),
-        Input(ids.EVALUATION_ASSIGNMENTS_GRID, "cellClicked"),
-        prevent_initial_call=True,
-    )
-    def pick_assignment(cell: dict[str, Any] | None) -> Any:
-        return (cell or {}).get("rowId") or no_update
+    fill_from_clicked_row(app, ids.EVALUATION_RESULTS_GRID, ids.EVALUATION_ARCHIVE)
+    fill_from_clicked_row(app, ids.EVALUATION_ASSIGNMENTS_GRID, ids.EVALUATION_ARCHIVE, allow_duplicate=True)
 
     @app.callback(
         Output(ids.EVALUATION_RADAR, "figure"),

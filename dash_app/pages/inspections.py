@@ -40,7 +40,15 @@ from dash_app.components import card, dropdown, graph, labelled, page_url, query
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
 from dash_app.formatting import describe_sources, format_count, format_date, province_names, with_names
-from dash_app.grid import FITTED_PADDING_PX, Column, GridSpec, grid_block, register_grid, text_width
+from dash_app.grid import (
+    FITTED_PADDING_PX,
+    Column,
+    GridSpec,
+    fill_from_clicked_row,
+    grid_block,
+    register_grid,
+    text_width,
+)
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding, stored_evidence_path
 from warehouse.inspections import (
@@ -465,11 +473,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         """The filters and the open finding in the address: a link reproduces the view."""
         return query_string(status=status, overdue="1" if overdue else None, finding=finding)
 
-    @app.callback(
-        Output(ids.INSPECTIONS_FINDING, "value"), Input(ids.INSPECTIONS_GRID, "cellClicked"), prevent_initial_call=True
-    )
-    def pick(cell: dict[str, Any] | None) -> Any:
-        return (cell or {}).get("rowId") or no_update
+    fill_from_clicked_row(app, ids.INSPECTIONS_GRID, ids.INSPECTIONS_FINDING)
 
     @app.callback(
         Output(ids.INSPECTIONS_DETAIL, "children"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
+from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from census_schema.errors import CensusError
 from census_schema.forms import SUBMISSION_STATUS_LABELS
@@ -21,7 +21,7 @@ from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import kind_label, shown_review_note, with_names
-from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from dash_app.uploads import submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
@@ -261,13 +261,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         with context.reader.cursor() as con:
             return describe_review_progress(viewer, query_review_progress(con))
 
-    @app.callback(
-        Output(ids.SUBMISSIONS_REVIEW_ID, "value"),
-        Input(ids.SUBMISSIONS_GRID, "cellClicked"),
-        prevent_initial_call=True,
-    )
-    def pick(cell: dict[str, Any] | None) -> Any:
-        return (cell or {}).get("rowId") or no_update
+    fill_from_clicked_row(app, ids.SUBMISSIONS_GRID, ids.SUBMISSIONS_REVIEW_ID)
 
     @app.callback(
         Output(ids.SUBMISSIONS_DATA_DOCS_LINK, "href"),
