@@ -22,7 +22,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Literal
 from urllib.parse import quote, urlparse
@@ -116,12 +116,22 @@ def password_days_left(record: UserRecord, max_age: timedelta) -> int | None:
     return max(1, math.ceil(left / timedelta(days=1))) if left <= PASSWORD_WARNING else None
 
 
+def password_max_age(settings: Settings) -> timedelta | None:
+    """How old a password may grow before it is replaced (None: never; `password_max_age_days` 0)."""
+    return timedelta(days=settings.password_max_age_days) if settings.password_max_age_days else None
+
+
+def password_too_old(set_at: datetime | None, max_age: timedelta | None) -> bool:
+    """Whether a password set at `set_at` (UTC) is `max_age` old or more (never when either is unknown)."""
+    return max_age is not None and set_at is not None and utc_now() - set_at >= max_age
+
+
 def why_change_password(record: UserRecord, max_age: timedelta | None) -> str | None:
     """Why the user must replace their password before anything else (None when they need not): an administrator
     set it, or it was set `max_age` ago or more (the periodic change 等级保护 asks for)."""
     if record.must_change_password:
         return MUST_CHANGE_TEXT
-    if max_age is None or record.password_set_at is None or utc_now() - record.password_set_at < max_age:
+    if max_age is None or record.password_set_at is None or not password_too_old(record.password_set_at, max_age):
         return None
     return (
         f"您的密码设置于{format_beijing(record.password_set_at)}，已超过 {max_age.days} 天，"
@@ -526,8 +536,9 @@ def install_auth(
         SESSION_COOKIE_SECURE=https,
         REMEMBER_COOKIE_HTTPONLY=True,
     )
-    max_age = timedelta(days=settings.password_max_age_days) if settings.password_max_age_days else None
-    auth = Authenticator(reader, sessions, outbox, server.config["SECRET_KEY"], https, max_age, page_names)
+    auth = Authenticator(
+        reader, sessions, outbox, server.config["SECRET_KEY"], https, password_max_age(settings), page_names
+    )
     server.extensions[LOGIN_THROTTLE] = auth.throttle
     manager = LoginManager()
     manager.init_app(server)

@@ -50,6 +50,13 @@ def name_skeleton(name: str) -> str:
     return unicodedata.normalize("NFKC", name).casefold().translate(_LOOK_ALIKES)
 
 
+def find_look_alike(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
+    """Another account whose name reads as this one (`name_skeleton`), the first by name; None when there is none."""
+    skeleton = name_skeleton(name)
+    others = con.execute("SELECT user_name FROM users WHERE user_name <> ? ORDER BY user_name", [name]).fetchall()
+    return next((row[0] for row in others if name_skeleton(row[0]) == skeleton), None)
+
+
 def parse_role(role: Role | str) -> Role:
     """The role named by its value (planner, province, evaluator, admin); a clear refusal for anything else."""
     try:
@@ -95,19 +102,12 @@ def add_user(
         previous = con.execute(
             "SELECT password_hash, role, province_code, is_active FROM users WHERE user_name = ?", [name]
         ).fetchone()
-        skeleton = name_skeleton(name)
-        twins = [
-            row[0]
-            for row in con.execute(
-                "SELECT user_name FROM users WHERE user_name <> ? ORDER BY user_name", [name]
-            ).fetchall()
-            if name_skeleton(row[0]) == skeleton
-        ]
-        if previous is None and twins:
+        twin = find_look_alike(con, name) if previous is None else None
+        if twin is not None:
             raise UsageError(
-                f"已有用户「{twins[0]}」，与「{name}」看起来相同（只差字母大小写、全角半角，或用了形似拉丁字母的"
+                f"已有用户「{twin}」，与「{name}」看起来相同（只差字母大小写、全角半角，或用了形似拉丁字母的"
                 "西里尔、希腊字母）：两个账号容易混淆。本次未做任何处理。",
-                hint=f"如要重设该用户，请用原名「{twins[0]}」；如确是另一个人，请另取一个用户名。",
+                hint=f"如要重设该用户，请用原名「{twin}」；如确是另一个人，请另取一个用户名。",
             )
         stored_province = province_code if role is Role.PROVINCE else None
         if previous is None:

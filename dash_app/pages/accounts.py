@@ -14,13 +14,12 @@ from census_schema.errors import CensusError
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text
-from dash_app.auth import hash_password, strong_password
+from dash_app.auth import hash_password, password_max_age, password_too_old, strong_password
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime, role_text
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
-from warehouse.transactions import utc_now
-from warehouse.users import add_user, name_skeleton, query_accounts, set_user_active
+from warehouse.users import add_user, find_look_alike, query_accounts, set_user_active
 
 Change = Literal["create", "reset", "disable", "enable"]
 OWN_ACCOUNT = "修改自己的密码请用右上角的“修改密码”；自己的账号不能在这里重设或停用（您会随即退出，看不到新密码），须由另一位管理员操作。"
@@ -71,11 +70,9 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
     account = _account(context, typed)
     if account is None:
         with context.reader.cursor() as con:
-            twins = [
-                a["user_name"] for a in query_accounts(con) if name_skeleton(a["user_name"]) == name_skeleton(typed)
-            ]
-        if twins:
-            return f"没有账号「{typed}」，但它与已有账号「{twins[0]}」看起来相同，不能新建；要变更那个账号请用原名。"
+            twin = find_look_alike(con, typed)
+        if twin is not None:
+            return f"没有账号「{typed}」，但它与已有账号「{twin}」看起来相同，不能新建；要变更那个账号请用原名。"
         return f"没有账号「{typed}」：选择角色（省级档案部门再选省份）后点“新建账号”。"
     if typed == viewer.user_name:
         return f"「{typed}」是您自己的账号：{OWN_ACCOUNT}"
@@ -152,7 +149,7 @@ def load_accounts(context: AppContext, viewer: Viewer, role: Any, state: Any) ->
         refuse(400, "账号列表的查询条件格式不正确。")
     with context.reader.cursor() as con:
         rows = query_accounts(con, context.outbox.pending())
-    max_age = context.settings.password_max_age_days
+    max_age = password_max_age(context.settings)
     return [
         _shown(row, max_age)
         for row in rows
@@ -160,16 +157,17 @@ def load_accounts(context: AppContext, viewer: Viewer, role: Any, state: Any) ->
     ]
 
 
-def _password_set(row: dict[str, Any], max_age_days: int) -> str:
+def _password_set(row: dict[str, Any], max_age: timedelta | None) -> str:
     """When the password was set, or that its owner must change it first (an administrator's, or too old)."""
     if row["must_change_password"]:
         return MUST_CHANGE
     set_at = row["password_set_at"]
-    aged = bool(max_age_days) and set_at is not None and utc_now() - set_at >= timedelta(days=max_age_days)
-    return format_datetime(set_at) + (f"（已超过 {max_age_days} 天，登录时须修改）" if aged else "")
+    if max_age is None or not password_too_old(set_at, max_age):
+        return format_datetime(set_at)
+    return format_datetime(set_at) + f"（已超过 {max_age.days} 天，登录时须修改）"
 
 
-def _shown(row: dict[str, Any], max_age_days: int) -> dict[str, Any]:
+def _shown(row: dict[str, Any], max_age: timedelta | None) -> dict[str, Any]:
     """An account as the grid shows it."""
     return {
         "user_name": row["user_name"],
@@ -178,7 +176,7 @@ def _shown(row: dict[str, Any], max_age_days: int) -> dict[str, Any]:
         "state": account_state(row["is_active"]),
         "created_at": format_datetime(row["created_at"]),
         "last_sign_in": format_datetime(row["last_sign_in"]) if row["last_sign_in"] else NEVER_SIGNED_IN,
-        "password_set_at": _password_set(row, max_age_days),
+        "password_set_at": _password_set(row, max_age),
         # Only an evaluator scores: another role's count would read as a task it has.
         "assigned_archives": row["assigned_archives"] if row["role"] == Role.EVALUATOR else None,
     }
