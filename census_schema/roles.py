@@ -10,6 +10,9 @@ class Role(StrEnum):
 
     PLANNER = "planner"
     PROVINCE = "province"
+    PREFECTURE = "prefecture"
+    COUNTY = "county"
+    CENTRAL = "central"
     EVALUATOR = "evaluator"
     ADMIN = "admin"
 
@@ -27,7 +30,15 @@ class Role(StrEnum):
 ROLE_LABELS: dict[Role, str] = {
     Role.PLANNER: "国家档案局规划人员",
     Role.PROVINCE: "省级档案部门",
+    Role.PREFECTURE: "地级档案部门",
+    Role.COUNTY: "县级档案部门",
+    Role.CENTRAL: "中央单位报送渠道",
     Role.EVALUATOR: "评价专家",
     Role.ADMIN: "系统管理员",
 }
 NATIONAL_ROLES = frozenset({Role.PLANNER, Role.ADMIN})
+# The roles that report for one scope of their own (census_schema.scopes.account_scope): a province, a prefecture
+# or county inside one (its `province_code` is that province), or a central channel (no province).
+REPORTING_ROLES = frozenset({Role.PROVINCE, Role.PREFECTURE, Role.COUNTY, Role.CENTRAL})
+# The reporting roles below a province: held to their own division and the divisions inside it.
+LOCAL_ROLES = frozenset({Role.PREFECTURE, Role.COUNTY})

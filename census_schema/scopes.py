@@ -26,6 +26,7 @@ from census_schema.divisions import (
     require_census_province,
 )
 from census_schema.errors import UsageError
+from census_schema.roles import Role
 
 
 class ScopeKind(StrEnum):
@@ -122,6 +123,15 @@ class Scope:
         division = load_divisions().by_code.get(division_code)
         return division_code == self.code or (division is not None and division.parent_code == self.code)
 
+    def covers(self, other: Scope) -> bool:
+        """True when a return of `other` lies inside this scope: itself, a province's prefectures and counties, a
+        prefecture's counties (a central channel covers only itself)."""
+        if self.is_central or other.is_central:
+            return self == other
+        if self.kind is ScopeKind.PROVINCE:
+            return other.province_code == self.code
+        return self.contains_division(other.code)
+
     def to_json(self) -> dict[str, str]:
         """The scope as `ingest --json` and `submissions --json` print it."""
         return {"kind": self.kind.value, "code": self.code, "name": self.name}
@@ -160,6 +170,63 @@ def central_scope(channel: str) -> Scope:
         known = "、".join(f"{key}（{name}）" for key, name in CENTRAL_CHANNELS.items())
         raise UsageError(f"未知的中央报送渠道「{channel}」。", hint=f"可用的渠道：{known}。")
     return Scope(ScopeKind.CENTRAL, channel)
+
+
+def account_scope(role: Role, province_code: str | None, scope_code: str | None) -> Scope | None:
+    """The scope an account reports for, from what `users` stores: a province's office its province, a prefecture's
+    or county's its division (`scope_code`), a central channel's its channel; None for the other roles."""
+    if role is Role.PROVINCE and province_code:
+        return Scope(ScopeKind.PROVINCE, province_code)
+    kind = {Role.PREFECTURE: ScopeKind.PREFECTURE, Role.COUNTY: ScopeKind.COUNTY, Role.CENTRAL: ScopeKind.CENTRAL}
+    return Scope(kind[role], scope_code) if role in kind and scope_code else None
+
+
+def choose_account_scope(
+    role: Role, province_code: str | None, division_code: str | None, central: str | None
+) -> Scope:
+    """The scope of a new reporting account, as named on the command line or the accounts page: a province (its
+    code), a prefecture or county (its division code; the province is its own), or a central channel (its key);
+    a UsageError saying what is missing or does not fit the role."""
+    wanted = {Role.PROVINCE: ScopeKind.PROVINCE, Role.PREFECTURE: ScopeKind.PREFECTURE, Role.COUNTY: ScopeKind.COUNTY}
+    if role is Role.CENTRAL:
+        if not central or province_code or division_code:
+            raise UsageError(
+                f"{role.label}的账号须且只须指定报送渠道（--central）。",
+                hint="可用的渠道：" + "、".join(f"{key}（{name}）" for key, name in CENTRAL_CHANNELS.items()) + "。",
+            )
+        return central_scope(central)
+    if central:
+        raise UsageError(f"只有{Role.CENTRAL.label}的账号才指定报送渠道。", hint="请去掉 --central。")
+    if role is Role.PROVINCE:
+        if not province_code:
+            raise UsageError(
+                "省级用户必须指定 --province。",
+                hint="请加上该用户所属省份的六位区划代码，如 --province 440000（广东省）。",
+            )
+        if division_code:
+            raise UsageError(
+                "省级用户的范围是全省，不指定地级或县级代码（--division）。",
+                hint="地级、县级档案部门的账号请用 --role prefecture 或 --role county。",
+            )
+        return province_scope(province_code)
+    code = division_code or province_code
+    if not code:
+        example = "440100（广州市）" if role is Role.PREFECTURE else "440106（广州市天河区）"
+        raise UsageError(f"{role.label}的账号须指定其行政区划代码（--division）。", hint=f"如 --division {example}。")
+    try:
+        division = load_divisions().get(code)
+    except UnknownDivision:
+        raise UsageError(f"「{code}」不是现行的行政区划代码。", hint="请使用 GB/T 2260 现行的6位代码。") from None
+    province = census_province_of(code)
+    if province_code and province_code != province:
+        raise UsageError(f"{describe_division(code)}（{code}）不在所指定的省份（{province_code}）境内。")
+    scope = division_scope(province, code) if division.level != PROVINCE else province_scope(code)
+    if scope.kind is not wanted[role]:
+        raise UsageError(
+            f"{scope.name}（{code}）是{scope.kind.label}区划，不能作为{role.label}的账号范围。",
+            hint="地级档案部门用地级代码（如 440100），县级档案部门用县级代码（如 440106）。",
+        )
+    return scope
 
 
 def choose_scope(province_code: str | None, division_code: str | None, central: str | None) -> Scope:

@@ -8,7 +8,7 @@ import sys
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from xml.etree import ElementTree
 
 from census_schema import layout
@@ -16,7 +16,7 @@ from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
-from census_schema.scopes import WITHHELD_NOTE, choose_scope
+from census_schema.scopes import WITHHELD_NOTE, ScopeKind, account_scope, choose_scope
 from census_schema.settings import load_settings
 from cli.main import acting_user, emit_json, saying_if_created
 from dash_app.formatting import format_date
@@ -35,6 +35,9 @@ from flows.package import read_sheets
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
 from flows.scopes import drop_phrase
 from flows.worker import ReaderWorker
+
+if TYPE_CHECKING:
+    from duckdb import DuckDBPyConnection
 
 T = TypeVar("T")
 SHOWN_FAILURES = 20
@@ -247,23 +250,40 @@ def describe_refusal(result: dict[str, Any]) -> str:
     )
 
 
+# The demo's accounts: name, role and the scope a reporting account reports for (a province's code, a prefecture's
+# division code: the demo's own prefecture return of Guangdong when it has one, else this; a central channel's key).
 DEMO_USERS = (
     ("planner", Role.PLANNER, None),
     ("guangdong", Role.PROVINCE, "440000"),
+    ("guangzhou", Role.PREFECTURE, "440100"),
+    ("yangqi", Role.CENTRAL, "enterprises"),
     ("evaluator", Role.EVALUATOR, None),
     ("admin", Role.ADMIN, None),
 )
 
 
+def demo_users(con: DuckDBPyConnection) -> list[tuple[str, Role, str | None]]:
+    """The demo's accounts, its prefecture's office the one of the prefecture whose own return the demo loaded."""
+    from warehouse.queries import list_submissions
+
+    loaded = [
+        s["scope_code"]
+        for s in list_submissions(con, "440000")
+        if s["scope_kind"] == ScopeKind.PREFECTURE.value and s["is_current"]
+    ]
+    return [
+        (name, role, loaded[0] if role is Role.PREFECTURE and loaded else scope) for name, role, scope in DEMO_USERS
+    ]
+
+
 def users_banner(users: list[dict[str, Any]]) -> str:
     """The demo's accounts, framed so they stand out as the last thing printed."""
-    from census_schema.roles import Role
-
     lines = ["", "=" * 64, "演示用户（每次运行重新生成密码）：", ""]
     for user in users:
-        province = user["province_code"] or ""
+        scope = account_scope(Role(user["role"]), user["province_code"], user["scope_code"])
         lines.append(
-            f"  用户名 {user['user_name']:<10} 密码 {user['password']:<14} {Role(user['role']).label} {province}"
+            f"  用户名 {user['user_name']:<10} 密码 {user['password']:<14} {Role(user['role']).label} "
+            + (scope.name if scope else "")
         )
     lines += ["=" * 64, ""]
     return "\n".join(lines)
@@ -323,7 +343,7 @@ def run_demo(args: argparse.Namespace) -> int:
     from flows.demo import DEFAULT_DEMO_UNITS, build_demo, reset_warehouse
     from warehouse.backends import open_warehouse
     from warehouse.queries import query_summary
-    from warehouse.users import add_user
+    from warehouse.users import add_user, query_accounts
 
     settings = load_settings(args.db, args.warehouse)
     provinces = _demo_provinces(getattr(args, "provinces", None))
@@ -369,15 +389,34 @@ def run_demo(args: argparse.Namespace) -> int:
         )
     store = open_warehouse(settings)
     passwords = {name: strong_password(name) for name, _, _ in DEMO_USERS}
+    with store.reader() as con:
+        accounts = demo_users(con)
 
     def add_demo_users(con: duckdb.DuckDBPyConnection) -> None:
-        for name, role, province in DEMO_USERS:
-            add_user(con, name, hash_password(passwords[name], name), role, province, by="archive-census demo")
+        for name, role, scope in accounts:
+            add_user(
+                con,
+                name,
+                hash_password(passwords[name], name),
+                role,
+                scope if role is Role.PROVINCE else None,
+                by="archive-census demo",
+                division_code=scope if role is Role.PREFECTURE else None,
+                central=scope if role is Role.CENTRAL else None,
+            )
 
     store.write(add_demo_users)
+    with store.reader() as con:
+        stored = {row["user_name"]: row for row in query_accounts(con)}
     users = [
-        {"user_name": name, "role": role, "province_code": province, "password": passwords[name]}
-        for name, role, province in DEMO_USERS
+        {
+            "user_name": name,
+            "role": role,
+            "province_code": stored[name]["province_code"],
+            "scope_code": stored[name]["scope_code"],
+            "password": passwords[name],
+        }
+        for name, role, _ in accounts
     ]
     with store.reader() as con:
         summary = query_summary(con)

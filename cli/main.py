@@ -424,7 +424,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     users = _command(commands, "users", "管理平台用户")
     users_commands = users.add_subparsers(dest="users_command", required=True, help="子命令")
-    add = _command(users_commands, "add", "新建用户，或重设已有用户的密码、角色和省份（密码从标准输入读取）")
+    add = _command(users_commands, "add", "新建用户，或重设已有用户的密码、角色和报送范围（密码从标准输入读取）")
     add.add_argument("name", help="用户名")
     add.add_argument(
         "--role",
@@ -433,9 +433,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="角色：" + "，".join(f"{role.value}（{role.label}）" for role in Role),
     )
     add.add_argument("--province", help=f"省级用户所属省份的{PROVINCE_HELP}（仅 province 角色需要）")
+    add.add_argument(
+        "--division", help="地级、县级档案部门的行政区划代码（prefecture 用地级代码如 440100，county 用县级代码）"
+    )
+    named = "，".join(f"{key}（{name}）" for key, name in CENTRAL_CHANNELS.items())
+    add.add_argument("--central", metavar="|".join(CENTRAL_CHANNELS), help=f"中央单位报送渠道的账号所报的渠道：{named}")
     add.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取密码（必填）")
     add.add_argument(
-        "--replace", action="store_true", help="用户已存在时重设其密码、角色和省份（不加则拒绝，以免误改他人账号）"
+        "--replace", action="store_true", help="用户已存在时重设其密码、角色和报送范围（不加则拒绝，以免误改他人账号）"
     )
     _common(add)
     add.set_defaults(may_create_warehouse=True)

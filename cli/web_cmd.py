@@ -18,7 +18,14 @@ from dash_app.auth import hash_password
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, role_text
 from dash_app.webstate import end_sessions_of, pending_events
 from warehouse.backends import open_warehouse
-from warehouse.users import add_user, query_accounts, set_user_active
+from warehouse.users import (
+    add_user,
+    choose_user_scope,
+    parse_role,
+    query_accounts,
+    set_user_active,
+    stored_scope_codes,
+)
 
 
 def run_serve(args: argparse.Namespace, banner: str = "") -> int:
@@ -93,7 +100,8 @@ FIRST_SIGN_IN = "其本人下次登录时须先把这个密码改为只有自己
 
 
 def run_users(args: argparse.Namespace) -> int:
-    """`users add NAME --role ROLE [--province CODE] --password-stdin` and `users list`."""
+    """`users add NAME --role ROLE [--province CODE | --division CODE | --central CHANNEL] --password-stdin`,
+    `users list`, `users disable|enable NAME`."""
     settings = load_settings(args.db, args.warehouse)
     store = open_warehouse(settings)
     if args.users_command == "list":
@@ -105,7 +113,7 @@ def run_users(args: argparse.Namespace) -> int:
         rows = [
             (
                 str(user["user_name"]),
-                role_text(str(user["role"]), user["province_code"]),
+                role_text(str(user["role"]), user["province_code"], user["scope_code"]),
                 account_state(user["is_active"]),
                 format_beijing(user["created_at"]),
                 format_beijing(user["last_sign_in"]) if user["last_sign_in"] else NEVER_SIGNED_IN,
@@ -135,34 +143,51 @@ def run_users(args: argparse.Namespace) -> int:
             hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
         )
     password_hash = hash_password(password, name)
+    scope = choose_user_scope(parse_role(args.role), args.province, args.division, args.central)
+    wanted = role_text(args.role, *stored_scope_codes(parse_role(args.role), scope))
     with saying_if_created(settings):
         with store.reader() as con:
             existing = next(iter(query_accounts(con, user_name=name)), None)
         if existing is not None and not args.replace:
-            was = role_text(str(existing["role"]), existing["province_code"])
+            was = role_text(str(existing["role"]), existing["province_code"], existing["scope_code"])
             raise UsageError(
                 f"已有用户 {name}（{was}{'' if existing['is_active'] else '，已停用'}）：重设会把它改为"
-                f"{role_text(args.role, args.province)}，并重设密码{'' if existing['is_active'] else '，重新启用该账号'}。"
+                f"{wanted}，并重设密码{'' if existing['is_active'] else '，重新启用该账号'}。"
                 "本次未做任何处理。",
                 hint="确要重设该用户的，请加 --replace；新用户请另取一个用户名。",
             )
         before = store.write(
             lambda con: add_user(
-                con, name, password_hash, args.role, args.province, by=getpass.getuser(), must_change_password=True
+                con,
+                name,
+                password_hash,
+                args.role,
+                args.province,
+                by=getpass.getuser(),
+                must_change_password=True,
+                division_code=args.division,
+                central=args.central,
             )
         )
     # Signed-in browsers of this user must sign in again with the new password or role (their cookies would also
     # fail the credentials fingerprint; this ends the sessions on the server as well).
     end_sessions_of(settings.var_dir, name, "credentials_changed")
     if args.json:
-        emit_json({"user_name": name, "role": args.role, "province_code": args.province, "replaced": before})
-    elif before is None:
-        print(f"已创建用户 {name}：{role_text(args.role, args.province)}。{FIRST_SIGN_IN}")
-    else:
-        was = role_text(before["role"], before["province_code"]) + ("" if before["is_active"] else "，已停用")
-        enabled = "" if before["is_active"] else "；该账号已重新启用（可以登录）"
-        print(
-            f"已重设已有用户 {name}：原为{was}，现为{role_text(args.role, args.province)}；密码已重设{enabled}。"
-            f"{FIRST_SIGN_IN}"
+        province_code, scope_code = stored_scope_codes(parse_role(args.role), scope)
+        emit_json(
+            {
+                "user_name": name,
+                "role": args.role,
+                "province_code": province_code,
+                "scope_code": scope_code,
+                "replaced": before,
+            }
         )
+    elif before is None:
+        print(f"已创建用户 {name}：{wanted}。{FIRST_SIGN_IN}")
+    else:
+        was = role_text(before["role"], before["province_code"], before.get("scope_code"))
+        was += "" if before["is_active"] else "，已停用"
+        enabled = "" if before["is_active"] else "；该账号已重新启用（可以登录）"
+        print(f"已重设已有用户 {name}：原为{was}，现为{wanted}；密码已重设{enabled}。{FIRST_SIGN_IN}")
     return 0

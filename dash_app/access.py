@@ -10,14 +10,14 @@ import flask
 from flask_login import current_user
 
 from census_schema.divisions import census_province_of, load_divisions
-from census_schema.roles import Role
-from census_schema.scopes import parse_central_area
+from census_schema.roles import LOCAL_ROLES, Role
+from census_schema.scopes import Scope, account_scope, parse_central_area, parse_stored_scope
 from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT
 from warehouse.queries import list_submissions
 
-# Who sees submissions (the /submissions page, a submission's Data Docs and error report); a province user sees only
-# its own province's.
-SUBMISSION_ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+# Who sees submissions (the /submissions page, a submission's Data Docs and error report); a reporting account sees
+# only those of its own scope (a province's office its province's, a prefecture's its own and its counties').
+SUBMISSION_ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, Role.PREFECTURE, Role.COUNTY, Role.CENTRAL)
 
 
 @dataclass(frozen=True)
@@ -27,18 +27,25 @@ class Viewer:
     user_name: str
     role: Role
     province_code: str | None
+    # A prefecture's or county's division, a central channel's key (see census_schema.scopes.account_scope).
+    scope_code: str | None = None
 
     @property
     def is_national(self) -> bool:
         """Planners and administrators see every province."""
-        return self.role.is_national
+        return Role(self.role).is_national
+
+    @property
+    def scope(self) -> Scope | None:
+        """The scope the viewer reports for (None for national users and evaluators)."""
+        return account_scope(Role(self.role), self.province_code, self.scope_code)
 
 
 def current_viewer() -> Viewer:
     """The signed-in user; HTTP 401 when nobody is signed in."""
     if not current_user.is_authenticated:
         flask.abort(401)
-    return Viewer(current_user.id, current_user.role, current_user.province_code)
+    return Viewer(current_user.id, current_user.role, current_user.province_code, current_user.scope_code)
 
 
 # What a callback answers a request that the page could not have sent.
@@ -81,6 +88,11 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
         if requested not in (None, viewer.province_code) and census_province_of(requested) != viewer.province_code:
             flask.abort(403)
         return requested if requested else viewer.province_code
+    own = viewer.scope
+    if viewer.role in LOCAL_ROLES and own is not None:
+        if requested is not None and not own.contains_division(requested):
+            flask.abort(403)
+        return requested if requested else own.code
     flask.abort(403)
 
 
@@ -97,12 +109,33 @@ def can_review(viewer: Viewer) -> bool:
     return viewer.role is Role.PLANNER or (viewer.role is Role.PROVINCE and viewer.province_code is not None)
 
 
+def sees_submission(viewer: Viewer, submission: dict[str, Any]) -> bool:
+    """True when the viewer may see a submission (a row of `list_submissions`): every one for national users, a
+    province's office its province's, a prefecture's its own scope's and its counties', a county's or central
+    channel's its own scope's."""
+    if viewer.role not in SUBMISSION_ROLES:
+        return False
+    if viewer.is_national:
+        return True
+    if viewer.role is Role.PROVINCE:
+        return viewer.province_code is not None and submission["province_code"] == viewer.province_code
+    own = viewer.scope
+    scope = parse_stored_scope(submission["scope_kind"], submission["scope_code"], submission["province_code"])
+    return own is not None and scope is not None and own.covers(scope)
+
+
+def visible_submissions(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[dict[str, Any]]:
+    """The submissions the viewer may see (`sees_submission`), newest first."""
+    if viewer.role not in SUBMISSION_ROLES:
+        return []
+    province = None if viewer.is_national else (viewer.scope.province_code if viewer.scope else None)
+    return [s for s in list_submissions(con, province) if sees_submission(viewer, s)]
+
+
 def find_visible_submission(
     con: duckdb.DuckDBPyConnection, viewer: Viewer, submission_id: str
 ) -> dict[str, Any] | None:
-    """The submission, if the viewer may see it; another province's is not found either (that it exists is not the
+    """The submission, if the viewer may see it; another scope's is not found either (that it exists is not the
     viewer's to learn)."""
-    if viewer.role not in SUBMISSION_ROLES:
-        return None
-    found = [s for s in list_submissions(con, scope_province(viewer)) if s["submission_id"] == submission_id]
+    found = [s for s in visible_submissions(con, viewer) if s["submission_id"] == submission_id]
     return found[0] if found else None

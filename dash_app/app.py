@@ -13,13 +13,13 @@ from dash import Dash, Input, Output, dcc, html
 from flask_compress import Compress
 from flask_login import current_user
 
+from census_schema.scopes import account_scope
 from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.auth import install_auth
 from dash_app.context import AppContext
 from dash_app.data_docs import install_data_docs_routes
 from dash_app.downloads import install_download_routes
-from dash_app.formatting import division_name
 from dash_app.pages import PAGES, Page
 from dash_app.reports import data_stamp, install_report_routes, not_found
 from dash_app.security import https_only, install_security, trusted_origins
@@ -51,8 +51,8 @@ def _navigation() -> html.Nav:
         for page in PAGES
         if current_user.role in page.ROLES
     ]
-    province = f"·{division_name(current_user.province_code)}" if current_user.province_code else ""
-    who = f"{current_user.id}（{current_user.role.label}{province}）"
+    scope = account_scope(current_user.role, current_user.province_code, current_user.scope_code)
+    who = f"{current_user.id}（{current_user.role.label}{f'·{scope.name}' if scope else ''}）"
     return html.Nav(
         [
             html.Span("国有档案资源普查与监督平台", className="brand"),

@@ -58,7 +58,10 @@ PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/fav
 KEEPALIVE_PATH = "/session/keepalive"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 # Where a role starts when it signs in without a page to return to (evaluators have no overview).
-LANDING_PAGES = {Role.EVALUATOR: "/evaluation"}
+LANDING_PAGES = {
+    Role.EVALUATOR: "/evaluation",
+    **dict.fromkeys((Role.PREFECTURE, Role.COUNTY, Role.CENTRAL), "/upload"),
+}
 MAX_NAME_CHARS = 64
 # The same answer whether the name exists or not (no account can be found out this way); what to do if it persists.
 SIGN_IN_REFUSED = "用户名或密码不正确。如确认无误仍无法登录，账号可能已被停用，请联系系统管理员。"
@@ -83,10 +86,12 @@ class WebUser(UserMixin):
         province_code: str | None,
         change_password_because: str | None = None,
         password_days_left: int | None = None,
+        scope_code: str | None = None,
     ) -> None:
         self.id = user_name
         self.role = role
         self.province_code = province_code
+        self.scope_code = scope_code
         self.change_password_because = change_password_because
         # Days before the password grows too old, when that is near (the navigation says so); None otherwise.
         self.password_days_left = password_days_left
@@ -101,7 +106,7 @@ class WebUser(UserMixin):
         """The signed-in user a stored one is, its password judged against `max_age` (None: passwords never age)."""
         why = why_change_password(record, max_age)
         left = None if why or max_age is None else password_days_left(record, max_age)
-        return cls(record.user_name, record.role, record.province_code, why, left)
+        return cls(record.user_name, record.role, record.province_code, why, left, record.scope_code)
 
 
 # How long before a password grows too old the navigation starts to say so.
@@ -300,8 +305,10 @@ class RefusalRecorder:
 
 
 def fingerprint(secret_key: str, record: UserRecord) -> str:
-    """What a session remembers of the user's credentials: it changes with the password hash, role or province."""
-    material = "\0".join([record.user_name, record.password_hash, record.role, record.province_code or ""])
+    """What a session remembers of the user's credentials: it changes with the password hash, role or scope (an
+    account without a division or channel of its own remembers what it did before those existed)."""
+    parts = [record.user_name, record.password_hash, record.role, record.province_code or ""]
+    material = "\0".join(parts + ([record.scope_code] if record.scope_code else []))
     return hmac.new(secret_key.encode(), material.encode(), hashlib.sha256).hexdigest()
 
 

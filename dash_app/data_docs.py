@@ -101,7 +101,8 @@ def install_data_docs_routes(
         if user is None:
             flask.abort(403)
         # Who may see the submission is checked again: a role or province may have changed since the link was made.
-        submission = _submission(reader, Viewer(user.user_name, Role(user.role), user.province_code), submission_id)
+        viewer = Viewer(user.user_name, Role(user.role), user.province_code, user.scope_code)
+        submission = _submission(reader, viewer, submission_id)
         folder = submission_data_docs_dir(settings, submission)
         if ensure_data_docs(folder) is None:
             return flask.Response(

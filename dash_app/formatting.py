@@ -10,7 +10,7 @@ from census_schema.clock import to_beijing
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
-from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, RETURNED, parse_central_area
+from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, RETURNED, account_scope, parse_central_area
 from census_schema.supervision.evaluation import SELF_SOURCE
 from warehouse.queries import RED_FIGURES
 
@@ -122,10 +122,10 @@ def account_state(is_active: bool) -> str:
     return ACCOUNT_STATES[bool(is_active)]
 
 
-def role_text(role: str, province_code: str | None) -> str:
-    """An account's role as people read it: 省级档案部门（广东省）, 评价专家."""
-    label = Role(role).label
-    return f"{label}（{division_name(province_code)}）" if province_code else label
+def role_text(role: str, province_code: str | None, scope_code: str | None = None) -> str:
+    """An account's role as people read it: 省级档案部门（广东省）, 地级档案部门（广东省广州市）, 评价专家."""
+    scope = account_scope(Role(role), province_code, scope_code)
+    return f"{Role(role).label}（{scope.name}）" if scope is not None else Role(role).label
 
 
 # A return that kept the review of the one it replaced (whose id its review history and the audit log name).

@@ -23,8 +23,8 @@ from werkzeug.wrappers import Response
 
 from census_schema.errors import CensusError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
-from census_schema.roles import NATIONAL_ROLES, Role
-from census_schema.scopes import Scope, choose_scope
+from census_schema.roles import NATIONAL_ROLES, REPORTING_ROLES, Role
+from census_schema.scopes import Scope, ScopeKind, choose_scope
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, require_role
@@ -45,22 +45,26 @@ from warehouse.audit import AuditSource, audit_source, current_source
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
-# The kinds each role uploads from the web page: a provincial office those filled for one province (its census
-# returns and register, reviewed); the national bureau's planners the national workbooks (inspections, evaluation
-# scores, plan indicators: they take effect when accepted) and, for the central units (which have no accounts), the
-# census returns and registers of the central channels only (reviewed by the bureau).
+# The kinds each role uploads from the web page: a reporting account those filled for a scope (census returns and
+# registers, reviewed): a provincial office any scope of its province, a prefecture's office its own and its
+# counties', a county's or central channel's office its own; the national bureau's planners the national workbooks
+# (inspections, evaluation scores, plan indicators: they take effect when accepted) and, for central units without
+# an account of their own, the census returns and registers of the central channels only (reviewed by the bureau).
 SCOPED_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if book.needs_province)
 NATIONAL_KINDS = tuple(kind for kind, book in CURRENT_WORKBOOKS.items() if not book.needs_province)
-UPLOAD_KINDS: dict[Role, tuple[str, ...]] = {Role.PROVINCE: SCOPED_KINDS, Role.PLANNER: NATIONAL_KINDS + SCOPED_KINDS}
+UPLOAD_KINDS: dict[Role, tuple[str, ...]] = {
+    **dict.fromkeys(sorted(REPORTING_ROLES), SCOPED_KINDS),
+    Role.PLANNER: NATIONAL_KINDS + SCOPED_KINDS,
+}
 UPLOAD_ROLES = tuple(UPLOAD_KINDS)
 # Files in var/uploads older than this at start-up were left by a server that stopped mid-job.
 STALE_UPLOAD_S = 3600.0
 # At the server's exit, how long to wait for the job being run (the rest of the queue is dropped).
 CLOSE_WAIT_S = 60.0
 STOPPING = "服务正在停止，本文件未处理，请稍后重新上传。"
-# Who may download a blank template: a province for itself, national users for any province and the national
-# workbooks.
-TEMPLATE_ROLES = frozenset({Role.PROVINCE, *NATIONAL_ROLES})
+# Who may download a blank template: a reporting account for its own scope (a province's or prefecture's for the
+# divisions inside it), national users for any scope and the national workbooks.
+TEMPLATE_ROLES = frozenset({*REPORTING_ROLES, *NATIONAL_ROLES})
 # The queue's line of the national bureau's uploads (a workbook of no province).
 NATIONAL_LINE = ""
 
@@ -92,11 +96,14 @@ class UploadJob:
     finished_at: datetime | None = None
     # Where the upload came from (the uploader's address), for the audit log: the worker thread runs with it.
     source: AuditSource = field(default_factory=current_source)
+    # The one scope the workbook must be for: a county's or central channel's account's own (None: any the uploader's
+    # account may send, checked when the workbook is read).
+    scope: Scope | None = None
 
     @property
     def central_only(self) -> bool:
         """True for the national bureau's upload of a census return or register: a central channel's only."""
-        return self.province_code is None and self.kind in SCOPED_KINDS
+        return self.province_code is None and self.scope is None and self.kind in SCOPED_KINDS
 
 
 class FairQueue:
@@ -154,10 +161,14 @@ class UploadJobs:
     def submit(
         self, viewer: Viewer, kind: str, saved: Path, file_name: str, *, confirm_shrink: bool = False
     ) -> UploadJob:
-        """Queue an upload of the viewer's own province (any scope inside it: the workbook says which), or of a
-        national workbook; refused (a failed job) past the per-user limit."""
-        province = viewer.province_code if viewer.role == Role.PROVINCE else None
-        job = UploadJob(uuid.uuid4().hex, viewer.user_name, province, kind, file_name, confirm_shrink=confirm_shrink)
+        """Queue an upload of the viewer's own scope (a province's or prefecture's: any scope inside it, the workbook
+        says which), or of a national workbook; refused (a failed job) past the per-user limit."""
+        own = viewer.scope
+        province = own.province_code if own is not None else None
+        exact = own if Role(viewer.role) in (Role.COUNTY, Role.CENTRAL) else None
+        job = UploadJob(
+            uuid.uuid4().hex, viewer.user_name, province, kind, file_name, confirm_shrink=confirm_shrink, scope=exact
+        )
         with self._ready:
             self._jobs[job.job_id] = job
             self._done[job.job_id] = threading.Event()
@@ -238,6 +249,7 @@ class UploadJobs:
             report_path=self.report_dir / f"{job.job_id}.xlsx",
             confirm_shrink=job.confirm_shrink,
             central_only=job.central_only,
+            scope=job.scope,
         )
         try:
             orchestrator = choose_orchestrator(None, self.settings)
@@ -377,11 +389,16 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
             flask.abort(403)
         if not book.needs_province:
             return _national_template(viewer, kind)
-        province = viewer.province_code if viewer.role is Role.PROVINCE else flask.request.args.get("province")
+        own = viewer.scope
+        province = own.province_code if own is not None else flask.request.args.get("province")
         # ?division= a prefecture or county of the province; ?central= a channel (national users only).
         division, central = flask.request.args.get("division"), flask.request.args.get("central")
-        if central and viewer.role is Role.PROVINCE:
+        if own is not None and central and central != own.central_channel:
             flask.abort(403)
+        if own is not None and own.is_central:
+            central = central or own.code
+        elif own is not None and own.kind is not ScopeKind.PROVINCE:
+            division = division or own.code  # a prefecture's office may choose one of its counties
         if not (province or central):
             flask.abort(400)
         try:
@@ -389,6 +406,8 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
             data = _template_bytes(kind, scope.province_code, scope)
         except CensusError as error:
             return error_page(400, "无法生成模板", error.describe())
+        if own is not None and not own.covers(scope):
+            flask.abort(403)
         return _send_workbook(data, f"{KIND_LABELS[kind]}模板-{scope.code}.xlsx")
 
 

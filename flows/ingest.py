@@ -271,10 +271,9 @@ def find_duplicate(
 def check_submitter(store: Warehouse, submitted_by: str, book: WorkbookForm, identity: WorkbookIdentity) -> None:
     """Refuse a workbook sent under a platform account that may not send it (the web's own rule, on every channel:
     a province's account for a central channel's return was recorded as its sender)."""
-    national = not book.needs_province or identity.scope is None or identity.scope.is_central
-    scope_name = identity.scope.name if identity.scope is not None else book.label
+    scope = identity.scope if book.needs_province else None
     with store.reader() as con:
-        check_account_may_submit(con, submitted_by, None if national else identity.province_code, scope_name)
+        check_account_may_submit(con, submitted_by, scope, scope.name if scope is not None else book.label)
 
 
 def still_returned_note(reason: str) -> str:

@@ -313,10 +313,11 @@ def account_lifecycle_roles(
 ) -> tuple[FindingRole, ...]:
     """The lifecycle roles a platform account acts in on a finding (its `organiser` and `province_code`): the national
     bureau reviews every finding; a provincial office rectifies what the national bureau found in its province and,
-    on the inspections its own bureau organised (of its prefectures and counties, which have no accounts here),
-    records the inspected unit's rectification and reviews it (the lifecycle keeps whoever recorded a rectification
-    from closing it); an administrator (who manages accounts and reads), an evaluator, or a province for another
-    province's finding, none."""
+    on the inspections its own bureau organised (of its prefectures and counties, whose own accounts send census
+    returns and registers only), records the inspected unit's rectification and reviews it (the lifecycle keeps
+    whoever recorded a rectification from closing it); an administrator (who manages accounts and reads), an
+    evaluator, a prefecture's, county's or central channel's office, or a province for another province's finding,
+    none."""
     if role is Role.PLANNER:
         return (FindingRole.REVIEWER,)
     if role is not Role.PROVINCE or finding["province_code"] != province_code:

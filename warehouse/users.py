@@ -1,4 +1,4 @@
-"""Users of the web app: stored with a password hash, a role and (for provincial offices) a province."""
+"""Users of the web app: stored with a password hash, a role and (for the reporting roles) the scope they report for."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ import duckdb
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AuditKind
-from census_schema.divisions import require_census_province
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.fields import show_unseen
-from census_schema.roles import Role
+from census_schema.roles import REPORTING_ROLES, Role
+from census_schema.scopes import Scope, account_scope, choose_account_scope
 from warehouse.audit import AuditEvent, record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import transaction, utc_now
@@ -34,6 +34,13 @@ class UserRecord:
     must_change_password: bool = False
     # When the password was set (UTC; None if never recorded): an old one is replaced first too (dash_app.auth).
     password_set_at: datetime | None = None
+    # A prefecture's or county's division, a central channel's key (a province's office: None, its province above).
+    scope_code: str | None = None
+
+    @property
+    def scope(self) -> Scope | None:
+        """The scope the account reports for (None for planners, evaluators and administrators)."""
+        return account_scope(self.role, self.province_code, self.scope_code)
 
 
 # Letters of other scripts drawn like Latin ones (Cyrillic, Greek), by the Latin letter they pass for: a name
@@ -66,6 +73,30 @@ def parse_role(role: Role | str) -> Role:
         raise UsageError(f"未知角色 {role!r}。", hint=f"可用角色：{known}。") from None
 
 
+def choose_user_scope(
+    role: Role, province_code: str | None, division_code: str | None, central: str | None
+) -> Scope | None:
+    """The scope an account of `role` is to report for (None for the roles that report nothing); a UsageError when
+    the scope named does not fit the role."""
+    if role in REPORTING_ROLES:
+        return choose_account_scope(role, province_code, division_code, central)
+    if province_code or division_code or central:
+        reporting = "、".join(r.label for r in Role if r in REPORTING_ROLES)
+        raise UsageError(
+            f"只有{reporting}的账号才指定报送范围（--province、--division、--central）。",
+            hint="请去掉 --province、--division 或 --central，或改用报送单位的角色（--role）。",
+        )
+    return None
+
+
+def stored_scope_codes(role: Role, scope: Scope | None) -> tuple[str | None, str | None]:
+    """What `users` stores of an account's scope: its province (none for a central channel) and, below or beside the
+    provinces, its division or channel (`scope_code`)."""
+    if scope is None:
+        return None, None
+    return scope.province_code, None if role is Role.PROVINCE else scope.code
+
+
 def add_user(
     con: duckdb.DuckDBPyConnection,
     user_name: str,
@@ -75,10 +106,13 @@ def add_user(
     *,
     by: str,
     must_change_password: bool = False,
+    division_code: str | None = None,
+    central: str | None = None,
 ) -> dict[str, Any] | None:
-    """Create or replace a user; a province user needs a census province, other roles none. `by`: who did it;
-    `must_change_password`: the password is an administrator's, for its owner to replace at the next sign-in.
-    Returns the replaced user's role, province and state (None for a new user)."""
+    """Create or replace a user; a reporting role needs its scope (a province's office its census province, a
+    prefecture's or county's office its division, a central channel's its channel key), other roles none. `by`: who
+    did it; `must_change_password`: the password is an administrator's, for its owner to replace at the next sign-in.
+    Returns the replaced user's role, province, scope and state (None for a new user)."""
     name = user_name.strip()
     if not name or len(name) > 64:
         raise UsageError("用户名不能为空，且不超过 64 个字符。")
@@ -89,18 +123,11 @@ def add_user(
             hint="请只用看得见的字符（汉字、字母、数字、.、_、- 等）重新输入用户名。",
         )
     role = parse_role(role)
-    if role is Role.PROVINCE:
-        if not province_code:
-            raise UsageError(
-                "省级用户必须指定 --province。",
-                hint="请加上该用户所属省份的六位区划代码，如 --province 440000（广东省）。",
-            )
-        require_census_province(province_code)
-    elif province_code:
-        raise UsageError("只有省级用户（province）才指定省份。", hint="请去掉 --province，或将 --role 改为 province。")
+    scope = choose_user_scope(role, province_code, division_code, central)
+    stored_province, stored_scope = stored_scope_codes(role, scope)
     with transaction(con):
         previous = con.execute(
-            "SELECT password_hash, role, province_code, is_active FROM users WHERE user_name = ?", [name]
+            "SELECT password_hash, role, province_code, is_active, scope_code FROM users WHERE user_name = ?", [name]
         ).fetchone()
         twin = find_look_alike(con, name) if previous is None else None
         if twin is not None:
@@ -109,13 +136,12 @@ def add_user(
                 "西里尔、希腊字母）：两个账号容易混淆。本次未做任何处理。",
                 hint=f"如要重设该用户，请用原名「{twin}」；如确是另一个人，请另取一个用户名。",
             )
-        stored_province = province_code if role is Role.PROVINCE else None
         if previous is None:
             now = utc_now()
             con.execute(
-                "INSERT INTO users (user_name, password_hash, role, province_code, created_at, password_set_at, "
-                "must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                [name, password_hash, role, stored_province, now, now, must_change_password],
+                "INSERT INTO users (user_name, password_hash, role, province_code, scope_code, created_at, "
+                "password_set_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, password_hash, role, stored_province, stored_scope, now, now, must_change_password],
             )
         else:  # the account keeps its creation time; it is active again
             if previous[1] == Role.ADMIN and previous[3] and role is not Role.ADMIN:
@@ -124,19 +150,28 @@ def add_user(
                 refuse_assigned_evaluator(con, name)
             changed = previous[0] != password_hash
             con.execute(
-                "UPDATE users SET password_hash = ?, role = ?, province_code = ?, is_active = TRUE, "
+                "UPDATE users SET password_hash = ?, role = ?, province_code = ?, scope_code = ?, is_active = TRUE, "
                 "password_set_at = CASE WHEN ? THEN ? ELSE password_set_at END, "
                 "must_change_password = CASE WHEN ? THEN ? ELSE must_change_password END WHERE user_name = ?",
-                [password_hash, role, stored_province, changed, utc_now(), changed, must_change_password, name],
+                [
+                    password_hash,
+                    role,
+                    stored_province,
+                    stored_scope,
+                    changed,
+                    utc_now(),
+                    changed,
+                    must_change_password,
+                    name,
+                ],
             )
-        after = {
-            "role": str(role),
-            "province_code": stored_province,
-            "is_active": True,
-        }
+        # A division's or channel's code is recorded only for the accounts that have one.
+        after = {"role": str(role), "province_code": stored_province, "is_active": True}
+        after |= {"scope_code": stored_scope} if stored_scope else {}
         before = None
         if previous is not None:
             before = {"role": previous[1], "province_code": previous[2], "is_active": previous[3]}
+            before |= {"scope_code": previous[4]} if previous[4] else {}
             after["password_changed"] = changed
         if must_change_password and (previous is None or changed):
             after["must_change_password"] = True
@@ -221,13 +256,15 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
     """The active user with this name, if any."""
     row = con.execute(
         "SELECT user_name, password_hash, role, province_code, is_active, coalesce(must_change_password, false), "
-        "password_set_at FROM users WHERE user_name = ? AND is_active",
+        "password_set_at, scope_code FROM users WHERE user_name = ? AND is_active",
         [user_name],
     ).fetchone()
     if row is None:
         return None
-    user_name, password_hash, role, province_code, is_active, must_change, password_set_at = row
-    return UserRecord(user_name, password_hash, Role(role), province_code, is_active, must_change, password_set_at)
+    user_name, password_hash, role, province_code, is_active, must_change, password_set_at, scope_code = row
+    return UserRecord(
+        user_name, password_hash, Role(role), province_code, is_active, must_change, password_set_at, scope_code
+    )
 
 
 @dataclass(frozen=True)
@@ -238,6 +275,12 @@ class ActingAccount:
     role: Role
     province_code: str | None
     is_active: bool
+    scope_code: str | None = None
+
+    @property
+    def scope(self) -> Scope | None:
+        """The scope the account reports for (None for planners, evaluators and administrators)."""
+        return account_scope(self.role, self.province_code, self.scope_code)
 
     @property
     def described(self) -> str:
@@ -249,7 +292,7 @@ def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccoun
     """The platform account `by` names; None for a person without one (recorded as given). A name differing from an
     account's only in letter case is refused: it acted unchecked while the audit log read as that account's."""
     rows = con.execute(
-        "SELECT user_name, role, province_code, is_active FROM users WHERE lower(user_name) = lower(?) "
+        "SELECT user_name, role, province_code, is_active, scope_code FROM users WHERE lower(user_name) = lower(?) "
         "ORDER BY user_name",
         [by],
     ).fetchall()
@@ -262,8 +305,8 @@ def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccoun
         )
     if not exact:
         return None
-    name, role, province_code, is_active = exact[0]
-    return ActingAccount(name, Role(role), province_code, bool(is_active))
+    name, role, province_code, is_active, scope_code = exact[0]
+    return ActingAccount(name, Role(role), province_code, bool(is_active), scope_code)
 
 
 def check_may_organise_evaluation(con: duckdb.DuckDBPyConnection, by: str) -> None:
@@ -280,23 +323,25 @@ def check_may_organise_evaluation(con: duckdb.DuckDBPyConnection, by: str) -> No
 
 
 def check_account_may_submit(
-    con: duckdb.DuckDBPyConnection, user_name: str, province_code: str | None, scope_name: str
+    con: duckdb.DuckDBPyConnection, user_name: str, scope: Scope | None, scope_name: str
 ) -> None:
     """AccessDenied when the name an upload is sent under is a platform account that may not send it: a disabled one,
-    an evaluator, or a province's for another province, a central channel or a national workbook (`province_code`
-    None). Other names are people without an account, recorded as given (a prefecture's clerk)."""
+    an evaluator, or a reporting account's for a scope outside its own (a province's office its province's, a
+    prefecture's its own and its counties', a county's or central channel's its own) or a national workbook (`scope`
+    None). Other names are people without an account, recorded as given (a township's clerk)."""
     account = find_acting_account(con, user_name)
     if account is None:
         return
-    role, own_province, is_active = account.role, account.province_code, account.is_active
+    role, own, is_active = account.role, account.scope, account.is_active
     who = f"平台用户 {user_name}（{role.label}）"
     if not is_active:
         raise AccessDenied(f"{who}已停用，不能以其名义报送。", hint="请以启用的账户报送，或请管理员重新启用该账户。")
     if role is Role.EVALUATOR:
-        raise AccessDenied(f"{who}不能报送报表。", hint="请以省级档案部门或国家档案局的账户报送（--by）。")
-    if role is Role.PROVINCE and province_code != own_province:
+        raise AccessDenied(f"{who}不能报送报表。", hint="请以报送单位或国家档案局的账户报送（--by）。")
+    if own is not None and (scope is None or not own.covers(scope)):
+        within = {Role.PROVINCE: "本省", Role.PREFECTURE: "本地区及所辖县级", Role.CENTRAL: "本渠道"}.get(role, "本县")
         raise AccessDenied(
-            f"{who}只能报送本省（{require_census_province(str(own_province)).name}）的表，不能报送{scope_name}的表。",
+            f"{who}只能报送{within}（{own.name}）的表，不能报送{scope_name}的表。",
             hint="请以该范围报送单位的账户或国家档案局的账户报送，或核对 --by。",
         )
 
@@ -315,7 +360,7 @@ def query_accounts(
     rows = fetch_named(
         con,
         """
-        SELECT u.user_name, u.role, u.province_code, u.is_active, u.created_at, u.password_set_at,
+        SELECT u.user_name, u.role, u.province_code, u.scope_code, u.is_active, u.created_at, u.password_set_at,
                coalesce(u.must_change_password, false) AS must_change_password, l.last_sign_in,
                coalesce(a.archives, 0) AS assigned_archives
         FROM users AS u

@@ -9,15 +9,16 @@ from typing import Any, Literal
 
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
-from census_schema.divisions import load_divisions
+from census_schema.divisions import PREFECTURE, load_divisions
 from census_schema.errors import CensusError
 from census_schema.roles import Role
+from census_schema.scopes import CENTRAL_CHANNELS, account_scope
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text
 from dash_app.auth import hash_password, password_max_age, password_too_old, strong_password
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
-from dash_app.formatting import NEVER_SIGNED_IN, account_state, division_name, format_datetime, role_text
+from dash_app.formatting import NEVER_SIGNED_IN, account_state, format_datetime, role_text
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from warehouse.users import add_user, find_look_alike, query_accounts, set_user_active
 
@@ -44,11 +45,34 @@ COLUMNS = [
 ]
 
 
-def _scope(role: str, province_code: str | None) -> str:
-    """What an account sees: its province, 全国 (national users), or 分派的档案馆 (evaluators)."""
-    if province_code:
-        return division_name(province_code)
+def _scope(role: str, province_code: str | None, scope_code: str | None) -> str:
+    """What an account sees: its scope (a province, prefecture, county or central channel), 全国 (national users), or
+    分派的档案馆 (evaluators)."""
+    scope = account_scope(Role(role), province_code, scope_code)
+    if scope is not None:
+        return scope.name
     return "分派的档案馆" if role == Role.EVALUATOR else "全国"
+
+
+def new_scope_options(role: Any, province: Any) -> list[dict[str, str]]:
+    """What a new account of a prefecture's or county's office may be for (the divisions of that level in the
+    province chosen), or a central channel's (the three channels); none for the other roles."""
+    if role == Role.CENTRAL:
+        return [{"label": name, "value": key} for key, name in CENTRAL_CHANNELS.items()]
+    if role not in (Role.PREFECTURE, Role.COUNTY) or not isinstance(province, str) or not province:
+        return []
+    divisions = load_divisions()
+    if province not in divisions.by_code:
+        return []
+    prefectures = divisions.children(province)
+    if role == Role.PREFECTURE:
+        return [{"label": f"{p.name}（{p.code}）", "value": p.code} for p in prefectures if p.level == PREFECTURE]
+    return [
+        {"label": f"{p.name} · {c.name}（{c.code}）" if c is not p else f"{c.name}（{c.code}）", "value": c.code}
+        for p in prefectures
+        for c in ([p] if p.level != PREFECTURE else divisions.children(p.code))
+        if c.level != PREFECTURE
+    ]
 
 
 def _account(context: AppContext, name: str) -> dict[str, Any] | None:
@@ -73,10 +97,10 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
             twin = find_look_alike(con, typed)
         if twin is not None:
             return f"没有账号「{typed}」，但它与已有账号「{twin}」看起来相同，不能新建；要变更那个账号请用原名。"
-        return f"没有账号「{typed}」：选择角色（省级档案部门再选省份）后点“新建账号”。"
+        return f"没有账号「{typed}」：选择角色（省级、地级、县级档案部门再选省份，地级、县级和中央渠道再选所属范围）后点“新建账号”。"
     if typed == viewer.user_name:
         return f"「{typed}」是您自己的账号：{OWN_ACCOUNT}"
-    said = f"账号「{typed}」：{role_text(account['role'], account['province_code'])}，{account_state(account['is_active'])}。"
+    said = f"账号「{typed}」：{_role_text(account)}，{account_state(account['is_active'])}。"
     said += "重设密码会生成新的初始密码，其已登录的会话立即失效，本人须用新密码登录并改掉"
     if not account["is_active"]:
         return said + "，该账号随之重新启用；点“启用”则沿用原密码。"
@@ -84,10 +108,16 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
     return said + f"；停用后不能登录，已登录的会话立即失效，{kept}保留，可随时启用。"
 
 
-def change_account(context: AppContext, viewer: Viewer, change: Change, name: Any, role: Any, province: Any) -> str:
+def _role_text(account: dict[str, Any]) -> str:
+    return role_text(account["role"], account["province_code"], account["scope_code"])
+
+
+def change_account(
+    context: AppContext, viewer: Viewer, change: Change, name: Any, role: Any, province: Any, scope: Any = None
+) -> str:
     """Create an account, reset its password, disable or enable it, as the administrator asked; what happened."""
     require_role(viewer, Role.ADMIN)
-    require_text(name, role, province)
+    require_text(name, role, province, scope)
     typed = _typed_name(name)
     if not typed:
         return "请先填写用户名（点击上表一行可填入）。"
@@ -111,24 +141,37 @@ def change_account(context: AppContext, viewer: Viewer, change: Change, name: An
         if change == "create":
             if account is not None:
                 return (
-                    f"已有账号「{typed}」：{role_text(account['role'], account['province_code'])}。本次未做任何处理，"
+                    f"已有账号「{typed}」：{_role_text(account)}。本次未做任何处理，"
                     "要为它生成新密码请点“重设密码”；改角色或省份请在服务器上用 archive-census users add --replace。"
                 )
             if not role:
                 return "请选择新账号的角色。"
-            if role != Role.PROVINCE:
+            if role in (Role.PROVINCE, Role.PREFECTURE, Role.COUNTY) and not province:
+                return f"请选择{Role(role).label}账号所属的省份。"
+            if role in (Role.PREFECTURE, Role.COUNTY, Role.CENTRAL) and not scope:
+                what = "报送渠道" if role == Role.CENTRAL else f"{Role(role).label[:2]}区划"
+                return f"请选择{Role(role).label}账号所属的{what}（“所属范围”）。"
+            if role not in (Role.PROVINCE, Role.PREFECTURE, Role.COUNTY):
                 province = None
-            elif not province:
-                return "请选择省级档案部门账号所属的省份。"
+            if role not in (Role.PREFECTURE, Role.COUNTY, Role.CENTRAL):
+                scope = None
         elif account is None:
             return f"没有账号「{typed}」，无法重设密码；要新建请点“新建账号”。"
         else:
-            role, province = account["role"], account["province_code"]
+            role, province, scope = account["role"], account["province_code"], account["scope_code"]
         password = strong_password(typed)
         password_hash = hash_password(password, typed)
         before = context.store.write(
             lambda con: add_user(
-                con, typed, password_hash, role, province, by=viewer.user_name, must_change_password=True
+                con,
+                typed,
+                password_hash,
+                role,
+                province,
+                by=viewer.user_name,
+                must_change_password=True,
+                division_code=None if role == Role.CENTRAL else scope,
+                central=scope if role == Role.CENTRAL else None,
             )
         )
     except CensusError as error:
@@ -137,7 +180,8 @@ def change_account(context: AppContext, viewer: Viewer, change: Change, name: An
     done = "已创建账号" if before is None else "已重设账号"
     enabled = "" if before is None or before["is_active"] else "，该账号已重新启用"
     return (
-        f"{done}「{typed}」：{role_text(str(role), province)}{enabled}。初始密码：{password}"
+        f"{done}「{typed}」：{role_text(str(role), province, None if role == Role.PROVINCE else scope)}{enabled}。"
+        f"初始密码：{password}"
         "（只显示这一次，请以安全的方式交给本人；本人首次登录须先改为只有自己知道的密码）。"
     )
 
@@ -172,7 +216,7 @@ def _shown(row: dict[str, Any], max_age: timedelta | None) -> dict[str, Any]:
     return {
         "user_name": row["user_name"],
         "role": Role(row["role"]).label,
-        "province": _scope(row["role"], row["province_code"]),
+        "province": _scope(row["role"], row["province_code"], row["scope_code"]),
         "state": account_state(row["is_active"]),
         "created_at": format_datetime(row["created_at"]),
         "last_sign_in": format_datetime(row["last_sign_in"]) if row["last_sign_in"] else NEVER_SIGNED_IN,
@@ -240,13 +284,17 @@ def layout(**_query: str) -> html.Div:
                         ),
                     ),
                     labelled(
-                        "省份（省级档案部门）",
+                        "省份（省级、地级、县级档案部门）",
                         dropdown(
                             ids.ACCOUNTS_NEW_PROVINCE,
                             [{"label": d.name, "value": d.code} for d in load_divisions().census_provinces()],
                             placeholder="选择省份",
                             style={"width": "200px"},
                         ),
+                    ),
+                    labelled(
+                        "所属范围（地级、县级、中央渠道）",
+                        dropdown(ids.ACCOUNTS_NEW_SCOPE, [], placeholder="先选角色和省份", style={"width": "260px"}),
                     ),
                     html.Button("新建账号", id=ids.ACCOUNTS_CREATE),
                     html.Button("重设密码", id=ids.ACCOUNTS_RESET),
@@ -300,11 +348,22 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State(ids.ACCOUNTS_NAME, "value"),
         State(ids.ACCOUNTS_NEW_ROLE, "value"),
         State(ids.ACCOUNTS_NEW_PROVINCE, "value"),
+        State(ids.ACCOUNTS_NEW_SCOPE, "value"),
         prevent_initial_call=True,
     )
     def act(*values: Any) -> str:
         change = BUTTONS.get(str(ctx.triggered_id))
         if change is None:
             refuse(400, "未知的账号操作。")
-        name, role, province = values[len(BUTTONS) :]
-        return change_account(context, current_viewer(), change, name, role, province)
+        name, role, province, scope = values[len(BUTTONS) :]
+        return change_account(context, current_viewer(), change, name, role, province, scope)
+
+    @app.callback(
+        Output(ids.ACCOUNTS_NEW_SCOPE, "options"),
+        Output(ids.ACCOUNTS_NEW_SCOPE, "value"),
+        Input(ids.ACCOUNTS_NEW_ROLE, "value"),
+        Input(ids.ACCOUNTS_NEW_PROVINCE, "value"),
+    )
+    def scope_options(role: Any, province: Any) -> tuple[list[dict[str, str]], None]:
+        require_role(current_viewer(), Role.ADMIN)
+        return new_scope_options(role, province), None

@@ -8,6 +8,8 @@ from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from census_schema.errors import CensusError
 from census_schema.forms import SUBMISSION_STATUS_LABELS
+from census_schema.roles import Role
+from census_schema.scopes import summarize_review
 from dash_app import ids
 from dash_app.access import (
     SUBMISSION_ROLES,
@@ -15,7 +17,9 @@ from dash_app.access import (
     can_review,
     current_viewer,
     find_visible_submission,
+    require_role,
     scope_province,
+    visible_submissions,
 )
 from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
@@ -25,7 +29,7 @@ from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, r
 from dash_app.uploads import submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
-from warehouse.queries import list_submissions, query_holder_lineage, query_review_progress
+from warehouse.queries import query_holder_lineage, query_review_progress
 from warehouse.reviews import Action, Reviewer, describe_return
 
 PATH = "/submissions"
@@ -88,16 +92,23 @@ def _specs(context: AppContext) -> list[GridSpec]:
         # Opened from a figure's lineage (?submission=…): that submission alone, chosen here rather than by a grid
         # filter (the grid's filter could be applied before or after its rows arrived, and the count then lagged).
         only = query_value(search, "submission")
+        require_role(viewer, *SUBMISSION_ROLES)
         with context.reader.cursor() as con:
-            rows = describe_submissions(list_submissions(con, scope_province(viewer)))
+            rows = describe_submissions(visible_submissions(con, viewer))
         return [row for row in rows if row["submission_id"] == only] if only else rows
 
     def lineage(viewer: Viewer, uscc: str | None) -> list[dict[str, Any]]:
         code = (uscc if isinstance(uscc, str) else "").strip().upper()
+        require_role(viewer, *SUBMISSION_ROLES)
         if not code:
             return []
         with context.reader.cursor() as con:
-            return with_names(query_holder_lineage(con, code, scope_province(viewer)))
+            if viewer.is_national or viewer.role is Role.PROVINCE:
+                return with_names(query_holder_lineage(con, code, scope_province(viewer)))
+            # Below a province or in a central channel: only the rows its own submissions brought.
+            own = {s["submission_id"] for s in visible_submissions(con, viewer)}
+            rows = query_holder_lineage(con, code, viewer.province_code)
+            return with_names([row for row in rows if row["submission_id"] in own])
 
     return [
         GridSpec(
@@ -119,8 +130,23 @@ def _specs(context: AppContext) -> list[GridSpec]:
     ]
 
 
+REVIEW_HINT = (
+    "省级档案部门审核本省地级、县级单位的报表；国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
+    "退回须写明原因，被退回的报表不计入统计数字。审核通过须由提交人以外的人员进行。"
+)
+# What a page without the review buttons says instead (a prefecture's, county's or central channel's account, or an
+# administrator, who reads).
+REPORTER_HINT = (
+    "报表由上级逐级审核：地级、县级的报表先由省级档案部门审核，再由国家档案局审核；中央渠道的报表由国家档案局审核。"
+    "各报表的进度见上表“审核进度”一列；被退回的，原因见“审核说明”，请按原因修改后重新上传。"
+    "点击上表一行，可查看该次提交的校验详情，或下载其错误报告。"
+)
+
+
 def layout(uscc: str | None = None, submission: str | None = None, **_query: str) -> html.Div:
-    """Submission history, the review form (national reviewers), and lineage by holder."""
+    """Submission history, the review form (reviewers: the buttons only for them), and lineage by holder."""
+    reviewer = can_review(current_viewer())
+    hidden = None if reviewer else {"display": "none"}
     return html.Div(
         [
             page_url(),
@@ -130,12 +156,8 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             else None,
             grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_PROGRESS, className="hint"),
-            html.H2("审核"),
-            html.P(
-                "省级档案部门审核本省地级、县级单位的报表；国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
-                "退回须写明原因，被退回的报表不计入统计数字。审核通过须由提交人以外的人员进行。",
-                className="hint",
-            ),
+            html.H2("审核" if reviewer else "审核进度与校验详情"),
+            html.P(REVIEW_HINT if reviewer else REPORTER_HINT, className="hint"),
             html.Div(
                 [
                     labelled(
@@ -148,13 +170,18 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                         ),
                         for_id=ids.SUBMISSIONS_REVIEW_ID,
                     ),
-                    labelled(
-                        "退回理由",
-                        dcc.Input(id=ids.SUBMISSIONS_REVIEW_REASON, placeholder="退回时必填", style={"width": "340px"}),
-                        for_id=ids.SUBMISSIONS_REVIEW_REASON,
+                    html.Div(
+                        labelled(
+                            "退回理由",
+                            dcc.Input(
+                                id=ids.SUBMISSIONS_REVIEW_REASON, placeholder="退回时必填", style={"width": "340px"}
+                            ),
+                            for_id=ids.SUBMISSIONS_REVIEW_REASON,
+                        ),
+                        style=hidden,
                     ),
-                    html.Button("审核通过", id=ids.SUBMISSIONS_ACCEPT),
-                    html.Button("退回", id=ids.SUBMISSIONS_RETURN, className="button-danger"),
+                    html.Button("审核通过", id=ids.SUBMISSIONS_ACCEPT, style=hidden),
+                    html.Button("退回", id=ids.SUBMISSIONS_RETURN, className="button-danger", style=hidden),
                 ],
                 className="toolbar",
             ),
@@ -197,12 +224,24 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
     )
 
 
-def describe_review_progress(viewer: Viewer, progress: dict[str, Any]) -> str:
-    """One line of review progress over the current census returns the viewer may see."""
+def describe_review_progress(viewer: Viewer, progress: dict[str, Any], visible: list[dict[str, Any]]) -> str:
+    """One line of review progress over the current census returns the viewer may see (`visible`: the submissions
+    of a viewer below a province or in a central channel, counted here)."""
+    own = viewer.scope
+    if own is not None and viewer.role is not Role.PROVINCE:
+        counted = [
+            s["review_progress"]
+            for s in visible
+            if s["kind"] == "census" and s["is_current"] and s["status"] == "accepted" and s["review_progress"]
+        ]
+        return _progress_line(own.name, summarize_review(counted))
     province = scope_province(viewer)
     if province is not None:
         progress = next(p for p in progress["provinces"] if p["province_code"] == province)
-    where = "全国（含中央渠道）" if province is None else progress["province_name"]
+    return _progress_line("全国（含中央渠道）" if province is None else progress["province_name"], progress)
+
+
+def _progress_line(where: str, progress: dict[str, Any]) -> str:
     states = "，".join(f"{state} {count} 份" for state, count in progress["by_state"].items())
     return f"审核进度（{where}现行普查表 {progress['returns']} 份）：{states}；已审核 {progress['reviewed_pct']:.2f}%。"
 
@@ -259,7 +298,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_progress(_path: Any, _result: Any) -> str:
         viewer = current_viewer()
         with context.reader.cursor() as con:
-            return describe_review_progress(viewer, query_review_progress(con))
+            return describe_review_progress(viewer, query_review_progress(con), visible_submissions(con, viewer))
 
     fill_from_clicked_row(app, ids.SUBMISSIONS_GRID, ids.SUBMISSIONS_REVIEW_ID)
 

@@ -13,9 +13,9 @@ from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
-from census_schema.scopes import CENTRAL_CHANNELS, ScopeKind, describe_division
+from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, describe_division
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, require_role
+from dash_app.access import Viewer, current_viewer, require_role, visible_submissions
 from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
@@ -43,7 +43,7 @@ FAILURE_COLUMNS = [
 # What the national bureau's upload page says of its workbooks, and of the central units' returns it uploads.
 NATIONAL_HINT = "全国通用的工作簿由国家档案局报送：通过校验即生效，不经审核；未通过的整份退回，不装载任何数据。"
 CENTRAL_HINT = (
-    "中央单位（中央和国家机关、中央企业、中央级档案馆）没有平台账号，其普查表和登记表由国家档案局在此代为上传："
+    "中央单位（中央和国家机关、中央企业、中央级档案馆）的渠道没有平台账号的，其普查表和登记表由国家档案局在此代为上传："
     "先选填报渠道，再下载该渠道的模板；通过校验即装载，由国家档案局审核（上传者本人可以退回，不能审核通过）。"
     "各省及其地级、县级的报表由该省档案部门上传。"
 )
@@ -231,6 +231,7 @@ def describe_current_returns(submissions: list[dict[str, Any]], whose: str = "�
 
 
 CENTRAL_CHANNEL_OPTIONS = [{"label": name, "value": key} for key, name in CENTRAL_CHANNELS.items()]
+COUNTIES_HINT = "所辖县级单位单独报送的，请选它的范围下载模板：上传后只替换该范围原有的表。"
 TEMPLATE_SCOPE_HINT = (
     "一个地级或县级单位单独报送的，请选它的范围下载模板：上传后只替换该范围原有的表；"
     "用全省的模板填报一个地市的数据，会替换全省的表。"
@@ -251,6 +252,20 @@ def template_scope_options(province_code: str) -> list[dict[str, str]]:
     return options
 
 
+def own_scope_options(own: Scope) -> list[dict[str, str]]:
+    """The scopes a reporting account's templates are made for: a province's every division (as above), a
+    prefecture's itself and its counties, a county's or central channel's only its own."""
+    if own.kind is ScopeKind.PROVINCE:
+        return template_scope_options(own.code)
+    options = [{"label": f"{own.name}（{own.code if not own.is_central else '中央'}）", "value": own.code}]
+    if own.kind is ScopeKind.PREFECTURE:
+        options += [
+            {"label": f"{county.name}（{county.code}）", "value": county.code}
+            for county in load_divisions().children(own.code)
+        ]
+    return options
+
+
 def chosen_division(province_code: str, scope_code: Any) -> str | None:
     """The prefecture or county a province chose its templates for; None for the whole province (or nothing chosen)."""
     return scope_code if isinstance(scope_code, str) and scope_code and scope_code != province_code else None
@@ -265,10 +280,15 @@ def template_label(kind: str, scope_name: str | None) -> str:
 def scoped_template_link(viewer: Viewer, kind: str, choice: Any) -> tuple[str, str]:
     """The address and words of the template link of a kind filled for a scope: a province's, for the whole province
     or the prefecture or county it chose; the bureau's, for the central channel it chose."""
-    if viewer.role is Role.PROVINCE:
+    own = viewer.scope
+    if own is not None and not own.is_central:
+        known = {option["value"] for option in own_scope_options(own)}
+        choice = choice if isinstance(choice, str) and choice in known else own.code
         division = chosen_division(str(viewer.province_code), choice)
         query = f"?{urlencode({'division': division})}" if division else ""
         return f"/download/template/{kind}{query}", template_label(kind, division and describe_division(division))
+    if own is not None:
+        choice = own.code
     channel = choice if isinstance(choice, str) and choice in CENTRAL_CHANNELS else FIRST_CHANNEL
     query = f"?{urlencode({'central': channel})}"
     return f"/download/template/{kind}{query}", template_label(kind, CENTRAL_CHANNELS[channel])
@@ -280,20 +300,24 @@ def layout(**query: str) -> html.Div:
     kinds = upload_kinds(viewer)
     if not kinds:
         return html.Div([html.H1("上传报表"), html.P("只有省级档案部门和国家档案局规划人员可以上传报表。")])
-    national = viewer.role != Role.PROVINCE
-    # The scope a province's kinds are filled for: one of the province's divisions, or (the bureau) a central channel.
-    if national:
+    own = viewer.scope
+    national = own is None
+    # The scope a reporting account's kinds are filled for: one inside its own, or (the bureau) a central channel.
+    if own is None:
         scopes, first, scope_label, scope_hint = CENTRAL_CHANNEL_OPTIONS, FIRST_CHANNEL, "中央单位的填报渠道", None
     else:
-        scopes, first = template_scope_options(str(viewer.province_code)), str(viewer.province_code)
-        scope_label, scope_hint = "模板的填报范围", TEMPLATE_SCOPE_HINT
+        scopes, first = own_scope_options(own), own.code
+        scope_label = "模板的填报范围"
+        scope_hint = (
+            TEMPLATE_SCOPE_HINT if own.kind is ScopeKind.PROVINCE else COUNTIES_HINT if len(scopes) > 1 else None
+        )
     links = [
         (k, *scoped_template_link(viewer, k, first)) if k in SCOPED_KINDS else (k, f"/download/template/{k}", None)
         for k in kinds
     ]
     return html.Div(
         [
-            html.H1(f"上传报表（{'国家档案局' if national else division_name(viewer.province_code)}）"),
+            html.H1(f"上传报表（{'国家档案局' if own is None else own.name}）"),
             html.P(NATIONAL_HINT, className="hint") if national else None,
             html.P(CENTRAL_HINT, className="hint") if national else None,
             labelled(
@@ -395,6 +419,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         with context.reader.cursor() as con:
             if viewer.role is Role.PROVINCE:
                 return describe_current_returns(list_submissions(con, viewer.province_code))
+            if viewer.scope is not None:
+                return describe_current_returns(visible_submissions(con, viewer), viewer.scope.name)
             central = [s for s in list_submissions(con, None) if s["scope_kind"] == ScopeKind.CENTRAL.value]
             return describe_current_returns(central, "中央单位")
 

@@ -96,7 +96,8 @@ def test_a_user_name_with_unseen_characters_or_a_weak_password_is_refused(
         (["--role", "province"], "省级用户必须指定 --province。 处理办法：请加上该用户所属省份的六位区划代码"),
         (
             ["--role", "planner", "--province", "440000"],
-            "只有省级用户（province）才指定省份。 处理办法：请去掉 --province",
+            "只有省级档案部门、地级档案部门、县级档案部门、中央单位报送渠道的账号才指定报送范围（--province、--division、"
+            "--central）。 处理办法：请去掉 --province、--division 或 --central",
         ),
     ],
 )

@@ -46,10 +46,20 @@ def web_settings(db_path: Path) -> Settings:
 
 
 def add_users(store: EmbeddedWarehouse, users: Iterable[tuple[str, Role, str | None]] = USERS) -> None:
-    """Create the users with their test passwords."""
+    """Create the users with their test passwords; the third value is a reporting account's scope (a province's
+    code, a prefecture's or county's division code, a central channel's key)."""
     with store.writer() as con:
-        for name, role, province in users:
-            add_user(con, name, hash_password(password_of(name), name), role, province, by="管理员")
+        for name, role, scope in users:
+            add_user(
+                con,
+                name,
+                hash_password(password_of(name), name),
+                role,
+                scope if role is Role.PROVINCE else None,
+                by="管理员",
+                division_code=scope if role in (Role.PREFECTURE, Role.COUNTY) else None,
+                central=scope if role is Role.CENTRAL else None,
+            )
 
 
 def read_sheet(content: bytes, sheet: str | None = None) -> list[tuple[object, ...]]:

@@ -374,3 +374,122 @@ def test_the_bureau_uploads_a_central_unit_s_return_on_the_web_but_not_a_provinc
     assert loaded["review_progress"] == "待国家局审核"
     # The uploader may not pass its own upload; another planner's review would.
     assert "不能" in review(app, "planner", loaded["submission_id"], "accept")
+
+
+# A prefecture's, a county's and a central channel's own accounts, beside the module's users (another prefecture's
+# office too, which must see nothing of 广州市's).
+REPORTERS = (
+    ("guangzhou", Role.PREFECTURE, "440100"),
+    ("shenzhen", Role.PREFECTURE, "440300"),
+    ("tianhe", Role.COUNTY, "440106"),
+    ("yangqi", Role.CENTRAL, "enterprises"),
+)
+
+
+@pytest.fixture(scope="module")
+def reporters(site):
+    add_users(site[1], REPORTERS)
+    return site
+
+
+def test_a_prefecture_s_county_s_and_central_channel_s_accounts_see_only_their_own_scope(reporters):
+    # Before accounts of every level, a prefecture's or central unit's return could only be sent for it (by its
+    # province's office, or by the bureau): these accounts see what is theirs, and nothing of the rest.
+    app, store, _ = reporters
+    with store.reader() as con:
+        submissions = list_submissions(con)
+    seen = {
+        user: {
+            (s["scope_kind"], s["scope_code"])
+            for s in grid_rows(app, client_of(app, user), ids.SUBMISSIONS_GRID, "/submissions", None, "")
+        }
+        for user, _, _ in REPORTERS
+    }
+    assert seen["guangzhou"] == {("prefecture", "440100")}
+    assert seen["shenzhen"] == seen["tianhe"] == set()
+    assert seen["yangqi"] == {("central", "enterprises")}
+    # Another scope's submission is not found by address either: its Data Docs, its error report.
+    province_wide = next(s for s in submissions if s["scope_kind"] == "province" and s["kind"] == "census")
+    guangzhou = client_of(app, "guangzhou")
+    for path in (
+        f"/data-docs/{province_wide['submission_id']}/",
+        f"/download/submission-report/{province_wide['submission_id']}",
+    ):
+        assert guangzhou.get(path).status_code in (403, 404), path
+    # A holder's lineage shows only the rows its own returns brought.
+    gz_holder = province_rows(CENSUS_FORM, "440000", 6)[4]["uscc"]
+    gd_holder = province_rows(CENSUS_FORM, "440000", 6)[0]["uscc"]
+    assert grid_rows(app, guangzhou, ids.LINEAGE_GRID, gz_holder) and not grid_rows(
+        app, guangzhou, ids.LINEAGE_GRID, gd_holder
+    )
+    assert not grid_rows(app, client_of(app, "yangqi"), ids.LINEAGE_GRID, gz_holder)
+    # Their review progress is their own scope's; there are no review buttons for them, and a forged click is refused.
+    assert progress_line(app, "guangzhou").startswith("审核进度（广东省广州市现行普查表 1 份）")
+    assert "只有省级档案部门和国家档案局的审核人员可以审核" in review(
+        app, "guangzhou", province_wide["submission_id"], "accept"
+    )
+    page = render_page(app, guangzhou, "/submissions").text
+    assert "报表由上级逐级审核" in page and "省级档案部门审核本省地级" not in page
+    # The pages of the whole province or nation are not theirs: refused on the server.
+    for path in ("/coverage", "/quality", "/"):
+        assert "地级档案部门无权查看此页面" in render_page(app, guangzhou, path).text, path
+
+
+def test_a_reporting_account_gets_templates_of_its_own_scope_only(reporters):
+    app, _, _ = reporters
+    guangzhou, tianhe, yangqi = (client_of(app, user) for user in ("guangzhou", "tianhe", "yangqi"))
+
+    def scope_of(client, query=""):
+        response = client.get(f"/download/template/census{query}")
+        if response.status_code != 200:
+            return response.status_code
+        meta = read_meta(response.data)
+        return meta["scope_kind"], meta["scope_code"]
+
+    assert scope_of(guangzhou) == ("prefecture", "440100")
+    assert scope_of(guangzhou, "?division=440106") == ("county", "440106")  # one of its counties
+    assert scope_of(guangzhou, "?division=440300") == 403  # another prefecture
+    assert scope_of(guangzhou, "?province=450000") == ("prefecture", "440100")  # its own province, whatever is asked
+    assert scope_of(guangzhou, "?central=organs") == 403
+    assert scope_of(tianhe) == ("county", "440106")
+    assert scope_of(tianhe, "?division=440100") == 403
+    assert scope_of(yangqi) == ("central", "enterprises")
+    assert scope_of(yangqi, "?central=organs") == 403
+    assert scope_of(yangqi, "?province=440000") == ("central", "enterprises")
+    # The upload page offers a prefecture its own scope and its counties', and names it.
+    page = render_page(app, guangzhou, "/upload").text
+    assert "上传报表（广东省广州市）" in page and "天河区（440106）" in page and "中央单位的填报渠道" not in page
+
+
+def test_a_reporting_account_uploads_its_own_scope_s_returns_and_no_other(reporters):
+    app, store, folder = reporters
+    with store.reader() as con:
+        before = len(list_submissions(con))
+    gz_rows = province_rows(CENSUS_FORM, "440000", 6)[3:]
+
+    def send(user, name, rows, **where):
+        client = client_of(app, user)
+        sent = upload(client, write_rows(folder / name, CENSUS_FORM, rows, **where))
+        return wait_for_job(app, client, sent.headers["Location"].split("=", 1)[1])
+
+    # Another prefecture's office, 广州市's return: refused before anything is recorded, saying whose it is.
+    said = send("shenzhen", "gz-by-sz.xlsx", gz_rows, scope=GUANGZHOU)
+    assert "只能报送本地区及所辖县级（广东省深圳市）的表，不能报送广东省广州市的表" in said, said
+    # A county's office, its prefecture's return; a central channel's office, a province's: refused as well.
+    said = send("tianhe", "gz-by-th.xlsx", gz_rows, scope=GUANGZHOU)
+    assert "这是为广东省广州市（地级）生成的模板" in said and "广东省广州市天河区（县级）" in said, said
+    said = send("yangqi", "gd-by-yq.xlsx", gz_rows)
+    assert "无法处理「gd-by-yq.xlsx」" in said and "中央企业" in said, said
+    with store.reader() as con:
+        assert len(list_submissions(con)) == before
+    # Its own scope's return is loaded under its name and awaits its province's review.
+    said = send(
+        "guangzhou",
+        "gz-again.xlsx",
+        gz_rows,
+        scope=GUANGZHOU,
+    )
+    assert "「gz-again.xlsx」已接收" in said, said
+    with store.reader() as con:
+        loaded = next(s for s in list_submissions(con) if s["file_name"] == "gz-again.xlsx")
+    assert (loaded["scope_code"], loaded["submitted_by"], loaded["is_current"]) == ("440100", "guangzhou", True)

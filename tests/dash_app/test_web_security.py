@@ -990,7 +990,15 @@ def test_the_accounts_page_lists_every_account_with_its_last_sign_in_to_administ
     assert load_grid(app, admin, ids.ACCOUNTS_GRID, "root", None, None).status_code == 400
 
 
-def change_account(app, client, button: str, name: str | None, role: str | None = None, province: str | None = None):
+def change_account(
+    app,
+    client,
+    button: str,
+    name: str | None,
+    role: str | None = None,
+    province: str | None = None,
+    scope: str | None = None,
+):
     """Press one of the accounts form's buttons with these values, as the page does."""
     body = {
         "output": callback_key([(ids.ACCOUNTS_RESULT, "children")]),
@@ -1000,6 +1008,7 @@ def change_account(app, client, button: str, name: str | None, role: str | None 
             {"id": ids.ACCOUNTS_NAME, "property": "value", "value": name},
             {"id": ids.ACCOUNTS_NEW_ROLE, "property": "value", "value": role},
             {"id": ids.ACCOUNTS_NEW_PROVINCE, "property": "value", "value": province},
+            {"id": ids.ACCOUNTS_NEW_SCOPE, "property": "value", "value": scope},
         ],
         "changedPropIds": [f"{button}.n_clicks"],
     }
@@ -1088,6 +1097,53 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     logged = reversed(audit_events(site, kind="user", actor="admin"))
     changes = [(e["action"], e["actor"], e["via"]) for e in logged if e["target"] == name]
     assert changes == [(a, "admin", "web") for a in ("create", "change", "disable", "enable")]
+
+
+def test_an_administrator_creates_the_accounts_of_a_prefecture_county_and_central_channel_on_the_web(site):
+    # The form offered a province alone: a prefecture's, county's or central channel's office had no account.
+    app, admin = site.app, client_of(site.app, "admin")
+
+    def options(role, province):
+        response = post_callback(
+            app,
+            admin,
+            [(ids.ACCOUNTS_NEW_SCOPE, "options"), (ids.ACCOUNTS_NEW_SCOPE, "value")],
+            [(ids.ACCOUNTS_NEW_ROLE, "value", role), (ids.ACCOUNTS_NEW_PROVINCE, "value", province)],
+        )
+        return [o["value"] for o in returned(response, ids.ACCOUNTS_NEW_SCOPE, "options")]
+
+    assert "440100" in options("prefecture", "440000") and "440106" not in options("prefecture", "440000")
+    assert "440106" in options("county", "440000") and "440100" not in options("county", "440000")
+    assert options("central", None) == ["organs", "enterprises", "archives"] and options("planner", "440000") == []
+    guarded = post_callback(
+        app,
+        client_of(app, "guangdong"),
+        [(ids.ACCOUNTS_NEW_SCOPE, "options"), (ids.ACCOUNTS_NEW_SCOPE, "value")],
+        [(ids.ACCOUNTS_NEW_ROLE, "value", "county"), (ids.ACCOUNTS_NEW_PROVINCE, "value", "440000")],
+    )
+    assert guarded.status_code == 403
+
+    def create(name, role, province, scope):
+        answer = change_account(app, admin, ids.ACCOUNTS_CREATE, name, role, province, scope)
+        return returned(answer, ids.ACCOUNTS_RESULT, "children")
+
+    county, central = f"th{secrets.token_hex(3)}", f"yq{secrets.token_hex(3)}"
+    assert create(county, "county", "440000", None) == "请选择县级档案部门账号所属的县级区划（“所属范围”）。"
+    assert "是地级区划，不能作为县级档案部门的账号范围" in create(county, "county", "440000", "440100")
+    assert "不在所指定的省份" in create(county, "county", "450000", "440106")
+    assert create(county, "county", "440000", "440106").startswith(
+        f"已创建账号「{county}」：县级档案部门（广东省广州市天河区）。初始密码："
+    )
+    assert create(central, "central", None, "enterprises").startswith(
+        f"已创建账号「{central}」：中央单位报送渠道（中央企业）。初始密码："
+    )
+    rows = {row["user_name"]: row for row in grid_rows(app, admin, ids.ACCOUNTS_GRID, None, None, None)}
+    assert (rows[county]["province"], rows[central]["province"]) == ("广东省广州市天河区", "中央企业")
+    # A reset keeps the account's scope.
+    reset = returned(change_account(app, admin, ids.ACCOUNTS_RESET, county), ids.ACCOUNTS_RESULT, "children")
+    assert reset.startswith(f"已重设账号「{county}」：县级档案部门（广东省广州市天河区）。")
+    with site.store.reader() as con:
+        assert get_user(con, county).scope.label == "广东省广州市天河区（县级）"
 
 
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monkeypatch, open_app):

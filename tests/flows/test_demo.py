@@ -21,7 +21,15 @@ def test_demo_loads_what_the_manifest_expects(demo_run, capsys):
     """The session's demo (`archive-census demo --provinces …`, built once in tests/conftest.py)."""
     demo, db, manifest = demo_run.output, demo_run.db_path, demo_run.manifest
     assert demo["matches_manifest"] is True and demo["supervision_matches_manifest"] is True
-    assert {u["role"] for u in demo["users"]} == {"planner", "province", "evaluator", "admin"}
+    assert {u["role"] for u in demo["users"]} == {"planner", "province", "prefecture", "central", "evaluator", "admin"}
+    # The demo's prefecture office is the one of the prefecture whose own return it loaded: it has something to see.
+    [prefecture] = [u for u in demo["users"] if u["role"] == "prefecture"]
+    with duckdb.connect(str(db), read_only=True) as con:
+        loaded = con.execute(
+            "SELECT count(*) FROM submissions WHERE scope_kind = 'prefecture' AND scope_code = ? AND is_current",
+            [prefecture["scope_code"]],
+        ).fetchone()[0]
+    assert loaded >= 1 and prefecture["province_code"] == "440000"
     assert {p["province_code"] for p in manifest["provinces"]} == set(DEMO_PROVINCES)
 
     assert main(["summary", "--json", "--db", str(db)]) == 0

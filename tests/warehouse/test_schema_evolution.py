@@ -591,7 +591,8 @@ def test_a_pjdf_2025_1_warehouse_upgrades_its_score_sheet_to_pjdf_2025_2_and_its
         record_upload(con, submission, {book.sheets[0].sheet_name: sheet_frame(book.sheets[0], rows)}, [])
 
     con = duckdb.connect()
-    apply_migrations(con, [m for m in list_migrations() if m.version < 69])
+    # The accounts' own steps too (070, 072): today's code of assigning an expert reads the accounts as they are now.
+    apply_migrations(con, [m for m in list_migrations() if m.version < 69 or m.version in (70, 72)])
     assert fetch_form_versions(con)["evaluation_scores"] == "PJDF-2025.1"
     assert "remark" not in column_names(con, "raw_evaluation_scores_rows")
     open_evaluation(con, "规划处")
@@ -635,12 +636,12 @@ def test_accounts_before_070_count_their_password_from_their_creation_and_are_no
         "INSERT INTO users (user_name, password_hash, role, province_code, created_at) "
         "VALUES ('planner', 'scrypt:old', 'planner', NULL, TIMESTAMP '2025-03-01 08:00')"
     )
-    before = contents(con, "users")
+    before, old_columns = contents(con, "users"), column_names(con, "users")
 
     assert apply_migrations(con)[0] == 70
     columns = column_names(con, "users")
-    assert columns[-2:] == ["password_set_at", "must_change_password"]
-    assert contents(con, "users", columns[:-2]) == before
+    assert [c for c in columns if c not in old_columns][:2] == ["password_set_at", "must_change_password"]
+    assert contents(con, "users", old_columns) == before
     [planner] = query_accounts(con)
     assert str(planner["password_set_at"]) == "2025-03-01 08:00:00" and planner["must_change_password"] is False
     assert get_user(con, "planner").must_change_password is False
@@ -648,6 +649,54 @@ def test_accounts_before_070_count_their_password_from_their_creation_and_are_no
     assert get_user(con, "zhang").must_change_password is True
     assert change_own_password(con, "zhang", "scrypt:own")
     assert get_user(con, "zhang").must_change_password is False
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()
+
+
+def test_accounts_before_072_keep_everything_and_every_reporting_level_may_then_have_one():
+    """Migration 072 builds `users` again to take the accounts of prefectures, counties and central channels (their
+    division or channel in `scope_code`): every account of before keeps every value, the new roles are accepted with
+    their scope and refused without it, and the upgraded warehouse is the fresh one's."""
+    from warehouse.users import add_user, get_user
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 72])
+    con.execute(
+        "INSERT INTO users (user_name, password_hash, role, province_code, created_at, is_active, password_set_at, "
+        "must_change_password) VALUES ('guangdong', 'scrypt:gd', 'province', '440000', TIMESTAMP '2025-03-01 08:00', "
+        "true, TIMESTAMP '2025-03-02 08:00', false), ('planner', 'scrypt:pl', 'planner', NULL, "
+        "TIMESTAMP '2025-03-01 09:00', false, TIMESTAMP '2025-03-01 09:00', true)"
+    )
+    with pytest.raises(duckdb.ConstraintException):
+        con.execute(
+            "INSERT INTO users (user_name, password_hash, role, province_code, created_at) "
+            "VALUES ('gz', 'scrypt:gz', 'prefecture', '440000', TIMESTAMP '2025-03-01 08:00')"
+        )
+    before = contents(con, "users")
+
+    assert apply_migrations(con) == [72]
+    columns = column_names(con, "users")
+    assert columns[-1] == "scope_code"
+    assert contents(con, "users", columns[:-1]) == before
+    assert con.execute("SELECT DISTINCT scope_code FROM users").fetchall() == [(None,)]
+    add_user(con, "gz", "scrypt:gz", "prefecture", None, division_code="440100", by="管理员")
+    add_user(con, "yangqi", "scrypt:yq", "central", None, central="enterprises", by="管理员")
+    assert get_user(con, "gz").scope.label == "广东省广州市（地级）"
+    assert (get_user(con, "gz").province_code, get_user(con, "yangqi").scope.name) == ("440000", "中央企业")
+    for role, province, scope in (
+        ("county", "440000", None),
+        ("central", "440000", "enterprises"),
+        ("planner", None, "x"),
+    ):
+        with pytest.raises(duckdb.ConstraintException):
+            con.execute(
+                "INSERT INTO users (user_name, password_hash, role, province_code, scope_code, created_at) "
+                "VALUES ('bad', 'scrypt:x', ?, ?, ?, TIMESTAMP '2025-03-01 08:00')",
+                [role, province, scope],
+            )
     fresh = duckdb.connect()
     apply_migrations(fresh)
     assert schema_of(con) == schema_of(fresh)
