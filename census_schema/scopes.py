@@ -61,9 +61,16 @@ CENTRAL_ADMIN_LEVEL = "中央"
 # The name of the national column/row that gathers the three channels (on /coverage and in `summary --json`).
 CENTRAL_NAME = "中央"
 # Review levels: who reviews a return first. Prefecture and county returns are reviewed by their province, then
-# by the national bureau; province-wide returns and central channels by the national bureau only.
-PROVINCE_REVIEW, NATIONAL_REVIEW = "province", "national"
-REVIEW_LEVEL_LABELS = {PROVINCE_REVIEW: "省级档案部门", NATIONAL_REVIEW: "国家档案局"}
+# by the national bureau; province-wide returns and central channels by the national bureau only. A county's return
+# is reviewed by its prefecture's office first when that office has an account (warehouse.reviews).
+PREFECTURE_REVIEW, PROVINCE_REVIEW, NATIONAL_REVIEW = "prefecture", "province", "national"
+REVIEW_LEVEL_LABELS = {
+    PREFECTURE_REVIEW: "地级档案部门",
+    PROVINCE_REVIEW: "省级档案部门",
+    NATIONAL_REVIEW: "国家档案局",
+}
+# Whose turn it is after a level accepts (the national bureau's acceptance is final).
+NEXT_REVIEW_LEVEL = {PREFECTURE_REVIEW: PROVINCE_REVIEW, PROVINCE_REVIEW: NATIONAL_REVIEW}
 
 
 @dataclass(frozen=True)
@@ -106,6 +113,15 @@ class Scope:
     def label(self) -> str:
         """Name and level, as messages show it: 广东省广州市（地级）."""
         return f"{self.name}（{self.kind.label}）"
+
+    @property
+    def prefecture_code(self) -> str | None:
+        """The prefecture a county's scope lies in (None for a county directly under its province, and for other
+        scopes): whose office reviews the county's return first, when it has an account."""
+        if self.kind is not ScopeKind.COUNTY:
+            return None
+        parent = load_divisions().by_code.get(load_divisions().get(self.code).parent_code or "")
+        return parent.code if parent is not None and parent.level == PREFECTURE else None
 
     @property
     def first_review_level(self) -> str:
@@ -332,14 +348,19 @@ class ScopeReturn:
 # Review progress as people read it: where a current return stands. Stored as `review_state` (待审核, 已审核,
 # 已退回) with `review_stage` (province, national) saying whose turn a pending return is.
 PENDING, APPROVED, RETURNED = "待审核", "已审核", "已退回"
-AWAITING_PROVINCE, AWAITING_NATIONAL = "待省级审核", "待国家局审核"
-REVIEW_PROGRESS_STATES = (AWAITING_PROVINCE, AWAITING_NATIONAL, APPROVED, RETURNED)
+AWAITING_PREFECTURE, AWAITING_PROVINCE, AWAITING_NATIONAL = "待地级审核", "待省级审核", "待国家局审核"
+REVIEW_PROGRESS_STATES = (AWAITING_PREFECTURE, AWAITING_PROVINCE, AWAITING_NATIONAL, APPROVED, RETURNED)
+AWAITING = {
+    PREFECTURE_REVIEW: AWAITING_PREFECTURE,
+    PROVINCE_REVIEW: AWAITING_PROVINCE,
+    NATIONAL_REVIEW: AWAITING_NATIONAL,
+}
 
 
 def review_label(state: str | None, stage: str | None) -> str | None:
     """The progress label of a stored review state and stage (None for uploads that are not reviewed)."""
     if state == PENDING:
-        return AWAITING_PROVINCE if stage == PROVINCE_REVIEW else AWAITING_NATIONAL
+        return AWAITING.get(stage or NATIONAL_REVIEW, AWAITING_NATIONAL)
     return state
 
 

@@ -177,10 +177,10 @@ def find_reviewer(con: duckdb.DuckDBPyConnection, name: str) -> Reviewer:
     if user is None:
         raise NotFound(
             f"找不到审核人「{name}」：审核人须是平台的有效用户。",
-            hint="省级用户审核本省地级、县级的报表，国家档案局规划人员审核全省的报表和中央渠道的报表；"
+            hint="地级用户审核所辖县级的报表，省级用户审核本省地级、县级的报表，国家档案局规划人员审核全省的报表和中央渠道的报表；"
             "用户用 archive-census users add 创建。",
         )
-    return Reviewer(user.user_name, user.role, user.province_code)
+    return Reviewer(user.user_name, user.role, user.province_code, user.scope_code)
 
 
 def run_review(args: argparse.Namespace) -> int:

@@ -14,6 +14,7 @@ from census_schema.roles import LOCAL_ROLES, Role
 from census_schema.scopes import Scope, account_scope, parse_central_area, parse_stored_scope
 from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT
 from warehouse.queries import list_submissions
+from warehouse.reviews import Reviewer
 
 # Who sees submissions (the /submissions page, a submission's Data Docs and error report); a reporting account sees
 # only those of its own scope (a province's office its province's, a prefecture's its own and its counties').
@@ -103,10 +104,16 @@ def scope_province(viewer: Viewer) -> str | None:
 
 
 def can_review(viewer: Viewer) -> bool:
-    """Reviewers: the bureau's planners (province-wide and central returns, and what the provinces passed on) and
-    provincial offices (their own prefectures' and counties' returns); an administrator reads. Which return a
-    reviewer may act on is decided where the review is recorded (warehouse.reviews)."""
-    return viewer.role is Role.PLANNER or (viewer.role is Role.PROVINCE and viewer.province_code is not None)
+    """Reviewers: the bureau's planners (province-wide and central returns, and what the provinces passed on),
+    provincial offices (their own prefectures' and counties' returns) and prefectures' offices (their counties'); an
+    administrator reads. Which return a reviewer may act on is decided where the review is recorded
+    (warehouse.reviews)."""
+    return reviewer_of(viewer).level is not None
+
+
+def reviewer_of(viewer: Viewer) -> Reviewer:
+    """The viewer as a reviewer (its level follows from its role and scope)."""
+    return Reviewer(viewer.user_name, Role(viewer.role), viewer.province_code, viewer.scope_code)
 
 
 def sees_submission(viewer: Viewer, submission: dict[str, Any]) -> bool:

@@ -21,7 +21,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import raw_table_name
-from warehouse.reviews import record_review_change
+from warehouse.reviews import first_review_level, record_review_change
 from warehouse.transactions import quote_identifier, transaction, utc_now
 
 Status = Literal["accepted", "rejected"]
@@ -229,14 +229,14 @@ def _keep_review_of_same_rows(
     starting again; said in its review history and the audit log. A returned one starts again, as any new file; sent
     again unchanged, its review history says so, with the reason it was returned (its reviewer would not know)."""
     previous_id, state, stage = previous
-    progressed = state == APPROVED or (state == PENDING and stage != scope.first_review_level)
+    level = first_review_level(con, scope)
+    progressed = state == APPROVED or (state == PENDING and stage != level)
     if not (progressed or state == RETURNED) or not _same_rows(con, forms, previous_id, submission_id):
         return
-    first = review_label(PENDING, scope.first_review_level)
+    first = review_label(PENDING, level)
     if state == RETURNED:
         why = fetch_return_reason(con, previous_id)
         reason = f"与被退回的报送「{previous_id}」逐行逐项相同，未作修改重新报送（{return_reason_clause(why)}）"
-        level = scope.first_review_level
         record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, level, first, (PENDING, level))
         return
     reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"
@@ -346,7 +346,7 @@ def _insert_submission(
             s.warning_count,
             None if scope is None else scope.kind.value,
             None if scope is None else scope.code,
-            scope.first_review_level if under_review and scope is not None else None,
+            first_review_level(con, scope) if under_review and scope is not None else None,
         ],
     )
 

@@ -1,7 +1,10 @@
-"""The review lifecycle of accepted returns and registers, at two levels, every change recorded.
+"""The review lifecycle of accepted returns and registers, level by level, every change recorded.
 
 A return of a prefecture or county is reviewed first by its province (待省级审核), then by the national bureau
-(待国家局审核); a province-wide return and a central channel's return only by the national bureau. Either level
+(待国家局审核); a province-wide return and a central channel's return only by the national bureau. A county's return
+is reviewed before its province by its prefecture's office (待地级审核) when that office had an active account when the
+return was loaded (each level reviews the level below; a prefecture without one leaves it to the province); the
+province may stand in for the prefecture (its acceptance then counts for both). Either level
 accepts, or returns with a reason (已退回): a returned return leaves the figures and its uploader sees why. 已审核
 is final: a correction arrives as a new file, which supersedes the reviewed one and starts again (the same rows
 saved again keep the progress they had: `warehouse.loads`). A returned return
@@ -24,7 +27,9 @@ from census_schema.roles import Role
 from census_schema.scopes import (
     APPROVED,
     NATIONAL_REVIEW,
+    NEXT_REVIEW_LEVEL,
     PENDING,
+    PREFECTURE_REVIEW,
     PROVINCE_REVIEW,
     RETURNED,
     REVIEW_LEVEL_LABELS,
@@ -47,21 +52,47 @@ ACTION_LABELS = {"accept": "审核通过", "return": "退回"}
 
 @dataclass(frozen=True)
 class Reviewer:
-    """Who reviews: a user's name, role and (for a provincial office) province."""
+    """Who reviews: a user's name, role and (for a provincial office) province, (for a prefecture's) division."""
 
     name: str
     role: Role
     province_code: str | None = None
+    scope_code: str | None = None
 
     @property
     def level(self) -> str | None:
-        """The level the reviewer acts at: national (the bureau's planners), province, or none (an administrator
-        manages accounts and reads; an evaluator scores)."""
+        """The level the reviewer acts at: national (the bureau's planners), province, prefecture (its counties'
+        returns), or none (an administrator manages accounts and reads; an evaluator scores; a county's or central
+        channel's office sends)."""
         if self.role is Role.PLANNER:
             return NATIONAL_REVIEW
         if self.role is Role.PROVINCE and self.province_code:
             return PROVINCE_REVIEW
+        if self.role is Role.PREFECTURE and self.scope_code:
+            return PREFECTURE_REVIEW
         return None
+
+    def reaches(self, province_code: str | None, scope: Scope | None) -> bool:
+        """Whether a return of this province and scope is within the reviewer's reach at all (a province's office:
+        its province's; a prefecture's: its counties'; the bureau: every one)."""
+        if self.level == PROVINCE_REVIEW:
+            return province_code == self.province_code
+        if self.level == PREFECTURE_REVIEW:
+            return scope is not None and scope.prefecture_code == self.scope_code
+        return self.level == NATIONAL_REVIEW
+
+
+def first_review_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+    """Who reviews a newly loaded return of the scope first: a county's prefecture when its office has an active
+    account, else as the scope says (the province for a prefecture or county, the nation for the rest)."""
+    prefecture = scope.prefecture_code
+    if prefecture is None:
+        return scope.first_review_level
+    found = con.execute(
+        "SELECT count(*) FROM users WHERE role = ? AND scope_code = ? AND is_active",
+        [Role.PREFECTURE.value, prefecture],
+    ).fetchone()
+    return PREFECTURE_REVIEW if found is not None and found[0] > 0 else scope.first_review_level
 
 
 def check_review_request(action: str, by: str, reason: str | None) -> tuple[str, str | None]:
@@ -102,7 +133,7 @@ def review_submission(
     `on_recount` runs in that transaction when the review took the return out of the figures or put it back."""
     by, reason = check_review_request(action, reviewer.name, reason)
     with transaction(con):
-        reviewer = Reviewer(by, reviewer.role, reviewer.province_code)
+        reviewer = Reviewer(by, reviewer.role, reviewer.province_code, reviewer.scope_code)
         return _apply_review(con, submission_id, action, reviewer, reason, on_recount)
 
 
@@ -138,7 +169,7 @@ def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer
     )
 
 
-REVIEW_LEVELS = (PROVINCE_REVIEW, NATIONAL_REVIEW)
+REVIEW_LEVELS = (PREFECTURE_REVIEW, PROVINCE_REVIEW, NATIONAL_REVIEW)
 # What an office can do about a return already 已审核 (a review is never undone: a new return replaces it).
 FINAL_HINT = "审核结论不能撤销；如需改正，请由报送单位重新报送该范围的报表（新报表替换此表，须重新审核）。"
 
@@ -146,13 +177,14 @@ FINAL_HINT = "审核结论不能撤销；如需改正，请由报送单位重新
 def _check_level(
     submission_id: str, province_code: str | None, scope: Scope | None, stage: str, reviewer: Reviewer, label: str
 ) -> None:
-    """AccessDenied unless it is the reviewer's level's turn on this return (and, for a province, its own)."""
+    """AccessDenied unless it is the reviewer's level's turn on this return (and, for a province or prefecture, its
+    own); a province may act at its prefecture's turn."""
     where = scope.label if scope is not None else "该报送"
     level = reviewer.level
     if level is None:
         raise AccessDenied(
             f"{reviewer.name}（{reviewer.role.label}）不能审核报送。",
-            hint="审核由省级档案部门和国家档案局规划人员进行（系统管理员管理账号、查看数据，不审核）。",
+            hint="审核由地级、省级档案部门和国家档案局规划人员进行（系统管理员管理账号、查看数据，不审核）。",
         )
     if level == PROVINCE_REVIEW and province_code != reviewer.province_code:
         raise AccessDenied(
@@ -160,7 +192,24 @@ def _check_level(
             f"不能{label}。",
             hint="省级档案部门只审核本省地级、县级单位的报表。",
         )
+    if level == PREFECTURE_REVIEW and not reviewer.reaches(province_code, scope):
+        raise AccessDenied(
+            f"报送「{submission_id}」属于{where}，不是 {reviewer.name} 所辖的县级单位的报表，不能{label}。",
+            hint="地级档案部门只审核本地区所辖县级单位的报表；本地区自己的报表由省级档案部门审核。",
+        )
+    if level == PROVINCE_REVIEW and stage == PREFECTURE_REVIEW:
+        return  # the province stands in for its prefecture
     if level != stage:
+        if stage == PREFECTURE_REVIEW:
+            raise AccessDenied(
+                f"报送「{submission_id}」（{where}）须先由地级档案部门（或省级档案部门）审核，国家档案局暂不能{label}。",
+                hint="待其所在地级档案部门或省级档案部门审核通过后，再由国家档案局审核。",
+            )
+        if level == PREFECTURE_REVIEW:
+            raise AccessDenied(
+                f"报送「{submission_id}」（{where}）现由{REVIEW_LEVEL_LABELS[stage]}审核，地级档案部门不能{label}。",
+                hint="地级档案部门审核通过后，报表转由省级档案部门、再由国家档案局审核。",
+            )
         if stage == PROVINCE_REVIEW:
             raise AccessDenied(
                 f"报送「{submission_id}」（{where}）须先由省级档案部门审核，国家档案局暂不能{label}。",
@@ -215,12 +264,15 @@ def _apply_review(
         "kind, round_id, submitted_by FROM submissions WHERE submission_id = ?",
         [submission_id],
     ).fetchone()
-    # Another province's return is not found for a provincial reviewer: whether it exists, and its state, are not
-    # theirs to learn either.
-    if row is None or (reviewer.level == PROVINCE_REVIEW and row[5] != reviewer.province_code):
+    # Another province's (or prefecture's) return is not found for a provincial (or prefecture's) reviewer: whether it
+    # exists, and its state, are not theirs to learn either.
+    scope = parse_stored_scope(row[6], row[7], row[5]) if row is not None else None
+    below_nation = reviewer.level in (PREFECTURE_REVIEW, PROVINCE_REVIEW)
+    if row is None or (below_nation and not reviewer.reaches(row[5], scope)):
         raise NotFound(
             f"找不到报送记录「{submission_id}」。",
-            hint="请核对报送编号：提交记录页面或 archive-census submissions 可查（省级档案部门只能审核本省的报送）。",
+            hint="请核对报送编号：提交记录页面或 archive-census submissions 可查（省级档案部门只能审核本省的报送，"
+            "地级档案部门只能审核所辖县级单位的报送）。",
         )
     status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code, kind, round_id, sender = row
     label = ACTION_LABELS[action]
@@ -239,7 +291,6 @@ def _apply_review(
             hint="只有普查表和普查对象名录的报送需要审核。",
         )
     stage = stage or NATIONAL_REVIEW
-    scope = parse_stored_scope(scope_kind, scope_code, province_code)
     _check_level(submission_id, province_code, scope, stage, reviewer, label)
     to_state = TRANSITIONS[action].get(state)
     if to_state is None:
@@ -258,20 +309,23 @@ def _apply_review(
             f"报送「{submission_id}」由 {sender} 本人提交，不能由本人{label}。",
             hint="审核通过须由提交人以外的审核人进行：省级请由本省另一位用户审核，国家局请由另一位规划人员或管理员审核。",
         )
+    # The level acting: the stage's, or the province standing in for its prefecture.
+    acting = str(reviewer.level)
     to_stage = stage
-    if to_state == APPROVED and stage == PROVINCE_REVIEW:
-        # The province accepted its prefecture's or county's return: now the national bureau reviews it.
-        to_state, to_stage = PENDING, NATIONAL_REVIEW
+    if to_state == APPROVED and acting in NEXT_REVIEW_LEVEL:
+        # A prefecture hands its county's return to the province, a province its prefecture's or county's to the
+        # national bureau (a province standing in for the prefecture counts for both).
+        to_state, to_stage = PENDING, NEXT_REVIEW_LEVEL[acting]
     from_label, to_label = review_label(state, stage), review_label(to_state, to_stage)
     changed_at = record_review_change(
-        con, submission_id, action, reviewer.name, reason, stage, from_label, (to_state, to_stage)
+        con, submission_id, action, reviewer.name, reason, acting, from_label, (to_state, to_stage)
     )
     if on_recount is not None and RETURNED in (state, to_state):
         on_recount(con, RecountedSubmission(kind, round_id, province_code, scope))
     return {
         "submission_id": submission_id,
         "action": action,
-        "level": stage,
+        "level": acting,
         "from_state": from_label,
         "to_state": to_label,
         "changed_by": reviewer.name,

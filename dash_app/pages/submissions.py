@@ -18,6 +18,7 @@ from dash_app.access import (
     current_viewer,
     find_visible_submission,
     require_role,
+    reviewer_of,
     scope_province,
     visible_submissions,
 )
@@ -30,7 +31,7 @@ from dash_app.uploads import submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.queries import query_holder_lineage, query_review_progress
-from warehouse.reviews import Action, Reviewer, describe_return
+from warehouse.reviews import Action, describe_return
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -131,13 +132,15 @@ def _specs(context: AppContext) -> list[GridSpec]:
 
 
 REVIEW_HINT = (
-    "省级档案部门审核本省地级、县级单位的报表；国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
+    "地级档案部门审核所辖县级单位的报表（开通账号后报送的），省级档案部门审核本省地级、县级单位的报表（可代地级审核）；"
+    "国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
     "退回须写明原因，被退回的报表不计入统计数字。审核通过须由提交人以外的人员进行。"
 )
 # What a page without the review buttons says instead (a prefecture's, county's or central channel's account, or an
 # administrator, who reads).
 REPORTER_HINT = (
-    "报表由上级逐级审核：地级、县级的报表先由省级档案部门审核，再由国家档案局审核；中央渠道的报表由国家档案局审核。"
+    "报表由上级逐级审核：县级的报表先由所在地级档案部门审核（其开通账号的），地级、县级的报表再由省级档案部门、"
+    "国家档案局审核；中央渠道的报表由国家档案局审核。"
     "各报表的进度见上表“审核进度”一列；被退回的，原因见“审核说明”，请按原因修改后重新上传。"
     "点击上表一行，可查看该次提交的校验详情，或下载其错误报告。"
 )
@@ -250,12 +253,12 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     """Accept or return a submission at the viewer's level (the province for its prefectures' and counties' returns,
     the national bureau for the rest); a sentence saying what happened."""
     if not can_review(viewer):
-        return "只有省级档案部门和国家档案局的审核人员可以审核。"
+        return "只有地级、省级档案部门和国家档案局的审核人员可以审核。"
     if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
     if action == "return" and not (reason or "").strip():
         return "退回报送必须说明原因：请在“退回理由”中写明需要报送单位修改的内容，再点“退回”。"
-    reviewer = Reviewer(viewer.user_name, viewer.role, viewer.province_code)
+    reviewer = reviewer_of(viewer)
     try:
         change = context.store.write(
             lambda con: review_and_rejudge(con, submission_id.strip(), action, reviewer, reason)
@@ -274,7 +277,7 @@ def return_preview(context: AppContext, viewer: Viewer, submission_id: str | Non
     if not code or not can_review(viewer):
         return None
     with context.reader.cursor() as con:
-        return describe_return(con, code, Reviewer(viewer.user_name, viewer.role, viewer.province_code))
+        return describe_return(con, code, reviewer_of(viewer))
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:

@@ -423,13 +423,16 @@ def test_a_prefecture_s_county_s_and_central_channel_s_accounts_see_only_their_o
         app, guangzhou, ids.LINEAGE_GRID, gd_holder
     )
     assert not grid_rows(app, client_of(app, "yangqi"), ids.LINEAGE_GRID, gz_holder)
-    # Their review progress is their own scope's; there are no review buttons for them, and a forged click is refused.
+    # Their review progress is their own scope's. A county's or central channel's office has no review buttons (a
+    # forged click is refused); a prefecture's has (it reviews its counties'), and the province's return is not found.
     assert progress_line(app, "guangzhou").startswith("审核进度（广东省广州市现行普查表 1 份）")
-    assert "只有省级档案部门和国家档案局的审核人员可以审核" in review(
-        app, "guangzhou", province_wide["submission_id"], "accept"
-    )
-    page = render_page(app, guangzhou, "/submissions").text
-    assert "报表由上级逐级审核" in page and "省级档案部门审核本省地级" not in page
+    for user in ("tianhe", "yangqi"):
+        said = review(app, user, province_wide["submission_id"], "accept")
+        assert "只有地级、省级档案部门和国家档案局的审核人员可以审核" in said, said
+        page = render_page(app, client_of(app, user), "/submissions").text
+        assert "报表由上级逐级审核" in page and "审核本省地级" not in page
+    assert "找不到报送记录" in review(app, "guangzhou", province_wide["submission_id"], "accept")
+    assert "地级档案部门审核所辖县级单位的报表" in render_page(app, guangzhou, "/submissions").text
     # The pages of the whole province or nation are not theirs: refused on the server.
     for path in ("/coverage", "/quality", "/"):
         assert "地级档案部门无权查看此页面" in render_page(app, guangzhou, path).text, path
@@ -493,3 +496,46 @@ def test_a_reporting_account_uploads_its_own_scope_s_returns_and_no_other(report
     with store.reader() as con:
         loaded = next(s for s in list_submissions(con) if s["file_name"] == "gz-again.xlsx")
     assert (loaded["scope_code"], loaded["submitted_by"], loaded["is_current"]) == ("440100", "guangzhou", True)
+
+
+def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_the_nation(reporters):
+    # "Each level reviews the level below": a county's return went to its province first even when its prefecture's
+    # office had an account of its own.
+    app, store, folder = reporters
+    county = division_scope("440000", "440106")
+    new_holders = province_rows(CENSUS_FORM, "440000", 9)[6:8]
+
+    def send(name, rows):
+        client = client_of(app, "tianhe")
+        sent = upload(client, write_rows(folder / name, CENSUS_FORM, rows, scope=county))
+        said = wait_for_job(app, client, sent.headers["Location"].split("=", 1)[1])
+        assert f"「{name}」已接收" in said, said
+        return submission_of(store, "440106")
+
+    first = send("tianhe.xlsx", new_holders)
+    with store.reader() as con:
+        loaded = next(s for s in list_submissions(con) if s["submission_id"] == first)
+    assert loaded["review_progress"] == "待地级审核"
+    # Neither the nation nor another prefecture acts before it; the county's own office does not review.
+    assert "须先由地级档案部门（或省级档案部门）审核" in review(app, "planner", first, "accept")
+    assert "找不到报送记录" in review(app, "shenzhen", first, "accept")
+    assert "只有地级、省级档案部门和国家档案局的审核人员可以审核" in review(app, "tianhe", first, "accept")
+    assert review(app, "guangzhou", first, "accept") == f"{first}：待地级审核 → 待省级审核"
+    said = review(app, "guangzhou", first, "accept")
+    assert "现由省级档案部门审核，地级档案部门不能审核通过" in said, said
+    assert review(app, "guangdong", first, "accept") == f"{first}：待省级审核 → 待国家局审核"
+    assert review(app, "planner", first, "accept") == f"{first}：待国家局审核 → 已审核"
+    with store.reader() as con:
+        levels = con.execute(
+            "SELECT review_level, changed_by FROM submission_reviews WHERE submission_id = ? ORDER BY changed_at",
+            [first],
+        ).fetchall()
+    assert levels == [("prefecture", "guangzhou"), ("province", "guangdong"), ("national", "planner")]
+    # The province may stand in for its prefecture (an office without its account at hand): its acceptance counts
+    # for both levels. A prefecture returns with a reason, as every level does.
+    second = send("tianhe-2.xlsx", [{**new_holders[0], "unit_name": "天河区某单位（更名）"}, new_holders[1]])
+    assert review(app, "guangdong", second, "accept") == f"{second}：待地级审核 → 待国家局审核"
+    third = send("tianhe-3.xlsx", [{**new_holders[0], "unit_name": "天河区某单位（再更名）"}, new_holders[1]])
+    assert review(app, "guangzhou", third, "return", "第3行请核实") == f"{third}：待地级审核 → 已退回"
+    assert progress_line(app, "tianhe").startswith("审核进度（广东省广州市天河区现行普查表 1 份）：待地级审核 0 份")
+    assert "已退回 1 份" in progress_line(app, "tianhe")

@@ -151,6 +151,7 @@ def test_the_province_wide_return_is_refused_for_holders_a_county_already_report
         summary = query_summary(con, province_code=PROVINCE)
     assert summary["provinces"][0]["vol_total"] == 3000
     assert summary["review"]["provinces"][0]["by_state"] == {
+        "待地级审核": 0,
         "待省级审核": 1,
         "待国家局审核": 1,
         "已审核": 0,
@@ -366,14 +367,14 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(f
         province = summary["provinces"][0]
         return province["units_reported"], province["vol_total"], summary["review"]["provinces"][0]["by_state"]
 
-    assert figures() == (4, 4000, {"待省级审核": 1, "待国家局审核": 1, "已审核": 0, "已退回": 0})
+    assert figures() == (4, 4000, {"待地级审核": 0, "待省级审核": 1, "待国家局审核": 1, "已审核": 0, "已退回": 0})
     code, text = review("accept", guangzhou.submission_id, "--by", "planner")
     assert code == 2 and "须先由省级档案部门审核" in text
     code, text = review("return", guangzhou.submission_id, "--by", "guangdong")
     assert code == 2 and "退回报送必须说明原因。 处理办法：请用 --reason 写明" in text
     reason = "第4行馆藏数量与档案室规模不符，请核实"
     assert review("return", guangzhou.submission_id, "--by", "guangdong", "--reason", reason)[0] == 0
-    assert figures() == (2, 2000, {"待省级审核": 0, "待国家局审核": 1, "已审核": 0, "已退回": 1})
+    assert figures() == (2, 2000, {"待地级审核": 0, "待省级审核": 0, "待国家局审核": 1, "已审核": 0, "已退回": 1})
     assert main(["submissions", "--json", *db]) == 0
     listed = {s["submission_id"]: s for s in json.loads(capsys.readouterr().out)["submissions"]}
     returned = listed[guangzhou.submission_id]
@@ -387,7 +388,7 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(f
         file_store, settings, census(tmp_path, "gz2", holders(3, 2, remarks="已核实"), GUANGZHOU), GUANGZHOU
     )
     assert corrected.status == "accepted"
-    assert figures() == (4, 4000, {"待省级审核": 1, "待国家局审核": 1, "已审核": 0, "已退回": 0})
+    assert figures() == (4, 4000, {"待地级审核": 0, "待省级审核": 1, "待国家局审核": 1, "已审核": 0, "已退回": 0})
     assert review("accept", corrected.submission_id, "--by", "guangdong")[0] == 0
     assert review("accept", corrected.submission_id, "--by", "planner")[0] == 0
     province_wide = current(file_store, province_scope(PROVINCE))

@@ -65,7 +65,7 @@ def test_an_empty_warehouse_has_32_provinces_of_zeros(con):
     assert all(figures(c) == ZEROS for c in central["channels"])
     nothing = {
         "returns": 0,
-        "by_state": {"待省级审核": 0, "待国家局审核": 0, "已审核": 0, "已退回": 0},
+        "by_state": {"待地级审核": 0, "待省级审核": 0, "待国家局审核": 0, "已审核": 0, "已退回": 0},
         "reviewed_pct": 0.0,
     }
     assert {k: summary["review"][k] for k in nothing} == nothing

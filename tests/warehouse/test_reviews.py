@@ -251,7 +251,9 @@ def test_a_review_refused_for_its_progress_names_every_progress_allowing_it_and_
     with pytest.raises(IllegalTransition) as refused:
         review_submission(con, submission_id, "return", PLANNER, "请核实")
     # It said only 「待国家局审核」 could be returned: a province returns 待省级审核 ones too.
-    assert refused.value.message.endswith("当前为「已审核」，不能退回（只有待省级审核、待国家局审核的报送可以退回）。")
+    assert refused.value.message.endswith(
+        "当前为「已审核」，不能退回（只有待地级审核、待省级审核、待国家局审核的报送可以退回）。"
+    )
     assert (
         refused.value.hint
         == "审核结论不能撤销；如需改正，请由报送单位重新报送该范围的报表（新报表替换此表，须重新审核）。"
