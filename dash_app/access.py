@@ -97,6 +97,11 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
     flask.abort(403)
 
 
+def own_area(viewer: Viewer) -> str:
+    """What a viewer held to part of the country calls it: 本省, 本地区 (a prefecture's or county's office)."""
+    return "本地区" if viewer.role in LOCAL_ROLES else "本省"
+
+
 def scope_province(viewer: Viewer) -> str | None:
     """The province whose rows the viewer may read: None (all provinces) for national users, else their own."""
     scope = scope_division(viewer, None)

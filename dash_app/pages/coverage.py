@@ -8,10 +8,16 @@ from typing import Any
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.divisions import Division, census_province_of, load_divisions
-from census_schema.roles import Role
-from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, central_area_code, parse_central_area
+from census_schema.roles import LOCAL_ROLES, Role
+from census_schema.scopes import (
+    CENTRAL_CHANNELS,
+    CENTRAL_NAME,
+    central_area_code,
+    describe_division,
+    parse_central_area,
+)
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_division
+from dash_app.access import Viewer, current_viewer, own_area, scope_division
 from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import query_string, query_value
 from dash_app.context import AppContext
@@ -27,7 +33,7 @@ from warehouse.queries import (
 
 PATH = "/coverage"
 NAME = "覆盖情况"
-ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, Role.PREFECTURE, Role.COUNTY)
 PAGE_KEY = "coverage"
 COUNT_COLUMNS = [
     Column("units_expected", "应报", "int", "个"),
@@ -82,8 +88,14 @@ def known_area(code: str | None) -> bool:
 
 
 def may_view(viewer: Viewer, code: str | None) -> bool:
-    """National users see every division; a provincial office only its own province's."""
-    return viewer.is_national or (code is None or census_province_of(code) == viewer.province_code)
+    """National users see every division; a provincial office only its own province's; a prefecture's or county's
+    office only its own division and those inside it."""
+    if viewer.is_national or code is None:
+        return True
+    own = viewer.scope
+    if own is not None and viewer.role in LOCAL_ROLES:
+        return own.contains_division(code)
+    return census_province_of(code) == viewer.province_code
 
 
 def load_children(viewer: Viewer, context: AppContext, search: str | None) -> list[dict[str, Any]]:
@@ -141,7 +153,8 @@ def county_figures(total: Mapping[str, Any] | None) -> str:
 
 
 def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
-    """Links from the nation (or the viewer's province) down to the division (or the central channels)."""
+    """Links from the nation (or the viewer's province or own division) down to the division (or the central
+    channels)."""
     is_central, channel = parse_central_area(division)
     if is_central:
         crumbs: list[Any] = [dcc.Link("全国", href=PATH), html.Span(" › ")]
@@ -156,6 +169,9 @@ def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
         chain.insert(0, code)
         code = divisions.by_code[code].parent_code
     crumbs = [dcc.Link("全国", href=PATH)] if viewer.is_national else []
+    own = viewer.scope
+    if own is not None and viewer.role in LOCAL_ROLES and own.code in chain:
+        chain = chain[chain.index(own.code) :]  # nothing above the office's own division is its to open
     for index, code in enumerate(chain):
         if crumbs:
             crumbs.append(html.Span(" › "))
@@ -237,12 +253,13 @@ def notice(viewer: Viewer, code: str | None) -> html.Div | None:
     if code is None:
         return None
     division = known_division(code)
-    back = dcc.Link("返回上一级" if viewer.is_national else "返回本省", href=PATH)
+    back = dcc.Link("返回上一级" if viewer.is_national else f"返回{own_area(viewer)}", href=PATH)
     if parse_central_area(code)[0]:
         if viewer.is_national:
             return None
         return html.Div(
-            [html.P("无权查看中央渠道的数据：只能查看本省。", className="error"), back], id=ids.COVERAGE_NOTICE
+            [html.P(f"无权查看中央渠道的数据：只能查看{own_area(viewer)}。", className="error"), back],
+            id=ids.COVERAGE_NOTICE,
         )
     if division is None:
         return html.Div(
@@ -250,8 +267,9 @@ def notice(viewer: Viewer, code: str | None) -> html.Div | None:
             id=ids.COVERAGE_NOTICE,
         )
     if not may_view(viewer, code):
+        whose = describe_division(code) if viewer.role in LOCAL_ROLES else division_name(division.province_code)
         return html.Div(
-            [html.P(f"无权查看{division_name(division.province_code)}的数据：只能查看本省。", className="error"), back],
+            [html.P(f"无权查看{whose}的数据：只能查看{own_area(viewer)}。", className="error"), back],
             id=ids.COVERAGE_NOTICE,
         )
     return None

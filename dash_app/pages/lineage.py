@@ -11,9 +11,9 @@ from dash import Dash, Input, Output, dcc, html
 from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, RED_TOTAL_PARTS, REGISTER_FORM, ROUND_ID
-from census_schema.roles import Role
+from census_schema.roles import LOCAL_ROLES, Role
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, refuse, scope_division
+from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division
 from dash_app.context import AppContext
 from dash_app.formatting import area_name, figure_label, format_number, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
@@ -29,7 +29,7 @@ from warehouse.queries import (
 
 PATH = "/lineage"
 NAME = "数据来源"
-ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, Role.PREFECTURE, Role.COUNTY)
 DEFAULT_FIGURE = "holdings"
 # The template columns each figure adds up (a field's own column when not listed).
 FIGURE_COLUMNS = {
@@ -186,12 +186,15 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
         chosen, scope = request_from_search(viewer, f"?figure={figure or ''}&division={division or ''}")
     except HTTPException as refused:  # another province, the central channels, no such division or figure: said here
         if refused.code == 403:
-            said = "无权查看该范围的数据：只能查看本省。"
+            said = f"无权查看该范围的数据：只能查看{own_area(viewer)}。"
         elif figure and figure not in LINEAGE_FIGURES:
             said = unknown_figure(figure)
         else:
             said = f"「{(division or '')[:20]}」不是现行的行政区划代码。"
-        return html.Div([html.H1("数据来源"), html.P(said, className="error"), dcc.Link("返回概览", href="/")])
+        back = (
+            dcc.Link("返回覆盖情况", href="/coverage") if viewer.role in LOCAL_ROLES else dcc.Link("返回概览", href="/")
+        )
+        return html.Div([html.H1("数据来源"), html.P(said, className="error"), back])
     label, unit = figure_label(chosen)
     return html.Div(
         [

@@ -20,7 +20,9 @@ from dash_app.pages.upload import describe_scope_checks, template_scope_options
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
 from tests.dash_app.test_access import (
+    COVERAGE_GRIDS,
     client_of,
+    coverage_total,
     grid_rows,
     load_grid,
     post_callback,
@@ -434,7 +436,7 @@ def test_a_prefecture_s_county_s_and_central_channel_s_accounts_see_only_their_o
     assert "找不到报送记录" in review(app, "guangzhou", province_wide["submission_id"], "accept")
     assert "地级档案部门审核所辖县级单位的报表" in render_page(app, guangzhou, "/submissions").text
     # The pages of the whole province or nation are not theirs: refused on the server.
-    for path in ("/coverage", "/quality", "/"):
+    for path in ("/quality", "/", "/inspections", "/indicators"):
         assert "地级档案部门无权查看此页面" in render_page(app, guangzhou, path).text, path
 
 
@@ -539,3 +541,44 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
     assert review(app, "guangzhou", third, "return", "第3行请核实") == f"{third}：待地级审核 → 已退回"
     assert progress_line(app, "tianhe").startswith("审核进度（广东省广州市天河区现行普查表 1 份）：待地级审核 0 份")
     assert "已退回 1 份" in progress_line(app, "tianhe")
+
+
+def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area_only(reporters):
+    # /coverage was the national bureau's and the provinces': a prefecture's office could not see who in its area had
+    # not reported. It now sees its own division and those inside it, from its own division down, and nothing else.
+    app, _, _ = reporters
+    guangzhou, tianhe = client_of(app, "guangzhou"), client_of(app, "tianhe")
+    rows = grid_rows(app, guangzhou, ids.COVERAGE_GRID, "")
+    assert rows and all(row["division_code"].startswith("4401") for row in rows)
+    total = coverage_total(app, guangzhou, "")
+    assert total["units_expected"] == sum(row["units_expected"] for row in rows) > 0
+    assert (
+        coverage_total(app, tianhe, "")["units_expected"]
+        == coverage_total(app, guangzhou, "?division=440106")["units_expected"]
+    )
+    crumbs = json.dumps(
+        returned(
+            post_callback(app, guangzhou, [(ids.COVERAGE_CRUMBS, "children")], [(ids.URL, "search", "")]),
+            ids.COVERAGE_CRUMBS,
+            "children",
+        ),
+        ensure_ascii=False,
+    )
+    assert "广州市" in crumbs and "广东省" not in crumbs and "全国" not in crumbs
+    # Another prefecture, the province, a county of another prefecture, the central channels: refused on the server.
+    for client, search in (
+        (guangzhou, "?division=440300"),
+        (guangzhou, "?division=440000"),
+        (guangzhou, "?division=440304"),
+        (guangzhou, "?division=central"),
+        (tianhe, "?division=440100"),
+    ):
+        for grid_id in COVERAGE_GRIDS:
+            assert load_grid(app, client, grid_id, search).status_code == 403, (grid_id, search)
+    page = render_page(app, guangzhou, "/coverage", "?division=440300").text
+    assert "无权查看广东省深圳市的数据：只能查看本地区" in page and "返回本地区" in page
+    # Where a figure comes from: its own area's rows; the province's figure is refused in words.
+    lineage = render_page(app, guangzhou, "/lineage", "?figure=units_reported&division=440100").text
+    assert "数据来源：广东省广州市" in lineage
+    refused = render_page(app, guangzhou, "/lineage", "?figure=units_reported&division=440000").text
+    assert "无权查看该范围的数据：只能查看本地区" in refused and "返回覆盖情况" in refused
