@@ -92,6 +92,7 @@ def action_label(action: str) -> str:
 AUDIT_STATE_LABELS: dict[str, str] = {
     "kind": "报表类别",
     "province_code": "省份",
+    "scope_code": "报送范围（地级、县级区划或中央渠道）",
     "scope": "填报范围",
     "round_id": "轮次",
     "file_name": "文件名",

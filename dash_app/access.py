@@ -70,12 +70,14 @@ def require_role(viewer: Viewer, *roles: Role | str) -> None:
         flask.abort(403)
 
 
-def scope_division(viewer: Viewer, requested: str | None) -> str | None:
+def scope_division(viewer: Viewer, requested: str | None, *, local_area: bool = False) -> str | None:
     """The division (a province or one of its divisions) whose census rows a request may read; None is national.
 
     A provincial user is held to their own province; asking for another province is refused (HTTP 403). A code that
     is not a current division is refused as not found (HTTP 404), whoever asks. The central channels' area
-    (`central`, `central:<channel>`) is national users' only: they report to the national bureau directly.
+    (`central`, `central:<channel>`) is national users' only: they report to the national bureau directly. A
+    prefecture's or county's office is held to its own division only where the page serves it (`local_area`: the
+    coverage and lineage pages); everywhere else it is refused, as every other role is.
     """
     if parse_central_area(requested)[0]:
         if viewer.is_national:
@@ -90,7 +92,7 @@ def scope_division(viewer: Viewer, requested: str | None) -> str | None:
             flask.abort(403)
         return requested if requested else viewer.province_code
     own = viewer.scope
-    if viewer.role in LOCAL_ROLES and own is not None:
+    if local_area and viewer.role in LOCAL_ROLES and own is not None:
         if requested is not None and not own.contains_division(requested):
             flask.abort(403)
         return requested if requested else own.code

@@ -17,6 +17,7 @@ from census_schema.audit import (
     action_label,
 )
 from census_schema.roles import Role
+from census_schema.scopes import CENTRAL_CHANNELS, describe_division
 from census_schema.supervision.codes import FindingRole
 from dash_app.formatting import (
     area_name,
@@ -46,6 +47,8 @@ def _state_value(key: str, value: Any) -> str:
         return kind_label(str(value))
     if key == "province_code":
         return division_name(str(value))
+    if key == "scope_code":  # a prefecture's or county's division, or a central channel's key
+        return CENTRAL_CHANNELS.get(str(value)) or describe_division(str(value))
     if key == "role":
         return _role_label(str(value))
     if key in ("deadline", "original_deadline"):

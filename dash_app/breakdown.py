@@ -54,10 +54,11 @@ def breakdown_block(page: str, metric: str) -> html.Div:
     )
 
 
-def breakdown_scope(viewer: Viewer, search: str | None) -> str | None:
+def breakdown_scope(viewer: Viewer, search: str | None, *, local_area: bool = False) -> str | None:
     """The scope the chart shows: the page's (?division=CODE on /coverage, the central channels' included for national
     users; a national user's ?province=CODE on /) when the viewer may see it, else the viewer's whole scope (the
-    nation, or a provincial office's province)."""
+    nation, or a provincial office's province; a prefecture's or county's office's own division where the page serves
+    it, `local_area`)."""
     query = parse_qs((search or "").lstrip("?"))
     asked = [*query.get("division", []), *(query.get("province", []) if viewer.is_national else [])]
     divisions = load_divisions().by_code
@@ -65,12 +66,13 @@ def breakdown_scope(viewer: Viewer, search: str | None) -> str | None:
         if viewer.is_national and (code in divisions or parse_central_area(code)[0]):
             return code
         if code in divisions and census_province_of(code) == viewer.province_code:
-            return scope_division(viewer, code)
-    return scope_division(viewer, None)
+            return scope_division(viewer, code, local_area=local_area)
+    return scope_division(viewer, None, local_area=local_area)
 
 
-def register_breakdown(app: Dash, context: AppContext, page: str, metric: str) -> None:
-    """The chart follows the selector, for the viewer's scope (the nation, or a province user's province)."""
+def register_breakdown(app: Dash, context: AppContext, page: str, metric: str, *, local_area: bool = False) -> None:
+    """The chart follows the selector, for the viewer's scope (the nation, or a province user's province; a
+    prefecture's or county's office's own area on a page that serves it, `local_area`)."""
 
     @app.callback(
         Output(ids.breakdown_graph(page), "figure"),
@@ -80,7 +82,7 @@ def register_breakdown(app: Dash, context: AppContext, page: str, metric: str) -
     def show_breakdown(key: str, search: str | None) -> Any:
         if key not in _BREAKDOWNS[metric]:
             key = _BREAKDOWNS[metric][0]
-        scope = breakdown_scope(current_viewer(), search)
+        scope = breakdown_scope(current_viewer(), search, local_area=local_area)
         rows = context.reader.cached(query_breakdowns, scope)[key]
         title = f"{area_name(scope)}{_TITLES[metric]}，按{BREAKDOWN_LABELS[key]}"
         return build_breakdown_figure(rows, _MEMBER_KEYS[key], metric, title)

@@ -176,8 +176,8 @@ def _scope_mismatch(
     if expected is not None and scope != expected:
         raise _unusable(
             name,
-            f"这是为{scope.label}生成的模板，但上传时指定的填报范围是{expected.label}。",
-            "请使用该范围的模板，或确认上传时指定的范围（--province、--division、--central）。",
+            f"这是为{scope.label}生成的模板，但这次上传的填报范围须为{expected.label}（上传账号的范围，或命令行所指定的）。",
+            f"请下载{expected.label}的模板填报后上传（命令行上请核对 --province、--division、--central）。",
         )
     if not expected_province or scope.province_code == expected_province:
         return
@@ -187,7 +187,7 @@ def _scope_mismatch(
         raise _unusable(
             name,
             f"这是{scope.name}渠道的模板（中央单位直接报国家档案局），不属于{ours}（{expected_province}）。",
-            "中央渠道的报表由国家档案局装载；省级用户请使用本省或本省地级、县级的模板。",
+            "中央渠道的报表由该渠道或国家档案局报送；请使用本单位报送范围的模板。",
         )
     province = scope.province_code or ""
     theirs = divisions[province].name if province in divisions else province

@@ -230,7 +230,13 @@ def _keep_review_of_same_rows(
     again unchanged, its review history says so, with the reason it was returned (its reviewer would not know)."""
     previous_id, state, stage = previous
     level = first_review_level(con, scope)
-    progressed = state == APPROVED or (state == PENDING and stage != level)
+    # Progress is what a reviewer gave it (or the one it kept): a return that merely waits at a later level than a
+    # new one starts at (loaded before its prefecture's office had an account) was given nothing.
+    given = con.execute(
+        "SELECT count(*) FROM submission_reviews WHERE submission_id = ? AND to_state = ?",
+        [previous_id, review_label(state, stage)],
+    ).fetchone()
+    progressed = state == APPROVED or (state == PENDING and stage != level and given is not None and given[0] > 0)
     if not (progressed or state == RETURNED) or not _same_rows(con, forms, previous_id, submission_id):
         return
     first = review_label(PENDING, level)

@@ -34,6 +34,7 @@ from census_schema.scopes import (
     RETURNED,
     REVIEW_LEVEL_LABELS,
     Scope,
+    ScopeKind,
     parse_stored_scope,
     review_label,
 )
@@ -74,11 +75,12 @@ class Reviewer:
 
     def reaches(self, province_code: str | None, scope: Scope | None) -> bool:
         """Whether a return of this province and scope is within the reviewer's reach at all (a province's office:
-        its province's; a prefecture's: its counties'; the bureau: every one)."""
+        its province's; a prefecture's: its own and its counties' (it reviews only its counties'); the bureau: every
+        one)."""
         if self.level == PROVINCE_REVIEW:
             return province_code == self.province_code
-        if self.level == PREFECTURE_REVIEW:
-            return scope is not None and scope.prefecture_code == self.scope_code
+        if self.level == PREFECTURE_REVIEW and self.scope_code:
+            return scope is not None and Scope(ScopeKind.PREFECTURE, self.scope_code).covers(scope)
         return self.level == NATIONAL_REVIEW
 
 
@@ -192,10 +194,10 @@ def _check_level(
             f"不能{label}。",
             hint="省级档案部门只审核本省地级、县级单位的报表。",
         )
-    if level == PREFECTURE_REVIEW and not reviewer.reaches(province_code, scope):
+    if level == PREFECTURE_REVIEW and (scope is None or scope.prefecture_code != reviewer.scope_code):
         raise AccessDenied(
-            f"报送「{submission_id}」属于{where}，不是 {reviewer.name} 所辖的县级单位的报表，不能{label}。",
-            hint="地级档案部门只审核本地区所辖县级单位的报表；本地区自己的报表由省级档案部门审核。",
+            f"报送「{submission_id}」是{where}的报表，不是 {reviewer.name} 所辖县级单位的报表，不能{label}。",
+            hint="地级档案部门只审核所辖县级单位的报表；本地区自己的报表由省级档案部门、再由国家档案局审核。",
         )
     if level == PROVINCE_REVIEW and stage == PREFECTURE_REVIEW:
         return  # the province stands in for its prefecture
@@ -307,7 +309,8 @@ def _apply_review(
         # Who sent a return does not also pass it (returning one's own upload stays possible: it only stops it counting).
         raise AccessDenied(
             f"报送「{submission_id}」由 {sender} 本人提交，不能由本人{label}。",
-            hint="审核通过须由提交人以外的审核人进行：省级请由本省另一位用户审核，国家局请由另一位规划人员或管理员审核。",
+            hint="审核通过须由提交人以外的审核人进行：地级请由省级档案部门代为审核，省级请由本省另一位用户审核，"
+            "国家局请由另一位规划人员审核。",
         )
     # The level acting: the stage's, or the province standing in for its prefecture.
     acting = str(reviewer.level)

@@ -342,7 +342,7 @@ def check_account_may_submit(
         within = {Role.PROVINCE: "本省", Role.PREFECTURE: "本地区及所辖县级", Role.CENTRAL: "本渠道"}.get(role, "本县")
         raise AccessDenied(
             f"{who}只能报送{within}（{own.name}）的表，不能报送{scope_name}的表。",
-            hint="请以该范围报送单位的账户或国家档案局的账户报送，或核对 --by。",
+            hint="请用该范围报送单位的账号或国家档案局的账号报送（命令行上请核对 --by）。",
         )
 
 

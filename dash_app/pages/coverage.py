@@ -101,7 +101,7 @@ def may_view(viewer: Viewer, code: str | None) -> bool:
 def load_children(viewer: Viewer, context: AppContext, search: str | None) -> list[dict[str, Any]]:
     """The rows below the requested division that the viewer may see, the division's own level first (省本级,
     市本级); nothing below a county (the lowest level) or an unknown code."""
-    scope = scope_division(viewer, division_from_search(search))
+    scope = scope_division(viewer, division_from_search(search), local_area=True)
     is_central, channel = parse_central_area(scope)
     if scope is None or is_central:
         summary = context.reader.cached(query_summary)
@@ -132,7 +132,7 @@ def _count_row(code: str, name: str, level: str, figures: dict[str, Any]) -> dic
 def load_total(viewer: Viewer, context: AppContext, search: str | None) -> dict[str, Any] | None:
     """The 合计 row: the requested division's (or the nation's) own figures, counted over its holders, never summed
     from the rows above it (rows that miss holders must show)."""
-    scope = scope_division(viewer, division_from_search(search))
+    scope = scope_division(viewer, division_from_search(search), local_area=True)
     if not known_area(scope):
         return None
     total = context.reader.cached(query_coverage_total, scope)
@@ -181,7 +181,7 @@ def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
 
 
 def _load_missing(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
-    scope = scope_division(viewer, division_from_search(search))
+    scope = scope_division(viewer, division_from_search(search), local_area=True)
     if not known_area(scope):
         return []
     with context.reader.cursor() as con:
@@ -197,7 +197,7 @@ def returned_note(row: dict[str, Any]) -> str:
 
 
 def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
-    scope = scope_division(viewer, division_from_search(search))
+    scope = scope_division(viewer, division_from_search(search), local_area=True)
     if not known_area(scope):
         return []
     with context.reader.cursor() as con:
@@ -210,7 +210,7 @@ def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> l
 
 def export_scope(viewer: Viewer, search: str | None) -> str:
     """Whose rows an export holds: 全国, 四川省, 四川省成都市, 中央渠道."""
-    scope = scope_division(viewer, division_from_search(search))
+    scope = scope_division(viewer, division_from_search(search), local_area=True)
     return area_name(scope) if known_area(scope) else "全国"
 
 
@@ -310,7 +310,9 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
             html.Div(id=ids.COVERAGE_CRUMBS, className="crumbs"),
             html.P(
                 [
-                    level_hint(scope_division(viewer, division)),  # a province's own page has no 中央 row
+                    level_hint(
+                        scope_division(viewer, division, local_area=True)
+                    ),  # a province's own page has no 中央 row
                     " 覆盖率 = 名录内已报送单位 / 名录应报单位，不超过 100%；名录外报送单独计数。",
                 ],
                 className="hint",
@@ -336,7 +338,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     """Grids follow the URL; a row click goes one level down."""
     for spec in _specs(context):
         register_grid(app, spec, context)
-    register_breakdown(app, context, PAGE_KEY, "coverage_pct")
+    register_breakdown(app, context, PAGE_KEY, "coverage_pct", local_area=True)
 
     @app.callback(Output(ids.COVERAGE_COUNTY_FIGURES, "children"), Input(ids.URL, "search"))
     def show_county_figures(search: str | None) -> list[Any]:
@@ -350,7 +352,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))
     def show_crumbs(search: str | None) -> list[Any]:
         viewer = current_viewer()
-        scope = scope_division(viewer, division_from_search(search))
+        scope = scope_division(viewer, division_from_search(search), local_area=True)
         return breadcrumbs(viewer, scope if known_area(scope) else None)
 
     @app.callback(

@@ -7,13 +7,14 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, quote
 
+import duckdb
 from dash import Dash, Input, Output, dcc, html
 from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, RED_TOTAL_PARTS, REGISTER_FORM, ROUND_ID
 from census_schema.roles import LOCAL_ROLES, Role
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division
+from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division, sees_submission
 from dash_app.context import AppContext
 from dash_app.formatting import area_name, figure_label, format_number, with_names
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
@@ -22,6 +23,7 @@ from warehouse.queries import (
     DECIMAL_FIGURES,
     LINEAGE_FIGURES,
     RED_FIGURES,
+    list_submissions,
     query_coverage_total,
     query_figure_lineage,
     query_summary,
@@ -67,7 +69,7 @@ def request_from_search(viewer: Viewer, search: str | None) -> tuple[str, str | 
     figure = query.get("figure", [""])[0] or DEFAULT_FIGURE
     if figure not in LINEAGE_FIGURES:  # never another figure in its place, unsaid
         refuse(400, unknown_figure(figure))
-    return figure, scope_division(viewer, query.get("division", [None])[0])
+    return figure, scope_division(viewer, query.get("division", [None])[0], local_area=True)
 
 
 def unknown_figure(figure: str) -> str:
@@ -81,25 +83,52 @@ def load_rows(context: AppContext, viewer: Viewer, search: str | None) -> list[d
     figure, division = request_from_search(viewer, search)
     with context.reader.cursor() as con:
         rows = query_figure_lineage(con, figure, division)
+        withheld = withheld_returns(con, viewer)
+    shown = [
+        {
+            **row,
+            "cell": template_cells(figure, row["excel_row"]),
+            "row_key": f"{row['submission_id']}:{row['excel_row']}",
+        }
+        for row in rows
+    ]
     return with_names(
-        [
-            {
-                **row,
-                "cell": template_cells(figure, row["excel_row"]),
-                "row_key": f"{row['submission_id']}:{row['excel_row']}",
-            }
-            for row in rows
-        ]
+        [withhold(row, withheld[row["submission_id"]]) if row["submission_id"] in withheld else row for row in shown]
     )
+
+
+def withheld_returns(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> dict[str, str]:
+    """The returns in a prefecture's or county's area it may not open (its province's, its prefecture's), by id, with
+    the name of their scope; none for other viewers (who see every return of what they may read)."""
+    if viewer.role not in LOCAL_ROLES:
+        return {}
+    return {
+        s["submission_id"]: str(s["scope_name"])
+        for s in list_submissions(con, viewer.province_code)
+        if not sees_submission(viewer, s)
+    }
+
+
+def withhold(row: dict[str, Any], scope_name: str) -> dict[str, Any]:
+    """A row of a return the viewer may not open: its holder and place in the sheet, but not the return's file,
+    sender or id (as /submissions does not list it)."""
+    return row | {
+        "file_name": f"{scope_name}的现行报表（文件、报送人和编号不公开）",
+        "submitted_by": "",
+        "submission_id": "",
+        "row_key": f"{scope_name}:{row['excel_row']}",
+    }
 
 
 def load_returns(context: AppContext, viewer: Viewer, search: str | None) -> list[dict[str, Any]]:
     """The current returns the figure comes from: rows and their sum per return, each opening its submission."""
     by_submission: dict[str, dict[str, Any]] = {}
     for row in load_rows(context, viewer, search):
+        key = row["submission_id"] or row["file_name"]  # a withheld return by its scope's words
         entry = by_submission.setdefault(
-            row["submission_id"],
+            key,
             {
+                "return_key": key,
                 "submission_id": row["submission_id"],
                 "province_code": row["province_code"],
                 "province_name": row["province_name"],
@@ -109,7 +138,9 @@ def load_returns(context: AppContext, viewer: Viewer, search: str | None) -> lis
                 "submitted_by": row["submitted_by"],
                 "rows": 0,
                 "value": 0.0,
-                "open": f"[打开提交](/submissions?submission={quote(row['submission_id'])})",
+                "open": f"[打开提交](/submissions?submission={quote(row['submission_id'])})"
+                if row["submission_id"]
+                else "",
             },
         )
         entry["rows"] += 1
@@ -225,7 +256,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         GridSpec(
             ids.LINEAGE_RETURNS_GRID,
             RETURN_COLUMNS,
-            ("submission_id",),
+            ("return_key",),
             lambda v, s: load_returns(context, v, s),
             url,
             "数据来源-报表",

@@ -434,6 +434,9 @@ def test_a_prefecture_s_county_s_and_central_channel_s_accounts_see_only_their_o
         page = render_page(app, client_of(app, user), "/submissions").text
         assert "报表由上级逐级审核" in page and "审核本省地级" not in page
     assert "找不到报送记录" in review(app, "guangzhou", province_wide["submission_id"], "accept")
+    # Its own return is the province's to review, and it is told so (not that the return does not exist).
+    said = review(app, "guangzhou", submission_of(store, "440100"), "return", "自查有误")
+    assert "不是 guangzhou 所辖县级单位的报表，不能退回" in said and "本地区自己的报表由省级档案部门" in said, said
     assert "地级档案部门审核所辖县级单位的报表" in render_page(app, guangzhou, "/submissions").text
     # The pages of the whole province or nation are not theirs: refused on the server.
     for path in ("/quality", "/", "/inspections", "/indicators"):
@@ -577,7 +580,21 @@ def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area
             assert load_grid(app, client, grid_id, search).status_code == 403, (grid_id, search)
     page = render_page(app, guangzhou, "/coverage", "?division=440300").text
     assert "无权查看广东省深圳市的数据：只能查看本地区" in page and "返回本地区" in page
-    # Where a figure comes from: its own area's rows; the province's figure is refused in words.
+    # Where a figure comes from: its own area's rows; a return it may not open (its prefecture's, for a county) shows
+    # its holders' rows but neither its file, sender nor id (as /submissions does not list it).
+    search = "?figure=units_reported&division=440106"
+    withheld = "的现行报表（文件、报送人和编号不公开）"
+    mine = {r["file_name"]: r["submission_id"] for r in grid_rows(app, guangzhou, ids.LINEAGE_RETURNS_GRID, search)}
+    own = [name for name in mine if name.startswith("gz")]  # 广州市's current return (sent again by a test above)
+    assert len(mine) == 2 and f"广东省{withheld}" in mine and len(own) == 1 and mine[own[0]].startswith("S")
+    theirs = grid_rows(app, tianhe, ids.LINEAGE_RETURNS_GRID, search)
+    assert sorted((r["file_name"], r["submission_id"], r["submitted_by"], r["open"]) for r in theirs) == [
+        (f"广东省广州市{withheld}", "", "", ""),
+        (f"广东省{withheld}", "", "", ""),
+    ]
+    rows = grid_rows(app, tianhe, ids.LINEAGE_ROWS_GRID, search)
+    assert rows and all(r["submission_id"] == "" and "S2024" not in r["row_key"] for r in rows)
+    # The province's figure is refused in words.
     lineage = render_page(app, guangzhou, "/lineage", "?figure=units_reported&division=440100").text
     assert "数据来源：广东省广州市" in lineage
     refused = render_page(app, guangzhou, "/lineage", "?figure=units_reported&division=440000").text

@@ -82,6 +82,8 @@ EVIDENCE_BYTES = "%PDF-1.4\n%整改报告：已按要求完成整改。\n%%EOF\n
 EVIDENCE_UPLOAD = "data:application/pdf;base64," + base64.b64encode(EVIDENCE_BYTES).decode()
 # Beijing's office: central organs and central enterprises lie in Beijing but answer to the national bureau.
 BEIJING = ("beijing", Role.PROVINCE, "110000")
+# A prefecture's and a county's office in Guangdong: the province's supervision data is not theirs.
+LOCAL_OFFICES = (("guangzhou", Role.PREFECTURE, "440100"), ("tianhe", Role.COUNTY, "440106"))
 
 
 @dataclass(frozen=True)
@@ -97,7 +99,7 @@ class Site:
 def site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
     """A private copy of the supervision demo, census returns of two provinces, the users, and the app."""
     folder = tmp_path_factory.mktemp("supervision-access")
-    settings = private_demo_warehouse(supervision_demo_db, folder, [*USERS, BEIJING])
+    settings = private_demo_warehouse(supervision_demo_db, folder, [*USERS, BEIJING, *LOCAL_OFFICES])
     store = EmbeddedWarehouse(settings.db_path)
     # Census returns give the computed plan indicators provincial values (the heatmap) for both test provinces.
     for province in PROVINCE_HOLDERS:
@@ -943,6 +945,8 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
         (planner, 200),
         (client_of(app, "guangxi"), 403),
         (client_of(app, "evaluator"), 403),
+        (client_of(app, "guangzhou"), 403),  # the province's evidence is not its prefecture's office's to read
+        (client_of(app, "tianhe"), 403),
     ):
         response = client.get(link)
         assert response.status_code == status
@@ -1519,3 +1523,34 @@ def test_every_state_the_audit_log_holds_is_named_in_chinese(app, site):
         for state in (event["before_state"], event["after_state"]):
             keys |= set(json.loads(state) or {}) if state else set()
     assert keys and keys <= set(AUDIT_STATE_LABELS), sorted(keys - set(AUDIT_STATE_LABELS))
+
+
+# The pages of the province's or nation's figures and supervision, by their components' names.
+NOT_LOCAL_PAGES = ("overview-", "quality-", "inspections-", "indicators-", "evaluation-", "audit-", "accounts-")
+
+
+@pytest.mark.parametrize("user", [name for name, _, _ in LOCAL_OFFICES])
+def test_a_prefecture_s_or_county_s_office_gets_no_answer_from_the_pages_that_are_not_its_own(app, user):
+    # A probe found them answered: a county's office read the province's quality grids, findings (with names and
+    # measures), indicator targets and map through their callbacks, though the pages said 无权查看. Every callback
+    # of those pages now answers it exactly as it answers a role that may not open them either (an evaluator; for
+    # the evaluation page, a provincial office): refused, or nothing.
+    from tests.dash_app.test_web_security import _dependency, callback_body
+
+    clients = {name: client_of(app, name) for name in (user, "evaluator", "guangdong")}
+    differing, compared = {}, 0
+    for key, entry in app.callback_map.items():
+        names = [key] if not key.startswith("..") else key[2:-2].split("...")
+        if "callback" not in entry or not all(n.startswith(NOT_LOCAL_PAGES) for n in names):
+            continue
+        dependencies = entry["inputs"] + entry.get("state", [])
+        for pathname in (None, "/"):
+            values = [pathname if d["property"] == "pathname" else None for d in dependencies]
+            deps = [_dependency(d, v) for d, v in zip(dependencies, values, strict=True)]
+            body = callback_body(key, entry, deps[: len(entry["inputs"])], deps[len(entry["inputs"]) :])
+            reference = "guangdong" if names[0].startswith("evaluation-") else "evaluator"
+            answers = [clients[name].post("/_dash-update-component", json=body) for name in (user, reference)]
+            compared += 1
+            if (answers[0].status_code, answers[0].data) != (answers[1].status_code, answers[1].data):
+                differing[(key, pathname)] = (answers[0].status_code, answers[0].data[:120])
+    assert compared > 40 and differing == {}

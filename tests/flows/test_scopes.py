@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
-from census_schema.errors import AccessDenied, UsageError, WorkbookUnusable
+from census_schema.errors import AccessDenied, NotFound, UsageError, WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
 from census_schema.scopes import WITHHELD_NOTE, central_scope, division_scope, province_scope
@@ -499,3 +499,37 @@ def test_a_returned_return_is_named_as_returned_wherever_a_message_names_it(stor
     replaced = corrected.to_json()["replaced"]
     assert replaced["is_returned"] is True and "（已退回，不计入统计；文件「gz1.xlsx」" in replaced["said"]
     assert describe_replaced(replaced, None) == f"已替换{replaced['said']}：新报表的数据计入统计；新报表须重新审核"
+
+
+def test_a_county_s_return_awaits_its_prefecture_only_when_that_office_has_an_active_account(store, settings, tmp_path):
+    # On both backends: the first level is chosen when the return is loaded, from the accounts then active.
+    register = write_rows(tmp_path / "reg.xlsx", REGISTER_FORM, holders(1, 4))
+    assert ingest(store, settings, register, kind="register").status == "accepted"
+
+    def stage_of_new_return(name: str, start: int) -> str:
+        rows = holders(start, 1, remarks=name)  # another file each time, its holder the same
+        outcome = ingest(store, settings, census(tmp_path, name, rows, TIANHE), TIANHE)
+        assert outcome.status == "accepted", outcome.failures
+        with store.reader() as con:
+            return next(s for s in list_submissions(con) if s["submission_id"] == outcome.submission_id)[
+                "review_progress"
+            ]
+
+    assert stage_of_new_return("before", 1) == "待省级审核"  # no prefecture account yet: the province first
+    with store.writer() as con:
+        add_user(con, "guangzhou", "hash", Role.PREFECTURE, None, division_code="440100", by="管理员")
+        add_user(con, "shenzhen", "hash", Role.PREFECTURE, None, division_code="440300", by="管理员")
+    assert stage_of_new_return("with-account", 1) == "待地级审核"
+    submission_id = current(store, TIANHE)
+    with store.writer() as con:
+        with pytest.raises(NotFound):
+            review_submission(
+                con, submission_id, "accept", Reviewer("shenzhen", Role.PREFECTURE, "440000", "440300"), None
+            )
+        change = review_submission(
+            con, submission_id, "accept", Reviewer("guangzhou", Role.PREFECTURE, "440000", "440100"), None
+        )
+    assert (change["level"], change["from_state"], change["to_state"]) == ("prefecture", "待地级审核", "待省级审核")
+    with store.writer() as con:
+        set_user_active(con, "guangzhou", False, by="管理员")
+    assert stage_of_new_return("disabled", 1) == "待省级审核"  # its office's account disabled: the province first

@@ -15,6 +15,7 @@ from warehouse.loads import fetch_load_review, fetch_return_reason, record_submi
 from warehouse.queries import list_submissions, query_data_as_of, query_quality_by_province
 from warehouse.reminders import compute_reminders
 from warehouse.reviews import Reviewer, review_submission
+from warehouse.users import add_user
 
 A = make_uscc(1)
 PLANNER = Reviewer("reviewer", Role.PLANNER)
@@ -148,6 +149,21 @@ def test_the_same_rows_keep_a_province_s_acceptance_but_not_a_return(con):
     assert {r["submission_id"]: r["resent_reason"] for r in list_submissions(con)}[third] == note
     fourth = load(con, "census", "440000", [{"uscc": A}, {"uscc": make_uscc(2)}], scope=GUANGZHOU, content="v4")
     assert history(con, fourth) == [] and fetch_load_review(con, fourth) == (None, None)
+
+
+def test_the_same_rows_keep_only_progress_a_reviewer_gave(con):
+    # A county's return loaded before its prefecture's office had an account waits at the province, given nothing:
+    # the same rows saved again once the office has one start at the prefecture (they kept 待省级审核 as if the
+    # prefecture had passed them). What the prefecture did pass is kept.
+    tianhe = division_scope("440000", "440106")
+    first = load(con, "census", "440000", [{"uscc": A}], scope=tianhe, content="v1")
+    assert progress(con, first) == "待省级审核"
+    add_user(con, "guangzhou", "hash", Role.PREFECTURE, None, division_code="440100", by="管理员")
+    second = load(con, "census", "440000", [{"uscc": A}], scope=tianhe, content="v2")
+    assert (progress(con, second), history(con, second)) == ("待地级审核", [])
+    review_submission(con, second, "accept", Reviewer("guangzhou", Role.PREFECTURE, "440000", "440100"), None)
+    third = load(con, "census", "440000", [{"uscc": A}], scope=tianhe, content="v3")
+    assert progress(con, third) == "待省级审核" and "沿用其审核进度" in history(con, third)[0][3]
 
 
 GUANGDONG = Reviewer("guangdong", Role.PROVINCE, "440000")
