@@ -188,13 +188,20 @@ def central_scope(channel: str) -> Scope:
     return Scope(ScopeKind.CENTRAL, channel)
 
 
+# The kind of scope each reporting role reports for (census_schema.roles.REPORTING_ROLES).
+ROLE_SCOPE_KINDS = {
+    Role.PROVINCE: ScopeKind.PROVINCE,
+    Role.PREFECTURE: ScopeKind.PREFECTURE,
+    Role.COUNTY: ScopeKind.COUNTY,
+    Role.CENTRAL: ScopeKind.CENTRAL,
+}
+
+
 def account_scope(role: Role, province_code: str | None, scope_code: str | None) -> Scope | None:
     """The scope an account reports for, from what `users` stores: a province's office its province, a prefecture's
     or county's its division (`scope_code`), a central channel's its channel; None for the other roles."""
-    if role is Role.PROVINCE and province_code:
-        return Scope(ScopeKind.PROVINCE, province_code)
-    kind = {Role.PREFECTURE: ScopeKind.PREFECTURE, Role.COUNTY: ScopeKind.COUNTY, Role.CENTRAL: ScopeKind.CENTRAL}
-    return Scope(kind[role], scope_code) if role in kind and scope_code else None
+    code = province_code if role is Role.PROVINCE else scope_code
+    return Scope(ROLE_SCOPE_KINDS[role], code) if role in ROLE_SCOPE_KINDS and code else None
 
 
 def choose_account_scope(
@@ -203,7 +210,6 @@ def choose_account_scope(
     """The scope of a new reporting account, as named on the command line or the accounts page: a province (its
     code), a prefecture or county (its division code; the province is its own), or a central channel (its key);
     a UsageError saying what is missing or does not fit the role."""
-    wanted = {Role.PROVINCE: ScopeKind.PROVINCE, Role.PREFECTURE: ScopeKind.PREFECTURE, Role.COUNTY: ScopeKind.COUNTY}
     if role is Role.CENTRAL:
         if not central or province_code or division_code:
             raise UsageError(
@@ -237,7 +243,7 @@ def choose_account_scope(
     if province_code and province_code != province:
         raise UsageError(f"{describe_division(code)}（{code}）不在所指定的省份（{province_code}）境内。")
     scope = division_scope(province, code) if division.level != PROVINCE else province_scope(code)
-    if scope.kind is not wanted[role]:
+    if scope.kind is not ROLE_SCOPE_KINDS[role]:
         raise UsageError(
             f"{scope.name}（{code}）是{scope.kind.label}区划，不能作为{role.label}的账号范围。",
             hint="地级档案部门用地级代码（如 440100），县级档案部门用县级代码（如 440106）。",

@@ -1,6 +1,6 @@
 """`/accounts` (administrators only): every account of the platform, its role, province and state, when it last
 signed in and how many archives it has been assigned; an administrator creates an account, resets its password,
-disables or enables it here (a role or province is changed on the command line, `users add --replace`)."""
+disables or enables it here (a role or scope is changed on the command line, `users add --replace`)."""
 
 from __future__ import annotations
 
@@ -142,7 +142,7 @@ def change_account(
             if account is not None:
                 return (
                     f"已有账号「{typed}」：{_role_text(account)}。本次未做任何处理，"
-                    "要为它生成新密码请点“重设密码”；改角色或省份请在服务器上用 archive-census users add --replace。"
+                    "要为它生成新密码请点“重设密码”；改角色或报送范围请在服务器上用 archive-census users add --replace。"
                 )
             if not role:
                 return "请选择新账号的角色。"
@@ -233,7 +233,7 @@ def layout(**_query: str) -> html.Div:
             html.H1("账号"),
             html.P(
                 "平台的全部账号（不显示密码）。每次变更记入审计日志；停用的账号立即不能登录，已登录的会话随即失效；"
-                "管理员新建或重设的密码，本人下次登录时须先改掉。长期未登录的账号宜停用。改变已有账号的角色或省份，"
+                "管理员新建或重设的密码，本人下次登录时须先改掉。长期未登录的账号宜停用。改变已有账号的角色或报送范围，"
                 "请在服务器上用命令行 archive-census users add --replace。",
                 className="hint",
             ),
