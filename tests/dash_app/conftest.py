@@ -32,6 +32,9 @@ USERS = (
     ("evaluator", Role.EVALUATOR, None),
     ("admin", Role.ADMIN, None),
 )
+# A prefecture's office and a central channel's, with their scope (a division code, a channel key): the browser site
+# adds them beside USERS, so that every page is walked as them too.
+REPORTING_OFFICES = (("guangzhou", Role.PREFECTURE, "440100"), ("yangqi", Role.CENTRAL, "enterprises"))
 
 
 def password_of(user_name: str) -> str:
@@ -179,7 +182,7 @@ def site(demo_run, tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(folder)
         settings = dataclasses.replace(load_settings(relative), orchestrator="direct", save_data_docs=False)
-        add_users(EmbeddedWarehouse(settings.db_path), USERS)
+        add_users(EmbeddedWarehouse(settings.db_path), [*USERS, *REPORTING_OFFICES])
         # The demo's findings are dated around its own day: judge overdue on it, as the served demo does.
         settings = dataclasses.replace(settings, as_of=DEMO_TODAY)
         app = create_app(settings)

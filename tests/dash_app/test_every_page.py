@@ -15,7 +15,7 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.pages import PAGES, evaluation, indicators, quality
 from tests.dash_app.browser import columns_out_of_view, number, screenshot, wait_for_grid, wait_until_readable
-from tests.dash_app.conftest import USERS
+from tests.dash_app.conftest import REPORTING_OFFICES, USERS
 
 pytestmark = pytest.mark.browser
 
@@ -107,7 +107,7 @@ def grids_add_up(grids: list[dict[str, Any]]) -> list[str]:
     return wrong
 
 
-ROLE_OF = {name: Role(role) for name, role, _ in USERS}
+ROLE_OF = {name: Role(role) for name, role, _ in (*USERS, *REPORTING_OFFICES)}
 ANY_CONTENT = ".js-plotly-plot, .ag-root, table"
 # The README's pictures of whole pages (docs/screenshots/<name>.png), each taken once the page shows what it must
 # (grid rows, the drawn map): this module runs before test_upload_browser changes Guangdong's return.
@@ -124,7 +124,7 @@ PICTURES = {
 }
 
 
-WALKERS = ["planner", "guangdong", "evaluator", "admin"]
+WALKERS = ["planner", "guangdong", "evaluator", "admin", "guangzhou", "yangqi"]
 
 
 def test_every_picture_is_of_a_page_its_user_walks_and_may_open():
