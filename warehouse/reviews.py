@@ -84,6 +84,20 @@ class Reviewer:
         return self.level == NATIONAL_REVIEW
 
 
+def awaits(reviewer: Reviewer, submission: dict[str, Any]) -> bool:
+    """Whether a submission (a row of `list_submissions`) is waiting for this reviewer now: current, accepted, pending
+    at the reviewer's level (or, for a province, at its prefecture's) and within its reach."""
+    if not (submission["is_current"] and submission["status"] == "accepted" and submission["review_state"] == PENDING):
+        return False
+    stage = submission["review_stage"] or NATIONAL_REVIEW
+    turn = stage == reviewer.level or (reviewer.level == PROVINCE_REVIEW and stage == PREFECTURE_REVIEW)
+    scope = parse_stored_scope(submission["scope_kind"], submission["scope_code"], submission["province_code"])
+    if not turn or not reviewer.reaches(submission["province_code"], scope):
+        return False
+    # A prefecture's turn is on its counties' returns only (Reviewer.reaches lets it see its own too).
+    return reviewer.level != PREFECTURE_REVIEW or (scope is not None and scope.prefecture_code == reviewer.scope_code)
+
+
 def first_review_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
     """Who reviews a newly loaded return of the scope first: a county's prefecture when its office has an active
     account, else as the scope says (the province for a prefecture or county, the nation for the rest)."""

@@ -31,7 +31,7 @@ from dash_app.uploads import submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.queries import query_holder_lineage, query_review_progress
-from warehouse.reviews import Action, describe_return
+from warehouse.reviews import Action, awaits, describe_return
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -301,7 +301,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_progress(_path: Any, _result: Any) -> str:
         viewer = current_viewer()
         with context.reader.cursor() as con:
-            return describe_review_progress(viewer, query_review_progress(con), visible_submissions(con, viewer))
+            visible = visible_submissions(con, viewer)
+            line = describe_review_progress(viewer, query_review_progress(con), visible)
+        if not can_review(viewer):
+            return line
+        waiting = [s for s in visible if awaits(reviewer_of(viewer), s)]
+        if not waiting:
+            return line + "现在没有轮到您审核的报表。"
+        states = "、".join(f"“{label}”" for label in dict.fromkeys(s["review_progress"] for s in waiting))
+        return line + f"现在轮到您审核的 {len(waiting)} 份：上表审核状态为{states}的报表。"
 
     fill_from_clicked_row(app, ids.SUBMISSIONS_GRID, ids.SUBMISSIONS_REVIEW_ID)
 

@@ -521,11 +521,15 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
     with store.reader() as con:
         loaded = next(s for s in list_submissions(con) if s["submission_id"] == first)
     assert loaded["review_progress"] == "待地级审核"
+    # Each reviewer is told what waits for it now (the grid's rows of that progress), a county's office nothing.
+    assert progress_line(app, "guangzhou").endswith("现在轮到您审核的 1 份：上表审核状态为“待地级审核”的报表。")
+    assert "轮到您" not in progress_line(app, "tianhe") and "轮到您审核的" in progress_line(app, "guangdong")
     # Neither the nation nor another prefecture acts before it; the county's own office does not review.
     assert "须先由地级档案部门（或省级档案部门）审核" in review(app, "planner", first, "accept")
     assert "找不到报送记录" in review(app, "shenzhen", first, "accept")
     assert "只有地级、省级档案部门和国家档案局的审核人员可以审核" in review(app, "tianhe", first, "accept")
     assert review(app, "guangzhou", first, "accept") == f"{first}：待地级审核 → 待省级审核"
+    assert progress_line(app, "guangzhou").endswith("现在没有轮到您审核的报表。")
     said = review(app, "guangzhou", first, "accept")
     assert "现由省级档案部门审核，地级档案部门不能审核通过" in said, said
     assert review(app, "guangdong", first, "accept") == f"{first}：待省级审核 → 待国家局审核"
