@@ -255,7 +255,7 @@ def describe_refusal(result: dict[str, Any]) -> str:
 DEMO_USERS = (
     ("planner", Role.PLANNER, None),
     ("guangdong", Role.PROVINCE, "440000"),
-    ("guangzhou", Role.PREFECTURE, "440100"),
+    ("prefecture", Role.PREFECTURE, "440100"),
     ("yangqi", Role.CENTRAL, "enterprises"),
     ("evaluator", Role.EVALUATOR, None),
     ("admin", Role.ADMIN, None),

@@ -12,7 +12,7 @@ import duckdb
 
 from census_schema.clock import to_beijing
 from census_schema.divisions import require_census_province
-from census_schema.errors import NotFound, UsageError
+from census_schema.errors import AccessDenied, NotFound, UsageError
 from census_schema.fields import show_unseen
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
@@ -22,7 +22,7 @@ from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import Reviewer, check_review_request
 from warehouse.store import WarehouseStore
-from warehouse.users import get_user
+from warehouse.users import find_acting_account, get_user
 
 STATUS_LABELS = {"accepted": "已接收", "rejected": "未通过"}
 SUMMARY_COLUMNS = (
@@ -114,11 +114,13 @@ def run_summary(args: argparse.Namespace) -> int:
     central = summary["central"]
     rows.append(["", central["name"], *summary_cells(central)])
     rows += [[c["channel"], f"  {c['channel_name']}", *summary_cells(c)] for c in central["channels"]]
-    review = summary["review"]
+    review, where = summary["review"], "全国，含中央渠道"
+    if province is not None:  # the province asked for: its own progress, not the nation's
+        review, where = review["provinces"][0], summary["provinces"][0]["province_name"]
     progress = "，".join(f"{state} {count}" for state, count in review["by_state"].items())
     sys.stdout.write(
         f"普查轮次 {summary['round']}\n{format_table(headers, [national, *rows])}\n"
-        f"审核进度：现行普查表 {review['returns']} 份，{progress}（已审核 {review['reviewed_pct']:.2f}%）\n"
+        f"审核进度（{where}）：现行普查表 {review['returns']} 份，{progress}（已审核 {review['reviewed_pct']:.2f}%）\n"
     )
     return 0
 
@@ -173,6 +175,12 @@ def run_submissions(args: argparse.Namespace) -> int:
 
 def find_reviewer(con: duckdb.DuckDBPyConnection, name: str) -> Reviewer:
     """The platform user named by --by, as a reviewer with their role and province (the level they review at)."""
+    account = find_acting_account(con, name.strip())  # a look-alike of an account's name is refused there
+    if account is not None and not account.is_active:
+        raise AccessDenied(
+            f"{account.described}已停用，不能审核。本次未做任何处理。",
+            hint="请以启用的账号审核，或由管理员用 archive-census users enable 重新启用该账号。",
+        )
     user = get_user(con, name.strip())
     if user is None:
         raise NotFound(

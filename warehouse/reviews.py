@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import duckdb
 
@@ -267,6 +267,19 @@ def record_review_change(
     return changed_at
 
 
+def _refuse_progress(submission_id: str, action: str, state: str, stage: str) -> NoReturn:
+    """IllegalTransition: the action does not apply to the return's progress (what it applies to is named)."""
+    label = ACTION_LABELS[action]
+    # Every progress the action applies to, at any level (待地级审核 can be returned too, by the prefecture).
+    allowed = "、".join(
+        dict.fromkeys(str(review_label(s, level)) for s in TRANSITIONS[action] for level in REVIEW_LEVELS)
+    )
+    raise IllegalTransition(
+        f"报送「{submission_id}」当前为「{review_label(state, stage)}」，不能{label}（只有{allowed}的报送可以{label}）。",
+        hint=FINAL_HINT if state == APPROVED else None,
+    )
+
+
 def _apply_review(
     con: duckdb.DuckDBPyConnection,
     submission_id: str,
@@ -307,24 +320,18 @@ def _apply_review(
             hint="只有普查表和普查对象名录的报送需要审核。",
         )
     stage = stage or NATIONAL_REVIEW
-    _check_level(submission_id, province_code, scope, stage, reviewer, label)
     to_state = TRANSITIONS[action].get(state)
+    if to_state is None and state == APPROVED:  # final: said so to every level, not that it is another level's turn
+        _refuse_progress(submission_id, action, state, stage)
+    _check_level(submission_id, province_code, scope, stage, reviewer, label)
     if to_state is None:
-        current = review_label(state, stage)
-        # Every progress the action applies to, at either level (待省级审核 can be returned too, by the province).
-        allowed = "、".join(
-            dict.fromkeys(str(review_label(s, level)) for s in TRANSITIONS[action] for level in REVIEW_LEVELS)
-        )
-        raise IllegalTransition(
-            f"报送「{submission_id}」当前为「{current}」，不能{label}（只有{allowed}的报送可以{label}）。",
-            hint=FINAL_HINT if state == APPROVED else None,
-        )
+        _refuse_progress(submission_id, action, state, stage)
     if action == "accept" and sender == reviewer.name:
         # Who sent a return does not also pass it (returning one's own upload stays possible: it only stops it counting).
         raise AccessDenied(
             f"报送「{submission_id}」由 {sender} 本人提交，不能由本人{label}。",
-            hint="审核通过须由提交人以外的审核人进行：地级请由省级档案部门代为审核，省级请由本省另一位用户审核，"
-            "国家局请由另一位规划人员审核。",
+            hint="审核通过须由提交人以外的审核人进行：地级请由本地区另一位用户或省级档案部门（代为审核）审核，"
+            "省级请由本省另一位用户审核，国家局请由另一位规划人员审核。",
         )
     # The level acting: the stage's, or the province standing in for its prefecture.
     acting = str(reviewer.level)

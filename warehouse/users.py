@@ -289,23 +289,32 @@ class ActingAccount:
 
 
 def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccount | None:
-    """The platform account `by` names; None for a person without one (recorded as given). A name differing from an
-    account's only in letter case is refused: it acted unchecked while the audit log read as that account's."""
-    rows = con.execute(
-        "SELECT user_name, role, province_code, is_active, scope_code FROM users WHERE lower(user_name) = lower(?) "
-        "ORDER BY user_name",
-        [by],
-    ).fetchall()
-    exact = [row for row in rows if row[0] == by]
-    if not exact and rows:
-        twin = rows[0][0]
+    """The platform account `by` names; None for a person without one (recorded as given). A name holding unseen
+    characters, or reading as an account's without being it (letter case, full-width forms, Cyrillic or Greek
+    letters drawn like Latin ones: `name_skeleton`), is refused: it acted unchecked while the audit log read as that
+    account's."""
+    if show_unseen(by) != by:
         raise UsageError(
-            f"操作人「{by}」与平台用户「{twin}」只差字母大小写，无法确定是否为该用户。本次未做任何处理。",
-            hint=f"以该用户的名义操作请写「{twin}」；不是该用户的，请写能与之区分的姓名。",
+            f"操作人「{show_unseen(by)}」含有看不见的字符（控制字符、零宽字符、方向控制符、换行或制表符）。本次未做任何处理。",
+            hint="请只用看得见的字符重新输入操作人（--by）。",
         )
-    if not exact:
+    exact = con.execute(
+        "SELECT user_name, role, province_code, is_active, scope_code FROM users WHERE user_name = ?", [by]
+    ).fetchone()
+    if exact is None:
+        twin = find_look_alike(con, by)
+        if twin is not None:
+            kind = (
+                "只差字母大小写"
+                if twin.lower() == by.lower()
+                else "看起来相同（全角半角，或用了形似拉丁字母的西里尔、希腊字母）"
+            )
+            raise UsageError(
+                f"操作人「{by}」与平台用户「{twin}」{kind}，无法确定是否为该用户。本次未做任何处理。",
+                hint=f"以该用户的名义操作请写「{twin}」；不是该用户的，请写能与之区分的姓名。",
+            )
         return None
-    name, role, province_code, is_active, scope_code = exact[0]
+    name, role, province_code, is_active, scope_code = exact
     return ActingAccount(name, Role(role), province_code, bool(is_active), scope_code)
 
 
@@ -318,7 +327,7 @@ def check_may_organise_evaluation(con: duckdb.DuckDBPyConnection, by: str) -> No
         return
     raise AccessDenied(
         f"{account.described}不能组织业务建设评价（开启或结束评价轮次、分派或撤回评价专家、下发或撤回整改问题）。",
-        hint="业务建设评价由国家档案局规划人员组织：请以其启用的账户操作，或核对 --by。",
+        hint="业务建设评价由国家档案局规划人员组织：请以其启用的账号操作，或核对 --by。",
     )
 
 
@@ -335,9 +344,9 @@ def check_account_may_submit(
     role, own, is_active = account.role, account.scope, account.is_active
     who = f"平台用户 {user_name}（{role.label}）"
     if not is_active:
-        raise AccessDenied(f"{who}已停用，不能以其名义报送。", hint="请以启用的账户报送，或请管理员重新启用该账户。")
+        raise AccessDenied(f"{who}已停用，不能以其名义报送。", hint="请以启用的账号报送，或请管理员重新启用该账户。")
     if role is Role.EVALUATOR:
-        raise AccessDenied(f"{who}不能报送报表。", hint="请以报送单位或国家档案局的账户报送（--by）。")
+        raise AccessDenied(f"{who}不能报送报表。", hint="请以报送单位或国家档案局的账号报送（--by）。")
     if own is not None and (scope is None or not own.covers(scope)):
         within = {Role.PROVINCE: "本省", Role.PREFECTURE: "本地区及所辖县级", Role.CENTRAL: "本渠道"}.get(role, "本县")
         raise AccessDenied(

@@ -434,9 +434,9 @@ def test_a_prefecture_s_county_s_and_central_channel_s_accounts_see_only_their_o
         page = render_page(app, client_of(app, user), "/submissions").text
         assert "报表由上级逐级审核" in page and "审核本省地级" not in page
     assert "找不到报送记录" in review(app, "guangzhou", province_wide["submission_id"], "accept")
-    # Its own return is the province's to review, and it is told so (not that the return does not exist).
+    # Its own return, passed by the levels above, is final, and it is told so (not that the return does not exist).
     said = review(app, "guangzhou", submission_of(store, "440100"), "return", "自查有误")
-    assert "不是 guangzhou 所辖县级单位的报表，不能退回" in said and "本地区自己的报表由省级档案部门" in said, said
+    assert "当前为「已审核」" in said and "审核结论不能撤销" in said, said
     assert "地级档案部门审核所辖县级单位的报表" in render_page(app, guangzhou, "/submissions").text
     # The pages of the whole province or nation are not theirs: refused on the server.
     for path in ("/quality", "/", "/inspections", "/indicators"):

@@ -398,6 +398,14 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(f
     with file_store.reader() as con:
         progress = query_summary(con)["review"]
     assert (progress["returns"], progress["reviewed_pct"], progress["by_state"]["已审核"]) == (2, 100.0, 2)
+    # A final return is said to be final to every level (the province was told it was the nation's turn).
+    code, text = review("return", corrected.submission_id, "--by", "guangdong", "--reason", "再核")
+    assert code == 2 and "当前为「已审核」" in text and "审核结论不能撤销" in text, text
+    # A disabled reviewer is said to be disabled (it was told the account did not exist, and to create it).
+    with file_store.writer() as con:
+        set_user_active(con, "guangdong", False, by="管理员")
+    code, text = review("return", province_wide, "--by", "guangdong", "--reason", "再核")
+    assert code == 2 and "已停用，不能审核" in text and "users enable" in text, text
 
 
 def test_a_central_unit_registered_in_one_channel_and_reported_in_another_is_covered_in_neither(
@@ -475,6 +483,15 @@ def test_a_workbook_sent_under_an_account_that_may_not_send_it_is_refused_before
     # An account's name in another letter case passed every check (the audit log then read as that account's).
     with pytest.raises(UsageError, match="与平台用户「guangxi」只差字母大小写"):
         ingest_workbook(store, IngestRequest(gd, "census", "440000", "GuangXi"), settings)
+    # So did one in full-width letters or with a Cyrillic letter drawn like a Latin one, or with an unseen character
+    # (a probe sent a return as "guаngdong" and the real guangdong then passed it: not its own upload, it seemed).
+    for look_alike, said in (
+        ("ｇｕａｎｇｘｉ", "与平台用户「guangxi」看起来相同"),
+        ("guаngxi", "与平台用户「guangxi」看起来相同"),
+        ("guangxi\u200b", "含有看不见的字符"),
+    ):
+        with pytest.raises(UsageError, match=said):
+            ingest_workbook(store, IngestRequest(gd, "census", "440000", look_alike), settings)
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM submissions").fetchone()[0] == 0
     # Its own province's and prefecture's returns, and any person's name without an account, are sent as before.
@@ -530,6 +547,14 @@ def test_a_county_s_return_awaits_its_prefecture_only_when_that_office_has_an_ac
             con, submission_id, "accept", Reviewer("guangzhou", Role.PREFECTURE, "440000", "440100"), None
         )
     assert (change["level"], change["from_state"], change["to_state"]) == ("prefecture", "待地级审核", "待省级审核")
+    # Its own return is its province's to review, and it is told so (not that the return does not exist).
+    own = ingest(store, settings, census(tmp_path, "gz", holders(7, 1), GUANGZHOU), GUANGZHOU)
+    with store.writer() as con, pytest.raises(AccessDenied) as refused:
+        review_submission(
+            con, own.submission_id, "accept", Reviewer("guangzhou", Role.PREFECTURE, "440000", "440100"), None
+        )
+    assert "不是 guangzhou 所辖县级单位的报表" in refused.value.message
+    assert "本地区自己的报表由省级档案部门" in str(refused.value.hint)
     with store.writer() as con:
         set_user_active(con, "guangzhou", False, by="管理员")
     assert stage_of_new_return("disabled", 1) == "待省级审核"  # its office's account disabled: the province first

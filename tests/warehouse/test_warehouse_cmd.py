@@ -65,9 +65,12 @@ def test_summary_table(capsys, loaded_db):
     # Figures grouped by thousands and flush right; a province with no register has no coverage (not 0 %).
     beijing = next(line for line in out.splitlines() if "北京市" in line)
     assert beijing.split()[2:6] == ["0", "0", "0", "—"]
-    assert "中央企业" in out and "审核进度：现行普查表 1 份" in out
+    assert "中央企业" in out and "审核进度（全国，含中央渠道）：现行普查表 1 份" in out
     # round line, header and rule, national, provinces, central and its three channels, review progress
     assert len(out.splitlines()) == 1 + 2 + 1 + 32 + 4 + 1
+    # A province asked for gets its own progress, named (it printed the nation's, unsaid).
+    code, out, _ = run(capsys, "summary", "--province", "110000", "--db", str(db_path))
+    assert code == 0 and "审核进度（北京市）：现行普查表 0 份" in out
 
 
 @pytest.mark.parametrize("code", ["44", "4400000", "710000", "440100", "广东"])
