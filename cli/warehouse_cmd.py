@@ -178,7 +178,7 @@ def find_reviewer(con: duckdb.DuckDBPyConnection, name: str) -> Reviewer:
     account = find_acting_account(con, name.strip())  # a look-alike of an account's name is refused there
     if account is not None and not account.is_active:
         raise AccessDenied(
-            f"{account.described}已停用，不能审核。本次未做任何处理。",
+            f"{account.described}不能审核。本次未做任何处理。",
             hint="请以启用的账号审核，或由管理员用 archive-census users enable 重新启用该账号。",
         )
     user = get_user(con, name.strip())

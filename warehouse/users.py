@@ -344,7 +344,7 @@ def check_account_may_submit(
     role, own, is_active = account.role, account.scope, account.is_active
     who = f"平台用户 {user_name}（{role.label}）"
     if not is_active:
-        raise AccessDenied(f"{who}已停用，不能以其名义报送。", hint="请以启用的账号报送，或请管理员重新启用该账户。")
+        raise AccessDenied(f"{who}已停用，不能以其名义报送。", hint="请以启用的账号报送，或请管理员重新启用该账号。")
     if role is Role.EVALUATOR:
         raise AccessDenied(f"{who}不能报送报表。", hint="请以报送单位或国家档案局的账号报送（--by）。")
     if own is not None and (scope is None or not own.covers(scope)):

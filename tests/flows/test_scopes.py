@@ -405,7 +405,7 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(f
     with file_store.writer() as con:
         set_user_active(con, "guangdong", False, by="管理员")
     code, text = review("return", province_wide, "--by", "guangdong", "--reason", "再核")
-    assert code == 2 and "已停用，不能审核" in text and "users enable" in text, text
+    assert code == 2 and "（省级档案部门，已停用）不能审核" in text and "users enable" in text, text
 
 
 def test_a_central_unit_registered_in_one_channel_and_reported_in_another_is_covered_in_neither(
