@@ -212,9 +212,10 @@ def choose_account_scope(
     a UsageError saying what is missing or does not fit the role."""
     if role is Role.CENTRAL:
         if not central or province_code or division_code:
+            extra = "请去掉 --province 和 --division；" if province_code or division_code else ""
             raise UsageError(
                 f"{role.label}的账号须且只须指定报送渠道（--central）。",
-                hint="可用的渠道：" + "、".join(f"{key}（{name}）" for key, name in CENTRAL_CHANNELS.items()) + "。",
+                hint=extra + "可用的渠道：" + "、".join(f"{k}（{n}）" for k, n in CENTRAL_CHANNELS.items()) + "。",
             )
         return central_scope(central)
     if central:
@@ -241,7 +242,10 @@ def choose_account_scope(
         raise UsageError(f"「{code}」不是现行的行政区划代码。", hint="请使用 GB/T 2260 现行的6位代码。") from None
     province = census_province_of(code)
     if province_code and province_code != province:
-        raise UsageError(f"{describe_division(code)}（{code}）不在所指定的省份（{province_code}）境内。")
+        raise UsageError(
+            f"{describe_division(code)}（{code}）不在所指定的{describe_division(province_code)}（{province_code}）境内。",
+            hint="请核对 --division 的代码；地级、县级账号的省份由其代码而定，可不写 --province。",
+        )
     scope = division_scope(province, code) if division.level != PROVINCE else province_scope(code)
     if scope.kind is not ROLE_SCOPE_KINDS[role]:
         raise UsageError(

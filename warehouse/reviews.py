@@ -49,6 +49,9 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "return": {PENDING: RETURNED},
 }
 ACTION_LABELS = {"accept": "审核通过", "return": "退回"}
+# The longest reason a review keeps (it is shown on every page and message that names the return, and in the audit
+# log): a probe's 6,000 characters were all of it.
+MAX_REVIEW_REASON = 500
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,11 @@ def check_review_request(action: str, by: str, reason: str | None) -> tuple[str,
         raise UsageError("未指明审核人。", hint="请用 --by 填写审核人的用户名。")
     if action == "return" and reason is None:
         raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要报送单位修改的内容。")
+    if reason is not None and len(reason) > MAX_REVIEW_REASON:
+        raise UsageError(
+            f"审核说明共 {len(reason):,} 字，超过 {MAX_REVIEW_REASON} 字的上限。本次未做任何处理。",
+            hint="请写明要点（哪张表、哪几行、哪里不对、怎么改）；更长的说明请另行发给报送单位。",
+        )
     return by, reason
 
 

@@ -31,7 +31,7 @@ from dash_app.uploads import submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.queries import query_holder_lineage, query_review_progress
-from warehouse.reviews import Action, awaits, describe_return
+from warehouse.reviews import MAX_REVIEW_REASON, Action, awaits, describe_return
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -177,7 +177,10 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                         labelled(
                             "退回理由",
                             dcc.Input(
-                                id=ids.SUBMISSIONS_REVIEW_REASON, placeholder="退回时必填", style={"width": "340px"}
+                                id=ids.SUBMISSIONS_REVIEW_REASON,
+                                placeholder="退回时必填",
+                                maxLength=MAX_REVIEW_REASON,
+                                style={"width": "340px"},
                             ),
                             for_id=ids.SUBMISSIONS_REVIEW_REASON,
                         ),

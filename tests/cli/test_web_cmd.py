@@ -99,6 +99,19 @@ def test_a_user_name_with_unseen_characters_or_a_weak_password_is_refused(
             "只有省级档案部门、地级档案部门、县级档案部门、中央单位报送渠道的账号才指定报送范围（--province、--division、"
             "--central）。 处理办法：请去掉 --province、--division 或 --central",
         ),
+        # The roles of every reporting level: a scope of the wrong level, of another province, or doubly named.
+        (
+            ["--role", "county", "--division", "440100"],
+            "广东省广州市（440100）是地级区划，不能作为县级档案部门的账号范围。 处理办法：地级档案部门用地级代码",
+        ),
+        (
+            ["--role", "prefecture", "--province", "450000", "--division", "440100"],
+            "不在所指定的广西壮族自治区（450000）境内。 处理办法：请核对 --division 的代码",
+        ),
+        (
+            ["--role", "central", "--central", "organs", "--division", "440100"],
+            "须且只须指定报送渠道（--central）。 处理办法：请去掉 --province 和 --division；可用的渠道：",
+        ),
     ],
 )
 def test_a_user_s_role_and_province_that_do_not_go_together_are_refused_with_what_to_do(

@@ -1130,7 +1130,7 @@ def test_an_administrator_creates_the_accounts_of_a_prefecture_county_and_centra
     county, central = f"th{secrets.token_hex(3)}", f"yq{secrets.token_hex(3)}"
     assert create(county, "county", "440000", None) == "请选择县级档案部门账号所属的县级区划（“所属范围”）。"
     assert "是地级区划，不能作为县级档案部门的账号范围" in create(county, "county", "440000", "440100")
-    assert "不在所指定的省份" in create(county, "county", "450000", "440106")
+    assert "不在所指定的广西壮族自治区（450000）境内" in create(county, "county", "450000", "440106")
     assert create(county, "county", "440000", "440106").startswith(
         f"已创建账号「{county}」：县级档案部门（广东省广州市天河区）。初始密码："
     )

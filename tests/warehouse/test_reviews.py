@@ -98,7 +98,13 @@ def test_unknown_submission_is_not_found(con):
 
 @pytest.mark.parametrize(
     ("action", "by", "reason"),
-    [("return", "reviewer", None), ("return", "reviewer", "   "), ("accept", " ", None), ("approve", "reviewer", "x")],
+    [
+        ("return", "reviewer", None),
+        ("return", "reviewer", "   "),
+        ("accept", " ", None),
+        ("approve", "reviewer", "x"),
+        ("return", "reviewer", "请核实" * 167),  # 501 characters: a probe's 6,000 were kept and shown whole
+    ],
 )
 def test_misuse_is_a_usage_error(con, action, by, reason):
     submission_id = load(con, "census", "440000", [{"uscc": A}])
