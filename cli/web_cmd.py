@@ -143,8 +143,10 @@ def run_users(args: argparse.Namespace) -> int:
             hint="例如：echo '密码' | archive-census users add 名称 --role planner --password-stdin",
         )
     password_hash = hash_password(password, name)
-    scope = choose_user_scope(parse_role(args.role), args.province, args.division, args.central)
-    wanted = role_text(args.role, *stored_scope_codes(parse_role(args.role), scope))
+    role = parse_role(args.role)
+    scope = choose_user_scope(role, args.province, args.division, args.central)
+    stored = stored_scope_codes(role, scope)
+    wanted = role_text(role, *stored)
     with saying_if_created(settings):
         with store.reader() as con:
             existing = next(iter(query_accounts(con, user_name=name)), None)
@@ -173,7 +175,7 @@ def run_users(args: argparse.Namespace) -> int:
     # fail the credentials fingerprint; this ends the sessions on the server as well).
     end_sessions_of(settings.var_dir, name, "credentials_changed")
     if args.json:
-        province_code, scope_code = stored_scope_codes(parse_role(args.role), scope)
+        province_code, scope_code = stored
         emit_json(
             {
                 "user_name": name,

@@ -131,8 +131,6 @@ def sees_submission(viewer: Viewer, submission: dict[str, Any]) -> bool:
         return False
     if viewer.is_national:
         return True
-    if viewer.role is Role.PROVINCE:
-        return viewer.province_code is not None and submission["province_code"] == viewer.province_code
     own = viewer.scope
     scope = parse_stored_scope(submission["scope_kind"], submission["scope_code"], submission["province_code"])
     return own is not None and scope is not None and own.covers(scope)

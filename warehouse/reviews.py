@@ -14,7 +14,7 @@ may still be accepted by the level that returned it, when the uploader shows the
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, NoReturn
 
@@ -88,17 +88,17 @@ class Reviewer:
 
 
 def awaits(reviewer: Reviewer, submission: dict[str, Any]) -> bool:
-    """Whether a submission (a row of `list_submissions`) is waiting for this reviewer now: current, accepted, pending
-    at the reviewer's level (or, for a province, at its prefecture's) and within its reach."""
+    """Whether a submission (a row of `list_submissions`) is waiting for this reviewer now: current, accepted, pending,
+    and its turn the reviewer's (`_check_level`, the rule a review itself is held to)."""
     if not (submission["is_current"] and submission["status"] == "accepted" and submission["review_state"] == PENDING):
         return False
-    stage = submission["review_stage"] or NATIONAL_REVIEW
-    turn = stage == reviewer.level or (reviewer.level == PROVINCE_REVIEW and stage == PREFECTURE_REVIEW)
     scope = parse_stored_scope(submission["scope_kind"], submission["scope_code"], submission["province_code"])
-    if not turn or not reviewer.reaches(submission["province_code"], scope):
+    stage = submission["review_stage"] or NATIONAL_REVIEW
+    try:
+        _check_level(submission["submission_id"], submission["province_code"], scope, stage, reviewer, "审核")
+    except AccessDenied:
         return False
-    # A prefecture's turn is on its counties' returns only (Reviewer.reaches lets it see its own too).
-    return reviewer.level != PREFECTURE_REVIEW or (scope is not None and scope.prefecture_code == reviewer.scope_code)
+    return True
 
 
 def first_review_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
@@ -157,7 +157,7 @@ def review_submission(
     `on_recount` runs in that transaction when the review took the return out of the figures or put it back."""
     by, reason = check_review_request(action, reviewer.name, reason)
     with transaction(con):
-        reviewer = Reviewer(by, reviewer.role, reviewer.province_code, reviewer.scope_code)
+        reviewer = replace(reviewer, name=by)
         return _apply_review(con, submission_id, action, reviewer, reason, on_recount)
 
 

@@ -180,7 +180,7 @@ def change_account(
     done = "已创建账号" if before is None else "已重设账号"
     enabled = "" if before is None or before["is_active"] else "，该账号已重新启用"
     return (
-        f"{done}「{typed}」：{role_text(str(role), province, None if role == Role.PROVINCE else scope)}{enabled}。"
+        f"{done}「{typed}」：{role_text(str(role), province, scope)}{enabled}。"
         f"初始密码：{password}"
         "（只显示这一次，请以安全的方式交给本人；本人首次登录须先改为只有自己知道的密码）。"
     )

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
+from werkzeug.exceptions import HTTPException
 
-from census_schema.divisions import Division, census_province_of, load_divisions
+from census_schema.divisions import Division, load_divisions
 from census_schema.roles import LOCAL_ROLES, Role
 from census_schema.scopes import (
     CENTRAL_CHANNELS,
@@ -88,14 +89,14 @@ def known_area(code: str | None) -> bool:
 
 
 def may_view(viewer: Viewer, code: str | None) -> bool:
-    """National users see every division; a provincial office only its own province's; a prefecture's or county's
-    office only its own division and those inside it."""
-    if viewer.is_national or code is None:
-        return True
-    own = viewer.scope
-    if own is not None and viewer.role in LOCAL_ROLES:
-        return own.contains_division(code)
-    return census_province_of(code) == viewer.province_code
+    """Whether the viewer may read a current division's rows, by the rule every grid of the page is held to
+    (`scope_division`), asked without refusing: national users every division, a provincial office its own
+    province's, a prefecture's or county's office its own division and those inside it."""
+    try:
+        scope_division(viewer, code, local_area=True)
+    except HTTPException:
+        return False
+    return True
 
 
 def load_children(viewer: Viewer, context: AppContext, search: str | None) -> list[dict[str, Any]]:

@@ -306,9 +306,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         with context.reader.cursor() as con:
             visible = visible_submissions(con, viewer)
             line = describe_review_progress(viewer, query_review_progress(con), visible)
-        if not can_review(viewer):
+        reviewer = reviewer_of(viewer)
+        if reviewer.level is None:  # reads, sends or scores: nothing waits for it
             return line
-        waiting = [s for s in visible if awaits(reviewer_of(viewer), s)]
+        waiting = [s for s in visible if awaits(reviewer, s)]
         if not waiting:
             return line + "现在没有轮到您审核的报表。"
         states = "、".join(f"“{label}”" for label in dict.fromkeys(s["review_progress"] for s in waiting))
