@@ -192,6 +192,7 @@ UPLOAD_REPLACED = "upload-replaced"
 UPLOAD_CURRENT_RETURNS = "upload-current-returns"
 UPLOAD_TEMPLATE_SCOPE = "upload-template-scope"
 UPLOAD_RETURNED_NOTE = "upload-returned-note"
+UPLOAD_REMINDERS = "upload-reminders"
 
 
 def nav_link(page_name: str) -> str:

@@ -1,4 +1,5 @@
-"""The reminders panel (overview and inspections): the latest daily reminders within the viewer's scope."""
+"""The reminders panel (overview, inspections, and the upload page of the offices that have no overview): the latest
+daily reminders within the viewer's scope."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 from dash import html
 
-from dash_app.access import Viewer, scope_province
+from census_schema.roles import Role
+from dash_app.access import Viewer, scope_province, visible_submissions
 from dash_app.context import AppContext
 from dash_app.formatting import format_date
 from warehouse.reminders import DUE_SOON, NOT_REPORTED, RETURNED, query_reminders
@@ -19,6 +21,19 @@ def load_reminders(context: AppContext, viewer: Viewer, kinds: tuple[str, ...]) 
     """The latest day's reminders of some kinds, only the viewer's province for a provincial user."""
     with context.reader.cursor() as con:
         return query_reminders(con, province_code=scope_province(viewer), kinds=kinds)
+
+
+def load_own_returned(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
+    """The latest day's reminders of returns sent back that the viewer may see, for an office whose scope is below a
+    province or a central channel (it has no overview): its own returns', and a prefecture's its counties'."""
+    with context.reader.cursor() as con:
+        visible = {s["submission_id"] for s in visible_submissions(con, viewer)}
+        reminders = query_reminders(con, kinds=(RETURNED,))
+    return [r for r in reminders if r["submission_id"] in visible]
+
+
+# The reporting offices that land on the upload page, having no overview to show their reminders.
+UPLOAD_PAGE_REMINDED = frozenset({Role.PREFECTURE, Role.COUNTY, Role.CENTRAL})
 
 
 def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) -> html.Div:

@@ -21,6 +21,7 @@ from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime, kind_label
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.reminders import UPLOAD_PAGE_REMINDED, load_own_returned, reminders_panel
 from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
 from flows.scopes import drop_phrase
@@ -320,6 +321,8 @@ def layout(**query: str) -> html.Div:
             html.H1(f"上传报表（{'国家档案局' if own is None else own.name}）"),
             html.P(NATIONAL_HINT, className="hint") if national else None,
             html.P(CENTRAL_HINT, className="hint") if national else None,
+            # A returned return's reminder, for the offices whose page this is (they have no overview).
+            html.Div(id=ids.UPLOAD_REMINDERS),
             labelled(
                 scope_label,
                 dropdown(
@@ -423,6 +426,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 return describe_current_returns(visible_submissions(con, viewer), viewer.scope.name)
             central = [s for s in list_submissions(con, None) if s["scope_kind"] == ScopeKind.CENTRAL.value]
             return describe_current_returns(central, "中央单位")
+
+    @app.callback(Output(ids.UPLOAD_REMINDERS, "children"), Input(ids.URL, "pathname"))
+    def show_reminders(_path: str | None) -> Any:
+        viewer = current_viewer()
+        require_role(viewer, *UPLOAD_ROLES)
+        if viewer.role not in UPLOAD_PAGE_REMINDED:  # the overview shows a province's and the bureau's
+            return None
+        return reminders_panel(load_own_returned(context, viewer), "报送提醒", context.settings.today())
 
     @app.callback(
         Output(ids.UPLOAD_STATUS, "children"),

@@ -10,6 +10,7 @@ from datetime import datetime
 import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.clock import beijing_today
 from census_schema.roles import Role
 from census_schema.scopes import WITHHELD_NOTE, ScopeReturn, central_scope, division_scope, province_scope
 from dash_app import ids
@@ -35,6 +36,7 @@ from tests.flows.test_annual_stats import central_organs
 from tests.flows.workbooks import write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
+from warehouse.reminders import refresh_reminders
 
 GUANGZHOU = division_scope("440000", "440100")
 
@@ -548,6 +550,33 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
     assert review(app, "guangzhou", third, "return", "第3行请核实") == f"{third}：待地级审核 → 已退回"
     assert progress_line(app, "tianhe").startswith("审核进度（广东省广州市天河区现行普查表 1 份）：待地级审核 0 份")
     assert "已退回 1 份" in progress_line(app, "tianhe")
+
+
+def upload_reminders(app, user: str) -> str:
+    """The text of the reminders panel on /upload as the user sees it ('' when the page shows none)."""
+    response = post_callback(
+        app, client_of(app, user), [(ids.UPLOAD_REMINDERS, "children")], [(ids.URL, "pathname", "/upload")]
+    )
+    return json.dumps(returned(response, ids.UPLOAD_REMINDERS, "children") or "", ensure_ascii=False)
+
+
+def test_an_office_without_an_overview_is_reminded_of_its_returns_sent_back_on_its_upload_page(reporters):
+    # The daily reminders (a return sent back, with the reviewer's reason) were shown on the overview only, which a
+    # prefecture's, county's or central channel's office cannot open: their landing page, /upload, shows theirs.
+    app, store, _ = reporters
+    central = submission_of(store, "enterprises")
+    assert review(app, "planner", central, "return", "请补报全部中央企业").endswith("→ 已退回")
+    store.write(lambda con: refresh_reminders(con, beijing_today()))
+    county, channel = upload_reminders(app, "tianhe"), upload_reminders(app, "yangqi")
+    assert "报送提醒" in county and "【已退回】广东省广州市天河区：普查表已被退回" in county and "第3行请核实" in county
+    assert "中央企业" in channel and "请补报全部中央企业" in channel and "天河区" not in channel
+    assert "请补报" not in county
+    # A prefecture is reminded of its counties' returns too; another prefecture of none of them.
+    assert "第3行请核实" in upload_reminders(app, "guangzhou")
+    other = upload_reminders(app, "shenzhen")
+    assert "今日无提醒" in other and "天河区" not in other
+    # A province's office and the bureau have the overview for theirs.
+    assert upload_reminders(app, "guangdong") == upload_reminders(app, "planner") == '""'
 
 
 def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area_only(reporters):
