@@ -178,6 +178,11 @@ class Form:
         return self.fields_by_name[name]
 
     @property
+    def requires_rows(self) -> bool:
+        """A rule asks for at least one row (the foot: exactly one), so the sheet may not be left out of a workbook."""
+        return any(r.kind == "row_count" and r.params.get("min", 0) >= 1 for r in self.rules)
+
+    @property
     def fields_by_name(self) -> dict[str, Field]:
         """Fields keyed by name, in form order."""
         return {f.name: f for f in self.fields}

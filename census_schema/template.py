@@ -114,6 +114,7 @@ _SUBMISSION_NOTES = (
     "6. 退回的工作簿中，出错的单元格标红并附批注；另附「错误清单」工作表，逐条列出行号、列名、填报值和说明。",
     "7. 「警告」不影响接收，但请逐条核实；确有特殊情况的请在「备注」列中说明。",
     "8. 本模板仅供 {province} 填报，表式版本 {version}；请勿用于其他范围，也不要使用旧版本模板。",
+    "9. 表下以“注：”等开头、只占一格的说明行不读取、不保存；某个单位要说明的，请写在该行的「备注」列。",
 )
 # How reporting scopes interact (census_schema.scopes, docs/interfaces-supplement.md), for every scoped workbook.
 _SCOPE_NOTES = (

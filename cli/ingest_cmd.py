@@ -33,7 +33,7 @@ from flows.ingest import (
 )
 from flows.package import read_sheets
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
-from flows.scopes import drop_phrase
+from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase
 from flows.worker import ReaderWorker
 
 if TYPE_CHECKING:
@@ -141,11 +141,16 @@ def _describe_shrink(shrink: dict[str, Any] | None, status: str) -> list[str]:
         f"与本范围现行报表（文件「{current['file_name']}」，编号 {current['submission_id']}，{shrink['current_holders']:,} 个"
         f"普查对象）相比，" + drop_phrase(shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"])
     )
+    if status == "rejected":
+        line += REJECTED_SHRINK_NOTE
     if not shrink["exceeds_limit"]:
         return [line + "。"]
-    if shrink["confirmed"]:
+    if status == "rejected":
+        lines = [line + "。将减少的普查对象："]
+    elif shrink["confirmed"]:
         return [line + "，已确认减少。"]
-    lines = [line + "：须确认后才能装载。将减少的普查对象："]
+    else:
+        lines = [line + "：须确认后才能装载。将减少的普查对象："]
     for holder in shrink["holders"][:SHOWN_HOLDERS]:
         lines.append(f"  {holder['uscc']} {holder['unit_name']}（{holder['division_code']}，{holder['holder_type']}）")
     if len(shrink["holders"]) > SHOWN_HOLDERS:

@@ -20,16 +20,18 @@ import re
 import struct
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import BinaryIO, NamedTuple
+from typing import BinaryIO, NamedTuple, TypeVar
 from xml.etree import ElementTree
 from xml.parsers import expat
 
 from census_schema.errors import WorkbookUnusable
 from census_schema.settings import Settings
-from flows.package import read_sheets, sheets_of
+from flows.package import hidden_sheets, read_sheets, sheets_of
+
+T = TypeVar("T")
 
 LOGGER = logging.getLogger(__name__)
 CHUNK = 1 << 20
@@ -371,9 +373,18 @@ def measure_workbook(path: Path, file_name: str, settings: Settings) -> Workbook
 
 def read_sheet_list(path: Path, file_name: str) -> dict[str, tuple[str, str]]:
     """`read_sheets` of a workbook whose size was checked, refused as damaged when its sheet list cannot be read."""
+    return _read_package(path, file_name, read_sheets)
+
+
+def read_hidden_sheets(path: Path, file_name: str) -> list[str]:
+    """`hidden_sheets` of a workbook whose size was checked, refused as damaged when its sheet list cannot be read."""
+    return _read_package(path, file_name, hidden_sheets)
+
+
+def _read_package(path: Path, file_name: str, read: Callable[[zipfile.ZipFile], T]) -> T:
     try:
         with zipfile.ZipFile(path) as archive:
-            return read_sheets(archive)
+            return read(archive)
     except (zipfile.BadZipFile, KeyError, OSError, ElementTree.ParseError) as error:
         LOGGER.info("the sheet list of %s cannot be read: %r", file_name, error)
         raise _refuse(file_name, "工作簿的工作表目录无法读取，文件可能已损坏。") from error

@@ -47,6 +47,15 @@ def read_sheets(archive: zipfile.ZipFile) -> dict[str, tuple[str, str]]:
     return sheets_of(archive.read("xl/workbook.xml"), archive.read("xl/_rels/workbook.xml.rels"))
 
 
+def hidden_sheets(archive: zipfile.ZipFile) -> list[str]:
+    """The names of the sheets the workbook part hides (state "hidden", or "veryHidden": unhidden only by a macro)."""
+    workbook = ElementTree.fromstring(archive.read("xl/workbook.xml"))  # noqa: S314 - size-checked zip
+    return [s.get("name") or "" for s in workbook.iter(f"{{{MAIN_NS}}}sheet") if s.get("state") in _HIDDEN_STATES]
+
+
+_HIDDEN_STATES = ("hidden", "veryHidden")
+
+
 def sheets_of(workbook_xml: bytes, rels_xml: bytes) -> dict[str, tuple[str, str]]:
     """`read_sheets` from the workbook part and its relationships part, as read."""
     rels = read_relationships(rels_xml.decode("utf-8"))

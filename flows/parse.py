@@ -28,7 +28,7 @@ from census_schema.fields import (
     WorkbookForm,
     show_unseen,
 )
-from flows.measure import NO_FORMULAS, FormulaCounts, locate_uncomputed_formulas, read_sheet_list
+from flows.measure import NO_FORMULAS, FormulaCounts, locate_uncomputed_formulas, read_hidden_sheets, read_sheet_list
 from flows.reader import ErrorCell, ReadAhead, read_error_cells, read_raw_sheets
 from flows.worker import ReaderWorker
 
@@ -221,16 +221,31 @@ def _typed(expr: pl.Expr, field: Field) -> pl.Expr:
     return expr
 
 
+# A note written below the table, in one cell: 注：…, 注1：…, 说明：… (the template says it is not read).
+_NOTE_ROW = re.compile(r"(?:注|说明|备注|附注|填表说明|填报说明)[0-9０-９一二三四五六七八九十]*[：:．.、]")
+_ALL_SPACES = re.compile(r"\s+")
+
+
 def _drop_blank_and_total_rows(frame: pl.DataFrame, form: Form) -> pl.DataFrame:
+    """The rows with any cell of the form's, without the notes below the table and the 合计 row above them."""
     fields = list(form.field_names)
     non_empty = frame.filter(~pl.all_horizontal([pl.col(c).is_null() for c in fields]))
-    if non_empty.height == 0:
-        return non_empty
-    last = non_empty.tail(1).row(0, named=True)
-    first_values = [last[c] for c in fields[:3] if last[c] is not None]
-    if first_values and str(first_values[0]).replace(" ", "") in layout.TOTAL_ROW_MARKERS:
-        return non_empty.head(non_empty.height - 1)
-    return non_empty
+    end = non_empty.height
+    while end and _is_note_row([non_empty[c][end - 1] for c in fields]):
+        end -= 1
+    if end:
+        last = non_empty.row(end - 1, named=True)
+        first_values = [last[c] for c in fields[:3] if last[c] is not None]
+        # 合计, 合 计, 合计：, in half- or full-width spaces
+        if first_values and _ALL_SPACES.sub("", str(first_values[0])).rstrip("：:") in layout.TOTAL_ROW_MARKERS:
+            end -= 1
+    return non_empty.head(end)
+
+
+def _is_note_row(cells: list[str | None]) -> bool:
+    """One cell filled, with a note (注：…)."""
+    filled = [cell for cell in cells if cell is not None and cell.strip()]
+    return len(filled) == 1 and _NOTE_ROW.match(_ALL_SPACES.sub("", filled[0])) is not None
 
 
 def parse_form_sheet(path: Path, form: Form, *, file_name: str | None = None) -> ParsedSheet:
@@ -276,12 +291,16 @@ def parse_workbook(
     # The measurement counted cells holding Excel error values, or formulas with no saved result: where are they?
     failed: dict[str, list[ErrorCell]] = read(read_error_cells) if formulas.failed else {}
     uncomputed = read(locate_uncomputed_formulas) if formulas.uncomputed else {}
+    hidden = [sheet for sheet in read_hidden_sheets(path, name) if sheet in raw]
+    if hidden:
+        raise hidden_sheet(hidden[0], name)
     sheets = {}
     for form in book.sheets:
         loaded = raw.get(form.sheet_name)
         if loaded is None:
             found = read_sheet_names(path, name)
-            if not (form.may_be_empty and set(found) <= {*book.sheet_names, *TEMPLATE_OWN_SHEETS}):
+            optional = form.may_be_empty and not form.requires_rows
+            if not (optional and set(found) <= {*book.sheet_names, *TEMPLATE_OWN_SHEETS}):
                 raise missing_sheet(form, name, found)
             sheets[form.sheet_name] = _absent_sheet(form, name)
             continue
@@ -383,6 +402,19 @@ def read_sheet_names(path: Path, file_name: str) -> list[str]:
 def _sheet_key(name: str) -> str:
     """A sheet name as compared for a near miss: full-width forms folded (NFKC), spaces of any width dropped."""
     return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", name))
+
+
+def hidden_sheet(sheet: str, file_name: str) -> WorkbookUnusable:
+    """The refusal of a workbook whose data sheet is hidden: it is read all the same, and what it holds is often an old
+    copy kept out of sight while the edits went into another sheet."""
+    return WorkbookUnusable(
+        f"工作表「{sheet}」被隐藏了。平台只读取名为「{sheet}」的工作表（隐藏的也照读），不读其他工作表；被隐藏的往往是"
+        "不再使用的旧表，而修改做在了另一张表里，照读会报送旧的数据。",
+        file=file_name,
+        sheet=sheet,
+        hint=f"请右键任一工作表标签 →“取消隐藏”，核对「{sheet}」中就是要报送的数据；修改做在另一张表（如「{sheet} (2)」）里的，"
+        f"请删除旧表，把那张表改名为「{sheet}」，再重新上传。",
+    )
 
 
 def missing_sheet(form: Form, file_name: str, found: list[str]) -> WorkbookUnusable:

@@ -74,6 +74,13 @@ def read_scope_facts(store: WarehouseStore, book: WorkbookForm, scope: Scope, us
         return fetch_scope_facts(con, book, scope, usccs)
 
 
+# Said of a rejected return's shrinkage (nothing was loaded, nothing is to confirm; a holder whose code has an error
+# in the new return does not match its old code, so counts as left out until it is corrected).
+REJECTED_SHRINK_NOTE = (
+    "（本表未通过校验，未装载，无需确认；统一社会信用代码填错的单位也按减少计，改正后重新上传时再核对）"
+)
+
+
 def drop_phrase(dropped: int, dropped_pct: float, limit_pct: float) -> str:
     """减少 N 个（x%，允许 y%）: how many holders a return leaves out, against the limit."""
     return f"减少 {dropped:,} 个（{dropped_pct:.2f}%，允许 {limit_pct:g}%）"

@@ -24,7 +24,7 @@ from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import UPLOAD_PAGE_REMINDED, load_own_returned, reminders_panel
 from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
-from flows.scopes import drop_phrase
+from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase
 from warehouse.queries import list_submissions
 
 PATH = "/upload"
@@ -162,6 +162,8 @@ def describe_shrink(shrink: dict[str, Any], status: str) -> str:
     )
     if status == "accepted":
         return f"{said}，已装载：以下普查对象不再计入本范围的普查数据："
+    if status == "rejected":
+        return f"{said}{REJECTED_SHRINK_NOTE}。减少的普查对象："
     return f"{said}。确认装载后，本表替换该表：该表的数据不再计入，其审核结论作废，本表须重新审核。减少的普查对象："
 
 

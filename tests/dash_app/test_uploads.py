@@ -160,6 +160,12 @@ def test_a_shrink_waiting_on_confirmation_is_not_shown_as_a_success():
         "确认装载后，本表替换该表：该表的数据不再计入，其审核结论作废，本表须重新审核。减少的普查对象："
     )
     assert parts[-1].children[0].children == "下载报告（含减少的普查对象清单）"  # it marks no errors
+    # A rejected return has nothing to confirm: it said 确认装载后… under the rejection, and counted a holder whose
+    # code it had mistyped as one left out, without a word.
+    job.result = result | {"status": "rejected", "errors": 3}
+    summary = next(p for p in describe_job(job) if isinstance(p, html.Details)).children[0]
+    assert "确认" not in summary.children.replace("无需确认", "") and "未装载" in summary.children
+    assert "统一社会信用代码填错的单位也按减少计" in summary.children
 
 
 def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):

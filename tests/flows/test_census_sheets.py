@@ -119,3 +119,57 @@ def test_a_missing_sheet_beside_a_sheet_the_template_lacks_is_refused_as_renamed
         ingest(store, settings, path)
     said = refused.value.describe()
     assert "没有名为「红色档案资源摸底」的工作表" in said and "改回「红色档案资源摸底」" in said
+
+
+def test_a_return_whose_foot_sheet_was_deleted_is_refused_naming_it(store, settings, tmp_path):
+    # The foot must be filled: its absence was read as an empty sheet, with a warning that one might ignore it beside
+    # an error located on a row of a sheet the workbook did not have.
+    path = without_sheets(write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 2)), "表尾")
+    with pytest.raises(WorkbookUnusable) as refused:
+        ingest(store, settings, path)
+    said = refused.value.describe()
+    assert "没有名为「表尾」的工作表" in said and "重新下载模板" in said and "按空表处理" not in said
+
+
+def test_a_hidden_data_sheet_is_refused_rather_than_loaded_unseen(store, settings, tmp_path):
+    # A clerk copies 普查表, edits the copy and hides the original: the hidden, old figures were loaded without a word.
+    path = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 2))
+    workbook = openpyxl.load_workbook(path)
+    workbook.copy_worksheet(workbook["普查表"]).title = "普查表 (2)"
+    workbook["普查表"].sheet_state = "hidden"
+    workbook.save(path)
+    with pytest.raises(WorkbookUnusable) as refused:
+        ingest(store, settings, path)
+    said = refused.value.describe()
+    assert "工作表「普查表」被隐藏了" in said and "取消隐藏" in said and "改名为「普查表」" in said
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM raw_census_rows").fetchone() == (0,)
+
+
+@pytest.mark.parametrize("total", ["合计", "合 计：", "总　计"])
+def test_a_total_row_followed_by_notes_below_the_table_is_not_read(store, settings, tmp_path, total):
+    # The template says the 合计 row is ignored; with a note under it (注：…), it was read as a holder: 47 errors.
+    path = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 2))
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["普查表"]
+    last = sheet.max_row
+    sheet.cell(last + 1, 1, total)
+    sheet.cell(last + 1, 8, 2000)
+    sheet.cell(last + 3, 1, "注：本表由档案科汇总。")
+    sheet.cell(last + 4, 1, "说明 1：数量单位为卷（件）。")
+    workbook.save(path)
+    outcome = ingest(store, settings, path)
+    assert (outcome.status, outcome.rows, outcome.errors, outcome.warnings) == ("accepted", 2, 0, 0), outcome.failures
+
+
+def test_a_note_with_a_number_beside_it_is_still_a_stray_entry(store, settings, tmp_path):
+    # Only a lone note is let go: a row with a note and a figure is a row someone filled, and is reported.
+    path = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 2))
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook["普查表"]
+    sheet.cell(sheet.max_row + 1, 1, "注：另有")
+    sheet.cell(sheet.max_row, 8, 35)
+    workbook.save(path)
+    outcome = ingest(store, settings, path)
+    assert outcome.status == "rejected"
+    assert [f.rule for f in outcome.failures] == ["row_nearly_empty"]

@@ -291,6 +291,11 @@ def test_the_command_line_exits_1_until_the_shrink_is_confirmed(file_store, sett
     assert main(["ingest", "census", smaller, *db]) == 1
     err_out = capsys.readouterr().out
     assert "须确认后才能装载" in err_out and make_uscc(10) in err_out and "--confirm-shrink" in err_out
+    # The same shrink in a rejected return: nothing to confirm (it asked for --confirm-shrink beside the errors).
+    broken = str(census(tmp_path, "c2-bad", holders(1, 2, contact_phone="12345")))
+    assert main(["ingest", "census", broken, *db]) == 1
+    said = capsys.readouterr().out
+    assert "未装载，无需确认" in said and "须确认后才能装载" not in said and "--confirm-shrink" not in said
     assert main(["ingest", "census", smaller, "--dry-run", "--json", *db]) == 1
     assert json.loads(capsys.readouterr().out)["status"] == "needs_confirmation"
     assert main(["ingest", "census", smaller, "--confirm-shrink", "--json", *db]) == 0
