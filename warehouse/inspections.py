@@ -126,6 +126,20 @@ def load_inspection_sheets(
             hint="问题的整改状态在校验之后发生了变化，请核对后重新上传。",
             rule=refusal.rule,
         )
+    # A 操作人 naming a platform account acts only as that account may on the web and the command line (a history
+    # must not say a province closed a finding, or moved another province's).
+    for row, update in read:
+        try:
+            check_account_may_act(con, update.by, update.finding_id, FindingRole(update.role))
+        except IllegalTransition as refused:
+            raise IllegalTransition(
+                refused.message,
+                sheet=RECTIFICATION_FORM.sheet_name,
+                row=row["excel_row"],
+                column=ACTOR_LABEL,
+                hint=f"{refused.hint}「{ACTOR_LABEL}」填平台用户名的，按该账号在平台上的权限核对；线下的人员请填其姓名。",
+                rule=refused.rule,
+            ) from None
     lineage = [(submission_id, RECTIFICATION_FORM.sheet_name, row["excel_row"]) for row, _ in read]
     _record_transitions(con, applied.records, lineage, "upload")
     _save_states(con, [applied.states[fid] for fid in dict.fromkeys(u.finding_id for _, u in read)])
@@ -311,20 +325,24 @@ def _check_seen(name: str, text: str | None) -> None:
 def account_lifecycle_roles(
     role: Role, province_code: str | None, finding: Mapping[str, Any]
 ) -> tuple[FindingRole, ...]:
-    """The lifecycle roles a platform account acts in on a finding (its `organiser` and `province_code`): the national
+    """The lifecycle roles a platform account acts in on a finding (its `organiser`, `province_code`, `unit_class`): the national
     bureau reviews every finding; a provincial office rectifies what the national bureau found in its province and,
     on the inspections its own bureau organised (of its prefectures and counties, whose own accounts send census
     returns and registers only), records the inspected unit's rectification and reviews it (the lifecycle keeps
     whoever recorded a rectification from closing it); an administrator (who manages accounts and reads), an
-    evaluator, a prefecture's, county's or central channel's office, or a province for another province's finding,
-    none."""
+    evaluator, a prefecture's, county's or central channel's office, or a province for another province's finding or a
+    central unit's in its province (which answers to the national bureau: `answers_for`), none."""
     if role is Role.PLANNER:
         return (FindingRole.REVIEWER,)
-    if role is not Role.PROVINCE or finding["province_code"] != province_code:
+    if role is not Role.PROVINCE or province_code is None or not answers_for(province_code, finding):
         return ()
     if finding["organiser"] == NATIONAL_BUREAU:
         return (FindingRole.RECTIFIER,)
     return (FindingRole.RECTIFIER, FindingRole.REVIEWER)
+
+
+# The 整改进展 sheet's column naming who acted.
+ACTOR_LABEL = RECTIFICATION_FORM.field("actor").label
 
 
 def check_account_may_act(con: duckdb.DuckDBPyConnection, by: str, finding_id: str, role: FindingRole) -> None:
@@ -334,7 +352,9 @@ def check_account_may_act(con: duckdb.DuckDBPyConnection, by: str, finding_id: s
     account = find_acting_account(con, by)
     if account is None:
         return
-    finding = fetch_named(con, "SELECT organiser, province_code FROM finding_units WHERE finding_id = ?", [finding_id])
+    finding = fetch_named(
+        con, "SELECT organiser, province_code, unit_class FROM finding_units WHERE finding_id = ?", [finding_id]
+    )
     allowed = (
         account_lifecycle_roles(account.role, account.province_code, finding[0])
         if account.is_active and finding

@@ -16,7 +16,7 @@ from census_schema.supervision.evaluation import STANDARD_PROVISIONAL
 from cli.main import main
 from dash_app.formatting import format_datetime
 from tests.conftest import copy_warehouse
-from tests.flows.supervision_workbooks import CLOSE_WALK, RECT, finding, inspection, inspections_workbook, update
+from tests.flows.supervision_workbooks import CLOSE_WALK, RECT, REV, finding, inspection, inspections_workbook, update
 from tests.warehouse.test_evaluation_findings import score_guangdong
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import assign_evaluator, save_evaluator_scores
@@ -445,7 +445,7 @@ def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(
     # As on the web: a province rectifies the national bureau's findings in its province; the bureau reviews; an
     # evaluator has no part. A name without an account (the unit's 王五) is recorded as given, as in the workbook.
     accounts = {"gd": ["province", "--province", "440000"], "gx": ["province", "--province", "450000"]}
-    accounts |= {"pl": ["planner"], "ev": ["evaluator"]}
+    accounts |= {"pl": ["planner"], "ev": ["evaluator"], "bj": ["province", "--province", "110000"]}
     for name, role in accounts.items():
         monkeypatch.setattr("sys.stdin", __import__("io").StringIO("A-password-1\n"))
         assert run(capsys, "users", "add", name, "--role", *role, "--password-stdin", "--db", str(db))[0] == 0
@@ -456,7 +456,9 @@ def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(
     assert code == 2
     assert "平台用户 gd（省级档案部门）不能以审核人身份操作问题 JC2023-002-01" in err
     assert "该用户在本问题上可用的身份：整改责任人" in err
-    for name in ("gx", "ev"):  # another province's finding; an evaluator
+    # Beijing's office and a central organ's finding in Beijing: the central units answer to the national bureau, so
+    # the web never showed it to that office, but --by bj moved it.
+    for name in ("gx", "ev", "bj"):  # another province's finding; an evaluator
         code, _, err = run(capsys, *central, "--to", "整改中", "--by", name, "--db", str(db))
         assert code == 2 and f"平台用户 {name}" in err and "可用的身份：无" in err
     # The same in another letter case passed unchecked, recorded as if that account had acted.
@@ -470,3 +472,32 @@ def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(
         ("gd", "开始整改"),
         ("pl", "延期"),
     ]
+
+
+def test_a_workbook_s_actor_naming_a_platform_account_acts_only_as_that_account_may(db, capsys, monkeypatch, tmp_path):
+    # The 整改进展 sheet's 操作人 is held to the rule --by is: a row saying the province's account closed a finding
+    # (a reviewer's act, the national bureau's on its own inspection) was loaded, and the history said so.
+    monkeypatch.setattr("sys.stdin", __import__("io").StringIO("A-password-1\n"))
+    add = ["users", "add", "gd", "--role", "province", "--province", "440000", "--password-stdin", "--db", str(db)]
+    assert run(capsys, *add)[0] == 0
+    finding_id = "JC2023-002-01"
+    walk = [
+        update("开始整改", "王五", RECT, date(2023, 3, 25), finding_id),
+        update("提交整改报告", "王五", RECT, date(2023, 4, 5), finding_id, evidence="整改报告.pdf"),
+        update("销号", "gd", REV, date(2023, 4, 10), finding_id, evidence="复核意见.pdf"),
+    ]
+    ingest = ["ingest", "inspections", "--db", str(db), "--orchestrator", "direct"]
+    code, out, err = run(
+        capsys, *ingest[:2], str(inspections_workbook(tmp_path / "closed-by-gd.xlsx", updates=walk)), *ingest[2:]
+    )
+    assert code == 2, (out, err)
+    assert (
+        "工作表「整改进展」，第 5 行，列「操作人」" in err
+        and "平台用户 gd（省级档案部门）不能以审核人身份操作问题" in err
+    )
+    code, out, _ = run(capsys, "finding", "show", finding_id, "--json", "--db", str(db))
+    assert json.loads(out)["transitions"] == []  # nothing of the workbook was loaded
+    # As the rectifier, the account's own part, the same rows load.
+    walk[:2] = [update("开始整改", "gd", RECT, date(2023, 3, 25), finding_id)]
+    path = inspections_workbook(tmp_path / "started-by-gd.xlsx", updates=walk[:1])
+    assert run(capsys, *ingest[:2], str(path), *ingest[2:])[0] == 0
