@@ -36,8 +36,8 @@ class Settings:
     (`ARCHIVE_CENSUS_READER_MEMORY_MB`) and `reader_timeout_s` seconds (`ARCHIVE_CENSUS_READER_TIMEOUT_S`).
     The web app queues uploads fairly across provinces and holds each user to `max_uploads_per_user` files
     queued or running. Evidence files must hold 1 byte to `max_evidence_bytes` (`ARCHIVE_CENSUS_MAX_EVIDENCE_MB`).
-    Data Docs of the `data_docs_keep` newest validations per form kind and province are kept (older ones are
-    pruned after each validation), and those of current submissions always.
+    Data Docs of the validations of the last `data_docs_keep_days` and of the `data_docs_keep` newest per form kind
+    and province are kept (others are pruned after each validation), and those of current submissions always.
 
     `warehouse_url` is None for the embedded warehouse (one DuckDB file at `db_path`, snapshots beside it), or a
     `ducklake:postgres:…` URL whose tables' Parquet files live under `data_path`. Files that are not tables
@@ -56,6 +56,7 @@ class Settings:
     max_uploads_per_user: int = 2
     max_evidence_bytes: int = 50 * 1024 * 1024
     data_docs_keep: int = 3
+    data_docs_keep_days: int = 30
     orchestrator: str = "auto"
     # GX Data Docs. By default a validation keeps GX's results (a few KB) and the site is built when someone opens
     # it (or by the web app after answering an upload). save_data_docs builds it during the validation itself

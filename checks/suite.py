@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final, cast
 
@@ -38,7 +39,7 @@ from great_expectations.validator.v1_validator import Validator as SuiteValidato
 from census_schema.divisions import province_code_pattern
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
-from checks.cells import EXCEL_ROW, display_value, failures_at, require_columns, sum_of_fields
+from checks.cells import EXCEL_ROW, failures_at, require_columns, sum_of_fields
 from checks.context import CheckContext
 from checks.data_docs_offline import make_offline
 from checks.grouped import (
@@ -666,12 +667,17 @@ def _stating_the_sums(rule: Rule, rows: pl.DataFrame, positions: Sequence[int]) 
     messages = []
     for parts, total in picked.iter_rows():
         gap = round(total - parts, 6)
-        over = f"多 {display_value(gap)}" if gap > 0 else f"少 {display_value(-gap)}"
+        over = f"多 {_grouped(gap)}" if gap > 0 else f"少 {_grouped(-gap)}"
         messages.append(
-            f"{rule.message}本行分项之和为 {display_value(round(parts, 6))}，合计为 {display_value(round(total, 6))}"
+            f"{rule.message}本行分项之和为 {_grouped(round(parts, 6))}，合计为 {_grouped(round(total, 6))}"
             f"（比分项之和{over}）。"
         )
     return messages
+
+
+def _grouped(value: float) -> str:
+    """A figure of the message in thousands, as every count is shown (1,052,714; 1,234.5)."""
+    return f"{int(value):,}" if float(value).is_integer() else format(Decimal(repr(float(value))), ",f")
 
 
 def run_suite(

@@ -27,6 +27,7 @@ from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
 from census_schema.settings import ORCHESTRATORS, Settings
 from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingRole, FindingStatus
+from supervision.lifecycle import DEADLINE_ACTIONS, EVIDENCE_ACTIONS, NOTE_ACTIONS, OPTIONAL_DEADLINE_ACTIONS
 
 Handler = Callable[[argparse.Namespace], int]
 # The exit status of a command whose output's reader closed early (128 + SIGPIPE, as a shell reports such a tool).
@@ -485,13 +486,16 @@ def _supervision_commands(commands: Any) -> None:
         + "、".join(f"{role.value}（{role.label}）" for role in FindingRole)
         + "；默认按该操作所需的角色",
     )
-    transition.add_argument("--note", help="原因、意见或进展说明（退回、延期等操作必填）")
+    transition.add_argument("--note", help=f"原因、意见或进展说明（{NOTE_ACTIONS}时必填）")
     transition.add_argument(
         "--measures",
         help="整改措施：本单位为整改问题采取或已采取的措施（整改责任人开始整改、提交整改报告、报告阶段进展时填写）",
     )
-    transition.add_argument("--evidence", help="整改报告或佐证材料文件（提交整改报告和销号时必填）")
-    transition.add_argument("--deadline", help="新的整改期限，YYYY-MM-DD（延期、转为阶段性整改、复查未通过时填写）")
+    transition.add_argument("--evidence", help=f"整改报告或佐证材料文件（{EVIDENCE_ACTIONS}时必填）")
+    transition.add_argument(
+        "--deadline",
+        help=f"新的整改期限，YYYY-MM-DD（{DEADLINE_ACTIONS}时必填，{OPTIONAL_DEADLINE_ACTIONS}时可填）",
+    )
     _common(transition)
     show = _command(finding_commands, "show", "查看一个问题及其整改流转记录")
     show.add_argument("finding_id", help="问题编号")

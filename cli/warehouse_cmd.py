@@ -219,7 +219,7 @@ def run_review(args: argparse.Namespace) -> int:
 def run_data_docs(args: argparse.Namespace) -> int:
     """Build (if not yet built) the GX Data Docs of a submission and print where they are."""
     # Imported here: building a site loads Great Expectations; the other warehouse commands must not.
-    from flows.data_docs import NO_DATA_DOCS, ensure_data_docs, submission_data_docs_dir
+    from flows.data_docs import ensure_data_docs, no_data_docs, submission_data_docs_dir
 
     settings = load_settings(args.db, args.warehouse)
     with open_warehouse(settings).reader() as con:
@@ -232,7 +232,7 @@ def run_data_docs(args: argparse.Namespace) -> int:
     index = ensure_data_docs(folder)
     if index is None:
         raise UsageError(
-            f"报送 {args.submission_id} {NO_DATA_DOCS}",
+            f"报送 {args.submission_id} {no_data_docs(settings)}",
             hint=f"数据仓库如是复制来的，请把原处的 data_docs 文件夹复制到 {folder.parent.parent} 后重试；"
             "此后装载的报表都会保留校验详情（请勿设置 ARCHIVE_CENSUS_DATA_DOCS=0）。",
         )

@@ -27,7 +27,7 @@ from census_schema.settings import Settings
 from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, require_role
 from dash_app.reader import SnapshotReader
 from dash_app.webstate import SessionStore, session_hash
-from flows.data_docs import INDEX, NO_DATA_DOCS, ensure_data_docs, submission_data_docs_dir
+from flows.data_docs import INDEX, ensure_data_docs, no_data_docs, submission_data_docs_dir
 from warehouse.users import get_user
 
 TOKEN_MAX_AGE_S = 3600
@@ -106,7 +106,7 @@ def install_data_docs_routes(
         folder = submission_data_docs_dir(settings, submission)
         if ensure_data_docs(folder) is None:
             return flask.Response(
-                f"该提交{NO_DATA_DOCS}",
+                f"该提交{no_data_docs(settings)}",
                 status=404,
                 mimetype="text/plain",
             )

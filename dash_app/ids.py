@@ -79,6 +79,7 @@ INSPECTIONS_EVIDENCE = "inspections-evidence"
 INSPECTIONS_APPLY = "inspections-apply"
 INSPECTIONS_RESULT = "inspections-result"
 INSPECTIONS_DEADLINE = "inspections-deadline"
+INSPECTIONS_ACTION_PREVIEW = "inspections-action-preview"
 
 # /evaluation
 EVALUATION_ARCHIVE = "evaluation-archive"

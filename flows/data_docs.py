@@ -27,11 +27,14 @@ def data_docs_dir(settings: Settings, kind: str, province_code: str | None, file
     return (settings.var_dir / "data_docs" / f"{kind}-{province_code or 'national'}-{file_sha256[:12]}").resolve()
 
 
-# Why a submission has no Data Docs to open: they cannot be rebuilt afterwards (the results were never kept there).
-NO_DATA_DOCS = (
-    "没有保留校验详情（Data Docs）：校验时关闭了 Data Docs（ARCHIVE_CENSUS_DATA_DOCS=0），"
-    "或数据仓库是从别处复制来的、没有带上它旁边的 data_docs 文件夹。校验详情无法事后补建。"
-)
+def no_data_docs(settings: Settings) -> str:
+    """Why a submission has no Data Docs to open, the keeping policy (flows.housekeeping) in its own numbers."""
+    return (
+        f"没有保留校验详情（Data Docs）：已按保存期限清理（现行报表的一直保留，其余保留 {settings.data_docs_keep_days} 天，"
+        f"且每类报表每个省份至少保留最近 {settings.data_docs_keep} 次校验的），或校验时关闭了 Data Docs"
+        "（ARCHIVE_CENSUS_DATA_DOCS=0），或数据仓库是从别处复制来的、没有带上它旁边的 data_docs 文件夹。"
+        "校验详情无法事后补建；退回的报表改正后重新上传，再次校验即有新的校验详情。"
+    )
 
 
 def submission_data_docs_dir(settings: Settings, submission: Mapping[str, Any]) -> Path:

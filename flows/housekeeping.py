@@ -1,14 +1,16 @@
 """Housekeeping of files the pipeline leaves beside the warehouse: Data Docs sites are pruned.
 
 Policy: a Data Docs site (one folder per validated file content, `<kind>-<province or national>-<sha256[:12]>`) is
-kept while its file is a current submission, and the `data_docs_keep` newest sites of each form kind and province
-are kept whatever their outcome (a rejected return's docs are what the province is looking at); every other site
-is removed after each validation. The shared `_static` folder stays.
+kept while its file is a current submission, for `data_docs_keep_days` after its validation, and the
+`data_docs_keep` newest sites of each form kind and province are kept whatever their age and outcome (a rejected
+return's docs are what its sender is looking at, and a province's prefectures and counties validate in the same
+group); every other site is removed after each validation. The shared `_static` folder stays.
 """
 
 from __future__ import annotations
 
 import shutil
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -29,10 +31,11 @@ def prune_data_docs(settings: Settings, current_sha256: Iterable[str]) -> list[P
         if site.is_dir() and not site.is_symlink() and not site.name.startswith(("_", ".")) and "-" in site.name:
             groups[site.name.rsplit("-", 1)[0]].append(site)
     removed = []
+    recent = time.time() - settings.data_docs_keep_days * 86_400
     for sites in groups.values():
         sites.sort(key=lambda s: s.stat().st_mtime_ns, reverse=True)
         for site in sites[settings.data_docs_keep :]:
-            if site.name.rsplit("-", 1)[1] not in current:
+            if site.name.rsplit("-", 1)[1] not in current and site.stat().st_mtime < recent:
                 shutil.rmtree(site, ignore_errors=True)
                 removed.append(site)
     return removed

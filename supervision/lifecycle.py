@@ -94,6 +94,18 @@ TRANSITION_TABLE: dict[tuple[FindingStatus, FindingAction], Transition] = {
 }
 
 
+def actions_where(test: Callable[[Transition], bool]) -> str:
+    """The actions of the transitions passing `test`, each once in the table's order, joined with 、 (for hints)."""
+    return "、".join(dict.fromkeys(t.action.value for t in TRANSITIONS if test(t)))
+
+
+# What each action asks for, said by the web form and the command line's help from the table they are checked by.
+NOTE_ACTIONS = actions_where(lambda t: t.needs_note)
+EVIDENCE_ACTIONS = actions_where(lambda t: t.needs_evidence)
+DEADLINE_ACTIONS = actions_where(lambda t: t.deadline is DeadlineRule.REQUIRED)
+OPTIONAL_DEADLINE_ACTIONS = actions_where(lambda t: t.deadline is DeadlineRule.OPTIONAL)
+
+
 @dataclass(frozen=True)
 class FindingState:
     """Where a finding stands: its state, its current deadline and who has worked on it."""

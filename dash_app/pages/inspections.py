@@ -39,7 +39,7 @@ from dash_app.access import Viewer, current_viewer, refuse, require_role, requir
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
-from dash_app.formatting import describe_sources, format_count, format_date, province_names, with_names
+from dash_app.formatting import describe_sources, division_name, format_count, format_date, province_names, with_names
 from dash_app.grid import (
     FITTED_PADDING_PX,
     Column,
@@ -51,6 +51,7 @@ from dash_app.grid import (
 )
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding, stored_evidence_path
+from supervision.lifecycle import TRANSITIONS, DeadlineRule
 from warehouse.inspections import (
     account_lifecycle_roles,
     allowed_targets,
@@ -240,7 +241,7 @@ def layout(
                         "说明",
                         dcc.Input(
                             id=ids.INSPECTIONS_NOTE,
-                            placeholder="退回、延期、复查未通过时必填",
+                            placeholder="原因、意见或进展说明",
                             maxLength=RECTIFICATION_FORM.field("note").max_length,
                             style={"width": "320px"},
                         ),
@@ -257,7 +258,7 @@ def layout(
                         for_id=ids.INSPECTIONS_MEASURES,
                     ),
                     labelled(
-                        "新整改期限（延期时填写）",
+                        "新整改期限",
                         dcc.Input(id=ids.INSPECTIONS_DEADLINE, type="date", style={"width": "180px"}),  # type: ignore[arg-type]
                         for_id=ids.INSPECTIONS_DEADLINE,
                     ),
@@ -276,6 +277,9 @@ def layout(
                 ],
                 className="toolbar form-row",
             ),
+            # What the chosen action asks for and will change, said before 提交 (a return, a close or a reopening is
+            # recorded for good: only another action moves the finding again).
+            html.P(id=ids.INSPECTIONS_ACTION_PREVIEW, className="hint"),
             html.Div(id=ids.INSPECTIONS_RESULT, className="result", role="status"),
             *records,
         ]
@@ -355,6 +359,36 @@ def apply_action(
     return f"{change['finding_id']}：{change['from_status']} → {change['to_status']}（{change['action']}）", True
 
 
+def describe_action(history: Mapping[str, Any], action: str | None, new_deadline: str | None, today: date) -> str:
+    """What an action on the finding asks for and what it will change (its state, its deadline, whether it is then
+    overdue), from the lifecycle's table; empty when no action the finding allows is chosen."""
+    status = FindingStatus(history["status"])
+    rule = next((t for t in TRANSITIONS if t.from_status is status and t.action.value == action), None)
+    if rule is None:
+        return ""
+    asks = [
+        *(["说明"] if rule.needs_note else []),
+        *(["佐证材料"] if rule.needs_evidence else []),
+        *(["新整改期限"] if rule.deadline is DeadlineRule.REQUIRED else []),
+    ]
+    said = f"提交后，{history['finding_id']} 将由「{status}」变为「{rule.to_status}」（{rule.action}，{rule.role.label}操作）"
+    deadline = history["deadline"]
+    try:
+        new = date.fromisoformat(new_deadline) if new_deadline and rule.deadline is not DeadlineRule.KEEP else None
+    except ValueError:
+        new = None
+    if rule.closes:
+        said += "，不再计入未销号和逾期的问题；销号后如发现整改不到位，只能以“复查未通过”重新打开"
+    elif new is not None:
+        said += f"，整改期限由{format_date(deadline)}改为{format_date(new)}"
+    else:
+        late = (today - deadline).days
+        said += f"，整改期限仍为{format_date(deadline)}" + (f"，按今日已逾期 {late} 天" if late > 0 else "")
+        if rule.deadline is DeadlineRule.OPTIONAL:
+            said += "（可另定新整改期限）"
+    return said + "。" + (f"须填写：{'、'.join(asks)}。" if asks else "")
+
+
 def _graded_card(label: str, counts: dict[str, int]) -> html.Div:
     """Inspections counted by grade (or result), best first, e.g. 优秀 28、良好 30."""
     detail = "、".join(f"{grade} {format_count(counts[grade])}" for grade in Grade if counts.get(grade))
@@ -413,6 +447,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             for t in history["transitions"]
         ]
 
+    def history_scope(viewer: Viewer, finding_id: str | None, _result: Any) -> str:
+        # Whose history an export holds: the finding's (its number, as stored), not only the viewer's province.
+        history = load_history(context, viewer, finding_id)
+        return f"问题{history['finding_id']}" if history else division_name(viewer.province_code)
+
     register_grid(
         app,
         GridSpec(
@@ -422,6 +461,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             history_rows,
             [(ids.INSPECTIONS_FINDING, "value"), (ids.INSPECTIONS_RESULT, "children")],
             "整改记录",
+            scope=history_scope,
         ),
         context,
     )
@@ -501,6 +541,21 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         )
         sources = describe_sources(history["sources"], name_experts=viewer.is_national)
         return (html.Div([text, html.Br(), sources]) if sources else text), options
+
+    @app.callback(
+        Output(ids.INSPECTIONS_ACTION_PREVIEW, "children"),
+        Input(ids.INSPECTIONS_ACTION, "value"),
+        Input(ids.INSPECTIONS_DEADLINE, "value"),
+        Input(ids.INSPECTIONS_RESULT, "children"),
+        Input(ids.INSPECTIONS_FINDING, "value"),
+    )
+    def preview_action(action: str | None, new_deadline: str | None, _: Any, finding_id: str | None) -> str:
+        require_text(action, new_deadline, finding_id)
+        viewer = current_viewer()
+        history = load_history(context, viewer, finding_id)
+        if history is None or not lifecycle_roles(viewer, history):
+            return ""
+        return describe_action(history, action, new_deadline, context.settings.today())
 
     @app.callback(
         Output(ids.INSPECTIONS_RESULT, "children"),

@@ -60,6 +60,13 @@ def test_a_total_that_is_not_the_sum_of_its_parts_says_the_row_s_sum_and_by_how_
         3: f"{rule}本行分项之和为 {total}，合计为 {total + 7}（比分项之和多 7）。",
         4: f"{rule}本行分项之和为 {total}，合计为 {total - 20}（比分项之和少 20）。",
     }
+    # In thousands, as every count on the pages and in the reports (本行分项之和为 1052714 was hard to read).
+    large = {part: 250_000 for part in parts} | {"vol_total": 250_000 * len(parts) + 1_234}
+    [failure] = [
+        f for f in run_suite(CENSUS_FORM, build_rows(CENSUS_FORM, [large]), context) if f.rule == "vol_total_sum"
+    ]
+    total = 250_000 * len(parts)
+    assert failure.message.endswith(f"本行分项之和为 {total:,}，合计为 {total + 1_234:,}（比分项之和多 1,234）。")
 
 
 def test_failures_keep_each_rows_sheet(context):

@@ -887,6 +887,38 @@ def test_central_units_findings_are_not_beijing_s(app, site):
         assert message_of(act(app, client, nothing, "开始整改")) == "请先在上表中点选问题，或填写问题编号。"
 
 
+def preview(app, client, finding_id: str, action: str | None, deadline: str | None = None) -> str:
+    """What /inspections says under the form once a finding and an action are chosen."""
+    inputs = [(ids.INSPECTIONS_ACTION, "value", action), (ids.INSPECTIONS_DEADLINE, "value", deadline)]
+    inputs += [(ids.INSPECTIONS_RESULT, "children", None), (ids.INSPECTIONS_FINDING, "value", finding_id)]
+    response = post(app, client, [(ids.INSPECTIONS_ACTION_PREVIEW, "children")], inputs)
+    return returned(response, ids.INSPECTIONS_ACTION_PREVIEW, "children")
+
+
+def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
+    # 退回, 销号 and 复查未通过 took effect at the click with nothing said first; a reopening kept the old deadline, so
+    # the finding was at once 182 days overdue, which nobody was told.
+    planner = client_of(app, "planner")
+    closed = findings_of(site, "440000", FindingStatus.CLOSED)[0]
+    _, deadline = state_of(site, closed["finding_id"])
+    late = (DEMO_TODAY - deadline).days
+    before = transitions(site)
+    said = preview(app, planner, closed["finding_id"], "复查未通过")
+    assert said.startswith(f"提交后，{closed['finding_id']} 将由「已销号」变为「整改中」（复查未通过，审核人操作）")
+    assert f"整改期限仍为{deadline.year}年{deadline.month}月{deadline.day}日，按今日已逾期 {late} 天" in said
+    assert said.endswith("（可另定新整改期限）。须填写：说明。") and late > 0
+    moved = preview(app, planner, closed["finding_id"], "复查未通过", "2026-03-31")
+    assert f"整改期限由{deadline.year}年{deadline.month}月{deadline.day}日改为2026年3月31日。" in moved
+    submitted = findings_of(site, "440000", FindingStatus.SUBMITTED)[0]["finding_id"]
+    assert "只能以“复查未通过”重新打开" in preview(app, planner, submitted, "销号")
+    assert preview(app, planner, submitted, "退回").endswith("须填写：说明。")
+    assert transitions(site) == before  # said, not done
+    # Nothing for an action the finding does not allow, nor on another province's finding.
+    assert preview(app, planner, submitted, "开始整改") == ""
+    guangxi = findings_of(site, "450000", FindingStatus.SUBMITTED)[0]["finding_id"]
+    assert preview(app, client_of(app, "guangdong"), guangxi, "销号") == ""
+
+
 def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
     guangxi = findings_of(site, "450000", FindingStatus.IN_PROGRESS)[0]
     client = client_of(app, "guangdong")
@@ -896,6 +928,20 @@ def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
     assert (
         openpyxl.load_workbook(io.BytesIO(base64.b64decode(data["content"]))).active.max_row == EXPORT_HEADER_ROW
     )  # headers only
+    # ...named for the province, not for a finding it may not see; its own finding's history is named for the finding
+    # (several exported histories could not be told apart: 整改记录-广东省-….xlsx each).
+    assert data["filename"].startswith("整改记录-广东省-") and guangxi["finding_id"] not in data["filename"]
+    own = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[0]["finding_id"]
+    mine = exported_workbook(
+        export_grid(app, client, ids.INSPECTIONS_HISTORY_GRID, None, own, None), ids.INSPECTIONS_HISTORY_GRID
+    )
+    assert f"问题{own}" in str(mine.active["A1"].value)
+    name = returned(
+        export_grid(app, client, ids.INSPECTIONS_HISTORY_GRID, None, own, None),
+        ids.export_download(ids.INSPECTIONS_HISTORY_GRID),
+        "data",
+    )["filename"]
+    assert name.startswith(f"整改记录-问题{own}-")
     text, options = detail(app, client, guangxi["finding_id"])
     assert (text, options) == ("找不到该问题，或无权查看。", [])
     before = transitions(site)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import time
 from pathlib import Path
 
 from census_schema.settings import load_settings
+from flows.data_docs import no_data_docs
 from flows.housekeeping import prune_data_docs
 from flows.ingest import IngestRequest
 from flows.run import run_ingestion
@@ -35,8 +37,26 @@ def test_data_docs_keep_the_newest_per_kind_and_province_and_every_current_one(t
     assert len(removed) == 2 * 3 - 1
 
 
+def test_data_docs_validated_in_the_last_days_stay_whatever_their_number(tmp_path):
+    # Three per kind and province were all a province, its prefectures and counties shared: in the reporting rush a
+    # prefecture's link to its rejection's Data Docs died within minutes, saying Data Docs had been turned off.
+    settings = load_settings(tmp_path / "var" / "w.duckdb")
+    root = settings.var_dir / "data_docs"
+    recent = [root / f"census-440000-{index:012x}" for index in range(settings.data_docs_keep + 3)]
+    old = root / f"census-440000-{99:012x}"
+    for site in (*recent, old):
+        (site / "results").mkdir(parents=True)
+    month_ago = time.time() - (settings.data_docs_keep_days + 1) * 86_400
+    os.utime(old, (month_ago, month_ago))
+    assert prune_data_docs(settings, []) == [old]
+    assert sorted(root.iterdir()) == sorted(recent)
+    assert f"保留 {settings.data_docs_keep_days} 天" in no_data_docs(settings)
+
+
 def test_each_ingestion_prunes_the_data_docs_it_no_longer_needs(tmp_path):
-    settings = dataclasses.replace(load_settings(tmp_path / "var" / "w.duckdb"), save_data_docs=True, data_docs_keep=1)
+    settings = dataclasses.replace(
+        load_settings(tmp_path / "var" / "w.duckdb"), save_data_docs=True, data_docs_keep=1, data_docs_keep_days=0
+    )
     sites = []
     for count in (2, 3):
         request = IngestRequest(census_workbook(tmp_path / f"c{count}.xlsx", count), "census", PROVINCE, "测试")
