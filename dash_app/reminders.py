@@ -12,7 +12,7 @@ from census_schema.roles import Role
 from dash_app.access import Viewer, scope_province, visible_submissions
 from dash_app.context import AppContext
 from dash_app.formatting import format_date
-from warehouse.reminders import DUE_SOON, NOT_REPORTED, RETURNED, query_reminders
+from warehouse.reminders import DUE_SOON, NOT_REPORTED, OVERDUE, RETURNED, query_reminders
 
 SHOWN = 8
 
@@ -70,4 +70,4 @@ def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) ->
 
 
 REPORTING_KINDS = (NOT_REPORTED, RETURNED)
-FINDING_KINDS = (DUE_SOON,)
+FINDING_KINDS = (OVERDUE, DUE_SOON)

@@ -81,6 +81,13 @@ REJECTED_SHRINK_NOTE = (
 )
 
 
+# Said when the return giving up a scope's holders is empty (the blank template sent by mistake looks the same).
+EMPTY_RETURN_NOTE = (
+    "本表是空表，没有任何普查对象：装载后，该范围原有的普查对象全部不再计入。只有该范围确已没有普查对象"
+    "（如已全部改由其他范围报送）时才应确认；误传了空模板的，请勿确认，上传填好的工作簿即可"
+)
+
+
 def drop_phrase(dropped: int, dropped_pct: float, limit_pct: float) -> str:
     """减少 N 个（x%，允许 y%）: how many holders a return leaves out, against the limit."""
     return f"减少 {dropped:,} 个（{dropped_pct:.2f}%，允许 {limit_pct:g}%）"

@@ -1,4 +1,4 @@
-"""Daily reminders: provinces that have not reported or whose return was sent back, findings soon overdue.
+"""Daily reminders: provinces that have not reported or whose return was sent back, findings soon or already overdue.
 
 Computed from the warehouse for one day and stored (table `reminders`, migration 060) by the daily-reminders flow,
 so the overview and the inspections page show the same list to everyone, and history stays.
@@ -17,12 +17,13 @@ from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.scopes import RETURNED as RETURNED_STATE
 from census_schema.scopes import format_day, parse_stored_scope, return_reason_clause
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
+from warehouse.inspections import query_findings
 from warehouse.queries import fetch_named
 from warehouse.transactions import transaction, utc_now
 
 # A finding is reminded of when its deadline falls within this many days (today included).
 WARNING_DAYS = 7
-NOT_REPORTED, RETURNED, DUE_SOON = "未报送", "已退回", "即将逾期"
+NOT_REPORTED, RETURNED, DUE_SOON, OVERDUE = "未报送", "已退回", "即将逾期", "已逾期"
 _COLUMNS = (
     "generated_on",
     "kind",
@@ -45,7 +46,7 @@ def _reported_kinds() -> list[str]:
 def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
     """The reminders due on `as_of`: one per province and workbook not reported (no scope inside the province has a
     current return), one per returned current return of any scope (central channels too), one per open finding
-    whose deadline is within WARNING_DAYS."""
+    whose deadline is within WARNING_DAYS, and one per province (and central unit class) with findings overdue."""
     provinces = load_divisions().census_provinces()
     # Every scope's current return counts: a province has reported a workbook when any return of a scope inside it
     # (the whole province, a prefecture, a county) is current; each returned one is reminded of with its scope.
@@ -112,6 +113,33 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
                 finding_id=f["finding_id"],
             )
         )
+    reminders += _overdue_reminders(con, as_of)
+    return reminders
+
+
+def _overdue_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
+    """One reminder per province (and central unit class) with open findings past their deadline: how many, how many
+    of them wait on the reviewer's verdict (a report was submitted), and the longest overdue."""
+    divisions = load_divisions()
+    groups: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
+    for f in query_findings(con, as_of, overdue_only=True):
+        central = f["unit_class"] in CENTRAL_UNIT_CLASSES
+        key = (None, f["unit_class"]) if central else (f["province_code"], divisions.get(f["province_code"]).name)
+        groups.setdefault(key, []).append(f)
+    reminders = []
+    for (province_code, scope), found in sorted(groups.items(), key=lambda item: (item[0][0] or "", item[0][1])):
+        longest = max(found, key=lambda f: (f["overdue_days"], f["finding_id"]))
+        waiting = sum(1 for f in found if f["status"] == FindingStatus.SUBMITTED.value)
+        message = f"{len(found):,} 个问题逾期未销号"
+        message += f"（其中 {waiting:,} 个已提交整改报告，待审核）" if waiting else ""
+        message += (
+            f"，最久的是{longest['unit_name']}的问题 {longest['finding_id']}，已逾期 {longest['overdue_days']:,} 天。"
+        )
+        reminders.append(
+            _reminder(
+                as_of, OVERDUE, province_code, scope, longest["finding_id"], message, finding_id=longest["finding_id"]
+            )
+        )
     return reminders
 
 
@@ -155,7 +183,8 @@ def refresh_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[
 def query_reminders(
     con: duckdb.DuckDBPyConnection, *, province_code: str | None = None, kinds: tuple[str, ...] | None = None
 ) -> list[dict[str, Any]]:
-    """The latest day's reminders, optionally of one province (a province user's scope) and of some kinds only."""
+    """The latest day's reminders, optionally of one province (a province user's scope) and of some kinds only (then
+    in the order of `kinds`)."""
     rows = fetch_named(
         con,
         "SELECT * EXCLUDE (generated_at) FROM reminders "
@@ -163,4 +192,6 @@ def query_reminders(
         "AND (? IS NULL OR province_code = ?) ORDER BY kind, due_on NULLS FIRST, province_code, subject",
         [province_code, province_code],
     )
-    return [r for r in rows if kinds is None or r["kind"] in kinds]
+    if kinds is None:
+        return rows
+    return sorted((r for r in rows if r["kind"] in kinds), key=lambda r: kinds.index(r["kind"]))

@@ -24,7 +24,7 @@ from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import UPLOAD_PAGE_REMINDED, load_own_returned, reminders_panel
 from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
-from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase
+from flows.scopes import EMPTY_RETURN_NOTE, REJECTED_SHRINK_NOTE, drop_phrase
 from warehouse.queries import list_submissions
 
 PATH = "/upload"
@@ -195,6 +195,8 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
             className="warn" if result["status"] == "accepted" else None,
         )
     )
+    if result["rows"] == 0:
+        parts.append(html.P(f"{EMPTY_RETURN_NOTE}。", className="error"))
     if result["status"] == "needs_confirmation":
         # A plain POST, like the upload form: the server loads the kept file again, confirmed.
         parts.append(

@@ -166,6 +166,10 @@ def test_a_shrink_waiting_on_confirmation_is_not_shown_as_a_success():
     summary = next(p for p in describe_job(job) if isinstance(p, html.Details)).children[0]
     assert "确认" not in summary.children.replace("无需确认", "") and "未装载" in summary.children
     assert "统一社会信用代码填错的单位也按减少计" in summary.children
+    # An empty return waiting on confirmation says it is empty, above the button.
+    job.result = result | {"rows": 0, "shrink": result["shrink"] | {"dropped": 737, "dropped_pct": 100.0}}
+    said = [p.children for p in describe_job(job) if isinstance(p, html.P) and p.className == "error"]
+    assert any(text.startswith("本表是空表，没有任何普查对象") for text in said), said
 
 
 def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):

@@ -296,6 +296,9 @@ def test_the_command_line_exits_1_until_the_shrink_is_confirmed(file_store, sett
     assert main(["ingest", "census", broken, *db]) == 1
     said = capsys.readouterr().out
     assert "未装载，无需确认" in said and "须确认后才能装载" not in said and "--confirm-shrink" not in said
+    # The blank template sent by mistake gives up every holder: said in so many words (it said only 减少 10 个).
+    assert main(["ingest", "census", str(census(tmp_path, "c-empty", [])), "--dry-run", *db]) == 1
+    assert "本表是空表，没有任何普查对象" in capsys.readouterr().out
     assert main(["ingest", "census", smaller, "--dry-run", "--json", *db]) == 1
     assert json.loads(capsys.readouterr().out)["status"] == "needs_confirmation"
     assert main(["ingest", "census", smaller, "--confirm-shrink", "--json", *db]) == 0

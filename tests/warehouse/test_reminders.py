@@ -8,18 +8,18 @@ from census_schema.divisions import load_divisions
 from census_schema.roles import Role
 from census_schema.scopes import division_scope
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
-from tests.flows.supervision_workbooks import finding, inspection
+from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection
 from tests.warehouse.factories import count, load
 from tests.warehouse.supervision_factories import sheet_frame
 from warehouse.inspections import load_inspection_sheets
-from warehouse.reminders import DUE_SOON, NOT_REPORTED, RETURNED, query_reminders, refresh_reminders
+from warehouse.reminders import DUE_SOON, NOT_REPORTED, OVERDUE, RETURNED, query_reminders, refresh_reminders
 from warehouse.reviews import Reviewer, review_submission
 
 PROVINCES = len(load_divisions().census_provinces())
 
 
 def by_kind(reminders):
-    return {kind: [r for r in reminders if r["kind"] == kind] for kind in (NOT_REPORTED, RETURNED, DUE_SOON)}
+    return {kind: [r for r in reminders if r["kind"] == kind] for kind in (NOT_REPORTED, RETURNED, DUE_SOON, OVERDUE)}
 
 
 def test_an_empty_warehouse_reminds_every_province_of_both_workbooks(con):
@@ -72,3 +72,24 @@ def test_open_findings_within_the_warning_window_are_reminded(con):
     refresh_reminders(con, date(2023, 5, 1))
     assert count(con, "reminders") == 2 * (2 * PROVINCES) + 2
     assert {r["kind"] for r in query_reminders(con, kinds=(DUE_SOON,))} == {DUE_SOON}
+
+
+def test_findings_past_their_deadline_are_reminded_once_per_province_or_central_class(con):
+    # The deadline reminders named only findings soon due: 整改期限提醒 said 今日无提醒 under a card of 14 overdue.
+    sheets = {
+        INSPECTION_RECORDS_FORM.sheet_name: sheet_frame(INSPECTION_RECORDS_FORM, [inspection(1)]),
+        FINDINGS_FORM.sheet_name: sheet_frame(FINDINGS_FORM, [finding(1), finding(2)]),
+        RECTIFICATION_FORM.sheet_name: sheet_frame(RECTIFICATION_FORM, CLOSE_WALK[:2]),
+    }
+    load_inspection_sheets(con, "S-test", datetime(2023, 3, 21), sheets)
+    assert by_kind(refresh_reminders(con, date(2023, 5, 4)))[OVERDUE] == []  # due today: not yet overdue
+    reminders = refresh_reminders(con, date(2023, 5, 14))
+    [overdue] = by_kind(reminders)[OVERDUE]
+    # Both findings are a central organ's (inspection(1)): counted under its class, not Beijing's.
+    assert (overdue["province_code"], overdue["scope_name"]) == (None, "中央和国家机关")
+    assert overdue["message"] == (
+        "2 个问题逾期未销号（其中 1 个已提交整改报告，待审核），最久的是中央单位1的问题 JC2023-001-02，已逾期 10 天。"
+    )
+    # Shown in the order asked for: overdue before soon due.
+    shown = query_reminders(con, kinds=(OVERDUE, DUE_SOON))
+    assert [r["kind"] for r in shown] == [OVERDUE]
