@@ -18,7 +18,7 @@ from census_schema.supervision.codes import FindingSeverity, FindingStatus, Indi
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from cli.main import acting_user, emit_json
 from cli.warehouse_cmd import format_table, province_arg
-from dash_app.formatting import describe_sources, format_count, format_date, format_datetime
+from dash_app.formatting import describe_sources, format_count, format_date, format_transition_time
 from flows.supervision import change_finding, issue_findings, withdraw_findings
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
@@ -172,7 +172,7 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         )
         extra = "；".join(x for x in given if x)
         lines.append(
-            f"  {t['seq']}. {format_datetime(t['changed_at'])} {t['changed_by']} {t['action']}："
+            f"  {t['seq']}. {format_transition_time(t)} {t['changed_by']} {t['action']}："
             f"{t['from_status']} → {t['to_status']}{'（' + extra + '）' if extra else ''}"
         )
     return "\n".join(lines)

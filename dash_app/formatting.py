@@ -112,6 +112,19 @@ def format_datetime(value: datetime | str | None, *, seconds: bool = False) -> s
     )
 
 
+def transition_time(transition: dict[str, Any]) -> datetime | date:
+    """When a finding's transition happened, as far as it is known: a workbook's row by its day (its 日期 has no time;
+    it is kept at the day's first moment, which read as 08:00 Beijing time), one made on the platform to the moment."""
+    moment = transition["changed_at"]
+    return to_beijing(moment).date() if transition.get("recorded_via") == "upload" else moment
+
+
+def format_transition_time(transition: dict[str, Any]) -> str:
+    """`transition_time` as people write it: 2024年12月10日, or 2025年6月30日 10:17."""
+    moment = transition_time(transition)
+    return format_datetime(moment) if isinstance(moment, datetime) else format_date(moment)
+
+
 # An account's state and a sign-in never made, as /accounts and `users list` say them.
 ACCOUNT_STATES = {True: "启用", False: "已停用"}
 NEVER_SIGNED_IN = "从未登录"

@@ -39,7 +39,15 @@ from dash_app.access import Viewer, current_viewer, refuse, require_role, requir
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_bar
-from dash_app.formatting import describe_sources, division_name, format_count, format_date, province_names, with_names
+from dash_app.formatting import (
+    describe_sources,
+    division_name,
+    format_count,
+    format_date,
+    province_names,
+    transition_time,
+    with_names,
+)
 from dash_app.grid import (
     FITTED_PADDING_PX,
     Column,
@@ -440,6 +448,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return [
             {
                 **t,
+                "changed_at": transition_time(t),
                 "key": t["seq"],
                 "role_label": LifecycleRole.from_label(t["role"]).label if t.get("role") else "",
                 "evidence_link": evidence_link(context.settings.var_dir, history["finding_id"], t),

@@ -171,6 +171,8 @@ def test_listings_print_tables_or_json(db, capsys):
     assert code == 0 and "JC2023-001-02" in out and "JC2023-001-01" not in out
     code, out, _ = run(capsys, "finding", "show", "JC2023-001-01", "--db", str(db), "--as-of", "2023-05-05")
     assert code == 0 and "赵六 销号" in out
+    # The workbook's rows are dated by their day only: each read 08:00, a time nobody gave.
+    assert "  3. 2023年4月10日 赵六 销号：" in out and "08:00" not in out
     code, out, _ = run(capsys, "evaluation", "assign", "440000", "--evaluator", "专家甲", "--db", str(db), "--json")
     assert (code, json.loads(out)["already"]) == (0, False)
     assert json.loads(

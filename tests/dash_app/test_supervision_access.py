@@ -942,6 +942,9 @@ def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
         "data",
     )["filename"]
     assert name.startswith(f"整改记录-问题{own}-")
+    # A step read from a workbook is dated by its day (its 日期 has no time; it read 08:00), one made here to the minute.
+    steps = grid_rows(app, client, ids.INSPECTIONS_HISTORY_GRID, own, None)
+    assert {len(step["changed_at"]) for step in steps if step["recorded_via"] == "upload"} == {len("2025-01-01")}
     text, options = detail(app, client, guangxi["finding_id"])
     assert (text, options) == ("找不到该问题，或无权查看。", [])
     before = transitions(site)
