@@ -94,6 +94,11 @@ TRANSITION_TABLE: dict[tuple[FindingStatus, FindingAction], Transition] = {
 }
 
 
+def may_close(finding: FindingState, by: str) -> bool:
+    """Whether `by` may close the finding: not whoever recorded its rectification or answers for it."""
+    return by not in finding.rectifiers and by != finding.responsible_person
+
+
 def actions_where(test: Callable[[Transition], bool]) -> str:
     """The actions of the transitions passing `test`, each once in the table's order, joined with 、 (for hints)."""
     return "、".join(dict.fromkeys(t.action.value for t in TRANSITIONS if test(t)))
@@ -242,7 +247,7 @@ def apply_transition(
         )
     if rule.needs_evidence and _blank(evidence):
         raise _illegal(finding, act, "transition_evidence", "须附佐证材料。", "请提供整改报告或佐证材料文件。")
-    if rule.closes and (by in finding.rectifiers or by == finding.responsible_person):
+    if rule.closes and not may_close(finding, by):
         raise _illegal(
             finding,
             act,

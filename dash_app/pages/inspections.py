@@ -59,11 +59,12 @@ from dash_app.grid import (
 )
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
 from flows.supervision import change_finding, stored_evidence_path
-from supervision.lifecycle import TRANSITIONS, DeadlineRule
+from supervision.lifecycle import TRANSITIONS, DeadlineRule, may_close
 from warehouse.inspections import (
     account_lifecycle_roles,
     allowed_targets,
     answers_for,
+    fetch_finding_states,
     query_finding_history,
     query_findings,
     query_inspections,
@@ -536,10 +537,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if history is None:
             return ("找不到该问题，或无权查看。" if finding_id else ""), []
         roles = lifecycle_roles(viewer, history)
+        with context.reader.cursor() as con:
+            state = fetch_finding_states(con, [history["finding_id"]])[history["finding_id"]]
+        # A close the lifecycle would refuse this user (who recorded the rectification) is not offered.
+        closing = {t.action.value for t in TRANSITIONS if t.closes} if not may_close(state, viewer.user_name) else set()
         options = [
             {"label": f"{t['action']} → {t['to_status']}", "value": t["action"]}
             for t in allowed_targets(FindingStatus(history["status"]))
-            if t["role"] in roles
+            if t["role"] in roles and t["action"] not in closing
         ]
         overdue = history["status"] != FindingStatus.CLOSED.value and context.settings.today() > history["deadline"]
         text = (

@@ -43,15 +43,16 @@ ROLES = SUBMISSION_ROLES
 SUBMISSION_COLUMNS = [
     Column("scope_name", "填报范围", tooltip="scope_code"),
     Column("kind_label", "类别"),
+    # Which file, and when: how a sender tells its own uploads apart (at 1,366 px 文件 was out of view, last).
+    Column("file_name", "文件"),
+    Column("submitted_at", "提交时间", "datetime"),
     Column("status_label", "校验结果"),
     Column("error_count", "错误", "int", "个"),
     Column("warning_count", "警告", "int", "个"),
     Column("review_progress", "审核状态"),
     Column("review_note", "审核说明", wrap=True, wrap_width=180),
-    Column("submitted_at", "提交时间", "datetime"),
     Column("is_current", "现行", "bool"),
     Column("row_count", "行数", "int", "行"),
-    Column("file_name", "文件"),
     Column("submitted_by", "提交人"),
     Column("submission_id", "提交编号", "code"),
     Column("file_sha256", "文件指纹（SHA-256）", "code", clip=True),

@@ -1122,6 +1122,10 @@ def test_a_reviewer_cannot_close_a_finding_they_rectified(app, site):
     assert "不能为自己负责整改的问题销号" in message_of(response)
     assert (transitions(site), state_of(site, finding)[0]) == (total, "已提交整改报告")
     assert evidence_files(site) == files  # a refused change keeps no file
+    # Nor is the close offered to it (it was, and was always refused); 退回 stays, and another reviewer may close.
+    offered = [option["value"] for option in detail(app, province, finding)[1]]
+    assert "销号" not in offered and "退回" in offered
+    assert "销号" in [option["value"] for option in detail(app, client_of(app, "planner"), finding)[1]]
 
 
 def test_the_warehouse_refuses_an_account_acting_outside_its_roles_whatever_the_channel(site, tmp_path):
