@@ -368,6 +368,29 @@ def apply_action(
     return f"{change['finding_id']}：{change['from_status']} → {change['to_status']}（{change['action']}）", True
 
 
+def describe_finding(history: Mapping[str, Any], today: date) -> list[str]:
+    """A finding's detail, a line each: what and whose; its dates and who answers for it; the problem; what is asked;
+    the measures taken (as typed: text, never markup)."""
+    late = (today - history["deadline"]).days if history["status"] != FindingStatus.CLOSED.value else 0
+    deadline = format_date(history["deadline"]) + (f"（已逾期 {late} 天）" if late > 0 else "")
+    if history.get("original_deadline") and history["original_deadline"] != history["deadline"]:
+        deadline += f"，原定{format_date(history['original_deadline'])}"
+    dates_and_people = (
+        history.get("issued_on") and f"下发日期：{format_date(history['issued_on'])}",
+        f"整改期限：{deadline}",
+        history.get("responsible_unit") and f"整改责任单位：{history['responsible_unit']}",
+        history.get("responsible_person") and f"责任人：{history['responsible_person']}",
+    )
+    return [
+        f"{history['finding_id']}｜{history['source']}（{history['feedback_doc_no']}）｜{history['unit_name']}"
+        f"｜{history['severity']}｜当前状态：{history['status']}",
+        "｜".join(part for part in dates_and_people if part),
+        f"问题描述：{history['description']}",
+        *([f"整改要求：{history['requirement']}"] if history.get("requirement") else []),
+        *([f"整改措施：{history['measures']}"] if history["measures"] else []),
+    ]
+
+
 def describe_action(history: Mapping[str, Any], action: str | None, new_deadline: str | None, today: date) -> str:
     """What an action on the finding asks for and what it will change (its state, its deadline, whether it is then
     overdue), from the lifecycle's table; empty when no action the finding allows is chosen."""
@@ -546,15 +569,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             for t in allowed_targets(FindingStatus(history["status"]))
             if t["role"] in roles and t["action"] not in closing
         ]
-        overdue = history["status"] != FindingStatus.CLOSED.value and context.settings.today() > history["deadline"]
-        text = (
-            f"{history['finding_id']}｜{history['source']}（{history['feedback_doc_no']}）｜{history['unit_name']}"
-            f"｜{history['severity']}｜当前状态：{history['status']}"
-            f"｜整改期限：{format_date(history['deadline'])}{'（已逾期）' if overdue else ''}｜{history['description']}"
-            + (f"｜整改措施：{history['measures']}" if history["measures"] else "")
-        )
+        lines = describe_finding(history, context.settings.today())
         sources = describe_sources(history["sources"], name_experts=viewer.is_national)
-        return (html.Div([text, html.Br(), sources]) if sources else text), options
+        return html.Div([html.Div(line) for line in [*lines, *([sources] if sources else [])]]), options
 
     @app.callback(
         Output(ids.INSPECTIONS_ACTION_PREVIEW, "children"),

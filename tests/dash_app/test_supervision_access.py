@@ -903,6 +903,13 @@ def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
     _, deadline = state_of(site, closed["finding_id"])
     late = (DEMO_TODAY - deadline).days
     before = transitions(site)
+    # The detail says it too, a line each (it was one line joined with ｜, without the date issued, the original
+    # deadline or who answers for it).
+    shown, _ = detail(app, planner, closed["finding_id"])
+    lines = [line["props"]["children"] for line in shown["props"]["children"]]
+    assert lines[0].endswith("｜当前状态：已销号") and lines[2].startswith("问题描述：")
+    assert f"｜整改期限：{deadline.year}年{deadline.month}月{deadline.day}日" in lines[1] and "已逾期" not in lines[1]
+    assert lines[1].startswith("下发日期：") and "整改责任单位：" in lines[1]
     said = preview(app, planner, closed["finding_id"], "复查未通过")
     assert said.startswith(f"提交后，{closed['finding_id']} 将由「已销号」变为「整改中」（复查未通过，审核人操作）")
     assert f"整改期限仍为{deadline.year}年{deadline.month}月{deadline.day}日，按今日已逾期 {late} 天" in said
@@ -1240,8 +1247,8 @@ def test_the_rectifier_states_measures_shown_with_the_finding_and_its_history_a_
     assert "此操作不填写整改措施" in message_of(refused)
     assert (transitions(site), state_of(site, finding)[0]) == (total + 2, "已提交整改报告")
     # The current measures are the latest given, shown as typed (text, not markup) in the detail line.
-    text, _ = detail(app, planner, finding)
-    assert isinstance(text, str) and text.endswith(f"｜整改措施：{typed}")
+    shown, _ = detail(app, planner, finding)
+    assert [line["props"]["children"] for line in shown["props"]["children"]][-1] == f"整改措施：{typed}"
     history = grid_rows(app, province, ids.INSPECTIONS_HISTORY_GRID, finding, None)
     assert [r["measures"] for r in history[-2:]] == ["制定整改方案，明确责任处室", typed]
     assert next(c.kind for c in inspections.HISTORY_COLUMNS if c.field == "measures") == "text"  # never markdown

@@ -301,7 +301,7 @@ def test_a_planner_lists_the_overdue_findings_and_opens_one_s_history(browsing, 
         arg=[ids.INSPECTIONS_DETAIL, finding["finding_id"]],
     )
     text = page.inner_text(f"#{ids.INSPECTIONS_DETAIL}")
-    assert f"当前状态：{finding['status']}" in text and "（已逾期）" in text
+    assert f"当前状态：{finding['status']}" in text and f"（已逾期 {finding['overdue_days']} 天）" in text
     grid_count(page, ids.INSPECTIONS_HISTORY_GRID, len(history))
     rows = shown_rows(page, ids.INSPECTIONS_HISTORY_GRID)
     assert [(row["seq"], row["action"], row["to_status"]) for row in rows] == [
