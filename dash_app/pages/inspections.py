@@ -418,7 +418,7 @@ def describe_action(history: Mapping[str, Any], action: str | None, new_deadline
         said += f"，整改期限仍为{format_date(deadline)}" + (f"，按今日已逾期 {late} 天" if late > 0 else "")
         if rule.deadline is DeadlineRule.OPTIONAL:
             said += "（可另定新整改期限）"
-    return said + "。" + (f"须填写：{'、'.join(asks)}。" if asks else "")
+    return said + "。" + (f"须提供：{'、'.join(asks)}。" if asks else "")
 
 
 def _graded_card(label: str, counts: dict[str, int]) -> html.Div:

@@ -913,12 +913,12 @@ def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
     said = preview(app, planner, closed["finding_id"], "复查未通过")
     assert said.startswith(f"提交后，{closed['finding_id']} 将由「已销号」变为「整改中」（复查未通过，审核人操作）")
     assert f"整改期限仍为{deadline.year}年{deadline.month}月{deadline.day}日，按今日已逾期 {late} 天" in said
-    assert said.endswith("（可另定新整改期限）。须填写：说明。") and late > 0
+    assert said.endswith("（可另定新整改期限）。须提供：说明。") and late > 0
     moved = preview(app, planner, closed["finding_id"], "复查未通过", "2026-03-31")
     assert f"整改期限由{deadline.year}年{deadline.month}月{deadline.day}日改为2026年3月31日。" in moved
     submitted = findings_of(site, "440000", FindingStatus.SUBMITTED)[0]["finding_id"]
     assert "只能以“复查未通过”重新打开" in preview(app, planner, submitted, "销号")
-    assert preview(app, planner, submitted, "退回").endswith("须填写：说明。")
+    assert preview(app, planner, submitted, "退回").endswith("须提供：说明。")
     assert transitions(site) == before  # said, not done
     # Nothing for an action the finding does not allow, nor on another province's finding.
     assert preview(app, planner, submitted, "开始整改") == ""
