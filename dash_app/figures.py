@@ -23,6 +23,9 @@ FONT = "Microsoft YaHei, PingFang SC, Noto Sans CJK SC, WenQuanYi Micro Hei, san
 TEXT_COLOUR = "#1f2933"  # the pages' body text
 # Blues from its lightest to its middle (#4f9bd0): the body text reads on each at 4.8:1 or more.
 HEATMAP_BLUES = [[0.0, "#f7fbff"], [0.5, "#c6dbef"], [1.0, "#4f9bd0"]]
+# The maps' scale: Blues from a clear light blue (not Blues' near-white, which the lowest region took and which read
+# as the white page, or as the grey of 无数据) to its darkest.
+MAP_BLUES = [[0.0, "#9ecae1"], [0.5, "#4292c6"], [1.0, "#08306b"]]
 # Every graph: plotly's zh-CN locale (assets/plotly-locale-zh-cn.js), no Plotly logo and none of the buttons that
 # send a chart to Plotly's cloud; a downloaded picture named in Chinese.
 GRAPH_CONFIG: dict[str, Any] = {
@@ -159,7 +162,7 @@ def build_choropleth(
                     z=[r[value_key] for r in with_data],
                     text=[r["province_name"] for r in with_data],
                     hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
-                    colorscale="Blues",
+                    colorscale=MAP_BLUES,
                     marker_line_color="white",
                     showscale=geo == "geo",
                     # No colorbar title (the figure's title names the metric): a wide one would push the right
@@ -249,7 +252,7 @@ def build_trend(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
         height=320,
         margin={"l": 60, "r": 10, "t": 40, "b": 40},
         font_family=FONT,
-        title={"text": "每日提交的错误与警告（个，北京时间）", "x": 0.01},
+        title={"text": "每日提交的错误与警告（个，北京时间；每次提交都计入，含未通过的和已被替代的）", "x": 0.01},
         xaxis={"type": "category"},
         yaxis={"tickformat": ",d", "rangemode": "tozero"},  # the unit is in the title: a rotated 个 reads as ←
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
@@ -481,7 +484,7 @@ def build_division_map(
                 zmax=max(values) if max(values) > min(values) else min(values) + 1,
                 text=[r["name"] for r in with_data],
                 hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
-                colorscale="Blues",
+                colorscale=MAP_BLUES,
                 marker_line_color="white",
                 colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},
                 name=title,

@@ -17,10 +17,13 @@ from warehouse.reminders import DUE_SOON, NOT_REPORTED, OVERDUE, RETURNED, query
 SHOWN = 8
 
 
-def load_reminders(context: AppContext, viewer: Viewer, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
-    """The latest day's reminders of some kinds, only the viewer's province for a provincial user."""
+def load_reminders(
+    context: AppContext, viewer: Viewer, kinds: tuple[str, ...], province: str | None = None
+) -> list[dict[str, Any]]:
+    """The latest day's reminders of some kinds: only the viewer's province for a provincial user; for a national user
+    those of `province` when one is chosen, else all."""
     with context.reader.cursor() as con:
-        return query_reminders(con, province_code=scope_province(viewer), kinds=kinds)
+        return query_reminders(con, province_code=scope_province(viewer) or province, kinds=kinds)
 
 
 def load_own_returned(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:

@@ -359,13 +359,14 @@ NOT_REPORTED, NO_CENSUS_DATA, YEAR_NOT_OVER = "未填报", "无普查数据", "�
 
 
 def yearly_status(row: Row, today: date) -> str:
-    """A year's progress status as people read it: the judged status; where the year has no value, why: the year is
-    not over yet (its value is a year-end one), the census holds no figures for a computed indicator (nothing to
-    report), or it was not reported."""
-    if row["status"] or row["value"] is not None:
-        return row["status"] or ""
+    """A year's progress status as people read it: a year not over yet is not judged (its expectation is a year-end
+    one: a value given before its end, 131 by June against 150 due in December, read as 滞后); else the judged status;
+    where a past year has no value, why: the census holds no figures for a computed indicator (nothing to report), or
+    it was not reported."""
     if row["year"] >= today.year:
         return YEAR_NOT_OVER
+    if row["status"] or row["value"] is not None:
+        return row["status"] or ""
     return NO_CENSUS_DATA if INDICATORS_BY_CODE[row["indicator_code"]].is_computed else NOT_REPORTED
 
 
@@ -384,7 +385,7 @@ OVERVIEW_TABLE: Table[IndicatorLatest] = Table(
         Column("最新年度", lambda x: x.get("year"), 9),
         Column("最新值", lambda x: x.get("value"), 16, FIGURE),
         Column("预期进度", lambda x: x.get("expected"), 12, FIGURE),
-        Column("进展状态", lambda x: x.get("status"), 10, fill=_status_fill),
+        Column("进展状态", lambda x: x.get("shown_status"), 10, fill=_status_fill),
         Column("说明", lambda x: x.indicator.note, 30),
     )
 )

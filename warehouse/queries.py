@@ -318,7 +318,13 @@ unregistered AS (
     WHERE round_id = ? AND {parent} = ? AND NOT is_registered
     GROUP BY ALL
 ),
-codes AS (SELECT division_code FROM expected UNION SELECT division_code FROM unregistered)
+-- Every current division below the parent, those without a holder in the register too (a city with no one to
+-- report is the gap a planner must see), and the parent's own level where it has holders.
+codes AS (
+    SELECT division_code FROM expected
+    UNION SELECT division_code FROM unregistered
+    UNION SELECT division_code FROM divisions WHERE parent_code = ?
+)
 SELECT
     c.division_code,
     d.name,
@@ -347,14 +353,14 @@ def query_coverage_children(
 ) -> list[dict[str, Any]]:
     """Coverage of the divisions directly below a province or prefecture, and of the parent's own level (its own
     holders, is_own_level): expected, reported, missing, unregistered. Empty below a county (the lowest level).
-    Grain: one row per child division with holders, plus at most one own-level row; they add up to
-    `query_coverage_total` of the parent."""
+    Grain: one row per current child division (0 expected where the register has no one there), plus at most one
+    own-level row; they add up to `query_coverage_total` of the parent."""
     level = load_divisions().get(parent_code).level
     if level not in _CHILD_COLUMNS:
         return []
     parent, child = _CHILD_COLUMNS[level]
     sql = _COVERAGE_CHILDREN_SQL.format(parent=parent, child=child)
-    params = [parent_code, round_id, parent_code] * 2 + [parent_code]
+    params = [parent_code, round_id, parent_code] * 2 + [parent_code] * 2
     return fetch_named(con, sql, params)
 
 

@@ -444,11 +444,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         province = province_from_search(current_viewer(), search)
         return build_red_panel(context.reader.cached(query_red_archives, province), province)
 
-    @app.callback(Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"))
-    def show_reminders(_metric: str) -> html.Div:
-        return reminders_panel(
-            load_reminders(context, current_viewer(), REPORTING_KINDS), "报送提醒", context.settings.today()
-        )
+    @app.callback(
+        Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"), Input(ids.URL, "search")
+    )
+    def show_reminders(_metric: str, search: str | None) -> html.Div:
+        require_text(search)
+        # A planner's view of one province (?province=) lists that province's reminders, as its other panels do.
+        viewer = current_viewer()
+        province = province_from_search(viewer, search)
+        reminders = load_reminders(context, viewer, REPORTING_KINDS, province)
+        return reminders_panel(reminders, "报送提醒", context.settings.today())
 
     @app.callback(
         Output(ids.OVERVIEW_MAP, "figure"),

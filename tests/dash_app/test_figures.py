@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from census_schema.divisions import load_divisions
@@ -16,11 +18,14 @@ from dash_app.figures import (
     MAP_HEIGHT_PX,
     MAP_TOP_PX,
     MAP_WIDTH_PX,
+    NO_DATA_COLOR,
     TEXT_COLOUR,
     build_breakdown_figure,
     build_choropleth,
+    build_division_map,
     build_heatmap,
     build_lines,
+    build_trend,
     load_south_sea_line,
     mercator_aspect,
 )
@@ -178,6 +183,19 @@ def contrast_ratio(first: str, second: str) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+def test_a_map_s_lowest_colour_stands_apart_from_the_page_and_from_no_data(figure):
+    # The lowest region was drawn in Blues' near-white (247,251,255): the worst province read as the white page or
+    # as the grey of 无数据, while a one-point gap showed as full contrast.
+    divisions = load_divisions().children("440000")
+    rows = [{"division_code": d.code, "name": d.name, "v": float(i)} for i, d in enumerate(divisions)]
+    for trace in [*traces_on(figure, "geo", "choropleth"), build_division_map(rows, "v", "覆盖率", {}).data[-1]]:
+        if trace.name == "无数据":
+            continue
+        lowest = trace.colorscale[0][1]
+        assert contrast_ratio(lowest, "#ffffff") >= 1.5 and contrast_ratio(lowest, NO_DATA_COLOR) >= 1.2, lowest
+    assert contrast_ratio("#f7fbff", "#ffffff") < 1.5  # the check can fail: Blues' lowest does
+
+
 def test_a_heatmap_s_figures_read_at_4_5_to_1_on_every_cell_colour():
     # plotly's own black-or-white text fell to ~3:1 on the middle blues of the full Blues scale.
     figure = build_heatmap(["广东省", "广西壮族自治区"], ["档案馆数"], [[1.0], [2.0]], "指标")
@@ -187,3 +205,10 @@ def test_a_heatmap_s_figures_read_at_4_5_to_1_on_every_cell_colour():
     assert text == TEXT_COLOUR and len(stops) >= 2
     assert min(contrast_ratio(text, colour) for colour in stops) >= 4.5
     assert contrast_ratio("#ffffff", "#6baed6") < 4.5  # the check can fail: white on the middle blue does
+
+
+def test_the_daily_trend_says_it_counts_every_submission_not_only_the_current_returns():
+    # Its 9 warnings beside a table whose current returns held 7 read as a contradiction: it counts rejected and
+    # replaced submissions too, and now says so.
+    rows = [{"submitted_at": datetime(2025, 6, 1, 2, tzinfo=UTC), "error_count": 4, "warning_count": 9}]
+    assert "含未通过的和已被替代的" in build_trend(rows).layout.title.text

@@ -579,6 +579,20 @@ def test_an_office_without_an_overview_is_reminded_of_its_returns_sent_back_on_i
     assert upload_reminders(app, "guangdong") == upload_reminders(app, "planner") == '""'
 
 
+def overview_reminders(app, user: str, search: str = "") -> str:
+    inputs = [(ids.OVERVIEW_METRIC, "value", "holdings"), (ids.URL, "search", search)]
+    response = post_callback(app, client_of(app, user), [(ids.OVERVIEW_REMINDERS, "children")], inputs)
+    return json.dumps(returned(response, ids.OVERVIEW_REMINDERS, "children"), ensure_ascii=False)
+
+
+def test_a_planner_s_view_of_one_province_lists_that_province_s_reminders(reporters):
+    # /?province=440000 is 广东省普查总览, yet its 报送提醒 listed every province's (天津市, 河北省, …).
+    app = reporters[0]
+    everything, one = overview_reminders(app, "planner"), overview_reminders(app, "planner", "?province=440000")
+    assert "天津市" in everything and "天津市" not in one and "天河区" in one
+    assert one == overview_reminders(app, "guangdong")  # what the province's own office is shown
+
+
 def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area_only(reporters):
     # /coverage was the national bureau's and the provinces': a prefecture's office could not see who in its area had
     # not reported. It now sees its own division and those inside it, from its own division down, and nothing else.

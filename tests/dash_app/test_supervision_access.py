@@ -1361,6 +1361,10 @@ def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
         == ("年度未结束" if r["year"] >= DEMO_TODAY.year else "无普查数据" if r["source"] == "计算" else "未填报")
         for r in unreported
     )
+    # A value given before its year's end is not judged against the year-end expectation either (all seven national
+    # cards read 滞后 on 30 June).
+    open_year = [r for r in rows if r["value"] is not None and r["year"] >= DEMO_TODAY.year]
+    assert open_year and {r["status"] for r in open_year} == {"年度未结束"}
 
     # The heatmap of indicators computed from the census: Guangdong's row only, with its values.
     (own,) = heatmap_rows(app, client)
