@@ -55,6 +55,12 @@ _LOGO = re.compile(
     r"https://great-expectations-web-assets\.s3\.us-east-2\.amazonaws\.com/(?:full_logo_dark|logo-long)\.png"
     r"(?:\?[^\"'\s)]*)?"
 )
+# GX's footer asking the reader to subscribe to its newsletter, a link out of the bureau's network: left out.
+_NEWSLETTER = re.compile(
+    r"[ \t]*<footer>\s*<p>Stay current on everything GX with our newsletter.*?</footer>\n?", re.DOTALL
+)
+# Raised when `rewrite_page` changes what it does, so sites rewritten before are rewritten again.
+REWRITE_VERSION = b"2: newsletter footer left out"
 # GX's link to its icon, one folder short on validation pages (a request outside the site, refused).
 _FAVICON = re.compile(r'href="(?:\./|(?:\.\./)*)static/images/favicon\.ico"')
 
@@ -81,8 +87,8 @@ def make_offline(site: Path) -> None:
 
 @cache
 def _assets_digest() -> str:
-    """What identifies this code's copies: each file's name and content."""
-    digest = hashlib.sha256()
+    """What identifies this code's copies and rewriting: each file's name and content, and REWRITE_VERSION."""
+    digest = hashlib.sha256(REWRITE_VERSION)
     for path in sorted(ASSETS.rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(ASSETS).as_posix().encode() + b"\0" + path.read_bytes())
@@ -96,6 +102,7 @@ def rewrite_page(html: str, to_site: str) -> str:
     if "vegaEmbed(" not in html:
         for address in VEGA:
             html = _drop_tags(html, address)
+    html = _NEWSLETTER.sub("", html)
     html = _FAVICON.sub(f'href="{to_site}static/images/favicon.ico"', html)
     return _LOGO.sub(f"{to_site}static/images/logo-long.png", html)
 

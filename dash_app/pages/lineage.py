@@ -193,14 +193,17 @@ RETURN_COLUMNS = [
     Column("submission_id", "提交编号", "code"),
     Column("open", "提交记录", "link"),
 ]
+# Where each figure sits, file, sheet, row and cell, right after the holder and its figure (the file was only in the
+# returns grid above, and the sheet was beyond the page's width).
 ROW_COLUMNS = [
     Column("unit_name", "单位名称"),
     Column("value", "数值", "decimal"),
-    Column("division_name", "区划", tooltip="division_code"),
-    Column("uscc", "统一社会信用代码", "code"),
+    Column("file_name", "文件"),
+    Column("sheet_name", "工作表"),
     Column("excel_row", "行号", "int"),
     Column("cell", "单元格（模板列）", "code"),
-    Column("sheet_name", "工作表"),
+    Column("division_name", "区划", tooltip="division_code"),
+    Column("uscc", "统一社会信用代码", "code"),
     Column("submission_id", "提交编号", "code"),
 ]
 

@@ -197,7 +197,7 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             html.Div(
                 [
                     html.A(
-                        "查看所填提交的校验详情（Great Expectations Data Docs）",
+                        "查看所填提交的校验详情（Great Expectations Data Docs，英文页面）",
                         id=ids.SUBMISSIONS_DATA_DOCS_LINK,
                         target="_blank",
                         style={"display": "none"},

@@ -135,7 +135,7 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     if result.get("data_docs") and result.get("submission_id"):
         links.append(
             html.A(
-                "查看校验详情（Great Expectations Data Docs）",
+                "查看校验详情（Great Expectations Data Docs，英文页面）",
                 href=data_docs_url(result["submission_id"]),
                 target="_blank",
                 id=ids.UPLOAD_DATA_DOCS_LINK,

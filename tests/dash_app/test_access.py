@@ -362,6 +362,17 @@ def test_coverage_rows_add_up_to_their_total_own_level_included(app, user, searc
     assert total["units_expected"] > 0
 
 
+@pytest.mark.parametrize("division", ["440000", "441300"])
+def test_coverage_lists_every_division_below_even_one_with_no_unit_in_the_register(app, division):
+    # A city or county with no one in the register was left out of the drill-down (东莞市; four of 惠州市's five
+    # counties): the very gap a planner must see. It is listed with 0 expected.
+    rows = grid_rows(app, client_of(app, "planner"), ids.COVERAGE_GRID, f"?division={division}")
+    below = {d.code for d in load_divisions().children(division)}
+    assert below <= {row["division_code"] for row in rows}
+    empty = [row for row in rows if row["division_code"] in below and row["units_expected"] == 0]
+    assert empty and all(row["units_reported"] == row["units_missing"] == 0 for row in empty)
+
+
 def test_the_coverage_export_ends_with_the_grid_s_total_and_shows_no_pseudo_code(app):
     client = client_of(app, "planner")
     rows = grid_rows(app, client, ids.COVERAGE_GRID, "")
@@ -470,6 +481,10 @@ def test_the_holders_expected_trace_to_the_register_s_rows(app, site):
     assert len(rows) == expected and {r["submission_id"] for r in rows} <= registers
     uscc = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[REGISTER_FORM.field_names.index("uscc")]
     assert all(r["cell"] == f"{uscc}{r['excel_row']}" for r in rows)
+    # Each row says its file, then sheet, row and cell (the file was only in the returns grid above).
+    exported = export_grid(app, client, ids.LINEAGE_ROWS_GRID, rows, search)
+    header = [cell.value for cell in exported_workbook(exported, ids.LINEAGE_ROWS_GRID).active[EXPORT_HEADER_ROW]]
+    assert header.index("文件") < header.index("工作表") < header.index("行号") < header.index("单元格（模板列）")
 
 
 @pytest.mark.parametrize("grid_id", QUALITY_GRIDS)

@@ -99,4 +99,5 @@ def test_every_page_loads_only_files_of_its_own_site_and_a_site_built_before_is_
             assert not re.match(r"^(https?:)?//", address), (page, address)
             assert (page.parent / address.split("?")[0]).resolve().is_file(), (page, address)
         assert "vegaEmbed(" not in html and "bootstrap-dark" not in html
+        assert "newsletter" not in html  # GX's footer asked to subscribe to it, a link out of the network
     assert "vol_total_sum" in "".join(p.read_text(encoding="utf-8") for p in pages)
