@@ -109,16 +109,44 @@ class DivisionRegistry:
         """The name of a division."""
         return self.get(code).name
 
+    def path_names(self, code: str) -> list[str]:
+        """The names from the top division down to this one, as people say them: 广东省, 广州市, 天河区; a
+        municipality's part named alone (北京市市辖区), and left out above its districts (北京市, 朝阳区)."""
+        chain: list[Division] = []
+        current: str | None = code
+        while current:
+            division = self.get(current)
+            chain.insert(0, division)
+            current = division.parent_code
+        names: list[str] = []
+        for division in chain:
+            if names and division.name == municipal_part_name(names[-1], division.code[2:4]):
+                if division is chain[-1]:
+                    names[-1] = division.name
+                continue
+            names.append(division.name)
+        return names
+
+    def place_name(self, code: str) -> str:
+        """What a place is called in a unit's name (北京市档案局, 北京市朝阳区…): a municipality's part by the
+        municipality, any other division by its own name."""
+        division = self.get(code)
+        municipality = self.by_code.get(division.province_code)
+        if municipality is not None and division.name == municipal_part_name(municipality.name, code[2:4]):
+            return municipality.name
+        return division.name
+
     def children(self, code: str) -> list[Division]:
         """Divisions whose parent is this code, by code."""
         return sorted((d for d in self.by_code.values() if d.parent_code == code), key=lambda d: d.code)
 
     def map_parents(self, province_code: str) -> list[str]:
         """The divisions whose children a province's own map draws: the province's (its prefectures, and counties
-        directly under it); for a municipality, whose prefecture-level divisions all bear its own name (北京市's
-        110100, 重庆市's 500100 and 500200: one shape each), theirs (its districts and counties)."""
+        directly under it); for a municipality, whose prefecture-level divisions are only its own parts (北京市's
+        110100 北京市市辖区, 重庆市's 500100 and 500200: one shape each), theirs (its districts and counties)."""
         name, children = self.get(province_code).name, self.children(province_code)
-        if children and all(d.level == PREFECTURE and d.name == name for d in children):
+        parts = {municipal_part_name(name, code[-4:-2]) for code in (d.code for d in children)}
+        if children and all(d.level == PREFECTURE and d.name in parts for d in children):
             return [d.code for d in children]
         return [province_code]
 
@@ -168,6 +196,17 @@ def _coordinate(text: str) -> float | None:
     return float(text) if text else None
 
 
+# A municipality's prefecture-level parts, which the code table names as the municipality itself (110100 北京市,
+# 500100 and 500200 both 重庆市): named for what they are, so a drill-down does not list 北京市 under 北京市 and
+# 重庆市's two rows can be told apart (GB/T 2260: 市辖区, 县).
+MUNICIPAL_PARTS = {"01": "市辖区", "02": "辖县"}
+
+
+def municipal_part_name(municipality: str, part: str) -> str:
+    """北京市市辖区, 重庆市辖县: a municipality's prefecture-level part by the code's two digits (01, 02)."""
+    return f"{municipality}{MUNICIPAL_PARTS.get(part, '')}"
+
+
 @cache
 def load_divisions() -> DivisionRegistry:
     """The registry of current divisions (read once per process)."""
@@ -181,6 +220,9 @@ def load_divisions() -> DivisionRegistry:
     divisions = {}
     for code, (name, lon, lat) in raw.items():
         level = _level(code)
+        province = raw.get(code[:2] + "0000")
+        if level == PREFECTURE and province is not None and name == province[0]:
+            name = municipal_part_name(name, code[2:4])
         parent: str | None = None
         if level == COUNTY:
             # A county without a prefecture hangs from its census province (the Corps for its cities).

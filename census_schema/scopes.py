@@ -100,14 +100,7 @@ class Scope:
         """The Chinese name: 广东省, 广东省广州市, 广东省广州市天河区, 中央企业."""
         if self.is_central:
             return CENTRAL_CHANNELS[self.code]
-        divisions = load_divisions()
-        names: list[str] = []
-        code = self.code
-        while code:
-            division = divisions.get(code)
-            names.insert(0, division.name)
-            code = division.parent_code or ""
-        return "".join(names)
+        return "".join(load_divisions().path_names(self.code))
 
     @property
     def label(self) -> str:

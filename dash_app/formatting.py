@@ -7,7 +7,7 @@ from typing import Any
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM
 from census_schema.clock import to_beijing
-from census_schema.divisions import census_province_of, load_divisions
+from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, RETURNED, account_scope, parse_central_area
@@ -63,16 +63,13 @@ def province_names() -> tuple[str, ...]:
 
 
 def division_full_name(code: str | None) -> str:
-    """A division with its parents below the province: 广东省 › 广州市 › 越秀区 reads 广州市越秀区."""
-    divisions = load_divisions().by_code
-    if code is None or code not in divisions:
+    """A division with its parents below the province: 广东省 › 广州市 › 越秀区 reads 广州市越秀区 (北京市朝阳区 reads
+    朝阳区: the municipality's part is not named above its districts)."""
+    divisions = load_divisions()
+    if code is None or code not in divisions.by_code:
         return division_name(code)
-    names: list[str] = []
-    current: str | None = code
-    while current and current in divisions and divisions[current].level != "province":
-        names.insert(0, divisions[current].name)
-        current = divisions[current].parent_code
-    return "".join(names) or divisions[code].name
+    names = divisions.path_names(code)
+    return "".join(names[1:]) or names[0]
 
 
 def area_name(code: str | None) -> str:
@@ -84,9 +81,7 @@ def area_name(code: str | None) -> str:
         return "中央渠道" if channel is None else CENTRAL_CHANNELS[channel]
     if code.endswith("0000") or code not in load_divisions().by_code:
         return division_name(code)
-    province, below = division_name(census_province_of(code)), division_full_name(code)
-    # A municipality's districts sit under a city of the municipality's own name: 北京市朝阳区, not 北京市北京市朝阳区.
-    return below if below.startswith(province) else province + below
+    return "".join(load_divisions().path_names(code))
 
 
 def kind_label(kind: str | None) -> str:

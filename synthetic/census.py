@@ -536,8 +536,8 @@ def _place_of(division: Division, registry: Mapping[str, Division]) -> str:
     parent = registry.get(division.parent_code or "")
     if division.level == COUNTY and parent is not None:
         if division.province_code in _MUNICIPALITIES or (parent.level == PREFECTURE and division.name.endswith("区")):
-            return parent.name + division.name
-    return division.name
+            return load_divisions().place_name(parent.code) + division.name
+    return load_divisions().place_name(division.code)
 
 
 def _default_admin_level(division: Division) -> str:

@@ -240,7 +240,8 @@ def _units() -> tuple[list[_Unit], list[_Unit], dict[str, list[_Unit]]]:
             key=lambda d: (d.level != PREFECTURE, d.code),
         )
         local[province.code] = [
-            _Unit(f"{d.name}档案局", "市县", d.code, "11", d.code) for d in children[:UNITS_PER_PROVINCE]
+            _Unit(f"{divisions.place_name(d.code)}档案局", "市县", d.code, "11", d.code)
+            for d in children[:UNITS_PER_PROVINCE]
         ]
     return organs, enterprises, local
 

@@ -15,6 +15,7 @@ from census_schema.divisions import (
     require_census_province,
 )
 from census_schema.errors import UsageError
+from census_schema.scopes import describe_division
 
 
 @pytest.mark.parametrize(
@@ -87,3 +88,26 @@ def test_the_code_pattern_of_a_province_is_the_codes_it_reports_for(province):
     pattern = re.compile(province_code_pattern(province))
     own = {code for code, d in divisions.by_code.items() if d.province_code == province}
     assert own == {code for code in divisions.by_code if pattern.match(code)}
+
+
+def test_a_municipality_s_parts_are_named_for_what_they_are_and_left_out_above_their_districts():
+    # The code table names 110100 北京市 and both 500100 and 500200 重庆市: a drill-down listed 北京市 under 北京市
+    # (its figure beside 北京市's own, different, one) and two rows 重庆市 that could not be told apart.
+    divisions = load_divisions()
+    named = {code: divisions.get(code).name for code in ("110100", "120100", "310100", "500100", "500200")}
+    assert named == {
+        "110100": "北京市市辖区",
+        "120100": "天津市市辖区",
+        "310100": "上海市市辖区",
+        "500100": "重庆市市辖区",
+        "500200": "重庆市辖县",
+    }
+    assert [describe_division(code) for code in ("110100", "110105", "500230", "440106")] == [
+        "北京市市辖区",
+        "北京市朝阳区",
+        "重庆市丰都县",
+        "广东省广州市天河区",
+    ]
+    # Their districts are what a municipality's own map draws; units are named by the municipality (北京市档案局).
+    assert divisions.map_parents("500000") == ["500100", "500200"] and divisions.map_parents("440000") == ["440000"]
+    assert divisions.place_name("110100") == "北京市" and divisions.place_name("440100") == "广州市"
