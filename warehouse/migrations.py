@@ -326,16 +326,20 @@ def _models_digest() -> str:
 
 
 def is_current(con: duckdb.DuckDBPyConnection) -> bool:
-    """True when a (read-only) warehouse has every migration of this code and its models (a warehouse written by an
-    older version is not: it must be migrated and published again before it is read)."""
+    """True when a (read-only) warehouse has every migration of this code, its models and its reference data (a
+    warehouse written by an older version is not: it must be migrated and published again before it is read; the
+    pages read division names from it)."""
     try:
         done = applied_versions(con)
-        stored = con.execute(
-            "SELECT content_sha256 FROM reference_data_versions WHERE table_name = '_models'"
-        ).fetchone()
+        stored = dict(con.execute("SELECT table_name, content_sha256 FROM reference_data_versions").fetchall())
     except duckdb.CatalogException:
         return False
-    return _has_migrations_and_models(done, stored[0] if stored is not None else None)
+    return _has_migrations_and_models(done, stored.get("_models")) and _has_reference_data(stored)
+
+
+def _has_reference_data(stored_digests: dict[str, str]) -> bool:
+    """Every reference table holds the rows this code gives it (by the fingerprints recorded when loaded)."""
+    return all(stored_digests.get(table) == _reference_snapshot(table)[1] for table in REFERENCE_TABLES)
 
 
 def _has_migrations_and_models(done: set[int], models_digest: str | None) -> bool:
@@ -525,7 +529,7 @@ def _nothing_to_apply(con: duckdb.DuckDBPyConnection, ducklake: bool) -> bool:
     return (
         guards > 0
         and _has_migrations_and_models(done, stored_digests.get("_models"))
-        and all(stored_digests.get(table) == _reference_snapshot(table)[1] for table in REFERENCE_TABLES)
+        and _has_reference_data(stored_digests)
         and not _forms_behind(dict(forms or []))
     )
 

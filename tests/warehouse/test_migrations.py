@@ -20,6 +20,7 @@ from warehouse.migrations import (
     WarehouseOutOfDate,
     apply_migrations,
     build_raw_table_ddl,
+    is_current,
     list_migrations,
     raw_table_name,
     refresh_reference_data,
@@ -159,6 +160,14 @@ def test_reference_data_reloads_only_when_it_changed(con):
     con.execute("UPDATE reference_data_versions SET content_sha256 = 'stale' WHERE table_name = 'divisions'")
     assert refresh_reference_data(con) == ["divisions"]
     assert count(con, "divisions") == len(load_divisions().by_code)
+
+
+def test_a_warehouse_whose_reference_data_is_not_this_code_s_is_not_current(con):
+    # Division names changed in the code (北京市 → 北京市市辖区): a served warehouse, current by its migrations and
+    # models, went on showing the old names until something wrote to it. Not current, its snapshot is published again.
+    assert is_current(con)
+    con.execute("UPDATE reference_data_versions SET content_sha256 = 'old' WHERE table_name = 'divisions'")
+    assert not is_current(con)
 
 
 @pytest.mark.parametrize("table", ["divisions", "_models"])
