@@ -64,7 +64,8 @@ def card(
         [
             html.Div(label, className="card-label"),
             html.Div(
-                [value, html.Span(f" {unit}", className="card-unit") if unit else None],
+                # 62.57%, as every other percentage (62.57 % beside it read as another number); 196 个, 39,086.82 GB.
+                [value, html.Span(unit if unit == "%" else f" {unit}", className="card-unit") if unit else None],
                 className=f"card-value {value_class}".strip(),
             ),
             html.Div(detail, className="card-detail") if detail is not None else None,

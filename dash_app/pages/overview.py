@@ -220,6 +220,9 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
     archive_holdings = archives["vol_total"] + archives["item_total"]
     digitized = share_pct(archives["digitized_vol"] + archives["digitized_item"], archive_holdings)
     missing = figures["units_expected"] - figures["units_reported"]
+    # The holdings count every current return's holders, those not in the register too: said where there are any.
+    unregistered = figures["units_unregistered"]
+    with_unregistered = f"（含名录外报送的 {format_count(unregistered)} 个单位）" if unregistered else ""
     return [
         card(
             "应报普查对象",
@@ -246,7 +249,8 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
             "馆（室）藏",
             format_count(holdings),
             unit="卷件",
-            detail=f"卷 {format_count(figures['vol_total'])}，件 {format_count(figures['item_total'])}",
+            detail=f"卷 {format_count(figures['vol_total'])}，件 {format_count(figures['item_total'])}"
+            + with_unregistered,
             source=lineage_href("holdings", division),
         ),
         card(
@@ -268,6 +272,8 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
             "革命历史档案",
             format_count(figures["red_archives"]),
             unit="卷件",
+            # Not the red archives of the inventory below (a larger figure beside it read as a contradiction).
+            detail="普查表中新中国成立前档案的一部分；红色档案见下方摸底",
             source=lineage_href("red_archives", division),
         ),
         card("电子档案容量", format_number(figures["e_gb"]), unit="GB", source=lineage_href("e_gb", division)),

@@ -43,6 +43,7 @@ from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import PAGES
 from dash_app.pages import upload as upload_page
 from dash_app.pages.lineage import value_column
+from dash_app.pages.overview import build_cards
 from dash_app.reminders import reminders_panel
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import UploadJobs
@@ -1299,3 +1300,16 @@ def test_the_page_benchmark_posts_the_callbacks_the_app_has(app):
         entry = app.callback_map.get(callback_key(outputs))
         assert entry is not None, name
         assert [(i["id"], i["property"]) for i in entry["inputs"]] == [(i, p) for i, p, _ in inputs], name
+
+
+def test_the_holdings_card_says_it_counts_units_outside_the_register_and_the_two_red_figures_are_told_apart():
+    # 馆（室）藏 counted the 4 名录外 units' holdings without a word (only /lineage showed it); 革命历史档案 sat beside
+    # a larger 红色档案 as if one contradicted the other.
+    archives = {"vol_total": 10, "item_total": 20, "digitized_vol": 5, "digitized_item": 5}
+    figures = {"vol_total": 100, "item_total": 200, "bases": {"comprehensive": archives}, "coverage_pct": 96.43}
+    figures |= {"units_expected": 28, "units_reported": 27, "units_unregistered": 4, "red_archives": 7}
+    figures |= {"e_gb": 1.5, "shelf_m": 2.0, "staff_fulltime": 3}
+    cards = {card.children[0].children: str(card) for card in build_cards(figures)}
+    assert "含名录外报送的 4 个单位" in cards["馆（室）藏"]
+    assert "红色档案见下方摸底" in cards["革命历史档案"]
+    assert "名录外" not in str(build_cards(figures | {"units_unregistered": 0})[3])

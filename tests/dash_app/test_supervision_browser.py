@@ -403,6 +403,8 @@ def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
     page.wait_for_selector(f"#{ids.INDICATORS_CARDS} .card")
     cards = page.locator(f"#{ids.INDICATORS_CARDS} .card").all_inner_texts()
     assert len(cards) == len(latest) > 0
+    # A percentage reads 96%, as everywhere else on the pages (96 % beside 62.57% read as two kinds of number).
+    assert any("%" in card for card in cards) and not any(" %" in card for card in cards)
     for card, row in zip(cards, latest.values(), strict=True):
         assert card.startswith(row["indicator_name"])
         # The status as people read it: a year not over on the demo's day is not judged (all read 滞后 on 30 June).
