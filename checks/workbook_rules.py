@@ -509,7 +509,6 @@ def check_differs_from_annual_stats(
         fields = rule.param("holdings")
         columns = [rows.get_column(name).to_list() for name in ("uscc", *fields)]
         hits: list[tuple[int, str | None]] = []
-        compared: list[str] = []
         for at, (code, *counts) in enumerate(zip(*columns, strict=True)):
             annual = context.annual_stats.get(code) if code is not None else None
             if annual is None or any(count is None for count in counts):
@@ -517,12 +516,7 @@ def check_differs_from_annual_stats(
             message = describe_annual_change(rule, annual, sum(counts))
             if message is not None:
                 hits.append((at, message))
-                # The figure compared, shown as 填报值 (the marked cell alone, the 卷, read as if it were compared).
-                compared.append(f"{' + '.join(f'{int(count):,}' for count in counts)} = {int(sum(counts)):,}")
-        failures += [
-            replace(failure, value=value)
-            for failure, value in zip(_fail(form, rows, rule, hits), compared, strict=True)
-        ]
+        failures += _fail(form, rows, rule, hits)
     return failures
 
 
