@@ -145,8 +145,9 @@ class DivisionRegistry:
         directly under it); for a municipality, whose prefecture-level divisions are only its own parts (北京市's
         110100 北京市市辖区, 重庆市's 500100 and 500200: one shape each), theirs (its districts and counties)."""
         name, children = self.get(province_code).name, self.children(province_code)
-        parts = {municipal_part_name(name, code[-4:-2]) for code in (d.code for d in children)}
-        if children and all(d.level == PREFECTURE and d.name in parts for d in children):
+        if children and all(
+            d.level == PREFECTURE and d.name == municipal_part_name(name, d.code[2:4]) for d in children
+        ):
             return [d.code for d in children]
         return [province_code]
 

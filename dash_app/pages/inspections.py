@@ -368,11 +368,16 @@ def apply_action(
     return f"{change['finding_id']}：{change['from_status']} → {change['to_status']}（{change['action']}）", True
 
 
+def days_late(deadline: date, today: date) -> int:
+    """How many days a deadline has passed by `today` (0 when it has not)."""
+    return max((today - deadline).days, 0)
+
+
 def describe_finding(history: Mapping[str, Any], today: date) -> list[str]:
     """A finding's detail, a line each: what and whose; its dates and who answers for it; the problem; what is asked;
     the measures taken (as typed: text, never markup)."""
-    late = (today - history["deadline"]).days if history["status"] != FindingStatus.CLOSED.value else 0
-    deadline = format_date(history["deadline"]) + (f"（已逾期 {late} 天）" if late > 0 else "")
+    late = days_late(history["deadline"], today) if history["status"] != FindingStatus.CLOSED.value else 0
+    deadline = format_date(history["deadline"]) + (f"（已逾期 {late} 天）" if late else "")
     if history.get("original_deadline") and history["original_deadline"] != history["deadline"]:
         deadline += f"，原定{format_date(history['original_deadline'])}"
     dates_and_people = (
@@ -414,8 +419,8 @@ def describe_action(history: Mapping[str, Any], action: str | None, new_deadline
     elif new is not None:
         said += f"，整改期限由{format_date(deadline)}改为{format_date(new)}"
     else:
-        late = (today - deadline).days
-        said += f"，整改期限仍为{format_date(deadline)}" + (f"，按今日已逾期 {late} 天" if late > 0 else "")
+        late = days_late(deadline, today)
+        said += f"，整改期限仍为{format_date(deadline)}" + (f"，按今日已逾期 {late} 天" if late else "")
         if rule.deadline is DeadlineRule.OPTIONAL:
             said += "（可另定新整改期限）"
     return said + "。" + (f"须提供：{'、'.join(asks)}。" if asks else "")
