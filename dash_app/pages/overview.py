@@ -8,6 +8,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
+from census_schema.scopes import APPROVED, AWAITING
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_division, scope_province
@@ -92,6 +93,13 @@ def derive_metrics(figures: dict[str, Any], review: dict[str, Any] | None = None
         "e_gb": figures["e_gb"] if has_data else None,
         "review_pct": review["reviewed_pct"] if review and review["returns"] else None,
     }
+
+
+def review_of(summary: dict[str, Any], province: str | None) -> dict[str, Any]:
+    """The summary's review progress of the nation (None) or of one province."""
+    if province is None:
+        return dict(summary["review"])
+    return next(p for p in summary["review"]["provinces"] if p["province_code"] == province)
 
 
 def load_overview(viewer: Viewer, summary: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -212,9 +220,12 @@ def lineage_href(figure: str, division: str | None) -> str:
     return "/lineage" + query_string(figure=figure, division=division)
 
 
-def build_cards(figures: dict[str, Any], division: str | None = None) -> list[html.Div]:
-    """Headline cards with exact counts: holders expected and reported, holdings, digitisation, red archives; each
-    count links to the rows it comes from."""
+def build_cards(
+    figures: dict[str, Any], division: str | None = None, review: dict[str, Any] | None = None
+) -> list[html.Div]:
+    """Headline cards with exact counts: holders expected and reported, holdings, digitisation, red archives, each
+    count linking to the rows it comes from; and the review progress of the returns they count (`review`: the
+    summary's, of the nation or the province), which says how many are still under review."""
     holdings = figures["vol_total"] + figures["item_total"]
     archives = figures["bases"]["comprehensive"]
     archive_holdings = archives["vol_total"] + archives["item_total"]
@@ -284,7 +295,20 @@ def build_cards(figures: dict[str, Any], division: str | None = None) -> list[ht
             unit="人",
             source=lineage_href("staff_fulltime", division),
         ),
+        *([review_card(review)] if review and review["returns"] else []),
     ]
+
+
+def review_card(review: dict[str, Any]) -> html.Div:
+    """How far the current census returns the figures count are reviewed: the figures count those still under review
+    (returns sent back are not counted), which the cards did not say."""
+    pending = sum(count for state, count in review["by_state"].items() if state in AWAITING.values())
+    return card(
+        "审核进度",
+        format_pct(review["reviewed_pct"]),
+        detail=f"现行普查表 {format_count(review['returns'])} 份，已审核 {format_count(review['by_state'][APPROVED])} 份；"
+        + (f"以上数字含尚在审核中的 {format_count(pending)} 份" if pending else "以上数字均已审核"),
+    )
 
 
 def build_red_panel(red: dict[str, Any], division: str | None = None) -> list[Any]:
@@ -479,7 +503,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if province is None:
             headline, rows = load_overview(viewer, summary)
             figure = build_choropleth(rows, metric, metric_title(metric), value_format=value_format, suffix=suffix)
-            return figure, build_cards(headline, scope_province(viewer)), [], map_table(rows, metric, viewer)
+            own = scope_province(viewer)
+            cards = build_cards(headline, own, review_of(summary, own))
+            return figure, cards, [], map_table(rows, metric, viewer)
         headline = next(p for p in summary["provinces"] if p["province_code"] == province)
         rows = load_province_map(context, province)
         figure = build_division_map(
@@ -492,7 +518,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         )
         return (
             figure,
-            build_cards(headline, province),
+            build_cards(headline, province, review_of(summary, province)),
             province_panel(context, province),
             map_table(rows, metric, viewer),
         )

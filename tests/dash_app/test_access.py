@@ -1313,3 +1313,11 @@ def test_the_holdings_card_says_it_counts_units_outside_the_register_and_the_two
     assert "含名录外报送的 4 个单位" in cards["馆（室）藏"]
     assert "红色档案见下方摸底" in cards["革命历史档案"]
     assert "名录外" not in str(build_cards(figures | {"units_unregistered": 0})[3])
+    # The figures count returns still under review (those sent back are not counted): a card says how many.
+    review = {"returns": 10, "reviewed_pct": 60.0, "by_state": {"待地级审核": 0, "待省级审核": 1, "待国家局审核": 2}}
+    review["by_state"] |= {"已审核": 6, "已退回": 1}
+    last = str(build_cards(figures, None, review)[-1])
+    assert (
+        "审核进度" in last and "60.00%" in last and "现行普查表 10 份，已审核 6 份；以上数字含尚在审核中的 3 份" in last
+    )
+    assert "审核进度" not in str(build_cards(figures, None, review | {"returns": 0}))
