@@ -134,12 +134,15 @@ def test_a_planner_sees_the_map_and_drills_down_to_a_prefecture(browsing):
     assert any(u.endswith("/assets/topojson/world_110m.json") for u in browsing.requests)
     screenshot(page, "overview")
 
-    # Sichuan's largest drawn path (on the mainland view); plotly picks the province under the pointer.
+    # Sichuan's largest drawn path (on the mainland view), scrolled into view as a user would (the cards above the
+    # map may push it below the fold); plotly picks the province under the pointer.
     x, y = page.evaluate(
         """id => {
-            const boxes = Array.from(document.querySelectorAll(`#${id} path.choroplethlocation`))
-                .filter(p => p.__data__.loc === '510000').map(p => p.getBoundingClientRect());
-            const box = boxes.sort((a, b) => b.width * b.height - a.width * a.height)[0];
+            const area = p => { const r = p.getBoundingClientRect(); return r.width * r.height; };
+            const paths = Array.from(document.querySelectorAll(`#${id} path.choroplethlocation`))
+                .filter(p => p.__data__.loc === '510000').sort((a, b) => area(b) - area(a));
+            paths[0].scrollIntoView({block: 'center', inline: 'center'});
+            const box = paths[0].getBoundingClientRect();
             return [box.x + box.width / 2, box.y + box.height / 2];
         }""",
         ids.OVERVIEW_MAP,
