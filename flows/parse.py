@@ -292,8 +292,6 @@ def parse_workbook(
     failed: dict[str, list[ErrorCell]] = read(read_error_cells) if formulas.failed else {}
     uncomputed = read(locate_uncomputed_formulas) if formulas.uncomputed else {}
     hidden = [sheet for sheet in read_hidden_sheets(path, name) if sheet in raw]
-    if hidden:
-        raise hidden_sheet(hidden[0], name)
     sheets = {}
     for form in book.sheets:
         loaded = raw.get(form.sheet_name)
@@ -314,6 +312,10 @@ def parse_workbook(
             merged=(merged or {}).get(form.sheet_name, []),
             hidden_rows=(hidden_rows or {}).get(form.sheet_name, []),
         )
+    # A hidden data sheet with rows is refused (an empty one, hidden rather than deleted, loads nothing unseen).
+    holding = [sheet for sheet in hidden if sheets[sheet].row_count]
+    if holding:
+        raise hidden_sheet(holding[0], name)
     parsed = ParsedWorkbook(sheets)
     if parsed.row_count == 0:
         raise WorkbookUnusable(
@@ -405,8 +407,8 @@ def _sheet_key(name: str) -> str:
 
 
 def hidden_sheet(sheet: str, file_name: str) -> WorkbookUnusable:
-    """The refusal of a workbook whose data sheet is hidden: it is read all the same, and what it holds is often an old
-    copy kept out of sight while the edits went into another sheet."""
+    """The refusal of a workbook whose data sheet holding rows is hidden: it is read all the same, and what it holds is
+    often an old copy kept out of sight while the edits went into another sheet."""
     return WorkbookUnusable(
         f"工作表「{sheet}」被隐藏了。平台只读取名为「{sheet}」的工作表（隐藏的也照读），不读其他工作表；被隐藏的往往是"
         "不再使用的旧表，而修改做在了另一张表里，照读会报送旧的数据。",

@@ -173,3 +173,15 @@ def test_a_note_with_a_number_beside_it_is_still_a_stray_entry(store, settings, 
     outcome = ingest(store, settings, path)
     assert outcome.status == "rejected"
     assert [f.rule for f in outcome.failures] == ["row_nearly_empty"]
+
+
+def test_an_empty_red_archive_sheet_hidden_rather_than_deleted_loads_nothing_unseen_and_passes(
+    store, settings, tmp_path
+):
+    holders = holder_rows(CENSUS_FORM, 2, {i: {"red_archives": 0} for i in range(2)})
+    path = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holders, red=[])
+    workbook = openpyxl.load_workbook(path)
+    workbook["红色档案资源摸底"].sheet_state = "hidden"
+    workbook.save(path)
+    outcome = ingest(store, settings, path)
+    assert (outcome.status, outcome.rows, outcome.errors) == ("accepted", 2, 0), outcome.failures
