@@ -41,6 +41,7 @@ from dash_app.formatting import (
 )
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import PAGES
+from dash_app.pages import submissions as submissions_page
 from dash_app.pages import upload as upload_page
 from dash_app.pages.lineage import value_column
 from dash_app.pages.overview import build_cards
@@ -1321,3 +1322,9 @@ def test_the_holdings_card_says_it_counts_units_outside_the_register_and_the_two
         "审核进度" in last and "60.00%" in last and "现行普查表 10 份，已审核 6 份；以上数字含尚在审核中的 3 份" in last
     )
     assert "审核进度" not in str(build_cards(figures, None, review | {"returns": 0}))
+
+
+def test_a_sender_tells_its_uploads_apart_by_file_and_time_beside_the_scope():
+    # 文件 was the grid's eleventh column, out of view at 1,366 px: rows read alike (广东省广州市 普查表 已接收).
+    fields = [column.field for column in submissions_page.SUBMISSION_COLUMNS]
+    assert fields[:4] == ["scope_name", "kind_label", "file_name", "submitted_at"]
