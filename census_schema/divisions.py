@@ -120,7 +120,7 @@ class DivisionRegistry:
             current = division.parent_code
         names: list[str] = []
         for division in chain:
-            if names and division.name == municipal_part_name(names[-1], division.code[2:4]):
+            if self.is_municipal_part(division):
                 if division is chain[-1]:
                     names[-1] = division.name
                 continue
@@ -131,10 +131,16 @@ class DivisionRegistry:
         """What a place is called in a unit's name (北京市档案局, 北京市朝阳区…): a municipality's part by the
         municipality, any other division by its own name."""
         division = self.get(code)
+        return self.get(division.province_code).name if self.is_municipal_part(division) else division.name
+
+    def is_municipal_part(self, division: Division) -> bool:
+        """A municipality's prefecture-level part (北京市市辖区, 重庆市辖县), named for it by `load_divisions`."""
         municipality = self.by_code.get(division.province_code)
-        if municipality is not None and division.name == municipal_part_name(municipality.name, code[2:4]):
-            return municipality.name
-        return division.name
+        return (
+            division.level == PREFECTURE
+            and municipality is not None
+            and division.name == municipal_part_name(municipality.name, division.code[2:4])
+        )
 
     def children(self, code: str) -> list[Division]:
         """Divisions whose parent is this code, by code."""
@@ -144,10 +150,8 @@ class DivisionRegistry:
         """The divisions whose children a province's own map draws: the province's (its prefectures, and counties
         directly under it); for a municipality, whose prefecture-level divisions are only its own parts (北京市's
         110100 北京市市辖区, 重庆市's 500100 and 500200: one shape each), theirs (its districts and counties)."""
-        name, children = self.get(province_code).name, self.children(province_code)
-        if children and all(
-            d.level == PREFECTURE and d.name == municipal_part_name(name, d.code[2:4]) for d in children
-        ):
+        children = self.children(province_code)
+        if children and all(self.is_municipal_part(d) for d in children):
             return [d.code for d in children]
         return [province_code]
 

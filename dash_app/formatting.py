@@ -10,7 +10,14 @@ from census_schema.clock import to_beijing
 from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
-from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_NAME, RETURNED, account_scope, parse_central_area
+from census_schema.scopes import (
+    CENTRAL_CHANNELS,
+    CENTRAL_NAME,
+    RETURNED,
+    account_scope,
+    describe_division,
+    parse_central_area,
+)
 from census_schema.supervision.evaluation import SELF_SOURCE
 from warehouse.queries import RED_FIGURES
 
@@ -81,7 +88,7 @@ def area_name(code: str | None) -> str:
         return "中央渠道" if channel is None else CENTRAL_CHANNELS[channel]
     if code.endswith("0000") or code not in load_divisions().by_code:
         return division_name(code)
-    return "".join(load_divisions().path_names(code))
+    return describe_division(code)
 
 
 def kind_label(kind: str | None) -> str:

@@ -95,17 +95,15 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
         "WHERE f.status <> ? AND f.deadline BETWEEN ? AND ? ORDER BY f.deadline, f.finding_id",
         [FindingStatus.CLOSED.value, as_of, as_of + timedelta(days=WARNING_DAYS)],
     )
-    divisions = load_divisions()
     for f in soon:
-        central = f["unit_class"] in CENTRAL_UNIT_CLASSES
-        scope = f["unit_class"] if central else divisions.get(f["province_code"]).name
+        province_code, scope = _finding_scope(f)
         days = (f["deadline"] - as_of).days
         when = "今天到期" if days == 0 else f"还有 {days} 天（{format_day(f['deadline'])}到期）"
         reminders.append(
             _reminder(
                 as_of,
                 DUE_SOON,
-                None if central else f["province_code"],
+                province_code,
                 scope,
                 f["finding_id"],
                 f"{f['unit_name']}的问题 {f['finding_id']}（{f['status']}）整改期限{when}。",
@@ -120,12 +118,9 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
 def _overdue_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
     """One reminder per province (and central unit class) with open findings past their deadline: how many, how many
     of them wait on the reviewer's verdict (a report was submitted), and the longest overdue."""
-    divisions = load_divisions()
     groups: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
     for f in query_findings(con, as_of, overdue_only=True):
-        central = f["unit_class"] in CENTRAL_UNIT_CLASSES
-        key = (None, f["unit_class"]) if central else (f["province_code"], divisions.get(f["province_code"]).name)
-        groups.setdefault(key, []).append(f)
+        groups.setdefault(_finding_scope(f), []).append(f)
     reminders = []
     for (province_code, scope), found in sorted(groups.items(), key=lambda item: (item[0][0] or "", item[0][1])):
         longest = max(found, key=lambda f: (f["overdue_days"], f["finding_id"]))
@@ -141,6 +136,14 @@ def _overdue_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict
             )
         )
     return reminders
+
+
+def _finding_scope(finding: dict[str, Any]) -> tuple[str | None, str]:
+    """Whose a finding's reminder is: its province (code, name), or a central unit's class (no province: they answer
+    to the national bureau)."""
+    if finding["unit_class"] in CENTRAL_UNIT_CLASSES:
+        return None, finding["unit_class"]
+    return finding["province_code"], load_divisions().get(finding["province_code"]).name
 
 
 def _reminder(
