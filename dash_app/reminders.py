@@ -8,7 +8,6 @@ from typing import Any
 
 from dash import html
 
-from census_schema.roles import Role
 from dash_app.access import Viewer, scope_province, visible_submissions
 from dash_app.context import AppContext
 from dash_app.formatting import format_date
@@ -33,10 +32,6 @@ def load_own_returned(context: AppContext, viewer: Viewer) -> list[dict[str, Any
         visible = {s["submission_id"] for s in visible_submissions(con, viewer)}
         reminders = query_reminders(con, kinds=(RETURNED,))
     return [r for r in reminders if r["submission_id"] in visible]
-
-
-# The reporting offices that land on the upload page, having no overview to show their reminders.
-UPLOAD_PAGE_REMINDED = frozenset({Role.PREFECTURE, Role.COUNTY, Role.CENTRAL})
 
 
 def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) -> html.Div:

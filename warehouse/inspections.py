@@ -127,8 +127,11 @@ def load_inspection_sheets(
             rule=refusal.rule,
         )
     # A 操作人 naming a platform account acts only as that account may on the web and the command line (a history
-    # must not say a province closed a finding, or moved another province's).
+    # must not say a province closed a finding, or moved another province's). Each name is looked up once.
+    accounts = {by for by in {update.by for _, update in read} if find_acting_account(con, by) is not None}
     for row, update in read:
+        if update.by not in accounts:
+            continue
         try:
             check_account_may_act(con, update.by, update.finding_id, FindingRole(update.role))
         except IllegalTransition as refused:

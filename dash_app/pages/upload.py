@@ -16,12 +16,13 @@ from census_schema.rule_titles import rule_title
 from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, describe_division
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role, visible_submissions
+from dash_app.auth import LANDING_PAGES
 from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime, kind_label
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from dash_app.reminders import UPLOAD_PAGE_REMINDED, load_own_returned, reminders_panel
+from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
 from flows.scopes import EMPTY_RETURN_NOTE, REJECTED_SHRINK_NOTE, drop_phrase
@@ -435,7 +436,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_reminders(_path: str | None) -> Any:
         viewer = current_viewer()
         require_role(viewer, *UPLOAD_ROLES)
-        if viewer.role not in UPLOAD_PAGE_REMINDED:  # the overview shows a province's and the bureau's
+        if LANDING_PAGES.get(viewer.role) != PATH:  # the offices that land here have no overview to show them
             return None
         return reminders_panel(load_own_returned(context, viewer), "报送提醒", context.settings.today())
 

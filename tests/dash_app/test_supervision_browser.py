@@ -462,8 +462,11 @@ def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(b
     assert any(row["bonus"] for row in rows)
     # What AG Grid keeps for screen readers no longer says 没有数据 (its overlay before the rows came) over the rows.
     notice = f"#{ids.EVALUATION_RESULTS_GRID} .ag-aria-description-container"
-    page.wait_for_function("sel => !document.querySelector(sel).textContent.includes('没有数据')", arg=notice)
-    assert page.text_content(notice).startswith("第 1 页")
+    # One wait for the whole state (a wait for 没有数据 to go, then a read, raced AG Grid rewriting it once more).
+    page.wait_for_function(
+        "sel => { const t = document.querySelector(sel).textContent; return t.startsWith('第 1 页') && !t.includes('没有数据'); }",
+        arg=notice,
+    )
     # The items grid, with no archive chosen, still says it, and only it (not "。. 第 0 页，共 0 页" after it).
     empty = f"#{ids.EVALUATION_ITEMS_GRID} .ag-aria-description-container"
     page.wait_for_function(
