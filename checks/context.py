@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from types import MappingProxyType
 
 from census_schema.census_form import AnnualStatistics
@@ -45,6 +45,9 @@ class EvaluationFacts:
     is_open: bool
     # evaluator -> codes of the archives assigned to them in this round.
     assignments: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    # (archive, expert) -> when the expert last saved that sheet themselves (on the platform): an upload may not
+    # replace it.
+    own_sheets: Mapping[tuple[str, str], datetime] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ from supervision.scoring import (
     check_self_evidence,
     check_veto_scores,
     check_veto_verdicts,
+    describe_own_sheet,
     pivot_expert_scores,
     unneeded_reconciliations,
 )
@@ -445,21 +446,24 @@ def check_evaluation_access(rules: Sequence[Rule], form: Form, sheets: Sheets, c
             message = f"评价轮次 {facts.round_id} 未开启或已结束，不能报送评分。"
             failures.append(_unplaced(form, by_rule["evaluation_round_open"], facts.round_id, message))
         return failures
-    rule = by_rule.get("scorer_assigned")
-    if rule is None:
-        return failures
     seen: set[tuple[object, object]] = set()
-    hits = []
+    unassigned, own = [], []
     for r in _positioned(rows):
         key = (r["archive_code"], r["scorer"])
         if not r["archive_code"] or not r["scorer"] or r["scorer"] == SELF_SOURCE or key in seen:
             continue
         seen.add(key)
+        archive, scorer = str(r["archive_code"]), str(r["scorer"])
         try:
-            check_scoring_allowed(str(r["scorer"]), str(r["archive_code"]), facts.assignments, facts.is_open)
+            check_scoring_allowed(scorer, archive, facts.assignments, facts.is_open)
         except AccessDenied as denied:
-            hits.append((int(r["_at"]), denied.message))
-    return failures + _fail(form, rows, rule, hits)
+            unassigned.append((int(r["_at"]), denied.message))
+        if (saved_at := facts.own_sheets.get((archive, scorer))) is not None:
+            own.append((int(r["_at"]), describe_own_sheet(archive, scorer, saved_at)))
+    for rule_id, hits in (("scorer_assigned", unassigned), ("scorer_own_sheet", own)):
+        if rule_id in by_rule:
+            failures += _fail(form, rows, by_rule[rule_id], hits)
+    return failures
 
 
 # ------------------------------------------------------------------------------------------------ indicators

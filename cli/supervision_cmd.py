@@ -225,7 +225,7 @@ def run_evaluation(args: argparse.Namespace) -> int:
         if not result["has_account"]:
             note += "。平台上没有此用户名的评价专家账号：该专家只能经评分工作簿报送评分，不能在网页上评分"
         return _print(
-            args, result, f"已分配：评价专家 {result['evaluator']} 评价档案馆 {result['archive_code']}{note}。"
+            args, result, f"已分配：评价专家 {result['evaluator']} 评价{archive_label(result['archive_code'])}{note}。"
         )
     if command == "unassign":
         by = acting_user(args)
@@ -364,7 +364,7 @@ def run_supervision_summary(args: argparse.Namespace) -> int:
         + "，".join(f"{k} {v}" for k, v in evaluation["grades"].items()),
         STANDARD_PROVISIONAL,
         # The help promises the plan indicators too (they were in --json only).
-        "规划指标（有目标的指标，最近一年的全国进展）："
+        "规划指标（有目标的指标，最近一个已结束年度的全国进展）："
         + ("，".join(f"{status} {latest[status]}" for status in IndicatorStatus) if latest else "尚无数值"),
     ]
     headers = ["省份", "问题", "逾期", *findings["by_state"]]

@@ -28,7 +28,7 @@ from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, Evaluatio
 from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICATORS, PLAN_TITLE, PlanIndicator
 from census_schema.template import save_workbook, wrapped_row_height
 from census_schema.xlsx import Column, set_cell_value
-from supervision.indicators import FORMULAS
+from supervision.indicators import FORMULAS, year_is_over
 from supervision.scoring import TOLERANCE_SHARE, problem_severity, select_problems, tolerance
 from warehouse.evaluation import (
     COMPLETE_HINT,
@@ -363,7 +363,7 @@ def yearly_status(row: Row, today: date) -> str:
     one: a value given before its end, 131 by June against 150 due in December, read as 滞后); else the judged status;
     where a past year has no value, why: the census holds no figures for a computed indicator (nothing to report), or
     it was not reported."""
-    if row["year"] >= today.year:
+    if not year_is_over(row["year"], today):
         return YEAR_NOT_OVER
     if row["status"] or row["value"] is not None:
         return row["status"] or ""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
@@ -177,6 +178,12 @@ def indicator_status(
     if progress >= LAGGING_SHARE * expected_gain:
         return IndicatorStatus.LAGGING
     return IndicatorStatus.SEVERELY_LAGGING
+
+
+def year_is_over(year: int, today: date) -> bool:
+    """Whether a year's progress can be judged on `today`: its expectation is a year-end one (131 by June against 150
+    due in December is not 滞后)."""
+    return year < today.year
 
 
 def evaluate_indicator(indicator: PlanIndicator, actual: Decimal | None, year: int) -> IndicatorStatus | None:

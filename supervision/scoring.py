@@ -15,11 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
 from typing import Any
 
 from census_schema.archives import archive_label
+from census_schema.clock import format_beijing
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, Grade
 from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, SELF_SOURCE, EvaluationStandard
@@ -469,6 +471,14 @@ def check_scoring_allowed(
         raise AccessDenied(
             f"评价专家「{evaluator}」未被分配评价{archive_label(archive_code)}，不能查看或填写其评分表。"
         )
+
+
+def describe_own_sheet(archive_code: str, expert: str, saved_at: datetime) -> str:
+    """Why an upload may not replace a sheet its expert filled in on the platform, and what to do instead."""
+    return (
+        f"评价专家「{expert}」已于{format_beijing(saved_at)}在平台上自行填写{archive_label(archive_code)}的评分表，"
+        "上传的评分表不能替换专家本人的评分：请从本表删去该专家的行；如需更正，请专家本人在平台上修改。"
+    )
 
 
 @dataclass(frozen=True)

@@ -64,7 +64,7 @@ from census_schema.supervision.forms import (
 from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_BASE_YEAR, PLAN_TARGET_YEAR
 from census_schema.template import write_workbook
 from supervision.grading import grade_record
-from supervision.indicators import evaluate_indicator, expected_progress, indicator_status
+from supervision.indicators import evaluate_indicator, expected_progress, indicator_status, year_is_over
 from supervision.lifecycle import FindingState, apply_transition, is_overdue
 from supervision.rows import finding_deadline, start_of
 from supervision.scoring import Reconciliation, ScoreSheet, differ_too_much, evaluate_archive, tolerance
@@ -672,7 +672,7 @@ def _generate_indicators() -> tuple[list[dict[str, Any]], dict[str, Any]]:
         filled = replace(indicator, baseline=baseline)
         last = None
         for year, text in sorted(values.items()):
-            if year <= indicator.base_year:
+            if year <= indicator.base_year or not year_is_over(year, DEMO_TODAY):
                 continue
             status = evaluate_indicator(filled, Decimal(text), year)
             assert status is not None

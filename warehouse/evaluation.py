@@ -20,7 +20,7 @@ import polars as pl
 from census_schema.archives import archive_label, archive_names
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing, to_beijing
-from census_schema.errors import IllegalTransition, NotFound, UsageError
+from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import format_day
 from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED, EvaluationStatus, Grade
@@ -45,6 +45,7 @@ from supervision.scoring import (
     check_sheet_values,
     check_veto_scores,
     check_veto_verdicts,
+    describe_own_sheet,
     evaluate_archive,
     rank_archives,
     tolerance,
@@ -339,6 +340,19 @@ def fetch_assignments(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_RO
     return {evaluator: frozenset(archives) for evaluator, archives in by_evaluator.items()}
 
 
+def fetch_own_sheets(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[tuple[str, str], datetime]:
+    """(archive, expert) -> when the expert last saved that sheet themselves (on the platform or the command line, not
+    by an upload): the sheets an uploaded workbook may not replace."""
+    return {
+        (archive, expert): saved_at
+        for archive, expert, saved_at in con.execute(
+            "SELECT archive_code, scorer, max(saved_at) FROM evaluation_scores "
+            "WHERE round_id = ? AND NOT is_self AND submission_id IS NULL AND saved_by = scorer GROUP BY ALL",
+            [round_id],
+        ).fetchall()
+    }
+
+
 def check_may_score(
     con: duckdb.DuckDBPyConnection, evaluator: str, archive_code: str, round_id: str = DEFAULT_ROUND
 ) -> None:
@@ -594,6 +608,16 @@ def load_evaluation_sheets(
         )
     rows = list(sheets[EVALUATION_SCORES_FORM.sheet_name].iter_rows(named=True))
     sheet_name = EVALUATION_SCORES_FORM.sheet_name
+    # Asked again too: an expert may have filled in their own sheet on the platform since validation.
+    own = fetch_own_sheets(con, round_id)
+    for r in rows:
+        if (saved_at := own.get((r["archive_code"], r["scorer"]))) is not None:
+            raise AccessDenied(
+                describe_own_sheet(r["archive_code"], r["scorer"], saved_at),
+                sheet=sheet_name,
+                row=r["excel_row"],
+                column=EVALUATION_SCORES_FORM.field("scorer").label,
+            )
     for archive, scorer in dict.fromkeys((r["archive_code"], r["scorer"]) for r in rows):
         con.execute(
             "DELETE FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND scorer = ?",

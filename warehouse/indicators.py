@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,7 @@ from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.supervision.codes import IndicatorStatus
 from census_schema.supervision.indicators import CENSUS_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR, PlanIndicator
-from supervision.indicators import compute_indicator, expected_progress, indicator_status
+from supervision.indicators import compute_indicator, expected_progress, indicator_status, year_is_over
 from warehouse.breakdowns import query_red_archives_by_province
 from warehouse.queries import fetch_named, query_summary
 
@@ -211,14 +212,17 @@ def query_provincial_progress(
     return [latest[key] for key in sorted(latest)]
 
 
-def summarize_indicators(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> dict[str, Any]:
-    """National statuses of the targeted indicators: counts per year, and each indicator's latest national status.
+def summarize_indicators(con: duckdb.DuckDBPyConnection, today: date, round_id: str = ROUND_ID) -> dict[str, Any]:
+    """National statuses of the targeted indicators in the years over by `today`: counts per year, and each
+    indicator's latest judged national status.
 
     Provinces' statuses (against their own targets) are not counted here: the summary is the plan's national
     evaluation; `query_provincial_progress` gives the provinces'.
     """
     progress = [
-        r for r in query_indicator_progress(con, round_id) if r["status"] is not None and r["province_code"] is None
+        r
+        for r in query_indicator_progress(con, round_id)
+        if r["status"] is not None and r["province_code"] is None and year_is_over(r["year"], today)
     ]
     by_year: dict[str, dict[str, int]] = {}
     for year in sorted({r["year"] for r in progress}):

@@ -26,5 +26,5 @@ def query_supervision_summary(
         "inspections": summarize_inspections(con),
         "findings": summarize_findings(con, as_of),
         "evaluation": summarize_evaluation(con, evaluation_round),
-        "indicators": summarize_indicators(con, census_round),
+        "indicators": summarize_indicators(con, as_of, census_round),
     }

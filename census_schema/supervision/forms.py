@@ -611,6 +611,13 @@ SCORE_RULES: tuple[Rule, ...] = (
         "scorer",
         "评价专家只能为分配给本人的档案馆评分。",
     ),
+    Rule(
+        "scorer_own_sheet",
+        "evaluation_access",
+        E,
+        "scorer",
+        "评价专家本人在平台上填写的评分表只能由本人修改，上传的评分表不能替换。",
+    ),
 )
 
 EVALUATION_SCORES_FORM_2025 = _form(

@@ -931,7 +931,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         with context.reader.cursor() as con:
             areas = query_area_results(con, archive_code=archive_code)
             pending = query_pending_reconciliations(con, archive_code or "")
-        link = html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_REPORT_DOWNLOAD)
+            found = query_evaluation_results(con, archive_code=archive_code)
+        status = found[0]["status"] if found else EvaluationStatus.INCOMPLETE.value
+        # The report is of a completed evaluation only: before, a line saying so (the link led to a refusal).
+        link: Any = (
+            html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_REPORT_DOWNLOAD)
+            if status == EvaluationStatus.COMPLETE
+            else html.Span(f"该馆的评价{status}，完成后可下载反馈报告。", className="hint")
+        )
         return build_radar(areas, "各方面得分率"), pending_block(pending) if pending else area_table(areas), link
 
     @app.callback(

@@ -196,7 +196,7 @@ def test_listings_print_tables_or_json(db, capsys):
     first = out.splitlines()[0]
     assert first.startswith("检查 ") and "逾期判断日 2023年5月5日" in first and "截至" not in out
     assert "不是该日的历史状态" in first
-    assert "规划指标（有目标的指标，最近一年的全国进展）：尚无数值" in out
+    assert "规划指标（有目标的指标，最近一个已结束年度的全国进展）：尚无数值" in out
     today = run(capsys, "supervision", "summary", "--db", str(db), "--as-of", beijing_today().isoformat())[1]
     assert "历史状态" not in today
 
@@ -436,7 +436,7 @@ def test_an_expert_is_an_evaluator_account_or_an_offline_name_never_another_role
     code, _, err = run(capsys, "evaluation", "assign", "440100", "--evaluator", "gd", "--db", str(db))
     assert code == 2 and "「gd」是平台的省级档案部门账号，不是评价专家" in err
     code, out, _ = run(capsys, "evaluation", "assign", "440100", "--evaluator", "王专家", "--db", str(db))
-    assert code == 0 and out.strip() == "已分配：评价专家 王专家 评价档案馆 440100。"
+    assert code == 0 and out.strip() == "已分配：评价专家 王专家 评价广州市档案馆（440100）。"
     code, out, _ = run(capsys, "evaluation", "assign", "440100", "--evaluator", "线下专家", "--db", str(db))
     assert code == 0 and "没有此用户名的评价专家账号：该专家只能经评分工作簿报送评分" in out
     code, out, _ = run(capsys, "evaluation", "assignments", "--json", "--db", str(db))

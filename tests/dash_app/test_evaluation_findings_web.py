@@ -88,6 +88,14 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
         "本轮评价结束后才是最终结果。"
     )
     assert round_state(app, client_of(app, "evaluator")).status_code == 403
+    # Its evaluation complete, Guangdong's archive offers its feedback report.
+    outputs = [(ids.EVALUATION_RADAR, "figure"), (ids.EVALUATION_RADAR_TABLE, "children"),
+               (ids.EVALUATION_REPORT_LINK, "children")]  # fmt: skip
+    shown = post(
+        app, planner, outputs, [(ids.EVALUATION_ARCHIVE, "value", ARCHIVE), (ids.EVALUATION_RESULT, "children", None)]
+    )
+    link = returned(shown, ids.EVALUATION_REPORT_LINK, "children")["props"]
+    assert (link["children"], link["href"]) == ("下载反馈报告", f"/download/evaluation/{ARCHIVE}")
     shown = preview(app, planner)
     assert "评价轮次 2025 仍在进行" in returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children")
     assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is True
@@ -248,8 +256,11 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
     outputs = [(ids.EVALUATION_RADAR, "figure"), (ids.EVALUATION_RADAR_TABLE, "children"),
                (ids.EVALUATION_REPORT_LINK, "children")]  # fmt: skip
     inputs = [(ids.EVALUATION_ARCHIVE, "value", ARCHIVE), (ids.EVALUATION_RESULT, "children", None)]
-    shown = text_of(
-        returned(post(app, client_of(app, "planner"), outputs, inputs), ids.EVALUATION_RADAR_TABLE, "children")
+    answer = post(app, client_of(app, "planner"), outputs, inputs)
+    shown = text_of(returned(answer, ids.EVALUATION_RADAR_TABLE, "children"))
+    # No link to a report that cannot be made yet (it led to a refusal page): a line saying when it can.
+    assert (
+        text_of(returned(answer, ids.EVALUATION_REPORT_LINK, "children")) == "该馆的评价待合议，完成后可下载反馈报告。"
     )
     assert "该馆的评价待合议：以下 1 项的专家评分相差超过该项满分（加分项为上限）的 20%" in shown
     assert "A1.1.1" in shown and "evaluator 0.0；专家丙 0.0；专家乙 10.0" in shown and "10.02.0" in shown

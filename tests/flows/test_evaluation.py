@@ -24,6 +24,8 @@ from warehouse.evaluation import (
     open_evaluation,
     query_evaluation_results,
     query_item_results,
+    query_scores,
+    save_evaluator_scores,
 )
 
 EXPERTS = ("专家甲", "专家乙", "专家丙")
@@ -274,6 +276,28 @@ def test_a_closed_round_takes_no_scores(store, settings, tmp_path):
     outcome = ingest(store, settings, score_sheet(SELF), tmp_path / "e.xlsx")
     assert [(f.row, f.rule) for f in outcome.failures] == [(None, "evaluation_round_open")]
     assert "未开启或已结束" in outcome.failures[0].message
+
+
+def test_an_upload_does_not_replace_a_sheet_an_expert_filled_in_on_the_platform(store, settings, tmp_path):
+    # 专家甲 keeps a draft of their own on the platform; a workbook carrying 专家甲's sheet for the archive (beside
+    # 专家乙's) is refused at 专家甲's first row, saying why and what to do, and loads nothing.
+    with store.writer() as con:
+        save_evaluator_scores(con, "专家甲", ARCHIVE, {"A1.1.1": D(7)}, submit=False)
+    rows = score_sheet("专家乙") + score_sheet("专家甲")
+    outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
+    assert outcome.status == "rejected"
+    refused = [f for f in outcome.failures if f.severity == "error"]
+    first = rows[len(score_sheet("专家乙"))]["item_code"]
+    assert [(f.row, f.field, f.rule) for f in refused] == [
+        (locate(rows, "专家甲", first), "scorer", "scorer_own_sheet")
+    ]
+    assert "评价专家「专家甲」已于" in refused[0].message and "请专家本人在平台上修改" in refused[0].message
+    with store.reader() as con:
+        assert [(r["item_code"], r["score"]) for r in query_scores(con, ARCHIVE) if r["score"] is not None] == [
+            ("A1.1.1", D(7))
+        ]
+    # Without 专家甲's rows the workbook loads (专家乙's sheet; 专家甲's draft stays theirs).
+    assert ingest(store, settings, score_sheet("专家乙"), tmp_path / "e2.xlsx").status == "accepted"
 
 
 def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):

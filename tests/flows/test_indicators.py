@@ -3,6 +3,7 @@ the census, provinces judged against their own targets (分省目标), and the m
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal as D
 
 import openpyxl
@@ -48,7 +49,9 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
             "SELECT value, is_current FROM stg_indicator_values WHERE indicator_code = 'ZB01' AND year = 2023 "
             "AND province_code IS NULL ORDER BY value"
         ).fetchall()
-        summary = summarize_indicators(con)
+        summary = summarize_indicators(con, date(2024, 1, 1))
+        # On 30 June 2023 the year 2023 is not over: its 70 against 90 due by December is not judged yet.
+        in_june = summarize_indicators(con, date(2023, 6, 30))
     assert [(r["year"], r["province_code"], r["value"]) for r in reported] == [
         (2021, None, D("30.00")),
         (2022, None, D("50.00")),
@@ -74,6 +77,8 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
     assert (jc08["target"], jc08["expected"], jc08["status"]) == (None, None, None)
     assert summary["by_year"]["2022"] == {"达标": 0, "滞后": 1, "严重滞后": 0}
     assert {r["indicator_code"]: r["status"] for r in summary["latest"]} == {"ZB01": "严重滞后"}
+    assert sorted(in_june["by_year"]) == ["2021", "2022"]
+    assert [(r["indicator_code"], r["year"], r["status"]) for r in in_june["latest"]] == [("ZB01", 2022, "滞后")]
 
 
 def test_every_indicator_rule_is_located(store, settings, tmp_path):
@@ -174,7 +179,7 @@ def test_provincial_targets_give_each_province_its_status_by_the_plan_s_formula(
     with store.reader() as con:
         progress = [p for p in query_indicator_progress(con) if p["indicator_code"] == "ZB04"]
         latest = query_provincial_progress(con, "ZB04")
-        summary = summarize_indicators(con)
+        summary = summarize_indicators(con, date(2024, 1, 1))
     judged = {
         p["province_code"]: (p["baseline"], p["target"], p["expected"], p["status"])
         for p in progress

@@ -38,7 +38,8 @@ def test_every_workbook_is_accepted_and_the_summary_equals_the_manifest(demo_run
     assert {c["unit_class"]: c for c in findings["central"]}["中央企业"]["findings"] > 0
     assert demo["supervision"]["inspections"]["by_year"]["2023"] == 60
     assert demo["supervision"]["evaluation"]["by_status"]["已完成"] == 47
-    assert set(demo["supervision"]["indicators"]["by_year"]) == {"2021", "2022", "2023", "2024", "2025"}
+    # Judged up to the last year over on the demo's day (30 June 2025): 2025's values are not judged yet.
+    assert set(demo["supervision"]["indicators"]["by_year"]) == {"2021", "2022", "2023", "2024"}
     # Provinces judged against their own targets (分省目标), as planned (supervision_matches_manifest compares them):
     # all three statuses occur, in several provinces, and the national summary does not count them.
     statuses = {(r["indicator_code"], r["province_code"]): r["status"] for r in provincial}

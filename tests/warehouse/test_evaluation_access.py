@@ -194,3 +194,23 @@ def test_only_a_planner_s_account_organises_the_evaluation(opened):
     # Once closed its results are final: no more experts assigned.
     with pytest.raises(IllegalTransition, match="不能再分派评价专家"):
         assign_evaluator(opened, OTHER, "专家乙", "planner")
+
+
+def test_a_workbook_validated_before_an_expert_s_own_save_does_not_replace_it(opened):
+    # Validation found no sheet of the expert's own; by the load they had saved one on the platform: the load asks
+    # again and refuses at the workbook's row, keeping the expert's sheet and loading nothing of the workbook.
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(7)}, submit=False)
+    frame = self_evaluation()[EVALUATION_SCORES_FORM.sheet_name].with_columns(pl.lit("evaluator").alias("scorer"))
+    with pytest.raises(
+        AccessDenied, match="评价专家「evaluator」已于.*（北京时间）在平台上自行填写广东省档案馆（440000）"
+    ) as refused:
+        load_evaluation_sheets(
+            opened, "S-late", utc_now(), "2025", "规划处", {EVALUATION_SCORES_FORM.sheet_name: frame}
+        )
+    assert (refused.value.sheet, refused.value.row, refused.value.column) == ("评分表", 3, "评分人")
+    assert [(r["item_code"], r["score"]) for r in query_scores(opened, ARCHIVE, "evaluator") if r["score"]] == [
+        ("A1.1.1", D(7))
+    ]
+    # The archive's own (自评) sheet is no expert's: an upload loads it as before.
+    load_evaluation_sheets(opened, "S-self", utc_now(), "2025", "广东省档案馆", self_evaluation())
+    assert len(query_scores(opened, ARCHIVE, SELF_SOURCE)) == len(CURRENT_STANDARD.items)
