@@ -190,10 +190,15 @@ def password_weakness(password: str, user_name: str) -> str | None:
     return None
 
 
+# What a generated password is drawn from: letters and digits that cannot be taken for one another when read off a
+# screen or paper and typed (no 0/O/o, 1/l/I, nor - and _ side by side).
+UNMISTAKABLE_CHARS = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
 def strong_password(user_name: str) -> str:
     """A random 12-character password that keeps the rule (the demo's users get one each)."""
     while True:
-        password = secrets.token_urlsafe(9)
+        password = "".join(secrets.choice(UNMISTAKABLE_CHARS) for _ in range(12))
         if password_weakness(password, user_name) is None:
             return password
 

@@ -408,7 +408,8 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
             return error_page(400, "无法生成模板", error.describe())
         if own is not None and not own.covers(scope):
             flask.abort(403)
-        return _send_workbook(data, f"{KIND_LABELS[kind]}模板-{scope.code}.xlsx")
+        # Named by the channel's name (its code is an English key), else by the division's code.
+        return _send_workbook(data, f"{KIND_LABELS[kind]}模板-{scope.name if scope.is_central else scope.code}.xlsx")
 
 
 def _no_report(submission: dict[str, Any]) -> str:

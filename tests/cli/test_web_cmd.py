@@ -255,3 +255,27 @@ def test_a_user_name_typed_with_spaces_is_told_as_it_is_stored(tmp_path, capsys,
     monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
     argv = ["users", "add", " spaced", "--role", "planner", "--password-stdin", "--replace", "--json", "--db", str(db)]
     assert main(argv) == 0 and json.loads(capsys.readouterr().out)["user_name"] == "spaced"
+
+
+@pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("yue xiu", "含有空格"),
+        ("<script>alert(1)</script>", "含有「<」、「>」、「(」、「)」、「/」"),
+        ("a&b", "含有「&」"),
+    ],
+)
+def test_a_new_user_name_holds_only_letters_digits_and_a_few_marks(tmp_path, capsys, monkeypatch, name, said):
+    # Shown in the audit log, histories, exports and terminals, and typed at the sign-in (where two spaces read as one).
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+    assert main(["users", "add", name, "--role", "evaluator", "--password-stdin", "--db", str(db)]) == 2
+    err = capsys.readouterr().err
+    assert said in err and "用户名只能由汉字、字母、数字和 . _ - @ 组成" in err
+    assert main(["users", "list", "--json", "--db", str(db)]) == 0
+    assert name not in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+    assert (
+        main(["users", "add", "越秀区档案局.yue_xiu-1@gz", "--role", "evaluator", "--password-stdin", "--db", str(db)])
+        == 0
+    )

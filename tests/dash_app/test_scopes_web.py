@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from urllib.parse import quote
 
 import pytest
 
@@ -348,8 +349,10 @@ def test_the_bureau_uploads_a_central_unit_s_return_on_the_web_but_not_a_provinc
     hrefs = [returned(response, link, "href") for link, prop in links if prop == "href"]
     assert hrefs == ["/download/template/census?central=archives", "/download/template/register?central=archives"]
     assert returned(response, links[2][0], "children") == "下载普查表模板（中央级档案馆）"
-    meta = read_meta(planner.get(hrefs[0]).data)
+    served = planner.get(hrefs[0])
+    meta = read_meta(served.data)
     assert (meta["scope_kind"], meta["scope_code"]) == ("central", "archives")
+    assert quote("普查表模板-中央级档案馆.xlsx") in served.headers["Content-Disposition"]  # not "-archives"
     # Before an upload it is told which central returns a new one would replace (none of a province's).
     notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
     inputs = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]

@@ -28,7 +28,7 @@ from census_schema.supervision.evaluation import SELF_SOURCE
 from cli.warehouse_cmd import format_table
 from dash_app import auth as accounts_auth
 from dash_app import ids
-from dash_app.auth import KEEPALIVE_PATH
+from dash_app.auth import KEEPALIVE_PATH, password_weakness, strong_password
 from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, accounts, audit
@@ -1214,3 +1214,11 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
         }
     )
     assert throttled["after_state"] == "开始限制的计数：来源地址、账号"
+
+
+def test_a_generated_password_keeps_the_rule_and_has_no_characters_read_as_others():
+    # Handed over on paper or read off the screen: 0/O, 1/l/I and -/_ were mistyped (5svAFr95AnDI, yYM12O5W1577).
+    passwords = [strong_password("someone") for _ in range(300)]
+    assert all(len(p) == 12 and password_weakness(p, "someone") is None for p in passwords)
+    assert not set("".join(passwords)) & set("0Oo1lI-_")
+    assert len(set(passwords)) == len(passwords)
