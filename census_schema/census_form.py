@@ -40,6 +40,7 @@ from census_schema.fields import (
     frozen_params,
     single_sheet_workbook,
 )
+from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_HOLDER_TYPES
 from census_schema.uscc import USCC_PATTERN
 
 # The first version of the census form and of the register; their current versions.
@@ -99,8 +100,8 @@ DIVISION = Field(
     "division_code",
     "行政区划代码",
     FieldType.DIVISION,
-    "普查对象所在地的6位行政区划代码（GB/T 2260，县级、地级或省级），须属于本省：前两位为本省代码，兵团师市合一城市的"
-    "代码（6590××）由新疆生产建设兵团填报。",
+    "普查对象所在地的6位行政区划代码（GB/T 2260，县级、地级或省级）。省、地、县的表只填本地区的单位：前两位为本省代码，"
+    "兵团师市合一城市的代码（6590××）由新疆生产建设兵团填报；中央渠道的表填单位所在地的代码。",
     pattern=r"^\d{6}$",
     pattern_hint="6位数字",
     width=12,
@@ -466,6 +467,15 @@ SCOPE_RULES: tuple[Rule, ...] = (
         "admin_level",
         "「行政层级」与本表的填报范围不符：中央单位（行政层级“中央”）只由中央和国家机关、中央企业、中央级档案馆渠道报送，"
         "中央渠道的表也只填中央单位；中央企业在地方的分支机构由所在地填报，行政层级按所在地填写。",
+    ),
+    Rule(
+        "holder_type_in_channel",
+        "holder_type_in_channel",
+        E,
+        "holder_type",
+        "「普查对象类型」不是本渠道报送的类型："
+        + "；".join(f"{CENTRAL_CHANNELS[key]}渠道报送{'、'.join(types)}" for key, types in CENTRAL_HOLDER_TYPES.items())
+        + "。其他类型的单位请由相应渠道报送，或核实所填类型。",
     ),
     Rule(
         "uscc_in_other_return",
@@ -1126,7 +1136,7 @@ CENSUS_NOTES = (
     "7. 上传后系统自动校验。有「错误」的表整体退回、不入库，请修改后重新上传整个工作簿。",
     "8. 退回的工作簿中，出错的单元格标红并附批注；另附「错误清单」工作表，逐条列出行号、列名、填报值和说明。",
     "9. 「警告」不影响接收，但请逐条核实；确有特殊情况的请在「备注」列中说明。",
-    "10. 本模板仅供 {province} 填报，表式版本 {version}；请勿用于其他省份，也不要使用旧版本模板。",
+    "10. 本模板仅供 {province} 填报，表式版本 {version}；请勿用于其他地区或渠道，也不要使用旧版本模板。",
     "11. 表下以“注：”等开头、只占一格的说明行不读取、不保存；某个单位要说明的，请写在该行的「备注」列。",
 )
 CENSUS_WORKBOOK = WorkbookForm(

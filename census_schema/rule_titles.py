@@ -16,6 +16,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "division_in_province": "区划不属本省",
     "division_in_scope": "区划不在填报范围内",
     "admin_level_in_scope": "行政层级与填报范围不符",
+    "holder_type_in_channel": "类型不属本渠道",
     "held_by_other_return": "已在另一份表中",
     "integer": "须为整数",
     "range": "超出取值范围",

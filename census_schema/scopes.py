@@ -55,6 +55,17 @@ CENTRAL_CHANNELS: dict[str, str] = {
     "enterprises": "中央企业",
     "archives": "中央级档案馆",
 }
+# The 普查对象类型 each central channel reports (a type may be reported by more than one: a central organ's 事业单位
+# and a central enterprise both keep 企事业单位档案室).
+CENTRAL_HOLDER_TYPES: dict[str, tuple[str, ...]] = {
+    "organs": ("机关档案室", "企事业单位档案室"),
+    "enterprises": ("企事业单位档案馆", "企事业单位档案室"),
+    "archives": ("综合档案馆", "专门档案馆", "部门档案馆"),
+}
+assert set(CENTRAL_HOLDER_TYPES) == set(CENTRAL_CHANNELS)
+# Rule kinds that hold for some returns only: a local return's (its province's divisions), a central channel's.
+LOCAL_RULE_KINDS = frozenset({"division_in_province"})
+CENTRAL_RULE_KINDS = frozenset({"holder_type_in_channel"})
 # The 行政层级 a central unit is reported with; no other scope may report it (a central enterprise's provincial
 # branch is a local unit of the province it lies in, reported with its own level).
 CENTRAL_ADMIN_LEVEL = "中央"
@@ -171,6 +182,12 @@ def division_scope(province_code: str, division_code: str) -> Scope:
             hint="请检查省份与地级或县级代码是否对应。",
         )
     return Scope(ScopeKind.PREFECTURE if division.level == PREFECTURE else ScopeKind.COUNTY, division.code)
+
+
+def rule_kind_applies(kind: str, scope: Scope) -> bool:
+    """Whether rules of a kind hold for a scope's returns (a central channel's have no province; only theirs a
+    channel's holder types)."""
+    return kind not in (LOCAL_RULE_KINDS if scope.is_central else CENTRAL_RULE_KINDS)
 
 
 def central_scope(channel: str) -> Scope:

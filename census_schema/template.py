@@ -39,7 +39,7 @@ from census_schema.layout import (
     TEMPLATE_PREPARED_ROWS,
     TITLE_ROW,
 )
-from census_schema.scopes import Scope, ScopeKind, province_scope
+from census_schema.scopes import Scope, ScopeKind, province_scope, rule_kind_applies
 from census_schema.xlsx import looks_like_formula, set_cell_value
 
 if TYPE_CHECKING:
@@ -428,7 +428,11 @@ def _write_instructions(
             # Print titles are a defined name written with the workbook, so they can be set after the rows.
             ws.print_title_rows = f"{header_row}:{header_row}"
         for index, field in enumerate(form.fields, 1):
-            rules = "\n".join(f"【{r.severity.label}】{r.message}" for r in form.rules_for(field.name))
+            rules = "\n".join(
+                f"【{r.severity.label}】{r.message}"
+                for r in form.rules_for(field.name)
+                if scope is None or rule_kind_applies(r.kind, scope)
+            )
             values: tuple[object, ...] = (
                 index,
                 field.label,
@@ -456,7 +460,8 @@ def _write_instructions(
 
     out.append([])
     text(f"{next(sections)}、填报与提交", _SECTION_FONT)
-    province = f"{scope_name}（{scope.code}）" if scope is not None else "全国"
+    # Who the template is for: a division by its name and code, a channel by its name (its key is English).
+    province = "全国" if scope is None else scope_name if scope.is_central else f"{scope_name}（{scope.code}）"
     for note in book.notes or _SUBMISSION_NOTES:
         # One short line per cell, overflowing into the empty cells to its right: no wrapping, no merged cells.
         text(

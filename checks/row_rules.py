@@ -18,7 +18,7 @@ import polars as pl
 from census_schema.codes import USCC_PREFIX_NATURE
 from census_schema.failures import Failure
 from census_schema.fields import Form, Rule
-from census_schema.scopes import CENTRAL_ADMIN_LEVEL, ScopeKind
+from census_schema.scopes import CENTRAL_ADMIN_LEVEL, CENTRAL_HOLDER_TYPES, ScopeKind, rule_kind_applies
 from census_schema.uscc import USCC_CHARSET, USCC_PATTERN, USCC_PREFIXES, USCC_WEIGHTS
 from checks.cells import failures_at, require_columns, sum_of_fields
 from checks.context import CheckContext
@@ -198,6 +198,15 @@ def check_admin_level_in_scope(rule: Rule, form: Form, context: CheckContext) ->
     return level == CENTRAL_ADMIN_LEVEL
 
 
+def check_holder_type_in_channel(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
+    """A central channel's return listing a 普查对象类型 that another channel reports; other returns pass."""
+    if context.scope is None or not rule_kind_applies(rule.kind, context.scope):
+        return None
+    kind = _field(rule)  # a type not in the code list at all is in_list's to say
+    known = pl.Series(_code_values(form, rule), dtype=pl.Utf8)
+    return kind.is_in(known) & ~kind.is_in(pl.Series(CENTRAL_HOLDER_TYPES[context.scope.code], dtype=pl.Utf8))
+
+
 def check_not_in_register(rule: Rule, form: Form, context: CheckContext) -> pl.Expr | None:
     """The code is absent from the province's register of expected holders."""
     if context.register_usccs is None:
@@ -265,6 +274,7 @@ ROW_RULES: dict[str, RowRule] = {
     "filled_together": check_filled_together,
     "division_in_scope": check_division_in_scope,
     "admin_level_in_scope": check_admin_level_in_scope,
+    "holder_type_in_channel": check_holder_type_in_channel,
     "not_in_register": check_not_in_register,
     "date_on_or_after": check_date_on_or_after,
     "not_before": check_not_before,
@@ -285,6 +295,7 @@ def _scope_detail(context: CheckContext) -> str:
 ROW_RULE_DETAILS: dict[str, Callable[[CheckContext], str]] = {
     "division_in_scope": _scope_detail,
     "admin_level_in_scope": _scope_detail,
+    "holder_type_in_channel": _scope_detail,
 }
 
 

@@ -39,6 +39,7 @@ from great_expectations.validator.v1_validator import Validator as SuiteValidato
 from census_schema.divisions import province_code_pattern
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
+from census_schema.scopes import rule_kind_applies
 from checks.cells import EXCEL_ROW, failures_at, require_columns, sum_of_fields
 from checks.context import CheckContext
 from checks.data_docs_offline import make_offline
@@ -195,7 +196,7 @@ def expect_division_current(rule: Rule, form: Form, context: CheckContext) -> gx
 def expect_division_in_province(rule: Rule, form: Form, context: CheckContext) -> gxe.Expectation | None:
     """A well-formed division code is one the uploading province reports for (the Corps' cities belong to the
     Corps, not to Xinjiang); a central channel's units may lie anywhere: no expectation."""
-    if context.province_code is None and context.scope is not None and context.scope.is_central:
+    if context.province_code is None and context.scope is not None and not rule_kind_applies(rule.kind, context.scope):
         return None
     if context.province_code is None:
         raise ValueError(f"rule {rule.rule_id} needs the uploading province, and the context has none")

@@ -389,6 +389,29 @@ def test_cli_writes_a_template_for_a_division_or_a_central_channel(tmp_path, cap
     )
 
 
+def rules_of_column(book: openpyxl.Workbook, name: str) -> str:
+    """The 校验规则 cell of a column's row in the 填表说明."""
+    return next(r[6] for r in book[INSTRUCTIONS_SHEET].iter_rows(values_only=True) if r[2] == name) or ""
+
+
+def test_a_central_channel_s_instructions_speak_of_its_channel_not_of_a_province(tmp_path, capsys):
+    # They said 外省单位请由其所在省填报 and 本模板仅供 中央企业（enterprises）填报…请勿用于其他省份 to a central channel.
+    out = tmp_path / "central.xlsx"
+    assert main(["template", "census", "--central", "enterprises", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out)
+    text = "\n".join(str(v) for r in book[INSTRUCTIONS_SHEET].iter_rows(values_only=True) for v in r if v)
+    assert "本模板仅供 中央企业 填报" in text and "enterprises" not in text and "其他省份" not in text
+    assert "不属于本省" not in rules_of_column(book, "division_code")
+    assert "中央企业渠道报送企事业单位档案馆、企事业单位档案室" in rules_of_column(book, "holder_type")
+    # A province's lists its own rule and not the channels'.
+    out = tmp_path / "province.xlsx"
+    assert main(["template", "census", "--province", "440000", "--out", str(out)]) == 0
+    book = openpyxl.load_workbook(out)
+    assert "不属于本省" in rules_of_column(book, "division_code")
+    assert "渠道报送" not in rules_of_column(book, "holder_type")
+    capsys.readouterr()
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

@@ -184,11 +184,20 @@ def case_for(form: Form, rule: Rule) -> Case:
     return found
 
 
+# Rules that run on a central channel's return only (the table is a prefecture's): tests/flows/test_scopes.py.
+CENTRAL_CHANNEL_KINDS = frozenset({"holder_type_in_channel"})
+
+
 def checked_rules(form: Form) -> list[Rule]:
     """The rules checks execute on one sheet: the parser's own kinds are tested with the parser, the rules across a
-    workbook's sheets in test_workbook_rules and those against other returns (with messages of their own) in
-    test_scope_rules; see test_kinds for the rules that do not apply to a form."""
-    return [rule for rule in applicable_rules(form) if rule.kind not in PARSER_KINDS | WORKBOOK_RULE_KINDS]
+    workbook's sheets in test_workbook_rules, those against other returns (with messages of their own) in
+    test_scope_rules, and a central channel's own in tests/flows/test_scopes; see test_kinds for the rules that do not
+    apply to a form."""
+    return [
+        rule
+        for rule in applicable_rules(form)
+        if rule.kind not in PARSER_KINDS | WORKBOOK_RULE_KINDS | CENTRAL_CHANNEL_KINDS
+    ]
 
 
 @dataclass(frozen=True)

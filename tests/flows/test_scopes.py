@@ -186,11 +186,30 @@ def test_a_new_return_replaces_only_the_current_return_of_its_own_scope(store, s
         (TIANHE, {"division_code": "440105"}, "division_in_scope"),  # 海珠区, beside 天河区
         (province_scope(PROVINCE), {"admin_level": "中央"}, "admin_level_in_scope"),
         (central_scope("enterprises"), {"admin_level": "省级", "division_code": "110000"}, "admin_level_in_scope"),
+        # A ministry's archive room, or a comprehensive archive, in the central enterprises' return.
+        (central_scope("enterprises"), {"holder_type": "机关档案室"}, "holder_type_in_channel"),
+        (central_scope("enterprises"), {"holder_type": "综合档案馆", "fonds_count": 3}, "holder_type_in_channel"),
+        (central_scope("archives"), {"holder_type": "企事业单位档案室"}, "holder_type_in_channel"),
     ],
-    ids=["prefecture", "county", "central-unit-in-a-province", "local-unit-in-a-central-channel"],
+    ids=[
+        "prefecture",
+        "county",
+        "central-unit-in-a-province",
+        "local-unit-in-a-central-channel",
+        "archive-room-of-an-organ-in-the-enterprises-channel",
+        "comprehensive-archive-in-the-enterprises-channel",
+        "enterprise-archive-room-in-the-archives-channel",
+    ],
 )
 def test_a_holder_must_lie_inside_its_return_s_scope(store, settings, tmp_path, scope, row, rule):
     rows = central_holders(1, 2) if scope.is_central else holders(1, 2)
+    if scope == central_scope("archives"):  # the base row is an enterprise's archive room: the channel's first row
+        rows[0] |= {
+            "unit_nature": "事业单位",
+            "holder_type": "专门档案馆",
+            "fonds_count": 2,
+            "uscc": make_uscc(1, prefix="12110000"),
+        }
     rows[1] |= row
     outcome = ingest(store, settings, census(tmp_path, "c", rows, scope), scope)
     assert outcome.status == "rejected"
