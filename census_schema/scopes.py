@@ -327,6 +327,8 @@ class ScopeReturn:
     withheld: bool = False
     # Sent back by its reviewer: current, yet counted in no figure until its scope sends another.
     is_returned: bool = False
+    # Its review progress (review_label: 待省级审核, 已审核, …), where known: what replacing it voids.
+    review: str | None = None
 
     def describe(self) -> str:
         """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）, said to be returned when it
@@ -362,6 +364,7 @@ class ScopeReturn:
             # Beijing time with its offset, as every time `--json` prints (the warehouse keeps naive UTC).
             "submitted_at": None if self.withheld else to_beijing(self.submitted_at).isoformat(),
             "is_returned": self.is_returned,
+            "review": None if self.withheld else self.review,
         }
 
 

@@ -360,8 +360,10 @@ def _replaced_json(replaced: ScopeReturn | None) -> dict[str, Any] | None:
 
 def describe_replaced(replaced: dict[str, Any], review_kept: str | None) -> str:
     """The sentence telling an uploader which return their accepted one replaced, and what became of its review (a
-    returned one counted nowhere already: its figures do not stop counting)."""
+    returned one counted nowhere already: its figures do not stop counting; another's review progress is void)."""
     then = "" if review_kept else "；新报表须重新审核"
+    if not review_kept and replaced.get("review") and not replaced.get("is_returned"):
+        then = f"；原报表的审核进度（{replaced['review']}）随之作废，新报表须重新审核"
     if replaced.get("is_returned"):
         return f"已替换{replaced['said']}：新报表的数据计入统计{then}"
     return f"已替换{replaced['said']}：原报表的数据不再计入{then}"

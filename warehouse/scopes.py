@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from census_schema.census_form import AnnualStatistics
 from census_schema.forms import get_workbook_form
-from census_schema.scopes import RETURNED, Scope, ScopeKind, ScopeReturn
+from census_schema.scopes import RETURNED, Scope, ScopeKind, ScopeReturn, review_label
 from warehouse.migrations import quote_identifier, raw_table_name
 
 # The columns of a holder listed when a return would drop it or count it twice.
@@ -28,15 +28,22 @@ def _holders_table(kind: str) -> str:
 
 
 def _scope_return(row: tuple[Any, ...]) -> ScopeReturn:
-    submission_id, scope_kind, scope_code, file_name, submitted_by, submitted_at, review_state = row
+    submission_id, scope_kind, scope_code, file_name, submitted_by, submitted_at, review_state, review_stage = row
     scope = Scope(ScopeKind(scope_kind), scope_code)
     return ScopeReturn(
-        submission_id, scope, file_name, submitted_by, submitted_at, is_returned=review_state == RETURNED
+        submission_id,
+        scope,
+        file_name,
+        submitted_by,
+        submitted_at,
+        is_returned=review_state == RETURNED,
+        review=review_label(review_state, review_stage),
     )
 
 
 _RETURN_COLUMNS = (
-    "s.submission_id, s.scope_kind, s.scope_code, s.file_name, s.submitted_by, s.submitted_at, s.review_state"
+    "s.submission_id, s.scope_kind, s.scope_code, s.file_name, s.submitted_by, s.submitted_at, s.review_state, "
+    "s.review_stage"
 )
 
 

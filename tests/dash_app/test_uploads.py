@@ -250,7 +250,7 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
         assert "将替换下列相应的现行报表" in said and "其审核结论随之作废" in said
     replaced = job_status(app, client, job_ids[1])[0]
     assert "已替换广西壮族自治区（省级）现行有效的报表（文件「first.xlsx」，guangxi " in replaced, replaced
-    assert "原报表的数据不再计入；新报表须重新审核" in replaced
+    assert "原报表的数据不再计入；原报表的审核进度（待国家局审核）随之作废，新报表须重新审核" in replaced
     assert "「first.xlsx」" not in current_returns()
     # Only an uploader has returns to be told of (the bureau those of the central channels, none of a province's); a
     # forged request of another role is refused.
