@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
-from census_schema.divisions import SUB_PROVINCIAL_CITIES, load_divisions
+from census_schema.divisions import SUB_PROVINCIAL_CITIES, census_province_of, load_divisions
 
 __all__ = [
     "SUB_PROVINCIAL_CITIES",
@@ -35,6 +35,11 @@ def list_comprehensive_archives() -> tuple[ComprehensiveArchive, ...]:
         ComprehensiveArchive(code, f"{divisions.name(code)}档案馆", code, "副省级") for code in SUB_PROVINCIAL_CITIES
     ]
     return tuple(provincial + cities)
+
+
+def archives_in_province(province_code: str) -> tuple[ComprehensiveArchive, ...]:
+    """The comprehensive archives in a census province: its provincial archive and its sub-provincial cities'."""
+    return tuple(a for a in list_comprehensive_archives() if census_province_of(a.division_code) == province_code)
 
 
 def archive_names() -> dict[str, str]:

@@ -13,7 +13,7 @@ from typing import Any
 import flask
 
 from census_schema.clock import BEIJING
-from census_schema.errors import CensusError, NotFound
+from census_schema.errors import AccessDenied, CensusError, NotFound
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.supervision.evaluation import BonusItem, ScoringItem, get_standard
@@ -23,7 +23,14 @@ from dash_app.grid import Column, ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
-from warehouse.evaluation import archive_label, check_may_see_own_sheet, query_scores, require_archive
+from warehouse.evaluation import (
+    archive_label,
+    check_may_see_own_sheet,
+    check_province_archive,
+    query_scores,
+    require_archive,
+    results_published,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # An evaluator's own sheet for an archive: what the scoring form on /evaluation shows them, no more.
@@ -81,10 +88,15 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
     @server.route("/download/evaluation/<archive_code>")
     def evaluation_report(archive_code: str) -> flask.Response:
         viewer = current_viewer()
-        require_role(viewer, *NATIONAL_ROLES, Role.EVALUATOR)
+        require_role(viewer, *NATIONAL_ROLES, Role.EVALUATOR, Role.PROVINCE)
         with reader.cursor() as con:
             try:
                 require_archive(archive_code)
+                if viewer.role is Role.PROVINCE:
+                    # Its own province's archives' reports, once the round is over (as the page shows their results).
+                    check_province_archive(viewer.province_code, archive_code)
+                    if not results_published(con):
+                        raise AccessDenied("本轮评价结束后才能下载反馈报告：评价进行中，得分、等次和排名尚未公布。")
                 if viewer.role is Role.EVALUATOR:
                     # The page shows an evaluator their own sheet only, never other experts' scores nor the results
                     # computed from them (which the feedback report holds): the download holds the same.

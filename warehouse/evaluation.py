@@ -17,12 +17,12 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from census_schema.archives import archive_label, archive_names
+from census_schema.archives import archive_label, archive_names, archives_in_province
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing, to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.roles import Role
-from census_schema.scopes import format_day
+from census_schema.scopes import describe_division, format_day
 from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED, EvaluationStatus, Grade
 from census_schema.supervision.evaluation import (
     MAX_REMARK,
@@ -957,6 +957,22 @@ def query_deviations(
         "ORDER BY archive_code, item_code",
         [round_id, archive_code, archive_code],
     )
+
+
+def check_province_archive(province_code: str | None, archive_code: str) -> None:
+    """AccessDenied unless the archive (one of the 47: NotFound otherwise) lies in the provincial office's province."""
+    require_archive(archive_code)
+    if archive_code not in {a.archive_code for a in archives_in_province(province_code or "")}:
+        raise AccessDenied(
+            f"{archive_label(archive_code)}不在本省：省级档案部门只能查看本省（{describe_division(province_code or '')}）"
+            "综合档案馆的评价。"
+        )
+
+
+def results_published(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> bool:
+    """Whether the round is over, its scores, grades and ranks final: what an evaluated archive's province may see."""
+    found = fetch_round(con, round_id)
+    return found is not None and not found["is_open"]
 
 
 def describe_result_state(

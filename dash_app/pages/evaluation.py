@@ -13,7 +13,7 @@ from typing import Any
 
 from dash import ALL, MATCH, ClientsideFunction, Dash, Input, Output, State, ctx, dcc, html, no_update
 
-from census_schema.archives import list_comprehensive_archives
+from census_schema.archives import archives_in_province, list_comprehensive_archives
 from census_schema.errors import CensusError
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
@@ -55,6 +55,7 @@ from warehouse.evaluation import (
     DEFAULT_ROUND,
     archive_label,
     check_may_see_own_sheet,
+    check_province_archive,
     describe_result_state,
     fetch_round,
     query_area_results,
@@ -64,6 +65,7 @@ from warehouse.evaluation import (
     query_pending_reconciliations,
     query_scores,
     require_archive,
+    results_published,
     sheet_version,
 )
 from warehouse.evaluation_findings import (
@@ -82,7 +84,7 @@ from warehouse.evaluation_findings import (
 
 PATH = "/evaluation"
 NAME = "业务建设评价"
-ROLES = (Role.PLANNER, Role.ADMIN, Role.EVALUATOR)
+ROLES = (Role.PLANNER, Role.ADMIN, Role.EVALUATOR, Role.PROVINCE)
 BONUS_AREA = "bonus"
 MAX_LISTED_PROBLEMS = 10
 # 下发范围: the evaluation problems issued as findings, by the lightest severity issued.
@@ -146,11 +148,34 @@ def _national(viewer: Viewer) -> bool:
     return viewer.is_national
 
 
+def _sees_results(viewer: Viewer) -> bool:
+    """National users see every archive's results; a provincial office its own province's archives'."""
+    return _national(viewer) or viewer.role is Role.PROVINCE
+
+
+# What a provincial office sees of its archives' results before the round is over (its archives' own 自评 and how
+# far the experts have got): scores, grades and ranks are the bureau's until they are final.
+PROVINCE_RESULT_FIELDS = ("archive_code", "archive_name", "status", "experts", "assigned")
+PROVINCE_ITEM_FIELDS = ("area_name", "item_code", "item_text", "max_points", "self_score")
+PROVINCE_UNPUBLISHED = "本轮评价结束后公布得分、等次和排名"
+RESULT_COLUMNS_FIELDS = tuple(c.field for c in RESULT_COLUMNS)
+
+
+def for_province(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], fields: Sequence[str]) -> list[Any]:
+    """Rows as a provincial office may receive them: the grid's columns only (no expert's name or single score),
+    and of those only `fields` (the rest empty)."""
+    return [{c.field: (r.get(c.field) if c.field in fields else None) for c in columns} for r in rows]
+
+
 def archive_options(context: AppContext, viewer: Viewer) -> list[dict[str, str]]:
-    """The archives the viewer may open: all for national users, the assigned ones for an evaluator."""
+    """The archives the viewer may open: all for national users, a province's own for its office, the assigned ones
+    for an evaluator."""
     archives = list_comprehensive_archives()
     if _national(viewer):
         return [{"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code} for a in archives]
+    if viewer.role is Role.PROVINCE:
+        own = archives_in_province(viewer.province_code or "")
+        return [{"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code} for a in own]
     with context.reader.cursor() as con:
         assigned = {r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name)}
     return [
@@ -172,6 +197,8 @@ def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
     try:
         if _national(viewer):
             require_archive(archive_code)
+        elif viewer.role is Role.PROVINCE:
+            check_province_archive(viewer.province_code, archive_code)
         else:
             with context.reader.cursor() as con:
                 check_may_see_own_sheet(con, viewer.user_name, archive_code)
@@ -181,12 +208,13 @@ def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
 
 
 def layout(**query: str) -> html.Div:
-    """Results (national), assignments (evaluators), an archive's detail, and the scoring form."""
+    """Results (national; a province's own archives), assignments (evaluators), an archive's detail, and the scoring
+    form."""
     viewer = current_viewer()
     parts: list[Any] = [page_url(), html.H1("综合档案馆业务建设评价"), html.P(STANDARD_PROVISIONAL, className="hint")]
-    if _national(viewer):
+    if _sees_results(viewer):
         parts += [
-            html.H2("47 家综合档案馆评价结果"),
+            html.H2("47 家综合档案馆评价结果" if _national(viewer) else "本省综合档案馆评价结果"),
             # Final or provisional (the round still open, experts yet to submit): said above the grades it qualifies.
             html.P(id=ids.EVALUATION_ROUND_STATE, role="status"),
             grid_block(
@@ -221,7 +249,7 @@ def layout(**query: str) -> html.Div:
                 html.Div(id=ids.EVALUATION_RADAR_TABLE),
                 grid_block(ids.EVALUATION_ITEMS_GRID, ITEM_COLUMNS, page_size=100, fit_width=True),
             ],
-            style=None if _national(viewer) else {"display": "none"},
+            style=None if _sees_results(viewer) else {"display": "none"},
         ),
     ]
     if viewer.role == Role.EVALUATOR:
@@ -819,10 +847,20 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     """Results, assignments, detail of the chosen archive, and the evaluator's save and submit."""
 
     def results(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
-        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_role(viewer, Role.PLANNER, Role.ADMIN, Role.PROVINCE)
         with context.reader.cursor() as con:
             named = get_standard().name_items
-            return [{**row, "veto_note": named(row.get("veto_failures"))} for row in query_evaluation_results(con)]
+            rows = [{**row, "veto_note": named(row.get("veto_failures"))} for row in query_evaluation_results(con)]
+            if viewer.role is not Role.PROVINCE:
+                return rows
+            own = [a.archive_code for a in archives_in_province(viewer.province_code or "")]
+            if results_published(con):
+                return for_province(
+                    [r for r in rows if r["archive_code"] in own], RESULT_COLUMNS, RESULT_COLUMNS_FIELDS
+                )
+        # In the standard's order, not the ranking's: an order by score would tell the ranks not yet published.
+        by_code = {r["archive_code"]: r for r in rows}
+        return for_province([by_code[code] for code in own if code in by_code], RESULT_COLUMNS, PROVINCE_RESULT_FIELDS)
 
     def assignments(viewer: Viewer, _: Any) -> list[dict[str, Any]]:
         require_role(viewer, Role.EVALUATOR)
@@ -830,10 +868,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return query_assignments(con, evaluator=viewer.user_name)
 
     def items(viewer: Viewer, archive_code: str | None, _: Any) -> list[dict[str, Any]]:
-        if not _national(viewer) or not may_open(context, viewer, archive_code):
+        if not _sees_results(viewer) or not may_open(context, viewer, archive_code):
             return []  # evaluators see their own sheet in the form, not other experts' scores
         with context.reader.cursor() as con:
-            return query_item_results(con, archive_code or "")
+            rows = query_item_results(con, archive_code or "")
+            if _national(viewer):
+                return rows
+            shown = tuple(c.field for c in ITEM_COLUMNS) if results_published(con) else PROVINCE_ITEM_FIELDS
+        return for_province(rows, ITEM_COLUMNS, shown)
 
     register_grid(
         app,
@@ -877,8 +919,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     @app.callback(Output(ids.EVALUATION_ROUND_STATE, "children"), Input(ids.EVALUATION_RESULT, "children"))
     def show_round_state(_: Any) -> str:
-        require_role(current_viewer(), Role.PLANNER, Role.ADMIN)
+        viewer = current_viewer()
+        require_role(viewer, Role.PLANNER, Role.ADMIN, Role.PROVINCE)
         with context.reader.cursor() as con:
+            if viewer.role is Role.PROVINCE and not results_published(con):
+                found = fetch_round(con, DEFAULT_ROUND)
+                if found is None:
+                    return describe_result_state(con)
+                return (
+                    f"评价轮次 {DEFAULT_ROUND} 正在进行：本省各馆的自评和专家提交进度见下表；{PROVINCE_UNPUBLISHED}。"
+                )
             return describe_result_state(con)
 
     @app.callback(
@@ -926,9 +976,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def show_archive(archive_code: str | None, _: Any) -> tuple[Any, Any, Any]:
         viewer = current_viewer()
-        if not _national(viewer) or not may_open(context, viewer, archive_code):
+        if not _sees_results(viewer) or not may_open(context, viewer, archive_code):
             return empty_figure("在上表点击一家档案馆或从列表中选择，查看各方面得分率。"), None, ""
         with context.reader.cursor() as con:
+            if not _national(viewer) and not results_published(con):
+                return empty_figure(f"{PROVINCE_UNPUBLISHED}；下表为该馆的自评。"), None, ""
             areas = query_area_results(con, archive_code=archive_code)
             pending = query_pending_reconciliations(con, archive_code or "")
             found = query_evaluation_results(con, archive_code=archive_code)
@@ -939,7 +991,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             if status == EvaluationStatus.COMPLETE
             else html.Span(f"该馆的评价{status}，完成后可下载反馈报告。", className="hint")
         )
-        return build_radar(areas, "各方面得分率"), pending_block(pending) if pending else area_table(areas), link
+        # The experts' diverging scores, by name, are the bureau's to settle: a province reads the areas.
+        detail = pending_block(pending) if pending and _national(viewer) else area_table(areas)
+        return build_radar(areas, "各方面得分率"), detail, link
 
     @app.callback(
         Output(ids.EVALUATION_ISSUE_PREVIEW, "children"),

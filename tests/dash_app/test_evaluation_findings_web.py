@@ -8,22 +8,25 @@ from datetime import timedelta
 from decimal import Decimal as D
 from urllib.parse import unquote
 
+import polars as pl
 import pytest
 
 from census_schema.clock import beijing_today
 from census_schema.holidays import arranged_years
 from census_schema.scopes import format_day
 from census_schema.supervision.evaluation import CURRENT_STANDARD
+from census_schema.supervision.forms import EVALUATION_SCORES_FORM
 from dash_app import ids
 from dash_app.app import close_app, create_app
 from supervision.lifecycle import add_working_days
 from tests.dash_app.conftest import add_users, web_settings
-from tests.dash_app.test_access import client_of, grid_rows, returned
-from tests.dash_app.test_supervision_access import components, detail, post, show_form, text_of
-from tests.warehouse.test_evaluation_access import full
-from tests.warehouse.test_evaluation_findings import PROBLEMS, VETO_FAILED, score_guangdong
+from tests.dash_app.test_access import client_of, grid_rows, load_grid, render_page, returned
+from tests.dash_app.test_supervision_access import components, detail, post, requested, show_form, text_of
+from tests.warehouse.test_evaluation_access import full, self_evaluation
+from tests.warehouse.test_evaluation_findings import EXPERTS, PROBLEMS, VETO_FAILED, score_guangdong
 from warehouse.backends import EmbeddedWarehouse
-from warehouse.evaluation import close_evaluation, save_evaluator_scores
+from warehouse.evaluation import assign_evaluator, close_evaluation, load_evaluation_sheets, save_evaluator_scores
+from warehouse.transactions import utc_now
 
 ARCHIVE = "440000"
 PREVIEW = [
@@ -277,3 +280,86 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
         f"评价轮次 2025 已于 {format_day(beijing_today())} 结束，得分和等次为最终结果；1 家档案馆待合议，"
         "录入合议分后计算其得分，排名可能随之变化。"
     )
+
+
+def test_a_provincial_office_sees_its_own_archives_evaluation_and_its_results_once_the_round_is_over(
+    tmp_path, open_app
+):
+    # The result goes back to the archive (spec): Guangdong's office reads its archives' self-evaluation and progress
+    # while the round is open, their scores, grades, ranks and feedback reports once it is over; never another
+    # province's archive, nor an expert's name or single score.
+    settings = web_settings(tmp_path / "var" / "warehouse.duckdb")
+    store = EmbeddedWarehouse(settings.db_path)
+    with store.writer() as con:
+        score_guangdong(con)
+        # 深圳市档案馆 scored in full: it ranks above 广东省档案馆 (whose A1.1.1 lost its 10 points).
+        verdicts = {item.code: True for item in CURRENT_STANDARD.veto_items}
+        for expert in EXPERTS:
+            assign_evaluator(con, "440300", expert, "规划处")
+            save_evaluator_scores(con, expert, "440300", full(), submit=True, veto_verdicts=verdicts)
+        sheet = EVALUATION_SCORES_FORM.sheet_name
+        own_sheet = self_evaluation()[sheet].with_columns(pl.lit("440300").alias("archive_code"))
+        load_evaluation_sheets(con, "S-self-sz", utc_now(), "2025", "深圳市档案馆", {sheet: own_sheet})
+    add_users(store)
+    app = open_app(settings)
+    guangdong = client_of(app, "guangdong")
+    page = render_page(app, guangdong, "/evaluation").text
+    assert "本省综合档案馆评价结果" in page and ids.EVALUATION_RESULTS_GRID in page and ids.EVALUATION_ISSUE not in page
+    options = post(app, guangdong, [(ids.EVALUATION_ARCHIVE, "options"), (ids.EVALUATION_ARCHIVE, "value")],
+                   [(ids.URL, "search", "")], [(ids.EVALUATION_ARCHIVE, "value", None)])  # fmt: skip
+    own = [o["value"] for o in returned(options, ids.EVALUATION_ARCHIVE, "options")]
+    assert own == ["440000", "440100", "440300"]  # 广东省, 广州市 and 深圳市档案馆
+
+    def results() -> dict[str, dict]:
+        return {r["archive_code"]: r for r in grid_rows(app, guangdong, ids.EVALUATION_RESULTS_GRID, None)}
+
+    def items(archive: str) -> list[dict]:
+        return grid_rows(app, guangdong, ids.EVALUATION_ITEMS_GRID, archive, None)
+
+    def experts_named(response) -> bool:
+        return any(expert in response.text for expert in EXPERTS)
+
+    # While open: progress and the archive's own 自评, nothing the experts gave.
+    open_rows = results()
+    assert list(open_rows) == own  # in the standard's order: an order by score would tell the unpublished ranks
+    assert (open_rows[ARCHIVE]["status"], open_rows[ARCHIVE]["experts"]) == ("已完成", 3)
+    assert all(open_rows[ARCHIVE][k] is None for k in ("rank", "total", "final_score", "grade", "veto_note"))
+    first = items(ARCHIVE)[0]
+    assert first["self_score"] is not None and first["score"] is None and "expert_scores" not in first
+    state = post(
+        app, guangdong, [(ids.EVALUATION_ROUND_STATE, "children")], [(ids.EVALUATION_RESULT, "children", None)]
+    )
+    assert "本轮评价结束后公布得分、等次和排名" in returned(state, ids.EVALUATION_ROUND_STATE, "children")
+    assert guangdong.get(f"/download/evaluation/{ARCHIVE}").status_code == 403
+    # Another province's archive: refused by name, and nothing of it sent.
+    said = requested(app, guangdong, "?archive=450000")
+    assert said["props"]["children"].startswith(
+        "广西壮族自治区档案馆（450000）不在本省：省级档案部门只能查看本省（广东省）"
+    )
+    assert items("450000") == []
+    assert guangdong.get("/download/evaluation/450000").status_code == 403
+
+    with store.writer() as con:
+        close_evaluation(con, "规划处")
+    closed_rows = results()
+    assert [(code, row["rank"]) for code, row in closed_rows.items()] == [
+        ("440300", 1),
+        ("440000", 2),
+        ("440100", None),
+    ]
+    assert closed_rows[ARCHIVE]["grade"] == "不合格"  # its failed veto item
+    assert VETO_FAILED in closed_rows[ARCHIVE]["veto_note"]
+    assert closed_rows[ARCHIVE]["final_score"] is not None
+    shown = items(ARCHIVE)
+    assert shown[0]["score"] is not None and "expert_scores" not in shown[0]
+    outputs = [(ids.EVALUATION_RADAR, "figure"), (ids.EVALUATION_RADAR_TABLE, "children"),
+               (ids.EVALUATION_REPORT_LINK, "children")]  # fmt: skip
+    detail_answer = post(
+        app, guangdong, outputs, [(ids.EVALUATION_ARCHIVE, "value", ARCHIVE), (ids.EVALUATION_RESULT, "children", None)]
+    )
+    assert returned(detail_answer, ids.EVALUATION_REPORT_LINK, "children")["props"]["children"] == "下载反馈报告"
+    report = guangdong.get(f"/download/evaluation/{ARCHIVE}")
+    assert report.status_code == 200 and "业务建设评价反馈-440000" in unquote(report.headers["Content-Disposition"])
+    for response in (detail_answer, load_grid(app, guangdong, ids.EVALUATION_RESULTS_GRID, None)):
+        assert not experts_named(response)
+    assert guangdong.get("/download/evaluation/450000").status_code == 403

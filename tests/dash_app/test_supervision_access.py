@@ -84,6 +84,8 @@ EVIDENCE_UPLOAD = "data:application/pdf;base64," + base64.b64encode(EVIDENCE_BYT
 BEIJING = ("beijing", Role.PROVINCE, "110000")
 # A prefecture's and a county's office in Guangdong: the province's supervision data is not theirs.
 LOCAL_OFFICES = (("guangzhou", Role.PREFECTURE, "440100"), ("tianhe", Role.COUNTY, "440106"))
+# A central channel's office: a role that may open neither the evaluation page nor the others of NOT_LOCAL_PAGES.
+CENTRAL_OFFICE = ("yangqi", Role.CENTRAL, "enterprises")
 
 
 @dataclass(frozen=True)
@@ -99,7 +101,7 @@ class Site:
 def site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
     """A private copy of the supervision demo, census returns of two provinces, the users, and the app."""
     folder = tmp_path_factory.mktemp("supervision-access")
-    settings = private_demo_warehouse(supervision_demo_db, folder, [*USERS, BEIJING, *LOCAL_OFFICES])
+    settings = private_demo_warehouse(supervision_demo_db, folder, [*USERS, BEIJING, *LOCAL_OFFICES, CENTRAL_OFFICE])
     store = EmbeddedWarehouse(settings.db_path)
     # Census returns give the computed plan indicators provincial values (the heatmap) for both test provinces.
     for province in PROVINCE_HOLDERS:
@@ -1598,10 +1600,11 @@ def test_a_prefecture_s_or_county_s_office_gets_no_answer_from_the_pages_that_ar
     # A probe found them answered: a county's office read the province's quality grids, findings (with names and
     # measures), indicator targets and map through their callbacks, though the pages said 无权查看. Every callback
     # of those pages now answers it exactly as it answers a role that may not open them either (an evaluator; for
-    # the evaluation page, a provincial office): refused, or nothing.
+    # the evaluation page, which evaluators and provincial offices open, a central channel's office): refused, or
+    # nothing.
     from tests.dash_app.test_web_security import _dependency, callback_body
 
-    clients = {name: client_of(app, name) for name in (user, "evaluator", "guangdong")}
+    clients = {name: client_of(app, name) for name in (user, "evaluator", "yangqi")}
     differing, compared = {}, 0
     for key, entry in app.callback_map.items():
         names = [key] if not key.startswith("..") else key[2:-2].split("...")
@@ -1612,7 +1615,7 @@ def test_a_prefecture_s_or_county_s_office_gets_no_answer_from_the_pages_that_ar
             values = [pathname if d["property"] == "pathname" else None for d in dependencies]
             deps = [_dependency(d, v) for d, v in zip(dependencies, values, strict=True)]
             body = callback_body(key, entry, deps[: len(entry["inputs"])], deps[len(entry["inputs"]) :])
-            reference = "guangdong" if names[0].startswith("evaluation-") else "evaluator"
+            reference = "yangqi" if names[0].startswith("evaluation-") else "evaluator"
             answers = [clients[name].post("/_dash-update-component", json=body) for name in (user, reference)]
             compared += 1
             if (answers[0].status_code, answers[0].data) != (answers[1].status_code, answers[1].data):

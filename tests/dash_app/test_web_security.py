@@ -23,6 +23,7 @@ import pytest
 from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM
+from census_schema.divisions import load_divisions
 from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE
 from cli.warehouse_cmd import format_table
@@ -835,7 +836,8 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
 
 
 def test_a_user_cannot_flood_the_audit_log_with_refusals_nor_write_into_it(app, site):
-    name = new_user(site)  # a provincial office: another office's evaluation download is refused (403)
+    name = new_user(site)  # Guangdong's office: another province's bulletin is refused it (403)
+    others = [p.code for p in load_divisions().census_provinces() if p.code != "440000"]
     client = client_of(app, name, address="10.5.0.31")
     # Text the request brings is not taken for the app's: an unchecked (cross-origin) callback's output, a page
     # that is none of the app's.
@@ -844,18 +846,18 @@ def test_a_user_cannot_flood_the_audit_log_with_refusals_nor_write_into_it(app, 
     assert client.post("/_dash-update-component", json=forged, headers={"Origin": EVIL}).status_code == 403
     # Twenty-five different refused addresses from one user and address: twenty lines, the last saying so.
     for i in range(25):
-        assert client.get(f"/download/evaluation/probe{i}?x={i}").status_code == 403
+        assert client.get(f"/bulletin/{others[i]}?x={i}").status_code == 403
     flush_sign_ins(site)
     logged = list(reversed(audit_events(site, kind="access", actor=name)))
     assert len(logged) == accounts_auth.REFUSALS_PER_SOURCE
     first = json.loads(logged[0]["after_state"])
     assert logged[0]["action"] == "cross_origin_refused" and "callback" not in first and "page" not in first
-    assert json.loads(logged[1]["after_state"])["request"] == "GET /download/evaluation/probe0?x=0"
+    assert json.loads(logged[1]["after_state"])["request"] == f"GET /bulletin/{others[0]}?x=0"
     assert "不再逐条记录" in json.loads(logged[-1]["after_state"])["suppressed"]
     assert all("suppressed" not in json.loads(e["after_state"]) for e in logged[:-1])
     # Another address of the same user is counted apart.
     other = client_of(app, name, address="10.5.0.32")
-    assert other.get("/download/evaluation/probe0").status_code == 403
+    assert other.get(f"/bulletin/{others[0]}").status_code == 403
     flush_sign_ins(site)
     assert len(audit_events(site, kind="access", actor=name)) == accounts_auth.REFUSALS_PER_SOURCE + 1
 
