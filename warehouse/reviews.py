@@ -23,6 +23,7 @@ import duckdb
 from census_schema.audit import AuditKind
 from census_schema.divisions import load_divisions
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
+from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import (
     APPROVED,
@@ -308,8 +309,8 @@ def _apply_review(
     if row is None or (below_nation and not reviewer.reaches(row[5], scope)):
         raise NotFound(
             f"找不到报送记录「{submission_id}」。",
-            hint="请核对报送编号：提交记录页面或 archive-census submissions 可查（省级档案部门只能审核本省的报送，"
-            "地级档案部门只能审核所辖县级单位的报送）。",
+            hint="请核对提交编号：“提交记录”页面（命令行为 archive-census submissions）列出可审核的报送；省级档案部门只能"
+            "审核本省的报送，地级档案部门只能审核所辖县级单位的报送。",
         )
     status, is_current, superseded_by, state, stage, province_code, scope_kind, scope_code, kind, round_id, sender = row
     label = ACTION_LABELS[action]
@@ -358,6 +359,11 @@ def _apply_review(
         "submission_id": submission_id,
         "action": action,
         "level": acting,
+        # Whose return it is (广东省广州市（地级）的普查表), and whose turn it is now (None once it is final or returned).
+        "return_of": f"{scope.label}的{KIND_LABELS.get(kind, kind)}"
+        if scope is not None
+        else KIND_LABELS.get(kind, kind),
+        "next_level": REVIEW_LEVEL_LABELS[to_stage] if to_state == PENDING else None,
         "from_state": from_label,
         "to_state": to_label,
         "changed_by": reviewer.name,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html
@@ -9,7 +10,7 @@ from dash import Dash, Input, Output, State, ctx, dcc, html
 from census_schema.errors import CensusError
 from census_schema.forms import SUBMISSION_STATUS_LABELS
 from census_schema.roles import Role
-from census_schema.scopes import summarize_review
+from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, summarize_review
 from dash_app import ids
 from dash_app.access import (
     SUBMISSION_ROLES,
@@ -59,7 +60,8 @@ SUBMISSION_COLUMNS = [
 ]
 LINEAGE_COLUMNS = [
     Column("submission_id", "提交编号", "code"),
-    Column("province_name", "省份", tooltip="province_code"),
+    # A central channel's rows name the channel (中央企业) where a province's name its province.
+    Column("province_name", "省份或中央渠道", tooltip="province_code"),
     Column("file_name", "文件"),
     Column("sheet_name", "工作表"),
     Column("excel_row", "行号", "int"),
@@ -241,15 +243,17 @@ def describe_review_progress(viewer: Viewer, progress: dict[str, Any], visible: 
             for s in visible
             if s["kind"] == "census" and s["is_current"] and s["status"] == "accepted" and s["review_progress"]
         ]
-        return _progress_line(own.name, summarize_review(counted))
+        # A central channel's returns go to the national bureau alone: no 待地级审核 or 待省级审核 to count.
+        skipped = (AWAITING_PREFECTURE, AWAITING_PROVINCE) if own.is_central else ()
+        return _progress_line(own.name, summarize_review(counted), skipped)
     province = scope_province(viewer)
     if province is not None:
         progress = next(p for p in progress["provinces"] if p["province_code"] == province)
     return _progress_line("全国（含中央渠道）" if province is None else progress["province_name"], progress)
 
 
-def _progress_line(where: str, progress: dict[str, Any]) -> str:
-    states = "，".join(f"{state} {count} 份" for state, count in progress["by_state"].items())
+def _progress_line(where: str, progress: dict[str, Any], skipped: Sequence[str] = ()) -> str:
+    states = "，".join(f"{state} {count} 份" for state, count in progress["by_state"].items() if state not in skipped)
     return f"审核进度（{where}现行普查表 {progress['returns']} 份）：{states}；已审核 {progress['reviewed_pct']:.2f}%。"
 
 
@@ -269,10 +273,19 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
         )
     except CensusError as error:
         return error.describe()
-    said = f"{change['submission_id']}：{change['from_state']} → {change['to_state']}"
+    said = describe_review_change(change)
     if change["returns_rejudged"]:
         said += f"；{describe_rejudged(change['returns_rejudged'], by_review=True)}（见“数据质量”）"
-    return said
+    return said + "。"
+
+
+def describe_review_change(change: Mapping[str, Any]) -> str:
+    """What a review did, as a sentence: whose return, the move, and what follows (whose turn, or that it is done)."""
+    verb = "已退回" if change["action"] == "return" else "已通过"
+    moved = f"{verb}{change['return_of']}（{change['submission_id']}）：{change['from_state']} → {change['to_state']}"
+    if change["action"] == "return":
+        return moved + "，报送单位在其上传页面和提交记录中可看到退回原因，修改后重新上传"
+    return moved + (f"，现由{change['next_level']}审核" if change["next_level"] else "，审核完成")
 
 
 def return_preview(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:

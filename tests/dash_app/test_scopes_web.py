@@ -140,7 +140,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     for reason in (None, "  "):
         said = review(app, "guangdong", prefecture, "return", reason)
         assert "必须说明原因：请在“退回理由”中写明" in said and "--reason" not in said
-    assert review(app, "guangdong", prefecture, "return", "第4行请核实") == f"{prefecture}：待省级审核 → 已退回"
+    assert f"（{prefecture}）：待省级审核 → 已退回" in review(app, "guangdong", prefecture, "return", "第4行请核实")
     assert return_preview(app, "guangdong", prefecture) is None  # returned: nothing more to take out
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
     shown = next(row for row in rows if row["submission_id"] == prefecture)
@@ -159,17 +159,17 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
         "已在「gz.xlsx」中报送，该表被退回，不计入：第4行请核实"
     }
 
-    assert review(app, "guangdong", prefecture, "accept") == f"{prefecture}：已退回 → 待国家局审核"
+    assert f"（{prefecture}）：已退回 → 待国家局审核" in review(app, "guangdong", prefecture, "accept")
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
     shown = next(row for row in rows if row["submission_id"] == prefecture)
     assert (shown["review_progress"], shown["review_note"]) == ("待国家局审核", "曾退回：第4行请核实")
     assert "不再计入统计数字" in (return_preview(app, "planner", prefecture) or "")  # now the nation's turn
     assert return_preview(app, "guangdong", prefecture) is None
     assert "省级档案部门不能审核通过" in review(app, "guangdong", prefecture, "accept")
-    assert review(app, "planner", prefecture, "accept") == f"{prefecture}：待国家局审核 → 已审核"
+    assert f"（{prefecture}）：待国家局审核 → 已审核" in review(app, "planner", prefecture, "accept")
     province_wide = submission_of(store, "440000")
     assert "国家档案局" in review(app, "guangdong", province_wide, "accept")
-    assert review(app, "planner", province_wide, "accept").endswith("待国家局审核 → 已审核")
+    assert review(app, "planner", province_wide, "accept").endswith("待国家局审核 → 已审核，审核完成。")
     assert "已审核 100.00%" in progress_line(app, "guangdong")
     assert "全国（含中央渠道）现行普查表 3 份" in progress_line(app, "planner")
 
@@ -323,9 +323,9 @@ def test_a_register_s_return_tells_the_reviewer_the_returns_it_judged_again(site
         assert outcome.status == "accepted", outcome.failures
     register_id = outcome.submission_id
     assert "与其核对的现行普查表将重新核对名录相关警告" in (return_preview(app, "planner", register_id) or "")
-    assert review(app, "planner", register_id, "return", "名录漏报单位") == (
-        f"{register_id}：待国家局审核 → 已退回；已按审核后的名录重新核对现行普查表：1 份报表的名录相关警告有变化"
-        "（见“数据质量”）"
+    assert review(app, "planner", register_id, "return", "名录漏报单位").endswith(
+        f"（{register_id}）：待国家局审核 → 已退回，报送单位在其上传页面和提交记录中可看到退回原因，修改后重新上传；"
+        "已按审核后的名录重新核对现行普查表：1 份报表的名录相关警告有变化（见“数据质量”）。"
     )
     with store.reader() as con:  # no register left to compare the channel's return with: no warning
         (warnings,) = con.execute(
@@ -533,12 +533,15 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
     assert "须先由地级档案部门（或省级档案部门）审核" in review(app, "planner", first, "accept")
     assert "找不到报送记录" in review(app, "shenzhen", first, "accept")
     assert "只有地级、省级档案部门和国家档案局的审核人员可以审核" in review(app, "tianhe", first, "accept")
-    assert review(app, "guangzhou", first, "accept") == f"{first}：待地级审核 → 待省级审核"
+    # Whose return it was, the move, and whose turn it is now.
+    assert review(app, "guangzhou", first, "accept") == (
+        f"已通过广东省广州市天河区（县级）的普查表（{first}）：待地级审核 → 待省级审核，现由省级档案部门审核。"
+    )
     assert progress_line(app, "guangzhou").endswith("现在没有轮到您审核的报表。")
     said = review(app, "guangzhou", first, "accept")
     assert "现由省级档案部门审核，地级档案部门不能审核通过" in said, said
-    assert review(app, "guangdong", first, "accept") == f"{first}：待省级审核 → 待国家局审核"
-    assert review(app, "planner", first, "accept") == f"{first}：待国家局审核 → 已审核"
+    assert f"（{first}）：待省级审核 → 待国家局审核" in review(app, "guangdong", first, "accept")
+    assert f"（{first}）：待国家局审核 → 已审核" in review(app, "planner", first, "accept")
     with store.reader() as con:
         levels = con.execute(
             "SELECT review_level, changed_by FROM submission_reviews WHERE submission_id = ? ORDER BY changed_at",
@@ -548,11 +551,15 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
     # The province may stand in for its prefecture (an office without its account at hand): its acceptance counts
     # for both levels. A prefecture returns with a reason, as every level does.
     second = send("tianhe-2.xlsx", [{**new_holders[0], "unit_name": "天河区某单位（更名）"}, new_holders[1]])
-    assert review(app, "guangdong", second, "accept") == f"{second}：待地级审核 → 待国家局审核"
+    assert f"（{second}）：待地级审核 → 待国家局审核" in review(app, "guangdong", second, "accept")
     third = send("tianhe-3.xlsx", [{**new_holders[0], "unit_name": "天河区某单位（再更名）"}, new_holders[1]])
-    assert review(app, "guangzhou", third, "return", "第3行请核实") == f"{third}：待地级审核 → 已退回"
+    assert f"（{third}）：待地级审核 → 已退回" in review(app, "guangzhou", third, "return", "第3行请核实")
     assert progress_line(app, "tianhe").startswith("审核进度（广东省广州市天河区现行普查表 1 份）：待地级审核 0 份")
     assert "已退回 1 份" in progress_line(app, "tianhe")
+    # A central channel's counts only the states its returns pass through (they go to the national bureau alone).
+    central = progress_line(app, "yangqi")
+    assert central.startswith("审核进度（中央企业现行普查表") and "待国家局审核" in central
+    assert "待地级审核" not in central and "待省级审核" not in central
 
 
 def upload_reminders(app, user: str) -> str:
@@ -568,7 +575,9 @@ def test_an_office_without_an_overview_is_reminded_of_its_returns_sent_back_on_i
     # prefecture's, county's or central channel's office cannot open: their landing page, /upload, shows theirs.
     app, store, _ = reporters
     central = submission_of(store, "enterprises")
-    assert review(app, "planner", central, "return", "请补报全部中央企业").endswith("→ 已退回")
+    assert "→ 已退回，报送单位在其上传页面和提交记录中可看到退回原因" in review(
+        app, "planner", central, "return", "请补报全部中央企业"
+    )
     store.write(lambda con: refresh_reminders(con, beijing_today()))
     county, channel = upload_reminders(app, "tianhe"), upload_reminders(app, "yangqi")
     assert "报送提醒" in county and "【已退回】广东省广州市天河区：普查表已被退回" in county and "第3行请核实" in county

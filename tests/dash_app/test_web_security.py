@@ -884,7 +884,10 @@ def test_a_web_review_and_upload_are_logged_with_the_remote_address(app, site, t
     target = next(s for s in census_submissions(site, "450000") if s["is_current"] and s["review_state"] == "待审核")
     planner = client_of(app, "planner", address="10.5.1.1")
     message = returned(review(app, planner, target["submission_id"]), ids.SUBMISSIONS_REVIEW_RESULT, "children")
-    assert message == f"{target['submission_id']}：待国家局审核 → 已审核"
+    assert (
+        message
+        == f"已通过广西壮族自治区（省级）的普查表（{target['submission_id']}）：待国家局审核 → 已审核，审核完成。"
+    )
     [event] = audit_events(site, kind="review", actor="planner")[:1]
     assert (event["target"], event["via"], event["source_address"]) == (target["submission_id"], "web", "10.5.1.1")
     province = client_of(app, "guangdong", address="10.5.1.2")
