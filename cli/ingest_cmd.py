@@ -33,7 +33,7 @@ from flows.ingest import (
 )
 from flows.package import read_sheets
 from flows.run import choose_orchestrator, quiet_prefect, run_ingestion
-from flows.scopes import EMPTY_RETURN_NOTE, REJECTED_SHRINK_NOTE, drop_phrase
+from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
 from flows.worker import ReaderWorker
 
 if TYPE_CHECKING:
@@ -92,7 +92,7 @@ def describe_outcome(result: dict[str, Any]) -> str:
     lines += _describe_conflicts(result.get("conflicts") or [])
     lines += _describe_shrink(result.get("shrink"), status)
     if result.get("shrink") and result["rows"] == 0:
-        lines.append(f"{EMPTY_RETURN_NOTE}。")
+        lines.append(f"{empty_return_note(status)}。")
     for failure in result["failures"][:SHOWN_FAILURES]:
         label = f"「{failure['label']}」" if failure["label"] else ""
         where = (

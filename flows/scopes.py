@@ -86,6 +86,15 @@ EMPTY_RETURN_NOTE = (
     "本表是空表，没有任何普查对象：装载后，该范围原有的普查对象全部不再计入。只有该范围确已没有普查对象"
     "（如已全部改由其他范围报送）时才应确认；误传了空模板的，请勿确认，上传填好的工作簿即可"
 )
+# Said once an empty return was loaded, confirmed (the advice before the confirmation no longer applies).
+EMPTY_RETURN_LOADED_NOTE = (
+    "本表是空表，已装载：该范围原有的普查对象全部不再计入。如系误传了空模板，请上传填好的工作簿替换本表"
+)
+
+
+def empty_return_note(status: str) -> str:
+    """What an empty return that gives up its scope's holders is told: before the confirmation, or once loaded."""
+    return EMPTY_RETURN_LOADED_NOTE if status == "accepted" else EMPTY_RETURN_NOTE
 
 
 def drop_phrase(dropped: int, dropped_pct: float, limit_pct: float) -> str:

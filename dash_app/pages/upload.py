@@ -25,7 +25,7 @@ from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
-from flows.scopes import EMPTY_RETURN_NOTE, REJECTED_SHRINK_NOTE, drop_phrase
+from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
 from warehouse.queries import list_submissions
 
 PATH = "/upload"
@@ -185,19 +185,22 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
     if len(holders) > SHOWN_DROPPED:
         listed.append(html.Li(f"……共 {len(holders)} 个，见报告「减少的普查对象」工作表"))
     # Said whenever holders drop out, within the limit too (a load that drops them is no silent one). Open when the
-    # uploader must decide on it; otherwise folded to its one line, a rejected return's errors below in view.
+    # uploader must decide on it or has just confirmed it; otherwise folded to its one line (a rejected return's
+    # errors below in view).
     parts.append(
         html.Details(
             [
                 html.Summary(describe_shrink(shrink, result["status"]), id=ids.UPLOAD_SHRINK),
                 html.Ul(listed, id=ids.UPLOAD_DROPPED),
             ],
-            open=result["status"] == "needs_confirmation",
+            open=result["status"] == "needs_confirmation"
+            or bool(result["status"] == "accepted" and shrink["confirmed"]),
             className="warn" if result["status"] == "accepted" else None,
         )
     )
     if result["rows"] == 0:
-        parts.append(html.P(f"{EMPTY_RETURN_NOTE}。", className="error"))
+        accepted = result["status"] == "accepted"
+        parts.append(html.P(f"{empty_return_note(result['status'])}。", className="warn" if accepted else "error"))
     if result["status"] == "needs_confirmation":
         # A plain POST, like the upload form: the server loads the kept file again, confirmed.
         parts.append(

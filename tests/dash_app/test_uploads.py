@@ -170,6 +170,15 @@ def test_a_shrink_waiting_on_confirmation_is_not_shown_as_a_success():
     job.result = result | {"rows": 0, "shrink": result["shrink"] | {"dropped": 737, "dropped_pct": 100.0}}
     said = [p.children for p in describe_job(job) if isinstance(p, html.P) and p.className == "error"]
     assert any(text.startswith("本表是空表，没有任何普查对象") for text in said), said
+    # Once confirmed and loaded, it says what was done (not the advice before the confirmation), the holders it gave
+    # up open beneath.
+    job.result = job.result | {"status": "accepted", "shrink": job.result["shrink"] | {"confirmed": True}}
+    parts = describe_job(job)
+    notes = [p.children for p in parts if isinstance(p, html.P) and "空表" in str(p.children)]
+    assert notes == [
+        "本表是空表，已装载：该范围原有的普查对象全部不再计入。如系误传了空模板，请上传填好的工作簿替换本表。"
+    ]
+    assert next(p for p in parts if isinstance(p, html.Details)).open is True
 
 
 def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):
