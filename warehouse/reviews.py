@@ -40,6 +40,7 @@ from census_schema.scopes import (
     review_label,
 )
 from warehouse.audit import record_event
+from warehouse.queries import fetch_named
 from warehouse.transactions import transaction, utc_now
 
 Action = Literal["accept", "return"]
@@ -100,6 +101,34 @@ def awaits(reviewer: Reviewer, submission: dict[str, Any]) -> bool:
     except AccessDenied:
         return False
     return True
+
+
+def describe_left_waiting(con: duckdb.DuckDBPyConnection, reviewer: Reviewer) -> str | None:
+    """What disabling a reviewer's account leaves: the returns waiting for its level now, and who can still review
+    them (another active account of the same level and scope, the province standing in for a prefecture, or no one
+    until an account is set up); None when nothing waits for it."""
+    if reviewer.level is None:
+        return None
+    rows = fetch_named(
+        con,
+        "SELECT submission_id, is_current, status, review_state, review_stage, scope_kind, scope_code, province_code "
+        "FROM submissions WHERE is_current AND status = 'accepted' AND review_state = ?",
+        [PENDING],
+    )
+    waiting = sum(awaits(reviewer, row) for row in rows)
+    if not waiting:
+        return None
+    found = con.execute(
+        "SELECT count(*) FROM users WHERE is_active AND role = ? AND province_code IS NOT DISTINCT FROM ? "
+        "AND scope_code IS NOT DISTINCT FROM ? AND user_name <> ?",
+        [reviewer.role.value, reviewer.province_code, reviewer.scope_code, reviewer.name],
+    ).fetchone()
+    said = f"现有 {waiting} 份报表轮到该账号（{REVIEW_LEVEL_LABELS[reviewer.level]}）审核"
+    if found and found[0]:
+        return f"{said}，停用后可由同级其他 {found[0]} 个启用的账号审核"
+    if reviewer.level == PREFECTURE_REVIEW:
+        return f"{said}，停用后本地区没有启用的地级账号，这些报表须由省级档案部门代为审核"
+    return f"{said}，停用后没有同级启用的账号能审核它们，请先另设账号"
 
 
 def first_review_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:

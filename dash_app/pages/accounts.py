@@ -20,6 +20,7 @@ from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, format_datetime, role_text
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
+from warehouse.reviews import Reviewer, describe_left_waiting
 from warehouse.users import add_user, find_look_alike, query_accounts, set_user_active
 
 Change = Literal["create", "reset", "disable", "enable"]
@@ -105,7 +106,11 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
     if not account["is_active"]:
         return said + "，该账号随之重新启用；点“启用”则沿用原密码。"
     kept = "历史记录和评价分配" if account["role"] == Role.EVALUATOR else "历史记录"
-    return said + f"；停用后不能登录，已登录的会话立即失效，{kept}保留，可随时启用。"
+    said += f"；停用后不能登录，已登录的会话立即失效，{kept}保留，可随时启用"
+    reviewer = Reviewer(typed, Role(account["role"]), account["province_code"], account["scope_code"])
+    with context.reader.cursor() as con:
+        left = describe_left_waiting(con, reviewer)
+    return said + (f"。{left}。" if left else "。")
 
 
 def _role_text(account: dict[str, Any]) -> str:

@@ -529,6 +529,16 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
     # Each reviewer is told what waits for it now (the grid's rows of that progress), a county's office nothing.
     assert progress_line(app, "guangzhou").endswith("现在轮到您审核的 1 份：上表审核状态为“待地级审核”的报表。")
     assert "轮到您" not in progress_line(app, "tianhe") and "轮到您审核的" in progress_line(app, "guangdong")
+    # Disabling the prefecture's only account says first what it leaves waiting, and who reviews it then.
+    from tests.dash_app.test_web_security import account_preview
+
+    def preview(name: str) -> str:
+        return returned(account_preview(app, client_of(app, "admin"), name), ids.ACCOUNTS_PREVIEW, "children")
+
+    assert preview("guangzhou").endswith(
+        "现有 1 份报表轮到该账号（地级档案部门）审核，停用后本地区没有启用的地级账号，这些报表须由省级档案部门代为审核。"
+    )
+    assert "轮到该账号" not in preview("tianhe") and "轮到该账号" not in preview("shenzhen")
     # Neither the nation nor another prefecture acts before it; the county's own office does not review.
     assert "须先由地级档案部门（或省级档案部门）审核" in review(app, "planner", first, "accept")
     assert "找不到报送记录" in review(app, "shenzhen", first, "accept")
