@@ -514,6 +514,10 @@ def _supervision_commands(commands: Any) -> None:
     for name, text in (("open", "开启评价轮次，开始评分"), ("close", "结束评价轮次")):
         command = _command(evaluation_commands, name, text)
         command.add_argument("--by", help=f"操作人{BY_DEFAULT}")
+        if name == "close":
+            command.add_argument(
+                "--confirm", action="store_true", help="分派的评分表有未提交的，确认就此结束（不加时只列出它们）"
+            )
         _evaluation_round(command)
     assign = _command(evaluation_commands, "assign", "分配评价专家为一个档案馆评分")
     assign.add_argument("archive_code", help="档案馆代码")

@@ -206,9 +206,12 @@ def run_evaluation(args: argparse.Namespace) -> int:
             require_round(con, args.round)
     args.round = args.round or DEFAULT_ROUND
     if command in ("open", "close"):
-        change = open_evaluation if command == "open" else close_evaluation
         by = acting_user(args)
-        state = store.write(lambda con: change(con, by, args.round))
+        if command == "open":
+            state = store.write(lambda con: open_evaluation(con, by, args.round))
+        else:
+            confirmed = args.confirm
+            state = store.write(lambda con: close_evaluation(con, by, args.round, refuse_unsubmitted=not confirmed))
         label = "已开启" if state["is_open"] else "已结束"
         text = f"评价轮次 {state['round_id']} {label}。"
         if unsubmitted := state.get("unsubmitted"):

@@ -133,9 +133,12 @@ def open_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEF
         return _round_state(con, round_id)
 
 
-def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEFAULT_ROUND) -> dict[str, Any]:
+def close_evaluation(
+    con: duckdb.DuckDBPyConnection, by: str, round_id: str = DEFAULT_ROUND, *, refuse_unsubmitted: bool = False
+) -> dict[str, Any]:
     """Close an open round: no more scores; the results are recomputed one last time. Returns the round with the
-    assigned sheets left unsubmitted (drafts or nothing: kept, but not counted), for the closer to be told."""
+    assigned sheets left unsubmitted (drafts or nothing: kept, but not counted), for the closer to be told; with
+    `refuse_unsubmitted` a UsageError names them instead and nothing changes (the command line's unconfirmed close)."""
     by = _who(by)
     check_may_organise_evaluation(con, by)
     with transaction(con):
@@ -146,6 +149,14 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
             closed = closed_phrase(current["closed_at"]) or "尚未开启"
             raise IllegalTransition(
                 f"评价轮次 {round_id} {closed}，不能再结束。", hint="要重新评分，请先用 evaluation open 开启。"
+            )
+        pending = [a for a in query_assignments(con, round_id) if not (a["is_submitted"] and a["items_saved"])]
+        if refuse_unsubmitted and pending:
+            named = "、".join(f"{a['archive_name']} {a['evaluator']}（{a['sheet_state']}）" for a in pending)
+            raise UsageError(
+                f"将结束评价轮次 {round_id}：以下 {len(pending)} 份分派的评分表未提交，结束后不计入结果"
+                f"（已存的草稿保留，不能再提交）：{named}。本次未做任何处理。",
+                hint="请先请专家提交；确认就此结束请加 --confirm。",
             )
         con.execute(
             "UPDATE evaluation_rounds SET is_open = false, closed_at = ?, closed_by = ? WHERE round_id = ?",
@@ -161,8 +172,7 @@ def close_evaluation(con: duckdb.DuckDBPyConnection, by: str, round_id: str = DE
             after={"is_open": False},
         )
         recompute_results(con, round_id)
-        unsubmitted = [a for a in query_assignments(con, round_id) if not (a["is_submitted"] and a["items_saved"])]
-        return {**_round_state(con, round_id), "unsubmitted": unsubmitted}
+        return {**_round_state(con, round_id), "unsubmitted": pending}
 
 
 def closed_phrase(closed_at: datetime | None) -> str | None:

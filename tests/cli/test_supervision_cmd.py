@@ -376,7 +376,11 @@ def test_results_say_whether_they_are_final_and_closing_names_the_sheets_it_leav
     sheet = openpyxl.load_workbook(report).active
     assert sheet["A1"].value == "广东省档案馆业务建设评价反馈报告（暂定）"
     assert sheet["B5"].value.endswith("（本馆尚有 1 位分派的专家未提交评分）；本轮评价结束后才是最终结果。")
-    code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", *base)
+    # Said before it is done: closing leaves the unsubmitted sheet out of the results, so it asks for --confirm.
+    code, _, err = run(capsys, "evaluation", "close", "--by", "规划处", *base)
+    assert code == 2 and "以下 1 份分派的评分表未提交，结束后不计入结果" in err and "广东省档案馆 专家丁（草稿）" in err
+    assert "确认就此结束请加 --confirm" in err and "开放中" in run(capsys, "supervision", "summary", *base)[1]
+    code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", "--confirm", *base)
     assert code == 0 and "以下 1 份分派的评分表未提交，不计入结果（已存的草稿保留，不能再提交）：" in out
     assert "440000  广东省档案馆  专家丁    草稿" in out
     code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", "--json", *base)

@@ -349,8 +349,10 @@ def test_evaluation_commands_refuse_misuse_with_exit_2(settings, capsys, argv, m
 
 def test_close_then_close_again_is_refused(settings, capsys):
     db = str(settings.db_path)
-    assert main(["evaluation", "close", "--db", db, "--by", "规划处"]) == 0
-    assert main(["evaluation", "close", "--db", db]) == 2
+    # Its experts assigned have submitted nothing: closed once confirmed.
+    assert main(["evaluation", "close", "--db", db, "--by", "规划处", "--confirm"]) == 0
+    capsys.readouterr()
+    assert main(["evaluation", "close", "--db", db, "--confirm"]) == 2
     # It said 「未开启」 of a round opened and closed: when it ended is what the reader needs.
     assert re.search(r"评价轮次 2025 已于 \d{4}年\d{1,2}月\d{1,2}日 结束，不能再结束", capsys.readouterr().err)
     assert main(["evaluation", "close", "--round", "2024", "--db", db]) == 2
