@@ -297,6 +297,8 @@ class ScopeGuard:
     usccs: frozenset[str]
     limit_pct: float
     confirmed: bool
+    # The scope's current return as the check under the lock found it (the last run's, if the backend re-ran it).
+    found_current: list[ScopeReturn | None] = field(default_factory=list)
 
 
 def load_submission(
@@ -317,7 +319,7 @@ def load_submission(
         scope_guard = guard
 
         def check(con: duckdb.DuckDBPyConnection) -> None:
-            recheck_before_load(
+            current = recheck_before_load(
                 con,
                 scope_guard.book,
                 scope_guard.scope,
@@ -325,6 +327,7 @@ def load_submission(
                 scope_guard.limit_pct,
                 scope_guard.confirmed,
             )
+            scope_guard.found_current.append(current)
 
     return store.write(lambda con: record_upload_once(con, submission, sheets, failures, check=check, after=after))
 
@@ -568,6 +571,7 @@ def ingest_workbook(
             compared=compared_fields(book.sheets),
         )
     submission_id = None
+    guard: ScopeGuard | None = None
     kept: str | None = None  # the review progress an accepted return kept (load_submission: the same rows)
     resent: str | None = None  # or its review history's note that it is a returned return sent again unchanged
     rejudged: list[int] = []  # set by the load of an upload REJUDGED_AFTER names
@@ -589,7 +593,6 @@ def ingest_workbook(
             warning_count=len(failures) - len(errors),
         )
         rows = parsed.rows if status == "accepted" else None
-        guard = None
         if status == "accepted" and scope is not None:
             guard = ScopeGuard(book, scope, usccs, settings.shrink_limit_pct, request.confirm_shrink)
         after = None
@@ -630,8 +633,10 @@ def ingest_workbook(
         keep_submission_report(settings, submission_id, report)
     replaced = None
     if submission_id is not None and status == "accepted" and not unconfirmed and facts is not None:
-        if facts.current is not None and facts.current.submission_id != submission_id:
-            replaced = facts.current
+        # The return replaced is the one current at the load (another upload may have replaced the one validated).
+        current = guard.found_current[-1] if guard is not None and guard.found_current else facts.current
+        if current is not None and current.submission_id != submission_id:
+            replaced = current
     return IngestOutcome(
         "needs_confirmation" if unconfirmed else status,
         submission_id,

@@ -180,9 +180,11 @@ def recheck_before_load(
     usccs: frozenset[str],
     limit_pct: float,
     confirmed: bool,
-) -> None:
+) -> ScopeReturn | None:
     """Under the writer lock: refuse (ScopeChanged) when, since validation, another scope's return took some of the
-    holders or this scope's current return changed so that the upload would now drop too many unconfirmed."""
+    holders or this scope's current return changed so that the upload would now drop too many unconfirmed; else the
+    scope's current return as it is now (the one the upload replaces: another upload may have replaced the one seen
+    at validation)."""
     facts = fetch_scope_facts(con, book, scope, usccs)
     if facts.held_elsewhere:
         first = next(iter(facts.held_elsewhere.values())).seen_from(scope)
@@ -197,3 +199,4 @@ def recheck_before_load(
             "装载前发现本范围的现行报表刚刚有变化：" + shrinkage.describe() + "本表未装载。",
             hint="请核对后重新上传；确需减少的，请确认后再装载（--confirm-shrink）。",
         )
+    return facts.current

@@ -11,6 +11,7 @@ from typing import Any
 import openpyxl
 import pytest
 
+import flows.ingest as ingest_module
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.errors import AccessDenied, NotFound, UsageError, WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
@@ -585,3 +586,26 @@ def test_a_county_s_return_awaits_its_prefecture_only_when_that_office_has_an_ac
     with store.writer() as con:
         set_user_active(con, "guangzhou", False, by="管理员")
     assert stage_of_new_return("disabled", 1) == "待省级审核"  # its office's account disabled: the province first
+
+
+def test_an_upload_names_the_return_it_replaced_at_its_load_not_the_one_seen_at_its_validation(
+    store, settings, tmp_path, monkeypatch
+):
+    # Two uploads of one scope at once: the second to load replaced the first, yet named the return both had seen
+    # at validation (and told of its review voided, not of the return it did replace).
+    first = ingest(store, settings, census(tmp_path, "c1", holders(1, 10)))
+    real, raced = ingest_module.read_scope_facts, []
+
+    def validate_while_another_loads(*args: Any, **kwargs: Any) -> Any:
+        facts = real(*args, **kwargs)
+        if not raced:
+            raced.append(None)
+            raced[0] = ingest(store, settings, census(tmp_path, "c2", holders(1, 10, unit_name="同时上传的另一份")))
+        return facts
+
+    monkeypatch.setattr(ingest_module, "read_scope_facts", validate_while_another_loads)
+    last = ingest(store, settings, census(tmp_path, "c3", holders(1, 10, unit_name="后装载的一份")))
+    assert raced[0].status == last.status == "accepted"
+    assert raced[0].replaced.submission_id == first.submission_id
+    assert last.replaced.submission_id == raced[0].submission_id
+    assert "文件「c2.xlsx」" in last.to_json()["replaced"]["said"]
