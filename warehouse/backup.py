@@ -25,6 +25,7 @@ from census_schema.clock import format_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError, StorageError, UsageError
 from census_schema.roles import Role
+from census_schema.scopes import CENTRAL_CHANNELS, describe_division
 from warehouse.audit import COLUMNS, AuditEvent, append_events, new_event, record_event
 from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files
 from warehouse.store import WarehouseStore
@@ -236,20 +237,30 @@ def _log_of_main_file(db_path: Path, taken: datetime) -> tuple[dict[str, int] | 
         con.close()
 
 
-# An account as a restore compares it: role, province, active.
-_Account = tuple[str, str | None, bool]
-_ACCOUNTS_SQL = "SELECT user_name, role, province_code, is_active FROM users ORDER BY user_name"
+# An account as a restore compares it: role, province, scope (a division or a central channel), active; and its
+# password's hash apart (said as a password put back, never shown).
+_Account = tuple[str, str | None, str | None, bool]
 
 
-def _accounts_in(con: duckdb.DuckDBPyConnection) -> dict[str, _Account]:
-    rows = con.execute(_ACCOUNTS_SQL).fetchall()
-    return {name: (str(role), province, bool(active)) for name, role, province, active in rows}
+def _accounts_in(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[_Account, str]]:
+    cursor = con.execute("SELECT * FROM users ORDER BY user_name")  # a backup of an older version has no scope_code
+    names = [d[0] for d in cursor.description]
+    rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return {
+        r["user_name"]: (
+            (str(r["role"]), r["province_code"], r.get("scope_code"), bool(r["is_active"])),
+            r["password_hash"],
+        )
+        for r in rows
+    }
 
 
 def _describe_account(account: _Account) -> str:
-    role, province, active = account
-    division = load_divisions().by_code.get(province or "")
-    where = f"，{division.name if division else province}" if province else ""  # a hand-edited backup's code as it is
+    role, province, scope, active = account
+    place = scope or province or ""
+    division = load_divisions().by_code.get(place)
+    named = CENTRAL_CHANNELS.get(place) or (describe_division(place) if division else place)
+    where = f"，{named}" if place else ""  # a hand-edited backup's code as it is
     label = Role(role).label if role in set(Role) else role
     return f"{label}{where}，{'启用' if active else '已停用'}"
 
@@ -269,17 +280,46 @@ def account_changes(store: WarehouseStore, backup_file: Path) -> list[str]:
     finally:
         backup.close()
     changes = [
-        f"新增 {name}（{_describe_account(restored[name])}）" for name in sorted(restored.keys() - current.keys())
+        f"新增 {name}（{_describe_account(restored[name][0])}）" for name in sorted(restored.keys() - current.keys())
     ]
+    for name in sorted(current.keys() & restored.keys()):
+        (now, now_hash), (then, then_hash) = current[name], restored[name]
+        if now != then:
+            changes.append(f"{name}：{_describe_account(now)} → {_describe_account(then)}")
+        if now_hash != then_hash:
+            changes.append(f"{name}：密码恢复为备份时的密码（现用的密码不能再登录）")
     changes += [
-        f"{name}：{_describe_account(current[name])} → {_describe_account(restored[name])}"
-        for name in sorted(current.keys() & restored.keys())
-        if current[name] != restored[name]
-    ]
-    changes += [
-        f"删除 {name}（{_describe_account(current[name])}）" for name in sorted(current.keys() - restored.keys())
+        f"删除 {name}（{_describe_account(current[name][0])}）" for name in sorted(current.keys() - restored.keys())
     ]
     return changes
+
+
+# What a restore of another warehouse's backup replaces, counted by table and said in words.
+HELD_TABLES = (("submissions", "报送", "份"), ("findings", "整改问题", "个"), ("evaluation_scores", "评分", "条"),
+               ("users", "账号", "个"))  # fmt: skip
+
+
+def held_by_other(store: WarehouseStore, manifest: dict[str, Any]) -> str | None:
+    """When the backup was taken of another warehouse file than this one and this one holds data: what it holds
+    (报送 18 份、整改问题 1,034 个…), all of which the restore replaces; else None. (The events since the backup,
+    which a restore of this warehouse's own backup lists, say nothing of another warehouse's.)"""
+    source = manifest.get("source")
+    if not source or Path(source) == store.db_path.resolve() or not store.db_path.is_file():
+        return None
+    try:
+        with store.reader() as con:
+            counts = [
+                (label, unit, con.execute(f"SELECT count(*) FROM {table}").fetchone())
+                for table, label, unit in HELD_TABLES
+            ]  # noqa: S608
+    except (CensusError, duckdb.Error):
+        return None  # cannot be read: refused as such
+    held = [f"{label} {row[0]:,} {unit}" for label, unit, row in counts if row and row[0]]
+    return (
+        f"该备份取自另一个数据仓库文件（{source}），恢复会以其全部内容替换当前数据仓库现有的{'、'.join(held)}"
+        if held
+        else None
+    )
 
 
 def describe_events(events: dict[str, int]) -> str:
@@ -310,12 +350,14 @@ def restore_warehouse(
             hint="确要恢复的，请加 --confirm 重新运行（恢复前的数据仓库会先原样另存一份）。",
         )
     accounts = account_changes(store, source)
-    if (lost or accounts) and not confirmed:
+    other = held_by_other(store, manifest)
+    if (lost or accounts or other) and not confirmed:
+        other_said = f"{other}。" if other else ""
         removed_said = f"备份之后记录的以下内容将被删除：{describe_events(lost)}。" if lost else ""
         accounts_said = f"平台账号将随之改变：{'；'.join(accounts)}。" if accounts else ""
         raise UsageError(
             f"恢复会用 {format_beijing(manifest['created_at'])}的备份替换当前数据仓库，"
-            f"{removed_said}{accounts_said}本次未做任何恢复。",
+            f"{other_said}{removed_said}{accounts_said}本次未做任何恢复。",
             hint="确要恢复的，请加 --confirm 重新运行（恢复前的数据仓库会先另存一份，可再恢复回来）。",
         )
     kept: list[Path] = []
@@ -325,6 +367,7 @@ def restore_warehouse(
         """Under the lock: the replaced warehouse as a backup folder of its own (a damaged file as it is)."""
         copied_at.append(datetime.now(UTC))
         kept.append(_new_folder(var_dir / "before-restore"))
+        kept[0].chmod(0o700)  # as a backup's: it holds every account's password hash
         _copy_warehouse(store.db_path, var_dir, kept[0])
 
     with store.storage(store.db_path), store.locked_for_restore(keep):

@@ -118,8 +118,30 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
         ("restore", backup_folder),
         ("backup", backup_folder),
     ]
-    # The backup holds every account's password hash: its folder is its owner's alone.
+    # The backup holds every account's password hash: its folder is its owner's alone, as is the replaced warehouse's.
     assert (tmp_path / "backup").stat().st_mode & 0o777 == 0o700
+    assert Path(restored["kept"]).stat().st_mode & 0o777 == 0o700
+
+
+def test_another_warehouse_s_backup_says_all_it_replaces_and_every_account_it_changes(loaded, tmp_path, capsys):
+    # A probe restored a backup of another warehouse, taken later, with no --confirm: nothing was "since the backup",
+    # so every return, finding and score went unsaid; an account's move to another city and every password went too.
+    other = tmp_path / "other" / "w.duckdb"
+    with WarehouseStore(other).writer() as con:  # the same names, another city, other passwords
+        add_user(con, "审核员", "another-hash", Role.PLANNER, None, by="管理员")
+        add_user(con, "gz", "hash", Role.PREFECTURE, None, by="管理员", division_code="440300")
+    with WarehouseStore(loaded).writer() as con:
+        add_user(con, "gz", "hash", Role.PREFECTURE, None, by="管理员", division_code="440100")
+    assert main(["backup", "--out", str(tmp_path / "other-backup"), "--db", str(other)]) == 0
+    capsys.readouterr()
+    assert main(["restore", str(tmp_path / "other-backup"), "--db", str(loaded)]) == 2
+    said = capsys.readouterr().err
+    assert (
+        f"该备份取自另一个数据仓库文件（{other.resolve()}），恢复会以其全部内容替换当前数据仓库现有的报送 2 份" in said
+    )
+    assert "gz：地级档案部门，广东省广州市，启用 → 地级档案部门，广东省深圳市，启用" in said
+    assert "审核员：密码恢复为备份时的密码（现用的密码不能再登录）" in said and "本次未做任何恢复" in said
+    assert main(["restore", str(tmp_path / "other-backup"), "--db", str(loaded), "--confirm"]) == 0
 
 
 def test_a_restore_does_not_count_an_upgrade_s_own_events_among_what_it_would_remove(loaded, tmp_path, capsys):
