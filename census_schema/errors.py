@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 from typing import Any
 
@@ -91,6 +92,17 @@ _FULL_TEXT = ("no space left", "disk quota", "file too large")
 _READ_ONLY_TEXT = ("read-only file system", "permission denied")
 
 
+def _unreadable(path: Path) -> bool:
+    """An existing file or folder the current user may not read (a folder: not list or enter)."""
+    try:
+        exists = path.exists()
+    except OSError:
+        return True  # a folder above it refuses to be entered
+    if not exists:
+        return False
+    return not os.access(path, os.R_OK | (os.X_OK if path.is_dir() else 0))
+
+
 def storage_error_from(
     error: BaseException, where: str | Path, report: str | Path | None = None
 ) -> StorageError | None:
@@ -112,6 +124,12 @@ def storage_error_from(
             return StorageError(
                 f"磁盘空间不足，无法写入 {where}。本次操作未完成。",
                 hint="请清理磁盘空间（或扩容）后重试；已提交的数据不受影响。",
+            )
+        if code in _READ_ONLY and refused and _unreadable(Path(refused)):
+            # A file (or folder) this user may not read: a reading step refused, not a write (it said 无法写入).
+            return StorageError(
+                f"无法读取 {where}：当前用户没有读取权限。本次操作未完成。",
+                hint="请让运行本平台的用户能读取该文件及其所在目录后重试。",
             )
         if code in _READ_ONLY or any(t in text for t in _READ_ONLY_TEXT):
             return StorageError(

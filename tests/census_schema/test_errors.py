@@ -21,3 +21,19 @@ def test_the_systems_english_words_stay_out_of_the_message():
     for code, words in ((errno.EROFS, "Read-only file system"), (errno.ENOSPC, "No space left on device")):
         error = storage_error_from(OSError(code, words, "/srv/reports/r.xlsx"), "var/warehouse.duckdb")
         assert error is not None and words not in error.describe() and "Errno" not in error.describe()
+
+
+def test_a_file_the_user_may_not_read_is_told_as_unreadable_not_as_a_folder_not_writable(tmp_path, monkeypatch):
+    # A workbook (or a backup's manifest) of mode 000 was told 无法写入 …目录只读, sending its user to fix a folder.
+    workbook = tmp_path / "noread.xlsx"
+    workbook.write_bytes(b"PK")
+    denied = PermissionError(errno.EACCES, "Permission denied", str(workbook))
+    readable = storage_error_from(denied, "var/warehouse.duckdb")
+    assert readable is not None and readable.message.startswith(f"无法写入 {workbook}")  # readable: a write refused
+    monkeypatch.setattr("os.access", lambda path, mode: False)  # as a user without the right (the tests run as root)
+    error = storage_error_from(denied, "var/warehouse.duckdb")
+    assert error is not None and error.message == f"无法读取 {workbook}：当前用户没有读取权限。本次操作未完成。"
+    assert "读取该文件" in (error.hint or "") and "--db" not in (error.hint or "")
+    # A new file refused in a folder still reads as a write refused.
+    new = PermissionError(errno.EACCES, "Permission denied", str(tmp_path / "new.xlsx"))
+    assert storage_error_from(new, "var/warehouse.duckdb").message.startswith("无法写入")
