@@ -146,7 +146,16 @@ def verify_backup(folder: Path) -> dict[str, Any]:
     try:
         manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (FileNotFoundError, NotADirectoryError):
-        missing = "不存在" if not folder.exists() else f"不是备份目录（缺少 {MANIFEST}）"
+        if not folder.exists():
+            missing = "不存在"
+        elif folder.is_file():
+            missing = (
+                "是一个文件，不是备份目录（请指定它所在的目录）"
+                if folder.name == MANIFEST
+                else "是一个文件，不是备份目录"
+            )
+        else:
+            missing = f"不是备份目录（缺少 {MANIFEST}）"
         raise UsageError(f"{folder} {missing}。", hint="请指定 archive-census backup --out 生成的目录。") from None
     except (json.JSONDecodeError, UnicodeDecodeError):
         manifest = None
@@ -161,13 +170,22 @@ def verify_backup(folder: Path) -> dict[str, Any]:
             hint="请换用另一份备份。",
         )
     path = folder / manifest.get("file", BACKUP_FILE)
-    if not path.is_file() or _sha256(path) != manifest.get("sha256"):
+    if not path.is_file():
+        raise StorageError(f"备份文件 {path} 缺失，备份不完整，未做任何恢复。", hint="请换用另一份备份。")
+    if _sha256(path) != manifest.get("sha256"):
         raise StorageError(
-            f"备份文件 {path} 缺失或与备份清单不符（内容校验值不同），备份已损坏，未做任何恢复。",
+            f"备份文件 {path} 与备份清单不符（内容校验值不同：文件在备份后被改动或已损坏），未做任何恢复。",
             hint="请换用另一份备份。",
         )
-    if count_table_rows(path) != manifest.get("tables"):
-        raise StorageError(f"备份文件 {path} 的表行数与备份清单不符，未做任何恢复。", hint="请换用另一份备份。")
+    counted, listed = count_table_rows(path), manifest.get("tables")
+    if counted != listed:
+        listed = listed if isinstance(listed, dict) else {}
+        differing = sorted(t for t in counted.keys() | listed.keys() if counted.get(t) != listed.get(t))
+        named = "、".join(f"{t}（清单 {listed.get(t, '无')}，文件 {counted.get(t, '无')}）" for t in differing[:5])
+        raise StorageError(
+            f"备份文件 {path} 的表行数与备份清单不符：{named}{'等' if len(differing) > 5 else ''}，未做任何恢复。",
+            hint="请换用另一份备份。",
+        )
     backup_time(manifest, folder)
     return dict(manifest)
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import shutil
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -11,6 +14,8 @@ import duckdb
 from census_schema.errors import StorageError, UsageError
 from census_schema.settings import env_number
 from warehouse.migrations import apply_migrations
+
+LOGGER = logging.getLogger(__name__)
 
 # DuckDB's worker threads per database; unset: one per core. Processes sharing few cores (several web or Prefect
 # worker processes, the test suite's workers) spend less CPU on their small queries with one each.
@@ -123,11 +128,31 @@ def connect_warehouse(db_path: Path, *, read_only: bool = False) -> duckdb.DuckD
     if not read_only:
         try:
             refuse_foreign_database(con, db_path)
-            apply_migrations(con)
+            apply_migrations(con, before_upgrade=lambda old, new: keep_before_upgrade(con, db_path, old, new))
         except BaseException:
             con.close()
             raise
     return con
+
+
+def keep_before_upgrade(con: duckdb.DuckDBPyConnection, db_path: Path, old: int, new: int) -> Path:
+    """Copy the warehouse file, as it is before an upgrade, into var/before-upgrade/<time>/ (its owner's alone: it
+    holds password hashes), and say so where the upgrade runs: an upgrade changes data (a deadline recounted on the
+    official calendar) and a newer version's warehouse is refused by an older one; the copy is the way back."""
+    con.execute("CHECKPOINT")  # the file whole (this connection holds the write lock: nothing else writes)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    folder = db_path.parent / "before-upgrade" / f"{stamp}-m{old:03d}"
+    folder.mkdir(parents=True, exist_ok=True)
+    folder.chmod(0o700)
+    shutil.copyfile(db_path, folder / db_path.name)
+    LOGGER.warning(
+        "数据仓库 %s 将从迁移版本 %d 升级到 %d；升级前的文件已另存于 %s（如需退回旧版本的平台，停止服务后用它替换该文件）。",
+        db_path,
+        old,
+        new,
+        folder,
+    )
+    return folder
 
 
 def unreplayable_log(db_path: Path, error: duckdb.Error) -> StorageError:

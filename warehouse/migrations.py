@@ -347,10 +347,15 @@ def _has_migrations_and_models(done: set[int], models_digest: str | None) -> boo
     return {m.version for m in list_migrations()} <= done and models_digest == _models_digest()
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migration] | None = None) -> list[int]:
+def apply_migrations(
+    con: duckdb.DuckDBPyConnection,
+    migrations: Sequence[Migration] | None = None,
+    before_upgrade: Callable[[int, int], object] | None = None,
+) -> list[int]:
     """Apply pending migrations in order, each in its own transaction (all of a new embedded warehouse's in one), then
     re-create the models if they or the tables changed, refresh reference data and check the warehouse holds every
-    current form; returns versions."""
+    current form; returns versions. `before_upgrade(from, to)` runs first when a warehouse in use has migrations
+    pending (the embedded file is copied aside there)."""
     ducklake = is_ducklake(con)
     if migrations is None and _nothing_to_apply(con, ducklake):
         return []
@@ -363,6 +368,8 @@ def apply_migrations(con: duckdb.DuckDBPyConnection, migrations: Sequence[Migrat
     upgrading = migrations is None and bool(done)
     figures_before = _summary_figures(con) if upgrading else None
     pending = [m for m in (list_migrations() if migrations is None else migrations) if m.version not in done]
+    if upgrading and pending and before_upgrade is not None:
+        before_upgrade(max(done), pending[-1].version)
     # A new embedded warehouse is created in one transaction (whole or not at all, and ~40 commits fewer); an
     # existing one, or a lake (whose catalog takes some steps only in transactions of their own), step by step.
     steps = [pending] if not done and not ducklake else [[migration] for migration in pending]

@@ -57,7 +57,7 @@ def test_a_backup_into_an_ordinary_file_and_a_restore_from_one_are_refused(place
     assert f"备份目录 {places['blocker']} 是一个文件，不是目录" in capsys.readouterr().err
     assert main(["restore", str(places["blocker"]), "--db", str(places["new"])]) == 2
     err = capsys.readouterr().err
-    assert f"{places['blocker']} 不是备份目录" in err and "内部错误" not in err
+    assert f"{places['blocker']} 是一个文件，不是备份目录" in err and "内部错误" not in err
     assert not places["new"].exists()
 
 

@@ -203,8 +203,14 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(loaded, tmp_path, capsy
     (backup / "warehouse.duckdb").write_bytes(bytes(data))
     capsys.readouterr()
     assert main(["restore", str(backup), "--db", str(db)]) == 2
-    assert "已损坏" in capsys.readouterr().err
+    assert "与备份清单不符（内容校验值不同：文件在备份后被改动或已损坏）" in capsys.readouterr().err
     assert snapshot_counts(db) == rows
+    # The manifest named instead of its folder, and a file gone, are each said as what they are.
+    assert main(["restore", str(backup / "manifest.json"), "--db", str(db)]) == 2
+    assert "是一个文件，不是备份目录（请指定它所在的目录）" in capsys.readouterr().err
+    (backup / "warehouse.duckdb").unlink()
+    assert main(["restore", str(backup), "--db", str(db)]) == 2
+    assert "warehouse.duckdb 缺失，备份不完整" in capsys.readouterr().err
     assert main(["restore", str(tmp_path), "--db", str(db)]) == 2
     assert main(["backup", "--out", str(backup), "--db", str(db)]) == 2  # never over an existing backup
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import gzip
 import json
+import logging
 import shutil
 from datetime import date
 from pathlib import Path
@@ -705,3 +706,24 @@ def test_accounts_before_072_keep_everything_and_every_reporting_level_may_then_
     assert schema_of(con) == schema_of(fresh)
     con.close()
     fresh.close()
+
+
+def test_an_upgrade_keeps_the_file_as_it_was_and_says_where(tmp_path, caplog):
+    # A probe found an old warehouse upgraded by a reading command, silently and with no copy kept: the upgrade
+    # recounts a deadline, and a newer version's warehouse is refused by the older platform. The file as it was is
+    # now kept beside it (its owner's alone) and the upgrade says where; a warehouse already current keeps nothing.
+    path = legacy_copy(tmp_path)
+    with duckdb.connect(str(path), read_only=True) as before:
+        rows = {name: contents(before, name) for name in LEGACY_TABLES}
+    with caplog.at_level(logging.WARNING, logger="warehouse.connection"):
+        connect_warehouse(path).close()
+    [kept] = list((tmp_path / "before-upgrade").iterdir())
+    assert kept.name.endswith("-m011") and kept.stat().st_mode & 0o777 == 0o700
+    old = duckdb.connect(str(kept / path.name), read_only=True)
+    assert old.execute("SELECT max(version) FROM schema_migrations").fetchone() == (11,)
+    assert {name: contents(old, name) for name in LEGACY_TABLES} == rows
+    old.close()
+    said = " ".join(r.getMessage() for r in caplog.records)
+    assert f"将从迁移版本 11 升级到 {list_migrations()[-1].version}" in said and str(kept) in said
+    connect_warehouse(path).close()  # current now: nothing more kept
+    assert len(list((tmp_path / "before-upgrade").iterdir())) == 1
