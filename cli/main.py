@@ -210,7 +210,7 @@ _POSITIONAL_NAMES = {
     "command": "命令",
     "kind": "表格类型",
     "file": "工作簿",
-    "submission_id": "报送编号",
+    "submission_id": "提交编号",
     "action": "审核操作",
     "folder": "备份目录",
     "finding_id": "问题编号",
@@ -356,13 +356,13 @@ def build_parser() -> argparse.ArgumentParser:
     submissions.set_defaults(handler=_handler("warehouse_cmd", "run_submissions"))
 
     data_docs = _command(commands, "data-docs", "生成一次报送的校验详情（Great Expectations Data Docs）并给出其位置")
-    data_docs.add_argument("submission_id", help="报送编号（可用 submissions 查看）")
+    data_docs.add_argument("submission_id", help="提交编号（可用 submissions 查看）")
     _common(data_docs)
     data_docs.set_defaults(handler=_handler("warehouse_cmd", "run_data_docs"))
 
     review = _command(commands, "review", "审核报送：审核通过或退回")
     review.add_argument("action", choices=["accept", "return"], help="accept 审核通过，return 退回")
-    review.add_argument("submission_id", help="报送编号（可用 submissions 查看）")
+    review.add_argument("submission_id", help="提交编号（可用 submissions 查看）")
     review.add_argument("--by", required=True, help="审核人的平台用户名（按其角色和省份确定审核层级）")
     review.add_argument("--reason", help="退回原因（退回时必填）")
     _common(review)

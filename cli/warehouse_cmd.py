@@ -6,6 +6,7 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import duckdb
@@ -32,8 +33,8 @@ SUMMARY_COLUMNS = (
     ("coverage_pct", "覆盖率"),
     ("vol_total", "卷"),
     ("item_total", "件"),
-    ("e_items", "电子档案(件)"),
-    ("e_gb", "电子容量(GB)"),
+    ("e_items", "电子档案（件）"),
+    ("e_gb", "电子容量（GB）"),
 )
 
 
@@ -125,6 +126,12 @@ def run_summary(args: argparse.Namespace) -> int:
     return 0
 
 
+def beijing_time(value: datetime) -> str:
+    """A moment in Beijing time as the other listings write it, to the second: 2026年12月5日 19:30:55."""
+    moment = to_beijing(value)
+    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M:%S}"
+
+
 def run_submissions(args: argparse.Namespace) -> int:
     """List recorded submissions, newest first."""
     province = province_arg(args)
@@ -137,7 +144,7 @@ def run_submissions(args: argparse.Namespace) -> int:
         sys.stdout.write("尚无报送记录。\n")
         return 0
     headers = [
-        "报送编号",
+        "提交编号",
         "类型",
         "填报范围",
         "轮次",
@@ -163,7 +170,7 @@ def run_submissions(args: argparse.Namespace) -> int:
             format_count(s["row_count"]),
             format_count(s["error_count"]),
             format_count(s["warning_count"]),
-            f"{to_beijing(s['submitted_at']):%Y-%m-%d %H:%M:%S}",
+            beijing_time(s["submitted_at"]),
             s["submitted_by"],
             shown_review_note(s),
         ]
@@ -226,7 +233,7 @@ def run_data_docs(args: argparse.Namespace) -> int:
         found = [s for s in list_submissions(con) if s["submission_id"] == args.submission_id]
     if not found:
         raise UsageError(
-            f"没有编号为 {args.submission_id} 的报送。", hint="可用 archive-census submissions 查看报送编号。"
+            f"没有提交编号为 {args.submission_id} 的报送。", hint="可用 archive-census submissions 查看提交编号。"
         )
     folder = submission_data_docs_dir(settings, found[0])
     index = ensure_data_docs(folder)

@@ -110,6 +110,9 @@ def run_users(args: argparse.Namespace) -> int:
         if args.json:
             emit_json({"users": users})
             return 0
+        if not users:
+            print("尚无平台账号：可用 archive-census users add 用户名 --role 角色 --password-stdin 创建。")
+            return 0
         rows = [
             (
                 str(user["user_name"]),

@@ -436,7 +436,7 @@ REPORTED_TABLE: Table[Row] = Table(
         Column("省份代码", lambda r: r["province_code"] or "全国", 10),
         Column("数值", _key("value"), 14, FIGURE),
         Column("说明", _key("note"), 30),
-        Column("报送编号", _key("submission_id"), 36),
+        Column("提交编号", _key("submission_id"), 36),
         Column("工作表", _key("sheet_name"), 10),
         Column("行号", _key("excel_row"), 6),
     )
@@ -451,7 +451,7 @@ TARGETS_TABLE: Table[Row] = Table(
         Column("目标年份", _key("target_year"), 8),
         Column("目标值", _key("target"), 14, FIGURE),
         Column("说明", _key("note"), 30),
-        Column("报送编号", _key("submission_id"), 36),
+        Column("提交编号", _key("submission_id"), 36),
         Column("工作表", _key("sheet_name"), 10),
         Column("行号", _key("excel_row"), 6),
     )

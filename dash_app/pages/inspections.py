@@ -119,7 +119,7 @@ RECORD_COLUMNS = [
     Column("feedback_date", "反馈日期", "date"),
     Column("organiser", "组织单位"),
     Column("feedback_doc_no", "反馈文书编号"),
-    Column("submission_id", "报送编号", "code"),
+    Column("submission_id", "提交编号", "code"),
     Column("excel_row", "检查记录行号", "int"),
 ]
 # Sized to what each column can hold, not to the rows first shown: a change made on this page adds a row whose

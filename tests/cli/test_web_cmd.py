@@ -274,6 +274,8 @@ def test_a_new_user_name_holds_only_letters_digits_and_a_few_marks(tmp_path, cap
     assert said in err and "用户名只能由汉字、字母、数字和 . _ - @ 组成" in err
     assert main(["users", "list", "--json", "--db", str(db)]) == 0
     assert name not in capsys.readouterr().out
+    assert main(["users", "list", "--db", str(db)]) == 0  # none at all: said, not an empty table
+    assert capsys.readouterr().out.startswith("尚无平台账号")
     monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
     assert (
         main(["users", "add", "越秀区档案局.yue_xiu-1@gz", "--role", "evaluator", "--password-stdin", "--db", str(db)])

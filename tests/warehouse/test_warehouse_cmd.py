@@ -118,7 +118,10 @@ def test_submissions_json_and_table(capsys, loaded_db):
     # --json says its zone: Beijing time with its offset (it printed the warehouse's UTC bare, read as 8 hours off).
     assert listed[0]["submitted_at"].endswith("+08:00") and submitted.utcoffset() == timedelta(hours=8)
     assert abs(datetime.now(UTC) - submitted) < timedelta(minutes=10)
-    assert "报送时间（北京时间）" in out and f"{to_beijing(submitted):%Y-%m-%d %H:%M:%S}" in out
+    assert (
+        "报送时间（北京时间）" in out
+        and f"{(t := to_beijing(submitted)).year}年{t.month}月{t.day}日 {t:%H:%M:%S}" in out
+    )
     code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--province", "450000")
     assert "尚无报送记录" in out
 
