@@ -384,7 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(handler=_handler("warehouse_cmd", "run_restore"), may_create_warehouse=True)
 
     demo = _command(commands, "demo", "生成全国演示数据，并通过正式的装载流程装载")
-    demo.add_argument("--units", type=positive_int, default=None, help="全国普查对象个数")
+    # The default is flows.demo.DEFAULT_DEMO_UNITS (not imported here: every command builds this parser).
+    demo.add_argument("--units", type=positive_int, default=None, help="全国普查对象个数（默认：12,000）")
     demo.add_argument("--seed", type=int, default=2024, help="随机数种子（默认：%(default)s）")
     demo.add_argument("--provinces", help="只装载这些普查省份，如 110000,440000（默认：全部）")
     demo.add_argument("--workdir", help="生成的工作簿存放目录（默认：var/demo）")

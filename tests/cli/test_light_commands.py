@@ -455,3 +455,12 @@ def test_the_summary_table_shows_coverage_to_the_hundredth_as_the_dashboard_does
     ]
     assert format_pct(96.38) == "96.38%"
     assert summary_cells(figures | {"units_expected": 0, "coverage_pct": None})[3] == "—"
+
+
+def test_the_demo_s_help_gives_the_default_it_builds():
+    # The help said only 全国普查对象个数 (the README: 12,000); written out, it must follow the constant.
+    from flows.demo import DEFAULT_DEMO_UNITS
+
+    demo = next(p for p in every_parser(build_parser()) if p.prog.endswith(" demo"))
+    units = next(a for a in demo._actions if a.dest == "units")
+    assert f"（默认：{DEFAULT_DEMO_UNITS:,}）" in units.help
