@@ -637,7 +637,7 @@ def _score_rows(
                 else VETO_PASSED
                 if verdicts[item_code]
                 else VETO_FAILED,
-                "remark": _remark(item_code, score) if scorer != SELF_SOURCE else None,
+                "remark": _remark(item_code, score, verdicts.get(item_code)) if scorer != SELF_SOURCE else None,
                 "evidence": f"{name}自评佐证材料（{item_code}）" if scorer == SELF_SOURCE else None,
                 "reconciled": rec.value if rec else None,
                 "note": rec.note if rec else None,
@@ -646,10 +646,17 @@ def _score_rows(
     return rows
 
 
-def _remark(item_code: str, score: Decimal) -> str | None:
-    """An expert's 扣分说明 on an item they took points off (no random draw: the expected figures stay as they are)."""
+def _remark(item_code: str, score: Decimal, passed: bool | None) -> str | None:
+    """An expert's 扣分说明 on an item they took points off (no random draw: the expected figures stay as they are);
+    a veto item passed lost its points on how it is shown, not by the event itself having happened."""
     item = CURRENT_STANDARD.items_by_code.get(item_code)
-    return f"现场核查未完全达到“{item.text}”的要求。" if item is not None and score < item.max_points else None
+    if item is None or score >= item.max_points:
+        return None
+    if passed is False:
+        return f"现场核查未达到“{item.text}”的要求（否决项不通过）。"
+    if item.is_veto:
+        return f"“{item.text}”的佐证材料（制度、台账、检查记录）不够完整。"
+    return f"现场核查未完全达到“{item.text}”的要求。"
 
 
 # ------------------------------------------------------------------------------------------------- indicators
