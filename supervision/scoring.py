@@ -469,7 +469,8 @@ def check_scoring_allowed(
     if archive_code not in assignments.get(evaluator, ()):
         # Said of scoring and of downloading its sheet alike.
         raise AccessDenied(
-            f"评价专家「{evaluator}」未被分配评价{archive_label(archive_code)}，不能查看或填写其评分表。"
+            f"评价专家「{evaluator}」未被分配评价{archive_label(archive_code)}，不能查看或填写其评分表。",
+            hint="如该档案馆应由您评价，请联系国家档案局规划人员分派。",
         )
 
 

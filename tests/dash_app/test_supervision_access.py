@@ -423,6 +423,7 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
     assert said["props"]["id"] == ids.EVALUATION_REFUSED
     named = next(a.name for a in list_comprehensive_archives() if a.archive_code == unassigned)
     assert said["props"]["children"].startswith(f"评价专家「evaluator」未被分配评价{named}（{unassigned}），不能查看")
+    assert said["props"]["children"].endswith("处理办法：如该档案馆应由您评价，请联系国家档案局规划人员分派。")
 
     # A forged callback with the code in the dropdown is refused by the form, and by everything else on the page.
     form = show_form(app, client, unassigned)
