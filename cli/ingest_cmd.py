@@ -89,6 +89,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
         lines.append(f"{describe_kept_review(result['review_kept'])}。")
     if result.get("returned_note"):
         lines.append(f"{result['returned_note']}。")
+    if result.get("register_note"):
+        lines.append(f"{result['register_note']}。")
     lines += _describe_conflicts(result.get("conflicts") or [])
     lines += _describe_shrink(result.get("shrink"), status)
     if result.get("shrink") and result["rows"] == 0:

@@ -117,7 +117,8 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "report.xlsx"
                 try:
-                    write_evaluation_report(con, archive_code, path)
+                    # A province's copy carries no single expert's score, as its page shows none.
+                    write_evaluation_report(con, archive_code, path, expert_scores=viewer.role is not Role.PROVINCE)
                 except CensusError as error:
                     # Not complete yet (待合议 items named), or no round: said on a page with a way back, not as a bare 404.
                     return error_page(409, "反馈报告尚不能生成", error.describe(), back=BACK_TO_EVALUATION)

@@ -19,7 +19,7 @@ from census_schema.census_form import CENSUS_FORM, CROSS_RETURN_RULES, REGISTER_
 from census_schema.failures import Failure, in_workbook_order
 from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
-from census_schema.scopes import Scope, ScopeReturn, province_scope, return_reason_clause
+from census_schema.scopes import Scope, ScopeReturn, describe_division, province_scope, return_reason_clause
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from checks.kinds import compared_fields
@@ -139,6 +139,8 @@ class IngestOutcome:
     # What the uploader is told of a return that was sent back: this one its unchanged copy, or an identical file
     # of one still returned.
     returned_note: str | None = None
+    # A census return accepted with no register to compare its holders with (none sent, or sent back): said.
+    register_note: str | None = None
 
     @property
     def errors(self) -> int:
@@ -182,6 +184,7 @@ class IngestOutcome:
             "review_kept": self.review_kept,
             "replaced": _replaced_json(self.replaced),
             "returned_note": self.returned_note,
+            "register_note": self.register_note,
             "failures": [f.to_json() for f in self.failures],  # in the workbook's order (in_workbook_order)
         }
 
@@ -338,6 +341,14 @@ def load_submission(
 REJUDGED_AFTER: dict[str, tuple[str, frozenset[str]]] = {
     REGISTER_FORM.kind: (CENSUS_FORM.kind, frozenset(rule.rule_id for rule in CROSS_RETURN_RULES)),
 }
+
+
+def unchecked_register_note(where: str) -> str:
+    """What an accepted census return is told when no register was there to compare its holders with."""
+    return (
+        f"本表未与普查对象名录核对（各单位是否在名录内）：{where}尚无现行有效的普查对象名录（尚未报送，或已被退回）；"
+        "名录装载后将自动重新核对"
+    )
 
 
 def read_register_basis(
@@ -631,6 +642,11 @@ def ingest_workbook(
             )
     if submission_id is not None and status == "rejected" and report is not None:
         keep_submission_report(settings, submission_id, report)
+    unchecked = None
+    if submission_id is not None and status == "accepted" and not unconfirmed and basis == () and not any(judged_again):
+        unchecked = unchecked_register_note(
+            scope.name if scope is not None and scope.is_central else describe_division(province or "")
+        )
     replaced = None
     if submission_id is not None and status == "accepted" and not unconfirmed and facts is not None:
         # The return replaced is the one current at the load (another upload may have replaced the one validated).
@@ -655,4 +671,5 @@ def ingest_workbook(
         kept,
         replaced,
         resent_unchanged_note(resent) if resent is not None else None,
+        unchecked,
     )

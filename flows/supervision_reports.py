@@ -162,6 +162,8 @@ AREA_TABLE: Table[Row] = Table(
         Column("得分率%", lambda a: round(a["subtotal"] * 100 / a["max_points"], 1), 10, SCORE),
     )
 )
+# The column of the experts' single scores, which only the bureau's copy of a feedback report carries.
+EXPERT_SCORES = "专家评分"
 ITEM_TABLE: Table[Row] = Table(
     (
         Column("评分项", _key("item_code"), 9),
@@ -171,7 +173,7 @@ ITEM_TABLE: Table[Row] = Table(
         Column("满分", _key("max_points"), 7, SCORE),
         Column("否决项", lambda i: _yes(i["is_veto"]), 7),
         Column("自评分", _key("self_score"), 8, SCORE),
-        Column("专家评分", _joined("expert_scores"), 18),
+        Column(EXPERT_SCORES, _joined("expert_scores"), 18),
         Column("专家均分", _key("expert_mean"), 9, SCORE),
         Column("合议分", lambda i: i["score"] if i["is_reconciled"] else None, 8, SCORE),
         Column("合议说明", _key("reconciliation_note"), 24),
@@ -195,7 +197,7 @@ RECONCILIATION_TABLE: Table[Row] = Table(
     (
         Column("评分项", _key("item_code"), 9),
         Column("评分内容", _key("item_text"), 40),
-        Column("专家评分", _joined("expert_scores"), 18),
+        Column(EXPERT_SCORES, _joined("expert_scores"), 18),
         Column("专家均分", _key("expert_mean"), 9, SCORE),
         Column("合议分", _key("score"), 8, SCORE),
         Column("合议说明", _key("reconciliation_note"), 40),
@@ -316,21 +318,33 @@ def list_problems(report: EvaluationFeedback) -> list[Problem]:
     ]
 
 
+def without_expert_scores(table: Table[Row]) -> Table[Row]:
+    """A table without the experts' single scores (专家评分): what the evaluated archive's province reads."""
+    return Table(tuple(c for c in table.columns if c.header != EXPERT_SCORES), table.flagged)
+
+
 def write_evaluation_report(
-    con: duckdb.DuckDBPyConnection, archive_code: str, out: Path, round_id: str = DEFAULT_ROUND
+    con: duckdb.DuckDBPyConnection,
+    archive_code: str,
+    out: Path,
+    round_id: str = DEFAULT_ROUND,
+    *,
+    expert_scores: bool = True,
 ) -> Path:
     """The feedback report an archive receives: result, area subtotals, scores by item, deviations,
-    reconciliations and the problems found (items that lost points, failed veto items)."""
+    reconciliations and the problems found (items that lost points, failed veto items); without `expert_scores`,
+    no single expert's score (the province's copy: the mean, the reconciled and the final score only)."""
     report = fetch_evaluation_feedback(con, archive_code, round_id)
+    items, reconciled = (ITEM_TABLE, RECONCILIATION_TABLE) if expert_scores else (
+        without_expert_scores(ITEM_TABLE), without_expert_scores(RECONCILIATION_TABLE)
+    )  # fmt: skip
     workbook = Workbook()
     assert workbook.active is not None
     _write_result_sheet(workbook.active, report)
     write_table(workbook.create_sheet("领域小计"), AREA_TABLE, report.areas)
-    write_table(workbook.create_sheet("分项得分"), ITEM_TABLE, report.items)
+    write_table(workbook.create_sheet("分项得分"), items, report.items)
     write_table(workbook.create_sheet("自评偏差"), DEVIATION_TABLE, [i for i in report.items if i["is_deviation"]])
-    write_table(
-        workbook.create_sheet("合议说明"), RECONCILIATION_TABLE, [i for i in report.items if i["is_reconciled"]]
-    )
+    write_table(workbook.create_sheet("合议说明"), reconciled, [i for i in report.items if i["is_reconciled"]])
     write_table(workbook.create_sheet("发现问题"), PROBLEM_TABLE, list_problems(report))
     return _save(workbook, out)
 

@@ -115,7 +115,8 @@ def describe_left_waiting(con: duckdb.DuckDBPyConnection, reviewer: Reviewer) ->
         "FROM submissions WHERE is_current AND status = 'accepted' AND review_state = ?",
         [PENDING],
     )
-    waiting = sum(awaits(reviewer, row) for row in rows)
+    # At the account's own level: a province may stand in for a prefecture, but those wait for the prefecture.
+    waiting = sum(awaits(reviewer, row) for row in rows if (row["review_stage"] or NATIONAL_REVIEW) == reviewer.level)
     if not waiting:
         return None
     found = con.execute(

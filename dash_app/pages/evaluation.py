@@ -169,6 +169,15 @@ def for_province(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], f
     return [{c.field: (r.get(c.field) if c.field in fields else None) for c in columns} for r in rows]
 
 
+def round_state_for(context: AppContext, viewer: Viewer) -> str:
+    """Whether the results the viewer sees are final or provisional (a province, while the round is open, sees none:
+    said so, not the nation's provisional state)."""
+    with context.reader.cursor() as con:
+        if viewer.role is Role.PROVINCE and not results_published(con) and fetch_round(con, DEFAULT_ROUND):
+            return f"评价轮次 {DEFAULT_ROUND} 正在进行：本省各馆的自评和专家提交进度见下表；{PROVINCE_UNPUBLISHED}。"
+        return describe_result_state(con)
+
+
 def archive_options(context: AppContext, viewer: Viewer) -> list[dict[str, str]]:
     """The archives the viewer may open: all for national users, a province's own for its office, the assigned ones
     for an evaluator."""
@@ -889,7 +898,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             [(ids.EVALUATION_RESULT, "children")],
             "评价结果",
             # Whether the ranks are final or still 暂定 (the round open), as the page says above the grid.
-            note=lambda *_: f"{context.reader.cached(describe_result_state)}{STANDARD_PROVISIONAL}",
+            note=lambda viewer, *_: f"{round_state_for(context, viewer)}{STANDARD_PROVISIONAL}",
         ),
         context,
     )
@@ -914,6 +923,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             items,
             [(ids.EVALUATION_ARCHIVE, "value"), (ids.EVALUATION_RESULT, "children")],
             "评分明细",
+            # Whose items: the archive chosen (three downloads of a province's archives looked the same).
+            scope=lambda viewer, code, *_: archive_label(code) if may_open(context, viewer, code) else "未选择档案馆",
             note=STANDARD_PROVISIONAL,
         ),
         context,
@@ -923,15 +934,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_round_state(_: Any) -> str:
         viewer = current_viewer()
         require_role(viewer, Role.PLANNER, Role.ADMIN, Role.PROVINCE)
-        with context.reader.cursor() as con:
-            if viewer.role is Role.PROVINCE and not results_published(con):
-                found = fetch_round(con, DEFAULT_ROUND)
-                if found is None:
-                    return describe_result_state(con)
-                return (
-                    f"评价轮次 {DEFAULT_ROUND} 正在进行：本省各馆的自评和专家提交进度见下表；{PROVINCE_UNPUBLISHED}。"
-                )
-            return describe_result_state(con)
+        return round_state_for(context, viewer)
 
     @app.callback(
         Output(ids.EVALUATION_ARCHIVE, "options"),

@@ -117,6 +117,8 @@ def describe_job(job: UploadJob | None) -> list[Any]:
         parts.append(html.P(f"{describe_kept_review(result['review_kept'])}。"))
     if result.get("returned_note"):
         parts.append(html.P(f"{result['returned_note']}。", className="warn", id=ids.UPLOAD_RETURNED_NOTE))
+    if result.get("register_note"):
+        parts.append(html.P(f"{result['register_note']}。", className="hint"))
     parts += describe_scope_checks(job, result)
     links: list[Any] = []
     if result.get("report"):

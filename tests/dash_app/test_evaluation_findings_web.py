@@ -4,10 +4,12 @@ then the findings on /inspections for the national bureau and the archive's prov
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from decimal import Decimal as D
 from urllib.parse import unquote
 
+import openpyxl
 import polars as pl
 import pytest
 
@@ -18,9 +20,18 @@ from census_schema.supervision.evaluation import CURRENT_STANDARD
 from census_schema.supervision.forms import EVALUATION_SCORES_FORM
 from dash_app import ids
 from dash_app.app import close_app, create_app
+from dash_app.grid import EXPORT_HEADER_ROW
 from supervision.lifecycle import add_working_days
 from tests.dash_app.conftest import add_users, web_settings
-from tests.dash_app.test_access import client_of, grid_rows, load_grid, render_page, returned
+from tests.dash_app.test_access import (
+    client_of,
+    export_grid,
+    exported_workbook,
+    grid_rows,
+    load_grid,
+    render_page,
+    returned,
+)
 from tests.dash_app.test_supervision_access import components, detail, post, requested, show_form, text_of
 from tests.warehouse.test_evaluation_access import full, self_evaluation
 from tests.warehouse.test_evaluation_findings import EXPERTS, PROBLEMS, VETO_FAILED, score_guangdong
@@ -338,6 +349,18 @@ def test_a_provincial_office_sees_its_own_archives_evaluation_and_its_results_on
     )
     assert "本轮评价结束后公布得分、等次和排名" in returned(state, ids.EVALUATION_ROUND_STATE, "children")
     assert guangdong.get(f"/download/evaluation/{ARCHIVE}").status_code == 403
+    # Its export says the same, not the nation's provisional state; the items' export names the archive.
+    exported = exported_workbook(
+        export_grid(app, guangdong, ids.EVALUATION_RESULTS_GRID, None, None), ids.EVALUATION_RESULTS_GRID
+    ).active
+    said = " ".join(
+        str(c) for row in exported.iter_rows(max_row=EXPORT_HEADER_ROW - 1, values_only=True) for c in row if c
+    )
+    assert "本轮评价结束后公布得分、等次和排名" in said and "暂定：专家仍可提交" not in said
+    items_export = export_grid(app, guangdong, ids.EVALUATION_ITEMS_GRID, None, "440100", None)
+    assert returned(items_export, ids.export_download(ids.EVALUATION_ITEMS_GRID), "data")["filename"].startswith(
+        "评分明细-广州市档案馆（440100）"
+    )
     # Another province's archive: refused by name, and nothing of it sent.
     said = requested(app, guangdong, "?archive=450000")
     assert said["props"]["children"].startswith(
@@ -370,6 +393,14 @@ def test_a_provincial_office_sees_its_own_archives_evaluation_and_its_results_on
     assert returned(detail_answer, ids.EVALUATION_REPORT_LINK, "children")["props"]["children"] == "下载反馈报告"
     report = guangdong.get(f"/download/evaluation/{ARCHIVE}")
     assert report.status_code == 200 and "业务建设评价反馈-440000" in unquote(report.headers["Content-Disposition"])
+    # Its copy of the report holds no single expert's score either; the bureau's does.
+    headers = {
+        name: [c.value for c in openpyxl.load_workbook(io.BytesIO(body.data))[name][1]]
+        for name, body in (("分项得分", report), ("合议说明", report))
+    }
+    assert all("专家评分" not in row and "专家均分" in row for row in headers.values())
+    bureau = openpyxl.load_workbook(io.BytesIO(client_of(app, "planner").get(f"/download/evaluation/{ARCHIVE}").data))
+    assert "专家评分" in [c.value for c in bureau["分项得分"][1]]
     for response in (detail_answer, load_grid(app, guangdong, ids.EVALUATION_RESULTS_GRID, None)):
         assert not experts_named(response)
     assert guangdong.get("/download/evaluation/450000").status_code == 403

@@ -539,6 +539,8 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
         "现有 1 份报表轮到该账号（地级档案部门）审核，停用后本地区没有启用的地级账号，这些报表须由省级档案部门代为审核。"
     )
     assert "轮到该账号" not in preview("tianhe") and "轮到该账号" not in preview("shenzhen")
+    # The province may stand in for the prefecture, yet the return waits for the prefecture, not for the province.
+    assert "轮到该账号" not in preview("guangdong")
     # Neither the nation nor another prefecture acts before it; the county's own office does not review.
     assert "须先由地级档案部门（或省级档案部门）审核" in review(app, "planner", first, "accept")
     assert "找不到报送记录" in review(app, "shenzhen", first, "accept")

@@ -22,7 +22,7 @@ from cli.ingest_cmd import describe_outcome
 from cli.main import main
 from flows.ingest import IngestRequest, describe_replaced, ingest_workbook
 from synthetic.holders import make_uscc
-from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
+from tests.flows.workbooks import PROVINCE, holder_rows, register_workbook, write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import Reviewer, review_submission
@@ -609,3 +609,17 @@ def test_an_upload_names_the_return_it_replaced_at_its_load_not_the_one_seen_at_
     assert raced[0].replaced.submission_id == first.submission_id
     assert last.replaced.submission_id == raced[0].submission_id
     assert "文件「c2.xlsx」" in last.to_json()["replaced"]["said"]
+
+
+def test_a_census_return_with_no_register_to_compare_with_says_it_was_not_compared(store, settings, tmp_path, capsys):
+    # A channel's register sent back, its census return accepted with 错误 0 个，警告 0 个: the clerk read that as
+    # checked against the register, and the quality page counted it clean.
+    alone = ingest(store, settings, census(tmp_path, "c1", holders(1, 3)))
+    assert alone.status == "accepted"
+    assert alone.to_json()["register_note"] == (
+        "本表未与普查对象名录核对（各单位是否在名录内）：广东省尚无现行有效的普查对象名录（尚未报送，或已被退回）；"
+        "名录装载后将自动重新核对"
+    )
+    assert ingest(store, settings, register_workbook(tmp_path / "r.xlsx", 3), kind="register").status == "accepted"
+    compared = ingest(store, settings, census(tmp_path, "c2", holders(1, 4)))
+    assert compared.status == "accepted" and compared.register_note is None
