@@ -111,8 +111,6 @@ RESULT_COLUMNS = [
     Column("bonus", "加分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
     Column("final_score", "总分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
     Column("grade", "等次", fits=EVALUATION_GRADE.values),
-    # How far its 自评 was off: items where self and experts differ by more than 20 % of the item's maximum.
-    Column("deviation_count", "自评偏差", "int", "项", fits=("99",)),
     # Why an archive is 不合格 whatever its score: the veto items it failed.
     Column("veto_note", "未通过的否决项", wrap=True),
 ]
