@@ -3,6 +3,7 @@ after their maximum age; sign-in events wait in the outbox until they are in the
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import subprocess
 import sys
@@ -178,8 +179,14 @@ def test_a_flush_that_cannot_open_the_web_state_tries_again_later(tmp_path, capl
     store.current_version()
     outbox = AuditOutbox(WebState(tmp_path / "web"), store, delay_s=0.05)
     outbox.add(new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=WEB))
-    outbox.state.path.unlink()
-    outbox.state.path.mkdir()  # the state file cannot be opened (SQLite raises its own error, not an OSError)
+    # The state file cannot be opened once a folder stands in its place (SQLite raises its own error, not an
+    # OSError); the outbox's own flush may create the file again between the two steps: tried until it holds.
+    for _ in range(200):
+        outbox.state.path.unlink(missing_ok=True)
+        with contextlib.suppress(FileExistsError):
+            outbox.state.path.mkdir()
+            break
+    assert outbox.state.path.is_dir()
     deadline = time.monotonic() + 10
     while "audit events wait in the outbox" not in caplog.text and time.monotonic() < deadline:
         time.sleep(0.05)
