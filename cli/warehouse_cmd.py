@@ -6,19 +6,17 @@ import argparse
 import re
 import sys
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from census_schema.clock import to_beijing
 from census_schema.divisions import require_census_province
 from census_schema.errors import AccessDenied, NotFound, UsageError
 from census_schema.fields import show_unseen
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import display_width, emit_json
-from dash_app.formatting import format_count, format_number, format_pct, shown_review_note
+from dash_app.formatting import format_count, format_datetime, format_number, format_pct, shown_review_note
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import Reviewer, check_review_request
@@ -126,12 +124,6 @@ def run_summary(args: argparse.Namespace) -> int:
     return 0
 
 
-def beijing_time(value: datetime) -> str:
-    """A moment in Beijing time as the other listings write it, to the second: 2026年12月5日 19:30:55."""
-    moment = to_beijing(value)
-    return f"{moment.year}年{moment.month}月{moment.day}日 {moment:%H:%M:%S}"
-
-
 def run_submissions(args: argparse.Namespace) -> int:
     """List recorded submissions, newest first."""
     province = province_arg(args)
@@ -170,7 +162,7 @@ def run_submissions(args: argparse.Namespace) -> int:
             format_count(s["row_count"]),
             format_count(s["error_count"]),
             format_count(s["warning_count"]),
-            beijing_time(s["submitted_at"]),
+            format_datetime(s["submitted_at"], seconds=True),
             s["submitted_by"],
             shown_review_note(s),
         ]

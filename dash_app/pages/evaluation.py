@@ -158,20 +158,22 @@ def _sees_results(viewer: Viewer) -> bool:
 PROVINCE_RESULT_FIELDS = ("archive_code", "archive_name", "status", "experts", "assigned")
 PROVINCE_ITEM_FIELDS = ("area_name", "item_code", "item_text", "max_points", "self_score")
 PROVINCE_UNPUBLISHED = "本轮评价结束后公布得分、等次和排名"
-RESULT_COLUMNS_FIELDS = tuple(c.field for c in RESULT_COLUMNS)
 
 
-def for_province(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], fields: Sequence[str]) -> list[Any]:
+def for_province(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], fields: Sequence[str] | None = None
+) -> list[Any]:
     """Rows as a provincial office may receive them: the grid's columns only (no expert's name or single score),
-    and of those only `fields` (the rest empty)."""
-    return [{c.field: (r.get(c.field) if c.field in fields else None) for c in columns} for r in rows]
+    and of those only `fields`, when given (the rest empty)."""
+    return [{c.field: r.get(c.field) if fields is None or c.field in fields else None for c in columns} for r in rows]
 
 
 def round_state_for(context: AppContext, viewer: Viewer) -> str:
     """Whether the results the viewer sees are final or provisional (a province, while the round is open, sees none:
     said so, not the nation's provisional state)."""
     with context.reader.cursor() as con:
-        if viewer.role is Role.PROVINCE and not results_published(con) and fetch_round(con, DEFAULT_ROUND):
+        found = fetch_round(con, DEFAULT_ROUND)
+        if viewer.role is Role.PROVINCE and found is not None and found["is_open"]:
             return f"评价轮次 {DEFAULT_ROUND} 正在进行：本省各馆的自评和专家提交进度见下表；{PROVINCE_UNPUBLISHED}。"
         return describe_result_state(con)
 
@@ -180,18 +182,13 @@ def archive_options(context: AppContext, viewer: Viewer) -> list[dict[str, str]]
     """The archives the viewer may open: all for national users, a province's own for its office, the assigned ones
     for an evaluator."""
     archives = list_comprehensive_archives()
-    if _national(viewer):
-        return [{"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code} for a in archives]
     if viewer.role is Role.PROVINCE:
-        own = archives_in_province(viewer.province_code or "")
-        return [{"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code} for a in own]
-    with context.reader.cursor() as con:
-        assigned = {r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name)}
-    return [
-        {"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code}
-        for a in archives
-        if a.archive_code in assigned
-    ]
+        archives = archives_in_province(viewer.province_code or "")
+    elif not _national(viewer):
+        with context.reader.cursor() as con:
+            assigned = {r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name)}
+        archives = tuple(a for a in archives if a.archive_code in assigned)
+    return [{"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code} for a in archives]
 
 
 def may_open(context: AppContext, viewer: Viewer, archive_code: str | None) -> bool:
@@ -864,9 +861,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 return rows
             own = [a.archive_code for a in archives_in_province(viewer.province_code or "")]
             if results_published(con):
-                return for_province(
-                    [r for r in rows if r["archive_code"] in own], RESULT_COLUMNS, RESULT_COLUMNS_FIELDS
-                )
+                return for_province([r for r in rows if r["archive_code"] in own], RESULT_COLUMNS)
         # In the standard's order, not the ranking's: an order by score would tell the ranks not yet published.
         by_code = {r["archive_code"]: r for r in rows}
         return for_province([by_code[code] for code in own if code in by_code], RESULT_COLUMNS, PROVINCE_RESULT_FIELDS)
@@ -883,7 +878,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             rows = query_item_results(con, archive_code or "")
             if _national(viewer):
                 return rows
-            shown = tuple(c.field for c in ITEM_COLUMNS) if results_published(con) else PROVINCE_ITEM_FIELDS
+            shown = None if results_published(con) else PROVINCE_ITEM_FIELDS
         return for_province(rows, ITEM_COLUMNS, shown)
 
     register_grid(
