@@ -83,6 +83,8 @@ def _layout_for_roles(page: Page) -> Callable[..., Any]:
                 [
                     html.H1(page.NAME),
                     html.P(f"{current_user.role.label}无权查看此页面。", id=ids.PAGE_REFUSED),
+                    # Whom to ask instead, where the page says (its REFUSAL_NOTE).
+                    html.P(note, className="hint") if (note := getattr(page, "REFUSAL_NOTE", "")) else None,
                     html.P(["可以前往：", *allowed], className="toolbar") if allowed else None,
                 ]
             )

@@ -50,7 +50,7 @@ from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime, format_pct, format_value, share_pct
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from flows.supervision import issue_findings, save_scores, withdraw_findings
-from supervision.scoring import EvaluationInvalid, ScoreProblem, check_sheet_values
+from supervision.scoring import EvaluationInvalid, ScoreProblem, check_sheet_values, max_points_of
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     archive_label,
@@ -85,6 +85,11 @@ from warehouse.evaluation_findings import (
 PATH = "/evaluation"
 NAME = "业务建设评价"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.EVALUATOR, Role.PROVINCE)
+# What the other roles are told on the refusal: where the result of their city's archive can be had.
+REFUSAL_NOTE = (
+    "业务建设评价的对象是副省级以上综合档案馆，评价情况由国家档案局和各省级档案部门查看；"
+    "如需了解本地综合档案馆的评价情况，请向本省档案局咨询。"
+)
 BONUS_AREA = "bonus"
 MAX_LISTED_PROBLEMS = 10
 # 下发范围: the evaluation problems issued as findings, by the lightest severity issued.
@@ -762,8 +767,15 @@ def read_score_texts(texts: Mapping[str, Any]) -> tuple[dict[str, Decimal | None
         elif re.fullmatch(SCORE_PATTERN, text):
             values[code] = Decimal(text)
         else:
-            problems[code] = f"「{raw}」不是数字。"
+            problems[code] = not_a_number(raw, max_points_of(get_standard(), code))
     return values, problems
+
+
+def not_a_number(raw: Any, top: Decimal | None) -> str:
+    """What a field's text that is not a number is told: what to type instead, with the item's range when known."""
+    if top is None:
+        return f"「{raw}」不是数字。"
+    return f"「{raw}」不是数字：请填写 0 至 {top} 之间的数，最多保留一位小数。"
 
 
 def unsaved_sheet_problems(

@@ -565,7 +565,7 @@ def test_an_incomplete_sheet_cannot_be_submitted_and_the_missing_items_are_named
         ("999", "得分须在 0 至该评分项满分之间。（填写 999，满分 10）"),
         ("-3", "得分须在 0 至该评分项满分之间。（填写 -3，满分 10）"),
         ("9.75", "得分最多保留一位小数。（填写 9.75）"),
-        ("九", "「九」不是数字。"),
+        ("九", "「九」不是数字：请填写 0 至 10 之间的数，最多保留一位小数。"),
     ],
 )
 def test_an_invalid_score_is_shown_beside_its_field_and_nothing_is_saved(app, site, assigned, typed, reason):
@@ -589,7 +589,10 @@ def test_a_save_refused_for_a_field_that_is_not_a_number_says_every_other_field_
     typed = {"A1.1.1": "11", "A1.1.2": "-1", "A1.1.3": "abc", "A1.2.1": "9.75", "A1.2.2": "8"}
     message, slots = save_outcome(app, client_of(app, "evaluator"), archive, typed, {})
     assert message.startswith("未保存：4 项需要更正") and list(slots) == ["A1.1.1", "A1.1.2", "A1.1.3", "A1.2.1"]
-    assert slots["A1.1.3"] == "「abc」不是数字。" and slots["A1.2.1"] == "得分最多保留一位小数。（填写 9.75）"
+    assert (
+        slots["A1.1.3"] == "「abc」不是数字：请填写 0 至 10 之间的数，最多保留一位小数。"
+        and slots["A1.2.1"] == "得分最多保留一位小数。（填写 9.75）"
+    )
     assert read(site, query_scores, archive, "evaluator") == before
 
 
@@ -1594,6 +1597,14 @@ def test_every_state_the_audit_log_holds_is_named_in_chinese(app, site):
 
 # The pages of the province's or nation's figures and supervision, by their components' names.
 NOT_LOCAL_PAGES = ("overview-", "quality-", "inspections-", "indicators-", "evaluation-", "audit-", "accounts-")
+
+
+@pytest.mark.parametrize("user", [name for name, _, _ in LOCAL_OFFICES])
+def test_a_local_office_refused_the_evaluation_page_is_told_whom_to_ask(app, user):
+    # The refusal said only 无权查看此页面: a prefecture whose own city's archive is evaluated had no next step.
+    response = render_page(app, client_of(app, user), evaluation.PATH)
+    assert response.status_code == 200 and ids.PAGE_REFUSED in response.text
+    assert "请向本省档案局咨询" in response.text and ids.EVALUATION_RESULTS_GRID not in response.text
 
 
 @pytest.mark.parametrize("user", [name for name, _, _ in LOCAL_OFFICES])
