@@ -395,6 +395,12 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         division, central = flask.request.args.get("division"), flask.request.args.get("central")
         if own is not None and central and central != own.central_channel:
             flask.abort(403)
+        if own is not None and division and not own.contains_division(division):
+            # Another area's template is refused as such (403, as a prefecture asking for another one is), not
+            # judged as a malformed request (400); saying which area the account may have.
+            return error_page(
+                403, "无权下载该模板", f"「{division[:20]}」不在{own.name}范围内：只能下载本辖区（{own.name}）的模板。"
+            )
         if own is not None and own.is_central:
             central = central or own.code
         elif own is not None and own.kind is not ScopeKind.PROVINCE:
@@ -403,11 +409,11 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
             flask.abort(400)
         try:
             scope = choose_scope(None if central else province, division, central)
+            if own is not None and not own.covers(scope):
+                flask.abort(403)
             data = _template_bytes(kind, scope.province_code, scope)
         except CensusError as error:
             return error_page(400, "无法生成模板", error.describe())
-        if own is not None and not own.covers(scope):
-            flask.abort(403)
         # Named by the channel's name (its code is an English key), else by the division's code.
         return _send_workbook(data, f"{KIND_LABELS[kind]}模板-{scope.name if scope.is_central else scope.code}.xlsx")
 

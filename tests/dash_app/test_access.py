@@ -1066,9 +1066,12 @@ def test_a_planner_chooses_the_template_s_province(app):
 
 
 def test_a_template_of_a_division_outside_the_province_is_refused_in_chinese(app):
+    # It answered 400 (a malformed request), where another prefecture's template answers a prefecture 403.
     response = client_of(app, "guangdong").get("/download/template/census?division=110101")
-    assert response.status_code == 400
-    assert "无法生成模板" in response.text and "110101" in response.text and "<h1>" in response.text
+    assert response.status_code == 403
+    assert (
+        "无权下载该模板" in response.text and "「110101」不在广东省范围内" in response.text and "<h1>" in response.text
+    )
 
 
 def test_an_upload_over_the_size_limit_gets_a_chinese_page_back_to_the_upload_page(app, site):

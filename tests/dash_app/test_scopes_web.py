@@ -232,9 +232,9 @@ def test_templates_for_a_prefecture_or_a_central_channel(site):
     meta = read_meta(guangdong.get("/download/template/census?division=440100").data)
     assert (meta["province_code"], meta["scope_kind"], meta["scope_code"]) == ("440000", "prefecture", "440100")
     # A division the page never offers (a typed URL) is refused in the page's words, not the command line's.
-    for division, said in (("450102", "不在广东省（440000）境内"), ("440000", "是省级代码")):
+    for division, status, said in (("450102", 403, "「450102」不在广东省范围内"), ("440000", 400, "是省级代码")):
         refused = guangdong.get(f"/download/template/census?division={division}")
-        assert refused.status_code == 400 and said in refused.text and "--" not in refused.text, refused.text
+        assert refused.status_code == status and said in refused.text and "--" not in refused.text, refused.text
     assert guangdong.get("/download/template/census?central=organs").status_code == 403
     meta = read_meta(planner.get("/download/template/register?central=organs").data)
     assert (meta.get("province_code"), meta["scope_kind"], meta["scope_code"]) == (None, "central", "organs")
@@ -462,6 +462,7 @@ def test_a_reporting_account_gets_templates_of_its_own_scope_only(reporters):
     assert scope_of(guangzhou) == ("prefecture", "440100")
     assert scope_of(guangzhou, "?division=440106") == ("county", "440106")  # one of its counties
     assert scope_of(guangzhou, "?division=440300") == 403  # another prefecture
+    assert scope_of(guangzhou, "?division=450102") == 403  # another province's county (it answered 400)
     assert scope_of(guangzhou, "?province=450000") == ("prefecture", "440100")  # its own province, whatever is asked
     assert scope_of(guangzhou, "?central=organs") == 403
     assert scope_of(tianhe) == ("county", "440106")
