@@ -8,6 +8,7 @@ so every unexpected row maps back to the uploaded cell.
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 import os
@@ -580,7 +581,7 @@ def build_data_docs(site: Path) -> Path:
         suite = kept["suite"]
         if suite["name"] not in {existing.name for existing in context.suites.all()}:
             context.suites.add(gx.ExpectationSuite(**{k: suite[k] for k in ("name", "expectations", "meta")}))
-        result = schema.load(kept["result"])
+        result = schema.load(escaped_observations(kept["result"]))
         run = result.meta.get("run_id") or {}
         key = ValidationResultIdentifier(
             expectation_suite_identifier=ExpectationSuiteIdentifier(name=result.suite_name),
@@ -592,7 +593,42 @@ def build_data_docs(site: Path) -> Path:
         context.build_data_docs(site_names=[DATA_DOCS_SITE])
     share_static_assets(site)
     make_offline(site)
+    (site / ESCAPED_MARK).write_text(ESCAPED_VERSION, encoding="utf-8")
     return site / "index.html"
+
+
+# GX's renderers put the observed values into the pages' HTML as they are: a workbook cell holding markup ran in the
+# page (a sandboxed origin, but it could rewrite what the reviewer reads). The values are escaped before rendering;
+# a site says in this file that it was built so (one built before is built again from its kept results).
+ESCAPED_MARK = ".escaped"
+ESCAPED_VERSION = "1"
+
+
+def built_escaped(site: Path) -> bool:
+    """True when the site's pages were built from escaped observations (this code's `build_data_docs`)."""
+    mark = site / ESCAPED_MARK
+    return mark.is_file() and mark.read_text(encoding="utf-8") == ESCAPED_VERSION
+
+
+def escaped_observations(result: dict[str, Any]) -> dict[str, Any]:
+    """A kept validation result with every text of what each expectation observed (the uploaded cells' values, its
+    exception messages) HTML-escaped; the suite's own configuration is left as it is."""
+
+    def escaped(value: Any) -> Any:
+        if isinstance(value, str):
+            return html.escape(value)
+        if isinstance(value, dict):
+            return {key: escaped(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [escaped(item) for item in value]
+        return value
+
+    observed = ("result", "exception_info")
+    outcomes = [
+        {**outcome, **{key: escaped(outcome[key]) for key in observed if key in outcome}}
+        for outcome in result.get("results", [])
+    ]
+    return {**result, "results": outcomes}
 
 
 def share_static_assets(site: Path) -> None:

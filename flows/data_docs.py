@@ -58,15 +58,25 @@ def has_data_docs(folder: Path) -> bool:
 def ensure_data_docs(folder: Path) -> Path | None:
     """The index.html of the folder's Data Docs, built now from the kept results if needed; None if none were kept."""
     # Imported here: only the requests that build a site pay for GX's renderers.
-    from checks.suite import RESULTS_FOLDER, build_data_docs
+    from checks.suite import RESULTS_FOLDER, build_data_docs, built_escaped
 
     with _lock(folder):
         index = folder / INDEX
-        if index.is_file():
+        kept = any((folder / RESULTS_FOLDER).glob("*.json"))
+        if index.is_file() and (built_escaped(folder) or not kept):
             make_offline(folder)  # a site built by an earlier version loads its scripts from the internet
             return index
-        if not any((folder / RESULTS_FOLDER).glob("*.json")):
+        if not kept:
             return None
+        # Never built, or built by an earlier version that put the workbook's values into the pages unescaped: that
+        # site goes (its pages and its marks), the kept results stay and are built again.
+        for built in folder.iterdir():
+            if built.name == RESULTS_FOLDER:
+                continue
+            if built.is_dir() and not built.is_symlink():
+                shutil.rmtree(built)
+            else:
+                built.unlink()
         return build_data_docs(folder)
 
 

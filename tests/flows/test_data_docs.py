@@ -101,3 +101,34 @@ def test_every_page_loads_only_files_of_its_own_site_and_a_site_built_before_is_
         assert "vegaEmbed(" not in html and "bootstrap-dark" not in html
         assert "newsletter" not in html  # GX's footer asked to subscribe to it, a link out of the network
     assert "vol_total_sum" in "".join(p.read_text(encoding="utf-8") for p in pages)
+
+
+def test_a_cell_s_markup_is_shown_as_text_in_the_data_docs_and_a_site_built_before_is_built_again(
+    settings, tmp_path, monkeypatch
+):
+    # A probe's unit name <img src=x onerror=...> ran in the reviewer's Data Docs page (GX renders observed values as
+    # HTML): it could rewrite the page to say the rejected return had passed.
+    markup = '<img src=x onerror="document.body.innerHTML=1">'
+    bad = census_workbook(tmp_path / "bad.xlsx", 2, {1: {"unit_name": markup + "超" * 100}})
+    outcome = ingest_workbook(
+        EmbeddedWarehouse(settings.db_path), IngestRequest(bad, "census", PROVINCE, "张三"), settings
+    )
+    assert outcome.status == "rejected"
+    folder = outcome.data_docs
+
+    def pages() -> str:
+        return "".join(p.read_text(encoding="utf-8") for p in folder.rglob("*.html") if "static" not in p.parts)
+
+    # Built as the previous version built it: the values as they were.
+    monkeypatch.setattr("checks.suite.escaped_observations", lambda result: result)
+    ensure_data_docs(folder)
+    (folder / ".escaped").unlink()
+    assert markup in pages()
+    monkeypatch.undo()
+
+    ensure_data_docs(folder)  # as the next request to the site does
+    text = pages()
+    assert "<img src=x" not in text and "&lt;img src=x onerror=&quot;document.body.innerHTML=1&quot;&gt;" in text
+    assert "&amp;lt;" not in text  # escaped once, shown as typed
+    for page in folder.rglob("*.html"):  # built again, and made offline again
+        assert not any(re.match(r"^(https?:)?//", a) for a in loaded_addresses(page.read_text(encoding="utf-8")))
