@@ -6,7 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from census_schema.fields import Form, Severity
+from census_schema.errors import UsageError
+from census_schema.fields import Form, Severity, holds_unseen, show_unseen
 
 MAX_VALUE_CHARS = 200
 
@@ -55,3 +56,14 @@ def shorten_value(value: object) -> str | None:
         return None
     text = str(value)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + f"…（共 {len(text)} 字）"
+
+
+def require_seen(label: str, text: str | None, *, multiline: bool) -> None:
+    """UsageError when typed text holds a character nobody sees (zero-width, direction controls, and line breaks
+    where the text is not a paragraph), as a form's cell would be refused: stored, it would reach other users'
+    pages, exports and terminals as it is (a reversed reason, a name that looks like another)."""
+    if text is not None and holds_unseen(text, multiline):
+        raise UsageError(
+            f"「{label}」含有看不见的字符：{shorten_value(show_unseen(text.strip()))}",
+            hint="多半是从网页或聊天软件复制时带入的；请删除后重新输入，或粘贴为纯文本。",
+        )

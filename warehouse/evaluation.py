@@ -21,6 +21,7 @@ from census_schema.archives import archive_label, archive_names, archives_in_pro
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing, to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
+from census_schema.failures import require_seen
 from census_schema.roles import Role
 from census_schema.scopes import describe_division, format_day
 from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED, EvaluationStatus, Grade
@@ -570,6 +571,8 @@ def read_remarks(standard: EvaluationStandard, remarks: Mapping[str, str | None]
     if unknown:
         raise UsageError(f"评价标准中没有评分项：{'、'.join(unknown)}。")
     read = {code: (text or "").strip() or None for code, text in remarks.items()}
+    for code, text in read.items():
+        require_seen(f"{code} 扣分说明", text, multiline=True)
     long = sorted(code for code, text in read.items() if text and len(text) > MAX_REMARK)
     if long:
         raise UsageError(

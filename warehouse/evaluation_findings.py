@@ -20,6 +20,7 @@ import duckdb
 
 from census_schema.audit import AuditKind
 from census_schema.errors import IllegalTransition, UsageError
+from census_schema.failures import require_seen
 from census_schema.holidays import arranged_years
 from census_schema.scopes import format_day
 from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, FindingStatus
@@ -180,6 +181,7 @@ def _required_text(value: str, label: str, longest: int) -> str:
         raise UsageError(f"未填写{label}。", hint=f"请填写{label}。")
     if len(text) > longest:
         raise UsageError(f"{label}超过 {longest} 个字。", hint=f"请缩短{label}。")
+    require_seen(label, text, multiline=True)
     return text
 
 

@@ -19,8 +19,7 @@ from census_schema.audit import AuditKind
 from census_schema.clock import to_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
-from census_schema.failures import shorten_value
-from census_schema.fields import holds_unseen, show_unseen
+from census_schema.failures import require_seen
 from census_schema.roles import Role
 from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
@@ -318,11 +317,7 @@ def _check_seen(name: str, text: str | None) -> None:
     """UsageError when typed text holds a character nobody sees, as the sheet's column would refuse it (stored, it
     would reach other users' pages and terminals as it is)."""
     field = RECTIFICATION_FORM.field(name)
-    if text is not None and holds_unseen(text, field.is_multiline):
-        raise UsageError(
-            f"「{field.label}」含有看不见的字符：{shorten_value(show_unseen(text.strip()))}",
-            hint="多半是从网页或聊天软件复制时带入的；请删除后重新输入，或粘贴为纯文本。",
-        )
+    require_seen(field.label, text, multiline=field.is_multiline)
 
 
 def account_lifecycle_roles(

@@ -23,6 +23,7 @@ import duckdb
 from census_schema.audit import AuditKind
 from census_schema.divisions import load_divisions
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
+from census_schema.failures import require_seen
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import (
@@ -155,6 +156,7 @@ def check_review_request(action: str, by: str, reason: str | None) -> tuple[str,
         raise UsageError("未指明审核人。", hint="请用 --by 填写审核人的用户名。")
     if action == "return" and reason is None:
         raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要报送单位修改的内容。")
+    require_seen("审核说明", reason, multiline=True)
     if reason is not None and len(reason) > MAX_REVIEW_REASON:
         raise UsageError(
             f"审核说明共 {len(reason):,} 字，超过 {MAX_REVIEW_REASON} 字的上限。本次未做任何处理。",

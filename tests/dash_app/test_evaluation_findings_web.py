@@ -223,6 +223,10 @@ def test_a_national_user_withdraws_issued_problems_after_being_told_what_goes_an
     assert withdraw(app, planner, reason=["x"]).status_code == 400
     refused = withdraw(app, planner, reason="  ")
     assert "未填写撤回原因" in text_of(returned(refused, ids.EVALUATION_ISSUE_RESULT, "children"))
+    refused = withdraw(app, planner, reason="重复\u200b下发")
+    assert "「撤回原因」含有看不见的字符：重复[U+200B]下发" in text_of(
+        returned(refused, ids.EVALUATION_ISSUE_RESULT, "children")
+    )
     assert findings_seen(app, "planner") != []
     done = withdraw(app, planner)
     assert text_of(returned(done, ids.EVALUATION_ISSUE_RESULT, "children")).startswith(

@@ -400,6 +400,9 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(f
     assert code == 2 and "须先由省级档案部门审核" in text
     code, text = review("return", guangzhou.submission_id, "--by", "guangdong")
     assert code == 2 and "退回报送必须说明原因。 处理办法：请用 --reason 写明" in text
+    # A reason with a direction control (its text would read reversed in every export) is refused as a cell is.
+    code, text = review("return", guangzhou.submission_id, "--by", "guangdong", "--reason", "广东\u202e反向\u200b零宽")
+    assert code == 2 and "「审核说明」含有看不见的字符：广东[U+202E]反向[U+200B]零宽" in text
     reason = "第4行馆藏数量与档案室规模不符，请核实"
     assert review("return", guangzhou.submission_id, "--by", "guangdong", "--reason", reason)[0] == 0
     assert figures() == (2, 2000, {"待地级审核": 0, "待省级审核": 0, "待国家局审核": 1, "已审核": 0, "已退回": 1})
