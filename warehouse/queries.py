@@ -474,20 +474,26 @@ def query_unregistered_holders(
 def query_holder_lineage(
     con: duckdb.DuckDBPyConnection, uscc: str, province_code: str | None = None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
-    """Where a holder's figures come from: every loaded row (current or superseded) with its submission, file, sheet, row."""
-    return fetch_named(
+    """Where a holder's figures come from: every loaded row (current or superseded) with its submission, file, sheet,
+    row, its return's review progress, and whether it counts in the figures (`counted`: the current return, not sent
+    back by its reviewer; a probe read 现行 as counted for a row of a return sent back)."""
+    rows = fetch_named(
         con,
         """
         SELECT s.submission_id, s.province_code,
                scope_channel(s.scope_kind, s.scope_code) AS central_channel,
                s.file_name, s.file_sha256, s.submitted_by, s.submitted_at, s.is_current,
+               s.is_current AND coalesce(s.review_state, '') <> ? AS counted, s.review_state, s.review_stage,
                r.sheet_name, r.excel_row, r.unit_name, r.vol_total, r.item_total
         FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id)
         WHERE s.round_id = ? AND r.uscc = ? AND (? IS NULL OR s.province_code = ?)
         ORDER BY s.submitted_at DESC
         """,
-        [round_id, uscc, province_code, province_code],
+        [RETURNED, round_id, uscc, province_code, province_code],
     )
+    for row in rows:
+        row["review_progress"] = review_label(row["review_state"], row["review_stage"])
+    return rows
 
 
 def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:

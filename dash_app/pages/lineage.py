@@ -235,7 +235,8 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
             html.H1(f"数据来源：{area_name(scope)} · {label}"),
             html.P(id=ids.LINEAGE_SUMMARY, className="result"),
             html.P(
-                "下表为该数字所依据的现行报表（已接收且未被替代）及其逐行数值，合计即页面上的数字；"
+                "下表为该数字所依据的报表（计入统计的：已接收、未被替代、未被退回，含尚在审核中的）及其逐行数值，"
+                "合计即页面上的数字；"
                 f"单元格按模板的列位置标出。单位：{unit or '—'}。",
                 className="hint",
             ),
@@ -294,4 +295,4 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         returns = load_returns(context, viewer, search)
         rows = sum(r["rows"] for r in returns)
         value = format_number(total.get("value"), 2 if figure in DECIMAL_FIGURES else 0)
-        return f"{area_name(division)}{label} = {value} {unit}，来自 {len(returns):,} 份现行报表的 {rows:,} 行。"
+        return f"{area_name(division)}{label} = {value} {unit}，来自 {len(returns):,} 份计入统计的报表的 {rows:,} 行。"

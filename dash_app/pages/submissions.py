@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from census_schema.errors import CensusError
-from census_schema.forms import SUBMISSION_STATUS_LABELS
+from census_schema.forms import KIND_LABELS, SUBMISSION_STATUS_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, summarize_review
 from dash_app import ids
@@ -68,7 +69,9 @@ LINEAGE_COLUMNS = [
     Column("unit_name", "单位名称"),
     Column("vol_total", "以卷为单位", "int", "卷"),
     Column("item_total", "以件为单位", "int", "件"),
-    Column("is_current", "现行", "bool"),
+    # Counted: the current return, not sent back (a row of a return sent back is current, and counts nowhere).
+    Column("counted", "计入统计", "bool"),
+    Column("review_progress", "审核状态"),
     Column("submitted_at", "提交时间", "datetime"),
 ]
 
@@ -327,7 +330,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if not waiting:
             return line + "现在没有轮到您审核的报表。"
         states = "、".join(f"“{label}”" for label in dict.fromkeys(s["review_progress"] for s in waiting))
-        return line + f"现在轮到您审核的 {len(waiting)} 份：上表审核状态为{states}的报表。"
+        # The line before counts census returns only: the waiting ones of other kinds (registers) are named.
+        kinds = Counter(s["kind"] for s in waiting)
+        parts = [f"{kind_label(kind)} {kinds[kind]:,} 份" for kind in KIND_LABELS if kind in kinds]
+        detail = f"（{'、'.join(parts)}）" if len(parts) > 1 else ""
+        return line + f"现在轮到您审核的 {len(waiting):,} 份{detail}：上表审核状态为{states}的报表。"
 
     fill_from_clicked_row(app, ids.SUBMISSIONS_GRID, ids.SUBMISSIONS_REVIEW_ID)
 

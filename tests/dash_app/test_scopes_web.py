@@ -5,6 +5,7 @@ the uploader, the central channels beside the provinces on /coverage, review pro
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from urllib.parse import quote
 
@@ -158,6 +159,11 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert len(missing) == 3 and {row["returned_note"] for row in missing} == {
         "已在「gz.xlsx」中报送，该表被退回，不计入：第4行请核实"
     }
+    # A holder's trace says its row counts nowhere, and why (it said 现行 是, read as counted).
+    traced = grid_rows(app, client_of(app, "planner"), ids.LINEAGE_GRID, missing[0]["uscc"])
+    assert [(r["counted"], r["review_progress"]) for r in traced if r["submission_id"] == prefecture] == [
+        ("否", "已退回")
+    ]
 
     assert f"（{prefecture}）：已退回 → 待国家局审核" in review(app, "guangdong", prefecture, "accept")
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
@@ -322,6 +328,9 @@ def test_a_register_s_return_tells_the_reviewer_the_returns_it_judged_again(site
         outcome = ingest_workbook(store, IngestRequest(path, kind, None, "填报员", scope=organs), settings)
         assert outcome.status == "accepted", outcome.failures
     register_id = outcome.submission_id
+    # The line before counts census returns only: the register waiting beside them is named (a probe read 9 of them
+    # as 普查表 after 现行普查表 … 待国家局审核 4 份).
+    assert re.search(r"现在轮到您审核的 \d+ 份（普查表 \d+ 份、普查对象名录 \d+ 份）：", progress_line(app, "planner"))
     assert "与其核对的现行普查表将重新核对名录相关警告" in (return_preview(app, "planner", register_id) or "")
     assert review(app, "planner", register_id, "return", "名录漏报单位").endswith(
         f"（{register_id}）：待国家局审核 → 已退回，报送单位在其上传页面和提交记录中可看到退回原因，修改后重新上传；"
