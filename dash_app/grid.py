@@ -37,6 +37,10 @@ NUMERIC_KINDS = frozenset({"int", "decimal", "number", "pct"})
 PAGE_SIZE = 20
 # AG Grid's width of a column given none.
 DEFAULT_COLUMN_PX = 200
+# The widest a plain text column sized to its contents grows (about 36 characters of Chinese): one long value (a unit
+# name of 100 characters, which the form allows) took the whole grid and pushed every figure out of view. The whole
+# text is shown on hover.
+TEXT_MAX_PX = 500
 # An exported workbook: a title line, a line of scope, as-of and exporter, a blank line (or the grid's note: a
 # provisional standard's mark), then the header.
 EXPORT_HEADER_ROW = 4
@@ -223,6 +227,9 @@ class Column:
             spec.update(width=width, minWidth=width)
             if self.lines > 1:
                 spec.update(wrapText=True, autoHeight=True, cellClass="wrap-cell")
+        elif self.kind == "text" and not self.clip:
+            spec["maxWidth"] = TEXT_MAX_PX
+            spec.setdefault("tooltipField", self.field)
         if self.classes:
             spec["cellClassRules"] = {css: f"params.value === {value!r}" for css, value in self.classes}
         return spec

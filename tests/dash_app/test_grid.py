@@ -14,6 +14,7 @@ from dash_app.grid import (
     FITTED_PADDING_PX,
     GRID_FONT_PX,
     HEADER_ICONS_PX,
+    TEXT_MAX_PX,
     Column,
     build_export_workbook,
     grid_block,
@@ -145,3 +146,13 @@ def test_an_exported_column_is_as_wide_as_its_widest_value_up_to_a_limit():
     rows.append({"unit_name": "很长" * 30, "submission_id": None, "n": 4})
     sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook(columns, rows))).active
     assert [sheet.column_dimensions[letter].width for letter in "ABC"] == [40, 38, 10]
+
+
+def test_a_text_column_sized_to_its_contents_stops_at_a_width_and_shows_the_whole_text_on_hover():
+    # A probe's unit name of 100 characters (the form's limit) widened its column over the whole lineage grid and
+    # pushed the figures, file and row out of view.
+    name = Column("unit_name", "单位名称").definition()
+    assert (name["maxWidth"], name["tooltipField"]) == (TEXT_MAX_PX, "unit_name")
+    assert Column("province_name", "省份", tooltip="province_code").definition()["tooltipField"] == "province_code"
+    assert "maxWidth" not in Column("vol_total", "卷", "int").definition()  # figures are never cut
+    assert "maxWidth" not in Column("note", "说明", wrap=True).definition()  # wrapped text takes the width left
