@@ -3,6 +3,7 @@ it accepted or the failures with the marked workbook."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
@@ -13,7 +14,14 @@ from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
-from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, describe_division
+from census_schema.scopes import (
+    CENTRAL_CHANNELS,
+    RETURNED,
+    Scope,
+    ScopeKind,
+    describe_division,
+    return_reason_clause,
+)
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role, visible_submissions
 from dash_app.auth import LANDING_PAGES
@@ -224,6 +232,17 @@ REPLACING_NOTE = (
 )
 
 
+def returned_clause(submission: Mapping[str, Any]) -> str:
+    """For a return sent back, why and by whom, and what to do (a probe found 审核进度：已退回 alone on the page the
+    uploader is sent to read the reason on); else ""."""
+    if submission.get("review_progress") != RETURNED or not submission.get("return_reason"):
+        return ""
+    return (
+        f"（{return_reason_clause(submission['return_reason'])}；{submission['returned_by']} "
+        f"{format_datetime(submission['returned_at'])}退回）——请修改后重新上传"
+    )
+
+
 def describe_current_returns(submissions: list[dict[str, Any]], whose: str = "本省") -> list[Any]:
     """The current accepted returns (the province's, or the central channels'), which a new upload of the same kind
     and scope replaces."""
@@ -234,7 +253,7 @@ def describe_current_returns(submissions: list[dict[str, Any]], whose: str = "�
         html.Li(
             f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
             f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])}报送，"
-            f"{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}"
+            f"{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}" + returned_clause(s)
         )
         for s in current
     ]

@@ -22,6 +22,7 @@ from tests.dash_app.conftest import add_users, province_workbook, web_settings
 from tests.dash_app.test_access import client_of, job_status, post_callback, returned, upload, wait_for_job
 from tests.flows import hostile
 from tests.flows.test_bad_input import bomb
+from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
 
 GUANGDONG = Viewer("guangdong", "province", "440000")
@@ -261,6 +262,14 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
     assert "已替换广西壮族自治区（省级）现行有效的报表（文件「first.xlsx」，guangxi " in replaced, replaced
     assert "原报表的数据不再计入；原报表的审核进度（待国家局审核）随之作废，新报表须重新审核" in replaced
     assert "「first.xlsx」" not in current_returns()
+    # Sent back, the return on the uploader's page says why (it said 审核进度：已退回 alone).
+    from tests.dash_app.test_scopes_web import review
+
+    with WarehouseStore(site[1].db_path).reader() as con:
+        second = next(s["submission_id"] for s in list_submissions(con) if s["file_name"] == "second.xlsx")
+    review(app, "planner", second, "return", "第3行馆藏数量请核实")
+    said = current_returns()
+    assert "审核进度：已退回（退回原因：第3行馆藏数量请核实；planner " in said and "退回）——请修改后重新上传" in said
     # Only an uploader has returns to be told of (the bureau those of the central channels, none of a province's); a
     # forged request of another role is refused.
     assert "「second.xlsx」" not in json.dumps(
