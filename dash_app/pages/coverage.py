@@ -304,16 +304,17 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
     ]
     if refused is not None:
         return html.Div([*parts, refused])
-    is_county = (d := known_division(division)) is not None and d.level == "county"
+    # The area shown: the one asked for, else the viewer's own (a county's office opening /coverage from the menu
+    # sees its county's page, not an empty grid under a hint naming a link it did not show).
+    shown = scope_division(viewer, division, local_area=True)
+    is_county = (d := known_division(shown)) is not None and d.level == "county"
     return html.Div(
         [
             *parts,
             html.Div(id=ids.COVERAGE_CRUMBS, className="crumbs"),
             html.P(
                 [
-                    level_hint(
-                        scope_division(viewer, division, local_area=True)
-                    ),  # a province's own page has no 中央 row
+                    level_hint(shown),  # a province's own page has no 中央 row
                     " 覆盖率 = 名录内已报送单位 / 名录应报单位，不超过 100%；名录外报送单独计数。",
                 ],
                 className="hint",
@@ -347,7 +348,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if not said:
             return []
         # Who did report is listed where the figure's rows are (the page below lists who did not).
-        lineage = "/lineage" + query_string(figure="units_reported", division=division_from_search(search))
+        shown = scope_division(current_viewer(), division_from_search(search), local_area=True)
+        lineage = "/lineage" + query_string(figure="units_reported", division=shown)
         return [said, " ", dcc.Link("已报送的单位及其报表", href=lineage)]
 
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))

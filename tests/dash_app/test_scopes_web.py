@@ -649,6 +649,18 @@ def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area
         ensure_ascii=False,
     )
     assert "广州市" in crumbs and "广东省" not in crumbs and "全国" not in crumbs
+    # A county's office opening /coverage from the menu gets its county's page: its own figures and the link to who
+    # reported, no grid of a level below (it got the grid, empty, under a hint naming a link it did not show).
+    page = render_page(app, tianhe, "/coverage").text
+    assert ids.COVERAGE_COUNTY_FIGURES in page and "区县是最低一级" in page
+    said = returned(
+        post_callback(app, tianhe, [(ids.COVERAGE_COUNTY_FIGURES, "children")], [(ids.URL, "search", "")]),
+        ids.COVERAGE_COUNTY_FIGURES,
+        "children",
+    )
+    assert said[0].startswith("本区县：应报") and said[2]["props"]["href"] == (
+        "/lineage?figure=units_reported&division=440106"
+    )
     # Another prefecture, the province, a county of another prefecture, the central channels: refused on the server.
     for client, search in (
         (guangzhou, "?division=440300"),
