@@ -19,6 +19,14 @@ from warehouse.reviews import Reviewer
 # Who sees submissions (the /submissions page, a submission's Data Docs and error report); a reporting account sees
 # only those of its own scope (a province's office its province's, a prefecture's its own and its counties').
 SUBMISSION_ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, Role.PREFECTURE, Role.COUNTY, Role.CENTRAL)
+# The roles that open 数据质量 (/quality): the nation's and the provinces' figures.
+QUALITY_ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+
+
+def where_warnings_are(role: Role | None) -> str:
+    """Where a sentence about changed warnings sends the viewer: 数据质量 for its roles, else 提交记录 (a prefecture's
+    or county's office was sent to a page it may not open)."""
+    return "（见“数据质量”）" if role in QUALITY_ROLES else "（见“提交记录”中各报表的警告数）"
 
 
 @dataclass(frozen=True)

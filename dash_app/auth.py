@@ -43,7 +43,7 @@ from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
-from dash_app.security import CALLBACK_PATH, https_only, refusal
+from dash_app.security import CALLBACK_PATH, home_of, https_only, refusal, viewer_home
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
 from dash_app.webstate import AuditOutbox, SessionStore, SharedFailures, session_end_causes
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
@@ -57,11 +57,6 @@ PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/fav
 # long remark, a findings text): a request, so the session is not idle. Signed in only, like every other address.
 KEEPALIVE_PATH = "/session/keepalive"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
-# Where a role starts when it signs in without a page to return to (evaluators have no overview).
-LANDING_PAGES = {
-    Role.EVALUATOR: "/evaluation",
-    **dict.fromkeys((Role.PREFECTURE, Role.COUNTY, Role.CENTRAL), "/upload"),
-}
 MAX_NAME_CHARS = 64
 # The same answer whether the name exists or not (no account can be found out this way); what to do if it persists.
 SIGN_IN_REFUSED = "用户名或密码不正确。如确认无误仍无法登录，账号可能已被停用，请联系系统管理员。"
@@ -239,7 +234,7 @@ PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8
 <label>原密码<input name="current" id="{ids.PASSWORD_CURRENT}" type="password" autocomplete="current-password" required></label>
 <label>新密码<input name="new" id="{ids.PASSWORD_NEW}" type="password" autocomplete="new-password" required></label>
 <label>再次输入新密码<input name="repeat" id="{ids.PASSWORD_REPEAT}" type="password" autocomplete="new-password" required></label>
-<button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button><a href="/">返回平台</a></form></body></html>"""
+<button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button><a href="{{home}}">返回平台</a></form></body></html>"""
 PASSWORD_PATH = "/password"  # noqa: S105 - an address
 MUST_CHANGE_TEXT = "您的密码由管理员设置（新账号或重设的密码），须先在修改密码页改为只有您知道的密码，才能使用平台。"
 CHANGE_PASSWORD_HEADER = "X-Change-Password"  # read by assets/session.js  # noqa: S105 - a header's name
@@ -451,7 +446,7 @@ class Authenticator:
         self.audit("login_succeeded", record.user_name, after={"role": record.role})
         if why_change_password(record, self.password_max_age):  # an administrator's or an old password: replaced first
             next_page = PASSWORD_PATH
-        response = flask.redirect(LANDING_PAGES.get(record.role, "/") if next_page == "/" else next_page)
+        response = flask.redirect(home_of(record.role) if next_page == "/" else next_page)
         token = self.devices.dumps({"u": record.user_name.casefold(), "n": device or secrets.token_urlsafe(16)})
         response.set_cookie(
             DEVICE_COOKIE, token, max_age=DEVICE_MAX_AGE_S, httponly=True, samesite="Strict", secure=self.https
@@ -509,7 +504,7 @@ class Authenticator:
     @staticmethod
     def password_page(message: str, status: int, retry_after: int | None = None) -> Response:
         """The password change form with a message."""
-        return _form_page(PASSWORD_PAGE.format(message=message), status, retry_after)
+        return _form_page(PASSWORD_PAGE.format(message=message, home=viewer_home()), status, retry_after)
 
     def sign_out(self) -> Response:
         """POST /logout: end the session on the server, then forget it in the browser."""

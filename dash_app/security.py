@@ -22,9 +22,11 @@ from typing import Any
 
 import flask
 from dash.exceptions import DependencyException
+from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from census_schema.errors import StorageError, UsageError
+from census_schema.roles import Role
 from census_schema.settings import env_choice, env_number
 from dash_app.webstate import session_end_causes
 from warehouse.backends import WarehouseMisconfigured, WarehouseUnavailable
@@ -267,10 +269,30 @@ ERROR_PAGES = {
 }
 
 
-def error_page(status: int, title: str, text: str, back: tuple[str, str] = ("/", "返回首页")) -> flask.Response:
-    """A short Chinese page for an HTTP error, with a way back (plain text for the app's own requests)."""
+# Where a role starts when it signs in without a page to return to, and where 返回首页 and 返回平台 lead: the
+# offices below the provinces and the evaluators have no overview (it led them to a refusal).
+LANDING_PAGES = {
+    Role.EVALUATOR: "/evaluation",
+    **dict.fromkeys((Role.PREFECTURE, Role.COUNTY, Role.CENTRAL), "/upload"),
+}
+
+
+def home_of(role: Role | str | None) -> str:
+    """The page a role starts on."""
+    return LANDING_PAGES.get(Role(role), "/") if role in set(Role) else "/"
+
+
+def viewer_home() -> str:
+    """The page the signed-in user starts on ("/" for nobody signed in)."""
+    return home_of(getattr(current_user, "role", None)) if current_user.is_authenticated else "/"
+
+
+def error_page(status: int, title: str, text: str, back: tuple[str, str] | None = None) -> flask.Response:
+    """A short Chinese page for an HTTP error, with a way back (plain text for the app's own requests); by default
+    back to the viewer's own first page."""
     if flask.request.path.startswith("/_dash-"):
         return refusal(status, f"{title}：{text}")
+    back = back or (viewer_home(), "返回首页")
     body = (
         f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
         f"<body><h1>{escape(title)}（{status}）</h1><p>{escape(text)}</p>"
@@ -314,7 +336,7 @@ def install_security(
         return None
 
     for status, (title, text) in ERROR_PAGES.items():
-        back = ("/login", "登录") if status == 401 else ("/", "返回首页")
+        back = ("/login", "登录") if status == 401 else None
         server.register_error_handler(status, lambda _e, s=status, t=title, x=text, b=back: error_page(s, t, x, b))
     # Dash raises this for a file of its component suites that it does not serve (a mistyped or probing address):
     # a missing file, not a server error with a traceback in the log.

@@ -9,11 +9,10 @@ from dash import Dash, Input, Output, html
 from census_schema.breakdowns import OUTLIER_FIELDS
 from census_schema.codes import HOLDER_TYPE, TIER_ORDER
 from census_schema.fields import MAX_ARCHIVE_COUNT, MAX_AREA_M2, MAX_CAPACITY_GB
-from census_schema.roles import Role
 from census_schema.rule_titles import RULE_KIND_TITLES, UNKNOWN_RULE_TITLE, rule_title
 from census_schema.scopes import CENTRAL_NAME
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_province
+from dash_app.access import QUALITY_ROLES, Viewer, current_viewer, scope_province
 from dash_app.components import graph
 from dash_app.context import AppContext
 from dash_app.figures import build_trend
@@ -29,7 +28,7 @@ from warehouse.queries import (
 
 PATH = "/quality"
 NAME = "数据质量"
-ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+ROLES = QUALITY_ROLES
 FAILURE_LIMIT = 5000
 # Every title a failure's rule can show, and the widest row number (a worksheet's last).
 RULE_TITLES = (*RULE_KIND_TITLES.values(), UNKNOWN_RULE_TITLE)

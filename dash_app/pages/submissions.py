@@ -23,6 +23,7 @@ from dash_app.access import (
     reviewer_of,
     scope_province,
     visible_submissions,
+    where_warnings_are,
 )
 from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
@@ -278,7 +279,7 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
         return error.describe()
     said = describe_review_change(change)
     if change["returns_rejudged"]:
-        said += f"；{describe_rejudged(change['returns_rejudged'], by_review=True)}（见“数据质量”）"
+        said += f"；{describe_rejudged(change['returns_rejudged'], by_review=True)}{where_warnings_are(viewer.role)}"
     return said + "。"
 
 

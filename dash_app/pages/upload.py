@@ -23,14 +23,14 @@ from census_schema.scopes import (
     return_reason_clause,
 )
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, require_role, visible_submissions
-from dash_app.auth import LANDING_PAGES
+from dash_app.access import Viewer, current_viewer, require_role, visible_submissions, where_warnings_are
 from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime, kind_label
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
+from dash_app.security import LANDING_PAGES
 from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
 from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
@@ -96,7 +96,7 @@ def job_from_search(search: str | None) -> str | None:
     return query_value(search, "job")
 
 
-def describe_job(job: UploadJob | None) -> list[Any]:
+def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> list[Any]:
     """What the uploader sees about their job."""
     if job is None:
         return [html.P("选择工作簿后点击“上传并校验”。")]
@@ -116,7 +116,7 @@ def describe_job(job: UploadJob | None) -> list[Any]:
     ]
     if result.get("returns_rejudged"):
         # A register: the returns compared with it were judged again (their warnings on /quality changed).
-        parts.append(html.P(f"{describe_rejudged(result['returns_rejudged'])}（见“数据质量”）。"))
+        parts.append(html.P(f"{describe_rejudged(result['returns_rejudged'])}{where_warnings_are(role)}。"))
     if result.get("replaced"):
         parts.append(
             html.P(f"{describe_replaced(result['replaced'], result.get('review_kept'))}。", id=ids.UPLOAD_REPLACED)
@@ -473,4 +473,4 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def poll(_: int | None, search: str | None) -> tuple[list[Any], bool]:
         job = context.jobs.get(job_from_search(search), current_viewer())
         finished = job is None or job.status in ("done", "failed")
-        return describe_job(job), finished
+        return describe_job(job, current_viewer().role), finished

@@ -475,6 +475,12 @@ def test_a_reporting_account_gets_templates_of_its_own_scope_only(reporters):
     assert scope_of(guangzhou, "?province=450000") == ("prefecture", "440100")  # its own province, whatever is asked
     assert scope_of(guangzhou, "?central=organs") == 403
     assert scope_of(tianhe) == ("county", "440106")
+    # Its way back from a refusal, and from the password form, is its own first page (/ refused it: no overview).
+    for query in ("?division=440100", "?central=organs"):
+        refused = tianhe.get(f"/download/template/census{query}")
+        assert refused.status_code == 403 and '<a href="/upload">返回首页</a>' in refused.text, refused.text
+    assert '<a href="/upload">返回平台</a>' in tianhe.get("/password").text
+    assert '<a href="/">返回平台</a>' in client_of(app, "planner").get("/password").text
     assert scope_of(tianhe, "?division=440100") == 403
     assert scope_of(yangqi) == ("central", "enterprises")
     assert scope_of(yangqi, "?central=organs") == 403

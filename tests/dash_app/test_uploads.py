@@ -13,6 +13,7 @@ import pytest
 from dash import html
 
 from census_schema.census_form import CENSUS_FORM
+from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
@@ -99,6 +100,10 @@ def test_a_register_s_job_says_how_many_returns_it_judged_again():
     job = UploadJob("j1", "guangdong", "440000", "register", "r.xlsx", status="done", result=result)
     said = [part.children for part in describe_job(job)]
     assert "已按本名录重新核对现行普查表：2 份报表的名录相关警告有变化（见“数据质量”）。" in said
+    # A county's or prefecture's office may not open 数据质量: it is sent where it sees its returns' warnings.
+    for role in (Role.COUNTY, Role.PREFECTURE):
+        said = [part.children for part in describe_job(job, role)]
+        assert "已按本名录重新核对现行普查表：2 份报表的名录相关警告有变化（见“提交记录”中各报表的警告数）。" in said
     quiet = UploadJob(
         "j2", "guangdong", "440000", "register", "r.xlsx", status="done", result=result | {"returns_rejudged": 0}
     )
