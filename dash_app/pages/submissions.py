@@ -327,7 +327,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         reviewer = reviewer_of(viewer)
         if reviewer.level is None:  # reads, sends or scores: nothing waits for it
             return line
-        waiting = [s for s in visible if awaits(reviewer, s)]
+        at_level = [s for s in visible if awaits(reviewer, s)]
+        # Its own uploads wait at its level too, but another reviewer passes them (a probe was told its own upload
+        # was its turn, then refused: 本人提交，不能由本人审核通过).
+        waiting = [s for s in at_level if s["submitted_by"] != viewer.user_name]
+        own = len(at_level) - len(waiting)
+        if own:
+            line += f"您本人提交的 {own:,} 份待本级审核，须由其他审核人审核通过（您可以退回）。"
         if not waiting:
             return line + "现在没有轮到您审核的报表。"
         states = "、".join(f"“{label}”" for label in dict.fromkeys(s["review_progress"] for s in waiting))

@@ -698,3 +698,18 @@ def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area
     assert "数据来源：广东省广州市" in lineage
     refused = render_page(app, guangzhou, "/lineage", "?figure=units_reported&division=440000").text
     assert "无权查看该范围的数据：只能查看本地区" in refused and "返回覆盖情况" in refused
+
+
+def test_a_prefecture_s_own_upload_for_its_county_is_not_said_to_be_its_turn(reporters):
+    # Last in the module (it replaces 天河区's return). A probe was told its own upload was its turn to review, then
+    # refused when it passed it (本人提交，不能由本人审核通过).
+    app, store, folder = reporters
+    rows = province_rows(CENSUS_FORM, "440000", 9)[6:8]  # the county's own holders: nothing dropped
+    client = client_of(app, "guangzhou")
+    sent = upload(
+        client, write_rows(folder / "th-by-gz.xlsx", CENSUS_FORM, rows, scope=division_scope("440000", "440106"))
+    )
+    assert "已接收" in wait_for_job(app, client, sent.headers["Location"].split("=", 1)[1])
+    line = progress_line(app, "guangzhou")
+    assert "您本人提交的 1 份待本级审核，须由其他审核人审核通过（您可以退回）。" in line, line
+    assert line.endswith("现在没有轮到您审核的报表。"), line
