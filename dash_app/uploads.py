@@ -90,6 +90,8 @@ class UploadJob:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     # Load even if the return drops more of its scope's holders than allowed (the confirmation step).
     confirm_shrink: bool = False
+    # The current return of another person the uploader agreed to replace (its submission id; the same step).
+    confirm_replace: str | None = None
     # The uploaded file, kept while the job waits for that confirmation.
     kept_file: Path | None = None
     started_at: datetime | None = None
@@ -159,7 +161,14 @@ class UploadJobs:
         remove_stale_uploads(self.upload_dir)
 
     def submit(
-        self, viewer: Viewer, kind: str, saved: Path, file_name: str, *, confirm_shrink: bool = False
+        self,
+        viewer: Viewer,
+        kind: str,
+        saved: Path,
+        file_name: str,
+        *,
+        confirm_shrink: bool = False,
+        confirm_replace: str | None = None,
     ) -> UploadJob:
         """Queue an upload of the viewer's own scope (a province's or prefecture's: any scope inside it, the workbook
         says which), or of a national workbook; refused (a failed job) past the per-user limit."""
@@ -167,7 +176,14 @@ class UploadJobs:
         province = own.province_code if own is not None else None
         exact = own if Role(viewer.role) in (Role.COUNTY, Role.CENTRAL) else None
         job = UploadJob(
-            uuid.uuid4().hex, viewer.user_name, province, kind, file_name, confirm_shrink=confirm_shrink, scope=exact
+            uuid.uuid4().hex,
+            viewer.user_name,
+            province,
+            kind,
+            file_name,
+            confirm_shrink=confirm_shrink,
+            confirm_replace=confirm_replace,
+            scope=exact,
         )
         with self._ready:
             self._jobs[job.job_id] = job
@@ -248,6 +264,9 @@ class UploadJobs:
             file_name=job.file_name,
             report_path=self.report_dir / f"{job.job_id}.xlsx",
             confirm_shrink=job.confirm_shrink,
+            # An office's upload does not replace another person's current return unasked.
+            protect_others=True,
+            confirm_replace=job.confirm_replace,
             central_only=job.central_only,
             scope=job.scope,
         )
@@ -276,12 +295,17 @@ class UploadJobs:
             job.finished_at = datetime.now(UTC)
 
     def confirm(self, job_id: str, viewer: Viewer) -> UploadJob | None:
-        """Load again, confirmed, the file of one of the viewer's jobs that waits for a shrink confirmation."""
+        """Load again, confirmed, the file of one of the viewer's jobs that waits for a confirmation: of the holders
+        it drops, and of the other person's return it replaces (that very return: another one current by then is
+        asked about again)."""
         job = self.get(job_id, viewer)
         if job is None or job.kept_file is None or not job.kept_file.exists():
             return None
         kept, job.kept_file = job.kept_file, None
-        return self.submit(viewer, job.kind, kept, job.file_name, confirm_shrink=True)
+        other = (job.result or {}).get("replaces_other") or {}
+        return self.submit(
+            viewer, job.kind, kept, job.file_name, confirm_shrink=True, confirm_replace=other.get("submission_id")
+        )
 
 
 def remove_stale_uploads(folder: Path, older_than_s: float = STALE_UPLOAD_S) -> None:

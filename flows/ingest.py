@@ -30,6 +30,7 @@ from flows.report import write_annotated_report
 from flows.scopes import (
     ScopeFacts,
     Shrinkage,
+    another_s_return,
     group_conflicts,
     holder_codes,
     measure_shrinkage,
@@ -102,12 +103,17 @@ class IngestRequest:
     scope: Scope | None = None
     # Load even when the return drops more of its scope's current holders than the limit allows.
     confirm_shrink: bool = False
+    # Replacing a current return another person sent needs the uploader's confirmation (the web's offices: a
+    # prefecture's upload replaced its county's own reviewed return unasked), given by naming the return agreed to.
+    protect_others: bool = False
+    confirm_replace: str | None = None
     # Only a central channel's return (the national bureau's web upload for the central units, which have no
     # accounts; a province's returns are its office's to send).
     central_only: bool = False
 
 
-# needs_confirmation: valid, but it would drop more of its scope's holders than allowed and was not confirmed.
+# needs_confirmation: valid, but it would drop more of its scope's holders than allowed, or replace another person's
+# current return (a web upload), and was not confirmed.
 REFUSED_STATUSES = frozenset({"rejected", "needs_confirmation"})
 
 
@@ -141,6 +147,8 @@ class IngestOutcome:
     returned_note: str | None = None
     # A census return accepted with no register to compare its holders with (none sent, or sent back): said.
     register_note: str | None = None
+    # Another person's current return this one would replace, not loaded until the uploader confirms it.
+    replaces_other: ScopeReturn | None = None
 
     @property
     def errors(self) -> int:
@@ -183,6 +191,7 @@ class IngestOutcome:
             "returns_rejudged": self.returns_rejudged,
             "review_kept": self.review_kept,
             "replaced": _replaced_json(self.replaced),
+            "replaces_other": _replaced_json(self.replaces_other),
             "returned_note": self.returned_note,
             "register_note": self.register_note,
             "failures": [f.to_json() for f in self.failures],  # in the workbook's order (in_workbook_order)
@@ -300,6 +309,9 @@ class ScopeGuard:
     usccs: frozenset[str]
     limit_pct: float
     confirmed: bool
+    # Whose upload it is, when another person's current return may be replaced only as confirmed (protect_others).
+    uploader: str | None = None
+    confirmed_replace: str | None = None
     # The scope's current return as the check under the lock found it (the last run's, if the backend re-ran it).
     found_current: list[ScopeReturn | None] = field(default_factory=list)
 
@@ -329,6 +341,8 @@ def load_submission(
                 scope_guard.usccs,
                 scope_guard.limit_pct,
                 scope_guard.confirmed,
+                scope_guard.uploader,
+                scope_guard.confirmed_replace,
             )
             scope_guard.found_current.append(current)
 
@@ -563,10 +577,15 @@ def ingest_workbook(
     shrink = None
     if facts is not None:
         shrink = measure_shrinkage(facts, usccs, settings.shrink_limit_pct, request.confirm_shrink)
-    unconfirmed = status == "accepted" and shrink is not None and shrink.blocks
+    shrink_blocks = status == "accepted" and shrink is not None and shrink.blocks
+    other = None
+    if status == "accepted" and facts is not None and request.protect_others:
+        with store.reader() as con:
+            other = another_s_return(con, facts.current, request.submitted_by, request.confirm_replace)
+    unconfirmed = shrink_blocks or other is not None
     conflicts = group_conflicts(context.held_elsewhere or {}, parsed.rows.get(book.sheets[0].sheet_name))
     report = None
-    if errors or unconfirmed:
+    if errors or shrink_blocks:
         out = request.report_path or default_report_path(settings, identity, has_errors=bool(errors))
         dropped = shrink.dropped if shrink is not None and shrink.exceeds_limit else None
         report = timed(
@@ -605,7 +624,15 @@ def ingest_workbook(
         )
         rows = parsed.rows if status == "accepted" else None
         if status == "accepted" and scope is not None:
-            guard = ScopeGuard(book, scope, usccs, settings.shrink_limit_pct, request.confirm_shrink)
+            guard = ScopeGuard(
+                book,
+                scope,
+                usccs,
+                settings.shrink_limit_pct,
+                request.confirm_shrink,
+                request.submitted_by if request.protect_others else None,
+                request.confirm_replace,
+            )
         after = None
         if status == "accepted" and book.kind in REJUDGED_AFTER:
 
@@ -672,4 +699,5 @@ def ingest_workbook(
         replaced,
         resent_unchanged_note(resent) if resent is not None else None,
         unchecked,
+        other,
     )

@@ -85,6 +85,8 @@ def run_ingestion(
             "dry_run": request.dry_run,
             "data_docs_dir": str(request.data_docs_dir.absolute()) if request.data_docs_dir else None,
             "confirm_shrink": request.confirm_shrink,
+            "protect_others": request.protect_others,
+            "confirm_replace": request.confirm_replace,
             "central_only": request.central_only,
             # The scope as plain values: flow parameters are stored as JSON.
             "scope_kind": None if request.scope is None else request.scope.kind.value,

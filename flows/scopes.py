@@ -28,6 +28,7 @@ from warehouse.scopes import (
     fetch_scope_return,
 )
 from warehouse.store import WarehouseStore
+from warehouse.users import reporting_scope_of
 
 
 class ScopeChanged(CensusError):
@@ -173,6 +174,18 @@ def group_conflicts(held_elsewhere: Mapping[str, ScopeReturn], rows: pl.DataFram
     return list(by_return.values())
 
 
+def another_s_return(
+    con: duckdb.DuckDBPyConnection, current: ScopeReturn | None, uploader: str, confirmed: str | None
+) -> ScopeReturn | None:
+    """The scope's current return when its own office's account sent it (a county's office its county's return) and
+    someone else uploads over it without having agreed to replace that very return (`confirmed`: its submission id);
+    None when the upload may replace what is current (its own, one sent for the scope by a level above or on the
+    command line, or the one confirmed)."""
+    if current is None or current.submitted_by == uploader or current.submission_id == confirmed:
+        return None
+    return current if reporting_scope_of(con, current.submitted_by) == current.scope else None
+
+
 def recheck_before_load(
     con: duckdb.DuckDBPyConnection,
     book: WorkbookForm,
@@ -180,6 +193,8 @@ def recheck_before_load(
     usccs: frozenset[str],
     limit_pct: float,
     confirmed: bool,
+    uploader: str | None = None,
+    confirmed_replace: str | None = None,
 ) -> ScopeReturn | None:
     """Under the writer lock: refuse (ScopeChanged) when, since validation, another scope's return took some of the
     holders or this scope's current return changed so that the upload would now drop too many unconfirmed; else the
@@ -198,5 +213,11 @@ def recheck_before_load(
         raise ScopeChanged(
             "装载前发现本范围的现行报表刚刚有变化：" + shrinkage.describe() + "本表未装载。",
             hint="请核对后重新上传；确需减少的，请确认后再装载（--confirm-shrink）。",
+        )
+    other = None if uploader is None else another_s_return(con, facts.current, uploader, confirmed_replace)
+    if other is not None:
+        raise ScopeChanged(
+            f"装载前发现本范围的现行报表刚刚有变化：{other.describe()}，不是您确认替换的报表。本表未装载。",
+            hint="请重新上传本表，核对将被替换的报表后再确认。",
         )
     return facts.current

@@ -287,6 +287,13 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
     )
 
 
+def reporting_scope_of(con: duckdb.DuckDBPyConnection, user_name: str) -> Scope | None:
+    """The scope the account of this exact name reports for, enabled or not (None for a name without an account,
+    and for the roles that report nothing)."""
+    row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [user_name]).fetchone()
+    return None if row is None else account_scope(Role(row[0]), row[1], row[2])
+
+
 @dataclass(frozen=True)
 class ActingAccount:
     """The platform account an actor's name (a command's --by) names."""

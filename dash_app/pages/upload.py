@@ -91,6 +91,26 @@ SHOWN_DROPPED = 50
 OUTCOME_CLASS = {"rejected": "error", "needs_confirmation": "warn"}
 
 
+def status_text(result: Mapping[str, Any]) -> str:
+    """The outcome's words; for one waiting on the uploader, what it waits for (dropped holders, another's return)."""
+    if result["status"] != "needs_confirmation":
+        return STATUS_TEXT[result["status"]]
+    shrink = result.get("shrink") or {}
+    reasons = ["将替换他人报送的现行报表"] if result.get("replaces_other") else []
+    if shrink.get("exceeds_limit") and not shrink.get("confirmed"):
+        reasons.append("比本范围现行报表减少的普查对象超过允许比例")
+    return f"未装载：{'，且'.join(reasons)}，须确认"
+
+
+def describe_replacing_other(other: Mapping[str, Any]) -> str:
+    """What confirming an upload over another person's current return does, said before it is done."""
+    who = other["submitted_by"] or "其他用户"
+    return (
+        f"本表将替换{other['said']}。该表由 {who} 报送：确认后本表替换该表，该表的数据不再计入，其审核结论作废，"
+        f"本表须重新审核；{who} 在其上传页面可看到该表已被本表替换。如不应替换，请与 {who} 核实，不必确认。"
+    )
+
+
 def job_from_search(search: str | None) -> str | None:
     """The `job` query parameter."""
     return query_value(search, "job")
@@ -108,7 +128,7 @@ def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> li
     result = job.result or {}
     parts: list[Any] = [
         html.P(
-            f"「{job.file_name}」{STATUS_TEXT[result['status']]}：{format_count(result['rows'])} 行，"
+            f"「{job.file_name}」{status_text(result)}：{format_count(result['rows'])} 行，"
             f"错误 {format_count(result['errors'])} 个，警告 {format_count(result['warnings'])} 个。",
             className=OUTCOME_CLASS.get(result["status"], "ok"),
             id=ids.UPLOAD_OUTCOME,
@@ -188,8 +208,31 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
         for held in result.get("conflicts") or []
     ]
     shrink = result.get("shrink")
-    if not shrink:
-        return parts
+    if shrink:
+        parts += _shrink_parts(shrink, result)
+    other = result.get("replaces_other")
+    if other and result["status"] == "needs_confirmation":
+        parts.append(html.P(describe_replacing_other(other), className="warn", id=ids.UPLOAD_REPLACES_OTHER))
+    if result["status"] == "needs_confirmation":
+        # What the button confirms: replacing another's return, dropping holders, or both.
+        blocks = bool(shrink and shrink["exceeds_limit"] and not shrink["confirmed"])
+        label = "确认" + "、".join([*(["替换"] if other else []), *(["减少"] if blocks else [])]) + "并装载"
+        # A plain POST, like the upload form: the server loads the kept file again, confirmed.
+        parts.append(
+            dcc.Markdown(
+                '<form action="/api/upload/confirm" method="POST" className="toolbar">'
+                f'<input type="hidden" name="job" value="{escape(job.job_id)}" />'
+                f'<button type="submit" id="{ids.UPLOAD_CONFIRM_SHRINK}" className="button-danger">{label}</button>'
+                "</form>",
+                dangerously_allow_html=True,
+            )
+        )
+    return parts
+
+
+def _shrink_parts(shrink: dict[str, Any], result: Mapping[str, Any]) -> list[Any]:
+    """The holders an upload drops (folded unless the uploader decides on them), and an empty return's note."""
+    parts: list[Any] = []
     holders = shrink["holders"]
     listed = [html.Li(f"{h['uscc']} {h['unit_name']}（{h['holder_type']}）") for h in holders[:SHOWN_DROPPED]]
     if len(holders) > SHOWN_DROPPED:
@@ -211,17 +254,6 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
     if result["rows"] == 0:
         accepted = result["status"] == "accepted"
         parts.append(html.P(f"{empty_return_note(result['status'])}。", className="warn" if accepted else "error"))
-    if result["status"] == "needs_confirmation":
-        # A plain POST, like the upload form: the server loads the kept file again, confirmed.
-        parts.append(
-            dcc.Markdown(
-                '<form action="/api/upload/confirm" method="POST" className="toolbar">'
-                f'<input type="hidden" name="job" value="{escape(job.job_id)}" />'
-                f'<button type="submit" id="{ids.UPLOAD_CONFIRM_SHRINK}" className="button-danger">确认减少并装载</button>'
-                "</form>",
-                dangerously_allow_html=True,
-            )
-        )
     return parts
 
 
@@ -243,17 +275,31 @@ def returned_clause(submission: Mapping[str, Any]) -> str:
     )
 
 
-def describe_current_returns(submissions: list[dict[str, Any]], whose: str = "本省") -> list[Any]:
+def replaced_own_clause(submission: Mapping[str, Any], own: Mapping[str, Any] | None) -> str:
+    """For a current return someone else sent that replaced the viewer's own, which of theirs it replaced; else ""."""
+    if own is None or own["submitted_by"] == submission["submitted_by"]:
+        return ""
+    return f"（替换了您 {format_datetime(own['submitted_at'])}报送的「{own['file_name']}」）"
+
+
+def describe_current_returns(
+    submissions: list[dict[str, Any]], whose: str = "本省", viewer_name: str | None = None
+) -> list[Any]:
     """The current accepted returns (the province's, or the central channels'), which a new upload of the same kind
-    and scope replaces."""
+    and scope replaces; one that replaced the viewer's own return, sent by someone else, says so."""
     current = [s for s in submissions if s["is_current"] and s["status"] == "accepted"]
+    own_replaced = {
+        s["superseded_by"]: s for s in submissions if s["submitted_by"] == viewer_name and s.get("superseded_by")
+    }
     if not current:
         return [html.P(f"{whose}尚无现行有效的报表：上传的报表通过校验即装载。", className="hint")]
     listed = [
         html.Li(
             f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
             f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])}报送，"
-            f"{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}" + returned_clause(s)
+            f"{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}"
+            + returned_clause(s)
+            + replaced_own_clause(s, own_replaced.get(s["submission_id"]))
         )
         for s in current
     ]
@@ -450,9 +496,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 return no_update
         with context.reader.cursor() as con:
             if viewer.role is Role.PROVINCE:
-                return describe_current_returns(list_submissions(con, viewer.province_code))
+                return describe_current_returns(list_submissions(con, viewer.province_code), "本省", viewer.user_name)
             if viewer.scope is not None:
-                return describe_current_returns(visible_submissions(con, viewer), viewer.scope.name)
+                return describe_current_returns(visible_submissions(con, viewer), viewer.scope.name, viewer.user_name)
             central = [s for s in list_submissions(con, None) if s["scope_kind"] == ScopeKind.CENTRAL.value]
             return describe_current_returns(central, "中央单位")
 

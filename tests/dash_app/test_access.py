@@ -1182,7 +1182,7 @@ def test_a_province_s_bulletin_is_for_those_who_may_see_the_province(app, user, 
         # Said in Chinese, with a way back, not the web server's English page ("Forbidden", "Not Found").
         page = response.get_data(as_text=True)
         assert '<html lang="zh-CN">' in page and ("无权访问" if status == 403 else "找不到") in page
-        assert "Forbidden" not in page and "Not Found" not in page and 'href="/"' in page
+        assert "Forbidden" not in page and "Not Found" not in page and ">返回首页</a>" in page
     if status == 200:
         page = response.get_data(as_text=True)
         assert '<html lang="zh-CN">' in page and "国有档案资源普查简报" in page

@@ -700,16 +700,32 @@ def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area
     assert "无权查看该范围的数据：只能查看本地区" in refused and "返回覆盖情况" in refused
 
 
-def test_a_prefecture_s_own_upload_for_its_county_is_not_said_to_be_its_turn(reporters):
-    # Last in the module (it replaces 天河区's return). A probe was told its own upload was its turn to review, then
-    # refused when it passed it (本人提交，不能由本人审核通过).
+def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_the_county_is_told(reporters):
+    # Last in the module (it replaces 天河区's return). A probe's prefecture replaced its county's own reviewed return
+    # unasked, and the county was told nothing; its own upload was then said to be its turn to review, and refused
+    # when it passed it (本人提交，不能由本人审核通过).
     app, store, folder = reporters
+    county_return = submission_of(store, "440106")
     rows = province_rows(CENSUS_FORM, "440000", 9)[6:8]  # the county's own holders: nothing dropped
+    path = write_rows(folder / "th-by-gz.xlsx", CENSUS_FORM, rows, scope=division_scope("440000", "440106"))
     client = client_of(app, "guangzhou")
-    sent = upload(
-        client, write_rows(folder / "th-by-gz.xlsx", CENSUS_FORM, rows, scope=division_scope("440000", "440106"))
+    job_id = upload(client, path).headers["Location"].split("=", 1)[1]
+    said = wait_for_job(app, client, job_id)
+    assert "未装载：将替换他人报送的现行报表，须确认" in said, said
+    assert f"编号 {county_return}" in said and "该表由 tianhe 报送" in said and "确认替换并装载" in said, said
+    assert submission_of(store, "440106") == county_return  # nothing replaced yet
+    confirmed = client.post("/api/upload/confirm", data={"job": job_id}).headers["Location"].split("=", 1)[1]
+    assert "已接收" in wait_for_job(app, client, confirmed)
+    assert submission_of(store, "440106") != county_return
+    # The county's upload page names the return that replaced its own, and by whom.
+    notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
+    inputs = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]
+    response = post_callback(app, client_of(app, "tianhe"), notice, inputs, [(ids.URL, "search", "")])
+    listed = json.dumps(returned(response, *notice[0]), ensure_ascii=False)
+    assert (
+        "「th-by-gz.xlsx」，guangzhou " in listed and "（替换了您 " in listed and "报送的「tianhe-3.xlsx」）" in listed
     )
-    assert "已接收" in wait_for_job(app, client, sent.headers["Location"].split("=", 1)[1])
+    # Its own upload waits at its level, for another reviewer.
     line = progress_line(app, "guangzhou")
     assert "您本人提交的 1 份待本级审核，须由其他审核人审核通过（您可以退回）。" in line, line
     assert line.endswith("现在没有轮到您审核的报表。"), line

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 import flows.ingest as ingest_module
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.census_form import CENSUS_FORM, CENSUS_WORKBOOK, REGISTER_FORM
 from census_schema.errors import AccessDenied, NotFound, UsageError, WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
@@ -626,3 +626,39 @@ def test_a_census_return_with_no_register_to_compare_with_says_it_was_not_compar
     assert ingest(store, settings, register_workbook(tmp_path / "r.xlsx", 3), kind="register").status == "accepted"
     compared = ingest(store, settings, census(tmp_path, "c2", holders(1, 4)))
     assert compared.status == "accepted" and compared.register_note is None
+
+
+def test_an_office_s_own_return_is_replaced_by_another_account_only_when_that_very_return_is_confirmed(
+    store, settings, tmp_path
+):
+    # A prefecture's web upload replaced its county's own reviewed return unasked (a probe). A return its own
+    # office's account sent is replaced by another account only once that return is confirmed; one sent for the
+    # scope by another person (the command line's clerk, a level above) is replaced as before.
+    from flows.scopes import ScopeChanged, recheck_before_load
+
+    with store.writer() as con:
+        add_user(con, "tianhe", "hash", Role.COUNTY, "440000", by="管理员", division_code="440106")
+    request = IngestRequest(census(tmp_path, "own", holders(1, 2), TIANHE), "census", PROVINCE, "tianhe")
+    own = ingest_workbook(store, request, settings)
+    assert own.status == "accepted"
+    path = census(tmp_path, "over", holders(1, 2), TIANHE)
+
+    def over(**options: Any):
+        request = IngestRequest(path, "census", PROVINCE, "guangzhou", protect_others=True, **options)
+        return ingest_workbook(store, request, settings)
+
+    asked = over()
+    assert (asked.status, asked.exit_code, asked.submission_id) == ("needs_confirmation", 1, None)
+    assert asked.to_json()["replaces_other"]["submission_id"] == own.submission_id
+    assert current(store, TIANHE) == own.submission_id
+    assert over(confirm_replace="S-another").status == "needs_confirmation"  # not the return it is asked about
+    # Under the writer lock: a return of the office's own that became current after validation is not replaced.
+    with store.reader() as con:
+        with pytest.raises(ScopeChanged, match="不是您确认替换的报表"):
+            recheck_before_load(con, CENSUS_WORKBOOK, TIANHE, frozenset(), 10.0, True, "guangzhou", None)
+        assert recheck_before_load(con, CENSUS_WORKBOOK, TIANHE, frozenset(), 10.0, True, "tianhe", None)
+    confirmed = over(confirm_replace=own.submission_id)
+    assert confirmed.status == "accepted" and current(store, TIANHE) == confirmed.submission_id
+    # guangzhou's own return now: replaced by the command line's clerk (no protection asked) or by guangzhou again.
+    again = IngestRequest(census(tmp_path, "again", holders(1, 3), TIANHE), "census", PROVINCE, "guangzhou")
+    assert ingest_workbook(store, replace(again, protect_others=True), settings).status == "accepted"
