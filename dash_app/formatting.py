@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -145,6 +146,15 @@ def role_text(role: str, province_code: str | None, scope_code: str | None = Non
 
 # A return that kept the review of the one it replaced (whose id its review history and the audit log name).
 KEPT_REVIEW_NOTE = "沿用所替换报送的审核进度（两者逐行逐项相同）"
+
+
+def shown_review_progress(submission: Mapping[str, Any]) -> str:
+    """A submission's review progress as its grid shows it: of one replaced, that it was replaced and where its review
+    stood then (待省级审核 alone read as still waiting for the province)."""
+    progress = submission.get("review_progress") or "—"
+    if submission.get("superseded_by") and progress != "—":
+        return f"已被替换（原为{progress}）"
+    return progress
 
 
 def shown_review_note(submission: dict[str, Any]) -> str:

@@ -484,6 +484,7 @@ def query_holder_lineage(
                scope_channel(s.scope_kind, s.scope_code) AS central_channel,
                s.file_name, s.file_sha256, s.submitted_by, s.submitted_at, s.is_current,
                s.is_current AND coalesce(s.review_state, '') <> ? AS counted, s.review_state, s.review_stage,
+               s.superseded_by,
                r.sheet_name, r.excel_row, r.unit_name, r.vol_total, r.item_total
         FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id)
         WHERE s.round_id = ? AND r.uscc = ? AND (? IS NULL OR s.province_code = ?)

@@ -28,7 +28,7 @@ from dash_app.access import (
 from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.formatting import kind_label, shown_review_note, with_names
+from dash_app.formatting import kind_label, shown_review_note, shown_review_progress, with_names
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from dash_app.uploads import submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
@@ -86,7 +86,7 @@ def describe_submissions(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 "kind_label": kind_label(row["kind"]),
                 "status_label": SUBMISSION_STATUS_LABELS.get(row["status"], row["status"]),
                 "review_state": row.get("review_state") or "—",
-                "review_progress": row.get("review_progress") or "—",
+                "review_progress": shown_review_progress(row),
                 "review_note": shown_review_note(row),
                 "scope_name": row.get("scope_name") or "全国",
             }
@@ -112,11 +112,12 @@ def _specs(context: AppContext) -> list[GridSpec]:
             return []
         with context.reader.cursor() as con:
             if viewer.is_national or viewer.role is Role.PROVINCE:
-                return with_names(query_holder_lineage(con, code, scope_province(viewer)))
-            # Below a province or in a central channel: only the rows its own submissions brought.
-            own = {s["submission_id"] for s in visible_submissions(con, viewer)}
-            rows = query_holder_lineage(con, code, viewer.province_code)
-            return with_names([row for row in rows if row["submission_id"] in own])
+                rows = query_holder_lineage(con, code, scope_province(viewer))
+            else:
+                # Below a province or in a central channel: only the rows its own submissions brought.
+                own = {s["submission_id"] for s in visible_submissions(con, viewer)}
+                rows = [r for r in query_holder_lineage(con, code, viewer.province_code) if r["submission_id"] in own]
+        return with_names([{**row, "review_progress": shown_review_progress(row)} for row in rows])
 
     return [
         GridSpec(

@@ -717,6 +717,10 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     confirmed = client.post("/api/upload/confirm", data={"job": job_id}).headers["Location"].split("=", 1)[1]
     assert "已接收" in wait_for_job(app, client, confirmed)
     assert submission_of(store, "440106") != county_return
+    # In the history the replaced return no longer reads as waiting where its review stood.
+    rows = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "")
+    replaced = next(row for row in rows if row["submission_id"] == county_return)
+    assert replaced["review_progress"].startswith("已被替换（原为"), replaced["review_progress"]
     # The county's upload page names the return that replaced its own, and by whom.
     notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
     inputs = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]
