@@ -32,7 +32,10 @@ from dash_app.formatting import division_name, format_count, format_date, format
 from warehouse.queries import query_data_as_of
 
 Loader = Callable[..., list[dict[str, Any]]]
-ColumnKind = Literal["text", "code", "int", "year", "decimal", "number", "pct", "date", "datetime", "bool", "link"]
+# "year" and "row" (a sheet's row number) are whole numbers written without thousands separators.
+ColumnKind = Literal[
+    "text", "code", "int", "year", "row", "decimal", "number", "pct", "date", "datetime", "bool", "link"
+]
 NUMERIC_KINDS = frozenset({"int", "decimal", "number", "pct"})
 PAGE_SIZE = 20
 # AG Grid's width of a column given none.
@@ -130,6 +133,7 @@ EXCEL_FORMATS = {
     "date": 'yyyy"年"m"月"d"日"',
     "datetime": 'yyyy"年"m"月"d"日" hh:mm',
     "year": "0",
+    "row": "0",
 }
 # A grid drawn with fit_width sizes its columns from what they can hold, in its cells' font (14 px) with narrow
 # padding (assets/app.css, .fitted-grid): a CJK character is one em wide in any font; digits and Latin letters are
@@ -204,8 +208,10 @@ class Column:
         if self.kind in NUMERIC_KINDS:
             spec["type"] = "rightAligned"
             spec["filter"] = "agNumberColumnFilter"
-        if self.kind == "year":
+        if self.kind in ("year", "row"):
             spec["type"] = "rightAligned"
+        if self.kind == "row":
+            spec["filter"] = "agNumberColumnFilter"
         if self.kind == "link":
             # Markdown links ([name](/path)), rendered and sanitised by dash-ag-grid, opened in a new tab.
             spec.update(cellRenderer="markdown", cellRendererParams={"linkTarget": "_blank"})

@@ -65,7 +65,7 @@ UNREGISTERED_COLUMNS = [
     Column("uscc", "统一社会信用代码", "code"),
     Column("unit_name", "单位名称"),
     Column("submission_id", "提交编号", "code"),
-    Column("excel_row", "行号", "int"),
+    Column("excel_row", "行号", "row"),
 ]
 
 

@@ -120,7 +120,7 @@ RECORD_COLUMNS = [
     Column("organiser", "组织单位"),
     Column("feedback_doc_no", "反馈文书编号"),
     Column("submission_id", "提交编号", "code"),
-    Column("excel_row", "检查记录行号", "int"),
+    Column("excel_row", "检查记录行号", "row"),
 ]
 # Sized to what each column can hold, not to the rows first shown: a change made on this page adds a row whose
 # values may be longer. The lifecycle's words are as wide as the longest of their code lists; names, notes, measures

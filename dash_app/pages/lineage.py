@@ -200,7 +200,7 @@ ROW_COLUMNS = [
     Column("value", "数值", "decimal"),
     Column("file_name", "文件"),
     Column("sheet_name", "工作表"),
-    Column("excel_row", "行号", "int"),
+    Column("excel_row", "行号", "row"),
     Column("cell", "单元格（模板列）", "code"),
     Column("division_name", "区划", tooltip="division_code"),
     Column("uscc", "统一社会信用代码", "code"),

@@ -32,7 +32,7 @@ ROLES = QUALITY_ROLES
 FAILURE_LIMIT = 5000
 # Every title a failure's rule can show, and the widest row number (a worksheet's last).
 RULE_TITLES = (*RULE_KIND_TITLES.values(), UNKNOWN_RULE_TITLE)
-EXCEL_MAX_ROW = f"{1_048_576:,}"
+EXCEL_MAX_ROW = str(1_048_576)  # the widest row number, written without separators
 QUALITY_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
     Column("submissions", "提交", "int", "次"),
@@ -49,7 +49,7 @@ QUALITY_COLUMNS = [
 ERROR_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code", fits=province_names(), lines=2),
     Column("file_name", "文件", wrap=True, wrap_width=160),
-    Column("excel_row", "行号", "int", fits=(EXCEL_MAX_ROW,)),
+    Column("excel_row", "行号", "row", fits=(EXCEL_MAX_ROW,)),
     Column("label", "列名", wrap=True, wrap_width=112),
     Column("value", "填报值", wrap=True, wrap_width=190),
     Column("rule_title", "问题", tooltip="rule", fits=RULE_TITLES, lines=2),
@@ -65,7 +65,7 @@ WARNING_COLUMNS = [
     Column("value", "填报值", wrap=True, wrap_width=190),
     # The row's workbook: a province's current returns are several (its prefectures' and counties'), each with a row 19.
     Column("file_name", "文件", wrap=True, wrap_width=150),
-    Column("excel_row", "行号", "int", fits=(EXCEL_MAX_ROW,)),
+    Column("excel_row", "行号", "row", fits=(EXCEL_MAX_ROW,)),
     # 18 characters on one line; never cut.
     Column("uscc", "统一社会信用代码", "code", wrap=True, wrap_width=190),
 ]
@@ -102,7 +102,7 @@ DUPLICATE_COLUMNS = [
     Column("province_name", "报送省份", tooltip="province_code"),
     Column("division_name", "区划", tooltip="division_code"),
     Column("submission_id", "提交编号", "code"),
-    Column("excel_row", "行号", "int"),
+    Column("excel_row", "行号", "row"),
 ]
 
 

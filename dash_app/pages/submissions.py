@@ -66,7 +66,7 @@ LINEAGE_COLUMNS = [
     Column("province_name", "省份或中央渠道", tooltip="province_code"),
     Column("file_name", "文件"),
     Column("sheet_name", "工作表"),
-    Column("excel_row", "行号", "int"),
+    Column("excel_row", "行号", "row"),
     Column("unit_name", "单位名称"),
     Column("vol_total", "以卷为单位", "int", "卷"),
     Column("item_total", "以件为单位", "int", "件"),

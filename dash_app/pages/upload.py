@@ -42,7 +42,7 @@ ROLES = UPLOAD_ROLES
 FAILURE_COLUMNS = [
     Column("severity", "严重程度"),
     Column("sheet", "工作表"),
-    Column("row", "行号", "int"),
+    Column("row", "行号", "row"),
     Column("label", "列名"),
     # A cell may hold a long text: one line of at most 240 px, the whole of it on hover (it pushed 问题 and 说明 off
     # the screen; at 240 px all seven columns fit a 1366-pixel screen).

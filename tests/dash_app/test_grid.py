@@ -156,3 +156,13 @@ def test_a_text_column_sized_to_its_contents_stops_at_a_width_and_shows_the_whol
     assert Column("province_name", "省份", tooltip="province_code").definition()["tooltipField"] == "province_code"
     assert "maxWidth" not in Column("vol_total", "卷", "int").definition()  # figures are never cut
     assert "maxWidth" not in Column("note", "说明", wrap=True).definition()  # wrapped text takes the width left
+
+
+def test_a_row_number_is_written_without_thousands_separators_and_never_summed():
+    # A probe's exports wrote 行号 as #,##0 (12,345): a row of a sheet is read as a label, not a quantity.
+    row = Column("excel_row", "行号", "row")
+    sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook([row], [{"excel_row": 12345}]))).active
+    assert sheet.cell(EXPORT_HEADER_ROW + 1, 1).number_format == "0"
+    definition = row.definition()
+    assert "valueFormatter" not in definition and definition["type"] == "rightAligned"
+    assert definition["filter"] == "agNumberColumnFilter"
