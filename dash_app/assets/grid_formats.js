@@ -15,8 +15,9 @@
   funcs.zhNumber = function (value, decimals) {
     return blank(value) ? "" : Number(value).toLocaleString("zh-CN", { maximumFractionDigits: decimals });
   };
+  // A share with nothing to divide by (覆盖率 where no holder is expected) reads "—", as on the cards and the bulletin.
   funcs.zhPercent = function (value, decimals) {
-    return blank(value) ? "" : funcs.zhDecimal(value, decimals) + "%";
+    return blank(value) ? "—" : funcs.zhDecimal(value, decimals) + "%";
   };
   funcs.zhDate = function (value) {
     var m = /^(\d{4})-(\d{2})-(\d{2})/.exec(blank(value) ? "" : String(value));

@@ -231,6 +231,11 @@ def test_coverage_adds_up_at_every_level_and_a_county_says_it_is_the_lowest(brow
         rows = shown_rows(page, ids.COVERAGE_GRID)
         sums = {c: sum(number(r[c]) for r in rows) for c in counts}
         assert sums == {c: number(total[c]) for c in counts}, search
+        # Where no holder is expected the share reads —, as on the cards and the bulletin (it was left blank).
+        nothing_expected = [r["coverage_pct"] for r in rows if number(r["units_expected"]) == 0]
+        assert set(nothing_expected) <= {"—"}, (search, nothing_expected)
+        if not search:
+            assert nothing_expected, "provinces without a register yet"
         if search:
             # The division's own holders (a provincial body, a city's own bureau) have their own first row.
             own = [r for r in rows if r["name"].endswith("本级")]
