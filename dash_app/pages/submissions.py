@@ -233,7 +233,12 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                 ),
                 for_id=ids.LINEAGE_USCC,
             ),
-            grid_block(ids.LINEAGE_GRID, LINEAGE_COLUMNS),
+            grid_block(
+                ids.LINEAGE_GRID,
+                LINEAGE_COLUMNS,
+                # Said alike for a mistyped code and one outside the viewer's area: nothing to tell them apart.
+                empty="没有找到该代码的报送记录：请核对统一社会信用代码（18 位）；只列出您可以查看的报表中的记录。",
+            ),
         ]
     )
 
