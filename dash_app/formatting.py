@@ -212,6 +212,7 @@ UNIT_LABELS = {
     "holdings": ("馆（室）藏（以卷 + 以件为保管单位）", "卷件"),
     "comprehensive_holdings": ("综合档案馆馆藏（以卷 + 以件为保管单位）", "卷件"),
     "comprehensive_digitized": ("综合档案馆已数字化档案（卷 + 件）", "卷件"),
+    "comprehensive_opened": ("综合档案馆已开放档案", "卷件"),
     "red_holders": ("红色档案资源摸底单位", "个"),
     "red_total": ("红色档案（卷 + 件）", "卷件"),
 }

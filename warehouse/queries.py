@@ -226,6 +226,7 @@ LINEAGE_FIGURES: dict[str, str] = {
     "holdings": _return_rows("vol_total + item_total"),
     "comprehensive_holdings": _return_rows("vol_total + item_total", "basis = 'comprehensive'"),
     "comprehensive_digitized": _return_rows("digitized_vol + digitized_item", "basis = 'comprehensive'"),
+    "comprehensive_opened": _return_rows("opened", "basis = 'comprehensive'"),
     "units_unregistered": _return_rows("1", "NOT is_registered"),
     **{name: _return_rows(contribution, mart="mart_red_archives") for name, contribution in RED_FIGURES.items()},
     # Counted as coverage counts it: the registered holders the register places in the division that reported in

@@ -38,6 +38,7 @@ FIGURE_COLUMNS = {
     "holdings": ("vol_total", "item_total"),
     "comprehensive_holdings": ("vol_total", "item_total"),
     "comprehensive_digitized": ("digitized_vol", "digitized_item"),
+    "comprehensive_opened": ("opened",),
     "units_expected": ("uscc",),
     "units_reported": ("uscc",),
     "units_unregistered": ("uscc",),
@@ -165,6 +166,8 @@ def figure_total(context: AppContext, viewer: Viewer, search: str | None) -> dic
             value = float(figures["vol_total"] + figures["item_total"])
         elif figure == "comprehensive_digitized":
             value = float(figures["digitized_vol"] + figures["digitized_item"])
+        elif figure == "comprehensive_opened":
+            value = float(figures["opened"])
         else:
             value = float(figures[figure])
     else:

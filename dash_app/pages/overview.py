@@ -357,10 +357,11 @@ def build_red_panel(red: dict[str, Any], division: str | None = None) -> list[An
 METRIC_FIGURES = {
     "coverage_pct": "units_reported",
     "holdings": "holdings",
-    # The rates of the comprehensive archives: the holdings they are computed over.
     "comprehensive_holdings": "comprehensive_holdings",
-    "digitization_pct": "comprehensive_holdings",
-    "opened_pct": "comprehensive_holdings",
+    # A rate of the comprehensive archives: its numerator's rows (the page of the holdings it is computed over is
+    # one link further, from the card; the numerator was not traceable from the map).
+    "digitization_pct": "comprehensive_digitized",
+    "opened_pct": "comprehensive_opened",
     "red_archives": "red_archives",
     "e_gb": "e_gb",
 }

@@ -466,6 +466,29 @@ def test_the_overview_cards_give_shelf_length_and_full_time_staff_each_with_its_
     assert re.search(r"来自 \d+ 份计入统计的报表的 [\d,]+ 行。$", sentence), sentence
 
 
+def test_a_rate_on_the_map_traces_to_its_numerator_s_rows(app, site):
+    # 综合档案馆档案开放率's 数据来源 led to the holdings it divides by: its opened holdings had no trace at all.
+    from dash_app.pages.overview import region_hrefs
+
+    with site[1].reader() as con:
+        archives = query_summary(con, province_code="440000")["provinces"][0]["bases"]["comprehensive"]
+    for metric, figure in (("opened_pct", "comprehensive_opened"), ("digitization_pct", "comprehensive_digitized")):
+        search = f"?figure={figure}&division=440000"
+        assert region_hrefs("440000", metric)[1] == "/lineage" + search
+    client = client_of(app, "guangdong")
+    response = post_callback(app, client, [(ids.LINEAGE_SUMMARY, "children")], [(ids.URL, "search", search)])
+    digitized = archives["digitized_vol"] + archives["digitized_item"]
+    assert returned(response, ids.LINEAGE_SUMMARY, "children").startswith(
+        f"广东省综合档案馆已数字化档案（卷 + 件） = {digitized:,} 卷件"
+    )
+    search = "?figure=comprehensive_opened&division=440000"
+    response = post_callback(app, client, [(ids.LINEAGE_SUMMARY, "children")], [(ids.URL, "search", search)])
+    assert returned(response, ids.LINEAGE_SUMMARY, "children").startswith(
+        f"广东省综合档案馆已开放档案 = {archives['opened']:,} 卷件"
+    )
+    assert sum(r["value"] for r in grid_rows(app, client, ids.LINEAGE_ROWS_GRID, search)) == archives["opened"]
+
+
 def test_the_holders_expected_trace_to_the_register_s_rows(app, site):
     # 应报普查对象 comes from the register, not the returns: it had no 来源 and /lineage could not show it.
     with site[1].reader() as con:

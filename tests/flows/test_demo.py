@@ -104,6 +104,9 @@ def test_the_red_archive_figures_and_the_digitised_holdings_trace_to_the_rows_th
             archives = (summary["national"] if division is None else summary["provinces"][0])["bases"]["comprehensive"]
             rows = query_figure_lineage(con, "comprehensive_digitized", division)
             assert sum(r["value"] for r in rows) == archives["digitized_vol"] + archives["digitized_item"] > 0
+            # The numerator of 综合档案馆档案开放率 (the map's link led to its denominator only).
+            rows = query_figure_lineage(con, "comprehensive_opened", division)
+            assert sum(r["value"] for r in rows) == archives["opened"] > 0
 
 
 def test_demo_refuses_to_overwrite_an_existing_warehouse(tmp_path, capsys):
