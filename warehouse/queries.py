@@ -261,7 +261,8 @@ def query_figure_lineage(
         con,
         f"""
         WITH counted AS ({counted})
-        SELECT r.*, s.file_name, s.submitted_at, s.submitted_by
+        SELECT r.*, s.file_name, s.submitted_at, s.submitted_by, s.scope_kind, s.scope_code, s.review_state,
+               s.review_stage
         FROM counted AS r JOIN submissions AS s USING (submission_id)
         ORDER BY r.province_code, r.submission_id, r.excel_row
         """,  # noqa: S608 - the figure's SQL and where come from allow-lists

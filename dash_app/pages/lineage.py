@@ -4,6 +4,7 @@ cell) that sum to it, each return opening its submission. Reached from a card, a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -13,6 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, RED_TOTAL_PARTS, REGISTER_FORM, ROUND_ID
 from census_schema.roles import LOCAL_ROLES, Role
+from census_schema.scopes import parse_stored_scope, review_label
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division, sees_submission
 from dash_app.context import AppContext
@@ -90,12 +92,22 @@ def load_rows(context: AppContext, viewer: Viewer, search: str | None) -> list[d
             **row,
             "cell": template_cells(figure, row["excel_row"]),
             "row_key": f"{row['submission_id']}:{row['excel_row']}",
+            # Whose return (a prefecture's within its province) and how far its review has come: a figure counts
+            # returns still under review, and which they are was not to be seen.
+            "scope_name": scope_name_of(row),
+            "review_progress": review_label(row["review_state"], row["review_stage"]) or "—",
         }
         for row in rows
     ]
     return with_names(
         [withhold(row, withheld[row["submission_id"]]) if row["submission_id"] in withheld else row for row in shown]
     )
+
+
+def scope_name_of(row: Mapping[str, Any]) -> str:
+    """The name of the scope a lineage row's return was sent for (广东省广州市, 中央企业)."""
+    scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
+    return "" if scope is None else scope.name
 
 
 def withheld_returns(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> dict[str, str]:
@@ -133,6 +145,8 @@ def load_returns(context: AppContext, viewer: Viewer, search: str | None) -> lis
                 "submission_id": row["submission_id"],
                 "province_code": row["province_code"],
                 "province_name": row["province_name"],
+                "scope_name": row["scope_name"],
+                "review_progress": row["review_progress"],
                 "file_name": row["file_name"],
                 "sheet_name": row["sheet_name"],
                 "submitted_at": row["submitted_at"],
@@ -187,9 +201,11 @@ def value_column(figure: str) -> Column:
 # where it was read: file, sheet, row, cell, and the submission's id.
 RETURN_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
+    Column("scope_name", "填报范围"),
     Column("file_name", "文件"),
     Column("rows", "行数", "int", "行"),
     Column("value", "合计数", "decimal"),
+    Column("review_progress", "审核状态"),
     Column("submitted_at", "提交时间", "datetime"),
     Column("submitted_by", "提交人"),
     Column("sheet_name", "工作表"),

@@ -487,6 +487,11 @@ def test_a_rate_on_the_map_traces_to_its_numerator_s_rows(app, site):
         f"广东省综合档案馆已开放档案 = {archives['opened']:,} 卷件"
     )
     assert sum(r["value"] for r in grid_rows(app, client, ids.LINEAGE_ROWS_GRID, search)) == archives["opened"]
+    # Each return says whose it is and how far its review has come (a figure counts returns still under review).
+    returns = grid_rows(app, client, ids.LINEAGE_RETURNS_GRID, "?figure=holdings&division=440000")
+    with site[1].reader() as con:
+        progress = {s["submission_id"]: (s["scope_name"], s["review_progress"]) for s in list_submissions(con)}
+    assert returns and all((r["scope_name"], r["review_progress"]) == progress[r["submission_id"]] for r in returns)
 
 
 def test_the_holders_expected_trace_to_the_register_s_rows(app, site):
