@@ -708,9 +708,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+# The options every command takes (_common), which a user may write before the command's name by habit.
+COMMAND_OPTIONS = frozenset({"--db", "--warehouse", "--debug", "--json"})
+VALUED = frozenset({"--db", "--warehouse"})
+
+
 def parse_command(argv: Sequence[str] | None) -> argparse.Namespace:
     """argv parsed; an argument no command takes is refused with the usage of the command it was given to (a
     subcommand's own, not the program's)."""
+    words = list(sys.argv[1:] if argv is None else argv)
+    first = words[0].split("=", 1)[0] if words else ""
+    if first in COMMAND_OPTIONS:
+        # argparse read the option's value as the command's name (参数 命令 的取值 'var/w.duckdb' 无效).
+        raise UsageError(
+            f"选项 {first} 须写在命令名之后。",
+            hint=f"例如：archive-census summary {first}{' …' if first in VALUED else ''}。",
+        )
     parser = build_parser()
     args, extras = parser.parse_known_args(argv)
     if extras:

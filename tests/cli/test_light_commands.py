@@ -182,6 +182,15 @@ def test_a_misused_command_is_refused_in_chinese_with_its_usage(argv, said, caps
     assert refused["exit_code"] == 2 and refused["kind"] == "UsageError" and said in refused["text"]
 
 
+@pytest.mark.parametrize("option", ["--db", "--db=var/w.duckdb", "--warehouse", "--debug"])
+def test_an_option_written_before_the_command_s_name_is_said_to_belong_after_it(option, capsys):
+    # `archive-census --db var/w.duckdb summary` read the file's path as the command's name (参数 命令 的取值 … 无效).
+    argv = [option, *(["var/w.duckdb"] if option in ("--db", "--warehouse") else []), "summary"]
+    assert main(argv) == 2
+    name = option.split("=")[0]
+    assert f"选项 {name} 须写在命令名之后。 处理办法：例如：archive-census summary {name}" in capsys.readouterr().err
+
+
 def test_a_folder_or_a_device_given_as_the_workbook_is_named_for_what_it_is(tmp_path, capsys):
     db = str(tmp_path / "var" / "w.duckdb")
     for given, said in ((tmp_path, "这是一个文件夹，不是工作簿文件"), ("/dev/null", "这不是普通文件")):
