@@ -360,11 +360,15 @@ def build_parser() -> argparse.ArgumentParser:
     _common(data_docs)
     data_docs.set_defaults(handler=_handler("warehouse_cmd", "run_data_docs"))
 
-    review = _command(commands, "review", "审核报送：审核通过或退回")
-    review.add_argument("action", choices=["accept", "return"], help="accept 审核通过，return 退回")
+    review = _command(commands, "review", "审核报送：审核通过或退回；或撤回本人提交、尚在审核中的报送")
+    review.add_argument(
+        "action",
+        choices=["accept", "return", "withdraw"],
+        help="accept 审核通过，return 退回，withdraw 撤回本人提交的报送",
+    )
     review.add_argument("submission_id", help="提交编号（可用 submissions 查看）")
     review.add_argument("--by", required=True, help="审核人的平台用户名（按其角色和省份确定审核层级）")
-    review.add_argument("--reason", help="退回原因（退回时必填）")
+    review.add_argument("--reason", help="退回或撤回的原因（退回、撤回时必填）")
     _common(review)
     review.set_defaults(handler=_handler("warehouse_cmd", "run_review"))
 

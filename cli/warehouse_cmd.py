@@ -191,7 +191,7 @@ def find_reviewer(con: duckdb.DuckDBPyConnection, name: str) -> Reviewer:
 
 
 def run_review(args: argparse.Namespace) -> int:
-    """Accept or return a submission, at the level of the user named by --by."""
+    """Accept or return a submission, at the level of the user named by --by, or withdraw one they sent."""
     # Imported here: judging census returns again (a register's review) loads the flows; the other commands must not.
     from flows.ingest import describe_rejudged
     from flows.review import review_and_rejudge

@@ -44,14 +44,19 @@ from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import transaction, utc_now
 
-Action = Literal["accept", "return"]
+Action = Literal["accept", "return", "withdraw"]
 # (action, state) -> the state after it, at the level whose turn it is. Accepting at the province level hands the
 # return on to the national level; accepting at the national level (or a province-wide or central return) is final.
 TRANSITIONS: dict[str, dict[str, str]] = {
     "accept": {PENDING: APPROVED, RETURNED: APPROVED},
     "return": {PENDING: RETURNED},
+    # Its sender takes back a return still under review, at whatever level: it counts nowhere, as a returned one.
+    "withdraw": {PENDING: RETURNED},
 }
-ACTION_LABELS = {"accept": "审核通过", "return": "退回"}
+ACTION_LABELS = {"accept": "审核通过", "return": "退回", "withdraw": "撤回"}
+# The level a withdrawal is recorded at (its sender's, not a reviewer's), and how its reason begins.
+SENDER_LEVEL = "sender"
+WITHDRAWN_PREFIX = "报送人撤回："
 # The longest reason a review keeps (it is shown on every page and message that names the return, and in the audit
 # log): a probe's 6,000 characters were all of it.
 MAX_REVIEW_REASON = 500
@@ -156,12 +161,17 @@ def check_review_request(action: str, by: str, reason: str | None) -> tuple[str,
         raise UsageError("未指明审核人。", hint="请用 --by 填写审核人的用户名。")
     if action == "return" and reason is None:
         raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要报送单位修改的内容。")
+    if action == "withdraw" and reason is None:
+        raise UsageError("撤回报送必须说明原因。", hint="请用 --reason 写明为什么撤回（如：误传了其他范围的表）。")
     require_seen("审核说明", reason, multiline=True)
     if reason is not None and len(reason) > MAX_REVIEW_REASON:
         raise UsageError(
             f"审核说明共 {len(reason):,} 字，超过 {MAX_REVIEW_REASON} 字的上限。本次未做任何处理。",
             hint="请写明要点（哪张表、哪几行、哪里不对、怎么改）；更长的说明请另行发给报送单位。",
         )
+    if action == "withdraw":
+        # Shown wherever a return's reason is (it reads 已退回): that its sender took it back says so.
+        reason = f"{WITHDRAWN_PREFIX}{reason}"
     return by, reason
 
 
@@ -215,14 +225,31 @@ def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer
         _check_level(submission_id, row[0], scope, row[5] or NATIONAL_REVIEW, reviewer, "退回")
     except AccessDenied:
         return None
+    return _takes_out("退回", scope, row[3], row[4]) + "报送单位会看到退回原因，退回记入审计日志。"
+
+
+def describe_withdrawal(con: duckdb.DuckDBPyConnection, submission_id: str, sender: str) -> str | None:
+    """What its sender's withdrawal of a current return still under review takes out of the figures, said before
+    撤回 is pressed; None for an id that is not such a return of theirs."""
+    row = con.execute(
+        "SELECT province_code, scope_kind, scope_code, row_count, kind FROM submissions WHERE submission_id = ? "
+        "AND status = 'accepted' AND is_current AND review_state = ? AND submitted_by = ?",
+        [submission_id, PENDING, sender],
+    ).fetchone()
+    if row is None:
+        return None
+    scope = parse_stored_scope(row[1], row[2], row[0])
+    return _takes_out("撤回", scope, row[3], row[4]) + "审核人会看到撤回原因，撤回记入审计日志。"
+
+
+def _takes_out(verb: str, scope: Scope | None, row_count: int, kind: str) -> str:
     where = scope.label if scope is not None else "该范围"
-    what = "普查表" if row[4] == "census" else "普查对象名录"
+    what = "普查表" if kind == "census" else "普查对象名录"
     # A register is also what the census returns are compared with (the re-judging is the flows' review).
-    compared = "；与其核对的现行普查表将重新核对名录相关警告" if row[4] == "register" else ""
+    compared = "；与其核对的现行普查表将重新核对名录相关警告" if kind == "register" else ""
     return (
-        f"退回将使{where}的这份{what}（{row[3]:,} 个单位）不再计入统计数字，直到该范围重新报送"
+        f"{verb}将使{where}的这份{what}（{row_count:,} 个单位）不再计入统计数字，直到该范围重新报送"
         f"（新报表通过校验、装载后即计入，再经审核）{compared}；"
-        "报送单位会看到退回原因，退回记入审计日志。"
     )
 
 
@@ -338,7 +365,13 @@ def _apply_review(
     # exists, and its state, are not theirs to learn either.
     scope = parse_stored_scope(row[6], row[7], row[5]) if row is not None else None
     below_nation = reviewer.level in (PREFECTURE_REVIEW, PROVINCE_REVIEW)
-    if row is None or (below_nation and not reviewer.reaches(row[5], scope)):
+    if action == "withdraw" and (row is None or row[10] != reviewer.name):
+        # Only its sender takes a return back: whether another's exists is not theirs to learn.
+        raise NotFound(
+            f"找不到您本人提交的报送「{submission_id}」。",
+            hint="只能撤回本人提交、尚在审核中的报表；请核对提交编号（见“提交记录”）。",
+        )
+    if row is None or (action != "withdraw" and below_nation and not reviewer.reaches(row[5], scope)):
         raise NotFound(
             f"找不到报送记录「{submission_id}」。",
             hint="请核对提交编号：“提交记录”页面（命令行为 archive-census submissions）列出可审核的报送；省级档案部门只能"
@@ -364,7 +397,8 @@ def _apply_review(
     to_state = TRANSITIONS[action].get(state)
     if to_state is None and state == APPROVED:  # final: said so to every level, not that it is another level's turn
         _refuse_progress(submission_id, action, state, stage)
-    _check_level(submission_id, province_code, scope, stage, reviewer, label)
+    if action != "withdraw":
+        _check_level(submission_id, province_code, scope, stage, reviewer, label)
     if to_state is None:
         _refuse_progress(submission_id, action, state, stage)
     if action == "accept" and sender == reviewer.name:
@@ -375,7 +409,7 @@ def _apply_review(
             "省级请由本省另一位用户审核，国家局请由另一位规划人员审核。",
         )
     # The level acting: the stage's, or the province standing in for its prefecture.
-    acting = str(reviewer.level)
+    acting = SENDER_LEVEL if action == "withdraw" else str(reviewer.level)
     to_stage = stage
     if to_state == APPROVED and acting in NEXT_REVIEW_LEVEL:
         # A prefecture hands its county's return to the province, a province its prefecture's or county's to the

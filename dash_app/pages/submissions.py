@@ -30,11 +30,11 @@ from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.formatting import kind_label, shown_review_note, shown_review_progress, with_names
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
-from dash_app.uploads import submission_report_url
+from dash_app.uploads import UPLOAD_ROLES, submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.queries import query_holder_lineage, query_review_progress
-from warehouse.reviews import MAX_REVIEW_REASON, Action, awaits, describe_return
+from warehouse.reviews import MAX_REVIEW_REASON, Action, awaits, describe_return, describe_withdrawal
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -143,6 +143,12 @@ REVIEW_HINT = (
     "地级档案部门审核所辖县级单位的报表（开通账号后报送的），省级档案部门审核本省地级、县级单位的报表（可代地级审核）；"
     "国家档案局审核全省的报表、中央渠道的报表和省里已审核通过的报表。"
     "退回须写明原因，被退回的报表不计入统计数字。审核通过须由提交人以外的人员进行。"
+    "本人提交、尚在审核中的报表，可写明理由后点“撤回本人提交的报表”撤回。"
+)
+# Said to an office that sends but does not review (a county's, a central channel's), after REPORTER_HINT.
+SENDER_HINT = (
+    "传错的报表尚在审核中的，可点击上表该行（或填入提交编号）、写明撤回理由，点“撤回本人提交的报表”撤回："
+    "撤回后不计入统计数字，修改后重新上传即可。"
 )
 # What a page without the review buttons says instead (a prefecture's, county's or central channel's account, or an
 # administrator, who reads).
@@ -156,8 +162,12 @@ REPORTER_HINT = (
 
 def layout(uscc: str | None = None, submission: str | None = None, **_query: str) -> html.Div:
     """Submission history, the review form (reviewers: the buttons only for them), and lineage by holder."""
-    reviewer = can_review(current_viewer())
+    viewer = current_viewer()
+    reviewer = can_review(viewer)
     hidden = None if reviewer else {"display": "none"}
+    # Whoever uploads may take back a return of their own still under review (a county's office had no way to).
+    sender = viewer.role in UPLOAD_ROLES
+    reason_shown = None if reviewer or sender else {"display": "none"}
     return html.Div(
         [
             page_url(),
@@ -168,7 +178,7 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_PROGRESS, className="hint"),
             html.H2("审核" if reviewer else "审核进度与校验详情"),
-            html.P(REVIEW_HINT if reviewer else REPORTER_HINT, className="hint"),
+            html.P(REVIEW_HINT if reviewer else REPORTER_HINT + (SENDER_HINT if sender else ""), className="hint"),
             html.Div(
                 [
                     labelled(
@@ -183,19 +193,27 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                     ),
                     html.Div(
                         labelled(
-                            "退回理由",
+                            "退回理由" if reviewer else "撤回理由",
                             dcc.Input(
                                 id=ids.SUBMISSIONS_REVIEW_REASON,
-                                placeholder="退回时必填",
+                                placeholder=("退回、撤回时必填" if sender else "退回时必填")
+                                if reviewer
+                                else "撤回时必填",
                                 maxLength=MAX_REVIEW_REASON,
                                 style={"width": "340px"},
                             ),
                             for_id=ids.SUBMISSIONS_REVIEW_REASON,
                         ),
-                        style=hidden,
+                        style=reason_shown,
                     ),
                     html.Button("审核通过", id=ids.SUBMISSIONS_ACCEPT, style=hidden),
                     html.Button("退回", id=ids.SUBMISSIONS_RETURN, className="button-danger", style=hidden),
+                    html.Button(
+                        "撤回本人提交的报表",
+                        id=ids.SUBMISSIONS_WITHDRAW,
+                        className="button-danger",
+                        style=None if sender else {"display": "none"},
+                    ),
                 ],
                 className="toolbar",
             ),
@@ -269,13 +287,19 @@ def _progress_line(where: str, progress: dict[str, Any], skipped: Sequence[str] 
 
 def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: Action, reason: str | None) -> str:
     """Accept or return a submission at the viewer's level (the province for its prefectures' and counties' returns,
-    the national bureau for the rest); a sentence saying what happened."""
-    if not can_review(viewer):
+    the national bureau for the rest), or withdraw one's own; a sentence saying what happened."""
+    if action == "withdraw":
+        if viewer.role not in UPLOAD_ROLES:
+            return "只有报送报表的用户可以撤回本人提交的报表。"
+    elif not can_review(viewer):
         return "只有地级、省级档案部门和国家档案局的审核人员可以审核。"
     if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
+    field = "退回理由" if can_review(viewer) else "撤回理由"
     if action == "return" and not (reason or "").strip():
-        return "退回报送必须说明原因：请在“退回理由”中写明需要报送单位修改的内容，再点“退回”。"
+        return f"退回报送必须说明原因：请在“{field}”中写明需要报送单位修改的内容，再点“退回”。"
+    if action == "withdraw" and not (reason or "").strip():
+        return f"撤回报送必须说明原因：请在“{field}”中写明为什么撤回，再点“撤回本人提交的报表”。"
     reviewer = reviewer_of(viewer)
     try:
         change = context.store.write(
@@ -291,20 +315,24 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
 
 def describe_review_change(change: Mapping[str, Any]) -> str:
     """What a review did, as a sentence: whose return, the move, and what follows (whose turn, or that it is done)."""
-    verb = "已退回" if change["action"] == "return" else "已通过"
+    verb = {"return": "已退回", "withdraw": "已撤回"}.get(change["action"], "已通过")
     moved = f"{verb}{change['return_of']}（{change['submission_id']}）：{change['from_state']} → {change['to_state']}"
+    if change["action"] == "withdraw":
+        return moved + "，不再计入统计数字；审核人在提交记录中可看到撤回原因；修改后重新上传即可"
     if change["action"] == "return":
         return moved + "，报送单位在其上传页面和提交记录中可看到退回原因，修改后重新上传"
     return moved + (f"，现由{change['next_level']}审核" if change["next_level"] else "，审核完成")
 
 
 def return_preview(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:
-    """What a return of the submission typed would take out, for a reviewer who may return it (None otherwise)."""
+    """What withdrawing the submission typed would take out, for its sender, or returning it, for a reviewer who may
+    return it (None otherwise)."""
     code = (submission_id if isinstance(submission_id, str) else "").strip()
-    if not code or not can_review(viewer):
+    if not code or (viewer.role not in UPLOAD_ROLES and not can_review(viewer)):
         return None
     with context.reader.cursor() as con:
-        return describe_return(con, code, reviewer_of(viewer))
+        own = describe_withdrawal(con, code, viewer.user_name) if viewer.role in UPLOAD_ROLES else None
+        return own or (describe_return(con, code, reviewer_of(viewer)) if can_review(viewer) else None)
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
@@ -389,10 +417,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Output(ids.SUBMISSIONS_REVIEW_RESULT, "children"),
         Input(ids.SUBMISSIONS_ACCEPT, "n_clicks"),
         Input(ids.SUBMISSIONS_RETURN, "n_clicks"),
+        Input(ids.SUBMISSIONS_WITHDRAW, "n_clicks"),
         State(ids.SUBMISSIONS_REVIEW_ID, "value"),
         State(ids.SUBMISSIONS_REVIEW_REASON, "value"),
         prevent_initial_call=True,
     )
-    def act(accept: int | None, send_back: int | None, submission_id: str | None, reason: str | None) -> str:
-        action: Action = "accept" if ctx.triggered_id == ids.SUBMISSIONS_ACCEPT else "return"
+    def act(
+        accept: int | None, send_back: int | None, take_back: int | None, submission_id: str | None, reason: str | None
+    ) -> str:
+        actions: dict[Any, Action] = {ids.SUBMISSIONS_ACCEPT: "accept", ids.SUBMISSIONS_WITHDRAW: "withdraw"}
+        action = actions.get(ctx.triggered_id, "return")
         return review(context, current_viewer(), submission_id, action, reason)

@@ -650,7 +650,11 @@ def test_a_province_user_cannot_review_another_province_s_submissions(app, site)
         app,
         client_of(app, "guangdong"),
         [(ids.SUBMISSIONS_REVIEW_RESULT, "children")],
-        [(ids.SUBMISSIONS_ACCEPT, "n_clicks", 1), (ids.SUBMISSIONS_RETURN, "n_clicks", None)],
+        [
+            (ids.SUBMISSIONS_ACCEPT, "n_clicks", 1),
+            (ids.SUBMISSIONS_RETURN, "n_clicks", None),
+            (ids.SUBMISSIONS_WITHDRAW, "n_clicks", None),
+        ],
         [(ids.SUBMISSIONS_REVIEW_ID, "value", target["submission_id"]), (ids.SUBMISSIONS_REVIEW_REASON, "value", "x")],
     )
     message = returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children")

@@ -38,7 +38,7 @@ def test_the_map_s_table_gives_each_province_its_figure_and_the_links_a_click_of
     assert [r[:2] for r in body] == [["广东省", "62.79%"], ["西藏自治区", "无数据"]]
     assert links(body[0][2]) == [
         ("下级覆盖情况", "/coverage?division=440000"),
-        ("数据来源", "/lineage?figure=comprehensive_holdings&division=440000"),
+        ("数据来源", "/lineage?figure=comprehensive_digitized&division=440000"),  # the rate's numerator
     ]
 
 

@@ -87,14 +87,17 @@ def submission_of(store, scope_code: str) -> str:
 
 
 def review(app, user: str, submission_id: str, action: str, reason: str | None = None) -> str:
-    """Click 审核通过 or 退回 on /submissions as the user (the clicked button is the triggering input)."""
-    button = {"accept": ids.SUBMISSIONS_ACCEPT, "return": ids.SUBMISSIONS_RETURN}[action]
+    """Click 审核通过, 退回 or 撤回本人提交的报表 on /submissions as the user (the clicked button is the triggering
+    input)."""
+    buttons = {"accept": ids.SUBMISSIONS_ACCEPT, "return": ids.SUBMISSIONS_RETURN, "withdraw": ids.SUBMISSIONS_WITHDRAW}
+    button = buttons[action]
     body = {
         "output": f"{ids.SUBMISSIONS_REVIEW_RESULT}.children",
         "outputs": {"id": ids.SUBMISSIONS_REVIEW_RESULT, "property": "children"},
         "inputs": [
             {"id": ids.SUBMISSIONS_ACCEPT, "property": "n_clicks", "value": 1 if action == "accept" else None},
             {"id": ids.SUBMISSIONS_RETURN, "property": "n_clicks", "value": 1 if action == "return" else None},
+            {"id": ids.SUBMISSIONS_WITHDRAW, "property": "n_clicks", "value": 1 if action == "withdraw" else None},
         ],
         "state": [
             {"id": ids.SUBMISSIONS_REVIEW_ID, "property": "value", "value": submission_id},
@@ -733,3 +736,35 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     line = progress_line(app, "guangzhou")
     assert "您本人提交的 1 份待本级审核，须由其他审核人审核通过（您可以退回）。" in line, line
     assert line.endswith("现在没有轮到您审核的报表。"), line
+
+
+def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_told_what_it_takes_out(reporters):
+    # After the test above (天河区's current return is 广州市's). A county's office had no way to take back a wrong
+    # upload: it could only replace it, or ask its prefecture to send it back.
+    app, store, folder = reporters
+    rows = province_rows(CENSUS_FORM, "440000", 9)[6:8]
+    client = client_of(app, "tianhe")
+    sent = upload(
+        client, write_rows(folder / "th-wrong.xlsx", CENSUS_FORM, rows, scope=division_scope("440000", "440106"))
+    )
+    assert "已接收" in wait_for_job(app, client, sent.headers["Location"].split("=", 1)[1])
+    own = submission_of(store, "440106")
+    page = render_page(app, client, "/submissions").text
+    assert ids.SUBMISSIONS_WITHDRAW in page and "点“撤回本人提交的报表”撤回" in page
+    said = return_preview(app, "tianhe", own)
+    assert said is not None and said.startswith(
+        "撤回将使广东省广州市天河区（县级）的这份普查表（2 个单位）不再计入统计数字"
+    )
+    assert return_preview(app, "tianhe", submission_of(store, "440100")) is None  # not its own: nothing said
+    assert "撤回报送必须说明原因" in review(app, "tianhe", own, "withdraw", "  ")
+    # Only its sender takes it back; a role that sends nothing cannot.
+    assert "找不到您本人提交的报送" in review(app, "guangzhou", own, "withdraw", "误传")
+    assert review(app, "admin", own, "withdraw", "误传") == "只有报送报表的用户可以撤回本人提交的报表。"
+    assert review(app, "tianhe", own, "withdraw", "误传了上月的表") == (
+        f"已撤回广东省广州市天河区（县级）的普查表（{own}）：待地级审核 → 已退回，不再计入统计数字；"
+        "审核人在提交记录中可看到撤回原因；修改后重新上传即可。"
+    )
+    rows = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "")
+    withdrawn = next(row for row in rows if row["submission_id"] == own)
+    assert (withdrawn["review_progress"], withdrawn["review_note"]) == ("已退回", "报送人撤回：误传了上月的表")
+    assert "当前为「已退回」，不能撤回" in review(app, "tianhe", own, "withdraw", "再撤一次")

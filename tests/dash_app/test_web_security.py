@@ -174,7 +174,11 @@ def review(app, client, submission_id: str):
         app,
         client,
         [(ids.SUBMISSIONS_REVIEW_RESULT, "children")],
-        [(ids.SUBMISSIONS_ACCEPT, "n_clicks", 1), (ids.SUBMISSIONS_RETURN, "n_clicks", None)],
+        [
+            (ids.SUBMISSIONS_ACCEPT, "n_clicks", 1),
+            (ids.SUBMISSIONS_RETURN, "n_clicks", None),
+            (ids.SUBMISSIONS_WITHDRAW, "n_clicks", None),
+        ],
         [(ids.SUBMISSIONS_REVIEW_ID, "value", submission_id), (ids.SUBMISSIONS_REVIEW_REASON, "value", None)],
     )
 

@@ -13,7 +13,7 @@ import pytest
 
 import flows.ingest as ingest_module
 from census_schema.census_form import CENSUS_FORM, CENSUS_WORKBOOK, REGISTER_FORM
-from census_schema.errors import AccessDenied, NotFound, UsageError, WorkbookUnusable
+from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError, WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
 from census_schema.scopes import WITHHELD_NOTE, central_scope, division_scope, province_scope
@@ -662,3 +662,39 @@ def test_an_office_s_own_return_is_replaced_by_another_account_only_when_that_ve
     # guangzhou's own return now: replaced by the command line's clerk (no protection asked) or by guangzhou again.
     again = IngestRequest(census(tmp_path, "again", holders(1, 3), TIANHE), "census", PROVINCE, "guangzhou")
     assert ingest_workbook(store, replace(again, protect_others=True), settings).status == "accepted"
+
+
+def test_a_sender_withdraws_its_own_return_at_any_level_of_review_but_not_once_it_is_final(
+    file_store, settings, tmp_path
+):
+    # A province's own return waits for the national bureau: not its level, yet its sender may take it back.
+    request = IngestRequest(census(tmp_path, "gd", holders(1, 3)), "census", PROVINCE, "guangdong")
+    sent = ingest_workbook(file_store, request, settings)
+    assert sent.status == "accepted"
+    guangdong = Reviewer("guangdong", Role.PROVINCE, PROVINCE)
+
+    def volumes_counted() -> int:
+        with file_store.reader() as con:
+            return query_summary(con, province_code=PROVINCE)["provinces"][0]["vol_total"]
+
+    counted = volumes_counted()
+    assert counted > 0
+    with file_store.writer() as con:
+        with pytest.raises(UsageError, match="撤回报送必须说明原因"):
+            review_submission(con, sent.submission_id, "withdraw", guangdong, None)
+        with pytest.raises(NotFound, match="找不到您本人提交的报送"):
+            review_submission(con, sent.submission_id, "withdraw", Reviewer("planner", Role.PLANNER), "误传")
+        change = review_submission(con, sent.submission_id, "withdraw", guangdong, "误传了上月的表")
+    assert (change["from_state"], change["to_state"], change["reason"]) == (
+        "待国家局审核",
+        "已退回",
+        "报送人撤回：误传了上月的表",
+    )
+    assert volumes_counted() == 0
+    again = ingest_workbook(
+        file_store, IngestRequest(census(tmp_path, "gd2", holders(1, 4)), "census", PROVINCE, "guangdong"), settings
+    )
+    with file_store.writer() as con:
+        review_submission(con, again.submission_id, "accept", Reviewer("planner", Role.PLANNER), None)
+        with pytest.raises(IllegalTransition, match="当前为「已审核」，不能撤回"):
+            review_submission(con, again.submission_id, "withdraw", guangdong, "再撤")
