@@ -64,8 +64,11 @@ MAX_INDICATOR_VALUE = 10**12
 # controls, zero-width characters (U+200B-U+200D, the word joiner U+2060-U+2064, the BOM U+FEFF), bidirectional
 # marks and overrides (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069). None belongs in any text of a form.
 INVISIBLE_CHARS = (
-    r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u061C\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u2069\uFEFF]"
+    r"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180E\u200B-\u200F"
+    r"\u202A-\u202E\u2060-\u2064\u2066-\u2069\u2800\u3164\uFEFF\uFFA0\uFFF9-\uFFFB\U000E0000-\U000E007F]"
 )
+# (Beside the controls, zero-width and direction marks: the soft hyphen, fillers drawn as nothing (Hangul, Braille,
+# Mongolian, Khmer), interlinear annotation marks and the tag characters, which can carry hidden text.)
 # Tab and line breaks (Alt+Enter in Excel) are text in a paragraph: a text field that long (备注, 佐证材料, 说明)
 # may hold them inside; in a name, a code or any shorter field they are not typed on purpose.
 LINE_BREAK_CHARS = r"[\t\r\n\u2028\u2029]"

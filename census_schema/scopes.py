@@ -334,10 +334,12 @@ class ScopeReturn:
         """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）, said to be returned when it
         is (a message calling it counted, or replaced as if it still counted, misled)."""
         returned = f"{RETURNED}，不计入统计；" if self.is_returned else ""
+        # One sent back is the scope's current one, but not in force (现行有效 beside 已退回 read as a contradiction).
+        which = "现行报表" if self.is_returned else "现行有效的报表"
         if self.withheld:
-            return f"{self.scope.label}现行有效的报表（{returned}{WITHHELD_NOTE}）"
+            return f"{self.scope.label}{which}（{returned}{WITHHELD_NOTE}）"
         return (
-            f"{self.scope.label}现行有效的报表（{returned}文件「{self.file_name}」，{self.submitted_by} "
+            f"{self.scope.label}{which}（{returned}文件「{self.file_name}」，{self.submitted_by} "
             f"{format_day(to_beijing(self.submitted_at))}报送，编号 {self.submission_id}）"
         )
 

@@ -234,7 +234,7 @@ PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8
 <label>原密码<input name="current" id="{ids.PASSWORD_CURRENT}" type="password" autocomplete="current-password" required></label>
 <label>新密码<input name="new" id="{ids.PASSWORD_NEW}" type="password" autocomplete="new-password" required></label>
 <label>再次输入新密码<input name="repeat" id="{ids.PASSWORD_REPEAT}" type="password" autocomplete="new-password" required></label>
-<button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button><a href="{{home}}">返回平台</a></form></body></html>"""
+<button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button>{{back}}</form></body></html>"""
 PASSWORD_PATH = "/password"  # noqa: S105 - an address
 MUST_CHANGE_TEXT = "您的密码由管理员设置（新账号或重设的密码），须先在修改密码页改为只有您知道的密码，才能使用平台。"
 CHANGE_PASSWORD_HEADER = "X-Change-Password"  # read by assets/session.js  # noqa: S105 - a header's name
@@ -504,7 +504,10 @@ class Authenticator:
     @staticmethod
     def password_page(message: str, status: int, retry_after: int | None = None) -> Response:
         """The password change form with a message."""
-        return _form_page(PASSWORD_PAGE.format(message=message, home=viewer_home()), status, retry_after)
+        # No way back while the password must be changed first (the link led back to this form).
+        must = current_user.is_authenticated and current_user.must_change_password
+        back = "" if must else f'<a href="{viewer_home()}">返回平台</a>'
+        return _form_page(PASSWORD_PAGE.format(message=message, back=back), status, retry_after)
 
     def sign_out(self) -> Response:
         """POST /logout: end the session on the server, then forget it in the browser."""

@@ -90,8 +90,8 @@ class UploadJob:
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
     # Load even if the return drops more of its scope's holders than allowed (the confirmation step).
     confirm_shrink: bool = False
-    # The current return of another person the uploader agreed to replace (its submission id; the same step).
-    confirm_replace: str | None = None
+    # The scope's current return the uploader saw when confirming (its submission id): the confirmation holds for it.
+    confirmed_current: str | None = None
     # The uploaded file, kept while the job waits for that confirmation.
     kept_file: Path | None = None
     started_at: datetime | None = None
@@ -168,7 +168,7 @@ class UploadJobs:
         file_name: str,
         *,
         confirm_shrink: bool = False,
-        confirm_replace: str | None = None,
+        confirmed_current: str | None = None,
     ) -> UploadJob:
         """Queue an upload of the viewer's own scope (a province's or prefecture's: any scope inside it, the workbook
         says which), or of a national workbook; refused (a failed job) past the per-user limit."""
@@ -182,7 +182,7 @@ class UploadJobs:
             kind,
             file_name,
             confirm_shrink=confirm_shrink,
-            confirm_replace=confirm_replace,
+            confirmed_current=confirmed_current,
             scope=exact,
         )
         with self._ready:
@@ -266,7 +266,7 @@ class UploadJobs:
             confirm_shrink=job.confirm_shrink,
             # An office's upload does not replace another person's current return unasked.
             protect_others=True,
-            confirm_replace=job.confirm_replace,
+            confirmed_current=job.confirmed_current,
             central_only=job.central_only,
             scope=job.scope,
         )
@@ -302,9 +302,11 @@ class UploadJobs:
         if job is None or job.kept_file is None or not job.kept_file.exists():
             return None
         kept, job.kept_file = job.kept_file, None
-        other = (job.result or {}).get("replaces_other") or {}
+        # The return the page named: the one replaced (another's), else the one the shrink was measured against.
+        result = job.result or {}
+        seen = result.get("replaces_other") or (result.get("shrink") or {}).get("current") or {}
         return self.submit(
-            viewer, job.kind, kept, job.file_name, confirm_shrink=True, confirm_replace=other.get("submission_id")
+            viewer, job.kind, kept, job.file_name, confirm_shrink=True, confirmed_current=seen.get("submission_id")
         )
 
 
@@ -419,11 +421,14 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         division, central = flask.request.args.get("division"), flask.request.args.get("central")
         if own is not None and central and central != own.central_channel:
             flask.abort(403)
-        if own is not None and division and not own.contains_division(division):
+        if own is not None and division and (own.is_central or not own.contains_division(division)):
             # Another area's template is refused as such (403, as a prefecture asking for another one is), not
             # judged as a malformed request (400); saying which area the account may have.
+            own_area = "本渠道" if own.is_central else "本辖区"
             return error_page(
-                403, "无权下载该模板", f"「{division[:20]}」不在{own.name}范围内：只能下载本辖区（{own.name}）的模板。"
+                403,
+                "无权下载该模板",
+                f"「{division[:20]}」不在{own.name}范围内：只能下载{own_area}（{own.name}）的模板。",
             )
         if own is not None and own.is_central:
             central = central or own.code

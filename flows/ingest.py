@@ -31,6 +31,7 @@ from flows.scopes import (
     ScopeFacts,
     Shrinkage,
     another_s_return,
+    confirmed_against,
     group_conflicts,
     holder_codes,
     measure_shrinkage,
@@ -104,9 +105,11 @@ class IngestRequest:
     # Load even when the return drops more of its scope's current holders than the limit allows.
     confirm_shrink: bool = False
     # Replacing a current return another person sent needs the uploader's confirmation (the web's offices: a
-    # prefecture's upload replaced its county's own reviewed return unasked), given by naming the return agreed to.
+    # prefecture's upload replaced its county's own reviewed return unasked).
     protect_others: bool = False
-    confirm_replace: str | None = None
+    # The scope's current return a confirmation was given against (the web's): it holds for that return only, the
+    # dropped holders' as the replacement's (another return current by then is asked about again).
+    confirmed_current: str | None = None
     # Only a central channel's return (the national bureau's web upload for the central units, which have no
     # accounts; a province's returns are its office's to send).
     central_only: bool = False
@@ -311,7 +314,7 @@ class ScopeGuard:
     confirmed: bool
     # Whose upload it is, when another person's current return may be replaced only as confirmed (protect_others).
     uploader: str | None = None
-    confirmed_replace: str | None = None
+    confirmed_current: str | None = None
     # The scope's current return as the check under the lock found it (the last run's, if the backend re-ran it).
     found_current: list[ScopeReturn | None] = field(default_factory=list)
 
@@ -342,7 +345,7 @@ def load_submission(
                 scope_guard.limit_pct,
                 scope_guard.confirmed,
                 scope_guard.uploader,
-                scope_guard.confirmed_replace,
+                scope_guard.confirmed_current,
             )
             scope_guard.found_current.append(current)
 
@@ -576,12 +579,13 @@ def ingest_workbook(
     status: Literal["accepted", "rejected"] = "rejected" if errors else "accepted"
     shrink = None
     if facts is not None:
-        shrink = measure_shrinkage(facts, usccs, settings.shrink_limit_pct, request.confirm_shrink)
+        confirmed = confirmed_against(facts.current, request.confirm_shrink, request.confirmed_current)
+        shrink = measure_shrinkage(facts, usccs, settings.shrink_limit_pct, confirmed)
     shrink_blocks = status == "accepted" and shrink is not None and shrink.blocks
     other = None
     if status == "accepted" and facts is not None and request.protect_others:
         with store.reader() as con:
-            other = another_s_return(con, facts.current, request.submitted_by, request.confirm_replace)
+            other = another_s_return(con, facts.current, request.submitted_by, request.confirmed_current)
     unconfirmed = shrink_blocks or other is not None
     conflicts = group_conflicts(context.held_elsewhere or {}, parsed.rows.get(book.sheets[0].sheet_name))
     report = None
@@ -631,7 +635,7 @@ def ingest_workbook(
                 settings.shrink_limit_pct,
                 request.confirm_shrink,
                 request.submitted_by if request.protect_others else None,
-                request.confirm_replace,
+                request.confirmed_current,
             )
         after = None
         if status == "accepted" and book.kind in REJUDGED_AFTER:

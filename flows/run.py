@@ -86,7 +86,7 @@ def run_ingestion(
             "data_docs_dir": str(request.data_docs_dir.absolute()) if request.data_docs_dir else None,
             "confirm_shrink": request.confirm_shrink,
             "protect_others": request.protect_others,
-            "confirm_replace": request.confirm_replace,
+            "confirmed_current": request.confirmed_current,
             "central_only": request.central_only,
             # The scope as plain values: flow parameters are stored as JSON.
             "scope_kind": None if request.scope is None else request.scope.kind.value,

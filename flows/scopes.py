@@ -174,6 +174,14 @@ def group_conflicts(held_elsewhere: Mapping[str, ScopeReturn], rows: pl.DataFram
     return list(by_return.values())
 
 
+def confirmed_against(current: ScopeReturn | None, confirmed: bool, confirmed_current: str | None) -> bool:
+    """Whether a confirmation holds for the scope's current return: given against that very return (`confirmed_current`,
+    the web's), or without naming one (the command line's --confirm-shrink)."""
+    if not confirmed or confirmed_current is None:
+        return confirmed
+    return current is not None and current.submission_id == confirmed_current
+
+
 def another_s_return(
     con: duckdb.DuckDBPyConnection, current: ScopeReturn | None, uploader: str, confirmed: str | None
 ) -> ScopeReturn | None:
@@ -194,7 +202,7 @@ def recheck_before_load(
     limit_pct: float,
     confirmed: bool,
     uploader: str | None = None,
-    confirmed_replace: str | None = None,
+    confirmed_current: str | None = None,
 ) -> ScopeReturn | None:
     """Under the writer lock: refuse (ScopeChanged) when, since validation, another scope's return took some of the
     holders or this scope's current return changed so that the upload would now drop too many unconfirmed; else the
@@ -208,13 +216,14 @@ def recheck_before_load(
             "同一普查对象只能计入一份表，本表未装载。",
             hint="请重新上传本表，查看校验结果中列出的重复单位。",
         )
+    confirmed = confirmed_against(facts.current, confirmed, confirmed_current)
     shrinkage = measure_shrinkage(facts, usccs, limit_pct, confirmed)
     if shrinkage is not None and shrinkage.blocks:
         raise ScopeChanged(
             "装载前发现本范围的现行报表刚刚有变化：" + shrinkage.describe() + "本表未装载。",
             hint="请核对后重新上传；确需减少的，请确认后再装载（--confirm-shrink）。",
         )
-    other = None if uploader is None else another_s_return(con, facts.current, uploader, confirmed_replace)
+    other = None if uploader is None else another_s_return(con, facts.current, uploader, confirmed_current)
     if other is not None:
         raise ScopeChanged(
             f"装载前发现本范围的现行报表刚刚有变化：{other.describe()}，不是您确认替换的报表。本表未装载。",

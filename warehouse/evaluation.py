@@ -21,7 +21,7 @@ from census_schema.archives import archive_label, archive_names, archives_in_pro
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing, to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
-from census_schema.failures import require_seen
+from census_schema.fields import holds_unseen, show_unseen
 from census_schema.roles import Role
 from census_schema.scopes import describe_division, format_day
 from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED, EvaluationStatus, Grade
@@ -571,8 +571,13 @@ def read_remarks(standard: EvaluationStandard, remarks: Mapping[str, str | None]
     if unknown:
         raise UsageError(f"评价标准中没有评分项：{'、'.join(unknown)}。")
     read = {code: (text or "").strip() or None for code, text in remarks.items()}
-    for code, text in read.items():
-        require_seen(f"{code} 扣分说明", text, multiline=True)
+    # Every item's at once (the first alone was said, and the next save refused the next).
+    unseen = [f"{code}「{show_unseen(text)[:60]}」" for code, text in read.items() if text and holds_unseen(text, True)]
+    if unseen:
+        raise UsageError(
+            f"扣分说明含有看不见的字符：{'；'.join(unseen)}。",
+            hint="多半是从网页或聊天软件复制时带入的；请删除后重新输入，或粘贴为纯文本。",
+        )
     long = sorted(code for code, text in read.items() if text and len(text) > MAX_REMARK)
     if long:
         raise UsageError(

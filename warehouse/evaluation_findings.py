@@ -175,13 +175,13 @@ def describe_deadlines(planned: list[dict[str, Any]], today: date) -> str:
     return f"{due}，其中 {overdue} 个问题的期限已过，下发后即为逾期，请核对反馈日期" if overdue else due
 
 
-def _required_text(value: str, label: str, longest: int) -> str:
+def _required_text(value: str, label: str, longest: int, *, multiline: bool = False) -> str:
     text = value.strip()
     if not text:
         raise UsageError(f"未填写{label}。", hint=f"请填写{label}。")
     if len(text) > longest:
         raise UsageError(f"{label}超过 {longest} 个字。", hint=f"请缩短{label}。")
-    require_seen(label, text, multiline=True)
+    require_seen(label, text, multiline=multiline)  # a line break inside a document number or a name is not typed
     return text
 
 
@@ -324,7 +324,7 @@ def withdraw_evaluation_findings(
     UsageError saying what would be removed; confirmed, removes it in one transaction and logs what it was."""
     by = _required_text(by, "操作人", MAX_PERSON)
     check_may_organise_evaluation(con, by)
-    reason = _required_text(reason, "撤回原因", MAX_REASON)
+    reason = _required_text(reason, "撤回原因", MAX_REASON, multiline=True)
     with transaction(con):
         feedback, ids, what = plan_withdrawal(con, archive_code, round_id)
         if not confirmed:

@@ -54,6 +54,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
     "withdraw": {PENDING: RETURNED},
 }
 ACTION_LABELS = {"accept": "审核通过", "return": "退回", "withdraw": "撤回"}
+# The reason's name on the page's form, in a refusal of what it holds.
+REASON_LABELS = {"accept": "审核说明", "return": "退回理由", "withdraw": "撤回理由"}
 # The level a withdrawal is recorded at (its sender's, not a reviewer's), and how its reason begins.
 SENDER_LEVEL = "sender"
 WITHDRAWN_PREFIX = "报送人撤回："
@@ -163,7 +165,7 @@ def check_review_request(action: str, by: str, reason: str | None) -> tuple[str,
         raise UsageError("退回报送必须说明原因。", hint="请用 --reason 写明需要报送单位修改的内容。")
     if action == "withdraw" and reason is None:
         raise UsageError("撤回报送必须说明原因。", hint="请用 --reason 写明为什么撤回（如：误传了其他范围的表）。")
-    require_seen("审核说明", reason, multiline=True)
+    require_seen(REASON_LABELS[action], reason, multiline=True)
     if reason is not None and len(reason) > MAX_REVIEW_REASON:
         raise UsageError(
             f"审核说明共 {len(reason):,} 字，超过 {MAX_REVIEW_REASON} 字的上限。本次未做任何处理。",

@@ -254,8 +254,9 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             grid_block(
                 ids.LINEAGE_GRID,
                 LINEAGE_COLUMNS,
-                # Said alike for a mistyped code and one outside the viewer's area: nothing to tell them apart.
-                empty="没有找到该代码的报送记录：请核对统一社会信用代码（18 位）；只列出您可以查看的报表中的记录。",
+                # Said before any code is typed too, and alike for a mistyped code and one outside the viewer's area.
+                empty="输入统一社会信用代码后，在此列出其报送记录；没有列出的，请核对代码（18 位）。"
+                "只列出您可以查看的报表中的记录。",
             ),
         ]
     )
@@ -367,7 +368,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         waiting = [s for s in at_level if s["submitted_by"] != viewer.user_name]
         own = len(at_level) - len(waiting)
         if own:
-            line += f"您本人提交的 {own:,} 份待本级审核，须由其他审核人审核通过（您可以退回）。"
+            line += f"您本人提交的 {own:,} 份尚在审核中，须由其他审核人审核通过（您可以撤回）。"
         if not waiting:
             return line + "现在没有轮到您审核的报表。"
         states = "、".join(f"“{label}”" for label in dict.fromkeys(s["review_progress"] for s in waiting))

@@ -104,10 +104,11 @@ def status_text(result: Mapping[str, Any]) -> str:
 
 def describe_replacing_other(other: Mapping[str, Any]) -> str:
     """What confirming an upload over another person's current return does, said before it is done."""
-    who = other["submitted_by"] or "其他用户"
+    # The office whose own account sent it (the return's scope: only such a return is asked about), then the account.
+    who = f"{other['scope']['name']}的账号 {other['submitted_by']} " if other["submitted_by"] else "其他用户"
     return (
-        f"本表将替换{other['said']}。该表由 {who} 报送：确认后本表替换该表，该表的数据不再计入，其审核结论作废，"
-        f"本表须重新审核；{who} 在其上传页面可看到该表已被本表替换。如不应替换，请与 {who} 核实，不必确认。"
+        f"本表将替换{other['said']}。该表由{who}报送：确认后本表替换该表，该表的数据不再计入，其审核结论作废，"
+        f"本表须重新审核；该账号在其上传页面可看到该表已被本表替换。如不应替换，请先与{other['scope']['name']}核实，不必确认。"
     )
 
 
@@ -207,6 +208,15 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
         )
         for held in result.get("conflicts") or []
     ]
+    if result["status"] == "needs_confirmation" and job.confirm_shrink:
+        # A confirmation's own run, asked again: what was confirmed is no longer what is current.
+        parts.append(
+            html.P(
+                "您确认时所见的本范围现行报表已被另一份报表替换，本表未装载：请核对下面列出的报表和普查对象后再确认。",
+                className="error",
+                id=ids.UPLOAD_CHANGED_SINCE,
+            )
+        )
     shrink = result.get("shrink")
     if shrink:
         parts += _shrink_parts(shrink, result)
@@ -264,14 +274,15 @@ REPLACING_NOTE = (
 )
 
 
-def returned_clause(submission: Mapping[str, Any]) -> str:
-    """For a return sent back, why and by whom, and what to do (a probe found 审核进度：已退回 alone on the page the
-    uploader is sent to read the reason on); else ""."""
+def returned_clause(submission: Mapping[str, Any], viewer_name: str | None) -> str:
+    """For a return sent back, why and by whom, and (to its sender) what to do: a probe found 审核进度：已退回 alone on
+    the page the uploader is sent to read the reason on; else ""."""
     if submission.get("review_progress") != RETURNED or not submission.get("return_reason"):
         return ""
+    todo = "——请修改后重新上传" if submission["submitted_by"] == viewer_name else ""
     return (
         f"（{return_reason_clause(submission['return_reason'])}；{submission['returned_by']} "
-        f"{format_datetime(submission['returned_at'])}退回）——请修改后重新上传"
+        f"{format_datetime(submission['returned_at'])}退回）{todo}"
     )
 
 
@@ -296,10 +307,10 @@ def describe_current_returns(
     listed = [
         html.Li(
             f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
-            f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])}报送，"
-            f"{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}"
-            + returned_clause(s)
+            f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])}报送"
             + replaced_own_clause(s, own_replaced.get(s["submission_id"]))
+            + f"，{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}"
+            + returned_clause(s, viewer_name)
         )
         for s in current
     ]

@@ -1323,7 +1323,7 @@ def test_a_county_s_page_gives_its_own_figures(app):
         ("/coverage", "?division=440106", "没有名录外报送的单位。"),
         ("/indicators", "", "尚未上传该指标的分省目标。"),
         # A holder's trace of a mistyped code, or one outside the viewer's area (it said 没有数据).
-        ("/submissions", "?uscc=91440000000000000X", "没有找到该代码的报送记录：请核对统一社会信用代码"),
+        ("/submissions", "?uscc=91440000000000000X", "没有列出的，请核对代码（18 位）"),
     ],
 )
 def test_an_empty_grid_says_what_it_has_none_of(app, path, search, said):

@@ -487,6 +487,10 @@ def test_a_reporting_account_gets_templates_of_its_own_scope_only(reporters):
     assert scope_of(tianhe, "?division=440100") == 403
     assert scope_of(yangqi) == ("central", "enterprises")
     assert scope_of(yangqi, "?central=organs") == 403
+    refused = yangqi.get("/download/template/census?division=450102")  # it answered 400 with the command line's flags
+    assert (
+        refused.status_code == 403 and "只能下载本渠道（中央企业）的模板" in refused.text and "--" not in refused.text
+    )
     assert scope_of(yangqi, "?province=440000") == ("central", "enterprises")
     # The upload page offers a prefecture its own scope and its counties', and names it.
     page = render_page(app, guangzhou, "/upload").text
@@ -715,7 +719,11 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     job_id = upload(client, path).headers["Location"].split("=", 1)[1]
     said = wait_for_job(app, client, job_id)
     assert "未装载：将替换他人报送的现行报表，须确认" in said, said
-    assert f"编号 {county_return}" in said and "该表由 tianhe 报送" in said and "确认替换并装载" in said, said
+    assert (
+        f"编号 {county_return}" in said
+        and "该表由广东省广州市天河区的账号 tianhe 报送" in said
+        and "确认替换并装载" in said
+    ), said
     assert submission_of(store, "440106") == county_return  # nothing replaced yet
     confirmed = client.post("/api/upload/confirm", data={"job": job_id}).headers["Location"].split("=", 1)[1]
     assert "已接收" in wait_for_job(app, client, confirmed)
@@ -734,7 +742,7 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     )
     # Its own upload waits at its level, for another reviewer.
     line = progress_line(app, "guangzhou")
-    assert "您本人提交的 1 份待本级审核，须由其他审核人审核通过（您可以退回）。" in line, line
+    assert "您本人提交的 1 份尚在审核中，须由其他审核人审核通过（您可以撤回）。" in line, line
     assert line.endswith("现在没有轮到您审核的报表。"), line
 
 

@@ -504,8 +504,9 @@ def test_an_expert_s_remark_on_an_item_is_saved_trimmed_shown_again_and_cleared_
     # Longer than the field allows (a forged request): refused whole, nothing saved.
     refused = save(app, client, archive, {"A1.1.1": 7}, {}, remarks={"A1.1.1": "问" * (MAX_REMARK + 1)})
     assert refused == f"扣分说明超过 {MAX_REMARK} 个字：A1.1.1。 处理办法：请写明主要问题，控制在 {MAX_REMARK} 字以内。"
-    refused = save(app, client, archive, {"A1.1.1": 7}, {}, remarks={"A1.1.1": "档案\u202e不全"})
-    assert refused.startswith("「A1.1.1 扣分说明」含有看不见的字符：档案[U+202E]不全")
+    unseen = {"A1.1.1": "档案\u202e不全", "A1.1.2": "目录\u200b缺失"}
+    refused = save(app, client, archive, {"A1.1.1": 7}, {}, remarks=unseen)
+    assert refused.startswith("扣分说明含有看不见的字符：A1.1.1「档案[U+202E]不全」；A1.1.2「目录[U+200B]缺失」。")
     assert read(site, query_scores, archive, "evaluator")[0]["score"] == Decimal("8.5")
     # Emptied, it is gone.
     assert save(app, client, archive, {"A1.1.1": 8.5}, {}, remarks={"A1.1.1": "  "}).startswith("草稿已保存")

@@ -166,6 +166,13 @@ def test_a_shrink_waiting_on_confirmation_is_not_shown_as_a_success():
         "确认装载后，本表替换该表：该表的数据不再计入，其审核结论作废，本表须重新审核。减少的普查对象："
     )
     assert parts[-1].children[0].children == "下载报告（含减少的普查对象清单）"  # it marks no errors
+    assert ids.UPLOAD_CHANGED_SINCE not in str(parts)
+    # The run of a confirmation asked again: what was confirmed is no longer current, and it says so first.
+    rerun = UploadJob(
+        "j2", "guangdong", "440000", "census", "c.xlsx", status="done", result=result, confirm_shrink=True
+    )
+    changed = next(p for p in describe_job(rerun) if getattr(p, "id", None) == ids.UPLOAD_CHANGED_SINCE)
+    assert changed.children.startswith("您确认时所见的本范围现行报表已被另一份报表替换，本表未装载")
     # A rejected return has nothing to confirm: it said 确认装载后… under the rejection, and counted a holder whose
     # code it had mistyped as one left out, without a word.
     job.result = result | {"status": "rejected", "errors": 3}

@@ -436,7 +436,8 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
     client = client_of(app, address="10.3.4.1")
     signed_in = sign_in(client, name)
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
-    assert "须先在修改密码页改为只有您知道的密码" in client.get("/password").text
+    form = client.get("/password").text
+    assert "须先在修改密码页改为只有您知道的密码" in form and "返回平台" not in form  # it led back to this form
     # Every page and download leads to the form; a callback (of a tab opened before) is refused on the server, saying
     # why, with the header assets/session.js follows to the form (the generic 403 said the account had no right).
     for path in ("/coverage", "/download/template/census", "/download/indicators-report"):
@@ -446,6 +447,7 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
     assert refused.status_code == 403 and refused.headers["X-Change-Password"] == "/password"
     assert "须先在修改密码页改为只有您知道的密码" in refused.text and "无权" not in refused.text
     assert change_password(client, password_of(name), "Eigenes-Kennwort-3").status_code == 302
+    assert '<a href="/">返回平台</a>' in client.get("/password?changed=1").text
     assert client.get("/coverage").status_code == 200
     assert load_grid(app, client, ids.SUBMISSIONS_GRID, *nothing).status_code == 200
     with site.store.reader() as con:

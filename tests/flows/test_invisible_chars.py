@@ -36,6 +36,10 @@ BELL, ESC = "_x0007_", "_x001B_"
         ("unit_name", "广州市\u200d档案馆"),
         ("unit_name", "广州市\n档案馆"),
         ("contact_name", "张\u200c三"),
+        # Drawn as nothing too (a probe's review reason carried them): a soft hyphen, the Hangul filler, tag letters.
+        ("unit_name", "广州市\u00ad档案馆"),
+        ("unit_name", "广州市\u3164档案馆"),
+        ("remarks", "说明\U000e0041\U000e0042"),
         ("remarks", f"说明{BELL}"),
         ("uscc", None),  # a zero-width space inside the holder's own code
     ],

@@ -402,7 +402,7 @@ def test_review_by_the_province_then_the_nation_and_a_return_takes_figures_out(f
     assert code == 2 and "退回报送必须说明原因。 处理办法：请用 --reason 写明" in text
     # A reason with a direction control (its text would read reversed in every export) is refused as a cell is.
     code, text = review("return", guangzhou.submission_id, "--by", "guangdong", "--reason", "广东\u202e反向\u200b零宽")
-    assert code == 2 and "「审核说明」含有看不见的字符：广东[U+202E]反向[U+200B]零宽" in text
+    assert code == 2 and "「退回理由」含有看不见的字符：广东[U+202E]反向[U+200B]零宽" in text
     reason = "第4行馆藏数量与档案室规模不符，请核实"
     assert review("return", guangzhou.submission_id, "--by", "guangdong", "--reason", reason)[0] == 0
     assert figures() == (2, 2000, {"待地级审核": 0, "待省级审核": 0, "待国家局审核": 1, "已审核": 0, "已退回": 1})
@@ -541,7 +541,7 @@ def test_a_returned_return_is_named_as_returned_wherever_a_message_names_it(stor
     # message said 已计入 a return that counts in no figure).
     clash = ingest(store, settings, census(tmp_path, "gd", holders(10, 1)))
     said = next(f.message for f in clash.failures if f.rule == "uscc_in_other_return")
-    assert "（已列入广东省广州市（地级）现行有效的报表（已退回，不计入统计；文件「gz1.xlsx」，" in said
+    assert "（已列入广东省广州市（地级）现行报表（已退回，不计入统计；文件「gz1.xlsx」，" in said
     # Its corrected return replaces it: its figures did not count, so none stop counting.
     corrected = ingest(store, settings, census(tmp_path, "gz2", holders(10, 2, photos=7), GUANGZHOU), GUANGZHOU)
     replaced = corrected.to_json()["replaced"]
@@ -641,7 +641,7 @@ def test_an_office_s_own_return_is_replaced_by_another_account_only_when_that_ve
     request = IngestRequest(census(tmp_path, "own", holders(1, 2), TIANHE), "census", PROVINCE, "tianhe")
     own = ingest_workbook(store, request, settings)
     assert own.status == "accepted"
-    path = census(tmp_path, "over", holders(1, 2), TIANHE)
+    path = census(tmp_path, "over", holders(1, 3), TIANHE)  # not the same rows: that would be a duplicate
 
     def over(**options: Any):
         request = IngestRequest(path, "census", PROVINCE, "guangzhou", protect_others=True, **options)
@@ -651,16 +651,16 @@ def test_an_office_s_own_return_is_replaced_by_another_account_only_when_that_ve
     assert (asked.status, asked.exit_code, asked.submission_id) == ("needs_confirmation", 1, None)
     assert asked.to_json()["replaces_other"]["submission_id"] == own.submission_id
     assert current(store, TIANHE) == own.submission_id
-    assert over(confirm_replace="S-another").status == "needs_confirmation"  # not the return it is asked about
+    assert over(confirmed_current="S-another").status == "needs_confirmation"  # not the return it is asked about
     # Under the writer lock: a return of the office's own that became current after validation is not replaced.
     with store.reader() as con:
         with pytest.raises(ScopeChanged, match="不是您确认替换的报表"):
             recheck_before_load(con, CENSUS_WORKBOOK, TIANHE, frozenset(), 10.0, True, "guangzhou", None)
         assert recheck_before_load(con, CENSUS_WORKBOOK, TIANHE, frozenset(), 10.0, True, "tianhe", None)
-    confirmed = over(confirm_replace=own.submission_id)
+    confirmed = over(confirmed_current=own.submission_id)
     assert confirmed.status == "accepted" and current(store, TIANHE) == confirmed.submission_id
     # guangzhou's own return now: replaced by the command line's clerk (no protection asked) or by guangzhou again.
-    again = IngestRequest(census(tmp_path, "again", holders(1, 3), TIANHE), "census", PROVINCE, "guangzhou")
+    again = IngestRequest(census(tmp_path, "again", holders(1, 4), TIANHE), "census", PROVINCE, "guangzhou")
     assert ingest_workbook(store, replace(again, protect_others=True), settings).status == "accepted"
 
 
@@ -698,3 +698,17 @@ def test_a_sender_withdraws_its_own_return_at_any_level_of_review_but_not_once_i
         review_submission(con, again.submission_id, "accept", Reviewer("planner", Role.PLANNER), None)
         with pytest.raises(IllegalTransition, match="当前为「已审核」，不能撤回"):
             review_submission(con, again.submission_id, "withdraw", guangdong, "再撤")
+
+
+def test_a_confirmation_of_dropped_holders_holds_for_the_return_it_was_given_against(store, settings, tmp_path):
+    # A probe confirmed dropping a return's holders after that return had been replaced by another: the confirmation
+    # would have dropped holders of a return the uploader never saw. The web's confirmation names the return it saw.
+    first = ingest(store, settings, census(tmp_path, "four", holders(1, 4), TIANHE), TIANHE)
+    smaller = census(tmp_path, "two", holders(1, 2), TIANHE)
+
+    def send(**options: Any):
+        return ingest_workbook(store, IngestRequest(smaller, "census", PROVINCE, "张三", **options), settings)
+
+    assert send(confirm_shrink=True, confirmed_current="S-another").status == "needs_confirmation"
+    assert current(store, TIANHE) == first.submission_id
+    assert send(confirm_shrink=True, confirmed_current=first.submission_id).status == "accepted"

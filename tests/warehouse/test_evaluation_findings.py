@@ -153,6 +153,9 @@ def test_issuing_is_refused_while_open_twice_or_for_an_unfinished_archive_and_wr
         issue(scored, feedback_date=date(2025, 7, 11))
     with pytest.raises(UsageError, match="未填写反馈文书编号"):
         issue(scored, feedback_doc_no="  ")
+    # A line break inside a document number is not typed on purpose (it was let through as in a paragraph).
+    with pytest.raises(UsageError, match=r"「反馈文书编号」含有看不见的字符：档评反\[U\+000A\]〔2025〕3号"):
+        issue(scored, feedback_doc_no="档评反\n〔2025〕3号")
     assert count_findings(scored) == 0
     issue(scored)
     with pytest.raises(IllegalTransition, match="已于 2025年7月1日 下发（档评反〔2025〕3号，3 个问题，规划处）"):
