@@ -84,8 +84,7 @@ STATUS_TEXT = {
     "accepted": "已接收",
     "rejected": "未通过校验，整份退回",
     "duplicate": "与已接收的文件相同，未作改动",
-    "needs_confirmation": "未装载：比本范围现行报表减少的普查对象超过允许比例，须确认",
-}
+}  # needs_confirmation: status_text says what it waits for
 SHOWN_DROPPED = 50
 # Not loaded is not a success: a refusal reads red, one waiting on the uploader's confirmation amber.
 OUTCOME_CLASS = {"rejected": "error", "needs_confirmation": "warn"}
