@@ -8,12 +8,13 @@ checks (from a read snapshot) and again under the writer lock just before loadin
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from census_schema.census_form import AnnualStatistics
+from census_schema.census_form import SUMMARY_SUM_FIELDS, AnnualStatistics
 from census_schema.forms import get_workbook_form
 from census_schema.scopes import RETURNED, Scope, ScopeKind, ScopeReturn, review_label
 from warehouse.migrations import quote_identifier, raw_table_name
@@ -122,3 +123,51 @@ def fetch_register_basis(
         [round_id, province_code, central_channel],
     ).fetchall()
     return tuple(row[0] for row in rows)
+
+
+@dataclass(frozen=True)
+class ReplacementChanges:
+    """How a return differs from the one it replaced: holders added, dropped and changed, and the totals that moved."""
+
+    replaced: ScopeReturn
+    added: int
+    dropped: int
+    changed: int
+    # Each summed figure whose total moved: field -> (the replaced return's total, this one's).
+    totals: dict[str, tuple[float, float]]
+
+
+def fetch_replacement_changes(con: duckdb.DuckDBPyConnection, submission_id: str) -> ReplacementChanges | None:
+    """What a census return or register changed against the return of its scope it replaced (None for one that
+    replaced none): a reviewer saw only the new figures, a holder at a time."""
+    found = con.execute(
+        f"SELECT {_RETURN_COLUMNS}, s.kind FROM submissions AS s WHERE s.superseded_by = ? AND s.status = 'accepted' "  # noqa: S608
+        "AND s.scope_kind IS NOT NULL ORDER BY s.submitted_at DESC LIMIT 1",
+        [submission_id],
+    ).fetchone()
+    if found is None:
+        return None
+    replaced, kind = _scope_return(found[:-1]), found[-1]
+    table = _holders_table(kind)
+    sums = [f for f in SUMMARY_SUM_FIELDS if f in get_workbook_form(kind).sheets[0].field_names]
+    differs = " OR ".join(f"n.{quote_identifier(f)} IS DISTINCT FROM o.{quote_identifier(f)}" for f in sums) or "false"
+    # The columns are the form's own field names, quoted; "o" and "n" the query's own names.
+    totals = ", ".join(f"(SELECT sum({quote_identifier(f)}) FROM {side})" for side in ("o", "n") for f in sums)  # noqa: S608
+    row = con.execute(
+        f"""
+        WITH n AS (SELECT * FROM {table} WHERE submission_id = ?), o AS (SELECT * FROM {table} WHERE submission_id = ?)
+        SELECT (SELECT count(*) FROM n WHERE uscc NOT IN (SELECT uscc FROM o)),
+               (SELECT count(*) FROM o WHERE uscc NOT IN (SELECT uscc FROM n)),
+               (SELECT count(*) FROM n JOIN o USING (uscc) WHERE {differs}){", " + totals if totals else ""}
+        """,  # noqa: S608 - the table and columns come from the form's own names
+        [submission_id, replaced.submission_id],
+    ).fetchone()
+    if row is None:
+        return None
+    old, new = row[3 : 3 + len(sums)], row[3 + len(sums) :]
+    moved = {
+        field: (float(before or 0), float(after or 0))
+        for field, before, after in zip(sums, old, new, strict=True)
+        if (before or 0) != (after or 0)
+    }
+    return ReplacementChanges(replaced, int(row[0]), int(row[1]), int(row[2]), moved)

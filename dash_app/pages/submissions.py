@@ -28,13 +28,22 @@ from dash_app.access import (
 from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.formatting import kind_label, shown_review_note, shown_review_progress, with_names
+from dash_app.formatting import (
+    figure_label,
+    format_datetime,
+    format_number,
+    kind_label,
+    shown_review_note,
+    shown_review_progress,
+    with_names,
+)
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from dash_app.uploads import UPLOAD_ROLES, submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
-from warehouse.queries import query_holder_lineage, query_review_progress
+from warehouse.queries import DECIMAL_FIGURES, query_holder_lineage, query_review_progress
 from warehouse.reviews import MAX_REVIEW_REASON, Action, awaits, describe_return, describe_withdrawal
+from warehouse.scopes import ReplacementChanges, fetch_replacement_changes
 
 PATH = "/submissions"
 NAME = "提交记录"
@@ -217,6 +226,7 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                 ],
                 className="toolbar",
             ),
+            html.P(id=ids.SUBMISSIONS_CHANGES, className="hint"),
             html.P(id=ids.SUBMISSIONS_RETURN_PREVIEW, className="hint"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_RESULT, className="result", role="status"),
             html.Div(
@@ -325,6 +335,40 @@ def describe_review_change(change: Mapping[str, Any]) -> str:
     return moved + (f"，现由{change['next_level']}审核" if change["next_level"] else "，审核完成")
 
 
+def describe_changes(changes: ReplacementChanges) -> str:
+    """What a return changed against the one it replaced, as its reviewer reads it before deciding."""
+    old = changes.replaced
+    said = (
+        f"与其替换的报表（「{old.file_name}」，{old.submitted_by} {format_datetime(old.submitted_at)}报送，"
+        f"编号 {old.submission_id}）相比：新增 {changes.added:,} 个普查对象，减少 {changes.dropped:,} 个，"
+        f"数值有变化的 {changes.changed:,} 个"
+    )
+    if not changes.totals:
+        return said + "；各项合计不变。"
+    moved = []
+    for field, (before, after) in changes.totals.items():
+        name, unit = figure_label(field)
+        decimals = 2 if field in DECIMAL_FIGURES else 0
+        delta = after - before
+        moved.append(
+            f"{name} {format_number(before, decimals)} → {format_number(after, decimals)}"
+            f"（{'+' if delta > 0 else '−'}{format_number(abs(delta), decimals)}{' ' + unit if unit else ''}）"
+        )
+    return said + "；合计有变化的：" + "，".join(moved) + "。"
+
+
+def changes_of(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:
+    """What the submission typed changed against the return it replaced, for a viewer who may see it (else None)."""
+    code = (submission_id if isinstance(submission_id, str) else "").strip()
+    if not code:
+        return None
+    with context.reader.cursor() as con:
+        if find_visible_submission(con, viewer, code) is None:
+            return None
+        changes = fetch_replacement_changes(con, code)
+    return None if changes is None else describe_changes(changes)
+
+
 def return_preview(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:
     """What withdrawing the submission typed would take out, for its sender, or returning it, for a reviewer who may
     return it (None otherwise)."""
@@ -405,6 +449,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             if visible and submission_report_path(context.settings, code).is_file():
                 return submission_report_url(code), {}
         return None, {"display": "none"}
+
+    @app.callback(Output(ids.SUBMISSIONS_CHANGES, "children"), Input(ids.SUBMISSIONS_REVIEW_ID, "value"))
+    def show_changes(submission_id: str | None) -> str | None:
+        return changes_of(context, current_viewer(), submission_id)
 
     @app.callback(
         Output(ids.SUBMISSIONS_RETURN_PREVIEW, "children"),

@@ -728,6 +728,17 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     confirmed = client.post("/api/upload/confirm", data={"job": job_id}).headers["Location"].split("=", 1)[1]
     assert "已接收" in wait_for_job(app, client, confirmed)
     assert submission_of(store, "440106") != county_return
+
+    # Its reviewer is told what it changed against the return it replaced; another area's office nothing.
+    def changes(user: str) -> str | None:
+        inputs = [(ids.SUBMISSIONS_REVIEW_ID, "value", submission_of(store, "440106"))]
+        response = post_callback(app, client_of(app, user), [(ids.SUBMISSIONS_CHANGES, "children")], inputs)
+        return returned(response, ids.SUBMISSIONS_CHANGES, "children")
+
+    said = changes("guangdong")
+    assert said is not None and said.startswith("与其替换的报表（「tianhe-3.xlsx」，tianhe "), said
+    assert "新增 0 个普查对象，减少 0 个，数值有变化的 0 个；各项合计不变。" in said
+    assert changes("shenzhen") is None
     # In the history the replaced return no longer reads as waiting where its review stood.
     rows = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "")
     replaced = next(row for row in rows if row["submission_id"] == county_return)

@@ -712,3 +712,27 @@ def test_a_confirmation_of_dropped_holders_holds_for_the_return_it_was_given_aga
     assert send(confirm_shrink=True, confirmed_current="S-another").status == "needs_confirmation"
     assert current(store, TIANHE) == first.submission_id
     assert send(confirm_shrink=True, confirmed_current=first.submission_id).status == "accepted"
+
+
+def test_a_replacing_return_says_what_it_changed_against_the_one_it_replaced(store, settings, tmp_path):
+    # A reviewer of a replacing return saw only its new figures: a probe's +100,000 in one cell went unseen.
+    from dash_app.pages.submissions import describe_changes
+    from warehouse.scopes import fetch_replacement_changes
+
+    old_rows = holders(1, 3)
+    first = ingest(store, settings, census(tmp_path, "first", old_rows, TIANHE), TIANHE)
+    new_rows = holders(2, 3)  # holder 1 dropped, holder 4 added, holder 2's staff changed
+    new_rows[0] = {**new_rows[0], "staff_fulltime": new_rows[0]["staff_fulltime"] + 3}
+    second = ingest(store, settings, census(tmp_path, "second", new_rows, TIANHE), TIANHE, confirm_shrink=True)
+    assert (first.status, second.status) == ("accepted", "accepted"), second.failures
+    with store.reader() as con:
+        changes = fetch_replacement_changes(con, second.submission_id)
+        assert fetch_replacement_changes(con, first.submission_id) is None  # it replaced nothing
+    assert changes is not None and changes.replaced.submission_id == first.submission_id
+    assert (changes.added, changes.dropped, changes.changed) == (1, 1, 1)
+    staff = [sum(row["staff_fulltime"] for row in rows) for rows in (old_rows, new_rows)]
+    assert changes.totals["staff_fulltime"] == tuple(float(total) for total in staff)
+    said = describe_changes(changes)
+    assert said.startswith("与其替换的报表（「first.xlsx」，张三 ") and f"编号 {first.submission_id}）相比：" in said
+    assert "新增 1 个普查对象，减少 1 个，数值有变化的 1 个；合计有变化的：" in said
+    assert f"专职档案人员 {staff[0]:,} → {staff[1]:,}" in said, said
