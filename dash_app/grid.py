@@ -40,6 +40,8 @@ NUMERIC_KINDS = frozenset({"int", "decimal", "number", "pct"})
 PAGE_SIZE = 20
 # AG Grid's width of a column given none.
 DEFAULT_COLUMN_PX = 200
+# A share with nothing to divide by (覆盖率 where no holder is expected), in the grid and its export.
+NO_SHARE = "—"
 # The widest a plain text column sized to its contents grows (about 36 characters of Chinese): one long value (a unit
 # name of 100 characters, which the form allows) took the whole grid and pushed every figure out of view. The whole
 # text is shown on hover.
@@ -494,6 +496,8 @@ def build_export_workbook(
                 if target and target.startswith("/") and site:
                     cell.hyperlink = site.rstrip("/") + target
                     cell.style = "Hyperlink"
+            if value is None and column.kind == "pct":
+                value = NO_SHARE  # as the grid shows a share with nothing to divide by (assets/grid_formats.js)
             set_cell_value(cell, _cell_value(value))
             if cell.value is not None and column.excel_format():
                 cell.number_format = _excel_format_of(column, cell.value)

@@ -292,7 +292,7 @@ def as_shown(column: Any, value: Any) -> str:
     if column.kind == "decimal":
         return f"{float(value):,.{column.decimals}f}"
     if column.kind == "pct":
-        return f"{float(value):,.{column.decimals}f}%"
+        return value if value == "—" else f"{float(value):,.{column.decimals}f}%"  # — : nothing to divide by
     if column.kind == "bool":
         return "是" if value else "否"
     return as_text(value)

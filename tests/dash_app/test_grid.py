@@ -166,3 +166,11 @@ def test_a_row_number_is_written_without_thousands_separators_and_never_summed()
     definition = row.definition()
     assert "valueFormatter" not in definition and definition["type"] == "rightAligned"
     assert definition["filter"] == "agNumberColumnFilter"
+
+
+def test_an_exported_share_with_nothing_to_divide_by_reads_as_the_grid_shows_it():
+    # 覆盖率 where no holder is expected reads — in the grid; its export left the cell blank.
+    share = Column("coverage_pct", "覆盖率", "pct", "%")
+    rows = [{"coverage_pct": None}, {"coverage_pct": 96.5}]
+    sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook([share], rows))).active
+    assert [sheet.cell(EXPORT_HEADER_ROW + r, 1).value for r in (1, 2)] == ["—", 96.5]
