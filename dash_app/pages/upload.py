@@ -209,9 +209,10 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
     ]
     if result["status"] == "needs_confirmation" and job.confirm_shrink:
         # A confirmation's own run, asked again: what was confirmed is no longer what is current.
+        seen = f"（编号 {job.confirmed_current}）" if job.confirmed_current else ""
         parts.append(
             html.P(
-                "您确认时所见的本范围现行报表已被另一份报表替换，本表未装载：请核对下面列出的报表和普查对象后再确认。",
+                f"您确认时所见的本范围现行报表{seen}已被另一份报表替换，本表未装载：请核对下面列出的报表和普查对象后再确认。",
                 className="error",
                 id=ids.UPLOAD_CHANGED_SINCE,
             )

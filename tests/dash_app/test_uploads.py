@@ -171,8 +171,9 @@ def test_a_shrink_waiting_on_confirmation_is_not_shown_as_a_success():
     rerun = UploadJob(
         "j2", "guangdong", "440000", "census", "c.xlsx", status="done", result=result, confirm_shrink=True
     )
+    rerun.confirmed_current = "S1"  # the one it was confirmed against, named (the page said only that it changed)
     changed = next(p for p in describe_job(rerun) if getattr(p, "id", None) == ids.UPLOAD_CHANGED_SINCE)
-    assert changed.children.startswith("您确认时所见的本范围现行报表已被另一份报表替换，本表未装载")
+    assert changed.children.startswith("您确认时所见的本范围现行报表（编号 S1）已被另一份报表替换，本表未装载")
     # A rejected return has nothing to confirm: it said 确认装载后… under the rejection, and counted a holder whose
     # code it had mistyped as one left out, without a word.
     job.result = result | {"status": "rejected", "errors": 3}
