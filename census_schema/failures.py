@@ -58,6 +58,10 @@ def shorten_value(value: object) -> str | None:
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS] + f"…（共 {len(text)} 字）"
 
 
+# What typed text holding characters nobody sees is told to do.
+UNSEEN_HINT = "多半是从网页或聊天软件复制时带入的；请删除后重新输入，或粘贴为纯文本。"
+
+
 def require_seen(label: str, text: str | None, *, multiline: bool) -> None:
     """UsageError when typed text holds a character nobody sees (zero-width, direction controls, and line breaks
     where the text is not a paragraph), as a form's cell would be refused: stored, it would reach other users'
@@ -65,5 +69,5 @@ def require_seen(label: str, text: str | None, *, multiline: bool) -> None:
     if text is not None and holds_unseen(text, multiline):
         raise UsageError(
             f"「{label}」含有看不见的字符：{shorten_value(show_unseen(text.strip()))}",
-            hint="多半是从网页或聊天软件复制时带入的；请删除后重新输入，或粘贴为纯文本。",
+            hint=UNSEEN_HINT,
         )

@@ -50,9 +50,14 @@ def clear_data_docs(folder: Path) -> None:
 
 def has_data_docs(folder: Path) -> bool:
     """True when a site was built there, or validation results were kept to build one."""
+    return (folder / INDEX).is_file() or _kept_results(folder)
+
+
+def _kept_results(folder: Path) -> bool:
+    """True when validation results were kept in the folder to build a site from."""
     from checks.suite import RESULTS_FOLDER
 
-    return (folder / INDEX).is_file() or any((folder / RESULTS_FOLDER).glob("*.json"))
+    return any((folder / RESULTS_FOLDER).glob("*.json"))
 
 
 def ensure_data_docs(folder: Path) -> Path | None:
@@ -62,11 +67,11 @@ def ensure_data_docs(folder: Path) -> Path | None:
 
     with _lock(folder):
         index = folder / INDEX
-        kept = any((folder / RESULTS_FOLDER).glob("*.json"))
-        if index.is_file() and (built_escaped(folder) or not kept):
+        # Every file a site's page loads asks again: a site built escaped is served without listing its results.
+        if index.is_file() and (built_escaped(folder) or not _kept_results(folder)):
             make_offline(folder)  # a site built by an earlier version loads its scripts from the internet
             return index
-        if not kept:
+        if not _kept_results(folder):
             return None
         # Never built, or built by an earlier version that put the workbook's values into the pages unescaped: that
         # site goes (its pages and its marks), the kept results stay and are built again.

@@ -21,6 +21,7 @@ from census_schema.archives import archive_label, archive_names, archives_in_pro
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing, to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
+from census_schema.failures import UNSEEN_HINT
 from census_schema.fields import holds_unseen, show_unseen
 from census_schema.roles import Role
 from census_schema.scopes import describe_division, format_day
@@ -576,7 +577,7 @@ def read_remarks(standard: EvaluationStandard, remarks: Mapping[str, str | None]
     if unseen:
         raise UsageError(
             f"扣分说明含有看不见的字符：{'；'.join(unseen)}。",
-            hint="多半是从网页或聊天软件复制时带入的；请删除后重新输入，或粘贴为纯文本。",
+            hint=UNSEEN_HINT,
         )
     long = sorted(code for code, text in read.items() if text and len(text) > MAX_REMARK)
     if long:

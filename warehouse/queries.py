@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import duckdb
@@ -295,10 +296,16 @@ def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None =
         con, _SUBMISSIONS_SQL, [*actions, AuditKind.REVIEW.value, *actions, province_code, province_code]
     )
     for row in rows:
-        scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
-        row["scope_name"] = None if scope is None else scope.name
+        row["scope_name"] = stored_scope_name(row)
         row["review_progress"] = review_label(row["review_state"], row["review_stage"])
     return rows
+
+
+def stored_scope_name(row: Mapping[str, Any]) -> str | None:
+    """The name of the scope a stored submission was sent for (广东省广州市, 中央企业), from its row's scope_kind,
+    scope_code and province_code; None for a national workbook."""
+    scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
+    return None if scope is None else scope.name
 
 
 # Child divisions of a level: each child is a prefecture (or a county directly under the province) or a county.

@@ -4,7 +4,6 @@ cell) that sum to it, each return opening its submission. Reached from a card, a
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, quote
 
@@ -14,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, RED_TOTAL_PARTS, REGISTER_FORM, ROUND_ID
 from census_schema.roles import LOCAL_ROLES, Role
-from census_schema.scopes import parse_stored_scope, review_label
+from census_schema.scopes import review_label
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division, sees_submission
 from dash_app.context import AppContext
@@ -29,6 +28,7 @@ from warehouse.queries import (
     query_coverage_total,
     query_figure_lineage,
     query_summary,
+    stored_scope_name,
 )
 
 PATH = "/lineage"
@@ -92,22 +92,12 @@ def load_rows(context: AppContext, viewer: Viewer, search: str | None) -> list[d
             **row,
             "cell": template_cells(figure, row["excel_row"]),
             "row_key": f"{row['submission_id']}:{row['excel_row']}",
-            # Whose return (a prefecture's within its province) and how far its review has come: a figure counts
-            # returns still under review, and which they are was not to be seen.
-            "scope_name": scope_name_of(row),
-            "review_progress": review_label(row["review_state"], row["review_stage"]) or "—",
         }
         for row in rows
     ]
     return with_names(
         [withhold(row, withheld[row["submission_id"]]) if row["submission_id"] in withheld else row for row in shown]
     )
-
-
-def scope_name_of(row: Mapping[str, Any]) -> str:
-    """The name of the scope a lineage row's return was sent for (广东省广州市, 中央企业)."""
-    scope = parse_stored_scope(row["scope_kind"], row["scope_code"], row["province_code"])
-    return "" if scope is None else scope.name
 
 
 def withheld_returns(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> dict[str, str]:
@@ -138,15 +128,17 @@ def load_returns(context: AppContext, viewer: Viewer, search: str | None) -> lis
     by_submission: dict[str, dict[str, Any]] = {}
     for row in load_rows(context, viewer, search):
         key = row["submission_id"] or row["file_name"]  # a withheld return by its scope's words
-        entry = by_submission.setdefault(
-            key,
-            {
+        entry = by_submission.get(key)
+        if entry is None:  # once per return, not per row (a province's figure has 100,000 rows)
+            entry = by_submission[key] = {
                 "return_key": key,
                 "submission_id": row["submission_id"],
                 "province_code": row["province_code"],
                 "province_name": row["province_name"],
-                "scope_name": row["scope_name"],
-                "review_progress": row["review_progress"],
+                # Whose return (a prefecture's within its province) and how far its review has come: a figure
+                # counts returns still under review, and which they are was not to be seen.
+                "scope_name": stored_scope_name(row),
+                "review_progress": review_label(row["review_state"], row["review_stage"]) or "—",
                 "file_name": row["file_name"],
                 "sheet_name": row["sheet_name"],
                 "submitted_at": row["submitted_at"],
@@ -156,8 +148,7 @@ def load_returns(context: AppContext, viewer: Viewer, search: str | None) -> lis
                 "open": f"[打开提交](/submissions?submission={quote(row['submission_id'])})"
                 if row["submission_id"]
                 else "",
-            },
-        )
+            }
         entry["rows"] += 1
         entry["value"] += float(row["value"] or 0)
     # Rounded as the summary rounds its figures: a float sum's last bits are not a figure (1195442.200000001).

@@ -42,7 +42,14 @@ from dash_app.uploads import UPLOAD_ROLES, submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.queries import DECIMAL_FIGURES, query_holder_lineage, query_review_progress
-from warehouse.reviews import MAX_REVIEW_REASON, Action, awaits, describe_return, describe_withdrawal
+from warehouse.reviews import (
+    MAX_REVIEW_REASON,
+    REASON_LABELS,
+    Action,
+    awaits,
+    describe_return,
+    describe_withdrawal,
+)
 from warehouse.scopes import ReplacementChanges, fetch_replacement_changes
 
 PATH = "/submissions"
@@ -202,7 +209,7 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                     ),
                     html.Div(
                         labelled(
-                            "退回理由" if reviewer else "撤回理由",
+                            reason_label(reviewer),
                             dcc.Input(
                                 id=ids.SUBMISSIONS_REVIEW_REASON,
                                 placeholder=("退回、撤回时必填" if sender else "退回时必填")
@@ -296,6 +303,12 @@ def _progress_line(where: str, progress: dict[str, Any], skipped: Sequence[str] 
     return f"审核进度（{where}现行普查表 {progress['returns']} 份）：{states}；已审核 {progress['reviewed_pct']:.2f}%。"
 
 
+def reason_label(reviewer: bool) -> str:
+    """The reason field's name on the form: a reviewer's 退回理由 (it serves a withdrawal too), a sender's 撤回理由 (the
+    names a refusal of its text gives, REASON_LABELS)."""
+    return REASON_LABELS["return" if reviewer else "withdraw"]
+
+
 def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: Action, reason: str | None) -> str:
     """Accept or return a submission at the viewer's level (the province for its prefectures' and counties' returns,
     the national bureau for the rest), or withdraw one's own; a sentence saying what happened."""
@@ -306,7 +319,7 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
         return "只有地级、省级档案部门和国家档案局的审核人员可以审核。"
     if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
-    field = "退回理由" if can_review(viewer) else "撤回理由"
+    field = reason_label(can_review(viewer))
     if action == "return" and not (reason or "").strip():
         return f"退回报送必须说明原因：请在“{field}”中写明需要报送单位修改的内容，再点“退回”。"
     if action == "withdraw" and not (reason or "").strip():
