@@ -15,6 +15,7 @@ import duckdb
 import pyarrow as pa
 
 from census_schema.census_form import SUMMARY_SUM_FIELDS, AnnualStatistics
+from census_schema.fields import Form
 from census_schema.forms import get_workbook_form
 from census_schema.scopes import RETURNED, Scope, ScopeKind, ScopeReturn, review_label
 from warehouse.migrations import quote_identifier, raw_table_name
@@ -127,14 +128,23 @@ def fetch_register_basis(
 
 @dataclass(frozen=True)
 class ReplacementChanges:
-    """How a return differs from the one it replaced: holders added, dropped and changed, and the totals that moved."""
+    """How a return differs from the one it replaced: holders added, dropped and changed, the fields that changed,
+    the totals that moved and the workbook's other sheets that differ."""
 
     replaced: ScopeReturn
+    # The workbook kind (census, register): its form names the fields and sheets.
+    kind: str
     added: int
     dropped: int
+    # Holders in both returns with any field of theirs different (a name, a remark, a figure).
     changed: int
     # Each summed figure whose total moved: field -> (the replaced return's total, this one's).
     totals: dict[str, tuple[float, float]]
+    # Each field of the holders' sheet that differs: field -> how many holders in both returns it differs for, in
+    # the form's order.
+    fields: dict[str, int]
+    # The workbook's other sheets (their titles: 红色档案资源摸底表, 普查表表尾), each with whether any row differs.
+    other_sheets: dict[str, bool]
 
 
 def fetch_replacement_changes(con: duckdb.DuckDBPyConnection, submission_id: str) -> ReplacementChanges | None:
@@ -148,26 +158,48 @@ def fetch_replacement_changes(con: duckdb.DuckDBPyConnection, submission_id: str
     if found is None:
         return None
     replaced, kind = _scope_return(found[:-1]), found[-1]
+    holders_sheet, *other_sheets = get_workbook_form(kind).sheets
     table = _holders_table(kind)
-    sums = [f for f in SUMMARY_SUM_FIELDS if f in get_workbook_form(kind).sheets[0].field_names]
-    differs = " OR ".join(f"n.{quote_identifier(f)} IS DISTINCT FROM o.{quote_identifier(f)}" for f in sums) or "false"
+    sums = [f for f in SUMMARY_SUM_FIELDS if f in holders_sheet.field_names]
+    compared = [f for f in holders_sheet.field_names if f != "uscc"]
     # The columns are the form's own field names, quoted; "o" and "n" the query's own names.
+    differs = [f"n.{quote_identifier(f)} IS DISTINCT FROM o.{quote_identifier(f)}" for f in compared]
+    per_field = ", ".join(f"count(*) FILTER (WHERE {test})" for test in differs)
     totals = ", ".join(f"(SELECT sum({quote_identifier(f)}) FROM {side})" for side in ("o", "n") for f in sums)  # noqa: S608
     row = con.execute(
         f"""
         WITH n AS (SELECT * FROM {table} WHERE submission_id = ?), o AS (SELECT * FROM {table} WHERE submission_id = ?)
         SELECT (SELECT count(*) FROM n WHERE uscc NOT IN (SELECT uscc FROM o)),
                (SELECT count(*) FROM o WHERE uscc NOT IN (SELECT uscc FROM n)),
-               (SELECT count(*) FROM n JOIN o USING (uscc) WHERE {differs}){", " + totals if totals else ""}
+               (SELECT [count(*) FILTER (WHERE {" OR ".join(differs)}), {per_field}] FROM n JOIN o USING (uscc))
+               {", " + totals if totals else ""}
         """,  # noqa: S608 - the table and columns come from the form's own names
         [submission_id, replaced.submission_id],
     ).fetchone()
     if row is None:
         return None
-    old, new = row[3 : 3 + len(sums)], row[3 + len(sums) :]
+    (changed, *field_counts), old, new = row[2], row[3 : 3 + len(sums)], row[3 + len(sums) :]
     moved = {
-        field: (float(before or 0), float(after or 0))
-        for field, before, after in zip(sums, old, new, strict=True)
+        name: (float(before or 0), float(after or 0))
+        for name, before, after in zip(sums, old, new, strict=True)
         if (before or 0) != (after or 0)
     }
-    return ReplacementChanges(replaced, int(row[0]), int(row[1]), int(row[2]), moved)
+    fields = {name: int(count) for name, count in zip(compared, field_counts, strict=True) if count}
+    others = {sheet.title: _sheet_differs(con, sheet, submission_id, replaced.submission_id) for sheet in other_sheets}
+    return ReplacementChanges(replaced, kind, int(row[0]), int(row[1]), int(changed), moved, fields, others)
+
+
+def _sheet_differs(con: duckdb.DuckDBPyConnection, sheet: Form, submission_id: str, replaced_id: str) -> bool:
+    """True when a sheet's rows in the two returns differ in any field (compared as rows, their order aside)."""
+    columns = ", ".join(quote_identifier(name) for name in sheet.field_names)
+    table = quote_identifier(raw_table_name(sheet.kind))
+    row = con.execute(
+        f"""
+        SELECT EXISTS (SELECT {columns} FROM {table} WHERE submission_id = ? EXCEPT ALL
+                       SELECT {columns} FROM {table} WHERE submission_id = ?)
+            OR EXISTS (SELECT {columns} FROM {table} WHERE submission_id = ? EXCEPT ALL
+                       SELECT {columns} FROM {table} WHERE submission_id = ?)
+        """,  # noqa: S608 - the table and columns come from the form's own names
+        [submission_id, replaced_id, replaced_id, submission_id],
+    ).fetchone()
+    return bool(row and row[0])

@@ -9,7 +9,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from census_schema.errors import CensusError
-from census_schema.forms import KIND_LABELS, SUBMISSION_STATUS_LABELS
+from census_schema.forms import KIND_LABELS, SUBMISSION_STATUS_LABELS, get_workbook_form
 from census_schema.roles import Role
 from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, summarize_review
 from dash_app import ids
@@ -352,12 +352,16 @@ def describe_changes(changes: ReplacementChanges) -> str:
     """What a return changed against the one it replaced, as its reviewer reads it before deciding."""
     old = changes.replaced
     said = (
-        f"与其替换的报表（「{old.file_name}」，{old.submitted_by} {format_datetime(old.submitted_at)}报送，"
+        f"与其替换的报表（「{old.file_name}」，{old.submitted_by} {format_datetime(old.submitted_at)} 报送，"
         f"编号 {old.submission_id}）相比：新增 {changes.added:,} 个普查对象，减少 {changes.dropped:,} 个，"
-        f"数值有变化的 {changes.changed:,} 个"
+        f"内容有变化的 {changes.changed:,} 个{_changed_fields(changes)}"
     )
+    sheets = "，".join(
+        f"「{title}」{'有改动' if differs else '不变'}" for title, differs in changes.other_sheets.items()
+    )
+    tail = f"；{sheets}。" if sheets else "。"
     if not changes.totals:
-        return said + "；各项合计不变。"
+        return said + "；各项合计不变" + tail
     moved = []
     for field, (before, after) in changes.totals.items():
         name, unit = figure_label(field)
@@ -367,7 +371,21 @@ def describe_changes(changes: ReplacementChanges) -> str:
             f"{name} {format_number(before, decimals)} → {format_number(after, decimals)}"
             f"（{'+' if delta > 0 else '−'}{format_number(abs(delta), decimals)}{' ' + unit if unit else ''}）"
         )
-    return said + "；合计有变化的：" + "，".join(moved) + "。"
+    return said + "；合计有变化的：" + "，".join(moved) + tail
+
+
+# How many changed columns a comparison names before it says how many more there are.
+CHANGED_FIELDS_NAMED = 8
+
+
+def _changed_fields(changes: ReplacementChanges) -> str:
+    """The columns that changed, by their headers in the workbook, each with how many holders it changed for."""
+    if not changes.fields:
+        return ""
+    sheet = get_workbook_form(changes.kind).sheets[0]
+    named = [f"「{sheet.field(name).label}」{count:,} 个" for name, count in changes.fields.items()]
+    more = len(named) - CHANGED_FIELDS_NAMED
+    return "（" + "，".join(named[:CHANGED_FIELDS_NAMED]) + (f"，另有 {more} 栏" if more > 0 else "") + "）"
 
 
 def changes_of(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:

@@ -21,7 +21,7 @@ from census_schema.settings import load_settings
 from cli.ingest_cmd import describe_outcome
 from cli.main import main
 from flows.ingest import IngestRequest, describe_replaced, ingest_workbook
-from synthetic.holders import make_uscc
+from synthetic.holders import SIGN_OFF_BASE, make_uscc
 from tests.flows.workbooks import PROVINCE, holder_rows, register_workbook, write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
@@ -734,5 +734,30 @@ def test_a_replacing_return_says_what_it_changed_against_the_one_it_replaced(sto
     assert changes.totals["staff_fulltime"] == tuple(float(total) for total in staff)
     said = describe_changes(changes)
     assert said.startswith("与其替换的报表（「first.xlsx」，张三 ") and f"编号 {first.submission_id}）相比：" in said
-    assert "新增 1 个普查对象，减少 1 个，数值有变化的 1 个；合计有变化的：" in said
+    assert "新增 1 个普查对象，减少 1 个，内容有变化的 1 个（「专职档案人员（人）」1 个）；合计有变化的：" in said, said
     assert f"专职档案人员 {staff[0]:,} → {staff[1]:,}" in said, said
+    # Holder 1's red-archive row went with it, holder 4's came; the foot is the same.
+    assert said.endswith("；「红色档案资源摸底表」有改动，「普查表表尾」不变。"), said
+
+
+def test_a_replacing_return_that_changed_no_figure_names_the_columns_and_sheets_it_changed(store, settings, tmp_path):
+    # The demo's corrected returns changed one remark: the comparison said 数值有变化的 0 个；各项合计不变, and a
+    # reviewer who had returned the return for a non-summed column (电子档案容量) read that nothing was corrected.
+    from dash_app.pages.submissions import describe_changes
+    from warehouse.scopes import fetch_replacement_changes
+
+    rows = holders(1, 3)
+    first = ingest(store, settings, census(tmp_path, "first", rows, TIANHE), TIANHE)
+    rows[1] = {**rows[1], "remarks": "已按审核意见核实", "e_gb": rows[1]["e_gb"] + 2}
+    rows[2] = {**rows[2], "remarks": "已核实"}
+    foot = [{**SIGN_OFF_BASE, "preparer": "李四"}]
+    path = write_rows(tmp_path / "second.xlsx", CENSUS_FORM, rows, scope=TIANHE, sign_off=foot)
+    second = ingest(store, settings, path, TIANHE)
+    assert (first.status, second.status) == ("accepted", "accepted"), second.failures
+    with store.reader() as con:
+        changes = fetch_replacement_changes(con, second.submission_id)
+    assert changes is not None and changes.fields == {"e_gb": 1, "remarks": 2}
+    said = describe_changes(changes)
+    assert "新增 0 个普查对象，减少 0 个，内容有变化的 2 个（「电子档案容量（GB）」1 个，「备注」2 个）；" in said, said
+    assert "；合计有变化的：电子档案容量" in said, said
+    assert said.endswith("；「红色档案资源摸底表」不变，「普查表表尾」有改动。"), said
