@@ -389,9 +389,19 @@ def review_label(state: str | None, stage: str | None) -> str | None:
     return state
 
 
+# How the reason of a return its sender took back begins (it is stored as a return's: it counts nowhere).
+WITHDRAWN_PREFIX = "报送人撤回："
+
+
+def return_verb(reason: str | None) -> str:
+    """撤回 for a return its sender took back (its reason says so), else 退回."""
+    return "撤回" if (reason or "").startswith(WITHDRAWN_PREFIX) else "退回"
+
+
 def return_reason_clause(reason: str | None) -> str:
-    """退回原因：… as set inside a sentence (in brackets or before a full stop), the reason's own full stop dropped."""
-    return f"退回原因：{(reason or '').rstrip('。.')}"
+    """退回原因：… (撤回原因：… for a return its sender took back) as set inside a sentence (in brackets or before a
+    full stop), the reason's own full stop dropped."""
+    return f"{return_verb(reason)}原因：{(reason or '').removeprefix(WITHDRAWN_PREFIX).rstrip('。.')}"
 
 
 def summarize_review(labels: Iterable[str]) -> dict[str, Any]:

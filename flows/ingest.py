@@ -19,7 +19,14 @@ from census_schema.census_form import CENSUS_FORM, CROSS_RETURN_RULES, REGISTER_
 from census_schema.failures import Failure, in_workbook_order
 from census_schema.fields import Form, Severity, WorkbookForm
 from census_schema.forms import get_workbook_form
-from census_schema.scopes import Scope, ScopeReturn, describe_division, province_scope, return_reason_clause
+from census_schema.scopes import (
+    Scope,
+    ScopeReturn,
+    describe_division,
+    province_scope,
+    return_reason_clause,
+    return_verb,
+)
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from checks.kinds import compared_fields
@@ -295,7 +302,8 @@ def check_submitter(store: Warehouse, submitted_by: str, book: WorkbookForm, ide
 
 def still_returned_note(reason: str) -> str:
     """What an uploader is told who sends again the very file that was returned."""
-    return f"该表已被退回（{return_reason_clause(reason)}），仍不计入统计数据：请按退回原因修改后重新上传"
+    verb = return_verb(reason)
+    return f"该表已被{verb}（{return_reason_clause(reason)}），仍不计入统计数据：请按{verb}原因修改后重新上传"
 
 
 def resent_unchanged_note(review_note: str) -> str:

@@ -16,7 +16,16 @@ import pyarrow as pa
 from census_schema.audit import KEPT, RESENT_UNCHANGED, AuditKind
 from census_schema.failures import Failure, Severity
 from census_schema.forms import Form, get_form, get_workbook_form
-from census_schema.scopes import APPROVED, PENDING, RETURNED, Scope, ScopeKind, return_reason_clause, review_label
+from census_schema.scopes import (
+    APPROVED,
+    PENDING,
+    RETURNED,
+    Scope,
+    ScopeKind,
+    return_reason_clause,
+    return_verb,
+    review_label,
+)
 from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.inspections import load_inspection_sheets
@@ -242,7 +251,7 @@ def _keep_review_of_same_rows(
     first = review_label(PENDING, level)
     if state == RETURNED:
         why = fetch_return_reason(con, previous_id)
-        reason = f"与被退回的报送「{previous_id}」逐行逐项相同，未作修改重新报送（{return_reason_clause(why)}）"
+        reason = f"与被{return_verb(why)}的报送「{previous_id}」逐行逐项相同，未作修改重新报送（{return_reason_clause(why)}）"
         record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, level, first, (PENDING, level))
         return
     reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"

@@ -15,7 +15,7 @@ from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.scopes import RETURNED as RETURNED_STATE
-from census_schema.scopes import format_day, parse_stored_scope, return_reason_clause
+from census_schema.scopes import format_day, parse_stored_scope, return_reason_clause, return_verb
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from warehouse.inspections import query_findings
 from warehouse.queries import fetch_named
@@ -84,7 +84,7 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
                 row["province_code"],
                 scope_name,
                 label,
-                f"{label}已被退回，{reason}。",
+                f"{label}已被{return_verb(row['reason'])}，{reason}。",
                 submission_id=row["submission_id"],
             )
         )

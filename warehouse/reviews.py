@@ -21,6 +21,7 @@ from typing import Any, Literal, NoReturn
 import duckdb
 
 from census_schema.audit import AuditKind
+from census_schema.clock import format_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.failures import require_seen
@@ -35,9 +36,11 @@ from census_schema.scopes import (
     PROVINCE_REVIEW,
     RETURNED,
     REVIEW_LEVEL_LABELS,
+    WITHDRAWN_PREFIX,
     Scope,
     ScopeKind,
     parse_stored_scope,
+    return_reason_clause,
     review_label,
 )
 from warehouse.audit import record_event
@@ -56,9 +59,8 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 ACTION_LABELS = {"accept": "审核通过", "return": "退回", "withdraw": "撤回"}
 # The reason's name on the page's form, in a refusal of what it holds.
 REASON_LABELS = {"accept": "审核说明", "return": "退回理由", "withdraw": "撤回理由"}
-# The level a withdrawal is recorded at (its sender's, not a reviewer's), and how its reason begins.
+# The level a withdrawal is recorded at (its sender's, not a reviewer's); its reason begins with WITHDRAWN_PREFIX.
 SENDER_LEVEL = "sender"
-WITHDRAWN_PREFIX = "报送人撤回："
 # The longest reason a review keeps (it is shown on every page and message that names the return, and in the audit
 # log): a probe's 6,000 characters were all of it.
 MAX_REVIEW_REASON = 500
@@ -227,7 +229,11 @@ def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer
         _check_level(submission_id, row[0], scope, row[5] or NATIONAL_REVIEW, reviewer, "退回")
     except AccessDenied:
         return None
-    return _takes_out("退回", scope, row[3], row[4]) + "报送单位会看到退回原因，退回记入审计日志。"
+    return (
+        _takes_out("退回", scope, row[3], row[4])
+        + _replaced_stays_out(con, submission_id)
+        + "报送单位会看到退回原因，退回记入审计日志。"
+    )
 
 
 def describe_withdrawal(con: duckdb.DuckDBPyConnection, submission_id: str, sender: str) -> str | None:
@@ -241,7 +247,25 @@ def describe_withdrawal(con: duckdb.DuckDBPyConnection, submission_id: str, send
     if row is None:
         return None
     scope = parse_stored_scope(row[1], row[2], row[0])
-    return _takes_out("撤回", scope, row[3], row[4]) + "审核人会看到撤回原因，撤回记入审计日志。"
+    return (
+        _takes_out("撤回", scope, row[3], row[4])
+        + _replaced_stays_out(con, submission_id)
+        + "审核人会看到撤回原因，撤回记入审计日志。"
+    )
+
+
+def _replaced_stays_out(con: duckdb.DuckDBPyConnection, submission_id: str) -> str:
+    """That the return this one replaced does not count again (a probe's colleague's return left the figures
+    unsaid when the return replacing it was withdrawn), naming it and its sender; "" when it replaced none."""
+    row = con.execute(
+        "SELECT file_name, submitted_by, submitted_at FROM submissions WHERE superseded_by = ? AND status = 'accepted' "
+        "ORDER BY submitted_at DESC LIMIT 1",
+        [submission_id],
+    ).fetchone()
+    if row is None:
+        return ""
+    file_name, sender, at = row
+    return f"它所替换的报表（「{file_name}」，{sender} {format_beijing(at)}报送）也不会恢复计入；"
 
 
 def _takes_out(verb: str, scope: Scope | None, row_count: int, kind: str) -> str:
@@ -350,6 +374,23 @@ def _refuse_progress(submission_id: str, action: str, state: str, stage: str) ->
     )
 
 
+def _refuse_withdrawn(con: duckdb.DuckDBPyConnection, submission_id: str) -> None:
+    """IllegalTransition for a return its sender took back: a reviewer who returned one may still pass it, but what
+    its sender withdrew (as wrong, or sent by mistake) is not put back into the figures by another."""
+    row = con.execute(
+        "SELECT changed_by, changed_at, reason FROM latest_returns WHERE submission_id = ? AND review_level = ?",
+        [submission_id, SENDER_LEVEL],
+    ).fetchone()
+    if row is None:
+        return
+    by, at, reason = row
+    raise IllegalTransition(
+        f"报送「{submission_id}」已由报送人 {by} 于 {format_beijing(at)} 撤回（{return_reason_clause(reason)}），"
+        "不能审核通过。",
+        hint="撤回的报表不再审核，也不计入统计数字；如其数据仍应计入，请报送单位重新上传该范围的报表。",
+    )
+
+
 def _apply_review(
     con: duckdb.DuckDBPyConnection,
     submission_id: str,
@@ -368,7 +409,15 @@ def _apply_review(
     scope = parse_stored_scope(row[6], row[7], row[5]) if row is not None else None
     below_nation = reviewer.level in (PREFECTURE_REVIEW, PROVINCE_REVIEW)
     if action == "withdraw" and (row is None or row[10] != reviewer.name):
-        # Only its sender takes a return back: whether another's exists is not theirs to learn.
+        if row is not None and (
+            reviewer.reaches(row[5], scope) or (scope is not None and scope.code == reviewer.scope_code)
+        ):
+            # A return the account sees anyway (its office's, its area's): who sent it, and who can take it back.
+            raise AccessDenied(
+                f"报送「{submission_id}」由 {row[10]} 提交，只有提交人本人可以撤回。",
+                hint=f"如需撤下该表，请联系 {row[10]} 本人撤回，或由审核人写明原因退回。",
+            )
+        # Only its sender takes a return back: whether another area's exists is not theirs to learn.
         raise NotFound(
             f"找不到您本人提交的报送「{submission_id}」。",
             hint="只能撤回本人提交、尚在审核中的报表；请核对提交编号（见“提交记录”）。",
@@ -396,6 +445,8 @@ def _apply_review(
             hint="只有普查表和普查对象名录的报送需要审核。",
         )
     stage = stage or NATIONAL_REVIEW
+    if state == RETURNED and action == "accept":
+        _refuse_withdrawn(con, submission_id)
     to_state = TRANSITIONS[action].get(state)
     if to_state is None and state == APPROVED:  # final: said so to every level, not that it is another level's turn
         _refuse_progress(submission_id, action, state, stage)

@@ -21,6 +21,7 @@ from census_schema.scopes import (
     ScopeKind,
     describe_division,
     return_reason_clause,
+    return_verb,
 )
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role, visible_submissions, where_warnings_are
@@ -280,9 +281,10 @@ def returned_clause(submission: Mapping[str, Any], viewer_name: str | None) -> s
     if submission.get("review_progress") != RETURNED or not submission.get("return_reason"):
         return ""
     todo = "——请修改后重新上传" if submission["submitted_by"] == viewer_name else ""
+    reason = submission["return_reason"]
     return (
-        f"（{return_reason_clause(submission['return_reason'])}；{submission['returned_by']} "
-        f"{format_datetime(submission['returned_at'])}退回）{todo}"
+        f"（{return_reason_clause(reason)}；{submission['returned_by']} "
+        f"{format_datetime(submission['returned_at'])} {return_verb(reason)}）{todo}"
     )
 
 

@@ -779,7 +779,7 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
     assert return_preview(app, "tianhe", submission_of(store, "440100")) is None  # not its own: nothing said
     assert "撤回报送必须说明原因" in review(app, "tianhe", own, "withdraw", "  ")
     # Only its sender takes it back; a role that sends nothing cannot.
-    assert "找不到您本人提交的报送" in review(app, "guangzhou", own, "withdraw", "误传")
+    assert "由 tianhe 提交，只有提交人本人可以撤回" in review(app, "guangzhou", own, "withdraw", "误传")
     assert review(app, "admin", own, "withdraw", "误传") == "只有报送报表的用户可以撤回本人提交的报表。"
     assert review(app, "tianhe", own, "withdraw", "误传了上月的表") == (
         f"已撤回广东省广州市天河区（县级）的普查表（{own}）：待地级审核 → 已退回，不再计入统计数字；"

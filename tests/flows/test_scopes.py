@@ -664,6 +664,33 @@ def test_an_office_s_own_return_is_replaced_by_another_account_only_when_that_ve
     assert ingest_workbook(store, replace(again, protect_others=True), settings).status == "accepted"
 
 
+def test_withdrawing_a_return_that_replaced_a_colleague_s_says_that_one_stays_out_and_it_reads_as_withdrawn(
+    file_store, settings, tmp_path
+):
+    # A probe's second account of 广东省 replaced the first's return, then withdrew its own: the first's return stayed
+    # out of the figures unsaid, and the first account read the withdrawal as a return (…gd-second 退回).
+    from dash_app.pages.upload import returned_clause
+    from warehouse.reviews import describe_withdrawal
+
+    with file_store.writer() as con:
+        add_user(con, "guangdong", "hash", Role.PROVINCE, PROVINCE, by="管理员")
+        add_user(con, "gd-second", "hash", Role.PROVINCE, PROVINCE, by="管理员")
+    first = IngestRequest(census(tmp_path, "a", holders(1, 3)), "census", PROVINCE, "guangdong")
+    assert ingest_workbook(file_store, first, settings).status == "accepted"
+    second = IngestRequest(census(tmp_path, "b", holders(1, 4)), "census", PROVINCE, "gd-second")
+    sent = ingest_workbook(file_store, second, settings)
+    assert sent.status == "accepted"
+    with file_store.reader() as con:
+        said = describe_withdrawal(con, sent.submission_id, "gd-second")
+    assert said is not None and "它所替换的报表（「a.xlsx」，guangdong " in said and "报送）也不会恢复计入；" in said
+    with file_store.writer() as con:
+        review_submission(con, sent.submission_id, "withdraw", Reviewer("gd-second", Role.PROVINCE, PROVINCE), "有误")
+    with file_store.reader() as con:
+        row = next(s for s in list_submissions(con) if s["submission_id"] == sent.submission_id)
+    clause = returned_clause(row, "guangdong")
+    assert clause.startswith("（撤回原因：有误；gd-second ") and clause.endswith(" 撤回）"), clause
+
+
 def test_a_sender_withdraws_its_own_return_at_any_level_of_review_but_not_once_it_is_final(
     file_store, settings, tmp_path
 ):
@@ -682,14 +709,22 @@ def test_a_sender_withdraws_its_own_return_at_any_level_of_review_but_not_once_i
     with file_store.writer() as con:
         with pytest.raises(UsageError, match="撤回报送必须说明原因"):
             review_submission(con, sent.submission_id, "withdraw", guangdong, None)
-        with pytest.raises(NotFound, match="找不到您本人提交的报送"):
+        with pytest.raises(AccessDenied, match="由 guangdong 提交，只有提交人本人可以撤回"):
             review_submission(con, sent.submission_id, "withdraw", Reviewer("planner", Role.PLANNER), "误传")
+        with pytest.raises(NotFound, match="找不到您本人提交的报送"):  # another province learns nothing of it
+            review_submission(con, sent.submission_id, "withdraw", Reviewer("guangxi", Role.PROVINCE, "450000"), "误")
         change = review_submission(con, sent.submission_id, "withdraw", guangdong, "误传了上月的表")
     assert (change["from_state"], change["to_state"], change["reason"]) == (
         "待国家局审核",
         "已退回",
         "报送人撤回：误传了上月的表",
     )
+    assert volumes_counted() == 0
+    # What its sender took back, a reviewer does not put back into the figures (a probe's planner passed it unasked).
+    with file_store.writer() as con, pytest.raises(IllegalTransition) as refused:
+        review_submission(con, sent.submission_id, "accept", Reviewer("planner", Role.PLANNER), None)
+    assert f"报送「{sent.submission_id}」已由报送人 guangdong 于 " in refused.value.message
+    assert "撤回（撤回原因：误传了上月的表），不能审核通过。" in refused.value.message
     assert volumes_counted() == 0
     again = ingest_workbook(
         file_store, IngestRequest(census(tmp_path, "gd2", holders(1, 4)), "census", PROVINCE, "guangdong"), settings
