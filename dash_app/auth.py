@@ -217,8 +217,8 @@ LOGIN_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
 <form method="post" action="/login" class="login-card" id="{ids.LOGIN_FORM}">
 <h1>国有档案资源普查与监督平台</h1>{{message}}
-<label>用户名<input name="username" id="{ids.LOGIN_USERNAME}" autocomplete="username" required></label>
-<label>密码<input name="password" id="{ids.LOGIN_PASSWORD}" type="password" autocomplete="current-password" required></label>
+<label>用户名<input name="username" id="{ids.LOGIN_USERNAME}" autocomplete="username" value="{{username}}" required{{focus_name}}></label>
+<label>密码<input name="password" id="{ids.LOGIN_PASSWORD}" type="password" autocomplete="current-password" required{{focus_password}}></label>
 <input type="hidden" name="next" value="{{next}}">
 <button type="submit" id="{ids.LOGIN_SUBMIT}">登录</button></form></body></html>"""
 LOGOUT_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>退出 · 国有档案资源普查平台</title>
@@ -230,7 +230,7 @@ LOGOUT_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">
 PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>修改密码 · 国有档案资源普查平台</title>
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
 <form method="post" action="/password" class="login-card" id="{ids.PASSWORD_FORM}">
-<h1>修改密码</h1><p class="hint">新密码{PASSWORD_RULE_TEXT}。修改后，您在其他浏览器上的登录随即失效。</p>{{message}}
+<h1>修改密码</h1><p class="hint">{{account}}新密码{PASSWORD_RULE_TEXT}。修改后，您在其他浏览器上的登录随即失效。</p>{{message}}
 <label>原密码<input name="current" id="{ids.PASSWORD_CURRENT}" type="password" autocomplete="current-password" required></label>
 <label>新密码<input name="new" id="{ids.PASSWORD_NEW}" type="password" autocomplete="new-password" required></label>
 <label>再次输入新密码<input name="repeat" id="{ids.PASSWORD_REPEAT}" type="password" autocomplete="new-password" required></label>
@@ -421,7 +421,8 @@ class Authenticator:
         verdict = self.throttle.check(address, name, device)
         if verdict.wait_s > 0:
             wait = math.ceil(verdict.wait_s)
-            return self.page(_error(f"登录尝试过于频繁，请 {_after(wait)}后再试。"), next_page, 429, retry_after=wait)
+            refused = _error(f"登录尝试过于频繁，请 {_after(wait)}后再试。")
+            return self.page(refused, next_page, 429, retry_after=wait, username=name)
         if not self.throttle.kdf_slots.acquire(timeout=KDF_WAIT_S):
             return self.page(_error("登录请求过多，服务器繁忙，请稍后再试。"), next_page, 503, retry_after=5)
         try:
@@ -437,7 +438,7 @@ class Authenticator:
             self.audit("login_failed", name, after={"known_user": record is not None, "trusted_device": bool(device)})
             if throttled:
                 self.audit("login_throttled", name, after={"counters": list(throttled)})
-            return self.page(_error(SIGN_IN_REFUSED), next_page, 200)
+            return self.page(_error(SIGN_IN_REFUSED), next_page, 200, username=name)
         self.throttle.succeeded(name, device)
         flask.session.clear()  # no session fixation: a new session every sign-in
         login_user(WebUser.of(record, self.password_max_age))
@@ -504,10 +505,12 @@ class Authenticator:
     @staticmethod
     def password_page(message: str, status: int, retry_after: int | None = None) -> Response:
         """The password change form with a message."""
-        # No way back while the password must be changed first (the link led back to this form).
+        # No way back while the password must be changed first (the link led back to this form): a way out instead
+        # (someone else's account, or not now), and whose account it is.
         must = current_user.is_authenticated and current_user.must_change_password
-        back = "" if must else f'<a href="{viewer_home()}">返回平台</a>'
-        return _form_page(PASSWORD_PAGE.format(message=message, back=back), status, retry_after)
+        back = '<a href="/logout">退出登录</a>' if must else f'<a href="{viewer_home()}">返回平台</a>'
+        account = f"当前账号：{html.escape(current_user.id)}。" if current_user.is_authenticated else ""
+        return _form_page(PASSWORD_PAGE.format(message=message, back=back, account=account), status, retry_after)
 
     def sign_out(self) -> Response:
         """POST /logout: end the session on the server, then forget it in the browser."""
@@ -519,11 +522,17 @@ class Authenticator:
         return flask.redirect("/login")
 
     @staticmethod
-    def page(message: str, next_page: str, status: int, retry_after: int | None = None) -> Response:
-        """The sign-in page with a message."""
-        return _form_page(
-            LOGIN_PAGE.format(message=message, next=html.escape(next_page, quote=True)), status, retry_after
+    def page(message: str, next_page: str, status: int, retry_after: int | None = None, username: str = "") -> Response:
+        """The sign-in page with a message; after a refused attempt the name typed stays and the password field
+        has the focus (a keyboard user had to find the form and type the name again)."""
+        body = LOGIN_PAGE.format(
+            message=message,
+            next=html.escape(next_page, quote=True),
+            username=html.escape(username, quote=True),
+            focus_name="" if username else " autofocus",
+            focus_password=" autofocus" if username else "",
         )
+        return _form_page(body, status, retry_after)
 
 
 def install_auth(

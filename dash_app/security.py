@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from html import escape
 from typing import Any
+from urllib.parse import quote, urlparse
 
 import flask
 from dash.exceptions import DependencyException
@@ -301,6 +302,24 @@ def error_page(status: int, title: str, text: str, back: tuple[str, str] | None 
     return flask.Response(body, status=status, mimetype="text/html")
 
 
+# Said after a 401 to a form's post (an upload, a confirmation): a probe's upload after signing out elsewhere was
+# told only to sign in, not that its workbook had not been received.
+NOT_RECEIVED = "本次提交的内容（如上传的工作簿）没有收到，数据没有改动：登录后请回到原页面重新提交。"
+
+
+def sign_in_again() -> flask.Response:
+    """The 401 page: sign in and come back to the page asked for, or to the page a form was posted from."""
+    title, text = ERROR_PAGES[401]
+    request = flask.request
+    target = request.full_path.rstrip("?")
+    if request.method != "GET":
+        text = f"{text}{NOT_RECEIVED}"
+        came_from = urlparse(request.referrer or "")
+        target = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+        target = target if came_from.netloc == request.host and target.startswith("/") else "/"
+    return error_page(401, title, text, (f"/login?next={quote(target, safe='/')}", "登录"))
+
+
 def _warehouse_out_of_reach(error: Exception) -> flask.Response:
     LOGGER.warning("warehouse out of reach for %s: %s", flask.request.path, error)
     return error_page(503, *ERROR_PAGES[503])
@@ -336,8 +355,9 @@ def install_security(
         return None
 
     for status, (title, text) in ERROR_PAGES.items():
-        back = ("/login", "登录") if status == 401 else None
-        server.register_error_handler(status, lambda _e, s=status, t=title, x=text, b=back: error_page(s, t, x, b))
+        if status != 401:
+            server.register_error_handler(status, lambda _e, s=status, t=title, x=text: error_page(s, t, x))
+    server.register_error_handler(401, lambda _e: sign_in_again())
     # Dash raises this for a file of its component suites that it does not serve (a mistyped or probing address):
     # a missing file, not a server error with a traceback in the log.
     server.register_error_handler(DependencyException, lambda _error: error_page(404, *ERROR_PAGES[404]))

@@ -106,9 +106,11 @@ def describe_replacing_other(other: Mapping[str, Any]) -> str:
     """What confirming an upload over another person's current return does, said before it is done."""
     # The office whose own account sent it (the return's scope: only such a return is asked about), then the account.
     who = f"{other['scope']['name']}的账号 {other['submitted_by']} " if other["submitted_by"] else "其他用户"
+    # The uploader may be of that very office (a second account of it): the person to ask is the account's user.
+    ask = f"账号 {other['submitted_by']} 的使用人" if other["submitted_by"] else other["scope"]["name"]
     return (
         f"本表将替换{other['said']}。该表由{who}报送：确认后本表替换该表，该表的数据不再计入，其审核结论作废，"
-        f"本表须重新审核；该账号在其上传页面可看到该表已被本表替换。如不应替换，请先与{other['scope']['name']}核实，不必确认。"
+        f"本表须重新审核；该账号在其上传页面可看到该表已被本表替换。如不应替换，请先与{ask}核实，不必确认。"
     )
 
 

@@ -220,14 +220,19 @@ def test_callbacks_downloads_and_uploads_refuse_anonymous_requests(app, tmp_path
         assert client.get(path).status_code == 401, path
     # A download link opened signed out says so in Chinese, with the way to sign in (it was Werkzeug's English).
     page = client.get("/download/report/abc").text
-    assert "需要登录" in page and 'href="/login"' in page and "Unauthorized" not in page
+    assert "需要登录" in page and 'href="/login?next=/download/report/abc"' in page and "Unauthorized" not in page
     workbook = census_workbook(tmp_path / "c.xlsx")
     response = client.post(
         "/api/upload",
         data={"kind": "census", "file": (workbook.open("rb"), "c.xlsx")},
         content_type="multipart/form-data",
+        headers={"Referer": "http://localhost/upload?kind=census"},
     )
     assert response.status_code == 401
+    # An upload sent after the session ended (signed out in another tab) is told it was not received, and the way
+    # back to the upload page.
+    assert "本次提交的内容（如上传的工作簿）没有收到，数据没有改动" in response.text
+    assert 'href="/login?next=/upload%3Fkind%3Dcensus"' in response.text
 
 
 def test_login_page_health_and_assets_are_public(app):
@@ -262,7 +267,16 @@ def test_a_wrong_password_or_unknown_user_does_not_sign_in(app, user, password):
     response = client.post("/login", data={"username": user, "password": password})
     assert response.status_code == 200
     assert "用户名或密码不正确" in response.text
+    assert f'value="{user}" required>' in response.text  # the name typed stays
     assert client.get("/").status_code == 302
+
+
+def test_the_name_typed_comes_back_escaped_after_a_refused_sign_in(app):
+    typed = '"><img src=x onerror=alert(1)>'
+    response = client_of(app, address="10.0.0.2").post("/login", data={"username": typed, "password": "x-y-z-1234"})
+    assert "用户名或密码不正确" in response.text and "<img" not in response.text
+    assert 'value="&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" required>' in response.text
+    assert 'autocomplete="current-password" required autofocus>' in response.text  # the password has the focus
 
 
 def test_an_unknown_user_costs_the_same_password_check_as_a_known_one(app, monkeypatch):

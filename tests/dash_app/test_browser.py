@@ -104,6 +104,9 @@ def test_a_wrong_password_is_refused_in_the_browser(browsing):
     page.click(f"#{ids.LOGIN_SUBMIT}")
     assert "用户名或密码不正确" in page.inner_text(f"#{ids.LOGIN_FORM}")
     assert page.locator(f"#{ids.NAV_USER}").count() == 0
+    # The name typed stays and the password has the focus: a keyboard user types it again, nothing more.
+    assert page.input_value(f"#{ids.LOGIN_USERNAME}") == "planner"
+    assert page.evaluate("document.activeElement.id") == ids.LOGIN_PASSWORD
 
 
 # --- the planner's map ---------------------------------------------------------------------------------------------

@@ -722,6 +722,7 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     assert (
         f"编号 {county_return}" in said
         and "该表由广东省广州市天河区的账号 tianhe 报送" in said
+        and "如不应替换，请先与账号 tianhe 的使用人核实，不必确认。" in said
         and "确认替换并装载" in said
     ), said
     assert submission_of(store, "440106") == county_return  # nothing replaced yet

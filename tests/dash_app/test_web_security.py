@@ -438,6 +438,9 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
     form = client.get("/password").text
     assert "须先在修改密码页改为只有您知道的密码" in form and "返回平台" not in form  # it led back to this form
+    # Whose account it is, and a way out (a probe's user, on someone else's account, had none).
+    assert f"当前账号：{name}。" in form and '<a href="/logout">退出登录</a>' in form
+    assert "确认退出" in client.get("/logout").text
     # Every page and download leads to the form; a callback (of a tab opened before) is refused on the server, saying
     # why, with the header assets/session.js follows to the form (the generic 403 said the account had no right).
     for path in ("/coverage", "/download/template/census", "/download/indicators-report"):
