@@ -17,7 +17,7 @@ from census_schema.scopes import account_scope
 from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.auth import install_auth
-from dash_app.context import AppContext
+from dash_app.context import CONTEXT_EXTENSION, AppContext
 from dash_app.data_docs import install_data_docs_routes
 from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES, Page
@@ -29,7 +29,6 @@ from warehouse.backends import open_warehouse
 ASSETS = Path(__file__).parent / "assets"
 MAX_UPLOAD_BYTES_OVERHEAD = 1024 * 1024
 # Where the Flask server keeps the app's context (Flask's place for what an extension holds per app).
-CONTEXT_EXTENSION = "archive_census"
 # What the app serves as text: pages, scripts, styles, callback JSON and the map geometry.
 COMPRESSED_TYPES = [
     "text/html",

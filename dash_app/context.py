@@ -6,12 +6,23 @@ from __future__ import annotations
 import atexit
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
+
+import flask
 
 from census_schema.settings import Settings
 from dash_app.reader import SnapshotReader
 from dash_app.uploads import UploadJobs
 from dash_app.webstate import AuditOutbox, SessionStore, WebState
 from warehouse.backends import Warehouse
+
+# The key of the app's context among its Flask server's extensions.
+CONTEXT_EXTENSION = "archive_census"
+
+
+def current_context() -> AppContext:
+    """The context of the app serving this request (a page's layout is given nothing else)."""
+    return cast(AppContext, flask.current_app.extensions[CONTEXT_EXTENSION])
 
 
 @dataclass(frozen=True)

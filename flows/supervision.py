@@ -39,6 +39,16 @@ _EVIDENCE_KINDS: tuple[tuple[str, tuple[str, ...], tuple[bytes, ...]], ...] = (
 )
 
 
+# What a finding's evidence may be: the kinds its content is checked against, and plain text (an executable,
+# a script or an unknown format became official evidence reviewers would open).
+# Recordings are kept too, their content unchecked (served as downloads, as every evidence file is).
+EVIDENCE_SUFFIXES = frozenset(
+    {suffix for _, suffixes, _ in _EVIDENCE_KINDS for suffix in suffixes}
+    | {".txt", ".mp3", ".wav", ".m4a", ".mp4", ".mov", ".avi"}
+)
+EVIDENCE_TYPES_TEXT = "PDF、图片（PNG、JPEG、GIF、TIFF）、Office 或 WPS 文档、OFD、ZIP 压缩包、纯文本（.txt）或音视频（MP3、WAV、M4A、MP4、MOV、AVI）"
+
+
 def _is_kind(head: bytes, magics: tuple[bytes, ...]) -> bool:
     return any(head.startswith(m) or (m == b"%PDF-" and m in head[:1024]) for m in magics)
 
@@ -90,6 +100,12 @@ def store_evidence(settings: Settings, finding_id: str, source: Path, file_name:
         raise UsageError(
             f"佐证材料「{shown}」大小 {size / 1048576:.1f} MB，超过上限 {settings.max_evidence_bytes / 1048576:.0f} MB。",
             hint="请压缩或拆分材料（例如只附整改报告正文和关键照片）后重试。",
+        )
+    suffix = Path(shown).suffix.lower()
+    if suffix not in EVIDENCE_SUFFIXES:
+        raise UsageError(
+            f"佐证材料「{shown}」是{f' {suffix} ' if suffix else '没有扩展名的'}文件，不能作为佐证材料。",
+            hint=f"佐证材料只接收{EVIDENCE_TYPES_TEXT}；其他材料请转为 PDF，或打包为 .zip 后提交。",
         )
     with source.open("rb") as handle:
         head = handle.read(4096)

@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from dash import Dash, Input, Output, State, dcc, html, no_update
+from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
 from census_schema.roles import Role
+from census_schema.settings import Settings
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL, CHECKLISTS
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
@@ -37,7 +38,7 @@ from census_schema.supervision.forms import RECTIFICATION_FORM
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
-from dash_app.context import AppContext
+from dash_app.context import AppContext, current_context
 from dash_app.figures import build_bar
 from dash_app.formatting import (
     describe_sources,
@@ -58,7 +59,7 @@ from dash_app.grid import (
     text_width,
 )
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
-from flows.supervision import change_finding, stored_evidence_path
+from flows.supervision import EVIDENCE_SUFFIXES, EVIDENCE_TYPES_TEXT, change_finding, stored_evidence_path
 from supervision.lifecycle import TRANSITIONS, DeadlineRule, may_close
 from warehouse.inspections import (
     account_lifecycle_roles,
@@ -75,7 +76,6 @@ from warehouse.inspections import (
 PATH = "/inspections"
 NAME = "检查整改"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
-MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 # The areas a finding can be of: the inspection checklists' and the evaluation standards'.
 FINDING_AREAS = (
     *(area.name for checklist in CHECKLISTS.values() for area in checklist.areas),
@@ -192,6 +192,7 @@ def layout(
     """Summary, filters, the findings grid, and a finding's history with the lifecycle form; the filters and the
     finding come from the address (?status=整改中&overdue=1&finding=…) and go back into it."""
     statuses = [s.value for s in FindingStatus]
+    evidence = evidence_spec(current_context().settings)
     records = (
         [html.H2("检查记录"), grid_block(ids.INSPECTIONS_RECORDS_GRID, RECORD_COLUMNS, row_id="inspection_id")]
         if scope_province(current_viewer()) is None
@@ -274,14 +275,18 @@ def layout(
                     labelled(
                         "佐证材料",
                         # One Tab stop, the upload's own file input (invisible): a button inside was a second one;
-                        # the look of a button shows the input's focus (app.css).
+                        # the look of a button shows the input's focus (app.css). No size limit in the browser (it
+                        # dropped a larger file unsaid): assets/evidence.js says which file is chosen or refuses it.
                         dcc.Upload(
                             html.Span("选择文件", className="button-secondary"),
                             id=ids.INSPECTIONS_EVIDENCE,
-                            max_size=MAX_EVIDENCE_BYTES,
+                            accept=",".join(sorted(EVIDENCE_SUFFIXES)),
+                            max_size=-1,
                             className="file-picker",
                         ),
                     ),
+                    html.Span(evidence["idle"], id=ids.INSPECTIONS_EVIDENCE_CHOSEN, className="hint", role="status"),
+                    dcc.Store(id=ids.INSPECTIONS_EVIDENCE_SPEC, data=evidence),
                     html.Button("提交", id=ids.INSPECTIONS_APPLY),
                 ],
                 className="toolbar form-row",
@@ -293,6 +298,19 @@ def layout(
             *records,
         ]
     )
+
+
+def evidence_spec(settings: Settings) -> dict[str, Any]:
+    """What the evidence picker takes (assets/evidence.js): the largest file, said in MB, and what it says before
+    a file is chosen. A file travels base64-encoded (4 bytes for 3) in a callback, whose body the server caps near
+    `max_upload_bytes`."""
+    limit = min(settings.max_evidence_bytes, settings.max_upload_bytes * 3 // 4)
+    limit_text = f"{limit / 1048576:g} MB"
+    return {
+        "limit": limit,
+        "limitText": limit_text,
+        "idle": f"未选择文件（{EVIDENCE_TYPES_TEXT}，不超过 {limit_text}）",
+    }
 
 
 # Characters markdown would read as markup in a name someone typed.
@@ -592,6 +610,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if history is None or not lifecycle_roles(viewer, history):
             return ""
         return describe_action(history, action, new_deadline, context.settings.today())
+
+    app.clientside_callback(
+        ClientsideFunction("archiveCensus", "evidenceChosen"),
+        Output(ids.INSPECTIONS_EVIDENCE_CHOSEN, "children"),
+        Output(ids.INSPECTIONS_EVIDENCE, "contents", allow_duplicate=True),
+        Input(ids.INSPECTIONS_EVIDENCE, "contents"),
+        State(ids.INSPECTIONS_EVIDENCE, "filename"),
+        State(ids.INSPECTIONS_EVIDENCE_SPEC, "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(ids.INSPECTIONS_RESULT, "children"),

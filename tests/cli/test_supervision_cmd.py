@@ -290,13 +290,35 @@ def test_evidence_whose_content_is_not_what_its_name_says_is_refused(db, tmp_pat
 
 
 @pytest.mark.parametrize(
+    ("name", "said"),
+    [
+        ("tool.exe", "是 .exe 文件"),
+        ("整改.bat", "是 .bat 文件"),
+        ("整改报告", "是没有扩展名的文件"),
+        ("页面.html", "是 .html 文件"),
+    ],
+)
+def test_evidence_of_a_kind_not_taken_is_refused_naming_what_is(db, tmp_path, capsys, name, said):
+    # A probe closed a finding with tool.exe as its evidence, which reviewers would then download and open.
+    base = ["--db", str(db)]
+    assert run(capsys, "finding", "transition", "JC2023-001-02", "--to", "整改中", "--by", "王五", *base)[0] == 0
+    report = tmp_path / name
+    report.write_bytes(b"MZ\x90\x00 an executable")
+    argv = ["finding", "transition", "JC2023-001-02", "--to", "已提交整改报告", "--by", "王五", *base]
+    code, out, err = run(capsys, *argv, "--evidence", str(report))
+    assert (code, out) == (2, "") and f"佐证材料「{name}」{said}，不能作为佐证材料" in err, err
+    assert "佐证材料只接收PDF、图片" in err
+    assert not (db.parent / "evidence").exists() or list((db.parent / "evidence").rglob("*.*")) == []
+
+
+@pytest.mark.parametrize(
     ("name", "content"),
     [
         ("整改报告.pdf", b"\n\n%PDF-1.4 after a blank line"),
         ("照片.JPEG", b"\xff\xd8\xff\xe0 jfif"),
         ("说明.txt", "整改说明".encode("gb18030")),
         ("整改报告.ofd", b"PK\x03\x04ofd"),
-        ("录音.mp3", b"ID3 anything"),  # no claim this check knows: kept, served as a download
+        ("录音.mp3", b"ID3 anything"),  # a recording: kept unchecked, served as a download
     ],
 )
 def test_evidence_that_is_what_its_name_says_is_kept(db, tmp_path, capsys, name, content):

@@ -346,12 +346,26 @@ def test_a_finding_s_history_reads_whole_at_1400_px_before_and_after_an_action_a
         ids.INSPECTIONS_EVIDENCE,
     )
     assert tab_stops == ["INPUT:file"]
+    chosen_text = "([id, text]) => document.getElementById(id).textContent.includes(text)"
+    assert page.inner_text(f"#{ids.INSPECTIONS_EVIDENCE_CHOSEN}").startswith("未选择文件（PDF、图片")
+    # A file over the limit is refused as it is chosen (the browser dropped a probe's 25 MB file unsaid, and the file
+    # chosen before it went out instead).
+    scan = tmp_path / "整改材料（扫描件）.pdf"
+    with scan.open("wb") as handle:
+        handle.write(b"%PDF-1.4\n")
+        handle.truncate(51 * 1024 * 1024)
+    page.set_input_files(f"#{ids.INSPECTIONS_EVIDENCE} input[type=file]", str(scan))
+    refused = "「整改材料（扫描件）.pdf」51.0 MB，超过 50 MB 的上限，未选中：请压缩或拆分后重新选择。"
+    page.wait_for_function(chosen_text, arg=[ids.INSPECTIONS_EVIDENCE_CHOSEN, refused])
     page.set_input_files(f"#{ids.INSPECTIONS_EVIDENCE} input[type=file]", str(evidence))
+    page.wait_for_function(chosen_text, arg=[ids.INSPECTIONS_EVIDENCE_CHOSEN, f"已选择：「{evidence.name}」（1 KB）"])
     page.click(f"#{ids.INSPECTIONS_APPLY}")
     page.wait_for_function(
         "([id, text]) => document.getElementById(id).textContent.startsWith(text)",
         arg=[ids.INSPECTIONS_RESULT, f"{finding_id}：{FindingStatus.IN_PROGRESS} → {FindingStatus.SUBMITTED}"],
     )
+    # Recorded: the file is no longer chosen, and the picker says so.
+    page.wait_for_function(chosen_text, arg=[ids.INSPECTIONS_EVIDENCE_CHOSEN, "未选择文件（"])
     grid_count(page, ids.INSPECTIONS_HISTORY_GRID, len(history) + 1)
     page.wait_for_function(
         "([id, n]) => document.querySelectorAll(`#${id} .ag-center-cols-container .ag-row`).length === n",
