@@ -132,6 +132,18 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
             page_url(),
             html.H1("“十四五”规划指标监测"),
             html.Div(download, className="toolbar"),
+            html.H2("全国进展（对照全国规划目标）"),
+            # A province's office read the national figures below as its own (nothing said whose they were).
+            *(
+                [
+                    html.P(
+                        f"以下卡片为全国数值；{division_name(own)}的数值见趋势图中的本省曲线、下方的分省目标进展和热力图。",
+                        className="hint",
+                    )
+                ]
+                if (own := scope_province(viewer)) is not None
+                else []
+            ),
             html.Div(id=ids.INDICATORS_CARDS, className="cards"),
             labelled(
                 "指标",
@@ -231,10 +243,29 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     @app.callback(Output(ids.INDICATORS_TRAJECTORY, "figure"), Input(ids.INDICATORS_CHOICE, "value"))
     def show_trajectory(code: str) -> Any:
         viewer = current_viewer()
-        rows = [r for r in load_progress(context, viewer) if r["indicator_code"] == code and r["province_code"] is None]
+        of_code = [r for r in load_progress(context, viewer) if r["indicator_code"] == code]
+        rows = [r for r in of_code if r["province_code"] is None]
         actual = [(r["year"], None if r["value"] is None else float(r["value"])) for r in rows]
         expected = [(r["year"], float(r["expected"])) for r in rows if r["expected"] is not None]
-        series: dict[str, list[tuple[Any, Any]]] = {"实际值": actual, **({"应达进度": expected} if expected else {})}
+        series: dict[str, list[tuple[Any, Any]]] = {
+            "全国实际值": actual,
+            **({"全国应达进度": expected} if expected else {}),
+        }
+        # A province's office sees its own province's values beside the nation's: those reported for it (load_progress
+        # keeps no other province's), else the one its census returns compute to.
+        province = scope_province(viewer)
+        own = [(r["year"], r["value"]) for r in of_code if r["province_code"] is not None]
+        if province is not None and not own:
+            computed = context.reader.cached(computed_indicator_values)
+            own = [
+                (r["year"], r["value"])
+                for r in computed
+                if (r["indicator_code"], r["province_code"]) == (code, province)
+            ]
+        if province is not None and any(value is not None for _, value in own):
+            series[f"{division_name(province)}实际值"] = [
+                (year, float(value)) for year, value in own if value is not None
+            ]
         unit = next((r["unit"] for r in rows), "")
         title = next((f"{r['indicator_name']}（{r['unit']}）" for r in rows), code)
         return build_lines(series, title, unit=unit)

@@ -67,7 +67,7 @@ from warehouse.evaluation import (
     query_scores,
     sheet_version,
 )
-from warehouse.indicators import query_indicator_progress, query_provincial_progress
+from warehouse.indicators import computed_indicator_values, query_indicator_progress, query_provincial_progress
 from warehouse.inspections import (
     fetch_finding_states,
     query_finding_history,
@@ -1464,6 +1464,43 @@ def test_only_national_users_download_the_mid_term_report(app, user, status):
         assert openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
     page = render_page(app, client_of(app, user), indicators.PATH)
     assert (ids.INDICATORS_REPORT_DOWNLOAD in page.text) == (status == 200)
+
+
+def test_a_province_reads_the_national_trajectory_as_national_beside_its_own(app, site):
+    # A probe's provincial office read the national 58.36 as its own (广东 62.57): nothing said whose it was.
+    computed = read(site, computed_indicator_values)
+    # A computed indicator the province's census returns give a value for.
+    code, value = next(
+        (r["indicator_code"], float(r["value"]))
+        for r in computed
+        if r["province_code"] == "440000" and r["value"] is not None
+    )
+    year = next(r["year"] for r in computed if r["indicator_code"] == code)
+    national = [
+        r["year"]
+        for r in read(site, query_indicator_progress)
+        if (r["indicator_code"], r["province_code"]) == (code, None)
+    ]
+    assert national
+
+    def series(user: str) -> dict[str, list[Any]]:
+        answer = post(
+            app,
+            client_of(app, user),
+            [(ids.INDICATORS_TRAJECTORY, "figure")],
+            [(ids.INDICATORS_CHOICE, "value", code)],
+        )
+        return {
+            t["name"]: list(zip(t["x"], t["y"], strict=True))
+            for t in returned(answer, ids.INDICATORS_TRAJECTORY, "figure")["data"]
+        }
+
+    guangdong = series("guangdong")
+    assert guangdong["广东省实际值"] == [(year, value)]
+    assert [year for year, _ in guangdong["全国实际值"]] == national
+    assert set(series("planner")) <= {"全国实际值", "全国应达进度"}
+    page = render_page(app, client_of(app, "guangdong"), indicators.PATH).text
+    assert "全国进展（对照全国规划目标）" in page and "以下卡片为全国数值；广东省的数值见" in page
 
 
 def test_an_evaluator_reads_no_indicators(app):

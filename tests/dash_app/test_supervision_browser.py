@@ -436,8 +436,11 @@ def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
     def expected(code: str) -> dict[str, Any]:
         rows = [r for r in progress if r["indicator_code"] == code]
         return {
-            "实际值": [[r["year"] for r in rows], [None if r["value"] is None else float(r["value"]) for r in rows]],
-            "应达进度": [
+            "全国实际值": [
+                [r["year"] for r in rows],
+                [None if r["value"] is None else float(r["value"]) for r in rows],
+            ],
+            "全国应达进度": [
                 [r["year"] for r in rows if r["expected"] is not None],
                 [float(r["expected"]) for r in rows if r["expected"] is not None],
             ],
