@@ -32,6 +32,8 @@ from dash_app.formatting import (
     format_pct,
     format_value,
 )
+from dash_app.pages import inspections
+from dash_app.security import ERROR_PAGES, error_page
 from flows.supervision import content_matches_name, stored_evidence_path
 from warehouse.indicators import computed_indicator_values, query_provincial_progress
 from warehouse.inspections import query_finding_history, query_findings
@@ -241,6 +243,10 @@ def install_report_routes(server: flask.Flask, context: AppContext) -> None:
     @server.route("/evidence/<finding_id>/<int:seq>")
     def evidence(finding_id: str, seq: int) -> flask.Response:
         viewer = current_viewer()
+        if viewer.role not in inspections.ROLES:
+            # Not "another province's data": a prefecture's office asked for its own finding's file.
+            text = f"{viewer.role.label}不查看检查整改记录及其佐证材料。{inspections.REFUSAL_NOTE}"
+            return error_page(403, ERROR_PAGES[403][0], text)
         with context.reader.cursor() as con:
             try:
                 history = query_finding_history(con, finding_id)

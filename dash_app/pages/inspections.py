@@ -76,6 +76,11 @@ from warehouse.inspections import (
 PATH = "/inspections"
 NAME = "检查整改"
 ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+# What the other roles are told on the refusal (and on a refused evidence file): who handles findings, whom to ask.
+REFUSAL_NOTE = (
+    "检查发现的问题由国家档案局和各省级档案部门办理（省级档案部门代本省地级、县级单位记录整改并复核）；"
+    "如需了解本单位的问题及其整改情况，请向本省档案局咨询。"
+)
 # The areas a finding can be of: the inspection checklists' and the evaluation standards'.
 FINDING_AREAS = (
     *(area.name for checklist in CHECKLISTS.values() for area in checklist.areas),

@@ -1019,6 +1019,10 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
             assert response.data == EVIDENCE_BYTES and response.mimetype == "application/pdf"
             assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert planner.get(f"/evidence/{finding}/999").status_code == 404
+    # A prefecture's office is told who handles findings, not that it asked for another province's data.
+    refused = client_of(app, "guangzhou").get(link).text
+    assert "地级档案部门不查看检查整改记录及其佐证材料。" in refused and "请向本省档案局咨询" in refused
+    assert "其他省份的数据" not in refused
 
     # The reviewer may close it only with evidence of their own review.
     assert [o["value"] for o in detail(app, planner, finding)[1]] == ["退回", "销号"]
@@ -1336,11 +1340,15 @@ def test_values_the_page_cannot_send_are_refused_not_a_server_error(app, site, a
     assert unknown.status_code == 200 and "评价标准中没有评分项：Z9.9.9" in unknown.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True)])
+@pytest.mark.parametrize(
+    ("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True), ("guangzhou", True)]
+)
 def test_the_inspections_page_renders_for_its_roles(app, user, refused):
     response = render_page(app, client_of(app, user), inspections.PATH)
     assert response.status_code == 200
     assert (ids.PAGE_REFUSED in response.text) == refused and (ids.INSPECTIONS_GRID in response.text) != refused
+    # Refused, it says who handles findings and whom to ask (a prefecture's office has findings of its own).
+    assert ("请向本省档案局咨询" in response.text) == refused
     if refused:
         assert load_grid(app, client_of(app, user), ids.INSPECTIONS_GRID, None, [], None).status_code == 403
 
