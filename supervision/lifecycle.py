@@ -226,7 +226,9 @@ def apply_transition(
             finding,
             act,
             "transition_order",
-            f"操作时间 {at:%Y-%m-%d %H:%M} 早于上一次状态变更（{finding.updated_at:%Y-%m-%d %H:%M}）。",
+            f"操作时间 {format_day(at)} {at:%H:%M} 早于上一次状态变更（{format_day(finding.updated_at)} "
+            f"{finding.updated_at:%H:%M}）。",
+            "同一问题的各步须按时间先后记录：请核对操作时间；整改进展表请按时间顺序逐行填写。",
         )
     if rule.needs_note and _blank(note):
         reason = {A.EXTEND: "延期须说明理由", A.RETURN: "退回须说明退回意见"}.get(act, "须填写说明")

@@ -470,6 +470,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 (ids.INSPECTIONS_RESULT, "children"),
             ],
             "整改问题",
+            # A printed export kept the overdue days and lost the day they were counted to.
+            note=lambda *_: (
+                f"逾期判断日 {format_date(context.settings.today())}：逾期（天）为该日已过整改期限、未销号的天数。"
+            ),
         ),
         context,
     )

@@ -1340,6 +1340,15 @@ def test_values_the_page_cannot_send_are_refused_not_a_server_error(app, site, a
     assert unknown.status_code == 200 and "评价标准中没有评分项：Z9.9.9" in unknown.get_data(as_text=True)
 
 
+def test_the_findings_export_says_the_day_overdue_days_are_counted_to(app):
+    # A printed export kept every 逾期（天） and lost the day they were counted to (the page and the command line say it).
+    response = export_grid(app, client_of(app, "planner"), ids.INSPECTIONS_GRID, None, None, [], None)
+    sheet = exported_workbook(response, ids.INSPECTIONS_GRID).active
+    lines = [sheet.cell(row, 1).value for row in (1, 2, 3)]
+    day = f"{DEMO_TODAY.year}年{DEMO_TODAY.month}月{DEMO_TODAY.day}日"
+    assert lines[2] == f"逾期判断日 {day}：逾期（天）为该日已过整改期限、未销号的天数。", lines
+
+
 @pytest.mark.parametrize(
     ("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True), ("guangzhou", True)]
 )

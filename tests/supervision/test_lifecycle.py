@@ -212,8 +212,11 @@ def test_illegal_transition(start, action, role, by, note, evidence, new_deadlin
 
 
 def test_a_transition_may_not_predate_the_last_one():
-    with pytest.raises(IllegalTransition, match="早于上一次状态变更"):
+    with pytest.raises(IllegalTransition, match="早于上一次状态变更") as raised:
         apply_transition(finding(S.ISSUED), A.START, RESPONSIBLE, RECT, datetime(2024, 2, 1))
+    # In Chinese dates, with what to do (a probe read 2024-01-01 00:00 and no way out).
+    assert "操作时间 2024年2月1日 00:00 早于上一次状态变更（" in raised.value.message
+    assert raised.value.hint is not None and "按时间顺序" in raised.value.hint
 
 
 def test_illegal_transition_names_the_allowed_actions():
