@@ -299,12 +299,28 @@ def test_a_figure_leads_to_the_returns_and_rows_it_comes_from_and_on_to_the_subm
     assert shown == [returns[0]["submission_id"]]
 
 
+@pytest.mark.parametrize("user", ["guangdong", "admin"])
+def test_the_menu_fits_one_line_on_a_1366_pixel_laptop(browsing, user):
+    # A probe's provincial office saw 退出 wrapped alone onto a second line at 1366 × 768.
+    page = browsing.sign_in(user)
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.wait_for_selector(f"#{ids.NAV} .navbar .nav-logout")
+    tops = page.evaluate(
+        "() => Array.from(document.querySelectorAll('.navbar > *')).map(e => Math.round(e.getBoundingClientRect().top))"
+    )
+    assert len(tops) > 5 and max(tops) - min(tops) < 20, tops
+
+
 def test_a_card_leads_to_the_lineage_of_its_figure(browsing):
     page = browsing.sign_in("guangdong")
     page.wait_for_selector(f"#{ids.OVERVIEW_CARDS} .card-source")
     # The overview's charts drawn first, as a reader sees them: a chart still being drawn when the page changes makes
     # plotly.js throw in the console ("reading '_axisMatchGroups'": seen once on a loaded machine), nothing a reader sees.
     browsing.wait_for_quiet(page)
+    # Each link named by its figure for a screen reader's list of links (they all read 来源), shown as 来源.
+    names = [n.replace("\n", "") for n in page.locator(f"#{ids.OVERVIEW_CARDS} .card-source").all_inner_texts()]
+    assert len(names) > 5 and len(set(names)) == len(names) and "来源：馆（室）藏" in names, names
+    assert page.locator(f"#{ids.OVERVIEW_CARDS} .card-source .visually-hidden").first.bounding_box()["width"] <= 1
     page.locator(f"#{ids.OVERVIEW_CARDS} .card", has_text="馆（室）藏").locator(".card-source").click()
     page.wait_for_url("**/lineage?figure=holdings&division=440000")
     summary = page.wait_for_selector(f"#{ids.LINEAGE_SUMMARY}").inner_text()
