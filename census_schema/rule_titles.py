@@ -32,6 +32,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "at_most_when": "超过上限",
     "empty_when": "应当留空",
     "fraction_when": "疑似填成小数",
+    "whole_when": "须为整数",
     "sum_equals": "合计与分项不符",
     "share_at_most": "占比过高",
     "ratio_between": "比例异常",

@@ -163,6 +163,11 @@ def check_fraction_when(rule: Rule, form: Form, context: CheckContext) -> pl.Exp
     return (_field(rule) > 0) & (_field(rule) < 1) & _when(rule)
 
 
+def check_whole_when(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
+    """The number has a fractional part on a row whose when_field is one of when_values (a count of archives)."""
+    return (_field(rule) != _field(rule).floor()) & _when(rule)
+
+
 def check_zero_together(rule: Rule, form: Form, context: CheckContext) -> pl.Expr:
     """Exactly one of the cell and another field is 0."""
     return (_field(rule) == 0) != (pl.col(rule.param("other")) == 0)
@@ -269,6 +274,7 @@ ROW_RULES: dict[str, RowRule] = {
     "filled_when": check_filled_when,
     "empty_when": check_empty_when,
     "fraction_when": check_fraction_when,
+    "whole_when": check_whole_when,
     "not_after_today": check_not_after_today,
     "zero_together": check_zero_together,
     "filled_together": check_filled_together,

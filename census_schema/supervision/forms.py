@@ -57,6 +57,7 @@ from census_schema.supervision.evaluation import (
     get_standard,
 )
 from census_schema.supervision.indicators import (
+    COUNTED_INDICATORS,
     NATIONAL_ONLY_INDICATORS,
     PERCENT_INDICATORS,
     PLAN_BASE_YEAR,
@@ -711,6 +712,18 @@ INDICATOR_FIELDS: tuple[Field, ...] = (
 )
 
 
+def _whole_rule(field: Field, codes: tuple[str, ...]) -> Rule:
+    """A counted indicator's figure (个, 家) is a whole number (a probe's 2.5 laboratories were taken)."""
+    return Rule(
+        f"{field.name}_whole_count",
+        "whole_when",
+        E,
+        field.name,
+        f"该指标以个数计（{'、'.join(codes)}），「{field.label}」须为整数，请核实后重填。",
+        P(when_field="indicator_code", when_values=codes),
+    )
+
+
 def _percent_rules(field: Field, codes: tuple[str, ...]) -> tuple[Rule, ...]:
     """A per-cent indicator's figure: at most 100 (an error), and a warning below 1 (a share typed as a fraction)."""
     q, when = f"「{field.label}」", {"when_field": "indicator_code", "when_values": codes}
@@ -759,6 +772,7 @@ INDICATOR_RULES: tuple[Rule, ...] = (
         P(when_field="indicator_code", when_values=NATIONAL_ONLY_INDICATORS),
     ),
     *_percent_rules(INDICATOR_FIELDS[3], tuple(c for c in PERCENT_INDICATORS if c in REPORTED_INDICATORS)),
+    _whole_rule(INDICATOR_FIELDS[3], tuple(c for c in COUNTED_INDICATORS if c in REPORTED_INDICATORS)),
 )
 
 INDICATOR_VALUES_FORM = _form(

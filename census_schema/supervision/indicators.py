@@ -194,6 +194,9 @@ INDICATORS_BY_CODE: dict[str, PlanIndicator] = {i.code: i for i in PLAN_INDICATO
 PERCENT_UNIT = "%"
 # The indicators counted in per cent: no value, baseline or target of theirs exceeds 100.
 PERCENT_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i.unit == PERCENT_UNIT)
+# The indicators that count things (archives, pilots, laboratories): their values are whole numbers.
+COUNT_UNITS = frozenset({"个", "家"})
+COUNTED_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i.unit in COUNT_UNITS)
 # The national projects no province carries: their values are national only.
 NATIONAL_ONLY_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if not i.has_provincial_targets)
 # The indicators a province's own plan may set a target for, computed and reported alike.

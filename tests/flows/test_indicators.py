@@ -92,7 +92,7 @@ def test_every_indicator_rule_is_located(store, settings, tmp_path):
         value("ZB04", 2024, 150),  # a share in per cent over 100
         value("ZB05", 2024, 50, "440000"),  # a national project given a provincial value
         value("ZB04", 2023, D("0.88"), "450000"),  # 88 % typed as a fraction: a warning
-        value("ZB01", 2024, D("0.5")),  # a count below 1 is no fraction of anything
+        value("ZB01", 2024, D("0.5")),  # a count below 1 is no fraction of anything, and half an archive none
         value("ZB04", 2023, 100),  # exactly 100 passes
     ]
     outcome = ingest(store, settings, indicators_workbook(tmp_path / "bad.xlsx", rows))
@@ -106,7 +106,10 @@ def test_every_indicator_rule_is_located(store, settings, tmp_path):
         (9, "value", "value_percent_at_most_100", "错误"),
         (10, "province_code", "indicator_national_only", "错误"),
         (11, "value", "value_percent_fraction", "警告"),
+        (12, "value", "value_whole_count", "错误"),
     }
+    half = next(f for f in outcome.failures if f.rule == "value_whole_count")
+    assert half.message == "该指标以个数计（ZB01、ZB02、ZB03、ZB07、JC08、JC09），「数值」须为整数，请核实后重填。"
     over = next(f for f in outcome.failures if f.rule == "value_percent_at_most_100")
     assert over.message == "该指标以 % 计（ZB04、ZB05、ZB06），「数值」不能超过 100，请核实后重填。"
     with store.reader() as con:
