@@ -12,6 +12,7 @@ from census_schema.census_form import AnnualStatistics
 from census_schema.divisions import PROVINCE, UnknownDivision, allowed_admin_levels, load_divisions
 from census_schema.scopes import Scope, ScopeKind, ScopeReturn
 from supervision.lifecycle import FindingState
+from supervision.scoring import LoadedSheet
 
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 
@@ -48,6 +49,8 @@ class EvaluationFacts:
     # (archive, expert) -> when the expert last saved that sheet themselves (on the platform): an upload may not
     # replace it.
     own_sheets: Mapping[tuple[str, str], datetime] = field(default_factory=lambda: MappingProxyType({}))
+    # (archive, scorer) -> the sheet an earlier upload loaded (self-evaluations too): an upload replaces it, said.
+    loaded_sheets: Mapping[tuple[str, str], LoadedSheet] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

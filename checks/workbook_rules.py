@@ -50,6 +50,7 @@ from supervision.scoring import (
     check_veto_scores,
     check_veto_verdicts,
     describe_own_sheet,
+    describe_replaced_sheet,
     pivot_expert_scores,
     unneeded_reconciliations,
 )
@@ -447,20 +448,28 @@ def check_evaluation_access(rules: Sequence[Rule], form: Form, sheets: Sheets, c
             failures.append(_unplaced(form, by_rule["evaluation_round_open"], facts.round_id, message))
         return failures
     seen: set[tuple[object, object]] = set()
-    unassigned, own = [], []
+    unassigned, own, replaced = [], [], []
     for r in _positioned(rows):
         key = (r["archive_code"], r["scorer"])
-        if not r["archive_code"] or not r["scorer"] or r["scorer"] == SELF_SOURCE or key in seen:
+        if not r["archive_code"] or not r["scorer"] or key in seen:
             continue
         seen.add(key)
         archive, scorer = str(r["archive_code"]), str(r["scorer"])
+        if (loaded := facts.loaded_sheets.get((archive, scorer))) is not None:
+            replaced.append((int(r["_at"]), describe_replaced_sheet(archive, scorer, loaded)))
+        if scorer == SELF_SOURCE:
+            continue
         try:
             check_scoring_allowed(scorer, archive, facts.assignments, facts.is_open)
         except AccessDenied as denied:
             unassigned.append((int(r["_at"]), denied.message))
         if (saved_at := facts.own_sheets.get((archive, scorer))) is not None:
             own.append((int(r["_at"]), describe_own_sheet(archive, scorer, saved_at)))
-    for rule_id, hits in (("scorer_assigned", unassigned), ("scorer_own_sheet", own)):
+    for rule_id, hits in (
+        ("scorer_assigned", unassigned),
+        ("scorer_own_sheet", own),
+        ("scorer_sheet_replaced", replaced),
+    ):
         if rule_id in by_rule:
             failures += _fail(form, rows, by_rule[rule_id], hits)
     return failures

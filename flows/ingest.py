@@ -47,7 +47,7 @@ from flows.scopes import (
 )
 from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
-from warehouse.evaluation import fetch_assignments, fetch_own_sheets, fetch_round
+from warehouse.evaluation import fetch_assignments, fetch_loaded_sheets, fetch_own_sheets, fetch_round
 from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
 from warehouse.loads import (
     NewSubmission,
@@ -229,7 +229,11 @@ def _inspections_context(con: duckdb.DuckDBPyConnection, round_id: str, province
 def _evaluation_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None) -> CheckContext:
     found = fetch_round(con, round_id)
     facts = EvaluationFacts(
-        round_id, bool(found and found["is_open"]), fetch_assignments(con, round_id), fetch_own_sheets(con, round_id)
+        round_id,
+        bool(found and found["is_open"]),
+        fetch_assignments(con, round_id),
+        fetch_own_sheets(con, round_id),
+        fetch_loaded_sheets(con, round_id),
     )
     return build_check_context(None, evaluation=facts)
 

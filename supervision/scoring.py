@@ -483,6 +483,25 @@ def describe_own_sheet(archive_code: str, expert: str, saved_at: datetime) -> st
 
 
 @dataclass(frozen=True)
+class LoadedSheet:
+    """A score sheet an earlier upload loaded: when, by whom, how many items it holds."""
+
+    saved_at: datetime
+    saved_by: str
+    items: int
+
+
+def describe_replaced_sheet(archive_code: str, scorer: str, loaded: LoadedSheet) -> str:
+    """What loading a sheet over one an earlier upload loaded removes, said before it is loaded (a probe's self-
+    evaluation went from 8.5 to 5.0 with nothing said)."""
+    whose = "自评表" if scorer == SELF_SOURCE else f"评价专家「{scorer}」的评分表"
+    return (
+        f"本表将替换此前装载的{archive_label(archive_code)}{whose}（{loaded.items} 项，{loaded.saved_by} "
+        f"{format_beijing(loaded.saved_at)}报送）：装载后该表以本表为准，本表未列的评分项不再保留。"
+    )
+
+
+@dataclass(frozen=True)
 class ScoreSheet:
     """One scorer's submitted sheet for one archive: item and bonus scores by code, veto verdicts (True = 通过)."""
 

@@ -40,6 +40,7 @@ from supervision.rows import as_decimal, is_bonus_code
 from supervision.scoring import (
     ArchiveResult,
     EvaluationInvalid,
+    LoadedSheet,
     Reconciliation,
     ScoreSheet,
     check_all_scored,
@@ -360,6 +361,21 @@ def fetch_own_sheets(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROU
         for archive, expert, saved_at in con.execute(
             "SELECT archive_code, scorer, max(saved_at) FROM evaluation_scores "
             "WHERE round_id = ? AND NOT is_self AND submission_id IS NULL AND saved_by = scorer GROUP BY ALL",
+            [round_id],
+        ).fetchall()
+    }
+
+
+def fetch_loaded_sheets(
+    con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND
+) -> dict[tuple[str, str], LoadedSheet]:
+    """(archive, scorer) -> the sheet an earlier upload loaded (a self-evaluation or an expert's): what a new upload
+    of the same archive and scorer replaces."""
+    return {
+        (archive, scorer): LoadedSheet(saved_at, saved_by, items)
+        for archive, scorer, saved_at, saved_by, items in con.execute(
+            "SELECT archive_code, scorer, max(saved_at), arg_max(saved_by, saved_at), count(*) FROM evaluation_scores "
+            "WHERE round_id = ? AND submission_id IS NOT NULL GROUP BY ALL",
             [round_id],
         ).fetchall()
     }

@@ -619,6 +619,13 @@ SCORE_RULES: tuple[Rule, ...] = (
         "scorer",
         "评价专家本人在平台上填写的评分表只能由本人修改，上传的评分表不能替换。",
     ),
+    Rule(
+        "scorer_sheet_replaced",
+        "evaluation_access",
+        W,
+        "scorer",
+        "本表将替换此前装载的同一档案馆、同一评分人的评分表（自评表同样）：装载后以本表为准。",
+    ),
 )
 
 EVALUATION_SCORES_FORM_2025 = _form(

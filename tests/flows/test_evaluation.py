@@ -189,9 +189,19 @@ def test_a_later_sheet_replaces_the_scorers_earlier_one_and_results_follow(store
     assert ingest(store, settings, third, tmp_path / "b.xlsx").status == "accepted"
     # Each item: mean(0.9m, 0.9m, m) rounded half up: 25 × 14.0 + 19 × 9.3 + 18 × 18.7 + 3 × 23.3 = 933.2.
     assert (result_of(store)["status"], result_of(store)["total"]) == ("已完成", D("933.2"))
-    again = score_sheet("专家丙")
-    assert ingest(store, settings, again, tmp_path / "c.xlsx").status == "accepted"
+    again = score_sheet("专家丙") + score_sheet(SELF)
+    outcome = ingest(store, settings, again, tmp_path / "c.xlsx")
+    assert outcome.status == "accepted"
     assert result_of(store)["total"] == D("900.0")
+    # What it replaced was said, once per sheet, on the sheet's first row (a probe's 自评 went from 8.5 to 5.0
+    # unsaid): an expert's sheet and the self-evaluation alike.
+    replaced = [f for f in outcome.failures if f.rule == "scorer_sheet_replaced"]
+    assert [(f.row, f.severity.label) for f in replaced] == [(3, "警告"), (3 + len(score_sheet("专家丙")), "警告")]
+    assert (
+        replaced[0].message.startswith("本表将替换此前装载的") and "评价专家「专家丙」的评分表（" in replaced[0].message
+    )
+    assert "自评表（" in replaced[1].message and "专家组 " in replaced[1].message
+    assert replaced[1].message.endswith("报送）：装载后该表以本表为准，本表未列的评分项不再保留。")
 
 
 def locate(rows, scorer, item):
