@@ -56,6 +56,36 @@ def progress_runner(show: bool) -> Callable[..., Any]:
     return run
 
 
+FailureKey = tuple[str, str, str | None, str]
+
+
+def failure_groups(failures: list[dict[str, Any]]) -> list[tuple[FailureKey, list[int]]]:
+    """Failures saying the same thing of the same column, one line each with their rows, errors first (a probe's
+    re-sent inspections workbook listed 316 lines of one message before the one that mattered)."""
+    groups: dict[FailureKey, list[int]] = {}
+    for f in failures:
+        rows = groups.setdefault((f["severity"], f["sheet"], f["label"], f["message"]), [])
+        if f["row"]:
+            rows.append(int(f["row"]))
+    return sorted(groups.items(), key=lambda group: group[0][0] != "error")
+
+
+# How many runs of rows a line names before it says how many rows there are in all.
+SHOWN_ROW_RUNS = 5
+
+
+def describe_rows(rows: list[int]) -> str:
+    """Rows as people write them: 3、5–9、12, or 3–5、7…等 316 行."""
+    runs: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    said = "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:SHOWN_ROW_RUNS])
+    return f"{said}…等 {len(set(rows)):,}" if len(runs) > SHOWN_ROW_RUNS else said
+
+
 def describe_outcome(result: dict[str, Any]) -> str:
     """A short human account of an ingest outcome."""
     status = result["status"]
@@ -95,16 +125,13 @@ def describe_outcome(result: dict[str, Any]) -> str:
     lines += _describe_shrink(result.get("shrink"), status)
     if result.get("shrink") and result["rows"] == 0:
         lines.append(f"{empty_return_note(status)}。")
-    for failure in result["failures"][:SHOWN_FAILURES]:
-        label = f"「{failure['label']}」" if failure["label"] else ""
-        where = (
-            f"「{failure['sheet']}」第 {failure['row']} 行{label}"
-            if failure["row"]
-            else f"「{failure['sheet']}」{label}"
-        )
-        lines.append(f"  [{'错误' if failure['severity'] == 'error' else '警告'}] {where}：{failure['message']}")
-    if len(result["failures"]) > SHOWN_FAILURES:
-        lines.append(f"  ……共 {len(result['failures'])} 条，完整清单见错误报告。")
+    groups = failure_groups(result["failures"])
+    for (severity, sheet, label, message), rows in groups[:SHOWN_FAILURES]:
+        named = f"「{label}」" if label else ""
+        where = f"「{sheet}」第 {describe_rows(rows)} 行{named}" if rows else f"「{sheet}」{named}"
+        lines.append(f"  [{'错误' if severity == 'error' else '警告'}] {where}：{message}")
+    if len(groups) > SHOWN_FAILURES:
+        lines.append(f"  ……共 {len(result['failures'])} 条（{len(groups)} 类），完整清单见错误报告。")
     if result.get("report"):
         kind = report_kind(result["errors"] > 0)
         lines.append(f"{kind}（原工作簿，已标注）：{result['report']}")

@@ -49,6 +49,18 @@ def run(capsys, *argv):
     return code, captured.out, captured.err
 
 
+def test_a_re_sent_inspections_workbook_is_told_once_per_problem_with_its_rows(db, tmp_path, capsys):
+    # A probe's re-sent workbook listed 480 lines, 316 of one message, before anything else.
+    findings = [finding(1), finding(2), finding(1, 2), finding(3), finding(4), finding(5), finding(7)]
+    path = inspections_workbook(tmp_path / "again.xlsx", [inspection(1), inspection(2)], findings)
+    code, out, _ = run(capsys, "ingest", "inspections", str(path), "--dry-run", "--db", str(db))
+    assert code == 1
+    lines = [line for line in out.splitlines() if line.startswith("  [错误]")]
+    known = [line for line in lines if "该问题编号已装载" in line]
+    # The three loaded findings (rows 3, 4, 5 of 发现问题) in one line.
+    assert len(known) == 1 and "「发现问题」第 3–5 行「问题编号」：" in known[0], lines
+
+
 def test_a_finding_moves_with_its_evidence_kept_beside_the_warehouse(db, tmp_path, capsys):
     base = ["--db", str(db)]
     assert run(capsys, "finding", "transition", "JC2023-001-02", "--to", "整改中", "--by", "王五", *base)[0] == 0
