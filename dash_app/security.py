@@ -304,7 +304,7 @@ def error_page(status: int, title: str, text: str, back: tuple[str, str] | None 
 
 # Said after a 401 to a form's post (an upload, a confirmation): a probe's upload after signing out elsewhere was
 # told only to sign in, not that its workbook had not been received.
-NOT_RECEIVED = "本次提交的内容（如上传的工作簿）没有收到，数据没有改动：登录后请回到原页面重新提交。"
+NOT_RECEIVED = "本次提交的内容（如上传的工作簿）没有收到，数据没有改动。请登录后回到原页面重新提交。"
 
 
 def sign_in_again() -> flask.Response:
@@ -313,7 +313,7 @@ def sign_in_again() -> flask.Response:
     request = flask.request
     target = request.full_path.rstrip("?")
     if request.method != "GET":
-        text = f"{text}{NOT_RECEIVED}"
+        text = f"尚未登录，或登录已失效（{session_end_causes()}）：{NOT_RECEIVED}"
         came_from = urlparse(request.referrer or "")
         target = came_from.path + (f"?{came_from.query}" if came_from.query else "")
         target = target if came_from.netloc == request.host and target.startswith("/") else "/"

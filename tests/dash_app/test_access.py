@@ -231,7 +231,8 @@ def test_callbacks_downloads_and_uploads_refuse_anonymous_requests(app, tmp_path
     assert response.status_code == 401
     # An upload sent after the session ended (signed out in another tab) is told it was not received, and the way
     # back to the upload page.
-    assert "本次提交的内容（如上传的工作簿）没有收到，数据没有改动" in response.text
+    assert "本次提交的内容（如上传的工作簿）没有收到，数据没有改动。请登录后回到原页面重新提交。" in response.text
+    assert "请登录后再打开" not in response.text
     assert 'href="/login?next=/upload%3Fkind%3Dcensus"' in response.text
 
 
