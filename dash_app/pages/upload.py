@@ -137,6 +137,16 @@ def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> li
             id=ids.UPLOAD_OUTCOME,
         )
     ]
+    if result["status"] == "accepted" and result.get("submission_id") and not result.get("dry_run"):
+        # Its number, to quote when asking about it (a walk found only the replaced return's number on the page).
+        submission_id = result["submission_id"]
+        parts.append(
+            html.P(
+                ["提交编号：", dcc.Link(submission_id, href=f"/submissions?submission={submission_id}")],
+                className="hint",
+                id=ids.UPLOAD_SUBMISSION_ID,
+            )
+        )
     if result.get("returns_rejudged"):
         # A register: the returns compared with it were judged again (their warnings on /quality changed).
         parts.append(html.P(f"{describe_rejudged(result['returns_rejudged'])}{where_warnings_are(role)}。"))

@@ -110,6 +110,22 @@ def test_a_register_s_job_says_how_many_returns_it_judged_again():
     assert not any("重新核对" in str(part.children) for part in describe_job(quiet))
 
 
+def test_an_accepted_upload_says_its_own_number_a_dry_run_or_refused_one_does_not_here():
+    # A walk found only the number of the return it replaced on the page, not its own, to quote when asking about it.
+    result = {"status": "accepted", "rows": 3, "errors": 0, "warnings": 0, "submission_id": "S2024-440000-x"}
+    job = UploadJob("j1", "guangdong", "440000", "census", "c.xlsx", status="done", result=result)
+    number = next(part for part in describe_job(job) if getattr(part, "id", None) == ids.UPLOAD_SUBMISSION_ID)
+    label, link = number.children
+    assert (label, link.children, link.href) == (
+        "提交编号：",
+        "S2024-440000-x",
+        "/submissions?submission=S2024-440000-x",
+    )
+    for other in ({"dry_run": True}, {"status": "rejected", "errors": 1}):
+        job = UploadJob("j2", "guangdong", "440000", "census", "c.xlsx", status="done", result=result | other)
+        assert not any(getattr(part, "id", None) == ids.UPLOAD_SUBMISSION_ID for part in describe_job(job))
+
+
 def test_a_return_that_kept_its_review_says_so():
     result = {"status": "accepted", "rows": 3, "errors": 0, "warnings": 0, "review_kept": "已审核"}
     job = UploadJob("j1", "guangdong", "440000", "census", "c.xlsx", status="done", result=result)
