@@ -466,7 +466,15 @@ def check_scoring_allowed(
     """Raise AccessDenied unless the evaluation is open and the evaluator is assigned to the archive."""
     if not is_open:
         raise AccessDenied("本轮评价已结束，不能再提交或修改评分。")
-    if archive_code not in assignments.get(evaluator, ()):
+    if evaluator not in assignments:
+        # A name no archive is assigned to (a typo in a workbook's 评分人, a person without an account): said so, not
+        # that this one archive is not theirs.
+        raise AccessDenied(
+            f"「{evaluator}」本轮没有分派任何档案馆，不能查看或填写{archive_label(archive_code)}的评分表。",
+            hint="工作簿中的评分人请核对姓名：须与平台上评价专家的用户名一致（分派见“业务建设评价”页或 archive-census "
+            "evaluation assignments）；如应由您评价，请联系国家档案局规划人员分派。",
+        )
+    if archive_code not in assignments[evaluator]:
         # Said of scoring and of downloading its sheet alike.
         raise AccessDenied(
             f"评价专家「{evaluator}」未被分配评价{archive_label(archive_code)}，不能查看或填写其评分表。",

@@ -255,6 +255,9 @@ def test_every_score_rule_is_located_and_nothing_is_loaded(store, settings, tmp_
     }
     missing = next(f for f in outcome.failures if f.rule == "score_complete")
     assert (missing.value, "A1.1.3" in missing.message) == ("A1.1.3", True)
+    # 专家丁 has no archive at all: said so (a probe's 张三 was told only that this one archive was not theirs).
+    stranger_said = next(f for f in outcome.failures if f.rule == "scorer_assigned")
+    assert stranger_said.message.startswith("「专家丁」本轮没有分派任何档案馆，不能查看或填写"), stranger_said.message
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM evaluation_scores").fetchone() == (0,)
 
