@@ -15,7 +15,7 @@ from dash_app.access import Viewer, current_viewer, require_text, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
-from dash_app.formatting import division_name, format_value
+from dash_app.formatting import division_name, format_pct, format_value
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from flows.supervision_reports import yearly_status
 from supervision.indicators import LAGGING_SHARE
@@ -161,8 +161,35 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
             html.P(TARGETS_HINT, className="hint"),
             grid_block(ids.INDICATORS_TARGETS_GRID, TARGET_COLUMNS, row_id="key", empty="尚未上传该指标的分省目标。"),
             graph(ids.INDICATORS_HEATMAP),
+            html.P(id=ids.INDICATORS_COMPUTED_NOTE, className="hint"),
             grid_block(ids.INDICATORS_GRID, PROGRESS_COLUMNS),
         ]
+    )
+
+
+# The computed indicators that add holders' figures up: they grow with the census's coverage.
+SUMMED_INDICATORS = tuple(i for i in PLAN_INDICATORS if i.is_computed and i.unit != "%")
+COMPLETION_INDICATOR = next(i for i in PLAN_INDICATORS if i.formula == "census_completion")
+
+
+def describe_partial_census(computed: list[dict[str, Any]]) -> str:
+    """While the census is incomplete, that the computed totals count only the holders reported so far (a probe
+    read JC07's 52,615,412 beside the plan's 2022 baseline of 10.47亿 as a 95 % fall); "" once it is complete."""
+    completion = next(
+        (
+            r["value"]
+            for r in computed
+            if (r["indicator_code"], r["province_code"]) == (COMPLETION_INDICATOR.code, None)
+        ),
+        None,
+    )
+    if completion is not None and completion >= 100:
+        return ""
+    done = "尚无数据" if completion is None else f"目前为 {format_pct(completion)}"
+    return (
+        f"计算类指标按已报送的普查数据计算。全国的{COMPLETION_INDICATOR.name}{done}：总量类指标"
+        f"（{'、'.join(i.name for i in SUMMED_INDICATORS)}）只计已报送的普查对象，普查完成前偏小，"
+        "不宜与规划的基期值直接比较。"
     )
 
 
@@ -231,6 +258,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             units=[indicators[c].unit for c in codes],
         )
         return build_cards(rows), heatmap
+
+    @app.callback(Output(ids.INDICATORS_COMPUTED_NOTE, "children"), Input(ids.INDICATORS_CHOICE, "id"))
+    def show_computed_note(_: str) -> str:
+        scope_province(current_viewer())  # refused (403) to the roles the page's other callbacks refuse
+        computed = context.reader.cached(computed_indicator_values)
+        return describe_partial_census(computed)
 
     @app.callback(
         Output(ids.PAGE_URL, "search", allow_duplicate=True),

@@ -1515,6 +1515,24 @@ def test_a_province_reads_the_national_trajectory_as_national_beside_its_own(app
     page = render_page(app, client_of(app, "guangdong"), indicators.PATH).text
     assert "全国进展（对照全国规划目标）" in page and "以下卡片为全国数值；广东省的数值见" in page
 
+    # A total computed from a census not yet complete is said to count only what was reported (a probe read JC07
+    # beside the plan's 2022 baseline as a 95 % fall).
+    def note(user: str) -> Any:
+        return post(
+            app,
+            client_of(app, user),
+            [(ids.INDICATORS_COMPUTED_NOTE, "children")],
+            [(ids.INDICATORS_CHOICE, "id", "x")],
+        )
+
+    completion = next(r["value"] for r in computed if (r["indicator_code"], r["province_code"]) == ("JC04", None))
+    assert completion == 100 and returned(note("planner"), ids.INDICATORS_COMPUTED_NOTE, "children") == ""
+    assert note("evaluator").status_code == 403
+    partial = [{"indicator_code": "JC04", "province_code": None, "value": Decimal("75.00")}]
+    said = indicators.describe_partial_census(partial)
+    assert "全国的国有档案资源普查完成率目前为 75.00%：总量类指标（电子档案容量、" in said, said
+    assert "综合档案馆馆藏档案总量" in said and "不宜与规划的基期值直接比较" in said
+
 
 def test_an_evaluator_reads_no_indicators(app):
     client = client_of(app, "evaluator")
