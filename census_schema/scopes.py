@@ -398,6 +398,15 @@ def return_verb(reason: str | None) -> str:
     return "撤回" if (reason or "").startswith(WITHDRAWN_PREFIX) else "退回"
 
 
+# How a return its sender withdrew reads where its progress is shown (stored as 已退回: it counts nowhere).
+WITHDRAWN = "已撤回"
+
+
+def shown_progress(progress: str | None, reason: str | None) -> str | None:
+    """A return's review progress as people read it: 已撤回 for one its sender took back, else as stored."""
+    return WITHDRAWN if progress == RETURNED and return_verb(reason) == "撤回" else progress
+
+
 def return_reason_clause(reason: str | None) -> str:
     """退回原因：… (撤回原因：… for a return its sender took back) as set inside a sentence (in brackets or before a
     full stop), the reason's own full stop dropped."""

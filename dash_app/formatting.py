@@ -18,6 +18,7 @@ from census_schema.scopes import (
     account_scope,
     describe_division,
     parse_central_area,
+    shown_progress,
 )
 from census_schema.supervision.evaluation import SELF_SOURCE
 from warehouse.queries import RED_FIGURES
@@ -151,7 +152,7 @@ KEPT_REVIEW_NOTE = "沿用所替换报送的审核进度（两者逐行逐项相
 def shown_review_progress(submission: Mapping[str, Any]) -> str:
     """A submission's review progress as its grid shows it: of one replaced, that it was replaced and where its review
     stood then (待省级审核 alone read as still waiting for the province)."""
-    progress = submission.get("review_progress") or "—"
+    progress = shown_progress(submission.get("review_progress"), submission.get("return_reason")) or "—"
     if submission.get("superseded_by") and progress != "—":
         return f"已被替换（原为{progress}）"
     return progress

@@ -105,7 +105,7 @@ def store_evidence(settings: Settings, finding_id: str, source: Path, file_name:
     if suffix not in EVIDENCE_SUFFIXES:
         raise UsageError(
             f"佐证材料「{shown}」是{f' {suffix} ' if suffix else '没有扩展名的'}文件，不能作为佐证材料。",
-            hint=f"佐证材料只接收{EVIDENCE_TYPES_TEXT}；其他材料请转为 PDF，或打包为 .zip 后提交。",
+            hint=f"佐证材料只接收{EVIDENCE_TYPES_TEXT}；其他材料请转为 PDF 后提交。",
         )
     with source.open("rb") as handle:
         head = handle.read(4096)

@@ -36,6 +36,7 @@ from census_schema.scopes import (
     PROVINCE_REVIEW,
     RETURNED,
     REVIEW_LEVEL_LABELS,
+    WITHDRAWN,
     WITHDRAWN_PREFIX,
     Scope,
     ScopeKind,
@@ -374,7 +375,7 @@ def _refuse_progress(submission_id: str, action: str, state: str, stage: str) ->
     )
 
 
-def _refuse_withdrawn(con: duckdb.DuckDBPyConnection, submission_id: str) -> None:
+def _refuse_withdrawn(con: duckdb.DuckDBPyConnection, submission_id: str, label: str) -> None:
     """IllegalTransition for a return its sender took back: a reviewer who returned one may still pass it, but what
     its sender withdrew (as wrong, or sent by mistake) is not put back into the figures by another."""
     row = con.execute(
@@ -385,8 +386,8 @@ def _refuse_withdrawn(con: duckdb.DuckDBPyConnection, submission_id: str) -> Non
         return
     by, at, reason = row
     raise IllegalTransition(
-        f"报送「{submission_id}」已由报送人 {by} 于 {format_beijing(at)} 撤回（{return_reason_clause(reason)}），"
-        "不能审核通过。",
+        f"报送「{submission_id}」已由报送人 {by} 于{format_beijing(at)}撤回（{return_reason_clause(reason)}），"
+        f"不能{label}。",
         hint="撤回的报表不再审核，也不计入统计数字；如其数据仍应计入，请报送单位重新上传该范围的报表。",
     )
 
@@ -413,10 +414,14 @@ def _apply_review(
             reviewer.reaches(row[5], scope) or (scope is not None and scope.code == reviewer.scope_code)
         ):
             # A return the account sees anyway (its office's, its area's): who sent it, and who can take it back.
-            raise AccessDenied(
-                f"报送「{submission_id}」由 {row[10]} 提交，只有提交人本人可以撤回。",
-                hint=f"如需撤下该表，请联系 {row[10]} 本人撤回，或由审核人写明原因退回。",
+            account = con.execute("SELECT count(*) FROM users WHERE user_name = ?", [row[10]]).fetchone()
+            hint = (
+                f"如需撤下该表，请联系 {row[10]} 本人撤回，或由审核人写明原因退回。"
+                if account and account[0]
+                # Loaded by the command line under a name that is no account: nobody can withdraw it.
+                else f"「{row[10]}」不是平台账号（该表由命令行代为装载），没有人能撤回它；如需撤下，请由审核人写明原因退回。"
             )
+            raise AccessDenied(f"报送「{submission_id}」由 {row[10]} 提交，只有提交人本人可以撤回。", hint=hint)
         # Only its sender takes a return back: whether another area's exists is not theirs to learn.
         raise NotFound(
             f"找不到您本人提交的报送「{submission_id}」。",
@@ -445,8 +450,8 @@ def _apply_review(
             hint="只有普查表和普查对象名录的报送需要审核。",
         )
     stage = stage or NATIONAL_REVIEW
-    if state == RETURNED and action == "accept":
-        _refuse_withdrawn(con, submission_id)
+    if state == RETURNED and action != "withdraw":
+        _refuse_withdrawn(con, submission_id, ACTION_LABELS[action])
     to_state = TRANSITIONS[action].get(state)
     if to_state is None and state == APPROVED:  # final: said so to every level, not that it is another level's turn
         _refuse_progress(submission_id, action, state, stage)
@@ -484,7 +489,8 @@ def _apply_review(
         else KIND_LABELS.get(kind, kind),
         "next_level": REVIEW_LEVEL_LABELS[to_stage] if to_state == PENDING else None,
         "from_state": from_label,
-        "to_state": to_label,
+        # A withdrawal reads 已撤回 (stored as 已退回: it counts nowhere).
+        "to_state": WITHDRAWN if action == "withdraw" else to_label,
         "changed_by": reviewer.name,
         "changed_at": changed_at,
         "reason": reason,

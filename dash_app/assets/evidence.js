@@ -1,6 +1,7 @@
-/* The inspections page's evidence picker: says which file is chosen, and refuses (clears) one over the size the web
-   takes before anything is sent (the browser used to drop it unsaid and keep the file chosen before). Loaded by Dash
-   from assets/; used by a clientside callback of pages/inspections.py, which sends the limit and the idle text. */
+/* The inspections page's evidence picker: says which file is chosen, and refuses (clears) one of a kind not taken or
+   over the size the web takes, before anything is sent (the browser used to drop such a file unsaid and keep the one
+   chosen before). Loaded by Dash from assets/; used by a clientside callback of pages/inspections.py, which sends the
+   kinds, the limit and the idle text. */
 window.dash_clientside = Object.assign({}, window.dash_clientside);
 window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
     evidenceChosen: function (contents, filename, spec) {
@@ -8,6 +9,11 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
       if (!contents) {
         // Cleared after a recorded change (no name either), or just refused below (its name and refusal stay).
         return [filename ? noUpdate : spec.idle, noUpdate];
+      }
+      var dot = filename ? filename.lastIndexOf(".") : -1;
+      var suffix = dot > 0 ? filename.slice(dot).toLowerCase() : "";
+      if (spec.suffixes.indexOf(suffix) < 0) {
+        return ["「" + filename + "」不能作为佐证材料，未选中：只接收" + spec.typesText + "。", null];
       }
       var comma = contents.indexOf(",");
       var encoded = contents.length - comma - 1;

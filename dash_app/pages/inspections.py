@@ -280,12 +280,12 @@ def layout(
                     labelled(
                         "佐证材料",
                         # One Tab stop, the upload's own file input (invisible): a button inside was a second one;
-                        # the look of a button shows the input's focus (app.css). No size limit in the browser (it
-                        # dropped a larger file unsaid): assets/evidence.js says which file is chosen or refuses it.
+                        # the look of a button shows the input's focus (app.css). Neither a size limit nor `accept`
+                        # in the browser (it dropped a larger file, or one of another type, unsaid and kept the file
+                        # chosen before): assets/evidence.js says which file is chosen or refuses it, saying why.
                         dcc.Upload(
                             html.Span("选择文件", className="button-secondary"),
                             id=ids.INSPECTIONS_EVIDENCE,
-                            accept=",".join(sorted(EVIDENCE_SUFFIXES)),
                             max_size=-1,
                             className="file-picker",
                         ),
@@ -306,14 +306,16 @@ def layout(
 
 
 def evidence_spec(settings: Settings) -> dict[str, Any]:
-    """What the evidence picker takes (assets/evidence.js): the largest file, said in MB, and what it says before
-    a file is chosen. A file travels base64-encoded (4 bytes for 3) in a callback, whose body the server caps near
-    `max_upload_bytes`."""
+    """What the evidence picker takes (assets/evidence.js): the kinds and the largest file, said in words, and what it
+    says before a file is chosen. A file travels base64-encoded (4 bytes for 3) in a callback, whose body the server
+    caps near `max_upload_bytes`."""
     limit = min(settings.max_evidence_bytes, settings.max_upload_bytes * 3 // 4)
     limit_text = f"{limit / 1048576:g} MB"
     return {
         "limit": limit,
         "limitText": limit_text,
+        "suffixes": sorted(EVIDENCE_SUFFIXES),
+        "typesText": EVIDENCE_TYPES_TEXT,
         "idle": f"未选择文件（{EVIDENCE_TYPES_TEXT}，不超过 {limit_text}）",
     }
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
+from census_schema.census_form import SUMMARY_SUM_FIELDS
 from census_schema.errors import CensusError
 from census_schema.forms import KIND_LABELS, SUBMISSION_STATUS_LABELS, get_workbook_form
 from census_schema.roles import Role
@@ -304,9 +305,9 @@ def _progress_line(where: str, progress: dict[str, Any], skipped: Sequence[str] 
 
 
 def reason_label(reviewer: bool) -> str:
-    """The reason field's name on the form: a reviewer's 退回理由 (it serves a withdrawal too), a sender's 撤回理由 (the
-    names a refusal of its text gives, REASON_LABELS)."""
-    return REASON_LABELS["return" if reviewer else "withdraw"]
+    """The reason field's name on the form: a reviewer's serves a return and a withdrawal of their own return alike
+    (it read 退回理由 when a probe's office was told to give why it withdrew there), a sender's is its 撤回理由."""
+    return "退回或撤回理由" if reviewer else REASON_LABELS["withdraw"]
 
 
 def review(context: AppContext, viewer: Viewer, submission_id: str | None, action: Action, reason: str | None) -> str:
@@ -360,8 +361,12 @@ def describe_changes(changes: ReplacementChanges) -> str:
         f"「{title}」{'有改动' if differs else '不变'}" for title, differs in changes.other_sheets.items()
     )
     tail = f"；{sheets}。" if sheets else "。"
+    # The totals are the holders' sheet's (a register has none): named, beside the other sheets' changes.
+    holders_sheet = get_workbook_form(changes.kind).sheets[0]
+    if not any(name in SUMMARY_SUM_FIELDS for name in holders_sheet.field_names):
+        return said + tail
     if not changes.totals:
-        return said + "；各项合计不变" + tail
+        return said + f"；「{holders_sheet.title}」各项合计不变" + tail
     moved = []
     for field, (before, after) in changes.totals.items():
         name, unit = figure_label(field)
@@ -371,7 +376,7 @@ def describe_changes(changes: ReplacementChanges) -> str:
             f"{name} {format_number(before, decimals)} → {format_number(after, decimals)}"
             f"（{'+' if delta > 0 else '−'}{format_number(abs(delta), decimals)}{' ' + unit if unit else ''}）"
         )
-    return said + "；合计有变化的：" + "，".join(moved) + tail
+    return said + f"；「{holders_sheet.title}」合计有变化的：" + "，".join(moved) + tail
 
 
 # How many changed columns a comparison names before it says how many more there are.

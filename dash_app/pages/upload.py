@@ -22,6 +22,7 @@ from census_schema.scopes import (
     describe_division,
     return_reason_clause,
     return_verb,
+    shown_progress,
 )
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, require_role, visible_submissions, where_warnings_are
@@ -108,8 +109,10 @@ def describe_replacing_other(other: Mapping[str, Any]) -> str:
     who = f"{other['scope']['name']}的账号 {other['submitted_by']} " if other["submitted_by"] else "其他用户"
     # The uploader may be of that very office (a second account of it): the person to ask is the account's user.
     ask = f"账号 {other['submitted_by']} 的使用人" if other["submitted_by"] else other["scope"]["name"]
+    # A returned (or withdrawn) return counts nowhere and has no conclusion to void: said as describe_replaced says it.
+    voids = "" if other.get("is_returned") else "该表的数据不再计入，其审核结论作废，"
     return (
-        f"本表将替换{other['said']}。该表由{who}报送：确认后本表替换该表，该表的数据不再计入，其审核结论作废，"
+        f"本表将替换{other['said']}。该表由{who}报送：确认后本表替换该表，{voids}"
         f"本表须重新审核；该账号在其上传页面可看到该表已被本表替换。如不应替换，请先与{ask}核实，不必确认。"
     )
 
@@ -323,7 +326,7 @@ def describe_current_returns(
             f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
             f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])}报送"
             + replaced_own_clause(s, own_replaced.get(s["submission_id"]))
-            + f"，{format_count(s['row_count'])} 行，审核进度：{s['review_progress'] or '—'}"
+            + f"，{format_count(s['row_count'])} 行，审核进度：{shown_progress(s['review_progress'], s['return_reason']) or '—'}"
             + returned_clause(s, viewer_name)
         )
         for s in current

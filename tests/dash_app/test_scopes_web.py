@@ -143,7 +143,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     # The page names its own field, not the command line's option (a reason of spaces is none).
     for reason in (None, "  "):
         said = review(app, "guangdong", prefecture, "return", reason)
-        assert "必须说明原因：请在“退回理由”中写明" in said and "--reason" not in said
+        assert "必须说明原因：请在“退回或撤回理由”中写明" in said and "--reason" not in said
     assert f"（{prefecture}）：待省级审核 → 已退回" in review(app, "guangdong", prefecture, "return", "第4行请核实")
     assert return_preview(app, "guangdong", prefecture) is None  # returned: nothing more to take out
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
@@ -739,7 +739,10 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     said = changes("guangdong")
     assert said is not None and said.startswith("与其替换的报表（「tianhe-3.xlsx」，tianhe "), said
     # tianhe-3 had renamed a holder (天河区某单位（再更名）); th-by-gz carries the name of the rows as generated.
-    assert "新增 0 个普查对象，减少 0 个，内容有变化的 1 个（「单位名称」1 个）；各项合计不变；" in said, said
+    assert (
+        "新增 0 个普查对象，减少 0 个，内容有变化的 1 个（「单位名称」1 个）；「国有档案资源普查表」各项合计不变；"
+        in said
+    ), said
     assert said.endswith("「红色档案资源摸底表」有改动，「普查表表尾」不变。"), said
     assert changes("shenzhen") is None
     # In the history the replaced return no longer reads as waiting where its review stood.
@@ -783,10 +786,11 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
     assert "由 tianhe 提交，只有提交人本人可以撤回" in review(app, "guangzhou", own, "withdraw", "误传")
     assert review(app, "admin", own, "withdraw", "误传") == "只有报送报表的用户可以撤回本人提交的报表。"
     assert review(app, "tianhe", own, "withdraw", "误传了上月的表") == (
-        f"已撤回广东省广州市天河区（县级）的普查表（{own}）：待地级审核 → 已退回，不再计入统计数字；"
+        f"已撤回广东省广州市天河区（县级）的普查表（{own}）：待地级审核 → 已撤回，不再计入统计数字；"
         "审核人在提交记录中可看到撤回原因；修改后重新上传即可。"
     )
     rows = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "")
     withdrawn = next(row for row in rows if row["submission_id"] == own)
-    assert (withdrawn["review_progress"], withdrawn["review_note"]) == ("已退回", "报送人撤回：误传了上月的表")
+    # Read 已撤回 in the history, not 已退回 (a probe could not tell a withdrawal from a reviewer's return).
+    assert (withdrawn["review_progress"], withdrawn["review_note"]) == ("已撤回", "报送人撤回：误传了上月的表")
     assert "当前为「已退回」，不能撤回" in review(app, "tianhe", own, "withdraw", "再撤一次")

@@ -357,6 +357,12 @@ def test_a_finding_s_history_reads_whole_at_1400_px_before_and_after_an_action_a
     page.set_input_files(f"#{ids.INSPECTIONS_EVIDENCE} input[type=file]", str(scan))
     refused = "「整改材料（扫描件）.pdf」51.0 MB，超过 50 MB 的上限，未选中：请压缩或拆分后重新选择。"
     page.wait_for_function(chosen_text, arg=[ids.INSPECTIONS_EVIDENCE_CHOSEN, refused])
+    # A kind not taken is refused as it is chosen too (with `accept` the browser dropped it unsaid).
+    tool = tmp_path / "整改工具.exe"
+    tool.write_bytes(b"MZ\x90\x00 an executable")
+    page.set_input_files(f"#{ids.INSPECTIONS_EVIDENCE} input[type=file]", str(tool))
+    not_taken = "「整改工具.exe」不能作为佐证材料，未选中：只接收PDF、图片"
+    page.wait_for_function(chosen_text, arg=[ids.INSPECTIONS_EVIDENCE_CHOSEN, not_taken])
     page.set_input_files(f"#{ids.INSPECTIONS_EVIDENCE} input[type=file]", str(evidence))
     page.wait_for_function(chosen_text, arg=[ids.INSPECTIONS_EVIDENCE_CHOSEN, f"已选择：「{evidence.name}」（1 KB）"])
     page.click(f"#{ids.INSPECTIONS_APPLY}")

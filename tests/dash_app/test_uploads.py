@@ -126,6 +126,19 @@ def test_an_accepted_upload_says_its_own_number_a_dry_run_or_refused_one_does_no
         assert not any(getattr(part, "id", None) == ids.UPLOAD_SUBMISSION_ID for part in describe_job(job))
 
 
+def test_the_confirmation_over_a_colleague_s_returned_return_voids_nothing_it_does_not_have():
+    # A probe replacing a colleague's withdrawn return read that its figures would stop counting and its conclusion be
+    # voided: it had neither.
+    from dash_app.pages.upload import describe_replacing_other
+
+    other = {"said": "广东省（省级）现行有效的报表（…）", "scope": {"name": "广东省"}, "submitted_by": "gd2"}
+    assert "确认后本表替换该表，该表的数据不再计入，其审核结论作废，本表须重新审核" in describe_replacing_other(other)
+    said = describe_replacing_other(
+        other | {"is_returned": True, "said": "广东省（省级）现行报表（已退回，不计入统计；…）"}
+    )
+    assert "确认后本表替换该表，本表须重新审核" in said and "不再计入" not in said and "作废" not in said
+
+
 def test_a_return_that_kept_its_review_says_so():
     result = {"status": "accepted", "rows": 3, "errors": 0, "warnings": 0, "review_kept": "已审核"}
     job = UploadJob("j1", "guangdong", "440000", "census", "c.xlsx", status="done", result=result)

@@ -709,22 +709,26 @@ def test_a_sender_withdraws_its_own_return_at_any_level_of_review_but_not_once_i
     with file_store.writer() as con:
         with pytest.raises(UsageError, match="撤回报送必须说明原因"):
             review_submission(con, sent.submission_id, "withdraw", guangdong, None)
-        with pytest.raises(AccessDenied, match="由 guangdong 提交，只有提交人本人可以撤回"):
+        with pytest.raises(AccessDenied, match="由 guangdong 提交，只有提交人本人可以撤回") as refused:
             review_submission(con, sent.submission_id, "withdraw", Reviewer("planner", Role.PLANNER), "误传")
+        # Sent under a name that is no account here: nobody to ask (a probe was told to ask a clerk's name).
+        assert "「guangdong」不是平台账号（该表由命令行代为装载），没有人能撤回它" in (refused.value.hint or "")
         with pytest.raises(NotFound, match="找不到您本人提交的报送"):  # another province learns nothing of it
             review_submission(con, sent.submission_id, "withdraw", Reviewer("guangxi", Role.PROVINCE, "450000"), "误")
         change = review_submission(con, sent.submission_id, "withdraw", guangdong, "误传了上月的表")
     assert (change["from_state"], change["to_state"], change["reason"]) == (
         "待国家局审核",
-        "已退回",
+        "已撤回",
         "报送人撤回：误传了上月的表",
     )
     assert volumes_counted() == 0
     # What its sender took back, a reviewer does not put back into the figures (a probe's planner passed it unasked).
     with file_store.writer() as con, pytest.raises(IllegalTransition) as refused:
         review_submission(con, sent.submission_id, "accept", Reviewer("planner", Role.PLANNER), None)
-    assert f"报送「{sent.submission_id}」已由报送人 guangdong 于 " in refused.value.message
-    assert "撤回（撤回原因：误传了上月的表），不能审核通过。" in refused.value.message
+    assert f"报送「{sent.submission_id}」已由报送人 guangdong 于20" in refused.value.message
+    assert "（北京时间）撤回（撤回原因：误传了上月的表），不能审核通过。" in refused.value.message
+    with file_store.writer() as con, pytest.raises(IllegalTransition, match="撤回原因：误传了上月的表），不能退回"):
+        review_submission(con, sent.submission_id, "return", Reviewer("planner", Role.PLANNER), "再退")
     assert volumes_counted() == 0
     again = ingest_workbook(
         file_store, IngestRequest(census(tmp_path, "gd2", holders(1, 4)), "census", PROVINCE, "guangdong"), settings
@@ -769,7 +773,10 @@ def test_a_replacing_return_says_what_it_changed_against_the_one_it_replaced(sto
     assert changes.totals["staff_fulltime"] == tuple(float(total) for total in staff)
     said = describe_changes(changes)
     assert said.startswith("与其替换的报表（「first.xlsx」，张三 ") and f"编号 {first.submission_id}）相比：" in said
-    assert "新增 1 个普查对象，减少 1 个，内容有变化的 1 个（「专职档案人员（人）」1 个）；合计有变化的：" in said, said
+    assert (
+        "新增 1 个普查对象，减少 1 个，内容有变化的 1 个（「专职档案人员（人）」1 个）；「国有档案资源普查表」合计有变化的："
+        in said
+    ), said
     assert f"专职档案人员 {staff[0]:,} → {staff[1]:,}" in said, said
     # Holder 1's red-archive row went with it, holder 4's came; the foot is the same.
     assert said.endswith("；「红色档案资源摸底表」有改动，「普查表表尾」不变。"), said
@@ -794,5 +801,5 @@ def test_a_replacing_return_that_changed_no_figure_names_the_columns_and_sheets_
     assert changes is not None and changes.fields == {"e_gb": 1, "remarks": 2}
     said = describe_changes(changes)
     assert "新增 0 个普查对象，减少 0 个，内容有变化的 2 个（「电子档案容量（GB）」1 个，「备注」2 个）；" in said, said
-    assert "；合计有变化的：电子档案容量" in said, said
+    assert "；「国有档案资源普查表」合计有变化的：电子档案容量" in said, said
     assert said.endswith("；「红色档案资源摸底表」不变，「普查表表尾」有改动。"), said
