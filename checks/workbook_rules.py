@@ -37,6 +37,7 @@ from supervision.lifecycle import FindingUpdate, apply_updates
 from supervision.rows import as_decimal, is_bonus_code, is_yes, issued_finding_states, read_update
 from supervision.scoring import (
     Reconciliation,
+    ScoreEntry,
     ScoreProblem,
     awarded_bonus,
     check_all_scored,
@@ -435,6 +436,19 @@ def check_reconciliation_consistent(
     return failures
 
 
+def _sheet_entries(rows: pl.DataFrame, archive: str, scorer: str) -> dict[str, ScoreEntry]:
+    """One scorer's items on an archive in this workbook, as a loaded sheet holds them (its score and veto verdict)."""
+    mine = rows.filter((pl.col("archive_code") == archive) & (pl.col("scorer") == scorer))
+    return {
+        str(r["item_code"]): (
+            None if r["score"] is None else Decimal(str(r["score"])),
+            r["veto_verdict"] == VETO_PASSED if r["veto_verdict"] else None,
+        )
+        for r in mine.iter_rows(named=True)
+        if r["item_code"]
+    }
+
+
 def check_evaluation_access(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
     """The round is open; an expert scores only the archives assigned to them (once per archive and expert)."""
     facts = context.evaluation
@@ -455,8 +469,10 @@ def check_evaluation_access(rules: Sequence[Rule], form: Form, sheets: Sheets, c
             continue
         seen.add(key)
         archive, scorer = str(r["archive_code"]), str(r["scorer"])
-        if (loaded := facts.loaded_sheets.get((archive, scorer))) is not None:
-            replaced.append((int(r["_at"]), describe_replaced_sheet(archive, scorer, loaded)))
+        if (loaded := facts.loaded_sheets.get((archive, scorer))) is not None and (
+            said := describe_replaced_sheet(archive, scorer, loaded, _sheet_entries(rows, archive, scorer))
+        ):
+            replaced.append((int(r["_at"]), said))
         if scorer == SELF_SOURCE:
             continue
         try:

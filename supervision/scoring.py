@@ -490,22 +490,46 @@ def describe_own_sheet(archive_code: str, expert: str, saved_at: datetime) -> st
     )
 
 
+# An item's entry on a sheet: its score and, for a veto item, whether it passed.
+ScoreEntry = tuple[Decimal | None, bool | None]
+
+
 @dataclass(frozen=True)
 class LoadedSheet:
-    """A score sheet an earlier upload loaded: when, by whom, how many items it holds."""
+    """A score sheet an earlier upload loaded: when, by whom, and its items' entries by code."""
 
     saved_at: datetime
     saved_by: str
-    items: int
+    items: Mapping[str, ScoreEntry]
 
 
-def describe_replaced_sheet(archive_code: str, scorer: str, loaded: LoadedSheet) -> str:
-    """What loading a sheet over one an earlier upload loaded removes, said before it is loaded (a probe's self-
-    evaluation went from 8.5 to 5.0 with nothing said)."""
+# How many changed items a replaced sheet's warning names before it says how many more.
+CHANGED_ITEMS_NAMED = 5
+
+
+def _entry_text(entry: ScoreEntry | None) -> str:
+    if entry is None:
+        return "无"
+    score, passed = entry
+    verdict = "" if passed is None else ("通过" if passed else "不通过")
+    return "、".join(part for part in (str(score) if score is not None else "", verdict) if part) or "空"
+
+
+def describe_replaced_sheet(archive_code: str, scorer: str, loaded: LoadedSheet, new: Mapping[str, ScoreEntry]) -> str:
+    """What loading a sheet over one an earlier upload loaded changes, said before it is loaded (a probe's self-
+    evaluation went from 8.5 to 5.0 with nothing said); "" when it changes nothing."""
+    changed = [code for code in sorted({*loaded.items, *new}) if loaded.items.get(code) != new.get(code)]
+    if not changed:
+        return ""
     whose = "自评表" if scorer == SELF_SOURCE else f"评价专家「{scorer}」的评分表"
+    named = "，".join(
+        f"{code} {_entry_text(loaded.items.get(code))} → {_entry_text(new.get(code))}"
+        for code in changed[:CHANGED_ITEMS_NAMED]
+    )
+    more = f" 等 {len(changed)} 项" if len(changed) > CHANGED_ITEMS_NAMED else ""
     return (
-        f"本表将替换此前装载的{archive_label(archive_code)}{whose}（{loaded.items} 项，{loaded.saved_by} "
-        f"{format_beijing(loaded.saved_at)}报送）：装载后该表以本表为准，本表未列的评分项不再保留。"
+        f"本表将替换此前装载的{archive_label(archive_code)}{whose}（{len(loaded.items)} 项，{loaded.saved_by} "
+        f"{format_beijing(loaded.saved_at)}报送），有变化的：{named}{more}；装载后该表以本表为准。"
     )
 
 

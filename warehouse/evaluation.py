@@ -371,14 +371,22 @@ def fetch_loaded_sheets(
 ) -> dict[tuple[str, str], LoadedSheet]:
     """(archive, scorer) -> the sheet an earlier upload loaded (a self-evaluation or an expert's): what a new upload
     of the same archive and scorer replaces."""
+    rows = con.execute(
+        "SELECT archive_code, scorer, max(saved_at), arg_max(saved_by, saved_at), "
+        "map_from_entries(list(struct_pack(k := item_code, v := [CAST(score AS VARCHAR), CAST(veto_passed AS VARCHAR)]))) "
+        "FROM evaluation_scores WHERE round_id = ? AND submission_id IS NOT NULL GROUP BY ALL",
+        [round_id],
+    ).fetchall()
     return {
-        (archive, scorer): LoadedSheet(saved_at, saved_by, items)
-        for archive, scorer, saved_at, saved_by, items in con.execute(
-            "SELECT archive_code, scorer, max(saved_at), arg_max(saved_by, saved_at), count(*) FROM evaluation_scores "
-            "WHERE round_id = ? AND submission_id IS NOT NULL GROUP BY ALL",
-            [round_id],
-        ).fetchall()
+        (archive, scorer): LoadedSheet(
+            saved_at, saved_by, {item: _score_entry(*entry) for item, entry in items.items()}
+        )
+        for archive, scorer, saved_at, saved_by, items in rows
     }
+
+
+def _score_entry(score: str | None, veto_passed: str | None) -> tuple[Decimal | None, bool | None]:
+    return (None if score is None else Decimal(score), None if veto_passed is None else veto_passed == "true")
 
 
 def check_may_score(

@@ -189,19 +189,21 @@ def test_a_later_sheet_replaces_the_scorers_earlier_one_and_results_follow(store
     assert ingest(store, settings, third, tmp_path / "b.xlsx").status == "accepted"
     # Each item: mean(0.9m, 0.9m, m) rounded half up: 25 × 14.0 + 19 × 9.3 + 18 × 18.7 + 3 × 23.3 = 933.2.
     assert (result_of(store)["status"], result_of(store)["total"]) == ("已完成", D("933.2"))
-    again = score_sheet("专家丙") + score_sheet(SELF)
+    # The self-evaluation sent again with one item changed, 专家丙's with every item: each sheet's changes are said
+    # once, on its first row (a probe's 自评 went from 8.5 to 5.0 unsaid); 专家甲's, sent again unchanged, nothing.
+    selfs = score_sheet(SELF)
+    selfs[0] = {**selfs[0], "score": selfs[0]["score"] - 1}
+    again = score_sheet("专家丙") + selfs + score_sheet("专家甲")
     outcome = ingest(store, settings, again, tmp_path / "c.xlsx")
     assert outcome.status == "accepted"
     assert result_of(store)["total"] == D("900.0")
-    # What it replaced was said, once per sheet, on the sheet's first row (a probe's 自评 went from 8.5 to 5.0
-    # unsaid): an expert's sheet and the self-evaluation alike.
     replaced = [f for f in outcome.failures if f.rule == "scorer_sheet_replaced"]
     assert [(f.row, f.severity.label) for f in replaced] == [(3, "警告"), (3 + len(score_sheet("专家丙")), "警告")]
-    assert (
-        replaced[0].message.startswith("本表将替换此前装载的") and "评价专家「专家丙」的评分表（" in replaced[0].message
-    )
-    assert "自评表（" in replaced[1].message and "专家组 " in replaced[1].message
-    assert replaced[1].message.endswith("报送）：装载后该表以本表为准，本表未列的评分项不再保留。")
+    assert replaced[0].message.startswith("本表将替换此前装载的广东省档案馆（440000）评价专家「专家丙」的评分表（")
+    assert replaced[0].message.endswith("项；装载后该表以本表为准。"), replaced[0].message
+    before, after = score_sheet(SELF)[0]["score"], selfs[0]["score"]
+    assert f"自评表（{len(score_sheet(SELF))} 项，专家组 " in replaced[1].message
+    assert f"有变化的：{selfs[0]['item_code']} {before} → {after}；" in replaced[1].message, replaced[1].message
 
 
 def locate(rows, scorer, item):

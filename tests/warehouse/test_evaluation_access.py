@@ -146,7 +146,7 @@ def test_an_assignment_is_withdrawn_and_a_saved_sheet_only_once_confirmed(opened
     removed = unassign_evaluator(opened, ARCHIVE, "evaluator", "规划处", confirmed=True)
     assert removed["removed_sheet"] == "评分表（草稿，2 项）"
     assert query_scores(opened, ARCHIVE, "evaluator") == [] and assigned_to(opened) == ["专家乙"]
-    with pytest.raises(AccessDenied, match="未被分配"):
+    with pytest.raises(AccessDenied, match="「evaluator」本轮没有分派任何档案馆"):
         check_may_score(opened, "evaluator", ARCHIVE)
 
 
