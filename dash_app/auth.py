@@ -510,6 +510,12 @@ class Authenticator:
         must = current_user.is_authenticated and current_user.must_change_password
         back = '<a href="/logout">退出登录</a>' if must else f'<a href="{viewer_home()}">返回平台</a>'
         account = f"当前账号：{html.escape(current_user.id)}。" if current_user.is_authenticated else ""
+        if must:
+            # Why, said on the form itself (not "on the password page"), above any refusal of what was typed: a
+            # mismatch used to replace it.
+            why = str(current_user.change_password_because).replace("须先在修改密码页", "须先")
+            message = f'<p class="warn" role="status">{html.escape(why)}</p>{message}'
+
         return _form_page(PASSWORD_PAGE.format(message=message, back=back, account=account), status, retry_after)
 
     def sign_out(self) -> Response:
@@ -584,7 +590,7 @@ def install_auth(
         if flask.request.method == "POST":
             return auth.change_password(store)
         if current_user.must_change_password:
-            return auth.password_page(_error(current_user.change_password_because), 200)
+            return auth.password_page("", 200)
         return auth.password_page(PASSWORD_CHANGED if flask.request.args.get("changed") == "1" else "", 200)
 
     @server.route(KEEPALIVE_PATH, methods=["POST"])

@@ -299,6 +299,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             series[f"{division_name(province)}实际值"] = [
                 (year, float(value)) for year, value in own if value is not None
             ]
+        # And its own plan's expected progress, where a provincial target was uploaded (its line alone read nothing).
+        own_expected = [
+            (r["year"], float(r["expected"])) for r in of_code if r["province_code"] and r["expected"] is not None
+        ]
+        if province is not None and own_expected:
+            series[f"{division_name(province)}应达进度"] = own_expected
         unit = next((r["unit"] for r in rows), "")
         title = next((f"{r['indicator_name']}（{r['unit']}）" for r in rows), code)
         return build_lines(series, title, unit=unit)

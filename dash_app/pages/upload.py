@@ -307,7 +307,7 @@ def replaced_own_clause(submission: Mapping[str, Any], own: Mapping[str, Any] | 
     """For a current return someone else sent that replaced the viewer's own, which of theirs it replaced; else ""."""
     if own is None or own["submitted_by"] == submission["submitted_by"]:
         return ""
-    return f"（替换了您 {format_datetime(own['submitted_at'])}报送的「{own['file_name']}」）"
+    return f"（替换了您 {format_datetime(own['submitted_at'])} 报送的「{own['file_name']}」）"
 
 
 def describe_current_returns(
@@ -324,7 +324,7 @@ def describe_current_returns(
     listed = [
         html.Li(
             f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
-            f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])}报送"
+            f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])} 报送"
             + replaced_own_clause(s, own_replaced.get(s["submission_id"]))
             + f"，{format_count(s['row_count'])} 行，审核进度：{shown_progress(s['review_progress'], s['return_reason']) or '—'}"
             + returned_clause(s, viewer_name)

@@ -277,7 +277,7 @@ def test_a_tab_open_when_an_administrator_reset_the_password_goes_to_the_passwor
     other.wait_for_url("**/password")
     tab.click(f"#{ids.nav_link('数据质量')}")
     tab.wait_for_url("**/password")
-    assert "须先在修改密码页改为只有您知道的密码" in tab.inner_text("body")
+    assert "须先改为只有您知道的密码" in tab.inner_text("body")
     assert {status for status, _ in browsing.expect_refusals()} <= {403}
 
 

@@ -1512,6 +1512,26 @@ def test_a_province_reads_the_national_trajectory_as_national_beside_its_own(app
     assert guangdong["广东省实际值"] == [(year, value)]
     assert [year for year, _ in guangdong["全国实际值"]] == national
     assert set(series("planner")) <= {"全国实际值", "全国应达进度"}
+    # Of an indicator with the province's own target, its own plan's expected progress too (its line alone on the
+    # national axis read nothing to a probe).
+    planned = [
+        r
+        for r in read(site, query_indicator_progress)
+        if (r["indicator_code"], r["province_code"]) == ("ZB01", "440000")
+    ]
+    expected = [(r["year"], float(r["expected"])) for r in planned if r["expected"] is not None]
+    answer = post(
+        app,
+        client_of(app, "guangdong"),
+        [(ids.INDICATORS_TRAJECTORY, "figure")],
+        [(ids.INDICATORS_CHOICE, "value", "ZB01")],
+    )
+    drawn = {
+        t["name"]: list(zip(t["x"], t["y"], strict=True))
+        for t in returned(answer, ids.INDICATORS_TRAJECTORY, "figure")["data"]
+    }
+    assert expected and drawn["广东省应达进度"] == expected
+    assert drawn["广东省实际值"] == [(r["year"], float(r["value"])) for r in planned if r["value"] is not None]
     page = render_page(app, client_of(app, "guangdong"), indicators.PATH).text
     assert "全国进展（对照全国规划目标）" in page and "以下卡片为全国数值；广东省的数值见" in page
 

@@ -406,7 +406,7 @@ def test_a_password_older_than_its_maximum_age_is_changed_before_anything_else(a
     # The next request of the same browser, and a new sign-in, go to the form first, saying why.
     assert client.get("/coverage").headers["Location"] == "/password"
     said = client.get("/password").text
-    assert f"已超过 {site.settings.password_max_age_days} 天" in said and "须先在修改密码页改为新密码" in said
+    assert f"已超过 {site.settings.password_max_age_days} 天" in said and "须先改为新密码" in said
     again = client_of(app, address="10.3.4.6")
     assert sign_in(again, name).headers["Location"] == "/password"
     nothing = [None] * len(grid_inputs(app, ids.SUBMISSIONS_GRID))
@@ -437,7 +437,10 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
     signed_in = sign_in(client, name)
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
     form = client.get("/password").text
-    assert "须先在修改密码页改为只有您知道的密码" in form and "返回平台" not in form  # it led back to this form
+    assert "须先改为只有您知道的密码" in form and "返回平台" not in form  # it led back to this form; said on it
+    # A refusal of what was typed keeps the reason beside it (a mismatch replaced it).
+    mismatch = client.post("/password", data={"current": "x", "new": "Abcdef-12345", "repeat": "Abcdef-12346"}).text
+    assert "两次输入的新密码不一致。" in mismatch and "须先改为只有您知道的密码" in mismatch
     # Whose account it is, and a way out (a probe's user, on someone else's account, had none).
     assert f"当前账号：{name}。" in form and '<a href="/logout">退出登录</a>' in form
     assert "确认退出" in client.get("/logout").text
