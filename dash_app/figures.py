@@ -388,6 +388,10 @@ def _decimals_needed(value: float) -> int:
     return len(f"{value:.2f}".rstrip("0").partition(".")[2])
 
 
+# The magnitude from which a heatmap column is read in 万.
+WAN_FROM = 1_000_000
+
+
 def build_heatmap(
     rows: Sequence[str],
     columns: Sequence[str],
@@ -416,16 +420,31 @@ def build_heatmap(
     decimals = [
         max((_decimals_needed(v) for r in values if (v := r[c]) is not None), default=0) for c in range(len(columns))
     ]
-    text = [["" if v is None else f"{v:,.{decimals[c]}f}" for c, v in enumerate(row)] for row in values]
-    headers = [f"{name}（{unit}）" if unit else name for name, unit in zip(columns, units, strict=True)]
+    exact = [["" if v is None else f"{v:,.{decimals[c]}f}" for c, v in enumerate(row)] for row in values]
+    # A column of millions is read in 万 (21,535,433 卷件 is 2,153.54 万卷件), as statistics are published here; the
+    # hover keeps the exact figure.
+    in_wan = [
+        max((abs(v) for r in values if (v := r[c]) is not None), default=0) >= WAN_FROM for c in range(len(columns))
+    ]
+    text = [
+        [f"{v / 10_000:,.2f}" if v is not None and in_wan[c] else exact[i][c] for c, v in enumerate(row)]
+        for i, row in enumerate(values)
+    ]
+    headers = [
+        f"{name}（{'万' if wan else ''}{unit}）" if unit or wan else name
+        for name, unit, wan in zip(columns, units, in_wan, strict=True)
+    ]
+    exact_headers = [f"{name}（{unit}）" if unit else name for name, unit in zip(columns, units, strict=True)]
+    hover = [[f"{exact_headers[c]}：{cell}" if cell else "" for c, cell in enumerate(row)] for row in exact]
     figure = go.Figure(
         go.Heatmap(
             z=relative,
             x=headers,
             y=list(rows),
             text=text,
+            customdata=hover,
             texttemplate="%{text}",
-            hovertemplate="%{y}｜%{x}：%{text}<extra></extra>",
+            hovertemplate="%{y}｜%{customdata}<extra></extra>",
             # The light half of Blues, under dark text: at least 4.8:1 in every cell (plotly's own choice of black
             # or white text fell to ~3:1 on the middle blues).
             colorscale=HEATMAP_BLUES,

@@ -134,6 +134,18 @@ def test_a_heatmap_column_shows_its_figures_with_one_number_of_decimals():
     ]
 
 
+def test_a_heatmap_column_of_millions_reads_in_wan_and_its_hover_keeps_the_exact_figure():
+    # A probe read 21,535,433 卷件 in a cell where statistics here write 2,153.54 万卷件.
+    values = [[21_535_433.0, 62.79], [1_463_149.0, 18.17]]
+    figure = build_heatmap(
+        ["广东省", "广西壮族自治区"], ["馆藏总量", "数字化率"], values, "各省计算指标", units=["卷件", "%"]
+    )
+    assert list(figure.data[0].x) == ["馆藏总量（万卷件）", "数字化率（%）"]
+    assert [list(row) for row in figure.data[0].text] == [["2,153.54", "62.79"], ["146.31", "18.17"]]
+    assert figure.data[0].customdata[0][0] == "馆藏总量（卷件）：21,535,433"
+    assert figure.data[0].hovertemplate == "%{y}｜%{customdata}<extra></extra>"
+
+
 def test_a_heatmap_column_runs_its_colours_from_its_smallest_value_to_its_largest():
     # Coloured from 0 to its largest value, a rate column between 94.81 % and 98.08 % was one dark block: the
     # province behind looked like the one ahead.
