@@ -256,9 +256,11 @@ def refusal(status: int, message: str) -> flask.Response:
 # What a refused or missing page or download says, in place of the web server's English pages (a refusal with a
 # message of its own, `refusal`, keeps it).
 LOGGER = logging.getLogger(__name__)
+# Why a request has no session (the 401 page's first words, for a page asked for or a form posted).
+SIGNED_OUT = f"尚未登录，或登录已失效（{session_end_causes()}）"
 ERROR_PAGES = {
     400: ("请求有误", "地址或表单缺少所需的内容，或其中的值无效。请从平台页面上的链接或按钮进入。"),
-    401: ("需要登录", f"尚未登录，或登录已失效（{session_end_causes()}）。请登录后再打开。"),
+    401: ("需要登录", f"{SIGNED_OUT}。请登录后再打开。"),
     403: ("无权访问", "您的账号无权查看或下载此内容：其他省份的数据、分配给其他专家的档案馆，或其他角色的功能。"),
     404: ("找不到页面或文件", "链接可能已失效，或所指的报送、文件不存在。请从平台页面上的链接进入。"),
     405: ("不支持的请求方式", "请从平台页面上操作，不要直接提交此地址。"),
@@ -313,7 +315,7 @@ def sign_in_again() -> flask.Response:
     request = flask.request
     target = request.full_path.rstrip("?")
     if request.method != "GET":
-        text = f"尚未登录，或登录已失效（{session_end_causes()}）：{NOT_RECEIVED}"
+        text = f"{SIGNED_OUT}：{NOT_RECEIVED}"
         came_from = urlparse(request.referrer or "")
         target = came_from.path + (f"?{came_from.query}" if came_from.query else "")
         target = target if came_from.netloc == request.host and target.startswith("/") else "/"

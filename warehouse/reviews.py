@@ -46,6 +46,7 @@ from census_schema.scopes import (
 )
 from warehouse.audit import record_event
 from warehouse.queries import fetch_named
+from warehouse.scopes import fetch_replaced_return
 from warehouse.transactions import transaction, utc_now
 
 Action = Literal["accept", "return", "withdraw"]
@@ -258,15 +259,11 @@ def describe_withdrawal(con: duckdb.DuckDBPyConnection, submission_id: str, send
 def _replaced_stays_out(con: duckdb.DuckDBPyConnection, submission_id: str) -> str:
     """That the return this one replaced does not count again (a probe's colleague's return left the figures
     unsaid when the return replacing it was withdrawn), naming it and its sender; "" when it replaced none."""
-    row = con.execute(
-        "SELECT file_name, submitted_by, submitted_at FROM submissions WHERE superseded_by = ? AND status = 'accepted' "
-        "ORDER BY submitted_at DESC LIMIT 1",
-        [submission_id],
-    ).fetchone()
-    if row is None:
+    found = fetch_replaced_return(con, submission_id)
+    if found is None:
         return ""
-    file_name, sender, at = row
-    return f"它所替换的报表（「{file_name}」，{sender} {format_beijing(at)}报送）也不会恢复计入；"
+    old, _ = found
+    return f"它所替换的报表（「{old.file_name}」，{old.submitted_by} {format_beijing(old.submitted_at)}报送）也不会恢复计入；"
 
 
 def _takes_out(verb: str, scope: Scope | None, row_count: int, kind: str) -> str:

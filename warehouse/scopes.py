@@ -147,17 +147,24 @@ class ReplacementChanges:
     other_sheets: dict[str, bool]
 
 
-def fetch_replacement_changes(con: duckdb.DuckDBPyConnection, submission_id: str) -> ReplacementChanges | None:
-    """What a census return or register changed against the return of its scope it replaced (None for one that
-    replaced none): a reviewer saw only the new figures, a holder at a time."""
+def fetch_replaced_return(con: duckdb.DuckDBPyConnection, submission_id: str) -> tuple[ScopeReturn, str] | None:
+    """The return of its scope a census return or register replaced (the latest it superseded), with its kind; None
+    for one that replaced none."""
     found = con.execute(
         f"SELECT {_RETURN_COLUMNS}, s.kind FROM submissions AS s WHERE s.superseded_by = ? AND s.status = 'accepted' "  # noqa: S608
         "AND s.scope_kind IS NOT NULL ORDER BY s.submitted_at DESC LIMIT 1",
         [submission_id],
     ).fetchone()
+    return None if found is None else (_scope_return(found[:-1]), found[-1])
+
+
+def fetch_replacement_changes(con: duckdb.DuckDBPyConnection, submission_id: str) -> ReplacementChanges | None:
+    """What a census return or register changed against the return of its scope it replaced (None for one that
+    replaced none): a reviewer saw only the new figures, a holder at a time."""
+    found = fetch_replaced_return(con, submission_id)
     if found is None:
         return None
-    replaced, kind = _scope_return(found[:-1]), found[-1]
+    replaced, kind = found
     holders_sheet, *other_sheets = get_workbook_form(kind).sheets
     table = _holders_table(kind)
     sums = [f for f in SUMMARY_SUM_FIELDS if f in holders_sheet.field_names]
