@@ -50,6 +50,22 @@ def in_workbook_order(failures: Iterable[Failure], sheets: Sequence[Form]) -> li
     return sorted(failures, key=key)
 
 
+# How many runs of rows a line names before it says how many rows there are in all.
+SHOWN_ROW_RUNS = 5
+
+
+def describe_rows(rows: list[int]) -> str:
+    """Rows as people write them: 3、5–9、12, or 3–5、7…等 316 行."""
+    runs: list[list[int]] = []
+    for row in sorted(set(rows)):
+        if runs and row == runs[-1][1] + 1:
+            runs[-1][1] = row
+        else:
+            runs.append([row, row])
+    said = "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:SHOWN_ROW_RUNS])
+    return f"{said}…等 {len(set(rows)):,}" if len(runs) > SHOWN_ROW_RUNS else said
+
+
 def shorten_value(value: object) -> str | None:
     """A cell value as text, cut to a length a report can show."""
     if value is None:

@@ -12,6 +12,8 @@ from census_schema.census_form import AnnualStatistics
 from census_schema.divisions import PROVINCE, UnknownDivision, allowed_admin_levels, load_divisions
 from census_schema.scopes import Scope, ScopeKind, ScopeReturn
 from supervision.lifecycle import FindingState
+from supervision.resend import UpdateKey
+from supervision.rows import Row
 from supervision.scoring import LoadedSheet
 
 _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
@@ -21,21 +23,19 @@ _PROVINCE_CODE = re.compile(r"^\d{2}0000$")
 class InspectionFacts:
     """What the warehouse already holds of inspections and findings, for checking an inspections workbook."""
 
-    # inspection id -> (feedback date, checklist version) of every loaded inspection.
-    inspections: Mapping[str, tuple[date, str]] = field(default_factory=lambda: MappingProxyType({}))
+    # inspection id -> the loaded record, as its sheet's fields.
+    records: Mapping[str, Row] = field(default_factory=lambda: MappingProxyType({}))
     # finding id -> its current state (with deadline, responsible person, rectifiers and last change).
     findings: Mapping[str, FindingState] = field(default_factory=lambda: MappingProxyType({}))
-
-    # inspection_ids and finding_ids are named by the rules' `known` parameter (census_schema.supervision.forms).
-    @property
-    def inspection_ids(self) -> frozenset[str]:
-        """Ids of loaded inspections."""
-        return frozenset(self.inspections)
+    # finding id -> the loaded finding, as its sheet's fields (its deadline the one it was issued with).
+    finding_rows: Mapping[str, Row] = field(default_factory=lambda: MappingProxyType({}))
+    # The keys of the updates uploaded before (supervision.resend.update_key): such a row sent again is not applied.
+    updates: frozenset[UpdateKey] = frozenset()
 
     @property
-    def finding_ids(self) -> frozenset[str]:
-        """Ids of loaded findings."""
-        return frozenset(self.findings)
+    def inspections(self) -> dict[str, tuple[date, str]]:
+        """inspection id -> (feedback date, checklist version) of every loaded inspection."""
+        return {key: (r["feedback_date"], r["checklist_version"]) for key, r in self.records.items()}
 
 
 @dataclass(frozen=True)

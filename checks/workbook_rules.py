@@ -23,7 +23,7 @@ import polars as pl
 from census_schema.archives import list_comprehensive_archives
 from census_schema.census_form import AnnualStatistics
 from census_schema.errors import AccessDenied, UsageError
-from census_schema.failures import Failure
+from census_schema.failures import Failure, describe_rows
 from census_schema.fields import Form, Rule, WorkbookForm
 from census_schema.layout import FIRST_DATA_ROW
 from census_schema.supervision.checklist import CHECKLISTS
@@ -31,9 +31,10 @@ from census_schema.supervision.codes import VETO_PASSED
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
 from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
 from checks.cells import EXCEL_ROW, failures_at, sum_of_fields
-from checks.context import CheckContext
+from checks.context import CheckContext, InspectionFacts
 from supervision.grading import grade_record
 from supervision.lifecycle import FindingUpdate, apply_updates
+from supervision.resend import describe_changes, finding_as_issued, is_repeated, update_key
 from supervision.rows import as_decimal, is_bonus_code, is_yes, issued_finding_states, read_update
 from supervision.scoring import (
     Reconciliation,
@@ -195,15 +196,63 @@ def _known_inspections(sheets: Sheets, context: CheckContext) -> dict[str, tuple
     return {**loaded, **_uploaded_inspections(sheets)}
 
 
+def _as_sent(form: Form, row: Mapping[str, Any], known: Mapping[str, tuple[date, str]]) -> Mapping[str, Any]:
+    """A record or finding row as it would be loaded: a finding with the deadline it is issued with."""
+    if form.sheet_name != FINDINGS_FORM.sheet_name:
+        return row
+    inspection = known.get(str(row["inspection_id"] or ""))
+    return finding_as_issued(row, inspection[0] if inspection else None)
+
+
+def _repeated_updates(rows: pl.DataFrame, facts: InspectionFacts) -> set[int]:
+    """Positions of the 整改进展 rows that an earlier upload already applied."""
+    return {
+        at
+        for at, row in enumerate(rows.iter_rows(named=True))
+        if (update := read_update(row)) is not None and update_key(update) in facts.updates
+    }
+
+
+def _repeated_positions(form: Form, sheets: Sheets, context: CheckContext, rule: Rule) -> list[int]:
+    """Positions of the rows of a sheet that repeat what an earlier upload loaded."""
+    if context.inspections is None:
+        return []
+    rows = _rows(sheets, form)
+    if rule.param("known") == "updates":
+        return sorted(_repeated_updates(rows, context.inspections))
+    loaded = getattr(context.inspections, rule.param("known"))
+    known = _known_inspections(sheets, context)
+    return [r["_at"] for r in _positioned(rows) if is_repeated(form, _as_sent(form, r, known), loaded, str(rule.field))]
+
+
 def check_new_records(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
-    """Ids already loaded (inspections or findings are reported once; later only their updates)."""
+    """Ids already loaded with other content (a record or finding is reported once; sent again unchanged, its row
+    is recognised and not loaded twice), naming what differs."""
     if context.inspections is None:
         return []
     rows, failures = _rows(sheets, form), []
+    known = _known_inspections(sheets, context)
     for rule in rules:
-        known: frozenset[str] = getattr(context.inspections, rule.param("known"))
-        hits = [(r["_at"], None) for r in _positioned(rows) if r[str(rule.field)] in known]
+        loaded: Mapping[str, Mapping[str, Any]] = getattr(context.inspections, rule.param("known"))
+        hits = []
+        for r in _positioned(rows):
+            found = loaded.get(str(r[str(rule.field)] or ""))
+            if found is not None and (changes := describe_changes(form, _as_sent(form, r, known), found)):
+                hits.append((r["_at"], f"{rule.message}不同之处：{changes}。"))
         failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_repeated_rows(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """Once per sheet, on its first such row: the rows that repeat what an earlier upload loaded, not loaded again."""
+    rows, failures = _rows(sheets, form), []
+    excel_rows = rows.get_column(EXCEL_ROW).to_list()
+    for rule in rules:
+        positions = _repeated_positions(form, sheets, context, rule)
+        if positions:
+            said = describe_rows([excel_rows[at] for at in positions])
+            message = f"本表第 {said} 行（共 {len(positions)} 行）{rule.message}。"
+            failures += _fail(form, rows, rule, [(positions[0], message)])
     return failures
 
 
@@ -327,12 +376,16 @@ def check_deadline_after_feedback(
 def check_lifecycle(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
     """Apply the updates in sheet order to the loaded and newly reported findings; locate every refusal."""
     loaded = dict(context.inspections.findings) if context.inspections else {}
-    findings = _rows(sheets, FINDINGS_FORM).iter_rows(named=True)
-    states = {**loaded, **issued_finding_states(findings, _known_inspections(sheets, context))}
+    # A loaded finding sent again stands as it is now (sent with other content, its own rule refuses it).
+    findings = [r for r in _rows(sheets, FINDINGS_FORM).iter_rows(named=True) if r["finding_id"] not in loaded]
+    states = {**issued_finding_states(findings, _known_inspections(sheets, context)), **loaded}
     rows = _rows(sheets, form)
+    repeated = _repeated_updates(rows, context.inspections) if context.inspections else set()
     read: list[tuple[int, FindingUpdate]] = []
     unread: set[str] = set()  # findings with a step that could not be read (its own cells say why)
     for at, row in enumerate(rows.iter_rows(named=True)):
+        if at in repeated:  # applied by the upload that first sent it
+            continue
         update = read_update(row)
         if update is None:
             unread.add(str(row["finding_id"] or ""))
@@ -575,6 +628,7 @@ WORKBOOK_RULES: dict[str, WorkbookRule] = {
     "compare_in_sheet": check_compare_in_sheet,
     "row_count": check_row_count,
     "new_record": check_new_records,
+    "repeated_row": check_repeated_rows,
     "checklist_size": check_checklist_size,
     "inspection_grading": check_inspection_grading,
     "finding_inspection": check_finding_inspection,

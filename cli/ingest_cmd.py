@@ -14,6 +14,7 @@ from xml.etree import ElementTree
 from census_schema import layout
 from census_schema.divisions import require_census_province
 from census_schema.errors import UsageError
+from census_schema.failures import describe_rows
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import WITHHELD_NOTE, ScopeKind, account_scope, choose_scope
@@ -68,22 +69,6 @@ def failure_groups(failures: list[dict[str, Any]]) -> list[tuple[FailureKey, lis
         if f["row"]:
             rows.append(int(f["row"]))
     return sorted(groups.items(), key=lambda group: group[0][0] != "error")
-
-
-# How many runs of rows a line names before it says how many rows there are in all.
-SHOWN_ROW_RUNS = 5
-
-
-def describe_rows(rows: list[int]) -> str:
-    """Rows as people write them: 3、5–9、12, or 3–5、7…等 316 行."""
-    runs: list[list[int]] = []
-    for row in sorted(set(rows)):
-        if runs and row == runs[-1][1] + 1:
-            runs[-1][1] = row
-        else:
-            runs.append([row, row])
-    said = "、".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs[:SHOWN_ROW_RUNS])
-    return f"{said}…等 {len(set(rows)):,}" if len(runs) > SHOWN_ROW_RUNS else said
 
 
 def describe_outcome(result: dict[str, Any]) -> str:

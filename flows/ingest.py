@@ -48,7 +48,12 @@ from flows.scopes import (
 from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
 from warehouse.evaluation import fetch_assignments, fetch_loaded_sheets, fetch_own_sheets, fetch_round
-from warehouse.inspections import fetch_finding_states, fetch_loaded_inspections
+from warehouse.inspections import (
+    fetch_finding_states,
+    fetch_loaded_finding_rows,
+    fetch_loaded_records,
+    fetch_uploaded_update_keys,
+)
 from warehouse.loads import (
     NewSubmission,
     fetch_load_review,
@@ -221,9 +226,13 @@ def _census_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code
 
 
 def _inspections_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None) -> CheckContext:
-    return build_check_context(
-        None, inspections=InspectionFacts(fetch_loaded_inspections(con), fetch_finding_states(con))
+    facts = InspectionFacts(
+        records=fetch_loaded_records(con),
+        findings=fetch_finding_states(con),
+        finding_rows=fetch_loaded_finding_rows(con),
+        updates=fetch_uploaded_update_keys(con),
     )
+    return build_check_context(None, inspections=facts)
 
 
 def _evaluation_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None) -> CheckContext:

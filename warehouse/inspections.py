@@ -17,6 +17,7 @@ import polars as pl
 
 from census_schema.audit import AuditKind
 from census_schema.clock import to_beijing
+from census_schema.codes import YES_NO
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.failures import require_seen
@@ -41,12 +42,14 @@ from supervision.lifecycle import (
     TRANSITION_TABLE,
     TRANSITIONS,
     FindingState,
+    FindingUpdate,
     TransitionRecord,
     apply_transition,
     apply_updates,
     find_actions,
 )
-from supervision.rows import is_yes, issued_finding_states, read_update, split_names, start_of
+from supervision.resend import UpdateKey, finding_as_issued, is_repeated, update_key
+from supervision.rows import Row, is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.audit import record_event
 from warehouse.evaluation_findings import query_finding_sources
 from warehouse.queries import fetch_named
@@ -96,6 +99,44 @@ def fetch_finding_states(
     }
 
 
+def fetch_loaded_records(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
+    """inspection id -> the loaded inspection record as its 检查记录 row (a special one's result is its grade)."""
+    rows = fetch_named(
+        con,
+        f"SELECT {', '.join(_INSPECTION_COLUMNS)}, inspectors, has_security_incident, "  # noqa: S608 (constant names)
+        "CASE WHEN inspection_type = ? THEN grade END AS special_result FROM inspections",
+        [SPECIAL],
+    )
+    yes, no = YES_NO.values
+    return {r["inspection_id"]: {**r, "has_security_incident": yes if r["has_security_incident"] else no} for r in rows}
+
+
+def fetch_loaded_finding_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
+    """finding id -> the loaded finding as its 发现问题 row, with the deadline it was issued with."""
+    rows = fetch_named(
+        con,
+        f"SELECT {', '.join(_FINDING_COLUMNS)}, is_immediate, original_deadline AS deadline "  # noqa: S608 (constant names)
+        "FROM findings",
+        [],
+    )
+    yes, no = YES_NO.values
+    return {r["finding_id"]: {**r, "is_immediate": yes if r["is_immediate"] else no} for r in rows}
+
+
+def fetch_uploaded_update_keys(
+    con: duckdb.DuckDBPyConnection, finding_ids: Collection[str] | None = None
+) -> frozenset[UpdateKey]:
+    """The keys of the 整改进展 rows uploads have applied (of all findings, or those named): sent again, they are
+    recognised."""
+    wanted = None if finding_ids is None else sorted(finding_ids)
+    rows = con.execute(
+        "SELECT finding_id, action, changed_by, role, changed_at, note, evidence, new_deadline, measures "
+        "FROM finding_transitions WHERE recorded_via = 'upload' AND (? IS NULL OR list_contains(?, finding_id))",
+        [wanted, wanted],
+    ).fetchall()
+    return frozenset(update_key(FindingUpdate(*row)) for row in rows)
+
+
 # --------------------------------------------------------------------------------------------------- loading
 
 
@@ -106,6 +147,7 @@ def load_inspection_sheets(
 
     The updates are applied again to the states now in the warehouse; a refusal means a state changed since the
     workbook was validated, and raises (rolling the submission back) rather than recording a different history.
+    Rows that repeat what an earlier upload loaded (a workbook sent again as it grows) are not loaded twice.
     """
     _insert_inspections(con, submission_id, loaded_at, sheets[INSPECTION_RECORDS_FORM.sheet_name])
     _insert_findings(con, submission_id, loaded_at, sheets[FINDINGS_FORM.sheet_name])
@@ -116,6 +158,9 @@ def load_inspection_sheets(
         if update is None:
             raise ValueError(f"update row {row['excel_row']} was accepted but cannot be read")
         read.append((row, update))
+    if read:
+        applied_before = fetch_uploaded_update_keys(con, {update.finding_id for _, update in read})
+        read = [(row, update) for row, update in read if update_key(update) not in applied_before]
     states = fetch_finding_states(con, {update.finding_id for _, update in read})
     applied = apply_updates(states, [update for _, update in read])
     if applied.refused:
@@ -151,8 +196,11 @@ def _insert_inspections(
     con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, records: pl.DataFrame
 ) -> None:
     divisions = load_divisions()
+    loaded = fetch_loaded_records(con)
     rows = []
     for r in records.iter_rows(named=True):
+        if is_repeated(INSPECTION_RECORDS_FORM, r, loaded, "inspection_id"):
+            continue
         pct, grade, reason = grade_record(r)
         rows.append(
             {
@@ -211,7 +259,14 @@ def _insert_findings(
     con: duckdb.DuckDBPyConnection, submission_id: str, loaded_at: datetime, findings: pl.DataFrame
 ) -> None:
     inspections = fetch_loaded_inspections(con)
-    uploaded = list(findings.iter_rows(named=True))
+    loaded = fetch_loaded_finding_rows(con)
+    uploaded = [
+        r
+        for r in findings.iter_rows(named=True)
+        if not is_repeated(
+            FINDINGS_FORM, finding_as_issued(r, inspections[r["inspection_id"]][0]), loaded, "finding_id"
+        )
+    ]
     states = issued_finding_states(uploaded, inspections)
     rows = []
     for r in uploaded:

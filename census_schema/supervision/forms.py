@@ -232,6 +232,9 @@ INSPECTION_FIELDS: tuple[Field, ...] = (
     _text("remarks", "备注", "需要说明的其他情况，可留空。", 500, 20, required=False),
 )
 
+# Said once per sheet, on its first row that repeats what an earlier upload loaded (the rows follow the message).
+REPEATED_MESSAGE = "与已装载的内容完全相同（此前已报送），本次不重复装载"
+
 INSPECTION_RULES: tuple[Rule, ...] = (
     Rule("inspection_id_unique", "unique", E, "inspection_id", "同一检查编号在本表中出现多次：每次检查只填一行。"),
     Rule(
@@ -239,9 +242,11 @@ INSPECTION_RULES: tuple[Rule, ...] = (
         "new_record",
         E,
         "inspection_id",
-        "该检查编号已装载，检查记录不能重复报送；如需报送整改进展，请只填「整改进展」表。",
-        P(known="inspection_ids"),
+        "该检查编号已装载，本行与已装载的检查记录不同；已装载的检查记录不能通过再次报送修改：请把本行改回与已装载的一致，"
+        "或删去本行（与已装载的完全相同的行不会重复装载）。",
+        P(known="records"),
     ),
+    Rule("inspection_repeated", "repeated_row", W, "inspection_id", REPEATED_MESSAGE, P(known="records")),
     Rule(
         "inspectors_at_least_two",
         "min_names",
@@ -340,9 +345,11 @@ FINDING_RULES: tuple[Rule, ...] = (
         "new_record",
         E,
         "finding_id",
-        "该问题编号已装载，问题不能重复报送；整改进展请填「整改进展」表。",
-        P(known="finding_ids"),
+        "该问题编号已装载，本行与已装载的问题不同；已装载的问题不能通过再次报送修改：请把本行改回与已装载的一致，"
+        "或删去本行（与已装载的完全相同的行不会重复装载）。",
+        P(known="finding_rows"),
     ),
+    Rule("finding_repeated", "repeated_row", W, "finding_id", REPEATED_MESSAGE, P(known="finding_rows")),
     Rule(
         "finding_inspection_known",
         "finding_inspection",
@@ -385,7 +392,10 @@ UPDATE_FIELDS: tuple[Field, ...] = (
     _date("new_deadline", "新整改期限", "延期、转为阶段性整改时的新整改期限；其他操作留空。", required=False),
 )
 
-UPDATE_RULES: tuple[Rule, ...] = LIFECYCLE_RULES
+UPDATE_RULES: tuple[Rule, ...] = (
+    *LIFECYCLE_RULES,
+    Rule("update_repeated", "repeated_row", W, "finding_id", REPEATED_MESSAGE, P(known="updates")),
+)
 # JDJC-2025.1's 整改进展 has no 整改措施 column: there a rule of the measures is marked on the action.
 _UPDATE_RULES_WITHOUT_MEASURES = tuple(replace(r, field="action") if r.field == "measures" else r for r in UPDATE_RULES)
 MEASURES_FIELD = _text(
@@ -466,7 +476,8 @@ _COMMON_NOTES = (
 _INSPECTIONS_NOTES = (
     "在各工作表第 {first} 行起逐行填写，第 {header} 行为表头；三张表可以只填其中一部分，但至少填一张。",
     "「检查记录」每次检查一行；「发现问题」每个问题一行；「整改进展」每次整改操作一行，同一问题按日期先后排列。",
-    "检查编号、问题编号全国唯一；已装载的检查和问题不能重复报送，之后只需报送「整改进展」。",
+    "检查编号、问题编号全国唯一。可以在同一工作簿中续填后再次报送：与已装载的完全相同的行不会重复装载，只装载新增的行；"
+    "已装载的检查和问题不能通过再次报送修改。",
     f"整改期限留空的，按反馈日期后{DEFAULT_WORKING_DAYS}个工作日计算（按国务院办公厅公布的节假日安排，法定假日不计、"
     "调休上班日计入）；立行立改的问题整改期限为反馈当日。",
     "销号须由未参与整改的审核人操作并附佐证材料；逾期由系统按整改期限自动判断，不需填报。",

@@ -50,8 +50,10 @@ def run(capsys, *argv):
 
 
 def test_a_re_sent_inspections_workbook_is_told_once_per_problem_with_its_rows(db, tmp_path, capsys):
-    # A probe's re-sent workbook listed 480 lines, 316 of one message, before anything else.
-    findings = [finding(1), finding(2), finding(1, 2), finding(3), finding(4), finding(5), finding(7)]
+    # A probe's re-sent workbook listed 480 lines, 316 of one message, before anything else. (Loaded findings sent
+    # again unchanged are recognised, not refused: these are sent with another description.)
+    changed = {"description": "库房温湿度记录不全"}
+    findings = [finding(1, **changed), finding(2, **changed), finding(1, 2, **changed), finding(3), finding(4)]
     path = inspections_workbook(tmp_path / "again.xlsx", [inspection(1), inspection(2)], findings)
     code, out, _ = run(capsys, "ingest", "inspections", str(path), "--dry-run", "--db", str(db))
     assert code == 1

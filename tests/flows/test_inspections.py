@@ -281,21 +281,107 @@ def test_every_illegal_change_is_refused_with_its_rule_and_changes_nothing(store
     assert "「待整改」状态下不允许此操作" in messages["transition_allowed"]
 
 
-def test_records_and_findings_already_loaded_are_refused(store, settings, tmp_path):
+def test_records_and_findings_already_loaded_with_other_content_are_refused_naming_what_differs(
+    store, settings, tmp_path
+):
     assert ingest(store, settings, inspections_workbook(tmp_path / "a.xlsx", [inspection(1)], [finding(1)])).status == (
         "accepted"
     )
-    again = inspections_workbook(tmp_path / "b.xlsx", [inspection(1, remarks="再次报送")], [finding(1), finding(2)])
+    before = state(store)
+    again = inspections_workbook(
+        tmp_path / "b.xlsx",
+        [inspection(1, remarks="再次报送", feedback_date=date(2023, 3, 21))],
+        [finding(1, severity="严重"), finding(2)],
+    )
     outcome = ingest(store, settings, again)
     assert errors_of(outcome) == {
         ("检查记录", 3, "inspection_id", "inspection_id_new"),
         ("发现问题", 3, "finding_id", "finding_id_new"),
     }
+    messages = {f.rule: f.message for f in outcome.failures}
+    assert messages["inspection_id_new"].endswith(
+        "不同之处：反馈日期（已装载 2023年3月20日，本行 2023年3月21日）；备注（已装载 未填，本行「再次报送」）。"
+    )
+    # The default deadline of 较重 (30 working days) is not that of 严重: both are said.
+    assert (
+        "严重程度（已装载「较重」，本行「严重」）；整改期限（已装载 2023年5月4日，本行 " in messages["finding_id_new"]
+    )
+    assert state(store) == before
     # Updates alone, for a loaded finding, in a later upload: accepted.
     later = ingest(store, settings, inspections_workbook(tmp_path / "c.xlsx", updates=CLOSE_WALK))
     assert later.status == "accepted"
     with store.reader() as con:
         assert con.execute("SELECT status FROM findings").fetchall() == [("已销号",)]
+
+
+def test_a_workbook_sent_again_as_it_grows_loads_only_its_new_rows(store, settings, tmp_path):
+    """An office keeps one workbook and sends it again with more 整改进展 rows (and a new finding): what it sent
+    before is recognised, said once per sheet, and not loaded or applied twice."""
+    first = inspections_workbook(
+        tmp_path / "a.xlsx", [inspection(1, inspectors="张三 李四")], [finding(1), finding(2)], CLOSE_WALK[:2]
+    )
+    sid = ingest(store, settings, first).submission_id
+    grown = inspections_workbook(
+        tmp_path / "b.xlsx",
+        # The same record and findings as sent (names with another separator, a blank deadline given as its default).
+        [inspection(1, inspectors="张三、李四")],
+        [finding(1, deadline=date(2023, 5, 4)), finding(2), finding(3, description="档案柜未上锁")],
+        [*CLOSE_WALK, update("开始整改", "王五", RECT, date(2023, 3, 26), "JC2023-001-03")],
+    )
+    outcome = ingest(store, settings, grown)
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    notices = [(f.sheet, f.row, f.rule, f.message) for f in outcome.failures if f.rule.endswith("_repeated")]
+    assert notices == [
+        (
+            "检查记录",
+            3,
+            "inspection_repeated",
+            "本表第 3 行（共 1 行）与已装载的内容完全相同（此前已报送），本次不重复装载。",
+        ),
+        (
+            "发现问题",
+            3,
+            "finding_repeated",
+            "本表第 3–4 行（共 2 行）与已装载的内容完全相同（此前已报送），本次不重复装载。",
+        ),
+        (
+            "整改进展",
+            3,
+            "update_repeated",
+            "本表第 3–4 行（共 2 行）与已装载的内容完全相同（此前已报送），本次不重复装载。",
+        ),
+    ]
+    with store.reader() as con:
+        assert con.execute("SELECT inspection_id, submission_id FROM inspections").fetchall() == [("JC2023-001", sid)]
+        findings = con.execute("SELECT finding_id, status, submission_id = ? FROM findings ORDER BY 1", [sid])
+        assert findings.fetchall() == [
+            ("JC2023-001-01", "已销号", True),
+            ("JC2023-001-02", "待整改", True),
+            ("JC2023-001-03", "整改中", False),
+        ]
+        log = con.execute(
+            "SELECT finding_id, seq, action, submission_id = ?, excel_row FROM finding_transitions ORDER BY 1, 2", [sid]
+        ).fetchall()
+    assert log == [
+        ("JC2023-001-01", 1, "开始整改", True, 3),
+        ("JC2023-001-01", 2, "提交整改报告", True, 4),
+        ("JC2023-001-01", 3, "销号", False, 5),
+        ("JC2023-001-03", 1, "开始整改", False, 6),
+    ]
+    # Sent a third time unchanged in content (another file): every row is recognised, nothing changes.
+    third = inspections_workbook(
+        tmp_path / "c.xlsx",
+        [inspection(1)],
+        [finding(1), finding(2), finding(3, description="档案柜未上锁")],
+        [*CLOSE_WALK, update("开始整改", "王五", RECT, date(2023, 3, 26), "JC2023-001-03")],
+        # a different file: the upload is not caught as the same file
+    )
+    before = state(store)
+    again = ingest(store, settings, third)
+    assert (again.status, again.errors) == ("accepted", 0)
+    heads = ["本表第 3 行（共 1 行）与已装载", "本表第 3–5 行（共 3 行）与已装载", "本表第 3–6 行（共 4 行）与已装载"]
+    assert [f.message[: len(head)] for f, head in zip(again.failures, heads, strict=True)] == heads
+    assert state(store) == before
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,108 @@
+"""An inspections workbook sent again as it grows: the rows that repeat what is loaded are recognised (neither
+refused nor loaded twice), and a loaded record or finding sent with other content is told apart field by field.
+
+An office keeps one workbook per inspection and adds 整改进展 rows as the rectification goes on; sending it again
+must load the new rows only. A record or finding is the same when every field of its sheet reads as loaded (text
+trimmed, a blank as a blank, names as the names they list, a finding's blank deadline as its default); an update is
+the same as an uploaded one when it names the same finding, day, action, person, role and words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+
+from census_schema.fields import Field, Form
+from census_schema.scopes import format_day
+from census_schema.supervision.codes import IMMEDIATE
+from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
+from supervision.lifecycle import FindingUpdate
+from supervision.rows import Row, finding_deadline, is_yes, split_names
+
+# The fields holding a list of names: compared as the names they list, whatever the separators.
+NAME_LIST_FIELDS = frozenset({"inspectors"})
+
+# What makes two reports of an action on a finding one action: finding, day, action, person, role, note, evidence,
+# new deadline and measures.
+UpdateKey = tuple[str, date, str, str, str, str | None, str | None, date | None, str | None]
+
+
+def _text(value: str | None) -> str | None:
+    return (value.strip() or None) if value is not None else None
+
+
+def _comparable(name: str, value: object) -> object:
+    """A value as compared: text trimmed (empty is blank), a list of names as its names, numbers by their value."""
+    if isinstance(value, str):
+        value = _text(value)
+        if value is not None and name in NAME_LIST_FIELDS:
+            return tuple(split_names(value))
+    if isinstance(value, list | tuple):
+        return tuple(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value
+
+
+def changed_fields(form: Form, row: Row, loaded: Row) -> list[Field]:
+    """The fields of the form whose value in a sheet row reads otherwise than the loaded one's (a field the row's
+    version of the sheet has not is not compared)."""
+    return [
+        f
+        for f in form.fields
+        if f.name in loaded
+        and f.name in row
+        and _comparable(f.name, row.get(f.name)) != _comparable(f.name, loaded[f.name])
+    ]
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: text in 「」, anything else after a space (未填 for a blank)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return " 未填"
+    if isinstance(value, str):
+        return f"「{value}」"
+    if isinstance(value, date):
+        return f" {format_day(value)}"
+    if isinstance(value, list | tuple):
+        return "「" + "、".join(str(v) for v in value) + "」"
+    return f" {value}"
+
+
+def describe_changes(form: Form, row: Row, loaded: Row) -> str:
+    """Each changed field with its loaded value and this row's: 反馈日期（已装载 2023年3月20日，本行 2023年3月21日）."""
+    return "；".join(
+        f"{f.label}（已装载{_shown(loaded[f.name])}，本行{_shown(row.get(f.name))}）"
+        for f in changed_fields(form, row, loaded)
+    )
+
+
+def finding_as_issued(row: Row, feedback: date | None) -> Row:
+    """A 发现问题 row with the deadline it is issued with: a blank one is its default from the feedback day (kept blank
+    when the inspection or the severity is unknown: their own rules say so)."""
+    basis = IMMEDIATE if is_yes(row.get("is_immediate")) else row.get("severity")
+    if row.get("deadline") is not None or feedback is None or basis not in RECTIFICATION_WORKING_DAYS:
+        return row
+    return {**row, "deadline": finding_deadline(feedback, row.get("severity"), is_yes(row.get("is_immediate")), None)}
+
+
+def is_repeated(form: Form, row: Row, loaded: Mapping[str, Row], key: str) -> bool:
+    """Whether a record or finding row is one already loaded, field for field."""
+    found = loaded.get(str(row.get(key) or ""))
+    return found is not None and not changed_fields(form, row, found)
+
+
+def update_key(update: FindingUpdate) -> UpdateKey:
+    """The key an update is recognised by when it is sent again."""
+    return (
+        update.finding_id,
+        update.at.date(),
+        str(update.action),
+        update.by.strip(),
+        str(update.role),
+        _text(update.note),
+        _text(update.evidence),
+        update.new_deadline,
+        _text(update.measures),
+    )
