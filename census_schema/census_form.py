@@ -311,7 +311,7 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
                 "date",
                 E,
                 field.name,
-                f"{q}应为日期（如 2024-03-05），请按“年-月-日”填写或从日历中选择。",
+                f"{q}应为日期（如 2024-03-05），请按“年-月-日”填写（年份写全四位）或从日历中选择。",
             )
         )
     if field.type is FieldType.DATE and field.in_past:

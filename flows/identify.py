@@ -12,14 +12,15 @@ from census_schema.errors import WorkbookUnusable
 from census_schema.forms import KIND_LABELS, WORKBOOKS, get_workbook_form
 from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, parse_stored_scope
 from census_schema.settings import Settings
-from flows.measure import NO_FORMULAS, FormulaCounts, WorkbookMeasure, measure_workbook
+from flows.measure import NO_FORMULAS, SAVE_AS_HINT, TEMPLATE_HINT, FormulaCounts, WorkbookMeasure, measure_workbook
 from flows.reader import ReadAhead, read_identity_and_sheets, read_metadata_of
 from flows.worker import ReaderWorker
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
+# An OpenDocument file's first member, stored uncompressed near its start, names its kind.
+ODS_MIMETYPE = b"application/vnd.oasis.opendocument"
 ENCRYPTION_MARKER = "EncryptionInfo".encode("utf-16-le")
-TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,12 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
             "请关闭 Excel 或 WPS，选择同一文件夹中不带 ~$ 的原工作簿后重新上传。",
         )
     suffix = Path(file_name).suffix.lower() or "（无扩展名）"
+    if head.startswith(ZIP_MAGIC) and ODS_MIMETYPE in head[:256]:
+        raise _unusable(
+            file_name,
+            "这是 OpenDocument 表格（.ods，WPS 或 LibreOffice 的格式），不是 Excel 工作簿（.xlsx）。",
+            SAVE_AS_HINT,
+        )
     if head.startswith(ZIP_MAGIC) and path.suffix.lower() in READER_FORMAT_SUFFIXES:
         raise _unusable(
             file_name,
@@ -100,11 +107,7 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
                 "工作簿设置了打开密码（加密），平台无法读取。",
                 "请在 Excel 中打开，选择“文件 → 信息 → 保护工作簿 → 用密码进行加密”，清空密码并保存为 .xlsx 后重新上传。",
             )
-        raise _unusable(
-            file_name,
-            "这是旧版 Excel 97-2003（.xls）文件，平台只接收 .xlsx 工作簿。",
-            "请在 Excel 或 WPS 中打开，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。",
-        )
+        raise _unusable(file_name, "这是旧版 Excel 97-2003（.xls）文件，平台只接收 .xlsx 工作簿。", SAVE_AS_HINT)
     if not head.startswith(ZIP_MAGIC):
         kind = (
             "网页（HTML）文件"
@@ -113,13 +116,10 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
             if looks_like_text(head)
             else "未知格式的文件"
         )
-        if suffix == ".xlsx":
-            raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）。")
-        raise _unusable(
-            file_name,
-            f"这不是 Excel 工作簿，而是{kind}（扩展名为 {suffix}）：平台只接收 .xlsx 工作簿。",
-            "请在 Excel 或 WPS 中打开它，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。",
-        )
+        named = "只是扩展名为 .xlsx）" if suffix == ".xlsx" else f"扩展名为 {suffix}）：平台只接收 .xlsx 工作簿"
+        # Text and web pages open in Excel or WPS, to be saved as a workbook; an unknown file is best filled anew.
+        hint = TEMPLATE_HINT if kind == "未知格式的文件" else SAVE_AS_HINT
+        raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（{named}。", hint)
 
 
 def looks_like_html(head: bytes) -> bool:

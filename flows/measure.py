@@ -75,6 +75,9 @@ _HIDDEN_ROW = re.compile(
 # matched, prefix included (a row tag as LibreOffice writes it, with its seven attributes, is ~150 bytes).
 TAIL_BYTES = 2048
 TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
+SAVE_AS_HINT = "请在 Excel 或 WPS 中打开它，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。"
+# Workbooks an archive may hold instead of being one (a zip of returns sent by mail).
+_WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")
 REOPEN_HINT = "请在 Excel 中打开，另存为新的 .xlsx 工作簿（最好直接使用平台模板）后重新上传。"
 
 
@@ -348,6 +351,14 @@ def measure_workbook(path: Path, file_name: str, settings: Settings) -> Workbook
         ) from error
     names = {entry.filename for entry in entries}
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+        inside = sorted(PurePosixPath(name).name for name in names if name.lower().endswith(_WORKBOOK_SUFFIXES))
+        if inside:
+            listed = "、".join(inside[:5]) + (f" 等 {len(inside)} 个" if len(inside) > 5 else "")
+            raise _refuse(
+                file_name,
+                f"这是一个压缩包，不是 Excel 工作簿：压缩包中有 {len(inside)} 个工作簿（{listed}）。",
+                "请先解压，再把工作簿逐个上传（一次上传一个）。",
+            )
         raise _refuse(file_name, "这是一个压缩包，但不是 Excel 工作簿。", TEMPLATE_HINT)
     if len(entries) > MAX_ZIP_ENTRIES:
         raise _refuse(file_name, f"工作簿包含 {len(entries)} 个内部部件，远超正常数量，平台拒绝处理。")

@@ -125,6 +125,24 @@ def plain_zip(path: Path) -> Path:
     return path
 
 
+def ods(path: Path) -> Path:
+    """An OpenDocument spreadsheet as WPS or LibreOffice saves one: its mimetype stored first, uncompressed."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", "<office:document-content/>")
+        archive.writestr("META-INF/manifest.xml", "<manifest:manifest/>")
+    return path
+
+
+def zip_of_workbooks(path: Path) -> Path:
+    """Two returns zipped together, as an office sends them by mail."""
+    workbook = census_workbook(path.with_name("广州市.xlsx"), 1).read_bytes()
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("报表/广州市.xlsx", workbook)
+        archive.writestr("报表/深圳市.xlsx", workbook)
+    return path
+
+
 CASES = {
     "empty file": (lambda p: (p.write_bytes(b""), p)[1], 2, "空"),
     "text named .xlsx": (lambda p: (p.write_text("普查数据\n第二行", encoding="utf-8"), p)[1], 2, "不是 Excel 工作簿"),
@@ -133,6 +151,16 @@ CASES = {
         2,
         "CSV",
     ),
+    # Text named .xlsx is told how to save it as a workbook, as it is when named .csv.
+    "csv named .xlsx, the save-as hint": (
+        lambda p: (p.write_text("统一社会信用代码,单位名称\n1,2\n", encoding="utf-8-sig"), p)[1],
+        2,
+        "另存为 → Excel 工作簿（*.xlsx）",
+    ),
+    # A probe's .ods was told to rename itself .xlsx, and once renamed, to fill in the template again.
+    "ods": (lambda p: ods(p.with_suffix(".ods")), 2, "OpenDocument 表格"),
+    "ods named .xlsx": (ods, 2, "另存为 → Excel 工作簿（*.xlsx）"),
+    "zip of two workbooks": (zip_of_workbooks, 2, "压缩包中有 2 个工作簿（广州市.xlsx、深圳市.xlsx）"),
     "truncated workbook": (truncated, 2, "损坏"),
     "zip that is not a workbook": (plain_zip, 2, "不是 Excel 工作簿"),
     "encrypted workbook": (lambda p: ole_file(p, encrypted=True), 2, "密码"),

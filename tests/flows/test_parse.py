@@ -98,7 +98,7 @@ def test_codes_are_normalised(tmp_path):
     assert (row["uscc"], row["division_code"], row["contact_phone"]) == ("91440300708461136T", "440106", "13800138000")
 
 
-def test_blank_rows_trailing_total_and_formatted_empty_rows_are_ignored(tmp_path):
+def test_blank_rows_rows_of_spaces_trailing_total_and_formatted_empty_rows_are_ignored(tmp_path):
     path = census_workbook(tmp_path / "c.xlsx", 3)
     workbook = openpyxl.load_workbook(path)
     sheet = workbook[FORM.sheet_name]
@@ -108,6 +108,11 @@ def test_blank_rows_trailing_total_and_formatted_empty_rows_are_ignored(tmp_path
     sheet.cell(total_row, 11, 9999)
     for row in range(total_row + 1, total_row + 500):  # formatted but empty rows
         sheet.cell(row, 3).number_format = "0.00"
+    # Rows that look empty in Excel: a space, a full-width space and a tab left in cells (a probe's one stray space
+    # below the table gave 48 errors on a row nobody could see).
+    sheet.cell(FIRST_DATA_ROW + 2, 2, " ")
+    sheet.cell(total_row + 3, 2, "\u3000")
+    sheet.cell(total_row + 3, 9, "\t ")
     workbook.save(path)
     parsed = parse_form_sheet(path, FORM)
     assert parsed.failures == []
