@@ -148,6 +148,14 @@ def test_unreadable_cells_become_located_failures(tmp_path):
     assert parsed.rows.filter(pl.col("excel_row") == 4)["photos"].to_list() == [None]
 
 
+def test_a_word_for_none_in_a_number_cell_is_told_to_be_0(tmp_path):
+    path = census_workbook(tmp_path / "c.xlsx", 3, {0: {"vol_30y": "无"}, 1: {"photos": "—"}, 2: {"av_reels": "约5盘"}})
+    messages = {f.field: f.message for f in parse_form_sheet(path, FORM).failures}
+    assert messages["vol_30y"].endswith("不能含小数、文字或单位。没有的请填 0。")
+    assert messages["photos"].endswith("没有的请填 0。")
+    assert "请填 0" not in messages["av_reels"]
+
+
 def test_a_cell_over_excels_limit_is_a_located_failure(tmp_path):
     path = long_cell(tmp_path / "c.xlsx", "B4", 1_000_000)
     parsed = parse_form_sheet(path, FORM)
