@@ -17,7 +17,6 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
 
 from census_schema.codes import PROVISIONAL_NOTE, CodeList
 from census_schema.divisions import XPCC_CODE, load_divisions, require_census_province
@@ -40,7 +39,7 @@ from census_schema.layout import (
     TITLE_ROW,
 )
 from census_schema.scopes import Scope, ScopeKind, province_scope, rule_kind_applies
-from census_schema.xlsx import looks_like_formula, set_cell_value
+from census_schema.xlsx import looks_like_formula, set_cell_value, setup_print
 
 if TYPE_CHECKING:
     from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -306,7 +305,7 @@ def _write_code_sheet(ws: WriteOnlyWorksheet, forms: Sequence[Form]) -> dict[str
             lists.setdefault(field.code_list.name, field.code_list)
     ranges: dict[str, str] = {}
     # Printed as the data sheets are: landscape, one page wide (its note took a page of its own, cut mid-sentence).
-    _setup_print(ws, fit_pages_wide=1)
+    setup_print(ws, fit_pages_wide=1)
     # A list of codes has their names in the column after it (ZB04 alone told the filler nothing).
     columns: list[tuple[str, tuple[str, ...]]] = []
     for code_list in lists.values():
@@ -381,7 +380,7 @@ def _write_instructions(
     widths = (10, 26, 18, 20, 9, 40, 62)
     for column, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(column)].width = width
-    _setup_print(ws, fit_pages_wide=1)
+    setup_print(ws, fit_pages_wide=1)
     out = _RowWriter(ws)
 
     def text(value: str, font: Font = _BODY_FONT) -> None:
@@ -513,7 +512,7 @@ def _write_data_sheet(
     total_width = sum(f.width for f in fields)
     title_width = sum(f.width for f in fields[:frozen])
     pages_wide = max(1, math.ceil((total_width - title_width) / (_UNITS_PER_PRINTED_PAGE - title_width)))
-    _setup_print(ws, fit_pages_wide=pages_wide)
+    setup_print(ws, fit_pages_wide=pages_wide)
     ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
     if frozen and pages_wide > 1:
         ws.print_title_cols = f"A:{get_column_letter(frozen)}"
@@ -686,20 +685,6 @@ def _cell(
 
 def _header_cell(ws: WriteOnlyWorksheet, label: str) -> WriteOnlyCell:
     return _cell(ws, label, font=_HEADER_FONT, fill=_HEADER_FILL, border=_BORDER, alignment=_HEADER_ALIGNMENT)
-
-
-def _setup_print(ws: WriteOnlyWorksheet, *, fit_pages_wide: int) -> None:
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = fit_pages_wide
-    # 0 = as many pages down as the rows need.
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    ws.page_margins.left = ws.page_margins.right = 0.4
-    ws.page_margins.top = ws.page_margins.bottom = 0.75
-    ws.page_margins.header = ws.page_margins.footer = 0.3
-    ws.print_options.horizontalCentered = True
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def _display_width(text: str) -> float:

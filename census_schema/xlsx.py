@@ -14,11 +14,15 @@ from typing import Any, Generic, TypeVar
 
 from openpyxl.cell.cell import Cell
 from openpyxl.styles import PatternFill
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.worksheet import Worksheet
 
 # What Excel, WPS or LibreOffice may take for the start of a formula or a DDE command (OWASP's CSV-injection list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
 R = TypeVar("R")
+# The footer of every printed page the platform writes.
+PAGE_FOOTER = "第 &P 页，共 &N 页"
 
 
 def looks_like_formula(value: object) -> bool:
@@ -52,3 +56,26 @@ class Column(Generic[R]):
     width: int
     number_format: str | None = None
     fill: Callable[[Any], PatternFill | None] | None = None
+
+
+def setup_print(ws: Worksheet | WriteOnlyWorksheet, *, fit_pages_wide: int = 1) -> None:
+    """Printed on landscape A4, `fit_pages_wide` pages wide and as many down as the rows need, centred, numbered."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = fit_pages_wide
+    ws.page_setup.fitToHeight = 0  # as many pages down as the rows need
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.page_margins.header = ws.page_margins.footer = 0.3
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = PAGE_FOOTER
+
+
+def print_wide(ws: Worksheet) -> None:
+    """Printed one page wide (指标总览's 15 columns took three pages), the header above the frozen panes repeated on
+    every page."""
+    setup_print(ws)
+    if ws.freeze_panes:
+        header = ws[ws.freeze_panes].row - 1
+        ws.print_title_rows = f"{header}:{header}"

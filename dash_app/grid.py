@@ -20,11 +20,13 @@ import dash_ag_grid as dag
 import flask
 import openpyxl
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from census_schema.clock import BEIJING, to_beijing
-from census_schema.xlsx import set_cell_value
+from census_schema.template import wrapped_row_height
+from census_schema.xlsx import print_wide, set_cell_value
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer
 from dash_app.context import AppContext
@@ -49,6 +51,10 @@ TEXT_MAX_PX = 500
 # An exported workbook: a title line, a line of scope, as-of and exporter, a blank line (or the grid's note: a
 # provisional standard's mark), then the header.
 EXPORT_HEADER_ROW = 4
+# The widest (Excel units) an exported column of long text is, wrapped.
+EXPORT_WRAP_WIDTH = 36
+_EXPORT_WRAP = Alignment(wrap_text=True, vertical="top")
+_EXPORT_TOP = Alignment(vertical="top")  # beside wrapped text, a row's other cells at its top
 PAGE_SIZES = [20, 50, 100]
 # AG Grid's own words in Chinese. Its page summary reads "{page} N {of} M" and its row summary "{from} {to} {of}
 # {count}" with the same "of": the row summary is left out (paginationPanels) and the grid's toolbar counts the rows.
@@ -454,10 +460,26 @@ def _excel_chars(text: str) -> int:
 
 
 def _export_width(column: Column, rows: Sequence[Mapping[str, Any]]) -> int:
-    """A one-line column as wide as its title or its widest value (of the first 1,000 rows), 10 to 40 units: unit
-    names and submission numbers were cut at 10."""
-    shown = [str(_cell_value(row.get(column.field))) for row in rows[:1000] if row.get(column.field) is not None]
-    return min(40, max(10, *(_excel_chars(text) + 2 for text in (column.title, *shown))))
+    """A column as wide as its title or its widest value (of the first 1,000 rows; a date's widest as shown), 10 to
+    40 units (unit names and submission numbers were cut at 10), a wrapped one at most EXPORT_WRAP_WIDTH."""
+    shown = (
+        [WIDEST_SHOWN[column.kind]]
+        if column.kind in WIDEST_SHOWN
+        else [str(_cell_value(row.get(column.field))) for row in rows[:1000] if row.get(column.field) is not None]
+    )
+    widest = min(40, max(10, *(_excel_chars(text) + 2 for text in (column.title, *shown))))
+    return min(widest, EXPORT_WRAP_WIDTH) if column.wrap or column.clip else widest
+
+
+def _write_heading_line(sheet: Worksheet, line: int, text: str, widths: Sequence[float]) -> None:
+    """A heading line merged across the table's columns and wrapped there, so printing one page wide cuts none of it."""
+    size = 14 if line == 1 else 10
+    cell = set_cell_value(sheet.cell(line, 1), text)
+    cell.font, cell.alignment = Font(bold=line == 1, size=size), _EXPORT_WRAP
+    if len(widths) > 1:
+        sheet.merge_cells(start_row=line, start_column=1, end_row=line, end_column=len(widths))
+    # Its lines counted in 10-point characters: a 14-point title takes 1.4 times their width and height.
+    sheet.row_dimensions[line].height = wrapped_row_height([text], [sum(widths) * 10 / size]) * size / 10
 
 
 def build_export_workbook(
@@ -476,17 +498,17 @@ def build_export_workbook(
     sheet = workbook.active
     assert sheet is not None
     sheet.title = (heading.title if heading else "导出")[:31]
+    widths = [_export_width(c, rows) for c in declared]
     for line, text in enumerate(heading.lines() if heading else [], 1):
-        set_cell_value(sheet.cell(line, 1), text)
-        sheet.cell(line, 1).font = Font(bold=line == 1, size=14 if line == 1 else 10)
-    for number, column in enumerate(declared, 1):
+        _write_heading_line(sheet, line, text, widths)
+    for number, (column, width) in enumerate(zip(declared, widths, strict=True), 1):
         set_cell_value(sheet.cell(EXPORT_HEADER_ROW, number), column.title)
         sheet.cell(EXPORT_HEADER_ROW, number).font = Font(bold=True)
-        sheet.column_dimensions[get_column_letter(number)].width = (
-            36 if column.wrap or column.clip else _export_width(column, rows)
-        )
+        sheet.column_dimensions[get_column_letter(number)].width = width
     sheet.freeze_panes = sheet.cell(EXPORT_HEADER_ROW + 1, 1)
+    print_wide(sheet)
     body = [*rows, total] if total else rows
+    wrapping = any(c.wrap for c in declared)
     for row_number, row in enumerate(body, EXPORT_HEADER_ROW + 1):
         for number, column in enumerate(declared, 1):
             cell = sheet.cell(row_number, number)
@@ -503,6 +525,12 @@ def build_export_workbook(
                 cell.number_format = _excel_format_of(column, cell.value)
             if row is total:
                 cell.font = Font(bold=True)
+            if wrapping:
+                cell.alignment = _EXPORT_WRAP if column.wrap else _EXPORT_TOP
+        if wrapping:
+            # LibreOffice does not grow a row of wrapped text when it loads the file.
+            texts = [sheet.cell(row_number, n).value if c.wrap else None for n, c in enumerate(declared, 1)]
+            sheet.row_dimensions[row_number].height = wrapped_row_height(texts, widths)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()

@@ -48,6 +48,8 @@ from warehouse.queries import (
 # Evidence shown in the browser; anything else (an HTML file, a script) only as a download.
 INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text/plain"}
 OVERDUE_LISTED = 10
+# The bulletin's styles: linked from the page the app serves, written into the page saved to disk.
+BULLETIN_CSS = Path(__file__).parent / "assets" / "bulletin.css"
 
 
 def census_round_label() -> str:
@@ -93,9 +95,10 @@ def _table(headers: list[str], rows: list[list[str]], numeric: set[int] | None =
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
-def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
+def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standalone: bool = False) -> str:
     """A province's one-page bulletin: coverage by prefecture, data quality, review state of its returns, overdue
-    rectifications, the plan indicators computed from its census figures and its progress against its own targets."""
+    rectifications, the plan indicators computed from its census figures and its progress against its own targets;
+    `standalone`: its styles inside it, for the file saved to disk."""
     name = division_name(province)
     today = context.settings.today()
     with context.reader.cursor() as con:
@@ -176,9 +179,14 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str) -> str:
         for r in progress
     ]
     generated = datetime.now(BEIJING)
+    styles = (
+        f"<style>\n{BULLETIN_CSS.read_text(encoding='utf-8')}</style>"
+        if standalone
+        else f'<link rel="stylesheet" href="/assets/{BULLETIN_CSS.name}">'
+    )
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(name)}国有档案资源普查简报</title>
-<link rel="stylesheet" href="/assets/bulletin.css"></head>
+{styles}</head>
 <body class="bulletin">
 <h1>{escape(name)}国有档案资源普查简报</h1>
 <p class="meta">{escape(census_round_label())}；数据截至 {escape(format_datetime(as_of) if as_of else "尚无数据")}；
@@ -234,8 +242,9 @@ def install_report_routes(server: flask.Flask, context: AppContext) -> None:
         if not load_divisions().is_census_province(province):
             flask.abort(404)
         scope_division(viewer, province)  # 403 for another province's office and for evaluators
-        page = bulletin_html(context, viewer, province).encode()
-        if flask.request.args.get("download") == "1":
+        download = flask.request.args.get("download") == "1"
+        page = bulletin_html(context, viewer, province, standalone=download).encode()
+        if download:
             name = bulletin_file_name(province, context.settings.today())
             return flask.send_file(io.BytesIO(page), as_attachment=True, download_name=name, mimetype="text/html")
         return flask.Response(page, mimetype="text/html")

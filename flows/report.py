@@ -21,14 +21,15 @@ from typing import Any, TypeVar
 from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
-from openpyxl.utils import column_index_from_string, get_column_letter, range_boundaries
+from openpyxl.utils import column_index_from_string, get_column_letter, quote_sheetname, range_boundaries
 
 from census_schema import layout
 from census_schema.census_form import COLUMN_NOT_IN_FORM
 from census_schema.failures import Failure
 from census_schema.fields import Severity
 from census_schema.rule_titles import rule_title
-from census_schema.xlsx import Column, looks_like_formula
+from census_schema.template import wrapped_row_height
+from census_schema.xlsx import PAGE_FOOTER, Column, looks_like_formula
 from flows.package import MAIN_NS, PKG_REL_NS, REL_NS, read_relationships, read_sheets, resolve_target
 
 T = TypeVar("T")
@@ -54,6 +55,10 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CELL = re.compile(r"<(?:\w+:)?c\b[^>]*?/>|<(?:\w+:)?c\b[^>]*?>.*?</(?:\w+:)?c>", re.DOTALL)
 _ROW_START = re.compile(rb"<(?:\w+:)?row\b")
 _ATTR = r'\b{name}="([^"]*)"'
+# A report sheet's column declared wider prints this wide, its text wrapped: 错误清单 (说明 70 wide) fits one A4 page
+# across at a readable size.
+WRAP_WIDTH = 30
+_DEFINED_NAMES = re.compile(r"<((?:\w+:)?)definedNames\b[^>]*>")
 
 
 def _attr(tag: str, name: str) -> str | None:
@@ -114,6 +119,7 @@ class _Styles:
     new_xfs: list[str] = field(default_factory=list)
     header: int = 0
     quoted: int = 0  # text with Excel's quote prefix: formula-like values stay text
+    wrapped: int = 0  # a report sheet's cell: its text wrapped
 
     def marked(self, original: int, severity: Severity) -> int:
         """The index of the original format with the severity's fill."""
@@ -194,8 +200,12 @@ def _load_styles(package: _Package) -> _Styles:
             ours[index] = twin
     styles = _Styles(xml, {Severity.ERROR: first_fill, Severity.WARNING: first_fill + 1}, originals, ours)
     styles.new_xfs.append(f'<xf numFmtId="0" fontId="{bold}" fillId="0" borderId="0" applyFont="1"/>')
-    styles.new_xfs.append('<xf numFmtId="0" fontId="0" fillId="0" borderId="0" quotePrefix="1"/>')
-    styles.header, styles.quoted = len(originals), len(originals) + 1
+    wrap = '<alignment wrapText="1" vertical="top"/></xf>'
+    styles.new_xfs.append(
+        f'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" quotePrefix="1" applyAlignment="1">{wrap}'
+    )
+    styles.new_xfs.append(f'<xf numFmtId="0" fontId="0" fillId="0" borderId="0" applyAlignment="1">{wrap}')
+    styles.header, styles.quoted, styles.wrapped = len(originals), len(originals) + 1, len(originals) + 2
     return styles
 
 
@@ -312,7 +322,9 @@ def _errors_sheet_xml(failures: Sequence[Failure], styles: _Styles) -> str:
 
 
 def _table_sheet_xml(columns: Sequence[Column[T]], items: Sequence[T], styles: _Styles, *, selected: bool) -> str:
-    """A sheet of one header row and one row per item, column by column as declared."""
+    """A sheet of one header row and one row per item, column by column as declared (no wider than WRAP_WIDTH, text
+    wrapped); printed landscape one page wide, the header on every page."""
+    sizes = [min(c.width, WRAP_WIDTH) for c in columns]
 
     def cell(reference: str, value: object, style: int = 0) -> str:
         if value is None:
@@ -330,12 +342,15 @@ def _table_sheet_xml(columns: Sequence[Column[T]], items: Sequence[T], styles: _
         + "</row>"
     ]
     for number, item in enumerate(items, 2):
+        values = [c.value(item) for c in columns]
+        # LibreOffice does not grow a row of wrapped text when it loads the file.
+        height = wrapped_row_height(values, sizes)
         rows.append(
-            f'<row r="{number}">'
-            + "".join(cell(f"{get_column_letter(i)}{number}", c.value(item)) for i, c in enumerate(columns, 1))
+            f'<row r="{number}" ht="{height}" customHeight="1">'
+            + "".join(cell(f"{get_column_letter(i)}{number}", v, styles.wrapped) for i, v in enumerate(values, 1))
             + "</row>"
         )
-    widths = "".join(f'<col min="{i}" max="{i}" width="{c.width}" customWidth="1"/>' for i, c in enumerate(columns, 1))
+    widths = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(sizes, 1))
     last = max(1, len(items) + 1)
     tab = ' tabSelected="1"' if selected else ""
     return (
@@ -346,7 +361,8 @@ def _table_sheet_xml(columns: Sequence[Column[T]], items: Sequence[T], styles: _
         f'<autoFilter ref="A1:{get_column_letter(len(columns))}{last}"/>'
         # Printed on A4 across, its columns one page wide (portrait, 错误清单 came out in four strips).
         '<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.3" footer="0.3"/>'
-        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/></worksheet>'
+        '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+        f"<headerFooter><oddFooter>&amp;C{_text(PAGE_FOOTER)}</oddFooter></headerFooter></worksheet>"
     )
 
 
@@ -372,6 +388,22 @@ def _shift_local_sheet_ids(workbook: str, removed: int) -> str:
 
 def _without_element(xml: str, pattern: str) -> str:
     return re.sub(pattern, "", xml, count=1)
+
+
+def _with_print_titles(workbook: str, prefix: str, titled: Mapping[int, str]) -> str:
+    """The workbook with each sheet's first row (position: name) repeated on every printed page."""
+    names = "".join(
+        f'<{prefix}definedName name="_xlnm.Print_Titles" localSheetId="{position}">{_text(quote_sheetname(name))}!$1:$1'
+        f"</{prefix}definedName>"
+        for position, name in titled.items()
+    )
+    workbook = re.sub(r"<(?:\w+:)?definedNames\s*/>", "", workbook)
+    found = _DEFINED_NAMES.search(workbook)
+    if found is None:
+        return workbook.replace(
+            f"</{prefix}sheets>", f"</{prefix}sheets><{prefix}definedNames>{names}</{prefix}definedNames>", 1
+        )
+    return workbook.replace(f"</{found.group(1)}definedNames>", f"{names}</{found.group(1)}definedNames>", 1)
 
 
 def write_annotated_report(
@@ -607,7 +639,9 @@ def _write(
         entries = re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)
         position = next(i for i, entry in enumerate(entries) if f'"{old_id}"' in entry)
         workbook = _without_element(workbook, rf'<(?:\w+:)?sheet\b[^>]*"{old_id}"[^>]*/>')
-        workbook = _shift_local_sheet_ids(workbook, position)
+        # Its own names (print titles, a filter LibreOffice saved) would name the sheet after it.
+        scoped = rf'<(?:\w+:)?definedName\b[^>]*localSheetId="{position}"[^>]*>.*?</(?:\w+:)?definedName>'
+        workbook = _shift_local_sheet_ids(re.sub(scoped, "", workbook, flags=re.DOTALL), position)
         workbook_rels = _without_element(workbook_rels, rf'<Relationship\b[^>]*Id="{old_id}"[^>]*/>')
         content_types = _without_element(content_types, rf'<Override\b[^>]*PartName="/{re.escape(old_part)}"[^>]*/>')
         rewritten.add(old_part)
@@ -628,7 +662,11 @@ def _write(
             "</Relationships>",
             f'<Relationship Id="{rel}" Type="{REL_TYPE}/worksheet" Target="/{part}"/></Relationships>',
         )
-    active = str(len(re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)) - len(added))
+    first_added = len(re.findall(r"<(?:\w+:)?sheet\b[^>]*/>", workbook)) - len(added)
+    workbook = _with_print_titles(
+        workbook, sheets_prefix, {first_added + i: names[part] for i, part in enumerate(added)}
+    )
+    active = str(first_added)
     workbook = re.sub(
         r"<(?:\w+:)?workbookView\b[^>]*?/?>",
         lambda m: _set_attr(_set_attr(m.group(0), "activeTab", active), "firstSheet", "0"),

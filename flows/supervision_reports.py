@@ -27,7 +27,7 @@ from census_schema.supervision.codes import EvaluationStatus, IndicatorStatus
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, EvaluationStandard, ScoringItem, get_standard
 from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICATORS, PLAN_TITLE, PlanIndicator
 from census_schema.template import save_workbook, wrapped_row_height
-from census_schema.xlsx import Column, set_cell_value
+from census_schema.xlsx import Column, print_wide, set_cell_value
 from supervision.indicators import FORMULAS, year_is_over
 from supervision.scoring import TOLERANCE_SHARE, problem_severity, select_problems, tolerance
 from warehouse.evaluation import (
@@ -41,7 +41,12 @@ from warehouse.evaluation import (
     query_item_results,
     require_archive,
 )
-from warehouse.indicators import query_indicator_progress, query_provincial_targets, query_reported_values
+from warehouse.indicators import (
+    province_name,
+    query_indicator_progress,
+    query_provincial_targets,
+    query_reported_values,
+)
 from warehouse.transactions import utc_now
 
 R = TypeVar("R")
@@ -52,6 +57,8 @@ _BOLD = Font(bold=True)
 _HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 _FLAG_FILL = PatternFill("solid", fgColor="FFE699")
 _WRAP = Alignment(wrap_text=True, vertical="top")
+# A fact's value, numbers too, read from the left beside its label.
+_WRAP_LEFT = Alignment(wrap_text=True, vertical="top", horizontal="left")
 STATUS_FILLS = {
     IndicatorStatus.ON_TRACK: PatternFill("solid", fgColor="C6EFCE"),
     IndicatorStatus.LAGGING: PatternFill("solid", fgColor="FFEB9C"),
@@ -121,12 +128,17 @@ def figure_format(value: object) -> str:
     return "#,##0" if whole else DECIMAL
 
 
-def write_table(ws: Worksheet, table: Table[R], rows: Iterable[R], *, start_row: int = 1) -> None:
-    """The table's header at `start_row`, then one row per item; panes frozen below the header, a filter on it."""
+def write_table(
+    ws: Worksheet, table: Table[R], rows: Iterable[R], *, start_row: int = 1, empty: str | None = None
+) -> None:
+    """The table's header at `start_row`, then one row per item (or the line `empty` when there is none); panes
+    frozen below the header, a filter on it."""
     _write_header(ws, table.columns, start_row)
     count = 0
     for count, row in enumerate(rows, 1):
         _write_row(ws, table, row, start_row + count)
+    if not count and empty:
+        set_cell_value(ws.cell(start_row + 1, 1), empty)
     ws.freeze_panes = ws.cell(start_row + 1, 1)
     ws.auto_filter.ref = f"A{start_row}:{get_column_letter(len(table.columns))}{start_row + max(count, 1)}"
 
@@ -300,13 +312,19 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
     ]
 
 
+# 评价结果's label and value columns: 加分（专家评定合计，封顶前） whole, 说明 wrapped under its label.
+FACT_WIDTHS = (30, 80)
+
+
 def _write_result_sheet(ws: Worksheet, report: EvaluationFeedback) -> None:
     ws.title = "评价结果"
     _write_title(ws, f"{report.result['archive_name']}业务建设评价反馈报告{'' if report.is_final else '（暂定）'}")
     for number, (key, value) in enumerate(_result_facts(report), 3):
         set_cell_value(ws.cell(number, 1), key).font = _BOLD
-        set_cell_value(ws.cell(number, 2), value)
-    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 20, 60
+        ws.cell(number, 1).alignment = _WRAP
+        set_cell_value(ws.cell(number, 2), value).alignment = _WRAP_LEFT
+        ws.row_dimensions[number].height = wrapped_row_height((key, value), FACT_WIDTHS)
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = FACT_WIDTHS
 
 
 def list_problems(report: EvaluationFeedback) -> list[Problem]:
@@ -344,8 +362,11 @@ def write_evaluation_report(
     write_table(workbook.create_sheet("领域小计"), AREA_TABLE, report.areas)
     write_table(workbook.create_sheet("分项得分"), items, report.items)
     write_table(workbook.create_sheet("自评偏差"), DEVIATION_TABLE, [i for i in report.items if i["is_deviation"]])
-    write_table(workbook.create_sheet("合议说明"), reconciled, [i for i in report.items if i["is_reconciled"]])
+    reconciled_items = [i for i in report.items if i["is_reconciled"]]
+    write_table(workbook.create_sheet("合议说明"), reconciled, reconciled_items, empty="本馆无合议项。")
     write_table(workbook.create_sheet("发现问题"), PROBLEM_TABLE, list_problems(report))
+    for sheet in workbook.worksheets:
+        print_wide(sheet)
     return _save(workbook, out)
 
 
@@ -447,7 +468,8 @@ REPORTED_TABLE: Table[Row] = Table(
         Column("指标编号", _key("indicator_code"), 9),
         Column("指标名称", _indicator_name, 30),
         Column("年度", _key("year"), 7),
-        Column("省份代码", lambda r: r["province_code"] or "全国", 10),
+        Column("省份代码", lambda r: r["province_code"] or "", 10),
+        Column("省份", lambda r: province_name(r["province_code"]), 16),
         Column("数值", _key("value"), 14, FIGURE),
         Column("说明", _key("note"), 30),
         Column("提交编号", _key("submission_id"), 36),
@@ -460,6 +482,7 @@ TARGETS_TABLE: Table[Row] = Table(
         Column("指标编号", _key("indicator_code"), 9),
         Column("指标名称", _indicator_name, 30),
         Column("省份代码", _key("province_code"), 10),
+        Column("省份", lambda r: province_name(r["province_code"]), 16),
         Column("基期年份", _key("base_year"), 8),
         Column("基期值", _key("baseline"), 14, FIGURE),
         Column("目标年份", _key("target_year"), 8),
@@ -528,16 +551,5 @@ def write_indicators_report(
     computed = [i for i in PLAN_INDICATORS if i.formula is not None]
     write_table(workbook.create_sheet("计算口径"), FORMULA_TABLE, computed)
     for sheet in workbook.worksheets:
-        _print_wide(sheet)
+        print_wide(sheet)
     return _save(workbook, out)
-
-
-def _print_wide(ws: Worksheet) -> None:
-    """Printed landscape, all columns on one page wide (指标总览's 15 columns took three pages), header repeated."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if ws.freeze_panes:
-        header = ws[ws.freeze_panes].row - 1
-        ws.print_title_rows = f"{header}:{header}"

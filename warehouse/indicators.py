@@ -31,6 +31,12 @@ from warehouse.queries import fetch_named, query_summary
 PLACES = Decimal("0.01")
 
 
+def province_name(code: str | None) -> str:
+    """A census province's name beside its code in reports; 全国 for a national row (no code)."""
+    found = load_divisions().by_code.get(code) if code else None
+    return found.name if found else code or "全国"
+
+
 def query_reported_values(con: duckdb.DuckDBPyConnection, indicator_code: str | None = None) -> list[dict[str, Any]]:
     """Current reported values with their lineage. Grain: one row per indicator, year and province (NULL: national)."""
     return fetch_named(
@@ -132,7 +138,6 @@ def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROU
         if row["value"] is not None:
             values.setdefault((row["indicator_code"], row["province_code"]), {})[row["year"]] = Decimal(row["value"])
     provincial = _provincial_goals(con)
-    provinces = {p.code: p.name for p in load_divisions().census_provinces()}
     rows = []
     for indicator in PLAN_INDICATORS:
         scoped = {p for code, p in values if code == indicator.code} | {
@@ -169,7 +174,7 @@ def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROU
                         "source": indicator.source_label,
                         "year": year,
                         "province_code": province,
-                        "province_name": provinces.get(province or "", "全国"),
+                        "province_name": province_name(province),
                         "value": actual,
                         "base_year": base_year,
                         "baseline": baseline,

@@ -30,7 +30,7 @@ from census_schema.layout import ERRORS_SHEET, HEADER_ROW, rule_cell
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
-from dash_app.app import close_app, create_app
+from dash_app.app import ASSETS, close_app, create_app
 from dash_app.formatting import (
     KEPT_REVIEW_NOTE,
     area_name,
@@ -1247,6 +1247,13 @@ def test_a_bulletin_downloads_with_its_province_and_day_in_the_name(app):
     assert response.status_code == 200
     disposition = response.headers["Content-Disposition"]
     assert "attachment" in disposition and quote("普查简报-广东省-") in disposition
+    # Saved and opened from disk, it carries its own styles (a link to /assets/ found nothing there); the page the
+    # app serves keeps the link to the stylesheet.
+    saved = response.get_data(as_text=True)
+    assert 'rel="stylesheet"' not in saved
+    assert (ASSETS / "bulletin.css").read_text(encoding="utf-8").strip() in saved.split("<style>")[1]
+    served = client_of(app, "guangdong").get("/bulletin/440000").get_data(as_text=True)
+    assert '<link rel="stylesheet" href="/assets/bulletin.css">' in served and "<style>" not in served
 
 
 # --- last: changes the module's warehouse ----------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from dash_app.grid import (
     HEADER_ICONS_PX,
     TEXT_MAX_PX,
     Column,
+    ExportHeading,
     build_export_workbook,
     grid_block,
     text_width,
@@ -174,3 +175,23 @@ def test_an_exported_share_with_nothing_to_divide_by_reads_as_the_grid_shows_it(
     rows = [{"coverage_pct": None}, {"coverage_pct": 96.5}]
     sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook([share], rows))).active
     assert [sheet.cell(EXPORT_HEADER_ROW + r, 1).value for r in (1, 2)] == ["—", 96.5]
+
+
+def test_an_export_prints_landscape_one_page_wide_with_its_header_on_every_page_and_page_numbers():
+    # A probe printed exports portrait in strips, without a header after the first page, 说明 on one line, and the
+    # heading cut at the last column (…导出时间：2026年).
+    columns = [Column("code", "编号", "code"), Column("note", "说明", wrap=True)]
+    rows = [{"code": "A1", "note": "很长的说明" * 30}, {"code": "A2", "note": "短"}]
+    heading = ExportHeading("覆盖情况", "广东省", "2026年12月1日 08:00", "规划处", "2026年12月2日 09:30")
+    sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook(columns, rows, heading))).active
+    setup = sheet.page_setup
+    assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0)
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage
+    assert sheet.print_title_rows == f"${EXPORT_HEADER_ROW}:${EXPORT_HEADER_ROW}"
+    assert sheet.oddFooter.center.text == "第 &P 页，共 &N 页"
+    note = sheet.cell(EXPORT_HEADER_ROW + 1, 2)
+    assert note.alignment.wrap_text and not sheet.cell(EXPORT_HEADER_ROW + 1, 1).alignment.wrap_text
+    assert sheet.row_dimensions[EXPORT_HEADER_ROW + 1].height > 3 * sheet.row_dimensions[EXPORT_HEADER_ROW + 2].height
+    # The heading spans the table's columns and wraps inside them, so no part of it is left outside the page.
+    assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:B1", "A2:B2"}
+    assert sheet["A2"].alignment.wrap_text and sheet["A2"].value.endswith("（北京时间）")

@@ -349,6 +349,26 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     assert "未完成" in capsys.readouterr().err
 
 
+def test_the_feedback_report_prints_on_landscape_pages_and_says_when_nothing_was_reconciled(store, settings, tmp_path):
+    # A probe printed it on 31 portrait pages: the title and 说明 cut across pages, 分项得分 in strips of 3 columns.
+    rows = score_sheet(SELF) + score_sheet("专家甲") + score_sheet("专家乙") + score_sheet("专家丙")
+    assert ingest(store, settings, rows, tmp_path / "e.xlsx").status == "accepted"
+    out = tmp_path / "反馈.xlsx"
+    assert main(["evaluation", "report", ARCHIVE, "--out", str(out), "--db", str(settings.db_path)]) == 0
+    book = openpyxl.load_workbook(out)
+    for sheet in book.worksheets:
+        setup = sheet.page_setup
+        assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0), sheet.title
+        assert sheet.oddFooter.center.text == "第 &P 页，共 &N 页", sheet.title
+    assert book["分项得分"].print_title_rows == "$1:$1"
+    result = book["评价结果"]
+    labels = [c.value for c in result["A"] if c.value and c.row > 2]
+    assert result.column_dimensions["A"].width >= 2 * max(map(len, labels)) + 2  # 加分（专家评定合计，封顶前） whole
+    explained = next(c for c in result["B"] if c.value and "暂定稿" in str(c.value) and "分数线" in str(c.value))
+    assert explained.alignment.wrap_text and result.row_dimensions[explained.row].height > 2 * 14
+    assert [r[0] for r in book["合议说明"].iter_rows(min_row=2, values_only=True)] == ["本馆无合议项。"]
+
+
 @pytest.mark.parametrize(
     ("argv", "message"),
     [

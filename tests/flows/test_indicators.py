@@ -142,7 +142,7 @@ def test_computed_indicators_come_from_the_census_and_the_report_reads_back(stor
     assert ("JC04", "国有档案资源普查完成率", 2024, "440000", "广东省", 75) in computed
     assert book["指标总览"].cell(4 + 3, 14).fill.start_color.rgb.endswith("C6EFCE")  # ZB04's status cell, green
     reported = book["填报数据"]
-    note = next(row[5] for row in reported.iter_rows(min_row=2) if (row[0].value, row[2].value) == ("ZB04", 2023))
+    note = next(row[6] for row in reported.iter_rows(min_row=2) if (row[0].value, row[2].value) == ("ZB04", 2023))
     assert_kept_as_text(note)
 
 
@@ -339,8 +339,11 @@ def test_the_report_carries_the_provinces_statuses_and_their_targets(store, sett
     status_cell = next(r[11] for r in sheet.iter_rows(min_row=2) if (r[2].value, r[4].value) == ("450000", 2023))
     assert status_cell.fill.start_color.rgb.endswith("FFC7CE")
     listed = [r for r in book["分省目标"].iter_rows(min_row=2, values_only=True)]
-    assert [r[:8] for r in listed] == [
-        ("ZB04", "各级国家综合档案馆档案信息管理系统覆盖率", "440000", 2020, 40, 2025, 90, "广东规划"),
-        ("ZB04", "各级国家综合档案馆档案信息管理系统覆盖率", "450000", 2020, 40, 2025, 90, None),
+    # Each province named beside its code, as 分省进展 names it.
+    assert [r[:9] for r in listed] == [
+        ("ZB04", "各级国家综合档案馆档案信息管理系统覆盖率", "440000", "广东省", 2020, 40, 2025, 90, "广东规划"),
+        ("ZB04", "各级国家综合档案馆档案信息管理系统覆盖率", "450000", "广西壮族自治区", 2020, 40, 2025, 90, None),
     ]
-    assert listed[0][8:] == (outcome.submission_id, "分省目标", 3)
+    assert listed[0][9:] == (outcome.submission_id, "分省目标", 3)
+    reported = {(r[0], r[2], r[3]): r[4] for r in book["填报数据"].iter_rows(min_row=2, values_only=True)}
+    assert reported[("ZB04", 2023, "440000")] == "广东省" and reported[("ZB04", 2023, "450000")] == "广西壮族自治区"

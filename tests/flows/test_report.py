@@ -78,3 +78,26 @@ def test_a_column_the_form_does_not_have_is_marked_on_its_header_cell(tmp_path):
             header.comment is not None
             and f"第 {get_column_letter(column)} 列有 1 个填写的单元格" in header.comment.text
         )
+
+
+def test_the_errors_list_wraps_its_long_text_and_repeats_its_header_on_every_page(tmp_path):
+    # Fitted one page wide with 说明 70 units wide on one line, its eight columns printed at about 5 points.
+    source = census_workbook(tmp_path / "c.xlsx", 2, {0: {"contact_phone": "12345"}})
+    field = CENSUS_FORM.field("contact_phone")
+    failure = Failure(
+        CENSUS_FORM.sheet_name, FIRST_DATA_ROW, field.name, field.label, "12345", "contact_phone_format",
+        Severity.ERROR, "联系电话格式不正确，" * 12,
+    )  # fmt: skip
+    columns = {CENSUS_FORM.sheet_name: {name: i for i, name in enumerate(CENSUS_FORM.field_names)}}
+    first = write_annotated_report(source, tmp_path / "r.xlsx", columns, [failure])
+    # A report filled in and sent back is reported again: its old sheets' print titles go with them.
+    report = openpyxl.load_workbook(write_annotated_report(first, tmp_path / "again.xlsx", columns, [failure]))
+    errors = report[ERRORS_SHEET]
+    assert errors.print_title_rows == "$1:$1"
+    assert [ws.title for ws in report.worksheets if ws.print_title_rows] == [
+        ws.title for ws in openpyxl.load_workbook(source).worksheets if ws.print_title_rows
+    ] + [ERRORS_SHEET]
+    assert sum(errors.column_dimensions[get_column_letter(i)].width for i in range(1, 9)) <= 160
+    message = errors.cell(2, ERRORS_HEADER.index("说明") + 1)
+    assert message.alignment.wrap_text and errors.row_dimensions[2].height >= 4 * 14
+    assert errors.oddFooter.center.text == "第 &P 页，共 &N 页"
