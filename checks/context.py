@@ -12,7 +12,7 @@ from census_schema.census_form import AnnualStatistics
 from census_schema.divisions import PROVINCE, UnknownDivision, allowed_admin_levels, load_divisions
 from census_schema.scopes import Scope, ScopeKind, ScopeReturn
 from supervision.lifecycle import FindingState
-from supervision.resend import UpdateKey
+from supervision.resend import UpdateIdentity
 from supervision.rows import Row
 from supervision.scoring import LoadedSheet
 
@@ -29,8 +29,9 @@ class InspectionFacts:
     findings: Mapping[str, FindingState] = field(default_factory=lambda: MappingProxyType({}))
     # finding id -> the loaded finding, as its sheet's fields (its deadline the one it was issued with).
     finding_rows: Mapping[str, Row] = field(default_factory=lambda: MappingProxyType({}))
-    # The keys of the updates uploaded before (supervision.resend.update_key): such a row sent again is not applied.
-    updates: frozenset[UpdateKey] = frozenset()
+    # The updates uploaded before, as their 整改进展 rows, by identity (supervision.resend.update_identity): such a
+    # row sent again is not applied again.
+    updates: Mapping[UpdateIdentity, Row] = field(default_factory=lambda: MappingProxyType({}))
 
     @property
     def inspections(self) -> dict[str, tuple[date, str]]:

@@ -31,11 +31,11 @@ from census_schema.supervision.codes import VETO_PASSED
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
 from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
 from checks.cells import EXCEL_ROW, failures_at, sum_of_fields
-from checks.context import CheckContext, InspectionFacts
+from checks.context import CheckContext
 from supervision.grading import grade_record
 from supervision.lifecycle import FindingUpdate, apply_updates
-from supervision.resend import describe_changes, finding_as_issued, is_repeated, update_key
-from supervision.rows import as_decimal, is_bonus_code, is_yes, issued_finding_states, read_update
+from supervision.resend import changed_fields, describe_changes, finding_as_issued, update_identity, update_row
+from supervision.rows import Row, as_decimal, is_bonus_code, is_yes, issued_finding_states, read_update
 from supervision.scoring import (
     Reconciliation,
     ScoreEntry,
@@ -196,51 +196,54 @@ def _known_inspections(sheets: Sheets, context: CheckContext) -> dict[str, tuple
     return {**loaded, **_uploaded_inspections(sheets)}
 
 
-def _as_sent(form: Form, row: Mapping[str, Any], known: Mapping[str, tuple[date, str]]) -> Mapping[str, Any]:
-    """A record or finding row as it would be loaded: a finding with the deadline it is issued with."""
-    if form.sheet_name != FINDINGS_FORM.sheet_name:
-        return row
-    inspection = known.get(str(row["inspection_id"] or ""))
-    return finding_as_issued(row, inspection[0] if inspection else None)
-
-
-def _repeated_updates(rows: pl.DataFrame, facts: InspectionFacts) -> set[int]:
-    """Positions of the 整改进展 rows that an earlier upload already applied."""
-    return {
-        at
-        for at, row in enumerate(rows.iter_rows(named=True))
-        if (update := read_update(row)) is not None and update_key(update) in facts.updates
-    }
-
-
-def _repeated_positions(form: Form, sheets: Sheets, context: CheckContext, rule: Rule) -> list[int]:
-    """Positions of the rows of a sheet that repeat what an earlier upload loaded."""
+def _sent_again(form: Form, sheets: Sheets, context: CheckContext, known: str) -> list[tuple[int, Row, Row]]:
+    """The rows of a sheet an earlier upload loaded (by id, or an update by its identity): position, the row as it
+    would be loaded (a finding with the deadline it is issued with, an update as read) and the loaded one."""
     if context.inspections is None:
         return []
-    rows = _rows(sheets, form)
-    if rule.param("known") == "updates":
-        return sorted(_repeated_updates(rows, context.inspections))
-    loaded = getattr(context.inspections, rule.param("known"))
-    known = _known_inspections(sheets, context)
-    return [r["_at"] for r in _positioned(rows) if is_repeated(form, _as_sent(form, r, known), loaded, str(rule.field))]
+    loaded: Mapping[Any, Row] = getattr(context.inspections, known)
+    inspections = _known_inspections(sheets, context)
+    found = []
+    for at, row in enumerate(_rows(sheets, form).iter_rows(named=True)):
+        if known == "updates":
+            update = read_update(row)
+            if update is not None and (before := loaded.get(update_identity(update))) is not None:
+                found.append((at, update_row(update), before))
+        elif (before := loaded.get(str(row[form.fields[0].name] or ""))) is not None:
+            inspection = inspections.get(str(row.get("inspection_id") or ""))
+            sent = finding_as_issued(row, inspection[0]) if known == "finding_rows" and inspection else row
+            found.append((at, sent, before))
+    return found
 
 
 def check_new_records(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
-    """Ids already loaded with other content (a record or finding is reported once; sent again unchanged, its row
-    is recognised and not loaded twice), naming what differs."""
-    if context.inspections is None:
-        return []
+    """Rows an earlier upload loaded, sent with other content (a record, finding or update is reported once; sent
+    again unchanged, its row is recognised and not loaded twice), naming what differs."""
     rows, failures = _rows(sheets, form), []
-    known = _known_inspections(sheets, context)
     for rule in rules:
-        loaded: Mapping[str, Mapping[str, Any]] = getattr(context.inspections, rule.param("known"))
-        hits = []
-        for r in _positioned(rows):
-            found = loaded.get(str(r[str(rule.field)] or ""))
-            if found is not None and (changes := describe_changes(form, _as_sent(form, r, known), found)):
-                hits.append((r["_at"], f"{rule.message}不同之处：{changes}。"))
+        hits = [
+            (at, f"{rule.message}不同之处：{changes}。")
+            for at, sent, before in _sent_again(form, sheets, context, rule.param("known"))
+            if (changes := describe_changes(form, sent, before))
+        ]
         failures += _fail(form, rows, rule, hits)
     return failures
+
+
+def _repeated_positions(form: Form, sheets: Sheets, context: CheckContext, rule: Rule) -> list[int]:
+    """Positions of the rows of a sheet that repeat, field for field, what an earlier upload loaded."""
+    again = _sent_again(form, sheets, context, rule.param("known"))
+    return [at for at, sent, before in again if not changed_fields(form, sent, before)]
+
+
+def count_repeated_rows(book: WorkbookForm, sheets: Sheets, context: CheckContext) -> int:
+    """How many rows of a workbook repeat what earlier uploads loaded (recognised, not loaded again)."""
+    return sum(
+        len(_repeated_positions(form, sheets, context, rule))
+        for form in book.sheets
+        for rule in form.rules
+        if rule.kind == "repeated_row"
+    )
 
 
 def check_repeated_rows(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
@@ -380,7 +383,8 @@ def check_lifecycle(rules: Sequence[Rule], form: Form, sheets: Sheets, context: 
     findings = [r for r in _rows(sheets, FINDINGS_FORM).iter_rows(named=True) if r["finding_id"] not in loaded]
     states = {**issued_finding_states(findings, _known_inspections(sheets, context)), **loaded}
     rows = _rows(sheets, form)
-    repeated = _repeated_updates(rows, context.inspections) if context.inspections else set()
+    # Updates an earlier upload applied, sent again (with other content, their own rule refuses them).
+    repeated = {at for at, _, _ in _sent_again(form, sheets, context, "updates")}
     read: list[tuple[int, FindingUpdate]] = []
     unread: set[str] = set()  # findings with a step that could not be read (its own cells say why)
     for at, row in enumerate(rows.iter_rows(named=True)):
@@ -393,10 +397,17 @@ def check_lifecycle(rules: Sequence[Rule], form: Form, sheets: Sheets, context: 
             read.append((at, update))
     applied = apply_updates(states, [update for _, update in read])
     by_rule = {rule.rule_id: rule for rule in rules}
+    excel_rows = rows.get_column(EXCEL_ROW).to_list()
+    first_of: dict[tuple[Any, ...], int] = {}  # each update as its row reads, at its first row in the sheet
+    for at, update in read:
+        first_of.setdefault(tuple(update_row(update).values()), excel_rows[at])
     hits: dict[str, list[tuple[int, str | None]]] = defaultdict(list)
     for index, refusal in applied.refused:
         rule_id = refusal.rule if refusal.rule in by_rule else "transition_allowed"
-        hits[rule_id].append((read[index][0], refusal.describe()))
+        at, update = read[index]
+        first = first_of[tuple(update_row(update).values())]
+        twin = f"本行与本表第 {first} 行完全相同，多半是重复填写（请删去其中一行）。" if first != excel_rows[at] else ""
+        hits[rule_id].append((at, twin + refusal.describe()))
     return [f for rule_id, found in hits.items() for f in _fail(form, rows, by_rule[rule_id], found)]
 
 

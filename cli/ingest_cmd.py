@@ -28,6 +28,7 @@ from flows.ingest import (
     describe_kept_review,
     describe_rejudged,
     describe_replaced,
+    describe_row_count,
     prefetch_validation,
     report_kind,
     run_directly,
@@ -93,7 +94,9 @@ def describe_outcome(result: dict[str, Any]) -> str:
         if scope
         else ("省份 " + result["province"] if result["province"] else "全国")
     )
-    lines = [f"{head}：{where}，{result['rows']} 行，错误 {result['errors']} 个，警告 {result['warnings']} 个。"]
+    lines = [
+        f"{head}：{where}，{describe_row_count(result)}，错误 {result['errors']} 个，警告 {result['warnings']} 个。"
+    ]
     if result.get("submission_id"):
         lines.append(f"提交编号：{result['submission_id']}")
     if result.get("returns_rejudged"):

@@ -7,7 +7,7 @@ import logging
 import shutil
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal, Protocol, TypeVar
@@ -30,6 +30,7 @@ from census_schema.scopes import (
 from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from checks.kinds import compared_fields
+from checks.workbook_rules import count_repeated_rows
 from flows.data_docs import clear_data_docs, data_docs_dir
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedWorkbook, parse_workbook, require_holders
@@ -52,7 +53,7 @@ from warehouse.inspections import (
     fetch_finding_states,
     fetch_loaded_finding_rows,
     fetch_loaded_records,
-    fetch_uploaded_update_keys,
+    fetch_uploaded_updates,
 )
 from warehouse.loads import (
     NewSubmission,
@@ -164,6 +165,8 @@ class IngestOutcome:
     register_note: str | None = None
     # Another person's current return this one would replace, not loaded until the uploader confirms it.
     replaces_other: ScopeReturn | None = None
+    # Rows of `rows` an earlier upload loaded (an inspections workbook sent again as it grows): not loaded again.
+    repeated_rows: int = 0
 
     @property
     def errors(self) -> int:
@@ -209,8 +212,16 @@ class IngestOutcome:
             "replaces_other": _replaced_json(self.replaces_other),
             "returned_note": self.returned_note,
             "register_note": self.register_note,
+            "repeated_rows": self.repeated_rows,
             "failures": [f.to_json() for f in self.failures],  # in the workbook's order (in_workbook_order)
         }
+
+
+def describe_row_count(result: Mapping[str, Any]) -> str:
+    """The rows of an outcome (its JSON) as told to the uploader: 711 行（其中 707 行此前已装载，不重复装载）."""
+    rows, repeated = result["rows"], result.get("repeated_rows", 0)
+    said = f"{rows:,} 行"
+    return f"{said}（其中 {repeated:,} 行此前已装载，不重复装载）" if repeated else said
 
 
 def _census_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None) -> CheckContext:
@@ -230,7 +241,7 @@ def _inspections_context(con: duckdb.DuckDBPyConnection, round_id: str, province
         records=fetch_loaded_records(con),
         findings=fetch_finding_states(con),
         finding_rows=fetch_loaded_finding_rows(con),
-        updates=fetch_uploaded_update_keys(con),
+        updates=fetch_uploaded_updates(con),
     )
     return build_check_context(None, inspections=facts)
 
@@ -725,4 +736,5 @@ def ingest_workbook(
         resent_unchanged_note(resent) if resent is not None else None,
         unchecked,
         other,
+        count_repeated_rows(book, parsed.rows, context) if context.inspections is not None else 0,
     )

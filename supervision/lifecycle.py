@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from census_schema.clock import to_beijing
@@ -226,9 +226,9 @@ def apply_transition(
             finding,
             act,
             "transition_order",
-            f"操作时间 {format_day(at)} {at:%H:%M} 早于上一次状态变更（{format_day(finding.updated_at)} "
-            f"{finding.updated_at:%H:%M}）。",
-            "同一问题的各步须按时间先后记录：请核对操作时间；整改进展表请按时间顺序逐行填写。",
+            f"操作时间 {_moment(at)} 早于上一次状态变更（{_moment(finding.updated_at)}）。",
+            "同一问题的各步须按时间先后记录：请核对操作时间；整改进展表请按时间顺序逐行填写。此前在平台上或上传中已有的操作，"
+            "可在检查整改页面（或 archive-census finding show）查看该问题的整改记录。",
         )
     if rule.needs_note and _blank(note):
         reason = {A.EXTEND: "延期须说明理由", A.RETURN: "退回须说明退回意见"}.get(act, "须填写说明")
@@ -395,6 +395,15 @@ def add_working_days(start: date, days: int, is_working: Callable[[date], bool] 
         if is_working(current):
             days -= 1
     return current
+
+
+def _moment(at: datetime) -> str:
+    """When an action happened, as people read it: a day alone for one dated by its day (an uploaded 整改进展 row),
+    else the Beijing time of the moment recorded (the platform's clock is UTC)."""
+    if at.time() == time.min and at.tzinfo is None:
+        return format_day(at)
+    moment = to_beijing(at)
+    return f"{format_day(moment)} {moment:%H:%M}"
 
 
 def default_deadline(feedback_date: date, severity_or_flag: str) -> date:

@@ -3,8 +3,9 @@ refused nor loaded twice), and a loaded record or finding sent with other conten
 
 An office keeps one workbook per inspection and adds 整改进展 rows as the rectification goes on; sending it again
 must load the new rows only. A record or finding is the same when every field of its sheet reads as loaded (text
-trimmed, a blank as a blank, names as the names they list, a finding's blank deadline as its default); an update is
-the same as an uploaded one when it names the same finding, day, action, person, role and words.
+trimmed, a blank as a blank, names as the names they list, a finding's blank deadline as its default). An update is
+an uploaded one sent again when it names the same finding, day, action, person and role: the same when its words,
+evidence, new deadline and measures are too, else a loaded action sent with other content.
 """
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from census_schema.fields import Field, Form
 from census_schema.scopes import format_day
-from census_schema.supervision.codes import IMMEDIATE
+from census_schema.supervision.codes import IMMEDIATE, FindingRole
 from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
 from supervision.lifecycle import FindingUpdate
 from supervision.rows import Row, finding_deadline, is_yes, split_names
@@ -23,9 +25,8 @@ from supervision.rows import Row, finding_deadline, is_yes, split_names
 # The fields holding a list of names: compared as the names they list, whatever the separators.
 NAME_LIST_FIELDS = frozenset({"inspectors"})
 
-# What makes two reports of an action on a finding one action: finding, day, action, person, role, note, evidence,
-# new deadline and measures.
-UpdateKey = tuple[str, date, str, str, str, str | None, str | None, date | None, str | None]
+# What makes two reports of an action on a finding one action: finding, day, action, person and role.
+UpdateIdentity = tuple[str, date, str, str, str]
 
 
 def _text(value: str | None) -> str | None:
@@ -87,22 +88,28 @@ def finding_as_issued(row: Row, feedback: date | None) -> Row:
     return {**row, "deadline": finding_deadline(feedback, row.get("severity"), is_yes(row.get("is_immediate")), None)}
 
 
-def is_repeated(form: Form, row: Row, loaded: Mapping[str, Row], key: str) -> bool:
-    """Whether a record or finding row is one already loaded, field for field."""
-    found = loaded.get(str(row.get(key) or ""))
+def is_repeated(form: Form, row: Row, loaded: Mapping[Any, Row], key: object) -> bool:
+    """Whether a row is the one loaded under its key (a record's or finding's id, an update's identity), field for
+    field."""
+    found = loaded.get(key)
     return found is not None and not changed_fields(form, row, found)
 
 
-def update_key(update: FindingUpdate) -> UpdateKey:
-    """The key an update is recognised by when it is sent again."""
-    return (
-        update.finding_id,
-        update.at.date(),
-        str(update.action),
-        update.by.strip(),
-        str(update.role),
-        _text(update.note),
-        _text(update.evidence),
-        update.new_deadline,
-        _text(update.measures),
-    )
+def update_identity(update: FindingUpdate) -> UpdateIdentity:
+    """The identity an update is recognised by when it is sent again."""
+    return (update.finding_id, update.at.date(), str(update.action), update.by.strip(), str(update.role))
+
+
+def update_row(update: FindingUpdate) -> Row:
+    """An update as the fields of its 整改进展 row."""
+    return {
+        "finding_id": update.finding_id,
+        "action_on": update.at.date(),
+        "action": str(update.action),
+        "actor": update.by.strip(),
+        "role": FindingRole(update.role).label,
+        "note": update.note,
+        "measures": update.measures,
+        "evidence": update.evidence,
+        "new_deadline": update.new_deadline,
+    }

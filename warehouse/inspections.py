@@ -48,7 +48,7 @@ from supervision.lifecycle import (
     apply_updates,
     find_actions,
 )
-from supervision.resend import UpdateKey, finding_as_issued, is_repeated, update_key
+from supervision.resend import UpdateIdentity, finding_as_issued, is_repeated, update_identity, update_row
 from supervision.rows import Row, is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.audit import record_event
 from warehouse.evaluation_findings import query_finding_sources
@@ -123,10 +123,10 @@ def fetch_loaded_finding_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
     return {r["finding_id"]: {**r, "is_immediate": yes if r["is_immediate"] else no} for r in rows}
 
 
-def fetch_uploaded_update_keys(
+def fetch_uploaded_updates(
     con: duckdb.DuckDBPyConnection, finding_ids: Collection[str] | None = None
-) -> frozenset[UpdateKey]:
-    """The keys of the 整改进展 rows uploads have applied (of all findings, or those named): sent again, they are
+) -> dict[UpdateIdentity, Row]:
+    """The 整改进展 rows uploads have applied (of all findings, or those named), by identity: sent again, they are
     recognised."""
     wanted = None if finding_ids is None else sorted(finding_ids)
     rows = con.execute(
@@ -134,7 +134,8 @@ def fetch_uploaded_update_keys(
         "FROM finding_transitions WHERE recorded_via = 'upload' AND (? IS NULL OR list_contains(?, finding_id))",
         [wanted, wanted],
     ).fetchall()
-    return frozenset(update_key(FindingUpdate(*row)) for row in rows)
+    updates = [FindingUpdate(*row) for row in rows]
+    return {update_identity(update): update_row(update) for update in updates}
 
 
 # --------------------------------------------------------------------------------------------------- loading
@@ -159,8 +160,12 @@ def load_inspection_sheets(
             raise ValueError(f"update row {row['excel_row']} was accepted but cannot be read")
         read.append((row, update))
     if read:
-        applied_before = fetch_uploaded_update_keys(con, {update.finding_id for _, update in read})
-        read = [(row, update) for row, update in read if update_key(update) not in applied_before]
+        before = fetch_uploaded_updates(con, {update.finding_id for _, update in read})
+        read = [
+            (row, update)
+            for row, update in read
+            if not is_repeated(RECTIFICATION_FORM, update_row(update), before, update_identity(update))
+        ]
     states = fetch_finding_states(con, {update.finding_id for _, update in read})
     applied = apply_updates(states, [update for _, update in read])
     if applied.refused:
@@ -199,7 +204,7 @@ def _insert_inspections(
     loaded = fetch_loaded_records(con)
     rows = []
     for r in records.iter_rows(named=True):
-        if is_repeated(INSPECTION_RECORDS_FORM, r, loaded, "inspection_id"):
+        if is_repeated(INSPECTION_RECORDS_FORM, r, loaded, r["inspection_id"]):
             continue
         pct, grade, reason = grade_record(r)
         rows.append(
@@ -264,7 +269,7 @@ def _insert_findings(
         r
         for r in findings.iter_rows(named=True)
         if not is_repeated(
-            FINDINGS_FORM, finding_as_issued(r, inspections[r["inspection_id"]][0]), loaded, "finding_id"
+            FINDINGS_FORM, finding_as_issued(r, inspections[r["inspection_id"]][0]), loaded, r["finding_id"]
         )
     ]
     states = issued_finding_states(uploaded, inspections)

@@ -394,6 +394,15 @@ UPDATE_FIELDS: tuple[Field, ...] = (
 
 UPDATE_RULES: tuple[Rule, ...] = (
     *LIFECYCLE_RULES,
+    Rule(
+        "update_changed",
+        "new_record",
+        E,
+        "finding_id",
+        "本行是已装载的整改操作（同一问题、操作日期、整改操作、操作人和角色），但内容与已装载的不同；已装载的整改操作不能通过"
+        "再次报送修改：请把本行改回与已装载的一致，或删去本行；如确为同一天的又一次同类操作，请在平台的检查整改页面办理。",
+        P(known="updates"),
+    ),
     Rule("update_repeated", "repeated_row", W, "finding_id", REPEATED_MESSAGE, P(known="updates")),
 )
 # JDJC-2025.1's 整改进展 has no 整改措施 column: there a rule of the measures is marked on the action.

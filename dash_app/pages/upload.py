@@ -34,7 +34,7 @@ from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.security import LANDING_PAGES
 from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
-from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced
+from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced, describe_row_count
 from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
 from warehouse.queries import list_submissions
 
@@ -134,7 +134,7 @@ def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> li
     result = job.result or {}
     parts: list[Any] = [
         html.P(
-            f"「{job.file_name}」{status_text(result)}：{format_count(result['rows'])} 行，"
+            f"「{job.file_name}」{status_text(result)}：{describe_row_count(result)}，"
             f"错误 {format_count(result['errors'])} 个，警告 {format_count(result['warnings'])} 个。",
             className=OUTCOME_CLASS.get(result["status"], "ok"),
             id=ids.UPLOAD_OUTCOME,

@@ -14,7 +14,7 @@ from census_schema.roles import Role
 from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.forms import INSPECTIONS_WORKBOOK_2025, INSPECTIONS_WORKBOOK_2025_2
 from cli.main import main
-from flows.ingest import IngestRequest, ingest_workbook
+from flows.ingest import IngestRequest, describe_row_count, ingest_workbook
 from flows.report import ERROR_COLOR
 from supervision.lifecycle import TRANSITIONS
 from tests.flows.supervision_workbooks import (
@@ -329,7 +329,9 @@ def test_a_workbook_sent_again_as_it_grows_loads_only_its_new_rows(store, settin
         [*CLOSE_WALK, update("开始整改", "王五", RECT, date(2023, 3, 26), "JC2023-001-03")],
     )
     outcome = ingest(store, settings, grown)
-    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    assert (outcome.status, outcome.errors, outcome.rows, outcome.repeated_rows) == ("accepted", 0, 8, 5)
+    # The headline says how many rows were loaded before (a probe read 已接收：711 行 for 4 new ones).
+    assert describe_row_count(outcome.to_json()) == "8 行（其中 5 行此前已装载，不重复装载）"
     notices = [(f.sheet, f.row, f.rule, f.message) for f in outcome.failures if f.rule.endswith("_repeated")]
     assert notices == [
         (
@@ -382,6 +384,33 @@ def test_a_workbook_sent_again_as_it_grows_loads_only_its_new_rows(store, settin
     heads = ["本表第 3 行（共 1 行）与已装载", "本表第 3–5 行（共 3 行）与已装载", "本表第 3–6 行（共 4 行）与已装载"]
     assert [f.message[: len(head)] for f, head in zip(again.failures, heads, strict=True)] == heads
     assert state(store) == before
+
+
+def test_a_loaded_update_sent_again_with_other_words_is_refused_not_applied_twice(store, settings, tmp_path):
+    """A probe corrected the new deadline of a loaded 延期 row and sent the workbook again: a second 延期 went in,
+    unsaid. The same finding, day, action, person and role is the loaded action: sent otherwise, it is refused."""
+    extend = update("延期", "赵六", REV, date(2023, 3, 28), note="设备采购中", new_deadline=date(2023, 8, 31))
+    first = inspections_workbook(tmp_path / "a.xlsx", [inspection(1)], [finding(1)], [CLOSE_WALK[0], extend])
+    assert ingest(store, settings, first).status == "accepted"
+    before = state(store)
+    corrected = {**extend, "new_deadline": date(2023, 9, 30), "note": "设备采购中（已立项）"}
+    again = inspections_workbook(tmp_path / "b.xlsx", [inspection(1)], [finding(1)], [CLOSE_WALK[0], corrected])
+    outcome = ingest(store, settings, again)
+    assert errors_of(outcome) == {("整改进展", 4, "finding_id", "update_changed")}
+    (message,) = [f.message for f in outcome.failures if f.rule == "update_changed"]
+    assert message.endswith(
+        "不同之处：说明（已装载「设备采购中」，本行「设备采购中（已立项）」）；"
+        "新整改期限（已装载 2023年8月31日，本行 2023年9月30日）。"
+    )
+    assert state(store) == before
+
+
+def test_a_new_update_written_twice_is_said_to_repeat_its_first_row(store, settings, tmp_path):
+    twice = [CLOSE_WALK[0], CLOSE_WALK[0]]
+    outcome = ingest(store, settings, inspections_workbook(tmp_path / "a.xlsx", [inspection(1)], [finding(1)], twice))
+    (refusal,) = [f for f in outcome.failures if f.severity == "error"]
+    assert (refusal.row, refusal.rule) == (4, "transition_allowed")
+    assert refusal.message.startswith("本行与本表第 3 行完全相同，多半是重复填写（请删去其中一行）。")
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,6 @@
 """The rectification lifecycle: every legal transition, the illegal ones, overdue and default deadlines."""
 
+from dataclasses import replace
 from datetime import date, datetime
 
 import pytest
@@ -214,9 +215,18 @@ def test_illegal_transition(start, action, role, by, note, evidence, new_deadlin
 def test_a_transition_may_not_predate_the_last_one():
     with pytest.raises(IllegalTransition, match="早于上一次状态变更") as raised:
         apply_transition(finding(S.ISSUED), A.START, RESPONSIBLE, RECT, datetime(2024, 2, 1))
-    # In Chinese dates, with what to do (a probe read 2024-01-01 00:00 and no way out).
-    assert "操作时间 2024年2月1日 00:00 早于上一次状态变更（" in raised.value.message
-    assert raised.value.hint is not None and "按时间顺序" in raised.value.hint
+    # In Chinese dates, with what to do (a probe read 2024-01-01 00:00 and no way out); a day alone for an action
+    # dated by its day, and where the finding's earlier steps are seen.
+    assert "操作时间 2024年2月1日 早于上一次状态变更（" in raised.value.message
+    assert raised.value.hint is not None and "按时间顺序" in raised.value.hint and "整改记录" in raised.value.hint
+
+
+def test_a_refused_moment_recorded_on_the_platform_reads_in_beijing_time():
+    """A probe read 2026年12月5日 19:25 for a web action `finding show` lists at 2026年12月6日 03:25."""
+    done_on_the_web = replace(finding(S.ISSUED), updated_at=datetime(2026, 12, 5, 19, 25, 7))
+    with pytest.raises(IllegalTransition) as raised:
+        apply_transition(done_on_the_web, A.START, RESPONSIBLE, RECT, datetime(2025, 6, 25))
+    assert "操作时间 2025年6月25日 早于上一次状态变更（2026年12月6日 03:25）。" in raised.value.message
 
 
 def test_illegal_transition_names_the_allowed_actions():
