@@ -59,6 +59,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "unassign": "撤销分配",
     "issue": "下发整改问题",
     "withdraw": "撤回整改问题",
+    "correct": "更正问题内容",
     "recount_deadline": "按法定节假日重算整改期限",
     "create": "新建",
     "change": "修改",
@@ -134,8 +135,17 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "origin": "发出请求的网页来源",
     "repeats_within": "同一请求此后不再重复记录的时长",
     "suppressed": "此后不再逐条记录",
+    # A finding's corrected fields (finding correct), as its 发现问题 sheet names them.
+    "description": "问题描述",
+    "requirement": "整改要求",
+    "responsible_unit": "整改责任单位",
+    "responsible_person": "整改责任人",
+    "remarks": "备注",
 }
 # The sign-in counters a throttled attempt names (dash_app.throttle's keys).
 AUDIT_COUNTER_LABELS: dict[str, str] = {"address": "来源地址", "account": "账号", "device": "受信任的设备"}
 # Fields whose values are what people typed (user and file names): shown quoted, as in messages.
-AUDIT_TYPED_FIELDS = frozenset({"file_name", "evaluator", "evidence"})
+AUDIT_TYPED_FIELDS = frozenset(
+    {"file_name", "evaluator", "evidence", "description", "requirement", "responsible_unit", "responsible_person",
+     "remarks"}
+)  # fmt: skip

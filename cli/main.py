@@ -477,7 +477,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _supervision_commands(commands: Any) -> None:
     """`finding`, `evaluation`, `indicators` and `supervision`: inspections, evaluation and plan indicators."""
-    finding = _command(commands, "finding", "问题整改：推进流转、查看、列出")
+    finding = _command(commands, "finding", "问题整改：推进流转、更正、查看、列出")
     finding_commands = finding.add_subparsers(dest="finding_command", required=True, help="子命令")
     transition = _command(finding_commands, "transition", "推进一个问题的整改流转")
     transition.add_argument("finding_id", help="问题编号")
@@ -502,6 +502,18 @@ def _supervision_commands(commands: Any) -> None:
         help=f"新的整改期限，YYYY-MM-DD（{DEADLINE_ACTIONS}时必填，{OPTIONAL_DEADLINE_ACTIONS}时可填）",
     )
     _common(transition)
+    correct = _command(
+        finding_commands,
+        "correct",
+        "更正一个已装载问题的内容（问题描述、整改要求、整改责任单位、整改责任人或备注；国家档案局操作）",
+    )
+    correct.add_argument("finding_id", help="问题编号")
+    correct.add_argument("--field", required=True, help="要更正的一项，如 问题描述")
+    correct.add_argument("--value", required=True, help="更正后的内容（备注可为空）")
+    correct.add_argument("--reason", required=True, help="更正原因")
+    correct.add_argument("--confirm", action="store_true", help="确认更正（不加时只说明将改成什么）")
+    correct.add_argument("--by", help=f"操作人{BY_DEFAULT}")
+    _common(correct)
     show = _command(finding_commands, "show", "查看一个问题及其整改流转记录")
     show.add_argument("finding_id", help="问题编号")
     show.add_argument("--as-of", help=AS_OF_HELP)

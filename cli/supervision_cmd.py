@@ -19,7 +19,7 @@ from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_stand
 from cli.main import acting_user, emit_json
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import describe_sources, format_count, format_date, format_transition_time
-from flows.supervision import change_finding, issue_findings, withdraw_findings
+from flows.supervision import change_finding, correct_loaded_finding, issue_findings, withdraw_findings
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
 from warehouse.evaluation import (
@@ -76,9 +76,21 @@ def _print(args: argparse.Namespace, payload: dict[str, Any], text: str) -> int:
 
 
 def run_finding(args: argparse.Namespace) -> int:
-    """`finding transition|show|list`."""
+    """`finding transition|correct|show|list`."""
     if args.finding_command == "transition":
         return _transition(args)
+    if args.finding_command == "correct":
+        settings = load_settings(args.db, args.warehouse)
+        corrected = correct_loaded_finding(
+            settings,
+            args.finding_id,
+            args.field,
+            args.value,
+            by=acting_user(args),
+            reason=args.reason,
+            confirmed=args.confirm,
+        )
+        return _print(args, corrected, f"已更正：{corrected['description']}。")
     settings = load_settings(args.db, args.warehouse)
     as_of = parse_day(getattr(args, "as_of", None), "--as-of") or settings.today()
     if args.finding_command == "list":

@@ -21,7 +21,7 @@ from flows.identify import OLE_MAGIC, ZIP_MAGIC, compute_sha256, looks_like_text
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
 from warehouse.evaluation_findings import issue_evaluation_findings, withdraw_evaluation_findings
-from warehouse.inspections import transition_finding
+from warehouse.inspections import correct_finding, transition_finding
 
 EVIDENCE_DIR = "evidence"
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
@@ -227,6 +227,15 @@ def issue_findings(
             min_severity=min_severity,
             overdue_confirmed=overdue_confirmed,
         )
+    )
+
+
+def correct_loaded_finding(
+    settings: Settings, finding_id: str, field: str, value: str, *, by: str, reason: str, confirmed: bool
+) -> dict[str, Any]:
+    """Correct what a loaded finding says in one write (see `warehouse.inspections.correct_finding`)."""
+    return open_warehouse(settings).write(
+        lambda con: correct_finding(con, finding_id, field, value, by=by, reason=reason, confirmed=confirmed)
     )
 
 

@@ -58,7 +58,7 @@ def changed_fields(form: Form, row: Row, loaded: Row) -> list[Field]:
     ]
 
 
-def _shown(value: object) -> str:
+def shown_value(value: object) -> str:
     """A value as a message quotes it: text in 「」, anything else after a space (未填 for a blank)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return " 未填"
@@ -74,7 +74,7 @@ def _shown(value: object) -> str:
 def describe_changes(form: Form, row: Row, loaded: Row) -> str:
     """Each changed field with its loaded value and this row's: 反馈日期（已装载 2023年3月20日，本行 2023年3月21日）."""
     return "；".join(
-        f"{f.label}（已装载{_shown(loaded[f.name])}，本行{_shown(row.get(f.name))}）"
+        f"{f.label}（已装载{shown_value(loaded[f.name])}，本行{shown_value(row.get(f.name))}）"
         for f in changed_fields(form, row, loaded)
     )
 

@@ -175,7 +175,8 @@ def describe_deadlines(planned: list[dict[str, Any]], today: date) -> str:
     return f"{due}，其中 {overdue} 个问题的期限已过，下发后即为逾期，请核对反馈日期" if overdue else due
 
 
-def _required_text(value: str, label: str, longest: int, *, multiline: bool = False) -> str:
+def required_text(value: str, label: str, longest: int, *, multiline: bool = False) -> str:
+    """Typed text that must be given: trimmed, within `longest`, with nothing unseen (else a UsageError)."""
     text = value.strip()
     if not text:
         raise UsageError(f"未填写{label}。", hint=f"请填写{label}。")
@@ -207,9 +208,9 @@ def issue_evaluation_findings(
     was already issued, when the feedback day is after `today` or before the round's year, when no problem is that
     grave, or when a finding id is already taken.
     """
-    doc_no = _required_text(feedback_doc_no, "反馈文书编号", MAX_DOC_NO)
-    person = _required_text(responsible_person, "整改责任人", MAX_PERSON)
-    by = _required_text(by, "操作人", MAX_PERSON)
+    doc_no = required_text(feedback_doc_no, "反馈文书编号", MAX_DOC_NO)
+    person = required_text(responsible_person, "整改责任人", MAX_PERSON)
+    by = required_text(by, "操作人", MAX_PERSON)
     check_may_organise_evaluation(con, by)
     check_feedback_date(feedback_date, today, round_id)
     with transaction(con):
@@ -322,9 +323,9 @@ def withdraw_evaluation_findings(
     """Withdraw an archive's issued findings and its feedback record (a wrong date, document number or person), so
     they can be issued again; only while none of them has moved (no transition recorded). Unconfirmed, raises a
     UsageError saying what would be removed; confirmed, removes it in one transaction and logs what it was."""
-    by = _required_text(by, "操作人", MAX_PERSON)
+    by = required_text(by, "操作人", MAX_PERSON)
     check_may_organise_evaluation(con, by)
-    reason = _required_text(reason, "撤回原因", MAX_REASON, multiline=True)
+    reason = required_text(reason, "撤回原因", MAX_REASON, multiline=True)
     with transaction(con):
         feedback, ids, what = plan_withdrawal(con, archive_code, round_id)
         if not confirmed:

@@ -21,6 +21,7 @@ from census_schema.codes import YES_NO
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.failures import require_seen
+from census_schema.fields import Field
 from census_schema.roles import Role
 from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
@@ -36,7 +37,12 @@ from census_schema.supervision.codes import (
     FindingSource,
     FindingStatus,
 )
-from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
+from census_schema.supervision.forms import (
+    CORRECTABLE_FINDING_FIELDS,
+    FINDINGS_FORM,
+    INSPECTION_RECORDS_FORM,
+    RECTIFICATION_FORM,
+)
 from supervision.grading import grade_record
 from supervision.lifecycle import (
     TRANSITION_TABLE,
@@ -48,13 +54,13 @@ from supervision.lifecycle import (
     apply_updates,
     find_actions,
 )
-from supervision.resend import UpdateIdentity, finding_as_issued, is_repeated, update_identity, update_row
+from supervision.resend import UpdateIdentity, finding_as_issued, is_repeated, shown_value, update_identity, update_row
 from supervision.rows import Row, is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.audit import record_event
-from warehouse.evaluation_findings import query_finding_sources
+from warehouse.evaluation_findings import MAX_PERSON, MAX_REASON, query_finding_sources, required_text
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, insert_rows, transaction, utc_now
-from warehouse.users import find_acting_account
+from warehouse.users import check_national_planner, find_acting_account
 
 CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
@@ -510,6 +516,68 @@ def transition_finding(
         "evidence": record.evidence,
         "measures": record.measures,
     }
+
+
+def correct_finding(
+    con: duckdb.DuckDBPyConnection,
+    finding_id: str,
+    field: str,
+    value: str,
+    *,
+    by: str,
+    reason: str,
+    confirmed: bool,
+) -> dict[str, Any]:
+    """Correct what a loaded finding says (one of CORRECTABLE_FINDING_FIELDS, named by its label or name), as the
+    national bureau may: a loaded finding is never changed by sending its workbook again. Unconfirmed, raises a
+    UsageError saying what would change; confirmed, changes it in one transaction, audited with before and after."""
+    target = _correctable(field)
+    by = required_text(by, "操作人", MAX_PERSON)
+    check_national_planner(con, by, "更正已装载的问题", "已装载的问题由国家档案局规划人员更正")
+    reason = required_text(reason, "更正原因", MAX_REASON, multiline=True)
+    text = value.strip() or None
+    if text is None and target.required:
+        raise UsageError(f"「{target.label}」不能为空。", hint=f"请给出更正后的{target.label}。")
+    if text is not None and target.max_length is not None and len(text) > target.max_length:
+        raise UsageError(f"「{target.label}」不超过 {target.max_length} 字，现为 {len(text)} 字。", hint="请概括要点。")
+    require_seen(target.label, text, multiline=target.is_multiline)
+    with transaction(con):
+        found = con.execute(
+            f"SELECT {target.name} FROM findings WHERE finding_id = ?",  # noqa: S608 (an allow-listed column)
+            [finding_id],
+        ).fetchone()
+        if found is None:
+            raise NotFound(
+                f"找不到问题「{finding_id}」。", hint="请核对问题编号（archive-census finding show 可查看）。"
+            )
+        before = found[0]
+        change = f"问题 {finding_id} 的「{target.label}」由{shown_value(before)}改为{shown_value(text)}"
+        if before == text:
+            raise UsageError(f"问题 {finding_id} 的「{target.label}」已是{shown_value(text)}，无须更正。")
+        if not confirmed:
+            raise UsageError(f"将把{change}。", hint="确认更正请加 --confirm。")
+        con.execute(
+            f"UPDATE findings SET {target.name} = ? WHERE finding_id = ?",  # noqa: S608 (an allow-listed column)
+            [text, finding_id],
+        )
+        record_event(
+            con, AuditKind.FINDING, "correct", actor=by, target=finding_id, reason=reason,
+            before={target.name: before}, after={target.name: text},
+        )  # fmt: skip
+    return {"finding_id": finding_id, "field": target.name, "before": before, "after": text, "description": change}
+
+
+def _correctable(field: str) -> Field:
+    """The finding's field a correction names (by its label or name), if it may be corrected."""
+    for name in CORRECTABLE_FINDING_FIELDS:
+        found = FINDINGS_FORM.field(name)
+        if field.strip() in (found.label, found.name):
+            return found
+    labels = "、".join(FINDINGS_FORM.field(name).label for name in CORRECTABLE_FINDING_FIELDS)
+    raise UsageError(
+        f"「{field}」不能更正。",
+        hint=f"可更正：{labels}；整改期限请用延期（finding transition --action 延期），其余内容随检查记录确定。",
+    )
 
 
 # --------------------------------------------------------------------------------------------------- queries

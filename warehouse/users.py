@@ -345,16 +345,23 @@ def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccoun
     return ActingAccount(name, Role(role), province_code, bool(is_active), scope_code)
 
 
-def check_may_organise_evaluation(con: duckdb.DuckDBPyConnection, by: str) -> None:
-    """AccessDenied when `by` names a platform account that may not organise the evaluation (open or close a round,
-    assign or withdraw experts, issue or withdraw its findings): any but an active planner of the national bureau.
-    A person without an account is recorded as given."""
+def check_national_planner(con: duckdb.DuckDBPyConnection, by: str, cannot: str, whose: str) -> None:
+    """AccessDenied (「…」不能{cannot}; {whose}) when `by` names a platform account other than an active planner of the
+    national bureau. A person without an account is recorded as given (the command line is the operators' tool)."""
     account = find_acting_account(con, by)
     if account is None or (account.is_active and account.role is Role.PLANNER):
         return
-    raise AccessDenied(
-        f"{account.described}不能组织业务建设评价（开启或结束评价轮次、分派或撤回评价专家、下发或撤回整改问题）。",
-        hint="业务建设评价由国家档案局规划人员组织：请以其启用的账号操作，或核对 --by。",
+    raise AccessDenied(f"{account.described}不能{cannot}。", hint=f"{whose}：请以其启用的账号操作，或核对 --by。")
+
+
+def check_may_organise_evaluation(con: duckdb.DuckDBPyConnection, by: str) -> None:
+    """AccessDenied when `by` names a platform account that may not organise the evaluation (open or close a round,
+    assign or withdraw experts, issue or withdraw its findings): any but an active planner of the national bureau."""
+    check_national_planner(
+        con,
+        by,
+        "组织业务建设评价（开启或结束评价轮次、分派或撤回评价专家、下发或撤回整改问题）",
+        "业务建设评价由国家档案局规划人员组织",
     )
 
 

@@ -242,8 +242,8 @@ INSPECTION_RULES: tuple[Rule, ...] = (
         "new_record",
         E,
         "inspection_id",
-        "该检查编号已装载，本行与已装载的检查记录不同；已装载的检查记录不能通过再次报送修改：请把本行改回与已装载的一致，"
-        "或删去本行（与已装载的完全相同的行不会重复装载）。",
+        "该检查编号已装载，本行内容却不同；已装载的检查记录不能通过再次报送修改，请改回或删去本行（与已装载的完全相同的行"
+        "不会重复装载）。",
         P(known="records"),
     ),
     Rule("inspection_repeated", "repeated_row", W, "inspection_id", REPEATED_MESSAGE, P(known="records")),
@@ -338,6 +338,10 @@ FINDING_FIELDS: tuple[Field, ...] = (
     _text("remarks", "备注", "需要说明的其他情况，可留空。", 500, 20, required=False),
 )
 
+# What a loaded finding says that the national bureau may correct (archive-census finding correct): its words and who
+# answers for it, not what its deadline, area or state follow from (those move through the lifecycle: 延期).
+CORRECTABLE_FINDING_FIELDS = ("description", "requirement", "responsible_unit", "responsible_person", "remarks")
+
 FINDING_RULES: tuple[Rule, ...] = (
     Rule("finding_id_unique", "unique", E, "finding_id", "同一问题编号在本表中出现多次：每个问题只填一行。"),
     Rule(
@@ -345,8 +349,8 @@ FINDING_RULES: tuple[Rule, ...] = (
         "new_record",
         E,
         "finding_id",
-        "该问题编号已装载，本行与已装载的问题不同；已装载的问题不能通过再次报送修改：请把本行改回与已装载的一致，"
-        "或删去本行（与已装载的完全相同的行不会重复装载）。",
+        "该问题编号已装载，本行内容却不同；已装载的问题不能通过再次报送修改，请改回或删去本行（与已装载的完全相同的行"
+        "不会重复装载）；问题描述等确有错误的，由国家档案局更正（archive-census finding correct）。",
         P(known="finding_rows"),
     ),
     Rule("finding_repeated", "repeated_row", W, "finding_id", REPEATED_MESSAGE, P(known="finding_rows")),
@@ -399,8 +403,8 @@ UPDATE_RULES: tuple[Rule, ...] = (
         "new_record",
         E,
         "finding_id",
-        "本行是已装载的整改操作（同一问题、操作日期、整改操作、操作人和角色），但内容与已装载的不同；已装载的整改操作不能通过"
-        "再次报送修改：请把本行改回与已装载的一致，或删去本行；如确为同一天的又一次同类操作，请在平台的检查整改页面办理。",
+        "本行是已装载的整改操作（同一问题、日期、操作、操作人和角色），内容却不同；已装载的操作不能通过再次报送修改，"
+        "请改回或删去本行（同一天又一次同类操作请在检查整改页面办理）。",
         P(known="updates"),
     ),
     Rule("update_repeated", "repeated_row", W, "finding_id", REPEATED_MESSAGE, P(known="updates")),

@@ -20,6 +20,7 @@ from tests.flows.supervision_workbooks import CLOSE_WALK, RECT, REV, finding, in
 from tests.warehouse.test_evaluation_findings import score_guangdong
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import assign_evaluator, save_evaluator_scores
+from warehouse.users import add_user
 
 
 @pytest.fixture(scope="module")
@@ -61,6 +62,45 @@ def test_a_re_sent_inspections_workbook_is_told_once_per_problem_with_its_rows(d
     known = [line for line in lines if "该问题编号已装载" in line]
     # The three loaded findings (rows 3, 4, 5 of 发现问题) in one line.
     assert len(known) == 1 and "「发现问题」第 3–5 行「问题编号」：" in known[0], lines
+
+
+def test_a_loaded_findings_words_are_corrected_by_the_national_bureau_said_first_and_audited(db, tmp_path, capsys):
+    """A loaded finding is never changed by sending its workbook again: a probe's typo had no way out. The national
+    bureau corrects it (said first, done once confirmed, audited); the workbook sent again as corrected repeats it."""
+    base = ["--db", str(db)]
+    correct = ["finding", "correct", "JC2023-001-02", "--field", "问题描述", "--value", "库房温湿度记录不全", *base]
+    code, _, err = run(capsys, *correct, "--reason", "录入错误", "--by", "张处长")
+    assert (
+        code == 2
+        and "将把问题 JC2023-001-02 的「问题描述」由「库房温湿度未按要求调控和记录」改为「库房温湿度记录不全」" in err
+    )
+    assert (
+        run(capsys, "finding", "show", "JC2023-001-02", "--json", *base)[1].count("库房温湿度未按要求调控和记录") == 1
+    )
+    code, out, _ = run(capsys, *correct, "--reason", "录入错误", "--by", "张处长", "--confirm", "--json")
+    assert (code, json.loads(out)["after"]) == (0, "库房温湿度记录不全")
+    with EmbeddedWarehouse(db).reader() as con:
+        assert con.execute("SELECT description FROM findings WHERE finding_id = 'JC2023-001-02'").fetchone() == (
+            "库房温湿度记录不全",
+        )
+        event = con.execute("SELECT actor, action, target, reason FROM audit_log WHERE action = 'correct'").fetchall()
+    assert event == [("张处长", "correct", "JC2023-001-02", "录入错误")]
+    # What a deadline or state follows from is not corrected so; nor by a province's account.
+    code, _, err = run(capsys, "finding", "correct", "JC2023-001-02", "--field", "整改期限", "--value", "2023-09-30",
+                       "--reason", "x", "--confirm", *base)  # fmt: skip
+    assert code == 2 and "可更正：问题描述、整改要求、整改责任单位、整改责任人、备注" in err and "延期" in err
+    with EmbeddedWarehouse(db).writer() as con:
+        add_user(con, "guangdong", "x", "province", "440000", by="admin")
+    code, _, err = run(capsys, *correct, "--reason", "x", "--by", "guangdong", "--confirm")
+    assert code != 0 and "不能更正已装载的问题" in err
+    # The workbook sent again as corrected: its rows repeat what is loaded.
+    again = inspections_workbook(
+        tmp_path / "again.xlsx",
+        [inspection(1), inspection(2, unit_class="市县", division_code="440106", unit_name="天河区档案馆")],
+        [finding(1), finding(2, description="库房温湿度记录不全"), finding(1, 2)],
+    )
+    code, out, _ = run(capsys, "ingest", "inspections", str(again), "--dry-run", "--json", *base)
+    assert (code, json.loads(out)["errors"], json.loads(out)["repeated_rows"]) == (0, 0, 5)
 
 
 def test_a_finding_moves_with_its_evidence_kept_beside_the_warehouse(db, tmp_path, capsys):
