@@ -82,6 +82,11 @@ INSPECTIONS_APPLY = "inspections-apply"
 INSPECTIONS_RESULT = "inspections-result"
 INSPECTIONS_DEADLINE = "inspections-deadline"
 INSPECTIONS_ACTION_PREVIEW = "inspections-action-preview"
+INSPECTIONS_CORRECT_FIELD = "inspections-correct-field"
+INSPECTIONS_CORRECT_VALUE = "inspections-correct-value"
+INSPECTIONS_CORRECT_REASON = "inspections-correct-reason"
+INSPECTIONS_CORRECT = "inspections-correct"
+INSPECTIONS_CORRECT_PREVIEW = "inspections-correct-preview"
 
 # /evaluation
 EVALUATION_ARCHIVE = "evaluation-archive"

@@ -531,7 +531,7 @@ def correct_finding(
     """Correct what a loaded finding says (one of CORRECTABLE_FINDING_FIELDS, named by its label or name), as the
     national bureau may: a loaded finding is never changed by sending its workbook again. Unconfirmed, raises a
     UsageError saying what would change; confirmed, changes it in one transaction, audited with before and after."""
-    target = _correctable(field)
+    target = correctable_field(field)
     by = required_text(by, "操作人", MAX_PERSON)
     check_national_planner(con, by, "更正已装载的问题", "已装载的问题由国家档案局规划人员更正")
     reason = required_text(reason, "更正原因", MAX_REASON, multiline=True)
@@ -551,7 +551,7 @@ def correct_finding(
                 f"找不到问题「{finding_id}」。", hint="请核对问题编号（archive-census finding show 可查看）。"
             )
         before = found[0]
-        change = f"问题 {finding_id} 的「{target.label}」由{shown_value(before)}改为{shown_value(text)}"
+        change = describe_correction(finding_id, target, before, text)
         if before == text:
             raise UsageError(f"问题 {finding_id} 的「{target.label}」已是{shown_value(text)}，无须更正。")
         if not confirmed:
@@ -567,7 +567,12 @@ def correct_finding(
     return {"finding_id": finding_id, "field": target.name, "before": before, "after": text, "description": change}
 
 
-def _correctable(field: str) -> Field:
+def describe_correction(finding_id: str, field: Field, before: str | None, after: str | None) -> str:
+    """What a correction changes: 问题 X 的「问题描述」由「…」改为「…」."""
+    return f"问题 {finding_id} 的「{field.label}」由{shown_value(before)}改为{shown_value(after)}"
+
+
+def correctable_field(field: str) -> Field:
     """The finding's field a correction names (by its label or name), if it may be corrected."""
     for name in CORRECTABLE_FINDING_FIELDS:
         found = FINDINGS_FORM.field(name)

@@ -34,7 +34,7 @@ from census_schema.supervision.codes import (
 )
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from census_schema.supervision.evaluation import STANDARDS
-from census_schema.supervision.forms import RECTIFICATION_FORM
+from census_schema.supervision.forms import CORRECTABLE_FINDING_FIELDS, FINDINGS_FORM, RECTIFICATION_FORM
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text, scope_province
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
@@ -59,12 +59,21 @@ from dash_app.grid import (
     text_width,
 )
 from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
-from flows.supervision import EVIDENCE_SUFFIXES, EVIDENCE_TYPES_TEXT, change_finding, stored_evidence_path
+from flows.supervision import (
+    EVIDENCE_SUFFIXES,
+    EVIDENCE_TYPES_TEXT,
+    change_finding,
+    correct_loaded_finding,
+    stored_evidence_path,
+)
 from supervision.lifecycle import TRANSITIONS, DeadlineRule, may_close
+from warehouse.evaluation_findings import MAX_REASON
 from warehouse.inspections import (
     account_lifecycle_roles,
     allowed_targets,
     answers_for,
+    correctable_field,
+    describe_correction,
     fetch_finding_states,
     query_finding_history,
     query_findings,
@@ -299,9 +308,62 @@ def layout(
             # What the chosen action asks for and will change, said before 提交 (a return, a close or a reopening is
             # recorded for good: only another action moves the finding again).
             html.P(id=ids.INSPECTIONS_ACTION_PREVIEW, className="hint"),
+            *correction_form(current_viewer()),
             html.Div(id=ids.INSPECTIONS_RESULT, className="result", role="status"),
             *records,
         ]
+    )
+
+
+def correction_form(viewer: Viewer) -> list[Any]:
+    """The national bureau's form correcting what a loaded finding says (an inspections workbook sent again never
+    changes it); the server refuses anyone else (`correct_finding`)."""
+    if viewer.role is not Role.PLANNER:
+        return []
+    options = [{"label": FINDINGS_FORM.field(name).label, "value": name} for name in CORRECTABLE_FINDING_FIELDS]
+    return [
+        html.H3("更正问题内容"),
+        html.P(
+            "再次报送检查工作簿不会改变已装载的问题；问题描述等确有错误的，由国家档案局在此更正，记入审计日志。"
+            "整改期限请用上方的「延期」。",
+            className="hint",
+        ),
+        html.Div(
+            [
+                labelled(
+                    "更正项",
+                    dropdown(
+                        ids.INSPECTIONS_CORRECT_FIELD, options, placeholder="选择要更正的一项", style={"width": "200px"}
+                    ),
+                ),
+                labelled(
+                    "更正为",
+                    dcc.Textarea(id=ids.INSPECTIONS_CORRECT_VALUE, style={"width": "360px", "height": "3.2em"}),
+                    for_id=ids.INSPECTIONS_CORRECT_VALUE,
+                ),
+                labelled(
+                    "更正原因",
+                    dcc.Input(id=ids.INSPECTIONS_CORRECT_REASON, maxLength=MAX_REASON, style={"width": "240px"}),
+                    for_id=ids.INSPECTIONS_CORRECT_REASON,
+                ),
+                html.Button("更正", id=ids.INSPECTIONS_CORRECT),
+            ],
+            className="toolbar form-row",
+        ),
+        html.P(id=ids.INSPECTIONS_CORRECT_PREVIEW, className="hint", role="status"),
+    ]
+
+
+def preview_correction(history: Mapping[str, Any] | None, field: str | None, value: str | None) -> str:
+    """What 更正 will change, said before it is clicked; "" until a finding and a field are chosen."""
+    if history is None or not field:
+        return ""
+    target = correctable_field(field)
+    before, after = history[target.name], (value or "").strip() or None
+    if before == after:
+        return f"「{target.label}」未改动。"
+    return (
+        f"将把{describe_correction(history['finding_id'], target, before, after)}；点「更正」后生效，并记入审计日志。"
     )
 
 
@@ -621,6 +683,67 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if history is None or not lifecycle_roles(viewer, history):
             return ""
         return describe_action(history, action, new_deadline, context.settings.today())
+
+    @app.callback(
+        Output(ids.INSPECTIONS_CORRECT_VALUE, "value"),
+        Input(ids.INSPECTIONS_CORRECT_FIELD, "value"),
+        Input(ids.INSPECTIONS_FINDING, "value"),
+        Input(ids.INSPECTIONS_RESULT, "children"),
+        prevent_initial_call=True,
+    )
+    def show_current_text(field: str | None, finding_id: str | None, _: Any) -> str:
+        """The chosen field's current text, to be edited."""
+        require_text(field, finding_id)
+        viewer = current_viewer()
+        require_role(viewer, Role.PLANNER)
+        history = load_history(context, viewer, finding_id)
+        if history is None or field not in CORRECTABLE_FINDING_FIELDS:
+            return ""
+        return str(history[field] or "")
+
+    @app.callback(
+        Output(ids.INSPECTIONS_CORRECT_PREVIEW, "children"),
+        Input(ids.INSPECTIONS_CORRECT_FIELD, "value"),
+        Input(ids.INSPECTIONS_CORRECT_VALUE, "value"),
+        Input(ids.INSPECTIONS_FINDING, "value"),
+        Input(ids.INSPECTIONS_RESULT, "children"),
+        prevent_initial_call=True,
+    )
+    def show_correction(field: str | None, value: str | None, finding_id: str | None, _: Any) -> str:
+        require_text(field, value, finding_id)
+        viewer = current_viewer()
+        require_role(viewer, Role.PLANNER)
+        try:
+            return preview_correction(load_history(context, viewer, finding_id), field, value)
+        except CensusError as error:
+            return error.describe()
+
+    @app.callback(
+        Output(ids.INSPECTIONS_RESULT, "children", allow_duplicate=True),
+        Output(ids.INSPECTIONS_CORRECT_REASON, "value"),
+        Input(ids.INSPECTIONS_CORRECT, "n_clicks"),
+        State(ids.INSPECTIONS_FINDING, "value"),
+        State(ids.INSPECTIONS_CORRECT_FIELD, "value"),
+        State(ids.INSPECTIONS_CORRECT_VALUE, "value"),
+        State(ids.INSPECTIONS_CORRECT_REASON, "value"),
+        prevent_initial_call=True,
+    )
+    def correct(
+        _: int | None, finding_id: str | None, field: str | None, value: str | None, reason: str | None
+    ) -> tuple[str, Any]:
+        """Correct as previewed: the server holds it to an active planner (correct_finding), whoever sends it."""
+        require_text(finding_id, field, value, reason)
+        viewer = current_viewer()
+        if not (finding_id or "").strip() or not field:
+            return "请先点选问题并选择要更正的一项。", no_update
+        try:
+            done = correct_loaded_finding(
+                context.settings, finding_id or "", field, value or "", by=viewer.user_name, reason=reason or "",
+                confirmed=True,
+            )  # fmt: skip
+        except CensusError as error:
+            return error.describe(), no_update
+        return f"已更正：{done['description']}。", None
 
     app.clientside_callback(
         ClientsideFunction("archiveCensus", "evidenceChosen"),

@@ -877,6 +877,54 @@ def test_a_province_user_sees_only_its_province_s_findings(app, site):
     assert all(r["overdue_days"] is None for r in rows if r["status"] == "已销号")
 
 
+def test_the_national_bureau_corrects_a_findings_words_on_the_page_said_first_and_no_one_else(app, site):
+    """A loaded finding is never changed by its workbook sent again; the planner corrects it on /inspections (the
+    change said before 更正, audited); a province's forged request is refused and changes nothing."""
+    finding_id = findings_of(site, "440000")[0]["finding_id"]
+    before = read(site, query_finding_history, finding_id)["description"]
+    planner, guangdong = client_of(app, "planner"), client_of(app, "guangdong")
+    fields = [(ids.INSPECTIONS_CORRECT_FIELD, "value", "description")]
+    shown = post(app, planner, [(ids.INSPECTIONS_CORRECT_VALUE, "value")],
+                 [*fields, (ids.INSPECTIONS_FINDING, "value", finding_id), (ids.INSPECTIONS_RESULT, "children", None)])  # fmt: skip
+    assert returned(shown, ids.INSPECTIONS_CORRECT_VALUE, "value") == before
+    preview_inputs = [
+        *fields,
+        (ids.INSPECTIONS_CORRECT_VALUE, "value", "库房温湿度记录不全"),
+        (ids.INSPECTIONS_FINDING, "value", finding_id),
+        (ids.INSPECTIONS_RESULT, "children", None),
+    ]
+    preview = post(app, planner, [(ids.INSPECTIONS_CORRECT_PREVIEW, "children")], preview_inputs)
+    assert returned(preview, ids.INSPECTIONS_CORRECT_PREVIEW, "children") == (
+        f"将把问题 {finding_id} 的「问题描述」由「{before}」改为「库房温湿度记录不全」；点「更正」后生效，并记入审计日志。"
+    )
+    assert post(app, guangdong, [(ids.INSPECTIONS_CORRECT_PREVIEW, "children")], preview_inputs).status_code == 403
+
+    def correct(client, reason):
+        state = [
+            (ids.INSPECTIONS_FINDING, "value", finding_id),
+            (ids.INSPECTIONS_CORRECT_FIELD, "value", "description"),
+            (ids.INSPECTIONS_CORRECT_VALUE, "value", "库房温湿度记录不全"),
+            (ids.INSPECTIONS_CORRECT_REASON, "value", reason),
+        ]
+        outputs = [(ids.INSPECTIONS_RESULT, "children"), (ids.INSPECTIONS_CORRECT_REASON, "value")]
+        return returned(
+            post(app, client, outputs, [(ids.INSPECTIONS_CORRECT, "n_clicks", 1)], state),
+            ids.INSPECTIONS_RESULT,
+            "children",
+        )
+
+    assert "不能更正已装载的问题" in correct(guangdong, "伪造的请求")
+    assert read(site, query_finding_history, finding_id)["description"] == before
+    assert correct(planner, "").startswith("未填写更正原因")
+    assert (
+        correct(planner, "录入错误")
+        == f"已更正：问题 {finding_id} 的「问题描述」由「{before}」改为「库房温湿度记录不全」。"
+    )
+    assert read(site, query_finding_history, finding_id)["description"] == "库房温湿度记录不全"
+    (event,) = [e for e in read(site, query_audit_log) if e["action"] == "correct"]
+    assert (event["actor"], event["target"], event["reason"]) == ("planner", finding_id, "录入错误")
+
+
 def test_central_units_findings_are_not_beijing_s(app, site):
     """Central organs and enterprises lie in Beijing but are counted apart, and their rectification is not Beijing's."""
     client = client_of(app, "beijing")
