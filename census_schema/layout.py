@@ -30,23 +30,23 @@ META_ROUND = "round_id"
 META_SCOPE_KIND = "scope_kind"
 META_SCOPE_CODE = "scope_code"
 
-# The 错误清单 sheet of an annotated report: one row per failure.
+# The 错误清单 sheet of an annotated report: one row per failure, in words people read (the fields' and rules' codes
+# are in `ingest --json`), sized to print one landscape A4 page wide with 说明 wrapped.
 ERRORS_COLUMNS: tuple[Column[Failure], ...] = (
-    Column("工作表", lambda f: f.sheet, 12),
-    Column("行号", lambda f: f.row, 8),
-    Column("字段", lambda f: f.field, 18),
-    Column("列名", lambda f: f.label, 26),
-    Column("填报值", lambda f: f.value, 24),
-    Column("规则", lambda f: rule_cell(f.rule), 40),
-    Column("严重程度", lambda f: f.severity.label, 10),
-    Column("说明", lambda f: f.message, 70),
+    Column("工作表", lambda f: f.sheet, 10),
+    Column("行号", lambda f: f.row, 7),
+    Column("列名", lambda f: f.label, 18),
+    Column("填报值", lambda f: f.value, 18),
+    Column("规则", lambda f: rule_cell(f.rule), 16),
+    Column("严重程度", lambda f: f.severity.label, 9),
+    Column("说明", lambda f: f.message, 56),
 )
 ERRORS_HEADER = tuple(column.header for column in ERRORS_COLUMNS)
 
 
 def rule_cell(rule_id: str) -> str:
-    """The 规则 of a failure in 错误清单: its Chinese title, then its id for whoever looks it up (合计与分项不符（vol_total_sum）)."""
-    return f"{rule_title(rule_id)}（{rule_id}）"
+    """The 规则 of a failure in 错误清单: its Chinese title (合计与分项不符)."""
+    return rule_title(rule_id)
 
 
 TOTAL_ROW_MARKERS = ("合计", "总计")

@@ -72,10 +72,12 @@ def setup_print(ws: Worksheet | WriteOnlyWorksheet, *, fit_pages_wide: int = 1) 
     ws.oddFooter.center.text = PAGE_FOOTER
 
 
-def print_wide(ws: Worksheet) -> None:
+def print_wide(ws: Worksheet, heading: str | None = None) -> None:
     """Printed one page wide (指标总览's 15 columns took three pages), the header above the frozen panes repeated on
-    every page."""
+    every page, each page headed by `heading` and the sheet's name (a loose page of a report said whose it was
+    nowhere)."""
     setup_print(ws)
+    ws.oddHeader.center.text = f"{heading.replace('&', '&&')}　&A" if heading else "&A"
     if ws.freeze_panes:
         header = ws[ws.freeze_panes].row - 1
         ws.print_title_rows = f"{header}:{header}"

@@ -22,6 +22,7 @@ import polars as pl
 
 from census_schema.archives import list_comprehensive_archives
 from census_schema.census_form import AnnualStatistics
+from census_schema.clock import format_beijing
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.failures import Failure, describe_rows
 from census_schema.fields import Form, Rule, WorkbookForm
@@ -220,12 +221,18 @@ def check_new_records(rules: Sequence[Rule], form: Form, sheets: Sheets, context
     """Rows an earlier upload loaded, sent with other content (a record, finding or update is reported once; sent
     again unchanged, its row is recognised and not loaded twice), naming what differs."""
     rows, failures = _rows(sheets, form), []
+    corrections = context.inspections.corrections if context.inspections else {}
     for rule in rules:
-        hits = [
-            (at, f"{rule.message}不同之处：{changes}。")
-            for at, sent, before in _sent_again(form, sheets, context, rule.param("known"))
-            if (changes := describe_changes(form, sent, before))
-        ]
+        hits = []
+        for at, sent, before in _sent_again(form, sheets, context, rule.param("known")):
+            key = str(sent[form.fields[0].name])
+            notes = {
+                name: f"{by} 于 {format_beijing(when)}更正，请照此改正本行"
+                for (target, name), (by, when) in corrections.items()
+                if target == key
+            }
+            if changes := describe_changes(form, sent, before, notes):
+                hits.append((at, f"{rule.message}不同之处：{changes}。"))
         failures += _fail(form, rows, rule, hits)
     return failures
 

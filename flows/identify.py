@@ -91,7 +91,7 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
     if head.startswith(ZIP_MAGIC) and ODS_MIMETYPE in head[:256]:
         raise _unusable(
             file_name,
-            "这是 OpenDocument 表格（.ods，WPS 或 LibreOffice 的格式），不是 Excel 工作簿（.xlsx）。",
+            "这是 OpenDocument 表格（.ods，LibreOffice 等软件的格式），不是 Excel 工作簿（.xlsx）。",
             SAVE_AS_HINT,
         )
     if head.startswith(ZIP_MAGIC) and path.suffix.lower() in READER_FORMAT_SUFFIXES:

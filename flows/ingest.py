@@ -50,6 +50,7 @@ from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
 from warehouse.evaluation import fetch_assignments, fetch_loaded_sheets, fetch_own_sheets, fetch_round
 from warehouse.inspections import (
+    fetch_corrections,
     fetch_finding_states,
     fetch_loaded_finding_rows,
     fetch_loaded_records,
@@ -241,6 +242,7 @@ def _inspections_context(con: duckdb.DuckDBPyConnection, round_id: str, province
         records=fetch_loaded_records(con),
         findings=fetch_finding_states(con),
         finding_rows=fetch_loaded_finding_rows(con),
+        corrections=fetch_corrections(con),
         updates=fetch_uploaded_updates(con),
     )
     return build_check_context(None, inspections=facts)

@@ -55,9 +55,9 @@ _ILLEGAL_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CELL = re.compile(r"<(?:\w+:)?c\b[^>]*?/>|<(?:\w+:)?c\b[^>]*?>.*?</(?:\w+:)?c>", re.DOTALL)
 _ROW_START = re.compile(rb"<(?:\w+:)?row\b")
 _ATTR = r'\b{name}="([^"]*)"'
-# A report sheet's column declared wider prints this wide, its text wrapped: 错误清单 (说明 70 wide) fits one A4 page
-# across at a readable size.
-WRAP_WIDTH = 30
+# A report sheet's column declared wider prints this wide, its text wrapped: 错误清单 fits one A4 page across at a
+# readable size.
+WRAP_WIDTH = 56
 _DEFINED_NAMES = re.compile(r"<((?:\w+:)?)definedNames\b[^>]*>")
 
 

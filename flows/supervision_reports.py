@@ -176,6 +176,7 @@ AREA_TABLE: Table[Row] = Table(
 )
 # The column of the experts' single scores, which only the bureau's copy of a feedback report carries.
 EXPERT_SCORES = "专家评分"
+INDICATORS_REPORT_TITLE = f"{PLAN_TITLE}主要指标中期评估"
 ITEM_TABLE: Table[Row] = Table(
     (
         Column("评分项", _key("item_code"), 9),
@@ -185,10 +186,11 @@ ITEM_TABLE: Table[Row] = Table(
         Column("满分", _key("max_points"), 7, SCORE),
         Column("否决项", lambda i: _yes(i["is_veto"]), 7),
         Column("自评分", _key("self_score"), 8, SCORE),
-        Column(EXPERT_SCORES, _joined("expert_scores"), 18),
+        # Wide enough for five scores on one line (at 18 a printed score broke in two: 8 / .5).
+        Column(EXPERT_SCORES, _joined("expert_scores"), 26),
         Column("专家均分", _key("expert_mean"), 9, SCORE),
         Column("合议分", lambda i: i["score"] if i["is_reconciled"] else None, 8, SCORE),
-        Column("合议说明", _key("reconciliation_note"), 24),
+        Column("合议说明", _key("reconciliation_note"), 16),
         Column("最终得分", _key("score"), 9, SCORE),
         Column("自评偏差", lambda i: _yes(i["is_deviation"]), 9),
     ),
@@ -316,9 +318,14 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
 FACT_WIDTHS = (30, 80)
 
 
+def feedback_title(report: EvaluationFeedback) -> str:
+    """The feedback report's title: 广东省档案馆业务建设评价反馈报告（暂定）, 暂定 while the round is open."""
+    return f"{report.result['archive_name']}业务建设评价反馈报告{'' if report.is_final else '（暂定）'}"
+
+
 def _write_result_sheet(ws: Worksheet, report: EvaluationFeedback) -> None:
     ws.title = "评价结果"
-    _write_title(ws, f"{report.result['archive_name']}业务建设评价反馈报告{'' if report.is_final else '（暂定）'}")
+    _write_title(ws, feedback_title(report))
     for number, (key, value) in enumerate(_result_facts(report), 3):
         set_cell_value(ws.cell(number, 1), key).font = _BOLD
         ws.cell(number, 1).alignment = _WRAP
@@ -366,7 +373,7 @@ def write_evaluation_report(
     write_table(workbook.create_sheet("合议说明"), reconciled, reconciled_items, empty="本馆无合议项。")
     write_table(workbook.create_sheet("发现问题"), PROBLEM_TABLE, list_problems(report))
     for sheet in workbook.worksheets:
-        print_wide(sheet)
+        print_wide(sheet, feedback_title(report))
     return _save(workbook, out)
 
 
@@ -537,7 +544,7 @@ def write_indicators_report(
     overview = workbook.active
     assert overview is not None
     overview.title = "指标总览"
-    _write_title(overview, f"{PLAN_TITLE}主要指标中期评估")
+    _write_title(overview, INDICATORS_REPORT_TITLE)
     set_cell_value(overview["A2"], describe_report_basis(as_of, generated_by, utc_now()))
     write_table(overview, OVERVIEW_TABLE, latest_national_values(progress), start_row=3)
     national_targets = [p for p in progress if p["province_code"] is None and p["target"] is not None]
@@ -551,5 +558,5 @@ def write_indicators_report(
     computed = [i for i in PLAN_INDICATORS if i.formula is not None]
     write_table(workbook.create_sheet("计算口径"), FORMULA_TABLE, computed)
     for sheet in workbook.worksheets:
-        print_wide(sheet)
+        print_wide(sheet, INDICATORS_REPORT_TITLE)
     return _save(workbook, out)

@@ -47,14 +47,16 @@ def _comparable(name: str, value: object) -> object:
 
 
 def changed_fields(form: Form, row: Row, loaded: Row) -> list[Field]:
-    """The fields of the form whose value in a sheet row reads otherwise than the loaded one's (a field the row's
-    version of the sheet has not is not compared)."""
+    """The fields of the form whose value in a sheet row reads otherwise than the loaded one's. Not compared: a field
+    the row's version of the sheet has not, and a required one the row has no value in (blank or unreadable, as a
+    date typed 25.3.3: its own rule says so; a probe read 本行 未填 for it)."""
     return [
         f
         for f in form.fields
         if f.name in loaded
         and f.name in row
-        and _comparable(f.name, row.get(f.name)) != _comparable(f.name, loaded[f.name])
+        and not (f.required and row[f.name] is None)
+        and _comparable(f.name, row[f.name]) != _comparable(f.name, loaded[f.name])
     ]
 
 
@@ -71,10 +73,14 @@ def shown_value(value: object) -> str:
     return f" {value}"
 
 
-def describe_changes(form: Form, row: Row, loaded: Row) -> str:
-    """Each changed field with its loaded value and this row's: 反馈日期（已装载 2023年3月20日，本行 2023年3月21日）."""
+def describe_changes(form: Form, row: Row, loaded: Row, notes: Mapping[str, str] | None = None) -> str:
+    """Each changed field with its loaded value and this row's, and what `notes` says of it (by field name): 反馈日期
+    （已装载 2023年3月20日，本行 2023年3月21日）."""
+    notes = notes or {}
     return "；".join(
-        f"{f.label}（已装载{shown_value(loaded[f.name])}，本行{shown_value(row.get(f.name))}）"
+        f"{f.label}（已装载{shown_value(loaded[f.name])}，本行{shown_value(row.get(f.name))}"
+        + (f"；{notes[f.name]}" if f.name in notes else "")
+        + "）"
         for f in changed_fields(form, row, loaded)
     )
 

@@ -7,6 +7,7 @@ transaction as the finding's new state. Overdue is derived for a given day (`as_
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
@@ -127,6 +128,16 @@ def fetch_loaded_finding_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
     )
     yes, no = YES_NO.values
     return {r["finding_id"]: {**r, "is_immediate": yes if r["is_immediate"] else no} for r in rows}
+
+
+def fetch_corrections(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, datetime]]:
+    """(finding id, field) -> who corrected that field of a loaded finding last and when (`correct_finding`)."""
+    rows = con.execute(
+        "SELECT target, after_state, actor, occurred_at FROM audit_log WHERE kind = ? AND action = 'correct' "
+        "ORDER BY occurred_at",
+        [AuditKind.FINDING.value],
+    ).fetchall()
+    return {(target, name): (actor, at) for target, after, actor, at in rows for name in json.loads(after or "{}")}
 
 
 def fetch_uploaded_updates(
@@ -534,7 +545,7 @@ def correct_finding(
     target = correctable_field(field)
     by = required_text(by, "操作人", MAX_PERSON)
     check_national_planner(con, by, "更正已装载的问题", "已装载的问题由国家档案局规划人员更正")
-    reason = required_text(reason, "更正原因", MAX_REASON, multiline=True)
+    reason = required_text(reason, "更正原因", MAX_REASON)
     text = value.strip() or None
     if text is None and target.required:
         raise UsageError(f"「{target.label}」不能为空。", hint=f"请给出更正后的{target.label}。")
@@ -553,7 +564,7 @@ def correct_finding(
         before = found[0]
         change = describe_correction(finding_id, target, before, text)
         if before == text:
-            raise UsageError(f"问题 {finding_id} 的「{target.label}」已是{shown_value(text)}，无须更正。")
+            raise UsageError(f"问题 {finding_id} 的「{target.label}」与更正后的内容相同，无须更正。")
         if not confirmed:
             raise UsageError(f"将把{change}。", hint="确认更正请加 --confirm。")
         con.execute(

@@ -350,7 +350,7 @@ FINDING_RULES: tuple[Rule, ...] = (
         E,
         "finding_id",
         "该问题编号已装载，本行内容却不同；已装载的问题不能通过再次报送修改，请改回或删去本行（与已装载的完全相同的行"
-        "不会重复装载）；问题描述等确有错误的，由国家档案局更正（archive-census finding correct）。",
+        "不会重复装载）；问题描述等确有错误的，由国家档案局在检查整改页面更正。",
         P(known="finding_rows"),
     ),
     Rule("finding_repeated", "repeated_row", W, "finding_id", REPEATED_MESSAGE, P(known="finding_rows")),

@@ -101,6 +101,12 @@ def test_a_loaded_findings_words_are_corrected_by_the_national_bureau_said_first
     )
     code, out, _ = run(capsys, "ingest", "inspections", str(again), "--dry-run", "--json", *base)
     assert (code, json.loads(out)["errors"], json.loads(out)["repeated_rows"]) == (0, 0, 5)
+    # The office's workbook still reading as before the correction is told who corrected it, and to follow it.
+    old = inspections_workbook(tmp_path / "old.xlsx", [], [finding(2)])
+    code, out, _ = run(capsys, "ingest", "inspections", str(old), "--dry-run", "--json", *base)
+    (refused,) = [f["message"] for f in json.loads(out)["failures"] if f["rule"] == "finding_id_new"]
+    assert "问题描述（已装载「库房温湿度记录不全」，本行「库房温湿度未按要求调控和记录」；张处长 于 " in refused
+    assert refused.endswith("（北京时间）更正，请照此改正本行）。")
 
 
 def test_a_finding_moves_with_its_evidence_kept_beside_the_warehouse(db, tmp_path, capsys):

@@ -360,6 +360,9 @@ def test_the_feedback_report_prints_on_landscape_pages_and_says_when_nothing_was
         setup = sheet.page_setup
         assert (setup.orientation, setup.fitToWidth, setup.fitToHeight) == ("landscape", 1, 0), sheet.title
         assert sheet.oddFooter.center.text == "第 &P 页，共 &N 页", sheet.title
+        # Each printed page says whose report it is and which sheet (a re-probe's loose pages said neither).
+        title = book["评价结果"]["A1"].value
+        assert sheet.oddHeader.center.text == f"{title}　&A" and title.startswith("广东省档案馆业务建设评价反馈报告")
     assert book["分项得分"].print_title_rows == "$1:$1"
     result = book["评价结果"]
     labels = [c.value for c in result["A"] if c.value and c.row > 2]
