@@ -16,7 +16,7 @@ from cli.warehouse_cmd import format_table
 from dash_app.audit_rows import AUDIT_HEADERS, shown_row
 from dash_app.webstate import pending_events
 from warehouse.audit import COLUMNS as AUDIT_COLUMNS
-from warehouse.audit import require_kind, search_audit_log
+from warehouse.audit import describe_unknown_actor, require_kind, search_audit_log
 from warehouse.backends import open_warehouse
 
 
@@ -63,6 +63,7 @@ def run_audit(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= MAX_LIMIT:
         raise UsageError(f"--limit 须为 1 到 {MAX_LIMIT:,} 之间的整数（给的是 {args.limit:,}）。")
     with open_warehouse(settings).reader() as con:
+        unknown = describe_unknown_actor(con, args.by)
         rows = search_audit_log(
             con,
             pending_events(settings.var_dir),
@@ -74,6 +75,9 @@ def run_audit(args: argparse.Namespace) -> int:
         )
     if args.json:
         emit_json({"count": len(rows), "events": [as_json(row) for row in rows]})
+        return 0
+    if not rows and unknown:
+        print(unknown)
         return 0
     # As the web's /audit reads them: archives and users by name, what changed item by item.
     shown = [shown_row(r) for r in rows]

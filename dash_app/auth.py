@@ -49,7 +49,7 @@ from dash_app.webstate import AuditOutbox, SessionStore, SharedFailures, session
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
 from warehouse.backends import Warehouse
 from warehouse.transactions import utc_now
-from warehouse.users import UserRecord, change_own_password, get_user
+from warehouse.users import UserRecord, change_own_password, get_user, is_disabled_account
 
 # Open without signing in: these addresses exactly, and the static files under these folders.
 PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/favicon.ico"})
@@ -340,6 +340,12 @@ class Authenticator:
         # The app's pages by address (a refused request's audit record names the page it came from by them).
         self.page_names = dict(page_names or {})
 
+    def account_state(self, name: str) -> dict[str, object]:
+        """What the log says of a name no enabled account has: whether it is a disabled account's."""
+        with self.reader.cursor() as cursor:
+            disabled = is_disabled_account(cursor, name)
+        return {"known_user": disabled, "account_disabled": True} if disabled else {"known_user": False}
+
     def audit(self, action: str, actor: str, *, after: dict[str, object] | None = None) -> None:
         """Keep a sign-in event for the audit log, under the name typed with its invisible characters and line
         breaks shown ([U+000A]): typed by anyone, a name may not forge a line of the log nor read reversed (no
@@ -435,7 +441,10 @@ class Authenticator:
             self.throttle.kdf_slots.release()
         if record is None or not matches:
             throttled = self.throttle.failed(address, name, device)
-            self.audit("login_failed", name, after={"known_user": record is not None, "trusted_device": bool(device)})
+            # A disabled account's name is known: the log says so (a probe's administrator read 用户名存在：否 for it
+            # and could not tell an office locked out from a typo); the page says what it says to anyone.
+            known = {"known_user": True} if record is not None else self.account_state(name)
+            self.audit("login_failed", name, after={**known, "trusted_device": bool(device)})
             if throttled:
                 self.audit("login_throttled", name, after={"counters": list(throttled)})
             return self.page(_error(SIGN_IN_REFUSED), next_page, 200, username=name)

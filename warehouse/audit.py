@@ -276,6 +276,24 @@ def search_audit_log(
     return rows[:limit]
 
 
+def describe_unknown_actor(con: duckdb.DuckDBPyConnection, typed: str | None) -> str:
+    """What to say of a 操作人 searched for whom the log holds no event: that the name must match exactly, and the
+    names it holds that contain it or differ only in case (a probe searched Admin, found nothing and was told
+    nothing); "" when the log has events of that name, or none is typed."""
+    name = (typed or "").strip()
+    if not name or con.execute("SELECT 1 FROM audit_log WHERE actor = ? LIMIT 1", [name]).fetchone():
+        return ""
+    similar = [
+        actor
+        for (actor,) in con.execute(
+            "SELECT DISTINCT actor FROM audit_log WHERE contains(lower(actor), lower(?)) ORDER BY actor LIMIT 5",
+            [name],
+        ).fetchall()
+    ]
+    near = f"相近的操作人：{'、'.join(f'「{a}」' for a in similar)}" if similar else "请核对用户名"
+    return f"审计日志中没有操作人为「{name}」的记录（操作人须与用户名完全一致）；{near}。"
+
+
 def find_audit_event(
     con: duckdb.DuckDBPyConnection, event_id: str, pending: Iterable[AuditEvent] = ()
 ) -> dict[str, Any] | None:

@@ -361,6 +361,14 @@ def restore_warehouse(
     taken = backup_time(manifest, folder)
     source = folder / manifest.get("file", BACKUP_FILE)
     refuse_other_files(store.db_path)
+    if not store.db_path.is_file() and not confirmed:
+        # Nothing is replaced, and nothing is made here before it is confirmed (a probe's unconfirmed restore into a
+        # mistyped path left an empty warehouse there, which the next command then read as if it were the data).
+        raise UsageError(
+            f"{store.db_path} 处没有数据仓库：恢复会在此新建一个，内容为 {format_beijing(manifest['created_at'])}的备份。"
+            "本次未做任何恢复。",
+            hint="请核对 --db 所指的位置；确要恢复到此处的，请加 --confirm 重新运行。",
+        )
     lost = events_since(store, taken)
     if lost is None and store.db_path.is_file() and not confirmed:
         raise UsageError(

@@ -195,9 +195,11 @@ def add_user(
             after["password_changed"] = changed
         if must_change_password and (previous is None or changed):
             after["must_change_password"] = True
-        record_event(
-            con, AuditKind.USER, "change" if previous else "create", actor=by, target=name, before=before, after=after
-        )
+        # A new password alone for the same role and scope is a reset, named so (a probe filtered 修改 for it).
+        scope_keys = ("role", "province_code", "scope_code")
+        same = before is not None and all(before.get(k) == after.get(k) for k in scope_keys)
+        action = "create" if previous is None else "reset_password" if same and changed else "change"
+        record_event(con, AuditKind.USER, action, actor=by, target=name, before=before, after=after)
     return before
 
 
@@ -285,6 +287,12 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
     return UserRecord(
         user_name, password_hash, Role(role), province_code, is_active, must_change, password_set_at, scope_code
     )
+
+
+def is_disabled_account(con: duckdb.DuckDBPyConnection, user_name: str) -> bool:
+    """Whether this exact name is an account that is disabled (a sign-in with it is refused as any unknown name's)."""
+    found = con.execute("SELECT NOT is_active FROM users WHERE user_name = ?", [user_name]).fetchone()
+    return bool(found and found[0])
 
 
 def reporting_scope_of(con: duckdb.DuckDBPyConnection, user_name: str) -> Scope | None:

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from census_schema.divisions import PREFECTURE, load_divisions
-from census_schema.errors import CensusError
+from census_schema.errors import CensusError, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS, account_scope
 from dash_app import ids
@@ -21,7 +21,7 @@ from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, format_datetime, role_text
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from warehouse.reviews import Reviewer, describe_left_waiting
-from warehouse.users import add_user, find_look_alike, query_accounts, set_user_active
+from warehouse.users import add_user, check_new_user_name, find_look_alike, query_accounts, set_user_active
 
 Change = Literal["create", "reset", "disable", "enable"]
 OWN_ACCOUNT = "修改自己的密码请用右上角的“修改密码”；自己的账号不能在这里重设或停用（您会随即退出，看不到新密码），须由另一位管理员操作。"
@@ -98,6 +98,10 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
             twin = find_look_alike(con, typed)
         if twin is not None:
             return f"没有账号「{typed}」，但它与已有账号「{twin}」看起来相同，不能新建；要变更那个账号请用原名。"
+        try:
+            check_new_user_name(typed)
+        except UsageError as refused:  # said before 新建账号 is pressed (a probe was told to go on, then refused)
+            return f"没有账号「{typed}」，也不能以此名新建：{refused.describe()}"
         return f"没有账号「{typed}」：选择角色（省级、地级、县级档案部门再选省份，地级、县级和中央渠道再选所属范围）后点“新建账号”。"
     if typed == viewer.user_name:
         return f"「{typed}」是您自己的账号：{OWN_ACCOUNT}"

@@ -12,13 +12,13 @@ from census_schema.audit import AuditKind
 from census_schema.errors import CensusError
 from census_schema.roles import Role
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, refuse, require_role
+from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text
 from dash_app.audit_rows import AUDIT_HEADERS, shown_row, state_parts
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import format_date
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from warehouse.audit import DEFAULT_LIMIT, find_audit_event, search_audit_log
+from warehouse.audit import DEFAULT_LIMIT, describe_unknown_actor, find_audit_event, search_audit_log
 
 PATH = "/audit"
 NAME = "审计日志"
@@ -200,11 +200,17 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
 
     @app.callback(
-        Output(ids.AUDIT_RANGE_NOTE, "children"), Input(ids.AUDIT_SINCE, "value"), Input(ids.AUDIT_UNTIL, "value")
+        Output(ids.AUDIT_RANGE_NOTE, "children"),
+        Input(ids.AUDIT_SINCE, "value"),
+        Input(ids.AUDIT_UNTIL, "value"),
+        Input(ids.AUDIT_ACTOR, "value"),
     )
-    def show_range_note(since: Any, until: Any) -> str:
+    def show_range_note(since: Any, until: Any, actor: Any) -> str:
         require_role(current_viewer(), Role.ADMIN)
-        return range_note(since, until)
+        require_text(actor)
+        with context.reader.cursor() as con:
+            unknown = describe_unknown_actor(con, actor)
+        return "".join(note for note in (range_note(since, until), unknown) if note)
 
     @app.callback(Output(ids.AUDIT_DETAIL, "children"), Input(ids.AUDIT_GRID, "cellClicked"), prevent_initial_call=True)
     def show_event(cell: dict[str, Any] | None) -> Any:

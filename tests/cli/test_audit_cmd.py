@@ -65,10 +65,23 @@ def test_changes_made_on_the_command_line_are_listed_as_json(tmp_path, capsys, m
 
     code, out, _ = run(capsys, "audit", "--json", "--kind", "user", "--by", getpass.getuser(), "--db", str(db))
     assert [e["action"] for e in json.loads(out)["events"]] == ["change", "create"]
+    # A new password for the same role and scope is a reset, named so (a probe filtered 修改 for it).
+    code, _, _ = add_user(capsys, monkeypatch, db, "alice", "--role", "province", "--province", "440000", "--replace")
+    code, out, _ = run(capsys, "audit", "--json", "--kind", "user", "--db", str(db))
+    reset = json.loads(out)["events"][0]
+    assert (code, reset["action"], reset["action_label"], reset["after"]["password_changed"]) == (
+        0, "reset_password", "重设密码", True
+    )  # fmt: skip
     code, out, _ = run(capsys, "audit", "--json", "--since", "2000-01-01", "--until", "2000-01-31", "--db", str(db))
     assert json.loads(out) == {"count": 0, "events": []}
+    # A --by that is no one's in the log says so and names those containing it (it said 共 0 条。 and nothing more).
+    code, out, _ = run(capsys, "audit", "--by", "规划", "--db", str(db))
+    assert (code, out) == (
+        0,
+        "审计日志中没有操作人为「规划」的记录（操作人须与用户名完全一致）；相近的操作人：「规划处」。\n",
+    )
     code, out, _ = run(capsys, "audit", "--db", str(db))
-    assert code == 0 and "评价轮次" in out and "共 3 条。" in out
+    assert code == 0 and "评价轮次" in out and "共 4 条。" in out
     # The columns named as /audit names them (来源 and 原因 were shorter words for 来源地址 and 原因或说明).
     assert out.splitlines()[0].split() == [column.header for column in audit_page.COLUMNS]
     # As the web reads it: the user by name, what changed item by item (the text had neither 变更前 nor 变更后).

@@ -812,6 +812,25 @@ def test_sign_ins_failures_and_throttling_reach_the_audit_log_with_the_address(a
     assert json.loads(logged[0]["after_state"]) == {"counters": ["account"]}
 
 
+def test_a_disabled_accounts_failed_sign_in_is_logged_as_that_account_not_as_an_unknown_name(app, site):
+    """A probe's administrator read 用户名存在：否 for an office whose account was disabled: a lock-out looked like a
+    typo or a guess. The page answers it as any refused sign-in; the log says what it was."""
+    name, nobody = new_user(site), f"x{secrets.token_hex(4)}"
+    with site.store.writer() as con:
+        set_user_active(con, name, False, by="管理员")
+    for who in (name, nobody):
+        assert sign_in(client_of(app, address="10.5.0.41"), who, password_of(name)).status_code == 200
+    flush_sign_ins(site)
+    (disabled,) = audit_events(site, kind="login", actor=name)
+    (unknown,) = audit_events(site, kind="login", actor=nobody)
+    assert json.loads(disabled["after_state"]) == {
+        "known_user": True,
+        "account_disabled": True,
+        "trusted_device": False,
+    }
+    assert json.loads(unknown["after_state"]) == {"known_user": False, "trusted_device": False}
+
+
 def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(app, site):
     name = new_user(site)  # a provincial office of 440000
     client = client_of(app, name, address="10.5.0.21")
@@ -924,13 +943,23 @@ def test_the_audit_page_is_for_administrators_and_exports_what_it_shows(app, sit
     # page never shows, with the last rows left on screen).
     assert grid_rows(app, admin, ids.AUDIT_GRID, None, None, "2026-12-03", "2026-12-02") == []
 
-    def range_note(client, since, until):
-        inputs = [(ids.AUDIT_SINCE, "value", since), (ids.AUDIT_UNTIL, "value", until)]
+    def range_note(client, since, until, actor=None):
+        inputs = [
+            (ids.AUDIT_SINCE, "value", since),
+            (ids.AUDIT_UNTIL, "value", until),
+            (ids.AUDIT_ACTOR, "value", actor),
+        ]
         return post_callback(app, client, [(ids.AUDIT_RANGE_NOTE, "children")], inputs)
 
     said = returned(range_note(admin, "2026-12-03", "2026-12-02"), ids.AUDIT_RANGE_NOTE, "children")
     assert said == "截止日期（2026年12月2日）早于起始日期（2026年12月3日），没有符合的事件：请检查日期范围。"
     assert returned(range_note(admin, "2026-12-02", "2026-12-02"), ids.AUDIT_RANGE_NOTE, "children") == ""
+    # A name searched that is no one's in the log says so, and names those that contain it (a probe searched Admin:
+    # 没有数据, nothing more).
+    said = returned(range_note(admin, None, None, "Admin"), ids.AUDIT_RANGE_NOTE, "children")
+    assert said.startswith("审计日志中没有操作人为「Admin」的记录（操作人须与用户名完全一致）；相近的操作人：")
+    assert "「admin」" in said
+    assert returned(range_note(admin, None, None, "admin"), ids.AUDIT_RANGE_NOTE, "children") == ""
     assert range_note(client_of(app, "planner"), "2026-12-03", "2026-12-02").status_code == 403
     bad = load_grid(app, admin, ids.AUDIT_GRID, None, "nonsense", None, None)
     assert bad.status_code == 400 and "未知的审计事件类别" in bad.text
@@ -1049,6 +1078,9 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     admin = client_of(app, "admin", address="10.5.4.1")
     said = returned(account_preview(app, admin, name), ids.ACCOUNTS_PREVIEW, "children")
     assert said.startswith(f"没有账号「{name}」：")
+    # A name the button would refuse is said to be refused before it is pressed (a probe was told to go on).
+    spaced = returned(account_preview(app, admin, "张 三"), ids.ACCOUNTS_PREVIEW, "children")
+    assert spaced.startswith("没有账号「张 三」，也不能以此名新建：用户名「张 三」含有空格：")
     look_alike = returned(account_preview(app, admin, "ｐｌａｎｎｅｒ"), ids.ACCOUNTS_PREVIEW, "children")
     assert (
         look_alike
@@ -1113,7 +1145,7 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     # Each change is in the audit log under the administrator, from the web.
     logged = reversed(audit_events(site, kind="user", actor="admin"))
     changes = [(e["action"], e["actor"], e["via"]) for e in logged if e["target"] == name]
-    assert changes == [(a, "admin", "web") for a in ("create", "change", "disable", "enable")]
+    assert changes == [(a, "admin", "web") for a in ("create", "reset_password", "disable", "enable")]
 
 
 def test_an_administrator_creates_the_accounts_of_a_prefecture_county_and_central_channel_on_the_web(site):

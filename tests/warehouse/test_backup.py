@@ -144,6 +144,20 @@ def test_another_warehouse_s_backup_says_all_it_replaces_and_every_account_it_ch
     assert main(["restore", str(tmp_path / "other-backup"), "--db", str(loaded), "--confirm"]) == 0
 
 
+def test_a_restore_where_no_warehouse_is_makes_nothing_until_confirmed(loaded, tmp_path, capsys):
+    """A probe's unconfirmed restore into a mistyped path left an empty warehouse there (and listed every account as
+    新增, as if replacing one)."""
+    assert run_json(capsys, "backup", "--out", str(tmp_path / "backup"), "--db", str(loaded))[0] == 0
+    elsewhere = tmp_path / "elsewhere" / "warehouse.duckdb"
+    capsys.readouterr()
+    assert main(["restore", str(tmp_path / "backup"), "--db", str(elsewhere)]) == 2
+    said = capsys.readouterr().err
+    assert f"{elsewhere} 处没有数据仓库：恢复会在此新建一个" in said and "--confirm" in said and "新增" not in said
+    assert not elsewhere.parent.exists() or not any(elsewhere.parent.iterdir())
+    code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(elsewhere), "--confirm")
+    assert code == 0 and figures(capsys, elsewhere) == figures(capsys, loaded)
+
+
 def test_a_restore_does_not_count_an_upgrade_s_own_events_among_what_it_would_remove(loaded, tmp_path, capsys):
     # An upgrade after the backup recounted a finding's deadline (migration 067: an event without an actor); restoring
     # the older backup upgrades it again, which records it again: only what people did is lost, and said so.

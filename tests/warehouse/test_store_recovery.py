@@ -379,8 +379,10 @@ def test_a_main_file_moved_away_is_refused_not_served_from_its_snapshots_nor_rec
     with pytest.raises(StorageError, match="读取快照还在"):
         add(store, "after")
     assert not store.db_path.exists() and sorted(store.snapshot_dir.glob("snapshot-*.duckdb")) == snapshots
-    # Restoring a backup is the way back, and so is putting the file back.
-    assert main(["restore", str(tmp_path / "backup"), "--db", str(store.db_path)]) == 0
+    # Restoring a backup is the way back (said first, as the main file is not there), and so is putting the file back.
+    assert main(["restore", str(tmp_path / "backup"), "--db", str(store.db_path)]) == 2
+    assert "处没有数据仓库：恢复会在此新建一个" in capsys.readouterr().err and not store.db_path.exists()
+    assert main(["restore", str(tmp_path / "backup"), "--db", str(store.db_path), "--confirm"]) == 0
     assert user_names(WarehouseStore(store.db_path)) == {"before"}
     store.db_path.unlink()
     moved.rename(store.db_path)
