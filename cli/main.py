@@ -373,7 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     review.set_defaults(handler=_handler("warehouse_cmd", "run_review"))
 
     backup = _command(commands, "backup", "备份数据仓库（备份内容前后一致，平台运行时也可备份）")
-    backup.add_argument("--out", required=True, help="存放备份的目录（新建或空目录）")
+    backup.add_argument("--out", required=True, metavar="备份目录", help="存放备份的目录（新建或空目录）")
     _common(backup)
     backup.set_defaults(handler=_handler("warehouse_cmd", "run_backup"))
 

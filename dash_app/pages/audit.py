@@ -165,7 +165,7 @@ def layout(**_query: str) -> html.Div:
                 className="toolbar",
             ),
             html.Div(id=ids.AUDIT_RANGE_NOTE, className="error"),
-            grid_block(ids.AUDIT_GRID, COLUMNS, row_id="event_id"),
+            grid_block(ids.AUDIT_GRID, COLUMNS, row_id="event_id", empty="没有符合条件的事件。"),
             # Announced as it changes: an event opened by the keyboard (Enter on its row) shows below the grid.
             html.Div(
                 html.P(DETAIL_HINT, className="hint"),
