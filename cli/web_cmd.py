@@ -11,13 +11,16 @@ from typing import Any
 
 from census_schema.clock import format_beijing
 from census_schema.errors import UsageError
+from census_schema.roles import Role
 from census_schema.settings import load_settings
 from cli.main import emit_json, saying_if_created
 from cli.warehouse_cmd import format_table
-from dash_app.auth import hash_password
+from dash_app.auth import hash_password, password_max_age
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, role_text
+from dash_app.pages.accounts import password_state
 from dash_app.webstate import end_sessions_of, pending_events
 from warehouse.backends import open_warehouse
+from warehouse.reviews import Reviewer, describe_left_waiting
 from warehouse.users import (
     add_user,
     choose_user_scope,
@@ -107,6 +110,7 @@ def run_users(args: argparse.Namespace) -> int:
     if args.users_command == "list":
         with store.reader() as con:
             users = query_accounts(con, pending_events(settings.var_dir))
+        max_age = password_max_age(settings)
         if args.json:
             emit_json({"users": users})
             return 0
@@ -120,10 +124,12 @@ def run_users(args: argparse.Namespace) -> int:
                 account_state(user["is_active"]),
                 format_beijing(user["created_at"]),
                 format_beijing(user["last_sign_in"]) if user["last_sign_in"] else NEVER_SIGNED_IN,
+                # As /accounts shows it: an administrator's password its owner has yet to change, or one too old.
+                password_state(user, max_age),
             )
             for user in users
         ]
-        print(format_table(("用户名", "角色", "状态", "创建时间", "最近登录"), rows))
+        print(format_table(("用户名", "角色", "状态", "创建时间", "最近登录", "密码"), rows))
         return 0
     if args.users_command in ("disable", "enable"):
         active = args.users_command == "enable"
@@ -153,12 +159,20 @@ def run_users(args: argparse.Namespace) -> int:
     with saying_if_created(settings):
         with store.reader() as con:
             existing = next(iter(query_accounts(con, user_name=name)), None)
+            left = None
+            if existing is not None:
+                account = (name, Role(existing["role"]), existing["province_code"], existing["scope_code"])
+                left = describe_left_waiting(con, Reviewer(*account))
         if existing is not None and not args.replace:
             was = role_text(str(existing["role"]), existing["province_code"], existing["scope_code"])
+            # As /accounts says it before a reset: the sessions it ends and, where the role or scope changes, the
+            # returns left waiting for the account's review (a probe's CLI turned a province's office into an
+            # evaluator saying neither).
+            waiting = f"{left}。" if left and wanted != was else ""
             raise UsageError(
                 f"已有用户 {name}（{was}{'' if existing['is_active'] else '，已停用'}）：重设会把它改为"
-                f"{wanted}，并重设密码{'' if existing['is_active'] else '，重新启用该账号'}。"
-                "本次未做任何处理。",
+                f"{wanted}，并重设密码{'，其已登录的会话随即失效' if existing['is_active'] else '，重新启用该账号'}。"
+                f"{waiting}本次未做任何处理。",
                 hint="确要重设该用户的，请加 --replace；新用户请另取一个用户名。",
             )
         before = store.write(
@@ -193,6 +207,6 @@ def run_users(args: argparse.Namespace) -> int:
     else:
         was = role_text(before["role"], before["province_code"], before.get("scope_code"))
         was += "" if before["is_active"] else "，已停用"
-        enabled = "" if before["is_active"] else "；该账号已重新启用（可以登录）"
+        enabled = "，已登录的会话已失效" if before["is_active"] else "；该账号已重新启用（可以登录）"
         print(f"已重设已有用户 {name}：原为{was}，现为{wanted}；密码已重设{enabled}。{FIRST_SIGN_IN}")
     return 0

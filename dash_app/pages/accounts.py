@@ -210,7 +210,7 @@ def load_accounts(context: AppContext, viewer: Viewer, role: Any, state: Any) ->
     ]
 
 
-def _password_set(row: dict[str, Any], max_age: timedelta | None) -> str:
+def password_state(row: dict[str, Any], max_age: timedelta | None) -> str:
     """When the password was set, or that its owner must change it first (an administrator's, or too old)."""
     if row["must_change_password"]:
         return MUST_CHANGE
@@ -229,7 +229,7 @@ def _shown(row: dict[str, Any], max_age: timedelta | None) -> dict[str, Any]:
         "state": account_state(row["is_active"]),
         "created_at": format_datetime(row["created_at"]),
         "last_sign_in": format_datetime(row["last_sign_in"]) if row["last_sign_in"] else NEVER_SIGNED_IN,
-        "password_set_at": _password_set(row, max_age),
+        "password_set_at": password_state(row, max_age),
         # Only an evaluator scores: another role's count would read as a task it has.
         "assigned_archives": row["assigned_archives"] if row["role"] == Role.EVALUATOR else None,
     }

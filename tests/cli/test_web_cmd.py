@@ -136,13 +136,13 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
     # A name typed again is refused, saying whose account it is and what would change: a typo reset someone's.
     assert add("guangdong", "evaluator") == 2
     assert (
-        "已有用户 guangdong（省级档案部门（广东省））：重设会把它改为评价专家，并重设密码。本次未做任何处理。"
-        in capsys.readouterr().err
+        "已有用户 guangdong（省级档案部门（广东省））：重设会把它改为评价专家，并重设密码，其已登录的会话随即失效。"
+        "本次未做任何处理。" in capsys.readouterr().err
     )
     assert add("guangdong", "evaluator", "--replace") == 0  # it said 已创建用户 and nothing of the user it replaced
     assert (
         capsys.readouterr().out.strip()
-        == "已重设已有用户 guangdong：原为省级档案部门（广东省），现为评价专家；密码已重设。"
+        == "已重设已有用户 guangdong：原为省级档案部门（广东省），现为评价专家；密码已重设，已登录的会话已失效。"
         "其本人下次登录时须先把这个密码改为只有自己知道的密码。"
     )
     # A name that reads as the account's: another letter case, full-width letters, a Cyrillic а or о.
@@ -154,6 +154,10 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
     assert [(u["user_name"], u["role"]) for u in json.loads(capsys.readouterr().out)["users"]] == [
         ("guangdong", "evaluator")
     ]
+    # The list says, as /accounts does, that the password is an administrator's its owner has yet to change.
+    assert main(["users", "list", "--db", str(db)]) == 0
+    listed = capsys.readouterr().out
+    assert listed.splitlines()[0].split()[-1] == "密码" and "管理员所设，待本人修改" in listed
     # A password piped from a Windows file ends in CRLF: the \r is not part of it.
     assert add("guangdong", "evaluator", "--replace", password="A-long-enough-password\r\n") == 0
     with EmbeddedWarehouse(db).reader() as con:
