@@ -34,15 +34,21 @@ ROLE_OPTIONS = [{"label": r.label, "value": r.value} for r in Role]
 # The state filter's values: whether the account is active.
 STATES = {"active": True, "disabled": False}
 MUST_CHANGE = "管理员所设，待本人修改"
+# Sized to what they can hold (fit_width): the last column was cut at 1,400 px and read only by scrolling.
+_MOMENT = "0000年00月00日 00:00"
 COLUMNS = [
-    Column("user_name", "用户名"),
-    Column("role", "角色"),
-    Column("province", "范围"),
-    Column("state", "状态", classes=(("warn", account_state(False)),)),
-    Column("created_at", "创建时间（北京时间）"),
-    Column("last_sign_in", "最近登录（北京时间）", classes=(("warn", NEVER_SIGNED_IN),)),
-    Column("password_set_at", "密码设置时间（北京时间）", classes=(("warn", MUST_CHANGE),)),
-    Column("assigned_archives", "分派评价的档案馆", "int", "个"),
+    Column("user_name", "用户名", wrap=True, wrap_width=120),
+    Column("role", "角色", fits=tuple(r.label for r in Role)),
+    Column("province", "范围", wrap=True, wrap_width=150),
+    Column(
+        "state", "状态", fits=(account_state(True), account_state(False)), classes=(("warn", account_state(False)),)
+    ),
+    Column("created_at", "创建时间（北京时间）", fits=(_MOMENT,)),
+    Column(
+        "last_sign_in", "最近登录（北京时间）", fits=(_MOMENT, NEVER_SIGNED_IN), classes=(("warn", NEVER_SIGNED_IN),)
+    ),
+    Column("password_set_at", "密码设置时间（北京时间）", wrap=True, wrap_width=170, classes=(("warn", MUST_CHANGE),)),
+    Column("assigned_archives", "分派评价的档案馆", "int", "个", fits=("99",)),
 ]
 
 
@@ -269,7 +275,7 @@ def layout(**_query: str) -> html.Div:
                 ],
                 className="toolbar",
             ),
-            grid_block(ids.ACCOUNTS_GRID, COLUMNS, row_id="user_name", empty="没有符合条件的账号。"),
+            grid_block(ids.ACCOUNTS_GRID, COLUMNS, row_id="user_name", empty="没有符合条件的账号。", fit_width=True),
             html.H2("新建与变更账号"),
             html.Div(
                 [
