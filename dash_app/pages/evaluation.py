@@ -935,6 +935,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         context,
     )
 
+    @app.callback(
+        Output(ids.export_button(ids.EVALUATION_ITEMS_GRID), "disabled"),
+        Output(ids.export_button(ids.EVALUATION_ITEMS_GRID), "title"),
+        Input(ids.EVALUATION_ARCHIVE, "value"),
+    )
+    def offer_items_export(code: Any) -> tuple[bool, str]:
+        """评分明细 exported before an archive is chosen was a file of headers named 未选择档案馆: not offered then."""
+        return (False, "") if code else (True, "请先选择档案馆")
+
     @app.callback(Output(ids.EVALUATION_ROUND_STATE, "children"), Input(ids.EVALUATION_RESULT, "children"))
     def show_round_state(_: Any) -> str:
         viewer = current_viewer()

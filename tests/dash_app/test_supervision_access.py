@@ -877,6 +877,22 @@ def test_a_province_user_sees_only_its_province_s_findings(app, site):
     assert all(r["overdue_days"] is None for r in rows if r["status"] == "已销号")
 
 
+def test_an_archives_items_are_offered_for_export_once_an_archive_is_chosen(app, site):
+    # A probe exported 评分明细 with no archive chosen: a file of headers named 未选择档案馆.
+    client = client_of(app, "planner")
+    outputs = [
+        (ids.export_button(ids.EVALUATION_ITEMS_GRID), "disabled"),
+        (ids.export_button(ids.EVALUATION_ITEMS_GRID), "title"),
+    ]
+    offered = [
+        post(app, client, outputs, [(ids.EVALUATION_ARCHIVE, "value", code)]).json["response"][
+            ids.export_button(ids.EVALUATION_ITEMS_GRID)
+        ]
+        for code in (None, "440000")
+    ]
+    assert offered == [{"disabled": True, "title": "请先选择档案馆"}, {"disabled": False, "title": ""}]
+
+
 def test_the_national_bureau_corrects_a_findings_words_on_the_page_said_first_and_no_one_else(app, site):
     """A loaded finding is never changed by its workbook sent again; the planner corrects it on /inspections (the
     change said before 更正, audited); a province's forged request is refused and changes nothing."""
