@@ -19,7 +19,7 @@ from dash_app.auth import hash_password, password_max_age, password_too_old, str
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, format_datetime, role_text
-from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
+from dash_app.grid import WIDEST_SHOWN, Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from warehouse.reviews import Reviewer, describe_left_waiting
 from warehouse.users import add_user, check_new_user_name, find_look_alike, query_accounts, set_user_active
 
@@ -35,7 +35,7 @@ ROLE_OPTIONS = [{"label": r.label, "value": r.value} for r in Role]
 STATES = {"active": True, "disabled": False}
 MUST_CHANGE = "管理员所设，待本人修改"
 # Sized to what they can hold (fit_width): the last column was cut at 1,400 px and read only by scrolling.
-_MOMENT = "0000年00月00日 00:00"
+_MOMENT = WIDEST_SHOWN["datetime"]  # the times are formatted here, as text
 COLUMNS = [
     Column("user_name", "用户名", wrap=True, wrap_width=120),
     Column("role", "角色", fits=tuple(r.label for r in Role)),
