@@ -447,6 +447,9 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
                 failures.append(_unplaced(form, rule, p.item_code, text))
 
     known_archives = {a.archive_code for a in list_comprehensive_archives()}
+    # Rows of an item that name no archive or scorer (merged cells read so) are refused where they are: whose scores
+    # they hold is unknown, so no sheet is judged incomplete for want of them (a probe's merge listed each item again).
+    keyless = any(r["item_code"] and not (r["archive_code"] and r["scorer"]) for r in _positioned(rows))
     experts_by_archive: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(dict)
     for (archive, scorer), group in groups.items():
         scored = [r for r in group if r["score"] is not None]
@@ -454,7 +457,8 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         bonus = {str(r["item_code"]): as_decimal(r["score"]) for r in scored if is_bonus_code(r["item_code"])}
         verdicts = {str(r["item_code"]): r["veto_verdict"] == VETO_PASSED for r in group if r["veto_verdict"]}
         problems = check_score_values(standard, items, scorer)
-        if archive in known_archives:  # an unknown code is its own (located) error: not also every item unscored
+        # An unknown code is its own (located) error: not also every item unscored.
+        if archive in known_archives and not keyless:
             problems += check_all_scored(standard, items, scorer)
         problems += check_bonus(standard, bonus)
         problems += check_veto_verdicts(standard, items, verdicts) + check_veto_scores(standard, items, verdicts)

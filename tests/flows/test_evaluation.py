@@ -407,3 +407,18 @@ def test_a_score_that_is_not_a_number_says_so_not_that_it_is_empty(store, settin
     found = [(f.field, f.rule, f.message) for f in outcome.failures if f.field == "score"]
     assert [(field, rule) for field, rule, _ in found] == [("score", "score_number")]
     assert "必填" not in found[0][2]
+
+
+def test_rows_naming_no_archive_or_scorer_are_refused_where_they_are_not_as_items_left_unscored(
+    store, settings, tmp_path
+):
+    """A probe merged the 档案馆代码 and 评分人 cells of a sheet's first rows: besides the merge's own errors, each item of
+    those rows was listed again, with no row, as 每个适用评分项都须评分 (whose scores the rows hold is unknown)."""
+    rows = score_sheet(SELF)
+    for row in rows[1:4]:
+        row["archive_code"] = row["scorer"] = None
+    outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
+    assert outcome.status == "rejected"
+    errors = [f for f in outcome.failures if f.severity == "error"]
+    assert errors and all(f.row is not None for f in errors), [f.message for f in errors if f.row is None]
+    assert {f.row for f in errors} == {4, 5, 6}
