@@ -29,9 +29,9 @@ class InspectionFacts:
     findings: Mapping[str, FindingState] = field(default_factory=lambda: MappingProxyType({}))
     # finding id -> the loaded finding, as its sheet's fields (its deadline the one it was issued with).
     finding_rows: Mapping[str, Row] = field(default_factory=lambda: MappingProxyType({}))
-    # (finding id, field) -> who corrected that field of a loaded finding last, and when (naive UTC): a re-sent row
+    # finding id -> field -> who corrected that field of the loaded finding last, and when (naive UTC): a re-sent row
     # still reading as before is told so.
-    corrections: Mapping[tuple[str, str], tuple[str, datetime]] = field(default_factory=lambda: MappingProxyType({}))
+    corrections: Mapping[str, Mapping[str, tuple[str, datetime]]] = field(default_factory=lambda: MappingProxyType({}))
     # The updates uploaded before, as their 整改进展 rows, by identity (supervision.resend.update_identity): such a
     # row sent again is not applied again.
     updates: Mapping[UpdateIdentity, Row] = field(default_factory=lambda: MappingProxyType({}))

@@ -225,11 +225,9 @@ def check_new_records(rules: Sequence[Rule], form: Form, sheets: Sheets, context
     for rule in rules:
         hits = []
         for at, sent, before in _sent_again(form, sheets, context, rule.param("known")):
-            key = str(sent[form.fields[0].name])
+            corrected = corrections.get(str(sent[form.fields[0].name]), {})
             notes = {
-                name: f"{by} 于 {format_beijing(when)}更正，请照此改正本行"
-                for (target, name), (by, when) in corrections.items()
-                if target == key
+                name: f"{by} 于 {format_beijing(when)}更正，请照此改正本行" for name, (by, when) in corrected.items()
             }
             if changes := describe_changes(form, sent, before, notes):
                 hits.append((at, f"{rule.message}不同之处：{changes}。"))

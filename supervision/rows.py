@@ -19,7 +19,7 @@ from census_schema.supervision.rectification import RECTIFICATION_WORKING_DAYS
 from supervision.lifecycle import FindingState, FindingUpdate, default_deadline, issue_finding
 
 Row = Mapping[str, Any]
-YES = YES_NO.values[0]
+YES, NO = YES_NO.values
 _NAMES = re.compile("[" + re.escape(NAME_SEPARATORS) + "]+")
 
 
@@ -31,6 +31,11 @@ def is_bonus_code(code: str) -> bool:
 def is_yes(value: object) -> bool:
     """True for the code list's 是."""
     return value == YES
+
+
+def as_yes_no(flag: bool) -> str:
+    """A flag as a sheet's cell holds it: the code list's 是 or 否."""
+    return YES if flag else NO
 
 
 def start_of(day: date) -> datetime:

@@ -66,7 +66,7 @@ from census_schema.template import write_workbook
 from supervision.grading import grade_record
 from supervision.indicators import evaluate_indicator, expected_progress, indicator_status, year_is_over
 from supervision.lifecycle import FindingState, apply_transition, is_overdue
-from supervision.rows import finding_deadline, start_of
+from supervision.rows import as_yes_no, finding_deadline, start_of
 from supervision.scoring import Reconciliation, ScoreSheet, differ_too_much, evaluate_archive, tolerance
 from synthetic.census import GIVEN_NAME_CHARS, SURNAMES, generate_uscc
 
@@ -313,7 +313,7 @@ def _inspection_record(
         "items_applicable": applicable,
         "items_compliant": compliant,
         "failed_veto_items": failed,
-        "has_security_incident": "是" if incident else "否",
+        "has_security_incident": as_yes_no(incident),
         "special_result": special_result.value if special_result else None,
         "feedback_date": feedback,
         "feedback_doc_no": f"{organiser[:2]}档函〔{year}〕{rng.randint(10, 199)}号",
@@ -358,7 +358,7 @@ def _findings_of(
                 "item_code": item.code,
                 "description": f"{area.name}：{item.text}的要求落实不到位。",
                 "severity": severity.value,
-                "is_immediate": "是" if immediate else "否",
+                "is_immediate": as_yes_no(immediate),
                 "requirement": f"对照{item.basis or '有关规定'}，{'立即' if immediate else '限期'}整改到位。",
                 "deadline": given,
                 "responsible_unit": rng.choice(RESPONSIBLE_UNITS),

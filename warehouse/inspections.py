@@ -18,7 +18,6 @@ import polars as pl
 
 from census_schema.audit import AuditKind
 from census_schema.clock import to_beijing
-from census_schema.codes import YES_NO
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.failures import require_seen
@@ -56,7 +55,7 @@ from supervision.lifecycle import (
     find_actions,
 )
 from supervision.resend import UpdateIdentity, finding_as_issued, is_repeated, shown_value, update_identity, update_row
-from supervision.rows import Row, is_yes, issued_finding_states, read_update, split_names, start_of
+from supervision.rows import Row, as_yes_no, is_yes, issued_finding_states, read_update, split_names, start_of
 from warehouse.audit import record_event
 from warehouse.evaluation_findings import MAX_PERSON, MAX_REASON, query_finding_sources, required_text
 from warehouse.queries import fetch_named
@@ -114,8 +113,7 @@ def fetch_loaded_records(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
         "CASE WHEN inspection_type = ? THEN grade END AS special_result FROM inspections",
         [SPECIAL],
     )
-    yes, no = YES_NO.values
-    return {r["inspection_id"]: {**r, "has_security_incident": yes if r["has_security_incident"] else no} for r in rows}
+    return {r["inspection_id"]: {**r, "has_security_incident": as_yes_no(r["has_security_incident"])} for r in rows}
 
 
 def fetch_loaded_finding_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
@@ -126,18 +124,20 @@ def fetch_loaded_finding_rows(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
         "FROM findings",
         [],
     )
-    yes, no = YES_NO.values
-    return {r["finding_id"]: {**r, "is_immediate": yes if r["is_immediate"] else no} for r in rows}
+    return {r["finding_id"]: {**r, "is_immediate": as_yes_no(r["is_immediate"])} for r in rows}
 
 
-def fetch_corrections(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str], tuple[str, datetime]]:
-    """(finding id, field) -> who corrected that field of a loaded finding last and when (`correct_finding`)."""
+def fetch_corrections(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, tuple[str, datetime]]]:
+    """finding id -> field -> who corrected that field of the loaded finding last and when (`correct_finding`)."""
     rows = con.execute(
         "SELECT target, after_state, actor, occurred_at FROM audit_log WHERE kind = ? AND action = 'correct' "
         "ORDER BY occurred_at",
         [AuditKind.FINDING.value],
     ).fetchall()
-    return {(target, name): (actor, at) for target, after, actor, at in rows for name in json.loads(after or "{}")}
+    corrected: dict[str, dict[str, tuple[str, datetime]]] = {}
+    for target, after, actor, at in rows:
+        corrected.setdefault(target, {}).update(dict.fromkeys(json.loads(after or "{}"), (actor, at)))
+    return corrected
 
 
 def fetch_uploaded_updates(
