@@ -153,6 +153,7 @@ SUBMISSIONS_RETURN_PREVIEW = "submissions-return-preview"
 SUBMISSIONS_REVIEW_PROGRESS = "submissions-review-progress"
 SUBMISSIONS_DATA_DOCS_LINK = "submissions-data-docs-link"
 SUBMISSIONS_REPORT_LINK = "submissions-report-link"
+SUBMISSIONS_FAILURES_GRID = "submissions-failures-grid"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
 

@@ -101,17 +101,22 @@ def find_current_by_sha256(
 
 def fetch_recorded_outcome(con: duckdb.DuckDBPyConnection, submission_id: str) -> tuple[int, list[Failure]]:
     """A recorded submission's row count and its errors and warnings as recorded (what a duplicate of it reports
-    again): as its validation reported them, its warnings against the register as last judged."""
+    again)."""
     found = con.execute("SELECT row_count FROM submissions WHERE submission_id = ?", [submission_id]).fetchone()
-    failures = [
+    return (int(found[0]) if found else 0), fetch_failures(con, submission_id)
+
+
+def fetch_failures(con: duckdb.DuckDBPyConnection, submission_id: str, limit: int | None = None) -> list[Failure]:
+    """A recorded submission's errors and warnings as its validation reported them, its warnings against the
+    register as last judged; errors first, at most `limit`."""
+    return [
         Failure(sheet, row, field, label, value, rule, Severity(severity), message)
         for sheet, row, field, label, value, rule, severity, message in con.execute(
             "SELECT sheet, excel_row, field, label, value, rule, severity, message FROM submission_failures "
-            "WHERE submission_id = ? ORDER BY excel_row NULLS FIRST, sheet, rule, field",
-            [submission_id],
+            "WHERE submission_id = ? ORDER BY severity <> 'error', excel_row NULLS FIRST, sheet, rule, field LIMIT ?",
+            [submission_id, limit],
         ).fetchall()
     ]
-    return (int(found[0]) if found else 0), failures
 
 
 def new_submission_id(round_id: str, province_code: str | None, at: datetime) -> str:
@@ -423,7 +428,7 @@ def fetch_loaded_rows(con: duckdb.DuckDBPyConnection, form_kind: str, submission
 
 def fetch_rule_failures(con: duckdb.DuckDBPyConnection, submission_id: str, rule_ids: Sequence[str]) -> list[Failure]:
     """The recorded failures of some rules of a submission."""
-    return [f for f in fetch_recorded_outcome(con, submission_id)[1] if f.rule in rule_ids]
+    return [f for f in fetch_failures(con, submission_id) if f.rule in rule_ids]
 
 
 def replace_rule_failures(

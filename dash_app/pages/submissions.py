@@ -10,7 +10,8 @@ from dash import Dash, Input, Output, State, ctx, dcc, html
 
 from census_schema.census_form import SUMMARY_SUM_FIELDS
 from census_schema.errors import CensusError
-from census_schema.forms import KIND_LABELS, SUBMISSION_STATUS_LABELS, get_workbook_form
+from census_schema.failures import in_workbook_order
+from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS, SUBMISSION_STATUS_LABELS, get_workbook_form
 from census_schema.roles import Role
 from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, summarize_review
 from dash_app import ids
@@ -29,8 +30,10 @@ from dash_app.access import (
 from dash_app.components import labelled, page_url, query_string, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
+from dash_app.failures import FAILURE_COLUMNS, failure_rows
 from dash_app.formatting import (
     figure_label,
+    format_count,
     format_datetime,
     format_number,
     kind_label,
@@ -42,7 +45,12 @@ from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, r
 from dash_app.uploads import UPLOAD_ROLES, submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
-from warehouse.queries import DECIMAL_FIGURES, query_holder_lineage, query_review_progress
+from warehouse.loads import fetch_failures
+from warehouse.queries import (
+    DECIMAL_FIGURES,
+    query_holder_lineage,
+    query_review_progress,
+)
 from warehouse.reviews import (
     MAX_REVIEW_REASON,
     REASON_LABELS,
@@ -56,6 +64,8 @@ from warehouse.scopes import ReplacementChanges, fetch_replacement_changes
 PATH = "/submissions"
 NAME = "提交记录"
 ROLES = SUBMISSION_ROLES
+# The most errors and warnings of one submission its grid lists (a rejected return may have one in every cell).
+SHOWN_FAILURES = 5000
 # What a reviewer decides on comes first (whose return, what, its check with its errors and warnings, its review and
 # what its review history says: why it was sent back, or that it kept the review of the return it replaced; when);
 # the identifiers last, reached by scrolling sideways (14 columns do not fit 1,400 pixels). The note wraps: as one
@@ -136,7 +146,30 @@ def _specs(context: AppContext) -> list[GridSpec]:
                 rows = [r for r in query_holder_lineage(con, code, viewer.province_code) if r["submission_id"] in own]
         return with_names([{**row, "review_progress": shown_review_progress(row)} for row in rows])
 
+    def failures(viewer: Viewer, submission_id: str | None) -> list[dict[str, Any]]:
+        # The submission typed, when the viewer may see it: a reviewer reads the warnings of the return under review.
+        code = (submission_id if isinstance(submission_id, str) else "").strip()
+        require_role(viewer, *SUBMISSION_ROLES)
+        if not code:
+            return []
+        with context.reader.cursor() as con:
+            submission = find_visible_submission(con, viewer, code)
+            if submission is None:
+                return []
+            found = fetch_failures(con, code, SHOWN_FAILURES)
+        book = CURRENT_WORKBOOKS.get(submission["kind"])
+        return failure_rows([f.to_json() for f in in_workbook_order(found, book.sheets if book else ())])
+
     return [
+        GridSpec(
+            ids.SUBMISSIONS_FAILURES_GRID,
+            FAILURE_COLUMNS,
+            ("key",),
+            failures,
+            [(ids.SUBMISSIONS_REVIEW_ID, "value")],
+            "校验结果",
+            scope=lambda _viewer, submission_id: f"提交{str(submission_id or '').strip()}",
+        ),
         GridSpec(
             ids.SUBMISSIONS_GRID,
             SUBMISSION_COLUMNS,
@@ -252,6 +285,17 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                     ),
                 ],
                 className="toolbar",
+            ),
+            html.H3("所填提交的错误和警告"),
+            html.P(
+                f"错误在前，最多列出 {format_count(SHOWN_FAILURES)} 条；行号是所报工作簿中的行。"
+                "警告不影响接收，请逐条核实。",
+                className="hint",
+            ),
+            grid_block(
+                ids.SUBMISSIONS_FAILURES_GRID,
+                FAILURE_COLUMNS,
+                empty="填入提交编号后，在此列出该提交校验发现的错误和警告；填了编号仍无内容的，该提交没有错误和警告。",
             ),
             html.H2("数据来源追溯"),
             html.P(

@@ -13,7 +13,6 @@ from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
-from census_schema.rule_titles import rule_title
 from census_schema.scopes import (
     CENTRAL_CHANNELS,
     RETURNED,
@@ -29,8 +28,9 @@ from dash_app.access import Viewer, current_viewer, require_role, visible_submis
 from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
-from dash_app.formatting import SEVERITY_LABELS, division_name, format_count, format_datetime, kind_label
-from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.failures import FAILURE_COLUMNS, failure_rows
+from dash_app.formatting import division_name, format_count, format_datetime, kind_label
+from dash_app.grid import GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.security import LANDING_PAGES
 from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
@@ -41,17 +41,6 @@ from warehouse.queries import list_submissions
 PATH = "/upload"
 NAME = "上传报表"
 ROLES = UPLOAD_ROLES
-FAILURE_COLUMNS = [
-    Column("severity", "严重程度"),
-    Column("sheet", "工作表"),
-    Column("row", "行号", "row"),
-    Column("label", "列名"),
-    # A cell may hold a long text: one line of at most 240 px, the whole of it on hover (it pushed 问题 and 说明 off
-    # the screen; at 240 px all seven columns fit a 1366-pixel screen).
-    Column("value", "填报值", clip=True, clip_width=240),
-    Column("rule_title", "问题", tooltip="rule"),
-    Column("message", "说明", wrap=True),
-]
 # What the national bureau's upload page says of its workbooks, and of the central units' returns it uploads.
 NATIONAL_HINT = "全国通用的工作簿由国家档案局报送：通过校验即生效，不经审核；未通过的整份退回，不装载任何数据。"
 CENTRAL_HINT = (
@@ -482,17 +471,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def failures(viewer: Any, search: str | None, _ticks: Any) -> list[dict[str, Any]]:
         job = context.jobs.get(job_from_search(search), viewer)
         rows = ((job.result or {}).get("failures") or []) if job else []
-        # A failure is told by its place in the job's list: two can share a sheet, row, field and rule (two columns
-        # the form does not have, both on the header row).
-        return [
-            {
-                **f,
-                "severity": SEVERITY_LABELS.get(f["severity"], f["severity"]),
-                "rule_title": rule_title(f["rule"]),
-                "key": str(number),
-            }
-            for number, f in enumerate(rows)
-        ]
+        return failure_rows(rows)
 
     register_grid(
         app,

@@ -992,6 +992,15 @@ def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_provinc
         )
         assert returned(answer, ids.SUBMISSIONS_REPORT_LINK, "href") == shown, user
     assert client_of(restarted, "guangxi").get(url).status_code == 404
+    # Its errors, then its warnings, are listed there too, as the upload page listed them.
+    listed = grid_rows(restarted, uploader, ids.SUBMISSIONS_FAILURES_GRID, rejected)
+    with store.reader() as con:
+        counts = con.execute(
+            "SELECT error_count, warning_count FROM submissions WHERE submission_id = ?", [rejected]
+        ).fetchone()
+    severities = [r["severity"] for r in listed]
+    assert severities == ["错误"] * counts[0] + ["警告"] * counts[1] and counts[1] > 0, listed
+    assert {(r["row"], r["rule"]) for r in listed} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
     assert client_of(restarted, "evaluator").get(url).status_code == 403
     page = uploader.get(f"/download/submission-report/{accepted}")
     assert page.status_code == 404 and "通过了校验，没有错误报告" in page.text

@@ -13,7 +13,9 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.clock import beijing_today
+from census_schema.layout import HEADER_ROW
 from census_schema.roles import Role
+from census_schema.rule_titles import rule_title
 from census_schema.scopes import WITHHELD_NOTE, ScopeReturn, central_scope, division_scope, province_scope
 from dash_app import ids
 from dash_app.access import Viewer
@@ -26,6 +28,7 @@ from tests.dash_app.test_access import (
     COVERAGE_GRIDS,
     client_of,
     coverage_total,
+    export_grid,
     grid_rows,
     load_grid,
     post_callback,
@@ -794,3 +797,32 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
     # Read 已撤回 in the history, not 已退回 (a probe could not tell a withdrawal from a reviewer's return).
     assert (withdrawn["review_progress"], withdrawn["review_note"]) == ("已撤回", "报送人撤回：误传了上月的表")
     assert "当前为「已退回」，不能撤回" in review(app, "tianhe", own, "withdraw", "再撤一次")
+
+
+def test_the_reviewer_of_a_county_s_return_reads_its_warnings_on_the_submissions_page(reporters):
+    # A prefecture's office reviews its counties' returns yet cannot open 数据质量: /submissions gave it only a count
+    # of warnings (警告 1 个), not which cell of which row they were about.
+    app, store, folder = reporters
+    rows = province_rows(CENSUS_FORM, "440000", 9)[6:8]
+    rows[1] = {**rows[1], "staff_fulltime": 0, "staff_parttime": 0}  # holdings kept by no one: a warning
+    client = client_of(app, "tianhe")
+    sent = upload(
+        client, write_rows(folder / "th-warn.xlsx", CENSUS_FORM, rows, scope=division_scope("440000", "440106"))
+    )
+    said = wait_for_job(app, client, sent.headers["Location"].split("=", 1)[1])
+    warned = int(re.search(r"错误 0 个，警告 (\d+) 个", said)[1])
+    own = submission_of(store, "440106")
+    users = ("guangzhou", "guangdong", "planner", "tianhe", "shenzhen", "yangqi")
+    listed = {user: grid_rows(app, client_of(app, user), ids.SUBMISSIONS_FAILURES_GRID, own) for user in users}
+    staff = (CENSUS_FORM.sheet_name, HEADER_ROW + 2, "警告", rule_title("staff_with_holdings"), "兼职档案人员（人）")
+    for user in ("guangzhou", "guangdong", "planner", "tianhe"):
+        shown = [(r["sheet"], r["row"], r["severity"], r["rule_title"], r["label"]) for r in listed[user]]
+        assert len(shown) == warned and staff in shown and {r[2] for r in shown} == {"警告"}, (user, shown)
+    # Another prefecture's office, and a central channel's, learn nothing of it; nor does anyone of an unknown id.
+    assert listed["shenzhen"] == [] and listed["yangqi"] == []
+    assert grid_rows(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, " ") == []
+    # Exported under the submission's number.
+    response = export_grid(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, None, own)
+    exported = returned(response, ids.export_download(ids.SUBMISSIONS_FAILURES_GRID), "data")
+    assert exported["filename"].startswith(f"校验结果-提交{own}-")
+    assert load_grid(app, client_of(app, "evaluator"), ids.SUBMISSIONS_FAILURES_GRID, own).status_code == 403
