@@ -30,11 +30,13 @@ META_ROUND = "round_id"
 META_SCOPE_KIND = "scope_kind"
 META_SCOPE_CODE = "scope_code"
 
-# The 错误清单 sheet of an annotated report: one row per failure, in words people read (the fields' and rules' codes
-# are in `ingest --json`), sized to print one landscape A4 page wide with 说明 wrapped.
+# The 错误清单 sheet of an annotated report: one row per failure, its header exactly as the census form's spec gives
+# it (字段: the field's name, as the template's 填表说明 lists it beside its label; empty for a whole row or workbook),
+# the rule by its Chinese title, sized to print one landscape A4 page wide with 说明 wrapped.
 ERRORS_COLUMNS: tuple[Column[Failure], ...] = (
     Column("工作表", lambda f: f.sheet, 10),
     Column("行号", lambda f: f.row, 7),
+    Column("字段", lambda f: f.field, 14),
     Column("列名", lambda f: f.label, 18),
     Column("填报值", lambda f: f.value, 18),
     Column("规则", lambda f: rule_cell(f.rule), 16),

@@ -184,20 +184,24 @@ def _load_styles(package: _Package) -> _Styles:
     if cell_xfs is None:
         raise ValueError("styles.xml has no <cellXfs>")
     originals = re.findall(r"<(?:\w+:)?xf\b[^>]*/>|<(?:\w+:)?xf\b[^>]*>.*?</(?:\w+:)?xf>", cell_xfs.group(2), re.DOTALL)
-    ours: dict[int, int] = {}
+    filled = set()
     for index, xf in enumerate(originals):
         fill_id = _attr(xf[: xf.index(">") + 1], "fillId")
         if fill_id is not None and int(fill_id) in ours_fill:
-            stripped = re.sub(r'\s(fillId|applyFill)="[^"]*"', "", xf)
-            twin = next(
-                (
-                    i
-                    for i, o in enumerate(originals)
-                    if i != index and re.sub(r'\s(fillId|applyFill)="[^"]*"', "", o) == stripped
-                ),
-                0,
-            )
-            ours[index] = twin
+            filled.add(index)
+    ours: dict[int, int] = {}
+    for index in filled:
+        stripped = re.sub(r'\s(fillId|applyFill)="[^"]*"', "", originals[index])
+        # The format it was copied from: never another of our marks (a spreadsheet program saving the workbook may
+        # put the warning's copy before the original, and an error's old mark came back as a warning's).
+        ours[index] = next(
+            (
+                i
+                for i, o in enumerate(originals)
+                if i not in filled and re.sub(r'\s(fillId|applyFill)="[^"]*"', "", o) == stripped
+            ),
+            0,
+        )
     styles = _Styles(xml, {Severity.ERROR: first_fill, Severity.WARNING: first_fill + 1}, originals, ours)
     styles.new_xfs.append(f'<xf numFmtId="0" fontId="{bold}" fillId="0" borderId="0" applyFont="1"/>')
     wrap = '<alignment wrapText="1" vertical="top"/></xf>'
@@ -453,6 +457,12 @@ def _original_comment(text: str) -> tuple[str, str] | None:
     return (author, own) if found and found_author else None
 
 
+def _is_mark(text: str) -> bool:
+    """True when a comment is an earlier report's mark whatever its author says (a spreadsheet program saving the
+    workbook may drop it: LibreOffice writes a blank)."""
+    return text.startswith(tuple(f"[{severity.label}] " for severity in Severity))
+
+
 def _sheet_patch(package: _Package, part: str, texts: dict[tuple[int, int], list[Failure]]) -> _SheetPatch:
     """Plan one sheet: keep other people's comments, drop ours from an earlier report, add the new ones."""
     marks: dict[int, dict[int, Severity]] = defaultdict(dict)
@@ -471,7 +481,7 @@ def _sheet_patch(package: _Package, part: str, texts: dict[tuple[int, int], list
         for comment in old.iter(f"{{{MAIN_NS}}}comment"):
             author = authors[int(comment.get("authorId", "0"))] if authors else ""
             text = "".join(t.text or "" for t in comment.iter(f"{{{MAIN_NS}}}t"))
-            original = (author, text) if author != REPORT_AUTHOR else _original_comment(text)
+            original = _original_comment(text) if author == REPORT_AUTHOR or _is_mark(text) else (author, text)
             if original is not None:
                 kept.append((comment.get("ref", ""), *original))
     theirs = {ref: (author, text) for ref, author, text in kept}

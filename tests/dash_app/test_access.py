@@ -940,7 +940,7 @@ def test_the_uploader_downloads_the_annotated_report(app, rejected_job):
     response = client_of(app, "guangdong").get(f"/download/report/{rejected_job}")
     assert response.status_code == 200
     errors = read_sheet(response.data, ERRORS_SHEET)
-    assert {(row[1], row[4]) for row in errors[1:]} >= {
+    assert {(row[1], row[5]) for row in errors[1:]} >= {
         (4, rule_cell("vol_total_sum")),
         (5, rule_cell("contact_phone_format")),
     }
@@ -980,7 +980,7 @@ def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_provinc
     response = uploader.get(url)
     assert response.status_code == 200 and quote("bad-错误报告.xlsx") in response.headers["Content-Disposition"]
     errors = read_sheet(response.data, ERRORS_SHEET)
-    assert {(row[1], row[4]) for row in errors[1:]} >= {
+    assert {(row[1], row[5]) for row in errors[1:]} >= {
         (4, rule_cell("vol_total_sum")),
         (5, rule_cell("contact_phone_format")),
     }

@@ -105,7 +105,7 @@ def test_a_deleted_red_archive_sheet_still_owes_the_holders_that_have_red_archiv
     assert owed == {("普查表", 3), ("普查表", 4)}
     workbook = openpyxl.load_workbook(report)
     assert "红色档案资源摸底" not in workbook.sheetnames
-    listed = [(row[0], row[4]) for row in workbook["错误清单"].iter_rows(min_row=2, values_only=True)]
+    listed = [(row[0], row[5]) for row in workbook["错误清单"].iter_rows(min_row=2, values_only=True)]
     assert ("红色档案资源摸底", "工作表缺失") in listed
 
 

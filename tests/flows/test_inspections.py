@@ -216,7 +216,7 @@ def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, s
 
     report = openpyxl.load_workbook(outcome.report)
     assert report.active.title == ERRORS_SHEET
-    listed = [row[:2] + (row[4],) for row in report[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
+    listed = [row[:2] + (row[5],) for row in report[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
     assert (F, 5, rule_cell("finding_item_known")) in listed and (U, 3, rule_cell("finding_known")) in listed
     sheet = report[F]
     item_column = next(c.column for c in sheet[2] if c.value == "检查项目编号")
@@ -533,8 +533,8 @@ def test_measures_on_a_reviewers_row_are_marked_on_the_measures_column(store, se
     assert errors_of(outcome) == {("整改进展", 5, "measures", "transition_measures")}
     assert state(store) == ([], [], [])
     report = openpyxl.load_workbook(outcome.report)
-    listed = [row[:5] for row in report[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
-    assert listed == [("整改进展", 5, "整改措施", "同意", rule_cell("transition_measures"))]
+    listed = [row[:6] for row in report[ERRORS_SHEET].iter_rows(min_row=2, values_only=True)]
+    assert listed == [("整改进展", 5, "measures", "整改措施", "同意", rule_cell("transition_measures"))]
     sheet = report["整改进展"]
     column = next(c.column for c in sheet[2] if c.value == "整改措施")
     marked = sheet.cell(5, column)

@@ -210,8 +210,8 @@ def test_ingest_json_and_the_report_list_the_repeated_header_as_a_row_failure(tm
     }
     listed = openpyxl.load_workbook(report, read_only=True)["错误清单"]
     lines = [row for row in listed.iter_rows(values_only=True) if row[0] is not None]
-    assert lines[0] == ("工作表", "行号", "列名", "填报值", "规则", "严重程度", "说明")
-    assert [line[:3] for line in lines[1:] if line[5] == "错误"] == [(FORM.sheet_name, FIRST_DATA_ROW + 2, None)]
+    assert lines[0] == ("工作表", "行号", "字段", "列名", "填报值", "规则", "严重程度", "说明")
+    assert [line[:3] for line in lines[1:] if line[6] == "错误"] == [(FORM.sheet_name, FIRST_DATA_ROW + 2, None)]
     # The row is marked in the workbook too, at its first cell (it was only listed).
     first = openpyxl.load_workbook(report)[FORM.sheet_name].cell(FIRST_DATA_ROW + 2, 1)
     assert first.fill.start_color.rgb == ERROR_COLOR and "表头" in first.comment.text

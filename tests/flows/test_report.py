@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from census_schema.census_form import CENSUS_FORM
@@ -101,3 +102,34 @@ def test_the_errors_list_wraps_its_long_text_and_repeats_its_header_on_every_pag
     message = errors.cell(2, ERRORS_HEADER.index("说明") + 1)
     assert message.alignment.wrap_text and errors.row_dimensions[2].height >= 4 * 14
     assert errors.oddFooter.center.text == "第 &P 页，共 &N 页"
+
+
+def test_an_earlier_report_s_marks_go_whatever_order_a_spreadsheet_program_saved_their_formats_in(tmp_path):
+    # A marked workbook saved again by LibreOffice and a second program listed a warning's filled format before the
+    # format it was copied from: the next report turned a fixed error's red into that warning's yellow.
+    source = census_workbook(tmp_path / "c.xlsx", 3, {2: {"contact_phone": "12345"}})
+    workbook = openpyxl.load_workbook(source)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    column = CENSUS_FORM.field_names.index("unit_name") + 1
+    font = Font(name="Arial")  # a format of the clerk's own: its copies are written in the rows' order
+    for offset, color in enumerate((WARNING_COLOR, None, ERROR_COLOR)):
+        cell = sheet.cell(FIRST_DATA_ROW + offset, column)
+        cell.font = font
+        if color:
+            cell.fill = PatternFill("solid", fgColor=color)
+    workbook.save(source)
+    field = CENSUS_FORM.field("contact_phone")
+    failure = Failure(
+        CENSUS_FORM.sheet_name, FIRST_DATA_ROW + 2, field.name, field.label, "12345", "contact_phone_format",
+        Severity.ERROR, "联系电话格式不正确。",
+    )  # fmt: skip
+    columns = {CENSUS_FORM.sheet_name: {name: i for i, name in enumerate(CENSUS_FORM.field_names)}}
+    report = openpyxl.load_workbook(write_annotated_report(source, tmp_path / "r.xlsx", columns, [failure]))
+    marked = report[CENSUS_FORM.sheet_name]
+    for offset in range(3):
+        cell = marked.cell(FIRST_DATA_ROW + offset, column)
+        assert (cell.fill.fgColor.rgb, cell.font.name) == ("00000000", "Arial"), offset
+    assert (
+        marked.cell(FIRST_DATA_ROW + 2, CENSUS_FORM.field_names.index("contact_phone") + 1).fill.fgColor.rgb
+        == ERROR_COLOR
+    )

@@ -105,7 +105,7 @@ def test_a_return_holding_rows_of_another_scope_s_current_return_is_refused_nami
     )
     assert [h["uscc"] for h in conflict["holders"]] == [make_uscc(3), make_uscc(4)]
     report = openpyxl.load_workbook(outcome.report)
-    assert rule_cell("uscc_in_other_return") in [row[4] for row in report[ERRORS_SHEET].iter_rows(values_only=True)]
+    assert rule_cell("uscc_in_other_return") in [row[5] for row in report[ERRORS_SHEET].iter_rows(values_only=True)]
     with store.reader() as con:
         figures = query_summary(con, province_code=PROVINCE)["provinces"][0]
     assert figures["vol_total"] == 4000, "nothing of the refused return is loaded"
