@@ -138,7 +138,7 @@ def _describe_conflicts(conflicts: list[dict[str, Any]]) -> list[str]:
         listed = "、".join(
             f"第 {h['row']} 行 {h['uscc']} {h['unit_name'] or ''}".rstrip() for h in holders[:SHOWN_HOLDERS]
         )
-        more = f" 等 {len(holders)} 个" if len(holders) > SHOWN_HOLDERS else f" 共 {len(holders)} 个"
+        more = f" 等 {len(holders):,} 个" if len(holders) > SHOWN_HOLDERS else f" 共 {len(holders)} 个"
         if held["file_name"] is None:  # another province's return: only whose it is
             which = WITHHELD_NOTE
         else:

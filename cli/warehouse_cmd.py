@@ -16,7 +16,14 @@ from census_schema.fields import show_unseen
 from census_schema.forms import KIND_LABELS
 from census_schema.settings import load_settings
 from cli.main import display_width, emit_json
-from dash_app.formatting import format_count, format_datetime, format_number, format_pct, shown_review_note
+from dash_app.formatting import (
+    format_count,
+    format_datetime,
+    format_number,
+    format_pct,
+    shown_review_note,
+    shown_review_progress,
+)
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import Reviewer, check_review_request
@@ -158,7 +165,7 @@ def run_submissions(args: argparse.Namespace) -> int:
             s["round_id"],
             STATUS_LABELS.get(s["status"], s["status"]),
             "是" if s["is_current"] else "否",
-            s["review_progress"] or "-",
+            shown_review_progress(s),
             format_count(s["row_count"]),
             format_count(s["error_count"]),
             format_count(s["warning_count"]),

@@ -49,6 +49,12 @@ class Viewer:
         """The scope the viewer reports for (None for national users and evaluators)."""
         return account_scope(Role(self.role), self.province_code, self.scope_code)
 
+    @property
+    def area_name(self) -> str:
+        """Whose rows the viewer sees, as an export's title names them: 广东省, 广东省广州市, 中央企业, or 全国."""
+        scope = self.scope
+        return "全国" if scope is None else scope.name
+
 
 def current_viewer() -> Viewer:
     """The signed-in user; HTTP 401 when nobody is signed in."""

@@ -30,7 +30,7 @@ from census_schema.xlsx import print_wide, set_cell_value
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer
 from dash_app.context import AppContext
-from dash_app.formatting import division_name, format_count, format_date, format_datetime
+from dash_app.formatting import format_count, format_date, format_datetime
 from warehouse.queries import query_data_as_of
 
 Loader = Callable[..., list[dict[str, Any]]]
@@ -613,7 +613,7 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
             return no_update
         viewer: Viewer = current_viewer()
         rows = rows_as_shown(spec.load(viewer, *values), shown, spec.key)
-        scope = spec.scope(viewer, *values) if spec.scope else division_name(viewer.province_code)
+        scope = spec.scope(viewer, *values) if spec.scope else viewer.area_name
         now = datetime.now(BEIJING)
         as_of = context.reader.cached(query_data_as_of) if context else None
         heading = ExportHeading(

@@ -154,6 +154,7 @@ SUBMISSIONS_REVIEW_PROGRESS = "submissions-review-progress"
 SUBMISSIONS_DATA_DOCS_LINK = "submissions-data-docs-link"
 SUBMISSIONS_REPORT_LINK = "submissions-report-link"
 SUBMISSIONS_FAILURES_GRID = "submissions-failures-grid"
+SUBMISSIONS_FAILURES_NOTE = "submissions-failures-note"
 LINEAGE_USCC = "lineage-uscc"
 LINEAGE_GRID = "lineage-grid"
 

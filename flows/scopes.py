@@ -161,14 +161,17 @@ def measure_shrinkage(facts: ScopeFacts, usccs: frozenset[str], limit_pct: float
 
 
 def group_conflicts(held_elsewhere: Mapping[str, ScopeReturn], rows: pl.DataFrame | None) -> list[dict[str, Any]]:
-    """The returns that already hold some of the uploaded holders, each with those holders (row, code, name)."""
+    """The returns that already hold some of the uploaded holders, each with those holders (code, name, and the first
+    row naming it: a holder written on many rows is one holder, its repeats the duplicate rule's)."""
     if not held_elsewhere or rows is None:
         return []
     by_return: dict[str, dict[str, Any]] = {}
+    seen: set[str] = set()
     for row in rows.select("uscc", "unit_name", "excel_row").iter_rows(named=True):
         held = held_elsewhere.get(row["uscc"]) if row["uscc"] else None
-        if held is None:
+        if held is None or row["uscc"] in seen:
             continue
+        seen.add(row["uscc"])
         entry = by_return.setdefault(held.submission_id, {**held.to_json(), "holders": []})
         entry["holders"].append({"uscc": row["uscc"], "unit_name": row["unit_name"], "row": row["excel_row"]})
     return list(by_return.values())

@@ -42,7 +42,6 @@ from dash_app.context import AppContext, current_context
 from dash_app.figures import build_bar
 from dash_app.formatting import (
     describe_sources,
-    division_name,
     format_count,
     format_date,
     province_names,
@@ -579,7 +578,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def history_scope(viewer: Viewer, finding_id: str | None, _result: Any) -> str:
         # Whose history an export holds: the finding's (its number, as stored), not only the viewer's province.
         history = load_history(context, viewer, finding_id)
-        return f"问题{history['finding_id']}" if history else division_name(viewer.province_code)
+        return f"问题{history['finding_id']}" if history else viewer.area_name
 
     register_grid(
         app,

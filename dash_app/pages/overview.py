@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
-from census_schema.scopes import APPROVED, AWAITING
+from census_schema.scopes import APPROVED, AWAITING, RETURNED
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_division, scope_province
@@ -303,11 +303,15 @@ def review_card(review: dict[str, Any]) -> html.Div:
     """How far the current census returns the figures count are reviewed: the figures count those still under review
     (returns sent back are not counted), which the cards did not say."""
     pending = sum(count for state, count in review["by_state"].items() if state in AWAITING.values())
+    returned = review["by_state"].get(RETURNED, 0)
+    said = f"现行普查表 {format_count(review['returns'])} 份，已审核 {format_count(review['by_state'][APPROVED])} 份"
+    # One sent back is what keeps the share under 100 % when nothing awaits review: said (the card read 均已审核).
+    said += f"，已退回 {format_count(returned)} 份（不计入以上数字）" if returned else ""
     return card(
         "审核进度",
         format_pct(review["reviewed_pct"]),
-        detail=f"现行普查表 {format_count(review['returns'])} 份，已审核 {format_count(review['by_state'][APPROVED])} 份；"
-        + (f"以上数字含尚在审核中的 {format_count(pending)} 份" if pending else "以上数字均已审核"),
+        detail=f"{said}；"
+        + (f"以上数字含尚在审核中的 {format_count(pending)} 份" if pending else "计入以上数字的均已审核"),
     )
 
 

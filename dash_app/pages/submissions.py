@@ -169,6 +169,8 @@ def _specs(context: AppContext) -> list[GridSpec]:
             [(ids.SUBMISSIONS_REVIEW_ID, "value")],
             "校验结果",
             scope=lambda _viewer, submission_id: f"提交{str(submission_id or '').strip()}",
+            # Which file, its result and counts, and whether the export holds them all (it said only the number).
+            note=lambda viewer, submission_id: describe_failures(context, viewer, submission_id),
         ),
         GridSpec(
             ids.SUBMISSIONS_GRID,
@@ -287,16 +289,9 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
                 className="toolbar",
             ),
             html.H3("所填提交的错误和警告"),
-            html.P(
-                f"错误在前，最多列出 {format_count(SHOWN_FAILURES)} 条；行号是所报工作簿中的行。"
-                "警告不影响接收，请逐条核实。",
-                className="hint",
-            ),
-            grid_block(
-                ids.SUBMISSIONS_FAILURES_GRID,
-                FAILURE_COLUMNS,
-                empty="填入提交编号后，在此列出该提交校验发现的错误和警告；填了编号仍无内容的，该提交没有错误和警告。",
-            ),
+            html.P(id=ids.SUBMISSIONS_FAILURES_NOTE, role="status"),
+            html.P("错误在前；行号是所报工作簿中的行。警告不影响接收，请逐条核实。", className="hint"),
+            grid_block(ids.SUBMISSIONS_FAILURES_GRID, FAILURE_COLUMNS, empty="没有可列出的错误和警告。"),
             html.H2("数据来源追溯"),
             html.P(
                 "输入统一社会信用代码，查看该单位数字来自哪次提交、哪个文件、哪一行（含已被替代的历史提交）。",
@@ -437,6 +432,28 @@ def _changed_fields(changes: ReplacementChanges) -> str:
     return "（" + "，".join(named[:CHANGED_FIELDS_NAMED]) + (f"，另有 {more} 栏" if more > 0 else "") + "）"
 
 
+def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | None) -> str:
+    """What the grid of the submission typed lists: its file, result and counts, and whether the grid holds them all;
+    or that no submission the viewer may see has that number."""
+    code = (submission_id if isinstance(submission_id, str) else "").strip()
+    if not code:
+        return "填入提交编号后，在此列出该提交校验发现的错误和警告。"
+    with context.reader.cursor() as con:
+        submission = find_visible_submission(con, viewer, code)
+    if submission is None:
+        return f"找不到提交编号为「{code[:60]}」的提交，或无权查看：请核对编号（点击上表一行可填入）。"
+    errors, warnings = submission["error_count"], submission["warning_count"]
+    said = (
+        f"「{submission['file_name']}」{SUBMISSION_STATUS_LABELS.get(submission['status'], submission['status'])}："
+        f"错误 {format_count(errors)} 个，警告 {format_count(warnings)} 个"
+    )
+    if errors + warnings > SHOWN_FAILURES:
+        kept = submission_report_path(context.settings, code).is_file()
+        where = "全部见其错误报告（原工作簿，逐格标注）" if kept else "全部见上传时的校验结果"
+        return f"{said}；以下只列出前 {format_count(SHOWN_FAILURES)} 条（错误在前），{where}。"
+    return f"{said}。"
+
+
 def changes_of(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:
     """What the submission typed changed against the return it replaced, for a viewer who may see it (else None)."""
     code = (submission_id if isinstance(submission_id, str) else "").strip()
@@ -510,9 +527,19 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Input(ids.SUBMISSIONS_REVIEW_ID, "value"),
     )
     def data_docs_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
-        # The route checks the viewer's scope when the link is opened.
+        # Offered for a submission the viewer may see (a mistyped number led to a 404); the route checks again.
         code = (submission_id if isinstance(submission_id, str) else "").strip()
-        return (data_docs_url(code), {}) if code else (None, {"display": "none"})
+        if code:
+            with context.reader.cursor() as con:
+                if find_visible_submission(con, current_viewer(), code) is not None:
+                    return data_docs_url(code), {}
+        return None, {"display": "none"}
+
+    @app.callback(Output(ids.SUBMISSIONS_FAILURES_NOTE, "children"), Input(ids.SUBMISSIONS_REVIEW_ID, "value"))
+    def failures_note(submission_id: str | None) -> str:
+        viewer = current_viewer()
+        require_role(viewer, *SUBMISSION_ROLES)
+        return describe_failures(context, viewer, submission_id)
 
     @app.callback(
         Output(ids.SUBMISSIONS_REPORT_LINK, "href"),

@@ -207,7 +207,7 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
     """Returns of other scopes that hold uploaded holders; holders the upload would drop, and the confirmation."""
     parts: list[Any] = [
         html.P(
-            f"{len(held['holders'])} 个普查对象已列入{held['said']}，同一普查对象只能计入一份表。",
+            f"{format_count(len(held['holders']))} 个普查对象已列入{held['said']}，同一普查对象只能计入一份表。",
             className="error",
         )
         for held in result.get("conflicts") or []

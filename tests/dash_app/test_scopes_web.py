@@ -20,6 +20,7 @@ from census_schema.scopes import WITHHELD_NOTE, ScopeReturn, central_scope, divi
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
+from dash_app.pages import submissions as submissions_page
 from dash_app.pages.overview import load_overview
 from dash_app.pages.upload import describe_scope_checks, template_scope_options
 from flows.ingest import IngestRequest, ingest_workbook
@@ -29,6 +30,7 @@ from tests.dash_app.test_access import (
     client_of,
     coverage_total,
     export_grid,
+    exported_workbook,
     grid_rows,
     load_grid,
     post_callback,
@@ -799,7 +801,7 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
     assert "当前为「已退回」，不能撤回" in review(app, "tianhe", own, "withdraw", "再撤一次")
 
 
-def test_the_reviewer_of_a_county_s_return_reads_its_warnings_on_the_submissions_page(reporters):
+def test_the_reviewer_of_a_county_s_return_reads_its_warnings_on_the_submissions_page(reporters, monkeypatch):
     # A prefecture's office reviews its counties' returns yet cannot open 数据质量: /submissions gave it only a count
     # of warnings (警告 1 个), not which cell of which row they were about.
     app, store, folder = reporters
@@ -818,11 +820,48 @@ def test_the_reviewer_of_a_county_s_return_reads_its_warnings_on_the_submissions
     for user in ("guangzhou", "guangdong", "planner", "tianhe"):
         shown = [(r["sheet"], r["row"], r["severity"], r["rule_title"], r["label"]) for r in listed[user]]
         assert len(shown) == warned and staff in shown and {r[2] for r in shown} == {"警告"}, (user, shown)
-    # Another prefecture's office, and a central channel's, learn nothing of it; nor does anyone of an unknown id.
+    # Said above the grid: which file, its result and counts.
+    assert failures_note(app, "guangzhou", own) == f"「th-warn.xlsx」已接收：错误 0 个，警告 {warned} 个。"
+    # Another prefecture's office, and a central channel's, learn nothing of it, and are told the number is not one
+    # they may see (the empty grid read as a submission without errors, and the Data Docs link led to a 404).
     assert listed["shenzhen"] == [] and listed["yangqi"] == []
+    for user in ("shenzhen", "yangqi"):
+        assert failures_note(app, user, own).startswith(f"找不到提交编号为「{own}」的提交，或无权查看"), user
+        assert data_docs_href(app, user, own) is None, user
+    assert data_docs_href(app, "guangzhou", own) == f"/data-docs/{own}/"
     assert grid_rows(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, " ") == []
-    # Exported under the submission's number.
+    # Exported under the submission's number, its heading saying what the page says.
     response = export_grid(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, None, own)
     exported = returned(response, ids.export_download(ids.SUBMISSIONS_FAILURES_GRID), "data")
     assert exported["filename"].startswith(f"校验结果-提交{own}-")
+    heading = exported_workbook(response, ids.SUBMISSIONS_FAILURES_GRID).active
+    assert heading["A3"].value == failures_note(app, "guangzhou", own)
     assert load_grid(app, client_of(app, "evaluator"), ids.SUBMISSIONS_FAILURES_GRID, own).status_code == 403
+    # A prefecture's exports are named for the prefecture, not for its province (a probe's read 提交记录-广东省).
+    response = export_grid(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_GRID, None, "/submissions", None, "")
+    exported = returned(response, ids.export_download(ids.SUBMISSIONS_GRID), "data")
+    assert exported["filename"].startswith("提交记录-广东省广州市-")
+    # More than the grid lists: said, and the grid and its export hold the first ones, errors first.
+    monkeypatch.setattr(submissions_page, "SHOWN_FAILURES", warned - 1)
+    assert failures_note(app, "guangzhou", own) == (
+        f"「th-warn.xlsx」已接收：错误 0 个，警告 {warned} 个；以下只列出前 {warned - 1} 条（错误在前），全部见上传时的校验结果。"
+    )
+    assert len(grid_rows(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, own)) == warned - 1
+
+
+def failures_note(app, user: str, submission_id: str) -> str:
+    """What /submissions says above the chosen submission's errors and warnings."""
+    response = post_callback(
+        app,
+        client_of(app, user),
+        [(ids.SUBMISSIONS_FAILURES_NOTE, "children")],
+        [(ids.SUBMISSIONS_REVIEW_ID, "value", submission_id)],
+    )
+    return returned(response, ids.SUBMISSIONS_FAILURES_NOTE, "children")
+
+
+def data_docs_href(app, user: str, submission_id: str) -> str | None:
+    """Where /submissions' Data Docs link leads once the number is filled in (None: the link is not shown)."""
+    outputs = [(ids.SUBMISSIONS_DATA_DOCS_LINK, "href"), (ids.SUBMISSIONS_DATA_DOCS_LINK, "style")]
+    response = post_callback(app, client_of(app, user), outputs, [(ids.SUBMISSIONS_REVIEW_ID, "value", submission_id)])
+    return returned(response, ids.SUBMISSIONS_DATA_DOCS_LINK, "href")

@@ -6,9 +6,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 import openpyxl
+import polars as pl
 import pytest
 
 import flows.ingest as ingest_module
@@ -16,11 +18,12 @@ from census_schema.census_form import CENSUS_FORM, CENSUS_WORKBOOK, REGISTER_FOR
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError, WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.roles import Role
-from census_schema.scopes import WITHHELD_NOTE, central_scope, division_scope, province_scope
+from census_schema.scopes import WITHHELD_NOTE, ScopeReturn, central_scope, division_scope, province_scope
 from census_schema.settings import load_settings
 from cli.ingest_cmd import describe_outcome
 from cli.main import main
 from flows.ingest import IngestRequest, describe_replaced, ingest_workbook
+from flows.scopes import group_conflicts
 from synthetic.holders import SIGN_OFF_BASE, make_uscc
 from tests.flows.workbooks import PROVINCE, holder_rows, register_workbook, write_rows
 from warehouse.backends import EmbeddedWarehouse
@@ -158,6 +161,17 @@ def test_the_province_wide_return_is_refused_for_holders_a_county_already_report
         "已审核": 0,
         "已退回": 0,
     }
+
+
+def test_a_holder_written_on_many_rows_is_one_holder_held_elsewhere():
+    # A probe wrote one code on 2,600 rows: the upload page said 2600 个普查对象已列入…现行有效的报表.
+    held = ScopeReturn("S1", TIANHE, "tianhe.xlsx", "天河区档案局", datetime(2025, 1, 3, tzinfo=UTC))
+    code, other = make_uscc(1), make_uscc(2)
+    rows = pl.DataFrame(
+        {"uscc": [code, code, other, code], "unit_name": ["甲", "甲", "乙", "甲"], "excel_row": [3, 4, 5, 6]}
+    )
+    (conflict,) = group_conflicts({code: held, other: held}, rows)
+    assert [(h["uscc"], h["row"]) for h in conflict["holders"]] == [(code, 3), (other, 5)]
 
 
 def test_a_new_return_replaces_only_the_current_return_of_its_own_scope(store, settings, tmp_path):
@@ -328,6 +342,11 @@ def test_the_command_line_exits_1_until_the_shrink_is_confirmed(file_store, sett
     assert main(["ingest", "census", str(census(tmp_path, "c3", holders(1, 2, photos=7))), *db]) == 0
     said = capsys.readouterr().out
     assert "已替换广东省（省级）现行有效的报表（文件「c2.xlsx」" in said and "新报表须重新审核" in said, said
+    # The list says of a replaced return that it was replaced, as /submissions does (it read 待国家局审核 alone, as if
+    # the bureau still had it to review).
+    assert main(["submissions", *db]) == 0
+    listed = [line for line in capsys.readouterr().out.splitlines() if payload["submission_id"] in line]
+    assert len(listed) == 1 and "已被替换（原为待国家局审核）" in listed[0], listed
 
 
 def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(file_store, settings, tmp_path, capsys):
