@@ -115,17 +115,18 @@ def run_summary(args: argparse.Namespace) -> int:
         emit_json(summary)
         return 0
     headers = ["代码", "省份", *(label for _, label in SUMMARY_COLUMNS)]
-    national = ["", "全国", *summary_cells(summary["national"])]
     rows = [[p["province_code"], p["province_name"], *summary_cells(p)] for p in summary["provinces"]]
-    central = summary["central"]
-    rows.append(["", central["name"], *summary_cells(central)])
-    rows += [[c["channel"], f"  {c['channel_name']}", *summary_cells(c)] for c in central["channels"]]
+    if province is None:  # the nation and its central channels; --province asks for that province alone
+        rows.insert(0, ["", "全国", *summary_cells(summary["national"])])
+        central = summary["central"]
+        rows.append(["", central["name"], *summary_cells(central)])
+        rows += [[c["channel"], f"  {c['channel_name']}", *summary_cells(c)] for c in central["channels"]]
     review, where = summary["review"], "全国，含中央渠道"
     if province is not None:  # the province asked for: its own progress, not the nation's
         review, where = review["provinces"][0], summary["provinces"][0]["province_name"]
     progress = "，".join(f"{state} {count}" for state, count in review["by_state"].items())
     sys.stdout.write(
-        f"普查轮次 {summary['round']}\n{format_table(headers, [national, *rows])}\n"
+        f"普查轮次 {summary['round']}\n{format_table(headers, rows)}\n"
         f"审核进度（{where}）：现行普查表 {review['returns']} 份，{progress}（已审核 {review['reviewed_pct']:.2f}%）\n"
     )
     return 0

@@ -12,6 +12,7 @@ from typing import Any
 
 import flask
 
+from census_schema.archives import archive_names
 from census_schema.clock import BEIJING
 from census_schema.errors import AccessDenied, CensusError, NotFound
 from census_schema.roles import NATIONAL_ROLES, Role
@@ -108,7 +109,7 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                     return flask.send_file(
                         io.BytesIO(content),
                         as_attachment=True,
-                        download_name=f"本人评分表-{archive_code}.xlsx",
+                        download_name=f"本人评分表-{archive_names().get(archive_code, archive_code)}.xlsx",
                         mimetype=XLSX,
                     )
             except CensusError as error:
@@ -122,7 +123,8 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                 except CensusError as error:
                     # Not complete yet (待合议 items named), or no round: said on a page with a way back, not as a bare 404.
                     return error_page(409, "反馈报告尚不能生成", error.describe(), back=BACK_TO_EVALUATION)
-                return _send(path, f"业务建设评价反馈-{archive_code}.xlsx")
+                # Named for the archive, as its title is (广东省档案馆), not by its code.
+                return _send(path, f"业务建设评价反馈-{archive_names().get(archive_code, archive_code)}.xlsx")
 
     @server.route("/download/indicators-report")
     def indicators_report() -> flask.Response:

@@ -54,6 +54,7 @@ COVERAGE_UNREGISTERED_GRID = "coverage-unregistered-grid"
 COVERAGE_GO = "coverage-go"
 COVERAGE_NOTICE = "coverage-notice"
 COVERAGE_COUNTY_FIGURES = "coverage-county-figures"
+COVERAGE_REGISTER_NOTE = "coverage-register-note"
 
 # /quality
 QUALITY_GRID = "quality-grid"

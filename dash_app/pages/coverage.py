@@ -205,6 +205,27 @@ def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) 
         return with_names(query_unregistered_holders(con, scope))
 
 
+def register_note(viewer: Viewer, context: AppContext, search: str | None) -> str:
+    """Which areas in view report without a register in force (none loaded, or it was sent back): their 应报 reads 0
+    and every holder they report counts as 名录外, which the grids alone do not say."""
+    rows = [r for r in load_children(viewer, context, search) if not r["is_own_level"]]
+    if viewer.is_national and division_from_search(search) is None:  # the nation: each central channel, by name
+        central = central_area_code()
+        rows = [r for r in rows if r["division_code"] != central] + load_children(
+            viewer, context, f"?division={central}"
+        )
+    total = load_total(viewer, context, search)
+    unregistered = [r["name"] for r in rows if r["units_expected"] == 0 and r["units_unregistered"] > 0]
+    if not unregistered and total is not None and total["units_expected"] == 0 and total["units_unregistered"] > 0:
+        unregistered = [export_scope(viewer, search)]
+    if not unregistered:
+        return ""
+    return (
+        f"{'、'.join(unregistered)}没有现行有效的普查对象名录（尚未报送，或已被退回）：应报数为 0、覆盖率无从计算，"
+        "已报送的单位都计为名录外；名录报送并通过后自动重新核对。"
+    )
+
+
 def _load_children(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:
     return load_children(viewer, context, search)
 
@@ -321,6 +342,7 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
             ),
             # A county's page has no level below: its own figures, which the grid's 合计 row carries elsewhere (where
             # the keyboard's focus lands after Enter on a county's row: assets/accessibility.js).
+            html.P(id=ids.COVERAGE_REGISTER_NOTE, className="warn"),
             html.P(id=ids.COVERAGE_COUNTY_FIGURES, className="drill-target") if is_county else None,
             html.Div(
                 grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code", page_size=50),
@@ -351,6 +373,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         shown = scope_division(current_viewer(), division_from_search(search), local_area=True)
         lineage = "/lineage" + query_string(figure="units_reported", division=shown)
         return [said, " ", dcc.Link("已报送的单位及其报表", href=lineage)]
+
+    @app.callback(Output(ids.COVERAGE_REGISTER_NOTE, "children"), Input(ids.URL, "search"))
+    def show_register_note(search: str | None) -> str:
+        viewer = current_viewer()
+        if not known_area(scope_division(viewer, division_from_search(search), local_area=True)):
+            return ""
+        return register_note(viewer, context, search)
 
     @app.callback(Output(ids.COVERAGE_CRUMBS, "children"), Input(ids.URL, "search"))
     def show_crumbs(search: str | None) -> list[Any]:

@@ -392,7 +392,9 @@ def test_a_provincial_office_sees_its_own_archives_evaluation_and_its_results_on
     )
     assert returned(detail_answer, ids.EVALUATION_REPORT_LINK, "children")["props"]["children"] == "下载反馈报告"
     report = guangdong.get(f"/download/evaluation/{ARCHIVE}")
-    assert report.status_code == 200 and "业务建设评价反馈-440000" in unquote(report.headers["Content-Disposition"])
+    assert report.status_code == 200 and "业务建设评价反馈-广东省档案馆" in unquote(
+        report.headers["Content-Disposition"]
+    )
     # Its copy of the report holds no single expert's score either; the bureau's does.
     headers = {
         name: [c.value for c in openpyxl.load_workbook(io.BytesIO(body.data))[name][1]]

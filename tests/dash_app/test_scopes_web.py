@@ -865,3 +865,39 @@ def data_docs_href(app, user: str, submission_id: str) -> str | None:
     outputs = [(ids.SUBMISSIONS_DATA_DOCS_LINK, "href"), (ids.SUBMISSIONS_DATA_DOCS_LINK, "style")]
     response = post_callback(app, client_of(app, user), outputs, [(ids.SUBMISSIONS_REVIEW_ID, "value", submission_id)])
     return returned(response, ids.SUBMISSIONS_DATA_DOCS_LINK, "href")
+
+
+def test_coverage_says_which_areas_report_without_a_register_in_force(reporters):
+    # A probe: with 中央企业's register sent back, /coverage read 应报 0, 覆盖率 —, 名录外 17 and 没有未报送的名录内单位,
+    # as if no central enterprise were missing; only the channel's own upload page said the register was returned.
+    app, store, folder = reporters
+    # 中央企业's office sends a return of two holders its register lists.
+    rows = [
+        {**row, "division_code": "110000", "admin_level": "中央"} for row in province_rows(CENSUS_FORM, "450000", 2)
+    ]
+    client = client_of(app, "yangqi")
+    sent = upload(client, write_rows(folder / "yq-late.xlsx", CENSUS_FORM, rows, scope=central_scope("enterprises")))
+    assert "已接收" in wait_for_job(app, client, sent.headers["Location"].split("=", 1)[1])
+
+    def note(user: str, search: str) -> str:
+        outputs = [(ids.COVERAGE_REGISTER_NOTE, "children")]
+        response = post_callback(app, client_of(app, user), outputs, [(ids.URL, "search", search)])
+        return returned(response, ids.COVERAGE_REGISTER_NOTE, "children")
+
+    # The bureau uploaded 中央和国家机关's return above without a register of that channel: named already.
+    assert note("planner", "").startswith("中央和国家机关没有现行有效的普查对象名录") and "中央企业" not in note(
+        "planner", ""
+    )
+    assert note("planner", "?division=central:enterprises") == ""
+    with store.reader() as con:
+        (register,) = [
+            s["submission_id"]
+            for s in list_submissions(con)
+            if s["kind"] == "register" and s["is_current"] and s["scope_code"] == "enterprises"
+        ]
+    assert "已退回" in review(app, "planner", register, "return", "名录漏报两家")
+    said = "没有现行有效的普查对象名录（尚未报送，或已被退回）：应报数为 0、覆盖率无从计算，已报送的单位都计为名录外"
+    for search in ("", "?division=central"):
+        assert note("planner", search).startswith(f"中央和国家机关、中央企业{said}"), search
+    assert note("planner", "?division=central:enterprises").startswith(f"中央企业{said}")
+    assert note("guangdong", "") == "" and note("planner", "?division=440000") == ""
