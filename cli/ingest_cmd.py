@@ -286,6 +286,15 @@ DEMO_USERS = (
     ("evaluator", Role.EVALUATOR, None),
     ("admin", Role.ADMIN, None),
 )
+# The people the demo's accounts belong to (fictional), named on what the demo's users export and generate.
+DEMO_PEOPLE = {
+    Role.PLANNER: "王敏",
+    Role.PROVINCE: "李华",
+    Role.PREFECTURE: "陈静",
+    Role.CENTRAL: "赵磊",
+    Role.EVALUATOR: "刘洋",
+    Role.ADMIN: "孙丽",
+}
 
 
 def demo_users(con: DuckDBPyConnection) -> list[tuple[str, Role, str | None]]:
@@ -429,6 +438,7 @@ def run_demo(args: argparse.Namespace) -> int:
                 by="archive-census demo",
                 division_code=scope if role is Role.PREFECTURE else None,
                 central=scope if role is Role.CENTRAL else None,
+                full_name=DEMO_PEOPLE[role],
             )
 
     store.write(add_demo_users)

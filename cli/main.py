@@ -444,6 +444,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     named = "，".join(f"{key}（{name}）" for key, name in CENTRAL_CHANNELS.items())
     add.add_argument("--central", metavar="|".join(CENTRAL_CHANNELS), help=f"中央单位报送渠道的账号所报的渠道：{named}")
+    add.add_argument(
+        "--full-name", metavar="姓名", help="账号使用人的姓名：导出的表格、生成的简报和报告上与用户名一同署名（可不填）"
+    )
     add.add_argument("--password-stdin", action="store_true", required=True, help="从标准输入读取密码（必填）")
     add.add_argument(
         "--replace", action="store_true", help="用户已存在时重设其密码、角色和报送范围（不加则拒绝，以免误改他人账号）"

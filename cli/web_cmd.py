@@ -24,6 +24,7 @@ from warehouse.reviews import Reviewer, describe_left_waiting
 from warehouse.users import (
     add_user,
     choose_user_scope,
+    clean_full_name,
     parse_role,
     query_accounts,
     set_user_active,
@@ -120,6 +121,7 @@ def run_users(args: argparse.Namespace) -> int:
         rows = [
             (
                 str(user["user_name"]),
+                user["full_name"] or "—",
                 role_text(str(user["role"]), user["province_code"], user["scope_code"]),
                 account_state(user["is_active"]),
                 format_beijing(user["created_at"]),
@@ -129,7 +131,7 @@ def run_users(args: argparse.Namespace) -> int:
             )
             for user in users
         ]
-        print(format_table(("用户名", "角色", "状态", "创建时间", "最近登录", "密码"), rows))
+        print(format_table(("用户名", "姓名", "角色", "状态", "创建时间", "最近登录", "密码"), rows))
         return 0
     if args.users_command in ("disable", "enable"):
         active = args.users_command == "enable"
@@ -144,6 +146,7 @@ def run_users(args: argparse.Namespace) -> int:
             print(f"用户 {name} {said}。" + ("" if active or not changed else "已登录的会话已失效，历史记录保留。"))
         return 0
     name = args.name.strip()  # as the account is stored (add_user trims it)
+    person = clean_full_name(args.full_name)  # refused before the password is read
     # A password piped from a Windows file ends in CRLF: the \r is not part of what the user types.
     password = sys.stdin.readline().rstrip("\r\n")
     if not password:
@@ -186,6 +189,7 @@ def run_users(args: argparse.Namespace) -> int:
                 must_change_password=True,
                 division_code=args.division,
                 central=args.central,
+                full_name=person,
             )
         )
     # Signed-in browsers of this user must sign in again with the new password or role (their cookies would also
@@ -199,11 +203,12 @@ def run_users(args: argparse.Namespace) -> int:
                 "role": args.role,
                 "province_code": province_code,
                 "scope_code": scope_code,
+                "full_name": person,
                 "replaced": before,
             }
         )
     elif before is None:
-        print(f"已创建用户 {name}：{wanted}。{FIRST_SIGN_IN}")
+        print(f"已创建用户 {name}{f'（{person}）' if person else ''}：{wanted}。{FIRST_SIGN_IN}")
     else:
         was = role_text(before["role"], before["province_code"], before.get("scope_code"))
         was += "" if before["is_active"] else "，已停用"

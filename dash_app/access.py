@@ -38,6 +38,8 @@ class Viewer:
     province_code: str | None
     # A prefecture's or county's division, a central channel's key (see census_schema.scopes.account_scope).
     scope_code: str | None = None
+    # The person the account belongs to, when an administrator gave it.
+    full_name: str | None = None
 
     @property
     def is_national(self) -> bool:
@@ -50,6 +52,12 @@ class Viewer:
         return account_scope(Role(self.role), self.province_code, self.scope_code)
 
     @property
+    def signed_name(self) -> str:
+        """Who the viewer is on what leaves the platform (an export's 导出人, a report's 生成人): 张三（planner), or the
+        account's name alone when it has no person's name."""
+        return f"{self.full_name}（{self.user_name}）" if self.full_name else self.user_name
+
+    @property
     def area_name(self) -> str:
         """Whose rows the viewer sees, as an export's title names them: 广东省, 广东省广州市, 中央企业, or 全国."""
         scope = self.scope
@@ -60,7 +68,9 @@ def current_viewer() -> Viewer:
     """The signed-in user; HTTP 401 when nobody is signed in."""
     if not current_user.is_authenticated:
         flask.abort(401)
-    return Viewer(current_user.id, current_user.role, current_user.province_code, current_user.scope_code)
+    return Viewer(
+        current_user.id, current_user.role, current_user.province_code, current_user.scope_code, current_user.full_name
+    )
 
 
 # What a callback answers a request that the page could not have sent.

@@ -82,11 +82,13 @@ class WebUser(UserMixin):
         change_password_because: str | None = None,
         password_days_left: int | None = None,
         scope_code: str | None = None,
+        full_name: str | None = None,
     ) -> None:
         self.id = user_name
         self.role = role
         self.province_code = province_code
         self.scope_code = scope_code
+        self.full_name = full_name
         self.change_password_because = change_password_because
         # Days before the password grows too old, when that is near (the navigation says so); None otherwise.
         self.password_days_left = password_days_left
@@ -101,7 +103,7 @@ class WebUser(UserMixin):
         """The signed-in user a stored one is, its password judged against `max_age` (None: passwords never age)."""
         why = why_change_password(record, max_age)
         left = None if why or max_age is None else password_days_left(record, max_age)
-        return cls(record.user_name, record.role, record.province_code, why, left, record.scope_code)
+        return cls(record.user_name, record.role, record.province_code, why, left, record.scope_code, record.full_name)
 
 
 # How long before a password grows too old the navigation starts to say so.

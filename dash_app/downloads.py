@@ -104,7 +104,7 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                     check_may_see_own_sheet(con, viewer.user_name, archive_code)
                     rows = own_sheet_rows(query_scores(con, archive_code, viewer.user_name))
                     now = format_datetime(datetime.now(BEIJING))
-                    heading = ExportHeading("本人评分表", archive_label(archive_code), now, viewer.user_name, now)
+                    heading = ExportHeading("本人评分表", archive_label(archive_code), now, viewer.signed_name, now)
                     content = build_export_workbook(OWN_SHEET_COLUMNS, rows, heading)
                     return flask.send_file(
                         io.BytesIO(content),
@@ -132,5 +132,5 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
         require_role(viewer, *NATIONAL_ROLES)
         with reader.cursor() as con, tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "report.xlsx"
-            write_indicators_report(con, path, settings.today(), generated_by=viewer.user_name)
+            write_indicators_report(con, path, settings.today(), generated_by=viewer.signed_name)
             return _send(path, "十四五规划指标中期评估.xlsx")

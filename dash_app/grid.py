@@ -620,7 +620,7 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
             spec.file_name,
             scope,
             format_datetime(as_of) if as_of else format_datetime(now),
-            viewer.user_name,
+            viewer.signed_name,
             format_datetime(now),
             spec.note(viewer, *values) if callable(spec.note) else spec.note,
         )

@@ -190,7 +190,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
 <body class="bulletin">
 <h1>{escape(name)}国有档案资源普查简报</h1>
 <p class="meta">{escape(census_round_label())}；数据截至 {escape(format_datetime(as_of) if as_of else "尚无数据")}；
-整改逾期按 {escape(format_date(today))} 计；{escape(viewer.user_name)} 于 {
+整改逾期按 {escape(format_date(today))} 计；{escape(viewer.signed_name)} 于 {
         escape(format_datetime(generated))
     } 生成。</p>
 <h2>一、普查覆盖</h2>

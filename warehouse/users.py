@@ -37,6 +37,8 @@ class UserRecord:
     password_set_at: datetime | None = None
     # A prefecture's or county's division, a central channel's key (a province's office: None, its province above).
     scope_code: str | None = None
+    # The person the account belongs to (张三), when an administrator gave it.
+    full_name: str | None = None
 
     @property
     def scope(self) -> Scope | None:
@@ -115,6 +117,24 @@ def check_new_user_name(name: str) -> None:
     )
 
 
+MAX_FULL_NAME_CHARS = 32
+
+
+def clean_full_name(text: str | None) -> str | None:
+    """A person's name as given for an account, trimmed (None when blank); UsageError for one too long or holding
+    characters that are not seen."""
+    name = (text or "").strip()
+    if not name:
+        return None
+    if len(name) > MAX_FULL_NAME_CHARS or show_unseen(name) != name:
+        raise UsageError(
+            f"姓名「{show_unseen(name)[:40]}」不能超过 {MAX_FULL_NAME_CHARS} 个字符，也不能含看不见的字符（控制字符、"
+            "零宽字符、换行或制表符）。本次未做任何处理。",
+            hint="请填写账号使用人的姓名，例如 张三 或 阿依古丽·买买提。",
+        )
+    return name
+
+
 def add_user(
     con: duckdb.DuckDBPyConnection,
     user_name: str,
@@ -126,11 +146,14 @@ def add_user(
     must_change_password: bool = False,
     division_code: str | None = None,
     central: str | None = None,
+    full_name: str | None = None,
 ) -> dict[str, Any] | None:
     """Create or replace a user; a reporting role needs its scope (a province's office its census province, a
     prefecture's or county's office its division, a central channel's its channel key), other roles none. `by`: who
-    did it; `must_change_password`: the password is an administrator's, for its owner to replace at the next sign-in.
+    did it; `must_change_password`: the password is an administrator's, for its owner to replace at the next sign-in;
+    `full_name`: the person's name (a replaced account keeps its own when none is given).
     Returns the replaced user's role, province, scope and state (None for a new user)."""
+    person = clean_full_name(full_name)
     name = user_name.strip()
     if not name or len(name) > 64:
         raise UsageError("用户名不能为空，且不超过 64 个字符。")
@@ -145,7 +168,8 @@ def add_user(
     stored_province, stored_scope = stored_scope_codes(role, scope)
     with transaction(con):
         previous = con.execute(
-            "SELECT password_hash, role, province_code, is_active, scope_code FROM users WHERE user_name = ?", [name]
+            "SELECT password_hash, role, province_code, is_active, scope_code, full_name FROM users WHERE user_name = ?",
+            [name],
         ).fetchone()
         if previous is None:
             check_new_user_name(name)
@@ -160,8 +184,8 @@ def add_user(
             now = utc_now()
             con.execute(
                 "INSERT INTO users (user_name, password_hash, role, province_code, scope_code, created_at, "
-                "password_set_at, must_change_password) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [name, password_hash, role, stored_province, stored_scope, now, now, must_change_password],
+                "password_set_at, must_change_password, full_name) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [name, password_hash, role, stored_province, stored_scope, now, now, must_change_password, person],
             )
         else:  # the account keeps its creation time; it is active again
             if previous[1] == Role.ADMIN and previous[3] and role is not Role.ADMIN:
@@ -172,7 +196,8 @@ def add_user(
             con.execute(
                 "UPDATE users SET password_hash = ?, role = ?, province_code = ?, scope_code = ?, is_active = TRUE, "
                 "password_set_at = CASE WHEN ? THEN ? ELSE password_set_at END, "
-                "must_change_password = CASE WHEN ? THEN ? ELSE must_change_password END WHERE user_name = ?",
+                "must_change_password = CASE WHEN ? THEN ? ELSE must_change_password END, "
+                "full_name = coalesce(?, full_name) WHERE user_name = ?",
                 [
                     password_hash,
                     role,
@@ -182,6 +207,7 @@ def add_user(
                     utc_now(),
                     changed,
                     must_change_password,
+                    person,
                     name,
                 ],
             )
@@ -192,7 +218,10 @@ def add_user(
         if previous is not None:
             before = {"role": previous[1], "province_code": previous[2], "is_active": previous[3]}
             before |= {"scope_code": previous[4]} if previous[4] else {}
+            before |= {"full_name": previous[5]} if previous[5] and person not in (None, previous[5]) else {}
             after["password_changed"] = changed
+        if person is not None and (previous is None or person != previous[5]):
+            after["full_name"] = person
         if must_change_password and (previous is None or changed):
             after["must_change_password"] = True
         # A new password alone for the same role and scope is a reset, named so (a probe filtered 修改 for it).
@@ -278,14 +307,14 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
     """The active user with this name, if any."""
     row = con.execute(
         "SELECT user_name, password_hash, role, province_code, is_active, coalesce(must_change_password, false), "
-        "password_set_at, scope_code FROM users WHERE user_name = ? AND is_active",
+        "password_set_at, scope_code, full_name FROM users WHERE user_name = ? AND is_active",
         [user_name],
     ).fetchone()
     if row is None:
         return None
-    user_name, password_hash, role, province_code, is_active, must_change, password_set_at, scope_code = row
+    user_name, password_hash, role, province_code, is_active, must_change, password_set_at, scope_code, person = row
     return UserRecord(
-        user_name, password_hash, Role(role), province_code, is_active, must_change, password_set_at, scope_code
+        user_name, password_hash, Role(role), province_code, is_active, must_change, password_set_at, scope_code, person
     )
 
 
@@ -411,7 +440,8 @@ def query_accounts(
     rows = fetch_named(
         con,
         """
-        SELECT u.user_name, u.role, u.province_code, u.scope_code, u.is_active, u.created_at, u.password_set_at,
+        SELECT u.user_name, u.full_name, u.role, u.province_code, u.scope_code, u.is_active, u.created_at,
+               u.password_set_at,
                coalesce(u.must_change_password, false) AS must_change_password, l.last_sign_in,
                coalesce(a.archives, 0) AS assigned_archives
         FROM users AS u

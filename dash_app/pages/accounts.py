@@ -21,7 +21,14 @@ from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, format_datetime, role_text
 from dash_app.grid import WIDEST_SHOWN, Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from warehouse.reviews import Reviewer, describe_left_waiting
-from warehouse.users import add_user, check_new_user_name, find_look_alike, query_accounts, set_user_active
+from warehouse.users import (
+    MAX_FULL_NAME_CHARS,
+    add_user,
+    check_new_user_name,
+    find_look_alike,
+    query_accounts,
+    set_user_active,
+)
 
 Change = Literal["create", "reset", "disable", "enable"]
 OWN_ACCOUNT = "修改自己的密码请用右上角的“修改密码”；自己的账号不能在这里重设或停用（您会随即退出，看不到新密码），须由另一位管理员操作。"
@@ -38,6 +45,7 @@ MUST_CHANGE = "管理员所设，待本人修改"
 _MOMENT = WIDEST_SHOWN["datetime"]  # the times are formatted here, as text
 COLUMNS = [
     Column("user_name", "用户名", wrap=True, wrap_width=120),
+    Column("full_name", "姓名", wrap=True, wrap_width=90),
     Column("role", "角色", fits=tuple(r.label for r in Role)),
     Column("province", "范围", wrap=True, wrap_width=150),
     Column(
@@ -128,11 +136,19 @@ def _role_text(account: dict[str, Any]) -> str:
 
 
 def change_account(
-    context: AppContext, viewer: Viewer, change: Change, name: Any, role: Any, province: Any, scope: Any = None
+    context: AppContext,
+    viewer: Viewer,
+    change: Change,
+    name: Any,
+    role: Any,
+    province: Any,
+    scope: Any = None,
+    full_name: Any = None,
 ) -> str:
-    """Create an account, reset its password, disable or enable it, as the administrator asked; what happened."""
+    """Create an account, reset its password, disable or enable it, as the administrator asked; what happened. A
+    person's name typed is the new account's, or replaces a reset account's."""
     require_role(viewer, Role.ADMIN)
-    require_text(name, role, province, scope)
+    require_text(name, role, province, scope, full_name)
     typed = _typed_name(name)
     if not typed:
         return "请先填写用户名（点击上表一行可填入）。"
@@ -187,6 +203,7 @@ def change_account(
                 must_change_password=True,
                 division_code=None if role == Role.CENTRAL else scope,
                 central=scope if role == Role.CENTRAL else None,
+                full_name=full_name,
             )
         )
     except CensusError as error:
@@ -195,7 +212,8 @@ def change_account(
     done = "已创建账号" if before is None else "已重设账号"
     enabled = "" if before is None or before["is_active"] else "，该账号已重新启用"
     return (
-        f"{done}「{typed}」：{role_text(str(role), province, scope)}{enabled}。"
+        f"{done}「{typed}」{f'（{full_name.strip()}）' if full_name and full_name.strip() else ''}："
+        f"{role_text(str(role), province, scope)}{enabled}。"
         f"初始密码：{password}"
         "（只显示这一次，请以安全的方式交给本人；本人首次登录须先改为只有自己知道的密码）。"
     )
@@ -230,6 +248,7 @@ def _shown(row: dict[str, Any], max_age: timedelta | None) -> dict[str, Any]:
     """An account as the grid shows it."""
     return {
         "user_name": row["user_name"],
+        "full_name": row["full_name"] or "",
         "role": Role(row["role"]).label,
         "province": _scope(row["role"], row["province_code"], row["scope_code"]),
         "state": account_state(row["is_active"]),
@@ -288,6 +307,16 @@ def layout(**_query: str) -> html.Div:
                             style={"width": "220px"},
                         ),
                         for_id=ids.ACCOUNTS_NAME,
+                    ),
+                    labelled(
+                        "姓名",
+                        dcc.Input(
+                            id=ids.ACCOUNTS_FULL_NAME,
+                            placeholder="账号使用人，如 张三（可不填）",
+                            maxLength=MAX_FULL_NAME_CHARS,
+                            style={"width": "200px"},
+                        ),
+                        for_id=ids.ACCOUNTS_FULL_NAME,
                     ),
                     labelled(
                         "新账号的角色",
@@ -364,14 +393,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State(ids.ACCOUNTS_NEW_ROLE, "value"),
         State(ids.ACCOUNTS_NEW_PROVINCE, "value"),
         State(ids.ACCOUNTS_NEW_SCOPE, "value"),
+        State(ids.ACCOUNTS_FULL_NAME, "value"),
         prevent_initial_call=True,
     )
     def act(*values: Any) -> str:
         change = BUTTONS.get(str(ctx.triggered_id))
         if change is None:
             refuse(400, "未知的账号操作。")
-        name, role, province, scope = values[len(BUTTONS) :]
-        return change_account(context, current_viewer(), change, name, role, province, scope)
+        name, role, province, scope, full_name = values[len(BUTTONS) :]
+        return change_account(context, current_viewer(), change, name, role, province, scope, full_name)
 
     @app.callback(
         Output(ids.ACCOUNTS_NEW_SCOPE, "options"),

@@ -192,8 +192,8 @@ def test_an_account_is_disabled_and_enabled_again_and_the_last_administrator_sta
         assert get_user(con, "planner") is None  # cannot sign in
     assert main(["users", "list", "--db", str(db)]) == 0
     listed = capsys.readouterr().out
-    assert re.search(r"planner\s+国家档案局规划人员\s+已停用\s+\d{4}年\d{1,2}月\d{1,2}日.*从未登录", listed)
-    assert re.search(r"root-admin\s+系统管理员\s+启用", listed)
+    assert re.search(r"planner\s+—\s+国家档案局规划人员\s+已停用\s+\d{4}年\d{1,2}月\d{1,2}日.*从未登录", listed)
+    assert re.search(r"root-admin\s+—\s+系统管理员\s+启用", listed)
     assert main(["users", "enable", "planner", "--db", str(db)]) == 0
     assert main(["users", "disable", "nobody", "--db", str(db)]) == 2
     assert "没有用户「nobody」" in capsys.readouterr().err
@@ -285,3 +285,30 @@ def test_a_new_user_name_holds_only_letters_digits_and_a_few_marks(tmp_path, cap
         main(["users", "add", "越秀区档案局.yue_xiu-1@gz", "--role", "evaluator", "--password-stdin", "--db", str(db)])
         == 0
     )
+
+
+def test_an_account_names_the_person_it_belongs_to_and_keeps_that_name_when_reset(tmp_path, capsys, monkeypatch):
+    # Exports, bulletins and reports named only logins (导出人：planner): an account may carry its owner's name.
+    db = tmp_path / "w.duckdb"
+    add = ["users", "add", "wangmin", "--role", "planner", "--password-stdin", "--db", str(db)]
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+    assert main([*add, "--full-name", " 王敏 "]) == 0
+    assert capsys.readouterr().out.startswith("已创建用户 wangmin（王敏）：国家档案局规划人员。")
+    monkeypatch.setattr("sys.stdin", io.StringIO("Another-long-password\n"))
+    assert main([*add, "--replace"]) == 0  # a reset without a name keeps the one it has
+    capsys.readouterr()
+    assert main(["users", "list", "--db", str(db)]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert listed[0].split()[:2] == ["用户名", "姓名"] and listed[2].split()[:2] == ["wangmin", "王敏"]
+    with EmbeddedWarehouse(db).reader() as con:
+        assert get_user(con, "wangmin").full_name == "王敏"
+    # A name too long, or holding what is not seen, is refused before anything is written.
+    for bad in ("王" * 33, "王\u200b敏"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+        assert (
+            main(["users", "add", "li", "--role", "planner", "--password-stdin", "--full-name", bad, "--db", str(db)])
+            == 2
+        )
+        assert "姓名" in capsys.readouterr().err
+    with EmbeddedWarehouse(db).reader() as con:
+        assert get_user(con, "li") is None

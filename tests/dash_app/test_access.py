@@ -31,6 +31,7 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import ASSETS, close_app, create_app
+from dash_app.auth import hash_password
 from dash_app.formatting import (
     KEPT_REVIEW_NOTE,
     area_name,
@@ -66,6 +67,7 @@ from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
+from warehouse.users import add_user
 
 PROVINCES = tuple(PROVINCE_HOLDERS)
 REGISTERED, REPORTED = 4, 3
@@ -1403,3 +1405,21 @@ def test_a_sender_tells_its_uploads_apart_by_file_and_time_beside_the_scope():
     # 文件 was the grid's eleventh column, out of view at 1,366 px: rows read alike (广东省广州市 普查表 已接收).
     fields = [column.field for column in submissions_page.SUBMISSION_COLUMNS]
     assert fields[:4] == ["scope_name", "kind_label", "file_name", "submitted_at"]
+
+
+def test_what_leaves_the_platform_names_the_person_an_account_belongs_to(app, site):
+    # 导出人：planner and "planner 于 … 生成" on exports and bulletins: a login, not a person who answers for them.
+    store = site[1]
+    with store.writer() as con:
+        password = hash_password(password_of("wangmin"), "wangmin")
+        add_user(con, "wangmin", password, "planner", None, by="管理员", full_name="王敏")
+    client = client_of(app, "wangmin")
+    rows = grid_rows(app, client, ids.COVERAGE_GRID, "")
+    sheet = exported_workbook(export_grid(app, client, ids.COVERAGE_GRID, rows, ""), ids.COVERAGE_GRID).active
+    assert "导出人：王敏（wangmin）；" in sheet["A2"].value
+    assert "王敏（wangmin） 于" in client.get("/bulletin/440000").get_data(as_text=True)
+    # An account without a person's name signs with its login, as before.
+    planner = client_of(app, "planner")
+    rows = grid_rows(app, planner, ids.COVERAGE_GRID, "")
+    sheet = exported_workbook(export_grid(app, planner, ids.COVERAGE_GRID, rows, ""), ids.COVERAGE_GRID).active
+    assert "导出人：planner；" in sheet["A2"].value

@@ -1044,6 +1044,7 @@ def change_account(
     role: str | None = None,
     province: str | None = None,
     scope: str | None = None,
+    full_name: str | None = None,
 ):
     """Press one of the accounts form's buttons with these values, as the page does."""
     body = {
@@ -1055,6 +1056,7 @@ def change_account(
             {"id": ids.ACCOUNTS_NEW_ROLE, "property": "value", "value": role},
             {"id": ids.ACCOUNTS_NEW_PROVINCE, "property": "value", "value": province},
             {"id": ids.ACCOUNTS_NEW_SCOPE, "property": "value", "value": scope},
+            {"id": ids.ACCOUNTS_FULL_NAME, "property": "value", "value": full_name},
         ],
         "changedPropIds": [f"{button}.n_clicks"],
     }
@@ -1100,11 +1102,13 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     with site.store.reader() as con:
         assert get_user(con, name) is None
     created = returned(
-        change_account(app, admin, ids.ACCOUNTS_CREATE, f" {name} ", "province", "440000"),
+        change_account(app, admin, ids.ACCOUNTS_CREATE, f" {name} ", "province", "440000", None, " 李华 "),
         ids.ACCOUNTS_RESULT,
         "children",
     )
-    assert created.startswith(f"已创建账号「{name}」：省级档案部门（广东省）。初始密码：")
+    assert created.startswith(f"已创建账号「{name}」（李华）：省级档案部门（广东省）。初始密码：")
+    listed = grid_rows(app, admin, ids.ACCOUNTS_GRID, None, None, None)
+    assert next(r["full_name"] for r in listed if r["user_name"] == name) == "李华"
     first = re.search(r"初始密码：(\S+?)（", created).group(1)
     with site.store.reader() as con:
         record = get_user(con, name)

@@ -681,11 +681,12 @@ def test_accounts_before_072_keep_everything_and_every_reporting_level_may_then_
         )
     before = contents(con, "users")
 
-    assert apply_migrations(con) == [72]
+    assert apply_migrations(con, [m for m in list_migrations() if m.version <= 72]) == [72]
     columns = column_names(con, "users")
     assert columns[-1] == "scope_code"
     assert contents(con, "users", columns[:-1]) == before
     assert con.execute("SELECT DISTINCT scope_code FROM users").fetchall() == [(None,)]
+    apply_migrations(con)  # the later ones, which add_user below relies on
     add_user(con, "gz", "scrypt:gz", "prefecture", None, division_code="440100", by="管理员")
     add_user(con, "yangqi", "scrypt:yq", "central", None, central="enterprises", by="管理员")
     assert get_user(con, "gz").scope.label == "广东省广州市（地级）"
@@ -727,3 +728,31 @@ def test_an_upgrade_keeps_the_file_as_it_was_and_says_where(tmp_path, caplog):
     assert f"将从迁移版本 11 升级到 {list_migrations()[-1].version}" in said and str(kept) in said
     connect_warehouse(path).close()  # current now: nothing more kept
     assert len(list((tmp_path / "before-upgrade").iterdir())) == 1
+
+
+def test_accounts_before_074_keep_everything_and_may_then_name_their_owner():
+    """Migration 074 adds the person's name of an account: every account of before keeps every value and has none
+    until one is given; a reset without a name keeps it; the upgraded warehouse is the fresh one's."""
+    from warehouse.users import add_user, get_user
+
+    con = duckdb.connect()
+    apply_migrations(con, [m for m in list_migrations() if m.version < 74])
+    con.execute(
+        "INSERT INTO users (user_name, password_hash, role, province_code, created_at, password_set_at, "
+        "must_change_password) VALUES ('planner', 'scrypt:pl', 'planner', NULL, TIMESTAMP '2025-03-01 08:00', "
+        "TIMESTAMP '2025-03-01 08:00', false)"
+    )
+    before, old_columns = contents(con, "users"), column_names(con, "users")
+
+    assert apply_migrations(con)[0] == 74
+    assert [c for c in column_names(con, "users") if c not in old_columns] == ["full_name"]
+    assert contents(con, "users", old_columns) == before
+    assert get_user(con, "planner").full_name is None
+    add_user(con, "planner", "scrypt:pl", "planner", None, by="管理员", full_name="王敏")
+    add_user(con, "planner", "scrypt:new", "planner", None, by="管理员")
+    assert get_user(con, "planner").full_name == "王敏"
+    fresh = duckdb.connect()
+    apply_migrations(fresh)
+    assert schema_of(con) == schema_of(fresh)
+    con.close()
+    fresh.close()
