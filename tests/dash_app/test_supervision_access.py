@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -662,7 +663,7 @@ def test_a_planner_downloads_an_archive_s_feedback_report(app, site, unassigned)
     response = client_of(app, "planner").get(f"/download/evaluation/{unassigned}")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert unassigned in response.headers["Content-Disposition"]
+    assert quote(f"业务建设评价反馈-{name}.xlsx") in response.headers["Content-Disposition"]  # named, not coded
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
     # The round is open: the report says its result is provisional, and why.
     assert sheet["A1"].value == f"{name}业务建设评价反馈报告（暂定）"
