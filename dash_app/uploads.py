@@ -443,8 +443,8 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
             data = _template_bytes(kind, scope.province_code, scope)
         except CensusError as error:
             return error_page(400, "无法生成模板", error.describe())
-        # Named by the channel's name (its code is an English key), else by the division's code.
-        return _send_workbook(data, f"{KIND_LABELS[kind]}模板-{scope.name if scope.is_central else scope.code}.xlsx")
+        # Named for its area, as people name it (普查表模板-广东省广州市.xlsx; codes read 440100, a channel's key English).
+        return _send_workbook(data, f"{KIND_LABELS[kind]}模板-{scope.name}.xlsx")
 
 
 def _no_report(submission: dict[str, Any]) -> str:

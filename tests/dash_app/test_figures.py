@@ -115,7 +115,9 @@ def test_a_coverage_breakdown_says_no_coverage_where_no_holder_of_a_group_is_reg
             "units_unregistered": 2,
         },
     ]
-    bars = build_breakdown_figure(rows, "holder_type", "coverage_pct", "覆盖率").data[0]
+    figure = build_breakdown_figure(rows, "holder_type", "coverage_pct", "覆盖率")
+    assert list(figure.layout.xaxis.tickvals)[-1] == 100  # the axis's own ticks stopped at 80 %
+    bars = figure.data[0]
     assert list(bars.text) == ["96.50%", "0.00%", "—"]  # not 0.00 % where nobody was expected
     assert [row[3] for row in bars.customdata] == ["96.50%", "0.00%", "—"]  # what the hover says
     assert list(bars.x) == [96.5, 0.0, 0.0]

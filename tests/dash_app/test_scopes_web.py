@@ -243,7 +243,9 @@ def test_review_progress_is_a_map_metric(tmp_path, open_app):
 def test_templates_for_a_prefecture_or_a_central_channel(site):
     app, _, _ = site
     guangdong, planner = client_of(app, "guangdong"), client_of(app, "planner")
-    meta = read_meta(guangdong.get("/download/template/census?division=440100").data)
+    served = guangdong.get("/download/template/census?division=440100")
+    assert quote("普查表模板-广东省广州市.xlsx") in served.headers["Content-Disposition"]  # named, not 440100
+    meta = read_meta(served.data)
     assert (meta["province_code"], meta["scope_kind"], meta["scope_code"]) == ("440000", "prefecture", "440100")
     # A division the page never offers (a typed URL) is refused in the page's words, not the command line's.
     for division, status, said in (("450102", 403, "「450102」不在广东省范围内"), ("440000", 400, "是省级代码")):
