@@ -64,6 +64,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "create": "新建",
     "change": "修改",
     "reset_password": "重设密码",
+    "rename": "修改姓名",
     "disable": "停用",
     "enable": "启用",
     "login_succeeded": "登录成功",

@@ -125,9 +125,11 @@ def run_summary(args: argparse.Namespace) -> int:
     if province is not None:  # the province asked for: its own progress, not the nation's
         review, where = review["provinces"][0], summary["provinces"][0]["province_name"]
     progress = "，".join(f"{state} {count}" for state, count in review["by_state"].items())
+    # Nothing sent, nothing to have reviewed: no share (it read 0.00%, as if every return waited).
+    shown_pct = f"{review['reviewed_pct']:.2f}%" if review["returns"] else "—"
     sys.stdout.write(
         f"普查轮次 {summary['round']}\n{format_table(headers, rows)}\n"
-        f"审核进度（{where}）：现行普查表 {review['returns']} 份，{progress}（已审核 {review['reviewed_pct']:.2f}%）\n"
+        f"审核进度（{where}）：现行普查表 {review['returns']} 份，{progress}（已审核 {shown_pct}）\n"
     )
     return 0
 

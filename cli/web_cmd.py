@@ -211,7 +211,8 @@ def run_users(args: argparse.Namespace) -> int:
         print(f"已创建用户 {name}{f'（{person}）' if person else ''}：{wanted}。{FIRST_SIGN_IN}")
     else:
         was = role_text(before["role"], before["province_code"], before.get("scope_code"))
-        was += "" if before["is_active"] else "，已停用"
+        stopped = "" if before["is_active"] else "，已停用"  # and enabled again, said below
+        said = f"原为{was}{stopped}，现为{wanted}" if was != wanted else f"仍为{wanted}"
         enabled = "，已登录的会话已失效" if before["is_active"] else "；该账号已重新启用（可以登录）"
-        print(f"已重设已有用户 {name}：原为{was}，现为{wanted}；密码已重设{enabled}。{FIRST_SIGN_IN}")
+        print(f"已重设已有用户 {name}：{said}；密码已重设{enabled}。{FIRST_SIGN_IN}")
     return 0

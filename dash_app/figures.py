@@ -547,8 +547,9 @@ def build_breakdown_figure(rows: Sequence[Mapping[str, Any]], member_key: str, m
         hovertemplate="%{y}：%{customdata[3]}<br>应报 %{customdata[0]} 个，已报 %{customdata[1]} 个，"
         "名录外 %{customdata[2]} 个<extra></extra>",
     )
-    # Every fifth of the way, 100 % included (the axis's own ticks stopped at 80 %).
-    figure.update_xaxes(tickformat=".0f", ticksuffix="%", range=[0, 100], tickvals=SHARE_TICKS, title={"text": ""})
+    # Every fifth of the way, 100 % included (the axis's own ticks stopped at 80 %); a little room past 100 %, or
+    # the browser hides the label that would overflow the plot's edge.
+    figure.update_xaxes(tickformat=".0f", ticksuffix="%", range=[0, 106], tickvals=SHARE_TICKS, title={"text": ""})
     return figure
 
 

@@ -184,11 +184,8 @@ def _load_styles(package: _Package) -> _Styles:
     if cell_xfs is None:
         raise ValueError("styles.xml has no <cellXfs>")
     originals = re.findall(r"<(?:\w+:)?xf\b[^>]*/>|<(?:\w+:)?xf\b[^>]*>.*?</(?:\w+:)?xf>", cell_xfs.group(2), re.DOTALL)
-    filled = set()
-    for index, xf in enumerate(originals):
-        fill_id = _attr(xf[: xf.index(">") + 1], "fillId")
-        if fill_id is not None and int(fill_id) in ours_fill:
-            filled.add(index)
+    fill_ids = [_attr(xf[: xf.index(">") + 1], "fillId") for xf in originals]
+    filled = {index for index, fill_id in enumerate(fill_ids) if fill_id is not None and int(fill_id) in ours_fill}
     ours: dict[int, int] = {}
     for index in filled:
         stripped = re.sub(r'\s(fillId|applyFill)="[^"]*"', "", originals[index])

@@ -126,13 +126,40 @@ def clean_full_name(text: str | None) -> str | None:
     name = (text or "").strip()
     if not name:
         return None
-    if len(name) > MAX_FULL_NAME_CHARS or show_unseen(name) != name:
+    hint = "请填写账号使用人的姓名，例如 张三 或 阿依古丽·买买提。"
+    if show_unseen(name) != name:
         raise UsageError(
-            f"姓名「{show_unseen(name)[:40]}」不能超过 {MAX_FULL_NAME_CHARS} 个字符，也不能含看不见的字符（控制字符、"
-            "零宽字符、换行或制表符）。本次未做任何处理。",
-            hint="请填写账号使用人的姓名，例如 张三 或 阿依古丽·买买提。",
+            f"姓名「{show_unseen(name)[:40]}」含有看不见的字符（控制字符、零宽字符、换行或制表符）。本次未做任何处理。",
+            hint=hint,
+        )
+    if len(name) > MAX_FULL_NAME_CHARS:
+        raise UsageError(
+            f"姓名「{name[:12]}…」有 {len(name)} 个字符，不能超过 {MAX_FULL_NAME_CHARS} 个。本次未做任何处理。",
+            hint=hint,
         )
     return name
+
+
+def set_full_name(con: duckdb.DuckDBPyConnection, user_name: str, full_name: str | None, *, by: str) -> str | None:
+    """Give an account its person's name, change it or (blank) clear it, its password and sessions untouched; the
+    name it had (None: none). UsageError for no such account."""
+    person = clean_full_name(full_name)
+    with transaction(con):
+        row = con.execute("SELECT full_name FROM users WHERE user_name = ?", [user_name]).fetchone()
+        if row is None:
+            raise UsageError(f"没有用户「{user_name}」。", hint="可用 archive-census users list 查看用户名。")
+        if row[0] != person:
+            con.execute("UPDATE users SET full_name = ? WHERE user_name = ?", [person, user_name])
+            record_event(
+                con,
+                AuditKind.USER,
+                "rename",
+                actor=by,
+                target=user_name,
+                before={"full_name": row[0]},
+                after={"full_name": person},
+            )
+    return row[0]
 
 
 def add_user(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any, Literal
 
-from dash import Dash, Input, Output, State, ctx, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from census_schema.divisions import PREFECTURE, load_divisions
 from census_schema.errors import CensusError, UsageError
@@ -25,12 +25,14 @@ from warehouse.users import (
     MAX_FULL_NAME_CHARS,
     add_user,
     check_new_user_name,
+    clean_full_name,
     find_look_alike,
     query_accounts,
+    set_full_name,
     set_user_active,
 )
 
-Change = Literal["create", "reset", "disable", "enable"]
+Change = Literal["create", "reset", "disable", "enable", "rename"]
 OWN_ACCOUNT = "修改自己的密码请用右上角的“修改密码”；自己的账号不能在这里重设或停用（您会随即退出，看不到新密码），须由另一位管理员操作。"
 
 PATH = "/accounts"
@@ -119,7 +121,9 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
         return f"没有账号「{typed}」：选择角色（省级、地级、县级档案部门再选省份，地级、县级和中央渠道再选所属范围）后点“新建账号”。"
     if typed == viewer.user_name:
         return f"「{typed}」是您自己的账号：{OWN_ACCOUNT}"
-    said = f"账号「{typed}」：{_role_text(account)}，{account_state(account['is_active'])}。"
+    person = f"，姓名「{account['full_name']}」" if account["full_name"] else "，未填姓名"
+    said = f"账号「{typed}」：{_role_text(account)}{person}，{account_state(account['is_active'])}。"
+    said += "修改姓名只改姓名（留空则清除），密码和会话不变；"
     said += "重设密码会生成新的初始密码，其已登录的会话立即失效，本人须用新密码登录并改掉"
     if not account["is_active"]:
         return said + "，该账号随之重新启用；点“启用”则沿用原密码。"
@@ -157,6 +161,16 @@ def change_account(
         # Reset or disabled here, the administrator's own session would end before the page showed the new password.
         return f"「{typed}」是您自己的账号，未做任何处理：{OWN_ACCOUNT}"
     try:
+        if change == "rename":
+            if account is None:
+                return f"没有账号「{typed}」。"
+            person = clean_full_name(full_name)
+            was = context.store.write(lambda con: set_full_name(con, typed, person, by=viewer.user_name))
+            if was == person:
+                return f"账号「{typed}」的姓名{f'本来就是「{person}」' if person else '本来就没有填写'}，未做任何改动。"
+            if person is None:
+                return f"已清除账号「{typed}」的姓名（原为「{was}」）。"
+            return f"已将账号「{typed}」的姓名{f'由「{was}」' if was else ''}改为「{person}」；密码和已登录的会话不变。"
         if change in ("disable", "enable"):
             if account is None:
                 return f"没有账号「{typed}」。"
@@ -203,7 +217,8 @@ def change_account(
                 must_change_password=True,
                 division_code=None if role == Role.CENTRAL else scope,
                 central=scope if role == Role.CENTRAL else None,
-                full_name=full_name,
+                # A reset keeps the account's name (the field may still hold another account's): 修改姓名 changes it.
+                full_name=full_name if change == "create" else None,
             )
         )
     except CensusError as error:
@@ -212,7 +227,7 @@ def change_account(
     done = "已创建账号" if before is None else "已重设账号"
     enabled = "" if before is None or before["is_active"] else "，该账号已重新启用"
     return (
-        f"{done}「{typed}」{f'（{full_name.strip()}）' if full_name and full_name.strip() else ''}："
+        f"{done}「{typed}」{f'（{full_name.strip()}）' if change == 'create' and full_name and full_name.strip() else ''}："
         f"{role_text(str(role), province, scope)}{enabled}。"
         f"初始密码：{password}"
         "（只显示这一次，请以安全的方式交给本人；本人首次登录须先改为只有自己知道的密码）。"
@@ -312,7 +327,7 @@ def layout(**_query: str) -> html.Div:
                         "姓名",
                         dcc.Input(
                             id=ids.ACCOUNTS_FULL_NAME,
-                            placeholder="账号使用人，如 张三（可不填）",
+                            placeholder="如 张三（可不填）",
                             maxLength=MAX_FULL_NAME_CHARS,
                             style={"width": "200px"},
                         ),
@@ -344,6 +359,7 @@ def layout(**_query: str) -> html.Div:
                     html.Button("重设密码", id=ids.ACCOUNTS_RESET),
                     html.Button("停用", id=ids.ACCOUNTS_DISABLE, className="button-danger"),
                     html.Button("启用", id=ids.ACCOUNTS_ENABLE),
+                    html.Button("修改姓名", id=ids.ACCOUNTS_RENAME),
                 ],
                 className="toolbar",
             ),
@@ -358,6 +374,7 @@ BUTTONS: dict[str, Change] = {
     ids.ACCOUNTS_RESET: "reset",
     ids.ACCOUNTS_DISABLE: "disable",
     ids.ACCOUNTS_ENABLE: "enable",
+    ids.ACCOUNTS_RENAME: "rename",
 }
 
 
@@ -377,6 +394,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
 
     fill_from_clicked_row(app, ids.ACCOUNTS_GRID, ids.ACCOUNTS_NAME)
+
+    @app.callback(
+        Output(ids.ACCOUNTS_FULL_NAME, "value"), Input(ids.ACCOUNTS_GRID, "cellClicked"), prevent_initial_call=True
+    )
+    def pick_full_name(cell: dict[str, Any] | None) -> Any:
+        # The clicked account's own name, to be corrected with 修改姓名 (the field kept the last name typed).
+        require_role(current_viewer(), Role.ADMIN)
+        account = _account(context, _typed_name((cell or {}).get("rowId")))
+        return no_update if account is None else account["full_name"] or ""
 
     @app.callback(
         Output(ids.ACCOUNTS_PREVIEW, "children"),

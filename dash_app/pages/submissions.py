@@ -46,11 +46,7 @@ from dash_app.uploads import UPLOAD_ROLES, submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.loads import fetch_failures
-from warehouse.queries import (
-    DECIMAL_FIGURES,
-    query_holder_lineage,
-    query_review_progress,
-)
+from warehouse.queries import DECIMAL_FIGURES, query_holder_lineage, query_review_progress
 from warehouse.reviews import (
     MAX_REVIEW_REASON,
     REASON_LABELS,
@@ -441,7 +437,7 @@ def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | 
     with context.reader.cursor() as con:
         submission = find_visible_submission(con, viewer, code)
     if submission is None:
-        return f"找不到提交编号为「{code[:60]}」的提交，或无权查看：请核对编号（点击上表一行可填入）。"
+        return f"找不到提交编号为「{code[:60]}」的提交，或无权查看：请核对编号（区分大小写；点击上表一行可填入）。"
     errors, warnings = submission["error_count"], submission["warning_count"]
     said = (
         f"「{submission['file_name']}」{SUBMISSION_STATUS_LABELS.get(submission['status'], submission['status'])}："

@@ -169,7 +169,7 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
     assert add("guangdong", "evaluator") == 2
     assert "（评价专家，已停用）：重设会把它改为评价专家，并重设密码，重新启用该账号。" in capsys.readouterr().err
     assert add("guangdong", "evaluator", "--replace") == 0
-    assert "原为评价专家，已停用，现为评价专家；密码已重设；该账号已重新启用（可以登录）。" in capsys.readouterr().out
+    assert "仍为评价专家；密码已重设；该账号已重新启用（可以登录）。" in capsys.readouterr().out
 
 
 def test_an_account_is_disabled_and_enabled_again_and_the_last_administrator_stays(tmp_path, capsys, monkeypatch):
@@ -296,7 +296,8 @@ def test_an_account_names_the_person_it_belongs_to_and_keeps_that_name_when_rese
     assert capsys.readouterr().out.startswith("已创建用户 wangmin（王敏）：国家档案局规划人员。")
     monkeypatch.setattr("sys.stdin", io.StringIO("Another-long-password\n"))
     assert main([*add, "--replace"]) == 0  # a reset without a name keeps the one it has
-    capsys.readouterr()
+    # The role it keeps is not said as a change (原为国家档案局规划人员，现为国家档案局规划人员).
+    assert capsys.readouterr().out.startswith("已重设已有用户 wangmin：仍为国家档案局规划人员；密码已重设")
     assert main(["users", "list", "--db", str(db)]) == 0
     listed = capsys.readouterr().out.splitlines()
     assert listed[0].split()[:2] == ["用户名", "姓名"] and listed[2].split()[:2] == ["wangmin", "王敏"]

@@ -15,6 +15,8 @@ import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM
+from census_schema.roles import Role
+from cli.ingest_cmd import DEMO_PEOPLE
 from dash_app import ids
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, coverage
@@ -381,7 +383,8 @@ def test_an_export_contains_what_the_grid_shows_after_filter_and_sort(browsing):
         "覆盖情况-全国-"
     ) and download.value.suggested_filename.endswith("日.xlsx")
     rows = list(workbook.active.iter_rows(values_only=True))
-    assert rows[0][0] == "覆盖情况（全国）" and "导出人：planner" in rows[1][0]
+    # Signed by the person the demo's planner account belongs to, with the login.
+    assert rows[0][0] == "覆盖情况（全国）" and f"导出人：{DEMO_PEOPLE[Role.PLANNER]}（planner）" in rows[1][0]
     assert list(rows[EXPORT_HEADER_ROW - 1]) == [column.title for column in coverage.CHILD_COLUMNS]
     columns = coverage.CHILD_COLUMNS
     *body, total = rows[EXPORT_HEADER_ROW:]

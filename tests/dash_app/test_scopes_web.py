@@ -902,4 +902,8 @@ def test_coverage_says_which_areas_report_without_a_register_in_force(reporters)
     for search in ("", "?division=central"):
         assert note("planner", search).startswith(f"中央和国家机关、中央企业{said}"), search
     assert note("planner", "?division=central:enterprises").startswith(f"中央企业{said}")
+    # Said in the exports' headings too (the export's 应报 0 went unexplained).
+    for grid in (ids.COVERAGE_GRID, ids.COVERAGE_MISSING_GRID):
+        response = export_grid(app, client_of(app, "planner"), grid, None, "?division=central")
+        assert exported_workbook(response, grid).active["A3"].value == note("planner", "?division=central"), grid
     assert note("guangdong", "") == "" and note("planner", "?division=440000") == ""

@@ -1109,6 +1109,25 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     assert created.startswith(f"已创建账号「{name}」（李华）：省级档案部门（广东省）。初始密码：")
     listed = grid_rows(app, admin, ids.ACCOUNTS_GRID, None, None, None)
     assert next(r["full_name"] for r in listed if r["user_name"] == name) == "李华"
+    # A reset keeps the name whatever the field holds (a probe's field still held the last account's: the reset gave
+    # it to the wrong person); 修改姓名 changes the name alone, or clears it, the password and sessions untouched.
+    with site.store.reader() as con:
+        password_before = get_user(con, name).password_hash
+    rename = [(ids.ACCOUNTS_RENAME, " 李 华 "), (ids.ACCOUNTS_RENAME, "李 华"), (ids.ACCOUNTS_RENAME, "")]
+    said = [
+        returned(change_account(app, admin, button, name, None, None, None, person), ids.ACCOUNTS_RESULT, "children")
+        for button, person in rename
+    ]
+    assert said == [
+        f"已将账号「{name}」的姓名由「李华」改为「李 华」；密码和已登录的会话不变。",
+        f"账号「{name}」的姓名本来就是「李 华」，未做任何改动。",
+        f"已清除账号「{name}」的姓名（原为「李 华」）。",
+    ]
+    with site.store.reader() as con:
+        assert (get_user(con, name).full_name, get_user(con, name).password_hash) == (None, password_before)
+    assert "已将账号" in returned(
+        change_account(app, admin, ids.ACCOUNTS_RENAME, name, None, None, None, "李华"), ids.ACCOUNTS_RESULT, "children"
+    )
     first = re.search(r"初始密码：(\S+?)（", created).group(1)
     with site.store.reader() as con:
         record = get_user(con, name)
@@ -1123,9 +1142,13 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     # A reset: the signed-in browser of the account is signed out, the old password no longer works.
     user = client_of(app, address="10.5.4.3")
     assert sign_in(user, name, first).status_code == 302
-    reset = returned(change_account(app, admin, ids.ACCOUNTS_RESET, name), ids.ACCOUNTS_RESULT, "children")
+    # The name field still holding another account's name changes nothing of this one's.
+    reset = change_account(app, admin, ids.ACCOUNTS_RESET, name, None, None, None, "韩梅梅")
+    reset = returned(reset, ids.ACCOUNTS_RESULT, "children")
     second = re.search(r"初始密码：(\S+?)（", reset).group(1)
     assert reset.startswith(f"已重设账号「{name}」：省级档案部门（广东省）。") and second != first
+    with site.store.reader() as con:
+        assert get_user(con, name).full_name == "李华"
     assert user.get("/password").status_code == 302
     assert sign_in(client_of(app, address="10.5.4.4"), name, first).status_code == 200  # the form again
     # Disabled: signed out at once, cannot sign in; enabled again: the password of the reset works.
@@ -1149,7 +1172,8 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
     # Each change is in the audit log under the administrator, from the web.
     logged = reversed(audit_events(site, kind="user", actor="admin"))
     changes = [(e["action"], e["actor"], e["via"]) for e in logged if e["target"] == name]
-    assert changes == [(a, "admin", "web") for a in ("create", "reset_password", "disable", "enable")]
+    done = ("create", "rename", "rename", "rename", "reset_password", "disable", "enable")
+    assert changes == [(a, "admin", "web") for a in done]
 
 
 def test_an_administrator_creates_the_accounts_of_a_prefecture_county_and_central_channel_on_the_web(site):

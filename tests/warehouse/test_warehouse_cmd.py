@@ -71,6 +71,7 @@ def test_summary_table(capsys, loaded_db):
     # A province asked for gets its own progress, named (it printed the nation's, unsaid).
     code, out, _ = run(capsys, "summary", "--province", "110000", "--db", str(db_path))
     assert code == 0 and "审核进度（北京市）：现行普查表 0 份" in out
+    assert out.rstrip().endswith("（已审核 —）")  # nothing sent: no share (it read 0.00%)
     # That province alone, as its help says (只看该省): it listed the nation and the central channels too.
     rows = out.splitlines()[3:-1]
     assert len(rows) == 1 and rows[0].split()[:2] == ["110000", "北京市"], rows
