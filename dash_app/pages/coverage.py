@@ -348,9 +348,10 @@ def layout(division: str | None = None, **_query: str) -> html.Div:
                 ],
                 className="hint",
             ),
+            # Which areas in view report without a register in force (their 应报 0 is no gap in coverage).
+            html.P(id=ids.COVERAGE_REGISTER_NOTE, className="warn"),
             # A county's page has no level below: its own figures, which the grid's 合计 row carries elsewhere (where
             # the keyboard's focus lands after Enter on a county's row: assets/accessibility.js).
-            html.P(id=ids.COVERAGE_REGISTER_NOTE, className="warn"),
             html.P(id=ids.COVERAGE_COUNTY_FIGURES, className="drill-target") if is_county else None,
             html.Div(
                 grid_block(ids.COVERAGE_GRID, CHILD_COLUMNS, row_id="division_code", page_size=50),
