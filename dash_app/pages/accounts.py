@@ -149,8 +149,9 @@ def change_account(
     scope: Any = None,
     full_name: Any = None,
 ) -> str:
-    """Create an account, reset its password, disable or enable it, as the administrator asked; what happened. A
-    person's name typed is the new account's, or replaces a reset account's."""
+    """Create an account, reset its password, disable or enable it, or change its person's name, as the administrator
+    asked; what happened. The name typed is a new account's, or (修改姓名) the account's new name; a reset keeps the
+    name the account has."""
     require_role(viewer, Role.ADMIN)
     require_text(name, role, province, scope, full_name)
     typed = _typed_name(name)
@@ -200,10 +201,12 @@ def change_account(
                 province = None
             if role not in (Role.PREFECTURE, Role.COUNTY, Role.CENTRAL):
                 scope = None
+            person = clean_full_name(full_name)
         elif account is None:
             return f"没有账号「{typed}」，无法重设密码；要新建请点“新建账号”。"
         else:
             role, province, scope = account["role"], account["province_code"], account["scope_code"]
+            person = None  # a reset keeps the account's name (the field may still hold another account's)
         password = strong_password(typed)
         password_hash = hash_password(password, typed)
         before = context.store.write(
@@ -217,8 +220,7 @@ def change_account(
                 must_change_password=True,
                 division_code=None if role == Role.CENTRAL else scope,
                 central=scope if role == Role.CENTRAL else None,
-                # A reset keeps the account's name (the field may still hold another account's): 修改姓名 changes it.
-                full_name=full_name if change == "create" else None,
+                full_name=person,
             )
         )
     except CensusError as error:
@@ -227,7 +229,7 @@ def change_account(
     done = "已创建账号" if before is None else "已重设账号"
     enabled = "" if before is None or before["is_active"] else "，该账号已重新启用"
     return (
-        f"{done}「{typed}」{f'（{full_name.strip()}）' if change == 'create' and full_name and full_name.strip() else ''}："
+        f"{done}「{typed}」{f'（{person}）' if person else ''}："
         f"{role_text(str(role), province, scope)}{enabled}。"
         f"初始密码：{password}"
         "（只显示这一次，请以安全的方式交给本人；本人首次登录须先改为只有自己知道的密码）。"

@@ -144,7 +144,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
 
     def failures(viewer: Viewer, submission_id: str | None) -> list[dict[str, Any]]:
         # The submission typed, when the viewer may see it: a reviewer reads the warnings of the return under review.
-        code = (submission_id if isinstance(submission_id, str) else "").strip()
+        code = typed_id(submission_id)
         require_role(viewer, *SUBMISSION_ROLES)
         if not code:
             return []
@@ -164,7 +164,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
             failures,
             [(ids.SUBMISSIONS_REVIEW_ID, "value")],
             "校验结果",
-            scope=lambda _viewer, submission_id: f"提交{str(submission_id or '').strip()}",
+            scope=lambda _viewer, submission_id: f"提交{typed_id(submission_id)}",
             # Which file, its result and counts, and whether the export holds them all (it said only the number).
             note=lambda viewer, submission_id: describe_failures(context, viewer, submission_id),
         ),
@@ -428,10 +428,15 @@ def _changed_fields(changes: ReplacementChanges) -> str:
     return "（" + "，".join(named[:CHANGED_FIELDS_NAMED]) + (f"，另有 {more} 栏" if more > 0 else "") + "）"
 
 
+def typed_id(submission_id: Any) -> str:
+    """The submission number typed into the form, trimmed ("" for none, or for a value that is not text)."""
+    return (submission_id if isinstance(submission_id, str) else "").strip()
+
+
 def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | None) -> str:
     """What the grid of the submission typed lists: its file, result and counts, and whether the grid holds them all;
     or that no submission the viewer may see has that number."""
-    code = (submission_id if isinstance(submission_id, str) else "").strip()
+    code = typed_id(submission_id)
     if not code:
         return "填入提交编号后，在此列出该提交校验发现的错误和警告。"
     with context.reader.cursor() as con:
@@ -452,7 +457,7 @@ def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | 
 
 def changes_of(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:
     """What the submission typed changed against the return it replaced, for a viewer who may see it (else None)."""
-    code = (submission_id if isinstance(submission_id, str) else "").strip()
+    code = typed_id(submission_id)
     if not code:
         return None
     with context.reader.cursor() as con:
@@ -465,7 +470,7 @@ def changes_of(context: AppContext, viewer: Viewer, submission_id: str | None) -
 def return_preview(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:
     """What withdrawing the submission typed would take out, for its sender, or returning it, for a reviewer who may
     return it (None otherwise)."""
-    code = (submission_id if isinstance(submission_id, str) else "").strip()
+    code = typed_id(submission_id)
     if not code or (viewer.role not in UPLOAD_ROLES and not can_review(viewer)):
         return None
     with context.reader.cursor() as con:
@@ -524,7 +529,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def data_docs_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
         # Offered for a submission the viewer may see (a mistyped number led to a 404); the route checks again.
-        code = (submission_id if isinstance(submission_id, str) else "").strip()
+        code = typed_id(submission_id)
         if code:
             with context.reader.cursor() as con:
                 if find_visible_submission(con, current_viewer(), code) is not None:
@@ -545,7 +550,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def report_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
         # Shown for a submission the viewer may see whose report was kept (a rejected one); the route checks again.
         # The id typed is looked up before it names a file.
-        code = (submission_id if isinstance(submission_id, str) else "").strip()
+        code = typed_id(submission_id)
         if code:
             with context.reader.cursor() as con:
                 visible = find_visible_submission(con, current_viewer(), code) is not None
