@@ -126,6 +126,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "counters": "开始限制的计数",
     "backup_taken_at": "备份时间",
     "events_removed": "删除的备份后审计事件",
+    "returns_removed": "删除的备份后报送",
     "accounts_changed": "随恢复改变的平台账号",
     "kept": "恢复前的数据仓库另存于",
     "migration": "迁移版本",

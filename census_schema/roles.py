@@ -42,3 +42,9 @@ NATIONAL_ROLES = frozenset({Role.PLANNER, Role.ADMIN})
 REPORTING_ROLES = frozenset({Role.PROVINCE, Role.PREFECTURE, Role.COUNTY, Role.CENTRAL})
 # The reporting roles below a province: held to their own division and the divisions inside it.
 LOCAL_ROLES = frozenset({Role.PREFECTURE, Role.COUNTY})
+
+
+def person_label(user_name: str, full_name: str | None) -> str:
+    """Who did something, as a person reads it: the account's owner with the account (张三（guangdong）), or the
+    account alone when it has no person's name."""
+    return f"{full_name}（{user_name}）" if full_name else user_name

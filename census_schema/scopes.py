@@ -26,7 +26,7 @@ from census_schema.divisions import (
     require_census_province,
 )
 from census_schema.errors import UsageError
-from census_schema.roles import Role
+from census_schema.roles import Role, person_label
 
 
 class ScopeKind(StrEnum):
@@ -329,6 +329,13 @@ class ScopeReturn:
     is_returned: bool = False
     # Its review progress (review_label: 待省级审核, 已审核, …), where known: what replacing it voids.
     review: str | None = None
+    # The person's name of the account that sent it, where the account has one.
+    submitted_by_name: str | None = None
+
+    @property
+    def submitter(self) -> str:
+        """Who sent it, as messages name them: 张三（guangzhou）, or the account alone."""
+        return person_label(self.submitted_by, self.submitted_by_name)
 
     def describe(self) -> str:
         """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）, said to be returned when it
@@ -339,7 +346,7 @@ class ScopeReturn:
         if self.withheld:
             return f"{self.scope.label}{which}（{returned}{WITHHELD_NOTE}）"
         return (
-            f"{self.scope.label}{which}（{returned}文件「{self.file_name}」，{self.submitted_by} "
+            f"{self.scope.label}{which}（{returned}文件「{self.file_name}」，{self.submitter} "
             f"{format_day(to_beijing(self.submitted_at))}报送，编号 {self.submission_id}）"
         )
 
@@ -363,6 +370,7 @@ class ScopeReturn:
             "scope": self.scope.to_json(),
             "file_name": None if self.withheld else self.file_name,
             "submitted_by": None if self.withheld else self.submitted_by,
+            "submitter": None if self.withheld else self.submitter,
             # Beijing time with its offset, as every time `--json` prints (the warehouse keeps naive UTC).
             "submitted_at": None if self.withheld else to_beijing(self.submitted_at).isoformat(),
             "is_returned": self.is_returned,

@@ -17,7 +17,7 @@ from census_schema.errors import UsageError
 from census_schema.failures import describe_rows
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
-from census_schema.scopes import WITHHELD_NOTE, ScopeKind, account_scope, choose_scope
+from census_schema.scopes import ScopeKind, account_scope, choose_scope
 from census_schema.settings import load_settings
 from cli.main import acting_user, emit_json, saying_if_created
 from dash_app.formatting import format_date
@@ -95,7 +95,7 @@ def describe_outcome(result: dict[str, Any]) -> str:
         else ("省份 " + result["province"] if result["province"] else "全国")
     )
     lines = [
-        f"{head}：{where}，{describe_row_count(result)}，错误 {result['errors']} 个，警告 {result['warnings']} 个。"
+        f"{head}：{where}，{describe_row_count(result)}，错误 {result['errors']:,} 个，警告 {result['warnings']:,} 个。"
     ]
     if result.get("submission_id"):
         lines.append(f"提交编号：{result['submission_id']}")
@@ -139,17 +139,9 @@ def _describe_conflicts(conflicts: list[dict[str, Any]]) -> list[str]:
             f"第 {h['row']} 行 {h['uscc']} {h['unit_name'] or ''}".rstrip() for h in holders[:SHOWN_HOLDERS]
         )
         more = f" 等 {len(holders):,} 个" if len(holders) > SHOWN_HOLDERS else f" 共 {len(holders)} 个"
-        if held["file_name"] is None:  # another province's return: only whose it is
-            which = WITHHELD_NOTE
-        else:
-            which = (
-                f"文件「{held['file_name']}」，{held['submitted_by']} {format_date(held['submitted_at'])}报送，"
-                f"编号 {held['submission_id']}"
-            )
-        lines.append(
-            f"重复计数：以下普查对象已列入{held['scope']['name']}（{held['scope']['code']}）现行有效的报表"
-            f"（{which}）：{listed}{more}。"
-        )
+        # The return as every message names it (its file, sender and number only where the uploader may read them;
+        # a central channel by its name, not its key: 中央企业（enterprises） was read).
+        lines.append(f"重复计数：以下普查对象已列入{held['said']}：{listed}{more}。")
     return lines
 
 
@@ -263,7 +255,7 @@ def describe_refusal(result: dict[str, Any]) -> str:
     if result["status"] == "needs_confirmation":
         shrink = result.get("shrink") or {}
         return (
-            f"{trial}未装载：与现行报表相比减少 {shrink.get('dropped', 0)} 个普查对象，超过允许的比例。"
+            f"{trial}未装载：与现行报表相比减少 {shrink.get('dropped', 0):,} 个普查对象，超过允许的比例。"
             " 处理办法：确属减少的，请加 --confirm-shrink 重新装载；否则请补全后重新上传。"
         )
     report = result.get("report")
@@ -271,7 +263,7 @@ def describe_refusal(result: dict[str, Any]) -> str:
     more = "" if report else "（加 --report 报告.xlsx 可得到逐格标注的错误报告）"
     head = "试校验未通过（未装载）" if trial else "未通过校验，整份退回，未装载任何数据"
     return (
-        f"{head}：错误 {result['errors']} 个、警告 {result['warnings']} 个；{where}。"
+        f"{head}：错误 {result['errors']:,} 个、警告 {result['warnings']:,} 个；{where}。"
         f" 处理办法：请按错误清单逐项改正{more}，然后重新上传。"
     )
 

@@ -790,7 +790,9 @@ def run_command(argv: Sequence[str] | None) -> int:
             emit_json(error_json(error, error.exit_code))
         return error.exit_code
     except KeyboardInterrupt:
-        sys.stderr.write("已中断。\n")
+        # What became of the work: a probe could not tell whether its interrupted upload had loaded (it had not: a
+        # write is one transaction, and a load already under way finishes before the interrupt is taken).
+        sys.stderr.write("已中断：尚未提交的数据库写入不会生效，已提交的不受影响；可以重新运行本命令。\n")
         return 130
     except BrokenPipeError:
         # What reads the output went away (`| head`): the command stops where it wrote, as Unix tools do on SIGPIPE.

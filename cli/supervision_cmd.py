@@ -184,7 +184,7 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         )
         extra = "；".join(x for x in given if x)
         lines.append(
-            f"  {t['seq']}. {format_transition_time(t)} {t['changed_by']} {t['action']}："
+            f"  {t['seq']}. {format_transition_time(t)} {t['changer']} {t['action']}："
             f"{t['from_status']} → {t['to_status']}{'（' + extra + '）' if extra else ''}"
         )
     return "\n".join(lines)

@@ -120,7 +120,8 @@ def run_summary(args: argparse.Namespace) -> int:
         rows.insert(0, ["", "全国", *summary_cells(summary["national"])])
         central = summary["central"]
         rows.append(["", central["name"], *summary_cells(central)])
-        rows += [[c["channel"], f"  {c['channel_name']}", *summary_cells(c)] for c in central["channels"]]
+        # A channel by its name alone: its key (organs, enterprises) is not a code anyone reads.
+        rows += [["", f"  {c['channel_name']}", *summary_cells(c)] for c in central["channels"]]
     review, where = summary["review"], "全国，含中央渠道"
     if province is not None:  # the province asked for: its own progress, not the nation's
         review, where = review["provinces"][0], summary["provinces"][0]["province_name"]
@@ -173,7 +174,7 @@ def run_submissions(args: argparse.Namespace) -> int:
             format_count(s["error_count"]),
             format_count(s["warning_count"]),
             format_datetime(s["submitted_at"], seconds=True),
-            s["submitted_by"],
+            s["submitter"],
             shown_review_note(s),
         ]
         for s in submissions
@@ -278,7 +279,7 @@ def run_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from census_schema.clock import format_beijing
-    from warehouse.backup import describe_events, restore_warehouse
+    from warehouse.backup import describe_events, describe_lost_returns, restore_warehouse
 
     settings = load_settings(args.db, args.warehouse)
     manifest = restore_warehouse(
@@ -290,6 +291,7 @@ def run_restore(args: argparse.Namespace) -> int:
     said = f"已从 {args.folder} 恢复（备份时间 {format_beijing(manifest['created_at'])}），读取快照已更新。"
     if manifest["removed_events"]:
         said += f"备份之后记录的内容已删除：{describe_events(manifest['removed_events'])}。"
+        said += describe_lost_returns(manifest["removed_returns"])
     if manifest["accounts_changed"]:
         said += f"平台账号已随之改变：{'；'.join(manifest['accounts_changed'])}。"
     if manifest["kept"]:

@@ -10,7 +10,7 @@ import flask
 from flask_login import current_user
 
 from census_schema.divisions import census_province_of, load_divisions
-from census_schema.roles import LOCAL_ROLES, Role
+from census_schema.roles import LOCAL_ROLES, Role, person_label
 from census_schema.scopes import Scope, account_scope, parse_central_area, parse_stored_scope
 from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT
 from warehouse.queries import list_submissions
@@ -55,7 +55,7 @@ class Viewer:
     def signed_name(self) -> str:
         """Who the viewer is on what leaves the platform (an export's 导出人, a report's 生成人): 张三（planner), or the
         account's name alone when it has no person's name."""
-        return f"{self.full_name}（{self.user_name}）" if self.full_name else self.user_name
+        return person_label(self.user_name, self.full_name)
 
     @property
     def area_name(self) -> str:

@@ -21,7 +21,7 @@ from dash_app.context import CONTEXT_EXTENSION, AppContext
 from dash_app.data_docs import install_data_docs_routes
 from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES, Page
-from dash_app.reports import data_stamp, install_report_routes, not_found
+from dash_app.reports import data_stamp, install_report_routes
 from dash_app.security import https_only, install_security, trusted_origins
 from dash_app.uploads import install_upload_routes
 from warehouse.backends import open_warehouse
@@ -51,7 +51,9 @@ def _navigation() -> html.Nav:
         if current_user.role in page.ROLES
     ]
     scope = account_scope(current_user.role, current_user.province_code, current_user.scope_code)
-    who = f"{current_user.id}（{current_user.role.label}{f'·{scope.name}' if scope else ''}）"
+    # The person first where the account has their name (张三（guangdong，省级档案部门·广东省）).
+    account = f"{current_user.id}，" if current_user.full_name else ""
+    who = f"{current_user.full_name or current_user.id}（{account}{current_user.role.label}{f'·{scope.name}' if scope else ''}）"
     return html.Nav(
         [
             html.Span("国有档案资源普查与监督平台", className="brand"),
@@ -90,6 +92,19 @@ def _layout_for_roles(page: Page) -> Callable[..., Any]:
         return page.layout(**query)
 
     return layout
+
+
+def not_found(**_query: str) -> html.Div:
+    """The page for an address that is not one of the app's pages, leading to the first page the user may open (a
+    central channel's office was sent back to 总览, a page it may not open)."""
+    first = next((p for p in PAGES if current_user.is_authenticated and current_user.role in p.ROLES), None)
+    return html.Div(
+        [
+            html.H1("页面不存在"),
+            html.P("您访问的地址不存在，或页面已经移动。", id=ids.PAGE_NOT_FOUND),
+            dcc.Link(f"返回{first.NAME}", href=first.PATH) if first else None,
+        ]
+    )
 
 
 def close_app(app: Dash) -> None:

@@ -10,7 +10,7 @@ from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM
 from census_schema.clock import to_beijing
 from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
-from census_schema.roles import Role
+from census_schema.roles import Role, person_label
 from census_schema.scopes import (
     CENTRAL_CHANNELS,
     CENTRAL_NAME,
@@ -197,9 +197,8 @@ def describe_sources(sources: list[dict[str, Any]], *, name_experts: bool = True
         panel = [f"{experts} 位专家的评分（专家姓名和各自的评分只向国家档案局显示）"] if experts else []
         return f"依据评分：{'；'.join(own + panel)}" if own or panel else ""
     parts = [
-        f"{s['scorer']} {s['score']} 分（{s['sheet_name']}第 {s['excel_row']} 行）"
-        if s["submission_id"]
-        else f"{s['scorer']} {s['score']} 分（网页录入）"
+        f"{person_label(s['scorer'], s.get('scorer_name'))} {s['score']} 分"
+        + (f"（{s['sheet_name']}第 {s['excel_row']} 行）" if s["submission_id"] else "（网页录入）")
         for s in sources
     ]
     return f"依据评分：{'；'.join(parts)}" if parts else ""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import flask
-from dash import dcc, html
+from dash import html
 
 from census_schema.census_form import CENSUS_FORM, ROUND_ID
 from census_schema.clock import BEIJING
@@ -66,17 +66,6 @@ def data_stamp(context: AppContext) -> list[Any]:
         html.Span(f"数据截至 {when}（北京时间）", id=ids.DATA_AS_OF),
         html.Span(census_round_label(), id=ids.CENSUS_ROUND),
     ]
-
-
-def not_found(**_query: str) -> html.Div:
-    """The page for an address that is not one of the app's pages."""
-    return html.Div(
-        [
-            html.H1("页面不存在"),
-            html.P("您访问的地址不存在，或页面已经移动。", id=ids.PAGE_NOT_FOUND),
-            dcc.Link("返回总览", href="/"),
-        ]
-    )
 
 
 # The first cell of a table's total row, printed bold.

@@ -109,17 +109,40 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
             )
         raise _unusable(file_name, "这是旧版 Excel 97-2003（.xls）文件，平台只接收 .xlsx 工作簿。", SAVE_AS_HINT)
     if not head.startswith(ZIP_MAGIC):
-        kind = (
-            "网页（HTML）文件"
-            if looks_like_html(head)
-            else "文本或 CSV 文件"
-            if looks_like_text(head)
-            else "未知格式的文件"
-        )
+        found = content_kind(head)
+        kind = "网页（HTML）文件" if looks_like_html(head) else "文本或 CSV 文件" if found == "文本" else found
         named = "只是扩展名为 .xlsx）" if suffix == ".xlsx" else f"扩展名为 {suffix}）：平台只接收 .xlsx 工作簿"
-        # Text and web pages open in Excel or WPS, to be saved as a workbook; an unknown file is best filled anew.
-        hint = TEMPLATE_HINT if kind == "未知格式的文件" else SAVE_AS_HINT
+        # Text and web pages open in Excel or WPS, to be saved as a workbook; a PDF, an image or an unknown file is
+        # best filled anew (a PDF was told to be opened in Excel and saved again).
+        hint = SAVE_AS_HINT if kind in ("网页（HTML）文件", "文本或 CSV 文件") else TEMPLATE_HINT
         raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（{named}。", hint)
+
+
+# What a file of each kind starts with (a PDF may have up to 1 KiB before its %PDF- header), by the extensions that
+# claim the kind: an evidence file's name must not claim a kind its content is not (it is served by its extension),
+# and a census return that is none of them is named for what it is (a PDF renamed .xlsx was 未知格式的文件).
+FILE_KINDS: tuple[tuple[str, tuple[str, ...], tuple[bytes, ...]], ...] = (
+    ("PDF 文件", (".pdf",), (b"%PDF-",)),
+    ("PNG 图片", (".png",), (b"\x89PNG\r\n\x1a\n",)),
+    ("JPEG 图片", (".jpg", ".jpeg"), (b"\xff\xd8\xff",)),
+    ("GIF 图片", (".gif",), (b"GIF87a", b"GIF89a")),
+    ("TIFF 图片", (".tif", ".tiff"), (b"II*\x00", b"MM\x00*")),
+    ("Office 或 OFD 文档（zip 格式）", (".docx", ".xlsx", ".pptx", ".ofd", ".zip", ".wps", ".et"), (ZIP_MAGIC,)),
+    ("旧版 Office 或 WPS 文档", (".doc", ".xls", ".ppt", ".wps", ".et"), (OLE_MAGIC,)),
+)
+
+
+def is_kind(head: bytes, magics: tuple[bytes, ...]) -> bool:
+    """Whether a file's first bytes begin with one of the magics (a PDF's anywhere in its first KiB)."""
+    return any(head.startswith(m) or (m == b"%PDF-" and m in head[:1024]) for m in magics)
+
+
+def content_kind(head: bytes) -> str:
+    """What the first bytes of a file say it is: 'PDF 文件', 'PNG 图片', …, '文本' or '未知格式的文件'."""
+    found = next((kind for kind, _, magics in FILE_KINDS if is_kind(head, magics)), None)
+    if found:
+        return found
+    return "文本" if looks_like_text(head) else "未知格式的文件"
 
 
 def looks_like_html(head: bytes) -> bool:

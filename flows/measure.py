@@ -153,6 +153,14 @@ def _refuse(file_name: str, message: str, hint: str = REOPEN_HINT) -> WorkbookUn
     return WorkbookUnusable(message, file=file_name, hint=hint)
 
 
+def _part_refused(info: zipfile.ZipInfo, file_name: str, said: str) -> Exception:
+    """A part refused for what `said` says of it: a worksheet's named by its tab (measure_workbook reads it), another
+    part by its path (a probe read 部件 xl/worksheets/sheet2.xml and did not know it was 普查表)."""
+    if info.filename.startswith("xl/worksheets/"):
+        return _SheetRefused(info.filename, f"该工作表{said}")
+    return _refuse(file_name, f"工作簿内部部件 {info.filename} {said}")
+
+
 def column_number(letters: str) -> int:
     """1 for A, 26 for Z, 27 for AA, 16384 for XFD."""
     number = 0
@@ -486,10 +494,10 @@ def _measure_member(
         sheet.hidden_rows = sorted(counter.hidden_rows)
         _check_counts(sheet, counter, file_name, settings)
     if inflated != info.file_size:
-        raise _refuse(
+        raise _part_refused(
+            info,
             file_name,
-            f"工作簿内部部件 {info.filename} 声明的大小（{info.file_size} 字节）与实际解压大小（{inflated} 字节）不符，"
-            "文件可能被篡改或损坏。",
+            f"声明的大小（{info.file_size:,} 字节）与实际解压大小（{inflated:,} 字节）不符，文件可能被篡改或损坏。",
         )
     return sheet
 
@@ -505,9 +513,8 @@ def _check_size(
         )
     ratio = inflated / max(consumed, 1)
     if inflated > BOMB_RATIO_FLOOR_BYTES and ratio > settings.max_compression_ratio:
-        raise _refuse(
-            file_name,
-            f"工作簿内部部件 {info.filename} 的压缩比异常（超过 {settings.max_compression_ratio} 倍），可能是压缩炸弹，平台拒绝处理。",
+        raise _part_refused(
+            info, file_name, f"的压缩比异常（超过 {settings.max_compression_ratio} 倍），可能是压缩炸弹，平台拒绝处理。"
         )
 
 

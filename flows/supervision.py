@@ -17,7 +17,7 @@ from typing import Any
 from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
 from census_schema.supervision.codes import FindingSeverity
-from flows.identify import OLE_MAGIC, ZIP_MAGIC, compute_sha256, looks_like_text
+from flows.identify import FILE_KINDS, compute_sha256, content_kind, is_kind
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
 from warehouse.evaluation_findings import issue_evaluation_findings, withdraw_evaluation_findings
@@ -26,48 +26,23 @@ from warehouse.inspections import correct_finding, transition_finding
 EVIDENCE_DIR = "evidence"
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
 
-# What a file of each kind starts with (a PDF may have up to 1 KiB before its %PDF- header), by the extensions that
-# claim the kind: an evidence file's name must not claim a kind its content is not (it is served by its extension).
-_EVIDENCE_KINDS: tuple[tuple[str, tuple[str, ...], tuple[bytes, ...]], ...] = (
-    ("PDF 文件", (".pdf",), (b"%PDF-",)),
-    ("PNG 图片", (".png",), (b"\x89PNG\r\n\x1a\n",)),
-    ("JPEG 图片", (".jpg", ".jpeg"), (b"\xff\xd8\xff",)),
-    ("GIF 图片", (".gif",), (b"GIF87a", b"GIF89a")),
-    ("TIFF 图片", (".tif", ".tiff"), (b"II*\x00", b"MM\x00*")),
-    ("Office 或 OFD 文档（zip 格式）", (".docx", ".xlsx", ".pptx", ".ofd", ".zip", ".wps", ".et"), (ZIP_MAGIC,)),
-    ("旧版 Office 或 WPS 文档", (".doc", ".xls", ".ppt", ".wps", ".et"), (OLE_MAGIC,)),
-)
-
-
 # What a finding's evidence may be: the kinds its content is checked against, and plain text (an executable,
 # a script or an unknown format became official evidence reviewers would open).
 # Recordings are kept too, their content unchecked (served as downloads, as every evidence file is).
 EVIDENCE_SUFFIXES = frozenset(
-    {suffix for _, suffixes, _ in _EVIDENCE_KINDS for suffix in suffixes}
+    {suffix for _, suffixes, _ in FILE_KINDS for suffix in suffixes}
     | {".txt", ".mp3", ".wav", ".m4a", ".mp4", ".mov", ".avi"}
 )
 EVIDENCE_TYPES_TEXT = "PDF、图片（PNG、JPEG、GIF、TIFF）、Office 或 WPS 文档、OFD、ZIP 压缩包、纯文本（.txt）或音视频（MP3、WAV、M4A、MP4、MOV、AVI）"
 
 
-def _is_kind(head: bytes, magics: tuple[bytes, ...]) -> bool:
-    return any(head.startswith(m) or (m == b"%PDF-" and m in head[:1024]) for m in magics)
-
-
-def content_kind(head: bytes) -> str:
-    """What the first bytes of a file say it is: 'PDF 文件', 'PNG 图片', …, '文本' or '未知格式的文件'."""
-    found = next((kind for kind, _, magics in _EVIDENCE_KINDS if _is_kind(head, magics)), None)
-    if found:
-        return found
-    return "文本" if looks_like_text(head) else "未知格式的文件"
-
-
 def content_matches_name(head: bytes, name: str) -> bool:
     """False when the name's extension claims a kind (PDF, an image, an Office document) the content is not."""
     suffix = Path(name).suffix.lower()
-    claims = [magics for _, suffixes, magics in _EVIDENCE_KINDS if suffix in suffixes]
+    claims = [magics for _, suffixes, magics in FILE_KINDS if suffix in suffixes]
     if suffix == ".txt":
         return content_kind(head) == "文本"
-    return not claims or any(_is_kind(head, magics) for magics in claims)
+    return not claims or any(is_kind(head, magics) for magics in claims)
 
 
 def _evidence_folder(finding_id: str) -> str:

@@ -24,10 +24,11 @@ from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError, StorageError, UsageError
-from census_schema.roles import Role
+from census_schema.roles import Role, person_label
 from census_schema.scopes import CENTRAL_CHANNELS, describe_division
 from warehouse.audit import COLUMNS, AuditEvent, append_events, new_event, record_event
 from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files
+from warehouse.queries import fetch_named, stored_scope_name
 from warehouse.store import WarehouseStore
 from warehouse.transactions import quote_catalog_name, transaction
 
@@ -205,18 +206,47 @@ def backup_time(manifest: dict[str, Any], folder: Path) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).replace(tzinfo=None)
 
 
-def events_since(store: WarehouseStore, taken: datetime) -> dict[str, int] | None:
-    """The audit log's events recorded after `taken` (a backup's time), counted by kind's Chinese name: what a
-    restore of that backup removes (earlier restores' records are carried over, not removed; an upgrade's own
-    events, which have no actor, are written again when the restored warehouse is upgraded). None when the current
-    warehouse cannot be read (a restore is its repair)."""
+def events_since(store: WarehouseStore, taken: datetime) -> tuple[dict[str, int], list[str]] | None:
+    """The audit log's events recorded after `taken` (a backup's time), counted by kind's Chinese name, and the
+    returns received since, each named (`_lost_returns`): what a restore of that backup removes (earlier restores'
+    records are carried over, not removed; an upgrade's own events, which have no actor, are written again when the
+    restored warehouse is upgraded). None when the current warehouse cannot be read (a restore is its repair)."""
     if not (store.db_path.exists() or store.has_snapshots()):
-        return {}
+        return {}, []
     try:
         with store.reader() as con:
-            return _count_lost(con, taken)
+            return _count_lost(con, taken), _lost_returns(con, taken)
     except (CensusError, duckdb.Error):
         return None
+
+
+def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[str]:
+    """The submissions received after `taken`, oldest first, each as its number, scope, file and sender: whom to ask
+    to send again (a probe's restore said 报送 1 条 of a return its office still believed accepted)."""
+    rows = fetch_named(
+        con,
+        "SELECT s.submission_id, s.scope_kind, s.scope_code, s.province_code, s.file_name, s.submitted_by, "
+        "u.full_name FROM submissions AS s LEFT JOIN users AS u ON u.user_name = s.submitted_by "
+        "WHERE s.submitted_at > ? ORDER BY s.submitted_at, s.submission_id",
+        [taken],
+    )
+    return [
+        f"{r['submission_id']}（{stored_scope_name(r) or '全国'}，「{r['file_name']}」，"
+        f"{person_label(r['submitted_by'], r['full_name'])} 报送）"
+        for r in rows
+    ]
+
+
+# How many of the returns a restore removes it names.
+SHOWN_LOST_RETURNS = 10
+
+
+def describe_lost_returns(returns: list[str]) -> str:
+    """The returns a restore removes, the first ten named, and what their senders must do; "" for none."""
+    if not returns:
+        return ""
+    more = f"等 {len(returns):,} 份" if len(returns) > SHOWN_LOST_RETURNS else ""
+    return f"其中备份之后收到的报送：{'；'.join(returns[:SHOWN_LOST_RETURNS])}{more}，须由报送方重新上传。"
 
 
 def _count_lost(con: duckdb.DuckDBPyConnection, taken: datetime) -> dict[str, int]:
@@ -228,15 +258,16 @@ def _count_lost(con: duckdb.DuckDBPyConnection, taken: datetime) -> dict[str, in
     return {AuditKind(kind).label: int(count) for kind, count in rows}
 
 
-def _log_of_main_file(db_path: Path, taken: datetime) -> tuple[dict[str, int] | None, list[AuditEvent]]:
-    """Under the writer lock, from the main file about to be replaced: what the restore removes (None when it cannot
-    be read) and the records of earlier restores since `taken`, which the restored log carries over."""
+def _log_of_main_file(db_path: Path, taken: datetime) -> tuple[dict[str, int] | None, list[str], list[AuditEvent]]:
+    """Under the writer lock, from the main file about to be replaced: what the restore removes (events counted,
+    None when it cannot be read; returns named) and the records of earlier restores since `taken`, which the
+    restored log carries over."""
     if not db_path.is_file():
-        return {}, []
+        return {}, [], []
     try:
         con = open_duckdb(db_path, read_only=True)
     except duckdb.Error:
-        return None, []
+        return None, [], []
     try:
         rows = con.execute(
             f"SELECT {', '.join(COLUMNS)} FROM audit_log WHERE occurred_at > ? AND kind = ? ORDER BY occurred_at",  # noqa: S608
@@ -248,9 +279,9 @@ def _log_of_main_file(db_path: Path, taken: datetime) -> tuple[dict[str, int] | 
                        occurred_at=r["occurred_at"], via=r["via"], address=r["source_address"], event_id=r["event_id"])
             for r in (dict(zip(COLUMNS, row, strict=True)) for row in rows)
         ]  # fmt: skip
-        return _count_lost(con, taken), carried
+        return _count_lost(con, taken), _lost_returns(con, taken), carried
     except duckdb.Error:
-        return None, []
+        return None, [], []
     finally:
         con.close()
 
@@ -369,7 +400,8 @@ def restore_warehouse(
             "本次未做任何恢复。",
             hint="请核对 --db 所指的位置；确要恢复到此处的，请加 --confirm 重新运行。",
         )
-    lost = events_since(store, taken)
+    since = events_since(store, taken)
+    lost, lost_returns = since if since is not None else (None, [])
     if lost is None and store.db_path.is_file() and not confirmed:
         raise UsageError(
             "当前数据仓库读不出来，无法列出恢复会删除哪些内容。本次未做任何恢复。",
@@ -379,7 +411,11 @@ def restore_warehouse(
     other = held_by_other(store, manifest)
     if (lost or accounts or other) and not confirmed:
         other_said = f"{other}。" if other else ""
-        removed_said = f"备份之后记录的以下内容将被删除：{describe_events(lost)}。" if lost else ""
+        removed_said = (
+            f"备份之后记录的以下内容将被删除：{describe_events(lost)}。{describe_lost_returns(lost_returns)}"
+            if lost
+            else ""
+        )
         accounts_said = f"平台账号将随之改变：{'；'.join(accounts)}。" if accounts else ""
         raise UsageError(
             f"恢复会用 {format_beijing(manifest['created_at'])}的备份替换当前数据仓库，"
@@ -397,7 +433,7 @@ def restore_warehouse(
         _copy_warehouse(store.db_path, var_dir, kept[0])
 
     with store.storage(store.db_path), store.locked_for_restore(keep):
-        removed, carried = _log_of_main_file(store.db_path, taken)
+        removed, removed_returns, carried = _log_of_main_file(store.db_path, taken)
         if removed and removed != lost and not confirmed:  # written since it was listed, and not confirmed
             for folder_kept in kept:
                 shutil.rmtree(folder_kept, ignore_errors=True)
@@ -422,6 +458,7 @@ def restore_warehouse(
             after={"backup_taken_at": manifest["created_at"],
                    "kept": str(kept[0].resolve()) if kept else None,  # the log outlives the folder the command ran in
                    "events_removed": "当前数据仓库读不出来，未能列出" if removed is None else removed,
+                   "returns_removed": removed_returns,
                    "accounts_changed": accounts},
         )  # fmt: skip
         con = connect_warehouse(store.db_path)  # an older backup is migrated as any write would
@@ -434,7 +471,13 @@ def restore_warehouse(
     if kept:
         with contextlib.suppress(duckdb.Error):  # a damaged warehouse is kept without a manifest
             _write_manifest(store.db_path, kept[0], copied_at[0])
-    return {**manifest, "kept": str(kept[0]) if kept else None, "removed_events": removed, "accounts_changed": accounts}
+    return {
+        **manifest,
+        "kept": str(kept[0]) if kept else None,
+        "removed_events": removed,
+        "removed_returns": removed_returns,
+        "accounts_changed": accounts,
+    }
 
 
 def _new_folder(parent: Path) -> Path:

@@ -23,7 +23,7 @@ from census_schema.clock import format_beijing, to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.failures import UNSEEN_HINT
 from census_schema.fields import holds_unseen, show_unseen
-from census_schema.roles import Role
+from census_schema.roles import Role, person_label
 from census_schema.scopes import describe_division, format_day
 from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED, EvaluationStatus, Grade
 from census_schema.supervision.evaluation import (
@@ -942,7 +942,7 @@ def query_pending_reconciliations(
 ) -> list[dict[str, Any]]:
     """The items holding an archive at 待合议 (scoring items, then bonus items): each with its text, maximum, the
     submitted experts' scores (a bonus item left blank as 0, as scoring counts it), their spread and the spread
-    allowed (20 % of the maximum). Grain: one row per unreconciled item, in standard order."""
+    allowed (20 % of the maximum); experts named as people read them. Grain: one row per unreconciled item, in standard order."""
     found = fetch_named(
         con,
         "SELECT unreconciled FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
@@ -968,6 +968,13 @@ def query_pending_reconciliations(
     for bonus in standard.bonus_items:
         given = dict(scores[bonus.code])
         scores[bonus.code] = [(scorer, given.get(scorer, Decimal(0))) for scorer in experts]
+    # Each expert as people read them: the account's person with the account (王敏（evaluator）).
+    names = dict(
+        con.execute(
+            "SELECT user_name, full_name FROM users WHERE full_name IS NOT NULL AND list_contains(?, user_name)",
+            [experts],
+        ).fetchall()
+    )
     rows = []
     items: list[ScoringItem | BonusItem] = [*standard.items, *standard.bonus_items]
     for item in items:
@@ -978,7 +985,7 @@ def query_pending_reconciliations(
                     "item_code": item.code,
                     "item_text": item.text,
                     "max_points": item.max_points,
-                    "expert_scores": scores[item.code],
+                    "expert_scores": [(person_label(s, names.get(s)), score) for s, score in scores[item.code]],
                     "spread": max(values) - min(values) if values else None,
                     "allowed": tolerance(item.max_points),
                 }

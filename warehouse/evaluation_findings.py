@@ -345,11 +345,12 @@ def withdraw_evaluation_findings(
 def query_finding_sources(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[dict[str, Any]]:
     """The rows an evaluation finding was derived from: the submitted scores of its item (self-evaluation first,
     then the experts) and the panel's reconciled value if any (scorer 合议), each with its upload lineage
-    (submission, sheet, row; empty when entered on the web). Empty for an inspection's finding."""
+    (submission, sheet, row; empty when entered on the web) and the person's name of an expert's account
+    (scorer_name). Empty for an inspection's finding."""
     return fetch_named(
         con,
         """
-        SELECT * FROM (
+        SELECT src.*, u.full_name AS scorer_name FROM (
             SELECT s.scorer, s.score, s.saved_at AS recorded_at, s.saved_by AS recorded_by,
                    s.submission_id, s.sheet_name, s.excel_row
             FROM findings AS f
@@ -360,8 +361,9 @@ def query_finding_sources(con: duckdb.DuckDBPyConnection, finding_id: str) -> li
             FROM findings AS f
             JOIN evaluation_reconciliations AS r USING (round_id, archive_code, item_code)
             WHERE f.finding_id = ?
-        )
-        ORDER BY scorer = ? DESC, scorer = ?, scorer
+        ) AS src
+        LEFT JOIN users AS u ON u.user_name = src.scorer
+        ORDER BY src.scorer = ? DESC, src.scorer = ?, src.scorer
         """,
         [finding_id, RECONCILED_SOURCE, finding_id, SELF_SOURCE, RECONCILED_SOURCE],
     )

@@ -22,7 +22,7 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.failures import require_seen
 from census_schema.fields import Field
-from census_schema.roles import Role
+from census_schema.roles import Role, person_label
 from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
@@ -794,11 +794,14 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
         raise NotFound(f"找不到问题「{finding_id}」。", hint="请核对问题编号。")
     transitions = fetch_named(
         con,
-        "SELECT seq, changed_at, changed_by, role, action, from_status, to_status, note, evidence, new_deadline, "
-        "measures, recorded_via, submission_id, sheet_name, excel_row FROM finding_transitions WHERE finding_id = ? "
-        "ORDER BY seq",
+        "SELECT t.seq, t.changed_at, t.changed_by, t.role, t.action, t.from_status, t.to_status, t.note, t.evidence, "
+        "t.new_deadline, t.measures, t.recorded_via, t.submission_id, t.sheet_name, t.excel_row, "
+        "u.full_name AS changed_by_name FROM finding_transitions AS t LEFT JOIN users AS u ON u.user_name = t.changed_by "
+        "WHERE t.finding_id = ? ORDER BY t.seq",
         [finding_id],
     )
+    for step in transitions:
+        step["changer"] = person_label(step["changed_by"], step["changed_by_name"])
     sources = query_finding_sources(con, finding_id) if found[0]["round_id"] is not None else []
     # The current measures, as `query_findings` gives them (_MEASURES_SQL): the latest given in the log just read.
     measures = next((t["measures"] for t in reversed(transitions) if t["measures"] is not None), None)

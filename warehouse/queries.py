@@ -17,6 +17,7 @@ from census_schema.census_form import (
 )
 from census_schema.divisions import load_divisions, require_census_province
 from census_schema.fields import FieldType
+from census_schema.roles import person_label
 from census_schema.scopes import (
     CENTRAL_CHANNELS,
     CENTRAL_NAME,
@@ -184,9 +185,12 @@ def query_review_progress(
 # The latest return (已退回) of each submission: the reason its uploader is told, who returned it and when.
 _SUBMISSIONS_SQL = """
 SELECT s.*, r.reason AS return_reason, r.changed_by AS returned_by, r.changed_at AS returned_at,
-       r.review_level AS returned_at_level, k.kept_reason, k.resent_reason
+       r.review_level AS returned_at_level, k.kept_reason, k.resent_reason,
+       sender.full_name AS submitted_by_name, returner.full_name AS returned_by_name
 FROM submissions AS s
 LEFT JOIN latest_returns AS r USING (submission_id)
+LEFT JOIN users AS sender ON sender.user_name = s.submitted_by
+LEFT JOIN users AS returner ON returner.user_name = r.changed_by
 -- A return that kept the review progress of the one it replaced (the same rows saved again), or a returned return
 -- sent again unchanged: said by the audit log, where the review history has the line but not its action.
 LEFT JOIN (
@@ -263,8 +267,9 @@ def query_figure_lineage(
         f"""
         WITH counted AS ({counted})
         SELECT r.*, s.file_name, s.submitted_at, s.submitted_by, s.scope_kind, s.scope_code, s.review_state,
-               s.review_stage
+               s.review_stage, sender.full_name AS submitted_by_name
         FROM counted AS r JOIN submissions AS s USING (submission_id)
+        LEFT JOIN users AS sender ON sender.user_name = s.submitted_by
         ORDER BY r.province_code, r.submission_id, r.excel_row
         """,  # noqa: S608 - the figure's SQL and where come from allow-lists
         [round_id, *params],
@@ -288,9 +293,10 @@ def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
 
 def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None = None) -> list[dict[str, Any]]:
     """Every recorded submission (of one province and its prefectures and counties, or all), newest first, with its
-    scope's name, its review progress, the reason of its latest return to the uploader and, for a return that kept
-    the review of the one it replaced, why (kept_reason), and for a returned return sent again unchanged, the note
-    saying so (resent_reason)."""
+    scope's name, its sender as people read them (`submitter`: 张三（guangdong）), its review progress, the reason of
+    its latest return to the uploader and who returned it (`returner`) and, for a return that kept the review of the
+    one it replaced, why (kept_reason), and for a returned return sent again unchanged, the note saying so
+    (resent_reason)."""
     actions = [KEPT, RESENT_UNCHANGED]
     rows = fetch_named(
         con, _SUBMISSIONS_SQL, [*actions, AuditKind.REVIEW.value, *actions, province_code, province_code]
@@ -298,6 +304,8 @@ def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None =
     for row in rows:
         row["scope_name"] = stored_scope_name(row)
         row["review_progress"] = review_label(row["review_state"], row["review_stage"])
+        row["submitter"] = person_label(row["submitted_by"], row["submitted_by_name"])
+        row["returner"] = row["returned_by"] and person_label(row["returned_by"], row["returned_by_name"])
     return rows
 
 

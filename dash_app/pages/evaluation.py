@@ -88,7 +88,7 @@ ROLES = (Role.PLANNER, Role.ADMIN, Role.EVALUATOR, Role.PROVINCE)
 # What the other roles are told on the refusal: where the result of their city's archive can be had.
 REFUSAL_NOTE = (
     "业务建设评价的对象是副省级以上综合档案馆，评价情况由国家档案局和各省级档案部门查看；"
-    "如需了解本地综合档案馆的评价情况，请向本省档案局咨询。"
+    "地方单位如需了解本地综合档案馆的评价情况，请向本省档案局咨询。"
 )
 BONUS_AREA = "bonus"
 MAX_LISTED_PROBLEMS = 10

@@ -87,7 +87,7 @@ ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
 # What the other roles are told on the refusal (and on a refused evidence file): who handles findings, whom to ask.
 REFUSAL_NOTE = (
     "检查发现的问题由国家档案局和各省级档案部门办理（省级档案部门代本省地级、县级单位记录整改并复核）；"
-    "如需了解本单位的问题及其整改情况，请向本省档案局咨询。"
+    "如需了解本单位的问题及其整改情况，地方单位请向本省档案局咨询，中央单位请向国家档案局咨询。"
 )
 # The areas a finding can be of: the inspection checklists' and the evaluation standards'.
 FINDING_AREAS = (
@@ -141,7 +141,7 @@ RECORD_COLUMNS = [
 HISTORY_COLUMNS = [
     Column("seq", "序号", "int", fits=("999",)),
     Column("changed_at", "时间", "datetime"),
-    Column("changed_by", "经办人", wrap=True, wrap_width=80),
+    Column("changer", "经办人", wrap=True, wrap_width=80),
     Column("role_label", "角色", fits=FINDING_ROLE.values),
     Column("action", "操作", fits=FINDING_ACTION.values),
     Column("from_status", "原状态", fits=FINDING_STATUS.values),

@@ -12,7 +12,7 @@ from dash import Dash, Input, Output, dcc, html
 from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, RED_TOTAL_PARTS, REGISTER_FORM, ROUND_ID
-from census_schema.roles import LOCAL_ROLES, Role
+from census_schema.roles import LOCAL_ROLES, Role, person_label
 from census_schema.scopes import review_label
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division, sees_submission
@@ -143,6 +143,7 @@ def load_returns(context: AppContext, viewer: Viewer, search: str | None) -> lis
                 "sheet_name": row["sheet_name"],
                 "submitted_at": row["submitted_at"],
                 "submitted_by": row["submitted_by"],
+                "submitter": person_label(row["submitted_by"], row["submitted_by_name"]) if row["submitted_by"] else "",
                 "rows": 0,
                 "value": 0.0,
                 "open": f"[打开提交](/submissions?submission={quote(row['submission_id'])})"
@@ -198,7 +199,7 @@ RETURN_COLUMNS = [
     Column("value", "合计数", "decimal"),
     Column("review_progress", "审核状态"),
     Column("submitted_at", "提交时间", "datetime"),
-    Column("submitted_by", "提交人"),
+    Column("submitter", "提交人"),
     Column("sheet_name", "工作表"),
     Column("submission_id", "提交编号", "code"),
     Column("open", "提交记录", "link"),

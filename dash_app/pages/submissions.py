@@ -62,24 +62,25 @@ NAME = "提交记录"
 ROLES = SUBMISSION_ROLES
 # The most errors and warnings of one submission its grid lists (a rejected return may have one in every cell).
 SHOWN_FAILURES = 5000
-# What a reviewer decides on comes first (whose return, what, its check with its errors and warnings, its review and
-# what its review history says: why it was sent back, or that it kept the review of the return it replaced; when);
-# the identifiers last, reached by scrolling sideways (14 columns do not fit 1,400 pixels). The note wraps: as one
-# line it was cut, and out of view.
+# What a reviewer decides on comes first (whose return, what, when, its review and what its review history says: why
+# it was sent back, or that it kept the review of the return it replaced; then its check with its errors and
+# warnings); the identifiers last, reached by scrolling sideways (14 columns do not fit 1,400 pixels: after the check,
+# 审核状态 and 审核说明 were out of view). The note wraps: as one line it was cut, and out of view.
 SUBMISSION_COLUMNS = [
     Column("scope_name", "填报范围", tooltip="scope_code"),
     Column("kind_label", "类别"),
-    # Which file, and when: how a sender tells its own uploads apart (at 1,366 px 文件 was out of view, last).
-    Column("file_name", "文件"),
+    # Which file, and when: how a sender tells its own uploads apart (at 1,366 px 文件 was out of view, last). A long
+    # name wraps: at its full width it pushed 审核说明 out of view.
+    Column("file_name", "文件", wrap=True, wrap_width=200),
     Column("submitted_at", "提交时间", "datetime"),
+    Column("review_progress", "审核状态"),
+    Column("review_note", "审核说明", wrap=True, wrap_width=180),
     Column("status_label", "校验结果"),
     Column("error_count", "错误", "int", "个"),
     Column("warning_count", "警告", "int", "个"),
-    Column("review_progress", "审核状态"),
-    Column("review_note", "审核说明", wrap=True, wrap_width=180),
     Column("is_current", "现行", "bool"),
     Column("row_count", "行数", "int", "行"),
-    Column("submitted_by", "提交人"),
+    Column("submitter", "提交人"),
     Column("submission_id", "提交编号", "code"),
     Column("file_sha256", "文件指纹（SHA-256）", "code", clip=True),
 ]
@@ -388,8 +389,9 @@ def describe_changes(changes: ReplacementChanges) -> str:
     """What a return changed against the one it replaced, as its reviewer reads it before deciding."""
     old = changes.replaced
     said = (
-        f"与其替换的报表（「{old.file_name}」，{old.submitted_by} {format_datetime(old.submitted_at)} 报送，"
-        f"编号 {old.submission_id}）相比：新增 {changes.added:,} 个普查对象，减少 {changes.dropped:,} 个，"
+        f"与其替换的报表（「{old.file_name}」，{old.submitter} {format_datetime(old.submitted_at)} 报送，"
+        f"编号 {old.submission_id}）相比：新增 {changes.added:,} 个普查对象{_named(changes.added_names, changes.added)}，"
+        f"减少 {changes.dropped:,} 个{_named(changes.dropped_names, changes.dropped)}，"
         f"内容有变化的 {changes.changed:,} 个{_changed_fields(changes)}"
     )
     sheets = "，".join(
@@ -416,6 +418,11 @@ def describe_changes(changes: ReplacementChanges) -> str:
 
 # How many changed columns a comparison names before it says how many more there are.
 CHANGED_FIELDS_NAMED = 8
+
+
+def _named(names: Sequence[str], count: int) -> str:
+    """The first holders added or dropped, by name: （甲、乙等）; "" for none."""
+    return f"（{'、'.join(names)}{'等' if count > len(names) else ''}）" if names else ""
 
 
 def _changed_fields(changes: ReplacementChanges) -> str:

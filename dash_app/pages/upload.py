@@ -95,9 +95,13 @@ def status_text(result: Mapping[str, Any]) -> str:
 def describe_replacing_other(other: Mapping[str, Any]) -> str:
     """What confirming an upload over another person's current return does, said before it is done."""
     # The office whose own account sent it (the return's scope: only such a return is asked about), then the account.
-    who = f"{other['scope']['name']}的账号 {other['submitted_by']} " if other["submitted_by"] else "其他用户"
-    # The uploader may be of that very office (a second account of it): the person to ask is the account's user.
-    ask = f"账号 {other['submitted_by']} 的使用人" if other["submitted_by"] else other["scope"]["name"]
+    who, ask = "其他用户", other["scope"]["name"]
+    if other["submitted_by"]:
+        who = f"{other['scope']['name']}的账号 {other['submitter']} "
+        # The uploader may be of that very office (a second account of it): the person to ask is the account's user,
+        # named where the account has a name (张三（gd2）).
+        named = other["submitter"] != other["submitted_by"]
+        ask = other["submitter"] if named else f"账号 {other['submitted_by']} 的使用人"
     # A returned (or withdrawn) return counts nowhere and has no conclusion to void: said as describe_replaced says it.
     voids = "" if other.get("is_returned") else "该表的数据不再计入，其审核结论作废，"
     return (
@@ -109,6 +113,21 @@ def describe_replacing_other(other: Mapping[str, Any]) -> str:
 def job_from_search(search: str | None) -> str | None:
     """The `job` query parameter."""
     return query_value(search, "job")
+
+
+def describe_lost_job() -> html.P:
+    """For an upload this server holds no record of (it restarted meanwhile, or the address is another's): where to
+    find whether the file was taken. A probe's page said 选择工作簿后点击“上传并校验”, the file loaded or not."""
+    return html.P(
+        [
+            "找不到这次上传的处理记录：服务器可能在处理期间重启过（或此链接不是您的上传）。"
+            "文件是否已接收、是否通过校验，请在",
+            dcc.Link("提交记录", href="/submissions"),
+            "中核对；那里没有列出的，请重新上传。",
+        ],
+        className="warn",
+        id=ids.UPLOAD_OUTCOME,
+    )
 
 
 def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> list[Any]:
@@ -287,7 +306,7 @@ def returned_clause(submission: Mapping[str, Any], viewer_name: str | None) -> s
     todo = "——请修改后重新上传" if submission["submitted_by"] == viewer_name else ""
     reason = submission["return_reason"]
     return (
-        f"（{return_reason_clause(reason)}；{submission['returned_by']} "
+        f"（{return_reason_clause(reason)}；{submission['returner']} "
         f"{format_datetime(submission['returned_at'])} {return_verb(reason)}）{todo}"
     )
 
@@ -313,7 +332,7 @@ def describe_current_returns(
     listed = [
         html.Li(
             f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
-            f"「{s['file_name']}」，{s['submitted_by']} {format_datetime(s['submitted_at'])} 报送"
+            f"「{s['file_name']}」，{s['submitter']} {format_datetime(s['submitted_at'])} 报送"
             + replaced_own_clause(s, own_replaced.get(s["submission_id"]))
             + f"，{format_count(s['row_count'])} 行，审核进度：{shown_progress(s['review_progress'], s['return_reason']) or '—'}"
             + returned_clause(s, viewer_name)
@@ -524,6 +543,9 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Input(ids.URL, "search"),
     )
     def poll(_: int | None, search: str | None) -> tuple[list[Any], bool]:
-        job = context.jobs.get(job_from_search(search), current_viewer())
+        asked = job_from_search(search)
+        job = context.jobs.get(asked, current_viewer())
+        if job is None and asked:
+            return [describe_lost_job()], True
         finished = job is None or job.status in ("done", "failed")
         return describe_job(job, current_viewer().role), finished

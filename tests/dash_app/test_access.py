@@ -874,6 +874,17 @@ def test_a_page_outside_the_user_s_role_renders_a_refusal(app, user, path):
     assert hrefs_in(returned(response, "_pages_content", "children")) == links
 
 
+@pytest.mark.parametrize(
+    ("user", "back"), [("planner", ("/", "返回总览")), ("evaluator", ("/evaluation", "返回业务建设评价"))]
+)
+def test_an_unknown_address_leads_back_to_a_page_the_user_may_open(app, user, back):
+    # 返回总览 sent an evaluator (and a central channel's office) to a page that refused it.
+    response = render_page(app, client_of(app, user), "/no-such-page")
+    assert ids.PAGE_NOT_FOUND in response.text
+    content = returned(response, "_pages_content", "children")
+    assert hrefs_in(content) == [back[0]] and back[1] in strings_in(content)
+
+
 def hrefs_in(tree: Any) -> list[str]:
     """Every link target inside a serialised component tree, in order."""
     if isinstance(tree, dict):
@@ -978,6 +989,9 @@ def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_provinc
     restarted = open_app(web_settings(folder / "var" / "warehouse.duckdb"))
     uploader = client_of(restarted, "guangdong")
     assert uploader.get(f"/download/report/{rejected_job}").status_code == 404  # the job was the old server's
+    # Its page says the server lost the job and where to look (it read 选择工作簿后点击“上传并校验”, as if none).
+    status, finished = job_status(restarted, uploader, rejected_job)
+    assert finished and "找不到这次上传的处理记录：服务器可能在处理期间重启过" in status and "/submissions" in status
     url = f"/download/submission-report/{rejected}"
     response = uploader.get(url)
     assert response.status_code == 200 and quote("bad-错误报告.xlsx") in response.headers["Content-Disposition"]
@@ -1405,6 +1419,8 @@ def test_a_sender_tells_its_uploads_apart_by_file_and_time_beside_the_scope():
     # 文件 was the grid's eleventh column, out of view at 1,366 px: rows read alike (广东省广州市 普查表 已接收).
     fields = [column.field for column in submissions_page.SUBMISSION_COLUMNS]
     assert fields[:4] == ["scope_name", "kind_label", "file_name", "submitted_at"]
+    # Then its review: 审核状态 and 审核说明 were out of view at 1,400 px after the check's three columns.
+    assert fields[4:6] == ["review_progress", "review_note"]
 
 
 def test_what_leaves_the_platform_names_the_person_an_account_belongs_to(app, site):
@@ -1423,3 +1439,37 @@ def test_what_leaves_the_platform_names_the_person_an_account_belongs_to(app, si
     rows = grid_rows(app, planner, ids.COVERAGE_GRID, "")
     sheet = exported_workbook(export_grid(app, planner, ids.COVERAGE_GRID, rows, ""), ids.COVERAGE_GRID).active
     assert "导出人：planner；" in sheet["A2"].value
+
+
+def navigation(app, client) -> str:
+    """The header bar's text as the signed-in user's pages draw it."""
+    response = post_callback(
+        app, client, [(ids.NAV, "children"), (ids.STAMP, "children")], [(ids.URL, "pathname", "/")]
+    )
+    return json.dumps(returned(response, ids.NAV, "children"), ensure_ascii=False)
+
+
+def test_the_people_who_sent_a_return_or_use_the_page_are_named_beside_their_accounts(app, site):
+    # 提交人 read 测试 and the header bar planner（…）: a login, where the account has its person's name.
+    store = site[1]
+    with store.writer() as con:
+        add_user(
+            con, "测试", hash_password(password_of("测试"), "测试"), "province", "440000", by="管理员", full_name="李明"
+        )
+    try:
+        client = client_of(app, "测试")
+        rows = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "")
+        senders = {row["submitted_by"]: row["submitter"] for row in rows}
+        assert senders["测试"] == "李明（测试）" and senders.get("guangdong", "guangdong") == "guangdong"
+        grid = ids.SUBMISSIONS_GRID
+        sheet = exported_workbook(export_grid(app, client, grid, rows, "/submissions", None, ""), grid).active
+        header = [cell.value for cell in sheet[EXPORT_HEADER_ROW]]
+        column = header.index("提交人")
+        shown = {row[column] for row in sheet.iter_rows(min_row=EXPORT_HEADER_ROW + 1, values_only=True)}
+        assert "李明（测试）" in shown and "测试" not in shown
+        assert "李明（测试，省级档案部门·广东省）" in navigation(app, client)
+        # Without a name: the login, as before.
+        assert "planner（国家档案局规划人员）" in navigation(app, client_of(app, "planner"))
+    finally:
+        with store.writer() as con:
+            con.execute("DELETE FROM users WHERE user_name = '测试'")

@@ -131,12 +131,21 @@ def test_the_confirmation_over_a_colleague_s_returned_return_voids_nothing_it_do
     # voided: it had neither.
     from dash_app.pages.upload import describe_replacing_other
 
-    other = {"said": "广东省（省级）现行有效的报表（…）", "scope": {"name": "广东省"}, "submitted_by": "gd2"}
+    other = {
+        "said": "广东省（省级）现行有效的报表（…）",
+        "scope": {"name": "广东省"},
+        "submitted_by": "gd2",
+        "submitter": "gd2",
+    }
     assert "确认后本表替换该表，该表的数据不再计入，其审核结论作废，本表须重新审核" in describe_replacing_other(other)
     said = describe_replacing_other(
         other | {"is_returned": True, "said": "广东省（省级）现行报表（已退回，不计入统计；…）"}
     )
     assert "确认后本表替换该表，本表须重新审核" in said and "不再计入" not in said and "作废" not in said
+    assert "该表由广东省的账号 gd2 报送" in said and "请先与账号 gd2 的使用人核实" in said
+    # An account with its person's name: the person to ask is named.
+    said = describe_replacing_other(other | {"submitter": "陈红（gd2）"})
+    assert "该表由广东省的账号 陈红（gd2） 报送" in said and "请先与陈红（gd2）核实" in said
 
 
 def test_a_return_that_kept_its_review_says_so():

@@ -89,8 +89,15 @@ def test_sizes_written_in_the_zip_are_never_trusted(tmp_path):
     """The sheet claims 400 KB and holds 64 MB: counting stops at the limit, whatever the zip says."""
     path = hostile.lying_sizes(tmp_path / "liar.xlsx")
     settings = dataclasses.replace(load_settings(tmp_path / "w.duckdb"), max_compression_ratio=10**9)
-    with pytest.raises(WorkbookUnusable, match="声明的大小"):
+    with pytest.raises(WorkbookUnusable, match="声明的大小") as refused:
         measure_workbook(path, "liar.xlsx", settings)
+    # Said of the sheet by its tab's name, sizes grouped by thousands (it read 部件 xl/worksheets/sheet2.xml and
+    # （4294967280 字节）).
+    assert refused.value.sheet == "普查表" and "xl/worksheets" not in refused.value.message
+    assert "声明的大小（409,600 字节）与实际解压大小（" in refused.value.message
+    with pytest.raises(WorkbookUnusable, match="该工作表的压缩比异常") as refused:
+        measure_workbook(path, "liar.xlsx", dataclasses.replace(settings, max_compression_ratio=200))
+    assert refused.value.sheet == "普查表"
     small = dataclasses.replace(settings, max_uncompressed_bytes=16 << 20)
     with pytest.raises(WorkbookUnusable, match="停止计数"):
         measure_workbook(path, "liar.xlsx", small)

@@ -412,3 +412,11 @@ def test_a_failing_code_cell_is_shown_as_typed_not_as_read(store, settings, tmp_
     listed = {(row[1], row[2]): row[4] for row in openpyxl.load_workbook(outcome.report)[ERRORS_SHEET].iter_rows(
         min_row=2, values_only=True)}  # fmt: skip
     assert listed[(3, "uscc")] == uscc and listed[(4, "contact_phone")] == "138 0000 000"
+
+
+def test_the_command_line_groups_thousands_in_its_counts(store, settings, tmp_path):
+    # 警告 19094 个 on the command line, where the web and /submissions print 19,094.
+    said = describe_outcome(
+        ingest(store, settings, census_workbook(tmp_path / "c.xlsx", 3)).to_json() | {"warnings": 19094}
+    )
+    assert "错误 0 个，警告 19,094 个。" in said

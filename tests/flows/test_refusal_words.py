@@ -115,6 +115,19 @@ def test_a_csv_file_is_called_by_its_own_extension(tmp_path, capsys):
     assert "文本或 CSV 文件（扩展名为 .csv）" in error["message"] and "另存为" in error["hint"]
 
 
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n", "PDF 文件"), (b"\x89PNG\r\n\x1a\n", "PNG 图片")],
+)
+def test_a_pdf_or_an_image_named_xlsx_is_called_what_it_is(tmp_path, capsys, head, kind):
+    # A PDF renamed .xlsx was 未知格式的文件, and a small one 文本或 CSV 文件, to be opened in Excel and saved again.
+    path = tmp_path / "广东.xlsx"
+    path.write_bytes(head)  # an all-text PDF read as 文本或 CSV 文件
+    error = refusal(tmp_path, path, capsys)
+    assert f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）" in error["message"]
+    assert "另存为" not in error["hint"] and "模板" in error["hint"]
+
+
 def test_excel_s_lock_file_is_called_what_it_is(tmp_path, capsys):
     path = tmp_path / "~$sus-440000.xlsx"  # Excel's owner file of census-440000.xlsx, open in Excel
     path.write_bytes(b"\x08zhangsan" + b"\x00" * 100)

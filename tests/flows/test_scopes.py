@@ -314,7 +314,7 @@ def test_the_command_line_names_another_province_s_return_without_its_details(fi
     assert held.status == "accepted"
     assert main(["ingest", "census", str(census(tmp_path, "gd", holders(2, 2))), "--db", str(settings.db_path)]) == 1
     said = capsys.readouterr().out
-    assert f"重复计数：以下普查对象已列入广西壮族自治区（450000）现行有效的报表（{WITHHELD_NOTE}）" in said
+    assert f"重复计数：以下普查对象已列入广西壮族自治区（省级）现行有效的报表（{WITHHELD_NOTE}）" in said
     assert "gx-secret" not in said and held.submission_id not in said and "错误报告" in said
 
 
@@ -781,6 +781,7 @@ def test_a_replacing_return_says_what_it_changed_against_the_one_it_replaced(sto
     first = ingest(store, settings, census(tmp_path, "first", old_rows, TIANHE), TIANHE)
     new_rows = holders(2, 3)  # holder 1 dropped, holder 4 added, holder 2's staff changed
     new_rows[0] = {**new_rows[0], "staff_fulltime": new_rows[0]["staff_fulltime"] + 3}
+    new_rows[-1] = {**new_rows[-1], "unit_name": "天河区新设单位"}
     second = ingest(store, settings, census(tmp_path, "second", new_rows, TIANHE), TIANHE, confirm_shrink=True)
     assert (first.status, second.status) == ("accepted", "accepted"), second.failures
     with store.reader() as con:
@@ -792,9 +793,12 @@ def test_a_replacing_return_says_what_it_changed_against_the_one_it_replaced(sto
     assert changes.totals["staff_fulltime"] == tuple(float(total) for total in staff)
     said = describe_changes(changes)
     assert said.startswith("与其替换的报表（「first.xlsx」，张三 ") and f"编号 {first.submission_id}）相比：" in said
+    # The holders added and dropped are named (减少 1 个 alone left the reviewer to find which).
+    added, dropped = new_rows[-1]["unit_name"], old_rows[0]["unit_name"]
+    assert (changes.added_names, changes.dropped_names) == ((added,), (dropped,))
     assert (
-        "新增 1 个普查对象，减少 1 个，内容有变化的 1 个（「专职档案人员（人）」1 个）；「国有档案资源普查表」合计有变化的："
-        in said
+        f"新增 1 个普查对象（{added}），减少 1 个（{dropped}），内容有变化的 1 个（「专职档案人员（人）」1 个）；"
+        "「国有档案资源普查表」合计有变化的：" in said
     ), said
     assert f"专职档案人员 {staff[0]:,} → {staff[1]:,}" in said, said
     # Holder 1's red-archive row went with it, holder 4's came; the foot is the same.

@@ -15,6 +15,7 @@ from census_schema.errors import IllegalTransition, UsageError
 from census_schema.supervision.codes import EVALUATION_ORGANISER, FindingSeverity, FindingSource, FindingStatus
 from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
+from dash_app.formatting import describe_sources
 from tests.flows.supervision_workbooks import finding, inspection
 from tests.warehouse.supervision_factories import sheet_frame
 from tests.warehouse.test_evaluation_access import ARCHIVE, full, self_evaluation
@@ -39,6 +40,7 @@ from warehouse.inspections import (
 )
 from warehouse.migrations import apply_migrations, list_migrations
 from warehouse.transactions import utc_now
+from warehouse.users import add_user
 
 EXPERTS = ("evaluator", "专家乙", "专家丙")
 FEEDBACK = date(2025, 7, 1)  # a Tuesday: 30 working days later is Tuesday 2025-08-12
@@ -131,6 +133,10 @@ def test_a_finding_traces_to_the_score_rows_behind_it(scored):
         ("专家丙", D("0.0"), None, None, None),
         ("专家乙", D("0.0"), None, None, None),
     ]
+    # An expert whose account has its person's name is named as that person (planners read 依据评分 by it).
+    add_user(scored, "evaluator", "scrypt:x", "evaluator", None, by="管理员", full_name="周平")
+    said = describe_sources(query_finding_history(scored, "PJ2025-440000-A1-1-1")["sources"])
+    assert "；周平（evaluator） 0.0 分（网页录入）；专家丙 0.0 分（网页录入）；" in said
 
 
 def test_an_evaluation_finding_follows_the_lifecycle(scored):

@@ -20,6 +20,7 @@ from warehouse.inspections import (
     summarize_findings,
     transition_finding,
 )
+from warehouse.users import add_user
 
 # 30 working days after the feedback on Monday 2023-03-20 (5 April and 29 April - 3 May off, Sunday 23 April worked).
 DEADLINE = date(2023, 5, 4)
@@ -61,6 +62,16 @@ def test_a_change_by_target_state_is_logged_with_who_when_and_why(loaded):
         "command",
     )
     assert logged["submission_id"] is None
+
+
+def test_a_step_s_account_is_named_as_its_person_where_it_has_a_name(loaded):
+    # 经办人 read guangdong: a login, where the account had its owner's name.
+    add_user(loaded, "wangmin", "scrypt:x", "planner", None, by="管理员", full_name="王敏")
+    transition_finding(loaded, "JC2023-001-01", to_status="整改中", by="王五", at=AT)
+    transition_finding(loaded, "JC2023-001-01", action="提交整改报告", by="王五", at=AT, evidence="报告")
+    transition_finding(loaded, "JC2023-001-01", action="退回", by="wangmin", at=AT, note="照片不全")
+    steps = query_finding_history(loaded, "JC2023-001-01")["transitions"]
+    assert [t["changer"] for t in steps] == ["王五", "王五", "王敏（wangmin）"]
 
 
 def test_measures_are_logged_with_each_change_and_the_latest_given_is_the_findings(loaded):

@@ -15,6 +15,7 @@ from warehouse.loads import fetch_load_review, fetch_return_reason, record_submi
 from warehouse.queries import list_submissions, query_data_as_of, query_quality_by_province
 from warehouse.reminders import compute_reminders
 from warehouse.reviews import Reviewer, review_submission
+from warehouse.scopes import fetch_replaced_return
 from warehouse.users import add_user
 
 A = make_uscc(1)
@@ -294,3 +295,21 @@ def test_a_return_returned_again_is_told_its_latest_reason_everywhere(con):
     assert fetch_return_reason(con, submission_id) == "第4行开放数量大于馆藏数量"
     (reminder,) = [r for r in compute_reminders(con, date(2025, 6, 30)) if r.get("submission_id") == submission_id]
     assert "退回原因：第4行开放数量大于馆藏数量。" in reminder["message"]
+
+
+def test_who_sent_and_who_returned_a_return_are_named_as_people_beside_their_accounts(con):
+    # 提交人 guangdong, 退回人 reviewer: logins where the accounts had their owners' names.
+    add_user(con, "guangdong", "scrypt:x", "province", "440000", by="管理员", full_name="陈红")
+    add_user(con, "reviewer", "scrypt:x", "planner", None, by="管理员", full_name="王敏")
+    add_user(con, "nameless", "scrypt:x", "province", "440000", by="管理员")
+    first = load(con, "census", "440000", [{"uscc": A}])
+    con.execute("UPDATE submissions SET submitted_by = 'guangdong' WHERE submission_id = ?", [first])
+    review_submission(con, first, "return", PLANNER, "请核实")
+    listed = {s["submission_id"]: s for s in list_submissions(con, "440000")}
+    assert (listed[first]["submitter"], listed[first]["returner"]) == ("陈红（guangdong）", "王敏（reviewer）")
+    second = load(con, "census", "440000", [{"uscc": A}, {"uscc": make_uscc(2)}])
+    con.execute("UPDATE submissions SET submitted_by = 'nameless' WHERE submission_id = ?", [second])
+    listed = {s["submission_id"]: s for s in list_submissions(con, "440000")}
+    assert (listed[second]["submitter"], listed[second]["returner"]) == ("nameless", None)
+    replaced, _ = fetch_replaced_return(con, second)
+    assert "陈红（guangdong） " in replaced.describe()

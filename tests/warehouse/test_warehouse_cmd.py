@@ -66,6 +66,7 @@ def test_summary_table(capsys, loaded_db):
     beijing = next(line for line in out.splitlines() if "北京市" in line)
     assert beijing.split()[2:6] == ["0", "0", "0", "—"]
     assert "中央企业" in out and "审核进度（全国，含中央渠道）：现行普查表 1 份" in out
+    assert not {"organs", "enterprises", "archives"} & set(out.split())  # a channel's key is no code people read
     # round line, header and rule, national, provinces, central and its three channels, review progress
     assert len(out.splitlines()) == 1 + 2 + 1 + 32 + 4 + 1
     # A province asked for gets its own progress, named (it printed the nation's, unsaid).
@@ -99,6 +100,16 @@ def test_an_internal_error_with_json_prints_a_json_object_and_exits_3(capsys, db
         "error": {"exit_code": 3, "kind": "internal", "message": "RuntimeError: unexpected"},
     }
     assert "内部错误" in err
+
+
+def test_an_interrupted_command_says_what_became_of_its_work(capsys, db_path, monkeypatch):
+    # It said 已中断。 alone: a probe could not tell whether its interrupted upload had loaded.
+    def interrupted(*_args, **_kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("cli.warehouse_cmd.query_summary", interrupted)
+    exit_code, _, err = run(capsys, "summary", "--db", empty_warehouse(db_path))
+    assert exit_code == 130 and "尚未提交的数据库写入不会生效，已提交的不受影响；可以重新运行本命令" in err
 
 
 def test_submissions_json_and_table(capsys, loaded_db):
