@@ -41,12 +41,16 @@ AUDIT_KIND_LABELS: dict[AuditKind, str] = {
 # The audit actions of a just-loaded return's review line, beside accept and return: it kept the review progress of
 # the return it replaced (the same rows), or it is a returned return sent again unchanged.
 KEPT, RESENT_UNCHANGED = "keep", "resend_unchanged"
+# An uploaded file the platform could not take (not a workbook, a hostile one, another scope's): no submission, but
+# the attempt is logged (an administrator could not see that an office tried and failed).
+REFUSED = "refused"
 
 # Actions recorded under a code, by their Chinese names (finding transitions are recorded by the lifecycle's own
 # Chinese action names, e.g. 开始整改, and shown as they are).
 AUDIT_ACTION_LABELS: dict[str, str] = {
     "accepted": "接收",
     "rejected": "未通过校验",
+    REFUSED: "文件被拒收（未处理）",
     "accept": "审核通过",
     "return": "退回",
     KEPT: "沿用审核结论",

@@ -40,7 +40,8 @@ class AppContext:
     def create(cls, settings: Settings, store: Warehouse) -> AppContext:
         """A context over one warehouse."""
         state = WebState(settings.var_dir)
-        jobs, outbox = UploadJobs(settings), AuditOutbox(state, store)
+        outbox = AuditOutbox(state, store)
+        jobs = UploadJobs(settings, outbox.add)
         # At exit both finish what they are doing: a thread cut off inside DuckDB by the exit aborts the process.
         atexit.register(jobs.close)
         atexit.register(outbox.close)

@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import flask
 from werkzeug.wrappers import Response
 
+from census_schema.audit import REFUSED, AuditKind
 from census_schema.errors import CensusError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, REPORTING_ROLES, Role
@@ -41,7 +42,7 @@ from flows.ingest import (
 )
 from flows.run import choose_orchestrator, run_ingestion
 from flows.worker import ReaderWorker
-from warehouse.audit import AuditSource, audit_source, current_source
+from warehouse.audit import AuditEvent, AuditSource, audit_source, current_source, new_event
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
@@ -143,8 +144,10 @@ class UploadJobs:
     """Upload jobs of one app: queued fairly by province, run by one thread whose spreadsheet reader is a bounded
     worker process (reused across uploads); each job visible only to its uploader."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, record: Callable[[AuditEvent], None] | None = None) -> None:
         self.settings = settings
+        # Where a refused file's attempt is logged (the app's audit outbox; None: not logged).
+        self._record = record
         self._jobs: dict[str, UploadJob] = {}
         self._done: dict[str, threading.Event] = {}
         self._queue = FairQueue()
@@ -273,7 +276,16 @@ class UploadJobs:
         try:
             orchestrator = choose_orchestrator(None, self.settings)
             with audit_source(job.source):
-                job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
+                try:
+                    job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
+                except CensusError as error:
+                    if self._record is not None:
+                        said = error.describe(with_file=False)
+                        refused = new_event(
+                            AuditKind.SUBMISSION, REFUSED, actor=job.user_name, target=job.file_name, reason=said
+                        )
+                        self._record(refused)
+                    raise
             job.status = "done"
             if job.result["status"] == "needs_confirmation":
                 # Kept for the confirmation step, which loads this very file again with the confirmation.

@@ -7,7 +7,7 @@ from typing import Any
 
 import duckdb
 
-from census_schema.audit import KEPT, RESENT_UNCHANGED, AuditKind
+from census_schema.audit import KEPT, REFUSED, RESENT_UNCHANGED, AuditKind
 from census_schema.census_form import (
     CENSUS_FORM,
     RED_USE_FIELDS,
@@ -285,8 +285,8 @@ def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
     change (None for an empty warehouse)."""
     row = con.execute(
         "SELECT max(changed_at) FROM (SELECT max(submitted_at) AS changed_at FROM submissions WHERE status = 'accepted' "
-        "UNION ALL SELECT max(occurred_at) FROM audit_log WHERE list_contains(?, kind))",
-        [list(DATA_CHANGES)],
+        "UNION ALL SELECT max(occurred_at) FROM audit_log WHERE list_contains(?, kind) AND action <> ?)",
+        [list(DATA_CHANGES), REFUSED],
     ).fetchone()
     return row[0] if row else None
 

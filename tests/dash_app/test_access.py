@@ -32,6 +32,7 @@ from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import ASSETS, close_app, create_app
 from dash_app.auth import hash_password
+from dash_app.context import CONTEXT_EXTENSION
 from dash_app.formatting import (
     KEPT_REVIEW_NOTE,
     area_name,
@@ -66,7 +67,7 @@ from tests.flows.supervision_workbooks import finding, inspection, inspections_w
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.backends import EmbeddedWarehouse
-from warehouse.queries import list_submissions, query_summary
+from warehouse.queries import list_submissions, query_data_as_of, query_summary
 from warehouse.users import add_user
 
 PROVINCES = tuple(PROVINCE_HOLDERS)
@@ -1473,3 +1474,23 @@ def test_the_people_who_sent_a_return_or_use_the_page_are_named_beside_their_acc
     finally:
         with store.writer() as con:
             con.execute("DELETE FROM users WHERE user_name = '测试'")
+
+
+def test_a_refused_file_is_logged_as_an_attempt_without_moving_the_data_s_date(app, site, tmp_path):
+    # Seven refused files left no trace: an administrator could not see that an office had tried and failed.
+    store = site[1]
+    with store.reader() as con:
+        as_of = query_data_as_of(con)
+    client = client_of(app, "guangdong")
+    pdf = tmp_path / "广东省普查表（扫描件）.xlsx"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    status = wait_for_job(app, client, upload(client, pdf).headers["Location"].split("=", 1)[1])
+    assert "这不是 Excel 工作簿，而是PDF 文件" in status
+    app.server.extensions[CONTEXT_EXTENSION].outbox.flush()
+    with store.reader() as con:
+        logged = con.execute(
+            "SELECT actor, kind, via, reason FROM audit_log WHERE action = 'refused' AND target = ?", [pdf.name]
+        ).fetchall()
+        assert query_data_as_of(con) == as_of  # an attempt is no change of the data shown
+    assert [row[:3] for row in logged] == [("guangdong", "submission", "web")]
+    assert logged[0][3].startswith("这不是 Excel 工作簿，而是PDF 文件")
