@@ -673,7 +673,7 @@ def collect_gx_failures(form: Form, rows: pl.DataFrame, result: ExpectationSuite
         if rule.kind == "unique":
             messages = _naming_the_other_rows(rule, rows, positions)
         elif rule.kind == "sum_equals":
-            messages = _stating_the_sums(rule, rows, positions)
+            messages = _stating_the_sums(form, rule, rows, positions)
         failures.extend(failures_at(form, rows, rule, positions, messages))
     return failures
 
@@ -694,20 +694,33 @@ def _naming_the_other_rows(rule: Rule, rows: pl.DataFrame, positions: Sequence[i
     ]
 
 
-def _stating_the_sums(rule: Rule, rows: pl.DataFrame, positions: Sequence[int]) -> list[str]:
+def _stating_the_sums(form: Form, rule: Rule, rows: pl.DataFrame, positions: Sequence[int]) -> list[str]:
     """A total's message for each row, with the row's own figures: the sum of its parts, its total, and by how much
-    the total is over or under (the uploader should not have to add the parts up again to find the wrong cell)."""
+    the total is over or under (the uploader should not have to add the parts up again to find the wrong cell); and
+    where the total is a sum of cells that are themselves totals (各门类之和 against 以卷 + 以件), those of them that
+    do not add up on that row: a wrong 以卷 total made 文书档案 look wrong too, and a clerk could 'mend' it."""
+    totals = _total_fields(rule)
+    # The sum rules whose own total is one of this rule's total cells (以卷为保管单位档案 = its four terms).
+    inner = [r for r in form.rules if r.kind == "sum_equals" and r is not rule and _total_fields(r)[0] in totals]
     picked = rows.select(
         sum_of_fields(rule.param("parts")).gather(positions).alias("parts"),
-        sum_of_fields(_total_fields(rule)).gather(positions).alias("total"),
+        sum_of_fields(totals).gather(positions).alias("total"),
+        *(
+            (sum_of_fields(r.param("parts")) != pl.col(_column(r)).cast(pl.Float64)).gather(positions).alias(r.rule_id)
+            for r in inner
+        ),
     )
     messages = []
-    for parts, total in picked.iter_rows():
+    for parts, total, *unequal in picked.iter_rows():
         gap = round(total - parts, 6)
         over = f"多 {_grouped(gap)}" if gap > 0 else f"少 {_grouped(-gap)}"
+        wrong = [f"「{form.field(_column(r)).label}」" for r, differs in zip(inner, unequal, strict=True) if differs]
+        first = (
+            f"其中{'、'.join(wrong)}本身与其分项之和不符（见该栏的错误），请先改正，本项可能随之相符。" if wrong else ""
+        )
         messages.append(
             f"{rule.message}本行分项之和为 {_grouped(round(parts, 6))}，合计为 {_grouped(round(total, 6))}"
-            f"（比分项之和{over}）。"
+            f"（比分项之和{over}）。{first}"
         )
     return messages
 

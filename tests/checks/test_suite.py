@@ -69,6 +69,19 @@ def test_a_total_that_is_not_the_sum_of_its_parts_says_the_row_s_sum_and_by_how_
     assert failure.message.endswith(f"本行分项之和为 {total:,}，合计为 {total + 1_234:,}（比分项之和多 1,234）。")
 
 
+def test_a_categories_error_caused_by_a_wrong_total_says_which_total_to_mend_first(context):
+    # A probe typed 以卷 43754 for 43745: 文书档案 was marked wrong too, and a clerk could have 'mended' it by 9.
+    row = build_rows(CENSUS_FORM, [{}]).row(0, named=True)
+    wrong_total = {"vol_total": row["vol_total"] + 9}
+    wrong_category = {"cat_ws": row["cat_ws"] + 9}
+    failures = run_suite(CENSUS_FORM, build_rows(CENSUS_FORM, [wrong_total, wrong_category]), context)
+    said = {(f.row, f.rule): f.message for f in failures}
+    assert said.keys() == {(3, "vol_total_sum"), (3, "categories_sum"), (4, "categories_sum")}
+    mend_first = "其中「以卷为保管单位档案（卷）」本身与其分项之和不符（见该栏的错误），请先改正，本项可能随之相符。"
+    assert said[(3, "categories_sum")].endswith(f"（比分项之和多 9）。{mend_first}")
+    assert said[(4, "categories_sum")].endswith("（比分项之和少 9）。")
+
+
 def test_failures_keep_each_rows_sheet(context):
     rows = pl.concat(
         [
