@@ -120,6 +120,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "original_deadline": "原定整改期限",
     "measures": "整改措施",
     "role": "角色",
+    "full_name": "姓名",
     "evidence": "佐证材料",
     "is_active": "启用",
     "password_changed": "修改了密码",

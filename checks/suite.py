@@ -700,8 +700,13 @@ def _stating_the_sums(form: Form, rule: Rule, rows: pl.DataFrame, positions: Seq
     where the total is a sum of cells that are themselves totals (各门类之和 against 以卷 + 以件), those of them that
     do not add up on that row: a wrong 以卷 total made 文书档案 look wrong too, and a clerk could 'mend' it."""
     totals = _total_fields(rule)
-    # The sum rules whose own total is one of this rule's total cells (以卷为保管单位档案 = its four terms).
-    inner = [r for r in form.rules if r.kind == "sum_equals" and r is not rule and _total_fields(r)[0] in totals]
+    # The sum rules whose total is one of this rule's total cells alone (以卷为保管单位档案 = its four terms), not
+    # another sum of totals (the categories' rule would have sent 以卷's own error to 文书档案).
+    inner = [
+        r
+        for r in form.rules
+        if r.kind == "sum_equals" and r is not rule and "total_parts" not in r.params and _column(r) in totals
+    ]
     picked = rows.select(
         sum_of_fields(rule.param("parts")).gather(positions).alias("parts"),
         sum_of_fields(totals).gather(positions).alias("total"),

@@ -18,6 +18,7 @@ from dash_app.webstate import pending_events
 from warehouse.audit import COLUMNS as AUDIT_COLUMNS
 from warehouse.audit import describe_unknown_actor, require_kind, search_audit_log
 from warehouse.backends import open_warehouse
+from warehouse.users import account_names
 
 
 def _day(value: str | None, option: str) -> date | None:
@@ -73,6 +74,7 @@ def run_audit(args: argparse.Namespace) -> int:
             until=until,
             limit=args.limit,
         )
+        names = account_names(con)
     if args.json:
         emit_json({"count": len(rows), "events": [as_json(row) for row in rows]})
         return 0
@@ -80,7 +82,7 @@ def run_audit(args: argparse.Namespace) -> int:
         print(unknown)
         return 0
     # As the web's /audit reads them: archives and users by name, what changed item by item.
-    shown = [shown_row(r) for r in rows]
+    shown = [shown_row(r, names) for r in rows]
     keys = AUDIT_COLUMNS[1:]  # all but the event's id
     table = [tuple(row[key] or "" for key in keys) for row in shown]
     print(format_table(tuple(AUDIT_HEADERS[key] for key in keys), table))

@@ -22,7 +22,7 @@ from dash_app.data_docs import install_data_docs_routes
 from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES, Page
 from dash_app.reports import data_stamp, install_report_routes
-from dash_app.security import https_only, install_security, trusted_origins
+from dash_app.security import home_of, https_only, install_security, trusted_origins
 from dash_app.uploads import install_upload_routes
 from warehouse.backends import open_warehouse
 
@@ -95,9 +95,10 @@ def _layout_for_roles(page: Page) -> Callable[..., Any]:
 
 
 def not_found(**_query: str) -> html.Div:
-    """The page for an address that is not one of the app's pages, leading to the first page the user may open (a
+    """The page for an address that is not one of the app's pages, leading to the page the user starts on (a
     central channel's office was sent back to 总览, a page it may not open)."""
-    first = next((p for p in PAGES if current_user.is_authenticated and current_user.role in p.ROLES), None)
+    home = home_of(current_user.role) if current_user.is_authenticated else None
+    first = next((p for p in PAGES if p.PATH == home), None)
     return html.Div(
         [
             html.H1("页面不存在"),

@@ -4,6 +4,7 @@ kinds, actions, roles and provinces, archives by name, recorded states item by i
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from census_schema.archives import list_comprehensive_archives
@@ -16,7 +17,7 @@ from census_schema.audit import (
     AuditKind,
     action_label,
 )
-from census_schema.roles import Role
+from census_schema.roles import Role, person_label
 from census_schema.scopes import CENTRAL_CHANNELS, describe_division
 from census_schema.supervision.codes import FindingRole
 from dash_app.formatting import (
@@ -133,13 +134,15 @@ def _target(kind: AuditKind, target: str | None) -> str | None:
     return target
 
 
-def shown_row(row: dict[str, Any]) -> dict[str, Any]:
-    """An audit event as the grid shows it: Beijing time, Chinese names of kinds, actions and sources."""
+def shown_row(row: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+    """An audit event as the grid shows it: Beijing time, Chinese names of kinds, actions and sources; its actor by
+    their person's name beside the account where `names` (account_names) has one (欧阳李华（guangdong）)."""
     kind = AuditKind(row["kind"])
+    actor = row["actor"]
     return {
         "event_id": row["event_id"],
         "occurred_at": format_datetime(row["occurred_at"], seconds=True),
-        "actor": row["actor"] or SYSTEM_ACTOR,
+        "actor": person_label(actor, names.get(actor)) if actor else SYSTEM_ACTOR,
         "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
         "source_address": row["source_address"],
         "kind": kind.label,

@@ -18,6 +18,7 @@ from census_schema.scopes import (
     account_scope,
     describe_division,
     parse_central_area,
+    return_verb,
     shown_progress,
 )
 from census_schema.supervision.evaluation import SELF_SOURCE
@@ -159,13 +160,18 @@ def shown_review_progress(submission: Mapping[str, Any]) -> str:
 
 
 def shown_review_note(submission: dict[str, Any]) -> str:
-    """What its review history says of a submission: why it was last returned (marked 曾退回 once it is no longer
+    """What its review history says of a submission: why it was last returned and by whom (marked 曾退回 once it is no longer
     returned: accepted after all), else that it is a returned return sent again unchanged (with why it was returned),
     else that it kept the review of the return it replaced."""
     reason = submission.get("return_reason") or ""
+    # Who sent it back, where known (王敏（planner）退回：…): the upload page named them, this column did not. A
+    # withdrawal says whose already (报送人撤回：…).
+    returner = submission.get("returner") if return_verb(reason) == "退回" else None
     if reason and submission.get("review_state") != RETURNED:
-        return f"曾退回：{reason}"
-    return reason or submission.get("resent_reason") or (KEPT_REVIEW_NOTE if submission.get("kept_reason") else "")
+        return f"曾由{returner}退回：{reason}" if returner else f"曾退回：{reason}"
+    if reason:
+        return f"{returner}退回：{reason}" if returner else reason
+    return submission.get("resent_reason") or (KEPT_REVIEW_NOTE if submission.get("kept_reason") else "")
 
 
 def with_names(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -115,7 +115,8 @@ def check_container(path: Path, file_name: str, settings: Settings) -> None:
         # Text and web pages open in Excel or WPS, to be saved as a workbook; a PDF, an image or an unknown file is
         # best filled anew (a PDF was told to be opened in Excel and saved again).
         hint = SAVE_AS_HINT if kind in ("网页（HTML）文件", "文本或 CSV 文件") else TEMPLATE_HINT
-        raise _unusable(file_name, f"这不是 Excel 工作簿，而是{kind}（{named}。", hint)
+        spaced = " " if kind[0].isascii() else ""  # 而是 PDF 文件, as Latin words are spaced throughout
+        raise _unusable(file_name, f"这不是 Excel 工作簿，而是{spaced}{kind}（{named}。", hint)
 
 
 # What a file of each kind starts with (a PDF may have up to 1 KiB before its %PDF- header), by the extensions that

@@ -74,7 +74,7 @@ _HIDDEN_ROW = re.compile(
 # Bytes of a chunk kept to count or match a tag split across it and the next: longer than any tag counted or
 # matched, prefix included (a row tag as LibreOffice writes it, with its seven attributes, is ~150 bytes).
 TAIL_BYTES = 2048
-TEMPLATE_HINT = "请从平台下载本省最新模板，按模板填写后重新上传。"
+TEMPLATE_HINT = "请从平台下载最新模板（与所报内容和填报范围相应的那一份），按模板填写后重新上传。"
 SAVE_AS_HINT = "请在 Excel 或 WPS 中打开它，选择“另存为 → Excel 工作簿（*.xlsx）”后重新上传，最好直接使用平台模板。"
 # Workbooks an archive may hold instead of being one (a zip of returns sent by mail).
 _WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".et", ".ods")

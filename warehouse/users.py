@@ -345,6 +345,12 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
     )
 
 
+def account_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The person's name of every account that has one, by account (disabled ones too: their past acts still name
+    them)."""
+    return dict(con.execute("SELECT user_name, full_name FROM users WHERE full_name IS NOT NULL").fetchall())
+
+
 def is_disabled_account(con: duckdb.DuckDBPyConnection, user_name: str) -> bool:
     """Whether this exact name is an account that is disabled (a sign-in with it is refused as any unknown name's)."""
     found = con.execute("SELECT NOT is_active FROM users WHERE user_name = ?", [user_name]).fetchone()

@@ -19,6 +19,7 @@ from dash_app.context import AppContext
 from dash_app.formatting import format_date
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.audit import DEFAULT_LIMIT, describe_unknown_actor, find_audit_event, search_audit_log
+from warehouse.users import account_names
 
 PATH = "/audit"
 NAME = "审计日志"
@@ -87,9 +88,10 @@ def load_events(
                 since=first,
                 until=last,
             )
+            names = account_names(con)
         except CensusError as error:
             refuse(400, error.describe())
-    return [shown_row(row) for row in rows]
+    return [shown_row(row, names) for row in rows]
 
 
 def load_event(context: AppContext, viewer: Viewer, event_id: Any) -> dict[str, Any] | None:
@@ -99,10 +101,11 @@ def load_event(context: AppContext, viewer: Viewer, event_id: Any) -> dict[str, 
         refuse(400, "审计事件编号格式不正确。")
     with context.reader.cursor() as con:
         row = find_audit_event(con, event_id, context.outbox.pending())
+        names = account_names(con)
     if row is None:
         return None
     return {
-        **shown_row(row),
+        **shown_row(row, names),
         "before_items": state_parts(row["before_state"]),
         "after_items": state_parts(row["after_state"]),
     }
@@ -138,7 +141,7 @@ def layout(**_query: str) -> html.Div:
             html.H1("审计日志"),
             html.P(
                 f"记录每一次报送、审核、问题整改、评价评分、评价轮次与专家分配、用户与角色变更、数据仓库的升级和从备份恢复，登录成功、失败和受限，以及被拒绝的越权和跨站请求。"
-                f"只增不改。时间为北京时间；最多显示最近 {DEFAULT_LIMIT} 条，请用条件缩小范围。",
+                f"只增不改（从备份恢复时，备份之后的记录随之删除，恢复本身的记录写明删除了哪些）。时间为北京时间；最多显示最近 {DEFAULT_LIMIT} 条，请用条件缩小范围。",
                 className="hint",
             ),
             html.Div(

@@ -216,7 +216,8 @@ def describe_shrink(shrink: dict[str, Any], status: str) -> str:
         shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"]
     )
     if status == "accepted":
-        return f"{said}，已装载：以下普查对象不再计入本范围的普查数据："
+        # Its list is folded (the return is loaded: nothing waits on it), so the line says where the names are.
+        return f"{said}，已装载：以下普查对象不再计入本范围的普查数据（点击展开名单）"
     if status == "rejected":
         return f"{said}{REJECTED_SHRINK_NOTE}。减少的普查对象："
     return f"{said}。确认装载后，本表替换该表：该表的数据不再计入，其审核结论作废，本表须重新审核。减少的普查对象："

@@ -80,6 +80,8 @@ def test_a_categories_error_caused_by_a_wrong_total_says_which_total_to_mend_fir
     mend_first = "其中「以卷为保管单位档案（卷）」本身与其分项之和不符（见该栏的错误），请先改正，本项可能随之相符。"
     assert said[(3, "categories_sum")].endswith(f"（比分项之和多 9）。{mend_first}")
     assert said[(4, "categories_sum")].endswith("（比分项之和少 9）。")
+    # The total's own error sends nobody elsewhere (it named 文书档案 as the total to mend first).
+    assert said[(3, "vol_total_sum")].endswith("（比分项之和多 9）。"), said[(3, "vol_total_sum")]
 
 
 def test_failures_keep_each_rows_sheet(context):

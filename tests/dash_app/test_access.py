@@ -602,6 +602,15 @@ def test_a_lineage_names_its_scope_as_people_do():
     [
         ({"review_state": "已退回", "return_reason": "第4行请核实"}, "第4行请核实"),
         ({"review_state": "已审核", "return_reason": "第4行请核实"}, "曾退回：第4行请核实"),
+        # Who sent it back, by name (the upload page named them, /submissions did not).
+        (
+            {"review_state": "已退回", "return_reason": "第4行请核实", "returner": "王敏（planner）"},
+            "王敏（planner）退回：第4行请核实",
+        ),
+        (
+            {"review_state": "已审核", "return_reason": "请核实", "returner": "王敏（planner）"},
+            "曾由王敏（planner）退回：请核实",
+        ),
         ({"review_state": "已审核", "kept_reason": "与所替换的报送「S1」相同"}, KEPT_REVIEW_NOTE),
         ({"review_state": "已退回", "return_reason": "请核实", "kept_reason": "相同"}, "请核实"),  # returned after
         ({"review_state": "待审核"}, ""),
@@ -1101,8 +1110,9 @@ def test_a_planner_uploads_an_inspections_workbook_that_takes_effect_without_rev
         )
         assert loaded.fetchall() == [("planner", None, None)]  # the bureau's own, no province, no review
         assert con.execute("SELECT finding_id FROM findings").fetchall() == [("JC2023-091-01",)]
-    # The job is the planner's alone: another user polling it sees only the empty form's hint.
-    assert "选择工作簿后" in job_status(app, client_of(app, "guangdong"), job_id)[0]
+    # The job is the planner's alone: another user polling it is told of no such upload of theirs, nothing of it.
+    status = job_status(app, client_of(app, "guangdong"), job_id)[0]
+    assert "找不到这次上传的处理记录" in status and path.name not in status and "已接收：" not in status
 
 
 def test_the_bureau_downloads_the_national_templates_and_a_province_does_not(app):
@@ -1485,7 +1495,7 @@ def test_a_refused_file_is_logged_as_an_attempt_without_moving_the_data_s_date(a
     pdf = tmp_path / "广东省普查表（扫描件）.xlsx"
     pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
     status = wait_for_job(app, client, upload(client, pdf).headers["Location"].split("=", 1)[1])
-    assert "这不是 Excel 工作簿，而是PDF 文件" in status
+    assert "这不是 Excel 工作簿，而是 PDF 文件" in status
     app.server.extensions[CONTEXT_EXTENSION].outbox.flush()
     with store.reader() as con:
         logged = con.execute(
@@ -1493,4 +1503,4 @@ def test_a_refused_file_is_logged_as_an_attempt_without_moving_the_data_s_date(a
         ).fetchall()
         assert query_data_as_of(con) == as_of  # an attempt is no change of the data shown
     assert [row[:3] for row in logged] == [("guangdong", "submission", "web")]
-    assert logged[0][3].startswith("这不是 Excel 工作簿，而是PDF 文件")
+    assert logged[0][3].startswith("这不是 Excel 工作簿，而是 PDF 文件")

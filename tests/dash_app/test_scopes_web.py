@@ -156,7 +156,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert (shown["scope_name"], shown["review_progress"], shown["review_note"]) == (
         "广东省广州市",
         "已退回",
-        "第4行请核实",
+        "guangdong退回：第4行请核实",  # by whom, too (the upload page named them, this column did not)
     )
     with store.reader() as con:
         assert query_summary(con, province_code="440000")["provinces"][0]["units_reported"] == 3
@@ -176,7 +176,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     assert f"（{prefecture}）：已退回 → 待国家局审核" in review(app, "guangdong", prefecture, "accept")
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
     shown = next(row for row in rows if row["submission_id"] == prefecture)
-    assert (shown["review_progress"], shown["review_note"]) == ("待国家局审核", "曾退回：第4行请核实")
+    assert (shown["review_progress"], shown["review_note"]) == ("待国家局审核", "曾由guangdong退回：第4行请核实")
     assert "不再计入统计数字" in (return_preview(app, "planner", prefecture) or "")  # now the nation's turn
     assert return_preview(app, "guangdong", prefecture) is None
     assert "省级档案部门不能审核通过" in review(app, "guangdong", prefecture, "accept")

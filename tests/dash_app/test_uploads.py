@@ -180,7 +180,8 @@ def test_an_accepted_return_that_drops_holders_within_the_limit_says_which(tmp_p
     current = done.result["shrink"]["current"]
     assert current["said"].startswith("广东省（省级）现行有效的报表（文件「广东-20.xlsx」，guangdong ")
     assert summary.children == (
-        f"{current['said']}有 20 个普查对象，本表减少 1 个（5.00%，允许 10%），已装载：以下普查对象不再计入本范围的普查数据："
+        f"{current['said']}有 20 个普查对象，本表减少 1 个（5.00%，允许 10%），已装载：以下普查对象不再计入本范围的普查数据"
+        "（点击展开名单）"  # folded: the line ended in a colon with nothing after it
     )
     dropped = done.result["shrink"]["holders"][0]
     assert [item.children for item in listed.children] == [

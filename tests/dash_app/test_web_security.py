@@ -1264,11 +1264,16 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
         "before_state": json.dumps({"role": "province", "province_code": "440000", "is_active": True}),
         "after_state": json.dumps({"role": "planner", "province_code": None, "password_changed": False}),
     }
-    shown = audit.shown_row(row)
+    shown = audit.shown_row(row, {})
     assert shown["occurred_at"] == "2026年11月30日 16:00:05" and shown["target"] == "「planner」"
+    assert shown["actor"] == "admin"
+    # The actor by their person's name where the account has one; a rename's state by 姓名, not full_name.
+    renamed = {**row, "action": "rename", "before_state": json.dumps({"full_name": "李华"}), "after_state": None}
+    shown_renamed = audit.shown_row(renamed, {"admin": "周平"})
+    assert (shown_renamed["actor"], shown_renamed["before_state"]) == ("周平（admin）", "姓名：李华")
     assert shown["before_state"] == "角色：省级档案部门；省份：广东省；启用：是"
     assert shown["after_state"] == "角色：国家档案局规划人员；省份：无；修改了密码：否"
-    assigned = audit.shown_row({**row, "kind": "assignment", "action": "assign", "target": "440000"})
+    assigned = audit.shown_row({**row, "kind": "assignment", "action": "assign", "target": "440000"}, {})
     assert assigned["target"] == "广东省档案馆（440000）" and assigned["action"] == "分配"
     # What dash_app.auth records of a failed and a throttled sign-in.
     failed = audit.shown_row(
@@ -1278,7 +1283,8 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
             "action": "login_failed",
             "before_state": None,
             "after_state": json.dumps({"known_user": True, "trusted_device": False}),
-        }
+        },
+        {},
     )
     assert failed["after_state"] == "用户名存在：是；受信任的设备：否"
     throttled = audit.shown_row(
@@ -1288,7 +1294,8 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
             "action": "login_throttled",
             "before_state": None,
             "after_state": json.dumps({"counters": ["address", "account"]}),
-        }
+        },
+        {},
     )
     assert throttled["after_state"] == "开始限制的计数：来源地址、账号"
 

@@ -124,7 +124,7 @@ def test_a_pdf_or_an_image_named_xlsx_is_called_what_it_is(tmp_path, capsys, hea
     path = tmp_path / "广东.xlsx"
     path.write_bytes(head)  # an all-text PDF read as 文本或 CSV 文件
     error = refusal(tmp_path, path, capsys)
-    assert f"这不是 Excel 工作簿，而是{kind}（只是扩展名为 .xlsx）" in error["message"]
+    assert f"这不是 Excel 工作簿，而是 {kind}（只是扩展名为 .xlsx）" in error["message"]
     assert "另存为" not in error["hint"] and "模板" in error["hint"]
 
 
