@@ -66,7 +66,7 @@ def test_the_history_grid_fits_a_1400_pixel_window_with_every_state_and_action_w
     assert sum(d["minWidth"] for d in definitions.values()) <= HISTORY_GRID_PX
     # What is not a closed list wraps, in the width left.
     assert {f for f, d in definitions.items() if d.get("wrapText")} == {
-        "changed_by",
+        "changer",
         "note",
         "measures",
         "evidence_link",

@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from census_schema.archives import list_comprehensive_archives
+from census_schema.roles import Role
 from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
+from cli.ingest_cmd import DEMO_PEOPLE
 from dash_app import ids
 from dash_app.pages import evaluation, indicators, inspections
 from flows.supervision_reports import yearly_status
@@ -317,7 +319,7 @@ def test_a_finding_s_history_reads_whole_at_1400_px_before_and_after_an_action_a
 ):
     # A Guangdong finding in 整改中 whose history is all shorter than the row its office's 提交整改报告 will add.
     added = {
-        "changed_by": "guangdong",
+        "changer": f"{DEMO_PEOPLE[Role.PROVINCE]}（guangdong）",  # the demo's account, by its person's name
         "action": FindingAction.SUBMIT.value,
         "to_status": FindingStatus.SUBMITTED.value,
     }
