@@ -56,7 +56,7 @@ from supervision.scoring import (
 from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import insert_rows, transaction, utc_now
-from warehouse.users import check_may_organise_evaluation
+from warehouse.users import account_names, check_may_organise_evaluation
 
 DEFAULT_ROUND = EVALUATION_ROUND
 # What an archive's evaluation needs before it has a result (a feedback report, findings).
@@ -969,12 +969,7 @@ def query_pending_reconciliations(
         given = dict(scores[bonus.code])
         scores[bonus.code] = [(scorer, given.get(scorer, Decimal(0))) for scorer in experts]
     # Each expert as people read them: the account's person with the account (王敏（evaluator）).
-    names = dict(
-        con.execute(
-            "SELECT user_name, full_name FROM users WHERE full_name IS NOT NULL AND list_contains(?, user_name)",
-            [experts],
-        ).fetchall()
-    )
+    names = account_names(con)
     rows = []
     items: list[ScoringItem | BonusItem] = [*standard.items, *standard.bonus_items]
     for item in items:
