@@ -276,16 +276,7 @@ class UploadJobs:
         try:
             orchestrator = choose_orchestrator(None, self.settings)
             with audit_source(job.source):
-                try:
-                    job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
-                except CensusError as error:
-                    if self._record is not None:
-                        said = error.describe(with_file=False)
-                        refused = new_event(
-                            AuditKind.SUBMISSION, REFUSED, actor=job.user_name, target=job.file_name, reason=said
-                        )
-                        self._record(refused)
-                    raise
+                job.result = run_ingestion(request, self.settings, orchestrator, record_stage, self._worker)
             job.status = "done"
             if job.result["status"] == "needs_confirmation":
                 # Kept for the confirmation step, which loads this very file again with the confirmation.
@@ -295,6 +286,17 @@ class UploadJobs:
         except CensusError as error:
             job.error = error.describe(with_file=False)  # the page names the file: 无法处理「name」：…
             job.status = "failed"
+            if self._record is not None:  # the attempt, from where the upload came
+                self._record(
+                    new_event(
+                        AuditKind.SUBMISSION,
+                        REFUSED,
+                        actor=job.user_name,
+                        target=job.file_name,
+                        reason=job.error,
+                        source=job.source,
+                    )
+                )
         except Exception:
             # The worker thread is the last place such an error can surface: without this the job stayed
             # "running" for ever and the page polled without end. Log it in full, tell the uploader.
