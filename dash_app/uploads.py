@@ -285,8 +285,7 @@ class UploadJobs:
                 self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
         except CensusError as error:
             job.error = error.describe(with_file=False)  # the page names the file: 无法处理「name」：…
-            job.status = "failed"
-            if self._record is not None:  # the attempt, from where the upload came
+            if self._record is not None:  # the attempt, from where the upload came, before the page learns the end
                 self._record(
                     new_event(
                         AuditKind.SUBMISSION,
@@ -297,6 +296,7 @@ class UploadJobs:
                         source=job.source,
                     )
                 )
+            job.status = "failed"
         except Exception:
             # The worker thread is the last place such an error can surface: without this the job stayed
             # "running" for ever and the page polled without end. Log it in full, tell the uploader.
