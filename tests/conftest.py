@@ -66,6 +66,25 @@ SELECT table_id, 0, 0, 0 FROM ducklake_table AS t
 WHERE end_snapshot IS NULL AND NOT EXISTS (SELECT 1 FROM ducklake_table_stats AS s WHERE s.table_id = t.table_id)"""
 
 
+# Every test that takes a warehouse runs on the embedded file; the tests marked `on_both_backends(...)` run on a
+# DuckLake too. A DuckLake query costs 5-7 times an embedded one here (its catalog is PostgreSQL), and running every
+# such test on both took 17 % of the suite (2026-12-06): the lake runs the tests of each write path, of what the lake
+# lacks (keys, checks, unique constraints: adapt_ddl drops them), of types, and of the figures' queries once each;
+# a check of input that fails before any SQL, and a second query of the same figures, run on the file only.
+BACKENDS = ["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)]
+
+
+def on_both_backends(fixture: str) -> pytest.MarkDecorator:
+    """Run a test on the embedded file and on a DuckLake, by parametrising its warehouse fixture (read with
+    `backend_of`)."""
+    return pytest.mark.parametrize(fixture, BACKENDS, indirect=True)
+
+
+def backend_of(request: pytest.FixtureRequest) -> str:
+    """The backend a warehouse fixture was asked for: `embedded` unless the test is `on_both_backends`."""
+    return str(getattr(request, "param", "embedded"))
+
+
 @pytest.fixture
 def make_lake(postgres: Postgres, lake_template: tuple[str, Path]) -> Iterator[Callable[[], DuckLakeWarehouse]]:
     """New migrated DuckLakes (copies of the template catalog; their Parquet files share one data folder)."""

@@ -25,6 +25,7 @@ from cli.main import main
 from flows.ingest import IngestRequest, describe_replaced, ingest_workbook
 from flows.scopes import group_conflicts
 from synthetic.holders import SIGN_OFF_BASE, make_uscc
+from tests.conftest import backend_of, on_both_backends
 from tests.flows.workbooks import PROVINCE, holder_rows, register_workbook, write_rows
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
@@ -51,10 +52,11 @@ def central_holders(start: int, count: int) -> list[dict[str, Any]]:
     ]
 
 
-@pytest.fixture(params=["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+@pytest.fixture
 def store(request, settings):
-    """The embedded file, or a new DuckLake on PostgreSQL: the scope rules hold on both backends."""
-    if request.param == "embedded":
+    """The embedded file, or a new DuckLake on PostgreSQL for the tests `on_both_backends` (one of each write the scope
+    rules make: a replacement, a refused conflict, the check again at the load, a central channel)."""
+    if backend_of(request) == "embedded":
         return EmbeddedWarehouse(settings.db_path)
     return request.getfixturevalue("make_lake")()
 
@@ -87,6 +89,7 @@ def current(store, scope):
     return found[0]["submission_id"] if found else None
 
 
+@on_both_backends("store")
 def test_a_return_holding_rows_of_another_scope_s_current_return_is_refused_naming_it(store, settings, tmp_path):
     province_wide = ingest(store, settings, census(tmp_path, "province", holders(1, 4)))
     assert province_wide.status == "accepted"
@@ -174,6 +177,7 @@ def test_a_holder_written_on_many_rows_is_one_holder_held_elsewhere():
     assert [(h["uscc"], h["row"]) for h in conflict["holders"]] == [(code, 3), (other, 5)]
 
 
+@on_both_backends("store")
 def test_a_new_return_replaces_only_the_current_return_of_its_own_scope(store, settings, tmp_path):
     province_wide = ingest(store, settings, census(tmp_path, "province", holders(1, 2, division_code="440304")))
     first = ingest(store, settings, census(tmp_path, "gz1", holders(10, 2), GUANGZHOU), GUANGZHOU)
@@ -367,6 +371,7 @@ def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(file_store,
     }
 
 
+@on_both_backends("store")
 def test_central_channels_are_registered_reported_and_counted_beside_the_provinces(store, settings, tmp_path):
     enterprises = central_scope("enterprises")
     units = central_holders(1, 4)
@@ -610,6 +615,7 @@ def test_a_county_s_return_awaits_its_prefecture_only_when_that_office_has_an_ac
     assert stage_of_new_return("disabled", 1) == "待省级审核"  # its office's account disabled: the province first
 
 
+@on_both_backends("store")
 def test_an_upload_names_the_return_it_replaced_at_its_load_not_the_one_seen_at_its_validation(
     store, settings, tmp_path, monkeypatch
 ):

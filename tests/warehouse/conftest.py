@@ -1,4 +1,4 @@
-"""Fixtures: a fresh warehouse per test, on each backend (the DuckLake runs are marked `ducklake`)."""
+"""Fixtures: a fresh warehouse per test, on the embedded file (and on a DuckLake for tests `on_both_backends`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.conftest import copy_warehouse
+from tests.conftest import backend_of, copy_warehouse
 from warehouse.backends import DuckLakeWarehouse
 from warehouse.connection import connect_warehouse
-
-BACKENDS = ["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)]
 
 
 @pytest.fixture
@@ -21,10 +19,10 @@ def db_path(tmp_path: Path, warehouse_template: Path) -> Path:
     return copy_warehouse(warehouse_template, tmp_path / "var" / "warehouse.duckdb")
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture
 def con(request: pytest.FixtureRequest, db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     """A migrated connection for writing and reading: the embedded file, or a writer on a new DuckLake."""
-    if request.param == "embedded":
+    if backend_of(request) == "embedded":
         connection = connect_warehouse(db_path)
         yield connection
         connection.close()

@@ -17,6 +17,7 @@ from census_schema.clock import to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import division_scope
+from tests.conftest import on_both_backends
 from tests.warehouse.factories import load, make_uscc
 from tests.warehouse.test_evaluation_access import ARCHIVE, opened  # noqa: F401 (fixture)
 from tests.warehouse.test_findings import loaded  # noqa: F401 (fixture)
@@ -47,6 +48,7 @@ def events(con, kind: AuditKind | None = None) -> list[dict]:
     return list(reversed(rows))
 
 
+@on_both_backends("con")
 def test_a_review_is_logged_with_who_from_where_before_after_and_why(con):
     submission = load(con, "census", "440000", [{"uscc": make_uscc(1)}])
     with audit_source(WEB):
@@ -89,6 +91,7 @@ def test_a_refused_change_logs_nothing(con):
     assert len(events(con)) == before
 
 
+@on_both_backends("con")
 def test_a_submission_is_logged_with_the_one_it_supersedes(con):
     first = load(con, "census", "440000", [{"uscc": make_uscc(1)}], content="a")
     second = load(con, "census", "440000", [{"uscc": make_uscc(2)}], content="b")
@@ -118,6 +121,7 @@ def test_a_finding_transition_is_logged_with_states_deadline_and_note(loaded):  
     assert len(events(loaded, AuditKind.FINDING)) == 1
 
 
+@on_both_backends("con")
 def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
     logged = events(opened)
     assert [(e["kind"], e["action"], e["actor"]) for e in logged] == [
@@ -176,6 +180,7 @@ def test_users_and_role_changes_are_logged_without_password_hashes(con):
     assert len(events(con, AuditKind.USER)) == 2
 
 
+@on_both_backends("con")
 def test_an_event_appended_twice_is_logged_once(con):
     event = new_event(AuditKind.LOGIN, "login_failed", actor="mallory", source=WEB)
     assert append_events(con, [event]) == 1

@@ -3,7 +3,9 @@ a backup taken while a load runs waits for it and holds all of it or none."""
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import io
 import json
 import re
 import shutil
@@ -44,20 +46,31 @@ def figures(capsys, db) -> dict:
     }
 
 
-@pytest.fixture
-def loaded(tmp_path, capsys):
-    db = tmp_path / "var" / "w.duckdb"
-    assert main(["ingest", "register", str(register_workbook(tmp_path / "r.xlsx", 4)), "--db", str(db)]) == 0
-    census = census_workbook(tmp_path / "c.xlsx", 3)
-    code, outcome = run_json(capsys, "ingest", "census", str(census), "--province", PROVINCE, "--db", str(db))
+@pytest.fixture(scope="module")
+def loaded_template(tmp_path_factory) -> Path:
+    """A warehouse with a register, an accepted census return, a planner and a finding's evidence (built once)."""
+    folder = tmp_path_factory.mktemp("loaded")
+    db = folder / "var" / "w.duckdb"
+    assert main(["ingest", "register", str(register_workbook(folder / "r.xlsx", 4)), "--db", str(db)]) == 0
+    census = census_workbook(folder / "c.xlsx", 3)
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = main(["ingest", "census", str(census), "--province", PROVINCE, "--db", str(db), "--json"])
     assert code == 0
     with WarehouseStore(db).writer() as con:
         add_user(con, "审核员", "hash", Role.PLANNER, None, by="管理员")
-    assert main(["review", "accept", outcome["submission_id"], "--by", "审核员", "--db", str(db)]) == 0
+    submission_id = json.loads(printed.getvalue())["submission_id"]
+    assert main(["review", "accept", submission_id, "--by", "审核员", "--db", str(db)]) == 0
     evidence = db.parent / "evidence" / "F-1"
     evidence.mkdir(parents=True)
     (evidence / "abc-整改报告.pdf").write_bytes(b"%PDF-1.4 evidence")
-    return db
+    return db.parent
+
+
+@pytest.fixture
+def loaded(loaded_template, tmp_path) -> Path:
+    """A private copy of the loaded warehouse's var folder (its file, snapshots and evidence); the warehouse file."""
+    return shutil.copytree(loaded_template, tmp_path / "var") / "w.duckdb"
 
 
 def snapshot_counts(db) -> dict[str, int]:

@@ -13,6 +13,7 @@ from census_schema.breakdowns import GROUP_BREAKDOWNS
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, SIGN_OFF_FORM, SUMMARY_SUM_FIELDS
 from census_schema.scopes import central_scope
 from synthetic.census import generate_national_dataset, summarize_breakdowns, summarize_red_archives
+from tests.conftest import on_both_backends
 from tests.warehouse.factories import load, make_rows, make_submission, make_uscc
 from warehouse.breakdowns import query_breakdowns
 from warehouse.indicators import computed_indicator_values
@@ -193,6 +194,7 @@ def bases(con):
     return con
 
 
+@on_both_backends("con")
 def test_bases_and_breakdowns_by_hand(bases):
     summary = query_summary(bases)
     national = summary["national"]
@@ -295,6 +297,7 @@ def test_indicators_use_the_basis_their_names_state(bases):
     assert guangdong["JC05"] == Decimal("40.00")
 
 
+@on_both_backends("con")
 def test_the_red_archive_inventory_by_hand(bases):
     red = query_summary(bases)["red_archive_resources"]
     assert red == {

@@ -12,6 +12,7 @@ from census_schema.errors import AccessDenied, IllegalTransition, NotFound, Usag
 from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import EVALUATION_SCORES_FORM
 from supervision.scoring import EvaluationInvalid
+from tests.conftest import on_both_backends
 from warehouse.evaluation import (
     assign_evaluator,
     check_may_score,
@@ -61,6 +62,7 @@ def test_an_evaluator_may_score_only_assigned_archives_while_open(opened):
     assert query_scores(opened, ARCHIVE) == []
 
 
+@on_both_backends("con")
 def test_drafts_are_merged_and_submitting_needs_everything(opened):
     first = save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D("8.5"), "A1.1.2": D(7)}, submit=False)
     assert (first["status"], first["scored"], len(first["missing"])) == ("draft", 2, len(CURRENT_STANDARD.items) - 2)
@@ -115,6 +117,7 @@ def self_evaluation() -> dict[str, pl.DataFrame]:
     return {EVALUATION_SCORES_FORM.sheet_name: frame}
 
 
+@on_both_backends("con")
 def test_results_follow_submissions_and_a_draft_withdraws_one(opened):
     for expert in ("evaluator", "专家乙", "专家丙"):
         save_evaluator_scores(opened, expert, ARCHIVE, full(), submit=True, veto_verdicts=VETO)
@@ -129,6 +132,7 @@ def assigned_to(con, archive=ARCHIVE):
     return sorted(a["evaluator"] for a in query_assignments(con) if a["archive_code"] == archive)
 
 
+@on_both_backends("con")
 def test_an_assignment_is_withdrawn_and_a_saved_sheet_only_once_confirmed(opened):
     # No sheet: withdrawn at once, and the archive's count of assigned experts follows.
     assert unassign_evaluator(opened, ARCHIVE, "专家丙", "规划处")["removed_sheet"] is None
@@ -165,6 +169,7 @@ def test_a_submitted_sheet_leaves_the_results_only_while_the_round_is_open(opene
     assert status_of(opened) == "未完成"  # two submitted experts are not enough
 
 
+@on_both_backends("con")
 def test_only_a_planner_s_account_organises_the_evaluation(opened):
     # The commands took any --by: an evaluator assigned itself an archive and closed the round, a province issued
     # findings, all recorded under their names.

@@ -16,6 +16,7 @@ from census_schema.supervision.codes import EVALUATION_ORGANISER, FindingSeverit
 from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
 from dash_app.formatting import describe_sources
+from tests.conftest import on_both_backends
 from tests.flows.supervision_workbooks import finding, inspection
 from tests.warehouse.supervision_factories import sheet_frame
 from tests.warehouse.test_evaluation_access import ARCHIVE, full, self_evaluation
@@ -139,6 +140,7 @@ def test_a_finding_traces_to_the_score_rows_behind_it(scored):
     assert "；周平（evaluator） 0.0 分（网页录入）；专家丙 0.0 分（网页录入）；" in said
 
 
+@on_both_backends("con")
 def test_an_evaluation_finding_follows_the_lifecycle(scored):
     close_evaluation(scored, "规划处")
     issue(scored)
@@ -149,6 +151,7 @@ def test_an_evaluation_finding_follows_the_lifecycle(scored):
     assert query_finding_history(scored, "PJ2025-440000-A1-2-1")["status"] == FindingStatus.IN_PROGRESS
 
 
+@on_both_backends("con")
 def test_issuing_is_refused_while_open_twice_or_for_an_unfinished_archive_and_writes_nothing(scored):
     with pytest.raises(IllegalTransition, match="仍在进行"):
         issue(scored)
@@ -231,6 +234,7 @@ def test_a_score_sheet_validated_before_the_round_closed_is_not_loaded_after(sco
     assert scored.execute("SELECT * FROM evaluation_scores ORDER BY ALL").fetchall() == before
 
 
+@on_both_backends("con")
 def test_findings_not_yet_moved_can_be_withdrawn_and_issued_again_once_confirmed(scored):
     close_evaluation(scored, "规划处")
     issue(scored, feedback_doc_no="档评反〔2025〕30号")

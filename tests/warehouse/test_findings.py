@@ -9,6 +9,7 @@ import pytest
 from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
+from tests.conftest import on_both_backends
 from tests.flows.supervision_workbooks import finding, inspection
 from tests.warehouse.supervision_factories import sheet_frame
 from warehouse.inspections import (
@@ -44,6 +45,7 @@ def loaded(con):
     return con
 
 
+@on_both_backends("con")
 def test_a_change_by_target_state_is_logged_with_who_when_and_why(loaded):
     result = transition_finding(loaded, "JC2023-001-01", to_status="整改中", by="王五", at=AT)
     assert (result["action"], result["role"], result["from_status"], result["to_status"]) == (
@@ -74,6 +76,7 @@ def test_a_step_s_account_is_named_as_its_person_where_it_has_a_name(loaded):
     assert [t["changer"] for t in steps] == ["王五", "王五", "王敏（wangmin）"]
 
 
+@on_both_backends("con")
 def test_measures_are_logged_with_each_change_and_the_latest_given_is_the_findings(loaded):
     fid = "JC2023-001-01"
     assert query_finding_history(loaded, fid)["measures"] is None
@@ -135,6 +138,7 @@ def loaded_status(con, finding_id):
     return FindingStatus(query_finding_history(con, finding_id)["status"])
 
 
+@on_both_backends("con")
 def test_overdue_is_derived_for_the_day_asked_and_an_extension_lifts_it(loaded):
     assert [f["finding_id"] for f in query_overdue_findings(loaded, DEADLINE)] == ["JC2023-003-01"]  # 立行立改
     late = [f["finding_id"] for f in query_overdue_findings(loaded, date(2023, 5, 5))]
@@ -149,6 +153,7 @@ def test_overdue_is_derived_for_the_day_asked_and_an_extension_lifts_it(loaded):
     assert (rows["JC2023-002-01"]["is_overdue"], rows["JC2023-002-01"]["overdue_days"]) == (True, 8)
 
 
+@on_both_backends("con")
 def test_the_summary_counts_by_state_province_and_central_class(loaded):
     transition_finding(loaded, "JC2023-002-01", to_status="整改中", by="王五", at=AT)
     summary = summarize_findings(loaded, date(2023, 5, 5))

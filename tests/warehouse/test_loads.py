@@ -10,6 +10,7 @@ import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.fields import Severity
+from tests.conftest import on_both_backends
 from tests.warehouse.factories import count, load, make_failure, make_rows, make_submission, make_uscc
 from warehouse.loads import (
     fetch_register_usccs,
@@ -28,6 +29,7 @@ def submission_row(con: duckdb.DuckDBPyConnection, submission_id: str) -> dict:
     return dict(zip(names, row, strict=True))
 
 
+@on_both_backends("con")
 def test_an_accepted_census_return_is_recorded_with_rows_and_warnings(con):
     rows = make_rows("census", [{"uscc": A, "vol_total": 10, "e_gb": 1.25}, {"uscc": B, "item_total": 7}])
     submission = make_submission(row_count=2, warning_count=1)
@@ -52,6 +54,7 @@ def test_an_accepted_census_return_is_recorded_with_rows_and_warnings(con):
     assert count(con, "stg_census_returns") == 2
 
 
+@on_both_backends("con")
 def test_every_census_field_round_trips(con):
     holder = {f.name: (i if f.is_numeric else f"v{i}") for i, f in enumerate(CENSUS_FORM.fields)}
     load(con, "census", "440000", [holder])
@@ -65,6 +68,7 @@ def test_every_census_field_round_trips(con):
     assert cursor.fetchone() == tuple(holder[n] for n in names)
 
 
+@on_both_backends("con")
 def test_a_register_is_recorded_into_its_own_raw_table(con):
     load(con, "register", "440000", [{"uscc": A}, {"uscc": B}])
     assert count(con, "raw_register_rows") == 2
@@ -73,6 +77,7 @@ def test_a_register_is_recorded_into_its_own_raw_table(con):
     assert cols[4:] == list(REGISTER_FORM.field_names)
 
 
+@on_both_backends("con")
 def test_a_rejected_return_keeps_its_failures_but_no_rows_and_supersedes_nothing(con):
     accepted = load(con, "census", "440000", [{"uscc": A}])
     rows = make_rows("census", [{"uscc": B}])
@@ -93,6 +98,7 @@ def test_a_rejected_return_keeps_its_failures_but_no_rows_and_supersedes_nothing
     assert find_current_by_sha256(con, "census", "440000", "2024", make_submission(content="bad").file_sha256) is None
 
 
+@on_both_backends("con")
 def test_a_resubmission_supersedes_and_keeps_history(con):
     first = load(con, "census", "440000", [{"uscc": A, "vol_total": 5}, {"uscc": B, "vol_total": 6}])
     second = load(con, "census", "440000", [{"uscc": C, "vol_total": 100}])
@@ -106,6 +112,7 @@ def test_a_resubmission_supersedes_and_keeps_history(con):
     assert con.execute("SELECT sum(vol_total) FROM mart_holder_returns").fetchone() == (100,)
 
 
+@on_both_backends("con")
 def test_supersede_is_per_kind_province_and_round(con):
     census_gd = load(con, "census", "440000", [{"uscc": A}])
     load(con, "register", "440000", [{"uscc": A}])
@@ -115,6 +122,7 @@ def test_supersede_is_per_kind_province_and_round(con):
     assert con.execute("SELECT count(*) FROM submissions WHERE is_current").fetchone() == (4,)
 
 
+@on_both_backends("con")
 def test_duplicate_lookup_finds_only_the_current_accepted_identical_file(con):
     sha = make_submission(content="v1").file_sha256
     first = load(con, "census", "440000", [{"uscc": A}], content="v1")
@@ -126,6 +134,7 @@ def test_duplicate_lookup_finds_only_the_current_accepted_identical_file(con):
     assert find_current_by_sha256(con, "census", "440000", "2024", sha) is None
 
 
+@on_both_backends("con")
 @pytest.mark.parametrize(
     ("break_rows", "error"),
     [
@@ -147,12 +156,14 @@ def test_a_failing_insert_leaves_nothing_behind(con, break_rows, error):
     load(con, "census", "440000", [{"uscc": B}])  # the connection is usable afterwards
 
 
+@on_both_backends("con")
 def test_an_accepted_submission_needs_rows(con):
     with pytest.raises(ValueError, match="needs its rows"):
         record_submission(con, make_submission(), None, [])
     assert count(con, "submissions") == 0
 
 
+@on_both_backends("con")
 def test_fetch_register_usccs_reads_the_current_register(con):
     load(con, "register", "440000", [{"uscc": A}, {"uscc": B}])
     load(con, "register", "440000", [{"uscc": B}, {"uscc": C}])

@@ -13,6 +13,7 @@ from census_schema.errors import UsageError
 from census_schema.fields import FieldType
 from census_schema.forms import CURRENT_FORMS
 from census_schema.supervision.evaluation import CURRENT_STANDARD, SELF_SOURCE
+from tests.conftest import on_both_backends
 from tests.warehouse.factories import count
 from warehouse.connection import connect_warehouse
 from warehouse.migrations import (
@@ -101,6 +102,7 @@ def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, str]]
     ]
 
 
+@on_both_backends("con")
 def test_migrations_create_every_table_and_view(con):
     assert relations(con, "BASE TABLE") == TABLES
     assert relations(con, "VIEW") == VIEWS
@@ -128,6 +130,7 @@ def test_a_fresh_database_applies_every_version_in_order():
     assert apply_migrations(con) == []
 
 
+@on_both_backends("con")
 @pytest.mark.parametrize("form", list(CURRENT_FORMS.values()), ids=lambda f: f.kind)
 def test_every_form_has_a_raw_table_whose_columns_are_its_fields(con, form):
     cols = columns(con, raw_table_name(form.kind))
@@ -139,6 +142,7 @@ def test_every_form_has_a_raw_table_whose_columns_are_its_fields(con, form):
         assert types[field.name] == EXPECTED_TYPES.get(field.type, "VARCHAR"), field.name
 
 
+@on_both_backends("con")
 def test_raw_census_types_follow_the_field_types(con):
     types = dict(columns(con, "raw_census_rows"))
     assert types["vol_total"] == "BIGINT"
@@ -147,6 +151,7 @@ def test_raw_census_types_follow_the_field_types(con):
     assert types["loaded_at"] == "TIMESTAMP"
 
 
+@on_both_backends("con")
 def test_reference_data_is_loaded(con):
     assert count(con, "divisions") == len(load_divisions().by_code)
     assert count(con, "comprehensive_archives") == len(list_comprehensive_archives()) == 47
@@ -154,6 +159,7 @@ def test_reference_data_is_loaded(con):
     assert row.fetchone() == ("天河区", "county", "440100", "440000")
 
 
+@on_both_backends("con")
 def test_reference_data_reloads_only_when_it_changed(con):
     assert refresh_reference_data(con) == []
     con.execute("DELETE FROM divisions WHERE division_code = '440106'")
@@ -162,6 +168,7 @@ def test_reference_data_reloads_only_when_it_changed(con):
     assert count(con, "divisions") == len(load_divisions().by_code)
 
 
+@on_both_backends("con")
 def test_a_warehouse_whose_reference_data_is_not_this_code_s_is_not_current(con):
     # Division names changed in the code (北京市 → 北京市市辖区): a served warehouse, current by its migrations and
     # models, went on showing the old names until something wrote to it. Not current, its snapshot is published again.
@@ -170,6 +177,7 @@ def test_a_warehouse_whose_reference_data_is_not_this_code_s_is_not_current(con)
     assert not is_current(con)
 
 
+@on_both_backends("con")
 @pytest.mark.parametrize("table", ["divisions", "_models"])
 def test_a_current_warehouse_is_left_alone_but_a_stale_part_is_redone(con, table):
     # The one-query check of a current warehouse must not hide a part that is out of date.
@@ -183,6 +191,7 @@ def test_a_current_warehouse_is_left_alone_but_a_stale_part_is_redone(con, table
     assert count(con, "divisions") == expected_divisions
 
 
+@on_both_backends("con")
 def test_a_warehouse_behind_a_form_is_refused_when_all_else_is_current(con):
     con.execute("DELETE FROM form_versions WHERE form_kind = 'census'")
     with pytest.raises(WarehouseOutOfDate, match="census"):
@@ -215,6 +224,7 @@ def test_raw_table_ddl_quotes_every_column():
     assert "PRIMARY KEY" not in ddl
 
 
+@on_both_backends("con")
 def test_a_failing_migration_rolls_back_alone(con):
     def half_done(c: duckdb.DuckDBPyConnection) -> None:
         c.execute("CREATE TABLE half_done (x INTEGER)")
@@ -300,6 +310,7 @@ def test_the_submissions_rebuilds_keep_every_row_and_leave_kinds_to_the_registry
         )
 
 
+@on_both_backends("con")
 def test_provisional_codes_and_code_lists_are_marked_in_the_reference_data(con):
     provisional = con.execute("SELECT division_code FROM divisions WHERE is_provisional").fetchall()
     assert provisional == [("660000",)]
@@ -310,6 +321,7 @@ def test_provisional_codes_and_code_lists_are_marked_in_the_reference_data(con):
     assert (tiers["副省级"], tiers["乡级"]) == ("地级", "县级")
 
 
+@on_both_backends("con")
 def test_deadlines_counted_monday_to_friday_are_recounted_on_the_official_calendar(con):
     # Findings fed back on Monday 2023-03-20 as versions before 067 stored them (30 weekdays: Monday 1 May): a
     # default, one whose workbook row gave 1 May itself, one extended since to 10 May, one extended to 3 May (now
@@ -344,6 +356,7 @@ def test_deadlines_counted_monday_to_friday_are_recounted_on_the_official_calend
     assert changed == [("F1",), ("F3",), ("F4",)]
 
 
+@on_both_backends("con")
 def test_evaluation_results_are_recounted_with_a_bonus_left_blank_counting_as_none(con):
     # Before 071 a bonus item was the mean of the experts who awarded it: one expert's 10 points alone counted in
     # full. Recounted, the other experts' blanks are 0 and the spread holds the archive at 待合议.

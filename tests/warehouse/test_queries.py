@@ -6,6 +6,7 @@ import pytest
 
 from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
+from tests.conftest import on_both_backends
 from tests.warehouse.factories import load, make_submission, make_uscc
 from warehouse.loads import record_submission
 from warehouse.queries import (
@@ -34,6 +35,7 @@ def figures(entry: dict) -> dict:
     return {k: entry[k] for k in FIGURES}
 
 
+@on_both_backends("con")
 def test_an_empty_warehouse_has_32_provinces_of_zeros(con):
     summary = query_summary(con)
     assert set(summary) == {
@@ -71,6 +73,7 @@ def test_an_empty_warehouse_has_32_provinces_of_zeros(con):
     assert {k: summary["review"][k] for k in nothing} == nothing
 
 
+@on_both_backends("con")
 def test_integers_are_ints_and_decimals_floats(loaded):
     national = query_summary(loaded)["national"]
     assert DECIMAL_FIGURES == {"coverage_pct", "e_gb", "storage_m2", "shelf_m"}
@@ -116,6 +119,7 @@ def loaded(con):
     return con
 
 
+@on_both_backends("con")
 def test_summary_after_loads_matches_hand_computed_figures(loaded):
     summary = query_summary(loaded)
     gd, gx = province(summary, "440000"), province(summary, "450000")
@@ -212,6 +216,7 @@ def test_only_current_accepted_returns_of_the_round_count(con):
     assert query_summary(con, "2023")["round"] == "2023"
 
 
+@on_both_backends("con")
 def test_holder_mart_derives_prefecture_and_county(con):
     load(
         con,
@@ -236,6 +241,7 @@ def test_holder_mart_derives_prefecture_and_county(con):
     ]
 
 
+@on_both_backends("con")
 def test_coverage_mart_has_one_row_per_registered_holder(loaded):
     rows = loaded.execute(
         "SELECT province_code, uscc, expected_count, has_reported FROM mart_coverage ORDER BY province_code, uscc"
@@ -249,6 +255,7 @@ def test_coverage_mart_has_one_row_per_registered_holder(loaded):
     ]
 
 
+@on_both_backends("con")
 def test_list_submissions_newest_first_and_by_province(loaded):
     everything = list_submissions(loaded)
     assert len(everything) == 4

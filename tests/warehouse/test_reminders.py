@@ -8,6 +8,7 @@ from census_schema.divisions import load_divisions
 from census_schema.roles import Role
 from census_schema.scopes import division_scope
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
+from tests.conftest import on_both_backends
 from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection
 from tests.warehouse.factories import count, load
 from tests.warehouse.supervision_factories import sheet_frame
@@ -29,6 +30,7 @@ def test_an_empty_warehouse_reminds_every_province_of_both_workbooks(con):
     assert {r["subject"] for r in reminders[NOT_REPORTED]} == {"普查表", "普查对象名录"}
 
 
+@on_both_backends("con")
 def test_a_returned_return_is_reminded_with_its_reason_and_a_reported_one_is_not(con):
     census = load(con, "census", "440000", [{}])
     load(con, "register", "440000", [{}])
@@ -74,6 +76,7 @@ def test_open_findings_within_the_warning_window_are_reminded(con):
     assert {r["kind"] for r in query_reminders(con, kinds=(DUE_SOON,))} == {DUE_SOON}
 
 
+@on_both_backends("con")
 def test_findings_past_their_deadline_are_reminded_once_per_province_or_central_class(con):
     # The deadline reminders named only findings soon due: 整改期限提醒 said 今日无提醒 under a card of 14 overdue.
     sheets = {

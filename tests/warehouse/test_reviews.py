@@ -10,6 +10,7 @@ import pytest
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import central_scope, division_scope, review_label
+from tests.conftest import on_both_backends
 from tests.warehouse.factories import count, load, make_submission, make_uscc
 from warehouse.loads import fetch_load_review, fetch_return_reason, record_submission
 from warehouse.queries import list_submissions, query_data_as_of, query_quality_by_province
@@ -35,6 +36,7 @@ def history(con, submission_id: str) -> list[tuple]:
     ).fetchall()
 
 
+@on_both_backends("con")
 @pytest.mark.parametrize(
     "steps",
     [
@@ -58,6 +60,7 @@ def test_legal_transitions_are_applied_and_recorded(con, steps):
     assert history(con, submission_id) == expected_history
 
 
+@on_both_backends("con")
 @pytest.mark.parametrize(
     ("steps", "illegal"),
     [
@@ -115,6 +118,7 @@ def test_misuse_is_a_usage_error(con, action, by, reason):
     assert count(con, "submission_reviews") == 0
 
 
+@on_both_backends("con")
 def test_a_new_file_with_other_rows_after_approval_starts_again_pending(con):
     first = load(con, "census", "440000", [{"uscc": A}], content="v1")
     review_submission(con, first, "accept", PLANNER, None)
@@ -123,6 +127,7 @@ def test_a_new_file_with_other_rows_after_approval_starts_again_pending(con):
     assert history(con, second) == []
 
 
+@on_both_backends("con")
 def test_the_same_rows_saved_again_keep_the_review_they_had_and_say_so(con):
     # Opened in Excel and saved unchanged: other bytes, the same rows; the reviewer is not asked again.
     first = load(con, "census", "440000", [{"uscc": A}], content="v1")
@@ -197,6 +202,7 @@ def test_who_sent_a_return_may_return_it_but_not_pass_it(con):
     assert review_submission(con, submission_id, "accept", colleague, None)["to_state"] == "待国家局审核"
 
 
+@on_both_backends("con")
 def test_a_prefecture_s_return_is_reviewed_by_its_province_then_by_the_nation(con):
     submission_id = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU)
     assert progress(con, submission_id) == "待省级审核"
@@ -259,6 +265,7 @@ def test_a_returned_return_leaves_the_quality_figures_as_it_leaves_the_others(co
     assert (quality["submissions"], quality["current_rows"]) == (2, 2)
 
 
+@on_both_backends("con")
 def test_the_data_as_of_time_follows_a_review_not_only_uploads(con):
     # The pages' 数据截至 stayed at the last upload after a return, a finding step or a score.
     submission_id = load(con, "census", "440000", [{"uscc": A}])
