@@ -168,6 +168,8 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
         for r in progress
     ]
     generated = datetime.now(BEIJING)
+    # 王敏（planner）于 …: no space after a full-width bracket; a login alone keeps one (planner 于 …).
+    signer = viewer.signed_name if viewer.signed_name.endswith("）") else f"{viewer.signed_name} "
     styles = (
         f"<style>\n{BULLETIN_CSS.read_text(encoding='utf-8')}</style>"
         if standalone
@@ -179,9 +181,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
 <body class="bulletin">
 <h1>{escape(name)}国有档案资源普查简报</h1>
 <p class="meta">{escape(census_round_label())}；数据截至 {escape(format_datetime(as_of) if as_of else "尚无数据")}；
-整改逾期按 {escape(format_date(today))} 计；{escape(viewer.signed_name)} 于 {
-        escape(format_datetime(generated))
-    } 生成。</p>
+整改逾期按 {escape(format_date(today))} 计；{escape(signer)}于 {escape(format_datetime(generated))} 生成。</p>
 <h2>一、普查覆盖</h2>
 <p>应报 {format_count(total["units_expected"])} 个，已报 {format_count(total["units_reported"])} 个，
 覆盖率 {escape(format_pct(total["coverage_pct"]))}；未报 {format_count(total["units_missing"])} 个；名录外报送 {

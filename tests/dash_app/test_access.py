@@ -1444,12 +1444,13 @@ def test_what_leaves_the_platform_names_the_person_an_account_belongs_to(app, si
     rows = grid_rows(app, client, ids.COVERAGE_GRID, "")
     sheet = exported_workbook(export_grid(app, client, ids.COVERAGE_GRID, rows, ""), ids.COVERAGE_GRID).active
     assert "导出人：王敏（wangmin）；" in sheet["A2"].value
-    assert "王敏（wangmin） 于" in client.get("/bulletin/440000").get_data(as_text=True)
+    assert "王敏（wangmin）于 " in client.get("/bulletin/440000").get_data(as_text=True)
     # An account without a person's name signs with its login, as before.
     planner = client_of(app, "planner")
     rows = grid_rows(app, planner, ids.COVERAGE_GRID, "")
     sheet = exported_workbook(export_grid(app, planner, ids.COVERAGE_GRID, rows, ""), ids.COVERAGE_GRID).active
     assert "导出人：planner；" in sheet["A2"].value
+    assert "planner 于 " in planner.get("/bulletin/440000").get_data(as_text=True)
 
 
 def navigation(app, client) -> str:
