@@ -170,6 +170,16 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
     generated = datetime.now(BEIJING)
     # 王敏（planner）于 …: no space after a full-width bracket; a login alone keeps one (planner 于 …).
     signer = viewer.signed_name if viewer.signed_name.endswith("）") else f"{viewer.signed_name} "
+    # Each paragraph on one line: a line break inside Chinese text is drawn as a space (已报 810 个， 覆盖率).
+    meta = (
+        f"{census_round_label()}；数据截至 {format_datetime(as_of) if as_of else '尚无数据'}；"
+        f"整改逾期按 {format_date(today)} 计；{signer}于 {format_datetime(generated)} 生成。"
+    )
+    coverage_line = (
+        f"应报 {format_count(total['units_expected'])} 个，已报 {format_count(total['units_reported'])} 个，"
+        f"覆盖率 {format_pct(total['coverage_pct'])}；未报 {format_count(total['units_missing'])} 个；"
+        f"名录外报送 {format_count(total['units_unregistered'])} 个。"
+    )
     styles = (
         f"<style>\n{BULLETIN_CSS.read_text(encoding='utf-8')}</style>"
         if standalone
@@ -180,13 +190,9 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
 {styles}</head>
 <body class="bulletin">
 <h1>{escape(name)}国有档案资源普查简报</h1>
-<p class="meta">{escape(census_round_label())}；数据截至 {escape(format_datetime(as_of) if as_of else "尚无数据")}；
-整改逾期按 {escape(format_date(today))} 计；{escape(signer)}于 {escape(format_datetime(generated))} 生成。</p>
+<p class="meta">{escape(meta)}</p>
 <h2>一、普查覆盖</h2>
-<p>应报 {format_count(total["units_expected"])} 个，已报 {format_count(total["units_reported"])} 个，
-覆盖率 {escape(format_pct(total["coverage_pct"]))}；未报 {format_count(total["units_missing"])} 个；名录外报送 {
-        format_count(total["units_unregistered"])
-    } 个。</p>
+<p>{escape(coverage_line)}</p>
 {_table(["区划", "应报（个）", "已报（个）", "未报（个）", "名录外（个）", "覆盖率"], coverage_rows, {1, 2, 3, 4, 5})}
 <h2>二、数据质量</h2><p>{escape(quality_line)}</p>
 <h2>三、审核状态（现行报表）</h2>
