@@ -18,11 +18,11 @@ import pytest
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook
 from tests.cluster import ROOT
+from tests.conftest import BACKENDS
 from tests.returns import ProvinceReturn, write_province_returns
 from warehouse.backends import DuckLakeWarehouse, EmbeddedWarehouse, Warehouse
 from warehouse.queries import list_submissions, query_summary
 
-BACKENDS = ["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)]
 CLI = str(ROOT / ".venv" / "bin" / "archive-census")
 
 

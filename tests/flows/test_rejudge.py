@@ -14,6 +14,7 @@ from census_schema.scopes import central_scope
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook, validate_workbook
 from flows.review import review_and_rejudge
+from tests.conftest import backend_of, on_both_backends
 from tests.flows.test_annual_stats import FIGURES, RULE, WARNING, central_organs, ingest, register
 from tests.flows.workbooks import PROVINCE, holder_rows, write_rows
 from warehouse.backends import EmbeddedWarehouse
@@ -70,15 +71,16 @@ def test_a_register_loaded_after_a_return_judges_its_warnings_again(store, setti
     assert (third.status, third.returns_rejudged) == ("accepted", 0)
 
 
-@pytest.fixture(params=["embedded", pytest.param("ducklake", marks=pytest.mark.ducklake)])
+@pytest.fixture
 def any_store(request, settings):
-    """The embedded file, or a new DuckLake on PostgreSQL (the returns are judged again in the register's transaction
-    on both backends)."""
-    if request.param == "embedded":
+    """The embedded file, or a new DuckLake on PostgreSQL for the tests `on_both_backends` (the returns are judged
+    again in the register's transaction on both backends)."""
+    if backend_of(request) == "embedded":
         return EmbeddedWarehouse(settings.db_path)
     return request.getfixturevalue("make_lake")()
 
 
+@on_both_backends("any_store")
 def test_a_central_channel_s_register_judges_only_that_channel_s_return_again(any_store, settings, tmp_path):
     store = any_store
     organs = central_scope("organs")
@@ -134,6 +136,7 @@ def test_a_register_returned_by_its_reviewer_and_accepted_again_judges_the_retur
     assert change["returns_rejudged"] is None
 
 
+@on_both_backends("any_store")
 def test_a_register_loaded_while_a_return_is_validated_has_the_return_judged_again_as_it_loads(
     any_store, settings, tmp_path
 ):
