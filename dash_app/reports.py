@@ -168,8 +168,9 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
         for r in progress
     ]
     generated = datetime.now(BEIJING)
-    # 王敏（planner）于 …: no space after a full-width bracket; a login alone keeps one (planner 于 …).
-    signer = viewer.signed_name if viewer.signed_name.endswith("）") else f"{viewer.signed_name} "
+    # A space only where Latin letters meet Chinese (planner 于 …), none after Chinese or a full-width bracket
+    # (王敏（planner）于 …), as flows.identify spaces 而是 PDF 文件.
+    signer = viewer.signed_name + (" " if viewer.signed_name[-1:].isascii() else "")
     # Each paragraph on one line: a line break inside Chinese text is drawn as a space (已报 810 个， 覆盖率).
     meta = (
         f"{census_round_label()}；数据截至 {format_datetime(as_of) if as_of else '尚无数据'}；"

@@ -1453,6 +1453,10 @@ def test_what_leaves_the_platform_names_the_person_an_account_belongs_to(app, si
     sheet = exported_workbook(export_grid(app, planner, ids.COVERAGE_GRID, rows, ""), ids.COVERAGE_GRID).active
     assert "导出人：planner；" in sheet["A2"].value
     assert "planner 于 " in planner.get("/bulletin/440000").get_data(as_text=True)
+    # A login in Chinese without a name takes no space before 于, as Chinese text does not.
+    with store.writer() as con:
+        add_user(con, "规划员", hash_password(password_of("规划员"), "规划员"), "planner", None, by="管理员")
+    assert "规划员于 " in client_of(app, "规划员").get("/bulletin/440000").get_data(as_text=True)
 
 
 def navigation(app, client) -> str:
