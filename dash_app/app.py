@@ -108,6 +108,19 @@ def not_found(**_query: str) -> html.Div:
     )
 
 
+def _answer_unknown_addresses_with_404(server: flask.Flask, catch_all: str) -> None:
+    """Dash serves its single page at every address and draws 页面不存在 for one that is no page; the HTTP status
+    says so too (404), for link checkers, crawlers and the access log (it was 200)."""
+    page_paths = {page.PATH.strip("/") for page in PAGES}
+
+    @server.after_request
+    def not_found_status(response: flask.Response) -> flask.Response:
+        request = flask.request
+        if request.endpoint == catch_all and response.status_code == 200 and request.path.strip("/") not in page_paths:
+            response.status_code = 404
+        return response
+
+
 def close_app(app: Dash) -> None:
     """Stop an app's background work (its upload jobs, its outbox's flushes) before the process exits: an app made
     for a while (a test's) whose outbox flushed later would write into a warehouse and folder gone meanwhile."""
@@ -163,6 +176,7 @@ def create_app(settings: Settings) -> Dash:
         )
         page.register_callbacks(app, context)
     dash.register_page("not_found_404", path="/404", title="页面不存在", layout=not_found)
+    _answer_unknown_addresses_with_404(server, app.config.routes_pathname_prefix + "<path:path>")
     # After every callback is registered: the CSP allows Dash's inline scripts by their hashes.
     install_security(server, app.csp_hashes, app.callback_map)
     context.outbox.schedule()  # sign-in events a previous run left in the outbox

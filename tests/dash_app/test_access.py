@@ -1232,9 +1232,16 @@ def test_every_page_carries_the_data_stamp_and_the_census_round(app):
     assert "2024 年度国有档案资源普查表（统计截止 2024年12月31日）" in stamp
 
 
-def test_an_unknown_address_gets_a_chinese_page(app):
-    response = render_page(app, client_of(app, "planner"), "/no-such-page")
+def test_an_unknown_address_gets_a_chinese_page_and_the_status_404(app):
+    client = client_of(app, "planner")
+    response = render_page(app, client, "/no-such-page")
     assert response.status_code == 200 and "页面不存在" in response.text and "404" not in response.text
+    # The single page is served at any address; one that is no page says so in its status (it was 200).
+    for path, status in [("/no-such-page", 404), ("/quality/extra", 404), ("/quality", 200), ("/quality/", 200)]:
+        with client.get(path) as served:
+            assert served.status_code == status and "<html" in served.text, path
+    with client.get("/") as served:
+        assert served.status_code == 200
 
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
