@@ -44,6 +44,11 @@ KEPT, RESENT_UNCHANGED = "keep", "resend_unchanged"
 # An uploaded file the platform could not take (not a workbook, a hostile one, another scope's): no submission, but
 # the attempt is logged (an administrator could not see that an office tried and failed).
 REFUSED = "refused"
+# An uploaded file whose job the web server stopped before it ended (killed, or stopping with the file queued): found
+# and logged when the server starts again.
+INTERRUPTED = "interrupted"
+# The actions that logged an uploaded file without changing any data.
+NOT_PROCESSED = (REFUSED, INTERRUPTED)
 
 # Actions recorded under a code, by their Chinese names (finding transitions are recorded by the lifecycle's own
 # Chinese action names, e.g. 开始整改, and shown as they are).
@@ -51,6 +56,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     "accepted": "接收",
     "rejected": "未通过校验",
     REFUSED: "文件被拒收（未处理）",
+    INTERRUPTED: "上传中断（服务停止，文件未装载）",
     "accept": "审核通过",
     "return": "退回",
     KEPT: "沿用审核结论",

@@ -21,7 +21,8 @@ from typing import Any, TypeVar
 import flask
 from werkzeug.wrappers import Response
 
-from census_schema.audit import REFUSED, AuditKind
+from census_schema.audit import INTERRUPTED, REFUSED, AuditKind
+from census_schema.clock import format_beijing
 from census_schema.errors import CensusError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, REPORTING_ROLES, Role
@@ -31,7 +32,9 @@ from census_schema.template import write_template
 from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, require_role
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
+from dash_app.webstate import FAILED, UploadLedger, UploadRecord, WebState
 from flows.data_docs import ensure_data_docs
+from flows.identify import compute_sha256
 from flows.ingest import (
     STAGE_LABELS,
     IngestRequest,
@@ -63,6 +66,11 @@ STALE_UPLOAD_S = 3600.0
 # At the server's exit, how long to wait for the job being run (the rest of the queue is dropped).
 CLOSE_WAIT_S = 60.0
 STOPPING = "服务正在停止，本文件未处理，请稍后重新上传。"
+# What became of a job the server was running (or had queued) when it was killed, found at its next start.
+INTERRUPTED_TEXT = "服务器在处理本文件期间停止，文件未装载，请重新上传。"
+# A job's states: waiting, being read and checked, ended (with a result, or failed with an error), or ended in a
+# server since stopped (`recovered`: what the web state kept of it).
+RUNNING = ("queued", "running")
 # Who may download a blank template: a reporting account for its own scope (a province's or prefecture's for the
 # divisions inside it), national users for any scope and the national workbooks.
 TEMPLATE_ROLES = frozenset({*REPORTING_ROLES, *NATIONAL_ROLES})
@@ -102,6 +110,14 @@ class UploadJob:
     # The one scope the workbook must be for: a county's or central channel's account's own (None: any the uploader's
     # account may send, checked when the workbook is read).
     scope: Scope | None = None
+
+    @classmethod
+    def recovered(cls, record: UploadRecord) -> UploadJob:
+        """A job ended in a server since stopped, as the web state kept it (its outcome, not its details)."""
+        result = None if record.outcome == FAILED else {"status": record.outcome, "submission_id": record.submission_id}
+        job = cls(record.job_id, record.user_name, None, record.kind, record.file_name, "recovered", result=result)
+        job.error, job.created_at = record.error, record.created_at
+        return job
 
     @property
     def central_only(self) -> bool:
@@ -144,10 +160,16 @@ class UploadJobs:
     """Upload jobs of one app: queued fairly by province, run by one thread whose spreadsheet reader is a bounded
     worker process (reused across uploads); each job visible only to its uploader."""
 
-    def __init__(self, settings: Settings, record: Callable[[AuditEvent], None] | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        record: Callable[[AuditEvent], None] | None = None,
+        find_outcome: Callable[[UploadRecord], dict[str, Any] | None] | None = None,
+    ) -> None:
         self.settings = settings
-        # Where a refused file's attempt is logged (the app's audit outbox; None: not logged).
+        # Where a refused or interrupted file's attempt is logged (the app's audit outbox; None: not logged).
         self._record = record
+        self._ledger = UploadLedger(WebState(settings.var_dir))
         self._jobs: dict[str, UploadJob] = {}
         self._done: dict[str, threading.Event] = {}
         self._queue = FairQueue()
@@ -161,7 +183,29 @@ class UploadJobs:
         # The first upload should not wait for Great Expectations to load: it loads while the server starts.
         prefetch_validation()
         self.report_dir = settings.var_dir / "reports"
+        self._recover(find_outcome)
         remove_stale_uploads(self.upload_dir)
+
+    def _recover(self, find_outcome: Callable[[UploadRecord], dict[str, Any] | None] | None) -> None:
+        """End the jobs a stopped server left queued or running: loaded if the warehouse has their submission (the
+        server stopped after the load), else failed, and logged as interrupted."""
+        for orphan in self._ledger.orphans():
+            found = find_outcome(orphan) if find_outcome is not None else None
+            if found is not None:
+                self._ledger.end(orphan.job_id, found["status"], found["submission_id"])
+                continue
+            self._ledger.end(orphan.job_id, FAILED, error=INTERRUPTED_TEXT)
+            uploaded = f"{format_beijing(orphan.created_at)}上传；{INTERRUPTED_TEXT}"
+            self._log_attempt(
+                INTERRUPTED, orphan.user_name, orphan.file_name, uploaded, AuditSource("web", orphan.address)
+            )
+
+    def _log_attempt(self, action: str, user_name: str, file_name: str, reason: str, source: AuditSource) -> None:
+        """Log an uploaded file that changed nothing (refused, interrupted), from where it came."""
+        if self._record is not None:
+            self._record(
+                new_event(AuditKind.SUBMISSION, action, actor=user_name, target=file_name, reason=reason, source=source)
+            )
 
     def submit(
         self,
@@ -188,12 +232,14 @@ class UploadJobs:
             confirmed_current=confirmed_current,
             scope=exact,
         )
+        record = UploadRecord(
+            job.job_id, job.user_name, kind, file_name, compute_sha256(saved), job.created_at, job.source.address
+        )
+        self._ledger.open(record)
         with self._ready:
             self._jobs[job.job_id] = job
             self._done[job.job_id] = threading.Event()
-            pending = sum(
-                j.user_name == viewer.user_name and j.status in ("queued", "running") for j in self._jobs.values()
-            )
+            pending = sum(j.user_name == viewer.user_name and j.status in RUNNING for j in self._jobs.values())
             limit = self.settings.max_uploads_per_user
             if self._closing or pending > limit:
                 busy = f"您已有 {pending - 1} 个文件正在排队或处理（每位用户最多 {limit} 个），本文件未处理。"
@@ -201,7 +247,10 @@ class UploadJobs:
                 job.error = STOPPING if self._closing else busy + "请等前面的文件处理完后再上传。"
                 saved.unlink(missing_ok=True)
                 self._done[job.job_id].set()
-                return job
+        if job.status == "failed":
+            self._ledger.end(job.job_id, FAILED, error=job.error)
+            return job
+        with self._ready:
             self._queue.put(job, saved)
             if self._runner is None or not self._runner.is_alive():
                 self._runner = threading.Thread(target=self._serve, name="upload", daemon=True)
@@ -210,9 +259,13 @@ class UploadJobs:
         return job
 
     def get(self, job_id: str | None, viewer: Viewer) -> UploadJob | None:
-        """The job if it exists and belongs to the viewer."""
+        """The job if it exists and belongs to the viewer: this server's, or as the web state kept one that ended in
+        a server since stopped."""
         with self._ready:
             job = self._jobs.get(job_id or "")
+        if job is None and job_id:
+            record = self._ledger.ended(job_id, viewer.user_name)
+            return UploadJob.recovered(record) if record is not None else None
         return job if job is not None and job.user_name == viewer.user_name else None
 
     def wait(self, job_id: str, timeout: float = 120.0) -> bool:
@@ -224,15 +277,20 @@ class UploadJobs:
     def close(self, timeout_s: float = CLOSE_WAIT_S) -> None:
         """Stop at the server's exit: the job being run finishes, queued ones are dropped with their files, then the
         reader worker stops. A job cut off by the interpreter's exit inside DuckDB or polars aborts the process."""
+        dropped = []
         with self._ready:
             self._closing = True
             while (item := self._queue.take()) is not None:
                 job, saved = item
                 saved.unlink(missing_ok=True)
                 job.status, job.error = "failed", STOPPING
+                dropped.append(job)
                 self._done[job.job_id].set()
             self._ready.notify_all()
             runner = self._runner
+        for job in dropped:
+            self._ledger.end(job.job_id, FAILED, error=STOPPING)
+            self._log_attempt(INTERRUPTED, job.user_name, job.file_name, STOPPING, job.source)
         if runner is not None and runner is not threading.current_thread():
             runner.join(timeout_s)
         self._worker.close()
@@ -285,17 +343,8 @@ class UploadJobs:
                 self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
         except CensusError as error:
             job.error = error.describe(with_file=False)  # the page names the file: 无法处理「name」：…
-            if self._record is not None:  # the attempt, from where the upload came, before the page learns the end
-                self._record(
-                    new_event(
-                        AuditKind.SUBMISSION,
-                        REFUSED,
-                        actor=job.user_name,
-                        target=job.file_name,
-                        reason=job.error,
-                        source=job.source,
-                    )
-                )
+            # The attempt, from where the upload came, before the page learns the end.
+            self._log_attempt(REFUSED, job.user_name, job.file_name, job.error, job.source)
             job.status = "failed"
         except Exception:
             # The worker thread is the last place such an error can surface: without this the job stayed
@@ -307,6 +356,8 @@ class UploadJobs:
             if job.kept_file is None:
                 saved.unlink(missing_ok=True)
             job.finished_at = datetime.now(UTC)
+            result = job.result or {}
+            self._ledger.end(job.job_id, result.get("status", FAILED), result.get("submission_id"), job.error)
 
     def confirm(self, job_id: str, viewer: Viewer) -> UploadJob | None:
         """Load again, confirmed, the file of one of the viewer's jobs that waits for a confirmation: of the holders

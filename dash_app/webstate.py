@@ -4,6 +4,8 @@
   after (the cookie only names a session; whether it is live is decided here);
 - failed sign-in attempts, counted by the throttle (`SharedFailures`): a restart or another server process sees
   the same counts;
+- each browser upload's job (`UploadLedger`): whose file it was and how it ended, so that a restarted server still
+  tells the uploader what became of it, and one killed mid-job is found and logged at the next start;
 - the outbox of sign-in events for the audit log. Writing each sign-in to the warehouse would copy the warehouse file
   (a snapshot) every time and queue behind loads on its writer lock; events are kept here durably at once and moved
   to the warehouse's `audit_log` in batches (`AuditOutbox.flush`), a few seconds later.
@@ -15,13 +17,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
-from dataclasses import asdict
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -79,6 +82,21 @@ CREATE TABLE IF NOT EXISTS login_failures (
 );
 CREATE INDEX IF NOT EXISTS login_failures_counter ON login_failures (counter_kind, counter_key, failed_at);
 CREATE INDEX IF NOT EXISTS login_failures_time ON login_failures (failed_at);
+CREATE TABLE IF NOT EXISTS upload_jobs (
+    job_id TEXT PRIMARY KEY,
+    user_name TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    file_name TEXT NOT NULL,
+    file_sha256 TEXT NOT NULL,
+    created_at TEXT NOT NULL,        -- UTC ISO, when it was queued
+    address TEXT,                    -- where the upload came from (for the audit log)
+    owner TEXT NOT NULL,             -- the serving process: pid:start time (UploadLedger.owner)
+    ended_at TEXT,                   -- NULL while queued or running
+    outcome TEXT,                    -- the ingestion's status (accepted, rejected, ...) or failed
+    submission_id TEXT,
+    error TEXT                       -- why it failed, as its page said it
+);
+CREATE INDEX IF NOT EXISTS upload_jobs_created ON upload_jobs (created_at);
 CREATE TABLE IF NOT EXISTS audit_outbox (
     event_id TEXT PRIMARY KEY,
     occurred_at TEXT NOT NULL,
@@ -229,6 +247,107 @@ class SharedFailures:
         with self.state.connect() as con:
             rows = con.execute("SELECT DISTINCT counter_kind, counter_key FROM login_failures ORDER BY 1, 2")
             return [(row[0], row[1]) for row in rows]
+
+
+# Ended upload jobs are kept this long (a link to one's page still says what became of it), then pruned.
+UPLOAD_JOB_KEEP = timedelta(days=30)
+FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """One upload job as the web state keeps it."""
+
+    job_id: str
+    user_name: str
+    kind: str
+    file_name: str
+    file_sha256: str
+    created_at: datetime
+    address: str | None = None
+    outcome: str | None = None
+    submission_id: str | None = None
+    error: str | None = None
+
+
+def process_identity(pid: int) -> str | None:
+    """`pid:start time` of a running process (clock ticks after boot: a reused pid starts later), None if none runs."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    # The command's name (in brackets) may hold spaces; the start time is the 20th field after it.
+    return f"{pid}:{stat.rpartition(')')[2].split()[19]}"
+
+
+class UploadLedger:
+    """The upload jobs of the servers sharing a web state: each written when queued and again when it ends."""
+
+    def __init__(self, state: WebState) -> None:
+        self.state = state
+        self.owner = process_identity(os.getpid()) or str(os.getpid())
+
+    def open(self, record: UploadRecord) -> None:
+        """A job queued by this process."""
+        with self.state.connect() as con:
+            con.execute(
+                "INSERT OR REPLACE INTO upload_jobs (job_id, user_name, kind, file_name, file_sha256, created_at, "
+                "address, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    record.job_id,
+                    record.user_name,
+                    record.kind,
+                    record.file_name,
+                    record.file_sha256,
+                    record.created_at.astimezone(UTC).replace(tzinfo=None).isoformat(),
+                    record.address,
+                    self.owner,
+                ],
+            )
+
+    def end(self, job_id: str, outcome: str, submission_id: str | None = None, error: str | None = None) -> None:
+        """How a job ended: the ingestion's status and its submission, or failed and why."""
+        with self.state.connect() as con:
+            con.execute(
+                "UPDATE upload_jobs SET ended_at = ?, outcome = ?, submission_id = ?, error = ? WHERE job_id = ?",
+                [utc_now().isoformat(), outcome, submission_id, error, job_id],
+            )
+
+    def ended(self, job_id: str, user_name: str) -> UploadRecord | None:
+        """One of the user's jobs that has ended (here or in a server since stopped)."""
+        with self.state.connect() as con:
+            row = con.execute(
+                "SELECT job_id, user_name, kind, file_name, file_sha256, created_at, address, outcome, submission_id, "
+                "error FROM upload_jobs WHERE job_id = ? AND user_name = ? AND ended_at IS NOT NULL",
+                [job_id, user_name],
+            ).fetchone()
+        return _record(row) if row else None
+
+    def orphans(self) -> list[UploadRecord]:
+        """Jobs left queued or running by a server process that no longer runs (killed, or its machine restarted),
+        oldest first; the ones older than UPLOAD_JOB_KEEP are pruned."""
+        cutoff = (utc_now() - UPLOAD_JOB_KEEP).isoformat()
+        with self.state.connect() as con:
+            con.execute("DELETE FROM upload_jobs WHERE created_at < ?", [cutoff])
+            rows = con.execute(
+                "SELECT job_id, user_name, kind, file_name, file_sha256, created_at, address, outcome, submission_id, "
+                "error, owner FROM upload_jobs WHERE ended_at IS NULL ORDER BY created_at"
+            ).fetchall()
+        return [_record(row[:-1]) for row in rows if not _runs(row[-1])]
+
+
+def _record(row: tuple[Any, ...]) -> UploadRecord:
+    job_id, user_name, kind, file_name, file_sha256, created_at, address, outcome, submission_id, error = row
+    created = datetime.fromisoformat(created_at).replace(tzinfo=UTC)
+    return UploadRecord(
+        job_id, user_name, kind, file_name, file_sha256, created, address, outcome, submission_id, error
+    )
+
+
+def _runs(owner: str) -> bool:
+    """Whether the process that wrote a record still runs (this one does)."""
+    pid = owner.partition(":")[0]
+    return int(pid) == os.getpid() or process_identity(int(pid)) == owner
 
 
 _OUTBOX_COLUMNS = (

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 import duckdb
 
-from census_schema.audit import KEPT, REFUSED, RESENT_UNCHANGED, AuditKind
+from census_schema.audit import KEPT, NOT_PROCESSED, RESENT_UNCHANGED, AuditKind
 from census_schema.census_form import (
     CENSUS_FORM,
     RED_USE_FIELDS,
@@ -285,10 +286,24 @@ def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
     change (None for an empty warehouse)."""
     row = con.execute(
         "SELECT max(changed_at) FROM (SELECT max(submitted_at) AS changed_at FROM submissions WHERE status = 'accepted' "
-        "UNION ALL SELECT max(occurred_at) FROM audit_log WHERE list_contains(?, kind) AND action <> ?)",
-        [list(DATA_CHANGES), REFUSED],
+        "UNION ALL SELECT max(occurred_at) FROM audit_log WHERE list_contains(?, kind) AND NOT list_contains(?, action))",
+        [list(DATA_CHANGES), list(NOT_PROCESSED)],
     ).fetchone()
     return row[0] if row else None
+
+
+def find_upload_outcome(
+    con: duckdb.DuckDBPyConnection, file_sha256: str, submitted_by: str, since: datetime
+) -> dict[str, Any] | None:
+    """The submission (its id and status) an upload of this file by this user recorded since it was queued, newest
+    first: what a job cut off by a server's stop got to before it."""
+    rows = fetch_named(
+        con,
+        "SELECT submission_id, status FROM submissions WHERE file_sha256 = ? AND submitted_by = ? "
+        "AND submitted_at >= ? ORDER BY submitted_at DESC LIMIT 1",
+        [file_sha256, submitted_by, since],
+    )
+    return rows[0] if rows else None
 
 
 def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None = None) -> list[dict[str, Any]]:

@@ -33,7 +33,7 @@ from dash_app.formatting import division_name, format_count, format_datetime, ki
 from dash_app.grid import GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.security import LANDING_PAGES
-from dash_app.uploads import SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
+from dash_app.uploads import RUNNING, SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced, describe_row_count
 from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
 from warehouse.queries import list_submissions
@@ -130,13 +130,37 @@ def describe_lost_job() -> html.P:
     )
 
 
+def describe_recovered_job(job: UploadJob) -> html.P:
+    """A job that ended in a server since restarted, as the web state kept it: its outcome and where its details are
+    now (a killed server's job was found at the next start: loaded if the warehouse has its submission, else not)."""
+    uploaded = f"「{job.file_name}」（{format_datetime(job.created_at)} 上传）"
+    if job.result is None:
+        return html.P(f"无法处理{uploaded}：{job.error}", className="error", id=ids.UPLOAD_OUTCOME)
+    status, submission_id = job.result["status"], job.result.get("submission_id")
+    if status not in STATUS_TEXT:  # waiting for a confirmation the restart dropped
+        said: list[Any] = [
+            f"{uploaded}未装载：须确认。服务器此后重新启动过，确认已失效；如仍要装载，请重新上传后再确认。"
+        ]
+    else:
+        said = [f"{uploaded}{STATUS_TEXT[status]}。服务器此后重新启动过，本页不再显示处理详情"]
+        if submission_id:
+            report = "错误报告、" if status == "rejected" else ""
+            link = dcc.Link("提交记录", href=f"/submissions?submission={submission_id}")
+            said += [f"；{report}校验结果和审核进度见", link, f"（提交编号 {submission_id}）。"]
+        else:
+            said.append("。")
+    return html.P(said, className=OUTCOME_CLASS.get(status, "ok"), id=ids.UPLOAD_OUTCOME)
+
+
 def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> list[Any]:
     """What the uploader sees about their job."""
     if job is None:
         return [html.P("选择工作簿后点击“上传并校验”。")]
-    if job.status in ("queued", "running"):
+    if job.status in RUNNING:
         done = "、".join(job.stages) or "排队中"
         return [html.P(f"正在处理「{job.file_name}」：{done} …", id=ids.UPLOAD_PROGRESS)]
+    if job.status == "recovered":
+        return [describe_recovered_job(job)]
     if job.status == "failed":
         return [html.P(f"无法处理「{job.file_name}」：{job.error}", className="error", id=ids.UPLOAD_OUTCOME)]
     result = job.result or {}
@@ -519,7 +543,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         require_role(viewer, *UPLOAD_ROLES)
         if ctx.triggered_id == ids.UPLOAD_STATUS:
             job = context.jobs.get(job_from_search(search), viewer)
-            if job is not None and job.status in ("queued", "running"):
+            if job is not None and job.status in RUNNING:
                 return no_update
         with context.reader.cursor() as con:
             if viewer.role is Role.PROVINCE:
@@ -548,5 +572,5 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         job = context.jobs.get(asked, current_viewer())
         if job is None and asked:
             return [describe_lost_job()], True
-        finished = job is None or job.status in ("done", "failed")
+        finished = job is None or job.status not in RUNNING
         return describe_job(job, current_viewer().role), finished

@@ -999,9 +999,12 @@ def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_provinc
     restarted = open_app(web_settings(folder / "var" / "warehouse.duckdb"))
     uploader = client_of(restarted, "guangdong")
     assert uploader.get(f"/download/report/{rejected_job}").status_code == 404  # the job was the old server's
-    # Its page says the server lost the job and where to look (it read 选择工作簿后点击“上传并校验”, as if none).
+    # Its page still names the file and its outcome, and says where the report is now (it read 找不到这次上传的处理
+    # 记录, and before that 选择工作簿后点击“上传并校验”, as if none).
     status, finished = job_status(restarted, uploader, rejected_job)
-    assert finished and "找不到这次上传的处理记录：服务器可能在处理期间重启过" in status and "/submissions" in status
+    assert finished and "「bad.xlsx」（" in status and "上传）未通过校验，整份退回。服务器此后重新启动过" in status
+    assert f"/submissions?submission={rejected}" in status and f"（提交编号 {rejected}）" in status
+    assert "bad.xlsx" not in job_status(restarted, client_of(restarted, "guangxi"), rejected_job)[0]
     url = f"/download/submission-report/{rejected}"
     response = uploader.get(url)
     assert response.status_code == 200 and quote("bad-错误报告.xlsx") in response.headers["Content-Disposition"]

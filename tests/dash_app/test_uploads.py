@@ -5,24 +5,38 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 from dash import html
 
+from census_schema.audit import INTERRUPTED
 from census_schema.census_form import CENSUS_FORM
 from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
 from dash_app.pages.upload import describe_current_returns, describe_job
-from dash_app.uploads import STOPPING, FairQueue, UploadJob, UploadJobs, remove_stale_uploads
+from dash_app.uploads import INTERRUPTED_TEXT, STOPPING, FairQueue, UploadJob, UploadJobs, remove_stale_uploads
+from dash_app.webstate import UploadLedger, UploadRecord, WebState
 from tests.dash_app.conftest import add_users, province_workbook, web_settings
-from tests.dash_app.test_access import client_of, job_status, post_callback, returned, upload, wait_for_job
+from tests.dash_app.test_access import (
+    client_of,
+    job_status,
+    post_callback,
+    returned,
+    upload,
+    wait_for_job,
+)
 from tests.flows import hostile
 from tests.flows.test_bad_input import bomb
+from warehouse.audit import AuditEvent
 from warehouse.queries import list_submissions
 from warehouse.store import WarehouseStore
 
@@ -237,7 +251,8 @@ def test_a_shrink_waiting_on_confirmation_is_not_shown_as_a_success():
 def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_path, monkeypatch):
     """At the server's exit the job inside DuckDB runs to its end (cut off there, the process aborted)."""
     _, settings, _ = site
-    jobs = UploadJobs(settings)
+    events: list[AuditEvent] = []
+    jobs = UploadJobs(settings, events.append)
     started, finished = threading.Event(), []
 
     def run_inside_duckdb(job: UploadJob, saved: Path) -> None:
@@ -259,6 +274,66 @@ def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_pa
     assert not saved[1].exists() and jobs._runner is not None and not jobs._runner.is_alive()
     late = jobs.submit(GUANGDONG, "census", saved[2], "c.xlsx")
     assert late.status == "failed" and late.error == STOPPING and not saved[2].exists()
+    # The dropped file is logged (it left no trace), and the next server still tells its uploader what became of it.
+    assert [(e.action, e.actor, e.target, e.reason) for e in events] == [(INTERRUPTED, "guangxi", "b.xlsx", STOPPING)]
+    restarted = UploadJobs(settings)
+    try:
+        kept = restarted.get(queued.job_id, GUANGXI)
+        assert kept is not None and kept.status == "recovered" and kept.error == STOPPING
+        assert "无法处理「b.xlsx」（" in text_of(describe_job(kept)) and restarted.get(queued.job_id, GUANGDONG) is None
+    finally:
+        restarted.close()
+
+
+def text_of(parts: Any) -> str:
+    """What a job's description says, its links' words included."""
+    if isinstance(parts, str):
+        return parts
+    if isinstance(parts, list):
+        return "".join(text_of(part) for part in parts)
+    return text_of(getattr(parts, "children", None) or "")
+
+
+def test_a_job_a_killed_server_left_is_found_at_the_next_start_logged_and_told_to_its_uploader(tmp_path):
+    settings = web_settings(tmp_path / "var" / "warehouse.duckdb")
+    # Two uploads queued by another server process, killed before they ended (a real one: it has exited since).
+    queued = (
+        "import datetime, sys\n"
+        "from dash_app.webstate import UploadLedger, UploadRecord, WebState\n"
+        "ledger = UploadLedger(WebState(sys.argv[1]))\n"
+        "at = datetime.datetime(2026, 12, 6, 1, 30, tzinfo=datetime.UTC)\n"
+        "for name in ('loaded', 'lost'):\n"
+        "    ledger.open(UploadRecord(name, 'guangdong', 'census', name + '.xlsx', name * 8, at, '10.0.0.7'))\n"
+    )
+    subprocess.run([sys.executable, "-c", queued, str(settings.var_dir)], check=True, timeout=120)
+    # And one this process queued, still running: not another server's to end.
+    here = UploadRecord("here", "guangdong", "census", "here.xlsx", "0" * 64, datetime.now(UTC))
+    UploadLedger(WebState(settings.var_dir)).open(here)
+    events: list[AuditEvent] = []
+    in_warehouse = {"loaded" * 8: {"submission_id": "S20261206-1", "status": "rejected"}}
+    jobs = UploadJobs(settings, events.append, lambda record: in_warehouse.get(record.file_sha256))
+    try:
+        lost, loaded = jobs.get("lost", GUANGDONG), jobs.get("loaded", GUANGDONG)
+        assert lost is not None and lost.status == "recovered" and lost.result is None
+        assert (
+            lost.error == INTERRUPTED_TEXT and jobs.get("lost", GUANGXI) is None and jobs.get("here", GUANGDONG) is None
+        )
+        said = text_of(describe_job(lost))
+        assert said == f"无法处理「lost.xlsx」（2026年12月6日 09:30 上传）：{INTERRUPTED_TEXT}"
+        # The other was loaded before the server died: it says so, and where its report is now.
+        assert loaded is not None and loaded.result == {"status": "rejected", "submission_id": "S20261206-1"}
+        said = text_of(describe_job(loaded))
+        assert said.startswith("「loaded.xlsx」（2026年12月6日 09:30 上传）未通过校验，整份退回。服务器此后重新启动过")
+        assert "错误报告、校验结果和审核进度见提交记录（提交编号 S20261206-1）" in said
+        # Only the one not loaded is logged, once, as from where it was uploaded.
+        [event] = events
+        assert (event.action, event.actor, event.target) == (INTERRUPTED, "guangdong", "lost.xlsx")
+        assert (event.via, event.address) == ("web", "10.0.0.7")
+        assert event.reason == f"2026年12月6日 09:30（北京时间）上传；{INTERRUPTED_TEXT}"
+    finally:
+        jobs.close()
+    UploadJobs(settings, events.append).close()
+    assert len(events) == 1
 
 
 def test_a_workbook_that_crashes_the_reader_fails_its_job_only(site):

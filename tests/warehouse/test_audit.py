@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from census_schema.audit import AuditKind
+from census_schema.audit import NOT_PROCESSED, AuditKind
 from census_schema.clock import to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, UsageError
 from census_schema.roles import Role
@@ -32,6 +32,7 @@ from warehouse.audit import (
 )
 from warehouse.evaluation import assign_evaluator, close_evaluation, save_evaluator_scores, unassign_evaluator
 from warehouse.inspections import transition_finding
+from warehouse.queries import query_data_as_of
 from warehouse.reviews import Reviewer, review_submission
 from warehouse.users import add_user
 
@@ -186,6 +187,18 @@ def test_an_event_appended_twice_is_logged_once(con):
     assert append_events(con, [event]) == 1
     assert append_events(con, [event]) == 0
     assert len(events(con, AuditKind.LOGIN)) == 1
+
+
+@pytest.mark.parametrize("action", NOT_PROCESSED)
+def test_a_file_refused_or_interrupted_is_logged_without_moving_the_data_s_date(con, action):
+    load(con, "census", "440000", [{"uscc": make_uscc(1)}])
+    as_of = query_data_as_of(con)
+    later = datetime(2099, 1, 1)
+    attempt = new_event(AuditKind.SUBMISSION, action, actor="guangdong", target="a.xlsx", source=WEB, at=later)
+    assert append_events(con, [attempt]) == 1 and query_data_as_of(con) == as_of
+    returned = new_event(AuditKind.SUBMISSION, "accepted", actor="guangdong", target="b.xlsx", source=WEB, at=later)
+    append_events(con, [returned])
+    assert query_data_as_of(con) == later
 
 
 def test_searches_are_by_beijing_days_actor_and_kind(con):
