@@ -153,7 +153,7 @@ def _transition(args: argparse.Namespace) -> int:
     )
     text = (
         f"问题 {result['finding_id']}：{result['from_status']} → {result['to_status']}"
-        f"（{result['action']}，{result['changed_by']}，整改期限 {format_date(result['deadline'])}）"
+        f"（{result['action']}，{result['changer']}，整改期限 {format_date(result['deadline'])}）"
     )
     return _print(args, result, text)
 
@@ -206,7 +206,7 @@ def require_round(con: duckdb.DuckDBPyConnection, round_id: str | None) -> str:
 def _assignment_table(assignments: list[dict[str, Any]]) -> str:
     headers = ["档案馆代码", "档案馆", "评价专家", "评分进度"]
     return format_table(
-        headers, [[a["archive_code"], a["archive_name"], a["evaluator"], a["sheet_state"]] for a in assignments]
+        headers, [[a["archive_code"], a["archive_name"], a["expert"], a["sheet_state"]] for a in assignments]
     )
 
 
@@ -240,7 +240,7 @@ def run_evaluation(args: argparse.Namespace) -> int:
         if not result["has_account"]:
             note += "。平台上没有此用户名的评价专家账号：该专家只能经评分工作簿报送评分，不能在网页上评分"
         return _print(
-            args, result, f"已分配：评价专家 {result['evaluator']} 评价{archive_label(result['archive_code'])}{note}。"
+            args, result, f"已分配：评价专家 {result['expert']} 评价{archive_label(result['archive_code'])}{note}。"
         )
     if command == "unassign":
         by = acting_user(args)
@@ -253,7 +253,7 @@ def run_evaluation(args: argparse.Namespace) -> int:
         return _print(
             args,
             result,
-            f"已撤销分派：评价专家 {result['evaluator']} 不再评价{archive_label(result['archive_code'])}{removed}。",
+            f"已撤销分派：评价专家 {result['expert']} 不再评价{archive_label(result['archive_code'])}{removed}。",
         )
     if command == "issue-findings":
         return _issue_findings(args)

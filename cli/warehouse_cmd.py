@@ -219,7 +219,7 @@ def run_review(args: argparse.Namespace) -> int:
     reason = f"，原因：{result['reason']}" if result["reason"] else ""
     sys.stdout.write(
         f"报送 {result['submission_id']}：{result['from_state']} → {result['to_state']}"
-        f"（审核人 {result['changed_by']}{reason}）\n"
+        f"（审核人 {result['changer']}{reason}）\n"
     )
     if result["returns_rejudged"]:
         sys.stdout.write(f"{describe_rejudged(result['returns_rejudged'], by_review=True)}。\n")

@@ -281,7 +281,8 @@ def assign_evaluators(
             )
         # The results show how many experts each archive has been given.
         recompute_results(con, round_id)
-    return results
+    names = account_names(con)
+    return [r | {"expert": person_label(str(r["evaluator"]), names.get(str(r["evaluator"])))} for r in results]
 
 
 def unassign_evaluator(
@@ -340,7 +341,14 @@ def unassign_evaluator(
                     **(before if current else {})},
         )  # fmt: skip
         recompute_results(con, round_id)
-    return {"round_id": round_id, "archive_code": archive_code, "evaluator": evaluator, "removed_sheet": sheet}
+    expert = person_label(evaluator, account_names(con).get(evaluator))
+    return {
+        "round_id": round_id,
+        "archive_code": archive_code,
+        "evaluator": evaluator,
+        "expert": expert,
+        "removed_sheet": sheet,
+    }
 
 
 def fetch_assignments(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[str, frozenset[str]]:
@@ -432,9 +440,10 @@ def query_assignments(
         """,
         [round_id, evaluator, evaluator],
     )
-    names = archive_names()
+    names, people = archive_names(), account_names(con)
     for row in rows:
         row["archive_name"] = names[row["archive_code"]]
+        row["expert"] = person_label(row["evaluator"], people.get(row["evaluator"]))
         # 未填写: nothing saved yet (it read 评分表：无, as if the expert had no sheet to fill).
         row["sheet_state"] = (
             "已提交" if row["is_submitted"] and row["items_saved"] else "草稿" if row["items_saved"] else "未填写"

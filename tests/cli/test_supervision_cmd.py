@@ -589,3 +589,29 @@ def test_a_workbook_s_actor_naming_a_platform_account_acts_only_as_that_account_
     walk[:2] = [update("开始整改", "gd", RECT, date(2023, 3, 25), finding_id)]
     path = inspections_workbook(tmp_path / "started-by-gd.xlsx", updates=walk[:1])
     assert run(capsys, *ingest[:2], str(path), *ingest[2:])[0] == 0
+
+
+def test_the_commands_name_the_person_behind_an_account(db, capsys, monkeypatch):
+    # A transition, an assignment and the assignments' list said the login alone (gd, zhang), where the web names
+    # the person beside it; a name without an account (王专家, 王五) is shown as given.
+    for name, role in {"gd": ["province", "--province", "440000"], "zhang": ["evaluator"]}.items():
+        monkeypatch.setattr("sys.stdin", __import__("io").StringIO("A-password-1\n"))
+        named = ["--full-name", {"gd": "李华", "zhang": "张伟"}[name]]
+        assert run(capsys, "users", "add", name, "--role", *role, *named, "--password-stdin", "--db", str(db))[0] == 0
+    code, out, _ = run(
+        capsys, "finding", "transition", "JC2023-002-01", "--to", "整改中", "--by", "gd", "--db", str(db)
+    )
+    assert code == 0 and "（开始整改，李华（gd），整改期限 " in out
+    base = ["--by", "规划处", "--db", str(db)]
+    code, out, _ = run(capsys, "evaluation", "assign", "440000", "--evaluator", "zhang", *base)
+    assert code == 0 and out.strip() == "已分配：评价专家 张伟（zhang） 评价广东省档案馆（440000）。"
+    assert run(capsys, "evaluation", "assign", "440100", "--evaluator", "王专家", *base)[0] == 0
+    code, out, _ = run(capsys, "evaluation", "assignments", "--db", str(db))
+    assert code == 0 and "张伟（zhang）" in out and "王专家" in out and "王专家（" not in out
+    code, out, _ = run(capsys, "evaluation", "assignments", "--json", "--db", str(db))
+    assert {(a["evaluator"], a["expert"]) for a in json.loads(out)["assignments"]} == {
+        ("zhang", "张伟（zhang）"),
+        ("王专家", "王专家"),
+    }
+    code, out, _ = run(capsys, "evaluation", "unassign", "440000", "--evaluator", "zhang", *base)
+    assert code == 0 and out.strip() == "已撤销分派：评价专家 张伟（zhang） 不再评价广东省档案馆（440000）。"

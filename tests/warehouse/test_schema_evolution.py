@@ -595,8 +595,9 @@ def test_a_pjdf_2025_1_warehouse_upgrades_its_score_sheet_to_pjdf_2025_2_and_its
         record_upload(con, submission, {book.sheets[0].sheet_name: sheet_frame(book.sheets[0], rows)}, [])
 
     con = duckdb.connect()
-    # The accounts' own steps too (070, 072): today's code of assigning an expert reads the accounts as they are now.
-    apply_migrations(con, [m for m in list_migrations() if m.version < 69 or m.version in (70, 72)])
+    # The accounts' own steps too (070, 072, 074): today's code of assigning an expert reads the accounts as they are
+    # now (their people's names too).
+    apply_migrations(con, [m for m in list_migrations() if m.version < 69 or m.version in (70, 72, 74)])
     assert fetch_form_versions(con)["evaluation_scores"] == "PJDF-2025.1"
     assert "remark" not in column_names(con, "raw_evaluation_scores_rows")
     open_evaluation(con, "规划处")

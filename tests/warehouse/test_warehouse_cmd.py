@@ -31,7 +31,7 @@ def loaded_db(db_path):
     with EmbeddedWarehouse(db_path).writer() as con:
         load(con, "register", "440000", [{"uscc": A}, {"uscc": B}])
         submission_id = load(con, "census", "440000", [{"uscc": A, "vol_total": 12, "item_total": 3}])
-        add_user(con, "planner", "hash", Role.PLANNER, None, by="管理员")
+        add_user(con, "planner", "hash", Role.PLANNER, None, by="管理员", full_name="王敏")
         add_user(con, "guangdong", "hash", Role.PROVINCE, "440000", by="管理员")
     return db_path, submission_id
 
@@ -148,6 +148,7 @@ def test_review_accept_and_return(capsys, loaded_db):
     )
     assert (code, err) == (0, "")
     assert "待国家局审核 → 已退回" in out and "第3行请核实" in out
+    assert "（审核人 王敏（planner），原因：第3行请核实）" in out  # the person beside the account (it said planner)
     code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--json")
     returned = next(s for s in json.loads(out)["submissions"] if s["submission_id"] == submission_id)
     assert (returned["review_progress"], returned["return_reason"], returned["returned_by"]) == (
