@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 
 class AuditKind(StrEnum):
@@ -164,3 +166,8 @@ AUDIT_TYPED_FIELDS = frozenset(
     {"file_name", "evaluator", "evidence", "description", "requirement", "responsible_unit", "responsible_person",
      "remarks"}
 )  # fmt: skip
+
+
+def describe_removed_return(removed: Mapping[str, Any]) -> str:
+    """A return a restore removed, as its record keeps it: S…（广东省，「c2.xlsx」，李华（guangdong） 报送）."""
+    return f"{removed['submission_id']}（{removed['scope_name']}，「{removed['file_name']}」，{removed['submitter']} 报送）"

@@ -16,6 +16,7 @@ from census_schema.audit import (
     SYSTEM_ACTOR,
     AuditKind,
     action_label,
+    describe_removed_return,
 )
 from census_schema.roles import Role, person_label
 from census_schema.scopes import CENTRAL_CHANNELS, describe_division
@@ -40,6 +41,8 @@ def _state_value(key: str, value: Any) -> str:
         return "是" if value else "否"
     if key == "summary_changes" and isinstance(value, dict):
         return _figure_change(value)
+    if key == "returns_removed" and isinstance(value, dict):
+        return describe_removed_return(value)
     if isinstance(value, dict):
         return "，".join(f"{k} {_state_value(key, v)}" for k, v in value.items()) or "无"
     if isinstance(value, list):

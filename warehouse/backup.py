@@ -20,7 +20,7 @@ from typing import Any
 
 import duckdb
 
-from census_schema.audit import AuditKind
+from census_schema.audit import AuditKind, describe_removed_return
 from census_schema.clock import format_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError, StorageError, UsageError
@@ -206,7 +206,7 @@ def backup_time(manifest: dict[str, Any], folder: Path) -> datetime:
     return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).replace(tzinfo=None)
 
 
-def events_since(store: WarehouseStore, taken: datetime) -> tuple[dict[str, int], list[str]] | None:
+def events_since(store: WarehouseStore, taken: datetime) -> tuple[dict[str, int], list[dict[str, Any]]] | None:
     """The audit log's events recorded after `taken` (a backup's time), counted by kind's Chinese name, and the
     returns received since, each named (`_lost_returns`): what a restore of that backup removes (earlier restores'
     records are carried over, not removed; an upgrade's own events, which have no actor, are written again when the
@@ -220,19 +220,26 @@ def events_since(store: WarehouseStore, taken: datetime) -> tuple[dict[str, int]
         return None
 
 
-def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[str]:
-    """The submissions received after `taken`, oldest first, each as its number, scope, file and sender: whom to ask
-    to send again (a probe's restore said 报送 1 条 of a return its office still believed accepted)."""
+def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[dict[str, Any]]:
+    """The submissions received after `taken`, oldest first, each with its number, kind, scope, file, sender and
+    time: whom to ask to send again (a probe's restore said 报送 1 条 of a return its office still believed accepted),
+    and, kept in the restore's record, what the sender's own pages announce (`query_removed_returns`)."""
     rows = fetch_named(
         con,
-        "SELECT s.submission_id, s.scope_kind, s.scope_code, s.province_code, s.file_name, s.submitted_by, "
-        "u.full_name FROM submissions AS s LEFT JOIN users AS u ON u.user_name = s.submitted_by "
+        "SELECT s.submission_id, s.kind, s.scope_kind, s.scope_code, s.province_code, s.file_name, s.submitted_by, "
+        "s.submitted_at, u.full_name FROM submissions AS s LEFT JOIN users AS u ON u.user_name = s.submitted_by "
         "WHERE s.submitted_at > ? ORDER BY s.submitted_at, s.submission_id",
         [taken],
     )
     return [
-        f"{r['submission_id']}（{stored_scope_name(r) or '全国'}，「{r['file_name']}」，"
-        f"{person_label(r['submitted_by'], r['full_name'])} 报送）"
+        {
+            **{key: r[key] for key in ("submission_id", "kind", "scope_kind", "scope_code", "province_code")},
+            "scope_name": stored_scope_name(r) or "全国",
+            "file_name": r["file_name"],
+            "submitted_by": r["submitted_by"],
+            "submitter": person_label(r["submitted_by"], r["full_name"]),
+            "submitted_at": r["submitted_at"].isoformat(),
+        }
         for r in rows
     ]
 
@@ -241,12 +248,13 @@ def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[str]:
 SHOWN_LOST_RETURNS = 10
 
 
-def describe_lost_returns(returns: list[str]) -> str:
+def describe_lost_returns(returns: list[dict[str, Any]]) -> str:
     """The returns a restore removes, the first ten named, and what their senders must do; "" for none."""
     if not returns:
         return ""
     more = f"等 {len(returns):,} 份" if len(returns) > SHOWN_LOST_RETURNS else ""
-    return f"其中备份之后收到的报送：{'；'.join(returns[:SHOWN_LOST_RETURNS])}{more}，须由报送方重新上传。"
+    named = "；".join(describe_removed_return(r) for r in returns[:SHOWN_LOST_RETURNS])
+    return f"其中备份之后收到的报送：{named}{more}，须由报送方重新上传。"
 
 
 def _count_lost(con: duckdb.DuckDBPyConnection, taken: datetime) -> dict[str, int]:
@@ -258,7 +266,9 @@ def _count_lost(con: duckdb.DuckDBPyConnection, taken: datetime) -> dict[str, in
     return {AuditKind(kind).label: int(count) for kind, count in rows}
 
 
-def _log_of_main_file(db_path: Path, taken: datetime) -> tuple[dict[str, int] | None, list[str], list[AuditEvent]]:
+def _log_of_main_file(
+    db_path: Path, taken: datetime
+) -> tuple[dict[str, int] | None, list[dict[str, Any]], list[AuditEvent]]:
     """Under the writer lock, from the main file about to be replaced: what the restore removes (events counted,
     None when it cannot be read; returns named) and the records of earlier restores since `taken`, which the
     restored log carries over."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -322,6 +323,45 @@ def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None =
         row["submitter"] = person_label(row["submitted_by"], row["submitted_by_name"])
         row["returner"] = row["returned_by"] and person_label(row["returned_by"], row["returned_by_name"])
     return rows
+
+
+def query_removed_returns(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The returns restores removed (received after their backup: `warehouse.backup`) that are still missing: not
+    back (a restore back brings them) and no return of the same kind and scope accepted since; newest restore first,
+    each once, with that restore's time (`restored_at`) and its backup's (`backup_taken_at`)."""
+    restores = con.execute(
+        "SELECT occurred_at, after_state FROM audit_log WHERE kind = ? AND action = 'restore' ORDER BY occurred_at DESC",
+        [AuditKind.WAREHOUSE.value],
+    ).fetchall()
+    removed: dict[str, dict[str, Any]] = {}
+    for restored_at, after in restores:
+        state = json.loads(after or "{}")
+        for item in state.get("returns_removed") or []:
+            if isinstance(item, dict):  # a restore's record before 2026-12-06 named them in words only
+                extra = {"restored_at": restored_at, "backup_taken_at": state.get("backup_taken_at")}
+                removed.setdefault(item["submission_id"], item | extra)
+    if not removed:
+        return []
+    latest = {
+        tuple(key): submitted_at
+        for *key, submitted_at in con.execute(
+            "SELECT kind, scope_kind, scope_code, province_code, max(submitted_at) FROM submissions "
+            "WHERE status = 'accepted' GROUP BY ALL"
+        ).fetchall()
+    }
+    present = {
+        row[0]
+        for row in con.execute(
+            "SELECT submission_id FROM submissions WHERE list_contains(?, submission_id)", [list(removed)]
+        ).fetchall()
+    }
+
+    def missing(item: dict[str, Any]) -> bool:
+        key = (item["kind"], item["scope_kind"], item["scope_code"], item["province_code"])
+        since = latest.get(key)
+        return item["submission_id"] not in present and (since is None or since < item["restored_at"])
+
+    return [item for item in removed.values() if missing(item)]
 
 
 def stored_scope_name(row: Mapping[str, Any]) -> str | None:

@@ -24,11 +24,12 @@ from dash_app.access import (
     require_role,
     reviewer_of,
     scope_province,
+    sees_submission,
     visible_submissions,
     where_warnings_are,
 )
 from dash_app.components import labelled, page_url, query_string, query_value
-from dash_app.context import AppContext
+from dash_app.context import AppContext, current_context
 from dash_app.data_docs import data_docs_url
 from dash_app.failures import FAILURE_COLUMNS, failure_rows
 from dash_app.formatting import (
@@ -46,7 +47,7 @@ from dash_app.uploads import UPLOAD_ROLES, submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.loads import fetch_failures
-from warehouse.queries import DECIMAL_FIGURES, query_holder_lineage, query_review_progress
+from warehouse.queries import DECIMAL_FIGURES, query_holder_lineage, query_removed_returns, query_review_progress
 from warehouse.reviews import (
     MAX_REVIEW_REASON,
     REASON_LABELS,
@@ -223,6 +224,10 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             html.H1("提交记录"),
             html.P([f"只显示提交 {submission}。", dcc.Link("显示全部", href="/submissions")], className="hint")
             if submission
+            else None,
+            # A link kept from before a restore (an upload page's, an e-mail's) led to an empty grid: why it is gone.
+            html.P(note, className="warn")
+            if submission and (note := removed_return_note(viewer, submission))
             else None,
             grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_PROGRESS, className="hint"),
@@ -440,6 +445,21 @@ def typed_id(submission_id: Any) -> str:
     return (submission_id if isinstance(submission_id, str) else "").strip()
 
 
+def removed_return_note(viewer: Viewer, code: str) -> str | None:
+    """Why a submission a restore of the warehouse removed is gone, and what to do, for a viewer who may see it (None
+    for any other number)."""
+    with current_context().reader.cursor() as con:
+        removed = next((r for r in query_removed_returns(con) if r["submission_id"] == code), None)
+    if removed is None or not sees_submission(viewer, removed):
+        return None
+    return (
+        f"提交编号「{code}」的报送（{kind_label(removed['kind'])}·{removed['scope_name']}，「{removed['file_name']}」，"
+        f"{removed['submitter']} {format_datetime(removed['submitted_at'])} 报送）已在 "
+        f"{format_datetime(removed['restored_at'])} 数据仓库恢复到 {format_datetime(removed['backup_taken_at'])} "
+        "的备份时删除，不计入任何数字，须由报送方重新上传。"
+    )
+
+
 def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | None) -> str:
     """What the grid of the submission typed lists: its file, result and counts, and whether the grid holds them all;
     or that no submission the viewer may see has that number."""
@@ -449,7 +469,11 @@ def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | 
     with context.reader.cursor() as con:
         submission = find_visible_submission(con, viewer, code)
     if submission is None:
-        return f"找不到提交编号为「{code[:60]}」的提交，或无权查看：请核对编号（区分大小写；点击上表一行可填入）。"
+        removed = removed_return_note(viewer, code)
+        return (
+            removed
+            or f"找不到提交编号为「{code[:60]}」的提交，或无权查看：请核对编号（区分大小写；点击上表一行可填入）。"
+        )
     errors, warnings = submission["error_count"], submission["warning_count"]
     said = (
         f"「{submission['file_name']}」{SUBMISSION_STATUS_LABELS.get(submission['status'], submission['status'])}："

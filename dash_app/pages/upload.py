@@ -24,7 +24,14 @@ from census_schema.scopes import (
     shown_progress,
 )
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, require_role, visible_submissions, where_warnings_are
+from dash_app.access import (
+    Viewer,
+    current_viewer,
+    require_role,
+    sees_submission,
+    visible_submissions,
+    where_warnings_are,
+)
 from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
@@ -36,7 +43,7 @@ from dash_app.security import LANDING_PAGES
 from dash_app.uploads import RUNNING, SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced, describe_row_count
 from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
-from warehouse.queries import list_submissions
+from warehouse.queries import list_submissions, query_removed_returns
 
 PATH = "/upload"
 NAME = "上传报表"
@@ -343,6 +350,31 @@ def replaced_own_clause(submission: Mapping[str, Any], own: Mapping[str, Any] | 
     return f"（替换了您 {format_datetime(own['submitted_at'])} 报送的「{own['file_name']}」）"
 
 
+def describe_removed_returns(removed: list[dict[str, Any]]) -> list[Any]:
+    """The returns a restore of the warehouse from a backup removed (received after the backup) and not sent again
+    since, each named with when it was sent and removed: its sender must upload it again (nothing else told them)."""
+    if not removed:
+        return []
+    listed = [
+        html.Li(
+            f"{kind_label(r['kind'])}·{r['scope_name']}：「{r['file_name']}」，{r['submitter']} "
+            f"{format_datetime(r['submitted_at'])} 报送（提交编号 {r['submission_id']}）；"
+            f"{format_datetime(r['restored_at'])} 数据仓库恢复到 {format_datetime(r['backup_taken_at'])} 的备份时删除"
+        )
+        for r in removed
+    ]
+    return [
+        html.H2("须重新上传的报表"),
+        html.P(
+            "数据仓库从备份恢复后，备份之后收到的下列报表已不在平台上，不计入任何数字：请重新上传"
+            "（同一类别、同一填报范围的报表装载后，本提示随之消失）。",
+            className="warn",
+            id=ids.UPLOAD_REMOVED_RETURNS,
+        ),
+        html.Ul(listed),
+    ]
+
+
 def describe_current_returns(
     submissions: list[dict[str, Any]], whose: str = "本省", viewer_name: str | None = None
 ) -> list[Any]:
@@ -546,12 +578,24 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             if job is not None and job.status in RUNNING:
                 return no_update
         with context.reader.cursor() as con:
+            # National users upload the central channels' returns only: those are the ones they are told of.
+            removed = [
+                r
+                for r in query_removed_returns(con)
+                if sees_submission(viewer, r) and (viewer.scope is not None or r["scope_kind"] == ScopeKind.CENTRAL)
+            ]
             if viewer.role is Role.PROVINCE:
-                return describe_current_returns(list_submissions(con, viewer.province_code), "本省", viewer.user_name)
-            if viewer.scope is not None:
-                return describe_current_returns(visible_submissions(con, viewer), viewer.scope.name, viewer.user_name)
-            central = [s for s in list_submissions(con, None) if s["scope_kind"] == ScopeKind.CENTRAL.value]
-            return describe_current_returns(central, "中央单位")
+                current = describe_current_returns(
+                    list_submissions(con, viewer.province_code), "本省", viewer.user_name
+                )
+            elif viewer.scope is not None:
+                current = describe_current_returns(
+                    visible_submissions(con, viewer), viewer.scope.name, viewer.user_name
+                )
+            else:
+                central = [s for s in list_submissions(con, None) if s["scope_kind"] == ScopeKind.CENTRAL.value]
+                current = describe_current_returns(central, "中央单位")
+        return [*describe_removed_returns(removed), *current]
 
     @app.callback(Output(ids.UPLOAD_REMINDERS, "children"), Input(ids.URL, "pathname"))
     def show_reminders(_path: str | None) -> Any:

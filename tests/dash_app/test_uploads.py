@@ -19,6 +19,7 @@ from dash import html
 from census_schema.audit import INTERRUPTED
 from census_schema.census_form import CENSUS_FORM
 from census_schema.roles import Role
+from cli.main import main
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
@@ -30,6 +31,7 @@ from tests.dash_app.test_access import (
     client_of,
     job_status,
     post_callback,
+    render_page,
     returned,
     upload,
     wait_for_job,
@@ -403,3 +405,55 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
         returned(post_callback(app, client_of(app, "planner"), notice, inputs, state), *notice[0]), ensure_ascii=False
     )
     assert post_callback(app, client_of(app, "evaluator"), notice, inputs, state).status_code == 403
+
+
+def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_again(tmp_path, capsys):
+    # The restore named it to the operator only: the office that sent it still believed it accepted.
+    settings = web_settings(tmp_path / "var" / "warehouse.duckdb")
+    add_users(WarehouseStore(settings.db_path))
+    db = ["--db", str(settings.db_path)]
+
+    def send(name: str, count: int) -> None:
+        workbook = province_workbook(tmp_path / name, CENSUS_FORM, "440000", count)
+        assert main(["ingest", "census", str(workbook), "--province", "440000", "--by", "guangdong", *db]) == 0
+
+    send("before.xlsx", 3)
+    assert main(["backup", "--out", str(tmp_path / "backup"), *db]) == 0
+    send("after.xlsx", 4)
+    with WarehouseStore(settings.db_path).reader() as con:
+        (lost,) = con.execute("SELECT submission_id FROM submissions WHERE file_name = 'after.xlsx'").fetchone()
+    assert main(["restore", str(tmp_path / "backup"), "--confirm", *db]) == 0
+    capsys.readouterr()
+    app = create_app(settings)
+    notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
+    inputs, state = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])], [(ids.URL, "search", "")]
+    note = [(ids.SUBMISSIONS_FAILURES_NOTE, "children")]
+
+    def upload_page(user: str) -> str:
+        answer = post_callback(app, client_of(app, user), notice, inputs, state)
+        return json.dumps(returned(answer, *notice[0]), ensure_ascii=False)
+
+    def looked_up(user: str) -> str:
+        answer = post_callback(app, client_of(app, user), note, [(ids.SUBMISSIONS_REVIEW_ID, "value", lost)])
+        return returned(answer, *note[0])
+
+    try:
+        said = upload_page("guangdong")
+        assert "须重新上传的报表" in said and "「after.xlsx」，guangdong " in said and f"（提交编号 {lost}）" in said
+        assert "数据仓库恢复到 " in said and "的备份时删除" in said and "「before.xlsx」" in said  # the current one
+        # Another province's office is told nothing of it; the bureau uploads central channels' returns only.
+        assert "须重新上传" not in upload_page("guangxi") and "须重新上传" not in upload_page("planner")
+        # A link to it kept from before (an upload page's) says why it is gone, to those who may see it.
+        assert looked_up("guangdong").startswith(f"提交编号「{lost}」的报送（普查表·广东省，「after.xlsx」，guangdong ")
+        assert "恢复到 " in looked_up("planner") and looked_up("guangxi").startswith("找不到提交编号为")
+        page = render_page(app, client_of(app, "guangdong"), "/submissions", f"?submission={lost}").text
+        assert f"提交编号「{lost}」的报送（" in page and "的备份时删除" in page
+        assert (
+            "的备份时删除"
+            not in render_page(app, client_of(app, "guangxi"), "/submissions", f"?submission={lost}").text
+        )
+        # Sent again, the notice goes.
+        send("again.xlsx", 4)
+        assert "须重新上传" not in upload_page("guangdong") and "「again.xlsx」" in upload_page("guangdong")
+    finally:
+        close_app(app)

@@ -19,12 +19,13 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from census_schema.audit import AuditKind
+from census_schema.audit import AuditKind, describe_removed_return
 from census_schema.roles import Role
 from cli.main import main
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.audit import record_event
 from warehouse.backup import _write_manifest, count_table_rows
+from warehouse.queries import query_removed_returns
 from warehouse.store import WarehouseStore
 from warehouse.users import add_user
 
@@ -107,7 +108,15 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert "（北京时间）的备份" in said and snapshot_counts(db) == rows_changed
     code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(db), "--confirm")
     assert code == 0 and restored["sha256"] == manifest["sha256"]
-    assert restored["removed_events"] == {"报送": 1, "用户与角色": 1} and restored["removed_returns"] == [lost]
+    assert restored["removed_events"] == {"报送": 1, "用户与角色": 1}
+    (removed,) = restored["removed_returns"]
+    assert describe_removed_return(removed) == lost and (removed["kind"], removed["province_code"]) == (
+        "census",
+        "440000",
+    )
+    # Kept in the restore's record: the sender's pages say it must be sent again, until it is back or sent again.
+    with WarehouseStore(db).reader() as con:
+        assert [r["submission_id"] for r in query_removed_returns(con)] == [newest]
     assert restored["accounts_changed"] == ["删除 later（国家档案局规划人员，启用）"]
     assert figures(capsys, db) == before
     # Every table as backed up, and the audit log two events more: the backup's own record (written after the copy,
@@ -129,6 +138,8 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert "平台账号将随之改变：新增 later（国家档案局规划人员，启用）。" in said and "将被删除" not in said
     code, back = run_json(capsys, "restore", restored["kept"], "--db", str(db), "--confirm")
     assert code == 0 and figures(capsys, db) == changed and back["removed_events"] == {}
+    with WarehouseStore(db).reader() as con:
+        assert query_removed_returns(con) == []  # back again
     assert snapshot_counts(db) == {**rows_changed, "audit_log": rows_changed["audit_log"] + 2}
     assert main(["audit", "--kind", "warehouse", "--json", "--db", str(db)]) == 0
     events = [(e["action"], e["target"]) for e in json.loads(capsys.readouterr().out)["events"]]
