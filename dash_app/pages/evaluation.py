@@ -554,7 +554,12 @@ def save_button_label(context: AppContext, viewer: Viewer, archive_code: str | N
 def own_sheet_header(archive_code: str, editable: bool, submitted: bool, status: str | None) -> html.Div:
     """Above the evaluator's sheet: how saving and submitting work, or once the round is over, that it is read only
     and whether it counted (`status`: the archive's evaluation status); the download of their own sheet."""
-    link = html.A("下载本人评分表", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_OWN_SHEET_DOWNLOAD)
+    link = html.A(
+        "下载本人评分表",
+        href=f"/download/evaluation/{archive_code}",
+        id=ids.EVALUATION_OWN_SHEET_DOWNLOAD,
+        className="button-secondary",
+    )
     if editable:
         return html.Div(
             [
@@ -1006,7 +1011,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         status = found[0]["status"] if found else EvaluationStatus.INCOMPLETE.value
         # The report is of a completed evaluation only: before, a line saying so (the link led to a refusal).
         link: Any = (
-            html.A("下载反馈报告", href=f"/download/evaluation/{archive_code}", id=ids.EVALUATION_REPORT_DOWNLOAD)
+            html.A(
+                "下载反馈报告",
+                href=f"/download/evaluation/{archive_code}",
+                id=ids.EVALUATION_REPORT_DOWNLOAD,
+                className="button-secondary",
+            )
             if status == EvaluationStatus.COMPLETE
             else html.Span(f"该馆的评价{status}，完成后可下载反馈报告。", className="hint")
         )
