@@ -203,10 +203,18 @@ SENDER_HINT = (
 # What a page without the review buttons says instead (a prefecture's, county's or central channel's account, or an
 # administrator, who reads).
 REPORTER_HINT = (
-    "报表由上级逐级审核：县级的报表先由所在地级档案部门审核（其开通账号的），地级、县级的报表再由省级档案部门、"
-    "国家档案局审核；中央渠道的报表由国家档案局审核。"
     "各报表的进度见上表“审核状态”一列；被退回的，原因见“审核说明”，请按原因修改后重新上传。"
     "点击上表一行，可查看该次提交的校验详情，或下载其错误报告。"
+)
+# Who reviews the returns the viewer sees, before REPORTER_HINT: a county's office and a central channel's are told
+# their own chain only (a central channel's read of counties and prefectures it has nothing to do with).
+REVIEW_CHAINS = {
+    Role.COUNTY: "本县的报表先由所在地级档案部门审核（其开通账号的），再由省级档案部门、国家档案局审核。",
+    Role.CENTRAL: "本渠道的报表由国家档案局审核。",
+}
+ALL_CHAINS = (
+    "报表由上级逐级审核：县级的报表先由所在地级档案部门审核（其开通账号的），地级、县级的报表再由省级档案部门、"
+    "国家档案局审核；中央渠道的报表由国家档案局审核。"
 )
 
 
@@ -232,7 +240,12 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             grid_block(ids.SUBMISSIONS_GRID, SUBMISSION_COLUMNS, row_id="submission_id"),
             html.Div(id=ids.SUBMISSIONS_REVIEW_PROGRESS, className="hint"),
             html.H2("审核" if reviewer else "审核进度与校验详情"),
-            html.P(REVIEW_HINT if reviewer else REPORTER_HINT + (SENDER_HINT if sender else ""), className="hint"),
+            html.P(
+                REVIEW_HINT
+                if reviewer
+                else REVIEW_CHAINS.get(viewer.role, ALL_CHAINS) + REPORTER_HINT + (SENDER_HINT if sender else ""),
+                className="hint",
+            ),
             html.Div(
                 [
                     labelled(

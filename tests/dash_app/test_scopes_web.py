@@ -456,7 +456,10 @@ def test_a_prefecture_s_county_s_and_central_channel_s_accounts_see_only_their_o
         said = review(app, user, province_wide["submission_id"], "accept")
         assert "只有地级、省级档案部门和国家档案局的审核人员可以审核" in said, said
         page = render_page(app, client_of(app, user), "/submissions").text
-        assert "报表由上级逐级审核" in page and "审核本省地级" not in page
+        assert "审核本省地级" not in page and "各报表的进度见上表" in page
+        # Its own chain of review only (a central channel's office read of counties and prefectures).
+        own = {"tianhe": "本县的报表先由所在地级档案部门审核", "yangqi": "本渠道的报表由国家档案局审核。"}[user]
+        assert own in page and ("地级档案部门" in page) == (user == "tianhe")
     assert "找不到报送记录" in review(app, "guangzhou", province_wide["submission_id"], "accept")
     # Its own return, passed by the levels above, is final, and it is told so (not that the return does not exist).
     said = review(app, "guangzhou", submission_of(store, "440100"), "return", "自查有误")
