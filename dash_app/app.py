@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import pkgutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,13 @@ def _answer_unknown_addresses_with_404(server: flask.Flask, catch_all: str) -> N
     """Dash serves its single page at every address and draws 页面不存在 for one that is no page; the HTTP status
     says so too (404), for link checkers, crawlers and the access log (it was 200)."""
     page_paths = {page.PATH.strip("/") for page in PAGES}
+    icon = pkgutil.get_data("dash", "favicon.ico") or b""
+
+    # Browsers ask for /favicon.ico by themselves (the sign-in page names no icon): it was the single page, now
+    # Dash's icon, as /_favicon.ico serves it (not a 404 in every browser's console).
+    @server.route("/favicon.ico")
+    def favicon() -> flask.Response:
+        return flask.Response(icon, mimetype="image/x-icon")
 
     @server.after_request
     def not_found_status(response: flask.Response) -> flask.Response:

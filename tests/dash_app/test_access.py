@@ -1245,6 +1245,10 @@ def test_an_unknown_address_gets_a_chinese_page_and_the_status_404(app):
             assert served.status_code == status and "<html" in served.text, path
     with client.get("/") as served:
         assert served.status_code == 200
+    # The icon browsers ask for by themselves, signed in or not (it fell to the 404 in the browser's console).
+    for asking in (client, client_of(app)):
+        with asking.get("/favicon.ico") as served:
+            assert served.status_code == 200 and served.mimetype == "image/x-icon" and served.data[:4] == b"\0\0\1\0"
 
 
 @pytest.mark.parametrize("encoding", ["br", "gzip"])
