@@ -111,7 +111,8 @@ def not_found(**_query: str) -> html.Div:
 
 def _answer_unknown_addresses_with_404(server: flask.Flask, catch_all: str) -> None:
     """Dash serves its single page at every address and draws 页面不存在 for one that is no page; the HTTP status
-    says so too (404), for link checkers, crawlers and the access log (it was 200)."""
+    says so too (404), for link checkers, crawlers and the access log (it was 200). The one such address browsers ask
+    for by themselves, /favicon.ico, gets the icon."""
     page_paths = {page.PATH.strip("/") for page in PAGES}
     icon = pkgutil.get_data("dash", "favicon.ico") or b""
 

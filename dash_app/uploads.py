@@ -193,12 +193,10 @@ class UploadJobs:
             found = find_outcome(orphan) if find_outcome is not None else None
             if found is not None:
                 self._ledger.end(orphan.job_id, found["status"], found["submission_id"])
-                continue
-            self._ledger.end(orphan.job_id, FAILED, error=INTERRUPTED_TEXT)
-            uploaded = f"{format_beijing(orphan.created_at)}上传；{INTERRUPTED_TEXT}"
-            self._log_attempt(
-                INTERRUPTED, orphan.user_name, orphan.file_name, uploaded, AuditSource("web", orphan.address)
-            )
+            elif self._ledger.end(orphan.job_id, FAILED, error=INTERRUPTED_TEXT):
+                uploaded = f"{format_beijing(orphan.created_at)}上传；{INTERRUPTED_TEXT}"
+                source = AuditSource("web", orphan.address)
+                self._log_attempt(INTERRUPTED, orphan.user_name, orphan.file_name, uploaded, source)
 
     def _log_attempt(self, action: str, user_name: str, file_name: str, reason: str, source: AuditSource) -> None:
         """Log an uploaded file that changed nothing (refused, interrupted), from where it came."""

@@ -305,13 +305,16 @@ class UploadLedger:
                 ],
             )
 
-    def end(self, job_id: str, outcome: str, submission_id: str | None = None, error: str | None = None) -> None:
-        """How a job ended: the ingestion's status and its submission, or failed and why."""
+    def end(self, job_id: str, outcome: str, submission_id: str | None = None, error: str | None = None) -> bool:
+        """How a job ended: the ingestion's status and its submission, or failed and why; False when it had ended
+        already (two servers starting at once both found it: only one logs it)."""
         with self.state.connect() as con:
-            con.execute(
-                "UPDATE upload_jobs SET ended_at = ?, outcome = ?, submission_id = ?, error = ? WHERE job_id = ?",
+            changed = con.execute(
+                "UPDATE upload_jobs SET ended_at = ?, outcome = ?, submission_id = ?, error = ? "
+                "WHERE job_id = ? AND ended_at IS NULL",
                 [utc_now().isoformat(), outcome, submission_id, error, job_id],
             )
+            return changed.rowcount == 1
 
     def ended(self, job_id: str, user_name: str) -> UploadRecord | None:
         """One of the user's jobs that has ended (here or in a server since stopped)."""
@@ -337,6 +340,7 @@ class UploadLedger:
 
 
 def _record(row: tuple[Any, ...]) -> UploadRecord:
+    """A record from its row (its time read back as UTC)."""
     job_id, user_name, kind, file_name, file_sha256, created_at, address, outcome, submission_id, error = row
     created = datetime.fromisoformat(created_at).replace(tzinfo=UTC)
     return UploadRecord(

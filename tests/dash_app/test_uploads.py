@@ -25,7 +25,7 @@ from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
 from dash_app.pages.upload import describe_current_returns, describe_job
 from dash_app.uploads import INTERRUPTED_TEXT, STOPPING, FairQueue, UploadJob, UploadJobs, remove_stale_uploads
-from dash_app.webstate import UploadLedger, UploadRecord, WebState
+from dash_app.webstate import FAILED, UploadLedger, UploadRecord, WebState
 from tests.dash_app.conftest import add_users, province_workbook, web_settings
 from tests.dash_app.test_access import (
     client_of,
@@ -336,6 +336,8 @@ def test_a_job_a_killed_server_left_is_found_at_the_next_start_logged_and_told_t
         jobs.close()
     UploadJobs(settings, events.append).close()
     assert len(events) == 1
+    # A second server starting at the same moment finds it ended already: only the first ends and logs it.
+    assert not UploadLedger(WebState(settings.var_dir)).end("lost", FAILED, error=INTERRUPTED_TEXT)
 
 
 def test_a_workbook_that_crashes_the_reader_fails_its_job_only(site):
