@@ -56,7 +56,7 @@ from supervision.scoring import (
 from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import insert_rows, transaction, utc_now
-from warehouse.users import account_names, check_may_organise_evaluation
+from warehouse.users import account_names, check_may_organise_evaluation, person_of
 
 DEFAULT_ROUND = EVALUATION_ROUND
 # What an archive's evaluation needs before it has a result (a feedback report, findings).
@@ -341,12 +341,11 @@ def unassign_evaluator(
                     **(before if current else {})},
         )  # fmt: skip
         recompute_results(con, round_id)
-    expert = person_label(evaluator, account_names(con).get(evaluator))
     return {
         "round_id": round_id,
         "archive_code": archive_code,
         "evaluator": evaluator,
-        "expert": expert,
+        "expert": person_of(con, evaluator),
         "removed_sheet": sheet,
     }
 

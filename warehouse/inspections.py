@@ -60,7 +60,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation_findings import MAX_PERSON, MAX_REASON, query_finding_sources, required_text
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, insert_rows, transaction, utc_now
-from warehouse.users import account_names, check_national_planner, find_acting_account
+from warehouse.users import check_national_planner, find_acting_account, person_of
 
 CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
@@ -522,7 +522,7 @@ def transition_finding(
         "to_status": record.to_state.value,
         "deadline": after.deadline.isoformat(),
         "changed_by": record.by,
-        "changer": person_label(record.by, account_names(con).get(record.by)),
+        "changer": person_of(con, record.by),
         "changed_at": to_beijing(record.at).isoformat(timespec="seconds"),  # with its offset, as `--json` prints times
         "note": record.note,
         "evidence": record.evidence,

@@ -26,7 +26,7 @@ from census_schema.divisions import load_divisions
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
 from census_schema.failures import require_seen
 from census_schema.forms import KIND_LABELS
-from census_schema.roles import Role, person_label
+from census_schema.roles import Role
 from census_schema.scopes import (
     APPROVED,
     NATIONAL_REVIEW,
@@ -48,7 +48,7 @@ from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.scopes import fetch_replaced_return
 from warehouse.transactions import transaction, utc_now
-from warehouse.users import account_names
+from warehouse.users import person_of
 
 Action = Literal["accept", "return", "withdraw"]
 # (action, state) -> the state after it, at the level whose turn it is. Accepting at the province level hands the
@@ -490,7 +490,7 @@ def _apply_review(
         # A withdrawal reads 已撤回 (stored as 已退回: it counts nowhere).
         "to_state": WITHDRAWN if action == "withdraw" else to_label,
         "changed_by": reviewer.name,
-        "changer": person_label(reviewer.name, account_names(con).get(reviewer.name)),
+        "changer": person_of(con, reviewer.name),
         "changed_at": changed_at,
         "reason": reason,
     }

@@ -15,7 +15,7 @@ from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AuditKind
 from census_schema.errors import AccessDenied, UsageError
 from census_schema.fields import show_unseen
-from census_schema.roles import REPORTING_ROLES, Role
+from census_schema.roles import REPORTING_ROLES, Role, person_label
 from census_schema.scopes import Scope, account_scope, choose_account_scope
 from warehouse.audit import AuditEvent, record_event
 from warehouse.queries import fetch_named
@@ -343,6 +343,13 @@ def get_user(con: duckdb.DuckDBPyConnection, user_name: str) -> UserRecord | Non
     return UserRecord(
         user_name, password_hash, Role(role), province_code, is_active, must_change, password_set_at, scope_code, person
     )
+
+
+def person_of(con: duckdb.DuckDBPyConnection, user_name: str) -> str:
+    """One account as people read it (`person_label`: 张三（guangdong）), disabled or not; a name without an account
+    as it is."""
+    row = con.execute("SELECT full_name FROM users WHERE user_name = ?", [user_name]).fetchone()
+    return person_label(user_name, row[0] if row else None)
 
 
 def account_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
