@@ -117,6 +117,15 @@ def format_datetime(value: datetime | str | None, *, seconds: bool = False) -> s
     )
 
 
+def removed_by_restore(removed: Mapping[str, Any]) -> str:
+    """When a restore removed a return (`warehouse.queries.query_removed_returns`), as the upload page and
+    /submissions say it: 2026年12月6日 15:22 数据仓库恢复到 2026年12月6日 15:20 的备份时删除."""
+    return (
+        f"{format_datetime(removed['restored_at'])} 数据仓库恢复到 {format_datetime(removed['backup_taken_at'])} "
+        "的备份时删除"
+    )
+
+
 def transition_time(transition: dict[str, Any]) -> datetime | date:
     """When a finding's transition happened, as far as it is known: a workbook's row by its day (its 日期 has no time;
     it is kept at the day's first moment, which read as 08:00 Beijing time), one made on the platform to the moment."""

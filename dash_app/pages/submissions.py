@@ -38,6 +38,7 @@ from dash_app.formatting import (
     format_datetime,
     format_number,
     kind_label,
+    removed_by_restore,
     shown_review_note,
     shown_review_progress,
     with_names,
@@ -467,9 +468,8 @@ def removed_return_note(viewer: Viewer, code: str) -> str | None:
         return None
     return (
         f"提交编号「{code}」的报送（{kind_label(removed['kind'])}·{removed['scope_name']}，「{removed['file_name']}」，"
-        f"{removed['submitter']} {format_datetime(removed['submitted_at'])} 报送）已在 "
-        f"{format_datetime(removed['restored_at'])} 数据仓库恢复到 {format_datetime(removed['backup_taken_at'])} "
-        "的备份时删除，不计入任何数字，须由报送方重新上传。"
+        f"{removed['submitter']} {format_datetime(removed['submitted_at'])} 报送）已在 {removed_by_restore(removed)}，"
+        "不计入任何数字，须由报送方重新上传。"
     )
 
 

@@ -36,7 +36,7 @@ from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.failures import FAILURE_COLUMNS, failure_rows
-from dash_app.formatting import division_name, format_count, format_datetime, kind_label
+from dash_app.formatting import division_name, format_count, format_datetime, kind_label, removed_by_restore
 from dash_app.grid import GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.security import LANDING_PAGES
@@ -358,8 +358,7 @@ def describe_removed_returns(removed: list[dict[str, Any]]) -> list[Any]:
     listed = [
         html.Li(
             f"{kind_label(r['kind'])}·{r['scope_name']}：「{r['file_name']}」，{r['submitter']} "
-            f"{format_datetime(r['submitted_at'])} 报送（提交编号 {r['submission_id']}）；"
-            f"{format_datetime(r['restored_at'])} 数据仓库恢复到 {format_datetime(r['backup_taken_at'])} 的备份时删除"
+            f"{format_datetime(r['submitted_at'])} 报送（提交编号 {r['submission_id']}）；{removed_by_restore(r)}"
         )
         for r in removed
     ]
