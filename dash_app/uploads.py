@@ -115,9 +115,17 @@ class UploadJob:
     def recovered(cls, record: UploadRecord) -> UploadJob:
         """A job ended in a server since stopped, as the web state kept it (its outcome, not its details)."""
         result = None if record.outcome == FAILED else {"status": record.outcome, "submission_id": record.submission_id}
-        job = cls(record.job_id, record.user_name, None, record.kind, record.file_name, "recovered", result=result)
-        job.error, job.created_at = record.error, record.created_at
-        return job
+        return cls(
+            record.job_id,
+            record.user_name,
+            None,
+            record.kind,
+            record.file_name,
+            "recovered",
+            result=result,
+            error=record.error,
+            created_at=record.created_at,
+        )
 
     @property
     def central_only(self) -> bool:
