@@ -405,8 +405,12 @@ class DuckLakeWarehouse:
         except duckdb.Error as error:
             raise _unavailable(self.describe(), error) from error
         engine = _LakeEngine(con, alias)
-        # Looked at after the attach: a process creating the same new lake makes the folder before any table.
-        if self.data_path.is_dir() and not any(self.data_path.iterdir()) and self._holds_data_files(engine):
+        # Looked at after the attach, the catalog before the folder and the folder again after it: a process creating
+        # the same new lake at this moment makes the folder before any table and writes a data file before the catalog
+        # records it (the folder looked at only before the catalog was found missing or empty by a process that lost
+        # that race, and refused a lake being made; CI, 2026-12-06).
+        empty = self.data_path.is_dir() and not any(self.data_path.iterdir())
+        if empty and self._holds_data_files(engine) and not any(self.data_path.iterdir()):
             # A share not mounted often leaves its mount point behind, an empty folder: the files are elsewhere.
             engine.detach()
             raise WarehouseMisconfigured(
@@ -414,7 +418,7 @@ class DuckLakeWarehouse:
                 hint="共享目录可能没有挂载（挂载点还在）：请挂载后重试；ARCHIVE_CENSUS_DATA_PATH 须是每台机器上都相同的绝对路径。",
             )
         if not self.data_path.is_dir():
-            if self._holds_tables(engine):
+            if self._holds_tables(engine) and not self.data_path.is_dir():
                 engine.detach()
                 raise WarehouseMisconfigured(
                     f"数据仓库 {self.describe()}的数据目录 {self.data_path} 不存在：数据文件都在这个目录里。",

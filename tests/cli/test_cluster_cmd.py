@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import duckdb
 import pytest
@@ -107,6 +108,43 @@ def test_a_lake_s_data_folder_not_there_or_another_is_refused_and_none_is_made(c
     err = capsys.readouterr().err
     assert f"ARCHIVE_CENSUS_DATA_PATH 是 {tmp_path / 'typo'}/，而这个数据仓库的数据目录是 {tmp_path / 'lake'}/" in err
     assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.ducklake
+def test_a_lake_another_process_is_making_at_this_moment_is_not_refused_as_not_mounted(monkeypatch, tmp_path, postgres):
+    # Three processes starting on a new lake at once: one saw no folder, then the tables another had just made after
+    # making the folder, and refused the lake as a share not mounted (CI, 2026-12-06). The same interleaving, here by
+    # the folder (then its files) appearing while the catalog is looked at.
+    url = f"ducklake:postgres:{postgres.dsn(postgres.create_database('lake_made_meanwhile'))}"
+    folder, away = tmp_path / "lake", tmp_path / "away"
+    lake = DuckLakeWarehouse(url, folder)
+    lake.migrate()
+    with lake.writer() as con:  # a data file, whatever DuckLake keeps inline
+        con.execute("CREATE TABLE filler AS SELECT range AS n FROM range(100000)")
+    lake.close()
+    assert any(folder.rglob("*.parquet"))
+
+    def appearing(looked_at: str, arrive: Any) -> None:
+        original = getattr(DuckLakeWarehouse, looked_at)
+
+        def looking(engine: Any) -> bool:
+            found = original(engine)
+            arrive()
+            return found
+
+        monkeypatch.setattr(DuckLakeWarehouse, looked_at, staticmethod(looking))
+
+    folder.rename(away)
+    appearing("_holds_tables", lambda: away.rename(folder))
+    with DuckLakeWarehouse(url, folder).reader() as con:
+        assert con.execute("SELECT count(*) FROM filler").fetchone() == (100000,)
+    monkeypatch.undo()
+    DuckLakeWarehouse(url, folder).close()
+    folder.rename(away)
+    folder.mkdir()
+    appearing("_holds_data_files", lambda: (folder.rmdir(), away.rename(folder)))
+    with DuckLakeWarehouse(url, folder).reader() as con:
+        assert con.execute("SELECT count(*) FROM filler").fetchone() == (100000,)
 
 
 @pytest.mark.parametrize(
