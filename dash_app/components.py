@@ -10,6 +10,7 @@ from dash import dcc, html
 
 from dash_app import ids
 from dash_app.figures import GRAPH_CONFIG
+from dash_app.formatting import format_magnitude
 
 # Dash 4's drop-down has English words of its own (search box, select all, nothing found).
 DROPDOWN_LABELS = {
@@ -53,10 +54,12 @@ def card(
     value_class: str = "",
     card_id: str | None = None,
     source: str | None = None,
+    approx: Any = None,
 ) -> html.Div:
     """A headline figure: its label, the value with its unit, a line of detail, and where it comes from (`source`,
-    a /lineage address)."""
+    a /lineage address); with `approx`, the figure said in 万 or 亿 beside its exact value."""
     props: dict[str, Any] = {"id": card_id} if card_id else {}
+    magnitude = format_magnitude(approx, unit)
     if source:
         # Its figure in the link's name (hidden from sight): a screen reader's list of links read 来源 eleven times.
         name: list[Any] = ["来源", html.Span(f"：{label}", className="visually-hidden")]
@@ -67,7 +70,11 @@ def card(
             html.Div(label, className="card-label"),
             html.Div(
                 # 62.57%, as every other percentage (62.57 % beside it read as another number); 196 个, 39,086.82 GB.
-                [value, html.Span(unit if unit == "%" else f" {unit}", className="card-unit") if unit else None],
+                [
+                    value,
+                    html.Span(unit if unit == "%" else f" {unit}", className="card-unit") if unit else None,
+                    html.Span(f"（{magnitude}）", className="card-unit") if magnitude else None,
+                ],
                 className=f"card-value {value_class}".strip(),
             ),
             html.Div(detail, className="card-detail") if detail is not None else None,

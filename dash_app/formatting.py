@@ -33,6 +33,19 @@ def format_count(value: Any) -> str:
     return f"{int(round(float(value or 0))):,}"
 
 
+def format_magnitude(value: Any, unit: str = "") -> str | None:
+    """A large count as a reader here says it beside the exact one: 约 1.35 亿卷件, 约 254.29 万米; None under 10 万
+    (the exact count reads at a glance), and for storage (约 19.76 万GB is not how it is said)."""
+    if value is None or unit == "GB":
+        return None
+    number = float(value)
+    if abs(number) >= 1e8:
+        return f"约 {format_value(round(number / 1e8, 2))} 亿{unit}"
+    if abs(number) >= 1e5:
+        return f"约 {format_value(round(number / 1e4, 2))} 万{unit}"
+    return None
+
+
 def format_number(value: Any, decimals: int = 2) -> str:
     """A measured quantity with thousands separators and fixed decimals; a whole number without them."""
     if value is None:

@@ -100,6 +100,7 @@ def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:
                 row["indicator_name"],
                 _number(row["value"]),
                 unit=row["unit"],
+                approx=row["value"],
                 detail=[
                     html.Div(
                         f"基期 {_number(row['baseline'])} → 目标 {_number(row['target'])}；"

@@ -191,7 +191,12 @@ def province_panel(context: AppContext, province: str) -> list[Any]:
         else [html.P("本省尚无普查表提交。", className="hint")]
     )
     indicator_cards = [
-        card(indicators[r["indicator_code"]].name, format_value(r["value"]), unit=indicators[r["indicator_code"]].unit)
+        card(
+            indicators[r["indicator_code"]].name,
+            format_value(r["value"]),
+            unit=indicators[r["indicator_code"]].unit,
+            approx=r["value"],
+        )
         for r in values
         if r["value"] is not None
     ]
@@ -223,7 +228,7 @@ def lineage_href(figure: str, division: str | None) -> str:
 def build_cards(
     figures: dict[str, Any], division: str | None = None, review: dict[str, Any] | None = None
 ) -> list[html.Div]:
-    """Headline cards with exact counts: holders expected and reported, holdings, digitisation, red archives, each
+    """Headline cards with exact counts (the large ones said in 万 or 亿 beside them): holders expected and reported, holdings, digitisation, red archives, each
     count linking to the rows it comes from; and the review progress of the returns they count (`review`: the
     summary's, of the nation or the province), which says how many are still under review."""
     holdings = figures["vol_total"] + figures["item_total"]
@@ -260,6 +265,7 @@ def build_cards(
             "馆（室）藏",
             format_count(holdings),
             unit="卷件",
+            approx=holdings,
             detail=f"卷 {format_count(figures['vol_total'])}，件 {format_count(figures['item_total'])}"
             + with_unregistered,
             source=lineage_href("holdings", division),
@@ -268,6 +274,7 @@ def build_cards(
             "综合档案馆馆藏",
             format_count(archive_holdings),
             unit="卷件",
+            approx=archive_holdings,
             detail=f"卷 {format_count(archives['vol_total'])}，件 {format_count(archives['item_total'])}",
             source=lineage_href("comprehensive_holdings", division),
         ),
@@ -283,12 +290,19 @@ def build_cards(
             "革命历史档案",
             format_count(figures["red_archives"]),
             unit="卷件",
+            approx=figures["red_archives"],
             # Not the red archives of the inventory below (a larger figure beside it read as a contradiction).
             detail="普查表中新中国成立前档案的一部分；红色档案见下方摸底",
             source=lineage_href("red_archives", division),
         ),
         card("电子档案容量", format_number(figures["e_gb"]), unit="GB", source=lineage_href("e_gb", division)),
-        card("总排架长度", format_number(figures["shelf_m"], 1), unit="米", source=lineage_href("shelf_m", division)),
+        card(
+            "总排架长度",
+            format_number(figures["shelf_m"], 1),
+            unit="米",
+            source=lineage_href("shelf_m", division),
+            approx=figures["shelf_m"],
+        ),
         card(
             "专职档案人员",
             format_count(figures["staff_fulltime"]),

@@ -38,6 +38,7 @@ from dash_app.formatting import (
     area_name,
     figure_label,
     format_count,
+    format_magnitude,
     format_number,
     shown_review_note,
 )
@@ -1440,6 +1441,30 @@ def test_the_holdings_card_says_it_counts_units_outside_the_register_and_the_two
     last = str(build_cards(figures, None, settled)[-1])
     assert "现行普查表 3 份，已审核 2 份，已退回 1 份（不计入以上数字）；计入以上数字的均已审核" in last
     assert "审核进度" not in str(build_cards(figures, None, review | {"returns": 0}))
+
+
+def test_a_large_figure_is_also_said_in_wan_or_yi_beside_its_exact_value():
+    # 134,560,165 卷件 had its digits counted by the reader; the bureau writes 10.47亿卷（件）.
+    assert format_magnitude(1_034_567_890, "卷件") == "约 10.35 亿卷件"
+    assert format_magnitude(134_560_165) == "约 1.35 亿"
+    assert format_magnitude(2_542_860.6, "米") == "约 254.29 万米"
+    assert format_magnitude(100_000, "人") == "约 10 万人"
+    assert [format_magnitude(v) for v in (99_999, 1_329, None)] == [None, None, None]
+    assert format_magnitude(197_567.36, "GB") is None
+    archives = {"vol_total": 60_000_000, "item_total": 42_706_019, "digitized_vol": 5, "digitized_item": 5}
+    figures = {"vol_total": 75_884_370, "item_total": 58_675_795, "bases": {"comprehensive": archives}}
+    figures |= {"units_expected": 1_329, "units_reported": 1_295, "units_unregistered": 0, "coverage_pct": 97.44}
+    figures |= {"red_archives": 1_665_487, "e_gb": 197_567.36, "shelf_m": 2_542_860.6, "staff_fulltime": 5_698}
+    values = {card.children[0].children: card.children[1] for card in build_cards(figures)}
+
+    def said(label: str) -> str:
+        return "".join(part if isinstance(part, str) else part.children for part in values[label].children if part)
+
+    assert said("馆（室）藏") == "134,560,165 卷件（约 1.35 亿卷件）"
+    assert said("综合档案馆馆藏") == "102,706,019 卷件（约 1.03 亿卷件）"
+    assert said("革命历史档案") == "1,665,487 卷件（约 166.55 万卷件）"
+    assert said("总排架长度") == "2,542,860.6 米（约 254.29 万米）"
+    assert said("应报普查对象") == "1,329 个" and said("电子档案容量") == "197,567.36 GB"
 
 
 def test_a_sender_tells_its_uploads_apart_by_file_and_time_beside_the_scope():
