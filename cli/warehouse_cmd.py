@@ -25,7 +25,7 @@ from dash_app.formatting import (
     shown_review_progress,
 )
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
-from warehouse.queries import list_submissions, query_summary
+from warehouse.queries import canonical_submission_id, list_submissions, query_summary
 from warehouse.reviews import Reviewer, check_review_request
 from warehouse.store import WarehouseStore
 from warehouse.users import find_acting_account, get_user
@@ -210,7 +210,8 @@ def run_review(args: argparse.Namespace) -> int:
     check_review_request(args.action, args.by, args.reason)
 
     def review(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-        return review_and_rejudge(con, args.submission_id, args.action, find_reviewer(con, args.by), args.reason)
+        submission_id = canonical_submission_id(args.submission_id)
+        return review_and_rejudge(con, submission_id, args.action, find_reviewer(con, args.by), args.reason)
 
     result = _store(args).write(review)
     if args.json:
@@ -232,22 +233,23 @@ def run_data_docs(args: argparse.Namespace) -> int:
     from flows.data_docs import ensure_data_docs, no_data_docs, submission_data_docs_dir
 
     settings = load_settings(args.db, args.warehouse)
+    submission_id = canonical_submission_id(args.submission_id)
     with open_warehouse(settings).reader() as con:
-        found = [s for s in list_submissions(con) if s["submission_id"] == args.submission_id]
+        found = [s for s in list_submissions(con) if s["submission_id"] == submission_id]
     if not found:
         raise UsageError(
-            f"没有提交编号为 {args.submission_id} 的报送。", hint="可用 archive-census submissions 查看提交编号。"
+            f"没有提交编号为 {submission_id} 的报送。", hint="可用 archive-census submissions 查看提交编号。"
         )
     folder = submission_data_docs_dir(settings, found[0])
     index = ensure_data_docs(folder)
     if index is None:
         raise UsageError(
-            f"报送 {args.submission_id} {no_data_docs(settings)}",
+            f"报送 {submission_id} {no_data_docs(settings)}",
             hint=f"数据仓库如是复制来的，请把原处的 data_docs 文件夹复制到 {folder.parent.parent} 后重试；"
             "此后装载的报表都会保留校验详情（请勿设置 ARCHIVE_CENSUS_DATA_DOCS=0）。",
         )
     if args.json:
-        emit_json({"submission_id": args.submission_id, "data_docs": str(index)})
+        emit_json({"submission_id": submission_id, "data_docs": str(index)})
     else:
         sys.stdout.write(f"校验详情（Great Expectations Data Docs）：{index}\n")
     return 0

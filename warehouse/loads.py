@@ -120,7 +120,8 @@ def fetch_failures(con: duckdb.DuckDBPyConnection, submission_id: str, limit: in
 
 
 def new_submission_id(round_id: str, province_code: str | None, at: datetime) -> str:
-    """A unique, readable submission id: round, province (or kind, for national workbooks), UTC time, random suffix."""
+    """A unique, readable submission id: round, province (or kind, for national workbooks), UTC time, random suffix
+    (all but S, T and Z digits or lower case, as scope codes and kinds are: `queries.canonical_submission_id`)."""
     return f"S{round_id}-{province_code}-{at:%Y%m%dT%H%M%S}Z-{secrets.token_hex(3)}"
 
 

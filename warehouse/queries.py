@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -323,6 +324,18 @@ def list_submissions(con: duckdb.DuckDBPyConnection, province_code: str | None =
         row["submitter"] = person_label(row["submitted_by"], row["submitted_by_name"])
         row["returner"] = row["returned_by"] and person_label(row["returned_by"], row["returned_by_name"])
     return rows
+
+
+# The shape of `warehouse.loads.new_submission_id`'s numbers, lower-cased.
+SUBMISSION_ID_SHAPE = re.compile(r"s(.+)-(\d{8})t(\d{6})z-([0-9a-f]{6})")
+
+
+def canonical_submission_id(typed: str) -> str:
+    """A submission number as stored, whatever the case it was typed or pasted in (s2024-440000-20261130t043047z-52014C
+    is S2024-440000-20261130T043047Z-52014c); anything else as typed, trimmed."""
+    text = typed.strip()
+    match = SUBMISSION_ID_SHAPE.fullmatch(text.lower())
+    return f"S{match[1]}-{match[2]}T{match[3]}Z-{match[4]}" if match else text
 
 
 def query_removed_returns(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -48,7 +48,13 @@ from dash_app.uploads import UPLOAD_ROLES, submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.loads import fetch_failures
-from warehouse.queries import DECIMAL_FIGURES, query_holder_lineage, query_removed_returns, query_review_progress
+from warehouse.queries import (
+    DECIMAL_FIGURES,
+    canonical_submission_id,
+    query_holder_lineage,
+    query_removed_returns,
+    query_review_progress,
+)
 from warehouse.reviews import (
     MAX_REVIEW_REASON,
     REASON_LABELS,
@@ -383,7 +389,7 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     reviewer = reviewer_of(viewer)
     try:
         change = context.store.write(
-            lambda con: review_and_rejudge(con, submission_id.strip(), action, reviewer, reason)
+            lambda con: review_and_rejudge(con, typed_id(submission_id), action, reviewer, reason)
         )
     except CensusError as error:
         return error.describe()
@@ -455,8 +461,9 @@ def _changed_fields(changes: ReplacementChanges) -> str:
 
 
 def typed_id(submission_id: Any) -> str:
-    """The submission number typed into the form, trimmed ("" for none, or for a value that is not text)."""
-    return (submission_id if isinstance(submission_id, str) else "").strip()
+    """The submission number typed into the form, trimmed and in the case it is stored in ("" for none, or for a value
+    that is not text)."""
+    return canonical_submission_id(submission_id if isinstance(submission_id, str) else "")
 
 
 def removed_return_note(viewer: Viewer, code: str) -> str | None:
@@ -483,10 +490,7 @@ def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | 
         submission = find_visible_submission(con, viewer, code)
     if submission is None:
         removed = removed_return_note(viewer, code)
-        return (
-            removed
-            or f"找不到提交编号为「{code[:60]}」的提交，或无权查看：请核对编号（区分大小写；点击上表一行可填入）。"
-        )
+        return removed or f"找不到提交编号为「{code[:60]}」的提交，或无权查看：请核对编号（点击上表一行可填入）。"
     errors, warnings = submission["error_count"], submission["warning_count"]
     said = (
         f"「{submission['file_name']}」{SUBMISSION_STATUS_LABELS.get(submission['status'], submission['status'])}："

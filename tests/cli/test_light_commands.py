@@ -79,6 +79,10 @@ def test_data_docs_of_a_submission_are_built_on_request(tmp_path, capsys, monkey
     assert built["data_docs"] == ingested["data_docs"]
     assert (tmp_path / built["data_docs"]).is_file()
     assert main(["data-docs", "S-none", "--db", db]) == 2
+    capsys.readouterr()
+    # A number typed in another case is the same number.
+    assert main(["data-docs", ingested["submission_id"].lower(), "--db", db, "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == built
     # A warehouse copied without its data_docs folder: said so, with where to put the folder (not "run a dry run").
     shutil.rmtree(tmp_path / "var" / "data_docs")
     capsys.readouterr()

@@ -835,6 +835,11 @@ def test_the_reviewer_of_a_county_s_return_reads_its_warnings_on_the_submissions
         assert data_docs_href(app, user, own) is None, user
     assert data_docs_href(app, "guangzhou", own) == f"/data-docs/{own}/"
     assert grid_rows(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, " ") == []
+    # Typed in another case, or pasted with spaces around it: the same submission (it was not found).
+    typed = f" {own.lower()} "
+    assert typed.strip() != own and failures_note(app, "guangzhou", typed) == failures_note(app, "guangzhou", own)
+    assert data_docs_href(app, "guangzhou", typed) == f"/data-docs/{own}/"
+    assert len(grid_rows(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, typed)) == warned
     # Exported under the submission's number, its heading saying what the page says.
     response = export_grid(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, None, own)
     exported = returned(response, ids.export_download(ids.SUBMISSIONS_FAILURES_GRID), "data")

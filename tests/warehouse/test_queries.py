@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 
 from census_schema.divisions import load_divisions
 from census_schema.errors import UsageError
 from tests.conftest import on_both_backends
 from tests.warehouse.factories import load, make_submission, make_uscc
-from warehouse.loads import record_submission
+from warehouse.loads import new_submission_id, record_submission
 from warehouse.queries import (
     DECIMAL_FIGURES,
     FIGURES,
+    canonical_submission_id,
     list_submissions,
     query_coverage_total,
     query_summary,
@@ -33,6 +36,19 @@ def province(summary: dict, code: str) -> dict:
 
 def figures(entry: dict) -> dict:
     return {k: entry[k] for k in FIGURES}
+
+
+def test_a_submission_number_typed_in_any_case_is_the_number_as_made():
+    # Numbers typed or pasted in another case were not found (S2024-… and s2024-… were two numbers).
+    at = datetime(2026, 11, 30, 4, 30, 47)
+    made = [
+        new_submission_id(r, c, at)
+        for r, c in (("2024", "440000"), ("2024", "enterprises"), ("2021-2025", "indicators"))
+    ]
+    for number in made:
+        assert canonical_submission_id(number) == number
+        assert canonical_submission_id(f"  {number.lower()}\t") == canonical_submission_id(number.upper()) == number
+    assert canonical_submission_id(" S-none ") == "S-none" and canonical_submission_id("") == ""
 
 
 @on_both_backends("con")
