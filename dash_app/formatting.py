@@ -39,11 +39,11 @@ def format_magnitude(value: Any, unit: str = "") -> str | None:
     if value is None or unit == "GB":
         return None
     number = float(value)
-    if abs(number) >= 1e8:
-        return f"约 {format_value(round(number / 1e8, 2))} 亿{unit}"
-    if abs(number) >= 1e5:
-        return f"约 {format_value(round(number / 1e4, 2))} 万{unit}"
-    return None
+    size, word = (1e8, "亿") if abs(number) >= 1e8 else (1e4, "万")
+    if abs(number) < 1e5:
+        return None
+    shown = f"{number / size:.2f}".rstrip("0").rstrip(".")  # 6944.98 万: no separator in a number of 万 or 亿
+    return f"约 {shown} {word}{unit}"
 
 
 def format_number(value: Any, decimals: int = 2) -> str:

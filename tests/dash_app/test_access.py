@@ -1449,6 +1449,7 @@ def test_a_large_figure_is_also_said_in_wan_or_yi_beside_its_exact_value():
     assert format_magnitude(134_560_165) == "约 1.35 亿"
     assert format_magnitude(2_542_860.6, "米") == "约 254.29 万米"
     assert format_magnitude(100_000, "人") == "约 10 万人"
+    assert format_magnitude(69_449_843, "卷件") == "约 6944.98 万卷件"
     assert [format_magnitude(v) for v in (99_999, 1_329, None)] == [None, None, None]
     assert format_magnitude(197_567.36, "GB") is None
     archives = {"vol_total": 60_000_000, "item_total": 42_706_019, "digitized_vol": 5, "digitized_item": 5}
