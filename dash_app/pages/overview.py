@@ -228,9 +228,10 @@ def lineage_href(figure: str, division: str | None) -> str:
 def build_cards(
     figures: dict[str, Any], division: str | None = None, review: dict[str, Any] | None = None
 ) -> list[html.Div]:
-    """Headline cards with exact counts (the large ones said in 万 or 亿 beside them): holders expected and reported, holdings, digitisation, red archives, each
-    count linking to the rows it comes from; and the review progress of the returns they count (`review`: the
-    summary's, of the nation or the province), which says how many are still under review."""
+    """Headline cards with exact counts (the large ones said in 万 or 亿 beside them): holders expected and
+    reported, holdings, digitisation, red archives, each count linking to the rows it comes from; and the review
+    progress of the returns they count (`review`: the summary's, of the nation or the province), which says how many
+    are still under review."""
     holdings = figures["vol_total"] + figures["item_total"]
     archives = figures["bases"]["comprehensive"]
     archive_holdings = archives["vol_total"] + archives["item_total"]
