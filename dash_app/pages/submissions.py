@@ -131,7 +131,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
     def submissions(viewer: Viewer, _path: Any, _result: Any, search: Any) -> list[dict[str, Any]]:
         # Opened from a figure's lineage (?submission=…): that submission alone, chosen here rather than by a grid
         # filter (the grid's filter could be applied before or after its rows arrived, and the count then lagged).
-        only = query_value(search, "submission")
+        only = typed_id(query_value(search, "submission"))
         require_role(viewer, *SUBMISSION_ROLES)
         with context.reader.cursor() as con:
             rows = describe_submissions(visible_submissions(con, viewer))
@@ -228,6 +228,7 @@ ALL_CHAINS = (
 def layout(uscc: str | None = None, submission: str | None = None, **_query: str) -> html.Div:
     """Submission history, the review form (reviewers: the buttons only for them), and lineage by holder."""
     viewer = current_viewer()
+    submission = typed_id(submission) or None  # a link's number as typed or pasted (s2024-…) is the number
     reviewer = can_review(viewer)
     hidden = None if reviewer else {"display": "none"}
     # Whoever uploads may take back a return of their own still under review (a county's office had no way to).

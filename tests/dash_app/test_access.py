@@ -558,6 +558,11 @@ def test_a_province_user_s_submissions_and_trend_are_its_own(app, site):
     first = sorted(own)[0]
     only = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, f"?submission={first}")
     assert [row["submission_id"] for row in only] == [first]
+    # The link's number in another case (typed, or pasted from a message): the same submission, named as stored.
+    lower = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, f"?submission={first.lower()}")
+    assert [row["submission_id"] for row in lower] == [first]
+    page = render_page(app, client, "/submissions", f"?submission={first.lower()}").text
+    assert f"只显示提交 {first}。" in page and f"只显示提交 {first.lower()}" not in page
     with site[1].reader() as con:
         other = next(s["submission_id"] for s in list_submissions(con) if s["province_code"] != "440000")
     assert grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, f"?submission={other}") == []
