@@ -139,6 +139,16 @@ def removed_by_restore(removed: Mapping[str, Any]) -> str:
     )
 
 
+def removed_return_line(removed: Mapping[str, Any]) -> str:
+    """A return a restore removed, as the upload page and the overview list it: its kind and scope, file, sender and
+    time, number, and when it was removed."""
+    return (
+        f"{kind_label(removed['kind'])}·{removed['scope_name']}：「{removed['file_name']}」，{removed['submitter']} "
+        f"{format_datetime(removed['submitted_at'])} 报送（提交编号 {removed['submission_id']}）；"
+        f"{removed_by_restore(removed)}"
+    )
+
+
 def transition_time(transition: dict[str, Any]) -> datetime | date:
     """When a finding's transition happened, as far as it is known: a workbook's row by its day (its 日期 has no time;
     it is kept at the day's first moment, which read as 08:00 Beijing time), one made on the platform to the moment."""

@@ -257,5 +257,6 @@ def grid_filtered(grid_id: str) -> str:
 
 # The daily reminders panels: reporting reminders on the overview, finding deadlines on /inspections.
 OVERVIEW_REMINDERS = "overview-reminders"
+OVERVIEW_REMOVED_RETURNS = "overview-removed-returns"
 INSPECTIONS_REMINDERS = "inspections-reminders"
 INSPECTIONS_RECORDS_GRID = "inspections-records-grid"

@@ -11,7 +11,15 @@ from census_schema.roles import Role
 from census_schema.scopes import APPROVED, AWAITING, RETURNED
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, refuse, require_text, scope_division, scope_province
+from dash_app.access import (
+    Viewer,
+    current_viewer,
+    refuse,
+    require_text,
+    scope_division,
+    scope_province,
+    sees_submission,
+)
 from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import (
     card,
@@ -39,6 +47,7 @@ from dash_app.formatting import (
     format_number,
     format_pct,
     format_value,
+    removed_return_line,
     share_pct,
 )
 from dash_app.reminders import REPORTING_KINDS, load_reminders, reminders_panel
@@ -48,6 +57,7 @@ from warehouse.queries import (
     query_children_figures,
     query_coverage_children,
     query_quality_by_province,
+    query_removed_returns,
     query_summary,
 )
 
@@ -484,6 +494,28 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
     )
 
 
+def removed_returns_panel(removed: list[dict[str, Any]]) -> list[html.Div]:
+    """The returns a restore of the warehouse removed and their senders have not sent again, for those who read the
+    figures (the senders are told on their upload page): the coverage fell without a word of why."""
+    if not removed:
+        return []
+    return [
+        html.Div(
+            [
+                html.H2("恢复备份后须重新上传的报表"),
+                html.P(
+                    f"数据仓库从备份恢复后，备份之后收到的下列 {len(removed):,} 份报表已不在平台上，不计入本页任何数字，"
+                    "须由报送单位重新上传（报送单位的上传报表页面列有同样的提示）：",
+                    className="warn",
+                ),
+                html.Ul([html.Li(removed_return_line(r)) for r in removed]),
+            ],
+            className="reminders",
+            id=ids.OVERVIEW_REMOVED_RETURNS,
+        )
+    ]
+
+
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Map and cards follow the chosen metric; a click on a region offers its drill-down and lineage; the breakdown
     follows its selector; the red-archive panel shows the viewer's scope (a province's own view: that province)."""
@@ -497,13 +529,19 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.OVERVIEW_REMINDERS, "children"), Input(ids.OVERVIEW_METRIC, "value"), Input(ids.URL, "search")
     )
-    def show_reminders(_metric: str, search: str | None) -> html.Div:
+    def show_reminders(_metric: str, search: str | None) -> list[html.Div]:
         require_text(search)
         # A planner's view of one province (?province=) lists that province's reminders, as its other panels do.
         viewer = current_viewer()
         province = province_from_search(viewer, search)
         reminders = load_reminders(context, viewer, REPORTING_KINDS, province)
-        return reminders_panel(reminders, "报送提醒", context.settings.today())
+        with context.reader.cursor() as con:
+            removed = [
+                r
+                for r in query_removed_returns(con)
+                if sees_submission(viewer, r) and (province is None or r["province_code"] == province)
+            ]
+        return [*removed_returns_panel(removed), reminders_panel(reminders, "报送提醒", context.settings.today())]
 
     @app.callback(
         Output(ids.OVERVIEW_MAP, "figure"),

@@ -36,7 +36,7 @@ from dash_app.components import dropdown, labelled, query_value
 from dash_app.context import AppContext
 from dash_app.data_docs import data_docs_url
 from dash_app.failures import FAILURE_COLUMNS, failure_rows
-from dash_app.formatting import division_name, format_count, format_datetime, kind_label, removed_by_restore
+from dash_app.formatting import division_name, format_count, format_datetime, kind_label, removed_return_line
 from dash_app.grid import GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.security import LANDING_PAGES
@@ -355,13 +355,7 @@ def describe_removed_returns(removed: list[dict[str, Any]]) -> list[Any]:
     since, each named with when it was sent and removed: its sender must upload it again (nothing else told them)."""
     if not removed:
         return []
-    listed = [
-        html.Li(
-            f"{kind_label(r['kind'])}·{r['scope_name']}：「{r['file_name']}」，{r['submitter']} "
-            f"{format_datetime(r['submitted_at'])} 报送（提交编号 {r['submission_id']}）；{removed_by_restore(r)}"
-        )
-        for r in removed
-    ]
+    listed = [html.Li(removed_return_line(r)) for r in removed]
     return [
         html.H2("须重新上传的报表"),
         html.P(

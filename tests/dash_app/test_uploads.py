@@ -439,6 +439,12 @@ def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_
         answer = post_callback(app, client_of(app, user), note, [(ids.SUBMISSIONS_REVIEW_ID, "value", lost)])
         return returned(answer, *note[0])
 
+    def overview(user: str, search: str = "") -> str:
+        shown = [(ids.OVERVIEW_REMINDERS, "children")]
+        inputs = [(ids.OVERVIEW_METRIC, "value", "coverage_pct"), (ids.URL, "search", search)]
+        answer = post_callback(app, client_of(app, user), shown, inputs)
+        return json.dumps(returned(answer, *shown[0]), ensure_ascii=False)
+
     try:
         said = upload_page("guangdong")
         assert "须重新上传的报表" in said and "「after.xlsx」，guangdong " in said and f"（提交编号 {lost}）" in said
@@ -454,8 +460,16 @@ def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_
             "的备份时删除"
             not in render_page(app, client_of(app, "guangxi"), "/submissions", f"?submission={lost}").text
         )
+        # Those who read the figures are told too (the coverage fell without a word of why): the bureau, the province
+        # and a planner's view of that province; not another province, nor a planner's view of another province.
+        for user, search in (("planner", ""), ("guangdong", ""), ("planner", "?province=440000")):
+            said = overview(user, search)
+            assert "恢复备份后须重新上传的报表" in said and "下列 1 份报表" in said, (user, search)
+            assert "普查表·广东省：「after.xlsx」，guangdong " in said and f"（提交编号 {lost}）" in said
+        assert "须重新上传" not in overview("guangxi") and "须重新上传" not in overview("planner", "?province=450000")
         # Sent again, the notice goes.
         send("again.xlsx", 4)
         assert "须重新上传" not in upload_page("guangdong") and "「again.xlsx」" in upload_page("guangdong")
+        assert "须重新上传" not in overview("planner") and "须重新上传" not in overview("guangdong")
     finally:
         close_app(app)
