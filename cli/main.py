@@ -455,6 +455,12 @@ def build_parser() -> argparse.ArgumentParser:
     add.set_defaults(may_create_warehouse=True)
     listing = _command(users_commands, "list", "列出用户")
     _common(listing)
+    rename = _command(users_commands, "rename", "修改或清除账号使用人的姓名（密码、角色和已登录的会话不变）")
+    rename.add_argument("name", help="用户名")
+    person = rename.add_mutually_exclusive_group(required=True)
+    person.add_argument("--full-name", metavar="姓名", help="账号使用人的新姓名")
+    person.add_argument("--clear", action="store_true", help="清除姓名（此后只以用户名署名）")
+    _common(rename)
     for action, text in (
         ("disable", "停用用户：不能再登录，已登录的会话随即失效，历史记录保留"),
         ("enable", "重新启用已停用的用户"),

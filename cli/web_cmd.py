@@ -27,6 +27,7 @@ from warehouse.users import (
     clean_full_name,
     parse_role,
     query_accounts,
+    set_full_name,
     set_user_active,
     stored_scope_codes,
 )
@@ -103,9 +104,23 @@ def _why_not_listening(host: str, port: int, error: OSError) -> tuple[str, str]:
 FIRST_SIGN_IN = "其本人下次登录时须先把这个密码改为只有自己知道的密码。"
 
 
+def describe_rename(name: str, before: str | None, after: str | None) -> str:
+    """What `users rename` did, as a sentence: 用户 gd 的姓名已由「李华」改为「李晓华」；密码、角色和已登录的会话不变。"""
+    kept = "密码、角色和已登录的会话不变。"
+    if before == after:
+        return (
+            f"用户 {name} 的姓名本来就是「{after}」，未做改动。"
+            if after
+            else f"用户 {name} 本来就没有填写姓名，未做改动。"
+        )
+    if after is None:
+        return f"用户 {name} 的姓名「{before}」已清除，此后只以用户名署名；{kept}"
+    return f"用户 {name} 的姓名已{f'由「{before}」' if before else ''}改为「{after}」；{kept}"
+
+
 def run_users(args: argparse.Namespace) -> int:
     """`users add NAME --role ROLE [--province CODE | --division CODE | --central CHANNEL] --password-stdin`,
-    `users list`, `users disable|enable NAME`."""
+    `users list`, `users rename NAME --full-name 姓名|--clear`, `users disable|enable NAME`."""
     settings = load_settings(args.db, args.warehouse)
     store = open_warehouse(settings)
     if args.users_command == "list":
@@ -132,6 +147,17 @@ def run_users(args: argparse.Namespace) -> int:
             for user in users
         ]
         print(format_table(("用户名", "姓名", "角色", "状态", "创建时间", "最近登录", "密码"), rows))
+        return 0
+    if args.users_command == "rename":
+        name = args.name.strip()
+        person = None if args.clear else clean_full_name(args.full_name)
+        if not args.clear and person is None:
+            raise UsageError("姓名不能为空白。本次未做任何处理。", hint="要清除姓名的，请改用 --clear。")
+        had = store.write(lambda con: set_full_name(con, name, person, by=getpass.getuser()))
+        if args.json:
+            emit_json({"user_name": name, "full_name": person, "before": had, "changed": had != person})
+        else:
+            print(describe_rename(name, had, person))
         return 0
     if args.users_command in ("disable", "enable"):
         active = args.users_command == "enable"

@@ -313,3 +313,41 @@ def test_an_account_names_the_person_it_belongs_to_and_keeps_that_name_when_rese
         assert "姓名" in capsys.readouterr().err
     with EmbeddedWarehouse(db).reader() as con:
         assert get_user(con, "li") is None
+
+
+def test_an_account_s_name_is_changed_or_cleared_alone_on_the_command_line(tmp_path, capsys, monkeypatch):
+    # Only the web's 修改姓名 could: `users add --replace` without a name keeps the one it has and resets the password.
+    db = tmp_path / "w.duckdb"
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+    add = ["users", "add", "wangmin", "--role", "planner", "--password-stdin", "--full-name", "王敏", "--db", str(db)]
+    assert main(add) == 0
+    with EmbeddedWarehouse(db).reader() as con:
+        password = con.execute("SELECT password_hash FROM users WHERE user_name = 'wangmin'").fetchone()
+    capsys.readouterr()
+    rename = ["users", "rename", " wangmin ", "--db", str(db)]
+    assert main([*rename, "--full-name", " 王晓敏 "]) == 0
+    said = "用户 wangmin 的姓名已由「王敏」改为「王晓敏」；密码、角色和已登录的会话不变。\n"
+    assert capsys.readouterr().out == said
+    assert main([*rename, "--full-name", "王晓敏"]) == 0
+    assert capsys.readouterr().out == "用户 wangmin 的姓名本来就是「王晓敏」，未做改动。\n"
+    assert main([*rename, "--clear", "--json"]) == 0
+    cleared = {"user_name": "wangmin", "full_name": None, "before": "王晓敏", "changed": True}
+    assert json.loads(capsys.readouterr().out) == cleared
+    with EmbeddedWarehouse(db).reader() as con:
+        user = get_user(con, "wangmin")
+        assert user.full_name is None and user.role == "planner"
+        assert con.execute("SELECT password_hash FROM users WHERE user_name = 'wangmin'").fetchone() == password
+        renames = con.execute("SELECT before_state, after_state FROM audit_log WHERE action = 'rename'").fetchall()
+    assert [(json.loads(b)["full_name"], json.loads(a)["full_name"]) for b, a in renames] == [
+        ("王敏", "王晓敏"),
+        ("王晓敏", None),
+    ]
+    # A blank name, an unknown account, or both options: refused, nothing written.
+    assert main([*rename, "--full-name", "  "]) == 2
+    assert "请改用 --clear" in capsys.readouterr().err
+    assert main(["users", "rename", "nobody", "--clear", "--db", str(db)]) == 2
+    assert "没有用户「nobody」" in capsys.readouterr().err
+    assert main([*rename, "--clear", "--full-name", "王敏"]) == 2
+    assert "不能与 --clear 同时使用" in capsys.readouterr().err
+    with EmbeddedWarehouse(db).reader() as con:
+        assert get_user(con, "wangmin").full_name is None
