@@ -571,6 +571,13 @@ def test_a_returned_return_is_named_as_returned_wherever_a_message_names_it(stor
     replaced = corrected.to_json()["replaced"]
     assert replaced["is_returned"] is True and "（已退回，不计入统计；文件「gz1.xlsx」" in replaced["said"]
     assert describe_replaced(replaced, None) == f"已替换{replaced['said']}：新报表的数据计入统计；新报表须重新审核"
+    # Its reviewer's comparison says so too: the totals beside the new ones were counted nowhere.
+    from dash_app.pages.submissions import describe_changes
+    from warehouse.scopes import fetch_replacement_changes
+
+    with store.reader() as con:
+        compared = describe_changes(fetch_replacement_changes(con, corrected.submission_id))
+    assert compared.startswith("与其替换的报表（已退回，不计入统计；「gz1.xlsx」，"), compared
 
 
 def test_a_county_s_return_awaits_its_prefecture_only_when_that_office_has_an_active_account(store, settings, tmp_path):
