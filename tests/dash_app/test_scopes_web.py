@@ -747,7 +747,8 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
         return returned(response, ids.SUBMISSIONS_CHANGES, "children")
 
     said = changes("guangdong")
-    assert said is not None and said.startswith("与其替换的报表（「tianhe-3.xlsx」，tianhe "), said
+    # tianhe-3 had been sent back: its figures beside the new ones were counted nowhere, and it says so.
+    assert said is not None and said.startswith("与其替换的报表（已退回，不计入统计；「tianhe-3.xlsx」，tianhe "), said
     # tianhe-3 had renamed a holder (天河区某单位（再更名）); th-by-gz carries the name of the rows as generated.
     assert (
         "新增 0 个普查对象，减少 0 个，内容有变化的 1 个（「单位名称」1 个）；「国有档案资源普查表」各项合计不变；"
