@@ -16,7 +16,7 @@ from census_schema.settings import load_settings
 from cli.main import emit_json, saying_if_created
 from cli.warehouse_cmd import format_table
 from dash_app.auth import hash_password, password_max_age
-from dash_app.formatting import NEVER_SIGNED_IN, account_state, role_text
+from dash_app.formatting import NEVER_SIGNED_IN, account_state, describe_rename, role_text
 from dash_app.pages.accounts import password_state
 from dash_app.webstate import end_sessions_of, pending_events
 from warehouse.backends import open_warehouse
@@ -102,20 +102,6 @@ def _why_not_listening(host: str, port: int, error: OSError) -> tuple[str, str]:
 
 
 FIRST_SIGN_IN = "其本人下次登录时须先把这个密码改为只有自己知道的密码。"
-
-
-def describe_rename(name: str, before: str | None, after: str | None) -> str:
-    """What `users rename` did, as a sentence: 用户 gd 的姓名已由「李华」改为「李晓华」；密码、角色和已登录的会话不变。"""
-    kept = "密码、角色和已登录的会话不变。"
-    if before == after:
-        return (
-            f"用户 {name} 的姓名本来就是「{after}」，未做改动。"
-            if after
-            else f"用户 {name} 本来就没有填写姓名，未做改动。"
-        )
-    if after is None:
-        return f"用户 {name} 的姓名「{before}」已清除，此后只以用户名署名；{kept}"
-    return f"用户 {name} 的姓名已{f'由「{before}」' if before else ''}改为「{after}」；{kept}"
 
 
 def run_users(args: argparse.Namespace) -> int:

@@ -167,6 +167,15 @@ ACCOUNT_STATES = {True: "启用", False: "已停用"}
 NEVER_SIGNED_IN = "从未登录"
 
 
+def describe_rename(user_name: str, was: str | None, person: str | None) -> str:
+    """What giving an account its person's name did (/accounts' 修改姓名, `users rename`), from the name it had."""
+    if was == person:
+        return f"账号「{user_name}」的姓名{f'本来就是「{person}」' if person else '本来就没有填写'}，未做任何改动。"
+    if person is None:
+        return f"已清除账号「{user_name}」的姓名（原为「{was}」）。"
+    return f"已将账号「{user_name}」的姓名{f'由「{was}」' if was else ''}改为「{person}」；密码和已登录的会话不变。"
+
+
 def account_state(is_active: bool) -> str:
     """启用 or 已停用."""
     return ACCOUNT_STATES[bool(is_active)]

@@ -18,7 +18,7 @@ from dash_app.access import Viewer, current_viewer, refuse, require_role, requir
 from dash_app.auth import hash_password, password_max_age, password_too_old, strong_password
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
-from dash_app.formatting import NEVER_SIGNED_IN, account_state, format_datetime, role_text
+from dash_app.formatting import NEVER_SIGNED_IN, account_state, describe_rename, format_datetime, role_text
 from dash_app.grid import WIDEST_SHOWN, Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from warehouse.reviews import Reviewer, describe_left_waiting
 from warehouse.users import (
@@ -167,11 +167,7 @@ def change_account(
                 return f"没有账号「{typed}」。"
             person = clean_full_name(full_name)
             was = context.store.write(lambda con: set_full_name(con, typed, person, by=viewer.user_name))
-            if was == person:
-                return f"账号「{typed}」的姓名{f'本来就是「{person}」' if person else '本来就没有填写'}，未做任何改动。"
-            if person is None:
-                return f"已清除账号「{typed}」的姓名（原为「{was}」）。"
-            return f"已将账号「{typed}」的姓名{f'由「{was}」' if was else ''}改为「{person}」；密码和已登录的会话不变。"
+            return describe_rename(typed, was, person)
         if change in ("disable", "enable"):
             if account is None:
                 return f"没有账号「{typed}」。"

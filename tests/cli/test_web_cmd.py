@@ -326,10 +326,10 @@ def test_an_account_s_name_is_changed_or_cleared_alone_on_the_command_line(tmp_p
     capsys.readouterr()
     rename = ["users", "rename", " wangmin ", "--db", str(db)]
     assert main([*rename, "--full-name", " 王晓敏 "]) == 0
-    said = "用户 wangmin 的姓名已由「王敏」改为「王晓敏」；密码、角色和已登录的会话不变。\n"
+    said = "已将账号「wangmin」的姓名由「王敏」改为「王晓敏」；密码和已登录的会话不变。\n"  # as /accounts says it
     assert capsys.readouterr().out == said
     assert main([*rename, "--full-name", "王晓敏"]) == 0
-    assert capsys.readouterr().out == "用户 wangmin 的姓名本来就是「王晓敏」，未做改动。\n"
+    assert capsys.readouterr().out == "账号「wangmin」的姓名本来就是「王晓敏」，未做任何改动。\n"
     assert main([*rename, "--clear", "--json"]) == 0
     cleared = {"user_name": "wangmin", "full_name": None, "before": "王晓敏", "changed": True}
     assert json.loads(capsys.readouterr().out) == cleared
