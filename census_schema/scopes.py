@@ -337,10 +337,15 @@ class ScopeReturn:
         """Who sent it, as messages name them: 张三（guangzhou）, or the account alone."""
         return person_label(self.submitted_by, self.submitted_by_name)
 
+    @property
+    def returned_mark(self) -> str:
+        """已退回，不计入统计； before what names a return sent back ("" for any other): it counts in no figure."""
+        return f"{RETURNED}，不计入统计；" if self.is_returned else ""
+
     def describe(self) -> str:
         """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）, said to be returned when it
         is (a message calling it counted, or replaced as if it still counted, misled)."""
-        returned = f"{RETURNED}，不计入统计；" if self.is_returned else ""
+        returned = self.returned_mark
         # One sent back is the scope's current one, but not in force (现行有效 beside 已退回 read as a contradiction).
         which = "现行报表" if self.is_returned else "现行有效的报表"
         if self.withheld:

@@ -415,9 +415,8 @@ def describe_changes(changes: ReplacementChanges) -> str:
     """What a return changed against the one it replaced, as its reviewer reads it before deciding."""
     old = changes.replaced
     # A return sent back counted in no figure: its totals beside the new ones are not what the figures were.
-    returned = "已退回，不计入统计；" if old.is_returned else ""
     said = (
-        f"与其替换的报表（{returned}「{old.file_name}」，{old.submitter} {format_datetime(old.submitted_at)} 报送，"
+        f"与其替换的报表（{old.returned_mark}「{old.file_name}」，{old.submitter} {format_datetime(old.submitted_at)} 报送，"
         f"编号 {old.submission_id}）相比：新增 {changes.added:,} 个普查对象{_named(changes.added_names, changes.added)}，"
         f"减少 {changes.dropped:,} 个{_named(changes.dropped_names, changes.dropped)}，"
         f"内容有变化的 {changes.changed:,} 个{_changed_fields(changes)}"
