@@ -16,6 +16,10 @@ __all__ = [
 ]
 
 
+# The level of a sub-provincial city's archive (its findings are also its city's office's to see).
+SUB_PROVINCIAL_LEVEL = "副省级"
+
+
 @dataclass(frozen=True)
 class ComprehensiveArchive:
     """A comprehensive archive evaluated nationally; its code is its division's code."""
@@ -32,7 +36,8 @@ def list_comprehensive_archives() -> tuple[ComprehensiveArchive, ...]:
     divisions = load_divisions()
     provincial = [ComprehensiveArchive(p.code, f"{p.name}档案馆", p.code, "省级") for p in divisions.census_provinces()]
     cities = [
-        ComprehensiveArchive(code, f"{divisions.name(code)}档案馆", code, "副省级") for code in SUB_PROVINCIAL_CITIES
+        ComprehensiveArchive(code, f"{divisions.name(code)}档案馆", code, SUB_PROVINCIAL_LEVEL)
+        for code in SUB_PROVINCIAL_CITIES
     ]
     return tuple(provincial + cities)
 

@@ -264,6 +264,10 @@ def build_trend(rows: Sequence[Mapping[str, Any]]) -> go.Figure:
 BAR_BLUE = "#2878b0"
 
 
+# Counts below this are ticked one by one on a bar chart's axis.
+SMALL_COUNT = 10
+
+
 def build_bar(
     labels: Sequence[str], values: Sequence[float], title: str, *, color: str = BAR_BLUE, unit: str = "个"
 ) -> go.Figure:
@@ -280,6 +284,9 @@ def build_bar(
         )
     )
     figure.update_xaxes(tickformat=",d", title={"text": unit}, rangemode="tozero")
+    if max(values, default=0) < SMALL_COUNT:
+        # A step of one: plotly's own (0.5 below five) read 0 1 1 2 3 3 4 4 once rounded to whole numbers.
+        figure.update_xaxes(dtick=1)
     figure.update_layout(
         height=max(260, 22 * len(labels) + 80),
         # Room at the bottom for the axis title (the unit), which a 30 px margin cut off.

@@ -21,7 +21,7 @@ from census_schema.errors import CensusError
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, scope_division, scope_province
+from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
 from dash_app.formatting import (
     division_name,
@@ -220,14 +220,6 @@ def bulletin_file_name(province: str, today: Any) -> str:
     return f"普查简报-{division_name(province)}-{format_date(today)}.html"
 
 
-def _visible_finding(viewer: Viewer, finding: dict[str, Any]) -> bool:
-    """The inspections page's rule: national users see every finding; a provincial office its province's own units'."""
-    province = scope_province(viewer)
-    return province is None or (
-        finding["province_code"] == province and finding["unit_class"] not in CENTRAL_UNIT_CLASSES
-    )
-
-
 def install_report_routes(server: flask.Flask, context: AppContext) -> None:
     """/bulletin/<province> (national users, or the province's own office) and /evidence/<finding>/<seq> (whoever
     may see the finding)."""
@@ -249,7 +241,7 @@ def install_report_routes(server: flask.Flask, context: AppContext) -> None:
     def evidence(finding_id: str, seq: int) -> flask.Response:
         viewer = current_viewer()
         if viewer.role not in inspections.ROLES:
-            # Not "another province's data": a prefecture's office asked for its own finding's file.
+            # Not "another province's data": an evaluator or a central channel's office is told who handles findings.
             text = f"{viewer.role.label}不查看检查整改记录及其佐证材料。{inspections.REFUSAL_NOTE}"
             return error_page(403, ERROR_PAGES[403][0], text)
         with context.reader.cursor() as con:
@@ -257,7 +249,7 @@ def install_report_routes(server: flask.Flask, context: AppContext) -> None:
                 history = query_finding_history(con, finding_id)
             except CensusError:
                 flask.abort(404)
-        if not _visible_finding(viewer, history):
+        if not inspections.sees_finding(viewer, history):
             flask.abort(403)
         reference = next((t["evidence"] for t in history["transitions"] if t["seq"] == seq), None)
         # Only a file the platform stored for this finding: a reference typed in a workbook is text, whatever it names.

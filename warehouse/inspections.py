@@ -16,6 +16,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from census_schema.archives import SUB_PROVINCIAL_LEVEL
 from census_schema.audit import AuditKind
 from census_schema.clock import to_beijing
 from census_schema.divisions import load_divisions
@@ -23,9 +24,11 @@ from census_schema.errors import IllegalTransition, NotFound, UsageError
 from census_schema.failures import require_seen
 from census_schema.fields import Field
 from census_schema.roles import Role, person_label
+from census_schema.scopes import Scope
 from census_schema.supervision.checklist import get_checklist
 from census_schema.supervision.codes import (
     CENTRAL_UNIT_CLASSES,
+    CITY_COUNTY_CLASS,
     COMPREHENSIVE,
     INSPECTION_GRADE,
     NATIONAL_BUREAU,
@@ -716,6 +719,17 @@ def answers_for(province_code: str | None, finding: Mapping[str, Any]) -> bool:
     return finding["province_code"] == province_code and finding["unit_class"] not in CENTRAL_CLASSES
 
 
+# The units whose findings a prefecture's or county's office sees, where they lie in its area: a city's or county's
+# (inspected by its province's bureau) and a sub-provincial city's archive (evaluated by the national bureau).
+LOCAL_UNIT_CLASSES = (CITY_COUNTY_CLASS, SUB_PROVINCIAL_LEVEL)
+
+
+def in_local_area(scope: Scope, finding: Mapping[str, Any]) -> bool:
+    """Whether a prefecture's or county's office (its `scope`) sees a finding (its `unit_class`, `division_code`): one
+    of a local unit lying in its area, to read only (it acts on none: `account_lifecycle_roles`)."""
+    return finding["unit_class"] in LOCAL_UNIT_CLASSES and scope.contains_division(finding["division_code"])
+
+
 def query_findings(
     con: duckdb.DuckDBPyConnection,
     as_of: date,
@@ -738,7 +752,7 @@ def query_findings(
         con,
         f"""
         SELECT f.finding_id, i.source, f.inspection_id, f.round_id, f.archive_code, i.year, i.inspection_type, i.organiser, i.unit_name, i.unit_class,
-               i.province_code, f.item_code, f.area_name, f.description, f.severity, f.is_immediate,
+               i.province_code, i.division_code, f.item_code, f.area_name, f.description, f.severity, f.is_immediate,
                f.responsible_unit, f.responsible_person, f.status, f.issued_on, f.original_deadline, f.deadline,
                {_OVERDUE_SQL} AS is_overdue,
                CASE WHEN {_OVERDUE_SQL} THEN date_diff('day', f.deadline, ?) ELSE 0 END AS overdue_days,
@@ -786,8 +800,8 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
     finding, the score rows it was derived from; NotFound when unknown."""
     found = fetch_named(
         con,
-        "SELECT f.*, i.source, i.inspection_type, i.unit_name, i.unit_class, i.province_code, i.organiser, "
-        "i.feedback_doc_no "
+        "SELECT f.*, i.source, i.inspection_type, i.unit_name, i.unit_class, i.province_code, i.division_code, "
+        "i.organiser, i.feedback_doc_no "
         "FROM findings AS f JOIN finding_units AS i USING (finding_id) WHERE f.finding_id = ?",
         [finding_id],
     )

@@ -125,7 +125,11 @@ INSPECTION_TYPE = CodeList("inspection_type", "检查类型", (COMPREHENSIVE, SP
 SPECIAL_RESULT = CodeList("special_result", "专项检查结论", (Grade.PASSED.value, Grade.FAIL.value))
 # Central units are counted by their class, the others by the province they lie in.
 CENTRAL_UNIT_CLASSES = ("中央和国家机关", "中央企业")
-INSPECTED_UNIT_CLASS = CodeList("inspected_unit_class", "被检查单位类别", ("省级", *CENTRAL_UNIT_CLASSES, "市县"))
+# A prefecture's or county's unit (its findings are what a prefecture's or county's office sees of inspections).
+CITY_COUNTY_CLASS = "市县"
+INSPECTED_UNIT_CLASS = CodeList(
+    "inspected_unit_class", "被检查单位类别", ("省级", *CENTRAL_UNIT_CLASSES, CITY_COUNTY_CLASS)
+)
 FINDING_SEVERITY = _code_list("finding_severity", "问题严重程度", FindingSeverity)
 # What the deadline of a finding is derived from: its severity (30 working days) or the 立行立改 flag (same day).
 DEADLINE_BASIS = _code_list("deadline_basis", "整改期限依据", (*(str(s) for s in FindingSeverity), IMMEDIATE))

@@ -1,6 +1,6 @@
 """`/inspections`: findings by state, severity, province and inspected body; the overdue list; a finding's history;
 provincial offices (rectifiers, and reviewers of their own bureau's inspections) and national reviewers move findings
-through the lifecycle here."""
+through the lifecycle here; a prefecture's or county's office reads its own area's findings."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from urllib.parse import quote
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
-from census_schema.roles import Role
+from census_schema.roles import LOCAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL, CHECKLISTS
 from census_schema.supervision.codes import (
@@ -74,20 +74,27 @@ from warehouse.inspections import (
     correctable_field,
     describe_correction,
     fetch_finding_states,
+    in_local_area,
     query_finding_history,
     query_findings,
     query_inspections,
     summarize_findings,
     summarize_inspections,
 )
+from warehouse.reminders import DUE_SOON, query_reminders
 
 PATH = "/inspections"
 NAME = "检查整改"
-ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, *sorted(LOCAL_ROLES))
 # What the other roles are told on the refusal (and on a refused evidence file): who handles findings, whom to ask.
 REFUSAL_NOTE = (
     "检查发现的问题由国家档案局和各省级档案部门办理（省级档案部门代本省地级、县级单位记录整改并复核）；"
-    "如需了解本单位的问题及其整改情况，地方单位请向本省档案局咨询，中央单位请向国家档案局咨询。"
+    "如需了解本单位的问题及其整改情况，中央单位请向国家档案局咨询。"
+)
+# What a prefecture's or county's office reads where the lifecycle form would be: it acts on no finding.
+LOCAL_READ_ONLY_NOTE = (
+    "本页只供查看本地区单位的问题及其整改情况：整改进展和整改报告由省级档案部门代为记录并复核，"
+    "请将整改材料报送本省档案局。"
 )
 # The areas a finding can be of: the inspection checklists' and the evaluation standards'.
 FINDING_AREAS = (
@@ -159,13 +166,31 @@ def lifecycle_roles(viewer: Viewer, finding: Mapping[str, Any]) -> tuple[Lifecyc
     return account_lifecycle_roles(Role(viewer.role), viewer.province_code, finding)
 
 
+def findings_province(viewer: Viewer) -> str | None:
+    """The province whose findings hold the viewer's (None: every one), refused (HTTP 403) to the roles that see
+    none."""
+    own = viewer.scope
+    if viewer.role in LOCAL_ROLES and own is not None:
+        return own.province_code
+    return scope_province(viewer)
+
+
+def sees_finding(viewer: Viewer, finding: Mapping[str, Any]) -> bool:
+    """Whether the viewer may read a finding: every one for national users, a provincial office its province's own
+    units' (`answers_for`), a prefecture's or county's office its area's (`in_local_area`), nobody else any."""
+    own = viewer.scope
+    if viewer.role in LOCAL_ROLES:
+        return own is not None and in_local_area(own, finding)
+    return viewer.role in ROLES and answers_for(scope_province(viewer), finding)
+
+
 def load_findings(
     context: AppContext, viewer: Viewer, status: str | None, overdue: list[str] | None
 ) -> list[dict[str, Any]]:
     """The findings the viewer may see, filtered (an unknown status is a bad request)."""
     if status and (not isinstance(status, str) or status not in set(FindingStatus)):
         refuse(400, f"未知的整改状态「{str(status)[:20]}」。")
-    province = scope_province(viewer)
+    province = findings_province(viewer)
     with context.reader.cursor() as con:
         rows = query_findings(
             con,
@@ -175,7 +200,7 @@ def load_findings(
             overdue_only=bool(overdue),
         )
     # 逾期 is blank where a finding is not overdue (as on the command line), not 0 days.
-    return with_unit_places([{**r, "overdue_days": r["overdue_days"] or None} for r in rows])
+    return with_unit_places([{**r, "overdue_days": r["overdue_days"] or None} for r in rows if sees_finding(viewer, r)])
 
 
 def with_unit_places(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -196,7 +221,7 @@ def load_history(context: AppContext, viewer: Viewer, finding_id: str | None) ->
         except CensusError:
             return None
     # Central organs and enterprises (all in Beijing) answer to the national bureau, not to Beijing's office.
-    return history if answers_for(scope_province(viewer), history) else None
+    return history if sees_finding(viewer, history) else None
 
 
 def layout(
@@ -206,11 +231,15 @@ def layout(
     finding come from the address (?status=整改中&overdue=1&finding=…) and go back into it."""
     statuses = [s.value for s in FindingStatus]
     evidence = evidence_spec(current_context().settings)
+    viewer = current_viewer()
     records = (
         [html.H2("检查记录"), grid_block(ids.INSPECTIONS_RECORDS_GRID, RECORD_COLUMNS, row_id="inspection_id")]
-        if scope_province(current_viewer()) is None
+        if findings_province(viewer) is None
         else []
     )
+    # A prefecture's or county's office acts on no finding (the server refuses it whatever it sends): it is told so
+    # instead of being shown a form.
+    reads_only = viewer.role in LOCAL_ROLES
     return html.Div(
         [
             page_url(),
@@ -254,6 +283,7 @@ def layout(
             ),
             html.Div(id=ids.INSPECTIONS_DETAIL, className="result"),
             grid_block(ids.INSPECTIONS_HISTORY_GRID, HISTORY_COLUMNS, fit_width=True),
+            *([html.P(LOCAL_READ_ONLY_NOTE, className="hint")] if reads_only else []),
             html.Div(
                 [
                     labelled(
@@ -303,11 +333,13 @@ def layout(
                     html.Button("提交", id=ids.INSPECTIONS_APPLY),
                 ],
                 className="toolbar form-row",
+                # Not the `hidden` attribute: the toolbar's own display (flex) overrides it.
+                style={"display": "none"} if reads_only else None,
             ),
             # What the chosen action asks for and will change, said before 提交 (a return, a close or a reopening is
             # recorded for good: only another action moves the finding again).
             html.P(id=ids.INSPECTIONS_ACTION_PREVIEW, className="hint"),
-            *correction_form(current_viewer()),
+            *correction_form(viewer),
             html.Div(id=ids.INSPECTIONS_RESULT, className="result", role="status"),
             *records,
         ]
@@ -596,9 +628,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     @app.callback(Output(ids.INSPECTIONS_REMINDERS, "children"), Input(ids.INSPECTIONS_RESULT, "children"))
     def show_reminders(_: Any) -> html.Div:
-        return reminders_panel(
-            load_reminders(context, current_viewer(), FINDING_KINDS), "整改期限提醒", context.settings.today()
-        )
+        viewer = current_viewer()
+        if viewer.role in LOCAL_ROLES:
+            # Its own findings' deadlines only: an overdue reminder counts a whole province's findings.
+            visible = {r["finding_id"] for r in load_findings(context, viewer, None, None)}
+            with context.reader.cursor() as con:
+                due = query_reminders(con, province_code=findings_province(viewer), kinds=(DUE_SOON,))
+            reminders = [r for r in due if r["finding_id"] in visible]
+        else:
+            reminders = load_reminders(context, viewer, FINDING_KINDS)
+        return reminders_panel(reminders, "整改期限提醒", context.settings.today())
 
     @app.callback(
         Output(ids.INSPECTIONS_CARDS, "children"),
@@ -607,11 +646,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
     def show_summary(_: Any) -> tuple[list[html.Div], Any]:
         viewer = current_viewer()
-        province = scope_province(viewer)
+        province = findings_province(viewer)
         with context.reader.cursor() as con:
             summary = summarize_findings(con, context.settings.today())
             inspections = summarize_inspections(con) if province is None else None
-        if province is not None:
+        if viewer.role in LOCAL_ROLES:
+            # The area's own findings, counted as its list holds them (the province's figures are not its own).
+            rows = load_findings(context, viewer, None, None)
+            states = {s.value: sum(r["status"] == s.value for r in rows) for s in FindingStatus}
+            total, overdue, sources = len(rows), sum(bool(r["is_overdue"]) for r in rows), None
+        elif province is not None:
             mine = next(p for p in summary["provinces"] if p["province_code"] == province)
             states, total, overdue = mine["by_state"], mine["findings"], mine["overdue"]
             sources = None

@@ -20,6 +20,7 @@ from dash_app.figures import (
     MAP_WIDTH_PX,
     NO_DATA_COLOR,
     TEXT_COLOUR,
+    build_bar,
     build_breakdown_figure,
     build_choropleth,
     build_division_map,
@@ -226,3 +227,10 @@ def test_the_daily_trend_says_it_counts_every_submission_not_only_the_current_re
     # replaced submissions too, and now says so.
     rows = [{"submitted_at": datetime(2025, 6, 1, 2, tzinfo=UTC), "error_count": 4, "warning_count": 9}]
     assert "含未通过的和已被替代的" in build_trend(rows).layout.title.text
+
+
+@pytest.mark.parametrize(("values", "step"), [([3, 0, 1, 4], 1), ([0, 0], 1), ([9], 1), ([120, 40], None)])
+def test_a_bar_chart_of_small_counts_is_ticked_one_by_one(values, step):
+    # Eight findings of a prefecture's office drew an axis of 0 1 1 2 3 3 4 4: plotly stepped by 0.5, rounded.
+    figure = build_bar([str(i) for i in range(len(values))], values, "各状态问题数（个）")
+    assert figure.layout.xaxis.dtick == step and figure.layout.xaxis.tickformat == ",d"

@@ -966,6 +966,81 @@ def test_central_units_findings_are_not_beijing_s(app, site):
         assert message_of(act(app, client, nothing, "开始整改")) == "请先在上表中点选问题，或填写问题编号。"
 
 
+def in_local_area(finding: Mapping[str, Any], area: str) -> bool:
+    """The findings a prefecture's or county's office reads, by the codes alone: a city's or county's unit, or a
+    sub-provincial city's archive, lying in the county, or in the prefecture (its code or one of its districts')."""
+    code = finding["division_code"]
+    return finding["unit_class"] in ("市县", "副省级") and (
+        code == area or (area.endswith("00") and code[:4] == area[:4])
+    )
+
+
+@pytest.fixture(scope="module")
+def local_site(supervision_demo_db, tmp_path_factory) -> Iterator[Site]:
+    """A copy of the supervision demo of its own, its findings as the demo left them (the module's site has them
+    moved by every test)."""
+    folder = tmp_path_factory.mktemp("supervision-local")
+    settings = private_demo_warehouse(supervision_demo_db, folder, [*USERS, *LOCAL_OFFICES])
+    app = create_app(settings)
+    yield Site(app, EmbeddedWarehouse(settings.db_path), settings)
+    close_app(app)
+
+
+@pytest.mark.parametrize(("user", "area"), [(name, code) for name, _, code in LOCAL_OFFICES])
+def test_a_local_office_reads_its_own_area_s_findings_and_acts_on_none(local_site, user, area):
+    # They had no /inspections at all: a prefecture's office could not see the findings its province's bureau
+    # raised on its own archives bureau, nor their deadlines.
+    site, app = local_site, local_site.app
+    client = client_of(app, user)
+    own = {r["finding_id"] for r in read(site, query_findings, DEMO_TODAY) if in_local_area(r, area)}
+    assert bool(own) == (user == "guangzhou")  # the demo inspected Guangzhou's bureau, no unit of Tianhe
+    rows = grid_rows(app, client, ids.INSPECTIONS_GRID, None, [], None)
+    assert {r["finding_id"] for r in rows} == own
+    summary = post(
+        app,
+        client,
+        [(ids.INSPECTIONS_CARDS, "children"), (ids.INSPECTIONS_CHART, "figure")],
+        [(ids.INSPECTIONS_RESULT, "children", None)],
+    )
+    total = returned(summary, ids.INSPECTIONS_CARDS, "children")[0]
+    assert text_of(total).replace(" ", "") == f"问题总数{len(own):,}个"
+    reminders = post(
+        app, client, [(ids.INSPECTIONS_REMINDERS, "children")], [(ids.INSPECTIONS_RESULT, "children", None)]
+    )
+    assert reminders.status_code == 200
+    # Read only: told so where the form would be, the province's records not listed.
+    page = render_page(app, client, inspections.PATH)
+    assert inspections.LOCAL_READ_ONLY_NOTE in page.text and ids.INSPECTIONS_RECORDS_GRID not in page.text
+    # The province's other findings are not its to read, nor their evidence.
+    other = next(r["finding_id"] for r in findings_of(site, "440000") if r["finding_id"] not in own)
+    assert detail(app, client, other) == ("找不到该问题，或无权查看。", [])
+    assert grid_rows(app, client, ids.INSPECTIONS_HISTORY_GRID, other, None) == []
+    if not own:
+        return
+    mine = min(r["finding_id"] for r in rows if r["status"] == FindingStatus.IN_PROGRESS)
+    shown, options = detail(app, client, mine)
+    assert options == [] and mine in text_of(shown)
+    history = read(site, query_finding_history, mine)
+    assert len(grid_rows(app, client, ids.INSPECTIONS_HISTORY_GRID, mine, None)) == len(history["transitions"])
+    before = transitions(site)
+    assert message_of(act(app, client, mine, "开始整改")) == "无权操作该问题。"
+    assert transitions(site) == before
+    # The evidence its province recorded on its own finding opens for it; not for a county's office elsewhere.
+    submitted = act(
+        app,
+        client_of(app, "guangdong"),
+        mine,
+        "提交整改报告",
+        evidence=EVIDENCE_UPLOAD,
+        measures="已补齐库房温湿度记录",
+    )
+    assert message_of(submitted) == f"{mine}：整改中 → 已提交整改报告（提交整改报告）"
+    last = read(site, query_finding_history, mine)["transitions"][-1]
+    link = f"/evidence/{mine}/{last['seq']}"
+    assert client.get(link).data == EVIDENCE_BYTES
+    assert client_of(app, "tianhe").get(link).status_code == 403
+
+
 def preview(app, client, finding_id: str, action: str | None, deadline: str | None = None) -> str:
     """What /inspections says under the form once a finding and an action are chosen."""
     inputs = [(ids.INSPECTIONS_ACTION, "value", action), (ids.INSPECTIONS_DEADLINE, "value", deadline)]
@@ -1045,7 +1120,9 @@ def test_another_province_s_finding_is_not_shown_to_a_forged_request(app, site):
 
 
 def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app, site):
-    finding = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[0]["finding_id"]
+    # Not one of Guangzhou's units (whose office reads its evidence: test_a_local_office_reads_its_own_area_s_...).
+    in_progress = findings_of(site, "440000", FindingStatus.IN_PROGRESS)
+    finding = next(r["finding_id"] for r in in_progress if not in_local_area(r, "440100"))
     province, planner = client_of(app, "guangdong"), client_of(app, "planner")
     start, total = transitions(site, finding), transitions(site)
     assert detail(app, province, finding)[1] == [{"label": "提交整改报告 → 已提交整改报告", "value": "提交整改报告"}]
@@ -1080,7 +1157,8 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
         (planner, 200),
         (client_of(app, "guangxi"), 403),
         (client_of(app, "evaluator"), 403),
-        (client_of(app, "guangzhou"), 403),  # the province's evidence is not its prefecture's office's to read
+        # Another unit's evidence is not a prefecture's or county's office's to read (its own area's is).
+        (client_of(app, "guangzhou"), 403),
         (client_of(app, "tianhe"), 403),
     ):
         response = client.get(link)
@@ -1089,9 +1167,9 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
             assert response.data == EVIDENCE_BYTES and response.mimetype == "application/pdf"
             assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert planner.get(f"/evidence/{finding}/999").status_code == 404
-    # A prefecture's office is told who handles findings, not that it asked for another province's data.
-    refused = client_of(app, "guangzhou").get(link).text
-    assert "地级档案部门不查看检查整改记录及其佐证材料。" in refused and "请向本省档案局咨询" in refused
+    # An evaluator is told who handles findings, not that it asked for another province's data.
+    refused = client_of(app, "evaluator").get(link).text
+    assert "评价专家不查看检查整改记录及其佐证材料。" in refused and "中央单位请向国家档案局咨询" in refused
     assert "其他省份的数据" not in refused
 
     # The reviewer may close it only with evidence of their own review.
@@ -1411,14 +1489,14 @@ def test_values_the_page_cannot_send_are_refused_not_a_server_error(app, site, a
 
 
 @pytest.mark.parametrize(
-    ("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True), ("guangzhou", True)]
+    ("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True), ("guangzhou", False)]
 )
 def test_the_inspections_page_renders_for_its_roles(app, user, refused):
     response = render_page(app, client_of(app, user), inspections.PATH)
     assert response.status_code == 200
     assert (ids.PAGE_REFUSED in response.text) == refused and (ids.INSPECTIONS_GRID in response.text) != refused
-    # Refused, it says who handles findings and whom to ask (a prefecture's office has findings of its own).
-    assert ("请向本省档案局咨询" in response.text) == refused
+    # Refused, it says who handles findings and whom to ask.
+    assert ("中央单位请向国家档案局咨询" in response.text) == refused
     if refused:
         assert load_grid(app, client_of(app, user), ids.INSPECTIONS_GRID, None, [], None).status_code == 403
 
@@ -1752,7 +1830,7 @@ def test_every_state_the_audit_log_holds_is_named_in_chinese(app, site):
 
 
 # The pages of the province's or nation's figures and supervision, by their components' names.
-NOT_LOCAL_PAGES = ("overview-", "quality-", "inspections-", "indicators-", "evaluation-", "audit-", "accounts-")
+NOT_LOCAL_PAGES = ("overview-", "quality-", "indicators-", "evaluation-", "audit-", "accounts-")
 
 
 @pytest.mark.parametrize("user", [name for name, _, _ in LOCAL_OFFICES])
