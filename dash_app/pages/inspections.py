@@ -647,21 +647,22 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     def show_summary(_: Any) -> tuple[list[html.Div], Any]:
         viewer = current_viewer()
         province = findings_province(viewer)
-        with context.reader.cursor() as con:
-            summary = summarize_findings(con, context.settings.today())
-            inspections = summarize_inspections(con) if province is None else None
+        inspections, sources = None, None
         if viewer.role in LOCAL_ROLES:
             # The area's own findings, counted as its list holds them (the province's figures are not its own).
             rows = load_findings(context, viewer, None, None)
             states = {s.value: sum(r["status"] == s.value for r in rows) for s in FindingStatus}
-            total, overdue, sources = len(rows), sum(bool(r["is_overdue"]) for r in rows), None
-        elif province is not None:
-            mine = next(p for p in summary["provinces"] if p["province_code"] == province)
-            states, total, overdue = mine["by_state"], mine["findings"], mine["overdue"]
-            sources = None
+            total, overdue = len(rows), sum(bool(r["is_overdue"]) for r in rows)
         else:
-            states, total, overdue = summary["by_state"], summary["total"], summary["overdue"]
-            sources = "、".join(f"{source} {format_count(n)}" for source, n in summary["by_source"].items())
+            with context.reader.cursor() as con:
+                summary = summarize_findings(con, context.settings.today())
+                inspections = summarize_inspections(con) if province is None else None
+            if province is not None:
+                mine = next(p for p in summary["provinces"] if p["province_code"] == province)
+                states, total, overdue = mine["by_state"], mine["findings"], mine["overdue"]
+            else:
+                states, total, overdue = summary["by_state"], summary["total"], summary["overdue"]
+                sources = "、".join(f"{source} {format_count(n)}" for source, n in summary["by_source"].items())
         as_of = format_date(context.settings.today())
         cards = [
             card("问题总数", format_count(total), unit="个", detail=sources),

@@ -7,6 +7,7 @@ from datetime import date, datetime
 import pytest
 
 from census_schema.errors import IllegalTransition, NotFound, UsageError
+from census_schema.scopes import division_scope
 from census_schema.supervision.codes import FindingStatus
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
 from tests.conftest import on_both_backends
@@ -14,6 +15,7 @@ from tests.flows.supervision_workbooks import finding, inspection
 from tests.warehouse.supervision_factories import sheet_frame
 from warehouse.inspections import (
     allowed_targets,
+    in_local_area,
     load_inspection_sheets,
     query_finding_history,
     query_findings,
@@ -164,3 +166,21 @@ def test_the_summary_counts_by_state_province_and_central_class(loaded):
     assert len(summary["provinces"]) == 32
     central = {c["unit_class"]: (c["findings"], c["overdue"]) for c in summary["central"]}
     assert central == {"中央和国家机关": (2, 2), "中央企业": (1, 1)}
+
+
+@pytest.mark.parametrize(
+    ("area", "unit_class", "division", "seen"),
+    [
+        ("440100", "市县", "440100", True),  # the prefecture's own bureau
+        ("440100", "市县", "440106", True),  # one of its districts
+        ("440100", "副省级", "440100", True),  # its sub-provincial city's archive
+        ("440100", "市县", "440306", False),  # Shenzhen's district
+        ("440100", "省级", "440104", False),  # a provincial unit lying in the city is the province's
+        ("440106", "市县", "440106", True),
+        ("440106", "市县", "440100", False),  # a county's office does not read its prefecture's
+        ("440106", "副省级", "440100", False),
+    ],
+)
+def test_a_local_office_reads_the_findings_of_the_local_units_in_its_area(area, unit_class, division, seen):
+    finding = {"unit_class": unit_class, "division_code": division}
+    assert in_local_area(division_scope("440000", area), finding) is seen
