@@ -119,8 +119,9 @@ def describe_outcome(result: dict[str, Any]) -> str:
         where = f"「{sheet}」第 {describe_rows(rows)} 行{named}" if rows else f"「{sheet}」{named}"
         lines.append(f"  [{'错误' if severity == 'error' else '警告'}] {where}：{message}")
     if len(groups) > SHOWN_FAILURES:
-        # A dry run or a load with warnings only writes no report: the full list is then the --json output's.
-        where = "完整清单见错误报告" if result.get("report") else "完整清单请用 --json 查看"
+        # A return with failures has its report (错误报告 or 核对报告); else the full list is the --json output's.
+        kind = report_kind(result["errors"] > 0)
+        where = f"完整清单见{kind}" if result.get("report") else "完整清单请用 --json 查看"
         lines.append(f"  ……共 {len(result['failures'])} 条（{len(groups)} 类），{where}。")
     if result.get("report"):
         kind = report_kind(result["errors"] > 0)

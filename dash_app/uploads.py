@@ -11,7 +11,7 @@ import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -463,7 +463,8 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
 
     @server.route("/download/submission-report/<submission_id>")
     def download_submission_report(submission_id: str) -> flask.Response:
-        # A rejected submission's report, kept under its id: still there after the server restarts (a job's is not).
+        # A submission's report (rejected, or accepted with warnings), kept under its id: still there after the server
+        # restarts (a job's is not).
         viewer = current_viewer()
         require_role(viewer, *SUBMISSION_ROLES)
         with reader.cursor() as con:
@@ -472,8 +473,9 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
             flask.abort(404)
         report = submission_report_path(jobs.settings, submission_id)
         if not report.is_file():
-            return error_page(404, "没有错误报告", _no_report(submission), back=("/submissions", "返回提交记录"))
-        name = f"{Path(submission['file_name']).stem}-{report_kind(has_errors=True)}.xlsx"
+            title = f"没有{submission_report_kind(submission)}"
+            return error_page(404, title, _no_report(submission), back=("/submissions", "返回提交记录"))
+        name = f"{Path(submission['file_name']).stem}-{submission_report_kind(submission)}.xlsx"
         return flask.send_file(report, as_attachment=True, download_name=name)
 
     @server.route("/download/template/<kind>")
@@ -519,13 +521,21 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
 
 
 def _no_report(submission: dict[str, Any]) -> str:
-    """Why a submission has no error report to download, and what to do."""
-    if submission["status"] != "rejected":
-        return f"提交 {submission['submission_id']} 通过了校验，没有错误报告。"
+    """Why a submission has no report to download, and what to do."""
+    code, kind = submission["submission_id"], submission_report_kind(submission)
+    if submission["status"] != "rejected" and not submission["warning_count"]:
+        return f"提交 {code} 通过了校验，没有错误，也没有警告：没有需要标注的单元格，因此没有{kind}。"
+    again = "校验后即可下载新的错误报告" if submission["status"] == "rejected" else "校验后即可下载标注了警告的核对报告"
     return (
-        f"提交 {submission['submission_id']}（{submission['file_name']}）的错误报告没有保存下来（平台较早的版本不保存，"
-        "或保存时出错）。请重新上传原文件：校验后即可下载新的错误报告。"
+        f"提交 {code}（{submission['file_name']}）的{kind}没有保存下来（平台较早的版本不保存"
+        f"{'' if submission['status'] == 'rejected' else '通过校验的报表的报告'}，或保存时出错）。"
+        f"请重新上传原文件：{again}。"
     )
+
+
+def submission_report_kind(submission: Mapping[str, Any]) -> str:
+    """What a submission's kept report is called: 错误报告 (a rejected one's), else 核对报告 (its warnings marked)."""
+    return report_kind(has_errors=submission["status"] == "rejected")
 
 
 def _national_template(viewer: Viewer, kind: str) -> flask.Response:

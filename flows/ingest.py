@@ -468,8 +468,8 @@ def rejudge_current_returns(
 
 
 def default_report_path(settings: Settings, identity: WorkbookIdentity, *, has_errors: bool = True) -> Path:
-    """Where a return's report goes when the caller did not say: 错误报告 for a rejected one, 核对报告 for one that
-    waits for its uploader to confirm the holders it drops."""
+    """Where a return's report goes when the caller did not say: 错误报告 for a rejected one, 核对报告 for one with
+    warnings or waiting for its uploader to confirm the holders it drops."""
     stem = Path(identity.file_name).stem
     return settings.var_dir / "reports" / f"{stem}-{identity.sha256[:8]}-{report_kind(has_errors)}.xlsx"
 
@@ -480,12 +480,13 @@ def report_kind(has_errors: bool) -> str:
 
 
 def submission_report_path(settings: Settings, submission_id: str) -> Path:
-    """Where the report of a recorded rejected submission is kept, for its uploader to download again later."""
+    """Where the report of a recorded submission (rejected, or accepted with warnings) is kept, for its uploader and
+    reviewers to download again later."""
     return settings.var_dir / "reports" / "submissions" / f"{submission_id}.xlsx"
 
 
 def keep_submission_report(settings: Settings, submission_id: str, report: Path) -> None:
-    """Keep a copy of a rejected submission's report under its id (the caller's copy may be a temporary one); a
+    """Keep a copy of a submission's report under its id (the caller's copy may be a temporary one); a
     failure to keep it is logged, not raised: the submission is recorded and the caller's copy is still there."""
     kept = submission_report_path(settings, submission_id)
     partial = kept.with_name(f".{kept.name}.partial")
@@ -623,7 +624,9 @@ def ingest_workbook(
     unconfirmed = shrink_blocks or other is not None
     conflicts = group_conflicts(context.held_elsewhere or {}, parsed.rows.get(book.sheets[0].sheet_name))
     report = None
-    if errors or shrink_blocks:
+    # Warnings are marked in the uploader's workbook as errors are (a 核对报告): 5,000 of them listed on a page are
+    # no way to find each cell.
+    if errors or shrink_blocks or len(failures) > len(errors):
         out = request.report_path or default_report_path(settings, identity, has_errors=bool(errors))
         dropped = shrink.dropped if shrink is not None and shrink.exceeds_limit else None
         report = timed(
@@ -705,7 +708,7 @@ def ingest_workbook(
                 stage_seconds=timings,
                 scope=scope,
             )
-    if submission_id is not None and status == "rejected" and report is not None:
+    if submission_id is not None and report is not None:
         keep_submission_report(settings, submission_id, report)
     unchecked = None
     if submission_id is not None and status == "accepted" and not unconfirmed and basis == () and not any(judged_again):

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dash import Dash, Input, Output, State, ctx, dcc, html
+from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
 from census_schema.census_form import SUMMARY_SUM_FIELDS
 from census_schema.errors import CensusError
@@ -44,7 +44,7 @@ from dash_app.formatting import (
     with_names,
 )
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
-from dash_app.uploads import UPLOAD_ROLES, submission_report_url
+from dash_app.uploads import UPLOAD_ROLES, submission_report_kind, submission_report_url
 from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.loads import fetch_failures
@@ -482,6 +482,12 @@ def removed_return_note(viewer: Viewer, code: str) -> str | None:
     )
 
 
+def report_link_text(submission: Mapping[str, Any]) -> str:
+    """What the link to a submission's kept report says it holds: the errors marked, or (accepted) the warnings."""
+    marked = "出错" if submission["status"] == "rejected" else "有警告"
+    return f"下载所填提交的{submission_report_kind(submission)}（原工作簿，{marked}的单元格已标注）"
+
+
 def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | None) -> str:
     """What the grid of the submission typed lists: its file, result and counts, and whether the grid holds them all;
     or that no submission the viewer may see has that number."""
@@ -500,7 +506,8 @@ def describe_failures(context: AppContext, viewer: Viewer, submission_id: str | 
     )
     if errors + warnings > SHOWN_FAILURES:
         kept = submission_report_path(context.settings, code).is_file()
-        where = "全部见其错误报告（原工作簿，逐格标注）" if kept else "全部见上传时的校验结果"
+        kind = submission_report_kind(submission)
+        where = f"全部见其{kind}（原工作簿，逐格标注）" if kept else "全部见上传时的校验结果"
         return f"{said}；以下只列出前 {format_count(SHOWN_FAILURES)} 条（错误在前），{where}。"
     return f"{said}。"
 
@@ -595,18 +602,19 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     @app.callback(
         Output(ids.SUBMISSIONS_REPORT_LINK, "href"),
         Output(ids.SUBMISSIONS_REPORT_LINK, "style"),
+        Output(ids.SUBMISSIONS_REPORT_LINK, "children"),
         Input(ids.SUBMISSIONS_REVIEW_ID, "value"),
     )
-    def report_link(submission_id: str | None) -> tuple[str | None, dict[str, str]]:
-        # Shown for a submission the viewer may see whose report was kept (a rejected one); the route checks again.
-        # The id typed is looked up before it names a file.
+    def report_link(submission_id: str | None) -> tuple[str | None, dict[str, str], Any]:
+        # Shown for a submission the viewer may see whose report was kept (a rejected one's, an accepted one's with
+        # warnings); the route checks again. The id typed is looked up before it names a file.
         code = typed_id(submission_id)
         if code:
             with context.reader.cursor() as con:
-                visible = find_visible_submission(con, current_viewer(), code) is not None
-            if visible and submission_report_path(context.settings, code).is_file():
-                return submission_report_url(code), {}
-        return None, {"display": "none"}
+                submission = find_visible_submission(con, current_viewer(), code)
+            if submission is not None and submission_report_path(context.settings, code).is_file():
+                return submission_report_url(code), {}, report_link_text(submission)
+        return None, {"display": "none"}, no_update
 
     @app.callback(Output(ids.SUBMISSIONS_CHANGES, "children"), Input(ids.SUBMISSIONS_REVIEW_ID, "value"))
     def show_changes(submission_id: str | None) -> str | None:

@@ -41,7 +41,7 @@ from dash_app.grid import GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.security import LANDING_PAGES
 from dash_app.uploads import RUNNING, SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
-from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced, describe_row_count
+from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced, describe_row_count, report_kind
 from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
 from warehouse.queries import list_submissions, query_removed_returns
 
@@ -151,7 +151,8 @@ def describe_recovered_job(job: UploadJob) -> html.P:
     else:
         said = [f"{uploaded}{STATUS_TEXT[status]}。服务器此后重新启动过，本页不再显示处理详情"]
         if submission_id:
-            report = "错误报告、" if status == "rejected" else ""
+            # A rejected return's report, or an accepted one's with its warnings marked.
+            report = {"rejected": "错误报告、", "accepted": "核对报告（如有警告）、"}.get(status, "")
             link = dcc.Link("提交记录", href=f"/submissions?submission={submission_id}")
             said += [f"；{report}校验结果和审核进度见", link, f"（提交编号 {submission_id}）。"]
         else:
@@ -206,12 +207,12 @@ def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> li
     links: list[Any] = []
     if result.get("report"):
         links.append(html.A(report_label(result), href=f"/download/report/{job.job_id}", id=ids.UPLOAD_REPORT_LINK))
-        if result["status"] == "rejected" and result.get("submission_id"):
+        if result["status"] in ("rejected", "accepted") and result.get("submission_id"):
             submission_id = result["submission_id"]
             parts.append(
                 html.P(
                     [
-                        "错误报告也保存在",
+                        f"{report_kind(bool(result['errors']))}也保存在",
                         dcc.Link("提交记录", href=f"/submissions?submission={submission_id}"),
                         f"中（提交编号 {submission_id}），以后可以在那里再次下载。",
                     ],

@@ -1020,12 +1020,15 @@ def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_provinc
         (5, rule_cell("contact_phone_format")),
     }
     # /submissions links to it once its id is filled in, for those who may see the submission.
-    link = [(ids.SUBMISSIONS_REPORT_LINK, "href"), (ids.SUBMISSIONS_REPORT_LINK, "style")]
+    link = [(ids.SUBMISSIONS_REPORT_LINK, prop) for prop in ("href", "style", "children")]
     for user, shown in (("guangdong", url), ("planner", url), ("guangxi", None)):
         answer = post_callback(
             restarted, client_of(restarted, user), link, [(ids.SUBMISSIONS_REVIEW_ID, "value", rejected)]
         )
         assert returned(answer, ids.SUBMISSIONS_REPORT_LINK, "href") == shown, user
+        if shown:
+            said = returned(answer, ids.SUBMISSIONS_REPORT_LINK, "children")
+            assert said == "下载所填提交的错误报告（原工作簿，出错的单元格已标注）"
     assert client_of(restarted, "guangxi").get(url).status_code == 404
     # Its errors, then its warnings, are listed there too, as the upload page listed them.
     listed = grid_rows(restarted, uploader, ids.SUBMISSIONS_FAILURES_GRID, rejected)
@@ -1038,7 +1041,7 @@ def test_a_rejected_return_s_report_is_kept_under_its_submission_for_its_provinc
     assert {(r["row"], r["rule"]) for r in listed} >= {(4, "vol_total_sum"), (5, "contact_phone_format")}
     assert client_of(restarted, "evaluator").get(url).status_code == 403
     page = uploader.get(f"/download/submission-report/{accepted}")
-    assert page.status_code == 404 and "通过了校验，没有错误报告" in page.text
+    assert page.status_code == 404 and "通过了校验，没有错误，也没有警告：没有需要标注的单元格" in page.text
 
 
 def test_the_uploader_sees_the_failures_listed(app, rejected_job):

@@ -4,16 +4,18 @@ the uploader, the central channels beside the provinces on /coverage, review pro
 
 from __future__ import annotations
 
+import io
 import json
 import re
 from datetime import datetime
 from urllib.parse import quote
 
+import openpyxl
 import pytest
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.clock import beijing_today
-from census_schema.layout import HEADER_ROW
+from census_schema.layout import ERRORS_SHEET, HEADER_ROW
 from census_schema.roles import Role
 from census_schema.rule_titles import rule_title
 from census_schema.scopes import WITHHELD_NOTE, ScopeReturn, central_scope, division_scope, province_scope
@@ -855,9 +857,16 @@ def test_the_reviewer_of_a_county_s_return_reads_its_warnings_on_the_submissions
     # More than the grid lists: said, and the grid and its export hold the first ones, errors first.
     monkeypatch.setattr(submissions_page, "SHOWN_FAILURES", warned - 1)
     assert failures_note(app, "guangzhou", own) == (
-        f"「th-warn.xlsx」已接收：错误 0 个，警告 {warned} 个；以下只列出前 {warned - 1} 条（错误在前），全部见上传时的校验结果。"
+        f"「th-warn.xlsx」已接收：错误 0 个，警告 {warned} 个；以下只列出前 {warned - 1} 条（错误在前），"
+        "全部见其核对报告（原工作簿，逐格标注）。"
     )
     assert len(grid_rows(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, own)) == warned - 1
+    # That report, its warnings marked in the county's own workbook, opens for its reviewers, not for another's.
+    report = client_of(app, "guangzhou").get(f"/download/submission-report/{own}")
+    assert report.status_code == 200 and quote("th-warn-核对报告.xlsx") in report.headers["Content-Disposition"]
+    marked = list(openpyxl.load_workbook(io.BytesIO(report.data))[ERRORS_SHEET].iter_rows(values_only=True))[1:]
+    assert len(marked) == warned and {row[6] for row in marked} == {"警告"}
+    assert client_of(app, "shenzhen").get(f"/download/submission-report/{own}").status_code == 404
 
 
 def failures_note(app, user: str, submission_id: str) -> str:

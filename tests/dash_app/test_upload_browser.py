@@ -5,6 +5,7 @@ modules of the demo's unit (test_every_page takes the README's pictures): the ac
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import openpyxl
@@ -65,4 +66,20 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     page.wait_for_function(
         "id => (document.getElementById(id) || {}).textContent?.includes('已接收')", arg=ids.UPLOAD_OUTCOME
     )
-    assert page.locator(f"#{ids.UPLOAD_REPORT_LINK}").count() == 0
+    # Loaded, it has warnings: they are marked in the uploader's workbook (it was offered nothing once confirmed).
+    assert page.inner_text(f"#{ids.UPLOAD_REPORT_LINK}") == "下载标注了警告的工作簿"
+    with page.expect_download() as download:
+        page.click(f"#{ids.UPLOAD_REPORT_LINK}")
+    assert download.value.suggested_filename == "广东-正确-核对报告.xlsx"
+    report = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    marked = list(report[ERRORS_SHEET].iter_rows(values_only=True))[1:]
+    assert marked and {row[6] for row in marked} == {"警告"}
+    # Kept under the submission's number, /submissions offers it again.
+    kept = re.search(r"核对报告也保存在提交记录中（提交编号 (\S+?)）", page.inner_text("body"))
+    assert kept is not None
+    page.goto(f"/submissions?submission={kept.group(1)}")
+    link = page.wait_for_selector(f"#{ids.SUBMISSIONS_REPORT_LINK}[href]")
+    assert link.inner_text() == "下载所填提交的核对报告（原工作簿，有警告的单元格已标注）"
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "广东-正确-核对报告.xlsx"

@@ -15,9 +15,9 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, HEADER_ROW
 from census_schema.roles import Role
 from cli.ingest_cmd import describe_outcome
-from flows.ingest import IngestRequest, ingest_workbook
+from flows.ingest import IngestRequest, ingest_workbook, submission_report_path
 from flows.measure import _uncomputed_in, measure_workbook
-from flows.report import ERROR_COLOR
+from flows.report import ERROR_COLOR, WARNING_COLOR
 from flows.worker import shared_reader
 from synthetic.holders import make_uscc
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
@@ -46,6 +46,7 @@ def guangdong(store):
 def test_a_good_return_is_accepted_and_counted(store, settings, tmp_path):
     outcome = ingest(store, settings, census_workbook(tmp_path / "c.xlsx", 3))
     assert (outcome.status, outcome.errors, outcome.rows, outcome.exit_code) == ("accepted", 0, 3, 0)
+    assert outcome.warnings == 0 and outcome.report is None  # nothing to mark, no report
     figures = guangdong(store)
     assert (figures["units_expected"], figures["units_reported"], figures["vol_total"]) == (4, 3, 3000)
     assert figures["coverage_pct"] == 75.0
@@ -348,6 +349,18 @@ def test_warnings_travel_with_an_accepted_return_and_are_stored(store, settings,
             "select rule, excel_row from submission_failures where submission_id = ?", [outcome.submission_id]
         ).fetchall()
     assert ("staff_with_holdings", 7) in stored
+    # Its warnings are marked in the uploader's workbook as a rejected return's errors are, and the report is kept
+    # under the submission's number (it had none: 19,094 warnings listed on a page were no way to find each cell).
+    assert outcome.report is not None and outcome.report.name.endswith("-核对报告.xlsx")
+    report = openpyxl.load_workbook(outcome.report)
+    sheet = report[CENSUS_FORM.sheet_name]
+    columns = {c.value: c.column for c in sheet[HEADER_ROW] if c.value}
+    cell = sheet.cell(7, columns[CENSUS_FORM.field("staff_fulltime").label])
+    assert cell.fill.start_color.rgb == WARNING_COLOR and cell.comment.text.startswith("[警告] ")
+    assert len(list(report[ERRORS_SHEET].iter_rows())) - 1 == len(outcome.failures)
+    kept = submission_report_path(settings, outcome.submission_id)
+    assert kept.read_bytes() == outcome.report.read_bytes()
+    assert "核对报告（原工作簿，已标注）：" in describe_outcome(outcome.to_json())
 
 
 def test_cli_json_contract(store, settings, tmp_path, capsys):
