@@ -118,13 +118,12 @@ def describe_outcome(result: dict[str, Any]) -> str:
         named = f"「{label}」" if label else ""
         where = f"「{sheet}」第 {describe_rows(rows)} 行{named}" if rows else f"「{sheet}」{named}"
         lines.append(f"  [{'错误' if severity == 'error' else '警告'}] {where}：{message}")
+    kind = report_kind(result["errors"] > 0)
     if len(groups) > SHOWN_FAILURES:
         # A return with failures has its report (错误报告 or 核对报告); else the full list is the --json output's.
-        kind = report_kind(result["errors"] > 0)
         where = f"完整清单见{kind}" if result.get("report") else "完整清单请用 --json 查看"
         lines.append(f"  ……共 {len(result['failures'])} 条（{len(groups)} 类），{where}。")
     if result.get("report"):
-        kind = report_kind(result["errors"] > 0)
         lines.append(f"{kind}（原工作簿，已标注）：{result['report']}")
     if result.get("data_docs") and result.get("submission_id"):
         lines.append(f"校验详情（Data Docs）：archive-census data-docs {result['submission_id']}")

@@ -523,13 +523,17 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
 def _no_report(submission: dict[str, Any]) -> str:
     """Why a submission has no report to download, and what to do."""
     code, kind = submission["submission_id"], submission_report_kind(submission)
-    if submission["status"] != "rejected" and not submission["warning_count"]:
+    if submission["status"] == "rejected":
+        return (
+            f"提交 {code}（{submission['file_name']}）的{kind}没有保存下来（平台较早的版本不保存，或保存时出错）。"
+            "请重新上传原文件：校验后即可下载新的错误报告。"
+        )
+    if not submission["warning_count"]:
         return f"提交 {code} 通过了校验，没有错误，也没有警告：没有需要标注的单元格，因此没有{kind}。"
-    again = "校验后即可下载新的错误报告" if submission["status"] == "rejected" else "校验后即可下载标注了警告的核对报告"
+    # Sending the same file again would be a duplicate (nothing done): its warnings are listed on /submissions.
     return (
-        f"提交 {code}（{submission['file_name']}）的{kind}没有保存下来（平台较早的版本不保存"
-        f"{'' if submission['status'] == 'rejected' else '通过校验的报表的报告'}，或保存时出错）。"
-        f"请重新上传原文件：{again}。"
+        f"提交 {code}（{submission['file_name']}）的{kind}没有保存下来（平台较早的版本不为通过校验的报表保存报告，"
+        "或保存时出错）。其警告逐条列在“提交记录”页的“所填提交的错误和警告”中，可导出为 Excel。"
     )
 
 

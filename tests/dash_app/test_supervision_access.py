@@ -942,19 +942,23 @@ def test_the_national_bureau_corrects_a_findings_words_on_the_page_said_first_an
     assert (event["actor"], event["target"], event["reason"]) == ("planner", finding_id, "录入错误")
 
 
-def test_central_units_findings_are_not_beijing_s(app, site):
-    """Central organs and enterprises lie in Beijing but are counted apart, and their rectification is not Beijing's."""
-    client = client_of(app, "beijing")
-    rows = grid_rows(app, client, ids.INSPECTIONS_GRID, None, [], None)
-    assert {r["finding_id"] for r in rows} == {r["finding_id"] for r in findings_of(site, "110000")}
-    summary = post(
+def summary_cards(app, client) -> list[str]:
+    """The cards above /inspections' findings, as the viewer reads them (spaces taken out)."""
+    answer = post(
         app,
         client,
         [(ids.INSPECTIONS_CARDS, "children"), (ids.INSPECTIONS_CHART, "figure")],
         [(ids.INSPECTIONS_RESULT, "children", None)],
     )
-    total = returned(summary, ids.INSPECTIONS_CARDS, "children")[0]
-    assert text_of(total).replace(" ", "") == f"问题总数{len(rows):,}个"
+    return [text_of(card).replace(" ", "") for card in returned(answer, ids.INSPECTIONS_CARDS, "children")]
+
+
+def test_central_units_findings_are_not_beijing_s(app, site):
+    """Central organs and enterprises lie in Beijing but are counted apart, and their rectification is not Beijing's."""
+    client = client_of(app, "beijing")
+    rows = grid_rows(app, client, ids.INSPECTIONS_GRID, None, [], None)
+    assert {r["finding_id"] for r in rows} == {r["finding_id"] for r in findings_of(site, "110000")}
+    assert summary_cards(app, client)[0] == f"问题总数{len(rows):,}个"
     central = findings_of(site, "110000", FindingStatus.SUBMITTED, central=True)[0]["finding_id"]
     assert detail(app, client, central) == ("找不到该问题，或无权查看。", [])
     assert grid_rows(app, client, ids.INSPECTIONS_HISTORY_GRID, central, None) == []
@@ -996,14 +1000,7 @@ def test_a_local_office_reads_its_own_area_s_findings_and_acts_on_none(local_sit
     assert bool(own) == (user == "guangzhou")  # the demo inspected Guangzhou's bureau, no unit of Tianhe
     rows = grid_rows(app, client, ids.INSPECTIONS_GRID, None, [], None)
     assert {r["finding_id"] for r in rows} == own
-    summary = post(
-        app,
-        client,
-        [(ids.INSPECTIONS_CARDS, "children"), (ids.INSPECTIONS_CHART, "figure")],
-        [(ids.INSPECTIONS_RESULT, "children", None)],
-    )
-    total = returned(summary, ids.INSPECTIONS_CARDS, "children")[0]
-    assert text_of(total).replace(" ", "") == f"问题总数{len(own):,}个"
+    assert summary_cards(app, client)[0] == f"问题总数{len(own):,}个"
     reminders = post(
         app, client, [(ids.INSPECTIONS_REMINDERS, "children")], [(ids.INSPECTIONS_RESULT, "children", None)]
     )
@@ -1709,26 +1706,17 @@ def test_an_evaluator_reads_no_indicators(app):
 
 
 def test_planners_see_inspection_grades_and_special_results_a_province_does_not(app, site):
-    def cards_of(user):
-        answer = post(
-            app,
-            client_of(app, user),
-            [(ids.INSPECTIONS_CARDS, "children"), (ids.INSPECTIONS_CHART, "figure")],
-            [(ids.INSPECTIONS_RESULT, "children", None)],
-        )
-        return [text_of(card).replace(" ", "") for card in returned(answer, ids.INSPECTIONS_CARDS, "children")]
-
     expected = read(site, summarize_inspections)
     grades, results = expected["by_grade"], expected["special_results"]
     assert list(grades) == ["优秀", "良好", "合格", "不合格"] and list(results) == ["合格", "不合格"]
-    shown = cards_of("planner")
+    shown = summary_cards(app, client_of(app, "planner"))
     assert shown[2] == f"综合检查等次{sum(grades.values())}次" + "、".join(
         f"{g}{grades[g]}" for g in ("优秀", "良好", "合格", "不合格") if grades[g]
     )
     assert shown[3] == f"专项检查结论{sum(results.values())}次" + "、".join(
         f"{g}{results[g]}" for g in ("合格", "不合格") if results[g]
     )
-    assert len(cards_of("guangdong")) == 2, "the bureaus' inspections are national figures"
+    assert len(summary_cards(app, client_of(app, "guangdong"))) == 2, "the bureaus' inspections are national figures"
 
 
 def test_a_central_unit_s_findings_and_inspections_are_not_filed_under_beijing(app, site):

@@ -24,7 +24,15 @@ from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
 from dash_app.pages.upload import describe_current_returns, describe_job
-from dash_app.uploads import INTERRUPTED_TEXT, STOPPING, FairQueue, UploadJob, UploadJobs, remove_stale_uploads
+from dash_app.uploads import (
+    INTERRUPTED_TEXT,
+    STOPPING,
+    FairQueue,
+    UploadJob,
+    UploadJobs,
+    _no_report,
+    remove_stale_uploads,
+)
 from dash_app.webstate import FAILED, UploadLedger, UploadRecord, WebState
 from tests.dash_app.conftest import add_users, province_workbook, web_settings
 from tests.dash_app.test_access import (
@@ -473,3 +481,12 @@ def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_
         assert "须重新上传" not in overview("planner") and "须重新上传" not in overview("guangdong")
     finally:
         close_app(app)
+
+
+def test_a_submission_without_a_kept_report_is_told_where_its_failures_are():
+    # An accepted return loaded before its warnings were marked: sending the same file again would be a duplicate.
+    submission = {"submission_id": "S1", "file_name": "a.xlsx", "status": "accepted", "warning_count": 3}
+    said = _no_report(submission)
+    assert "的核对报告没有保存下来" in said and "所填提交的错误和警告" in said and "重新上传" not in said
+    assert "没有需要标注的单元格" in _no_report({**submission, "warning_count": 0})
+    assert "请重新上传原文件" in _no_report({**submission, "status": "rejected"})
