@@ -350,7 +350,7 @@ def test_warnings_travel_with_an_accepted_return_and_are_stored(store, settings,
         ).fetchall()
     assert ("staff_with_holdings", 7) in stored
     # Its warnings are marked in the uploader's workbook as a rejected return's errors are, and the report is kept
-    # under the submission's number (it had none: 19,094 warnings listed on a page were no way to find each cell).
+    # under the submission's number (it had none: its warnings were only listed, each by its row and column).
     assert outcome.report is not None and outcome.report.name.endswith("-核对报告.xlsx")
     report = openpyxl.load_workbook(outcome.report)
     sheet = report[CENSUS_FORM.sheet_name]
