@@ -91,11 +91,16 @@ REFUSAL_NOTE = (
     "检查发现的问题由国家档案局和各省级档案部门办理（省级档案部门代本省地级、县级单位记录整改并复核）；"
     "如需了解本单位的问题及其整改情况，中央单位请向国家档案局咨询。"
 )
-# What a prefecture's or county's office reads where the lifecycle form would be: it acts on no finding.
+# What the accounts that act on no finding read where the lifecycle form would be (the warehouse refuses them
+# whatever they send: `account_lifecycle_roles`).
 LOCAL_READ_ONLY_NOTE = (
     "本页只供查看本地区单位的问题及其整改情况：整改进展和整改报告由省级档案部门代为记录并复核，"
     "请将整改材料报送本省档案局。"
 )
+READ_ONLY_NOTES = {
+    **dict.fromkeys(LOCAL_ROLES, LOCAL_READ_ONLY_NOTE),
+    Role.ADMIN: "系统管理员只查看问题及其整改情况，不办理整改：整改的记录和复核由省级档案部门和国家档案局办理。",
+}
 # The areas a finding can be of: the inspection checklists' and the evaluation standards'.
 FINDING_AREAS = (
     *(area.name for checklist in CHECKLISTS.values() for area in checklist.areas),
@@ -237,9 +242,9 @@ def layout(
         if findings_province(viewer) is None
         else []
     )
-    # A prefecture's or county's office acts on no finding (the server refuses it whatever it sends): it is told so
-    # instead of being shown a form.
-    reads_only = viewer.role in LOCAL_ROLES
+    # A prefecture's or county's office and an administrator act on no finding: told so instead of shown a form.
+    read_only_note = READ_ONLY_NOTES.get(Role(viewer.role))
+    reads_only = read_only_note is not None
     return html.Div(
         [
             page_url(),
@@ -283,7 +288,7 @@ def layout(
             ),
             html.Div(id=ids.INSPECTIONS_DETAIL, className="result"),
             grid_block(ids.INSPECTIONS_HISTORY_GRID, HISTORY_COLUMNS, fit_width=True),
-            *([html.P(LOCAL_READ_ONLY_NOTE, className="hint")] if reads_only else []),
+            *([html.P(read_only_note, className="hint")] if read_only_note else []),
             html.Div(
                 [
                     labelled(

@@ -1486,14 +1486,26 @@ def test_values_the_page_cannot_send_are_refused_not_a_server_error(app, site, a
 
 
 @pytest.mark.parametrize(
-    ("user", "refused"), [("planner", False), ("guangdong", False), ("evaluator", True), ("guangzhou", False)]
+    ("user", "refused", "reads_only"),
+    [
+        ("planner", False, None),
+        ("guangdong", False, None),
+        ("admin", False, Role.ADMIN),
+        ("evaluator", True, None),
+        ("guangzhou", False, Role.PREFECTURE),
+    ],
 )
-def test_the_inspections_page_renders_for_its_roles(app, user, refused):
+def test_the_inspections_page_renders_for_its_roles(app, user, refused, reads_only):
     response = render_page(app, client_of(app, user), inspections.PATH)
     assert response.status_code == 200
     assert (ids.PAGE_REFUSED in response.text) == refused and (ids.INSPECTIONS_GRID in response.text) != refused
     # Refused, it says who handles findings and whom to ask.
     assert ("中央单位请向国家档案局咨询" in response.text) == refused
+    # Who acts on no finding is told so where the lifecycle form would be (an administrator was shown the form with
+    # nothing to choose in 操作); who acts reads no such line.
+    notes = set(inspections.READ_ONLY_NOTES.values())
+    expected = [inspections.READ_ONLY_NOTES[reads_only]] if reads_only else []
+    assert [note for note in notes if note in response.text] == expected
     if refused:
         assert load_grid(app, client_of(app, user), ids.INSPECTIONS_GRID, None, [], None).status_code == 403
 
