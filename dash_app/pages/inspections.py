@@ -244,7 +244,6 @@ def layout(
     )
     # A prefecture's or county's office and an administrator act on no finding: told so instead of shown a form.
     read_only_note = READ_ONLY_NOTES.get(Role(viewer.role))
-    reads_only = read_only_note is not None
     return html.Div(
         [
             page_url(),
@@ -338,8 +337,7 @@ def layout(
                     html.Button("提交", id=ids.INSPECTIONS_APPLY),
                 ],
                 className="toolbar form-row",
-                # Not the `hidden` attribute: the toolbar's own display (flex) overrides it.
-                style={"display": "none"} if reads_only else None,
+                hidden=read_only_note is not None,
             ),
             # What the chosen action asks for and will change, said before 提交 (a return, a close or a reopening is
             # recorded for good: only another action moves the finding again).

@@ -13,7 +13,7 @@ import pytest
 from census_schema.archives import list_comprehensive_archives
 from census_schema.roles import Role
 from dash_app import ids
-from dash_app.pages import PAGES, accounts, evaluation, indicators, quality
+from dash_app.pages import PAGES, accounts, evaluation, indicators, inspections, quality
 from tests.dash_app.browser import columns_out_of_view, number, screenshot, wait_for_grid, wait_until_readable
 from tests.dash_app.conftest import REPORTING_OFFICES, USERS
 
@@ -147,6 +147,10 @@ def test_every_page_reads_in_chinese_and_its_grids_add_up(browsing, user):
         assert page.evaluate(UNLABELLED) == [], (user, target.PATH)
         assert page.locator(f"#{ids.DATA_AS_OF}").inner_text().startswith("数据截至 ")
         assert page.evaluate("document.documentElement.lang") == "zh-CN"
+        if target is inspections and allowed:
+            # The lifecycle form is shown only to who acts on findings (hidden, .toolbar's flex had shown it).
+            acts = role not in inspections.READ_ONLY_NOTES
+            assert page.locator(f"#{ids.INSPECTIONS_APPLY}").is_visible() == acts, user
         if (user, target.PATH) in PICTURES:
             name, shown = PICTURES[user, target.PATH]
             page.wait_for_selector(shown)
