@@ -7,6 +7,7 @@ import io
 import tempfile
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,8 @@ from census_schema.clock import BEIJING
 from census_schema.errors import AccessDenied, CensusError, NotFound
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
-from census_schema.supervision.evaluation import BonusItem, ScoringItem, get_standard
+from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED
+from census_schema.supervision.evaluation import SELF_SOURCE, BonusItem, ScoringItem, get_standard
 from dash_app.access import current_viewer, require_role
 from dash_app.formatting import format_datetime
 from dash_app.grid import Column, ExportHeading, build_export_workbook
@@ -39,6 +41,9 @@ OWN_SHEET_COLUMNS = [
     Column("item_code", "评分项"),
     Column("item_text", "评分内容"),
     Column("max_points", "满分", "decimal", decimals=1),
+    Column("self_score", "该馆自评", "decimal", decimals=1),
+    Column("self_veto", "该馆自评否决项结论"),
+    Column("self_evidence", "该馆所附佐证材料"),
     Column("score", "本人评分", "decimal", decimals=1),
     Column("veto", "否决项结论"),
     Column("remark", "扣分说明"),
@@ -53,23 +58,35 @@ def _send(path: Path, name: str) -> flask.Response:
     return flask.send_file(io.BytesIO(path.read_bytes()), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
-def own_sheet_rows(scores: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Every item of the standard with the evaluator's own score, verdict, remark and evidence (from `query_scores` of that
-    evaluator alone): the scoring form as a table."""
+def _verdict(passed: bool | None) -> str | None:
+    return None if passed is None else (VETO_PASSED if passed else VETO_FAILED)
+
+
+def _points(score: Decimal | None) -> float | None:
+    return None if score is None else float(score)
+
+
+def own_sheet_rows(scores: Sequence[Mapping[str, Any]], reported: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every item of the standard with the archive's self-evaluation (`reported`: its score, verdict and evidence) and
+    the evaluator's own score, verdict, remark and evidence (from `query_scores` of that evaluator alone): the scoring
+    form as a table."""
     standard = get_standard()
     mine = {row["item_code"]: row for row in scores}
+    theirs = {row["item_code"]: row for row in reported}
     rows = []
     items: list[ScoringItem | BonusItem] = [*standard.items, *standard.bonus_items]
     for item in items:
-        saved = mine.get(item.code, {})
-        verdict = saved.get("veto_passed")
+        saved, own = mine.get(item.code, {}), theirs.get(item.code, {})
         rows.append(
             {
                 "item_code": item.code,
                 "item_text": item.text,
                 "max_points": float(item.max_points),
-                "score": None if saved.get("score") is None else float(saved["score"]),
-                "veto": None if verdict is None else ("通过" if verdict else "不通过"),
+                "self_score": _points(own.get("score")),
+                "self_veto": _verdict(own.get("veto_passed")),
+                "self_evidence": own.get("evidence"),
+                "score": _points(saved.get("score")),
+                "veto": _verdict(saved.get("veto_passed")),
                 "remark": saved.get("remark"),
                 "evidence": saved.get("evidence"),
                 "state": None if not saved else ("已提交" if saved.get("is_submitted") else "草稿"),
@@ -102,7 +119,9 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                     # The page shows an evaluator their own sheet only, never other experts' scores nor the results
                     # computed from them (which the feedback report holds): the download holds the same.
                     check_may_see_own_sheet(con, viewer.user_name, archive_code)
-                    rows = own_sheet_rows(query_scores(con, archive_code, viewer.user_name))
+                    rows = own_sheet_rows(
+                        query_scores(con, archive_code, viewer.user_name), query_scores(con, archive_code, SELF_SOURCE)
+                    )
                     now = format_datetime(datetime.now(BEIJING))
                     heading = ExportHeading("本人评分表", archive_label(archive_code), now, viewer.signed_name, now)
                     content = build_export_workbook(OWN_SHEET_COLUMNS, rows, heading)

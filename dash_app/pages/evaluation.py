@@ -28,6 +28,7 @@ from census_schema.supervision.codes import (
 from census_schema.supervision.evaluation import (
     EVALUATION_RULES_BY_ID,
     MAX_REMARK,
+    SELF_SOURCE,
     STANDARD_PROVISIONAL,
     STANDARDS,
     get_standard,
@@ -50,7 +51,7 @@ from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime, format_pct, format_value, share_pct
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from flows.supervision import issue_findings, save_scores, withdraw_findings
-from supervision.scoring import EvaluationInvalid, ScoreProblem, check_sheet_values, max_points_of
+from supervision.scoring import TOLERANCE_SHARE, EvaluationInvalid, ScoreProblem, check_sheet_values, max_points_of
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     archive_label,
@@ -532,12 +533,51 @@ def _error_slot(code: str) -> html.Div:
 SAVE_DRAFT, WITHDRAW_TO_DRAFT = "保存草稿", "撤回提交，存为草稿"
 
 
-def item_cell(text: str, rule: str | None, evidence: str | None) -> list[Any]:
-    """An item's text on the scoring form, with the standard's scoring rule and the evidence it asks for under it."""
+def item_cell(text: str, rule: str | None, evidence: str | None, supplied: str | None = None) -> list[Any]:
+    """An item's text on the scoring form, with the standard's scoring rule and the evidence it asks for under it,
+    then the evidence the archive supplied with its self-evaluation (`supplied`)."""
     said = "；".join(
         part for part in (rule and f"评分规则：{rule.rstrip('。')}", evidence and f"佐证材料：{evidence}") if part
     )
-    return [text, html.Div(said + "。", className="hint")] if said else [text]
+    return [
+        text,
+        html.Div(said + "。", className="hint") if said else None,
+        html.Div(f"该馆所附佐证材料：{supplied}", className="self-evidence") if supplied else None,
+    ]
+
+
+def reported_cell(row: Mapping[str, Any] | None, is_veto: bool, is_bonus: bool = False) -> list[Any] | str:
+    """An item's score in the archive's own self-evaluation, with a veto item's verdict there; 未自评 (a bonus item:
+    未申报) where it gave none."""
+    score, passed = (None, None) if row is None else (row["score"], row["veto_passed"])
+    if score is None and passed is None:
+        return "未申报" if is_bonus else "未自评"
+    verdict = None if not is_veto or passed is None else html.Div(VETO_PASSED if passed else VETO_FAILED)
+    return [format_value(score) if score is not None else "—", verdict]
+
+
+def self_score_id(code: str) -> dict[str, str]:
+    return {"type": ids.EVALUATION_SELF_SCORE, "item": code}
+
+
+def self_evaluation_note(reported: Mapping[str, Mapping[str, Any]]) -> str:
+    """Above the evaluator's sheet: the archive's own self-evaluation (`reported`, by item), summed, and when it was
+    sent; or that it has sent none."""
+    if not reported:
+        return "该馆尚未报送自评表：“该馆自评”一栏为空，请按评分规则评分。"
+    standard = get_standard()
+    scores = {code: row["score"] for code, row in reported.items() if row["score"] is not None}
+    items = [item.code for item in standard.items if item.code in scores]
+    claimed = sum((scores[b.code] for b in standard.bonus_items if b.code in scores), Decimal(0))
+    sent = max(row["saved_at"] for row in reported.values())
+    done = "均已自评" if len(items) == len(standard.items) else f"中自评了 {len(items)} 项"
+    return (
+        f"该馆自评：{len(standard.items)} 个评分项{done}，"
+        f"合计 {format_value(sum((scores[c] for c in items), Decimal(0)))} 分"
+        + (f"，申报加分 {format_value(claimed)} 分" if claimed else "")
+        + f"（{format_datetime(sent)} 报送）。“该馆自评”一栏是该馆每项的自评得分，其佐证材料列在评分项下，供核查对照；"
+        f"专家评分与自评相差超过该项满分 {TOLERANCE_SHARE:.0%} 的，评价结果中标为自评偏差。"
+    )
 
 
 def save_button_label(context: AppContext, viewer: Viewer, archive_code: str | None) -> str:
@@ -601,6 +641,8 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
         except CensusError as error:
             return html.P(error.describe(), className="error", id=ids.EVALUATION_REFUSED), False
         saved = {r["item_code"]: r for r in query_scores(con, archive_code, viewer.user_name)}
+        # The archive's own self-evaluation, what the expert checks on site (never another expert's scores).
+        reported = {r["item_code"]: r for r in query_scores(con, archive_code, SELF_SOURCE)}
         status = next((r["status"] for r in query_evaluation_results(con, archive_code=archive_code)), None)
     locked = not editable
     standard = get_standard()
@@ -610,7 +652,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
         rows.append(
             html.Tr(
                 [
-                    html.Th(f"{area.code} {area.name}（满分 {area.points} 分）", colSpan=3),
+                    html.Th(f"{area.code} {area.name}（满分 {area.points} 分）", colSpan=4),
                     html.Th(
                         html.Span(id={"type": ids.EVALUATION_SUBTOTAL, "area": area.code}, className="subtotal"),
                         colSpan=2,
@@ -622,14 +664,15 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
         for indicator in area.indicators:
             for item in indicator.items:
                 maxima[item.code] = [area.code, float(item.max_points)]
-                mine = saved.get(item.code, {})
+                mine, own = saved.get(item.code, {}), reported.get(item.code)
                 label = f"{item.code} 得分（满分 {item.max_points}）"
                 rows.append(
                     html.Tr(
                         [
                             html.Td(item.code),
-                            html.Td(item_cell(item.text, item.rule, item.evidence)),
+                            html.Td(item_cell(item.text, item.rule, item.evidence, own["evidence"] if own else None)),
                             html.Td(f"{item.max_points}", className="number"),
+                            html.Td(reported_cell(own, item.is_veto), id=self_score_id(item.code), className="number"),
                             html.Td(
                                 [
                                     _score_input(item.code, item.max_points, mine.get("score"), label, locked),
@@ -644,7 +687,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     rows.append(
         html.Tr(
             [
-                html.Th(f"加分项（合计不超过 {standard.bonus_cap} 分）", colSpan=3),
+                html.Th(f"加分项（合计不超过 {standard.bonus_cap} 分）", colSpan=4),
                 html.Th(
                     html.Span(id={"type": ids.EVALUATION_SUBTOTAL, "area": BONUS_AREA}, className="subtotal"), colSpan=2
                 ),
@@ -654,14 +697,15 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     )
     for bonus in standard.bonus_items:
         maxima[bonus.code] = [BONUS_AREA, float(bonus.max_points)]
-        mine = saved.get(bonus.code, {})
+        mine, own = saved.get(bonus.code, {}), reported.get(bonus.code)
         label = f"{bonus.code} 加分（上限 {bonus.max_points}）"
         rows.append(
             html.Tr(
                 [
                     html.Td(bonus.code),
-                    html.Td(item_cell(f"加分：{bonus.text}", bonus.rule, None)),
+                    html.Td(item_cell(f"加分：{bonus.text}", bonus.rule, None, own["evidence"] if own else None)),
                     html.Td(f"{bonus.max_points}", className="number"),
+                    html.Td(reported_cell(own, False, is_bonus=True), id=self_score_id(bonus.code), className="number"),
                     html.Td(_score_input(bonus.code, bonus.max_points, mine.get("score"), label, locked)),
                     html.Td(_error_slot(bonus.code)),
                 ]
@@ -672,6 +716,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     return html.Div(
         [
             own_sheet_header(archive_code, editable, submitted, status),
+            html.P(self_evaluation_note(reported), id=ids.EVALUATION_SELF_NOTE, className="hint"),
             dcc.Store(
                 id={"type": ids.EVALUATION_MAXIMA, "archive": archive_code},
                 data={"items": maxima, "areas": area_maxima, "pattern": SCORE_PATTERN},
@@ -687,6 +732,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
                                 html.Th("评分项"),
                                 html.Th("内容"),
                                 html.Th("满分"),
+                                html.Th("该馆自评"),
                                 html.Th("得分与扣分说明"),
                                 html.Th(""),
                             ]

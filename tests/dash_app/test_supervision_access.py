@@ -32,7 +32,7 @@ from census_schema.roles import Role
 from census_schema.settings import Settings
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREAU, FindingRole, FindingStatus
-from census_schema.supervision.evaluation import MAX_REMARK, STANDARD_PROVISIONAL, get_standard
+from census_schema.supervision.evaluation import MAX_REMARK, SELF_SOURCE, STANDARD_PROVISIONAL, get_standard
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer
@@ -181,6 +181,16 @@ def components(tree: Any, kind: str, key: str = "item") -> dict[str, dict[str, A
 SCORE_CODES = [item.code for item in STANDARD.items] + [bonus.code for bonus in STANDARD.bonus_items]
 VETO_CODES = [item.code for item in STANDARD.veto_items]
 ITEM_CODES = [item.code for item in STANDARD.items]  # each with its 扣分说明 (bonus items have none)
+
+
+def props_of(tree: Any, component_id: str) -> dict[str, Any] | None:
+    """Props of the component whose id is `component_id` in a serialised tree, or None."""
+    if isinstance(tree, list):
+        return next((found for value in tree if (found := props_of(value, component_id)) is not None), None)
+    if isinstance(tree, dict):
+        props = tree.get("props", {})
+        return props if props.get("id") == component_id else props_of(list(props.values()), component_id)
+    return None
 
 
 def stores(tree: Any, store_id: str) -> list[Any]:
@@ -409,6 +419,47 @@ def test_the_scoring_form_renders_for_an_assigned_archive(app, assigned):
         for item in STANDARD.items
     )
     assert all(f"加分：{bonus.text}评分规则：{bonus.rule}" in shown for bonus in STANDARD.bonus_items)
+
+
+def points_text(score: Decimal) -> str:
+    """A score as the sheet writes it: no trailing zeros (8.5, 10), thousands grouped."""
+    return f"{score.quantize(Decimal('0.01')):,}".rstrip("0").rstrip(".")
+
+
+def test_the_scoring_form_shows_the_archive_s_self_evaluation_and_no_other_expert_s_scores(app, site, assigned):
+    # The expert checks the archive's own scores and evidence on site: the sheet showed the standard's text alone.
+    archive = assigned[0]
+    reported = {r["item_code"]: r for r in read(site, query_scores, archive, SELF_SOURCE)}
+    assert {item.code for item in STANDARD.items} <= set(reported)  # the demo archive self-evaluated every item
+    others = {r["scorer"] for r in read(site, query_scores, archive)} - {SELF_SOURCE, "evaluator"}
+    assert others
+    form = returned(show_form(app, client_of(app, "evaluator"), archive), ids.EVALUATION_FORM, "children")
+    cells = {code: text_of(props["children"]) for code, props in components(form, ids.EVALUATION_SELF_SCORE).items()}
+    verdicts = {True: "通过", False: "不通过", None: ""}
+    assert cells == {
+        **{code: "未申报" for code in (b.code for b in STANDARD.bonus_items) if code not in reported},
+        **{
+            code: points_text(row["score"]) + (verdicts[row["veto_passed"]] if code in VETO_CODES else "")
+            for code, row in reported.items()
+        },
+    }
+    shown = text_of(form)
+    assert all(f"该馆所附佐证材料：{row['evidence']}" in shown for row in reported.values())
+    total = sum(reported[item.code]["score"] for item in STANDARD.items)
+    note = text_of((props_of(form, ids.EVALUATION_SELF_NOTE) or {}).get("children"))
+    assert note.startswith(f"该馆自评：{len(STANDARD.items)} 个评分项均已自评，合计 {points_text(total)} 分"), note
+    assert not any(name in shown for name in others)  # still nothing of the other experts
+
+
+def test_an_archive_that_sent_no_self_evaluation_is_said_so_above_the_sheet():
+    assert evaluation.self_evaluation_note({}).startswith("该馆尚未报送自评表")
+    sent = datetime(2025, 3, 1, 2, 30)  # UTC: 10:30 in Beijing
+    one = {"A1.1.1": {"score": Decimal("8.5"), "veto_passed": None, "evidence": "x", "saved_at": sent}}
+    assert evaluation.self_evaluation_note(one).startswith(
+        f"该馆自评：{len(STANDARD.items)} 个评分项中自评了 1 项，合计 8.5 分（2025年3月1日 10:30 报送）"
+    )
+    assert evaluation.reported_cell(None, is_veto=True) == "未自评"
+    assert evaluation.reported_cell(None, is_veto=False, is_bonus=True) == "未申报"
 
 
 def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, unassigned):

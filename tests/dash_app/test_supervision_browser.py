@@ -17,6 +17,7 @@ import pytest
 from census_schema.archives import list_comprehensive_archives
 from census_schema.roles import Role
 from census_schema.supervision.codes import FindingAction, FindingRole, FindingStatus
+from census_schema.supervision.evaluation import SELF_SOURCE
 from cli.ingest_cmd import DEMO_PEOPLE
 from dash_app import ids
 from dash_app.pages import evaluation, indicators, inspections
@@ -156,6 +157,13 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
     before = read(site, query_scores, archive, "evaluator")
     page = browsing.sign_in("evaluator", f"{evaluation.PATH}?archive={archive}")
     page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    # The archive's self-evaluation is in its own column, beside the maximum, and summed above the sheet.
+    reported = {r["item_code"]: r for r in read(site, query_scores, archive, SELF_SOURCE)}
+    header = page.locator(f"#{ids.EVALUATION_FORM} table.score-table thead th").all_inner_texts()
+    assert header[:5] == ["评分项", "内容", "满分", "该馆自评", "得分与扣分说明"]
+    self_cell = json.dumps({"type": ids.EVALUATION_SELF_SCORE, "item": "A1.1.1"}, sort_keys=True, separators=(",", ":"))
+    assert page.inner_text(f"td[id='{self_cell}']") == f"{reported['A1.1.1']['score'].normalize():f}"
+    assert page.inner_text(f"#{ids.EVALUATION_SELF_NOTE}").startswith("该馆自评：")
     # Every field is labelled: the scores by their item and maximum, the veto verdicts as a named group.
     page.get_by_label("A1.1.1 得分（满分 10）").fill("8")
     page.get_by_label("A1.1.3 得分（满分 10）").fill("5.5")

@@ -554,8 +554,23 @@ def test_an_evaluator_s_download_holds_only_their_own_sheet(app, site, assigned)
         rows[0][-1] == "保存时间（北京时间）" and when.number_format == 'yyyy"年"m"月"d"日" hh:mm' and saved is not None
     )
     assert workbook.active["A1"].value == f"本人评分表（{archive_label(archive)}）"
-    mine = {row[0]: row[3] for row in rows[1:]}
+    fields = [column.field for column in OWN_SHEET_COLUMNS]
+    mine = {row[0]: row[fields.index("score")] for row in rows[1:]}
     assert mine["A1.1.1"] == 7.5 and [v for code, v in mine.items() if code != "A1.1.1" and v is not None] == []
+    # The archive's self-evaluation beside each item, as the form shows it: its score, verdict and evidence.
+    reported = {r["item_code"]: r for r in read(site, query_scores, archive, SELF_SOURCE)}
+    assert reported and {
+        row[0]: tuple(row[fields.index(f)] for f in ("self_score", "self_veto", "self_evidence")) for row in rows[1:]
+    } == {
+        code: (
+            float(r["score"]),
+            None if r["veto_passed"] is None else "通过" if r["veto_passed"] else "不通过",
+            r["evidence"],
+        )  # fmt: skip
+        if (r := reported.get(code))
+        else (None, None, None)
+        for code in mine
+    }
     assert not {"专家评分", "专家均分", "最终得分", "评价等次", "排名"} & cells
 
 
