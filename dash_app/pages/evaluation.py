@@ -557,6 +557,7 @@ def reported_cell(row: Mapping[str, Any] | None, is_veto: bool, is_bonus: bool =
 
 
 def self_score_id(code: str) -> dict[str, str]:
+    """The id of an item's 该馆自评 cell."""
     return {"type": ids.EVALUATION_SELF_SCORE, "item": code}
 
 
