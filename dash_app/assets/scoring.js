@@ -56,6 +56,24 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
         + (claimed > bonus ? "（填报 " + one(claimed) + " 分，超过上限 " + maxima.areas.bonus + " 分的部分不计）" : "");
       return [texts, totalIds.map(function () { return total; })];
     },
+    // The 该馆自评 cells: "deviates" where the score typed (read as the save reads it) differs from the archive's own by
+    // more than the tolerance share of the item's maximum (supervision/scoring.py flag_deviation), compared in
+    // hundredths so that 8.8 against 6.8 on a maximum of 10 is exactly 2, not over it.
+    selfDeviations: function (values, ids, cellIds, stores) {
+      var sheet = stores && stores[0];
+      if (!sheet || !ids || !cellIds) { return (cellIds || []).map(function () { return "number"; }); }
+      var pattern = new RegExp(sheet.pattern), typed = {};
+      ids.forEach(function (id, index) {
+        var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim().replace(/,/g, ".");
+        if (text !== "" && pattern.test(text)) { typed[id.item] = Number(text); }
+      });
+      return cellIds.map(function (id) {
+        var own = sheet.self[id.item], spec = sheet.items[id.item], score = typed[id.item];
+        var apart = own != null && spec && score != null
+          && Math.round(Math.abs(score - own) * 100) > Math.round(spec[1] * sheet.tolerance * 100);
+        return apart ? "number deviates" : "number";
+      });
+    },
 });
 
 /* What the evaluator typed and has not saved is not lost without a word: leaving the page, choosing another archive

@@ -577,7 +577,8 @@ def self_evaluation_note(reported: Mapping[str, Mapping[str, Any]]) -> str:
         f"合计 {format_value(sum((scores[c] for c in items), Decimal(0)))} 分"
         + (f"，申报加分 {format_value(claimed)} 分" if claimed else "")
         + f"（{format_datetime(sent)} 报送）。“该馆自评”一栏是该馆每项的自评得分，其佐证材料列在评分项下，供核查对照；"
-        f"专家评分与自评相差超过该项满分 {TOLERANCE_SHARE:.0%} 的，评价结果中标为自评偏差。"
+        f"本人评分与自评相差超过该项满分 {TOLERANCE_SHARE:.0%} 的，该项自评得分标红，评价结果中标为自评偏差，"
+        "请在扣分说明中写明依据。"
     )
 
 
@@ -720,7 +721,19 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
             html.P(self_evaluation_note(reported), id=ids.EVALUATION_SELF_NOTE, className="hint"),
             dcc.Store(
                 id={"type": ids.EVALUATION_MAXIMA, "archive": archive_code},
-                data={"items": maxima, "areas": area_maxima, "pattern": SCORE_PATTERN},
+                data={
+                    "items": maxima,
+                    "areas": area_maxima,
+                    "pattern": SCORE_PATTERN,
+                    # The archive's self-scores of the standard's items (bonus claims are never a deviation) and the
+                    # share of an item's maximum beyond which an expert's score is flagged (assets/scoring.js).
+                    "self": {
+                        item.code: float(reported[item.code]["score"])
+                        for item in standard.items
+                        if item.code in reported and reported[item.code]["score"] is not None
+                    },
+                    "tolerance": float(TOLERANCE_SHARE),
+                },
             ),
             dcc.Store(
                 id={"type": ids.EVALUATION_SHEET_VERSION, "archive": archive_code}, data=sheet_version(saved.values())
@@ -1177,6 +1190,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         State({"type": ids.EVALUATION_SUBTOTAL, "area": ALL}, "id"),
         State({"type": ids.EVALUATION_MAXIMA, "archive": ALL}, "data"),
         State({"type": ids.EVALUATION_TOTAL, "sheet": ALL}, "id"),
+    )
+    # Each self-score marked as the expert types a score too far from it (as the results will flag it).
+    app.clientside_callback(
+        ClientsideFunction("archiveCensus", "selfDeviations"),
+        Output({"type": ids.EVALUATION_SELF_SCORE, "item": ALL}, "className"),
+        Input({"type": ids.EVALUATION_SCORE, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_SCORE, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_SELF_SCORE, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_MAXIMA, "archive": ALL}, "data"),
     )
 
     # A field is judged as soon as it is left (blur) or Enter is pressed in it, by the save's own reading and checks;

@@ -10,6 +10,7 @@ warehouse. Screenshots go where test_browser.screenshot puts them (docs/screensh
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -164,6 +165,16 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
     self_cell = json.dumps({"type": ids.EVALUATION_SELF_SCORE, "item": "A1.1.1"}, sort_keys=True, separators=(",", ":"))
     assert page.inner_text(f"td[id='{self_cell}']") == f"{reported['A1.1.1']['score'].normalize():f}"
     assert page.inner_text(f"#{ids.EVALUATION_SELF_NOTE}").startswith("该馆自评：")
+    # A score typed more than 20 % of the maximum away from the self-score marks it, as the results will flag it;
+    # exactly 20 % away does not (8.8 against 6.8 is 2.0, not 2.0000000000000004).
+    own = reported["A1.1.1"]["score"]
+    far, edge = (Decimal(0) if own > 2 else Decimal(10)), (own - 2 if own >= 2 else own + 2)
+    for typed, marked in ((far, True), (edge, False), (far, True), (own, False)):
+        page.fill(score_input("A1.1.1"), f"{typed}")
+        page.wait_for_function(
+            "([sel, marked]) => document.querySelector(sel).classList.contains('deviates') === marked",
+            arg=[f"td[id='{self_cell}']", marked],
+        )
     # Every field is labelled: the scores by their item and maximum, the veto verdicts as a named group.
     page.get_by_label("A1.1.1 得分（满分 10）").fill("8")
     page.get_by_label("A1.1.3 得分（满分 10）").fill("5.5")
