@@ -566,7 +566,7 @@ def test_an_evaluator_s_download_holds_only_their_own_sheet(app, site, assigned)
             float(r["score"]),
             None if r["veto_passed"] is None else "通过" if r["veto_passed"] else "不通过",
             r["evidence"],
-        )  # fmt: skip
+        )
         if (r := reported.get(code))
         else (None, None, None)
         for code in mine
