@@ -18,7 +18,7 @@ from census_schema.clock import BEIJING
 from census_schema.errors import AccessDenied, CensusError, NotFound
 from census_schema.roles import NATIONAL_ROLES, Role
 from census_schema.settings import Settings
-from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED
+from census_schema.supervision.codes import veto_verdict_text
 from census_schema.supervision.evaluation import SELF_SOURCE, BonusItem, ScoringItem, get_standard
 from dash_app.access import current_viewer, require_role
 from dash_app.formatting import format_datetime
@@ -58,10 +58,6 @@ def _send(path: Path, name: str) -> flask.Response:
     return flask.send_file(io.BytesIO(path.read_bytes()), as_attachment=True, download_name=name, mimetype=XLSX)
 
 
-def _verdict(passed: bool | None) -> str | None:
-    return None if passed is None else (VETO_PASSED if passed else VETO_FAILED)
-
-
 def _points(score: Decimal | None) -> float | None:
     return None if score is None else float(score)
 
@@ -83,10 +79,10 @@ def own_sheet_rows(scores: Sequence[Mapping[str, Any]], reported: Sequence[Mappi
                 "item_text": item.text,
                 "max_points": float(item.max_points),
                 "self_score": _points(own.get("score")),
-                "self_veto": _verdict(own.get("veto_passed")),
+                "self_veto": veto_verdict_text(own.get("veto_passed")),
                 "self_evidence": own.get("evidence"),
                 "score": _points(saved.get("score")),
-                "veto": _verdict(saved.get("veto_passed")),
+                "veto": veto_verdict_text(saved.get("veto_passed")),
                 "remark": saved.get("remark"),
                 "evidence": saved.get("evidence"),
                 "state": None if not saved else ("已提交" if saved.get("is_submitted") else "草稿"),

@@ -23,7 +23,7 @@ from typing import Any
 from census_schema.archives import archive_label
 from census_schema.clock import format_beijing
 from census_schema.errors import AccessDenied, UsageError
-from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, Grade
+from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, Grade, veto_verdict_text
 from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, SELF_SOURCE, EvaluationStandard
 from supervision.rows import is_bonus_code
 
@@ -511,7 +511,7 @@ def _entry_text(entry: ScoreEntry | None) -> str:
     if entry is None:
         return "无"
     score, passed = entry
-    verdict = "" if passed is None else ("通过" if passed else "不通过")
+    verdict = veto_verdict_text(passed) or ""
     return "、".join(part for part in (str(score) if score is not None else "", verdict) if part) or "空"
 
 

@@ -148,6 +148,13 @@ EVALUATION_STATUS = _code_list("evaluation_status", "评价进度", EvaluationSt
 FINDING_ROLE = CodeList("finding_role", "操作角色", tuple(role.label for role in FindingRole))
 VETO_PASSED, VETO_FAILED = "通过", "不通过"
 VETO_VERDICT = CodeList("veto_verdict", "否决项结论", (VETO_PASSED, VETO_FAILED))
+
+
+def veto_verdict_text(passed: bool | None) -> str | None:
+    """A stored veto verdict (True passed, False failed) as people read it: 通过 or 不通过; None for none given."""
+    return None if passed is None else (VETO_PASSED if passed else VETO_FAILED)
+
+
 INDICATOR_ATTRIBUTE = _code_list("indicator_attribute", "指标属性", IndicatorAttribute)
 INDICATOR_STATUS = _code_list("indicator_status", "进展状态", IndicatorStatus)
 

@@ -24,6 +24,7 @@ from census_schema.supervision.codes import (
     VETO_PASSED,
     EvaluationStatus,
     FindingSeverity,
+    veto_verdict_text,
 )
 from census_schema.supervision.evaluation import (
     EVALUATION_RULES_BY_ID,
@@ -552,7 +553,7 @@ def reported_cell(row: Mapping[str, Any] | None, is_veto: bool, is_bonus: bool =
     score, passed = (None, None) if row is None else (row["score"], row["veto_passed"])
     if score is None and passed is None:
         return "未申报" if is_bonus else "未自评"
-    verdict = None if not is_veto or passed is None else html.Div(VETO_PASSED if passed else VETO_FAILED)
+    verdict = html.Div(veto_verdict_text(passed)) if is_veto and passed is not None else None
     return [format_value(score) if score is not None else "—", verdict]
 
 
