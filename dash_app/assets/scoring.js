@@ -1,18 +1,19 @@
-/* The evaluator's running subtotals, computed in the browser as scores are typed (the server judges each value when
-   its field is left, and every value again when the sheet is saved). Loaded by Dash from assets/; used by a
-   clientside callback of pages/evaluation.py. */
+/* The evaluator's running subtotals and the marks on self-scores too far from the typed ones, computed in the browser
+   as scores are typed (the server judges each value when its field is left, and every value again when the sheet is
+   saved). Loaded by Dash from assets/; used by a clientside callback of pages/evaluation.py. */
 window.dash_clientside = Object.assign({}, window.dash_clientside);
 window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.archiveCensus, {
-    scoreSubtotals: function (values, ids, areaIds, stores, totalIds) {
+    scoreSheetLive: function (values, ids, areaIds, stores, totalIds, cellIds) {
       var maxima = stores && stores[0];
       var blankTotals = totalIds.map(function () { return ""; });
+      var plainCells = cellIds.map(function () { return "number"; });
       if (!maxima || !ids) {
-        return [areaIds.map(function () { return ""; }), blankTotals];
+        return [areaIds.map(function () { return ""; }), blankTotals, plainCells];
       }
       // The save's own reading (pages/evaluation.py SCORE_PATTERN, sent in the store), then its checks: from 0 to
       // the item's maximum, at most one decimal place.
       var pattern = new RegExp(maxima.pattern);
-      var sums = {}, scored = {}, items = {}, invalid = {};
+      var sums = {}, scored = {}, items = {}, invalid = {}, typed = {};
       Object.keys(maxima.items).forEach(function (code) {
         var area = maxima.items[code][0];
         items[area] = (items[area] || 0) + 1;
@@ -24,6 +25,7 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
         var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim().replace(/,/g, ".");
         if (text === "") { return; }
         var number = pattern.test(text) ? Number(text) : NaN;
+        if (!isNaN(number)) { typed[id.item] = number; }
         if (isNaN(number) || number < 0 || number > max || Math.abs(number * 10 - Math.round(number * 10)) > 1e-9) {
           invalid[area] = (invalid[area] || 0) + 1;
           return;
@@ -54,25 +56,16 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
       var claimed = sums.bonus || 0, bonus = Math.min(claimed, maxima.areas.bonus || 0);
       var total = "基本分 " + one(base) + " 分（已评 " + count + "/" + all + " 项）＋ 加分 " + one(bonus) + " 分"
         + (claimed > bonus ? "（填报 " + one(claimed) + " 分，超过上限 " + maxima.areas.bonus + " 分的部分不计）" : "");
-      return [texts, totalIds.map(function () { return total; })];
-    },
-    // The 该馆自评 cells: "deviates" where the score typed (read as the save reads it) differs from the archive's own by
-    // more than the tolerance share of the item's maximum (supervision/scoring.py flag_deviation), compared in
-    // hundredths so that 8.8 against 6.8 on a maximum of 10 is exactly 2, not over it.
-    selfDeviations: function (values, ids, cellIds, stores) {
-      var sheet = stores && stores[0];
-      if (!sheet || !ids || !cellIds) { return (cellIds || []).map(function () { return "number"; }); }
-      var pattern = new RegExp(sheet.pattern), typed = {};
-      ids.forEach(function (id, index) {
-        var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim().replace(/,/g, ".");
-        if (text !== "" && pattern.test(text)) { typed[id.item] = Number(text); }
-      });
-      return cellIds.map(function (id) {
-        var own = sheet.self[id.item], spec = sheet.items[id.item], score = typed[id.item];
+      // The 该馆自评 cells: "deviates" where the score typed (read as the save reads it) differs from the archive's own
+      // by more than the tolerance share of the item's maximum (supervision/scoring.py flag_deviation), compared in
+      // hundredths so that 8.8 against 6.8 on a maximum of 10 is exactly 2, not over it.
+      var cells = cellIds.map(function (id) {
+        var own = maxima.self[id.item], spec = maxima.items[id.item], score = typed[id.item];
         var apart = own != null && spec && score != null
-          && Math.round(Math.abs(score - own) * 100) > Math.round(spec[1] * sheet.tolerance * 100);
+          && Math.round(Math.abs(score - own) * 100) > Math.round(spec[1] * maxima.tolerance * 100);
         return apart ? "number deviates" : "number";
       });
+      return [texts, totalIds.map(function () { return total; }), cells];
     },
 });
 

@@ -1181,25 +1181,19 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return form, not editable, not editable
 
     # Pattern-matched outputs and states: the form, its store and the total exist only once an evaluator opens an
-    # archive (a plain id that is absent makes the renderer throw).
+    # archive (a plain id that is absent makes the renderer throw). One pass over the typed scores gives the running
+    # subtotals and total, and marks each self-score the typed score is too far from (as the results will flag it).
     app.clientside_callback(
-        ClientsideFunction("archiveCensus", "scoreSubtotals"),
+        ClientsideFunction("archiveCensus", "scoreSheetLive"),
         Output({"type": ids.EVALUATION_SUBTOTAL, "area": ALL}, "children"),
         Output({"type": ids.EVALUATION_TOTAL, "sheet": ALL}, "children"),
+        Output({"type": ids.EVALUATION_SELF_SCORE, "item": ALL}, "className"),
         Input({"type": ids.EVALUATION_SCORE, "item": ALL}, "value"),
         State({"type": ids.EVALUATION_SCORE, "item": ALL}, "id"),
         State({"type": ids.EVALUATION_SUBTOTAL, "area": ALL}, "id"),
         State({"type": ids.EVALUATION_MAXIMA, "archive": ALL}, "data"),
         State({"type": ids.EVALUATION_TOTAL, "sheet": ALL}, "id"),
-    )
-    # Each self-score marked as the expert types a score too far from it (as the results will flag it).
-    app.clientside_callback(
-        ClientsideFunction("archiveCensus", "selfDeviations"),
-        Output({"type": ids.EVALUATION_SELF_SCORE, "item": ALL}, "className"),
-        Input({"type": ids.EVALUATION_SCORE, "item": ALL}, "value"),
-        State({"type": ids.EVALUATION_SCORE, "item": ALL}, "id"),
         State({"type": ids.EVALUATION_SELF_SCORE, "item": ALL}, "id"),
-        State({"type": ids.EVALUATION_MAXIMA, "archive": ALL}, "data"),
     )
 
     # A field is judged as soon as it is left (blur) or Enter is pressed in it, by the save's own reading and checks;
