@@ -204,9 +204,10 @@ def require_round(con: duckdb.DuckDBPyConnection, round_id: str | None) -> str:
 
 
 def _assignment_table(assignments: list[dict[str, Any]]) -> str:
-    headers = ["档案馆代码", "档案馆", "评价专家", "评分进度"]
+    headers = ["档案馆代码", "档案馆", "该馆自评", "评价专家", "评分进度"]
     return format_table(
-        headers, [[a["archive_code"], a["archive_name"], a["expert"], a["sheet_state"]] for a in assignments]
+        headers,
+        [[a["archive_code"], a["archive_name"], a["self_state"], a["expert"], a["sheet_state"]] for a in assignments],
     )
 
 

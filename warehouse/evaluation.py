@@ -417,35 +417,48 @@ def check_may_see_own_sheet(
 def query_assignments(
     con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, evaluator: str | None = None
 ) -> list[dict[str, Any]]:
-    """Assignments with the archive's name and how far the evaluator's sheet has got (无 / 草稿 / 已提交; and
-    `items_scored`, the standard's items scored, bonus claims aside, as the form counts 已评 65/65 项).
+    """Assignments with the archive's name, how far the evaluator's sheet has got (无 / 草稿 / 已提交; and
+    `items_scored`, the standard's items scored, bonus claims aside, as the form counts 已评 65/65 项), and whether
+    the archive has sent its self-evaluation (`self_state`: 未报送, or 已报送 with the items it scored).
 
     Grain: one row per archive and evaluator assigned in the round.
     """
     rows = fetch_named(
         con,
         """
+        WITH own AS (
+            SELECT archive_code,
+                   count(score) FILTER (WHERE NOT starts_with(item_code, 'B')) AS self_items,
+                   max(saved_at) AS self_sent_at
+            FROM evaluation_scores WHERE round_id = ? AND scorer = ? GROUP BY archive_code
+        )
         SELECT a.round_id, a.archive_code, a.evaluator, a.assigned_at, a.assigned_by,
                count(s.item_code) AS items_saved,
                -- Bonus claims are coded B1, B2, … (supervision.rows.is_bonus_code).
                count(s.score) FILTER (WHERE NOT starts_with(s.item_code, 'B')) AS items_scored,
                coalesce(bool_and(s.is_submitted), false) AS is_submitted,
-               max(s.saved_at) AS last_saved_at
+               max(s.saved_at) AS last_saved_at,
+               own.self_items, own.self_sent_at
         FROM evaluation_assignments AS a
         LEFT JOIN evaluation_scores AS s
           ON s.round_id = a.round_id AND s.archive_code = a.archive_code AND s.scorer = a.evaluator
+        LEFT JOIN own ON own.archive_code = a.archive_code
         WHERE a.round_id = ? AND (? IS NULL OR a.evaluator = ?)
         GROUP BY ALL ORDER BY a.archive_code, a.evaluator
         """,
-        [round_id, evaluator, evaluator],
+        [round_id, SELF_SOURCE, round_id, evaluator, evaluator],
     )
     names, people = archive_names(), account_names(con)
+    items = len(get_standard().items)
     for row in rows:
         row["archive_name"] = names[row["archive_code"]]
         row["expert"] = person_label(row["evaluator"], people.get(row["evaluator"]))
         # 未填写: nothing saved yet (it read 评分表：无, as if the expert had no sheet to fill).
         row["sheet_state"] = (
             "已提交" if row["is_submitted"] and row["items_saved"] else "草稿" if row["items_saved"] else "未填写"
+        )
+        row["self_state"] = (
+            "未报送" if row["self_sent_at"] is None else f"已报送（自评 {row['self_items']}/{items} 项）"
         )
     return rows
 

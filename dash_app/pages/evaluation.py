@@ -124,6 +124,8 @@ RESULT_COLUMNS = [
 ASSIGNMENT_COLUMNS = [
     Column("archive_name", "档案馆", tooltip="archive_code"),
     Column("archive_code", "代码", "code"),
+    # Whether the archive's own scores are there to check on the visit (the sheet shows them item by item).
+    Column("self_state", "该馆自评"),
     Column("sheet_state", "评分表"),
     Column("items_scored", "已评", "int", "项"),
     Column("last_saved_at", "最近保存", "datetime"),
@@ -578,7 +580,7 @@ def self_evaluation_note(reported: Mapping[str, Mapping[str, Any]]) -> str:
         f"合计 {format_value(sum((scores[c] for c in items), Decimal(0)))} 分"
         + (f"，申报加分 {format_value(claimed)} 分" if claimed else "")
         + f"（{format_datetime(sent)} 报送）。“该馆自评”一栏是该馆每项的自评得分，其佐证材料列在评分项下，供核查对照；"
-        f"本人评分与自评相差超过该项满分 {TOLERANCE_SHARE:.0%} 的，该项自评得分标红，评价结果中标为自评偏差，"
+        f"本人评分与自评相差超过该项满分 {TOLERANCE_SHARE:.0%} 的，该项自评得分标红并注明“自评偏差”，评价结果中也标为自评偏差，"
         "请在扣分说明中写明依据。"
     )
 

@@ -240,6 +240,14 @@ def test_listings_print_tables_or_json(db, capsys):
     )["already"]
     code, out, _ = run(capsys, "evaluation", "assignments", "--db", str(db))
     assert code == 0 and "广东省档案馆" in out and "专家甲" in out
+    # Whether the archive has sent its self-evaluation, beside its name.
+    listed = json.loads(run(capsys, "evaluation", "assignments", "--json", "--db", str(db))[1])["assignments"]
+    state = next(a["self_state"] for a in listed if a["evaluator"] == "专家甲")
+    assert out.splitlines()[0].split()[:3] == ["档案馆代码", "档案馆", "该馆自评"]
+    shown = next(line for line in out.splitlines() if "专家甲" in line)
+    assert (
+        shown.split()[:2] == ["440000", "广东省档案馆"] and state in shown.split("广东省档案馆")[1].split("专家甲")[0]
+    )
     code, out, _ = run(capsys, "evaluation", "results", "--db", str(db), "--json")
     assert code == 0 and len(json.loads(out)["results"]) == 47
     guangdong = next(r for r in json.loads(out)["results"] if r["archive_code"] == "440000")

@@ -531,6 +531,12 @@ def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assi
     rows = grid_rows(app, client, ids.EVALUATION_ASSIGNMENTS_GRID, None)
     # 已评 counts the standard's items scored, as the form does (the bonus claim and a verdict are not items).
     assert {r["archive_code"]: (r["sheet_state"], r["items_scored"]) for r in rows}[archive] == ("草稿", 2)
+    # 该馆自评: the archive's own scores, counted from its rows as the sheet's summary counts them.
+    own = [r for r in read(site, query_scores, archive, SELF_SOURCE) if r["item_code"] in STANDARD.items_by_code]
+    scored = sum(r["score"] is not None for r in own)
+    assert {r["archive_code"]: r["self_state"] for r in rows}[
+        archive
+    ] == f"已报送（自评 {scored}/{len(STANDARD.items)} 项）"
 
 
 def test_a_failed_veto_item_given_full_marks_is_saved_and_pointed_out(app, site, assigned):

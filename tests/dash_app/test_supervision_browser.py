@@ -175,6 +175,11 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
             "([sel, marked]) => document.querySelector(sel).classList.contains('deviates') === marked",
             arg=[f"td[id='{self_cell}']", marked],
         )
+        # Not by colour alone: a marked self-score says 自评偏差 under it, read by screen readers too.
+        under = page.evaluate(
+            "sel => getComputedStyle(document.querySelector(sel), '::after').content", f"td[id='{self_cell}']"
+        )
+        assert under == ('"自评偏差"' if marked else "none")
     # Every field is labelled: the scores by their item and maximum, the veto verdicts as a named group.
     page.get_by_label("A1.1.1 得分（满分 10）").fill("8")
     page.get_by_label("A1.1.3 得分（满分 10）").fill("5.5")

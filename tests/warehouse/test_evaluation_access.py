@@ -122,8 +122,12 @@ def test_results_follow_submissions_and_a_draft_withdraws_one(opened):
     for expert in ("evaluator", "专家乙", "专家丙"):
         save_evaluator_scores(opened, expert, ARCHIVE, full(), submit=True, veto_verdicts=VETO)
     assert status_of(opened) == "未完成"  # no self-evaluation yet
+    assert {a["self_state"] for a in query_assignments(opened)} == {"未报送"}
     load_evaluation_sheets(opened, "S-self", utc_now(), "2025", "广东省档案馆", self_evaluation())
     assert status_of(opened) == "已完成"
+    # Each expert's list says the archive's own scores are there, every item of the standard.
+    items = len(CURRENT_STANDARD.items)
+    assert {a["self_state"] for a in query_assignments(opened)} == {f"已报送（自评 {items}/{items} 项）"}
     save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(9)}, submit=False)
     assert status_of(opened) == "未完成"  # two submitted experts are not enough
 
