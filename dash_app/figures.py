@@ -133,9 +133,11 @@ def build_choropleth(
     geojson: str | dict[str, Any] = GEOJSON_URL,
     value_format: str = ",.0f",
     suffix: str = "",
+    zrange: tuple[float, float] | None = None,
 ) -> go.Figure:
     """Provinces coloured by a figure; provinces with no value drawn in a separate grey 'no data' class.
-    `value_format` is the d3 format of the figure in hovers and on the colour bar (counts without decimals)."""
+    `value_format` is the d3 format of the figure in hovers and on the colour bar (counts without decimals); `zrange`
+    the values the colour scale runs between (a share: 0–100), else the figures' own least and greatest."""
     with_data = [r for r in rows if r.get(value_key) is not None]
     without = [r for r in rows if r.get(value_key) is None]
     # The map shows the whole country: units without a row (outside the census) still get their no-data shape.
@@ -160,6 +162,8 @@ def build_choropleth(
                     featureidkey="id",
                     locations=[r["province_code"] for r in with_data],
                     z=[r[value_key] for r in with_data],
+                    zmin=zrange[0] if zrange else None,
+                    zmax=zrange[1] if zrange else None,
                     text=[r["province_name"] for r in with_data],
                     hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
                     colorscale=MAP_BLUES,
@@ -488,9 +492,11 @@ def build_division_map(
     *,
     value_format: str = ",.0f",
     suffix: str = "",
+    zrange: tuple[float, float] | None = None,
 ) -> go.Figure:
     """A province's prefectures coloured by a figure (rows: division_code, name and the figure); prefectures without
-    a value in grey. The view fits the province; the colour scale runs over the province's own values."""
+    a value in grey. The view fits the province; the colour scale runs over `zrange` (a share: 0–100), else over the
+    province's own values."""
     with_data = [r for r in rows if r.get(value_key) is not None]
     without = [r for r in rows if r.get(value_key) is None]
     figure = go.Figure()
@@ -500,14 +506,15 @@ def build_division_map(
         )
     if with_data:
         values = [float(r[value_key]) for r in with_data]
+        low, high = zrange or (min(values), max(values) if max(values) > min(values) else min(values) + 1)
         figure.add_trace(
             go.Choropleth(
                 geojson=geojson,
                 featureidkey="id",
                 locations=[r["division_code"] for r in with_data],
                 z=values,
-                zmin=min(values),
-                zmax=max(values) if max(values) > min(values) else min(values) + 1,
+                zmin=low,
+                zmax=high,
                 text=[r["name"] for r in with_data],
                 hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
                 colorscale=MAP_BLUES,

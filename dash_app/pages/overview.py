@@ -79,6 +79,15 @@ METRICS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
+# A share is coloured on its whole scale: 97.0 % and 97.8 % read alike, not as the lightest and the darkest blue.
+SHARE_RANGE = (0.0, 100.0)
+
+
+def metric_range(metric: str) -> tuple[float, float] | None:
+    """The values a metric's map colours run between: a share's whole scale, or None (a count: its own values)."""
+    return SHARE_RANGE if METRICS[metric][1] == "%" else None
+
+
 def metric_title(metric: str) -> str:
     """A metric's name with its unit: 普查覆盖率（%）."""
     label, unit, _, _ = METRICS[metric]
@@ -560,7 +569,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         province = province_from_search(viewer, search)
         if province is None:
             headline, rows = load_overview(viewer, summary)
-            figure = build_choropleth(rows, metric, metric_title(metric), value_format=value_format, suffix=suffix)
+            figure = build_choropleth(
+                rows,
+                metric,
+                metric_title(metric),
+                value_format=value_format,
+                suffix=suffix,
+                zrange=metric_range(metric),
+            )
             own = scope_province(viewer)
             cards = build_cards(headline, own, review_of(summary, own))
             return figure, cards, [], map_table(rows, metric, viewer)
@@ -573,6 +589,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             division_geojson_url(province),
             value_format=value_format,
             suffix=suffix,
+            zrange=metric_range(metric),
         )
         return (
             figure,

@@ -467,6 +467,23 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     assert "点击区县查看其覆盖情况" in render_page(app, client_of(app, "planner"), "/", "?province=110000").text
 
 
+def test_a_share_is_coloured_over_its_whole_scale_and_a_count_over_its_own_values(app):
+    """Coverage of 97.0 % and 97.8 % was drawn as the lightest and the darkest blue: a share's colours run 0–100."""
+    for search in ("", "?province=440000"):
+        for metric in ("coverage_pct", "holdings"):
+            figure = returned(overview(app, "planner", search, metric), ids.OVERVIEW_MAP, "figure")
+            coloured = [t for t in figure["data"] if t["type"] == "choropleth" and t.get("name") != "无数据"]
+            assert coloured, (search, metric)
+            for trace in coloured:
+                shown, values = (trace.get("zmin"), trace.get("zmax")), [float(z) for z in trace["z"]]
+                if metric != "holdings":
+                    assert shown == (0, 100)
+                elif search:  # a province's prefectures: between their own least and greatest (one: its value + 1)
+                    assert shown == (min(values), max(values) if max(values) > min(values) else min(values) + 1)
+                else:  # the nation: plotly's own range over the provinces' values
+                    assert shown == (None, None)
+
+
 def test_the_overview_cards_give_shelf_length_and_full_time_staff_each_with_its_rows(app, site):
     with site[1].reader() as con:
         figures = query_summary(con, province_code="440000")["provinces"][0]
