@@ -203,11 +203,21 @@ def require_round(con: duckdb.DuckDBPyConnection, round_id: str | None) -> str:
     return round_id or DEFAULT_ROUND
 
 
-def _assignment_table(assignments: list[dict[str, Any]]) -> str:
-    headers = ["档案馆代码", "档案馆", "该馆自评", "评价专家", "评分进度"]
+def _assignment_table(assignments: list[dict[str, Any]], *, self_state: bool = False) -> str:
+    """Assignments as a table; with `self_state`, whether each archive has sent its self-evaluation too."""
+    headers = ["档案馆代码", "档案馆", *(["该馆自评"] if self_state else []), "评价专家", "评分进度"]
     return format_table(
         headers,
-        [[a["archive_code"], a["archive_name"], a["self_state"], a["expert"], a["sheet_state"]] for a in assignments],
+        [
+            [
+                a["archive_code"],
+                a["archive_name"],
+                *([a["self_state"]] if self_state else []),
+                a["expert"],
+                a["sheet_state"],
+            ]
+            for a in assignments
+        ],
     )
 
 
@@ -289,7 +299,7 @@ def run_evaluation(args: argparse.Namespace) -> int:
                     f"没有名为「{evaluator}」的平台用户，评价轮次 {args.round} 也没有分派给「{evaluator}」的评价任务。",
                     hint="请检查姓名或用户名（archive-census evaluation assignments 列出全部分派）。",
                 )
-            return _print(args, {"assignments": assignments}, _assignment_table(assignments))
+            return _print(args, {"assignments": assignments}, _assignment_table(assignments, self_state=True))
         results = query_evaluation_results(con, args.round)
         result_state = describe_result_state(con, args.round)
     # 专家: how many of the experts assigned have submitted (5/6), as /evaluation shows it.

@@ -414,6 +414,27 @@ def check_may_see_own_sheet(
     return bool(found and found["is_open"])
 
 
+SELF_NOT_SENT = "未报送"
+
+
+def self_evaluation_states(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[str, str]:
+    """The archives that have sent their self-evaluation, each with the standard's items it scored, as lists read
+    it (已报送（65/65 项）); an archive not here has sent none (SELF_NOT_SENT)."""
+    items = len(get_standard().items)
+    sent = con.execute(
+        # Bonus claims are coded B1, B2, … (supervision.rows.is_bonus_code): not items of the standard.
+        "SELECT archive_code, count(score) FILTER (WHERE NOT starts_with(item_code, 'B')) FROM evaluation_scores "
+        "WHERE round_id = ? AND scorer = ? GROUP BY archive_code",
+        [round_id, SELF_SOURCE],
+    ).fetchall()
+    return {code: self_sent_text(scored, items) for code, scored in sent}
+
+
+def self_sent_text(scored: int, items: int) -> str:
+    """A sent self-evaluation as lists read it: 已报送（65/65 项）."""
+    return f"已报送（{scored}/{items} 项）"
+
+
 def query_assignments(
     con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, evaluator: str | None = None
 ) -> list[dict[str, Any]]:
@@ -426,30 +447,21 @@ def query_assignments(
     rows = fetch_named(
         con,
         """
-        WITH own AS (
-            SELECT archive_code,
-                   count(score) FILTER (WHERE NOT starts_with(item_code, 'B')) AS self_items,
-                   max(saved_at) AS self_sent_at
-            FROM evaluation_scores WHERE round_id = ? AND scorer = ? GROUP BY archive_code
-        )
         SELECT a.round_id, a.archive_code, a.evaluator, a.assigned_at, a.assigned_by,
                count(s.item_code) AS items_saved,
                -- Bonus claims are coded B1, B2, … (supervision.rows.is_bonus_code).
                count(s.score) FILTER (WHERE NOT starts_with(s.item_code, 'B')) AS items_scored,
                coalesce(bool_and(s.is_submitted), false) AS is_submitted,
-               max(s.saved_at) AS last_saved_at,
-               own.self_items, own.self_sent_at
+               max(s.saved_at) AS last_saved_at
         FROM evaluation_assignments AS a
         LEFT JOIN evaluation_scores AS s
           ON s.round_id = a.round_id AND s.archive_code = a.archive_code AND s.scorer = a.evaluator
-        LEFT JOIN own ON own.archive_code = a.archive_code
         WHERE a.round_id = ? AND (? IS NULL OR a.evaluator = ?)
         GROUP BY ALL ORDER BY a.archive_code, a.evaluator
         """,
-        [round_id, SELF_SOURCE, round_id, evaluator, evaluator],
+        [round_id, evaluator, evaluator],
     )
-    names, people = archive_names(), account_names(con)
-    items = len(get_standard().items)
+    names, people, sent = archive_names(), account_names(con), self_evaluation_states(con, round_id)
     for row in rows:
         row["archive_name"] = names[row["archive_code"]]
         row["expert"] = person_label(row["evaluator"], people.get(row["evaluator"]))
@@ -457,9 +469,7 @@ def query_assignments(
         row["sheet_state"] = (
             "已提交" if row["is_submitted"] and row["items_saved"] else "草稿" if row["items_saved"] else "未填写"
         )
-        row["self_state"] = (
-            "未报送" if row["self_sent_at"] is None else f"已报送（自评 {row['self_items']}/{items} 项）"
-        )
+        row["self_state"] = sent.get(row["archive_code"], SELF_NOT_SENT)
     return rows
 
 
@@ -862,8 +872,8 @@ def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
 def query_evaluation_results(
     con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, archive_code: str | None = None
 ) -> list[dict[str, Any]]:
-    """Every archive's status, total, bonus, final score, grade and rank (best first, then the unfinished), or one
-    archive's.
+    """Every archive's status, whether it has sent its self-evaluation (`self_state`), total, bonus, final score,
+    grade and rank (best first, then the unfinished), or one archive's.
 
     Grain: one row per comprehensive archive in the round (all 47 once any score was recorded).
     """
@@ -873,9 +883,10 @@ def query_evaluation_results(
         "AND (? IS NULL OR archive_code = ?) ORDER BY rank NULLS LAST, archive_code",
         [round_id, archive_code, archive_code],
     )
-    names = archive_names()
+    names, sent = archive_names(), self_evaluation_states(con, round_id)
     for row in rows:
         row["archive_name"] = names[row["archive_code"]]
+        row["self_state"] = sent.get(row["archive_code"], SELF_NOT_SENT)
     return rows
 
 

@@ -68,6 +68,7 @@ from warehouse.evaluation import (
     query_scores,
     require_archive,
     results_published,
+    self_sent_text,
     sheet_version,
 )
 from warehouse.evaluation_findings import (
@@ -102,8 +103,8 @@ ISSUE_FLOORS = dict(
         strict=True,
     )
 )
-# Sized to what they can hold (fit_width): an archive's rank, status, experts, scores and grade in view at 1,400
-# pixels, the veto items it failed wrapping beside them.
+# Sized to what they can hold (fit_width): an archive's rank, status, self-evaluation, experts, scores and grade in
+# view at 1,400 pixels, the veto items it failed wrapping beside them.
 ARCHIVE_NAMES = tuple(a.name for a in list_comprehensive_archives())
 WIDEST_SCORE = ("1,000.0",)
 RESULT_COLUMNS = [
@@ -111,6 +112,10 @@ RESULT_COLUMNS = [
     Column("archive_name", "档案馆", tooltip="archive_code", fits=ARCHIVE_NAMES),
     Column("archive_code", "代码", "code", fits=("000000",)),
     Column("status", "状态", fits=tuple(EvaluationStatus)),
+    # 未完成 for want of the archive's own scores or of the experts': which, at a glance.
+    Column(
+        "self_state", "该馆自评", fits=tuple(self_sent_text(len(s.items), len(s.items)) for s in STANDARDS.values())
+    ),
     # How far the experts have got: an archive is scored once three of those assigned have submitted.
     Column("experts", "专家已提交", "int", "位", fits=("99",)),
     Column("assigned", "分派专家", "int", "位", fits=("99",)),
@@ -119,7 +124,7 @@ RESULT_COLUMNS = [
     Column("final_score", "总分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
     Column("grade", "等次", fits=EVALUATION_GRADE.values),
     # Why an archive is 不合格 whatever its score: the veto items it failed.
-    Column("veto_note", "未通过的否决项", wrap=True),
+    Column("veto_note", "未通过的否决项", wrap=True, wrap_width=150),
 ]
 ASSIGNMENT_COLUMNS = [
     Column("archive_name", "档案馆", tooltip="archive_code"),
@@ -164,7 +169,7 @@ def _sees_results(viewer: Viewer) -> bool:
 
 # What a provincial office sees of its archives' results before the round is over (its archives' own 自评 and how
 # far the experts have got): scores, grades and ranks are the bureau's until they are final.
-PROVINCE_RESULT_FIELDS = ("archive_code", "archive_name", "status", "experts", "assigned")
+PROVINCE_RESULT_FIELDS = ("archive_code", "archive_name", "status", "self_state", "experts", "assigned")
 PROVINCE_ITEM_FIELDS = ("area_name", "item_code", "item_text", "max_points", "self_score")
 PROVINCE_UNPUBLISHED = "本轮评价结束后公布得分、等次和排名"
 

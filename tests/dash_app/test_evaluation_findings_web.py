@@ -343,6 +343,13 @@ def test_a_provincial_office_sees_its_own_archives_evaluation_and_its_results_on
     open_rows = results()
     assert list(open_rows) == own  # in the standard's order: an order by score would tell the unpublished ranks
     assert (open_rows[ARCHIVE]["status"], open_rows[ARCHIVE]["experts"]) == ("已完成", 3)
+    # Whether each archive has sent its self-evaluation: 广州市档案馆 has not (its 未完成 is not the experts' doing).
+    every = f"已报送（{len(CURRENT_STANDARD.items)}/{len(CURRENT_STANDARD.items)} 项）"
+    assert {code: row["self_state"] for code, row in open_rows.items()} == {
+        "440000": every,
+        "440100": "未报送",
+        "440300": every,
+    }
     hidden = ("rank", "total", "final_score", "grade", "veto_note")
     assert all(open_rows[ARCHIVE][k] is None for k in hidden)
     first = items(ARCHIVE)[0]

@@ -534,9 +534,7 @@ def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assi
     # 该馆自评: the archive's own scores, counted from its rows as the sheet's summary counts them.
     own = [r for r in read(site, query_scores, archive, SELF_SOURCE) if r["item_code"] in STANDARD.items_by_code]
     scored = sum(r["score"] is not None for r in own)
-    assert {r["archive_code"]: r["self_state"] for r in rows}[
-        archive
-    ] == f"已报送（自评 {scored}/{len(STANDARD.items)} 项）"
+    assert {r["archive_code"]: r["self_state"] for r in rows}[archive] == f"已报送（{scored}/{len(STANDARD.items)} 项）"
 
 
 def test_a_failed_veto_item_given_full_marks_is_saved_and_pointed_out(app, site, assigned):
@@ -744,6 +742,11 @@ def test_the_results_grid_lists_the_47_archives_as_the_warehouse_ranks_them(app,
         return (row["archive_code"], row["rank"], row["grade"], row["status"], None if score is None else float(score))
 
     assert [shown(r) for r in rows] == [shown(r) for r in expected]
+    # Whether each archive has sent its self-evaluation, counted from its own rows.
+    for code, row in rows_by_code.items():
+        own = [r for r in read(site, query_scores, code, SELF_SOURCE) if r["item_code"] in STANDARD.items_by_code]
+        scored = sum(r["score"] is not None for r in own)
+        assert row["self_state"] == (f"已报送（{scored}/{len(STANDARD.items)} 项）" if own else "未报送"), code
     assert any(r["grade"] for r in rows) and [r["rank"] for r in rows if r["rank"]] == sorted(
         r["rank"] for r in rows if r["rank"]
     )

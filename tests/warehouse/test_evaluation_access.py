@@ -127,7 +127,9 @@ def test_results_follow_submissions_and_a_draft_withdraws_one(opened):
     assert status_of(opened) == "已完成"
     # Each expert's list says the archive's own scores are there, every item of the standard.
     items = len(CURRENT_STANDARD.items)
-    assert {a["self_state"] for a in query_assignments(opened)} == {f"已报送（自评 {items}/{items} 项）"}
+    assert {a["self_state"] for a in query_assignments(opened)} == {f"已报送（{items}/{items} 项）"}
+    sent = {r["archive_code"]: r["self_state"] for r in query_evaluation_results(opened)}
+    assert (sent[ARCHIVE], sent[OTHER]) == (f"已报送（{items}/{items} 项）", "未报送")
     save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(9)}, submit=False)
     assert status_of(opened) == "未完成"  # two submitted experts are not enough
 
