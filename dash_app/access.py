@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import LOCAL_ROLES, Role, person_label
-from census_schema.scopes import Scope, account_scope, parse_central_area, parse_stored_scope
+from census_schema.scopes import Scope, account_scope, central_area_code, parse_central_area, parse_stored_scope
 from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT
 from warehouse.queries import list_submissions
 from warehouse.reviews import Reviewer
@@ -99,12 +99,16 @@ def scope_division(viewer: Viewer, requested: str | None, *, local_area: bool = 
 
     A provincial user is held to their own province; asking for another province is refused (HTTP 403). A code that
     is not a current division is refused as not found (HTTP 404), whoever asks. The central channels' area
-    (`central`, `central:<channel>`) is national users' only: they report to the national bureau directly. A
-    prefecture's or county's office is held to its own division only where the page serves it (`local_area`: the
-    coverage and lineage pages); everywhere else it is refused, as every other role is.
+    (`central`, `central:<channel>`) is national users': they report to the national bureau directly. A
+    prefecture's or county's office is held to its own division, and a central channel's office to its own channel
+    (`central:<channel>`), only where the page serves them (`local_area`: the coverage and lineage pages);
+    everywhere else they are refused, as every other role is.
     """
+    own_channel = channel_area(viewer) if local_area else None
+    if requested is None and own_channel is not None:
+        return own_channel
     if parse_central_area(requested)[0]:
-        if viewer.is_national:
+        if viewer.is_national or requested == own_channel:
             return requested
         flask.abort(403)
     if requested is not None and requested not in load_divisions().by_code:
@@ -123,9 +127,16 @@ def scope_division(viewer: Viewer, requested: str | None, *, local_area: bool = 
     flask.abort(403)
 
 
+def channel_area(viewer: Viewer) -> str | None:
+    """A central channel's office's own area (`central:<channel>`); None for every other viewer."""
+    scope = viewer.scope
+    return central_area_code(scope.code) if viewer.role is Role.CENTRAL and scope is not None else None
+
+
 def own_area(viewer: Viewer) -> str:
-    """What a viewer held to part of the country calls it: 本省, 本地区 (a prefecture's or county's office)."""
-    return "本地区" if viewer.role in LOCAL_ROLES else "本省"
+    """What a viewer held to part of the country calls it: 本省, 本地区 (a prefecture's or county's office), 本渠道 (a
+    central channel's office)."""
+    return "本地区" if viewer.role in LOCAL_ROLES else "本渠道" if viewer.role is Role.CENTRAL else "本省"
 
 
 def scope_province(viewer: Viewer) -> str | None:

@@ -34,7 +34,7 @@ from warehouse.queries import (
 
 PATH = "/coverage"
 NAME = "覆盖情况"
-ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, Role.PREFECTURE, Role.COUNTY)
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, Role.PREFECTURE, Role.COUNTY, Role.CENTRAL)
 PAGE_KEY = "coverage"
 COUNT_COLUMNS = [
     Column("units_expected", "应报", "int", "个"),
@@ -89,9 +89,9 @@ def known_area(code: str | None) -> bool:
 
 
 def may_view(viewer: Viewer, code: str | None) -> bool:
-    """Whether the viewer may read a current division's rows, by the rule every grid of the page is held to
-    (`scope_division`), asked without refusing: national users every division, a provincial office its own
-    province's, a prefecture's or county's office its own division and those inside it."""
+    """Whether the viewer may read an area's rows, by the rule every grid of the page is held to (`scope_division`),
+    asked without refusing: national users every area, a provincial office its own province's divisions, a
+    prefecture's or county's office its own division and those inside it, a central channel's office its channel."""
     try:
         scope_division(viewer, code, local_area=True)
     except HTTPException:
@@ -157,6 +157,8 @@ def breadcrumbs(viewer: Viewer, division: str | None) -> list[Any]:
     """Links from the nation (or the viewer's province or own division) down to the division (or the central
     channels)."""
     is_central, channel = parse_central_area(division)
+    if is_central and channel is not None and not viewer.is_national:  # a channel's office: nothing above its own
+        return [html.Strong(CENTRAL_CHANNELS[channel])]
     if is_central:
         crumbs: list[Any] = [dcc.Link("全国", href=PATH), html.Span(" › ")]
         if channel is None:
@@ -285,10 +287,10 @@ def notice(viewer: Viewer, code: str | None) -> html.Div | None:
     division = known_division(code)
     back = dcc.Link("返回上一级" if viewer.is_national else f"返回{own_area(viewer)}", href=PATH)
     if parse_central_area(code)[0]:
-        if viewer.is_national:
+        if may_view(viewer, code):
             return None
         return html.Div(
-            [html.P(f"无权查看中央渠道的数据：只能查看{own_area(viewer)}。", className="error"), back],
+            [html.P(f"无权查看{area_name(code)}的数据：只能查看{own_area(viewer)}。", className="error"), back],
             id=ids.COVERAGE_NOTICE,
         )
     if division is None:
@@ -307,7 +309,13 @@ def notice(viewer: Viewer, code: str | None) -> html.Div | None:
 
 def level_hint(code: str | None) -> str:
     """What a click on a row does at this level."""
-    if parse_central_area(code)[0]:
+    is_central, channel = parse_central_area(code)
+    if channel is not None:
+        return (
+            f"{CENTRAL_CHANNELS[channel]}直接报国家档案局：下方列出其未报送和名录外报送的单位；"
+            "点击“合计”一行的数字，查看其来自哪些报表。"
+        )
+    if is_central:
         return (
             "中央和国家机关、中央企业、中央级档案馆直接报国家档案局：点击一个渠道，下方列出它未报送和名录外报送的单位。"
         )

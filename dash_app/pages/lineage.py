@@ -33,7 +33,7 @@ from warehouse.queries import (
 
 PATH = "/lineage"
 NAME = "数据来源"
-ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, Role.PREFECTURE, Role.COUNTY)
+ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, Role.PREFECTURE, Role.COUNTY, Role.CENTRAL)
 DEFAULT_FIGURE = "holdings"
 # The template columns each figure adds up (a field's own column when not listed).
 FIGURE_COLUMNS = {
@@ -237,7 +237,9 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
         else:
             said = f"「{(division or '')[:20]}」不是现行的行政区划代码。"
         back = (
-            dcc.Link("返回覆盖情况", href="/coverage") if viewer.role in LOCAL_ROLES else dcc.Link("返回概览", href="/")
+            dcc.Link("返回覆盖情况", href="/coverage")
+            if viewer.role in (*LOCAL_ROLES, Role.CENTRAL)
+            else dcc.Link("返回概览", href="/")
         )
         return html.Div([html.H1("数据来源"), html.P(said, className="error"), back])
     label, unit = figure_label(chosen)

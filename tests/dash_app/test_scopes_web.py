@@ -719,6 +719,40 @@ def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area
     assert "无权查看该范围的数据：只能查看本地区" in refused and "返回覆盖情况" in refused
 
 
+def test_a_central_channel_s_office_sees_the_coverage_of_its_own_channel_only(reporters):
+    # /coverage was refused to a central channel's office: it gathers its units' returns, yet could not see which of
+    # its registered units had not reported. It now sees its own channel as the bureau does, and nothing else.
+    app, _, _ = reporters
+    yangqi, planner = client_of(app, "yangqi"), client_of(app, "planner")
+    own = "?division=central:enterprises"
+    assert [r["division_code"] for r in grid_rows(app, yangqi, ids.COVERAGE_GRID, "")] == ["central:enterprises"]
+    for grid_id in COVERAGE_GRIDS:
+        assert grid_rows(app, yangqi, grid_id, "") == grid_rows(app, planner, grid_id, own), grid_id
+    total = coverage_total(app, yangqi, "")
+    assert total == coverage_total(app, planner, own) and total["units_expected"] > 0
+    crumbs = json.dumps(
+        returned(
+            post_callback(app, yangqi, [(ids.COVERAGE_CRUMBS, "children")], [(ids.URL, "search", "")]),
+            ids.COVERAGE_CRUMBS,
+            "children",
+        ),
+        ensure_ascii=False,
+    )
+    assert "中央企业" in crumbs and "全国" not in crumbs and "中央渠道" not in crumbs
+    assert "中央企业直接报国家档案局：下方列出其未报送和名录外报送的单位" in render_page(app, yangqi, "/coverage").text
+    # The other channels, all three together, a province or a county: refused on the server, and said on the page.
+    for search in ("?division=central", "?division=central:organs", "?division=440000", "?division=440106"):
+        for grid_id in COVERAGE_GRIDS:
+            assert load_grid(app, yangqi, grid_id, search).status_code == 403, (grid_id, search)
+    page = render_page(app, yangqi, "/coverage", "?division=central:organs").text
+    assert "无权查看中央和国家机关的数据：只能查看本渠道" in page and "返回本渠道" in page
+    # Where its figures come from (its 应报: the register in force): its own channel's, as the bureau traces them.
+    mine = grid_rows(app, yangqi, ids.LINEAGE_RETURNS_GRID, "?figure=units_expected")
+    assert mine and mine == grid_rows(app, planner, ids.LINEAGE_RETURNS_GRID, f"?figure=units_expected&{own[1:]}")
+    refused = render_page(app, yangqi, "/lineage", "?figure=units_reported&division=central").text
+    assert "无权查看该范围的数据：只能查看本渠道" in refused and "返回覆盖情况" in refused
+
+
 def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_the_county_is_told(reporters):
     # Last in the module (it replaces 天河区's return). A probe's prefecture replaced its county's own reviewed return
     # unasked, and the county was told nothing; its own upload was then said to be its turn to review, and refused
