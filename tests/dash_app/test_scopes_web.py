@@ -652,6 +652,12 @@ def test_a_planner_s_view_of_one_province_lists_that_province_s_reminders(report
     assert one == overview_reminders(app, "guangdong")  # what the province's own office is shown
 
 
+def shown_crumbs(app, client) -> str:
+    """The breadcrumbs /coverage shows the client on its own first page, as JSON text."""
+    response = post_callback(app, client, [(ids.COVERAGE_CRUMBS, "children")], [(ids.URL, "search", "")])
+    return json.dumps(returned(response, ids.COVERAGE_CRUMBS, "children"), ensure_ascii=False)
+
+
 def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area_only(reporters):
     # /coverage was the national bureau's and the provinces': a prefecture's office could not see who in its area had
     # not reported. It now sees its own division and those inside it, from its own division down, and nothing else.
@@ -665,14 +671,7 @@ def test_a_prefecture_s_and_a_county_s_office_see_the_coverage_of_their_own_area
         coverage_total(app, tianhe, "")["units_expected"]
         == coverage_total(app, guangzhou, "?division=440106")["units_expected"]
     )
-    crumbs = json.dumps(
-        returned(
-            post_callback(app, guangzhou, [(ids.COVERAGE_CRUMBS, "children")], [(ids.URL, "search", "")]),
-            ids.COVERAGE_CRUMBS,
-            "children",
-        ),
-        ensure_ascii=False,
-    )
+    crumbs = shown_crumbs(app, guangzhou)
     assert "广州市" in crumbs and "广东省" not in crumbs and "全国" not in crumbs
     # A county's office opening /coverage from the menu gets its county's page: its own figures and the link to who
     # reported, no grid of a level below (it got the grid, empty, under a hint naming a link it did not show).
@@ -730,14 +729,7 @@ def test_a_central_channel_s_office_sees_the_coverage_of_its_own_channel_only(re
         assert grid_rows(app, yangqi, grid_id, "") == grid_rows(app, planner, grid_id, own), grid_id
     total = coverage_total(app, yangqi, "")
     assert total == coverage_total(app, planner, own) and total["units_expected"] > 0
-    crumbs = json.dumps(
-        returned(
-            post_callback(app, yangqi, [(ids.COVERAGE_CRUMBS, "children")], [(ids.URL, "search", "")]),
-            ids.COVERAGE_CRUMBS,
-            "children",
-        ),
-        ensure_ascii=False,
-    )
+    crumbs = shown_crumbs(app, yangqi)
     assert "中央企业" in crumbs and "全国" not in crumbs and "中央渠道" not in crumbs
     assert "中央企业直接报国家档案局：下方列出其未报送和名录外报送的单位" in render_page(app, yangqi, "/coverage").text
     # The other channels, all three together, a province or a county: refused on the server, and said on the page.
