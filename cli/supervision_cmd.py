@@ -205,20 +205,14 @@ def require_round(con: duckdb.DuckDBPyConnection, round_id: str | None) -> str:
 
 def _assignment_table(assignments: list[dict[str, Any]], *, self_state: bool = False) -> str:
     """Assignments as a table; with `self_state`, whether each archive has sent its self-evaluation too."""
-    headers = ["档案馆代码", "档案馆", *(["该馆自评"] if self_state else []), "评价专家", "评分进度"]
-    return format_table(
-        headers,
-        [
-            [
-                a["archive_code"],
-                a["archive_name"],
-                *([a["self_state"]] if self_state else []),
-                a["expert"],
-                a["sheet_state"],
-            ]
-            for a in assignments
-        ],
-    )
+    columns = [
+        ("档案馆代码", "archive_code"),
+        ("档案馆", "archive_name"),
+        *([("该馆自评", "self_state")] if self_state else []),
+        ("评价专家", "expert"),
+        ("评分进度", "sheet_state"),
+    ]
+    return format_table([header for header, _ in columns], [[a[key] for _, key in columns] for a in assignments])
 
 
 def run_evaluation(args: argparse.Namespace) -> int:
