@@ -381,6 +381,13 @@ class UploadJobs:
         )
 
 
+# What a confirmation that finds no upload waiting for it is told (nothing was loaded by it).
+CONFIRM_GONE = (
+    "找不到等待您确认的这次上传：可能已经确认过，或平台重启后不再保留。此次确认没有装载任何数据；"
+    "如仍要装载，请重新上传该文件，平台会再次列出它将替换或减少的内容，请您确认。"
+)
+
+
 def remove_stale_uploads(folder: Path, older_than_s: float = STALE_UPLOAD_S) -> None:
     """Delete uploads left by a server that stopped mid-job (a running server deletes each file when its job ends)."""
     if not folder.is_dir():
@@ -448,7 +455,8 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         require_role(viewer, *UPLOAD_ROLES)
         job = jobs.confirm(flask.request.form.get("job", ""), viewer)
         if job is None:
-            flask.abort(404)
+            # Confirmed already, another's, or gone with a restart (jobs live in the server's memory only).
+            return error_page(404, "这次上传已无法确认", CONFIRM_GONE, back=("/upload", "返回上传报表"))
         return flask.redirect(f"/upload?job={job.job_id}")
 
     @server.route("/download/report/<job_id>")
