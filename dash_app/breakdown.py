@@ -9,9 +9,15 @@ from urllib.parse import parse_qs
 
 from dash import Dash, Input, Output, html
 
-from census_schema.breakdowns import BREAKDOWN_LABELS, GROUP_BREAKDOWNS, PART_BREAKDOWNS
+from census_schema.breakdowns import (
+    BREAKDOWN_LABELS,
+    BY_HOLDER_TYPE,
+    BY_LEVEL,
+    GROUP_BREAKDOWNS,
+    PART_BREAKDOWNS,
+)
 from census_schema.divisions import census_province_of, load_divisions
-from census_schema.scopes import parse_central_area
+from census_schema.scopes import CENTRAL_ADMIN_LEVEL, CENTRAL_HOLDER_TYPES, parse_central_area
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.components import dropdown, graph, labelled
@@ -54,6 +60,19 @@ def breakdown_block(page: str, metric: str) -> html.Div:
     )
 
 
+def reportable(scope: str | None, key: str) -> tuple[str, ...] | None:
+    """The members of a breakdown a central area can have (its channels' 普查对象类型, the 中央 level), or None (any):
+    the others, which the channels' rules refuse, would only fill its chart with "—"."""
+    is_central, channel = parse_central_area(scope)
+    if not is_central:
+        return None
+    if key == BY_LEVEL.key:
+        return (CENTRAL_ADMIN_LEVEL,)
+    if key == BY_HOLDER_TYPE.key:
+        return tuple({t for c in ([channel] if channel else CENTRAL_HOLDER_TYPES) for t in CENTRAL_HOLDER_TYPES[c]})
+    return None
+
+
 def breakdown_scope(viewer: Viewer, search: str | None, *, local_area: bool = False) -> str | None:
     """The scope the chart shows: the page's (?division=CODE on /coverage, the central channels' included for national
     users; a national user's ?province=CODE on /) when the viewer may see it, else the viewer's whole scope (the
@@ -84,5 +103,7 @@ def register_breakdown(app: Dash, context: AppContext, page: str, metric: str, *
             key = _BREAKDOWNS[metric][0]
         scope = breakdown_scope(current_viewer(), search, local_area=local_area)
         rows = context.reader.cached(query_breakdowns, scope)[key]
+        if (members := reportable(scope, key)) is not None:
+            rows = [row for row in rows if row[_MEMBER_KEYS[key]] in members]
         title = f"{area_name(scope)}{_TITLES[metric]}，按{BREAKDOWN_LABELS[key]}"
         return build_breakdown_figure(rows, _MEMBER_KEYS[key], metric, title)

@@ -29,6 +29,7 @@ from flows.ingest import IngestRequest, ingest_workbook
 from tests.dash_app.conftest import USERS, add_users, province_rows, read_meta, web_settings
 from tests.dash_app.test_access import (
     COVERAGE_GRIDS,
+    breakdown_figure,
     client_of,
     coverage_total,
     export_grid,
@@ -739,6 +740,12 @@ def test_a_central_channel_s_office_sees_the_coverage_of_its_own_channel_only(re
     crumbs = shown_crumbs(app, yangqi)
     assert "中央企业" in crumbs and "全国" not in crumbs and "中央渠道" not in crumbs
     assert "中央企业直接报国家档案局：下方列出其未报送和名录外报送的单位" in render_page(app, yangqi, "/coverage").text
+    # Its charts by 普查对象类型 and by 层级 list what a central enterprise can be (they listed all six types and four
+    # levels, the others "—"); its registered holders are all there.
+    for key, members in (("by_holder_type", {"企事业单位档案馆", "企事业单位档案室"}), ("by_level", {"中央"})):
+        bars = breakdown_figure(app, "yangqi", "coverage", key)["data"][0]
+        assert set(bars["y"]) == members, key
+        assert sum(int(counts[0].replace(",", "")) for counts in bars["customdata"]) == total["units_expected"], key
     # The other channels, all three together, a province or a county: refused on the server, and said on the page.
     for search in ("?division=central", "?division=central:organs", "?division=440000", "?division=440106"):
         for grid_id in COVERAGE_GRIDS:
