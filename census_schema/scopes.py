@@ -356,9 +356,11 @@ class ScopeReturn:
         )
 
     def seen_from(self, uploader: Scope) -> ScopeReturn:
-        """This return as the uploader of a return of `uploader` may read of it: whole in their own province (and for
-        the national bureau's central channels); of another province or a central channel only whose it is."""
-        if uploader.province_code is None or self.scope.province_code == uploader.province_code:
+        """This return as the uploader of a return of `uploader` may read of it: whole in their own province; of
+        another province or a central channel only whose it is. A central channel's office is no province's: a
+        province's return is named to it as to any other province (it was shown the file, sender and number)."""
+        same_province = uploader.province_code is not None and self.scope.province_code == uploader.province_code
+        if same_province or self.scope == uploader:
             return self
         province = self.scope.province_code
         owner = self.scope if province is None else Scope(ScopeKind.PROVINCE, province)

@@ -28,7 +28,7 @@ from warehouse.scopes import (
     fetch_scope_return,
 )
 from warehouse.store import WarehouseStore
-from warehouse.users import reporting_scope_of
+from warehouse.users import is_account
 
 
 class ScopeChanged(CensusError):
@@ -188,13 +188,14 @@ def confirmed_against(current: ScopeReturn | None, confirmed: bool, confirmed_cu
 def another_s_return(
     con: duckdb.DuckDBPyConnection, current: ScopeReturn | None, uploader: str, confirmed: str | None
 ) -> ScopeReturn | None:
-    """The scope's current return when its own office's account sent it (a county's office its county's return) and
-    someone else uploads over it without having agreed to replace that very return (`confirmed`: its submission id);
-    None when the upload may replace what is current (its own, one sent for the scope by a level above or on the
-    command line, or the one confirmed)."""
+    """The scope's current return when another platform account sent it (the scope's own office, a colleague, or a
+    level above sending for the scope) and the uploader has not agreed to replace that very return (`confirmed`: its
+    submission id); None when the upload may replace what is current (its own, one loaded on the command line under a
+    name that is no account, or the one confirmed). Either way round: a county replacing the return its province sent
+    for it removes that return's figures and review progress as surely as the province replacing the county's."""
     if current is None or current.submitted_by == uploader or current.submission_id == confirmed:
         return None
-    return current if reporting_scope_of(con, current.submitted_by) == current.scope else None
+    return current if is_account(con, current.submitted_by) else None
 
 
 def recheck_before_load(

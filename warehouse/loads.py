@@ -30,7 +30,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
 from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import raw_table_name
-from warehouse.reviews import first_review_level, record_review_change
+from warehouse.reviews import above_sender, first_review_level, record_review_change
 from warehouse.transactions import quote_identifier, transaction, utc_now
 
 Status = Literal["accepted", "rejected"]
@@ -244,7 +244,7 @@ def _keep_review_of_same_rows(
     starting again; said in its review history and the audit log. A returned one starts again, as any new file; sent
     again unchanged, its review history says so, with the reason it was returned (its reviewer would not know)."""
     previous_id, state, stage = previous
-    level = first_review_level(con, scope)
+    level = first_review_level(con, scope, submitted_by)
     # Progress is what a reviewer gave it (or the one it kept): a return that merely waits at a later level than a
     # new one starts at (loaded before its prefecture's office had an account) was given nothing.
     given = con.execute(
@@ -261,6 +261,8 @@ def _keep_review_of_same_rows(
         record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, level, first, (PENDING, level))
         return
     reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"
+    # A progress kept at the level whose office sent the return (loaded before it went past that level) moves on.
+    stage = above_sender(con, stage, submitted_by, scope) if state == PENDING else stage
     record_review_change(con, submission_id, KEPT, submitted_by, reason, stage, first, (state, stage))
 
 
@@ -367,7 +369,7 @@ def _insert_submission(
             s.warning_count,
             None if scope is None else scope.kind.value,
             None if scope is None else scope.code,
-            first_review_level(con, scope) if under_review and scope is not None else None,
+            first_review_level(con, scope, s.submitted_by) if under_review and scope is not None else None,
         ],
     )
 

@@ -4,7 +4,8 @@ A return of a prefecture or county is reviewed first by its province (待省级�
 (待国家局审核); a province-wide return and a central channel's return only by the national bureau. A county's return
 is reviewed before its province by its prefecture's office (待地级审核) when that office had an active account when the
 return was loaded (each level reviews the level below; a prefecture without one leaves it to the province); the
-province may stand in for the prefecture (its acceptance then counts for both). Either level
+province may stand in for the prefecture (its acceptance then counts for both). A return a level's own office sent
+for a scope below it starts above that level (`above_sender`). Either level
 accepts, or returns with a reason (已退回): a returned return leaves the figures and its uploader sees why. 已审核
 is final: a correction arrives as a new file, which supersedes the reviewed one and starts again (the same rows
 saved again keep the progress they had: `warehouse.loads`). A returned return
@@ -64,6 +65,8 @@ ACTION_LABELS = {"accept": "审核通过", "return": "退回", "withdraw": "撤�
 REASON_LABELS = {"accept": "审核说明", "return": "退回理由", "withdraw": "撤回理由"}
 # The level a withdrawal is recorded at (its sender's, not a reviewer's); its reason begins with WITHDRAWN_PREFIX.
 SENDER_LEVEL = "sender"
+# The levels in the order a return climbs them.
+REVIEW_LEVELS = (PREFECTURE_REVIEW, PROVINCE_REVIEW, NATIONAL_REVIEW)
 # The longest reason a review keeps (it is shown on every page and message that names the return, and in the audit
 # log): a probe's 6,000 characters were all of it.
 MAX_REVIEW_REASON = 500
@@ -145,17 +148,35 @@ def describe_left_waiting(con: duckdb.DuckDBPyConnection, reviewer: Reviewer) ->
     return f"{said}，停用后没有同级启用的账号能审核它们，请先另设账号"
 
 
-def first_review_level(con: duckdb.DuckDBPyConnection, scope: Scope) -> str:
+def first_review_level(con: duckdb.DuckDBPyConnection, scope: Scope, sender: str) -> str:
     """Who reviews a newly loaded return of the scope first: a county's prefecture when its office has an active
-    account, else as the scope says (the province for a prefecture or county, the nation for the rest)."""
+    account, else as the scope says (the province for a prefecture or county, the nation for the rest); past the
+    level whose office sent it (`above_sender`)."""
     prefecture = scope.prefecture_code
-    if prefecture is None:
-        return scope.first_review_level
-    found = con.execute(
-        "SELECT count(*) FROM users WHERE role = ? AND scope_code = ? AND is_active",
-        [Role.PREFECTURE.value, prefecture],
-    ).fetchone()
-    return PREFECTURE_REVIEW if found is not None and found[0] > 0 else scope.first_review_level
+    level = scope.first_review_level
+    if prefecture is not None:
+        found = con.execute(
+            "SELECT count(*) FROM users WHERE role = ? AND scope_code = ? AND is_active",
+            [Role.PREFECTURE.value, prefecture],
+        ).fetchone()
+        level = PREFECTURE_REVIEW if found is not None and found[0] > 0 else level
+    return above_sender(con, level, sender, scope)
+
+
+def above_sender(con: duckdb.DuckDBPyConnection, level: str, sender: str, scope: Scope | None) -> str:
+    """`level`, or the first level above the one whose office sent the return (a province sending for one of its
+    counties: the nation). A level's own upload is its word, as a province's own return goes straight to the bureau;
+    and since nobody passes what they sent, a one-account province would otherwise wait on itself for ever."""
+    row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [sender]).fetchone()
+    if row is None or scope is None:
+        return level
+    office = Reviewer(sender, Role(row[0]), row[1], row[2])
+    own = office.level
+    if own not in (PREFECTURE_REVIEW, PROVINCE_REVIEW) or not office.reaches(scope.province_code, scope):
+        return level
+    while level in NEXT_REVIEW_LEVEL and REVIEW_LEVELS.index(level) <= REVIEW_LEVELS.index(own):
+        level = NEXT_REVIEW_LEVEL[level]
+    return level
 
 
 def check_review_request(action: str, by: str, reason: str | None) -> tuple[str, str | None]:
@@ -264,7 +285,9 @@ def _replaced_stays_out(con: duckdb.DuckDBPyConnection, submission_id: str) -> s
     if found is None:
         return ""
     old, _ = found
-    return f"它所替换的报表（「{old.file_name}」，{old.submitted_by} {format_beijing(old.submitted_at)}报送）也不会恢复计入；"
+    return (
+        f"它所替换的报表（「{old.file_name}」，{old.submitter} {format_beijing(old.submitted_at)}报送）也不会恢复计入；"
+    )
 
 
 def _takes_out(verb: str, scope: Scope | None, row_count: int, kind: str) -> str:
@@ -278,7 +301,6 @@ def _takes_out(verb: str, scope: Scope | None, row_count: int, kind: str) -> str
     )
 
 
-REVIEW_LEVELS = (PREFECTURE_REVIEW, PROVINCE_REVIEW, NATIONAL_REVIEW)
 # What an office can do about a return already 已审核 (a review is never undone: a new return replaces it).
 FINAL_HINT = "审核结论不能撤销；如需改正，请由报送单位重新报送该范围的报表（新报表替换此表，须重新审核）。"
 
@@ -470,7 +492,7 @@ def _apply_review(
     if to_state == APPROVED and acting in NEXT_REVIEW_LEVEL:
         # A prefecture hands its county's return to the province, a province its prefecture's or county's to the
         # national bureau (a province standing in for the prefecture counts for both).
-        to_state, to_stage = PENDING, NEXT_REVIEW_LEVEL[acting]
+        to_state, to_stage = PENDING, above_sender(con, NEXT_REVIEW_LEVEL[acting], sender, scope)
     from_label, to_label = review_label(state, stage), review_label(to_state, to_stage)
     changed_at = record_review_change(
         con, submission_id, action, reviewer.name, reason, acting, from_label, (to_state, to_stage)

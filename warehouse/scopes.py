@@ -172,7 +172,9 @@ def fetch_replacement_changes(con: duckdb.DuckDBPyConnection, submission_id: str
     replaced, kind = found
     holders_sheet, *other_sheets = get_workbook_form(kind).sheets
     table = _holders_table(kind)
-    sums = [f for f in SUMMARY_SUM_FIELDS if f in holders_sheet.field_names]
+    # Every count and measure of a census return's holders (a register, holding no holdings, is given no totals).
+    summed = any(name in SUMMARY_SUM_FIELDS for name in holders_sheet.field_names)
+    sums = [field.name for field in holders_sheet.fields if field.is_numeric] if summed else []
     compared = [f for f in holders_sheet.field_names if f != "uscc"]
     # The columns are the form's own field names, quoted; "o" and "n" the query's own names.
     differs = [f"n.{quote_identifier(f)} IS DISTINCT FROM o.{quote_identifier(f)}" for f in compared]

@@ -364,11 +364,10 @@ def is_disabled_account(con: duckdb.DuckDBPyConnection, user_name: str) -> bool:
     return bool(found and found[0])
 
 
-def reporting_scope_of(con: duckdb.DuckDBPyConnection, user_name: str) -> Scope | None:
-    """The scope the account of this exact name reports for, enabled or not (None for a name without an account,
-    and for the roles that report nothing)."""
-    row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [user_name]).fetchone()
-    return None if row is None else account_scope(Role(row[0]), row[1], row[2])
+def is_account(con: duckdb.DuckDBPyConnection, user_name: str) -> bool:
+    """Whether this exact name is a platform account, enabled or not (the command line may load under any name)."""
+    found = con.execute("SELECT count(*) FROM users WHERE user_name = ?", [user_name]).fetchone()
+    return bool(found and found[0])
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,6 @@ from dash_app.context import AppContext, current_context
 from dash_app.data_docs import data_docs_url
 from dash_app.failures import FAILURE_COLUMNS, failure_rows
 from dash_app.formatting import (
-    figure_label,
     format_count,
     format_datetime,
     format_number,
@@ -49,7 +48,6 @@ from flows.ingest import describe_rejudged, submission_report_path
 from flows.review import review_and_rejudge
 from warehouse.loads import fetch_failures
 from warehouse.queries import (
-    DECIMAL_FIGURES,
     canonical_submission_id,
     query_holder_lineage,
     query_removed_returns,
@@ -432,15 +430,16 @@ def describe_changes(changes: ReplacementChanges) -> str:
     if not changes.totals:
         return said + f"；「{holders_sheet.title}」各项合计不变" + tail
     moved = []
-    for field, (before, after) in changes.totals.items():
-        name, unit = figure_label(field)
-        decimals = 2 if field in DECIMAL_FIGURES else 0
+    for name, (before, after) in changes.totals.items():
+        field = holders_sheet.field(name)
         delta = after - before
         moved.append(
-            f"{name} {format_number(before, decimals)} → {format_number(after, decimals)}"
-            f"（{'+' if delta > 0 else '−'}{format_number(abs(delta), decimals)}{' ' + unit if unit else ''}）"
+            f"「{field.label}」{format_number(before, field.decimals)} → {format_number(after, field.decimals)}"
+            f"（{'+' if delta > 0 else '−'}{format_number(abs(delta), field.decimals)}）"
         )
-    return said + f"；「{holders_sheet.title}」合计有变化的：" + "，".join(moved) + tail
+    more = len(moved) - CHANGED_FIELDS_NAMED
+    named = "，".join(moved[:CHANGED_FIELDS_NAMED]) + (f"，另有 {more} 栏" if more > 0 else "")
+    return said + f"；「{holders_sheet.title}」合计有变化的：" + named + tail
 
 
 # How many changed columns a comparison names before it says how many more there are.

@@ -810,10 +810,13 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     assert (
         "「th-by-gz.xlsx」，guangzhou " in listed and "（替换了您 " in listed and "报送的「tianhe-3.xlsx」）" in listed
     )
-    # Its own upload waits at its level, for another reviewer.
+    # Its own upload for its county is its level's word: the province reviews it (it waited at its own level, where
+    # nobody else may pass it, and a one-account office for ever).
+    sent = submission_of(store, "440106")
+    listed = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "")
+    assert next(s["review_progress"] for s in listed if s["submission_id"] == sent) == "待省级审核"
     line = progress_line(app, "guangzhou")
-    assert "您本人提交的 1 份尚在审核中，须由其他审核人审核通过（您可以撤回）。" in line, line
-    assert line.endswith("现在没有轮到您审核的报表。"), line
+    assert "您本人提交" not in line and line.endswith("现在没有轮到您审核的报表。"), line
 
 
 def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_told_what_it_takes_out(reporters):
@@ -825,7 +828,13 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
     sent = upload(
         client, write_rows(folder / "th-wrong.xlsx", CENSUS_FORM, rows, scope=division_scope("440000", "440106"))
     )
-    assert "已接收" in wait_for_job(app, client, sent.headers["Location"].split("=", 1)[1])
+    # Replacing the return its prefecture sent for it is asked first, as the prefecture was (a probe's county
+    # replaced its province's correction unasked, and the correction's review with it).
+    job_id = sent.headers["Location"].split("=", 1)[1]
+    said = wait_for_job(app, client, job_id)
+    assert "未装载：将替换他人报送的现行报表，须确认" in said and "「th-by-gz.xlsx」，guangzhou " in said, said
+    confirmed = client.post("/api/upload/confirm", data={"job": job_id}).headers["Location"].split("=", 1)[1]
+    assert "已接收" in wait_for_job(app, client, confirmed)
     own = submission_of(store, "440106")
     page = render_page(app, client, "/submissions").text
     assert ids.SUBMISSIONS_WITHDRAW in page and "点“撤回本人提交的报表”撤回" in page

@@ -119,7 +119,7 @@ def test_a_return_holding_rows_of_another_scope_s_current_return_is_refused_nami
 
 def test_a_holder_of_another_province_s_return_is_refused_naming_only_that_province(store, settings, tmp_path):
     # 广西 holds a holder first; 广东's office learns which province holds it, not that return's file, uploader,
-    # date or number (the national bureau sees them; a central upload, made by the bureau, names them in full).
+    # date or number (the national bureau sees them on its pages).
     guangxi = province_scope("450000")
     theirs = holders(1, 2, division_code="450102")
     path = write_rows(tmp_path / "gx-secret.xlsx", CENSUS_FORM, theirs, "450000", guangxi)
@@ -141,6 +141,22 @@ def test_a_holder_of_another_province_s_return_is_refused_naming_only_that_provi
     )
     report = openpyxl.load_workbook(outcome.report)
     assert not any("gx-secret" in str(c) for row in report[ERRORS_SHEET].iter_rows(values_only=True) for c in row)
+
+
+def test_a_central_channel_s_office_is_named_only_whose_return_holds_a_holder():
+    # A probe: 中央企业's office, refused for a holder 韶关市 reports, was shown that return's file, sender, day and
+    # number; a channel's office is no more the bureau than a province's is.
+    held = ScopeReturn(
+        "S-sg", division_scope("440000", "440200"), "sg.xlsx", "shaoguan", datetime(2025, 1, 3, tzinfo=UTC)
+    )
+    enterprises = central_scope("enterprises")
+    seen = held.seen_from(enterprises)
+    assert seen.withheld and seen.scope == province_scope("440000") and "sg.xlsx" not in seen.describe()
+    assert not held.seen_from(province_scope("440000")).withheld  # its own province's
+    own_channel = ScopeReturn("S-c", enterprises, "c.xlsx", "yangqi", datetime(2025, 1, 3, tzinfo=UTC))
+    assert not own_channel.seen_from(enterprises).withheld
+    assert own_channel.seen_from(central_scope("organs")).withheld
+    assert own_channel.seen_from(province_scope("440000")).withheld
 
 
 def test_the_province_wide_return_is_refused_for_holders_a_county_already_reports(store, settings, tmp_path):
@@ -622,6 +638,42 @@ def test_a_county_s_return_awaits_its_prefecture_only_when_that_office_has_an_ac
     assert stage_of_new_return("disabled", 1) == "待省级审核"  # its office's account disabled: the province first
 
 
+def test_a_return_an_office_sent_for_a_scope_below_it_is_reviewed_above_that_office(store, settings, tmp_path):
+    # A probe: the province's one account sent a county's return; the prefecture passed it, and it then waited at
+    # 待省级审核 for ever, since nobody passes what they sent. A level's own upload is its word: review goes above it.
+    with store.writer() as con:
+        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000", by="管理员")
+        add_user(con, "guangzhou", "hash", Role.PREFECTURE, None, division_code="440100", by="管理员")
+
+    def send(name: str, sender: str) -> tuple[str, str]:
+        path = census(tmp_path, name, holders(1, 1, remarks=name), TIANHE)  # another file each time, one holder
+        outcome = ingest_workbook(store, IngestRequest(path, "census", PROVINCE, sender), settings)
+        assert outcome.status == "accepted", outcome.failures
+        with store.reader() as con:
+            listed = next(s for s in list_submissions(con) if s["submission_id"] == outcome.submission_id)
+        return outcome.submission_id, listed["review_progress"]
+
+    assert send("by-county-clerk", "张三")[1] == "待地级审核"  # a name that is no account: as the scope says
+    by_prefecture, progress = send("by-prefecture", "guangzhou")
+    assert progress == "待省级审核"
+    with store.writer() as con:
+        change = review_submission(con, by_prefecture, "accept", Reviewer("guangdong", Role.PROVINCE, "440000"), None)
+    assert (change["from_state"], change["to_state"]) == ("待省级审核", "待国家局审核")
+    by_province, progress = send("by-province", "guangdong")
+    assert progress == "待国家局审核"
+    with store.writer() as con:
+        change = review_submission(con, by_province, "accept", Reviewer("planner", Role.PLANNER), None)
+    assert change["to_state"] == "已审核"
+    # One loaded before this rule, waiting at its prefecture: passed there, it goes past its sender's level.
+    waiting, _ = send("by-province-earlier", "guangdong")
+    with store.writer() as con:
+        con.execute("UPDATE submissions SET review_stage = 'prefecture' WHERE submission_id = ?", [waiting])
+        change = review_submission(
+            con, waiting, "accept", Reviewer("guangzhou", Role.PREFECTURE, "440000", "440100"), None
+        )
+    assert (change["from_state"], change["to_state"]) == ("待地级审核", "待国家局审核")
+
+
 @on_both_backends("store")
 def test_an_upload_names_the_return_it_replaced_at_its_load_not_the_one_seen_at_its_validation(
     store, settings, tmp_path, monkeypatch
@@ -663,9 +715,9 @@ def test_a_census_return_with_no_register_to_compare_with_says_it_was_not_compar
 def test_an_office_s_own_return_is_replaced_by_another_account_only_when_that_very_return_is_confirmed(
     store, settings, tmp_path
 ):
-    # A prefecture's web upload replaced its county's own reviewed return unasked (a probe). A return its own
-    # office's account sent is replaced by another account only once that return is confirmed; one sent for the
-    # scope by another person (the command line's clerk, a level above) is replaced as before.
+    # A prefecture's web upload replaced its county's own reviewed return unasked (a probe). A return another account
+    # sent is replaced only once that very return is confirmed; one the command line loaded under a name that is no
+    # account is replaced as before.
     from flows.scopes import ScopeChanged, recheck_before_load
 
     with store.writer() as con:
@@ -696,6 +748,29 @@ def test_an_office_s_own_return_is_replaced_by_another_account_only_when_that_ve
     assert ingest_workbook(store, replace(again, protect_others=True), settings).status == "accepted"
 
 
+def test_a_county_s_upload_over_the_return_its_province_sent_for_it_asks_first_too(store, settings, tmp_path):
+    # A probe: the province sent a corrected return for a county (asked first, as it replaced the county's), its
+    # prefecture passed it; the county's next upload replaced it unasked, the correction and the review gone.
+    with store.writer() as con:
+        add_user(con, "tianhe", "hash", Role.COUNTY, "440000", by="管理员", division_code="440106")
+        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000", by="管理员")
+    sent = IngestRequest(census(tmp_path, "province", holders(1, 2), TIANHE), "census", PROVINCE, "guangdong")
+    for_county = ingest_workbook(store, sent, settings)
+    assert for_county.status == "accepted"
+    path = census(tmp_path, "county", holders(1, 3), TIANHE)
+
+    def upload(**options: Any):
+        request = IngestRequest(path, "census", PROVINCE, "tianhe", protect_others=True, **options)
+        return ingest_workbook(store, request, settings)
+
+    asked = upload()
+    assert (asked.status, asked.submission_id) == ("needs_confirmation", None)
+    assert asked.to_json()["replaces_other"]["submission_id"] == for_county.submission_id
+    assert current(store, TIANHE) == for_county.submission_id
+    confirmed = upload(confirmed_current=for_county.submission_id)
+    assert confirmed.status == "accepted" and current(store, TIANHE) == confirmed.submission_id
+
+
 def test_withdrawing_a_return_that_replaced_a_colleague_s_says_that_one_stays_out_and_it_reads_as_withdrawn(
     file_store, settings, tmp_path
 ):
@@ -705,7 +780,7 @@ def test_withdrawing_a_return_that_replaced_a_colleague_s_says_that_one_stays_ou
     from warehouse.reviews import describe_withdrawal
 
     with file_store.writer() as con:
-        add_user(con, "guangdong", "hash", Role.PROVINCE, PROVINCE, by="管理员")
+        add_user(con, "guangdong", "hash", Role.PROVINCE, PROVINCE, by="管理员", full_name="李华")
         add_user(con, "gd-second", "hash", Role.PROVINCE, PROVINCE, by="管理员")
     first = IngestRequest(census(tmp_path, "a", holders(1, 3)), "census", PROVINCE, "guangdong")
     assert ingest_workbook(file_store, first, settings).status == "accepted"
@@ -714,7 +789,11 @@ def test_withdrawing_a_return_that_replaced_a_colleague_s_says_that_one_stays_ou
     assert sent.status == "accepted"
     with file_store.reader() as con:
         said = describe_withdrawal(con, sent.submission_id, "gd-second")
-    assert said is not None and "它所替换的报表（「a.xlsx」，guangdong " in said and "报送）也不会恢复计入；" in said
+    assert (
+        said is not None
+        and "它所替换的报表（「a.xlsx」，李华（guangdong） " in said
+        and "报送）也不会恢复计入；" in said
+    )
     with file_store.writer() as con:
         review_submission(con, sent.submission_id, "withdraw", Reviewer("gd-second", Role.PROVINCE, PROVINCE), "有误")
     with file_store.reader() as con:
@@ -793,7 +872,7 @@ def test_a_replacing_return_says_what_it_changed_against_the_one_it_replaced(sto
     old_rows = holders(1, 3)
     first = ingest(store, settings, census(tmp_path, "first", old_rows, TIANHE), TIANHE)
     new_rows = holders(2, 3)  # holder 1 dropped, holder 4 added, holder 2's staff changed
-    new_rows[0] = {**new_rows[0], "staff_fulltime": new_rows[0]["staff_fulltime"] + 3}
+    new_rows[0] = {**new_rows[0], "staff_fulltime": new_rows[0]["staff_fulltime"] + 3, "fonds_count": 0}
     new_rows[-1] = {**new_rows[-1], "unit_name": "天河区新设单位"}
     second = ingest(store, settings, census(tmp_path, "second", new_rows, TIANHE), TIANHE, confirm_shrink=True)
     assert (first.status, second.status) == ("accepted", "accepted"), second.failures
@@ -804,16 +883,20 @@ def test_a_replacing_return_says_what_it_changed_against_the_one_it_replaced(sto
     assert (changes.added, changes.dropped, changes.changed) == (1, 1, 1)
     staff = [sum(row["staff_fulltime"] for row in rows) for rows in (old_rows, new_rows)]
     assert changes.totals["staff_fulltime"] == tuple(float(total) for total in staff)
+    # Every column's total, not only the headline figures (a probe's 兼职 and 全宗数 moved under 各项合计不变).
+    fonds = [sum(row["fonds_count"] for row in rows) for rows in (old_rows, new_rows)]
+    assert changes.totals["fonds_count"] == tuple(float(total) for total in fonds) and fonds[0] != fonds[1]
     said = describe_changes(changes)
     assert said.startswith("与其替换的报表（「first.xlsx」，张三 ") and f"编号 {first.submission_id}）相比：" in said
     # The holders added and dropped are named (减少 1 个 alone left the reviewer to find which).
     added, dropped = new_rows[-1]["unit_name"], old_rows[0]["unit_name"]
     assert (changes.added_names, changes.dropped_names) == ((added,), (dropped,))
     assert (
-        f"新增 1 个普查对象（{added}），减少 1 个（{dropped}），内容有变化的 1 个（「专职档案人员（人）」1 个）；"
-        "「国有档案资源普查表」合计有变化的：" in said
+        f"新增 1 个普查对象（{added}），减少 1 个（{dropped}），内容有变化的 1 个（「专职档案人员（人）」1 个，"
+        "「全宗数（个）」1 个）；「国有档案资源普查表」合计有变化的：" in said
     ), said
-    assert f"专职档案人员 {staff[0]:,} → {staff[1]:,}" in said, said
+    assert f"「专职档案人员（人）」{staff[0]:,} → {staff[1]:,}（+3）" in said, said
+    assert f"「全宗数（个）」{fonds[0]:,} → {fonds[1]:,}（−{fonds[0] - fonds[1]:,}）" in said, said
     # Holder 1's red-archive row went with it, holder 4's came; the foot is the same.
     assert said.endswith("；「红色档案资源摸底表」有改动，「普查表表尾」不变。"), said
 
@@ -837,5 +920,5 @@ def test_a_replacing_return_that_changed_no_figure_names_the_columns_and_sheets_
     assert changes is not None and changes.fields == {"e_gb": 1, "remarks": 2}
     said = describe_changes(changes)
     assert "新增 0 个普查对象，减少 0 个，内容有变化的 2 个（「电子档案容量（GB）」1 个，「备注」2 个）；" in said, said
-    assert "；「国有档案资源普查表」合计有变化的：电子档案容量" in said, said
+    assert "；「国有档案资源普查表」合计有变化的：「电子档案容量（GB）」" in said, said
     assert said.endswith("；「红色档案资源摸底表」不变，「普查表表尾」有改动。"), said
