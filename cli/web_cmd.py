@@ -148,14 +148,22 @@ def run_users(args: argparse.Namespace) -> int:
     if args.users_command in ("disable", "enable"):
         active = args.users_command == "enable"
         name = args.name.strip()
+        left = None
+        if not active:  # as /accounts says before 停用: the returns left waiting for its review, and who can act
+            with store.reader() as con:
+                found = next(iter(query_accounts(con, user_name=name)), None)
+                if found is not None and found["is_active"]:
+                    account = (name, Role(found["role"]), found["province_code"], found["scope_code"])
+                    left = describe_left_waiting(con, Reviewer(*account))
         changed = store.write(lambda con: set_user_active(con, name, active, by=getpass.getuser()))
         if not active:
             end_sessions_of(settings.var_dir, name, "disabled")
         said = ("已启用" if active else "已停用") if changed else ("本来就是启用的" if active else "本来就已停用")
         if args.json:
-            emit_json({"user_name": name, "is_active": active, "changed": changed})
+            emit_json({"user_name": name, "is_active": active, "changed": changed, "left_waiting": left})
         else:
-            print(f"用户 {name} {said}。" + ("" if active or not changed else "已登录的会话已失效，历史记录保留。"))
+            ended = "" if active or not changed else "已登录的会话已失效，历史记录保留。"
+            print(f"用户 {name} {said}。{ended}" + (f"{left}。" if left else ""))
         return 0
     name = args.name.strip()  # as the account is stored (add_user trims it)
     person = clean_full_name(args.full_name)  # refused before the password is read

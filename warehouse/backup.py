@@ -1,8 +1,8 @@
 """Backup and restore of the warehouse: a consistent copy taken under the writer lock, verified both ways.
 
 A backup folder holds `warehouse.duckdb` (the main file, closed and checkpointed), `manifest.json` (its SHA-256,
-size, the row count of every table and the migration version) and a copy of the folders the warehouse refers to
-(`evidence/`, the rectification evidence files). The copy is taken while holding the writer lock, so no load can be
+size, the row count of every table, the migration version and the SHA-256 of every file of the copied folders) and a
+copy of the folders the warehouse refers to (`evidence/`, the rectification evidence files). The copy is taken while holding the writer lock, so no load can be
 half in it, and readers (the dashboard) go on reading their snapshot meanwhile. A restore checks the backup against
 its manifest first, then replaces the main file under the lock and publishes it as the new snapshot.
 """
@@ -136,9 +136,49 @@ def _write_manifest(db_path: Path, out: Path, taken: datetime | None = None) -> 
         "migration_version": _migration_version(target),
         "tables": count_table_rows(target),
         "folders": [f for f in REFERENCED_FOLDERS if (out / f).is_dir()],
+        "folder_files": _folder_files(out),
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return manifest
+
+
+def _folder_files(out: Path) -> dict[str, str]:
+    """The SHA-256 of every file of the copied folders, by its path relative to the backup folder."""
+    return {
+        path.relative_to(out).as_posix(): _sha256(path)
+        for name in REFERENCED_FOLDERS
+        for path in sorted((out / name).rglob("*"))
+        if path.is_file()
+    }
+
+
+def _check_folders(folder: Path, manifest: dict[str, Any]) -> None:
+    """A StorageError unless every folder the manifest lists is there and (for a backup that lists its files: all
+    but the first releases') holds exactly the files listed, each as it was: a restore copies them in as they are."""
+    for name in manifest.get("folders", []):
+        if not (folder / name).is_dir():
+            raise StorageError(
+                f"备份缺少文件夹 {folder / name}（备份清单列有它），备份不完整，未做任何恢复。",
+                hint="请换用另一份备份。",
+            )
+    listed = manifest.get("folder_files")
+    if listed is None:
+        return
+    found = _folder_files(folder)
+    missing = sorted(listed.keys() - found.keys())
+    added = sorted(found.keys() - listed.keys())
+    changed = sorted(name for name in listed.keys() & found.keys() if listed[name] != found[name])
+    problems = [
+        (missing, "缺失"),
+        (changed, "内容与备份清单不符（在备份后被改动或已损坏）"),
+        (added, "不在备份清单中（在备份后放入）"),
+    ]
+    for names, what in problems:
+        if names:
+            shown = "、".join(names[:5]) + ("等" if len(names) > 5 else "")
+            raise StorageError(
+                f"备份中的 {len(names):,} 个文件{what}：{shown}，未做任何恢复。", hint="请换用另一份备份。"
+            )
 
 
 def verify_backup(folder: Path) -> dict[str, Any]:
@@ -161,10 +201,12 @@ def verify_backup(folder: Path) -> dict[str, Any]:
     except (json.JSONDecodeError, UnicodeDecodeError):
         manifest = None
     folders = manifest.get("folders", []) if isinstance(manifest, dict) else None
+    files = manifest.get("folder_files", {}) if isinstance(manifest, dict) else None
     if (
         not isinstance(manifest, dict)
         or not isinstance(manifest.get("file", BACKUP_FILE), str)
         or not (isinstance(folders, list) and all(isinstance(name, str) for name in folders))
+        or not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values()))
     ):
         raise StorageError(
             f"备份清单 {folder / MANIFEST} 已损坏（不是 archive-census backup 写出的清单），未做任何恢复。",
@@ -187,6 +229,7 @@ def verify_backup(folder: Path) -> dict[str, Any]:
             f"备份文件 {path} 的表行数与备份清单不符：{named}{'等' if len(differing) > 5 else ''}，未做任何恢复。",
             hint="请换用另一份备份。",
         )
+    _check_folders(folder, manifest)
     backup_time(manifest, folder)
     return dict(manifest)
 
@@ -451,16 +494,20 @@ def restore_warehouse(
                 f"列出之后又有内容写入：恢复会删除 {describe_events(removed)}。本次未做任何恢复。",
                 hint="确要恢复的，请加 --confirm 重新运行。",
             )
-        store.db_path.parent.mkdir(parents=True, exist_ok=True)
-        _copy_synced(source, store.db_path)
-        store.db_path.with_name(store.db_path.name + ".wal").unlink(missing_ok=True)
+        # The folders are copied in beside their places first: a copy that fails leaves the warehouse as it was.
+        staged = []
         for name in manifest.get("folders", []):
             if name not in REFERENCED_FOLDERS:
                 continue
             target = var_dir / name
             staging = target.with_name(f".{name}.restoring")
             shutil.rmtree(staging, ignore_errors=True)
+            staged.append((staging, target))
             shutil.copytree(folder / name, staging)
+        store.db_path.parent.mkdir(parents=True, exist_ok=True)
+        _copy_synced(source, store.db_path)
+        store.db_path.with_name(store.db_path.name + ".wal").unlink(missing_ok=True)
+        for staging, target in staged:
             shutil.rmtree(target, ignore_errors=True)
             os.replace(staging, target)
         record = new_event(

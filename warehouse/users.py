@@ -447,7 +447,8 @@ def check_account_may_submit(
     """AccessDenied when the name an upload is sent under is a platform account that may not send it: a disabled one,
     an evaluator, or a reporting account's for a scope outside its own (a province's office its province's, a
     prefecture's its own and its counties', a county's or central channel's its own) or a national workbook (`scope`
-    None). Other names are people without an account, recorded as given (a township's clerk)."""
+    None), an administrator (it manages accounts and reads; the web's /upload refuses it too). Other names are people
+    without an account, recorded as given (a township's clerk)."""
     account = find_acting_account(con, user_name)
     if account is None:
         return
@@ -455,7 +456,7 @@ def check_account_may_submit(
     who = f"平台用户 {user_name}（{role.label}）"
     if not is_active:
         raise AccessDenied(f"{who}已停用，不能以其名义报送。", hint="请以启用的账号报送，或请管理员重新启用该账号。")
-    if role is Role.EVALUATOR:
+    if role in (Role.EVALUATOR, Role.ADMIN):
         raise AccessDenied(f"{who}不能报送报表。", hint="请以报送单位或国家档案局的账号报送（--by）。")
     if own is not None and (scope is None or not own.covers(scope)):
         within = {Role.PROVINCE: "本省", Role.PREFECTURE: "本地区及所辖县级", Role.CENTRAL: "本渠道"}.get(role, "本县")

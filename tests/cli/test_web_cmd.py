@@ -17,6 +17,7 @@ from werkzeug.security import check_password_hash
 
 from cli.main import main
 from dash_app.security import https_only, trusted_origins
+from tests.flows.workbooks import PROVINCE, census_workbook
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.users import get_user
 
@@ -186,8 +187,15 @@ def test_an_account_is_disabled_and_enabled_again_and_the_last_administrator_sta
     assert "是平台唯一启用的系统管理员账号" in capsys.readouterr().err
     assert add("root-admin", "planner", "--replace") == 2
     assert "是平台唯一启用的系统管理员账号" in capsys.readouterr().err
+    # A province-wide return waits for the bureau: disabling its only planner says so, as /accounts does before 停用.
+    census = census_workbook(tmp_path / "c.xlsx", 2)
+    assert main(["ingest", "census", str(census), "--province", PROVINCE, "--db", str(db)]) == 0
+    capsys.readouterr()
     assert main(["users", "disable", "planner", "--db", str(db)]) == 0
-    assert capsys.readouterr().out.strip() == "用户 planner 已停用。已登录的会话已失效，历史记录保留。"
+    assert capsys.readouterr().out.strip() == (
+        "用户 planner 已停用。已登录的会话已失效，历史记录保留。现有 1 份报表轮到该账号（国家档案局）审核，"
+        "停用后没有同级启用的账号能审核它们，请先另设账号。"
+    )
     with EmbeddedWarehouse(db).reader() as con:
         assert get_user(con, "planner") is None  # cannot sign in
     assert main(["users", "list", "--db", str(db)]) == 0

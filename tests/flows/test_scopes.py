@@ -526,6 +526,7 @@ def test_a_workbook_sent_under_an_account_that_may_not_send_it_is_refused_before
         add_user(con, "guangdong", "hash", Role.PROVINCE, "440000", by="管理员")
         add_user(con, "guangxi", "hash", Role.PROVINCE, "450000", by="管理员")
         add_user(con, "expert", "hash", Role.EVALUATOR, None, by="管理员")
+        add_user(con, "admin", "hash", Role.ADMIN, None, by="管理员")  # a probe's `ingest --by admin` loaded
         add_user(con, "gone", "hash", Role.PLANNER, None, by="管理员")
         set_user_active(con, "gone", False, by="管理员")
     enterprises = central_scope("enterprises")
@@ -543,6 +544,7 @@ def test_a_workbook_sent_under_an_account_that_may_not_send_it_is_refused_before
             None,
         ): "平台用户 guangxi（省级档案部门）只能报送本省（广西壮族自治区）的表，不能报送广东省的表。",
         ("expert", gd, None): "平台用户 expert（评价专家）不能报送报表。",
+        ("admin", gd, None): "平台用户 admin（系统管理员）不能报送报表。",
         ("gone", gd, None): "平台用户 gone（国家档案局规划人员）已停用，不能以其名义报送。",
     }
     for (by, path, scope), said in refusals.items():

@@ -260,6 +260,33 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(loaded, tmp_path, capsy
     assert main(["backup", "--out", str(backup), "--db", str(db)]) == 2  # never over an existing backup
 
 
+def test_a_backup_s_evidence_missing_changed_or_added_is_refused_and_changes_nothing(loaded, tmp_path, capsys):
+    # A probe: a backup without its evidence folder crashed the confirmed restore half way (the warehouse replaced,
+    # no audit record, the kept copy without a manifest); an evidence file changed after the backup was restored.
+    backup = tmp_path / "backup"
+    assert main(["backup", "--out", str(backup), "--db", str(loaded)]) == 0
+    listed = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))["folder_files"]
+    assert list(listed) == ["evidence/F-1/abc-整改报告.pdf"]
+    evidence = loaded.parent / "evidence" / "F-1" / "abc-整改报告.pdf"
+    before = (snapshot_counts(loaded), evidence.read_bytes(), loaded.read_bytes())
+    kept = loaded.parent / "before-restore"
+    copied = backup / "evidence" / "F-1" / "abc-整改报告.pdf"
+    copied.write_bytes(b"FAKE")
+    (backup / "evidence" / "F-1" / "later.pdf").write_bytes(b"%PDF later")
+    said = []
+    for step in ("changed", "added", "missing folder"):
+        assert main(["restore", str(backup), "--db", str(loaded), "--confirm"]) == 2
+        said.append(capsys.readouterr().err)
+        if step == "changed":
+            copied.write_bytes(b"%PDF-1.4 evidence")
+        elif step == "added":
+            shutil.rmtree(backup / "evidence")
+    assert "备份中的 1 个文件内容与备份清单不符（在备份后被改动或已损坏）：evidence/F-1/abc-整改报告.pdf" in said[0]
+    assert "备份中的 1 个文件不在备份清单中（在备份后放入）：evidence/F-1/later.pdf" in said[1]
+    assert f"备份缺少文件夹 {backup / 'evidence'}（备份清单列有它），备份不完整，未做任何恢复。" in said[2]
+    assert (snapshot_counts(loaded), evidence.read_bytes(), loaded.read_bytes()) == before and not kept.exists()
+
+
 @pytest.mark.parametrize(
     "manifest", ["[1, 2]", "{bad json", '{"folders": 3}', '{"file": ["x"]}'], ids=["list", "json", "folders", "file"]
 )
