@@ -237,6 +237,8 @@ def run_evaluation(args: argparse.Namespace) -> int:
                 f"\n以下 {len(unsubmitted)} 份分派的评分表未提交，不计入结果（已存的草稿保留，不能再提交）：\n"
                 + _assignment_table(unsubmitted)
             )
+        if unreconciled := state.get("unreconciled"):
+            text += f"\n以下 {len(unreconciled)} 家档案馆待合议，没有得分和排名：{'、'.join(unreconciled)}。"
         return _print(args, state, text)
     if command == "assign":
         by = acting_user(args)

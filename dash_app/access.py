@@ -10,6 +10,7 @@ import flask
 from flask_login import current_user
 
 from census_schema.divisions import census_province_of, load_divisions
+from census_schema.errors import AccessDenied, CensusError
 from census_schema.roles import LOCAL_ROLES, Role, person_label
 from census_schema.scopes import Scope, account_scope, central_area_code, parse_central_area, parse_stored_scope
 from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT
@@ -75,6 +76,14 @@ def current_viewer() -> Viewer:
 
 # What a callback answers a request that the page could not have sent.
 FORGED_REQUEST = f"{NOT_A_CALLBACK}。{REFRESH_HINT}"
+
+
+def said_on_page(error: CensusError) -> str:
+    """A refused or failed action as its page says it (HTTP 200); a refusal (AccessDenied: another archive's sheet,
+    another area's return) is also kept in the audit log, as a 403 is (`dash_app.auth`, after the request)."""
+    if isinstance(error, AccessDenied):
+        flask.g.refused_on_page = True
+    return error.describe()
 
 
 def refuse(status: int, message: str) -> NoReturn:

@@ -634,7 +634,8 @@ def install_auth(
     @server.after_request
     def audit_refusal(response: Response) -> Response:
         # A password an administrator set is not a refusal of the user's rights: it is replaced first.
-        if response.status_code == 403 and CHANGE_PASSWORD_HEADER not in response.headers:
+        refused = response.status_code == 403 and CHANGE_PASSWORD_HEADER not in response.headers
+        if refused or flask.g.pop("refused_on_page", False):  # said on the page: `dash_app.access.said_on_page`
             auth.audit_refusal(flask.request)
         return response
 

@@ -154,12 +154,30 @@ def close_evaluation(
                 f"评价轮次 {round_id} {closed}，不能再结束。", hint="要重新评分，请先用 evaluation open 开启。"
             )
         pending = [a for a in query_assignments(con, round_id) if not (a["is_submitted"] and a["items_saved"])]
-        if refuse_unsubmitted and pending:
-            named = "、".join(f"{a['archive_name']} {a['evaluator']}（{a['sheet_state']}）" for a in pending)
+        # 合议分 arrive in a scores workbook, which a closed round refuses: an archive 待合议 now stays unscored.
+        unreconciled = [
+            archive_label(str(code))
+            for (code,) in con.execute(
+                "SELECT archive_code FROM mart_evaluation_results WHERE round_id = ? AND status = ? "
+                "ORDER BY archive_code",
+                [round_id, EvaluationStatus.PENDING_RECONCILIATION.value],
+            ).fetchall()
+        ]
+        if refuse_unsubmitted and (pending or unreconciled):
+            said = []
+            if pending:
+                named = "、".join(f"{a['archive_name']} {a['expert']}（{a['sheet_state']}）" for a in pending)
+                said.append(
+                    f"以下 {len(pending)} 份分派的评分表未提交，结束后不计入结果（已存的草稿保留，不能再提交）：{named}"
+                )
+            if unreconciled:
+                said.append(
+                    f"以下 {len(unreconciled)} 家档案馆待合议，结束后不能再录入合议分，没有得分和排名"
+                    f"（须重新开启本轮次才能录入；已下发整改问题的轮次不能重新开启）：{'、'.join(unreconciled)}"
+                )
             raise UsageError(
-                f"将结束评价轮次 {round_id}：以下 {len(pending)} 份分派的评分表未提交，结束后不计入结果"
-                f"（已存的草稿保留，不能再提交）：{named}。本次未做任何处理。",
-                hint="请先请专家提交；确认就此结束请加 --confirm。",
+                f"将结束评价轮次 {round_id}：{'；'.join(said)}。本次未做任何处理。",
+                hint="请先请专家提交" + ("、录入合议分" if unreconciled else "") + "；确认就此结束请加 --confirm。",
             )
         con.execute(
             "UPDATE evaluation_rounds SET is_open = false, closed_at = ?, closed_by = ? WHERE round_id = ?",
@@ -175,7 +193,7 @@ def close_evaluation(
             after={"is_open": False},
         )
         recompute_results(con, round_id)
-        return {**_round_state(con, round_id), "unsubmitted": pending}
+        return {**_round_state(con, round_id), "unsubmitted": pending, "unreconciled": unreconciled}
 
 
 def closed_phrase(closed_at: datetime | None) -> str | None:
@@ -1070,10 +1088,10 @@ def describe_result_state(
         ).fetchone()
         if not (waiting := row[0] if row else 0):
             return f"评价轮次 {round_id} {closed}，得分、等次和排名为最终结果。"
-        # An archive reconciled after the close joins the ranking: the others' ranks may move down.
+        # A closed round takes no scores workbook, so no 合议分: reopening it (refused once findings are issued) would.
         return (
-            f"评价轮次 {round_id} {closed}，得分和等次为最终结果；{waiting} 家档案馆待合议，录入合议分后计算其得分，"
-            "排名可能随之变化。"
+            f"评价轮次 {round_id} {closed}，得分和等次为最终结果；{waiting} 家档案馆待合议，没有得分和排名："
+            "须重新开启本轮次录入合议分后计算（已下发整改问题的轮次不能重新开启），排名可能随之变化。"
         )
     rows = con.execute(
         "SELECT count(*) FILTER (WHERE assigned > experts), coalesce(sum(greatest(assigned - experts, 0)), 0), "

@@ -14,7 +14,7 @@ from census_schema.errors import CensusError, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS, account_scope
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text
+from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text, said_on_page
 from dash_app.auth import hash_password, password_max_age, password_too_old, strong_password
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
@@ -220,7 +220,7 @@ def change_account(
             )
         )
     except CensusError as error:
-        return error.describe()
+        return said_on_page(error)
     context.sessions.end_all(typed, "credentials_changed")
     done = "已创建账号" if before is None else "已重设账号"
     enabled = "" if before is None or before["is_active"] else "，该账号已重新启用"

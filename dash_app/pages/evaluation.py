@@ -36,7 +36,15 @@ from census_schema.supervision.evaluation import (
 )
 from census_schema.supervision.forms import DEFAULT_WORKING_DAYS, EVALUATION_SCORES_FORM
 from dash_app import ids
-from dash_app.access import FORGED_REQUEST, Viewer, current_viewer, refuse, require_role, require_text
+from dash_app.access import (
+    FORGED_REQUEST,
+    Viewer,
+    current_viewer,
+    refuse,
+    require_role,
+    require_text,
+    said_on_page,
+)
 from dash_app.components import (
     dropdown,
     figure_table,
@@ -223,7 +231,7 @@ def refusal(context: AppContext, viewer: Viewer, archive_code: str) -> str:
             with context.reader.cursor() as con:
                 check_may_see_own_sheet(con, viewer.user_name, archive_code)
     except CensusError as error:
-        return error.describe()
+        return said_on_page(error)
     return f"无权查看档案馆 {archive_code}。"
 
 
@@ -445,7 +453,7 @@ def issue_problems(
             overdue_confirmed=True,
         )
     except CensusError as error:
-        return html.P(error.describe(), className="error")
+        return html.P(said_on_page(error), className="error")
     return html.P(
         [
             f"已向{issued['archive_name']}下发 {issued['findings']} 个整改问题（{issued['feedback_doc_no']}）。",
@@ -479,7 +487,7 @@ def withdraw_problems(context: AppContext, viewer: Viewer, archive_code: str | N
             context.settings, archive_code, by=viewer.user_name, reason=reason or "", confirmed=True
         )
     except CensusError as error:
-        return html.P(error.describe(), className="error")
+        return html.P(said_on_page(error), className="error")
     return html.P(f"已撤回 {withdrawn['description']}。", className="ok")
 
 
@@ -649,7 +657,7 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
         try:
             editable = check_may_see_own_sheet(con, viewer.user_name, archive_code)
         except CensusError as error:
-            return html.P(error.describe(), className="error", id=ids.EVALUATION_REFUSED), False
+            return html.P(said_on_page(error), className="error", id=ids.EVALUATION_REFUSED), False
         saved = {r["item_code"]: r for r in query_scores(con, archive_code, viewer.user_name)}
         # The archive's own self-evaluation, what the expert checks on site (never another expert's scores).
         reported = {r["item_code"]: r for r in query_scores(con, archive_code, SELF_SOURCE)}
@@ -1283,7 +1291,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             except EvaluationInvalid as error:
                 problems = problems_by_item(error.problems)
             except CensusError as error:
-                return html.P(error.describe(), className="error"), [""] * len(slot_ids), kept
+                return html.P(said_on_page(error), className="error"), [""] * len(slot_ids), kept
         slots = [problems.get(item, "") for item in slot_items]
         if outcome is None:
             verb = "提交" if submit else "保存"

@@ -36,7 +36,15 @@ from census_schema.supervision.codes import FindingRole as LifecycleRole
 from census_schema.supervision.evaluation import STANDARDS
 from census_schema.supervision.forms import CORRECTABLE_FINDING_FIELDS, FINDINGS_FORM, RECTIFICATION_FORM
 from dash_app import ids
-from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text, scope_province
+from dash_app.access import (
+    Viewer,
+    current_viewer,
+    refuse,
+    require_role,
+    require_text,
+    said_on_page,
+    scope_province,
+)
 from dash_app.components import card, dropdown, graph, labelled, page_url, query_string
 from dash_app.context import AppContext, current_context
 from dash_app.figures import build_bar
@@ -485,7 +493,7 @@ def apply_action(
                     evidence_file=path, evidence_name=name, new_deadline=deadline, measures=measures,
                 )  # fmt: skip
     except CensusError as error:
-        return error.describe(), False
+        return said_on_page(error), False
     return f"{change['finding_id']}：{change['from_status']} → {change['to_status']}（{change['action']}）", True
 
 
@@ -763,7 +771,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         try:
             return preview_correction(load_history(context, viewer, finding_id), field, value)
         except CensusError as error:
-            return error.describe()
+            return said_on_page(error)
 
     @app.callback(
         Output(ids.INSPECTIONS_RESULT, "children", allow_duplicate=True),
@@ -789,7 +797,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 confirmed=True,
             )  # fmt: skip
         except CensusError as error:
-            return error.describe(), no_update
+            return said_on_page(error), no_update
         return f"已更正：{done['description']}。", None
 
     app.clientside_callback(

@@ -23,6 +23,7 @@ from dash_app.access import (
     find_visible_submission,
     require_role,
     reviewer_of,
+    said_on_page,
     scope_province,
     sees_submission,
     visible_submissions,
@@ -391,7 +392,7 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
             lambda con: review_and_rejudge(con, typed_id(submission_id), action, reviewer, reason)
         )
     except CensusError as error:
-        return error.describe()
+        return said_on_page(error)
     said = describe_review_change(change)
     if change["returns_rejudged"]:
         said += f"；{describe_rejudged(change['returns_rejudged'], by_review=True)}{where_warnings_are(viewer.role)}"

@@ -41,6 +41,7 @@ from dash_app.grid import EXPORT_HEADER_ROW, link_parts
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link, lifecycle_roles
 from dash_app.reports import OVERDUE_LISTED
+from dash_app.webstate import AuditOutbox, WebState
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
 from supervision.lifecycle import apply_transition
@@ -499,11 +500,15 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
     for response in (form, radar, items):
         assert not any(expert in response.text for expert in experts)
 
-    # A forged save is refused by the warehouse's own rule, and nothing is written.
+    # A forged save is refused by the warehouse's own rule, and nothing is written; said on the page, the refusal is
+    # kept in the audit log as a 403 is (a probe found the download's 403 logged, the save's refusal not).
     scores, verdicts = full_sheet()
     message = save(app, client, unassigned, scores, verdicts, submit=True)
     assert "未被分配" in message
     assert read(site, query_scores, unassigned, "evaluator") == []
+    AuditOutbox(WebState(site.settings.var_dir), site.store).flush()
+    refused = read(site, query_audit_log, kind="access", actor="evaluator")
+    assert any(ids.EVALUATION_RESULT in json.loads(e["after_state"]).get("callback", "") for e in refused), refused
 
 
 def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assigned):

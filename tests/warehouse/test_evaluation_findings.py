@@ -82,6 +82,23 @@ def count_findings(con):
     return con.execute("SELECT count(*) FROM findings").fetchone()[0]
 
 
+def test_closing_with_an_archive_awaiting_reconciliation_names_it_first(scored):
+    # A probe closed the round with 成都 at 待合议: the close named only an unsubmitted draft, and no 合议分 could be
+    # entered after it (a closed round takes no scores workbook), so 成都 stayed unscored and unranked.
+    assign_evaluator(scored, ARCHIVE, "专家丁", "规划处")
+    verdicts = {item.code: True for item in CURRENT_STANDARD.veto_items}
+    scores = {**full(), **PROBLEMS, "A1.1.1": D(10)}
+    save_evaluator_scores(scored, "专家丁", ARCHIVE, scores, submit=True, veto_verdicts=verdicts)
+    with pytest.raises(UsageError) as refused:
+        close_evaluation(scored, "规划处", refuse_unsubmitted=True)
+    assert refused.value.message == (
+        "将结束评价轮次 2025：以下 1 家档案馆待合议，结束后不能再录入合议分，没有得分和排名（须重新开启本轮次才能录入；"
+        "已下发整改问题的轮次不能重新开启）：广东省档案馆（440000）。本次未做任何处理。"
+    )
+    assert "录入合议分" in str(refused.value.hint)
+    assert close_evaluation(scored, "规划处")["unreconciled"] == ["广东省档案馆（440000）"]
+
+
 def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
     close_evaluation(scored, "规划处")
     issued = issue(scored)
