@@ -211,6 +211,10 @@ class Column:
     def definition(self, *, fitted: bool = False) -> dict[str, Any]:
         """The AG Grid column definition; `fitted`: in a grid drawn with fit_width."""
         spec: dict[str, Any] = {"field": self.field, "headerName": self.title, "headerTooltip": self.title}
+        if self.kind == "text":
+            # Shown as sent: AG Grid otherwise infers a column's type from its first row, and a 填报值 column whose
+            # first value read as a date (2026-12-01) then drew every other value blank.
+            spec["cellDataType"] = False
         if self.kind in FORMATTERS:
             spec["valueFormatter"] = {"function": FORMATTERS[self.kind].format(decimals=self.decimals)}
         if self.kind in NUMERIC_KINDS:

@@ -167,8 +167,10 @@ def above_sender(con: duckdb.DuckDBPyConnection, level: str, sender: str, scope:
     """`level`, or the first level above the one whose office sent the return (a province sending for one of its
     counties: the nation). A level's own upload is its word, as a province's own return goes straight to the bureau;
     and since nobody passes what they sent, a one-account province would otherwise wait on itself for ever."""
+    if level not in NEXT_REVIEW_LEVEL or scope is None:  # the bureau's turn: nothing lies above it
+        return level
     row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [sender]).fetchone()
-    if row is None or scope is None:
+    if row is None:
         return level
     office = Reviewer(sender, Role(row[0]), row[1], row[2])
     own = office.level

@@ -25,11 +25,11 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
         var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim().replace(/,/g, ".");
         if (text === "") { return; }
         var number = pattern.test(text) ? Number(text) : NaN;
-        if (!isNaN(number)) { typed[id.item] = number; }
         if (isNaN(number) || number < 0 || number > max || Math.abs(number * 10 - Math.round(number * 10)) > 1e-9) {
           invalid[area] = (invalid[area] || 0) + 1;
-          return;
+          return;  // a score the save refuses is compared with nothing (12 of 10 read 自评偏差 beside its own error)
         }
+        typed[id.item] = number;
         sums[area] = (sums[area] || 0) + number;
         scored[area] = (scored[area] || 0) + 1;
       });

@@ -9,6 +9,7 @@ from dash import Dash, Input, Output, html
 from census_schema.breakdowns import OUTLIER_FIELDS
 from census_schema.codes import HOLDER_TYPE, TIER_ORDER
 from census_schema.fields import MAX_ARCHIVE_COUNT, MAX_AREA_M2, MAX_CAPACITY_GB
+from census_schema.forms import get_workbook_form
 from census_schema.rule_titles import RULE_KIND_TITLES, UNKNOWN_RULE_TITLE, rule_title
 from census_schema.scopes import CENTRAL_NAME
 from dash_app import ids
@@ -42,6 +43,8 @@ QUALITY_COLUMNS = [
     Column("quality_score", "质量分", "decimal", "分"),
     Column("last_submitted_at", "最近提交", "datetime"),
 ]
+# The sheets of the returns this page judges (the census return's and the register's).
+CENSUS_SHEETS = tuple(form.sheet_name for kind in ("census", "register") for form in get_workbook_form(kind).sheets)
 # Errors belong to rejected returns, whose rows are not loaded: the holder is known by file and row (and named in the
 # marked workbook the uploader got back), not by columns that would stay empty here.
 # Sized to what they can hold (fit_width), at 1,400 pixels nothing to scroll sideways to: the row, column and value
@@ -49,6 +52,8 @@ QUALITY_COLUMNS = [
 ERROR_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code", fits=province_names(), lines=2),
     Column("file_name", "文件", wrap=True, wrap_width=160),
+    # A 表尾 error of row 3 read as one of 普查表's row 3 (a probe): the sheet beside the row.
+    Column("sheet", "工作表", fits=CENSUS_SHEETS, lines=2),
     Column("excel_row", "行号", "row", fits=(EXCEL_MAX_ROW,)),
     Column("label", "列名", wrap=True, wrap_width=112),
     Column("value", "填报值", wrap=True, wrap_width=190),
@@ -130,7 +135,7 @@ def _failures(context: AppContext, severity: str, current_only: bool) -> Any:
                 {
                     **row,
                     "rule_title": rule_title(row["rule"]),
-                    "row_key": f"{row['submission_id']}:{row['excel_row']}:{row['rule']}",
+                    "row_key": f"{row['submission_id']}:{row['sheet']}:{row['excel_row']}:{row['rule']}",
                 }
                 for row in rows
             ]

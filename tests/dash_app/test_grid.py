@@ -195,3 +195,15 @@ def test_an_export_prints_landscape_one_page_wide_with_its_header_on_every_page_
     # The heading spans the table's columns and wraps inside them, so no part of it is left outside the page.
     assert {str(r) for r in sheet.merged_cells.ranges} == {"A1:B1", "A2:B2"}
     assert sheet["A2"].alignment.wrap_text and sheet["A2"].value.endswith("（北京时间）")
+
+
+def test_a_text_column_shows_its_values_as_sent_whatever_its_first_row_looks_like():
+    # A probe: AG Grid took 填报值 for a date column from its first value (2026-12-01) and drew 县, 7.2万 and every
+    # other value blank, on /upload, /submissions and /quality alike.
+    from dash_app.failures import FAILURE_COLUMNS
+
+    for columns in (FAILURE_COLUMNS, ERROR_COLUMNS, WARNING_COLUMNS):
+        (value,) = [column for column in columns if column.field == "value"]
+        assert value.definition()["cellDataType"] is False
+    # The error list says which sheet a row is of: a 表尾 row 3 is not 普查表's row 3.
+    assert [column.title for column in ERROR_COLUMNS][1:4] == ["文件", "工作表", "行号"]
