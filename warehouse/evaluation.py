@@ -1071,7 +1071,11 @@ def results_published(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_RO
 
 
 def describe_result_state(
-    con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND, archive_code: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    round_id: str = DEFAULT_ROUND,
+    archive_code: str | None = None,
+    *,
+    province_code: str | None = None,
 ) -> str:
     """Whether the round's results (or one archive's) are final or still provisional, and why, in Chinese.
 
@@ -1082,16 +1086,28 @@ def describe_result_state(
         return f"评价轮次 {round_id} 尚未开启，还没有评价结果。"
     if not found["is_open"]:
         closed = closed_phrase(found["closed_at"]) or "未开启"
-        row = con.execute(
-            "SELECT count(*) FROM mart_evaluation_results WHERE round_id = ? AND status = ?",
-            [round_id, EvaluationStatus.PENDING_RECONCILIATION.value],
-        ).fetchone()
-        if not (waiting := row[0] if row else 0):
+        waiting = [
+            str(code)
+            for (code,) in con.execute(
+                "SELECT archive_code FROM mart_evaluation_results WHERE round_id = ? AND status = ? "
+                "ORDER BY archive_code",
+                [round_id, EvaluationStatus.PENDING_RECONCILIATION.value],
+            ).fetchall()
+        ]
+        if not waiting:
             return f"评价轮次 {round_id} {closed}，得分、等次和排名为最终结果。"
+        # Which they are, as the reader may know it: a province's office read another province's archive as its own.
+        if archive_code is not None:
+            which = "即本馆" if archive_code in waiting else "不是本馆"
+        elif province_code is not None:
+            own = len({a.archive_code for a in archives_in_province(province_code)} & set(waiting))
+            which = f"其中本省 {own} 家" if own else "不在本省"
+        else:
+            which = "、".join(archive_label(code) for code in waiting)
         # A closed round takes no scores workbook, so no 合议分: reopening it (refused once findings are issued) would.
         return (
-            f"评价轮次 {round_id} {closed}，得分和等次为最终结果；{waiting} 家档案馆待合议，没有得分和排名："
-            "须重新开启本轮次录入合议分后计算（已下发整改问题的轮次不能重新开启），排名可能随之变化。"
+            f"评价轮次 {round_id} {closed}，得分和等次为最终结果；{len(waiting)} 家档案馆待合议（{which}），没有得分和"
+            "排名：须重新开启本轮次录入合议分后计算（已下发整改问题的轮次不能重新开启），全国排名可能随之变化。"
         )
     rows = con.execute(
         "SELECT count(*) FILTER (WHERE assigned > experts), coalesce(sum(greatest(assigned - experts, 0)), 0), "

@@ -197,7 +197,7 @@ def round_state_for(context: AppContext, viewer: Viewer) -> str:
         found = fetch_round(con, DEFAULT_ROUND)
         if viewer.role is Role.PROVINCE and found is not None and found["is_open"]:
             return f"评价轮次 {DEFAULT_ROUND} 正在进行：本省各馆的自评和专家提交进度见下表；{PROVINCE_UNPUBLISHED}。"
-        return describe_result_state(con)
+        return describe_result_state(con, province_code=viewer.province_code if viewer.role is Role.PROVINCE else None)
 
 
 def archive_options(context: AppContext, viewer: Viewer) -> list[dict[str, str]]:
@@ -997,6 +997,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             assignments,
             [(ids.EVALUATION_RESULT, "children")],
             "评价任务",
+            # An expert's own tasks, not the country's (it read 评价任务（全国）).
+            scope=lambda viewer, *_: viewer.signed_name,
         ),
         context,
     )

@@ -297,9 +297,12 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
     said = returned(preview(app, client_of(app, "planner")), ids.EVALUATION_ISSUE_PREVIEW, "children")
     assert said.endswith("评价待合议，没有可下发的问题。 处理办法：先录入这些评分项的合议分：A1.1.1（共 1 项）。")
     assert round_state(app, client_of(app, "planner")) == (
-        f"评价轮次 2025 已于 {format_day(beijing_today())} 结束，得分和等次为最终结果；1 家档案馆待合议，没有得分和排名："
-        "须重新开启本轮次录入合议分后计算（已下发整改问题的轮次不能重新开启），排名可能随之变化。"
+        f"评价轮次 2025 已于 {format_day(beijing_today())} 结束，得分和等次为最终结果；1 家档案馆待合议（广东省档案馆（440000）），"
+        "没有得分和排名：须重新开启本轮次录入合议分后计算（已下发整改问题的轮次不能重新开启），全国排名可能随之变化。"
     )
+    # A province's office is told whether it is one of its own (广西's read 广东's archive as if it were its own).
+    for user, which in (("guangdong", "其中本省 1 家"), ("guangxi", "不在本省")):
+        assert f"1 家档案馆待合议（{which}），没有得分和排名" in round_state(app, client_of(app, user)), user
 
 
 def test_a_provincial_office_sees_its_own_archives_evaluation_and_its_results_once_the_round_is_over(

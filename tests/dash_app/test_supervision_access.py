@@ -540,6 +540,10 @@ def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assi
     own = [r for r in read(site, query_scores, archive, SELF_SOURCE) if r["item_code"] in STANDARD.items_by_code]
     scored = sum(r["score"] is not None for r in own)
     assert {r["archive_code"]: r["self_state"] for r in rows}[archive] == f"已报送（{scored}/{len(STANDARD.items)} 项）"
+    # Exported, the list is the expert's own, not the country's (a probe's read 评价任务（全国）).
+    response = export_grid(app, client, ids.EVALUATION_ASSIGNMENTS_GRID, None, None)
+    name = returned(response, ids.export_download(ids.EVALUATION_ASSIGNMENTS_GRID), "data")["filename"]
+    assert name.startswith("评价任务-") and "evaluator" in name and "全国" not in name, name
 
 
 def test_a_failed_veto_item_given_full_marks_is_saved_and_pointed_out(app, site, assigned):
