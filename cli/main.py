@@ -17,6 +17,7 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any, NoReturn
 
 from census_schema.audit import AuditKind
@@ -647,6 +648,32 @@ def acting_user(args: argparse.Namespace) -> str:
     if not args.by.strip():
         raise UsageError("--by 不能为空。", hint="请写操作人的用户名，或去掉 --by（默认为当前操作系统用户）。")
     return str(args.by.strip())
+
+
+def xlsx_out(out: str, example: str) -> Path:
+    """The .xlsx file a command writes (UsageError for another extension)."""
+    path = Path(out)
+    if path.suffix.lower() != ".xlsx":
+        raise UsageError(f"输出文件「{path.name}」的扩展名应为 .xlsx。", hint=f"例如 --out {example}。")
+    return path
+
+
+@contextlib.contextmanager
+def into_folder(path: Path) -> Iterator[None]:
+    """Around the writing of `path`: the folders it goes into made where there are none and, once it is written,
+    said on stderr (a mistyped folder must not go unnoticed; --json stays one object on stdout); taken away again
+    when the writing fails (a refused report left an empty folder behind)."""
+    made = [folder for folder in (path.parent, *path.parent.parents) if not folder.exists()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for folder in made:  # the deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
+    if made:
+        sys.stderr.write(f"注意：文件夹 {path.parent.absolute()} 原先不存在，已新建。\n")
 
 
 def emit_json(payload: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingSeverity, FindingStatus, IndicatorStatus
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
-from cli.main import acting_user, emit_json
+from cli.main import acting_user, emit_json, into_folder, xlsx_out
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import describe_sources, format_count, format_date, format_transition_time
 from flows.supervision import change_finding, correct_loaded_finding, issue_findings, withdraw_findings
@@ -55,13 +55,6 @@ def parse_day(text: str | None, option: str) -> date | None:
         raise UsageError(
             f"{option} 的值「{text}」不是日期。", hint=f"请按“年-月-日”填写，如 {option} 2025-06-30。"
         ) from None
-
-
-def _xlsx(out: str, example: str) -> Path:
-    path = Path(out)
-    if path.suffix.lower() != ".xlsx":
-        raise UsageError(f"输出文件「{path.name}」的扩展名应为 .xlsx。", hint=f"例如 --out {example}。")
-    return path
 
 
 def _print(args: argparse.Namespace, payload: dict[str, Any], text: str) -> int:
@@ -276,8 +269,8 @@ def run_evaluation(args: argparse.Namespace) -> int:
         )
         return _print(args, withdrawn, f"已撤回{archive_label(withdrawn['archive_code'])} {withdrawn['description']}。")
     if command == "report":
-        out = _xlsx(args.out, f"评价反馈报告-{args.archive_code}.xlsx")
-        with store.reader() as con:
+        out = xlsx_out(args.out, f"评价反馈报告-{args.archive_code}.xlsx")
+        with store.reader() as con, into_folder(out):
             write_evaluation_report(con, args.archive_code, out, args.round)
         return _print(
             args,
@@ -346,9 +339,9 @@ def _issue_findings(args: argparse.Namespace) -> int:
 
 def run_indicators(args: argparse.Namespace) -> int:
     """`indicators report --out FILE.xlsx`."""
-    out = _xlsx(args.out, "规划指标中期评估.xlsx")
+    out = xlsx_out(args.out, "规划指标中期评估.xlsx")
     as_of = parse_day(args.as_of, "--as-of")
-    with _store(args).reader() as con:
+    with _store(args).reader() as con, into_folder(out):
         write_indicators_report(con, out, as_of, generated_by=getpass.getuser())
     return _print(args, {"report": str(out)}, f"已生成规划指标中期评估工作簿：{out}")
 

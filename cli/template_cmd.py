@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.scopes import choose_scope
 from census_schema.template import write_workbook
-from cli.main import emit_json
+from cli.main import emit_json, into_folder, xlsx_out
 
 
 def run_template(args: argparse.Namespace) -> int:
@@ -34,14 +33,10 @@ def run_template(args: argparse.Namespace) -> int:
             f"{label}模板全国通用、不分省份，不能指定 --province、--division 或 --central。",
             hint="请去掉这些选项后重试。",
         )
-    out = Path(args.out)
-    if out.suffix.lower() != ".xlsx":
-        raise UsageError(f"输出文件「{out.name}」的扩展名应为 .xlsx。", hint="例如 --out 普查表-110000.xlsx。")
     scope = choose_scope(args.province, args.division, args.central) if book.needs_province else None
-    if not out.parent.is_dir():  # a mistyped folder must not go unnoticed (stderr: --json stays one object)
-        out.parent.mkdir(parents=True)
-        sys.stderr.write(f"注意：文件夹 {out.parent.absolute()} 原先不存在，已新建。\n")
-    write_workbook(out, book, None, scope=scope)
+    out = xlsx_out(args.out, "普查表-110000.xlsx")
+    with into_folder(out):
+        write_workbook(out, book, None, scope=scope)
     if args.json:
         emit_json(
             {

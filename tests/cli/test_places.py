@@ -87,3 +87,16 @@ def test_an_existing_output_file_is_replaced_only_when_asked(places, tmp_path, c
     assert target.read_bytes() == b"PK filled by a clerk" and listing(tmp_path) == before
     assert main([*command, "--replace"]) == 0
     assert target.read_bytes().startswith(b"PK\x03\x04")  # the workbook asked for
+
+
+def test_a_report_into_a_folder_not_there_makes_it_and_says_so(places, tmp_path, capsys):
+    # A probe's mistyped --out made folders under / unsaid (the template said it; the reports did not).
+    target = tmp_path / "新建" / "下级" / "report.xlsx"
+
+    def report(argv: list[str]) -> int:
+        return main([part.format(target=target, db=places["db"], new=places["new"]) for part in argv])
+
+    assert report(COMMANDS[3][0]) == 2 and not target.parent.parent.exists()  # no round to report on: nothing made
+    capsys.readouterr()
+    assert report(COMMANDS[2][0]) == 0 and target.is_file()
+    assert f"注意：文件夹 {target.parent} 原先不存在，已新建。" in capsys.readouterr().err
