@@ -26,7 +26,7 @@ from dash_app.formatting import (
 )
 from warehouse.backends import EmbeddedWarehouse, Warehouse, open_warehouse
 from warehouse.queries import canonical_submission_id, list_submissions, query_summary
-from warehouse.reviews import Reviewer, check_review_request
+from warehouse.reviews import Reviewer, check_review_request, describe_review_change
 from warehouse.store import WarehouseStore
 from warehouse.users import find_acting_account, get_user
 
@@ -217,11 +217,10 @@ def run_review(args: argparse.Namespace) -> int:
     if args.json:
         emit_json(result)
         return 0
+    # As /submissions says it (what follows: whose turn, or that it no longer counts), then who and why.
     reason = f"，原因：{result['reason']}" if result["reason"] else ""
-    sys.stdout.write(
-        f"报送 {result['submission_id']}：{result['from_state']} → {result['to_state']}"
-        f"（审核人 {result['changer']}{reason}）\n"
-    )
+    who = "撤回人" if result["action"] == "withdraw" else "审核人"
+    sys.stdout.write(f"{describe_review_change(result)}（{who} {result['changer']}{reason}）。\n")
     if result["returns_rejudged"]:
         sys.stdout.write(f"{describe_rejudged(result['returns_rejudged'], by_review=True)}。\n")
     return 0

@@ -14,7 +14,7 @@ may still be accepted by the level that returned it, when the uploader shows the
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Literal, NoReturn
@@ -518,3 +518,14 @@ def _apply_review(
         "changed_at": changed_at,
         "reason": reason,
     }
+
+
+def describe_review_change(change: Mapping[str, Any]) -> str:
+    """What a review did, as a sentence: whose return, the move, and what follows (whose turn, or that it is done)."""
+    verb = {"return": "已退回", "withdraw": "已撤回"}.get(change["action"], "已通过")
+    moved = f"{verb}{change['return_of']}（{change['submission_id']}）：{change['from_state']} → {change['to_state']}"
+    if change["action"] == "withdraw":
+        return moved + "，不再计入统计数字；审核人在提交记录中可看到撤回原因；修改后重新上传即可"
+    if change["action"] == "return":
+        return moved + "，报送单位在其上传页面和提交记录中可看到退回原因，修改后重新上传"
+    return moved + (f"，现由{change['next_level']}审核" if change["next_level"] else "，审核完成")

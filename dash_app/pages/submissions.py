@@ -60,6 +60,7 @@ from warehouse.reviews import (
     Action,
     awaits,
     describe_return,
+    describe_review_change,
     describe_withdrawal,
 )
 from warehouse.scopes import ReplacementChanges, fetch_replacement_changes
@@ -397,17 +398,6 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     if change["returns_rejudged"]:
         said += f"；{describe_rejudged(change['returns_rejudged'], by_review=True)}{where_warnings_are(viewer.role)}"
     return said + "。"
-
-
-def describe_review_change(change: Mapping[str, Any]) -> str:
-    """What a review did, as a sentence: whose return, the move, and what follows (whose turn, or that it is done)."""
-    verb = {"return": "已退回", "withdraw": "已撤回"}.get(change["action"], "已通过")
-    moved = f"{verb}{change['return_of']}（{change['submission_id']}）：{change['from_state']} → {change['to_state']}"
-    if change["action"] == "withdraw":
-        return moved + "，不再计入统计数字；审核人在提交记录中可看到撤回原因；修改后重新上传即可"
-    if change["action"] == "return":
-        return moved + "，报送单位在其上传页面和提交记录中可看到退回原因，修改后重新上传"
-    return moved + (f"，现由{change['next_level']}审核" if change["next_level"] else "，审核完成")
 
 
 def describe_changes(changes: ReplacementChanges) -> str:
