@@ -151,6 +151,10 @@ def _transition(args: argparse.Namespace) -> int:
     return _print(args, result, text)
 
 
+# A finding's answerable parties, as `finding show` names them.
+RESPONSIBLE = (("responsible_unit", "整改责任单位"), ("responsible_person", "整改责任人"))
+
+
 def _describe_history(history: dict[str, Any], as_of: date) -> str:
     origin = (
         f"检查 {history['inspection_id']}"
@@ -164,6 +168,12 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         + ("（已逾期）" if history["is_overdue"] else "")
         + f"；逾期判断日 {format_date(as_of)}",
     ]
+    # Who answers for it and what is asked of them, as /inspections shows (the text said neither; --json did).
+    if history.get("requirement"):
+        lines.append(f"  整改要求：{history['requirement']}")
+    answerable = [f"{label} {history[key]}" for key, label in RESPONSIBLE if history.get(key)]
+    if answerable:
+        lines.append("  " + "；".join(answerable))
     if history["measures"]:
         lines.append(f"  整改措施：{history['measures']}")
     if history["sources"]:

@@ -21,7 +21,7 @@ from typing import Any
 import duckdb
 
 from census_schema.audit import AuditKind, describe_removed_return
-from census_schema.clock import format_beijing
+from census_schema.clock import format_beijing, to_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError, StorageError, UsageError
 from census_schema.roles import Role, person_label
@@ -281,7 +281,8 @@ def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[dict[
             "file_name": r["file_name"],
             "submitted_by": r["submitted_by"],
             "submitter": person_label(r["submitted_by"], r["full_name"]),
-            "submitted_at": r["submitted_at"].isoformat(),
+            # Beijing time with its offset, as every time `--json` prints (bare, the naive UTC read 8 hours off).
+            "submitted_at": to_beijing(r["submitted_at"]).isoformat(),
         }
         for r in rows
     ]

@@ -149,6 +149,14 @@ def test_the_rectifiers_measures_are_logged_and_shown(db, tmp_path, capsys):
     assert [t["measures"] for t in shown["transitions"]] == ["制定整改方案", "已修订归档制度并培训"]
     code, out, _ = run(capsys, "finding", "show", "JC2023-001-02", *base)
     assert "  整改措施：已修订归档制度并培训\n" in out and "（整改措施：制定整改方案）" in out
+    # What is asked and of whom, as --json and /inspections give them (the text left them out).
+    answerable = [
+        f"{label} {shown[key]}"
+        for key, label in (("responsible_unit", "整改责任单位"), ("responsible_person", "整改责任人"))
+        if shown[key]
+    ]
+    assert answerable and f"  {'；'.join(answerable)}\n" in out, out
+    assert not shown["requirement"] or f"  整改要求：{shown['requirement']}\n" in out
     # Each change's time in Beijing time, as the page's history shows it (it was UTC).
     changed = datetime.fromisoformat(shown["transitions"][-1]["changed_at"])
     assert f"  2. {format_datetime(changed)} 王五 " in out  # a Chinese date, as everywhere

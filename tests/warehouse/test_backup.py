@@ -110,6 +110,9 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert code == 0 and restored["sha256"] == manifest["sha256"]
     assert restored["removed_events"] == {"报送": 1, "用户与角色": 1}
     (removed,) = restored["removed_returns"]
+    with WarehouseStore(db).reader() as con:  # the restored warehouse: the return is gone
+        assert con.execute("SELECT count(*) FROM submissions WHERE submission_id = ?", [newest]).fetchone() == (0,)
+    assert removed["submitted_at"].endswith("+08:00")  # Beijing time, said so (the bare UTC read 8 hours off)
     assert describe_removed_return(removed) == lost and (removed["kind"], removed["province_code"]) == (
         "census",
         "440000",

@@ -150,7 +150,9 @@ def test_review_accept_and_return(capsys, loaded_db):
     assert "待国家局审核 → 已退回" in out and "第3行请核实" in out
     assert "（审核人 王敏（planner），原因：第3行请核实）。" in out  # the person beside the account (it said planner)
     # What follows is said, as /submissions says it (a probe's withdrawal took a province out of the figures unsaid).
-    assert out.startswith(f"已退回广东省（省级）的普查表（{submission_id}）：待国家局审核 → 已退回，报送单位在其上传页面"), out
+    assert out.startswith(
+        f"已退回广东省（省级）的普查表（{submission_id}）：待国家局审核 → 已退回，报送单位在其上传页面"
+    ), out
     code, out, _ = run(capsys, "submissions", "--db", str(db_path), "--json")
     returned = next(s for s in json.loads(out)["submissions"] if s["submission_id"] == submission_id)
     assert (returned["review_progress"], returned["return_reason"], returned["returned_by"]) == (
