@@ -331,6 +331,9 @@ class ScopeReturn:
     review: str | None = None
     # The person's name of the account that sent it, where the account has one.
     submitted_by_name: str | None = None
+    # Whose account sent it (广东省, 国家档案局规划人员), where a message asks the uploader to check with them; None for
+    # a name that is no account (the command line's), or where not looked up.
+    sender_office: str | None = None
 
     @property
     def submitter(self) -> str:
@@ -382,6 +385,7 @@ class ScopeReturn:
             "submitted_at": None if self.withheld else to_beijing(self.submitted_at).isoformat(),
             "is_returned": self.is_returned,
             "review": None if self.withheld else self.review,
+            "sender_office": None if self.withheld else self.sender_office,
         }
 
 

@@ -10,7 +10,7 @@ A holder is counted in at most one current accepted return (checks refuse a row 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -28,7 +28,7 @@ from warehouse.scopes import (
     fetch_scope_return,
 )
 from warehouse.store import WarehouseStore
-from warehouse.users import is_account
+from warehouse.users import account_office, account_scope_of
 
 
 class ScopeChanged(CensusError):
@@ -188,14 +188,21 @@ def confirmed_against(current: ScopeReturn | None, confirmed: bool, confirmed_cu
 def another_s_return(
     con: duckdb.DuckDBPyConnection, current: ScopeReturn | None, uploader: str, confirmed: str | None
 ) -> ScopeReturn | None:
-    """The scope's current return when another platform account sent it (the scope's own office, a colleague, or a
-    level above sending for the scope) and the uploader has not agreed to replace that very return (`confirmed`: its
-    submission id); None when the upload may replace what is current (its own, one loaded on the command line under a
-    name that is no account, or the one confirmed). Either way round: a county replacing the return its province sent
-    for it removes that return's figures and review progress as surely as the province replacing the county's."""
+    """The scope's current return when it is another's to the uploader, who has not agreed to replace that very
+    return (`confirmed`: its submission id): one another platform account sent (the scope's own office, a colleague,
+    a level above sending for the scope: named with its office), or one the command line loaded under a name that is
+    no account, to an office not the scope's own (a province replacing its prefecture's return). None when the upload
+    may replace it: its own, the one confirmed, one loaded for the uploader's own scope, or the bureau's. Either way
+    round: a county replacing the return its province sent for it removes that return's figures and review progress
+    as surely as the reverse."""
     if current is None or current.submitted_by == uploader or current.submission_id == confirmed:
         return None
-    return current if is_account(con, current.submitted_by) else None
+    office = account_office(con, current.submitted_by)
+    if office is not None:
+        return replace(current, sender_office=office)
+    # The bureau's own uploads for the channels replace what its command line loaded, as before.
+    own = account_scope_of(con, uploader)
+    return None if own is None or own == current.scope else current
 
 
 def recheck_before_load(

@@ -364,10 +364,22 @@ def is_disabled_account(con: duckdb.DuckDBPyConnection, user_name: str) -> bool:
     return bool(found and found[0])
 
 
-def is_account(con: duckdb.DuckDBPyConnection, user_name: str) -> bool:
-    """Whether this exact name is a platform account, enabled or not (the command line may load under any name)."""
-    found = con.execute("SELECT count(*) FROM users WHERE user_name = ?", [user_name]).fetchone()
-    return bool(found and found[0])
+def account_scope_of(con: duckdb.DuckDBPyConnection, user_name: str) -> Scope | None:
+    """The scope the account of this exact name reports for, enabled or not (None for a name without an account,
+    and for the roles that report nothing)."""
+    row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [user_name]).fetchone()
+    return None if row is None else account_scope(Role(row[0]), row[1], row[2])
+
+
+def account_office(con: duckdb.DuckDBPyConnection, user_name: str) -> str | None:
+    """Whose account this exact name is, enabled or not: its scope's name (广东省, 中央企业), or its role's for one that
+    reports for none (国家档案局规划人员); None for a name that is no account (the command line may load under any)."""
+    row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [user_name]).fetchone()
+    if row is None:
+        return None
+    role = Role(row[0])
+    scope = account_scope(role, row[1], row[2])
+    return role.label if scope is None else scope.name
 
 
 @dataclass(frozen=True)

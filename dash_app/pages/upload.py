@@ -100,20 +100,26 @@ def status_text(result: Mapping[str, Any]) -> str:
 
 
 def describe_replacing_other(other: Mapping[str, Any]) -> str:
-    """What confirming an upload over another person's current return does, said before it is done."""
-    # The office whose own account sent it (the return's scope: only such a return is asked about), then the account.
-    who, ask = "其他用户", other["scope"]["name"]
-    if other["submitted_by"]:
-        who = f"{other['scope']['name']}的账号 {other['submitter']} "
+    """What confirming an upload over another's current return does, said before it is done."""
+    # Who sent it: an account, with its office (the county's own, or a province sending for it), or the command line's
+    # name; and whom to ask before confirming.
+    scope = other["scope"]["name"]
+    who, ask, told = "其他用户", scope, f"{scope}的报送单位"
+    if other["submitted_by"] and other.get("sender_office"):
+        who = f"{other['sender_office']}的账号 {other['submitter']} "
         # The uploader may be of that very office (a second account of it): the person to ask is the account's user,
         # named where the account has a name (张三（gd2）).
         named = other["submitter"] != other["submitted_by"]
         ask = other["submitter"] if named else f"账号 {other['submitted_by']} 的使用人"
+        told = "该账号"
+    elif other["submitted_by"]:
+        who = f"命令行以「{other['submitted_by']}」的名义"
+        ask = f"{scope}的报送单位"
     # A returned (or withdrawn) return counts nowhere and has no conclusion to void: said as describe_replaced says it.
     voids = "" if other.get("is_returned") else "该表的数据不再计入，其审核结论作废，"
     return (
         f"本表将替换{other['said']}。该表由{who}报送：确认后本表替换该表，{voids}"
-        f"本表须重新审核；该账号在其上传页面可看到该表已被本表替换。如不应替换，请先与{ask}核实，不必确认。"
+        f"本表须重新审核；{told}在其上传页面可看到该表已被本表替换。如不应替换，请先与{ask}核实，不必确认。"
     )
 
 

@@ -160,6 +160,7 @@ def test_the_confirmation_over_a_colleague_s_returned_return_voids_nothing_it_do
         "scope": {"name": "广东省"},
         "submitted_by": "gd2",
         "submitter": "gd2",
+        "sender_office": "广东省",
     }
     assert "确认后本表替换该表，该表的数据不再计入，其审核结论作废，本表须重新审核" in describe_replacing_other(other)
     said = describe_replacing_other(
@@ -170,6 +171,18 @@ def test_the_confirmation_over_a_colleague_s_returned_return_voids_nothing_it_do
     # An account with its person's name: the person to ask is named.
     said = describe_replacing_other(other | {"submitter": "陈红（gd2）"})
     assert "该表由广东省的账号 陈红（gd2） 报送" in said and "请先与陈红（gd2）核实" in said
+    # Sent by the province for its county: the account is named with its own office, not the county's (it read 天河区的
+    # 账号 guangdong); loaded by the command line: said so, and the county's office is whom to ask.
+    county = other | {
+        "scope": {"name": "广东省广州市天河区"},
+        "submitted_by": "guangdong",
+        "submitter": "李华（guangdong）",
+    }
+    said = describe_replacing_other(county)
+    assert "该表由广东省的账号 李华（guangdong） 报送" in said and "该账号在其上传页面可看到" in said
+    said = describe_replacing_other(county | {"submitted_by": "填报员", "submitter": "填报员", "sender_office": None})
+    assert "该表由命令行以「填报员」的名义报送" in said and "请先与广东省广州市天河区的报送单位核实" in said
+    assert "广东省广州市天河区的报送单位在其上传页面可看到该表已被本表替换" in said
 
 
 def test_a_return_that_kept_its_review_says_so():

@@ -773,6 +773,27 @@ def test_a_county_s_upload_over_the_return_its_province_sent_for_it_asks_first_t
     assert confirmed.status == "accepted" and current(store, TIANHE) == confirmed.submission_id
 
 
+def test_a_return_the_command_line_loaded_is_another_s_to_every_office_but_its_scope_s_own(store, settings, tmp_path):
+    # A probe: the province's web upload replaced its prefecture's reviewed return (loaded by the clerk's command line
+    # under a name that is no account) at once, and the prefecture was told nothing. Its own office replaces it as its
+    # own; any other office is asked first.
+    with store.writer() as con:
+        add_user(con, "guangdong", "hash", Role.PROVINCE, "440000", by="管理员")
+        add_user(con, "guangzhou", "hash", Role.PREFECTURE, None, division_code="440100", by="管理员")
+    clerk = IngestRequest(census(tmp_path, "clerk", holders(1, 2), GUANGZHOU), "census", PROVINCE, "广州填报员")
+    loaded = ingest_workbook(store, clerk, settings)
+    assert loaded.status == "accepted"
+    path = census(tmp_path, "over", holders(1, 3), GUANGZHOU)
+
+    def upload(by: str):
+        return ingest_workbook(store, IngestRequest(path, "census", PROVINCE, by, protect_others=True), settings)
+
+    asked = upload("guangdong")
+    assert asked.status == "needs_confirmation"
+    assert asked.to_json()["replaces_other"]["submission_id"] == loaded.submission_id
+    assert upload("guangzhou").status == "accepted"
+
+
 def test_withdrawing_a_return_that_replaced_a_colleague_s_says_that_one_stays_out_and_it_reads_as_withdrawn(
     file_store, settings, tmp_path
 ):
