@@ -12,7 +12,7 @@ RULE_KIND_TITLES: dict[str, str] = {
     "uscc_structure": "代码结构错误",
     "max_length": "超过长度",
     "in_list": "不在可选值中",
-    "division_current": "区划代码已停用",
+    "division_current": "不是现行区划代码",  # never issued, or retired: neither is current
     "division_in_province": "区划不属本省",
     "division_in_scope": "区划不在填报范围内",
     "admin_level_in_scope": "行政层级与填报范围不符",

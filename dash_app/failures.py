@@ -17,7 +17,7 @@ FAILURE_COLUMNS = [
     # A cell may hold a long text: one line of at most 240 px, the whole of it on hover (it pushed 问题 and 说明 off
     # the screen; at 240 px all seven columns fit a 1366-pixel screen).
     Column("value", "填报值", clip=True, clip_width=240),
-    Column("rule_title", "问题", tooltip="rule"),
+    Column("rule_title", "问题"),
     Column("message", "说明", wrap=True),
 ]
 

@@ -784,7 +784,8 @@ def pending_block(items: Sequence[Mapping[str, Any]]) -> html.Div:
             i["item_code"],
             i["item_text"],
             f"{i['max_points']}",
-            "；".join(f"{scorer} {score}" for scorer, score in i["expert_scores"]),
+            # One decimal each, as the standard scores them (a bonus left blank counts 0: it read 0 beside 10.0).
+            "；".join(f"{scorer} {Decimal(score):.1f}" for scorer, score in i["expert_scores"]),
             f"{i['spread']}" if i["spread"] is not None else "",
             f"{i['allowed']:.1f}",
         ]

@@ -57,14 +57,14 @@ ERROR_COLUMNS = [
     Column("excel_row", "行号", "row", fits=(EXCEL_MAX_ROW,)),
     Column("label", "列名", wrap=True, wrap_width=112),
     Column("value", "填报值", wrap=True, wrap_width=190),
-    Column("rule_title", "问题", tooltip="rule", fits=RULE_TITLES, lines=2),
+    Column("rule_title", "问题", fits=RULE_TITLES, lines=2),
     Column("message", "说明", wrap=True),
 ]
 # Whose warning and what it says first; where it was read last.
 WARNING_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code", fits=province_names(), lines=2),
     Column("unit_name", "单位名称", tooltip="uscc", wrap=True, wrap_width=140),
-    Column("rule_title", "问题", tooltip="rule", fits=RULE_TITLES, lines=2),
+    Column("rule_title", "问题", fits=RULE_TITLES, lines=2),
     Column("message", "说明", wrap=True, wrap_width=240),
     Column("label", "列名", wrap=True, wrap_width=112),
     Column("value", "填报值", wrap=True, wrap_width=190),

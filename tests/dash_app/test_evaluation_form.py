@@ -75,3 +75,20 @@ LEFT = [
 @pytest.mark.parametrize(("code", "typed", "shown", "after"), LEFT)
 def test_leaving_a_field_keeps_what_its_text_does_not_settle(code, typed, shown, after):
     assert field_slot(code, typed, shown, "evaluator") == after
+
+
+def test_the_reconciliation_list_gives_every_expert_s_score_to_one_decimal():
+    # A probe read 刘洋（evaluator） 10.0；朱帆芳 0；梁涛华 0 for a bonus item two experts left blank.
+    from decimal import Decimal
+
+    from dash_app.pages.evaluation import pending_block
+
+    item = {
+        "item_code": "B1",
+        "item_text": "加分项",
+        "max_points": Decimal(10),
+        "expert_scores": [("刘洋（evaluator）", Decimal("10.0")), ("朱帆芳", Decimal(0)), ("梁涛华", Decimal("0"))],
+        "spread": Decimal("10.0"),
+        "allowed": Decimal(2),
+    }
+    assert "刘洋（evaluator） 10.0；朱帆芳 0.0；梁涛华 0.0" in str(pending_block([item]))

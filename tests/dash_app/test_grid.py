@@ -205,5 +205,9 @@ def test_a_text_column_shows_its_values_as_sent_whatever_its_first_row_looks_lik
     for columns in (FAILURE_COLUMNS, ERROR_COLUMNS, WARNING_COLUMNS):
         (value,) = [column for column in columns if column.field == "value"]
         assert value.definition()["cellDataType"] is False
+    # People read the rule's title, never its id (a probe's hover over 问题 showed holdings_vs_annual_stats).
+    for columns in (FAILURE_COLUMNS, ERROR_COLUMNS, WARNING_COLUMNS):
+        (title,) = [column for column in columns if column.field == "rule_title"]
+        assert title.definition().get("tooltipField") in (None, "rule_title"), title
     # The error list says which sheet a row is of: a 表尾 row 3 is not 普查表's row 3.
     assert [column.title for column in ERROR_COLUMNS][1:4] == ["文件", "工作表", "行号"]
