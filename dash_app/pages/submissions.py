@@ -619,6 +619,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         return return_preview(context, current_viewer(), submission_id)
 
     @app.callback(
+        Output(ids.SUBMISSIONS_REVIEW_RESULT, "children", allow_duplicate=True),
+        Input(ids.SUBMISSIONS_REVIEW_ID, "value"),
+        prevent_initial_call=True,
+    )
+    def forget_result(_submission_id: Any) -> str:
+        # Another return chosen: what was said of the last one goes (a probe read a refusal of its own province's
+        # return as if it were about the county return it had clicked next).
+        return ""
+
+    @app.callback(
         Output(ids.SUBMISSIONS_REVIEW_RESULT, "children"),
         Input(ids.SUBMISSIONS_ACCEPT, "n_clicks"),
         Input(ids.SUBMISSIONS_RETURN, "n_clicks"),

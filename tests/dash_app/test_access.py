@@ -709,6 +709,18 @@ def test_a_province_user_cannot_review_another_province_s_submissions(app, site)
     )
     message = returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children")
     assert "找不到报送记录" in message and "广西" not in message
+    # Another return chosen (a row clicked): what was said of the last one goes, not read as about the new one.
+    (key,) = [k for k in app.callback_map if k.startswith(f"{ids.SUBMISSIONS_REVIEW_RESULT}.children@")]
+    chosen = client_of(app, "guangdong").post(
+        "/_dash-update-component",
+        json={
+            "output": key,
+            "outputs": {"id": ids.SUBMISSIONS_REVIEW_RESULT, "property": "children"},
+            "inputs": [{"id": ids.SUBMISSIONS_REVIEW_ID, "property": "value", "value": "S-x"}],
+            "changedPropIds": [f"{ids.SUBMISSIONS_REVIEW_ID}.value"],
+        },
+    )
+    assert returned(chosen, ids.SUBMISSIONS_REVIEW_RESULT, "children") == ""
     with site[1].reader() as con:
         after = next(s for s in list_submissions(con, "450000") if s["submission_id"] == target["submission_id"])
     assert after["review_state"] == target["review_state"]
