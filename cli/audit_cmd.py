@@ -62,7 +62,10 @@ def run_audit(args: argparse.Namespace) -> int:
     kind = None if args.kind is None else require_kind(args.kind.strip()).value
     since, until = _day(args.since, "--since"), _day(args.until, "--until")
     if not 1 <= args.limit <= MAX_LIMIT:
-        raise UsageError(f"--limit 须为 1 到 {MAX_LIMIT:,} 之间的整数（给的是 {args.limit:,}）。")
+        raise UsageError(
+            f"--limit 须为 1 到 {MAX_LIMIT:,} 之间的整数（给的是 {args.limit:,}）。",
+            hint="要看全部，请去掉 --limit 并用 --since、--until、--kind 等条件缩小范围。",
+        )
     with open_warehouse(settings).reader() as con:
         unknown = describe_unknown_actor(con, args.by)
         rows = search_audit_log(

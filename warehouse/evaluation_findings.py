@@ -284,7 +284,10 @@ def plan_withdrawal(
     require_archive(archive_code)
     feedback = fetch_feedback(con, archive_code, round_id)
     if feedback is None:
-        raise UsageError(f"{archive_label(archive_code)} 在评价轮次 {round_id} 没有已下发的整改问题。")
+        raise UsageError(
+            f"{archive_label(archive_code)} 在评价轮次 {round_id} 没有已下发的整改问题，无可撤回。",
+            hint="请核对档案馆代码和 --round；已下发的档案馆见 archive-census finding list。",
+        )
     ids = [
         r[0]
         for r in con.execute(

@@ -182,8 +182,10 @@ def add_user(
     Returns the replaced user's role, province, scope and state (None for a new user)."""
     person = clean_full_name(full_name)
     name = user_name.strip()
-    if not name or len(name) > 64:
-        raise UsageError("用户名不能为空，且不超过 64 个字符。")
+    if not name:
+        raise UsageError("用户名不能为空。", hint="请给出用户名，例如 guangdong。")
+    if len(name) > 64:
+        raise UsageError(f"用户名有 {len(name):,} 个字符，超过 64 个。", hint="请改用 64 个字符以内的用户名。")
     if show_unseen(name) != name:
         # A name is shown in the audit log, the history of every finding and on terminals: what it holds is seen.
         raise UsageError(

@@ -119,7 +119,10 @@ def test_a_limit_out_of_range_is_refused_in_chinese(tmp_path, capsys):
     db = empty_warehouse(tmp_path / "w.duckdb")
     for limit in ("0", "99999999999999999999999"):  # the latter was an internal error (DuckDB's INT64 conversion)
         assert main(["audit", "--limit", limit, "--db", db]) == 2
-        assert "--limit 须为 1 到 1,000,000 之间的整数" in capsys.readouterr().err
+        err = capsys.readouterr().err
+        assert (
+            "--limit 须为 1 到 1,000,000 之间的整数" in err and "处理办法：要看全部，请去掉 --limit" in err
+        )  # how to fix
 
 
 def test_an_upgrade_s_own_changes_are_listed_as_the_system_s(tmp_path, capsys):

@@ -359,3 +359,12 @@ def test_an_account_s_name_is_changed_or_cleared_alone_on_the_command_line(tmp_p
     assert "不能与 --clear 同时使用" in capsys.readouterr().err
     with EmbeddedWarehouse(db).reader() as con:
         assert get_user(con, "wangmin").full_name is None
+
+
+def test_a_user_name_too_long_is_told_so_with_its_length_not_as_empty(tmp_path, capsys, monkeypatch):
+    # A probe's 200-character name was told 用户名不能为空，且不超过 64 个字符, with nothing to do.
+    monkeypatch.setattr("sys.stdin", io.StringIO("A-long-enough-password\n"))
+    argv = ["users", "add", "a" * 200, "--role", "evaluator", "--password-stdin", "--db", str(tmp_path / "w.duckdb")]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "用户名有 200 个字符，超过 64 个。" in err and "不能为空" not in err and "处理办法" in err
