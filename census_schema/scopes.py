@@ -177,6 +177,13 @@ def division_scope(province_code: str, division_code: str) -> Scope:
             hint="不指定地级或县级代码，即为全省范围。",
         )
     if division.province_code != province.code:
+        reports = census_province_of(division_code)
+        if reports != division_code[:2] + "0000":  # a Corps city, in Xinjiang but reporting through the Corps
+            raise UsageError(
+                f"{division.name}（{division_code}）由{describe_division(reports)}（{reports}）报送，"
+                f"不属{province.name}（{province.code}）的填报范围。",
+                hint=f"请改用 --province {reports}。",
+            )
         raise UsageError(
             f"{division.name}（{division_code}）不在{province.name}（{province.code}）境内。",
             hint="请检查省份与地级或县级代码是否对应。",

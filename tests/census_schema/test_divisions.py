@@ -111,3 +111,21 @@ def test_a_municipality_s_parts_are_named_for_what_they_are_and_left_out_above_t
     # Their districts are what a municipality's own map draws; units are named by the municipality (北京市档案局).
     assert divisions.map_parents("500000") == ["500100", "500200"] and divisions.map_parents("440000") == ["440000"]
     assert divisions.place_name("110100") == "北京市" and divisions.place_name("440100") == "广州市"
+
+
+def test_a_corps_city_asked_for_under_xinjiang_is_told_it_reports_through_the_corps():
+    # A probe's `template census --province 650000 --division 659001` read 石河子市不在新疆维吾尔自治区境内: it is, but
+    # reports through the Corps.
+    from census_schema.errors import UsageError
+    from census_schema.scopes import division_scope
+
+    with pytest.raises(UsageError) as refused:
+        division_scope("650000", "659001")
+    assert (
+        refused.value.message
+        == "石河子市（659001）由新疆生产建设兵团（660000）报送，不属新疆维吾尔自治区（650000）的填报范围。"
+    )
+    assert refused.value.hint == "请改用 --province 660000。"
+    assert division_scope("660000", "659001").code == "659001"
+    with pytest.raises(UsageError, match="东城区（110101）不在广东省（440000）境内"):
+        division_scope("440000", "110101")
