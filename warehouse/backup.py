@@ -25,7 +25,7 @@ from census_schema.clock import format_beijing, to_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError, StorageError, UsageError
 from census_schema.roles import Role, person_label
-from census_schema.scopes import CENTRAL_CHANNELS, describe_division
+from census_schema.scopes import CENTRAL_CHANNELS, RETURNED, describe_division
 from warehouse.audit import COLUMNS, AuditEvent, append_events, new_event, record_event
 from warehouse.connection import connect_warehouse, open_duckdb, refuse_other_files
 from warehouse.queries import fetch_named, stored_scope_name
@@ -264,15 +264,18 @@ def events_since(store: WarehouseStore, taken: datetime) -> tuple[dict[str, int]
 
 
 def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[dict[str, Any]]:
-    """The submissions received after `taken`, oldest first, each with its number, kind, scope, file, sender and
-    time: whom to ask to send again (a probe's restore said 报送 1 条 of a return its office still believed accepted),
+    """The returns received after `taken` that counted (accepted, not sent back nor withdrawn), oldest first, each
+    with its number, kind, scope, file, sender and time: whom to ask to send again (a probe's restore said 报送 1 条 of a return its office still believed accepted),
     and, kept in the restore's record, what the sender's own pages announce (`query_removed_returns`)."""
     rows = fetch_named(
         con,
         "SELECT s.submission_id, s.kind, s.scope_kind, s.scope_code, s.province_code, s.file_name, s.submitted_by, "
         "s.submitted_at, u.full_name FROM submissions AS s LEFT JOIN users AS u ON u.user_name = s.submitted_by "
-        "WHERE s.submitted_at > ? ORDER BY s.submitted_at, s.submission_id",
-        [taken],
+        # Only what counted: a rejected upload loaded nothing, and a return sent back or withdrawn counted nowhere
+        # (a probe's list asked senders to upload those again, one file twice).
+        "WHERE s.submitted_at > ? AND s.status = 'accepted' AND s.review_state IS DISTINCT FROM ? "
+        "ORDER BY s.submitted_at, s.submission_id",
+        [taken, RETURNED],
     )
     return [
         {

@@ -87,6 +87,9 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     # Things change after the backup: a new return supersedes the old one, a user is added, evidence is removed.
     newer = census_workbook(tmp_path / "c2.xlsx", 4)
     assert main(["ingest", "census", str(newer), "--province", PROVINCE, "--db", str(db)]) == 0
+    # A rejected upload loaded nothing: no one is asked to send it again (a probe's list named rejected ones).
+    bad = census_workbook(tmp_path / "bad.xlsx", 4, edits={0: {"staff_fulltime": -5}})
+    assert main(["ingest", "census", str(bad), "--province", PROVINCE, "--db", str(db)]) == 1
     with WarehouseStore(db).writer() as con:
         add_user(con, "later", "hash", "planner", None, by="管理员")
     (db.parent / "evidence" / "F-1" / "abc-整改报告.pdf").unlink()
@@ -97,10 +100,12 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     capsys.readouterr()
     assert main(["restore", str(tmp_path / "backup"), "--db", str(db)]) == 2
     said = capsys.readouterr().err
-    assert "备份之后记录的以下内容将被删除：报送 1 条、用户与角色 1 条（共 2 条审计日志事件）" in said
+    assert "备份之后记录的以下内容将被删除：报送 2 条、用户与角色 1 条（共 3 条审计日志事件）" in said
     # The return received since is named, with whom to ask to send it again (it was 报送 1 条 alone).
     with WarehouseStore(db).reader() as con:
-        (newest,) = con.execute("SELECT submission_id FROM submissions ORDER BY submitted_at DESC LIMIT 1").fetchone()
+        (newest,) = con.execute(
+            "SELECT submission_id FROM submissions WHERE status = 'accepted' ORDER BY submitted_at DESC LIMIT 1"
+        ).fetchone()
     lost = f"{newest}（广东省，「c2.xlsx」，{getpass.getuser()} 报送）"
     assert f"其中备份之后收到的报送：{lost}，须由报送方重新上传。" in said
     assert "平台账号将随之改变：删除 later（国家档案局规划人员，启用）。" in said
@@ -108,7 +113,7 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert "（北京时间）的备份" in said and snapshot_counts(db) == rows_changed
     code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(db), "--confirm")
     assert code == 0 and restored["sha256"] == manifest["sha256"]
-    assert restored["removed_events"] == {"报送": 1, "用户与角色": 1}
+    assert restored["removed_events"] == {"报送": 2, "用户与角色": 1}
     (removed,) = restored["removed_returns"]
     with WarehouseStore(db).reader() as con:  # the restored warehouse: the return is gone
         assert con.execute("SELECT count(*) FROM submissions WHERE submission_id = ?", [newest]).fetchone() == (0,)
@@ -130,7 +135,7 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     logged = capsys.readouterr().out
     assert "数据仓库维护" in logged and "从备份恢复" in logged
     assert re.search(r"备份时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d；", logged)
-    assert "删除的备份后审计事件：报送 1，用户与角色 1" in logged and "恢复前的数据仓库另存于：" in logged
+    assert "删除的备份后审计事件：报送 2，用户与角色 1" in logged and "恢复前的数据仓库另存于：" in logged
     assert f"删除的备份后报送：{lost}" in logged
     # The replaced warehouse was kept first, as a backup that restores it; restoring it back removes nothing (the
     # first restore's record is carried over, not lost) but brings an account back, which is confirmed first; the
