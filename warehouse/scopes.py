@@ -89,6 +89,26 @@ def fetch_holders_elsewhere(
     return {row[0]: _scope_return(row[1:]) for row in rows}
 
 
+def fetch_returns_holding_scope(
+    con: duckdb.DuckDBPyConnection, scope: Scope, round_id: str
+) -> list[tuple[ScopeReturn, int]]:
+    """The current accepted census returns of scopes outside a prefecture or county (its province's, its
+    prefecture's) that hold holders located in it, each with how many, most first: what the office's own return would
+    be refused for until those returns leave them out (one holder, one return). [] for other scopes."""
+    if scope.kind not in (ScopeKind.PREFECTURE, ScopeKind.COUNTY):
+        return []
+    located = scope.code if scope.kind is ScopeKind.COUNTY else scope.code[:4]
+    rows = con.execute(
+        f"SELECT {_RETURN_COLUMNS}, count(*) AS holders FROM {_holders_table('census')} AS r "  # noqa: S608
+        "JOIN submissions AS s USING (submission_id) WHERE s.kind = 'census' AND s.round_id = ? "
+        "AND s.status = 'accepted' AND s.is_current AND starts_with(r.division_code, ?) "
+        "GROUP BY ALL ORDER BY holders DESC, s.submitted_at",
+        [round_id, located],
+    ).fetchall()
+    found = [(_scope_return(row[:-1]), int(row[-1])) for row in rows]
+    return [(held, count) for held, count in found if not scope.covers(held.scope)]
+
+
 def fetch_scope_annual_stats(
     con: duckdb.DuckDBPyConnection, scope: Scope, round_id: str
 ) -> dict[str, AnnualStatistics]:

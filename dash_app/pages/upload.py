@@ -3,13 +3,14 @@ it accepted or the failures with the marked workbook."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
 from dash import Dash, Input, Output, State, ctx, dcc, html, no_update
 
+from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.forms import KIND_LABELS
 from census_schema.roles import Role
@@ -18,6 +19,7 @@ from census_schema.scopes import (
     RETURNED,
     Scope,
     ScopeKind,
+    ScopeReturn,
     describe_division,
     return_reason_clause,
     return_verb,
@@ -44,6 +46,7 @@ from dash_app.uploads import RUNNING, SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upl
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced, describe_row_count, report_kind
 from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
 from warehouse.queries import list_submissions, query_removed_returns
+from warehouse.scopes import fetch_returns_holding_scope
 
 PATH = "/upload"
 NAME = "上传报表"
@@ -376,16 +379,32 @@ def describe_removed_returns(removed: list[dict[str, Any]]) -> list[Any]:
 
 
 def describe_current_returns(
-    submissions: list[dict[str, Any]], whose: str = "本省", viewer_name: str | None = None
+    submissions: list[dict[str, Any]],
+    whose: str = "本省",
+    viewer_name: str | None = None,
+    held_above: Sequence[tuple[ScopeReturn, int]] = (),
 ) -> list[Any]:
     """The current accepted returns (the province's, or the central channels'), which a new upload of the same kind
-    and scope replaces; one that replaced the viewer's own return, sent by someone else, says so."""
+    and scope replaces; one that replaced the viewer's own return, sent by someone else, says so. An office with none
+    is told which returns above it hold its holders (`held_above`): its own would be refused for them."""
     current = [s for s in submissions if s["is_current"] and s["status"] == "accepted"]
     own_replaced = {
         s["superseded_by"]: s for s in submissions if s["submitted_by"] == viewer_name and s.get("superseded_by")
     }
     if not current:
-        return [html.P(f"{whose}尚无现行有效的报表：上传的报表通过校验即装载。", className="hint")]
+        said = [html.P(f"{whose}尚无现行有效的报表：上传的报表通过校验即装载。", className="hint")]
+        if held_above:
+            # A probe's county read this, uploaded, and only then learnt its holders were in its prefecture's return.
+            holding = "；".join(f"{count:,} 个列入{held.describe()}" for held, count in held_above)
+            said.append(
+                html.P(
+                    f"{whose}的普查对象现由上级的报表报送：{holding}。同一普查对象只能计入一份表：本级报送这些单位前，"
+                    "须先由上级报送单位从其报表中去掉它们（重新上传该表），否则本表会因重复而整份退回。",
+                    className="warn",
+                    id=ids.UPLOAD_HELD_ABOVE,
+                )
+            )
+        return said
     listed = [
         html.Li(
             f"{kind_label(s['kind'])}·{s['scope_name'] or division_name(s['province_code'])}："
@@ -589,8 +608,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                     list_submissions(con, viewer.province_code), "本省", viewer.user_name
                 )
             elif viewer.scope is not None:
+                held = fetch_returns_holding_scope(con, viewer.scope, ROUND_ID)
                 current = describe_current_returns(
-                    visible_submissions(con, viewer), viewer.scope.name, viewer.user_name
+                    visible_submissions(con, viewer),
+                    viewer.scope.name,
+                    viewer.user_name,
+                    [(found.seen_from(viewer.scope), count) for found, count in held],
                 )
             else:
                 central = [s for s in list_submissions(con, None) if s["scope_kind"] == ScopeKind.CENTRAL.value]

@@ -480,6 +480,35 @@ def test_a_prefecture_s_county_s_and_central_channel_s_accounts_see_only_their_o
         assert "地级档案部门无权查看此页面" in render_page(app, guangzhou, path).text, path
 
 
+def test_an_office_without_a_return_is_told_which_returns_above_it_hold_its_holders(reporters):
+    # A probe's county read 尚无现行有效的报表：上传的报表通过校验即装载, uploaded, and only then learnt (refused whole)
+    # that its prefecture's return held its holders. Before any upload of its own (the tests below upload 天河区's).
+    app, store, _ = reporters
+    notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
+    inputs = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])]
+
+    def told(user: str) -> str:
+        response = post_callback(app, client_of(app, user), notice, inputs, [(ids.URL, "search", "")])
+        return json.dumps(returned(response, *notice[0]), ensure_ascii=False)
+
+    with store.reader() as con:
+        held = dict(
+            con.execute(
+                "SELECT s.file_name, count(*) FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id) "
+                "WHERE s.is_current AND s.status = 'accepted' AND r.division_code = '440106' GROUP BY ALL"
+            ).fetchall()
+        )
+    assert held["gz.xlsx"] == 3 and len(held) == 2  # the prefecture's return and the province's
+    said = told("tianhe")
+    assert ids.UPLOAD_HELD_ABOVE in said and "广东省广州市天河区的普查对象现由上级的报表报送：" in said, said
+    for file_name, count in held.items():
+        assert f"{count:,} 个列入" in said and f"文件「{file_name}」" in said
+    assert "否则本表会因重复而整份退回" in said
+    assert ids.UPLOAD_HELD_ABOVE not in told("shenzhen")  # none of its holders is anywhere
+    # 广州市's own counties' holders in its own return are its own: not "above" it.
+    assert ids.UPLOAD_HELD_ABOVE not in told("guangzhou")
+
+
 def test_a_reporting_account_gets_templates_of_its_own_scope_only(reporters):
     app, _, _ = reporters
     guangzhou, tianhe, yangqi = (client_of(app, user) for user in ("guangzhou", "tianhe", "yangqi"))
