@@ -26,6 +26,7 @@ from dash_app.grid import Column, ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
+from supervision.scoring import TOLERANCE_SHARE, flag_deviation
 from warehouse.evaluation import (
     archive_label,
     check_may_see_own_sheet,
@@ -45,6 +46,8 @@ OWN_SHEET_COLUMNS = [
     Column("self_veto", "该馆自评否决项结论"),
     Column("self_evidence", "该馆所附佐证材料"),
     Column("score", "本人评分", "decimal", decimals=1),
+    # As the sheet marks it in red: the self-score too far from this expert's (the results flag it).
+    Column("deviates", "自评偏差"),
     Column("veto", "否决项结论"),
     Column("remark", "扣分说明"),
     Column("evidence", "佐证说明"),
@@ -82,6 +85,7 @@ def own_sheet_rows(scores: Sequence[Mapping[str, Any]], reported: Sequence[Mappi
                 "self_veto": veto_verdict_text(own.get("veto_passed")),
                 "self_evidence": own.get("evidence"),
                 "score": _points(saved.get("score")),
+                "deviates": "是" if _deviates(own.get("score"), saved.get("score"), item) else None,
                 "veto": veto_verdict_text(saved.get("veto_passed")),
                 "remark": saved.get("remark"),
                 "evidence": saved.get("evidence"),
@@ -90,6 +94,31 @@ def own_sheet_rows(scores: Sequence[Mapping[str, Any]], reported: Sequence[Mappi
             }
         )
     return rows
+
+
+def _deviates(reported: Decimal | None, scored: Decimal | None, item: ScoringItem | BonusItem) -> bool:
+    """Whether a scoring item's self-score differs from the expert's by more than the tolerance (a bonus: never)."""
+    if reported is None or scored is None or not isinstance(item, ScoringItem):
+        return False
+    return flag_deviation(reported, scored, item.max_points)
+
+
+def own_sheet_totals(scores: Sequence[Mapping[str, Any]]) -> str:
+    """The sheet's sums as the form's footer gives them, for the download's heading: base points and items scored,
+    the bonus counted against its cap, and the veto items the expert failed (the download had none of them)."""
+    standard = get_standard()
+    mine = {row["item_code"]: row for row in scores if row.get("score") is not None}
+    base = sum((mine[item.code]["score"] for item in standard.items if item.code in mine), Decimal(0))
+    scored = sum(item.code in mine for item in standard.items)
+    claimed = sum((mine[item.code]["score"] for item in standard.bonus_items if item.code in mine), Decimal(0))
+    counted = min(claimed, standard.bonus_cap)
+    over = f"（填报 {claimed:.1f} 分，超过上限 {standard.bonus_cap} 分的部分不计）" if claimed > counted else ""
+    failed = [row["item_code"] for row in scores if row.get("veto_passed") is False]
+    veto = f"否决项结论为不通过的：{'、'.join(failed)}" if failed else "没有结论为不通过的否决项"
+    return (
+        f"本人评分：基本分 {base:.1f} 分（已评 {scored}/{len(standard.items)} 项）＋ 加分 {counted:.1f} 分{over}；"
+        f"{veto}。自评偏差：该馆自评与本人评分相差超过该项满分的 {TOLERANCE_SHARE:.0%}。"
+    )
 
 
 BACK_TO_EVALUATION = ("/evaluation", "返回业务建设评价")
@@ -115,11 +144,12 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                     # The page shows an evaluator their own sheet only, never other experts' scores nor the results
                     # computed from them (which the feedback report holds): the download holds the same.
                     check_may_see_own_sheet(con, viewer.user_name, archive_code)
-                    rows = own_sheet_rows(
-                        query_scores(con, archive_code, viewer.user_name), query_scores(con, archive_code, SELF_SOURCE)
-                    )
+                    own = query_scores(con, archive_code, viewer.user_name)
+                    rows = own_sheet_rows(own, query_scores(con, archive_code, SELF_SOURCE))
                     now = format_datetime(datetime.now(BEIJING))
-                    heading = ExportHeading("本人评分表", archive_label(archive_code), now, viewer.signed_name, now)
+                    heading = ExportHeading(
+                        "本人评分表", archive_label(archive_code), now, viewer.signed_name, now, own_sheet_totals(own)
+                    )
                     content = build_export_workbook(OWN_SHEET_COLUMNS, rows, heading)
                     return flask.send_file(
                         io.BytesIO(content),

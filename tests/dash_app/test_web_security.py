@@ -25,7 +25,7 @@ from werkzeug.security import check_password_hash
 from census_schema.census_form import CENSUS_FORM
 from census_schema.divisions import load_divisions
 from census_schema.supervision.codes import FindingStatus
-from census_schema.supervision.evaluation import SELF_SOURCE
+from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
 from cli.warehouse_cmd import format_table
 from dash_app import auth as accounts_auth
 from dash_app import ids
@@ -572,6 +572,17 @@ def test_an_evaluator_s_download_holds_only_their_own_sheet(app, site, assigned)
         for code in mine
     }
     assert not {"专家评分", "专家均分", "最终得分", "评价等次", "排名"} & cells
+    # Its sums and marks, as the form gives them (the download had neither): above the table, and 自评偏差 per item.
+    standard = get_standard()
+    items = len(standard.items)
+    assert workbook.active.cell(EXPORT_HEADER_ROW - 1, 1).value == (
+        f"本人评分：基本分 7.5 分（已评 1/{items} 项）＋ 加分 0.0 分；没有结论为不通过的否决项。"
+        "自评偏差：该馆自评与本人评分相差超过该项满分的 20%。"
+    )
+    own = reported.get("A1.1.1", {}).get("score")
+    far = own is not None and abs(float(own) - 7.5) > 0.2 * float(standard.items_by_code["A1.1.1"].max_points)
+    marks = {row[0]: row[fields.index("deviates")] for row in rows[1:]}
+    assert marks == {code: ("是" if code == "A1.1.1" and far else None) for code in marks}
 
 
 def test_an_evaluator_gets_no_report_of_an_unknown_or_unassigned_archive(app, assigned):
