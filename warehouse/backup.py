@@ -204,6 +204,8 @@ def verify_backup(folder: Path) -> dict[str, Any]:
     files = manifest.get("folder_files", {}) if isinstance(manifest, dict) else None
     if (
         not isinstance(manifest, dict)
+        # Another tool's manifest.json (the demo's workbooks have one) is no backup's: said so, not "file missing".
+        or not isinstance(manifest.get("sha256"), str)
         or not isinstance(manifest.get("file", BACKUP_FILE), str)
         or not (isinstance(folders, list) and all(isinstance(name, str) for name in folders))
         or not (isinstance(files, dict) and all(isinstance(v, str) for v in files.values()))

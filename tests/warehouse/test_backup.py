@@ -296,7 +296,9 @@ def test_a_backup_s_evidence_missing_changed_or_added_is_refused_and_changes_not
 
 
 @pytest.mark.parametrize(
-    "manifest", ["[1, 2]", "{bad json", '{"folders": 3}', '{"file": ["x"]}'], ids=["list", "json", "folders", "file"]
+    "manifest",
+    ["[1, 2]", "{bad json", '{"folders": 3}', '{"file": ["x"]}', '{"as_of": "2025-06-30", "returns": []}'],
+    ids=["list", "json", "folders", "file", "another tool's"],  # the last: the demo's own manifest.json
 )
 def test_a_manifest_that_is_not_one_is_refused_in_chinese(loaded, tmp_path, capsys, manifest):
     backup = tmp_path / "backup"
