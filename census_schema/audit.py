@@ -141,6 +141,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "events_removed": "删除的备份后审计事件",
     "returns_removed": "删除的备份后报送",
     "accounts_changed": "随恢复改变的平台账号",
+    "other_warehouse_replaced": "以另一数据仓库的备份替换的内容",
     "kept": "恢复前的数据仓库另存于",
     "migration": "迁移版本",
     "figures_compared": "比较了升级前后的汇总数字",

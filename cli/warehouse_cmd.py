@@ -293,6 +293,8 @@ def run_restore(args: argparse.Namespace) -> int:
     if manifest["removed_events"]:
         said += f"备份之后记录的内容已删除：{describe_events(manifest['removed_events'])}。"
         said += describe_lost_returns(manifest["removed_returns"])
+    if manifest["other_warehouse_replaced"]:
+        said += f"{manifest['other_warehouse_replaced']}：已替换。"
     if manifest["accounts_changed"]:
         said += f"平台账号已随之改变：{'；'.join(manifest['accounts_changed'])}。"
     if manifest["kept"]:

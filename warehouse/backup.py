@@ -522,7 +522,9 @@ def restore_warehouse(
                    "kept": str(kept[0].resolve()) if kept else None,  # the log outlives the folder the command ran in
                    "events_removed": "当前数据仓库读不出来，未能列出" if removed is None else removed,
                    "returns_removed": removed_returns,
-                   "accounts_changed": accounts},
+                   "accounts_changed": accounts,
+                   # Another warehouse's backup replaced all this one held: said here as the preview said it.
+                   "other_warehouse_replaced": other},
         )  # fmt: skip
         con = connect_warehouse(store.db_path)  # an older backup is migrated as any write would
         try:
@@ -540,6 +542,7 @@ def restore_warehouse(
         "removed_events": removed,
         "removed_returns": removed_returns,
         "accounts_changed": accounts,
+        "other_warehouse_replaced": other,
     }
 
 

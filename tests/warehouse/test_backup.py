@@ -180,7 +180,17 @@ def test_another_warehouse_s_backup_says_all_it_replaces_and_every_account_it_ch
     )
     assert "gz：地级档案部门，广东省广州市，启用 → 地级档案部门，广东省深圳市，启用" in said
     assert "审核员：密码恢复为备份时的密码（现用的密码不能再登录）" in said and "本次未做任何恢复" in said
-    assert main(["restore", str(tmp_path / "other-backup"), "--db", str(loaded), "--confirm"]) == 0
+    code, restored = run_json(capsys, "restore", str(tmp_path / "other-backup"), "--db", str(loaded), "--confirm")
+    # Done, the record says what it replaced as the preview did (it listed no account change, no removal: nothing).
+    replaced = restored["other_warehouse_replaced"]
+    assert (
+        code == 0
+        and replaced.startswith(f"该备份取自另一个数据仓库文件（{other.resolve()}）")
+        and "报送 2 份" in replaced
+    )
+    code, logged = run_json(capsys, "audit", "--kind", "warehouse", "--db", str(loaded))
+    (record,) = [e for e in logged["events"] if e["action"] == "restore"]
+    assert record["after"]["other_warehouse_replaced"] == replaced
 
 
 def test_a_restore_where_no_warehouse_is_makes_nothing_until_confirmed(loaded, tmp_path, capsys):
