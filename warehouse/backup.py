@@ -2,9 +2,10 @@
 
 A backup folder holds `warehouse.duckdb` (the main file, closed and checkpointed), `manifest.json` (its SHA-256,
 size, the row count of every table, the migration version and the SHA-256 of every file of the copied folders) and a
-copy of the folders the warehouse refers to (`evidence/`, the rectification evidence files). The copy is taken while holding the writer lock, so no load can be
-half in it, and readers (the dashboard) go on reading their snapshot meanwhile. A restore checks the backup against
-its manifest first, then replaces the main file under the lock and publishes it as the new snapshot.
+copy of the folders the warehouse refers to (`evidence/`, the rectification evidence files). The copy is taken while
+holding the writer lock, so no load can be half in it, and readers (the dashboard) go on reading their snapshot
+meanwhile. A restore checks the backup against its manifest first (every file), then replaces the folders and the
+main file under the lock and publishes it as the new snapshot.
 """
 
 from __future__ import annotations
@@ -267,8 +268,9 @@ def events_since(store: WarehouseStore, taken: datetime) -> tuple[dict[str, int]
 
 def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[dict[str, Any]]:
     """The returns received after `taken` that counted (accepted, not sent back nor withdrawn), oldest first, each
-    with its number, kind, scope, file, sender and time: whom to ask to send again (a probe's restore said 报送 1 条 of a return its office still believed accepted),
-    and, kept in the restore's record, what the sender's own pages announce (`query_removed_returns`)."""
+    with its number, kind, scope, file, sender and time: whom to ask to send again (a probe's restore said 报送 1 条
+    of a return its office still believed accepted), and, kept in the restore's record, what the sender's own pages
+    announce (`query_removed_returns`)."""
     rows = fetch_named(
         con,
         "SELECT s.submission_id, s.kind, s.scope_kind, s.scope_code, s.province_code, s.file_name, s.submitted_by, "
