@@ -352,7 +352,8 @@ def _log_of_main_file(
 _Account = tuple[str, str | None, str | None, bool]
 
 
-def _accounts_in(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[_Account, str]]:
+def _accounts_in(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[_Account, str, str | None]]:
+    """Every account by name: as compared, its password's hash, its person's name (an older backup has none)."""
     cursor = con.execute("SELECT * FROM users ORDER BY user_name")  # a backup of an older version has no scope_code
     names = [d[0] for d in cursor.description]
     rows = [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
@@ -360,6 +361,7 @@ def _accounts_in(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[_Account, st
         r["user_name"]: (
             (str(r["role"]), r["province_code"], r.get("scope_code"), bool(r["is_active"])),
             r["password_hash"],
+            r.get("full_name"),
         )
         for r in rows
     }
@@ -393,9 +395,11 @@ def account_changes(store: WarehouseStore, backup_file: Path) -> list[str]:
         f"新增 {name}（{_describe_account(restored[name][0])}）" for name in sorted(restored.keys() - current.keys())
     ]
     for name in sorted(current.keys() & restored.keys()):
-        (now, now_hash), (then, then_hash) = current[name], restored[name]
+        (now, now_hash, now_person), (then, then_hash, then_person) = current[name], restored[name]
         if now != then:
             changes.append(f"{name}：{_describe_account(now)} → {_describe_account(then)}")
+        if now_person != then_person:  # a probe's cleared name came back unsaid
+            changes.append(f"{name}：姓名 {now_person or '（无）'} → {then_person or '（无）'}")
         if now_hash != then_hash:
             changes.append(f"{name}：密码恢复为备份时的密码（现用的密码不能再登录）")
     changes += [
