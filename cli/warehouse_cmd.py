@@ -79,8 +79,9 @@ def province_arg(args: argparse.Namespace) -> str | None:
     return None if args.province is None else require_census_province(args.province.strip()).code
 
 
-# A cell of a column of figures: 1,234 / 96.38% / 0.5 / — / empty.
-_FIGURE = re.compile(r"-?[0-9][0-9,]*(\.[0-9]+)?%?|—|")
+# A cell of a column of figures, as the platform writes them: 1,234 / 96.38% / 0.5 / — / empty. A run of digits
+# with no thousands separator (440000) is a code, read from the left (archive codes were aligned as figures).
+_FIGURE = re.compile(r"-?[0-9]{1,3}(,[0-9]{3})*(\.[0-9]+)?%?|—|")
 
 
 def format_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:

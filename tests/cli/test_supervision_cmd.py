@@ -480,7 +480,7 @@ def test_results_say_whether_they_are_final_and_closing_names_the_sheets_it_leav
     assert "确认就此结束请加 --confirm" in err and "开放中" in run(capsys, "supervision", "summary", *base)[1]
     code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", "--confirm", *base)
     assert code == 0 and "以下 1 份分派的评分表未提交，不计入结果（已存的草稿保留，不能再提交）：" in out
-    assert "440000  广东省档案馆  专家丁    草稿" in out
+    assert "\n440000      广东省档案馆  专家丁    草稿\n" in out  # the archive's code read from the left, as a code
     code, out, _ = run(capsys, "evaluation", "close", "--by", "规划处", "--json", *base)
     assert code == 2  # closed already
     code, out, _ = run(capsys, "evaluation", "results", "--json", *base)
