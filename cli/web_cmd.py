@@ -11,7 +11,6 @@ from typing import Any
 
 from census_schema.clock import format_beijing
 from census_schema.errors import UsageError
-from census_schema.roles import Role
 from census_schema.settings import load_settings
 from cli.main import emit_json, saying_if_created
 from cli.warehouse_cmd import format_table
@@ -153,8 +152,7 @@ def run_users(args: argparse.Namespace) -> int:
             with store.reader() as con:
                 found = next(iter(query_accounts(con, user_name=name)), None)
                 if found is not None and found["is_active"]:
-                    account = (name, Role(found["role"]), found["province_code"], found["scope_code"])
-                    left = describe_left_waiting(con, Reviewer(*account))
+                    left = describe_left_waiting(con, Reviewer.of_account(found))
         changed = store.write(lambda con: set_user_active(con, name, active, by=getpass.getuser()))
         if not active:
             end_sessions_of(settings.var_dir, name, "disabled")
@@ -184,8 +182,7 @@ def run_users(args: argparse.Namespace) -> int:
             existing = next(iter(query_accounts(con, user_name=name)), None)
             left = None
             if existing is not None:
-                account = (name, Role(existing["role"]), existing["province_code"], existing["scope_code"])
-                left = describe_left_waiting(con, Reviewer(*account))
+                left = describe_left_waiting(con, Reviewer.of_account(existing))
         if existing is not None and not args.replace:
             was = role_text(str(existing["role"]), existing["province_code"], existing["scope_code"])
             # As /accounts says it before a reset: the sessions it ends and, where the role or scope changes, the

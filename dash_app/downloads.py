@@ -26,7 +26,7 @@ from dash_app.grid import Column, ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
-from supervision.scoring import TOLERANCE_SHARE, flag_deviation
+from supervision.scoring import TOLERANCE_SHARE, failed_veto_items, flag_deviation, sum_sheet
 from warehouse.evaluation import (
     archive_label,
     check_may_see_own_sheet,
@@ -107,17 +107,18 @@ def own_sheet_totals(scores: Sequence[Mapping[str, Any]]) -> str:
     """The sheet's sums as the form's footer gives them, for the download's heading: base points and items scored,
     the bonus counted against its cap, and the veto items the expert failed (the download had none of them)."""
     standard = get_standard()
-    mine = {row["item_code"]: row for row in scores if row.get("score") is not None}
-    base = sum((mine[item.code]["score"] for item in standard.items if item.code in mine), Decimal(0))
-    scored = sum(item.code in mine for item in standard.items)
-    claimed = sum((mine[item.code]["score"] for item in standard.bonus_items if item.code in mine), Decimal(0))
-    counted = min(claimed, standard.bonus_cap)
-    over = f"（填报 {claimed:.1f} 分，超过上限 {standard.bonus_cap} 分的部分不计）" if claimed > counted else ""
-    failed = [row["item_code"] for row in scores if row.get("veto_passed") is False]
+    sums = sum_sheet(standard, {row["item_code"]: row.get("score") for row in scores})
+    over = (
+        f"（填报 {sums.claimed:.1f} 分，超过上限 {standard.bonus_cap} 分的部分不计）"
+        if sums.claimed > sums.counted
+        else ""
+    )
+    verdicts = {row["item_code"]: row["veto_passed"] for row in scores if row.get("veto_passed") is not None}
+    failed = failed_veto_items(verdicts)
     veto = f"否决项结论为不通过的：{'、'.join(failed)}" if failed else "没有结论为不通过的否决项"
     return (
-        f"本人评分：基本分 {base:.1f} 分（已评 {scored}/{len(standard.items)} 项）＋ 加分 {counted:.1f} 分{over}；"
-        f"{veto}。自评偏差：该馆自评与本人评分相差超过该项满分的 {TOLERANCE_SHARE:.0%}。"
+        f"本人评分：基本分 {sums.base:.1f} 分（已评 {sums.scored}/{len(standard.items)} 项）＋ "
+        f"加分 {sums.counted:.1f} 分{over}；{veto}。自评偏差：该馆自评与本人评分相差超过该项满分的 {TOLERANCE_SHARE:.0%}。"
     )
 
 

@@ -28,7 +28,7 @@ from warehouse.scopes import (
     fetch_scope_return,
 )
 from warehouse.store import WarehouseStore
-from warehouse.users import account_office, account_scope_of
+from warehouse.users import account_named
 
 
 class ScopeChanged(CensusError):
@@ -197,12 +197,12 @@ def another_s_return(
     as surely as the reverse."""
     if current is None or current.submitted_by == uploader or current.submission_id == confirmed:
         return None
-    office = account_office(con, current.submitted_by)
-    if office is not None:
-        return replace(current, sender_office=office)
+    sender = account_named(con, current.submitted_by)
+    if sender is not None:
+        return replace(current, sender_office=sender.office)
     # The bureau's own uploads for the channels replace what its command line loaded, as before.
-    own = account_scope_of(con, uploader)
-    return None if own is None or own == current.scope else current
+    own = account_named(con, uploader)
+    return None if own is None or own.scope is None or own.scope == current.scope else current
 
 
 def recheck_before_load(

@@ -355,6 +355,25 @@ def validate_evaluation(
     return problems + check_bonus(standard, bonus)
 
 
+@dataclass(frozen=True)
+class SheetSums:
+    """One scorer's sheet summed as its form's footer sums it: the standard's items scored and their points, the bonus
+    claimed and the part of it its cap counts."""
+
+    scored: int
+    base: Decimal
+    claimed: Decimal
+    counted: Decimal
+
+
+def sum_sheet(standard: EvaluationStandard, scores: Mapping[str, Decimal | None]) -> SheetSums:
+    """A sheet's scores (by item code; None for an item left blank) summed."""
+    given = {code: value for code, value in scores.items() if value is not None}
+    items = [given[item.code] for item in standard.items if item.code in given]
+    claimed = sum((given[b.code] for b in standard.bonus_items if b.code in given), Decimal(0))
+    return SheetSums(len(items), sum(items, Decimal(0)), claimed, min(claimed, standard.bonus_cap))
+
+
 def failed_veto_items(veto_verdicts: Mapping[str, bool]) -> tuple[str, ...]:
     """The veto items whose verdict is 不通过 (False)."""
     return tuple(code for code, passed in veto_verdicts.items() if not passed)

@@ -155,14 +155,7 @@ def close_evaluation(
             )
         pending = [a for a in query_assignments(con, round_id) if not (a["is_submitted"] and a["items_saved"])]
         # 合议分 arrive in a scores workbook, which a closed round refuses: an archive 待合议 now stays unscored.
-        unreconciled = [
-            archive_label(str(code))
-            for (code,) in con.execute(
-                "SELECT archive_code FROM mart_evaluation_results WHERE round_id = ? AND status = ? "
-                "ORDER BY archive_code",
-                [round_id, EvaluationStatus.PENDING_RECONCILIATION.value],
-            ).fetchall()
-        ]
+        unreconciled = [archive_label(code) for code in awaiting_reconciliation(con, round_id)]
         if refuse_unsubmitted and (pending or unreconciled):
             said = []
             if pending:
@@ -194,6 +187,17 @@ def close_evaluation(
         )
         recompute_results(con, round_id)
         return {**_round_state(con, round_id), "unsubmitted": pending, "unreconciled": unreconciled}
+
+
+def awaiting_reconciliation(con: duckdb.DuckDBPyConnection, round_id: str) -> list[str]:
+    """The archives of a round whose results are 待合议 (experts too far apart, no 合议分 given), by code."""
+    return [
+        str(code)
+        for (code,) in con.execute(
+            "SELECT archive_code FROM mart_evaluation_results WHERE round_id = ? AND status = ? ORDER BY archive_code",
+            [round_id, EvaluationStatus.PENDING_RECONCILIATION.value],
+        ).fetchall()
+    ]
 
 
 def closed_phrase(closed_at: datetime | None) -> str | None:
@@ -1086,14 +1090,7 @@ def describe_result_state(
         return f"评价轮次 {round_id} 尚未开启，还没有评价结果。"
     if not found["is_open"]:
         closed = closed_phrase(found["closed_at"]) or "未开启"
-        waiting = [
-            str(code)
-            for (code,) in con.execute(
-                "SELECT archive_code FROM mart_evaluation_results WHERE round_id = ? AND status = ? "
-                "ORDER BY archive_code",
-                [round_id, EvaluationStatus.PENDING_RECONCILIATION.value],
-            ).fetchall()
-        ]
+        waiting = awaiting_reconciliation(con, round_id)
         if not waiting:
             return f"评价轮次 {round_id} {closed}，得分、等次和排名为最终结果。"
         # Which they are, as the reader may know it: a province's office read another province's archive as its own.

@@ -49,7 +49,7 @@ from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.scopes import fetch_replaced_return
 from warehouse.transactions import transaction, utc_now
-from warehouse.users import person_of
+from warehouse.users import account_named, person_of
 
 Action = Literal["accept", "return", "withdraw"]
 # (action, state) -> the state after it, at the level whose turn it is. Accepting at the province level hands the
@@ -80,6 +80,11 @@ class Reviewer:
     role: Role
     province_code: str | None = None
     scope_code: str | None = None
+
+    @classmethod
+    def of_account(cls, account: Mapping[str, Any]) -> Reviewer:
+        """The reviewer an account is (a row of `query_accounts`, or any mapping with its name, role and scope)."""
+        return cls(account["user_name"], Role(account["role"]), account["province_code"], account["scope_code"])
 
     @property
     def level(self) -> str | None:
@@ -169,10 +174,10 @@ def above_sender(con: duckdb.DuckDBPyConnection, level: str, sender: str, scope:
     and since nobody passes what they sent, a one-account province would otherwise wait on itself for ever."""
     if level not in NEXT_REVIEW_LEVEL or scope is None:  # the bureau's turn: nothing lies above it
         return level
-    row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [sender]).fetchone()
-    if row is None:
+    account = account_named(con, sender)
+    if account is None:
         return level
-    office = Reviewer(sender, Role(row[0]), row[1], row[2])
+    office = Reviewer(sender, account.role, account.province_code, account.scope_code)
     own = office.level
     if own not in (PREFECTURE_REVIEW, PROVINCE_REVIEW) or not office.reaches(scope.province_code, scope):
         return level

@@ -366,24 +366,6 @@ def is_disabled_account(con: duckdb.DuckDBPyConnection, user_name: str) -> bool:
     return bool(found and found[0])
 
 
-def account_scope_of(con: duckdb.DuckDBPyConnection, user_name: str) -> Scope | None:
-    """The scope the account of this exact name reports for, enabled or not (None for a name without an account,
-    and for the roles that report nothing)."""
-    row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [user_name]).fetchone()
-    return None if row is None else account_scope(Role(row[0]), row[1], row[2])
-
-
-def account_office(con: duckdb.DuckDBPyConnection, user_name: str) -> str | None:
-    """Whose account this exact name is, enabled or not: its scope's name (广东省, 中央企业), or its role's for one that
-    reports for none (国家档案局规划人员); None for a name that is no account (the command line may load under any)."""
-    row = con.execute("SELECT role, province_code, scope_code FROM users WHERE user_name = ?", [user_name]).fetchone()
-    if row is None:
-        return None
-    role = Role(row[0])
-    scope = account_scope(role, row[1], row[2])
-    return role.label if scope is None else scope.name
-
-
 @dataclass(frozen=True)
 class ActingAccount:
     """The platform account an actor's name (a command's --by) names."""
@@ -400,9 +382,28 @@ class ActingAccount:
         return account_scope(self.role, self.province_code, self.scope_code)
 
     @property
+    def office(self) -> str:
+        """Whose account it is: its scope's name (广东省, 中央企业), or its role's for one that reports for none
+        (国家档案局规划人员)."""
+        scope = self.scope
+        return self.role.label if scope is None else scope.name
+
+    @property
     def described(self) -> str:
         """平台用户 name（role, 已停用 when it is)."""
         return f"平台用户 {self.user_name}（{self.role.label}{'' if self.is_active else '，已停用'}）"
+
+
+def account_named(con: duckdb.DuckDBPyConnection, user_name: str) -> ActingAccount | None:
+    """The account of this exact name, enabled or not; None for a name that is no account (the command line may load
+    under any, and a return keeps the name it was sent under)."""
+    row = con.execute(
+        "SELECT user_name, role, province_code, is_active, scope_code FROM users WHERE user_name = ?", [user_name]
+    ).fetchone()
+    if row is None:
+        return None
+    name, role, province_code, is_active, scope_code = row
+    return ActingAccount(name, Role(role), province_code, bool(is_active), scope_code)
 
 
 def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccount | None:
@@ -415,9 +416,7 @@ def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccoun
             f"操作人「{show_unseen(by)}」含有看不见的字符（控制字符、零宽字符、方向控制符、换行或制表符）。本次未做任何处理。",
             hint="请只用看得见的字符重新输入操作人（--by）。",
         )
-    exact = con.execute(
-        "SELECT user_name, role, province_code, is_active, scope_code FROM users WHERE user_name = ?", [by]
-    ).fetchone()
+    exact = account_named(con, by)
     if exact is None:
         twin = find_look_alike(con, by)
         if twin is not None:
@@ -431,8 +430,7 @@ def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccoun
                 hint=f"以该用户的名义操作请写「{twin}」；不是该用户的，请写能与之区分的姓名。",
             )
         return None
-    name, role, province_code, is_active, scope_code = exact
-    return ActingAccount(name, Role(role), province_code, bool(is_active), scope_code)
+    return exact
 
 
 def check_national_planner(con: duckdb.DuckDBPyConnection, by: str, cannot: str, whose: str) -> None:

@@ -129,9 +129,8 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
         return said + "，该账号随之重新启用；点“启用”则沿用原密码。"
     kept = "历史记录和评价分配" if account["role"] == Role.EVALUATOR else "历史记录"
     said += f"；停用后不能登录，已登录的会话立即失效，{kept}保留，可随时启用"
-    reviewer = Reviewer(typed, Role(account["role"]), account["province_code"], account["scope_code"])
     with context.reader.cursor() as con:
-        left = describe_left_waiting(con, reviewer)
+        left = describe_left_waiting(con, Reviewer.of_account(account))
     return said + (f"。{left}。" if left else "。")
 
 

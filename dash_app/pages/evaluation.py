@@ -60,7 +60,14 @@ from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime, format_pct, format_value, share_pct
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
 from flows.supervision import issue_findings, save_scores, withdraw_findings
-from supervision.scoring import TOLERANCE_SHARE, EvaluationInvalid, ScoreProblem, check_sheet_values, max_points_of
+from supervision.scoring import (
+    TOLERANCE_SHARE,
+    EvaluationInvalid,
+    ScoreProblem,
+    check_sheet_values,
+    max_points_of,
+    sum_sheet,
+)
 from warehouse.evaluation import (
     DEFAULT_ROUND,
     archive_label,
@@ -583,15 +590,12 @@ def self_evaluation_note(reported: Mapping[str, Mapping[str, Any]]) -> str:
     if not reported:
         return "该馆尚未报送自评表：“该馆自评”一栏为空，请按评分规则评分。"
     standard = get_standard()
-    scores = {code: row["score"] for code, row in reported.items() if row["score"] is not None}
-    items = [item.code for item in standard.items if item.code in scores]
-    claimed = sum((scores[b.code] for b in standard.bonus_items if b.code in scores), Decimal(0))
+    sums = sum_sheet(standard, {code: row["score"] for code, row in reported.items()})
     sent = max(row["saved_at"] for row in reported.values())
-    done = "均已自评" if len(items) == len(standard.items) else f"中自评了 {len(items)} 项"
+    done = "均已自评" if sums.scored == len(standard.items) else f"中自评了 {sums.scored} 项"
     return (
-        f"该馆自评：{len(standard.items)} 个评分项{done}，"
-        f"合计 {format_value(sum((scores[c] for c in items), Decimal(0)))} 分"
-        + (f"，申报加分 {format_value(claimed)} 分" if claimed else "")
+        f"该馆自评：{len(standard.items)} 个评分项{done}，合计 {format_value(sums.base)} 分"
+        + (f"，申报加分 {format_value(sums.claimed)} 分" if sums.claimed else "")
         + f"（{format_datetime(sent)} 报送）。“该馆自评”一栏是该馆每项的自评得分，其佐证材料列在评分项下，供核查对照；"
         f"本人评分与自评相差超过该项满分 {TOLERANCE_SHARE:.0%} 的，该项自评得分标红并注明“自评偏差”，评价结果中也标为自评偏差，"
         "请在扣分说明中写明依据。"

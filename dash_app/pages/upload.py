@@ -3,7 +3,7 @@ it accepted or the failures with the marked workbook."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 from urllib.parse import urlencode
@@ -382,20 +382,21 @@ def describe_current_returns(
     submissions: list[dict[str, Any]],
     whose: str = "本省",
     viewer_name: str | None = None,
-    held_above: Sequence[tuple[ScopeReturn, int]] = (),
+    held_above: Callable[[], Sequence[tuple[ScopeReturn, int]]] = tuple,
 ) -> list[Any]:
     """The current accepted returns (the province's, or the central channels'), which a new upload of the same kind
     and scope replaces; one that replaced the viewer's own return, sent by someone else, says so. An office with none
-    is told which returns above it hold its holders (`held_above`): its own would be refused for them."""
+    is told which returns above it hold its holders (`held_above`, asked only then): its own would be refused for
+    them."""
     current = [s for s in submissions if s["is_current"] and s["status"] == "accepted"]
     own_replaced = {
         s["superseded_by"]: s for s in submissions if s["submitted_by"] == viewer_name and s.get("superseded_by")
     }
     if not current:
         said = [html.P(f"{whose}尚无现行有效的报表：上传的报表通过校验即装载。", className="hint")]
-        if held_above:
+        if held := held_above():
             # A probe's county read this, uploaded, and only then learnt its holders were in its prefecture's return.
-            holding = "；".join(f"{count:,} 个列入{held.describe()}" for held, count in held_above)
+            holding = "；".join(f"{count:,} 个列入{above.describe()}" for above, count in held)
             said.append(
                 html.P(
                     f"{whose}的普查对象现由上级的报表报送：{holding}。同一普查对象只能计入一份表：本级报送这些单位前，"
@@ -608,12 +609,15 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                     list_submissions(con, viewer.province_code), "本省", viewer.user_name
                 )
             elif viewer.scope is not None:
-                held = fetch_returns_holding_scope(con, viewer.scope, ROUND_ID)
+                scope = viewer.scope
                 current = describe_current_returns(
                     visible_submissions(con, viewer),
-                    viewer.scope.name,
+                    scope.name,
                     viewer.user_name,
-                    [(found.seen_from(viewer.scope), count) for found, count in held],
+                    lambda: [
+                        (found.seen_from(scope), count)
+                        for found, count in fetch_returns_holding_scope(con, scope, ROUND_ID)
+                    ],
                 )
             else:
                 central = [s for s in list_submissions(con, None) if s["scope_kind"] == ScopeKind.CENTRAL.value]
