@@ -388,6 +388,10 @@ CONFIRM_GONE = (
 )
 
 
+# What an uploader of a workbook over the size limit is advised (the form's check and the server's refusal).
+TOO_LARGE_ADVICE = "请确认没有嵌入图片或多余工作表；如数据确实很多，请联系国家档案局分批报送。"
+
+
 def remove_stale_uploads(folder: Path, older_than_s: float = STALE_UPLOAD_S) -> None:
     """Delete uploads left by a server that stopped mid-job (a running server deletes each file when its job ends)."""
     if not folder.is_dir():
@@ -423,8 +427,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         return error_page(
             413,
             "文件过大",
-            f"上传的文件超过 {limit_mb} MB 的上限，未被接收。请确认没有嵌入图片或多余工作表；"
-            "如数据确实很多，请联系国家档案局分批报送。",
+            f"上传的文件超过 {limit_mb} MB 的上限，未被接收。{TOO_LARGE_ADVICE}",
             back=("/upload", "返回上传页面"),
         )
 

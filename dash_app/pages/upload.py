@@ -35,14 +35,14 @@ from dash_app.access import (
     where_warnings_are,
 )
 from dash_app.components import dropdown, labelled, query_value
-from dash_app.context import AppContext
+from dash_app.context import AppContext, current_context
 from dash_app.data_docs import data_docs_url
 from dash_app.failures import FAILURE_COLUMNS, failure_rows
 from dash_app.formatting import division_name, format_count, format_datetime, kind_label, removed_return_line
 from dash_app.grid import GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_panel
 from dash_app.security import LANDING_PAGES
-from dash_app.uploads import RUNNING, SCOPED_KINDS, UPLOAD_ROLES, UploadJob, upload_kinds
+from dash_app.uploads import RUNNING, SCOPED_KINDS, TOO_LARGE_ADVICE, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced, describe_row_count, report_kind
 from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
 from warehouse.queries import list_submissions, query_removed_returns
@@ -66,9 +66,9 @@ def kind_option_label(kind: str, national: bool) -> str:
     return f"{KIND_LABELS[kind]}（中央单位）" if national and kind in SCOPED_KINDS else KIND_LABELS[kind]
 
 
-def upload_form_html(kinds: tuple[str, ...], national: bool = False) -> str:
+def upload_form_html(kinds: tuple[str, ...], limit_bytes: int, national: bool = False) -> str:
     """The upload form for these kinds, parsed as JSX by dcc.Markdown (void elements self-closed, React attribute
-    names: className, encType)."""
+    names: className, encType); assets/upload_size.js refuses a file over `limit_bytes` before it is sent."""
     return (
         '<form action="/api/upload" method="POST" encType="multipart/form-data" className="toolbar" '
         f'id="{ids.UPLOAD_FORM}"><label htmlFor="{ids.UPLOAD_KIND}">报表类别</label>'
@@ -76,8 +76,11 @@ def upload_form_html(kinds: tuple[str, ...], national: bool = False) -> str:
         + "".join(f'<option value="{k}">{escape(kind_option_label(k, national))}</option>' for k in kinds)
         + "</select>"
         f'<label htmlFor="{ids.UPLOAD_FILE}">工作簿（.xlsx）</label>'
-        f'<input type="file" name="file" id="{ids.UPLOAD_FILE}" accept=".xlsx" required />'
-        f'<button type="submit" id="{ids.UPLOAD_SUBMIT}">上传并校验</button></form>'
+        f'<input type="file" name="file" id="{ids.UPLOAD_FILE}" accept=".xlsx" required '
+        f'data-max-bytes="{limit_bytes}" data-limit-text="{limit_bytes // (1024 * 1024)} MB" '
+        f'data-advice="{escape(TOO_LARGE_ADVICE)}" />'
+        f'<button type="submit" id="{ids.UPLOAD_SUBMIT}">上传并校验</button>'
+        f'<span id="{ids.UPLOAD_FILE_NOTE}" className="error" role="alert"></span></form>'
     )
 
 
@@ -534,7 +537,10 @@ def layout(**query: str) -> html.Div:
             # page fail with HTTP 500), so the plain multipart form is static HTML rendered by dcc.Markdown.
             # It re-mounts once, when its lazily loaded highlighter arrives (~0.5 s): a file chosen before that
             # is dropped and the required input stops the submit.
-            dcc.Markdown(upload_form_html(kinds, national), dangerously_allow_html=True),
+            dcc.Markdown(
+                upload_form_html(kinds, current_context().settings.max_upload_bytes, national),
+                dangerously_allow_html=True,
+            ),
             # An uploader is told what a new upload would replace before sending one.
             html.Div(id=ids.UPLOAD_CURRENT_RETURNS),
             dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),

@@ -83,3 +83,25 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     with page.expect_download() as download:
         link.click()
     assert download.value.suggested_filename == "广东-正确-核对报告.xlsx"
+
+
+def test_a_workbook_over_the_size_limit_is_refused_on_the_page_before_it_is_sent(browsing, site):
+    page = browsing.sign_in("guangdong", "/upload")
+    page.wait_for_load_state("networkidle")
+    limit = int(page.get_attribute(f"#{ids.UPLOAD_FILE}", "data-max-bytes") or 0)
+    assert limit == site.settings.max_upload_bytes
+    big = site.folder / "广东-过大.xlsx"
+    with big.open("wb") as file:  # sparse: only its size matters, nothing is read before the check
+        file.truncate(limit + 1)
+    sent: list[str] = []
+    page.on("request", lambda request: request.method == "POST" and sent.append(request.url))
+    page.set_input_files(f"#{ids.UPLOAD_FILE}", str(big))
+    note = page.inner_text(f"#{ids.UPLOAD_FILE_NOTE}")
+    assert note.startswith("「广东-过大.xlsx」100.0 MB，超过 100 MB 的上限，未选中。")
+    assert page.evaluate("id => document.getElementById(id).files.length", ids.UPLOAD_FILE) == 0
+    page.click(f"#{ids.UPLOAD_SUBMIT}")  # nothing chosen: the required input stops the submit, on this page
+    assert page.url.endswith("/upload") and not [url for url in sent if url.endswith("/api/upload")]
+    # A workbook within the limit is chosen and the refusal goes.
+    page.set_input_files(f"#{ids.UPLOAD_FILE}", str(census_workbook(site.folder / "广东-小.xlsx", 1)))
+    assert page.inner_text(f"#{ids.UPLOAD_FILE_NOTE}") == ""
+    big.unlink()
