@@ -186,9 +186,10 @@ def _stored_scope(meta: dict[str, str], province: str | None) -> Scope | None:
 
 
 def _scope_mismatch(
-    name: str, scope: Scope, expected: Scope | None, expected_province: str | None, central_only: bool
+    name: str, scope: Scope, expected: Scope | None, expected_province: str | None, central_only: bool, on_web: bool
 ) -> None:
-    """Refuse a workbook made for another scope than the one the upload is for."""
+    """Refuse a workbook made for another scope than the one the upload is for (a web uploader is not told about the
+    command line's options)."""
     if central_only and not scope.is_central:
         raise _unusable(
             name,
@@ -200,8 +201,10 @@ def _scope_mismatch(
     if expected is not None and scope != expected:
         raise _unusable(
             name,
-            f"这是为{scope.label}生成的模板，但这次上传的填报范围须为{expected.label}（上传账号的范围，或命令行所指定的）。",
-            f"请下载{expected.label}的模板填报后上传（命令行上请核对 --province、--division、--central）。",
+            f"这是为{scope.label}生成的模板，但这次上传的填报范围须为{expected.label}"
+            + ("（您账号的填报范围）。" if on_web else "（命令行所指定的）。"),
+            f"请下载{expected.label}的模板填报后上传"
+            + ("。" if on_web else "；或核对命令行的 --province、--division、--central。"),
         )
     if not expected_province or scope.province_code == expected_province:
         return
@@ -233,6 +236,7 @@ def identify_workbook(
     worker: ReaderWorker | None = None,
     expected_scope: Scope | None = None,
     central_only: bool = False,
+    on_web: bool = False,
 ) -> WorkbookIdentity:
     """Check a file and say which form, version, province and scope it is; raise WorkbookUnusable when it is the
     wrong one (another kind, an old version, another province, another scope than `expected_scope`, a scope not a
@@ -249,14 +253,13 @@ def identify_workbook(
     if not path.is_file():
         raise WorkbookUnusable("文件不存在。", file=name, hint="请检查路径。")
     check_container(path, name, settings)
+    expected = (expected_kind, expected_province, expected_scope, central_only, on_web)
     if worker is None:
         measured = measure_workbook(path, name, settings)
-        identity = _identity(
-            path, name, read_metadata_of(path, name), expected_kind, expected_province, expected_scope, central_only
-        )
+        identity = _identity(path, name, read_metadata_of(path, name), *expected)
         return replace(identity, formulas=measured.formulas, merged=measured.merged, hidden_rows=measured.hidden_rows)
     ahead, measured = _measure_while_reading(path, name, settings, worker, expected_kind)
-    identity = _identity(path, name, ahead.meta, expected_kind, expected_province, expected_scope, central_only)
+    identity = _identity(path, name, ahead.meta, *expected)
     return replace(
         identity,
         read_ahead=ahead,
@@ -299,6 +302,7 @@ def _identity(
     expected_province: str | None,
     expected_scope: Scope | None,
     central_only: bool,
+    on_web: bool,
 ) -> WorkbookIdentity:
     """The identity an identity sheet gives, or the refusal of a workbook that is not the one expected."""
     kind, version, province = (
@@ -339,7 +343,7 @@ def _identity(
         scope = _stored_scope(meta, province or None)
         if scope is None:
             raise _unusable(name, "工作簿不是由本平台模板生成的（缺少或改动了模板标识），无法确认表式版本和填报范围。")
-        _scope_mismatch(name, scope, expected_scope, expected_province, central_only)
+        _scope_mismatch(name, scope, expected_scope, expected_province, central_only, on_web)
         province = scope.province_code
     return WorkbookIdentity(
         path, name, compute_sha256(path), path.stat().st_size, kind, version, province, book.round_id, scope

@@ -128,6 +128,11 @@ class IngestRequest:
     # accounts; a province's returns are its office's to send).
     central_only: bool = False
 
+    @property
+    def on_web(self) -> bool:
+        """Sent from the web page (only the web's uploads protect other people's returns)."""
+        return self.protect_others
+
 
 # needs_confirmation: valid, but it would drop more of its scope's holders than allowed, or replace another person's
 # current return (a web upload), and was not confirmed.
@@ -541,6 +546,7 @@ def ingest_workbook(
         worker=worker,
         expected_scope=request.scope,
         central_only=request.central_only,
+        on_web=request.on_web,
     )
     book = get_workbook_form(identity.form_kind, identity.form_version)
     province, scope = identity.province_code, identity.scope

@@ -562,7 +562,10 @@ def test_a_reporting_account_uploads_its_own_scope_s_returns_and_no_other(report
     assert "只能报送本地区及所辖县级（广东省深圳市）的表，不能报送广东省广州市的表" in said, said
     # A county's office, its prefecture's return; a central channel's office, a province's: refused as well.
     said = send("tianhe", "gz-by-th.xlsx", gz_rows, scope=GUANGZHOU)
-    assert "这是为广东省广州市（地级）生成的模板" in said and "广东省广州市天河区（县级）" in said, said
+    assert (
+        "这是为广东省广州市（地级）生成的模板" in said and "广东省广州市天河区（县级）（您账号的填报范围）" in said
+    ), said
+    assert "--" not in said and "命令行" not in said, said  # a web uploader is not sent to the command line
     said = send("yangqi", "gd-by-yq.xlsx", gz_rows)
     assert "无法处理「gd-by-yq.xlsx」" in said and "中央企业" in said, said
     with store.reader() as con:

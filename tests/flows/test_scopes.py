@@ -373,7 +373,8 @@ def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(file_store,
     path = census(tmp_path, "gz", holders(1, 2), GUANGZHOU)
     db = ["--db", str(settings.db_path)]
     assert main(["ingest", "census", str(path), "--province", PROVINCE, "--division", "440300", *db]) == 2
-    assert "广东省广州市（地级）" in capsys.readouterr().err
+    said = capsys.readouterr().err
+    assert "广东省广州市（地级）" in said and "（命令行所指定的）" in said and "--division" in said, said
     assert main(["ingest", "census", str(path), "--central", "organs", *db]) == 2
     assert "填报范围" in capsys.readouterr().err
     central = census(tmp_path, "central", central_holders(1, 2), central_scope("enterprises"))
