@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date
 from enum import StrEnum
+from pathlib import PurePath
 from types import MappingProxyType
 from typing import Any
 
@@ -91,6 +92,20 @@ def holds_unseen(text: str, multiline: bool) -> bool:
 def show_unseen(text: str) -> str:
     """The text with each invisible character or line break shown as its code ([U+200B]), so a person sees where."""
     return _UNSEEN.sub(lambda found: f"[U+{ord(found.group()):04X}]", text)
+
+
+# The longest file name the platform keeps of an upload (most file systems' limit): a longer one is cut in its stem.
+MAX_FILE_NAME_CHARS = 255
+
+
+def shown_file_name(name: str) -> str:
+    """An uploaded file's name as the platform keeps and shows it: invisible characters as their codes (a control
+    character broke every export listing it), at most MAX_FILE_NAME_CHARS characters, its suffix kept."""
+    name = show_unseen(name)
+    if len(name) <= MAX_FILE_NAME_CHARS:
+        return name
+    suffix = PurePath(name).suffix[:16]
+    return name[: MAX_FILE_NAME_CHARS - 1 - len(suffix)] + "…" + suffix
 
 
 def bound_text(value: float) -> str:

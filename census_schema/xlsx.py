@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import PatternFill
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
@@ -37,6 +37,9 @@ def set_cell_value(cell: Cell, value: object) -> Cell:
     cell object reused for many rows must not change style afterwards. Such writers give formula-like values a cell
     of their own (see `census_schema.template`).
     """
+    if isinstance(value, str):
+        # A control character openpyxl cannot write (it raised, and the whole export failed) is shown as its code.
+        value = ILLEGAL_CHARACTERS_RE.sub(lambda found: f"[U+{ord(found.group()):04X}]", value)
     cell.value = value
     if looks_like_formula(value):
         # openpyxl makes any text starting with "=" a formula; the others it already stores as text.

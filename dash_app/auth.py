@@ -58,6 +58,9 @@ PUBLIC_PATHS = frozenset({"/login", "/logout", "/health", "/_favicon.ico", "/fav
 KEEPALIVE_PATH = "/session/keepalive"
 PUBLIC_PREFIXES = ("/assets/", "/_dash-component-suites/")
 MAX_NAME_CHARS = 64
+# The longest password taken: hashing costs time with its length (a 50 MB one held the one hashing slot ~1 s), and a
+# longer one than any set can match none, so a sign-in hashes at most one character more than this.
+MAX_PASSWORD_CHARS = 256
 # The same answer whether the name exists or not (no account can be found out this way); what to do if it persists.
 SIGN_IN_REFUSED = "用户名或密码不正确。如确认无误仍无法登录，账号可能已被停用，请联系系统管理员。"
 # A refused request (HTTP 403) is kept for the audit log once per person, address and request in this long, and at
@@ -176,6 +179,8 @@ def password_weakness(password: str, user_name: str) -> str | None:
         return f"密码含有看不见的字符（{'、'.join(unseen)}），多半是从文件或网页复制时带进来的，登录时无法输入。"
     if len(password) < 8:
         return f"密码至少 8 个字符，这个只有 {len(password)} 个。"
+    if len(password) > MAX_PASSWORD_CHARS:
+        return f"密码最多 {MAX_PASSWORD_CHARS} 个字符，这个有 {len(password):,} 个。"
     kinds = [label for label, is_kind in PASSWORD_KINDS if any(is_kind(c) for c in password)]
     if len(kinds) < 3:
         return f"密码只含{'、'.join(kinds)}，{KINDS_RULE}。"
@@ -185,6 +190,11 @@ def password_weakness(password: str, user_name: str) -> str | None:
     if password.casefold() in WELL_KNOWN_PASSWORDS:
         return "这是一个常见的弱密码，猜密码的程序最先试它。"
     return None
+
+
+def _bounded(password: str) -> str:
+    """A password typed at sign-in, cut one character past the longest any account has (it still matches none)."""
+    return password[: MAX_PASSWORD_CHARS + 1]
 
 
 # What a generated password is drawn from: letters and digits that cannot be taken for one another when read off a
@@ -437,7 +447,7 @@ class Authenticator:
             with self.reader.cursor() as cursor:
                 record = get_user(cursor, name)
             matches = check_password_hash(
-                record.password_hash if record else self.decoy_hash, request.form.get("password", "")
+                record.password_hash if record else self.decoy_hash, _bounded(request.form.get("password", ""))
             )
         finally:
             self.throttle.kdf_slots.release()
@@ -490,7 +500,7 @@ class Authenticator:
         try:
             with self.reader.cursor() as cursor:
                 record = get_user(cursor, name)
-            matches = record is not None and check_password_hash(record.password_hash, current)
+            matches = record is not None and check_password_hash(record.password_hash, _bounded(current))
             new_hash = generate_password_hash(new) if matches else ""
         finally:
             self.throttle.kdf_slots.release()

@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 from census_schema.audit import INTERRUPTED, REFUSED, AuditKind
 from census_schema.clock import format_beijing
 from census_schema.errors import CensusError
+from census_schema.fields import shown_file_name
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, REPORTING_ROLES, Role
 from census_schema.scopes import Scope, ScopeKind, choose_scope
@@ -449,7 +450,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         except BaseException:
             saved.unlink(missing_ok=True)
             raise
-        job = jobs.submit(viewer, kind, saved, Path(stream.filename).name)
+        job = jobs.submit(viewer, kind, saved, shown_file_name(Path(stream.filename).name))
         return flask.redirect(f"/upload?job={job.job_id}")
 
     @server.route("/api/upload/confirm", methods=["POST"])

@@ -9,6 +9,7 @@ from pathlib import Path
 from census_schema import layout
 from census_schema.divisions import load_divisions
 from census_schema.errors import WorkbookUnusable
+from census_schema.fields import shown_file_name
 from census_schema.forms import KIND_LABELS, WORKBOOKS, get_workbook_form
 from census_schema.scopes import CENTRAL_CHANNELS, Scope, ScopeKind, parse_stored_scope
 from census_schema.settings import Settings
@@ -245,7 +246,7 @@ def identify_workbook(
     A national workbook (no province of its own) ignores `expected_province` and `expected_scope`. Without a worker
     the file is measured, then read here; with one, it is read there while it is measured, data sheets included.
     """
-    name = file_name or path.name
+    name = shown_file_name(file_name or path.name)
     if path.is_dir():
         raise WorkbookUnusable("这是一个文件夹，不是工作簿文件。", file=name, hint="请指定要装载的 .xlsx 文件。")
     if path.exists() and not path.is_file():

@@ -29,7 +29,7 @@ from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
 from cli.warehouse_cmd import format_table
 from dash_app import auth as accounts_auth
 from dash_app import ids
-from dash_app.auth import KEEPALIVE_PATH, password_weakness, strong_password
+from dash_app.auth import KEEPALIVE_PATH, MAX_PASSWORD_CHARS, password_weakness, strong_password
 from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, accounts, audit
@@ -1332,3 +1332,23 @@ def test_a_generated_password_keeps_the_rule_and_has_no_characters_read_as_other
     assert all(len(p) == 12 and password_weakness(p, "someone") is None for p in passwords)
     assert not set("".join(passwords)) & set("0Oo1lI-_")
     assert len(set(passwords)) == len(passwords)
+
+
+def test_a_password_longer_than_the_limit_is_refused_and_a_sign_in_hashes_at_most_one_character_more(
+    app, site, monkeypatch
+):
+    # A 50 MB password held the one hashing slot for about a second: hashing costs time with its length.
+    assert password_weakness("Aa1!" * (MAX_PASSWORD_CHARS // 4), "someone") is None
+    assert password_weakness("Aa1!" * (MAX_PASSWORD_CHARS // 4) + "x", "someone") == (
+        f"密码最多 {MAX_PASSWORD_CHARS} 个字符，这个有 {MAX_PASSWORD_CHARS + 1} 个。"
+    )
+    hashed: list[int] = []
+
+    def measuring(stored_hash: str, password: str) -> bool:
+        hashed.append(len(password))
+        return check_password_hash(stored_hash, password)
+
+    monkeypatch.setattr("dash_app.auth.check_password_hash", measuring)
+    name = new_user(site)
+    response = sign_in(client_of(app, address="10.4.1.2"), name, "x" * 400_000)
+    assert response.status_code == 200 and hashed == [MAX_PASSWORD_CHARS + 1]
