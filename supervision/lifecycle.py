@@ -12,7 +12,8 @@ measures; the 整改进展 sheet gives them in its 整改措施 column (inspecti
 also for 提交整改报告: every way a change arrives (a command, the web, an uploaded row) is held to the same rules, and
 the report's evidence documents what was done, so requiring them would refuse reports sent as before. A reviewer's
 action takes none (their words go in the note). Only a reviewer who has never acted as its rectifier (nor is its
-responsible person) may close a finding, and only with evidence. Overdue is derived from the deadline by
+responsible person) may close a finding, and only with evidence; nor may anyone else extend its deadline or make it
+phased (the rectifier does not give itself more time). Overdue is derived from the deadline by
 `is_overdue`, never stored: a submitted report still awaiting review counts as overdue once the deadline has passed,
 as only 已销号 ends the clock.
 The rules enforced here (LIFECYCLE_RULES) and the working days allowed are declared in
@@ -61,6 +62,9 @@ class Transition:
     needs_evidence: bool = False
     deadline: DeadlineRule = DeadlineRule.KEEP
     closes: bool = False
+    # Only a reviewer who has never acted as the finding's rectifier (nor answers for it): a close, or a decision that
+    # gives the rectifier more time (a province that reported its own progress extended its own deadline).
+    independent: bool = False
 
 
 TRANSITIONS: tuple[Transition, ...] = (
@@ -68,14 +72,25 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition(S.IN_PROGRESS, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
     Transition(S.PHASED, A.SUBMIT, S.SUBMITTED, FindingRole.RECTIFIER, needs_evidence=True),
     Transition(S.SUBMITTED, A.RETURN, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True),
-    Transition(S.SUBMITTED, A.CLOSE, S.CLOSED, FindingRole.REVIEWER, needs_evidence=True, closes=True),
-    Transition(S.ISSUED, A.EXTEND, S.ISSUED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
     Transition(
-        S.IN_PROGRESS, A.EXTEND, S.IN_PROGRESS, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED
+        S.SUBMITTED, A.CLOSE, S.CLOSED, FindingRole.REVIEWER, needs_evidence=True, closes=True, independent=True
     ),
-    Transition(S.PHASED, A.EXTEND, S.PHASED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED),
-    Transition(
-        S.IN_PROGRESS, A.MAKE_PHASED, S.PHASED, FindingRole.REVIEWER, needs_note=True, deadline=DeadlineRule.REQUIRED
+    *(
+        Transition(
+            status,
+            action,
+            after,
+            FindingRole.REVIEWER,
+            needs_note=True,
+            deadline=DeadlineRule.REQUIRED,
+            independent=True,
+        )
+        for status, action, after in (
+            (S.ISSUED, A.EXTEND, S.ISSUED),
+            (S.IN_PROGRESS, A.EXTEND, S.IN_PROGRESS),
+            (S.PHASED, A.EXTEND, S.PHASED),
+            (S.IN_PROGRESS, A.MAKE_PHASED, S.PHASED),
+        )
     ),
     Transition(
         S.PHASED,
@@ -94,8 +109,9 @@ TRANSITION_TABLE: dict[tuple[FindingStatus, FindingAction], Transition] = {
 }
 
 
-def may_close(finding: FindingState, by: str) -> bool:
-    """Whether `by` may close the finding: not whoever recorded its rectification or answers for it."""
+def is_independent_of(finding: FindingState, by: str) -> bool:
+    """Whether `by` may take the finding's independent actions (close, extend, make phased): not whoever recorded its
+    rectification or answers for it."""
     return by not in finding.rectifiers and by != finding.responsible_person
 
 
@@ -109,6 +125,7 @@ NOTE_ACTIONS = actions_where(lambda t: t.needs_note)
 EVIDENCE_ACTIONS = actions_where(lambda t: t.needs_evidence)
 DEADLINE_ACTIONS = actions_where(lambda t: t.deadline is DeadlineRule.REQUIRED)
 OPTIONAL_DEADLINE_ACTIONS = actions_where(lambda t: t.deadline is DeadlineRule.OPTIONAL)
+INDEPENDENT_ACTIONS = actions_where(lambda t: t.independent)
 
 
 @dataclass(frozen=True)
@@ -249,13 +266,14 @@ def apply_transition(
         )
     if rule.needs_evidence and _blank(evidence):
         raise _illegal(finding, act, "transition_evidence", "须附佐证材料。", "请提供整改报告或佐证材料文件。")
-    if rule.closes and not may_close(finding, by):
+    if rule.independent and not is_independent_of(finding, by):
+        part = "是本问题的整改责任人" if by == finding.responsible_person else "曾记录本问题的整改"
         raise _illegal(
             finding,
             act,
             "closer_not_rectifier",
-            f"「{by}」是该问题的整改责任人，不能为自己负责整改的问题销号。",
-            "请由其他审核人复核销号。",
+            f"「{by}」{part}，不能为本问题{act}：{INDEPENDENT_ACTIONS}须由未参与整改的审核人决定。",
+            f"请由其他审核人{act}（由国家档案局，或未参与整改的本单位审核人员）。",
         )
     if rule.deadline is DeadlineRule.KEEP and new_deadline is not None:
         raise _illegal(
@@ -277,8 +295,8 @@ def apply_transition(
             finding,
             act,
             "deadline_future",
-            f"新的整改期限 {format_day(new_deadline)} 不晚于当日（{format_day(judged)}）：期限已到或已过，问题仍然逾期。",
-            "请给出今后的日期。",
+            f"新的整改期限 {format_day(new_deadline)} 不晚于操作当日（{format_day(judged)}）：整改期限须定在今后的日期。",
+            "请给出操作当日以后的日期。",
         )
     latest = _years_after(to_beijing(at).date(), MAX_DEADLINE_YEARS)
     if new_deadline is not None and new_deadline > latest:

@@ -197,7 +197,9 @@ def load_inspection_sheets(
         )
     # A 操作人 naming a platform account acts only as that account may on the web and the command line (a history
     # must not say a province closed a finding, or moved another province's). Each name is looked up once.
-    accounts = {by for by in {update.by for _, update in read} if find_acting_account(con, by) is not None}
+    accounts = {
+        by for by in {update.by for _, update in read} if find_acting_account(con, by, from_sheet=True) is not None
+    }
     for row, update in read:
         if update.by not in accounts:
             continue

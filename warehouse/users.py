@@ -406,11 +406,13 @@ def account_named(con: duckdb.DuckDBPyConnection, user_name: str) -> ActingAccou
     return ActingAccount(name, Role(role), province_code, bool(is_active), scope_code)
 
 
-def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccount | None:
+def find_acting_account(con: duckdb.DuckDBPyConnection, by: str, *, from_sheet: bool = False) -> ActingAccount | None:
     """The platform account `by` names; None for a person without one (recorded as given). A name holding unseen
     characters, or reading as an account's without being it (letter case, full-width forms, Cyrillic or Greek
     letters drawn like Latin ones: `name_skeleton`), is refused: it acted unchecked while the audit log read as that
-    account's."""
+    account's. So is a typed name that is an account holder's own (姓名) unless it comes from a sheet's 操作人 column,
+    where people of the inspected units are named and may share a name: `--by 李华` closed a finding the account of 李华
+    had rectified."""
     if show_unseen(by) != by:
         raise UsageError(
             f"操作人「{show_unseen(by)}」含有看不见的字符（控制字符、零宽字符、方向控制符、换行或制表符）。本次未做任何处理。",
@@ -429,8 +431,19 @@ def find_acting_account(con: duckdb.DuckDBPyConnection, by: str) -> ActingAccoun
                 f"操作人「{by}」与平台用户「{twin}」{kind}，无法确定是否为该用户。本次未做任何处理。",
                 hint=f"以该用户的名义操作请写「{twin}」；不是该用户的，请写能与之区分的姓名。",
             )
+        holders = [] if from_sheet else [row[0] for row in con.execute(HOLDERS_OF_NAME, [by]).fetchall()]
+        if holders:
+            named = "、".join(f"「{holder}」" for holder in holders)
+            raise UsageError(
+                f"操作人「{by}」是平台用户{named}的姓名，无法确定是否以该用户的身份操作。本次未做任何处理。",
+                hint=f"以该用户的名义操作请写其用户名{named}；不是该用户的，请写能与之区分的姓名（如在姓名后注明单位）。",
+            )
         return None
     return exact
+
+
+# The accounts whose holder has this name (姓名).
+HOLDERS_OF_NAME = "SELECT user_name FROM users WHERE full_name = ? ORDER BY user_name"
 
 
 def check_national_planner(con: duckdb.DuckDBPyConnection, by: str, cannot: str, whose: str) -> None:

@@ -54,15 +54,14 @@ LIFECYCLE_RULES: tuple[Rule, ...] = (
         "lifecycle",
         E,
         "actor",
-        "销号须由未参与整改的审核人操作：整改责任人和参与过整改的人员不能为该问题销号。",
+        "销号、延期和转为阶段性整改须由未参与整改的审核人决定：整改责任人和记录过本问题整改的人员不能为本问题销号、"
+        "延期或转为阶段性整改。",
     ),
     Rule("deadline_unchanged", "lifecycle", E, "new_deadline", "此操作不改变整改期限，「新整改期限」须留空。"),
     Rule("deadline_required", "lifecycle", E, "new_deadline", "延期和转为阶段性整改须给出新的整改期限。"),
     Rule("deadline_later", "lifecycle", E, "new_deadline", "新的整改期限须晚于当前整改期限。"),
     # An extension to a day already past leaves the finding overdue, the extension recorded as if it helped.
-    Rule(
-        "deadline_future", "lifecycle", E, "new_deadline", "新的整改期限须晚于操作当日：期限已到或已过，问题仍然逾期。"
-    ),
+    Rule("deadline_future", "lifecycle", E, "new_deadline", "新的整改期限须晚于操作当日。"),
     # A deadline years away is a typo (9999 for 2025), and an overdue finding it hides is never reminded of again.
     Rule(
         "deadline_within",

@@ -73,7 +73,7 @@ from flows.supervision import (
     correct_loaded_finding,
     stored_evidence_path,
 )
-from supervision.lifecycle import TRANSITIONS, DeadlineRule, may_close
+from supervision.lifecycle import TRANSITIONS, DeadlineRule, is_independent_of
 from warehouse.evaluation_findings import MAX_REASON
 from warehouse.inspections import (
     account_lifecycle_roles,
@@ -713,12 +713,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         roles = lifecycle_roles(viewer, history)
         with context.reader.cursor() as con:
             state = fetch_finding_states(con, [history["finding_id"]])[history["finding_id"]]
-        # A close the lifecycle would refuse this user (who recorded the rectification) is not offered.
-        closing = {t.action.value for t in TRANSITIONS if t.closes} if not may_close(state, viewer.user_name) else set()
+        # A close or extension the lifecycle would refuse this user (who recorded the rectification) is not offered.
+        barred = (
+            set() if is_independent_of(state, viewer.user_name) else {t.action for t in TRANSITIONS if t.independent}
+        )
         options = [
             {"label": f"{t['action']} → {t['to_status']}", "value": t["action"]}
             for t in allowed_targets(FindingStatus(history["status"]))
-            if t["role"] in roles and t["action"] not in closing
+            if t["role"] in roles and t["action"] not in barred
         ]
         lines = describe_finding(history, context.settings.today())
         sources = describe_sources(history["sources"], name_experts=viewer.is_national)

@@ -568,6 +568,10 @@ def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(
     # The same in another letter case passed unchecked, recorded as if that account had acted.
     code, _, err = run(capsys, *central, "--to", "整改中", "--by", "EV", "--db", str(db))
     assert code == 2 and "与平台用户「ev」只差字母大小写" in err
+    # An account holder's own name (姓名) acted unchecked: --by 李华 closed what the account of 李华 had rectified.
+    assert run(capsys, "users", "rename", "gd", "--full-name", "李华", "--db", str(db))[0] == 0
+    code, _, err = run(capsys, *tianhe, *extend, "--by", "李华")
+    assert code == 2 and "操作人「李华」是平台用户「gd」的姓名" in err and "请写其用户名「gd」" in err
     code, out, _ = run(capsys, *tianhe, *extend, "--by", "pl", "--json")
     assert code == 0 and json.loads(out)["changed_at"].endswith("+08:00")  # Beijing time, as every --json time
     assert run(capsys, *central, "--to", "整改中", "--by", "王五", "--db", str(db))[0] == 0

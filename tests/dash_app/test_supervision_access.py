@@ -1353,7 +1353,7 @@ def test_a_reviewer_cannot_close_a_finding_they_rectified(app, site):
     assert message_of(submitted) == f"{finding}：整改中 → 已提交整改报告（提交整改报告）"
     total, files = transitions(site), evidence_files(site)
     response = act(app, province, finding, "销号", evidence=EVIDENCE_UPLOAD)
-    assert "不能为自己负责整改的问题销号" in message_of(response)
+    assert "曾记录本问题的整改，不能为本问题销号" in message_of(response)
     assert (transitions(site), state_of(site, finding)[0]) == (total, "已提交整改报告")
     assert evidence_files(site) == files  # a refused change keeps no file
     # Nor is the close offered to it (it was, and was always refused); 退回 stays, and another reviewer may close.
@@ -1440,7 +1440,17 @@ def test_a_province_reviews_its_own_bureau_s_inspections_but_never_closes_what_i
     assert message_of(submitted_now) == f"{started}：整改中 → 已提交整改报告（提交整改报告）"
     assert read(site, query_finding_history, started)["transitions"][-1]["role"] == FindingRole.RECTIFIER
     refused = act(app, province, started, "销号", evidence=EVIDENCE_UPLOAD)
-    assert "不能为自己负责整改的问题销号" in message_of(refused) and state_of(site, started)[0] == "已提交整改报告"
+    assert "「guangdong」曾记录本问题的整改，不能为本问题销号" in message_of(refused)
+    assert state_of(site, started)[0] == "已提交整改报告"
+    assert [o["value"] for o in detail(app, province, started)[1]] == ["退回"]  # the close it may not take: not offered
+    # Nor does it give itself more time on a finding whose rectification it recorded (a probe's province did).
+    returned_once = act(app, client_of(app, "planner"), started, "退回", note="佐证材料不全")
+    assert message_of(returned_once) == f"{started}：已提交整改报告 → 整改中（退回）"
+    assert [o["value"] for o in detail(app, province, started)[1]] == ["提交整改报告"]
+    total, deadline = transitions(site), state_of(site, started)[1]
+    refused = act(app, province, started, "延期", note="自己延期", deadline="2025-12-31")
+    assert "曾记录本问题的整改，不能为本问题延期" in message_of(refused)
+    assert (transitions(site), state_of(site, started)) == (total, ("整改中", deadline))
 
 
 def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
@@ -1450,7 +1460,7 @@ def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
     total = transitions(site)
     # Not to the day overdue is judged on (the demo's, not the clock's): the finding would stay overdue.
     refused = act(app, client, finding, "延期", note="涉及基建，申请延期", deadline=DEMO_TODAY.isoformat())
-    assert "不晚于当日（2025年6月30日）" in message_of(refused) and transitions(site) == total
+    assert "不晚于操作当日（2025年6月30日）" in message_of(refused) and transitions(site) == total
     response = act(app, client, finding, "延期", note="涉及基建，申请延期", deadline="2025-12-31")
     assert message_of(response) == f"{finding}：整改中 → 整改中（延期）"
     assert state_of(site, finding) == ("整改中", date(2025, 12, 31)) and transitions(site) == total + 1

@@ -277,7 +277,7 @@ def test_every_illegal_change_is_refused_with_its_rule_and_changes_nothing(store
     assert errors_of(outcome) == expected
     assert state(store) == before
     messages = {f.rule: f.message for f in outcome.failures}
-    assert "不能为自己负责整改的问题销号" in messages["closer_not_rectifier"]
+    assert "「王五」是本问题的整改责任人，不能为本问题销号" in messages["closer_not_rectifier"]
     assert "「待整改」状态下不允许此操作" in messages["transition_allowed"]
 
 

@@ -173,8 +173,51 @@ ILLEGAL = [
     pytest.param(S.SUBMITTED, A.CLOSE, RECT, REVIEWER, None, "x.pdf", None, "只能由审核人", id="rectifier-role-closes"),
     pytest.param(S.ISSUED, A.EXTEND, RECT, RESPONSIBLE, "理由", None, LATER, "只能由审核人", id="rectifier-extends"),
     pytest.param(S.CLOSED, A.REOPEN, RECT, RESPONSIBLE, "理由", None, None, "只能由审核人", id="rectifier-reopens"),
-    pytest.param(S.SUBMITTED, A.CLOSE, REV, RESPONSIBLE, None, "x.pdf", None, "不能为自己", id="responsible-closes"),
-    pytest.param(S.SUBMITTED, A.CLOSE, REV, COLLEAGUE, None, "x.pdf", None, "不能为自己", id="co-rectifier-closes"),
+    pytest.param(
+        S.SUBMITTED,
+        A.CLOSE,
+        REV,
+        RESPONSIBLE,
+        None,
+        "x.pdf",
+        None,
+        "是本问题的整改责任人，不能为本问题销号",
+        id="responsible-closes",
+    ),
+    pytest.param(
+        S.SUBMITTED,
+        A.CLOSE,
+        REV,
+        COLLEAGUE,
+        None,
+        "x.pdf",
+        None,
+        "曾记录本问题的整改，不能为本问题销号",
+        id="co-rectifier-closes",
+    ),
+    # Nor gives itself more time: a province that reported its own progress extended its own deadline.
+    pytest.param(
+        S.IN_PROGRESS,
+        A.EXTEND,
+        REV,
+        COLLEAGUE,
+        "理由",
+        None,
+        LATER,
+        "曾记录本问题的整改，不能为本问题延期",
+        id="co-rectifier-extends",
+    ),
+    pytest.param(
+        S.IN_PROGRESS,
+        A.MAKE_PHASED,
+        REV,
+        RESPONSIBLE,
+        "计划",
+        None,
+        LATER,
+        "不能为本问题转为阶段性整改",
+        id="responsible-makes-phased",
+    ),
     pytest.param(S.SUBMITTED, A.CLOSE, REV, REVIEWER, None, None, None, "佐证材料", id="close-no-evidence"),
     pytest.param(S.SUBMITTED, A.CLOSE, REV, REVIEWER, None, "  ", None, "佐证材料", id="close-blank-evidence"),
     pytest.param(S.IN_PROGRESS, A.SUBMIT, RECT, RESPONSIBLE, None, None, None, "佐证材料", id="submit-no-evidence"),
@@ -382,7 +425,9 @@ def test_a_new_deadline_lies_after_the_day_overdue_is_judged_on():
     late = finding(S.IN_PROGRESS)  # due 12 April 2024
     at = datetime(2024, 6, 1, 2, 0)  # 10:00 on 1 June in Beijing
     for past in (date(2024, 5, 31), date(2024, 6, 1)):  # later than the deadline, yet not after the day
-        with pytest.raises(IllegalTransition, match="不晚于当日（2024年6月1日）：期限已到或已过") as refused:
+        with pytest.raises(
+            IllegalTransition, match="不晚于操作当日（2024年6月1日）：整改期限须定在今后的日期"
+        ) as refused:
             apply_transition(late, A.EXTEND, REVIEWER, REV, at, "理由", None, past)
         assert refused.value.rule == "deadline_future"
     assert apply_transition(late, A.EXTEND, REVIEWER, REV, at, "理由", None, date(2024, 6, 2))[0].deadline == date(
