@@ -3,17 +3,21 @@ daily reminders within the viewer's scope."""
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Sequence
+from datetime import date, datetime
 from typing import Any
 
 from dash import html
 
+from census_schema.clock import to_beijing
 from dash_app.access import Viewer, scope_province, visible_submissions
 from dash_app.context import AppContext
-from dash_app.formatting import format_date
-from warehouse.reminders import DUE_SOON, NOT_REPORTED, OVERDUE, RETURNED, query_reminders
+from dash_app.formatting import format_date, format_datetime
+from warehouse.queries import query_data_as_of
+from warehouse.reminders import DUE_SOON, NOT_REPORTED, OVERDUE, RETURNED, query_reminders, reminders_generated_at
 
-SHOWN = 8
+# Each kind's reminders shown before the rest are folded.
+SHOWN = 5
 
 
 def load_reminders(
@@ -34,37 +38,65 @@ def load_own_returned(context: AppContext, viewer: Viewer) -> list[dict[str, Any
     return [r for r in reminders if r["submission_id"] in visible]
 
 
-def reminders_panel(reminders: list[dict[str, Any]], title: str, today: date) -> html.Div:
-    """A short list of reminders (the first few; the rest folded under a line saying how many), or a line saying
-    there are none; the latest reminders made before `today` say that they are old (the daily reminders did not run
-    since)."""
-    if not reminders:
+def reminders_section(
+    context: AppContext, reminders: list[dict[str, Any]], title: str, current: Sequence[dict[str, Any]] = ()
+) -> html.Div:
+    """`reminders_panel` on the platform's day, with when the reminders were made and the data last changed."""
+    with context.reader.cursor() as con:
+        made, changed = reminders_generated_at(con), query_data_as_of(con)
+    return reminders_panel(reminders, title, context.settings.today(), made, changed, current)
+
+
+def reminders_panel(
+    reminders: list[dict[str, Any]],
+    title: str,
+    today: date,
+    made: datetime | None = None,
+    changed: datetime | None = None,
+    current: Sequence[dict[str, Any]] = (),
+) -> html.Div:
+    """A short list of the latest day's reminders (written at `made`), each kind's first few (the rest folded under a
+    line saying how many: overdue provinces hid every finding soon due), after those counted `current`ly (said so);
+    or a line saying there are none. The latest reminders made before today say that they are old (the daily
+    reminders did not run since); data `changed` after they were made says so too (their counts read against the
+    page's live ones)."""
+    if not reminders and not current:
         return html.Div([html.H2(title), html.P("今日无提醒。", className="hint")], className="reminders")
-    day = reminders[0]["generated_on"]
-    items = [html.Li(f"【{r['kind']}】{r['scope_name']}：{r['message']}") for r in reminders]
-    # The rest within reach (it said 仅列出前 8 条 with no way to the ninth).
-    more = (
-        [
-            html.Details(
-                [html.Summary(f"共 {len(reminders)} 条，其余 {len(reminders) - SHOWN} 条"), html.Ul(items[SHOWN:])]
-            )
+    day = reminders[0]["generated_on"] if reminders else today
+    now = [{**r, "message": f"{r['message'].rstrip('。')}（截至目前）。"} for r in current]
+    sections: list[Any] = []
+    for kind in dict.fromkeys(r["kind"] for r in [*now, *reminders]):
+        items = [
+            html.Li(f"【{kind}】{r['scope_name']}：{r['message']}") for r in [*now, *reminders] if r["kind"] == kind
         ]
-        if len(reminders) > SHOWN
-        else []
-    )
-    old = (
-        [
+        sections.append(html.Ul(items[:SHOWN]))
+        if len(items) > SHOWN:
+            # The rest within reach (it said 仅列出前 8 条 with no way to the ninth).
+            sections.append(
+                html.Details(
+                    [html.Summary(f"{kind}共 {len(items)} 条，其余 {len(items) - SHOWN} 条"), html.Ul(items[SHOWN:])]
+                )
+            )
+    notes = []
+    if reminders and day < today:
+        notes.append(
             html.P(
                 f"这是{format_date(day)}生成的提醒，此后（至今日{format_date(today)}）没有生成新的提醒：其中的期限和"
                 "天数以生成那天为准，现状以本页的数字为准；每日提醒由 archive-census reminders 生成。",
                 className="error",
             )
-        ]
-        if day < today
-        else []
-    )
-    heading = f"{title}（{format_date(day)}生成）"
-    return html.Div([html.H2(heading), *old, html.Ul(items[:SHOWN]), *more], className="reminders")
+        )
+    elif reminders and made is not None and changed is not None and changed > made:
+        notes.append(
+            html.P(
+                f"提醒生成（{format_datetime(made)}）之后数据又有变化（最近一次在 {format_datetime(changed)}）："
+                "提醒中的个数和天数以生成时为准，现状以本页的数字为准。",
+                className="hint",
+            )
+        )
+    same_day = made is not None and to_beijing(made).date() == day
+    heading = f"{title}（{format_datetime(made) if same_day else format_date(day)}生成）" if reminders else title
+    return html.Div([html.H2(heading), *notes, *sections], className="reminders")
 
 
 REPORTING_KINDS = (NOT_REPORTED, RETURNED)

@@ -21,7 +21,7 @@ from flows.identify import FILE_KINDS, compute_sha256, content_kind, is_kind
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
 from warehouse.evaluation_findings import issue_evaluation_findings, withdraw_evaluation_findings
-from warehouse.inspections import correct_finding, transition_finding
+from warehouse.inspections import correct_finding, resolve_finding_id, transition_finding
 
 EVIDENCE_DIR = "evidence"
 _UNSAFE = re.compile(r"[^\w.\-（）()]+")
@@ -119,11 +119,14 @@ def change_finding(
     An evidence file is kept beside the warehouse and referenced by the logged transition. Raises
     IllegalTransition (with the lifecycle's Chinese message), NotFound or UsageError; nothing changes then.
     """
+    store = open_warehouse(settings)
+    with store.reader() as con:  # the evidence is kept under the number as loaded, not as typed
+        finding_id = resolve_finding_id(con, finding_id)
     kept = settings.var_dir / EVIDENCE_DIR
     before = set(kept.rglob("*")) if kept.exists() else set()
     evidence = store_evidence(settings, finding_id, evidence_file, evidence_name) if evidence_file else None
     try:
-        return open_warehouse(settings).write(
+        return store.write(
             lambda con: transition_finding(
                 con,
                 finding_id,

@@ -475,6 +475,7 @@ def transition_finding(
     if to_status is None and action is None:
         raise UsageError("须指明目标状态或整改操作。", hint="例如 --to 整改中。")
     _check_typed(note=note, measures=measures)
+    finding_id = resolve_finding_id(con, finding_id)
     _check_seen("actor", by)
     with transaction(con):
         state = fetch_finding_states(con, [finding_id]).get(finding_id)
@@ -549,6 +550,7 @@ def correct_finding(
     national bureau may: a loaded finding is never changed by sending its workbook again. Unconfirmed, raises a
     UsageError saying what would change; confirmed, changes it in one transaction, audited with before and after."""
     target = correctable_field(field)
+    finding_id = resolve_finding_id(con, finding_id)
     by = required_text(by, "操作人", MAX_PERSON)
     check_national_planner(con, by, "更正已装载的问题", "已装载的问题由国家档案局规划人员更正")
     reason = required_text(reason, "更正原因", MAX_REASON)
@@ -796,10 +798,21 @@ def query_overdue_findings(
     return sorted(rows, key=lambda r: (-r["overdue_days"], r["finding_id"]))
 
 
+def resolve_finding_id(con: duckdb.DuckDBPyConnection, typed: str) -> str:
+    """The finding number a person typed, as loaded: spaces around it dropped, and its letter case when exactly one
+    finding matches regardless of case (a pasted " sj44-2025-02-07 " was not found)."""
+    wanted = typed.strip()
+    rows = con.execute("SELECT finding_id FROM findings WHERE lower(finding_id) = lower(?)", [wanted]).fetchall()
+    matches = [row[0] for row in rows]
+    return matches[0] if len(matches) == 1 else wanted
+
+
 def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict[str, Any]:
     """A finding with where it was found (inspection or evaluation), its current rectification measures (`measures`:
     the latest given), its full transition log (oldest first, each with the measures given) and, for an evaluation's
-    finding, the score rows it was derived from; NotFound when unknown."""
+    finding, the score rows it was derived from; NotFound when unknown. The number may be typed (`resolve_finding_id`).
+    """
+    finding_id = resolve_finding_id(con, finding_id)
     found = fetch_named(
         con,
         "SELECT f.*, i.source, i.inspection_type, i.unit_name, i.unit_class, i.province_code, i.division_code, "

@@ -6,7 +6,7 @@ so the overview and the inspections page show the same list to everyone, and his
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -121,21 +121,25 @@ def _overdue_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict
     groups: dict[tuple[str | None, str], list[dict[str, Any]]] = {}
     for f in query_findings(con, as_of, overdue_only=True):
         groups.setdefault(_finding_scope(f), []).append(f)
-    reminders = []
-    for (province_code, scope), found in sorted(groups.items(), key=lambda item: (item[0][0] or "", item[0][1])):
-        longest = max(found, key=lambda f: (f["overdue_days"], f["finding_id"]))
-        waiting = sum(1 for f in found if f["status"] == FindingStatus.SUBMITTED.value)
-        message = f"{len(found):,} 个问题逾期未销号"
-        message += f"（其中 {waiting:,} 个已提交整改报告，待审核）" if waiting else ""
-        message += (
-            f"，最久的是{longest['unit_name']}的问题 {longest['finding_id']}，已逾期 {longest['overdue_days']:,} 天。"
-        )
-        reminders.append(
-            _reminder(
-                as_of, OVERDUE, province_code, scope, longest["finding_id"], message, finding_id=longest["finding_id"]
-            )
-        )
-    return reminders
+    return [
+        overdue_reminder(as_of, province_code, scope, found)
+        for (province_code, scope), found in sorted(groups.items(), key=lambda item: (item[0][0] or "", item[0][1]))
+    ]
+
+
+def overdue_reminder(as_of: date, province_code: str | None, scope: str, found: list[dict[str, Any]]) -> dict[str, Any]:
+    """The overdue reminder of a scope's open findings past their deadline (rows of `query_findings`, at least one):
+    how many, how many of them wait on the reviewer's verdict (a report was submitted), and the longest overdue."""
+    longest = max(found, key=lambda f: (f["overdue_days"], f["finding_id"]))
+    waiting = sum(1 for f in found if f["status"] == FindingStatus.SUBMITTED.value)
+    message = f"{len(found):,} 个问题逾期未销号"
+    message += f"（其中 {waiting:,} 个已提交整改报告，待审核）" if waiting else ""
+    message += (
+        f"，最久的是{longest['unit_name']}的问题 {longest['finding_id']}，已逾期 {longest['overdue_days']:,} 天。"
+    )
+    return _reminder(
+        as_of, OVERDUE, province_code, scope, longest["finding_id"], message, finding_id=longest["finding_id"]
+    )
 
 
 def _finding_scope(finding: dict[str, Any]) -> tuple[str | None, str]:
@@ -169,6 +173,14 @@ def _reminder(
         "submission_id": submission_id,
         "finding_id": finding_id,
     }
+
+
+def reminders_generated_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
+    """When the latest day's reminders were written (UTC; None when there are none)."""
+    row = con.execute(
+        "SELECT max(generated_at) FROM reminders WHERE generated_on = (SELECT max(generated_on) FROM reminders)"
+    ).fetchone()
+    return row[0] if row else None
 
 
 def refresh_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:

@@ -7,7 +7,13 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
     evidenceChosen: function (contents, filename, spec) {
       var noUpdate = window.dash_clientside.no_update;
       if (!contents) {
-        // Cleared after a recorded change (no name either), or just refused below (its name and refusal stay).
+        // Cleared after a recorded change (no name either), or just refused below (its name and refusal stay). The
+        // file input forgets the file too: the same file chosen again (one 整改报告.pdf for every finding) made no
+        // change event, and was not chosen.
+        var input = document.querySelector("#" + spec.upload + " input[type=file]");
+        if (input) {
+          input.value = "";
+        }
         return [filename ? noUpdate : spec.idle, noUpdate];
       }
       var dot = filename ? filename.lastIndexOf(".") : -1;

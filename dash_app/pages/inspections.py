@@ -65,7 +65,7 @@ from dash_app.grid import (
     register_grid,
     text_width,
 )
-from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_panel
+from dash_app.reminders import FINDING_KINDS, load_reminders, reminders_section
 from flows.supervision import (
     EVIDENCE_SUFFIXES,
     EVIDENCE_TYPES_TEXT,
@@ -89,7 +89,7 @@ from warehouse.inspections import (
     summarize_findings,
     summarize_inspections,
 )
-from warehouse.reminders import DUE_SOON, query_reminders
+from warehouse.reminders import DUE_SOON, overdue_reminder, query_reminders
 
 PATH = "/inspections"
 NAME = "检查整改"
@@ -416,6 +416,7 @@ def evidence_spec(settings: Settings) -> dict[str, Any]:
     limit = min(settings.max_evidence_bytes, settings.max_upload_bytes * 3 // 4)
     limit_text = f"{limit / 1048576:g} MB"
     return {
+        "upload": ids.INSPECTIONS_EVIDENCE,
         "limit": limit,
         "limitText": limit_text,
         "suffixes": sorted(EVIDENCE_SUFFIXES),
@@ -640,15 +641,17 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     @app.callback(Output(ids.INSPECTIONS_REMINDERS, "children"), Input(ids.INSPECTIONS_RESULT, "children"))
     def show_reminders(_: Any) -> html.Div:
         viewer = current_viewer()
-        if viewer.role in LOCAL_ROLES:
-            # Its own findings' deadlines only: an overdue reminder counts a whole province's findings.
+        if viewer.role in LOCAL_ROLES and viewer.scope is not None:
+            # Its own findings' deadlines; and its own area's overdue ones counted now (the day's overdue reminder
+            # counts a whole province's findings, and the panel said 今日无提醒 beside its overdue count).
             visible = {r["finding_id"] for r in load_findings(context, viewer, None, None)}
             with context.reader.cursor() as con:
                 due = query_reminders(con, province_code=findings_province(viewer), kinds=(DUE_SOON,))
-            reminders = [r for r in due if r["finding_id"] in visible]
-        else:
-            reminders = load_reminders(context, viewer, FINDING_KINDS)
-        return reminders_panel(reminders, "整改期限提醒", context.settings.today())
+            overdue = load_findings(context, viewer, None, ["overdue"])
+            today = context.settings.today()
+            own = [overdue_reminder(today, viewer.province_code, viewer.scope.name, overdue)] if overdue else []
+            return reminders_section(context, [r for r in due if r["finding_id"] in visible], "整改期限提醒", own)
+        return reminders_section(context, load_reminders(context, viewer, FINDING_KINDS), "整改期限提醒")
 
     @app.callback(
         Output(ids.INSPECTIONS_CARDS, "children"),
@@ -845,5 +848,6 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         message, changed = apply_action(context, viewer, finding_id, action, note, evidence, new_deadline, measures)
         # Once a change is recorded what was typed for it is cleared from the form (its file, note, new deadline and
         # measures): none must go out again unseen with the next change (e.g. closing another finding, which needs
-        # evidence of its own). A refused change keeps them for another try.
-        return (message, None, None, None, None, None) if changed else (message, *[no_update] * 5)
+        # evidence of its own). A refused change keeps them for another try. The measures' textarea takes "": given
+        # None, React left the typed text shown while nothing was sent.
+        return (message, None, None, None, None, "") if changed else (message, *[no_update] * 5)

@@ -50,7 +50,7 @@ from dash_app.formatting import (
     removed_return_line,
     share_pct,
 )
-from dash_app.reminders import REPORTING_KINDS, load_reminders, reminders_panel
+from dash_app.reminders import REPORTING_KINDS, load_reminders, reminders_section
 from warehouse.breakdowns import query_red_archives
 from warehouse.indicators import computed_indicator_values
 from warehouse.queries import (
@@ -550,7 +550,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 for r in query_removed_returns(con)
                 if sees_submission(viewer, r) and (province is None or r["province_code"] == province)
             ]
-        return [*removed_returns_panel(removed), reminders_panel(reminders, "报送提醒", context.settings.today())]
+        return [*removed_returns_panel(removed), reminders_section(context, reminders, "报送提醒")]
 
     @app.callback(
         Output(ids.OVERVIEW_MAP, "figure"),

@@ -575,7 +575,9 @@ def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(
     code, out, _ = run(capsys, *tianhe, *extend, "--by", "pl", "--json")
     assert code == 0 and json.loads(out)["changed_at"].endswith("+08:00")  # Beijing time, as every --json time
     assert run(capsys, *central, "--to", "整改中", "--by", "王五", "--db", str(db))[0] == 0
-    code, out, _ = run(capsys, "finding", "show", "JC2023-002-01", "--json", "--db", str(db))
+    # Pasted with spaces around it, or typed in lower case, the number still finds its finding.
+    code, out, _ = run(capsys, "finding", "show", " jc2023-002-01 ", "--json", "--db", str(db))
+    assert code == 0 and json.loads(out)["finding_id"] == "JC2023-002-01"
     assert [(t["changed_by"], t["action"]) for t in json.loads(out)["transitions"]] == [
         ("gd", "开始整改"),
         ("pl", "延期"),

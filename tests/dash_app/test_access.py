@@ -14,7 +14,7 @@ import json
 import re
 import time
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -1391,17 +1391,39 @@ def test_reminders_made_before_today_say_they_are_old():
     assert "这是2025年6月30日生成的提醒，此后（至今日2026年12月3日）没有生成新的提醒" in old
 
 
-def test_reminders_beyond_the_first_few_are_folded_not_dropped():
-    # It said 共 9 条，仅列出前 8 条 with no way to the ninth.
-    made = [
-        {"generated_on": date(2025, 6, 30), "kind": "即将逾期", "scope_name": "广东省", "message": f"问题 {n}"}
-        for n in range(1, 10)
-    ]
-    panel = reminders_panel(made, "整改期限提醒", date(2025, 6, 30))
-    shown, folded = panel.children[1], panel.children[2]
-    assert [item.children for item in shown.children] == [f"【即将逾期】广东省：问题 {n}" for n in range(1, 9)]
-    assert folded.children[0].children == "共 9 条，其余 1 条"
-    assert [item.children for item in folded.children[1].children] == ["【即将逾期】广东省：问题 9"]
+def test_reminders_say_when_they_were_made_and_that_data_changed_since():
+    # A card said 11 overdue, the panel below it 13, for the same day: the reminders were made that morning.
+    made = {
+        "generated_on": date(2025, 6, 30),
+        "kind": "已逾期",
+        "scope_name": "广东省",
+        "message": "13 个问题逾期未销号。",
+    }
+    at = datetime(2025, 6, 30, 0, 5)  # 08:05 in Beijing
+    unchanged = str(reminders_panel([made], "整改期限提醒", date(2025, 6, 30), at, at - timedelta(hours=1)))
+    assert "整改期限提醒（2025年6月30日 08:05生成）" in unchanged and "又有变化" not in unchanged
+    changed = str(reminders_panel([made], "整改期限提醒", date(2025, 6, 30), at, datetime(2025, 6, 30, 3, 10)))
+    assert "提醒生成（2025年6月30日 08:05）之后数据又有变化（最近一次在 2025年6月30日 11:10）" in changed
+    assert "现状以本页的数字为准" in changed
+
+
+def test_reminders_beyond_the_first_few_of_each_kind_are_folded_not_dropped():
+    # It said 共 9 条，仅列出前 8 条 with no way to the ninth; then eight overdue provinces hid every finding soon due.
+    def made(kind: str, n: int) -> dict[str, Any]:
+        return {"generated_on": date(2025, 6, 30), "kind": kind, "scope_name": "广东省", "message": f"问题 {n}"}
+
+    panel = reminders_panel(
+        [*(made("已逾期", n) for n in range(1, 10)), made("即将逾期", 10)], "整改期限提醒", date(2025, 6, 30)
+    )
+    overdue, folded, soon = panel.children[1:]
+    assert [item.children for item in overdue.children] == [f"【已逾期】广东省：问题 {n}" for n in range(1, 6)]
+    assert folded.children[0].children == "已逾期共 9 条，其余 4 条"
+    assert [item.children for item in folded.children[1].children][-1] == "【已逾期】广东省：问题 9"
+    assert [item.children for item in soon.children] == ["【即将逾期】广东省：问题 10"]
+    # An office's own area's overdue findings, counted now, come first and say so.
+    counted = reminders_panel([], "整改期限提醒", date(2025, 6, 30), current=[made("已逾期", 4)])
+    assert counted.children[0].children == "整改期限提醒"
+    assert [item.children for item in counted.children[1].children] == ["【已逾期】广东省：问题 4（截至目前）。"]
 
 
 def test_a_county_s_page_gives_its_own_figures(app):

@@ -1074,6 +1074,11 @@ def test_a_local_office_reads_its_own_area_s_findings_and_acts_on_none(local_sit
         app, client, [(ids.INSPECTIONS_REMINDERS, "children")], [(ids.INSPECTIONS_RESULT, "children", None)]
     )
     assert reminders.status_code == 200
+    # Its own overdue findings, counted now (the panel said 今日无提醒 beside a card of 4 overdue).
+    said = json.dumps(reminders.json, ensure_ascii=False)
+    overdue = [r for r in rows if r["overdue_days"]]
+    assert ("个问题逾期未销号" in said) == bool(overdue), said
+    assert not overdue or (f"{len(overdue):,} 个问题逾期未销号" in said and "（截至目前）" in said)
     # Read only: told so where the form would be, the province's records not listed.
     page = render_page(app, client, inspections.PATH)
     assert inspections.LOCAL_READ_ONLY_NOTE in page.text and ids.INSPECTIONS_RECORDS_GRID not in page.text
@@ -1202,8 +1207,9 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
     assert message_of(submitted) == f"{finding}：整改中 → 已提交整改报告（提交整改报告）"
     # The upload, note and measures are emptied once used: none can go out again with the next change.
     assert submitted.json["response"][ids.INSPECTIONS_EVIDENCE] == {"contents": None, "filename": None}
-    for cleared in (ids.INSPECTIONS_NOTE, ids.INSPECTIONS_DEADLINE, ids.INSPECTIONS_MEASURES):
+    for cleared in (ids.INSPECTIONS_NOTE, ids.INSPECTIONS_DEADLINE):
         assert submitted.json["response"][cleared] == {"value": None}
+    assert submitted.json["response"][ids.INSPECTIONS_MEASURES] == {"value": ""}  # a textarea given None kept its text
     assert (transitions(site), transitions(site, finding)) == (total + 1, start + 1)
     last = read(site, query_finding_history, finding)["transitions"][-1]
     assert (last["changed_by"], last["role"], last["action"], last["recorded_via"]) == (
@@ -1414,6 +1420,14 @@ def test_an_illegal_change_gets_the_lifecycle_s_message_and_changes_nothing(
     assert ids.INSPECTIONS_EVIDENCE not in response.json["response"]  # the chosen file stays for another try
     assert read(site, fetch_finding_states, [finding])[finding] == state
     assert (transitions(site), evidence_files(site)) == (total, files)
+
+
+def test_a_finding_number_pasted_with_spaces_or_in_lower_case_is_found(app, site):
+    finding = findings_of(site, "440000", FindingStatus.ISSUED)[0]["finding_id"]
+    province = client_of(app, "guangdong")
+    shown, options = detail(app, province, f" {finding.lower()} ")
+    assert options and finding in str(shown), shown  # it said 找不到该问题
+    assert detail(app, province, f"{finding}X")[0] == "找不到该问题，或无权查看。"
 
 
 def test_a_province_reviews_its_own_bureau_s_inspections_but_never_closes_what_it_recorded(app, site):

@@ -397,8 +397,13 @@ def test_a_finding_s_history_reads_whole_at_1400_px_before_and_after_an_action_a
         "([id, text]) => document.getElementById(id).textContent.startsWith(text)",
         arg=[ids.INSPECTIONS_RESULT, f"{finding_id}：{FindingStatus.IN_PROGRESS} → {FindingStatus.SUBMITTED}"],
     )
-    # Recorded: the file is no longer chosen, and the picker says so.
+    # Recorded: the file is no longer chosen, and the picker says so; the measures typed for it are gone from view
+    # (they stayed shown, yet were not sent with the next change).
     page.wait_for_function(chosen_text, arg=[ids.INSPECTIONS_EVIDENCE_CHOSEN, "未选择文件（"])
+    assert page.input_value(f"#{ids.INSPECTIONS_MEASURES}") == ""
+    # The same file can be chosen again for the next change (an office's one 整改报告.pdf was ignored the second time).
+    page.set_input_files(f"#{ids.INSPECTIONS_EVIDENCE} input[type=file]", str(evidence))
+    page.wait_for_function(chosen_text, arg=[ids.INSPECTIONS_EVIDENCE_CHOSEN, f"已选择：「{evidence.name}」（1 KB）"])
     grid_count(page, ids.INSPECTIONS_HISTORY_GRID, len(history) + 1)
     page.wait_for_function(
         "([id, n]) => document.querySelectorAll(`#${id} .ag-center-cols-container .ag-row`).length === n",
