@@ -386,6 +386,8 @@ class IndicatorLatest:
 
     indicator: PlanIndicator
     latest: Row
+    # The latest national value of a year that is over, judged (the latest, of a year not over, is not).
+    judged: Row
 
     def get(self, name: str) -> Any:
         """A figure of the latest national value, None when there is none."""
@@ -428,6 +430,8 @@ OVERVIEW_TABLE: Table[IndicatorLatest] = Table(
         Column("最新值", lambda x: x.get("value"), 16, FIGURE),
         Column("预期进度", lambda x: x.get("expected"), 12, FIGURE),
         Column("进展状态", lambda x: x.get("shown_status"), 10, fill=_status_fill),
+        Column("最近完整年度", lambda x: x.judged.get("year"), 9),
+        Column("该年度进展状态", lambda x: x.judged.get("shown_status"), 10, fill=_status_fill),
         Column("说明", lambda x: x.indicator.note, 30),
     )
 )
@@ -510,13 +514,18 @@ FORMULA_TABLE: Table[PlanIndicator] = Table(
 )
 
 
-def latest_national_values(progress: Iterable[Row]) -> list[IndicatorLatest]:
-    """Every plan indicator with its latest national value (progress rows come year by year)."""
+def latest_national_values(progress: Iterable[Row], status_key: str = "shown_status") -> list[IndicatorLatest]:
+    """Every plan indicator with its latest national value, and its latest of a year that is over (progress rows
+    come year by year; `status_key` holds `yearly_status`): while a year runs, the headline status is the last full
+    year's (every target read 年度未结束 in June, a year's 严重滞后 only in the yearly table)."""
     latest: dict[str, Row] = {}
+    judged: dict[str, Row] = {}
     for row in progress:
         if row["province_code"] is None and row["value"] is not None:
             latest[row["indicator_code"]] = row
-    return [IndicatorLatest(i, latest.get(i.code, {})) for i in PLAN_INDICATORS]
+            if row[status_key] != YEAR_NOT_OVER:
+                judged[row["indicator_code"]] = row
+    return [IndicatorLatest(i, latest.get(i.code, {}), judged.get(i.code, {})) for i in PLAN_INDICATORS]
 
 
 def describe_report_basis(as_of: date | None, generated_by: str | None, generated_at: datetime) -> str:

@@ -17,7 +17,7 @@ from dash_app.context import AppContext
 from dash_app.figures import build_heatmap, build_lines
 from dash_app.formatting import division_name, format_pct, format_value
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from flows.supervision_reports import yearly_status
+from flows.supervision_reports import latest_national_values, yearly_status
 from supervision.indicators import LAGGING_SHARE
 from warehouse.indicators import computed_indicator_values, query_indicator_progress, query_provincial_progress
 
@@ -87,14 +87,24 @@ _number = format_value
 
 
 def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:
-    """One card per targeted indicator: its latest national value with baseline, target, expected and status."""
-    latest: dict[str, dict[str, Any]] = {}
-    for row in rows:
-        if row["province_code"] is None and row["target"] is not None and row["value"] is not None:
-            latest[row["indicator_code"]] = row
+    """One card per targeted indicator: its latest national value with baseline, target, expected and status; while
+    that value's year runs, the last full year's status beside it (every card read 年度未结束 in June)."""
     cards = []
-    for row in latest.values():
+    for found in latest_national_values(rows, "status"):
+        row, judged = found.latest, found.judged
+        if not row or row["target"] is None:
+            continue
         status = row["status"] or "—"
+        last_year = (
+            [
+                html.Div(
+                    f"{judged['year']}年：{judged['status']}",
+                    className=f"status {STATUS_CLASS.get(judged['status'], '')}",
+                )
+            ]
+            if judged and judged is not row
+            else []
+        )
         cards.append(
             card(
                 row["indicator_name"],
@@ -107,6 +117,7 @@ def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:
                         f"{row['year']}年应达 {_number(row['expected'])}"
                     ),
                     html.Div(status, className=f"status {STATUS_CLASS.get(status, '')}"),
+                    *last_year,
                 ],
             )
         )

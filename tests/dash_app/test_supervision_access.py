@@ -1641,6 +1641,24 @@ def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
     assert sorted(map(progress_key, planner)) == sorted(map(progress_key, everything))
 
 
+def test_a_national_card_of_a_year_not_over_gives_the_last_full_year_s_status(app, site):
+    # In June every target card read 年度未结束 alone: a year's 严重滞后 was found only in the table below.
+    response = post(
+        app, client_of(app, "planner"), [(ids.INDICATORS_CARDS, "children"), (ids.INDICATORS_HEATMAP, "figure")],
+        [(ids.INDICATORS_CHOICE, "id", ids.INDICATORS_CHOICE)],
+    )  # fmt: skip
+    cards = [text_of(card) for card in returned(response, ids.INDICATORS_CARDS, "children")]
+    progress = read(site, query_indicator_progress)
+    judged = {
+        r["indicator_code"]: r
+        for r in progress
+        if r["province_code"] is None and r["value"] is not None and r["year"] < DEMO_TODAY.year and r["target"]
+    }
+    assert cards and judged and len(cards) == len(judged)
+    for card, row in zip(cards, sorted(judged.values(), key=lambda r: r["indicator_code"]), strict=True):
+        assert "年度未结束" in card and f"{row['year']}年：{row['status']}" in card, card
+
+
 def heatmap_rows(app, client) -> list[tuple[str, list[Any]]]:
     """The province × indicator heatmap's rows: (province, cell values)."""
     response = post(

@@ -136,7 +136,7 @@ def test_computed_indicators_come_from_the_census_and_the_report_reads_back(stor
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["指标总览", "年度进展", "分省进展", "分省计算指标", "填报数据", "分省目标", "计算口径"]
     overview = {row[0]: row for row in book["指标总览"].iter_rows(min_row=4, values_only=True)}
-    assert overview["ZB04"][11:14] == (92, 92, "达标")
+    assert overview["ZB04"][11:16] == (92, 92, "达标", 2023, "达标")  # its latest year is over: judged itself
     assert overview["JC04"][4] == "计算" and overview["JC04"][11] == 75
     computed = [row for row in book["分省计算指标"].iter_rows(min_row=2, values_only=True) if row[0] == "JC04"]
     assert ("JC04", "国有档案资源普查完成率", 2024, "440000", "广东省", 75) in computed
