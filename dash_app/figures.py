@@ -484,6 +484,11 @@ def division_geojson_url(province_code: str) -> str:
     return f"/assets/prefectures/{province_code}.geojson"
 
 
+def has_division_geometry(province_code: str) -> bool:
+    """Whether the province's prefectures can be drawn (the Corps, 660000, has no geometry: assets/GEODATA.md)."""
+    return (Path(__file__).parent / "assets" / "prefectures" / f"{province_code}.geojson").is_file()
+
+
 def build_division_map(
     rows: Sequence[Mapping[str, Any]],
     value_key: str,

@@ -39,6 +39,8 @@ from dash_app.figures import (
     build_division_map,
     build_red_conditions,
     division_geojson_url,
+    empty_figure,
+    has_division_geometry,
 )
 from dash_app.formatting import (
     division_name,
@@ -462,7 +464,11 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
     own = province_from_search(viewer, f"?province={province}" if province else None)
     title = f"{division_name(own)}普查总览" if own else "全国普查总览"
     clicked = ("地级市" if map_units(own) == "市" else "区县") if own else "省份"
-    hint = f"点击{clicked}查看{'其' if own else '下级'}覆盖情况；灰色为无数据。"
+    hint = (
+        f"点击{clicked}查看{'其' if own else '下级'}覆盖情况；灰色为无数据。"
+        if own is None or has_division_geometry(own)
+        else "本地区没有可绘制的地图边界，各下级单位的数字见下方表格。"
+    )
     return html.Div(
         [
             page_url(),
@@ -582,14 +588,20 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             return figure, cards, [], map_table(rows, metric, viewer)
         headline = next(p for p in summary["provinces"] if p["province_code"] == province)
         rows = load_province_map(context, province)
-        figure = build_division_map(
-            rows,
-            metric,
-            f"{division_name(province)}各{map_units(province)}{metric_title(metric)}",
-            division_geojson_url(province),
-            value_format=value_format,
-            suffix=suffix,
-            zrange=metric_range(metric),
+        title = f"{division_name(province)}各{map_units(province)}{metric_title(metric)}"
+        figure = (
+            build_division_map(
+                rows,
+                metric,
+                title,
+                division_geojson_url(province),
+                value_format=value_format,
+                suffix=suffix,
+                zrange=metric_range(metric),
+            )
+            if has_division_geometry(province)
+            # An empty map and a 404 for its geometry, under a hint to click a prefecture on it.
+            else empty_figure(f"{division_name(province)}没有可绘制的下级区划边界：{title}见下方表格。")
         )
         return (
             figure,

@@ -466,6 +466,11 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     assert drawn == {child.code for child in load_divisions().children("110100")} and "110105" in drawn
     assert beijing["layout"]["title"]["text"].startswith("北京市各区县")
     assert "点击区县查看其覆盖情况" in render_page(app, client_of(app, "planner"), "/", "?province=110000").text
+    # The Corps has no geometry: it drew an empty map (its geometry a 404) under a hint to click its cities.
+    corps = returned(overview(app, "planner", "?province=660000"), ids.OVERVIEW_MAP, "figure")
+    assert corps["data"] == [] and "没有可绘制的下级区划边界" in corps["layout"]["annotations"][0]["text"]
+    page = render_page(app, client_of(app, "planner"), "/", "?province=660000").text
+    assert "本地区没有可绘制的地图边界" in page and "点击地级市" not in page
 
 
 def test_a_share_is_coloured_over_its_whole_scale_and_a_count_over_its_own_values(app):
