@@ -25,6 +25,7 @@ from census_schema.fields import (
     FieldType,
     Form,
     Rule,
+    Severity,
     WorkbookForm,
     show_unseen,
 )
@@ -210,14 +211,21 @@ def _clean_text(expr: pl.Expr, field: Field) -> pl.Expr:
 _INT64_LIMIT = 2.0**63
 
 
+# A number typed (or pasted as text) in scientific notation, 2.70E+05: what Excel shows of 269836 in a narrow cell,
+# copied as text, its digits lost. A number cell never reads so (the reader writes its value out in full).
+SCIENTIFIC = r"^[+-]?(?:\d+\.?\d*|\.\d+)E[+-]?\d+$"
+
+
 def _typed(expr: pl.Expr, field: Field) -> pl.Expr:
+    if field.is_numeric:
+        expr = pl.when(expr.str.to_uppercase().str.contains(SCIENTIFIC)).then(None).otherwise(expr)
     if field.type is FieldType.DECIMAL:
         # Float64 reads "inf", "Infinity" and "NaN" (and overflows "1e400" to inf): none is a figure of a form.
         number = expr.cast(pl.Float64, strict=False)
         return pl.when(number.is_finite()).then(number).otherwise(None)
     if field.type is FieldType.INTEGER:
-        # Digits are read as they are: through Float64, 9007199254740993 would become ...992. Other forms of a whole
-        # number (1234.0, 1e3) go through Float64, within Int64's range only (Float64 casts beyond it wrap).
+        # Digits are read as they are: through Float64, 9007199254740993 would become ...992. Another form of a whole
+        # number (1234.0) goes through Float64, within Int64's range only (Float64 casts beyond it wrap).
         exact = expr.cast(pl.Int64, strict=False)
         number = expr.cast(pl.Float64, strict=False)
         whole = (number == number.round(0)) & (number.abs() < _INT64_LIMIT)
@@ -322,6 +330,9 @@ def parse_workbook(
             merged=(merged or {}).get(form.sheet_name, []),
             hidden_rows=(hidden_rows or {}).get(form.sheet_name, []),
         )
+    for form in book.sheets:
+        if form.sheet_name not in raw:
+            sheets[form.sheet_name] = _absent_but_needed(book, sheets, form.sheet_name)
     # A hidden data sheet with rows is refused (an empty one, hidden rather than deleted, loads nothing unseen).
     holding = [sheet for sheet in hidden if sheets[sheet].row_count]
     if holding:
@@ -349,6 +360,31 @@ def _absent_sheet(form: Form, file_name: str) -> ParsedSheet:
     rule = form.rules_by_id[SHEET_ABSENT.rule_id]
     warning = Failure(form.sheet_name, None, None, None, None, rule.rule_id, rule.severity, rule.message)
     return ParsedSheet(empty.rows, [warning], 0, {}, {})
+
+
+def _absent_but_needed(book: WorkbookForm, sheets: dict[str, ParsedSheet], absent: str) -> ParsedSheet:
+    """A deleted sheet that other rows need (a holder reporting 革命历史档案 has a row in the red-archive inventory):
+    its warning becomes an error saying how many need it. The deletion was accepted, and the replaced return's
+    inventory went with it, unasked, among a hundred warnings of rows missing from it."""
+    sheet = sheets[absent]
+    for other in book.sheets:
+        for rule in other.rules:
+            when = rule.params.get("when_positive")
+            if rule.kind != "key_in_sheet" or rule.params.get("sheet") != absent or not when:
+                continue
+            rows = sheets[other.sheet_name].rows
+            needing = rows.filter(pl.sum_horizontal([pl.col(name) for name in when]) > 0).height
+            if not needing:
+                continue
+            labels = "、".join(f"「{other.field(name).label}」" for name in when)
+            message = (
+                f"工作簿中没有「{absent}」表（多半是被删除了），而「{other.sheet_name}」中有 {needing:,} 个单位填报了"
+                f"{labels}，它们须在「{absent}」中逐行填报；缺了这张表，本表若被接收，所替换报表中的这部分内容会一并清空。"
+                "请从平台下载最新模板（或打开上次报送的工作簿）取回该表，填好后重新上传。"
+            )
+            (warning,) = sheet.failures
+            return replace(sheet, failures=[replace(warning, severity=Severity.ERROR, message=message)])
+    return sheet
 
 
 def _merged_cells(merged: list[str], data_rows: set[int], columns: dict[str, int], form: Form) -> list[Failure]:
@@ -828,9 +864,16 @@ def _type_failures(
         ):
             if (field.name, excel_row) in reported:
                 continue
-            rule = range_rule if large and field.type is FieldType.INTEGER else type_rule
+            scientific = re.fullmatch(SCIENTIFIC, value.strip(_EDGE_SPACE).upper()) is not None
+            rule = range_rule if large and field.type is FieldType.INTEGER and not scientific else type_rule
             failure = _cell_failure(form, field, excel_row, shorten_value(value), rule)
-            if field.is_numeric and value.strip(_EDGE_SPACE).upper() in _NONE_WORDS:
+            if scientific:
+                failure = replace(
+                    failure,
+                    message=f"{failure.message}「{value.strip(_EDGE_SPACE)}」是科学计数法写法（多半是从显示成这样的"
+                    "单元格复制来的），其后几位数字已丢失：请填写完整的数字。",
+                )
+            elif field.is_numeric and value.strip(_EDGE_SPACE).upper() in _NONE_WORDS:
                 none = "没有的请填 0。" if field.required else "没有的请填 0 或留空。"
                 failure = replace(failure, message=f"{failure.message}{none}")
             failures.append(failure)

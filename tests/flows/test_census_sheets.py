@@ -109,6 +109,26 @@ def test_a_deleted_red_archive_sheet_still_owes_the_holders_that_have_red_archiv
     assert ("红色档案资源摸底", "工作表缺失") in listed
 
 
+def test_a_return_whose_red_archive_sheet_was_deleted_while_holders_report_red_archives_is_rejected(
+    store, settings, tmp_path
+):
+    # Accepted with warnings only (128 rows owed among them): the province's red-archive inventory, 144 rows in the
+    # return it replaced, was emptied unasked.
+    assert ingest(
+        store, settings, write_rows(tmp_path / "a.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 3))
+    ).status == ("accepted")
+    path = without_sheets(write_rows(tmp_path / "b.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 3)), "红色档案资源摸底")
+    outcome = ingest(store, settings, path)
+    assert outcome.status == "rejected"
+    [absent] = [f for f in outcome.failures if f.rule == "sheet_absent"]
+    assert (absent.sheet, absent.row, absent.severity) == ("红色档案资源摸底", None, "error")
+    assert "「普查表」中有 3 个单位填报了「其中：革命历史档案（卷件）」" in absent.message, absent.message
+    assert "所替换报表中的这部分内容会一并清空" in absent.message
+    with store.reader() as con:
+        (red_rows,) = con.execute("SELECT count(*) FROM mart_red_archives").fetchone()
+    assert red_rows == 3  # the current return's inventory stays
+
+
 def test_a_missing_sheet_beside_a_sheet_the_template_lacks_is_refused_as_renamed(store, settings, tmp_path):
     # 红色档案 may be the inventory renamed: reading the inventory as empty would drop its rows without a word.
     path = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 2))
