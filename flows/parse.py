@@ -337,6 +337,8 @@ def parse_workbook(
     holding = [sheet for sheet in hidden if sheets[sheet].row_count]
     if holding:
         raise hidden_sheet(holding[0], name)
+    if not sheets[book.sheets[0].sheet_name].row_count:
+        _refuse_data_on_another_sheet(path, name, book)
     parsed = ParsedWorkbook(sheets)
     if parsed.row_count == 0:
         raise WorkbookUnusable(
@@ -450,6 +452,36 @@ def read_sheet_names(path: Path, file_name: str) -> list[str]:
 def _sheet_key(name: str) -> str:
     """A sheet name as compared for a near miss: full-width forms folded (NFKC), spaces of any width dropped."""
     return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", name))
+
+
+def _refuse_data_on_another_sheet(path: Path, file_name: str, book: WorkbookForm) -> None:
+    """WorkbookUnusable when the main sheet has no data rows while a sheet the template lacks holds rows under the
+    main sheet's labels: the data was pasted onto a new sheet, which is not read (the return read as empty, and its
+    uploader was offered to confirm dropping every holder)."""
+    main = book.sheets[0]
+    known = {*book.sheet_names, *TEMPLATE_OWN_SHEETS}
+    others = [sheet for sheet in read_sheet_names(path, file_name) if sheet not in known]
+    labels = {_LABEL_SPACES.sub("", field.label) for field in main.fields}
+    for sheet, (raw, _) in read_raw_sheets(path, others, file_name).items():
+        filled = [row for row in raw.iter_rows() if any(cell is not None and str(cell).strip() for cell in row)]
+        header = next(
+            (
+                at
+                for at, row in enumerate(filled)
+                if len({_LABEL_SPACES.sub("", str(c)) for c in row if c} & labels) >= 3
+            ),
+            None,
+        )
+        if header is None or len(filled) - header - 1 <= 0:
+            continue
+        raise WorkbookUnusable(
+            f"「{main.sheet_name}」中没有数据行，而工作表「{sheet}」在与之相同的表头下有 {len(filled) - header - 1:,} 行："
+            f"平台只读取模板中的「{main.sheet_name}」等工作表，不读「{sheet}」。",
+            file=file_name,
+            sheet=sheet,
+            hint=f"请把这些行复制到「{main.sheet_name}」的表头下方（或删去空的「{main.sheet_name}」，再把「{sheet}」"
+            f"改名为「{main.sheet_name}」），然后重新上传。",
+        )
 
 
 def hidden_sheet(sheet: str, file_name: str) -> WorkbookUnusable:

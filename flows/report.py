@@ -61,6 +61,14 @@ WRAP_WIDTH = 56
 _DEFINED_NAMES = re.compile(r"<((?:\w+:)?)definedNames\b[^>]*>")
 
 
+# The main part's content type of a workbook that is not a plain one (macro-enabled, a template) and of a plain one.
+WORKBOOK_MAIN_TYPES = (
+    r"application/vnd\.ms-excel\.(?:sheet|template)\.macroEnabled\.main\+xml"
+    r"|application/vnd\.openxmlformats-officedocument\.spreadsheetml\.template\.main\+xml"
+)
+PLAIN_WORKBOOK_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"
+
+
 def _attr(tag: str, name: str) -> str | None:
     match = re.search(_ATTR.format(name=name), tag)
     return match.group(1) if match else None
@@ -638,7 +646,9 @@ def _write(
     # The workbook: drop an earlier report's sheets, append the new ones and make 错误清单 the active tab.
     workbook = package.read("xl/workbook.xml")
     workbook_rels = package.read("xl/_rels/workbook.xml.rels")
-    content_types = package.read("[Content_Types].xml")
+    # A workbook saved as .xlsm or .xltx (without macros: those are refused) comes back as the .xlsx it is named:
+    # Excel refuses to open a file whose name and declared type disagree.
+    content_types = re.sub(WORKBOOK_MAIN_TYPES, PLAIN_WORKBOOK_TYPE, package.read("[Content_Types].xml"))
     rewritten = {"xl/styles.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "[Content_Types].xml"}
     for patch in patches:
         rewritten |= {patch.part, _rels_part(patch.part)} | {p for p in (patch.comments_part, patch.vml_part) if p}

@@ -129,6 +129,23 @@ def test_a_return_whose_red_archive_sheet_was_deleted_while_holders_report_red_a
     assert red_rows == 3  # the current return's inventory stays
 
 
+def test_rows_pasted_onto_a_new_sheet_are_named_not_read_as_an_empty_return(store, settings, tmp_path):
+    # Its 普查表 empty, the rows on Sheet1 under the same header: read as an empty return, the province was offered to
+    # confirm dropping every holder, with no word of Sheet1.
+    path = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 3), red=[])
+    workbook = openpyxl.load_workbook(path)
+    main, pasted = workbook["普查表"], workbook.create_sheet("Sheet1")
+    for row in main.iter_rows(min_row=2, values_only=True):
+        pasted.append(row)
+    main.delete_rows(3, main.max_row)
+    workbook.save(path)
+    with pytest.raises(WorkbookUnusable) as refused:
+        ingest(store, settings, path)
+    said = refused.value.describe()
+    assert "「普查表」中没有数据行，而工作表「Sheet1」在与之相同的表头下有 3 行" in said, said
+    assert "请把这些行复制到「普查表」的表头下方" in said
+
+
 def test_a_missing_sheet_beside_a_sheet_the_template_lacks_is_refused_as_renamed(store, settings, tmp_path):
     # 红色档案 may be the inventory renamed: reading the inventory as empty would drop its rows without a word.
     path = write_rows(tmp_path / "c.xlsx", CENSUS_FORM, holder_rows(CENSUS_FORM, 2))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import zipfile
+
 import openpyxl
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -11,7 +13,7 @@ from census_schema.failures import Failure
 from census_schema.fields import Severity
 from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, FIRST_DATA_ROW
 from flows.parse import parse_form_sheet
-from flows.report import ERROR_COLOR, WARNING_COLOR, write_annotated_report
+from flows.report import ERROR_COLOR, PLAIN_WORKBOOK_TYPE, WARNING_COLOR, write_annotated_report
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
 
@@ -133,3 +135,29 @@ def test_an_earlier_report_s_marks_go_whatever_order_a_spreadsheet_program_saved
         marked.cell(FIRST_DATA_ROW + 2, CENSUS_FORM.field_names.index("contact_phone") + 1).fill.fgColor.rgb
         == ERROR_COLOR
     )
+
+
+def test_a_workbook_saved_macro_enabled_comes_back_as_the_plain_workbook_it_is_named(tmp_path):
+    # An .xlsm without macros (LibreOffice's "Excel 2007-365 (macro-enabled)") was accepted; its report, named .xlsx,
+    # kept the macro-enabled content type, which Excel refuses to open under that name.
+    source = census_workbook(tmp_path / "c.xlsx", 2, {0: {"contact_phone": "12345"}})
+    macro = tmp_path / "c.xlsm"
+    with zipfile.ZipFile(source) as plain, zipfile.ZipFile(macro, "w", zipfile.ZIP_DEFLATED) as saved:
+        for item in plain.infolist():
+            data = plain.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(
+                    PLAIN_WORKBOOK_TYPE.encode(), b"application/vnd.ms-excel.sheet.macroEnabled.main+xml"
+                )
+            saved.writestr(item, data)
+    assert b"macroEnabled" in zipfile.ZipFile(macro).read("[Content_Types].xml")
+    field = CENSUS_FORM.field("contact_phone")
+    failure = Failure(
+        CENSUS_FORM.sheet_name, FIRST_DATA_ROW, field.name, field.label, "12345", "contact_phone_format",
+        Severity.ERROR, "联系电话格式不正确。",
+    )  # fmt: skip
+    columns = {CENSUS_FORM.sheet_name: {name: i for i, name in enumerate(CENSUS_FORM.field_names)}}
+    report = write_annotated_report(macro, tmp_path / "r.xlsx", columns, [failure])
+    types = zipfile.ZipFile(report).read("[Content_Types].xml").decode()
+    assert "macroEnabled" not in types and PLAIN_WORKBOOK_TYPE in types
+    assert openpyxl.load_workbook(report)[ERRORS_SHEET].max_row == 2
