@@ -155,12 +155,20 @@ def _find_header(raw: pl.DataFrame, form: Form, file_name: str, absolute: list[i
         )
     missing = [f.label for f in form.fields if f.name not in found and f.required]
     if missing:
+        # A label renamed (「专职档案人员」 for 「专职档案人员（人）」): its column is there, under another name.
+        renamed = [
+            f"第 {get_column_letter(absolute[position] + 1)} 列的「{label}」应为「{like}」"
+            for position, label in best.unknown.items()
+            if (like := _closest_label(label, missing)) is not None
+        ]
+        said = f"（其中{'；'.join(renamed)}）" if renamed else ""
         raise WorkbookUnusable(
-            f"表头缺少 {len(missing)} 列：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}。",
+            f"表头缺少 {len(missing)} 列：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}{said}。",
             file=file_name,
             sheet=form.sheet_name,
             row=index + 1,
-            hint="请勿删除或改名模板中的列；请在最新模板中补齐这些列后重新上传。",
+            hint="请勿删除或改名模板中的列；"
+            + ("请把改动过的列名改回模板的原样后重新上传。" if renamed else "请在最新模板中补齐这些列后重新上传。"),
         )
     if repeated:  # the first label given twice; the uploader fixes one at a time
         name, places = next(iter(repeated.items()))

@@ -233,3 +233,24 @@ def test_a_label_as_close_to_two_missing_labels_suggests_neither():
 
 def test_label_normalisation():
     assert normalize_label(" 专职档案人员 (人)\n") == "专职档案人员（人）"
+
+
+def test_a_renamed_required_header_is_pointed_out_by_its_column(tmp_path):
+    # 「专职档案人员」 for 「专职档案人员（人）」: the file was refused with 表头缺少 1 列, the renamed column unnamed.
+    path = census_workbook(tmp_path / "c.xlsx", 1)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    field = next(f for f in CENSUS_FORM.fields if f.required and f.label.endswith("（人）"))
+    column = CENSUS_FORM.field_names.index(field.name) + 1
+    assert sheet.cell(HEADER_ROW, column).value == field.label
+    sheet.cell(HEADER_ROW, column).value = field.label.removesuffix("（人）")
+    workbook.save(path)
+    with pytest.raises(WorkbookUnusable) as refused:
+        parse_form_sheet(path, CENSUS_FORM)
+    said = refused.value.describe()
+    letter = get_column_letter(column)
+    assert (
+        f"表头缺少 1 列：{field.label}（其中第 {letter} 列的「{field.label.removesuffix('（人）')}」应为「{field.label}」）"
+        in said
+    )
+    assert "请把改动过的列名改回模板的原样" in said
