@@ -101,11 +101,12 @@ def graph(graph_id: str, *, config: dict[str, Any] | None = None, **props: Any) 
 
 
 def figure_table(
-    summary: str, header: list[str], rows: list[list[Any]], *, numeric: tuple[int, ...] = ()
+    summary: str, header: list[str], rows: list[list[Any]], *, numeric: tuple[int, ...] = (), unfolded: bool = False
 ) -> html.Details:
     """A chart's figures as a table folded under it (`summary` its visible line; `numeric`, the columns aligned as
-    numbers): exact values, and for the keyboard and screen readers what the chart says by shape and colour."""
-    return html.Details([html.Summary(summary), small_table(header, rows, numeric=numeric)])
+    numbers; `unfolded` where there is no chart to read): exact values, and for the keyboard and screen readers what
+    the chart says by shape and colour."""
+    return html.Details([html.Summary(summary), small_table(header, rows, numeric=numeric)], open=unfolded)
 
 
 def small_table(header: list[str], rows: list[list[Any]], *, numeric: tuple[int, ...] = ()) -> html.Table:

@@ -134,6 +134,7 @@ def build_choropleth(
     value_format: str = ",.0f",
     suffix: str = "",
     zrange: tuple[float, float] | None = None,
+    hover_label: str | None = None,
 ) -> go.Figure:
     """Provinces coloured by a figure; provinces with no value drawn in a separate grey 'no data' class.
     `value_format` is the d3 format of the figure in hovers and on the colour bar (counts without decimals); `zrange`
@@ -165,7 +166,13 @@ def build_choropleth(
                     zmin=zrange[0] if zrange else None,
                     zmax=zrange[1] if zrange else None,
                     text=[r["province_name"] for r in with_data],
-                    hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
+                    hovertemplate="%{text}<br>"
+                    + (hover_label or title)
+                    + "：%{z:"
+                    + value_format
+                    + "}"
+                    + suffix
+                    + "<extra></extra>",
                     colorscale=MAP_BLUES,
                     marker_line_color="white",
                     showscale=geo == "geo",
@@ -498,6 +505,7 @@ def build_division_map(
     value_format: str = ",.0f",
     suffix: str = "",
     zrange: tuple[float, float] | None = None,
+    hover_label: str | None = None,
 ) -> go.Figure:
     """A province's prefectures coloured by a figure (rows: division_code, name and the figure); prefectures without
     a value in grey. The view fits the province; the colour scale runs over `zrange` (a share: 0–100), else over the
@@ -521,7 +529,13 @@ def build_division_map(
                 zmin=low,
                 zmax=high,
                 text=[r["name"] for r in with_data],
-                hovertemplate="%{text}<br>" + title + "：%{z:" + value_format + "}" + suffix + "<extra></extra>",
+                hovertemplate="%{text}<br>"
+                + (hover_label or title)
+                + "：%{z:"
+                + value_format
+                + "}"
+                + suffix
+                + "<extra></extra>",
                 colorscale=MAP_BLUES,
                 marker_line_color="white",
                 colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},

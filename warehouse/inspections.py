@@ -11,6 +11,7 @@ import json
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
+from itertools import takewhile
 from typing import Any
 
 import duckdb
@@ -68,11 +69,15 @@ from warehouse.users import check_national_planner, find_acting_account, person_
 CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
 _OVERDUE_SQL = "(? > f.deadline AND f.status <> ?)"
-# A finding's current rectification measures: the latest a rectifier gave (grain: one row per finding that has any).
-_MEASURES_SQL = (
-    "SELECT finding_id, arg_max(measures, seq) AS measures FROM finding_transitions "
-    "WHERE measures IS NOT NULL GROUP BY finding_id"
-)
+# A finding's current rectification measures: the latest a rectifier gave since it was last reopened (复查未通过: the
+# measures before were found wanting, and were shown as current). Grain: one row per finding that has any.
+_MEASURES_SQL = f"""
+    SELECT t.finding_id, arg_max(t.measures, t.seq) AS measures FROM finding_transitions AS t
+    WHERE t.measures IS NOT NULL AND t.seq > coalesce((
+        SELECT max(r.seq) FROM finding_transitions AS r WHERE r.finding_id = t.finding_id AND r.action = '{FindingAction.REOPEN.value}'
+    ), -1)
+    GROUP BY t.finding_id
+"""  # noqa: S608 - the action is a constant of the lifecycle, not a value anyone typed
 
 
 # --------------------------------------------------------------------------------------------- reading state
@@ -833,8 +838,10 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
     for step in transitions:
         step["changer"] = person_label(step["changed_by"], step["changed_by_name"])
     sources = query_finding_sources(con, finding_id) if found[0]["round_id"] is not None else []
-    # The current measures, as `query_findings` gives them (_MEASURES_SQL): the latest given in the log just read.
-    measures = next((t["measures"] for t in reversed(transitions) if t["measures"] is not None), None)
+    # The current measures, as `query_findings` gives them (_MEASURES_SQL): the latest given in the log just read since
+    # the last reopening.
+    since = [*takewhile(lambda t: t["action"] != FindingAction.REOPEN, reversed(transitions))]
+    measures = next((t["measures"] for t in since if t["measures"] is not None), None)
     return {**found[0], "measures": measures, "transitions": transitions, "sources": sources}
 
 

@@ -173,6 +173,10 @@ HISTORY_COLUMNS = [
 ]
 
 
+# Who reads the inspection records: national users, and a provincial office its own province's.
+RECORD_READERS = (Role.PLANNER, Role.ADMIN, Role.PROVINCE)
+
+
 def lifecycle_roles(viewer: Viewer, finding: Mapping[str, Any]) -> tuple[LifecycleRole, ...]:
     """The lifecycle roles the viewer acts in on this finding (its history's row): `account_lifecycle_roles`, which
     the warehouse enforces on every change."""
@@ -245,9 +249,10 @@ def layout(
     statuses = [s.value for s in FindingStatus]
     evidence = evidence_spec(current_context().settings)
     viewer = current_viewer()
+    # A provincial office reads its own province's records (the inspections its bureau organised among them).
     records = (
         [html.H2("检查记录"), grid_block(ids.INSPECTIONS_RECORDS_GRID, RECORD_COLUMNS, row_id="inspection_id")]
-        if findings_province(viewer) is None
+        if viewer.role in RECORD_READERS
         else []
     )
     # A prefecture's or county's office and an administrator act on no finding: told so instead of shown a form.
@@ -548,6 +553,13 @@ def describe_action(history: Mapping[str, Any], action: str | None, new_deadline
         said += "，不再计入未销号和逾期的问题；销号后如发现整改不到位，只能以“复查未通过”重新打开"
     elif new is not None:
         said += f"，整改期限由{format_date(deadline)}改为{format_date(new)}"
+        # Said before 提交, not only by its refusal after (a probe chose a day already past unwarned).
+        if new <= today:
+            return (
+                said + f"。但新整改期限须晚于今日（{format_date(today)}），这个日期提交时会被拒绝：请改为今后的日期。"
+            )
+        if new <= deadline:
+            return said + f"。但新整改期限须晚于当前期限（{format_date(deadline)}），这个日期提交时会被拒绝。"
     else:
         late = days_late(deadline, today)
         said += f"，整改期限仍为{format_date(deadline)}" + (f"，按今日已逾期 {late} 天" if late else "")
@@ -586,9 +598,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
 
     def record_rows(viewer: Viewer, _result: Any) -> list[dict[str, Any]]:
-        require_role(viewer, Role.PLANNER, Role.ADMIN)
+        require_role(viewer, *RECORD_READERS)
         with context.reader.cursor() as con:
-            return with_unit_places(query_inspections(con, context.settings.today()))
+            rows = query_inspections(con, context.settings.today())
+        province = findings_province(viewer)
+        return with_unit_places([r for r in rows if answers_for(province, r)])
 
     register_grid(
         app,

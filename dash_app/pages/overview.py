@@ -96,6 +96,13 @@ def metric_title(metric: str) -> str:
     return f"{label}（{unit}）"
 
 
+def metric_hover(metric: str) -> str:
+    """A metric's name in a map's hover, before its value: a share's value carries its % (审核进度（%）：66.67% said
+    it twice), a count's unit is named (馆（室）藏总量（卷件）)."""
+    label, unit, _, suffix = METRICS[metric]
+    return label if suffix else metric_title(metric)
+
+
 def derive_metrics(figures: dict[str, Any], review: dict[str, Any] | None = None) -> dict[str, Any]:
     """The map's figures for one province or the nation (None where there is no data); the rates are those of the
     comprehensive archives, as their names say (archive rooms never open records). Review progress from the
@@ -442,7 +449,7 @@ def metric_text(metric: str, value: Any) -> str:
     return format_count(value) if value_format == ",.0f" else format_number(value)
 
 
-def map_table(rows: list[dict[str, Any]], metric: str, viewer: Viewer) -> html.Details:
+def map_table(rows: list[dict[str, Any]], metric: str, viewer: Viewer, *, unfolded: bool = False) -> html.Details:
     """The map's figures as a table: exact values, and for the keyboard and screen readers what the map offers by
     click (each region's coverage one level down and its figure's source)."""
     body = []
@@ -454,7 +461,7 @@ def map_table(rows: list[dict[str, Any]], metric: str, viewer: Viewer) -> html.D
             links = [dcc.Link("下级覆盖情况", href=drill), " · ", dcc.Link("数据来源", href=source)]
         body.append([row.get("province_name") or row["name"], metric_text(metric, row.get(metric)), links])
     title = metric_title(metric)
-    return figure_table(f"以表格查看地图数据：{title}", ["地区", title, "查看"], body, numeric=(1,))
+    return figure_table(f"以表格查看地图数据：{title}", ["地区", title, "查看"], body, numeric=(1,), unfolded=unfolded)
 
 
 def layout(province: str | None = None, metric: str | None = None, **_query: str) -> html.Div:
@@ -582,6 +589,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 value_format=value_format,
                 suffix=suffix,
                 zrange=metric_range(metric),
+                hover_label=metric_hover(metric),
             )
             own = scope_province(viewer)
             cards = build_cards(headline, own, review_of(summary, own))
@@ -589,8 +597,10 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         headline = next(p for p in summary["provinces"] if p["province_code"] == province)
         rows = load_province_map(context, province)
         title = f"{division_name(province)}各{map_units(province)}{metric_title(metric)}"
-        figure = (
-            build_division_map(
+        drawable = has_division_geometry(province)
+        table = map_table(rows, metric, viewer, unfolded=not drawable)
+        if drawable:
+            figure = build_division_map(
                 rows,
                 metric,
                 title,
@@ -598,16 +608,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 value_format=value_format,
                 suffix=suffix,
                 zrange=metric_range(metric),
+                hover_label=metric_hover(metric),
             )
-            if has_division_geometry(province)
-            # An empty map and a 404 for its geometry, under a hint to click a prefecture on it.
-            else empty_figure(f"{division_name(province)}没有可绘制的下级区划边界：{title}见下方表格。")
-        )
+        else:
+            # An empty map and a 404 for its geometry, under a hint to click a prefecture on it: the table, unfolded.
+            figure = empty_figure(f"{division_name(province)}没有可绘制的下级区划边界：{title}见下方表格。")
         return (
             figure,
             build_cards(headline, province, review_of(summary, province)),
             province_panel(context, province),
-            map_table(rows, metric, viewer),
+            table,
         )
 
     @app.callback(

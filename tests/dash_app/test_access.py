@@ -469,6 +469,14 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     # The Corps has no geometry: it drew an empty map (its geometry a 404) under a hint to click its cities.
     corps = returned(overview(app, "planner", "?province=660000"), ids.OVERVIEW_MAP, "figure")
     assert corps["data"] == [] and "没有可绘制的下级区划边界" in corps["layout"]["annotations"][0]["text"]
+    assert returned(overview(app, "planner", "?province=660000"), ids.OVERVIEW_TABLE, "children")["props"]["open"]
+    # A share's hover gives its % once (审核进度（%）：66.67%), a count's its unit.
+    for search in ("?province=450000", ""):
+        shares = returned(overview(app, "planner", search, "coverage_pct"), ids.OVERVIEW_MAP, "figure")
+        hovers = [t["hovertemplate"] for t in shares["data"] if "z" in t and "hovertemplate" in t]
+        assert hovers and all("普查覆盖率：%{z:.2f}%" in h and "（%）" not in h for h in hovers), hovers
+    counts = returned(overview(app, "planner"), ids.OVERVIEW_MAP, "figure")
+    assert any("馆（室）藏总量（卷件）：%{z:,.0f}<extra>" in t.get("hovertemplate", "") for t in counts["data"])
     page = render_page(app, client_of(app, "planner"), "/", "?province=660000").text
     assert "本地区没有可绘制的地图边界" in page and "点击地级市" not in page
 

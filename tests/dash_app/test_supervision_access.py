@@ -1141,6 +1141,9 @@ def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
     assert said.endswith("（可另定新整改期限）。须提供：说明。") and late > 0
     moved = preview(app, planner, closed["finding_id"], "复查未通过", "2026-03-31")
     assert f"整改期限由{deadline.year}年{deadline.month}月{deadline.day}日改为2026年3月31日。" in moved
+    # A day the lifecycle refuses is said to be refused before 提交 (a probe's past day was refused only after it).
+    past = preview(app, planner, closed["finding_id"], "复查未通过", DEMO_TODAY.isoformat())
+    assert past.endswith("但新整改期限须晚于今日（2025年6月30日），这个日期提交时会被拒绝：请改为今后的日期。"), past
     submitted = findings_of(site, "440000", FindingStatus.SUBMITTED)[0]["finding_id"]
     assert "只能以“复查未通过”重新打开" in preview(app, planner, submitted, "销号")
     assert preview(app, planner, submitted, "退回").endswith("须提供：说明。")
@@ -1854,7 +1857,7 @@ def test_a_central_unit_s_findings_and_inspections_are_not_filed_under_beijing(a
     assert {r["province_name"] for r in records if r["unit_class"] in CENTRAL_UNIT_CLASSES} == set(CENTRAL_UNIT_CLASSES)
 
 
-def test_planners_read_every_inspection_record_with_its_findings_a_province_none(app, site):
+def test_planners_read_every_inspection_record_with_its_findings_a_province_its_own(app, site):
     rows = grid_rows(app, client_of(app, "planner"), ids.INSPECTIONS_RECORDS_GRID, None)
     assert len(rows) == read(site, summarize_inspections)["total"]
     findings = read(site, query_findings, DEMO_TODAY)
@@ -1868,9 +1871,20 @@ def test_planners_read_every_inspection_record_with_its_findings_a_province_none
         assert row["sheet_name"] == "检查记录" and row["excel_row"] >= 3 and row["submission_id"]
     assert [r["feedback_date"] for r in rows] == sorted((r["feedback_date"] for r in rows), reverse=True)
     assert {r["grade"] for r in rows if r["inspection_type"] == "专项检查"} <= {"合格", "不合格"}
+    # A provincial office read none, not even the inspections its own bureau organised (SJ44-…).
     guangdong = client_of(app, "guangdong")
-    assert ids.INSPECTIONS_RECORDS_GRID not in render_page(app, guangdong, inspections.PATH).text
-    assert load_grid(app, guangdong, ids.INSPECTIONS_RECORDS_GRID, None).status_code == 403
+    assert ids.INSPECTIONS_RECORDS_GRID in render_page(app, guangdong, inspections.PATH).text
+    own = grid_rows(app, guangdong, ids.INSPECTIONS_RECORDS_GRID, None)
+    expected = {
+        r["inspection_id"]
+        for r in rows
+        if r["province_code"] == "440000" and r["unit_class"] not in CENTRAL_UNIT_CLASSES
+    }
+    assert own and {r["inspection_id"] for r in own} == expected
+    assert any(r["organiser"] != NATIONAL_BUREAU for r in own)
+    # Another province's office reads its own records, none of Guangdong's (nor a central unit's in Beijing).
+    beijing = grid_rows(app, client_of(app, "beijing"), ids.INSPECTIONS_RECORDS_GRID, None)
+    assert {(r["province_code"], r["unit_class"] in CENTRAL_UNIT_CLASSES) for r in beijing} <= {("110000", False)}
 
 
 def test_evidence_named_in_a_workbook_is_shown_whole_and_a_stored_file_is_a_link(tmp_path):

@@ -99,6 +99,22 @@ def test_measures_are_logged_with_each_change_and_the_latest_given_is_the_findin
     assert len(query_finding_history(loaded, fid)["transitions"]) == 3
 
 
+def test_a_reopened_finding_s_measures_found_wanting_are_no_longer_its_current_ones(loaded):
+    # After 复查未通过 the detail showed the measures the follow-up had just found wanting as the current ones.
+    fid = "JC2023-001-01"
+    transition_finding(loaded, fid, action="开始整改", by="王五", at=AT, measures="制定整改方案")
+    transition_finding(loaded, fid, action="提交整改报告", by="王五", at=AT, evidence="报告", measures="已修订制度")
+    transition_finding(loaded, fid, action="销号", by="赵六", at=AT, evidence="复核意见")
+    transition_finding(loaded, fid, action="复查未通过", by="赵六", at=AT, note="制度未执行")
+    assert query_finding_history(loaded, fid)["measures"] is None
+    assert {r["finding_id"]: r["measures"] for r in query_findings(loaded, AT.date())}[fid] is None
+    transition_finding(
+        loaded, fid, action="提交整改报告", by="王五", at=AT, evidence="报告二", measures="已组织执行检查"
+    )
+    assert query_finding_history(loaded, fid)["measures"] == "已组织执行检查"
+    assert {r["finding_id"]: r["measures"] for r in query_findings(loaded, AT.date())}[fid] == "已组织执行检查"
+
+
 @pytest.mark.parametrize(
     ("changes", "error", "rule"),
     [

@@ -437,7 +437,7 @@ def test_a_jdjc_2025_2_warehouse_upgrades_its_updates_to_jdjc_2025_3_and_its_upl
     # 操作人 to the accounts' rights, which reads the accounts of migration 072).
     assert [f.kind for f in INSPECTIONS_WORKBOOK_2025_2.sheets] == [f.kind for f in INSPECTIONS_WORKBOOK.sheets]
     with monkeypatch.context() as patched:
-        patched.setattr("warehouse.inspections.find_acting_account", lambda *_: None)
+        patched.setattr("warehouse.inspections.find_acting_account", lambda *_, **__: None)
         upload(con, INSPECTIONS_WORKBOOK_2025_2, "old", [inspection(1)], [finding(1)], CLOSE_WALK)
     before = {table: contents(con, table) for table in ("raw_rectification_updates_rows", "finding_transitions")}
     states = "SELECT finding_id, status, deadline FROM findings ORDER BY 1"
