@@ -18,7 +18,7 @@ from census_schema.supervision.codes import FindingSeverity, FindingStatus, Indi
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from cli.main import acting_user, emit_json, into_folder, xlsx_out
 from cli.warehouse_cmd import format_table, province_arg
-from dash_app.formatting import describe_sources, format_count, format_date, format_transition_time
+from dash_app.formatting import describe_sources, format_count, format_date, format_datetime, format_transition_time
 from flows.supervision import change_finding, correct_loaded_finding, issue_findings, withdraw_findings
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
@@ -178,6 +178,8 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         lines.append(f"  整改措施：{history['measures']}")
     if history["sources"]:
         lines.append(f"  {describe_sources(history['sources'])}")
+    for c in history["corrections"]:
+        lines.append(f"  更正：{format_datetime(c['at'])} {c['by']}将{c['change']}（原因：{c['reason']}）")
     for t in history["transitions"]:
         given = (
             t["note"],

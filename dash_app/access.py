@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
@@ -79,11 +81,26 @@ FORGED_REQUEST = f"{NOT_A_CALLBACK}。{REFRESH_HINT}"
 
 
 def said_on_page(error: CensusError) -> str:
-    """A refused or failed action as its page says it (HTTP 200); a refusal (AccessDenied: another archive's sheet,
+    """A refused or failed action as its page says it (HTTP 200), without the hint's clauses that point to the command
+    line's options (a web user has none to check: 或核对 --by); a refusal (AccessDenied: another archive's sheet,
     another area's return) is also kept in the audit log, as a 403 is (`dash_app.auth`, after the request)."""
     if isinstance(error, AccessDenied):
         flask.g.refused_on_page = True
-    return error.describe()
+    return for_web(error).describe()
+
+
+def for_web(error: CensusError) -> CensusError:
+    """The error as a web page says it: its hint without the clauses that name the command line's options."""
+    if not error.hint or not COMMAND_LINE_OPTION.search(error.hint):
+        return error
+    clauses = [part for part in re.split(r"(?<=[；。])", error.hint) if part.strip()]
+    shown = copy.copy(error)
+    shown.hint = "".join(part for part in clauses if not COMMAND_LINE_OPTION.search(part)).rstrip("；") or None
+    return shown
+
+
+# A command-line option named in a message (--by, --confirm) or a command (archive-census users add).
+COMMAND_LINE_OPTION = re.compile(r"(?<![\w-])--[a-z]|archive-census ")
 
 
 def refuse(status: int, message: str) -> NoReturn:

@@ -30,7 +30,7 @@ from census_schema.roles import NATIONAL_ROLES, REPORTING_ROLES, Role
 from census_schema.scopes import Scope, ScopeKind, choose_scope
 from census_schema.settings import Settings
 from census_schema.template import write_template
-from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, require_role
+from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, for_web, require_role
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from dash_app.webstate import FAILED, UploadLedger, UploadRecord, WebState
@@ -349,7 +349,7 @@ class UploadJobs:
             if job.result.get("data_docs"):
                 self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
         except CensusError as error:
-            job.error = error.describe(with_file=False)  # the page names the file: 无法处理「name」：…
+            job.error = for_web(error).describe(with_file=False)  # the page names the file: 无法处理「name」：…
             # The attempt, from where the upload came, before the page learns the end.
             self._log_attempt(REFUSED, job.user_name, job.file_name, job.error, job.source)
             job.status = "failed"

@@ -593,7 +593,12 @@ def correct_finding(
 
 def describe_correction(finding_id: str, field: Field, before: str | None, after: str | None) -> str:
     """What a correction changes: 问题 X 的「问题描述」由「…」改为「…」."""
-    return f"问题 {finding_id} 的「{field.label}」由{shown_value(before)}改为{shown_value(after)}"
+    return f"问题 {finding_id} 的{describe_change(field, before, after)}"
+
+
+def describe_change(field: Field, before: str | None, after: str | None) -> str:
+    """A field's change: 「问题描述」由「…」改为「…」."""
+    return f"「{field.label}」由{shown_value(before)}改为{shown_value(after)}"
 
 
 def correctable_field(field: str) -> Field:
@@ -842,7 +847,42 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
     # the last reopening.
     since = [*takewhile(lambda t: t["action"] != FindingAction.REOPEN, reversed(transitions))]
     measures = next((t["measures"] for t in since if t["measures"] is not None), None)
-    return {**found[0], "measures": measures, "transitions": transitions, "sources": sources}
+    corrections = query_finding_corrections(con, finding_id)
+    return {
+        **found[0],
+        "measures": measures,
+        "transitions": transitions,
+        "sources": sources,
+        "corrections": corrections,
+    }
+
+
+def query_finding_corrections(con: duckdb.DuckDBPyConnection, finding_id: str) -> list[dict[str, Any]]:
+    """The national bureau's corrections of what a loaded finding says, oldest first, each with who, when, why and
+    what it changed (`change`): they were in the audit log only, so a province read a changed description
+    without a trace."""
+    rows = fetch_named(
+        con,
+        "SELECT a.occurred_at, a.actor, u.full_name, a.reason, a.before_state, a.after_state FROM audit_log AS a "
+        "LEFT JOIN users AS u ON u.user_name = a.actor "
+        "WHERE a.kind = ? AND a.action = 'correct' AND a.target = ? ORDER BY a.occurred_at, a.event_id",
+        [AuditKind.FINDING.value, finding_id],
+    )
+    corrections = []
+    for row in rows:
+        before, after = json.loads(row["before_state"] or "{}"), json.loads(row["after_state"] or "{}")
+        for name in (n for n in after if n in CORRECTABLE_FINDING_FIELDS):
+            field = FINDINGS_FORM.field(name)
+            corrections.append(
+                {
+                    "at": row["occurred_at"],
+                    "by": person_label(row["actor"], row["full_name"]),
+                    "reason": row["reason"],
+                    "field": field.label,
+                    "change": describe_change(field, before.get(name), after[name]),
+                }
+            )
+    return corrections
 
 
 def allowed_targets(status: FindingStatus) -> list[dict[str, str]]:

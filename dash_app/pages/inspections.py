@@ -52,6 +52,7 @@ from dash_app.formatting import (
     describe_sources,
     format_count,
     format_date,
+    format_datetime,
     province_names,
     transition_time,
     with_names,
@@ -528,6 +529,10 @@ def describe_finding(history: Mapping[str, Any], today: date) -> list[str]:
         f"问题描述：{history['description']}",
         *([f"整改要求：{history['requirement']}"] if history.get("requirement") else []),
         *([f"整改措施：{history['measures']}"] if history["measures"] else []),
+        *(
+            f"更正：{format_datetime(c['at'])} {c['by']}将{c['change']}（原因：{c['reason']}）"
+            for c in history.get("corrections", [])
+        ),
     ]
 
 

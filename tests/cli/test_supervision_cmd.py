@@ -85,6 +85,11 @@ def test_a_loaded_findings_words_are_corrected_by_the_national_bureau_said_first
         )
         event = con.execute("SELECT actor, action, target, reason FROM audit_log WHERE action = 'correct'").fetchall()
     assert event == [("张处长", "correct", "JC2023-001-02", "录入错误")]
+    # Shown with the finding, by whom and why, as on the web.
+    shown = run(capsys, "finding", "show", "JC2023-001-02", *base)[1]
+    assert (
+        "张处长将「问题描述」由「库房温湿度未按要求调控和记录」改为「库房温湿度记录不全」（原因：录入错误）" in shown
+    ), shown
     # What a deadline or state follows from is not corrected so; nor by a province's account.
     code, _, err = run(capsys, "finding", "correct", "JC2023-001-02", "--field", "整改期限", "--value", "2023-09-30",
                        "--reason", "x", "--confirm", *base)  # fmt: skip

@@ -999,7 +999,8 @@ def test_the_national_bureau_corrects_a_findings_words_on_the_page_said_first_an
             "children",
         )
 
-    assert "不能更正已装载的问题" in correct(guangdong, "伪造的请求")
+    forged = correct(guangdong, "伪造的请求")
+    assert "不能更正已装载的问题" in forged and "--by" not in forged  # a web user has no --by to check
     assert read(site, query_finding_history, finding_id)["description"] == before
     assert correct(planner, "").startswith("未填写更正原因")
     assert (
@@ -1009,6 +1010,10 @@ def test_the_national_bureau_corrects_a_findings_words_on_the_page_said_first_an
     assert read(site, query_finding_history, finding_id)["description"] == "库房温湿度记录不全"
     (event,) = [e for e in read(site, query_audit_log) if e["action"] == "correct"]
     assert (event["actor"], event["target"], event["reason"]) == ("planner", finding_id, "录入错误")
+    # The province reading the finding sees it was corrected, by whom and why (it was in the audit log only).
+    shown = text_of(detail(app, guangdong, finding_id)[0])
+    assert f"将「问题描述」由「{before}」改为「库房温湿度记录不全」（原因：录入错误）" in shown, shown
+    assert "更正：" in shown and "planner" in shown
 
 
 def summary_cards(app, client) -> list[str]:
