@@ -7,6 +7,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
+from datetime import date, timedelta
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import TypeVar
@@ -873,6 +874,20 @@ def _closest_label(label: str, labels: list[str]) -> str | None:
     return scored[0][1]
 
 
+# Excel counts days from 1899-12-30 (its serial 1 is 1900-01-01, after the 1900 leap day it wrongly has).
+EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def excel_serial_day(text: str) -> date | None:
+    """The day an Excel date serial (a date cell formatted as a number: 45692) stands for, when the text is one of a
+    plausible day (1950 to 2099); None otherwise."""
+    found = re.fullmatch(r"(\d{5})(?:\.0+)?", text)
+    if found is None:
+        return None
+    day = EXCEL_EPOCH + timedelta(days=int(found.group(1)))
+    return day if 1950 <= day.year <= 2099 else None
+
+
 def _type_failures(
     cleaned: pl.DataFrame,
     typed: pl.DataFrame,
@@ -912,6 +927,12 @@ def _type_failures(
                     failure,
                     message=f"{failure.message}「{value.strip(_EDGE_SPACE)}」是科学计数法写法（多半是从显示成这样的"
                     "单元格复制来的），其后几位数字已丢失：请填写完整的数字。",
+                )
+            elif field.type is FieldType.DATE and (day := excel_serial_day(value.strip(_EDGE_SPACE))) is not None:
+                failure = replace(
+                    failure,
+                    message=f"{failure.message}「{value.strip(_EDGE_SPACE)}」像是 Excel 的日期序号（即 {day:%Y-%m-%d}）："
+                    f"请把该单元格设为日期格式，或直接填写 {day:%Y-%m-%d}。",
                 )
             elif field.is_numeric and value.strip(_EDGE_SPACE).upper() in _NONE_WORDS:
                 none = "没有的请填 0。" if field.required else "没有的请填 0 或留空。"

@@ -39,3 +39,13 @@ def test_what_is_not_a_date_is_located_with_the_cell_as_typed(tmp_path, typed):
 def test_empty_sheets_are_allowed_but_not_an_empty_workbook(tmp_path):
     with pytest.raises(WorkbookUnusable, match="都没有数据行"):
         parse_workbook(inspections_workbook(tmp_path / "e.xlsx"), INSPECTIONS_WORKBOOK)
+
+
+@pytest.mark.parametrize(("typed", "day"), [("45692", "2025-02-04"), ("45000.0", "2023-03-15")])
+def test_an_excel_date_serial_is_named_with_the_day_it_stands_for(tmp_path, typed, day):
+    # A date cell formatted as a number reads 45692: the message said only 应为日期.
+    path = inspections_workbook(tmp_path / "d.xlsx", [inspection(1, notice_date=typed)])
+    (failure,) = parse_workbook(path, INSPECTIONS_WORKBOOK).failures
+    assert (
+        f"「{typed}」像是 Excel 的日期序号（即 {day}）：请把该单元格设为日期格式，或直接填写 {day}。" in failure.message
+    )
