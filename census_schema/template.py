@@ -377,7 +377,8 @@ def _write_instructions(
     ws: WriteOnlyWorksheet, book: WorkbookForm, scope: Scope | None, scope_name: str | None
 ) -> None:
     headers = ("序号", "列名", "字段", "类型/单位", "是否必填", "填写说明", "校验规则")
-    widths = (10, 26, 18, 20, 9, 40, 62)
+    # Column A holds the identity rows' keys above the table (批准（备案）文号 printed cut at 10) and then 序号.
+    widths = (17, 26, 18, 20, 9, 40, 62)
     for column, width in enumerate(widths, 1):
         ws.column_dimensions[get_column_letter(column)].width = width
     setup_print(ws, fit_pages_wide=1)

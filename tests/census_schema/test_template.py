@@ -569,3 +569,11 @@ def test_styles_resolved_once_per_workbook_write_what_openpyxl_writes_cell_by_ce
     reused, fresh = parts(tmp_path / "reused.xlsx"), parts(tmp_path / "fresh.xlsx")
     assert reused.keys() == fresh.keys() and b"<cellXfs" in reused["xl/styles.xml"]
     assert [name for name in reused if reused[name] != fresh[name]] == []
+
+
+def test_the_instructions_keys_fit_their_column(census_template):
+    # 批准（备案）文号 printed cut as 批准（备案）文: the column was 10 characters wide.
+    sheet = census_template[INSTRUCTIONS_SHEET]
+    keys = [row[0].value for row in sheet.iter_rows(max_col=2) if row[0].value and row[1].value]
+    shown = [sum(2 if ord(c) > 0x2E7F else 1 for c in str(key)) for key in keys]
+    assert "批准（备案）文号" in keys and max(shown) <= sheet.column_dimensions["A"].width, (keys, shown)
