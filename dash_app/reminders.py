@@ -14,7 +14,7 @@ from dash_app.access import Viewer, scope_province, visible_submissions
 from dash_app.context import AppContext
 from dash_app.formatting import format_date, format_datetime
 from warehouse.queries import query_data_as_of
-from warehouse.reminders import DUE_SOON, NOT_REPORTED, OVERDUE, RETURNED, query_reminders, reminders_generated_at
+from warehouse.reminders import KIND_ORDER, RETURNED, query_reminders, reminders_generated_at
 
 # Each kind's reminders shown before the rest are folded.
 SHOWN = 5
@@ -99,5 +99,5 @@ def reminders_panel(
     return html.Div([html.H2(heading), *notes, *sections], className="reminders")
 
 
-REPORTING_KINDS = (NOT_REPORTED, RETURNED)
-FINDING_KINDS = (OVERDUE, DUE_SOON)
+REPORTING_KINDS = KIND_ORDER[:2]
+FINDING_KINDS = KIND_ORDER[2:]

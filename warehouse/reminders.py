@@ -24,6 +24,9 @@ from warehouse.transactions import transaction, utc_now
 # A finding is reminded of when its deadline falls within this many days (today included).
 WARNING_DAYS = 7
 NOT_REPORTED, RETURNED, DUE_SOON, OVERDUE = "未报送", "已退回", "即将逾期", "已逾期"
+# The order reminders are listed in, by kind, everywhere (the command line listed them by the kinds' character codes,
+# the pages otherwise): the returns first (the overview's), then the findings (the inspections page's).
+KIND_ORDER = (NOT_REPORTED, RETURNED, OVERDUE, DUE_SOON)
 _COLUMNS = (
     "generated_on",
     "kind",
@@ -198,8 +201,8 @@ def refresh_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[
 def query_reminders(
     con: duckdb.DuckDBPyConnection, *, province_code: str | None = None, kinds: tuple[str, ...] | None = None
 ) -> list[dict[str, Any]]:
-    """The latest day's reminders, optionally of one province (a province user's scope) and of some kinds only (then
-    in the order of `kinds`)."""
+    """The latest day's reminders, optionally of one province (a province user's scope) and of some kinds only, in
+    the order of `kinds` (all: KIND_ORDER)."""
     rows = fetch_named(
         con,
         "SELECT * EXCLUDE (generated_at) FROM reminders "
@@ -207,6 +210,5 @@ def query_reminders(
         "AND (? IS NULL OR province_code = ?) ORDER BY kind, due_on NULLS FIRST, province_code, subject",
         [province_code, province_code],
     )
-    if kinds is None:
-        return rows
-    return sorted((r for r in rows if r["kind"] in kinds), key=lambda r: kinds.index(r["kind"]))
+    wanted = KIND_ORDER if kinds is None else kinds
+    return sorted((r for r in rows if r["kind"] in wanted), key=lambda r: wanted.index(r["kind"]))

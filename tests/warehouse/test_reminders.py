@@ -13,7 +13,15 @@ from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection
 from tests.warehouse.factories import count, load
 from tests.warehouse.supervision_factories import sheet_frame
 from warehouse.inspections import load_inspection_sheets
-from warehouse.reminders import DUE_SOON, NOT_REPORTED, OVERDUE, RETURNED, query_reminders, refresh_reminders
+from warehouse.reminders import (
+    DUE_SOON,
+    KIND_ORDER,
+    NOT_REPORTED,
+    OVERDUE,
+    RETURNED,
+    query_reminders,
+    refresh_reminders,
+)
 from warehouse.reviews import Reviewer, review_submission
 
 PROVINCES = len(load_divisions().census_provinces())
@@ -96,3 +104,17 @@ def test_findings_past_their_deadline_are_reminded_once_per_province_or_central_
     # Shown in the order asked for: overdue before soon due.
     shown = query_reminders(con, kinds=(OVERDUE, DUE_SOON))
     assert [r["kind"] for r in shown] == [OVERDUE]
+
+
+def test_every_reminder_is_listed_in_one_order_of_kinds_on_the_pages_and_the_command_line(con):
+    # The command line listed them by the kinds' character codes (即将逾期 first), the pages 已逾期 first.
+    rows = [
+        {"generated_on": date(2025, 6, 30), "kind": kind, "province_code": "440000", "scope_name": "广东省",
+         "subject": kind, "message": kind, "due_on": None, "submission_id": None, "finding_id": None}
+        for kind in (DUE_SOON, OVERDUE, RETURNED, NOT_REPORTED)
+    ]  # fmt: skip
+    con.executemany(
+        "INSERT INTO reminders VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)", [list(r.values()) for r in rows]
+    )
+    assert [r["kind"] for r in query_reminders(con)] == [NOT_REPORTED, RETURNED, OVERDUE, DUE_SOON]
+    assert KIND_ORDER == (NOT_REPORTED, RETURNED, OVERDUE, DUE_SOON)
