@@ -265,6 +265,14 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
     )
 
 
+def figure_decimals(figure: str) -> int:
+    """The decimals a figure is written with: its field's (总排架长度 to one, as on the overview; it read 2 here), a
+    share's two, a count's none."""
+    if figure in CENSUS_FORM.field_names:
+        return CENSUS_FORM.field(figure).decimals
+    return 2 if figure in DECIMAL_FIGURES else 0
+
+
 def register_callbacks(app: Dash, context: AppContext) -> None:
     """Both grids follow the address; the summary line says what sums to what."""
     url = [(ids.URL, "search")]
@@ -307,5 +315,5 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         total = figure_total(context, viewer, search) or {}
         returns = load_returns(context, viewer, search)
         rows = sum(r["rows"] for r in returns)
-        value = format_number(total.get("value"), 2 if figure in DECIMAL_FIGURES else 0)
+        value = format_number(total.get("value"), figure_decimals(figure))
         return f"{area_name(division)}{label} = {value} {unit}，来自 {len(returns):,} 份计入统计的报表的 {rows:,} 行。"

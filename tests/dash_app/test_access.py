@@ -511,7 +511,8 @@ def test_the_overview_cards_give_shelf_length_and_full_time_staff_each_with_its_
     client = client_of(app, "guangdong")
     response = post_callback(app, client, [(ids.LINEAGE_SUMMARY, "children")], [(ids.URL, "search", "?figure=shelf_m")])
     sentence = returned(response, ids.LINEAGE_SUMMARY, "children")
-    assert sentence.startswith(f"广东省总排架长度 = {format_number(figures['shelf_m'], 2)} 米")
+    # Written as the overview's card writes it, to one decimal (it read 23,614,069.00 here, 23,614,069.0 there).
+    assert sentence.startswith(f"广东省总排架长度 = {format_number(figures['shelf_m'], 1)} 米")
     # Its returns are those that count (a return sent back is current, and counts nowhere): not "现行报表".
     assert re.search(r"来自 \d+ 份计入统计的报表的 [\d,]+ 行。$", sentence), sentence
 
