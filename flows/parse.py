@@ -10,7 +10,7 @@ from dataclasses import field as dataclass_field
 from datetime import date, timedelta
 from difflib import SequenceMatcher
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import polars as pl
 from openpyxl.utils import get_column_letter, range_boundaries
@@ -260,13 +260,17 @@ def _drop_blank_and_total_rows(frame: pl.DataFrame, form: Form) -> pl.DataFrame:
     end = non_empty.height
     while end and _is_note_row([non_empty[c][end - 1] for c in fields]):
         end -= 1
-    if end:
-        last = non_empty.row(end - 1, named=True)
-        first_values = [last[c] for c in fields[:3] if last[c] is not None]
-        # 合计, 合 计, 合计：, in half- or full-width spaces
-        if first_values and _ALL_SPACES.sub("", str(first_values[0])).rstrip("：:") in layout.TOTAL_ROW_MARKERS:
-            end -= 1
-    return non_empty.head(end)
+    if end and _is_total_row(non_empty.row(end - 1, named=True), fields):
+        end -= 1
+    # A 合计 row may also head the table, as statistical tables often put it (it gave ten errors, one a cell).
+    start = 1 if end and _is_total_row(non_empty.row(0, named=True), fields) else 0
+    return non_empty.slice(start, end - start)
+
+
+def _is_total_row(row: dict[str, Any], fields: list[str]) -> bool:
+    """Whether the row's first filled cell (of its first three) says 合计 or 总计 (spaces of any width, a colon)."""
+    first_values = [row[c] for c in fields[:3] if row[c] is not None]
+    return bool(first_values) and _ALL_SPACES.sub("", str(first_values[0])).rstrip("：:") in layout.TOTAL_ROW_MARKERS
 
 
 def _is_note_row(cells: list[str | None]) -> bool:

@@ -254,3 +254,17 @@ def test_a_renamed_required_header_is_pointed_out_by_its_column(tmp_path):
         in said
     )
     assert "请把改动过的列名改回模板的原样" in said
+
+
+def test_a_total_row_heading_the_table_is_not_read(tmp_path):
+    # 合计 at the top, as statistical tables often put it: ten errors, one of them its 统一社会信用代码.
+    path = census_workbook(tmp_path / "c.xlsx", 2)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[FORM.sheet_name]
+    sheet.insert_rows(FIRST_DATA_ROW, 1)
+    sheet.cell(FIRST_DATA_ROW, 1, "合 计：")
+    sheet.cell(FIRST_DATA_ROW, 11, 9999)
+    workbook.save(path)
+    parsed = parse_form_sheet(path, FORM)
+    assert parsed.failures == []
+    assert parsed.rows["excel_row"].to_list() == [FIRST_DATA_ROW + 1, FIRST_DATA_ROW + 2]
