@@ -496,6 +496,11 @@ def has_division_geometry(province_code: str) -> bool:
     return (Path(__file__).parent / "assets" / "prefectures" / f"{province_code}.geojson").is_file()
 
 
+# A division whose islands lie far from the rest of its province, drawn in an inset of its own: fitting 三沙 (the
+# South China Sea islands, 460300) with the rest shrank Hainan Island to some 50 pixels across.
+INSET_DIVISIONS = {"460300": "三沙市"}
+
+
 def build_division_map(
     rows: Sequence[Mapping[str, Any]],
     value_key: str,
@@ -508,40 +513,53 @@ def build_division_map(
     hover_label: str | None = None,
 ) -> go.Figure:
     """A province's prefectures coloured by a figure (rows: division_code, name and the figure); prefectures without
-    a value in grey. The view fits the province; the colour scale runs over `zrange` (a share: 0–100), else over the
-    province's own values."""
+    a value in grey. The view fits the province (an INSET_DIVISIONS one in a framed inset at the lower right); the
+    colour scale runs over `zrange` (a share: 0–100), else over the province's own values."""
     with_data = [r for r in rows if r.get(value_key) is not None]
     without = [r for r in rows if r.get(value_key) is None]
-    figure = go.Figure()
-    if without:
-        figure.add_trace(
-            no_data_trace(geojson, [r["division_code"] for r in without], [f"{r['name']}：无数据" for r in without])
-        )
-    if with_data:
-        values = [float(r[value_key]) for r in with_data]
+    values = [float(r[value_key]) for r in with_data]
+    if values:
         low, high = zrange or (min(values), max(values) if max(values) > min(values) else min(values) + 1)
-        figure.add_trace(
-            go.Choropleth(
-                geojson=geojson,
-                featureidkey="id",
-                locations=[r["division_code"] for r in with_data],
-                z=values,
-                zmin=low,
-                zmax=high,
-                text=[r["name"] for r in with_data],
-                hovertemplate="%{text}<br>"
-                + (hover_label or title)
-                + "：%{z:"
-                + value_format
-                + "}"
-                + suffix
-                + "<extra></extra>",
-                colorscale=MAP_BLUES,
-                marker_line_color="white",
-                colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},
-                name=title,
+    inset = next((r["division_code"] for r in rows if r["division_code"] in INSET_DIVISIONS), None)
+    figure = go.Figure()
+    for geo in ("geo", "geo2") if inset else ("geo",):
+        shown = (lambda code: code == inset) if geo == "geo2" else (lambda code: code != inset)
+        grey = [r for r in without if shown(r["division_code"])]
+        coloured = [r for r in with_data if shown(r["division_code"])]
+        if grey:
+            figure.add_trace(
+                no_data_trace(
+                    geojson,
+                    [r["division_code"] for r in grey],
+                    [f"{r['name']}：无数据" for r in grey],
+                    geo=geo,
+                )
             )
-        )
+        if coloured:
+            figure.add_trace(
+                go.Choropleth(
+                    geojson=geojson,
+                    featureidkey="id",
+                    locations=[r["division_code"] for r in coloured],
+                    z=[float(r[value_key]) for r in coloured],
+                    zmin=low,
+                    zmax=high,
+                    text=[r["name"] for r in coloured],
+                    hovertemplate="%{text}<br>"
+                    + (hover_label or title)
+                    + "：%{z:"
+                    + value_format
+                    + "}"
+                    + suffix
+                    + "<extra></extra>",
+                    colorscale=MAP_BLUES,
+                    marker_line_color="white",
+                    colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},
+                    showscale=geo == "geo",
+                    name=title,
+                    geo=geo,
+                )
+            )
     figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     figure.update_layout(
         height=560,
@@ -549,6 +567,31 @@ def build_division_map(
         font_family=FONT,
         title={"text": title, "x": 0.01},
     )
+    if inset:
+        # Islands of a few hundred metres: outlined, so that they show as dots one can point at.
+        figure.update_traces(selector={"geo": "geo2"}, marker_line_color="#08306b", marker_line_width=2)
+        figure.update_layout(
+            geo={"domain": {"x": [0, 0.9], "y": [0, 1]}},
+            geo2={
+                "domain": {"x": [0.66, 0.9], "y": [0, 0.3]},
+                "showframe": True,
+                "framecolor": LINE_COLOR,
+                "framewidth": 1,
+            },
+            annotations=[
+                {
+                    "text": INSET_DIVISIONS[inset],
+                    "x": 0.895,
+                    "y": 0.01,
+                    "xref": "paper",
+                    "yref": "paper",
+                    "xanchor": "right",
+                    "yanchor": "bottom",
+                    "showarrow": False,
+                    "font": {"size": 11, "color": LINE_COLOR},
+                }
+            ],
+        )
     return figure
 
 

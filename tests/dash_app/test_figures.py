@@ -234,3 +234,19 @@ def test_a_bar_chart_of_small_counts_is_ticked_one_by_one(values, step):
     # Eight findings of a prefecture's office drew an axis of 0 1 1 2 3 3 4 4: plotly stepped by 0.5, rounded.
     figure = build_bar([str(i) for i in range(len(values))], values, "各状态问题数（个）")
     assert figure.layout.xaxis.dtick == step and figure.layout.xaxis.tickformat == ",d"
+
+
+def test_hainan_s_south_china_sea_islands_are_drawn_in_an_inset_not_fitted_with_the_island():
+    # Fitted together with 三沙, Hainan Island was some 50 pixels across: its cities could not be told apart.
+    rows = [
+        {"division_code": "460100", "name": "海口市", "coverage_pct": 90.0},
+        {"division_code": "460300", "name": "三沙市", "coverage_pct": 100.0},
+        {"division_code": "469001", "name": "五指山市", "coverage_pct": None},
+    ]
+    figure = build_division_map(rows, "coverage_pct", "海南省各市普查覆盖率（%）", "/assets/prefectures/460000.geojson")
+    placed = {(trace.geo or "geo", code) for trace in figure.data for code in trace.locations}
+    assert placed == {("geo", "460100"), ("geo", "469001"), ("geo2", "460300")}
+    assert figure.layout.geo2.domain.x == (0.66, 0.9) and figure.layout.annotations[0].text == "三沙市"
+    assert [trace.showscale for trace in figure.data if trace.name == "海南省各市普查覆盖率（%）"] == [True, False]
+    guangdong = build_division_map(rows[:1], "coverage_pct", "广东省", "/assets/prefectures/440000.geojson")
+    assert {trace.geo or "geo" for trace in guangdong.data} == {"geo"} and not guangdong.layout.annotations
