@@ -18,7 +18,14 @@ from census_schema.supervision.codes import FindingSeverity, FindingStatus, Indi
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
 from cli.main import acting_user, emit_json, into_folder, xlsx_out
 from cli.warehouse_cmd import format_table, province_arg
-from dash_app.formatting import describe_sources, format_count, format_date, format_datetime, format_transition_time
+from dash_app.formatting import (
+    describe_report_waiting,
+    describe_sources,
+    format_count,
+    format_date,
+    format_datetime,
+    format_transition_time,
+)
 from flows.supervision import change_finding, correct_loaded_finding, issue_findings, withdraw_findings
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from warehouse.backends import Warehouse, open_warehouse
@@ -168,6 +175,8 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         + ("（已逾期）" if history["is_overdue"] else "")
         + f"；逾期判断日 {format_date(as_of)}",
     ]
+    if history["report_submitted_at"]:
+        lines.append(f"  {describe_report_waiting(history['report_submitted_at'], history['deadline'])}")
     # Who answers for it and what is asked of them, as /inspections shows (the text said neither; --json did).
     if history.get("requirement"):
         lines.append(f"  整改要求：{history['requirement']}")

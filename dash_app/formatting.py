@@ -280,3 +280,10 @@ def figure_label(figure: str) -> tuple[str, str]:
     field = CENSUS_FORM.field(figure)
     # 其中：革命历史档案 is a part of a column to the form's reader; alone in a sentence it is 革命历史档案.
     return field.label.split("（")[0].removeprefix("其中："), field.unit or ""
+
+
+def describe_report_waiting(submitted_at: datetime, deadline: date) -> str:
+    """When the report awaiting review was sent, against the deadline: overdue while it waits, it may have been sent
+    in time (the days over are then the review's)."""
+    day = to_beijing(submitted_at).date()
+    return f"整改报告已于{format_date(day)}{'按期' if day <= deadline else '逾期后'}提交，待审核"

@@ -848,12 +848,16 @@ def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> di
     since = [*takewhile(lambda t: t["action"] != FindingAction.REOPEN, reversed(transitions))]
     measures = next((t["measures"] for t in since if t["measures"] is not None), None)
     corrections = query_finding_corrections(con, finding_id)
+    # When the report now awaiting review was submitted: a report sent in time is overdue by the reviewer's delay.
+    waiting = found[0]["status"] == FindingStatus.SUBMITTED.value
+    submitted = next((t["changed_at"] for t in reversed(transitions) if t["action"] == FindingAction.SUBMIT), None)
     return {
         **found[0],
         "measures": measures,
         "transitions": transitions,
         "sources": sources,
         "corrections": corrections,
+        "report_submitted_at": submitted if waiting else None,
     }
 
 

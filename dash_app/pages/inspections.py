@@ -49,6 +49,7 @@ from dash_app.components import card, dropdown, graph, labelled, page_url, query
 from dash_app.context import AppContext, current_context
 from dash_app.figures import build_bar
 from dash_app.formatting import (
+    describe_report_waiting,
     describe_sources,
     format_count,
     format_date,
@@ -514,6 +515,8 @@ def describe_finding(history: Mapping[str, Any], today: date) -> list[str]:
     the measures taken (as typed: text, never markup)."""
     late = days_late(history["deadline"], today) if history["status"] != FindingStatus.CLOSED.value else 0
     deadline = format_date(history["deadline"]) + (f"（已逾期 {late} 天）" if late else "")
+    if history.get("report_submitted_at"):
+        deadline += f"，{describe_report_waiting(history['report_submitted_at'], history['deadline'])}"
     if history.get("original_deadline") and history["original_deadline"] != history["deadline"]:
         deadline += f"，原定{format_date(history['original_deadline'])}"
     dates_and_people = (

@@ -27,6 +27,7 @@ import pytest
 from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import AUDIT_STATE_LABELS
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.clock import to_beijing
 from census_schema.errors import IllegalTransition
 from census_schema.roles import Role
 from census_schema.settings import Settings
@@ -1151,6 +1152,12 @@ def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
     assert past.endswith("但新整改期限须晚于今日（2025年6月30日），这个日期提交时会被拒绝：请改为今后的日期。"), past
     submitted = findings_of(site, "440000", FindingStatus.SUBMITTED)[0]["finding_id"]
     assert "只能以“复查未通过”重新打开" in preview(app, planner, submitted, "销号")
+    # A report awaiting review says when it was sent, against the deadline (overdue by the review's delay, or not).
+    history = read(site, query_finding_history, submitted)
+    sent = to_beijing([t for t in history["transitions"] if t["action"] == "提交整改报告"][-1]["changed_at"]).date()
+    in_time = "按期" if sent <= history["deadline"] else "逾期后"
+    said = text_of(detail(app, planner, submitted)[0])
+    assert f"整改报告已于{sent.year}年{sent.month}月{sent.day}日{in_time}提交，待审核" in said, said
     assert preview(app, planner, submitted, "退回").endswith("须提供：说明。")
     assert transitions(site) == before  # said, not done
     # Nothing for an action the finding does not allow, nor on another province's finding.
