@@ -351,7 +351,7 @@ def parse_workbook(
     if holding:
         raise hidden_sheet(holding[0], name)
     if not sheets[book.sheets[0].sheet_name].row_count:
-        _refuse_data_on_another_sheet(path, name, book)
+        _refuse_data_on_another_sheet(path, name, book, worker)
     parsed = ParsedWorkbook(sheets)
     if parsed.row_count == 0:
         raise WorkbookUnusable(
@@ -467,15 +467,23 @@ def _sheet_key(name: str) -> str:
     return _LABEL_SPACES.sub("", unicodedata.normalize("NFKC", name))
 
 
-def _refuse_data_on_another_sheet(path: Path, file_name: str, book: WorkbookForm) -> None:
+def _refuse_data_on_another_sheet(path: Path, file_name: str, book: WorkbookForm, worker: ReaderWorker | None) -> None:
     """WorkbookUnusable when the main sheet has no data rows while a sheet the template lacks holds rows under the
     main sheet's labels: the data was pasted onto a new sheet, which is not read (the return read as empty, and its
-    uploader was offered to confirm dropping every holder)."""
+    uploader was offered to confirm dropping every holder). The other sheets are read as the data sheets are, in the
+    bounded worker when there is one."""
     main = book.sheets[0]
     known = {*book.sheet_names, *TEMPLATE_OWN_SHEETS}
     others = [sheet for sheet in read_sheet_names(path, file_name) if sheet not in known]
+    if not others:
+        return
     labels = {_LABEL_SPACES.sub("", field.label) for field in main.fields}
-    for sheet, (raw, _) in read_raw_sheets(path, others, file_name).items():
+    read = (
+        worker.call(read_raw_sheets, path, others, file_name, file_name=file_name)
+        if worker is not None
+        else read_raw_sheets(path, others, file_name)
+    )
+    for sheet, (raw, _) in read.items():
         filled = [row for row in raw.iter_rows() if any(cell is not None and str(cell).strip() for cell in row)]
         header = next(
             (

@@ -6,10 +6,12 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from census_schema.census_form import CENSUS_FORM
+from census_schema.census_form import CENSUS_FORM, CENSUS_WORKBOOK
 from census_schema.errors import WorkbookUnusable
 from flows.ingest import IngestRequest, ingest_workbook
+from flows.parse import parse_workbook
 from flows.report import ERROR_COLOR
+from flows.worker import ReaderWorker
 from synthetic.holders import RED_BASE, SIGN_OFF_BASE
 from tests.flows.workbooks import PROVINCE, holder_rows, register_workbook, write_rows
 from warehouse.backends import EmbeddedWarehouse
@@ -144,6 +146,9 @@ def test_rows_pasted_onto_a_new_sheet_are_named_not_read_as_an_empty_return(stor
     said = refused.value.describe()
     assert "「普查表」中没有数据行，而工作表「Sheet1」在与之相同的表头下有 3 行" in said, said
     assert "请把这些行复制到「普查表」的表头下方" in said
+    # Read in the bounded reader process, as the web's uploads are, the same.
+    with ReaderWorker.from_settings(settings) as worker, pytest.raises(WorkbookUnusable, match="「Sheet1」在与之相同"):
+        parse_workbook(path, CENSUS_WORKBOOK, worker=worker, holders_may_be_empty=True)
 
 
 def test_a_missing_sheet_beside_a_sheet_the_template_lacks_is_refused_as_renamed(store, settings, tmp_path):
