@@ -46,6 +46,11 @@ INSET_LON, INSET_LAT = (106.0, 123.5), (2.5, 24.8)
 INSET_WEST_LON = 126.0
 
 
+def value_hover(label: str, value_format: str, suffix: str) -> str:
+    """A map region's hover: its name, then the figure's label and value (d3 `value_format`, then `suffix`)."""
+    return "%{text}<br>" + label + "：%{z:" + value_format + "}" + suffix + "<extra></extra>"
+
+
 def no_data_trace(geojson: Any, locations: list[str], texts: list[str], **extra: Any) -> go.Choropleth:
     """The grey regions of a map that have no value (hover says why)."""
     return go.Choropleth(
@@ -166,13 +171,7 @@ def build_choropleth(
                     zmin=zrange[0] if zrange else None,
                     zmax=zrange[1] if zrange else None,
                     text=[r["province_name"] for r in with_data],
-                    hovertemplate="%{text}<br>"
-                    + (hover_label or title)
-                    + "：%{z:"
-                    + value_format
-                    + "}"
-                    + suffix
-                    + "<extra></extra>",
+                    hovertemplate=value_hover(hover_label or title, value_format, suffix),
                     colorscale=MAP_BLUES,
                     marker_line_color="white",
                     showscale=geo == "geo",
@@ -545,13 +544,7 @@ def build_division_map(
                     zmin=low,
                     zmax=high,
                     text=[r["name"] for r in coloured],
-                    hovertemplate="%{text}<br>"
-                    + (hover_label or title)
-                    + "：%{z:"
-                    + value_format
-                    + "}"
-                    + suffix
-                    + "<extra></extra>",
+                    hovertemplate=value_hover(hover_label or title, value_format, suffix),
                     colorscale=MAP_BLUES,
                     marker_line_color="white",
                     colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},

@@ -819,7 +819,8 @@ def resolve_finding_id(con: duckdb.DuckDBPyConnection, typed: str) -> str:
 
 def query_finding_history(con: duckdb.DuckDBPyConnection, finding_id: str) -> dict[str, Any]:
     """A finding with where it was found (inspection or evaluation), its current rectification measures (`measures`:
-    the latest given), its full transition log (oldest first, each with the measures given) and, for an evaluation's
+    the latest given since it was last reopened), its corrections and when a report awaiting review was sent, its full
+    transition log (oldest first, each with the measures given) and, for an evaluation's
     finding, the score rows it was derived from; NotFound when unknown. The number may be typed (`resolve_finding_id`).
     """
     finding_id = resolve_finding_id(con, finding_id)
