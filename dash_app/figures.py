@@ -51,6 +51,43 @@ def value_hover(label: str, value_format: str, suffix: str) -> str:
     return "%{text}<br>" + label + "：%{z:" + value_format + "}" + suffix + "<extra></extra>"
 
 
+def add_regions(
+    figure: go.Figure,
+    geojson: Any,
+    geo: str,
+    grey: list[tuple[str, str]],
+    coloured: list[tuple[str, str, Any]],
+    *,
+    zrange: tuple[float, float] | None,
+    hover: str,
+    colorbar: dict[str, Any],
+    name: str,
+) -> None:
+    """A map's regions on one of its views (`geo`): those without a value in grey (code, hover text), the others
+    coloured by it (code, name, value) over `zrange`, the colour bar shown beside the main view only."""
+    if grey:
+        figure.add_trace(no_data_trace(geojson, [c for c, _ in grey], [t for _, t in grey], geo=geo))
+    if coloured:
+        figure.add_trace(
+            go.Choropleth(
+                geojson=geojson,
+                featureidkey="id",
+                locations=[code for code, _, _ in coloured],
+                z=[value for _, _, value in coloured],
+                zmin=zrange[0] if zrange else None,
+                zmax=zrange[1] if zrange else None,
+                text=[region for _, region, _ in coloured],
+                hovertemplate=hover,
+                colorscale=MAP_BLUES,
+                marker_line_color="white",
+                showscale=geo == "geo",
+                colorbar=colorbar,
+                name=name,
+                geo=geo,
+            )
+        )
+
+
 def no_data_trace(geojson: Any, locations: list[str], texts: list[str], **extra: Any) -> go.Choropleth:
     """The grey regions of a map that have no value (hover says why)."""
     return go.Choropleth(
@@ -151,44 +188,21 @@ def build_choropleth(
     without += [r for r in outside_census_rows() if r["province_code"] not in listed]
     figure = go.Figure()
     # Every trace is drawn twice: on the mainland view and on the inset, where the islands of Hainan (460000) show.
+    # No colorbar title (the figure's title names the metric): a wide one would push the right margin out and shift
+    # the inset off the mainland's lower right corner.
+    colorbar = {"x": MAINLAND_RIGHT + 0.015, "len": 0.55, "y": 0.7, "thickness": 16}
     for geo in ("geo", "geo2"):
-        if without:
-            figure.add_trace(
-                no_data_trace(
-                    geojson,
-                    [r["province_code"] for r in without],
-                    [f"{r['province_name']}：{r.get('note', '无数据')}" for r in without],
-                    geo=geo,
-                )
-            )
-        if with_data:
-            figure.add_trace(
-                go.Choropleth(
-                    geojson=geojson,
-                    featureidkey="id",
-                    locations=[r["province_code"] for r in with_data],
-                    z=[r[value_key] for r in with_data],
-                    zmin=zrange[0] if zrange else None,
-                    zmax=zrange[1] if zrange else None,
-                    text=[r["province_name"] for r in with_data],
-                    hovertemplate=value_hover(hover_label or title, value_format, suffix),
-                    colorscale=MAP_BLUES,
-                    marker_line_color="white",
-                    showscale=geo == "geo",
-                    # No colorbar title (the figure's title names the metric): a wide one would push the right
-                    # margin out and shift the inset off the mainland's lower right corner.
-                    colorbar={
-                        "x": MAINLAND_RIGHT + 0.015,
-                        "len": 0.55,
-                        "y": 0.7,
-                        "thickness": 16,
-                        "tickformat": value_format,
-                        "ticksuffix": suffix,
-                    },
-                    name=title,
-                    geo=geo,
-                )
-            )
+        add_regions(
+            figure,
+            geojson,
+            geo,
+            [(r["province_code"], f"{r['province_name']}：{r.get('note', '无数据')}") for r in without],
+            [(r["province_code"], r["province_name"], r[value_key]) for r in with_data],
+            zrange=zrange,
+            hover=value_hover(hover_label or title, value_format, suffix),
+            colorbar={**colorbar, "tickformat": value_format, "ticksuffix": suffix},
+            name=title,
+        )
         figure.add_trace(_south_sea_line(geo))
     mercator = {"projection_type": "mercator", "visible": False, "bgcolor": "white"}
     figure.update_layout(
@@ -517,42 +531,23 @@ def build_division_map(
     with_data = [r for r in rows if r.get(value_key) is not None]
     without = [r for r in rows if r.get(value_key) is None]
     values = [float(r[value_key]) for r in with_data]
-    if values:
-        low, high = zrange or (min(values), max(values) if max(values) > min(values) else min(values) + 1)
+    if values and zrange is None:
+        zrange = (min(values), max(values) if max(values) > min(values) else min(values) + 1)
     inset = next((r["division_code"] for r in rows if r["division_code"] in INSET_DIVISIONS), None)
     figure = go.Figure()
     for geo in ("geo", "geo2") if inset else ("geo",):
         shown = (lambda code: code == inset) if geo == "geo2" else (lambda code: code != inset)
-        grey = [r for r in without if shown(r["division_code"])]
-        coloured = [r for r in with_data if shown(r["division_code"])]
-        if grey:
-            figure.add_trace(
-                no_data_trace(
-                    geojson,
-                    [r["division_code"] for r in grey],
-                    [f"{r['name']}：无数据" for r in grey],
-                    geo=geo,
-                )
-            )
-        if coloured:
-            figure.add_trace(
-                go.Choropleth(
-                    geojson=geojson,
-                    featureidkey="id",
-                    locations=[r["division_code"] for r in coloured],
-                    z=[float(r[value_key]) for r in coloured],
-                    zmin=low,
-                    zmax=high,
-                    text=[r["name"] for r in coloured],
-                    hovertemplate=value_hover(hover_label or title, value_format, suffix),
-                    colorscale=MAP_BLUES,
-                    marker_line_color="white",
-                    colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},
-                    showscale=geo == "geo",
-                    name=title,
-                    geo=geo,
-                )
-            )
+        add_regions(
+            figure,
+            geojson,
+            geo,
+            [(r["division_code"], f"{r['name']}：无数据") for r in without if shown(r["division_code"])],
+            [(r["division_code"], r["name"], float(r[value_key])) for r in with_data if shown(r["division_code"])],
+            zrange=zrange,
+            hover=value_hover(hover_label or title, value_format, suffix),
+            colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},
+            name=title,
+        )
     figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")
     figure.update_layout(
         height=560,
