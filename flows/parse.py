@@ -333,16 +333,23 @@ def parse_workbook(
                 raise missing_sheet(form, name, found)
             sheets[form.sheet_name] = _absent_sheet(form, name)
             continue
-        sheets[form.sheet_name] = parse_raw_frame(
-            *loaded,
-            form,
-            name,
-            allow_empty=book.sheets_optional or form.may_be_empty or (holders_may_be_empty and form is book.sheets[0]),
-            errors=failed.get(form.sheet_name, []),
-            uncomputed=uncomputed.get(form.sheet_name, []),
-            merged=(merged or {}).get(form.sheet_name, []),
-            hidden_rows=(hidden_rows or {}).get(form.sheet_name, []),
-        )
+        try:
+            sheets[form.sheet_name] = parse_raw_frame(
+                *loaded,
+                form,
+                name,
+                allow_empty=book.sheets_optional
+                or form.may_be_empty
+                or (holders_may_be_empty and form is book.sheets[0]),
+                errors=failed.get(form.sheet_name, []),
+                uncomputed=uncomputed.get(form.sheet_name, []),
+                merged=(merged or {}).get(form.sheet_name, []),
+                hidden_rows=(hidden_rows or {}).get(form.sheet_name, []),
+            )
+        except WorkbookUnusable:
+            if form is book.sheets[0]:  # an empty main sheet: its rows may be on a sheet of the uploader's own
+                _refuse_data_on_another_sheet(path, name, book, worker)
+            raise
     for form in book.sheets:
         if form.sheet_name not in raw:
             sheets[form.sheet_name] = _absent_but_needed(book, sheets, form.sheet_name)

@@ -148,7 +148,7 @@ def test_rows_pasted_onto_a_new_sheet_are_named_not_read_as_an_empty_return(stor
     assert "请把这些行复制到「普查表」的表头下方" in said
     # Read in the bounded reader process, as the web's uploads are, the same.
     with ReaderWorker.from_settings(settings) as worker, pytest.raises(WorkbookUnusable, match="「Sheet1」在与之相同"):
-        parse_workbook(path, CENSUS_WORKBOOK, worker=worker, holders_may_be_empty=True)
+        parse_workbook(path, CENSUS_WORKBOOK, worker=worker)  # where an empty 普查表 is refused as such, too
 
 
 def test_a_missing_sheet_beside_a_sheet_the_template_lacks_is_refused_as_renamed(store, settings, tmp_path):
