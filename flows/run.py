@@ -8,6 +8,7 @@ number of times; the load is all-or-nothing and idempotent by content, so a seco
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import time
@@ -27,6 +28,10 @@ from warehouse.loads import fetch_current_file_hashes
 DEPLOYMENT_NAME = "archive-census"
 CRASH_RESUBMISSIONS = 2
 POLL_S = 0.5
+# A run not yet started is given up when no worker of its pool has been online for this long (checked every
+# WORKER_CHECK_S): with no worker an upload waited for ever, saying 排队中, and a command printed nothing.
+NO_WORKER_GRACE_S = 60.0
+WORKER_CHECK_S = 10.0
 
 
 def quiet_prefect() -> None:
@@ -166,7 +171,7 @@ def submit_and_wait(deployment: str, parameters: dict[str, Any], settings: Setti
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
-    from prefect.states import Scheduled
+    from prefect.states import Cancelled, Scheduled
 
     outcome = settings.var_dir.absolute() / "outcomes" / f"{uuid.uuid4().hex}.json"
     flow_run = run_deployment(
@@ -175,18 +180,53 @@ def submit_and_wait(deployment: str, parameters: dict[str, Any], settings: Setti
     assert isinstance(flow_run, FlowRun)  # the synchronous call returns the run, not a coroutine
     resubmitted = 0
     with get_client(sync_client=True) as client:
-        while True:
-            run = client.read_flow_run(flow_run.id)
-            state = run.state
-            if state is not None and state.is_final():
-                if state.is_crashed() and resubmitted < CRASH_RESUBMISSIONS:
-                    # The worker (or its machine) died mid-run: nothing was half-loaded, so run it again.
-                    resubmitted += 1
-                    client.set_flow_run_state(flow_run.id, Scheduled(), force=True)
-                    continue
-                break
-            time.sleep(POLL_S)
+        workers = WorkerWatch(client)
+        try:
+            while True:
+                run = client.read_flow_run(flow_run.id)
+                state = run.state
+                if state is not None and state.is_final():
+                    if state.is_crashed() and resubmitted < CRASH_RESUBMISSIONS:
+                        # The worker (or its machine) died mid-run: nothing was half-loaded, so run it again.
+                        resubmitted += 1
+                        client.set_flow_run_state(flow_run.id, Scheduled(), force=True)
+                        continue
+                    break
+                if state is not None and (state.is_scheduled() or state.is_pending()):
+                    workers.check(run.work_pool_name)
+                time.sleep(POLL_S)
+        except BaseException:
+            # Interrupted (Ctrl-C, a server stopping) or given up: the run must not load later, under whoever's
+            # name, what its sender was told was not loaded.
+            with contextlib.suppress(Exception):
+                client.set_flow_run_state(flow_run.id, Cancelled(message="提交者已中断或放弃等待"), force=True)
+            outcome.unlink(missing_ok=True)
+            raise
     return read_outcome(outcome, state)
+
+
+class WorkerWatch:
+    """Whether a work pool has a worker online, asked every WORKER_CHECK_S; WarehouseUnavailable once none has been
+    for NO_WORKER_GRACE_S."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.checked = 0.0
+        self.none_since: float | None = None
+
+    def check(self, pool: str | None) -> None:
+        """Raise when the pool has had no worker online for the grace period (the run waiting on it is given up)."""
+        now = time.monotonic()
+        if pool is None or now - self.checked < WORKER_CHECK_S:
+            return
+        self.checked = now
+        online = any(w.status.value == "ONLINE" for w in self.client.read_workers_for_work_pool(pool))
+        self.none_since = None if online else (self.none_since or now)
+        if self.none_since is not None and now - self.none_since >= NO_WORKER_GRACE_S:
+            raise WarehouseUnavailable(
+                f"工作池「{pool}」上没有运行中的工作节点，这次装载无人接手，已取消，没有装载任何数据。",
+                hint=f"请联系系统管理员；工作节点启动后（prefect worker start --pool {pool}）请重新提交。",
+            )
 
 
 def read_outcome(path: Path, state: Any) -> dict[str, Any]:

@@ -20,7 +20,7 @@ import pytest
 
 from census_schema.settings import load_settings
 from flows.ingest import IngestRequest, ingest_workbook, load_submission
-from flows.prefect_flows import WRITE_TAG
+from flows.prefect_flows import WRITE_TAG, flow_for
 from tests.cluster import (
     ROOT,
     Postgres,
@@ -31,7 +31,7 @@ from tests.cluster import (
     stop_group,
 )
 from tests.flows.workbooks import census_workbook
-from warehouse.backends import DuckLakeWarehouse, EmbeddedWarehouse
+from warehouse.backends import DuckLakeWarehouse, EmbeddedWarehouse, WarehouseUnavailable
 from warehouse.queries import list_submissions
 
 pytestmark = [pytest.mark.prefect_server, pytest.mark.ducklake, pytest.mark.slow]
@@ -80,6 +80,43 @@ def cli(server: PrefectServer, env: dict[str, str], *argv: str, cwd: Path | None
 
 def comparable(result: dict[str, object]) -> dict[str, object]:
     return {k: v for k, v in result.items() if k not in ("submission_id", "report")}
+
+
+def test_a_run_no_worker_takes_is_given_up_and_one_whose_wait_is_interrupted_is_cancelled(
+    server, lake_env, tmp_path, monkeypatch
+):
+    # First in the module: no worker of the pool has run yet. With none, an upload waited for ever (排队中), and a
+    # command interrupted with Ctrl-C left its run queued: a worker started later loaded it, under the command's user.
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from flows import run
+
+    lake, env = lake_env
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(None)
+    monkeypatch.setattr(run, "NO_WORKER_GRACE_S", 0.0)
+    monkeypatch.setattr(run, "WORKER_CHECK_S", 0.0)
+    path = str(census_workbook(tmp_path / "c.xlsx", 2))
+    parameters = {"path": path, "province_code": "440000", "submitted_by": "x", "warehouse": lake.url}
+    deployment = f"{flow_for('census').name}/{run.DEPLOYMENT_NAME}"
+    with temporary_settings(updates={PREFECT_API_URL: server.url}):
+        with pytest.raises(WarehouseUnavailable, match="没有运行中的工作节点，这次装载无人接手，已取消"):
+            run.submit_and_wait(deployment, parameters, settings)
+
+        def interrupted(_seconds: float) -> None:
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(run, "NO_WORKER_GRACE_S", 3600.0)
+        monkeypatch.setattr(run.time, "sleep", interrupted)
+        with pytest.raises(KeyboardInterrupt):
+            run.submit_and_wait(deployment, parameters, settings)
+    with server_client(server) as client:
+        states = [r.state.type.value for r in client.read_flow_runs() if r.parameters.get("path") == path and r.state]
+    assert states == ["CANCELLED", "CANCELLED"]
+    assert not list((settings.var_dir / "outcomes").glob("*.json"))
+    with lake.reader() as con:
+        assert list_submissions(con) == []
 
 
 def test_the_command_line_submits_to_the_pool_and_prints_what_an_in_line_run_prints(server, lake_env, tmp_path):
