@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+import sys
 import tempfile
 import threading
 import time
@@ -23,7 +24,7 @@ from werkzeug.wrappers import Response
 
 from census_schema.audit import INTERRUPTED, REFUSED, AuditKind
 from census_schema.clock import format_beijing
-from census_schema.errors import CensusError
+from census_schema.errors import CensusError, ServiceUnavailable, StorageError
 from census_schema.fields import shown_file_name
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, REPORTING_ROLES, Role
@@ -47,6 +48,7 @@ from flows.ingest import (
 from flows.run import choose_orchestrator, run_ingestion
 from flows.worker import ReaderWorker
 from warehouse.audit import AuditEvent, AuditSource, audit_source, current_source, new_event
+from warehouse.backends import WarehouseMisconfigured, WarehouseUnavailable
 
 T = TypeVar("T")
 LOGGER = logging.getLogger(__name__)
@@ -348,6 +350,12 @@ class UploadJobs:
                 job.kept_file = saved
             if job.result.get("data_docs"):
                 self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
+        except (*INFRASTRUCTURE_ERRORS, *_transport_errors()) as error:
+            # The warehouse, its catalog or the Prefect server: the operator's to mend. The uploader is not shown
+            # the catalog's host, port and user, nor told to set ARCHIVE_CENSUS_WAREHOUSE; the log has it all.
+            LOGGER.error("upload job %s (%s) could not run: %s", job.job_id, job.file_name, _described(error))
+            job.error = INFRASTRUCTURE_FAILED
+            job.status = "failed"
         except CensusError as error:
             job.error = for_web(error).describe(with_file=False)  # the page names the file: 无法处理「name」：…
             # The attempt, from where the upload came, before the page learns the end.
@@ -380,6 +388,28 @@ class UploadJobs:
         return self.submit(
             viewer, job.kind, kept, job.file_name, confirm_shrink=True, confirmed_current=seen.get("submission_id")
         )
+
+
+# The failures that are the platform's, not the file's: the warehouse or its catalog unreachable or misconfigured,
+# its folder not writable, the Prefect server down. Said to an uploader in these words only.
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (
+    WarehouseUnavailable,
+    WarehouseMisconfigured,
+    StorageError,
+    ServiceUnavailable,
+)
+INFRASTRUCTURE_FAILED = "服务器暂时无法完成这次装载（数据仓库或处理节点暂不可用），没有装载任何数据：请稍后重新上传；仍不行请联系系统管理员。"
+
+
+def _transport_errors() -> tuple[type[Exception], ...]:
+    """httpx's connection errors (the Prefect server not answering), when Prefect's client has been loaded."""
+    httpx = sys.modules.get("httpx")
+    return (httpx.TransportError,) if httpx is not None else ()
+
+
+def _described(error: Exception) -> str:
+    """An error as the log gives it: a platform error's paragraph, else its type and text."""
+    return error.describe() if isinstance(error, CensusError) else f"{type(error).__name__}: {error}"
 
 
 # What a confirmation that finds no upload waiting for it is told (nothing was loaded by it).

@@ -51,7 +51,7 @@ from dash_app.pages.lineage import value_column
 from dash_app.pages.overview import build_cards
 from dash_app.reminders import reminders_panel
 from dash_app.throttle import ACCOUNT_POLICY
-from dash_app.uploads import UploadJobs
+from dash_app.uploads import INFRASTRUCTURE_FAILED, UploadJobs
 from flows.ingest import IngestRequest, ingest_workbook
 from synthetic.holders import make_uscc
 from tests.cluster import ROOT
@@ -68,7 +68,7 @@ from tests.dash_app.conftest import (
 from tests.flows.supervision_workbooks import finding, inspection, inspections_workbook
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
-from warehouse.backends import EmbeddedWarehouse
+from warehouse.backends import EmbeddedWarehouse, WarehouseUnavailable
 from warehouse.queries import list_submissions, query_data_as_of, query_summary
 from warehouse.users import add_user
 
@@ -1625,6 +1625,21 @@ def test_a_refused_file_is_logged_as_an_attempt_without_moving_the_data_s_date(a
         assert query_data_as_of(con) == as_of  # an attempt is no change of the data shown
     assert [row[:3] for row in logged] == [("guangdong", "submission", "web")]
     assert logged[0][3].startswith("这不是 Excel 工作簿，而是 PDF 文件")
+
+
+def test_an_upload_the_warehouse_cannot_take_is_told_so_without_its_catalog_s_address(app, site, tmp_path, monkeypatch):
+    # A province's upload with the lake's data path read-only showed the catalog's host, port and user, and told the
+    # province to set ARCHIVE_CENSUS_WAREHOUSE.
+    def unavailable(*_args: Any, **_kwargs: Any) -> dict[str, Any]:
+        raise WarehouseUnavailable(
+            "无法写入 DuckLake（目录 host=10.0.0.9 port=5432 user=census）。", hint="请改正 ARCHIVE_CENSUS_WAREHOUSE。"
+        )
+
+    monkeypatch.setattr("dash_app.uploads.run_ingestion", unavailable)
+    client = client_of(app, "guangdong")
+    good = census_workbook(tmp_path / "广东.xlsx", 2)
+    status = wait_for_job(app, client, upload(client, good).headers["Location"].split("=", 1)[1])
+    assert INFRASTRUCTURE_FAILED in status and "10.0.0.9" not in status and "ARCHIVE_CENSUS" not in status, status
 
 
 def test_a_control_character_in_an_upload_s_name_is_kept_as_its_code_and_breaks_no_export(app, site, tmp_path):

@@ -224,6 +224,9 @@ def test_health_is_503_when_no_sign_in_could_work_and_200_once_repaired(tmp_path
     broken = open_app(settings).server.test_client()
     health = broken.get("/health")
     assert health.status_code == 503 and "restore" in health.json["message"]
+    # Anyone else (it needs no sign-in) is not told why: a DuckLake's said its catalog's host, port and user.
+    elsewhere = broken.get("/health", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert (elsewhere.status_code, elsewhere.json["message"]) == (503, "数据仓库暂时无法访问，详情见服务器日志。")
     # A sign-in is told so in Chinese (it was Flask's English 500 page, with a traceback in the log).
     page = broken.post("/login", data={"username": "planner", "password": password_of("planner")})
     assert page.status_code == 503 and "数据仓库暂时无法访问" in page.text and "Internal Server Error" not in page.text
