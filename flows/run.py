@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from census_schema.errors import CensusError, UsageError
-from census_schema.settings import Settings
+from census_schema.settings import Settings, without_password
 from flows.housekeeping import DATA_DOCS_DIR, prune_data_docs
 from flows.ingest import IngestRequest, StepRunner, ingest_workbook, run_directly
 from flows.worker import CURRENT_READER, ReaderWorker
@@ -51,8 +51,10 @@ def choose_orchestrator(requested: str | None, settings: Settings) -> str:
 
 
 def warehouse_parameter(settings: Settings) -> str:
-    """How a flow run (here or on a worker) is told which warehouse to use."""
-    return settings.warehouse_url or str(settings.db_path.absolute())
+    """How a flow run (here or on a worker) is told which warehouse to use: never with a password written in the
+    address (a run's parameters are kept by the Prefect server and shown by its API; a worker takes the password from
+    PGPASSWORD or ~/.pgpass, as the README says)."""
+    return without_password(settings.warehouse_url) if settings.warehouse_url else str(settings.db_path.absolute())
 
 
 class RemoteRunFailed(CensusError):

@@ -126,3 +126,16 @@ def test_a_worker_whose_own_settings_fail_is_named_as_the_machine_at_fault(tmp_p
     said = json.loads(outcome.read_text(encoding="utf-8"))["error"]["message"]
     assert said == refused.value.describe()
     assert f"运行本次流程的进程（主机 {socket.gethostname()}" in said and "ARCHIVE_CENSUS_DATA_PATH" in said
+
+
+def test_a_run_is_never_told_a_password_written_in_the_warehouse_s_address(tmp_path):
+    # A run's parameters are kept by the Prefect server and shown by its API: the catalog's password went with them.
+    import dataclasses
+
+    from census_schema.settings import load_settings
+    from flows.run import warehouse_parameter
+
+    url = "ducklake:postgres:dbname=census host=10.0.0.9 password='s3cret pw' user=census"
+    settings = dataclasses.replace(load_settings(tmp_path / "w.duckdb"), warehouse_url=url)
+    assert warehouse_parameter(settings) == "ducklake:postgres:dbname=census host=10.0.0.9 user=census"
+    assert warehouse_parameter(load_settings(tmp_path / "w.duckdb")) == str((tmp_path / "w.duckdb").absolute())
