@@ -5,6 +5,7 @@ Where and when they run (deployments, the work pool, schedules, limits) is confi
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -36,6 +37,7 @@ from flows.ingest import (
 )
 from flows.reminders import write_daily_reminders
 from flows.worker import CURRENT_READER
+from warehouse.audit import AuditSource, audit_source
 from warehouse.backends import WarehouseUnavailable, open_warehouse
 
 T = TypeVar("T")
@@ -132,10 +134,13 @@ def _ingest(
         paths = {k: Path(v) for k in ("report_path", "data_docs_dir") if isinstance(v := options.get(k), str)}
         kind_of_scope, scope_code = options.pop("scope_kind", None), options.pop("scope_code", None)
         scope = parse_stored_scope(kind_of_scope, scope_code, None)
+        via, address = options.pop("audit_via", None), options.pop("audit_address", None)
         request = IngestRequest(Path(path), kind, province_code, submitted_by, scope=scope, **{**options, **paths})
         store = open_warehouse(settings)
-        # In the caller's process a reader it already started is reused (flows.run); on a worker, one per run.
-        result = ingest_workbook(store, request, settings, run_as_task, CURRENT_READER.get()).to_json()
+        # In the caller's process a reader it already started is reused (flows.run); on a worker, one per run. The
+        # audit log says where the upload came from, not where it ran.
+        with audit_source(AuditSource(via, address)) if via else contextlib.nullcontext():
+            result = ingest_workbook(store, request, settings, run_as_task, CURRENT_READER.get()).to_json()
     except CensusError as error:
         # The submitter prints the same paragraph and exit code as an in-line run would.
         error_fields = {"message": error.describe(), "exit_code": error.exit_code, "type": type(error).__name__}
@@ -165,6 +170,8 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
         central_only: bool = False,
         scope_kind: str | None = None,
         scope_code: str | None = None,
+        audit_via: str | None = None,
+        audit_address: str | None = None,
     ) -> dict[str, Any]:
         options = {
             "file_name": file_name,
@@ -177,6 +184,8 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
             "central_only": central_only,
             "scope_kind": scope_kind,
             "scope_code": scope_code,
+            "audit_via": audit_via,
+            "audit_address": audit_address,
         }
         return _ingest(book.kind, path, province_code, submitted_by, warehouse, outcome_path, **options)
 

@@ -21,6 +21,7 @@ from census_schema.settings import Settings, without_password
 from flows.housekeeping import DATA_DOCS_DIR, prune_data_docs
 from flows.ingest import IngestRequest, StepRunner, ingest_workbook, run_directly
 from flows.worker import CURRENT_READER, ReaderWorker
+from warehouse.audit import current_source
 from warehouse.backends import WarehouseUnavailable, open_warehouse
 from warehouse.loads import fetch_current_file_hashes
 
@@ -95,6 +96,9 @@ def run_ingestion(
             "protect_others": request.protect_others,
             "confirmed_current": request.confirmed_current,
             "central_only": request.central_only,
+            # Where the upload came from, for the audit log a worker writes (it read 命令行 for a web upload).
+            "audit_via": current_source().via,
+            "audit_address": current_source().address,
             # The scope as plain values: flow parameters are stored as JSON.
             "scope_kind": None if request.scope is None else request.scope.kind.value,
             "scope_code": None if request.scope is None else request.scope.code,

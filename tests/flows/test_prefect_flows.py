@@ -55,6 +55,19 @@ def test_register_then_census_flows_load_the_warehouse(harness, tmp_path):
     assert (figures["units_expected"], figures["units_reported"], figures["coverage_pct"]) == (3, 3, 100.0)
 
 
+def test_a_run_records_in_the_audit_log_where_its_upload_came_from_not_where_it_ran(harness, tmp_path):
+    # A province's web upload run by a worker was logged as 命令行, with no address.
+    db = tmp_path / "var" / "w.duckdb"
+    flow_for("register")(str(register_workbook(tmp_path / "r.xlsx", 3)), PROVINCE, "省档案局", str(db))
+    census = census_workbook(tmp_path / "c.xlsx", 3)
+    flow_for("census")(str(census), PROVINCE, "guangdong", str(db), audit_via="web", audit_address="10.4.5.6")
+    with EmbeddedWarehouse(db).reader() as con:
+        logged = con.execute(
+            "SELECT via, source_address FROM audit_log WHERE kind = 'submission' AND actor = 'guangdong'"
+        ).fetchall()
+    assert logged and set(logged) == {("web", "10.4.5.6")}
+
+
 def test_the_supervision_flows_load_inspections_scores_and_indicator_values(harness, tmp_path):
     db = tmp_path / "var" / "w.duckdb"
     store = EmbeddedWarehouse(db)
