@@ -93,7 +93,10 @@ def for_web(error: CensusError) -> CensusError:
     """The error as a web page says it: its hint without the clauses that name the command line's options."""
     if not error.hint or not COMMAND_LINE_OPTION.search(error.hint):
         return error
-    clauses = [part for part in re.split(r"(?<=[；。])", error.hint) if part.strip()]
+    # A fragment naming an option goes first (（页面上的说明框、整改进展表的说明列，命令行用 --note）keeps its first
+    # two); then any clause still naming one.
+    hint = OPTION_FRAGMENT.sub("", error.hint)
+    clauses = [part for part in re.split(r"(?<=[；。])", hint) if part.strip()]
     shown = copy.copy(error)
     shown.hint = "".join(part for part in clauses if not COMMAND_LINE_OPTION.search(part)).rstrip("；") or None
     return shown
@@ -101,6 +104,8 @@ def for_web(error: CensusError) -> CensusError:
 
 # A command-line option named in a message (--by, --confirm) or a command (archive-census users add).
 COMMAND_LINE_OPTION = re.compile(r"(?<![\w-])--[a-z]|archive-census ")
+# A part of a list inside a sentence (after ，or 、) that names an option: 「，命令行用 --note」.
+OPTION_FRAGMENT = re.compile(r"[，、][^，、；。（）]*(?<![\w-])--[a-z][^，、；。（）]*")
 
 
 def refuse(status: int, message: str) -> NoReturn:

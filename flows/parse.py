@@ -945,7 +945,7 @@ def _type_failures(
                 failure = replace(
                     failure,
                     message=f"{failure.message}「{value.strip(_EDGE_SPACE)}」是科学计数法写法（多半是从显示成这样的"
-                    "单元格复制来的），其后几位数字已丢失：请填写完整的数字。",
+                    "单元格复制来的），其后几位数字可能已丢失：请填写完整的数字。",
                 )
             elif field.type is FieldType.DATE and (day := excel_serial_day(value.strip(_EDGE_SPACE))) is not None:
                 failure = replace(

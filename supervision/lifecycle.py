@@ -22,6 +22,7 @@ The rules enforced here (LIFECYCLE_RULES) and the working days allowed are decla
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
@@ -111,8 +112,9 @@ TRANSITION_TABLE: dict[tuple[FindingStatus, FindingAction], Transition] = {
 
 def is_independent_of(finding: FindingState, by: str) -> bool:
     """Whether `by` may take the finding's independent actions (close, extend, make phased): not whoever recorded its
-    rectification or answers for it."""
-    return by not in finding.rectifiers and by != finding.responsible_person
+    rectification or answers for it, nor the same person with their unit added (李华（广东省档案局）)."""
+    person = re.split(r"[（(]", by, maxsplit=1)[0].strip()
+    return not {by, person} & {*finding.rectifiers, finding.responsible_person}
 
 
 def actions_where(test: Callable[[Transition], bool]) -> str:
@@ -298,7 +300,7 @@ def apply_transition(
             f"新的整改期限 {format_day(new_deadline)} 不晚于操作当日（{format_day(judged)}）：整改期限须定在今后的日期。",
             "请给出操作当日以后的日期。",
         )
-    latest = _years_after(to_beijing(at).date(), MAX_DEADLINE_YEARS)
+    latest = _years_after(judged, MAX_DEADLINE_YEARS)  # from the day judged on (the platform's), as the day above
     if new_deadline is not None and new_deadline > latest:
         raise _illegal(
             finding,

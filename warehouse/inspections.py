@@ -8,6 +8,8 @@ transaction as the finding's new state. Overdue is derived for a given day (`as_
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Collection, Iterable, Mapping
 from datetime import date, datetime
@@ -92,7 +94,9 @@ def fetch_loaded_inspections(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[
 def fetch_finding_states(
     con: duckdb.DuckDBPyConnection, finding_ids: Collection[str] | None = None
 ) -> dict[str, FindingState]:
-    """The current state of loaded findings (all, or those named), with who has acted on them as rectifier."""
+    """The current state of loaded findings (all, or those named), with who has acted on them as rectifier: the
+    names recorded, and the account holders' own names (姓名) of those that are accounts (--by 李华（广东省档案局）
+    closed what the account of 李华 had rectified)."""
     wanted = None if finding_ids is None else sorted(finding_ids)
     rows = con.execute(
         """
@@ -100,8 +104,10 @@ def fetch_finding_states(
                coalesce(r.rectifiers, []) AS rectifiers
         FROM findings AS f
         LEFT JOIN (
-            SELECT finding_id, list(DISTINCT changed_by) AS rectifiers
-            FROM finding_transitions WHERE role = ? GROUP BY finding_id
+            SELECT t.finding_id, list(DISTINCT n.name) FILTER (WHERE n.name IS NOT NULL) AS rectifiers
+            FROM finding_transitions AS t LEFT JOIN users AS u ON u.user_name = t.changed_by,
+                 unnest([t.changed_by, u.full_name]) AS n(name)
+            WHERE t.role = ? GROUP BY t.finding_id
         ) AS r USING (finding_id)
         WHERE ? IS NULL OR list_contains(?, f.finding_id)
         """,
@@ -809,9 +815,11 @@ def query_overdue_findings(
 
 
 def resolve_finding_id(con: duckdb.DuckDBPyConnection, typed: str) -> str:
-    """The finding number a person typed, as loaded: spaces around it dropped, and its letter case when exactly one
-    finding matches regardless of case (a pasted " sj44-2025-02-07 " was not found)."""
-    wanted = typed.strip()
+    """The finding number a person typed, as loaded: full-width forms folded and spaces dropped (a Chinese input
+    method types ＳＪ４４－２０２５), any dash a hyphen, and its letter case when exactly one finding matches regardless
+    of case (a pasted " sj44-2025-02-07 " was not found)."""
+    wanted = re.sub(r"[\s]+", "", unicodedata.normalize("NFKC", typed))
+    wanted = re.sub(r"[\u2010-\u2015\u2212\uFE58\uFE63]", "-", wanted)
     rows = con.execute("SELECT finding_id FROM findings WHERE lower(finding_id) = lower(?)", [wanted]).fetchall()
     matches = [row[0] for row in rows]
     return matches[0] if len(matches) == 1 else wanted

@@ -14,7 +14,7 @@ document.addEventListener("change", function (event) {
   if (file && file.size > Number(input.dataset.maxBytes)) {
     input.value = "";
     if (note) {
-      note.textContent = "「" + file.name + "」" + (file.size / 1048576).toFixed(1) + " MB，超过 " +
+      note.textContent = "「" + file.name + "」" + (Math.ceil(file.size / 104857.6) / 10).toFixed(1) + " MB，超过 " +
         input.dataset.limitText + " 的上限，未选中。" + input.dataset.advice;
     }
   }

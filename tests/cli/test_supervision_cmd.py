@@ -577,6 +577,9 @@ def test_a_platform_account_named_by_by_acts_only_in_its_own_roles_and_province(
     assert run(capsys, "users", "rename", "gd", "--full-name", "李华", "--db", str(db))[0] == 0
     code, _, err = run(capsys, *tianhe, *extend, "--by", "李华")
     assert code == 2 and "操作人「李华」是平台用户「gd」的姓名" in err and "请写其用户名「gd」" in err
+    # Nor with the unit added: the same person, who recorded the rectification, gave themselves more time.
+    code, _, err = run(capsys, *tianhe, *extend, "--by", "李华（广东省档案局）")
+    assert code == 2 and "「李华（广东省档案局）」曾记录本问题的整改，不能为本问题延期" in err, err
     code, out, _ = run(capsys, *tianhe, *extend, "--by", "pl", "--json")
     assert code == 0 and json.loads(out)["changed_at"].endswith("+08:00")  # Beijing time, as every --json time
     assert run(capsys, *central, "--to", "整改中", "--by", "王五", "--db", str(db))[0] == 0

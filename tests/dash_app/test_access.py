@@ -25,12 +25,13 @@ from werkzeug.security import check_password_hash
 
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.divisions import load_divisions
+from census_schema.errors import IllegalTransition
 from census_schema.fields import MAX_FILE_NAME_CHARS
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.layout import ERRORS_SHEET, HEADER_ROW, rule_cell
 from census_schema.roles import Role
 from dash_app import ids
-from dash_app.access import Viewer
+from dash_app.access import Viewer, for_web
 from dash_app.app import ASSETS, close_app, create_app
 from dash_app.auth import hash_password
 from dash_app.context import CONTEXT_EXTENSION
@@ -1668,3 +1669,23 @@ def test_a_control_character_in_an_upload_s_name_is_kept_as_its_code_and_breaks_
     # A value typed into a filter with such a character is written as its code in the export's note, too.
     response = export_grid(app, admin, ids.AUDIT_GRID, None, "x\x00", None, None, None)
     assert "x[U+0000]" in str([c.value for row in exported_workbook(response, ids.AUDIT_GRID).active for c in row])
+
+
+@pytest.mark.parametrize(
+    ("hint", "shown"),
+    [
+        (
+            "请在“说明”中填写（页面上的说明框、整改进展表的说明列，命令行用 --note）。",
+            "请在“说明”中填写（页面上的说明框、整改进展表的说明列）。",
+        ),
+        (
+            "已装载的问题由国家档案局规划人员更正：请以其启用的账号操作，或核对 --by。",
+            "已装载的问题由国家档案局规划人员更正：请以其启用的账号操作。",
+        ),
+        ("请检查 --round 是否写错；省略 --round 即为本轮。", None),
+        ("请下载模板后上传。", "请下载模板后上传。"),
+    ],
+)
+def test_a_page_s_refusal_keeps_its_hint_without_the_command_line_s_options(hint, shown):
+    # 退回 without a note lost its whole hint (请在“说明”中填写) for the --note inside its parenthesis.
+    assert for_web(IllegalTransition("不能退回。", hint=hint)).hint == shown

@@ -44,7 +44,7 @@ def errors_at(outcome, field):
         ("1000000000000", "shelf_m_range", "应在"),
         # Scientific notation, text pasted from a cell Excel showed so: its last digits are lost, never read.
         ("1e308", "shelf_m_number", "「1e308」是科学计数法写法"),
-        ("2.70E+05", "shelf_m_number", "其后几位数字已丢失"),
+        ("2.70E+05", "shelf_m_number", "其后几位数字可能已丢失"),
     ],
 )
 def test_a_decimal_cell_that_is_not_finite_or_absurd_is_one_located_error(
