@@ -220,10 +220,16 @@ def _scope_mismatch(
     province = scope.province_code or ""
     theirs = divisions[province].name if province in divisions else province
     where = "" if scope.kind is ScopeKind.PROVINCE else f"的{scope.name}"
+    if on_web:  # the account's province: not a choice the uploader made
+        raise _unusable(
+            name,
+            f"这是为{theirs}（{province}）{where}生成的模板，而您的账号只能报送{ours}（{expected_province}）的报表。",
+            f"请下载{ours}的模板填报后上传；{theirs}的报表由{theirs}档案部门报送。",
+        )
     raise _unusable(
         name,
         f"这是为{theirs}（{province}）{where}生成的模板，但上传的省份是{ours}（{expected_province}）。",
-        "请使用本省模板，或确认上传的省份。",
+        "请使用本省模板，或核对命令行的 --province。",
     )
 
 

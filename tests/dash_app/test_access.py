@@ -1689,3 +1689,11 @@ def test_a_control_character_in_an_upload_s_name_is_kept_as_its_code_and_breaks_
 def test_a_page_s_refusal_keeps_its_hint_without_the_command_line_s_options(hint, shown):
     # 退回 without a note lost its whole hint (请在“说明”中填写) for the --note inside its parenthesis.
     assert for_web(IllegalTransition("不能退回。", hint=hint)).hint == shown
+
+
+def test_a_province_s_upload_of_another_province_s_workbook_is_told_whose_its_account_is(app, tmp_path):
+    # It said 上传的省份是广东省 and 确认上传的省份: a web uploader chooses no province, the account is the province.
+    client = client_of(app, "guangdong")
+    other = province_workbook(tmp_path / "广西.xlsx", CENSUS_FORM, "450000", 2)
+    status = wait_for_job(app, client, upload(client, other).headers["Location"].split("=", 1)[1])
+    assert "而您的账号只能报送广东省（440000）的报表" in status and "上传的省份" not in status, status
