@@ -515,10 +515,10 @@ def describe_finding(history: Mapping[str, Any], today: date) -> list[str]:
     the measures taken (as typed: text, never markup)."""
     late = days_late(history["deadline"], today) if history["status"] != FindingStatus.CLOSED.value else 0
     deadline = format_date(history["deadline"]) + (f"（已逾期 {late} 天）" if late else "")
-    if history.get("report_submitted_at"):
-        deadline += f"，{describe_report_waiting(history['report_submitted_at'], history['deadline'])}"
     if history.get("original_deadline") and history["original_deadline"] != history["deadline"]:
         deadline += f"，原定{format_date(history['original_deadline'])}"
+    if history.get("report_submitted_at"):
+        deadline += f"；{describe_report_waiting(history['report_submitted_at'], history['deadline'])}"
     dates_and_people = (
         history.get("issued_on") and f"下发日期：{format_date(history['issued_on'])}",
         f"整改期限：{deadline}",
