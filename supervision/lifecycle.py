@@ -198,6 +198,11 @@ def _years_after(day: date, years: int) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
+def latest_deadline(day: date) -> date:
+    """The latest new deadline an action on `day` may set (MAX_DEADLINE_YEARS later: years away is a typo)."""
+    return _years_after(day, MAX_DEADLINE_YEARS)
+
+
 def _illegal(
     finding: FindingState, action: FindingAction, rule: str, message: str, hint: str | None = None
 ) -> IllegalTransition:
@@ -300,7 +305,7 @@ def apply_transition(
             f"新的整改期限 {format_day(new_deadline)} 不晚于操作当日（{format_day(judged)}）：整改期限须定在今后的日期。",
             "请给出操作当日以后的日期。",
         )
-    latest = _years_after(judged, MAX_DEADLINE_YEARS)  # from the day judged on (the platform's), as the day above
+    latest = latest_deadline(judged)  # from the day judged on (the platform's), as the day above
     if new_deadline is not None and new_deadline > latest:
         raise _illegal(
             finding,

@@ -35,6 +35,7 @@ from census_schema.supervision.codes import (
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from census_schema.supervision.evaluation import STANDARDS
 from census_schema.supervision.forms import CORRECTABLE_FINDING_FIELDS, FINDINGS_FORM, RECTIFICATION_FORM
+from census_schema.supervision.rectification import MAX_DEADLINE_YEARS
 from dash_app import ids
 from dash_app.access import (
     Viewer,
@@ -75,7 +76,7 @@ from flows.supervision import (
     correct_loaded_finding,
     stored_evidence_path,
 )
-from supervision.lifecycle import TRANSITIONS, DeadlineRule, is_independent_of
+from supervision.lifecycle import TRANSITIONS, DeadlineRule, is_independent_of, latest_deadline
 from warehouse.evaluation_findings import MAX_REASON
 from warehouse.inspections import (
     account_lifecycle_roles,
@@ -568,6 +569,11 @@ def describe_action(history: Mapping[str, Any], action: str | None, new_deadline
             )
         if new <= deadline:
             return said + f"。但新整改期限须晚于当前期限（{format_date(deadline)}），这个日期提交时会被拒绝。"
+        if new > latest_deadline(today):
+            return said + (
+                f"。但新整改期限不能晚于{format_date(latest_deadline(today))}（{MAX_DEADLINE_YEARS} 年以内），"
+                "这个日期提交时会被拒绝：请检查年份。"
+            )
     else:
         late = days_late(deadline, today)
         said += f"，整改期限仍为{format_date(deadline)}" + (f"，按今日已逾期 {late} 天" if late else "")

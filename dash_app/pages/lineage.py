@@ -184,8 +184,8 @@ def figure_total(context: AppContext, viewer: Viewer, search: str | None) -> dic
 
 def value_column(figure: str) -> Column:
     label, unit = figure_label(figure)
-    if figure in DECIMAL_FIGURES:
-        return Column("value", label, "decimal", unit)
+    if figure in DECIMAL_FIGURES:  # with its field's decimals, as the sentence above and the overview's card
+        return Column("value", label, "decimal", unit, decimals=figure_decimals(figure))
     return Column("value", label, "int", unit)
 
 

@@ -45,7 +45,7 @@ from dash_app.formatting import (
     shown_review_note,
 )
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
-from dash_app.pages import PAGES
+from dash_app.pages import PAGES, lineage
 from dash_app.pages import submissions as submissions_page
 from dash_app.pages import upload as upload_page
 from dash_app.pages.lineage import value_column
@@ -1697,3 +1697,9 @@ def test_a_province_s_upload_of_another_province_s_workbook_is_told_whose_its_ac
     other = province_workbook(tmp_path / "广西.xlsx", CENSUS_FORM, "450000", 2)
     status = wait_for_job(app, client, upload(client, other).headers["Location"].split("=", 1)[1])
     assert "而您的账号只能报送广东省（440000）的报表" in status and "上传的省份" not in status, status
+
+
+@pytest.mark.parametrize(("figure", "decimals"), [("shelf_m", 1), ("e_gb", 2), ("storage_m2", 1)])
+def test_lineage_s_grids_write_a_measured_figure_with_its_field_s_decimals(figure, decimals):
+    # Its sentence read 103,209.6 米 and its grids 103,209.60 (and 3,821.00 a row).
+    assert lineage.value_column(figure).decimals == decimals

@@ -438,3 +438,13 @@ def test_a_new_deadline_lies_after_the_day_overdue_is_judged_on():
         late, A.EXTEND, REVIEWER, REV, at, "理由", None, date(2024, 5, 31), today=date(2024, 5, 1)
     )
     assert not is_overdue(extended, date(2024, 5, 1))
+
+
+def test_the_five_year_limit_counts_from_the_day_judged_on_not_the_clock():
+    # With the platform's day 30 June 2025 and the clock in December 2026, 2031-01-01 (5.5 years on) was accepted.
+    late = finding(S.IN_PROGRESS)
+    at, today = datetime(2026, 12, 7, 2, 0), date(2025, 6, 30)
+    with pytest.raises(IllegalTransition) as refused:
+        apply_transition(late, A.EXTEND, REVIEWER, REV, at, "理由", None, date(2031, 1, 1), today=today)
+    assert refused.value.rule == "deadline_within" and "2030年6月30日以后" in refused.value.message
+    assert apply_transition(late, A.EXTEND, REVIEWER, REV, at, "理由", None, date(2030, 6, 30), today=today)
