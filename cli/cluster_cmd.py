@@ -6,6 +6,7 @@ import argparse
 import os
 from pathlib import Path
 
+from census_schema.clock import format_beijing
 from census_schema.errors import UsageError
 from census_schema.scopes import format_day
 from census_schema.settings import load_settings
@@ -14,7 +15,7 @@ from cli.supervision_cmd import parse_day
 from flows.reminders import write_daily_reminders
 from flows.run import quiet_prefect, require_prefect_answers
 from warehouse.backends import open_warehouse
-from warehouse.reminders import query_reminders
+from warehouse.reminders import query_reminders, reminders_generated_at
 
 # The checkout the command runs from: workers load the flows from the same path.
 CODE_ROOT = Path(__file__).resolve().parents[1]
@@ -45,9 +46,15 @@ def run_reminders(args: argparse.Namespace) -> int:
             return 0
     with store.reader() as con:
         reminders = query_reminders(con)
+        made = reminders_generated_at(con)
     if args.json:
         emit_json({"reminders": reminders})
+    elif not reminders:
+        print("没有已生成的提醒。")
     else:
+        # Which day's, and when they were written (the list said neither: the counts in it are that moment's).
+        made_at = f"，{format_beijing(made)}生成" if made else ""
+        print(f"{format_day(reminders[0]['generated_on'])}的提醒{made_at}：")
         for r in reminders:
             print(f"[{r['kind']}] {r['scope_name']}：{r['message']}")
     return 0

@@ -20,6 +20,10 @@ def test_reminders_are_written_then_shown(capsys, tmp_path):
     assert main(["reminders", "--show", "--json", "--db", db]) == 0
     reminders = json.loads(capsys.readouterr().out)["reminders"]
     assert reminders and {r["kind"] for r in reminders} == {"未报送"}
+    # The list says whose day it is and when it was written (it said neither).
+    assert main(["reminders", "--show", "--db", db]) == 0
+    first = capsys.readouterr().out.splitlines()[0]
+    assert first.startswith("2025年6月30日的提醒，") and first.endswith("（北京时间）生成："), first
 
 
 def test_reminders_of_a_future_day_are_refused_as_they_would_hide_every_later_day(capsys, tmp_path, monkeypatch):
