@@ -231,8 +231,18 @@ def province_panel(context: AppContext, province: str) -> list[Any]:
     return [
         html.Div(
             [
-                html.A("打印本省简报", href=f"/bulletin/{province}", target="_blank", className="button-secondary"),
-                html.A("下载本省简报", href=f"/bulletin/{province}?download=1", className="button-secondary"),
+                # Named for the province (the Corps, 新疆生产建设兵团, is no province: it read 打印本省简报).
+                html.A(
+                    f"打印{division_name(province)}简报",
+                    href=f"/bulletin/{province}",
+                    target="_blank",
+                    className="button-secondary",
+                ),
+                html.A(
+                    f"下载{division_name(province)}简报",
+                    href=f"/bulletin/{province}?download=1",
+                    className="button-secondary",
+                ),
             ],
             className="toolbar",
         ),

@@ -480,6 +480,9 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     assert any("馆（室）藏总量（卷件）：%{z:,.0f}<extra>" in t.get("hovertemplate", "") for t in counts["data"])
     page = render_page(app, client_of(app, "planner"), "/", "?province=660000").text
     assert "本地区没有可绘制的地图边界" in page and "点击地级市" not in page
+    corps_panel = returned(overview(app, "planner", "?province=660000"), ids.OVERVIEW_PROVINCE, "children")
+    said = json.dumps(corps_panel, ensure_ascii=False)
+    assert "打印新疆生产建设兵团简报" in said and "本省简报" not in said  # the Corps is no province
 
 
 def test_a_share_is_coloured_over_its_whole_scale_and_a_count_over_its_own_values(app):
