@@ -520,9 +520,14 @@ def transition_finding(
             )
         who = role if role is not None else (rule.role if rule is not None else FindingRole.REVIEWER)
         check_account_may_act(con, by, finding_id, FindingRole(who))
-        after, record = apply_transition(
-            state, act, by, who, at or utc_now(), note, evidence, new_deadline, measures, today
-        )
+        try:
+            after, record = apply_transition(
+                state, act, by, who, at or utc_now(), note, evidence, new_deadline, measures, today
+            )
+        except IllegalTransition as refused:
+            # An account named as people read it (「李华（guangdong）」曾记录本问题的整改), not by its login alone.
+            refused.message = refused.message.replace(f"「{by}」", f"「{person_of(con, by)}」")
+            raise
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])
         record_event(

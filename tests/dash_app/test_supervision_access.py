@@ -79,6 +79,7 @@ from warehouse.inspections import (
     summarize_inspections,
     transition_finding,
 )
+from warehouse.users import set_full_name
 
 STANDARD = get_standard()
 EVIDENCE_BYTES = "%PDF-1.4\n%整改报告：已按要求完成整改。\n%%EOF\n".encode()
@@ -1477,6 +1478,13 @@ def test_a_province_reviews_its_own_bureau_s_inspections_but_never_closes_what_i
     assert read(site, query_finding_history, started)["transitions"][-1]["role"] == FindingRole.RECTIFIER
     refused = act(app, province, started, "销号", evidence=EVIDENCE_UPLOAD)
     assert "「guangdong」曾记录本问题的整改，不能为本问题销号" in message_of(refused)
+    # An account with its holder's name is named as people read it (it said 「guangdong」 beside 李华（guangdong）).
+    site.store.write(lambda con: set_full_name(con, "guangdong", "李华", by="管理员"))
+    try:
+        refused = act(app, province, started, "销号", evidence=EVIDENCE_UPLOAD)
+        assert "「李华（guangdong）」曾记录本问题的整改，不能为本问题销号" in message_of(refused)
+    finally:
+        site.store.write(lambda con: set_full_name(con, "guangdong", None, by="管理员"))
     assert state_of(site, started)[0] == "已提交整改报告"
     assert [o["value"] for o in detail(app, province, started)[1]] == ["退回"]  # the close it may not take: not offered
     # Nor does it give itself more time on a finding whose rectification it recorded (a probe's province did).
