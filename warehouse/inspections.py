@@ -66,7 +66,7 @@ from warehouse.audit import record_event
 from warehouse.evaluation_findings import MAX_PERSON, MAX_REASON, query_finding_sources, required_text
 from warehouse.queries import fetch_named
 from warehouse.transactions import execute_many, insert_rows, transaction, utc_now
-from warehouse.users import check_national_planner, find_acting_account, person_of
+from warehouse.users import account_names, check_national_planner, find_acting_account, person_of
 
 CENTRAL_CLASSES = CENTRAL_UNIT_CLASSES
 # Overdue, for a day and the closed state bound as parameters: past the deadline and not closed.
@@ -104,19 +104,34 @@ def fetch_finding_states(
                coalesce(r.rectifiers, []) AS rectifiers
         FROM findings AS f
         LEFT JOIN (
-            SELECT t.finding_id, list(DISTINCT n.name) FILTER (WHERE n.name IS NOT NULL) AS rectifiers
-            FROM finding_transitions AS t LEFT JOIN users AS u ON u.user_name = t.changed_by,
-                 unnest([t.changed_by, u.full_name]) AS n(name)
-            WHERE t.role = ? GROUP BY t.finding_id
+            SELECT finding_id, list(DISTINCT changed_by) AS rectifiers
+            FROM finding_transitions WHERE role = ? GROUP BY finding_id
         ) AS r USING (finding_id)
         WHERE ? IS NULL OR list_contains(?, f.finding_id)
         """,
         [FindingRole.RECTIFIER.value, wanted, wanted],
     ).fetchall()
+    holders = _holders_names(con)
     return {
-        finding_id: FindingState(finding_id, FindingStatus(status), deadline, person, frozenset(rectifiers), changed_at)
+        finding_id: FindingState(
+            finding_id,
+            FindingStatus(status),
+            deadline,
+            person,
+            frozenset({*rectifiers, *(holders[r] for r in rectifiers if r in holders)}),
+            changed_at,
+        )
         for finding_id, status, deadline, person, changed_at, rectifiers in rows
     }
+
+
+def _holders_names(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """The account holders' own names by account, where the warehouse records them (migration 074 on: a warehouse
+    being upgraded reads its findings before)."""
+    recorded = con.execute(
+        "SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' AND column_name = 'full_name'"
+    ).fetchone()
+    return account_names(con) if recorded and recorded[0] else {}
 
 
 def fetch_loaded_records(con: duckdb.DuckDBPyConnection) -> dict[str, Row]:
@@ -526,7 +541,9 @@ def transition_finding(
             )
         except IllegalTransition as refused:
             # An account named as people read it (「李华（guangdong）」曾记录本问题的整改), not by its login alone.
-            refused.message = refused.message.replace(f"「{by}」", f"「{person_of(con, by)}」")
+            refused.message = refused.message.replace(
+                f"「{by}」", f"「{person_label(by, _holders_names(con).get(by))}」"
+            )
             raise
         _record_transitions(con, [record], [(None, None, None)], via)
         _save_states(con, [after])
