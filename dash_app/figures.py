@@ -46,6 +46,21 @@ INSET_LON, INSET_LAT = (106.0, 123.5), (2.5, 24.8)
 INSET_WEST_LON = 126.0
 
 
+def inset_label(text: str, right: float) -> dict[str, Any]:
+    """The name written in an inset's lower right corner (`right`: the inset's right edge, as a share of the width)."""
+    return {
+        "text": text,
+        "x": right,
+        "y": 0.01,
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "right",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": 11, "color": LINE_COLOR},
+    }
+
+
 def value_hover(label: str, value_format: str, suffix: str) -> str:
     """A map region's hover: its name, then the figure's label and value (d3 `value_format`, then `suffix`)."""
     return "%{text}<br>" + label + "：%{z:" + value_format + "}" + suffix + "<extra></extra>"
@@ -128,6 +143,8 @@ INSET_TOP = round(
     (MAINLAND_RIGHT - INSET_LEFT) * MAP_WIDTH_PX / mercator_aspect(INSET_LON, INSET_LAT) / _PLOT_HEIGHT, 4
 )
 LINE_COLOR = "#5b6770"
+# The frame of a map's inset (the South China Sea islands on the national map, 三沙 on Hainan's).
+INSET_FRAME = {"showframe": True, "framecolor": LINE_COLOR, "framewidth": 1}
 
 
 @lru_cache(maxsize=1)
@@ -219,23 +236,9 @@ def build_choropleth(
             "lataxis_range": list(INSET_LAT),
             "center": mercator_center(INSET_LON, INSET_LAT),
             "domain": {"x": [INSET_LEFT, MAINLAND_RIGHT], "y": [0, INSET_TOP]},
-            "showframe": True,
-            "framecolor": LINE_COLOR,
-            "framewidth": 1,
+            **INSET_FRAME,
         },
-        annotations=[
-            {
-                "text": "南海诸岛",
-                "x": MAINLAND_RIGHT - 0.005,
-                "y": 0.01,
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "right",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 11, "color": LINE_COLOR},
-            }
-        ],
+        annotations=[inset_label("南海诸岛", MAINLAND_RIGHT - 0.005)],
         width=MAP_WIDTH_PX,
         height=MAP_HEIGHT_PX,
         autosize=False,
@@ -560,25 +563,8 @@ def build_division_map(
         figure.update_traces(selector={"geo": "geo2"}, marker_line_color="#08306b", marker_line_width=2)
         figure.update_layout(
             geo={"domain": {"x": [0, 0.9], "y": [0, 1]}},
-            geo2={
-                "domain": {"x": [0.66, 0.9], "y": [0, 0.3]},
-                "showframe": True,
-                "framecolor": LINE_COLOR,
-                "framewidth": 1,
-            },
-            annotations=[
-                {
-                    "text": INSET_DIVISIONS[inset],
-                    "x": 0.895,
-                    "y": 0.01,
-                    "xref": "paper",
-                    "yref": "paper",
-                    "xanchor": "right",
-                    "yanchor": "bottom",
-                    "showarrow": False,
-                    "font": {"size": 11, "color": LINE_COLOR},
-                }
-            ],
+            geo2={"domain": {"x": [0.66, 0.9], "y": [0, 0.3]}, **INSET_FRAME},
+            annotations=[inset_label(INSET_DIVISIONS[inset], 0.895)],
         )
     return figure
 
