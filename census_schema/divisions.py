@@ -155,6 +155,17 @@ class DivisionRegistry:
             return [d.code for d in children]
         return [province_code]
 
+    def map_division_of(self, province_code: str, code: str) -> str | None:
+        """The division of the province's own map that `code` lies in (itself, or the prefecture or municipal
+        district above it); None for the province and its map's parents, and for codes outside it."""
+        parents = self.map_parents(province_code)
+        current = self.by_code.get(code)
+        while current is not None and current.parent_code is not None:
+            if current.parent_code in parents:
+                return current.code
+            current = self.by_code.get(current.parent_code)
+        return None
+
     def census_provinces(self) -> list[Division]:
         """The 31 provinces and the XPCC: the 32 units that report to the census, by code."""
         return sorted(

@@ -61,6 +61,33 @@ def inset_label(text: str, right: float) -> dict[str, Any]:
     }
 
 
+# Units whose large figures are not said in 万 or 亿 (约 19.76 万GB is not how storage is said; a share is 0–100).
+NO_MAGNITUDE_UNITS = frozenset({"GB", "%"})
+# An axis or colour bar is ticked in 万 or 亿 from this magnitude on (below it the whole figures read at a glance).
+MAGNITUDE_FROM = 100_000
+
+
+def magnitude_label(value: float) -> str:
+    """A tick's figure as statistics here write it: 5000万, 1.5亿, 0 (no separator in a number of 万 or 亿)."""
+    size, word = (1e8, "亿") if abs(value) >= 1e8 else (1e4, "万") if abs(value) >= 1e4 else (1.0, "")
+    return f"{value / size:.4f}".rstrip("0").rstrip(".") + word
+
+
+def magnitude_ticks(values: Sequence[float], unit: str, count: int = 5) -> dict[str, Any]:
+    """An axis's or colour bar's ticks in 万 or 亿 (plotly writes 100,000,000, or 100M) when its figures reach
+    MAGNITUDE_FROM: about `count` round steps over the values; nothing for smaller figures, storage and shares."""
+    given = [float(v) for v in values if v is not None]
+    if unit in NO_MAGNITUDE_UNITS or not given or max(abs(v) for v in given) < MAGNITUDE_FROM:
+        return {}
+    low, high = min(given), max(given)
+    rough = (high - low) / count or abs(high) / count
+    power = 10 ** math.floor(math.log10(rough))
+    step = next(power * m for m in (1, 2, 2.5, 5, 10) if power * m >= rough)
+    first, last = math.floor(low / step), math.ceil(high / step)
+    ticks = [n * step for n in range(first, last + 1)]
+    return {"tickvals": ticks, "ticktext": [magnitude_label(t) for t in ticks]}
+
+
 def value_hover(label: str, value_format: str, suffix: str) -> str:
     """A map region's hover: its name, then the figure's label and value (d3 `value_format`, then `suffix`)."""
     return "%{text}<br>" + label + "：%{z:" + value_format + "}" + suffix + "<extra></extra>"
@@ -194,10 +221,12 @@ def build_choropleth(
     suffix: str = "",
     zrange: tuple[float, float] | None = None,
     hover_label: str | None = None,
+    unit: str = "",
 ) -> go.Figure:
     """Provinces coloured by a figure; provinces with no value drawn in a separate grey 'no data' class.
-    `value_format` is the d3 format of the figure in hovers and on the colour bar (counts without decimals); `zrange`
-    the values the colour scale runs between (a share: 0–100), else the figures' own least and greatest."""
+    `value_format` is the d3 format of the figure in hovers and on the colour bar (counts without decimals; the bar
+    in 万 or 亿 for large figures of `unit`); `zrange` the values the colour scale runs between (a share: 0–100), else
+    the figures' own least and greatest."""
     with_data = [r for r in rows if r.get(value_key) is not None]
     without = [r for r in rows if r.get(value_key) is None]
     # The map shows the whole country: units without a row (outside the census) still get their no-data shape.
@@ -207,7 +236,15 @@ def build_choropleth(
     # Every trace is drawn twice: on the mainland view and on the inset, where the islands of Hainan (460000) show.
     # No colorbar title (the figure's title names the metric): a wide one would push the right margin out and shift
     # the inset off the mainland's lower right corner.
-    colorbar = {"x": MAINLAND_RIGHT + 0.015, "len": 0.55, "y": 0.7, "thickness": 16}
+    colorbar = {
+        "x": MAINLAND_RIGHT + 0.015,
+        "len": 0.55,
+        "y": 0.7,
+        "thickness": 16,
+        "tickformat": value_format,
+        "ticksuffix": suffix,
+        **magnitude_ticks(zrange or [r[value_key] for r in with_data], unit),
+    }
     for geo in ("geo", "geo2"):
         add_regions(
             figure,
@@ -217,7 +254,7 @@ def build_choropleth(
             [(r["province_code"], r["province_name"], r[value_key]) for r in with_data],
             zrange=zrange,
             hover=value_hover(hover_label or title, value_format, suffix),
-            colorbar={**colorbar, "tickformat": value_format, "ticksuffix": suffix},
+            colorbar=colorbar,
             name=title,
         )
         figure.add_trace(_south_sea_line(geo))
@@ -410,7 +447,8 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, 
         font_family=FONT,
         title={"text": title, "x": 0.01},
         xaxis={"dtick": 1, "tickformat": "d", "ticksuffix": "年"},
-        yaxis={"tickformat": ","},  # the unit is in the caller's title and the hover: a rotated 个 reads as ←
+        # The unit is in the caller's title and the hover (a rotated 个 reads as ←); large figures in 万 or 亿.
+        yaxis={"tickformat": ",", **magnitude_ticks([y for points in series.values() for _, y in points], unit)},
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
         showlegend=True,  # a single series is named too (plotly leaves a lone trace without its legend)
     )
@@ -527,6 +565,7 @@ def build_division_map(
     suffix: str = "",
     zrange: tuple[float, float] | None = None,
     hover_label: str | None = None,
+    unit: str = "",
 ) -> go.Figure:
     """A province's prefectures coloured by a figure (rows: division_code, name and the figure); prefectures without
     a value in grey. The view fits the province (an INSET_DIVISIONS one in a framed inset at the lower right); the
@@ -544,11 +583,21 @@ def build_division_map(
             figure,
             geojson,
             geo,
-            [(r["division_code"], f"{r['name']}：无数据") for r in without if shown(r["division_code"])],
+            [
+                (r["division_code"], f"{r['name']}：{r.get('note') or '无数据'}")
+                for r in without
+                if shown(r["division_code"])
+            ],
             [(r["division_code"], r["name"], float(r[value_key])) for r in with_data if shown(r["division_code"])],
             zrange=zrange,
             hover=value_hover(hover_label or title, value_format, suffix),
-            colorbar={"len": 0.6, "thickness": 16, "tickformat": value_format, "ticksuffix": suffix},
+            colorbar={
+                "len": 0.6,
+                "thickness": 16,
+                "tickformat": value_format,
+                "ticksuffix": suffix,
+                **magnitude_ticks(zrange or values, unit),
+            },
             name=title,
         )
     figure.update_geos(fitbounds="locations", visible=False, projection_type="mercator")

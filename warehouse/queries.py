@@ -185,6 +185,31 @@ def query_review_progress(
     }
 
 
+# The current census returns a province's prefectures and counties sent for their own scope (not the province's own).
+_LOCAL_REVIEW_SQL = """
+SELECT scope_code, review_state, review_stage, count(*) AS returns
+FROM submissions
+WHERE kind = 'census' AND round_id = ? AND status = 'accepted' AND is_current AND province_code = ?
+  AND scope_kind IN ('prefecture', 'county')
+GROUP BY ALL
+"""
+
+
+def query_local_review_progress(
+    con: duckdb.DuckDBPyConnection, province_code: str, round_id: str = ROUND_ID
+) -> dict[str, dict[str, Any]]:
+    """Review progress of the current census returns sent by a province's prefectures and counties, by the division
+    of the province's map they lie in (a county's under its prefecture); divisions without such returns are absent."""
+    divisions = load_divisions()
+    labels: dict[str, list[str]] = {}
+    for row in fetch_named(con, _LOCAL_REVIEW_SQL, [round_id, province_code]):
+        division = divisions.map_division_of(province_code, row["scope_code"])
+        label = review_label(row["review_state"], row["review_stage"])
+        if division is not None and label is not None:
+            labels.setdefault(division, []).extend([label] * row["returns"])
+    return {division: summarize_review(found) for division, found in labels.items()}
+
+
 # The latest return (已退回) of each submission: the reason its uploader is told, who returned it and when.
 _SUBMISSIONS_SQL = """
 SELECT s.*, r.reason AS return_reason, r.changed_by AS returned_by, r.changed_at AS returned_at,

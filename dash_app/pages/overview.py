@@ -58,6 +58,7 @@ from warehouse.indicators import computed_indicator_values
 from warehouse.queries import (
     query_children_figures,
     query_coverage_children,
+    query_local_review_progress,
     query_quality_by_province,
     query_removed_returns,
     query_summary,
@@ -85,6 +86,10 @@ METRICS: dict[str, tuple[str, str, str, str]] = {
 SHARE_RANGE = (0.0, 100.0)
 
 
+# A division of a province's map without review progress: only returns its own offices sent count there.
+LOCAL_REVIEW_NOTE = "本地未单独报送普查表（省级报送的计入全省审核进度）"
+
+
 def metric_range(metric: str) -> tuple[float, float] | None:
     """The values a metric's map colours run between: a share's whole scale, or None (a count: its own values)."""
     return SHARE_RANGE if METRICS[metric][1] == "%" else None
@@ -105,8 +110,8 @@ def metric_hover(metric: str) -> str:
 
 def derive_metrics(figures: dict[str, Any], review: dict[str, Any] | None = None) -> dict[str, Any]:
     """The map's figures for one province or the nation (None where there is no data); the rates are those of the
-    comprehensive archives, as their names say (archive rooms never open records). Review progress from the
-    province's entry of the summary's `review` (None without current returns, or below the province)."""
+    comprehensive archives, as their names say (archive rooms never open records). Review progress from `review`:
+    a province's entry of the summary's, or a division's own returns below it (None without returns)."""
     holdings = figures["vol_total"] + figures["item_total"]
     has_data = figures["units_expected"] > 0 or holdings > 0
     archives = figures["bases"]["comprehensive"]
@@ -159,6 +164,7 @@ def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]
     districts and counties) with the map's figures: every one of them, those without registered holders or returns
     without figures (grey on the map, 无数据; a province without data yet drew an empty chart)."""
     parents = load_divisions().map_parents(province)
+    reviews = context.reader.cached(query_local_review_progress, province)
     coverage: dict[str, dict[str, Any]] = {}
     figures: dict[str, dict[str, Any]] = {}
     children: set[str] = set()
@@ -178,7 +184,7 @@ def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]
             **{k: holdings.get(k, 0.0) for k in FIGURE_KEYS},
             "bases": {"comprehensive": {k: holdings.get(f"comprehensive_{k}", 0.0) for k in BASIS_KEYS}},
         }
-        rows.append({"division_code": code, "name": division_name(code), **derive_metrics(merged)})
+        rows.append({"division_code": code, "name": division_name(code), **derive_metrics(merged, reviews.get(code))})
     return rows
 
 
@@ -469,7 +475,8 @@ def map_table(rows: list[dict[str, Any]], metric: str, viewer: Viewer, *, unfold
         if may_see_region(viewer, code):
             drill, source = region_hrefs(code, metric)
             links = [dcc.Link("下级覆盖情况", href=drill), " · ", dcc.Link("数据来源", href=source)]
-        body.append([row.get("province_name") or row["name"], metric_text(metric, row.get(metric)), links])
+        shown = row.get("note") or metric_text(metric, row.get(metric))
+        body.append([row.get("province_name") or row["name"], shown, links])
     title = metric_title(metric)
     return figure_table(f"以表格查看地图数据：{title}", ["地区", title, "查看"], body, numeric=(1,), unfolded=unfolded)
 
@@ -588,7 +595,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         summary = context.reader.cached(query_summary)
         if not isinstance(metric, str) or metric not in METRICS:
             refuse(400, f"未知的地图指标「{str(metric)[:40]}」。")
-        _, _, value_format, suffix = METRICS[metric]
+        _, unit, value_format, suffix = METRICS[metric]
         province = province_from_search(viewer, search)
         if province is None:
             headline, rows = load_overview(viewer, summary)
@@ -600,12 +607,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 suffix=suffix,
                 zrange=metric_range(metric),
                 hover_label=metric_hover(metric),
+                unit=unit,
             )
             own = scope_province(viewer)
             cards = build_cards(headline, own, review_of(summary, own))
             return figure, cards, [], map_table(rows, metric, viewer)
         headline = next(p for p in summary["provinces"] if p["province_code"] == province)
         rows = load_province_map(context, province)
+        if metric == "review_pct":
+            for row in rows:
+                row["note"] = LOCAL_REVIEW_NOTE if row["review_pct"] is None else None
         title = f"{division_name(province)}各{map_units(province)}{metric_title(metric)}"
         drawable = has_division_geometry(province)
         table = map_table(rows, metric, viewer, unfolded=not drawable)
@@ -619,6 +630,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 suffix=suffix,
                 zrange=metric_range(metric),
                 hover_label=metric_hover(metric),
+                unit=unit,
             )
         else:
             # An empty map and a 404 for its geometry, under a hint to click a prefecture on it: the table, unfolded.

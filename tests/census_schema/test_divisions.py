@@ -110,6 +110,14 @@ def test_a_municipality_s_parts_are_named_for_what_they_are_and_left_out_above_t
     ]
     # Their districts are what a municipality's own map draws; units are named by the municipality (北京市档案局).
     assert divisions.map_parents("500000") == ["500100", "500200"] and divisions.map_parents("440000") == ["440000"]
+    # Where a return of a county or prefecture counts on its province's map: its prefecture, or a municipality's district.
+    assert [divisions.map_division_of("440000", code) for code in ("440204", "440200", "440000", "110105")] == [
+        "440200",
+        "440200",
+        None,
+        None,
+    ]
+    assert divisions.map_division_of("110000", "110105") == "110105"
     assert divisions.place_name("110100") == "北京市" and divisions.place_name("440100") == "广州市"
 
 

@@ -28,6 +28,7 @@ from dash_app.figures import (
     build_lines,
     build_trend,
     load_south_sea_line,
+    magnitude_ticks,
     mercator_aspect,
 )
 
@@ -250,3 +251,31 @@ def test_hainan_s_south_china_sea_islands_are_drawn_in_an_inset_not_fitted_with_
     assert [trace.showscale for trace in figure.data if trace.name == "海南省各市普查覆盖率（%）"] == [True, False]
     guangdong = build_division_map(rows[:1], "coverage_pct", "广东省", "/assets/prefectures/440000.geojson")
     assert {trace.geo or "geo" for trace in guangdong.data} == {"geo"} and not guangdong.layout.annotations
+
+
+def test_large_figures_are_ticked_in_wan_and_yi_as_the_cards_write_them():
+    # Plotly wrote 100,000,000 (or 100M) on the axis beside a card's 约 1 亿.
+    assert magnitude_ticks([0, 137_000_000], "卷件") == {
+        "tickvals": [0, 50_000_000, 100_000_000, 150_000_000],
+        "ticktext": ["0", "5000万", "1亿", "1.5亿"],
+    }
+    assert magnitude_ticks([250_000_000, 262_000_000], "卷件")["ticktext"][:3] == ["2.5亿", "2.525亿", "2.55亿"]
+    # Small counts, storage and shares keep plotly's own ticks.
+    assert magnitude_ticks([5, 99_999], "个") == magnitude_ticks([1e9], "GB") == magnitude_ticks([0, 100], "%") == {}
+    lines = build_lines({"全国": [(2024, 120_000_000), (2025, 140_000_000)]}, "馆藏（卷件）", unit="卷件")
+    assert "1.2亿" in lines.layout.yaxis.ticktext
+    rows = census_rows({"440000": 3_000_000.0, "450000": 12_000_000.0})
+    national = build_choropleth(rows, "coverage_pct", "馆藏（卷件）", unit="卷件")
+    bar = next(t for t in traces_on(national, "geo", "choropleth") if t.showscale).colorbar
+    assert "1000万" in bar.ticktext and bar.tickvals[-1] >= 12_000_000
+    province = build_division_map(
+        [
+            {"division_code": "440100", "name": "广州市", "v": 250_000.0},
+            {"division_code": "440200", "name": "韶关市", "v": 40_000.0},
+        ],
+        "v",
+        "馆藏（卷件）",
+        {},
+        unit="卷件",
+    )
+    assert "20万" in province.data[-1].colorbar.ticktext

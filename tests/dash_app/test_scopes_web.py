@@ -36,6 +36,7 @@ from tests.dash_app.test_access import (
     exported_workbook,
     grid_rows,
     load_grid,
+    overview,
     post_callback,
     render_page,
     returned,
@@ -248,6 +249,13 @@ def test_review_progress_is_a_map_metric(tmp_path, open_app):
     progress = {p["province_code"]: p for p in summary["review"]["provinces"]}
     assert by_code["440000"]["review_pct"] == progress["440000"]["reviewed_pct"] == 50.0
     assert by_code["450000"]["review_pct"] is None, "no current returns: no figure (grey on the map)"
+    # On Guangdong's own map 广州市 reads the progress of the return it sent (every prefecture read 无数据); the
+    # others, whose holders the province's own return covers, say so.
+    figure = returned(overview(app, "guangdong", "", "review_pct"), ids.OVERVIEW_MAP, "figure")
+    coloured = next(t for t in figure["data"] if t["type"] == "choropleth" and t.get("name") != "无数据")
+    assert (coloured["locations"], coloured["z"]) == (["440100"], [100.0])
+    grey = next(t for t in figure["data"] if t.get("name") == "无数据")
+    assert "韶关市：本地未单独报送普查表（省级报送的计入全省审核进度）" in grey["text"]
 
 
 def test_templates_for_a_prefecture_or_a_central_channel(site):
