@@ -80,6 +80,12 @@ RULE_KIND_TITLES: dict[str, str] = {
     "date_on_or_after": "日期早于普查标准时点",
 }
 UNKNOWN_RULE_TITLE = "其他问题"
+# Rules whose kind's title would misname them: warnings among refusals (a replaced sheet read 无权评分).
+RULE_TITLES: dict[str, str] = {
+    "scorer_sheet_replaced": "替换此前装载的评分",
+    "reconciliation_unneeded": "合议分不采用",
+    "reconciliation_pending": "待合议",
+}
 
 
 @lru_cache(maxsize=1)
@@ -90,6 +96,8 @@ def _kinds_by_rule() -> dict[str, str]:
 
 
 def rule_title(rule_id: str | None) -> str:
-    """The title of a declared rule (by its kind), for lists and grids."""
+    """The title of a declared rule (its own, else its kind's), for lists and grids."""
+    if rule_id in RULE_TITLES:
+        return RULE_TITLES[rule_id]
     kind = _kinds_by_rule().get(rule_id or "")
     return RULE_KIND_TITLES.get(kind or "", UNKNOWN_RULE_TITLE)

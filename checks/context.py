@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from decimal import Decimal
 from types import MappingProxyType
 
 from census_schema.census_form import AnnualStatistics
@@ -55,6 +56,13 @@ class EvaluationFacts:
     own_sheets: Mapping[tuple[str, str], datetime] = field(default_factory=lambda: MappingProxyType({}))
     # (archive, scorer) -> the sheet an earlier upload loaded (self-evaluations too): an upload replaces it, said.
     loaded_sheets: Mapping[tuple[str, str], LoadedSheet] = field(default_factory=lambda: MappingProxyType({}))
+    # archive -> expert -> item -> score: the experts' sheets already submitted, which a panel's reconciled value in
+    # an upload is judged against with the workbook's own.
+    submitted_experts: Mapping[str, Mapping[str, Mapping[str, Decimal]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+    # archive -> the items the panel has already given a reconciled value (合议分).
+    reconciled_items: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ from census_schema.fields import Form, Rule, WorkbookForm
 from census_schema.layout import FIRST_DATA_ROW
 from census_schema.supervision.checklist import CHECKLISTS
 from census_schema.supervision.codes import VETO_PASSED
-from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
+from census_schema.supervision.evaluation import SELF_SOURCE, EvaluationStandard, get_standard
 from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
 from checks.cells import EXCEL_ROW, failures_at, sum_of_fields
 from checks.context import CheckContext
@@ -54,6 +54,7 @@ from supervision.scoring import (
     check_veto_verdicts,
     describe_own_sheet,
     describe_replaced_sheet,
+    pending_reconciliations,
     pivot_expert_scores,
     unneeded_reconciliations,
 )
@@ -478,15 +479,30 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
                 reconciliations.setdefault(
                     str(r["item_code"]), Reconciliation(as_decimal(r["reconciled"]), str(r["note"] or ""))
                 )
-        # Scoring items and bonus items alike: experts further apart than 20 % need the panel's value (a bonus item
-        # one expert left blank counts as none awarded, as scoring counts it).
-        by_item = pivot_expert_scores(
-            {s: {c: v for c, v in scores.items() if c in standard.items_by_code} for s, scores in experts.items()}
-        )
-        spreads = {**by_item, **awarded_bonus(standard, experts)}
-        problems = check_reconciliations(standard, spreads, reconciliations)
-        locate(problems + unneeded_reconciliations(standard, spreads, reconciliations), expert_rows, archive, "专家组")
+        # Experts further apart than 20 % in the workbook need the panel's value in it. Whether a value given counts
+        # is judged over every expert's sheet, the workbook's and those already submitted (a 合议分 sent with one
+        # expert's sheet was said not to count, and then counted).
+        facts = context.evaluation
+        submitted = facts.submitted_experts.get(archive, {}) if facts else {}
+        every = {**{s: v for s, v in submitted.items() if s not in experts}, **experts}
+        problems = check_reconciliations(standard, expert_spreads(standard, experts), reconciliations)
+        problems += unneeded_reconciliations(standard, expert_spreads(standard, every), reconciliations)
+        if facts and len(every) > len(experts):
+            # Apart from sheets already submitted: the archive will wait for the panel's value (said, not silent).
+            settled = {*reconciliations, *facts.reconciled_items.get(archive, ())}
+            settled |= {p.item_code for p in problems if p.rule_id == "reconciliation_required"}
+            problems += pending_reconciliations(standard, expert_spreads(standard, every), settled)
+        locate(problems, expert_rows, archive, "专家组")
     return failures
+
+
+def expert_spreads(
+    standard: EvaluationStandard, experts: Mapping[str, Mapping[str, Decimal]]
+) -> dict[str, tuple[Decimal, ...]]:
+    """Each item's expert scores, scoring and bonus items alike (a bonus item one expert left blank counts as none
+    awarded, as scoring counts it)."""
+    scoring = {s: {c: v for c, v in scores.items() if c in standard.items_by_code} for s, scores in experts.items()}
+    return {**pivot_expert_scores(scoring), **awarded_bonus(standard, experts)}
 
 
 def check_reconciliation_consistent(

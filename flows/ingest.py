@@ -48,7 +48,13 @@ from flows.scopes import (
 )
 from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
-from warehouse.evaluation import fetch_assignments, fetch_loaded_sheets, fetch_own_sheets, fetch_round
+from warehouse.evaluation import (
+    fetch_assignments,
+    fetch_loaded_sheets,
+    fetch_own_sheets,
+    fetch_round,
+    fetch_score_sheets,
+)
 from warehouse.inspections import (
     fetch_corrections,
     fetch_finding_states,
@@ -255,12 +261,15 @@ def _inspections_context(con: duckdb.DuckDBPyConnection, round_id: str, province
 
 def _evaluation_context(con: duckdb.DuckDBPyConnection, round_id: str, province_code: str | None) -> CheckContext:
     found = fetch_round(con, round_id)
+    _, expert_sheets, reconciliations = fetch_score_sheets(con, round_id)
     facts = EvaluationFacts(
         round_id,
         bool(found and found["is_open"]),
         fetch_assignments(con, round_id),
         fetch_own_sheets(con, round_id),
         fetch_loaded_sheets(con, round_id),
+        {archive: {s.scorer: s.scores for s in sheets} for archive, sheets in expert_sheets.items()},
+        {archive: frozenset(items) for archive, items in reconciliations.items()},
     )
     return build_check_context(None, evaluation=facts)
 

@@ -267,6 +267,21 @@ def check_reconciliations(
     return problems
 
 
+def pending_reconciliations(
+    standard: EvaluationStandard,
+    expert_scores_by_item: Mapping[str, Sequence[Decimal]],
+    settled: Iterable[str],
+) -> list[ScoreProblem]:
+    """Items (scoring or bonus) whose experts, those already submitted with the workbook's, differ by more than 20 %
+    of the maximum with no reconciled value given or stored (`settled`): the archive waits for the panel's (待合议)."""
+    done = set(settled)
+    return [
+        _problem("reconciliation_pending", code, "专家", f"（相差 {max(scores) - min(scores)}）")
+        for code, scores in expert_scores_by_item.items()
+        if code not in done and (top := max_points_of(standard, code)) is not None and differ_too_much(scores, top)
+    ]
+
+
 def check_reconciliation_source(scorer: str, reconciled_items: Iterable[str]) -> list[ScoreProblem]:
     """A self-evaluation gives no reconciled value: only the expert panel does, on its experts' rows."""
     if scorer != SELF_SOURCE:

@@ -437,7 +437,15 @@ EVALUATION_RULES: tuple[Rule, ...] = (
         "evaluation",
         Severity.WARNING,
         "reconciled",
-        "本表中该项专家评分相差未超过满分的20%，得分取专家平均分，合议分不采用；如确需合议，请核对各专家评分。",
+        "该项各专家评分（本表的和已提交的）相差未超过满分的20%，得分取专家平均分，合议分不采用；如确需合议，请核对各专家评分。",
+    ),
+    Rule(
+        "reconciliation_pending",
+        "evaluation",
+        Severity.WARNING,
+        "score",
+        "本表的评分与该馆已提交的其他专家评分相差超过该项满分的20%（未填的加分项按未加分计）：该馆将待合议，"
+        "须由专家组在专家评分行给出合议分并说明理由，才有得分和排名。",
     ),
     Rule("bonus_known_item", "evaluation", E, "item_code", "加分项编号须为评价标准中的编号。"),
     Rule("bonus_in_range", "evaluation", E, "score", "加分须在 0 至该加分项上限之间。"),

@@ -1,5 +1,5 @@
 from census_schema.forms import FORMS
-from census_schema.rule_titles import RULE_KIND_TITLES, UNKNOWN_RULE_TITLE, rule_title
+from census_schema.rule_titles import RULE_KIND_TITLES, RULE_TITLES, UNKNOWN_RULE_TITLE, rule_title
 
 
 def test_every_declared_rule_kind_has_a_chinese_title():
@@ -20,3 +20,11 @@ def test_a_title_never_names_the_sheet_its_cell_is_on_as_the_other_one():
     for form in FORMS.values():
         for rule in form.rules:
             assert form.sheet_name not in rule_title(rule.rule_id), (form.sheet_name, rule.rule_id)
+
+
+def test_a_warning_among_refusals_of_its_kind_has_a_title_of_its_own():
+    # A replaced self-evaluation sheet, a warning, was listed as 无权评分.
+    assert rule_title("scorer_sheet_replaced") == "替换此前装载的评分" and rule_title("scorer_assigned") == "无权评分"
+    assert rule_title("reconciliation_pending") == "待合议"
+    declared = {rule.rule_id for form in FORMS.values() for rule in form.rules}
+    assert set(RULE_TITLES) <= declared

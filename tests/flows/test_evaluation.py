@@ -164,6 +164,36 @@ def test_a_reconciled_value_comes_from_the_experts_and_counts_only_where_they_di
     assert result_of(store)["total"] == D("900.0")
 
 
+def test_a_reconciled_value_sent_with_one_expert_s_sheet_is_judged_against_the_sheets_already_submitted(
+    store, settings, tmp_path
+):
+    # A probe sent the panel's 合议分 with one expert's sheet, as the page asks: told 合议分不采用 (only that sheet's
+    # scores were compared), it counted.
+    assert (
+        ingest(
+            store, settings, score_sheet(SELF) + score_sheet("专家甲") + score_sheet("专家乙"), tmp_path / "a.xlsx"
+        ).status
+        == "accepted"
+    )
+    apart = score_sheet("专家丙", A1_1_1={"score": D(2)})
+    sent = ingest(store, settings, apart, tmp_path / "b.xlsx")
+    # Accepted, and told the archive now waits for the panel (it was silent: 错误 0 个，警告 0 个).
+    assert (sent.status, [(f.row, f.rule) for f in sent.failures]) == (
+        "accepted",
+        [(locate(apart, "专家丙", "A1.1.1"), "reconciliation_pending")],
+    )
+    assert result_of(store)["status"] == "待合议"
+    settled = score_sheet("专家丙", A1_1_1={"score": D(2), "reconciled": D(8), "note": "专家组合议"})
+    outcome = ingest(store, settings, settled, tmp_path / "c.xlsx")
+    assert (outcome.status, [f.rule for f in outcome.failures if f.rule.startswith("reconciliation")]) == (
+        "accepted",
+        [],
+    )
+    with store.reader() as con:
+        item = next(i for i in query_item_results(con, ARCHIVE) if i["item_code"] == "A1.1.1")
+    assert (item["score"], item["is_reconciled"], result_of(store)["status"]) == (D("8.0"), True, "已完成")
+
+
 def test_a_bonus_item_one_expert_left_blank_is_none_awarded_and_the_panel_settles_the_spread(store, settings, tmp_path):
     # A bonus was the mean of the experts who awarded it: two experts' 5 points counted in full while the third
     # awarded none. Left blank it is 0: 5, 5, 0 differ by more than 20 % of B1's 10 points.
