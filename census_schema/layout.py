@@ -9,6 +9,15 @@ from census_schema.failures import Failure
 from census_schema.rule_titles import rule_title
 from census_schema.xlsx import Column
 
+# The platform's one name: its pages' titles and header, its workbooks' author, its command line.
+PLATFORM_NAME = "国有档案资源普查与监督平台"
+
+
+def page_title(name: str) -> str:
+    """A browser tab's title: the page's name, then the platform's (修改密码 · 国有档案资源普查与监督平台)."""
+    return f"{name} · {PLATFORM_NAME}"
+
+
 INSTRUCTIONS_SHEET = "填表说明"
 CODES_SHEET = "代码表"
 # A very hidden sheet of key/value rows (column A key, column B value): it survives Excel, WPS and LibreOffice.

@@ -35,6 +35,7 @@ from census_schema.layout import (
     META_SCOPE_CODE,
     META_SCOPE_KIND,
     META_SHEET,
+    PLATFORM_NAME,
     TEMPLATE_PREPARED_ROWS,
     TITLE_ROW,
 )
@@ -191,7 +192,7 @@ def write_workbook(
         province_code, scope = None, None
     workbook = Workbook(write_only=True)
     workbook.properties.title = f"{book.title}（{name}）" if name else book.title
-    workbook.properties.creator = "国有档案资源普查平台"
+    workbook.properties.creator = PLATFORM_NAME
     workbook.properties.version = book.version
     # Sheets are created in their final order; each streams to its own temporary file, so fill order is free.
     instructions = workbook.create_sheet(INSTRUCTIONS_SHEET)

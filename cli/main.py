@@ -24,6 +24,7 @@ from census_schema.audit import AuditKind
 from census_schema.clock import to_beijing
 from census_schema.errors import CensusError, ServiceUnavailable, UsageError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
+from census_schema.layout import PLATFORM_NAME
 from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
 from census_schema.settings import ORCHESTRATORS, Settings
@@ -309,7 +310,7 @@ def _out(command: argparse.ArgumentParser) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     """The full command tree."""
-    parser = CommandParser(prog="archive-census", description="国有档案资源普查与监督平台")
+    parser = CommandParser(prog="archive-census", description=PLATFORM_NAME)
     commands = parser.add_subparsers(dest="command", required=True, help="要执行的命令")
 
     template = _command(commands, "template", "生成 Excel 模板")

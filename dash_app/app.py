@@ -14,6 +14,7 @@ from dash import Dash, Input, Output, dcc, html
 from flask_compress import Compress
 from flask_login import current_user
 
+from census_schema.layout import PLATFORM_NAME, page_title
 from census_schema.scopes import account_scope
 from census_schema.settings import Settings
 from dash_app import ids
@@ -57,7 +58,7 @@ def _navigation() -> html.Nav:
     who = f"{current_user.full_name or current_user.id}（{account}{current_user.role.label}{f'·{scope.name}' if scope else ''}）"
     return html.Nav(
         [
-            html.Span("国有档案资源普查与监督平台", className="brand"),
+            html.Span(PLATFORM_NAME, className="brand"),
             *links,
             html.Span(who, className="nav-user", id=ids.NAV_USER),
             # A Flask page, not one of Dash's: a plain link (the whole page loads).
@@ -172,7 +173,7 @@ def create_app(settings: Settings) -> Dash:
         use_pages=True,
         pages_folder="",
         assets_folder=str(ASSETS),
-        title="国有档案资源普查与监督平台",
+        title=PLATFORM_NAME,
         update_title="",  # keep the page title while callbacks run
         suppress_callback_exceptions=True,
         serve_locally=True,
@@ -181,10 +182,10 @@ def create_app(settings: Settings) -> Dash:
     app.index_string = app.index_string.replace("<html>", '<html lang="zh-CN">', 1)
     for page in PAGES:
         dash.register_page(
-            page.__name__, path=page.PATH, name=page.NAME, title=page.NAME, layout=_layout_for_roles(page)
+            page.__name__, path=page.PATH, name=page.NAME, title=page_title(page.NAME), layout=_layout_for_roles(page)
         )
         page.register_callbacks(app, context)
-    dash.register_page("not_found_404", path="/404", title="页面不存在", layout=not_found)
+    dash.register_page("not_found_404", path="/404", title=page_title("页面不存在"), layout=not_found)
     _answer_unknown_addresses_with_404(server, app.config.routes_pathname_prefix + "<path:path>")
     # After every callback is registered: the CSP allows Dash's inline scripts by their hashes.
     install_security(server, app.csp_hashes, app.callback_map)

@@ -39,6 +39,7 @@ from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing
 from census_schema.errors import CensusError, UsageError
 from census_schema.fields import show_unseen
+from census_schema.layout import PLATFORM_NAME, page_title
 from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app import ids
@@ -227,21 +228,21 @@ def load_secret_key(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-LOGIN_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>登录 · 国有档案资源普查平台</title>
+LOGIN_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{page_title("登录")}</title>
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
 <form method="post" action="/login" class="login-card" id="{ids.LOGIN_FORM}">
-<h1>国有档案资源普查与监督平台</h1>{{message}}
+<h1>{PLATFORM_NAME}</h1>{{message}}
 <label>用户名<input name="username" id="{ids.LOGIN_USERNAME}" autocomplete="username" value="{{username}}" required{{focus_name}}></label>
 <label>密码<input name="password" id="{ids.LOGIN_PASSWORD}" type="password" autocomplete="current-password" required{{focus_password}}></label>
 <input type="hidden" name="next" value="{{next}}">
 <button type="submit" id="{ids.LOGIN_SUBMIT}">登录</button></form></body></html>"""
-LOGOUT_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>退出 · 国有档案资源普查平台</title>
+LOGOUT_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{page_title("退出登录")}</title>
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
 <form method="post" action="/logout" class="login-card" id="{ids.LOGOUT_FORM}"><h1>退出登录</h1>
 <button type="submit" id="{ids.LOGOUT_SUBMIT}">确认退出</button></form></body></html>"""
 
 
-PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>修改密码 · 国有档案资源普查平台</title>
+PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{page_title("修改密码")}</title>
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
 <form method="post" action="/password" class="login-card" id="{ids.PASSWORD_FORM}">
 <h1>修改密码</h1><p class="hint">{{account}}新密码{PASSWORD_RULE_TEXT}。修改后，您在其他浏览器上的登录随即失效。</p>{{message}}

@@ -67,10 +67,17 @@ NO_MAGNITUDE_UNITS = frozenset({"GB", "%"})
 MAGNITUDE_FROM = 100_000
 
 
-def magnitude_label(value: float) -> str:
-    """A tick's figure as statistics here write it: 5000万, 1.5亿, 0 (no separator in a number of 万 or 亿)."""
+def magnitude_label(value: float, decimals: int = 4) -> str:
+    """A figure as statistics here write it: 5000万, 1.5亿, 0 (no separator in a number of 万 or 亿), to at most
+    `decimals` places of its 万 or 亿."""
     size, word = (1e8, "亿") if abs(value) >= 1e8 else (1e4, "万") if abs(value) >= 1e4 else (1.0, "")
-    return f"{value / size:.4f}".rstrip("0").rstrip(".") + word
+    return f"{value / size:.{decimals}f}".rstrip("0").rstrip(".") + word
+
+
+def tick_format(value_format: str) -> str:
+    """A colour bar's d3 format from its figures': round ticks without the zeros of their decimals (20,000 GB and
+    20%, not 20,000.00 and 20.00%)."""
+    return value_format[:-1] + "~f" if value_format.endswith("f") and "~" not in value_format else value_format
 
 
 def magnitude_ticks(values: Sequence[float], unit: str, count: int = 5) -> dict[str, Any]:
@@ -241,7 +248,7 @@ def build_choropleth(
         "len": 0.55,
         "y": 0.7,
         "thickness": 16,
-        "tickformat": value_format,
+        "tickformat": tick_format(value_format),
         "ticksuffix": suffix,
         **magnitude_ticks(zrange or [r[value_key] for r in with_data], unit),
     }
@@ -335,19 +342,21 @@ SMALL_COUNT = 10
 def build_bar(
     labels: Sequence[str], values: Sequence[float], title: str, *, color: str = BAR_BLUE, unit: str = "个"
 ) -> go.Figure:
-    """A simple horizontal bar chart of counts (whole numbers, the unit in the hover and on the axis)."""
+    """A simple horizontal bar chart of counts (whole numbers, the unit in the hover and on the axis); large figures
+    written and ticked in 万 or 亿 (the hover keeps them exact)."""
+    ticks = magnitude_ticks([0, *values], unit)  # the bars start at 0
     figure = go.Figure(
         go.Bar(
             x=list(values),
             y=list(labels),
             orientation="h",
             marker_color=color,
-            text=[f"{v:,}" for v in values],
+            text=[magnitude_label(v, 2) if ticks else f"{v:,}" for v in values],
             textposition="auto",
             hovertemplate="%{y}：%{x:,} " + unit + "<extra></extra>",
         )
     )
-    figure.update_xaxes(tickformat=",d", title={"text": unit}, rangemode="tozero")
+    figure.update_xaxes(tickformat=",d", title={"text": unit}, rangemode="tozero", **ticks)
     if max(values, default=0) < SMALL_COUNT:
         # A step of one: plotly's own (0.5 below five) read 0 1 1 2 3 3 4 4 once rounded to whole numbers.
         figure.update_xaxes(dtick=1)
@@ -594,7 +603,7 @@ def build_division_map(
             colorbar={
                 "len": 0.6,
                 "thickness": 16,
-                "tickformat": value_format,
+                "tickformat": tick_format(value_format),
                 "ticksuffix": suffix,
                 **magnitude_ticks(zrange or values, unit),
             },

@@ -361,7 +361,8 @@ def grid_block(
                 dag.AgGrid(
                     id=grid_id,
                     columnDefs=[c.definition(fitted=fit_width) for c in as_columns(columns)],
-                    rowData=[],
+                    # No rows yet (not an empty list): AG Grid says 加载中…… until they come, not 没有数据.
+                    rowData=None,
                     defaultColDef={
                         "sortable": True,
                         "filter": True,

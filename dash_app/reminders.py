@@ -82,7 +82,7 @@ def reminders_panel(
         notes.append(
             html.P(
                 f"这是{format_date(day)}生成的提醒，此后（至今日{format_date(today)}）没有生成新的提醒：其中的期限和"
-                "天数以生成那天为准，现状以本页的数字为准；每日提醒由 archive-census reminders 生成。",
+                "天数以生成那天为准，现状以本页的数字为准。提醒应在每天早上（北京时间 6:30）自动生成，多日未更新请联系系统管理员。",
                 className="error",
             )
         )

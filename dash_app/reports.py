@@ -18,6 +18,7 @@ from census_schema.census_form import CENSUS_FORM, ROUND_ID
 from census_schema.clock import BEIJING
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError
+from census_schema.layout import PLATFORM_NAME
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
@@ -62,7 +63,7 @@ def data_stamp(context: AppContext) -> list[Any]:
     as_of = context.reader.cached(query_data_as_of)
     when = format_datetime(as_of) if as_of else "尚无数据"
     return [
-        html.Span("国有档案资源普查与监督平台", className="print-only"),
+        html.Span(PLATFORM_NAME, className="print-only"),
         html.Span(f"数据截至 {when}（北京时间）", id=ids.DATA_AS_OF),
         html.Span(census_round_label(), id=ids.CENSUS_ROUND),
     ]

@@ -27,6 +27,7 @@ from flask_login import current_user
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from census_schema.errors import StorageError, UsageError
+from census_schema.layout import page_title
 from census_schema.roles import Role
 from census_schema.settings import env_choice, env_number
 from dash_app.webstate import session_end_causes
@@ -299,10 +300,12 @@ def error_page(status: int, title: str, text: str, back: tuple[str, str] | None 
     if flask.request.path.startswith("/_dash-"):
         return refusal(status, f"{title}：{text}")
     back = back or (viewer_home(), "返回首页")
+    # The platform's look and name, as its own 页面不存在 has (this one was a bare page titled 找不到页面或文件（404）).
     body = (
-        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
-        f"<body><h1>{escape(title)}（{status}）</h1><p>{escape(text)}</p>"
-        f'<p><a href="{escape(back[0])}">{escape(back[1])}</a></p></body></html>'
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(page_title(title))}</title>'
+        '<link rel="stylesheet" href="/assets/app.css"></head><body class="login-body"><div class="login-card">'
+        f"<h1>{escape(title)}</h1><p>{escape(text)}</p>"
+        f'<p><a href="{escape(back[0])}">{escape(back[1])}</a></p><p class="hint">错误代码 {status}</p></div></body></html>'
     )
     return flask.Response(body, status=status, mimetype="text/html")
 

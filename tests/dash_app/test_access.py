@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import dash
 import openpyxl
 import pytest
 from werkzeug.security import check_password_hash
@@ -263,6 +264,21 @@ def test_a_file_dash_does_not_serve_is_not_found_not_a_server_error(app, path, c
     response = client_of(app).get(path)
     assert response.status_code == 404 and "找不到页面或文件" in response.text
     assert not [record for record in caplog.records if record.levelname == "ERROR"]
+
+
+def test_every_tab_is_titled_by_its_page_and_the_platform_s_one_name(app):
+    titles = {page["path"]: page["title"] for page in dash.page_registry.values()}
+    assert (
+        titles["/"] == "总览 · 国有档案资源普查与监督平台"
+        and titles["/404"] == "页面不存在 · 国有档案资源普查与监督平台"
+    )
+    assert all(title.endswith(" · 国有档案资源普查与监督平台") for title in titles.values())
+    # The sign-in page said 国有档案资源普查平台: the platform had two names.
+    assert "<title>登录 · 国有档案资源普查与监督平台</title>" in client_of(app).get("/login").text
+    # An error page in the platform's look and name, the status a footnote (it read 找不到页面或文件（404）).
+    missing = client_of(app, "planner").get("/data-docs/no-such-run/")
+    assert missing.status_code == 404 and "<title>找不到页面或文件 · 国有档案资源普查与监督平台</title>" in missing.text
+    assert 'href="/assets/app.css"' in missing.text and "<h1>找不到页面或文件</h1>" in missing.text
 
 
 # --- signing in ----------------------------------------------------------------------------------------------------
@@ -1407,6 +1423,8 @@ def test_reminders_made_before_today_say_they_are_old():
     assert "整改期限提醒（2025年6月30日生成）" in current and "没有生成新的提醒" not in current
     old = str(reminders_panel([made], "整改期限提醒", date(2026, 12, 3)))
     assert "这是2025年6月30日生成的提醒，此后（至今日2026年12月3日）没有生成新的提醒" in old
+    # Who reads it is told what to do, not a command only the server's operator can run.
+    assert "archive-census" not in old and "多日未更新请联系系统管理员" in old
 
 
 def test_reminders_say_when_they_were_made_and_that_data_changed_since():

@@ -30,6 +30,7 @@ from dash_app.figures import (
     load_south_sea_line,
     magnitude_ticks,
     mercator_aspect,
+    tick_format,
 )
 
 
@@ -279,3 +280,9 @@ def test_large_figures_are_ticked_in_wan_and_yi_as_the_cards_write_them():
         unit="卷件",
     )
     assert "20万" in province.data[-1].colorbar.ticktext
+    # Bars are written and ticked so too, from 0; the hover keeps the exact figure.
+    bars = build_bar(["档案馆", "档案室"], [1_039_680_908, 52_000_000], "馆藏（卷件）", unit="卷件")
+    assert list(bars.data[0].text) == ["10.4亿", "5200万"] and bars.layout.xaxis.ticktext[0] == "0"
+    assert build_bar(["甲"], [3], "个数").data[0].text == ("3",)
+    # A colour bar's round ticks drop their decimals' zeros: 20,000 GB, 20%.
+    assert tick_format(",.2f") == ",.2~f" and tick_format(".2f") == ".2~f" and tick_format(",d") == ",d"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 
+import dash_ag_grid as dag
 import openpyxl
 import pytest
 
@@ -211,3 +212,10 @@ def test_a_text_column_shows_its_values_as_sent_whatever_its_first_row_looks_lik
         assert title.definition().get("tooltipField") in (None, "rule_title"), title
     # The error list says which sheet a row is of: a 表尾 row 3 is not 普查表's row 3.
     assert [column.title for column in ERROR_COLUMNS][1:4] == ["文件", "工作表", "行号"]
+
+
+def test_a_grid_says_it_is_loading_until_its_rows_come_not_that_there_are_none():
+    # An empty list made AG Grid say 没有数据 (and 尚未上传该指标的分省目标。) while the page was still loading.
+    block = grid_block("probe-grid", [("name", "名称")], empty="尚无数据。")
+    (grid,) = [c for c in block._traverse() if isinstance(c, dag.AgGrid)]
+    assert grid.rowData is None and grid.dashGridOptions["localeText"]["loadingOoo"] == "加载中……"
