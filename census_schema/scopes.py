@@ -359,7 +359,10 @@ class ScopeReturn:
         # One sent back is the scope's current one, but not in force (现行有效 beside 已退回 read as a contradiction).
         which = "现行报表" if self.is_returned else "现行有效的报表"
         if self.withheld:
-            return f"{self.scope.label}{which}（{returned}{WITHHELD_NOTE}）"
+            # Only whose province it is: its prefecture's or county's as well as the province's own (a channel told
+            # 广东省（省级） asked the provincial office about a return its prefecture had sent).
+            whose = self.scope.label if self.scope.is_central else f"{self.scope.name}（省级或所辖地、县）"
+            return f"{whose}的一份{which}（{returned}{WITHHELD_NOTE}）"
         return (
             f"{self.scope.label}{which}（{returned}文件「{self.file_name}」，{self.submitter} "
             f"{format_day(to_beijing(self.submitted_at))}报送，编号 {self.submission_id}）"

@@ -128,7 +128,7 @@ def test_a_holder_of_another_province_s_return_is_refused_naming_only_that_provi
     outcome = ingest(store, settings, census(tmp_path, "gd", holders(2, 2)))
     assert outcome.status == "rejected"
     (twice,) = [f for f in outcome.failures if f.rule == "uscc_in_other_return"]
-    assert twice.value == make_uscc(2) and "广西壮族自治区（省级）" in twice.message
+    assert twice.value == make_uscc(2) and "广西壮族自治区（省级或所辖地、县）的一份" in twice.message
     for secret in ("gx-secret", "广西填报员", held.submission_id, "报送，编号"):
         assert secret not in twice.message
     (conflict,) = outcome.to_json()["conflicts"]
@@ -152,6 +152,11 @@ def test_a_central_channel_s_office_is_named_only_whose_return_holds_a_holder():
     enterprises = central_scope("enterprises")
     seen = held.seen_from(enterprises)
     assert seen.withheld and seen.scope == province_scope("440000") and "sg.xlsx" not in seen.describe()
+    # Not said to be the province's own (广东省（省级）): the channel would ask the provincial office about it.
+    assert (
+        seen.describe().startswith("广东省（省级或所辖地、县）的一份现行有效的报表（")
+        and "（省级）" not in seen.describe()
+    )
     assert not held.seen_from(province_scope("440000")).withheld  # its own province's
     own_channel = ScopeReturn("S-c", enterprises, "c.xlsx", "yangqi", datetime(2025, 1, 3, tzinfo=UTC))
     assert not own_channel.seen_from(enterprises).withheld
@@ -334,7 +339,9 @@ def test_the_command_line_names_another_province_s_return_without_its_details(fi
     assert held.status == "accepted"
     assert main(["ingest", "census", str(census(tmp_path, "gd", holders(2, 2))), "--db", str(settings.db_path)]) == 1
     said = capsys.readouterr().out
-    assert f"重复计数：以下普查对象已列入广西壮族自治区（省级）现行有效的报表（{WITHHELD_NOTE}）" in said
+    assert (
+        f"重复计数：以下普查对象已列入广西壮族自治区（省级或所辖地、县）的一份现行有效的报表（{WITHHELD_NOTE}）" in said
+    )
     assert "gx-secret" not in said and held.submission_id not in said and "错误报告" in said
 
 
