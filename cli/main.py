@@ -34,6 +34,12 @@ from supervision.lifecycle import DEADLINE_ACTIONS, EVIDENCE_ACTIONS, NOTE_ACTIO
 Handler = Callable[[argparse.Namespace], int]
 # The exit status of a command whose output's reader closed early (128 + SIGPIPE, as a shell reports such a tool).
 BROKEN_PIPE_EXIT = 141
+INTERRUPTED = "已中断：尚未提交的数据库写入不会生效，已提交的不受影响；可以重新运行本命令。\n"
+
+
+def is_interruption(error: Exception) -> bool:
+    """A query DuckDB stopped for a Ctrl+C (its InterruptException, or a RuntimeError saying so)."""
+    return type(error).__name__ == "InterruptException" or str(error) == "Query interrupted"
 
 
 def _handler(module: str, function: str) -> Handler:
@@ -826,7 +832,7 @@ def run_command(argv: Sequence[str] | None) -> int:
     except KeyboardInterrupt:
         # What became of the work: a probe could not tell whether its interrupted upload had loaded (it had not: a
         # write is one transaction, and a load already under way finishes before the interrupt is taken).
-        sys.stderr.write("已中断：尚未提交的数据库写入不会生效，已提交的不受影响；可以重新运行本命令。\n")
+        sys.stderr.write(INTERRUPTED)
         return 130
     except BrokenPipeError:
         # What reads the output went away (`| head`): the command stops where it wrote, as Unix tools do on SIGPIPE.
@@ -834,6 +840,9 @@ def run_command(argv: Sequence[str] | None) -> int:
         sys.stderr.write("输出中断：接收输出的程序已提前退出（如 | head），命令在输出处停止；已提交的数据不受影响。\n")
         return BROKEN_PIPE_EXIT
     except Exception as error:  # the last line of defence: no traceback without --debug
+        if is_interruption(error):  # DuckDB's answer to a Ctrl+C during a query (it said 内部错误, exit 3)
+            sys.stderr.write(INTERRUPTED)
+            return 130
         if args.debug:
             raise
         # A full disk or read-only folder met outside the warehouse (reports, Data Docs): still exit 2; the Prefect

@@ -295,19 +295,32 @@ def fetch_check_context(
     return fetcher(con, form.round_id, province_code)
 
 
+_PREFETCHES: list[threading.Thread] = []
+
+
 def prefetch_validation() -> threading.Thread:
-    """Start importing the checks (and Great Expectations) in a background thread; the import lock makes the first
-    validation wait for it if it has not finished."""
+    """Start importing the checks (and Great Expectations) in a background thread; the first validation waits for
+    it (`_validation_module`) if it has not finished."""
     thread = threading.Thread(target=importlib.import_module, args=(_VALIDATION_MODULE,), daemon=True)
     thread.start()
+    _PREFETCHES.append(thread)
     return thread
+
+
+def _validation_module() -> Any:
+    """The checks module, once a prefetch under way has imported it. Waited for in short joins, not on the import
+    lock: a Ctrl+C taken inside importlib's lock callback left the lock held and the command hung for good."""
+    for thread in _PREFETCHES:
+        while thread.is_alive():
+            thread.join(0.1)
+    return importlib.import_module(_VALIDATION_MODULE)
 
 
 def validate_workbook(
     book: WorkbookForm, sheets: dict[str, pl.DataFrame], context: CheckContext, **options: Any
 ) -> list[Failure]:
     """Every failure of a parsed workbook (checks.validate.validate_workbook, imported on first use)."""
-    validate = importlib.import_module(_VALIDATION_MODULE).validate_workbook
+    validate = _validation_module().validate_workbook
     failures: list[Failure] = validate(book, sheets, context, **options)
     return failures
 
@@ -459,7 +472,7 @@ def rejudge_current_returns(
     """Judge the rules REJUDGED_AFTER names again on the current returns a just-loaded upload is compared with (its
     province's local returns, or its central channel's), recording what changed; how many returns changed."""
     kind, rule_ids = REJUDGED_AFTER[loaded_kind]
-    validate_rules = importlib.import_module(_VALIDATION_MODULE).validate_rules
+    validate_rules = _validation_module().validate_rules
     channel = scope.central_channel if scope is not None else None
     if scope is not None and channel is not None:
         context = build_check_context(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import duckdb
 import pytest
 
 from census_schema.clock import to_beijing
@@ -110,6 +111,19 @@ def test_an_interrupted_command_says_what_became_of_its_work(capsys, db_path, mo
     monkeypatch.setattr("cli.warehouse_cmd.query_summary", interrupted)
     exit_code, _, err = run(capsys, "summary", "--db", empty_warehouse(db_path))
     assert exit_code == 130 and "尚未提交的数据库写入不会生效，已提交的不受影响；可以重新运行本命令" in err
+
+
+@pytest.mark.parametrize("raised", [RuntimeError("Query interrupted"), duckdb.InterruptException()])
+def test_a_query_duckdb_stopped_for_a_ctrl_c_is_an_interruption_not_an_internal_error(
+    capsys, db_path, monkeypatch, raised
+):
+    # A probe's Ctrl+C during a load read 内部错误（RuntimeError: Query interrupted）。请……报告此问题, exit 3.
+    def interrupted(*_args, **_kwargs):
+        raise raised
+
+    monkeypatch.setattr("cli.warehouse_cmd.query_summary", interrupted)
+    exit_code, _, err = run(capsys, "summary", "--db", empty_warehouse(db_path))
+    assert exit_code == 130 and "已中断" in err and "内部错误" not in err
 
 
 def test_submissions_json_and_table(capsys, loaded_db):
