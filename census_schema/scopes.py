@@ -173,7 +173,7 @@ def division_scope(province_code: str, division_code: str) -> Scope:
         ) from None
     if division.level == PROVINCE:
         raise UsageError(
-            f"「{division_code}」是省级代码，全省的报表不用再指定地级或县级代码。",
+            f"{named_division(division_code)}是省级代码，全省的报表不用再指定地级或县级代码。",
             hint="不指定地级或县级代码，即为全省范围。",
         )
     if division.province_code != province.code:
@@ -310,6 +310,13 @@ def describe_division(division_code: str) -> str:
     if division.level == PROVINCE:
         return division.name
     return Scope(ScopeKind.PREFECTURE if division.level == PREFECTURE else ScopeKind.COUNTY, division_code).name
+
+
+def named_division(division_code: str) -> str:
+    """A division a person asked for, as a message names it: 广东省深圳市（440300）; an unknown code quoted, cut to
+    20 characters: 「44030x」."""
+    name = describe_division(division_code)
+    return f"「{division_code[:20]}」" if name == division_code else f"{name}（{division_code}）"
 
 
 def format_day(moment: datetime | date) -> str:

@@ -18,6 +18,7 @@ import html
 import logging
 import math
 import os
+import re
 import secrets
 import threading
 import time
@@ -188,11 +189,29 @@ def password_weakness(password: str, user_name: str) -> str | None:
     if len(kinds) < 3:
         return f"密码只含{'、'.join(kinds)}，{KINDS_RULE}。"
     name = user_name.strip().casefold()
-    if len(name) >= 3 and name in password.casefold():
+    # Names of two characters too (u1's u1u1U1u1! passed while the rule said 不含用户名); one is not a name.
+    if len(name) >= 2 and name in password.casefold():
         return "密码不能包含用户名。"
-    if password.casefold() in WELL_KNOWN_PASSWORDS:
+    if password.casefold() in WELL_KNOWN_PASSWORDS or _common_word(password) in WELL_KNOWN_WORDS:
         return "这是一个常见的弱密码，猜密码的程序最先试它。"
     return None
+
+
+# The words guessing lists dress up with a capital, digits and a symbol (Password1, Qwerty123, P@ssw0rd!).
+WELL_KNOWN_WORDS = frozenset(
+    {"password", "passwd", "qwerty", "qwertyuiop", "admin", "administrator", "welcome", "letmein", "iloveyou",
+     "changeme", "abc", "abcd", "abcde", "abcdef", "test", "root", "user", "guest", "login", "hello", "master",
+     "dragon", "monkey", "sunshine", "princess", "football", "baseball", "shadow", "superman", "asdf", "asdfgh",
+     "zxcv", "zxcvbn", "qazwsx", "qwer", "woaini", "china", "beijing", "aaaa", "qqqq"}
+)  # fmt: skip
+_LEET = str.maketrans({"@": "a", "4": "a", "0": "o", "1": "i", "!": "i", "3": "e", "$": "s", "5": "s", "7": "t"})
+
+
+def _common_word(password: str) -> str:
+    """A password without the digits and symbols around it and with its look-alike characters read as letters:
+    P@ssw0rd!23 → password."""
+    core = re.sub(r"^[\d\W_]+|[\d\W_]+$", "", password.casefold())
+    return core.translate(_LEET) if core else password.casefold().translate(_LEET)
 
 
 def _bounded(password: str) -> str:

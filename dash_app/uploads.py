@@ -28,7 +28,7 @@ from census_schema.errors import CensusError, ServiceUnavailable, StorageError
 from census_schema.fields import shown_file_name
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, REPORTING_ROLES, Role
-from census_schema.scopes import Scope, ScopeKind, choose_scope
+from census_schema.scopes import Scope, ScopeKind, choose_scope, named_division
 from census_schema.settings import Settings
 from census_schema.template import write_template
 from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, for_web, require_role
@@ -543,7 +543,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
             return error_page(
                 403,
                 "无权下载该模板",
-                f"「{division[:20]}」不在{own.name}范围内：只能下载{own_area}（{own.name}）的模板。",
+                f"{named_division(division)}不在{own.name}范围内：只能下载{own_area}（{own.name}）的模板。",
             )
         if own is not None and own.is_central:
             central = central or own.code

@@ -1272,6 +1272,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         require_role(viewer, Role.EVALUATOR)
         require_text(archive_code, *versions)
         slot_items = item_codes(slot_ids)
+        if len(versions) != len(ctx.outputs_list[2]):  # the page sends each store it updates (forged: HTTP 500)
+            refuse(400, FORGED_REQUEST)
         kept = [no_update] * len(versions)  # a wildcard output takes a list
         if not archive_code:
             return "请先选择档案馆。", [""] * len(slot_items), kept

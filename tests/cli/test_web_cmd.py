@@ -72,6 +72,11 @@ def test_an_address_the_dashboard_cannot_listen_on_is_said_in_chinese(tmp_path, 
         ("planner2", "档案馆档案馆2024", "密码只含数字、其他符号，须含"),
         ("planner2", "xx-PLANNER2-xx", "密码不能包含用户名"),
         ("planner2", "Admin@123", "这是一个常见的弱密码"),
+        # A common word dressed up with a capital, digits or look-alike symbols (they passed), a two-letter name.
+        ("planner2", "Password1", "这是一个常见的弱密码"),
+        ("planner2", "Qwerty123", "这是一个常见的弱密码"),
+        ("planner2", "P@ssw0rd!23", "这是一个常见的弱密码"),
+        ("u1", "u1u1U1u1!", "密码不能包含用户名"),
         # A byte-order mark from a file counted as the third kind, and the password could never be typed to sign in.
         ("planner2", "\ufeffwelcome2025", "密码含有看不见的字符（[U+FEFF]）"),
     ],

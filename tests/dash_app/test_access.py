@@ -1231,7 +1231,9 @@ def test_a_template_of_a_division_outside_the_province_is_refused_in_chinese(app
     response = client_of(app, "guangdong").get("/download/template/census?division=110101")
     assert response.status_code == 403
     assert (
-        "无权下载该模板" in response.text and "「110101」不在广东省范围内" in response.text and "<h1>" in response.text
+        "无权下载该模板" in response.text
+        and "北京市东城区（110101）不在广东省范围内" in response.text
+        and "<h1>" in response.text
     )
 
 

@@ -266,7 +266,10 @@ def test_templates_for_a_prefecture_or_a_central_channel(site):
     meta = read_meta(served.data)
     assert (meta["province_code"], meta["scope_kind"], meta["scope_code"]) == ("440000", "prefecture", "440100")
     # A division the page never offers (a typed URL) is refused in the page's words, not the command line's.
-    for division, status, said in (("450102", 403, "「450102」不在广东省范围内"), ("440000", 400, "是省级代码")):
+    for division, status, said in (
+        ("450102", 403, "广西壮族自治区南宁市兴宁区（450102）不在广东省范围内"),
+        ("440000", 400, "广东省（440000）是省级代码"),
+    ):
         refused = guangdong.get(f"/download/template/census?division={division}")
         assert refused.status_code == status and said in refused.text and "--" not in refused.text, refused.text
     assert guangdong.get("/download/template/census?central=organs").status_code == 403

@@ -307,6 +307,37 @@ def save_outcome(
     return text_of(answer[ids.EVALUATION_RESULT]["children"]), {c: text for c, text in slots.items() if text}
 
 
+def test_a_save_whose_sheet_versions_do_not_match_the_stores_it_updates_is_refused_as_forged(app, assigned):
+    # A probe's save with its version list emptied (the store still among the outputs) got HTTP 500.
+    client = client_of(app, "evaluator")
+    archive = assigned[0]
+    body = {
+        "output": registered_key(app, SAVE_OUTPUTS),
+        "outputs": [
+            {"id": ids.EVALUATION_RESULT, "property": "children"},
+            [],
+            [{"id": version_id(archive), "property": "data"}],
+        ],
+        "inputs": [
+            {"id": ids.EVALUATION_SAVE, "property": "n_clicks", "value": 1},
+            {"id": ids.EVALUATION_SUBMIT, "property": "n_clicks", "value": None},
+        ],
+        "state": [
+            {"id": ids.EVALUATION_ARCHIVE, "property": "value", "value": archive},
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+            [],
+        ],
+        "changedPropIds": [f"{ids.EVALUATION_SAVE}.n_clicks"],
+    }
+    assert client.post("/_dash-update-component", json=body).status_code == 400
+
+
 def dom_id(component: dict[str, str]) -> str:
     """How Dash writes a pattern id in a request or response: JSON with sorted keys."""
     return json.dumps(component, sort_keys=True, separators=(",", ":"))
