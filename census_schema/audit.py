@@ -65,6 +65,7 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
     RESENT_UNCHANGED: "退回后未作修改重新报送",
     "save_draft": "保存草稿",
     "submit": "提交评分",
+    "reconcile": "录入合议分",
     "open": "开启",
     "close": "结束",
     "assign": "分配",

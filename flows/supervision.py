@@ -18,8 +18,10 @@ from census_schema.errors import CensusError, UsageError
 from census_schema.settings import Settings
 from census_schema.supervision.codes import FindingSeverity
 from flows.identify import FILE_KINDS, compute_sha256, content_kind, is_kind
+from supervision.scoring import Reconciliation
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, save_evaluator_scores
+from warehouse.evaluation import record_reconciliations as record_panel_values
 from warehouse.evaluation_findings import issue_evaluation_findings, withdraw_evaluation_findings
 from warehouse.inspections import correct_finding, resolve_finding_id, transition_finding
 
@@ -177,6 +179,13 @@ def save_scores(
             seen_version=seen_version,
         )
     )
+
+
+def record_reconciliations(
+    settings: Settings, by: str, archive_code: str, values: Mapping[str, Reconciliation]
+) -> dict[str, Any]:
+    """Record the panel's reconciled values of an archive's items at 待合议 in one write (see the warehouse's)."""
+    return open_warehouse(settings).write(lambda con: record_panel_values(con, by, archive_code, values))
 
 
 def issue_findings(

@@ -44,6 +44,7 @@ from supervision.scoring import (
     Reconciliation,
     ScoreSheet,
     check_all_scored,
+    check_reconciliations,
     check_scoring_allowed,
     check_sheet_values,
     check_veto_scores,
@@ -773,6 +774,74 @@ def load_evaluation_sheets(
         ],
     )
     recompute_results(con, round_id)
+
+
+def record_reconciliations(
+    con: duckdb.DuckDBPyConnection,
+    by: str,
+    archive_code: str,
+    values: Mapping[str, Reconciliation],
+    round_id: str = DEFAULT_ROUND,
+) -> dict[str, Any]:
+    """The expert panel's reconciled values (合议分, each with its 合议说明) of an archive's items at 待合议, entered
+    by the bureau on the platform while the round is open, as an upload's experts' rows give them: each checked as
+    those are (0..the maximum, one decimal, a note), replacing an earlier one, then the round's results recomputed.
+    Only an item the archive waits on is taken (the others' experts agree: a value there would not count); nothing
+    is written when any value is refused. Experts who all scored on the web had no other way to give one."""
+    by = _who(by)
+    check_may_organise_evaluation(con, by)
+    require_archive(archive_code)
+    with transaction(con):
+        found = fetch_round(con, round_id)
+        if found is None or not found["is_open"]:
+            raise IllegalTransition(
+                f"评价轮次 {round_id} 已结束，不能再录入合议分。", hint="合议分须在本轮评价结束前录入。"
+            )
+        pending = {row["item_code"] for row in query_pending_reconciliations(con, archive_code, round_id)}
+        stray = sorted(code[:20] for code in values if code not in pending)
+        if stray:
+            raise UsageError(
+                f"{archive_label(archive_code)}的以下评分项不待合议，合议分不会采用：{'、'.join(stray)}。",
+                hint="只为专家评分相差超过该项满分20%的评分项录入合议分（见该馆的待合议评分项）。",
+            )
+        if not values:
+            raise UsageError("没有填写合议分。", hint="请为待合议的评分项填写合议分和合议说明。")
+        problems = check_reconciliations(get_standard(found["standard_version"]), {}, values)
+        if problems:
+            raise EvaluationInvalid(problems)
+        now = utc_now()
+        for item in values:
+            con.execute(
+                "DELETE FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ? AND item_code = ?",
+                [round_id, archive_code, item],
+            )
+        insert_rows(
+            con,
+            "evaluation_reconciliations",
+            [
+                {
+                    "round_id": round_id,
+                    "archive_code": archive_code,
+                    "item_code": item,
+                    "value": value.value,
+                    "note": value.note.strip(),
+                    "recorded_at": now,
+                    "recorded_by": by,
+                }
+                for item, value in values.items()
+            ],
+        )
+        record_event(
+            con, AuditKind.EVALUATION_SCORE, "reconcile", actor=by, target=archive_code,
+            after={"round_id": round_id, "reconciled": {item: str(v.value) for item, v in values.items()}},
+        )  # fmt: skip
+        recompute_results(con, round_id)
+        result = fetch_named(
+            con,
+            "SELECT status, final_score, unreconciled FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
+            [round_id, archive_code],
+        )
+    return {"archive_code": archive_code, "reconciled": sorted(values), **(result[0] if result else {})}
 
 
 # ---------------------------------------------------------------------------------------------------- results

@@ -59,10 +59,11 @@ from dash_app.context import AppContext
 from dash_app.figures import build_radar, empty_figure
 from dash_app.formatting import format_datetime, format_pct, format_value, share_pct
 from dash_app.grid import Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
-from flows.supervision import issue_findings, save_scores, withdraw_findings
+from flows.supervision import issue_findings, record_reconciliations, save_scores, withdraw_findings
 from supervision.scoring import (
     TOLERANCE_SHARE,
     EvaluationInvalid,
+    Reconciliation,
     ScoreProblem,
     check_sheet_values,
     max_points_of,
@@ -282,6 +283,8 @@ def layout(**query: str) -> html.Div:
             [
                 graph(ids.EVALUATION_RADAR),
                 html.Div(id=ids.EVALUATION_RADAR_TABLE),
+                # What the bureau's last entry of reconciled values did (the table above is drawn again after it).
+                html.Div(id=ids.EVALUATION_RECONCILE_RESULT, role="status"),
                 grid_block(ids.EVALUATION_ITEMS_GRID, ITEM_COLUMNS, page_size=100, fit_width=True),
             ],
             style=None if _sees_results(viewer) else {"display": "none"},
@@ -780,9 +783,10 @@ def scoring_form(context: AppContext, viewer: Viewer, archive_code: str | None) 
     ), editable
 
 
-def pending_block(items: Sequence[Mapping[str, Any]]) -> html.Div:
+def pending_block(items: Sequence[Mapping[str, Any]], *, editable: bool = False) -> html.Div:
     """Why an archive is 待合议 and how to settle it: its items whose experts differ by more than 20 % of the
-    maximum, with their scores, and where the panel's reconciled values are entered."""
+    maximum, with their scores, and where the panel's reconciled values are entered (`editable`: on this page too,
+    by the bureau while the round is open)."""
     rows = [
         [
             i["item_code"],
@@ -792,9 +796,12 @@ def pending_block(items: Sequence[Mapping[str, Any]]) -> html.Div:
             "；".join(f"{scorer} {Decimal(score):.1f}" for scorer, score in i["expert_scores"]),
             f"{i['spread']}" if i["spread"] is not None else "",
             f"{i['allowed']:.1f}",
+            *(reconcile_fields(i["item_code"], i["max_points"]) if editable else ()),
         ]
         for i in items
     ]
+    header = ["评分项", "内容", "满分", "专家评分", "相差", "允许相差", *(("合议分", "合议说明") if editable else ())]
+    on_page = [html.Button("保存合议分", id=ids.EVALUATION_RECONCILE), "；或"] if editable else ["录入合议分："]
     return html.Div(
         [
             html.P(
@@ -803,10 +810,11 @@ def pending_block(items: Sequence[Mapping[str, Any]]) -> html.Div:
                 "才能计算得分、等次和排名。",
                 className="warn",
             ),
-            small_table(["评分项", "内容", "满分", "专家评分", "相差", "允许相差"], rows, numeric=(2, 4, 5)),
+            small_table(header, rows, numeric=(2, 4, 5)),
             html.P(
                 [
-                    f"录入合议分：在「{KIND_LABELS['evaluation']}」工作簿的「{EVALUATION_SCORES_FORM.sheet_name}」中，"
+                    *on_page,
+                    f"在「{KIND_LABELS['evaluation']}」工作簿的「{EVALUATION_SCORES_FORM.sheet_name}」中，"
                     "为该项各专家行填写「合议分」（各行一致）和「合议说明」，",
                     html.A("到「上传报表」页上传", href="/upload"),
                     "（或用命令 archive-census ingest evaluation）。合议分只在相差超过 20% 的评分项上采用。",
@@ -816,6 +824,28 @@ def pending_block(items: Sequence[Mapping[str, Any]]) -> html.Div:
         ],
         id=ids.EVALUATION_PENDING,
     )
+
+
+def reconcile_fields(item_code: str, top: Decimal) -> list[html.Label]:
+    """An item's 合议分 and 合议说明 fields, each labelled by the item for screen readers."""
+    value = dcc.Input(
+        id={"type": ids.EVALUATION_RECONCILED, "item": item_code},
+        type="text",
+        inputMode="numeric",
+        placeholder=f"0–{top}",
+        maxLength=8,
+        style={"width": "80px"},
+    )
+    note = dcc.Input(
+        id={"type": ids.EVALUATION_RECONCILED_NOTE, "item": item_code},
+        type="text",
+        maxLength=MAX_REMARK,
+        style={"width": "260px"},
+    )
+    return [
+        html.Label([html.Span(f"{item_code} 合议分", className="visually-hidden"), value]),
+        html.Label([html.Span(f"{item_code} 合议说明", className="visually-hidden"), note]),
+    ]
 
 
 def area_table(areas: list[dict[str, Any]]) -> html.Details | None:
@@ -1091,6 +1121,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             areas = query_area_results(con, archive_code=archive_code)
             pending = query_pending_reconciliations(con, archive_code or "")
             found = query_evaluation_results(con, archive_code=archive_code)
+            round_found = fetch_round(con, DEFAULT_ROUND)
         status = found[0]["status"] if found else EvaluationStatus.INCOMPLETE.value
         # The report is of a completed evaluation only: before, a line saying so (the link led to a refusal).
         link: Any = (
@@ -1103,9 +1134,60 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             if status == EvaluationStatus.COMPLETE
             else html.Span(f"该馆的评价{status}，完成后可下载反馈报告。", className="hint")
         )
-        # The experts' diverging scores, by name, are the bureau's to settle: a province reads the areas.
-        detail = pending_block(pending) if pending and _national(viewer) else area_table(areas)
+        # The experts' diverging scores, by name, are the bureau's to settle (its planners enter the panel's values
+        # while the round is open): a province reads the areas.
+        editable = viewer.role is Role.PLANNER and bool(round_found and round_found["is_open"])
+        detail = pending_block(pending, editable=editable) if pending and _national(viewer) else area_table(areas)
         return build_radar(areas, "各方面得分率"), detail, link
+
+    @app.callback(
+        Output(ids.EVALUATION_RECONCILE_RESULT, "children"),
+        Output(ids.EVALUATION_RESULT, "children", allow_duplicate=True),
+        Input(ids.EVALUATION_RECONCILE, "n_clicks"),
+        State(ids.EVALUATION_ARCHIVE, "value"),
+        State({"type": ids.EVALUATION_RECONCILED, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_RECONCILED, "item": ALL}, "id"),
+        State({"type": ids.EVALUATION_RECONCILED_NOTE, "item": ALL}, "value"),
+        State({"type": ids.EVALUATION_RECONCILED_NOTE, "item": ALL}, "id"),
+        prevent_initial_call=True,
+    )
+    def reconcile(
+        clicks: Any, archive_code: Any, values: Any, value_ids: Any, notes: Any, note_ids: Any
+    ) -> tuple[Any, Any]:
+        """The bureau saves the panel's reconciled values of the chosen archive (refreshing its detail and the
+        results, which follow the hidden result line)."""
+        viewer = current_viewer()
+        require_role(viewer, Role.PLANNER)
+        require_text(archive_code)
+        if not clicks or not archive_code:
+            return no_update, no_update
+        if not may_open(context, viewer, archive_code):
+            return refusal(context, viewer, archive_code), no_update
+        typed = values_by_item(value_ids, values)
+        said = values_by_item(note_ids, notes)
+        require_text(*said.values())
+        numbers, unreadable = read_score_texts(typed)
+        if unreadable:
+            return html.Div(
+                [html.P(f"{code}：{text}") for code, text in unreadable.items()], className="error"
+            ), no_update
+        given = {
+            code: Reconciliation(value, str(said.get(code) or ""))
+            for code, value in numbers.items()
+            if value is not None
+        }
+        try:
+            done = record_reconciliations(context.settings, viewer.user_name, archive_code, given)
+        except CensusError as error:
+            return html.P(said_on_page(error), className="error"), no_update
+        state = done.get("status") or EvaluationStatus.INCOMPLETE.value
+        score = f"，总分 {done['final_score']:.1f} 分" if done.get("final_score") is not None else ""
+        if done.get("unreconciled"):
+            score = f"，尚有 {len(done['unreconciled'])} 项待合议（{'、'.join(done['unreconciled'])}）"
+        text = (
+            f"已保存 {len(done['reconciled'])} 项合议分（{'、'.join(done['reconciled'])}）：该馆的评价{state}{score}。"
+        )
+        return html.P(text, className="ok"), text
 
     @app.callback(
         Output(ids.EVALUATION_ISSUE_PREVIEW, "children"),

@@ -63,11 +63,14 @@ from tests.dash_app.test_access import (
 from warehouse.audit import query_audit_log
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import (
+    DEFAULT_ROUND,
     archive_label,
+    awaiting_reconciliation,
     describe_result_state,
     query_assignments,
     query_deviations,
     query_evaluation_results,
+    query_pending_reconciliations,
     query_scores,
     sheet_version,
 )
@@ -336,6 +339,53 @@ def test_a_save_whose_sheet_versions_do_not_match_the_stores_it_updates_is_refus
         "changedPropIds": [f"{ids.EVALUATION_SAVE}.n_clicks"],
     }
     assert client.post("/_dash-update-component", json=body).status_code == 400
+
+
+def reconcile_post(app, user: str, archive: str, typed: Mapping[str, tuple[Any, Any]]):
+    """Click 保存合议分 with these items' 合议分 and 合议说明 typed (code -> (value, note))."""
+
+    def field(kind: str, code: str) -> dict[str, str]:
+        return {"type": kind, "item": code}
+
+    values, notes = ids.EVALUATION_RECONCILED, ids.EVALUATION_RECONCILED_NOTE
+    return post(
+        app,
+        client_of(app, user),
+        [(ids.EVALUATION_RECONCILE_RESULT, "children"), (ids.EVALUATION_RESULT, "children")],
+        [(ids.EVALUATION_RECONCILE, "n_clicks", 1)],
+        [
+            (ids.EVALUATION_ARCHIVE, "value", archive),
+            [(field(values, c), "value", v) for c, (v, _) in typed.items()],
+            [(field(values, c), "id", field(values, c)) for c in typed],
+            [(field(notes, c), "value", n) for c, (_, n) in typed.items()],
+            [(field(notes, c), "id", field(notes, c)) for c in typed],
+        ],
+    )
+
+
+def test_only_the_bureau_s_planner_enters_the_panel_s_reconciled_values(app, site):
+    # The page said to upload a workbook, which refuses the rows of experts who scored on the web: no way to settle.
+    archive = read(site, query_evaluation_results)[0]["archive_code"]
+    pending = read(site, query_pending_reconciliations, archive)
+    agreed = next(i.code for i in STANDARD.items if i.code not in {p["item_code"] for p in pending})
+    for user in ("evaluator", "guangdong", "admin"):
+        assert reconcile_post(app, user, archive, {agreed: ("8", "合议")}).status_code == 403, user
+    # The planner's value for an item the archive does not wait on is refused in words; nothing is written.
+    before = read(site, awaiting_reconciliation, DEFAULT_ROUND)
+    answer = json.dumps(reconcile_post(app, "planner", archive, {agreed: ("8", "合议")}).json, ensure_ascii=False)
+    assert f"不待合议，合议分不会采用：{agreed}" in answer
+    assert read(site, awaiting_reconciliation, DEFAULT_ROUND) == before
+    # Its fields are the planner's only, while the round is open.
+    item = STANDARD.items[0]
+    waiting = [{"item_code": item.code, "item_text": item.text, "max_points": item.max_points,
+                "expert_scores": [("专家甲", Decimal(2)), ("专家乙", Decimal(9))], "spread": Decimal(7),
+                "allowed": Decimal(2)}]  # fmt: skip
+
+    def fields(block) -> list[Any]:
+        return [c for c in block._traverse() if getattr(c, "id", None) == reconciled]
+
+    reconciled = {"type": ids.EVALUATION_RECONCILED, "item": item.code}
+    assert fields(evaluation.pending_block(waiting, editable=True)) and not fields(evaluation.pending_block(waiting))
 
 
 def dom_id(component: dict[str, str]) -> str:

@@ -10,10 +10,13 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 
+from census_schema.errors import UsageError
 from census_schema.supervision.evaluation import CURRENT_STANDARD
 from census_schema.supervision.forms import EVALUATION_WORKBOOK_2025
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
+from flows.supervision import record_reconciliations
+from supervision.scoring import EvaluationInvalid, Reconciliation
 from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook, score_sheet, write_book
 from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.backends import EmbeddedWarehouse
@@ -192,6 +195,34 @@ def test_a_reconciled_value_sent_with_one_expert_s_sheet_is_judged_against_the_s
     with store.reader() as con:
         item = next(i for i in query_item_results(con, ARCHIVE) if i["item_code"] == "A1.1.1")
     assert (item["score"], item["is_reconciled"], result_of(store)["status"]) == (D("8.0"), True, "已完成")
+
+
+def test_the_bureau_enters_the_panel_s_reconciled_value_on_the_platform(store, settings, tmp_path):
+    # Experts who all scored on the web left no workbook row to carry a 合议分: an archive at 待合议 stayed there.
+    assert (
+        ingest(
+            store, settings, score_sheet(SELF) + score_sheet("专家甲") + score_sheet("专家乙"), tmp_path / "a.xlsx"
+        ).status
+        == "accepted"
+    )
+    assert (
+        ingest(store, settings, score_sheet("专家丙", A1_1_1={"score": D(2)}), tmp_path / "b.xlsx").status == "accepted"
+    )
+    assert result_of(store)["status"] == "待合议"
+    with pytest.raises(UsageError, match="以下评分项不待合议，合议分不会采用：A1.1.2"):
+        record_reconciliations(settings, "国家档案局", ARCHIVE, {"A1.1.2": Reconciliation(D(8), "合议")})
+    with pytest.raises(EvaluationInvalid, match="合议分须附说明"):
+        record_reconciliations(settings, "国家档案局", ARCHIVE, {"A1.1.1": Reconciliation(D(8), " ")})
+    with pytest.raises(EvaluationInvalid, match="0 至"):
+        record_reconciliations(settings, "国家档案局", ARCHIVE, {"A1.1.1": Reconciliation(D(11), "合议")})
+    assert result_of(store)["status"] == "待合议"  # nothing written by a refusal
+    done = record_reconciliations(settings, "国家档案局", ARCHIVE, {"A1.1.1": Reconciliation(D(8), "专家组现场复核")})
+    assert (done["status"], done["reconciled"]) == ("已完成", ["A1.1.1"])
+    with store.reader() as con:
+        item = next(i for i in query_item_results(con, ARCHIVE) if i["item_code"] == "A1.1.1")
+        logged = con.execute("SELECT action, actor FROM audit_log WHERE action = 'reconcile'").fetchall()
+    assert (item["score"], item["is_reconciled"], item["reconciliation_note"]) == (D("8.0"), True, "专家组现场复核")
+    assert logged == [("reconcile", "国家档案局")]
 
 
 def test_a_bonus_item_one_expert_left_blank_is_none_awarded_and_the_panel_settles_the_spread(store, settings, tmp_path):
