@@ -42,7 +42,7 @@ from warehouse.evaluation import (
     query_evaluation_results,
     unassign_evaluator,
 )
-from warehouse.evaluation_findings import describe_deadlines
+from warehouse.evaluation_findings import describe_deadlines, describe_left_unscored
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.supervision import query_supervision_summary
 from warehouse.users import get_user
@@ -352,6 +352,8 @@ def _issue_findings(args: argparse.Namespace) -> int:
     )
     # Said after the table too: a feedback day long past makes every finding overdue the moment it is issued.
     due = f"{describe_deadlines(planned, settings.today())}。"
+    if stranded := describe_left_unscored(issued["left_unscored"]):
+        due += f"\n注意：{stranded}。"
     return _print(args, issued, "\n".join((text, format_table(headers, rows), due)) if rows else text)
 
 

@@ -35,6 +35,8 @@ from warehouse.evaluation import (
     DEFAULT_ROUND,
     archive_label,
     archive_names,
+    awaiting_reconciliation,
+    count_feedbacks,
     fetch_remarks,
     fetch_round,
     query_evaluation_results,
@@ -186,6 +188,20 @@ def required_text(value: str, label: str, longest: int, *, multiline: bool = Fal
     return text
 
 
+def left_unscored_by_issuing(con: duckdb.DuckDBPyConnection, round_id: str) -> list[str]:
+    """The archives at 待合议 that the round's first issued findings leave without a score for good: a round with
+    findings issued is never opened again, and only an open round takes a 合议分 (none once some were issued)."""
+    return [] if count_feedbacks(con, round_id) else awaiting_reconciliation(con, round_id)
+
+
+def describe_left_unscored(codes: list[str]) -> str:
+    """What issuing does to the archives `left_unscored_by_issuing` names ("" for none)."""
+    if not codes:
+        return ""
+    named = "、".join(archive_label(code) for code in codes[:5]) + (" 等" if len(codes) > 5 else "")
+    return f"本轮首次下发后不能再重新开启：{len(codes)} 家待合议的档案馆（{named}）将没有得分和排名"
+
+
 def issue_evaluation_findings(
     con: duckdb.DuckDBPyConnection,
     archive_code: str,
@@ -215,6 +231,7 @@ def issue_evaluation_findings(
     check_feedback_date(feedback_date, today, round_id)
     with transaction(con):
         check_issuable(con, archive_code, round_id)
+        left_unscored = left_unscored_by_issuing(con, round_id)
         planned = choose_issued(
             plan_evaluation_findings(con, archive_code, round_id, feedback_date), archive_code, min_severity
         )
@@ -273,7 +290,13 @@ def issue_evaluation_findings(
             after={"feedback_date": feedback_date, "feedback_doc_no": doc_no, "min_severity": min_severity.value,
                    "findings": ids},
         )  # fmt: skip
-    return {**feedback, "archive_name": name, "finding_ids": ids, "findings_planned": planned}
+    return {
+        **feedback,
+        "archive_name": name,
+        "finding_ids": ids,
+        "findings_planned": planned,
+        "left_unscored": left_unscored,
+    }
 
 
 def plan_withdrawal(

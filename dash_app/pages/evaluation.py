@@ -96,7 +96,9 @@ from warehouse.evaluation_findings import (
     choose_issued,
     count_overdue,
     describe_deadlines,
+    describe_left_unscored,
     fetch_feedback,
+    left_unscored_by_issuing,
     plan_evaluation_findings,
     plan_withdrawal,
 )
@@ -421,6 +423,7 @@ def describe_issue(
                     return error.describe(), False, "error"  # the day typed is refused: said as an error
             problems = plan_evaluation_findings(con, archive_code, DEFAULT_ROUND, feedback or today)
             planned = choose_issued(problems, archive_code, floor)
+            stranded = describe_left_unscored(left_unscored_by_issuing(con, DEFAULT_ROUND))
         except CensusError as error:
             return error.describe(), False, "hint"
     left = len(problems) - len(planned)
@@ -429,9 +432,9 @@ def describe_issue(
     due = describe_deadlines(planned, today) if feedback else f"整改期限为反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日"
     return (
         f"将下发 {len(planned)} 个整改问题（{counts}）{f'，另有 {left} 个较轻的问题不下发' if left else ''}，"
-        f"{due}；每个档案馆只下发一次，下发后本轮评价不能重新开启。",
+        f"{due}；每个档案馆只下发一次，下发后本轮评价不能重新开启" + (f"。注意：{stranded}。" if stranded else "。"),
         True,
-        "warn" if feedback and count_overdue(planned, today) else "hint",
+        "warn" if stranded or (feedback and count_overdue(planned, today)) else "hint",
     )
 
 

@@ -9,6 +9,7 @@ from decimal import Decimal as D
 
 import duckdb
 import openpyxl
+import polars as pl
 import pytest
 
 from census_schema.errors import IllegalTransition, UsageError
@@ -28,7 +29,9 @@ from warehouse.evaluation import (
     save_evaluator_scores,
 )
 from warehouse.evaluation_findings import (
+    describe_left_unscored,
     issue_evaluation_findings,
+    left_unscored_by_issuing,
     plan_evaluation_findings,
     withdraw_evaluation_findings,
 )
@@ -130,6 +133,26 @@ def test_a_closed_rounds_problems_become_findings_of_the_archive(scored):
     assert (guangdong["findings"], guangdong["by_state"]["待整改"]) == (3, 3)
     logged = scored.execute("SELECT kind, action, actor, target FROM audit_log WHERE action = 'issue'").fetchall()
     assert logged == [("finding", "issue", "规划处", "2025/440000")]
+
+
+def test_issuing_the_round_s_first_findings_says_which_archives_it_leaves_unscored(scored):
+    # A probe issued one archive's findings with 成都 at 待合议, unsaid: the round could never be opened again for
+    # the 合议分 成都 waited on.
+    other = "440100"
+    for expert in EXPERTS:
+        assign_evaluator(scored, other, expert, "规划处")
+    verdicts = {item.code: True for item in CURRENT_STANDARD.veto_items}
+    for expert, first in zip(EXPERTS, (D(0), D(10), D(10)), strict=True):
+        save_evaluator_scores(scored, expert, other, {**full(), "A1.1.1": first}, submit=True, veto_verdicts=verdicts)
+    own = {name: frame.with_columns(pl.lit(other).alias("archive_code")) for name, frame in self_evaluation().items()}
+    load_evaluation_sheets(scored, "S-self-gz", utc_now(), "2025", "广州市档案馆", own)
+    close_evaluation(scored, "规划处")
+    assert left_unscored_by_issuing(scored, "2025") == [other]
+    issued = issue(scored)
+    assert describe_left_unscored(issued["left_unscored"]) == (
+        "本轮首次下发后不能再重新开启：1 家待合议的档案馆（广州市档案馆（440100））将没有得分和排名"
+    )
+    assert left_unscored_by_issuing(scored, "2025") == []  # the round was already beyond reopening
 
 
 def test_a_finding_traces_to_the_score_rows_behind_it(scored):
