@@ -341,6 +341,8 @@ class ScopeReturn:
     withheld: bool = False
     # Sent back by its reviewer: current, yet counted in no figure until its scope sends another.
     is_returned: bool = False
+    # Taken back by its sender (stored as returned): said 已撤回, not 已退回.
+    is_withdrawn: bool = False
     # Its review progress (review_label: 待省级审核, 已审核, …), where known: what replacing it voids.
     review: str | None = None
     # The person's name of the account that sent it, where the account has one.
@@ -357,7 +359,9 @@ class ScopeReturn:
     @property
     def returned_mark(self) -> str:
         """已退回，不计入统计； before what names a return sent back ("" for any other): it counts in no figure."""
-        return f"{RETURNED}，不计入统计；" if self.is_returned else ""
+        if not self.is_returned:
+            return ""
+        return f"{WITHDRAWN if self.is_withdrawn else RETURNED}，不计入统计；"
 
     def describe(self) -> str:
         """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）, said to be returned when it
@@ -385,7 +389,14 @@ class ScopeReturn:
         province = self.scope.province_code
         owner = self.scope if province is None else Scope(ScopeKind.PROVINCE, province)
         return ScopeReturn(
-            self.submission_id, owner, "", "", self.submitted_at, withheld=True, is_returned=self.is_returned
+            self.submission_id,
+            owner,
+            "",
+            "",
+            self.submitted_at,
+            withheld=True,
+            is_returned=self.is_returned,
+            is_withdrawn=self.is_withdrawn,
         )
 
     def to_json(self) -> dict[str, object]:
@@ -401,6 +412,7 @@ class ScopeReturn:
             # Beijing time with its offset, as every time `--json` prints (the warehouse keeps naive UTC).
             "submitted_at": None if self.withheld else to_beijing(self.submitted_at).isoformat(),
             "is_returned": self.is_returned,
+            "is_withdrawn": self.is_withdrawn,
             "review": None if self.withheld else self.review,
             "sender_office": None if self.withheld else self.sender_office,
         }

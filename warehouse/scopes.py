@@ -17,7 +17,7 @@ import pyarrow as pa
 from census_schema.census_form import SUMMARY_SUM_FIELDS, AnnualStatistics
 from census_schema.fields import Form
 from census_schema.forms import get_workbook_form
-from census_schema.scopes import RETURNED, Scope, ScopeKind, ScopeReturn, review_label
+from census_schema.scopes import RETURNED, Scope, ScopeKind, ScopeReturn, return_verb, review_label
 from warehouse.migrations import quote_identifier, raw_table_name
 
 # The columns of a holder listed when a return would drop it or count it twice.
@@ -30,7 +30,18 @@ def _holders_table(kind: str) -> str:
 
 
 def _scope_return(row: tuple[Any, ...]) -> ScopeReturn:
-    submission_id, scope_kind, scope_code, file_name, submitted_by, submitted_at, review_state, review_stage, name = row
+    (
+        submission_id,
+        scope_kind,
+        scope_code,
+        file_name,
+        submitted_by,
+        submitted_at,
+        review_state,
+        review_stage,
+        name,
+        reason,
+    ) = row
     scope = Scope(ScopeKind(scope_kind), scope_code)
     return ScopeReturn(
         submission_id,
@@ -39,6 +50,7 @@ def _scope_return(row: tuple[Any, ...]) -> ScopeReturn:
         submitted_by,
         submitted_at,
         is_returned=review_state == RETURNED,
+        is_withdrawn=review_state == RETURNED and return_verb(reason) == "撤回",
         review=review_label(review_state, review_stage),
         submitted_by_name=name,
     )
@@ -46,7 +58,8 @@ def _scope_return(row: tuple[Any, ...]) -> ScopeReturn:
 
 _RETURN_COLUMNS = (
     "s.submission_id, s.scope_kind, s.scope_code, s.file_name, s.submitted_by, s.submitted_at, s.review_state, "
-    "s.review_stage, (SELECT u.full_name FROM users AS u WHERE u.user_name = s.submitted_by)"
+    "s.review_stage, (SELECT u.full_name FROM users AS u WHERE u.user_name = s.submitted_by), "
+    "(SELECT r.reason FROM latest_returns AS r WHERE r.submission_id = s.submission_id)"
 )
 
 

@@ -16,6 +16,8 @@ from census_schema.scopes import (
     central_area_code,
     describe_division,
     parse_central_area,
+    return_reason_clause,
+    return_verb,
 )
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, own_area, scope_division
@@ -195,8 +197,9 @@ def returned_note(row: dict[str, Any]) -> str:
     """Why a holder that did report is listed as not reported: its return was sent back (and why); else nothing."""
     if not row.get("returned_file"):
         return ""
-    reason = f"：{row['returned_reason']}" if row.get("returned_reason") else ""
-    return f"已在「{row['returned_file']}」中报送，该表被退回，不计入{reason}"
+    reason = row.get("returned_reason")
+    said = f"（{return_reason_clause(reason)}）" if reason else ""
+    return f"已在「{row['returned_file']}」中报送，该表已被{return_verb(reason)}，不计入{said}"
 
 
 def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) -> list[dict[str, Any]]:

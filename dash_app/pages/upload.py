@@ -264,7 +264,9 @@ def describe_shrink(shrink: dict[str, Any], status: str) -> str:
         return f"{said}，已装载：以下普查对象不再计入本范围的普查数据（点击展开名单）"
     if status == "rejected":
         return f"{said}{REJECTED_SHRINK_NOTE}。减少的普查对象："
-    return f"{said}。确认装载后，本表替换该表：该表的数据不再计入，其审核结论作废，本表须重新审核。减少的普查对象："
+    # One sent back or taken back counts nowhere and has no conclusion: nothing of it to stop or void.
+    voids = "" if shrink["current"].get("is_returned") else "该表的数据不再计入，其审核结论作废，"
+    return f"{said}。确认装载后，本表替换该表：{voids}本表须重新审核。减少的普查对象："
 
 
 def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:

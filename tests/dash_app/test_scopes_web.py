@@ -169,7 +169,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     # do not count (they read as plain 未报: units a planner would chase though they had reported).
     missing = grid_rows(app, client_of(app, "planner"), ids.COVERAGE_MISSING_GRID, "?division=440100")
     assert len(missing) == 3 and {row["returned_note"] for row in missing} == {
-        "已在「gz.xlsx」中报送，该表被退回，不计入：第4行请核实"
+        "已在「gz.xlsx」中报送，该表已被退回，不计入（退回原因：第4行请核实）"
     }
     # A holder's trace says its row counts nowhere, and why (it said 现行 是, read as counted).
     traced = grid_rows(app, client_of(app, "planner"), ids.LINEAGE_GRID, missing[0]["uscc"])

@@ -150,6 +150,22 @@ def test_an_accepted_upload_says_its_own_number_a_dry_run_or_refused_one_does_no
         assert not any(getattr(part, "id", None) == ids.UPLOAD_SUBMISSION_ID for part in describe_job(job))
 
 
+def test_a_withdrawn_return_is_said_withdrawn_and_a_shrink_over_it_voids_nothing():
+    # A probe read 该表被退回 of a return its sender had taken back, and that confirming would void its conclusion.
+    from dash_app.pages.coverage import returned_note
+    from dash_app.pages.upload import describe_shrink
+
+    assert returned_note({"returned_file": "sg.xlsx", "returned_reason": "报送人撤回：误传"}) == (
+        "已在「sg.xlsx」中报送，该表已被撤回，不计入（撤回原因：误传）"
+    )
+    current = {"said": "广东省韶关市（地级）现行报表（已撤回，不计入统计；…）", "is_returned": True}
+    shrink = {"current": current, "current_holders": 70, "dropped": 10, "dropped_pct": 14.29, "limit_pct": 10.0}
+    said = describe_shrink(shrink, "needs_confirmation")
+    assert "确认装载后，本表替换该表：本表须重新审核" in said and "作废" not in said and "不再计入" not in said
+    counted = describe_shrink({**shrink, "current": {**current, "is_returned": False}}, "needs_confirmation")
+    assert "该表的数据不再计入，其审核结论作废" in counted
+
+
 def test_the_confirmation_over_a_colleague_s_returned_return_voids_nothing_it_does_not_have():
     # A probe replacing a colleague's withdrawn return read that its figures would stop counting and its conclusion be
     # voided: it had neither.
