@@ -456,9 +456,14 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         bonus = {str(r["item_code"]): as_decimal(r["score"]) for r in scored if is_bonus_code(r["item_code"])}
         verdicts = {str(r["item_code"]): r["veto_verdict"] == VETO_PASSED for r in group if r["veto_verdict"]}
         problems = check_score_values(standard, items, scorer)
-        # An unknown code is its own (located) error: not also every item unscored.
-        if archive in known_archives and not keyless:
-            problems += check_all_scored(standard, items, scorer)
+        # An unknown code is its own (located) error: not also every item unscored; nor is an expert's sheet for an
+        # archive not assigned to them (refused as such: a probe's list gave it 62 lines of missing items).
+        if archive in known_archives and not keyless and _may_score(context, scorer, archive):
+            missing = check_all_scored(standard, items, scorer)
+            if len(missing) > MISSING_LISTED:
+                failures.append(_missing_items(form, by_rule["score_complete"], missing, archive, scorer))
+            else:
+                problems += missing
         problems += check_bonus(standard, bonus)
         problems += check_veto_verdicts(standard, items, verdicts) + check_veto_scores(standard, items, verdicts)
         problems += check_reconciliation_source(
@@ -494,6 +499,30 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
             problems += pending_reconciliations(standard, expert_spreads(standard, every), settled)
         locate(problems, expert_rows, archive, "专家组")
     return failures
+
+
+# More items than this missing from one sheet are said in one line (a probe's 204-line list was 201 of them).
+MISSING_LISTED = 3
+
+
+def _may_score(context: CheckContext, scorer: str, archive: str) -> bool:
+    """Whether a sheet's scorer may score the archive, as far as the context knows (an archive's own sheet may)."""
+    facts = context.evaluation
+    if facts is None or scorer == SELF_SOURCE:
+        return True
+    try:
+        check_scoring_allowed(scorer, archive, facts.assignments, True)
+    except AccessDenied:
+        return False
+    return True
+
+
+def _missing_items(form: Form, rule: Rule, missing: list[ScoreProblem], archive: str, scorer: str) -> Failure:
+    """One failure for the many items a sheet leaves unscored: how many, and which (the first ten)."""
+    codes = [p.item_code for p in missing]
+    named = "、".join(codes[:10]) + ("等" if len(codes) > 10 else "")
+    text = f"{rule.message}该评分表缺 {len(codes)} 项：{named}。（档案馆 {archive}，{scorer}）"
+    return _unplaced(form, rule, None, text)
 
 
 def expert_spreads(

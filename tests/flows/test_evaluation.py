@@ -325,6 +325,20 @@ def test_every_score_rule_is_located_and_nothing_is_loaded(store, settings, tmp_
         assert con.execute("SELECT count(*) FROM evaluation_scores").fetchone() == (0,)
 
 
+def test_a_sheet_missing_many_items_is_said_in_one_line_and_an_unassigned_expert_s_not_at_all(
+    store, settings, tmp_path
+):
+    # A probe's list of 204 errors was 201 lines of 每个适用评分项都须评分, one per item, 62 of them for an expert not
+    # assigned to the archive (whose sheet is refused as such), burying the errors of its rows.
+    rows = score_sheet(SELF)[:5] + score_sheet("专家丁", archive=CITY)[:5]
+    outcome = ingest(store, settings, rows, tmp_path / "few.xlsx")
+    missing = [f for f in outcome.failures if f.rule == "score_complete"]
+    assert len(missing) == 1 and missing[0].row is None
+    left = len(CURRENT_STANDARD.items) - 5
+    assert f"该评分表缺 {left} 项：" in missing[0].message and f"（档案馆 {ARCHIVE}，{SELF}）" in missing[0].message
+    assert [f.rule for f in outcome.failures if "专家丁" in f.message] == ["scorer_assigned"]
+
+
 def test_a_mistyped_archive_code_is_the_one_error_of_its_row_not_every_item_unscored(store, settings, tmp_path):
     rows = score_sheet(SELF)
     rows[0] = {**rows[0], "archive_code": "449999"}
