@@ -85,6 +85,7 @@ RULE_TITLES: dict[str, str] = {
     "scorer_sheet_replaced": "替换此前装载的评分",
     "reconciliation_unneeded": "合议分不采用",
     "reconciliation_pending": "待合议",
+    "scorer_is_platform_expert": "代专家装载评分",
 }
 
 

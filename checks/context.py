@@ -61,6 +61,8 @@ class EvaluationFacts:
     submitted_experts: Mapping[str, Mapping[str, Mapping[str, Decimal]]] = field(
         default_factory=lambda: MappingProxyType({})
     )
+    # The user names of the platform's expert accounts: their sheets are theirs to fill in on the platform.
+    expert_accounts: frozenset[str] = frozenset()
     # archive -> the items the panel has already given a reconciled value (合议分).
     reconciled_items: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
 

@@ -581,7 +581,7 @@ def check_evaluation_access(rules: Sequence[Rule], form: Form, sheets: Sheets, c
         return failures
     seen: set[tuple[object, object]] = set()
     entries = _sheet_entries(rows) if facts.loaded_sheets else {}
-    unassigned, own, replaced = [], [], []
+    unassigned, own, replaced, on_behalf = [], [], [], []
     for r in _positioned(rows):
         key = (r["archive_code"], r["scorer"])
         if not r["archive_code"] or not r["scorer"] or key in seen:
@@ -600,10 +600,14 @@ def check_evaluation_access(rules: Sequence[Rule], form: Form, sheets: Sheets, c
             unassigned.append((int(r["_at"]), denied.message))
         if (saved_at := facts.own_sheets.get((archive, scorer))) is not None:
             own.append((int(r["_at"]), describe_own_sheet(archive, scorer, saved_at)))
+        elif scorer in facts.expert_accounts:
+            # Loaded under an expert's account by whoever uploads (a probe's planner submitted one, unsaid).
+            on_behalf.append((int(r["_at"]), None))
     for rule_id, hits in (
         ("scorer_assigned", unassigned),
         ("scorer_own_sheet", own),
         ("scorer_sheet_replaced", replaced),
+        ("scorer_is_platform_expert", on_behalf),
     ):
         if rule_id in by_rule:
             failures += _fail(form, rows, by_rule[rule_id], hits)

@@ -50,6 +50,7 @@ from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
 from warehouse.evaluation import (
     fetch_assignments,
+    fetch_expert_accounts,
     fetch_loaded_sheets,
     fetch_own_sheets,
     fetch_round,
@@ -269,6 +270,7 @@ def _evaluation_context(con: duckdb.DuckDBPyConnection, round_id: str, province_
         fetch_own_sheets(con, round_id),
         fetch_loaded_sheets(con, round_id),
         {archive: {s.scorer: s.scores for s in sheets} for archive, sheets in expert_sheets.items()},
+        fetch_expert_accounts(con),
         {archive: frozenset(items) for archive, items in reconciliations.items()},
     )
     return build_check_context(None, evaluation=facts)

@@ -383,6 +383,12 @@ def fetch_assignments(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_RO
     return {evaluator: frozenset(archives) for evaluator, archives in by_evaluator.items()}
 
 
+def fetch_expert_accounts(con: duckdb.DuckDBPyConnection) -> frozenset[str]:
+    """The user names of the platform's active expert accounts (评价专家), who score on the platform themselves."""
+    rows = con.execute("SELECT user_name FROM users WHERE role = ? AND is_active", [Role.EVALUATOR.value]).fetchall()
+    return frozenset(name for (name,) in rows)
+
+
 def fetch_own_sheets(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -> dict[tuple[str, str], datetime]:
     """(archive, expert) -> when the expert last saved that sheet themselves (on the platform or the command line, not
     by an upload): the sheets an uploaded workbook may not replace."""

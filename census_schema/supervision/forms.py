@@ -644,6 +644,14 @@ SCORE_RULES: tuple[Rule, ...] = (
         "评价专家本人在平台上填写的评分表只能由本人修改，上传的评分表不能替换。",
     ),
     Rule(
+        "scorer_is_platform_expert",
+        "evaluation_access",
+        W,
+        "scorer",
+        "评分人是平台上的评价专家账号：其评分应由本人在平台上填写和提交。上传代为装载的，请确认评分表出自本人；"
+        "本人此后在平台上保存的评分表将替换本表。",
+    ),
+    Rule(
         "scorer_sheet_replaced",
         "evaluation_access",
         W,

@@ -11,6 +11,7 @@ import openpyxl
 import pytest
 
 from census_schema.errors import UsageError
+from census_schema.roles import Role
 from census_schema.supervision.evaluation import CURRENT_STANDARD
 from census_schema.supervision.forms import EVALUATION_WORKBOOK_2025
 from cli.main import main
@@ -30,6 +31,7 @@ from warehouse.evaluation import (
     query_scores,
     save_evaluator_scores,
 )
+from warehouse.users import add_user
 
 EXPERTS = ("专家甲", "专家乙", "专家丙")
 CITY = "440100"
@@ -337,6 +339,20 @@ def test_a_sheet_missing_many_items_is_said_in_one_line_and_an_unassigned_expert
     left = len(CURRENT_STANDARD.items) - 5
     assert f"该评分表缺 {left} 项：" in missing[0].message and f"（档案馆 {ARCHIVE}，{SELF}）" in missing[0].message
     assert [f.rule for f in outcome.failures if "专家丁" in f.message] == ["scorer_assigned"]
+
+
+def test_a_sheet_loaded_under_a_platform_expert_s_account_is_said_to_be_loaded_on_their_behalf(
+    store, settings, tmp_path
+):
+    # A probe's planner submitted a sheet as the expert account 刘洋 (evaluator): accepted with no word, his sheet
+    # 已提交 without his acting.
+    with store.writer() as con:
+        add_user(con, "专家甲", "x", Role.EVALUATOR, None, by="admin")
+    rows = score_sheet(SELF) + score_sheet("专家甲") + score_sheet("专家乙") + score_sheet("专家丙")
+    outcome = ingest(store, settings, rows, tmp_path / "e.xlsx")
+    assert outcome.status == "accepted"
+    said = [(f.row, f.field) for f in outcome.failures if f.rule == "scorer_is_platform_expert"]
+    assert said == [(locate(rows, "专家甲", "A1.1.1"), "scorer")]
 
 
 def test_a_mistyped_archive_code_is_the_one_error_of_its_row_not_every_item_unscored(store, settings, tmp_path):
