@@ -7,19 +7,20 @@ import os
 import sys
 import zipfile
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 from xml.etree import ElementTree
 
 from census_schema import layout
 from census_schema.divisions import require_census_province
-from census_schema.errors import UsageError
+from census_schema.errors import CensusError, UsageError
 from census_schema.failures import describe_rows
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import ScopeKind, account_scope, choose_scope
-from census_schema.settings import load_settings
-from cli.main import acting_user, emit_json, saying_if_created
+from census_schema.settings import Settings, load_settings
+from cli.main import INTERRUPTED, acting_user, emit_json, is_interruption, saying_if_created
 from dash_app.formatting import format_date
 from flows.ingest import (
     REFUSED_STATUSES,
@@ -235,8 +236,18 @@ def run_ingest(args: argparse.Namespace) -> int:
         scope=scope,
         confirm_shrink=args.confirm_shrink,
     )
-    with saying_if_created(settings):
-        result = run_ingestion(request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty()))
+    started = datetime.now(UTC).replace(tzinfo=None)  # the warehouse keeps naive UTC
+    try:
+        with saying_if_created(settings):
+            result = run_ingestion(
+                request, settings, orchestrator, progress_runner(not args.json and sys.stderr.isatty())
+            )
+    except (KeyboardInterrupt, Exception) as error:
+        if not isinstance(error, KeyboardInterrupt) and not is_interruption(error):
+            raise
+        # Which of the two it was: an interrupt just after the commit read 已中断 of a file that had been loaded.
+        sys.stderr.write(describe_interrupted_ingest(settings, request, started) + "\n")
+        return 130
     if args.json:
         emit_json(result)
     else:
@@ -246,6 +257,32 @@ def run_ingest(args: argparse.Namespace) -> int:
         sys.stderr.write(describe_refusal(result) + "\n")
         return 1
     return 0
+
+
+def describe_interrupted_ingest(settings: Settings, request: IngestRequest, started: datetime) -> str:
+    """What an ingest stopped by Ctrl+C got to: the submission it recorded (loaded, or judged and refused), or none."""
+    import duckdb
+
+    from flows.identify import compute_sha256
+    from warehouse.backends import open_warehouse
+    from warehouse.queries import find_upload_outcome
+
+    try:
+        # An embedded warehouse not made yet holds nothing (opening it would make it).
+        found = None
+        if settings.is_ducklake or settings.db_path.exists():
+            sha = compute_sha256(request.path)
+            with open_warehouse(settings).reader() as con:
+                found = find_upload_outcome(con, sha, request.submitted_by, started)
+    except (OSError, CensusError, duckdb.Error):
+        return INTERRUPTED.strip()
+    if found is None:
+        return f"已中断：{request.path.name} 未装载，数据仓库没有改动；可以重新运行本命令。"
+    done = "已装载" if found["status"] == "accepted" else "已校验未通过（未装载）"
+    return (
+        f"已中断：但 {request.path.name} 在中断前已处理完毕，{done}，提交编号 {found['submission_id']}；"
+        "可用 archive-census submissions 查看，无须重新运行。"
+    )
 
 
 def describe_refusal(result: dict[str, Any]) -> str:

@@ -176,3 +176,29 @@ def test_a_blank_by_is_refused_not_taken_as_the_operating_system_user(tmp_path, 
     command = [part.format(file=path) for part in argv]
     assert main([*command, "--by", " ", "--db", str(db)]) == 2
     assert "--by 不能为空" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("loaded_first", [True, False])
+def test_an_interrupted_ingest_says_whether_its_file_was_loaded(tmp_path, capsys, monkeypatch, loaded_first):
+    # A probe's Ctrl+C just after the commit read 已中断…已提交的不受影响, exit 130, of a file that had been loaded.
+    from cli import ingest_cmd
+
+    path, db = census_workbook(tmp_path / "c.xlsx", 2, {}), tmp_path / "w.duckdb"
+    finish = ingest_cmd.run_ingestion
+
+    def interrupted(*args, **kwargs):
+        if loaded_first:
+            finish(*args, **kwargs)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest_cmd, "run_ingestion", interrupted)
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", str(db), "--orchestrator", "direct"]
+    assert main(argv) == 130
+    said = capsys.readouterr().err
+    if loaded_first:
+        with duckdb.connect(str(db), read_only=True) as con:
+            (submission,) = con.execute("SELECT submission_id FROM submissions").fetchone()
+        assert f"c.xlsx 在中断前已处理完毕，已装载，提交编号 {submission}" in said and "无须重新运行" in said
+    else:
+        assert "已中断：c.xlsx 未装载，数据仓库没有改动；可以重新运行本命令。" in said
+        assert not db.exists()  # asking made no warehouse
