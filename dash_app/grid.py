@@ -132,12 +132,13 @@ FORMATTERS = {
     "date": "zhDate(params.value)",
     "datetime": "zhDateTime(params.value)",
 }
-# The same formats in Excel (percentages are stored as percent numbers, 96.39 for 96.39 %).
+# The same formats in Excel (a percentage is stored as the fraction Excel's % format shows: 0.9639 for 96.39 %; as
+# 96.39 under a literal "%" it read 9639% once its cell was formatted as a percentage, and summed wrong).
 EXCEL_FORMATS = {
     "int": "#,##0",
     "decimal": "#,##0.{zeros}",
     "number": "#,##0.##",
-    "pct": '0.{zeros}"%"',
+    "pct": "0.{zeros}%",
     "date": 'yyyy"年"m"月"d"日"',
     "datetime": 'yyyy"年"m"月"d"日" hh:mm',
     "year": "0",
@@ -525,6 +526,8 @@ def build_export_workbook(
                     cell.style = "Hyperlink"
             if value is None and column.kind == "pct":
                 value = NO_SHARE  # as the grid shows a share with nothing to divide by (assets/grid_formats.js)
+            elif column.kind == "pct" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+                value = float(value) / 100
             set_cell_value(cell, _cell_value(value))
             if cell.value is not None and column.excel_format():
                 cell.number_format = _excel_format_of(column, cell.value)

@@ -175,7 +175,9 @@ def test_an_exported_share_with_nothing_to_divide_by_reads_as_the_grid_shows_it(
     share = Column("coverage_pct", "覆盖率", "pct", "%")
     rows = [{"coverage_pct": None}, {"coverage_pct": 96.5}]
     sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook([share], rows))).active
-    assert [sheet.cell(EXPORT_HEADER_ROW + r, 1).value for r in (1, 2)] == ["—", 96.5]
+    assert [sheet.cell(EXPORT_HEADER_ROW + r, 1).value for r in (1, 2)] == ["—", 0.965]
+    # A real percentage: stored as 96.5 under a literal "%" it read 9650% once formatted as one, and summed wrong.
+    assert sheet.cell(EXPORT_HEADER_ROW + 2, 1).number_format == "0.00%"
 
 
 def test_an_export_prints_landscape_one_page_wide_with_its_header_on_every_page_and_page_numbers():
