@@ -16,7 +16,7 @@ from dash_app.access import Viewer, current_viewer, refuse, require_role, requir
 from dash_app.audit_rows import AUDIT_HEADERS, shown_row, state_parts
 from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
-from dash_app.formatting import format_date
+from dash_app.formatting import format_count, format_date
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
 from warehouse.audit import DEFAULT_LIMIT, describe_unknown_actor, find_audit_event, search_audit_log
 from warehouse.users import account_names
@@ -141,7 +141,7 @@ def layout(**_query: str) -> html.Div:
             html.H1("审计日志"),
             html.P(
                 f"记录每一次报送、审核、问题整改、评价评分、评价轮次与专家分配、用户与角色变更、数据仓库的升级和从备份恢复，登录成功、失败和受限，以及被拒绝的越权和跨站请求。"
-                f"只增不改（从备份恢复时，备份之后的记录随之删除，恢复本身的记录写明删除了哪些）。时间为北京时间；最多显示最近 {DEFAULT_LIMIT} 条，请用条件缩小范围。",
+                f"只增不改（从备份恢复时，备份之后的记录随之删除，恢复本身的记录写明删除了哪些）。时间为北京时间；最多显示最近 {format_count(DEFAULT_LIMIT)} 条，请用条件缩小范围。",
                 className="hint",
             ),
             html.Div(

@@ -52,8 +52,10 @@ CHILD_COLUMNS = [
     Column("shown_code", "区划代码", "code"),
     *COUNT_COLUMNS,
 ]
+# A central channel's units are listed under their channel (中央企业 sat under 省份).
+PROVINCE_OR_CHANNEL = Column("province_name", "省份或中央渠道", tooltip="province_code")
 MISSING_COLUMNS = [
-    Column("province_name", "省份", tooltip="province_code"),
+    PROVINCE_OR_CHANNEL,
     Column("division_name", "区划", tooltip="division_code"),
     Column("uscc", "统一社会信用代码", "code"),
     Column("unit_name", "单位名称"),
@@ -62,7 +64,7 @@ MISSING_COLUMNS = [
     Column("returned_note", "说明", wrap=True),
 ]
 UNREGISTERED_COLUMNS = [
-    Column("province_name", "省份", tooltip="province_code"),
+    PROVINCE_OR_CHANNEL,
     Column("division_name", "区划", tooltip="division_code"),
     Column("uscc", "统一社会信用代码", "code"),
     Column("unit_name", "单位名称"),

@@ -774,7 +774,7 @@ def test_an_export_holds_exactly_the_authorised_rows_shown_and_formulas_stay_tex
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][0] == "未报送普查对象（广东省）"
     assert rows[1][0].startswith("数据截至：") and "导出人：guangdong" in rows[1][0]
-    assert rows[EXPORT_HEADER_ROW - 1] == ["省份", "区划", "统一社会信用代码", "单位名称", "类型", "说明"]
+    assert rows[EXPORT_HEADER_ROW - 1] == ["省份或中央渠道", "区划", "统一社会信用代码", "单位名称", "类型", "说明"]
     assert [row[:4] for row in rows[EXPORT_HEADER_ROW:]] == [
         [r["province_name"], r["division_name"], r["uscc"], r["unit_name"]] for r in own
     ]
