@@ -163,13 +163,22 @@ def _find_header(raw: pl.DataFrame, form: Form, file_name: str, absolute: list[i
             if (like := _closest_label(label, missing)) is not None
         ]
         said = f"（其中{'；'.join(renamed)}）" if renamed else ""
+        if not renamed and best.unknown:
+            # Renamed past recognition (「专职人员数」): the labels the form does not have are named, for the uploader
+            # to see which one it was (the message named only what was missing).
+            strays = [
+                f"第 {get_column_letter(absolute[position] + 1)} 列「{label[:30]}」"
+                for position, label in list(best.unknown.items())[:3]
+            ]
+            more = "等" if len(best.unknown) > 3 else ""
+            said = f"；表头中另有本表没有的列：{'、'.join(strays)}{more}，如是改了名，请改回模板的列名"
         raise WorkbookUnusable(
             f"表头缺少 {len(missing)} 列：{'、'.join(missing[:8])}{'等' if len(missing) > 8 else ''}{said}。",
             file=file_name,
             sheet=form.sheet_name,
             row=index + 1,
             hint="请勿删除或改名模板中的列；"
-            + ("请把改动过的列名改回模板的原样后重新上传。" if renamed else "请在最新模板中补齐这些列后重新上传。"),
+            + ("请把改动过的列名改回模板的原样后重新上传。" if said else "请在最新模板中补齐这些列后重新上传。"),
         )
     if repeated:  # the first label given twice; the uploader fixes one at a time
         name, places = next(iter(repeated.items()))

@@ -268,3 +268,20 @@ def test_a_total_row_heading_the_table_is_not_read(tmp_path):
     parsed = parse_form_sheet(path, FORM)
     assert parsed.failures == []
     assert parsed.rows["excel_row"].to_list() == [FIRST_DATA_ROW + 1, FIRST_DATA_ROW + 2]
+
+
+def test_a_header_renamed_past_recognition_is_named_among_the_labels_the_form_does_not_have(tmp_path):
+    # A probe's 「专职人员数」 for 「专职档案人员（人）」 was refused naming only the missing column, not the one it had typed.
+    path = census_workbook(tmp_path / "c.xlsx", 1)
+    workbook = openpyxl.load_workbook(path)
+    sheet = workbook[CENSUS_FORM.sheet_name]
+    field = next(f for f in CENSUS_FORM.fields if f.required and f.label.endswith("（人）"))
+    column = CENSUS_FORM.field_names.index(field.name) + 1
+    sheet.cell(HEADER_ROW, column).value = "专职人员数"
+    workbook.save(path)
+    with pytest.raises(WorkbookUnusable) as refused:
+        parse_form_sheet(path, CENSUS_FORM)
+    said = refused.value.describe()
+    letter = get_column_letter(column)
+    assert f"表头缺少 1 列：{field.label}；表头中另有本表没有的列：第 {letter} 列「专职人员数」，如是改了名" in said
+    assert "请把改动过的列名改回模板的原样" in said
