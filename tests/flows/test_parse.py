@@ -235,20 +235,27 @@ def test_label_normalisation():
     assert normalize_label(" 专职档案人员 (人)\n") == "专职档案人员（人）"
 
 
-def test_a_renamed_required_header_is_pointed_out_by_its_column(tmp_path):
-    # 「专职档案人员」 for 「专职档案人员（人）」: the file was refused with 表头缺少 1 列, the renamed column unnamed.
+# The census form's first required column counted in 人: the one the tests of a renamed header rename.
+PEOPLE_FIELD = next(f for f in CENSUS_FORM.fields if f.required and f.label.endswith("（人）"))
+
+
+def refused_with_header_renamed(tmp_path, label: str) -> tuple[str, str]:
+    """What parsing says of a census return whose PEOPLE_FIELD header reads `label`, and that column's letter."""
     path = census_workbook(tmp_path / "c.xlsx", 1)
     workbook = openpyxl.load_workbook(path)
-    sheet = workbook[CENSUS_FORM.sheet_name]
-    field = next(f for f in CENSUS_FORM.fields if f.required and f.label.endswith("（人）"))
-    column = CENSUS_FORM.field_names.index(field.name) + 1
-    assert sheet.cell(HEADER_ROW, column).value == field.label
-    sheet.cell(HEADER_ROW, column).value = field.label.removesuffix("（人）")
+    column = CENSUS_FORM.field_names.index(PEOPLE_FIELD.name) + 1
+    assert workbook[CENSUS_FORM.sheet_name].cell(HEADER_ROW, column).value == PEOPLE_FIELD.label
+    workbook[CENSUS_FORM.sheet_name].cell(HEADER_ROW, column).value = label
     workbook.save(path)
     with pytest.raises(WorkbookUnusable) as refused:
         parse_form_sheet(path, CENSUS_FORM)
-    said = refused.value.describe()
-    letter = get_column_letter(column)
+    return refused.value.describe(), get_column_letter(column)
+
+
+def test_a_renamed_required_header_is_pointed_out_by_its_column(tmp_path):
+    # 「专职档案人员」 for 「专职档案人员（人）」: the file was refused with 表头缺少 1 列, the renamed column unnamed.
+    field = PEOPLE_FIELD
+    said, letter = refused_with_header_renamed(tmp_path, field.label.removesuffix("（人）"))
     assert (
         f"表头缺少 1 列：{field.label}（其中第 {letter} 列的「{field.label.removesuffix('（人）')}」应为「{field.label}」）"
         in said
@@ -272,16 +279,8 @@ def test_a_total_row_heading_the_table_is_not_read(tmp_path):
 
 def test_a_header_renamed_past_recognition_is_named_among_the_labels_the_form_does_not_have(tmp_path):
     # A probe's 「专职人员数」 for 「专职档案人员（人）」 was refused naming only the missing column, not the one it had typed.
-    path = census_workbook(tmp_path / "c.xlsx", 1)
-    workbook = openpyxl.load_workbook(path)
-    sheet = workbook[CENSUS_FORM.sheet_name]
-    field = next(f for f in CENSUS_FORM.fields if f.required and f.label.endswith("（人）"))
-    column = CENSUS_FORM.field_names.index(field.name) + 1
-    sheet.cell(HEADER_ROW, column).value = "专职人员数"
-    workbook.save(path)
-    with pytest.raises(WorkbookUnusable) as refused:
-        parse_form_sheet(path, CENSUS_FORM)
-    said = refused.value.describe()
-    letter = get_column_letter(column)
-    assert f"表头缺少 1 列：{field.label}；表头中另有本表没有的列：第 {letter} 列「专职人员数」，如是改了名" in said
+    said, letter = refused_with_header_renamed(tmp_path, "专职人员数")
+    assert (
+        f"表头缺少 1 列：{PEOPLE_FIELD.label}；表头中另有本表没有的列：第 {letter} 列「专职人员数」，如是改了名" in said
+    )
     assert "请把改动过的列名改回模板的原样" in said
