@@ -84,9 +84,15 @@ def said_on_page(error: CensusError) -> str:
     """A refused or failed action as its page says it (HTTP 200), without the hint's clauses that point to the command
     line's options (a web user has none to check: 或核对 --by); a refusal (AccessDenied: another archive's sheet,
     another area's return) is also kept in the audit log, as a 403 is (`dash_app.auth`, after the request)."""
-    if isinstance(error, AccessDenied):
-        flask.g.refused_on_page = True
-    return for_web(error).describe()
+    said = for_web(error).describe()
+    return refused_on_page(said) if isinstance(error, AccessDenied) else said
+
+
+def refused_on_page(said: str) -> str:
+    """A refusal a page says (HTTP 200), kept in the audit log in its own words as a 403 is (an administrator's forged
+    review or finding change, another role's page, left no record)."""
+    flask.g.refused_on_page = said
+    return said
 
 
 def for_web(error: CensusError) -> CensusError:

@@ -18,6 +18,7 @@ from census_schema.layout import PLATFORM_NAME, page_title
 from census_schema.scopes import account_scope
 from census_schema.settings import Settings
 from dash_app import ids
+from dash_app.access import refused_on_page
 from dash_app.auth import install_auth
 from dash_app.context import CONTEXT_EXTENSION, AppContext
 from dash_app.data_docs import install_data_docs_routes
@@ -82,6 +83,7 @@ def _layout_for_roles(page: Page) -> Callable[..., Any]:
         if current_user.is_authenticated and current_user.role not in page.ROLES:
             # Where this role may go instead (e.g. an evaluator signing in lands on the overview).
             allowed = [dcc.Link(p.NAME, href=p.PATH) for p in PAGES if current_user.role in p.ROLES]
+            refused_on_page(f"{current_user.role.label}无权查看「{page.NAME}」页面。")  # kept in the audit log
             return html.Div(
                 [
                     html.H1(page.NAME),

@@ -415,6 +415,8 @@ class Authenticator:
             after["page"] = f"{self.page_names[referrer.path]}（{referrer.path}）"
         if callback:
             after["callback"] = callback
+        if isinstance(said := flask.g.get("refused_on_page"), str):
+            after["refusal"] = show_unseen(said)[:300]  # what the page told the user, in its words
         if cross_origin:
             origin = request.headers.get("Origin") or request.headers.get("Sec-Fetch-Site", "")
             after["origin"] = show_unseen(origin)[:200]
@@ -670,7 +672,7 @@ def install_auth(
     def audit_refusal(response: Response) -> Response:
         # A password an administrator set is not a refusal of the user's rights: it is replaced first.
         refused = response.status_code == 403 and CHANGE_PASSWORD_HEADER not in response.headers
-        if refused or flask.g.pop("refused_on_page", False):  # said on the page: `dash_app.access.said_on_page`
+        if refused or flask.g.get("refused_on_page"):  # said on the page: `dash_app.access.refused_on_page`
             auth.audit_refusal(flask.request)
         return response
 

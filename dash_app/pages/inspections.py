@@ -41,6 +41,7 @@ from dash_app.access import (
     Viewer,
     current_viewer,
     refuse,
+    refused_on_page,
     require_role,
     require_text,
     said_on_page,
@@ -465,7 +466,7 @@ def apply_action(
         return "请先在上表中点选问题，或填写问题编号。", False
     history = load_history(context, viewer, finding_id)
     if history is None or not (roles := lifecycle_roles(viewer, history)):
-        return "无权操作该问题。", False
+        return refused_on_page("无权操作该问题。"), False
     if not action:
         return "请选择操作。", False
     # The role the action is taken in: the one of the viewer's roles the lifecycle lets take it now (else the first,

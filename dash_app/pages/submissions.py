@@ -21,6 +21,7 @@ from dash_app.access import (
     can_review,
     current_viewer,
     find_visible_submission,
+    refused_on_page,
     require_role,
     reviewer_of,
     said_on_page,
@@ -377,9 +378,9 @@ def review(context: AppContext, viewer: Viewer, submission_id: str | None, actio
     the national bureau for the rest), or withdraw one's own; a sentence saying what happened."""
     if action == "withdraw":
         if viewer.role not in UPLOAD_ROLES:
-            return "只有报送报表的用户可以撤回本人提交的报表。"
+            return refused_on_page("只有报送报表的用户可以撤回本人提交的报表。")
     elif not can_review(viewer):
-        return "只有地级、省级档案部门和国家档案局的审核人员可以审核。"
+        return refused_on_page("只有地级、省级档案部门和国家档案局的审核人员可以审核。")
     if not submission_id or not isinstance(submission_id, str) or not isinstance(reason, str | None):
         return "请先填写提交编号。"
     field = reason_label(can_review(viewer))

@@ -892,6 +892,23 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
     }
 
 
+def test_a_refusal_a_page_says_is_kept_in_the_audit_log_in_its_words(app, site):
+    # A probe's administrator forged a review and a finding's change: refused on the page (HTTP 200), unrecorded.
+    name = new_user(site, role="admin", province=None)
+    target = next(s for s in census_submissions(site, "450000") if s["is_current"])
+    said = review(app, client_of(app, name, address="10.5.0.51"), target["submission_id"])
+    assert said.status_code == 200 and "只有地级、省级档案部门和国家档案局的审核人员可以审核" in said.text
+    flush_sign_ins(site)
+    (logged,) = audit_events(site, kind="access", actor=name)
+    assert json.loads(logged["after_state"])["refusal"] == "只有地级、省级档案部门和国家档案局的审核人员可以审核。"
+    # Another role's page too (the accounts page opened by a provincial office left no record).
+    office = new_user(site)
+    assert "无权查看此页面" in render_page(app, client_of(app, office, address="10.5.0.52"), "/accounts").text
+    flush_sign_ins(site)
+    (page,) = audit_events(site, kind="access", actor=office)
+    assert json.loads(page["after_state"])["refusal"] == "省级档案部门无权查看「账号」页面。"
+
+
 def test_a_user_cannot_flood_the_audit_log_with_refusals_nor_write_into_it(app, site):
     name = new_user(site)  # Guangdong's office: another province's bulletin is refused it (403)
     others = [p.code for p in load_divisions().census_provinces() if p.code != "440000"]
