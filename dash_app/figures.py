@@ -436,6 +436,11 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, 
     """One line per named series of (year, value) points; years are whole numbers on the axis (2025年)."""
     if not any(y is not None for points in series.values() for _, y in points):
         return empty_figure("该指标暂无数值。")
+    values = [float(y) for points in series.values() for _, y in points if y is not None]
+    years = sorted({x for points in series.values() for x, y in points if y is not None})
+    # One value alone is drawn from 0 (plotly zoomed round it: an axis of 2,035,654.5 … 2,035,656, or none at all).
+    single = max(values) == min(values)
+    ticks = magnitude_ticks([0.0, *values] if single else values, unit)
     figure = go.Figure()
     for name, points in series.items():
         # A series of one or two values is a dot or a short line: each value written beside it, or it cannot be read.
@@ -444,7 +449,7 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, 
             x=[x for x, _ in points],
             y=[y for _, y in points],
             mode="lines+markers+text" if few else "lines+markers",
-            text=[None if y is None else f"{y:,.{_decimals_needed(float(y))}f}" for _, y in points] if few else None,
+            text=[None if y is None else _point_label(float(y), bool(ticks)) for _, y in points] if few else None,
             textposition="top center",
             marker={"size": 9 if few else 6},
             name=name,
@@ -455,13 +460,20 @@ def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, 
         margin={"l": 60, "r": 10, "t": 40, "b": 40},
         font_family=FONT,
         title={"text": title, "x": 0.01},
-        xaxis={"dtick": 1, "tickformat": "d", "ticksuffix": "年"},
+        # A single year is its own axis (it read 2023年 to 2025年 around one point of 2024).
+        xaxis={"dtick": 1, "tickformat": "d", "ticksuffix": "年"}
+        | ({"range": [years[0] - 0.5, years[0] + 0.5]} if len(years) == 1 else {}),
         # The unit is in the caller's title and the hover (a rotated 个 reads as ←); large figures in 万 or 亿.
-        yaxis={"tickformat": ",", **magnitude_ticks([y for points in series.values() for _, y in points], unit)},
+        yaxis={"tickformat": ",", **ticks} | ({"rangemode": "tozero"} if single else {}),
         legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
         showlegend=True,  # a single series is named too (plotly leaves a lone trace without its legend)
     )
     return figure
+
+
+def _point_label(value: float, in_magnitude: bool) -> str:
+    """A point's value written beside it: in 万 or 亿 where its axis is (10.4亿), else in full (131, 62.14)."""
+    return magnitude_label(value, 2) if in_magnitude else f"{value:,.{_decimals_needed(value)}f}"
 
 
 def _decimals_needed(value: float) -> int:

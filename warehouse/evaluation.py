@@ -803,12 +803,16 @@ def record_reconciliations(
             raise IllegalTransition(
                 f"评价轮次 {round_id} 已结束，不能再录入合议分。", hint="合议分须在本轮评价结束前录入。"
             )
-        pending = {row["item_code"] for row in query_pending_reconciliations(con, archive_code, round_id)}
-        stray = sorted(code[:20] for code in values if code not in pending)
+        # Items waiting for the panel's value, and those given one (a value mistyped is corrected while it is open).
+        open_items = {
+            row["item_code"] for row in query_pending_reconciliations(con, archive_code, round_id, settled=True)
+        }
+        stray = sorted(code[:20] for code in values if code not in open_items)
         if stray:
             raise UsageError(
-                f"{archive_label(archive_code)}的以下评分项不待合议，合议分不会采用：{'、'.join(stray)}。",
-                hint="只为专家评分相差超过该项满分20%的评分项录入合议分（见该馆的待合议评分项）。",
+                f"{archive_label(archive_code)}的以下评分项各专家评分相差未超过该项满分的20%，得分取专家平均分，"
+                f"合议分不会采用：{'、'.join(stray)}。",
+                hint="只为专家评分相差超过该项满分20%的评分项录入或更正合议分（见该馆的合议评分项）。",
             )
         if not values:
             raise UsageError("没有填写合议分。", hint="请为待合议的评分项填写合议分和合议说明。")
@@ -1067,17 +1071,30 @@ def fetch_remarks(
 
 
 def query_pending_reconciliations(
-    con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND
+    con: duckdb.DuckDBPyConnection, archive_code: str, round_id: str = DEFAULT_ROUND, *, settled: bool = False
 ) -> list[dict[str, Any]]:
     """The items holding an archive at 待合议 (scoring items, then bonus items): each with its text, maximum, the
     submitted experts' scores (a bonus item left blank as 0, as scoring counts it), their spread and the spread
-    allowed (20 % of the maximum); experts named as people read them. Grain: one row per unreconciled item, in standard order."""
+    allowed (20 % of the maximum); experts named as people read them. With `settled`, the items the panel has given
+    a value too, with it and its note (`reconciled`, `reconciled_note`; None for those still waiting): what the
+    bureau may correct while the round is open. Grain: one row per item, in standard order."""
     found = fetch_named(
         con,
         "SELECT unreconciled FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
         [round_id, archive_code],
     )
-    pending = set(found[0]["unreconciled"] or ()) if found else set()
+    reconciled = (
+        {
+            item: (value, note)
+            for item, value, note in con.execute(
+                "SELECT item_code, value, note FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ?",
+                [round_id, archive_code],
+            ).fetchall()
+        }
+        if settled
+        else {}
+    )
+    pending = (set(found[0]["unreconciled"] or ()) if found else set()) | set(reconciled)
     scores: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
     for scorer, item, score in con.execute(
         "SELECT scorer, item_code, score FROM evaluation_scores WHERE round_id = ? AND archive_code = ? "
@@ -1112,6 +1129,8 @@ def query_pending_reconciliations(
                     "expert_scores": [(person_label(s, names.get(s)), score) for s, score in scores[item.code]],
                     "spread": max(values) - min(values) if values else None,
                     "allowed": tolerance(item.max_points),
+                    "reconciled": reconciled.get(item.code, (None, None))[0],
+                    "reconciled_note": reconciled.get(item.code, (None, None))[1],
                 }
             )
     return rows

@@ -799,19 +799,29 @@ def pending_block(items: Sequence[Mapping[str, Any]], *, editable: bool = False)
             "；".join(f"{scorer} {Decimal(score):.1f}" for scorer, score in i["expert_scores"]),
             f"{i['spread']}" if i["spread"] is not None else "",
             f"{i['allowed']:.1f}",
-            *(reconcile_fields(i["item_code"], i["max_points"]) if editable else ()),
+            *(
+                reconcile_fields(i["item_code"], i["max_points"], i.get("reconciled"), i.get("reconciled_note"))
+                if editable
+                else (format_value(i.get("reconciled")), i.get("reconciled_note") or "")
+            ),
         ]
         for i in items
     ]
-    header = ["评分项", "内容", "满分", "专家评分", "相差", "允许相差", *(("合议分", "合议说明") if editable else ())]
+    header = ["评分项", "内容", "满分", "专家评分", "相差", "允许相差", "合议分", "合议说明"]
+    waiting = sum(1 for i in items if i.get("reconciled") is None)
     on_page = [html.Button("保存合议分", id=ids.EVALUATION_RECONCILE), "；或"] if editable else ["录入合议分："]
     return html.Div(
         [
             html.P(
-                f"该馆的评价待合议：以下 {len(items)} 项的专家评分相差超过该项满分（加分项为上限）的 20%，"
-                "须由专家组合议给出合议分，"
-                "才能计算得分、等次和排名。",
+                f"该馆的评价待合议：以下 {waiting} 项（未录入合议分的）的专家评分相差超过该项满分（加分项为上限）的 20%，"
+                "须由专家组合议给出合议分，才能计算得分、等次和排名。",
                 className="warn",
+            )
+            if waiting
+            else html.P(
+                f"以下 {len(items)} 项的专家评分相差超过该项满分（加分项为上限）的 20%，得分取已录入的合议分"
+                + ("；本轮评价结束前可以更正。" if editable else "。"),
+                className="hint",
             ),
             small_table(header, rows, numeric=(2, 4, 5)),
             html.P(
@@ -829,25 +839,30 @@ def pending_block(items: Sequence[Mapping[str, Any]], *, editable: bool = False)
     )
 
 
-def reconcile_fields(item_code: str, top: Decimal) -> list[html.Label]:
-    """An item's 合议分 and 合议说明 fields, each labelled by the item for screen readers."""
+def reconcile_fields(
+    item_code: str, top: Decimal, given: Decimal | None = None, note: str | None = None
+) -> list[html.Label]:
+    """An item's 合议分 and 合议说明 fields (holding the values given, for correction), each labelled by the item for
+    screen readers."""
     value = dcc.Input(
         id={"type": ids.EVALUATION_RECONCILED, "item": item_code},
+        value=None if given is None else f"{given:.1f}",
         type="text",
         inputMode="numeric",
         placeholder=f"0–{top}",
         maxLength=8,
         style={"width": "80px"},
     )
-    note = dcc.Input(
+    why = dcc.Input(
         id={"type": ids.EVALUATION_RECONCILED_NOTE, "item": item_code},
+        value=note,
         type="text",
         maxLength=MAX_REMARK,
         style={"width": "260px"},
     )
     return [
         html.Label([html.Span(f"{item_code} 合议分", className="visually-hidden"), value]),
-        html.Label([html.Span(f"{item_code} 合议说明", className="visually-hidden"), note]),
+        html.Label([html.Span(f"{item_code} 合议说明", className="visually-hidden"), why]),
     ]
 
 
@@ -1122,7 +1137,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             if not _national(viewer) and not results_published(con):
                 return empty_figure(f"{PROVINCE_UNPUBLISHED}；下表为该馆的自评。"), None, ""
             areas = query_area_results(con, archive_code=archive_code)
-            pending = query_pending_reconciliations(con, archive_code or "")
+            pending = query_pending_reconciliations(con, archive_code or "", settled=_national(viewer))
             found = query_evaluation_results(con, archive_code=archive_code)
             round_found = fetch_round(con, DEFAULT_ROUND)
         status = found[0]["status"] if found else EvaluationStatus.INCOMPLETE.value
@@ -1140,7 +1155,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         # The experts' diverging scores, by name, are the bureau's to settle (its planners enter the panel's values
         # while the round is open): a province reads the areas.
         editable = viewer.role is Role.PLANNER and bool(round_found and round_found["is_open"])
-        detail = pending_block(pending, editable=editable) if pending and _national(viewer) else area_table(areas)
+        waiting = any(i["reconciled"] is None for i in pending)
+        detail = [
+            pending_block(pending, editable=editable) if pending and _national(viewer) else None,
+            None if waiting and _national(viewer) else area_table(areas),
+        ]
         return build_radar(areas, "各方面得分率"), detail, link
 
     @app.callback(

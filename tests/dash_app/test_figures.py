@@ -264,7 +264,11 @@ def test_large_figures_are_ticked_in_wan_and_yi_as_the_cards_write_them():
     # Small counts, storage and shares keep plotly's own ticks.
     assert magnitude_ticks([5, 99_999], "个") == magnitude_ticks([1e9], "GB") == magnitude_ticks([0, 100], "%") == {}
     lines = build_lines({"全国": [(2024, 120_000_000), (2025, 140_000_000)]}, "馆藏（卷件）", unit="卷件")
-    assert "1.2亿" in lines.layout.yaxis.ticktext
+    assert "1.2亿" in lines.layout.yaxis.ticktext and list(lines.data[0].text) == ["1.2亿", "1.4亿"]
+    # One value alone: drawn from 0, ticked and written in 亿, its year alone on its axis (the axis had no labels).
+    one = build_lines({"全国": [(2024, 1_039_680_908)]}, "馆藏（卷件）", unit="卷件")
+    assert one.layout.yaxis.ticktext[0] == "0" and one.layout.yaxis.rangemode == "tozero"
+    assert list(one.data[0].text) == ["10.4亿"] and list(one.layout.xaxis.range) == [2023.5, 2024.5]
     rows = census_rows({"440000": 3_000_000.0, "450000": 12_000_000.0})
     national = build_choropleth(rows, "coverage_pct", "馆藏（卷件）", unit="卷件")
     bar = next(t for t in traces_on(national, "geo", "choropleth") if t.showscale).colorbar

@@ -373,7 +373,7 @@ def test_only_the_bureau_s_planner_enters_the_panel_s_reconciled_values(app, sit
     # The planner's value for an item the archive does not wait on is refused in words; nothing is written.
     before = read(site, awaiting_reconciliation, DEFAULT_ROUND)
     answer = json.dumps(reconcile_post(app, "planner", archive, {agreed: ("8", "合议")}).json, ensure_ascii=False)
-    assert f"不待合议，合议分不会采用：{agreed}" in answer
+    assert f"得分取专家平均分，合议分不会采用：{agreed}" in answer
     assert read(site, awaiting_reconciliation, DEFAULT_ROUND) == before
     # Its fields are the planner's only, while the round is open.
     item = STANDARD.items[0]

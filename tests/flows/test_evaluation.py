@@ -28,6 +28,7 @@ from warehouse.evaluation import (
     open_evaluation,
     query_evaluation_results,
     query_item_results,
+    query_pending_reconciliations,
     query_scores,
     save_evaluator_scores,
 )
@@ -211,7 +212,7 @@ def test_the_bureau_enters_the_panel_s_reconciled_value_on_the_platform(store, s
         ingest(store, settings, score_sheet("专家丙", A1_1_1={"score": D(2)}), tmp_path / "b.xlsx").status == "accepted"
     )
     assert result_of(store)["status"] == "待合议"
-    with pytest.raises(UsageError, match="以下评分项不待合议，合议分不会采用：A1.1.2"):
+    with pytest.raises(UsageError, match="得分取专家平均分，合议分不会采用：A1.1.2"):
         record_reconciliations(settings, "国家档案局", ARCHIVE, {"A1.1.2": Reconciliation(D(8), "合议")})
     with pytest.raises(EvaluationInvalid, match="合议分须附说明"):
         record_reconciliations(settings, "国家档案局", ARCHIVE, {"A1.1.1": Reconciliation(D(8), " ")})
@@ -225,6 +226,14 @@ def test_the_bureau_enters_the_panel_s_reconciled_value_on_the_platform(store, s
         logged = con.execute("SELECT action, actor FROM audit_log WHERE action = 'reconcile'").fetchall()
     assert (item["score"], item["is_reconciled"], item["reconciliation_note"]) == (D("8.0"), True, "专家组现场复核")
     assert logged == [("reconcile", "国家档案局")]
+    # A value mistyped is corrected while the round is open (a probe was told the item no longer waited).
+    again = record_reconciliations(settings, "国家档案局", ARCHIVE, {"A1.1.1": Reconciliation(D("7.5"), "复核更正")})
+    assert again["status"] == "已完成"
+    with store.reader() as con:
+        item = next(i for i in query_item_results(con, ARCHIVE) if i["item_code"] == "A1.1.1")
+        (settled,) = query_pending_reconciliations(con, ARCHIVE, settled=True)
+        assert query_pending_reconciliations(con, ARCHIVE) == []
+    assert (item["score"], settled["reconciled"], settled["reconciled_note"]) == (D("7.5"), D("7.5"), "复核更正")
 
 
 def test_a_bonus_item_one_expert_left_blank_is_none_awarded_and_the_panel_settles_the_spread(store, settings, tmp_path):
