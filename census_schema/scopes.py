@@ -185,7 +185,8 @@ def division_scope(province_code: str, division_code: str) -> Scope:
                 hint=f"请改用 --province {reports}。",
             )
         raise UsageError(
-            f"{division.name}（{division_code}）不在{province.name}（{province.code}）境内。",
+            # Named in full: 朝阳区 alone is Beijing's and Changchun's.
+            f"{named_division(division_code)}不在{province.name}（{province.code}）境内。",
             hint="请检查省份与地级或县级代码是否对应。",
         )
     return Scope(ScopeKind.PREFECTURE if division.level == PREFECTURE else ScopeKind.COUNTY, division.code)
@@ -367,8 +368,9 @@ class ScopeReturn:
         """「广东省广州市（地级）」的现行报表（文件 x.xlsx，张三 2025年1月3日报送，编号 S…）, said to be returned when it
         is (a message calling it counted, or replaced as if it still counted, misled)."""
         returned = self.returned_mark
-        # One sent back is the scope's current one, but not in force (现行有效 beside 已退回 read as a contradiction).
-        which = "现行报表" if self.is_returned else "现行有效的报表"
+        # One sent back is the scope's current one, but not in force (现行有效 beside 已退回 read as a contradiction);
+        # one its sender took back is not even that (现行报表 beside 已撤回 read as one).
+        which = "报表" if self.is_withdrawn else "现行报表" if self.is_returned else "现行有效的报表"
         if self.withheld:
             # Only whose province it is: its prefecture's or county's as well as the province's own (a channel told
             # 广东省（省级） asked the provincial office about a return its prefecture had sent).

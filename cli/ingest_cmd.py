@@ -151,8 +151,10 @@ def _describe_shrink(shrink: dict[str, Any] | None, status: str) -> list[str]:
     if not shrink:
         return []
     current = shrink["current"]
+    # One taken back is no longer in force, only its holders' place (said so: 现行报表 read as counting).
+    which = "已撤回的报表" if current.get("is_withdrawn") else "现行报表"
     line = (
-        f"与本范围现行报表（文件「{current['file_name']}」，编号 {current['submission_id']}，{shrink['current_holders']:,} 个"
+        f"与本范围{which}（文件「{current['file_name']}」，编号 {current['submission_id']}，{shrink['current_holders']:,} 个"
         f"普查对象）相比，" + drop_phrase(shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"])
     )
     if status == "rejected":

@@ -202,3 +202,13 @@ def test_an_interrupted_ingest_says_whether_its_file_was_loaded(tmp_path, capsys
     else:
         assert "已中断：c.xlsx 未装载，数据仓库没有改动；可以重新运行本命令。" in said
         assert not db.exists()  # asking made no warehouse
+
+
+def test_a_shrink_against_a_withdrawn_return_calls_it_withdrawn_not_current():
+    # A probe read 与本范围现行报表 … 相比 of a return its sender had taken back.
+    from cli.ingest_cmd import _describe_shrink
+
+    current = {"file_name": "gd.xlsx", "submission_id": "S1", "is_withdrawn": True}
+    shrink = {"current": current, "current_holders": 737, "dropped": 400, "dropped_pct": 54.27, "limit_pct": 10.0}
+    said = _describe_shrink({**shrink, "exceeds_limit": False, "confirmed": False}, "accepted")
+    assert said[0].startswith("与本范围已撤回的报表（文件「gd.xlsx」，编号 S1，737 个普查对象）相比，减少 400 个")

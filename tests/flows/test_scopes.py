@@ -877,7 +877,7 @@ def test_a_sender_withdraws_its_own_return_at_any_level_of_review_but_not_once_i
     )
     # What it replaced is named as taken back, not as sent back (已退回 read as the reviewer's doing).
     assert again.replaced is not None and again.replaced.is_withdrawn
-    assert "（已撤回，不计入统计；文件「" in again.replaced.describe()
+    assert "（省级）报表（已撤回，不计入统计；文件「" in again.replaced.describe()
     with file_store.writer() as con:
         review_submission(con, again.submission_id, "accept", Reviewer("planner", Role.PLANNER), None)
         with pytest.raises(IllegalTransition, match="当前为「已审核」，不能撤回"):
