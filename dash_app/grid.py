@@ -400,7 +400,10 @@ def grid_block(
         className="grid-block",
         # What the grid says with no rows, for assets/accessibility.js to take out of AG Grid's spoken notice once
         # rows have come.
-        **cast(dict[str, Any], {"data-empty": empty or GRID_LOCALE["noRowsToShow"]}),
+        **cast(
+            dict[str, Any],
+            {"data-empty": empty or GRID_LOCALE["noRowsToShow"], "data-loading": GRID_LOCALE["loadingOoo"]},
+        ),
     )
 
 

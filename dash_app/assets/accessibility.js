@@ -69,16 +69,21 @@
 
   /* A grid first drawn without rows (they come by callback) has AG Grid write its 没有数据 overlay into the notice
      it keeps for screen readers, and it stays there once the rows are shown: a reader heard 没有数据 over 47 rows.
-     Once a grid has rows, that text (the grid block's data-empty) is taken out of its notice; while it has none, the
-     notice is that text alone (AG Grid added "。. 第 0 页，共 0 页" to it). */
+     Once a grid has rows, that text (the grid block's data-empty), or its 加载中…… (data-loading, written while the
+     rows were on their way), is taken out of its notice; while it has none, the notice is the empty text alone (AG
+     Grid added "。. 第 0 页，共 0 页" to it). */
   function clearStaleEmptyNotice() {
     document.querySelectorAll(".grid-block[data-empty] .ag-aria-description-container").forEach(function (notice) {
-      var empty = notice.closest(".grid-block").getAttribute("data-empty");
+      var block = notice.closest(".grid-block");
+      var empty = block.getAttribute("data-empty");
       var text = notice.textContent;
-      if (text.indexOf(empty) !== 0) { return; }
-      if (notice.closest(".grid-block").querySelector(".ag-center-cols-container .ag-row")) {
-        notice.textContent = text.slice(empty.length).replace(/^[.。]\s*/, "");
-      } else if (text !== empty) {
+      var stale = [empty, block.getAttribute("data-loading")].filter(function (said) {
+        return said && text.indexOf(said) === 0;
+      })[0];
+      if (!stale) { return; }
+      if (block.querySelector(".ag-center-cols-container .ag-row")) {
+        notice.textContent = text.slice(stale.length).replace(/^[.。]\s*/, "");
+      } else if (stale === empty && text !== empty) {
         notice.textContent = empty;
       }
     });

@@ -517,11 +517,13 @@ def test_the_results_grid_shows_each_archive_s_bonus_as_the_warehouse_holds_it(b
         # How far its experts have got, beside its status (a planner chasing the missing sheets).
         assert (row["experts"], row["assigned"]) == (str(want["experts"]), str(want["assigned"]))
     assert any(row["bonus"] for row in rows)
-    # What AG Grid keeps for screen readers no longer says 没有数据 (its overlay before the rows came) over the rows.
+    # What AG Grid keeps for screen readers no longer says 没有数据 or 加载中…… (its overlays before the rows came) over
+    # the rows.
     notice = f"#{ids.EVALUATION_RESULTS_GRID} .ag-aria-description-container"
     # One wait for the whole state (a wait for 没有数据 to go, then a read, raced AG Grid rewriting it once more).
     page.wait_for_function(
-        "sel => { const t = document.querySelector(sel).textContent; return t.startsWith('第 1 页') && !t.includes('没有数据'); }",
+        "sel => { const t = document.querySelector(sel).textContent; "
+        "return t.startsWith('第 1 页') && !t.includes('没有数据') && !t.includes('加载中'); }",
         arg=notice,
     )
     # The items grid, with no archive chosen, still says it, and only it (not "。. 第 0 页，共 0 页" after it).
