@@ -813,7 +813,7 @@ def pending_block(items: Sequence[Mapping[str, Any]], *, editable: bool = False)
     return html.Div(
         [
             html.P(
-                f"该馆的评价待合议：以下 {waiting} 项（未录入合议分的）的专家评分相差超过该项满分（加分项为上限）的 20%，"
+                f"该馆的评价待合议：以下 {waiting} 项的专家评分相差超过该项满分（加分项为上限）的 20%，"
                 "须由专家组合议给出合议分，才能计算得分、等次和排名。",
                 className="warn",
             )

@@ -286,7 +286,8 @@ def as_text(value: Any) -> str:
 
 
 def as_shown(column: Any, value: Any) -> str:
-    """A value as a grid column shows it (the formats of assets/grid_formats.js): 1,234, 96.39%, 是."""
+    """An exported cell's value as the grid column shows it (the formats of assets/grid_formats.js): 1,234, 96.39%
+    (exported as the fraction 0.9639 under Excel's % format), 是."""
     if value is None or value == "":
         return ""
     if column.kind == "int":
@@ -294,7 +295,7 @@ def as_shown(column: Any, value: Any) -> str:
     if column.kind == "decimal":
         return f"{float(value):,.{column.decimals}f}"
     if column.kind == "pct":
-        return value if value == "—" else f"{float(value):,.{column.decimals}f}%"  # — : nothing to divide by
+        return value if value == "—" else f"{float(value) * 100:,.{column.decimals}f}%"  # — : nothing to divide by
     if column.kind == "bool":
         return "是" if value else "否"
     return as_text(value)
