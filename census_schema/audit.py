@@ -111,6 +111,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "scope_code": "报送范围（地级、县级区划或中央渠道）",
     "scope": "填报范围",
     "round_id": "轮次",
+    "reconciled": "合议分",
     "file_name": "文件名",
     "file_sha256": "文件指纹",
     "rows": "行数",

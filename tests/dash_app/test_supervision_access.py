@@ -36,7 +36,7 @@ from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREAU, FindingRole, FindingStatus
 from census_schema.supervision.evaluation import MAX_REMARK, SELF_SOURCE, STANDARD_PROVISIONAL, get_standard
 from census_schema.supervision.indicators import PLAN_INDICATORS
-from dash_app import ids
+from dash_app import audit_rows, ids
 from dash_app.access import Viewer, for_web
 from dash_app.app import close_app, create_app
 from dash_app.grid import EXPORT_HEADER_ROW, link_parts
@@ -375,6 +375,8 @@ def test_only_the_bureau_s_planner_enters_the_panel_s_reconciled_values(app, sit
     answer = json.dumps(reconcile_post(app, "planner", archive, {agreed: ("8", "合议")}).json, ensure_ascii=False)
     assert f"得分取专家平均分，合议分不会采用：{agreed}" in answer
     assert read(site, awaiting_reconciliation, DEFAULT_ROUND) == before
+    # What the audit page says of an entry: the fields by their Chinese names (it read reconciled：A1.1.1 7.5).
+    assert audit_rows.state_parts('{"round_id": "2025", "reconciled": {"A1.1.1": "7.5"}}')[1].startswith("合议分：")
     # Its fields are the planner's only, while the round is open.
     item = STANDARD.items[0]
     waiting = [{"item_code": item.code, "item_text": item.text, "max_points": item.max_points,
