@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from census_schema.divisions import PROVINCE, load_divisions
-from dash_app.formatting import format_date, format_pct, to_beijing
+from dash_app.formatting import MAGNITUDE_FROM, NO_MAGNITUDE_UNITS, format_date, format_pct, in_wan_or_yi, to_beijing
 
 GEOJSON_URL = "/assets/china_provinces.geojson"
 TOPOJSON_URL = "/assets/topojson/"
@@ -61,17 +61,10 @@ def inset_label(text: str, right: float) -> dict[str, Any]:
     }
 
 
-# Units whose large figures are not said in 万 or 亿 (约 19.76 万GB is not how storage is said; a share is 0–100).
-NO_MAGNITUDE_UNITS = frozenset({"GB", "%"})
-# An axis or colour bar is ticked in 万 or 亿 from this magnitude on (below it the whole figures read at a glance).
-MAGNITUDE_FROM = 100_000
-
-
 def magnitude_label(value: float, decimals: int = 4) -> str:
     """A figure as statistics here write it: 5000万, 1.5亿, 0 (no separator in a number of 万 or 亿), to at most
     `decimals` places of its 万 or 亿."""
-    size, word = (1e8, "亿") if abs(value) >= 1e8 else (1e4, "万") if abs(value) >= 1e4 else (1.0, "")
-    return f"{value / size:.{decimals}f}".rstrip("0").rstrip(".") + word
+    return "".join(in_wan_or_yi(value, decimals))
 
 
 def tick_format(value_format: str) -> str:

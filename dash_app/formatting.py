@@ -33,16 +33,26 @@ def format_count(value: Any) -> str:
     return f"{int(round(float(value or 0))):,}"
 
 
+# From this magnitude a figure is also said in 万 or 亿 (below it the exact figure reads at a glance): beside a card's
+# exact count, and on a chart's axis, colour bar and bars.
+MAGNITUDE_FROM = 100_000
+# Units whose large figures are not said in 万 or 亿 (约 19.76 万GB is not how storage is said; a share is 0–100).
+NO_MAGNITUDE_UNITS = frozenset({"GB", "%"})
+
+
+def in_wan_or_yi(value: float, decimals: int = 2) -> tuple[str, str]:
+    """A figure's number of 亿 or 万 (at most `decimals` places, no separator: 6944.98) and that word; a figure
+    under 1 万 as it is, with no word."""
+    size, word = (1e8, "亿") if abs(value) >= 1e8 else (1e4, "万") if abs(value) >= 1e4 else (1.0, "")
+    return f"{value / size:.{decimals}f}".rstrip("0").rstrip("."), word
+
+
 def format_magnitude(value: Any, unit: str = "") -> str | None:
-    """A large count as a reader here says it beside the exact one: 约 1.35 亿卷件, 约 254.29 万米; None under 10 万
-    (the exact count reads at a glance), and for storage (约 19.76 万GB is not how it is said)."""
-    if value is None or unit == "GB":
+    """A large count as a reader here says it beside the exact one: 约 1.35 亿卷件, 约 254.29 万米; None under
+    MAGNITUDE_FROM (the exact count reads at a glance), and for NO_MAGNITUDE_UNITS."""
+    if value is None or unit in NO_MAGNITUDE_UNITS or abs(float(value)) < MAGNITUDE_FROM:
         return None
-    number = float(value)
-    size, word = (1e8, "亿") if abs(number) >= 1e8 else (1e4, "万")
-    if abs(number) < 1e5:
-        return None
-    shown = f"{number / size:.2f}".rstrip("0").rstrip(".")  # 6944.98 万: no separator in a number of 万 or 亿
+    shown, word = in_wan_or_yi(float(value))
     return f"约 {shown} {word}{unit}"
 
 
