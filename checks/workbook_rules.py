@@ -490,13 +490,14 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
         facts = context.evaluation
         submitted = facts.submitted_experts.get(archive, {}) if facts else {}
         every = {**{s: v for s, v in submitted.items() if s not in experts}, **experts}
+        every_spread = expert_spreads(standard, every)
         problems = check_reconciliations(standard, expert_spreads(standard, experts), reconciliations)
-        problems += unneeded_reconciliations(standard, expert_spreads(standard, every), reconciliations)
+        problems += unneeded_reconciliations(standard, every_spread, reconciliations)
         if facts and len(every) > len(experts):
             # Apart from sheets already submitted: the archive will wait for the panel's value (said, not silent).
             settled = {*reconciliations, *facts.reconciled_items.get(archive, ())}
             settled |= {p.item_code for p in problems if p.rule_id == "reconciliation_required"}
-            problems += pending_reconciliations(standard, expert_spreads(standard, every), settled)
+            problems += pending_reconciliations(standard, every_spread, settled)
         locate(problems, expert_rows, archive, "专家组")
     return failures
 
