@@ -484,7 +484,7 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument(
         "--kind", help="只看该类别的事件：" + "，".join(f"{kind.value}（{kind.label}）" for kind in AuditKind)
     )
-    audit.add_argument("--by", help="只看该用户的操作")
+    audit.add_argument("--by", help="只看该操作人的操作（用户名或姓名）")
     audit.add_argument("--limit", type=int, default=10_000, help="最多显示的条数（默认：%(default)s）")
     _common(audit)
     audit.set_defaults(handler=_handler("audit_cmd", "run_audit"))

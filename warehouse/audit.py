@@ -225,7 +225,8 @@ def query_audit_log(
     until: date | None = None,
     limit: int = DEFAULT_LIMIT,
 ) -> list[dict[str, Any]]:
-    """Events, newest first, by actor (exact name), kind and Beijing-time days (both inclusive).
+    """Events, newest first, by actor (a user name, or an account holder's 姓名: see `actor_names`), kind and
+    Beijing-time days (both inclusive).
 
     Grain: one row per event; `occurred_at` is UTC, `before_state`/`after_state` are JSON texts.
     """
@@ -235,19 +236,29 @@ def query_audit_log(
         raise UsageError("审计日志查询的截止日期早于起始日期。", hint="请检查日期范围。")
     start = beijing_day_start(since) if since else None
     end = beijing_day_start(until + timedelta(days=1)) if until else None
+    actors = actor_names(con, actor)
     return fetch_named(
         con,
         f"SELECT {', '.join(COLUMNS)} FROM audit_log "  # noqa: S608 (column names from COLUMNS)
-        "WHERE (? IS NULL OR actor = ?) AND (? IS NULL OR kind = ?) "
+        "WHERE (? IS NULL OR list_contains(?, actor)) AND (? IS NULL OR kind = ?) "
         "AND (? IS NULL OR occurred_at >= ?) AND (? IS NULL OR occurred_at < ?) "
         "ORDER BY occurred_at DESC, event_id DESC LIMIT ?",
-        [actor, actor, kind, kind, start, start, end, end, limit],
+        [actors, actors, kind, kind, start, start, end, end, limit],
     )
 
 
-def _matches(row: Mapping[str, Any], actor: str | None, kind: str | None, start: Any, end: Any) -> bool:
+def actor_names(con: duckdb.DuckDBPyConnection, typed: str | None) -> list[str] | None:
+    """The log's actor names a typed 操作人 stands for: the name itself and the accounts whose holder bears it as
+    姓名 (the grid shows 王敏（planner）, and a search for 王敏 found nothing); None for no filter."""
+    if typed is None:
+        return None
+    holders = con.execute("SELECT user_name FROM users WHERE full_name = ? ORDER BY user_name", [typed]).fetchall()
+    return [typed, *(name for (name,) in holders if name != typed)]
+
+
+def _matches(row: Mapping[str, Any], actors: list[str] | None, kind: str | None, start: Any, end: Any) -> bool:
     return (
-        (actor is None or row["actor"] == actor)
+        (actors is None or row["actor"] in actors)
         and (kind is None or row["kind"] == kind)
         and (start is None or row["occurred_at"] >= start)
         and (end is None or row["occurred_at"] < end)
@@ -271,7 +282,8 @@ def search_audit_log(
     end = beijing_day_start(until + timedelta(days=1)) if until else None
     seen = {row["event_id"] for row in logged}
     waiting = [e.as_dict() for e in pending if e.event_id not in seen]
-    rows = logged + [row for row in waiting if _matches(row, actor, kind, start, end)]
+    actors = actor_names(con, actor)
+    rows = logged + [row for row in waiting if _matches(row, actors, kind, start, end)]
     rows.sort(key=lambda row: (row["occurred_at"], row["event_id"]), reverse=True)
     return rows[:limit]
 
@@ -279,9 +291,10 @@ def search_audit_log(
 def describe_unknown_actor(con: duckdb.DuckDBPyConnection, typed: str | None) -> str:
     """What to say of a 操作人 searched for whom the log holds no event: that the name must match exactly, and the
     names it holds that contain it or differ only in case (a probe searched Admin, found nothing and was told
-    nothing); "" when the log has events of that name, or none is typed."""
+    nothing); "" when the log has events of that name (or of an account whose holder bears it), or none is typed."""
     name = (typed or "").strip()
-    if not name or con.execute("SELECT 1 FROM audit_log WHERE actor = ? LIMIT 1", [name]).fetchone():
+    found = con.execute("SELECT 1 FROM audit_log WHERE list_contains(?, actor) LIMIT 1", [actor_names(con, name)])
+    if not name or found.fetchone():
         return ""
     similar = [
         actor
@@ -291,7 +304,7 @@ def describe_unknown_actor(con: duckdb.DuckDBPyConnection, typed: str | None) ->
         ).fetchall()
     ]
     near = f"相近的操作人：{'、'.join(f'「{a}」' for a in similar)}" if similar else "请核对用户名"
-    return f"审计日志中没有操作人为「{name}」的记录（操作人须与用户名完全一致）；{near}。"
+    return f"审计日志中没有操作人为「{name}」的记录（操作人须与用户名或姓名完全一致）；{near}。"
 
 
 def find_audit_event(

@@ -149,7 +149,7 @@ def layout(**_query: str) -> html.Div:
                     labelled(
                         "操作人",
                         dcc.Input(
-                            id=ids.AUDIT_ACTOR, placeholder="完整的用户名", debounce=True, style={"width": "200px"}
+                            id=ids.AUDIT_ACTOR, placeholder="用户名或姓名", debounce=True, style={"width": "200px"}
                         ),
                         for_id=ids.AUDIT_ACTOR,
                     ),

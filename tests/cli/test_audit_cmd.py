@@ -78,7 +78,7 @@ def test_changes_made_on_the_command_line_are_listed_as_json(tmp_path, capsys, m
     code, out, _ = run(capsys, "audit", "--by", "规划", "--db", str(db))
     assert (code, out) == (
         0,
-        "审计日志中没有操作人为「规划」的记录（操作人须与用户名完全一致）；相近的操作人：「规划处」。\n",
+        "审计日志中没有操作人为「规划」的记录（操作人须与用户名或姓名完全一致）；相近的操作人：「规划处」。\n",
     )
     code, out, _ = run(capsys, "audit", "--db", str(db))
     assert code == 0 and "评价轮次" in out and "共 4 条。" in out

@@ -1000,7 +1000,7 @@ def test_the_audit_page_is_for_administrators_and_exports_what_it_shows(app, sit
     # A name searched that is no one's in the log says so, and names those that contain it (a probe searched Admin:
     # 没有数据, nothing more).
     said = returned(range_note(admin, None, None, "Admin"), ids.AUDIT_RANGE_NOTE, "children")
-    assert said.startswith("审计日志中没有操作人为「Admin」的记录（操作人须与用户名完全一致）；相近的操作人：")
+    assert said.startswith("审计日志中没有操作人为「Admin」的记录（操作人须与用户名或姓名完全一致）；相近的操作人：")
     assert "「admin」" in said
     assert returned(range_note(admin, None, None, "admin"), ids.AUDIT_RANGE_NOTE, "children") == ""
     assert range_note(client_of(app, "planner"), "2026-12-03", "2026-12-02").status_code == 403

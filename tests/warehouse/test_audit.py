@@ -26,6 +26,7 @@ from warehouse.audit import (
     append_events,
     audit_source,
     beijing_day_start,
+    describe_unknown_actor,
     new_event,
     query_audit_log,
     search_audit_log,
@@ -199,6 +200,19 @@ def test_a_file_refused_or_interrupted_is_logged_without_moving_the_data_s_date(
     returned = new_event(AuditKind.SUBMISSION, "accepted", actor="guangdong", target="b.xlsx", source=WEB, at=later)
     append_events(con, [returned])
     assert query_data_as_of(con) == later
+
+
+def test_an_actor_is_found_by_the_account_holders_name_as_well(con):
+    # The grid shows 王敏（planner）: a search for 王敏 finds the account's events, and says nothing is missing.
+    add_user(con, "planner", "scrypt:x", "planner", None, by="root", full_name="王敏")
+    signed = new_event(AuditKind.LOGIN, "login_succeeded", actor="planner", source=WEB)
+    append_events(con, [signed, new_event(AuditKind.LOGIN, "login_succeeded", actor="王敏的同事", source=WEB)])
+    assert [r["event_id"] for r in query_audit_log(con, actor="王敏") if r["action"] == "login_succeeded"] == [
+        signed.event_id
+    ]
+    assert describe_unknown_actor(con, "王敏") == ""
+    waiting = new_event(AuditKind.LOGIN, "logout", actor="planner", source=WEB)
+    assert waiting.event_id in {r["event_id"] for r in search_audit_log(con, [waiting], actor="王敏")}
 
 
 def test_searches_are_by_beijing_days_actor_and_kind(con):
