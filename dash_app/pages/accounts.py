@@ -101,10 +101,21 @@ def _typed_name(name: Any) -> str:
     return name.strip() if isinstance(name, str) else ""
 
 
-def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None:
-    """What each button would do to the account typed, said before it is pressed (None for no name)."""
+def preview_change(
+    context: AppContext,
+    viewer: Viewer,
+    name: Any,
+    role: Any = None,
+    province: Any = None,
+    scope: Any = None,
+    full_name: Any = None,
+) -> str | None:
+    """What each button would do to the account typed, with the role, scope and name chosen, said before it is
+    pressed (None for no name)."""
     require_role(viewer, Role.ADMIN)
-    require_text(name)
+    require_text(name, role, province, scope, full_name)
+    if role not in (None, "", *Role):
+        refuse(400, "未知的角色。")
     typed = _typed_name(name)
     if not typed:
         return None
@@ -118,7 +129,7 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
             check_new_user_name(typed)
         except UsageError as refused:  # said before 新建账号 is pressed (a probe was told to go on, then refused)
             return f"没有账号「{typed}」，也不能以此名新建：{refused.describe()}"
-        return f"没有账号「{typed}」：选择角色（省级、地级、县级档案部门再选省份，地级、县级和中央渠道再选所属范围）后点“新建账号”。"
+        return describe_new_account(typed, role, province, scope, full_name)
     if typed == viewer.user_name:
         return f"「{typed}」是您自己的账号：{OWN_ACCOUNT}"
     person = f"，姓名「{account['full_name']}」" if account["full_name"] else "，未填姓名"
@@ -131,7 +142,51 @@ def preview_change(context: AppContext, viewer: Viewer, name: Any) -> str | None
     said += f"；停用后不能登录，已登录的会话立即失效，{kept}保留，可随时启用"
     with context.reader.cursor() as con:
         left = describe_left_waiting(con, Reviewer.of_account(account))
-    return said + (f"。{left}。" if left else "。")
+    said += f"。{left}。" if left else "。"
+    if role and role != account["role"]:  # the role chosen is a new account's: said, lest it be read as a change
+        said += f"所选角色（{Role(role).label}）只用于新建账号，不改变这个账号的角色。"
+    return said
+
+
+def describe_new_account(typed: str, role: Any, province: Any, scope: Any, full_name: Any) -> str:
+    """What 新建账号 would create for a name no account has: the role and scope chosen, or what is still to choose."""
+    missing = missing_for_new_account(role, province, scope)
+    if missing is not None:
+        return (
+            f"没有账号「{typed}」，可以新建：{missing.rstrip('。')}（省级、地级、县级档案部门选省份，"
+            "地级、县级和中央渠道再选所属范围），再点“新建账号”。"
+        )
+    province, scope = new_account_scope(role, province, scope)
+    try:
+        person = clean_full_name(full_name)
+        shown = role_text(str(role), province, scope)
+    except CensusError as error:
+        return f"没有账号「{typed}」，按所填内容不能新建：{said_on_page(error)}"
+    named = f"，姓名「{person}」" if person else "，未填姓名"
+    return (
+        f"没有账号「{typed}」：点“新建账号”将新建{shown}的账号{named}，"
+        "并生成初始密码（只显示一次；本人首次登录须先改掉）。"
+    )
+
+
+def missing_for_new_account(role: Any, province: Any, scope: Any = None) -> str | None:
+    """What a new account still lacks of the role and scope chosen (那一项请选择), None when they are complete."""
+    if not role:
+        return "请选择新账号的角色。"
+    if role in (Role.PROVINCE, Role.PREFECTURE, Role.COUNTY) and not province:
+        return f"请选择{Role(role).label}账号所属的省份。"
+    if role in (Role.PREFECTURE, Role.COUNTY, Role.CENTRAL) and not scope:
+        what = "报送渠道" if role == Role.CENTRAL else f"{Role(role).label[:2]}区划"
+        return f"请选择{Role(role).label}账号所属的{what}（“所属范围”）。"
+    return None
+
+
+def new_account_scope(role: Any, province: Any, scope: Any) -> tuple[Any, Any]:
+    """The province and scope a new account of this role keeps (a choice left in a field its role lacks is dropped)."""
+    return (
+        province if role in (Role.PROVINCE, Role.PREFECTURE, Role.COUNTY) else None,
+        scope if role in (Role.PREFECTURE, Role.COUNTY, Role.CENTRAL) else None,
+    )
 
 
 def _role_text(account: dict[str, Any]) -> str:
@@ -185,17 +240,10 @@ def change_account(
                     f"已有账号「{typed}」：{_role_text(account)}。本次未做任何处理，"
                     "要为它生成新密码请点“重设密码”；改角色或报送范围请在服务器上用 archive-census users add --replace。"
                 )
-            if not role:
-                return "请选择新账号的角色。"
-            if role in (Role.PROVINCE, Role.PREFECTURE, Role.COUNTY) and not province:
-                return f"请选择{Role(role).label}账号所属的省份。"
-            if role in (Role.PREFECTURE, Role.COUNTY, Role.CENTRAL) and not scope:
-                what = "报送渠道" if role == Role.CENTRAL else f"{Role(role).label[:2]}区划"
-                return f"请选择{Role(role).label}账号所属的{what}（“所属范围”）。"
-            if role not in (Role.PROVINCE, Role.PREFECTURE, Role.COUNTY):
-                province = None
-            if role not in (Role.PREFECTURE, Role.COUNTY, Role.CENTRAL):
-                scope = None
+            missing = missing_for_new_account(role, province, scope)
+            if missing is not None:
+                return missing
+            province, scope = new_account_scope(role, province, scope)
             person = clean_full_name(full_name)
         elif account is None:
             return f"没有账号「{typed}」，无法重设密码；要新建请点“新建账号”。"
@@ -405,9 +453,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Output(ids.ACCOUNTS_PREVIEW, "children"),
         Input(ids.ACCOUNTS_NAME, "value"),
         Input(ids.ACCOUNTS_RESULT, "children"),
+        Input(ids.ACCOUNTS_NEW_ROLE, "value"),
+        Input(ids.ACCOUNTS_NEW_PROVINCE, "value"),
+        Input(ids.ACCOUNTS_NEW_SCOPE, "value"),
+        Input(ids.ACCOUNTS_FULL_NAME, "value"),
     )
-    def preview(name: Any, _result: Any) -> str | None:
-        return preview_change(context, current_viewer(), name)
+    def preview(name: Any, _result: Any, role: Any, province: Any, scope: Any, full_name: Any) -> str | None:
+        return preview_change(context, current_viewer(), name, role, province, scope, full_name)
 
     @app.callback(
         Output(ids.ACCOUNTS_RESULT, "children"),

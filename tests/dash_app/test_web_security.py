@@ -1106,12 +1106,19 @@ def change_account(
     return client.post("/_dash-update-component", json=body)
 
 
-def account_preview(app, client, name: str):
+def account_preview(app, client, name: str, role=None, province=None, scope=None, full_name=None):
     return post_callback(
         app,
         client,
         [(ids.ACCOUNTS_PREVIEW, "children")],
-        [(ids.ACCOUNTS_NAME, "value", name), (ids.ACCOUNTS_RESULT, "children", None)],
+        [
+            (ids.ACCOUNTS_NAME, "value", name),
+            (ids.ACCOUNTS_RESULT, "children", None),
+            (ids.ACCOUNTS_NEW_ROLE, "value", role),
+            (ids.ACCOUNTS_NEW_PROVINCE, "value", province),
+            (ids.ACCOUNTS_NEW_SCOPE, "value", scope),
+            (ids.ACCOUNTS_FULL_NAME, "value", full_name),
+        ],
     )
 
 
@@ -1122,7 +1129,20 @@ def test_an_administrator_creates_resets_disables_and_enables_accounts_on_the_we
         assert account_preview(app, client_of(app, user), name).status_code == 403
     admin = client_of(app, "admin", address="10.5.4.1")
     said = returned(account_preview(app, admin, name), ids.ACCOUNTS_PREVIEW, "children")
-    assert said.startswith(f"没有账号「{name}」：")
+    assert said.startswith(f"没有账号「{name}」，可以新建：请选择新账号的角色（")
+    # The preview follows the role, scope and name chosen: what 新建账号 would create, or what is still to choose.
+    unplaced = returned(account_preview(app, admin, name, "province"), ids.ACCOUNTS_PREVIEW, "children")
+    assert unplaced.startswith(f"没有账号「{name}」，可以新建：请选择省级档案部门账号所属的省份（")
+    placed = returned(
+        account_preview(app, admin, name, "province", "440000", "440100", " 张三 "), ids.ACCOUNTS_PREVIEW, "children"
+    )
+    assert placed == (
+        f"没有账号「{name}」：点“新建账号”将新建省级档案部门（广东省）的账号，姓名「张三」，"
+        "并生成初始密码（只显示一次；本人首次登录须先改掉）。"
+    )
+    existing = returned(account_preview(app, admin, "guangdong", "evaluator"), ids.ACCOUNTS_PREVIEW, "children")
+    assert existing.endswith("所选角色（评价专家）只用于新建账号，不改变这个账号的角色。")
+    assert account_preview(app, admin, name, "superuser").status_code == 400
     # A name the button would refuse is said to be refused before it is pressed (a probe was told to go on).
     spaced = returned(account_preview(app, admin, "张 三"), ids.ACCOUNTS_PREVIEW, "children")
     assert spaced.startswith("没有账号「张 三」，也不能以此名新建：用户名「张 三」含有空格：")
