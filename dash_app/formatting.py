@@ -61,7 +61,7 @@ def format_number(value: Any, decimals: int = 2) -> str:
     if value is None:
         return "—"
     number = float(value)
-    if number.is_integer() and decimals == 0:
+    if number.is_integer():  # 23,614,069 米, not 23,614,069.0 米
         return f"{int(number):,}"
     return f"{number:,.{decimals}f}"
 

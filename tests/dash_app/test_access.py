@@ -1564,6 +1564,11 @@ def test_a_large_figure_is_also_said_in_wan_or_yi_beside_its_exact_value():
     assert said("革命历史档案") == "1,665,487 卷件（约 166.55 万卷件）"
     assert said("总排架长度") == "2,542,860.6 米（约 254.29 万米）"
     assert said("应报普查对象") == "1,329 个" and said("电子档案容量") == "197,567.36 GB"
+    # A whole total has no decimals to show (it read 23,614,069.0 米).
+    whole = {card.children[0].children: card.children[1] for card in build_cards(figures | {"shelf_m": 23_614_069.0})}
+    assert "".join(p if isinstance(p, str) else p.children for p in whole["总排架长度"].children if p).startswith(
+        "23,614,069 米"
+    )
 
 
 def test_a_sender_tells_its_uploads_apart_by_file_and_time_beside_the_scope():
