@@ -674,12 +674,15 @@ def read_remarks(standard: EvaluationStandard, remarks: Mapping[str, str | None]
 def _score_changes(
     current: Mapping[str, Mapping[str, Any]], scores: Mapping[str, Decimal], verdicts: Mapping[str, bool | None]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The items whose score or veto verdict a save changes: (before, after) for the audit log."""
+    """The items whose score or veto verdict a save changes: (before, after) for the audit log; no item lists when
+    none changed."""
     old = {code: (row["score"], row["veto_passed"]) for code, row in current.items()}
     new = {code: (scores.get(code), verdicts.get(code)) for code in set(scores) | set(verdicts)}
     changed = sorted(code for code in set(old) | set(new) if old.get(code, (None, None)) != new.get(code, (None, None)))
 
     def sheet(values: Mapping[str, tuple[Any, Any]]) -> dict[str, Any]:
+        if not changed:  # a save of the same scores (a submission of the draft as it was): no 得分：无 → 得分：无
+            return {}
         return {
             "scores": {c: values[c][0] for c in changed if c in values and values[c][0] is not None},
             "veto_passed": {c: values[c][1] for c in changed if c in values and values[c][1] is not None},
@@ -793,7 +796,8 @@ def record_reconciliations(
     by the bureau on the platform while the round is open, as an upload's experts' rows give them: each checked as
     those are (0..the maximum, one decimal, a note), replacing an earlier one, then the round's results recomputed.
     Only an item the archive waits on is taken (the others' experts agree: a value there would not count); nothing
-    is written when any value is refused. Experts who all scored on the web had no other way to give one."""
+    is written when any value is refused, nor for one saved again as it was ("unchanged"). Experts who all scored on
+    the web had no other way to give one."""
     by = _who(by)
     check_may_organise_evaluation(con, by)
     require_archive(archive_code)
@@ -819,6 +823,17 @@ def record_reconciliations(
         problems = check_reconciliations(get_standard(found["standard_version"]), {}, values)
         if problems:
             raise EvaluationInvalid(problems)
+        saved = {
+            item: (value, note)
+            for item, value, note in con.execute(
+                "SELECT item_code, value, note FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ?",
+                [round_id, archive_code],
+            ).fetchall()
+        }
+        unchanged = sorted(item for item, v in values.items() if saved.get(item) == (v.value, v.note.strip()))
+        values = {item: v for item, v in values.items() if item not in unchanged}  # saved again as they were
+        if not values:
+            return {"archive_code": archive_code, "reconciled": [], "unchanged": unchanged}
         now = utc_now()
         for item in values:
             con.execute(
@@ -851,7 +866,12 @@ def record_reconciliations(
             "SELECT status, final_score, unreconciled FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
             [round_id, archive_code],
         )
-    return {"archive_code": archive_code, "reconciled": sorted(values), **(result[0] if result else {})}
+    return {
+        "archive_code": archive_code,
+        "reconciled": sorted(values),
+        "unchanged": unchanged,
+        **(result[0] if result else {}),
+    }
 
 
 # ---------------------------------------------------------------------------------------------------- results

@@ -1202,12 +1202,20 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             done = record_reconciliations(context.settings, viewer.user_name, archive_code, given)
         except CensusError as error:
             return html.P(said_on_page(error), className="error"), no_update
+        kept = (
+            f"{len(done['unchanged'])} 项合议分与已保存的相同（{'、'.join(done['unchanged'])}）"
+            if done["unchanged"]
+            else ""
+        )
+        if not done["reconciled"]:
+            return html.P(f"{kept}，未作改动。", className="ok"), no_update
         state = done.get("status") or EvaluationStatus.INCOMPLETE.value
         score = f"，总分 {done['final_score']:.1f} 分" if done.get("final_score") is not None else ""
         if done.get("unreconciled"):
             score = f"，尚有 {len(done['unreconciled'])} 项待合议（{'、'.join(done['unreconciled'])}）"
         text = (
             f"已保存 {len(done['reconciled'])} 项合议分（{'、'.join(done['reconciled'])}）：该馆的评价{state}{score}。"
+            + (f"另有{kept}，未作改动。" if kept else "")
         )
         return html.P(text, className="ok"), text
 

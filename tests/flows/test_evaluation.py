@@ -234,6 +234,11 @@ def test_the_bureau_enters_the_panel_s_reconciled_value_on_the_platform(store, s
         (settled,) = query_pending_reconciliations(con, ARCHIVE, settled=True)
         assert query_pending_reconciliations(con, ARCHIVE) == []
     assert (item["score"], settled["reconciled"], settled["reconciled_note"]) == (D("7.5"), D("7.5"), "复核更正")
+    # Saved again as it was, nothing is written or logged, and the answer says so (it said 已保存).
+    same = record_reconciliations(settings, "国家档案局", ARCHIVE, {"A1.1.1": Reconciliation(D("7.50"), " 复核更正")})
+    assert (same["reconciled"], same["unchanged"]) == ([], ["A1.1.1"])
+    with store.reader() as con:
+        assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'reconcile'").fetchone() == (2,)
 
 
 def test_a_bonus_item_one_expert_left_blank_is_none_awarded_and_the_panel_settles_the_spread(store, settings, tmp_path):

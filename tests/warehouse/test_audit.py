@@ -138,10 +138,14 @@ def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
 
     save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("9.5")}, False)
     save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("8"), "A1.1.2": Decimal("3")}, False)
-    first, second = events(opened, AuditKind.EVALUATION_SCORE)
+    first, second = events(opened, AuditKind.EVALUATION_SCORE)[:2]
     assert (first["action"], first["target"], first["after"]["scores"]) == ("save_draft", ARCHIVE, {"A1.1.1": "9.5"})
     assert second["before"]["scores"] == {"A1.1.1": "9.5"}
     assert second["after"]["scores"] == {"A1.1.1": "8", "A1.1.2": "3"}
+    # Saved again as it was: the event says the save, not 得分：无 → 得分：无.
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("8"), "A1.1.2": Decimal("3")}, False)
+    third = events(opened, AuditKind.EVALUATION_SCORE)[2]
+    assert (third["before"], third["after"]) == ({"is_submitted": False}, {"round_id": "2025", "is_submitted": False})
     with pytest.raises(AccessDenied):
         save_evaluator_scores(opened, "专家丁", ARCHIVE, {"A1.1.1": Decimal(1)}, False)  # not assigned
     close_evaluation(opened, "规划处")
@@ -150,7 +154,7 @@ def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
         {"is_open": True},
         {"is_open": False},
     )
-    assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 2
+    assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 3
 
 
 def test_a_withdrawn_assignment_is_logged_with_the_sheet_it_removed(opened):  # noqa: F811
