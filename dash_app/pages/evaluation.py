@@ -129,7 +129,8 @@ RESULT_COLUMNS = [
     Column("rank", "排名", "int", fits=(str(len(ARCHIVE_NAMES)),)),
     Column("archive_name", "档案馆", tooltip="archive_code", fits=ARCHIVE_NAMES),
     Column("archive_code", "代码", "code", fits=("000000",)),
-    Column("status", "状态", fits=tuple(EvaluationStatus)),
+    # 已完成 with experts still to submit says so (shown_status), over two lines.
+    Column("status", "状态", fits=(*EvaluationStatus, "已完成（另有 9 位专家未提交）"), lines=2),
     # 未完成 for want of the archive's own scores or of the experts': which, at a glance.
     Column(
         "self_state", "该馆自评", fits=tuple(self_sent_text(len(s.items), len(s.items)) for s in STANDARDS.values())
@@ -169,6 +170,15 @@ ITEM_COLUMNS = [
     Column("veto_verdict", "否决项", fits=(VETO_PASSED, VETO_FAILED), classes=(("warn", VETO_FAILED),)),
     Column("reconciliation_note", "合议说明", wrap=True, wrap_width=200),
 ]
+
+
+def shown_status(row: Mapping[str, Any], is_open: bool) -> str | None:
+    """An archive's status as its grid says it: 已完成 while an assigned expert has still to submit says so (the
+    result counts the experts who have; it is recomputed when the others submit, until the round ends)."""
+    status, outstanding = row.get("status"), (row.get("assigned") or 0) - (row.get("experts") or 0)
+    if status == EvaluationStatus.COMPLETE and is_open and outstanding > 0:
+        return f"{status}（另有 {outstanding} 位专家未提交）"
+    return status
 
 
 def archive_from_search(search: str | None) -> str | None:
@@ -1002,7 +1012,12 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         require_role(viewer, Role.PLANNER, Role.ADMIN, Role.PROVINCE)
         with context.reader.cursor() as con:
             named = get_standard().name_items
-            rows = [{**row, "veto_note": named(row.get("veto_failures"))} for row in query_evaluation_results(con)]
+            found = fetch_round(con, DEFAULT_ROUND)
+            is_open = found is not None and found["is_open"]
+            rows = [
+                {**row, "status": shown_status(row, is_open), "veto_note": named(row.get("veto_failures"))}
+                for row in query_evaluation_results(con)
+            ]
             if viewer.role is not Role.PROVINCE:
                 return rows
             own = [a.archive_code for a in archives_in_province(viewer.province_code or "")]
