@@ -185,6 +185,8 @@ ITEM_TABLE: Table[Row] = Table(
         Column("评分内容", _key("item_text"), 40),
         Column("满分", _key("max_points"), 7, SCORE),
         Column("否决项", lambda i: _yes(i["is_veto"]), 7),
+        # A veto item's verdict (the sheet said which items are vetoes, not which the archive failed).
+        Column("否决项结论", lambda i: i.get("veto_verdict") or "—", 9),
         Column("自评分", _key("self_score"), 8, SCORE),
         # Wide enough for five scores on one line (at 18 a printed score broke in two: 8 / .5).
         Column(EXPERT_SCORES, _joined("expert_scores"), 26),

@@ -440,6 +440,12 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     assert facts["评价标准"].endswith("暂定稿）") and "暂定稿" in facts["说明"] and "分数线" in facts["说明"]
     areas = list(book["领域小计"].iter_rows(min_row=2, values_only=True))
     assert [a[0] for a in areas] == ["A1", "A2", "A3", "A4", "A5", "A6"] and areas[0][3] == 135
+    # Each veto item's verdict beside it: the failed one 不通过, the others 通过, other items none.
+    header, *items = list(book["分项得分"].values)
+    verdicts = {row[0]: row[header.index("否决项结论")] for row in items}
+    vetoes = {item.code for item in CURRENT_STANDARD.items if item.is_veto}
+    assert verdicts["A2.4.2"] == "不通过" and {verdicts[c] for c in vetoes - {"A2.4.2"}} == {"通过"}
+    assert {verdicts[c] for c in verdicts.keys() - vetoes} == {"—"}
     deviations = list(book["自评偏差"].iter_rows(min_row=2, values_only=True))
     assert [d[0] for d in deviations] == ["A1.2.1"]
     problems = list(book["发现问题"].iter_rows(min_row=2, values_only=True))
