@@ -251,6 +251,15 @@ class StatutoryHeader:
 
 
 @dataclass(frozen=True)
+class ReferenceTable:
+    """A table the template's 填表说明 lists for reading (the evaluation standard's items), not a sheet to fill."""
+
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[object, ...], ...]
+
+
+@dataclass(frozen=True)
 class WorkbookForm:
     """A kind of uploaded workbook: one or several data sheets, each declared by its own Form, handled together.
 
@@ -262,7 +271,7 @@ class WorkbookForm:
     `notes`: how to fill and submit, for the template (placeholders {first}, {header}, {version}); a sheet may be
     left empty when `sheets_optional`, as long as one sheet has rows (or when its form `may_be_empty`). `label`: the
     short Chinese name in menus and messages; `flow_name`: the name of its Prefect flow. `header`: the statutory
-    marks of a statistical form, when the workbook is one.
+    marks of a statistical form, when the workbook is one. `reference`: a table the 填表说明 lists after the columns.
     """
 
     kind: str
@@ -277,6 +286,7 @@ class WorkbookForm:
     sheets_optional: bool = False
     notes: tuple[str, ...] = ()
     header: StatutoryHeader | None = None
+    reference: ReferenceTable | None = None
 
     @property
     def round_id(self) -> str:

@@ -446,6 +446,14 @@ def _write_instructions(
             cells = [_cell(ws, v, font=_BODY_FONT, border=_BORDER, alignment=_WRAP_TOP) for v in values]
             out.append(cells, height=wrapped_row_height(values, widths))
 
+    if book.reference is not None:
+        out.append([])
+        text(f"{next(sections)}、{book.reference.title}", _SECTION_FONT)
+        out.append([_header_cell(ws, h) for h in book.reference.headers])
+        for row in book.reference.rows:
+            cells = [_cell(ws, v, font=_BODY_FONT, border=_BORDER, alignment=_WRAP_TOP) for v in row]
+            out.append(cells, height=wrapped_row_height(row, widths))
+
     out.append([])
     text(f"{next(sections)}、整表规则", _SECTION_FONT)
     # A rule shared by several sheets (the too-long cell) is listed once.

@@ -323,6 +323,10 @@ def build_parser() -> argparse.ArgumentParser:
     template.add_argument("kind", choices=list(CURRENT_WORKBOOKS), help=KIND_HELP)
     template.add_argument("--province", help=f"{PROVINCE_HELP}（仅普查表和普查对象名录需要）")
     _scope_arguments(template)
+    template.add_argument("--archive", help="评价评分模板：为该档案馆（代码）预填全部评分项的行")
+    template.add_argument(
+        "--scorer", default="自评", help="与 --archive 同用：预填的评分人（默认“自评”，专家填用户名）"
+    )
     _out(template)
     _common(template)
     template.set_defaults(handler=_handler("template_cmd", "run_template"))

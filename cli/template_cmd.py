@@ -8,6 +8,7 @@ import sys
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.scopes import choose_scope
+from census_schema.supervision.forms import EVALUATION_WORKBOOK, prefilled_score_rows
 from census_schema.template import write_workbook
 from cli.main import emit_json, into_folder, xlsx_out
 
@@ -33,10 +34,15 @@ def run_template(args: argparse.Namespace) -> int:
             f"{label}模板全国通用、不分省份，不能指定 --province、--division 或 --central。",
             hint="请去掉这些选项后重试。",
         )
+    if args.archive is not None and book.kind != EVALUATION_WORKBOOK.kind:
+        raise UsageError(
+            f"--archive 只用于业务建设评价评分模板，{label}模板不能指定。", hint="请去掉 --archive 后重试。"
+        )
+    rows = prefilled_score_rows(args.archive, args.scorer) if args.archive is not None else None
     scope = choose_scope(args.province, args.division, args.central) if book.needs_province else None
     out = xlsx_out(args.out, "普查表-110000.xlsx")
     with into_folder(out):
-        write_workbook(out, book, None, scope=scope)
+        write_workbook(out, book, None, rows, scope=scope)
     if args.json:
         emit_json(
             {
@@ -51,6 +57,10 @@ def run_template(args: argparse.Namespace) -> int:
         # A central channel by its name alone: its key (organs) is the command line's word, not the reader's.
         code = "" if scope.is_central else f" {scope.code}"
         sys.stdout.write(f"已生成{label}模板：{out}（{scope.label}{code}，表式版本 {book.version}）\n")
+    elif rows is not None:
+        (items,) = rows.values()
+        filled = f"已为{items[0][1]}（{args.archive}）预填评分人“{args.scorer.strip()}”的全部 {len(items)} 个评分项；申报加分项的请另加行"
+        sys.stdout.write(f"已生成{label}模板：{out}（{filled}，表式版本 {book.version}）\n")
     else:
         sys.stdout.write(f"已生成{label}模板：{out}（全国通用，表式版本 {book.version}）\n")
     return 0

@@ -30,7 +30,9 @@ from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import NATIONAL_ROLES, REPORTING_ROLES, Role
 from census_schema.scopes import Scope, ScopeKind, choose_scope, named_division
 from census_schema.settings import Settings
-from census_schema.template import write_template
+from census_schema.supervision.evaluation import SELF_SOURCE
+from census_schema.supervision.forms import EVALUATION_WORKBOOK, prefilled_score_rows
+from census_schema.template import write_template, write_workbook
 from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, for_web, require_role
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
@@ -585,10 +587,23 @@ def submission_report_kind(submission: Mapping[str, Any]) -> str:
 
 
 def _national_template(viewer: Viewer, kind: str) -> flask.Response:
-    """The template of a national workbook, for national users (a province has none of these to fill)."""
+    """The template of a national workbook, for national users (a province has none of these to fill); the
+    evaluation's with ?archive= (and ?scorer=, default 自评) has a row for each of that archive's items."""
     if viewer.role not in NATIONAL_ROLES:
         flask.abort(403)
-    return _send_workbook(_template_bytes(kind, None, None), f"{KIND_LABELS[kind]}模板.xlsx")
+    archive = flask.request.args.get("archive")
+    if archive is None or kind != EVALUATION_WORKBOOK.kind:
+        return _send_workbook(_template_bytes(kind, None, None), f"{KIND_LABELS[kind]}模板.xlsx")
+    try:
+        rows = prefilled_score_rows(archive, flask.request.args.get("scorer", SELF_SOURCE))
+    except CensusError as error:
+        return error_page(400, "无法生成模板", error.describe())
+    ((_, name, scorer, *_), *_) = next(iter(rows.values()))
+    whose = SELF_SOURCE if scorer == SELF_SOURCE else "专家评分"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "template.xlsx"
+        write_workbook(path, EVALUATION_WORKBOOK, None, rows)
+        return _send_workbook(path.read_bytes(), f"{KIND_LABELS[kind]}模板-{name}（{whose}）.xlsx")
 
 
 def _template_bytes(kind: str, province_code: str | None, scope: Scope | None) -> bytes:

@@ -22,12 +22,14 @@ from census_schema.archives import list_comprehensive_archives
 from census_schema.census_form import declare_form, evolve_form
 from census_schema.codes import YES_NO, CodeList
 from census_schema.divisions import load_divisions
+from census_schema.errors import UsageError
 from census_schema.fields import (
     MAX_CHECKLIST_ITEMS,
     MAX_INDICATOR_VALUE,
     Field,
     FieldType,
     Form,
+    ReferenceTable,
     Rule,
     Severity,
     WorkbookForm,
@@ -703,6 +705,24 @@ EVALUATION_WORKBOOK_2025 = WorkbookForm(
     reviewed=False,
     notes=_numbered(*_EVALUATION_NOTES, *_COMMON_NOTES),
 )
+
+
+def _standard_items() -> ReferenceTable:
+    """The standard's items as the 填表说明 lists them: what each 评分项编号 is, its maximum and how it is scored."""
+    rows: list[tuple[object, ...]] = [
+        (item.code, area.name, indicator.name, item.max_points, "是" if item.is_veto else "否", item.text, item.rule)
+        for area in _STANDARD.areas
+        for indicator in area.indicators
+        for item in indicator.items
+    ]
+    rows += [(b.code, "加分项", "—", b.max_points, "否", b.text, b.rule) for b in _STANDARD.bonus_items]
+    return ReferenceTable(
+        f"评分项一览（评价标准 {_STANDARD.version}，共 {len(_STANDARD.items)} 项，另有加分项 {len(_STANDARD.bonus_items)} 项）",
+        ("评分项编号", "一级指标", "二级指标", "满分（分）", "否决项", "评分内容", "评分方法"),
+        tuple(rows),
+    )
+
+
 EVALUATION_WORKBOOK = replace(
     EVALUATION_WORKBOOK_2025,
     version=EVALUATION_VERSION,
@@ -712,7 +732,32 @@ EVALUATION_WORKBOOK = replace(
         f"「{REMARK_FIELD.label}」：{REMARK_FIELD.description}",
         *_COMMON_NOTES,
     ),
+    reference=_standard_items(),
 )
+
+
+def prefilled_score_rows(archive_code: str, scorer: str) -> dict[str, list[tuple[object, ...]]]:
+    """The rows of an evaluation template made for one archive and one scorer: a row per scoring item of the standard
+    (each must be scored), the archive, its name, the scorer and the item filled, the scores left to fill. A bonus
+    item claimed gets a row of its own (a blank one would be refused as an unscored row)."""
+    names = {a.archive_code: a.name for a in list_comprehensive_archives()}
+    if archive_code not in names:
+        raise UsageError(
+            f"「{archive_code[:20]}」不是参加评价的副省级以上综合档案馆代码。",
+            hint="代码即档案馆所在行政区划代码，如 440000（广东省档案馆）、440100（广州市档案馆）。",
+        )
+    if not scorer.strip() or len(scorer.strip()) > 50:
+        raise UsageError("评分人须为 1 至 50 个字。", hint=f"自评填“{SELF_SOURCE}”；专家评分填专家在平台上的用户名。")
+    scorer = scorer.strip()
+    codes = [i.code for i in _STANDARD.items]
+    fields = [f.name for f in EVALUATION_SCORES_FORM.fields]
+    given = {"archive_code": archive_code, "archive_name": names[archive_code], "scorer": scorer}
+    return {
+        EVALUATION_SCORES_FORM.sheet_name: [
+            tuple({**given, "item_code": code}.get(name) for name in fields) for code in codes
+        ]
+    }
+
 
 # ------------------------------------------------------------------------------------------------- indicators
 

@@ -34,7 +34,7 @@ from census_schema.supervision.evaluation import (
     STANDARDS,
     get_standard,
 )
-from census_schema.supervision.forms import DEFAULT_WORKING_DAYS, EVALUATION_SCORES_FORM
+from census_schema.supervision.forms import DEFAULT_WORKING_DAYS, EVALUATION_SCORES_FORM, EVALUATION_WORKBOOK
 from dash_app import ids
 from dash_app.access import (
     FORGED_REQUEST,
@@ -1167,6 +1167,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             if status == EvaluationStatus.COMPLETE
             else html.Span(f"该馆的评价{status}，完成后可下载反馈报告。", className="hint")
         )
+        if _national(viewer) and round_found and round_found["is_open"]:
+            # What the bureau sends the archive for its self-evaluation: a row for each item, to score and return.
+            template = f"/download/template/{EVALUATION_WORKBOOK.kind}?archive={archive_code}"
+            link = [
+                link,
+                " ",
+                html.A("下载该馆的自评模板（已列出全部评分项）", href=template, className="button-secondary"),
+            ]
         # The experts' diverging scores, by name, are the bureau's to settle (its planners enter the panel's values
         # while the round is open): a province reads the areas.
         editable = viewer.role is Role.PLANNER and bool(round_found and round_found["is_open"])

@@ -1198,6 +1198,17 @@ def test_the_bureau_downloads_the_national_templates_and_a_province_does_not(app
         assert read_meta(response.data)["form_kind"] == kind
         assert client_of(app, "guangdong").get(f"/download/template/{kind}").status_code == 403
     assert client_of(app, "planner").get("/download/template/red_archives").status_code == 404
+    # The evaluation's for one archive lists each of its items to score (the clerk typed every 评分项编号).
+    response = client_of(app, "planner").get("/download/template/evaluation?archive=440000")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data))["评分表"]
+    assert [row[:4] for row in sheet.iter_rows(min_row=3, max_row=4, values_only=True)] == [
+        ("440000", "广东省档案馆", "自评", "A1.1.1"),
+        ("440000", "广东省档案馆", "自评", "A1.1.2"),
+    ]
+    assert quote("业务建设评价评分模板-广东省档案馆（自评）.xlsx") in response.headers["Content-Disposition"]
+    refused = client_of(app, "planner").get("/download/template/evaluation?archive=999999")
+    assert refused.status_code == 400 and "不是参加评价的副省级以上综合档案馆代码" in refused.text
+    assert client_of(app, "guangdong").get("/download/template/evaluation?archive=440000").status_code == 403
 
 
 def test_a_feedback_report_that_cannot_be_made_yet_says_why_on_a_page_with_a_way_back(app):

@@ -420,6 +420,36 @@ def test_an_upload_does_not_replace_a_sheet_an_expert_filled_in_on_the_platform(
     assert ingest(store, settings, score_sheet("专家乙"), tmp_path / "e2.xlsx").status == "accepted"
 
 
+def test_a_template_made_for_one_archive_lists_every_item_and_comes_back_accepted(store, settings, tmp_path, capsys):
+    # The template had no list of the 65 items: a clerk typed each 评分项编号 from the standard.
+    out = tmp_path / "评分模板.xlsx"
+    assert main(["template", "evaluation", "--archive", ARCHIVE, "--scorer", "专家甲", "--out", str(out)]) == 0
+    assert f"已为广东省档案馆（{ARCHIVE}）预填评分人“专家甲”的全部 {len(CURRENT_STANDARD.items)} 个评分项" in (
+        capsys.readouterr().out
+    )
+    book = openpyxl.load_workbook(out)
+    listed = [row for row in book["填表说明"].iter_rows(values_only=True) if row[0] in CURRENT_STANDARD.items_by_code]
+    assert [row[0] for row in listed] == [item.code for item in CURRENT_STANDARD.items]  # with their text and maximum
+    first = CURRENT_STANDARD.items[0]
+    assert (listed[0][3], listed[0][5]) == (first.max_points, first.text)
+    sheet = book["评分表"]
+    header = [c.value for c in sheet[2]]
+    column = {label: header.index(label) + 1 for label in ("评分人", "评分项编号", "得分", "否决项结论")}
+    for row in range(3, sheet.max_row + 1):  # the expert fills the scores only
+        item = CURRENT_STANDARD.items_by_code[sheet.cell(row, column["评分项编号"]).value]
+        assert sheet.cell(row, column["评分人"]).value == "专家甲"
+        sheet.cell(row, column["得分"]).value = float(item.max_points)
+        if item.is_veto:
+            sheet.cell(row, column["否决项结论"]).value = "通过"
+    book.save(out)
+    outcome = ingest_workbook(store, IngestRequest(out, "evaluation", None, "专家组"), settings)
+    assert (outcome.status, outcome.errors) == ("accepted", 0)
+    with store.reader() as con:
+        assert len(query_scores(con, ARCHIVE, "专家甲")) == len(CURRENT_STANDARD.items)
+    assert main(["template", "evaluation", "--archive", "999999", "--out", str(tmp_path / "x.xlsx")]) == 2
+    assert "不是参加评价的副省级以上综合档案馆代码" in capsys.readouterr().err
+
+
 def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     reconciled = {"reconciled": D(9), "note": INJECTION}  # the experts differ (9, 6, 9); the panel's 9 counts
     rows = score_sheet(SELF, A1_2_1={"score": D(8)})
