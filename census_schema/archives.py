@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from census_schema.divisions import SUB_PROVINCIAL_CITIES, census_province_of, load_divisions
+from census_schema.errors import NotFound
 
 __all__ = [
     "SUB_PROVINCIAL_CITIES",
@@ -50,6 +51,16 @@ def archives_in_province(province_code: str) -> tuple[ComprehensiveArchive, ...]
 def archive_names() -> dict[str, str]:
     """The 47 comprehensive archives' names by code."""
     return {a.archive_code: a.name for a in list_comprehensive_archives()}
+
+
+def require_archive(archive_code: str) -> str:
+    """The code of one of the 47 comprehensive archives; NotFound otherwise."""
+    if archive_code not in archive_names():
+        raise NotFound(
+            f"「{archive_code[:20]}」不是参加评价的副省级以上综合档案馆代码。",
+            hint="代码即档案馆所在行政区划代码，如 440000（广东省档案馆）、440100（广州市档案馆）。",
+        )
+    return archive_code
 
 
 def archive_label(archive_code: str) -> str:

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from census_schema.archives import archive_label, archive_names, archives_in_province
+from census_schema.archives import archive_label, archive_names, archives_in_province, require_archive
 from census_schema.audit import AuditKind
 from census_schema.clock import format_beijing, to_beijing
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError
@@ -62,16 +62,6 @@ from warehouse.users import account_names, check_may_organise_evaluation, person
 DEFAULT_ROUND = EVALUATION_ROUND
 # What an archive's evaluation needs before it has a result (a feedback report, findings).
 COMPLETE_HINT = "须有完整的自评、至少3位专家提交的评分，且专家分歧较大的评分项已给出合议分。"
-
-
-def require_archive(archive_code: str) -> str:
-    """The code of one of the 47 comprehensive archives; NotFound otherwise."""
-    if archive_code not in archive_names():
-        raise NotFound(
-            f"「{archive_code[:20]}」不是参加评价的副省级以上综合档案馆代码。",
-            hint="代码即档案馆所在行政区划代码，如 440000（广东省档案馆）、440100（广州市档案馆）。",
-        )
-    return archive_code
 
 
 # ------------------------------------------------------------------------------------------ rounds, assignments

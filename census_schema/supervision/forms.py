@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date
 
-from census_schema.archives import list_comprehensive_archives
+from census_schema.archives import archive_names, list_comprehensive_archives, require_archive
 from census_schema.census_form import declare_form, evolve_form
 from census_schema.codes import YES_NO, CodeList
 from census_schema.divisions import load_divisions
@@ -740,12 +740,8 @@ def prefilled_score_rows(archive_code: str, scorer: str) -> dict[str, list[tuple
     """The rows of an evaluation template made for one archive and one scorer: a row per scoring item of the standard
     (each must be scored), the archive, its name, the scorer and the item filled, the scores left to fill. A bonus
     item claimed gets a row of its own (a blank one would be refused as an unscored row)."""
-    names = {a.archive_code: a.name for a in list_comprehensive_archives()}
-    if archive_code not in names:
-        raise UsageError(
-            f"「{archive_code[:20]}」不是参加评价的副省级以上综合档案馆代码。",
-            hint="代码即档案馆所在行政区划代码，如 440000（广东省档案馆）、440100（广州市档案馆）。",
-        )
+    names = archive_names()
+    require_archive(archive_code)
     if not scorer.strip() or len(scorer.strip()) > 50:
         raise UsageError("评分人须为 1 至 50 个字。", hint=f"自评填“{SELF_SOURCE}”；专家评分填专家在平台上的用户名。")
     scorer = scorer.strip()
