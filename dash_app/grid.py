@@ -491,6 +491,10 @@ def _write_heading_line(sheet: Worksheet, line: int, text: str, widths: Sequence
     sheet.row_dimensions[line].height = wrapped_row_height([text], [sum(widths) * 10 / size]) * size / 10
 
 
+# The line of an export with no rows (nothing in the scope, or nothing the filters leave).
+NO_ROWS_EXPORTED = "（没有数据：导出时本表在所选范围和筛选条件下没有记录）"
+
+
 def build_export_workbook(
     columns: Sequence[Column | tuple[str, str]],
     rows: Sequence[Mapping[str, Any]],
@@ -517,6 +521,8 @@ def build_export_workbook(
     sheet.freeze_panes = sheet.cell(EXPORT_HEADER_ROW + 1, 1)
     print_wide(sheet)
     body = [*rows, total] if total else rows
+    if not rows:  # an empty export says so under its header (it read as a file that had lost its rows)
+        set_cell_value(sheet.cell(EXPORT_HEADER_ROW + 1 + bool(total), 1), NO_ROWS_EXPORTED)
     wrapping = any(c.wrap for c in declared)
     for row_number, row in enumerate(body, EXPORT_HEADER_ROW + 1):
         for number, column in enumerate(declared, 1):

@@ -15,6 +15,7 @@ from dash_app.grid import (
     FITTED_PADDING_PX,
     GRID_FONT_PX,
     HEADER_ICONS_PX,
+    NO_ROWS_EXPORTED,
     TEXT_MAX_PX,
     Column,
     ExportHeading,
@@ -137,6 +138,12 @@ def test_an_exported_number_column_writes_whole_numbers_without_a_stray_point():
     sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook(columns, rows))).active
     formats = [[sheet.cell(EXPORT_HEADER_ROW + r, c).number_format for c in (1, 2)] for r in (1, 2, 3)]
     assert formats == [["#,##0", "#,##0.0"], ["#,##0.##", "#,##0.0"], ["#,##0", "General"]]
+
+
+def test_an_export_with_no_rows_says_so_under_its_header():
+    # An empty export read as a file that had lost its rows.
+    sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook([Column("value", "实际值", "number")], []))).active
+    assert sheet.cell(EXPORT_HEADER_ROW + 1, 1).value == NO_ROWS_EXPORTED and sheet.max_row == EXPORT_HEADER_ROW + 1
 
 
 def test_an_exported_column_is_as_wide_as_its_widest_value_up_to_a_limit():
