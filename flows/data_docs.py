@@ -1,12 +1,13 @@
 """A submission's GX Data Docs: where they live, and built from the kept validation results when first asked for.
 
-Validation keeps GX's results beside the warehouse (`var/data_docs/<kind>-<province>-<sha256[:12]>/results`, a few
-KB); rendering them as a Data Docs site costs about a second, so it happens when someone opens them (the web app's
+Validation keeps GX's results beside the warehouse, a folder per submission
+(`var/data_docs/<kind>-<province>-<sha256[:12]>_<the submission id's stamp>/results`, a few KB); rendering them as a Data Docs site costs about a second, so it happens when someone opens them (the web app's
 `/data-docs/<submission>/` route, `archive-census data-docs`), or in the background after a web upload's answer.
 """
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import threading
 from collections.abc import Mapping
@@ -14,17 +15,47 @@ from pathlib import Path
 from typing import Any
 
 from census_schema.settings import Settings
+from checks.cells import EXCEL_ROW
 from checks.data_docs_offline import make_offline
 
 INDEX = "index.html"
+# The column of a page's unexpected rows that gives their Excel row.
+EXCEL_ROW_COLUMN = EXCEL_ROW
 _LOCKS: dict[Path, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
 
 
 def data_docs_dir(settings: Settings, kind: str, province_code: str | None, file_sha256: str) -> Path:
-    """The Data Docs folder of a validated file (one per kind, province and file content)."""
+    """The Data Docs folder of a validated file by its kind, province and content: where a validation's results go
+    until its submission is recorded (`validation_data_docs_dir`), and where earlier versions kept every upload of
+    the same file (so an older submission opened the last one's run)."""
     # GX needs an absolute folder for a filesystem site.
     return (settings.var_dir / "data_docs" / f"{kind}-{province_code or 'national'}-{file_sha256[:12]}").resolve()
+
+
+def validation_data_docs_dir(settings: Settings, kind: str, province_code: str | None, file_sha256: str) -> Path:
+    """A new folder for one validation's results (named for its file, unique to it: two uploads of the same file are
+    validated each into its own); `keep_submission_data_docs` names it for its submission once recorded."""
+    folder = data_docs_dir(settings, kind, province_code, file_sha256)
+    return folder.with_name(f"{folder.name}_{secrets.token_hex(4)}")
+
+
+def _submission_folder(settings: Settings, submission: Mapping[str, Any]) -> Path:
+    folder = data_docs_dir(settings, submission["kind"], submission["province_code"], submission["file_sha256"])
+    # The id's stamp and suffix (S2024-440303-20261207T064014Z-f64720): one folder per submission.
+    return folder.with_name(f"{folder.name}_{submission['submission_id'].split('-', 2)[-1].replace('-', '_')}")
+
+
+def keep_submission_data_docs(settings: Settings, validated: Path, submission: Mapping[str, Any]) -> Path:
+    """Name a validation's Data Docs folder for the submission recorded from it; the folder they are in now (the
+    validation's own when it cannot be renamed, which the submission then does not find: said as none kept)."""
+    kept = _submission_folder(settings, submission)
+    with _lock(validated):
+        try:
+            validated.replace(kept)
+        except OSError:
+            return validated
+    return kept
 
 
 def no_data_docs(settings: Settings) -> str:
@@ -38,14 +69,12 @@ def no_data_docs(settings: Settings) -> str:
 
 
 def submission_data_docs_dir(settings: Settings, submission: Mapping[str, Any]) -> Path:
-    """The Data Docs folder of a recorded submission (a row of `submissions`)."""
+    """The Data Docs folder of a recorded submission (a row of `submissions`): its own, or for one recorded by an
+    earlier version, the folder of its file's content."""
+    own = _submission_folder(settings, submission)
+    if own.is_dir():
+        return own
     return data_docs_dir(settings, submission["kind"], submission["province_code"], submission["file_sha256"])
-
-
-def clear_data_docs(folder: Path) -> None:
-    """Forget what an earlier validation of the same file kept there (its results and any site built from them)."""
-    with _lock(folder):
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def has_data_docs(folder: Path) -> bool:

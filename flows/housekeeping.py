@@ -1,7 +1,7 @@
 """Housekeeping of files the pipeline leaves beside the warehouse: Data Docs sites are pruned.
 
-Policy: a Data Docs site (one folder per validated file content, `<kind>-<province or national>-<sha256[:12]>`) is
-kept while its file is a current submission, for `data_docs_keep_days` after its validation, and the
+Policy: a Data Docs site (one folder per submission, `<kind>-<province or national>-<sha256[:12]>_<its stamp>`, or
+per file content for a submission of an earlier version) is kept while its file is a current submission, for `data_docs_keep_days` after its validation, and the
 `data_docs_keep` newest sites of each form kind and province are kept whatever their age and outcome (a rejected
 return's docs are what its sender is looking at, and a province's prefectures and counties validate in the same
 group); every other site is removed after each validation. The shared `_static` folder stays.
@@ -35,7 +35,8 @@ def prune_data_docs(settings: Settings, current_sha256: Iterable[str]) -> list[P
     for sites in groups.values():
         sites.sort(key=lambda s: s.stat().st_mtime_ns, reverse=True)
         for site in sites[settings.data_docs_keep :]:
-            if site.name.rsplit("-", 1)[1] not in current and site.stat().st_mtime < recent:
+            # <sha256[:12]>, then the submission's stamp (or, while it is validated, a token): flows.data_docs.
+            if site.name.rsplit("-", 1)[1].split("_")[0] not in current and site.stat().st_mtime < recent:
                 shutil.rmtree(site, ignore_errors=True)
                 removed.append(site)
     return removed

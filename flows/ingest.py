@@ -31,7 +31,7 @@ from census_schema.settings import Settings
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from checks.kinds import compared_fields
 from checks.workbook_rules import count_repeated_rows
-from flows.data_docs import clear_data_docs, data_docs_dir
+from flows.data_docs import keep_submission_data_docs, validation_data_docs_dir
 from flows.identify import WorkbookIdentity, identify_workbook
 from flows.parse import ParsedWorkbook, parse_workbook, require_holders
 from flows.report import write_annotated_report
@@ -529,10 +529,11 @@ def keep_submission_report(settings: Settings, submission_id: str, report: Path)
 
 
 def default_data_docs_dir(settings: Settings, form: Form | WorkbookForm, identity: WorkbookIdentity) -> Path | None:
-    """Where the GX Data Docs of a validation go (one site per file content), unless switched off in the settings."""
+    """Where the GX Data Docs of a validation go (a folder of its own, named for its submission once recorded),
+    unless switched off in the settings."""
     if not (settings.save_data_docs or settings.keep_validation_results):
         return None
-    return data_docs_dir(settings, form.kind, identity.province_code, identity.sha256)
+    return validation_data_docs_dir(settings, form.kind, identity.province_code, identity.sha256)
 
 
 def ingest_workbook(
@@ -627,8 +628,6 @@ def ingest_workbook(
     docs = request.data_docs_dir or (None if request.dry_run else default_data_docs_dir(settings, book, identity))
     # Data Docs are built during the validation only when asked for; otherwise GX's results are kept for them.
     inline = request.data_docs_dir is not None or settings.save_data_docs
-    if docs is not None and not inline:
-        clear_data_docs(docs)
     failures: list[Failure] = timed(
         "validate",
         validate_workbook,
@@ -740,6 +739,9 @@ def ingest_workbook(
             )
     if submission_id is not None and report is not None:
         keep_submission_report(settings, submission_id, report)
+    if submission_id is not None and docs is not None and request.data_docs_dir is None:
+        named = {"kind": book.kind, "province_code": province, "file_sha256": identity.sha256}
+        docs = keep_submission_data_docs(settings, docs, {**named, "submission_id": submission_id})
     unchecked = None
     if submission_id is not None and status == "accepted" and not unconfirmed and basis == () and not any(judged_again):
         unchecked = unchecked_register_note(

@@ -37,6 +37,21 @@ def test_by_default_the_answer_does_not_wait_for_data_docs_but_they_can_be_built
     assert ensure_data_docs(folder) == index  # built once
 
 
+def test_each_submission_of_the_same_file_keeps_its_own_validation(settings, tmp_path):
+    # Every upload of one file shared a folder, cleared at each validation: an older submission opened the last run.
+    store = EmbeddedWarehouse(settings.db_path)
+    bad = census_workbook(tmp_path / "bad.xlsx", 2, {1: {"vol_total": 1001}})
+    first, second = (ingest_workbook(store, IngestRequest(bad, "census", PROVINCE, "张三"), settings) for _ in "12")
+    assert (first.status, second.status) == ("rejected", "rejected") and first.submission_id != second.submission_id
+    with store.reader() as con:
+        recorded = {s["submission_id"]: s for s in list_submissions(con, PROVINCE)}
+    folders = [submission_data_docs_dir(settings, recorded[o.submission_id]) for o in (first, second)]
+    assert folders == [first.data_docs, second.data_docs] and folders[0] != folders[1]
+    assert all(has_data_docs(folder) for folder in folders)
+    stamp = first.submission_id.split("-", 2)[-1].replace("-", "_")
+    assert folders[0].name.endswith(f"_{stamp}")
+
+
 def test_switched_off_nothing_is_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("ARCHIVE_CENSUS_DATA_DOCS", "0")
     settings = load_settings(tmp_path / "var" / "w.duckdb")

@@ -19,21 +19,24 @@ def test_data_docs_keep_the_newest_per_kind_and_province_and_every_current_one(t
     settings = load_settings(tmp_path / "var" / "w.duckdb")
     root = settings.var_dir / "data_docs"
     (root / "_static").mkdir(parents=True)
-    names = {}
+
+    def name(scope: str, number: int) -> str:
+        # A submission's own folder: its file's sha256[:12], then its id's stamp (flows.data_docs).
+        return f"{scope}-{number:012x}_20261207T0640{number % 60:02d}Z_abc{number:03d}"
+
     for index in range(6):
         for offset, scope in ((0, "census-440000"), (100, "census-450000")):
-            site = root / f"{scope}-{index + offset:012x}"
+            site = root / name(scope, index + offset)
             (site / "validations").mkdir(parents=True)
             os.utime(site, (1_000_000 + index, 1_000_000 + index))
-            names[(scope, index)] = site
     current = [f"{0:012x}" + "f" * 52]  # the oldest Guangdong return is still the current one
     removed = prune_data_docs(settings, current)
     kept = {p.name for p in root.iterdir()}
     assert "_static" in kept
     for offset, scope in ((0, "census-440000"), (100, "census-450000")):
-        assert {f"{scope}-{i + offset:012x}" for i in (3, 4, 5)} <= kept
-        assert f"{scope}-{1 + offset:012x}" not in kept
-    assert f"census-440000-{0:012x}" in kept and f"census-450000-{100:012x}" not in kept
+        assert {name(scope, i + offset) for i in (3, 4, 5)} <= kept
+        assert name(scope, 1 + offset) not in kept
+    assert name("census-440000", 0) in kept and name("census-450000", 100) not in kept
     assert len(removed) == 2 * 3 - 1
 
 
