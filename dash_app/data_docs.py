@@ -15,19 +15,24 @@ change (Origin: null); the policy lets it load nothing from any other host.
 
 from __future__ import annotations
 
+import html
 import re
+from collections.abc import Mapping
 from typing import Any
 
 import flask
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response
 
+from census_schema.fields import shown_file_name
+from census_schema.forms import KIND_LABELS, SUBMISSION_STATUS_LABELS
 from census_schema.roles import Role
 from census_schema.settings import Settings
 from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, require_role
+from dash_app.formatting import format_datetime
 from dash_app.reader import SnapshotReader
 from dash_app.webstate import SessionStore, session_hash
-from flows.data_docs import INDEX, ensure_data_docs, no_data_docs, submission_data_docs_dir
+from flows.data_docs import EXCEL_ROW_COLUMN, INDEX, ensure_data_docs, no_data_docs, submission_data_docs_dir
 from warehouse.users import get_user
 
 TOKEN_MAX_AGE_S = 3600
@@ -51,6 +56,33 @@ SANDBOX_POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+
+
+BANNER_STYLE = (
+    "background:#fff7e6;border-bottom:1px solid #e0b252;padding:8px 16px;font-size:14px;line-height:1.6;"
+    "font-family:'WenQuanYi Micro Hei','Microsoft YaHei',sans-serif;color:#3e2c00"
+)
+
+
+def describe_data_docs(submission: Mapping[str, Any]) -> str:
+    """Whose validation a Data Docs page shows, and how it differs from the platform's own error list (a probe took
+    its English, its UTC times and its nulls for the platform's findings)."""
+    status = SUBMISSION_STATUS_LABELS.get(submission["status"], submission["status"])
+    scope = submission.get("scope_name") or submission.get("province_code") or "全国"
+    return (
+        f"提交 {submission['submission_id']}（{scope}{KIND_LABELS.get(submission['kind'], submission['kind'])}，"
+        f"文件「{shown_file_name(submission['file_name'])}」，上传于 {format_datetime(submission['submitted_at'])}"
+        f"（北京时间），{status}）的 Great Expectations 校验详情。本页由 Great Expectations 生成：英文，时间为 UTC，"
+        f"列名为字段名，{EXCEL_ROW_COLUMN} 为 Excel 行号。单元格读不成数值或日期的，本页显示为空值（null）；"
+        "部分检查不在本页（如统一社会信用代码的校验位、与名录和其他报表的比对）。错误和警告以平台的错误清单和标注的报表为准。"
+    )
+
+
+def with_banner(page: str, submission: Mapping[str, Any]) -> str:
+    """A Data Docs page with `describe_data_docs` above its content (escaped: the file name is the uploader's)."""
+    banner = f'<div role="note" lang="zh-CN" style="{BANNER_STYLE}">{html.escape(describe_data_docs(submission))}</div>'
+    opened = re.search(r"<body\b[^>]*>", page)
+    return page[: opened.end()] + banner + page[opened.end() :] if opened else banner + page
 
 
 def data_docs_url(submission_id: str) -> str:
@@ -112,6 +144,9 @@ def install_data_docs_routes(
             )
         # send_from_directory refuses paths that leave the folder; static/ links to one shared copy beside it.
         response = flask.send_from_directory(folder, page)
+        if page.endswith(".html") and response.status_code == 200:
+            response.direct_passthrough = False
+            response.set_data(with_banner(response.get_data(as_text=True), submission))
         response.headers["Content-Security-Policy"] = SANDBOX_POLICY
         if page.startswith("static/"):
             # The sandboxed page's origin is opaque, so its scripts, styles and fonts are fetched cross-origin: they

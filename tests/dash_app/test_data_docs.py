@@ -47,6 +47,11 @@ def test_a_planner_opens_any_submissions_data_docs_built_on_first_request(site):
     validations = [client.get(f"/data-docs/{submissions['440000']}/{page}", follow_redirects=True) for page in pages]
     assert all(v.status_code == 200 for v in validations)
     assert any("vol_total_sum" in v.text for v in validations)
+    # Each page says whose validation it is and that the platform's error list is the one to go by.
+    for page in (index, *validations):
+        said = page.text.split('role="note"', 1)[1].split("</div>", 1)[0]
+        assert f"提交 {submissions['440000']}（广东省普查表，文件「c-440000.xlsx」" in said
+        assert "未通过校验）的 Great Expectations 校验详情" in said and "以平台的错误清单" in said
     suite = re.search(r'href="(expectations/[^"]+\.html)"', index.text)
     suite_page = client.get(f"/data-docs/{submissions['440000']}/{suite.group(1)}", follow_redirects=True)
     assert suite is not None and suite_page.status_code == 200
@@ -121,3 +126,13 @@ def test_a_data_docs_link_dies_with_the_session_that_made_it(site):
     assert page.status_code == 403 and "已退出登录" in page.text
     # A link made in another live session of the same user still opens.
     assert client_of(app).get(sandboxed_link(client_of(app, "guangdong"), submissions["440000"])).status_code == 200
+
+
+def test_the_banner_escapes_what_the_uploader_named():
+    from dash_app.data_docs import with_banner
+
+    submission = {"submission_id": "S1", "status": "accepted", "scope_name": "广东省", "kind": "census"}
+    submission |= {"file_name": "<script>x</script>.xlsx", "submitted_at": "2026-12-07T06:40:14"}
+    page = with_banner('<html><body class="x"><p>GX</p></body></html>', submission)
+    assert page.startswith('<html><body class="x"><div role="note"') and "<script>" not in page
+    assert "&lt;script&gt;x&lt;/script&gt;.xlsx" in page and "2026年12月7日 14:40（北京时间），已接收" in page
