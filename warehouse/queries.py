@@ -585,8 +585,9 @@ def query_holder_lineage(
     con: duckdb.DuckDBPyConnection, uscc: str, province_code: str | None = None, round_id: str = ROUND_ID
 ) -> list[dict[str, Any]]:
     """Where a holder's figures come from: every loaded row (current or superseded) with its submission, file, sheet,
-    row, its return's review progress, and whether it counts in the figures (`counted`: the current return, not sent
-    back by its reviewer; a probe read 现行 as counted for a row of a return sent back)."""
+    row, its return's review progress (and the reason of its latest return: 已撤回 or 已退回), and whether it counts in
+    the figures (`counted`: the current return, not sent back by its reviewer; a probe read 现行 as counted for a row
+    of a return sent back)."""
     rows = fetch_named(
         con,
         """
@@ -594,9 +595,10 @@ def query_holder_lineage(
                scope_channel(s.scope_kind, s.scope_code) AS central_channel,
                s.file_name, s.file_sha256, s.submitted_by, s.submitted_at, s.is_current,
                s.is_current AND coalesce(s.review_state, '') <> ? AS counted, s.review_state, s.review_stage,
-               s.superseded_by,
+               s.superseded_by, sent_back.reason AS return_reason,
                r.sheet_name, r.excel_row, r.unit_name, r.vol_total, r.item_total
         FROM raw_census_rows AS r JOIN submissions AS s USING (submission_id)
+        LEFT JOIN latest_returns AS sent_back ON sent_back.submission_id = s.submission_id
         WHERE s.round_id = ? AND r.uscc = ? AND (? IS NULL OR s.province_code = ?)
         ORDER BY s.submitted_at DESC
         """,

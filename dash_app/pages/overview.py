@@ -365,7 +365,8 @@ def review_card(review: dict[str, Any]) -> html.Div:
     returned = review["by_state"].get(RETURNED, 0)
     said = f"现行普查表 {format_count(review['returns'])} 份，已审核 {format_count(review['by_state'][APPROVED])} 份"
     # One sent back is what keeps the share under 100 % when nothing awaits review: said (the card read 均已审核).
-    said += f"，已退回 {format_count(returned)} 份（不计入以上数字）" if returned else ""
+    # A return its sender withdrew is stored as one sent back: both are named (a probe's withdrawal read 已退回).
+    said += f"，已退回或撤回 {format_count(returned)} 份（不计入以上数字）" if returned else ""
     return card(
         "审核进度",
         format_pct(review["reviewed_pct"]),

@@ -1542,13 +1542,13 @@ def test_the_holdings_card_says_it_counts_units_outside_the_register_and_the_two
     review = {"returns": 10, "reviewed_pct": 60.0, "by_state": {"待地级审核": 0, "待省级审核": 1, "待国家局审核": 2}}
     review["by_state"] |= {"已审核": 6, "已退回": 1}
     last = str(build_cards(figures, None, review)[-1])
-    said = "现行普查表 10 份，已审核 6 份，已退回 1 份（不计入以上数字）；以上数字含尚在审核中的 3 份"
+    said = "现行普查表 10 份，已审核 6 份，已退回或撤回 1 份（不计入以上数字）；以上数字含尚在审核中的 3 份"
     assert "审核进度" in last and "60.00%" in last and said in last
     # Nothing awaiting review, one sent back: it is what the share lacks (the card said 以上数字均已审核 beside 2 of 3).
     settled = review | {"returns": 3, "reviewed_pct": 66.67, "by_state": dict.fromkeys(review["by_state"], 0)}
     settled["by_state"] |= {"已审核": 2, "已退回": 1}
     last = str(build_cards(figures, None, settled)[-1])
-    assert "现行普查表 3 份，已审核 2 份，已退回 1 份（不计入以上数字）；计入以上数字的均已审核" in last
+    assert "现行普查表 3 份，已审核 2 份，已退回或撤回 1 份（不计入以上数字）；计入以上数字的均已审核" in last
     assert "审核进度" not in str(build_cards(figures, None, review | {"returns": 0}))
 
 

@@ -898,6 +898,11 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
     withdrawn = next(row for row in rows if row["submission_id"] == own)
     # Read 已撤回 in the history, not 已退回 (a probe could not tell a withdrawal from a reviewer's return).
     assert (withdrawn["review_progress"], withdrawn["review_note"]) == ("已撤回", "报送人撤回：误传了上月的表")
+    # So does the lineage of its holders' figures (it said 已退回 there).
+    with store.reader() as con:
+        (holder,) = con.execute("SELECT any_value(uscc) FROM raw_census_rows WHERE submission_id = ?", [own]).fetchone()
+    traced = grid_rows(app, client, ids.LINEAGE_GRID, holder)
+    assert {r["review_progress"] for r in traced if r["submission_id"] == own} == {"已撤回"}, traced
     assert "当前为「已退回」，不能撤回" in review(app, "tianhe", own, "withdraw", "再撤一次")
 
 
