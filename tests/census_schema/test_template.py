@@ -380,6 +380,8 @@ def test_cli_writes_a_template_for_a_division_or_a_central_channel(tmp_path, cap
         assert labels["填报范围"] == scope_row and labels["省份"] == "440000 广东省"
     notes = [row[0] for row in instructions if isinstance(row[0], str)]
     assert any("每个普查对象只能计入一份现行有效的表" in note for note in notes)
+    # The review chain as the platform routes it (it said a county's return went to the province first).
+    assert any("县级的表依次由所属地级档案部门（在平台上有账号时）、省级档案部门、" in note for note in notes)
     assert any("新表比原表减少的" in note for note in notes)
     # Said in words: a channel by its name, never the command line's key (中央企业（中央） enterprises).
     assert main(["template", "census", *scope_args, "--out", str(out), "--replace"]) == 0
