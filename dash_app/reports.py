@@ -36,6 +36,7 @@ from dash_app.formatting import (
 from dash_app.pages import inspections
 from dash_app.security import ERROR_PAGES, error_page
 from flows.supervision import content_matches_name, stored_evidence_path
+from flows.supervision_reports import yearly_status
 from warehouse.indicators import computed_indicator_values, query_provincial_progress
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.queries import (
@@ -109,7 +110,11 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
     indicators = {i.code: i for i in PLAN_INDICATORS}
     computed = [r for r in context.reader.cached(computed_indicator_values) if r["province_code"] == province]
     # Once per snapshot, as the indicators page reads it (the progress computes every indicator from the census).
-    progress = context.reader.cached(query_provincial_progress, None, province)
+    today = context.settings.today()
+    progress = [
+        {**r, "status": yearly_status(r, today)}
+        for r in context.reader.cached(query_provincial_progress, None, province, ROUND_ID, today)
+    ]
     coverage_rows = [
         [
             f"{name}本级" if r["is_own_level"] else r["name"],

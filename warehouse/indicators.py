@@ -192,15 +192,18 @@ def query_provincial_progress(
     indicator_code: str | None = None,
     province_code: str | None = None,
     round_id: str = ROUND_ID,
+    today: date | None = None,
 ) -> list[dict[str, Any]]:
     """Each province's latest judged position against its own target: of one indicator and one province when given.
 
-    Grain: one row per indicator and province with a current provincial target: its latest year with a status, else
-    its latest year with a value (not judged: not after the base year), else its latest planned year (value None).
+    Grain: one row per indicator and province with a current provincial target: its latest year with a status (of
+    the years over by `today`, when given: a year still running is not judged, 12 by June against a target due in
+    December read as 滞后), else its latest year with a value, else its latest planned year (value None).
     """
 
     def rank(row: Mapping[str, Any]) -> tuple[bool, bool, int]:
-        return (row["status"] is not None, row["value"] is not None, row["year"])
+        judged = row["status"] is not None and (today is None or year_is_over(row["year"], today))
+        return (judged, row["value"] is not None, row["year"])
 
     latest: dict[tuple[str, str], dict[str, Any]] = {}
     for row in query_indicator_progress(con, round_id):

@@ -7,6 +7,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, html
 
+from census_schema.census_form import ROUND_ID
 from census_schema.roles import Role
 from census_schema.supervision.codes import IndicatorStatus
 from census_schema.supervision.indicators import PLAN_INDICATORS
@@ -79,8 +80,12 @@ def load_provincial_targets(context: AppContext, viewer: Viewer, indicator_code:
     """The chosen indicator's provinces with targets, each at its latest judged year: every province for planners,
     only their own for a provincial user (the warehouse is asked for that province alone)."""
     require_text(indicator_code)
-    rows = context.reader.cached(query_provincial_progress, indicator_code, scope_province(viewer))
-    return [{**r, "key": f"{r['indicator_code']}:{r['province_code']}"} for r in rows]
+    today = context.settings.today()
+    rows = context.reader.cached(query_provincial_progress, indicator_code, scope_province(viewer), ROUND_ID, today)
+    # A year still running is said so, as the values' grid says it (its 滞后 by June contradicted 年度未结束 there).
+    return [
+        {**r, "status": yearly_status(r, today), "key": f"{r['indicator_code']}:{r['province_code']}"} for r in rows
+    ]
 
 
 _number = format_value

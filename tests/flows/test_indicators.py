@@ -11,7 +11,7 @@ import openpyxl
 from census_schema.supervision.forms import INDICATORS_WORKBOOK, INDICATORS_WORKBOOK_2025
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
-from flows.supervision_reports import figure_format
+from flows.supervision_reports import figure_format, yearly_status
 from tests.flows.supervision_workbooks import indicators_workbook, target, write_book
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
@@ -176,6 +176,7 @@ BOUNDARIES = [
 def test_provincial_targets_give_each_province_its_status_by_the_plan_s_formula(store, settings, tmp_path):
     values = [value("ZB04", 2023, amount, province) for province, amount, _ in BOUNDARIES]
     values += [value("ZB04", 2020, 80), value("ZB04", 2023, 92), value("ZB04", 2023, 50, "220000")]
+    values += [value("ZB04", 2022, 30, "210000")]  # judged 严重滞后 in 2022 (expected 60)
     targets = [target("ZB04", province, 40, 90) for province, _, _ in BOUNDARIES]
     path = indicators_workbook(tmp_path / "t.xlsx", values, targets)
     assert ingest(store, settings, path).status == "accepted"
@@ -199,6 +200,14 @@ def test_provincial_targets_give_each_province_its_status_by_the_plan_s_formula(
     assert [(r["province_code"], r["year"], r["status"]) for r in latest] == [
         (province, 2023, status) for province, _, status in BOUNDARIES
     ]
+    # Judged on a day of 2023, that year still runs: a province's latest finished year judged stands (2022 for
+    # 210000), else its latest value, which the pages say is 年度未结束 (its 滞后 by June stood as the latest status).
+    with store.reader() as con:
+        running = query_provincial_progress(con, "ZB04", None, "2024", date(2023, 6, 30))
+    assert [(r["province_code"], r["year"]) for r in running] == [
+        (province, 2022 if province == "210000" else 2023) for province, _, _ in BOUNDARIES
+    ]
+    assert [yearly_status(r, date(2023, 6, 30)) for r in running][-2:] == ["年度未结束", "严重滞后"]
     # The summary stays the plan's national evaluation: the provinces' statuses are not counted in it.
     assert summary["by_year"]["2023"] == {"达标": 1, "滞后": 0, "严重滞后": 0}
 
