@@ -613,7 +613,10 @@ def _supervision_commands(commands: Any) -> None:
     indicators_commands = indicators.add_subparsers(dest="indicators_command", required=True, help="子命令")
     indicators_report = _command(indicators_commands, "report", "生成规划指标中期评估工作簿")
     _out(indicators_report)
-    indicators_report.add_argument("--as-of", help="不计入该日期所在年份之后的数据，YYYY-MM-DD")
+    indicators_report.add_argument(
+        "--as-of",
+        help="以该日为评估日：不计入其所在年份之后的数据，当年未结束的不评判，YYYY-MM-DD（默认：今天，或 $ARCHIVE_CENSUS_AS_OF）",
+    )
     _common(indicators_report)
     indicators.set_defaults(handler=_handler("supervision_cmd", "run_indicators"))
 

@@ -116,7 +116,9 @@ def test_every_indicator_rule_is_located(store, settings, tmp_path):
         assert query_reported_values(con) == []
 
 
-def test_computed_indicators_come_from_the_census_and_the_report_reads_back(store, settings, tmp_path, capsys):
+def test_computed_indicators_come_from_the_census_and_the_report_reads_back(
+    store, settings, tmp_path, capsys, monkeypatch
+):
     assert ingest(store, settings, register_workbook(tmp_path / "r.xlsx", 4), "register", PROVINCE).status == "accepted"
     assert ingest(store, settings, census_workbook(tmp_path / "c.xlsx", 3), "census", PROVINCE).status == "accepted"
     baseline = [value("ZB04", 2020, 80), value("ZB04", 2023, 92, note=INJECTION)]
@@ -144,6 +146,15 @@ def test_computed_indicators_come_from_the_census_and_the_report_reads_back(stor
     reported = book["填报数据"]
     note = next(row[6] for row in reported.iter_rows(min_row=2) if (row[0].value, row[2].value) == ("ZB04", 2023))
     assert_kept_as_text(note)
+
+    # Without --as-of it is judged on the platform's day, as the web's report is (it counted every year, its 2023
+    # judged in June where ARCHIVE_CENSUS_AS_OF said 2023-06-30).
+    monkeypatch.setenv("ARCHIVE_CENSUS_AS_OF", "2023-06-30")
+    assert main(["indicators", "report", "--out", str(out), "--replace", "--db", str(settings.db_path)]) == 0
+    book = openpyxl.load_workbook(out)
+    assert "截至 2023年6月30日" in book["指标总览"]["A2"].value
+    overview = {row[0]: row for row in book["指标总览"].iter_rows(min_row=4, values_only=True)}
+    assert overview["ZB04"][13] == "年度未结束"
 
 
 def test_a_value_beyond_the_warehouse_s_decimal_is_refused_where_it_was_typed(store, settings, tmp_path, capsys):
