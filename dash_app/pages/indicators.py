@@ -55,6 +55,12 @@ TARGET_COLUMNS = [
     Column("status", "状态", classes=STATUS_CLASSES),
     Column("unit", "单位"),
 ]
+# An empty targets grid: a national project has none to upload (the grid invited an upload the template refuses).
+NO_TARGETS = (
+    "没有该指标的分省目标："
+    + "、".join(f"{i.code} {i.name}" for i in PLAN_INDICATORS if not i.has_provincial_targets)
+    + "为国家项目，不设分省目标；其余指标的分省目标尚未上传（由国家档案局在规划指标工作簿的「分省目标」中上传）。"
+)
 _LAGGING_PCT = f"{float(LAGGING_SHARE * 100):g}%"
 TARGETS_HINT = (
     "各省按本省规划目标（国家档案局上传的「分省目标」）计算：应达进度 = 基期值 +（目标值 − 基期值）×（评估年份 − 基期年份）"
@@ -176,7 +182,7 @@ def layout(indicator: str | None = None, **_query: str) -> html.Div:
             graph(ids.INDICATORS_TRAJECTORY),
             html.H2("分省目标进展"),
             html.P(TARGETS_HINT, className="hint"),
-            grid_block(ids.INDICATORS_TARGETS_GRID, TARGET_COLUMNS, row_id="key", empty="尚未上传该指标的分省目标。"),
+            grid_block(ids.INDICATORS_TARGETS_GRID, TARGET_COLUMNS, row_id="key", empty=NO_TARGETS),
             graph(ids.INDICATORS_HEATMAP),
             html.P(id=ids.INDICATORS_COMPUTED_NOTE, className="hint"),
             grid_block(ids.INDICATORS_GRID, PROGRESS_COLUMNS),
