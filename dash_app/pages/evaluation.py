@@ -130,10 +130,14 @@ RESULT_COLUMNS = [
     Column("archive_name", "档案馆", tooltip="archive_code", fits=ARCHIVE_NAMES),
     Column("archive_code", "代码", "code", fits=("000000",)),
     # 已完成 with experts still to submit says so (shown_status), over two lines.
-    Column("status", "状态", fits=(*EvaluationStatus, "已完成（另有 9 位专家未提交）"), lines=2),
+    Column("status", "状态", fits=(*EvaluationStatus, "已完成（9 位专家未提交）"), lines=2),
     # 未完成 for want of the archive's own scores or of the experts': which, at a glance.
+    # Over two lines (已报送 / （65/65 项）), leaving the status its room at 1,400 pixels.
     Column(
-        "self_state", "该馆自评", fits=tuple(self_sent_text(len(s.items), len(s.items)) for s in STANDARDS.values())
+        "self_state",
+        "该馆自评",
+        fits=tuple(self_sent_text(len(s.items), len(s.items)) for s in STANDARDS.values()),
+        lines=2,
     ),
     # How far the experts have got: an archive is scored once three of those assigned have submitted.
     Column("experts", "专家已提交", "int", "位", fits=("99",)),
@@ -177,7 +181,7 @@ def shown_status(row: Mapping[str, Any], is_open: bool) -> str | None:
     result counts the experts who have; it is recomputed when the others submit, until the round ends)."""
     status, outstanding = row.get("status"), (row.get("assigned") or 0) - (row.get("experts") or 0)
     if status == EvaluationStatus.COMPLETE and is_open and outstanding > 0:
-        return f"{status}（另有 {outstanding} 位专家未提交）"
+        return f"{status}（{outstanding} 位专家未提交）"
     return status
 
 

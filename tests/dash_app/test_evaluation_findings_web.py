@@ -113,8 +113,12 @@ def test_only_national_users_issue_and_only_after_the_round_closes(site):
     shown = post(
         app, planner, outputs, [(ids.EVALUATION_ARCHIVE, "value", ARCHIVE), (ids.EVALUATION_RESULT, "children", None)]
     )
-    link = returned(shown, ids.EVALUATION_REPORT_LINK, "children")["props"]
+    # While the round is open, beside it the archive's self-evaluation template, a row for each item.
+    report, _, template = returned(shown, ids.EVALUATION_REPORT_LINK, "children")
+    link = report["props"]
     assert (link["children"], link["href"]) == ("下载反馈报告", f"/download/evaluation/{ARCHIVE}")
+    assert template["props"]["href"] == f"/download/template/evaluation?archive={ARCHIVE}"
+    assert planner.get(template["props"]["href"]).status_code == 200
     shown = preview(app, planner)
     assert "评价轮次 2025 仍在进行" in returned(shown, ids.EVALUATION_ISSUE_PREVIEW, "children")
     assert returned(shown, ids.EVALUATION_ISSUE, "disabled") is True
@@ -282,8 +286,8 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
     answer = post(app, client_of(app, "planner"), outputs, inputs)
     shown = text_of(returned(answer, ids.EVALUATION_RADAR_TABLE, "children"))
     # No link to a report that cannot be made yet (it led to a refusal page): a line saying when it can.
-    assert (
-        text_of(returned(answer, ids.EVALUATION_REPORT_LINK, "children")) == "该馆的评价待合议，完成后可下载反馈报告。"
+    assert text_of(returned(answer, ids.EVALUATION_REPORT_LINK, "children")) == (
+        "该馆的评价待合议，完成后可下载反馈报告。 下载该馆的自评模板（已列出全部评分项）"
     )
     assert "该馆的评价待合议：以下 1 项的专家评分相差超过该项满分（加分项为上限）的 20%" in shown
     assert "A1.1.1" in shown and "evaluator 0.0；专家丙 0.0；专家乙 10.0" in shown and "10.02.0" in shown

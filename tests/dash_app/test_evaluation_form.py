@@ -97,7 +97,7 @@ def test_the_reconciliation_list_gives_every_expert_s_score_to_one_decimal():
 def test_complete_with_an_expert_still_to_submit_says_so_while_the_round_is_open():
     # 成都市档案馆 read 已完成 with 5 of its 6 experts in: its result changes when the sixth submits.
     row = {"status": "已完成", "experts": 5, "assigned": 6}
-    assert shown_status(row, is_open=True) == "已完成（另有 1 位专家未提交）"
+    assert shown_status(row, is_open=True) == "已完成（1 位专家未提交）"
     assert shown_status(row, is_open=False) == "已完成"  # the round is over: the result is final
     assert shown_status({**row, "experts": 6}, is_open=True) == "已完成"
     assert shown_status({**row, "status": "待合议"}, is_open=True) == "待合议"
