@@ -916,6 +916,12 @@ TARGET_RULES: tuple[Rule, ...] = (
         if field.name in ("baseline", "target")
         for rule in _percent_rules(field, tuple(c for c in PERCENT_INDICATORS if c in PROVINCIAL_TARGET_CODES.values))
     ),
+    # A counted indicator's baseline and target are whole numbers as its values are (12.5 新馆 was taken).
+    *(
+        _whole_rule(field, tuple(c for c in COUNTED_INDICATORS if c in PROVINCIAL_TARGET_CODES.values))
+        for field in TARGET_FIELDS
+        if field.name in ("baseline", "target")
+    ),
 )
 
 INDICATOR_TARGETS_FORM = _form(

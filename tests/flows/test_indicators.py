@@ -3,6 +3,7 @@ the census, provinces judged against their own targets (分省目标), and the m
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal as D
 
@@ -266,6 +267,7 @@ def test_every_target_rule_is_located(store, settings, tmp_path):
         target("ZB03", "470000", -1, 3),
         target("JC01", "440000", 30, 120),  # a share in per cent over 100
         target("ZB04", "450000", D("0.6"), 100),  # 60 % typed as a fraction: a warning
+        target("ZB01", "110000", D("0.5"), D("12.5")),  # a count: whole numbers, as its values
     ]
     outcome = ingest(store, settings, indicators_workbook(tmp_path / "bad.xlsx", [], rows))
     assert outcome.status == "rejected"
@@ -281,6 +283,8 @@ def test_every_target_rule_is_located(store, settings, tmp_path):
         ("分省目标", 10, "baseline", "baseline_range"),
         ("分省目标", 11, "target", "target_percent_at_most_100"),
         ("分省目标", 12, "baseline", "baseline_percent_fraction"),
+        ("分省目标", 13, "baseline", "baseline_whole_count"),
+        ("分省目标", 13, "target", "target_whole_count"),
     }
     message = next(f.message for f in outcome.failures if f.rule == "target_year_after_base_year")
     assert "「目标年份」须晚于「基期年份」" in message
@@ -320,7 +324,9 @@ def test_the_report_carries_the_provinces_statuses_and_their_targets(store, sett
     # Under the title, what the report counts and who made it when; figures with separators, decimals where any.
     basis = book["指标总览"]["A2"].value
     assert (
-        basis.startswith("计入全部年度的数值；生成人：") and "；生成时间：" in basis and basis.endswith("（北京时间）")
+        re.match(r"计入 \d{4} 年及以前的年度数值（截至 \d{4}年\d{1,2}月\d{1,2}日）；生成人：", basis)
+        and "；生成时间：" in basis
+        and basis.endswith("（北京时间）")
     )
     cells = next(r for r in sheet.iter_rows(min_row=2) if (r[2].value, r[4].value) == ("440000", 2022))
     assert [(c.value, c.number_format) for c in cells[5:11:5]] == [(58, "#,##0"), (60, "#,##0")]
