@@ -366,8 +366,9 @@ class UpdatesApplied:
 def apply_updates(states: Mapping[str, FindingState], updates: Sequence[FindingUpdate]) -> UpdatesApplied:
     """Apply updates in order, each to the state its predecessors left; refusals are collected, not raised.
 
-    After a finding's first refused update its later updates are not applied (nor checked): they were written
-    for a state the finding never reached, and would only repeat the first refusal in other words.
+    After a finding's first refused update its later updates are not applied nor checked (they were written for a
+    state the finding never reached, and would only repeat the first refusal in other words): each is refused as
+    not checked, so that no row of the workbook looks valid that was never judged.
     """
     current = dict(states)
     records: list[TransitionRecord] = []
@@ -375,6 +376,12 @@ def apply_updates(states: Mapping[str, FindingState], updates: Sequence[FindingU
     stopped: set[str] = set()
     for index, update in enumerate(updates):
         if update.finding_id in stopped:
+            unchecked = IllegalTransition(
+                f"问题 {update.finding_id} 前面的整改进展未通过校验，本行写在其后，未作核对。",
+                hint="请先改正同一问题前面那一行（见其错误），再重新上传。",
+                rule="update_after_refused",
+            )
+            refused.append((index, unchecked))
             continue
         state = current.get(update.finding_id)
         try:

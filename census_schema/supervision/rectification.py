@@ -24,6 +24,15 @@ MEASURES_ACTION_NAMES = "、".join(MEASURES_ACTIONS)
 MAX_DEADLINE_YEARS = 5
 LIFECYCLE_RULES: tuple[Rule, ...] = (
     Rule("finding_known", "lifecycle", E, "finding_id", "问题编号须为已装载或本工作簿「发现问题」表中的问题编号。"),
+    # A later update of a finding whose earlier one was refused was written for a state it never reached: said, not
+    # checked (its rows looked valid, absent from 错误清单).
+    Rule(
+        "update_after_refused",
+        "lifecycle",
+        E,
+        "finding_id",
+        "同一问题前面的整改进展行未通过校验，本行写在其后，未作核对：请先改正前面那一行，再重新上传。",
+    ),
     Rule(
         "transition_allowed",
         "lifecycle",

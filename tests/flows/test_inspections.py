@@ -274,11 +274,16 @@ def test_every_illegal_change_is_refused_with_its_rule_and_changes_nothing(store
     assert outcome.status == "rejected"
     expected = {("整改进展", 3 + i, field, rule) for i, (*_, field, rule) in enumerate(ILLEGAL)}
     expected.add(("整改进展", 3 + len(ILLEGAL), "finding_id", "finding_known"))
+    # The row after a refusal of its finding is said not to be checked (it looked valid, absent from 错误清单).
+    expected.add(("整改进展", 4 + len(ILLEGAL), "finding_id", "update_after_refused"))
     assert errors_of(outcome) == expected
     assert state(store) == before
     messages = {f.rule: f.message for f in outcome.failures}
     assert "「王五」是本问题的整改责任人，不能为本问题销号" in messages["closer_not_rectifier"]
     assert "「待整改」状态下不允许此操作" in messages["transition_allowed"]
+    assert messages["update_after_refused"].startswith(
+        "问题 JC2023-001-01 前面的整改进展未通过校验，本行写在其后，未作核对"
+    )
 
 
 def test_records_and_findings_already_loaded_with_other_content_are_refused_naming_what_differs(
