@@ -29,6 +29,7 @@ from flows.ingest import (
     describe_kept_review,
     describe_rejudged,
     describe_replaced,
+    describe_replaced_values,
     describe_row_count,
     prefetch_validation,
     report_kind,
@@ -106,6 +107,8 @@ def describe_outcome(result: dict[str, Any]) -> str:
         lines.append(f"{describe_replaced(result['replaced'], result.get('review_kept'))}。")
     if result.get("review_kept"):
         lines.append(f"{describe_kept_review(result['review_kept'])}。")
+    if result.get("replaced_values"):
+        lines.append(f"{describe_replaced_values(result['replaced_values'])}。")
     if result.get("returned_note"):
         lines.append(f"{result['returned_note']}。")
     if result.get("register_note"):

@@ -28,6 +28,7 @@ from census_schema.scopes import (
     return_verb,
 )
 from census_schema.settings import Settings
+from census_schema.supervision.forms import INDICATORS_WORKBOOK
 from checks.context import CheckContext, EvaluationFacts, InspectionFacts, build_check_context
 from checks.kinds import compared_fields
 from checks.workbook_rules import count_repeated_rows
@@ -56,6 +57,7 @@ from warehouse.evaluation import (
     fetch_round,
     fetch_score_sheets,
 )
+from warehouse.indicators import query_replaced_by
 from warehouse.inspections import (
     fetch_corrections,
     fetch_finding_states,
@@ -180,6 +182,8 @@ class IngestOutcome:
     replaces_other: ScopeReturn | None = None
     # Rows of `rows` an earlier upload loaded (an inspections workbook sent again as it grows): not loaded again.
     repeated_rows: int = 0
+    # An indicators upload's values and targets that replaced current ones, as people read them (old → new).
+    replaced_values: list[str] = field(default_factory=list)
 
     @property
     def errors(self) -> int:
@@ -226,6 +230,7 @@ class IngestOutcome:
             "returned_note": self.returned_note,
             "register_note": self.register_note,
             "repeated_rows": self.repeated_rows,
+            "replaced_values": self.replaced_values,
             "failures": [f.to_json() for f in self.failures],  # in the workbook's order (in_workbook_order)
         }
 
@@ -461,6 +466,18 @@ def describe_replaced(replaced: dict[str, Any], review_kept: str | None) -> str:
     if replaced.get("is_returned"):
         return f"已替换{replaced['said']}：新报表的数据计入统计{then}"
     return f"已替换{replaced['said']}：原报表的数据不再计入{then}"
+
+
+# At most this many replaced values are listed in an answer (the rest counted).
+SHOWN_REPLACED_VALUES = 10
+
+
+def describe_replaced_values(replaced: list[str]) -> str:
+    """What an indicators upload replaced of the current values and targets (替换了 2 项现行数据：…), for the
+    command line and the web page alike."""
+    shown = "；".join(replaced[:SHOWN_REPLACED_VALUES])
+    more = f"……等（共 {len(replaced)} 项）" if len(replaced) > SHOWN_REPLACED_VALUES else ""
+    return f"替换了 {len(replaced)} 项现行数据（原值 → 新值）：{shown}{more}；原值保留在历史中"
 
 
 def describe_kept_review(progress: str) -> str:
@@ -739,6 +756,10 @@ def ingest_workbook(
             )
     if submission_id is not None and report is not None:
         keep_submission_report(settings, submission_id, report)
+    replaced_values: list[str] = []
+    if submission_id is not None and status == "accepted" and book.kind == INDICATORS_WORKBOOK.kind:
+        with store.reader() as con:
+            replaced_values = query_replaced_by(con, submission_id)
     if submission_id is not None and docs is not None and request.data_docs_dir is None:
         named = {"kind": book.kind, "province_code": province, "file_sha256": identity.sha256}
         docs = keep_submission_data_docs(settings, docs, {**named, "submission_id": submission_id})
@@ -774,4 +795,5 @@ def ingest_workbook(
         unchecked,
         other,
         count_repeated_rows(book, parsed.rows, context) if context.inspections is not None else 0,
+        replaced_values,
     )

@@ -48,6 +48,78 @@ def query_reported_values(con: duckdb.DuckDBPyConnection, indicator_code: str | 
     )
 
 
+# An accepted upload's values and targets beside the current ones they replaced (the latest earlier upload's of the
+# same key; is_current was that one's until this load), for `query_replaced_by`.
+_REPLACED_SQL = """
+WITH ranked AS (
+    SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY loaded_at DESC, excel_row DESC) AS position
+    FROM {view}
+    WHERE loaded_at <= (SELECT max(loaded_at) FROM {view} WHERE submission_id = $1)
+)
+SELECT new.indicator_code, {shown}
+FROM ranked AS new JOIN ranked AS old ON {same}
+WHERE new.submission_id = $1 AND new.position = 1 AND old.position = 2 AND old.submission_id <> $1
+  AND ({changed})
+ORDER BY {order}
+"""
+
+
+def _replaced_sql(view: str, key: tuple[str, ...], shown: str, changed: str) -> str:
+    """_REPLACED_SQL over one of the two views (constant names: nothing typed reaches it); a national value's
+    province is NULL, matched as the same key."""
+    return _REPLACED_SQL.format(
+        view=view,
+        key=", ".join(key),
+        same=" AND ".join(f"old.{k} IS NOT DISTINCT FROM new.{k}" for k in key),
+        order=", ".join(f"new.{k} NULLS FIRST" for k in key),
+        shown=shown,
+        changed=changed,
+    )
+
+
+def query_replaced_by(con: duckdb.DuckDBPyConnection, submission_id: str) -> list[str]:
+    """What an accepted indicators upload replaced of the current values and provincial targets, each as people read
+    it (ZB01 2024年 全国：118 → 11; 分省目标 ZB01 广东省：目标值 12 → 20); a probe's upload replaced them unsaid."""
+    values = con.execute(
+        _replaced_sql(
+            "stg_indicator_values",
+            ("indicator_code", "year", "province_code"),
+            "new.year, new.province_code, old.value, new.value",
+            "old.value IS DISTINCT FROM new.value",
+        ),
+        [submission_id],
+    ).fetchall()
+    targets = con.execute(
+        _replaced_sql(
+            "stg_indicator_targets",
+            ("indicator_code", "province_code"),
+            "new.province_code, old.base_year, old.baseline, old.target_year, old.target, new.base_year, "
+            "new.baseline, new.target_year, new.target",
+            "(old.base_year, old.baseline, old.target_year, old.target) IS DISTINCT FROM "
+            "(new.base_year, new.baseline, new.target_year, new.target)",
+        ),
+        [submission_id],
+    ).fetchall()
+    said = [
+        f"{code} {year}年 {province_name(province)}：{_figure(old)} → {_figure(new)}"
+        for code, year, province, old, new in values
+    ]
+    said += [
+        f"分省目标 {code} {province_name(province)}：{_plan(*old)} → {_plan(*new)}"
+        for code, province, *numbers in targets
+        for old, new in [(numbers[:4], numbers[4:])]
+    ]
+    return said
+
+
+def _figure(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value.normalize():,f}"
+
+
+def _plan(base_year: int, baseline: Decimal, target_year: int, target: Decimal) -> str:
+    return f"{base_year}年 {_figure(baseline)}，{target_year}年 {_figure(target)}"
+
+
 def query_provincial_targets(
     con: duckdb.DuckDBPyConnection, indicator_code: str | None = None, province_code: str | None = None
 ) -> list[dict[str, Any]]:

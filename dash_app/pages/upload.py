@@ -43,7 +43,14 @@ from dash_app.grid import GridSpec, grid_block, register_grid
 from dash_app.reminders import load_own_returned, reminders_section
 from dash_app.security import LANDING_PAGES
 from dash_app.uploads import RUNNING, SCOPED_KINDS, TOO_LARGE_ADVICE, UPLOAD_ROLES, UploadJob, upload_kinds
-from flows.ingest import describe_kept_review, describe_rejudged, describe_replaced, describe_row_count, report_kind
+from flows.ingest import (
+    describe_kept_review,
+    describe_rejudged,
+    describe_replaced,
+    describe_replaced_values,
+    describe_row_count,
+    report_kind,
+)
 from flows.scopes import REJECTED_SHRINK_NOTE, drop_phrase, empty_return_note
 from warehouse.queries import list_submissions, query_removed_returns
 from warehouse.scopes import fetch_returns_holding_scope
@@ -211,6 +218,8 @@ def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> li
         )
     if result.get("review_kept"):
         parts.append(html.P(f"{describe_kept_review(result['review_kept'])}。"))
+    if result.get("replaced_values"):
+        parts.append(html.P(f"{describe_replaced_values(result['replaced_values'])}。", className="warn"))
     if result.get("returned_note"):
         parts.append(html.P(f"{result['returned_note']}。", className="warn", id=ids.UPLOAD_RETURNED_NOTE))
     if result.get("register_note"):

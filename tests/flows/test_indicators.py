@@ -10,6 +10,7 @@ from decimal import Decimal as D
 import openpyxl
 
 from census_schema.supervision.forms import INDICATORS_WORKBOOK, INDICATORS_WORKBOOK_2025
+from cli.ingest_cmd import describe_outcome
 from cli.main import main
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision_reports import figure_format, yearly_status
@@ -39,9 +40,14 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
     first = [value("ZB01", 2021, 30), value("ZB01", 2022, 50), value("ZB01", 2023, 60), value("JC08", 2023, 1300)]
     first.append(value("ZB01", 2023, 5, "440000", note="广东新增"))
     assert ingest(store, settings, indicators_workbook(tmp_path / "a.xlsx", first)).status == "accepted"
-    correction = [value("ZB01", 2023, 70, note="更正")]
+    correction = [value("ZB01", 2023, 70, note="更正"), value("ZB01", 2022, 50)]  # 2022 sent again unchanged
     outcome = ingest(store, settings, indicators_workbook(tmp_path / "b.xlsx", correction))
     assert outcome.status == "accepted"
+    # What the upload replaced is said, old → new (a probe's 118 became 11 unsaid); a value sent again unchanged not.
+    assert outcome.replaced_values == ["ZB01 2023年 全国：60 → 70"]
+    assert "替换了 1 项现行数据（原值 → 新值）：ZB01 2023年 全国：60 → 70；原值保留在历史中" in describe_outcome(
+        outcome.to_json()
+    )
     with store.reader() as con:
         reported = query_reported_values(con, "ZB01")
         everything = query_indicator_progress(con)
@@ -231,6 +237,8 @@ def test_targets_load_with_their_lineage_and_a_later_upload_supersedes_keeping_h
     corrected = [target("JC01", "440000", 32, 65, base_year=2021, note="中期调整")]
     second = ingest(store, settings, indicators_workbook(tmp_path / "b.xlsx", [], corrected))
     assert second.status == "accepted"
+    assert outcome.replaced_values == []  # nothing current before it
+    assert second.replaced_values == ["分省目标 JC01 广东省：2020年 30，2025年 60 → 2021年 32，2025年 65"]
     with store.reader() as con:
         current = query_provincial_targets(con)
         guangdong_jc01 = query_provincial_targets(con, "JC01", "440000")
