@@ -7,6 +7,7 @@ import operator
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import reduce
+from typing import Any
 
 import polars as pl
 
@@ -64,4 +65,22 @@ def failures_at(
         for sheet, row, value, text in zip(
             picked.get_column(SHEET).to_list(), picked.get_column(EXCEL_ROW).to_list(), values, texts, strict=True
         )
+    ]
+
+
+def naming_repeated_rows(
+    rule: Rule, rows: pl.DataFrame, positions: Sequence[int] | pl.Series, key: Sequence[str]
+) -> list[str]:
+    """A repeated key's message for each row, naming the rows it repeats (与第 14 行重复): both rows are marked, and
+    the uploader must see which to compare. `key`: the column, or columns together, that repeat."""
+    picked = rows.select(pl.struct(list(key)).gather(positions).alias("key"), pl.col(EXCEL_ROW).gather(positions))
+    keys = [tuple(k.values()) for k in picked.get_column("key").to_list()]
+    excel_rows = picked.get_column(EXCEL_ROW).to_list()
+    rows_of: dict[Any, list[int]] = {}
+    for found, row in zip(keys, excel_rows, strict=True):
+        rows_of.setdefault(found, []).append(row)
+    others = [[r for r in sorted(rows_of[found]) if r != row] for found, row in zip(keys, excel_rows, strict=True)]
+    return [
+        f"{rule.message.rstrip('。')}（与第 {'、'.join(map(str, rest))} 行重复）。" if rest else rule.message
+        for rest in others
     ]

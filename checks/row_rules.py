@@ -20,7 +20,7 @@ from census_schema.failures import Failure
 from census_schema.fields import Form, Rule
 from census_schema.scopes import CENTRAL_ADMIN_LEVEL, CENTRAL_HOLDER_TYPES, ScopeKind, rule_kind_applies
 from census_schema.uscc import USCC_CHARSET, USCC_PATTERN, USCC_PREFIXES, USCC_WEIGHTS
-from checks.cells import failures_at, require_columns, sum_of_fields
+from checks.cells import failures_at, naming_repeated_rows, require_columns, sum_of_fields
 from checks.context import CheckContext
 from checks.kinds import applicable_rules
 
@@ -329,5 +329,7 @@ def run_row_rules(form: Form, rows: pl.DataFrame, context: CheckContext) -> list
         rule, positions = rules[rule_id], flagged.get_column(rule_id).arg_true()
         detail = ROW_RULE_DETAILS.get(rule.kind)
         messages = None if detail is None else [rule.message + detail(context)] * len(positions)
+        if rule.kind == "unique_together":  # which rows repeat it, as a one-column key's message says
+            messages = naming_repeated_rows(rule, rows, positions, rule.param("fields"))
         failures.extend(failures_at(form, rows, rule, positions, messages))
     return failures

@@ -41,7 +41,7 @@ from census_schema.divisions import province_code_pattern
 from census_schema.failures import Failure
 from census_schema.fields import FieldType, Form, Rule
 from census_schema.scopes import rule_kind_applies
-from checks.cells import EXCEL_ROW, failures_at, require_columns, sum_of_fields
+from checks.cells import EXCEL_ROW, failures_at, naming_repeated_rows, require_columns, sum_of_fields
 from checks.context import CheckContext
 from checks.data_docs_offline import make_offline
 from checks.grouped import (
@@ -671,27 +671,12 @@ def collect_gx_failures(form: Form, rows: pl.DataFrame, result: ExpectationSuite
         rule = rules[rule_id]
         messages = None
         if rule.kind == "unique":
-            messages = _naming_the_other_rows(rule, rows, positions)
+            assert rule.field is not None  # a unique rule is on one column
+            messages = naming_repeated_rows(rule, rows, positions, [rule.field])
         elif rule.kind == "sum_equals":
             messages = _stating_the_sums(form, rule, rows, positions)
         failures.extend(failures_at(form, rows, rule, positions, messages))
     return failures
-
-
-def _naming_the_other_rows(rule: Rule, rows: pl.DataFrame, positions: Sequence[int]) -> list[str]:
-    """A repeated key's message for each row, naming the rows it repeats (与第 14 行重复): both rows are marked, and
-    the uploader must see which to compare."""
-    assert rule.field is not None  # a unique rule is on one column
-    picked = rows.select(pl.col(rule.field).gather(positions), pl.col(EXCEL_ROW).gather(positions))
-    keys, excel_rows = picked.get_column(rule.field).to_list(), picked.get_column(EXCEL_ROW).to_list()
-    rows_of: dict[Any, list[int]] = {}
-    for key, row in zip(keys, excel_rows, strict=True):
-        rows_of.setdefault(key, []).append(row)
-    others = [[r for r in sorted(rows_of[key]) if r != row] for key, row in zip(keys, excel_rows, strict=True)]
-    return [
-        f"{rule.message.rstrip('。')}（与第 {'、'.join(map(str, rest))} 行重复）。" if rest else rule.message
-        for rest in others
-    ]
 
 
 def _stating_the_sums(form: Form, rule: Rule, rows: pl.DataFrame, positions: Sequence[int]) -> list[str]:

@@ -294,6 +294,12 @@ def test_every_target_rule_is_located(store, settings, tmp_path):
         ("分省目标", 13, "baseline", "baseline_whole_count"),
         ("分省目标", 13, "target", "target_whole_count"),
     }
+    # Each repeated row names the other (the inspections workbook's did; the indicators' did not).
+    repeated = {f.row: f.message for f in outcome.failures if f.rule == "indicator_target_unique"}
+    assert repeated == {
+        3: "同一指标、省份的分省目标在本表中出现多次：每个指标、省份只填一行（与第 4 行重复）。",
+        4: "同一指标、省份的分省目标在本表中出现多次：每个指标、省份只填一行（与第 3 行重复）。",
+    }
     message = next(f.message for f in outcome.failures if f.rule == "target_year_after_base_year")
     assert "「目标年份」须晚于「基期年份」" in message
     with store.reader() as con:
