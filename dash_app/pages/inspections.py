@@ -35,7 +35,7 @@ from census_schema.supervision.codes import (
 from census_schema.supervision.codes import FindingRole as LifecycleRole
 from census_schema.supervision.evaluation import STANDARDS
 from census_schema.supervision.forms import CORRECTABLE_FINDING_FIELDS, FINDINGS_FORM, RECTIFICATION_FORM
-from census_schema.supervision.rectification import MAX_DEADLINE_YEARS
+from census_schema.supervision.rectification import MAX_DEADLINE_YEARS, MEASURES_ACTION_NAMES, MEASURES_ACTIONS
 from dash_app import ids
 from dash_app.access import (
     Viewer,
@@ -541,13 +541,21 @@ def describe_finding(history: Mapping[str, Any], today: date) -> list[str]:
     ]
 
 
-def describe_action(history: Mapping[str, Any], action: str | None, new_deadline: str | None, today: date) -> str:
+def describe_action(
+    history: Mapping[str, Any], action: str | None, new_deadline: str | None, today: date, measures: str | None = None
+) -> str:
     """What an action on the finding asks for and what it will change (its state, its deadline, whether it is then
-    overdue), from the lifecycle's table; empty when no action the finding allows is chosen."""
+    overdue), from the lifecycle's table; empty when no action the finding allows is chosen. Measures typed for an
+    action that takes none (a reviewer's) are said to be refused before 提交, not only after."""
     status = FindingStatus(history["status"])
     rule = next((t for t in TRANSITIONS if t.from_status is status and t.action.value == action), None)
     if rule is None:
         return ""
+    if (measures or "").strip() and rule.action not in MEASURES_ACTIONS:
+        return (
+            f"「{rule.action}」是{rule.role.label}的操作，不填整改措施（整改措施由整改责任人在{MEASURES_ACTION_NAMES}"
+            "时说明）：请清空「整改措施」，否则提交时会被拒绝。"
+        )
     asks = [
         *(["说明"] if rule.needs_note else []),
         *(["佐证材料"] if rule.needs_evidence else []),
@@ -764,14 +772,17 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Input(ids.INSPECTIONS_DEADLINE, "value"),
         Input(ids.INSPECTIONS_RESULT, "children"),
         Input(ids.INSPECTIONS_FINDING, "value"),
+        Input(ids.INSPECTIONS_MEASURES, "value"),
     )
-    def preview_action(action: str | None, new_deadline: str | None, _: Any, finding_id: str | None) -> str:
-        require_text(action, new_deadline, finding_id)
+    def preview_action(
+        action: str | None, new_deadline: str | None, _: Any, finding_id: str | None, measures: str | None
+    ) -> str:
+        require_text(action, new_deadline, finding_id, measures)
         viewer = current_viewer()
         history = load_history(context, viewer, finding_id)
         if history is None or not lifecycle_roles(viewer, history):
             return ""
-        return describe_action(history, action, new_deadline, context.settings.today())
+        return describe_action(history, action, new_deadline, context.settings.today(), measures)
 
     @app.callback(
         Output(ids.INSPECTIONS_CORRECT_VALUE, "value"),

@@ -1209,10 +1209,13 @@ def test_a_local_office_reads_its_own_area_s_findings_and_acts_on_none(local_sit
     assert client_of(app, "tianhe").get(link).status_code == 403
 
 
-def preview(app, client, finding_id: str, action: str | None, deadline: str | None = None) -> str:
+def preview(
+    app, client, finding_id: str, action: str | None, deadline: str | None = None, measures: str | None = None
+) -> str:
     """What /inspections says under the form once a finding and an action are chosen."""
     inputs = [(ids.INSPECTIONS_ACTION, "value", action), (ids.INSPECTIONS_DEADLINE, "value", deadline)]
     inputs += [(ids.INSPECTIONS_RESULT, "children", None), (ids.INSPECTIONS_FINDING, "value", finding_id)]
+    inputs += [(ids.INSPECTIONS_MEASURES, "value", measures)]
     response = post(app, client, [(ids.INSPECTIONS_ACTION_PREVIEW, "children")], inputs)
     return returned(response, ids.INSPECTIONS_ACTION_PREVIEW, "children")
 
@@ -1236,6 +1239,9 @@ def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
     assert said.startswith(f"提交后，{closed['finding_id']} 将由「已销号」变为「整改中」（复查未通过，审核人操作）")
     assert f"整改期限仍为{deadline.year}年{deadline.month}月{deadline.day}日，按今日已逾期 {late} 天" in said
     assert said.endswith("（可另定新整改期限）。须提供：说明。") and late > 0
+    # Measures typed for a reviewer's action are said to be refused before 提交 (only its refusal said so).
+    measured = preview(app, planner, closed["finding_id"], "复查未通过", measures="已补齐")
+    assert measured.startswith("「复查未通过」是审核人的操作，不填整改措施（整改措施由整改责任人在开始整改、")
     moved = preview(app, planner, closed["finding_id"], "复查未通过", "2026-03-31")
     assert f"整改期限由{deadline.year}年{deadline.month}月{deadline.day}日改为2026年3月31日。" in moved
     # A day the lifecycle refuses is said to be refused before 提交 (a probe's past day was refused only after it).
