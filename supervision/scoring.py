@@ -14,7 +14,7 @@ ranking, "1224").
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from types import MappingProxyType
@@ -99,6 +99,8 @@ class ArchiveResult:
     grade: Grade
     deviations: tuple[Deviation, ...]
     veto_failures: tuple[str, ...]
+    # The bonus items any counted expert awarded, each as a scoring item's result (what the bonus is made of).
+    bonus_items: Mapping[str, ItemResult] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -403,7 +405,8 @@ def select_problems(
     problems = [
         (item, item["item_code"] in vetoes)
         for item in items
-        if item["item_code"] in vetoes or item["score"] < item["max_points"]
+        # A bonus item short of its maximum lost nothing: it adds what it was awarded.
+        if item["item_code"] in vetoes or (item["score"] < item["max_points"] and not is_bonus_code(item["item_code"]))
     ]
     return sorted(problems, key=lambda p: (not p[1], -(p[0]["max_points"] - p[0]["score"]), p[0]["item_code"]))
 
@@ -640,11 +643,14 @@ def evaluate_archive(
         return ArchiveEvaluation(EvaluationStatus.PENDING_RECONCILIATION, experts, unreconciled, None)
     item_reconciliations = {code: rec for code, rec in reconciliations.items() if code in items}
     # A bonus item's reconciled value counts as a scoring item's does: only where its experts differ too much.
-    bonus = {}
+    awards: dict[str, ItemResult] = {}
     for code, values in awarded.items():
         rec = reconciliations.get(code)
         value, note = (rec.value, rec.note) if rec else (None, None)
-        bonus[code] = reconcile_item(values, bonus_items[code].max_points, value, note, code).score
+        awards[code] = reconcile_item(values, bonus_items[code].max_points, value, note, code)
+    bonus = {code: award.score for code, award in awards.items()}
     veto_failures = {code for s in counted for code, passed in s.veto_verdicts.items() if not passed}
     result = score_archive(standard, item_scores(self_sheet), by_item, item_reconciliations, bonus, veto_failures)
-    return ArchiveEvaluation(EvaluationStatus.COMPLETE, experts, (), result)
+    return ArchiveEvaluation(
+        EvaluationStatus.COMPLETE, experts, (), replace(result, bonus_items=MappingProxyType(awards))
+    )

@@ -27,6 +27,7 @@ from census_schema.roles import Role, person_label
 from census_schema.scopes import describe_division, format_day
 from census_schema.supervision.codes import VETO_FAILED, VETO_PASSED, EvaluationStatus, Grade
 from census_schema.supervision.evaluation import (
+    BONUS_AREA,
     MAX_REMARK,
     SELF_SOURCE,
     STANDARD_VERSION,
@@ -958,13 +959,16 @@ def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
             for a in standard.areas
         ]
         own = self_sheets[code].scores
-        for item in standard.items:
-            ir = r.items[item.code]
+        # The standard's items, then the bonus items its experts awarded (the bonus was a sum without its parts).
+        codes = [i.code for i in standard.items] + [b.code for b in standard.bonus_items if b.code in r.bonus_items]
+        for item_code in codes:
+            ir = r.items[item_code] if item_code in r.items else r.bonus_items[item_code]
             items.append(
                 {
                     **key,
-                    "item_code": item.code,
-                    "self_score": own[item.code],
+                    "item_code": item_code,
+                    # A bonus item the archive did not claim: its own claim is none (0).
+                    "self_score": own.get(item_code, Decimal(0)),
                     "expert_scores": list(ir.expert_scores),
                     "expert_mean": ir.mean,
                     "spread": ir.spread,
@@ -972,7 +976,7 @@ def recompute_results(con: duckdb.DuckDBPyConnection, round_id: str) -> None:
                     "score": ir.score,
                     "is_reconciled": ir.is_reconciled,
                     "reconciliation_note": ir.note,
-                    "is_deviation": item.code in deviating,
+                    "is_deviation": item_code in deviating,
                 }
             )
     insert_rows(con, "mart_evaluation_results", results)
@@ -1022,7 +1026,8 @@ def query_item_results(
 ) -> list[dict[str, Any]]:
     """An archive's items: self score, experts' scores, mean, reconciled value and note, the score that counts,
     deviation flag, a veto item's verdict (通过 or 不通过, the archive's), with the item's text and maximum. Grain: one row per
-    scoring item, in standard order."""
+    scoring item, in standard order, then one per bonus item its experts awarded (area 加分项; its score counts
+    towards the bonus, capped)."""
     standard = get_standard()
     failed = con.execute(
         "SELECT veto_failures FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
@@ -1058,6 +1063,22 @@ def query_item_results(
                             "item_code": item.code,
                         }
                     )
+    # The bonus items the experts awarded, after the standard's: what the 加分 is made of.
+    rows += [
+        {
+            "area_code": None,
+            "area_name": BONUS_AREA,
+            "indicator_name": BONUS_AREA,
+            "item_text": bonus.text,
+            "max_points": bonus.max_points,
+            "is_veto": False,
+            "veto_verdict": None,
+            **found[bonus.code],
+            "item_code": bonus.code,
+        }
+        for bonus in standard.bonus_items
+        if bonus.code in found
+    ]
     return rows
 
 

@@ -240,10 +240,11 @@ def _monday_to_friday(day: date) -> bool:
     return day.weekday() < 5
 
 
-def _bonus_of_every_counted_expert(con: duckdb.DuckDBPyConnection) -> None:
-    """Recompute every round's evaluation results: a bonus item is the mean of every counted expert's award, a blank
-    counting as none, and experts too far apart hold the archive at 待合议 (it was the mean of those who awarded it:
-    one expert's award alone counted in full)."""
+def _recompute_evaluation_results(con: duckdb.DuckDBPyConnection) -> None:
+    """Recompute every round's evaluation results by the scoring as it now is: 071, a bonus item is the mean of every
+    counted expert's award, a blank counting as none, and experts too far apart hold the archive at 待合议 (it was the
+    mean of those who awarded it: one expert's award alone counted in full); 075, the bonus items awarded are listed
+    among an archive's item results (the bonus was a sum without its parts)."""
     from warehouse.evaluation import recompute_results  # polars and the scoring: not for every command's migrate
 
     for (round_id,) in con.execute("SELECT round_id FROM evaluation_rounds ORDER BY round_id").fetchall():
@@ -254,7 +255,8 @@ def _bonus_of_every_counted_expert(con: duckdb.DuckDBPyConnection) -> None:
 PYTHON_MIGRATIONS: tuple[Migration, ...] = (
     Migration(35, "inspectors_as_lists", _inspectors_as_lists),
     Migration(67, "deadlines_on_the_official_calendar", _deadlines_on_the_official_calendar),
-    Migration(71, "bonus_of_every_counted_expert", _bonus_of_every_counted_expert),
+    Migration(71, "bonus_of_every_counted_expert", _recompute_evaluation_results),
+    Migration(75, "bonus_items_among_item_results", _recompute_evaluation_results),
 )
 
 # The raw tables of every form, created and upgraded version by version (the other migrations are the .sql files).

@@ -20,6 +20,8 @@ STANDARD_PROVISIONAL = (
 )
 # The scorer of a self-evaluation sheet (expert sheets carry the expert's name).
 SELF_SOURCE = "自评"
+# What bonus items are listed under beside the standard's areas (the template's item list, an archive's items).
+BONUS_AREA = "加分项"
 # An expert's 扣分说明 (what was found wrong with an item) at most this long: a sentence or two, as in a finding.
 MAX_REMARK = 200
 

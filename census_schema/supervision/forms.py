@@ -50,6 +50,7 @@ from census_schema.supervision.codes import (
     FindingSeverity,
 )
 from census_schema.supervision.evaluation import (
+    BONUS_AREA,
     EVALUATION_RULES,
     MAX_REMARK,
     REMARK_RULE,
@@ -715,7 +716,7 @@ def _standard_items() -> ReferenceTable:
         for indicator in area.indicators
         for item in indicator.items
     ]
-    rows += [(b.code, "加分项", "—", b.max_points, "否", b.text, b.rule) for b in _STANDARD.bonus_items]
+    rows += [(b.code, BONUS_AREA, "—", b.max_points, "否", b.text, b.rule) for b in _STANDARD.bonus_items]
     return ReferenceTable(
         f"评分项一览（评价标准 {_STANDARD.version}，共 {len(_STANDARD.items)} 项，另有加分项 {len(_STANDARD.bonus_items)} 项）",
         ("评分项编号", "一级指标", "二级指标", "满分（分）", "否决项", "评分内容", "评分方法"),

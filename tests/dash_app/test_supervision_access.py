@@ -872,7 +872,11 @@ def test_an_archive_s_items_flag_the_deviations_the_warehouse_finds(app, site, a
         {d["archive_code"] for d in deviations}, key=lambda a: (-sum(d["archive_code"] == a for d in deviations), a)
     )
     rows = grid_rows(app, client_of(app, "planner"), ids.EVALUATION_ITEMS_GRID, archive, None)
-    assert [r["item_code"] for r in rows] == [item.code for item in STANDARD.items]
+    # The standard's items, then the bonus items its experts awarded, each with its score (the bonus had no parts).
+    awarded = [r for r in rows if r["area_name"] == "加分项"]
+    assert [r["item_code"] for r in rows] == [item.code for item in STANDARD.items] + [r["item_code"] for r in awarded]
+    result = next(r for r in read(site, query_evaluation_results) if r["archive_code"] == archive)
+    assert sum((Decimal(str(r["score"])) for r in awarded), Decimal(0)) == result["bonus_claimed"]
     # Yes or no reach the grid as the words it shows (a boolean would be drawn as a greyed checkbox).
     assert {r["is_deviation"] for r in rows} == {"是", "否"}
     flagged = {r["item_code"] for r in rows if r["is_deviation"] == "是"}

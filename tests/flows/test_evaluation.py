@@ -89,6 +89,15 @@ def test_self_and_expert_scores_give_a_graded_ranked_result(store, settings, tmp
     assert (items["A1.1.1"]["score"], items["A1.1.1"]["is_reconciled"]) == (D("9.0"), True)
     assert items["A1.2.1"]["is_deviation"] and not items["A1.1.1"]["is_deviation"]
     assert lineage == (outcome.submission_id, "评分表", 3)
+    # The bonus is listed by item after the standard's (it was a sum without its parts), never as a problem.
+    bonus = items["B1"]
+    assert (bonus["area_name"], bonus["score"], sorted(bonus["expert_scores"])) == ("加分项", D("4.7"), [4, 5, 5])
+    assert list(items)[-1] == "B1" and bonus["self_score"] == 0 and not bonus["is_deviation"]
+    out = tmp_path / "反馈.xlsx"
+    assert main(["evaluation", "report", ARCHIVE, "--out", str(out), "--db", str(settings.db_path)]) == 0
+    book = openpyxl.load_workbook(out)
+    assert [row[0] for row in book["分项得分"].iter_rows(min_row=2, values_only=True)][-1] == "B1"
+    assert "B1" not in [row[0] for row in book["发现问题"].iter_rows(min_row=2, values_only=True)]
 
 
 def test_a_self_evaluation_names_its_evidence_for_every_item(store, settings, tmp_path):

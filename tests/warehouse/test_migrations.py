@@ -3,6 +3,8 @@ generated from the schema."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import duckdb
 import pytest
 
@@ -356,25 +358,44 @@ def test_deadlines_counted_monday_to_friday_are_recounted_on_the_official_calend
     assert changed == [("F1",), ("F3",), ("F4",)]
 
 
-@on_both_backends("con")
-def test_evaluation_results_are_recounted_with_a_bonus_left_blank_counting_as_none(con):
-    # Before 071 a bonus item was the mean of the experts who awarded it: one expert's 10 points alone counted in
-    # full. Recounted, the other experts' blanks are 0 and the spread holds the archive at 待合议.
-    archive = list_comprehensive_archives()[0].archive_code
-    bonus = CURRENT_STANDARD.bonus_items[0]
+def submitted_sheets(con, archive: str, bonus_by: dict[str, Any]) -> None:
+    """An open round 2025 with the archive's self sheet and three experts' sheets, every item at full marks, and the
+    bonus item B1 awarded by the experts named (its points each)."""
     con.execute(
         "INSERT INTO evaluation_rounds VALUES ('2025', ?, true, NULL, NULL, NULL, NULL)", [CURRENT_STANDARD.version]
     )
+    bonus = CURRENT_STANDARD.bonus_items[0]
     for scorer in (SELF_SOURCE, "专家甲", "专家乙", "专家丙"):
         scores = [(item.code, item.max_points, True if item.is_veto else None) for item in CURRENT_STANDARD.items]
-        if scorer == "专家甲":
-            scores.append((bonus.code, bonus.max_points, None))
+        if scorer in bonus_by:
+            scores.append((bonus.code, bonus_by[scorer], None))
         for code, score, passed in scores:
             con.execute(
                 "INSERT INTO evaluation_scores (round_id, archive_code, scorer, is_self, item_code, score, veto_passed,"
                 " is_submitted, saved_at, saved_by) VALUES ('2025', ?, ?, ?, ?, ?, ?, true, TIMESTAMP '2025-06-01', ?)",
                 [archive, scorer, scorer == SELF_SOURCE, code, score, passed, scorer],
             )
+
+
+@on_both_backends("con")
+def test_the_bonus_items_awarded_are_listed_among_an_archive_s_item_results(con):
+    # Before 075 an archive's item results had the standard's items only: its bonus was a sum without its parts.
+    archive = list_comprehensive_archives()[0].archive_code
+    submitted_sheets(con, archive, {"专家甲": 5, "专家乙": 5, "专家丙": 5})
+    next(m for m in list_migrations() if m.name == "bonus_items_among_item_results").apply(con)
+    listed = con.execute(
+        "SELECT item_code, score, self_score FROM mart_evaluation_item_results WHERE item_code LIKE 'B%'"
+    ).fetchall()
+    assert listed == [(CURRENT_STANDARD.bonus_items[0].code, 5, 0)]
+
+
+@on_both_backends("con")
+def test_evaluation_results_are_recounted_with_a_bonus_left_blank_counting_as_none(con):
+    # Before 071 a bonus item was the mean of the experts who awarded it: one expert's 10 points alone counted in
+    # full. Recounted, the other experts' blanks are 0 and the spread holds the archive at 待合议.
+    archive = list_comprehensive_archives()[0].archive_code
+    bonus = CURRENT_STANDARD.bonus_items[0]
+    submitted_sheets(con, archive, {"专家甲": bonus.max_points})
     con.execute(
         "INSERT INTO mart_evaluation_results (round_id, archive_code, status, experts, assigned, total, bonus_claimed,"
         " bonus, final_score, grade, rank, veto_failures, deviation_count, unreconciled, computed_at) VALUES ('2025',"
