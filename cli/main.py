@@ -29,6 +29,7 @@ from census_schema.roles import Role
 from census_schema.scopes import CENTRAL_CHANNELS
 from census_schema.settings import ORCHESTRATORS, Settings
 from census_schema.supervision.codes import EVALUATION_SEVERITIES, FindingRole, FindingStatus
+from census_schema.supervision.evaluation import SELF_SOURCE
 from supervision.lifecycle import DEADLINE_ACTIONS, EVIDENCE_ACTIONS, NOTE_ACTIONS, OPTIONAL_DEADLINE_ACTIONS
 
 Handler = Callable[[argparse.Namespace], int]
@@ -325,7 +326,7 @@ def build_parser() -> argparse.ArgumentParser:
     _scope_arguments(template)
     template.add_argument("--archive", help="评价评分模板：为该档案馆（代码）预填全部评分项的行")
     template.add_argument(
-        "--scorer", default="自评", help="与 --archive 同用：预填的评分人（默认“自评”，专家填用户名）"
+        "--scorer", default=SELF_SOURCE, help="与 --archive 同用：预填的评分人（默认“自评”，专家填用户名）"
     )
     _out(template)
     _common(template)

@@ -8,6 +8,7 @@ import sys
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.scopes import choose_scope
+from census_schema.supervision.evaluation import SELF_SOURCE
 from census_schema.supervision.forms import EVALUATION_WORKBOOK, prefilled_score_rows
 from census_schema.template import write_workbook
 from cli.main import emit_json, into_folder, xlsx_out
@@ -33,6 +34,10 @@ def run_template(args: argparse.Namespace) -> int:
         raise UsageError(
             f"{label}模板全国通用、不分省份，不能指定 --province、--division 或 --central。",
             hint="请去掉这些选项后重试。",
+        )
+    if args.archive is None and args.scorer != SELF_SOURCE:  # it would be ignored, the template left blank
+        raise UsageError(
+            "--scorer 须与 --archive 同用（为某一档案馆预填评分人）。", hint="请加上 --archive 和档案馆代码。"
         )
     if args.archive is not None and book.kind != EVALUATION_WORKBOOK.kind:
         raise UsageError(

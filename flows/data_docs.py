@@ -1,8 +1,9 @@
 """A submission's GX Data Docs: where they live, and built from the kept validation results when first asked for.
 
 Validation keeps GX's results beside the warehouse, a folder per submission
-(`var/data_docs/<kind>-<province>-<sha256[:12]>_<the submission id's stamp>/results`, a few KB); rendering them as a Data Docs site costs about a second, so it happens when someone opens them (the web app's
-`/data-docs/<submission>/` route, `archive-census data-docs`), or in the background after a web upload's answer.
+(`var/data_docs/<kind>-<province>-<sha256[:12]>_<the submission id's stamp>/results`, a few KB); rendering them as a
+Data Docs site costs about a second, so it happens when someone opens them (the web app's `/data-docs/<submission>/`
+route, `archive-census data-docs`), or in the background after a web upload's answer.
 """
 
 from __future__ import annotations

@@ -182,8 +182,8 @@ def indicator_status(
 
 def year_is_over(year: int, today: date) -> bool:
     """Whether a year's progress can be judged on `today`: its expectation is a year-end one (131 by June against 150
-    due in December is not 滞后)."""
-    return year < today.year
+    due in December is not 滞后), reached on 31 December (the census's own reference day, 2024-12-31)."""
+    return today >= date(year, 12, 31)
 
 
 def evaluate_indicator(indicator: PlanIndicator, actual: Decimal | None, year: int) -> IndicatorStatus | None:

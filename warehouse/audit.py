@@ -303,7 +303,16 @@ def describe_unknown_actor(con: duckdb.DuckDBPyConnection, typed: str | None) ->
             [name],
         ).fetchall()
     ]
-    near = f"相近的操作人：{'、'.join(f'「{a}」' for a in similar)}" if similar else "请核对用户名"
+    # And the account holders whose 姓名 contains it (王 for 王敏), by the name the grid shows.
+    similar += [
+        full_name
+        for (full_name,) in con.execute(
+            "SELECT DISTINCT full_name FROM users WHERE contains(full_name, ?) AND user_name IN (SELECT actor FROM "
+            "audit_log) ORDER BY full_name LIMIT 5",
+            [name],
+        ).fetchall()
+    ]
+    near = f"相近的操作人：{'、'.join(f'「{a}」' for a in similar)}" if similar else "请核对用户名或姓名"
     return f"审计日志中没有操作人为「{name}」的记录（操作人须与用户名或姓名完全一致）；{near}。"
 
 

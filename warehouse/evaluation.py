@@ -665,19 +665,21 @@ def read_remarks(standard: EvaluationStandard, remarks: Mapping[str, str | None]
 def _score_changes(
     current: Mapping[str, Mapping[str, Any]], scores: Mapping[str, Decimal], verdicts: Mapping[str, bool | None]
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The items whose score or veto verdict a save changes: (before, after) for the audit log; no item lists when
-    none changed."""
+    """The items whose score or veto verdict a save changes: (before, after) for the audit log, each part only when
+    something of it changed (a save of the same scores said 得分：无 → 得分：无, one of scores alone 否决项通过：无 → 无)."""
     old = {code: (row["score"], row["veto_passed"]) for code, row in current.items()}
     new = {code: (scores.get(code), verdicts.get(code)) for code in set(scores) | set(verdicts)}
-    changed = sorted(code for code in set(old) | set(new) if old.get(code, (None, None)) != new.get(code, (None, None)))
+    codes = sorted(set(old) | set(new))
+    changed = [
+        [c for c in codes if old.get(c, (None, None))[part] != new.get(c, (None, None))[part]] for part in (0, 1)
+    ]
 
     def sheet(values: Mapping[str, tuple[Any, Any]]) -> dict[str, Any]:
-        if not changed:  # a save of the same scores (a submission of the draft as it was): no 得分：无 → 得分：无
-            return {}
-        return {
-            "scores": {c: values[c][0] for c in changed if c in values and values[c][0] is not None},
-            "veto_passed": {c: values[c][1] for c in changed if c in values and values[c][1] is not None},
-        }
+        parts = {}
+        for part, key in enumerate(("scores", "veto_passed")):
+            if changed[part]:
+                parts[key] = {c: values[c][part] for c in changed[part] if c in values and values[c][part] is not None}
+        return parts
 
     was_submitted = any(row["is_submitted"] for row in current.values())
     return {**sheet(old), "is_submitted": was_submitted}, sheet(new)

@@ -1242,7 +1242,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             score = f"，尚有 {len(done['unreconciled'])} 项待合议（{'、'.join(done['unreconciled'])}）"
         text = (
             f"已保存 {len(done['reconciled'])} 项合议分（{'、'.join(done['reconciled'])}）：该馆的评价{state}{score}。"
-            + (f"另有{kept}，未作改动。" if kept else "")
+            + (f"另有 {kept}，未作改动。" if kept else "")
         )
         return html.P(text, className="ok"), text
 

@@ -457,6 +457,9 @@ def test_a_template_made_for_one_archive_lists_every_item_and_comes_back_accepte
         assert len(query_scores(con, ARCHIVE, "专家甲")) == len(CURRENT_STANDARD.items)
     assert main(["template", "evaluation", "--archive", "999999", "--out", str(tmp_path / "x.xlsx")]) == 2
     assert "不是参加评价的副省级以上综合档案馆代码" in capsys.readouterr().err
+    # A scorer without an archive would be ignored (a blank template): refused.
+    assert main(["template", "evaluation", "--scorer", "专家甲", "--out", str(tmp_path / "y.xlsx")]) == 2
+    assert "--scorer 须与 --archive 同用" in capsys.readouterr().err
 
 
 def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):

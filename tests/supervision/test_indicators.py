@@ -1,5 +1,6 @@
 """The plan indicators' formulas, expected progress and status."""
 
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -15,6 +16,7 @@ from supervision.indicators import (
     evaluate_indicator,
     expected_progress,
     indicator_status,
+    year_is_over,
 )
 
 ON, LAG, SEVERE = IndicatorStatus.ON_TRACK, IndicatorStatus.LAGGING, IndicatorStatus.SEVERELY_LAGGING
@@ -158,3 +160,9 @@ def test_indicator_status(actual, baseline, target, year, status):
 )
 def test_evaluate_indicator(code, actual, year, status):
     assert evaluate_indicator(get_indicator(code), actual, year) == status
+
+
+def test_a_year_is_judged_from_its_last_day():
+    # 2024's values are the census's as of 2024-12-31: a report made that day judged them 年度未结束.
+    assert not year_is_over(2024, date(2024, 12, 30))
+    assert year_is_over(2024, date(2024, 12, 31)) and year_is_over(2024, date(2025, 1, 1))

@@ -142,6 +142,7 @@ def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
     assert (first["action"], first["target"], first["after"]["scores"]) == ("save_draft", ARCHIVE, {"A1.1.1": "9.5"})
     assert second["before"]["scores"] == {"A1.1.1": "9.5"}
     assert second["after"]["scores"] == {"A1.1.1": "8", "A1.1.2": "3"}
+    assert "veto_passed" not in first["before"] | first["after"]  # no verdict changed: none said (无 → 无)
     # Saved again as it was: the event says the save, not 得分：无 → 得分：无.
     save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("8"), "A1.1.2": Decimal("3")}, False)
     third = events(opened, AuditKind.EVALUATION_SCORE)[2]
@@ -215,6 +216,9 @@ def test_an_actor_is_found_by_the_account_holders_name_as_well(con):
         signed.event_id
     ]
     assert describe_unknown_actor(con, "王敏") == ""
+    assert describe_unknown_actor(con, "王").endswith(
+        "相近的操作人：「王敏的同事」、「王敏」。"
+    )  # a part of a 姓名 too
     waiting = new_event(AuditKind.LOGIN, "logout", actor="planner", source=WEB)
     assert waiting.event_id in {r["event_id"] for r in search_audit_log(con, [waiting], actor="王敏")}
 
