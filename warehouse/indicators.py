@@ -112,6 +112,17 @@ def query_replaced_by(con: duckdb.DuckDBPyConnection, submission_id: str) -> lis
     return said
 
 
+def is_wholly_current(con: duckdb.DuckDBPyConnection, submission_id: str) -> bool:
+    """Whether every value and provincial target an indicators upload brought is still the current one of its key
+    (a later upload may have replaced some: the same file sent again then restores them, not a duplicate)."""
+    replaced = con.execute(
+        "SELECT count(*) FROM (SELECT is_current FROM stg_indicator_values WHERE submission_id = ? "
+        "UNION ALL SELECT is_current FROM stg_indicator_targets WHERE submission_id = ?) WHERE NOT is_current",
+        [submission_id, submission_id],
+    ).fetchone()
+    return replaced is not None and replaced[0] == 0
+
+
 def _figure(value: Decimal | None) -> str:
     return "—" if value is None else f"{value.normalize():,f}"
 

@@ -26,8 +26,10 @@ from census_schema.scopes import (
     return_verb,
     review_label,
 )
+from census_schema.supervision.forms import INDICATORS_WORKBOOK
 from warehouse.audit import record_event
 from warehouse.evaluation import load_evaluation_sheets
+from warehouse.indicators import is_wholly_current
 from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import raw_table_name
 from warehouse.reviews import above_sender, first_review_level, record_review_change
@@ -87,16 +89,20 @@ def find_current_by_sha256(
     scope: Scope | None = None,
 ) -> str | None:
     """The id of the current accepted submission of the same scope with this exact content, if any (an identical
-    file is a duplicate). Without a scope: the whole province `province_code` (None: a national workbook)."""
+    file is a duplicate). Without a scope: the whole province `province_code` (None: a national workbook). An
+    indicators upload some of whose values later uploads replaced is none: sent again, it restores them."""
     if scope is None and province_code is not None:
         scope = Scope(ScopeKind.PROVINCE, province_code)
-    row = con.execute(
+    found = con.execute(
         "SELECT submission_id FROM submissions WHERE kind = ? AND scope_kind IS NOT DISTINCT FROM ? "
         "AND scope_code IS NOT DISTINCT FROM ? AND round_id = ? AND file_sha256 = ? AND status = 'accepted' "
-        "AND is_current",
+        "AND is_current ORDER BY submitted_at DESC",
         [kind, None if scope is None else scope.kind.value, None if scope is None else scope.code, round_id, sha256],
-    ).fetchone()
-    return None if row is None else str(row[0])
+    ).fetchall()
+    ids = [str(submission_id) for (submission_id,) in found]
+    if kind == INDICATORS_WORKBOOK.kind:
+        ids = [submission_id for submission_id in ids if is_wholly_current(con, submission_id)]
+    return ids[0] if ids else None
 
 
 def fetch_recorded_outcome(con: duckdb.DuckDBPyConnection, submission_id: str) -> tuple[int, list[Failure]]:

@@ -88,6 +88,19 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
     assert [(r["indicator_code"], r["year"], r["status"]) for r in in_june["latest"]] == [("ZB01", 2022, "滞后")]
 
 
+def test_an_earlier_workbook_sent_again_restores_what_a_later_one_replaced(store, settings, tmp_path):
+    # It was a duplicate (与已接收的文件完全相同，未作改动) though the values it brought were no longer current.
+    first = indicators_workbook(tmp_path / "a.xlsx", [value("ZB01", 2022, 50), value("ZB01", 2023, 60)])
+    correction = indicators_workbook(tmp_path / "b.xlsx", [value("ZB01", 2023, 70)])  # each file written once
+    assert ingest(store, settings, first).status == "accepted"
+    assert ingest(store, settings, correction).status == "accepted"
+    again = ingest(store, settings, first)
+    assert (again.status, again.replaced_values) == ("accepted", ["ZB01 2023年 全国：70 → 60"])
+    assert ingest(store, settings, first).status == "duplicate"  # now it is
+    correction_again = ingest(store, settings, correction)
+    assert (correction_again.status, correction_again.replaced_values) == ("accepted", ["ZB01 2023年 全国：60 → 70"])
+
+
 def test_every_indicator_rule_is_located(store, settings, tmp_path):
     rows = [
         value("JC01", 2023, 50),
