@@ -28,6 +28,7 @@ from dash_app.security import error_page
 from flows.supervision_reports import write_evaluation_report, write_indicators_report
 from supervision.scoring import TOLERANCE_SHARE, failed_veto_items, flag_deviation, sum_sheet
 from warehouse.evaluation import (
+    DEFAULT_ROUND,
     archive_label,
     check_may_see_own_sheet,
     check_province_archive,
@@ -165,12 +166,21 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
                 path = Path(folder) / "report.xlsx"
                 try:
                     # A province's copy carries no single expert's score, as its page shows none.
-                    write_evaluation_report(con, archive_code, path, expert_scores=viewer.role is not Role.PROVINCE)
+                    write_evaluation_report(
+                        con,
+                        archive_code,
+                        path,
+                        expert_scores=viewer.role is not Role.PROVINCE,
+                        generated_by=viewer.signed_name,
+                    )
+                    final = results_published(con)
                 except CensusError as error:
                     # Not complete yet (待合议 items named), or no round: said on a page with a way back, not as a bare 404.
                     return error_page(409, "反馈报告尚不能生成", error.describe(), back=BACK_TO_EVALUATION)
-                # Named for the archive, as its title is (广东省档案馆), not by its code.
-                return _send(path, f"业务建设评价反馈-{archive_names().get(archive_code, archive_code)}.xlsx")
+                # Named for the archive, as its title is (广东省档案馆), not by its code, with its round and, while
+                # that is open, 暂定 (a provisional copy and the final one had the same name).
+                name = archive_names().get(archive_code, archive_code)
+                return _send(path, f"业务建设评价反馈-{name}-{DEFAULT_ROUND}{'' if final else '（暂定）'}.xlsx")
 
     @server.route("/download/indicators-report")
     def indicators_report() -> flask.Response:

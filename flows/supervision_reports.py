@@ -47,6 +47,7 @@ from warehouse.indicators import (
     query_provincial_targets,
     query_reported_values,
 )
+from warehouse.queries import query_data_as_of
 from warehouse.transactions import utc_now
 
 R = TypeVar("R")
@@ -325,10 +326,10 @@ def feedback_title(report: EvaluationFeedback) -> str:
     return f"{report.result['archive_name']}业务建设评价反馈报告{'' if report.is_final else '（暂定）'}"
 
 
-def _write_result_sheet(ws: Worksheet, report: EvaluationFeedback) -> None:
+def _write_result_sheet(ws: Worksheet, report: EvaluationFeedback, made: Sequence[tuple[str, object]] = ()) -> None:
     ws.title = "评价结果"
     _write_title(ws, feedback_title(report))
-    for number, (key, value) in enumerate(_result_facts(report), 3):
+    for number, (key, value) in enumerate([*_result_facts(report), *made], 3):
         set_cell_value(ws.cell(number, 1), key).font = _BOLD
         ws.cell(number, 1).alignment = _WRAP
         set_cell_value(ws.cell(number, 2), value).alignment = _WRAP_LEFT
@@ -357,17 +358,26 @@ def write_evaluation_report(
     round_id: str = DEFAULT_ROUND,
     *,
     expert_scores: bool = True,
+    generated_by: str | None = None,
 ) -> Path:
     """The feedback report an archive receives: result, area subtotals, scores by item, deviations,
     reconciliations and the problems found (items that lost points, failed veto items); without `expert_scores`,
-    no single expert's score (the province's copy: the mean, the reconciled and the final score only)."""
+    no single expert's score (the province's copy: the mean, the reconciled and the final score only). Its result
+    sheet ends with what data it was made from, by whom and when (a provisional copy and the final one could not be
+    told apart)."""
     report = fetch_evaluation_feedback(con, archive_code, round_id)
+    as_of = query_data_as_of(con)
+    made: list[tuple[str, object]] = [
+        ("数据截至", format_beijing(as_of) if as_of else "—"),
+        *([("生成人", generated_by)] if generated_by else []),
+        ("生成时间", format_beijing(utc_now())),
+    ]
     items, reconciled = (ITEM_TABLE, RECONCILIATION_TABLE) if expert_scores else (
         without_expert_scores(ITEM_TABLE), without_expert_scores(RECONCILIATION_TABLE)
     )  # fmt: skip
     workbook = Workbook()
     assert workbook.active is not None
-    _write_result_sheet(workbook.active, report)
+    _write_result_sheet(workbook.active, report, made)
     write_table(workbook.create_sheet("领域小计"), AREA_TABLE, report.areas)
     write_table(workbook.create_sheet("分项得分"), items, report.items)
     write_table(workbook.create_sheet("自评偏差"), DEVIATION_TABLE, [i for i in report.items if i["is_deviation"]])

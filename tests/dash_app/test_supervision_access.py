@@ -815,8 +815,13 @@ def test_a_planner_downloads_an_archive_s_feedback_report(app, site, unassigned)
     response = client_of(app, "planner").get(f"/download/evaluation/{unassigned}")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    assert quote(f"业务建设评价反馈-{name}.xlsx") in response.headers["Content-Disposition"]  # named, not coded
+    # Named, not coded, with its round and, the round open, 暂定 (the final copy had the same name).
+    assert quote(f"业务建设评价反馈-{name}-2025（暂定）.xlsx") in response.headers["Content-Disposition"]
     sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    # Whose, from what data and when it was made, under the result.
+    made = {row[0]: row[1] for row in sheet.iter_rows(min_row=3, values_only=True) if row[0]}
+    assert "planner" in made["生成人"] and made["生成时间"].endswith("（北京时间）")
+    assert made["数据截至"].endswith("（北京时间）")
     # The round is open: the report says its result is provisional, and why.
     assert sheet["A1"].value == f"{name}业务建设评价反馈报告（暂定）"
     assert sheet["B3"].value == f"{name}（{unassigned}）"
