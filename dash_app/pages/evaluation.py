@@ -1085,7 +1085,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             "评分明细",
             # Whose items: the archive chosen (three downloads of a province's archives looked the same).
             scope=lambda viewer, code, *_: archive_label(code) if may_open(context, viewer, code) else "未选择档案馆",
-            note=STANDARD_PROVISIONAL,
+            # Its scores are as provisional as the results while the round is open (said on those, not on these).
+            note=lambda viewer, *_: f"{round_state_for(context, viewer)}{STANDARD_PROVISIONAL}",
         ),
         context,
     )

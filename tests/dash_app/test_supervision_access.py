@@ -934,8 +934,9 @@ def test_an_archive_s_items_show_the_panel_s_notes_and_its_veto_verdicts(app, si
 )
 def test_an_export_of_grades_or_scores_says_their_standard_is_a_proposal(app, site, grid_id, values, mark):
     sheet = exported_workbook(export_grid(app, client_of(app, "planner"), grid_id, None, *values), grid_id).active
-    if grid_id == ids.EVALUATION_RESULTS_GRID:
-        # The results also say, as the page does, whether their ranks are final (here, the round open: 暂定).
+    if grid_id in (ids.EVALUATION_RESULTS_GRID, ids.EVALUATION_ITEMS_GRID):
+        # The results and an archive's items also say, as the page does, whether they are final (here, the round
+        # open: 暂定; the items' export said only that the standard was a proposal).
         state = read(site, describe_result_state)
         assert "暂定" in state
         mark = f"{state}{mark}"
