@@ -102,6 +102,8 @@ def _write_header(ws: Worksheet, columns: Sequence[Column[Any]], row: int) -> No
         cell = set_cell_value(ws.cell(row, number), column.header)
         cell.font, cell.fill, cell.alignment = _BOLD, _HEADER_FILL, _WRAP
         ws.column_dimensions[get_column_letter(number)].width = column.width
+    # As high as its longest wrapped header, as a row is (该年度进展状态 printed over the first row's 滞后).
+    ws.row_dimensions[row].height = wrapped_row_height([c.header for c in columns], [c.width for c in columns])
 
 
 def _write_row(ws: Worksheet, table: Table[R], row: R, number: int) -> None:
@@ -380,7 +382,8 @@ def write_evaluation_report(
     _write_result_sheet(workbook.active, report, made)
     write_table(workbook.create_sheet("领域小计"), AREA_TABLE, report.areas)
     write_table(workbook.create_sheet("分项得分"), items, report.items)
-    write_table(workbook.create_sheet("自评偏差"), DEVIATION_TABLE, [i for i in report.items if i["is_deviation"]])
+    deviating = [i for i in report.items if i["is_deviation"]]
+    write_table(workbook.create_sheet("自评偏差"), DEVIATION_TABLE, deviating, empty="本馆无自评偏差项。")
     reconciled_items = [i for i in report.items if i["is_reconciled"]]
     write_table(workbook.create_sheet("合议说明"), reconciled, reconciled_items, empty="本馆无合议项。")
     write_table(workbook.create_sheet("发现问题"), PROBLEM_TABLE, list_problems(report))

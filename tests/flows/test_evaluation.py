@@ -523,6 +523,10 @@ def test_the_feedback_report_prints_on_landscape_pages_and_says_when_nothing_was
     explained = next(c for c in result["B"] if c.value and "暂定稿" in str(c.value) and "分数线" in str(c.value))
     assert explained.alignment.wrap_text and result.row_dimensions[explained.row].height > 2 * 14
     assert [r[0] for r in book["合议说明"].iter_rows(min_row=2, values_only=True)] == ["本馆无合议项。"]
+    assert [r[0] for r in book["自评偏差"].iter_rows(min_row=2, values_only=True)] == ["本馆无自评偏差项。"]
+    # A wrapped header is as high as its lines (it printed over the first row).
+    header = book["分项得分"].row_dimensions[1].height
+    assert header is not None and header >= 2 * 14
 
 
 @pytest.mark.parametrize(
