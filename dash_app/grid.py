@@ -519,7 +519,8 @@ def build_export_workbook(
         sheet.cell(EXPORT_HEADER_ROW, number).font = Font(bold=True)
         sheet.column_dimensions[get_column_letter(number)].width = width
     sheet.freeze_panes = sheet.cell(EXPORT_HEADER_ROW + 1, 1)
-    print_wide(sheet)
+    # Every printed page says whose rows and as of when (from page 2 on it said only the sheet's name).
+    print_wide(sheet, f"{heading.lines()[0]}　数据截至：{heading.as_of}" if heading else None)
     body = [*rows, total] if total else rows
     if not rows:  # an empty export says so under its header (it read as a file that had lost its rows)
         set_cell_value(sheet.cell(EXPORT_HEADER_ROW + 1 + bool(total), 1), NO_ROWS_EXPORTED)

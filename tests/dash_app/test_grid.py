@@ -199,6 +199,8 @@ def test_an_export_prints_landscape_one_page_wide_with_its_header_on_every_page_
     assert sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows == f"${EXPORT_HEADER_ROW}:${EXPORT_HEADER_ROW}"
     assert sheet.oddFooter.center.text == "第 &P 页，共 &N 页"
+    # Every page says whose rows and as of when (from page 2 on it said only the sheet's name).
+    assert sheet.oddHeader.center.text == "覆盖情况（广东省）　数据截至：2026年12月1日 08:00　&A"
     note = sheet.cell(EXPORT_HEADER_ROW + 1, 2)
     assert note.alignment.wrap_text and not sheet.cell(EXPORT_HEADER_ROW + 1, 1).alignment.wrap_text
     assert sheet.row_dimensions[EXPORT_HEADER_ROW + 1].height > 3 * sheet.row_dimensions[EXPORT_HEADER_ROW + 2].height
