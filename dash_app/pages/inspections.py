@@ -772,10 +772,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Input(ids.INSPECTIONS_DEADLINE, "value"),
         Input(ids.INSPECTIONS_RESULT, "children"),
         Input(ids.INSPECTIONS_FINDING, "value"),
-        Input(ids.INSPECTIONS_MEASURES, "value"),
+        # When the measures' field is left, not at each key (typing sends nothing: the session's keep-alive relies on
+        # it, and a request per character would load the server).
+        Input(ids.INSPECTIONS_MEASURES, "n_blur"),
+        State(ids.INSPECTIONS_MEASURES, "value"),
     )
     def preview_action(
-        action: str | None, new_deadline: str | None, _: Any, finding_id: str | None, measures: str | None
+        action: str | None, new_deadline: str | None, _: Any, finding_id: str | None, _left: Any, measures: str | None
     ) -> str:
         require_text(action, new_deadline, finding_id, measures)
         viewer = current_viewer()

@@ -1225,8 +1225,9 @@ def preview(
     """What /inspections says under the form once a finding and an action are chosen."""
     inputs = [(ids.INSPECTIONS_ACTION, "value", action), (ids.INSPECTIONS_DEADLINE, "value", deadline)]
     inputs += [(ids.INSPECTIONS_RESULT, "children", None), (ids.INSPECTIONS_FINDING, "value", finding_id)]
-    inputs += [(ids.INSPECTIONS_MEASURES, "value", measures)]
-    response = post(app, client, [(ids.INSPECTIONS_ACTION_PREVIEW, "children")], inputs)
+    inputs += [(ids.INSPECTIONS_MEASURES, "n_blur", 1 if measures else None)]
+    state = [(ids.INSPECTIONS_MEASURES, "value", measures)]
+    response = post(app, client, [(ids.INSPECTIONS_ACTION_PREVIEW, "children")], inputs, state)
     return returned(response, ids.INSPECTIONS_ACTION_PREVIEW, "children")
 
 

@@ -165,7 +165,7 @@ def test_a_withdrawn_assignment_is_logged_with_the_sheet_it_removed(opened):  # 
     assert (event["actor"], event["target"], event["after"]) == ("规划处", ARCHIVE, None)
     assert event["before"] == {
         "round_id": "2025", "archive_code": ARCHIVE, "evaluator": "evaluator",
-        "scores": {"A1.1.1": "9.5"}, "veto_passed": {}, "is_submitted": False,
+        "scores": {"A1.1.1": "9.5"}, "is_submitted": False,  # no verdict was given: none is said removed
     }  # fmt: skip
 
 
