@@ -363,9 +363,10 @@ def _issue_findings(args: argparse.Namespace) -> int:
 def run_indicators(args: argparse.Namespace) -> int:
     """`indicators report --out FILE.xlsx`."""
     out = xlsx_out(args.out, "规划指标中期评估.xlsx")
+    settings = load_settings(args.db, args.warehouse)
     # As of the day given, else of the platform's day (ARCHIVE_CENSUS_AS_OF where set), as the web's report is.
-    as_of = parse_day(args.as_of, "--as-of") or load_settings(args.db, args.warehouse).today()
-    with _store(args).reader() as con, into_folder(out):
+    as_of = parse_day(args.as_of, "--as-of") or settings.today()
+    with open_warehouse(settings).reader() as con, into_folder(out):
         write_indicators_report(con, out, as_of, generated_by=getpass.getuser())
     return _print(args, {"report": str(out)}, f"已生成规划指标中期评估工作簿：{out}")
 

@@ -1,10 +1,11 @@
 """Housekeeping of files the pipeline leaves beside the warehouse: Data Docs sites are pruned.
 
 Policy: a Data Docs site (one folder per submission, `<kind>-<province or national>-<sha256[:12]>_<its stamp>`, or
-per file content for a submission of an earlier version) is kept while its file is a current submission, for `data_docs_keep_days` after its validation, and the
-`data_docs_keep` newest sites of each form kind and province are kept whatever their age and outcome (a rejected
-return's docs are what its sender is looking at, and a province's prefectures and counties validate in the same
-group); every other site is removed after each validation. The shared `_static` folder stays.
+per file content for a submission of an earlier version) is kept while its file is a current submission, for
+`data_docs_keep_days` after its validation, and the `data_docs_keep` newest sites of each form kind and province are
+kept whatever their age and outcome (a rejected return's docs are what its sender is looking at, and a province's
+prefectures and counties validate in the same group); every other site is removed after each validation. The shared
+`_static` folder stays.
 """
 
 from __future__ import annotations

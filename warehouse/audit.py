@@ -230,13 +230,24 @@ def query_audit_log(
 
     Grain: one row per event; `occurred_at` is UTC, `before_state`/`after_state` are JSON texts.
     """
+    start, end = _bounds(kind, since, until)
+    return _query_log(con, actor_names(con, actor), kind, start, end, limit)
+
+
+def _bounds(kind: str | None, since: date | None, until: date | None) -> tuple[datetime | None, datetime | None]:
+    """The UTC bounds of a search's Beijing days, once its kind and days are checked (UsageError naming them)."""
     if kind is not None:
         require_kind(kind)
     if since is not None and until is not None and until < since:
         raise UsageError("审计日志查询的截止日期早于起始日期。", hint="请检查日期范围。")
     start = beijing_day_start(since) if since else None
     end = beijing_day_start(until + timedelta(days=1)) if until else None
-    actors = actor_names(con, actor)
+    return start, end
+
+
+def _query_log(
+    con: duckdb.DuckDBPyConnection, actors: list[str] | None, kind: str | None, start: Any, end: Any, limit: int
+) -> list[dict[str, Any]]:
     return fetch_named(
         con,
         f"SELECT {', '.join(COLUMNS)} FROM audit_log "  # noqa: S608 (column names from COLUMNS)
@@ -277,12 +288,11 @@ def search_audit_log(
 ) -> list[dict[str, Any]]:
     """`query_audit_log` plus events still on their way to the log (the web server's sign-ins), same filters and
     order; a pending event already in the log is listed once."""
-    logged = query_audit_log(con, actor=actor, kind=kind, since=since, until=until, limit=limit)
-    start = beijing_day_start(since) if since else None
-    end = beijing_day_start(until + timedelta(days=1)) if until else None
+    start, end = _bounds(kind, since, until)
+    actors = actor_names(con, actor)  # once, for the log and the events on their way to it
+    logged = _query_log(con, actors, kind, start, end, limit)
     seen = {row["event_id"] for row in logged}
     waiting = [e.as_dict() for e in pending if e.event_id not in seen]
-    actors = actor_names(con, actor)
     rows = logged + [row for row in waiting if _matches(row, actors, kind, start, end)]
     rows.sort(key=lambda row: (row["occurred_at"], row["event_id"]), reverse=True)
     return rows[:limit]
@@ -293,8 +303,11 @@ def describe_unknown_actor(con: duckdb.DuckDBPyConnection, typed: str | None) ->
     names it holds that contain it or differ only in case (a probe searched Admin, found nothing and was told
     nothing); "" when the log has events of that name (or of an account whose holder bears it), or none is typed."""
     name = (typed or "").strip()
-    found = con.execute("SELECT 1 FROM audit_log WHERE list_contains(?, actor) LIMIT 1", [actor_names(con, name)])
-    if not name or found.fetchone():
+    if not name:
+        return ""
+    if con.execute(
+        "SELECT 1 FROM audit_log WHERE list_contains(?, actor) LIMIT 1", [actor_names(con, name)]
+    ).fetchone():
         return ""
     similar = [
         actor

@@ -801,9 +801,8 @@ def record_reconciliations(
                 f"评价轮次 {round_id} 已结束，不能再录入合议分。", hint="合议分须在本轮评价结束前录入。"
             )
         # Items waiting for the panel's value, and those given one (a value mistyped is corrected while it is open).
-        open_items = {
-            row["item_code"] for row in query_pending_reconciliations(con, archive_code, round_id, settled=True)
-        }
+        open_rows = query_pending_reconciliations(con, archive_code, round_id, settled=True)
+        open_items = {row["item_code"] for row in open_rows}
         stray = sorted(code[:20] for code in values if code not in open_items)
         if stray:
             raise UsageError(
@@ -816,13 +815,7 @@ def record_reconciliations(
         problems = check_reconciliations(get_standard(found["standard_version"]), {}, values)
         if problems:
             raise EvaluationInvalid(problems)
-        saved = {
-            item: (value, note)
-            for item, value, note in con.execute(
-                "SELECT item_code, value, note FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ?",
-                [round_id, archive_code],
-            ).fetchall()
-        }
+        saved = {row["item_code"]: (row["reconciled"], row["reconciled_note"]) for row in open_rows}
         unchanged = sorted(item for item, v in values.items() if saved.get(item) == (v.value, v.note.strip()))
         values = {item: v for item, v in values.items() if item not in unchanged}  # saved again as they were
         if not values:

@@ -743,9 +743,11 @@ def prefilled_score_rows(archive_code: str, scorer: str) -> dict[str, list[tuple
     item claimed gets a row of its own (a blank one would be refused as an unscored row)."""
     names = archive_names()
     require_archive(archive_code)
-    if not scorer.strip() or len(scorer.strip()) > 50:
-        raise UsageError("评分人须为 1 至 50 个字。", hint=f"自评填“{SELF_SOURCE}”；专家评分填专家在平台上的用户名。")
-    scorer = scorer.strip()
+    scorer, longest = scorer.strip(), EVALUATION_SCORES_FORM.field("scorer").max_length
+    if not scorer or (longest is not None and len(scorer) > longest):
+        raise UsageError(
+            f"评分人须为 1 至 {longest} 个字。", hint=f"自评填“{SELF_SOURCE}”；专家评分填专家在平台上的用户名。"
+        )
     codes = [i.code for i in _STANDARD.items]
     fields = [f.name for f in EVALUATION_SCORES_FORM.fields]
     given = {"archive_code": archive_code, "archive_name": names[archive_code], "scorer": scorer}
