@@ -32,6 +32,7 @@ from census_schema.roles import Role
 from census_schema.settings import env_choice, env_number
 from dash_app.webstate import session_end_causes
 from warehouse.backends import WarehouseMisconfigured, WarehouseUnavailable
+from warehouse.migrations import WarehouseNewerThanCode
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Sec-Fetch-Site values of requests made by this site's own pages, or by the user (address bar, bookmark).
@@ -274,6 +275,12 @@ ERROR_PAGES = {
         "数据库服务未启动、正在恢复备份或正在维护。请稍后刷新页面；如持续出现，请联系系统管理员。",
     ),
 }
+# Said while this server runs a version older than the one that upgraded its warehouse (a newer command ran beside it).
+SERVER_OLDER_THAN_WAREHOUSE = (
+    "平台需要重新启动",
+    "数据仓库已由较新版本的平台升级，本服务仍在运行旧版本，不能再读写它（数据没有改动）。"
+    "请系统管理员用新版本重新启动服务；重启后刷新页面即可。",
+)
 
 
 # Where a role starts when it signs in without a page to return to, and where 返回首页 and 返回平台 lead: the
@@ -333,6 +340,12 @@ def _warehouse_out_of_reach(error: Exception) -> flask.Response:
     return error_page(503, *ERROR_PAGES[503])
 
 
+def _server_older_than_warehouse(error: Exception) -> flask.Response:
+    LOGGER.error("this server's version is older than its warehouse's, restart it with the newer one: %s", error)
+    # Not back to the viewer's own first page: knowing the viewer's role reads the warehouse again.
+    return error_page(503, *SERVER_OLDER_THAN_WAREHOUSE, back=("/", "返回首页"))
+
+
 def install_security(
     server: flask.Flask, script_hashes: Callable[[], Iterable[str]], callbacks: Mapping[str, Any]
 ) -> None:
@@ -374,6 +387,8 @@ def install_security(
     server.register_error_handler(WarehouseUnavailable, _warehouse_out_of_reach)
     server.register_error_handler(WarehouseMisconfigured, _warehouse_out_of_reach)
     server.register_error_handler(StorageError, _warehouse_out_of_reach)
+    # A newer version's command upgraded the warehouse under this server: say so, not the 500 page.
+    server.register_error_handler(WarehouseNewerThanCode, _server_older_than_warehouse)
 
     @server.after_request
     def add_headers(response: flask.Response) -> flask.Response:
