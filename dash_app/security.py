@@ -335,15 +335,19 @@ def sign_in_again() -> flask.Response:
     return error_page(401, title, text, (f"/login?next={quote(target, safe='/')}", "登录"))
 
 
+# Where the warehouse's error pages lead back: not the viewer's own first page, since knowing a signed-in viewer's
+# role reads the warehouse again (it failed inside the handler, giving the generic 500 page).
+HOME_LINK = ("/", "返回首页")
+
+
 def _warehouse_out_of_reach(error: Exception) -> flask.Response:
     LOGGER.warning("warehouse out of reach for %s: %s", flask.request.path, error)
-    return error_page(503, *ERROR_PAGES[503])
+    return error_page(503, *ERROR_PAGES[503], back=HOME_LINK)
 
 
 def _server_older_than_warehouse(error: Exception) -> flask.Response:
     LOGGER.error("this server's version is older than its warehouse's, restart it with the newer one: %s", error)
-    # Not back to the viewer's own first page: knowing the viewer's role reads the warehouse again.
-    return error_page(503, *SERVER_OLDER_THAN_WAREHOUSE, back=("/", "返回首页"))
+    return error_page(503, *SERVER_OLDER_THAN_WAREHOUSE, back=HOME_LINK)
 
 
 def install_security(

@@ -230,6 +230,9 @@ def test_health_is_503_when_no_sign_in_could_work_and_200_once_repaired(tmp_path
     # A sign-in is told so in Chinese (it was Flask's English 500 page, with a traceback in the log).
     page = broken.post("/login", data={"username": "planner", "password": password_of("planner")})
     assert page.status_code == 503 and "数据仓库暂时无法访问" in page.text and "Internal Server Error" not in page.text
+    # So is a viewer signed in before the damage (the page failed while finding the viewer's own first page).
+    signed_in = client.get("/coverage")
+    assert signed_in.status_code == 503 and "数据仓库暂时无法访问" in signed_in.text
 
 
 def test_a_server_older_than_its_warehouse_says_it_must_be_restarted(tmp_path, open_app):
