@@ -8,10 +8,14 @@ import sys
 from census_schema.errors import UsageError
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.scopes import choose_scope
+from census_schema.settings import load_settings
 from census_schema.supervision.evaluation import SELF_SOURCE
 from census_schema.supervision.forms import EVALUATION_WORKBOOK, prefilled_score_rows
 from census_schema.template import write_workbook
 from cli.main import emit_json, into_folder, xlsx_out
+from supervision.scoring import check_scoring_allowed
+from warehouse.backends import open_warehouse
+from warehouse.evaluation import DEFAULT_ROUND, fetch_assignments
 
 
 def run_template(args: argparse.Namespace) -> int:
@@ -44,6 +48,7 @@ def run_template(args: argparse.Namespace) -> int:
             f"--archive 只用于业务建设评价评分模板，{label}模板不能指定。", hint="请去掉 --archive 后重试。"
         )
     rows = prefilled_score_rows(args.archive, args.scorer) if args.archive is not None else None
+    unchecked = _refuse_unassigned_scorer(args) if rows is not None else ""
     scope = choose_scope(args.province, args.division, args.central) if book.needs_province else None
     out = xlsx_out(args.out, "普查表-110000.xlsx")
     with into_folder(out):
@@ -64,8 +69,23 @@ def run_template(args: argparse.Namespace) -> int:
         sys.stdout.write(f"已生成{label}模板：{out}（{scope.label}{code}，表式版本 {book.version}）\n")
     elif rows is not None:
         (items,) = rows.values()
-        filled = f"已为{items[0][1]}（{args.archive}）预填评分人“{args.scorer.strip()}”的全部 {len(items)} 个评分项；申报加分项的请另加行"
+        filled = f"已为{items[0][1]}（{args.archive}）预填评分人“{args.scorer.strip()}”的全部 {len(items)} 个评分项{unchecked}；申报加分项的请另加行"
         sys.stdout.write(f"已生成{label}模板：{out}（{filled}，表式版本 {book.version}）\n")
     else:
         sys.stdout.write(f"已生成{label}模板：{out}（全国通用，表式版本 {book.version}）\n")
     return 0
+
+
+def _refuse_unassigned_scorer(args: argparse.Namespace) -> str:
+    """Refuse an expert the current round does not assign to the archive (the upload would refuse every row of the
+    template); a note when there is no warehouse to ask, else nothing."""
+    scorer = args.scorer.strip()
+    if scorer == SELF_SOURCE:
+        return ""
+    settings = load_settings(args.db, args.warehouse)
+    if settings.warehouse_url is None and not settings.db_path.exists():
+        return f"（{settings.db_path} 处没有数据仓库，未核对该专家是否分派评价此馆）"
+    with open_warehouse(settings).reader() as con:
+        assignments = fetch_assignments(con, DEFAULT_ROUND)
+    check_scoring_allowed(scorer, args.archive, assignments, True)
+    return ""

@@ -432,7 +432,17 @@ def test_an_upload_does_not_replace_a_sheet_an_expert_filled_in_on_the_platform(
 def test_a_template_made_for_one_archive_lists_every_item_and_comes_back_accepted(store, settings, tmp_path, capsys):
     # The template had no list of the 65 items: a clerk typed each 评分项编号 from the standard.
     out = tmp_path / "评分模板.xlsx"
-    assert main(["template", "evaluation", "--archive", ARCHIVE, "--scorer", "专家甲", "--out", str(out)]) == 0
+    made = ["template", "evaluation", "--archive", ARCHIVE, "--db", str(settings.db_path), "--out", str(out)]
+    # Only for an expert the round assigns to the archive: the upload would refuse every row of another's.
+    assert main([*made, "--scorer", "专家丁"]) == 2 and not out.exists()
+    assert "「专家丁」本轮没有分派任何档案馆" in capsys.readouterr().err
+    assert main([*made[:3], CITY, *made[4:], "--scorer", "专家乙"]) == 2
+    assert "评价专家「专家乙」未被分配评价广州市档案馆" in capsys.readouterr().err
+    elsewhere = tmp_path / "nowhere" / "w.duckdb"  # no warehouse to ask: made, saying it was not checked
+    unchecked = [*made[:5], str(elsewhere), "--out", str(tmp_path / "未核对.xlsx"), "--scorer", "专家丁"]
+    assert main(unchecked) == 0 and not elsewhere.exists()
+    assert "未核对该专家是否分派评价此馆" in capsys.readouterr().out
+    assert main([*made, "--scorer", "专家甲"]) == 0
     assert f"已为广东省档案馆（{ARCHIVE}）预填评分人“专家甲”的全部 {len(CURRENT_STANDARD.items)} 个评分项" in (
         capsys.readouterr().out
     )
