@@ -580,39 +580,18 @@ def save_evaluator_scores(
             problems += check_all_scored(standard, items, evaluator)
         if problems:
             raise EvaluationInvalid(problems)
-        con.execute(
-            "DELETE FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND scorer = ?",
-            [round_id, archive_code, evaluator],
-        )
-        now = utc_now()
         codes = sorted(set(merged) | set(verdicts) | set(notes) | set(said))
-        insert_rows(
-            con,
-            "evaluation_scores",
-            [
-                {
-                    "round_id": round_id,
-                    "archive_code": archive_code,
-                    "scorer": evaluator,
-                    "is_self": False,
-                    "item_code": code,
-                    "score": merged.get(code),
-                    "veto_passed": verdicts.get(code),
-                    "evidence": notes.get(code),
-                    "remark": said.get(code),
-                    "is_submitted": submit,
-                    "saved_at": now,
-                    "saved_by": evaluator,
-                }
-                for code in codes
-            ],
-        )
-        before, after = _score_changes(current, merged, verdicts)
-        record_event(
-            con, AuditKind.EVALUATION_SCORE, "submit" if submit else "save_draft", actor=evaluator,
-            target=archive_code, before=before, after={**after, "round_id": round_id, "is_submitted": submit},
-        )  # fmt: skip
-        recompute_results(con, round_id)
+        contents = {code: (merged.get(code), verdicts.get(code), notes.get(code), said.get(code)) for code in codes}
+        # Saved again as it was, in the same state: nothing is written or logged (the page says so).
+        unchanged = bool(current) and contents == _sheet_contents(current) and _is_submitted(current) == submit
+        if not unchanged:
+            now = _write_evaluator_sheet(con, round_id, archive_code, evaluator, submit, contents)
+            before, after = _score_changes(current, merged, verdicts)
+            record_event(
+                con, AuditKind.EVALUATION_SCORE, "submit" if submit else "save_draft", actor=evaluator,
+                target=archive_code, before=before, after={**after, "round_id": round_id, "is_submitted": submit},
+            )  # fmt: skip
+            recompute_results(con, round_id)
     missing = [p.item_code for p in check_all_scored(standard, items, evaluator)]
     contradicted = [p.item_code for p in check_veto_scores(standard, items, verdicts)]
     # Items scored below full marks without a 扣分说明: saved (a draft may be finished later), and pointed out: an
@@ -621,22 +600,75 @@ def save_evaluator_scores(
         item.code for item in standard.items if item.code in items and items[item.code] < item.max_points
         and not said.get(item.code)
     ]  # fmt: skip
+    saved = max(row["saved_at"] for row in current.values()) if unchanged else now
     return {
         "round_id": round_id,
         "archive_code": archive_code,
         "evaluator": evaluator,
         "status": "submitted" if submit else "draft",
+        "unchanged": unchanged,
         # A draft saved over a submitted sheet takes the submission out of the results until it is submitted again.
-        "withdrawn": not submit and any(row["is_submitted"] for row in current.values()),
+        "withdrawn": not submit and _is_submitted(current),
         "scored": len(items),
         "missing": missing,
         # Veto items judged 不通过 with full marks: saved, and pointed out (the verdict rules the grade).
         "veto_full_marks": contradicted,
         "unexplained": unexplained,
-        "saved_at": now.isoformat(timespec="seconds"),
-        # The sheet's new version, which the form that saved it goes on from.
-        "version": now.isoformat(),
+        "saved_at": saved.isoformat(timespec="seconds"),
+        # The sheet's version, which the form that saved it goes on from.
+        "version": saved.isoformat(),
     }
+
+
+def _sheet_contents(rows: Mapping[str, Mapping[str, Any]]) -> dict[str, tuple[Any, ...]]:
+    """A sheet's saved rows as item -> (score, veto passed, evidence, remark), blank texts as None."""
+    return {
+        code: (row["score"], row["veto_passed"], row["evidence"] or None, row["remark"] or None)
+        for code, row in rows.items()
+    }
+
+
+def _is_submitted(rows: Mapping[str, Mapping[str, Any]]) -> bool:
+    """Whether a sheet's saved rows are submitted (a sheet is a draft or submitted as a whole)."""
+    return any(row["is_submitted"] for row in rows.values())
+
+
+def _write_evaluator_sheet(
+    con: duckdb.DuckDBPyConnection,
+    round_id: str,
+    archive_code: str,
+    evaluator: str,
+    submit: bool,
+    contents: Mapping[str, tuple[Any, ...]],
+) -> datetime:
+    """Replace an evaluator's sheet with `contents` (item -> score, veto passed, evidence, remark); when it was saved."""
+    con.execute(
+        "DELETE FROM evaluation_scores WHERE round_id = ? AND archive_code = ? AND scorer = ?",
+        [round_id, archive_code, evaluator],
+    )
+    now = utc_now()
+    insert_rows(
+        con,
+        "evaluation_scores",
+        [
+            {
+                "round_id": round_id,
+                "archive_code": archive_code,
+                "scorer": evaluator,
+                "is_self": False,
+                "item_code": code,
+                "score": score,
+                "veto_passed": passed,
+                "evidence": evidence,
+                "remark": remark,
+                "is_submitted": submit,
+                "saved_at": now,
+                "saved_by": evaluator,
+            }
+            for code, (score, passed, evidence, remark) in contents.items()
+        ],
+    )
+    return now
 
 
 def read_remarks(standard: EvaluationStandard, remarks: Mapping[str, str | None]) -> dict[str, str | None]:

@@ -1456,9 +1456,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         verb = "已提交" if submit else "草稿已保存（未提交，不计入结果）"
         if outcome["withdrawn"]:
             verb = "已撤回此前的提交，存为草稿（不计入结果，修改后请重新提交）"
-        said = html.P(
-            f"{verb}：{archive_label(archive_code)} 已评 {outcome['scored']} 项{missing}（{saved_at}）", className="ok"
-        )
+        text = f"{verb}：{archive_label(archive_code)} 已评 {outcome['scored']} 项{missing}（{saved_at}）"
+        if outcome["unchanged"]:  # neither written nor logged again
+            state = "提交的评分表" if submit else "保存的草稿"
+            text = f"未作改动：{archive_label(archive_code)}的评分与{saved_at}{state}相同（已评 {outcome['scored']} 项{missing}）"
+        said = html.P(text, className="ok")
         notes = []
         if outcome["veto_full_marks"]:
             contradicted = "、".join(outcome["veto_full_marks"])

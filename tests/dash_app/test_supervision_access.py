@@ -682,6 +682,10 @@ def test_a_form_left_open_in_another_tab_cannot_save_over_a_newer_sheet(app, sit
     assert "已于" in stale and "另行保存（在另一个窗口或标签页）" in stale and "本次未作任何改动" in stale, stale
     assert "请刷新页面" in stale
     assert read(site, query_scores, archive, "evaluator") == submitted
+    # Submitted again as it is: nothing written (its save time stays) and said so (it said 已提交 again).
+    again = save_outcome(app, client, archive, scores, verdicts, submit=True, version=sheet_version(submitted))[0]
+    assert again.startswith(f"未作改动：{archive_label(archive)}的评分与") and "提交的评分表相同" in again, again
+    assert read(site, query_scores, archive, "evaluator") == submitted
     # Reloaded, the tab shows the submitted sheet and saves over it as the evaluator chooses (here a draft again,
     # which the next test submits).
     fresh = sheet_version(submitted)

@@ -31,7 +31,14 @@ from warehouse.audit import (
     query_audit_log,
     search_audit_log,
 )
-from warehouse.evaluation import assign_evaluator, close_evaluation, save_evaluator_scores, unassign_evaluator
+from warehouse.evaluation import (
+    assign_evaluator,
+    close_evaluation,
+    query_scores,
+    save_evaluator_scores,
+    sheet_version,
+    unassign_evaluator,
+)
 from warehouse.inspections import transition_finding
 from warehouse.queries import query_data_as_of
 from warehouse.reviews import Reviewer, review_submission
@@ -143,10 +150,10 @@ def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
     assert second["before"]["scores"] == {"A1.1.1": "9.5"}
     assert second["after"]["scores"] == {"A1.1.1": "8", "A1.1.2": "3"}
     assert "veto_passed" not in first["before"] | first["after"]  # no verdict changed: none said (无 → 无)
-    # Saved again as it was: the event says the save, not 得分：无 → 得分：无.
-    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("8"), "A1.1.2": Decimal("3")}, False)
-    third = events(opened, AuditKind.EVALUATION_SCORE)[2]
-    assert (third["before"], third["after"]) == ({"is_submitted": False}, {"round_id": "2025", "is_submitted": False})
+    # Saved again as it was: neither written nor logged (it was logged as a save that changed nothing).
+    again = save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("8"), "A1.1.2": Decimal("3")}, False)
+    assert again["unchanged"] and again["version"] == sheet_version(query_scores(opened, ARCHIVE, "evaluator"))
+    assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 2
     with pytest.raises(AccessDenied):
         save_evaluator_scores(opened, "专家丁", ARCHIVE, {"A1.1.1": Decimal(1)}, False)  # not assigned
     close_evaluation(opened, "规划处")
@@ -155,7 +162,7 @@ def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
         {"is_open": True},
         {"is_open": False},
     )
-    assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 3
+    assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 2
 
 
 def test_a_withdrawn_assignment_is_logged_with_the_sheet_it_removed(opened):  # noqa: F811
