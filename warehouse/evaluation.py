@@ -77,12 +77,19 @@ def fetch_round(con: duckdb.DuckDBPyConnection, round_id: str = DEFAULT_ROUND) -
 def _ensure_round(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, Any]:
     found = fetch_round(con, round_id)
     if found is None:
-        # A round is a year (rounds are yearly, 2025 the form's): "abc" or 99999 opened as a round stayed for good.
-        this_year = utc_now().year
-        if not (round_id.isascii() and round_id.isdigit() and 2000 <= int(round_id) <= this_year + 1):
+        # A round is a year: "abc" or 99999 opened as a round stayed for good.
+        if not (round_id.isascii() and round_id.isdigit() and len(round_id) == 4):
             raise UsageError(
-                f"「{round_id}」不是评价轮次：轮次以年份表示（如 {DEFAULT_ROUND}），新的轮次须在 2000 年到 {this_year + 1} 年之间。",
+                f"「{round_id}」不是评价轮次：轮次以年份表示（如 {DEFAULT_ROUND}）。",
                 hint="请检查 --round 是否写错；省略 --round 即为本轮。",
+            )
+        if round_id != DEFAULT_ROUND:
+            # The score sheets, the web pages and the uploads belong to the form's round: another opened here could
+            # be assigned on the command line and nowhere scored, while the pages went on showing this one.
+            raise UsageError(
+                f"评价轮次 {round_id} 不能在本版本的平台上开启：本版本的评分表、评分标准和页面只用于评价轮次 {DEFAULT_ROUND}。"
+                "本次未作任何改动。",
+                hint=f"新一轮评价随平台的新版本（新的评分表式和评分标准）开启；轮次 {DEFAULT_ROUND} 的结果和整改问题仍可查看。",
             )
         con.execute(
             "INSERT INTO evaluation_rounds (round_id, standard_version, is_open) VALUES (?, ?, false)",

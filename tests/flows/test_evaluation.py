@@ -564,6 +564,12 @@ def test_close_then_close_again_is_refused(settings, capsys):
     assert "评价轮次 2024 不存在" in capsys.readouterr().err
     assert main(["evaluation", "open", "--round", "abc", "--db", db]) == 2  # it opened a round named abc for good
     assert "「abc」不是评价轮次" in capsys.readouterr().err
+    # Nor a round of another year: it could be assigned here and scored nowhere (the sheets, pages and uploads are
+    # the form's round's), while the pages went on showing 2025.
+    for argv in (["open", "--round", "2026"], ["assign", ARCHIVE, "--evaluator", "专家甲", "--round", "2026"]):
+        assert main(["evaluation", *argv, "--db", db, "--by", "规划处"]) == 2
+        assert "评价轮次 2026 不能在本版本的平台上开启" in capsys.readouterr().err
+    assert main(["evaluation", "results", "--round", "2026", "--db", db]) == 2  # nothing was created
     assert main(["evaluation", "results", "--round", "abc", "--db", db]) == 2
 
 
