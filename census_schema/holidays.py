@@ -2,7 +2,9 @@
 publishes them each year (国务院办公厅关于部分节假日安排的通知): what a "working day" is for rectification deadlines.
 
 A year is added here when its notice is published (usually in November of the year before). A day in a year without
-a published arrangement counts as a working day from Monday to Friday; `arranged_years` says which years are known.
+a published arrangement counts as a working day from Monday to Friday, except the statutory holidays of fixed date
+(元旦, 劳动节, 国庆节 under the 全国年节及纪念日放假办法 as revised in 2024); the lunar ones (春节, 清明, 端午, 中秋) and the
+make-up working days wait for the notice. `arranged_years` says which years are known.
 """
 
 from __future__ import annotations
@@ -131,8 +133,17 @@ def arranged_years() -> tuple[int, ...]:
     return tuple(sorted(ARRANGEMENTS))
 
 
+# The statutory holidays of fixed date (month, day): 元旦 1 January, 劳动节 1–2 May, 国庆节 1–3 October (in force from
+# 2025; every year before it has its notice above). Counted off in a year without a notice.
+FIXED_DATE_HOLIDAYS = ((1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3))
+FIXED_DATE_HOLIDAY_NAMES = "元旦、劳动节、国庆节"
+
+
 def is_working_day(day: date) -> bool:
-    """A working day: a weekend make-up working day, or Monday to Friday unless an official day off."""
+    """A working day: a weekend make-up working day, or Monday to Friday unless an official day off (in a year without
+    a notice, a statutory holiday of fixed date)."""
     if day in MAKE_UP_WORKING_DAYS:
         return True
+    if day.year not in ARRANGEMENTS and (day.month, day.day) in FIXED_DATE_HOLIDAYS:
+        return False
     return day.weekday() < 5 and day not in DAYS_OFF

@@ -21,7 +21,7 @@ import duckdb
 from census_schema.audit import AuditKind
 from census_schema.errors import IllegalTransition, UsageError
 from census_schema.failures import require_seen
-from census_schema.holidays import arranged_years
+from census_schema.holidays import FIXED_DATE_HOLIDAY_NAMES, arranged_years
 from census_schema.scopes import format_day
 from census_schema.supervision.codes import EvaluationStatus, FindingSeverity, FindingStatus
 from census_schema.supervision.evaluation import SELF_SOURCE, get_standard
@@ -171,7 +171,11 @@ def describe_deadlines(planned: list[dict[str, Any]], today: date) -> str:
     days = "、".join(format_day(day) for day in sorted({p["deadline"] for p in planned}))
     # A deadline in a year whose holiday notice is not out yet is counted Monday to Friday (census_schema.holidays).
     unknown = sorted({p["deadline"].year for p in planned} - set(arranged_years()))
-    counted = f"；{'、'.join(map(str, unknown))} 年的节假日安排尚未公布，按周一至周五计算" if unknown else ""
+    counted = (
+        f"；{'、'.join(map(str, unknown))} 年的节假日安排尚未公布，按周一至周五计算，除去{FIXED_DATE_HOLIDAY_NAMES}的法定假日"
+        if unknown
+        else ""
+    )
     due = f"整改期限为 {days}（反馈日期后 {DEFAULT_WORKING_DAYS} 个工作日{counted}）"
     overdue = count_overdue(planned, today)
     return f"{due}，其中 {overdue} 个问题的期限已过，下发后即为逾期，请核对反馈日期" if overdue else due

@@ -373,6 +373,11 @@ def test_default_deadline(feedback, basis, deadline):
         (date(2023, 10, 8), True),  # a Sunday worked in 2023
         (date(2022, 1, 29), True),  # a Saturday worked before the 2022 Spring Festival
         (date(2021, 9, 21), False),  # the 2021 Mid-Autumn Festival, a Tuesday
+        # A year without a notice: its statutory holidays of fixed date are off (元旦 2027 a Friday was worked).
+        (date(2027, 1, 1), False),
+        (date(2027, 5, 3), True),  # a Monday after 劳动节's two statutory days (its make-up days await the notice)
+        (date(2027, 10, 1), False),
+        (date(2027, 10, 4), True),
     ],
 )
 def test_working_days_follow_the_official_arrangement(day, working):

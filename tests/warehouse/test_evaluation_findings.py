@@ -357,5 +357,6 @@ def test_deadlines_say_when_they_fall_past_today_or_in_a_year_without_a_declared
     )
     undeclared = [{"deadline": date(2099, 1, 15)}]
     assert describe_deadlines(undeclared, date(2098, 12, 4)) == (
-        "整改期限为 2099年1月15日（反馈日期后 30 个工作日；2099 年的节假日安排尚未公布，按周一至周五计算）"
+        "整改期限为 2099年1月15日（反馈日期后 30 个工作日；2099 年的节假日安排尚未公布，按周一至周五计算，"
+        "除去元旦、劳动节、国庆节的法定假日）"
     )
