@@ -14,10 +14,12 @@ from dash_app.access import Viewer, scope_province, visible_submissions
 from dash_app.context import AppContext
 from dash_app.formatting import format_date, format_datetime
 from warehouse.queries import query_data_as_of
-from warehouse.reminders import KIND_ORDER, RETURNED, query_reminders, reminders_generated_at
+from warehouse.reminders import KIND_ORDER, RETURNED, latest_reminder_day, query_reminders, reminders_generated_at
 
 # Each kind's reminders shown before the rest are folded.
 SHOWN = 5
+# What to do about reminders not made for days.
+ASK_ADMIN = "提醒应在每天早上（北京时间 6:30）自动生成，多日未更新请联系系统管理员。"
 
 
 def load_reminders(
@@ -43,8 +45,8 @@ def reminders_section(
 ) -> html.Div:
     """`reminders_panel` on the platform's day, with when the reminders were made and the data last changed."""
     with context.reader.cursor() as con:
-        made, changed = reminders_generated_at(con), query_data_as_of(con)
-    return reminders_panel(reminders, title, context.settings.today(), made, changed, current)
+        made, changed, latest = reminders_generated_at(con), query_data_as_of(con), latest_reminder_day(con)
+    return reminders_panel(reminders, title, context.settings.today(), made, changed, current, latest)
 
 
 def reminders_panel(
@@ -54,13 +56,18 @@ def reminders_panel(
     made: datetime | None = None,
     changed: datetime | None = None,
     current: Sequence[dict[str, Any]] = (),
+    latest: date | None = None,
 ) -> html.Div:
     """A short list of the latest day's reminders (written at `made`), each kind's first few (the rest folded under a
     line saying how many: overdue provinces hid every finding soon due), after those counted `current`ly (said so);
     or a line saying there are none. The latest reminders made before today say that they are old (the daily
     reminders did not run since); data `changed` after they were made says so too (their counts read against the
-    page's live ones)."""
+    page's live ones). `latest` is the day of the latest reminders of any kind or scope: when it is before today,
+    an empty panel says they are old too (it said 今日无提醒 after months without reminders)."""
     if not reminders and not current:
+        if latest is not None and latest < today:
+            stale = f"{format_date(latest)}生成的提醒中没有本栏的提醒，{_not_since(today)}。{ASK_ADMIN}"
+            return html.Div([html.H2(title), html.P(stale, className="error")], className="reminders")
         return html.Div([html.H2(title), html.P("今日无提醒。", className="hint")], className="reminders")
     day = reminders[0]["generated_on"] if reminders else today
     now = [{**r, "message": f"{r['message'].rstrip('。')}（截至目前）。"} for r in current]
@@ -81,8 +88,8 @@ def reminders_panel(
     if reminders and day < today:
         notes.append(
             html.P(
-                f"这是{format_date(day)}生成的提醒，此后（至今日{format_date(today)}）没有生成新的提醒：其中的期限和"
-                "天数以生成那天为准，现状以本页的数字为准。提醒应在每天早上（北京时间 6:30）自动生成，多日未更新请联系系统管理员。",
+                f"这是{format_date(day)}生成的提醒，{_not_since(today)}：其中的期限和天数以生成那天为准，"
+                f"现状以本页的数字为准。{ASK_ADMIN}",
                 className="error",
             )
         )
@@ -101,3 +108,8 @@ def reminders_panel(
 
 REPORTING_KINDS = KIND_ORDER[:2]
 FINDING_KINDS = KIND_ORDER[2:]
+
+
+def _not_since(today: date) -> str:
+    """That no reminders were made since the day of those shown."""
+    return f"此后（至今日{format_date(today)}）没有生成新的提醒"

@@ -186,6 +186,12 @@ def reminders_generated_at(con: duckdb.DuckDBPyConnection) -> datetime | None:
     return row[0] if row else None
 
 
+def latest_reminder_day(con: duckdb.DuckDBPyConnection) -> date | None:
+    """The day of the latest reminders stored, of any kind or province (None when there are none)."""
+    row = con.execute("SELECT max(generated_on) FROM reminders").fetchone()
+    return row[0] if row else None
+
+
 def refresh_reminders(con: duckdb.DuckDBPyConnection, as_of: date) -> list[dict[str, Any]]:
     """Compute and store the day's reminders in one transaction (a second run the same day replaces the first)."""
     with transaction(con):

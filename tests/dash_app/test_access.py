@@ -1438,6 +1438,14 @@ def test_reminders_made_before_today_say_they_are_old():
     assert "这是2025年6月30日生成的提醒，此后（至今日2026年12月3日）没有生成新的提醒" in old
     # Who reads it is told what to do, not a command only the server's operator can run.
     assert "archive-census" not in old and "多日未更新请联系系统管理员" in old
+    # A panel with none of its own kinds says so too when the latest reminders are old (it said 今日无提醒).
+    assert "今日无提醒" in str(reminders_panel([], "报送提醒", date(2025, 6, 30), latest=date(2025, 6, 30)))
+    empty = str(reminders_panel([], "报送提醒", date(2027, 3, 1), latest=date(2025, 6, 30)))
+    assert (
+        "今日无提醒" not in empty
+        and "2025年6月30日生成的提醒中没有本栏的提醒，此后（至今日2027年3月1日）没有生成新的提醒" in empty
+    )
+    assert "多日未更新请联系系统管理员" in empty
 
 
 def test_reminders_say_when_they_were_made_and_that_data_changed_since():
