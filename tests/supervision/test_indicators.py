@@ -166,3 +166,7 @@ def test_a_year_is_judged_from_its_last_day():
     # 2024's values are the census's as of 2024-12-31: a report made that day judged them 年度未结束.
     assert not year_is_over(2024, date(2024, 12, 30))
     assert year_is_over(2024, date(2024, 12, 31)) and year_is_over(2024, date(2025, 1, 1))
+    # The page says so (its note said 当年的数值在年底前不评判, which a judgement on 31 December contradicted).
+    from dash_app.pages.indicators import TARGETS_HINT
+
+    assert "自当年 12 月 31 日即年末数的统计时点起" in TARGETS_HINT and "年底前不评判" not in TARGETS_HINT
