@@ -542,11 +542,17 @@ def describe_finding(history: Mapping[str, Any], today: date) -> list[str]:
 
 
 def describe_action(
-    history: Mapping[str, Any], action: str | None, new_deadline: str | None, today: date, measures: str | None = None
+    history: Mapping[str, Any],
+    action: str | None,
+    new_deadline: str | None,
+    today: date,
+    measures: str | None = None,
+    note: str | None = None,
 ) -> str:
     """What an action on the finding asks for and what it will change (its state, its deadline, whether it is then
-    overdue), from the lifecycle's table; empty when no action the finding allows is chosen. Measures typed for an
-    action that takes none (a reviewer's) are said to be refused before 提交, not only after."""
+    overdue), from the lifecycle's table; empty when no action the finding allows is chosen. What it asks for is what
+    is still to give (a note and a new deadline typed are not asked again). Measures typed for an action that takes
+    none (a reviewer's) are said to be refused before 提交, not only after."""
     status = FindingStatus(history["status"])
     rule = next((t for t in TRANSITIONS if t.from_status is status and t.action.value == action), None)
     if rule is None:
@@ -556,17 +562,19 @@ def describe_action(
             f"「{rule.action}」是{rule.role.label}的操作，不填整改措施（整改措施由整改责任人在{MEASURES_ACTION_NAMES}"
             "时说明）：请清空「整改措施」，否则提交时会被拒绝。"
         )
-    asks = [
-        *(["说明"] if rule.needs_note else []),
-        *(["佐证材料"] if rule.needs_evidence else []),
-        *(["新整改期限"] if rule.deadline is DeadlineRule.REQUIRED else []),
-    ]
-    said = f"提交后，{history['finding_id']} 将由「{status}」变为「{rule.to_status}」（{rule.action}，{rule.role.label}操作）"
     deadline = history["deadline"]
     try:
         new = date.fromisoformat(new_deadline) if new_deadline and rule.deadline is not DeadlineRule.KEEP else None
     except ValueError:
         new = None
+    asks = [
+        *(["说明"] if rule.needs_note and not (note or "").strip() else []),
+        *(["佐证材料"] if rule.needs_evidence else []),
+        *(["新整改期限"] if rule.deadline is DeadlineRule.REQUIRED and new is None else []),
+    ]
+    # An extension keeps the state: said so (it said 将由「整改中」变为「整改中」).
+    change = f"仍为「{status}」" if rule.to_status is status else f"将由「{status}」变为「{rule.to_status}」"
+    said = f"提交后，{history['finding_id']} {change}（{rule.action}，{rule.role.label}操作）"
     if rule.closes:
         said += "，不再计入未销号和逾期的问题；销号后如发现整改不到位，只能以“复查未通过”重新打开"
     elif new is not None:
@@ -775,17 +783,26 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         # When the measures' field is left, not at each key (typing sends nothing: the session's keep-alive relies on
         # it, and a request per character would load the server).
         Input(ids.INSPECTIONS_MEASURES, "n_blur"),
+        Input(ids.INSPECTIONS_NOTE, "n_blur"),
         State(ids.INSPECTIONS_MEASURES, "value"),
+        State(ids.INSPECTIONS_NOTE, "value"),
     )
     def preview_action(
-        action: str | None, new_deadline: str | None, _: Any, finding_id: str | None, _left: Any, measures: str | None
+        action: str | None,
+        new_deadline: str | None,
+        _: Any,
+        finding_id: str | None,
+        _left: Any,
+        _note_left: Any,
+        measures: str | None,
+        note: str | None,
     ) -> str:
-        require_text(action, new_deadline, finding_id, measures)
+        require_text(action, new_deadline, finding_id, measures, note)
         viewer = current_viewer()
         history = load_history(context, viewer, finding_id)
         if history is None or not lifecycle_roles(viewer, history):
             return ""
-        return describe_action(history, action, new_deadline, context.settings.today(), measures)
+        return describe_action(history, action, new_deadline, context.settings.today(), measures, note)
 
     @app.callback(
         Output(ids.INSPECTIONS_CORRECT_VALUE, "value"),

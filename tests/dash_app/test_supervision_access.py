@@ -1224,13 +1224,20 @@ def test_a_local_office_reads_its_own_area_s_findings_and_acts_on_none(local_sit
 
 
 def preview(
-    app, client, finding_id: str, action: str | None, deadline: str | None = None, measures: str | None = None
+    app,
+    client,
+    finding_id: str,
+    action: str | None,
+    deadline: str | None = None,
+    measures: str | None = None,
+    note: str | None = None,
 ) -> str:
     """What /inspections says under the form once a finding and an action are chosen."""
     inputs = [(ids.INSPECTIONS_ACTION, "value", action), (ids.INSPECTIONS_DEADLINE, "value", deadline)]
     inputs += [(ids.INSPECTIONS_RESULT, "children", None), (ids.INSPECTIONS_FINDING, "value", finding_id)]
     inputs += [(ids.INSPECTIONS_MEASURES, "n_blur", 1 if measures else None)]
-    state = [(ids.INSPECTIONS_MEASURES, "value", measures)]
+    inputs += [(ids.INSPECTIONS_NOTE, "n_blur", 1 if note else None)]
+    state = [(ids.INSPECTIONS_MEASURES, "value", measures), (ids.INSPECTIONS_NOTE, "value", note)]
     response = post(app, client, [(ids.INSPECTIONS_ACTION_PREVIEW, "children")], inputs, state)
     return returned(response, ids.INSPECTIONS_ACTION_PREVIEW, "children")
 
@@ -1273,6 +1280,17 @@ def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
     said = text_of(detail(app, planner, submitted)[0])
     assert f"整改报告已于{sent.year}年{sent.month}月{sent.day}日{in_time}提交，待审核" in said, said
     assert preview(app, planner, submitted, "退回").endswith("须提供：说明。")
+    # What is given is not asked for again (a note typed and left, a new deadline chosen).
+    noted = preview(app, planner, submitted, "退回", note="报告缺佐证")
+    assert noted.startswith(f"提交后，{submitted} 将由") and "须提供" not in noted, noted
+    # An extension keeps the state, and says so (it said 将由「整改中」变为「整改中」).
+    running = findings_of(site, "440000", FindingStatus.IN_PROGRESS)[0]["finding_id"]
+    extended = preview(app, planner, running, "延期")
+    assert extended.startswith(f"提交后，{running} 仍为「整改中」（延期，") and extended.endswith(
+        "须提供：说明、新整改期限。"
+    )
+    extended = preview(app, planner, running, "延期", "2026-03-31", note="经费未到位")
+    assert "改为2026年3月31日" in extended and "须提供" not in extended, extended
     assert transitions(site) == before  # said, not done
     # Nothing for an action the finding does not allow, nor on another province's finding.
     assert preview(app, planner, submitted, "开始整改") == ""
