@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import UTC, date, datetime, timedelta, timezone
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
+# How a day typed by a person is read, in a workbook's cell and a command's option alike: 2024-03-05, 2024-3-5,
+# 2024/3/5, 2024.3.5, 2024年3月5日 or 20240305 (full-width digits too) all become year-month-day. The patterns are
+# applied in this order; the replacements are written for polars and, with `_python`, for Python's re.
+DAY_PATTERNS = ((r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}"), (r"[年月/.]", "-"), (r"日$", ""))
 
 
 def to_beijing(value: datetime | str) -> datetime:
@@ -24,3 +30,18 @@ def format_beijing(value: datetime | str) -> str:
 def beijing_today() -> date:
     """Today in Beijing (a server kept in UTC is still on the day before from 00:00 to 08:00 Beijing time)."""
     return datetime.now(BEIJING).date()
+
+
+def _python(replacement: str) -> str:
+    return re.sub(r"\$\{(\d)\}", r"\\\1", replacement)
+
+
+def read_typed_day(text: str) -> date:
+    """A day as a person types it (see DAY_PATTERNS); ValueError when it is not one."""
+    typed = unicodedata.normalize("NFKC", text).strip()
+    for pattern, replacement in DAY_PATTERNS:
+        typed = re.sub(pattern, _python(replacement), typed)
+    parts = typed.split("-")
+    if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts) or len(parts[0]) != 4:
+        raise ValueError(f"not a day: {text!r}")
+    return date(int(parts[0]), int(parts[1]), int(parts[2]))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import date
 from typing import Any
 
 from census_schema.audit import AuditKind, action_label
 from census_schema.clock import to_beijing
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
-from cli.main import emit_json
+from cli.main import emit_json, parse_day
 from cli.warehouse_cmd import format_table
 from dash_app.audit_rows import AUDIT_HEADERS, shown_row
 from dash_app.webstate import pending_events
@@ -19,17 +18,6 @@ from warehouse.audit import COLUMNS as AUDIT_COLUMNS
 from warehouse.audit import describe_unknown_actor, require_kind, search_audit_log
 from warehouse.backends import open_warehouse
 from warehouse.users import account_names
-
-
-def _day(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise UsageError(
-            f"{option} 的值「{value}」不是有效日期。", hint="日期格式为 YYYY-MM-DD（北京时间）。"
-        ) from None
 
 
 def as_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -60,7 +48,7 @@ def run_audit(args: argparse.Namespace) -> int:
     """Print the events that match (`--since`, `--until` in Beijing days, `--kind`, `--by`)."""
     settings = load_settings(args.db, args.warehouse)
     kind = None if args.kind is None else require_kind(args.kind.strip()).value
-    since, until = _day(args.since, "--since"), _day(args.until, "--until")
+    since, until = parse_day(args.since, "--since"), parse_day(args.until, "--until")
     if not 1 <= args.limit <= MAX_LIMIT:
         raise UsageError(
             f"--limit 须为 1 到 {MAX_LIMIT:,} 之间的整数（给的是 {args.limit:,}）。",

@@ -10,8 +10,7 @@ from census_schema.clock import format_beijing
 from census_schema.errors import UsageError
 from census_schema.scopes import format_day
 from census_schema.settings import load_settings
-from cli.main import emit_json
-from cli.supervision_cmd import parse_day
+from cli.main import emit_json, parse_day
 from flows.reminders import write_daily_reminders
 from flows.run import quiet_prefect, require_prefect_answers
 from warehouse.backends import open_warehouse

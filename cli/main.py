@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from census_schema.audit import AuditKind
-from census_schema.clock import to_beijing
+from census_schema.clock import read_typed_day, to_beijing
 from census_schema.errors import CensusError, ServiceUnavailable, UsageError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.layout import PLATFORM_NAME
@@ -653,6 +653,20 @@ def saying_if_created(settings: Settings) -> Iterator[None]:
     finally:  # a command refused after the warehouse was started says so too
         if new and settings.db_path.exists():
             sys.stderr.write(f"注意：{settings.db_path.absolute()} 处原先没有数据仓库，已新建。\n")
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A day option's value as a person types it (2025-06-30, 2025/6/30, 2025年6月30日…); a UsageError naming the
+    option otherwise."""
+    if text is None:
+        return None
+    try:
+        return read_typed_day(text)
+    except ValueError:
+        raise UsageError(
+            f"{option} 的值「{text}」不是日期。",
+            hint=f"请按“年-月-日”填写，如 {option} 2025-06-30（也可写 2025/6/30 或 2025年6月30日）。",
+        ) from None
 
 
 def acting_user(args: argparse.Namespace) -> str:

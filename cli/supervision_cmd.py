@@ -16,7 +16,7 @@ from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingSeverity, FindingStatus, IndicatorStatus
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
-from cli.main import acting_user, emit_json, into_folder, xlsx_out
+from cli.main import acting_user, emit_json, into_folder, parse_day, xlsx_out
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import (
     describe_report_waiting,
@@ -50,18 +50,6 @@ from warehouse.users import get_user
 
 def _store(args: argparse.Namespace) -> Warehouse:
     return open_warehouse(load_settings(args.db, args.warehouse))
-
-
-def parse_day(text: str | None, option: str) -> date | None:
-    """A YYYY-MM-DD option value; a UsageError naming the option otherwise."""
-    if text is None:
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(
-            f"{option} 的值「{text}」不是日期。", hint=f"请按“年-月-日”填写，如 {option} 2025-06-30。"
-        ) from None
 
 
 def _print(args: argparse.Namespace, payload: dict[str, Any], text: str) -> int:

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from census_schema import layout
 from census_schema.census_form import CELL_MERGED, HEADER_ROW_REPEATED, ROW_HIDDEN, ROW_NEARLY_EMPTY, SHEET_ABSENT
+from census_schema.clock import DAY_PATTERNS
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, in_workbook_order, shorten_value
 from census_schema.fields import (
@@ -213,15 +214,11 @@ def _clean_text(expr: pl.Expr, field: Field) -> pl.Expr:
         # regular expression was the costliest step of parsing when run on every numeric column).
         expr = expr.str.replace(r"^(\d+)\.0+$", "${1}")
     if field.type is FieldType.DATE:
-        # Date cells come back as "2024-03-05 00:00:00"; typed ones as 2024-3-5, 2024/3/5, 2024.3.5, 2024年3月5日
-        # or 20240305: all become year-month-day.
-        expr = (
-            expr.str.normalize("NFKC")
-            .str.replace(r"\s.*$", "")
-            .str.replace(r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}")
-            .str.replace_all(r"[年月/.]", "-")
-            .str.replace(r"日$", "")
-        )
+        # Date cells come back as "2024-03-05 00:00:00" (the time dropped); typed ones are read as the platform reads
+        # any day a person types (census_schema.clock.DAY_PATTERNS).
+        expr = expr.str.normalize("NFKC").str.replace(r"\s.*$", "")
+        for pattern, replacement in DAY_PATTERNS:
+            expr = expr.str.replace_all(pattern, replacement)
     return pl.when(expr == "").then(None).otherwise(expr)
 
 
