@@ -353,7 +353,15 @@ def run_indicators(args: argparse.Namespace) -> int:
     out = xlsx_out(args.out, "规划指标中期评估.xlsx")
     settings = load_settings(args.db, args.warehouse)
     # As of the day given, else of the platform's day (ARCHIVE_CENSUS_AS_OF where set), as the web's report is.
-    as_of = parse_day(args.as_of, "--as-of") or settings.today()
+    today = settings.today()
+    as_of = parse_day(args.as_of, "--as-of") or today
+    if as_of > today:
+        # It would judge the years not yet over as over (年度未结束 only before a year's 31 December).
+        raise UsageError(
+            f"--as-of {args.as_of} 晚于今天（{format_date(today)}）：评估报告不能截至未来的日期，"
+            "否则尚未结束的年度会被当作已结束来评判。本次未做任何处理。",
+            hint="请检查年份是否写错；省略 --as-of 即截至今天。",
+        )
     with open_warehouse(settings).reader() as con, into_folder(out):
         write_indicators_report(con, out, as_of, generated_by=getpass.getuser())
     return _print(args, {"report": str(out)}, f"已生成规划指标中期评估工作簿：{out}")

@@ -4,7 +4,7 @@ the census, provinces judged against their own targets (分省目标), and the m
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import openpyxl
@@ -188,6 +188,12 @@ def test_a_value_beyond_the_warehouse_s_decimal_is_refused_where_it_was_typed(st
     assert "应在 0～1,000,000,000,000 之间" in next(f.message for f in outcome.failures if f.row == 4)
     assert main(["indicators", "report", "--out", str(tmp_path / "r.xlsx"), "--db", str(settings.db_path)]) == 0
     assert main(["supervision", "summary", "--json", "--db", str(settings.db_path)]) == 0
+    # Not as of a day to come: it judged the years before it as over (2026 滞后 on a report 截至 2027年3月1日).
+    future = (settings.today() + timedelta(days=1)).isoformat()
+    argv = ["indicators", "report", "--out", str(tmp_path / "f.xlsx"), "--as-of", future, "--db", str(settings.db_path)]
+    capsys.readouterr()
+    assert main(argv) == 2 and not (tmp_path / "f.xlsx").exists()
+    assert "评估报告不能截至未来的日期" in capsys.readouterr().err
 
 
 # --- provincial targets (分省目标, GHZB-2025.2) ------------------------------------------------------------------------
