@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 # How a day typed by a person is read, in a workbook's cell and a command's option alike: 2024-03-05, 2024-3-5,
@@ -19,6 +19,12 @@ def to_beijing(value: datetime | str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(BEIJING)
+
+
+def is_day_only(moment: datetime) -> bool:
+    """Whether a warehouse time stands for a day alone (an action dated by its day, as an uploaded 整改进展 row is: the
+    day's first moment, naive), not a moment recorded in UTC."""
+    return moment.tzinfo is None and moment.time() == time.min
 
 
 def format_beijing(value: datetime | str) -> str:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from census_schema.audit import AuditKind
-from census_schema.clock import read_typed_day, to_beijing
+from census_schema.clock import is_day_only, read_typed_day, to_beijing
 from census_schema.errors import CensusError, ServiceUnavailable, UsageError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.layout import PLATFORM_NAME
@@ -713,9 +713,10 @@ def emit_json(payload: dict[str, Any]) -> None:
 
 def _json_value(value: Any) -> str:
     """A value JSON has no type for: a time in Beijing time with its offset (the warehouse keeps naive UTC, which
-    printed bare read as Beijing time 8 hours off), anything else as its text."""
+    printed bare read as Beijing time 8 hours off), a time standing for a day alone as that day (it read 08:00, a
+    time never recorded), anything else as its text."""
     if isinstance(value, datetime):
-        return to_beijing(value).isoformat()
+        return value.date().isoformat() if is_day_only(value) else to_beijing(value).isoformat()
     return value.isoformat() if isinstance(value, date) else str(value)
 
 

@@ -25,10 +25,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from enum import Enum
 
-from census_schema.clock import to_beijing
+from census_schema.clock import is_day_only, to_beijing
 from census_schema.errors import IllegalTransition, UsageError
 from census_schema.holidays import is_working_day
 from census_schema.scopes import format_day
@@ -433,7 +433,7 @@ def add_working_days(start: date, days: int, is_working: Callable[[date], bool] 
 def _moment(at: datetime) -> str:
     """When an action happened, as people read it: a day alone for one dated by its day (an uploaded 整改进展 row),
     else the Beijing time of the moment recorded (the platform's clock is UTC)."""
-    if at.time() == time.min and at.tzinfo is None:
+    if is_day_only(at):
         return format_day(at)
     moment = to_beijing(at)
     return f"{format_day(moment)} {moment:%H:%M}"

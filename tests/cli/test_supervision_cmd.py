@@ -645,3 +645,11 @@ def test_the_commands_name_the_person_behind_an_account(db, capsys, monkeypatch)
     }
     code, out, _ = run(capsys, "evaluation", "unassign", "440000", "--evaluator", "zhang", *base)
     assert code == 0 and out.strip() == "已撤销分派：评价专家 张伟（zhang） 不再评价广东省档案馆（440000）。"
+
+
+def test_json_gives_an_action_dated_by_its_day_as_that_day(capsys):
+    # An uploaded 整改进展 row's day came out as 2023-05-28T08:00:00+08:00, a time never recorded.
+    from cli.main import emit_json
+
+    emit_json({"day": datetime(2023, 5, 28), "moment": datetime(2023, 5, 28, 3, 15)})
+    assert json.loads(capsys.readouterr().out) == {"day": "2023-05-28", "moment": "2023-05-28T11:15:00+08:00"}
