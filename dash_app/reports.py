@@ -25,10 +25,12 @@ from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.context import AppContext
 from dash_app.formatting import (
+    NO_MAGNITUDE_UNITS,
     division_name,
     format_count,
     format_date,
     format_datetime,
+    format_magnitude,
     format_number,
     format_pct,
     format_value,
@@ -157,9 +159,10 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
         else ""
     )
     indicator_rows = [
-        [indicators[r["indicator_code"]].name, format_value(r["value"]), indicators[r["indicator_code"]].unit]
+        [indicators[r["indicator_code"]].name, _with_magnitude(r["value"], unit), unit]
         for r in computed
         if r["value"] is not None
+        for unit in [indicators[r["indicator_code"]].unit]
     ]
     progress_rows = [
         [
@@ -219,6 +222,12 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
         else "<p>尚未上传本省的规划目标。</p>"
     }
 </body></html>"""
+
+
+def _with_magnitude(value: Any, unit: str) -> str:
+    """A value, and beside a large one how it is said in 万 or 亿 (1,350,000,000（约 13.5 亿）), as the cards say it."""
+    said = None if unit in NO_MAGNITUDE_UNITS else format_magnitude(value)  # its unit is in the next column
+    return format_value(value) + (f"（{said}）" if said else "")
 
 
 def bulletin_file_name(province: str, today: Any) -> str:

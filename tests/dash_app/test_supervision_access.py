@@ -2080,6 +2080,21 @@ def test_a_province_s_bulletin_shows_its_progress_against_its_own_targets(app, s
     assert "尚未上传本省的规划目标" in other
 
 
+def test_a_province_s_bulletin_says_its_large_figures_in_wan_or_yi_as_the_cards_do(app, site):
+    from dash_app.formatting import format_value
+    from dash_app.reports import _with_magnitude
+    from warehouse.indicators import computed_indicator_values
+
+    # It wrote 53,284,750 alone, where the cards say 约 5328.48 万 beside it; not for storage (GB) or a share.
+    assert _with_magnitude(Decimal("53284750.00"), "卷件") == "53,284,750（约 5328.48 万）"
+    assert _with_magnitude(Decimal("1133924.00"), "GB") == "1,133,924"
+    assert _with_magnitude(Decimal("93761.38"), "卷件") == "93,761.38"
+    page = client_of(app, "guangdong").get("/bulletin/440000").get_data(as_text=True)
+    section = page.split("五、", 1)[1].split("六、", 1)[0]
+    own = [r for r in read(site, computed_indicator_values) if r["province_code"] == "440000" and r["value"]]
+    assert own and all(f">{format_value(r['value'])}</td>" in section for r in own)
+
+
 def test_a_province_s_bulletin_lists_its_longest_overdue_findings_first(app, site):
     # It listed the first ten by finding number, so a finding overdue longer than those could be among the unlisted.
     today = site.settings.today()
