@@ -126,9 +126,14 @@ def _write_row(ws: Worksheet, table: Table[R], row: R, number: int) -> None:
 
 
 def figure_format(value: object) -> str:
-    """The number format of an indicator's figure: whole numbers without decimals, others with two."""
-    whole = isinstance(value, int) or (isinstance(value, Decimal) and value == value.to_integral_value())
-    return "#,##0" if whole else DECIMAL
+    """The number format of an indicator's figure, as the pages write it: its own decimals, at most two, without
+    trailing zeros (150, 94.5, 87.95; it wrote 94.50 beside 83)."""
+    if isinstance(value, int):
+        return "#,##0"
+    if not isinstance(value, Decimal):
+        return DECIMAL
+    places = -min(0, value.quantize(Decimal("0.01")).normalize().as_tuple().exponent)  # type: ignore[operator]
+    return "#,##0" + ("." + "0" * places if places else "")
 
 
 def write_table(
