@@ -577,6 +577,7 @@ def _supervision_commands(commands: Any) -> None:
     report = _command(evaluation_commands, "report", "生成一个档案馆的评价反馈报告")
     report.add_argument("archive_code", help="档案馆代码")
     _out(report)
+    report.add_argument("--by", default=None, help=f"报告上写的生成人{BY_DEFAULT}")
     _evaluation_round(report)
     issue = _command(evaluation_commands, "issue-findings", "本轮结束后，把一个档案馆评价发现的问题下发为整改问题")
     issue.add_argument("archive_code", help="档案馆代码")
@@ -618,6 +619,7 @@ def _supervision_commands(commands: Any) -> None:
         "--as-of",
         help="以该日为评估日：不计入其所在年份之后的数据，当年未结束的不评判，YYYY-MM-DD（默认：今天，或 $ARCHIVE_CENSUS_AS_OF）",
     )
+    indicators_report.add_argument("--by", default=None, help=f"报告上写的生成人{BY_DEFAULT}")
     _common(indicators_report)
     indicators.set_defaults(handler=_handler("supervision_cmd", "run_indicators"))
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from collections import Counter
 from datetime import date
@@ -280,7 +279,7 @@ def run_evaluation(args: argparse.Namespace) -> int:
     if command == "report":
         out = xlsx_out(args.out, f"评价反馈报告-{args.archive_code}.xlsx")
         with store.reader() as con, into_folder(out):
-            write_evaluation_report(con, args.archive_code, out, args.round)
+            write_evaluation_report(con, args.archive_code, out, args.round, generated_by=acting_user(args))
         return _print(
             args,
             {"report": str(out), "archive_code": args.archive_code, "round_id": args.round},
@@ -363,7 +362,7 @@ def run_indicators(args: argparse.Namespace) -> int:
             hint="请检查年份是否写错；省略 --as-of 即截至今天。",
         )
     with open_warehouse(settings).reader() as con, into_folder(out):
-        write_indicators_report(con, out, as_of, generated_by=getpass.getuser())
+        write_indicators_report(con, out, as_of, generated_by=acting_user(args))
     return _print(args, {"report": str(out)}, f"已生成规划指标中期评估工作簿：{out}")
 
 

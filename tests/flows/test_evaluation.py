@@ -480,11 +480,12 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     assert ingest(store, settings, rows, tmp_path / "e.xlsx").status == "accepted"
     out = tmp_path / "反馈.xlsx"
     db = str(settings.db_path)
-    assert main(["evaluation", "report", ARCHIVE, "--out", str(out), "--db", db, "--json"]) == 0
+    assert main(["evaluation", "report", ARCHIVE, "--out", str(out), "--db", db, "--json", "--by", "王敏"]) == 0
     assert json.loads(capsys.readouterr().out)["report"] == str(out)
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["评价结果", "领域小计", "分项得分", "自评偏差", "合议说明", "发现问题"]
     facts = {row[0]: row[1] for row in book["评价结果"].iter_rows(min_row=3, values_only=True) if row[0]}
+    assert facts["生成人"] == "王敏"  # who made it, as the web's says (the command line's named nobody)
     assert facts["评价等次"] == "不合格"  # a failed veto item, whatever the score
     assert facts["最终得分"] == 900 and facts["未通过的否决项"] == "A2.4.2 评价期内未发生档案安全责任事故"  # named
     assert facts["排名"].startswith("第 1 名")

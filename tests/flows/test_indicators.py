@@ -340,8 +340,9 @@ def test_the_report_carries_the_provinces_statuses_and_their_targets(store, sett
     outcome = ingest(store, settings, indicators_workbook(tmp_path / "t.xlsx", values, targets))
     assert outcome.status == "accepted"
     out = tmp_path / "中期评估.xlsx"
-    assert main(["indicators", "report", "--out", str(out), "--db", str(settings.db_path)]) == 0
+    assert main(["indicators", "report", "--out", str(out), "--by", "王敏", "--db", str(settings.db_path)]) == 0
     book = openpyxl.load_workbook(out)
+    assert "；生成人：王敏；" in book["指标总览"]["A2"].value  # the operating-system user's name without --by
     assert book.sheetnames == ["指标总览", "年度进展", "分省进展", "分省计算指标", "填报数据", "分省目标", "计算口径"]
     sheet = book["分省进展"]
     header = [c.value for c in sheet[1]]
