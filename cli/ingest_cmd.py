@@ -20,7 +20,7 @@ from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
 from census_schema.roles import Role
 from census_schema.scopes import ScopeKind, account_scope, choose_scope
 from census_schema.settings import Settings, load_settings
-from cli.main import INTERRUPTED, acting_user, emit_json, is_interruption, saying_if_created
+from cli.main import INTERRUPTED, acting_user, emit_json, is_interruption, saying_if_created, stop_on_sigterm
 from dash_app.formatting import format_date
 from flows.ingest import (
     REFUSED_STATUSES,
@@ -369,17 +369,6 @@ def quiet_logs() -> None:
     for name in [*noisy, *logging.root.manager.loggerDict]:
         if name.split(".")[0] in noisy:
             logging.getLogger(name).setLevel(logging.WARNING)
-
-
-def stop_on_sigterm() -> None:
-    """SIGTERM ends the demo as Ctrl-C does: exit handlers run, and they stop Prefect's temporary API server (a
-    uvicorn child process, ~250 MB) instead of leaving it behind."""
-    import signal
-
-    def stop(_signum: int, _frame: Any) -> None:
-        raise KeyboardInterrupt
-
-    signal.signal(signal.SIGTERM, stop)
 
 
 def stop_prefect_server() -> None:

@@ -12,7 +12,7 @@ from typing import Any
 from census_schema.clock import format_beijing
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
-from cli.main import emit_json, saying_if_created
+from cli.main import emit_json, saying_if_created, stop_on_sigterm
 from cli.warehouse_cmd import format_table
 from dash_app.auth import hash_password, password_max_age
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, describe_rename, role_text
@@ -43,14 +43,17 @@ def run_serve(args: argparse.Namespace, banner: str = "") -> int:
     # Bound before the address is announced: a port in use is said, not announced and then left to werkzeug's
     # English. werkzeug's server directly, not app.run: Flask's banner would print after ours.
     server = bind_server(args.host, args.port, app.server)
+    stop_on_sigterm()  # a service manager's stop: as Ctrl-C, not as a crash (uploads drained, files removed)
     sys.stderr.write(f"\n仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n{banner}\n")
     sys.stderr.flush()
     try:
-        server.serve_forever()
+        server.serve_forever()  # werkzeug's returns at Ctrl-C (and SIGTERM, above): it swallows KeyboardInterrupt
     except KeyboardInterrupt:
-        sys.stderr.write("已停止。\n")
+        pass
     finally:
         server.server_close()
+    # The exit handlers follow: the upload being loaded finishes first (CLOSE_WAIT_S), the queued ones are dropped.
+    sys.stderr.write("已停止接受请求；正在装载的上传完成后退出。\n")
     return 0
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 import io
 import json
 import re
+import signal
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 
 import pytest
@@ -373,3 +376,25 @@ def test_a_user_name_too_long_is_told_so_with_its_length_not_as_empty(tmp_path, 
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "用户名有 200 个字符，超过 64 个。" in err and "不能为空" not in err and "处理办法" in err
+
+
+def test_sigterm_stops_the_server_as_ctrl_c_does(tmp_path):
+    # systemd, Docker and kill send SIGTERM: the server died at once (exit -15), its queued uploaders told it had
+    # crashed and their files left behind, where Ctrl-C lets the upload being loaded finish first.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    db = tmp_path / "var" / "w.duckdb"
+    EmbeddedWarehouse(db).current_version()
+    command = [sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--db", str(db)]
+    child = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    assert child.stderr is not None
+    try:
+        while "仪表盘：" not in (line := child.stderr.readline()):
+            assert line, "the server stopped before announcing its address"
+        child.send_signal(signal.SIGTERM)
+        assert child.wait(timeout=120) == 0
+    finally:
+        child.kill()
+    said = child.stderr.read()
+    assert "已停止接受请求" in said and "Traceback" not in said
