@@ -211,6 +211,15 @@ class UploadJobs:
                 source = AuditSource("web", orphan.address)
                 self._log_attempt(INTERRUPTED, orphan.user_name, orphan.file_name, uploaded, source)
 
+    def _build_docs_later(self, results: Path) -> None:
+        """Build a submission's Data Docs in the background, after its answer; when the server is stopping (its pool
+        shut down), they are built when first opened instead: the upload itself has succeeded (it was logged as
+        failed, and its uploader told the server had erred, at every stop that overlapped an upload)."""
+        try:
+            self._docs_executor.submit(_build_data_docs, results)
+        except RuntimeError:  # cannot schedule new futures after (interpreter) shutdown
+            LOGGER.info("server stopping: the Data Docs of %s are built when first opened", results)
+
     def _log_attempt(self, action: str, user_name: str, file_name: str, reason: str, source: AuditSource) -> None:
         """Log an uploaded file that changed nothing (refused, interrupted), from where it came."""
         if self._record is not None:
@@ -351,7 +360,7 @@ class UploadJobs:
                 # Kept for the confirmation step, which loads this very file again with the confirmation.
                 job.kept_file = saved
             if job.result.get("data_docs"):
-                self._docs_executor.submit(_build_data_docs, Path(job.result["data_docs"]).parent)
+                self._build_docs_later(Path(job.result["data_docs"]).parent)
         except (*INFRASTRUCTURE_ERRORS, *_transport_errors()) as error:
             # The warehouse, its catalog or the Prefect server: the operator's to mend. The uploader is not shown
             # the catalog's host, port and user, nor told to set ARCHIVE_CENSUS_WAREHOUSE; the log has it all.

@@ -3,6 +3,7 @@ the queue is fair across provinces and each user may only queue so many files.""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -322,6 +323,22 @@ def test_closing_finishes_the_running_job_and_drops_the_queued_ones(site, tmp_pa
         assert "无法处理「b.xlsx」（" in text_of(describe_job(kept)) and restarted.get(queued.job_id, GUANGDONG) is None
     finally:
         restarted.close()
+
+
+def test_an_upload_that_ends_as_the_server_stops_is_not_taken_for_a_failure(site, tmp_path):
+    # Its Data Docs could no longer be scheduled (the pool shut down): the job was logged as failed with a traceback
+    # and its uploader told 服务器处理该文件时出错, though the return had loaded.
+    _, settings, _ = site
+    jobs = UploadJobs(dataclasses.replace(settings, keep_validation_results=True))  # the tests' default keeps none
+    try:
+        jobs._docs_executor.shutdown()
+        saved = province_workbook(tmp_path / "good.xlsx", CENSUS_FORM, "440000", 2)
+        done = jobs.submit(GUANGDONG, "census", saved, "good.xlsx")
+        assert jobs.wait(done.job_id, 120)
+        assert (done.status, done.error, done.result["status"]) == ("done", None, "accepted")
+        assert done.result["data_docs"]  # built when first opened
+    finally:
+        jobs.close()
 
 
 def text_of(parts: Any) -> str:
