@@ -6,7 +6,11 @@
    Typing or clicking counts as using the platform even when the page sends nothing (a long remark, a findings text):
    at most once a minute such activity tells the server (POST /session/keepalive, dash_app/auth.py), so the session
    ends only when the user is really away. If the server says the session has already ended, the page is not left
-   (what is typed would be lost): a notice asks to sign in again in a new tab, after which this page saves as before. */
+   (what is typed would be lost): a notice asks to sign in again in a new tab, after which this page saves as before.
+
+   A server out of reach (stopped, restarting, the network down, or a gateway answering 502/503/504) left the page as
+   it was: an upload's status said 排队中 for as long as the server was gone. A notice says so until a request is
+   answered again. */
 (function () {
   var fetchOriginal = window.fetch;
   var leaving = false;
@@ -28,6 +32,21 @@
     notice.appendChild(document.createTextNode("，再回到本页保存，本页已填写的内容不会丢失。"));
     document.body.appendChild(notice);
   }
+  var UNREACHABLE = "server-unreachable-notice";
+  function noticeUnreachable() {
+    if (document.getElementById(UNREACHABLE)) { return; }
+    var notice = document.createElement("div");
+    notice.id = UNREACHABLE;
+    notice.className = "session-ended-notice";
+    notice.setAttribute("role", "alert");
+    notice.textContent = "暂时无法连接服务器（服务器可能正在重启，或网络中断）：本页显示的可能不是最新状态，"
+      + "刚才的操作可能没有送达。连接恢复后本页会继续更新；如长时间未恢复，请联系系统管理员。";
+    document.body.appendChild(notice);
+  }
+  function reachable() {
+    var notice = document.getElementById(UNREACHABLE);
+    if (notice) { notice.remove(); }
+  }
   function onActivity() {
     if (leaving || Date.now() - lastContact < KEEPALIVE_EVERY_MS) { return; }
     lastContact = Date.now();
@@ -45,9 +64,12 @@
   });
   window.fetch = function (resource, options) {
     lastContact = Date.now();
+    var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
+    var callback = url.indexOf("/_dash-") !== -1;
     return fetchOriginal.call(this, resource, options).then(function (response) {
-      var url = typeof resource === "string" ? resource : (resource && resource.url) || "";
-      var callback = url.indexOf("/_dash-") !== -1;
+      if (callback) {
+        if ([502, 503, 504].indexOf(response.status) !== -1) { noticeUnreachable(); } else { reachable(); }
+      }
       // 403 with X-Change-Password (dash_app/auth.py): the user must first replace a password an administrator set.
       var changePassword = response.status === 403 && response.headers.get("X-Change-Password");
       // Once the notice asks to sign in again in another tab, this page waits for it rather than be left.
@@ -70,6 +92,9 @@
         if (notice) { notice.remove(); }
       }
       return response;
+    }, function (error) {
+      if (callback) { noticeUnreachable(); }
+      throw error;
     });
   };
 })();

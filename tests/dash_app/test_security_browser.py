@@ -207,6 +207,28 @@ def test_typing_keeps_a_session_alive_and_one_that_ended_meanwhile_keeps_what_wa
     assert {status for status, _ in browsing.expect_refusals()} == {401}
 
 
+def test_a_server_out_of_reach_is_said_until_it_answers_again(browsing):
+    # A stopped or restarting server left the page as it was: an upload's status said 排队中 while it was gone.
+    page = browsing.sign_in("guangdong", "/inspections")
+    browsing.wait_for_quiet(page)
+    measures = page.locator(f"#{ids.INSPECTIONS_MEASURES}")
+    page.route("**/_dash-update-component*", lambda route: route.abort())
+    measures.fill("已制定整改方案")
+    measures.press("Tab")  # leaving the field asks the server for the action's preview
+    notice = page.locator("#server-unreachable-notice")
+    notice.wait_for()
+    assert notice.inner_text().startswith("暂时无法连接服务器") and notice.get_attribute("role") == "alert"
+    screenshot(page, "server-unreachable-notice")
+    page.unroute("**/_dash-update-component*")
+    measures.focus()
+    measures.press("Tab")
+    notice.wait_for(state="detached")
+    browsing.wait_for_quiet(page)
+    browsing.expect_refusals()  # the request cut off, and Dash's own line for it:
+    assert [line for line in browsing.console if "Callback failed: the server did not respond" in line]
+    browsing.console.clear()
+
+
 def test_the_app_sends_its_security_headers_to_the_browser(browsing, site):
     page = browsing.new_page()
     response = page.goto("/login")
