@@ -168,6 +168,19 @@ class FairQueue:
         self._served_at[province] = self._turn
         return item
 
+    def order(self) -> list[UploadJob]:
+        """The waiting jobs in the order `take` will give them (nothing taken)."""
+        lines = {province: list(line) for province, line in self._lines.items()}
+        served, turn, ordered = dict(self._served_at), self._turn, []
+        while lines:
+            province = min(lines, key=lambda p: served.get(p, -1))
+            ordered.append(lines[province].pop(0)[0])
+            if not lines[province]:
+                del lines[province]
+            turn += 1
+            served[province] = turn
+        return ordered
+
 
 class UploadJobs:
     """Upload jobs of one app: queued fairly by province, run by one thread whose spreadsheet reader is a bounded
@@ -287,6 +300,13 @@ class UploadJobs:
             record = self._ledger.ended(job_id, viewer.user_name)
             return UploadJob.recovered(record) if record is not None else None
         return job if job is not None and job.user_name == viewer.user_name else None
+
+    def ahead_of(self, job_id: str) -> int | None:
+        """How many files will be handled before a queued job (the one running included); None when it is not queued."""
+        with self._ready:
+            ordered = [job.job_id for job in self._queue.order()]
+            running = sum(1 for job in self._jobs.values() if job.status == "running")
+        return ordered.index(job_id) + running if job_id in ordered else None
 
     def wait(self, job_id: str, timeout: float = 120.0) -> bool:
         """Block until a job has finished (tests and the demo); False on time-out."""

@@ -179,13 +179,16 @@ def describe_recovered_job(job: UploadJob) -> html.P:
     return html.P(said, className=OUTCOME_CLASS.get(status, "ok"), id=ids.UPLOAD_OUTCOME)
 
 
-def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE) -> list[Any]:
-    """What the uploader sees about their job."""
+def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE, ahead: int | None = None) -> list[Any]:
+    """What the uploader sees about their job (a queued one: how many files go before it)."""
     if job is None:
         return [html.P("选择工作簿后点击“上传并校验”。")]
+    if job.status in RUNNING and not job.stages:
+        # It said 正在处理「…」：排队中 while other offices' files were read, without saying why it waited.
+        before = f"前面还有 {format_count(ahead)} 个文件（各省的上传轮流处理）" if ahead else "即将开始"
+        return [html.P(f"已收到「{job.file_name}」，排队等候处理：{before} …", id=ids.UPLOAD_PROGRESS)]
     if job.status in RUNNING:
-        done = "、".join(job.stages) or "排队中"
-        return [html.P(f"正在处理「{job.file_name}」：{done} …", id=ids.UPLOAD_PROGRESS)]
+        return [html.P(f"正在处理「{job.file_name}」：{'、'.join(job.stages)} …", id=ids.UPLOAD_PROGRESS)]
     if job.status == "recovered":
         return [describe_recovered_job(job)]
     if job.status == "failed":
@@ -661,4 +664,5 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if job is None and asked:
             return [describe_lost_job()], True
         finished = job is None or job.status not in RUNNING
-        return describe_job(job, current_viewer().role), finished
+        ahead = context.jobs.ahead_of(job.job_id) if job is not None and not finished else None
+        return describe_job(job, current_viewer().role, ahead), finished

@@ -77,8 +77,19 @@ def test_the_queue_serves_the_province_served_least_recently():
     # Guangxi queues after Guangdong's second file, and is served before it.
     queue.put(job("gx-1", "450000"), Path("c"))
     queue.put(job("gd-3", "440000"), Path("d"))
+    # The order a queued job's uploader is told (前面还有 N 个文件) is the order it is served in.
+    assert [j.job_id for j in queue.order()] == ["gx-1", "gd-2", "gd-3"] and len(queue) == 3
     assert [queue.take()[0].job_id for _ in range(3)] == ["gx-1", "gd-2", "gd-3"]
     assert queue.take() is None and len(queue) == 0
+
+
+def test_a_queued_upload_says_it_waits_and_for_how_many_files():
+    # It said 正在处理「…」：排队中 while other offices' files were read, not that it waited nor for what.
+    waiting = job("sg-r", "440000")
+    said = text_of(describe_job(waiting, ahead=2))
+    assert said == "已收到「sg-r.xlsx」，排队等候处理：前面还有 2 个文件（各省的上传轮流处理） …"
+    waiting.stages.append("读取")
+    assert text_of(describe_job(waiting)) == "正在处理「sg-r.xlsx」：读取 …"
 
 
 def test_two_queued_bombs_from_one_province_do_not_hold_another_province(site, tmp_path):
@@ -97,6 +108,8 @@ def test_two_queued_bombs_from_one_province_do_not_hold_another_province(site, t
             other = jobs.submit(GUANGXI, "census", saved[2], "small.xlsx")
             saved[3].write_bytes(b"PK")
             third = jobs.submit(GUANGDONG, "census", saved[3], "bomb2.xlsx")
+            # Guangxi's file goes after Guangdong's first, before its second: what their uploaders are told.
+            assert [jobs.ahead_of(j.job_id) for j in (first, other, second, third)] == [0, 1, 2, None]
         assert third.status == "failed" and "最多 2 个" in (third.error or "")
         assert not saved[3].exists()
         for each in (first, second, other):
