@@ -14,6 +14,8 @@ import itertools
 import json
 import re
 import secrets
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import unquote
@@ -520,6 +522,29 @@ def test_failures_from_one_address_slow_that_address_for_every_account(app, site
     victim = new_user(site)
     assert sign_in(client, victim).status_code == 429
     assert sign_in(client_of(app, address="10.4.2.2"), victim).status_code == 302
+
+
+def test_sign_ins_at_a_busy_moment_wait_for_the_password_check_rather_than_being_refused(app, site, monkeypatch):
+    # Three of six users signing in at once while an upload was read were refused (503 服务器繁忙): a sign-in waited
+    # at most 3 s for the one password check at a time, which the upload slowed to ~0.5–1 s each.
+    throttle = app.server.extensions[LOGIN_THROTTLE]
+    names = [new_user(site) for _ in range(3)]
+    assert throttle.kdf_slots.acquire(timeout=30)  # the slot held 4 s, as by checks slowed under load
+    threading.Timer(4.0, throttle.kdf_slots.release).start()
+    with ThreadPoolExecutor(len(names)) as pool:
+        clients = [client_of(app, address=f"10.4.3.{i}") for i in range(len(names))]
+        answers = list(pool.map(lambda pair: sign_in(*pair).status_code, zip(clients, names, strict=True)))
+    assert answers == [302] * len(names)
+    # Held past the wait, a sign-in is still refused, saying why and when to try again.
+    monkeypatch.setattr("dash_app.auth.KDF_WAIT_S", 0.2)
+    assert throttle.kdf_slots.acquire(timeout=30)
+    try:
+        busy = sign_in(client_of(app, address="10.4.3.9"), new_user(site))
+    finally:
+        throttle.kdf_slots.release()
+    assert (
+        busy.status_code == 503 and busy.headers["Retry-After"] == "5" and "服务器繁忙" in busy.get_data(as_text=True)
+    )
 
 
 # --- finding 4: an evaluator's download holds only what the page shows them -------------------------------------
