@@ -268,7 +268,7 @@ PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8
 <label>原密码<input name="current" id="{ids.PASSWORD_CURRENT}" type="password" autocomplete="current-password" required></label>
 <label>新密码<input name="new" id="{ids.PASSWORD_NEW}" type="password" autocomplete="new-password" required></label>
 <label>再次输入新密码<input name="repeat" id="{ids.PASSWORD_REPEAT}" type="password" autocomplete="new-password" required></label>
-<button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button>{{back}}</form></body></html>"""
+{{next_field}}<button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button>{{back}}</form></body></html>"""
 PASSWORD_PATH = "/password"  # noqa: S105 - an address
 MUST_CHANGE_TEXT = "您的密码由管理员设置（新账号或重设的密码），须先在修改密码页改为只有您知道的密码，才能使用平台。"
 CHANGE_PASSWORD_HEADER = "X-Change-Password"  # read by assets/session.js  # noqa: S105 - a header's name
@@ -286,6 +286,12 @@ def _safe_next(target: str | None) -> str:
     parsed = urlparse(target)
     # Browsers read any number of leading slashes as `//host` (`///host/x` parses here with an empty host).
     return target if not parsed.scheme and not parsed.netloc and not target.startswith("//") else "/"
+
+
+def password_path_then(next_page: str) -> str:
+    """The password form's address, keeping the page the user was going to (none for the home page)."""
+    then = _safe_next(next_page)
+    return PASSWORD_PATH if then in ("/", PASSWORD_PATH) else f"{PASSWORD_PATH}?next={quote(then, safe='/')}"
 
 
 def _after(wait_s: int) -> str:
@@ -491,7 +497,7 @@ class Authenticator:
         flask.session["auth"] = fingerprint(self.secret_key, record)
         self.audit("login_succeeded", record.user_name, after={"role": record.role})
         if why_change_password(record, self.password_max_age):  # an administrator's or an old password: replaced first
-            next_page = PASSWORD_PATH
+            next_page = password_path_then(next_page)
         response = flask.redirect(home_of(record.role) if next_page == "/" else next_page)
         token = self.devices.dumps({"u": record.user_name.casefold(), "n": device or secrets.token_urlsafe(16)})
         response.set_cookie(
@@ -545,15 +551,20 @@ class Authenticator:
         login_user(WebUser.of(changed, self.password_max_age))
         flask.session["sid"] = self.sessions.start(name, address)
         flask.session["auth"] = fingerprint(self.secret_key, changed)
-        return flask.redirect(f"{PASSWORD_PATH}?changed=1")
+        then = _safe_next(request.form.get("next"))
+        return flask.redirect(f"{PASSWORD_PATH}?changed=1" + (f"&next={quote(then, safe='/')}" if then != "/" else ""))
 
     @staticmethod
     def password_page(message: str, status: int, retry_after: int | None = None) -> Response:
-        """The password change form with a message."""
+        """The password change form with a message; the page the user was going to (`next`) is kept through the
+        change and offered after it (a user made to change an administrator's password lost the page of an upload)."""
         # No way back while the password must be changed first (the link led back to this form): a way out instead
         # (someone else's account, or not now), and whose account it is.
         must = current_user.is_authenticated and current_user.must_change_password
-        back = '<a href="/logout">退出登录</a>' if must else f'<a href="{viewer_home()}">返回平台</a>'
+        then = _safe_next(flask.request.values.get("next"))
+        onward = f'<a href="{html.escape(then, quote=True)}">回到刚才的页面</a>' if then != "/" else ""
+        back = '<a href="/logout">退出登录</a>' if must else onward or f'<a href="{viewer_home()}">返回平台</a>'
+        next_field = f'<input type="hidden" name="next" value="{html.escape(then, quote=True)}">' if then != "/" else ""
         account = f"当前账号：{html.escape(current_user.id)}。" if current_user.is_authenticated else ""
         if must:
             # Why, said on the form itself (not "on the password page"), above any refusal of what was typed: a
@@ -561,7 +572,8 @@ class Authenticator:
             why = str(current_user.change_password_because).replace("须先在修改密码页", "须先")
             message = f'<p class="warn" role="status">{html.escape(why)}</p>{message}'
 
-        return _form_page(PASSWORD_PAGE.format(message=message, back=back, account=account), status, retry_after)
+        page = PASSWORD_PAGE.format(message=message, back=back, account=account, next_field=next_field)
+        return _form_page(page, status, retry_after)
 
     def sign_out(self) -> Response:
         """POST /logout: end the session on the server, then forget it in the browser."""
@@ -686,7 +698,8 @@ def install_auth(
             if not current_user.must_change_password or path == PASSWORD_PATH:
                 return None
             if flask.request.method == "GET" and not path.startswith(("/_dash", "/api")):
-                return flask.redirect(PASSWORD_PATH)  # a page or a download: the form says why
+                # A page or a download: the form says why, and leads back to it once the password is changed.
+                return flask.redirect(password_path_then(flask.request.full_path.rstrip("?")))
             # A callback of a page opened before (another tab): assets/session.js follows the header to the form.
             refused = refusal(403, current_user.change_password_because)
             refused.headers[CHANGE_PASSWORD_HEADER] = PASSWORD_PATH

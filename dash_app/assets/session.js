@@ -78,7 +78,8 @@
         if (!leaving) {
           leaving = true;
           var here = window.location.pathname + window.location.search;
-          window.location.assign(changePassword || "/login?expired=1&next=" + encodeURIComponent(here));
+          window.location.assign(changePassword ? changePassword + "?next=" + encodeURIComponent(here)
+            : "/login?expired=1&next=" + encodeURIComponent(here));
         }
         return new Promise(function () {});  // the page is being left: nothing of it is updated any more
       }

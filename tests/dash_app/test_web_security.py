@@ -18,7 +18,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import openpyxl
 import pytest
@@ -406,7 +406,7 @@ def test_a_password_older_than_its_maximum_age_is_changed_before_anything_else(a
     with site.store.writer() as con:
         con.execute("UPDATE users SET password_set_at = ? WHERE user_name = ?", [old, name])
     # The next request of the same browser, and a new sign-in, go to the form first, saying why.
-    assert client.get("/coverage").headers["Location"] == "/password"
+    assert client.get("/coverage").headers["Location"] == "/password?next=/coverage"
     said = client.get("/password").text
     assert f"已超过 {site.settings.password_max_age_days} 天" in said and "须先改为新密码" in said
     again = client_of(app, address="10.3.4.6")
@@ -449,13 +449,23 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
     # Every page and download leads to the form; a callback (of a tab opened before) is refused on the server, saying
     # why, with the header assets/session.js follows to the form (the generic 403 said the account had no right).
     for path in ("/coverage", "/download/template/census", "/download/indicators-report"):
-        assert client.get(path).headers["Location"] == "/password"
+        assert client.get(path).headers["Location"] == f"/password?next={path}"  # and back to it after
     nothing = [None] * len(grid_inputs(app, ids.SUBMISSIONS_GRID))
     refused = load_grid(app, client, ids.SUBMISSIONS_GRID, *nothing)
     assert refused.status_code == 403 and refused.headers["X-Change-Password"] == "/password"
     assert "须先在修改密码页改为只有您知道的密码" in refused.text and "无权" not in refused.text
-    assert change_password(client, password_of(name), "Eigenes-Kennwort-3").status_code == 302
+    # The page the user was going to is kept through the change (an upload's page was lost: a probe's user, signed
+    # out mid-upload by a reset, came back to the form and then only to 返回平台).
+    upload = "/upload?job=abc123"
+    form = client.get(f"/password?next={quote(upload, safe='/')}").text
+    assert '<input type="hidden" name="next" value="/upload?job=abc123">' in form
+    data = {"current": password_of(name), "new": "Eigenes-Kennwort-3", "repeat": "Eigenes-Kennwort-3", "next": upload}
+    done = client.post("/password", data=data)
+    assert done.status_code == 302 and done.headers["Location"] == f"/password?changed=1&next={quote(upload, safe='/')}"
+    assert '<a href="/upload?job=abc123">回到刚才的页面</a>' in client.get(done.headers["Location"]).text
     assert '<a href="/">返回平台</a>' in client.get("/password?changed=1").text
+    # Never elsewhere than this platform.
+    assert "evil.example" not in client.get("/password?changed=1&next=//evil.example/x").text
     assert client.get("/coverage").status_code == 200
     assert load_grid(app, client, ids.SUBMISSIONS_GRID, *nothing).status_code == 200
     with site.store.reader() as con:
