@@ -245,7 +245,7 @@ def apply_transition(
         )
     if _blank(by):
         raise _illegal(finding, act, "transition_actor", "未填写操作人。", "请填写操作人姓名。")
-    if finding.updated_at is not None and at < finding.updated_at:
+    if finding.updated_at is not None and _earlier(at, finding.updated_at):
         raise _illegal(
             finding,
             act,
@@ -428,6 +428,20 @@ def add_working_days(start: date, days: int, is_working: Callable[[date], bool] 
         if is_working(current):
             days -= 1
     return current
+
+
+def _earlier(at: datetime, previous: datetime) -> bool:
+    """Whether an action at `at` comes before the finding's last change: by their Beijing days when either is dated by
+    its day alone (an uploaded row's day holds any moment of it), else by moment. A row dated the day of a web action
+    was refused as earlier than it (its day's first moment), and a web action before 08:00 after a row of that day."""
+    if is_day_only(at) or is_day_only(previous):
+        return _day_of(at) < _day_of(previous)
+    return at < previous
+
+
+def _day_of(at: datetime) -> date:
+    """The Beijing day of an action's time (its own day for one dated by its day)."""
+    return at.date() if is_day_only(at) else to_beijing(at).date()
 
 
 def _moment(at: datetime) -> str:

@@ -272,6 +272,20 @@ def test_a_refused_moment_recorded_on_the_platform_reads_in_beijing_time():
     assert "操作时间 2025年6月25日 早于上一次状态变更（2026年12月6日 03:25）。" in raised.value.message
 
 
+def test_an_action_dated_by_its_day_and_a_moment_of_that_day_are_in_either_order():
+    # A row of an uploaded 整改进展 dated the day of a web action (10:00 Beijing) was refused as earlier than it, and
+    # a web action at 07:30 Beijing after a row dated that day: a day holds any moment of it.
+    started_on_the_web = replace(finding(S.ISSUED), updated_at=datetime(2025, 6, 30, 2, 0))  # 10:00 Beijing
+    row_of_that_day = datetime(2025, 6, 30)  # as an uploaded row's day is kept
+    state, _ = apply_transition(started_on_the_web, A.START, RESPONSIBLE, RECT, row_of_that_day)
+    assert state.status is S.IN_PROGRESS
+    with pytest.raises(IllegalTransition, match="早于上一次状态变更"):  # the day before still is earlier
+        apply_transition(started_on_the_web, A.START, RESPONSIBLE, RECT, datetime(2025, 6, 29))
+    early_on_the_web = datetime(2025, 6, 29, 23, 30)  # 07:30 Beijing on 30 June
+    state, _ = apply_transition(state, A.SUBMIT, RESPONSIBLE, RECT, early_on_the_web, evidence="报告.pdf")
+    assert state.status is S.SUBMITTED
+
+
 def test_illegal_transition_names_the_allowed_actions():
     with pytest.raises(IllegalTransition) as raised:
         apply_transition(finding(S.SUBMITTED), A.START, RESPONSIBLE, RECT, AT)
