@@ -16,6 +16,7 @@ from urllib.parse import quote
 from dash import ClientsideFunction, Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.errors import CensusError
+from census_schema.holidays import is_working_day
 from census_schema.roles import LOCAL_ROLES, Role
 from census_schema.settings import Settings
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL, CHECKLISTS
@@ -579,6 +580,8 @@ def describe_action(
         said += "，不再计入未销号和逾期的问题；销号后如发现整改不到位，只能以“复查未通过”重新打开"
     elif new is not None:
         said += f"，整改期限由{format_date(deadline)}改为{format_date(new)}"
+        # Accepted, and said: a deadline on a weekend or public holiday is usually a slip.
+        said += "" if is_working_day(new) else "（该日为周末或法定节假日，不是工作日）"
         # Said before 提交, not only by its refusal after (a probe chose a day already past unwarned).
         if new <= today:
             return (

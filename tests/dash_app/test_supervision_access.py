@@ -1290,7 +1290,10 @@ def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
         "须提供：说明、新整改期限。"
     )
     extended = preview(app, planner, running, "延期", "2026-03-31", note="经费未到位")
-    assert "改为2026年3月31日" in extended and "须提供" not in extended, extended
+    assert "改为2026年3月31日。" in extended and "须提供" not in extended, extended
+    # A deadline on a public holiday is taken, and said (a probe's 2025-10-01 passed without a word).
+    holiday = preview(app, planner, running, "延期", "2025-10-01", note="经费未到位")
+    assert "改为2025年10月1日（该日为周末或法定节假日，不是工作日）" in holiday, holiday
     assert transitions(site) == before  # said, not done
     # Nothing for an action the finding does not allow, nor on another province's finding.
     assert preview(app, planner, submitted, "开始整改") == ""
