@@ -306,7 +306,9 @@ def _common(parser: argparse.ArgumentParser, *, json_flag: bool = True) -> None:
 KIND_HELP = "表格类型：" + "，".join(f"{kind}（{book.label}）" for kind, book in CURRENT_WORKBOOKS.items())
 PROVINCE_HELP = "6位省级代码"
 BY_DEFAULT = "（默认：当前操作系统用户）"
-AS_OF_HELP = "判断是否逾期所依据的日期，YYYY-MM-DD（默认：$ARCHIVE_CENSUS_AS_OF，未设置时为今天）"
+# How a day option may be written (cli.main.parse_day reads each).
+DAY_FORMAT = "年-月-日，如 2025-06-30、2025/6/30 或 2025年6月30日"
+AS_OF_HELP = f"判断是否逾期所依据的日期，{DAY_FORMAT}（默认：$ARCHIVE_CENSUS_AS_OF，未设置时为今天）"
 OUT_HELP = "输出的 .xlsx 文件"
 
 
@@ -419,7 +421,7 @@ def build_parser() -> argparse.ArgumentParser:
     _supervision_commands(commands)
 
     reminders = _command(commands, "reminders", "生成（或查看）当天的提醒")
-    reminders.add_argument("--as-of", help="哪一天的提醒，YYYY-MM-DD（默认：今天，或 $ARCHIVE_CENSUS_AS_OF）")
+    reminders.add_argument("--as-of", help=f"哪一天的提醒，{DAY_FORMAT}（默认：今天，或 $ARCHIVE_CENSUS_AS_OF）")
     reminders.add_argument("--show", action="store_true", help="只查看最近一次生成的提醒")
     _common(reminders)
     reminders.set_defaults(handler=_handler("cluster_cmd", "run_reminders"))
@@ -485,8 +487,8 @@ def build_parser() -> argparse.ArgumentParser:
     users.set_defaults(handler=_handler("web_cmd", "run_users"))
 
     audit = _command(commands, "audit", "审计日志：各项状态变更和登录记录")
-    audit.add_argument("--since", help="起始日期，YYYY-MM-DD（北京时间）")
-    audit.add_argument("--until", help="截止日期，YYYY-MM-DD（北京时间）")
+    audit.add_argument("--since", help=f"起始日期（北京时间），{DAY_FORMAT}")
+    audit.add_argument("--until", help=f"截止日期（北京时间），{DAY_FORMAT}")
     audit.add_argument(
         "--kind", help="只看该类别的事件：" + "，".join(f"{kind.value}（{kind.label}）" for kind in AuditKind)
     )
@@ -522,7 +524,7 @@ def _supervision_commands(commands: Any) -> None:
     transition.add_argument("--evidence", help=f"整改报告或佐证材料文件（{EVIDENCE_ACTIONS}时必填）")
     transition.add_argument(
         "--deadline",
-        help=f"新的整改期限，YYYY-MM-DD（{DEADLINE_ACTIONS}时必填，{OPTIONAL_DEADLINE_ACTIONS}时可填）",
+        help=f"新的整改期限，{DAY_FORMAT}（{DEADLINE_ACTIONS}时必填，{OPTIONAL_DEADLINE_ACTIONS}时可填）",
     )
     _common(transition)
     correct = _command(
@@ -583,7 +585,7 @@ def _supervision_commands(commands: Any) -> None:
     issue = _command(evaluation_commands, "issue-findings", "本轮结束后，把一个档案馆评价发现的问题下发为整改问题")
     issue.add_argument("archive_code", help="档案馆代码")
     issue.add_argument(
-        "--feedback-date", required=True, help="向档案馆反馈评价结果的日期，YYYY-MM-DD，整改期限由此起算"
+        "--feedback-date", required=True, help=f"向档案馆反馈评价结果的日期，{DAY_FORMAT}，整改期限由此起算"
     )
     issue.add_argument("--doc-no", required=True, help="反馈文书编号")
     issue.add_argument("--person", required=True, help="档案馆的整改责任人")
@@ -618,7 +620,7 @@ def _supervision_commands(commands: Any) -> None:
     _out(indicators_report)
     indicators_report.add_argument(
         "--as-of",
-        help="以该日为评估日：不计入其所在年份之后的数据，当年未结束的不评判，YYYY-MM-DD（默认：今天，或 $ARCHIVE_CENSUS_AS_OF）",
+        help=f"以该日为评估日（不晚于今天）：不计入其所在年份之后的数据，一年自其 12 月 31 日起才评判，{DAY_FORMAT}（默认：今天，或 $ARCHIVE_CENSUS_AS_OF）",
     )
     indicators_report.add_argument("--by", default=None, help=f"报告上写的生成人{BY_DEFAULT}")
     _common(indicators_report)

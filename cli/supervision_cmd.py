@@ -44,7 +44,7 @@ from warehouse.evaluation import (
 from warehouse.evaluation_findings import describe_deadlines, describe_left_unscored
 from warehouse.inspections import query_finding_history, query_findings
 from warehouse.supervision import query_supervision_summary
-from warehouse.users import get_user
+from warehouse.users import get_user, person_of
 
 
 def _store(args: argparse.Namespace) -> Warehouse:
@@ -279,7 +279,8 @@ def run_evaluation(args: argparse.Namespace) -> int:
     if command == "report":
         out = xlsx_out(args.out, f"评价反馈报告-{args.archive_code}.xlsx")
         with store.reader() as con, into_folder(out):
-            write_evaluation_report(con, args.archive_code, out, args.round, generated_by=acting_user(args))
+            made_by = person_of(con, acting_user(args))  # 王敏（planner） for an account, as the web's report says
+            write_evaluation_report(con, args.archive_code, out, args.round, generated_by=made_by)
         return _print(
             args,
             {"report": str(out), "archive_code": args.archive_code, "round_id": args.round},
@@ -362,7 +363,7 @@ def run_indicators(args: argparse.Namespace) -> int:
             hint="请检查年份是否写错；省略 --as-of 即截至今天。",
         )
     with open_warehouse(settings).reader() as con, into_folder(out):
-        write_indicators_report(con, out, as_of, generated_by=acting_user(args))
+        write_indicators_report(con, out, as_of, generated_by=person_of(con, acting_user(args)))
     return _print(args, {"report": str(out)}, f"已生成规划指标中期评估工作簿：{out}")
 
 

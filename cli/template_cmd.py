@@ -16,6 +16,7 @@ from cli.main import emit_json, into_folder, xlsx_out
 from supervision.scoring import check_scoring_allowed
 from warehouse.backends import open_warehouse
 from warehouse.evaluation import DEFAULT_ROUND, fetch_assignments
+from warehouse.users import account_names
 
 
 def run_template(args: argparse.Namespace) -> int:
@@ -87,5 +88,11 @@ def _refuse_unassigned_scorer(args: argparse.Namespace) -> str:
         return f"（{settings.db_path} 处没有数据仓库，未核对该专家是否分派评价此馆）"
     with open_warehouse(settings).reader() as con:
         assignments = fetch_assignments(con, DEFAULT_ROUND)
+        accounts = [user for user, name in account_names(con).items() if name == scorer and user in assignments]
+    if accounts:  # the expert's own name, where the sheet and the upload know the account's
+        raise UsageError(
+            f"「{scorer}」是评价专家账号 {'、'.join(accounts)} 的姓名：评分人须填用户名。",
+            hint=f"请改为 --scorer {accounts[0]}。",
+        )
     check_scoring_allowed(scorer, args.archive, assignments, True)
     return ""

@@ -86,10 +86,13 @@ def _ensure_round(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, An
         if round_id != DEFAULT_ROUND:
             # The score sheets, the web pages and the uploads belong to the form's round: another opened here could
             # be assigned on the command line and nowhere scored, while the pages went on showing this one.
+            later = round_id > DEFAULT_ROUND
             raise UsageError(
-                f"评价轮次 {round_id} 不能在本版本的平台上开启：本版本的评分表、评分标准和页面只用于评价轮次 {DEFAULT_ROUND}。"
-                "本次未作任何改动。",
-                hint=f"新一轮评价随平台的新版本（新的评分表式和评分标准）开启；轮次 {DEFAULT_ROUND} 的结果和整改问题仍可查看。",
+                f"评价轮次 {round_id} 不能在本版本的平台上开启或分派：本版本的评分表、评分标准和页面只用于评价轮次 "
+                f"{DEFAULT_ROUND}。本次未作任何改动。",
+                hint="新一轮评价随平台的新版本（新的评分表式和评分标准）开启。"
+                if later
+                else f"{round_id} 年的评价不在本平台上进行；本轮为 {DEFAULT_ROUND}，省略 --round 即可。",
             )
         con.execute(
             "INSERT INTO evaluation_rounds (round_id, standard_version, is_open) VALUES (?, ?, false)",

@@ -438,6 +438,12 @@ def test_a_template_made_for_one_archive_lists_every_item_and_comes_back_accepte
     assert "「专家丁」本轮没有分派任何档案馆" in capsys.readouterr().err
     assert main([*made[:3], CITY, *made[4:], "--scorer", "专家乙"]) == 2
     assert "评价专家「专家乙」未被分配评价广州市档案馆" in capsys.readouterr().err
+    # An expert's own name, where the account's is wanted: said so (it said they had no archive at all).
+    with store.writer() as con:
+        add_user(con, "liuyang", "-", Role.EVALUATOR, None, by="管理员", full_name="刘洋")
+        assign_evaluator(con, ARCHIVE, "liuyang", "规划处")
+    assert main([*made, "--scorer", "刘洋"]) == 2
+    assert "「刘洋」是评价专家账号 liuyang 的姓名：评分人须填用户名" in capsys.readouterr().err
     elsewhere = tmp_path / "nowhere" / "w.duckdb"  # no warehouse to ask: made, saying it was not checked
     unchecked = [*made[:5], str(elsewhere), "--out", str(tmp_path / "未核对.xlsx"), "--scorer", "专家丁"]
     assert main(unchecked) == 0 and not elsewhere.exists()
@@ -480,12 +486,14 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     assert ingest(store, settings, rows, tmp_path / "e.xlsx").status == "accepted"
     out = tmp_path / "反馈.xlsx"
     db = str(settings.db_path)
-    assert main(["evaluation", "report", ARCHIVE, "--out", str(out), "--db", db, "--json", "--by", "王敏"]) == 0
+    with store.writer() as con:
+        add_user(con, "wangmin", "-", Role.PLANNER, None, by="管理员", full_name="王敏")
+    assert main(["evaluation", "report", ARCHIVE, "--out", str(out), "--db", db, "--json", "--by", "wangmin"]) == 0
     assert json.loads(capsys.readouterr().out)["report"] == str(out)
     book = openpyxl.load_workbook(out)
     assert book.sheetnames == ["评价结果", "领域小计", "分项得分", "自评偏差", "合议说明", "发现问题"]
     facts = {row[0]: row[1] for row in book["评价结果"].iter_rows(min_row=3, values_only=True) if row[0]}
-    assert facts["生成人"] == "王敏"  # who made it, as the web's says (the command line's named nobody)
+    assert facts["生成人"] == "王敏（wangmin）"  # who made it, as the web's says (the command line's named nobody)
     assert facts["评价等次"] == "不合格"  # a failed veto item, whatever the score
     assert facts["最终得分"] == 900 and facts["未通过的否决项"] == "A2.4.2 评价期内未发生档案安全责任事故"  # named
     assert facts["排名"].startswith("第 1 名")
@@ -569,7 +577,9 @@ def test_close_then_close_again_is_refused(settings, capsys):
     # the form's round's), while the pages went on showing 2025.
     for argv in (["open", "--round", "2026"], ["assign", ARCHIVE, "--evaluator", "专家甲", "--round", "2026"]):
         assert main(["evaluation", *argv, "--db", db, "--by", "规划处"]) == 2
-        assert "评价轮次 2026 不能在本版本的平台上开启" in capsys.readouterr().err
+        assert "评价轮次 2026 不能在本版本的平台上开启或分派" in capsys.readouterr().err
+    assert main(["evaluation", "open", "--round", "2024", "--db", db, "--by", "规划处"]) == 2
+    assert "2024 年的评价不在本平台上进行；本轮为 2025" in capsys.readouterr().err  # not a new round's advice
     assert main(["evaluation", "results", "--round", "2026", "--db", db]) == 2  # nothing was created
     assert main(["evaluation", "results", "--round", "abc", "--db", db]) == 2
 

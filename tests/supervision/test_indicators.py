@@ -169,4 +169,4 @@ def test_a_year_is_judged_from_its_last_day():
     # The page says so (its note said 当年的数值在年底前不评判, which a judgement on 31 December contradicted).
     from dash_app.pages.indicators import TARGETS_HINT
 
-    assert "自当年 12 月 31 日即年末数的统计时点起" in TARGETS_HINT and "年底前不评判" not in TARGETS_HINT
+    assert "一年自其 12 月 31 日即年末数的统计时点起算作已结束" in TARGETS_HINT and "年底前不评判" not in TARGETS_HINT
