@@ -505,6 +505,8 @@ def apply_action(
                 )  # fmt: skip
     except CensusError as error:
         return said_on_page(error), False
+    if change["from_status"] == change["to_status"]:  # an extension: 整改中 → 整改中 read as a change
+        return f"{change['finding_id']}：仍为{change['to_status']}（{change['action']}）", True
     return f"{change['finding_id']}：{change['from_status']} → {change['to_status']}（{change['action']}）", True
 
 
@@ -768,11 +770,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         barred = (
             set() if is_independent_of(state, viewer.user_name) else {t.action for t in TRANSITIONS if t.independent}
         )
+        status = FindingStatus(history["status"])
         options = [
-            {"label": f"{t['action']} → {t['to_status']}", "value": t["action"]}
-            for t in allowed_targets(FindingStatus(history["status"]))
+            # An extension keeps the state: said so (延期 → 整改中 read as a change, from 整改中).
+            {"label": f"{t['action']}（仍为{status}）" if t["to_status"] == status else f"{t['action']} → {t['to_status']}",
+             "value": t["action"]}
+            for t in allowed_targets(status)
             if t["role"] in roles and t["action"] not in barred
-        ]
+        ]  # fmt: skip
         lines = describe_finding(history, context.settings.today())
         sources = describe_sources(history["sources"], name_experts=viewer.is_national)
         return html.Div([html.Div(line) for line in [*lines, *([sources] if sources else [])]]), options

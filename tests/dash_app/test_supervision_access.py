@@ -1632,11 +1632,13 @@ def test_a_reviewer_extends_a_deadline_from_the_form(app, site):
     finding = overdue[-1]["finding_id"]
     client = client_of(app, "planner")
     total = transitions(site)
+    # Offered as keeping the state (延期 → 整改中 read as a change from 整改中).
+    assert {"label": "延期（仍为整改中）", "value": "延期"} in detail(app, client, finding)[1]
     # Not to the day overdue is judged on (the demo's, not the clock's): the finding would stay overdue.
     refused = act(app, client, finding, "延期", note="涉及基建，申请延期", deadline=DEMO_TODAY.isoformat())
     assert "不晚于操作当日（2025年6月30日）" in message_of(refused) and transitions(site) == total
     response = act(app, client, finding, "延期", note="涉及基建，申请延期", deadline="2025-12-31")
-    assert message_of(response) == f"{finding}：整改中 → 整改中（延期）"
+    assert message_of(response) == f"{finding}：仍为整改中（延期）"  # it said 整改中 → 整改中
     assert state_of(site, finding) == ("整改中", date(2025, 12, 31)) and transitions(site) == total + 1
     assert read(site, query_finding_history, finding)["transitions"][-1]["new_deadline"] == date(2025, 12, 31)
     still_overdue = grid_rows(app, client, ids.INSPECTIONS_GRID, None, ["overdue"], None)
