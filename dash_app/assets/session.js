@@ -33,6 +33,8 @@
     document.body.appendChild(notice);
   }
   var UNREACHABLE = "server-unreachable-notice";
+  var RETRY_EVERY_MS = 5 * 1000;
+  var retry = null;
   function noticeUnreachable() {
     if (document.getElementById(UNREACHABLE)) { return; }
     var notice = document.createElement("div");
@@ -40,12 +42,20 @@
     notice.className = "session-ended-notice";
     notice.setAttribute("role", "alert");
     notice.textContent = "暂时无法连接服务器（服务器可能正在重启，或网络中断）：本页显示的可能不是最新状态，"
-      + "刚才的操作可能没有送达。连接恢复后本页会继续更新；如长时间未恢复，请联系系统管理员。";
+      + "刚才的操作可能没有送达。连接恢复后本提示自动消失，届时请核对或重做刚才的操作；如长时间未恢复，请联系系统管理员。";
     document.body.appendChild(notice);
+    // Asked again every few seconds (GET /health, which needs no session), so the notice goes when the server is back
+    // even if the page sends nothing meanwhile.
+    retry = window.setInterval(function () {
+      fetchOriginal.call(window, "/health", {credentials: "same-origin", cache: "no-store"}).then(function (response) {
+        if (response.ok) { reachable(); }
+      }, function () {});
+    }, RETRY_EVERY_MS);
   }
   function reachable() {
     var notice = document.getElementById(UNREACHABLE);
     if (notice) { notice.remove(); }
+    if (retry !== null) { window.clearInterval(retry); retry = null; }
   }
   function onActivity() {
     if (leaving || Date.now() - lastContact < KEEPALIVE_EVERY_MS) { return; }
