@@ -265,10 +265,13 @@ PASSWORD_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8
 <link rel="stylesheet" href="/assets/app.css"></head><body class="login-body">
 <form method="post" action="/password" class="login-card" id="{ids.PASSWORD_FORM}">
 <h1>修改密码</h1><p class="hint">{{account}}新密码{PASSWORD_RULE_TEXT}。修改后，您在其他浏览器上的登录随即失效。</p>{{message}}
-<label>原密码<input name="current" id="{ids.PASSWORD_CURRENT}" type="password" autocomplete="current-password" required></label>
+<label>{{current_label}}<input name="current" id="{ids.PASSWORD_CURRENT}" type="password" autocomplete="current-password" required></label>
 <label>新密码<input name="new" id="{ids.PASSWORD_NEW}" type="password" autocomplete="new-password" required></label>
 <label>再次输入新密码<input name="repeat" id="{ids.PASSWORD_REPEAT}" type="password" autocomplete="new-password" required></label>
 {{next_field}}<button type="submit" id="{ids.PASSWORD_SUBMIT}">修改密码</button>{{back}}</form></body></html>"""
+PASSWORD_DONE_PAGE = f"""<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{page_title("修改密码")}</title>
+<link rel="stylesheet" href="/assets/app.css"></head><body class="login-body"><div class="login-card">
+<h1>修改密码</h1>{{message}}<p>{{back}}</p></div></body></html>"""
 PASSWORD_PATH = "/password"  # noqa: S105 - an address
 MUST_CHANGE_TEXT = "您的密码由管理员设置（新账号或重设的密码），须先在修改密码页改为只有您知道的密码，才能使用平台。"
 CHANGE_PASSWORD_HEADER = "X-Change-Password"  # read by assets/session.js  # noqa: S105 - a header's name
@@ -572,7 +575,14 @@ class Authenticator:
             why = str(current_user.change_password_because).replace("须先在修改密码页", "须先")
             message = f'<p class="warn" role="status">{html.escape(why)}</p>{message}'
 
-        page = PASSWORD_PAGE.format(message=message, back=back, account=account, next_field=next_field)
+        if message == PASSWORD_CHANGED and not must:
+            # Done: the message and the ways on, not the form again (it read as if it had to be filled in again).
+            return _form_page(PASSWORD_DONE_PAGE.format(message=message, back=back), status, retry_after)
+        # An administrator's password is the one to give as the old one (原密码 alone left a new user guessing).
+        current_label = "原密码（管理员告知您的初始密码）" if must else "原密码"
+        page = PASSWORD_PAGE.format(
+            message=message, back=back, account=account, next_field=next_field, current_label=current_label
+        )
         return _form_page(page, status, retry_after)
 
     def sign_out(self) -> Response:
@@ -707,7 +717,10 @@ def install_auth(
         if TOKEN_PATH.match(path):  # the sandboxed Data Docs: their route checks the signed token instead
             return None
         if flask.request.method == "GET" and not path.startswith(("/_dash", "/download", "/api")):
-            return flask.redirect("/login?next=" + quote(flask.request.full_path.rstrip("?"), safe="/"))
+            # A browser whose session the server ended (a password reset, idle, signed out elsewhere) is told so, as
+            # a page's callback is (a reload showed a bare sign-in form); one that never signed in or signed out is not.
+            ended = "expired=1&" if flask.session.get("sid") else ""
+            return flask.redirect(f"/login?{ended}next=" + quote(flask.request.full_path.rstrip("?"), safe="/"))
         flask.abort(401)
         return None
 

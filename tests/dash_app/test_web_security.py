@@ -440,6 +440,7 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
     assert signed_in.status_code == 302 and signed_in.headers["Location"] == "/password"
     form = client.get("/password").text
     assert "须先改为只有您知道的密码" in form and "返回平台" not in form  # it led back to this form; said on it
+    assert "原密码（管理员告知您的初始密码）" in form  # which password is the old one
     # A refusal of what was typed keeps the reason beside it (a mismatch replaced it).
     mismatch = client.post("/password", data={"current": "x", "new": "Abcdef-12345", "repeat": "Abcdef-12346"}).text
     assert "两次输入的新密码不一致。" in mismatch and "须先改为只有您知道的密码" in mismatch
@@ -462,7 +463,9 @@ def test_a_password_an_administrator_set_is_changed_before_anything_else(app, si
     data = {"current": password_of(name), "new": "Eigenes-Kennwort-3", "repeat": "Eigenes-Kennwort-3", "next": upload}
     done = client.post("/password", data=data)
     assert done.status_code == 302 and done.headers["Location"] == f"/password?changed=1&next={quote(upload, safe='/')}"
-    assert '<a href="/upload?job=abc123">回到刚才的页面</a>' in client.get(done.headers["Location"]).text
+    changed = client.get(done.headers["Location"]).text
+    assert '<a href="/upload?job=abc123">回到刚才的页面</a>' in changed and "密码已修改" in changed
+    assert 'name="current"' not in changed  # the form shown again read as if it had to be filled in again
     assert '<a href="/">返回平台</a>' in client.get("/password?changed=1").text
     # Never elsewhere than this platform.
     assert "evil.example" not in client.get("/password?changed=1&next=//evil.example/x").text
@@ -484,7 +487,11 @@ def test_a_password_or_role_change_ends_earlier_sessions(app, site, change):
             add_user(con, name, hash_password("A-new-password", name), "province", "440000", by="管理员")
         else:
             add_user(con, name, hash_password(password_of(name), name), "province", "450000", by="管理员")
-    assert client.get("/").status_code == 302
+    ended = client.get("/coverage")
+    # Told why at the sign-in form, as a page's callback is (a reload showed a bare form).
+    assert ended.status_code == 302 and ended.headers["Location"] == "/login?expired=1&next=/coverage"
+    assert "登录已失效" in client.get(ended.headers["Location"]).text
+    assert client_of(app).get("/coverage").headers["Location"] == "/login?next=/coverage"  # never signed in: no
     fresh = client_of(app, address="10.3.1.3")
     password = "A-new-password" if change == "password" else None
     assert sign_in(fresh, name, password).status_code == 302 and fresh.get("/").status_code == 200
