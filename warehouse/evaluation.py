@@ -720,11 +720,21 @@ def _score_changes(
         parts = {}
         for part, key in enumerate(("scores", "veto_passed")):
             if changed[part]:
-                parts[key] = {c: values[c][part] for c in changed[part] if c in values and values[c][part] is not None}
+                parts[key] = {
+                    # A score as typed, whether stored (8.0) or given (7): the log wrote 得分 8.0 → 7.
+                    c: _plain_score(values[c][part]) if key == "scores" else values[c][part]
+                    for c in changed[part]
+                    if c in values and values[c][part] is not None
+                }
         return parts
 
     was_submitted = any(row["is_submitted"] for row in current.values())
     return {**sheet(old), "is_submitted": was_submitted}, sheet(new)
+
+
+def _plain_score(value: Decimal) -> str:
+    """A score without trailing zeros (8.0 → 8, 7.50 → 7.5)."""
+    return format(Decimal(value).normalize(), "f")
 
 
 def load_evaluation_sheets(

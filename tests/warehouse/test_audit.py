@@ -154,6 +154,10 @@ def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
     again = save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("8"), "A1.1.2": Decimal("3")}, False)
     assert again["unchanged"] and again["version"] == sheet_version(query_scores(opened, ARCHIVE, "evaluator"))
     assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 2
+    # A stored score is said as typed (it read 8.0 → 7).
+    save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": Decimal("7"), "A1.1.2": Decimal("3")}, False)
+    third = events(opened, AuditKind.EVALUATION_SCORE)[2]
+    assert (third["before"]["scores"], third["after"]["scores"]) == ({"A1.1.1": "8"}, {"A1.1.1": "7"})
     with pytest.raises(AccessDenied):
         save_evaluator_scores(opened, "专家丁", ARCHIVE, {"A1.1.1": Decimal(1)}, False)  # not assigned
     close_evaluation(opened, "规划处")
@@ -162,7 +166,7 @@ def test_rounds_assignments_and_scores_are_logged(opened):  # noqa: F811
         {"is_open": True},
         {"is_open": False},
     )
-    assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 2
+    assert len(events(opened, AuditKind.EVALUATION_SCORE)) == 3
 
 
 def test_a_withdrawn_assignment_is_logged_with_the_sheet_it_removed(opened):  # noqa: F811
