@@ -44,9 +44,10 @@ def run_serve(args: argparse.Namespace, banner: str = "") -> int:
     # English. werkzeug's server directly, not app.run: Flask's banner would print after ours.
     server = bind_server(args.host, args.port, app.server)
     stop_on_sigterm()  # a service manager's stop: as Ctrl-C, not as a crash (uploads drained, files removed)
-    sys.stderr.write(f"\n仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n{banner}\n")
-    sys.stderr.flush()
     try:
+        # Inside: a stop that comes while the address is announced is a stop too (CI's SIGTERM came during the flush).
+        sys.stderr.write(f"\n仪表盘：http://{args.host}:{args.port}/  （Ctrl+C 停止）\n{banner}\n")
+        sys.stderr.flush()
         server.serve_forever()  # werkzeug's returns at Ctrl-C (and SIGTERM, above): it swallows KeyboardInterrupt
     except KeyboardInterrupt:
         pass
