@@ -670,7 +670,7 @@ def parse_day(text: str | None, option: str) -> date | None:
     except ValueError:
         raise UsageError(
             f"{option} 的值「{text}」不是日期。",
-            hint=f"请按“年-月-日”填写，如 {option} 2025-06-30（也可写 2025/6/30 或 2025年6月30日）。",
+            hint=f"请写作{DAY_FORMAT}。",
         ) from None
 
 

@@ -291,10 +291,27 @@ def _safe_next(target: str | None) -> str:
     return target if not parsed.scheme and not parsed.netloc and not target.startswith("//") else "/"
 
 
-def password_path_then(next_page: str) -> str:
-    """The password form's address, keeping the page the user was going to (none for the home page)."""
+def password_path_then(next_page: str | None, *, changed: bool = False) -> str:
+    """The password form's address (`changed`: the page saying it was changed), keeping the page the user was going
+    to (none for the home page or the form itself)."""
     then = _safe_next(next_page)
-    return PASSWORD_PATH if then in ("/", PASSWORD_PATH) else f"{PASSWORD_PATH}?next={quote(then, safe='/')}"
+    query = [
+        *(["changed=1"] if changed else []),
+        *([f"next={quote(then, safe='/')}"] if then not in ("/", PASSWORD_PATH) else []),
+    ]
+    return f"{PASSWORD_PATH}?{'&'.join(query)}" if query else PASSWORD_PATH
+
+
+def _kept_next() -> str:
+    """The page the password form was asked to lead back to (`next`, a local path), or "/"."""
+    return _safe_next(flask.request.values.get("next"))
+
+
+def _way_on(then: str) -> str:
+    """The password pages' link onward: back to the page the user was going to, or to the platform."""
+    if then != "/":
+        return f'<a href="{html.escape(then, quote=True)}">回到刚才的页面</a>'
+    return f'<a href="{viewer_home()}">返回平台</a>'
 
 
 def _after(wait_s: int) -> str:
@@ -554,8 +571,13 @@ class Authenticator:
         login_user(WebUser.of(changed, self.password_max_age))
         flask.session["sid"] = self.sessions.start(name, address)
         flask.session["auth"] = fingerprint(self.secret_key, changed)
-        then = _safe_next(request.form.get("next"))
-        return flask.redirect(f"{PASSWORD_PATH}?changed=1" + (f"&next={quote(then, safe='/')}" if then != "/" else ""))
+        return flask.redirect(password_path_then(request.form.get("next"), changed=True))
+
+    @staticmethod
+    def password_done_page() -> Response:
+        """GET /password?changed=1: the password was changed; the message and the way on, not the form again (it read
+        as if it had to be filled in again)."""
+        return _form_page(PASSWORD_DONE_PAGE.format(message=PASSWORD_CHANGED, back=_way_on(_kept_next())), 200, None)
 
     @staticmethod
     def password_page(message: str, status: int, retry_after: int | None = None) -> Response:
@@ -564,9 +586,8 @@ class Authenticator:
         # No way back while the password must be changed first (the link led back to this form): a way out instead
         # (someone else's account, or not now), and whose account it is.
         must = current_user.is_authenticated and current_user.must_change_password
-        then = _safe_next(flask.request.values.get("next"))
-        onward = f'<a href="{html.escape(then, quote=True)}">回到刚才的页面</a>' if then != "/" else ""
-        back = '<a href="/logout">退出登录</a>' if must else onward or f'<a href="{viewer_home()}">返回平台</a>'
+        then = _kept_next()
+        back = '<a href="/logout">退出登录</a>' if must else _way_on(then)
         next_field = f'<input type="hidden" name="next" value="{html.escape(then, quote=True)}">' if then != "/" else ""
         account = f"当前账号：{html.escape(current_user.id)}。" if current_user.is_authenticated else ""
         if must:
@@ -574,10 +595,6 @@ class Authenticator:
             # mismatch used to replace it.
             why = str(current_user.change_password_because).replace("须先在修改密码页", "须先")
             message = f'<p class="warn" role="status">{html.escape(why)}</p>{message}'
-
-        if message == PASSWORD_CHANGED and not must:
-            # Done: the message and the ways on, not the form again (it read as if it had to be filled in again).
-            return _form_page(PASSWORD_DONE_PAGE.format(message=message, back=back), status, retry_after)
         # An administrator's password is the one to give as the old one (原密码 alone left a new user guessing).
         current_label = "原密码（管理员告知您的初始密码）" if must else "原密码"
         page = PASSWORD_PAGE.format(
@@ -656,9 +673,9 @@ def install_auth(
         # Signed in only (the guard sends others to /login); a POST is Origin-checked like every state change.
         if flask.request.method == "POST":
             return auth.change_password(store)
-        if current_user.must_change_password:
-            return auth.password_page("", 200)
-        return auth.password_page(PASSWORD_CHANGED if flask.request.args.get("changed") == "1" else "", 200)
+        if not current_user.must_change_password and flask.request.args.get("changed") == "1":
+            return auth.password_done_page()
+        return auth.password_page("", 200)
 
     @server.route(KEEPALIVE_PATH, methods=["POST"])
     def keepalive() -> Response:

@@ -169,17 +169,11 @@ class FairQueue:
         return item
 
     def order(self) -> list[UploadJob]:
-        """The waiting jobs in the order `take` will give them (nothing taken)."""
-        lines = {province: list(line) for province, line in self._lines.items()}
-        served, turn, ordered = dict(self._served_at), self._turn, []
-        while lines:
-            province = min(lines, key=lambda p: served.get(p, -1))
-            ordered.append(lines[province].pop(0)[0])
-            if not lines[province]:
-                del lines[province]
-            turn += 1
-            served[province] = turn
-        return ordered
+        """The waiting jobs in the order `take` will give them: taken from a copy, this one untouched."""
+        copy = FairQueue()
+        copy._lines = {province: deque(line) for province, line in self._lines.items()}
+        copy._served_at, copy._turn = dict(self._served_at), self._turn
+        return [job for job, _ in iter(copy.take, None)]
 
 
 class UploadJobs:

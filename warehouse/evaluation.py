@@ -728,8 +728,7 @@ def _score_changes(
                 }
         return parts
 
-    was_submitted = any(row["is_submitted"] for row in current.values())
-    return {**sheet(old), "is_submitted": was_submitted}, sheet(new)
+    return {**sheet(old), "is_submitted": _is_submitted(current)}, sheet(new)
 
 
 def _plain_score(value: Decimal) -> str:
