@@ -24,7 +24,7 @@ from dash_app.context import CONTEXT_EXTENSION, AppContext
 from dash_app.data_docs import install_data_docs_routes
 from dash_app.downloads import install_download_routes
 from dash_app.pages import PAGES, Page
-from dash_app.reports import data_stamp, install_report_routes
+from dash_app.reports import data_as_of_text, data_stamp, install_report_routes
 from dash_app.security import home_of, https_only, install_security, trusted_origins
 from dash_app.uploads import install_upload_routes
 from warehouse.backends import open_warehouse
@@ -43,6 +43,14 @@ COMPRESSED_TYPES = [
     "application/geo+json",
     "image/svg+xml",
 ]
+# The outcome lines of the pages' actions that change the data.
+DATA_CHANGING_RESULTS = (
+    ids.SUBMISSIONS_REVIEW_RESULT,
+    ids.UPLOAD_STATUS,
+    ids.INSPECTIONS_RESULT,
+    ids.EVALUATION_RESULT,
+    ids.EVALUATION_ISSUE_RESULT,
+)
 
 
 def _navigation() -> html.Nav:
@@ -215,5 +223,14 @@ def create_app(settings: Settings) -> Dash:
             else [html.A(f"您的密码 {days} 天后到期，请及时修改", href="/password", className="stamp-warn")]
         )
         return _navigation(), [*data_stamp(context), *soon]
+
+    # A page's own action changes the data (a review, an upload, a finding's step, a score, a round's feedback): the
+    # stamp's 数据截至, drawn when the page was opened, follows it.
+    for result in DATA_CHANGING_RESULTS:
+        app.callback(
+            Output(ids.DATA_AS_OF, "children", allow_duplicate=True),
+            Input(result, "children"),
+            prevent_initial_call=True,
+        )(lambda _result: data_as_of_text(context))
 
     return app

@@ -61,13 +61,17 @@ def census_round_label() -> str:
     return f"{ROUND_ID} 年度{CENSUS_FORM.title}（统计截止 {format_date(CENSUS_FORM.reference_date)}）"
 
 
+def data_as_of_text(context: AppContext) -> str:
+    """数据截至 2025年6月30日 14:05（北京时间）: when the data was last changed."""
+    as_of = context.reader.cached(query_data_as_of)
+    return f"数据截至 {format_datetime(as_of) if as_of else '尚无数据'}（北京时间）"
+
+
 def data_stamp(context: AppContext) -> list[Any]:
     """The line under the menu on every page: when the data was last changed and which census round it is."""
-    as_of = context.reader.cached(query_data_as_of)
-    when = format_datetime(as_of) if as_of else "尚无数据"
     return [
         html.Span(PLATFORM_NAME, className="print-only"),
-        html.Span(f"数据截至 {when}（北京时间）", id=ids.DATA_AS_OF),
+        html.Span(data_as_of_text(context), id=ids.DATA_AS_OF),
         html.Span(census_round_label(), id=ids.CENSUS_ROUND),
     ]
 

@@ -22,6 +22,7 @@ from census_schema.scopes import WITHHELD_NOTE, ScopeReturn, central_scope, divi
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
+from dash_app.formatting import format_datetime
 from dash_app.pages import submissions as submissions_page
 from dash_app.pages.overview import load_overview
 from dash_app.pages.upload import describe_scope_checks, template_scope_options
@@ -46,7 +47,7 @@ from tests.dash_app.test_access import (
 from tests.flows.test_annual_stats import central_organs
 from tests.flows.workbooks import write_rows
 from warehouse.backends import EmbeddedWarehouse
-from warehouse.queries import list_submissions, query_summary
+from warehouse.queries import list_submissions, query_data_as_of, query_summary
 from warehouse.reminders import refresh_reminders
 
 GUANGZHOU = division_scope("440000", "440100")
@@ -118,6 +119,23 @@ def review(app, user: str, submission_id: str, action: str, reason: str | None =
     return returned(response, ids.SUBMISSIONS_REVIEW_RESULT, "children")
 
 
+def stamp_after(app, user: str, result: str) -> str:
+    """The 数据截至 under the menu once a page's action has written its outcome line (the callback that follows it)."""
+    key = next(
+        key
+        for key, entry in app.callback_map.items()
+        if key.startswith(f"{ids.DATA_AS_OF}.children@") and entry["inputs"] == [{"id": result, "property": "children"}]
+    )
+    body = {
+        "output": key,
+        "outputs": {"id": ids.DATA_AS_OF, "property": "children"},
+        "inputs": [{"id": result, "property": "children", "value": "done"}],
+        "state": [],
+        "changedPropIds": [f"{result}.children"],
+    }
+    return returned(client_of(app, user).post("/_dash-update-component", json=body), ids.DATA_AS_OF, "children")
+
+
 def progress_line(app, user: str) -> str:
     response = post_callback(
         app,
@@ -155,6 +173,15 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
         assert "必须说明原因：请在“退回或撤回理由”中写明" in said and "--reason" not in said
     assert f"（{prefecture}）：待省级审核 → 已退回" in review(app, "guangdong", prefecture, "return", "第4行请核实")
     assert return_preview(app, "guangdong", prefecture) is None  # returned: nothing more to take out
+    # The stamp under the menu, drawn when the page opened, follows the review just made.
+    with store.reader() as con:
+        changed = query_data_as_of(con)
+        reviewed = con.execute("SELECT max(occurred_at) FROM audit_log WHERE kind = 'review'").fetchone()[0]
+    assert changed == reviewed
+    assert (
+        stamp_after(app, "guangdong", ids.SUBMISSIONS_REVIEW_RESULT)
+        == f"数据截至 {format_datetime(changed)}（北京时间）"
+    )
     rows = grid_rows(app, client_of(app, "guangdong"), ids.SUBMISSIONS_GRID, "/submissions", None, "")
     shown = next(row for row in rows if row["submission_id"] == prefecture)
     assert (shown["scope_name"], shown["review_progress"], shown["review_note"]) == (
