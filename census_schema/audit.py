@@ -95,8 +95,15 @@ AUDIT_ACTION_LABELS: dict[str, str] = {
 
 # How a change reached the warehouse.
 AUDIT_VIA_LABELS: dict[str, str] = {"web": "网页", "command": "命令行"}
-# Who an event recorded without a person did it: the platform itself (a migration's recount, at an upgrade).
+# Who an event recorded without a person did it: the platform itself (a migration's recount, at an upgrade), or, for
+# a refused request or sign-in, someone not signed in.
 SYSTEM_ACTOR = "系统（升级数据仓库时自动执行）"
+ANONYMOUS_ACTOR = "未登录的访问者"
+
+
+def unnamed_actor(kind: AuditKind) -> str:
+    """Who did an event recorded without an account: a visitor not signed in (a refusal), else the platform."""
+    return ANONYMOUS_ACTOR if kind in (AuditKind.ACCESS, AuditKind.LOGIN) else SYSTEM_ACTOR
 
 
 def action_label(action: str) -> str:

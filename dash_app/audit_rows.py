@@ -13,10 +13,10 @@ from census_schema.audit import (
     AUDIT_STATE_LABELS,
     AUDIT_TYPED_FIELDS,
     AUDIT_VIA_LABELS,
-    SYSTEM_ACTOR,
     AuditKind,
     action_label,
     describe_removed_return,
+    unnamed_actor,
 )
 from census_schema.roles import Role, person_label
 from census_schema.scopes import CENTRAL_CHANNELS, describe_division
@@ -145,7 +145,7 @@ def shown_row(row: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
     return {
         "event_id": row["event_id"],
         "occurred_at": format_datetime(row["occurred_at"], seconds=True),
-        "actor": person_label(actor, names.get(actor)) if actor else SYSTEM_ACTOR,
+        "actor": person_label(actor, names.get(actor)) if actor else unnamed_actor(kind),
         "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
         "source_address": row["source_address"],
         "kind": kind.label,

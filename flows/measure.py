@@ -469,9 +469,8 @@ def _measure_member(
             try:
                 head.feed(chunk)
             except _Refused as refused:
-                raise _refuse(
-                    file_name,
-                    f"工作簿内部部件 {info.filename} 含有{refused}，这是外部实体或实体膨胀攻击的常见手段，平台拒绝处理。",
+                raise _part_refused(
+                    info, file_name, f"含有{refused}，这是外部实体或实体膨胀攻击的常见手段，平台拒绝处理。"
                 ) from None
             if not head.done and inflated > MAX_HEAD_BYTES:
                 head.done = True

@@ -46,12 +46,14 @@ class UserRecord:
         return account_scope(self.role, self.province_code, self.scope_code)
 
 
-# Letters of other scripts drawn like Latin ones (Cyrillic, Greek), by the Latin letter they pass for: a name
-# written with them reads as another account's (Cyrillic а in "аdmin").
+# Letters of other scripts drawn like Latin ones (Cyrillic, Greek), and the digits 0 and 1, by the Latin letter they
+# pass for: a name written with them reads as another account's (Cyrillic а in "аdmin", 1 in "p1anner").
 _LOOK_ALIKES = str.maketrans(
-    "аеорсухіјѕԁɡһӏԛԝвмнкαβεικνορτυχ",
-    "aeopcyxijsdghlqwbmhkabeikvoptux",
+    "аеорсухіјѕԁɡһӏԛԝвмнкαβεικνορτυχ01",
+    "aeopcyxijsdghlqwbmhkabeikvoptuxol",
 )
+# What the refusals say makes two names look the same.
+LOOK_ALIKE_KINDS = "全角半角、数字 0 和 1 与字母 o 和 l，或用了形似拉丁字母的西里尔、希腊字母"
 
 
 def name_skeleton(name: str) -> str:
@@ -205,8 +207,8 @@ def add_user(
         twin = find_look_alike(con, name) if previous is None else None
         if twin is not None:
             raise UsageError(
-                f"已有用户「{twin}」，与「{name}」看起来相同（只差字母大小写、全角半角，或用了形似拉丁字母的"
-                "西里尔、希腊字母）：两个账号容易混淆。本次未做任何处理。",
+                f"已有用户「{twin}」，与「{name}」看起来相同（只差字母大小写、{LOOK_ALIKE_KINDS}）："
+                "两个账号容易混淆。本次未做任何处理。",
                 hint=f"如要重设该用户，请用原名「{twin}」；如确是另一个人，请另取一个用户名。",
             )
         if previous is None:
@@ -422,11 +424,7 @@ def find_acting_account(con: duckdb.DuckDBPyConnection, by: str, *, from_sheet: 
     if exact is None:
         twin = find_look_alike(con, by)
         if twin is not None:
-            kind = (
-                "只差字母大小写"
-                if twin.lower() == by.lower()
-                else "看起来相同（全角半角，或用了形似拉丁字母的西里尔、希腊字母）"
-            )
+            kind = "只差字母大小写" if twin.lower() == by.lower() else f"看起来相同（{LOOK_ALIKE_KINDS}）"
             raise UsageError(
                 f"操作人「{by}」与平台用户「{twin}」{kind}，无法确定是否为该用户。本次未做任何处理。",
                 hint=f"以该用户的名义操作请写「{twin}」；不是该用户的，请写能与之区分的姓名。",

@@ -102,7 +102,7 @@ ROLES = (Role.PLANNER, Role.ADMIN, Role.PROVINCE, *sorted(LOCAL_ROLES))
 # What the other roles are told on the refusal (and on a refused evidence file): who handles findings, whom to ask.
 REFUSAL_NOTE = (
     "检查发现的问题由国家档案局和各省级档案部门办理（省级档案部门代本省地级、县级单位记录整改并复核）；"
-    "如需了解本单位的问题及其整改情况，中央单位请向国家档案局咨询。"
+    "中央单位如需了解本单位的问题及其整改情况，请向国家档案局咨询。"
 )
 # What the accounts that act on no finding read where the lifecycle form would be (the warehouse refuses them
 # whatever they send: `account_lifecycle_roles`).

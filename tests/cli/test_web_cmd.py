@@ -154,8 +154,8 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
         == "已重设已有用户 guangdong：原为省级档案部门（广东省），现为评价专家；密码已重设，已登录的会话已失效。"
         "其本人下次登录时须先把这个密码改为只有自己知道的密码。"
     )
-    # A name that reads as the account's: another letter case, full-width letters, a Cyrillic а or о.
-    for look_alike in ("Guangdong", "ｇｕａｎｇｄｏｎｇ", "guаngdоng"):
+    # A name that reads as the account's: another letter case, full-width letters, a Cyrillic а or о, a 0 for an o.
+    for look_alike in ("Guangdong", "ｇｕａｎｇｄｏｎｇ", "guаngdоng", "guangd0ng"):
         assert add(look_alike, "planner") == 2
         said = capsys.readouterr().err
         assert f"已有用户「guangdong」，与「{look_alike}」看起来相同（只差字母大小写、全角半角" in said

@@ -1390,7 +1390,10 @@ def test_a_rectifier_submits_a_report_with_evidence_and_a_reviewer_closes_it(app
     assert planner.get(f"/evidence/{finding}/999").status_code == 404
     # An evaluator is told who handles findings, not that it asked for another province's data.
     refused = client_of(app, "evaluator").get(link).text
-    assert "评价专家不查看检查整改记录及其佐证材料。" in refused and "中央单位请向国家档案局咨询" in refused
+    assert (
+        "评价专家不查看检查整改记录及其佐证材料。" in refused
+        and "中央单位如需了解本单位的问题及其整改情况，请向国家档案局咨询" in refused
+    )
     assert "其他省份的数据" not in refused
 
     # The reviewer may close it only with evidence of their own review.
@@ -1755,7 +1758,7 @@ def test_the_inspections_page_renders_for_its_roles(app, user, refused, reads_on
     assert response.status_code == 200
     assert (ids.PAGE_REFUSED in response.text) == refused and (ids.INSPECTIONS_GRID in response.text) != refused
     # Refused, it says who handles findings and whom to ask.
-    assert ("中央单位请向国家档案局咨询" in response.text) == refused
+    assert ("中央单位如需了解本单位的问题及其整改情况，请向国家档案局咨询" in response.text) == refused
     # Who acts on no finding is told so where the lifecycle form would be (an administrator was shown the form with
     # nothing to choose in 操作); who acts reads no such line.
     notes = set(inspections.READ_ONLY_NOTES.values())

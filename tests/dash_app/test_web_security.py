@@ -934,6 +934,15 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
     }
 
 
+def test_a_refused_request_of_someone_not_signed_in_is_logged_as_theirs_not_the_platform_s(app, site):
+    forged = client_of(app, address="10.5.0.61").post("/logout", headers={"Origin": EVIL})
+    assert forged.status_code == 403
+    flush_sign_ins(site)
+    rows = grid_rows(app, client_of(app, "admin"), ids.AUDIT_GRID, None, "access", None, None)
+    (refused,) = [r for r in rows if r["target"] == "POST /logout" and r["source_address"] == "10.5.0.61"]
+    assert (refused["actor"], refused["action"]) == ("未登录的访问者", "跨站修改请求被拒绝")
+
+
 def test_a_refusal_a_page_says_is_kept_in_the_audit_log_in_its_words(app, site):
     # A probe's administrator forged a review and a finding's change: refused on the page (HTTP 200), unrecorded.
     name = new_user(site, role="admin", province=None)

@@ -103,6 +103,15 @@ def test_sizes_written_in_the_zip_are_never_trusted(tmp_path):
         measure_workbook(path, "liar.xlsx", small)
 
 
+@pytest.mark.parametrize("make", [hostile.xxe, hostile.billion_laughs], ids=["XXE", "billion laughs"])
+def test_a_sheet_with_a_doctype_is_named_by_its_tab(make, tmp_path):
+    """It was named by its zip part (工作簿内部部件 xl/worksheets/sheet2.xml), which no user knows as 普查表."""
+    path = make(tmp_path / "x.xlsx")
+    with pytest.raises(WorkbookUnusable, match="该工作表含有文档类型声明") as refused:
+        measure_workbook(path, "x.xlsx", load_settings(tmp_path / "w.duckdb"))
+    assert refused.value.sheet == "普查表" and "xl/worksheets" not in refused.value.message
+
+
 def test_cells_and_rows_are_counted_from_the_sheet_xml(tmp_path):
     path = census_workbook(tmp_path / "c.xlsx", 30)
     settings = load_settings(tmp_path / "w.duckdb")
