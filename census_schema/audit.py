@@ -51,6 +51,9 @@ REFUSED = "refused"
 INTERRUPTED = "interrupted"
 # The actions that logged an uploaded file without changing any data.
 NOT_PROCESSED = (REFUSED, INTERRUPTED)
+# The logged actions that change no data shown: those, a return rejected by validation (nothing loaded), a backup,
+# and an upgrade (its recounts are logged as their own events).
+CHANGES_NO_DATA = (*NOT_PROCESSED, "rejected", "backup", "upgrade")
 
 # Actions recorded under a code, by their Chinese names (finding transitions are recorded by the lifecycle's own
 # Chinese action names, e.g. 开始整改, and shown as they are).

@@ -661,7 +661,7 @@ CROSS_RETURN_RULES: tuple[Rule, ...] = (
         "not_in_register",
         W,
         "uscc",
-        "该单位不在本省（中央单位为本渠道）的普查对象名录中，请核实，或先补充名录。",
+        "该单位不在普查对象名录中（省、地、县的表对照本省名录，中央单位的表对照本渠道名录），请核实，或先补充名录。",
     ),
     # Against the annual statistics the holder's current register row gives (none given: not compared). The change
     # is relative to the annual figure; exactly the limit passes; an annual 0 against any holdings warns. Each row's

@@ -265,6 +265,10 @@ class Column:
         )
 
 
+# A column of rows that are a province's or a central channel's: its channel is listed under it (中央企业 sat under 省份).
+PROVINCE_OR_CHANNEL = Column("province_name", "省份或中央渠道", tooltip="province_code")
+
+
 def as_columns(columns: Sequence[Column | tuple[str, str]]) -> list[Column]:
     """Columns declared as (field, header) pairs are plain text columns."""
     return [c if isinstance(c, Column) else Column(*c) for c in columns]

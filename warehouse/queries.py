@@ -10,7 +10,7 @@ from typing import Any
 
 import duckdb
 
-from census_schema.audit import KEPT, NOT_PROCESSED, RESENT_UNCHANGED, AuditKind
+from census_schema.audit import CHANGES_NO_DATA, KEPT, RESENT_UNCHANGED, AuditKind
 from census_schema.census_form import (
     CENSUS_FORM,
     RED_USE_FIELDS,
@@ -310,11 +310,11 @@ DATA_CHANGES = tuple(str(kind) for kind in AuditKind if kind not in (AuditKind.L
 
 def query_data_as_of(con: duckdb.DuckDBPyConnection) -> Any:
     """When the data shown was last changed: the latest accepted submission, review, finding step, score or round
-    change (None for an empty warehouse)."""
+    change; not a rejected or refused upload, a backup or an upgrade (None for an empty warehouse)."""
     row = con.execute(
         "SELECT max(changed_at) FROM (SELECT max(submitted_at) AS changed_at FROM submissions WHERE status = 'accepted' "
         "UNION ALL SELECT max(occurred_at) FROM audit_log WHERE list_contains(?, kind) AND NOT list_contains(?, action))",
-        [list(DATA_CHANGES), list(NOT_PROCESSED)],
+        [list(DATA_CHANGES), list(CHANGES_NO_DATA)],
     ).fetchone()
     return row[0] if row else None
 

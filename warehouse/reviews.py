@@ -41,6 +41,7 @@ from census_schema.scopes import (
     WITHDRAWN_PREFIX,
     Scope,
     ScopeKind,
+    account_scope,
     parse_stored_scope,
     return_reason_clause,
     review_label,
@@ -244,6 +245,12 @@ def _province_name(code: str | None) -> str:
     return f"{division.name}（{code}）" if division is not None else f"（{code}）"
 
 
+def _office_of(reviewer: Reviewer) -> str:
+    """The reviewer's office by its area, then the account: 广东省韶关市（prefecture）."""
+    scope = account_scope(reviewer.role, reviewer.province_code, reviewer.scope_code)
+    return f"{scope.name}（{reviewer.name}）" if scope is not None else reviewer.name
+
+
 def describe_return(con: duckdb.DuckDBPyConnection, submission_id: str, reviewer: Reviewer) -> str | None:
     """What returning a current return awaiting review takes out of the figures, said before anyone presses 退回; None
     for an id that is not such a return or that is not this reviewer's to return now (another province's, or the
@@ -332,7 +339,7 @@ def _check_level(
         )
     if level == PREFECTURE_REVIEW and (scope is None or scope.prefecture_code != reviewer.scope_code):
         raise AccessDenied(
-            f"报送「{submission_id}」是{where}的报表，不是 {reviewer.name} 所辖县级单位的报表，不能{label}。",
+            f"报送「{submission_id}」是{where}的报表，不是{_office_of(reviewer)}所辖县级单位的报表，不能{label}。",
             hint="地级档案部门只审核所辖县级单位的报表；本地区自己的报表由省级档案部门、再由国家档案局审核。",
         )
     if level == PROVINCE_REVIEW and stage == PREFECTURE_REVIEW:

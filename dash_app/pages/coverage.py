@@ -25,7 +25,7 @@ from dash_app.breakdown import breakdown_block, register_breakdown
 from dash_app.components import query_string, query_value
 from dash_app.context import AppContext
 from dash_app.formatting import area_name, division_name, format_count, with_names
-from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.grid import PROVINCE_OR_CHANNEL, Column, GridSpec, grid_block, register_grid
 from warehouse.queries import (
     query_coverage_children,
     query_coverage_total,
@@ -52,8 +52,6 @@ CHILD_COLUMNS = [
     Column("shown_code", "区划代码", "code"),
     *COUNT_COLUMNS,
 ]
-# A central channel's units are listed under their channel (中央企业 sat under 省份).
-PROVINCE_OR_CHANNEL = Column("province_name", "省份或中央渠道", tooltip="province_code")
 MISSING_COLUMNS = [
     PROVINCE_OR_CHANNEL,
     Column("division_name", "区划", tooltip="division_code"),

@@ -18,7 +18,7 @@ from dash_app import ids
 from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division, sees_submission
 from dash_app.context import AppContext
 from dash_app.formatting import area_name, figure_label, format_number, with_names
-from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.grid import PROVINCE_OR_CHANNEL, Column, GridSpec, grid_block, register_grid
 from warehouse.breakdowns import query_red_archives
 from warehouse.queries import (
     DECIMAL_FIGURES,
@@ -192,7 +192,7 @@ def value_column(figure: str) -> Column:
 # Each grid says first whose figure and how much (the value column is the figure's own, see value_column), then
 # where it was read: file, sheet, row, cell, and the submission's id.
 RETURN_COLUMNS = [
-    Column("province_name", "省份", tooltip="province_code"),
+    PROVINCE_OR_CHANNEL,
     Column("scope_name", "填报范围"),
     Column("file_name", "文件"),
     Column("rows", "行数", "int", "行"),

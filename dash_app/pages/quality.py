@@ -18,7 +18,7 @@ from dash_app.components import graph
 from dash_app.context import AppContext
 from dash_app.figures import build_trend
 from dash_app.formatting import format_count, province_names, with_names
-from dash_app.grid import Column, GridSpec, grid_block, register_grid
+from dash_app.grid import PROVINCE_OR_CHANNEL, Column, GridSpec, grid_block, register_grid
 from warehouse.outliers import query_outliers
 from warehouse.queries import (
     query_cross_province_duplicates,
@@ -35,7 +35,7 @@ FAILURE_LIMIT = 5000
 RULE_TITLES = (*RULE_KIND_TITLES.values(), UNKNOWN_RULE_TITLE)
 EXCEL_MAX_ROW = str(1_048_576)  # the widest row number, written without separators
 QUALITY_COLUMNS = [
-    Column("province_name", "省份", tooltip="province_code"),
+    PROVINCE_OR_CHANNEL,
     Column("submissions", "提交", "int", "次"),
     Column("rejected", "未通过校验", "int", "次"),
     Column("current_rows", "现行表行数", "int", "行"),

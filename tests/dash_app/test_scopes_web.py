@@ -23,6 +23,8 @@ from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
 from dash_app.formatting import format_datetime
+from dash_app.pages import lineage as lineage_page
+from dash_app.pages import quality as quality_page
 from dash_app.pages import submissions as submissions_page
 from dash_app.pages.overview import load_overview
 from dash_app.pages.upload import describe_scope_checks, template_scope_options
@@ -365,6 +367,8 @@ def test_a_central_unit_s_rows_name_its_channel_not_the_nation(site):
     errors = [r for r in grid_rows(app, planner, ids.QUALITY_ERRORS_GRID, "/quality") if r["file_name"] == "c-bad.xlsx"]
     assert errors and {r["province_name"] for r in errors} == {"中央企业"}
     assert [r["province_name"] for r in grid_rows(app, planner, ids.LINEAGE_GRID, reported["uscc"])] == ["中央企业"]
+    # Under a header that says a channel may stand there (it read 省份).
+    assert lineage_page.RETURN_COLUMNS[0].header == quality_page.QUALITY_COLUMNS[0].header == "省份或中央渠道"
     rows = grid_rows(app, planner, ids.LINEAGE_ROWS_GRID, "?figure=holdings")
     assert {r["province_name"] for r in rows if r["uscc"] == reported["uscc"]} == {"中央企业"}
     assert {r["province_name"] for r in rows if r["uscc"] != reported["uscc"]} == {"广东省"}

@@ -206,12 +206,21 @@ def test_an_event_appended_twice_is_logged_once(con):
     assert len(events(con, AuditKind.LOGIN)) == 1
 
 
-@pytest.mark.parametrize("action", NOT_PROCESSED)
-def test_a_file_refused_or_interrupted_is_logged_without_moving_the_data_s_date(con, action):
+@pytest.mark.parametrize(
+    ("kind", "action"),
+    [
+        *((AuditKind.SUBMISSION, action) for action in NOT_PROCESSED),
+        # A probe read 数据截至 move to the time of a rejected upload, a nightly backup and a server's upgrade.
+        (AuditKind.SUBMISSION, "rejected"),
+        (AuditKind.WAREHOUSE, "backup"),
+        (AuditKind.WAREHOUSE, "upgrade"),
+    ],
+)
+def test_what_changes_no_data_is_logged_without_moving_the_data_s_date(con, kind, action):
     load(con, "census", "440000", [{"uscc": make_uscc(1)}])
     as_of = query_data_as_of(con)
     later = datetime(2099, 1, 1)
-    attempt = new_event(AuditKind.SUBMISSION, action, actor="guangdong", target="a.xlsx", source=WEB, at=later)
+    attempt = new_event(kind, action, actor="guangdong", target="a.xlsx", source=WEB, at=later)
     assert append_events(con, [attempt]) == 1 and query_data_as_of(con) == as_of
     returned = new_event(AuditKind.SUBMISSION, "accepted", actor="guangdong", target="b.xlsx", source=WEB, at=later)
     append_events(con, [returned])

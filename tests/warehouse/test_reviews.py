@@ -3,6 +3,7 @@ only the returns whose turn it is (warehouse.reviews)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -176,6 +177,13 @@ def test_the_same_rows_keep_only_progress_a_reviewer_gave(con):
     review_submission(con, second, "accept", Reviewer("guangzhou", Role.PREFECTURE, "440000", "440100"), None)
     third = load(con, "census", "440000", [{"uscc": A}], scope=tianhe, content="v3")
     assert progress(con, third) == "待省级审核" and "沿用其审核进度" in history(con, third)[0][3]
+
+
+def test_a_prefecture_refused_its_own_return_is_named_by_its_area_as_well_as_its_account(con):
+    own = load(con, "census", "440000", [{"uscc": A}], scope=GUANGZHOU)
+    refused = "是广东省广州市（地级）的报表，不是广东省广州市（guangzhou）所辖县级单位的报表，不能审核通过"
+    with pytest.raises(AccessDenied, match=re.escape(refused)):
+        review_submission(con, own, "accept", Reviewer("guangzhou", Role.PREFECTURE, "440000", "440100"), None)
 
 
 GUANGDONG = Reviewer("guangdong", Role.PROVINCE, "440000")
