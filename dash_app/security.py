@@ -93,15 +93,15 @@ def content_security_policy(script_hashes: Iterable[str]) -> str:
     """The CSP the app satisfies: its own scripts plus Dash's inline ones by hash; no eval; no framing.
 
     `style-src 'unsafe-inline'`: plotly.js and AG Grid insert <style> elements and style attributes at run time,
-    and Dash renders `style=` props as attributes; styles cannot run code. `img-src data:`: plotly's modebar and its
-    "download plot" image. Nothing else is allowed beyond the app's own origin (checked in Chromium: the browser
+    and Dash renders `style=` props as attributes; styles cannot run code. `img-src data: blob:`: plotly's modebar and
+    its "download plot" image (drawn from a blob: URL the page made). Nothing else is allowed beyond the app's own origin (checked in Chromium: the browser
     tests fail on any CSP violation on the console).
     """
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", *script_hashes],
         "style-src": ["'self'", "'unsafe-inline'"],
-        "img-src": ["'self'", "data:"],
+        "img-src": ["'self'", "data:", "blob:"],
         "font-src": ["'self'", "data:"],
         "connect-src": ["'self'"],
         "object-src": ["'none'"],

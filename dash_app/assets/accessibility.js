@@ -89,6 +89,15 @@
     });
   }
 
+  /* A field the keyboard reaches under the page's sticky action bar (保存草稿 and 提交评分 at the window's foot) was
+     hidden by it (8 of 30 score fields at 1280 x 720): the page scrolls it up above the bar. */
+  document.addEventListener("focusin", function (event) {
+    var bar = document.querySelector(".action-bar");
+    if (!bar || bar.contains(event.target) || !bar.getClientRects().length) { return; }
+    var top = bar.getBoundingClientRect().top, field = event.target.getBoundingClientRect();
+    if (field.bottom > top && field.top < window.innerHeight) { window.scrollBy(0, field.bottom - top + 8); }
+  });
+
   var pending = false;
   new MutationObserver(function () {
     if (pending) { return; }

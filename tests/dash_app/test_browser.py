@@ -255,6 +255,18 @@ def test_coverage_adds_up_at_every_level_and_a_county_says_it_is_the_lowest(brow
     screenshot(page, "coverage-county")
 
 
+def test_a_chart_downloads_as_an_image(browsing):
+    # The modebar's camera did nothing: the image is drawn from a blob: URL, which the CSP refused (img-src).
+    page = browsing.sign_in("planner", "/coverage")
+    chart = page.locator(".js-plotly-plot").first
+    chart.locator(".main-svg").first.wait_for()
+    chart.hover()
+    with page.expect_download() as download:
+        chart.locator(".modebar-btn[data-title='下载图表为PNG格式']").click()
+    assert download.value.suggested_filename == "国有档案资源普查图表.png"
+    assert download.value.path().read_bytes().startswith(b"\x89PNG")
+
+
 @pytest.mark.parametrize("user", ["planner", "admin", "guangdong"])
 def test_an_unknown_division_says_so(browsing, user):
     page = browsing.sign_in(user, "/coverage?division=999999")

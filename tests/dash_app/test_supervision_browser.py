@@ -106,6 +106,26 @@ def test_an_evaluator_scores_an_assigned_archive_and_finds_the_draft_after_reloa
     assert browsing.failed == []
 
 
+def test_the_keyboard_never_leaves_a_score_field_under_the_sticky_save_bar(browsing, site):
+    page = browsing.sign_in("evaluator", f"{evaluation.PATH}?archive={assigned_archives(site)[0]}")
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.wait_for_selector(f"#{ids.EVALUATION_FORM} table.score-table")
+    page.focus(score_input("A1.1.1"))
+    hidden = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        covered = page.evaluate(
+            """() => {
+                const field = document.activeElement.getBoundingClientRect();
+                const bar = document.querySelector('.action-bar').getBoundingClientRect();
+                return document.activeElement.closest('.action-bar') ? null : field.bottom > bar.top;
+            }"""
+        )
+        if covered:
+            hidden.append(page.evaluate("() => document.activeElement.id"))
+    assert hidden == []
+
+
 def test_an_evaluator_cannot_open_an_unassigned_archive_by_its_url(browsing, site):
     mine = assigned_archives(site)
     other = next(a for a in list_comprehensive_archives() if a.archive_code not in mine)
