@@ -267,6 +267,42 @@ def test_a_chart_downloads_as_an_image(browsing):
     assert download.value.path().read_bytes().startswith(b"\x89PNG")
 
 
+def test_a_printed_page_holds_every_row_of_its_grids_and_its_charts_fit_the_paper(browsing):
+    # A grid printed its page of 20 rows and nothing said the others were left out; a chart kept its width on the
+    # screen and was cut at the paper's edge.
+    page = browsing.sign_in("planner")
+    # What was printed, read as the printing ends: a listener added before the page's scripts runs before theirs,
+    # which undo it.
+    page.add_init_script(
+        """addEventListener('afterprint', () => {
+            const chart = document.querySelector('.js-plotly-plot');
+            window.printed = {
+                rows: document.querySelectorAll('.ag-center-cols-container .ag-row').length,
+                zoom: chart && (parseFloat(chart.style.zoom) || 1),
+                landscape: [...document.querySelectorAll('style')].some((s) => s.textContent.includes('landscape')),
+            };
+        })"""
+    )
+    page.goto("/submissions")
+    wait_for_grid(page, ids.SUBMISSIONS_GRID)
+    total = int(re.sub(r"\D", "", page.inner_text(f"#{ids.grid_count(ids.SUBMISSIONS_GRID)}")))
+    rows = f"#{ids.SUBMISSIONS_GRID} .ag-center-cols-container .ag-row"
+    assert total > 20 and page.locator(rows).count() == page.locator(".ag-center-cols-container .ag-row").count() == 20
+    page.pdf()
+    assert page.evaluate("() => window.printed.rows") == total
+    # Once printed, the screen is as it was.
+    page.wait_for_function(f"() => document.querySelectorAll('{rows}').length === 20")
+    assert page.locator(f"#{ids.SUBMISSIONS_GRID} .ag-paging-panel").is_visible()
+    page.goto("/coverage")
+    page.locator(".js-plotly-plot .main-svg").first.wait_for()
+    on_screen = page.locator(".js-plotly-plot").first.bounding_box()["width"]
+    assert on_screen > 1030
+    page.pdf()
+    printed = page.evaluate("() => window.printed")
+    # On landscape A4 (1,030 pixels between the margins), scaled down to fit.
+    assert printed["landscape"] and on_screen * printed["zoom"] <= 1030, printed
+
+
 @pytest.mark.parametrize("user", ["planner", "admin", "guangdong"])
 def test_an_unknown_division_says_so(browsing, user):
     page = browsing.sign_in(user, "/coverage?division=999999")
