@@ -21,7 +21,7 @@ from census_schema.settings import Settings
 from census_schema.supervision.codes import veto_verdict_text
 from census_schema.supervision.evaluation import SELF_SOURCE, BonusItem, ScoringItem, get_standard
 from dash_app.access import current_viewer, require_role
-from dash_app.formatting import format_datetime
+from dash_app.formatting import format_date, format_datetime
 from dash_app.grid import Column, ExportHeading, build_export_workbook
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
@@ -189,4 +189,5 @@ def install_download_routes(server: flask.Flask, reader: SnapshotReader, setting
         with reader.cursor() as con, tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / "report.xlsx"
             write_indicators_report(con, path, settings.today(), generated_by=viewer.signed_name)
-            return _send(path, "十四五规划指标中期评估.xlsx")
+            # Whose and as of which day, as the grids' exports are named (it had neither).
+            return _send(path, f"十四五规划指标中期评估-全国-{format_date(settings.today())}.xlsx")

@@ -174,7 +174,8 @@ def _specs(context: AppContext) -> list[GridSpec]:
             failures,
             [(ids.SUBMISSIONS_REVIEW_ID, "value")],
             "校验结果",
-            scope=lambda _viewer, submission_id: f"提交{typed_id(submission_id)}",
+            # 校验结果-S2024-440000-…-2026年12月7日.xlsx (it read 校验结果-提交S2024-…, and 校验结果-提交 for none).
+            scope=lambda _viewer, submission_id: typed_id(submission_id) or "未选择提交",
             # Which file, its result and counts, and whether the export holds them all (it said only the number).
             note=lambda viewer, submission_id: describe_failures(context, viewer, submission_id),
         ),

@@ -974,8 +974,9 @@ def test_the_reviewer_of_a_county_s_return_reads_its_warnings_on_the_submissions
     # Exported under the submission's number, its heading saying what the page says.
     response = export_grid(app, client_of(app, "guangzhou"), ids.SUBMISSIONS_FAILURES_GRID, None, own)
     exported = returned(response, ids.export_download(ids.SUBMISSIONS_FAILURES_GRID), "data")
-    assert exported["filename"].startswith(f"校验结果-提交{own}-")
+    assert exported["filename"].startswith(f"校验结果-{own}-2")
     heading = exported_workbook(response, ids.SUBMISSIONS_FAILURES_GRID).active
+    assert heading["A1"].value == f"校验结果（{own}）"
     assert heading["A3"].value == failures_note(app, "guangzhou", own)
     assert load_grid(app, client_of(app, "evaluator"), ids.SUBMISSIONS_FAILURES_GRID, own).status_code == 403
     # A prefecture's exports are named for the prefecture, not for its province (a probe's read 提交记录-广东省).

@@ -39,6 +39,8 @@ from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import audit_rows, ids
 from dash_app.access import Viewer, for_web
 from dash_app.app import close_app, create_app
+from dash_app.context import CONTEXT_EXTENSION
+from dash_app.formatting import format_date
 from dash_app.grid import EXPORT_HEADER_ROW, NO_ROWS_EXPORTED, link_parts
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link, lifecycle_roles
@@ -1903,6 +1905,8 @@ def test_only_national_users_download_the_mid_term_report(app, user, status):
     assert response.status_code == status
     if status == 200:
         assert openpyxl.load_workbook(io.BytesIO(response.data)).sheetnames
+        day = format_date(app.server.extensions[CONTEXT_EXTENSION].settings.today())
+        assert quote(f"十四五规划指标中期评估-全国-{day}.xlsx") in response.headers["Content-Disposition"]
     page = render_page(app, client_of(app, user), indicators.PATH)
     assert (ids.INDICATORS_REPORT_DOWNLOAD in page.text) == (status == 200)
 
