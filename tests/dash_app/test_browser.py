@@ -303,6 +303,17 @@ def test_a_printed_page_holds_every_row_of_its_grids_and_its_charts_fit_the_pape
     assert printed["landscape"] and on_screen * printed["zoom"] <= 1030, printed
 
 
+def test_a_narrow_window_scrolls_the_map_not_the_page(browsing):
+    # At 200 % zoom of a 1,280-pixel screen (640 CSS pixels), or any window under ~970, the whole page scrolled
+    # sideways for the map's 920 pixels, the menu and the stamp stopping short of the page's width.
+    page = browsing.sign_in("planner", "/")
+    page.set_viewport_size({"width": 800, "height": 900})
+    page.locator(f"#{ids.OVERVIEW_MAP} .main-svg").first.wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 800
+    box = page.locator(".map-box")
+    assert box.evaluate("(e) => e.scrollWidth > e.clientWidth")  # the map itself still whole, scrolled to
+
+
 @pytest.mark.parametrize("user", ["planner", "admin", "guangdong"])
 def test_an_unknown_division_says_so(browsing, user):
     page = browsing.sign_in(user, "/coverage?division=999999")
