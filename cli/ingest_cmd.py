@@ -242,6 +242,9 @@ def run_ingest(args: argparse.Namespace) -> int:
         confirm_shrink=args.confirm_shrink,
     )
     started = datetime.now(UTC).replace(tzinfo=None)  # the warehouse keeps naive UTC
+    # SIGTERM (timeout's, systemd's, kill's) as Ctrl-C: a run waiting on the pool is cancelled, not left queued to
+    # load later over a newer return.
+    stop_on_sigterm()
     try:
         with saying_if_created(settings):
             result = run_ingestion(

@@ -15,6 +15,7 @@ import os
 import re
 import signal
 import sys
+import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date, datetime
@@ -682,7 +683,10 @@ def stop_on_sigterm() -> None:
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, stop)
+    if (
+        threading.current_thread() is threading.main_thread()
+    ):  # signals are the main thread's (a command run in another)
+        signal.signal(signal.SIGTERM, stop)
 
 
 def acting_user(args: argparse.Namespace) -> str:

@@ -212,8 +212,8 @@ def submit_and_wait(deployment: str, parameters: dict[str, Any], settings: Setti
 
 
 class WorkerWatch:
-    """Whether a work pool has a worker online, asked every WORKER_CHECK_S; WarehouseUnavailable once none has been
-    for NO_WORKER_GRACE_S."""
+    """Whether a work pool serves runs (not paused, a worker online), asked every WORKER_CHECK_S; WarehouseUnavailable
+    once it has not for NO_WORKER_GRACE_S."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
@@ -221,18 +221,28 @@ class WorkerWatch:
         self.none_since: float | None = None
 
     def check(self, pool: str | None) -> None:
-        """Raise when the pool has had no worker online for the grace period (the run waiting on it is given up)."""
+        """Raise when the pool has been paused or without a worker online for the grace period (the run waiting on it
+        is given up)."""
         now = time.monotonic()
         if pool is None or now - self.checked < WORKER_CHECK_S:
             return
         self.checked = now
-        online = any(w.status.value == "ONLINE" for w in self.client.read_workers_for_work_pool(pool))
+        # A paused pool (the README's backup of a lake pauses it) serves nobody, its workers online or not: an upload
+        # sent meanwhile waited, saying 即将开始, for as long as the pause lasted.
+        paused = bool(getattr(self.client.read_work_pool(pool), "is_paused", False))
+        online = not paused and any(w.status.value == "ONLINE" for w in self.client.read_workers_for_work_pool(pool))
         self.none_since = None if online else (self.none_since or now)
-        if self.none_since is not None and now - self.none_since >= NO_WORKER_GRACE_S:
+        if self.none_since is None or now - self.none_since < NO_WORKER_GRACE_S:
+            return
+        if paused:
             raise WarehouseUnavailable(
-                f"工作池「{pool}」上没有运行中的工作节点，这次装载无人接手，已取消，没有装载任何数据。",
-                hint=f"请联系系统管理员；工作节点启动后（prefect worker start --pool {pool}）请重新提交。",
+                f"工作池「{pool}」已暂停（系统维护或备份中），这次装载无人接手，已取消，没有装载任何数据。",
+                hint=f"请在维护结束、工作池恢复后（prefect work-pool resume {pool}）重新提交。",
             )
+        raise WarehouseUnavailable(
+            f"工作池「{pool}」上没有运行中的工作节点，这次装载无人接手，已取消，没有装载任何数据。",
+            hint=f"请联系系统管理员；工作节点启动后（prefect worker start --pool {pool}）请重新提交。",
+        )
 
 
 def read_outcome(path: Path, state: Any) -> dict[str, Any]:

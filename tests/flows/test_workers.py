@@ -113,20 +113,43 @@ def test_a_run_no_worker_takes_is_given_up_and_one_whose_wait_is_interrupted_is_
     lake, env = lake_env
     path = str(census_workbook(tmp_path / "c.xlsx", 2))
     said = []
-    for how in ("give-up", "interrupt"):
-        done = subprocess.run(
-            [str(ROOT / ".venv" / "bin" / "python"), "-c", GIVE_UP, path, how],
-            env={**server.env, **env},
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+    for how in ("give-up", "interrupt", "paused"):
+        if how == "paused":
+            _pool(server, "pause")  # as the README's backup of a lake does: the upload waited, saying 即将开始
+        try:
+            done = subprocess.run(
+                [str(ROOT / ".venv" / "bin" / "python"), "-c", GIVE_UP, path, how],
+                env={**server.env, **env},
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
+        finally:
+            if how == "paused":
+                _pool(server, "resume")
         said.append(done.stdout.strip() or done.stderr[-2000:])
     assert "没有运行中的工作节点，这次装载无人接手，已取消" in said[0] and said[1] == "interrupted", said
-    with server_client(server) as client:
-        states = [r.state.type.value for r in client.read_flow_runs() if r.parameters.get("path") == path and r.state]
-    assert states == ["CANCELLED", "CANCELLED"]
+    assert "工作池「archive-census」已暂停（系统维护或备份中），这次装载无人接手，已取消" in said[2], said
+    # A command stopped by SIGTERM (timeout's, systemd's) while its run waits cancels it as Ctrl-C does: its run
+    # stayed queued and loaded later, over the newer return its office had sent meanwhile.
+    stopped = str(census_workbook(tmp_path / "stopped.xlsx", 2))
+    submitter = cli(server, env, "ingest", "census", stopped, "--province", "440000")
+    try:
+        deadline = time.monotonic() + 300
+        while not _runs_of(server, stopped):
+            assert submitter.poll() is None, submitter.communicate()
+            assert time.monotonic() < deadline, "the command never submitted its run"
+            time.sleep(0.5)
+        submitter.send_signal(signal.SIGTERM)
+        _out, err = submitter.communicate(timeout=120)
+    finally:
+        if submitter.poll() is None:
+            submitter.kill()
+    assert submitter.returncode == 130 and "未装载" in err, err
+    assert _runs_of(server, stopped) == ["CANCELLED"]
+    states = _runs_of(server, path)
+    assert states == ["CANCELLED", "CANCELLED", "CANCELLED"]
     assert not list((Path(env["ARCHIVE_CENSUS_VAR_DIR"]) / "outcomes").glob("*.json"))
     with lake.reader() as con:
         assert list_submissions(con) == []
@@ -193,6 +216,12 @@ def commits_held(postgres: Postgres, dbname: str) -> Iterator[Callable[[], bool]
         holder.stdin.write("ROLLBACK;\n")
         holder.stdin.close()
         holder.wait(timeout=60)
+
+
+def _runs_of(server: PrefectServer, path: str) -> list[str]:
+    """The states of the runs submitted for a workbook."""
+    with server_client(server) as client:
+        return [r.state.type.value for r in client.read_flow_runs() if r.parameters.get("path") == path and r.state]
 
 
 def _pool(server: PrefectServer, action: str) -> None:
