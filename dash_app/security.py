@@ -21,6 +21,7 @@ from html import escape
 from typing import Any
 from urllib.parse import quote, urlparse
 
+import duckdb
 import flask
 from dash.exceptions import DependencyException
 from flask_login import current_user
@@ -391,6 +392,9 @@ def install_security(
     server.register_error_handler(WarehouseUnavailable, _warehouse_out_of_reach)
     server.register_error_handler(WarehouseMisconfigured, _warehouse_out_of_reach)
     server.register_error_handler(StorageError, _warehouse_out_of_reach)
+    # A lake's data file that cannot be read (its shared folder unmounted under the running server): every page's
+    # figures failed with 500 and the overview drew empty axes, saying nothing.
+    server.register_error_handler(duckdb.IOException, _warehouse_out_of_reach)
     # A newer version's command upgraded the warehouse under this server: say so, not the 500 page.
     server.register_error_handler(WarehouseNewerThanCode, _server_older_than_warehouse)
 

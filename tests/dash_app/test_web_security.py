@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
 
+import duckdb
 import openpyxl
 import pytest
 from werkzeug.security import check_password_hash
@@ -35,6 +36,7 @@ from dash_app.auth import KEEPALIVE_PATH, MAX_PASSWORD_CHARS, password_weakness,
 from dash_app.downloads import OWN_SHEET_COLUMNS, archive_label
 from dash_app.grid import EXPORT_HEADER_ROW
 from dash_app.pages import PAGES, accounts, audit
+from dash_app.reader import SnapshotReader
 from dash_app.security import PROXY_HOPS_ENV, TRUSTED_ORIGINS_ENV
 from dash_app.throttle import ACCOUNT_POLICY, ADDRESS_POLICY, LOGIN_THROTTLE
 from dash_app.webstate import AuditOutbox, WebState
@@ -932,6 +934,19 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
         ("拒绝的访问", "无权访问被拒绝"),
         ("拒绝的访问", "跨站修改请求被拒绝"),
     }
+
+
+def test_data_files_that_cannot_be_read_are_a_503_in_chinese_not_a_server_error(app, monkeypatch):
+    # A lake's shared data folder unmounted under the running server: DuckDB's IOException (Cannot open file
+    # "…/ducklake-….parquet") failed every figure with 500 and the overview drew empty axes, saying nothing.
+    client = client_of(app, "planner")
+
+    def unreadable(*_args, **_kwargs):
+        raise duckdb.IOException('IO Error: Cannot open file "/lake/main/x/ducklake-1.parquet": No such file')
+
+    monkeypatch.setattr(SnapshotReader, "cursor", unreadable)
+    response = load_grid(app, client, ids.QUALITY_GRID, "/quality")
+    assert response.status_code == 503 and "数据仓库暂时无法访问" in response.text
 
 
 def test_a_refused_request_of_someone_not_signed_in_is_logged_as_theirs_not_the_platform_s(app, site):
