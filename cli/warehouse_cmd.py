@@ -69,7 +69,9 @@ def _embedded_store(args: argparse.Namespace) -> WarehouseStore:
     if not isinstance(store, EmbeddedWarehouse):
         raise UsageError(
             "backup 和 restore 只适用于内置数据仓库文件。",
-            hint="DuckLake 数据仓库请同时备份 PostgreSQL 目录库（pg_dump）与 ARCHIVE_CENSUS_DATA_PATH 目录。",
+            hint="DuckLake 数据仓库请按 README「Backup and restore of a DuckLake」：暂停工作池，备份 PostgreSQL 目录库"
+            "（pg_dump），再复制 ARCHIVE_CENSUS_DATA_PATH 与 ARCHIVE_CENSUS_VAR_DIR 两个目录（后者存有上传的工作簿、"
+            "错误报告和佐证材料）。",
         )
     return store.store
 

@@ -343,6 +343,14 @@ HOME_LINK = ("/", "返回首页")
 
 def _warehouse_out_of_reach(error: Exception) -> flask.Response:
     LOGGER.warning("warehouse out of reach for %s: %s", flask.request.path, error)
+    request = flask.request
+    if request.method != "GET" and request.path != CALLBACK_PATH:
+        # A form's post (an upload): told it was not received, and led back to its page, not to 刷新页面 (which
+        # posts it again) alone.
+        came_from = urlparse(request.referrer or "")
+        back = came_from.path if came_from.netloc == request.host and came_from.path.startswith("/") else "/"
+        text = f"数据仓库暂时无法访问（数据库服务未启动、正在恢复备份或正在维护）：{NOT_RECEIVED.replace('请登录后', '请稍后')}"
+        return error_page(503, ERROR_PAGES[503][0], text, back=(back, "返回原页面"))
     return error_page(503, *ERROR_PAGES[503], back=HOME_LINK)
 
 

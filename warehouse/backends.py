@@ -471,7 +471,7 @@ class DuckLakeWarehouse:
                 raise UsageError(
                     f"数据仓库 {self.describe()}还没有建立：它的目录数据库是空的。",
                     hint="请检查 ARCHIVE_CENSUS_WAREHOUSE 或 --warehouse 中的 dbname 是否写错；新的数据仓库在首次运行 "
-                    "serve、users add、ingest（试校验 --dry-run 除外）、restore 或 demo 时建立。",
+                    "serve、users add、ingest（试校验 --dry-run 除外）或 demo 时建立（restore 只适用于内置数据仓库文件）。",
                 )
             cursor = self._cursor()
             try:

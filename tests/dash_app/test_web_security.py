@@ -947,6 +947,11 @@ def test_data_files_that_cannot_be_read_are_a_503_in_chinese_not_a_server_error(
     monkeypatch.setattr(SnapshotReader, "cursor", unreadable)
     response = load_grid(app, client, ids.QUALITY_GRID, "/quality")
     assert response.status_code == 503 and "数据仓库暂时无法访问" in response.text
+    # An upload posted meanwhile is told its workbook was not received, and led back to its page (刷新页面 alone
+    # posted it again).
+    posted = client.post("/api/upload", data={"kind": "census"}, headers={"Referer": "http://localhost/upload"})
+    assert posted.status_code == 503 and "上传的工作簿）没有收到，数据没有改动。请稍后回到原页面重新提交" in posted.text
+    assert '<a href="/upload">返回原页面</a>' in posted.text
 
 
 def test_a_refused_request_of_someone_not_signed_in_is_logged_as_theirs_not_the_platform_s(app, site):
