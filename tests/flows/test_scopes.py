@@ -641,7 +641,7 @@ def test_a_county_s_return_awaits_its_prefecture_only_when_that_office_has_an_ac
         review_submission(
             con, own.submission_id, "accept", Reviewer("guangzhou", Role.PREFECTURE, "440000", "440100"), None
         )
-    assert "不是 guangzhou 所辖县级单位的报表" in refused.value.message
+    assert "不是广东省广州市（guangzhou）所辖县级单位的报表" in refused.value.message
     assert "本地区自己的报表由省级档案部门" in str(refused.value.hint)
     with store.writer() as con:
         set_user_active(con, "guangzhou", False, by="管理员")
