@@ -683,9 +683,8 @@ def stop_on_sigterm() -> None:
     def stop(_signum: int, _frame: Any) -> None:
         raise KeyboardInterrupt
 
-    if (
-        threading.current_thread() is threading.main_thread()
-    ):  # signals are the main thread's (a command run in another)
+    # Signals are the main thread's (a command run in another thread keeps the default).
+    if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, stop)
 
 

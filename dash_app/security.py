@@ -95,8 +95,8 @@ def content_security_policy(script_hashes: Iterable[str]) -> str:
 
     `style-src 'unsafe-inline'`: plotly.js and AG Grid insert <style> elements and style attributes at run time,
     and Dash renders `style=` props as attributes; styles cannot run code. `img-src data: blob:`: plotly's modebar and
-    its "download plot" image (drawn from a blob: URL the page made). Nothing else is allowed beyond the app's own origin (checked in Chromium: the browser
-    tests fail on any CSP violation on the console).
+    its "download plot" image (drawn from a blob: URL the page made). Nothing else is allowed beyond the app's own
+    origin (checked in Chromium: the browser tests fail on any CSP violation on the console).
     """
     directives = {
         "default-src": ["'self'"],
@@ -320,7 +320,8 @@ def error_page(status: int, title: str, text: str, back: tuple[str, str] | None 
 
 # Said after a 401 to a form's post (an upload, a confirmation): a probe's upload after signing out elsewhere was
 # told only to sign in, not that its workbook had not been received.
-NOT_RECEIVED = "本次提交的内容（如上传的工作簿）没有收到，数据没有改动。请登录后回到原页面重新提交。"
+NOT_RECEIVED_WHAT = "本次提交的内容（如上传的工作簿）没有收到，数据没有改动。"
+NOT_RECEIVED = f"{NOT_RECEIVED_WHAT}请登录后回到原页面重新提交。"
 
 
 def sign_in_again() -> flask.Response:
@@ -349,7 +350,7 @@ def _warehouse_out_of_reach(error: Exception) -> flask.Response:
         # posts it again) alone.
         came_from = urlparse(request.referrer or "")
         back = came_from.path if came_from.netloc == request.host and came_from.path.startswith("/") else "/"
-        text = f"数据仓库暂时无法访问（数据库服务未启动、正在恢复备份或正在维护）：{NOT_RECEIVED.replace('请登录后', '请稍后')}"
+        text = f"数据仓库暂时无法访问（数据库服务未启动、正在恢复备份或正在维护）：{NOT_RECEIVED_WHAT}请稍后回到原页面重新提交。"
         return error_page(503, ERROR_PAGES[503][0], text, back=(back, "返回原页面"))
     return error_page(503, *ERROR_PAGES[503], back=HOME_LINK)
 
