@@ -331,10 +331,15 @@ def sign_in_again() -> flask.Response:
     target = request.full_path.rstrip("?")
     if request.method != "GET":
         text = f"{SIGNED_OUT}：{NOT_RECEIVED}"
-        came_from = urlparse(request.referrer or "")
-        target = came_from.path + (f"?{came_from.query}" if came_from.query else "")
-        target = target if came_from.netloc == request.host and target.startswith("/") else "/"
+        target = _posted_from(request)
     return error_page(401, title, text, (f"/login?next={quote(target, safe='/')}", "登录"))
+
+
+def _posted_from(request: flask.Request) -> str:
+    """The page of this site a form was posted from (path and query), by the request's Referer; "/" otherwise."""
+    came_from = urlparse(request.referrer or "")
+    target = came_from.path + (f"?{came_from.query}" if came_from.query else "")
+    return target if came_from.netloc == request.host and target.startswith("/") else "/"
 
 
 # Where the warehouse's error pages lead back: not the viewer's own first page, since knowing a signed-in viewer's
@@ -343,15 +348,13 @@ HOME_LINK = ("/", "返回首页")
 
 
 def _warehouse_out_of_reach(error: Exception) -> flask.Response:
-    LOGGER.warning("warehouse out of reach for %s: %s", flask.request.path, error)
     request = flask.request
+    LOGGER.warning("warehouse out of reach for %s: %s", request.path, error)
     if request.method != "GET" and request.path != CALLBACK_PATH:
         # A form's post (an upload): told it was not received, and led back to its page, not to 刷新页面 (which
         # posts it again) alone.
-        came_from = urlparse(request.referrer or "")
-        back = came_from.path if came_from.netloc == request.host and came_from.path.startswith("/") else "/"
         text = f"数据仓库暂时无法访问（数据库服务未启动、正在恢复备份或正在维护）：{NOT_RECEIVED_WHAT}请稍后回到原页面重新提交。"
-        return error_page(503, ERROR_PAGES[503][0], text, back=(back, "返回原页面"))
+        return error_page(503, ERROR_PAGES[503][0], text, back=(_posted_from(request), "返回原页面"))
     return error_page(503, *ERROR_PAGES[503], back=HOME_LINK)
 
 
