@@ -11,8 +11,11 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
+import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +36,7 @@ POLL_S = 0.5
 # WORKER_CHECK_S): with no worker an upload waited for ever, saying 排队中, and a command printed nothing.
 NO_WORKER_GRACE_S = 60.0
 WORKER_CHECK_S = 10.0
+HELD_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def quiet_prefect() -> None:
@@ -180,35 +184,60 @@ def submit_and_wait(deployment: str, parameters: dict[str, Any], settings: Setti
     from prefect.states import Cancelled, Scheduled
 
     outcome = settings.var_dir.absolute() / "outcomes" / f"{uuid.uuid4().hex}.json"
-    flow_run = run_deployment(
-        deployment, parameters={**parameters, "outcome_path": str(outcome)}, timeout=0, as_subflow=False
-    )
-    assert isinstance(flow_run, FlowRun)  # the synchronous call returns the run, not a coroutine
-    resubmitted = 0
-    with get_client(sync_client=True) as client:
-        workers = WorkerWatch(client)
-        try:
-            while True:
-                run = client.read_flow_run(flow_run.id)
-                state = run.state
-                if state is not None and state.is_final():
-                    if state.is_crashed() and resubmitted < CRASH_RESUBMISSIONS:
-                        # The worker (or its machine) died mid-run: nothing was half-loaded, so run it again.
-                        resubmitted += 1
-                        client.set_flow_run_state(flow_run.id, Scheduled(), force=True)
-                        continue
-                    break
-                if state is not None and (state.is_scheduled() or state.is_pending()):
-                    workers.check(run.work_pool_name)
-                time.sleep(POLL_S)
-        except BaseException:
-            # Interrupted (Ctrl-C, a server stopping) or given up: the run must not load later, under whoever's
-            # name, what its sender was told was not loaded.
-            with contextlib.suppress(Exception):
-                client.set_flow_run_state(flow_run.id, Cancelled(message="提交者已中断或放弃等待"), force=True)
-            outcome.unlink(missing_ok=True)
-            raise
+    # An interrupt between the run's creation and the wait below left the run queued, to load later under the
+    # sender's name what the sender was told was not loaded: it is held until the wait can cancel the run.
+    release_interrupts = hold_interrupts()
+    try:
+        flow_run = run_deployment(
+            deployment, parameters={**parameters, "outcome_path": str(outcome)}, timeout=0, as_subflow=False
+        )
+        assert isinstance(flow_run, FlowRun)  # the synchronous call returns the run, not a coroutine
+        resubmitted = 0
+        with get_client(sync_client=True) as client:
+            workers = WorkerWatch(client)
+            try:
+                release_interrupts()
+                while True:
+                    run = client.read_flow_run(flow_run.id)
+                    state = run.state
+                    if state is not None and state.is_final():
+                        if state.is_crashed() and resubmitted < CRASH_RESUBMISSIONS:
+                            # The worker (or its machine) died mid-run: nothing was half-loaded, so run it again.
+                            resubmitted += 1
+                            client.set_flow_run_state(flow_run.id, Scheduled(), force=True)
+                            continue
+                        break
+                    if state is not None and (state.is_scheduled() or state.is_pending()):
+                        workers.check(run.work_pool_name)
+                    time.sleep(POLL_S)
+            except BaseException:
+                # Interrupted (Ctrl-C, a server stopping) or given up: the run must not load later, under whoever's
+                # name, what its sender was told was not loaded.
+                with contextlib.suppress(Exception):
+                    client.set_flow_run_state(flow_run.id, Cancelled(message="提交者已中断或放弃等待"), force=True)
+                outcome.unlink(missing_ok=True)
+                raise
+    finally:
+        release_interrupts()
     return read_outcome(outcome, state)
+
+
+def hold_interrupts() -> Callable[[], None]:
+    """Hold Ctrl-C and SIGTERM from now on and return their release, which puts their handlers back and acts on any
+    that came meanwhile; in a thread other than the main one (the web app's) there is nothing to hold."""
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    came: list[int] = []
+    held = {number: signal.signal(number, lambda signum, _frame: came.append(signum)) for number in HELD_SIGNALS}
+
+    def release() -> None:
+        while held:
+            number, handler = held.popitem()
+            signal.signal(number, signal.SIG_DFL if handler is None else handler)
+        while came:
+            signal.raise_signal(came.pop(0))
+
+    return release
 
 
 class WorkerWatch:
