@@ -684,12 +684,15 @@ def install_auth(
 
     @server.route("/health")
     def health() -> tuple[dict[str, str], int]:
-        # Healthy only if a sign-in could read its user: the published snapshot opens and answers. Why not is said
+        # Healthy only if a sign-in could read its user (the published snapshot opens and answers) and the census
+        # data are where the warehouse records them (a lake's catalog answers for its users, kept in it, while the
+        # shared data folder is not mounted and every page and upload fails). Why not is said
         # to the machine itself (a monitor, an operator's curl) and logged; anyone else (it needs no sign-in) is not
         # told the catalog's host, port and user.
         try:
             with reader.cursor() as cursor:
                 cursor.execute("SELECT count(*) FROM users").fetchone()
+            reader.store.check_storage()
         except (CensusError, duckdb.Error) as error:
             why = error.describe() if isinstance(error, CensusError) else f"读取快照失败：{error}"
             LOGGER.warning("health check failed: %s", why)

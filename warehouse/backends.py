@@ -100,6 +100,10 @@ class Warehouse(Protocol):
         """Where the warehouse is, for messages."""
         ...
 
+    def check_storage(self) -> None:
+        """Raise WarehouseMisconfigured when what holds the data is not where the warehouse records it."""
+        ...
+
 
 def is_conflict(error: BaseException) -> bool:
     """True for a DuckLake commit that lost to a concurrent transaction."""
@@ -183,6 +187,9 @@ class EmbeddedWarehouse:
     def describe(self) -> str:
         """The file's path."""
         return str(self.db_path)
+
+    def check_storage(self) -> None:
+        """Nothing to look at: every read opens the published snapshot file itself."""
 
     def exists(self) -> bool:
         """True when the warehouse file exists, or read snapshots of one (its file moved away) do."""
@@ -405,6 +412,21 @@ class DuckLakeWarehouse:
         except duckdb.Error as error:
             raise _unavailable(self.describe(), error) from error
         engine = _LakeEngine(con, alias)
+        try:
+            self._check_data_folder(engine)
+        except WarehouseMisconfigured:
+            engine.detach()
+            raise
+        if not self.data_path.is_dir() and not must_exist():  # a new lake (`migrate` refuses one to others)
+            self.data_path.mkdir(parents=True, exist_ok=True)
+        return engine
+
+    def check_storage(self) -> None:
+        """Raise WarehouseMisconfigured when the data folder is gone, or empty while the catalog records data files:
+        the catalog alone still answers for the small tables inlined in it (the users), not for the census data."""
+        self._check_data_folder(self._engine())
+
+    def _check_data_folder(self, engine: _LakeEngine) -> None:
         # Looked at after the attach, the catalog before the folder and the folder again after it: a process creating
         # the same new lake at this moment makes the folder before any table and writes a data file before the catalog
         # records it (the folder looked at only before the catalog was found missing or empty by a process that lost
@@ -412,21 +434,15 @@ class DuckLakeWarehouse:
         empty = self.data_path.is_dir() and not any(self.data_path.iterdir())
         if empty and self._holds_data_files(engine) and not any(self.data_path.iterdir()):
             # A share not mounted often leaves its mount point behind, an empty folder: the files are elsewhere.
-            engine.detach()
             raise WarehouseMisconfigured(
                 f"数据仓库 {self.describe()}的数据目录 {self.data_path} 是空的，而目录数据库记有数据文件。",
                 hint="共享目录可能没有挂载（挂载点还在）：请挂载后重试；ARCHIVE_CENSUS_DATA_PATH 须是每台机器上都相同的绝对路径。",
             )
-        if not self.data_path.is_dir():
-            if self._holds_tables(engine) and not self.data_path.is_dir():
-                engine.detach()
-                raise WarehouseMisconfigured(
-                    f"数据仓库 {self.describe()}的数据目录 {self.data_path} 不存在：数据文件都在这个目录里。",
-                    hint="请确认共享目录已挂载、ARCHIVE_CENSUS_DATA_PATH 写对了（每台机器都须用同一个绝对路径）后重试。",
-                )
-            if not must_exist():  # a new lake (a command that may not create one is refused by `migrate`)
-                self.data_path.mkdir(parents=True, exist_ok=True)
-        return engine
+        if not self.data_path.is_dir() and self._holds_tables(engine) and not self.data_path.is_dir():
+            raise WarehouseMisconfigured(
+                f"数据仓库 {self.describe()}的数据目录 {self.data_path} 不存在：数据文件都在这个目录里。",
+                hint="请确认共享目录已挂载、ARCHIVE_CENSUS_DATA_PATH 写对了（每台机器都须用同一个绝对路径）后重试。",
+            )
 
     @staticmethod
     def _holds_data_files(engine: _LakeEngine) -> bool:

@@ -115,6 +115,38 @@ def test_a_lake_s_data_folder_not_there_or_another_is_refused_and_none_is_made(c
 
 
 @pytest.mark.ducklake
+def test_health_fails_while_a_served_lake_s_data_folder_is_not_there(monkeypatch, tmp_path, postgres, open_app):
+    # The catalog answered for the users (kept in it) while the shared folder was not mounted: /health said ok and
+    # every page and upload failed.
+    import dataclasses
+
+    from census_schema.settings import load_settings
+    from tests.dash_app.conftest import add_users
+
+    url = f"ducklake:postgres:{postgres.dsn(postgres.create_database('lake_health'))}"
+    folder = tmp_path / "lake"
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(folder))
+    monkeypatch.setenv("ARCHIVE_CENSUS_VAR_DIR", str(tmp_path / "var"))
+    lake = DuckLakeWarehouse(url, folder)
+    lake.migrate()
+    add_users(lake)  # type: ignore[arg-type]
+    with lake.writer() as con:  # a data file, whatever DuckLake keeps inline
+        con.execute("CREATE TABLE filler AS SELECT range AS n FROM range(100000)")
+    settings = dataclasses.replace(load_settings(warehouse=url), orchestrator="direct", save_data_docs=False)
+    client = open_app(settings).server.test_client()
+    assert client.get("/health").json == {"status": "ok"}
+    folder.rename(tmp_path / "away")
+    gone = client.get("/health")
+    assert gone.status_code == 503 and f"数据目录 {folder} 不存在" in gone.json["message"], gone.json
+    folder.mkdir()  # the mount point left behind by a share not mounted
+    empty = client.get("/health")
+    assert empty.status_code == 503 and f"数据目录 {folder} 是空的" in empty.json["message"], empty.json
+    folder.rmdir()
+    (tmp_path / "away").rename(folder)
+    assert client.get("/health").json == {"status": "ok"}
+
+
+@pytest.mark.ducklake
 def test_a_lake_another_process_is_making_at_this_moment_is_not_refused_as_not_mounted(monkeypatch, tmp_path, postgres):
     # Three processes starting on a new lake at once: one saw no folder, then the tables another had just made after
     # making the folder, and refused the lake as a share not mounted (CI, 2026-12-06). The same interleaving, here by
