@@ -10,11 +10,19 @@ from typing import Any
 from dash import html
 
 from census_schema.clock import to_beijing
+from census_schema.roles import Role
 from dash_app.access import Viewer, scope_province, visible_submissions
 from dash_app.context import AppContext
 from dash_app.formatting import format_date, format_datetime
 from warehouse.queries import query_data_as_of
-from warehouse.reminders import KIND_ORDER, RETURNED, latest_reminder_day, query_reminders, reminders_generated_at
+from warehouse.reminders import (
+    KIND_ORDER,
+    NOT_REPORTED,
+    RETURNED,
+    latest_reminder_day,
+    query_reminders,
+    reminders_generated_at,
+)
 
 # Each kind's reminders shown before the rest are folded.
 SHOWN = 5
@@ -31,13 +39,21 @@ def load_reminders(
         return query_reminders(con, province_code=scope_province(viewer) or province, kinds=kinds)
 
 
-def load_own_returned(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
-    """The latest day's reminders of returns sent back that the viewer may see, for an office whose scope is below a
-    province or a central channel (it has no overview): its own returns', and a prefecture's its counties'."""
+def load_own_reminders(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
+    """The latest day's reminders of an office whose scope is below a province or a central channel (it has no
+    overview): the returns sent back that it may see (its own, and a prefecture's its counties'), and a central
+    channel's workbooks it has not reported."""
+    scope = viewer.scope
+    channel = scope.name if viewer.role is Role.CENTRAL and scope is not None else None
     with context.reader.cursor() as con:
         visible = {s["submission_id"] for s in visible_submissions(con, viewer)}
-        reminders = query_reminders(con, kinds=(RETURNED,))
-    return [r for r in reminders if r["submission_id"] in visible]
+        reminders = query_reminders(con, kinds=(NOT_REPORTED, RETURNED))
+    return [
+        r
+        for r in reminders
+        if r["submission_id"] in visible
+        or (r["kind"] == NOT_REPORTED and r["province_code"] is None and r["scope_name"] == channel)
+    ]
 
 
 def reminders_section(

@@ -1,4 +1,4 @@
-"""Daily reminders: provinces that have not reported or whose return was sent back, findings soon or already overdue.
+"""Daily reminders: provinces and central channels that have not reported or whose return was sent back, findings soon or already overdue.
 
 Computed from the warehouse for one day and stored (table `reminders`, migration 060) by the daily-reminders flow,
 so the overview and the inspections page show the same list to everyone, and history stays.
@@ -14,8 +14,15 @@ import duckdb
 from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS
+from census_schema.scopes import (
+    CENTRAL_CHANNELS,
+    ScopeKind,
+    format_day,
+    parse_stored_scope,
+    return_reason_clause,
+    return_verb,
+)
 from census_schema.scopes import RETURNED as RETURNED_STATE
-from census_schema.scopes import format_day, parse_stored_scope, return_reason_clause, return_verb
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingStatus
 from warehouse.inspections import query_findings
 from warehouse.queries import fetch_named
@@ -48,7 +55,7 @@ def _reported_kinds() -> list[str]:
 
 def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
     """The reminders due on `as_of`: one per province and workbook not reported (no scope inside the province has a
-    current return), one per returned current return of any scope (central channels too), one per open finding
+    current return) and one per central channel and workbook not reported, one per returned current return of any scope (central channels too), one per open finding
     whose deadline is within WARNING_DAYS, and one per province (and central unit class) with findings overdue."""
     provinces = load_divisions().census_provinces()
     # Every scope's current return counts: a province has reported a workbook when any return of a scope inside it
@@ -62,15 +69,17 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
         [round_id],
     )
     reported = {(row["kind"], row["province_code"]) for row in current}
+    # A central channel reports its units straight to the national bureau, as a province does (province_code NULL).
+    reported |= {(row["kind"], row["scope_code"]) for row in current if row["scope_kind"] == ScopeKind.CENTRAL.value}
     reminders: list[dict[str, Any]] = []
-    for province in provinces:
+    expected = [(p.code, p.code, p.name) for p in provinces]
+    expected += [(channel, None, name) for channel, name in CENTRAL_CHANNELS.items()]
+    for reporter, province_code, name in expected:
         for kind in _reported_kinds():
-            if (kind, province.code) not in reported:
+            if (kind, reporter) not in reported:
                 label = KIND_LABELS.get(kind, kind)
                 reminders.append(
-                    _reminder(
-                        as_of, NOT_REPORTED, province.code, province.name, label, f"尚未报送{round_id}年度{label}。"
-                    )
+                    _reminder(as_of, NOT_REPORTED, province_code, name, label, f"尚未报送{round_id}年度{label}。")
                 )
     for row in current:
         if row["kind"] not in _reported_kinds() or row["review_state"] != RETURNED_STATE:

@@ -40,7 +40,7 @@ from dash_app.data_docs import data_docs_url
 from dash_app.failures import FAILURE_COLUMNS, failure_rows
 from dash_app.formatting import division_name, format_count, format_datetime, kind_label, removed_return_line
 from dash_app.grid import GridSpec, grid_block, register_grid
-from dash_app.reminders import load_own_returned, reminders_section
+from dash_app.reminders import load_own_reminders, reminders_section
 from dash_app.security import LANDING_PAGES
 from dash_app.uploads import RUNNING, SCOPED_KINDS, TOO_LARGE_ADVICE, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import (
@@ -650,7 +650,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         require_role(viewer, *UPLOAD_ROLES)
         if LANDING_PAGES.get(viewer.role) != PATH:  # the offices that land here have no overview to show them
             return None
-        return reminders_section(context, load_own_returned(context, viewer), "报送提醒")
+        return reminders_section(context, load_own_reminders(context, viewer), "报送提醒")
 
     @app.callback(
         Output(ids.UPLOAD_STATUS, "children"),

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 
-from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
+from census_schema.census_form import CENSUS_FORM, REGISTER_FORM, ROUND_ID
 from census_schema.clock import beijing_today
 from census_schema.layout import ERRORS_SHEET, HEADER_ROW
 from census_schema.roles import Role
@@ -711,6 +711,13 @@ def test_an_office_without_an_overview_is_reminded_of_its_returns_sent_back_on_i
     county, channel = upload_reminders(app, "tianhe"), upload_reminders(app, "yangqi")
     assert "报送提醒" in county and "【已退回】广东省广州市天河区：普查表已被退回" in county and "第3行请核实" in county
     assert "中央企业" in channel and "请补报全部中央企业" in channel and "天河区" not in channel
+    # A channel is reminded of the workbooks it has not reported (it has no overview); of another channel's, never.
+    add_users(store, [("danganguan", Role.CENTRAL, "archives")])  # a channel that has sent nothing
+    archives = upload_reminders(app, "danganguan")
+    said = [f"【未报送】中央级档案馆：尚未报送{ROUND_ID}年度{book}。" for book in ("普查表", "普查对象名录")]
+    assert all(line in archives for line in said), archives
+    assert "中央企业" not in archives and "中央和国家机关" not in archives
+    assert "未报送" not in channel and "未报送" not in county
     assert "请补报" not in county
     # A prefecture is reminded of its counties' returns too; another prefecture of none of them.
     assert "第3行请核实" in upload_reminders(app, "guangzhou")

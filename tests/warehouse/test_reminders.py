@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from census_schema.divisions import load_divisions
 from census_schema.roles import Role
-from census_schema.scopes import division_scope
+from census_schema.scopes import CENTRAL_CHANNELS, central_scope, division_scope
 from census_schema.supervision.forms import FINDINGS_FORM, INSPECTION_RECORDS_FORM, RECTIFICATION_FORM
 from tests.conftest import on_both_backends
 from tests.flows.supervision_workbooks import CLOSE_WALK, finding, inspection
@@ -31,11 +31,26 @@ def by_kind(reminders):
     return {kind: [r for r in reminders if r["kind"] == kind] for kind in (NOT_REPORTED, RETURNED, DUE_SOON, OVERDUE)}
 
 
-def test_an_empty_warehouse_reminds_every_province_of_both_workbooks(con):
+def test_an_empty_warehouse_reminds_every_province_and_central_channel_of_both_workbooks(con):
     reminders = by_kind(refresh_reminders(con, date(2025, 6, 30)))
-    assert len(reminders[NOT_REPORTED]) == 2 * PROVINCES
+    assert len(reminders[NOT_REPORTED]) == 2 * (PROVINCES + len(CENTRAL_CHANNELS))
     assert reminders[RETURNED] == reminders[DUE_SOON] == []
     assert {r["subject"] for r in reminders[NOT_REPORTED]} == {"普查表", "普查对象名录"}
+    # A central channel reports straight to the national bureau: one that never reported was reminded of nothing.
+    central = [(r["scope_name"], r["subject"]) for r in reminders[NOT_REPORTED] if r["province_code"] is None]
+    assert sorted(central) == sorted(
+        (name, book) for name in CENTRAL_CHANNELS.values() for book in ("普查表", "普查对象名录")
+    )
+
+
+def test_a_central_channel_s_return_ends_its_own_reminder_only(con):
+    load(con, "census", "", [{}], scope=central_scope("enterprises"))
+    reminders = by_kind(refresh_reminders(con, date(2025, 6, 30)))
+    census = {
+        r["scope_name"] for r in reminders[NOT_REPORTED] if r["subject"] == "普查表" and r["province_code"] is None
+    }
+    assert census == {"中央和国家机关", "中央级档案馆"}
+    assert len([r for r in reminders[NOT_REPORTED] if r["subject"] == "普查表"]) == PROVINCES + 2
 
 
 @on_both_backends("con")
@@ -80,7 +95,7 @@ def test_open_findings_within_the_warning_window_are_reminded(con):
     assert due[0]["message"].endswith("整改期限还有 3 天（2023年5月4日到期）。")
     # A second run of the same day replaces its reminders; the earlier day's stay.
     refresh_reminders(con, date(2023, 5, 1))
-    assert count(con, "reminders") == 2 * (2 * PROVINCES) + 2
+    assert count(con, "reminders") == 2 * (2 * (PROVINCES + len(CENTRAL_CHANNELS))) + 2
     assert {r["kind"] for r in query_reminders(con, kinds=(DUE_SOON,))} == {DUE_SOON}
 
 
