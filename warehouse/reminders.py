@@ -72,14 +72,14 @@ def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str
     # A central channel reports its units straight to the national bureau, as a province does (province_code NULL).
     reported |= {(row["kind"], row["scope_code"]) for row in current if row["scope_kind"] == ScopeKind.CENTRAL.value}
     reminders: list[dict[str, Any]] = []
-    expected = [(p.code, p.code, p.name) for p in provinces]
+    expected: list[tuple[str, str | None, str]] = [(p.code, p.code, p.name) for p in provinces]
     expected += [(channel, None, name) for channel, name in CENTRAL_CHANNELS.items()]
-    for reporter, province_code, name in expected:
+    for reporter, reporter_province, name in expected:
         for kind in _reported_kinds():
             if (kind, reporter) not in reported:
                 label = KIND_LABELS.get(kind, kind)
                 reminders.append(
-                    _reminder(as_of, NOT_REPORTED, province_code, name, label, f"尚未报送{round_id}年度{label}。")
+                    _reminder(as_of, NOT_REPORTED, reporter_province, name, label, f"尚未报送{round_id}年度{label}。")
                 )
     for row in current:
         if row["kind"] not in _reported_kinds() or row["review_state"] != RETURNED_STATE:
