@@ -47,7 +47,7 @@ ERRORS_COLUMNS: tuple[Column[Failure], ...] = (
     Column("行号", lambda f: f.row, 7),
     Column("字段", lambda f: f.field, 14),
     Column("列名", lambda f: f.label, 18),
-    Column("填报值", lambda f: f.value, 18),
+    Column("填报值", lambda f: f.value, 20),  # an 18-character credit code on one line (at 18 it broke over two)
     Column("规则", lambda f: rule_cell(f.rule), 16),
     Column("严重程度", lambda f: f.severity.label, 9),
     Column("说明", lambda f: f.message, 56),

@@ -11,7 +11,8 @@ from openpyxl.utils import get_column_letter
 from census_schema.census_form import CENSUS_FORM
 from census_schema.failures import Failure
 from census_schema.fields import Severity
-from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, FIRST_DATA_ROW
+from census_schema.layout import ERRORS_COLUMNS, ERRORS_HEADER, ERRORS_SHEET, FIRST_DATA_ROW
+from census_schema.template import wrapped_row_height
 from flows.parse import parse_form_sheet
 from flows.report import ERROR_COLOR, PLAIN_WORKBOOK_TYPE, WARNING_COLOR, write_annotated_report
 from tests.flows.workbooks import census_workbook
@@ -101,6 +102,9 @@ def test_the_errors_list_wraps_its_long_text_and_repeats_its_header_on_every_pag
         ws.title for ws in openpyxl.load_workbook(source).worksheets if ws.print_title_rows
     ] + [ERRORS_SHEET]
     assert sum(errors.column_dimensions[get_column_letter(i)].width for i in range(1, 9)) <= 160
+    # A wrong 18-character credit code, the value most often shown, printed broken over two lines in 填报值.
+    shown = ERRORS_COLUMNS[ERRORS_HEADER.index("填报值")].width
+    assert wrapped_row_height(["91440101MA5CXXXX1X"], [shown]) == wrapped_row_height(["0"], [shown])
     message = errors.cell(2, ERRORS_HEADER.index("说明") + 1)
     assert message.alignment.wrap_text and errors.row_dimensions[2].height >= 4 * 14
     assert errors.oddFooter.center.text == "第 &P 页，共 &N 页"
