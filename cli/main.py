@@ -651,14 +651,28 @@ def _evaluation_round(parser: argparse.ArgumentParser) -> None:
 
 @contextlib.contextmanager
 def saying_if_created(settings: Settings) -> Iterator[None]:
-    """Say on stderr when what runs inside started a new embedded warehouse: a mistyped --db must not go unnoticed
-    (stderr, so that JSON on stdout stays one object)."""
-    new = settings.warehouse_url is None and not settings.db_path.exists()
+    """Say on stderr when what runs inside started a new warehouse: a mistyped --db, or a lake's catalog database,
+    must not go unnoticed (stderr, so that JSON on stdout stays one object)."""
+    new = not _warehouse_exists(settings)
     try:
         yield
     finally:  # a command refused after the warehouse was started says so too
-        if new and settings.db_path.exists():
-            sys.stderr.write(f"注意：{settings.db_path.absolute()} 处原先没有数据仓库，已新建。\n")
+        if new and _warehouse_exists(settings):
+            where = (
+                f"{settings.db_path.absolute()} 处" if settings.warehouse_url is None else settings.describe_warehouse()
+            )
+            sys.stderr.write(f"注意：{where}原先没有数据仓库，已新建。\n")
+
+
+def _warehouse_exists(settings: Settings) -> bool:
+    """Whether the embedded file is there, or the lake holds the warehouse's tables."""
+    if settings.warehouse_url is None:
+        return settings.db_path.exists()
+    from warehouse.backends import DuckLakeWarehouse, open_warehouse
+
+    lake = open_warehouse(settings)
+    assert isinstance(lake, DuckLakeWarehouse)
+    return lake.exists()
 
 
 def parse_day(text: str | None, option: str) -> date | None:

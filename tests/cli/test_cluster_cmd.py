@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
@@ -112,6 +113,20 @@ def test_a_lake_s_data_folder_not_there_or_another_is_refused_and_none_is_made(c
     err = capsys.readouterr().err
     assert f"ARCHIVE_CENSUS_DATA_PATH 是 {tmp_path / 'typo'}/，而这个数据仓库的数据目录是 {tmp_path / 'lake'}/" in err
     assert not (tmp_path / "typo").exists()
+
+
+@pytest.mark.ducklake
+def test_a_command_that_starts_a_new_lake_says_so_and_the_next_does_not(capsys, monkeypatch, tmp_path, postgres):
+    # A mistyped catalog database became a new, empty lake without a word (the embedded file's creation was said).
+    url = f"ducklake:postgres:{postgres.dsn(postgres.create_database('lake_said'))}"
+    monkeypatch.setenv("ARCHIVE_CENSUS_DATA_PATH", str(tmp_path / "lake"))
+    said = []
+    for name in ("first", "second"):
+        monkeypatch.setattr("sys.stdin", io.StringIO("A-password-1\n"))
+        assert main(["users", "add", name, "--role", "planner", "--password-stdin", "--warehouse", url]) == 0
+        said.append(capsys.readouterr().err)
+    assert "注意：DuckLake（PostgreSQL 目录 dbname=lake_said" in said[0] and "）原先没有数据仓库，已新建。" in said[0]
+    assert "原先没有数据仓库" not in said[1], said
 
 
 @pytest.mark.ducklake
