@@ -181,7 +181,7 @@ def submit_and_wait(deployment: str, parameters: dict[str, Any], settings: Setti
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.objects import FlowRun
     from prefect.deployments import run_deployment
-    from prefect.states import Cancelled, Scheduled
+    from prefect.states import Cancelled
 
     outcome = settings.var_dir.absolute() / "outcomes" / f"{uuid.uuid4().hex}.json"
     # An interrupt between the run's creation and the wait below left the run queued, to load later under the
@@ -192,24 +192,10 @@ def submit_and_wait(deployment: str, parameters: dict[str, Any], settings: Setti
             deployment, parameters={**parameters, "outcome_path": str(outcome)}, timeout=0, as_subflow=False
         )
         assert isinstance(flow_run, FlowRun)  # the synchronous call returns the run, not a coroutine
-        resubmitted = 0
         with get_client(sync_client=True) as client:
-            workers = WorkerWatch(client)
             try:
                 release_interrupts()
-                while True:
-                    run = client.read_flow_run(flow_run.id)
-                    state = run.state
-                    if state is not None and state.is_final():
-                        if state.is_crashed() and resubmitted < CRASH_RESUBMISSIONS:
-                            # The worker (or its machine) died mid-run: nothing was half-loaded, so run it again.
-                            resubmitted += 1
-                            client.set_flow_run_state(flow_run.id, Scheduled(), force=True)
-                            continue
-                        break
-                    if state is not None and (state.is_scheduled() or state.is_pending()):
-                        workers.check(run.work_pool_name)
-                    time.sleep(POLL_S)
+                state = wait_for_run(client, flow_run.id)
             except BaseException:
                 # Interrupted (Ctrl-C, a server stopping) or given up: the run must not load later, under whoever's
                 # name, what its sender was told was not loaded.
@@ -220,6 +206,28 @@ def submit_and_wait(deployment: str, parameters: dict[str, Any], settings: Setti
     finally:
         release_interrupts()
     return read_outcome(outcome, state)
+
+
+def wait_for_run(client: Any, run_id: Any) -> Any:
+    """The final state of a flow run, scheduled again while its worker died (CRASH_RESUBMISSIONS at most);
+    WarehouseUnavailable when no worker of its pool serves it (WorkerWatch)."""
+    from prefect.states import Scheduled
+
+    workers = WorkerWatch(client)
+    resubmitted = 0
+    while True:
+        run = client.read_flow_run(run_id)
+        state = run.state
+        if state is not None and state.is_final():
+            if state.is_crashed() and resubmitted < CRASH_RESUBMISSIONS:
+                # The worker (or its machine) died mid-run: nothing was half-loaded, so run it again.
+                resubmitted += 1
+                client.set_flow_run_state(run_id, Scheduled(), force=True)
+                continue
+            return state
+        if state is not None and (state.is_scheduled() or state.is_pending()):
+            workers.check(run.work_pool_name)
+        time.sleep(POLL_S)
 
 
 def hold_interrupts() -> Callable[[], None]:
