@@ -58,7 +58,7 @@ from supervision.scoring import (
 from warehouse.audit import record_event
 from warehouse.queries import fetch_named
 from warehouse.transactions import insert_rows, transaction, utc_now
-from warehouse.users import account_names, check_may_organise_evaluation, person_of
+from warehouse.users import account_names, check_may_organise_evaluation, person_of, refuse_look_alike
 
 DEFAULT_ROUND = EVALUATION_ROUND
 # What an archive's evaluation needs before it has a result (a feedback report, findings).
@@ -269,6 +269,10 @@ def assign_evaluators(
             ).fetchall()
         )
         for _, evaluator in pairs:
+            if evaluator not in roles:  # an expert scoring offline, unless the name reads as an account's
+                refuse_look_alike(
+                    con, evaluator, "评价专家", "指该用户请写「{twin}」；线下评分专家请写能与之区分的姓名。"
+                )
             if roles.get(evaluator, Role.EVALUATOR) != Role.EVALUATOR:
                 raise UsageError(
                     f"「{evaluator}」是平台的{Role(roles[evaluator]).label}账号，不是评价专家，不能分配评价任务。",

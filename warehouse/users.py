@@ -69,6 +69,18 @@ def find_look_alike(con: duckdb.DuckDBPyConnection, name: str) -> str | None:
     return next((row[0] for row in others if name_skeleton(row[0]) == skeleton), None)
 
 
+def refuse_look_alike(con: duckdb.DuckDBPyConnection, name: str, who: str, hint: str) -> None:
+    """A UsageError when `name`, no account's, reads as an account's (`find_look_alike`): it would act or be recorded
+    unchecked while reading as that account. `who` says what the name is (操作人); `hint` may name the {twin}."""
+    twin = find_look_alike(con, name)
+    if twin is not None:
+        kind = "只差字母大小写" if twin.lower() == name.lower() else f"看起来相同（{LOOK_ALIKE_KINDS}）"
+        raise UsageError(
+            f"{who}「{name}」与平台用户「{twin}」{kind}，无法确定是否为该用户。本次未做任何处理。",
+            hint=hint.format(twin=twin),
+        )
+
+
 def parse_role(role: Role | str) -> Role:
     """The role named by its value (planner, province, evaluator, admin); a clear refusal for anything else."""
     try:
@@ -422,13 +434,7 @@ def find_acting_account(con: duckdb.DuckDBPyConnection, by: str, *, from_sheet: 
         )
     exact = account_named(con, by)
     if exact is None:
-        twin = find_look_alike(con, by)
-        if twin is not None:
-            kind = "只差字母大小写" if twin.lower() == by.lower() else f"看起来相同（{LOOK_ALIKE_KINDS}）"
-            raise UsageError(
-                f"操作人「{by}」与平台用户「{twin}」{kind}，无法确定是否为该用户。本次未做任何处理。",
-                hint=f"以该用户的名义操作请写「{twin}」；不是该用户的，请写能与之区分的姓名。",
-            )
+        refuse_look_alike(con, by, "操作人", "以该用户的名义操作请写「{twin}」；不是该用户的，请写能与之区分的姓名。")
         holders = [] if from_sheet else [row[0] for row in con.execute(HOLDERS_OF_NAME, [by]).fetchall()]
         if holders:
             named = "、".join(f"「{holder}」" for holder in holders)

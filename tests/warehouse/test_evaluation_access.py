@@ -201,6 +201,10 @@ def test_only_a_planner_s_account_organises_the_evaluation(opened):
     assert len(assigned_to(opened)) == 3
     # A planner, or a person without an account (the bureau's 规划处, recorded as given), organises it.
     assign_evaluator(opened, OTHER, "ev2", "planner")
+    # So is an expert assigned by such a name: a phantom offline expert counted among the archive's, never scoring.
+    for twin in ("EV2", "ｅｖ2"):
+        with pytest.raises(UsageError, match="评价专家「.*」与平台用户「ev2」(只差字母大小写|看起来相同)"):
+            assign_evaluator(opened, OTHER, twin, "planner")
     close_evaluation(opened, "规划处")
     # Once closed its results are final: no more experts assigned.
     with pytest.raises(IllegalTransition, match="不能再分派评价专家"):
