@@ -816,11 +816,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         Output(ids.INSPECTIONS_CORRECT_VALUE, "value"),
         Input(ids.INSPECTIONS_CORRECT_FIELD, "value"),
         Input(ids.INSPECTIONS_FINDING, "value"),
-        Input(ids.INSPECTIONS_RESULT, "children"),
         prevent_initial_call=True,
     )
-    def show_current_text(field: str | None, finding_id: str | None, _: Any) -> str:
-        """The chosen field's current text, to be edited."""
+    def show_current_text(field: str | None, finding_id: str | None) -> str:
+        """The chosen field's current text, to be edited; not read again after 更正 (a refusal for want of a reason
+        put the stored text back over the correction typed, and a second 更正 then found nothing to correct)."""
         require_text(field, finding_id)
         viewer = current_viewer()
         require_role(viewer, Role.PLANNER)
