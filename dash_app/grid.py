@@ -568,6 +568,14 @@ def rows_as_shown(
     return [by_key[k] for k in (_row_key(r, key) for r in shown) if k in by_key]
 
 
+def filtered_note(exported: int, loaded: int, note: str | None) -> str | None:
+    """An export's note, led by how many of the grid's rows its column filters left (the file read as all of them)."""
+    if exported >= loaded:
+        return note
+    said = f"按表格的列筛选导出：共 {format_count(loaded)} 条中的 {format_count(exported)} 条。"
+    return said + (note or "")
+
+
 def export_file_name(title: str, scope: str, day: date) -> str:
     """覆盖情况-广东省-2026年11月30日.xlsx: what, whose, which day."""
     return f"{title}-{scope}-{format_date(day)}.xlsx"
@@ -634,7 +642,8 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
         if not clicks:
             return no_update
         viewer: Viewer = current_viewer()
-        rows = rows_as_shown(spec.load(viewer, *values), shown, spec.key)
+        loaded = spec.load(viewer, *values)
+        rows = rows_as_shown(loaded, shown, spec.key)
         scope = spec.scope(viewer, *values) if spec.scope else viewer.area_name
         now = datetime.now(BEIJING)
         as_of = context.reader.cached(query_data_as_of) if context else None
@@ -644,7 +653,7 @@ def register_grid(app: Dash, spec: GridSpec, context: AppContext | None = None) 
             format_datetime(as_of) if as_of else format_datetime(now),
             viewer.signed_name,
             format_datetime(now),
-            spec.note(viewer, *values) if callable(spec.note) else spec.note,
+            filtered_note(len(rows), len(loaded), spec.note(viewer, *values) if callable(spec.note) else spec.note),
         )
         columns = spec.export_columns(viewer, *values) if spec.export_columns else spec.columns
         # The 合计 row the grid pins under its rows: the scope's own figures, whatever rows a filter leaves.

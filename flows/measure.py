@@ -71,6 +71,9 @@ HIDDEN_MARKS = (b'hidden="1"', b'hidden="true"')
 _HIDDEN_ROW = re.compile(
     rb"<(?:\w+:)?row\b(?=[^<>]*\shidden\s*=\s*[\"'](?:1|true)[\"'])[^<>]*?\sr\s*=\s*[\"']([0-9]{1,7})[\"']"
 )
+# A cell's reference (`<c r="AY1067"`), matched only in a sheet whose declared extent is over the limits: LibreOffice,
+# once rows are deleted, declares the sheet's last row (A1:AY1048576) and writes two empty rows there.
+_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^<>]*?\sr\s*=\s*[\"']([A-Z]{1,3})([0-9]{1,7})[\"']")
 # Bytes of a chunk kept to count or match a tag split across it and the next: longer than any tag counted or
 # matched, prefix included (a row tag as LibreOffice writes it, with its seven attributes, is ~150 bytes).
 TAIL_BYTES = 2048
@@ -92,6 +95,8 @@ class SheetMeasure:
     cells: int = 0
     rows: int = 0
     last_row: int = 0
+    # A declared extent over the limits, judged by where the cells are instead (`_CELL_REF`).
+    extent_over: bool = False
     # Cells holding an Excel error value (a formula that failed: #DIV/0!, #REF!...), which a reader gives as empty.
     error_cells: int = 0
     # Cells that may hold a formula with no saved result (UNCOMPUTED_ENDS), which a reader also gives as empty.
@@ -243,8 +248,13 @@ class _Counter:
     `<cfRule` and similar tags of a sheet, so the cell count is a slight over-estimate, never an under-estimate.
     """
 
-    def __init__(self, prefix: str) -> None:
+    def __init__(self, prefix: str, *, locating: bool = False) -> None:
         tag = f"<{prefix}".encode()
+        # Locating: the last row and column holding a cell are read from the cells' references (a regular
+        # expression's pass, paid only by a sheet whose declared extent is over the limits).
+        self.locating = locating
+        self.last_cell_row = 0
+        self.last_cell_column = 0
         self.cell_tag, self.row_tag = tag + b"c", tag + b"row"
         self.tail = b""
         self.cells = 0
@@ -278,6 +288,10 @@ class _Counter:
                     self.merged.append(found.group(1).decode())
         if any(mark in buffer for mark in HIDDEN_MARKS):
             self.hidden_rows.update(int(found.group(1)) for found in _HIDDEN_ROW.finditer(buffer))
+        if self.locating:  # a reference in the tail is matched again: the maxima do not mind
+            for found in _CELL_REF.finditer(buffer):
+                self.last_cell_row = max(self.last_cell_row, int(found.group(2)))
+                self.last_cell_column = max(self.last_cell_column, _column_number(found.group(1)))
         start = buffer.rfind(self.row_tag)
         if start >= 0:
             end = buffer.find(b">", start)
@@ -286,7 +300,10 @@ class _Counter:
 
     @property
     def last_row(self) -> int:
-        """The `r` of the last row tag seen (rows are written in order)."""
+        """The `r` of the last row tag seen (rows are written in order); when locating, of the last row holding a
+        cell (an empty row tag makes no cell to read)."""
+        if self.locating:
+            return self.last_cell_row
         match = _ROW_NUMBER.search(self.last_row_tag)
         return int(match.group(1)) if match else 0
 
@@ -478,7 +495,7 @@ def _measure_member(
                 continue
             if head.root in WORKSHEET_ROOTS:
                 sheet = _start_sheet(info.filename, head, file_name, settings)
-                counter = _Counter(head.prefix)
+                counter = _Counter(head.prefix, locating=sheet.extent_over)
             # The whole chunk is counted: the head holds no cell or row tags before sheetData.
         if counter is not None and sheet is not None:
             counter.feed(body)
@@ -492,6 +509,7 @@ def _measure_member(
         sheet.merged = counter.merged
         sheet.hidden_rows = sorted(counter.hidden_rows)
         _check_counts(sheet, counter, file_name, settings)
+        _check_extent(sheet, counter, settings)
     if inflated != info.file_size:
         raise _part_refused(
             info,
@@ -527,18 +545,38 @@ def _start_sheet(part: str, head: _Head, file_name: str, settings: Settings) -> 
     if extent is None:
         raise _SheetRefused(part, f"范围声明 {head.dimension!r} 无法识别，文件可能已损坏。")
     sheet.extent_rows, sheet.extent_columns = extent
-    if (
-        sheet.extent_rows > settings.max_sheet_rows
-        or sheet.extent_columns > settings.max_sheet_columns
-        or sheet.extent_rows * sheet.extent_columns > settings.max_sheet_cells
-    ):
+    # A declaration is not trusted either way: one over the limits is judged by where the cells are (_check_extent).
+    sheet.extent_over = not _within_limits(sheet.extent_rows, sheet.extent_columns, settings)
+    return sheet
+
+
+def _column_number(letters: bytes) -> int:
+    """A column's number from its letters (b"AY" → 51)."""
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
+def _within_limits(rows: int, columns: int, settings: Settings) -> bool:
+    return (
+        rows <= settings.max_sheet_rows
+        and columns <= settings.max_sheet_columns
+        and rows * columns <= settings.max_sheet_cells
+    )
+
+
+def _check_extent(sheet: SheetMeasure, counter: _Counter, settings: Settings) -> None:
+    """Refuse a sheet declared over the limits whose cells do reach beyond them (a reader lays a sheet out whole, from
+    its first to its last cell)."""
+    rows, columns = counter.last_cell_row, counter.last_cell_column
+    if sheet.extent_over and not _within_limits(rows, columns, settings):
         raise _SheetRefused(
-            part,
-            f"声明的范围为 {head.dimension}（{sheet.extent_rows} 行 × {sheet.extent_columns} 列），"
+            sheet.part,
+            f"声明的范围为 {sheet.dimension}，有内容或格式的单元格到了第 {rows} 行、第 {columns} 列，"
             f"超过上限（{settings.max_sheet_rows} 行、{settings.max_sheet_columns} 列、共 {settings.max_sheet_cells} 个单元格）。",
             "请删除数据区以外被误填或设置了格式的行列（选中多余行列 → 删除），保存后重新上传；最好直接使用平台模板。",
         )
-    return sheet
 
 
 def _check_counts(sheet: SheetMeasure, counter: _Counter, file_name: str, settings: Settings) -> None:

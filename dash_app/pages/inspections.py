@@ -225,6 +225,15 @@ def load_findings(
     return with_unit_places([{**r, "overdue_days": r["overdue_days"] or None} for r in rows if sees_finding(viewer, r)])
 
 
+def findings_note(status: str | None, overdue: list[str] | None, today: date) -> str:
+    """What an export of the findings was filtered by (a file of 整改中 overdue findings read as all unresolved
+    ones), and the day overdue days were counted to (a printed export lost it)."""
+    chosen = [f"状态为「{status}」" if status else "", "只含逾期问题" if overdue else ""]
+    filters = "，".join(c for c in chosen if c)
+    said = f"筛选条件：{filters}。" if filters else ""
+    return said + f"逾期判断日 {format_date(today)}：逾期（天）为该日已过整改期限、未销号的天数。"
+
+
 def with_unit_places(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows named (with_names), a central organ's or enterprise's 省份 being its class: located in Beijing, it is not
     Beijing's (its findings are counted apart from every province, as /coverage counts its returns)."""
@@ -625,10 +634,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 (ids.INSPECTIONS_RESULT, "children"),
             ],
             "整改问题",
-            # A printed export kept the overdue days and lost the day they were counted to.
-            note=lambda *_: (
-                f"逾期判断日 {format_date(context.settings.today())}：逾期（天）为该日已过整改期限、未销号的天数。"
-            ),
+            note=lambda _viewer, status, overdue, _result: findings_note(status, overdue, context.settings.today()),
         ),
         context,
     )

@@ -795,6 +795,13 @@ def test_an_export_follows_the_grid_s_order_and_without_grid_state_holds_every_a
         export_grid(app, client, ids.COVERAGE_MISSING_GRID, None, ""), ids.COVERAGE_MISSING_GRID
     )
     assert everything.active.max_row == EXPORT_HEADER_ROW + len(rows)
+    # Rows a column filter left say so above the header: the file read as all of them.
+    assert len(rows) > 1 and "列筛选" not in str(everything.active.cell(EXPORT_HEADER_ROW - 1, 1).value)
+    filtered = exported_workbook(
+        export_grid(app, client, ids.COVERAGE_MISSING_GRID, rows[:1], ""), ids.COVERAGE_MISSING_GRID
+    ).active
+    assert filtered.cell(EXPORT_HEADER_ROW - 1, 1).value == f"按表格的列筛选导出：共 {len(rows):,} 条中的 1 条。"
+    assert filtered.max_row == EXPORT_HEADER_ROW + 1
 
 
 # --- evaluators ----------------------------------------------------------------------------------------------------

@@ -935,8 +935,14 @@ def test_an_archive_s_items_show_the_panel_s_notes_and_its_veto_verdicts(app, si
             (None, None, None),
             f"逾期判断日 {DEMO_TODAY.year}年{DEMO_TODAY.month}月{DEMO_TODAY.day}日：逾期（天）为该日已过整改期限、未销号的天数。",
         ),
+        # Filtered to 整改中 and overdue: a file of them was read as every unresolved finding in the country.
+        (
+            ids.INSPECTIONS_GRID,
+            ("整改中", ["overdue"], None),
+            f"筛选条件：状态为「整改中」，只含逾期问题。逾期判断日 {DEMO_TODAY.year}年{DEMO_TODAY.month}月{DEMO_TODAY.day}日：逾期（天）为该日已过整改期限、未销号的天数。",
+        ),
     ],
-    ids=["results", "items", "records", "findings"],
+    ids=["results", "items", "records", "findings", "filtered-findings"],
 )
 def test_an_export_of_grades_or_scores_says_their_standard_is_a_proposal(app, site, grid_id, values, mark):
     sheet = exported_workbook(export_grid(app, client_of(app, "planner"), grid_id, None, *values), grid_id).active

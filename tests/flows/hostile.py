@@ -49,8 +49,14 @@ def with_dimension(ref: str) -> Callable[[bytes], bytes]:
 
 
 def huge_extent(path: Path) -> Path:
-    """Tiny data, declared extent A1:XFD1048576 (the 56 KB workbook that aborted the server)."""
-    return rewrite(seed(path.parent), path, {DATA_SHEET: with_dimension("A1:XFD1048576")})
+    """Tiny data, declared extent A1:XFD1048576 (the 56 KB workbook that aborted the server) and a cell at its last
+    column (a declaration alone is not trusted: the cells are looked at)."""
+    declared = with_dimension("A1:XFD1048576")
+
+    def edit(xml: bytes) -> bytes:
+        return declared(xml).replace(b"</row>", b'<c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>', 1)
+
+    return rewrite(seed(path.parent), path, {DATA_SHEET: edit})
 
 
 def far_cell(path: Path) -> Path:

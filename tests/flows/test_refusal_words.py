@@ -48,10 +48,33 @@ def renamed_sheet(old: str, new: str):
 
 
 def test_a_sheet_over_the_size_limits_is_named_by_its_tab_not_its_zip_part(tmp_path, capsys):
-    path = rewrite(seed(tmp_path), tmp_path / "big.xlsx", {DATA_SHEET: with_dimension("A1:AX1048576")})
+    declared = with_dimension("A1:AX1048576")
+
+    def edit(xml: bytes) -> bytes:  # declared to its last row, and a cell in column ZZ (702, over 512)
+        return declared(xml).replace(b"</row>", b'<c r="ZZ1" t="inlineStr"><is><t>x</t></is></c></row>', 1)
+
+    path = rewrite(seed(tmp_path), tmp_path / "big.xlsx", {DATA_SHEET: edit})
     error = refusal(tmp_path, path, capsys)
     assert error["sheet"] == CENSUS_FORM.sheet_name
-    assert "A1:AX1048576" in error["message"] and not ENGLISH.search(error["text"])
+    assert "A1:AX1048576" in error["message"] and "第 702 列" in error["message"], error["message"]
+    assert not ENGLISH.search(error["text"])
+
+
+def test_a_sheet_declared_to_its_last_row_after_rows_were_deleted_in_libreoffice_is_read_by_its_cells(tmp_path, capsys):
+    # LibreOffice, once a row is deleted, declares A1:AX1048576 and writes two empty rows there: the platform's own
+    # template, a row deleted, was refused as over the size limits, and the advice (delete the extra rows) did it again.
+    declared = with_dimension("A1:AX1048576")
+    empty = "".join(f'<row r="{r}" customFormat="false" ht="12.8" hidden="false"></row>' for r in (1048575, 1048576))
+
+    def edit(xml: bytes) -> bytes:
+        return declared(xml).replace(b"</sheetData>", empty.encode() + b"</sheetData>", 1)
+
+    path = rewrite(seed(tmp_path), tmp_path / "lo.xlsx", {DATA_SHEET: edit})
+    db = empty_warehouse(tmp_path / "w.duckdb")
+    argv = ["ingest", "census", str(path), "--province", PROVINCE, "--db", db, "--json", "--orchestrator", "direct"]
+    assert main(argv) == 0, capsys.readouterr()
+    done = json.loads(capsys.readouterr().out)
+    assert (done["status"], done["rows"], done["errors"]) == ("accepted", 2, 0)
 
 
 def test_a_sheet_with_too_many_rows_is_named_by_its_tab(tmp_path, capsys, monkeypatch):
