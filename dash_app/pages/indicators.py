@@ -195,22 +195,24 @@ SUMMED_INDICATORS = tuple(i for i in PLAN_INDICATORS if i.is_computed and i.unit
 COMPLETION_INDICATOR = next(i for i in PLAN_INDICATORS if i.formula == "census_completion")
 
 
-def describe_partial_census(computed: list[dict[str, Any]]) -> str:
+def describe_partial_census(computed: list[dict[str, Any]], province: str | None = None) -> str:
     """While the census is incomplete, that the computed totals count only the holders reported so far (a probe
-    read JC07's 52,615,412 beside the plan's 2022 baseline of 10.47亿 as a 95 % fall); "" once it is complete."""
-    completion = next(
-        (
-            r["value"]
-            for r in computed
-            if (r["indicator_code"], r["province_code"]) == (COMPLETION_INDICATOR.code, None)
-        ),
-        None,
-    )
-    if completion is not None and completion >= 100:
+    read JC07's 52,615,412 beside the plan's 2022 baseline of 10.47亿 as a 95 % fall); "" once it is complete. A
+    province's office is told its own province's completion first (it read only the nation's)."""
+
+    def completion_of(code: str | None) -> Any:
+        wanted = (COMPLETION_INDICATOR.code, code)
+        return next((r["value"] for r in computed if (r["indicator_code"], r["province_code"]) == wanted), None)
+
+    national, own = completion_of(None), completion_of(province) if province else None
+    whose = national if province is None else own
+    if whose is not None and whose >= 100:
         return ""
-    done = "尚无数据" if completion is None else f"目前为 {format_pct(completion)}"
+    done = "尚无数据" if whose is None else f"目前为 {format_pct(whose)}"
+    where = "全国" if province is None else division_name(province)
+    beside = f"（全国为 {format_pct(national)}）" if province is not None and national is not None else ""
     return (
-        f"计算类指标按已报送的普查数据计算。全国的{COMPLETION_INDICATOR.name}{done}：总量类指标"
+        f"计算类指标按已报送的普查数据计算。{where}的{COMPLETION_INDICATOR.name}{done}{beside}：总量类指标"
         f"（{'、'.join(i.name for i in SUMMED_INDICATORS)}）只计已报送的普查对象，普查完成前偏小，"
         "不宜与规划的基期值直接比较。"
     )
@@ -284,9 +286,8 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     @app.callback(Output(ids.INDICATORS_COMPUTED_NOTE, "children"), Input(ids.INDICATORS_CHOICE, "id"))
     def show_computed_note(_: str) -> str:
-        scope_province(current_viewer())  # refused (403) to the roles the page's other callbacks refuse
-        computed = context.reader.cached(computed_indicator_values)
-        return describe_partial_census(computed)
+        province = scope_province(current_viewer())  # refused (403) to the roles the other callbacks refuse
+        return describe_partial_census(context.reader.cached(computed_indicator_values), province)
 
     @app.callback(
         Output(ids.PAGE_URL, "search", allow_duplicate=True),

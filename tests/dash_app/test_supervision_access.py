@@ -1999,6 +1999,11 @@ def test_a_province_reads_the_national_trajectory_as_national_beside_its_own(app
     said = indicators.describe_partial_census(partial)
     assert "全国的国有档案资源普查完成率目前为 75.00%：总量类指标（电子档案容量、" in said, said
     assert "综合档案馆馆藏档案总量" in said and "不宜与规划的基期值直接比较" in said
+    # A province's office is told its own completion first (it read only the nation's, quoted as if its own).
+    partial.append({"indicator_code": "JC04", "province_code": "440000", "value": Decimal("97.47")})
+    said = indicators.describe_partial_census(partial, "440000")
+    assert "广东省的国有档案资源普查完成率目前为 97.47%（全国为 75.00%）：总量类指标" in said, said
+    assert indicators.describe_partial_census([*partial[:1], {**partial[1], "value": Decimal(100)}], "440000") == ""
 
 
 def test_an_evaluator_reads_no_indicators(app):
