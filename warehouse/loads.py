@@ -263,13 +263,27 @@ def _keep_review_of_same_rows(
     first = review_label(PENDING, level)
     if state == RETURNED:
         why = fetch_return_reason(con, previous_id)
-        reason = f"与被{return_verb(why)}的报送「{previous_id}」逐行逐项相同，未作修改重新报送（{return_reason_clause(why)}）"
+        sent_back = f"与被{return_verb(why)}的报送「{previous_id}」逐行逐项相同"
+        warned, warned_now = (_failure_count(con, s) for s in (previous_id, submission_id))
+        # The same data with its sheet's layout mended (a hidden row shown, a column added removed) is not unchanged.
+        reason = (
+            f"{sent_back}，未作修改重新报送（{return_reason_clause(why)}）"
+            if warned == warned_now
+            else f"数据{sent_back}，只改了数据以外的内容（警告由 {warned:,} 个变为 {warned_now:,} 个）后重新报送"
+            f"（{return_reason_clause(why)}）"
+        )
         record_review_change(con, submission_id, RESENT_UNCHANGED, submitted_by, reason, level, first, (PENDING, level))
         return
     reason = f"与所替换的报送「{previous_id}」逐行逐项相同，沿用其审核进度"
     # A progress kept at the level whose office sent the return (loaded before it went past that level) moves on.
     stage = above_sender(con, stage, submitted_by, scope) if state == PENDING else stage
     record_review_change(con, submission_id, KEPT, submitted_by, reason, stage, first, (state, stage))
+
+
+def _failure_count(con: duckdb.DuckDBPyConnection, submission_id: str) -> int:
+    """How many failures (an accepted return's are warnings) a submission was judged to have."""
+    row = con.execute("SELECT count(*) FROM submission_failures WHERE submission_id = ?", [submission_id]).fetchone()
+    return 0 if row is None else int(row[0])
 
 
 def fetch_return_reason(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:

@@ -12,7 +12,7 @@ import pytest
 from openpyxl.comments import Comment
 
 from census_schema.census_form import CENSUS_FORM
-from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, HEADER_ROW
+from census_schema.layout import ERRORS_HEADER, ERRORS_SHEET, FIRST_DATA_ROW, HEADER_ROW
 from census_schema.roles import Role
 from cli.ingest_cmd import describe_outcome
 from flows.ingest import IngestRequest, ingest_workbook, submission_report_path
@@ -132,6 +132,18 @@ def test_a_returned_return_sent_again_is_said_to_be_unchanged_or_still_returned(
     assert again.returned_note == f"注意：本表{note}。已装载，审核人会在审核说明中看到此情况"
     with store.reader() as con:
         assert {s["submission_id"]: s["resent_reason"] for s in list_submissions(con)}[again.submission_id] == note
+    # The same rows with the sheet's layout changed (a row hidden: warned of) are not said to be unchanged.
+    with store.writer() as con:
+        review_submission(con, again.submission_id, "return", Reviewer("planner", Role.PLANNER), "请核实。")
+    book[CENSUS_FORM.sheet_name].row_dimensions[FIRST_DATA_ROW].hidden = True
+    book.save(tmp_path / "c1-hidden.xlsx")
+    hidden = ingest(store, settings, tmp_path / "c1-hidden.xlsx")
+    assert hidden.status == "accepted" and hidden.returned_note is not None, hidden
+    assert (
+        f"数据与被退回的报送「{again.submission_id}」逐行逐项相同，只改了数据以外的内容（警告由 0 个变为"
+        in hidden.returned_note
+    )
+    assert "未作修改" not in hidden.returned_note
     changed = ingest(store, settings, census_workbook(tmp_path / "c2.xlsx", 3, {0: {"photos": 7}}))
     assert (changed.status, changed.returned_note) == ("accepted", None)
 
