@@ -463,6 +463,12 @@ def return_reason_clause(reason: str | None) -> str:
     return f"{return_verb(reason)}原因：{(reason or '').removeprefix(WITHDRAWN_PREFIX).rstrip('。.')}"
 
 
+def counted_state(state: str) -> str:
+    """A review state as a count of returns names it: 已退回或撤回 for RETURNED (a return its sender withdrew is stored
+    as one sent back, and a count of withdrawals read 已退回 1 份)."""
+    return f"{RETURNED}或撤回" if state == RETURNED else state
+
+
 def summarize_review(labels: Iterable[str]) -> dict[str, Any]:
     """Review progress of a set of current returns: how many, how many in each state, and the share 已审核."""
     counts = dict.fromkeys(REVIEW_PROGRESS_STATES, 0)

@@ -14,6 +14,7 @@ from census_schema.divisions import require_census_province
 from census_schema.errors import AccessDenied, NotFound, UsageError
 from census_schema.fields import show_unseen
 from census_schema.forms import KIND_LABELS
+from census_schema.scopes import counted_state
 from census_schema.settings import load_settings
 from cli.main import display_width, emit_json
 from dash_app.formatting import (
@@ -128,7 +129,7 @@ def run_summary(args: argparse.Namespace) -> int:
     review, where = summary["review"], "全国，含中央渠道"
     if province is not None:  # the province asked for: its own progress, not the nation's
         review, where = review["provinces"][0], summary["provinces"][0]["province_name"]
-    progress = "，".join(f"{state} {count}" for state, count in review["by_state"].items())
+    progress = "，".join(f"{counted_state(state)} {count}" for state, count in review["by_state"].items())
     # Nothing sent, nothing to have reviewed: no share (it read 0.00%, as if every return waited).
     shown_pct = f"{review['reviewed_pct']:.2f}%" if review["returns"] else "—"
     sys.stdout.write(

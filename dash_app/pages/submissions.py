@@ -13,7 +13,7 @@ from census_schema.errors import CensusError
 from census_schema.failures import in_workbook_order
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS, SUBMISSION_STATUS_LABELS, get_workbook_form
 from census_schema.roles import Role
-from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, summarize_review
+from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, counted_state, summarize_review
 from dash_app import ids
 from dash_app.access import (
     SUBMISSION_ROLES,
@@ -364,7 +364,9 @@ def describe_review_progress(viewer: Viewer, progress: dict[str, Any], visible: 
 
 
 def _progress_line(where: str, progress: dict[str, Any], skipped: Sequence[str] = ()) -> str:
-    states = "，".join(f"{state} {count} 份" for state, count in progress["by_state"].items() if state not in skipped)
+    states = "，".join(
+        f"{counted_state(state)} {count} 份" for state, count in progress["by_state"].items() if state not in skipped
+    )
     return f"审核进度（{where}现行普查表 {progress['returns']} 份）：{states}；已审核 {progress['reviewed_pct']:.2f}%。"
 
 

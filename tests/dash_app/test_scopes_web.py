@@ -193,7 +193,7 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     )
     with store.reader() as con:
         assert query_summary(con, province_code="440000")["provinces"][0]["units_reported"] == 3
-    assert "已退回 1 份" in progress_line(app, "guangdong")
+    assert "已退回或撤回 1 份" in progress_line(app, "guangdong")
     # /coverage lists the returned return's holders among those not counted, saying they did report and why they
     # do not count (they read as plain 未报: units a planner would chase though they had reported).
     missing = grid_rows(app, client_of(app, "planner"), ids.COVERAGE_MISSING_GRID, "?division=440100")
@@ -684,7 +684,7 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
     third = send("tianhe-3.xlsx", [{**new_holders[0], "unit_name": "天河区某单位（再更名）"}, new_holders[1]])
     assert f"（{third}）：待地级审核 → 已退回" in review(app, "guangzhou", third, "return", "第3行请核实")
     assert progress_line(app, "tianhe").startswith("审核进度（广东省广州市天河区现行普查表 1 份）：待地级审核 0 份")
-    assert "已退回 1 份" in progress_line(app, "tianhe")
+    assert "已退回或撤回 1 份" in progress_line(app, "tianhe")
     # A central channel's counts only the states its returns pass through (they go to the national bureau alone).
     central = progress_line(app, "yangqi")
     assert central.startswith("审核进度（中央企业现行普查表") and "待国家局审核" in central
