@@ -353,7 +353,8 @@ def _check_level(
         if level == PREFECTURE_REVIEW:
             raise AccessDenied(
                 f"报送「{submission_id}」（{where}）现由{REVIEW_LEVEL_LABELS[stage]}审核，地级档案部门不能{label}。",
-                hint="地级档案部门审核通过后，报表转由省级档案部门、再由国家档案局审核。",
+                # Past the prefecture's turn: it passed it, or sent it itself (its own upload skips its own review).
+                hint="地级档案部门已审核通过的报表、以及地级档案部门自己报送的报表，由省级档案部门、再由国家档案局审核。",
             )
         if stage == PROVINCE_REVIEW:
             raise AccessDenied(

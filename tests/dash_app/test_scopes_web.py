@@ -669,6 +669,8 @@ def test_a_county_s_return_is_reviewed_by_its_prefecture_then_its_province_then_
     assert progress_line(app, "guangzhou").endswith("现在没有轮到您审核的报表。")
     said = review(app, "guangzhou", first, "accept")
     assert "现由省级档案部门审核，地级档案部门不能审核通过" in said, said
+    # The hint covers a return the prefecture sent itself too (it described only the step just refused).
+    assert "地级档案部门自己报送的报表，由省级档案部门、再由国家档案局审核" in said, said
     assert f"（{first}）：待省级审核 → 待国家局审核" in review(app, "guangdong", first, "accept")
     assert f"（{first}）：待国家局审核 → 已审核" in review(app, "planner", first, "accept")
     with store.reader() as con:
