@@ -393,6 +393,7 @@ def build_red_panel(red: dict[str, Any], division: str | None = None) -> list[An
                     unit="卷件",
                     detail=f"卷 {format_count(red['red_vol'])}，件 {format_count(red['red_item'])}",
                     source=lineage_href("red_total", division),
+                    approx=red["red_total"],  # 约 2113.32 万卷件, as the other counts of 10万 or more
                 ),
                 card(
                     "已数字化",

@@ -50,7 +50,7 @@ from dash_app.pages import PAGES, lineage
 from dash_app.pages import submissions as submissions_page
 from dash_app.pages import upload as upload_page
 from dash_app.pages.lineage import value_column
-from dash_app.pages.overview import build_cards
+from dash_app.pages.overview import build_cards, build_red_panel
 from dash_app.reminders import reminders_panel
 from dash_app.throttle import ACCOUNT_POLICY
 from dash_app.uploads import INFRASTRUCTURE_FAILED, UploadJobs
@@ -1594,6 +1594,20 @@ def test_a_large_figure_is_also_said_in_wan_or_yi_beside_its_exact_value():
     assert said("革命历史档案") == "1,665,487 卷件（约 166.55 万卷件）"
     assert said("总排架长度") == "2,542,860.6 米（约 254.29 万米）"
     assert said("应报普查对象") == "1,329 个" and said("电子档案容量") == "197,567.36 GB"
+    # The red-archive inventory's total too (it read 21,133,208 卷件 alone beside 馆藏's 约 12.46 亿).
+    red = {
+        "holders": 3_442,
+        "red_total": 21_133_208,
+        "red_vol": 9_000_000,
+        "red_item": 12_133_208,
+        "digitized_pct": 62.94,
+    }
+    red |= {"red_exhibitions": 4_841, "red_publications": 1_763, "red_research": 4_258, "by_condition": []}
+    panel = build_red_panel(red)[0].children
+    total = next(c.children[1] for c in panel if c.children[0].children == "红色档案")
+    assert "".join(p if isinstance(p, str) else p.children for p in total.children if p) == (
+        "21,133,208 卷件（约 2113.32 万卷件）"
+    )
     # A whole total has no decimals to show (it read 23,614,069.0 米).
     whole = {card.children[0].children: card.children[1] for card in build_cards(figures | {"shelf_m": 23_614_069.0})}
     assert "".join(p if isinstance(p, str) else p.children for p in whole["总排架长度"].children if p).startswith(
