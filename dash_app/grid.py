@@ -541,7 +541,7 @@ def build_export_workbook(
             if value is None and column.kind == "pct":
                 value = NO_SHARE  # as the grid shows a share with nothing to divide by (assets/grid_formats.js)
             elif column.kind == "pct" and isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-                value = float(value) / 100
+                value = float(Decimal(str(value)) / 100)  # 0.9583, not 95.83 / 100's 0.9582999999999999
             set_cell_value(cell, _cell_value(value))
             if cell.value is not None and column.excel_format():
                 cell.number_format = _excel_format_of(column, cell.value)

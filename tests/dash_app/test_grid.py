@@ -180,9 +180,10 @@ def test_a_row_number_is_written_without_thousands_separators_and_never_summed()
 def test_an_exported_share_with_nothing_to_divide_by_reads_as_the_grid_shows_it():
     # 覆盖率 where no holder is expected reads — in the grid; its export left the cell blank.
     share = Column("coverage_pct", "覆盖率", "pct", "%")
-    rows = [{"coverage_pct": None}, {"coverage_pct": 96.5}]
+    rows = [{"coverage_pct": None}, {"coverage_pct": 96.5}, {"coverage_pct": 95.83}, {"coverage_pct": 88.88}]
     sheet = openpyxl.load_workbook(io.BytesIO(build_export_workbook([share], rows))).active
-    assert [sheet.cell(EXPORT_HEADER_ROW + r, 1).value for r in (1, 2)] == ["—", 0.965]
+    # The share as its figures give it (95.83 / 100 was stored as 0.9582999999999999, seen in the formula bar).
+    assert [sheet.cell(EXPORT_HEADER_ROW + r, 1).value for r in (1, 2, 3, 4)] == ["—", 0.965, 0.9583, 0.8888]
     # A real percentage: stored as 96.5 under a literal "%" it read 9650% once formatted as one, and summed wrong.
     assert sheet.cell(EXPORT_HEADER_ROW + 2, 1).number_format == "0.00%"
 
