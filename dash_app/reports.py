@@ -19,7 +19,7 @@ from census_schema.clock import BEIJING
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError
 from census_schema.layout import PLATFORM_NAME
-from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES
+from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingSeverity
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
@@ -54,6 +54,10 @@ INLINE_TYPES = {"application/pdf", "image/png", "image/jpeg", "image/gif", "text
 OVERDUE_LISTED = 10
 # The bulletin's styles: linked from the page the app serves, written into the page saved to disk.
 BULLETIN_CSS = Path(__file__).parent / "assets" / "bulletin.css"
+
+
+# The severities' order, the gravest last (FindingSeverity lists them from 一般 to 重大安全隐患).
+SEVERITY_RANK = {severity.value: rank for rank, severity in enumerate(FindingSeverity)}
 
 
 def census_round_label() -> str:
@@ -103,14 +107,15 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
         children = query_coverage_children(con, province)
         quality = next((r for r in query_quality_by_province(con) if r["province_code"] == province), None)
         submissions = [s for s in list_submissions(con, province) if s["is_current"]]
-        # The longest overdue first: the bulletin lists only the first OVERDUE_LISTED.
+        # The gravest first, then the longest overdue: the bulletin lists only the first OVERDUE_LISTED (a 重大安全隐患
+        # 15 days overdue was among those left out, behind 一般 ones overdue longer).
         overdue = sorted(
             (
                 f
                 for f in query_findings(con, today, province_code=province, overdue_only=True)
                 if f["unit_class"] not in CENTRAL_UNIT_CLASSES
             ),
-            key=lambda f: (-f["overdue_days"], f["finding_id"]),
+            key=lambda f: (-SEVERITY_RANK[f["severity"]], -f["overdue_days"], f["finding_id"]),
         )
         as_of = query_data_as_of(con)
     indicators = {i.code: i for i in PLAN_INDICATORS}
@@ -154,7 +159,9 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
         for s in submissions
     ]
     overdue_rows = [
-        [f["finding_id"], f["unit_name"], f["severity"], format_date(f["deadline"]), format_count(f["overdue_days"])]
+        # Its state too: one whose report awaits the reviewer's verdict read as one not rectified at all.
+        [f["finding_id"], f["unit_name"], f["severity"], f["status"], format_date(f["deadline"])]
+        + [format_count(f["overdue_days"])]
         for f in overdue[:OVERDUE_LISTED]
     ]
     more = (
@@ -213,7 +220,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
 {_table(["填报范围", "文件", "提交时间", "审核状态"], review_rows) if review_rows else "<p>暂无现行报表。</p>"}
 <h2>四、逾期未销号的整改问题（{format_count(len(overdue))} 个）</h2>
 {
-        _table(["问题编号", "被检查单位", "严重程度", "整改期限", "逾期（天）"], overdue_rows, {4})
+        _table(["问题编号", "被检查单位", "严重程度", "状态", "整改期限", "逾期（天）"], overdue_rows, {5})
         if overdue_rows
         else "<p>无逾期问题。</p>"
     }{more}

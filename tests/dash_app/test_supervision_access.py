@@ -44,7 +44,7 @@ from dash_app.formatting import format_date
 from dash_app.grid import EXPORT_HEADER_ROW, NO_ROWS_EXPORTED, link_parts
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link, lifecycle_roles
-from dash_app.reports import OVERDUE_LISTED
+from dash_app.reports import OVERDUE_LISTED, SEVERITY_RANK
 from dash_app.webstate import AuditOutbox, WebState
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
@@ -2127,7 +2127,7 @@ def test_a_province_s_bulletin_says_its_large_figures_in_wan_or_yi_as_the_cards_
     assert own and all(f">{format_value(r['value'])}</td>" in section for r in own)
 
 
-def test_a_province_s_bulletin_lists_its_longest_overdue_findings_first(app, site):
+def test_a_province_s_bulletin_lists_its_gravest_and_longest_overdue_findings_first(app, site):
     # It listed the first ten by finding number, so a finding overdue longer than those could be among the unlisted.
     today = site.settings.today()
     overdue = [
@@ -2139,11 +2139,21 @@ def test_a_province_s_bulletin_lists_its_longest_overdue_findings_first(app, sit
     assert len({f["overdue_days"] for f in overdue}) > 1, "the demo's findings are overdue by different days"
     page = client_of(app, "guangdong").get("/bulletin/440000").get_data(as_text=True)
     section = page.split("四、逾期未销号的整改问题", 1)[1].split("五、", 1)[0]
-    listed = re.findall(r"<tr><td[^>]*>([^<]+)</td>(?:<td[^>]*>[^<]*</td>){3}<td[^>]*>([\d,]+)</td></tr>", section)
-    days = [int(d.replace(",", "")) for _, d in listed]
-    assert len(listed) == min(len(overdue), OVERDUE_LISTED) and days == sorted(days, reverse=True)
-    unlisted = [f["overdue_days"] for f in overdue if f["finding_id"] not in {i for i, _ in listed}]
-    assert all(days[-1] >= d for d in unlisted)
+    cells = r"<td[^>]*>([^<]*)</td>"
+    listed = re.findall(rf"<tr>{cells * 6}</tr>", section)
+    # The gravest first, then the longest overdue (a 重大安全隐患 15 days overdue was left out behind 一般 ones); each
+    # with its state (one awaiting the reviewer's verdict read as not rectified).
+    order = [(SEVERITY_RANK[row[2]], int(row[5].replace(",", ""))) for row in listed]
+    assert len(listed) == min(len(overdue), OVERDUE_LISTED) and order == sorted(order, reverse=True), order
+    states = {f["finding_id"]: f["status"] for f in overdue}
+    assert all(row[3] == states[row[0]] for row in listed)
+    unlisted = [
+        (SEVERITY_RANK[f["severity"]], f["overdue_days"])
+        for f in overdue
+        if f["finding_id"] not in {r[0] for r in listed}
+    ]
+    assert all(order[-1] >= o for o in unlisted)
+    assert len({f["severity"] for f in overdue}) > 1, "the demo's overdue findings are of several severities"
 
 
 def test_every_state_the_audit_log_holds_is_named_in_chinese(app, site):
