@@ -498,9 +498,15 @@ def rank_archives(results: Mapping[str, ArchiveResult]) -> list[RankedArchive]:
 
 
 def check_scoring_allowed(
-    evaluator: str, archive_code: str, assignments: Mapping[str, Collection[str]], is_open: bool
+    evaluator: str,
+    archive_code: str,
+    assignments: Mapping[str, Collection[str]],
+    is_open: bool,
+    shown_as: str | None = None,
 ) -> None:
-    """Raise AccessDenied unless the evaluation is open and the evaluator is assigned to the archive."""
+    """Raise AccessDenied unless the evaluation is open and the evaluator is assigned to the archive; `shown_as`: the
+    evaluator as people read them (刘洋（evaluator）), when not the bare name."""
+    who = f"「{evaluator}」" if shown_as in (None, evaluator) else shown_as
     if not is_open:
         raise AccessDenied("本轮评价已结束，不能再提交或修改评分。")
     if evaluator not in assignments:
@@ -514,7 +520,7 @@ def check_scoring_allowed(
     if archive_code not in assignments[evaluator]:
         # Said of scoring and of downloading its sheet alike.
         raise AccessDenied(
-            f"评价专家「{evaluator}」未被分配评价{archive_label(archive_code)}，不能查看或填写其评分表。",
+            f"评价专家{who}未被分配评价{archive_label(archive_code)}，不能查看或填写其评分表。",
             hint="如该档案馆应由您评价，请联系国家档案局规划人员分派。",
         )
 

@@ -435,7 +435,8 @@ def check_may_score(
 ) -> None:
     """Raise AccessDenied unless the round is open and the evaluator is assigned to the archive."""
     found = fetch_round(con, round_id)
-    check_scoring_allowed(evaluator, archive_code, fetch_assignments(con, round_id), bool(found and found["is_open"]))
+    is_open = bool(found and found["is_open"])
+    check_scoring_allowed(evaluator, archive_code, fetch_assignments(con, round_id), is_open, person_of(con, evaluator))
 
 
 def check_may_see_own_sheet(
@@ -444,7 +445,7 @@ def check_may_see_own_sheet(
     """Raise AccessDenied unless the evaluator is assigned to the archive; whether the round is open (the sheet
     may still be changed). After the round an expert still sees, read only, what they scored."""
     found = fetch_round(con, round_id)
-    check_scoring_allowed(evaluator, archive_code, fetch_assignments(con, round_id), True)
+    check_scoring_allowed(evaluator, archive_code, fetch_assignments(con, round_id), True, person_of(con, evaluator))
     return bool(found and found["is_open"])
 
 

@@ -56,6 +56,11 @@ def test_an_evaluator_may_score_only_assigned_archives_while_open(opened):
         check_may_score(opened, "evaluator", OTHER)
     with pytest.raises(AccessDenied, match="未被分配"):
         save_evaluator_scores(opened, "evaluator", OTHER, {"A1.1.1": D(5)}, submit=False)
+    # An account is named as people read it (it said 评价专家「ev9」 where everything else says 刘洋（ev9）).
+    add_user(opened, "ev9", "x", "evaluator", None, by="管理员", full_name="刘洋")
+    assign_evaluator(opened, ARCHIVE, "ev9", "规划处")
+    with pytest.raises(AccessDenied, match="^评价专家刘洋（ev9）未被分配评价"):
+        check_may_score(opened, "ev9", OTHER)
     close_evaluation(opened, "规划处")
     with pytest.raises(AccessDenied, match="已结束"):
         save_evaluator_scores(opened, "evaluator", ARCHIVE, {"A1.1.1": D(5)}, submit=False)
