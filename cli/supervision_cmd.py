@@ -108,10 +108,13 @@ def run_finding(args: argparse.Namespace) -> int:
         ]
         for f in findings
     ]
+    # How many, under the table (an empty list printed its header alone).
+    overdue = sum(1 for f in findings if f["overdue_days"])
+    count = f"共 {len(findings):,} 个问题，其中逾期 {overdue:,} 个。" if findings else "没有符合条件的问题。"
     return _print(
         args,
         {"as_of": as_of.isoformat(), "findings": findings},
-        f"逾期判断日 {format_date(as_of)}{as_of_note(as_of, settings.today())}：\n{format_table(headers, rows)}",
+        f"逾期判断日 {format_date(as_of)}{as_of_note(as_of, settings.today())}：\n{format_table(headers, rows)}\n{count}",
     )
 
 
@@ -159,7 +162,7 @@ def _describe_history(history: dict[str, Any], as_of: date) -> str:
         f"问题 {history['finding_id']}（{history['unit_name']}，{origin}）",
         f"  {history['area_name']} {history['item_code']}：{history['description']}",
         f"  严重程度 {history['severity']}；状态 {history['status']}；整改期限 {format_date(history['deadline'])}"
-        + ("（已逾期）" if history["is_overdue"] else "")
+        + (f"（已逾期 {(as_of - history['deadline']).days:,} 天）" if history["is_overdue"] else "")
         + f"；逾期判断日 {format_date(as_of)}",
     ]
     if history["report_submitted_at"]:

@@ -294,7 +294,8 @@ def apply_transition(
             act,
             "deadline_later",
             f"新的整改期限 {format_day(new_deadline)} 须晚于当前期限 {format_day(finding.deadline)}。",
-            hint="延期只能推后期限：请给出晚于当前期限的日期。",
+            # Said of the action taken (复查未通过 and 延期 both set a new deadline; it read 延期 for either).
+            hint=f"「{act}」给出的新期限只能推后：请给出晚于当前期限的日期。",
         )
     judged = today or to_beijing(at).date()
     if new_deadline is not None and new_deadline <= judged:

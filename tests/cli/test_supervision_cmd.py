@@ -242,10 +242,20 @@ def test_supervision_summary_json_counts_findings_and_overdue_for_the_day_asked(
 def test_listings_print_tables_or_json(db, capsys):
     code, out, _ = run(capsys, "finding", "list", "--overdue", "--as-of", "2023-05-05", "--db", str(db))
     assert code == 0 and "JC2023-001-02" in out and "JC2023-001-01" not in out
+    # How many, under the table; an empty list says so (it printed its header alone).
+    listed = [line for line in out.splitlines() if line.startswith("JC")]
+    assert out.rstrip().endswith(f"共 {len(listed)} 个问题，其中逾期 {len(listed)} 个。"), out
+    code, out, _ = run(capsys, "finding", "list", "--overdue", "--as-of", "2023-01-01", "--db", str(db))
+    assert code == 0 and out.rstrip().endswith("没有符合条件的问题。"), out
     code, out, _ = run(capsys, "finding", "show", "JC2023-001-01", "--db", str(db), "--as-of", "2023-05-05")
     assert code == 0 and "赵六 销号" in out
     # The workbook's rows are dated by their day only: each read 08:00, a time nobody gave.
     assert "  3. 2023年4月10日 赵六 销号：" in out and "08:00" not in out
+    # How long overdue, as the list and the web say it (it said 已逾期 alone).
+    code, out, _ = run(capsys, "finding", "show", "JC2023-001-02", "--db", str(db), "--as-of", "2023-05-05")
+    listed = run(capsys, "finding", "list", "--overdue", "--as-of", "2023-05-05", "--db", str(db), "--json")[1]
+    days = next(f["overdue_days"] for f in json.loads(listed)["findings"] if f["finding_id"] == "JC2023-001-02")
+    assert f"（已逾期 {days} 天）；逾期判断日 2023年5月5日" in out, out
     code, out, _ = run(capsys, "evaluation", "assign", "440000", "--evaluator", "专家甲", "--db", str(db), "--json")
     assert (code, json.loads(out)["already"]) == (0, False)
     assert json.loads(

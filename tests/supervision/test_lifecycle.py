@@ -255,6 +255,15 @@ def test_illegal_transition(start, action, role, by, note, evidence, new_deadlin
     assert "F-2023-001" in raised.value.message
 
 
+def test_a_new_deadline_too_early_is_refused_naming_the_action_taken():
+    # A failed follow-up (复查未通过) with an earlier deadline was told that 延期 only pushes a deadline back.
+    for action in (A.REOPEN, A.EXTEND):
+        start = S.CLOSED if action is A.REOPEN else S.IN_PROGRESS
+        with pytest.raises(IllegalTransition) as raised:
+            apply_transition(finding(start), action, REVIEWER, REV, AT, "理由", None, EARLIER)
+        assert raised.value.hint == f"「{action}」给出的新期限只能推后：请给出晚于当前期限的日期。"
+
+
 def test_a_transition_may_not_predate_the_last_one():
     with pytest.raises(IllegalTransition, match="早于上一次状态变更") as raised:
         apply_transition(finding(S.ISSUED), A.START, RESPONSIBLE, RECT, datetime(2024, 2, 1))
