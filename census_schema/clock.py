@@ -10,7 +10,8 @@ BEIJING = timezone(timedelta(hours=8), "北京时间")
 # How a day typed by a person is read, in a workbook's cell and a command's option alike: 2024-03-05, 2024-3-5,
 # 2024/3/5, 2024.3.5, 2024年3月5日 or 20240305 (full-width digits too) all become year-month-day. The patterns are
 # applied in this order; the replacements are written for polars and, with `_python`, for Python's re.
-DAY_PATTERNS = ((r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}"), (r"[年月/.]", "-"), (r"日$", ""))
+# 2023年3月5号 too (号 is how a day is often said and typed; it was refused with the generic date message).
+DAY_PATTERNS = ((r"^(\d{4})(\d{2})(\d{2})$", "${1}-${2}-${3}"), (r"[年月/.]", "-"), (r"[日号]$", ""))
 
 
 def to_beijing(value: datetime | str) -> datetime:

@@ -216,7 +216,8 @@ def _clean_text(expr: pl.Expr, field: Field) -> pl.Expr:
     if field.type is FieldType.DATE:
         # Date cells come back as "2024-03-05 00:00:00" (the time dropped); typed ones are read as the platform reads
         # any day a person types (census_schema.clock.DAY_PATTERNS).
-        expr = expr.str.normalize("NFKC").str.replace(r"\s.*$", "")
+        # A time after the day, spaced or ISO's (2025-02-04T00:00, as programs write it), is dropped too.
+        expr = expr.str.normalize("NFKC").str.replace(r"(?:\s|T\d).*$", "")
         for pattern, replacement in DAY_PATTERNS:
             expr = expr.str.replace_all(pattern, replacement)
     return pl.when(expr == "").then(None).otherwise(expr)

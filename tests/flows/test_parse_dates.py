@@ -15,7 +15,7 @@ from tests.flows.supervision_workbooks import inspection, inspections_workbook
 @pytest.mark.parametrize(
     "typed",
     [date(2023, 3, 5), datetime(2023, 3, 5, 0, 0), "2023-03-05", "2023-3-5", "2023/3/5", "2023.3.5", "2023年3月5日",
-     "20230305", " 2023-03-05 ", "２０２３－０３－０５"],
+     "20230305", " 2023-03-05 ", "２０２３－０３－０５", "2023年3月5号", "2023-03-05T00:00", "2023-03-05T08:30:00"],
 )  # fmt: skip
 def test_every_usual_form_of_a_date_is_read(tmp_path, typed):
     path = inspections_workbook(tmp_path / "d.xlsx", [inspection(1, notice_date=typed)])
