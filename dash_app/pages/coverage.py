@@ -8,6 +8,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, dcc, html, no_update
 from werkzeug.exceptions import HTTPException
 
+from census_schema.census_form import CENSUS_FORM
 from census_schema.divisions import Division, load_divisions
 from census_schema.roles import LOCAL_ROLES, Role
 from census_schema.scopes import (
@@ -67,6 +68,8 @@ UNREGISTERED_COLUMNS = [
     Column("uscc", "统一社会信用代码", "code"),
     Column("unit_name", "单位名称"),
     Column("submission_id", "提交编号", "code"),
+    # The row of its return's sheet (it gave the row alone; a return has several sheets).
+    Column("sheet", "工作表"),
     Column("excel_row", "行号", "row"),
 ]
 
@@ -207,7 +210,8 @@ def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) 
     if not known_area(scope):
         return []
     with context.reader.cursor() as con:
-        return with_names(query_unregistered_holders(con, scope))
+        rows = query_unregistered_holders(con, scope)
+    return with_names([{**row, "sheet": CENSUS_FORM.sheet_name} for row in rows])  # the holders' rows are its
 
 
 def register_note(viewer: Viewer, context: AppContext, search: str | None) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from dash import Dash, Input, Output, html
 
 from census_schema.breakdowns import OUTLIER_FIELDS
+from census_schema.census_form import CENSUS_FORM
 from census_schema.codes import HOLDER_TYPE, TIER_ORDER
 from census_schema.fields import MAX_ARCHIVE_COUNT, MAX_AREA_M2, MAX_CAPACITY_GB
 from census_schema.forms import get_workbook_form
@@ -112,8 +113,8 @@ DUPLICATE_COLUMNS = [
 
 
 def row_place(row: dict[str, Any]) -> str:
-    """Where a figure was read: its workbook and row (census-440200.xlsx 第19行)."""
-    return f"{row['file_name']} 第{row['excel_row']}行"
+    """Where a figure was read: its workbook, sheet and row (census-440200.xlsx 普查表第19行)."""
+    return f"{row['file_name']} {CENSUS_FORM.sheet_name}第{row['excel_row']}行"  # the holders' rows are its
 
 
 def load_quality(viewer: Viewer, con: Any) -> list[dict[str, Any]]:

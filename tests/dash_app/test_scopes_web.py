@@ -1063,3 +1063,10 @@ def test_coverage_says_which_areas_report_without_a_register_in_force(reporters)
         response = export_grid(app, client_of(app, "planner"), grid, None, "?division=central")
         assert exported_workbook(response, grid).active["A3"].value == note("planner", "?division=central"), grid
     assert note("guangdong", "") == "" and note("planner", "?division=440000") == ""
+    # Each unit reported outside the register is located by its return, sheet and row (the sheet was not said).
+    outside = grid_rows(app, client_of(app, "planner"), ids.COVERAGE_UNREGISTERED_GRID, "?division=central")
+    assert outside and {(r["sheet"], type(r["excel_row"])) for r in outside} == {(CENSUS_FORM.sheet_name, int)}
+    assert (
+        quality_page.row_place({"file_name": "census-440200.xlsx", "excel_row": 19})
+        == "census-440200.xlsx 普查表第19行"
+    )
