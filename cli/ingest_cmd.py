@@ -23,6 +23,7 @@ from census_schema.settings import Settings, load_settings
 from cli.main import INTERRUPTED, acting_user, emit_json, is_interruption, saying_if_created, stop_on_sigterm
 from dash_app.formatting import format_date
 from flows.ingest import (
+    DUPLICATE_FAILURES_NOTE,
     REFUSED_STATUSES,
     STAGE_LABELS,
     IngestRequest,
@@ -118,6 +119,9 @@ def describe_outcome(result: dict[str, Any]) -> str:
     if result.get("shrink") and result["rows"] == 0:
         lines.append(f"{empty_return_note(status)}。")
     groups = failure_groups(result["failures"])
+    if status == "duplicate" and groups:
+        # What the file was told when it was received (its 将替换… warning read as if it replaced something again).
+        lines.append(f"{DUPLICATE_FAILURES_NOTE}：")
     for (severity, sheet, label, message), rows in groups[:SHOWN_FAILURES]:
         named = f"「{label}」" if label else ""
         where = f"「{sheet}」第 {describe_rows(rows)} 行{named}" if rows else f"「{sheet}」{named}"

@@ -457,6 +457,10 @@ def _replaced_json(replaced: ScopeReturn | None) -> dict[str, Any] | None:
     return None if replaced is None else replaced.to_json()
 
 
+# What a file received before is told with its failures: they are its first reception's (a stale 将替换… warning).
+DUPLICATE_FAILURES_NOTE = "以下是该文件首次接收时的校验结果"
+
+
 def describe_replaced(replaced: dict[str, Any], review_kept: str | None) -> str:
     """The sentence telling an uploader which return their accepted one replaced, and what became of its review (a
     returned one counted nowhere already: its figures do not stop counting; another's review progress is void)."""

@@ -44,6 +44,7 @@ from dash_app.reminders import load_own_reminders, reminders_section
 from dash_app.security import LANDING_PAGES
 from dash_app.uploads import RUNNING, SCOPED_KINDS, TOO_LARGE_ADVICE, UPLOAD_ROLES, UploadJob, upload_kinds
 from flows.ingest import (
+    DUPLICATE_FAILURES_NOTE,
     describe_kept_review,
     describe_rejudged,
     describe_replaced,
@@ -103,6 +104,8 @@ OUTCOME_CLASS = {"rejected": "error", "needs_confirmation": "warn"}
 
 def status_text(result: Mapping[str, Any]) -> str:
     """The outcome's words; for one waiting on the uploader, what it waits for (dropped holders, another's return)."""
+    if result["status"] == "duplicate" and result.get("failures"):
+        return f"{STATUS_TEXT['duplicate']}（{DUPLICATE_FAILURES_NOTE}）"
     if result["status"] != "needs_confirmation":
         return STATUS_TEXT[result["status"]]
     shrink = result.get("shrink") or {}

@@ -24,7 +24,7 @@ from cli.main import main
 from dash_app import ids
 from dash_app.access import Viewer
 from dash_app.app import close_app, create_app
-from dash_app.pages.upload import describe_current_returns, describe_job
+from dash_app.pages.upload import describe_current_returns, describe_job, status_text
 from dash_app.uploads import (
     INTERRUPTED_TEXT,
     STOPPING,
@@ -549,3 +549,11 @@ def test_a_submission_without_a_kept_report_is_told_where_its_failures_are():
     assert "的核对报告没有保存下来" in said and "所填提交的错误和警告" in said and "重新上传" not in said
     assert "没有需要标注的单元格" in _no_report({**submission, "warning_count": 0})
     assert "请重新上传原文件" in _no_report({**submission, "status": "rejected"})
+
+
+def test_a_file_received_before_says_its_failures_are_its_first_reception_s():
+    # Its 将替换… warning read as if the file replaced something again.
+    assert status_text({"status": "duplicate", "failures": [{"severity": "warning"}]}).endswith(
+        "（以下是该文件首次接收时的校验结果）"
+    )
+    assert status_text({"status": "duplicate", "failures": []}) == "与已接收的文件相同，未作改动"

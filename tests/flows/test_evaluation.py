@@ -14,8 +14,9 @@ from census_schema.errors import UsageError
 from census_schema.roles import Role
 from census_schema.supervision.evaluation import CURRENT_STANDARD
 from census_schema.supervision.forms import EVALUATION_WORKBOOK_2025
+from cli.ingest_cmd import describe_outcome
 from cli.main import main
-from flows.ingest import IngestRequest, ingest_workbook
+from flows.ingest import DUPLICATE_FAILURES_NOTE, IngestRequest, ingest_workbook
 from flows.supervision import record_reconciliations
 from supervision.scoring import EvaluationInvalid, Reconciliation
 from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook, score_sheet, write_book
@@ -290,6 +291,12 @@ def test_a_later_sheet_replaces_the_scorers_earlier_one_and_results_follow(store
     before, after = score_sheet(SELF)[0]["score"], selfs[0]["score"]
     assert f"自评表（{len(score_sheet(SELF))} 项，专家组 " in replaced[1].message
     assert f"有变化的：{selfs[0]['item_code']} {before} → {after}；" in replaced[1].message, replaced[1].message
+    # The same file again changes nothing, and its warnings are said to be its first reception's (the 将替换… warning
+    # read as if it replaced something again).
+    same = ingest_workbook(store, IngestRequest(tmp_path / "c.xlsx", "evaluation", None, "专家组"), settings)
+    said = describe_outcome(same.to_json()).splitlines()
+    assert same.status == "duplicate" and f"{DUPLICATE_FAILURES_NOTE}：" in said, said
+    assert said.index(f"{DUPLICATE_FAILURES_NOTE}：") < next(i for i, line in enumerate(said) if "本表将替换" in line)
 
 
 def locate(rows, scorer, item):
