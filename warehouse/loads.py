@@ -265,7 +265,7 @@ def _keep_review_of_same_rows(
         why = fetch_return_reason(con, previous_id)
         sent_back = f"与被{return_verb(why)}的报送「{previous_id}」逐行逐项相同"
         warned, warned_now = (_failure_count(con, s) for s in (previous_id, submission_id))
-        # The same data with its sheet's layout mended (a hidden row shown, a column added removed) is not unchanged.
+        # The same data with its sheet's layout mended (a hidden row shown, an extra column removed) is not unchanged.
         reason = (
             f"{sent_back}，未作修改重新报送（{return_reason_clause(why)}）"
             if warned == warned_now

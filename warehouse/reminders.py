@@ -1,4 +1,5 @@
-"""Daily reminders: provinces and central channels that have not reported or whose return was sent back, findings soon or already overdue.
+"""Daily reminders: provinces and central channels that have not reported, returns sent back, findings soon or
+already overdue.
 
 Computed from the warehouse for one day and stored (table `reminders`, migration 060) by the daily-reminders flow,
 so the overview and the inspections page show the same list to everyone, and history stays.
@@ -55,8 +56,9 @@ def _reported_kinds() -> list[str]:
 
 def compute_reminders(con: duckdb.DuckDBPyConnection, as_of: date, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
     """The reminders due on `as_of`: one per province and workbook not reported (no scope inside the province has a
-    current return) and one per central channel and workbook not reported, one per returned current return of any scope (central channels too), one per open finding
-    whose deadline is within WARNING_DAYS, and one per province (and central unit class) with findings overdue."""
+    current return) and one per central channel and workbook not reported; one per returned current return of any
+    scope (central channels too); one per open finding whose deadline is within WARNING_DAYS; and one per province
+    (and central unit class) with findings overdue."""
     provinces = load_divisions().census_provinces()
     # Every scope's current return counts: a province has reported a workbook when any return of a scope inside it
     # (the whole province, a prefecture, a county) is current; each returned one is reminded of with its scope.

@@ -211,7 +211,8 @@ def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) 
         return []
     with context.reader.cursor() as con:
         rows = query_unregistered_holders(con, scope)
-    return with_names([{**row, "sheet": CENSUS_FORM.sheet_name} for row in rows])  # the holders' rows are its
+    # A holder's row is the census sheet's.
+    return with_names([{**row, "sheet": CENSUS_FORM.sheet_name} for row in rows])
 
 
 def register_note(viewer: Viewer, context: AppContext, search: str | None) -> str:

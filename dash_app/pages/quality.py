@@ -114,7 +114,7 @@ DUPLICATE_COLUMNS = [
 
 def row_place(row: dict[str, Any]) -> str:
     """Where a figure was read: its workbook, sheet and row (census-440200.xlsx 普查表第19行)."""
-    return f"{row['file_name']} {CENSUS_FORM.sheet_name}第{row['excel_row']}行"  # the holders' rows are its
+    return f"{row['file_name']} {CENSUS_FORM.sheet_name}第{row['excel_row']}行"  # a holder's row is the census sheet's
 
 
 def load_quality(viewer: Viewer, con: Any) -> list[dict[str, Any]]:
