@@ -65,6 +65,8 @@ class EvaluationFacts:
     expert_accounts: frozenset[str] = frozenset()
     # archive -> the items the panel has already given a reconciled value (合议分).
     reconciled_items: Mapping[str, frozenset[str]] = field(default_factory=lambda: MappingProxyType({}))
+    # How a round that is not open stands, as people read it (已于 2025年6月30日 结束); None: it was never opened.
+    closed: str | None = None
 
 
 @dataclass(frozen=True)

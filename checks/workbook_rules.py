@@ -577,7 +577,11 @@ def check_evaluation_access(rules: Sequence[Rule], form: Form, sheets: Sheets, c
     by_rule = {rule.rule_id: rule for rule in rules}
     if not facts.is_open:
         if "evaluation_round_open" in by_rule and rows.height:
-            message = f"评价轮次 {facts.round_id} 未开启或已结束，不能报送评分。"
+            # Which of the two (it said 未开启或已结束), and whom to ask.
+            state = facts.closed or "尚未开启"
+            message = (
+                f"评价轮次 {facts.round_id} {state}，不能报送评分；如须补报，请联系国家档案局规划人员重新开启该轮次。"
+            )
             failures.append(_unplaced(form, by_rule["evaluation_round_open"], facts.round_id, message))
         return failures
     seen: set[tuple[object, object]] = set()

@@ -50,6 +50,7 @@ from flows.scopes import (
 from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
 from warehouse.evaluation import (
+    closed_phrase,
     fetch_assignments,
     fetch_expert_accounts,
     fetch_loaded_sheets,
@@ -277,6 +278,7 @@ def _evaluation_context(con: duckdb.DuckDBPyConnection, round_id: str, province_
         {archive: {s.scorer: s.scores for s in sheets} for archive, sheets in expert_sheets.items()},
         fetch_expert_accounts(con),
         {archive: frozenset(items) for archive, items in reconciliations.items()},
+        closed_phrase(found["closed_at"]) if found else None,
     )
     return build_check_context(None, evaluation=facts)
 

@@ -10,8 +10,10 @@ from decimal import Decimal as D
 import openpyxl
 import pytest
 
+from census_schema.clock import beijing_today
 from census_schema.errors import UsageError
 from census_schema.roles import Role
+from census_schema.scopes import format_day
 from census_schema.supervision.evaluation import CURRENT_STANDARD
 from census_schema.supervision.forms import EVALUATION_WORKBOOK_2025
 from cli.ingest_cmd import describe_outcome
@@ -23,6 +25,7 @@ from tests.flows.supervision_workbooks import ARCHIVE, SELF, evaluation_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.evaluation import (
+    DEFAULT_ROUND,
     assign_evaluator,
     close_evaluation,
     fetch_remarks,
@@ -411,7 +414,9 @@ def test_a_closed_round_takes_no_scores(store, settings, tmp_path):
         close_evaluation(con, "规划处")
     outcome = ingest(store, settings, score_sheet(SELF), tmp_path / "e.xlsx")
     assert [(f.row, f.rule) for f in outcome.failures] == [(None, "evaluation_round_open")]
-    assert "未开启或已结束" in outcome.failures[0].message
+    # Which of the two, by its day (it said 未开启或已结束), and whom to ask.
+    closed = f"评价轮次 {DEFAULT_ROUND} 已于 {format_day(beijing_today())} 结束，不能报送评分；如须补报"
+    assert outcome.failures[0].message.startswith(closed), outcome.failures[0].message
 
 
 def test_an_upload_does_not_replace_a_sheet_an_expert_filled_in_on_the_platform(store, settings, tmp_path):
