@@ -56,10 +56,6 @@ OVERDUE_LISTED = 10
 BULLETIN_CSS = Path(__file__).parent / "assets" / "bulletin.css"
 
 
-# The severities' order, the gravest last (FindingSeverity lists them from 一般 to 重大安全隐患).
-SEVERITY_RANK = {severity.value: rank for rank, severity in enumerate(FindingSeverity)}
-
-
 def census_round_label() -> str:
     """The census round as people name it: 2024 年度普查（统计截止 2024年12月31日）."""
     return f"{ROUND_ID} 年度{CENSUS_FORM.title}（统计截止 {format_date(CENSUS_FORM.reference_date)}）"
@@ -115,7 +111,7 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
                 for f in query_findings(con, today, province_code=province, overdue_only=True)
                 if f["unit_class"] not in CENTRAL_UNIT_CLASSES
             ),
-            key=lambda f: (-SEVERITY_RANK[f["severity"]], -f["overdue_days"], f["finding_id"]),
+            key=lambda f: (-FindingSeverity(f["severity"]).rank, -f["overdue_days"], f["finding_id"]),
         )
         as_of = query_data_as_of(con)
     indicators = {i.code: i for i in PLAN_INDICATORS}

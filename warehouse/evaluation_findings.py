@@ -121,8 +121,7 @@ def choose_issued(problems: list[dict[str, Any]], archive_code: str, floor: Find
     there is none: every item full and every veto passed, or no problem that grave."""
     if not problems:
         raise UsageError(f"{archive_label(archive_code)} 各评分项均得满分且否决项全部通过，没有需要整改的问题。")
-    order = list(FindingSeverity)
-    chosen = [p for p in problems if order.index(FindingSeverity(p["severity"])) >= order.index(floor)]
+    chosen = [p for p in problems if FindingSeverity(p["severity"]).rank >= floor.rank]
     if not chosen:
         raise UsageError(
             f"{archive_label(archive_code)} 没有{floor}及以上的问题（共 {len(problems)} 个问题，均较轻）。",

@@ -24,6 +24,11 @@ class FindingSeverity(StrEnum):
     GRAVE = "严重"
     MAJOR_HAZARD = "重大安全隐患"
 
+    @property
+    def rank(self) -> int:
+        """How grave, from 一般 (0) to 重大安全隐患 (3): the order the severities are declared in."""
+        return list(FindingSeverity).index(self)
+
 
 class FindingStatus(StrEnum):
     """The states of the rectification lifecycle; overdue is derived, never a state."""

@@ -33,7 +33,13 @@ from census_schema.errors import IllegalTransition
 from census_schema.roles import Role
 from census_schema.settings import Settings
 from census_schema.supervision.checklist import CHECKLIST_PROVISIONAL
-from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, NATIONAL_BUREAU, FindingRole, FindingStatus
+from census_schema.supervision.codes import (
+    CENTRAL_UNIT_CLASSES,
+    NATIONAL_BUREAU,
+    FindingRole,
+    FindingSeverity,
+    FindingStatus,
+)
 from census_schema.supervision.evaluation import MAX_REMARK, SELF_SOURCE, STANDARD_PROVISIONAL, get_standard
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import audit_rows, ids
@@ -44,7 +50,7 @@ from dash_app.formatting import format_date
 from dash_app.grid import EXPORT_HEADER_ROW, NO_ROWS_EXPORTED, link_parts
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link, lifecycle_roles
-from dash_app.reports import OVERDUE_LISTED, SEVERITY_RANK
+from dash_app.reports import OVERDUE_LISTED
 from dash_app.webstate import AuditOutbox, WebState
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
@@ -2143,12 +2149,12 @@ def test_a_province_s_bulletin_lists_its_gravest_and_longest_overdue_findings_fi
     listed = re.findall(rf"<tr>{cells * 6}</tr>", section)
     # The gravest first, then the longest overdue (a 重大安全隐患 15 days overdue was left out behind 一般 ones); each
     # with its state (one awaiting the reviewer's verdict read as not rectified).
-    order = [(SEVERITY_RANK[row[2]], int(row[5].replace(",", ""))) for row in listed]
+    order = [(FindingSeverity(row[2]).rank, int(row[5].replace(",", ""))) for row in listed]
     assert len(listed) == min(len(overdue), OVERDUE_LISTED) and order == sorted(order, reverse=True), order
     states = {f["finding_id"]: f["status"] for f in overdue}
     assert all(row[3] == states[row[0]] for row in listed)
     unlisted = [
-        (SEVERITY_RANK[f["severity"]], f["overdue_days"])
+        (FindingSeverity(f["severity"]).rank, f["overdue_days"])
         for f in overdue
         if f["finding_id"] not in {r[0] for r in listed}
     ]
