@@ -668,11 +668,9 @@ def _warehouse_exists(settings: Settings) -> bool:
     """Whether the embedded file is there, or the lake holds the warehouse's tables."""
     if settings.warehouse_url is None:
         return settings.db_path.exists()
-    from warehouse.backends import DuckLakeWarehouse, open_warehouse
+    from warehouse.backends import open_warehouse
 
-    lake = open_warehouse(settings)
-    assert isinstance(lake, DuckLakeWarehouse)
-    return lake.exists()
+    return open_warehouse(settings).exists()
 
 
 def parse_day(text: str | None, option: str) -> date | None:
