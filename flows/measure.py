@@ -291,7 +291,7 @@ class _Counter:
         if self.locating:  # a reference in the tail is matched again: the maxima do not mind
             for found in _CELL_REF.finditer(buffer):
                 self.last_cell_row = max(self.last_cell_row, int(found.group(2)))
-                self.last_cell_column = max(self.last_cell_column, _column_number(found.group(1)))
+                self.last_cell_column = max(self.last_cell_column, column_number(found.group(1).decode()))
         start = buffer.rfind(self.row_tag)
         if start >= 0:
             end = buffer.find(b">", start)
@@ -548,14 +548,6 @@ def _start_sheet(part: str, head: _Head, file_name: str, settings: Settings) -> 
     # A declaration is not trusted either way: one over the limits is judged by where the cells are (_check_extent).
     sheet.extent_over = not _within_limits(sheet.extent_rows, sheet.extent_columns, settings)
     return sheet
-
-
-def _column_number(letters: bytes) -> int:
-    """A column's number from its letters (b"AY" → 51)."""
-    number = 0
-    for letter in letters:
-        number = number * 26 + letter - 64
-    return number
 
 
 def _within_limits(rows: int, columns: int, settings: Settings) -> bool:
