@@ -264,7 +264,13 @@ def _keep_review_of_same_rows(
     if state == RETURNED:
         why = fetch_return_reason(con, previous_id)
         sent_back = f"与被{return_verb(why)}的报送「{previous_id}」逐行逐项相同"
-        warned, warned_now = (_failure_count(con, s) for s in (previous_id, submission_id))
+        counts = dict(
+            con.execute(
+                "SELECT submission_id, warning_count FROM submissions WHERE list_contains(?, submission_id)",
+                [[previous_id, submission_id]],
+            ).fetchall()
+        )
+        warned, warned_now = counts[previous_id], counts[submission_id]
         # The same data with its sheet's layout mended (a hidden row shown, an extra column removed) is not unchanged.
         reason = (
             f"{sent_back}，未作修改重新报送（{return_reason_clause(why)}）"
@@ -278,12 +284,6 @@ def _keep_review_of_same_rows(
     # A progress kept at the level whose office sent the return (loaded before it went past that level) moves on.
     stage = above_sender(con, stage, submitted_by, scope) if state == PENDING else stage
     record_review_change(con, submission_id, KEPT, submitted_by, reason, stage, first, (state, stage))
-
-
-def _failure_count(con: duckdb.DuckDBPyConnection, submission_id: str) -> int:
-    """How many failures (an accepted return's are warnings) a submission was judged to have."""
-    row = con.execute("SELECT count(*) FROM submission_failures WHERE submission_id = ?", [submission_id]).fetchone()
-    return 0 if row is None else int(row[0])
 
 
 def fetch_return_reason(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
