@@ -8,7 +8,7 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from census_schema.divisions import census_province_of, load_divisions
 from census_schema.roles import Role
-from census_schema.scopes import APPROVED, AWAITING, RETURNED
+from census_schema.scopes import APPROVED, AWAITING, RETURNED, counted_state
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
 from dash_app.access import (
@@ -366,7 +366,7 @@ def review_card(review: dict[str, Any]) -> html.Div:
     said = f"现行普查表 {format_count(review['returns'])} 份，已审核 {format_count(review['by_state'][APPROVED])} 份"
     # One sent back is what keeps the share under 100 % when nothing awaits review: said (the card read 均已审核).
     # A return its sender withdrew is stored as one sent back: both are named (a probe's withdrawal read 已退回).
-    said += f"，已退回或撤回 {format_count(returned)} 份（不计入以上数字）" if returned else ""
+    said += f"，{counted_state(RETURNED)} {format_count(returned)} 份（不计入以上数字）" if returned else ""
     return card(
         "审核进度",
         format_pct(review["reviewed_pct"]),
