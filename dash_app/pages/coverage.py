@@ -68,9 +68,9 @@ UNREGISTERED_COLUMNS = [
     Column("uscc", "统一社会信用代码", "code"),
     Column("unit_name", "单位名称"),
     Column("submission_id", "提交编号", "code"),
-    # The row of its return's sheet (it gave the row alone; a return has several sheets).
-    Column("sheet", "工作表"),
-    Column("excel_row", "行号", "row"),
+    # The row of its return's census sheet, named in the header (it gave 行号 alone, where a return has several sheets;
+    # a column of the sheet's name put 行号 out of view at 1,400 pixels).
+    Column("excel_row", f"{CENSUS_FORM.sheet_name}行号", "row"),
 ]
 
 
@@ -210,9 +210,7 @@ def _load_unregistered(viewer: Viewer, search: str | None, context: AppContext) 
     if not known_area(scope):
         return []
     with context.reader.cursor() as con:
-        rows = query_unregistered_holders(con, scope)
-    # A holder's row is the census sheet's.
-    return with_names([{**row, "sheet": CENSUS_FORM.sheet_name} for row in rows])
+        return with_names(query_unregistered_holders(con, scope))
 
 
 def register_note(viewer: Viewer, context: AppContext, search: str | None) -> str:
