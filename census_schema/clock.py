@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 import re
 import unicodedata
 from datetime import UTC, date, datetime, time, timedelta, timezone
@@ -43,12 +44,32 @@ def _python(replacement: str) -> str:
     return re.sub(r"\$\{(\d)\}", r"\\\1", replacement)
 
 
+def missing_day(typed: str) -> str | None:
+    """Why a year-month-day read from DAY_PATTERNS names no day of the calendar (2025-2-30: 2025年2月只有 28 天), or
+    None when it does or is not of that shape."""
+    found = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", typed)
+    if found is None:
+        return None
+    year, month, day = (int(part) for part in found.groups())
+    if not 1 <= month <= 12:
+        return f"没有 {month} 月（月份为 1 至 12）"
+    last = calendar.monthrange(year, month)[1]
+    return None if 1 <= day <= last else f"{year}年{month}月只有 {last} 天"
+
+
+class MissingDay(ValueError):
+    """A typed day of the right shape that the calendar does not have; its text says why, in Chinese."""
+
+
 def read_typed_day(text: str) -> date:
-    """A day as a person types it (see DAY_PATTERNS); ValueError when it is not one."""
+    """A day as a person types it (see DAY_PATTERNS); ValueError when it is not one, MissingDay when the calendar does
+    not have it."""
     typed = unicodedata.normalize("NFKC", text).strip()
     for pattern, replacement in DAY_PATTERNS:
         typed = re.sub(pattern, _python(replacement), typed)
     parts = typed.split("-")
     if len(parts) != 3 or not all(part.isascii() and part.isdigit() for part in parts) or len(parts[0]) != 4:
         raise ValueError(f"not a day: {text!r}")
+    if (why := missing_day(typed)) is not None:
+        raise MissingDay(why)
     return date(int(parts[0]), int(parts[1]), int(parts[2]))

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from census_schema.audit import AuditKind
-from census_schema.clock import is_day_only, read_typed_day, to_beijing
+from census_schema.clock import MissingDay, is_day_only, read_typed_day, to_beijing
 from census_schema.errors import CensusError, ServiceUnavailable, UsageError, storage_error_from
 from census_schema.forms import CURRENT_WORKBOOKS
 from census_schema.layout import PLATFORM_NAME
@@ -680,11 +680,10 @@ def parse_day(text: str | None, option: str) -> date | None:
         return None
     try:
         return read_typed_day(text)
+    except MissingDay as why:
+        raise UsageError(f"{option} 的值「{text}」不是日期：{why}。", hint="请核对月份和日。") from None
     except ValueError:
-        raise UsageError(
-            f"{option} 的值「{text}」不是日期。",
-            hint=f"请写作{DAY_FORMAT}。",
-        ) from None
+        raise UsageError(f"{option} 的值「{text}」不是日期。", hint=f"请写作{DAY_FORMAT}。") from None
 
 
 def stop_on_sigterm() -> None:

@@ -17,7 +17,7 @@ from openpyxl.utils import get_column_letter, range_boundaries
 
 from census_schema import layout
 from census_schema.census_form import CELL_MERGED, HEADER_ROW_REPEATED, ROW_HIDDEN, ROW_NEARLY_EMPTY, SHEET_ABSENT
-from census_schema.clock import DAY_PATTERNS
+from census_schema.clock import DAY_PATTERNS, missing_day
 from census_schema.errors import WorkbookUnusable
 from census_schema.failures import Failure, in_workbook_order, shorten_value
 from census_schema.fields import (
@@ -940,8 +940,9 @@ def _type_failures(
         # (GX) sees no value there, so its failure is reported here, once.
         number = cleaned[field.name].gather(bad).cast(pl.Float64, strict=False)
         too_large = (number.is_finite() & (number.abs() >= _INT64_LIMIT)).fill_null(False).to_list()
-        for excel_row, value, large in zip(
-            excel_rows.gather(bad).to_list(), raw.gather(bad).to_list(), too_large, strict=True
+        read = cleaned[field.name].gather(bad).to_list()
+        for excel_row, value, large, typed_day in zip(
+            excel_rows.gather(bad).to_list(), raw.gather(bad).to_list(), too_large, read, strict=True
         ):
             if (field.name, excel_row) in reported:
                 continue
@@ -959,6 +960,10 @@ def _type_failures(
                     failure,
                     message=f"{failure.message}「{value.strip(_EDGE_SPACE)}」像是 Excel 的日期序号（即 {day:%Y-%m-%d}）："
                     f"请把该单元格设为日期格式，或直接填写 {day:%Y-%m-%d}。",
+                )
+            elif field.type is FieldType.DATE and (why := missing_day(typed_day)) is not None:
+                failure = replace(
+                    failure, message=f"{failure.message}「{value.strip(_EDGE_SPACE)}」是日历上没有的日期：{why}。"
                 )
             elif field.is_numeric and value.strip(_EDGE_SPACE).upper() in _NONE_WORDS:
                 none = "没有的请填 0。" if field.required else "没有的请填 0 或留空。"

@@ -110,7 +110,10 @@ def test_bad_filters_exit_2_with_a_message(tmp_path, capsys):
     code, out, err = run(capsys, "audit", "--kind", "nonsense", "--db", db)
     assert (code, out) == (2, "") and "未知的审计事件类别" in err and "login（登录）" in err
     code, _, err = run(capsys, "audit", "--since", "2025-02-30", "--db", db)
-    assert code == 2 and "「2025-02-30」不是日期" in err and "2025年6月30日" in err
+    # A day the calendar lacks is told why (it was given the usual form of a day, as if the form were wrong).
+    assert code == 2 and "「2025-02-30」不是日期：2025年2月只有 28 天" in err and "请核对月份和日" in err
+    code, _, err = run(capsys, "audit", "--since", "30.2.2025", "--db", db)
+    assert code == 2 and "「30.2.2025」不是日期。" in err and "2025年6月30日" in err
     # A day is read as the platform writes and workbooks take it (2025年3月1日 was refused, 20250301 taken).
     assert run(capsys, "audit", "--since", "2025年3月1日", "--until", "2025/3/2", "--db", db)[0] == 0
     code, _, err = run(capsys, "audit", "--since", "2025-03-02", "--until", "2025-03-01", "--db", db)

@@ -49,3 +49,14 @@ def test_an_excel_date_serial_is_named_with_the_day_it_stands_for(tmp_path, type
     assert (
         f"「{typed}」像是 Excel 的日期序号（即 {day}）：请把该单元格设为日期格式，或直接填写 {day}。" in failure.message
     )
+
+
+@pytest.mark.parametrize(
+    ("typed", "why"),
+    [("2025-2-30", "2025年2月只有 28 天"), ("2024年2月30日", "2024年2月只有 29 天"), ("2025/13/1", "没有 13 月")],
+)
+def test_a_day_the_calendar_does_not_have_is_told_why(tmp_path, typed, why):
+    # 2025-2-30 was given the generic date message, as if its form were wrong.
+    path = inspections_workbook(tmp_path / "d.xlsx", [inspection(1, notice_date=typed)])
+    (failure,) = parse_workbook(path, INSPECTIONS_WORKBOOK).failures
+    assert f"「{typed}」是日历上没有的日期：{why}" in failure.message
