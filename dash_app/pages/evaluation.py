@@ -65,6 +65,7 @@ from supervision.scoring import (
     EvaluationInvalid,
     Reconciliation,
     ScoreProblem,
+    check_reconciliations,
     check_sheet_values,
     max_points_of,
     sum_sheet,
@@ -919,6 +920,31 @@ def read_score_texts(texts: Mapping[str, Any]) -> tuple[dict[str, Decimal | None
     return values, problems
 
 
+def reconciliation_form_problems(
+    typed: Mapping[str, Any],
+    unreadable: Mapping[str, str],
+    given: Mapping[str, Reconciliation],
+    said: Mapping[str, Any],
+) -> list[tuple[str, str]]:
+    """Every problem of the 合议分 form at once, by item in the form's order: a value that is not a number, one out of
+    range, a missing 合议说明, and a 合议说明 with no value (it was dropped without a word). They came in two passes,
+    the unreadable values first."""
+    checked: dict[str, list[str]] = {}
+    for problem in check_reconciliations(get_standard(), {}, given):
+        checked.setdefault(problem.item_code, []).append(problem.message)
+    note_missing = EVALUATION_RULES_BY_ID["reconciliation_note"].message
+    problems = []
+    for code in typed:
+        noted = bool(str(said.get(code) or "").strip())
+        if code in unreadable:
+            problems.append((code, unreadable[code] + ("" if noted else note_missing)))
+        elif code in checked:
+            problems.append((code, "".join(checked[code])))
+        elif code not in given and noted:
+            problems.append((code, "填写了合议说明，但合议分为空：请填写合议分，或清空合议说明。"))
+    return problems
+
+
 def not_a_number(raw: Any, top: Decimal | None) -> str:
     """What a field's text that is not a number is told: what to type instead, with the item's range when known."""
     if top is None:
@@ -1217,15 +1243,14 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         said = values_by_item(note_ids, notes)
         require_text(*said.values())
         numbers, unreadable = read_score_texts(typed)
-        if unreadable:
-            return html.Div(
-                [html.P(f"{code}：{text}") for code, text in unreadable.items()], className="error"
-            ), no_update
         given = {
             code: Reconciliation(value, str(said.get(code) or ""))
             for code, value in numbers.items()
             if value is not None
         }
+        problems = reconciliation_form_problems(typed, unreadable, given, said)
+        if problems:
+            return html.Div([html.P(f"{code}：{text}") for code, text in problems], className="error"), no_update
         try:
             done = record_reconciliations(context.settings, viewer.user_name, archive_code, given)
         except CensusError as error:

@@ -32,7 +32,15 @@ from tests.dash_app.test_access import (
     render_page,
     returned,
 )
-from tests.dash_app.test_supervision_access import components, detail, post, requested, show_form, text_of
+from tests.dash_app.test_supervision_access import (
+    components,
+    detail,
+    post,
+    reconcile_post,
+    requested,
+    show_form,
+    text_of,
+)
 from tests.warehouse.test_evaluation_access import full, self_evaluation
 from tests.warehouse.test_evaluation_findings import EXPERTS, PROBLEMS, VETO_FAILED, score_guangdong
 from warehouse.backends import EmbeddedWarehouse
@@ -295,6 +303,12 @@ def test_an_archive_awaiting_reconciliation_names_its_items_and_where_the_panel_
     assert post(app, client_of(app, "evaluator"), outputs, inputs).status_code == 200  # the evaluator's: nothing
     hidden = returned(post(app, client_of(app, "evaluator"), outputs, inputs), ids.EVALUATION_RADAR_TABLE, "children")
     assert hidden is None
+    # The 合议分 form says every problem at once: a value that is not a number was told first, its missing note only
+    # once the value was typed again; a note with no value was dropped, and 没有填写合议分 said.
+    for typed, wanted in ((("十", ""), ("「十」不是数字", "合议分须附说明")), (("", "专家组合议"), ("合议分为空",))):
+        answer = reconcile_post(app, "planner", ARCHIVE, {"A1.1.1": typed})
+        said = text_of(returned(answer, ids.EVALUATION_RECONCILE_RESULT, "children"))
+        assert said.startswith("A1.1.1：") and all(part in said for part in wanted), said
     # Closed with the archive still 待合议: the others' grades are final, not their ranks.
     with store.writer() as con:
         close_evaluation(con, "规划处")
