@@ -449,13 +449,32 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
     # Rows of an item that name no archive or scorer (merged cells read so) are refused where they are: whose scores
     # they hold is unknown, so no sheet is judged incomplete for want of them (a probe's merge listed each item again).
     keyless = any(r["item_code"] and not (r["archive_code"] and r["scorer"]) for r in _positioned(rows))
-    experts_by_archive: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(dict)
-    for (archive, scorer), group in groups.items():
-        scored = [r for r in group if r["score"] is not None]
+
+    def item_problems(rows: list[dict[str, Any]], scorer: str) -> tuple[list[ScoreProblem], dict[str, Decimal]]:
+        """The problems of rows naming each item once, item by item, and their scoring items' scores."""
+        scored = [r for r in rows if r["score"] is not None]
         items = {str(r["item_code"]): as_decimal(r["score"]) for r in scored if not is_bonus_code(r["item_code"])}
         bonus = {str(r["item_code"]): as_decimal(r["score"]) for r in scored if is_bonus_code(r["item_code"])}
-        verdicts = {str(r["item_code"]): r["veto_verdict"] == VETO_PASSED for r in group if r["veto_verdict"]}
-        problems = check_score_values(standard, items, scorer)
+        verdicts = {str(r["item_code"]): r["veto_verdict"] == VETO_PASSED for r in rows if r["veto_verdict"]}
+        problems = check_score_values(standard, items, scorer) + check_bonus(standard, bonus)
+        problems += check_veto_verdicts(standard, items, verdicts) + check_veto_scores(standard, items, verdicts)
+        problems += check_reconciliation_source(
+            scorer, [str(r["item_code"]) for r in rows if r["reconciled"] is not None]
+        )
+        if "remark_by_experts" in by_rule:  # PJDF-2025.2 on: the first workbook has no 扣分说明
+            problems += check_remark_source(scorer, [str(r["item_code"]) for r in rows if r["remark"]])
+        unevidenced = [r for r in scored if not str(r["evidence"] or "").strip()]
+        problems += check_self_evidence(scorer, [str(r["item_code"]) for r in unevidenced])
+        return problems, {**items, **bonus}
+
+    experts_by_archive: dict[str, dict[str, dict[str, Decimal]]] = defaultdict(dict)
+    for (archive, scorer), group in groups.items():
+        # An item's row repeated (refused by score_row_unique) is judged on its own: the sheet is judged on each item's
+        # first row, and a later row's value was taken for the first's (a valid 9 told it was 99 out of range).
+        first: dict[str, dict[str, Any]] = {}
+        repeats = [r for r in group if first.setdefault(str(r["item_code"]), r) is not r]
+        problems, scores = item_problems(list(first.values()), scorer)
+        items = {code: value for code, value in scores.items() if not is_bonus_code(code)}
         # An unknown code is its own (located) error: not also every item unscored; nor is an expert's sheet for an
         # archive not assigned to them (refused as such: a probe's list gave it 62 lines of missing items).
         if archive in known_archives and not keyless and _may_score(context, scorer, archive):
@@ -464,18 +483,11 @@ def check_evaluation(rules: Sequence[Rule], form: Form, sheets: Sheets, context:
                 failures.append(_missing_items(form, by_rule["score_complete"], missing, archive, scorer))
             else:
                 problems += missing
-        problems += check_bonus(standard, bonus)
-        problems += check_veto_verdicts(standard, items, verdicts) + check_veto_scores(standard, items, verdicts)
-        problems += check_reconciliation_source(
-            scorer, [str(r["item_code"]) for r in group if r["reconciled"] is not None]
-        )
-        if "remark_by_experts" in by_rule:  # PJDF-2025.2 on: the first workbook has no 扣分说明
-            problems += check_remark_source(scorer, [str(r["item_code"]) for r in group if r["remark"]])
-        unevidenced = [r for r in group if r["score"] is not None and not str(r["evidence"] or "").strip()]
-        problems += check_self_evidence(scorer, [str(r["item_code"]) for r in unevidenced])
-        locate(problems, group, archive, scorer)
+        locate(problems, list(first.values()), archive, scorer)
+        for row in repeats:
+            locate(item_problems([row], scorer)[0], [row], archive, scorer)
         if scorer != SELF_SOURCE:
-            experts_by_archive[archive][scorer] = {**items, **bonus}
+            experts_by_archive[archive][scorer] = scores
     for archive, experts in experts_by_archive.items():
         expert_rows = [r for (a, s), group in groups.items() if a == archive and s != SELF_SOURCE for r in group]
         reconciliations: dict[str, Reconciliation] = {}

@@ -360,6 +360,28 @@ def test_every_score_rule_is_located_and_nothing_is_loaded(store, settings, tmp_
         assert con.execute("SELECT count(*) FROM evaluation_scores").fetchone() == (0,)
 
 
+def test_an_item_s_repeated_row_is_judged_on_its_own_not_for_the_first(store, settings, tmp_path):
+    # The sheet was judged on each item's last row, its problems placed on every row of the item: a valid 9 was told
+    # it was 99 out of range, and a self-evaluation's row with its evidence that it had none.
+    experts = score_sheet("专家甲")
+    experts.append({**experts[0], "score": D(99)})
+    own = score_sheet(SELF)
+    own.append({**own[0], "evidence": None})
+    rows = experts + own
+    outcome = ingest(store, settings, rows, tmp_path / "repeated.xlsx")
+    first_expert, first_own = 3, 3 + len(experts)
+    repeat_expert, repeat_own = 3 + len(experts) - 1, 3 + len(rows) - 1
+    assert {(f.row, f.field, f.rule) for f in outcome.failures} == {
+        (first_expert, "item_code", "score_row_unique"),
+        (repeat_expert, "item_code", "score_row_unique"),
+        (repeat_expert, "score", "score_in_range"),
+        (first_own, "item_code", "score_row_unique"),
+        (repeat_own, "item_code", "score_row_unique"),
+        (repeat_own, "evidence", "self_evidence_required"),
+    }
+    assert "（填写 99.0，满分 10）" in next(f.message for f in outcome.failures if f.rule == "score_in_range")
+
+
 def test_a_sheet_missing_many_items_is_said_in_one_line_and_an_unassigned_expert_s_not_at_all(
     store, settings, tmp_path
 ):
