@@ -1159,7 +1159,9 @@ def query_pending_reconciliations(
     submitted experts' scores (a bonus item left blank as 0, as scoring counts it), their spread and the spread
     allowed (20 % of the maximum); experts named as people read them. With `settled`, the items the panel has given
     a value too, with it and its note (`reconciled`, `reconciled_note`; None for those still waiting): what the
-    bureau may correct while the round is open. Grain: one row per item, in standard order."""
+    bureau may correct while the round is open, and the experts who submitted their sheet again after it was
+    recorded (`rescored_after`: their score may have changed since the panel agreed). Grain: one row per item, in
+    standard order."""
     found = fetch_named(
         con,
         "SELECT unreconciled FROM mart_evaluation_results WHERE round_id = ? AND archive_code = ?",
@@ -1167,9 +1169,10 @@ def query_pending_reconciliations(
     )
     reconciled = (
         {
-            item: (value, note)
-            for item, value, note in con.execute(
-                "SELECT item_code, value, note FROM evaluation_reconciliations WHERE round_id = ? AND archive_code = ?",
+            item: (value, note, recorded_at)
+            for item, value, note, recorded_at in con.execute(
+                "SELECT item_code, value, note, recorded_at FROM evaluation_reconciliations "
+                "WHERE round_id = ? AND archive_code = ?",
                 [round_id, archive_code],
             ).fetchall()
         }
@@ -1178,12 +1181,15 @@ def query_pending_reconciliations(
     )
     pending = (set(found[0]["unreconciled"] or ()) if found else set()) | set(reconciled)
     scores: dict[str, list[tuple[str, Decimal]]] = defaultdict(list)
-    for scorer, item, score in con.execute(
-        "SELECT scorer, item_code, score FROM evaluation_scores WHERE round_id = ? AND archive_code = ? "
+    rescored: dict[str, list[str]] = defaultdict(list)
+    for scorer, item, score, saved_at in con.execute(
+        "SELECT scorer, item_code, score, saved_at FROM evaluation_scores WHERE round_id = ? AND archive_code = ? "
         "AND is_submitted AND NOT is_self AND score IS NOT NULL AND list_contains(?, item_code) ORDER BY scorer",
         [round_id, archive_code, sorted(pending)],
     ).fetchall():
         scores[item].append((scorer, score))
+        if item in reconciled and saved_at > reconciled[item][2]:
+            rescored[item].append(scorer)
     standard = get_standard((fetch_round(con, round_id) or {}).get("standard_version"))
     experts = [
         scorer
@@ -1211,8 +1217,9 @@ def query_pending_reconciliations(
                     "expert_scores": [(person_label(s, names.get(s)), score) for s, score in scores[item.code]],
                     "spread": max(values) - min(values) if values else None,
                     "allowed": tolerance(item.max_points),
-                    "reconciled": reconciled.get(item.code, (None, None))[0],
-                    "reconciled_note": reconciled.get(item.code, (None, None))[1],
+                    "reconciled": reconciled.get(item.code, (None, None, None))[0],
+                    "reconciled_note": reconciled.get(item.code, (None, None, None))[1],
+                    "rescored_after": [person_label(s, names.get(s)) for s in rescored[item.code]],
                 }
             )
     return rows

@@ -839,6 +839,7 @@ def pending_block(items: Sequence[Mapping[str, Any]], *, editable: bool = False)
                 className="hint",
             ),
             small_table(header, rows, numeric=(2, 4, 5)),
+            rescored_note(items),
             html.P(
                 [
                     *on_page,
@@ -851,6 +852,19 @@ def pending_block(items: Sequence[Mapping[str, Any]], *, editable: bool = False)
             ),
         ],
         id=ids.EVALUATION_PENDING,
+    )
+
+
+def rescored_note(items: Sequence[Mapping[str, Any]]) -> html.P | None:
+    """Which 合议分 were agreed before an expert submitted the item's score again (it still counts as agreed: the
+    panel may want to correct it); None when none was."""
+    changed = [f"{i['item_code']}（{'、'.join(i['rescored_after'])}）" for i in items if i.get("rescored_after")]
+    if not changed:
+        return None
+    return html.P(
+        f"以下 {len(changed)} 项录入合议分后，专家又重新提交了评分，得分仍取已录入的合议分：{'；'.join(changed)}。"
+        "请核对专家评分，需要时更正合议分。",
+        className="warn",
     )
 
 

@@ -3,10 +3,12 @@ the evaluator leaves it (dash_app.pages.evaluation.judge_score_text and field_sl
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from census_schema.supervision.evaluation import EVALUATION_RULES_BY_ID, get_standard
-from dash_app.pages.evaluation import field_slot, judge_score_text, shown_status
+from dash_app.pages.evaluation import field_slot, judge_score_text, pending_block, shown_status
 
 STANDARD = get_standard()
 MISSING = EVALUATION_RULES_BY_ID["score_complete"].message
@@ -101,3 +103,17 @@ def test_complete_with_an_expert_still_to_submit_says_so_while_the_round_is_open
     assert shown_status(row, is_open=False) == "已完成"  # the round is over: the result is final
     assert shown_status({**row, "experts": 6}, is_open=True) == "已完成"
     assert shown_status({**row, "status": "待合议"}, is_open=True) == "待合议"
+
+
+def test_a_reconciled_value_agreed_before_an_expert_submitted_again_is_pointed_out():
+    # The panel's value stayed in force, and nothing said an expert had submitted the item's score again since.
+    item = STANDARD.items[0]
+    settled = {"item_code": item.code, "item_text": item.text, "max_points": item.max_points, "spread": Decimal(7),
+               "expert_scores": [("专家甲", Decimal(2)), ("王敏（evaluator）", Decimal(9))], "allowed": Decimal(2),
+               "reconciled": Decimal(6), "reconciled_note": "合议", "rescored_after": []}  # fmt: skip
+    assert "重新提交" not in str(pending_block([settled]))
+    shown = str(pending_block([{**settled, "rescored_after": ["王敏（evaluator）"]}], editable=True))
+    assert (
+        f"以下 1 项录入合议分后，专家又重新提交了评分，得分仍取已录入的合议分：{item.code}（王敏（evaluator））。"
+        in shown
+    )

@@ -252,6 +252,14 @@ def test_the_bureau_enters_the_panel_s_reconciled_value_on_the_platform(store, s
     assert (same["reconciled"], same["unchanged"]) == ([], ["A1.1.1"])
     with store.reader() as con:
         assert con.execute("SELECT count(*) FROM audit_log WHERE action = 'reconcile'").fetchone() == (2,)
+        assert [i["rescored_after"] for i in query_pending_reconciliations(con, ARCHIVE, settled=True)] == [[]]
+    # An expert who submits again after the panel agreed is named beside the value still in force (it was silent).
+    rescored = score_sheet("专家丙", A1_1_1={"score": D(3)})
+    assert ingest(store, settings, rescored, tmp_path / "c.xlsx").status == "accepted"
+    with store.reader() as con:
+        (settled,) = query_pending_reconciliations(con, ARCHIVE, settled=True)
+    assert (settled["reconciled"], settled["rescored_after"]) == (D("7.5"), ["专家丙"])
+    assert result_of(store)["status"] == "已完成"
 
 
 def test_a_bonus_item_one_expert_left_blank_is_none_awarded_and_the_panel_settles_the_spread(store, settings, tmp_path):
