@@ -862,7 +862,7 @@ def rescored_note(items: Sequence[Mapping[str, Any]]) -> html.P | None:
     if not changed:
         return None
     return html.P(
-        f"以下 {len(changed)} 项录入合议分后，专家又重新提交了评分，得分仍取已录入的合议分：{'；'.join(changed)}。"
+        f"以下 {len(changed)} 项录入合议分后，有专家重新提交了评分，得分仍取已录入的合议分：{'；'.join(changed)}。"
         "请核对专家评分，需要时更正合议分。",
         className="warn",
     )

@@ -114,6 +114,6 @@ def test_a_reconciled_value_agreed_before_an_expert_submitted_again_is_pointed_o
     assert "重新提交" not in str(pending_block([settled]))
     shown = str(pending_block([{**settled, "rescored_after": ["王敏（evaluator）"]}], editable=True))
     assert (
-        f"以下 1 项录入合议分后，专家又重新提交了评分，得分仍取已录入的合议分：{item.code}（王敏（evaluator））。"
+        f"以下 1 项录入合议分后，有专家重新提交了评分，得分仍取已录入的合议分：{item.code}（王敏（evaluator））。"
         in shown
     )
