@@ -423,6 +423,10 @@ SUMMARY_SUM_FIELDS = (
     "storage_m2",
     "shelf_m",
     "staff_fulltime",
+    # The carriers other than paper, each in its own unit (census_schema.breakdowns.CARRIERS lists them with e_*).
+    "photos",
+    "av_reels",
+    "physical_items",
 )
 VOL_PARTS = ("vol_permanent", "vol_30y", "vol_10y", "vol_unassigned")
 ITEM_PARTS = ("item_permanent", "item_30y", "item_10y", "item_unassigned")

@@ -13,6 +13,7 @@ from census_schema.breakdowns import (
     BREAKDOWN_LABELS,
     BY_HOLDER_TYPE,
     BY_LEVEL,
+    CARRIERS,
     GROUP_BREAKDOWNS,
     PART_BREAKDOWNS,
 )
@@ -20,10 +21,10 @@ from census_schema.divisions import census_province_of, load_divisions
 from census_schema.scopes import CENTRAL_ADMIN_LEVEL, CENTRAL_HOLDER_TYPES, parse_central_area
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, scope_division
-from dash_app.components import dropdown, graph, labelled
+from dash_app.components import dropdown, graph, labelled, query_string, small_table
 from dash_app.context import AppContext
 from dash_app.figures import build_breakdown_figure
-from dash_app.formatting import area_name
+from dash_app.formatting import area_name, format_number
 from warehouse.breakdowns import query_breakdowns
 
 # metric -> the breakdowns that have it (coverage needs expected holders: the register's attributes only).
@@ -55,8 +56,34 @@ def breakdown_block(page: str, metric: str) -> html.Div:
                 className="toolbar",
             ),
             graph(ids.breakdown_graph(page)),
+            html.Div(id=ids.breakdown_carriers(page)) if metric == "holdings" else None,
         ],
         className="breakdown",
+    )
+
+
+def carriers_table(rows: list[dict[str, Any]], scope: str | None) -> html.Div:
+    """The scope's archives on carriers other than paper, each in its own unit (they are not parts of the holdings and
+    do not add up), each figure linked to the rows it is summed from."""
+    decimals = {field: 2 if unit == "GB" else 0 for _, field, unit in CARRIERS}
+    body = [
+        [
+            row["carrier"],
+            html.A(
+                format_number(row["value"], decimals[row["field"]]),
+                href="/lineage" + query_string(figure=row["field"], division=scope),
+                title="查看来源",
+            ),
+            row["unit"],
+        ]
+        for row in rows
+    ]
+    return html.Div(
+        [
+            html.H3(f"{area_name(scope)}其他载体的档案"),
+            html.P("各按其计量单位统计，不计入上图的卷件，彼此也不能相加；点击数字查看来源。", className="hint"),
+            small_table(["载体", "数量", "单位"], body, numeric=(1,)),
+        ]
     )
 
 
@@ -107,3 +134,10 @@ def register_breakdown(app: Dash, context: AppContext, page: str, metric: str, *
             rows = [row for row in rows if row[_MEMBER_KEYS[key]] in members]
         title = f"{area_name(scope)}{_TITLES[metric]}，按{BREAKDOWN_LABELS[key]}"
         return build_breakdown_figure(rows, _MEMBER_KEYS[key], metric, title)
+
+    if metric == "holdings":
+
+        @app.callback(Output(ids.breakdown_carriers(page), "children"), Input(ids.URL, "search"))
+        def show_carriers(search: str | None) -> html.Div:
+            scope = breakdown_scope(current_viewer(), search, local_area=local_area)
+            return carriers_table(context.reader.cached(query_breakdowns, scope)["by_carrier"], scope)

@@ -254,6 +254,11 @@ def breakdown_graph(page: str) -> str:
     return f"{page}-breakdown-graph"
 
 
+def breakdown_carriers(page: str) -> str:
+    """The id of a page's table of the carriers other than paper."""
+    return f"{page}-breakdown-carriers"
+
+
 def grid_count(grid_id: str) -> str:
     """The id of a grid's row count (共 N 条)."""
     return f"{grid_id}-count"

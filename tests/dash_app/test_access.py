@@ -24,6 +24,7 @@ import openpyxl
 import pytest
 from werkzeug.security import check_password_hash
 
+from census_schema.breakdowns import CARRIERS
 from census_schema.census_form import CENSUS_FORM, REGISTER_FORM
 from census_schema.divisions import load_divisions
 from census_schema.errors import IllegalTransition
@@ -35,6 +36,7 @@ from dash_app import ids
 from dash_app.access import Viewer, for_web
 from dash_app.app import ASSETS, close_app, create_app
 from dash_app.auth import hash_password
+from dash_app.components import query_string
 from dash_app.context import CONTEXT_EXTENSION
 from dash_app.formatting import (
     KEPT_REVIEW_NOTE,
@@ -887,7 +889,9 @@ def ids_module_names() -> set[str]:
         h(c) for c in constants for h in (ids.export_button, ids.export_download, ids.grid_count, ids.grid_filtered)
     }
     pages = {page.__name__.rsplit(".", 1)[-1] for page in PAGES}
-    breakdowns = {h(page) for page in pages for h in (ids.breakdown_choice, ids.breakdown_graph)}
+    breakdowns = {
+        h(page) for page in pages for h in (ids.breakdown_choice, ids.breakdown_graph, ids.breakdown_carriers)
+    }
     templates = {ids.template_link(kind) for kind in CURRENT_WORKBOOKS}
     return constants | grid_parts | breakdowns | templates
 
@@ -1304,6 +1308,39 @@ def test_a_province_user_s_breakdowns_are_its_own(app):
     # The coverage chart offers only breakdowns the register records (not 单位性质): a forged choice falls back.
     fallback = breakdown_figure(app, "planner", "coverage", "by_unit_nature")
     assert "普查对象类型" in fallback["layout"]["title"]["text"]
+
+
+def links_in(component: Any) -> dict[str, str]:
+    """href -> text of every link inside a component as a callback returns it."""
+    found: dict[str, str] = {}
+    if isinstance(component, dict):
+        props = component.get("props", {})
+        if component.get("type") == "A":
+            found[props["href"]] = props["children"]
+        found |= links_in(props.get("children"))
+    elif isinstance(component, list):
+        for child in component:
+            found |= links_in(child)
+    return found
+
+
+def test_the_overview_lists_the_carriers_other_than_paper_each_linked_to_the_rows_it_sums(app):
+    # Photos, reels, objects and electronic records were computed but shown nowhere (the README said so).
+    carriers = ids.breakdown_carriers("overview")
+    for user, scope in (("planner", None), ("guangdong", "440000")):
+        client = client_of(app, user)
+        table = returned(
+            post_callback(app, client, [(carriers, "children")], [(ids.URL, "search", "")]), carriers, "children"
+        )
+        links = links_in(table)
+        assert f"{'全国' if scope is None else '广东省'}其他载体的档案" in json.dumps(table, ensure_ascii=False)
+        for label, field, unit in CARRIERS:
+            search = query_string(figure=field, division=scope)
+            said = post_callback(app, client, [(ids.LINEAGE_SUMMARY, "children")], [(ids.URL, "search", search)])
+            # The lineage page's sentence: <scope><label> = <the figure> <unit>，来自 …; the table shows the same figure.
+            total = returned(said, ids.LINEAGE_SUMMARY, "children").split(" = ")[1].split(" ")[0]
+            assert links["/lineage" + search] == total, (user, label)
+            assert total not in ("0", "—"), (user, label)
 
 
 def test_a_province_user_s_red_archive_panel_is_its_own(app):

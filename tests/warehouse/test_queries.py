@@ -107,9 +107,10 @@ def loaded(con):
         "440000",
         [
             {"uscc": A, "vol_total": 100, "item_total": 50, "digitized_vol": 10, "e_items": 3, "e_gb": 0.126,
-             "pre1949": 4, "red_archives": 1, "opened": 7, "storage_m2": 120.5, "shelf_m": 12.3, "staff_fulltime": 2},
+             "pre1949": 4, "red_archives": 1, "opened": 7, "storage_m2": 120.5, "shelf_m": 12.3, "staff_fulltime": 2,
+             "photos": 40, "av_reels": 2, "physical_items": 1},
             {"uscc": B, "vol_total": 200, "item_total": 0, "digitized_item": 0, "e_gb": 1.0, "storage_m2": 0.25,
-             "shelf_m": 4.5, "staff_fulltime": 1},
+             "shelf_m": 4.5, "staff_fulltime": 1, "photos": 60},
             {"uscc": X, "vol_total": 1, "item_total": 2, "digitized_item": 2, "division_code": "440100"},
         ],
     )  # fmt: skip
@@ -156,6 +157,9 @@ def test_summary_after_loads_matches_hand_computed_figures(loaded):
         "storage_m2": 120.75,
         "shelf_m": 16.8,
         "staff_fulltime": 3,
+        "photos": 100,  # 40 + 60: the carriers other than paper, each in its own unit
+        "av_reels": 2,
+        "physical_items": 1,
     }
     assert figures(gx) == {
         **ZEROS,

@@ -28,7 +28,10 @@ reported AS (
         sum(opened) AS opened,
         sum(storage_m2) AS storage_m2,
         sum(shelf_m) AS shelf_m,
-        sum(staff_fulltime) AS staff_fulltime
+        sum(staff_fulltime) AS staff_fulltime,
+        sum(photos) AS photos,
+        sum(av_reels) AS av_reels,
+        sum(physical_items) AS physical_items
     FROM mart_holder_returns
     GROUP BY round_id, province_code, central_channel
 )
@@ -51,7 +54,10 @@ SELECT
     coalesce(r.opened, 0) AS opened,
     coalesce(r.storage_m2, 0) AS storage_m2,
     coalesce(r.shelf_m, 0) AS shelf_m,
-    coalesce(r.staff_fulltime, 0) AS staff_fulltime
+    coalesce(r.staff_fulltime, 0) AS staff_fulltime,
+    coalesce(r.photos, 0) AS photos,
+    coalesce(r.av_reels, 0) AS av_reels,
+    coalesce(r.physical_items, 0) AS physical_items
 FROM expected AS e
 FULL OUTER JOIN reported AS r
     ON r.round_id = e.round_id
