@@ -109,8 +109,15 @@ def unnamed_actor(kind: AuditKind) -> str:
     return ANONYMOUS_ACTOR if kind in (AuditKind.ACCESS, AuditKind.LOGIN) else SYSTEM_ACTOR
 
 
-def action_label(action: str) -> str:
-    """The Chinese name of an action (finding actions already are)."""
+# An action code two kinds share, named by the kind that logged it: a sender's withdrawal of a return (a review
+# event) was named 撤回整改问题, the bureau's withdrawal of issued findings.
+KIND_ACTION_LABELS: dict[tuple[AuditKind, str], str] = {(AuditKind.REVIEW, "withdraw"): "报送单位撤回报表"}
+
+
+def action_label(action: str, kind: str | None = None) -> str:
+    """The Chinese name of an action logged under a kind (finding actions already are)."""
+    if kind in AUDIT_KIND_LABELS and (named := KIND_ACTION_LABELS.get((AuditKind(kind), action))) is not None:
+        return named
     return AUDIT_ACTION_LABELS.get(action, action)
 
 

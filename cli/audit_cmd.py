@@ -32,7 +32,7 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
         "kind": row["kind"],
         "kind_label": AuditKind(row["kind"]).label,
         "action": row["action"],
-        "action_label": action_label(row["action"]),
+        "action_label": action_label(row["action"], row["kind"]),
         "target": row["target"],
         "before": None if row["before_state"] is None else json.loads(row["before_state"]),
         "after": None if row["after_state"] is None else json.loads(row["after_state"]),

@@ -149,7 +149,7 @@ def shown_row(row: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
         "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
         "source_address": row["source_address"],
         "kind": kind.label,
-        "action": action_label(row["action"]),
+        "action": action_label(row["action"], kind),
         "target": _target(kind, row["target"]),
         "before_state": _state(row["before_state"]),
         "after_state": _state(row["after_state"]),

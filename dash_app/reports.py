@@ -19,6 +19,7 @@ from census_schema.clock import BEIJING
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError
 from census_schema.layout import PLATFORM_NAME
+from census_schema.scopes import shown_progress
 from census_schema.supervision.codes import CENTRAL_UNIT_CLASSES, FindingSeverity
 from census_schema.supervision.indicators import PLAN_INDICATORS
 from dash_app import ids
@@ -151,7 +152,13 @@ def bulletin_html(context: AppContext, viewer: Viewer, province: str, *, standal
         else "尚无普查表提交。"
     )
     review_rows = [
-        [s["scope_name"] or name, s["file_name"], format_datetime(s["submitted_at"]), s["review_progress"] or "—"]
+        # One its sender took back reads 已撤回, as on /submissions (it read 已退回, as if a reviewer had sent it back).
+        [
+            s["scope_name"] or name,
+            s["file_name"],
+            format_datetime(s["submitted_at"]),
+            shown_progress(s["review_progress"], s["return_reason"]) or "—",
+        ]
         for s in submissions
     ]
     overdue_rows = [

@@ -45,6 +45,7 @@ from census_schema.scopes import (
     parse_stored_scope,
     return_reason_clause,
     review_label,
+    shown_progress,
 )
 from warehouse.audit import record_event
 from warehouse.queries import fetch_named
@@ -389,10 +390,11 @@ def record_review_change(
         "review_level) VALUES (?, ?, ?, ?, ?, ?, ?)",
         [submission_id, changed_at, by, from_label, to_label, reason, level],
     )
-    # The progress labels (待省级审核, 待国家局审核, ...) say which level a change moved the return between.
+    # The progress labels (待省级审核, 待国家局审核, ...) say which level a change moved the return between; a return its
+    # sender took back reads 已撤回 (its stored 已退回 read in the log as if a reviewer had sent it back).
     record_event(
         con, AuditKind.REVIEW, action, actor=by, target=submission_id,
-        before={"review_state": from_label}, after={"review_state": to_label}, reason=reason,
+        before={"review_state": from_label}, after={"review_state": shown_progress(to_label, reason)}, reason=reason,
     )  # fmt: skip
     return changed_at
 

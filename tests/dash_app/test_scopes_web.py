@@ -944,6 +944,10 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
         (holder,) = con.execute("SELECT any_value(uscc) FROM raw_census_rows WHERE submission_id = ?", [own]).fetchone()
     traced = grid_rows(app, client, ids.LINEAGE_GRID, holder)
     assert {r["review_progress"] for r in traced if r["submission_id"] == own} == {"已撤回"}, traced
+    # And the province's printed bulletin (it read 已退回, as if its prefecture had sent it back).
+    bulletin = client_of(app, "planner").get("/bulletin/440000").get_data(as_text=True)
+    row = bulletin.split("th-wrong.xlsx", 1)[1].split("</tr>", 1)[0]
+    assert "已撤回" in row and "已退回" not in row, row
     assert "当前为「已退回」，不能撤回" in review(app, "tianhe", own, "withdraw", "再撤一次")
 
 

@@ -14,6 +14,7 @@ import polars as pl
 import pytest
 
 import flows.ingest as ingest_module
+from census_schema.audit import action_label
 from census_schema.census_form import CENSUS_FORM, CENSUS_WORKBOOK, REGISTER_FORM
 from census_schema.errors import AccessDenied, IllegalTransition, NotFound, UsageError, WorkbookUnusable
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
@@ -27,6 +28,7 @@ from flows.scopes import group_conflicts
 from synthetic.holders import SIGN_OFF_BASE, make_uscc
 from tests.conftest import backend_of, on_both_backends
 from tests.flows.workbooks import PROVINCE, holder_rows, register_workbook, write_rows
+from warehouse.audit import query_audit_log
 from warehouse.backends import EmbeddedWarehouse
 from warehouse.queries import list_submissions, query_summary
 from warehouse.reviews import Reviewer, review_submission
@@ -864,6 +866,13 @@ def test_a_sender_withdraws_its_own_return_at_any_level_of_review_but_not_once_i
         "报送人撤回：误传了上月的表",
     )
     assert volumes_counted() == 0
+    # The audit log names the sender's act (it read 撤回整改问题, the bureau's withdrawal of findings, and 已退回).
+    with file_store.reader() as con:
+        (logged,) = query_audit_log(con, kind="review")
+    assert (action_label(logged["action"], logged["kind"]), json.loads(logged["after_state"])) == (
+        "报送单位撤回报表",
+        {"review_state": "已撤回"},
+    )
     # What its sender took back, a reviewer does not put back into the figures (a probe's planner passed it unasked).
     with file_store.writer() as con, pytest.raises(IllegalTransition) as refused:
         review_submission(con, sent.submission_id, "accept", Reviewer("planner", Role.PLANNER), None)
