@@ -22,7 +22,7 @@ from typing import Any
 import duckdb
 
 from census_schema.audit import AuditKind, describe_removed_return
-from census_schema.clock import format_beijing, to_beijing
+from census_schema.clock import BEIJING, format_beijing, to_beijing
 from census_schema.divisions import load_divisions
 from census_schema.errors import CensusError, StorageError, UsageError
 from census_schema.roles import Role, person_label
@@ -129,7 +129,8 @@ def _write_manifest(db_path: Path, out: Path, taken: datetime | None = None) -> 
         "format": FORMAT,
         # To the microsecond: the audit log's events after it are what a restore removes (a time cut to the second
         # counted events of that second before the copy as lost).
-        "created_at": (taken or datetime.now(UTC)).isoformat(timespec="microseconds"),
+        # In Beijing time with its offset, as every --json time is (it was UTC's +00:00).
+        "created_at": (taken or datetime.now(UTC)).astimezone(BEIJING).isoformat(timespec="microseconds"),
         "source": str(db_path.resolve()),
         "file": BACKUP_FILE,
         "sha256": _sha256(target),

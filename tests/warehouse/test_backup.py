@@ -226,7 +226,9 @@ def test_a_backup_edited_to_hold_another_account_says_so_before_it_is_restored(l
     # without a word: nothing was lost since the backup, so nothing asked for a confirmation.
     db, backup = loaded, tmp_path / "backup"
     assert main(["backup", "--out", str(backup), "--db", str(db)]) == 0
-    taken = datetime.fromisoformat(json.loads((backup / "manifest.json").read_text(encoding="utf-8"))["created_at"])
+    written = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))["created_at"]
+    assert written.endswith("+08:00"), written  # Beijing time, as every --json time (it was UTC's +00:00)
+    taken = datetime.fromisoformat(written)
     with duckdb.connect(str(backup / "warehouse.duckdb")) as con:
         add_user(con, "mallory", "hash", Role.ADMIN, None, by="管理员")
         con.execute("UPDATE users SET role = 'admin', full_name = '王敏' WHERE user_name = '审核员'")
