@@ -15,9 +15,8 @@ from cli.warehouse_cmd import format_table
 from dash_app.audit_rows import AUDIT_HEADERS, shown_row
 from dash_app.webstate import pending_events
 from warehouse.audit import COLUMNS as AUDIT_COLUMNS
-from warehouse.audit import describe_unknown_actor, require_kind, search_audit_log
+from warehouse.audit import describe_unknown_actor, names_in_time, require_kind, search_audit_log
 from warehouse.backends import open_warehouse
-from warehouse.users import account_names
 
 
 def as_json(row: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +64,7 @@ def run_audit(args: argparse.Namespace) -> int:
             until=until,
             limit=args.limit,
         )
-        names = account_names(con)
+        names = names_in_time(con)
     if args.json:
         emit_json({"count": len(rows), "events": [as_json(row) for row in rows]})
         return 0

@@ -4,7 +4,6 @@ kinds, actions, roles and provinces, archives by name, recorded states item by i
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from census_schema.archives import list_comprehensive_archives
@@ -31,6 +30,7 @@ from dash_app.formatting import (
     format_number,
     kind_label,
 )
+from warehouse.audit import NamesInTime
 
 
 def _state_value(key: str, value: Any) -> str:
@@ -137,15 +137,16 @@ def _target(kind: AuditKind, target: str | None) -> str | None:
     return target
 
 
-def shown_row(row: dict[str, Any], names: Mapping[str, str]) -> dict[str, Any]:
+def shown_row(row: dict[str, Any], names: NamesInTime) -> dict[str, Any]:
     """An audit event as the grid shows it: Beijing time, Chinese names of kinds, actions and sources; its actor by
-    their person's name beside the account where `names` (account_names) has one (欧阳李华（guangdong）)."""
+    the person's name the account bore when it acted, beside the account (欧阳李华（guangdong）: an account passed
+    to a successor credited them with the predecessor's acts)."""
     kind = AuditKind(row["kind"])
     actor = row["actor"]
     return {
         "event_id": row["event_id"],
         "occurred_at": format_datetime(row["occurred_at"], seconds=True),
-        "actor": person_label(actor, names.get(actor)) if actor else unnamed_actor(kind),
+        "actor": person_label(actor, names.at(actor, row["occurred_at"])) if actor else unnamed_actor(kind),
         "via": AUDIT_VIA_LABELS.get(row["via"], row["via"]),
         "source_address": row["source_address"],
         "kind": kind.label,

@@ -246,30 +246,104 @@ def _bounds(kind: str | None, since: date | None, until: date | None) -> tuple[d
 
 
 def _query_log(
-    con: duckdb.DuckDBPyConnection, actors: list[str] | None, kind: str | None, start: Any, end: Any, limit: int
+    con: duckdb.DuckDBPyConnection, actors: ActorFilter | None, kind: str | None, start: Any, end: Any, limit: int
 ) -> list[dict[str, Any]]:
+    # A person's periods as an account's events between two moments (bounds far apart stand for none).
+    periods = [
+        {"actor": user, "since": since or datetime.min, "until": until or datetime.max}
+        for user, since, until in (actors.periods if actors else [])
+    ]
     return fetch_named(
         con,
         f"SELECT {', '.join(COLUMNS)} FROM audit_log "  # noqa: S608 (column names from COLUMNS)
-        "WHERE (? IS NULL OR list_contains(?, actor)) AND (? IS NULL OR kind = ?) "
-        "AND (? IS NULL OR occurred_at >= ?) AND (? IS NULL OR occurred_at < ?) "
+        "WHERE (? OR list_contains(?, actor) OR EXISTS (SELECT 1 FROM unnest(?) AS p(period) "
+        "WHERE period.actor = audit_log.actor AND occurred_at >= period.since AND occurred_at < period.until)) "
+        "AND (? IS NULL OR kind = ?) AND (? IS NULL OR occurred_at >= ?) AND (? IS NULL OR occurred_at < ?) "
         "ORDER BY occurred_at DESC, event_id DESC LIMIT ?",
-        [actors, actors, kind, kind, start, start, end, end, limit],
+        [
+            actors is None,
+            actors.accounts if actors else [],
+            periods,
+            kind,
+            kind,
+            start,
+            start,
+            end,
+            end,
+            limit,
+        ],
     )
 
 
-def actor_names(con: duckdb.DuckDBPyConnection, typed: str | None) -> list[str] | None:
-    """The log's actor names a typed 操作人 stands for: the name itself and the accounts whose holder bears it as
-    姓名 (the grid shows 王敏（planner）, and a search for 王敏 found nothing); None for no filter."""
+@dataclass(frozen=True)
+class NamesInTime:
+    """Each account's 姓名 as it was at any moment: its current one, and before each rename the one it replaced (an
+    account passed to a successor must not credit the successor with the predecessor's acts)."""
+
+    current: Mapping[str, str | None]
+    # account -> (renamed at, the name before it), oldest first
+    renamed: Mapping[str, list[tuple[datetime, str | None]]]
+
+    def at(self, user: str, moment: datetime) -> str | None:
+        """The account's 姓名 at that moment (naive UTC, as the log keeps times)."""
+        for renamed_at, before in self.renamed.get(user, ()):
+            if moment < renamed_at:
+                return before
+        return self.current.get(user)
+
+    def periods(self, name: str) -> list[tuple[str, datetime | None, datetime | None]]:
+        """When each account bore the 姓名: (account, from, until), None for no bound."""
+        found: list[tuple[str, datetime | None, datetime | None]] = []
+        for user in {*self.current, *self.renamed}:
+            since: datetime | None = None
+            for renamed_at, before in self.renamed.get(user, ()):
+                if before == name:
+                    found.append((user, since, renamed_at))
+                since = renamed_at
+            if self.current.get(user) == name:
+                found.append((user, since, None))
+        return sorted(found, key=lambda period: (period[0], period[1] or datetime.min))
+
+
+def names_in_time(con: duckdb.DuckDBPyConnection) -> NamesInTime:
+    """Every account's 姓名 now and before each of its renames (from the log's own rename events)."""
+    current = dict(con.execute("SELECT user_name, full_name FROM users").fetchall())
+    renamed: dict[str, list[tuple[datetime, str | None]]] = {}
+    for user, occurred_at, before in con.execute(
+        "SELECT target, occurred_at, before_state FROM audit_log WHERE kind = ? AND action = 'rename' "
+        "ORDER BY occurred_at, event_id",
+        [AuditKind.USER.value],
+    ).fetchall():
+        renamed.setdefault(user, []).append((occurred_at, json.loads(before or "{}").get("full_name")))
+    return NamesInTime(current, renamed)
+
+
+@dataclass(frozen=True)
+class ActorFilter:
+    """Whose events a typed 操作人 stands for: an account by its user name (all its events), or a person by the
+    姓名 an account bore when it acted (the grid shows 王敏（planner）: a search for 王敏 found nothing)."""
+
+    accounts: list[str]
+    periods: list[tuple[str, datetime | None, datetime | None]]
+
+    def matches(self, actor: str, moment: datetime) -> bool:
+        """Whether an event of this actor at this moment is one of theirs."""
+        return actor in self.accounts or any(
+            user == actor and (since is None or moment >= since) and (until is None or moment < until)
+            for user, since, until in self.periods
+        )
+
+
+def actor_names(con: duckdb.DuckDBPyConnection, typed: str | None) -> ActorFilter | None:
+    """The events a typed 操作人 stands for (see ActorFilter); None for no filter."""
     if typed is None:
         return None
-    holders = con.execute("SELECT user_name FROM users WHERE full_name = ? ORDER BY user_name", [typed]).fetchall()
-    return [typed, *(name for (name,) in holders if name != typed)]
+    return ActorFilter([typed], [p for p in names_in_time(con).periods(typed) if p[0] != typed])
 
 
-def _matches(row: Mapping[str, Any], actors: list[str] | None, kind: str | None, start: Any, end: Any) -> bool:
+def _matches(row: Mapping[str, Any], actors: ActorFilter | None, kind: str | None, start: Any, end: Any) -> bool:
     return (
-        (actors is None or row["actor"] in actors)
+        (actors is None or actors.matches(row["actor"], row["occurred_at"]))
         and (kind is None or row["kind"] == kind)
         and (start is None or row["occurred_at"] >= start)
         and (end is None or row["occurred_at"] < end)
@@ -305,9 +379,7 @@ def describe_unknown_actor(con: duckdb.DuckDBPyConnection, typed: str | None) ->
     name = (typed or "").strip()
     if not name:
         return ""
-    if con.execute(
-        "SELECT 1 FROM audit_log WHERE list_contains(?, actor) LIMIT 1", [actor_names(con, name)]
-    ).fetchone():
+    if _query_log(con, actor_names(con, name), None, None, None, 1):
         return ""
     similar = [
         actor

@@ -18,8 +18,13 @@ from dash_app.components import dropdown, labelled
 from dash_app.context import AppContext
 from dash_app.formatting import format_count, format_date
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
-from warehouse.audit import DEFAULT_LIMIT, describe_unknown_actor, find_audit_event, search_audit_log
-from warehouse.users import account_names
+from warehouse.audit import (
+    DEFAULT_LIMIT,
+    describe_unknown_actor,
+    find_audit_event,
+    names_in_time,
+    search_audit_log,
+)
 
 PATH = "/audit"
 NAME = "审计日志"
@@ -88,7 +93,7 @@ def load_events(
                 since=first,
                 until=last,
             )
-            names = account_names(con)
+            names = names_in_time(con)
         except CensusError as error:
             refuse(400, error.describe())
     return [shown_row(row, names) for row in rows]
@@ -101,7 +106,7 @@ def load_event(context: AppContext, viewer: Viewer, event_id: Any) -> dict[str, 
         refuse(400, "审计事件编号格式不正确。")
     with context.reader.cursor() as con:
         row = find_audit_event(con, event_id, context.outbox.pending())
-        names = account_names(con)
+        names = names_in_time(con)
     if row is None:
         return None
     return {

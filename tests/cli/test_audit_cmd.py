@@ -12,13 +12,15 @@ from datetime import datetime
 import duckdb
 
 from census_schema.audit import SYSTEM_ACTOR, AuditKind
+from census_schema.roles import Role
 from cli.main import main
 from dash_app.formatting import division_name
 from dash_app.pages import audit as audit_page
 from dash_app.webstate import AuditOutbox, WebState
 from tests.cli.test_light_commands import empty_warehouse
 from tests.warehouse.test_schema_evolution import legacy_copy
-from warehouse.audit import AuditSource, new_event
+from warehouse import users
+from warehouse.audit import AuditSource, new_event, record_event
 from warehouse.backends import EmbeddedWarehouse
 
 
@@ -172,3 +174,29 @@ def test_an_upgrade_says_which_figures_of_the_summary_it_changed(tmp_path, capsy
         "汇总中有" in r.getMessage() and "archive-census audit --kind warehouse" in r.getMessage()
         for r in caplog.records
     )
+
+
+def test_an_event_names_the_person_who_held_the_account_then_and_is_found_by_that_name(tmp_path, capsys):
+    # An account passed to a successor (修改姓名) credited every earlier event to the successor: a search for the
+    # predecessor's name found nothing, and the successor's name listed the predecessor's uploads and reviews.
+    db = empty_warehouse(tmp_path / "var" / "w.duckdb")
+    with EmbeddedWarehouse(db).writer() as con:
+        users.add_user(con, "guangdong", "-", Role.PROVINCE, "440000", by="管理员", full_name="李华")
+        record_event(con, AuditKind.REVIEW, "accept", actor="guangdong", target="S-earlier")
+        users.set_full_name(con, "guangdong", "张伟", by="管理员")
+        record_event(con, AuditKind.REVIEW, "accept", actor="guangdong", target="S-later")
+
+    def targets(person: str) -> list[str]:
+        code, out, _ = run(capsys, "audit", "--json", "--kind", "review", "--by", person, "--db", db)
+        assert code == 0
+        return [event["target"] for event in json.loads(out)["events"]]
+
+    assert (targets("李华"), targets("张伟"), targets("guangdong")) == (
+        ["S-earlier"],
+        ["S-later"],
+        ["S-later", "S-earlier"],
+    )
+    code, out, _ = run(capsys, "audit", "--kind", "review", "--db", db)
+    assert code == 0
+    later, earlier = (line for line in out.splitlines() if "S-" in line)
+    assert "张伟（guangdong）" in later and "李华（guangdong）" in earlier, out
