@@ -40,6 +40,7 @@ from census_schema.fields import (
     frozen_params,
     single_sheet_workbook,
 )
+from census_schema.layout import CODES_SHEET
 from census_schema.scopes import CENTRAL_CHANNELS, CENTRAL_HOLDER_TYPES
 from census_schema.uscc import USCC_PATTERN
 
@@ -285,6 +286,10 @@ class AnnualStatistics:
         return self.vol + self.item
 
 
+# A coded field's list rule names at most this many codes with their names; a longer list is pointed to on 代码表.
+MAX_LISTED_NAMES = 12
+
+
 def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ...]:
     """The rules a field's own declaration implies (required, type, range, list, length, format).
 
@@ -333,7 +338,18 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
         params = frozen_params(min=field.min_value, max=field.max_value)
         rules.append(Rule(f"{field.name}_range", "range", E, field.name, f"{q}{bounds}，请核实后重填。", params))
     if field.code_list is not None:
-        values = "、".join(field.code_list.values)
+        # Codes with what they stand for (110000 北京市): a list of 32 bare codes read as nothing; a long list is
+        # pointed to on the template's 代码表, with an example.
+        listed = field.code_list
+        named = (
+            [f"{code} {name}" for code, name in zip(listed.values, listed.names, strict=True)] if listed.names else []
+        )
+        if len(named) > MAX_LISTED_NAMES:
+            allowed = (
+                f"只能填写「{CODES_SHEET}」工作表中「{listed.label}」所列的代码（如 {named[0]}），请从下拉列表中选择。"
+            )
+        else:
+            allowed = f"只能填写：{'、'.join(named or listed.values)}（请从下拉列表中选择）。"
         params = frozen_params(values=field.code_list.values)
         rules.append(
             Rule(
@@ -341,7 +357,7 @@ def build_field_rules(field: Field, *, national: bool = False) -> tuple[Rule, ..
                 "in_list",
                 E,
                 field.name,
-                f"{q}只能填写：{values}（请从下拉列表中选择）。",
+                f"{q}{allowed}",
                 params,
             )
         )

@@ -22,7 +22,13 @@ import duckdb
 from census_schema.census_form import ROUND_ID
 from census_schema.divisions import load_divisions
 from census_schema.supervision.codes import IndicatorStatus
-from census_schema.supervision.indicators import CENSUS_YEAR, PLAN_INDICATORS, PLAN_TARGET_YEAR, PlanIndicator
+from census_schema.supervision.indicators import (
+    CENSUS_YEAR,
+    INDICATORS_BY_CODE,
+    PLAN_INDICATORS,
+    PLAN_TARGET_YEAR,
+    PlanIndicator,
+)
 from supervision.indicators import compute_indicator, expected_progress, indicator_status, year_is_over
 from warehouse.breakdowns import query_red_archives_by_province
 from warehouse.queries import fetch_named, query_summary
@@ -77,6 +83,12 @@ def _replaced_sql(view: str, key: tuple[str, ...], shown: str, changed: str) -> 
     )
 
 
+
+def _named(code: str) -> str:
+    """An indicator as people read it: its code and name (ZB02 新增高水平数字档案室)."""
+    found = INDICATORS_BY_CODE.get(code)
+    return f"{code} {found.name}" if found else code
+
 def query_replaced_by(con: duckdb.DuckDBPyConnection, submission_id: str) -> list[str]:
     """What an accepted indicators upload replaced of the current values and provincial targets, each as people read
     it (ZB01 2024年 全国：118 → 11; 分省目标 ZB01 广东省：2020年 0，2025年 12 → 2020年 0，2025年 20); a probe's upload
@@ -101,12 +113,13 @@ def query_replaced_by(con: duckdb.DuckDBPyConnection, submission_id: str) -> lis
         ),
         [submission_id],
     ).fetchall()
+    # Each indicator by its name beside its code (ZB02 新增高水平数字档案室: the code alone read as nothing).
     said = [
-        f"{code} {year}年 {province_name(province)}：{_figure(old)} → {_figure(new)}"
+        f"{_named(code)} {year}年 {province_name(province)}：{_figure(old)} → {_figure(new)}"
         for code, year, province, old, new in values
     ]
     said += [
-        f"分省目标 {code} {province_name(province)}：{_plan(*old)} → {_plan(*new)}"
+        f"分省目标 {_named(code)} {province_name(province)}：{_plan(*old)} → {_plan(*new)}"
         for code, province, *numbers in targets
         for old, new in [(numbers[:4], numbers[4:])]
     ]

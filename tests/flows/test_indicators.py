@@ -44,9 +44,10 @@ def test_values_load_supersede_and_give_statuses_against_expected_progress(store
     outcome = ingest(store, settings, indicators_workbook(tmp_path / "b.xlsx", correction))
     assert outcome.status == "accepted"
     # What the upload replaced is said, old → new (a probe's 118 became 11 unsaid); a value sent again unchanged not.
-    assert outcome.replaced_values == ["ZB01 2023年 全国：60 → 70"]
-    assert "替换了 1 项现行数据（原值 → 新值）：ZB01 2023年 全国：60 → 70；原值保留在历史中" in describe_outcome(
-        outcome.to_json()
+    assert outcome.replaced_values == ["ZB01 新增高水平数字档案馆 2023年 全国：60 → 70"]
+    assert (
+        "替换了 1 项现行数据（原值 → 新值）：ZB01 新增高水平数字档案馆 2023年 全国：60 → 70；原值保留在历史中"
+        in describe_outcome(outcome.to_json())
     )
     with store.reader() as con:
         reported = query_reported_values(con, "ZB01")
@@ -95,10 +96,13 @@ def test_an_earlier_workbook_sent_again_restores_what_a_later_one_replaced(store
     assert ingest(store, settings, first).status == "accepted"
     assert ingest(store, settings, correction).status == "accepted"
     again = ingest(store, settings, first)
-    assert (again.status, again.replaced_values) == ("accepted", ["ZB01 2023年 全国：70 → 60"])
+    assert (again.status, again.replaced_values) == ("accepted", ["ZB01 新增高水平数字档案馆 2023年 全国：70 → 60"])
     assert ingest(store, settings, first).status == "duplicate"  # now it is
     correction_again = ingest(store, settings, correction)
-    assert (correction_again.status, correction_again.replaced_values) == ("accepted", ["ZB01 2023年 全国：60 → 70"])
+    assert (correction_again.status, correction_again.replaced_values) == (
+        "accepted",
+        ["ZB01 新增高水平数字档案馆 2023年 全国：60 → 70"],
+    )
 
 
 def test_every_indicator_rule_is_located(store, settings, tmp_path):
@@ -257,7 +261,9 @@ def test_targets_load_with_their_lineage_and_a_later_upload_supersedes_keeping_h
     second = ingest(store, settings, indicators_workbook(tmp_path / "b.xlsx", [], corrected))
     assert second.status == "accepted"
     assert outcome.replaced_values == []  # nothing current before it
-    assert second.replaced_values == ["分省目标 JC01 广东省：2020年 30，2025年 60 → 2021年 32，2025年 65"]
+    assert second.replaced_values == [
+        "分省目标 JC01 综合档案馆馆藏档案数字化率 广东省：2020年 30，2025年 60 → 2021年 32，2025年 65"
+    ]
     with store.reader() as con:
         current = query_provincial_targets(con)
         guangdong_jc01 = query_provincial_targets(con, "JC01", "440000")
@@ -411,3 +417,12 @@ def test_the_report_carries_the_provinces_statuses_and_their_targets(store, sett
     assert listed[0][9:] == (outcome.submission_id, "分省目标", 3)
     reported = {(r[0], r[2], r[3]): r[4] for r in book["填报数据"].iter_rows(min_row=2, values_only=True)}
     assert reported[("ZB04", 2023, "440000")] == "广东省" and reported[("ZB04", 2023, "450000")] == "广西壮族自治区"
+
+
+def test_a_code_not_in_a_long_list_is_told_where_the_list_is_with_an_example_named(store, settings, tmp_path):
+    # 「省份代码」只能填写：110000、120000、… listed 32 bare codes, naming none of the provinces.
+    outcome = ingest(store, settings, indicators_workbook(tmp_path / "p.xlsx", [value("ZB01", 2023, 5, "449900")]))
+    (failure,) = [f for f in outcome.failures if f.rule == "province_code_in_list"]
+    assert failure.message == (
+        "「省份代码」只能填写「代码表」工作表中「省份代码」所列的代码（如 110000 北京市），请从下拉列表中选择。"
+    )
