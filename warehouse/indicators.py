@@ -83,11 +83,11 @@ def _replaced_sql(view: str, key: tuple[str, ...], shown: str, changed: str) -> 
     )
 
 
-
 def _named(code: str) -> str:
     """An indicator as people read it: its code and name (ZB02 新增高水平数字档案室)."""
     found = INDICATORS_BY_CODE.get(code)
     return f"{code} {found.name}" if found else code
+
 
 def query_replaced_by(con: duckdb.DuckDBPyConnection, submission_id: str) -> list[str]:
     """What an accepted indicators upload replaced of the current values and provincial targets, each as people read
