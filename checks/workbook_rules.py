@@ -678,6 +678,7 @@ def check_differs_from_annual_stats(
         fields = rule.param("holdings")
         columns = [rows.get_column(name).to_list() for name in ("uscc", *fields)]
         hits: list[tuple[int, str | None]] = []
+        compared: list[str] = []
         for at, (code, *counts) in enumerate(zip(*columns, strict=True)):
             annual = context.annual_stats.get(code) if code is not None else None
             if annual is None or any(count is None for count in counts):
@@ -685,7 +686,14 @@ def check_differs_from_annual_stats(
             message = describe_annual_change(rule, annual, sum(counts))
             if message is not None:
                 hits.append((at, message))
-        failures += _fail(form, rows, rule, hits)
+                # The value compared, not the located cell's alone (填报值 2204 beside 本表 4,556 read as a mistake).
+                units = [form.field(name).unit or "" for name in fields]
+                parts = " + ".join(f"{count:,} {unit}".strip() for count, unit in zip(counts, units, strict=True))
+                compared.append(f"{parts} = {sum(counts):,}")
+        failures += [
+            replace(failure, value=value)
+            for failure, value in zip(_fail(form, rows, rule, hits), compared, strict=True)
+        ]
     return failures
 
 

@@ -109,8 +109,9 @@ def test_the_warning_travels_with_an_otherwise_clean_workbook():
     }
     context = build_check_context(PROVINCE, register_usccs={BASE_USCC}, annual_stats=annual(1_000, 1_000))
     failures = validate_workbook(CENSUS_WORKBOOK, frames, context)
-    # The base holder: 1000 卷 + 2000 件 against 2000 in the annual statistics.
+    # The base holder: 1000 卷 + 2000 件 against 2000 in the annual statistics. Its 填报值 is what was compared, not
+    # the located cell's 1000 alone (beside 本表 3,000 it read as a mistake).
     assert [(f.sheet, f.row, f.field, f.value, f.rule, f.severity) for f in failures] == [
-        (SHEET, 3, "vol_total", "1000", "holdings_vs_annual_stats", Severity.WARNING)
+        (SHEET, 3, "vol_total", "1,000 卷 + 2,000 件 = 3,000", "holdings_vs_annual_stats", Severity.WARNING)
     ]
     assert failures[0].message == message(2023, "增加 50.0%", "2,000", "3,000")
