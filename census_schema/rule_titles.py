@@ -74,6 +74,8 @@ RULE_KIND_TITLES: dict[str, str] = {
     "reconciliation_consistent": "合议结果不一致",
     "evaluation_access": "无权评分",
     "indicator_source": "指标来源不符",
+    "cumulative_not_lower": "累计数小于上一年",
+    "far_above_target": "远超规划目标",
     "key_in_sheet": "两表不对应",  # either way: a red-archive row not in 普查表, or a 普查表 row missing its red row
     "compare_in_sheet": "与普查表数值不符",
     "row_count": "行数不符",

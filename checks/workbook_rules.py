@@ -31,7 +31,7 @@ from census_schema.supervision.checklist import CHECKLISTS
 from census_schema.supervision.codes import VETO_PASSED
 from census_schema.supervision.evaluation import SELF_SOURCE, EvaluationStandard, get_standard
 from census_schema.supervision.forms import COMPUTED_INDICATORS, FINDINGS_FORM, INSPECTION_RECORDS_FORM
-from checks.cells import EXCEL_ROW, failures_at, sum_of_fields
+from checks.cells import EXCEL_ROW, display_value, failures_at, sum_of_fields
 from checks.context import CheckContext
 from supervision.grading import grade_record
 from supervision.lifecycle import FindingUpdate, apply_updates
@@ -643,6 +643,49 @@ def check_indicator_source(rules: Sequence[Rule], form: Form, sheets: Sheets, co
     return failures
 
 
+def check_cumulative_not_lower(
+    rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext
+) -> list[Failure]:
+    """A cumulative indicator's value below the same indicator's and province's value of the year before, in the
+    workbook."""
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        codes = set(rule.param("codes"))
+        given = [
+            r
+            for r in _positioned(rows)
+            if r["indicator_code"] in codes and r["year"] is not None and r["value"] is not None
+        ]
+        values = {(r["indicator_code"], r["province_code"], r["year"]): r["value"] for r in given}
+        hits = [
+            (
+                r["_at"],
+                f"{rule.message}（{r['year'] - 1}年 {display_value(earlier)}，{r['year']}年 {display_value(r['value'])}）",
+            )
+            for r in given
+            if (earlier := values.get((r["indicator_code"], r["province_code"], r["year"] - 1))) is not None
+            and r["value"] < earlier
+        ]
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
+def check_far_above_target(rules: Sequence[Rule], form: Form, sheets: Sheets, context: CheckContext) -> list[Failure]:
+    """A reported value more than `factor` times its indicator's national target."""
+    rows, failures = _rows(sheets, form), []
+    for rule in rules:
+        targets, factor = rule.param("targets"), rule.param("factor")
+        hits = [
+            (r["_at"], f"{rule.message}（填写 {display_value(r['value'])}，目标 {display_value(target)}）")
+            for r in _positioned(rows)
+            if r["value"] is not None
+            and (target := targets.get(r["indicator_code"])) is not None
+            and r["value"] > factor * target
+        ]
+        failures += _fail(form, rows, rule, hits)
+    return failures
+
+
 # ------------------------------------------------------------------------------------------- annual statistics
 
 
@@ -734,6 +777,8 @@ WORKBOOK_RULES: dict[str, WorkbookRule] = {
     "reconciliation_consistent": check_reconciliation_consistent,
     "evaluation_access": check_evaluation_access,
     "indicator_source": check_indicator_source,
+    "cumulative_not_lower": check_cumulative_not_lower,
+    "far_above_target": check_far_above_target,
     "held_by_other_return": check_held_elsewhere,
     "differs_from_annual_stats": check_differs_from_annual_stats,
 }

@@ -61,6 +61,7 @@ from census_schema.supervision.evaluation import (
 )
 from census_schema.supervision.indicators import (
     COUNTED_INDICATORS,
+    CUMULATIVE_INDICATORS,
     NATIONAL_ONLY_INDICATORS,
     PERCENT_INDICATORS,
     PLAN_BASE_YEAR,
@@ -830,6 +831,9 @@ def _percent_rules(field: Field, codes: tuple[str, ...]) -> tuple[Rule, ...]:
     )
 
 
+# A reported value over this many times its indicator's national target is most likely mistyped.
+FAR_ABOVE_TARGET = 2
+
 INDICATOR_RULES: tuple[Rule, ...] = (
     Rule(
         "indicator_value_unique",
@@ -856,6 +860,26 @@ INDICATOR_RULES: tuple[Rule, ...] = (
     ),
     *_percent_rules(INDICATOR_FIELDS[3], tuple(c for c in PERCENT_INDICATORS if c in REPORTED_INDICATORS)),
     _whole_rule(INDICATOR_FIELDS[3], tuple(c for c in COUNTED_INDICATORS if c in REPORTED_INDICATORS)),
+    # Values that are possible but most likely slips (a probe's 1180 for 118 turned 滞后 into 达标 unsaid).
+    Rule(
+        "indicator_cumulative_not_lower",
+        "cumulative_not_lower",
+        W,
+        "value",
+        "该指标是“十四五”期间的累计数（建设工程为累计进度），不应小于上一年度的数值，请核实。",
+        P(codes=tuple(c for c in CUMULATIVE_INDICATORS if c in REPORTED_INDICATORS)),
+    ),
+    Rule(
+        "indicator_far_above_target",
+        "far_above_target",
+        W,
+        "value",
+        f"数值超过该指标全国“十四五”目标值的 {FAR_ABOVE_TARGET} 倍，请核实是否多填了位数。",
+        P(
+            factor=FAR_ABOVE_TARGET,
+            targets={i.code: float(i.target) for i in PLAN_INDICATORS if i.target and i.code in REPORTED_INDICATORS},
+        ),
+    ),
 )
 
 INDICATOR_VALUES_FORM = _form(

@@ -42,6 +42,9 @@ class PlanIndicator:
     # indicators workbook's 分省目标); False for the national projects no province carries (the two new buildings,
     # the national bureau's laboratories).
     has_provincial_targets: bool = True
+    # Whether its values add up over the plan (new ones since the base year, or a building's progress): a year's value
+    # is then never below the year before's.
+    is_cumulative: bool = False
 
     @property
     def is_computed(self) -> bool:
@@ -82,6 +85,7 @@ def _target(
         NATIONAL,
         note=note,
         has_provincial_targets=has_provincial_targets,
+        is_cumulative=True,
     )
 
 
@@ -198,6 +202,7 @@ PERCENT_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i
 COUNT_UNITS = frozenset({"个", "家"})
 COUNTED_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i.unit in COUNT_UNITS)
 # The national projects no province carries: their values are national only.
+CUMULATIVE_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i.is_cumulative)
 NATIONAL_ONLY_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if not i.has_provincial_targets)
 # The indicators a province's own plan may set a target for, computed and reported alike.
 PROVINCIAL_TARGET_INDICATORS: tuple[PlanIndicator, ...] = tuple(i for i in PLAN_INDICATORS if i.has_provincial_targets)

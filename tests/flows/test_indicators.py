@@ -426,3 +426,22 @@ def test_a_code_not_in_a_long_list_is_told_where_the_list_is_with_an_example_nam
     assert failure.message == (
         "「省份代码」只能填写「代码表」工作表中「省份代码」所列的代码（如 110000 北京市），请从下拉列表中选择。"
     )
+
+
+def test_a_likely_slip_in_a_reported_value_is_a_warning_on_its_cell(store, settings, tmp_path):
+    # A probe's ZB01 2024 of 1180 (for 118) turned 滞后 into 达标, and ZB05's progress went back from 25 % to 20 %:
+    # both loaded without a word.
+    rows = [value("ZB01", 2023, 84), value("ZB01", 2024, 1180), value("ZB05", 2022, 25), value("ZB05", 2023, 20)]
+    rows.append(value("ZB01", 2024, 40, "440000"))  # a province's own count, below the year before only nationally
+    outcome = ingest(store, settings, indicators_workbook(tmp_path / "slip.xlsx", rows))
+    assert outcome.status == "accepted"  # warnings: the values may be right
+    said = {(f.row, f.rule): f.message for f in outcome.failures}
+    assert said == {
+        (
+            4,
+            "indicator_far_above_target",
+        ): "数值超过该指标全国“十四五”目标值的 2 倍，请核实是否多填了位数。（填写 1180，目标 150）",
+        (6, "indicator_cumulative_not_lower"): (
+            "该指标是“十四五”期间的累计数（建设工程为累计进度），不应小于上一年度的数值，请核实。（2022年 25，2023年 20）"
+        ),
+    }
