@@ -448,6 +448,9 @@ def return_verb(reason: str | None) -> str:
     return "撤回" if (reason or "").startswith(WITHDRAWN_PREFIX) else "退回"
 
 
+# Which returns every census figure counts, as the pages and reports say it.
+COUNTED_RETURNS = "已接收、未被替代、未被退回，含尚在审核中的"
+
 # How a return its sender withdrew reads where its progress is shown (stored as 已退回: it counts nowhere).
 WITHDRAWN = "已撤回"
 

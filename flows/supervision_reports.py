@@ -20,9 +20,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from census_schema.breakdowns import BASIS_LABELS
 from census_schema.clock import beijing_today, format_beijing
 from census_schema.errors import UsageError
-from census_schema.scopes import format_day
+from census_schema.scopes import COUNTED_RETURNS, format_day
 from census_schema.supervision.codes import EvaluationStatus, IndicatorStatus
 from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, EvaluationStandard, ScoringItem, get_standard
 from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICATORS, PLAN_TITLE, PlanIndicator
@@ -529,7 +530,9 @@ FORMULA_TABLE: Table[PlanIndicator] = Table(
         Column("指标编号", lambda i: i.code, 9),
         Column("指标名称", lambda i: i.name, 30),
         Column("计算公式", lambda i: FORMULAS[i.formula].expression if i.formula else "", 60),
-        Column("数据来源", lambda i: "当前有效的普查表汇总（已接收、未被替代）", 36),
+        # Which holders it counts: JC01 and JC10 share a formula, over 综合档案馆 and 档案室 (the sheet did not say).
+        Column("计入的普查对象", lambda i: BASIS_LABELS[i.basis], 14),
+        Column("数据来源", lambda i: f"现行普查表汇总（{COUNTED_RETURNS}）", 36),
     )
 )
 

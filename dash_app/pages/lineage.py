@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, RED_TOTAL_PARTS, REGISTER_FORM, ROUND_ID
 from census_schema.roles import LOCAL_ROLES, Role, person_label
-from census_schema.scopes import review_label
+from census_schema.scopes import COUNTED_RETURNS, review_label
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division, sees_submission
 from dash_app.context import AppContext
@@ -248,7 +248,7 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
             html.H1(f"数据来源：{area_name(scope)} · {label}"),
             html.P(id=ids.LINEAGE_SUMMARY, className="result"),
             html.P(
-                "下表为该数字所依据的报表（计入统计的：已接收、未被替代、未被退回，含尚在审核中的）及其逐行数值，"
+                f"下表为该数字所依据的报表（计入统计的：{COUNTED_RETURNS}）及其逐行数值，"
                 "合计即页面上的数字；"
                 f"单元格按模板的列位置标出。单位：{unit or '—'}。",
                 className="hint",

@@ -170,6 +170,11 @@ def test_computed_indicators_come_from_the_census_and_the_report_reads_back(
     reported = book["填报数据"]
     note = next(row[6] for row in reported.iter_rows(min_row=2) if (row[0].value, row[2].value) == ("ZB04", 2023))
     assert_kept_as_text(note)
+    # JC01 and JC10 share a formula: the sheet says which holders each counts, and which returns (it said only
+    # 已接收、未被替代, while the figures count returns under review too).
+    formulas = {row[0]: row for row in book["计算口径"].iter_rows(min_row=2, values_only=True)}
+    assert (formulas["JC01"][3], formulas["JC10"][3], formulas["JC04"][3]) == ("综合档案馆", "档案室", "全部普查对象")
+    assert formulas["JC01"][4] == "现行普查表汇总（已接收、未被替代、未被退回，含尚在审核中的）"
 
     # Without --as-of it is judged on the platform's day, as the web's report is (it counted every year, its 2023
     # judged in June where ARCHIVE_CENSUS_AS_OF said 2023-06-30).
