@@ -199,6 +199,7 @@ ACCOUNTS_RESULT = "accounts-result"
 UPLOAD_POLL = "upload-poll"
 UPLOAD_STATUS = "upload-status"
 UPLOAD_FAILURES_GRID = "upload-failures-grid"
+UPLOAD_FAILURES_SECTION = "upload-failures-section"
 # The upload form (a plain multipart POST) and the job's outcome
 UPLOAD_FORM = "upload-form"
 UPLOAD_KIND = "upload-kind"

@@ -563,9 +563,12 @@ def layout(**query: str) -> html.Div:
             dcc.Interval(id=ids.UPLOAD_POLL, interval=700, disabled=False),
             # Announced when it changes (a screen reader hears the outcome the polling brings).
             html.Div(id=ids.UPLOAD_STATUS, className="result", role="status"),
-            # The check's findings, once there is a file to have checked (an empty grid before is only noise).
+            # The check's findings, once a checked file has some: an empty grid before is only noise, and after a file
+            # that could not be read (a zip bomb, a CSV renamed) its 共 0 条 read as "no problems".
             html.Div(
-                [html.H2("校验结果"), grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS)], hidden="job" not in query
+                [html.H2("校验结果"), grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS)],
+                id=ids.UPLOAD_FAILURES_SECTION,
+                hidden=True,
             ),
         ]
     )
@@ -591,6 +594,17 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         job = context.jobs.get(job_from_search(search), viewer)
         rows = ((job.result or {}).get("failures") or []) if job else []
         return failure_rows(rows)
+
+    @app.callback(
+        Output(ids.UPLOAD_FAILURES_SECTION, "hidden"),
+        Input(ids.URL, "search"),
+        Input(ids.UPLOAD_STATUS, "children"),
+    )
+    def hide_empty_failures(search: str | None, _status: Any) -> bool:
+        viewer = current_viewer()
+        require_role(viewer, *UPLOAD_ROLES)
+        job = context.jobs.get(job_from_search(search), viewer)
+        return not (job and (job.result or {}).get("failures"))
 
     register_grid(
         app,

@@ -1153,6 +1153,26 @@ def test_an_unexpected_error_in_an_upload_job_fails_the_job_and_is_logged(site, 
     assert not saved.exists()
 
 
+def test_the_findings_grid_shows_only_for_an_upload_with_findings(app, site, rejected_job):
+    # After a file that could not be read (a CSV renamed), its empty 校验结果 (共 0 条) read as "no problems".
+    client = client_of(app, "guangdong")
+    renamed = site[2] / "renamed-csv.xlsx"
+    renamed.write_text("统一社会信用代码,单位名称\n", encoding="utf-8")
+    unusable = upload(client, renamed).headers["Location"].split("=", 1)[1]
+    assert "无法处理「renamed-csv.xlsx」" in wait_for_job(app, client, unusable)
+
+    def hidden(search: str) -> bool:
+        shown = post_callback(
+            app,
+            client,
+            [(ids.UPLOAD_FAILURES_SECTION, "hidden")],
+            [(ids.URL, "search", search), (ids.UPLOAD_STATUS, "children", None)],
+        )
+        return returned(shown, ids.UPLOAD_FAILURES_SECTION, "hidden")
+
+    assert (hidden(f"?job={unusable}"), hidden(""), hidden(f"?job={rejected_job}")) == (True, True, False)
+
+
 def test_an_unusable_upload_is_named_once_in_what_the_page_says(site, tmp_path):
     jobs = UploadJobs(web_settings(site[2] / "var" / "warehouse.duckdb"))
     try:

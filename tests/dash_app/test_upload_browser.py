@@ -31,8 +31,8 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     page.wait_for_url("**/upload?job=*")
     outcome = page.wait_for_selector(f"#{ids.UPLOAD_OUTCOME}")
     assert "未通过校验" in outcome.inner_text()
-    assert page.locator(f"#{ids.UPLOAD_FAILURES_GRID}").is_visible()
-    # The grid follows the job's status: 共 0 条 until the failures come.
+    # The grid shows once the job has findings (it follows the job's status).
+    page.wait_for_selector(f"#{ids.UPLOAD_FAILURES_GRID}", state="visible")
     wait_for_grid(page, ids.UPLOAD_FAILURES_GRID, rows=True)
     listed = {(row["row"], row["rule_title"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
     assert columns_out_of_view(page, ids.UPLOAD_FAILURES_GRID) == []
