@@ -14,7 +14,7 @@ from census_schema.roles import Role
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text
 from dash_app.audit_rows import AUDIT_HEADERS, shown_row, state_parts
-from dash_app.components import dropdown, labelled
+from dash_app.components import dropdown, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.formatting import format_count, format_date
 from dash_app.grid import Column, GridSpec, grid_block, register_grid
@@ -135,14 +135,26 @@ def event_detail(event: dict[str, Any] | None) -> list[Any]:
     ]
 
 
-def _date_input(component_id: str) -> dcc.Input:
-    return dcc.Input(id=component_id, type="date", style={"width": "160px"})  # type: ignore[arg-type]
+def _date_input(component_id: str, value: str | None) -> dcc.Input:
+    return dcc.Input(id=component_id, type="date", value=value, style={"width": "160px"})  # type: ignore[arg-type]
 
 
-def layout(**_query: str) -> html.Div:
-    """Filters, the events, the export, the clicked event's details."""
+def _day_text(value: str | None) -> str | None:
+    """A day from the address as the date field takes it (YYYY-MM-DD), or None for anything else."""
+    try:
+        return date.fromisoformat(value).isoformat() if value else None
+    except ValueError:
+        return None
+
+
+def layout(
+    by: str | None = None, kind: str | None = None, since: str | None = None, until: str | None = None, **_query: str
+) -> html.Div:
+    """Filters (from the address, ?by=…&kind=…&since=…&until=…, and written back to it: a link reproduces the view),
+    the events, the export, the clicked event's details."""
     return html.Div(
         [
+            page_url(),
             html.H1("审计日志"),
             html.P(
                 f"记录每一次报送、审核、问题整改、评价评分、评价轮次与专家分配、用户与角色变更、数据仓库的升级和从备份恢复，登录成功、失败和受限，以及被拒绝的越权和跨站请求。"
@@ -154,7 +166,11 @@ def layout(**_query: str) -> html.Div:
                     labelled(
                         "操作人",
                         dcc.Input(
-                            id=ids.AUDIT_ACTOR, placeholder="用户名或姓名", debounce=True, style={"width": "200px"}
+                            id=ids.AUDIT_ACTOR,
+                            value=by,
+                            placeholder="用户名或姓名",
+                            debounce=True,
+                            style={"width": "200px"},
                         ),
                         for_id=ids.AUDIT_ACTOR,
                     ),
@@ -163,12 +179,13 @@ def layout(**_query: str) -> html.Div:
                         dropdown(
                             ids.AUDIT_KIND,
                             [{"label": k.label, "value": k.value} for k in AuditKind],
+                            value=kind if kind in {k.value for k in AuditKind} else None,
                             placeholder="全部类别",
                             style={"width": "200px"},
                         ),
                     ),
-                    labelled("自", _date_input(ids.AUDIT_SINCE), for_id=ids.AUDIT_SINCE),
-                    labelled("至", _date_input(ids.AUDIT_UNTIL), for_id=ids.AUDIT_UNTIL),
+                    labelled("自", _date_input(ids.AUDIT_SINCE, _day_text(since)), for_id=ids.AUDIT_SINCE),
+                    labelled("至", _date_input(ids.AUDIT_UNTIL, _day_text(until)), for_id=ids.AUDIT_UNTIL),
                 ],
                 className="toolbar",
             ),
@@ -219,6 +236,20 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         with context.reader.cursor() as con:
             unknown = describe_unknown_actor(con, actor)
         return "".join(note for note in (range_note(since, until), unknown) if note)
+
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.AUDIT_ACTOR, "value"),
+        Input(ids.AUDIT_KIND, "value"),
+        Input(ids.AUDIT_SINCE, "value"),
+        Input(ids.AUDIT_UNTIL, "value"),
+        prevent_initial_call=True,
+    )
+    def remember_filters(actor: Any, kind: Any, since: Any, until: Any) -> str:
+        """The filters in the address: a link reproduces the view (they were lost on every reload)."""
+        require_role(current_viewer(), Role.ADMIN)
+        require_text(actor, kind, since, until)
+        return query_string(by=(actor or "").strip(), kind=kind, since=since, until=until)
 
     @app.callback(Output(ids.AUDIT_DETAIL, "children"), Input(ids.AUDIT_GRID, "cellClicked"), prevent_initial_call=True)
     def show_event(cell: dict[str, Any] | None) -> Any:

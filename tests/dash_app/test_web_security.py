@@ -1129,6 +1129,53 @@ def test_the_audit_page_renders_for_administrators_only(app):
     assert ids.PAGE_REFUSED in refused.text and ids.AUDIT_GRID not in refused.text
 
 
+def test_the_audit_page_keeps_its_filters_in_the_address(app):
+    # Its filters were lost on every reload and could not be sent as a link (the README says a link reproduces a view).
+    admin = client_of(app, "admin")
+    page = render_page(app, admin, audit.PATH, "?by=李华&kind=review&since=2025-01-01&until=30.2.2025").json
+    fields = {
+        c["props"]["id"]: c["props"].get("value")
+        for c in components_in(page)
+        if c["props"].get("id") in (ids.AUDIT_ACTOR, ids.AUDIT_KIND, ids.AUDIT_SINCE, ids.AUDIT_UNTIL)
+    }
+    assert fields == {
+        ids.AUDIT_ACTOR: "李华",
+        ids.AUDIT_KIND: "review",
+        ids.AUDIT_SINCE: "2025-01-01",
+        ids.AUDIT_UNTIL: None,
+    }
+    inputs = [(ids.AUDIT_ACTOR, "value", " 李华 "), (ids.AUDIT_KIND, "value", "review")]
+    inputs += [(ids.AUDIT_SINCE, "value", "2025-01-01"), (ids.AUDIT_UNTIL, "value", None)]
+    # Several pages write the address (allow_duplicate): this page's callback is the one its filters fire.
+    key = next(
+        k for k, entry in app.callback_map.items()
+        if k.startswith(f"{ids.PAGE_URL}.search") and entry["inputs"][0]["id"] == ids.AUDIT_ACTOR
+    )  # fmt: skip
+    body = {
+        "output": key,
+        "outputs": {"id": ids.PAGE_URL, "property": "search"},
+        "inputs": [{"id": c, "property": p, "value": v} for c, p, v in inputs],
+        "changedPropIds": [f"{ids.AUDIT_ACTOR}.value"],
+    }
+    written = admin.post("/_dash-update-component", json=body)
+    assert returned(written, ids.PAGE_URL, "search") == "?by=%E6%9D%8E%E5%8D%8E&kind=review&since=2025-01-01"
+    assert client_of(app, "planner").post("/_dash-update-component", json=body).status_code == 403
+
+
+def components_in(tree: Any) -> list[dict[str, Any]]:
+    """Every component of a rendered layout (as JSON), depth first."""
+    found: list[dict[str, Any]] = []
+    if isinstance(tree, dict):
+        if "props" in tree:
+            found.append(tree)
+        for value in (tree.get("props") or tree).values():
+            found += components_in(value)
+    elif isinstance(tree, list):
+        for child in tree:
+            found += components_in(child)
+    return found
+
+
 def test_the_accounts_page_lists_every_account_with_its_last_sign_in_to_administrators_only(app, site):
     name = new_user(site)
     client_of(app, name, address="10.5.3.1")  # signed in: its sign-in may still be on its way to the log
