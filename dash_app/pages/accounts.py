@@ -16,7 +16,7 @@ from census_schema.scopes import CENTRAL_CHANNELS, account_scope
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, refuse, require_role, require_text, said_on_page
 from dash_app.auth import hash_password, password_max_age, password_too_old, strong_password
-from dash_app.components import dropdown, labelled
+from dash_app.components import dropdown, labelled, page_url, query_string
 from dash_app.context import AppContext
 from dash_app.formatting import NEVER_SIGNED_IN, account_state, describe_rename, format_datetime, role_text
 from dash_app.grid import WIDEST_SHOWN, Column, GridSpec, fill_from_clicked_row, grid_block, register_grid
@@ -320,10 +320,12 @@ def _shown(row: dict[str, Any], max_age: timedelta | None) -> dict[str, Any]:
     }
 
 
-def layout(**_query: str) -> html.Div:
-    """What the page is for and how accounts are changed, the filters, the accounts."""
+def layout(role: str | None = None, state: str | None = None, **_query: str) -> html.Div:
+    """What the page is for and how accounts are changed, the filters (from the address, ?role=…&state=…, and
+    written back to it), the accounts."""
     return html.Div(
         [
+            page_url(),
             html.H1("账号"),
             html.P(
                 "平台的全部账号（不显示密码）。每次变更记入审计日志；停用的账号立即不能登录，已登录的会话随即失效；"
@@ -338,6 +340,7 @@ def layout(**_query: str) -> html.Div:
                         dropdown(
                             ids.ACCOUNTS_ROLE,
                             ROLE_OPTIONS,
+                            value=role if role in {o["value"] for o in ROLE_OPTIONS} else None,
                             placeholder="全部角色",
                             style={"width": "220px"},
                         ),
@@ -347,6 +350,7 @@ def layout(**_query: str) -> html.Div:
                         dropdown(
                             ids.ACCOUNTS_STATE,
                             [{"label": account_state(active), "value": value} for value, active in STATES.items()],
+                            value=state if state in STATES else None,
                             placeholder="全部状态",
                             style={"width": "160px"},
                         ),
@@ -439,6 +443,18 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
     )
 
     fill_from_clicked_row(app, ids.ACCOUNTS_GRID, ids.ACCOUNTS_NAME)
+
+    @app.callback(
+        Output(ids.PAGE_URL, "search", allow_duplicate=True),
+        Input(ids.ACCOUNTS_ROLE, "value"),
+        Input(ids.ACCOUNTS_STATE, "value"),
+        prevent_initial_call=True,
+    )
+    def remember_filters(role: Any, state: Any) -> str:
+        """The filters in the address: a link reproduces the view."""
+        require_role(current_viewer(), Role.ADMIN)
+        require_text(role, state)
+        return query_string(role=role, state=state)
 
     @app.callback(
         Output(ids.ACCOUNTS_FULL_NAME, "value"), Input(ids.ACCOUNTS_GRID, "cellClicked"), prevent_initial_call=True

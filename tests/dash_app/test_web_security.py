@@ -1162,6 +1162,33 @@ def test_the_audit_page_keeps_its_filters_in_the_address(app):
     assert client_of(app, "planner").post("/_dash-update-component", json=body).status_code == 403
 
 
+def test_the_accounts_page_keeps_its_filters_in_the_address(app):
+    admin = client_of(app, "admin")
+    page = render_page(app, admin, accounts.PATH, "?role=planner&state=nonsense").json
+    fields = {
+        c["props"]["id"]: c["props"].get("value")
+        for c in components_in(page)
+        if c["props"].get("id") in (ids.ACCOUNTS_ROLE, ids.ACCOUNTS_STATE)
+    }
+    assert fields == {ids.ACCOUNTS_ROLE: "planner", ids.ACCOUNTS_STATE: None}  # an unknown state is no filter
+    key = next(
+        k for k, entry in app.callback_map.items()
+        if k.startswith(f"{ids.PAGE_URL}.search") and entry["inputs"][0]["id"] == ids.ACCOUNTS_ROLE
+    )  # fmt: skip
+    body = {
+        "output": key,
+        "outputs": {"id": ids.PAGE_URL, "property": "search"},
+        "inputs": [
+            {"id": ids.ACCOUNTS_ROLE, "property": "value", "value": "province"},
+            {"id": ids.ACCOUNTS_STATE, "property": "value", "value": "disabled"},
+        ],
+        "changedPropIds": [f"{ids.ACCOUNTS_ROLE}.value"],
+    }
+    assert returned(admin.post("/_dash-update-component", json=body), ids.PAGE_URL, "search") == (
+        "?role=province&state=disabled"
+    )
+
+
 def components_in(tree: Any) -> list[dict[str, Any]]:
     """Every component of a rendered layout (as JSON), depth first."""
     found: list[dict[str, Any]] = []
