@@ -24,7 +24,7 @@ from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.components import dropdown, graph, labelled, query_string, small_table
 from dash_app.context import AppContext
 from dash_app.figures import build_breakdown_figure
-from dash_app.formatting import area_name, format_number
+from dash_app.formatting import area_name, format_magnitude, format_number
 from warehouse.breakdowns import query_breakdowns
 
 # metric -> the breakdowns that have it (coverage needs expected holders: the register's attributes only).
@@ -75,6 +75,7 @@ def carriers_table(rows: list[dict[str, Any]], scope: str | None) -> html.Div:
                 title="查看来源",
             ),
             row["unit"],
+            format_magnitude(row["value"], row["unit"]) or "",
         ]
         for row in rows
     ]
@@ -82,7 +83,7 @@ def carriers_table(rows: list[dict[str, Any]], scope: str | None) -> html.Div:
         [
             html.H3(f"{area_name(scope)}其他载体的档案"),
             html.P("各按其计量单位统计，不计入上图的卷件，彼此也不能相加；点击数字查看来源。", className="hint"),
-            small_table(["载体", "数量", "单位"], body, numeric=(1,)),
+            small_table(["载体", "数量", "单位", "约数"], body, numeric=(1,)),
         ]
     )
 
