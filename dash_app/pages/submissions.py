@@ -13,7 +13,7 @@ from census_schema.errors import CensusError
 from census_schema.failures import in_workbook_order
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS, SUBMISSION_STATUS_LABELS, get_workbook_form
 from census_schema.roles import Role
-from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, counted_state, summarize_review
+from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, PENDING, counted_state, summarize_review
 from dash_app import ids
 from dash_app.access import (
     SUBMISSION_ROLES,
@@ -59,6 +59,7 @@ from warehouse.reviews import (
     MAX_REVIEW_REASON,
     REASON_LABELS,
     Action,
+    Reviewer,
     awaits,
     describe_return,
     describe_review_change,
@@ -363,6 +364,24 @@ def describe_review_progress(viewer: Viewer, progress: dict[str, Any], visible: 
     return _progress_line("全国（含中央渠道）" if province is None else progress["province_name"], progress)
 
 
+def own_waiting_elsewhere(viewer: Viewer, reviewer: Reviewer, visible: list[dict[str, Any]]) -> str:
+    """The viewer's own current returns under review at another level than theirs, by progress (您本人提交的 1 份
+    待国家局审核): the line counted them among everyone's and never said they were the viewer's."""
+    waiting = Counter(
+        s["review_progress"]
+        for s in visible
+        if s["submitted_by"] == viewer.user_name
+        and s["is_current"]
+        and s["status"] == "accepted"
+        and s["review_state"] == PENDING
+        and not awaits(reviewer, s)
+    )
+    if not waiting:
+        return ""
+    parts = "、".join(f"{count:,} 份{progress}" for progress, count in waiting.items())
+    return f"您本人提交的报表中，{parts}（审核通过前您可以撤回）。"
+
+
 def _progress_line(where: str, progress: dict[str, Any], skipped: Sequence[str] = ()) -> str:
     states = "，".join(
         f"{counted_state(state)} {count} 份" for state, count in progress["by_state"].items() if state not in skipped
@@ -553,6 +572,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
             visible = visible_submissions(con, viewer)
             line = describe_review_progress(viewer, query_review_progress(con), visible)
         reviewer = reviewer_of(viewer)
+        line += own_waiting_elsewhere(viewer, reviewer, visible)
         if reviewer.level is None:  # reads, sends or scores: nothing waits for it
             return line
         at_level = [s for s in visible if awaits(reviewer, s)]

@@ -900,7 +900,10 @@ def test_a_prefecture_replaces_its_county_s_own_return_only_when_confirmed_and_t
     listed = grid_rows(app, client, ids.SUBMISSIONS_GRID, "/submissions", None, "")
     assert next(s["review_progress"] for s in listed if s["submission_id"] == sent) == "待省级审核"
     line = progress_line(app, "guangzhou")
-    assert "您本人提交" not in line and line.endswith("现在没有轮到您审核的报表。"), line
+    # Said to be its own, waiting at the province's (it was counted among everyone's and never said to be its own).
+    assert "须由其他审核人" not in line and line.endswith(
+        "您本人提交的报表中，1 份待省级审核（审核通过前您可以撤回）。现在没有轮到您审核的报表。"
+    ), line
 
 
 def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_told_what_it_takes_out(reporters):
