@@ -890,7 +890,13 @@ def run_command(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         # What reads the output went away (`| head`): the command stops where it wrote, as Unix tools do on SIGPIPE.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # the interpreter's last flush goes nowhere
-        sys.stderr.write("输出中断：接收输出的程序已提前退出（如 | head），命令在输出处停止；已提交的数据不受影响。\n")
+        try:
+            sys.stderr.write(
+                "输出中断：接收输出的程序已提前退出（如 | head），命令在输出处停止；已提交的数据不受影响。\n"
+            )
+            sys.stderr.flush()
+        except BrokenPipeError:  # the messages went to the same reader (2>&1 | head): it exited 1 with a traceback
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stderr.fileno())
         return BROKEN_PIPE_EXIT
     except Exception as error:  # the last line of defence: no traceback without --debug
         if is_interruption(error):  # DuckDB's answer to a Ctrl+C during a query (it said 内部错误, exit 3)

@@ -215,6 +215,16 @@ def test_output_read_by_a_program_that_quits_early_stops_with_sigpipe_s_status(t
     assert "输出中断" in said and "内部错误" not in said and "Traceback" not in said
 
 
+def test_output_and_messages_read_by_one_program_that_quits_early_stop_with_sigpipe_s_status(tmp_path):
+    # `archive-census summary 2>&1 | head -0`: the message about the closed output met the closed pipe too, and the
+    # command exited 1 ("rejected by validation") with a traceback nobody could read.
+    command = [sys.executable, "-m", "cli.main", "summary", "--json", "--db", empty_warehouse(tmp_path / "w.duckdb")]
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert child.stdout is not None
+    child.stdout.close()
+    assert child.wait(timeout=120) == 141
+
+
 @pytest.mark.parametrize("unbuffered", ["1", ""])
 def test_a_reader_that_quits_in_the_middle_of_a_large_output_is_not_taken_for_success(tmp_path, unbuffered):
     # `users list --json | head -c 100`: ~400 KB in one write. Unbuffered (PYTHONUNBUFFERED=1, as containers often set it), a
