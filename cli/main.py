@@ -792,11 +792,13 @@ def prefect_unreachable(error: BaseException, submits: bool = True) -> ServiceUn
         return None
     from flows.run import PREFECT_CONTACT_TIMEOUT_S
 
-    why = (
-        f"在 {PREFECT_CONTACT_TIMEOUT_S:g} 秒内没有应答"
-        if isinstance(error, httpx.TimeoutException)
-        else f"{type(error).__name__}：{error}"
-    )
+    # In words, not httpx's English (ConnectError：[Errno 111] Connection refused).
+    if isinstance(error, httpx.TimeoutException):
+        why = f"在 {PREFECT_CONTACT_TIMEOUT_S:g} 秒内没有应答"
+    elif isinstance(error, httpx.ConnectError):
+        why = "连接不上：该地址上没有服务在运行，或网络不通"
+    else:
+        why = "连接中断"
     return ServiceUnavailable(
         f"无法连接 Prefect 服务器 {url}（{why}）。",
         hint="请确认该服务器已启动、网络可达后重试；不使用 Prefect 服务器时请取消设置环境变量 PREFECT_API_URL。"
@@ -908,7 +910,11 @@ def run_command(argv: Sequence[str] | None) -> int:
         # server not answering: 3.
         known = storage_error_from(
             error, getattr(args, "db", None) or "数据目录", getattr(args, "report", None)
-        ) or prefect_unreachable(error, submits=getattr(args, "command", None) != "prefect")
+        ) or prefect_unreachable(
+            # A dry run hands nothing over: it is not told to look for what it may have loaded.
+            error,
+            submits=getattr(args, "command", None) != "prefect" and not getattr(args, "dry_run", False),
+        )
         if known is not None:
             sys.stderr.write(known.describe() + "\n")
             if wants_json:

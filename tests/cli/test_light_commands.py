@@ -419,7 +419,18 @@ def test_a_prefect_server_that_does_not_answer_is_named_with_what_to_do_not_an_i
     )
     assert done.returncode == 3
     assert "无法连接 Prefect 服务器 http://127.0.0.1:9/api" in done.stderr and "内部错误" not in done.stderr
+    # In words (it read ConnectError：[Errno 111] Connection refused).
+    assert "（连接不上：该地址上没有服务在运行，或网络不通）" in done.stderr and "Error" not in done.stderr
     assert json.loads(done.stdout)["error"]["kind"] == "ServiceUnavailable"
+    # A dry run handed nothing over: it is not told it may have loaded something.
+    dry = subprocess.run(
+        [*command, "--dry-run", "--db", str(tmp_path / "w.duckdb")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert dry.returncode == 3 and "无法连接 Prefect 服务器" in dry.stderr and "可能已经装载" not in dry.stderr
 
 
 def test_a_prefect_server_that_takes_connections_but_never_answers_is_given_up_on(tmp_path, capsys, monkeypatch):
