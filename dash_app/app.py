@@ -10,9 +10,12 @@ from typing import Any
 
 import dash
 import flask
+import werkzeug
 from dash import Dash, Input, Output, dcc, html
 from flask_compress import Compress
 from flask_login import current_user
+from markupsafe import escape
+from werkzeug.utils import redirect as werkzeug_redirect
 
 from census_schema.layout import PLATFORM_NAME, page_title
 from census_schema.scopes import account_scope
@@ -147,6 +150,18 @@ def close_app(app: Dash) -> None:
     app.server.extensions[CONTEXT_EXTENSION].close()
 
 
+def redirect_in_chinese(location: str, code: int = 302) -> werkzeug.wrappers.Response:
+    """A redirect whose page, seen by what does not follow it (curl, a script), is in Chinese (Flask's reads
+    Redirecting... You should be redirected automatically)."""
+    response = werkzeug_redirect(location, code=code, Response=flask.Response)
+    target = escape(location)
+    response.set_data(
+        f'<!doctype html>\n<html lang="zh-CN"><meta charset="utf-8"><title>正在跳转</title>'
+        f'<p>正在跳转到 <a href="{target}">{target}</a>。</p></html>\n'
+    )
+    return response
+
+
 def create_app(settings: Settings) -> Dash:
     """A new app over the warehouse the settings name (callbacks are registered on this app only)."""
     # Flask resolves a relative file path against the package folder, not the working directory (a rejected
@@ -156,6 +171,7 @@ def create_app(settings: Settings) -> Dash:
     https_only()
     trusted_origins()
     server = flask.Flask(__name__)
+    server.redirect = redirect_in_chinese  # type: ignore[method-assign]
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, open_warehouse(settings))
     server.extensions[CONTEXT_EXTENSION] = context
