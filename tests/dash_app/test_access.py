@@ -220,7 +220,7 @@ def test_pages_redirect_to_login_when_signed_out(app, path):
     assert response.status_code == 302
     assert response.headers["Location"].startswith("/login?next=")
     # What does not follow it (curl, a script) reads Chinese, not Flask's "Redirecting...".
-    assert "正在跳转到 <a href=\"/login?next=" in response.text and "Redirecting" not in response.text
+    assert '正在跳转到 <a href="/login?next=' in response.text and "Redirecting" not in response.text
 
 
 def test_callbacks_downloads_and_uploads_refuse_anonymous_requests(app, tmp_path):
