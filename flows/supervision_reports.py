@@ -428,11 +428,14 @@ def yearly_status(row: Row, today: date) -> str:
     one: a value given before its end, 131 by June against 150 due in December, read as 滞后); else the judged status;
     where a past year has no value, why: the census holds no figures for a computed indicator (nothing to report), or
     it was not reported."""
+    indicator = INDICATORS_BY_CODE[row["indicator_code"]]
     if not year_is_over(row["year"], today):
-        return YEAR_NOT_OVER
+        # A value with no target (a monitored indicator's) is never judged: its running year alone read 年度未结束.
+        judged = row["value"] is None or row.get("target", indicator.target) is not None
+        return YEAR_NOT_OVER if judged else ""
     if row["status"] or row["value"] is not None:
         return row["status"] or ""
-    return NO_CENSUS_DATA if INDICATORS_BY_CODE[row["indicator_code"]].is_computed else NOT_REPORTED
+    return NO_CENSUS_DATA if indicator.is_computed else NOT_REPORTED
 
 
 OVERVIEW_TABLE: Table[IndicatorLatest] = Table(

@@ -1819,7 +1819,10 @@ def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
     # A value given before its year's end is not judged against the year-end expectation either (all seven national
     # cards read 滞后 on 30 June).
     open_year = [r for r in rows if r["value"] is not None and r["year"] >= DEMO_TODAY.year]
-    assert open_year and {r["status"] for r in open_year} == {"年度未结束"}
+    assert open_year and {r["status"] for r in open_year if r["target"] is not None} == {"年度未结束"}
+    # A monitored indicator (no target) is judged in no year: its running year read 年度未结束, the others nothing.
+    monitored = [r for r in rows if r["value"] is not None and r["target"] is None]
+    assert monitored and {r["status"] for r in monitored} == {""}, {(r["indicator_code"], r["year"]) for r in monitored}
 
     # The heatmap of indicators computed from the census: Guangdong's row only, with its values.
     (own,) = heatmap_rows(app, client)
