@@ -610,18 +610,21 @@ def query_holder_lineage(
 
 
 def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = ROUND_ID) -> list[dict[str, Any]]:
-    """Per province (all its scopes; the central channels together under a NULL province): census submissions, how
-    many were rejected, and warnings per 100 rows of the current returns that count (a return sent back by its
-    reviewer counts in no figure until it is sent again)."""
+    """Per reporting unit, a province (all its scopes) or a central channel (`central_channel`, under a NULL
+    province, as the warnings list names it; the three were one row, 中央): census submissions, how many were
+    rejected, and warnings per 100 rows of the current returns that count (a return sent back by its reviewer counts
+    in no figure until it is sent again)."""
     return fetch_named(
         con,
         """
         WITH counted AS (
-            SELECT *, is_current AND coalesce(review_state, '') <> ? AS counts FROM submissions
-            WHERE kind = 'census' AND round_id = ?
+            SELECT *, is_current AND coalesce(review_state, '') <> ? AS counts,
+                   scope_channel(scope_kind, scope_code) AS central_channel
+            FROM submissions WHERE kind = 'census' AND round_id = ?
         )
         SELECT
             province_code,
+            central_channel,
             count(*) AS submissions,
             count(*) FILTER (WHERE status = 'rejected') AS rejected,
             max(submitted_at) AS last_submitted_at,
@@ -630,8 +633,8 @@ def query_quality_by_province(con: duckdb.DuckDBPyConnection, round_id: str = RO
             round(100.0 - 100.0 * coalesce(sum(warning_count) FILTER (WHERE counts), 0)
                   / greatest(coalesce(sum(row_count) FILTER (WHERE counts), 0), 1), 2) AS quality_score
         FROM counted
-        GROUP BY province_code
-        ORDER BY province_code
+        GROUP BY province_code, central_channel
+        ORDER BY province_code NULLS LAST, central_channel
         """,
         [RETURNED, round_id],
     )

@@ -12,7 +12,6 @@ from census_schema.codes import HOLDER_TYPE, TIER_ORDER
 from census_schema.fields import MAX_ARCHIVE_COUNT, MAX_AREA_M2, MAX_CAPACITY_GB
 from census_schema.forms import get_workbook_form
 from census_schema.rule_titles import RULE_KIND_TITLES, UNKNOWN_RULE_TITLE, rule_title
-from census_schema.scopes import CENTRAL_NAME
 from dash_app import ids
 from dash_app.access import QUALITY_ROLES, Viewer, current_viewer, scope_province
 from dash_app.components import graph
@@ -121,8 +120,9 @@ def load_quality(viewer: Viewer, con: Any) -> list[dict[str, Any]]:
     """Quality rows of the provinces the viewer may see."""
     province = scope_province(viewer)
     rows = [r for r in query_quality_by_province(con) if province is None or r["province_code"] == province]
-    # The row without a province is the three central channels together, not the nation: named as /coverage names it.
-    return with_names([r if r["province_code"] else {**r, "province_name": CENTRAL_NAME} for r in rows])
+    # A central channel's row is named by its channel, as the warnings list below names it (it read 中央 for the
+    # three together).
+    return with_names(rows)
 
 
 def _failures(context: AppContext, severity: str, current_only: bool) -> Any:
@@ -165,7 +165,7 @@ def _specs(context: AppContext) -> list[GridSpec]:
 
     failure_key = ("row_key",)
     return [
-        GridSpec(ids.QUALITY_GRID, QUALITY_COLUMNS, ("province_code",), quality, trigger, "数据质量"),
+        GridSpec(ids.QUALITY_GRID, QUALITY_COLUMNS, ("province_code", "central_channel"), quality, trigger, "数据质量"),
         GridSpec(
             ids.QUALITY_ERRORS_GRID,
             ERROR_COLUMNS,

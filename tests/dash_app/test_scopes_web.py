@@ -367,6 +367,9 @@ def test_a_central_unit_s_rows_name_its_channel_not_the_nation(site):
     planner = client_of(app, "planner")
     errors = [r for r in grid_rows(app, planner, ids.QUALITY_ERRORS_GRID, "/quality") if r["file_name"] == "c-bad.xlsx"]
     assert errors and {r["province_name"] for r in errors} == {"中央企业"}
+    # So does its row of the quality table, beside them (the three channels were one row, 中央).
+    quality = grid_rows(app, planner, ids.QUALITY_GRID, None)
+    assert "中央企业" in {r["province_name"] for r in quality} and "中央" not in {r["province_name"] for r in quality}
     assert [r["province_name"] for r in grid_rows(app, planner, ids.LINEAGE_GRID, reported["uscc"])] == ["中央企业"]
     # Under a header that says a channel may stand there (it read 省份).
     assert lineage_page.RETURN_COLUMNS[0].header == quality_page.QUALITY_COLUMNS[0].header == "省份或中央渠道"
