@@ -89,7 +89,7 @@ def _ensure_round(con: duckdb.DuckDBPyConnection, round_id: str) -> dict[str, An
             later = round_id > DEFAULT_ROUND
             raise UsageError(
                 f"评价轮次 {round_id} 不能在本版本的平台上开启或分派：本版本的评分表、评分标准和页面只用于评价轮次 "
-                f"{DEFAULT_ROUND}。本次未作任何改动。",
+                f"{DEFAULT_ROUND}。本次未做任何处理。",
                 hint="新一轮评价随平台的新版本（新的评分表式和评分标准）开启。"
                 if later
                 else f"{round_id} 年的评价不在本平台上进行；本轮为 {DEFAULT_ROUND}，省略 --round 即可。",
@@ -540,7 +540,7 @@ def check_sheet_unchanged(archive_code: str, current: Iterable[Mapping[str, Any]
     what = f"您对{archive_label(archive_code)}的评分表"
     said = f"已于 {format_beijing(now)}另行保存（在另一个窗口或标签页）" if now else "已被清除（分派曾被撤销）"
     raise IllegalTransition(
-        f"{what}{said}，本页显示的是之前的内容，按本页保存会覆盖那次保存的评分。本次未作任何改动。",
+        f"{what}{said}，本页显示的是之前的内容，按本页保存会覆盖那次保存的评分。本次未做任何处理。",
         hint="请刷新页面，核对最新的评分后再保存或提交。",
     )
 

@@ -318,7 +318,7 @@ def refuse_newer_warehouse(con: duckdb.DuckDBPyConnection, done: set[int]) -> No
     ).fetchall()
     said = "、".join(f"{version:03d} {name}" for version, name in names)
     raise WarehouseNewerThanCode(
-        f"数据仓库已由较新版本的平台升级，其中有本版本不认识的迁移（{said}）。本版本读写它可能改坏数据，已拒绝，未作任何改动。",
+        f"数据仓库已由较新版本的平台升级，其中有本版本不认识的迁移（{said}）。本版本读写它可能改坏数据，已拒绝，未做任何处理。",
         hint="请使用升级它的那个版本（或更新的版本）的平台；确需回到本版本时，请用升级前的备份恢复（archive-census restore 备份目录）。",
     )
 

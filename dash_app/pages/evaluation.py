@@ -1484,7 +1484,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if outcome is None:
             verb = "提交" if submit else "保存"
             return (
-                problem_list(f"未{verb}：{len(problems)} 项需要更正（已在各项旁标出），本次未作任何改动。", problems),
+                problem_list(f"未{verb}：{len(problems)} 项需要更正（已在各项旁标出），本次未做任何处理。", problems),
                 slots,
                 kept,
             )

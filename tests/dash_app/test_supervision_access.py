@@ -687,7 +687,7 @@ def test_a_form_left_open_in_another_tab_cannot_save_over_a_newer_sheet(app, sit
     assert said.startswith("已提交")
     submitted = read(site, query_scores, archive, "evaluator")
     stale = save_outcome(app, client, archive, {"A1.1.2": 8.0}, {}, version=opened)[0]
-    assert "已于" in stale and "另行保存（在另一个窗口或标签页）" in stale and "本次未作任何改动" in stale, stale
+    assert "已于" in stale and "另行保存（在另一个窗口或标签页）" in stale and "本次未做任何处理" in stale, stale
     assert "请刷新页面" in stale
     assert read(site, query_scores, archive, "evaluator") == submitted
     # Submitted again as it is: nothing written (its save time stays) and said so (it said 已提交 again).
@@ -743,7 +743,7 @@ def test_an_invalid_score_is_shown_beside_its_field_and_nothing_is_saved(app, si
     assert STANDARD.items_by_code["A1.1.2"].max_points == 10
     message, slots = save_outcome(app, client, archive, {"A1.1.1": "8", "A1.1.2": typed}, {})
     assert slots == {"A1.1.2": reason}
-    assert message.startswith("未保存：1 项需要更正") and "本次未作任何改动" in message
+    assert message.startswith("未保存：1 项需要更正") and "本次未做任何处理" in message
     assert read(site, query_scores, archive, "evaluator") == before
     # Leaving the field said the same before any save, and says nothing once it is corrected.
     assert left_slot(app, client, "A1.1.2", typed) == reason
