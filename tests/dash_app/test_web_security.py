@@ -1132,61 +1132,50 @@ def test_the_audit_page_renders_for_administrators_only(app):
 def test_the_audit_page_keeps_its_filters_in_the_address(app):
     # Its filters were lost on every reload and could not be sent as a link (the README says a link reproduces a view).
     admin = client_of(app, "admin")
-    page = render_page(app, admin, audit.PATH, "?by=李华&kind=review&since=2025-01-01&until=30.2.2025").json
-    fields = {
-        c["props"]["id"]: c["props"].get("value")
-        for c in components_in(page)
-        if c["props"].get("id") in (ids.AUDIT_ACTOR, ids.AUDIT_KIND, ids.AUDIT_SINCE, ids.AUDIT_UNTIL)
-    }
-    assert fields == {
+    filters = (ids.AUDIT_ACTOR, ids.AUDIT_KIND, ids.AUDIT_SINCE, ids.AUDIT_UNTIL)
+    opened = opened_filters(app, admin, audit.PATH, "?by=李华&kind=review&since=2025-01-01&until=30.2.2025", filters)
+    assert opened == {
         ids.AUDIT_ACTOR: "李华",
         ids.AUDIT_KIND: "review",
         ids.AUDIT_SINCE: "2025-01-01",
         ids.AUDIT_UNTIL: None,
     }
-    inputs = [(ids.AUDIT_ACTOR, "value", " 李华 "), (ids.AUDIT_KIND, "value", "review")]
-    inputs += [(ids.AUDIT_SINCE, "value", "2025-01-01"), (ids.AUDIT_UNTIL, "value", None)]
-    # Several pages write the address (allow_duplicate): this page's callback is the one its filters fire.
-    key = next(
-        k for k, entry in app.callback_map.items()
-        if k.startswith(f"{ids.PAGE_URL}.search") and entry["inputs"][0]["id"] == ids.AUDIT_ACTOR
-    )  # fmt: skip
-    body = {
-        "output": key,
-        "outputs": {"id": ids.PAGE_URL, "property": "search"},
-        "inputs": [{"id": c, "property": p, "value": v} for c, p, v in inputs],
-        "changedPropIds": [f"{ids.AUDIT_ACTOR}.value"],
-    }
-    written = admin.post("/_dash-update-component", json=body)
+    chosen = dict(zip(filters, (" 李华 ", "review", "2025-01-01", None), strict=True))
+    written = post_filters(app, admin, chosen)
     assert returned(written, ids.PAGE_URL, "search") == "?by=%E6%9D%8E%E5%8D%8E&kind=review&since=2025-01-01"
-    assert client_of(app, "planner").post("/_dash-update-component", json=body).status_code == 403
+    assert post_filters(app, client_of(app, "planner"), chosen).status_code == 403
 
 
 def test_the_accounts_page_keeps_its_filters_in_the_address(app):
     admin = client_of(app, "admin")
-    page = render_page(app, admin, accounts.PATH, "?role=planner&state=nonsense").json
-    fields = {
-        c["props"]["id"]: c["props"].get("value")
-        for c in components_in(page)
-        if c["props"].get("id") in (ids.ACCOUNTS_ROLE, ids.ACCOUNTS_STATE)
-    }
-    assert fields == {ids.ACCOUNTS_ROLE: "planner", ids.ACCOUNTS_STATE: None}  # an unknown state is no filter
+    filters = (ids.ACCOUNTS_ROLE, ids.ACCOUNTS_STATE)
+    opened = opened_filters(app, admin, accounts.PATH, "?role=planner&state=nonsense", filters)
+    assert opened == {ids.ACCOUNTS_ROLE: "planner", ids.ACCOUNTS_STATE: None}  # an unknown state is no filter
+    written = post_filters(app, admin, {ids.ACCOUNTS_ROLE: "province", ids.ACCOUNTS_STATE: "disabled"})
+    assert returned(written, ids.PAGE_URL, "search") == "?role=province&state=disabled"
+
+
+def opened_filters(app, client, path: str, search: str, filters: tuple[str, ...]) -> dict[str, Any]:
+    """The values a page opened at an address gives its filter fields."""
+    page = render_page(app, client, path, search).json
+    return {c["props"]["id"]: c["props"].get("value") for c in components_in(page) if c["props"].get("id") in filters}
+
+
+def post_filters(app, client, values: dict[str, Any]):
+    """POST the callback that writes a page's filters (`values`, by field, in the callback's order) to the address.
+    Several pages write the address (allow_duplicate): this page's is the one its first filter fires."""
+    first = next(iter(values))
     key = next(
         k for k, entry in app.callback_map.items()
-        if k.startswith(f"{ids.PAGE_URL}.search") and entry["inputs"][0]["id"] == ids.ACCOUNTS_ROLE
+        if k.startswith(f"{ids.PAGE_URL}.search") and entry["inputs"][0]["id"] == first
     )  # fmt: skip
     body = {
         "output": key,
         "outputs": {"id": ids.PAGE_URL, "property": "search"},
-        "inputs": [
-            {"id": ids.ACCOUNTS_ROLE, "property": "value", "value": "province"},
-            {"id": ids.ACCOUNTS_STATE, "property": "value", "value": "disabled"},
-        ],
-        "changedPropIds": [f"{ids.ACCOUNTS_ROLE}.value"],
+        "inputs": [{"id": field, "property": "value", "value": value} for field, value in values.items()],
+        "changedPropIds": [f"{first}.value"],
     }
-    assert returned(admin.post("/_dash-update-component", json=body), ids.PAGE_URL, "search") == (
-        "?role=province&state=disabled"
-    )
+    return client.post("/_dash-update-component", json=body)
 
 
 def components_in(tree: Any) -> list[dict[str, Any]]:
