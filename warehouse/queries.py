@@ -294,7 +294,7 @@ def query_figure_lineage(
         con,
         f"""
         WITH counted AS ({counted})
-        SELECT r.*, s.file_name, s.submitted_at, s.submitted_by, s.scope_kind, s.scope_code, s.review_state,
+        SELECT r.*, s.file_name, s.form_version, s.submitted_at, s.submitted_by, s.scope_kind, s.scope_code, s.review_state,
                s.review_stage, sender.full_name AS submitted_by_name
         FROM counted AS r JOIN submissions AS s USING (submission_id)
         LEFT JOIN users AS sender ON sender.user_name = s.submitted_by

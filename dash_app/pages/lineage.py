@@ -12,6 +12,7 @@ from dash import Dash, Input, Output, dcc, html
 from werkzeug.exceptions import HTTPException
 
 from census_schema.census_form import CENSUS_FORM, RED_ARCHIVES_FORM, RED_TOTAL_PARTS, REGISTER_FORM, ROUND_ID
+from census_schema.forms import UnknownForm, get_form
 from census_schema.roles import LOCAL_ROLES, Role, person_label
 from census_schema.scopes import COUNTED_RETURNS, review_label
 from dash_app import ids
@@ -49,10 +50,17 @@ FIGURE_COLUMNS = {
 }
 
 
-def template_cells(figure: str, excel_row: int) -> str:
-    """Where the figure sits in the uploader's workbook (the template's column order): K12, or K12 + P12."""
+def template_cells(figure: str, excel_row: int, form_version: str | None = None) -> str:
+    """Where the figure sits in the uploader's workbook (the column order of the template of its version: a
+    GYDA-2024.1 return's 照片档案 is AC, the current form's AG): K12, or K12 + P12."""
     # A register's row, a return's red-archive inventory row, or a return's main sheet row.
-    form = REGISTER_FORM if figure == "units_expected" else RED_ARCHIVES_FORM if figure in RED_FIGURES else CENSUS_FORM
+    current = (
+        REGISTER_FORM if figure == "units_expected" else RED_ARCHIVES_FORM if figure in RED_FIGURES else CENSUS_FORM
+    )
+    try:
+        form = get_form(current.kind, form_version) if form_version else current
+    except UnknownForm:  # a workbook version this sheet did not change in (the red-archive sheet began at 2025.1)
+        form = current
     columns = [i for i, f in enumerate(form.fields) if f.name in FIGURE_COLUMNS.get(figure, (figure,))]
     return " + ".join(f"{_letter(i)}{excel_row}" for i in columns)
 
@@ -90,7 +98,7 @@ def load_rows(context: AppContext, viewer: Viewer, search: str | None) -> list[d
     shown = [
         {
             **row,
-            "cell": template_cells(figure, row["excel_row"]),
+            "cell": template_cells(figure, row["excel_row"], row.get("form_version")),
             "row_key": f"{row['submission_id']}:{row['excel_row']}",
         }
         for row in rows

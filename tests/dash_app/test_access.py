@@ -72,8 +72,10 @@ from tests.dash_app.conftest import (
 from tests.flows.supervision_workbooks import finding, inspection, inspections_workbook
 from tests.flows.workbooks import census_workbook
 from tests.formula_text import INJECTION, assert_kept_as_text
+from tests.warehouse.test_schema_evolution import legacy_copy
 from warehouse.backends import EmbeddedWarehouse, WarehouseUnavailable
-from warehouse.queries import list_submissions, query_data_as_of, query_summary
+from warehouse.connection import connect_warehouse
+from warehouse.queries import list_submissions, query_data_as_of, query_figure_lineage, query_summary
 from warehouse.users import add_user
 
 PROVINCES = tuple(PROVINCE_HOLDERS)
@@ -1834,3 +1836,17 @@ def test_a_province_s_upload_of_another_province_s_workbook_is_told_whose_its_ac
 def test_lineage_s_grids_write_a_measured_figure_with_its_field_s_decimals(figure, decimals):
     # Its sentence read 103,209.6 米 and its grids 103,209.60 (and 3,821.00 a row).
     assert lineage.value_column(figure).decimals == decimals
+
+
+def test_a_gyda_2024_return_s_cells_are_those_of_its_own_template(tmp_path):
+    # /lineage cited the current form's column letters for every return: a GYDA-2024.1 return's 照片档案 sits in
+    # column AC of its template, not AG.
+    con = connect_warehouse(legacy_copy(tmp_path))
+    try:
+        rows = query_figure_lineage(con, "photos", None)
+    finally:
+        con.close()
+    assert rows and {r["form_version"] for r in rows} == {"GYDA-2024.1"}
+    cells = {lineage.template_cells("photos", r["excel_row"], r["form_version"]) for r in rows}
+    assert cells == {f"AC{r['excel_row']}" for r in rows}
+    assert lineage.template_cells("photos", 3) == "AG3"
