@@ -91,8 +91,8 @@ def _named(code: str) -> str:
 
 def query_replaced_by(con: duckdb.DuckDBPyConnection, submission_id: str) -> list[str]:
     """What an accepted indicators upload replaced of the current values and provincial targets, each as people read
-    it (ZB01 2024年 全国：118 → 11; 分省目标 ZB01 广东省：2020年 0，2025年 12 → 2020年 0，2025年 20); a probe's upload
-    replaced them unsaid."""
+    it (ZB01 新增高水平数字档案馆 2024年 全国：118 → 11; 分省目标 ZB01 新增高水平数字档案馆 广东省：2020年 0，2025年 12 →
+    2020年 0，2025年 20); a probe's upload replaced them unsaid."""
     values = con.execute(
         _replaced_sql(
             "stg_indicator_values",

@@ -201,8 +201,9 @@ PERCENT_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i
 # The indicators that count things (archives, pilots, laboratories): their values are whole numbers.
 COUNT_UNITS = frozenset({"个", "家"})
 COUNTED_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i.unit in COUNT_UNITS)
-# The national projects no province carries: their values are national only.
+# The indicators whose values add up over the plan (a year's is never below the year before's).
 CUMULATIVE_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if i.is_cumulative)
+# The national projects no province carries: their values are national only.
 NATIONAL_ONLY_INDICATORS: tuple[str, ...] = tuple(i.code for i in PLAN_INDICATORS if not i.has_provincial_targets)
 # The indicators a province's own plan may set a target for, computed and reported alike.
 PROVINCIAL_TARGET_INDICATORS: tuple[PlanIndicator, ...] = tuple(i for i in PLAN_INDICATORS if i.has_provincial_targets)
