@@ -228,12 +228,18 @@ def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROU
     National rows are judged against the plan's baseline and target, a province's against its own (分省目标; without
     one a province's rows have no baseline, target nor status). Grain: one row per indicator, year and scope
     (province NULL: national) that has a value, plus, for each scope with a target, one row per year of the plan
-    after its base year (value None until reported: no status).
+    after its base year (value None until reported: no status); a reported value with the submission, sheet and
+    Excel row it was read from.
     """
     values: dict[tuple[str, str | None], dict[int, Decimal]] = {}
+    # Where each reported value was read: its submission, sheet and row (a computed one comes from the census).
+    read_from: dict[tuple[str, str | None, int], tuple[str, str, int]] = {}
     for row in [*query_reported_values(con), *computed_indicator_values(con, round_id)]:
         if row["value"] is not None:
             values.setdefault((row["indicator_code"], row["province_code"]), {})[row["year"]] = Decimal(row["value"])
+            if row.get("submission_id"):
+                key = (row["indicator_code"], row["province_code"], row["year"])
+                read_from[key] = (row["submission_id"], row["sheet_name"], row["excel_row"])
     provincial = _provincial_goals(con)
     rows = []
     for indicator in PLAN_INDICATORS:
@@ -279,6 +285,13 @@ def query_indicator_progress(con: duckdb.DuckDBPyConnection, round_id: str = ROU
                         "target": None if goal is None else goal.target,
                         "expected": None if expected is None else expected.quantize(PLACES),
                         "status": None if status is None else status.value,
+                        **dict(
+                            zip(
+                                ("submission_id", "sheet_name", "excel_row"),
+                                read_from.get((indicator.code, province, year), (None, None, None)),
+                                strict=True,
+                            )
+                        ),
                     }
                 )
     return rows

@@ -4,6 +4,7 @@ judged against their own targets (分省目标), a province × indicator heatmap
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from dash import Dash, Input, Output, html
 
@@ -41,7 +42,8 @@ PROGRESS_COLUMNS = [
     Column("expected", "应达进度", "number"),
     Column("status", "状态", classes=STATUS_CLASSES),
     Column("unit", "单位"),
-    Column("source", "来源"),
+    # A reported value links to the upload it was read from (every number traced to its file, sheet and row).
+    Column("source_link", "来源", "link"),
 ]
 TARGET_COLUMNS = [
     Column("province_name", "省份", tooltip="province_code"),
@@ -77,9 +79,23 @@ def load_progress(context: AppContext, viewer: Viewer) -> list[dict[str, Any]]:
     # Why a year has no value, as the mid-term report says it (a blank 状态 read as not judged yet).
     today = context.settings.today()
     return [
-        {**r, "status": yearly_status(r, today), "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}"}
+        {
+            **r,
+            "status": yearly_status(r, today),
+            "source_link": source_link(r, linked=viewer.is_national),
+            "key": f"{r['indicator_code']}:{r['province_code']}:{r['year']}",
+        }
         for r in keep
     ]
+
+
+def source_link(row: dict[str, Any], *, linked: bool) -> str:
+    """Where a value comes from: a reported one's sheet and row, `linked` to its submission for those who may open the
+    bureau's uploads; 计算 for one computed from the census (the report's 计算口径 gives its formula)."""
+    if not row.get("submission_id"):
+        return row["source"]
+    where = f"{row['source']}：{row['sheet_name']}第{row['excel_row']}行"
+    return f"[{where}](/submissions?submission={quote(row['submission_id'])})" if linked else where
 
 
 def load_provincial_targets(context: AppContext, viewer: Viewer, indicator_code: str | None) -> list[dict[str, Any]]:

@@ -84,7 +84,12 @@ from warehouse.evaluation import (
     query_scores,
     sheet_version,
 )
-from warehouse.indicators import computed_indicator_values, query_indicator_progress, query_provincial_progress
+from warehouse.indicators import (
+    computed_indicator_values,
+    query_indicator_progress,
+    query_provincial_progress,
+    query_reported_values,
+)
 from warehouse.inspections import (
     fetch_finding_states,
     query_finding_history,
@@ -1796,6 +1801,23 @@ def test_the_inspections_page_renders_for_its_roles(app, user, refused, reads_on
 
 def progress_key(row: Mapping[str, Any]) -> tuple[Any, ...]:
     return (row["indicator_code"], row["province_code"] or "", row["year"])
+
+
+def test_a_reported_indicator_value_names_the_upload_sheet_and_row_it_was_read_from(app, site):
+    # /indicators said only 填报 or 计算: a value could be traced to its file, sheet and row in the report alone.
+    reported = {(r["indicator_code"], r["province_code"], r["year"]): r for r in read(site, query_reported_values)}
+    planner = grid_rows(app, client_of(app, "planner"), ids.INDICATORS_GRID, ids.INDICATORS_CHOICE)
+    linked = [r for r in planner if (r["indicator_code"], r["province_code"], r["year"]) in reported]
+    assert linked
+    for row in linked:
+        source = reported[(row["indicator_code"], row["province_code"], row["year"])]
+        where = f"填报：{source['sheet_name']}第{source['excel_row']}行"
+        assert row["source_link"] == f"[{where}](/submissions?submission={source['submission_id']})", row
+    assert {r["source_link"] for r in planner if r["source"] == "计算"} == {"计算"}
+    # A province's office cannot open the bureau's upload: it reads where the value sits, without a link.
+    own = grid_rows(app, client_of(app, "guangdong"), ids.INDICATORS_GRID, ids.INDICATORS_CHOICE)
+    assert all(not r["source_link"].startswith("[") for r in own)
+    assert any(r["source_link"].startswith("填报：") for r in own)
 
 
 def test_a_province_user_s_indicator_rows_are_national_and_its_own(app, site):
