@@ -72,7 +72,7 @@ from tests.dash_app.test_supervision_access import (  # noqa: F401 (site, app an
     transitions,
 )
 from tests.warehouse.factories import load
-from warehouse.audit import query_audit_log
+from warehouse.audit import NamesInTime, query_audit_log
 from warehouse.evaluation import query_item_results, query_scores
 from warehouse.queries import list_submissions
 from warehouse.transactions import utc_now
@@ -1450,6 +1450,9 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(site, monk
     assert sign_in(other, victim).status_code == 302
 
 
+NO_NAMES = NamesInTime({}, {})
+
+
 def test_the_audit_page_shows_recorded_states_with_names_not_codes():
     row = {
         "event_id": "e",
@@ -1464,16 +1467,16 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
         "before_state": json.dumps({"role": "province", "province_code": "440000", "is_active": True}),
         "after_state": json.dumps({"role": "planner", "province_code": None, "password_changed": False}),
     }
-    shown = audit.shown_row(row, {})
+    shown = audit.shown_row(row, NO_NAMES)
     assert shown["occurred_at"] == "2026年11月30日 16:00:05" and shown["target"] == "「planner」"
     assert shown["actor"] == "admin"
     # The actor by their person's name where the account has one; a rename's state by 姓名, not full_name.
     renamed = {**row, "action": "rename", "before_state": json.dumps({"full_name": "李华"}), "after_state": None}
-    shown_renamed = audit.shown_row(renamed, {"admin": "周平"})
+    shown_renamed = audit.shown_row(renamed, NamesInTime({"admin": "周平"}, {}))
     assert (shown_renamed["actor"], shown_renamed["before_state"]) == ("周平（admin）", "姓名：李华")
     assert shown["before_state"] == "角色：省级档案部门；省份：广东省；启用：是"
     assert shown["after_state"] == "角色：国家档案局规划人员；省份：无；修改了密码：否"
-    assigned = audit.shown_row({**row, "kind": "assignment", "action": "assign", "target": "440000"}, {})
+    assigned = audit.shown_row({**row, "kind": "assignment", "action": "assign", "target": "440000"}, NO_NAMES)
     assert assigned["target"] == "广东省档案馆（440000）" and assigned["action"] == "分配"
     # What dash_app.auth records of a failed and a throttled sign-in.
     failed = audit.shown_row(
@@ -1484,7 +1487,7 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
             "before_state": None,
             "after_state": json.dumps({"known_user": True, "trusted_device": False}),
         },
-        {},
+        NO_NAMES,
     )
     assert failed["after_state"] == "用户名存在：是；受信任的设备：否"
     throttled = audit.shown_row(
@@ -1495,7 +1498,7 @@ def test_the_audit_page_shows_recorded_states_with_names_not_codes():
             "before_state": None,
             "after_state": json.dumps({"counters": ["address", "account"]}),
         },
-        {},
+        NO_NAMES,
     )
     assert throttled["after_state"] == "开始限制的计数：来源地址、账号"
 

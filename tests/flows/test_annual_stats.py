@@ -54,7 +54,7 @@ def test_a_return_far_from_its_register_s_annual_statistics_is_accepted_with_a_w
             "row": 3,
             "field": "vol_total",
             "label": "以卷为保管单位档案（卷）",
-            "value": "1000",
+            "value": "1,000 卷 + 2,000 件 = 3,000",  # the figure compared, not the located 卷 cell alone
             "rule": RULE,
             "severity": "warning",
             "message": WARNING,
