@@ -13,7 +13,6 @@ from census_schema.breakdowns import (
     BREAKDOWN_LABELS,
     BY_HOLDER_TYPE,
     BY_LEVEL,
-    CARRIERS,
     GROUP_BREAKDOWNS,
     PART_BREAKDOWNS,
 )
@@ -24,7 +23,7 @@ from dash_app.access import Viewer, current_viewer, scope_division
 from dash_app.components import dropdown, graph, labelled, query_string, small_table
 from dash_app.context import AppContext
 from dash_app.figures import build_breakdown_figure
-from dash_app.formatting import area_name, format_magnitude, format_number
+from dash_app.formatting import area_name, figure_decimals, format_magnitude, format_number
 from warehouse.breakdowns import query_breakdowns
 
 # metric -> the breakdowns that have it (coverage needs expected holders: the register's attributes only).
@@ -65,12 +64,11 @@ def breakdown_block(page: str, metric: str) -> html.Div:
 def carriers_table(rows: list[dict[str, Any]], scope: str | None) -> html.Div:
     """The scope's archives on carriers other than paper, each in its own unit (they are not parts of the holdings and
     do not add up), each figure linked to the rows it is summed from."""
-    decimals = {field: 2 if unit == "GB" else 0 for _, field, unit in CARRIERS}
     body = [
         [
             row["carrier"],
             html.A(
-                format_number(row["value"], decimals[row["field"]]),
+                format_number(row["value"], figure_decimals(row["field"])),
                 href="/lineage" + query_string(figure=row["field"], division=scope),
                 title="查看来源",
             ),

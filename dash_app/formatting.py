@@ -22,7 +22,7 @@ from census_schema.scopes import (
     shown_progress,
 )
 from census_schema.supervision.evaluation import SELF_SOURCE
-from warehouse.queries import RED_FIGURES
+from warehouse.queries import DECIMAL_FIGURES, RED_FIGURES
 
 # The warehouse stores naive UTC; people here read Beijing time.
 SEVERITY_LABELS = {"error": "错误", "warning": "警告"}
@@ -273,6 +273,14 @@ UNIT_LABELS = {
     "red_holders": ("红色档案资源摸底单位", "个"),
     "red_total": ("红色档案（卷 + 件）", "卷件"),
 }
+
+
+def figure_decimals(figure: str) -> int:
+    """The decimals a figure is written with: its field's (总排架长度 to one, as on the overview; it read 2 on
+    /lineage), a share's two, a count's none."""
+    if figure in CENSUS_FORM.field_names:
+        return CENSUS_FORM.field(figure).decimals
+    return 2 if figure in DECIMAL_FIGURES else 0
 
 
 def figure_label(figure: str) -> tuple[str, str]:

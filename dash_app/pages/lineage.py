@@ -18,7 +18,7 @@ from census_schema.scopes import COUNTED_RETURNS, review_label
 from dash_app import ids
 from dash_app.access import Viewer, current_viewer, own_area, refuse, scope_division, sees_submission
 from dash_app.context import AppContext
-from dash_app.formatting import area_name, figure_label, format_number, with_names
+from dash_app.formatting import area_name, figure_decimals, figure_label, format_number, with_names
 from dash_app.grid import PROVINCE_OR_CHANNEL, Column, GridSpec, grid_block, register_grid
 from warehouse.breakdowns import query_red_archives
 from warehouse.queries import (
@@ -271,14 +271,6 @@ def layout(figure: str | None = None, division: str | None = None, **_query: str
             grid_block(ids.LINEAGE_ROWS_GRID, with_value_column(ROW_COLUMNS, chosen)),
         ]
     )
-
-
-def figure_decimals(figure: str) -> int:
-    """The decimals a figure is written with: its field's (总排架长度 to one, as on the overview; it read 2 here), a
-    share's two, a count's none."""
-    if figure in CENSUS_FORM.field_names:
-        return CENSUS_FORM.field(figure).decimals
-    return 2 if figure in DECIMAL_FIGURES else 0
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
