@@ -719,6 +719,7 @@ def check_differs_from_annual_stats(
     rows, failures = _rows(sheets, form), []
     for rule in rules:
         fields = rule.param("holdings")
+        units = [form.field(name).unit or "" for name in fields]
         columns = [rows.get_column(name).to_list() for name in ("uscc", *fields)]
         hits: list[tuple[int, str | None]] = []
         compared: list[str] = []
@@ -730,7 +731,6 @@ def check_differs_from_annual_stats(
             if message is not None:
                 hits.append((at, message))
                 # The value compared, not the located cell's alone (填报值 2204 beside 本表 4,556 read as a mistake).
-                units = [form.field(name).unit or "" for name in fields]
                 parts = " + ".join(f"{count:,} {unit}".strip() for count, unit in zip(counts, units, strict=True))
                 compared.append(f"{parts} = {sum(counts):,}")
         failures += [
