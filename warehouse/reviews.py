@@ -112,10 +112,17 @@ class Reviewer:
         return self.level == NATIONAL_REVIEW
 
 
+def under_review(submission: dict[str, Any]) -> bool:
+    """Whether a submission (a row of `list_submissions`) is under review at some level: current, accepted, pending."""
+    return bool(
+        submission["is_current"] and submission["status"] == "accepted" and submission["review_state"] == PENDING
+    )
+
+
 def awaits(reviewer: Reviewer, submission: dict[str, Any]) -> bool:
-    """Whether a submission (a row of `list_submissions`) is waiting for this reviewer now: current, accepted, pending,
-    and its turn the reviewer's (`_check_level`, the rule a review itself is held to)."""
-    if not (submission["is_current"] and submission["status"] == "accepted" and submission["review_state"] == PENDING):
+    """Whether a submission (a row of `list_submissions`) is waiting for this reviewer now: under review, and its turn
+    the reviewer's (`_check_level`, the rule a review itself is held to)."""
+    if not under_review(submission):
         return False
     scope = parse_stored_scope(submission["scope_kind"], submission["scope_code"], submission["province_code"])
     stage = submission["review_stage"] or NATIONAL_REVIEW

@@ -13,7 +13,7 @@ from census_schema.errors import CensusError
 from census_schema.failures import in_workbook_order
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS, SUBMISSION_STATUS_LABELS, get_workbook_form
 from census_schema.roles import Role
-from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, PENDING, counted_state, summarize_review
+from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, counted_state, summarize_review
 from dash_app import ids
 from dash_app.access import (
     SUBMISSION_ROLES,
@@ -64,6 +64,7 @@ from warehouse.reviews import (
     describe_return,
     describe_review_change,
     describe_withdrawal,
+    under_review,
 )
 from warehouse.scopes import ReplacementChanges, fetch_replacement_changes
 
@@ -370,11 +371,7 @@ def own_waiting_elsewhere(viewer: Viewer, reviewer: Reviewer, visible: list[dict
     waiting = Counter(
         s["review_progress"]
         for s in visible
-        if s["submitted_by"] == viewer.user_name
-        and s["is_current"]
-        and s["status"] == "accepted"
-        and s["review_state"] == PENDING
-        and not awaits(reviewer, s)
+        if s["submitted_by"] == viewer.user_name and under_review(s) and not awaits(reviewer, s)
     )
     if not waiting:
         return ""
