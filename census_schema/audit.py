@@ -169,7 +169,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "request": "请求",
     "page": "发出请求的页面",
     "callback": "页面回调（更新的内容）",
-    "refusal": "页面给出的拒绝理由",
+    "refusal": "拒绝理由",
     "origin": "发出请求的网页来源",
     "repeats_within": "同一请求此后不再重复记录的时长",
     "suppressed": "此后不再逐条记录",

@@ -15,7 +15,8 @@ from census_schema.divisions import census_province_of, load_divisions
 from census_schema.errors import AccessDenied, CensusError
 from census_schema.roles import LOCAL_ROLES, Role, person_label
 from census_schema.scopes import Scope, account_scope, central_area_code, parse_central_area, parse_stored_scope
-from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT
+from dash_app.formatting import area_name
+from dash_app.security import NOT_A_CALLBACK, REFRESH_HINT, Refused
 from warehouse.queries import list_submissions
 from warehouse.reviews import Reviewer
 
@@ -125,10 +126,24 @@ def require_text(*values: Any) -> None:
         refuse(400, FORGED_REQUEST)
 
 
+def deny(reason: str) -> NoReturn:
+    """HTTP 403, saying why in words on the refusal page and in the audit log (not only which callback it was)."""
+    raise Refused(reason)
+
+
 def require_role(viewer: Viewer, *roles: Role | str) -> None:
     """HTTP 403 unless the viewer has one of the roles (Role members; their values are accepted too)."""
     if viewer.role not in roles:
-        flask.abort(403)
+        allowed = "、".join(dict.fromkeys(Role(role).label for role in roles))
+        deny(f"{Role(viewer.role).label}无权进行此操作（仅限{allowed}）。")
+
+
+def _outside_scope(viewer: Viewer, requested: str | None) -> NoReturn:
+    """HTTP 403 for an area outside the viewer's own, named in the refusal."""
+    asked = "全国" if requested is None else area_name(requested)
+    if viewer.role in (Role.PROVINCE, *LOCAL_ROLES, Role.CENTRAL) and viewer.scope is not None:
+        deny(f"{viewer.area_name}的账号只能查看{own_area(viewer)}的数据，无权查看{asked}的数据。")
+    deny(f"{Role(viewer.role).label}无权查看{asked}的数据。")
 
 
 def scope_division(viewer: Viewer, requested: str | None, *, local_area: bool = False) -> str | None:
@@ -147,21 +162,21 @@ def scope_division(viewer: Viewer, requested: str | None, *, local_area: bool = 
     if parse_central_area(requested)[0]:
         if viewer.is_national or requested == own_channel:
             return requested
-        flask.abort(403)
+        _outside_scope(viewer, requested)
     if requested is not None and requested not in load_divisions().by_code:
         refuse(404, f"「{requested[:20]}」不是现行的行政区划代码。")
     if viewer.is_national:
         return requested
     if viewer.role is Role.PROVINCE and viewer.province_code:
         if requested not in (None, viewer.province_code) and census_province_of(requested) != viewer.province_code:
-            flask.abort(403)
+            _outside_scope(viewer, requested)
         return requested if requested else viewer.province_code
     own = viewer.scope
     if local_area and viewer.role in LOCAL_ROLES and own is not None:
         if requested is not None and not own.contains_division(requested):
-            flask.abort(403)
+            _outside_scope(viewer, requested)
         return requested if requested else own.code
-    flask.abort(403)
+    _outside_scope(viewer, requested)
 
 
 def channel_area(viewer: Viewer) -> str | None:

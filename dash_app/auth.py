@@ -427,10 +427,12 @@ class Authenticator:
             output = body.get("output") if isinstance(body, dict) else None
             callback = show_unseen(output)[:200] if isinstance(output, str) else None
         asked = f"{request.method} {show_unseen(request.path)[:200]}"
-        verdict = self.refusals.verdict(actor, request.remote_addr, f"{asked} {callback or ''}")
+        query = show_unseen(request.query_string.decode("utf-8", "replace"))
+        # The same request asked again is one line; another target (its query, a callback's inputs) is another.
+        body = hashlib.sha256(request.get_data(cache=True)).hexdigest() if callback else ""
+        verdict = self.refusals.verdict(actor, request.remote_addr, f"{asked}?{query} {callback or ''} {body}")
         if verdict == "skip":
             return
-        query = show_unseen(request.query_string.decode("utf-8", "replace"))
         after: dict[str, object] = {
             "request": asked + (f"?{query[:100]}" if query else ""),
             "repeats_within": f"{REFUSAL_AUDIT_EVERY_S // 60} 分钟",

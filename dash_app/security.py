@@ -25,6 +25,7 @@ import duckdb
 import flask
 from dash.exceptions import DependencyException
 from flask_login import current_user
+from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from census_schema.errors import StorageError, UsageError
@@ -335,6 +336,20 @@ def sign_in_again() -> flask.Response:
     return error_page(401, title, text, (f"/login?next={quote(target, safe='/')}", "登录"))
 
 
+class Refused(Forbidden):
+    """HTTP 403 with its reason in words (`dash_app.access.deny`), said on the refusal page and kept in the audit log
+    once it is the request's answer (a check asked without refusing, such as a link shown or not, leaves no record)."""
+
+
+def _forbidden(error: Forbidden) -> flask.Response:
+    """The 403 page: the refusal's own reason if it has one (kept for the audit log), else the general text."""
+    title, text = ERROR_PAGES[403]
+    if isinstance(error, Refused) and error.description:
+        flask.g.refused_on_page = error.description
+        text = error.description
+    return error_page(403, title, text)
+
+
 def _posted_from(request: flask.Request) -> str:
     """The page of this site a form was posted from (path and query), by the request's Referer; "/" otherwise."""
     came_from = urlparse(request.referrer or "")
@@ -393,8 +408,10 @@ def install_security(
         return None
 
     for status, (title, text) in ERROR_PAGES.items():
-        if status != 401:
+        if status not in (401, 403):
             server.register_error_handler(status, lambda _e, s=status, t=title, x=text: error_page(s, t, x))
+    # A refusal that says why (dash_app.access.deny) says it in place of the general text.
+    server.register_error_handler(403, _forbidden)
     server.register_error_handler(401, lambda _e: sign_in_again())
     # Dash raises this for a file of its component suites that it does not serve (a mistyped or probing address):
     # a missing file, not a server error with a traceback in the log.

@@ -33,7 +33,15 @@ from census_schema.settings import Settings
 from census_schema.supervision.evaluation import SELF_SOURCE
 from census_schema.supervision.forms import EVALUATION_WORKBOOK, prefilled_score_rows
 from census_schema.template import write_template, write_workbook
-from dash_app.access import SUBMISSION_ROLES, Viewer, current_viewer, find_visible_submission, for_web, require_role
+from dash_app.access import (
+    SUBMISSION_ROLES,
+    Viewer,
+    current_viewer,
+    deny,
+    find_visible_submission,
+    for_web,
+    require_role,
+)
 from dash_app.reader import SnapshotReader
 from dash_app.security import error_page
 from dash_app.webstate import FAILED, UploadLedger, UploadRecord, WebState
@@ -496,7 +504,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         if kind not in CURRENT_WORKBOOKS or stream is None or not stream.filename:
             flask.abort(400)
         if kind not in upload_kinds(viewer):  # a province's workbook from the bureau, or the bureau's from a province
-            flask.abort(403)
+            deny(f"{Role(viewer.role).label}不能上传「{KIND_LABELS[kind]}」。")
         jobs.upload_dir.mkdir(parents=True, exist_ok=True)
         # The suffix matters: openpyxl (the annotated report of a rejected return) refuses other extensions.
         saved = jobs.upload_dir / f"{uuid.uuid4().hex}.xlsx"
@@ -552,7 +560,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         if book is None:
             flask.abort(404)
         if viewer.role not in TEMPLATE_ROLES:
-            flask.abort(403)
+            deny(f"{Role(viewer.role).label}无权下载「{KIND_LABELS[kind]}」模板。")
         if not book.needs_province:
             return _national_template(viewer, kind)
         own = viewer.scope
@@ -560,7 +568,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         # ?division= a prefecture or county of the province; ?central= a channel (national users only).
         division, central = flask.request.args.get("division"), flask.request.args.get("central")
         if own is not None and central and central != own.central_channel:
-            flask.abort(403)
+            deny(f"{own.name}的账号只能下载本账号范围（{own.name}）的模板。")
         if own is not None and division and (own.is_central or not own.contains_division(division)):
             # Another area's template is refused as such (403, as a prefecture asking for another one is), not
             # judged as a malformed request (400); saying which area the account may have.
@@ -579,7 +587,7 @@ def install_upload_routes(server: flask.Flask, jobs: UploadJobs, reader: Snapsho
         try:
             scope = choose_scope(None if central else province, division, central)
             if own is not None and not own.covers(scope):
-                flask.abort(403)
+                deny(f"{scope.name}不在{own.name}范围内：只能下载本账号范围（{own.name}）的模板。")
             data = _template_bytes(kind, scope.province_code, scope)
         except CensusError as error:
             return error_page(400, "无法生成模板", error.describe())
@@ -613,7 +621,7 @@ def _national_template(viewer: Viewer, kind: str) -> flask.Response:
     """The template of a national workbook, for national users (a province has none of these to fill); the
     evaluation's with ?archive= (and ?scorer=, default 自评) has a row for each of that archive's items."""
     if viewer.role not in NATIONAL_ROLES:
-        flask.abort(403)
+        deny(f"「{KIND_LABELS[kind]}」模板由国家档案局填报，{Role(viewer.role).label}无权下载。")
     archive = flask.request.args.get("archive")
     if archive is None or kind != EVALUATION_WORKBOOK.kind:
         return _send_workbook(_template_bytes(kind, None, None), f"{KIND_LABELS[kind]}模板.xlsx")

@@ -918,6 +918,8 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
     assert grid["action"] == "access_refused"
     assert ids.AUDIT_GRID in json.loads(grid["after_state"])["callback"]
     assert json.loads(grid["after_state"])["page"] == "审计日志（/audit）"
+    # Why, in words: the record named only the callback's component ids.
+    assert json.loads(grid["after_state"])["refusal"] == "省级档案部门无权进行此操作（仅限系统管理员）。"
     upload_refused = next(e for e in logged if e["target"] == "POST /api/upload")
     assert upload_refused["action"] == "cross_origin_refused"
     assert json.loads(upload_refused["after_state"])["origin"] == EVIL
@@ -978,6 +980,30 @@ def test_a_refusal_a_page_says_is_kept_in_the_audit_log_in_its_words(app, site):
     flush_sign_ins(site)
     (page,) = audit_events(site, kind="access", actor=office)
     assert json.loads(page["after_state"])["refusal"] == "省级档案部门无权查看「账号」页面。"
+
+
+def test_a_refusal_says_why_and_another_target_of_the_same_address_is_its_own_line(app, site):
+    # A probe's second forged request on another target left no line for ten minutes, and the 403 page and the log
+    # said nothing of why.
+    name = new_user(site)  # Guangdong's office
+    client = client_of(app, name, address="10.5.0.71")
+    why = "广东省的账号只能查看本省的数据，无权查看江苏省的数据。"
+    for query in ("", "?download=1", "?download=1"):
+        page = client.get(f"/bulletin/320000{query}")
+        assert page.status_code == 403 and why in page.text
+    for who in ("planner", "admin"):  # another grid's inputs: another line each
+        assert load_grid(app, client, ids.AUDIT_GRID, who, None, None, None).status_code == 403
+    flush_sign_ins(site)
+    logged = [json.loads(e["after_state"]) for e in audit_events(site, kind="access", actor=name)]
+    assert sorted(e["request"] for e in logged if "callback" not in e) == [
+        "GET /bulletin/320000",
+        "GET /bulletin/320000?download=1",
+    ]
+    assert [e["refusal"] for e in logged].count(why) == 2
+    assert [e["refusal"] for e in logged if "callback" in e] == ["省级档案部门无权进行此操作（仅限系统管理员）。"] * 2
+    # An evaluator, who reads no province's figures, is told so in words too.
+    expert = client_of(app, new_user(site, role="evaluator", province=None), address="10.5.0.72")
+    assert "评价专家无权查看广东省的数据。" in expert.get("/bulletin/440000").text
 
 
 def test_a_user_cannot_flood_the_audit_log_with_refusals_nor_write_into_it(app, site):
