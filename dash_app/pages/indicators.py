@@ -121,17 +121,9 @@ def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:
         row, judged = found.latest, found.judged
         if not row or row["target"] is None:
             continue
-        status = row["status"] or "—"
-        last_year = (
-            [
-                html.Div(
-                    f"{judged['year']}年：{judged['status']}",
-                    className=f"status {STATUS_CLASS.get(judged['status'], '')}",
-                )
-            ]
-            if judged and judged is not row
-            else []
-        )
+        # Each year's line names its year, value and expected value: the value of a year still running sat over the
+        # last full year's 滞后 and read as judged against the full year's 应达.
+        years = [row, judged] if judged and judged is not row else [row]
         cards.append(
             card(
                 row["indicator_name"],
@@ -139,12 +131,15 @@ def build_cards(rows: list[dict[str, Any]]) -> list[html.Div]:
                 unit=row["unit"],
                 approx=row["value"],
                 detail=[
-                    html.Div(
-                        f"基期 {_number(row['baseline'])} → 目标 {_number(row['target'])}；"
-                        f"{row['year']}年应达 {_number(row['expected'])}"
+                    html.Div(f"基期 {_number(row['baseline'])} → 目标 {_number(row['target'])}"),
+                    *(
+                        html.Div(
+                            f"{year['year']}年：实际 {_number(year['value'])}，应达 {_number(year['expected'])}，"
+                            f"{year['status'] or '—'}",
+                            className=f"status {STATUS_CLASS.get(year['status'] or '', '')}",
+                        )
+                        for year in years
                     ),
-                    html.Div(status, className=f"status {STATUS_CLASS.get(status, '')}"),
-                    *last_year,
                 ],
             )
         )

@@ -46,7 +46,7 @@ from dash_app import audit_rows, ids
 from dash_app.access import Viewer, for_web
 from dash_app.app import close_app, create_app
 from dash_app.context import CONTEXT_EXTENSION
-from dash_app.formatting import format_date
+from dash_app.formatting import format_date, format_value
 from dash_app.grid import EXPORT_HEADER_ROW, NO_ROWS_EXPORTED, link_parts
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link, lifecycle_roles
@@ -1868,8 +1868,16 @@ def test_a_national_card_of_a_year_not_over_gives_the_last_full_year_s_status(ap
         if r["province_code"] is None and r["value"] is not None and r["year"] < DEMO_TODAY.year and r["target"]
     }
     assert cards and judged and len(cards) == len(judged)
+    running = {r["indicator_code"]: r for r in progress if r["province_code"] is None and r["year"] == DEMO_TODAY.year}
     for card, row in zip(cards, sorted(judged.values(), key=lambda r: r["indicator_code"]), strict=True):
-        assert "年度未结束" in card and f"{row['year']}年：{row['status']}" in card, card
+        # Each line names its year and figures: the running year's value sat over the last year's 滞后 unnamed.
+        now = running[row["indicator_code"]]
+        assert (
+            f"{now['year']}年：实际 {format_value(now['value'])}，应达 {format_value(now['expected'])}，年度未结束"
+            in card
+        )
+        assert f"{row['year']}年：实际 {format_value(row['value'])}，应达 {format_value(row['expected'])}，" in card
+        assert card.endswith(row["status"]), card
 
 
 def heatmap_rows(app, client) -> list[tuple[str, list[Any]]]:
@@ -2144,7 +2152,6 @@ def test_a_province_s_bulletin_shows_its_progress_against_its_own_targets(app, s
 
 
 def test_a_province_s_bulletin_says_its_large_figures_in_wan_or_yi_as_the_cards_do(app, site):
-    from dash_app.formatting import format_value
     from dash_app.reports import _with_magnitude
     from warehouse.indicators import computed_indicator_values
 
