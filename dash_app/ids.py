@@ -53,6 +53,7 @@ COVERAGE_MISSING_GRID = "coverage-missing-grid"
 COVERAGE_UNREGISTERED_GRID = "coverage-unregistered-grid"
 COVERAGE_GO = "coverage-go"
 COVERAGE_NOTICE = "coverage-notice"
+OVERVIEW_NOTICE = "overview-notice"
 COVERAGE_COUNTY_FIGURES = "coverage-county-figures"
 COVERAGE_REGISTER_NOTE = "coverage-register-note"
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
@@ -14,6 +16,7 @@ from dash_app import ids
 from dash_app.access import (
     Viewer,
     current_viewer,
+    own_area,
     refuse,
     require_text,
     scope_division,
@@ -82,17 +85,24 @@ METRICS: dict[str, tuple[str, str, str, str]] = {
 }
 
 
-# A share is coloured on its whole scale: 97.0 % and 97.8 % read alike, not as the lightest and the darkest blue.
+# A share's map scale ends at 100 % and starts at the multiple of SHARE_STEP at or below its lowest value.
 SHARE_RANGE = (0.0, 100.0)
+SHARE_STEP = 10.0
 
 
 # A division of a province's map without review progress: only returns its own offices sent count there.
 LOCAL_REVIEW_NOTE = "本地未单独报送普查表（省级报送的计入全省审核进度）"
 
 
-def metric_range(metric: str) -> tuple[float, float] | None:
-    """The values a metric's map colours run between: a share's whole scale, or None (a count: its own values)."""
-    return SHARE_RANGE if METRICS[metric][1] == "%" else None
+def metric_range(metric: str, rows: Sequence[Mapping[str, Any]]) -> tuple[float, float] | None:
+    """The values a metric's map colours run between: for a share, from the tens below its lowest value to 100 %
+    (97.0 % and 97.8 % are not drawn as the lightest and darkest blue, nor 94.8 % to 98.1 % all in one dark blue on a
+    scale from 0); None for a count (its own values)."""
+    if METRICS[metric][1] != "%":
+        return None
+    values = [float(row[metric]) for row in rows if row.get(metric) is not None]
+    low = SHARE_STEP * math.floor(min(values, default=0.0) / SHARE_STEP)
+    return min(max(low, SHARE_RANGE[0]), SHARE_RANGE[1] - SHARE_STEP), SHARE_RANGE[1]
 
 
 def metric_title(metric: str) -> str:
@@ -157,6 +167,19 @@ def province_from_search(viewer: Viewer, search: str | None) -> str | None:
         return scope_province(viewer)
     code = query_value(search, "province")
     return code if load_divisions().is_census_province(code) else None
+
+
+def address_notice(viewer: Viewer, asked: str | None, shown: str | None) -> list[html.P]:
+    """Why the page shows another area than its address asks for (a province's office asking for another province,
+    anyone for a code that is no province): it showed its own figures without a word."""
+    if asked is None or asked == shown:
+        return []
+    instead = f"下面是{division_name(shown)}的数据" if shown else "下面是全国的数据"
+    if not load_divisions().is_census_province(asked):
+        said = f"「{asked[:20]}」不是省级行政区划代码，{instead}。"
+    else:
+        said = f"无权查看{division_name(asked)}的数据：只能查看{own_area(viewer)}，{instead}。"
+    return [html.P(said, className="error", id=ids.OVERVIEW_NOTICE)]
 
 
 def load_province_map(context: AppContext, province: str) -> list[dict[str, Any]]:
@@ -499,6 +522,7 @@ def layout(province: str | None = None, metric: str | None = None, **_query: str
         [
             page_url(),
             html.H1(title),
+            *address_notice(viewer, province, own),
             html.Div(id=ids.OVERVIEW_CARDS, className="cards"),
             html.Div(
                 [
@@ -609,7 +633,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 metric_title(metric),
                 value_format=value_format,
                 suffix=suffix,
-                zrange=metric_range(metric),
+                zrange=metric_range(metric, rows),
                 hover_label=metric_hover(metric),
                 unit=unit,
             )
@@ -632,7 +656,7 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 division_geojson_url(province),
                 value_format=value_format,
                 suffix=suffix,
-                zrange=metric_range(metric),
+                zrange=metric_range(metric, rows),
                 hover_label=metric_hover(metric),
                 unit=unit,
             )

@@ -453,6 +453,17 @@ def overview(app, user: str, search: str = "", metric: str = "holdings"):
     )
 
 
+def test_an_overview_address_naming_another_province_or_none_says_whose_figures_it_shows(app):
+    # A province's office asking for another province's overview got its own without a word (/coverage said why).
+    said = {
+        (who, query): render_page(app, client_of(app, who), "/", query).text
+        for who, query in [("guangdong", "?province=450000"), ("planner", "?province=999999"), ("guangdong", "")]
+    }
+    assert "无权查看广西壮族自治区的数据：只能查看本省，下面是广东省的数据。" in said[("guangdong", "?province=450000")]
+    assert "「999999」不是省级行政区划代码，下面是全国的数据。" in said[("planner", "?province=999999")]
+    assert ids.OVERVIEW_NOTICE not in said[("guangdong", "")]
+
+
 def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     response = overview(app, "guangdong", "?province=450000")  # the query is a national user's choice only
     figure = returned(response, ids.OVERVIEW_MAP, "figure")
@@ -507,8 +518,9 @@ def test_a_province_user_s_overview_is_its_own_province_s_view(app):
     assert "打印新疆生产建设兵团简报" in said and "本省简报" not in said  # the Corps is no province
 
 
-def test_a_share_is_coloured_over_its_whole_scale_and_a_count_over_its_own_values(app):
-    """Coverage of 97.0 % and 97.8 % was drawn as the lightest and the darkest blue: a share's colours run 0–100."""
+def test_a_share_is_coloured_from_the_tens_below_its_least_to_100_and_a_count_over_its_own_values(app):
+    """Coverage of 97.0 % and 97.8 % was drawn as the lightest and the darkest blue; then, on a scale from 0, every
+    province's 94.8 % to 98.1 % was one dark blue: a share's colours run from the tens below its least value to 100."""
     for search in ("", "?province=440000"):
         for metric in ("coverage_pct", "holdings"):
             figure = returned(overview(app, "planner", search, metric), ids.OVERVIEW_MAP, "figure")
@@ -517,7 +529,7 @@ def test_a_share_is_coloured_over_its_whole_scale_and_a_count_over_its_own_value
             for trace in coloured:
                 shown, values = (trace.get("zmin"), trace.get("zmax")), [float(z) for z in trace["z"]]
                 if metric != "holdings":
-                    assert shown == (0, 100)
+                    assert shown == (10 * (min(values) // 10), 100) and shown[0] > 0, (search, shown, min(values))
                 elif search:  # a province's prefectures: between their own least and greatest (one: its value + 1)
                     assert shown == (min(values), max(values) if max(values) > min(values) else min(values) + 1)
                 else:  # the nation: plotly's own range over the provinces' values
