@@ -115,8 +115,10 @@ def storage_error_from(
         code = getattr(seen, "errno", None)
         text = str(seen).lower()
         # The file the operating system refused names the place better than the caller's guess; the system's own
-        # (English) words stay in the cause, shown with --debug.
-        refused = getattr(seen, "filename", None) or refused
+        # (English) words stay in the cause, shown with --debug. A copy's error names its source and its target
+        # (filename2, as shutil.copyfile gives them): the target is the one written (a full backup disk was told as
+        # the warehouse's).
+        refused = getattr(seen, "filename2", None) or getattr(seen, "filename", None) or refused
         where = refused or where
         in_report_folder = report and refused and Path(refused).absolute().parent == Path(report).absolute().parent
         option = "--report" if in_report_folder else "--db"

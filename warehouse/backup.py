@@ -98,12 +98,25 @@ def backup_warehouse(store: WarehouseStore, out: Path, var_dir: Path, *, by: str
         raise UsageError(f"备份目录 {out} 是一个文件，不是目录。", hint="请指定一个新的或空的目录，避免覆盖已有文件。")
     if out.exists() and any(out.iterdir()):
         raise UsageError(f"备份目录 {out} 不是空目录。", hint="请指定一个新的或空的目录，避免覆盖已有备份。")
-    with store.storage(out):
-        with store.locked_for_backup():
-            taken = datetime.now(UTC)  # no write commits while the lock is held: the copy is the state of now
-            _copy_warehouse(store.db_path, var_dir, out)  # once the warehouse is known to be there
-        out.chmod(0o700)
-        manifest = _write_manifest(store.db_path, out, taken)
+    made = not out.exists()
+    try:
+        with store.storage(out):
+            with store.locked_for_backup():
+                taken = datetime.now(UTC)  # no write commits while the lock is held: the copy is the state of now
+                _copy_warehouse(store.db_path, var_dir, out)  # once the warehouse is known to be there
+            out.chmod(0o700)
+            manifest = _write_manifest(store.db_path, out, taken)
+    except BaseException:
+        # No half-written backup is left (a full disk left an empty folder, open to every user, named as a backup).
+        if made:
+            shutil.rmtree(out, ignore_errors=True)
+        elif out.is_dir():
+            for leftover in out.iterdir():
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink(missing_ok=True)
+        raise
     with store.writer() as con:  # after the copy: a restore of this backup carries the record over
         record_event(
             con, AuditKind.WAREHOUSE, "backup", actor=by, target=str(out.resolve()),

@@ -17,6 +17,13 @@ def test_a_refused_write_names_the_file_the_system_refused():
     assert full is not None and "无法写入 var/warehouse.duckdb" in full.message
 
 
+def test_a_full_disk_met_by_a_copy_names_the_copy_s_target_not_its_source():
+    # shutil.copyfile's error names both files; a backup onto a full disk was told 无法写入 <the warehouse>.
+    full = OSError(errno.ENOSPC, "No space left on device", "var/warehouse.duckdb", None, "/mnt/bk/.warehouse.tmp")
+    error = storage_error_from(full, "/mnt/bk")
+    assert error is not None and "无法写入 /mnt/bk/.warehouse.tmp" in error.message and "var/" not in error.message
+
+
 def test_the_systems_english_words_stay_out_of_the_message():
     for code, words in ((errno.EROFS, "Read-only file system"), (errno.ENOSPC, "No space left on device")):
         error = storage_error_from(OSError(code, words, "/srv/reports/r.xlsx"), "var/warehouse.duckdb")

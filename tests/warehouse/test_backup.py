@@ -281,6 +281,24 @@ def test_a_damaged_backup_is_refused_and_changes_nothing(loaded, tmp_path, capsy
     assert main(["backup", "--out", str(backup), "--db", str(db)]) == 2  # never over an existing backup
 
 
+def test_a_backup_onto_a_full_disk_names_the_backup_and_leaves_no_folder(loaded, tmp_path, capsys, monkeypatch):
+    # A probe's backup onto a full disk was told 磁盘空间不足，无法写入 <the warehouse>, and left an empty folder open
+    # to every user. The copy fails as shutil.copyfile does on a full disk: naming its source and its target.
+    def full_disk(source, target):
+        Path(target).write_bytes(b"part of the copy")
+        raise OSError(28, "No space left on device", str(source), None, str(target))
+
+    monkeypatch.setattr("warehouse.backup.shutil.copyfile", full_disk)
+    for backup in (tmp_path / "new", tmp_path / "empty"):
+        if backup.name == "empty":
+            backup.mkdir()
+        capsys.readouterr()
+        assert main(["backup", "--out", str(backup), "--db", str(loaded)]) == 2
+        said = capsys.readouterr().err
+        assert f"磁盘空间不足，无法写入 {backup}" in said and str(loaded) not in said, said
+        assert not backup.exists() if backup.name == "new" else not any(backup.iterdir())
+
+
 def test_a_backup_s_evidence_missing_changed_or_added_is_refused_and_changes_nothing(loaded, tmp_path, capsys):
     # A probe: a backup without its evidence folder crashed the confirmed restore half way (the warehouse replaced,
     # no audit record, the kept copy without a manifest); an evidence file changed after the backup was restored.
