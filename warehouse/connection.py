@@ -146,7 +146,7 @@ def keep_before_upgrade(con: duckdb.DuckDBPyConnection, db_path: Path, old: int,
     folder.chmod(0o700)
     shutil.copyfile(db_path, folder / db_path.name)
     LOGGER.warning(
-        "数据仓库 %s 将从迁移版本 %d 升级到 %d；升级前的文件已另存于 %s（如需退回旧版本的平台，停止服务后用它替换该文件）。",
+        "数据仓库 %s 需从迁移版本 %d 升级到 %d，现在开始升级；升级前的文件已另存于 %s（如需退回旧版本的平台，停止服务后用它替换该文件）。",
         db_path,
         old,
         new,

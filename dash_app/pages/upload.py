@@ -275,7 +275,10 @@ def describe_shrink(shrink: dict[str, Any], status: str) -> str:
         shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"]
     )
     if status == "accepted":
-        # Its list is folded (the return is loaded: nothing waits on it), so the line says where the names are.
+        # Its list is folded (the return is loaded: nothing waits on it), so the line says where the names are. A
+        # return sent back or taken back counted nowhere: its holders left out stop nothing (they read 不再计入).
+        if shrink["current"].get("is_returned"):
+            return f"{said}，已装载：以下普查对象未列入本表（原表已退回或撤回，本不计入统计；点击展开名单）"
         return f"{said}，已装载：以下普查对象不再计入本范围的普查数据（点击展开名单）"
     if status == "rejected":
         return f"{said}{REJECTED_SHRINK_NOTE}。减少的普查对象："

@@ -178,6 +178,10 @@ def test_a_withdrawn_return_is_said_withdrawn_and_a_shrink_over_it_voids_nothing
     assert "确认装载后，本表替换该表：本表须重新审核" in said and "作废" not in said and "不再计入" not in said
     counted = describe_shrink({**shrink, "current": {**current, "is_returned": False}}, "needs_confirmation")
     assert "该表的数据不再计入，其审核结论作废" in counted
+    # Loaded over it, the holders left out stop nothing (a probe read 不再计入 of holders that counted nowhere).
+    loaded = describe_shrink(shrink, "accepted")
+    assert "以下普查对象未列入本表（原表已退回或撤回，本不计入统计" in loaded and "不再计入" not in loaded
+    assert "不再计入本范围" in describe_shrink({**shrink, "current": {**current, "is_returned": False}}, "accepted")
 
 
 def test_the_confirmation_over_a_colleague_s_returned_return_voids_nothing_it_does_not_have():

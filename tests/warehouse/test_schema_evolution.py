@@ -726,7 +726,7 @@ def test_an_upgrade_keeps_the_file_as_it_was_and_says_where(tmp_path, caplog):
     assert {name: contents(old, name) for name in LEGACY_TABLES} == rows
     old.close()
     said = " ".join(r.getMessage() for r in caplog.records)
-    assert f"将从迁移版本 11 升级到 {list_migrations()[-1].version}" in said and str(kept) in said
+    assert f"需从迁移版本 11 升级到 {list_migrations()[-1].version}，现在开始升级" in said and str(kept) in said
     connect_warehouse(path).close()  # current now: nothing more kept
     assert len(list((tmp_path / "before-upgrade").iterdir())) == 1
 
