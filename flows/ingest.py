@@ -39,13 +39,13 @@ from flows.report import write_annotated_report
 from flows.scopes import (
     ScopeFacts,
     Shrinkage,
-    another_s_return,
     confirmed_against,
     group_conflicts,
     holder_codes,
     measure_shrinkage,
     read_scope_facts,
     recheck_before_load,
+    return_to_confirm,
 )
 from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
@@ -128,8 +128,9 @@ class IngestRequest:
     scope: Scope | None = None
     # Load even when the return drops more of its scope's current holders than the limit allows.
     confirm_shrink: bool = False
-    # Replacing a current return another person sent needs the uploader's confirmation (the web's offices: a
-    # prefecture's upload replaced its county's own reviewed return unasked).
+    # Replacing a current return another person sent, or one a reviewer has moved on, needs the uploader's
+    # confirmation (the web's offices: a prefecture's upload replaced its county's own reviewed return unasked, and
+    # its own return over the bureau's 已审核).
     protect_others: bool = False
     # The scope's current return a confirmation was given against (the web's): it holds for that return only, the
     # dropped holders' as the replacement's (another return current by then is asked about again).
@@ -179,7 +180,8 @@ class IngestOutcome:
     returned_note: str | None = None
     # A census return accepted with no register to compare its holders with (none sent, or sent back): said.
     register_note: str | None = None
-    # Another person's current return this one would replace, not loaded until the uploader confirms it.
+    # Another person's current return this one would replace, or one a reviewer moved on, not loaded until the
+    # uploader confirms it.
     replaces_other: ScopeReturn | None = None
     # Rows of `rows` an earlier upload loaded (an inspections workbook sent again as it grows): not loaded again.
     repeated_rows: int = 0
@@ -672,7 +674,7 @@ def ingest_workbook(
     other = None
     if status == "accepted" and facts is not None and request.protect_others:
         with store.reader() as con:
-            other = another_s_return(con, facts.current, request.submitted_by, request.confirmed_current)
+            other = return_to_confirm(con, facts.current, request.submitted_by, request.confirmed_current)
     unconfirmed = shrink_blocks or other is not None
     conflicts = group_conflicts(context.held_elsewhere or {}, parsed.rows.get(book.sheets[0].sheet_name))
     report = None

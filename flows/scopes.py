@@ -21,6 +21,7 @@ from census_schema.census_form import AnnualStatistics
 from census_schema.errors import CensusError
 from census_schema.fields import WorkbookForm
 from census_schema.scopes import Scope, ScopeReturn
+from warehouse.reviews import progress_given
 from warehouse.scopes import (
     fetch_holders_elsewhere,
     fetch_scope_annual_stats,
@@ -205,6 +206,31 @@ def another_s_return(
     return None if own is None or own.scope is None or own.scope == current.scope else current
 
 
+def reviewed_return(
+    con: duckdb.DuckDBPyConnection, current: ScopeReturn | None, confirmed: str | None
+) -> ScopeReturn | None:
+    """The scope's current return when a reviewer has moved it on (passed at some level, or 已审核) and the uploader
+    has not agreed to replace that very return: replacing it voids the reviewers' conclusions (a prefecture's upload
+    over its own return undid the bureau's 已审核 without a question). None for any other."""
+    if current is None or current.is_returned or current.submission_id == confirmed:
+        return None
+    row = con.execute(
+        "SELECT review_state, review_stage FROM submissions WHERE submission_id = ?", [current.submission_id]
+    ).fetchone()
+    if row is None or row[0] is None:
+        return None
+    given = progress_given(con, current.submission_id, row[0], row[1], current.scope, current.submitted_by)
+    return current if given else None
+
+
+def return_to_confirm(
+    con: duckdb.DuckDBPyConnection, current: ScopeReturn | None, uploader: str, confirmed: str | None
+) -> ScopeReturn | None:
+    """The current return a web upload may replace only once its uploader confirms that very return: another's
+    (`another_s_return`), or one a reviewer has moved on (`reviewed_return`)."""
+    return another_s_return(con, current, uploader, confirmed) or reviewed_return(con, current, confirmed)
+
+
 def recheck_before_load(
     con: duckdb.DuckDBPyConnection,
     book: WorkbookForm,
@@ -234,7 +260,7 @@ def recheck_before_load(
             "装载前发现本范围的现行报表刚刚有变化：" + shrinkage.describe() + "本表未装载。",
             hint="请核对后重新上传；确需减少的，请确认后再装载（--confirm-shrink）。",
         )
-    other = None if uploader is None else another_s_return(con, facts.current, uploader, confirmed_current)
+    other = None if uploader is None else return_to_confirm(con, facts.current, uploader, confirmed_current)
     if other is not None:
         raise ScopeChanged(
             f"装载前发现本范围的现行报表刚刚有变化：{other.describe()}，不是您确认替换的报表。本表未装载。",

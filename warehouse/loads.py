@@ -17,7 +17,6 @@ from census_schema.audit import KEPT, RESENT_UNCHANGED, AuditKind
 from census_schema.failures import Failure, Severity
 from census_schema.forms import Form, get_form, get_workbook_form
 from census_schema.scopes import (
-    APPROVED,
     PENDING,
     RETURNED,
     Scope,
@@ -32,7 +31,7 @@ from warehouse.evaluation import load_evaluation_sheets
 from warehouse.indicators import is_wholly_current
 from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import raw_table_name
-from warehouse.reviews import above_sender, first_review_level, record_review_change
+from warehouse.reviews import above_sender, first_review_level, progress_given, record_review_change
 from warehouse.transactions import quote_identifier, transaction, utc_now
 
 Status = Literal["accepted", "rejected"]
@@ -251,13 +250,7 @@ def _keep_review_of_same_rows(
     again unchanged, its review history says so, with the reason it was returned (its reviewer would not know)."""
     previous_id, state, stage = previous
     level = first_review_level(con, scope, submitted_by)
-    # Progress is what a reviewer gave it (or the one it kept): a return that merely waits at a later level than a
-    # new one starts at (loaded before its prefecture's office had an account) was given nothing.
-    given = con.execute(
-        "SELECT count(*) FROM submission_reviews WHERE submission_id = ? AND to_state = ?",
-        [previous_id, review_label(state, stage)],
-    ).fetchone()
-    progressed = state == APPROVED or (state == PENDING and stage != level and given is not None and given[0] > 0)
+    progressed = progress_given(con, previous_id, state, stage, scope, submitted_by)
     if not (progressed or state == RETURNED) or not _same_rows(con, forms, previous_id, submission_id):
         return
     first = review_label(PENDING, level)

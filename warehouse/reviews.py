@@ -177,6 +177,23 @@ def first_review_level(con: duckdb.DuckDBPyConnection, scope: Scope, sender: str
     return above_sender(con, level, sender, scope)
 
 
+def progress_given(
+    con: duckdb.DuckDBPyConnection, submission_id: str, state: str, stage: str, scope: Scope, sender: str
+) -> bool:
+    """Whether a reviewer moved the return on (it is 已审核, or waits at a later level than a new return of its scope
+    starts at because a reviewer passed it there): what replacing it voids. A return that merely waits at a later
+    level (loaded before its prefecture's office had an account) was given nothing."""
+    if state == APPROVED:
+        return True
+    if state != PENDING or stage == first_review_level(con, scope, sender):
+        return False
+    given = con.execute(
+        "SELECT count(*) FROM submission_reviews WHERE submission_id = ? AND to_state = ?",
+        [submission_id, review_label(state, stage)],
+    ).fetchone()
+    return given is not None and given[0] > 0
+
+
 def above_sender(con: duckdb.DuckDBPyConnection, level: str, sender: str, scope: Scope | None) -> str:
     """`level`, or the first level above the one whose office sent the return (a province sending for one of its
     counties: the nation). A level's own upload is its word, as a province's own return goes straight to the bureau;

@@ -184,6 +184,22 @@ def test_a_withdrawn_return_is_said_withdrawn_and_a_shrink_over_it_voids_nothing
     assert "不再计入本范围" in describe_shrink({**shrink, "current": {**current, "is_returned": False}}, "accepted")
 
 
+def test_the_confirmation_over_one_s_own_reviewed_return_says_the_review_is_voided_not_whose_it_is():
+    from dash_app.pages.upload import describe_replacing_reviewed, status_text
+
+    own = {
+        "said": "广东省广州市（地级）现行有效的报表（…）",
+        "submitted_by": "gz",
+        "review": "已审核",
+        "is_returned": False,
+    }
+    result = {"status": "needs_confirmation", "replaces_other": own, "shrink": None}
+    assert status_text(result, "gz") == "未装载：将替换已经审核的现行报表，须确认"
+    assert status_text(result, "guangdong") == "未装载：将替换他人报送的现行报表，须确认"
+    said = describe_replacing_reviewed(own)
+    assert "该表的审核进度为「已审核」" in said and "已作出的审核结论作废，本表须从头重新逐级审核" in said
+
+
 def test_the_confirmation_over_a_colleague_s_returned_return_voids_nothing_it_does_not_have():
     # A probe replacing a colleague's withdrawn return read that its figures would stop counting and its conclusion be
     # voided: it had neither.

@@ -783,6 +783,35 @@ def test_a_county_s_upload_over_the_return_its_province_sent_for_it_asks_first_t
     assert confirmed.status == "accepted" and current(store, TIANHE) == confirmed.submission_id
 
 
+def test_an_office_s_upload_over_its_own_return_a_reviewer_passed_asks_first(store, settings, tmp_path):
+    # A probe: a prefecture's upload over its own return undid the bureau's 已审核 without a question; the page said so
+    # only after. A return a reviewer moved on is replaced once that very return is confirmed; one nobody has passed
+    # yet, or one merely sent again with the same rows, as before.
+    with store.writer() as con:
+        add_user(con, "guangzhou", "hash", Role.PREFECTURE, None, division_code="440100", by="管理员")
+
+    def upload(name: str, rows: list[dict[str, Any]], **options: Any):
+        request = IngestRequest(census(tmp_path, name, rows, GUANGZHOU), "census", PROVINCE, "guangzhou", **options)
+        return ingest_workbook(store, replace(request, protect_others=True), settings)
+
+    first = upload("first", holders(1, 3))
+    second = upload("second", holders(1, 4))  # over its own return that waits for its first review: not asked
+    assert (first.status, second.status) == ("accepted", "accepted")
+    with store.writer() as con:
+        review_submission(con, second.submission_id, "accept", Reviewer("guangdong", Role.PROVINCE, PROVINCE), None)
+    asked = upload("third", holders(1, 5))
+    assert (asked.status, asked.submission_id) == ("needs_confirmation", None)
+    assert asked.to_json()["replaces_other"]["review"] == "待国家局审核"
+    assert current(store, GUANGZHOU) == second.submission_id
+    confirmed = upload("third", holders(1, 5), confirmed_current=second.submission_id)
+    assert confirmed.status == "accepted" and current(store, GUANGZHOU) == confirmed.submission_id
+    # The command line (the operator) is not asked, as for another's return.
+    with store.writer() as con:
+        review_submission(con, confirmed.submission_id, "accept", Reviewer("guangdong", Role.PROVINCE, PROVINCE), None)
+    clerk = IngestRequest(census(tmp_path, "clerk", holders(1, 6), GUANGZHOU), "census", PROVINCE, "guangzhou")
+    assert ingest_workbook(store, clerk, settings).status == "accepted"
+
+
 def test_a_return_the_command_line_loaded_is_another_s_to_every_office_but_its_scope_s_own(store, settings, tmp_path):
     # A probe: the province's web upload replaced its prefecture's reviewed return (loaded by the clerk's command line
     # under a name that is no account) at once, and the prefecture was told nothing. Its own office replaces it as its
