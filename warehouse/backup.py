@@ -282,13 +282,15 @@ def events_since(store: WarehouseStore, taken: datetime) -> tuple[dict[str, int]
 
 def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[dict[str, Any]]:
     """The returns received after `taken` that counted (accepted, not sent back nor withdrawn), oldest first, each
-    with its number, kind, scope, file, sender and time: whom to ask to send again (a probe's restore said 报送 1 条
+    with its number, kind, scope, file, sender and time, and whether it was still current (`is_current`: one a later
+    return of its scope replaced had stopped counting): whom to ask to send again (a probe's restore said 报送 1 条
     of a return its office still believed accepted), and, kept in the restore's record, what the sender's own pages
     announce (`query_removed_returns`)."""
     rows = fetch_named(
         con,
         "SELECT s.submission_id, s.kind, s.scope_kind, s.scope_code, s.province_code, s.file_name, s.submitted_by, "
-        "s.submitted_at, u.full_name FROM submissions AS s LEFT JOIN users AS u ON u.user_name = s.submitted_by "
+        "s.submitted_at, s.is_current, u.full_name "
+        "FROM submissions AS s LEFT JOIN users AS u ON u.user_name = s.submitted_by "
         # Only what counted: a rejected upload loaded nothing, and a return sent back or withdrawn counted nowhere
         # (a probe's list asked senders to upload those again, one file twice).
         "WHERE s.submitted_at > ? AND s.status = 'accepted' AND s.review_state IS DISTINCT FROM ? "
@@ -304,6 +306,8 @@ def _lost_returns(con: duckdb.DuckDBPyConnection, taken: datetime) -> list[dict[
             "submitter": person_label(r["submitted_by"], r["full_name"]),
             # Beijing time with its offset, as every time `--json` prints (bare, the naive UTC read 8 hours off).
             "submitted_at": to_beijing(r["submitted_at"]).isoformat(),
+            # Only the last of a scope's chain needs sending again (a probe's list named three replaced before it).
+            "is_current": bool(r["is_current"]),
         }
         for r in rows
     ]
@@ -314,12 +318,19 @@ SHOWN_LOST_RETURNS = 10
 
 
 def describe_lost_returns(returns: list[dict[str, Any]]) -> str:
-    """The returns a restore removes, the first ten named, and what their senders must do; "" for none."""
-    if not returns:
-        return ""
+    """The returns a restore removes, the first ten of each group named: those current, which their senders must send
+    again, then those a later return of their scope had already replaced, which they need not; "" for none."""
+    groups = (
+        ([r for r in returns if r["is_current"]], "须由报送方重新上传"),
+        ([r for r in returns if not r["is_current"]], "恢复前已被同一范围之后的报送替换，无须重新上传"),
+    )
+    said = [f"{_name_returns(group)}，{what}。" for group, what in groups if group]
+    return "其中备份之后收到的报送：" + "另有 ".join(said) if said else ""
+
+
+def _name_returns(returns: list[dict[str, Any]]) -> str:
     more = f"等 {len(returns):,} 份" if len(returns) > SHOWN_LOST_RETURNS else ""
-    named = "；".join(describe_removed_return(r) for r in returns[:SHOWN_LOST_RETURNS])
-    return f"其中备份之后收到的报送：{named}{more}，须由报送方重新上传。"
+    return "；".join(describe_removed_return(r) for r in returns[:SHOWN_LOST_RETURNS]) + more
 
 
 def _count_lost(con: duckdb.DuckDBPyConnection, taken: datetime) -> dict[str, int]:

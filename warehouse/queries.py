@@ -363,10 +363,12 @@ def canonical_submission_id(typed: str) -> str:
     return f"S{match[1]}-{match[2]}T{match[3]}Z-{match[4]}" if match else text
 
 
-def query_removed_returns(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def query_removed_returns(con: duckdb.DuckDBPyConnection, *, include_replaced: bool = False) -> list[dict[str, Any]]:
     """The returns restores removed (received after their backup: `warehouse.backup`) that are still missing: not
     back (a restore back brings them) and no return of the same kind and scope accepted since; newest restore first,
-    each once, with that restore's time (`restored_at`) and its backup's (`backup_taken_at`)."""
+    each once, with that restore's time (`restored_at`) and its backup's (`backup_taken_at`). Only those current when
+    removed (what their senders must send again), unless `include_replaced`: one a later return of its scope had
+    replaced before the restore counted nowhere then (a restore recorded before this mark was kept: all current)."""
     restores = con.execute(
         "SELECT occurred_at, after_state FROM audit_log WHERE kind = ? AND action = 'restore' ORDER BY occurred_at DESC",
         [AuditKind.WAREHOUSE.value],
@@ -399,7 +401,7 @@ def query_removed_returns(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]
         since = latest.get(key)
         return item["submission_id"] not in present and (since is None or since < item["restored_at"])
 
-    return [item for item in removed.values() if missing(item)]
+    return [item for item in removed.values() if missing(item) and (include_replaced or item.get("is_current", True))]
 
 
 def stored_scope_name(row: Mapping[str, Any]) -> str | None:

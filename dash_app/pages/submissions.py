@@ -479,16 +479,23 @@ def typed_id(submission_id: Any) -> str:
 
 
 def removed_return_note(viewer: Viewer, code: str) -> str | None:
-    """Why a submission a restore of the warehouse removed is gone, and what to do, for a viewer who may see it (None
-    for any other number)."""
+    """Why a submission a restore of the warehouse removed is gone, and what to do (nothing, for one a later return of
+    its scope had replaced before), for a viewer who may see it (None for any other number)."""
     with current_context().reader.cursor() as con:
-        removed = next((r for r in query_removed_returns(con) if r["submission_id"] == code), None)
+        removed = next(
+            (r for r in query_removed_returns(con, include_replaced=True) if r["submission_id"] == code), None
+        )
     if removed is None or not sees_submission(viewer, removed):
         return None
+    todo = (
+        "须由报送方重新上传"
+        if removed.get("is_current", True)
+        else "它在恢复前已被同一范围之后的报送替换，无须重新上传"
+    )
     return (
         f"提交编号「{code}」的报送（{kind_label(removed['kind'])}·{removed['scope_name']}，「{removed['file_name']}」，"
         f"{removed['submitter']} {format_datetime(removed['submitted_at'])} 报送）已在 {removed_by_restore(removed)}，"
-        "不计入任何数字，须由报送方重新上传。"
+        f"不计入任何数字，{todo}。"
     )
 
 

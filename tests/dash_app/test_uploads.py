@@ -562,6 +562,49 @@ def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_
         close_app(app)
 
 
+def test_only_the_return_current_when_a_restore_removed_it_is_to_be_sent_again(tmp_path, capsys):
+    # A probe's /upload listed four returns of one scope after a restore: three a later upload had already replaced.
+    settings = web_settings(tmp_path / "var" / "warehouse.duckdb")
+    add_users(WarehouseStore(settings.db_path))
+    db = ["--db", str(settings.db_path)]
+
+    def send(name: str, count: int) -> None:
+        workbook = province_workbook(tmp_path / name, CENSUS_FORM, "440000", count)
+        assert main(["ingest", "census", str(workbook), "--province", "440000", "--by", "guangdong", *db]) == 0
+
+    send("before.xlsx", 3)
+    assert main(["backup", "--out", str(tmp_path / "backup"), *db]) == 0
+    send("early.xlsx", 4)
+    send("fix.xlsx", 5)
+    with WarehouseStore(settings.db_path).reader() as con:
+        (early,) = con.execute("SELECT submission_id FROM submissions WHERE file_name = 'early.xlsx'").fetchone()
+    assert main(["restore", str(tmp_path / "backup"), "--confirm", *db]) == 0
+    capsys.readouterr()
+    app = create_app(settings)
+    notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
+    inputs, state = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])], [(ids.URL, "search", "")]
+    shown = [(ids.OVERVIEW_REMINDERS, "children")]
+    note = [(ids.SUBMISSIONS_FAILURES_NOTE, "children")]
+    try:
+        said = json.dumps(
+            returned(post_callback(app, client_of(app, "guangdong"), notice, inputs, state), *notice[0]),
+            ensure_ascii=False,
+        )
+        assert "须重新上传的报表" in said and "「fix.xlsx」" in said and "「early.xlsx」" not in said, said
+        metric = [(ids.OVERVIEW_METRIC, "value", "coverage_pct"), (ids.URL, "search", "")]
+        said = json.dumps(
+            returned(post_callback(app, client_of(app, "planner"), shown, metric), *shown[0]), ensure_ascii=False
+        )
+        assert "下列 1 份报表" in said and "「fix.xlsx」" in said and "「early.xlsx」" not in said, said
+        # Its number, kept from before, still says where it went, and that nothing is to be done.
+        answer = post_callback(app, client_of(app, "guangdong"), note, [(ids.SUBMISSIONS_REVIEW_ID, "value", early)])
+        said = returned(answer, *note[0])
+        assert said.startswith(f"提交编号「{early}」的报送（普查表·广东省，「early.xlsx」，guangdong "), said
+        assert said.endswith("不计入任何数字，它在恢复前已被同一范围之后的报送替换，无须重新上传。"), said
+    finally:
+        close_app(app)
+
+
 def test_a_submission_without_a_kept_report_is_told_where_its_failures_are():
     # An accepted return loaded before its warnings were marked: sending the same file again would be a duplicate.
     submission = {"submission_id": "S1", "file_name": "a.xlsx", "status": "accepted", "warning_count": 3}

@@ -24,7 +24,7 @@ from census_schema.roles import Role
 from cli.main import main
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.audit import record_event
-from warehouse.backup import _write_manifest, count_table_rows
+from warehouse.backup import _lost_returns, _write_manifest, count_table_rows
 from warehouse.queries import query_removed_returns
 from warehouse.store import WarehouseStore
 from warehouse.users import add_user
@@ -160,6 +160,48 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     # The backup holds every account's password hash: its folder is its owner's alone, as is the replaced warehouse's.
     assert (tmp_path / "backup").stat().st_mode & 0o777 == 0o700
     assert Path(restored["kept"]).stat().st_mode & 0o777 == 0o700
+
+
+def test_a_restore_asks_again_only_for_the_returns_that_counted_when_it_removed_them(loaded, tmp_path, capsys):
+    # A probe's /upload listed four returns of one scope to send again: three a later one had already replaced.
+    db = loaded
+    assert main(["backup", "--out", str(tmp_path / "backup"), "--db", str(db)]) == 0
+    sent = {}
+
+    def send(kind: str, name: str, count: int, *argv: str) -> None:
+        workbook = (census_workbook if kind == "census" else register_workbook)(tmp_path / name, count)
+        code, said = run_json(capsys, "ingest", kind, str(workbook), *argv, "--db", str(db))
+        assert code == 0 and said["status"] == "accepted", said
+        sent[name] = said["submission_id"]
+
+    for name, count in (("c2.xlsx", 4), ("c3.xlsx", 5), ("c4.xlsx", 6)):
+        send("census", name, count, "--province", PROVINCE)
+    # A chain ending in a return its sender withdrew counted nowhere at the restore: none of it is asked for again.
+    send("register", "r2.xlsx", 5, "--by", "审核员")
+    send("register", "r3.xlsx", 6, "--by", "审核员")
+    assert main(["review", "withdraw", sent["r3.xlsx"], "--by", "审核员", "--reason", "填错了", "--db", str(db)]) == 0
+    with WarehouseStore(db).reader() as con:
+        named = {r["file_name"]: describe_removed_return(r) for r in _lost_returns(con, datetime.min)}
+    capsys.readouterr()
+    assert main(["restore", str(tmp_path / "backup"), "--db", str(db)]) == 2
+    said = capsys.readouterr().err
+    assert (
+        f"其中备份之后收到的报送：{named['c4.xlsx']}，须由报送方重新上传。"
+        f"另有 {named['c2.xlsx']}；{named['c3.xlsx']}；{named['r2.xlsx']}，恢复前已被同一范围之后的报送替换，无须重新上传。"
+    ) in said, said
+    # The restore's own list names every return it removed (the withdrawn one counted nowhere: not even that).
+    code, restored = run_json(capsys, "restore", str(tmp_path / "backup"), "--db", str(db), "--confirm")
+    assert code == 0
+    assert [(r["file_name"], r["is_current"]) for r in restored["removed_returns"]] == [
+        ("c2.xlsx", False),
+        ("c3.xlsx", False),
+        ("c4.xlsx", True),
+        ("r2.xlsx", False),
+    ]
+    with WarehouseStore(db).reader() as con:
+        assert [r["submission_id"] for r in query_removed_returns(con)] == [sent["c4.xlsx"]]
+        replaced = query_removed_returns(con, include_replaced=True)
+        assert sorted(r["file_name"] for r in replaced) == ["c2.xlsx", "c3.xlsx", "c4.xlsx", "r2.xlsx"]
 
 
 def test_another_warehouse_s_backup_says_all_it_replaces_and_every_account_it_changes(loaded, tmp_path, capsys):
