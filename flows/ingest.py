@@ -387,8 +387,10 @@ class ScopeGuard:
     # Whose upload it is, when another person's current return may be replaced only as confirmed (protect_others).
     uploader: str | None = None
     confirmed_current: str | None = None
-    # The scope's current return as the check under the lock found it (the last run's, if the backend re-ran it).
+    # The scope's current return as the check under the lock found it (the last run's, if the backend re-ran it), and
+    # the holders the upload drops from it.
     found_current: list[ScopeReturn | None] = field(default_factory=list)
+    found_shrink: list[Shrinkage | None] = field(default_factory=list)
 
 
 def load_submission(
@@ -409,7 +411,7 @@ def load_submission(
         scope_guard = guard
 
         def check(con: duckdb.DuckDBPyConnection) -> None:
-            current = recheck_before_load(
+            current, shrink = recheck_before_load(
                 con,
                 scope_guard.book,
                 scope_guard.scope,
@@ -420,6 +422,7 @@ def load_submission(
                 scope_guard.confirmed_current,
             )
             scope_guard.found_current.append(current)
+            scope_guard.found_shrink.append(shrink)
 
     return store.write(lambda con: record_upload_once(con, submission, sheets, failures, check=check, after=after))
 
@@ -778,10 +781,13 @@ def ingest_workbook(
         )
     replaced = None
     if submission_id is not None and status == "accepted" and not unconfirmed and facts is not None:
-        # The return replaced is the one current at the load (another upload may have replaced the one validated).
+        # The return replaced is the one current at the load (another upload may have replaced the one validated),
+        # and the holders dropped are those of that one.
         current = guard.found_current[-1] if guard is not None and guard.found_current else facts.current
         if current is not None and current.submission_id != submission_id:
             replaced = current
+        if guard is not None and guard.found_shrink:
+            shrink = guard.found_shrink[-1]
     return IngestOutcome(
         "needs_confirmation" if unconfirmed else status,
         submission_id,

@@ -240,11 +240,12 @@ def recheck_before_load(
     confirmed: bool,
     uploader: str | None = None,
     confirmed_current: str | None = None,
-) -> ScopeReturn | None:
+) -> tuple[ScopeReturn | None, Shrinkage | None]:
     """Under the writer lock: refuse (ScopeChanged) when, since validation, another scope's return took some of the
     holders or this scope's current return changed so that the upload would now drop too many unconfirmed; else the
     scope's current return as it is now (the one the upload replaces: another upload may have replaced the one seen
-    at validation)."""
+    at validation) and the holders the upload drops from it (what the outcome says: it named the return seen at
+    validation beside the one replaced)."""
     facts = fetch_scope_facts(con, book, scope, usccs)
     if facts.held_elsewhere:
         first = next(iter(facts.held_elsewhere.values())).seen_from(scope)
@@ -266,4 +267,4 @@ def recheck_before_load(
             f"装载前发现本范围的现行报表刚刚有变化：{other.describe()}，不是您确认替换的报表。本表未装载。",
             hint="请重新上传本表，核对将被替换的报表后再确认。",
         )
-    return facts.current
+    return facts.current, shrinkage

@@ -699,7 +699,7 @@ def test_an_upload_names_the_return_it_replaced_at_its_load_not_the_one_seen_at_
         facts = real(*args, **kwargs)
         if not raced:
             raced.append(None)
-            raced[0] = ingest(store, settings, census(tmp_path, "c2", holders(1, 10, unit_name="同时上传的另一份")))
+            raced[0] = ingest(store, settings, census(tmp_path, "c2", holders(1, 11, unit_name="同时上传的另一份")))
         return facts
 
     monkeypatch.setattr(ingest_module, "read_scope_facts", validate_while_another_loads)
@@ -708,6 +708,10 @@ def test_an_upload_names_the_return_it_replaced_at_its_load_not_the_one_seen_at_
     assert raced[0].replaced.submission_id == first.submission_id
     assert last.replaced.submission_id == raced[0].submission_id
     assert "文件「c2.xlsx」" in last.to_json()["replaced"]["said"]
+    # The holders it dropped are those of the return it replaced (the racing one's eleventh), not of the one seen at
+    # validation, from which it dropped none (a probe read 已替换 one return beside 与…相比减少 of another).
+    dropped = last.to_json()["shrink"]
+    assert dropped["current"]["submission_id"] == raced[0].submission_id and dropped["dropped"] == 1, dropped
 
 
 def test_a_census_return_with_no_register_to_compare_with_says_it_was_not_compared(store, settings, tmp_path, capsys):
@@ -752,7 +756,7 @@ def test_an_office_s_own_return_is_replaced_by_another_account_only_when_that_ve
     with store.reader() as con:
         with pytest.raises(ScopeChanged, match="不是您确认替换的报表"):
             recheck_before_load(con, CENSUS_WORKBOOK, TIANHE, frozenset(), 10.0, True, "guangzhou", None)
-        assert recheck_before_load(con, CENSUS_WORKBOOK, TIANHE, frozenset(), 10.0, True, "tianhe", None)
+        assert recheck_before_load(con, CENSUS_WORKBOOK, TIANHE, frozenset(), 10.0, True, "tianhe", None)[0]
     confirmed = over(confirmed_current=own.submission_id)
     assert confirmed.status == "accepted" and current(store, TIANHE) == confirmed.submission_id
     # guangzhou's own return now: replaced by the command line's clerk (no protection asked) or by guangzhou again.
