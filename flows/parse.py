@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from dataclasses import field as dataclass_field
 from datetime import date, timedelta
+from decimal import Decimal
 from difflib import SequenceMatcher
 from pathlib import Path
 from typing import Any, TypeVar
@@ -914,6 +915,24 @@ def excel_serial_day(text: str) -> date | None:
     return day if 1950 <= day.year <= 2099 else None
 
 
+# A number written with 万 or 亿, or followed by a unit (0.3万, 1.2亿卷, 3000 件, 12GB): what it stands for can be said.
+NUMBER_WITH_WORDS = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*(万|亿)?\s*([A-Za-z\u4e00-\u9fff]{0,4})")
+MAGNITUDES = {"万": 10_000, "亿": 100_000_000}
+
+
+def number_with_words(value: str, *, whole: bool) -> str | None:
+    """What a number written with 万 or 亿 or a unit means, and what to write instead: 「0.3万」即 3000：请只填写数字
+    3000; None for anything else. A `whole` field's number that is not whole is said to be so."""
+    match = NUMBER_WITH_WORDS.fullmatch(value)
+    if match is None or not (match[2] or match[3]):
+        return None
+    number = Decimal(match[1]) * MAGNITUDES.get(match[2] or "", 1)
+    shown = format(number.normalize(), "f")
+    if whole and number != number.to_integral_value():
+        return f"「{value}」即 {shown}，不是整数：请填写准确的整数（只填数字，单位已在表头中）。"
+    return f"「{value}」即 {shown}：请只填写数字 {shown}（单位已在表头中，不用填写）。"
+
+
 def _type_failures(
     cleaned: pl.DataFrame,
     typed: pl.DataFrame,
@@ -968,5 +987,9 @@ def _type_failures(
             elif field.is_numeric and value.strip(_EDGE_SPACE).upper() in _NONE_WORDS:
                 none = "没有的请填 0。" if field.required else "没有的请填 0 或留空。"
                 failure = replace(failure, message=f"{failure.message}{none}")
+            elif field.is_numeric and (
+                meant := number_with_words(value.strip(_EDGE_SPACE), whole=field.type is FieldType.INTEGER)
+            ):
+                failure = replace(failure, message=f"{failure.message}{meant}")
             failures.append(failure)
     return failures

@@ -156,6 +156,20 @@ def test_a_word_for_none_in_a_number_cell_is_told_to_be_0(tmp_path):
     assert "请填 0" not in messages["av_reels"]
 
 
+def test_a_number_written_with_wan_or_a_unit_is_told_what_to_write(tmp_path):
+    # A probe's 「0.3万」 was told only 须为整数…不能含小数、文字或单位: what it stands for can be said.
+    cells = {0: {"vol_30y": "0.3万"}, 1: {"photos": "1.23456万", "e_gb": "12GB"}, 2: {"av_reels": "3000 盘"}}
+    messages = {
+        f.field: f.message for f in parse_form_sheet(census_workbook(tmp_path / "c.xlsx", 3, cells), FORM).failures
+    }
+    assert messages["vol_30y"].endswith("「0.3万」即 3000：请只填写数字 3000（单位已在表头中，不用填写）。")
+    assert messages["photos"].endswith(
+        "「1.23456万」即 12345.6，不是整数：请填写准确的整数（只填数字，单位已在表头中）。"
+    )
+    assert messages["e_gb"].endswith("「12GB」即 12：请只填写数字 12（单位已在表头中，不用填写）。")
+    assert "「3000 盘」即 3000" in messages["av_reels"]
+
+
 def test_a_cell_over_excels_limit_is_a_located_failure(tmp_path):
     path = long_cell(tmp_path / "c.xlsx", "B4", 1_000_000)
     parsed = parse_form_sheet(path, FORM)
