@@ -118,7 +118,9 @@ def reminders_panel(
             )
         )
     same_day = made is not None and to_beijing(made).date() == day
-    heading = f"{title}（{format_datetime(made) if same_day else format_date(day)}生成）" if reminders else title
+    # Counted now only (a prefecture's own overdue findings): the day they are counted on, as generated ones say theirs.
+    heading = f"{title}（{format_datetime(made) if same_day else format_date(day)}生成）" if reminders else None
+    heading = heading or f"{title}（截至{format_date(today)}）"
     return html.Div([html.H2(heading), *notes, *sections], className="reminders")
 
 

@@ -1526,6 +1526,11 @@ def test_reminders_made_before_today_say_they_are_old():
         and "2025年6月30日生成的提醒中没有本栏的提醒，此后（至今日2027年3月1日）没有生成新的提醒" in empty
     )
     assert "多日未更新请联系系统管理员" in empty
+    # Counted now only (a prefecture's own overdue findings): its heading gives the day, as a generated panel does.
+    counted = {"kind": "已逾期", "scope_name": "广东省韶关市", "message": "已逾期 90 天。"}
+    assert "整改期限提醒（截至2025年6月30日）" in str(
+        reminders_panel([], "整改期限提醒", date(2025, 6, 30), current=[counted])
+    )
 
 
 def test_reminders_say_when_they_were_made_and_that_data_changed_since():
