@@ -131,6 +131,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "reconciled": "合议分",
     "file_name": "文件名",
     "file_sha256": "文件指纹",
+    "request_id": "请求编号",
     "rows": "行数",
     "errors": "错误数",
     "warnings": "警告数",

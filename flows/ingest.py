@@ -7,6 +7,7 @@ import logging
 import shutil
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -72,6 +73,7 @@ from warehouse.loads import (
     fetch_loaded_rows,
     fetch_recorded_outcome,
     fetch_register_usccs,
+    fetch_request_id,
     fetch_return_reason,
     fetch_rule_failures,
     find_current_by_sha256,
@@ -79,7 +81,13 @@ from warehouse.loads import (
     record_upload_once,
     replace_rule_failures,
 )
-from warehouse.scopes import fetch_register_basis, fetch_scope_annual_stats, fetch_scope_register_usccs
+from warehouse.scopes import (
+    fetch_register_basis,
+    fetch_replaced_return,
+    fetch_return_holders,
+    fetch_scope_annual_stats,
+    fetch_scope_register_usccs,
+)
 from warehouse.users import check_account_may_submit
 
 T = TypeVar("T")
@@ -138,6 +146,9 @@ class IngestRequest:
     # Only a central channel's return (the national bureau's web upload for the central units, which have no
     # accounts; a province's returns are its office's to send).
     central_only: bool = False
+    # Names the request across its attempts (a flow run scheduled again after its worker died carries it): a file
+    # an earlier attempt of the same request landed is this request's load, not a duplicate of another upload.
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def on_web(self) -> bool:
@@ -354,6 +365,63 @@ def find_duplicate(
         if found is None:
             return None
         return (found, *fetch_recorded_outcome(con, found), fetch_return_reason(con, found))
+
+
+def recall_own_load(
+    store: Warehouse,
+    book: WorkbookForm,
+    identity: WorkbookIdentity,
+    request: IngestRequest,
+    settings: Settings,
+    submission_id: str | None,
+) -> IngestOutcome | None:
+    """The outcome of the load an earlier attempt of this very request made of the file (its worker died after the
+    commit, before telling it), read back from the warehouse: what it replaced, its shrink, its warnings as recorded;
+    None when the submission is another request's (the file sent again: a duplicate)."""
+    if submission_id is None:
+        return None
+    province, scope = identity.province_code, identity.scope
+    with store.reader() as con:
+        if fetch_request_id(con, submission_id) != request.request_id:
+            return None
+        rows, recorded = fetch_recorded_outcome(con, submission_id)
+        replaced = shrink = None
+        if scope is not None:
+            found = fetch_replaced_return(con, submission_id)
+            replaced = None if found is None else found[0]
+            held = fetch_return_holders(con, book.kind, replaced.submission_id) if replaced is not None else []
+            usccs = frozenset(h["uscc"] for h in fetch_return_holders(con, book.kind, submission_id) if h["uscc"])
+            confirmed = confirmed_against(replaced, request.confirm_shrink, request.confirmed_current)
+            shrink = measure_shrinkage(
+                ScopeFacts(replaced, tuple(held), {}), usccs, settings.shrink_limit_pct, confirmed
+            )
+        kept, resent = fetch_load_review(con, submission_id) if book.reviewed and book.supersedes else (None, None)
+        replaced_values = query_replaced_by(con, submission_id) if book.kind == INDICATORS_WORKBOOK.kind else []
+        channel = scope.central_channel if scope is not None else None
+        # No register now: none was compared (one loaded since would have had the return judged again).
+        unchecked = book.kind == CENSUS_FORM.kind and fetch_register_basis(con, book.round_id, province, channel) == ()
+    kept_report = submission_report_path(settings, submission_id)
+    report = next((p for p in (request.report_path, kept_report) if p is not None and p.is_file()), None)
+    return IngestOutcome(
+        "accepted",
+        submission_id,
+        province,
+        rows,
+        in_workbook_order(recorded, book.sheets),
+        report if recorded else None,
+        file_sha256=identity.sha256,
+        scope=scope,
+        shrink=shrink,
+        review_kept=kept,
+        replaced=replaced,
+        returned_note=resent_unchanged_note(resent) if resent is not None else None,
+        register_note=unchecked_register_note(
+            scope.name if scope is not None and scope.is_central else describe_division(province or "")
+        )
+        if unchecked
+        else None,
+        replaced_values=replaced_values,
+    )
 
 
 def check_submitter(store: Warehouse, submitted_by: str, book: WorkbookForm, identity: WorkbookIdentity) -> None:
@@ -607,6 +675,9 @@ def ingest_workbook(
     existing = timed("duplicate", find_duplicate, store, book, identity)
     if existing is not None:
         existing_id, existing_rows, existing_failures, return_reason = existing
+        own = recall_own_load(store, book, identity, request, settings, existing_id)
+        if own is not None:
+            return replace(own, stage_seconds=timings)
         return IngestOutcome(
             "duplicate",
             existing_id,
@@ -719,6 +790,7 @@ def ingest_workbook(
             row_count=parsed.main_row_count(book),
             error_count=len(errors),
             warning_count=len(failures) - len(errors),
+            request_id=request.request_id,
         )
         rows = parsed.rows if status == "accepted" else None
         if status == "accepted" and scope is not None:
@@ -754,6 +826,9 @@ def ingest_workbook(
         if submission_id is not None and not raced and status == "accepted" and book.reviewed and book.supersedes:
             with store.reader() as con:
                 kept, resent = fetch_load_review(con, submission_id)
+        own = recall_own_load(store, book, identity, request, settings, submission_id) if raced else None
+        if own is not None:
+            return replace(own, stage_seconds=timings)
         if raced:
             return IngestOutcome(
                 "duplicate",

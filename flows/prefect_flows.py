@@ -88,6 +88,12 @@ def run_as_task(step: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     return prefect_task(*(quote(arg) for arg in args), **{name: quote(value) for name, value in kwargs.items()})
 
 
+def current_flow_run_id() -> str | None:
+    """The id of the flow run this runs in (None outside one)."""
+    context = FlowRunContext.get()
+    return None if context is None or context.flow_run is None else str(context.flow_run.id)
+
+
 def run_in_process(flow_: Flow[..., T], /, **parameters: Any) -> T:
     """Run a flow here, in the caller's process, without run heartbeats.
 
@@ -135,6 +141,9 @@ def _ingest(
         kind_of_scope, scope_code = options.pop("scope_kind", None), options.pop("scope_code", None)
         scope = parse_stored_scope(kind_of_scope, scope_code, None)
         via, address = options.pop("audit_via", None), options.pop("audit_address", None)
+        # A run started without one (from Prefect's own UI) is named by the flow run, the same in its every attempt.
+        if named := options.pop("request_id", None) or current_flow_run_id():
+            options["request_id"] = named
         request = IngestRequest(Path(path), kind, province_code, submitted_by, scope=scope, **{**options, **paths})
         store = open_warehouse(settings)
         # In the caller's process a reader it already started is reused (flows.run); on a worker, one per run. The
@@ -172,6 +181,7 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
         scope_code: str | None = None,
         audit_via: str | None = None,
         audit_address: str | None = None,
+        request_id: str | None = None,
     ) -> dict[str, Any]:
         options = {
             "file_name": file_name,
@@ -186,6 +196,7 @@ def build_ingest_flow(book: WorkbookForm) -> Flow[..., dict[str, Any]]:
             "scope_code": scope_code,
             "audit_via": audit_via,
             "audit_address": audit_address,
+            "request_id": request_id,
         }
         return _ingest(book.kind, path, province_code, submitted_by, warehouse, outcome_path, **options)
 

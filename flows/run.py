@@ -100,6 +100,8 @@ def run_ingestion(
             "protect_others": request.protect_others,
             "confirmed_current": request.confirmed_current,
             "central_only": request.central_only,
+            # The same in every attempt of the run (one scheduled again after its worker died): its load is its own.
+            "request_id": request.request_id,
             # Where the upload came from, for the audit log a worker writes (it read 命令行 for a web upload).
             "audit_via": current_source().via,
             "audit_address": current_source().address,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -70,6 +71,9 @@ class NewSubmission:
     warning_count: int
     # The reporting scope of a census return or register; None means the whole province `province_code`.
     scope: Scope | None = None
+    # The request that sent it, the same for every attempt at it (a worker's run scheduled again after its worker
+    # died): kept in the submission's audit event, so that an attempt finding its file landed knows whose load it was.
+    request_id: str | None = None
 
     @property
     def scope_or_province(self) -> Scope | None:
@@ -279,6 +283,17 @@ def _keep_review_of_same_rows(
     record_review_change(con, submission_id, KEPT, submitted_by, reason, stage, first, (state, stage))
 
 
+def fetch_request_id(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
+    """The request that recorded an accepted submission, as its audit event keeps it; None when not kept (recorded
+    before requests were named)."""
+    row = con.execute(
+        "SELECT after_state FROM audit_log WHERE kind = ? AND action = 'accepted' AND target = ?",
+        [AuditKind.SUBMISSION.value, submission_id],
+    ).fetchone()
+    found = json.loads(row[0]).get("request_id") if row is not None and row[0] else None
+    return None if found is None else str(found)
+
+
 def fetch_return_reason(con: duckdb.DuckDBPyConnection, submission_id: str) -> str | None:
     """Why a return now 已退回 was returned (its latest return's reason); None when it is not returned."""
     row = con.execute(
@@ -337,6 +352,8 @@ def _audit_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: New
         "errors": s.error_count,
         "warnings": s.warning_count,
     }
+    if s.request_id is not None:
+        after["request_id"] = s.request_id
     before = {"current": superseded} if superseded else None
     record_event(
         con, AuditKind.SUBMISSION, s.status, actor=s.submitted_by, target=submission_id, before=before, after=after

@@ -75,11 +75,16 @@ def fetch_scope_return(
     if found is None:
         return None, []
     current = _scope_return(found)
+    return current, fetch_return_holders(con, kind, current.submission_id)
+
+
+def fetch_return_holders(con: duckdb.DuckDBPyConnection, kind: str, submission_id: str) -> list[dict[str, Any]]:
+    """The holders an accepted return of a kind loaded, in row order."""
     cursor = con.execute(
         f"SELECT {', '.join(HOLDER_COLUMNS)} FROM {_holders_table(kind)} WHERE submission_id = ? ORDER BY excel_row",  # noqa: S608
-        [current.submission_id],
+        [submission_id],
     )
-    return current, [dict(zip(HOLDER_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
+    return [dict(zip(HOLDER_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
 def fetch_holders_elsewhere(

@@ -68,6 +68,36 @@ def test_a_run_records_in_the_audit_log_where_its_upload_came_from_not_where_it_
     assert logged and set(logged) == {("web", "10.4.5.6")}
 
 
+def test_a_request_run_again_reports_its_own_load_and_a_run_without_one_is_named_by_its_flow_run(harness, tmp_path):
+    # A run scheduled again after its worker died found the file its first attempt had loaded and said 未作改动.
+    from census_schema.settings import load_settings
+    from flows.ingest import IngestRequest
+    from flows.run import run_ingestion
+
+    settings = load_settings(tmp_path / "var" / "w.duckdb")
+    request = IngestRequest(census_workbook(tmp_path / "c.xlsx", 3), "census", PROVINCE, "张三")
+    first, again = (run_ingestion(request, settings, "prefect") for _ in "12")
+    assert (first["status"], again["status"], again["submission_id"]) == (
+        "accepted",
+        "accepted",
+        first["submission_id"],
+    )
+    # Started with no request (from Prefect's own UI): each run its own, a file sent again by another a duplicate.
+    run = flow_for("census")(str(request.path), PROVINCE, "张三", str(settings.db_path), return_state=True)
+    assert run.result()["status"] == "duplicate"
+    state = flow_for("census")(
+        str(census_workbook(tmp_path / "d.xlsx", 4)), PROVINCE, "张三", str(settings.db_path), return_state=True
+    )
+    with EmbeddedWarehouse(settings.db_path).reader() as con:
+        logged = [
+            json.loads(after)["request_id"]
+            for (after,) in con.execute(
+                "SELECT after_state FROM audit_log WHERE kind = 'submission' ORDER BY occurred_at"
+            ).fetchall()
+        ]
+    assert logged == [request.request_id, str(state.state_details.flow_run_id)]
+
+
 def test_the_supervision_flows_load_inspections_scores_and_indicator_values(harness, tmp_path):
     db = tmp_path / "var" / "w.duckdb"
     store = EmbeddedWarehouse(db)

@@ -687,6 +687,47 @@ def test_a_return_an_office_sent_for_a_scope_below_it_is_reviewed_above_that_off
 
 
 @on_both_backends("store")
+@pytest.mark.parametrize("found_by", ["the duplicate check", "the load"])
+def test_an_attempt_finding_its_own_request_s_load_reports_that_load_not_a_duplicate(
+    store, settings, tmp_path, monkeypatch, found_by
+):
+    # A worker killed after its run committed had the run scheduled again: the retry found the file loaded and said
+    # 与已接收的文件完全相同，未作改动, when its load had replaced 广东's return and dropped 8 holders, as confirmed.
+    first = ingest(store, settings, census(tmp_path, "c1", holders(1, 10)))
+    rows = holders(1, 2)
+    rows[0] |= {"division_code": "440000", "admin_level": "县级"}  # a warning
+    request = IngestRequest(census(tmp_path, "c2", rows), "census", PROVINCE, "张三", confirm_shrink=True)
+    landed = ingest_workbook(store, request, settings)
+    assert (landed.status, landed.replaced.submission_id, landed.warnings > 0) == (
+        "accepted",
+        first.submission_id,
+        True,
+    )
+    if found_by == "the load":  # the retry looked before the first attempt's commit, and found it as it loaded
+        monkeypatch.setattr(ingest_module, "find_duplicate", lambda *args: None)
+    with store.reader() as con:
+        before = (list_submissions(con), query_summary(con))
+    retried = ingest_workbook(store, request, settings)
+    told = {k: v for k, v in retried.to_json().items() if k not in ("report", "data_docs")}
+    assert told == {k: v for k, v in landed.to_json().items() if k not in ("report", "data_docs")}
+    assert told["shrink"]["dropped"] == 8 and told["shrink"]["confirmed"] is True
+    assert retried.report is not None and retried.report.is_file()
+    said = describe_outcome(retried.to_json())
+    assert said.startswith("已接收") and "已替换广东省（省级）现行有效的报表" in said and "已确认减少" in said, said
+    with store.reader() as con:
+        assert (list_submissions(con), query_summary(con)) == before, "loaded once"
+    # The same file sent again by a new request is still a duplicate that changed nothing.
+    again = ingest_workbook(store, replace(request, request_id="another-request"), settings)
+    assert (again.status, again.submission_id, again.shrink, again.replaced) == (
+        "duplicate",
+        landed.submission_id,
+        None,
+        None,
+    )
+    assert describe_outcome(again.to_json()).startswith("与已接收的文件完全相同，未作改动")
+
+
+@on_both_backends("store")
 def test_an_upload_names_the_return_it_replaced_at_its_load_not_the_one_seen_at_its_validation(
     store, settings, tmp_path, monkeypatch
 ):
