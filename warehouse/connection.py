@@ -161,10 +161,19 @@ def unreplayable_log(db_path: Path, error: duckdb.Error) -> StorageError:
     wal = db_path.with_name(db_path.name + ".wal")
     return StorageError(
         f"数据仓库 {db_path} 无法打开：主文件完好，但它旁边的日志文件 {wal.name}（一次写入在整理进主文件前被中断时留下）"
-        f"无法重放（DuckDB：{first_line(error)}）。",
+        f"无法重放（{duckdb_said(error)}）。",
         hint=f"请停止服务和正在运行的命令，把 {wal} 移到别处保存（不要删除，以便排查）后重试：数据仓库回到被中断的那次写入之前，"
         "那次写入（如一次上传、审核或升级）需重新进行。若仍无法打开，再用 archive-census restore 备份目录 从最近的备份恢复。",
     )
+
+
+# Said of a file DuckDB cannot open (its own English words follow, labelled, for the administrator).
+DAMAGED = "：文件不完整或已损坏"
+
+
+def duckdb_said(error: BaseException) -> str:
+    """DuckDB's own words on an error, labelled as such in a Chinese message (an administrator may search for them)."""
+    return f"DuckDB 的原始报错：{first_line(error)}"
 
 
 def first_line(error: BaseException) -> str:

@@ -35,9 +35,10 @@ import duckdb
 
 from census_schema.errors import CensusError, StorageError, UsageError, storage_error_from
 from warehouse.connection import (
+    DAMAGED,
     WAREHOUSE_SOURCES,
     connect_warehouse,
-    first_line,
+    duckdb_said,
     open_duckdb,
     refuse_other_files,
     snapshot_dir_of,
@@ -328,7 +329,9 @@ class WarehouseStore:
         try:
             return path, self._open_read_only(path)
         except duckdb.Error as error:
-            raise StorageError(f"读取快照 {path} 无法打开（{first_line(error)}）。", hint=RESTORE_HINT) from None
+            raise StorageError(
+                f"读取快照 {path} 无法打开{DAMAGED}（{duckdb_said(error)}）。", hint=RESTORE_HINT
+            ) from None
 
     def _open_read_only(self, path: Path) -> duckdb.DuckDBPyConnection:
         """A read-only connection to a snapshot, sharing the database the store keeps open on the latest it read (a
@@ -412,7 +415,7 @@ class WarehouseStore:
                 con = connect_warehouse(self.db_path)
         except duckdb.Error as error:
             raise StorageError(
-                f"数据仓库主文件 {self.db_path} 无法打开（{first_line(error)}）。", hint=RESTORE_HINT
+                f"数据仓库主文件 {self.db_path} 无法打开{DAMAGED}（{duckdb_said(error)}）。", hint=RESTORE_HINT
             ) from None
         try:
             with self._storage(self.db_path):

@@ -171,6 +171,8 @@ def test_a_damaged_main_file_is_refused_with_what_to_do(store, capsys):
     captured = capsys.readouterr()
     assert "restore" in captured.err and "Traceback" not in captured.err
     assert json.loads(captured.out)["error"]["exit_code"] == 2
+    # In words first; DuckDB's English only as its labelled original (it stood alone in the brackets).
+    assert "无法打开：文件不完整或已损坏（DuckDB 的原始报错：" in json.loads(captured.out)["error"]["message"]
 
 
 def test_a_log_duckdb_cannot_replay_says_to_move_it_aside_and_doing_so_loses_only_that_write(
