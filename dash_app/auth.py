@@ -427,9 +427,11 @@ class Authenticator:
             output = body.get("output") if isinstance(body, dict) else None
             callback = show_unseen(output)[:200] if isinstance(output, str) else None
         asked = f"{request.method} {show_unseen(request.path)[:200]}"
-        query = show_unseen(request.query_string.decode("utf-8", "replace"))
+        # A callback's query is Dash's own (a new ?endId= on every request): it names no target, its inputs do.
+        is_callback = request.path == CALLBACK_PATH
+        query = "" if is_callback else show_unseen(request.query_string.decode("utf-8", "replace"))
         # The same request asked again is one line; another target (its query, a callback's inputs) is another.
-        body = hashlib.sha256(request.get_data(cache=True)).hexdigest() if callback else ""
+        body = hashlib.sha256(request.get_data(cache=True)).hexdigest() if is_callback else ""
         verdict = self.refusals.verdict(actor, request.remote_addr, f"{asked}?{query} {callback or ''} {body}")
         if verdict == "skip":
             return
@@ -437,10 +439,11 @@ class Authenticator:
             "request": asked + (f"?{query[:100]}" if query else ""),
             "repeats_within": f"{REFUSAL_AUDIT_EVERY_S // 60} 分钟",
         }
-        # The page it was sent from, as the browser names it (same origin only: Referrer-Policy same-origin).
+        # The page it was sent from, by its name, as the browser gives its address (same origin only:
+        # Referrer-Policy same-origin).
         referrer = urlparse(request.referrer or "")
         if referrer.netloc == request.host and referrer.path in self.page_names:
-            after["page"] = f"{self.page_names[referrer.path]}（{referrer.path}）"
+            after["page"] = self.page_names[referrer.path]
         if callback:
             after["callback"] = callback
         if isinstance(said := flask.g.get("refused_on_page"), str):

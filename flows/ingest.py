@@ -40,13 +40,14 @@ from flows.report import write_annotated_report
 from flows.scopes import (
     ScopeFacts,
     Shrinkage,
+    another_s_return,
     confirmed_against,
     group_conflicts,
     holder_codes,
     measure_shrinkage,
     read_scope_facts,
     recheck_before_load,
-    return_to_confirm,
+    reviewed_return,
 )
 from flows.worker import ReaderWorker, shared_reader
 from warehouse.backends import Warehouse
@@ -198,6 +199,8 @@ class IngestOutcome:
     repeated_rows: int = 0
     # An indicators upload's values and targets that replaced current ones, as people read them (old → new).
     replaced_values: list[str] = field(default_factory=list)
+    # `replaces_other` is asked about because a reviewer has moved it on, not because it is another's.
+    replaces_reviewed: bool = False
 
     @property
     def errors(self) -> int:
@@ -241,6 +244,7 @@ class IngestOutcome:
             "review_kept": self.review_kept,
             "replaced": _replaced_json(self.replaced),
             "replaces_other": _replaced_json(self.replaces_other),
+            "replaces_reviewed": self.replaces_reviewed,
             "returned_note": self.returned_note,
             "register_note": self.register_note,
             "repeated_rows": self.repeated_rows,
@@ -746,9 +750,13 @@ def ingest_workbook(
         shrink = measure_shrinkage(facts, usccs, settings.shrink_limit_pct, confirmed)
     shrink_blocks = status == "accepted" and shrink is not None and shrink.blocks
     other = None
+    reviewed_only = False  # the return to confirm is none of another's, but a reviewer has moved it on
     if status == "accepted" and facts is not None and request.protect_others:
         with store.reader() as con:
-            other = return_to_confirm(con, facts.current, request.submitted_by, request.confirmed_current)
+            other = another_s_return(con, facts.current, request.submitted_by, request.confirmed_current)
+            if other is None:
+                other = reviewed_return(con, facts.current, request.confirmed_current)
+                reviewed_only = other is not None
     unconfirmed = shrink_blocks or other is not None
     conflicts = group_conflicts(context.held_elsewhere or {}, parsed.rows.get(book.sheets[0].sheet_name))
     report = None
@@ -885,4 +893,5 @@ def ingest_workbook(
         other,
         count_repeated_rows(book, parsed.rows, context) if context.inspections is not None else 0,
         replaced_values,
+        replaces_reviewed=reviewed_only,
     )

@@ -102,7 +102,7 @@ SHOWN_DROPPED = 50
 OUTCOME_CLASS = {"rejected": "error", "needs_confirmation": "warn"}
 
 
-def status_text(result: Mapping[str, Any], uploader: str | None = None) -> str:
+def status_text(result: Mapping[str, Any]) -> str:
     """The outcome's words; for one waiting on the uploader, what it waits for (dropped holders, another's return,
     one a reviewer has passed)."""
     if result["status"] == "duplicate" and result.get("failures"):
@@ -111,17 +111,11 @@ def status_text(result: Mapping[str, Any], uploader: str | None = None) -> str:
         return STATUS_TEXT[result["status"]]
     shrink = result.get("shrink") or {}
     other = result.get("replaces_other")
-    reasons = (
-        [] if not other else ["将替换已经审核的现行报表" if is_own(other, uploader) else "将替换他人报送的现行报表"]
-    )
+    which = "将替换已经审核的现行报表" if result.get("replaces_reviewed") else "将替换他人报送的现行报表"
+    reasons = [which] if other else []
     if shrink.get("exceeds_limit") and not shrink.get("confirmed"):
         reasons.append("比本范围现行报表减少的普查对象超过允许比例")
     return f"未装载：{'，且'.join(reasons)}，须确认"
-
-
-def is_own(other: Mapping[str, Any], uploader: str | None) -> bool:
-    """Whether the return an upload would replace was sent by the uploader (asked about because a reviewer passed it)."""
-    return uploader is not None and other.get("submitted_by") == uploader
 
 
 def describe_replacing_reviewed(other: Mapping[str, Any]) -> str:
@@ -217,7 +211,7 @@ def describe_job(job: UploadJob | None, role: Role | None = Role.PROVINCE, ahead
     result = job.result or {}
     parts: list[Any] = [
         html.P(
-            f"「{job.file_name}」{status_text(result, job.user_name)}：{describe_row_count(result)}，"
+            f"「{job.file_name}」{status_text(result)}：{describe_row_count(result)}，"
             f"错误 {format_count(result['errors'])} 个，警告 {format_count(result['warnings'])} 个。",
             className=OUTCOME_CLASS.get(result["status"], "ok"),
             id=ids.UPLOAD_OUTCOME,
@@ -329,7 +323,9 @@ def describe_scope_checks(job: UploadJob, result: dict[str, Any]) -> list[Any]:
         parts += _shrink_parts(shrink, result)
     other = result.get("replaces_other")
     if other and result["status"] == "needs_confirmation":
-        said = describe_replacing_reviewed(other) if is_own(other, job.user_name) else describe_replacing_other(other)
+        said = (
+            describe_replacing_reviewed(other) if result.get("replaces_reviewed") else describe_replacing_other(other)
+        )
         parts.append(html.P(said, className="warn", id=ids.UPLOAD_REPLACES_OTHER))
     if result["status"] == "needs_confirmation":
         # What the button confirms: replacing another's return, dropping holders, or both.

@@ -21,6 +21,7 @@ from census_schema.supervision.codes import FindingAction, FindingRole, FindingS
 from census_schema.supervision.evaluation import SELF_SOURCE
 from cli.ingest_cmd import DEMO_PEOPLE
 from dash_app import ids
+from dash_app.formatting import format_value
 from dash_app.pages import evaluation, indicators, inspections
 from flows.supervision_reports import yearly_status
 from synthetic.supervision import DEMO_TODAY
@@ -480,9 +481,10 @@ def test_a_planner_sees_the_indicator_cards_and_a_trajectory(browsing, site):
     for card, row in zip(cards, latest.values(), strict=True):
         assert card.startswith(row["indicator_name"])
         # The status as people read it: a year not over on the demo's day is not judged (all read 滞后 on 30 June),
-        # and the last full year's is given below it.
+        # and the last full year's is given below it, each with its year's value and expected value.
         lines = card.rstrip().splitlines()
-        assert yearly_status(row, DEMO_TODAY) in lines[-2:] and f"{row['year']}年应达" in card
+        said = f"{row['year']}年：实际 {format_value(row['value'])}，应达 {format_value(row['expected'])}，"
+        assert f"{said}{yearly_status(row, DEMO_TODAY)}" in lines[-2:], (lines, said)
 
     def trajectory() -> dict[str, Any]:
         return page.evaluate(

@@ -193,9 +193,9 @@ def test_the_confirmation_over_one_s_own_reviewed_return_says_the_review_is_void
         "review": "已审核",
         "is_returned": False,
     }
-    result = {"status": "needs_confirmation", "replaces_other": own, "shrink": None}
-    assert status_text(result, "gz") == "未装载：将替换已经审核的现行报表，须确认"
-    assert status_text(result, "guangdong") == "未装载：将替换他人报送的现行报表，须确认"
+    result = {"status": "needs_confirmation", "replaces_other": own, "replaces_reviewed": True, "shrink": None}
+    assert status_text(result) == "未装载：将替换已经审核的现行报表，须确认"
+    assert status_text({**result, "replaces_reviewed": False}) == "未装载：将替换他人报送的现行报表，须确认"
     said = describe_replacing_reviewed(own)
     assert "该表的审核进度为「已审核」" in said and "已作出的审核结论作废，本表须从头重新逐级审核" in said
 

@@ -917,7 +917,7 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
     grid = next(e for e in logged if e["target"] == "POST /_dash-update-component")
     assert grid["action"] == "access_refused"
     assert ids.AUDIT_GRID in json.loads(grid["after_state"])["callback"]
-    assert json.loads(grid["after_state"])["page"] == "审计日志（/audit）"
+    assert json.loads(grid["after_state"])["page"] == "审计日志"
     # Why, in words: the record named only the callback's component ids.
     assert json.loads(grid["after_state"])["refusal"] == "省级档案部门无权进行此操作（仅限系统管理员）。"
     upload_refused = next(e for e in logged if e["target"] == "POST /api/upload")
