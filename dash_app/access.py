@@ -141,7 +141,7 @@ def require_role(viewer: Viewer, *roles: Role | str) -> None:
 def _outside_scope(viewer: Viewer, requested: str | None) -> NoReturn:
     """HTTP 403 for an area outside the viewer's own, named in the refusal."""
     asked = "全国" if requested is None else area_name(requested)
-    if viewer.role in (Role.PROVINCE, *LOCAL_ROLES, Role.CENTRAL) and viewer.scope is not None:
+    if viewer.scope is not None:  # an office held to its own area
         deny(f"{viewer.area_name}的账号只能查看{own_area(viewer)}的数据，无权查看{asked}的数据。")
     deny(f"{Role(viewer.role).label}无权查看{asked}的数据。")
 

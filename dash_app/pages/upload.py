@@ -119,7 +119,8 @@ def status_text(result: Mapping[str, Any]) -> str:
 
 
 def describe_replacing_reviewed(other: Mapping[str, Any]) -> str:
-    """What confirming an upload over the uploader's own return that a reviewer has passed does, said before."""
+    """What confirming an upload over a return a reviewer has passed (the office's own, or one loaded for its scope)
+    does, said before it is done."""
     return (
         f"本表将替换{other['said']}，该表的审核进度为「{other['review']}」：确认后本表替换该表，该表的数据不再计入，"
         "已作出的审核结论作废，本表须从头重新逐级审核（与该表逐行逐项相同的除外，沿用其审核进度）。"

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from dash import html
 from census_schema.audit import INTERRUPTED
 from census_schema.census_form import CENSUS_FORM
 from census_schema.roles import Role
+from census_schema.settings import Settings
 from cli.main import main
 from dash_app import ids
 from dash_app.access import Viewer
@@ -496,8 +498,9 @@ def test_a_province_is_told_what_an_upload_would_replace_and_what_it_replaced(si
     assert post_callback(app, client_of(app, "evaluator"), notice, inputs, state).status_code == 403
 
 
-def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_again(tmp_path, capsys):
-    # The restore named it to the operator only: the office that sent it still believed it accepted.
+def restored_after(tmp_path, capsys, *after: str) -> tuple[Settings, Callable[[str, int], None], list[str]]:
+    """A web warehouse with Guangdong's return 「before.xlsx」, backed up, then the returns `after` sent (4, 5, …
+    holders), then restored from the backup; its settings, a way to send another, and the numbers of `after`."""
     settings = web_settings(tmp_path / "var" / "warehouse.duckdb")
     add_users(WarehouseStore(settings.db_path))
     db = ["--db", str(settings.db_path)]
@@ -508,11 +511,21 @@ def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_
 
     send("before.xlsx", 3)
     assert main(["backup", "--out", str(tmp_path / "backup"), *db]) == 0
-    send("after.xlsx", 4)
+    for count, name in enumerate(after, start=4):
+        send(name, count)
     with WarehouseStore(settings.db_path).reader() as con:
-        (lost,) = con.execute("SELECT submission_id FROM submissions WHERE file_name = 'after.xlsx'").fetchone()
+        sent = con.execute(
+            "SELECT submission_id FROM submissions WHERE list_contains(?, file_name) ORDER BY submitted_at",
+            [list(after)],
+        ).fetchall()
     assert main(["restore", str(tmp_path / "backup"), "--confirm", *db]) == 0
     capsys.readouterr()
+    return settings, send, [row[0] for row in sent]
+
+
+def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_again(tmp_path, capsys):
+    # The restore named it to the operator only: the office that sent it still believed it accepted.
+    settings, send, (lost,) = restored_after(tmp_path, capsys, "after.xlsx")
     app = create_app(settings)
     notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
     inputs, state = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])], [(ids.URL, "search", "")]
@@ -564,22 +577,7 @@ def test_a_return_a_restore_removed_is_announced_to_its_office_until_it_is_sent_
 
 def test_only_the_return_current_when_a_restore_removed_it_is_to_be_sent_again(tmp_path, capsys):
     # A probe's /upload listed four returns of one scope after a restore: three a later upload had already replaced.
-    settings = web_settings(tmp_path / "var" / "warehouse.duckdb")
-    add_users(WarehouseStore(settings.db_path))
-    db = ["--db", str(settings.db_path)]
-
-    def send(name: str, count: int) -> None:
-        workbook = province_workbook(tmp_path / name, CENSUS_FORM, "440000", count)
-        assert main(["ingest", "census", str(workbook), "--province", "440000", "--by", "guangdong", *db]) == 0
-
-    send("before.xlsx", 3)
-    assert main(["backup", "--out", str(tmp_path / "backup"), *db]) == 0
-    send("early.xlsx", 4)
-    send("fix.xlsx", 5)
-    with WarehouseStore(settings.db_path).reader() as con:
-        (early,) = con.execute("SELECT submission_id FROM submissions WHERE file_name = 'early.xlsx'").fetchone()
-    assert main(["restore", str(tmp_path / "backup"), "--confirm", *db]) == 0
-    capsys.readouterr()
+    settings, _, (early, _fix) = restored_after(tmp_path, capsys, "early.xlsx", "fix.xlsx")
     app = create_app(settings)
     notice = [(ids.UPLOAD_CURRENT_RETURNS, "children")]
     inputs, state = [(ids.URL, "pathname", "/upload"), (ids.UPLOAD_STATUS, "children", [])], [(ids.URL, "search", "")]
