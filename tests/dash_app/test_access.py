@@ -1564,7 +1564,7 @@ def test_reminders_beyond_the_first_few_of_each_kind_are_folded_not_dropped():
     assert [item.children for item in soon.children] == ["【即将逾期】广东省：问题 10"]
     # An office's own area's overdue findings, counted now, come first and say so.
     counted = reminders_panel([], "整改期限提醒", date(2025, 6, 30), current=[made("已逾期", 4)])
-    assert counted.children[0].children == "整改期限提醒"
+    assert counted.children[0].children == "整改期限提醒（截至2025年6月30日）"
     assert [item.children for item in counted.children[1].children] == ["【已逾期】广东省：问题 4（截至目前）。"]
 
 
