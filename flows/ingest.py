@@ -419,11 +419,7 @@ def recall_own_load(
         review_kept=kept,
         replaced=replaced,
         returned_note=resent_unchanged_note(resent) if resent is not None else None,
-        register_note=unchecked_register_note(
-            scope.name if scope is not None and scope.is_central else describe_division(province or "")
-        )
-        if unchecked
-        else None,
+        register_note=unchecked_register_note(scope, province) if unchecked else None,
         replaced_values=replaced_values,
     )
 
@@ -459,10 +455,9 @@ class ScopeGuard:
     # Whose upload it is, when another person's current return may be replaced only as confirmed (protect_others).
     uploader: str | None = None
     confirmed_current: str | None = None
-    # The scope's current return as the check under the lock found it (the last run's, if the backend re-ran it), and
-    # the holders the upload drops from it.
-    found_current: list[ScopeReturn | None] = field(default_factory=list)
-    found_shrink: list[Shrinkage | None] = field(default_factory=list)
+    # The scope's current return as the check under the lock found it, with the holders the upload drops from it (the
+    # last run's, if the backend re-ran it).
+    found: list[tuple[ScopeReturn | None, Shrinkage | None]] = field(default_factory=list)
 
 
 def load_submission(
@@ -483,7 +478,7 @@ def load_submission(
         scope_guard = guard
 
         def check(con: duckdb.DuckDBPyConnection) -> None:
-            current, shrink = recheck_before_load(
+            found = recheck_before_load(
                 con,
                 scope_guard.book,
                 scope_guard.scope,
@@ -493,8 +488,7 @@ def load_submission(
                 scope_guard.uploader,
                 scope_guard.confirmed_current,
             )
-            scope_guard.found_current.append(current)
-            scope_guard.found_shrink.append(shrink)
+            scope_guard.found.append(found)
 
     return store.write(lambda con: record_upload_once(con, submission, sheets, failures, check=check, after=after))
 
@@ -507,8 +501,10 @@ REJUDGED_AFTER: dict[str, tuple[str, frozenset[str]]] = {
 }
 
 
-def unchecked_register_note(where: str) -> str:
-    """What an accepted census return is told when no register was there to compare its holders with."""
+def unchecked_register_note(scope: Scope | None, province: str | None) -> str:
+    """What an accepted census return is told when no register was there to compare its holders with: a central
+    channel's, or its province's."""
+    where = scope.name if scope is not None and scope.is_central else describe_division(province or "")
     return (
         f"本表未与普查对象名录核对（各单位是否在名录内）：{where}尚无现行有效的普查对象名录（尚未报送，或已被退回）；"
         "名录装载后将自动重新核对"
@@ -859,18 +855,14 @@ def ingest_workbook(
         docs = keep_submission_data_docs(settings, docs, {**named, "submission_id": submission_id})
     unchecked = None
     if submission_id is not None and status == "accepted" and not unconfirmed and basis == () and not any(judged_again):
-        unchecked = unchecked_register_note(
-            scope.name if scope is not None and scope.is_central else describe_division(province or "")
-        )
+        unchecked = unchecked_register_note(scope, province)
     replaced = None
     if submission_id is not None and status == "accepted" and not unconfirmed and facts is not None:
         # The return replaced is the one current at the load (another upload may have replaced the one validated),
         # and the holders dropped are those of that one.
-        current = guard.found_current[-1] if guard is not None and guard.found_current else facts.current
+        current, shrink = guard.found[-1] if guard is not None and guard.found else (facts.current, shrink)
         if current is not None and current.submission_id != submission_id:
             replaced = current
-        if guard is not None and guard.found_shrink:
-            shrink = guard.found_shrink[-1]
     return IngestOutcome(
         "needs_confirmation" if unconfirmed else status,
         submission_id,
