@@ -292,16 +292,21 @@ ROW_RULES: dict[str, RowRule] = {
 ROW_RULE_KINDS = frozenset(ROW_RULES)
 
 
-def _scope_detail(context: CheckContext) -> str:
-    """The return's scope, named after a scope rule's message (it said 不在本表的填报范围内 without saying which)."""
-    return f"（本表的填报范围：{context.scope.label}）" if context.scope is not None else ""
+def scope_detail(context: CheckContext) -> str:
+    """The return's scope, named after a scope rule's message (it said 不在本表的填报范围内 without saying which),
+    with its division code when it has one (the code a mistyped one most likely meant)."""
+    scope = context.scope
+    if scope is None:
+        return ""
+    code = "" if scope.is_central else f"，区划代码 {scope.code}"
+    return f"（本表的填报范围：{scope.label}{code}）"
 
 
 # Kinds whose failures name, after the declared message, what the row was compared with.
 ROW_RULE_DETAILS: dict[str, Callable[[CheckContext], str]] = {
-    "division_in_scope": _scope_detail,
-    "admin_level_in_scope": _scope_detail,
-    "holder_type_in_channel": _scope_detail,
+    "division_in_scope": scope_detail,
+    "admin_level_in_scope": scope_detail,
+    "holder_type_in_channel": scope_detail,
 }
 
 

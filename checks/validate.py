@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -12,7 +13,7 @@ from census_schema.fields import Form, WorkbookForm
 from checks.cells import failures_at
 from checks.context import CheckContext
 from checks.kinds import PARSER_KINDS, applicable_rules, require_executors
-from checks.row_rules import ROW_RULE_KINDS, ROW_RULES, run_row_rules
+from checks.row_rules import ROW_RULE_KINDS, ROW_RULES, run_row_rules, scope_detail
 from checks.suite import EXECUTORS, GX_KINDS, run_suite
 from checks.workbook_rules import WORKBOOK_RULE_KINDS, WORKBOOK_RULES, run_workbook_rules
 
@@ -48,11 +49,23 @@ def validate_return(
     are kept in results_dir for Data Docs built on demand; data_docs_dir builds them during the validation (slow).
     """
     require_executors(form, EXECUTORS)
-    checked = [
-        *run_suite(form, rows, context, data_docs_dir=data_docs_dir, results_dir=results_dir),
-        *run_row_rules(form, rows, context),
-    ]
+    suite_failures = run_suite(form, rows, context, data_docs_dir=data_docs_dir, results_dir=results_dir)
+    checked = [*_naming_own_division(form, suite_failures, context), *run_row_rules(form, rows, context)]
     return in_workbook_order([*parse_failures, *_readable(checked, parse_failures)], [form])
+
+
+# The suite's kinds on a holder's division code (none that is current, one of another province): their messages go
+# on to name the return's own scope and code, the code a mistyped one most often meant.
+OWN_DIVISION_NAMED_KINDS = frozenset({"division_current", "division_in_province"})
+
+
+def _naming_own_division(form: Form, failures: Sequence[Failure], context: CheckContext) -> list[Failure]:
+    """The failures, those of a bad division code in a province's, prefecture's or county's return naming its own."""
+    if context.scope is None or context.scope.is_central:
+        return list(failures)
+    named = {rule.rule_id for rule in form.rules if rule.kind in OWN_DIVISION_NAMED_KINDS}
+    detail = scope_detail(context)
+    return [replace(f, message=f.message + detail) if f.rule in named else f for f in failures]
 
 
 def validate_workbook(

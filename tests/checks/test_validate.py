@@ -22,7 +22,7 @@ from census_schema.uscc import compute_uscc_check_char
 from checks.context import build_check_context
 from checks.kinds import PARSER_KINDS, applicable_rules
 from checks.row_rules import ROW_RULE_DETAILS
-from checks.validate import WORKBOOK_RULE_KINDS, validate_return
+from checks.validate import OWN_DIVISION_NAMED_KINDS, WORKBOOK_RULE_KINDS, validate_return
 from synthetic.holders import BASE_USCC, PARENT_USCC, make_uscc
 from tests.checks.builders import PROVINCE, SHEET, build_rows, with_wrong_check_char
 
@@ -261,8 +261,12 @@ def test_rule_fails_on_its_case_and_nothing_else_does(table_runs, kind, rule_id)
         # own sums (本行分项之和为 …).
         said = mine.message.split("（与第 ")[0] + "。" if rule.kind == "unique" else mine.message
         said = said.split("本行分项之和为 ")[0] if rule.kind == "sum_equals" else said
-        # A scope rule's goes on to name the return's scope (本表的填报范围：广东省广州市（地级）).
-        said = said.split("（本表的填报范围：")[0] if rule.kind in ROW_RULE_DETAILS else said
+        # A scope rule's, and a bad division code's, go on to name the return's scope (本表的填报范围：广东省广州市
+        # （地级），区划代码 440100).
+        named = rule.kind in ROW_RULE_DETAILS or rule.kind in OWN_DIVISION_NAMED_KINDS
+        if named:
+            assert mine.message.endswith(f"（本表的填报范围：{TABLE_SCOPE.label}，区划代码 {TABLE_SCOPE.code}）")
+        said = said.split("（本表的填报范围：")[0] if named else said
         assert (mine.sheet, mine.severity, said) == (SHEET, rule.severity, rule.message)
         assert mine.label == form.field(rule.field).label if rule.field else mine.label is None
 

@@ -226,6 +226,7 @@ def test_a_new_return_replaces_only_the_current_return_of_its_own_scope(store, s
     [
         (GUANGZHOU, {"division_code": SHENZHEN_FUTIAN}, "division_in_scope"),
         (TIANHE, {"division_code": "440105"}, "division_in_scope"),  # 海珠区, beside 天河区
+        (TIANHE, {"division_code": "440160"}, "division_code_current"),  # 440106 with two digits swapped
         (province_scope(PROVINCE), {"admin_level": "中央"}, "admin_level_in_scope"),
         (central_scope("enterprises"), {"admin_level": "省级", "division_code": "110000"}, "admin_level_in_scope"),
         # A ministry's archive room, or a comprehensive archive, in the central enterprises' return.
@@ -236,6 +237,7 @@ def test_a_new_return_replaces_only_the_current_return_of_its_own_scope(store, s
     ids=[
         "prefecture",
         "county",
+        "county-code-mistyped",
         "central-unit-in-a-province",
         "local-unit-in-a-central-channel",
         "archive-room-of-an-organ-in-the-enterprises-channel",
@@ -256,9 +258,11 @@ def test_a_holder_must_lie_inside_its_return_s_scope(store, settings, tmp_path, 
     outcome = ingest(store, settings, census(tmp_path, "c", rows, scope), scope)
     assert outcome.status == "rejected"
     assert [(f.row, f.rule) for f in outcome.failures if f.severity == "error"] == [(4, rule)]
-    # The message names the scope the row lies outside (it said 不在本表的填报范围内 without saying which).
+    # The message names the scope the row lies outside (it said 不在本表的填报范围内 without saying which), and a
+    # province's, prefecture's or county's code (a channel's key is no code of anything the uploader writes).
     said = next(f.message for f in outcome.failures if f.rule == rule)
-    assert said.endswith(f"（本表的填报范围：{scope.label}）")
+    code = "" if scope.is_central else f"，区划代码 {scope.code}"
+    assert said.endswith(f"（本表的填报范围：{scope.label}{code}）")
 
 
 def test_the_shrink_guard_refuses_reports_and_loads_when_confirmed(store, settings, tmp_path):
