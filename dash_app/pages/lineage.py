@@ -202,9 +202,9 @@ def value_column(figure: str) -> Column:
 RETURN_COLUMNS = [
     PROVINCE_OR_CHANNEL,
     Column("scope_name", "填报范围"),
-    Column("file_name", "文件"),
-    Column("rows", "行数", "int", "行"),
     Column("value", "合计数", "decimal"),
+    Column("rows", "行数", "int", "行"),
+    Column("file_name", "文件"),
     Column("review_progress", "审核状态"),
     Column("submitted_at", "提交时间", "datetime"),
     Column("submitter", "提交人"),

@@ -11,11 +11,12 @@ from census_schema.census_form import CENSUS_FORM
 from census_schema.codes import HOLDER_TYPE, TIER_ORDER
 from census_schema.fields import MAX_ARCHIVE_COUNT, MAX_AREA_M2, MAX_CAPACITY_GB
 from census_schema.forms import get_workbook_form
-from census_schema.rule_titles import RULE_KIND_TITLES, UNKNOWN_RULE_TITLE, rule_title
+from census_schema.rule_titles import rule_title
 from dash_app import ids
 from dash_app.access import QUALITY_ROLES, Viewer, current_viewer, scope_province
 from dash_app.components import graph
 from dash_app.context import AppContext
+from dash_app.failures import EXCEL_MAX_ROW, RULE_TITLES
 from dash_app.figures import build_trend
 from dash_app.formatting import format_count, province_names, with_names
 from dash_app.grid import PROVINCE_OR_CHANNEL, Column, GridSpec, grid_block, register_grid
@@ -31,9 +32,6 @@ PATH = "/quality"
 NAME = "数据质量"
 ROLES = QUALITY_ROLES
 FAILURE_LIMIT = 5000
-# Every title a failure's rule can show, and the widest row number (a worksheet's last).
-RULE_TITLES = (*RULE_KIND_TITLES.values(), UNKNOWN_RULE_TITLE)
-EXCEL_MAX_ROW = str(1_048_576)  # the widest row number, written without separators
 QUALITY_COLUMNS = [
     PROVINCE_OR_CHANNEL,
     Column("submissions", "提交", "int", "次"),

@@ -318,7 +318,9 @@ def layout(uscc: str | None = None, submission: str | None = None, **_query: str
             html.H3("所填提交的错误和警告"),
             html.P(id=ids.SUBMISSIONS_FAILURES_NOTE, role="status"),
             html.P("错误在前；行号是所报工作簿中的行。警告不影响接收，请逐条核实。", className="hint"),
-            grid_block(ids.SUBMISSIONS_FAILURES_GRID, FAILURE_COLUMNS, empty="没有可列出的错误和警告。"),
+            grid_block(
+                ids.SUBMISSIONS_FAILURES_GRID, FAILURE_COLUMNS, fit_width=True, empty="没有可列出的错误和警告。"
+            ),
             html.H2("数据来源追溯"),
             html.P(
                 "输入统一社会信用代码，查看该单位数字来自哪次提交、哪个文件、哪一行（含已被替代的历史提交）。",

@@ -585,7 +585,7 @@ def layout(**query: str) -> html.Div:
             # The check's findings, once a checked file has some: an empty grid before is only noise, and after a file
             # that could not be read (a zip bomb, a CSV renamed) its 共 0 条 read as "no problems".
             html.Div(
-                [html.H2("校验结果"), grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS)],
+                [html.H2("校验结果"), grid_block(ids.UPLOAD_FAILURES_GRID, FAILURE_COLUMNS, fit_width=True)],
                 id=ids.UPLOAD_FAILURES_SECTION,
                 hidden=True,
             ),

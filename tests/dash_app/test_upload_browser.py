@@ -14,7 +14,14 @@ import pytest
 from census_schema.layout import DROPPED_SHEET, ERRORS_SHEET, rule_cell
 from census_schema.rule_titles import rule_title
 from dash_app import ids
-from tests.dash_app.browser import columns_out_of_view, screenshot, shown_rows, upload_file, wait_for_grid
+from tests.dash_app.browser import (
+    columns_out_of_view,
+    screenshot,
+    shown_rows,
+    upload_file,
+    wait_for_grid,
+    wait_until_readable,
+)
 from tests.dash_app.conftest import BAD_EDITS
 from tests.flows.workbooks import census_workbook
 
@@ -36,6 +43,8 @@ def test_a_province_user_uploads_a_bad_return_gets_the_report_then_a_good_one_is
     wait_for_grid(page, ids.UPLOAD_FAILURES_GRID, rows=True)
     listed = {(row["row"], row["rule_title"]) for row in shown_rows(page, ids.UPLOAD_FAILURES_GRID)}
     assert columns_out_of_view(page, ids.UPLOAD_FAILURES_GRID) == []
+    # Drawn while hidden, its columns were sized at no width: 严重程度, 行号 and 问题 cut to one character (a probe).
+    assert wait_until_readable(page, ids.UPLOAD_FAILURES_GRID) == ([], {})
     assert {("4", rule_title("vol_total_sum")), ("5", rule_title("contact_phone_format"))} <= listed
     # The holders it would drop are one folded line: the errors are what the uploader must read first.
     assert "本表减少" in page.inner_text(f"#{ids.UPLOAD_SHRINK}")
