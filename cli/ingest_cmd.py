@@ -153,13 +153,18 @@ def _describe_conflicts(conflicts: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def baseline_name(shrink: dict[str, Any]) -> str:
+    """What the shrink is measured against: the scope's current return, or the one its sender took back (no longer
+    in force, only its holders' place: 现行报表 read as counting)."""
+    return "已撤回的报表" if shrink["current"].get("is_withdrawn") else "现行报表"
+
+
 def _describe_shrink(shrink: dict[str, Any] | None, status: str) -> list[str]:
     """How many holders of the scope's current return the upload leaves out, and which, when over the limit."""
     if not shrink:
         return []
     current = shrink["current"]
-    # One taken back is no longer in force, only its holders' place (said so: 现行报表 read as counting).
-    which = "已撤回的报表" if current.get("is_withdrawn") else "现行报表"
+    which = baseline_name(shrink)
     line = (
         f"与本范围{which}（文件「{current['file_name']}」，编号 {current['submission_id']}，{shrink['current_holders']:,} 个"
         f"普查对象）相比，" + drop_phrase(shrink["dropped"], shrink["dropped_pct"], shrink["limit_pct"])
@@ -303,8 +308,9 @@ def describe_refusal(result: dict[str, Any]) -> str:
     trial = "试校验" if result.get("dry_run") else ""
     if result["status"] == "needs_confirmation":
         shrink = result.get("shrink") or {}
+        which = baseline_name(shrink) if shrink else "现行报表"
         return (
-            f"{trial}未装载：与现行报表相比减少 {shrink.get('dropped', 0):,} 个普查对象，超过允许的比例。"
+            f"{trial}未装载：与{which}相比减少 {shrink.get('dropped', 0):,} 个普查对象，超过允许的比例。"
             " 处理办法：确属减少的，请加 --confirm-shrink 重新装载；否则请补全后重新上传。"
         )
     report = result.get("report")

@@ -130,8 +130,9 @@ def run_users(args: argparse.Namespace) -> int:
                 account_state(user["is_active"]),
                 format_beijing(user["created_at"]),
                 format_beijing(user["last_sign_in"]) if user["last_sign_in"] else NEVER_SIGNED_IN,
-                # As /accounts shows it: an administrator's password its owner has yet to change, or one too old.
-                password_state(user, max_age),
+                # As /accounts shows it: an administrator's password its owner has yet to change, or one too old; its
+                # time in Beijing time, as the two columns before it say.
+                password_state(user, max_age, format_beijing),
             )
             for user in users
         ]

@@ -378,6 +378,23 @@ def _server_older_than_warehouse(error: Exception) -> flask.Response:
     return error_page(503, *SERVER_OLDER_THAN_WAREHOUSE, back=HOME_LINK)
 
 
+# Werkzeug names a Chinese file's download for old clients by its ASCII letters alone (普查表模板-中央企业.xlsx gave
+# filename=-.xlsx, which curl -J and some gateways save as such; 反馈-2025.xlsx --2025.xlsx): those get the address's words instead.
+_FALLBACK_NAME = re.compile(
+    r"^(?P<kind>[\w-]+); filename=(?P<name>[^;]*?)(?P<suffix>\.\w+)?; (?P<encoded>filename\*=.+)$"
+)
+
+
+def with_ascii_fallback(disposition: str, path: str) -> str:
+    """A Content-Disposition whose plain filename (the one clients without RFC 5987 use) has no Latin letter (-.xlsx,
+    --2025.xlsx) made from the address instead: download-template-census.xlsx (its UTF-8 name is kept as it is)."""
+    found = _FALLBACK_NAME.match(disposition)
+    if found is None or re.search(r"[A-Za-z]", found["name"]):
+        return disposition
+    words = "-".join(part for part in re.split(r"[^A-Za-z0-9_.-]+", path) if part.strip(".-")) or "download"
+    return f"{found['kind']}; filename={words}{found['suffix'] or ''}; {found['encoded']}"
+
+
 def install_security(
     server: flask.Flask, script_hashes: Callable[[], Iterable[str]], callbacks: Mapping[str, Any]
 ) -> None:
@@ -432,6 +449,9 @@ def install_security(
         headers = security_headers(content_security_policy(script_hashes()), https=https)
         for name, value in headers.items():
             response.headers.setdefault(name, value)
+        disposition = response.headers.get("Content-Disposition")
+        if disposition:
+            response.headers["Content-Disposition"] = with_ascii_fallback(disposition, flask.request.path)
         if not flask.request.path.startswith(CACHEABLE_PREFIXES):
             response.headers["Cache-Control"] = "no-store"
         return response

@@ -4,6 +4,7 @@ disables or enables it here (a role or scope is changed on the command line, `us
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, Literal
 
@@ -294,14 +295,17 @@ def load_accounts(context: AppContext, viewer: Viewer, role: Any, state: Any) ->
     ]
 
 
-def password_state(row: dict[str, Any], max_age: timedelta | None) -> str:
-    """When the password was set, or that its owner must change it first (an administrator's, or too old)."""
+def password_state(
+    row: dict[str, Any], max_age: timedelta | None, moment: Callable[[Any], str] = format_datetime
+) -> str:
+    """When the password was set (written by `moment`), or that its owner must change it first (an administrator's,
+    or too old)."""
     if row["must_change_password"]:
         return MUST_CHANGE
     set_at = row["password_set_at"]
     if max_age is None or not password_too_old(set_at, max_age):
-        return format_datetime(set_at)
-    return format_datetime(set_at) + f"（已超过 {max_age.days} 天，登录时须修改）"
+        return moment(set_at)
+    return moment(set_at) + f"（已超过 {max_age.days} 天，登录时须修改）"
 
 
 def _shown(row: dict[str, Any], max_age: timedelta | None) -> dict[str, Any]:

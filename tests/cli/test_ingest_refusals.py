@@ -212,3 +212,10 @@ def test_a_shrink_against_a_withdrawn_return_calls_it_withdrawn_not_current():
     shrink = {"current": current, "current_holders": 737, "dropped": 400, "dropped_pct": 54.27, "limit_pct": 10.0}
     said = _describe_shrink({**shrink, "exceeds_limit": False, "confirmed": False}, "accepted")
     assert said[0].startswith("与本范围已撤回的报表（文件「gd.xlsx」，编号 S1，737 个普查对象）相比，减少 400 个")
+    # The one paragraph on stderr says it too (it said 与现行报表相比减少 while stdout said 已撤回的报表).
+    from cli.ingest_cmd import describe_refusal
+
+    refused = {"status": "needs_confirmation", "shrink": {**shrink, "exceeds_limit": True, "confirmed": False}}
+    assert describe_refusal(refused).startswith("未装载：与已撤回的报表相比减少 400 个普查对象")
+    current["is_withdrawn"] = False
+    assert describe_refusal(refused).startswith("未装载：与现行报表相比减少 400 个普查对象")

@@ -22,7 +22,7 @@ from cli.main import main
 from dash_app.security import https_only, trusted_origins
 from tests.flows.workbooks import PROVINCE, census_workbook
 from warehouse.backends import EmbeddedWarehouse
-from warehouse.users import get_user
+from warehouse.users import change_own_password, get_user
 
 
 @pytest.fixture
@@ -167,6 +167,14 @@ def test_adding_a_user_that_exists_says_what_it_replaced_and_a_case_twin_is_refu
     assert main(["users", "list", "--db", str(db)]) == 0
     listed = capsys.readouterr().out
     assert listed.splitlines()[0].split()[-1] == "密码" and "管理员所设，待本人修改" in listed
+    # Once its owner has set it, the time it was set is in Beijing time, as 创建时间 and 最近登录 say (it alone did not).
+    with EmbeddedWarehouse(db).writer() as con:
+        assert change_own_password(con, "guangdong", "its-own-hash")
+    assert main(["users", "list", "--db", str(db)]) == 0
+    (row,) = [line for line in capsys.readouterr().out.splitlines() if line.startswith("guangdong")]
+    assert (
+        row.rstrip().endswith("（北京时间）") and row.count("（北京时间）") == 2
+    )  # 创建时间 and 密码 (never signed in)
     # A password piped from a Windows file ends in CRLF: the \r is not part of it.
     assert add("guangdong", "evaluator", "--replace", password="A-long-enough-password\r\n") == 0
     with EmbeddedWarehouse(db).reader() as con:

@@ -1272,6 +1272,8 @@ def test_a_province_user_s_template_is_for_its_own_province(app):
     assert response.status_code == 200
     assert read_meta(response.data)["province_code"] == "440000"
     assert quote("普查表模板-广东省.xlsx") in response.headers["Content-Disposition"]  # its own, by name
+    # A client reading only the plain name got -.xlsx (the ASCII letters of 普查表模板-广东省.xlsx): the address's words.
+    assert response.headers["Content-Disposition"].startswith("attachment; filename=download-template-census.xlsx; ")
 
 
 def test_a_planner_chooses_the_template_s_province(app):
