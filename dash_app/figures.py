@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from census_schema.divisions import PROVINCE, load_divisions
 from dash_app.formatting import MAGNITUDE_FROM, NO_MAGNITUDE_UNITS, format_date, format_pct, in_wan_or_yi, to_beijing
@@ -425,43 +426,68 @@ def build_radar(areas: Sequence[Mapping[str, Any]], title: str) -> go.Figure:
     return figure
 
 
-def build_lines(series: Mapping[str, Sequence[tuple[Any, Any]]], title: str, *, unit: str = "") -> go.Figure:
-    """One line per named series of (year, value) points; years are whole numbers on the axis (2025年)."""
-    if not any(y is not None for points in series.values() for _, y in points):
+def build_lines(
+    series: Mapping[str, Sequence[tuple[Any, Any]]],
+    title: str,
+    *,
+    unit: str = "",
+    below: tuple[str, Mapping[str, Sequence[tuple[Any, Any]]]] | None = None,
+) -> go.Figure:
+    """One line per named series of (year, value) points; years are whole numbers on the axis (2025年). `below`: a
+    second panel under the first, named, with an axis of its own (a province's figures are a sliver of the nation's:
+    on one axis its lines lay over each other along the bottom)."""
+    panels = [("", series), *([below] if below and _has_values(below[1]) else [])]
+    if not _has_values(series) and len(panels) == 1:
         return empty_figure("该指标暂无数值。")
-    values = [float(y) for points in series.values() for _, y in points if y is not None]
-    years = sorted({x for points in series.values() for x, y in points if y is not None})
-    # One value alone is drawn from 0 (plotly zoomed round it: an axis of 2,035,654.5 … 2,035,656, or none at all).
-    single = max(values) == min(values)
-    ticks = magnitude_ticks([0.0, *values] if single else values, unit)
-    figure = go.Figure()
-    for name, points in series.items():
-        # A series of one or two values is a dot or a short line: each value written beside it, or it cannot be read.
-        few = sum(y is not None for _, y in points) <= 2
-        figure.add_scatter(
-            x=[x for x, _ in points],
-            y=[y for _, y in points],
-            mode="lines+markers+text" if few else "lines+markers",
-            text=[None if y is None else _point_label(float(y), bool(ticks)) for _, y in points] if few else None,
-            textposition="top center",
-            marker={"size": 9 if few else 6},
-            name=name,
-            hovertemplate="%{x}年 " + name + "：%{y:,}" + (f" {unit}" if unit else "") + "<extra></extra>",
-        )
+    years = sorted({x for _, lines in panels for points in lines.values() for x, y in points if y is not None})
+    if len(panels) == 1:
+        figure = go.Figure()
+    else:
+        names = ("全国" if _has_values(series) else "全国（暂无数值）", below[0] if below else "")
+        figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14, subplot_titles=names)
+    for row, (_, lines) in enumerate(panels, start=1):
+        values = [float(y) for points in lines.values() for _, y in points if y is not None] or [0.0]
+        # One value alone is drawn from 0 (plotly zoomed round it: an axis of 2,035,654.5 … 2,035,656, or none).
+        single = max(values) == min(values)
+        ticks = magnitude_ticks([0.0, *values] if single else values, unit)
+        for name, points in lines.items():
+            # A series of one or two values is a dot or a short line: each value written beside it, or it cannot be
+            # read.
+            few = sum(y is not None for _, y in points) <= 2
+            figure.add_scatter(
+                x=[x for x, _ in points],
+                y=[y for _, y in points],
+                mode="lines+markers+text" if few else "lines+markers",
+                text=[None if y is None else _point_label(float(y), bool(ticks)) for _, y in points] if few else None,
+                textposition="top center",
+                marker={"size": 9 if few else 6},
+                name=name,
+                hovertemplate="%{x}年 " + name + "：%{y:,}" + (f" {unit}" if unit else "") + "<extra></extra>",
+                **({"row": row, "col": 1} if len(panels) > 1 else {}),
+            )
+        # The unit is in the caller's title and the hover (a rotated 个 reads as ←); large figures in 万 or 亿.
+        yaxis = {"tickformat": ",", **ticks} | ({"rangemode": "tozero"} if single else {})
+        figure.update_yaxes(**yaxis, **({"row": row, "col": 1} if len(panels) > 1 else {}))
+    figure.update_xaxes(
+        dtick=1,
+        tickformat="d",
+        ticksuffix="年",
+        # A single year is its own axis (it read 2023年 to 2025年 around one point of 2024).
+        **({"range": [years[0] - 0.5, years[0] + 0.5]} if len(years) == 1 else {}),
+    )
     figure.update_layout(
-        height=340,
-        margin={"l": 60, "r": 10, "t": 40, "b": 40},
+        height=340 if len(panels) == 1 else 520,
+        margin={"l": 60, "r": 10, "t": 40 if len(panels) == 1 else 70, "b": 40},
         font_family=FONT,
         title={"text": title, "x": 0.01},
-        # A single year is its own axis (it read 2023年 to 2025年 around one point of 2024).
-        xaxis={"dtick": 1, "tickformat": "d", "ticksuffix": "年"}
-        | ({"range": [years[0] - 0.5, years[0] + 0.5]} if len(years) == 1 else {}),
-        # The unit is in the caller's title and the hover (a rotated 个 reads as ←); large figures in 万 or 亿.
-        yaxis={"tickformat": ",", **ticks} | ({"rangemode": "tozero"} if single else {}),
-        legend={"orientation": "h", "y": 1.12, "x": 1, "xanchor": "right"},
+        legend={"orientation": "h", "y": 1.12 if len(panels) == 1 else 1.1, "x": 1, "xanchor": "right"},
         showlegend=True,  # a single series is named too (plotly leaves a lone trace without its legend)
     )
     return figure
+
+
+def _has_values(series: Mapping[str, Sequence[tuple[Any, Any]]]) -> bool:
+    return any(y is not None for points in series.values() for _, y in points)
 
 
 def _point_label(value: float, in_magnitude: bool) -> str:

@@ -330,16 +330,20 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
                 for r in computed
                 if (r["indicator_code"], r["province_code"]) == (code, province)
             ]
+        # Its own lines in a panel of their own, under the nation's, on their own axis (on the nation's axis they lay
+        # over each other along its bottom), with its own plan's expected progress where a provincial target was
+        # uploaded.
+        own_series: dict[str, list[tuple[Any, Any]]] = {}
         if province is not None and any(value is not None for _, value in own):
-            series[f"{division_name(province)}实际值"] = [
+            own_series[f"{division_name(province)}实际值"] = [
                 (year, float(value)) for year, value in own if value is not None
             ]
-        # And its own plan's expected progress, where a provincial target was uploaded (its line alone read nothing).
         own_expected = [
             (r["year"], float(r["expected"])) for r in of_code if r["province_code"] and r["expected"] is not None
         ]
         if province is not None and own_expected:
-            series[f"{division_name(province)}应达进度"] = own_expected
+            own_series[f"{division_name(province)}应达进度"] = own_expected
         unit = next((r["unit"] for r in rows), "")
         title = next((f"{r['indicator_name']}（{r['unit']}）" for r in rows), code)
-        return build_lines(series, title, unit=unit)
+        below = (division_name(province), own_series) if province is not None and own_series else None
+        return build_lines(series, title, unit=unit, below=below)

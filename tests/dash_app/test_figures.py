@@ -188,6 +188,23 @@ def test_a_series_of_one_value_is_named_and_its_value_written_beside_its_dot():
     assert many.mode == "lines+markers" and many.text is None
 
 
+def test_a_province_s_lines_have_a_panel_and_an_axis_of_their_own_under_the_nation_s():
+    # On the nation's axis (0 to 150) Guangdong's 7 and 10 and its expected 2.4 to 12 lay over each other at the bottom.
+    nation = {"全国实际值": [(2023, 84), (2024, 118)], "全国应达进度": [(2023, 90), (2024, 120)]}
+    own = {"广东省实际值": [(2023, 7), (2024, 10)], "广东省应达进度": [(2023, 7.2), (2024, 9.6)]}
+    figure = build_lines(nation, "新增高水平数字档案馆（个）", unit="个", below=("广东省", own))
+    assert [(t.name, t.yaxis) for t in figure.data] == [
+        ("全国实际值", "y"),
+        ("全国应达进度", "y"),
+        ("广东省实际值", "y2"),
+        ("广东省应达进度", "y2"),
+    ]
+    assert [a.text for a in figure.layout.annotations] == ["全国", "广东省"]
+    # Alone (a planner's view, or a province without values of its own), one panel as before.
+    alone = build_lines(nation, "个数", unit="个", below=("广东省", {}))
+    assert len(alone.data) == 2 and not alone.layout.annotations and "yaxis2" not in alone.layout.to_plotly_json()
+
+
 def contrast_ratio(first: str, second: str) -> float:
     """WCAG 2.1's contrast ratio of two #rrggbb colours."""
 
