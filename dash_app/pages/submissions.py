@@ -13,7 +13,14 @@ from census_schema.errors import CensusError
 from census_schema.failures import in_workbook_order
 from census_schema.forms import CURRENT_WORKBOOKS, KIND_LABELS, SUBMISSION_STATUS_LABELS, get_workbook_form
 from census_schema.roles import Role
-from census_schema.scopes import AWAITING_PREFECTURE, AWAITING_PROVINCE, counted_state, summarize_review
+from census_schema.scopes import (
+    AWAITING_PREFECTURE,
+    AWAITING_PROVINCE,
+    WITHDRAWN,
+    counted_state,
+    shown_progress,
+    summarize_review,
+)
 from dash_app import ids
 from dash_app.access import (
     SUBMISSION_ROLES,
@@ -543,15 +550,39 @@ def changes_of(context: AppContext, viewer: Viewer, submission_id: str | None) -
     return None if changes is None else describe_changes(changes)
 
 
-def return_preview(context: AppContext, viewer: Viewer, submission_id: str | None) -> str | None:
+def return_preview(
+    context: AppContext, viewer: Viewer, submission_id: str | None
+) -> tuple[str | None, bool, bool, bool]:
     """What withdrawing the submission typed would take out, for its sender, or returning it, for a reviewer who may
-    return it (None otherwise)."""
+    return it; and whether 审核通过, 退回 and 撤回 are shut: all three for a return no review can move (withdrawn,
+    replaced, rejected; the server refuses them anyway, but a probe pressed 审核通过 on a withdrawn return), with
+    why; 撤回 for any but the viewer's own return still under review."""
     code = typed_id(submission_id)
     if not code or (viewer.role not in UPLOAD_ROLES and not can_review(viewer)):
-        return None
+        return None, False, False, False  # pressed without a number, a button says to fill it in
     with context.reader.cursor() as con:
         own = describe_withdrawal(con, code, viewer.user_name) if viewer.role in UPLOAD_ROLES else None
-        return own or (describe_return(con, code, reviewer_of(viewer)) if can_review(viewer) else None)
+        to_return = describe_return(con, code, reviewer_of(viewer)) if can_review(viewer) else None
+        submission = find_visible_submission(con, viewer, code)
+    if submission is not None and not _beyond_review(submission):
+        return own or to_return, False, False, own is None
+    progress = (
+        "找不到这个提交编号，或它不在您的查看范围内：请核对提交编号（点击上表一行可填入）。"
+        if submission is None
+        else f"该报表{_beyond_review(submission)}，不能再审核或撤回。"
+    )
+    return progress, True, True, True
+
+
+def _beyond_review(submission: Mapping[str, Any]) -> str | None:
+    """Why no review moves the submission any more (withdrawn by its sender, replaced, not loaded); None when one may."""
+    if submission["status"] != "accepted":
+        return f"{SUBMISSION_STATUS_LABELS.get(submission['status'], submission['status'])}，未装载"
+    if not submission["is_current"]:
+        return "已被替代"
+    if shown_progress(submission["review_state"], submission["return_reason"]) == WITHDRAWN:
+        return "已由报送人撤回"
+    return None
 
 
 def register_callbacks(app: Dash, context: AppContext) -> None:
@@ -642,10 +673,13 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
 
     @app.callback(
         Output(ids.SUBMISSIONS_RETURN_PREVIEW, "children"),
+        Output(ids.SUBMISSIONS_ACCEPT, "disabled"),
+        Output(ids.SUBMISSIONS_RETURN, "disabled"),
+        Output(ids.SUBMISSIONS_WITHDRAW, "disabled"),
         Input(ids.SUBMISSIONS_REVIEW_ID, "value"),
         Input(ids.SUBMISSIONS_REVIEW_RESULT, "children"),
     )
-    def preview_return(submission_id: str | None, _result: Any) -> str | None:
+    def preview_return(submission_id: str | None, _result: Any) -> tuple[str | None, bool, bool, bool]:
         return return_preview(context, current_viewer(), submission_id)
 
     @app.callback(

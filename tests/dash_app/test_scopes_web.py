@@ -149,15 +149,25 @@ def progress_line(app, user: str) -> str:
     return returned(response, ids.SUBMISSIONS_REVIEW_PROGRESS, "children")
 
 
-def return_preview(app, user: str, submission_id: str) -> str | None:
-    """What /submissions says a return would take out, once the id is filled in."""
+REVIEW_BUTTONS = (ids.SUBMISSIONS_ACCEPT, ids.SUBMISSIONS_RETURN, ids.SUBMISSIONS_WITHDRAW)
+
+
+def review_form(app, user: str, submission_id: str) -> tuple[str | None, list[bool]]:
+    """What /submissions says a return would take out, once the id is filled in, and which of 审核通过, 退回 and 撤回
+    it shuts."""
     response = post_callback(
         app,
         client_of(app, user),
-        [(ids.SUBMISSIONS_RETURN_PREVIEW, "children")],
+        [(ids.SUBMISSIONS_RETURN_PREVIEW, "children"), *((button, "disabled") for button in REVIEW_BUTTONS)],
         [(ids.SUBMISSIONS_REVIEW_ID, "value", submission_id), (ids.SUBMISSIONS_REVIEW_RESULT, "children", None)],
     )
-    return returned(response, ids.SUBMISSIONS_RETURN_PREVIEW, "children")
+    shut = [returned(response, button, "disabled") for button in REVIEW_BUTTONS]
+    return returned(response, ids.SUBMISSIONS_RETURN_PREVIEW, "children"), shut
+
+
+def return_preview(app, user: str, submission_id: str) -> str | None:
+    """What /submissions says a return would take out, once the id is filled in."""
+    return review_form(app, user, submission_id)[0]
 
 
 def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_the_uploader_why(site):
@@ -166,7 +176,8 @@ def test_the_province_reviews_its_prefecture_then_the_nation_and_a_return_tells_
     # Before 退回 is pressed, the page says what it takes out (and says nothing of another province's return).
     said = return_preview(app, "guangdong", prefecture)
     assert said is not None and "广东省广州市（地级）的这份普查表（3 个单位）不再计入统计数字" in said
-    assert return_preview(app, "guangxi", prefecture) is None and return_preview(app, "evaluator", prefecture) is None
+    assert return_preview(app, "evaluator", prefecture) is None
+    assert return_preview(app, "guangxi", prefecture).startswith("找不到这个提交编号")  # not its to learn of
     assert return_preview(app, "planner", prefecture) is None  # the province's turn first: not the nation's to return
     assert "须先由省级档案部门审核" in review(app, "planner", prefecture, "accept")
     assert "找不到报送记录" in review(app, "guangxi", prefecture, "accept")
@@ -941,7 +952,8 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
     assert said is not None and said.startswith(
         "撤回将使广东省广州市天河区（县级）的这份普查表（2 个单位）不再计入统计数字"
     )
-    assert return_preview(app, "tianhe", submission_of(store, "440100")) is None  # not its own: nothing said
+    # Not its own, nor in its sight: nothing of it said (its buttons shut).
+    assert return_preview(app, "tianhe", submission_of(store, "440100")).startswith("找不到这个提交编号")
     assert "撤回报送必须说明原因" in review(app, "tianhe", own, "withdraw", "  ")
     # Only its sender takes it back; a role that sends nothing cannot.
     assert "由 tianhe 提交，只有提交人本人可以撤回" in review(app, "guangzhou", own, "withdraw", "误传")
@@ -964,6 +976,11 @@ def test_a_county_s_office_withdraws_its_own_return_under_review_after_being_tol
     row = bulletin.split("th-wrong.xlsx", 1)[1].split("</tr>", 1)[0]
     assert "已撤回" in row and "已退回" not in row, row
     assert "当前为「已退回」，不能撤回" in review(app, "tianhe", own, "withdraw", "再撤一次")
+    # Its reviewers' buttons are shut, and say why (a probe pressed 审核通过 on a withdrawn return, to be refused).
+    for user in ("guangzhou", "tianhe"):
+        assert review_form(app, user, own) == ("该报表已由报送人撤回，不能再审核或撤回。", [True, True, True])
+    # One still under review keeps them open; its sender's 撤回 only for its own.
+    assert review_form(app, "guangdong", submission_of(store, "440100"))[1] == [False, False, True]
 
 
 def test_the_reviewer_of_a_county_s_return_reads_its_warnings_on_the_submissions_page(reporters, monkeypatch):
