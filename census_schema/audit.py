@@ -136,6 +136,11 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "errors": "错误数",
     "warnings": "警告数",
     "current": "被替代的报送",
+    "current_review": "被替代报送的审核进度",
+    "shrink_confirmed": "报送人确认减少后装载",
+    "holders_dropped": "减少的普查对象（个）",
+    "dropped_holders": "减少的普查对象",
+    "dropped_unlisted": "另有减少的普查对象（未逐一列出，个）",
     "review_state": "审核状态",
     "is_open": "开放",
     "archive_code": "档案馆",
@@ -169,7 +174,7 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "summary_changes": "变化的汇总数字（升级前 → 升级后）",
     "request": "请求",
     "page": "发出请求的页面",
-    "callback": "页面回调（更新的内容）",
+    "callback": "请求的操作",
     "refusal": "拒绝理由",
     "origin": "发出请求的网页来源",
     "repeats_within": "同一请求此后不再重复记录的时长",
@@ -181,6 +186,10 @@ AUDIT_STATE_LABELS: dict[str, str] = {
     "responsible_person": "整改责任人",
     "remarks": "备注",
 }
+# The fields a state shows first, in this order (a state's others follow as stored, by name): what a confirmed
+# shrink dropped, ahead of the file's name and fingerprint (a clipped line of `archive-census audit` showed only those).
+AUDIT_LEADING_FIELDS = ("current_review", "current", "shrink_confirmed", "holders_dropped", "dropped_holders",
+                        "dropped_unlisted")  # fmt: skip
 # The sign-in counters a throttled attempt names (dash_app.throttle's keys).
 AUDIT_COUNTER_LABELS: dict[str, str] = {"address": "来源地址", "account": "账号", "device": "受信任的设备"}
 # Fields whose values are what people typed (user and file names): shown quoted, as in messages.

@@ -9,8 +9,9 @@ from typing import Any
 from census_schema.audit import AuditKind, action_label
 from census_schema.clock import to_beijing
 from census_schema.errors import UsageError
+from census_schema.fields import show_unseen
 from census_schema.settings import load_settings
-from cli.main import emit_json, parse_day
+from cli.main import display_width, emit_json, parse_day
 from cli.warehouse_cmd import format_table
 from dash_app.audit_rows import AUDIT_HEADERS, shown_row
 from dash_app.webstate import pending_events
@@ -37,6 +38,26 @@ def as_json(row: dict[str, Any]) -> dict[str, Any]:
         "after": None if row["after_state"] is None else json.loads(row["after_state"]),
         "reason": row["reason"],
     }
+
+
+# The widest a cell of the text table is (a 200-character comment made every line ~3,300 columns wide); --json keeps
+# every value whole.
+MAX_CELL_WIDTH = 100
+CLIPPED_NOTE = "过长的内容已截断，以 … 标出；完整内容请用 --json 查看，或在网页的审计日志中点击该行。"
+
+
+def clip_cell(text: str, width: int = MAX_CELL_WIDTH) -> str:
+    """A cell of the text table at most `width` terminal columns wide, cut with … (invisible characters as codes)."""
+    text = show_unseen(text)
+    if display_width(text) <= width:
+        return text
+    kept, used = [], 0
+    for char in text:
+        used += display_width(char)
+        if used > width - 1:  # room for the …
+            break
+        kept.append(char)
+    return "".join(kept) + "…"
 
 
 # The most events one listing prints (the log's whole history is far fewer; a bigger number was an internal error).
@@ -74,7 +95,8 @@ def run_audit(args: argparse.Namespace) -> int:
     # As the web's /audit reads them: archives and users by name, what changed item by item.
     shown = [shown_row(r, names) for r in rows]
     keys = AUDIT_COLUMNS[1:]  # all but the event's id
-    table = [tuple(row[key] or "" for key in keys) for row in shown]
+    whole = [tuple(show_unseen(str(row[key] or "")) for key in keys) for row in shown]
+    table = [tuple(clip_cell(cell) for cell in row) for row in whole]
     print(format_table(tuple(AUDIT_HEADERS[key] for key in keys), table))
-    print(f"共 {len(rows)} 条。")
+    print(f"共 {len(rows)} 条。" + (CLIPPED_NOTE if table != whole else ""))
     return 0

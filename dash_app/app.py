@@ -175,7 +175,7 @@ def create_app(settings: Settings) -> Dash:
     server.config["MAX_CONTENT_LENGTH"] = settings.max_upload_bytes + MAX_UPLOAD_BYTES_OVERHEAD
     context = AppContext.create(settings, open_warehouse(settings))
     server.extensions[CONTEXT_EXTENSION] = context
-    install_auth(
+    auth = install_auth(
         server,
         context.store,
         context.reader,
@@ -210,7 +210,10 @@ def create_app(settings: Settings) -> Dash:
         dash.register_page(
             page.__name__, path=page.PATH, name=page.NAME, title=page_title(page.NAME), layout=_layout_for_roles(page)
         )
+        registered = set(app.callback_map)
         page.register_callbacks(app, context)
+        # A refused callback's audit record names the page it belongs to.
+        auth.callback_pages.update(dict.fromkeys(set(app.callback_map) - registered, page.NAME))
     dash.register_page("not_found_404", path="/404", title=page_title("页面不存在"), layout=not_found)
     _answer_unknown_addresses_with_404(server, app.config.routes_pathname_prefix + "<path:path>")
     # After every callback is registered: the CSP allows Dash's inline scripts by their hashes.

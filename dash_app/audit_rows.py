@@ -9,6 +9,7 @@ from typing import Any
 from census_schema.archives import list_comprehensive_archives
 from census_schema.audit import (
     AUDIT_COUNTER_LABELS,
+    AUDIT_LEADING_FIELDS,
     AUDIT_STATE_LABELS,
     AUDIT_TYPED_FIELDS,
     AUDIT_VIA_LABELS,
@@ -43,6 +44,8 @@ def _state_value(key: str, value: Any) -> str:
         return _figure_change(value)
     if key == "returns_removed" and isinstance(value, dict):
         return describe_removed_return(value)
+    if key == "dropped_holders" and isinstance(value, dict):  # 某档案室（9144…）
+        return f"{value.get('unit_name') or '（未填单位名称）'}（{value.get('uscc')}）"
     if isinstance(value, dict):
         return "，".join(f"{k} {_state_value(key, v)}" for k, v in value.items()) or "无"
     if isinstance(value, list):
@@ -102,12 +105,14 @@ def state_parts(text: str | None) -> list[str]:
     state = json.loads(text)
     if not isinstance(state, dict):
         return [str(state)]
-    return [f"{AUDIT_STATE_LABELS.get(key, key)}：{_state_value(key, value)}" for key, value in state.items()]
+    leading = {key: place for place, key in enumerate(AUDIT_LEADING_FIELDS)}
+    items = sorted(state.items(), key=lambda item: leading.get(item[0], len(leading)))
+    return [f"{AUDIT_STATE_LABELS.get(key, key)}：{_state_value(key, value)}" for key, value in items]
 
 
 def _state(text: str | None) -> str | None:
-    """A stored JSON state on one line, `字段：值；…`."""
-    return "；".join(state_parts(text)) or None
+    """A stored JSON state on one line, `字段：值；…` (an item's own full stop dropped before the ；)."""
+    return "；".join(part.removesuffix("。") for part in state_parts(text)) or None
 
 
 # The log's columns by their Chinese names, on /audit and in `archive-census audit` alike.

@@ -46,7 +46,7 @@ from census_schema.settings import Settings
 from dash_app import ids
 from dash_app.data_docs import TOKEN_PATH
 from dash_app.reader import SnapshotReader
-from dash_app.security import CALLBACK_PATH, home_of, https_only, refusal, viewer_home
+from dash_app.security import CALLBACK_PATH, describe_callback, home_of, https_only, refusal, viewer_home
 from dash_app.throttle import KDF_WAIT_S, LOGIN_THROTTLE, LoginThrottle
 from dash_app.webstate import AuditOutbox, SessionStore, SharedFailures, session_end_causes
 from warehouse.audit import AuditSource, enter_audit_source, leave_audit_source, new_event
@@ -399,6 +399,8 @@ class Authenticator:
         self.refusals = RefusalRecorder()
         # The app's pages by address (a refused request's audit record names the page it came from by them).
         self.page_names = dict(page_names or {})
+        # The page that registered each callback, by its key (set once the pages have registered them).
+        self.callback_pages: dict[str, str] = {}
 
     def account_state(self, name: str) -> dict[str, object]:
         """What the log says of a name no enabled account has: whether it is a disabled account's."""
@@ -421,11 +423,14 @@ class Authenticator:
         user = flask.g.get("_login_user")  # loaded by the guard; not loaded here (that would mark the session seen)
         actor = str(user.id) if user is not None and user.is_authenticated else None
         cross_origin = bool(flask.g.get("cross_origin_refused"))
-        callback = None
+        callback = said = None
         if request.path == CALLBACK_PATH and not cross_origin:
             body = request.get_json(silent=True, cache=True)
             output = body.get("output") if isinstance(body, dict) else None
             callback = show_unseen(output)[:200] if isinstance(output, str) else None
+            # In words: the page that registered it and what it does (the record named component ids).
+            if isinstance(body, dict) and isinstance(output, str):
+                said = describe_callback(body, self.callback_pages.get(output))
         asked = f"{request.method} {show_unseen(request.path)[:200]}"
         # A callback's query is Dash's own (a new ?endId= on every request): it names no target, its inputs do.
         is_callback = request.path == CALLBACK_PATH
@@ -444,8 +449,8 @@ class Authenticator:
         referrer = urlparse(request.referrer or "")
         if referrer.netloc == request.host and referrer.path in self.page_names:
             after["page"] = self.page_names[referrer.path]
-        if callback:
-            after["callback"] = callback
+        if said:
+            after["callback"] = said
         if isinstance(said := flask.g.get("refused_on_page"), str):
             after["refusal"] = show_unseen(said)[:300]  # what the page told the user, in its words
         if cross_origin:

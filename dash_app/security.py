@@ -28,10 +28,12 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from census_schema.archives import list_comprehensive_archives
 from census_schema.errors import StorageError, UsageError
 from census_schema.layout import page_title
 from census_schema.roles import Role
 from census_schema.settings import env_choice, env_number
+from dash_app import ids
 from dash_app.webstate import session_end_causes
 from warehouse.backends import WarehouseMisconfigured, WarehouseUnavailable
 from warehouse.migrations import WarehouseNewerThanCode
@@ -226,6 +228,52 @@ def _outputs_problem(key: str, outputs: Any) -> str | None:
         ):
             return OUTPUTS_MISMATCH
     return None
+
+
+# What a page's callback does, as people read it, by the component its first output updates (the allow-list: a
+# callback not named here is 页面「…」的一项操作; the record never shows component ids).
+CALLBACK_ACTIONS = {
+    ids.EVALUATION_RESULT: "评分表的保存或提交",
+    ids.EVALUATION_FORM: "打开评分表",
+    ids.EVALUATION_RECONCILE_RESULT: "录入合议分",
+    ids.EVALUATION_ISSUE_RESULT: "下发或撤回整改问题",
+    ids.SUBMISSIONS_REVIEW_RESULT: "审核或撤回报表",
+    ids.INSPECTIONS_RESULT: "变更整改问题",
+    ids.ACCOUNTS_RESULT: "新建或修改账号",
+    ids.AUDIT_DETAIL: "查看审计事件详情",
+}
+# By the property a callback's first output updates, where its component is none of the above (every grid's).
+CALLBACK_PROPERTY_ACTIONS = {"rowData": "读取表格数据", "data": "导出或下载数据"}
+ARCHIVE_NAMES = {archive.archive_code: archive.name for archive in list_comprehensive_archives()}
+
+
+def _first_output(key: str) -> tuple[str, str]:
+    """The component id (a wildcard's type) and property of the first output a callback's key names."""
+    first = key[2:-2].split("...")[0] if key.startswith("..") else key
+    component, _, prop = first.partition("@")[0].rpartition(".")
+    if component.startswith("{"):
+        try:
+            wildcard = json.loads(component)
+        except ValueError:
+            return "", prop
+        return (str(wildcard.get("type", "")) if isinstance(wildcard, dict) else ""), prop
+    return component, prop
+
+
+def describe_callback(body: Mapping[str, Any], page: str | None) -> str:
+    """What a callback request tried to do, as people read it: 「业务建设评价」页面：评分表的保存或提交（档案馆：…）; the
+    archive only when the request names a known one; 页面「…」的一项操作 for a callback the allow-list does not name."""
+    component, prop = _first_output(str(body.get("output", "")))
+    where = f"「{page}」页面" if page else "平台页面"
+    action = CALLBACK_ACTIONS.get(component) or CALLBACK_PROPERTY_ACTIONS.get(prop)
+    if action is None:
+        return f"页面「{page}」的一项操作" if page else "平台页面的一项操作"
+    entries = [e for part in ("inputs", "state") for e in body.get(part) or [] if isinstance(e, dict)]
+    archives = [
+        e.get("value") for e in entries if e.get("id") == ids.EVALUATION_ARCHIVE and e.get("property") == "value"
+    ]
+    archive = next((code for code in archives if isinstance(code, str) and code in ARCHIVE_NAMES), None)
+    return f"{where}：{action}" + (f"（档案馆：{ARCHIVE_NAMES[archive]}）" if archive else "")
 
 
 def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | None:

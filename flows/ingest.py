@@ -795,6 +795,7 @@ def ingest_workbook(
             error_count=len(errors),
             warning_count=len(failures) - len(errors),
             request_id=request.request_id,
+            shrink_confirmed=status == "accepted" and shrink is not None and shrink.exceeds_limit and shrink.confirmed,
         )
         rows = parsed.rows if status == "accepted" else None
         if status == "accepted" and scope is not None:

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 import duckdb
 import polars as pl
@@ -22,6 +22,7 @@ from census_schema.scopes import (
     RETURNED,
     Scope,
     ScopeKind,
+    parse_stored_scope,
     return_reason_clause,
     return_verb,
     review_label,
@@ -33,6 +34,7 @@ from warehouse.indicators import is_wholly_current
 from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import raw_table_name
 from warehouse.reviews import above_sender, first_review_level, progress_given, record_review_change
+from warehouse.scopes import HOLDER_COLUMNS, fetch_return_holders
 from warehouse.transactions import quote_identifier, transaction, utc_now
 
 Status = Literal["accepted", "rejected"]
@@ -74,6 +76,9 @@ class NewSubmission:
     # The request that sent it, the same for every attempt at it (a worker's run scheduled again after its worker
     # died): kept in the submission's audit event, so that an attempt finding its file landed knows whose load it was.
     request_id: str | None = None
+    # The uploader confirmed loading it though it drops more of its scope's current holders than allowed
+    # (--confirm-shrink, the web's 确认…减少并装载): said in its audit event, beside the holders it dropped.
+    shrink_confirmed: bool = False
 
     @property
     def scope_or_province(self) -> Scope | None:
@@ -341,7 +346,7 @@ def _audit_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: New
             "SELECT submission_id FROM submissions WHERE superseded_by = ?", [submission_id]
         ).fetchall()
     ]
-    after = {
+    after: dict[str, Any] = {
         "kind": s.kind,
         "province_code": s.province_code,
         "round_id": s.round_id,
@@ -354,10 +359,53 @@ def _audit_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: New
     }
     if s.request_id is not None:
         after["request_id"] = s.request_id
-    before = {"current": superseded} if superseded else None
+    before: dict[str, Any] | None = {"current": superseded} if superseded else None
+    if before is not None and len(superseded) == 1:
+        replaced_review, dropped = _replacement_facts(con, s.kind, submission_id, superseded[0])
+        if replaced_review is not None:
+            before["current_review"] = replaced_review
+        if dropped:
+            after["holders_dropped"] = len(dropped)
+            after["dropped_holders"] = dropped[:MAX_DROPPED_LISTED]
+            if len(dropped) > MAX_DROPPED_LISTED:
+                after["dropped_unlisted"] = len(dropped) - MAX_DROPPED_LISTED
+    if s.shrink_confirmed:
+        after["shrink_confirmed"] = True
     record_event(
         con, AuditKind.SUBMISSION, s.status, actor=s.submitted_by, target=submission_id, before=before, after=after
     )
+
+
+# The dropped holders a submission's audit event names one by one (the rest are counted).
+MAX_DROPPED_LISTED = 20
+
+
+def _replacement_facts(
+    con: duckdb.DuckDBPyConnection, kind: str, submission_id: str, replaced_id: str
+) -> tuple[str | None, list[dict[str, Any]]]:
+    """What replacing a return changed beyond its figures: the replaced one's review progress where a reviewer had
+    moved it on (已审核, 待国家局审核: voided), else None; and the holders it listed that the new one leaves out (USCC
+    and name), in its row order."""
+    row = con.execute(
+        "SELECT review_state, review_stage, scope_kind, scope_code, province_code, submitted_by FROM submissions "
+        "WHERE submission_id = ?",
+        [replaced_id],
+    ).fetchone()
+    review = None
+    if row is not None and row[0] is not None:
+        state, stage, scope_kind, scope_code, province_code, sender = row
+        scope = parse_stored_scope(scope_kind, scope_code, province_code)
+        if scope is not None and progress_given(con, replaced_id, state, stage, scope, sender):
+            review = review_label(state, stage)
+    if not set(HOLDER_COLUMNS) <= set(get_workbook_form(kind).sheets[0].field_names):
+        return review, []  # a kind whose rows are no holders (a registered kind of other facts)
+    kept = {holder["uscc"] for holder in fetch_return_holders(con, kind, submission_id)}
+    dropped = [
+        {"uscc": holder["uscc"], "unit_name": holder["unit_name"]}
+        for holder in fetch_return_holders(con, kind, replaced_id)
+        if holder["uscc"] not in kept
+    ]
+    return review, dropped
 
 
 @dataclass(frozen=True)

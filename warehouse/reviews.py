@@ -447,7 +447,7 @@ def _refuse_withdrawn(con: duckdb.DuckDBPyConnection, submission_id: str, label:
         return
     by, at, reason = row
     raise IllegalTransition(
-        f"报送「{submission_id}」已由报送人 {person_of(con, by)} 于{format_beijing(at)}撤回（{return_reason_clause(reason)}），"
+        f"报送「{submission_id}」已由报送人{person_of(con, by)}于{format_beijing(at)}撤回（{return_reason_clause(reason)}），"
         f"不能{label}。",
         hint="撤回的报表不再审核，也不计入统计数字；如其数据仍应计入，请报送单位重新上传该范围的报表。",
     )

@@ -13,14 +13,15 @@ import duckdb
 
 from census_schema.audit import SYSTEM_ACTOR, AuditKind
 from census_schema.roles import Role
-from cli.main import main
+from cli.main import display_width, main
+from dash_app.audit_rows import shown_row, state_parts
 from dash_app.formatting import division_name
 from dash_app.pages import audit as audit_page
 from dash_app.webstate import AuditOutbox, WebState
 from tests.cli.test_light_commands import empty_warehouse
 from tests.warehouse.test_schema_evolution import legacy_copy
 from warehouse import users
-from warehouse.audit import AuditSource, new_event, record_event
+from warehouse.audit import AuditSource, NamesInTime, new_event, record_event
 from warehouse.backends import EmbeddedWarehouse
 
 
@@ -167,8 +168,11 @@ def test_an_upgrade_says_which_figures_of_the_summary_it_changed(tmp_path, capsy
     (line,) = [line for line in out.splitlines() if "升级数据仓库" in line]
     province, total = units[0]
     expected = f"{division_name(province)} 以卷为保管单位档案：{total:,} → {total - 1:,}（卷）"
-    assert code == 0 and SYSTEM_ACTOR in line and expected in line and "迁移版本：11" in line
+    assert code == 0 and SYSTEM_ACTOR in line and "迁移版本：11" in line
     assert "新版本的统计规则或参考数据（如行政区划）使部分汇总数字有变化" in line
+    # The figures in words as /audit lists them (the table's line is clipped: --json holds them whole).
+    assert "变化的汇总数字（升级前 → 升级后）：" in line and "…" in line
+    assert any(expected in item for item in state_parts(json.dumps(state, ensure_ascii=False)))
     # Where the upgrade ran, its operator is told too.
     assert any(
         "汇总中有" in r.getMessage() and "archive-census audit --kind warehouse" in r.getMessage()
@@ -200,3 +204,31 @@ def test_an_event_names_the_person_who_held_the_account_then_and_is_found_by_tha
     assert code == 0
     later, earlier = (line for line in out.splitlines() if "S-" in line)
     assert "张伟（guangdong）" in later and "李华（guangdong）" in earlier, out
+
+
+def test_long_values_are_clipped_in_the_table_and_whole_in_json(tmp_path, capsys):
+    # A probe: a 200-character reason made every line of the table ~3,300 columns wide (padded to the widest value).
+    db = empty_warehouse(tmp_path / "var" / "w.duckdb")
+    comment = "第5行数据有误，" * 25
+    with EmbeddedWarehouse(db).writer() as con:
+        record_event(con, AuditKind.REVIEW, "return", actor="审核员甲", target="S-long", reason=comment)
+        record_event(con, AuditKind.REVIEW, "accept", actor="审核员甲", target="S-short", reason="无误")
+    code, out, _ = run(capsys, "audit", "--db", db)
+    lines = out.splitlines()
+    assert code == 0 and max(display_width(line) for line in lines) < 400, max(map(display_width, lines))
+    (line,) = [line for line in lines if "S-long" in line]
+    assert line.endswith("…") and comment[:30] in line and comment not in line
+    assert lines[-1] == "共 2 条。过长的内容已截断，以 … 标出；完整内容请用 --json 查看，或在网页的审计日志中点击该行。"
+    code, out, _ = run(capsys, "audit", "--json", "--db", db)
+    assert code == 0 and json.loads(out)["events"][1]["reason"] == comment
+
+
+def test_a_state_s_items_are_joined_without_doubled_punctuation():
+    # A probe read 拒绝理由：…的模板。；同一请求此后…: a sentence's full stop before the items' ；.
+    state = json.dumps({"refusal": "广东省的账号只能下载本账号范围（广东省）的模板。", "repeats_within": "10 分钟"})
+    row = {"event_id": "e", "occurred_at": datetime(2025, 6, 30), "actor": None, "via": "web", "kind": "access"}
+    row |= {"source_address": None, "action": "access_refused", "target": "GET /download", "reason": None}
+    shown = shown_row({**row, "before_state": None, "after_state": state}, NamesInTime({}, {}))
+    assert shown["after_state"] == (
+        "拒绝理由：广东省的账号只能下载本账号范围（广东省）的模板；同一请求此后不再重复记录的时长：10 分钟"
+    )

@@ -51,6 +51,7 @@ from dash_app.grid import EXPORT_HEADER_ROW, NO_ROWS_EXPORTED, link_parts
 from dash_app.pages import evaluation, indicators, inspections
 from dash_app.pages.inspections import evidence_link, lifecycle_roles
 from dash_app.reports import OVERDUE_LISTED
+from dash_app.security import describe_callback
 from dash_app.webstate import AuditOutbox, WebState
 from flows.ingest import IngestRequest, ingest_workbook
 from flows.supervision import change_finding
@@ -277,9 +278,8 @@ def version_id(archive: str) -> dict[str, str]:
     return {"type": ids.EVALUATION_SHEET_VERSION, "archive": archive}
 
 
-def save_outcome(
+def save_body(
     app,
-    client,
     archive: str,
     scores: Mapping[str, Any],
     verdicts: Mapping[str, str],
@@ -287,14 +287,14 @@ def save_outcome(
     submit: bool = False,
     remarks: Mapping[str, Any] | None = None,
     version: str | None = None,
-) -> tuple[str, dict[str, str]]:
-    """Click 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as in the browser):
-    the message beside the buttons and the problem shown beside each field (by item). With `version`, the form's
-    store holds that version of the sheet (see sheet_version_after); without, the form has none (none checked)."""
+) -> dict[str, Any]:
+    """The request of a click on 保存草稿 (or 提交评分) with the form holding these values (every other input empty, as
+    in the browser). With `version`, the form's store holds that version of the sheet (see sheet_version_after);
+    without, the form has none (none checked)."""
     remarks = remarks or {}
     trigger = ids.EVALUATION_SUBMIT if submit else ids.EVALUATION_SAVE
     stores = [version_id(archive)] if version is not None else []
-    body = {
+    return {
         "output": registered_key(app, SAVE_OUTPUTS),
         "outputs": [
             {"id": ids.EVALUATION_RESULT, "property": "children"},
@@ -318,6 +318,22 @@ def save_outcome(
         ],
         "changedPropIds": [f"{trigger}.n_clicks"],
     }
+
+
+def save_outcome(
+    app,
+    client,
+    archive: str,
+    scores: Mapping[str, Any],
+    verdicts: Mapping[str, str],
+    *,
+    submit: bool = False,
+    remarks: Mapping[str, Any] | None = None,
+    version: str | None = None,
+) -> tuple[str, dict[str, str]]:
+    """Click 保存草稿 (or 提交评分) with the form holding these values (`save_body`): the message beside the buttons and
+    the problem shown beside each field (by item)."""
+    body = save_body(app, archive, scores, verdicts, submit=submit, remarks=remarks, version=version)
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.status_code
     answer = response.json["response"]
@@ -403,6 +419,24 @@ def test_only_the_bureau_s_planner_enters_the_panel_s_reconciled_values(app, sit
 
     reconciled = {"type": ids.EVALUATION_RECONCILED, "item": item.code}
     assert fields(evaluation.pending_block(waiting, editable=True)) and not fields(evaluation.pending_block(waiting))
+
+
+def test_a_refused_callback_is_audited_by_its_page_and_what_it_tried_in_words(app, site, assigned):
+    # A probe read 页面回调（更新的内容）：..evaluation-result.children...{"item":["ALL"],…}.children..: component ids.
+    client = client_of(app, "guangdong", address="10.6.0.31")
+    archive = assigned[0]
+    forged = client.post("/_dash-update-component", json=save_body(app, archive, {}, {}))
+    assert forged.status_code == 403
+    AuditOutbox(WebState(site.settings.var_dir), site.store).flush()
+    events = read(site, query_audit_log, kind="access", actor="guangdong")
+    logged = [json.loads(e["after_state"]) for e in events if e["source_address"] == "10.6.0.31"]
+    named = next(a.name for a in list_comprehensive_archives() if a.archive_code == archive)
+    assert [e["callback"] for e in logged] == [f"「业务建设评价」页面：评分表的保存或提交（档案馆：{named}）"]
+    # A callback the allow-list does not name: the page's, in words; an archive code it does not know: not repeated.
+    body = {"output": registered_key(app, SAVE_OUTPUTS)}
+    assert describe_callback({"output": "x-unknown.children"}, "总览") == "页面「总览」的一项操作"
+    unknown = [{"id": ids.EVALUATION_ARCHIVE, "property": "value", "value": "<forged>"}]
+    assert describe_callback({**body, "state": unknown}, "业务建设评价") == "「业务建设评价」页面：评分表的保存或提交"
 
 
 def dom_id(component: dict[str, str]) -> str:
@@ -609,7 +643,8 @@ def test_an_unassigned_archive_is_refused_and_nothing_of_it_is_sent(app, site, u
     assert read(site, query_scores, unassigned, "evaluator") == []
     AuditOutbox(WebState(site.settings.var_dir), site.store).flush()
     refused = read(site, query_audit_log, kind="access", actor="evaluator")
-    assert any(ids.EVALUATION_RESULT in json.loads(e["after_state"]).get("callback", "") for e in refused), refused
+    said = f"「业务建设评价」页面：评分表的保存或提交（档案馆：{named}）"  # in words, not the callback's ids
+    assert any(json.loads(e["after_state"]).get("callback") == said for e in refused), refused
 
 
 def test_a_draft_is_saved_and_the_form_is_prefilled_after_reload(app, site, assigned):

@@ -916,7 +916,8 @@ def test_refused_requests_reach_the_audit_log_once_per_user_address_and_request(
     assert all(e["via"] == "web" and e["source_address"] == "10.5.0.21" for e in logged)
     grid = next(e for e in logged if e["target"] == "POST /_dash-update-component")
     assert grid["action"] == "access_refused"
-    assert ids.AUDIT_GRID in json.loads(grid["after_state"])["callback"]
+    # What it tried, in words (it read ..audit-grid.rowData...audit-grid-count.children..).
+    assert json.loads(grid["after_state"])["callback"] == "「审计日志」页面：读取表格数据"
     assert json.loads(grid["after_state"])["page"] == "审计日志"
     # Why, in words: the record named only the callback's component ids.
     assert json.loads(grid["after_state"])["refusal"] == "省级档案部门无权进行此操作（仅限系统管理员）。"

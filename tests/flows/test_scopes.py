@@ -23,6 +23,7 @@ from census_schema.scopes import WITHHELD_NOTE, ScopeReturn, central_scope, divi
 from census_schema.settings import load_settings
 from cli.ingest_cmd import describe_outcome
 from cli.main import main
+from dash_app.audit_rows import state_parts
 from flows.ingest import IngestRequest, describe_replaced, ingest_workbook
 from flows.scopes import group_conflicts
 from synthetic.holders import SIGN_OFF_BASE, make_uscc
@@ -380,6 +381,34 @@ def test_the_command_line_exits_1_until_the_shrink_is_confirmed(file_store, sett
     assert main(["submissions", *db]) == 0
     listed = [line for line in capsys.readouterr().out.splitlines() if payload["submission_id"] in line]
     assert len(listed) == 1 and "已被替换（原为待国家局审核）" in listed[0], listed
+
+
+def test_a_confirmed_shrink_is_audited_with_the_holders_dropped_and_the_review_replaced(
+    file_store, settings, tmp_path, capsys
+):
+    # A probe: a confirmed shrink over a reviewed return was logged with {"current": [id]} alone before the load.
+    first = ingest(file_store, settings, census(tmp_path, "c1", holders(1, 10)))
+    with file_store.writer() as con:
+        review_submission(con, first.submission_id, "accept", Reviewer("审核员甲", Role.PLANNER), None)
+    db = ["--db", str(settings.db_path)]
+    assert main(["ingest", "census", str(census(tmp_path, "c2", holders(1, 2))), "--confirm-shrink", *db]) == 0
+    capsys.readouterr()
+    assert main(["audit", "--kind", "submission", "--json", *db]) == 0
+    event = json.loads(capsys.readouterr().out)["events"][0]
+    assert event["before"] == {"current": [first.submission_id], "current_review": "已审核"}
+    assert (event["after"]["shrink_confirmed"], event["after"]["holders_dropped"]) == (True, 8)
+    assert [h["uscc"] for h in event["after"]["dropped_holders"]] == [make_uscc(n) for n in range(3, 11)]
+    # In words, first in the line of `archive-census audit` (clipped there) and item by item on /audit.
+    assert main(["audit", "--kind", "submission", *db]) == 0
+    line = next(line for line in capsys.readouterr().out.splitlines() if "已审核" in line)
+    assert "被替代报送的审核进度：已审核；被替代的报送：S" in line
+    assert "报送人确认减少后装载：是；减少的普查对象（个）：8；减少的普查对象：" in line
+    with file_store.reader() as con:
+        [logged] = [e for e in query_audit_log(con, kind="submission") if e["before_state"]]
+    dropped = next(item for item in state_parts(logged["after_state"]) if item.startswith("减少的普查对象："))
+    assert dropped.startswith(
+        f"减少的普查对象：{event['after']['dropped_holders'][0]['unit_name']}（{make_uscc(3)}）、"
+    )
 
 
 def test_the_scope_comes_from_the_workbook_and_a_mismatch_is_refused(file_store, settings, tmp_path, capsys):
@@ -954,7 +983,7 @@ def test_a_sender_withdraws_its_own_return_at_any_level_of_review_but_not_once_i
     # What its sender took back, a reviewer does not put back into the figures (a probe's planner passed it unasked).
     with file_store.writer() as con, pytest.raises(IllegalTransition) as refused:
         review_submission(con, sent.submission_id, "accept", Reviewer("planner", Role.PLANNER), None)
-    assert f"报送「{sent.submission_id}」已由报送人 guangdong 于20" in refused.value.message
+    assert f"报送「{sent.submission_id}」已由报送人guangdong于20" in refused.value.message
     assert "（北京时间）撤回（撤回原因：误传了上月的表），不能审核通过。" in refused.value.message
     with file_store.writer() as con, pytest.raises(IllegalTransition, match="撤回原因：误传了上月的表），不能退回"):
         review_submission(con, sent.submission_id, "return", Reviewer("planner", Role.PLANNER), "再退")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -18,7 +19,7 @@ from census_schema.errors import AccessDenied, IllegalTransition, UsageError
 from census_schema.roles import Role
 from census_schema.scopes import division_scope
 from tests.conftest import on_both_backends
-from tests.warehouse.factories import load, make_uscc
+from tests.warehouse.factories import load, make_rows, make_submission, make_uscc
 from tests.warehouse.test_evaluation_access import ARCHIVE, opened  # noqa: F401 (fixture)
 from tests.warehouse.test_findings import loaded  # noqa: F401 (fixture)
 from warehouse.audit import (
@@ -40,6 +41,7 @@ from warehouse.evaluation import (
     unassign_evaluator,
 )
 from warehouse.inspections import transition_finding
+from warehouse.loads import MAX_DROPPED_LISTED, record_submission
 from warehouse.queries import query_data_as_of
 from warehouse.reviews import Reviewer, review_submission
 from warehouse.users import add_user
@@ -112,6 +114,27 @@ def test_a_submission_is_logged_with_the_one_it_supersedes(con):
     assert logged[0]["before"] is None and logged[1]["before"] == {"current": [first]}
     assert logged[1]["after"]["province_code"] == "440000" and logged[1]["after"]["rows"] == 1
     assert logged[0]["via"] == "command"
+
+
+def test_a_confirmed_shrink_over_a_reviewed_return_is_logged_with_its_holders_and_review(con):
+    # A probe: the page warned 本表减少 15 个 and that the return replaced was 已审核; the uploader confirmed, and the
+    # event said only {"current": [id]}: not that a shrink was confirmed, which holders went, nor what review was voided.
+    kept, gone = [{"uscc": make_uscc(n), "unit_name": f"单位{n}"} for n in range(1, 31)], 25
+    first = load(con, "census", "440000", kept, content="a")
+    review_submission(con, first, "accept", Reviewer("审核员甲", Role.PLANNER), None)
+    smaller = replace(make_submission(content="b", row_count=30 - gone), shrink_confirmed=True)
+    second = record_submission(con, smaller, make_rows("census", kept[:5]), [])
+    event = events(con, AuditKind.SUBMISSION)[-1]
+    assert (event["target"], event["before"]) == (second, {"current": [first], "current_review": "已审核"})
+    assert (event["after"]["shrink_confirmed"], event["after"]["holders_dropped"]) == (True, gone)
+    assert event["after"]["dropped_holders"] == kept[5 : 5 + MAX_DROPPED_LISTED]  # the first ones, by USCC and name
+    assert event["after"]["dropped_unlisted"] == gone - MAX_DROPPED_LISTED
+    # A return replacing one nobody reviewed, dropping a holder within the limit: no review, no confirmation.
+    third = load(con, "census", "440000", kept[:4], content="c")
+    event = events(con, AuditKind.SUBMISSION)[-1]
+    assert (event["before"], event["after"]["holders_dropped"]) == ({"current": [second]}, 1)
+    assert "shrink_confirmed" not in event["after"] and "dropped_unlisted" not in event["after"]
+    assert event["after"]["dropped_holders"] == [kept[4]] and event["target"] == third
 
 
 def test_a_finding_transition_is_logged_with_states_deadline_and_note(loaded):  # noqa: F811
