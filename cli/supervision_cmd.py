@@ -14,7 +14,7 @@ import duckdb
 from census_schema.errors import UsageError
 from census_schema.settings import load_settings
 from census_schema.supervision.codes import FindingSeverity, FindingStatus, IndicatorStatus
-from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, get_standard
+from census_schema.supervision.evaluation import RESULT_LABELS, STANDARD_PROVISIONAL, get_standard
 from cli.main import acting_user, emit_json, into_folder, parse_day, xlsx_out
 from cli.warehouse_cmd import format_table, province_arg
 from dash_app.formatting import (
@@ -305,11 +305,11 @@ def run_evaluation(args: argparse.Namespace) -> int:
         result_state = describe_result_state(con, args.round)
     # 专家: how many of the experts assigned have submitted (5/6), as /evaluation shows it.
     # 未通过的否决项: why an archive is 不合格 whatever its score, as /evaluation says it.
-    headers = ["排名", "档案馆", "状态", "专家", "得分", "加分", "最终得分", "等次", "未通过的否决项"]
+    headers = ["排名", "档案馆", "状态", "专家", *RESULT_LABELS.values(), "等次", "未通过的否决项"]
     named = get_standard().name_items
     rows = [
-        [r["rank"] or "", r["archive_name"], r["status"], f"{r['experts']}/{r['assigned']}", r["total"], r["bonus"],
-         r["final_score"], r["grade"], named(r["veto_failures"])]
+        [r["rank"] or "", r["archive_name"], r["status"], f"{r['experts']}/{r['assigned']}",
+         *(r[key] for key in RESULT_LABELS), r["grade"], named(r["veto_failures"])]
         for r in results
     ]  # fmt: skip
     return _print(

@@ -25,7 +25,13 @@ from census_schema.clock import beijing_today, format_beijing
 from census_schema.errors import UsageError
 from census_schema.scopes import COUNTED_RETURNS, format_day
 from census_schema.supervision.codes import EvaluationStatus, IndicatorStatus
-from census_schema.supervision.evaluation import STANDARD_PROVISIONAL, EvaluationStandard, ScoringItem, get_standard
+from census_schema.supervision.evaluation import (
+    RESULT_LABELS,
+    STANDARD_PROVISIONAL,
+    EvaluationStandard,
+    ScoringItem,
+    get_standard,
+)
 from census_schema.supervision.indicators import INDICATORS_BY_CODE, PLAN_INDICATORS, PLAN_TITLE, PlanIndicator
 from census_schema.template import save_workbook, wrapped_row_height
 from census_schema.xlsx import Column, print_wide, set_cell_value
@@ -313,10 +319,10 @@ def _result_facts(report: EvaluationFeedback) -> list[tuple[str, object]]:
         ("结果状态", report.state),
         ("评价标准", f"{standard.title}（{standard.version}，暂定稿）"),
         ("评价专家（人）", result["experts"]),
-        ("评分项得分合计", result["total"]),
-        ("加分（封顶后）", result["bonus"]),
-        ("加分（专家评定合计，封顶前）", result["bonus_claimed"]),
-        ("最终得分", result["final_score"]),
+        (RESULT_LABELS["total"], result["total"]),
+        (f"{RESULT_LABELS['bonus']}（封顶后）", result["bonus"]),
+        (f"{RESULT_LABELS['bonus']}（专家评定合计，封顶前）", result["bonus_claimed"]),
+        (RESULT_LABELS["final_score"], result["final_score"]),
         ("评价等次", result["grade"]),
         ("排名", f"第 {result['rank']} 名（共 {report.completed} 个已完成评价的档案馆）"),
         ("未通过的否决项", standard.name_items(result["veto_failures"]) or "无"),

@@ -338,13 +338,13 @@ def unassign_evaluator(
         ).fetchone()
         if assigned is None:
             raise NotFound(
-                f"评价专家 {evaluator} 在评价轮次 {round_id} 没有分派评价{archive_label(archive_code)}。",
+                f"评价专家 {person_of(con, evaluator)} 在评价轮次 {round_id} 没有分派评价{archive_label(archive_code)}。",
                 hint="可用 archive-census evaluation assignments 查看分派。",
             )
         current = {r["item_code"]: r for r in query_scores(con, archive_code, evaluator, round_id)}
         submitted = bool(current) and all(row["is_submitted"] for row in current.values())
         sheet = f"评分表（{'已提交' if submitted else '草稿'}，{len(current)} 项）" if current else None
-        whose = f"评价专家 {evaluator} 对{archive_label(archive_code)}"
+        whose = f"评价专家 {person_of(con, evaluator)} 对{archive_label(archive_code)}"
         if submitted:
             found = fetch_round(con, round_id)
             if not (found and found["is_open"]):

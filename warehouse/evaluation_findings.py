@@ -45,7 +45,7 @@ from warehouse.evaluation import (
 )
 from warehouse.queries import fetch_named
 from warehouse.transactions import insert_rows, transaction, utc_now
-from warehouse.users import check_may_organise_evaluation
+from warehouse.users import check_may_organise_evaluation, person_of
 
 # The scorer shown for the expert panel's reconciled value (合议分) among a finding's sources.
 RECONCILED_SOURCE = "合议"
@@ -146,7 +146,7 @@ def check_issuable(con: duckdb.DuckDBPyConnection, archive_code: str, round_id: 
     if earlier is not None:
         raise IllegalTransition(
             f"{archive_label(archive_code)} 在评价轮次 {round_id} 的整改问题已于 {format_day(earlier['feedback_date'])} "
-            f"下发（{earlier['feedback_doc_no']}，{earlier['findings']} 个问题，{earlier['issued_by']}）。",
+            f"下发（{earlier['feedback_doc_no']}，{earlier['findings']} 个问题，{person_of(con, earlier['issued_by'])}）。",
             hint="每个档案馆每轮只下发一次；下发有误且问题都还没有整改记录的，可先撤回再重新下发；已下发的问题在整改跟踪中处理。",
         )
 

@@ -380,6 +380,10 @@ PJ_2024 = EvaluationStandard(
     ((Decimal(900), Grade.EXCELLENT), (Decimal(800), Grade.GOOD), (Decimal(700), Grade.PASSED)),
 )
 
+# An archive's result in three figures, named alike wherever they are shown (/evaluation's results, `evaluation
+# results`, the feedback report), by their columns: the scoring items' points, the bonus counted (capped), their sum.
+RESULT_LABELS = {"total": "基本分", "bonus": "加分", "final_score": "总分"}
+
 STANDARDS: dict[str, EvaluationStandard] = {s.version: s for s in (PJ_2024,)}
 CURRENT_STANDARD = PJ_2024
 

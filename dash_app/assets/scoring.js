@@ -10,8 +10,8 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
       if (!maxima || !ids) {
         return [areaIds.map(function () { return ""; }), blankTotals, plainCells];
       }
-      // The save's own reading (pages/evaluation.py SCORE_PATTERN, sent in the store), then its checks: from 0 to
-      // the item's maximum, at most one decimal place.
+      // The save's own reading (pages/evaluation.py SCORE_PATTERN, sent in the store: a comma is no decimal point),
+      // then its checks: from 0 to the item's maximum, at most one decimal place.
       var pattern = new RegExp(maxima.pattern);
       var sums = {}, scored = {}, items = {}, invalid = {}, typed = {};
       Object.keys(maxima.items).forEach(function (code) {
@@ -22,7 +22,7 @@ window.dash_clientside.archiveCensus = Object.assign({}, window.dash_clientside.
         var spec = maxima.items[id.item];
         if (!spec) { return; }
         var area = spec[0], max = spec[1];
-        var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim().replace(/,/g, ".");
+        var text = String(values[index] == null ? "" : values[index]).normalize("NFKC").trim();
         if (text === "") { return; }
         var number = pattern.test(text) ? Number(text) : NaN;
         if (isNaN(number) || number < 0 || number > max || Math.abs(number * 10 - Math.round(number * 10)) > 1e-9) {

@@ -29,6 +29,7 @@ from census_schema.supervision.codes import (
 from census_schema.supervision.evaluation import (
     EVALUATION_RULES_BY_ID,
     MAX_REMARK,
+    RESULT_LABELS,
     SELF_SOURCE,
     STANDARD_PROVISIONAL,
     STANDARDS,
@@ -143,9 +144,7 @@ RESULT_COLUMNS = [
     # How far the experts have got: an archive is scored once three of those assigned have submitted.
     Column("experts", "专家已提交", "int", "位", fits=("99",)),
     Column("assigned", "分派专家", "int", "位", fits=("99",)),
-    Column("total", "基本分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
-    Column("bonus", "加分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
-    Column("final_score", "总分", "decimal", "分", decimals=1, fits=WIDEST_SCORE),
+    *(Column(key, label, "decimal", "分", decimals=1, fits=WIDEST_SCORE) for key, label in RESULT_LABELS.items()),
     Column("grade", "等次", fits=EVALUATION_GRADE.values),
     # Why an archive is 不合格 whatever its score: the veto items it failed.
     Column("veto_note", "未通过的否决项", wrap=True, wrap_width=150),
@@ -227,14 +226,16 @@ def round_state_for(context: AppContext, viewer: Viewer) -> str:
 
 def archive_options(context: AppContext, viewer: Viewer) -> list[dict[str, str]]:
     """The archives the viewer may open: all for national users, a province's own for its office, the assigned ones
-    for an evaluator."""
+    for an evaluator (in the order of their task grid: by archive code)."""
     archives = list_comprehensive_archives()
     if viewer.role is Role.PROVINCE:
         archives = archives_in_province(viewer.province_code or "")
     elif not _national(viewer):
         with context.reader.cursor() as con:
-            assigned = {r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name)}
-        archives = tuple(a for a in archives if a.archive_code in assigned)
+            assigned = dict.fromkeys(r["archive_code"] for r in query_assignments(con, evaluator=viewer.user_name))
+        # The list's order was the 47's (provinces, then cities: 甘肃, 青岛, 成都) beside a grid of 青岛, 成都, 甘肃.
+        by_code = {a.archive_code: a for a in archives}
+        archives = tuple(by_code[code] for code in assigned if code in by_code)
     return [{"label": f"{a.name}（{a.archive_code}）", "value": a.archive_code} for a in archives]
 
 
@@ -535,15 +536,15 @@ def _score_input(code: str, max_points: Decimal, value: Any, label: str, locked:
 
 
 def _verdict(code: str, saved: dict[str, Any], locked: bool) -> html.Fieldset:
-    value = None if saved.get("veto_passed") is None else ("pass" if saved["veto_passed"] else "fail")
+    passed = saved.get("veto_passed")
+    value = None if passed is None else next(v for v, p in VERDICT_VALUES.items() if p == passed)
     return html.Fieldset(
         [
             html.Legend("否决项结论"),
             dcc.RadioItems(
                 id={"type": ids.EVALUATION_VERDICT, "item": code},
                 options=[
-                    {"label": "通过", "value": "pass", "disabled": locked},
-                    {"label": "不通过", "value": "fail", "disabled": locked},
+                    {"label": veto_verdict_text(p), "value": v, "disabled": locked} for v, p in VERDICT_VALUES.items()
                 ],
                 value=value,
                 inline=True,
@@ -824,12 +825,16 @@ def pending_block(items: Sequence[Mapping[str, Any]], *, editable: bool = False)
     ]
     header = ["评分项", "内容", "满分", "专家评分", "相差", "允许相差", "合议分", "合议说明"]
     waiting = sum(1 for i in items if i.get("reconciled") is None)
+    # The count is the list's: it counted only the items still waiting, above a list with those already settled.
+    settled = [i["item_code"] for i in items if i.get("reconciled") is not None]
+    still = f"其中 {waiting} 项尚未录入合议分，" if settled else ""
+    done = f"；其余 {len(settled)} 项（{'、'.join(settled)}）已录入合议分" if settled else ""
     on_page = [html.Button("保存合议分", id=ids.EVALUATION_RECONCILE), "；或"] if editable else ["录入合议分："]
     return html.Div(
         [
             html.P(
-                f"该馆的评价待合议：以下 {waiting} 项的专家评分相差超过该项满分（加分项为上限）的 20%，"
-                "须由专家组合议给出合议分，才能计算得分、等次和排名。",
+                f"该馆的评价待合议：以下 {len(items)} 项的专家评分相差超过该项满分（加分项为上限）的 20%，{still}"
+                f"须由专家组合议给出合议分，才能计算得分、等次和排名{done}。",
                 className="warn",
             )
             if waiting
@@ -912,26 +917,50 @@ def area_table(areas: list[dict[str, Any]]) -> html.Details | None:
     return figure_table("以表格查看各方面得分", ["方面", "得分", "满分", "得分率"], rows, numeric=(1, 2, 3))
 
 
-# A typed score, once NFKC-normalised (full-width digits and comma), trimmed and its commas read as decimal points:
-# digits with at most one point. The browser's running subtotals (assets/scoring.js) read with this same pattern,
-# sent in the form's store, so a value the save takes is never counted there as one to correct, nor the reverse.
+# A typed score, once NFKC-normalised (full-width digits and point) and trimmed: digits with at most one point.
+# The browser's running subtotals (assets/scoring.js) read with this same pattern, sent in the form's store, so a
+# value the save takes is never counted there as one to correct, nor the reverse.
 SCORE_PATTERN = r"^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$"
+# A comma is refused, not read: it was once taken for a decimal point, and 1,000 (a thousands separator in Chinese
+# usage) was saved as 1.0 without a word.
+SCORE_COMMA = "得分请用小数点「.」表示小数，不要用逗号。"
 
 
 def read_score_texts(texts: Mapping[str, Any]) -> tuple[dict[str, Decimal | None], dict[str, str]]:
-    """The scores typed into the form: a number (full-width digits and a decimal comma tolerated) or empty; text
-    that is not a number is a problem of its field, never an empty score."""
+    """The scores typed into the form: a number (full-width digits tolerated) or empty; text that is not a number,
+    or holds a comma, is a problem of its field, never an empty score."""
     values: dict[str, Decimal | None] = {}
     problems: dict[str, str] = {}
     for code, raw in texts.items():
-        text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip().replace(",", ".")
+        text = unicodedata.normalize("NFKC", "" if raw is None else str(raw)).strip()
         if not text:
             values[code] = None
+        elif "," in text:
+            problems[code] = f"「{raw}」含逗号：{SCORE_COMMA}"
         elif re.fullmatch(SCORE_PATTERN, text):
             values[code] = Decimal(text)
         else:
             problems[code] = not_a_number(raw, max_points_of(get_standard(), code))
     return values, problems
+
+
+# The values of a veto item's radio items (what the save reads each as: True 通过, False 不通过).
+VERDICT_VALUES = {"pass": True, "fail": False}
+
+
+def read_verdicts(chosen: Mapping[str, str | None]) -> tuple[dict[str, bool], dict[str, str]]:
+    """The veto verdicts sent with the form by item (none chosen: left out); a value the radio items do not have is
+    a problem of its item, never read as 通过 or 不通过."""
+    verdicts: dict[str, bool] = {}
+    problems: dict[str, str] = {}
+    for code, value in chosen.items():
+        if value is None:
+            continue
+        if value in VERDICT_VALUES:
+            verdicts[code] = VERDICT_VALUES[value]
+        else:
+            problems[code] = f"否决项结论只能是「{VETO_PASSED}」或「{VETO_FAILED}」（收到「{value}」）。"
+    return verdicts, problems
 
 
 def reconciliation_form_problems(
@@ -1277,7 +1306,11 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         if not done["reconciled"]:
             return html.P(f"{kept}，未作改动。", className="ok"), no_update
         state = done.get("status") or EvaluationStatus.INCOMPLETE.value
-        score = f"，总分 {done['final_score']:.1f} 分" if done.get("final_score") is not None else ""
+        score = (
+            f"，{RESULT_LABELS['final_score']} {done['final_score']:.1f} 分"
+            if done.get("final_score") is not None
+            else ""
+        )
         if done.get("unreconciled"):
             score = f"，尚有 {len(done['unreconciled'])} 项待合议（{'、'.join(done['unreconciled'])}）"
         text = (
@@ -1459,10 +1492,16 @@ def register_callbacks(app: Dash, context: AppContext) -> None:
         submit = ctx.triggered_id == ids.EVALUATION_SUBMIT
         texts = values_by_item(score_ids, scores)
         values, unreadable = read_score_texts(texts)
-        veto = {item: v == "pass" for item, v in values_by_item(verdict_ids, verdicts).items() if v}
+        chosen = values_by_item(verdict_ids, verdicts)
         typed = values_by_item(remark_ids, remarks)
-        require_text(*typed.values())
-        problems = unsaved_sheet_problems(texts, values, unreadable, viewer.user_name) if unreadable else {}
+        require_text(*chosen.values(), *typed.values())
+        # A verdict the radio items cannot send was read as 不通过 (only "pass" was asked for): refused, not stored.
+        veto, bad_verdicts = read_verdicts(chosen)
+        problems = (
+            unsaved_sheet_problems(texts, values, unreadable, viewer.user_name) if unreadable or bad_verdicts else {}
+        )
+        for item, message in bad_verdicts.items():
+            problems[item] = f"{problems[item]} {message}" if item in problems else message
         outcome = None
         if not problems:
             try:

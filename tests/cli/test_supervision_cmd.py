@@ -474,6 +474,8 @@ def test_results_say_whether_they_are_final_and_closing_names_the_sheets_it_leav
         save_evaluator_scores(con, "专家丁", "440000", {"A1.1.1": D(5)}, submit=False)  # a draft of one item
     base = ["--db", str(db)]
     code, out, _ = run(capsys, "evaluation", "results", *base)
+    # Its three figures named as /evaluation and the feedback report name them (it said 得分 / 加分 / 最终得分).
+    assert out.split()[:9] == ["排名", "档案馆", "状态", "专家", "基本分", "加分", "总分", "等次", "未通过的否决项"]
     assert (
         code == 0
         and (
@@ -655,6 +657,26 @@ def test_the_commands_name_the_person_behind_an_account(db, capsys, monkeypatch)
     }
     code, out, _ = run(capsys, "evaluation", "unassign", "440000", "--evaluator", "zhang", *base)
     assert code == 0 and out.strip() == "已撤销分派：评价专家 张伟（zhang） 不再评价广东省档案馆（440000）。"
+
+
+def test_the_evaluation_commands_refusals_name_the_person_behind_an_account(tmp_path, capsys):
+    # Issuing again said …下发（档评反〔2025〕3号，3 个问题，planner）: the login alone, where people are named 姓名（login）.
+    db = tmp_path / "var" / "w.duckdb"
+    with EmbeddedWarehouse(db).writer() as con:
+        add_user(con, "planner", "x", "planner", None, by="管理员", full_name="王敏")
+        add_user(con, "evaluator", "x", "evaluator", None, by="管理员", full_name="周平")
+        score_guangdong(con)  # "evaluator" among its experts, submitted
+    base = ["--by", "planner", "--db", str(db)]
+    assert run(capsys, "evaluation", "close", *base)[0] == 0
+    issue = ["evaluation", "issue-findings", "440000", "--feedback-date", "2025-07-01", "--doc-no", "档评反〔2025〕3号",
+             "--person", "李馆长", "--confirm-overdue", *base]  # fmt: skip
+    assert run(capsys, *issue)[0] == 0
+    code, _, err = run(capsys, *issue)
+    assert code == 2 and "已于 2025年7月1日 下发（档评反〔2025〕3号，3 个问题，王敏（planner））" in err, err
+    code, _, err = run(capsys, "evaluation", "unassign", "440000", "--evaluator", "evaluator", *base)
+    assert code == 2 and "评价专家 周平（evaluator） 对广东省档案馆（440000）提交的评分表已计入结果" in err, err
+    code, _, err = run(capsys, "evaluation", "unassign", "440100", "--evaluator", "evaluator", *base)
+    assert code == 2 and "评价专家 周平（evaluator） 在评价轮次 2025 没有分派评价广州市档案馆（440100）" in err, err
 
 
 def test_json_gives_an_action_dated_by_its_day_as_that_day(capsys):

@@ -24,16 +24,20 @@ JUDGED = [
     ("A1.1.2", "10", ""),
     ("A1.1.2", "9.5", ""),
     ("A1.1.2", "９．５", ""),  # full-width, as typed with a Chinese input method
-    ("A1.1.2", "9，5", ""),  # a decimal comma
+    # A comma is no decimal point: 1,000 (thousands, in Chinese usage) was read as 1.0, 7,5 as 7.5.
+    ("A1.1.2", "9，5", "「9，5」含逗号：得分请用小数点「.」表示小数，不要用逗号。"),
+    ("A1.1.2", "7,5", "「7,5」含逗号：得分请用小数点「.」表示小数，不要用逗号。"),
+    ("A1.1.2", "1,000", "「1,000」含逗号：得分请用小数点「.」表示小数，不要用逗号。"),
     ("A1.1.2", "12", "得分须在 0 至该评分项满分之间。（填写 12，满分 10）"),
     ("A1.1.2", "10.1", "得分须在 0 至该评分项满分之间。（填写 10.1，满分 10）"),
     ("A1.1.2", "-3", "得分须在 0 至该评分项满分之间。（填写 -3，满分 10）"),
     ("A1.1.2", "9.75", "得分最多保留一位小数。（填写 9.75）"),
     ("A1.1.2", "九", "「九」不是数字：请填写 0 至 10 之间的数，最多保留一位小数。"),
     ("A1.1.2", "nan", "「nan」不是数字：请填写 0 至 10 之间的数，最多保留一位小数。"),
-    ("A1.1.2", "９，５０", ""),  # a full-width comma and a trailing zero
+    ("A1.1.2", "９．５０", ""),  # a full-width point and a trailing zero
+    ("A1.1.2", "９，５０", "「９，５０」含逗号：得分请用小数点「.」表示小数，不要用逗号。"),
     ("A1.1.2", ".5", ""),
-    # Only digits with at most one decimal point or comma, as the browser's running subtotals read them too.
+    # Only digits with at most one decimal point, as the browser's running subtotals read them too.
     ("A1.1.2", "1e9999", "「1e9999」不是数字：请填写 0 至 10 之间的数，最多保留一位小数。"),
     ("A1.1.2", "5e-1", "「5e-1」不是数字：请填写 0 至 10 之间的数，最多保留一位小数。"),
     ("A1.1.2", "1_0", "「1_0」不是数字：请填写 0 至 10 之间的数，最多保留一位小数。"),
@@ -117,3 +121,24 @@ def test_a_reconciled_value_agreed_before_an_expert_submitted_again_is_pointed_o
         f"以下 1 项录入合议分后，有专家重新提交了评分，得分仍取已录入的合议分：{item.code}（王敏（evaluator））。"
         in shown
     )
+
+
+def test_the_items_said_to_hold_an_archive_at_pending_are_the_items_listed():
+    # It said 以下 7 项的专家评分相差超过… above eight rows, the eighth already given its 合议分.
+    def pending(item, reconciled):
+        return {"item_code": item.code, "item_text": item.text, "max_points": item.max_points, "spread": Decimal(7),
+                "expert_scores": [("专家甲", Decimal(2)), ("专家乙", Decimal(9))], "allowed": Decimal(2),
+                "reconciled": reconciled, "reconciled_note": reconciled and "合议", "rescored_after": []}  # fmt: skip
+
+    first, second, third = STANDARD.items[:3]
+    shown = str(pending_block([pending(first, None), pending(second, Decimal(6)), pending(third, None)]))
+    assert shown.count(f"'{first.code}'") == shown.count(f"'{third.code}'") == 1  # one row each
+    assert (
+        "该馆的评价待合议：以下 3 项的专家评分相差超过该项满分（加分项为上限）的 20%，其中 2 项尚未录入合议分，"
+        f"须由专家组合议给出合议分，才能计算得分、等次和排名；其余 1 项（{second.code}）已录入合议分。"
+    ) in shown
+    waiting = str(pending_block([pending(first, None)]))
+    assert "以下 1 项的专家评分相差超过该项满分（加分项为上限）的 20%，须由专家组合议给出合议分" in waiting
+    assert "其中" not in waiting and "其余" not in waiting
+    settled = str(pending_block([pending(first, Decimal(6))]))
+    assert "以下 1 项的专家评分相差超过该项满分（加分项为上限）的 20%，得分取已录入的合议分。" in settled

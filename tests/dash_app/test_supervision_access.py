@@ -535,6 +535,15 @@ def test_an_evaluator_may_choose_exactly_the_assigned_archives(app, assigned):
     assert "不是参加评价的副省级以上综合档案馆代码" in requested(app, planner, "?archive=999999")["props"]["children"]
 
 
+def test_an_evaluator_s_archive_list_is_in_the_order_of_their_task_grid(app, assigned):
+    # The drop-down listed 甘肃, 青岛, 成都 (the 47's order: provinces, then cities) beside a grid of 青岛, 成都, 甘肃.
+    client = client_of(app, "evaluator")
+    response = post(app, client, ARCHIVE_CHOICE, [(ids.URL, "search", "")], [(ids.EVALUATION_ARCHIVE, "value", None)])
+    listed = [o["value"] for o in returned(response, ids.EVALUATION_ARCHIVE, "options")]
+    grid = [r["archive_code"] for r in grid_rows(app, client, ids.EVALUATION_ASSIGNMENTS_GRID, None)]
+    assert listed == grid == sorted(assigned), (listed, grid)
+
+
 def test_the_scoring_form_renders_for_an_assigned_archive(app, assigned):
     shown = show_form(app, client_of(app, "evaluator"), assigned[0])
     assert (
@@ -692,6 +701,26 @@ def test_a_failed_veto_item_given_full_marks_is_saved_and_pointed_out(app, site,
     assert "两者矛盾" not in save(app, client, archive, {veto: full - 5}, {veto: "fail"})  # points off: consistent
 
 
+def test_a_veto_verdict_the_form_cannot_send_is_refused_beside_its_item_and_nothing_is_saved(app, site, assigned):
+    # A probe replayed the save with a veto item's verdict "maybe": saved, read as 不通过, the archive 不合格.
+    archive, veto = assigned[1], VETO_CODES[0]
+    client = client_of(app, "evaluator")
+    before = read(site, query_scores, archive, "evaluator")
+    for forged in ("maybe", "", "通过", "PASS"):
+        message, slots = save_outcome(app, client, archive, {veto: 4.0}, {veto: forged})
+        assert slots == {veto: f"否决项结论只能是「通过」或「不通过」（收到「{forged}」）。"}, slots
+        assert message.startswith("未保存：1 项需要更正") and "本次未做任何处理" in message
+        assert read(site, query_scores, archive, "evaluator") == before
+    # Said with the item's score's own problem, and the other fields' problems in the same pass.
+    top = STANDARD.items_by_code[veto].max_points
+    _, slots = save_outcome(app, client, archive, {veto: "99", "A1.1.2": "12"}, {veto: "maybe"})
+    assert slots == {
+        "A1.1.2": "得分须在 0 至该评分项满分之间。（填写 12，满分 10）",
+        veto: f"得分须在 0 至该评分项满分之间。（填写 99，满分 {top}） 否决项结论只能是「通过」或「不通过」（收到「maybe」）。",
+    }
+    assert read(site, query_scores, archive, "evaluator") == before
+
+
 def test_an_expert_s_remark_on_an_item_is_saved_trimmed_shown_again_and_cleared_when_emptied(app, site, assigned):
     archive, client = assigned[0], client_of(app, "evaluator")
     said = "  年度总结缺少重点任务落实情况。 "
@@ -774,6 +803,9 @@ def test_an_incomplete_sheet_cannot_be_submitted_and_the_missing_items_are_named
         ("-3", "得分须在 0 至该评分项满分之间。（填写 -3，满分 10）"),
         ("9.75", "得分最多保留一位小数。（填写 9.75）"),
         ("九", "「九」不是数字：请填写 0 至 10 之间的数，最多保留一位小数。"),
+        # A comma was read as a decimal point: 1,000 saved as 1.0 without a word, 7,5 as 7.5.
+        ("1,000", "「1,000」含逗号：得分请用小数点「.」表示小数，不要用逗号。"),
+        ("7,5", "「7,5」含逗号：得分请用小数点「.」表示小数，不要用逗号。"),
     ],
 )
 def test_an_invalid_score_is_shown_beside_its_field_and_nothing_is_saved(app, site, assigned, typed, reason):

@@ -226,8 +226,16 @@ def test_an_evaluator_sees_invalid_scores_beside_their_fields_and_running_subtot
         assert read(site, query_scores, archive, "evaluator") == before  # nothing saved, nothing dropped
     screenshot(page, "evaluation-invalid")
 
-    # Full-width digits, a full-width decimal comma and a trailing zero: counted as the save reads them (9.5).
-    page.fill(score_input("A1.1.2"), "９，５０")
+    # A comma is no decimal point (1,000 was saved as 1.0): counted as one to correct, and said so once left.
+    page.fill(score_input("A1.1.2"), "９，５")
+    assert subtotal(page, "A1") == "已评 2/11 项，小计 13.5 / 150 分，1 项待更正"
+    page.press(score_input("A1.1.2"), "Tab")
+    page.wait_for_function(
+        "([sel, text]) => document.querySelector(sel).textContent.includes(text)",
+        arg=[error_slot("A1.1.2"), "得分请用小数点「.」表示小数，不要用逗号。"],
+    )
+    # Full-width digits, a full-width decimal point and a trailing zero: counted as the save reads them (9.5).
+    page.fill(score_input("A1.1.2"), "９．５０")
     assert subtotal(page, "A1") == "已评 3/11 项，小计 23.0 / 150 分"
     page.click(f"#{ids.EVALUATION_SAVE}")
     page.wait_for_function(

@@ -537,7 +537,9 @@ def test_the_feedback_report_reads_back(store, settings, tmp_path, capsys):
     facts = {row[0]: row[1] for row in book["评价结果"].iter_rows(min_row=3, values_only=True) if row[0]}
     assert facts["生成人"] == "王敏（wangmin）"  # who made it, as the web's says (the command line's named nobody)
     assert facts["评价等次"] == "不合格"  # a failed veto item, whatever the score
-    assert facts["最终得分"] == 900 and facts["未通过的否决项"] == "A2.4.2 评价期内未发生档案安全责任事故"  # named
+    # Its three figures named as /evaluation and `evaluation results` name them (评分项得分合计 / 最终得分 here).
+    assert (facts["基本分"], facts["加分（封顶后）"], facts["总分"]) == (900, 0, 900)
+    assert facts["总分"] == 900 and facts["未通过的否决项"] == "A2.4.2 评价期内未发生档案安全责任事故"  # named
     assert facts["排名"].startswith("第 1 名")
     # The standard and its grade thresholds are marked as proposals until the bureau issues its own.
     assert facts["评价标准"].endswith("暂定稿）") and "暂定稿" in facts["说明"] and "分数线" in facts["说明"]
