@@ -27,6 +27,7 @@ from census_schema.errors import AccessDenied, UsageError
 from census_schema.failures import Failure, describe_rows
 from census_schema.fields import Form, Rule, WorkbookForm
 from census_schema.layout import FIRST_DATA_ROW
+from census_schema.scopes import format_day
 from census_schema.supervision.checklist import CHECKLISTS
 from census_schema.supervision.codes import VETO_PASSED
 from census_schema.supervision.evaluation import SELF_SOURCE, EvaluationStandard, get_standard
@@ -375,9 +376,14 @@ def check_deadline_after_feedback(
                 continue
             feedback = inspection[0]
             if is_yes(r["is_immediate"]) and deadline != feedback:
-                hits.append((r["_at"], f"立行立改的问题整改期限须为反馈当日 {feedback}，填写的是 {deadline}。"))
+                hits.append(
+                    (
+                        r["_at"],
+                        f"立行立改的问题整改期限须为反馈当日 {format_day(feedback)}，填写的是 {format_day(deadline)}。",
+                    )
+                )
             elif deadline < feedback:
-                hits.append((r["_at"], f"整改期限 {deadline} 早于检查的反馈日期 {feedback}。"))
+                hits.append((r["_at"], f"整改期限 {format_day(deadline)} 早于检查的反馈日期 {format_day(feedback)}。"))
         failures += _fail(form, rows, rule, hits)
     return failures
 

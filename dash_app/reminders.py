@@ -86,7 +86,10 @@ def reminders_panel(
             return html.Div([html.H2(title), html.P(stale, className="error")], className="reminders")
         return html.Div([html.H2(title), html.P("今日无提醒。", className="hint")], className="reminders")
     day = reminders[0]["generated_on"] if reminders else today
-    now = [{**r, "message": f"{r['message'].rstrip('。')}（截至目前）。"} for r in current]
+    # Counted on the page's day, said beside reminders generated on another (截至目前 read as running to today, where
+    # the demo's day is fixed); the heading says the day when there are none.
+    counted = f"（截至{format_date(today)}）" if reminders else ""
+    now = [{**r, "message": f"{r['message'].rstrip('。')}{counted}。"} for r in current]
     sections: list[Any] = []
     for kind in dict.fromkeys(r["kind"] for r in [*now, *reminders]):
         items = [

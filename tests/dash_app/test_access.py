@@ -1567,7 +1567,16 @@ def test_reminders_beyond_the_first_few_of_each_kind_are_folded_not_dropped():
     # An office's own area's overdue findings, counted now, come first and say so.
     counted = reminders_panel([], "整改期限提醒", date(2025, 6, 30), current=[made("已逾期", 4)])
     assert counted.children[0].children == "整改期限提醒（截至2025年6月30日）"
-    assert [item.children for item in counted.children[1].children] == ["【已逾期】广东省：问题 4（截至目前）。"]
+    assert [item.children for item in counted.children[1].children] == ["【已逾期】广东省：问题 4。"]
+    # Beside generated ones, the day it is counted on (it said 截至目前, read as running to the real today).
+    both = reminders_panel([made("即将逾期", 5)], "整改期限提醒", date(2025, 7, 1), current=[made("已逾期", 4)])
+    said = [
+        item.children
+        for section in both.children[1:]
+        if section.__class__.__name__ == "Ul"
+        for item in section.children
+    ]
+    assert "【已逾期】广东省：问题 4（截至2025年7月1日）。" in said, said
 
 
 def test_a_county_s_page_gives_its_own_figures(app):

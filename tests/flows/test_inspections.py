@@ -4,6 +4,7 @@ annotated report read back, the command line's exit codes, and the warehouse unt
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 
 import openpyxl
@@ -213,6 +214,9 @@ def test_every_record_and_finding_rule_is_located_and_nothing_is_loaded(store, s
         (U, 3, "finding_id", "finding_known"),
     }
     assert state(store) == ([], [], [])
+    # Its dates as every other message writes them (it said 整改期限 2023-03-01 早于检查的反馈日期 2023-03-20).
+    said = [f.message for f in outcome.failures if f.rule == "finding_deadline_after_feedback"]
+    assert said and all(re.search(r"\d{4}年\d{1,2}月\d{1,2}日", m) and not re.search(r"\d{4}-\d\d", m) for m in said)
 
     report = openpyxl.load_workbook(outcome.report)
     assert report.active.title == ERRORS_SHEET
