@@ -593,17 +593,16 @@ def describe_action(
         said += f"，整改期限由{format_date(deadline)}改为{format_date(new)}"
         # Accepted, and said: a deadline on a weekend or public holiday is usually a slip.
         said += "" if is_working_day(new) else "（该日为周末或法定节假日，不是工作日）"
-        # Said before 提交, not only by its refusal after (a probe chose a day already past unwarned).
+        # Said before 提交, not only by its refusal after (a probe chose a day already past unwarned), with what is
+        # still to give after it (a probe's preview named the date and not the missing 说明 the refusal then did).
         if new <= today:
-            return (
-                said + f"。但新整改期限须晚于今日（{format_date(today)}），这个日期提交时会被拒绝：请改为今后的日期。"
-            )
-        if new <= deadline:
-            return said + f"。但新整改期限须晚于当前期限（{format_date(deadline)}），这个日期提交时会被拒绝。"
-        if new > latest_deadline(today):
-            return said + (
+            said += f"。但新整改期限须晚于今日（{format_date(today)}），这个日期提交时会被拒绝：请改为今后的日期"
+        elif new <= deadline:
+            said += f"。但新整改期限须晚于当前期限（{format_date(deadline)}），这个日期提交时会被拒绝"
+        elif new > latest_deadline(today):
+            said += (
                 f"。但新整改期限不能晚于{format_date(latest_deadline(today))}（{MAX_DEADLINE_YEARS} 年以内），"
-                "这个日期提交时会被拒绝：请检查年份。"
+                "这个日期提交时会被拒绝：请检查年份"
             )
     else:
         late = days_late(deadline, today)

@@ -1363,9 +1363,12 @@ def test_an_action_says_what_it_will_change_before_it_is_submitted(app, site):
     assert f"整改期限由{deadline.year}年{deadline.month}月{deadline.day}日改为2026年3月31日。" in moved
     # A day the lifecycle refuses is said to be refused before 提交 (a probe's past day was refused only after it).
     past = preview(app, planner, closed["finding_id"], "复查未通过", DEMO_TODAY.isoformat())
-    assert past.endswith("但新整改期限须晚于今日（2025年6月30日），这个日期提交时会被拒绝：请改为今后的日期。"), past
+    # With what is still to give after it (the preview named the date, not the missing 说明 the refusal then did).
+    assert past.endswith("这个日期提交时会被拒绝：请改为今后的日期。须提供：说明。"), past
     far = preview(app, planner, closed["finding_id"], "复查未通过", "2031-01-01")  # 5.5 years after the demo's day
-    assert far.endswith("但新整改期限不能晚于2030年6月30日（5 年以内），这个日期提交时会被拒绝：请检查年份。"), far
+    assert far.endswith(
+        "但新整改期限不能晚于2030年6月30日（5 年以内），这个日期提交时会被拒绝：请检查年份。须提供：说明。"
+    )
     submitted = findings_of(site, "440000", FindingStatus.SUBMITTED)[0]["finding_id"]
     assert "只能以“复查未通过”重新打开" in preview(app, planner, submitted, "销号")
     # A report awaiting review says when it was sent, against the deadline (overdue by the review's delay, or not).
