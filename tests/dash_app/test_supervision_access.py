@@ -321,19 +321,11 @@ def save_body(
 
 
 def save_outcome(
-    app,
-    client,
-    archive: str,
-    scores: Mapping[str, Any],
-    verdicts: Mapping[str, str],
-    *,
-    submit: bool = False,
-    remarks: Mapping[str, Any] | None = None,
-    version: str | None = None,
+    app, client, archive: str, scores: Mapping[str, Any], verdicts: Mapping[str, str], **options: Any
 ) -> tuple[str, dict[str, str]]:
-    """Click 保存草稿 (or 提交评分) with the form holding these values (`save_body`): the message beside the buttons and
-    the problem shown beside each field (by item)."""
-    body = save_body(app, archive, scores, verdicts, submit=submit, remarks=remarks, version=version)
+    """Click 保存草稿 (or 提交评分) with the form holding these values (`save_body`, with its `options`): the message
+    beside the buttons and the problem shown beside each field (by item)."""
+    body = save_body(app, archive, scores, verdicts, **options)
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.status_code
     answer = response.json["response"]
