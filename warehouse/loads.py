@@ -34,7 +34,7 @@ from warehouse.indicators import is_wholly_current
 from warehouse.inspections import load_inspection_sheets
 from warehouse.migrations import raw_table_name
 from warehouse.reviews import above_sender, first_review_level, progress_given, record_review_change
-from warehouse.scopes import HOLDER_COLUMNS, fetch_return_holders
+from warehouse.scopes import HOLDER_COLUMNS, fetch_dropped_holders
 from warehouse.transactions import quote_identifier, transaction, utc_now
 
 Status = Literal["accepted", "rejected"]
@@ -361,14 +361,14 @@ def _audit_submission(con: duckdb.DuckDBPyConnection, submission_id: str, s: New
         after["request_id"] = s.request_id
     before: dict[str, Any] | None = {"current": superseded} if superseded else None
     if before is not None and len(superseded) == 1:
-        replaced_review, dropped = _replacement_facts(con, s.kind, submission_id, superseded[0])
+        replaced_review, (dropped, listed) = _replacement_facts(con, s.kind, submission_id, superseded[0])
         if replaced_review is not None:
             before["current_review"] = replaced_review
         if dropped:
-            after["holders_dropped"] = len(dropped)
-            after["dropped_holders"] = dropped[:MAX_DROPPED_LISTED]
-            if len(dropped) > MAX_DROPPED_LISTED:
-                after["dropped_unlisted"] = len(dropped) - MAX_DROPPED_LISTED
+            after["holders_dropped"] = dropped
+            after["dropped_holders"] = listed
+            if dropped > len(listed):
+                after["dropped_unlisted"] = dropped - len(listed)
     if s.shrink_confirmed:
         after["shrink_confirmed"] = True
     record_event(
@@ -382,10 +382,10 @@ MAX_DROPPED_LISTED = 20
 
 def _replacement_facts(
     con: duckdb.DuckDBPyConnection, kind: str, submission_id: str, replaced_id: str
-) -> tuple[str | None, list[dict[str, Any]]]:
+) -> tuple[str | None, tuple[int, list[dict[str, Any]]]]:
     """What replacing a return changed beyond its figures: the replaced one's review progress where a reviewer had
-    moved it on (已审核, 待国家局审核: voided), else None; and the holders it listed that the new one leaves out (USCC
-    and name), in its row order."""
+    moved it on (已审核, 待国家局审核: voided), else None; and how many holders it listed that the new one leaves out,
+    the first MAX_DROPPED_LISTED of them (USCC and name) in its row order."""
     row = con.execute(
         "SELECT review_state, review_stage, scope_kind, scope_code, province_code, submitted_by FROM submissions "
         "WHERE submission_id = ?",
@@ -398,14 +398,8 @@ def _replacement_facts(
         if scope is not None and progress_given(con, replaced_id, state, stage, scope, sender):
             review = review_label(state, stage)
     if not set(HOLDER_COLUMNS) <= set(get_workbook_form(kind).sheets[0].field_names):
-        return review, []  # a kind whose rows are no holders (a registered kind of other facts)
-    kept = {holder["uscc"] for holder in fetch_return_holders(con, kind, submission_id)}
-    dropped = [
-        {"uscc": holder["uscc"], "unit_name": holder["unit_name"]}
-        for holder in fetch_return_holders(con, kind, replaced_id)
-        if holder["uscc"] not in kept
-    ]
-    return review, dropped
+        return review, (0, [])  # a kind whose rows are no holders (a registered kind of other facts)
+    return review, fetch_dropped_holders(con, kind, submission_id, replaced_id, MAX_DROPPED_LISTED)
 
 
 @dataclass(frozen=True)

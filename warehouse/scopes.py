@@ -87,6 +87,21 @@ def fetch_return_holders(con: duckdb.DuckDBPyConnection, kind: str, submission_i
     return [dict(zip(HOLDER_COLUMNS, row, strict=True)) for row in cursor.fetchall()]
 
 
+def fetch_dropped_holders(
+    con: duckdb.DuckDBPyConnection, kind: str, submission_id: str, replaced_id: str, listed: int
+) -> tuple[int, list[dict[str, Any]]]:
+    """The holders a replaced return listed that the return replacing it leaves out: how many, and the first `listed`
+    (USCC and name) in the replaced return's row order (counted in SQL: a 100,000-row return is not read into rows)."""
+    table = _holders_table(kind)
+    rows = con.execute(
+        f"SELECT r.uscc, r.unit_name, count(*) OVER () FROM {table} AS r WHERE r.submission_id = ? "  # noqa: S608
+        f"AND NOT EXISTS (SELECT 1 FROM {table} AS n WHERE n.submission_id = ? AND n.uscc = r.uscc) "
+        "ORDER BY r.excel_row LIMIT ?",
+        [replaced_id, submission_id, listed],
+    ).fetchall()
+    return (rows[0][2] if rows else 0), [{"uscc": uscc, "unit_name": name} for uscc, name, _ in rows]
+
+
 def fetch_holders_elsewhere(
     con: duckdb.DuckDBPyConnection, kind: str, scope: Scope, round_id: str, usccs: Iterable[str]
 ) -> dict[str, ScopeReturn]:
