@@ -22,6 +22,7 @@ import pytest
 from census_schema.audit import AuditKind, describe_removed_return
 from census_schema.roles import Role
 from cli.main import main
+from dash_app.audit_rows import state_parts
 from tests.flows.workbooks import PROVINCE, census_workbook, register_workbook
 from warehouse.audit import record_event
 from warehouse.backup import _lost_returns, _write_manifest, count_table_rows
@@ -134,9 +135,16 @@ def test_a_backup_restores_every_figure_and_every_table(loaded, tmp_path, capsys
     assert main(["audit", "--kind", "warehouse", "--db", str(db)]) == 0
     logged = capsys.readouterr().out
     assert "数据仓库维护" in logged and "从备份恢复" in logged
-    assert re.search(r"备份时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d；", logged)
-    assert "删除的备份后审计事件：报送 2，用户与角色 1" in logged and "恢复前的数据仓库另存于：" in logged
-    assert f"删除的备份后报送：{lost}" in logged
+    # Its details as /audit lists them (the table's line is clipped at 100 columns: --json holds them whole).
+    assert main(["audit", "--kind", "warehouse", "--json", "--db", str(db)]) == 0
+    (restore,) = [e for e in json.loads(capsys.readouterr().out)["events"] if e["action_label"] == "从备份恢复"]
+    said = "；".join(
+        state_parts(json.dumps(restore["before"], ensure_ascii=False))
+        + state_parts(json.dumps(restore["after"], ensure_ascii=False))
+    )
+    assert re.search(r"备份时间：\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d:\d\d；", said), said
+    assert "删除的备份后审计事件：报送 2，用户与角色 1" in said and "恢复前的数据仓库另存于：" in said
+    assert f"删除的备份后报送：{lost}" in said
     # The replaced warehouse was kept first, as a backup that restores it; restoring it back removes nothing (the
     # first restore's record is carried over, not lost) but brings an account back, which is confirmed first; the
     # log keeps both restores.
