@@ -47,8 +47,8 @@ CLIPPED_NOTE = "过长的内容已截断，以 … 标出；完整内容请用 -
 
 
 def clip_cell(text: str, width: int = MAX_CELL_WIDTH) -> str:
-    """A cell of the text table at most `width` terminal columns wide, cut with … (invisible characters as codes)."""
-    text = show_unseen(text)
+    """A cell of the text table (its invisible characters already shown as codes) at most `width` terminal columns
+    wide, cut with …."""
     if display_width(text) <= width:
         return text
     kept, used = [], 0

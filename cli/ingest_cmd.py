@@ -156,7 +156,7 @@ def _describe_conflicts(conflicts: list[dict[str, Any]]) -> list[str]:
 def baseline_name(shrink: dict[str, Any]) -> str:
     """What the shrink is measured against: the scope's current return, or the one its sender took back (no longer
     in force, only its holders' place: 现行报表 read as counting)."""
-    return "已撤回的报表" if shrink["current"].get("is_withdrawn") else "现行报表"
+    return "已撤回的报表" if (shrink.get("current") or {}).get("is_withdrawn") else "现行报表"
 
 
 def _describe_shrink(shrink: dict[str, Any] | None, status: str) -> list[str]:
@@ -308,9 +308,8 @@ def describe_refusal(result: dict[str, Any]) -> str:
     trial = "试校验" if result.get("dry_run") else ""
     if result["status"] == "needs_confirmation":
         shrink = result.get("shrink") or {}
-        which = baseline_name(shrink) if shrink else "现行报表"
         return (
-            f"{trial}未装载：与{which}相比减少 {shrink.get('dropped', 0):,} 个普查对象，超过允许的比例。"
+            f"{trial}未装载：与{baseline_name(shrink)}相比减少 {shrink.get('dropped', 0):,} 个普查对象，超过允许的比例。"
             " 处理办法：确属减少的，请加 --confirm-shrink 重新装载；否则请补全后重新上传。"
         )
     report = result.get("report")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from census_schema.archives import list_comprehensive_archives
+from census_schema.archives import archive_label, archive_names
 from census_schema.audit import (
     AUDIT_COUNTER_LABELS,
     AUDIT_LEADING_FIELDS,
@@ -130,15 +130,14 @@ AUDIT_HEADERS = {
 }
 USER_TARGETS = frozenset({AuditKind.USER, AuditKind.LOGIN})
 ARCHIVE_TARGETS = frozenset({AuditKind.ASSIGNMENT, AuditKind.EVALUATION_SCORE})
-ARCHIVE_NAMES = {a.archive_code: a.name for a in list_comprehensive_archives()}
 
 
 def _target(kind: AuditKind, target: str | None) -> str | None:
     """What changed, as a person reads it: a user's name quoted (what an administrator typed), an archive by name."""
     if target and kind in USER_TARGETS:
         return f"「{target}」"
-    if target and kind in ARCHIVE_TARGETS and target in ARCHIVE_NAMES:
-        return f"{ARCHIVE_NAMES[target]}（{target}）"
+    if target and kind in ARCHIVE_TARGETS and target in archive_names():
+        return archive_label(target)
     return target
 
 

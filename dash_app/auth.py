@@ -423,21 +423,21 @@ class Authenticator:
         user = flask.g.get("_login_user")  # loaded by the guard; not loaded here (that would mark the session seen)
         actor = str(user.id) if user is not None and user.is_authenticated else None
         cross_origin = bool(flask.g.get("cross_origin_refused"))
-        callback = said = None
-        if request.path == CALLBACK_PATH and not cross_origin:
+        is_callback = request.path == CALLBACK_PATH
+        callback = action = None
+        if is_callback and not cross_origin:
             body = request.get_json(silent=True, cache=True)
             output = body.get("output") if isinstance(body, dict) else None
-            callback = show_unseen(output)[:200] if isinstance(output, str) else None
-            # In words: the page that registered it and what it does (the record named component ids).
             if isinstance(body, dict) and isinstance(output, str):
-                said = describe_callback(body, self.callback_pages.get(output))
+                callback = show_unseen(output)[:200]
+                # In words: the page that registered it and what it does (the record named component ids).
+                action = describe_callback(body, self.callback_pages.get(output))
         asked = f"{request.method} {show_unseen(request.path)[:200]}"
         # A callback's query is Dash's own (a new ?endId= on every request): it names no target, its inputs do.
-        is_callback = request.path == CALLBACK_PATH
         query = "" if is_callback else show_unseen(request.query_string.decode("utf-8", "replace"))
         # The same request asked again is one line; another target (its query, a callback's inputs) is another.
-        body = hashlib.sha256(request.get_data(cache=True)).hexdigest() if is_callback else ""
-        verdict = self.refusals.verdict(actor, request.remote_addr, f"{asked}?{query} {callback or ''} {body}")
+        digest = hashlib.sha256(request.get_data(cache=True)).hexdigest() if is_callback else ""
+        verdict = self.refusals.verdict(actor, request.remote_addr, f"{asked}?{query} {callback or ''} {digest}")
         if verdict == "skip":
             return
         after: dict[str, object] = {
@@ -449,8 +449,8 @@ class Authenticator:
         referrer = urlparse(request.referrer or "")
         if referrer.netloc == request.host and referrer.path in self.page_names:
             after["page"] = self.page_names[referrer.path]
-        if said:
-            after["callback"] = said
+        if action:
+            after["callback"] = action
         if isinstance(said := flask.g.get("refused_on_page"), str):
             after["refusal"] = show_unseen(said)[:300]  # what the page told the user, in its words
         if cross_origin:

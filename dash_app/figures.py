@@ -437,15 +437,17 @@ def build_lines(
     second panel under the first, named, with an axis of its own (a province's figures are a sliver of the nation's:
     on one axis its lines lay over each other along the bottom)."""
     panels = [("", series), *([below] if below and _has_values(below[1]) else [])]
-    if not _has_values(series) and len(panels) == 1:
+    stacked = len(panels) > 1
+    if not _has_values(series) and not stacked:
         return empty_figure("该指标暂无数值。")
     years = sorted({x for _, lines in panels for points in lines.values() for x, y in points if y is not None})
-    if len(panels) == 1:
+    if not stacked:
         figure = go.Figure()
     else:
         names = ("全国" if _has_values(series) else "全国（暂无数值）", below[0] if below else "")
         figure = make_subplots(rows=2, cols=1, shared_xaxes=True, vertical_spacing=0.14, subplot_titles=names)
     for row, (_, lines) in enumerate(panels, start=1):
+        at = {"row": row, "col": 1} if stacked else {}
         values = [float(y) for points in lines.values() for _, y in points if y is not None] or [0.0]
         # One value alone is drawn from 0 (plotly zoomed round it: an axis of 2,035,654.5 … 2,035,656, or none).
         single = max(values) == min(values)
@@ -463,11 +465,11 @@ def build_lines(
                 marker={"size": 9 if few else 6},
                 name=name,
                 hovertemplate="%{x}年 " + name + "：%{y:,}" + (f" {unit}" if unit else "") + "<extra></extra>",
-                **({"row": row, "col": 1} if len(panels) > 1 else {}),
+                **at,
             )
         # The unit is in the caller's title and the hover (a rotated 个 reads as ←); large figures in 万 or 亿.
         yaxis = {"tickformat": ",", **ticks} | ({"rangemode": "tozero"} if single else {})
-        figure.update_yaxes(**yaxis, **({"row": row, "col": 1} if len(panels) > 1 else {}))
+        figure.update_yaxes(**yaxis, **at)
     figure.update_xaxes(
         dtick=1,
         tickformat="d",
@@ -476,11 +478,11 @@ def build_lines(
         **({"range": [years[0] - 0.5, years[0] + 0.5]} if len(years) == 1 else {}),
     )
     figure.update_layout(
-        height=340 if len(panels) == 1 else 520,
-        margin={"l": 60, "r": 10, "t": 40 if len(panels) == 1 else 70, "b": 40},
+        height=520 if stacked else 340,
+        margin={"l": 60, "r": 10, "t": 70 if stacked else 40, "b": 40},
         font_family=FONT,
         title={"text": title, "x": 0.01},
-        legend={"orientation": "h", "y": 1.12 if len(panels) == 1 else 1.1, "x": 1, "xanchor": "right"},
+        legend={"orientation": "h", "y": 1.1 if stacked else 1.12, "x": 1, "xanchor": "right"},
         showlegend=True,  # a single series is named too (plotly leaves a lone trace without its legend)
     )
     return figure

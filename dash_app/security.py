@@ -28,7 +28,7 @@ from flask_login import current_user
 from werkzeug.exceptions import Forbidden
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from census_schema.archives import list_comprehensive_archives
+from census_schema.archives import archive_names
 from census_schema.errors import StorageError, UsageError
 from census_schema.layout import page_title
 from census_schema.roles import Role
@@ -207,11 +207,16 @@ def _dependency_problem(entry: Any) -> str | None:
     return None
 
 
+def output_names(key: str) -> list[str]:
+    """The outputs (component.property) a callback's key names: `..a.children...b.data..` for several."""
+    return key[2:-2].split("...") if key.startswith("..") else [key]
+
+
 def _outputs_problem(key: str, outputs: Any) -> str | None:
     """Why a request's `outputs` are not the renderer's for the callback registered under `key`: one entry per output
     (a list of them for several), a wildcard's named by its components' own ids (a list for ALL), others by their id.
     Dash answers outputs of another shape with a server error."""
-    names = key[2:-2].split("...") if key.startswith("..") else [key]
+    names = output_names(key)
     given = outputs if len(names) > 1 else [outputs]
     if not isinstance(given, list) or len(given) != len(names):
         return OUTPUTS_MISMATCH
@@ -244,13 +249,11 @@ CALLBACK_ACTIONS = {
 }
 # By the property a callback's first output updates, where its component is none of the above (every grid's).
 CALLBACK_PROPERTY_ACTIONS = {"rowData": "读取表格数据", "data": "导出或下载数据"}
-ARCHIVE_NAMES = {archive.archive_code: archive.name for archive in list_comprehensive_archives()}
 
 
 def _first_output(key: str) -> tuple[str, str]:
     """The component id (a wildcard's type) and property of the first output a callback's key names."""
-    first = key[2:-2].split("...")[0] if key.startswith("..") else key
-    component, _, prop = first.partition("@")[0].rpartition(".")
+    component, _, prop = output_names(key)[0].partition("@")[0].rpartition(".")
     if component.startswith("{"):
         try:
             wildcard = json.loads(component)
@@ -272,8 +275,9 @@ def describe_callback(body: Mapping[str, Any], page: str | None) -> str:
     archives = [
         e.get("value") for e in entries if e.get("id") == ids.EVALUATION_ARCHIVE and e.get("property") == "value"
     ]
-    archive = next((code for code in archives if isinstance(code, str) and code in ARCHIVE_NAMES), None)
-    return f"{where}：{action}" + (f"（档案馆：{ARCHIVE_NAMES[archive]}）" if archive else "")
+    names = archive_names()
+    archive = next((code for code in archives if isinstance(code, str) and code in names), None)
+    return f"{where}：{action}" + (f"（档案馆：{names[archive]}）" if archive else "")
 
 
 def callback_request_problem(body: Any, callbacks: Mapping[str, Any]) -> str | None:

@@ -564,14 +564,12 @@ def return_preview(
         own = describe_withdrawal(con, code, viewer.user_name) if viewer.role in UPLOAD_ROLES else None
         to_return = describe_return(con, code, reviewer_of(viewer)) if can_review(viewer) else None
         submission = find_visible_submission(con, viewer, code)
-    if submission is not None and not _beyond_review(submission):
+    if submission is None:
+        return "找不到这个提交编号，或它不在您的查看范围内：请核对提交编号（点击上表一行可填入）。", True, True, True
+    beyond = _beyond_review(submission)
+    if beyond is None:
         return own or to_return, False, False, own is None
-    progress = (
-        "找不到这个提交编号，或它不在您的查看范围内：请核对提交编号（点击上表一行可填入）。"
-        if submission is None
-        else f"该报表{_beyond_review(submission)}，不能再审核或撤回。"
-    )
-    return progress, True, True, True
+    return f"该报表{beyond}，不能再审核或撤回。", True, True, True
 
 
 def _beyond_review(submission: Mapping[str, Any]) -> str | None:
